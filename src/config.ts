@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * Every PDX_* environment variable, validated once at boot. The README's configuration table is
+ * generated from these descriptions (`npx pdx config`), so keep them accurate.
+ */
+export const configSchema = z.object({
+  PDX_PORT: port.default(8080).describe('HTTP port to listen on (0 picks a free port).'),
+  PDX_HOST: z.string().min(1).default('127.0.0.1').describe('Address to bind; use 0.0.0.0 behind a load balancer.'),
+  PDX_DATA_DIR: z.string().min(1).default('./data').describe('Directory for the embedded database and generated files.'),
+  PDX_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+    .optional()
+    .describe('PostgreSQL server URL. Unset: the embedded PGlite database in PDX_DATA_DIR.'),
+  PDX_DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10).describe('Connections per process in server mode.'),
+  PDX_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Log level of the structured JSON log on stdout.'),
+  PDX_RATE_LIMIT: z.coerce.number().int().min(1).default(1200).describe('Requests per minute allowed from one client address.'),
+  PDX_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20 * 1024 ** 3)
+    .describe('Largest accepted upload, in bytes.'),
+  PDX_TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers from a reverse proxy.'),
+});
+
+export type Config = z.infer<typeof configSchema> & {
+  /** Absolute form of PDX_DATA_DIR. */
+  dataDir: string;
+};
+
+/** Thrown when the environment does not satisfy the schema; the message names each bad variable. */
+export class ConfigError extends Error {}
+
+/** Reads and validates the PDX_* variables; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const parsed = configSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      const description = configSchema.shape[name as keyof typeof configSchema.shape]?.description ?? '';
+      return `  ${name}=${JSON.stringify(picked[name] ?? '')}: ${issue.message}. ${description}`;
+    });
+    throw new ConfigError(`Invalid configuration / 配置无效:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.PDX_DATA_DIR) };
+}
+
+/** Rows of the configuration table: variable, default and description. */
+export function describeConfig(): { name: string; default: string; description: string }[] {
+  return Object.entries(configSchema.shape).map(([name, schema]) => {
+    const result = schema.safeParse(undefined);
+    const def = result.success && result.data !== undefined ? String(result.data) : '';
+    return { name, default: def, description: schema.description ?? '' };
+  });
+}

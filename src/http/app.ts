@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type FastifyPluginAsyncZod,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/index.ts';
+import { VERSION } from '../version.ts';
+import { apiNotFound, errorHandler } from './errors.ts';
+import { createMetrics } from './metrics.ts';
+
+const WEB_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  /** Route plugins of the domain modules, registered under /api/v1. */
+  routes?: FastifyPluginAsyncZod[];
+}
+
+export type App = FastifyInstance;
+
+/** Builds the HTTP server: cross-cutting plugins, platform endpoints, module routes, the console. */
+export async function buildApp({ config, db, routes = [] }: AppDeps): Promise<App> {
+  const app = Fastify({
+    logger: {
+      level: config.PDX_LOG_LEVEL,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
+    },
+    trustProxy: config.PDX_TRUST_PROXY,
+    bodyLimit: 10 * 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // antd and ECharts set inline styles at run time; scripts stay same-origin only.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        // Served over plain HTTP on a LAN address in small installs; never force https sub-requests.
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.PDX_RATE_LIMIT,
+    timeWindow: '1 minute',
+    allowList: (request) => request.url === '/health' || request.url === '/metrics',
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'pdx — Public Data Exchange API (公共数据共享交换平台)', version: VERSION },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer pdx_…' },
+          session: { type: 'apiKey', in: 'cookie', name: 'pdx_session' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
+
+  const metrics = createMetrics(db);
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['platform'],
+        summary: 'Liveness and database reachability',
+        response: {
+          200: z.object({ status: z.literal('ok'), database: z.enum(['pglite', 'postgres']), version: z.string() }),
+          503: z.object({ status: z.literal('unavailable'), database: z.enum(['pglite', 'postgres']), version: z.string() }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const reachable = await Promise.race([
+        db.ping().then(() => true, () => false),
+        new Promise<boolean>((resolve) => setTimeout(resolve, 2000, false).unref()),
+      ]);
+      if (reachable) return { status: 'ok' as const, database: db.backend, version: VERSION };
+      return reply.status(503).send({ status: 'unavailable' as const, database: db.backend, version: VERSION });
+    },
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('content-type', metrics.contentType);
+    return metrics.render();
+  });
+
+  await app.register(
+    async (api) => {
+      for (const plugin of routes) await api.register(plugin);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  await registerConsole(app);
+  return app;
+}
+
+/** Serves the built console; unknown non-API GETs return index.html so client routes work. */
+async function registerConsole(app: FastifyInstance): Promise<void> {
+  const hasConsole = fs.existsSync(path.join(WEB_DIST, 'index.html'));
+  if (hasConsole) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: ['index.html'] });
+  app.setNotFoundHandler((request, reply) => {
+    if (request.method !== 'GET' || request.url.startsWith('/api/')) return apiNotFound(request, reply);
+    if (!hasConsole) return reply.status(503).type('text/plain').send('Console not built: run `npm run build`.');
+    return reply.type('text/html').sendFile('index.html');
+  });
+}
