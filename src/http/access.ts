@@ -1,0 +1,46 @@
+/**
+ * The authorization contract every route uses. A route declares what it needs in its options:
+ *
+ *   app.get('/audit/records', { config: { access: { roles: ['auditor'] } }, schema: … }, handler)
+ *
+ * and one hook (identity module) authenticates the caller, then decides from this declaration.
+ * Routes never inspect roles themselves; services receive the Principal for organisation checks.
+ */
+export const ROLES = ['sysadmin', 'secadmin', 'auditor', 'data_officer', 'consumer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The three administrator roles of 三员分立: no account may hold two of them. */
+export const EXCLUSIVE_ROLES: readonly Role[] = ['sysadmin', 'secadmin', 'auditor'];
+
+/** Who is calling: a signed-in console user or an application's API key. */
+export interface Principal {
+  kind: 'user' | 'apikey';
+  userId: string;
+  username: string;
+  orgId: string;
+  roles: Role[];
+  /** Set when the caller authenticated with an API key. */
+  apiKeyId?: string;
+  /** The session id, for console callers. */
+  sessionId?: string;
+}
+
+/**
+ * What a route needs. `public`: anyone, signed in or not. `authenticated`: any signed-in caller.
+ * `roles`: a caller holding at least one of them. `apiKey: true` also admits API keys (data
+ * endpoints); otherwise only console sessions pass.
+ */
+export type Access =
+  | { public: true }
+  | { authenticated: true; apiKey?: boolean }
+  | { roles: readonly Role[]; apiKey?: boolean };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    /** Set by the identity hook for every authenticated request. */
+    principal?: Principal;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The one event function of pdx: every security-relevant action (logins, changes, approvals, data
+ * responses, denials) is described as an AuditEvent and handed to an EventSink. The audit module's
+ * sink appends it to the hash-chained log; `record` resolves only after the event is committed, so
+ * callers that must not proceed without a record (data responses) simply await it.
+ */
+export type AuditResult = 'success' | 'failure' | 'denied';
+
+export interface AuditActor {
+  userId?: string;
+  username?: string;
+  orgId?: string;
+  apiKeyId?: string;
+  roles?: string[];
+}
+
+export interface AuditEvent {
+  /** Dotted verb: `auth.login`, `auth.login_failed`, `user.create`, `data.read`, `grant.approve` … */
+  action: string;
+  result: AuditResult;
+  actor?: AuditActor;
+  /** What was acted on. */
+  target?: { type: string; id?: string; label?: string };
+  /** The dataset involved, when there is one (catalogue code). */
+  dataset?: string;
+  /** Free structured details: columns and modes, row count, filter, reason of a denial … Never secrets. */
+  details?: Record<string, unknown>;
+  requestId?: string;
+  ip?: string;
+}
+
+export interface EventSink {
+  record(event: AuditEvent): Promise<void>;
+}
+
+/** A sink that keeps events in memory: for wiring before the audit log exists and for unit tests. */
+export function memorySink(): EventSink & { events: AuditEvent[] } {
+  const events: AuditEvent[] = [];
+  return {
+    events,
+    async record(event) {
+      events.push(event);
+    },
+  };
+}
