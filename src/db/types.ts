@@ -1,12 +1,12 @@
 /**
  * One set of value parsers for both backends, so a row reads the same on PGlite and on a server.
- * Keys are PostgreSQL type OIDs; values receive the text form of a value.
+ * Keys are PostgreSQL type OIDs; values receive the text form of a value. Types not listed
+ * (timestamptz → Date, json → parsed, bool, int4, float) already agree between the two drivers.
  */
 const INT8 = 20;
 const BYTEA = 17;
 const DATE = 1082;
 const TIMESTAMP = 1114;
-const TIMESTAMPTZ = 1184;
 const NUMERIC = 1700;
 
 function parseInt8(text: string): number | string {
@@ -20,6 +20,5 @@ export const valueParsers: Record<number, (text: string) => unknown> = {
   [BYTEA]: (text) => Buffer.from(text.startsWith('\\x') ? text.slice(2) : text, 'hex'),
   [DATE]: (text) => text,
   [TIMESTAMP]: (text) => text,
-  [TIMESTAMPTZ]: (text) => new Date(text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')),
   [NUMERIC]: (text) => text,
 };

@@ -1,0 +1,25 @@
+/** Starts a real pdx server (HTTP on a free port) for API and browser tests. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.ts';
+import { startServer, type Server } from '../../src/main.ts';
+
+export interface TestServer extends Server {
+  dataDir: string;
+}
+
+/** Embedded database in a temp directory unless `env.PDX_DATABASE_URL` is given. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-srv-'));
+  const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', ...env });
+  const server = await startServer(config);
+  return {
+    ...server,
+    dataDir,
+    async close() {
+      await server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
