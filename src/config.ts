@@ -33,6 +33,10 @@ export const configSchema = z.object({
     .default(20 * 1024 ** 3)
     .describe('Largest accepted upload, in bytes.'),
   PDX_TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers from a reverse proxy.'),
+  PDX_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30).describe('Console sessions end after this many idle minutes.'),
+  PDX_ADMIN_PASSWORD: z.string().optional().describe('First start only: password of the sysadmin account (default: generated, printed once).'),
+  PDX_SECADMIN_PASSWORD: z.string().optional().describe('First start only: password of the secadmin account (default: generated, printed once).'),
+  PDX_AUDITOR_PASSWORD: z.string().optional().describe('First start only: password of the auditor account (default: generated, printed once).'),
 });
 
 export type Config = z.infer<typeof configSchema> & {
@@ -55,7 +59,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
       const description = configSchema.shape[name as keyof typeof configSchema.shape]?.description ?? '';
-      return `  ${name}=${JSON.stringify(picked[name] ?? '')}: ${issue.message}. ${description}`;
+      // Never echo a secret back into a terminal or log.
+      const shown = /PASSWORD|KEY|SECRET|TOKEN/.test(name) ? '(hidden)' : JSON.stringify(picked[name] ?? '');
+      return `  ${name}=${shown}: ${issue.message}. ${description}`;
     });
     throw new ConfigError(`Invalid configuration / 配置无效:\n${lines.join('\n')}`);
   }

@@ -1,7 +1,11 @@
 import { Command } from 'commander';
+import { AppError } from '../errors.ts';
 import { ConfigError, describeConfig, loadConfig, type Config } from '../config.ts';
-import { migrate, openDatabase } from '../db/index.ts';
-import { startServer } from '../main.ts';
+import { migrate, openDatabase, type Db } from '../db/index.ts';
+import { ROLES, type Role } from '../http/access.ts';
+import { createServices, startServer } from '../main.ts';
+import type { EventSink } from '../modules/audit/events.ts';
+import { printFirstCredentials } from './output.ts';
 import { VERSION } from '../version.ts';
 
 /** Loads the configuration or exits with the message naming each bad variable. */
@@ -30,6 +34,7 @@ program
     const server = await startServer(config);
     const backend = server.db.backend === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server';
     process.stdout.write(`\npdx ${VERSION} is running on ${backend}\n  console / 控制台: ${server.url}/\n  API docs / 接口文档: ${server.url}/docs\n\n`);
+    if (server.firstCredentials) printFirstCredentials(server.firstCredentials);
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
@@ -54,6 +59,91 @@ program
     }
   });
 
+/** Runs a CLI action on the configured database with the same services the server uses. */
+async function withServices<T>(fn: (services: ReturnType<typeof createServices>, db: Db) => Promise<T>): Promise<T> {
+  const config = configOrExit();
+  const db = await openDatabase(config);
+  try {
+    await migrate(db);
+    const events: EventSink = { record: async () => {} };
+    return await fn(createServices(config, db, events), db);
+  } finally {
+    await db.close();
+  }
+}
+
+const CLI_CALLER = { requestId: 'cli' };
+
+function parseRoles(text: string): Role[] {
+  const roles = text.split(',').map((r) => r.trim()).filter(Boolean);
+  const bad = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (bad.length || roles.length === 0) throw new Error(`unknown role(s) ${bad.join(', ')}; roles: ${ROLES.join(', ')}`);
+  return roles as Role[];
+}
+
+const user = program.command('user').description('manage user accounts / 用户管理');
+user
+  .command('add')
+  .description('create a user; prints a generated password once / 新建用户')
+  .requiredOption('--username <name>', 'login name (lower case)')
+  .requiredOption('--org <name>', 'organisation name, e.g. 省公安厅')
+  .requiredOption('--roles <list>', `comma-separated: ${ROLES.join(', ')}`)
+  .option('--display-name <text>', 'display name')
+  .action(async (options: { username: string; org: string; roles: string; displayName?: string }) => {
+    await withServices(async ({ identity }) => {
+      const org = await identity.repo.getOrgByName(options.org);
+      if (!org) throw new Error(`unknown organisation / 机构不存在: ${options.org}`);
+      const { user: created, password } = await identity.createUser(CLI_CALLER, {
+        username: options.username,
+        displayName: options.displayName ?? options.username,
+        orgId: org.id,
+        roles: parseRoles(options.roles),
+      });
+      process.stdout.write(`created ${created.username} (${created.roles.join(', ')}) in ${org.name}\npassword (shown once, must be changed at first sign-in): ${password}\n`);
+    });
+  });
+user
+  .command('reset-password')
+  .description('set a new generated password, printed once / 重置密码')
+  .argument('<username>')
+  .action(async (username: string) => {
+    await withServices(async ({ identity }) => {
+      const found = await identity.repo.getUserByName(username.toLowerCase());
+      if (!found) throw new Error(`unknown user / 用户不存在: ${username}`);
+      const { password } = await identity.resetPassword(CLI_CALLER, found.id);
+      process.stdout.write(`new password for ${found.username} (shown once, must be changed at first sign-in): ${password}\n`);
+    });
+  });
+
+program
+  .command('org')
+  .description('manage organisations / 机构管理')
+  .command('add')
+  .description('create an organisation / 新建机构')
+  .requiredOption('--name <name>', 'e.g. 朝阳市民政局')
+  .requiredOption('--type <type>', 'authority | government | department | enterprise')
+  .requiredOption('--level <level>', 'province | city | county')
+  .requiredOption('--region <code>', 'GB/T 2260 region code, e.g. 211300')
+  .option('--uscc <code>', '统一社会信用代码')
+  .option('--parent <name>', 'parent organisation name')
+  .action(async (options: { name: string; type: string; level: string; region: string; uscc?: string; parent?: string }) => {
+    await withServices(async ({ identity }) => {
+      const parent = options.parent ? await identity.repo.getOrgByName(options.parent) : undefined;
+      if (options.parent && !parent) throw new Error(`unknown parent organisation / 上级机构不存在: ${options.parent}`);
+      if (!['authority', 'government', 'department', 'enterprise'].includes(options.type)) throw new Error(`--type must be authority, government, department or enterprise`);
+      if (!['province', 'city', 'county'].includes(options.level)) throw new Error(`--level must be province, city or county`);
+      const org = await identity.createOrg(CLI_CALLER, {
+        name: options.name,
+        type: options.type as 'department',
+        level: options.level as 'city',
+        regionCode: options.region,
+        uscc: options.uscc?.toUpperCase() ?? null,
+        parentId: parent?.id ?? null,
+      });
+      process.stdout.write(`created organisation ${org.name} (${org.id})\n`);
+    });
+  });
+
 program
   .command('config')
   .description('list the PDX_* configuration variables / 列出配置项')
@@ -62,6 +152,8 @@ program
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`pdx: ${error instanceof Error ? error.message : String(error)}\n`);
+  // Application errors carry a bilingual message; show both.
+  const text = error instanceof AppError ? `${error.text.zh} / ${error.text.en}` : error instanceof Error ? error.message : String(error);
+  process.stderr.write(`pdx: ${text}\n`);
   process.exit(1);
 });

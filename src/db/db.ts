@@ -7,7 +7,7 @@ export type Row = Record<string, unknown>;
 /** Anything that runs SQL with bound parameters: the database itself or an open transaction. */
 export interface Queryable {
   /** Runs one statement; every value travels as a bound parameter ($1, $2 …), never in the text. */
-  query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R extends object = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
   /** Runs a script of several statements with no parameters (migrations only). */
   exec(script: string): Promise<void>;
 }
@@ -39,14 +39,14 @@ export interface Db extends Queryable {
 }
 
 /** Returns the single row of a query that must produce exactly one. */
-export async function one<R extends Row>(db: Queryable, text: string, params?: readonly unknown[]): Promise<R> {
+export async function one<R extends object>(db: Queryable, text: string, params?: readonly unknown[]): Promise<R> {
   const rows = await db.query<R>(text, params);
   if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);
   return rows[0] as R;
 }
 
 /** Returns the first row of a query, or undefined. */
-export async function maybeOne<R extends Row>(
+export async function maybeOne<R extends object>(
   db: Queryable,
   text: string,
   params?: readonly unknown[],

@@ -16,7 +16,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
   const pg = await PGlite.create({ dataDir, parsers: valueParsers });
 
   const locks = new Map<bigint, Promise<void>>();
-  const query = async <R extends Row>(q: PGlite | Transaction, text: string, params?: readonly unknown[]) =>
+  const query = async <R extends object>(q: PGlite | Transaction, text: string, params?: readonly unknown[]) =>
     (await q.query<R>(text, params as unknown[] | undefined)).rows;
 
   const wrapTx = (tx: Transaction): Tx => ({

@@ -20,7 +20,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
   // A dropped idle connection must not take the process down; the next query gets a new one.
   pool.on('error', () => {});
 
-  const run = async <R extends Row>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) =>
+  const run = async <R extends object>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) =>
     (await client.query<R>(text, params as unknown[] | undefined)).rows;
 
   const wrapTx = (client: pg.PoolClient): Tx => ({

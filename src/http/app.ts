@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -18,7 +19,9 @@ import {
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
+import type { EventSink } from '../modules/audit/events.ts';
 import { VERSION } from '../version.ts';
+import { registerAuth, type Authenticator } from './auth.ts';
 import { apiNotFound, errorHandler } from './errors.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -28,6 +31,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 export interface AppDeps {
   config: Config;
   db: Db;
+  /** Recognises callers (identity module) and records denials (audit). */
+  auth: Authenticator;
+  events: EventSink;
   /** Route plugins of the domain modules, registered under /api/v1. */
   routes?: FastifyPluginAsyncZod[];
 }
@@ -35,7 +41,7 @@ export interface AppDeps {
 export type App = FastifyInstance;
 
 /** Builds the HTTP server: cross-cutting plugins, platform endpoints, module routes, the console. */
-export async function buildApp({ config, db, routes = [] }: AppDeps): Promise<App> {
+export async function buildApp({ config, db, auth, events, routes = [] }: AppDeps): Promise<App> {
   const app = Fastify({
     logger: {
       level: config.PDX_LOG_LEVEL,
@@ -57,6 +63,8 @@ export async function buildApp({ config, db, routes = [] }: AppDeps): Promise<Ap
     reply.header('x-request-id', request.id);
   });
 
+  await app.register(cookie);
+  registerAuth(app, { auth, events });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

@@ -9,6 +9,7 @@ export function systemRoutes({ db }: { db: Db }): FastifyPluginAsyncZod {
     app.get(
       '/system/info',
       {
+        config: { access: { public: true } },
         schema: {
           tags: ['platform'],
           summary: 'Platform name, version and database backend',

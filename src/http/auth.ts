@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ForbiddenError, UnauthorizedError } from '../errors.ts';
+import type { EventSink } from '../modules/audit/events.ts';
+import { tokenHash } from '../modules/identity/tokens.ts';
+import type { Access, Principal } from './access.ts';
+
+export const SESSION_COOKIE = 'pdx_session';
+export const CSRF_COOKIE = 'pdx_csrf';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** What the identity module offers the HTTP layer to recognise callers. */
+export interface Authenticator {
+  authenticateSession(token: string): Promise<{ principal: Principal; csrfHash: string; mustChangePassword: boolean } | undefined>;
+  authenticateApiKey(key: string, caller: { requestId?: string; ip?: string }): Promise<{ principal?: Principal; refusal?: string }>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Reachable while the caller must still change a generated password (me, password, logout). */
+    allowWhilePasswordExpired?: boolean;
+  }
+}
+
+const REFUSALS: Record<string, { zh: string; en: string }> = {
+  malformed: { zh: 'API 密钥格式错误,应为 Authorization: Bearer pdx_…', en: 'Malformed API key; expected Authorization: Bearer pdx_…' },
+  unknown: { zh: 'API 密钥无效', en: 'Invalid API key' },
+  revoked: { zh: 'API 密钥已被吊销', en: 'API key has been revoked' },
+  expired: { zh: 'API 密钥已过期', en: 'API key has expired' },
+  owner_disabled: { zh: 'API 密钥的创建者账号已停用', en: 'The owner of this API key is disabled' },
+};
+
+/** True when the principal satisfies the route's declared access. The one authorization decision. */
+export function allows(access: Access, principal: Principal | undefined): boolean {
+  if ('public' in access) return true;
+  if (!principal) return false;
+  if (principal.kind === 'apikey' && !access.apiKey) return false;
+  if ('authenticated' in access) return true;
+  return principal.roles.some((role) => access.roles.includes(role));
+}
+
+/**
+ * Installs the one authentication and authorization hook. Every /api route must declare
+ * `config.access`; a route that forgets is refused at start-up, not left open.
+ */
+export function registerAuth(app: FastifyInstance, deps: { auth: Authenticator; events: EventSink }): void {
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/') && !route.config?.access) {
+      throw new Error(`route ${route.method} ${route.url} declares no access`);
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (!access) return;
+    const principal = await identify(request, deps.auth);
+    if (principal) request.principal = principal;
+    if ('public' in access) return;
+    if (!principal) throw new UnauthorizedError();
+    if (!allows(access, principal)) {
+      await deps.events.record({
+        action: 'access.denied',
+        result: 'denied',
+        actor: { userId: principal.userId, username: principal.username, orgId: principal.orgId, roles: principal.roles, ...(principal.apiKeyId ? { apiKeyId: principal.apiKeyId } : {}) },
+        details: { method: request.method, route: request.routeOptions.url, reason: principal.kind === 'apikey' && !('roles' in access && access.apiKey) ? 'api_key_not_allowed' : 'role' },
+        requestId: request.id,
+        ip: request.ip,
+      });
+      throw new ForbiddenError();
+    }
+  });
+}
+
+async function identify(request: FastifyRequest, auth: Authenticator): Promise<Principal | undefined> {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new UnauthorizedError('invalid_token', REFUSALS.malformed!);
+    const result = await auth.authenticateApiKey(match[1]!, { requestId: request.id, ip: request.ip });
+    if (!result.principal) {
+      const refusal = result.refusal ?? 'unknown';
+      throw new UnauthorizedError(refusal === 'malformed' ? 'invalid_token' : `api_key_${refusal}`, REFUSALS[refusal] ?? REFUSALS.unknown!);
+    }
+    return result.principal;
+  }
+  const token = request.cookies[SESSION_COOKIE];
+  if (!token) return undefined;
+  const session = await auth.authenticateSession(token);
+  if (!session) {
+    const access = request.routeOptions.config.access;
+    if (access && 'public' in access) return undefined;
+    throw new UnauthorizedError('session_expired', { zh: '会话已失效,请重新登录', en: 'Session expired, please sign in again' });
+  }
+  if (!SAFE_METHODS.has(request.method)) {
+    const given = request.headers['x-csrf-token'];
+    if (typeof given !== 'string' || tokenHash(given) !== session.csrfHash) {
+      throw new ForbiddenError('csrf_failed', { zh: 'CSRF 校验失败,请刷新页面后重试', en: 'CSRF check failed; reload the page and retry' });
+    }
+  }
+  if (session.mustChangePassword && !request.routeOptions.config.allowWhilePasswordExpired) {
+    throw new ForbiddenError('password_change_required', { zh: '首次登录须先修改密码', en: 'You must change your password first' });
+  }
+  return session.principal;
+}

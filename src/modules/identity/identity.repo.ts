@@ -1,0 +1,157 @@
+import type { Queryable } from '../../db/index.ts';
+import { maybeOne, one } from '../../db/index.ts';
+import type { Role } from '../../http/access.ts';
+
+export interface OrgRow {
+  id: string;
+  name: string;
+  type: 'authority' | 'government' | 'department' | 'enterprise';
+  level: 'province' | 'city' | 'county';
+  uscc: string | null;
+  region_code: string;
+  parent_id: string | null;
+  created_at: Date;
+}
+
+export interface UserRow {
+  id: string;
+  org_id: string;
+  username: string;
+  display_name: string;
+  roles: Role[];
+  password_hash: string;
+  must_change_password: boolean;
+  failed_logins: number;
+  locked_until: Date | null;
+  disabled: boolean;
+  last_login_at: Date | null;
+  created_at: Date;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  org_id: string;
+  created_by: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  created_at: Date;
+}
+
+/** All SQL of the identity module. */
+export function identityRepo(db: Queryable) {
+  return {
+    // organisations
+    listOrgs: () => db.query<OrgRow>('SELECT * FROM organizations ORDER BY region_code, level, name'),
+    getOrg: (id: string) => maybeOne<OrgRow>(db, 'SELECT * FROM organizations WHERE id = $1', [id]),
+    getOrgByName: (name: string) => maybeOne<OrgRow>(db, 'SELECT * FROM organizations WHERE name = $1', [name]),
+    insertOrg: (o: Omit<OrgRow, 'created_at'>) =>
+      one<OrgRow>(
+        db,
+        `INSERT INTO organizations (id, name, type, level, uscc, region_code, parent_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [o.id, o.name, o.type, o.level, o.uscc, o.region_code, o.parent_id],
+      ),
+    updateOrg: (id: string, o: Omit<OrgRow, 'id' | 'created_at'>) =>
+      maybeOne<OrgRow>(
+        db,
+        `UPDATE organizations SET name = $2, type = $3, level = $4, uscc = $5, region_code = $6, parent_id = $7
+         WHERE id = $1 RETURNING *`,
+        [id, o.name, o.type, o.level, o.uscc, o.region_code, o.parent_id],
+      ),
+    /** Ancestors of an organisation, itself first, to refuse cycles. */
+    orgAncestors: (id: string) =>
+      db.query<{ id: string }>(
+        `WITH RECURSIVE up(id, parent_id, depth) AS (
+           SELECT id, parent_id, 0 FROM organizations WHERE id = $1
+           UNION ALL SELECT o.id, o.parent_id, up.depth + 1 FROM organizations o JOIN up ON o.id = up.parent_id WHERE up.depth < 64)
+         SELECT id FROM up`,
+        [id],
+      ),
+
+    // users
+    listUsers: () => db.query<UserRow>('SELECT * FROM users ORDER BY created_at, username'),
+    getUser: (id: string) => maybeOne<UserRow>(db, 'SELECT * FROM users WHERE id = $1', [id]),
+    getUserByName: (username: string) => maybeOne<UserRow>(db, 'SELECT * FROM users WHERE username = $1', [username]),
+    insertUser: (u: Pick<UserRow, 'id' | 'org_id' | 'username' | 'display_name' | 'roles' | 'password_hash' | 'must_change_password'>) =>
+      one<UserRow>(
+        db,
+        `INSERT INTO users (id, org_id, username, display_name, roles, password_hash, must_change_password)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [u.id, u.org_id, u.username, u.display_name, u.roles, u.password_hash, u.must_change_password],
+      ),
+    updateUser: (id: string, u: Pick<UserRow, 'org_id' | 'display_name' | 'roles' | 'disabled'>) =>
+      maybeOne<UserRow>(
+        db,
+        'UPDATE users SET org_id = $2, display_name = $3, roles = $4, disabled = $5 WHERE id = $1 RETURNING *',
+        [id, u.org_id, u.display_name, u.roles, u.disabled],
+      ),
+    setPassword: (id: string, hash: string, mustChange: boolean) =>
+      db.query(
+        `UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = now(),
+           failed_logins = 0, locked_until = NULL WHERE id = $1`,
+        [id, hash, mustChange],
+      ),
+    /** Counts a failed login; the fifth in a row locks the account. Returns the new state. */
+    recordFailedLogin: (id: string, maxFailures: number, lockMinutes: number) =>
+      one<{ failed_logins: number; locked_until: Date | null }>(
+        db,
+        `UPDATE users SET failed_logins = failed_logins + 1,
+           locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
+         WHERE id = $1 RETURNING failed_logins, locked_until`,
+        [id, maxFailures, lockMinutes],
+      ),
+    recordLogin: (id: string) =>
+      db.query('UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1', [id]),
+    unlock: (id: string) => db.query('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1', [id]),
+
+    // sessions
+    insertSession: (s: { idHash: string; userId: string; csrfHash: string; expiresAt: Date; ip: string; userAgent: string }) =>
+      db.query(
+        `INSERT INTO sessions (id_hash, user_id, csrf_hash, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [s.idHash, s.userId, s.csrfHash, s.expiresAt, s.ip, s.userAgent],
+      ),
+    /**
+     * Returns a live session and refreshes its idle clock in one statement, or nothing when it has
+     * ended, expired, or sat idle longer than idleMinutes.
+     */
+    touchSession: (idHash: string, idleMinutes: number) =>
+      maybeOne<{ user_id: string; csrf_hash: string }>(
+        db,
+        `UPDATE sessions SET last_seen_at = now()
+         WHERE id_hash = $1 AND ended_at IS NULL AND expires_at > now()
+           AND last_seen_at > now() - make_interval(mins => $2)
+         RETURNING user_id, csrf_hash`,
+        [idHash, idleMinutes],
+      ),
+    endSession: (idHash: string) => db.query('UPDATE sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL', [idHash]),
+    endUserSessions: (userId: string) =>
+      db.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [userId]),
+
+    // API keys
+    insertApiKey: (k: Pick<ApiKeyRow, 'id' | 'org_id' | 'created_by' | 'name' | 'prefix' | 'key_hash' | 'expires_at'>) =>
+      one<ApiKeyRow>(
+        db,
+        `INSERT INTO api_keys (id, org_id, created_by, name, prefix, key_hash, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [k.id, k.org_id, k.created_by, k.name, k.prefix, k.key_hash, k.expires_at],
+      ),
+    listApiKeys: (orgId: string) =>
+      db.query<ApiKeyRow>('SELECT * FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC', [orgId]),
+    getApiKey: (id: string) => maybeOne<ApiKeyRow>(db, 'SELECT * FROM api_keys WHERE id = $1', [id]),
+    getApiKeyByPrefix: (prefix: string) => maybeOne<ApiKeyRow>(db, 'SELECT * FROM api_keys WHERE prefix = $1', [prefix]),
+    revokeApiKey: (id: string) =>
+      maybeOne<ApiKeyRow>(db, 'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING *', [id]),
+    /** Records use at most once a minute, so a busy key does not write on every request. */
+    touchApiKey: (id: string) =>
+      db.query(
+        `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [id],
+      ),
+  };
+}
+
+export type IdentityRepo = ReturnType<typeof identityRepo>;

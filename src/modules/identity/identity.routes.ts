@@ -1,0 +1,334 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ROLES, type Principal } from '../../http/access.ts';
+import { CSRF_COOKIE, SESSION_COOKIE } from '../../http/auth.ts';
+import type { Caller, IdentityService } from './identity.service.ts';
+
+const role = z.enum(ROLES);
+const orgType = z.enum(['authority', 'government', 'department', 'enterprise']);
+const orgLevel = z.enum(['province', 'city', 'county']);
+const id = z.object({ id: z.uuid() });
+const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
+const errors = { 400: error, 401: error, 403: error, 404: error, 409: error };
+
+export const orgSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: orgType,
+  level: orgLevel,
+  uscc: z.string().nullable(),
+  regionCode: z.string(),
+  parentId: z.string().nullable(),
+});
+const orgInput = z.object({
+  name: z.string().trim().min(2).max(100).describe('机构名称'),
+  type: orgType,
+  level: orgLevel,
+  uscc: z.string().trim().toUpperCase().nullable().default(null).describe('统一社会信用代码 (GB 32100)'),
+  regionCode: z.string().trim().describe('行政区划代码 (GB/T 2260)'),
+  parentId: z.uuid().nullable().default(null),
+});
+const userSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  orgId: z.string(),
+  roles: z.array(role),
+  mustChangePassword: z.boolean(),
+  locked: z.boolean(),
+  disabled: z.boolean(),
+  lastLoginAt: z.date().nullable(),
+  createdAt: z.date(),
+});
+const apiKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  expiresAt: z.date().nullable(),
+  revokedAt: z.date().nullable(),
+  lastUsedAt: z.date().nullable(),
+  createdAt: z.date(),
+  state: z.enum(['active', 'revoked', 'expired']),
+});
+const meSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  orgId: z.string(),
+  orgName: z.string(),
+  roles: z.array(role),
+  mustChangePassword: z.boolean(),
+  kind: z.enum(['user', 'apikey']),
+});
+
+type OrgOut = z.infer<typeof orgSchema>;
+type UserOut = z.infer<typeof userSchema>;
+
+function toOrg(o: { id: string; name: string; type: OrgOut['type']; level: OrgOut['level']; uscc: string | null; region_code: string; parent_id: string | null }): OrgOut {
+  return { id: o.id, name: o.name, type: o.type, level: o.level, uscc: o.uscc, regionCode: o.region_code, parentId: o.parent_id };
+}
+
+function toUser(u: {
+  id: string;
+  username: string;
+  display_name: string;
+  org_id: string;
+  roles: UserOut['roles'];
+  must_change_password: boolean;
+  locked_until: Date | null;
+  disabled: boolean;
+  last_login_at: Date | null;
+  created_at: Date;
+}): UserOut {
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.display_name,
+    orgId: u.org_id,
+    roles: u.roles,
+    mustChangePassword: u.must_change_password,
+    locked: u.locked_until !== null && u.locked_until > new Date(),
+    disabled: u.disabled,
+    lastLoginAt: u.last_login_at,
+    createdAt: u.created_at,
+  };
+}
+
+function toApiKey(k: { id: string; name: string; prefix: string; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null; created_at: Date }) {
+  const state = k.revoked_at ? ('revoked' as const) : k.expires_at && k.expires_at <= new Date() ? ('expired' as const) : ('active' as const);
+  return { id: k.id, name: k.name, prefix: k.prefix, expiresAt: k.expires_at, revokedAt: k.revoked_at, lastUsedAt: k.last_used_at, createdAt: k.created_at, state };
+}
+
+/** The authenticated caller of a route that declared access (the hook guarantees a principal). */
+export function callerOf(request: FastifyRequest): Caller {
+  return { principal: request.principal as Principal, requestId: request.id, ip: request.ip };
+}
+
+/** Sign-in, sessions, organisations, users and API keys. */
+export function identityRoutes(deps: { identity: IdentityService; secureCookies: boolean }): FastifyPluginAsyncZod {
+  const { identity } = deps;
+  const cookieBase = { path: '/', sameSite: 'strict' as const, secure: deps.secureCookies };
+
+  const setSessionCookies = (reply: FastifyReply, token: string, csrf: string) => {
+    reply.setCookie(SESSION_COOKIE, token, { ...cookieBase, httpOnly: true });
+    // Readable by the console so it can echo it in x-csrf-token (double submit, bound to the session).
+    reply.setCookie(CSRF_COOKIE, csrf, { ...cookieBase, httpOnly: false });
+  };
+
+  return async (app) => {
+    app.post(
+      '/auth/login',
+      {
+        config: { access: { public: true } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Sign in to the console / 登录',
+          body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }),
+          response: { 200: z.object({ user: meSchema }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { token, csrf, user } = await identity.login({
+          ...request.body,
+          ip: request.ip,
+          userAgent: request.headers['user-agent'],
+          requestId: request.id,
+        });
+        setSessionCookies(reply, token, csrf);
+        const org = await identity.getOrg(user.org_id);
+        return {
+          user: { id: user.id, username: user.username, displayName: user.display_name, orgId: user.org_id, orgName: org.name, roles: user.roles, mustChangePassword: user.must_change_password, kind: 'user' as const },
+        };
+      },
+    );
+
+    app.post(
+      '/auth/logout',
+      {
+        config: { access: { authenticated: true }, allowWhilePasswordExpired: true },
+        schema: { tags: ['identity'], summary: 'End the console session / 退出登录', response: { 204: z.null(), ...errors } },
+      },
+      async (request, reply) => {
+        await identity.logout(callerOf(request), request.cookies[SESSION_COOKIE] ?? '');
+        reply.clearCookie(SESSION_COOKIE, cookieBase).clearCookie(CSRF_COOKIE, cookieBase);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/auth/me',
+      {
+        config: { access: { authenticated: true, apiKey: true }, allowWhilePasswordExpired: true },
+        schema: { tags: ['identity'], summary: 'Who am I / 当前用户', response: { 200: meSchema, ...errors } },
+      },
+      async (request) => {
+        const { principal } = callerOf(request);
+        const user = await identity.getUser(principal.userId);
+        const org = await identity.getOrg(principal.orgId);
+        return {
+          id: user.id,
+          username: user.username,
+          displayName: user.display_name,
+          orgId: org.id,
+          orgName: org.name,
+          roles: principal.roles,
+          mustChangePassword: user.must_change_password,
+          kind: principal.kind,
+        };
+      },
+    );
+
+    app.post(
+      '/auth/password',
+      {
+        config: { access: { authenticated: true }, allowWhilePasswordExpired: true },
+        schema: {
+          tags: ['identity'],
+          summary: 'Change own password / 修改密码',
+          body: z.object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(1).max(256) }),
+          response: { 204: z.null(), ...errors },
+        },
+      },
+      async (request, reply) => {
+        await identity.changePassword(callerOf(request), request.body.currentPassword, request.body.newPassword);
+        return reply.status(204).send(null);
+      },
+    );
+
+    // ---- organisations ----
+    app.get(
+      '/orgs',
+      {
+        config: { access: { authenticated: true } },
+        schema: { tags: ['identity'], summary: 'List organisations / 机构列表', response: { 200: z.object({ items: z.array(orgSchema) }), ...errors } },
+      },
+      async () => ({ items: (await identity.listOrgs()).map(toOrg) }),
+    );
+    app.post(
+      '/orgs',
+      {
+        config: { access: { roles: ['sysadmin'] } },
+        schema: { tags: ['identity'], summary: 'Create an organisation / 新建机构', body: orgInput, response: { 201: orgSchema, ...errors } },
+      },
+      async (request, reply) => reply.status(201).send(toOrg(await identity.createOrg(callerOf(request), request.body))),
+    );
+    app.put(
+      '/orgs/:id',
+      {
+        config: { access: { roles: ['sysadmin'] } },
+        schema: { tags: ['identity'], summary: 'Update an organisation / 修改机构', params: id, body: orgInput, response: { 200: orgSchema, ...errors } },
+      },
+      async (request) => toOrg(await identity.updateOrg(callerOf(request), request.params.id, request.body)),
+    );
+
+    // ---- users ----
+    app.get(
+      '/users',
+      {
+        config: { access: { roles: ['sysadmin'] } },
+        schema: { tags: ['identity'], summary: 'List users / 用户列表', response: { 200: z.object({ items: z.array(userSchema) }), ...errors } },
+      },
+      async () => ({ items: (await identity.listUsers()).map(toUser) }),
+    );
+    app.post(
+      '/users',
+      {
+        config: { access: { roles: ['sysadmin'] } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Create a user; the generated password is returned once / 新建用户',
+          body: z.object({
+            username: z.string().trim().min(1).max(64),
+            displayName: z.string().trim().min(1).max(100),
+            orgId: z.uuid(),
+            roles: z.array(role).min(1),
+          }),
+          response: { 201: z.object({ user: userSchema, password: z.string() }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { user, password } = await identity.createUser(callerOf(request), request.body);
+        return reply.status(201).send({ user: toUser({ ...user, locked_until: null }), password: password ?? '' });
+      },
+    );
+    app.patch(
+      '/users/:id',
+      {
+        config: { access: { roles: ['sysadmin'] } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Change roles, organisation, name or disable / 修改用户',
+          params: id,
+          body: z.object({
+            displayName: z.string().trim().min(1).max(100).optional(),
+            orgId: z.uuid().optional(),
+            roles: z.array(role).min(1).optional(),
+            disabled: z.boolean().optional(),
+          }),
+          response: { 200: userSchema, ...errors },
+        },
+      },
+      async (request) => toUser(await identity.updateUser(callerOf(request), request.params.id, request.body)),
+    );
+    app.post(
+      '/users/:id/reset-password',
+      {
+        config: { access: { roles: ['sysadmin'] } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Reset a password; the new one is returned once / 重置密码',
+          params: id,
+          response: { 200: z.object({ password: z.string() }), ...errors },
+        },
+      },
+      async (request) => ({ password: (await identity.resetPassword(callerOf(request), request.params.id)).password }),
+    );
+    app.post(
+      '/users/:id/unlock',
+      {
+        config: { access: { roles: ['sysadmin'] } },
+        schema: { tags: ['identity'], summary: 'Unlock a locked account / 解锁账号', params: id, response: { 204: z.null(), ...errors } },
+      },
+      async (request, reply) => {
+        await identity.unlockUser(callerOf(request), request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+
+    // ---- API keys (own organisation) ----
+    const keyAccess = { roles: ['consumer', 'data_officer'] as const };
+    app.get(
+      '/api-keys',
+      {
+        config: { access: keyAccess },
+        schema: { tags: ['identity'], summary: "Own organisation's API keys / 本单位 API 密钥", response: { 200: z.object({ items: z.array(apiKeySchema) }), ...errors } },
+      },
+      async (request) => ({ items: (await identity.listApiKeys(callerOf(request))).map(toApiKey) }),
+    );
+    app.post(
+      '/api-keys',
+      {
+        config: { access: keyAccess },
+        schema: {
+          tags: ['identity'],
+          summary: 'Create an API key; the key is shown only in this response / 新建 API 密钥',
+          body: z.object({ name: z.string().trim().min(1).max(100), expiresAt: z.coerce.date().nullable().default(null) }),
+          response: { 201: z.object({ key: z.string(), apiKey: apiKeySchema }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { key, row } = await identity.createApiKey(callerOf(request), request.body);
+        return reply.status(201).send({ key, apiKey: toApiKey(row) });
+      },
+    );
+    app.delete(
+      '/api-keys/:id',
+      {
+        config: { access: keyAccess },
+        schema: { tags: ['identity'], summary: 'Revoke an API key / 吊销 API 密钥', params: id, response: { 200: apiKeySchema, ...errors } },
+      },
+      async (request) => toApiKey(await identity.revokeApiKey(callerOf(request), request.params.id)),
+    );
+  };
+}
