@@ -43,3 +43,19 @@ export function memorySink(): EventSink & { events: AuditEvent[] } {
     },
   };
 }
+
+/**
+ * The details a data response (and a verification answer) records, so the auditor can answer "who
+ * read the 身份证号 column of 户籍人口 this month" (GET /api/v1/audit/access-history). Producers
+ * of data responses put these keys in `AuditEvent.details` and the dataset code in `dataset`.
+ */
+export interface DataResponseDetails {
+  /** Every column returned, with the form it was returned in (`clear`, `masked`, `pseudonym`, …). */
+  columns: { name: string; mode: string }[];
+  /** Rows in the response. */
+  rowCount?: number;
+  grantId?: string;
+  purpose?: string;
+  /** The row filter applied (the grant's and the caller's), as structured data, never SQL text. */
+  filter?: unknown;
+}

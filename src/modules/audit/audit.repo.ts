@@ -1,0 +1,371 @@
+/**
+ * All SQL of the audit module. Every value is a bound parameter; column names are fixed here.
+ * There is deliberately no UPDATE or DELETE of audit tables anywhere in pdx.
+ */
+import { maybeOne, type Queryable, type Row } from '../../db/index.ts';
+import type { AuditResult } from './events.ts';
+import type { AuditRecord, RecordBody } from './record.ts';
+
+/** Advisory lock key ("pdxaudit" as bytes) that serialises chain appends across every process. */
+const CHAIN_LOCK = '8098730389895670132'; // 0x7064786175646974n.toString()
+
+const RECORD_COLUMNS = `seq, time, action, result, actor_user_id, actor_username, actor_org_id, actor_api_key_id,
+  actor_roles, target_type, target_id, target_label, dataset, details, request_id, client_ip, prev_hash, hash`;
+
+interface RecordRow extends Row {
+  seq: number;
+  time: Date;
+  action: string;
+  result: AuditResult;
+  actor_user_id: string | null;
+  actor_username: string | null;
+  actor_org_id: string | null;
+  actor_api_key_id: string | null;
+  actor_roles: string[];
+  target_type: string | null;
+  target_id: string | null;
+  target_label: string | null;
+  dataset: string | null;
+  details: AuditRecord['details'];
+  request_id: string | null;
+  client_ip: string | null;
+  prev_hash: Buffer;
+  hash: Buffer;
+}
+
+function toRecord(row: RecordRow): AuditRecord {
+  return {
+    seq: Number(row.seq),
+    time: row.time.toISOString(),
+    action: row.action,
+    result: row.result,
+    actorUserId: row.actor_user_id,
+    actorUsername: row.actor_username,
+    actorOrgId: row.actor_org_id,
+    actorApiKeyId: row.actor_api_key_id,
+    actorRoles: row.actor_roles,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    targetLabel: row.target_label,
+    dataset: row.dataset,
+    details: row.details,
+    requestId: row.request_id,
+    clientIp: row.client_ip,
+    prevHash: row.prev_hash.toString('hex'),
+    hash: row.hash.toString('hex'),
+  };
+}
+
+// ---- chain -------------------------------------------------------------------------------------
+
+/** Takes the chain lock for the rest of the transaction. Must be its own statement, before reading the head. */
+export async function lockChain(tx: Queryable): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1::int8)', [CHAIN_LOCK]);
+}
+
+/** The last committed record's link (read after lockChain, in a fresh snapshot). */
+export async function chainHead(q: Queryable): Promise<{ seq: number; hash: Buffer; time: Date } | undefined> {
+  const row = await maybeOne<{ seq: number; hash: Buffer; time: Date }>(
+    q,
+    'SELECT seq, hash, time FROM audit_records ORDER BY seq DESC LIMIT 1',
+  );
+  return row && { seq: Number(row.seq), hash: row.hash, time: row.time };
+}
+
+/** The highest committed sequence number (0 for an empty log). */
+export async function maxSeq(q: Queryable): Promise<number> {
+  const row = await maybeOne<{ seq: number }>(q, 'SELECT seq FROM audit_records ORDER BY seq DESC LIMIT 1');
+  return row ? Number(row.seq) : 0;
+}
+
+/** One multi-row INSERT for a whole batch. */
+export async function insertRecords(tx: Queryable, rows: readonly { body: RecordBody; prevHash: Buffer; hash: Buffer }[]): Promise<void> {
+  const params: unknown[] = [];
+  const tuples: string[] = [];
+  for (const { body, prevHash, hash } of rows) {
+    const b = params.length;
+    const p = (i: number) => `$${b + i}`;
+    tuples.push(
+      `(${p(1)}::int8, ${p(2)}::timestamptz, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}::text::jsonb, ` +
+        `${p(10)}, ${p(11)}, ${p(12)}, ${p(13)}, ${p(14)}::text::jsonb, ${p(15)}, ${p(16)}, ${p(17)}::bytea, ${p(18)}::bytea)`,
+    );
+    params.push(
+      body.seq,
+      body.time,
+      body.action,
+      body.result,
+      body.actorUserId,
+      body.actorUsername,
+      body.actorOrgId,
+      body.actorApiKeyId,
+      JSON.stringify(body.actorRoles),
+      body.targetType,
+      body.targetId,
+      body.targetLabel,
+      body.dataset,
+      JSON.stringify(body.details),
+      body.requestId,
+      body.clientIp,
+      prevHash,
+      hash,
+    );
+  }
+  await tx.query(`INSERT INTO audit_records (${RECORD_COLUMNS}) VALUES ${tuples.join(', ')}`, params);
+}
+
+/** Records with seq > afterSeq in order, at most `limit` (streaming reads page with this). */
+export async function recordsAfter(q: Queryable, afterSeq: number, limit: number, uptoSeq?: number): Promise<AuditRecord[]> {
+  const rows = await q.query<RecordRow>(
+    `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE seq > $1 AND ($3::int8 IS NULL OR seq <= $3::int8) ORDER BY seq LIMIT $2`,
+    [afterSeq, limit, uptoSeq ?? null],
+  );
+  return rows.map(toRecord);
+}
+
+export async function recordBySeq(q: Queryable, seq: number): Promise<AuditRecord | undefined> {
+  const row = await maybeOne<RecordRow>(q, `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE seq = $1`, [seq]);
+  return row && toRecord(row);
+}
+
+/** Record hashes of seq in [fromSeq, toSeq], in order. */
+export async function recordHashes(q: Queryable, fromSeq: number, toSeq: number): Promise<{ seq: number; hash: Buffer }[]> {
+  const rows = await q.query<{ seq: number; hash: Buffer }>(
+    'SELECT seq, hash FROM audit_records WHERE seq BETWEEN $1 AND $2 ORDER BY seq',
+    [fromSeq, toSeq],
+  );
+  return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash }));
+}
+
+// ---- search ------------------------------------------------------------------------------------
+
+/** What the auditor can search by; every field optional and combined with AND. */
+export interface RecordFilter {
+  actorUserId?: string;
+  actorUsername?: string;
+  orgId?: string;
+  apiKeyId?: string;
+  dataset?: string;
+  action?: string;
+  /** Matches every action starting with this text, e.g. `data.` or `auth.login`. */
+  actionPrefix?: string;
+  result?: AuditResult;
+  from?: Date;
+  to?: Date;
+}
+
+function whereOf(filter: RecordFilter, params: unknown[]): string[] {
+  const where: string[] = [];
+  const add = (sql: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (filter.actorUserId !== undefined) add((p) => `actor_user_id = ${p}`, filter.actorUserId);
+  if (filter.actorUsername !== undefined) add((p) => `actor_username = ${p}`, filter.actorUsername);
+  if (filter.orgId !== undefined) add((p) => `actor_org_id = ${p}`, filter.orgId);
+  if (filter.apiKeyId !== undefined) add((p) => `actor_api_key_id = ${p}`, filter.apiKeyId);
+  if (filter.dataset !== undefined) add((p) => `dataset = ${p}`, filter.dataset);
+  if (filter.action !== undefined) add((p) => `action = ${p}`, filter.action);
+  if (filter.actionPrefix !== undefined) add((p) => `starts_with(action, ${p})`, filter.actionPrefix);
+  if (filter.result !== undefined) add((p) => `result = ${p}`, filter.result);
+  if (filter.from !== undefined) add((p) => `time >= ${p}::timestamptz`, filter.from);
+  if (filter.to !== undefined) add((p) => `time < ${p}::timestamptz`, filter.to);
+  return where;
+}
+
+/** One page of matching records, by seq, after (asc) or before (desc) the cursor. */
+export async function searchRecords(
+  q: Queryable,
+  filter: RecordFilter,
+  page: { cursor?: number; limit: number; order: 'asc' | 'desc'; uptoSeq?: number },
+): Promise<AuditRecord[]> {
+  const params: unknown[] = [];
+  const where = whereOf(filter, params);
+  if (page.cursor !== undefined) {
+    params.push(page.cursor);
+    where.push(page.order === 'asc' ? `seq > $${params.length}` : `seq < $${params.length}`);
+  }
+  if (page.uptoSeq !== undefined) {
+    params.push(page.uptoSeq);
+    where.push(`seq <= $${params.length}`);
+  }
+  params.push(page.limit);
+  const rows = await q.query<RecordRow>(
+    `SELECT ${RECORD_COLUMNS} FROM audit_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY seq ${page.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toRecord);
+}
+
+/** Filter of "who read this column of this dataset": data responses carry details.columns. */
+export interface AccessFilter {
+  dataset: string;
+  column?: string;
+  from?: Date;
+  to?: Date;
+  result?: AuditResult;
+}
+
+function accessWhere(filter: AccessFilter, params: unknown[]): string[] {
+  const where = whereOf({ dataset: filter.dataset, from: filter.from, to: filter.to, result: filter.result }, params);
+  if (filter.column !== undefined) {
+    params.push(JSON.stringify({ columns: [{ name: filter.column }] }));
+    where.push(`details @> $${params.length}::text::jsonb`);
+  } else {
+    where.push(`jsonb_typeof(details -> 'columns') = 'array'`);
+  }
+  return where;
+}
+
+/** Data responses touching the dataset (and column), newest first. */
+export async function accessEntries(q: Queryable, filter: AccessFilter, page: { cursor?: number; limit: number }): Promise<AuditRecord[]> {
+  const params: unknown[] = [];
+  const where = accessWhere(filter, params);
+  if (page.cursor !== undefined) {
+    params.push(page.cursor);
+    where.push(`seq < $${params.length}`);
+  }
+  params.push(page.limit);
+  const rows = await q.query<RecordRow>(
+    `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toRecord);
+}
+
+export interface AccessSummaryRow {
+  actorUserId: string | null;
+  actorUsername: string | null;
+  actorOrgId: string | null;
+  actorApiKeyId: string | null;
+  responses: number;
+  rows: number;
+  firstTime: string;
+  lastTime: string;
+}
+
+/** Per caller: how many responses and rows, first and last time. */
+export async function accessSummary(q: Queryable, filter: AccessFilter): Promise<AccessSummaryRow[]> {
+  const params: unknown[] = [];
+  const where = accessWhere(filter, params);
+  const rows = await q.query<{
+    actor_user_id: string | null;
+    actor_username: string | null;
+    actor_org_id: string | null;
+    actor_api_key_id: string | null;
+    responses: number;
+    rows: number;
+    first_time: Date;
+    last_time: Date;
+  }>(
+    `SELECT actor_user_id, actor_username, actor_org_id, actor_api_key_id, count(*)::int8 AS responses,
+            coalesce(sum(CASE WHEN jsonb_typeof(details -> 'rowCount') = 'number' THEN (details ->> 'rowCount')::numeric END), 0)::int8 AS rows,
+            min(time) AS first_time, max(time) AS last_time
+       FROM audit_records WHERE ${where.join(' AND ')}
+      GROUP BY actor_user_id, actor_username, actor_org_id, actor_api_key_id
+      ORDER BY responses DESC, actor_username NULLS LAST
+      LIMIT 1000`,
+    params,
+  );
+  return rows.map((r) => ({
+    actorUserId: r.actor_user_id,
+    actorUsername: r.actor_username,
+    actorOrgId: r.actor_org_id,
+    actorApiKeyId: r.actor_api_key_id,
+    responses: Number(r.responses),
+    rows: Number(r.rows),
+    firstTime: r.first_time.toISOString(),
+    lastTime: r.last_time.toISOString(),
+  }));
+}
+
+// ---- checkpoints and tree ----------------------------------------------------------------------
+
+export interface CheckpointRow {
+  treeSize: number;
+  rootHash: Buffer;
+  time: Date;
+  hashAlg: string;
+  keyId: string;
+  signature: Buffer;
+}
+
+const CHECKPOINT_COLUMNS = 'tree_size, root_hash, time, hash_alg, key_id, signature';
+
+function toCheckpoint(row: Row): CheckpointRow {
+  return {
+    treeSize: Number(row.tree_size),
+    rootHash: row.root_hash as Buffer,
+    time: row.time as Date,
+    hashAlg: row.hash_alg as string,
+    keyId: row.key_id as string,
+    signature: row.signature as Buffer,
+  };
+}
+
+/** Stores a signed head; a head of the same size stored first by another process wins. */
+export async function insertCheckpoint(q: Queryable, c: CheckpointRow): Promise<void> {
+  await q.query(
+    `INSERT INTO audit_checkpoints (${CHECKPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tree_size) DO NOTHING`,
+    [c.treeSize, c.rootHash, c.time, c.hashAlg, c.keyId, c.signature],
+  );
+}
+
+export async function checkpointOfSize(q: Queryable, treeSize: number): Promise<CheckpointRow | undefined> {
+  const row = await maybeOne<Row>(q, `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE tree_size = $1`, [treeSize]);
+  return row && toCheckpoint(row);
+}
+
+export async function latestCheckpoint(q: Queryable): Promise<CheckpointRow | undefined> {
+  const row = await maybeOne<Row>(q, `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1`);
+  return row && toCheckpoint(row);
+}
+
+/** Checkpoints with tree_size > afterSize in order, at most `limit`. */
+export async function checkpointsAfter(q: Queryable, afterSize: number, limit: number): Promise<CheckpointRow[]> {
+  const rows = await q.query(
+    `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE tree_size > $1 ORDER BY tree_size LIMIT $2`,
+    [afterSize, limit],
+  );
+  return rows.map(toCheckpoint);
+}
+
+export async function treeNode(q: Queryable, level: number, idx: number): Promise<Buffer | undefined> {
+  const row = await maybeOne<{ hash: Buffer }>(q, 'SELECT hash FROM audit_tree_nodes WHERE level = $1 AND idx = $2', [level, idx]);
+  return row?.hash;
+}
+
+export async function insertTreeNode(q: Queryable, level: number, idx: number, hash: Buffer): Promise<void> {
+  await q.query('INSERT INTO audit_tree_nodes (level, idx, hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [level, idx, hash]);
+}
+
+// ---- signing keys ------------------------------------------------------------------------------
+
+/** Advisory lock key ("pdxaukey") so concurrent first starts generate only one key. */
+const KEY_LOCK = '8098730389895477611'; // 0x706478617561796bn.toString()
+
+export async function lockKeys(tx: Queryable): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1::int8)', [KEY_LOCK]);
+}
+
+export interface SigningKeyRow {
+  keyId: string;
+  publicKeyPem: string;
+  sealedPrivateKey: Buffer;
+}
+
+export async function currentSigningKey(q: Queryable): Promise<SigningKeyRow | undefined> {
+  const row = await maybeOne<{ key_id: string; public_key_pem: string; sealed_private_key: Buffer }>(
+    q,
+    'SELECT key_id, public_key_pem, sealed_private_key FROM audit_signing_keys ORDER BY created_at DESC, key_id LIMIT 1',
+  );
+  return row && { keyId: row.key_id, publicKeyPem: row.public_key_pem, sealedPrivateKey: row.sealed_private_key };
+}
+
+export async function insertSigningKey(q: Queryable, key: SigningKeyRow): Promise<void> {
+  await q.query('INSERT INTO audit_signing_keys (key_id, public_key_pem, sealed_private_key) VALUES ($1, $2, $3)', [
+    key.keyId,
+    key.publicKeyPem,
+    key.sealedPrivateKey,
+  ]);
+}

@@ -1,0 +1,610 @@
+/**
+ * The audit log (过程全记录): an append-only hash chain with signed RFC 6962 tree heads.
+ *
+ * Appends are group-committed: events queue in the process, one transaction per batch takes the
+ * chain's advisory lock (so every pdx process on the database extends one chain), reads the head,
+ * hashes and inserts the batch in one multi-row INSERT, and commits. `record()` resolves only after
+ * its batch committed; if the batch fails, every caller in it is rejected and must not proceed.
+ */
+import { AppError, BadRequestError, NotFoundError } from '../../errors.ts';
+import type { Db } from '../../db/index.ts';
+import {
+  accessEntries,
+  accessSummary,
+  chainHead,
+  checkpointOfSize,
+  checkpointsAfter,
+  insertCheckpoint,
+  insertRecords,
+  latestCheckpoint,
+  lockChain,
+  maxSeq,
+  recordBySeq,
+  recordsAfter,
+  searchRecords,
+  type AccessFilter,
+  type AccessSummaryRow,
+  type CheckpointRow,
+  type RecordFilter,
+} from './audit.repo.ts';
+import { archiveRecords, type ArchivedFile } from './audit.archive.ts';
+import { canonicalJson, GENESIS_HASH, type HashAlg, type Json } from './canonical.ts';
+import type { AuditEvent, EventSink } from './events.ts';
+import { consistencyProof, inclusionPath, leafHash, MerkleFrontier } from './merkle.ts';
+import { chainHash, draftOf, type AuditRecord, type RecordBody, type RecordDraft } from './record.ts';
+import { keyIdOf, verifySignature, type Signer } from './signer.ts';
+import { createTreeReader, type TreeReader } from './tree.ts';
+
+/** Minimum retention of the log, in months (网络安全法: network logs kept ≥ 6 months). */
+export const MIN_RETENTION_MONTHS = 6;
+
+/** Raised to every caller of a batch that could not be committed: the action must not go ahead. */
+export class AuditWriteError extends AppError {
+  constructor(cause: unknown) {
+    super(503, 'audit_unavailable', {
+      zh: '审计日志暂不可写,操作已拒绝',
+      en: 'The audit log cannot be written; the operation was refused',
+    });
+    this.cause = cause;
+  }
+}
+
+/** Refuses a retention shorter than the legal minimum. */
+export function assertRetention(months: number): void {
+  if (!Number.isFinite(months) || months < MIN_RETENTION_MONTHS) {
+    throw new BadRequestError('audit_retention_too_short', {
+      zh: `审计日志保存期限不得少于 ${MIN_RETENTION_MONTHS} 个月`,
+      en: `Audit retention must be at least ${MIN_RETENTION_MONTHS} months`,
+    });
+  }
+}
+
+export interface AuditLogDeps {
+  db: Db;
+  /** Chain and tree hash: SHA-256, or SM3 under the 国密 suite. Fixed for the life of a log. */
+  hash: HashAlg;
+  signer: Signer;
+  clock?: () => Date;
+  /** Make a signed head every N records (default 1000) and every T seconds if the log grew (default 60); 0 disables. */
+  checkpointEvery?: { records?: number; seconds?: number };
+  /** Largest batch in one transaction (default 1000). */
+  maxBatch?: number;
+  /** Months records are kept before they may be archived (default and minimum 6). */
+  retentionMonths?: number;
+  /** Background failures (periodic checkpoints); default: console.error. */
+  onError?: (error: unknown) => void;
+}
+
+/** A signed tree head as published: hex hashes, base64 signature. */
+export interface SignedHead {
+  treeSize: number;
+  rootHash: string;
+  timestamp: string;
+  hashAlg: HashAlg;
+  keyId: string;
+  signature: string;
+}
+
+export interface InclusionProof {
+  seq: number;
+  leafIndex: number;
+  treeSize: number;
+  recordHash: string;
+  leafHash: string;
+  auditPath: string[];
+  head: SignedHead;
+}
+
+export interface ConsistencyProof {
+  from: SignedHead;
+  to: SignedHead;
+  proof: string[];
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** Records checked before the first break (all of them when ok). */
+  checked: number;
+  /** Signed heads checked. */
+  checkpoints: number;
+  /** The first sequence number found wrong (changed, missing, out of place). */
+  firstBadSeq?: number;
+  /** A signed head whose signature or metadata is wrong. */
+  badCheckpoint?: number;
+  /** What is wrong, Chinese / English. */
+  reason?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor?: number;
+}
+
+export interface AccessEntry {
+  seq: number;
+  time: string;
+  action: string;
+  result: AuditRecord['result'];
+  actorUserId: string | null;
+  actorUsername: string | null;
+  actorOrgId: string | null;
+  actorApiKeyId: string | null;
+  columns: { name: string; mode: string }[];
+  rowCount: number | null;
+  purpose: string | null;
+  grantId: string | null;
+  requestId: string | null;
+  clientIp: string | null;
+}
+
+export interface AccessHistory {
+  summary: AccessSummaryRow[];
+  entries: AccessEntry[];
+  nextCursor?: number;
+}
+
+export type ArchiveFile = ArchivedFile;
+
+export interface AuditLog extends EventSink {
+  /** Appends one event; resolves after its batch committed. */
+  record(event: AuditEvent): Promise<void>;
+  /** Like record, and returns the stored record's seq and hash. */
+  append(event: AuditEvent): Promise<{ seq: number; hash: string }>;
+  /** Signs a head over every committed record now (returns the existing head if nothing new). */
+  checkpoint(): Promise<SignedHead | undefined>;
+  latestHead(): Promise<SignedHead | undefined>;
+  verify(): Promise<VerifyReport>;
+  /** Inclusion proof of record `seq` under the signed head of `treeSize` (default: latest, made on demand). */
+  proof(seq: number, treeSize?: number): Promise<InclusionProof>;
+  /** Consistency proof between two signed heads. */
+  consistency(from: number, to: number): Promise<ConsistencyProof>;
+  search(filter: RecordFilter, page?: { cursor?: number; limit?: number; order?: 'asc' | 'desc' }): Promise<Page<AuditRecord>>;
+  get(seq: number): Promise<AuditRecord | undefined>;
+  accessHistory(filter: AccessFilter, page?: { cursor?: number; limit?: number }): Promise<AccessHistory>;
+  /** Streams a selection as CSV, or as JSON with an inclusion proof per record under one head. */
+  exportRecords(filter: RecordFilter, format: 'csv' | 'json'): AsyncGenerator<string>;
+  /** Writes records older than the retention period, with proofs, to NDJSON files; deletes nothing. */
+  archive(dir: string, options?: { before?: Date; recordsPerFile?: number }): Promise<{ files: ArchiveFile[]; head?: SignedHead }>;
+  publicKey(): { algorithm: 'Ed25519'; keyId: string; publicKeyPem: string; hashAlg: HashAlg };
+  /** Flushes queued events and stops the checkpoint timer. */
+  close(): Promise<void>;
+}
+
+/** The bytes a tree head signature covers (canonical JSON, UTF-8). */
+export function treeHeadMessage(head: { treeSize: number; rootHash: string; timestamp: string; hashAlg: string }): Buffer {
+  return Buffer.from(
+    canonicalJson({
+      type: 'pdx-audit-tree-head/v1',
+      treeSize: head.treeSize,
+      rootHash: head.rootHash,
+      timestamp: head.timestamp,
+      hashAlg: head.hashAlg,
+    }),
+    'utf8',
+  );
+}
+
+function toHead(row: CheckpointRow): SignedHead {
+  return {
+    treeSize: row.treeSize,
+    rootHash: row.rootHash.toString('hex'),
+    timestamp: row.time.toISOString(),
+    hashAlg: row.hashAlg as HashAlg,
+    keyId: row.keyId,
+    signature: row.signature.toString('base64'),
+  };
+}
+
+const hex = (b: Buffer) => b.toString('hex');
+
+interface Pending {
+  draft: RecordDraft;
+  resolve(value: { seq: number; hash: string }): void;
+  reject(error: unknown): void;
+}
+
+export function createAuditLog(deps: AuditLogDeps): AuditLog {
+  const { db, hash: alg, signer } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const maxBatch = deps.maxBatch ?? 1000;
+  const everyRecords = deps.checkpointEvery?.records ?? 1000;
+  const everySeconds = deps.checkpointEvery?.seconds ?? 60;
+  const retentionMonths = deps.retentionMonths ?? MIN_RETENTION_MONTHS;
+  assertRetention(retentionMonths);
+  const onError = deps.onError ?? ((error: unknown) => console.error('[audit]', error));
+  const keyId = keyIdOf(signer.publicKeyPem);
+
+  // ---- group commit ----------------------------------------------------------------------------
+
+  const queue: Pending[] = [];
+  let flushing: Promise<void> | undefined;
+  let closed = false;
+
+  async function commitBatch(drafts: readonly RecordDraft[]): Promise<{ seq: number; hash: Buffer }[]> {
+    return db.transaction(async (tx) => {
+      // The lock first, then the head in a new statement: under READ COMMITTED that statement sees
+      // the batch another process committed while we waited.
+      await lockChain(tx);
+      const head = await chainHead(tx);
+      let prev: Buffer = head?.hash ?? GENESIS_HASH;
+      let seq = head?.seq ?? 0;
+      // Time never goes backwards along the chain, even across processes with skewed clocks.
+      const now = clock();
+      const time = (head && head.time > now ? head.time : now).toISOString();
+      const rows = drafts.map((draft) => {
+        const body: RecordBody = { ...draft, seq: ++seq, time };
+        const hash = chainHash(alg, prev, body);
+        const row = { body, prevHash: prev, hash };
+        prev = hash;
+        return row;
+      });
+      await insertRecords(tx, rows);
+      return rows.map((r) => ({ seq: r.body.seq, hash: r.hash }));
+    });
+  }
+
+  async function flush(): Promise<void> {
+    // Let every caller of this tick join the first batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (queue.length > 0) {
+      const batch = queue.splice(0, maxBatch);
+      let committed: { seq: number; hash: Buffer }[];
+      try {
+        committed = await commitBatch(batch.map((p) => p.draft));
+      } catch (error) {
+        const failure = new AuditWriteError(error);
+        for (const p of batch) p.reject(failure);
+        continue;
+      }
+      batch.forEach((p, i) => {
+        const c = committed[i] as { seq: number; hash: Buffer };
+        p.resolve({ seq: c.seq, hash: hex(c.hash) });
+      });
+      const first = (committed[0] as { seq: number }).seq;
+      const last = (committed.at(-1) as { seq: number }).seq;
+      // The process whose batch crosses a multiple of N makes that head.
+      if (everyRecords > 0 && Math.floor(last / everyRecords) > Math.floor((first - 1) / everyRecords)) {
+        checkpoint().catch(onError);
+      }
+    }
+  }
+
+  function kick(): void {
+    if (flushing) return;
+    flushing = flush().finally(() => {
+      flushing = undefined;
+      if (queue.length > 0) kick();
+    });
+  }
+
+  function append(event: AuditEvent): Promise<{ seq: number; hash: string }> {
+    if (closed) return Promise.reject(new AuditWriteError(new Error('audit log closed')));
+    let draft: RecordDraft;
+    try {
+      draft = draftOf(event);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      queue.push({ draft, resolve, reject });
+      kick();
+    });
+  }
+
+  // ---- checkpoints -----------------------------------------------------------------------------
+
+  let checkpointChain: Promise<unknown> = Promise.resolve();
+
+  async function makeCheckpoint(): Promise<SignedHead | undefined> {
+    const size = await maxSeq(db);
+    if (size === 0) return undefined;
+    const existing = await checkpointOfSize(db, size);
+    if (existing) return toHead(existing);
+    const root = await createTreeReader(db, alg, size).root(0, size);
+    const head = { treeSize: size, rootHash: hex(root), timestamp: clock().toISOString(), hashAlg: alg };
+    const signature = signer.sign(treeHeadMessage(head));
+    await insertCheckpoint(db, { treeSize: size, rootHash: root, time: new Date(head.timestamp), hashAlg: alg, keyId, signature });
+    // Another process may have stored a head of the same size first; publish the stored one.
+    const stored = await checkpointOfSize(db, size);
+    return stored && toHead(stored);
+  }
+
+  function checkpoint(): Promise<SignedHead | undefined> {
+    const next = checkpointChain.then(makeCheckpoint, makeCheckpoint);
+    checkpointChain = next.catch(() => undefined);
+    return next;
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  if (everySeconds > 0) {
+    timer = setInterval(() => {
+      void (async () => {
+        const [size, latest] = await Promise.all([maxSeq(db), latestCheckpoint(db)]);
+        if (size > (latest?.treeSize ?? 0)) await checkpoint();
+      })().catch(onError);
+    }, everySeconds * 1000);
+    timer.unref();
+  }
+
+  /** The latest head, or a fresh one when the latest does not cover `seq`. */
+  async function headCovering(seq: number): Promise<CheckpointRow> {
+    let latest = await latestCheckpoint(db);
+    if (!latest || latest.treeSize < seq) {
+      await checkpoint();
+      latest = await latestCheckpoint(db);
+    }
+    if (!latest || latest.treeSize < seq) throw new NotFoundError({ zh: `审计记录 ${seq}`, en: `Audit record ${seq}` });
+    return latest;
+  }
+
+  async function inclusion(tree: TreeReader, record: AuditRecord): Promise<{ leafIndex: number; leafHash: string; auditPath: string[] }> {
+    const leafIndex = record.seq - 1;
+    const path = await inclusionPath(leafIndex, tree.size, tree.root);
+    return { leafIndex, leafHash: hex(leafHash(alg, Buffer.from(record.hash, 'hex'))), auditPath: path.map(hex) };
+  }
+
+  // ---- verification ----------------------------------------------------------------------------
+
+  async function verify(): Promise<VerifyReport> {
+    const PAGE = 1000;
+    const frontier = new MerkleFrontier(alg);
+    let prev: Buffer = GENESIS_HASH;
+    let expected = 1;
+    let checked = 0;
+    let checkpointsChecked = 0;
+    let lastGoodHead = 0;
+
+    let pending: CheckpointRow[] = await checkpointsAfter(db, 0, PAGE);
+    async function nextCheckpoint(): Promise<CheckpointRow | undefined> {
+      if (pending.length === 0) return undefined;
+      const cp = pending[0] as CheckpointRow;
+      return cp;
+    }
+    async function advanceCheckpoint(): Promise<void> {
+      const done = pending.shift() as CheckpointRow;
+      if (pending.length === 0) pending = await checkpointsAfter(db, done.treeSize, PAGE);
+    }
+    const fail = (report: Partial<VerifyReport> & { reason: string }): VerifyReport => ({
+      ok: false,
+      checked,
+      checkpoints: checkpointsChecked,
+      ...report,
+    });
+
+    function checkHead(cp: CheckpointRow): VerifyReport | undefined {
+      if (cp.hashAlg !== alg) {
+        return fail({ badCheckpoint: cp.treeSize, reason: `检查点 ${cp.treeSize} 的哈希算法为 ${cp.hashAlg} / head ${cp.treeSize} uses hash ${cp.hashAlg}, expected ${alg}` });
+      }
+      const message = treeHeadMessage({ treeSize: cp.treeSize, rootHash: hex(cp.rootHash), timestamp: cp.time.toISOString(), hashAlg: cp.hashAlg });
+      if (cp.keyId !== keyId || !verifySignature(signer.publicKeyPem, message, cp.signature)) {
+        return fail({ badCheckpoint: cp.treeSize, reason: `检查点 ${cp.treeSize} 的签名无效 / head ${cp.treeSize} has an invalid signature` });
+      }
+      if (!frontier.root().equals(cp.rootHash)) {
+        // The chain links hold, so records after the last good head were rewritten consistently.
+        return fail({
+          firstBadSeq: lastGoodHead + 1,
+          badCheckpoint: cp.treeSize,
+          reason: `检查点 ${cp.treeSize} 的根哈希与记录不符,记录 ${lastGoodHead + 1}–${cp.treeSize} 被改写 / head ${cp.treeSize} root does not match: records ${lastGoodHead + 1}–${cp.treeSize} were rewritten`,
+        });
+      }
+      checkpointsChecked++;
+      lastGoodHead = cp.treeSize;
+      return undefined;
+    }
+
+    for (let after = 0; ; ) {
+      const page = await recordsAfter(db, after, PAGE);
+      if (page.length === 0) break;
+      for (const record of page) {
+        if (record.seq !== expected) {
+          return fail({ firstBadSeq: expected, reason: `缺少记录 ${expected} / record ${expected} is missing` });
+        }
+        if (record.prevHash !== hex(prev)) {
+          return fail({
+            firstBadSeq: record.seq,
+            reason: `记录 ${record.seq} 的前序哈希与记录 ${record.seq - 1} 不符 / record ${record.seq} does not link to record ${record.seq - 1}`,
+          });
+        }
+        const h = chainHash(alg, prev, record);
+        if (hex(h) !== record.hash) {
+          return fail({ firstBadSeq: record.seq, reason: `记录 ${record.seq} 的内容与其哈希不符 / record ${record.seq} does not match its hash` });
+        }
+        prev = h;
+        frontier.push(leafHash(alg, h));
+        checked++;
+        expected++;
+        for (let cp = await nextCheckpoint(); cp && cp.treeSize <= frontier.size; cp = await nextCheckpoint()) {
+          const bad = checkHead(cp);
+          if (bad) return bad;
+          await advanceCheckpoint();
+        }
+      }
+      after = (page.at(-1) as AuditRecord).seq;
+    }
+    const beyond = await nextCheckpoint();
+    if (beyond) {
+      return fail({
+        firstBadSeq: expected,
+        reason: `缺少记录 ${expected}(检查点 ${beyond.treeSize} 包含它)/ record ${expected} is missing (head ${beyond.treeSize} covers it)`,
+      });
+    }
+    return { ok: true, checked, checkpoints: checkpointsChecked };
+  }
+
+  // ---- export and archive ----------------------------------------------------------------------
+
+  const CSV_COLUMNS: (keyof AuditRecord)[] = [
+    'seq', 'time', 'action', 'result', 'actorUserId', 'actorUsername', 'actorOrgId', 'actorApiKeyId', 'actorRoles',
+    'targetType', 'targetId', 'targetLabel', 'dataset', 'details', 'requestId', 'clientIp', 'prevHash', 'hash',
+  ];
+
+  function csvCell(value: unknown): string {
+    if (value === null || value === undefined) return '';
+    let text = typeof value === 'object' ? canonicalJson(value as Json) : String(value);
+    // A spreadsheet must not run a cell as a formula; the JSON export is the verifiable form.
+    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replaceAll('"', '""')}"` : text;
+  }
+
+  async function* selection(filter: RecordFilter, uptoSeq?: number): AsyncGenerator<AuditRecord[]> {
+    let cursor: number | undefined;
+    for (;;) {
+      const page = await searchRecords(db, filter, { cursor, limit: 500, order: 'asc', uptoSeq });
+      if (page.length === 0) return;
+      yield page;
+      cursor = (page.at(-1) as AuditRecord).seq;
+    }
+  }
+
+  async function* exportRecords(filter: RecordFilter, format: 'csv' | 'json'): AsyncGenerator<string> {
+    if (format === 'csv') {
+      // BOM: spreadsheet programs on Chinese Windows read UTF-8 only with it.
+      yield `\uFEFF${CSV_COLUMNS.join(',')}\r\n`;
+      for await (const page of selection(filter)) yield page.map((r) => `${CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')}\r\n`).join('');
+      return;
+    }
+    const size = await maxSeq(db);
+    const head = size > 0 ? await headCovering(size) : undefined;
+    yield `{"format":"pdx-audit-export/v1","hashAlg":${JSON.stringify(alg)},"publicKeyPem":${JSON.stringify(signer.publicKeyPem)},` +
+      `"head":${head ? JSON.stringify(toHead(head)) : 'null'},"records":[`;
+    if (head) {
+      const tree = createTreeReader(db, alg, head.treeSize);
+      let first = true;
+      for await (const page of selection(filter, head.treeSize)) {
+        const parts: string[] = [];
+        for (const record of page) {
+          parts.push(`${first ? '' : ','}${JSON.stringify({ record, proof: await inclusion(tree, record) })}`);
+          first = false;
+        }
+        yield parts.join('');
+      }
+    }
+    yield ']}\n';
+  }
+
+  async function archive(dir: string, options: { before?: Date; recordsPerFile?: number } = {}) {
+    const before = options.before ?? retentionCutoff(clock(), retentionMonths);
+    const size = await maxSeq(db);
+    const head = size > 0 ? await headCovering(size) : undefined;
+    if (!head) return { files: [] };
+    const tree = createTreeReader(db, alg, head.treeSize);
+    const files = await archiveRecords({
+      dir,
+      before,
+      recordsPerFile: options.recordsPerFile ?? 100_000,
+      header: { format: 'pdx-audit-archive/v1', hashAlg: alg, keyId, publicKeyPem: signer.publicKeyPem, head: toHead(head) },
+      pages: (afterSeq) => selectionAfter(afterSeq, before, head.treeSize),
+      proofOf: (record) => inclusion(tree, record),
+    });
+    return { files, head: toHead(head) };
+  }
+
+  async function* selectionAfter(afterSeq: number, before: Date, uptoSeq: number): AsyncGenerator<AuditRecord[]> {
+    for (let after = afterSeq; ; ) {
+      const page = (await recordsAfter(db, after, 500, uptoSeq)).filter((r) => new Date(r.time) < before);
+      if (page.length === 0) return;
+      yield page;
+      after = (page.at(-1) as AuditRecord).seq;
+    }
+  }
+
+  // ---- the sink and the read side --------------------------------------------------------------
+
+  return {
+    async record(event) {
+      await append(event);
+    },
+    append,
+    checkpoint,
+    async latestHead() {
+      const row = await latestCheckpoint(db);
+      return row && toHead(row);
+    },
+    verify,
+    async proof(seq, treeSize) {
+      let head: CheckpointRow | undefined;
+      if (treeSize === undefined) head = await headCovering(seq);
+      else {
+        head = await checkpointOfSize(db, treeSize);
+        if (!head) throw new NotFoundError({ zh: `大小为 ${treeSize} 的签名树头`, en: `Signed head of size ${treeSize}` });
+        if (seq > treeSize) {
+          throw new BadRequestError('audit_seq_beyond_head', {
+            zh: `记录 ${seq} 不在大小为 ${treeSize} 的树中`,
+            en: `Record ${seq} is not in the tree of size ${treeSize}`,
+          });
+        }
+      }
+      const record = await recordBySeq(db, seq);
+      if (!record) throw new NotFoundError({ zh: `审计记录 ${seq}`, en: `Audit record ${seq}` });
+      const proof = await inclusion(createTreeReader(db, alg, head.treeSize), record);
+      return { seq, treeSize: head.treeSize, recordHash: record.hash, ...proof, head: toHead(head) };
+    },
+    async consistency(from, to) {
+      if (!(from > 0 && from <= to)) {
+        throw new BadRequestError('audit_bad_range', { zh: '需要 0 < from ≤ to', en: 'Expected 0 < from ≤ to' });
+      }
+      const [a, b] = await Promise.all([checkpointOfSize(db, from), checkpointOfSize(db, to)]);
+      if (!a) throw new NotFoundError({ zh: `大小为 ${from} 的签名树头`, en: `Signed head of size ${from}` });
+      if (!b) throw new NotFoundError({ zh: `大小为 ${to} 的签名树头`, en: `Signed head of size ${to}` });
+      const proof = await consistencyProof(from, to, createTreeReader(db, alg, to).root);
+      return { from: toHead(a), to: toHead(b), proof: proof.map(hex) };
+    },
+    async search(filter, page = {}) {
+      const limit = Math.min(Math.max(page.limit ?? 50, 1), 500);
+      const items = await searchRecords(db, filter, { cursor: page.cursor, limit, order: page.order ?? 'desc' });
+      return { items, ...(items.length === limit ? { nextCursor: (items.at(-1) as AuditRecord).seq } : {}) };
+    },
+    get: (seq) => recordBySeq(db, seq),
+    async accessHistory(filter, page = {}) {
+      const limit = Math.min(Math.max(page.limit ?? 50, 1), 500);
+      const [summary, records] = await Promise.all([
+        accessSummary(db, filter),
+        accessEntries(db, filter, { cursor: page.cursor, limit }),
+      ]);
+      const entries = records.map((r) => accessEntryOf(r, filter.column));
+      return { summary, entries, ...(records.length === limit ? { nextCursor: (records.at(-1) as AuditRecord).seq } : {}) };
+    },
+    exportRecords,
+    archive,
+    publicKey: () => ({ algorithm: 'Ed25519', keyId, publicKeyPem: signer.publicKeyPem, hashAlg: alg }),
+    async close() {
+      closed = true;
+      if (timer) clearInterval(timer);
+      while (flushing) await flushing;
+      await checkpointChain;
+    },
+  };
+}
+
+/** The instant `months` calendar months before `now` (records older than it may be archived). */
+export function retentionCutoff(now: Date, months: number): Date {
+  const cutoff = new Date(now);
+  cutoff.setUTCMonth(cutoff.getUTCMonth() - months);
+  return cutoff;
+}
+
+function accessEntryOf(record: AuditRecord, column: string | undefined): AccessEntry {
+  const d = record.details;
+  const columns = (Array.isArray(d.columns) ? d.columns : [])
+    .filter((c): c is { name: string; mode: string } => typeof c === 'object' && c !== null && !Array.isArray(c) && typeof c.name === 'string')
+    .map((c) => ({ name: c.name, mode: typeof c.mode === 'string' ? c.mode : '' }))
+    .filter((c) => column === undefined || c.name === column);
+  const str = (v: Json | undefined) => (typeof v === 'string' ? v : null);
+  return {
+    seq: record.seq,
+    time: record.time,
+    action: record.action,
+    result: record.result,
+    actorUserId: record.actorUserId,
+    actorUsername: record.actorUsername,
+    actorOrgId: record.actorOrgId,
+    actorApiKeyId: record.actorApiKeyId,
+    columns,
+    rowCount: typeof d.rowCount === 'number' ? d.rowCount : null,
+    purpose: str(d.purpose),
+    grantId: str(d.grantId),
+    requestId: record.requestId,
+    clientIp: record.clientIp,
+  };
+}
