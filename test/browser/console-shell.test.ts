@@ -1,14 +1,34 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeUscc } from '../../src/modules/identity/codes.ts';
+import { ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-describe('console shell in Chromium', () => {
+/** Script errors on the page. HTTP 4xx answers the test provokes on purpose are not errors. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
+  return errors;
+}
+
+async function signIn(page: Page, username: string, password: string) {
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: /登\s*录/ }).click();
+}
+
+describe('console: sign-in, administration and API keys in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({
+      PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
+      PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
+      PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
+    });
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -16,32 +36,104 @@ describe('console shell in Chromium', () => {
     await server?.close();
   });
 
-  it('opens in Chinese, shows live platform status, and switches to English', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  it('walks a sysadmin and a new consumer through the console', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    const errors = watchErrors(page);
 
+    // Sign-in page, Chinese by default; a wrong password gives one neutral message.
     await page.goto(`${server.url}/`);
     await expect.poll(() => page.getByTestId('app-title').textContent()).toBe('公共数据共享交换平台');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
-    for (const label of ['总览', '数据目录', '数据汇聚', '分类分级', '数据共享', '数据开放', '审计日志', '安全运营', '系统管理']) {
-      await expect.poll(() => page.getByRole('menuitem', { name: label }).count()).toBe(1);
-    }
-    const status = page.getByTestId('status');
-    await expect.poll(() => status.textContent()).toContain('内嵌 PostgreSQL(PGlite)');
-    await expect.poll(() => status.textContent()).toContain('正常');
-    await screenshot(page, 'shell-overview-zh');
+    await signIn(page, 'sysadmin', 'not-the-password');
+    await expect.poll(() => page.getByTestId('login-error').textContent()).toContain('用户名或密码错误');
+    await screenshot(page, 'identity-01-login-error');
 
+    await signIn(page, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
+    await expect.poll(() => page.getByTestId('user-menu').textContent()).toContain('系统管理员');
+    for (const label of ['总览', '数据目录', '系统管理']) await expect.poll(() => page.getByRole('menuitem', { name: label }).count()).toBe(1);
+    // sysadmin does not read shared data or audit: those entries are not offered.
+    expect(await page.getByRole('menuitem', { name: '审计日志' }).count()).toBe(0);
+    await expect.poll(() => page.getByTestId('status').textContent()).toContain('正常');
+    await screenshot(page, 'identity-02-overview-sysadmin');
+
+    // Organisations: a wrong credit code is refused with its reason, a right one is added.
+    await page.getByRole('menuitem', { name: '机构' }).click();
+    await page.getByRole('button', { name: '新建机构' }).click();
+    const orgDialog = page.getByRole('dialog');
+    await orgDialog.getByLabel('机构名称').fill('朝阳市民政局');
+    await orgDialog.getByLabel('行政区划代码').fill('211300');
+    await orgDialog.getByLabel('统一社会信用代码').fill('91350100M000100Y44');
+    await orgDialog.getByRole('button', { name: /创\s*建/ }).click();
+    await expect.poll(() => page.getByTestId('org-error').textContent()).toContain('统一社会信用代码无效');
+    await orgDialog.getByLabel('统一社会信用代码').fill(makeUscc('1', '1', '211300', 'MB2C0001'));
+    await orgDialog.getByRole('button', { name: /创\s*建/ }).click();
+    await expect.poll(() => page.getByRole('cell', { name: '朝阳市民政局' }).count()).toBe(1);
+    await screenshot(page, 'identity-03-orgs');
+
+    // Users: 三员分立 is enforced, a consumer is created and its password shown once.
+    await page.getByRole('menuitem', { name: '用户' }).click();
+    await page.getByRole('button', { name: '新建用户' }).click();
+    const userDialog = page.getByRole('dialog');
+    await userDialog.getByLabel('用户名').fill('zy-minzheng');
+    await userDialog.getByLabel('姓名').fill('李民政');
+    await userDialog.getByLabel('所属机构').click();
+    await page.getByTitle('朝阳市民政局').click();
+    await userDialog.getByLabel('系统管理员').check();
+    await userDialog.getByLabel('审计管理员').check();
+    await userDialog.getByRole('button', { name: /保\s*存/ }).click();
+    await expect.poll(() => page.getByTestId('user-error').textContent()).toContain('三员分立');
+    await screenshot(page, 'identity-04-separation-of-duties');
+    await userDialog.getByLabel('系统管理员').uncheck();
+    await userDialog.getByLabel('审计管理员').uncheck();
+    await userDialog.getByLabel('数据使用方').check();
+    await userDialog.getByRole('button', { name: /保\s*存/ }).click();
+    const oneTime = page.getByTestId('one-time-password');
+    await expect.poll(() => oneTime.count()).toBe(1);
+    const generated = (await oneTime.textContent())!.trim();
+    expect(generated).toHaveLength(16);
+    await screenshot(page, 'identity-05-password-once');
+    await page.getByRole('button', { name: /知道了|确\s*定|OK/ }).click();
+
+    // Sign out; the new user must change the generated password first.
+    await page.getByTestId('user-menu').hover();
+    await page.getByText('退出登录').click();
+    await signIn(page, 'zy-minzheng', generated);
+    await expect.poll(() => page.getByText('首次登录或密码被重置后').count()).toBe(1);
+    await page.getByLabel('当前密码').fill(generated);
+    await page.getByLabel('新密码', { exact: true }).fill('weak');
+    await page.getByLabel('确认新密码').fill('weak');
+    await page.getByRole('button', { name: '保存新密码' }).click();
+    await expect.poll(() => page.getByTestId('password-error').textContent()).toContain('至少 10 个字符');
+    await page.getByLabel('新密码', { exact: true }).fill('Dibao-Check-2027');
+    await page.getByLabel('确认新密码').fill('Dibao-Check-2027');
+    await page.getByRole('button', { name: '保存新密码' }).click();
+    await expect.poll(() => page.getByTestId('user-menu').textContent()).toContain('数据使用方');
+    expect(await page.getByRole('menuitem', { name: '系统管理' }).count()).toBe(0);
+
+    // API keys: created and shown once, then revoked.
+    await page.getByRole('menuitem', { name: 'API 密钥' }).click();
+    await page.getByRole('button', { name: '新建 API 密钥' }).click();
+    await page.getByRole('dialog').getByLabel('名称').fill('低保资格核验系统');
+    await page.getByRole('dialog').getByRole('button', { name: /创\s*建/ }).click();
+    const keyText = page.getByTestId('new-api-key');
+    await expect.poll(() => keyText.count()).toBe(1);
+    const key = (await keyText.textContent())!.trim();
+    expect(key).toMatch(/^pdx_[a-z0-9]{10}_/);
+    await screenshot(page, 'identity-06-api-key-once');
+    await page.getByRole('button', { name: /知道了|确\s*定|OK/ }).click();
+    const me = await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(me.status).toBe(200);
+    await page.getByRole('button', { name: '吊销' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: /确\s*定|OK/ }).click();
+    await expect.poll(() => page.getByText('已吊销').count()).toBe(1);
+    expect((await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
+
+    // English is one click away and remembered.
     await page.getByTestId('lang-switch').click();
     await expect.poll(() => page.getByTestId('app-title').textContent()).toBe('Public Data Exchange');
-    await expect.poll(() => status.textContent()).toContain('Healthy');
-    await page.getByRole('menuitem', { name: 'Catalogue' }).click();
-    expect(new URL(page.url()).pathname).toBe('/catalog');
-    await screenshot(page, 'shell-catalog-en');
-
-    // A deep link is served by the console, not a 404 from the API.
-    await page.goto(`${server.url}/audit`);
+    await expect.poll(() => page.getByText('Revoked').count()).toBe(1);
+    await screenshot(page, 'identity-07-api-keys-en');
+    await page.reload();
     await expect.poll(() => page.getByTestId('app-title').textContent()).toBe('Public Data Exchange');
     expect(errors).toEqual([]);
   });

@@ -1,20 +1,31 @@
 import {
   AlertOutlined,
+  ApartmentOutlined,
   AuditOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
   DatabaseOutlined,
   GlobalOutlined,
+  KeyOutlined,
+  LogoutOutlined,
   SafetyCertificateOutlined,
   SettingOutlined,
   ShareAltOutlined,
+  TeamOutlined,
+  UserOutlined,
 } from '@ant-design/icons';
-import { App as AntApp, Button, ConfigProvider, Layout, Menu, Result, Typography } from 'antd';
+import { App as AntApp, Button, ConfigProvider, Dropdown, Layout, Menu, Result, Space, Spin, Tag, Typography } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import type { ReactNode } from 'react';
 import { Route, Routes, useLocation, useNavigate } from 'react-router-dom';
+import { useAuth, type Role } from './auth.tsx';
 import { useI18n, type MessageKey } from './i18n.tsx';
+import { OrgsPage } from './pages/admin/Orgs.tsx';
+import { UsersPage } from './pages/admin/Users.tsx';
+import { ApiKeysPage } from './pages/ApiKeys.tsx';
+import { ChangePasswordPage } from './pages/ChangePassword.tsx';
+import { LoginPage } from './pages/Login.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
 
 interface NavItem {
@@ -22,19 +33,32 @@ interface NavItem {
   label: MessageKey;
   icon: ReactNode;
   element?: ReactNode;
+  /** Roles that see this entry; undefined: every signed-in user. */
+  roles?: Role[];
+  children?: NavItem[];
 }
 
-/** Every capability of the platform has a place in the navigation. */
+/** Every capability has a place in the navigation; each role sees what it may use. */
 const NAV: NavItem[] = [
   { path: '/', label: 'nav.overview', icon: <DashboardOutlined />, element: <OverviewPage /> },
   { path: '/catalog', label: 'nav.catalog', icon: <DatabaseOutlined /> },
-  { path: '/ingest', label: 'nav.ingest', icon: <CloudUploadOutlined /> },
-  { path: '/classify', label: 'nav.classify', icon: <SafetyCertificateOutlined /> },
-  { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined /> },
+  { path: '/ingest', label: 'nav.ingest', icon: <CloudUploadOutlined />, roles: ['data_officer'] },
+  { path: '/classify', label: 'nav.classify', icon: <SafetyCertificateOutlined />, roles: ['data_officer', 'secadmin'] },
+  { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'] },
+  { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/open', label: 'nav.open', icon: <GlobalOutlined /> },
-  { path: '/audit', label: 'nav.audit', icon: <AuditOutlined /> },
-  { path: '/secops', label: 'nav.secops', icon: <AlertOutlined /> },
-  { path: '/admin', label: 'nav.admin', icon: <SettingOutlined /> },
+  { path: '/audit', label: 'nav.audit', icon: <AuditOutlined />, roles: ['auditor'] },
+  { path: '/secops', label: 'nav.secops', icon: <AlertOutlined />, roles: ['secadmin'] },
+  {
+    path: '/admin',
+    label: 'nav.admin',
+    icon: <SettingOutlined />,
+    roles: ['sysadmin'],
+    children: [
+      { path: '/admin/users', label: 'admin.users', icon: <TeamOutlined />, element: <UsersPage /> },
+      { path: '/admin/orgs', label: 'admin.orgs', icon: <ApartmentOutlined />, element: <OrgsPage /> },
+    ],
+  },
 ];
 
 function ComingSoon() {
@@ -42,50 +66,88 @@ function ComingSoon() {
   return <Result status="info" title={t('soon.title')} subTitle={t('soon.body')} />;
 }
 
-export function App() {
+function Shell() {
   const { lang, setLang, t } = useI18n();
+  const { me, logout, has } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
-  const selected = NAV.filter((item) => item.path !== '/' && location.pathname.startsWith(item.path))[0]?.path ?? '/';
+  const visible = NAV.filter((item) => !item.roles || has(...item.roles));
+  const leaves = visible.flatMap((item) => item.children ?? [item]);
+  const selected = leaves.filter((item) => item.path !== '/' && location.pathname.startsWith(item.path))[0]?.path ?? '/';
+  const roleTags = me?.roles.map((r) => <Tag key={r} color="blue">{t(`role.${r}`)}</Tag>);
 
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Sider width={208} breakpoint="lg" collapsedWidth={56} theme="dark">
+        <div style={{ color: '#fff', padding: '18px 16px', fontWeight: 600, fontSize: 16, whiteSpace: 'nowrap', overflow: 'hidden' }}>
+          <img src="/favicon.svg" alt="" width={22} style={{ verticalAlign: -5, marginRight: 8 }} />
+          {t('app.short')}
+        </div>
+        <Menu
+          theme="dark"
+          mode="inline"
+          selectedKeys={[selected]}
+          defaultOpenKeys={['/admin']}
+          items={visible.map((item) => ({
+            key: item.path,
+            icon: item.icon,
+            label: t(item.label),
+            children: item.children?.map((c) => ({ key: c.path, icon: c.icon, label: t(c.label) })),
+          }))}
+          onClick={({ key }) => navigate(key)}
+        />
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header style={{ background: '#fff', display: 'flex', alignItems: 'center', justifyContent: 'space-between', padding: '0 24px', borderBottom: '1px solid #f0f0f0' }}>
+          <Typography.Title level={4} style={{ margin: 0 }} data-testid="app-title">
+            {t('app.title')}
+          </Typography.Title>
+          <Space>
+            <Button type="text" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang-switch">
+              {t('lang.switch')}
+            </Button>
+            <Dropdown
+              menu={{
+                items: [
+                  { key: 'password', icon: <KeyOutlined />, label: t('pwd.title'), onClick: () => navigate('/account/password') },
+                  { key: 'logout', icon: <LogoutOutlined />, label: t('logout'), onClick: () => void logout().then(() => navigate('/')) },
+                ],
+              }}
+            >
+              <Button type="text" icon={<UserOutlined />} data-testid="user-menu">
+                {me?.displayName} · {me?.orgName} {roleTags}
+              </Button>
+            </Dropdown>
+          </Space>
+        </Layout.Header>
+        <Layout.Content style={{ padding: 24 }}>
+          <Routes>
+            {leaves.map((item) => (
+              <Route key={item.path} path={item.path === '/' ? '/' : `${item.path}/*`} element={item.element ?? <ComingSoon />} />
+            ))}
+            <Route path="/account/password" element={<ChangePasswordPage />} />
+            <Route path="*" element={<Result status="404" title="404" subTitle={t('notfound')} />} />
+          </Routes>
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}
+
+function Gate() {
+  const { me } = useAuth();
+  if (me === undefined) return <Spin size="large" style={{ display: 'block', marginTop: '40vh' }} />;
+  if (me === null) return <LoginPage />;
+  if (me.mustChangePassword) return <ChangePasswordPage forced />;
+  return <Shell />;
+}
+
+export function App() {
+  const { lang } = useI18n();
   return (
     <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1668dc' } }}>
       <AntApp>
-        <Layout style={{ minHeight: '100vh' }}>
-          <Layout.Sider width={208} breakpoint="lg" collapsedWidth={56} theme="dark">
-            <div style={{ color: '#fff', padding: '18px 16px', fontWeight: 600, fontSize: 16, whiteSpace: 'nowrap', overflow: 'hidden' }}>
-              <img src="/favicon.svg" alt="" width={22} style={{ verticalAlign: -5, marginRight: 8 }} />
-              {t('app.short')}
-            </div>
-            <Menu
-              theme="dark"
-              mode="inline"
-              selectedKeys={[selected]}
-              items={NAV.map((item) => ({ key: item.path, icon: item.icon, label: t(item.label) }))}
-              onClick={({ key }) => navigate(key)}
-            />
-          </Layout.Sider>
-          <Layout>
-            <Layout.Header
-              style={{ background: '#fff', display: 'flex', alignItems: 'center', justifyContent: 'space-between', padding: '0 24px', borderBottom: '1px solid #f0f0f0' }}
-            >
-              <Typography.Title level={4} style={{ margin: 0 }} data-testid="app-title">
-                {t('app.title')}
-              </Typography.Title>
-              <Button type="text" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang-switch">
-                {t('lang.switch')}
-              </Button>
-            </Layout.Header>
-            <Layout.Content style={{ padding: 24 }}>
-              <Routes>
-                {NAV.map((item) => (
-                  <Route key={item.path} path={item.path === '/' ? '/' : `${item.path}/*`} element={item.element ?? <ComingSoon />} />
-                ))}
-                <Route path="*" element={<Result status="404" title="404" subTitle={t('notfound')} />} />
-              </Routes>
-            </Layout.Content>
-          </Layout>
-        </Layout>
+        <Gate />
       </AntApp>
     </ConfigProvider>
   );

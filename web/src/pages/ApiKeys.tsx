@@ -1,0 +1,93 @@
+import { Alert, App, Button, DatePicker, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api/client.ts';
+import type { ApiKey } from '../api/types.ts';
+import { useI18n } from '../i18n.tsx';
+
+/** The caller's organisation's API keys: create (shown once), see use, revoke. */
+export function ApiKeysPage() {
+  const { t, time } = useI18n();
+  const { modal, message } = App.useApp();
+  const [keys, setKeys] = useState<ApiKey[]>([]);
+  const [open, setOpen] = useState(false);
+  const [form] = Form.useForm();
+  const load = useCallback(async () => setKeys((await api<{ items: ApiKey[] }>('GET', '/api/v1/api-keys')).items), []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  async function create(values: { name: string; expiresAt?: { toDate(): Date } }) {
+    try {
+      const { key } = await api<{ key: string }>('POST', '/api/v1/api-keys', { name: values.name, expiresAt: values.expiresAt?.toDate().toISOString() ?? null });
+      setOpen(false);
+      await load();
+      modal.success({
+        title: t('keys.new'),
+        width: 640,
+        content: (
+          <Space direction="vertical" style={{ width: '100%' }}>
+            <Alert type="warning" showIcon message={t('keys.once')} />
+            <Typography.Text code copyable data-testid="new-api-key">
+              {key}
+            </Typography.Text>
+            <Typography.Text type="secondary">{t('keys.usage')}</Typography.Text>
+          </Space>
+        ),
+      });
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  }
+
+  const revoke = (k: ApiKey) =>
+    modal.confirm({
+      title: t('keys.revoke'),
+      content: t('keys.revokeConfirm'),
+      okButtonProps: { danger: true },
+      onOk: async () => {
+        await api('DELETE', `/api/v1/api-keys/${k.id}`);
+        await load();
+      },
+    });
+
+  const color = { active: 'green', revoked: 'red', expired: 'default' } as const;
+  return (
+    <>
+      <Space style={{ marginBottom: 16 }}>
+        <Button type="primary" onClick={() => setOpen(true)}>
+          {t('keys.new')}
+        </Button>
+      </Space>
+      <Table<ApiKey>
+        rowKey="id"
+        dataSource={keys}
+        columns={[
+          { title: t('keys.name'), dataIndex: 'name' },
+          { title: t('keys.prefix'), dataIndex: 'prefix', render: (p: string) => <Typography.Text code>pdx_{p}_…</Typography.Text> },
+          { title: t('keys.state'), dataIndex: 'state', render: (s: ApiKey['state']) => <Tag color={color[s]}>{t(`keys.state.${s}`)}</Tag> },
+          { title: t('keys.expires'), dataIndex: 'expiresAt', render: (v: string | null) => (v ? time(v) : t('keys.never')) },
+          { title: t('keys.lastUsed'), dataIndex: 'lastUsedAt', render: (v: string | null) => (v ? time(v) : t('common.never')) },
+          {
+            title: t('common.actions'),
+            render: (_, k) =>
+              k.state === 'active' && (
+                <Button type="link" danger onClick={() => revoke(k)}>
+                  {t('keys.revoke')}
+                </Button>
+              ),
+          },
+        ]}
+      />
+      <Modal open={open} title={t('keys.new')} onCancel={() => setOpen(false)} onOk={() => form.submit()} okText={t('common.create')} destroyOnHidden>
+        <Form form={form} layout="vertical" onFinish={create}>
+          <Form.Item name="name" label={t('keys.name')} rules={[{ required: true }]}>
+            <Input placeholder="低保资格核验系统" />
+          </Form.Item>
+          <Form.Item name="expiresAt" label={t('keys.expires')}>
+            <DatePicker showTime style={{ width: '100%' }} />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </>
+  );
+}

@@ -1,0 +1,58 @@
+import { Alert, App, Button, Card, Form, Input, Typography } from 'antd';
+import { useState } from 'react';
+import { api } from '../api/client.ts';
+import { useAuth } from '../auth.tsx';
+import { useI18n } from '../i18n.tsx';
+
+/** Own password change; forced after first sign-in or a reset. */
+export function ChangePasswordPage({ forced }: { forced?: boolean }) {
+  const { t } = useI18n();
+  const { refresh } = useAuth();
+  const { message } = App.useApp();
+  const [error, setError] = useState<string>();
+  const [form] = Form.useForm();
+
+  async function submit(values: { currentPassword: string; newPassword: string }) {
+    setError(undefined);
+    try {
+      await api('POST', '/api/v1/auth/password', { currentPassword: values.currentPassword, newPassword: values.newPassword });
+      message.success(t('pwd.done'));
+      form.resetFields();
+      await refresh();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
+  return (
+    <Card style={{ maxWidth: 480, margin: forced ? '80px auto' : undefined }} title={t('pwd.title')}>
+      {forced && <Alert type="warning" showIcon message={t('pwd.required')} style={{ marginBottom: 16 }} />}
+      <Typography.Paragraph type="secondary">{t('pwd.policy')}</Typography.Paragraph>
+      {error && <Alert type="error" message={error} showIcon style={{ marginBottom: 16 }} data-testid="password-error" />}
+      <Form form={form} layout="vertical" onFinish={submit}>
+        <Form.Item name="currentPassword" label={t('pwd.current')} rules={[{ required: true }]}>
+          <Input.Password autoComplete="current-password" />
+        </Form.Item>
+        <Form.Item name="newPassword" label={t('pwd.new')} rules={[{ required: true }]}>
+          <Input.Password autoComplete="new-password" />
+        </Form.Item>
+        <Form.Item
+          name="confirm"
+          label={t('pwd.confirm')}
+          dependencies={['newPassword']}
+          rules={[
+            { required: true },
+            ({ getFieldValue }) => ({
+              validator: (_, value) => (value === getFieldValue('newPassword') ? Promise.resolve() : Promise.reject(new Error(t('pwd.mismatch')))),
+            }),
+          ]}
+        >
+          <Input.Password autoComplete="new-password" />
+        </Form.Item>
+        <Button type="primary" htmlType="submit">
+          {t('pwd.submit')}
+        </Button>
+      </Form>
+    </Card>
+  );
+}

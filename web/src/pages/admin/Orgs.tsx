@@ -1,0 +1,96 @@
+import { Alert, Button, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api } from '../../api/client.ts';
+import type { Org } from '../../api/types.ts';
+import { useI18n } from '../../i18n.tsx';
+
+type OrgNode = Org & { children?: OrgNode[] };
+
+function tree(orgs: Org[]): OrgNode[] {
+  const byParent = new Map<string | null, Org[]>();
+  for (const o of orgs) byParent.set(o.parentId, [...(byParent.get(o.parentId) ?? []), o]);
+  const build = (parent: string | null): OrgNode[] =>
+    (byParent.get(parent) ?? []).map((o) => {
+      const children = build(o.id);
+      return children.length ? { ...o, children } : o;
+    });
+  return build(null);
+}
+
+/** sysadmin: the organisation tree 省 → 市 → 县/区 with departments under each level. */
+export function OrgsPage() {
+  const { t } = useI18n();
+  const [orgs, setOrgs] = useState<Org[]>([]);
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string>();
+  const [form] = Form.useForm();
+  const load = useCallback(async () => setOrgs((await api<{ items: Org[] }>('GET', '/api/v1/orgs')).items), []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const data = useMemo(() => tree(orgs), [orgs]);
+
+  async function create(values: Omit<Org, 'id'>) {
+    setError(undefined);
+    try {
+      await api('POST', '/api/v1/orgs', { ...values, uscc: values.uscc || null, parentId: values.parentId ?? null });
+      setOpen(false);
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
+  return (
+    <>
+      <Space style={{ marginBottom: 16 }}>
+        <Button
+          type="primary"
+          onClick={() => {
+            form.resetFields();
+            setError(undefined);
+            setOpen(true);
+          }}
+        >
+          {t('orgs.new')}
+        </Button>
+      </Space>
+      <Table<OrgNode>
+        rowKey="id"
+        dataSource={data}
+        pagination={false}
+        expandable={{ defaultExpandAllRows: true }}
+        columns={[
+          { title: t('orgs.name'), dataIndex: 'name' },
+          { title: t('orgs.type'), dataIndex: 'type', render: (v: Org['type']) => <Tag>{t(`orgs.type.${v}`)}</Tag> },
+          { title: t('orgs.level'), dataIndex: 'level', render: (v: Org['level']) => t(`orgs.level.${v}`) },
+          { title: t('orgs.region'), dataIndex: 'regionCode' },
+          { title: t('orgs.uscc'), dataIndex: 'uscc', render: (v: string | null) => v ?? '—' },
+        ]}
+      />
+      <Modal open={open} title={t('orgs.new')} onCancel={() => setOpen(false)} onOk={() => form.submit()} okText={t('common.create')} destroyOnHidden>
+        {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} data-testid="org-error" />}
+        <Form form={form} layout="vertical" onFinish={create} initialValues={{ type: 'department', level: 'city' }}>
+          <Form.Item name="name" label={t('orgs.name')} rules={[{ required: true }]}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="type" label={t('orgs.type')} rules={[{ required: true }]}>
+            <Select options={(['authority', 'government', 'department', 'enterprise'] as const).map((v) => ({ value: v, label: t(`orgs.type.${v}`) }))} />
+          </Form.Item>
+          <Form.Item name="level" label={t('orgs.level')} rules={[{ required: true }]}>
+            <Select options={(['province', 'city', 'county'] as const).map((v) => ({ value: v, label: t(`orgs.level.${v}`) }))} />
+          </Form.Item>
+          <Form.Item name="parentId" label={t('orgs.parent')}>
+            <Select allowClear showSearch optionFilterProp="label" options={orgs.map((o) => ({ value: o.id, label: o.name }))} />
+          </Form.Item>
+          <Form.Item name="regionCode" label={t('orgs.region')} rules={[{ required: true }]}>
+            <Input placeholder="211300" />
+          </Form.Item>
+          <Form.Item name="uscc" label={t('orgs.uscc')}>
+            <Input placeholder="91350100M000100Y43" />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </>
+  );
+}

@@ -1,0 +1,147 @@
+import { Alert, App, Button, Checkbox, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../../api/client.ts';
+import type { Org, User } from '../../api/types.ts';
+import type { Role } from '../../auth.tsx';
+import { useI18n } from '../../i18n.tsx';
+
+const ROLES: Role[] = ['sysadmin', 'secadmin', 'auditor', 'data_officer', 'consumer'];
+
+/** sysadmin: accounts, roles (三员分立 enforced by the server), resets and unlocks. */
+export function UsersPage() {
+  const { t, time } = useI18n();
+  const { modal, message } = App.useApp();
+  const [users, setUsers] = useState<User[]>([]);
+  const [orgs, setOrgs] = useState<Org[]>([]);
+  const [editing, setEditing] = useState<User | 'new'>();
+  const [error, setError] = useState<string>();
+  const [form] = Form.useForm();
+
+  const load = useCallback(async () => {
+    const [u, o] = await Promise.all([api<{ items: User[] }>('GET', '/api/v1/users'), api<{ items: Org[] }>('GET', '/api/v1/orgs')]);
+    setUsers(u.items);
+    setOrgs(o.items);
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const orgName = (id: string) => orgs.find((o) => o.id === id)?.name ?? id;
+  const showPassword = (title: string, password: string) =>
+    modal.success({
+      title,
+      content: (
+        <Space direction="vertical">
+          <Typography.Text>{t('users.passwordOnce')}</Typography.Text>
+          <Typography.Text code copyable data-testid="one-time-password">
+            {password}
+          </Typography.Text>
+        </Space>
+      ),
+    });
+
+  async function save(values: { username: string; displayName: string; orgId: string; roles: Role[] }) {
+    setError(undefined);
+    try {
+      if (editing === 'new') {
+        const { password } = await api<{ password: string }>('POST', '/api/v1/users', values);
+        showPassword(t('users.created'), password);
+      } else if (editing) {
+        await api('PATCH', `/api/v1/users/${editing.id}`, { displayName: values.displayName, orgId: values.orgId, roles: values.roles });
+      }
+      setEditing(undefined);
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
+  async function act(call: () => Promise<unknown>) {
+    try {
+      await call();
+      await load();
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  }
+
+  return (
+    <>
+      <Space style={{ marginBottom: 16 }}>
+        <Button
+          type="primary"
+          onClick={() => {
+            form.resetFields();
+            setError(undefined);
+            setEditing('new');
+          }}
+        >
+          {t('users.new')}
+        </Button>
+      </Space>
+      <Table<User>
+        rowKey="id"
+        dataSource={users}
+        pagination={{ pageSize: 20 }}
+        columns={[
+          { title: t('users.username'), dataIndex: 'username' },
+          { title: t('users.displayName'), dataIndex: 'displayName' },
+          { title: t('users.org'), dataIndex: 'orgId', render: orgName },
+          { title: t('users.roles'), dataIndex: 'roles', render: (roles: Role[]) => roles.map((r) => <Tag key={r}>{t(`role.${r}`)}</Tag>) },
+          {
+            title: t('users.status'),
+            render: (_, u) =>
+              u.disabled ? <Tag>{t('users.disabled')}</Tag> : u.locked ? <Tag color="red">{t('users.locked')}</Tag> : u.mustChangePassword ? <Tag color="orange">{t('users.mustChange')}</Tag> : <Tag color="green">{t('users.active')}</Tag>,
+          },
+          { title: t('users.lastLogin'), dataIndex: 'lastLoginAt', render: (v: string | null) => (v ? time(v) : t('common.never')) },
+          {
+            title: t('common.actions'),
+            render: (_, u) => (
+              <Space size={0} wrap>
+                <Button
+                  type="link"
+                  onClick={() => {
+                    form.setFieldsValue(u);
+                    setError(undefined);
+                    setEditing(u);
+                  }}
+                >
+                  {t('users.edit')}
+                </Button>
+                <Button type="link" onClick={() => act(async () => showPassword(t('users.reset'), (await api<{ password: string }>('POST', `/api/v1/users/${u.id}/reset-password`)).password))}>
+                  {t('users.reset')}
+                </Button>
+                {u.locked && (
+                  <Button type="link" onClick={() => act(() => api('POST', `/api/v1/users/${u.id}/unlock`))}>
+                    {t('users.unlock')}
+                  </Button>
+                )}
+                <Button type="link" danger={!u.disabled} onClick={() => act(() => api('PATCH', `/api/v1/users/${u.id}`, { disabled: !u.disabled }))}>
+                  {u.disabled ? t('users.enable') : t('users.disable')}
+                </Button>
+              </Space>
+            ),
+          },
+        ]}
+      />
+      <Modal open={editing !== undefined} title={editing === 'new' ? t('users.new') : t('users.edit')} onCancel={() => setEditing(undefined)} onOk={() => form.submit()} okText={t('common.save')} destroyOnHidden>
+        <Alert type="info" showIcon message={t('users.separation')} style={{ marginBottom: 16 }} />
+        {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} data-testid="user-error" />}
+        <Form form={form} layout="vertical" onFinish={save}>
+          <Form.Item name="username" label={t('users.username')} rules={[{ required: true }]}>
+            <Input disabled={editing !== 'new'} />
+          </Form.Item>
+          <Form.Item name="displayName" label={t('users.displayName')} rules={[{ required: true }]}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="orgId" label={t('users.org')} rules={[{ required: true }]}>
+            <Select showSearch optionFilterProp="label" options={orgs.map((o) => ({ value: o.id, label: o.name }))} />
+          </Form.Item>
+          <Form.Item name="roles" label={t('users.roles')} rules={[{ required: true }]}>
+            <Checkbox.Group options={ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))} />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </>
+  );
+}
