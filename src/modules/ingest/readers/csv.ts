@@ -4,7 +4,7 @@
  * ends on, plus the blank lines it skipped), so multi-line quoted values keep line numbers right.
  */
 import { Readable } from 'node:stream';
-import { CsvError, parse, type Info, type Options } from 'csv-parse';
+import { CsvError, Parser, type Info, type Options } from 'csv-parse';
 import type { DetectedEncoding } from './encoding.ts';
 import { createTranscoder, decodeSample } from './encoding.ts';
 import { emptyFile, errorAt, readerError } from './errors.ts';
@@ -41,8 +41,8 @@ export async function openDelimited(
     if (rest.length > 0) yield rest;
   }
 
-  // Rows are shaped inside csv-parse's on_record hook, which runs as each record is parsed: the
-  // line bookkeeping is then exact even when an error arrives while earlier rows are still queued.
+  // Rows are shaped as csv-parse pushes each record (see RowParser): the line bookkeeping is then
+  // exact even when an error arrives while earlier rows are still queued.
   let lastEndLine = 0;
   let lastEmptyLines = 0;
   let columns: string[] | undefined;
@@ -70,17 +70,18 @@ export async function openDelimited(
     return { line, values };
   };
 
-  const parser = parse({
-    delimiter,
-    quote: quote ?? false,
-    escape: quote ?? '"',
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    max_record_size: MAX_RECORD_BYTES,
-    // csv-parse's types assume on_record returns a record; any value passes through at run time.
-    on_record: shape as unknown as Options['on_record'],
-  });
+  const parser = new RowParser(
+    {
+      delimiter,
+      quote: quote ?? false,
+      escape: quote ?? '"',
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      max_record_size: MAX_RECORD_BYTES,
+    },
+    shape,
+  );
   const input = Readable.from(utf8Chunks());
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
@@ -129,6 +130,33 @@ export async function openDelimited(
     bytesRead: source.bytesRead,
   };
   return reader;
+}
+
+/**
+ * csv-parse's Parser, shaping each record into a row at the moment it is pushed, when the parser's
+ * live `info` describes exactly that record. (Its `info`/`on_record` options would do the same but
+ * copy the info object twice per record, which costs more than the parsing of a short row.)
+ */
+class RowParser extends Parser {
+  constructor(
+    options: Options,
+    private readonly shape: (record: string[], info: Info) => TableRow,
+  ) {
+    super(options);
+  }
+
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk === null) return super.push(null);
+    if (this.destroyed) return false;
+    let row: TableRow;
+    try {
+      row = this.shape(chunk as string[], this.info);
+    } catch (err) {
+      this.destroy(err as Error);
+      return false;
+    }
+    return super.push(row, encoding);
+  }
 }
 
 /** Turn a csv-parse error into ours, with the line the broken record starts on and the column. */
