@@ -1,0 +1,99 @@
+/**
+ * Memory-bounded distinct counting for the 重要数据 rule (≥ 1,000,000 distinct persons).
+ *
+ * Exact while small: the counter keeps 53-bit hashes of the values in a Set up to `exactLimit`
+ * (default 100,000 values, a few MB); the chance of two different identifiers colliding in 53 bits is
+ * negligible at these sizes. Past the limit it switches to HyperLogLog with 2^14 registers (16 KB,
+ * standard error 1.04/√16384 ≈ 0.81%), so memory stays flat whatever the file size.
+ */
+
+/** cyrb53-style string hash: two independent 32-bit halves. */
+export function hash64(s: string): [number, number] {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return [h1 >>> 0, h2 >>> 0];
+}
+
+const P = 14;
+const M = 1 << P;
+const ALPHA = 0.7213 / (1 + 1.079 / M);
+/** Relative standard error of the HyperLogLog estimate. */
+export const HLL_STANDARD_ERROR = 1.04 / Math.sqrt(M);
+
+export class DistinctCounter {
+  private exact: Set<number> | null = new Set();
+  private registers: Uint8Array | null = null;
+
+  constructor(private readonly exactLimit = 100_000) {}
+
+  add(value: string): void {
+    const [h1, h2] = hash64(value);
+    if (this.exact) {
+      this.exact.add((h2 & 0x1fffff) * 0x100000000 + h1);
+      if (this.exact.size > this.exactLimit) this.toSketch();
+    } else {
+      this.addHash(h1, h2 & 0x1fffff);
+    }
+  }
+
+  /** high21: the 21 hash bits the exact set keeps beside h1, so both modes see the same 53-bit hash. */
+  private addHash(h1: number, high21: number): void {
+    const index = h1 >>> (32 - P);
+    const rank = Math.min(Math.clz32(high21 << 11) + 1, 22);
+    const registers = this.registers!;
+    if (rank > registers[index]!) registers[index] = rank;
+  }
+
+  private toSketch(): void {
+    this.registers = new Uint8Array(M);
+    for (const h of this.exact!) this.addHash(h % 0x100000000, Math.floor(h / 0x100000000));
+    this.exact = null;
+  }
+
+  /** True while the count is exact. */
+  get isExact(): boolean {
+    return this.exact !== null;
+  }
+
+  /** Adds everything another counter saw (union); the result is exact only if both were. */
+  merge(other: DistinctCounter): void {
+    if (other.exact && this.exact) {
+      for (const h of other.exact) this.exact.add(h);
+      if (this.exact.size > this.exactLimit) this.toSketch();
+      return;
+    }
+    if (this.exact) this.toSketch();
+    if (other.exact) {
+      for (const h of other.exact) this.addHash(h % 0x100000000, Math.floor(h / 0x100000000));
+      return;
+    }
+    const mine = this.registers!;
+    const theirs = other.registers!;
+    for (let i = 0; i < M; i++) if (theirs[i]! > mine[i]!) mine[i] = theirs[i]!;
+  }
+
+  /** The distinct count (exact, or the HyperLogLog estimate). */
+  count(): number {
+    if (this.exact) return this.exact.size;
+    const registers = this.registers!;
+    let sum = 0;
+    let zeros = 0;
+    for (let i = 0; i < M; i++) {
+      const r = registers[i]!;
+      sum += 2 ** -r;
+      if (r === 0) zeros++;
+    }
+    const estimate = (ALPHA * M * M) / sum;
+    if (estimate <= 2.5 * M && zeros > 0) return Math.round(M * Math.log(M / zeros));
+    return Math.round(estimate);
+  }
+}
