@@ -30,6 +30,17 @@ CREATE INDEX audit_records_key_idx ON audit_records (actor_api_key_id, seq);
 CREATE INDEX audit_records_dataset_idx ON audit_records (dataset, seq);
 CREATE INDEX audit_records_action_idx ON audit_records (action, seq);
 
+-- Takes the chain lock for the rest of the transaction and returns the last record's link, in one
+-- round trip. VOLATILE: the SELECT runs with a fresh snapshot taken after the lock is granted, so it
+-- sees the batch another process committed while this one waited.
+CREATE FUNCTION audit_lock_chain_head() RETURNS TABLE (head_seq bigint, head_hash bytea, head_time timestamptz)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(8098730389895670132); -- 0x7064786175646974, "pdxaudit"
+  RETURN QUERY SELECT r.seq, r.hash, r.time FROM audit_records r ORDER BY r.seq DESC LIMIT 1;
+END
+$$;
+
 -- Signed tree heads: (tree size, root, time) signed with Ed25519.
 CREATE TABLE audit_checkpoints (
   tree_size bigint PRIMARY KEY CHECK (tree_size > 0),

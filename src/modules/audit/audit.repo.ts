@@ -6,9 +6,6 @@ import { maybeOne, type Queryable, type Row } from '../../db/index.ts';
 import type { AuditResult } from './events.ts';
 import type { AuditRecord, RecordBody } from './record.ts';
 
-/** Advisory lock key ("pdxaudit" as bytes) that serialises chain appends across every process. */
-const CHAIN_LOCK = '8098730389895670132'; // 0x7064786175646974n.toString()
-
 const RECORD_COLUMNS = `seq, time, action, result, actor_user_id, actor_username, actor_org_id, actor_api_key_id,
   actor_roles, target_type, target_id, target_label, dataset, details, request_id, client_ip, prev_hash, hash`;
 
@@ -58,18 +55,14 @@ function toRecord(row: RecordRow): AuditRecord {
 
 // ---- chain -------------------------------------------------------------------------------------
 
-/** Takes the chain lock for the rest of the transaction. Must be its own statement, before reading the head. */
-export async function lockChain(tx: Queryable): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1::int8)', [CHAIN_LOCK]);
-}
-
-/** The last committed record's link (read after lockChain, in a fresh snapshot). */
-export async function chainHead(q: Queryable): Promise<{ seq: number; hash: Buffer; time: Date } | undefined> {
-  const row = await maybeOne<{ seq: number; hash: Buffer; time: Date }>(
-    q,
-    'SELECT seq, hash, time FROM audit_records ORDER BY seq DESC LIMIT 1',
-  );
-  return row && { seq: Number(row.seq), hash: row.hash, time: row.time };
+/**
+ * Takes the chain lock for the rest of the transaction and returns the last committed record's link.
+ * One round trip: the SQL function locks first, then reads the head with a snapshot taken after the
+ * lock was granted (see 0007_audit.sql).
+ */
+export async function lockChainHead(tx: Queryable): Promise<{ seq: number; hash: Buffer; time: Date } | undefined> {
+  const row = await maybeOne<{ head_seq: number; head_hash: Buffer; head_time: Date }>(tx, 'SELECT head_seq, head_hash, head_time FROM audit_lock_chain_head()');
+  return row && { seq: Number(row.head_seq), hash: row.head_hash, time: row.head_time };
 }
 
 /** The highest committed sequence number (0 for an empty log). */

@@ -11,13 +11,12 @@ import type { Db } from '../../db/index.ts';
 import {
   accessEntries,
   accessSummary,
-  chainHead,
   checkpointOfSize,
   checkpointsAfter,
   insertCheckpoint,
   insertRecords,
   latestCheckpoint,
-  lockChain,
+  lockChainHead,
   maxSeq,
   recordBySeq,
   recordsAfter,
@@ -214,6 +213,9 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   assertRetention(retentionMonths);
   const onError = deps.onError ?? ((error: unknown) => console.error('[audit]', error));
   const keyId = keyIdOf(signer.publicKeyPem);
+  // Roots of complete subtrees are immutable: one bounded memo serves every reader of this log.
+  const subtreeMemo = new Map<string, Buffer>();
+  const tree = (size: number) => createTreeReader(db, alg, size, subtreeMemo);
 
   // ---- group commit ----------------------------------------------------------------------------
 
@@ -223,10 +225,9 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
 
   async function commitBatch(drafts: readonly RecordDraft[]): Promise<{ seq: number; hash: Buffer }[]> {
     return db.transaction(async (tx) => {
-      // The lock first, then the head in a new statement: under READ COMMITTED that statement sees
+      // The lock first, then the head with a snapshot taken after it: under READ COMMITTED that sees
       // the batch another process committed while we waited.
-      await lockChain(tx);
-      const head = await chainHead(tx);
+      const head = await lockChainHead(tx);
       let prev: Buffer = head?.hash ?? GENESIS_HASH;
       let seq = head?.seq ?? 0;
       // Time never goes backwards along the chain, even across processes with skewed clocks.
@@ -301,7 +302,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     if (size === 0) return undefined;
     const existing = await checkpointOfSize(db, size);
     if (existing) return toHead(existing);
-    const root = await createTreeReader(db, alg, size).root(0, size);
+    const root = await tree(size).root(0, size);
     const head = { treeSize: size, rootHash: hex(root), timestamp: clock().toISOString(), hashAlg: alg };
     const signature = signer.sign(treeHeadMessage(head));
     await insertCheckpoint(db, { treeSize: size, rootHash: root, time: new Date(head.timestamp), hashAlg: alg, keyId, signature });
@@ -469,12 +470,12 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     yield `{"format":"pdx-audit-export/v1","hashAlg":${JSON.stringify(alg)},"publicKeyPem":${JSON.stringify(signer.publicKeyPem)},` +
       `"head":${head ? JSON.stringify(toHead(head)) : 'null'},"records":[`;
     if (head) {
-      const tree = createTreeReader(db, alg, head.treeSize);
+      const reader = tree(head.treeSize);
       let first = true;
       for await (const page of selection(filter, head.treeSize)) {
         const parts: string[] = [];
         for (const record of page) {
-          parts.push(`${first ? '' : ','}${JSON.stringify({ record, proof: await inclusion(tree, record) })}`);
+          parts.push(`${first ? '' : ','}${JSON.stringify({ record, proof: await inclusion(reader, record) })}`);
           first = false;
         }
         yield parts.join('');
@@ -488,14 +489,14 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     const size = await maxSeq(db);
     const head = size > 0 ? await headCovering(size) : undefined;
     if (!head) return { files: [] };
-    const tree = createTreeReader(db, alg, head.treeSize);
+    const reader = tree(head.treeSize);
     const files = await archiveRecords({
       dir,
       before,
       recordsPerFile: options.recordsPerFile ?? 100_000,
       header: { format: 'pdx-audit-archive/v1', hashAlg: alg, keyId, publicKeyPem: signer.publicKeyPem, head: toHead(head) },
       pages: (afterSeq) => selectionAfter(afterSeq, before, head.treeSize),
-      proofOf: (record) => inclusion(tree, record),
+      proofOf: (record) => inclusion(reader, record),
     });
     return { files, head: toHead(head) };
   }
@@ -537,7 +538,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       }
       const record = await recordBySeq(db, seq);
       if (!record) throw new NotFoundError({ zh: `审计记录 ${seq}`, en: `Audit record ${seq}` });
-      const proof = await inclusion(createTreeReader(db, alg, head.treeSize), record);
+      const proof = await inclusion(tree(head.treeSize), record);
       return { seq, treeSize: head.treeSize, recordHash: record.hash, ...proof, head: toHead(head) };
     },
     async consistency(from, to) {
@@ -547,7 +548,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       const [a, b] = await Promise.all([checkpointOfSize(db, from), checkpointOfSize(db, to)]);
       if (!a) throw new NotFoundError({ zh: `大小为 ${from} 的签名树头`, en: `Signed head of size ${from}` });
       if (!b) throw new NotFoundError({ zh: `大小为 ${to} 的签名树头`, en: `Signed head of size ${to}` });
-      const proof = await consistencyProof(from, to, createTreeReader(db, alg, to).root);
+      const proof = await consistencyProof(from, to, tree(to).root);
       return { from: toHead(a), to: toHead(b), proof: proof.map(hex) };
     },
     async search(filter, page = {}) {

@@ -6,7 +6,7 @@
  * first time they are computed and never change. An inclusion or consistency proof therefore costs
  * O(log n) node lookups plus at most two block reads once the node cache is warm; the first head
  * over n records reads every record hash once (32 bytes each) and stores about n/256 nodes.
- * Memory stays bounded: a block memo and a node memo of fixed size per reader.
+ * Memory stays bounded: a block memo per reader and a node memo of fixed size per log.
  */
 import type { Queryable } from '../../db/index.ts';
 import { insertTreeNode, recordHashes, treeNode } from './audit.repo.ts';
@@ -38,10 +38,12 @@ function isPowerOfTwo(n: number): boolean {
   return n > 0 && (n & (n - 1)) === 0;
 }
 
-/** A reader over the first `size` records. Create one per operation (proof, export, checkpoint). */
-export function createTreeReader(db: Queryable, alg: HashAlg, size: number): TreeReader {
+/**
+ * A reader over the first `size` records. Create one per operation (proof, export, checkpoint);
+ * `nodes` may be shared between readers of one log, since complete subtree roots never change.
+ */
+export function createTreeReader(db: Queryable, alg: HashAlg, size: number, nodes = new Map<string, Buffer>()): TreeReader {
   const blocks = new Map<number, Buffer[]>();
-  const nodes = new Map<string, Buffer>();
 
   async function block(b: number): Promise<Buffer[]> {
     const memo = blocks.get(b);
