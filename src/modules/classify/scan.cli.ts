@@ -1,0 +1,162 @@
+/**
+ * `pdx scan FILE [--json]`: classification and grading of one file, offline (no server, no database).
+ * Wire with `registerScanCommand(program)` in src/cli/main.ts.
+ */
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { AppError } from '../../errors.ts';
+import { DEFAULT_POLICY, GRADE_PROTECTION, columnProtection, type GradePolicy } from './grades.ts';
+import { isTableName, scanTable, scanTextInput } from './scan.ts';
+import type { TableClassification } from './engine.ts';
+import type { TextFinding, TypeId } from './types.ts';
+
+/** Chinese labels of the types, for the human-readable output. */
+export const TYPE_LABELS: Readonly<Record<TypeId, string>> = {
+  cn_resident_id: '居民身份证号',
+  cn_uscc: '统一社会信用代码',
+  cn_org_code: '组织机构代码',
+  cn_mobile: '手机号',
+  cn_landline: '固定电话',
+  bank_card: '银行卡号',
+  email: '电子邮箱',
+  passport: '护照号',
+  hk_macau_permit: '港澳通行证',
+  tw_permit: '台胞证',
+  cn_plate: '机动车号牌',
+  ipv4: 'IPv4地址',
+  ipv6: 'IPv6地址',
+  mac: 'MAC地址',
+  gps: '经纬度',
+  date_of_birth: '出生日期',
+  person_name: '姓名',
+  address: '地址',
+};
+
+interface ScanCommandOptions {
+  json?: boolean;
+  sample?: string;
+  threshold?: string;
+  encoding?: string;
+}
+
+/** Display width in a terminal: Han and full-width characters take two columns. */
+function width(s: string): number {
+  let w = 0;
+  for (const ch of s) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  return w;
+}
+const padEnd = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - width(s)));
+
+function renderTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const line = (cells: string[]) => cells.map((c, i) => padEnd(c, widths[i]!)).join('  ').trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** Human-readable report of a table scan (Chinese labels with English). */
+export function formatTableReport(file: string, c: TableClassification): string {
+  const { result, details } = c;
+  const rows = result.columns.map((col) => {
+    const top = col.types[0];
+    const protection = columnProtection(col);
+    return [
+      String(col.index + 1),
+      col.name,
+      col.types.length ? col.types.map((t) => `${TYPE_LABELS[t.type]} ${t.type} (${t.confidence.toFixed(2)})`).join('; ') : '-',
+      top ? pct(top.matched) : '-',
+      top ? pct(top.checksumFailed) : '-',
+      col.category ?? '-',
+      col.sensitive ? '是 yes' : '否 no',
+      `${col.grade}级`,
+      `${protection.encryptAtRest ? '加密 encrypted' : '-'} / ${protection.defaultOperator === 'masked' ? '脱敏 masked' : '明文 clear'}`,
+    ];
+  });
+  const table = renderTable(
+    ['#', '列 column', '识别类型 types (confidence)', '匹配 matched', '校验失败 failed', '个人信息类别 category', '敏感 sensitive', '分级 grade', '存储/共享 at rest/share'],
+    rows,
+  );
+  const persons = details.persons ? `${details.persons.count}${details.persons.exact ? '' : ' (估算 estimate)'} by ${details.persons.type}` : '0';
+  const lines = [
+    `文件 file: ${file}`,
+    `数据行 rows: ${result.rows}${details.sampled ? ' (样本 sample)' : ''}`,
+    '',
+    table,
+    '',
+    `数据集分级 dataset grade: ${GRADE_PROTECTION[result.grade].label.zh} / ${GRADE_PROTECTION[result.grade].label.en} (就高从严: highest column grade)`,
+    `涉及人数 distinct persons: ${persons}`,
+    `重要数据候选 important-data candidate: ${result.importantCandidate ? '是 yes — 提交安全管理员审核 / flagged for the security administrator' : '否 no'}`,
+    ...details.importantReasons.map((r) => `  - ${r}`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+function parsePositive(value: string | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} 必须是正整数 / must be a positive integer: ${value}`);
+  return n;
+}
+
+async function runScan(file: string, opts: ScanCommandOptions, out: NodeJS.WritableStream): Promise<void> {
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile()) throw new Error(`文件不存在 / no such file: ${file}`);
+  const threshold = parsePositive(opts.threshold, '--threshold');
+  const policy: GradePolicy = threshold ? { ...DEFAULT_POLICY, importantPersonThreshold: threshold } : DEFAULT_POLICY;
+  const sampleRows = parsePositive(opts.sample, '--sample');
+  if (isTableName(file)) {
+    const classification = await scanTable(file, file, { policy, sampleRows, encoding: opts.encoding });
+    out.write(opts.json ? `${JSON.stringify(classification.result)}\n` : formatTableReport(file, classification));
+    return;
+  }
+  await writeTextFindings(file, opts.json === true, out);
+}
+
+/** Streams findings out as they are found (JSON or a readable list), so memory stays flat on big files. */
+async function writeTextFindings(file: string, json: boolean, out: NodeJS.WritableStream): Promise<void> {
+  const counts = new Map<TypeId, number>();
+  let first = true;
+  if (json) out.write('{"kind":"text","findings":[');
+  else out.write(`文件 file: ${file} (文本 free text)\n\n${padEnd('类型 type', 34)}${padEnd('位置 offset', 18)}脱敏值 masked\n`);
+  for await (const f of scanTextInput(file) as AsyncIterable<TextFinding>) {
+    counts.set(f.type, (counts.get(f.type) ?? 0) + 1);
+    const line = json
+      ? `${first ? '' : ','}${JSON.stringify(f)}`
+      : `${padEnd(`${TYPE_LABELS[f.type]} ${f.type}`, 34)}${padEnd(`${f.start}-${f.end}`, 18)}${f.masked}\n`;
+    first = false;
+    if (!out.write(line)) await new Promise((resolve) => out.once('drain', resolve));
+  }
+  if (json) {
+    out.write(']}\n');
+    return;
+  }
+  const summary = [...counts].map(([t, n]) => `${TYPE_LABELS[t]} ${t}: ${n}`).join(', ');
+  out.write(`\n发现 findings: ${[...counts.values()].reduce((a, b) => a + b, 0)}${summary ? ` (${summary})` : ''}\n`);
+}
+
+/** Registers `pdx scan FILE [--json] [--sample N] [--threshold N] [--encoding E]`. */
+export function registerScanCommand(program: Command): Command {
+  return program
+    .command('scan')
+    .description('classify and grade a file offline: tables (csv/tsv/xlsx/json) or free text / 离线识别文件中的敏感数据并分类分级')
+    .argument('<file>', 'file to scan / 要扫描的文件')
+    .option('--json', 'print JSON (machine-readable) / 输出 JSON')
+    .option('--sample <rows>', 'classify only the first N rows of a table / 仅按前 N 行抽样识别')
+    .option('--threshold <persons>', '重要数据 threshold in distinct persons (default 1000000) / 重要数据人数阈值')
+    .option('--encoding <name>', 'table encoding (default detected) / 表格文件编码')
+    .action(async (file: string, opts: ScanCommandOptions) => {
+      // `pdx scan big.txt | head` closes the pipe early: that is not an error.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE') process.exit(0);
+        throw error;
+      });
+      try {
+        await runScan(file, opts, process.stdout);
+      } catch (error) {
+        const message = error instanceof AppError ? `${error.text.zh} / ${error.text.en}` : error instanceof Error ? error.message : String(error);
+        process.stderr.write(`pdx scan: ${message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
