@@ -10,7 +10,7 @@ import { createAuditModule } from './audit.module.ts';
 describeEachBackend('pdx audit commands', ({ use }) => {
   const sealer = { seal: (b: Buffer) => Buffer.from(b), unseal: (b: Buffer) => Buffer.from(b) };
   const open = async () => ({
-    audit: (await createAuditModule({ db: use().db, hash: 'sha256', ...sealer, checkpointEvery: { records: 0, seconds: 0 } })).audit,
+    audit: (await createAuditModule({ db: use().db, hash: 'sha256', sealer, checkpointEvery: { records: 0, seconds: 0 } })).audit,
     close: async () => {},
   });
 
