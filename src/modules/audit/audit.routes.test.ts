@@ -46,6 +46,23 @@ describeEachBackend('audit routes', ({ use }) => {
     await audit.record({ action: 'data.read', result: 'success', actor: { userId: 'u-1', username: '民政局应用' }, dataset: 'huji_renkou', details: { columns: [{ name: '身份证号', mode: 'pseudonym' }], rowCount: 3 } });
   });
 
+  it('describes every audit route in the OpenAPI document', async () => {
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const paths = Object.keys(res.json().paths).filter((p) => p.startsWith('/api/v1/audit/'));
+    expect(paths.sort()).toEqual([
+      '/api/v1/audit/access-history',
+      '/api/v1/audit/consistency',
+      '/api/v1/audit/export',
+      '/api/v1/audit/heads/latest',
+      '/api/v1/audit/proof/{seq}',
+      '/api/v1/audit/public-key',
+      '/api/v1/audit/records',
+      '/api/v1/audit/records/{seq}',
+      '/api/v1/audit/verify',
+    ]);
+  });
+
   it('publishes the public key to anyone', async () => {
     const res = await as.anonymous!('GET', '/api/v1/audit/public-key');
     expect(res.statusCode).toBe(200);
