@@ -258,6 +258,10 @@ describeEachBackend('master key rotation', ({ use }) => {
     for (const [i, d] of datasets.entries()) expect((await reopened.fieldCipher(d)).decrypt(values[i]!)).toBe(`value ${i}`);
     expect(reopened.unseal(sealed).toString()).toBe('secret');
     expect(keyring.unseal(sealed).toString()).toBe('secret');
+    // A process still holding the old key (started before the rotation) can read but no longer wrap new keys.
+    await expect(oldKeyring.fieldCipher(randomUUID())).rejects.toThrow(MasterKeyMismatchError);
+    await expect(newDataKeyVersion(db, oldKeyring, datasets[1]!)).rejects.toThrow(MasterKeyMismatchError);
+    expect(ciphers[1]!.decrypt(values[1]!)).toBe('value 1');
   });
 
   it('changes nothing when the old key is wrong', async () => {

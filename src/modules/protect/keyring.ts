@@ -228,14 +228,14 @@ function wrapAad(datasetId: string, version: number): Buffer {
 export class Keyring {
   /** Suite of new data keys (PDX_CRYPTO). Existing keys keep the suite they were made with. */
   readonly suite: SuiteId;
-  readonly #db: Queryable;
+  readonly #db: Db;
   readonly #wrapKeys = new Map<SuiteId, SuiteKeys>();
   readonly #master: Buffer;
   readonly #cache = new Map<string, Map<number, CachedVersion>>();
   #platform: DatasetKeys | undefined;
 
   /** Prefer openKeyring, which also verifies the key; this constructor touches no database. */
-  constructor(db: Queryable, masterKey: Buffer, suite: SuiteId) {
+  constructor(db: Db, masterKey: Buffer, suite: SuiteId) {
     if (masterKey.length !== 32) throw new MasterKeyConfigError('主密钥必须为 32 字节', 'The master key must be 32 bytes');
     this.#db = db;
     this.#master = Buffer.from(masterKey);
@@ -273,11 +273,15 @@ export class Keyring {
    * Loads (and on first use creates) the data keys of a dataset. Each call re-reads the version list
    * (one indexed query), so a rotation made by another process is seen; only new versions are unwrapped.
    */
-  async datasetKeys(datasetId: string, db: Queryable = this.#db): Promise<DatasetKeys> {
-    let rows = await repo.listDataKeys(db, datasetId);
+  async datasetKeys(datasetId: string): Promise<DatasetKeys> {
+    let rows = await repo.listDataKeys(this.#db, datasetId);
     if (rows.length === 0) {
-      await repo.insertFirstDataKey(db, datasetId, this.suite, this.wrapDataKey(datasetId, 1, this.suite, randomBytes(32)));
-      rows = await repo.listDataKeys(db, datasetId);
+      await this.#db.transaction(async (tx) => {
+        // A process still running with a master key that was just rotated away must not wrap new keys under it.
+        await verifyMasterKey(tx, this, 'share');
+        await repo.insertFirstDataKey(tx, datasetId, this.suite, this.wrapDataKey(datasetId, 1, this.suite, randomBytes(32)));
+      });
+      rows = await repo.listDataKeys(this.#db, datasetId);
     }
     let cached = this.#cache.get(datasetId);
     if (!cached) {
@@ -311,8 +315,8 @@ export class Keyring {
   }
 
   /** Loads the platform scope's key so seal/unseal work synchronously. */
-  async loadPlatformKey(db: Queryable = this.#db): Promise<void> {
-    this.#platform = await this.datasetKeys(PLATFORM_SCOPE, db);
+  async loadPlatformKey(): Promise<void> {
+    this.#platform = await this.datasetKeys(PLATFORM_SCOPE);
   }
 
   #platformKeys(): DatasetKeys {
@@ -369,8 +373,8 @@ export function fieldCipherOf(dataset: DatasetKeys): FieldCipher {
  * check value; afterwards a different master key fails at once with MasterKeyMismatchError
  * ("master key does not match this database"), before anything is served or written.
  */
-export async function verifyMasterKey(db: Queryable, keyring: Keyring): Promise<void> {
-  let row = await repo.getKeyCheck(db);
+export async function verifyMasterKey(db: Queryable, keyring: Keyring, lock?: 'share'): Promise<void> {
+  let row = await repo.getKeyCheck(db, lock);
   if (!row) {
     // A database with wrapped keys but no check value was not set up by this code: refuse to guess.
     const keys = await repo.countDataKeys(db);
@@ -383,7 +387,7 @@ export async function verifyMasterKey(db: Queryable, keyring: Keyring): Promise<
 }
 
 /** Opens the keyring: verifies the master key against the database and loads the platform key. */
-export async function openKeyring(db: Queryable, options: { masterKey: Buffer; suite: SuiteId }): Promise<Keyring> {
+export async function openKeyring(db: Db, options: { masterKey: Buffer; suite: SuiteId }): Promise<Keyring> {
   const keyring = new Keyring(db, options.masterKey, options.suite);
   await verifyMasterKey(db, keyring);
   await keyring.loadPlatformKey();
@@ -397,6 +401,7 @@ export async function openKeyring(db: Queryable, options: { masterKey: Buffer; s
  */
 export async function newDataKeyVersion(db: Db, keyring: Keyring, datasetId: string): Promise<number> {
   const version = await db.transaction(async (tx) => {
+    await verifyMasterKey(tx, keyring, 'share');
     await repo.lockDatasetKeys(tx, datasetId);
     const next = (await repo.maxVersion(tx, datasetId)) + 1;
     await repo.retireActive(tx, datasetId);
@@ -414,7 +419,7 @@ export async function newDataKeyVersion(db: Db, keyring: Keyring, datasetId: str
 export async function rotateMaster(db: Db, oldKeyring: Keyring, newMasterKey: Buffer): Promise<{ keyring: Keyring; rewrapped: number }> {
   const next = new Keyring(db, newMasterKey, oldKeyring.suite);
   const rewrapped = await db.transaction(async (tx) => {
-    const check = await repo.getKeyCheck(tx, true);
+    const check = await repo.getKeyCheck(tx, 'update');
     if (!check) throw new MasterKeyMismatchError();
     await verifyMasterKey(tx, oldKeyring);
     const rows = await repo.lockAllDataKeys(tx);

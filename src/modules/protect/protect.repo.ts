@@ -23,11 +23,13 @@ export interface DataKeyRow {
 /** Data key rows without the wrapped key, for listings. */
 export type DataKeyInfo = Omit<DataKeyRow, 'wrapped_key'>;
 
-export function getKeyCheck(db: Queryable, forUpdate = false): Promise<KeyCheckRow | undefined> {
-  return maybeOne<KeyCheckRow>(
-    db,
-    `SELECT algorithm, check_value, created_at, rotated_at FROM master_key_check${forUpdate ? ' FOR UPDATE' : ''}`,
-  );
+/**
+ * Reads the check value. `update` is taken by a master rotation; `share` by anything that wraps a
+ * new data key, so no key can be wrapped under a master key that a concurrent rotation is replacing.
+ */
+export function getKeyCheck(db: Queryable, lock?: 'update' | 'share'): Promise<KeyCheckRow | undefined> {
+  const suffix = lock === 'update' ? ' FOR UPDATE' : lock === 'share' ? ' FOR SHARE' : '';
+  return maybeOne<KeyCheckRow>(db, `SELECT algorithm, check_value, created_at, rotated_at FROM master_key_check${suffix}`);
 }
 
 /** Inserts the check value unless another process did first; returns the row that won. */
