@@ -13,7 +13,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-keys-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describeEachBackend('pdx keys', ({ use }) => {
-  let master = randomBytes(32);
+  let master: Buffer = randomBytes(32);
   const datasetId = randomUUID();
 
   async function run(args: string[], extra: Partial<KeysCliContext> = {}): Promise<{ output: string; keyring: Keyring }> {
