@@ -17,7 +17,7 @@ export type ReaderErrorCode =
   | 'record_too_large'
   | 'sheet_not_found'
   | 'bad_quote'
-  | 'invalid_csv';
+  | 'invalid_delimiter';
 
 /** Where in the source a problem is: `line` for csv/tsv/ndjson, `row` for json/xlsx. */
 export interface Place {

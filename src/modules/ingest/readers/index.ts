@@ -7,7 +7,7 @@
  *
  * Errors are BadRequestError with codes: empty_file, unclosed_quote, bad_quote, wrong_field_count,
  * undecodable_bytes, not_xlsx, invalid_json, file_too_large, unsupported_format,
- * unsupported_encoding, record_too_large, sheet_not_found, invalid_csv.
+ * unsupported_encoding, record_too_large, sheet_not_found, invalid_delimiter.
  */
 import { detectEncoding, decodeSample, namedEncoding } from './encoding.ts';
 import { emptyFile, readerError } from './errors.ts';
@@ -31,7 +31,7 @@ export async function openTable(
   const named = options.encoding !== undefined ? namedEncoding(options.encoding) : undefined;
   const source = await openSource(input, options.maxBytes);
   try {
-    return await openFromSource(source, options, typeof input === 'string' ? input : options.name, named);
+    return await openFromSource(source, options, options.name ?? (typeof input === 'string' ? input : undefined), named);
   } catch (err) {
     source.close();
     throw err;
