@@ -33,7 +33,7 @@ export function shortName(name: string, suffixes: string[]): string {
 }
 
 interface TrieNode {
-  next: Map<string, TrieNode>;
+  next: Map<number, TrieNode>;
   /** Set when a division name ends here: its level. */
   level?: DivisionLevel;
   /** A full name (辽宁省, 沈阳市, 和平区), not only a short form (沈阳). */
@@ -50,7 +50,8 @@ function addName(name: string, level: DivisionLevel, full: boolean): void {
   allNames.add(name);
   maxNameLength = Math.max(maxNameLength, name.length);
   let node = root;
-  for (const ch of name) {
+  for (let i = 0; i < name.length; i++) {
+    const ch = name.charCodeAt(i);
     let child = node.next.get(ch);
     if (!child) {
       child = { next: new Map() };
@@ -81,7 +82,7 @@ export function divisionAt(text: string, at: number): { length: number; level: D
   let node: TrieNode | undefined = root;
   let best: { length: number; level: DivisionLevel; full: boolean } | null = null;
   for (let i = at; i < text.length && i - at < maxNameLength; i++) {
-    node = node.next.get(text[i]!);
+    node = node.next.get(text.charCodeAt(i));
     if (!node) break;
     if (node.level !== undefined) best = { length: i - at + 1, level: node.level, full: node.full === true };
   }
@@ -107,7 +108,7 @@ export function divisionChainAt(text: string, at: number): { end: number } | nul
 /** Where the first division chain in the text ends, or -1. */
 export function findDivisionEnd(text: string, from = 0): number {
   for (let i = from; i < text.length; i++) {
-    if (!root.next.has(text[i]!)) continue;
+    if (!root.next.has(text.charCodeAt(i))) continue;
     const chain = divisionChainAt(text, i);
     if (chain) return chain.end;
   }
@@ -135,5 +136,5 @@ export function divisionPrefixLength(address: string): number {
 
 /** Every character that starts a division name (for a fast regex character class). */
 export function divisionFirstChars(): string {
-  return [...root.next.keys()].join('');
+  return String.fromCharCode(...root.next.keys());
 }

@@ -16,6 +16,10 @@
  *                                 bank cards without a header need known BINs on half of the cards (else 0.55).
  * A type is reported from confidence 0.6.
  *
+ * Persons (for the 重要数据 rule): distinct values of the best identifying column type (resident ID, then
+ * passport/permits, mobile, email, bank card, name), exact up to a bound then HyperLogLog (distinct.ts).
+ * After the first 1,000 rows only the columns of the best identifying type seen so far keep counting.
+ *
  * Sampling: by default all rows are classified. `sampleRows: N` classifies the first N data rows only
  * (the "documented sample" for huge files; the caller runs the full pass later, e.g. in a background job)
  * and the result says `sampled: true` in its details.
@@ -24,7 +28,7 @@ import { DistinctCounter, HLL_STANDARD_ERROR } from './distinct.ts';
 import { DEFAULT_POLICY, datasetGrade, gradeColumn, gradingOf, importantCandidate, type GradePolicy } from './grades.ts';
 import { headerHints, isAccountHeader, type HeaderHints } from './headers.ts';
 import { hasKnownBin } from './recognizers/bank-card.ts';
-import { RECOGNIZERS, RECOGNIZERS_BY_START, startOf } from './recognizers/index.ts';
+import { candidatesFor, RECOGNIZERS } from './recognizers/index.ts';
 import { MATCH, FAILED, type ColumnResult, type ColumnType, type TableScanResult, type TypeId } from './types.ts';
 
 /** Confidence from which a type is reported. */
@@ -82,7 +86,7 @@ export class ColumnStats {
       if (v.length === 0) return;
     }
     this.nonEmpty++;
-    const candidates = RECOGNIZERS_BY_START[startOf(v.charCodeAt(0))];
+    const candidates = candidatesFor(v);
     let personKey = false;
     for (let k = 0; k < candidates.length; k++) {
       const i = candidates[k]!;
@@ -95,9 +99,26 @@ export class ColumnStats {
         this.failed[i]!++;
       }
     }
-    if (personKey) (this.persons ??= new DistinctCounter(this.exactLimit)).add(v.toUpperCase());
+    if (personKey && this.countPersons) {
+      // the same ID written with x or X is one person
+      const key = v.charCodeAt(v.length - 1) === 120 ? v.toUpperCase() : v;
+      (this.persons ??= new DistinctCounter(this.exactLimit)).add(key);
+    }
+  }
+
+  /** False once the engine decided this column does not identify the persons of the table. */
+  countPersons = true;
+
+  /** Share of the non-empty values that matched recognizers of `type`. */
+  share(type: TypeId): number {
+    let best = 0;
+    for (let i = 0; i < RECOGNIZERS.length; i++) if (RECOGNIZERS[i]!.type === type) best = Math.max(best, this.matched[i]!);
+    return this.nonEmpty === 0 ? 0 : best / this.nonEmpty;
   }
 }
+
+/** Rows after which the engine picks the identifying column(s) and stops counting distinct values elsewhere. */
+const PERSON_DECISION_ROWS = 1000;
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -162,6 +183,7 @@ export class TableClassifier {
 
   addRow(values: readonly (string | null | undefined)[]): void {
     if (this.rows >= this.sampleRows) return;
+    if (this.rows === PERSON_DECISION_ROWS) this.choosePersonColumns();
     this.rows++;
     const n = Math.min(values.length, this.stats.length);
     for (let c = 0; c < n; c++) {
@@ -194,6 +216,25 @@ export class TableClassifier {
       result: { kind: 'table', rows: this.rows, columns, grade: datasetGrade(columns, this.policy), importantCandidate: decision.candidate },
       details: { sampled: this.rows >= this.sampleRows, persons, importantReasons: decision.reasons },
     };
+  }
+
+  /**
+   * Distinct counting costs a hash per value: after the first rows, keep it only on the columns of the
+   * best identifying type seen so far (most of their values match it). If the final classification
+   * picks another type, countPersons falls back to the columns still counted.
+   */
+  private choosePersonColumns(): void {
+    for (const key of PERSON_KEYS) {
+      const chosen = this.stats.map((s) => s.share(key) >= 0.5);
+      if (!chosen.some(Boolean)) continue;
+      this.stats.forEach((s, i) => {
+        if (!chosen[i]) {
+          s.countPersons = false;
+          s.persons = null;
+        }
+      });
+      return;
+    }
   }
 
   /** Distinct values of the best person-identifying type present (union over its columns). */

@@ -44,8 +44,11 @@ const DOB_RE =
 const NAME_LABEL_RE =
   /(?:姓名|联系人|法定代表人|法人代表|法人|申请人|负责人|经办人|户主|患者|收件人|寄件人|持卡人|当事人|监护人|驾驶人|车主)(?:[:：为是]|\s)*([\u4e00-\u9fff]{2,8})/dg;
 const HONORIFIC_RE = /先生|女士|同志/g;
-const HAN_RE = /[\u4e00-\u9fff]/;
-const ADDRESS_CHAR_RE = /[\u4e00-\u9fff0-9A-Za-z\-－#]/;
+const isHanCode = (c: number) => c >= 0x4e00 && c <= 0x9fff;
+/** Han, ASCII letters and digits, - － #: the characters an address runs over. */
+function isAddressChar(c: number): boolean {
+  return (c >= 0x4e00 && c <= 0x9fff) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 0xff0d || c === 35;
+}
 const ADDRESS_END_RE = /(?:号|室|栋|幢|单元|楼|弄|村|组|巷|路|街|道|胡同|里|苑|园|小区|大厦|广场)(?!.*(?:号|室|栋|幢|单元|楼|弄|村|组|巷|路|街|道|胡同|里|苑|园|小区|大厦|广场))/;
 const GPS_NEXT_RE = /^\s*[,，]\s*(-?\d{1,3}\.\d{4,})(?![\d.])/;
 
@@ -186,7 +189,7 @@ function regexHits(buffer: string, from: number, out: Hit[]): void {
   for (let m = HONORIFIC_RE.exec(buffer); m; m = HONORIFIC_RE.exec(buffer)) {
     const e = m.index;
     let s = e;
-    while (s > 0 && e - s < 5 && HAN_RE.test(buffer[s - 1]!)) s--;
+    while (s > 0 && e - s < 5 && isHanCode(buffer.charCodeAt(s - 1))) s--;
     const length = nameLengthAtEnd(buffer.slice(s, e));
     if (length) out.push({ type: 'person_name', start: e - length, end: e });
   }
@@ -222,7 +225,7 @@ function addressHits(buffer: string, from: number, out: Hit[]): void {
     if (!chain) continue;
     let end = chain.end;
     const limit = Math.min(buffer.length, start + 60);
-    while (end < limit && ADDRESS_CHAR_RE.test(buffer[end]!)) end++;
+    while (end < limit && isAddressChar(buffer.charCodeAt(end))) end++;
     const tail = buffer.slice(chain.end, end);
     const last = ADDRESS_END_RE.exec(tail);
     if (!last || !STREET_TOKEN_RE.test(tail)) {

@@ -6,6 +6,7 @@ export function checkDateOfBirth(v: string): Verdict {
   if (v.length < 8 || v.length > 30) return NO;
   const c = v.charCodeAt(0);
   if (c < 49 || c > 50) return NO; // years start with 1 or 2
+  if (v.length !== 8 && !'-/.年'.includes(v[4]!)) return NO;
   const d = parseDate(v);
   if (!d) return NO;
   return isPastDate(d.year, d.month, d.day) ? MATCH : FAILED;

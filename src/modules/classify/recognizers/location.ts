@@ -12,7 +12,7 @@ export function isCoordinatePair(a: number, b: number): boolean {
 
 /** A pair with at least 4 decimals each (precise location); FAILED when out of range. */
 export function checkGpsPair(v: string): Verdict {
-  if (v.length < 13 || v.length > 48) return NO;
+  if (v.length < 13 || v.length > 48 || v.indexOf('.') < 1) return NO;
   const m = PAIR_RE.exec(v);
   if (!m) return NO;
   return isCoordinatePair(Number(m[1]), Number(m[2])) ? MATCH : FAILED;
@@ -20,6 +20,7 @@ export function checkGpsPair(v: string): Verdict {
 
 /** One decimal coordinate; weak: only a header (经度/纬度/lng/lat) makes a column of them a location. */
 export function checkCoordinate(v: string): Verdict {
-  if (v.length < 4 || v.length > 20 || !COORDINATE_RE.test(v)) return NO;
+  const dot = v.indexOf('.');
+  if (dot < 1 || dot > 4 || v.length < 4 || v.length > 20 || !COORDINATE_RE.test(v)) return NO;
   return Math.abs(Number(v)) <= 180 ? MATCH : FAILED;
 }

@@ -6,7 +6,8 @@ const IPV4_SHAPE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 const OCTET = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 export function checkIpv4(v: string): Verdict {
-  if (v.length < 7 || v.length > 15 || !IPV4_SHAPE.test(v)) return NO;
+  const dot = v.indexOf('.');
+  if (dot < 1 || dot > 3 || v.length < 7 || v.length > 15 || !IPV4_SHAPE.test(v)) return NO;
   for (const part of v.split('.')) if (!OCTET.test(part)) return FAILED;
   return MATCH;
 }

@@ -1,0 +1,223 @@
+/**
+ * Classification quality and speed.
+ *
+ * 1. Quality: precision and recall per type on a generated labelled corpus (tables per column, text per
+ *    exact span), near misses included (test/corpus).
+ *    The large text file is document-like: three prose sentences around each labelled corpus sentence.
+ * 2. Speed: `pdx scan` of a large generated CSV (~150 MB; PDX_BENCH_CLASSIFY_MB to change) and of a large
+ *    text file, in MB/s, next to ripgrep running the same type patterns (pattern only, no validation) on
+ *    the same file in the same run.
+ * 3. Memory: peak RSS of a scan of the full file and of a fifth of it, each in a fresh process; flat
+ *    memory means about the same figure for both.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { TableClassifier } from '../src/modules/classify/engine.ts';
+import { scanTable, scanTextInput } from '../src/modules/classify/scan.ts';
+import { scanText } from '../src/modules/classify/text.ts';
+import { CHECKSUMMED, formatScores, scoreTables, scoreText } from '../test/corpus/evaluate.ts';
+import { Random } from '../test/corpus/random.ts';
+import { generateTables } from '../test/corpus/tables.ts';
+import { generateText, textSentences } from '../test/corpus/texts.ts';
+import * as v from '../test/corpus/values.ts';
+import { report, section } from './lib.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+const MB = 1024 * 1024;
+
+/** The same types as patterns for ripgrep (what a pattern-only scanner would run). */
+const RG_PATTERNS = [
+  String.raw`[1-8][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]`,
+  String.raw`1[3-9][0-9]{9}`,
+  String.raw`0[0-9]{2,3}-[0-9]{7,8}`,
+  String.raw`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`,
+  String.raw`[0-9]{16,19}`,
+  String.raw`[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}`,
+  String.raw`[0-9A-Z]{8}-[0-9X]`,
+  String.raw`[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]`,
+  String.raw`[0-9]{1,3}(?:\.[0-9]{1,3}){3}`,
+  String.raw`[0-9A-Fa-f:]{2,39}::?[0-9A-Fa-f:]{1,39}`,
+  String.raw`[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}`,
+  String.raw`[EeKkGgDdSsPpHhCM][A-Z0-9][0-9]{7}`,
+  String.raw`-?[0-9]{1,3}\.[0-9]{4,},-?[0-9]{1,3}\.[0-9]{4,}`,
+  String.raw`(?:出生|生日)[^0-9]{0,8}[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}`,
+  String.raw`(?:姓名|联系人|申请人|法定代表人)[:：]?[\x{4e00}-\x{9fff}]{2,4}`,
+  String.raw`[\x{4e00}-\x{9fff}]{2,}(?:省|市|区|县)[\x{4e00}-\x{9fff}]{0,20}(?:路|街|道)[0-9]+号`,
+];
+
+// ---------- child mode: one scan in a fresh process, for peak memory ----------
+if (process.env.PDX_BENCH_CLASSIFY_CHILD) {
+  const file = process.env.PDX_BENCH_CLASSIFY_CHILD;
+  if (file.endsWith('.csv')) await scanTable(file, file);
+  else for await (const _ of scanTextInput(file)) void _;
+  process.stdout.write(String(process.resourceUsage().maxRSS * 1024));
+  process.exit(0);
+}
+
+async function writeLines(file: string, bytes: number, next: () => string): Promise<number> {
+  const out = createWriteStream(file);
+  let written = 0;
+  let batch = '';
+  while (written < bytes) {
+    const line = next();
+    batch += line;
+    written += Buffer.byteLength(line);
+    if (batch.length > 1 << 16) {
+      if (!out.write(batch)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      batch = '';
+    }
+  }
+  out.write(batch);
+  await new Promise<void>((resolve, reject) => {
+    out.on('error', reject);
+    out.end(() => resolve());
+  });
+  return statSync(file).size;
+}
+
+const CSV_HEADER = '姓名,身份证号,手机,电子邮箱,住址,银行卡号,车牌号,IP地址,金额,订单号,登记日期\n';
+
+function csvRow(r: Random): string {
+  return [
+    v.personName(r), v.VALID.cn_resident_id(r), v.mobile(r), v.email(r), v.address(r), v.bankCard(r), v.plate(r), v.ipv4(r),
+    v.amount(r), v.orderNumber18(r), v.recentDate(r),
+  ].join(',') + '\n';
+}
+
+async function writeCsv(file: string, bytes: number, seed: number): Promise<number> {
+  const r = new Random(seed);
+  let first = true;
+  return writeLines(file, bytes, () => {
+    if (first) {
+      first = false;
+      return CSV_HEADER;
+    }
+    return csvRow(r);
+  });
+}
+
+/** Document-like text: three sentences of prose without identifiers around each corpus sentence. */
+const PROSE = [
+  '根据《中华人民共和国数据安全法》和省政府办公厅有关要求，各部门应当做好数据分类分级和安全保护工作。\n',
+  '本次共享交换涉及人口、法人、电子证照等基础数据资源，提供方应按照目录及时更新并确保数据质量。\n',
+  'The platform records every access in the audit log and reviews requests for sensitive fields before approval.\n',
+  '会议强调，要坚持统筹发展和安全，完善数据共享开放机制，推动公共数据有序流通和高效利用。\n',
+];
+
+async function writeText(file: string, bytes: number, seed: number): Promise<number> {
+  const sentences = textSentences(seed);
+  let i = 0;
+  return writeLines(file, bytes, () => (i++ % 4 === 3 ? (sentences.next().value as string) : PROSE[i % PROSE.length]!));
+}
+
+function hasRipgrep(): boolean {
+  return spawnSync('rg', ['--version']).status === 0;
+}
+
+/** Seconds ripgrep takes to count every match of the patterns in the file (best of 2). */
+function ripgrepSeconds(file: string): number {
+  const args = ['--count-matches', '--no-filename', '--no-config', ...RG_PATTERNS.flatMap((p) => ['-e', p]), file];
+  let best = Infinity;
+  for (let i = 0; i < 2; i++) {
+    const start = performance.now();
+    const result = spawnSync('rg', args, { encoding: 'utf8' });
+    const seconds = (performance.now() - start) / 1000;
+    if (result.status !== 0 && result.status !== 1) throw new Error(`rg failed: ${result.stderr}`);
+    best = Math.min(best, seconds);
+  }
+  return best;
+}
+
+function peakRss(file: string): number {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', SELF], { env: { ...process.env, PDX_BENCH_CLASSIFY_CHILD: file }, encoding: 'utf8' });
+  return Number(out.trim());
+}
+
+function quality(): void {
+  section('quality: labelled corpus (seed 1; checksummed types aim ≥ 0.99, names/addresses ≥ 0.95)');
+  const tables = generateTables(1, 240, 200);
+  const predicted = tables.map((t) => {
+    const c = new TableClassifier(t.columns.map((x) => x.header));
+    for (let i = 0; i < t.rows; i++) c.addRow(t.columns.map((x) => x.values[i]!));
+    return c.finish().result.columns.map((col) => col.types.map((x) => x.type));
+  });
+  const columns = tables.reduce((n, t) => n + t.columns.length, 0);
+  console.log(`tables: ${tables.length} tables, ${columns} columns × 200 rows (near-miss columns included)`);
+  console.log(formatScores('tables (columns)', scoreTables(tables, predicted).scores));
+  const { text, spans } = generateText(1, 6000);
+  console.log(`\ntext: ${Array.from(text).length.toLocaleString('en-US')} characters, ${spans.length} labelled spans`);
+  console.log(formatScores('text (spans)', scoreText(spans, scanText(text)).scores));
+  console.log(`checksummed types: ${CHECKSUMMED.join(', ')}`);
+}
+
+export default async function run(): Promise<void> {
+  quality();
+
+  const targetMb = Number(process.env.PDX_BENCH_CLASSIFY_MB ?? 150);
+  const dir = mkdtempSync(join(tmpdir(), 'pdx-bench-classify-'));
+  try {
+    const csv = join(dir, 'people.csv');
+    const csvSmall = join(dir, 'people-small.csv');
+    const txt = join(dir, 'notes.txt');
+    const txtSmall = join(dir, 'notes-small.txt');
+    section(`generating ${targetMb} MB files (11-column CSV; free text) in ${dir}`);
+    const csvBytes = await writeCsv(csv, targetMb * MB, 7);
+    await writeCsv(csvSmall, (targetMb / 5) * MB, 8);
+    const txtBytes = await writeText(txt, targetMb * MB, 9);
+    await writeText(txtSmall, (targetMb / 5) * MB, 10);
+    const rg = hasRipgrep();
+    if (!rg) console.log('ripgrep (rg) is MISSING: install it (apt-get install ripgrep) for the baseline; printing pdx figures alone');
+
+    section('speed: pdx scan (validating) vs ripgrep (same type patterns, no validation), same file, same run');
+    let start = performance.now();
+    const table = await scanTable(csv, csv);
+    const tableSeconds = (performance.now() - start) / 1000;
+    const size = (bytes: number, what: string) => `${(bytes / MB).toFixed(0)} MB ${what}`;
+    const rgTable = rg ? ripgrepSeconds(csv) : NaN;
+    report({
+      name: 'table scan (csv → 11 columns)',
+      size: size(csvBytes, `csv, ${table.result.rows.toLocaleString('en-US')} rows`),
+      unit: 'MB/s',
+      value: csvBytes / MB / tableSeconds,
+      baselineName: 'rg',
+      baseline: csvBytes / MB / rgTable,
+      higherIsBetter: true,
+    });
+    start = performance.now();
+    let findings = 0;
+    for await (const _ of scanTextInput(txt)) findings++;
+    const textSeconds = (performance.now() - start) / 1000;
+    const rgText = rg ? ripgrepSeconds(txt) : NaN;
+    report({
+      name: 'text scan',
+      size: size(txtBytes, `text, ${findings.toLocaleString('en-US')} findings`),
+      unit: 'MB/s',
+      value: txtBytes / MB / textSeconds,
+      baselineName: 'rg',
+      baseline: txtBytes / MB / rgText,
+      higherIsBetter: true,
+    });
+    console.log(`dataset grade ${table.result.grade}, persons ${table.details.persons?.count} (${table.details.persons?.exact ? 'exact' : 'HyperLogLog estimate'}) of ${table.result.rows} rows`);
+
+    section('memory: peak RSS of one scan in a fresh process (flat = the same at 1/5 and full size)');
+    for (const [what, small, full] of [['table', csvSmall, csv], ['text', txtSmall, txt]] as const) {
+      const a = peakRss(small);
+      const b = peakRss(full);
+      report({
+        name: `${what} scan peak RSS, full file`,
+        size: `${(statSync(full).size / MB).toFixed(0)} MB vs ${(statSync(small).size / MB).toFixed(0)} MB`,
+        unit: 'MB',
+        value: b / MB,
+        baselineName: '1/5 file',
+        baseline: a / MB,
+        higherIsBetter: false,
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
