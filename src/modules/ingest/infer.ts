@@ -40,7 +40,6 @@ const PRECEDENCE: readonly [number, ColumnType][] = [
 
 const MAX_INTEGER_DIGITS = 15;
 const DECIMAL_RE = /^[+-]?(?:(?:0|[1-9]\d{0,14})(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d{1,3})?$/;
-const DATE_RE = /^(\d{4})(?:([-/.])(\d{1,2})\2(\d{1,2})|年(\d{1,2})月(\d{1,2})日)$/;
 const TIMESTAMP_RE =
   /^(\d{4})(?:([-/.])(\d{1,2})\2(\d{1,2})|年(\d{1,2})月(\d{1,2})日)(?:T|\s+|T\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
@@ -79,11 +78,74 @@ export function parseBoolean(v: string, digits = false): 'true' | 'false' | unde
   return undefined;
 }
 
+// The parts of the last date scanDate read (module state: no allocation per value).
+let Y = 0;
+let M = 0;
+let D = 0;
+
+/**
+ * Read a date at the start of v by char codes (this runs per value): yyyy-m-d with one separator
+ * of - / . used twice, or yyyy年m月d日. Returns the index after it, or -1; the parts land in Y, M, D.
+ */
+function scanDate(v: string): number {
+  const n = v.length;
+  if (n < 8) return -1;
+  let y = 0;
+  for (let i = 0; i < 4; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    y = y * 10 + c;
+  }
+  const sep = v.charCodeAt(4);
+  const chinese = sep === 0x5e74; /* 年 */
+  if (!chinese && sep !== 45 && sep !== 47 && sep !== 46) return -1;
+  let i = 5;
+  const m = scanNumber(v, i);
+  if (m < 0) return -1;
+  i = NEXT;
+  if (v.charCodeAt(i) !== (chinese ? 0x6708 /* 月 */ : sep)) return -1;
+  const d = scanNumber(v, i + 1);
+  if (d < 0) return -1;
+  i = NEXT;
+  if (chinese) {
+    if (v.charCodeAt(i) !== 0x65e5 /* 日 */) return -1;
+    i++;
+  }
+  Y = y;
+  M = m;
+  D = d;
+  return i;
+}
+
+let NEXT = 0;
+/** One or two digits at i; the value, or -1. The index after them is left in NEXT. */
+function scanNumber(v: string, i: number): number {
+  const a = v.charCodeAt(i) - 48;
+  if (!(a >= 0 && a <= 9)) return -1;
+  const b = v.charCodeAt(i + 1) - 48;
+  if (b >= 0 && b <= 9) {
+    NEXT = i + 2;
+    return a * 10 + b;
+  }
+  NEXT = i + 1;
+  return a;
+}
+
+function validDay(y: number, m: number, d: number): boolean {
+  if (y < 1000 || m < 1 || m > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return d <= (m === 2 && leap ? 29 : DAYS[m - 1]!);
+}
+
+/** Whether v is a date in one of the accepted forms and a real calendar day (no allocation). */
+export function isDate(v: string): boolean {
+  return scanDate(v) === v.length && validDay(Y, M, D);
+}
+
 /** 'YYYY-MM-DD' for a date in one of the accepted forms that is a real calendar day. */
 export function parseDate(v: string): string | undefined {
-  const m = DATE_RE.exec(v);
-  if (!m) return undefined;
-  return isoDate(m[1]!, m[3] ?? m[5]!, m[4] ?? m[6]!);
+  if (!isDate(v)) return undefined;
+  return `${Y}-${pad2(M)}-${pad2(D)}`;
 }
 
 /** 'YYYY-MM-DD HH:MM:SS[.fraction][zone]' for a timestamp (or a bare date, at midnight). */
@@ -92,8 +154,11 @@ export function parseTimestamp(v: string): string | undefined {
   if (date !== undefined) return `${date} 00:00:00`;
   const m = TIMESTAMP_RE.exec(v);
   if (!m) return undefined;
-  const day = isoDate(m[1]!, m[3] ?? m[5]!, m[4] ?? m[6]!);
-  if (day === undefined) return undefined;
+  const y = Number(m[1]);
+  const mo = Number(m[3] ?? m[5]);
+  const d = Number(m[4] ?? m[6]);
+  if (!validDay(y, mo, d)) return undefined;
+  const day = `${m[1]}-${pad2(mo)}-${pad2(d)}`;
   const h = Number(m[7]);
   const min = Number(m[8]);
   const s = m[9] === undefined ? 0 : Number(m[9]);
@@ -115,17 +180,6 @@ function normaliseZone(z: string): string | undefined {
 }
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function isoDate(y: string, mo: string, d: string): string | undefined {
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  if (year < 1000 || month < 1 || month > 12 || day < 1) return undefined;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const max = month === 2 && leap ? 29 : DAYS[month - 1]!;
-  if (day > max) return undefined;
-  return `${y}-${pad2(month)}-${pad2(day)}`;
-}
 
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
@@ -155,7 +209,20 @@ export function canonical(type: ColumnType, v: string): string | undefined {
 
 /** Whether a value conforms to a type (the check validation applies per value). */
 export function conforms(type: ColumnType, v: string): boolean {
-  return canonical(type, v) !== undefined;
+  switch (type) {
+    case 'text':
+      return true;
+    case 'integer':
+      return isInteger(v);
+    case 'decimal':
+      return isDecimal(v);
+    case 'boolean':
+      return parseBoolean(v, BOOLEAN_WITH_DIGITS) !== undefined;
+    case 'date':
+      return isDate(v);
+    case 'timestamp':
+      return isDate(v) || parseTimestamp(v) !== undefined;
+  }
 }
 
 /** What inference concluded about one column. */
@@ -192,8 +259,8 @@ const BIT_NAMES: readonly [number, Exclude<ColumnType, 'text'>][] = [
  */
 export class Inferrer {
   private readonly masks: Uint8Array;
-  private readonly nulls: Float64Array;
-  private readonly maxLength: Uint32Array;
+  private readonly nulls: number[];
+  private readonly maxLength: number[];
   private readonly examples: string[][];
   private readonly ruledOut: ColumnInference['ruledOut'][];
   private readonly exampleLimit: number;
@@ -205,8 +272,8 @@ export class Inferrer {
   ) {
     const n = columns.length;
     this.masks = new Uint8Array(n).fill(ALL);
-    this.nulls = new Float64Array(n);
-    this.maxLength = new Uint32Array(n);
+    this.nulls = new Array<number>(n).fill(0);
+    this.maxLength = new Array<number>(n).fill(0);
     this.examples = Array.from({ length: n }, () => []);
     this.ruledOut = Array.from({ length: n }, () => ({}));
     this.exampleLimit = options.examples ?? 5;
@@ -274,7 +341,7 @@ function narrow(mask: number, v: string): number {
     const c = v.charCodeAt(0);
     if (v.length < 8 || c < 48 || c > 57) m &= ~(DATE | TIMESTAMP);
     else {
-      if (m & DATE && parseDate(v) === undefined) m &= ~DATE;
+      if (m & DATE && !isDate(v)) m &= ~DATE;
       if (m & TIMESTAMP && !(m & DATE) && parseTimestamp(v) === undefined) m &= ~TIMESTAMP;
     }
   }

@@ -41,8 +41,8 @@ export interface QualityOptions {
 export class QualityCollector {
   private rows = 0;
   private invalidRows = 0;
-  private readonly nulls: Float64Array;
-  private readonly invalid: Float64Array;
+  private readonly nulls: number[];
+  private readonly invalid: number[];
   private readonly byRule: Partial<Record<RuleName, number>> = {};
   private readonly examples: RuleFailure[] = [];
   private readonly invalidLines: number[] = [];
@@ -54,8 +54,8 @@ export class QualityCollector {
     readonly columns: readonly string[],
     options: QualityOptions = {},
   ) {
-    this.nulls = new Float64Array(columns.length);
-    this.invalid = new Float64Array(columns.length);
+    this.nulls = new Array<number>(columns.length).fill(0);
+    this.invalid = new Array<number>(columns.length).fill(0);
     columns.forEach((c, i) => this.index.set(c, i));
     this.maxExamples = options.maxExamples ?? 50;
     this.maxInvalidLines = options.maxInvalidLines ?? 1000;

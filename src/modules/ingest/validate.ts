@@ -13,7 +13,7 @@
  */
 import type { Message } from '../../errors.ts';
 import { BadRequestError } from '../../errors.ts';
-import { canonical, type ColumnType } from './infer.ts';
+import { canonical, conforms, type ColumnType } from './infer.ts';
 
 export type RuleName = 'required' | 'unique' | 'pattern' | 'range' | 'enum' | 'type' | 'identifier';
 
@@ -117,49 +117,43 @@ export function createValidator(columns: readonly string[], rules: ValidationRul
 
   const check = (values: readonly (string | null)[], line: number): RuleFailure[] | null => {
     let failures: RuleFailure[] | null = null;
-    const fail = (c: { name: string }, rule: RuleName, value: string | null, what: Message, duplicateOf?: number) => {
-      (failures ??= []).push(failure(line, c.name, rule, value, what, duplicateOf));
-    };
-    for (const c of compiled) {
+    for (let k = 0; k < compiled.length; k++) {
+      const c = compiled[k]!;
       const v = values[c.index] ?? null;
       if (v === null) {
-        if (c.required) fail(c, 'required', null, { zh: '值为空,但此列必填', en: 'is empty but the column is required' });
+        if (c.required) failures = add(failures, line, c.name, 'required', null, REQUIRED);
         continue;
       }
-      if (c.type !== undefined && c.type !== 'text' && canonical(c.type, v) === undefined) {
-        fail(c, 'type', v, { zh: `不是有效的${TYPE_ZH[c.type]}`, en: `is not a valid ${c.type}` });
+      if (c.type !== undefined && c.type !== 'text' && !conforms(c.type, v)) {
+        failures = add(failures, line, c.name, 'type', v, { zh: `不是有效的${TYPE_ZH[c.type]}`, en: `is not a valid ${c.type}` });
         continue; // range and the rest would only repeat the same complaint
       }
-      if (c.pattern !== undefined && !c.pattern.test(v)) {
-        fail(c, 'pattern', v, { zh: '不符合规定格式', en: 'does not match the required pattern' });
-      }
+      if (c.pattern !== undefined && !c.pattern.test(v)) failures = add(failures, line, c.name, 'pattern', v, PATTERN);
       if (c.range !== undefined && !inRange(c.range, c.type, v)) {
         const bounds = `[${c.range.min ?? '-∞'}, ${c.range.max ?? '+∞'}]`;
-        fail(c, 'range', v, { zh: `超出允许范围 ${bounds}`, en: `is outside the allowed range ${bounds}` });
+        failures = add(failures, line, c.name, 'range', v, { zh: `超出允许范围 ${bounds}`, en: `is outside the allowed range ${bounds}` });
       }
-      if (c.allowed !== undefined && !c.allowed.has(v)) {
-        fail(c, 'enum', v, { zh: '不在允许的取值之中', en: 'is not one of the allowed values' });
-      }
+      if (c.allowed !== undefined && !c.allowed.has(v)) failures = add(failures, line, c.name, 'enum', v, ENUM);
       if (c.identifier !== undefined && identifierCheck !== undefined && !identifierCheck(c.identifier, v)) {
-        fail(c, 'identifier', v, {
+        failures = add(failures, line, c.name, 'identifier', v, {
           zh: `不是有效的${IDENTIFIER_ZH[c.identifier] ?? c.identifier}(格式或校验位不符)`,
           en: `is not a valid ${c.identifier} (format or check digit)`,
         });
       }
     }
-    for (const k of keys) {
-      const key = keyText(values, k.indexes);
-      if (key === undefined) continue;
-      const first = k.set.addOrFind(key, line);
-      if (first !== undefined) {
-        duplicateKeys++;
-        const names = k.names.join(', ');
-        const shown = k.indexes.length === 1 ? values[k.indexes[0]!]! : key.replaceAll('\u0000', ', ');
-        fail({ name: k.names.join('+') }, 'unique', shown, {
-          zh: `与第 ${first} 行重复(唯一键:${names})`,
-          en: `repeats line ${first} (unique key: ${names})`,
-        }, first);
-      }
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      const text = keyText(values, key.indexes);
+      if (text === undefined) continue;
+      const first = key.set.addOrFind(text, line);
+      if (first === undefined) continue;
+      duplicateKeys++;
+      const names = key.names.join(', ');
+      const shown = key.indexes.length === 1 ? text : text.replaceAll('\u0000', ', ');
+      failures = add(failures, line, key.names.join('+'), 'unique', shown, {
+        zh: `与第 ${first} 行重复(唯一键:${names})`,
+        en: `repeats line ${first} (unique key: ${names})`,
+      }, first);
     }
     return failures;
   };
@@ -174,6 +168,25 @@ export function createValidator(columns: readonly string[], rules: ValidationRul
       return keys.some((k) => k.set.full) ? 'incomplete' : 'complete';
     },
   };
+}
+
+const REQUIRED: Message = { zh: '值为空,但此列必填', en: 'is empty but the column is required' };
+const PATTERN: Message = { zh: '不符合规定格式', en: 'does not match the required pattern' };
+const ENUM: Message = { zh: '不在允许的取值之中', en: 'is not one of the allowed values' };
+
+/** Append a failure to the row's list (created on the first one: valid rows allocate nothing). */
+function add(
+  failures: RuleFailure[] | null,
+  line: number,
+  column: string,
+  rule: RuleName,
+  value: string | null,
+  what: Message,
+  duplicateOf?: number,
+): RuleFailure[] {
+  const list = failures ?? [];
+  list.push(failure(line, column, rule, value, what, duplicateOf));
+  return list;
 }
 
 const TYPE_ZH: Record<ColumnType, string> = {
