@@ -104,6 +104,20 @@ describe('CSV and TSV', () => {
     expect(values).toEqual([['1', '2']]);
   });
 
+  it('reads Excel "Unicode text" (UTF-16LE with BOM, tab-separated)', async () => {
+    const f = fresh('txt');
+    writeFileSync(f, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('姓名\t城市\r\n张三\t杭州\r\n', 'utf16le')]));
+    const { table, values } = await readAll(f);
+    expect(table).toMatchObject({ encoding: 'utf-16le', delimiter: '\t', columns: ['姓名', '城市'] });
+    expect(values).toEqual([['张三', '杭州']]);
+  });
+
+  it('reads lines ended by a lone CR', async () => {
+    const { values, lines } = await readAll(writeText(fresh('csv'), 'a,b\r1,2\r3,4\r'));
+    expect(values).toEqual([['1', '2'], ['3', '4']]);
+    expect(lines).toEqual([2, 3]);
+  });
+
   it('names empty and repeated header cells', async () => {
     const f = writeText(fresh('csv'), 'a,,a\n1,2,3\n');
     expect((await readAll(f)).table.columns).toEqual(['a', 'column_2', 'a_2']);
@@ -207,6 +221,14 @@ describe('XLSX', () => {
     const err = await failure(readAll(f, { sheet: 'C' }));
     expect(err.code).toBe('sheet_not_found');
     expect(err.details).toMatchObject({ sheets: ['A', 'B'] });
+  });
+
+  it('reads an xlsx upload stream', async () => {
+    const f = fresh('xlsx');
+    await writeXlsx(f, [{ name: 'S', rows: [['a'], [1]] }]);
+    const { createReadStream } = await import('node:fs');
+    const { values } = await readAll(createReadStream(f), { name: 'upload.xlsx' });
+    expect(values).toEqual([['1']]);
   });
 
   it('refuses a value beyond the header columns, naming row and column', async () => {
