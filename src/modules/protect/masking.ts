@@ -78,7 +78,13 @@ export function maskDefault(value: string): string {
 // ---------------------------------------------------------------------------------------------
 // Per-type conventions
 
+/** Keeps the first `head` and last `tail` characters of a value with no separators (the fast path). */
+function keepEnds(value: string, head: number, tail: number): string {
+  return value.slice(0, head) + stars(value.length - head - tail) + value.slice(value.length - tail);
+}
+
 function maskResidentId(value: string): string {
+  if (/^(?:\d{17}[\dXx]|\d{15})$/.test(value)) return keepEnds(value, 3, 4);
   const n = countMatching(value, ALNUM);
   return n === 15 || n === 18 ? maskPositions(value, 3, 4, ALNUM) : maskDefault(value);
 }
@@ -86,6 +92,7 @@ function maskResidentId(value: string): string {
 const MOBILE_PREFIX = /^(\s*(?:\+|00)86[\s-]?)/;
 
 function maskMobile(value: string): string {
+  if (/^1\d{10}$/.test(value)) return keepEnds(value, 3, 4);
   const prefix = MOBILE_PREFIX.exec(value)?.[1] ?? '';
   const rest = value.slice(prefix.length);
   return countMatching(rest, DIGIT) === 11 && countMatching(rest, ALNUM) === 11 ? prefix + maskPositions(rest, 3, 4, DIGIT) : maskDefault(value);
@@ -116,6 +123,7 @@ function maskLandline(value: string): string {
 }
 
 function maskBankCard(value: string): string {
+  if (/^\d{15,19}$/.test(value)) return keepEnds(value, 6, 4);
   const digits = countMatching(value, DIGIT);
   if (digits !== countMatching(value, ALNUM)) return maskDefault(value);
   if (digits >= 15) return maskPositions(value, 6, 4, DIGIT);

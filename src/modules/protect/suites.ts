@@ -202,6 +202,9 @@ export function decryptBytes(keysFor: (header: CiphertextHeader) => SuiteKeys, c
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const B64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** By text length mod 4: the mask of unused bits in the last character (length ≡ 1 is never valid). */
+const SPARE_BITS: Record<number, number | undefined> = { 0: 0, 2: 0b1111, 3: 0b11 };
 
 /** Text form of a ciphertext: unpadded base64url. */
 export function encodeCiphertext(ciphertext: Buffer): string {
@@ -213,10 +216,11 @@ export function encodeCiphertext(ciphertext: Buffer): string {
  * spare bits of the last character, so a changed character could otherwise decode to the same bytes.
  */
 export function decodeCiphertext(text: string): Buffer {
-  if (!BASE64URL.test(text) || text.length % 4 === 1) throw new CiphertextError('not base64url');
-  const bytes = Buffer.from(text, 'base64url');
-  if (bytes.toString('base64url') !== text) throw new CiphertextError('non-canonical base64url');
-  return bytes;
+  const spare = SPARE_BITS[text.length % 4];
+  if (spare === undefined || !BASE64URL.test(text)) throw new CiphertextError('not base64url');
+  // The last character's unused low bits must be zero, or two texts would decode to the same bytes.
+  if (spare && B64URL_ALPHABET.indexOf(text[text.length - 1] as string) & spare) throw new CiphertextError('non-canonical base64url');
+  return Buffer.from(text, 'base64url');
 }
 
 /**
