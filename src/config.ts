@@ -33,6 +33,9 @@ export const configSchema = z.object({
     .default(20 * 1024 ** 3)
     .describe('Largest accepted upload, in bytes.'),
   PDX_TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers from a reverse proxy.'),
+  PDX_MASTER_KEY: z.string().optional().describe('Master key (base64 of 32 bytes) that wraps every data key. Embedded mode generates one into PDX_DATA_DIR/master.key when unset.'),
+  PDX_MASTER_KEY_FILE: z.string().optional().describe('File holding the master key instead of PDX_MASTER_KEY (mode 0600).'),
+  PDX_CRYPTO: z.enum(['aes', 'gm']).default('aes').describe('Crypto suite: aes (AES-256-GCM, SHA-256) or gm (国密 SM4-CTR + HMAC-SM3, SM3).'),
   PDX_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30).describe('Console sessions end after this many idle minutes.'),
   PDX_ADMIN_PASSWORD: z.string().optional().describe('First start only: password of the sysadmin account (default: generated, printed once).'),
   PDX_SECADMIN_PASSWORD: z.string().optional().describe('First start only: password of the secadmin account (default: generated, printed once).'),

@@ -1,73 +1,118 @@
+import path from 'node:path';
 import type { Config } from './config.ts';
 import { migrate, openDatabase, type Db } from './db/index.ts';
 import { buildApp, type App } from './http/app.ts';
+import { createAuditModule } from './modules/audit/audit.module.ts';
+import type { AuditLog } from './modules/audit/audit.service.ts';
 import type { EventSink } from './modules/audit/events.ts';
+import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
+import { createCatalogService } from './modules/catalog/catalog.service.ts';
 import { bootstrapIdentity, type FirstCredentials } from './modules/identity/bootstrap.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
 import { createIdentityService } from './modules/identity/identity.service.ts';
+import { ingestRoutes } from './modules/ingest/ingest.routes.ts';
+import { createIngestService } from './modules/ingest/ingest.service.ts';
+import { jobsRoutes } from './modules/jobs/jobs.routes.ts';
+import { createJobs } from './modules/jobs/jobs.service.ts';
+import { createProtectModule } from './modules/protect/protect.service.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
+
+export interface PlatformOptions {
+  /** Also hand every security event to this sink (tests observe events this way). */
+  observe?: EventSink;
+  /** Poll interval of the job worker. */
+  jobPollMs?: number;
+}
+
+/** Sends each event to the audit log first (its commit is what callers wait for), then observers. */
+function tee(audit: AuditLog, observe?: EventSink): EventSink {
+  if (!observe) return audit;
+  return {
+    async record(event) {
+      await audit.record(event);
+      await observe.record(event);
+    },
+  };
+}
+
+/**
+ * The services of one pdx process on one database, and the HTTP app over them (not listening).
+ * Opening the keyring verifies the master key first: a wrong key stops here, before serving.
+ */
+export async function createPlatform(config: Config, db: Db, options: PlatformOptions = {}) {
+  const { keyring, warning: masterKeyWarning } = await createProtectModule({ db, config });
+  const { audit, routes: auditRoutes } = await createAuditModule({ db, sealer: keyring, hash: config.PDX_CRYPTO === 'gm' ? 'sm3' : 'sha256' });
+  const events = tee(audit, options.observe);
+  const identity = createIdentityService({ db, events, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES } });
+  const jobs = createJobs(db, { pollMs: options.jobPollMs ?? 1000 });
+  const catalog = createCatalogService({ db, events });
+  const ingest = createIngestService({
+    db,
+    jobs,
+    catalog,
+    keyring,
+    events,
+    spoolDir: path.join(config.dataDir, 'spool'),
+    maxBytes: config.PDX_MAX_UPLOAD_BYTES,
+  });
+  const services = { identity, jobs, catalog, ingest, keyring, audit, events };
+  const app = await buildApp({
+    config,
+    db,
+    events,
+    auth: identity,
+    maxUploadBytes: config.PDX_MAX_UPLOAD_BYTES,
+    routes: [
+      systemRoutes({ db }),
+      identityRoutes({ identity, secureCookies: false }),
+      catalogRoutes({ catalog }),
+      ingestRoutes({ ingest }),
+      jobsRoutes({ jobs, identity }),
+      auditRoutes,
+    ],
+  });
+  return { app, services, masterKeyWarning };
+}
+
+export type Platform = Awaited<ReturnType<typeof createPlatform>>;
 
 export interface Server {
   app: App;
   db: Db;
+  platform: Platform;
   url: string;
   /** Accounts created by this start (first start only), with generated passwords to show once. */
   firstCredentials?: FirstCredentials[];
   close(): Promise<void>;
 }
 
-/** The services of one pdx process on one database. */
-export function createServices(config: Config, db: Db, events: EventSink) {
-  const identity = createIdentityService({ db, events, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES } });
-  return { identity };
-}
-
-/** Until the audit log is wired, security events go to the structured log. */
-function logSink(app: () => App | undefined): EventSink {
-  return {
-    async record(event) {
-      app()?.log.info({ event }, 'security event');
-    },
-  };
-}
-
-/** Wires the domain modules onto one database and returns the HTTP app (not yet listening). */
-export async function createPdxApp(config: Config, db: Db, options: { events?: EventSink } = {}): Promise<App> {
-  let app: App | undefined;
-  const events = options.events ?? logSink(() => app);
-  const services = createServices(config, db, events);
-  app = await buildApp({
-    config,
-    db,
-    events,
-    auth: services.identity,
-    routes: [systemRoutes({ db }), identityRoutes({ identity: services.identity, secureCookies: false })],
-  });
-  return app;
-}
-
-/** Wiring only: config → database → migrations → first-start accounts → modules → HTTP. */
-export async function startServer(config: Config): Promise<Server> {
+/** Wiring only: config → database → migrations → keys → modules → first-start accounts → HTTP. */
+export async function startServer(config: Config, options: PlatformOptions = {}): Promise<Server> {
   const db = await openDatabase(config);
   try {
     await migrate(db);
-    const app = await createPdxApp(config, db);
-    const firstCredentials = await bootstrapIdentity(db, createServices(config, db, logSink(() => app)).identity, {
+    const platform = await createPlatform(config, db, options);
+    const { app, services } = platform;
+    const firstCredentials = await bootstrapIdentity(db, services.identity, {
       sysadmin: config.PDX_ADMIN_PASSWORD,
       secadmin: config.PDX_SECADMIN_PASSWORD,
       auditor: config.PDX_AUDITOR_PASSWORD,
     });
     await app.listen({ port: config.PDX_PORT, host: config.PDX_HOST });
+    services.jobs.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
     const host = config.PDX_HOST === '0.0.0.0' || config.PDX_HOST === '::' ? 'localhost' : config.PDX_HOST;
     return {
       app,
       db,
+      platform,
       url: `http://${host}:${port}`,
       ...(firstCredentials ? { firstCredentials } : {}),
       async close() {
+        await services.jobs.stop();
         await app.close();
+        await services.audit.close();
         await db.close();
       },
     };

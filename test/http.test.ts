@@ -1,14 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
+import { migrate } from '../src/db/index.ts';
 import { openPglite } from '../src/db/pglite.ts';
-import { createPdxApp } from '../src/main.ts';
+import { createPlatform } from '../src/main.ts';
 import type { App } from '../src/http/app.ts';
 import { describeEachBackend } from './helpers/db.ts';
+
+const KEY = randomBytes(32).toString('base64');
+async function createPdxApp(config: ReturnType<typeof loadConfig>, db: Parameters<typeof createPlatform>[1]): Promise<App> {
+  return (await createPlatform(config, db)).app;
+}
 
 describeEachBackend('platform endpoints', ({ backend, use }) => {
   let app: App;
   beforeAll(async () => {
-    app = await createPdxApp(loadConfig({ PDX_LOG_LEVEL: 'silent' }), use().db);
+    app = await createPdxApp(loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_MASTER_KEY: KEY }), use().db);
   });
   afterAll(() => app.close());
 
@@ -64,7 +71,8 @@ describeEachBackend('platform endpoints', ({ backend, use }) => {
 describe('platform endpoints under failure', () => {
   it('answers 503 on /health when the database is unreachable', async () => {
     const db = await openPglite();
-    const app = await createPdxApp(loadConfig({ PDX_LOG_LEVEL: 'silent' }), db);
+    await migrate(db);
+    const app = await createPdxApp(loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_MASTER_KEY: KEY }), db);
     await db.close();
     const res = await app.inject('/health');
     expect(res.statusCode).toBe(503);
@@ -74,7 +82,8 @@ describe('platform endpoints under failure', () => {
 
   it('rate-limits one client with a 429 and the standard body', async () => {
     const db = await openPglite();
-    const app = await createPdxApp(loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '3' }), db);
+    await migrate(db);
+    const app = await createPdxApp(loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '3', PDX_MASTER_KEY: KEY }), db);
     const codes: number[] = [];
     for (let i = 0; i < 4; i++) codes.push((await app.inject('/api/v1/system/info')).statusCode);
     expect(codes).toEqual([200, 200, 200, 429]);

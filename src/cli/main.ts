@@ -3,9 +3,9 @@ import { AppError } from '../errors.ts';
 import { ConfigError, describeConfig, loadConfig, type Config } from '../config.ts';
 import { migrate, openDatabase, type Db } from '../db/index.ts';
 import { ROLES, type Role } from '../http/access.ts';
-import { createServices, startServer } from '../main.ts';
-import type { EventSink } from '../modules/audit/events.ts';
-import { printFirstCredentials } from './output.ts';
+import { createPlatform, startServer, type Platform } from '../main.ts';
+import { registerAuditCommands } from '../modules/audit/audit.cli.ts';
+import { printFirstCredentials, progressLine } from './output.ts';
 import { VERSION } from '../version.ts';
 
 /** Loads the configuration or exits with the message naming each bad variable. */
@@ -34,6 +34,7 @@ program
     const server = await startServer(config);
     const backend = server.db.backend === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server';
     process.stdout.write(`\npdx ${VERSION} is running on ${backend}\n  console / 控制台: ${server.url}/\n  API docs / 接口文档: ${server.url}/docs\n\n`);
+    if (server.platform.masterKeyWarning) process.stdout.write(`WARNING / 警告: ${server.platform.masterKeyWarning}\n\n`);
     if (server.firstCredentials) printFirstCredentials(server.firstCredentials);
     let stopping = false;
     const stop = async () => {
@@ -59,14 +60,18 @@ program
     }
   });
 
-/** Runs a CLI action on the configured database with the same services the server uses. */
-async function withServices<T>(fn: (services: ReturnType<typeof createServices>, db: Db) => Promise<T>): Promise<T> {
+/** Runs a CLI action on the configured database with the same services (and audit log) the server uses. */
+async function withServices<T>(fn: (services: Platform['services'], db: Db) => Promise<T>): Promise<T> {
   const config = configOrExit();
   const db = await openDatabase(config);
   try {
     await migrate(db);
-    const events: EventSink = { record: async () => {} };
-    return await fn(createServices(config, db, events), db);
+    const { services } = await createPlatform(config, db);
+    try {
+      return await fn(services, db);
+    } finally {
+      await services.audit.close();
+    }
   } finally {
     await db.close();
   }
@@ -143,6 +148,55 @@ program
       process.stdout.write(`created organisation ${org.name} (${org.id})\n`);
     });
   });
+
+program
+  .command('import')
+  .description('load a file as a new version of a dataset, with progress / 导入数据文件')
+  .argument('<file>', 'CSV/TSV (UTF-8, GBK, GB18030), JSON, NDJSON or XLSX')
+  .requiredOption('--dataset <code>', 'dataset code, e.g. 210000-000001')
+  .option('--mode <mode>', 'append | replace', 'replace')
+  .option('--encoding <name>', 'utf-8 | gbk | gb18030 (default: detected)')
+  .option('--sheet <name>', 'XLSX sheet name or number')
+  .action(async (file: string, options: { dataset: string; mode: string; encoding?: string; sheet?: string }) => {
+    if (options.mode !== 'append' && options.mode !== 'replace') throw new Error('--mode must be append or replace');
+    const ok = await withServices(async ({ catalog, ingest, jobs }, db) => {
+      const dataset = await catalog.repo.byCode(options.dataset);
+      if (!dataset) throw new Error(`unknown dataset / 数据资源不存在: ${options.dataset}`);
+      // The command acts as the provider's data officer who registered the dataset.
+      const caller = {
+        principal: { kind: 'user' as const, userId: dataset.created_by ?? '', username: 'cli', orgId: dataset.provider_org_id, roles: ['data_officer' as const] },
+        requestId: 'cli',
+      };
+      const jobId = await ingest.importFile(caller, options.dataset, file, {
+        mode: options.mode as 'append' | 'replace',
+        options: { ...(options.encoding ? { encoding: options.encoding } : {}), ...(options.sheet ? { sheet: /^\d+$/.test(options.sheet) ? Number(options.sheet) : options.sheet } : {}) },
+      });
+      const timer = setInterval(() => {
+        void jobs.get(jobId).then((job) => job && process.stderr.write(progressLine(job.progress)));
+      }, 300);
+      await jobs.drain();
+      clearInterval(timer);
+      const job = await jobs.get(jobId);
+      void db;
+      if (job?.state === 'succeeded') {
+        process.stderr.write(`${progressLine({ ...job.progress, bytes: job.progress.totalBytes ?? job.progress.bytes })}\n`);
+        const r = job.result as { version: number; rows: number; quarantined: number; grade: number };
+        process.stdout.write(`loaded version ${r.version} of ${options.dataset}: ${r.rows} rows, ${r.quarantined} quarantined, grade ${r.grade} / 已导入\n`);
+        return true;
+      }
+      process.stderr.write(`\nimport failed / 导入失败: ${job?.error ? `${job.error.message.zh} / ${job.error.message.en}` : 'unknown'}\n`);
+      return false;
+    });
+    if (!ok) process.exit(1);
+  });
+
+registerAuditCommands(program, async () => {
+  const config = configOrExit();
+  const db = await openDatabase(config);
+  await migrate(db);
+  const { services } = await createPlatform(config, db);
+  return { audit: services.audit, close: () => db.close() };
+});
 
 program
   .command('config')

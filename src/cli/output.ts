@@ -13,3 +13,14 @@ export function printFirstCredentials(accounts: FirstCredentials[]): void {
     ].join('\n'),
   );
 }
+
+/** One carriage-returned progress bar line: bytes read of the total, rows so far. */
+export function progressLine(progress: { rows?: number; bytes?: number; totalBytes?: number | null; phase?: string }): string {
+  const total = progress.totalBytes ?? 0;
+  const done = Math.min(progress.bytes ?? 0, total || Infinity);
+  const share = total ? done / total : 0;
+  const width = 30;
+  const filled = Math.round(share * width);
+  const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+  return `\r${bar} ${(share * 100).toFixed(0).padStart(3)}%  ${(progress.rows ?? 0).toLocaleString('en-US')} rows  ${progress.phase ?? ''}   `;
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -34,6 +35,8 @@ export interface AppDeps {
   /** Recognises callers (identity module) and records denials (audit). */
   auth: Authenticator;
   events: EventSink;
+  /** Largest accepted file upload. */
+  maxUploadBytes?: number;
   /** Route plugins of the domain modules, registered under /api/v1. */
   routes?: FastifyPluginAsyncZod[];
 }
@@ -41,7 +44,7 @@ export interface AppDeps {
 export type App = FastifyInstance;
 
 /** Builds the HTTP server: cross-cutting plugins, platform endpoints, module routes, the console. */
-export async function buildApp({ config, db, auth, events, routes = [] }: AppDeps): Promise<App> {
+export async function buildApp({ config, db, auth, events, maxUploadBytes, routes = [] }: AppDeps): Promise<App> {
   const app = Fastify({
     logger: {
       level: config.PDX_LOG_LEVEL,
@@ -64,6 +67,7 @@ export async function buildApp({ config, db, auth, events, routes = [] }: AppDep
   });
 
   await app.register(cookie);
+  await app.register(multipart, { limits: { fileSize: maxUploadBytes ?? config.PDX_MAX_UPLOAD_BYTES, files: 1, fields: 10 } });
   registerAuth(app, { auth, events });
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -1,12 +1,16 @@
 /**
- * API tests drive the real app through inject(): real routes, hooks, schemas and database. Clients
- * sign in like the console does (session cookie + CSRF header) or use an API key.
+ * API tests drive the real platform through inject(): real routes, hooks, schemas, audit log and
+ * database. Clients sign in like the console does (session cookie + CSRF header) or use an API key.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { App } from '../../src/http/app.ts';
-import { createPdxApp, createServices } from '../../src/main.ts';
+import { createPlatform, type Platform } from '../../src/main.ts';
 import { memorySink, type AuditEvent } from '../../src/modules/audit/events.ts';
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
 
@@ -14,14 +18,17 @@ export const ADMIN_PASSWORDS = { sysadmin: 'Liaoning-Ops-2026', secadmin: 'Hunna
 
 export interface Client {
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** Headers this client sends (for multipart uploads built by the test). */
+  headers: Record<string, string>;
 }
 
 export interface TestApp {
   app: App;
   db: Db;
-  services: ReturnType<typeof createServices>;
-  /** Every security event the app recorded, in order. */
+  services: Platform['services'];
+  /** Every security event the app recorded, in order (also in the audit log). */
   events: AuditEvent[];
+  dataDir: string;
   /** A client signed in as the given user. */
   login(username: string, password: string): Promise<Client>;
   /** A client that sends the API key as a bearer token. */
@@ -32,22 +39,31 @@ export interface TestApp {
 
 function client(app: App, headers: Record<string, string>): Client {
   return {
+    headers,
     call: (method, url, body, extra = {}) =>
       app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }),
   };
 }
 
 export async function startTestApp(db: Db, env: Record<string, string> = {}): Promise<TestApp> {
-  const config = loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', ...env });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-app-'));
+  const config = loadConfig({
+    PDX_LOG_LEVEL: 'silent',
+    PDX_RATE_LIMIT: '100000',
+    PDX_DATA_DIR: dataDir,
+    PDX_MASTER_KEY: randomBytes(32).toString('base64'),
+    ...env,
+  });
   const sink = memorySink();
-  const app = await createPdxApp(config, db, { events: sink });
-  const services = createServices(config, db, sink);
+  const { app, services } = await createPlatform(config, db, { observe: sink, jobPollMs: 50 });
   await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
+  services.jobs.start();
   return {
     app,
     db,
     services,
     events: sink.events,
+    dataDir,
     async login(username, password) {
       const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
       if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
@@ -59,6 +75,55 @@ export async function startTestApp(db: Db, env: Record<string, string> = {}): Pr
     },
     withKey: (key) => client(app, { authorization: `Bearer ${key}` }),
     anonymous: client(app, {}),
-    close: () => app.close(),
+    async close() {
+      await services.jobs.stop();
+      await app.close();
+      await services.audit.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
   };
+}
+
+/** Creates a user as sysadmin and signs in once to replace the generated password; returns the signed-in client. */
+export async function provisionUser(
+  t: TestApp,
+  admin: Client,
+  username: string,
+  roles: string[],
+  orgId: string,
+): Promise<{ client: Client; id: string; password: string }> {
+  const res = await admin.call('POST', '/api/v1/users', { username, displayName: username, orgId, roles });
+  if (res.statusCode !== 201) throw new Error(`create ${username}: ${res.body}`);
+  const generated = res.json().password as string;
+  const first = await t.login(username, generated);
+  const password = `Shenyang-${randomBytes(3).toString('hex')}-Ok!`;
+  const changed = await first.call('POST', '/api/v1/auth/password', { currentPassword: generated, newPassword: password });
+  if (changed.statusCode !== 204) throw new Error(`password ${username}: ${changed.body}`);
+  return { client: await t.login(username, password), id: res.json().user.id, password };
+}
+
+/** Creates an organisation as sysadmin and returns its id. */
+export async function createOrg(admin: Client, name: string, level: 'province' | 'city' | 'county' = 'province', regionCode = '210000'): Promise<string> {
+  const res = await admin.call('POST', '/api/v1/orgs', { name, type: 'department', level, regionCode });
+  if (res.statusCode !== 201) throw new Error(`create org ${name}: ${res.body}`);
+  return res.json().id;
+}
+
+/** Builds a multipart/form-data body with one file field. */
+export function multipart(fileName: string, content: Buffer): { body: Buffer; contentType: string } {
+  const boundary = `----pdx${randomBytes(8).toString('hex')}`;
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return { body: Buffer.concat([head, content, tail]), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Polls a job until it finishes and returns its final state. */
+export async function waitForJob(c: Client, jobId: string, timeoutMs = 60_000): Promise<{ state: string; error: { code: string; message: string } | null; result: Record<string, unknown> | null; rows: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = (await c.call('GET', `/api/v1/jobs/${jobId}`)).json();
+    if (job.state === 'succeeded' || job.state === 'failed') return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.state}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -4,17 +4,12 @@
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { expect, it } from 'vitest';
-import { ADMIN_PASSWORDS } from '../../../test/helpers/api.ts';
+import { ADMIN_PASSWORDS, startTestApp, type TestApp } from '../../../test/helpers/api.ts';
 import { describeEachBackend } from '../../../test/helpers/db.ts';
-import { loadConfig } from '../../config.ts';
-import { buildApp, type App } from '../../http/app.ts';
-import { createServices } from '../../main.ts';
-import { bootstrapIdentity } from '../identity/bootstrap.ts';
-import { identityRoutes } from '../identity/identity.routes.ts';
-import { auditRoutes } from './audit.routes.ts';
-import { createAuditLog, treeHeadMessage, type AuditLog } from './audit.service.ts';
+import type { App } from '../../http/app.ts';
+import { treeHeadMessage, type AuditLog } from './audit.service.ts';
 import { verifyInclusion } from './merkle.ts';
-import { generateSigner, verifySignature } from './signer.ts';
+import { verifySignature } from './signer.ts';
 
 type Call = (method: 'GET', url: string) => Promise<LightMyRequestResponse>;
 
@@ -23,19 +18,12 @@ describeEachBackend('audit routes', ({ use }) => {
   let audit: AuditLog;
   const as: Record<string, Call> = {};
 
+  let t: TestApp;
+
   it('starts an app whose event sink is the audit log', async () => {
-    const { db } = use();
-    const config = loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000' });
-    audit = createAuditLog({ db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { records: 0, seconds: 0 } });
-    const services = createServices(config, db, audit);
-    app = await buildApp({
-      config,
-      db,
-      auth: services.identity,
-      events: audit,
-      routes: [identityRoutes({ identity: services.identity, secureCookies: false }), auditRoutes({ audit })],
-    });
-    await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
+    t = await startTestApp(use().db);
+    app = t.app;
+    audit = t.services.audit;
     for (const username of ['auditor', 'sysadmin'] as const) {
       const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: ADMIN_PASSWORDS[username] } });
       expect(res.statusCode).toBe(200);
@@ -132,6 +120,6 @@ describeEachBackend('audit routes', ({ use }) => {
     const exports = await audit.search({ action: 'audit.export', actorUsername: 'auditor' });
     expect(exports.items).toHaveLength(2);
     await app.close();
-    await audit.close();
+    await t.close();
   });
 });

@@ -1,0 +1,168 @@
+import type { Queryable } from '../../db/index.ts';
+import { maybeOne, one } from '../../db/index.ts';
+
+export type ShareType = 'unconditional' | 'conditional' | 'none';
+export type DataType = 'integer' | 'decimal' | 'boolean' | 'date' | 'timestamp' | 'text';
+
+export interface DatasetRow {
+  id: string;
+  code: string;
+  name: string;
+  provider_org_id: string;
+  provider_name: string;
+  summary: string;
+  domain: string;
+  category: string;
+  format: string;
+  share_type: ShareType;
+  share_conditions: string;
+  share_methods: ('api' | 'table' | 'file')[];
+  open_type: ShareType;
+  update_cycle: 'realtime' | 'daily' | 'weekly' | 'monthly' | 'quarterly' | 'yearly' | 'irregular';
+  publish_date: string | null;
+  related_codes: string[];
+  tags: string[];
+  contact: { name?: string; phone?: string; email?: string };
+  status: 'draft' | 'published' | 'withdrawn';
+  on_invalid: 'reject' | 'quarantine';
+  relation: string;
+  current_version: number;
+  row_count: number;
+  grade: number | null;
+  important_candidate: boolean;
+  created_by: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ColumnRow {
+  dataset_id: string;
+  position: number;
+  physical: string;
+  name: string;
+  label: string;
+  data_type: DataType;
+  length: number | null;
+  description: string;
+  rules: ColumnRules;
+  classification: Record<string, unknown>;
+  grade: number | null;
+  encrypted: boolean;
+  blind_index: boolean;
+}
+
+/** Validation rules an officer sets per column (issue 4 §5). */
+export interface ColumnRules {
+  required?: boolean;
+  unique?: boolean;
+  pattern?: string;
+  min?: number;
+  max?: number;
+  enum?: string[];
+  /** Check values as this identifier type (standards.md §1), e.g. cn_resident_id. */
+  identifier?: string;
+}
+
+export interface VersionRow {
+  dataset_id: string;
+  version: number;
+  state: 'loading' | 'active' | 'failed' | 'superseded';
+  mode: 'append' | 'replace';
+  relation: string;
+  job_id: string | null;
+  source: Record<string, unknown>;
+  rows_loaded: number;
+  rows_quarantined: number;
+  first_row: number;
+  quality: Record<string, unknown> | null;
+  classification: Record<string, unknown> | null;
+  error: Record<string, unknown> | null;
+  created_at: Date;
+  activated_at: Date | null;
+}
+
+const SELECT_DATASET = `SELECT d.*, o.name AS provider_name FROM datasets d JOIN organizations o ON o.id = d.provider_org_id`;
+
+/** Editable catalogue fields, in column order for insert/update. */
+export const DATASET_FIELDS = [
+  'name',
+  'summary',
+  'domain',
+  'category',
+  'format',
+  'share_type',
+  'share_conditions',
+  'share_methods',
+  'open_type',
+  'update_cycle',
+  'related_codes',
+  'tags',
+  'contact',
+  'on_invalid',
+] as const;
+export type DatasetFields = Pick<DatasetRow, (typeof DATASET_FIELDS)[number]>;
+
+function fieldValues(f: DatasetFields): unknown[] {
+  return DATASET_FIELDS.map((k) => (k === 'contact' ? JSON.stringify(f.contact) : f[k]));
+}
+
+/** All SQL of the catalogue. */
+export function catalogRepo(db: Queryable) {
+  return {
+    nextCodeNumber: async () => (await one<{ n: number }>(db, `SELECT nextval('dataset_code_seq')::int AS n`)).n,
+    insert: (d: { id: string; code: string; providerOrgId: string; relation: string; createdBy: string; searchText: string } & DatasetFields) =>
+      db.query(
+        `INSERT INTO datasets (id, code, provider_org_id, relation, created_by, search_text, ${DATASET_FIELDS.join(', ')})
+         VALUES ($1, $2, $3, $4, $5, $6, ${DATASET_FIELDS.map((_, i) => `$${i + 7}`).join(', ')})`,
+        [d.id, d.code, d.providerOrgId, d.relation, d.createdBy, d.searchText, ...fieldValues(d)],
+      ),
+    update: (id: string, f: DatasetFields, searchText: string) =>
+      db.query(
+        `UPDATE datasets SET ${DATASET_FIELDS.map((k, i) => `${k} = $${i + 3}`).join(', ')}, search_text = $2, updated_at = now() WHERE id = $1`,
+        [id, searchText, ...fieldValues(f)],
+      ),
+    byCode: (code: string) => maybeOne<DatasetRow>(db, `${SELECT_DATASET} WHERE d.code = $1`, [code]),
+    byId: (id: string) => maybeOne<DatasetRow>(db, `${SELECT_DATASET} WHERE d.id = $1`, [id]),
+    /**
+     * Datasets the caller may see (published, or of their own organisation, or all for the security
+     * administrator) whose search text contains every term.
+     */
+    search: (viewer: { orgId: string; seesAll: boolean }, terms: string[]) =>
+      db.query<DatasetRow>(
+        `${SELECT_DATASET}
+         WHERE (d.status = 'published' OR d.provider_org_id = $1 OR $2)
+           AND (SELECT bool_and(d.search_text LIKE '%' || t || '%' ESCAPE '\\') FROM unnest($3::text[]) AS t) IS NOT FALSE
+         ORDER BY d.updated_at DESC`,
+        [viewer.orgId, viewer.seesAll, terms],
+      ),
+    published: () => db.query<DatasetRow>(`${SELECT_DATASET} WHERE d.status = 'published' ORDER BY d.code`),
+    setStatus: (id: string, status: DatasetRow['status']) =>
+      db.query(`UPDATE datasets SET status = $2, publish_date = COALESCE(publish_date, CURRENT_DATE), updated_at = now() WHERE id = $1`, [id, status]),
+    setSearchText: (id: string, text: string) => db.query('UPDATE datasets SET search_text = $2 WHERE id = $1', [id, text]),
+
+    columns: (datasetId: string) => db.query<ColumnRow>('SELECT * FROM dataset_columns WHERE dataset_id = $1 ORDER BY position', [datasetId]),
+    insertColumn: (c: ColumnRow) =>
+      db.query(
+        `INSERT INTO dataset_columns (dataset_id, position, physical, name, label, data_type, length, description, rules, classification, grade, encrypted, blind_index)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [c.dataset_id, c.position, c.physical, c.name, c.label, c.data_type, c.length, c.description, JSON.stringify(c.rules), JSON.stringify(c.classification), c.grade, c.encrypted, c.blind_index],
+      ),
+    updateColumn: (datasetId: string, position: number, c: Pick<ColumnRow, 'label' | 'data_type' | 'description' | 'rules'>) =>
+      db.query(
+        'UPDATE dataset_columns SET label = $3, data_type = $4, description = $5, rules = $6 WHERE dataset_id = $1 AND position = $2',
+        [datasetId, position, c.label, c.data_type, c.description, JSON.stringify(c.rules)],
+      ),
+
+    versions: (datasetId: string) =>
+      db.query<VersionRow>('SELECT * FROM dataset_versions WHERE dataset_id = $1 ORDER BY version DESC', [datasetId]),
+    version: (datasetId: string, version: number) =>
+      maybeOne<VersionRow>(db, 'SELECT * FROM dataset_versions WHERE dataset_id = $1 AND version = $2', [datasetId, version]),
+    quarantined: (datasetId: string, version: number, limit: number) =>
+      db.query<{ line: number; problems: unknown }>(
+        'SELECT line, problems FROM quarantined_rows WHERE dataset_id = $1 AND version = $2 ORDER BY line LIMIT $3',
+        [datasetId, version, limit],
+      ),
+  };
+}
+
+export type CatalogRepo = ReturnType<typeof catalogRepo>;

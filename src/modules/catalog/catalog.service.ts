@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/index.ts';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
+import type { Principal } from '../../http/access.ts';
+import type { AuditEvent, EventSink } from '../audit/events.ts';
+import type { Caller } from '../identity/identity.service.ts';
+import { catalogRepo, DATASET_FIELDS, type ColumnRow, type ColumnRules, type DatasetFields, type DatasetRow, type DataType } from './catalog.repo.ts';
+
+export type DatasetInput = DatasetFields;
+
+export interface SearchQuery {
+  q?: string;
+  org?: string;
+  domain?: string;
+  shareType?: string;
+  openType?: string;
+  grade?: number;
+  status?: string;
+  page?: number;
+  pageSize?: number;
+}
+
+export interface Facet {
+  value: string;
+  label: string;
+  count: number;
+}
+
+const DATASET = { zh: '数据资源', en: 'Dataset' };
+
+/** Lower-cased text a keyword search looks in: name, summary, domain, tags and 信息项. */
+export function searchTextOf(d: Pick<DatasetRow, 'name' | 'summary' | 'domain' | 'category' | 'tags' | 'code'>, columns: Pick<ColumnRow, 'name' | 'label' | 'description'>[]): string {
+  return [d.code, d.name, d.summary, d.domain, d.category, ...d.tags, ...columns.flatMap((c) => [c.name, c.label, c.description])]
+    .join(' ')
+    .toLowerCase();
+}
+
+function likeTerm(term: string): string {
+  return term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The catalogue: datasets, their 信息项 and versions, search and visibility. */
+export function createCatalogService(deps: { db: Db; events: EventSink }) {
+  const { db, events } = deps;
+  const repo = catalogRepo(db);
+
+  const record = (caller: Caller, event: Omit<AuditEvent, 'requestId' | 'ip' | 'actor'>) =>
+    events.record({
+      ...event,
+      actor: { userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId, roles: caller.principal.roles },
+      ...(caller.requestId ? { requestId: caller.requestId } : {}),
+      ...(caller.ip ? { ip: caller.ip } : {}),
+    });
+
+  /** May this principal see the dataset at all? Drafts are visible only to their provider. */
+  function visible(d: DatasetRow, p: Principal): boolean {
+    return d.status === 'published' || d.provider_org_id === p.orgId || p.roles.includes('secadmin');
+  }
+
+  const service = {
+    repo,
+    visible,
+
+    /** The dataset if the caller may see it; otherwise "not found", never "forbidden". */
+    async get(principal: Principal, code: string): Promise<DatasetRow> {
+      const d = await repo.byCode(code);
+      if (!d || !visible(d, principal)) throw new NotFoundError(DATASET);
+      return d;
+    },
+
+    /** The dataset if the caller is a data officer of its provider organisation. */
+    async getOwned(principal: Principal, code: string): Promise<DatasetRow> {
+      const d = await service.get(principal, code);
+      if (d.provider_org_id !== principal.orgId || !principal.roles.includes('data_officer')) {
+        throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以管理该数据资源', en: "Only the provider's data officers manage this dataset" });
+      }
+      return d;
+    },
+
+    async create(caller: Caller, input: DatasetInput): Promise<DatasetRow> {
+      const id = randomUUID();
+      const org = await db.query<{ region_code: string }>('SELECT region_code FROM organizations WHERE id = $1', [caller.principal.orgId]);
+      const code = `${org[0]?.region_code ?? '000000'}-${String(await repo.nextCodeNumber()).padStart(6, '0')}`;
+      await repo.insert({
+        ...input,
+        id,
+        code,
+        providerOrgId: caller.principal.orgId,
+        relation: `d_${id.replaceAll('-', '').slice(0, 16)}`,
+        createdBy: caller.principal.userId,
+        searchText: searchTextOf({ ...input, code }, []),
+      });
+      await record(caller, { action: 'dataset.create', result: 'success', dataset: code, target: { type: 'dataset', id, label: input.name } });
+      return (await repo.byId(id))!;
+    },
+
+    async update(caller: Caller, code: string, patch: Partial<DatasetInput>): Promise<DatasetRow> {
+      const d = await service.getOwned(caller.principal, code);
+      const next = Object.fromEntries(DATASET_FIELDS.map((k) => [k, patch[k] ?? d[k]])) as DatasetFields;
+      if (d.status === 'published' && next.share_type !== d.share_type) {
+        // Changing the share type of a published resource changes who may read it: record it clearly.
+        await record(caller, { action: 'dataset.share_type_change', result: 'success', dataset: code, details: { before: d.share_type, after: next.share_type } });
+      }
+      await repo.update(d.id, next, searchTextOf({ ...next, code }, await repo.columns(d.id)));
+      await record(caller, { action: 'dataset.update', result: 'success', dataset: code, target: { type: 'dataset', id: d.id, label: next.name }, details: { fields: Object.keys(patch) } });
+      return (await repo.byId(d.id))!;
+    },
+
+    /** Officer confirms or changes the schema (types, labels, descriptions, validation rules). */
+    async updateColumns(
+      caller: Caller,
+      code: string,
+      changes: { name: string; label?: string; dataType?: DataType; description?: string; rules?: ColumnRules }[],
+    ): Promise<ColumnRow[]> {
+      const d = await service.getOwned(caller.principal, code);
+      const columns = await repo.columns(d.id);
+      for (const change of changes) {
+        const column = columns.find((c) => c.name === change.name);
+        if (!column) {
+          throw new BadRequestError('unknown_column', { zh: `信息项不存在:${change.name}`, en: `Unknown column: ${change.name}` }, { field: 'name', column: change.name });
+        }
+        if (change.dataType && change.dataType !== column.data_type && column.encrypted && change.dataType !== 'text') {
+          throw new BadRequestError('encrypted_column_type', { zh: `加密存储的信息项只能为文本类型:${change.name}`, en: `An encrypted column stays text: ${change.name}` }, { column: change.name });
+        }
+        if (change.rules?.pattern !== undefined) {
+          try {
+            new RegExp(change.rules.pattern, 'u');
+          } catch {
+            throw new BadRequestError('invalid_pattern', { zh: `校验规则中的正则表达式无效:${change.name}`, en: `Invalid pattern for column ${change.name}` }, { column: change.name });
+          }
+        }
+        await repo.updateColumn(d.id, column.position, {
+          label: change.label ?? column.label,
+          data_type: change.dataType ?? column.data_type,
+          description: change.description ?? column.description,
+          rules: change.rules ?? column.rules,
+        });
+      }
+      const updated = await repo.columns(d.id);
+      await repo.setSearchText(d.id, searchTextOf(d, updated));
+      await record(caller, { action: 'dataset.schema_change', result: 'success', dataset: code, details: { columns: changes.map((c) => c.name) } });
+      return updated;
+    },
+
+    async publish(caller: Caller, code: string): Promise<DatasetRow> {
+      const d = await service.getOwned(caller.principal, code);
+      if (d.current_version === 0) {
+        throw new ConflictError('no_data', { zh: '发布前须至少上传一个数据版本', en: 'Load at least one version before publishing' });
+      }
+      await service.assertPublishable(d);
+      await repo.setStatus(d.id, 'published');
+      await record(caller, { action: 'dataset.publish', result: 'success', dataset: code, details: { shareType: d.share_type, openType: d.open_type } });
+      return (await repo.byId(d.id))!;
+    },
+
+    /** Hook for other modules (classification review) to block publication; set at wiring. */
+    assertPublishable: async (_d: DatasetRow): Promise<void> => {},
+
+    async withdraw(caller: Caller, code: string): Promise<DatasetRow> {
+      const d = await service.getOwned(caller.principal, code);
+      await repo.setStatus(d.id, 'withdrawn');
+      await record(caller, { action: 'dataset.withdraw', result: 'success', dataset: code });
+      return (await repo.byId(d.id))!;
+    },
+
+    /** Keyword search in Chinese or English with facet counts, limited to what the caller may see. */
+    async search(principal: Principal, query: SearchQuery) {
+      const terms = (query.q ?? '').split(/\s+/).filter(Boolean).slice(0, 8).map(likeTerm);
+      const found = await repo.search({ orgId: principal.orgId, seesAll: principal.roles.includes('secadmin') }, terms);
+      const filters: [keyof SearchQuery, (d: DatasetRow) => string][] = [
+        ['org', (d) => d.provider_org_id],
+        ['domain', (d) => d.domain],
+        ['shareType', (d) => d.share_type],
+        ['openType', (d) => d.open_type],
+        ['grade', (d) => String(d.grade ?? '')],
+        ['status', (d) => d.status],
+      ];
+      const matches = (d: DatasetRow, except?: keyof SearchQuery) =>
+        filters.every(([key, of]) => key === except || query[key] === undefined || query[key] === '' || of(d) === String(query[key]));
+      // Each facet counts over the other filters, so a user sees what choosing a value would give.
+      const facet = (key: keyof SearchQuery, of: (d: DatasetRow) => string, label: (d: DatasetRow) => string): Facet[] => {
+        const counts = new Map<string, Facet>();
+        for (const d of found) {
+          if (!matches(d, key)) continue;
+          const value = of(d);
+          if (value === '') continue;
+          const f = counts.get(value) ?? { value, label: label(d), count: 0 };
+          f.count++;
+          counts.set(value, f);
+        }
+        return [...counts.values()].sort((a, b) => b.count - a.count || a.label.localeCompare(b.label, 'zh'));
+      };
+      const items = found.filter((d) => matches(d));
+      const pageSize = Math.min(query.pageSize ?? 20, 200);
+      const page = Math.max(query.page ?? 1, 1);
+      return {
+        total: items.length,
+        items: items.slice((page - 1) * pageSize, page * pageSize),
+        facets: {
+          org: facet('org', (d) => d.provider_org_id, (d) => d.provider_name),
+          domain: facet('domain', (d) => d.domain, (d) => d.domain),
+          shareType: facet('shareType', (d) => d.share_type, (d) => d.share_type),
+          openType: facet('openType', (d) => d.open_type, (d) => d.open_type),
+          grade: facet('grade', (d) => String(d.grade ?? ''), (d) => String(d.grade ?? '')),
+          status: facet('status', (d) => d.status, (d) => d.status),
+        },
+      };
+    },
+
+    async columns(principal: Principal, code: string) {
+      return repo.columns((await service.get(principal, code)).id);
+    },
+
+    async versions(principal: Principal, code: string) {
+      return repo.versions((await service.get(principal, code)).id);
+    },
+
+    /** Quality report and quarantined lines of a version: the provider's officers and secadmin only. */
+    async versionReport(principal: Principal, code: string, version: number) {
+      const d = await service.get(principal, code);
+      if (d.provider_org_id !== principal.orgId && !principal.roles.includes('secadmin')) throw new NotFoundError(DATASET);
+      const v = await repo.version(d.id, version);
+      if (!v) throw new NotFoundError({ zh: '数据版本', en: 'Version' });
+      return { version: v, quarantined: await repo.quarantined(d.id, version, 1000) };
+    },
+  };
+  return service;
+}
+
+export type CatalogService = ReturnType<typeof createCatalogService>;

@@ -1,0 +1,393 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { Db } from '../../db/index.ts';
+import { ident } from '../../db/sql.ts';
+import { AppError, BadRequestError, ConflictError } from '../../errors.ts';
+import type { AuditEvent, EventSink } from '../audit/events.ts';
+import { searchTextOf, type CatalogService } from '../catalog/catalog.service.ts';
+import { catalogRepo, type ColumnRow, type DatasetRow, type DataType } from '../catalog/catalog.repo.ts';
+import { TableClassifier } from '../classify/engine.ts';
+import { columnProtection } from '../classify/grades.ts';
+import type { ColumnResult } from '../classify/types.ts';
+import type { Caller } from '../identity/identity.service.ts';
+import type { JobContext, Jobs } from '../jobs/jobs.service.ts';
+import { blindIndexerOf } from '../protect/blind-index.ts';
+import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
+import { canonical, Inferrer } from './infer.ts';
+import { openTable, type OpenTableOptions, type TableReader } from './readers/index.ts';
+import { QualityCollector } from './quality.ts';
+import { createValidator, ruleError, type RuleFailure } from './validate.ts';
+import { isValidIdentifier } from '../classify/validate.ts';
+import type { TypeId } from '../classify/types.ts';
+
+/** Rows classified and inferred before the first version's schema and protection are decided. */
+export const SAMPLE_ROWS = 20_000;
+/** Rows per COPY transaction: bounded memory, and other requests get the database between chunks. */
+const CHUNK_ROWS = 10_000;
+/** Identifier types whose encrypted columns get a blind index for equality lookups. */
+const INDEXED_TYPES = new Set(['cn_resident_id', 'cn_mobile', 'bank_card', 'passport', 'hk_macau_permit', 'tw_permit', 'email', 'cn_uscc', 'cn_plate']);
+
+const SQL_TYPES: Record<DataType, string> = {
+  integer: 'bigint',
+  decimal: 'numeric',
+  boolean: 'boolean',
+  date: 'date',
+  timestamp: 'timestamptz',
+  text: 'text',
+};
+
+export interface IngestPayload {
+  datasetId: string;
+  file: string;
+  fileName: string;
+  /** Delete the file after the job (spooled uploads), keep it (CLI imports). */
+  spooled: boolean;
+  mode: 'append' | 'replace';
+  options: Pick<OpenTableOptions, 'encoding' | 'delimiter' | 'sheet' | 'format'>;
+  userId: string;
+}
+
+/** Sizes a column's physical SQL type; encrypted values are ciphertext text. */
+function sqlType(column: Pick<ColumnRow, 'data_type' | 'encrypted'>): string {
+  return column.encrypted ? 'text' : SQL_TYPES[column.data_type];
+}
+
+function topType(result: ColumnResult | undefined): string | undefined {
+  return result?.types[0]?.type;
+}
+
+/** Aggregation: files in, atomic versions out (issue 4), classified and protected on the way. */
+export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: CatalogService; keyring: Keyring; events: EventSink; spoolDir: string; maxBytes: number }) {
+  const { db, jobs, catalog, keyring, events } = deps;
+  const repo = catalog.repo;
+
+  const record = (event: AuditEvent) => events.record(event);
+
+  /** Creates the dataset's 信息项 from the first file: inferred types, classification, protection. */
+  async function createSchema(dataset: DatasetRow, reader: TableReader): Promise<ColumnRow[]> {
+    const inferrer = new Inferrer(reader.columns);
+    const classifier = new TableClassifier(reader.columns, { sampleRows: SAMPLE_ROWS });
+    for await (const row of reader.rows) {
+      inferrer.add(row.values, row.line);
+      classifier.addRow(row.values);
+      if (!classifier.wantsMore) break;
+    }
+    const inferred = inferrer.result();
+    const classified = classifier.finish().result.columns;
+    const columns: ColumnRow[] = reader.columns.map((name, i) => {
+      const c = classified[i]!;
+      const protection = columnProtection(c);
+      const encrypted = protection.encryptAtRest;
+      return {
+        dataset_id: dataset.id,
+        position: i + 1,
+        physical: `c${String(i + 1).padStart(3, '0')}`,
+        name,
+        label: name,
+        data_type: encrypted ? 'text' : inferred[i]!.type,
+        length: inferred[i]!.maxLength || null,
+        description: '',
+        rules: topType(c) && ['cn_resident_id', 'cn_uscc', 'cn_org_code', 'bank_card'].includes(topType(c)!) ? { identifier: topType(c)! } : {},
+        classification: { ...c, protection },
+        grade: c.grade,
+        encrypted,
+        blind_index: encrypted && INDEXED_TYPES.has(topType(c) ?? ''),
+      };
+    });
+    await db.transaction(async (tx) => {
+      for (const column of columns) await catalogRepo(tx).insertColumn(column);
+      await catalogRepo(tx).setSearchText(dataset.id, searchTextOf(dataset, columns));
+    });
+    return columns;
+  }
+
+  /** Maps the file's header to the dataset's columns; a missing or unknown column fails clearly. */
+  function mapHeader(columns: ColumnRow[], header: string[]): number[] {
+    const missing = columns.filter((c) => !header.includes(c.name)).map((c) => c.name);
+    const extra = header.filter((h) => !columns.some((c) => c.name === h));
+    if (missing.length || extra.length) {
+      throw new BadRequestError(
+        'schema_mismatch',
+        {
+          zh: `文件的列与数据资源的信息项不一致:${missing.length ? `缺少 ${missing.join('、')}` : ''}${missing.length && extra.length ? ';' : ''}${extra.length ? `多出 ${extra.join('、')}` : ''}`,
+          en: `File columns do not match the dataset: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unexpected ${extra.join(', ')}` : ''}`,
+        },
+        { missing, extra },
+      );
+    }
+    return columns.map((c) => header.indexOf(c.name));
+  }
+
+  async function dropTable(table: string) {
+    await db.query(`DROP TABLE IF EXISTS ${ident(table)}`);
+  }
+
+  /** A job that died mid-load (killed process) left a 'loading' version: mark it failed, drop its rows. */
+  async function cleanUpInterrupted(datasetId: string) {
+    const stale = await db.query<{ version: number; relation: string }>(
+      `SELECT version, relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'loading'`,
+      [datasetId],
+    );
+    for (const v of stale) {
+      await dropTable(v.relation);
+      await db.query(`UPDATE dataset_versions SET state = 'failed', error = $3 WHERE dataset_id = $1 AND version = $2`, [
+        datasetId,
+        v.version,
+        JSON.stringify({ code: 'interrupted', message: { zh: '加载被中断(进程退出),该版本未生效', en: 'Load was interrupted (process exited); this version never became visible' } }),
+      ]);
+    }
+  }
+
+  /** Rebuilds the dataset's read relation over its active version tables, inside the given transaction. */
+  async function rebuildView(tx: { query: Db['query'] }, dataset: DatasetRow, tables: string[], columns: ColumnRow[]) {
+    const list = ['_row', ...columns.flatMap((c) => (c.blind_index ? [c.physical, `${c.physical}_bi`] : [c.physical]))].map(ident).join(', ');
+    await tx.query(`DROP VIEW IF EXISTS ${ident(dataset.relation)}`);
+    await tx.query(`CREATE VIEW ${ident(dataset.relation)} AS ${tables.map((t) => `SELECT ${list} FROM ${ident(t)}`).join(' UNION ALL ')}`);
+  }
+
+  /** Loads one file into a new version table, then makes it visible in one short transaction. */
+  async function runIngest(ctx: JobContext) {
+    const payload = ctx.job.payload as unknown as IngestPayload;
+    const dataset = await repo.byId(payload.datasetId);
+    if (!dataset) throw new BadRequestError('unknown_dataset', { zh: '数据资源不存在', en: 'Dataset not found' });
+    await cleanUpInterrupted(dataset.id);
+    const open = () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes });
+    const totalBytes = fs.statSync(payload.file).size;
+
+    let columns = await repo.columns(dataset.id);
+    const firstVersion = columns.length === 0;
+    if (firstVersion) {
+      await ctx.progress({ phase: 'classifying', totalBytes });
+      columns = await createSchema(dataset, await open());
+    }
+
+    const versions = await repo.versions(dataset.id);
+    const version = (versions[0]?.version ?? 0) + 1;
+    const table = `${dataset.relation}_v${version}`;
+    const active = versions.filter((v) => v.state === 'active');
+    const firstRow = payload.mode === 'replace' ? 1 : 1 + active.reduce((n, v) => Math.max(n, v.first_row + v.rows_loaded - 1), 0);
+    await db.query(
+      `INSERT INTO dataset_versions (dataset_id, version, state, mode, relation, job_id, source, first_row, created_by)
+       VALUES ($1, $2, 'loading', $3, $4, $5, $6, $7, $8)`,
+      [dataset.id, version, payload.mode, table, ctx.job.id, JSON.stringify({ fileName: payload.fileName, bytes: totalBytes }), firstRow, payload.userId],
+    );
+
+    try {
+      const outcome = await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes);
+      // The full pass may find a sensitive column the first sample missed: protect it and reload, so
+      // its plaintext never becomes part of a visible version.
+      const newlyEncrypted = outcome.classification.columns.filter((c, i) => columnProtection(c).encryptAtRest && !columns[i]!.encrypted);
+      if (newlyEncrypted.length) {
+        await dropTable(table);
+        for (const c of newlyEncrypted) {
+          await db.query('UPDATE dataset_columns SET encrypted = true, data_type = $3, blind_index = $4 WHERE dataset_id = $1 AND name = $2', [dataset.id, c.name, 'text', INDEXED_TYPES.has(topType(c) ?? '')]);
+        }
+        columns = await repo.columns(dataset.id);
+        if (payload.mode === 'append' && active.length) {
+          throw new ConflictError('reload_required', {
+            zh: `新版本中发现须加密的敏感列(${newlyEncrypted.map((c) => c.name).join('、')}),请以替换方式重新上传全部数据`,
+            en: `This version revealed sensitive columns that must be encrypted (${newlyEncrypted.map((c) => c.name).join(', ')}); upload all data again in replace mode`,
+          });
+        }
+        return await finish(ctx, dataset, columns, table, version, payload, await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes), active);
+      }
+      return await finish(ctx, dataset, columns, table, version, payload, outcome, active);
+    } catch (error) {
+      await dropTable(table).catch(() => undefined);
+      const stored = error instanceof AppError ? { code: error.code, message: error.text, details: error.details } : { code: 'load_failed', message: { zh: String(error), en: String(error) } };
+      await db.query(`UPDATE dataset_versions SET state = 'failed', error = $3 WHERE dataset_id = $1 AND version = $2`, [dataset.id, version, JSON.stringify(stored)]);
+      await record({ action: 'dataset.version_failed', result: 'failure', actor: { userId: payload.userId }, dataset: dataset.code, details: { version, error: stored.code } });
+      throw error;
+    } finally {
+      if (payload.spooled) fs.rmSync(payload.file, { force: true });
+    }
+  }
+
+  /** Streams every row: checks, quarantine, classification, encryption, COPY in chunks. */
+  async function loadVersion(ctx: JobContext, dataset: DatasetRow, columns: ColumnRow[], table: string, version: number, open: () => Promise<TableReader>, firstRow: number, totalBytes: number) {
+    const reader = await open();
+    const order = mapHeader(columns, reader.columns);
+    const defs = ['_row bigint NOT NULL', ...columns.flatMap((c) => [`${ident(c.physical)} ${sqlType(c)}`, ...(c.blind_index ? [`${ident(`${c.physical}_bi`)} text`] : [])])];
+    await db.query(`CREATE TABLE ${ident(table)} (${defs.join(', ')})`);
+    const keys = columns.some((c) => c.encrypted) ? await keyring.datasetKeys(dataset.id) : undefined;
+    const cipher = keys ? fieldCipherOf(keys) : undefined;
+    const indexer = keys ? blindIndexerOf(keys) : undefined;
+    const physical = ['_row', ...columns.flatMap((c) => (c.blind_index ? [c.physical, `${c.physical}_bi`] : [c.physical]))];
+    const names = columns.map((c) => c.name);
+    const validator = createValidator(
+      names,
+      { columns: columns.map((c) => ({ column: c.name, type: c.data_type, ...c.rules })) },
+      { identifierCheck: (type, value) => isValidIdentifier(type as TypeId, value) },
+    );
+    const quality = new QualityCollector(names);
+    const classifier = new TableClassifier(columns.map((c) => c.name));
+    const types = columns.map((c) => (c.classification as { types?: { type: string }[] }).types?.[0]?.type);
+
+    let batch: unknown[][] = [];
+    let quarantine: { line: number; problems: RuleFailure[] }[] = [];
+    let loaded = 0;
+    let rowsSeen = 0;
+    const flush = async () => {
+      if (batch.length) {
+        const rows = batch;
+        batch = [];
+        await db.transaction((tx) => tx.copyRows(table, physical, toAsync(rows)));
+      }
+      if (quarantine.length) {
+        const q = quarantine;
+        quarantine = [];
+        await db.transaction((tx) =>
+          tx.copyRows('quarantined_rows', ['dataset_id', 'version', 'line', 'problems'], toAsync(q.map((r) => [dataset.id, version, r.line, JSON.stringify(r.problems)]))),
+        );
+      }
+      await ctx.progress({ phase: 'loading', rows: rowsSeen, bytes: reader.bytesRead(), totalBytes });
+    };
+
+    for await (const row of reader.rows) {
+      rowsSeen++;
+      const values = order.map((i) => row.values[i] ?? null);
+      classifier.addRow(values);
+      const problems = validator.check(values, row.line);
+      quality.add(values, row.line, problems);
+      if (problems) {
+        if (dataset.on_invalid === 'reject') throw ruleError(problems[0]!);
+        quarantine.push({ line: row.line, problems });
+        continue;
+      }
+      const out: unknown[] = [firstRow + loaded];
+      for (let i = 0; i < columns.length; i++) {
+        const c = columns[i]!;
+        const raw = values[i] ?? null;
+        const v = raw === null ? null : (canonical(c.data_type, raw) ?? raw);
+        if (c.encrypted && v !== null) {
+          out.push(cipher!.encrypt(v));
+          if (c.blind_index) out.push(indexer!.index(v, types[i]));
+        } else {
+          out.push(v);
+          if (c.blind_index) out.push(null);
+        }
+      }
+      batch.push(out);
+      loaded++;
+      if (batch.length >= CHUNK_ROWS) await flush();
+    }
+    await flush();
+    if (rowsSeen === 0) throw new BadRequestError('no_rows', { zh: '文件只有表头,没有数据行', en: 'The file has a header but no data rows' });
+    await db.query(`CREATE INDEX ON ${ident(table)} (_row)`);
+    for (const c of columns.filter((c) => c.blind_index)) await db.query(`CREATE INDEX ON ${ident(table)} (${ident(`${c.physical}_bi`)})`);
+    const classification = classifier.finish();
+    return {
+      loaded,
+      quarantined: rowsSeen - loaded,
+      quality: quality.report(),
+      classification: classification.result,
+      details: classification.details,
+      source: { format: reader.format, encoding: reader.encoding, delimiter: reader.delimiter ?? null },
+    };
+  }
+
+  /** Makes the loaded version visible (and supersedes the old ones on replace) in one transaction. */
+  async function finish(
+    ctx: JobContext,
+    dataset: DatasetRow,
+    columns: ColumnRow[],
+    table: string,
+    version: number,
+    payload: IngestPayload,
+    outcome: Awaited<ReturnType<typeof loadVersion>>,
+    active: { relation: string; version: number; rows_loaded: number }[],
+  ) {
+    const keep = payload.mode === 'replace' ? [] : active;
+    const rowCount = keep.reduce((n, v) => n + v.rows_loaded, 0) + outcome.loaded;
+    await db.transaction(async (tx) => {
+      await rebuildView(tx, dataset, [...keep.map((v) => v.relation), table], columns);
+      if (payload.mode === 'replace') {
+        await tx.query(`UPDATE dataset_versions SET state = 'superseded' WHERE dataset_id = $1 AND state = 'active'`, [dataset.id]);
+      }
+      await tx.query(
+        `UPDATE dataset_versions SET state = 'active', rows_loaded = $3, rows_quarantined = $4, quality = $5, classification = $6,
+           source = source || $7::jsonb, activated_at = now() WHERE dataset_id = $1 AND version = $2`,
+        [dataset.id, version, outcome.loaded, outcome.quarantined, JSON.stringify(outcome.quality), JSON.stringify({ ...outcome.classification, details: outcome.details }), JSON.stringify(outcome.source)],
+      );
+      await tx.query(
+        `UPDATE datasets SET current_version = $2, row_count = $3, grade = $4, important_candidate = $5, updated_at = now() WHERE id = $1`,
+        [dataset.id, version, rowCount, outcome.classification.grade, outcome.classification.importantCandidate],
+      );
+    });
+    if (payload.mode === 'replace') for (const v of active) await dropTable(v.relation).catch(() => undefined);
+    await record({
+      action: 'dataset.version_load',
+      result: 'success',
+      actor: { userId: payload.userId },
+      dataset: dataset.code,
+      details: { version, mode: payload.mode, rows: outcome.loaded, quarantined: outcome.quarantined, grade: outcome.classification.grade },
+    });
+    await ctx.progress({ phase: 'done', rows: outcome.loaded + outcome.quarantined });
+    return { version, rows: outcome.loaded, quarantined: outcome.quarantined, grade: outcome.classification.grade };
+  }
+
+  jobs.handle('ingest', runIngest);
+
+  const service = {
+    /**
+     * Streams an upload to the spool directory (refusing it past the size limit, keeping nothing
+     * partial), then queues the load and returns its job id.
+     */
+    async upload(caller: Caller, code: string, stream: NodeJS.ReadableStream, request: { fileName: string; mode: 'append' | 'replace'; options: IngestPayload['options'] }) {
+      const dataset = await catalog.getOwned(caller.principal, code);
+      fs.mkdirSync(deps.spoolDir, { recursive: true });
+      const file = path.join(deps.spoolDir, `${randomUUID()}.upload`);
+      let bytes = 0;
+      const limit = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          bytes += chunk.length;
+          if (bytes > deps.maxBytes) done(new BadRequestError('file_too_large', { zh: `文件超过大小上限(${deps.maxBytes} 字节)`, en: `File exceeds the size limit (${deps.maxBytes} bytes)` }, { limit: deps.maxBytes }));
+          else done(null, chunk);
+        },
+      });
+      try {
+        await pipeline(stream, limit, fs.createWriteStream(file, { mode: 0o600 }));
+      } catch (error) {
+        fs.rmSync(file, { force: true });
+        throw error;
+      }
+      if (bytes === 0) {
+        fs.rmSync(file, { force: true });
+        throw new BadRequestError('empty_file', { zh: '文件为空', en: 'The file is empty' }, { field: 'file' });
+      }
+      return service.enqueue(caller, dataset, { file, spooled: true, ...request }, bytes);
+    },
+
+    /** Queues the load of a file already on this machine (pdx import). */
+    async importFile(caller: Caller, code: string, file: string, request: { mode: 'append' | 'replace'; options: IngestPayload['options'] }) {
+      const dataset = await catalog.getOwned(caller.principal, code);
+      if (!fs.existsSync(file)) throw new BadRequestError('file_not_found', { zh: `文件不存在:${file}`, en: `No such file: ${file}` });
+      return service.enqueue(caller, dataset, { file: path.resolve(file), fileName: path.basename(file), spooled: false, ...request }, fs.statSync(file).size);
+    },
+
+    async enqueue(caller: Caller, dataset: DatasetRow, job: Omit<IngestPayload, 'datasetId' | 'userId'>, bytes: number) {
+      const payload: IngestPayload = { ...job, datasetId: dataset.id, userId: caller.principal.userId };
+      const jobId = await jobs.enqueue('ingest', { ...payload }, caller.principal.userId, bytes);
+      await events.record({
+        action: 'dataset.upload',
+        result: 'success',
+        actor: { userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId },
+        dataset: dataset.code,
+        details: { jobId, fileName: job.fileName, bytes, mode: job.mode },
+        ...(caller.requestId ? { requestId: caller.requestId } : {}),
+        ...(caller.ip ? { ip: caller.ip } : {}),
+      });
+      return jobId;
+    },
+  };
+  return service;
+}
+
+async function* toAsync<T>(items: T[]): AsyncIterable<T> {
+  yield* items;
+}
+
+export type IngestService = ReturnType<typeof createIngestService>;

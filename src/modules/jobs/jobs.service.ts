@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { Db } from '../../db/index.ts';
+import { AppError } from '../../errors.ts';
+import { jobsRepo, type JobRow } from './jobs.repo.ts';
+
+/** What a handler may do while it runs. */
+export interface JobContext {
+  job: JobRow;
+  /** Records progress (and proves the worker is alive). */
+  progress(update: JobRow['progress']): Promise<void>;
+}
+
+export type JobHandler = (ctx: JobContext) => Promise<Record<string, unknown> | void>;
+
+export interface JobsOptions {
+  /** How often an idle worker looks for work. */
+  pollMs?: number;
+  /** A running job without a heartbeat for this long is taken over by another worker. */
+  staleSeconds?: number;
+}
+
+/** Maps any failure to the stored form: stable code and a bilingual message, never a stack. */
+function storedError(error: unknown): JobRow['error'] {
+  if (error instanceof AppError) return { code: error.code, message: error.text, details: error.details };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'job_failed', message: { zh: `任务失败:${message}`, en: `Job failed: ${message}` } };
+}
+
+/**
+ * The background job queue: jobs are rows, so they survive restarts and are shared by every pdx
+ * process on the database; each process runs one worker loop for the kinds it has handlers for.
+ */
+export function createJobs(db: Db, options: JobsOptions = {}) {
+  const repo = jobsRepo(db);
+  const handlers = new Map<string, JobHandler>();
+  const worker = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const pollMs = options.pollMs ?? 1000;
+  const staleSeconds = options.staleSeconds ?? 60;
+  let running = false;
+  let wake: (() => void) | undefined;
+  let loop: Promise<void> | undefined;
+
+  async function runOne(job: JobRow): Promise<void> {
+    const handler = handlers.get(job.kind);
+    if (!handler) return;
+    const ctx: JobContext = { job, progress: (update) => repo.progress(job.id, worker, update).then(() => undefined) };
+    try {
+      const result = await handler(ctx);
+      await repo.finish(job.id, worker, result ?? {});
+    } catch (error) {
+      await repo.fail(job.id, worker, storedError(error)).catch(() => undefined);
+    }
+  }
+
+  const service = {
+    worker,
+    get: (id: string) => repo.get(id),
+
+    /** Registers the handler of a job kind (before start()). */
+    handle(kind: string, handler: JobHandler) {
+      handlers.set(kind, handler);
+    },
+
+    /** Stores a job and wakes the local worker. */
+    async enqueue(kind: string, payload: Record<string, unknown>, createdBy: string | null, totalBytes?: number): Promise<string> {
+      const id = randomUUID();
+      await repo.insert({ id, kind, payload, createdBy, ...(totalBytes === undefined ? {} : { totalBytes }) });
+      wake?.();
+      return id;
+    },
+
+    /** Claims and runs queued jobs until none is left; returns how many ran (CLI and tests). */
+    async drain(): Promise<number> {
+      let count = 0;
+      for (;;) {
+        const job = await repo.claim(worker, [...handlers.keys()], staleSeconds);
+        if (!job) return count;
+        await runOne(job);
+        count++;
+      }
+    },
+
+    /** Starts the worker loop of this process. */
+    start() {
+      if (running) return;
+      running = true;
+      loop = (async () => {
+        while (running) {
+          const ran = await service.drain().catch(() => 0);
+          if (ran === 0 && running) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, pollMs);
+              wake = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            wake = undefined;
+          }
+        }
+      })();
+    },
+
+    /** Stops after the job in hand; waits for it. */
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+    },
+  };
+  return service;
+}
+
+export type Jobs = ReturnType<typeof createJobs>;
