@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { columnProtection, DEFAULT_POLICY, datasetGrade, GRADE_PROTECTION, gradeColumn, importantCandidate, protectionFor } from './grades.ts';
-import { maskValue } from './mask.ts';
 
 const t = (type: Parameters<typeof gradeColumn>[0][number]['type']) => ({ type, confidence: 1, matched: 1, checksumFailed: 0 });
 
@@ -50,20 +49,5 @@ describe('重要数据 candidate rule', () => {
     const policy = { ...DEFAULT_POLICY, extraRules: [{ id: 'ids-10', description: 'ID numbers, 10 rows', types: ['cn_resident_id' as const], minRows: 10 }] };
     expect(importantCandidate({ ...input, distinctPersons: 1 }, policy).candidate).toBe(true);
     expect(importantCandidate({ ...input, rows: 9, distinctPersons: 1 }, policy).candidate).toBe(false);
-  });
-});
-
-describe('masking (standards.md §3)', () => {
-  it('masks like the examples', () => {
-    expect(maskValue('cn_resident_id', '21010219870512123X')).toBe('210***********123X');
-    expect(maskValue('cn_mobile', '13812345678')).toBe('138****5678');
-    expect(maskValue('cn_landline', '024-1234578')).toBe('024-*****78');
-    expect(maskValue('bank_card', '6222021234561234')).toBe('622202******1234');
-    expect(maskValue('person_name', '张三')).toBe('张*');
-    expect(maskValue('person_name', '欧阳娜娜')).toBe('欧阳**');
-    expect(maskValue('address', '辽宁省沈阳市和平区南京北街12号')).toBe('辽宁省沈阳市和平区****');
-    expect(maskValue('email', 'zhang@example.cn')).toBe('z***@example.cn');
-    expect(maskValue('cn_plate', '辽A12345')).toBe('辽A****5');
-    expect(maskValue('date_of_birth', '1987-05-12')).toBe('1987-**-**');
   });
 });

@@ -9,7 +9,7 @@
  */
 import { COMPOUND_SURNAMES } from './data/surnames.ts';
 import { divisionChainAt, divisionFirstChars } from './divisions.ts';
-import { maskValue } from './mask.ts';
+import { mask } from '../protect/masking.ts';
 import { STREET_TOKEN_RE } from './recognizers/address.ts';
 import { checkBankCard, hasDomesticBin } from './recognizers/bank-card.ts';
 import { isPastDate } from './recognizers/dates.ts';
@@ -306,7 +306,7 @@ export class TextScanner {
       }
       const value = buffer.slice(h.start, h.end);
       const length = simple ? value.length : countCodePoints(value, 0, value.length);
-      return { type: h.type, start: cursorCodePoints, end: cursorCodePoints + length, masked: maskValue(h.type, value) };
+      return { type: h.type, start: cursorCodePoints, end: cursorCodePoints + length, masked: mask(h.type, value) };
     });
     // Keep a little context before `until`; findings that started before it are done.
     const lastEnd = final.length ? final[final.length - 1]!.end : 0;
