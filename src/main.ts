@@ -5,6 +5,7 @@ import { buildApp, type App } from './http/app.ts';
 import { createAuditModule } from './modules/audit/audit.module.ts';
 import type { AuditLog } from './modules/audit/audit.service.ts';
 import type { EventSink } from './modules/audit/events.ts';
+import { scanRoutes } from './modules/classify/scan.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
 import { bootstrapIdentity, type FirstCredentials } from './modules/identity/bootstrap.ts';
@@ -69,6 +70,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       ingestRoutes({ ingest }),
       jobsRoutes({ jobs, identity }),
       auditRoutes,
+      scanRoutes({ maxBytes: config.PDX_MAX_UPLOAD_BYTES }),
     ],
   });
   return { app, services, masterKeyWarning };

@@ -5,6 +5,7 @@ import { migrate, openDatabase, type Db } from '../db/index.ts';
 import { ROLES, type Role } from '../http/access.ts';
 import { createPlatform, startServer, type Platform } from '../main.ts';
 import { registerAuditCommands } from '../modules/audit/audit.cli.ts';
+import { registerScanCommand } from '../modules/classify/scan.cli.ts';
 import { printFirstCredentials, progressLine } from './output.ts';
 import { VERSION } from '../version.ts';
 
@@ -189,6 +190,8 @@ program
     });
     if (!ok) process.exit(1);
   });
+
+registerScanCommand(program);
 
 registerAuditCommands(program, async () => {
   const config = configOrExit();
