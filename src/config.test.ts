@@ -23,6 +23,15 @@ describe('configuration', () => {
     }
   });
 
+  it('requires TLS certificate and key together, and TLS for client certificates', () => {
+    expect(() => loadConfig({ PDX_TLS_CERT: '/x.crt' })).toThrow(/PDX_TLS_KEY/);
+    expect(() => loadConfig({ PDX_TLS_CLIENT_CA: '/ca.crt' })).toThrow(/PDX_TLS_CLIENT_CA/);
+  });
+
+  it('never echoes a secret value in its message', () => {
+    expect(() => loadConfig({ PDX_CRYPTO: 'rot13', PDX_MASTER_KEY: 'c2VjcmV0' })).toThrow(/PDX_CRYPTO/);
+  });
+
   it('documents every variable', () => {
     for (const row of describeConfig()) expect(row.description.length).toBeGreaterThan(10);
   });

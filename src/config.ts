@@ -36,6 +36,9 @@ export const configSchema = z.object({
   PDX_MASTER_KEY: z.string().optional().describe('Master key (base64 of 32 bytes) that wraps every data key. Embedded mode generates one into PDX_DATA_DIR/master.key when unset.'),
   PDX_MASTER_KEY_FILE: z.string().optional().describe('File holding the master key instead of PDX_MASTER_KEY (mode 0600).'),
   PDX_CRYPTO: z.enum(['aes', 'gm']).default('aes').describe('Crypto suite: aes (AES-256-GCM, SHA-256) or gm (国密 SM4-CTR + HMAC-SM3, SM3).'),
+  PDX_TLS_CERT: z.string().optional().describe('PEM certificate chain file: with PDX_TLS_KEY the server speaks HTTPS only (TLS 1.2+).'),
+  PDX_TLS_KEY: z.string().optional().describe('PEM private key file of PDX_TLS_CERT.'),
+  PDX_TLS_CLIENT_CA: z.string().optional().describe('PEM CA file: API-key callers must present a client certificate from this CA whose subject serialNumber is their organisation\'s 统一社会信用代码.'),
   PDX_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30).describe('Console sessions end after this many idle minutes.'),
   PDX_ADMIN_PASSWORD: z.string().optional().describe('First start only: password of the sysadmin account (default: generated, printed once).'),
   PDX_SECADMIN_PASSWORD: z.string().optional().describe('First start only: password of the secadmin account (default: generated, printed once).'),
@@ -57,7 +60,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     if (value !== undefined && value !== '') picked[key] = value;
   }
-  const parsed = configSchema.safeParse(picked);
+  const parsed = configSchema
+    .refine((c) => !c.PDX_TLS_CERT === !c.PDX_TLS_KEY, { path: ['PDX_TLS_KEY'], message: 'PDX_TLS_CERT and PDX_TLS_KEY go together' })
+    .refine((c) => !c.PDX_TLS_CLIENT_CA || c.PDX_TLS_CERT, { path: ['PDX_TLS_CLIENT_CA'], message: 'client certificates need TLS: set PDX_TLS_CERT and PDX_TLS_KEY' })
+    .safeParse(picked);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');

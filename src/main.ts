@@ -65,7 +65,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     maxUploadBytes: config.PDX_MAX_UPLOAD_BYTES,
     routes: [
       systemRoutes({ db }),
-      identityRoutes({ identity, secureCookies: false }),
+      identityRoutes({ identity, secureCookies: Boolean(config.PDX_TLS_CERT) }),
       catalogRoutes({ catalog }),
       ingestRoutes({ ingest }),
       jobsRoutes({ jobs, identity }),
@@ -109,7 +109,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
       app,
       db,
       platform,
-      url: `http://${host}:${port}`,
+      url: `${config.PDX_TLS_CERT ? 'https' : 'http'}://${host}:${port}`,
       ...(firstCredentials ? { firstCredentials } : {}),
       async close() {
         await services.jobs.stop();

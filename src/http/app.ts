@@ -9,7 +9,8 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
+import type http from 'node:http';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -44,8 +45,33 @@ export interface AppDeps {
 export type App = FastifyInstance;
 
 /** Builds the HTTP server: cross-cutting plugins, platform endpoints, module routes, the console. */
+/** Reads a TLS file named by a PDX_* variable, failing with the variable's name. */
+function readTlsFile(variable: string, file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw new Error(`${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** HTTPS options when PDX_TLS_CERT/KEY are set: TLS 1.2+, and client certificates when a CA is given. */
+function tlsOptions(config: Config) {
+  if (!config.PDX_TLS_CERT || !config.PDX_TLS_KEY) return undefined;
+  return {
+    cert: readTlsFile('PDX_TLS_CERT', config.PDX_TLS_CERT),
+    key: readTlsFile('PDX_TLS_KEY', config.PDX_TLS_KEY),
+    minVersion: 'TLSv1.2' as const,
+    ...(config.PDX_TLS_CLIENT_CA
+      ? // Ask every client for a certificate but let the auth hook decide: console users need none, API keys do.
+        { ca: readTlsFile('PDX_TLS_CLIENT_CA', config.PDX_TLS_CLIENT_CA), requestCert: true, rejectUnauthorized: false }
+      : {}),
+  };
+}
+
 export async function buildApp({ config, db, auth, events, maxUploadBytes, routes = [] }: AppDeps): Promise<App> {
+  const https = tlsOptions(config);
   const app = Fastify({
+    ...(https ? ({ https } as unknown as FastifyHttpOptions<http.Server>) : {}),
     logger: {
       level: config.PDX_LOG_LEVEL,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
@@ -68,7 +94,7 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
 
   await app.register(cookie);
   await app.register(multipart, { limits: { fileSize: maxUploadBytes ?? config.PDX_MAX_UPLOAD_BYTES, files: 1, fields: 10 } });
-  registerAuth(app, { auth, events });
+  registerAuth(app, { auth, events, requireClientCertificate: Boolean(config.PDX_TLS_CLIENT_CA) });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

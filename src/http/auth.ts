@@ -1,3 +1,4 @@
+import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { EventSink } from '../modules/audit/events.ts';
@@ -12,6 +13,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export interface Authenticator {
   authenticateSession(token: string): Promise<{ principal: Principal; csrfHash: string; mustChangePassword: boolean } | undefined>;
   authenticateApiKey(key: string, caller: { requestId?: string; ip?: string }): Promise<{ principal?: Principal; refusal?: string }>;
+  /** The 统一社会信用代码 of an organisation, which its applications' client certificates carry. */
+  orgUscc(orgId: string): Promise<string | null>;
 }
 
 declare module 'fastify' {
@@ -42,7 +45,7 @@ export function allows(access: Access, principal: Principal | undefined): boolea
  * Installs the one authentication and authorization hook. Every /api route must declare
  * `config.access`; a route that forgets is refused at start-up, not left open.
  */
-export function registerAuth(app: FastifyInstance, deps: { auth: Authenticator; events: EventSink }): void {
+export function registerAuth(app: FastifyInstance, deps: { auth: Authenticator; events: EventSink; requireClientCertificate?: boolean }): void {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/') && !route.config?.access) {
       throw new Error(`route ${route.method} ${route.url} declares no access`);
@@ -53,6 +56,7 @@ export function registerAuth(app: FastifyInstance, deps: { auth: Authenticator; 
     const access = request.routeOptions.config.access;
     if (!access) return;
     const principal = await identify(request, deps.auth);
+    if (principal?.kind === 'apikey' && deps.requireClientCertificate) await checkClientCertificate(request, principal, deps.auth);
     if (principal) request.principal = principal;
     if ('public' in access) return;
     if (!principal) throw new UnauthorizedError();
@@ -100,4 +104,28 @@ async function identify(request: FastifyRequest, auth: Authenticator): Promise<P
     throw new ForbiddenError('password_change_required', { zh: '首次登录须先修改密码', en: 'You must change your password first' });
   }
   return session.principal;
+}
+
+/**
+ * With PDX_TLS_CLIENT_CA, an application's API key is accepted only over a connection whose client
+ * certificate the CA signed and whose subject serialNumber is the key's organisation's credit code
+ * (the X-Road pattern: the certificate names the member, the key names the application).
+ */
+async function checkClientCertificate(request: FastifyRequest, principal: Principal, auth: Authenticator): Promise<void> {
+  const socket = request.raw.socket as TLSSocket;
+  if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) {
+    throw new UnauthorizedError('client_certificate_required', {
+      zh: '接口调用须出示由平台 CA 签发的客户端证书',
+      en: "API calls need a client certificate issued by the platform's CA",
+    });
+  }
+  const subject = socket.getPeerCertificate().subject as unknown as Record<string, string | string[] | undefined>;
+  const serial = [subject.serialNumber].flat()[0];
+  const uscc = await auth.orgUscc(principal.orgId);
+  if (!uscc || serial !== uscc) {
+    throw new ForbiddenError('client_certificate_mismatch', {
+      zh: '客户端证书所属机构与 API 密钥所属机构不一致',
+      en: "The client certificate's organisation does not match the API key's",
+    });
+  }
 }

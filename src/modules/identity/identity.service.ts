@@ -290,6 +290,8 @@ export function createIdentityService(deps: { db: Db; events: EventSink; setting
 
     listOrgs: () => repo.listOrgs(),
 
+    orgUscc: async (orgId: string) => (await repo.getOrg(orgId))?.uscc ?? null,
+
     async getOrg(id: string) {
       const org = await repo.getOrg(id);
       if (!org) throw new NotFoundError({ zh: '机构', en: 'Organisation' });

@@ -1,0 +1,126 @@
+/**
+ * TLS in transit with real certificates made here by openssl: HTTPS only, TLS 1.2+, and client
+ * certificates that bind an application's API key to its organisation.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeUscc } from '../src/modules/identity/codes.ts';
+import { ADMIN_PASSWORDS } from './helpers/api.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-tls-'));
+const file = (name: string) => path.join(dir, name);
+const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+const CITY_USCC = makeUscc('1', '1', '211300', 'MB2C0009');
+const OTHER_USCC = makeUscc('1', '1', '210000', 'MB2C0010');
+
+/** A key and a certificate signed by the test CA (or self-signed with ca = undefined). */
+function issue(name: string, subject: string, ca: string | undefined, ext?: string) {
+  openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
+  const sign = ca ? ['-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial'] : ['-signkey', `${name}.key`];
+  const extArgs = ext ? ['-extfile', `${name}.ext`] : [];
+  if (ext) fs.writeFileSync(file(`${name}.ext`), ext);
+  openssl('x509', '-req', '-in', `${name}.csr`, ...sign, '-days', '2', '-out', `${name}.crt`, ...extArgs);
+}
+
+interface Reply {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+function request(url: string, options: https.RequestOptions & { body?: string } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { ca: fs.readFileSync(file('ca.crt')), ...options }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+describe('TLS and client certificates', () => {
+  let server: TestServer;
+  let apiKey: string;
+  const client = (name: string) => ({ cert: fs.readFileSync(file(`${name}.crt`)), key: fs.readFileSync(file(`${name}.key`)) });
+
+  beforeAll(async () => {
+    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=pdx test CA');
+    issue('server', '/CN=localhost', 'ca', 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    issue('city', `/CN=低保核验系统/O=朝阳市民政局/serialNumber=${CITY_USCC}`, 'ca');
+    issue('other', `/CN=其他系统/O=省公安厅/serialNumber=${OTHER_USCC}`, 'ca');
+    issue('rogue', `/CN=rogue/serialNumber=${CITY_USCC}`, undefined);
+    server = await startTestServer({
+      PDX_TLS_CERT: file('server.crt'),
+      PDX_TLS_KEY: file('server.key'),
+      PDX_TLS_CLIENT_CA: file('ca.crt'),
+      PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
+    });
+    // An organisation with the credit code the city certificate carries, a consumer, an API key.
+    const { identity } = server.platform.services;
+    const org = await identity.createOrg({}, { name: '朝阳市民政局', type: 'department', level: 'city', uscc: CITY_USCC, regionCode: '211300', parentId: null });
+    const { user } = await identity.createUser({}, { username: 'mz-app', displayName: '民政应用', orgId: org.id, roles: ['consumer'], password: 'Chaoyang-Dibao-2027' });
+    const principal = { kind: 'user' as const, userId: user.id, username: user.username, orgId: org.id, roles: user.roles };
+    apiKey = (await identity.createApiKey({ principal }, { name: '低保核验系统', expiresAt: null })).key;
+  });
+  afterAll(async () => {
+    await server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('speaks HTTPS only', async () => {
+    expect(server.url.startsWith('https://')).toBe(true);
+    const health = await request(`${server.url}/health`);
+    expect(health.status).toBe(200);
+    expect(health.headers['strict-transport-security']).toBeDefined();
+    // Plain HTTP on the same port gets no HTTP answer.
+    const port = Number(new URL(server.url).port);
+    const plain = await new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'));
+      let data = '';
+      socket.on('data', (d) => (data += d.toString('latin1')));
+      socket.on('close', () => resolve(data));
+      socket.on('error', () => resolve(data));
+    });
+    expect(plain).not.toContain('200 OK');
+  });
+
+  it('refuses TLS older than 1.2', async () => {
+    await expect(request(`${server.url}/health`, { maxVersion: 'TLSv1.1', minVersion: 'TLSv1' })).rejects.toThrow();
+  });
+
+  it('sets Secure session cookies', async () => {
+    const res = await request(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'sysadmin', password: ADMIN_PASSWORDS.sysadmin }),
+    });
+    expect(res.status).toBe(200);
+    expect(String(res.headers['set-cookie'])).toMatch(/pdx_session=[^;]+;.*Secure/);
+  });
+
+  it("accepts an API key only with a CA-issued certificate of the key's organisation", async () => {
+    const auth = { authorization: `Bearer ${apiKey}` };
+    const ok = await request(`${server.url}/api/v1/auth/me`, { headers: auth, ...client('city') });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body).orgName).toBe('朝阳市民政局');
+
+    const none = await request(`${server.url}/api/v1/auth/me`, { headers: auth });
+    expect(none.status).toBe(401);
+    expect(JSON.parse(none.body).error.code).toBe('client_certificate_required');
+
+    const rogue = await request(`${server.url}/api/v1/auth/me`, { headers: auth, ...client('rogue') });
+    expect(rogue.status).toBe(401);
+
+    const other = await request(`${server.url}/api/v1/auth/me`, { headers: auth, ...client('other') });
+    expect(other.status).toBe(403);
+    expect(JSON.parse(other.body).error.code).toBe('client_certificate_mismatch');
+  });
+});
