@@ -16,6 +16,7 @@ import { createIngestService } from './modules/ingest/ingest.service.ts';
 import { jobsRoutes } from './modules/jobs/jobs.routes.ts';
 import { createJobs } from './modules/jobs/jobs.service.ts';
 import { createProtectModule } from './modules/protect/protect.service.ts';
+import { createRotation } from './modules/protect/rotation.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 
 export interface PlatformOptions {
@@ -56,7 +57,8 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     spoolDir: path.join(config.dataDir, 'spool'),
     maxBytes: config.PDX_MAX_UPLOAD_BYTES,
   });
-  const services = { identity, jobs, catalog, ingest, keyring, audit, events };
+  const rotation = createRotation({ db, jobs, keyring, events });
+  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation };
   const app = await buildApp({
     config,
     db,

@@ -6,6 +6,7 @@ import { ROLES, type Role } from '../http/access.ts';
 import { createPlatform, startServer, type Platform } from '../main.ts';
 import { registerAuditCommands } from '../modules/audit/audit.cli.ts';
 import { registerScanCommand } from '../modules/classify/scan.cli.ts';
+import { registerKeysCommands } from '../modules/protect/keys.cli.ts';
 import { printFirstCredentials, progressLine } from './output.ts';
 import { VERSION } from '../version.ts';
 
@@ -192,6 +193,30 @@ program
   });
 
 registerScanCommand(program);
+
+registerKeysCommands(program, {
+  async open() {
+    const config = configOrExit();
+    const db = await openDatabase(config);
+    await migrate(db);
+    const { services } = await createPlatform(config, db);
+    return {
+      db,
+      keyring: services.keyring,
+      resolveDataset: async (code) => (await services.catalog.repo.byCode(code))?.id,
+      async scheduleReencryption(datasetId) {
+        // Queued in the database: a running server's worker (or the drain below) carries it out.
+        const jobId = await services.rotation.schedule(datasetId);
+        await services.jobs.drain();
+        return jobId;
+      },
+      async close() {
+        await services.audit.close();
+        await db.close();
+      },
+    };
+  },
+});
 
 registerAuditCommands(program, async () => {
   const config = configOrExit();

@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-function findPgBin(name: string): string {
+export function findPgBin(name: string): string {
   const candidates = [
     ...(process.env.PATH ?? '').split(':').map((dir) => path.join(dir, name)),
     ...(fs.existsSync('/usr/lib/postgresql')
