@@ -1,0 +1,141 @@
+/** All SQL of the classification review: column reviews, confirmations, 重要数据 decisions, policy. */
+import type { Queryable } from '../../db/index.ts';
+import { ident } from '../../db/sql.ts';
+
+export interface ReviewRow {
+  id: number;
+  dataset_id: string;
+  column_name: string;
+  version: number;
+  confirmed_type: string | null;
+  grade: number;
+  detected_type: string | null;
+  detected_grade: number;
+  override: boolean;
+  reason: string;
+  reviewed_by: string | null;
+  reviewer_name: string | null;
+  reviewed_at: Date;
+}
+
+/** Detection confirmed for one column: its top type, grade and sensitivity at confirmation. */
+export interface ConfirmedColumn {
+  type: string | null;
+  grade: number;
+  sensitive: boolean;
+}
+
+export interface ConfirmationRow {
+  dataset_id: string;
+  version: number;
+  detected: Record<string, ConfirmedColumn>;
+  confirmed_by: string | null;
+  confirmer_name: string | null;
+  confirmed_at: Date;
+}
+
+export interface DecisionRow {
+  dataset_id: string;
+  version: number;
+  level: 'general' | 'important' | 'core';
+  reason: string;
+  candidate_reasons: string[];
+  decided_by: string | null;
+  decider_name: string | null;
+  decided_at: Date;
+}
+
+export const POLICY_KEY = 'classify.policy';
+
+export function reviewRepo(db: Queryable) {
+  return {
+    /** The review in force per column (the latest row of each column). */
+    currentReviews: (datasetId: string) =>
+      db.query<ReviewRow>(
+        `SELECT DISTINCT ON (r.column_name) r.*, u.display_name AS reviewer_name
+           FROM classification_reviews r LEFT JOIN users u ON u.id = r.reviewed_by
+          WHERE r.dataset_id = $1 ORDER BY r.column_name, r.id DESC`,
+        [datasetId],
+      ),
+
+    insertReview: (r: Omit<ReviewRow, 'id' | 'reviewed_at' | 'reviewer_name'>) =>
+      db.query(
+        `INSERT INTO classification_reviews (dataset_id, column_name, version, confirmed_type, grade, detected_type, detected_grade, override, reason, reviewed_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [r.dataset_id, r.column_name, r.version, r.confirmed_type, r.grade, r.detected_type, r.detected_grade, r.override, r.reason, r.reviewed_by],
+      ),
+
+    lastConfirmation: async (datasetId: string) =>
+      (
+        await db.query<ConfirmationRow>(
+          `SELECT c.dataset_id, c.version, c.detected, c.confirmed_by, c.confirmed_at, u.display_name AS confirmer_name
+             FROM classification_confirmations c LEFT JOIN users u ON u.id = c.confirmed_by
+            WHERE c.dataset_id = $1 ORDER BY c.id DESC LIMIT 1`,
+          [datasetId],
+        )
+      )[0],
+
+    insertConfirmation: (datasetId: string, version: number, detected: Record<string, ConfirmedColumn>, userId: string) =>
+      db.query(`INSERT INTO classification_confirmations (dataset_id, version, detected, confirmed_by) VALUES ($1, $2, $3, $4)`, [
+        datasetId,
+        version,
+        JSON.stringify(detected),
+        userId,
+      ]),
+
+    lastDecision: async (datasetId: string) =>
+      (
+        await db.query<DecisionRow>(
+          `SELECT d.dataset_id, d.version, d.level, d.reason, d.candidate_reasons, d.decided_by, d.decided_at, u.display_name AS decider_name
+             FROM important_data_decisions d LEFT JOIN users u ON u.id = d.decided_by
+            WHERE d.dataset_id = $1 ORDER BY d.id DESC LIMIT 1`,
+          [datasetId],
+        )
+      )[0],
+
+    insertDecision: (d: { datasetId: string; version: number; level: string; reason: string; candidateReasons: string[]; userId: string }) =>
+      db.query(
+        `INSERT INTO important_data_decisions (dataset_id, version, level, reason, candidate_reasons, decided_by) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [d.datasetId, d.version, d.level, d.reason, JSON.stringify(d.candidateReasons), d.userId],
+      ),
+
+    /** The stored classification of a version (TableScanResult + details), or null. */
+    versionClassification: async (datasetId: string, version: number) =>
+      (
+        await db.query<{ classification: Record<string, unknown> | null }>(
+          'SELECT classification FROM dataset_versions WHERE dataset_id = $1 AND version = $2',
+          [datasetId, version],
+        )
+      )[0]?.classification ?? null,
+
+    /** Datasets with at least one loaded version, of one organisation or all. */
+    loadedDatasetIds: async (orgId: string | null) =>
+      (
+        await db.query<{ id: string }>(
+          `SELECT id FROM datasets WHERE current_version > 0 AND ($1::uuid IS NULL OR provider_org_id = $1) ORDER BY updated_at DESC, code`,
+          [orgId],
+        )
+      ).map((r) => r.id),
+
+    setColumnGrade: (datasetId: string, name: string, grade: number) =>
+      db.query('UPDATE dataset_columns SET grade = $3 WHERE dataset_id = $1 AND name = $2', [datasetId, name, grade]),
+
+    setDatasetGrade: (datasetId: string, grade: number) => db.query('UPDATE datasets SET grade = $2 WHERE id = $1', [datasetId, grade]),
+
+    /** Up to `limit` non-empty values of one physical column, as text (any rows; examples only). */
+    sampleValues: async (relation: string, physical: string, limit: number) =>
+      (
+        await db.query<{ v: string }>(`SELECT ${ident(physical)}::text AS v FROM ${ident(relation)} WHERE ${ident(physical)} IS NOT NULL LIMIT $1`, [limit])
+      ).map((r) => r.v),
+
+    policy: async () => (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [POLICY_KEY]))[0]?.value,
+
+    savePolicy: (value: unknown) =>
+      db.query(
+        `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+        [POLICY_KEY, JSON.stringify(value)],
+      ),
+  };
+}
+
+export type ReviewRepo = ReturnType<typeof reviewRepo>;
