@@ -25,6 +25,7 @@ import { OrgsPage } from './pages/admin/Orgs.tsx';
 import { UsersPage } from './pages/admin/Users.tsx';
 import { ApiKeysPage } from './pages/ApiKeys.tsx';
 import { ChangePasswordPage } from './pages/ChangePassword.tsx';
+import { ClassifyPage } from './pages/classify/ClassifyPage.tsx';
 import { LoginPage } from './pages/Login.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
 
@@ -43,7 +44,7 @@ const NAV: NavItem[] = [
   { path: '/', label: 'nav.overview', icon: <DashboardOutlined />, element: <OverviewPage /> },
   { path: '/catalog', label: 'nav.catalog', icon: <DatabaseOutlined /> },
   { path: '/ingest', label: 'nav.ingest', icon: <CloudUploadOutlined />, roles: ['data_officer'] },
-  { path: '/classify', label: 'nav.classify', icon: <SafetyCertificateOutlined />, roles: ['data_officer', 'secadmin'] },
+  { path: '/classify', label: 'nav.classify', icon: <SafetyCertificateOutlined />, roles: ['data_officer', 'secadmin'], element: <ClassifyPage /> },
   { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'] },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/open', label: 'nav.open', icon: <GlobalOutlined /> },
