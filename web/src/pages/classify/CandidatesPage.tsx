@@ -5,9 +5,15 @@ import { classifyApi, TYPE_IDS, type Candidate, type Level, type Policy } from '
 import { useI18n } from '../../i18n.tsx';
 import { LevelTag, useTypeName } from './common.tsx';
 
+/** The engine writes reasons as "中文 / English": show the console language's half. */
+function inLanguage(reason: string, lang: 'zh' | 'en'): string {
+  const parts = reason.split(' / ');
+  return parts.length === 2 ? parts[lang === 'zh' ? 0 : 1]! : reason;
+}
+
 /** The secadmin's 重要数据 queue: candidates with their reasons, decided with a reason. */
 export function CandidatesPanel() {
-  const { t, time } = useI18n();
+  const { t, time, lang } = useI18n();
   const { message } = App.useApp();
   const [all, setAll] = useState(false);
   const [items, setItems] = useState<Candidate[]>();
@@ -43,6 +49,7 @@ export function CandidatesPanel() {
         columns={[
           {
             title: t('cls.col.dataset'),
+            width: 220,
             render: (_, c) => (
               <>
                 <Link to={`/classify/${c.code}`}>{c.name}</Link>
@@ -51,9 +58,10 @@ export function CandidatesPanel() {
               </>
             ),
           },
-          { title: t('cls.col.provider'), dataIndex: 'providerName' },
+          { title: t('cls.col.provider'), dataIndex: 'providerName', width: 150 },
           {
             title: t('cls.persons'),
+            width: 120,
             render: (_, c) =>
               c.important.persons ? (
                 <>
@@ -69,13 +77,14 @@ export function CandidatesPanel() {
             render: (_, c) => (
               <ul style={{ margin: 0, paddingLeft: 18 }} data-testid={`reasons-${c.code}`}>
                 {c.important.reasons.map((r) => (
-                  <li key={r}>{r}</li>
+                  <li key={r}>{inLanguage(r, lang)}</li>
                 ))}
               </ul>
             ),
           },
           {
             title: t('cls.decided'),
+            width: 240,
             render: (_, c) =>
               c.important.decision ? (
                 <Space direction="vertical" size={0}>
@@ -91,6 +100,7 @@ export function CandidatesPanel() {
           },
           {
             title: t('common.actions'),
+            width: 90,
             render: (_, c) => (
               <Button type="link" onClick={() => setDeciding(c)} data-testid={`decide-${c.code}`}>
                 {t('cls.decide')}

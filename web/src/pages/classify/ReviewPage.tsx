@@ -66,6 +66,7 @@ export function ReviewPage() {
       const next = await classifyApi.review(code, { version: view!.currentVersion, columns });
       setView(next);
       setDraft(draftOf(next));
+      message.destroy();
       message.success(t('cls.confirmed'));
     } catch (e) {
       message.error((e as Error).message);
@@ -115,13 +116,13 @@ export function ReviewPage() {
         size="small"
         pagination={false}
         dataSource={view.columns}
-        scroll={{ x: 1200 }}
+        scroll={{ x: 1100 }}
         rowClassName={(c) => (isOverride(c, draft[c.name]) ? 'pdx-overridden' : '')}
         columns={[
           {
             title: t('cls.col.column'),
             dataIndex: 'name',
-            width: 140,
+            width: 120,
             render: (name: string, c) => (
               <Space direction="vertical" size={2}>
                 <Typography.Text strong>{name}</Typography.Text>
@@ -139,7 +140,7 @@ export function ReviewPage() {
           },
           {
             title: t('cls.col.detected'),
-            width: 150,
+            width: 130,
             render: (_, c) =>
               c.detected.types.length ? (
                 <Space direction="vertical" size={0}>
@@ -156,7 +157,7 @@ export function ReviewPage() {
           },
           {
             title: t('cls.col.evidence'),
-            width: 170,
+            width: 130,
             render: (_, c) => {
               const top = c.detected.types[0];
               if (!top) return <Typography.Text type="secondary">—</Typography.Text>;
@@ -177,7 +178,7 @@ export function ReviewPage() {
           },
           {
             title: t('cls.col.examples'),
-            width: 210,
+            width: 180,
             render: (_, c) => (
               <Space direction="vertical" size={0} data-testid={`examples-${c.name}`}>
                 {c.examples.map((e, i) => (
@@ -190,19 +191,19 @@ export function ReviewPage() {
           },
           {
             title: t('cls.col.detectedGrade'),
-            width: 90,
+            width: 80,
             render: (_, c) => <GradeTag grade={c.detected.grade} />,
           },
           {
             title: t('cls.col.decision'),
-            width: 330,
+            width: 300,
             render: (_, c) => {
               const d = draft[c.name]!;
               return (
                 <Space direction="vertical" size={4}>
                   <Select<TypeId | 'none'>
                     size="small"
-                    style={{ width: 190 }}
+                    style={{ width: 196 }}
                     disabled={!officer}
                     value={d.type ?? 'none'}
                     onChange={(v) => set(c.name, { type: v === 'none' ? null : v })}
@@ -226,6 +227,7 @@ export function ReviewPage() {
           },
           {
             title: t('cls.col.reason'),
+            width: 220,
             render: (_, c) => {
               const d = draft[c.name]!;
               const needed = isOverride(c, d);

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { migrate, openDatabase } from '../../src/db/index.ts';
+import type { App } from '../../src/http/app.ts';
+import { createPlatform } from '../../src/main.ts';
+import { createReviewModule } from '../../src/modules/classify/review.routes.ts';
+import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
+import { peopleCsv } from '../fixtures/people.ts';
+import { ADMIN_PASSWORDS, multipart, waitForJob, type Client } from '../helpers/api.ts';
+import { launchBrowser, screenshot } from '../helpers/browser.ts';
+
+interface ReviewServer {
+  app: App;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The server of main.ts plus the review routes and publication gate (until main.ts wires them), listening on a free port. */
+async function startReviewServer(): Promise<ReviewServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-cls-'));
+  const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
+  const db = await openDatabase(config);
+  await migrate(db);
+  const { app, services } = await createPlatform(config, db, { jobPollMs: 50 });
+  const { routes } = createReviewModule({ db, events: services.events, catalog: services.catalog, keyring: services.keyring });
+  await app.register(routes, { prefix: '/api/v1' });
+  await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  services.jobs.start();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await services.jobs.stop();
+      await app.close();
+      await services.audit.close();
+      await db.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An API client signed in like the console (session cookie + CSRF header). */
+async function apiLogin(app: App, username: string, password: string): Promise<Client> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+  if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.body}`);
+  const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
+  const headers = { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' };
+  return {
+    headers,
+    call: (method, url, body, extra = {}) =>
+      app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }),
+  };
+}
+
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
+  return errors;
+}
+
+/** Tables and pages finished loading (no spinner, no dimmed content), so screenshots show the result. */
+async function settled(page: Page) {
+  await expect.poll(() => page.locator('.ant-spin-spinning, .ant-spin-blur').count()).toBe(0);
+}
+
+async function signIn(page: Page, url: string, username: string, password: string) {
+  await page.goto(`${url}/`);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: /登\s*录/ }).click();
+  await expect.poll(() => page.getByTestId('user-menu').count()).toBe(1);
+}
+
+describe('console: classification review and the 重要数据 queue in Chromium', () => {
+  let server: ReviewServer;
+  let browser: Browser;
+  let officer: Client;
+  let secadmin: Client;
+  let code: string;
+  const officerPassword = 'Hunnan-Officer-2026!';
+
+  beforeAll(async () => {
+    server = await startReviewServer();
+    browser = await launchBrowser();
+    const admin = await apiLogin(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
+    const org = await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' });
+    const user = await admin.call('POST', '/api/v1/users', { username: 'ga-officer', displayName: '王科长', orgId: org.json().id, roles: ['data_officer'] });
+    const first = await apiLogin(server.app, 'ga-officer', user.json().password);
+    await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: officerPassword });
+    officer = await apiLogin(server.app, 'ga-officer', officerPassword);
+    secadmin = await apiLogin(server.app, 'secadmin', ADMIN_PASSWORDS.secadmin);
+
+    code = (await officer.call('POST', '/api/v1/datasets', { name: '户籍人口信息', summary: '户籍人口基本信息', domain: '公共安全' })).json().code;
+    const { body, contentType } = multipart('户籍人口.csv', Buffer.from(peopleCsv(200)));
+    const upload = await officer.call('POST', `/api/v1/datasets/${code}/versions`, body, { 'content-type': contentType });
+    expect((await waitForJob(officer, upload.json().jobId)).state).toBe('succeeded');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('an officer reviews the classification, overrides one column with a reason, and can then publish', async () => {
+    const refused = await officer.call('POST', `/api/v1/datasets/${code}/publish`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('classification_review_required');
+
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const errors = watchErrors(page);
+    await signIn(page, server.url, 'ga-officer', officerPassword);
+    await page.getByRole('menuitem', { name: '分类分级' }).click();
+    await expect.poll(() => page.getByRole('cell', { name: /户籍人口信息/ }).count()).toBe(1);
+    expect(await page.getByTestId('review-state').first().textContent()).toBe('待复核');
+    await settled(page);
+    await screenshot(page, 'classify-01-officer-list');
+
+    await page.getByTestId(`review-${code}`).click();
+    await expect.poll(() => page.getByTestId('review-title').textContent()).toBe('户籍人口信息');
+    await expect.poll(() => page.getByTestId('examples-身份证号').textContent()).toMatch(/\d{3}\*{11}\d{3}[\dX]/);
+    expect(await page.getByTestId('evidence-身份证号').textContent()).toContain('匹配 100%');
+    expect(await page.getByTestId('effective-grade').textContent()).toBe('4级');
+    await screenshot(page, 'classify-02-review-unreviewed');
+
+    // Override 户籍地 (nothing recognised, 2级) to 3级: without a reason the console refuses.
+    await page.getByTestId('grade-户籍地').getByText('3级').click();
+    await page.getByTestId('confirm-review').click();
+    await expect.poll(() => page.getByText('请为修改的信息项填写理由').count()).toBeGreaterThan(0);
+    await page.getByTestId('reason-户籍地').fill('户籍地与姓名结合可识别个人,按 3 级保护');
+    await page.getByTestId('confirm-review').click();
+    await expect.poll(() => page.getByTestId('review-state').textContent()).toBe('已确认');
+    await expect.poll(() => page.getByText('已修改').count()).toBe(1);
+    await screenshot(page, 'classify-03-review-confirmed');
+
+    const view = (await officer.call('GET', `/api/v1/datasets/${code}/classification`)).json();
+    expect(view.columns.find((c: { name: string }) => c.name === '户籍地')).toMatchObject({ effectiveGrade: 3, overridden: true, review: { reason: '户籍地与姓名结合可识别个人,按 3 级保护' } });
+    expect((await officer.call('POST', `/api/v1/datasets/${code}/publish`)).statusCode).toBe(200);
+
+    // The same page in English.
+    await page.getByTestId('lang-switch').click();
+    await expect.poll(() => page.getByTestId('review-state').textContent()).toBe('Confirmed');
+    await screenshot(page, 'classify-04-review-en');
+    await page.getByTestId('lang-switch').click();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the secadmin sees the 重要数据 candidate under a lowered threshold and decides it', async () => {
+    const policy = (await secadmin.call('GET', '/api/v1/classification/policy')).json();
+    expect((await secadmin.call('PUT', '/api/v1/classification/policy', { ...policy, importantPersonThreshold: 100 })).statusCode).toBe(200);
+
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const errors = watchErrors(page);
+    await signIn(page, server.url, 'secadmin', ADMIN_PASSWORDS.secadmin);
+    await page.getByRole('menuitem', { name: '分类分级' }).click();
+    await expect.poll(() => page.getByTestId(`reasons-${code}`).textContent()).toContain('200');
+    await settled(page);
+    await screenshot(page, 'classify-05-candidates');
+
+    await page.getByTestId(`decide-${code}`).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByTestId('decision-reason').fill('涉及全省户籍人口,认定为重要数据');
+    await dialog.getByRole('button', { name: /确\s*定/ }).click();
+    await expect.poll(() => page.getByTestId(`reasons-${code}`).count()).toBe(0);
+    await page.getByTestId('show-decided').click();
+    await expect.poll(() => page.getByTestId(`reasons-${code}`).count()).toBe(1);
+    await expect.poll(() => page.getByText('涉及全省户籍人口,认定为重要数据').count()).toBe(1);
+    await settled(page);
+    await screenshot(page, 'classify-06-decided');
+
+    await page.getByRole('tab', { name: '分类分级策略' }).click();
+    await expect.poll(() => page.getByTestId('policy-threshold').inputValue()).toBe('100');
+    // An extra 重要数据 rule added in the console is stored in the policy.
+    await page.getByRole('button', { name: '添加规则' }).click();
+    await page.getByPlaceholder('规则标识').fill('household');
+    await page.getByPlaceholder('说明').fill('户籍类数据');
+    await page.getByPlaceholder('列名匹配(正则)').fill('户籍');
+    await page.getByTestId('policy-save').click();
+    await expect.poll(() => page.getByText('策略已保存').count()).toBe(1);
+    await screenshot(page, 'classify-07-policy');
+    const saved = (await secadmin.call('GET', '/api/v1/classification/policy')).json();
+    expect(saved).toMatchObject({ importantPersonThreshold: 100, extraRules: [{ id: 'household', description: '户籍类数据', headerPattern: '户籍' }] });
+
+    const view = (await officer.call('GET', `/api/v1/datasets/${code}/classification`)).json();
+    expect(view).toMatchObject({ level: 'important', protection: { grade: 4 } });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
