@@ -39,6 +39,8 @@ export const configSchema = z.object({
   PDX_TLS_CERT: z.string().optional().describe('PEM certificate chain file: with PDX_TLS_KEY the server speaks HTTPS only (TLS 1.2+).'),
   PDX_TLS_KEY: z.string().optional().describe('PEM private key file of PDX_TLS_CERT.'),
   PDX_TLS_CLIENT_CA: z.string().optional().describe('PEM CA file: API-key callers must present a client certificate from this CA whose subject serialNumber is their organisation\'s 统一社会信用代码.'),
+  PDX_DEMO: bool.optional().describe('Load the Liaoning demo world on first start (default: true with the embedded database, false with PDX_DATABASE_URL).'),
+  PDX_DEMO_PEOPLE: z.coerce.number().int().min(100).max(10_000_000).default(100_000).describe('Rows of the demo 户籍人口 dataset.'),
   PDX_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30).describe('Console sessions end after this many idle minutes.'),
   PDX_ADMIN_PASSWORD: z.string().optional().describe('First start only: password of the sysadmin account (default: generated, printed once).'),
   PDX_SECADMIN_PASSWORD: z.string().optional().describe('First start only: password of the secadmin account (default: generated, printed once).'),

@@ -8,6 +8,7 @@ import type { EventSink } from './modules/audit/events.ts';
 import { scanRoutes } from './modules/classify/scan.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
+import { loadDemoWorld, type DemoAccount } from './modules/demo/world.ts';
 import { bootstrapIdentity, type FirstCredentials } from './modules/identity/bootstrap.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
 import { createIdentityService } from './modules/identity/identity.service.ts';
@@ -24,6 +25,14 @@ export interface PlatformOptions {
   observe?: EventSink;
   /** Poll interval of the job worker. */
   jobPollMs?: number;
+  /** Progress lines of a long start (demo world loading). */
+  log?: (line: string) => void;
+}
+
+/** The demo world loads on a first start with an empty catalogue, by default only when embedded. */
+async function wantsDemo(config: Config, services: Platform['services']): Promise<boolean> {
+  if (!(config.PDX_DEMO ?? !config.PDX_DATABASE_URL)) return false;
+  return services.catalog.repo.isEmpty();
 }
 
 /** Sends each event to the audit log first (its commit is what callers wait for), then observers. */
@@ -87,6 +96,8 @@ export interface Server {
   url: string;
   /** Accounts created by this start (first start only), with generated passwords to show once. */
   firstCredentials?: FirstCredentials[];
+  /** Demo accounts created by this start, with their passwords to show once. */
+  demoAccounts?: DemoAccount[];
   close(): Promise<void>;
 }
 
@@ -102,6 +113,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
       secadmin: config.PDX_SECADMIN_PASSWORD,
       auditor: config.PDX_AUDITOR_PASSWORD,
     });
+    const demoAccounts = (await wantsDemo(config, services)) ? await loadDemoWorld(services, { dataDir: config.dataDir, people: config.PDX_DEMO_PEOPLE, log: options.log }) : undefined;
     await app.listen({ port: config.PDX_PORT, host: config.PDX_HOST });
     services.jobs.start();
     const address = app.server.address();
@@ -113,6 +125,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
       platform,
       url: `${config.PDX_TLS_CERT ? 'https' : 'http'}://${host}:${port}`,
       ...(firstCredentials ? { firstCredentials } : {}),
+      ...(demoAccounts ? { demoAccounts } : {}),
       async close() {
         await services.jobs.stop();
         await app.close();

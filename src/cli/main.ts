@@ -7,7 +7,9 @@ import { createPlatform, startServer, type Platform } from '../main.ts';
 import { registerAuditCommands } from '../modules/audit/audit.cli.ts';
 import { registerScanCommand } from '../modules/classify/scan.cli.ts';
 import { registerKeysCommands } from '../modules/protect/keys.cli.ts';
-import { printFirstCredentials, progressLine } from './output.ts';
+import { printDemoAccounts, printFirstCredentials, progressLine } from './output.ts';
+import { bootstrapIdentity } from '../modules/identity/bootstrap.ts';
+import { loadDemoWorld } from '../modules/demo/world.ts';
 import { VERSION } from '../version.ts';
 
 /** Loads the configuration or exits with the message naming each bad variable. */
@@ -33,11 +35,12 @@ program
   .description('migrate the database and serve the API and console / 启动服务')
   .action(async () => {
     const config = configOrExit();
-    const server = await startServer(config);
+    const server = await startServer(config, { log: (line) => process.stdout.write(`${line}\n`) });
     const backend = server.db.backend === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server';
     process.stdout.write(`\npdx ${VERSION} is running on ${backend}\n  console / 控制台: ${server.url}/\n  API docs / 接口文档: ${server.url}/docs\n\n`);
     if (server.platform.masterKeyWarning) process.stdout.write(`WARNING / 警告: ${server.platform.masterKeyWarning}\n\n`);
     if (server.firstCredentials) printFirstCredentials(server.firstCredentials);
+    if (server.demoAccounts) printDemoAccounts(server.demoAccounts);
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
@@ -225,6 +228,35 @@ registerAuditCommands(program, async () => {
   const { services } = await createPlatform(config, db);
   return { audit: services.audit, close: () => db.close() };
 });
+
+program
+  .command('demo')
+  .description('load the Liaoning demo world; --reset first erases everything / 加载演示数据')
+  .option('--reset', 'erase ALL data of this database first (asks no question) / 先清空全部数据')
+  .action(async (options: { reset?: boolean }) => {
+    const config = configOrExit();
+    const db = await openDatabase(config);
+    try {
+      if (options.reset) {
+        // The audit tables refuse UPDATE/DELETE/TRUNCATE; erasing a demo database drops the schema whole.
+        await db.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+        process.stdout.write('database erased / 已清空数据库\n');
+      }
+      await migrate(db);
+      const { services } = await createPlatform(config, db);
+      try {
+        const first = await bootstrapIdentity(db, services.identity, { sysadmin: config.PDX_ADMIN_PASSWORD, secadmin: config.PDX_SECADMIN_PASSWORD, auditor: config.PDX_AUDITOR_PASSWORD });
+        if (first) printFirstCredentials(first);
+        process.stdout.write('loading the demo world / 正在加载演示数据 …\n');
+        const accounts = await loadDemoWorld(services, { dataDir: config.dataDir, people: config.PDX_DEMO_PEOPLE, log: (line) => process.stdout.write(`${line}\n`) });
+        printDemoAccounts(accounts);
+      } finally {
+        await services.audit.close();
+      }
+    } finally {
+      await db.close();
+    }
+  });
 
 program
   .command('config')

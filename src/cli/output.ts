@@ -1,3 +1,4 @@
+import type { DemoAccount } from '../modules/demo/world.ts';
 import type { FirstCredentials } from '../modules/identity/bootstrap.ts';
 
 /** Prints the first-start accounts once; generated passwords are never shown again. */
@@ -23,4 +24,11 @@ export function progressLine(progress: { rows?: number; bytes?: number; totalByt
   const filled = Math.round(share * width);
   const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
   return `\r${bar} ${(share * 100).toFixed(0).padStart(3)}%  ${(progress.rows ?? 0).toLocaleString('en-US')} rows  ${progress.phase ?? ''}   `;
+}
+
+/** Prints the demo accounts once (their passwords are not stored anywhere in clear). */
+export function printDemoAccounts(accounts: DemoAccount[]): void {
+  if (accounts.length === 0) return;
+  const lines = accounts.map((a) => `  ${a.username.padEnd(12)} ${a.password}  ${a.roles.join(',').padEnd(22)} ${a.org}`);
+  process.stdout.write(['Demo accounts (shown only this once) / 演示账号(仅显示这一次):', ...lines, '', ''].join('\n'));
 }

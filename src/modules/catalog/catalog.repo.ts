@@ -135,6 +135,7 @@ export function catalogRepo(db: Queryable) {
          ORDER BY d.updated_at DESC`,
         [viewer.orgId, viewer.seesAll, terms],
       ),
+    isEmpty: async () => (await db.query('SELECT 1 FROM datasets LIMIT 1')).length === 0,
     published: () => db.query<DatasetRow>(`${SELECT_DATASET} WHERE d.status = 'published' ORDER BY d.code`),
     setStatus: (id: string, status: DatasetRow['status']) =>
       db.query(`UPDATE datasets SET status = $2, publish_date = COALESCE(publish_date, CURRENT_DATE), updated_at = now() WHERE id = $1`, [id, status]),

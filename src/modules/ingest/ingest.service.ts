@@ -87,7 +87,8 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
         physical: `c${String(i + 1).padStart(3, '0')}`,
         name,
         label: name,
-        data_type: encrypted ? 'text' : inferred[i]!.type,
+        // Identifiers (phone numbers, codes) are text even when they look like numbers.
+        data_type: encrypted || (c.types.length > 0 && (inferred[i]!.type === 'integer' || inferred[i]!.type === 'decimal')) ? 'text' : inferred[i]!.type,
         length: inferred[i]!.maxLength || null,
         description: '',
         rules: topType(c) && ['cn_resident_id', 'cn_uscc', 'cn_org_code', 'bank_card'].includes(topType(c)!) ? { identifier: topType(c)! } : {},
