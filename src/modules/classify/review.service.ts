@@ -294,6 +294,13 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
       const d = await reviewable(caller.principal, code);
       const s = await stateOf(d);
       const examples = d.current_version > 0 ? await Promise.all(s.columns.map((c) => examplesOf(d, c))) : s.columns.map(() => []);
+      // Masked examples are values of the dataset: recorded like any data response (DataResponseDetails).
+      await record(caller, {
+        action: 'classification.view',
+        result: 'success',
+        dataset: code,
+        details: { columns: s.columns.map((c) => ({ name: c.name, mode: 'masked' })), rowCount: Math.max(0, ...examples.map((e) => e.length)), purpose: 'classification review' },
+      });
       return { ...s, examples };
     },
 

@@ -88,6 +88,11 @@ describeEachBackend('classification review', ({ use }) => {
     for (const e of byName['手机号']!.examples) expect(e).toMatch(/1\d{2}\*{4}\d{4}$/);
     for (const e of byName['姓名']!.examples) expect(e).toMatch(/^[\u4e00-\u9fff]{1,2}\*+$/);
     expect(byName['户籍地']).toMatchObject({ detectedType: null, effectiveGrade: 2 });
+    // Showing masked examples is recorded like a data response.
+    expect(t.events.find((e) => e.action === 'classification.view' && e.dataset === people)?.details).toMatchObject({
+      columns: expect.arrayContaining([{ name: '身份证号', mode: 'masked' }]),
+      rowCount: 3,
+    });
 
     const refused = await officer.call('POST', `/api/v1/datasets/${people}/publish`);
     expect(refused.statusCode).toBe(409);
