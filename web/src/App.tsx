@@ -24,7 +24,9 @@ import { useI18n, type MessageKey } from './i18n.tsx';
 import { OrgsPage } from './pages/admin/Orgs.tsx';
 import { UsersPage } from './pages/admin/Users.tsx';
 import { ApiKeysPage } from './pages/ApiKeys.tsx';
+import { CatalogRoutes } from './pages/catalog/index.tsx';
 import { ChangePasswordPage } from './pages/ChangePassword.tsx';
+import { IngestRoutes } from './pages/ingest/index.tsx';
 import { ClassifyPage } from './pages/classify/ClassifyPage.tsx';
 import { LoginPage } from './pages/Login.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
@@ -42,8 +44,8 @@ interface NavItem {
 /** Every capability has a place in the navigation; each role sees what it may use. */
 const NAV: NavItem[] = [
   { path: '/', label: 'nav.overview', icon: <DashboardOutlined />, element: <OverviewPage /> },
-  { path: '/catalog', label: 'nav.catalog', icon: <DatabaseOutlined /> },
-  { path: '/ingest', label: 'nav.ingest', icon: <CloudUploadOutlined />, roles: ['data_officer'] },
+  { path: '/catalog', label: 'nav.catalog', icon: <DatabaseOutlined />, element: <CatalogRoutes /> },
+  { path: '/ingest', label: 'nav.ingest', icon: <CloudUploadOutlined />, roles: ['data_officer'], element: <IngestRoutes /> },
   { path: '/classify', label: 'nav.classify', icon: <SafetyCertificateOutlined />, roles: ['data_officer', 'secadmin'], element: <ClassifyPage /> },
   { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'] },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },

@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeUscc } from '../../src/modules/identity/codes.ts';
+import { peopleCsv } from '../fixtures/people.ts';
+import { ADMIN_PASSWORDS } from '../helpers/api.ts';
+import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+const ROWS = 20_000;
+
+/** Script errors on the page. HTTP 4xx answers the test provokes on purpose are not errors. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
+  return errors;
+}
+
+async function signIn(page: Page, username: string, password: string) {
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: /登\s*录/ }).click();
+}
+
+/** A fetch client holding a session (cookie + CSRF header), as the console would. */
+async function session(base: string, username: string, password: string) {
+  const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
+  const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
+  const headers = { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': decodeURIComponent(cookies.pdx_csrf ?? '') };
+  return async <T>(method: string, url: string, body?: unknown): Promise<T> => {
+    const r = await fetch(`${base}${url}`, { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+}
+
+describe('console: catalogue and aggregation in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let csvFile: string;
+  const officer = { username: 'gat-shuju', password: 'Gongan-Data-2026' };
+  const consumer = { username: 'mz-shiyong', password: 'Minzheng-Use-2026' };
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
+      PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
+      PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
+    });
+    // The sysadmin sets up two departments and their people through the API.
+    const admin = await session(server.url, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
+    const gat = await admin<{ id: string }>('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000', uscc: makeUscc('1', '1', '210000', 'MB1G0001') });
+    const mz = await admin<{ id: string }>('POST', '/api/v1/orgs', { name: '省民政厅', type: 'department', level: 'province', regionCode: '210000', uscc: makeUscc('1', '1', '210000', 'MB1M0002') });
+    for (const [who, orgId, roles, name] of [
+      [officer, gat.id, ['data_officer'], '王数据'],
+      [consumer, mz.id, ['consumer'], '李民政'],
+    ] as const) {
+      const { password } = await admin<{ password: string }>('POST', '/api/v1/users', { username: who.username, displayName: name, orgId, roles });
+      const user = await session(server.url, who.username, password);
+      await user('POST', '/api/v1/auth/password', { currentPassword: password, newPassword: who.password });
+    }
+    // 20,000 户籍人口 rows in GBK, as provincial systems still export them.
+    csvFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-catalog-')), '户籍人口.csv');
+    fs.writeFileSync(csvFile, iconv.encode(peopleCsv(ROWS), 'gbk'));
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (csvFile) fs.rmSync(path.dirname(csvFile), { recursive: true, force: true });
+  });
+
+  it('registers, uploads, reviews and publishes a dataset that another department then finds', async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+
+    // The data officer of 省公安厅 registers the dataset.
+    await page.goto(`${server.url}/catalog`);
+    await signIn(page, officer.username, officer.password);
+    await expect.poll(() => page.getByTestId('user-menu').textContent()).toContain('数据管理员');
+    await expect.poll(() => page.getByText('目录中还没有数据资源').count()).toBe(1);
+    await screenshot(page, 'catalog-01-empty');
+    await page.getByRole('button', { name: '登记数据资源' }).click();
+    const form = page.getByTestId('dataset-form');
+    await form.getByLabel('资源名称').fill('户籍人口信息');
+    await form.getByLabel('行业领域').fill('公共安全');
+    await form.getByLabel('资源摘要').fill('全省常住户籍人口的姓名、身份证号、联系方式、住址和户籍地。');
+    await form.getByLabel('资源分类').fill('基础信息/人口/户籍');
+    // 有条件共享 is the default and needs its conditions: the form says so before the server is asked.
+    await page.getByTestId('register-submit').click();
+    await expect.poll(() => page.getByText('有条件共享须写明共享条件').count()).toBe(1);
+    await form.getByLabel('共享条件').fill('仅限民政、人社部门用于资格核验,按最小必要原则脱敏使用');
+    await screenshot(page, 'catalog-02-register');
+    await page.getByTestId('register-submit').click();
+
+    // The wizard opens with the new dataset chosen; the GBK file is uploaded and loaded.
+    await expect.poll(() => page.getByText(/已登记「户籍人口信息」/).count()).toBe(1);
+    await page.locator('input[type=file]').setInputFiles(csvFile);
+    await expect.poll(() => page.getByTestId('chosen-file').textContent()).toContain('户籍人口.csv');
+    await screenshot(page, 'catalog-03-wizard');
+    await page.getByTestId('start-upload').click();
+    const progressOrResult = page.getByTestId('load-progress').or(page.getByTestId('upload-progress')).or(page.getByTestId('load-result'));
+    await progressOrResult.first().waitFor();
+    await screenshot(page, 'catalog-04-progress');
+    await page.getByTestId('load-result').waitFor({ timeout: 45_000 });
+    expect(await page.getByTestId('result-rows').textContent()).toContain('20,000');
+    expect(await page.getByTestId('result-quarantined').textContent()).toContain('0');
+    expect(await page.getByTestId('load-result').getByTestId('grade-tag').textContent()).toContain('4级');
+    await screenshot(page, 'catalog-05-loaded');
+
+    // The dataset page: 身份证号 is 4级 and encrypted; the quality report counts every row.
+    await page.getByTestId('open-dataset').click();
+    await expect.poll(() => page.getByTestId('dataset-name').textContent()).toBe('户籍人口信息');
+    const idRow = page.getByTestId('columns-table').getByRole('row').filter({ hasText: '身份证号' }).first();
+    await expect.poll(() => idRow.getByTestId('grade-tag').textContent()).toContain('4级');
+    expect(await idRow.getByTestId('encrypted-tag').count()).toBe(1);
+    expect(await idRow.getByTestId('detected-type').textContent()).toBe('身份证号');
+    expect(await page.getByTestId('metadata').textContent()).toContain('有条件共享');
+    await screenshot(page, 'catalog-06-dataset');
+    await page.getByRole('tab', { name: '质量报告' }).click();
+    await expect.poll(() => page.getByTestId('quality-rows').textContent()).toContain('20,000');
+    await screenshot(page, 'catalog-07-quality');
+
+    // Publish. Where the classification review gate is installed, the officer confirms it first.
+    await page.getByRole('tab', { name: /信息项/ }).click();
+    await page.getByTestId('publish').click();
+    const outcome = page.getByTestId('status-tag').filter({ hasText: '已发布' }).or(page.getByTestId('go-review'));
+    await outcome.first().waitFor();
+    if (await page.getByTestId('go-review').count()) {
+      await screenshot(page, 'catalog-08-review-required');
+      await page.getByTestId('go-review').click();
+      await page.getByRole('button', { name: '确认复核结果' }).click();
+      await expect.poll(() => page.getByText('分类分级已确认').count()).toBeGreaterThan(0);
+      await page.goto(`${server.url}${new URL(page.url()).pathname.replace('/classify/', '/catalog/')}`);
+      await page.getByTestId('publish').click();
+    }
+    await expect.poll(() => page.getByTestId('status-tag').first().textContent()).toBe('已发布');
+    await expect.poll(() => page.getByTestId('withdraw').getAttribute('class')).not.toContain('loading');
+    await screenshot(page, 'catalog-08-published');
+    expect(errors).toEqual([]);
+    await context.close();
+
+    // A consumer of 省民政厅 searches 人口 and finds it, with facets and no management buttons.
+    const other = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    const page2 = await other.newPage();
+    const errors2 = watchErrors(page2);
+    await page2.goto(`${server.url}/catalog`);
+    await signIn(page2, consumer.username, consumer.password);
+    await expect.poll(() => page2.getByTestId('user-menu').textContent()).toContain('数据使用方');
+    const search = page2.getByPlaceholder(/输入关键词检索数据资源/);
+    await search.fill('人口');
+    await search.press('Enter');
+    await expect.poll(() => new URL(page2.url()).searchParams.get('q')).toBe('人口');
+    const link = page2.getByTestId('catalog-table').getByRole('link', { name: '户籍人口信息' });
+    await expect.poll(() => link.count()).toBe(1);
+    await expect.poll(() => page2.getByTestId('facets').textContent()).toContain('省公安厅 (1)');
+    expect(await page2.getByTestId('facets').textContent()).toContain('有条件共享 (1)');
+    await screenshot(page2, 'catalog-09-consumer-search');
+    await search.fill('营业执照');
+    await search.press('Enter');
+    await expect.poll(() => page2.getByText('没有符合条件的数据资源').count()).toBe(1);
+    await page2.goBack();
+    await link.click();
+    await expect.poll(() => page2.getByTestId('dataset-name').textContent()).toBe('户籍人口信息');
+    expect(await page2.getByTestId('publish').count()).toBe(0);
+    expect(await page2.getByTestId('withdraw').count()).toBe(0);
+    expect(await page2.getByRole('tab', { name: '质量报告' }).count()).toBe(0);
+    await screenshot(page2, 'catalog-10-consumer-dataset');
+    expect(errors2).toEqual([]);
+    await other.close();
+  });
+});

@@ -1,0 +1,405 @@
+import { ArrowLeftOutlined, CloudUploadOutlined, EditOutlined, RollbackOutlined, SendOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Card, Descriptions, Empty, Form, Modal, Result, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import {
+  getColumns,
+  getDataset,
+  getVersions,
+  publishDataset,
+  toInput,
+  updateDataset,
+  withdrawDataset,
+  type Column,
+  type Dataset,
+  type DatasetInput,
+  type Version,
+} from '../../api/catalog.ts';
+import { ApiError } from '../../api/client.ts';
+import { useAuth } from '../../auth.tsx';
+import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { ColumnEditor } from './ColumnEditor.tsx';
+import { cleanInput, DatasetForm } from './DatasetForm.tsx';
+import { bytes, count, EncryptedTag, GradeTag, OpenTag, ShareTag, StatusTag, useLocalized, useTypeLabel, VersionStateTag } from './labels.tsx';
+import { QualityReportView } from './QualityReport.tsx';
+
+/** A catalogue entry: metadata, 信息项, versions; for the provider's officers also quality and management. */
+export function DatasetPage() {
+  const { code = '' } = useParams();
+  const { t, time } = useI18n();
+  const { me, has } = useAuth();
+  const { message, modal } = App.useApp();
+  const navigate = useNavigate();
+  const typeLabel = useTypeLabel();
+  const localized = useLocalized();
+  const [dataset, setDataset] = useState<Dataset>();
+  const [columns, setColumns] = useState<Column[]>([]);
+  const [versions, setVersions] = useState<Version[]>([]);
+  const [error, setError] = useState<ApiError | Error>();
+  const [actionError, setActionError] = useState<ApiError | Error>();
+  const [editing, setEditing] = useState(false);
+  const [editError, setEditError] = useState<string>();
+  const [saving, setSaving] = useState(false);
+  const [column, setColumn] = useState<Column>();
+  const [busy, setBusy] = useState(false);
+  const [form] = Form.useForm<DatasetInput>();
+
+  const load = useCallback(async () => {
+    try {
+      const [d, c, v] = await Promise.all([getDataset(code), getColumns(code), getVersions(code)]);
+      setDataset(d);
+      setColumns(c);
+      setVersions(v);
+      setError(undefined);
+    } catch (e) {
+      setError(e as Error);
+    }
+  }, [code]);
+  useEffect(() => {
+    setDataset(undefined);
+    void load();
+  }, [load]);
+
+  if (error) {
+    const missing = error instanceof ApiError && error.status === 404;
+    return (
+      <Result
+        status={missing ? '404' : 'error'}
+        title={missing ? t('cat.notFound') : t('cat.loadFailed')}
+        subTitle={error.message}
+        extra={<Button onClick={() => navigate('/catalog')}>{t('cat.back')}</Button>}
+      />
+    );
+  }
+  if (!dataset) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
+
+  const d = dataset;
+  const owner = !!me && me.orgId === d.providerOrgId;
+  const officer = owner && has('data_officer');
+  const seesQuality = (owner && has('data_officer')) || has('secadmin');
+
+  async function act(run: () => Promise<Dataset>, done: MessageKey) {
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      setDataset(await run());
+      message.success(t(done));
+    } catch (e) {
+      setActionError(e as Error);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function saveMetadata(values: DatasetInput) {
+    setSaving(true);
+    setEditError(undefined);
+    try {
+      setDataset(await updateDataset(code, cleanInput(values)));
+      setEditing(false);
+      message.success(t('cat.saved'));
+    } catch (e) {
+      setEditError((e as Error).message);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  const dash = <Typography.Text type="secondary">—</Typography.Text>;
+  const text = (v: string) => (v ? v : dash);
+  const contact = [d.contact.name, d.contact.phone, d.contact.email].filter(Boolean).join(' · ');
+
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }}>
+      <Link to="/catalog">
+        <ArrowLeftOutlined /> {t('cat.back')}
+      </Link>
+      <Card>
+        <div style={{ display: 'flex', flexWrap: 'wrap', gap: 16, alignItems: 'flex-start', justifyContent: 'space-between' }}>
+          <Space direction="vertical" size={4} style={{ minWidth: 0 }}>
+            <Space wrap align="center">
+              <Typography.Title level={3} style={{ margin: 0 }} data-testid="dataset-name">
+                {d.name}
+              </Typography.Title>
+              <StatusTag value={d.status} />
+              <GradeTag grade={d.grade} important={d.importantCandidate} />
+            </Space>
+            <Typography.Text type="secondary">
+              {t('cat.f.code')} {d.code} · {d.providerName} · {t('cat.f.rows')} {count(d.rowCount)} · {t('cat.f.version')} {d.currentVersion ? `v${d.currentVersion}` : '—'}
+            </Typography.Text>
+          </Space>
+          {officer && (
+            <Space wrap>
+              <Button icon={<EditOutlined />} onClick={() => (setEditError(undefined), setEditing(true))} data-testid="edit-metadata">
+                {t('cat.edit')}
+              </Button>
+              <Button icon={<CloudUploadOutlined />} onClick={() => navigate(`/ingest?dataset=${d.code}`)} data-testid="upload-version">
+                {t('cat.uploadVersion')}
+              </Button>
+              {d.status === 'published' ? (
+                <Button
+                  danger
+                  icon={<RollbackOutlined />}
+                  loading={busy}
+                  onClick={() =>
+                    modal.confirm({
+                      title: t('cat.withdrawConfirm'),
+                      okText: t('common.ok'),
+                      cancelText: t('common.cancel'),
+                      onOk: () => act(() => withdrawDataset(code), 'cat.withdrawn'),
+                    })
+                  }
+                  data-testid="withdraw"
+                >
+                  {t('cat.withdraw')}
+                </Button>
+              ) : (
+                <Button type="primary" icon={<SendOutlined />} loading={busy} disabled={d.currentVersion === 0} onClick={() => act(() => publishDataset(code), 'cat.published')} data-testid="publish">
+                  {t('cat.publish')}
+                </Button>
+              )}
+            </Space>
+          )}
+        </div>
+        {officer && d.currentVersion === 0 && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('cat.needData')} />}
+        {actionError && (
+          <Alert
+            style={{ marginTop: 16 }}
+            type="error"
+            showIcon
+            message={actionError.message}
+            closable
+            onClose={() => setActionError(undefined)}
+            data-testid="action-error"
+            action={
+              actionError instanceof ApiError && actionError.code === 'classification_review_required' ? (
+                <Button size="small" onClick={() => navigate(`/classify/${d.code}`)} data-testid="go-review">
+                  {t('cat.reviewFirst')}
+                </Button>
+              ) : undefined
+            }
+          />
+        )}
+      </Card>
+
+      <Card title={t('cat.metadata')}>
+        <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} data-testid="metadata" styles={{ label: { width: 140, whiteSpace: 'nowrap' } }}>
+          <Descriptions.Item label={t('cat.f.name')}>{d.name}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.code')}>{d.code}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.provider')}>{d.providerName}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.domain')}>{text(d.domain)}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.summary')} span={2}>
+            {text(d.summary)}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.category')}>{text(d.category)}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.format')}>{text(d.format)}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.shareType')}>
+            <ShareTag value={d.shareType} />
+          </Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.shareMethods')}>{d.shareMethods.map((m) => t(`cat.method.${m}`)).join('、')}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.shareConditions')} span={2}>
+            {text(d.shareConditions)}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.openType')}>
+            <OpenTag value={d.openType} />
+          </Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.updateCycle')}>{t(`cat.cycle.${d.updateCycle}`)}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.publishDate')}>{d.publishDate ? d.publishDate.slice(0, 10) : dash}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.updatedAt')}>{time(d.updatedAt)}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.relatedCodes')}>
+            {d.relatedCodes.length
+              ? d.relatedCodes.map((c) => (
+                  <Link key={c} to={`/catalog/${c}`} style={{ marginRight: 8 }}>
+                    {c}
+                  </Link>
+                ))
+              : dash}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.contact')}>{contact || dash}</Descriptions.Item>
+          {d.tags.length > 0 && (
+            <Descriptions.Item label={t('cat.f.tags')} span={2}>
+              {d.tags.map((x) => (
+                <Tag key={x}>{x}</Tag>
+              ))}
+            </Descriptions.Item>
+          )}
+          {officer && <Descriptions.Item label={t('cat.f.onInvalid')}>{t(`cat.onInvalid.${d.onInvalid}`)}</Descriptions.Item>}
+        </Descriptions>
+      </Card>
+
+      <Card>
+        <Tabs
+          items={[
+            {
+              key: 'columns',
+              label: `${t('cat.columns')} (${columns.length})`,
+              children: (
+                <Table<Column>
+                  rowKey="position"
+                  size="small"
+                  dataSource={columns}
+                  pagination={false}
+                  scroll={{ x: 820 }}
+                  data-testid="columns-table"
+                  locale={{ emptyText: <Empty description={t('cat.noColumns')} /> }}
+                  columns={[
+                    { title: '#', dataIndex: 'position', width: 48 },
+                    {
+                      title: t('cat.col.name'),
+                      key: 'name',
+                      render: (_, c) => (
+                        <Space direction="vertical" size={0}>
+                          <Typography.Text strong>{c.name}</Typography.Text>
+                          {c.label !== c.name && <Typography.Text type="secondary">{c.label}</Typography.Text>}
+                          {c.description && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{c.description}</Typography.Text>}
+                        </Space>
+                      ),
+                    },
+                    { title: t('cat.col.dataType'), dataIndex: 'dataType', width: 100, render: (v: Column['dataType']) => t(`dtype.${v}`) },
+                    {
+                      title: t('cat.col.grade'),
+                      key: 'grade',
+                      width: 190,
+                      render: (_, c) => (
+                        <Space size={0} wrap>
+                          <GradeTag grade={c.grade} short />
+                          {c.encrypted && <EncryptedTag />}
+                        </Space>
+                      ),
+                    },
+                    {
+                      title: t('cat.col.detected'),
+                      key: 'detected',
+                      width: 170,
+                      render: (_, c) => {
+                        const top = c.classification.types?.[0]?.type;
+                        return top ? (
+                          <Tag color="geekblue" data-testid="detected-type">
+                            {typeLabel(top)}
+                          </Tag>
+                        ) : (
+                          dash
+                        );
+                      },
+                    },
+                    {
+                      title: t('cat.col.rules'),
+                      key: 'rules',
+                      render: (_, c) => <RuleTags column={c} />,
+                    },
+                    ...(officer
+                      ? [
+                          {
+                            title: t('common.actions'),
+                            key: 'actions',
+                            width: 90,
+                            render: (_: unknown, c: Column) => (
+                              <Button type="link" size="small" onClick={() => setColumn(c)}>
+                                {t('cat.col.edit')}
+                              </Button>
+                            ),
+                          },
+                        ]
+                      : []),
+                  ]}
+                />
+              ),
+            },
+            {
+              key: 'versions',
+              label: `${t('cat.versions')} (${versions.length})`,
+              children: (
+                <Table<Version>
+                  rowKey="version"
+                  size="small"
+                  dataSource={versions}
+                  pagination={{ pageSize: 10, hideOnSinglePage: true }}
+                  scroll={{ x: 820 }}
+                  data-testid="versions-table"
+                  locale={{ emptyText: <Empty description={t('cat.noVersions')} /> }}
+                  columns={[
+                    { title: t('cat.v.version'), dataIndex: 'version', width: 70, render: (v: number) => `v${v}` },
+                    { title: t('cat.v.state'), dataIndex: 'state', width: 90, render: (s: Version['state']) => <VersionStateTag value={s} /> },
+                    { title: t('cat.v.mode'), dataIndex: 'mode', width: 80, render: (m: Version['mode']) => t(`ingest.mode.${m}`) },
+                    {
+                      title: t('cat.v.file'),
+                      key: 'file',
+                      ellipsis: true,
+                      render: (_, v) => (
+                        <span>
+                          {v.source.fileName ?? '—'}
+                          {typeof v.source.bytes === 'number' && <Typography.Text type="secondary"> · {bytes(v.source.bytes)}</Typography.Text>}
+                          {typeof v.source.encoding === 'string' && <Typography.Text type="secondary"> · {v.source.encoding.toUpperCase()}</Typography.Text>}
+                        </span>
+                      ),
+                    },
+                    { title: t('cat.v.loaded'), dataIndex: 'rowsLoaded', width: 100, align: 'right', render: (n: number) => count(n) },
+                    { title: t('cat.v.quarantined'), dataIndex: 'rowsQuarantined', width: 90, align: 'right', render: (n: number) => (n ? <Typography.Text type="warning">{count(n)}</Typography.Text> : 0) },
+                    { title: t('cat.v.created'), dataIndex: 'createdAt', width: 170, render: (v: string) => time(v) },
+                    {
+                      title: t('cat.v.error'),
+                      key: 'error',
+                      ellipsis: true,
+                      render: (_, v) => (v.error ? <Typography.Text type="danger">{localized(v.error.message as { zh: string; en: string } | string | undefined)}</Typography.Text> : ''),
+                    },
+                  ]}
+                />
+              ),
+            },
+            ...(seesQuality
+              ? [
+                  {
+                    key: 'quality',
+                    label: t('cat.quality'),
+                    children: <QualityReportView key={versions.map((v) => v.version).join(',')} code={code} versions={versions} />,
+                  },
+                ]
+              : []),
+          ]}
+        />
+      </Card>
+
+      <Modal open={editing} title={t('cat.edit')} width={860} onCancel={() => setEditing(false)} onOk={() => form.submit()} okText={t('common.save')} cancelText={t('common.cancel')} confirmLoading={saving} destroyOnHidden>
+        {editError && <Alert type="error" showIcon message={editError} style={{ marginBottom: 16 }} data-testid="edit-error" />}
+        <DatasetForm form={form} initial={toInput(d)} onFinish={(v) => void saveMetadata(v)} />
+      </Modal>
+      {column && (
+        <ColumnEditor
+          code={code}
+          column={column}
+          onClose={() => setColumn(undefined)}
+          onSaved={(c) => {
+            setColumns(c);
+            setColumn(undefined);
+            message.success(t('cat.saved'));
+          }}
+        />
+      )}
+    </Space>
+  );
+}
+
+function RuleTags({ column }: { column: Column }) {
+  const { t } = useI18n();
+  const typeLabel = useTypeLabel();
+  const r = column.rules;
+  const tags = [
+    r.required && t('cat.col.required'),
+    r.unique && t('cat.col.unique'),
+    r.identifier && `${t('rule.identifier')}: ${typeLabel(r.identifier)}`,
+    r.pattern && `${t('cat.col.pattern')}: ${r.pattern}`,
+    r.min !== undefined && `≥ ${r.min}`,
+    r.max !== undefined && `≤ ${r.max}`,
+    r.enum?.length && `${t('cat.col.enum')}: ${r.enum.slice(0, 3).join('/')}${r.enum.length > 3 ? '…' : ''}`,
+  ].filter((x): x is string => typeof x === 'string');
+  if (!tags.length) return <Typography.Text type="secondary">—</Typography.Text>;
+  return (
+    <Space size={[0, 4]} wrap>
+      {tags.map((x) => (
+        <Tag key={x} style={{ maxWidth: 220, overflow: 'hidden', textOverflow: 'ellipsis' }}>
+          {x}
+        </Tag>
+      ))}
+    </Space>
+  );
+}

@@ -1,0 +1,297 @@
+import { InboxOutlined, PlusOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, Col, Descriptions, Empty, Form, Input, Progress, Radio, Result, Row, Select, Space, Spin, Steps, Typography, Upload } from 'antd';
+import { useEffect, useRef, useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { getJob, searchDatasets, uploadVersion, type Dataset, type Job } from '../../api/catalog.ts';
+import { useAuth } from '../../auth.tsx';
+import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { bytes, count, GradeTag, StatusTag } from '../catalog/labels.tsx';
+
+const ACCEPT = '.csv,.tsv,.txt,.json,.ndjson,.jsonl,.xlsx';
+const POLL_MS = 500;
+const PHASES = new Set(['queued', 'classifying', 'loading', 'done']);
+
+interface Options {
+  mode: 'append' | 'replace';
+  encoding: '' | 'utf-8' | 'gbk' | 'gb18030';
+  sheet: string;
+}
+
+type Stage = { step: 'choose' } | { step: 'uploading'; sent: number; total: number } | { step: 'loading'; jobId: string; job?: Job } | { step: 'failed'; message: string };
+
+/** Upload wizard: dataset, file and options; upload progress; load progress polled from the job; result. */
+export function UploadWizardPage() {
+  const { t } = useI18n();
+  const { me } = useAuth();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [datasets, setDatasets] = useState<Dataset[]>();
+  const [listError, setListError] = useState<string>();
+  const [code, setCode] = useState<string | undefined>(params.get('dataset') ?? undefined);
+  const [file, setFile] = useState<File>();
+  const [stage, setStage] = useState<Stage>({ step: 'choose' });
+  const [form] = Form.useForm<Options>();
+  const abort = useRef<() => void>(undefined);
+
+  const orgId = me?.orgId;
+  const jobDone = stage.step === 'loading' && stage.job?.state === 'succeeded';
+  // The organisation's datasets; loaded again once a load finished, for the new version and row count.
+  useEffect(() => {
+    if (!orgId) return;
+    searchDatasets({ org: orgId, pageSize: 200 })
+      .then((r) => setDatasets(r.items))
+      .catch((e: Error) => setListError(e.message));
+  }, [orgId, jobDone]);
+
+  // Bring the progress, then the result, into view.
+  const below = useRef<HTMLDivElement>(null);
+  const view = stage.step === 'loading' ? (stage.job?.state ?? 'queued') : stage.step;
+  useEffect(() => {
+    if (view !== 'choose') below.current?.scrollIntoView({ behavior: 'smooth', block: 'end' });
+  }, [view]);
+
+  // Poll the job every 500 ms until it ends.
+  const jobId = stage.step === 'loading' ? stage.jobId : undefined;
+  useEffect(() => {
+    if (!jobId) return;
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const job = await getJob(jobId);
+        if (!live) return;
+        setStage({ step: 'loading', jobId, job });
+        if (job.state === 'queued' || job.state === 'running') timer = setTimeout(() => void poll(), POLL_MS);
+      } catch (e) {
+        if (live) setStage({ step: 'failed', message: (e as Error).message });
+      }
+    };
+    void poll();
+    return () => {
+      live = false;
+      if (timer) clearTimeout(timer);
+    };
+  }, [jobId]);
+
+  useEffect(() => () => abort.current?.(), []);
+
+  const dataset = datasets?.find((d) => d.code === code);
+  const isXlsx = !!file && /\.xlsx$/i.test(file.name);
+  const job = stage.step === 'loading' ? stage.job : undefined;
+  const finished = job && (job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled');
+
+  function start(options: Options) {
+    if (!code || !file) return;
+    setStage({ step: 'uploading', sent: 0, total: file.size });
+    const upload = uploadVersion(code, file, {
+      mode: options.mode,
+      ...(options.encoding ? { encoding: options.encoding } : {}),
+      ...(isXlsx && options.sheet ? { sheet: options.sheet } : {}),
+      onProgress: (sent, total) => setStage({ step: 'uploading', sent, total }),
+    });
+    abort.current = upload.abort;
+    upload.done
+      .then((id) => setStage({ step: 'loading', jobId: id }))
+      .catch((e: Error) => setStage({ step: 'failed', message: e.message }))
+      .finally(() => (abort.current = undefined));
+  }
+
+  function reset() {
+    setFile(undefined);
+    setStage({ step: 'choose' });
+  }
+
+  const current = stage.step === 'choose' ? (code ? 1 : 0) : finished || stage.step === 'failed' ? 3 : 2;
+  const phase = job ? (job.state === 'queued' ? 'queued' : (job.phase ?? 'loading')) : 'queued';
+  const busy = stage.step === 'uploading' || (stage.step === 'loading' && !finished);
+
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%', maxWidth: 1040 }}>
+      <Steps current={current} items={[{ title: t('ingest.step.dataset') }, { title: t('ingest.step.file') }, { title: t('ingest.step.load') }, { title: t('ingest.step.result') }]} />
+      {params.get('registered') && dataset && stage.step === 'choose' && <Alert type="success" showIcon message={t('ingest.registered').replace('{name}', dataset.name).replace('{code}', dataset.code)} />}
+
+      <Card title={t('ingest.title')}>
+        {listError && <Alert type="error" showIcon message={listError} style={{ marginBottom: 16 }} />}
+        <Form<Options> form={form} layout="vertical" initialValues={{ mode: 'replace', encoding: '', sheet: '' }} onFinish={start} disabled={busy}>
+          <Form.Item label={t('ingest.dataset')} required>
+            <Space.Compact style={{ width: '100%' }}>
+              <Select
+                showSearch
+                loading={!datasets && !listError}
+                value={code}
+                onChange={(v: string) => setCode(v)}
+                placeholder={t('ingest.chooseDataset')}
+                optionFilterProp="label"
+                notFoundContent={datasets ? <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('ingest.noDatasets')} /> : <Spin size="small" />}
+                options={(datasets ?? []).map((d) => ({ value: d.code, label: `${d.name}(${d.code})` }))}
+                data-testid="dataset-select"
+              />
+              <Button icon={<PlusOutlined />} onClick={() => navigate('/ingest/new')} data-testid="register-new">
+                {t('ingest.registerNew')}
+              </Button>
+            </Space.Compact>
+          </Form.Item>
+          {dataset && (
+            <Descriptions size="small" column={{ xs: 1, md: 3 }} style={{ marginBottom: 16 }}>
+              <Descriptions.Item label={t('cat.f.status')}>
+                <StatusTag value={dataset.status} />
+              </Descriptions.Item>
+              <Descriptions.Item label={t('cat.f.version')}>{dataset.currentVersion ? `v${dataset.currentVersion}` : t('ingest.firstVersion')}</Descriptions.Item>
+              <Descriptions.Item label={t('cat.f.rows')}>{count(dataset.rowCount)}</Descriptions.Item>
+            </Descriptions>
+          )}
+          <Form.Item label={t('ingest.file')} required extra={t('ingest.formats')}>
+            <Upload.Dragger
+              accept={ACCEPT}
+              multiple={false}
+              showUploadList={false}
+              beforeUpload={(f) => {
+                setFile(f);
+                if (stage.step !== 'choose') setStage({ step: 'choose' });
+                return false;
+              }}
+              data-testid="file-drop"
+            >
+              <p className="ant-upload-drag-icon">
+                <InboxOutlined />
+              </p>
+              {file ? (
+                <p className="ant-upload-text" data-testid="chosen-file">
+                  {file.name} · {bytes(file.size)}
+                </p>
+              ) : (
+                <p className="ant-upload-text">{t('ingest.drop')}</p>
+              )}
+              <p className="ant-upload-hint">{t('ingest.dropHint')}</p>
+            </Upload.Dragger>
+          </Form.Item>
+          <Row gutter={16}>
+            <Col xs={24} md={10}>
+              <Form.Item name="mode" label={t('ingest.mode')} tooltip={t('ingest.modeHint')}>
+                <Radio.Group
+                  optionType="button"
+                  options={[
+                    { value: 'replace', label: t('ingest.mode.replace') },
+                    { value: 'append', label: t('ingest.mode.append') },
+                  ]}
+                />
+              </Form.Item>
+            </Col>
+            <Col xs={24} md={7}>
+              <Form.Item name="encoding" label={t('ingest.encoding')}>
+                <Select
+                  options={[
+                    { value: '', label: t('ingest.encoding.auto') },
+                    { value: 'utf-8', label: 'UTF-8' },
+                    { value: 'gbk', label: 'GBK' },
+                    { value: 'gb18030', label: 'GB18030' },
+                  ]}
+                />
+              </Form.Item>
+            </Col>
+            {isXlsx && (
+              <Col xs={24} md={7}>
+                <Form.Item name="sheet" label={t('ingest.sheet')}>
+                  <Input placeholder={t('ingest.sheetHint')} />
+                </Form.Item>
+              </Col>
+            )}
+          </Row>
+          <Space>
+            <Button type="primary" htmlType="submit" disabled={!code || !file || busy} loading={busy} data-testid="start-upload">
+              {t('ingest.start')}
+            </Button>
+            {stage.step === 'uploading' && <Button onClick={() => abort.current?.()}>{t('ingest.cancel')}</Button>}
+          </Space>
+        </Form>
+      </Card>
+
+      <div ref={below} style={{ display: 'flex', flexDirection: 'column', gap: 16 }}>
+      {stage.step === 'uploading' && (
+        <Card title={t('ingest.uploading')} data-testid="upload-progress">
+          <Progress percent={stage.total ? Math.floor((stage.sent / stage.total) * 100) : 0} status="active" />
+          <Typography.Text type="secondary">
+            {bytes(stage.sent)} / {bytes(stage.total)}
+          </Typography.Text>
+        </Card>
+      )}
+
+      {stage.step === 'loading' && !finished && (
+        <Card title={t('ingest.loading')} data-testid="load-progress">
+          <Progress percent={job?.totalBytes ? Math.min(99, Math.floor((job.bytes / job.totalBytes) * 100)) : 0} status="active" />
+          <Descriptions size="small" column={{ xs: 1, md: 3 }}>
+            <Descriptions.Item label={t('ingest.phase')}>
+              <span data-testid="job-phase">{PHASES.has(phase) ? t(`ingest.phase.${phase}` as MessageKey) : phase}</span>
+            </Descriptions.Item>
+            <Descriptions.Item label={t('ingest.rowsRead')}>
+              <span data-testid="job-rows">{count(job?.rows ?? 0)}</span>
+            </Descriptions.Item>
+            <Descriptions.Item label={t('ingest.bytesRead')}>
+              {bytes(job?.bytes ?? 0)}
+              {job?.totalBytes ? ` / ${bytes(job.totalBytes)}` : ''}
+            </Descriptions.Item>
+          </Descriptions>
+        </Card>
+      )}
+
+      {job?.state === 'succeeded' && (
+        <Card data-testid="load-result">
+          <Result
+            status={job.result?.quarantined ? 'warning' : 'success'}
+            title={t('ingest.done')}
+            subTitle={
+              <Space direction="vertical" size={8}>
+                <Space wrap size={16}>
+                  <span>
+                    {t('cat.v.version')} v{job.result?.version ?? '?'}
+                  </span>
+                  <span data-testid="result-rows">
+                    {t('ingest.rowsLoaded')} {count(job.result?.rows ?? 0)}
+                  </span>
+                  <span data-testid="result-quarantined">
+                    {t('ingest.quarantined')} {count(job.result?.quarantined ?? 0)}
+                  </span>
+                  <span>
+                    {t('cat.f.grade')} <GradeTag grade={job.result?.grade ?? null} />
+                  </span>
+                </Space>
+                {!!job.result?.quarantined && <Typography.Text type="warning">{t('ingest.quarantineHint')}</Typography.Text>}
+              </Space>
+            }
+            extra={[
+              <Button type="primary" key="open" onClick={() => navigate(`/catalog/${code}`)} data-testid="open-dataset">
+                {t('ingest.openDataset')}
+              </Button>,
+              <Button key="again" onClick={reset}>
+                {t('ingest.again')}
+              </Button>,
+            ]}
+          />
+        </Card>
+      )}
+
+      {(job?.state === 'failed' || job?.state === 'cancelled' || stage.step === 'failed') && (
+        <Card data-testid="load-failed">
+          <Result
+            status="error"
+            title={t('ingest.failed')}
+            subTitle={<span data-testid="load-error">{stage.step === 'failed' ? stage.message : (job?.error?.message ?? t('ingest.cancelled'))}</span>}
+            extra={[
+              <Button type="primary" key="again" onClick={reset}>
+                {t('ingest.again')}
+              </Button>,
+              ...(code
+                ? [
+                    <Link key="open" to={`/catalog/${code}`}>
+                      <Button>{t('ingest.openDataset')}</Button>
+                    </Link>,
+                  ]
+                : []),
+            ]}
+          />
+        </Card>
+      )}
+      </div>
+    </Space>
+  );
+}
