@@ -1,0 +1,362 @@
+/**
+ * The data path (issue 7 §3-7): records, verification and exports read only the view compiled from
+ * the caller's grant. Each request checks the grant's state in the database (revocation and expiry
+ * hold on every process at once), counts quotas in the database, and records every chunk of rows in
+ * the audit log before that chunk leaves the server.
+ */
+import type { Db } from '../../db/index.ts';
+import { ident } from '../../db/sql.ts';
+import { BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError } from '../../errors.ts';
+import type { Principal } from '../../http/access.ts';
+import type { AuditEvent, EventSink } from '../audit/events.ts';
+import type { Caller } from '../identity/identity.service.ts';
+import { blindIndexerOf } from '../protect/blind-index.ts';
+import { fieldCipherOf, type DatasetKeys, type Keyring } from '../protect/keyring.ts';
+import type { MaskedValue } from '../protect/masking.ts';
+import { pseudonymizerOf } from '../protect/pseudonym.ts';
+import { filterError, isEmptyFilter, parseFilterParams, type Condition, type FilterNode } from './filter.ts';
+import {
+  clearValue,
+  compileFilter,
+  compileRead,
+  decodeCursor,
+  encodeCursor,
+  needsKeys,
+  normalizePseudonym,
+  outputValue,
+  Params,
+  touchesEncrypted,
+  unknownColumn,
+  viewColumns,
+  type CellContext,
+  type Cursor,
+  type OrderSpec,
+  type ViewColumn,
+} from './policy.ts';
+import { shareRepo, type AccessContext, type AccessGrant } from './share.repo.ts';
+import { chinaToday, ipAllowed, type ShareService } from './share.service.ts';
+
+/** Largest page of the records API. */
+export const MAX_LIMIT = 10_000;
+export const DEFAULT_LIMIT = 100;
+/** Rows fetched, masked and audited per step: a page is streamed in chunks of at most this many. */
+export const CHUNK_ROWS = 1000;
+/** Rows a pseudonym filter may scan in one request before it answers with a cursor to continue. */
+export const MAX_SCAN_ROWS = 100_000;
+/** Verification answers per minute per grant when the grant sets no request quota. */
+export const DEFAULT_VERIFY_PER_MINUTE = 600;
+
+const DATASET = { zh: '数据资源', en: 'Dataset' };
+
+/** The parsed query of a records request (also stored with an export). */
+export interface RecordsQuery {
+  select?: string[];
+  filter: FilterNode;
+  order: OrderSpec[];
+  limit: number;
+  after?: string;
+  grant?: string;
+}
+
+function denied(code: string, zh: string, en: string): ForbiddenError {
+  return new ForbiddenError(code, { zh, en });
+}
+
+/** Parses select=, order=, limit=, after=, grant= and the filters of a query string. */
+export function parseRecordsQuery(params: URLSearchParams, options: { maxLimit?: number } = {}): RecordsQuery {
+  const maxLimit = options.maxLimit ?? MAX_LIMIT;
+  const single = (name: string) => {
+    const all = params.getAll(name);
+    if (all.length > 1) throw filterError(name, '参数重复', 'given more than once');
+    return all[0];
+  };
+  const selectText = single('select');
+  const select = selectText === undefined ? undefined : selectText.split(',').map((s) => s.trim()).filter(Boolean);
+  if (select && select.length === 0) throw filterError('select', '没有信息项', 'names no column');
+  const orderText = single('order');
+  const order: OrderSpec[] = [];
+  if (orderText !== undefined) {
+    for (const part of orderText.split(',')) {
+      const m = /^(.+?)(?:\.(asc|desc))?$/.exec(part.trim());
+      if (!m || !m[1]) throw filterError('order', '应写成 信息项.asc 或 信息项.desc', 'expected column.asc or column.desc');
+      order.push({ column: m[1], direction: (m[2] as 'asc' | 'desc' | undefined) ?? 'asc' });
+    }
+    if (order.length > 8) throw filterError('order', '排序信息项过多', 'too many order columns');
+  }
+  const limitText = single('limit');
+  let limit = Math.min(DEFAULT_LIMIT, maxLimit);
+  if (limitText !== undefined) {
+    if (!/^\d{1,9}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > maxLimit) {
+      throw filterError('limit', `应为 1 到 ${maxLimit} 的整数`, `expected an integer from 1 to ${maxLimit}`);
+    }
+    limit = Number(limitText);
+  }
+  const after = single('after');
+  const grant = single('grant');
+  if (grant !== undefined && !/^[0-9a-f-]{36}$/i.test(grant)) throw filterError('grant', '不是授权编号', 'is not a grant id');
+  return {
+    ...(select ? { select } : {}),
+    filter: parseFilterParams(params.entries()),
+    order,
+    limit,
+    ...(after !== undefined ? { after } : {}),
+    ...(grant !== undefined ? { grant } : {}),
+  };
+}
+
+/** The grant a request reads under, and its view. */
+export interface ResolvedAccess {
+  ctx: AccessContext;
+  grant: AccessGrant;
+  view: ViewColumn[];
+}
+
+/** One streamed read: chunks of rows in their granted forms, each audited before it is yielded. */
+export interface RecordStream {
+  columns: { name: string; mode: string }[];
+  grantId: string;
+  chunks: AsyncGenerator<Record<string, MaskedValue>[], void, void>;
+  /** The cursor of the next page, or null at the end (read after the chunks are done). */
+  next(): string | null;
+}
+
+function windowStart(now: Date, ms: number): Date {
+  return new Date(Math.floor(now.getTime() / ms) * ms);
+}
+
+/** The start of today in China (rows-per-day quotas reset at midnight there). */
+function chinaDayStart(now: Date): Date {
+  return new Date(Date.parse(`${chinaToday(now)}T00:00:00+08:00`));
+}
+
+export function createRecordsService(deps: { db: Db; keyring: Keyring; events: EventSink; share: ShareService }) {
+  const { db, keyring, events, share } = deps;
+  const repo = shareRepo(db);
+
+  const actorOf = (p: Principal) => ({
+    userId: p.userId,
+    username: p.username,
+    orgId: p.orgId,
+    roles: p.roles,
+    ...(p.apiKeyId ? { apiKeyId: p.apiKeyId } : {}),
+  });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
+    events.record({ ...event, actor: actorOf(caller.principal), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+
+  /** Picks the grant: the one named, else the newest active requested grant, else the automatic one. */
+  function pickGrant(ctx: AccessContext, grantId: string | undefined): AccessGrant | undefined {
+    const usable = (g: AccessGrant) => !g.automatic || ctx.dataset.share_type === 'unconditional';
+    if (grantId) return ctx.grants.find((g) => g.id === grantId && usable(g));
+    const live = ctx.grants.filter((g) => g.state === 'active' && !g.expired && usable(g));
+    return live.find((g) => !g.automatic) ?? live[0] ?? ctx.grants.find(usable);
+  }
+
+  /**
+   * Every data request starts here: the dataset, the caller's grant read from the database now, the
+   * grant's state, IP ranges and the view. Errors say why without revealing any data.
+   */
+  async function resolve(caller: Caller, code: string, grantId?: string): Promise<ResolvedAccess> {
+    const p = caller.principal;
+    let ctx = await repo.accessContext(code, p.orgId);
+    // Drafts are visible only to their provider: to everyone else the dataset does not exist.
+    if (!ctx || (ctx.dataset.status !== 'published' && ctx.dataset.provider_org_id !== p.orgId)) throw new NotFoundError(DATASET);
+    if (ctx.dataset.share_type === 'none') throw denied('not_shareable', '该数据资源为不予共享', 'This dataset is not shared (不予共享)');
+    if (ctx.dataset.status !== 'published') throw denied('not_published', '数据资源尚未发布', 'The dataset is not published');
+    if (ctx.dataset.provider_org_id === p.orgId) throw denied('no_grant', '本单位没有该数据资源的共享授权', 'Your organisation has no grant for this dataset');
+    let grant = pickGrant(ctx, grantId);
+    if (!grant && !grantId && ctx.dataset.share_type === 'unconditional' && !ctx.grants.some((g) => g.automatic)) {
+      await share.automaticGrant(caller, ctx);
+      ctx = (await repo.accessContext(code, p.orgId))!;
+      grant = pickGrant(ctx, undefined);
+    }
+    if (!grant) throw denied('no_grant', '本单位没有该数据资源的共享授权', 'Your organisation has no grant for this dataset');
+    if (grant.state === 'revoked') throw denied('grant_revoked', '共享授权已被撤销', 'The grant has been revoked');
+    if (grant.expired) throw denied('grant_expired', '共享授权已过期', 'The grant has expired');
+    if (!ipAllowed(caller.ip ?? '', grant.ip_ranges)) throw denied('ip_not_allowed', '请求来源地址不在授权的 IP 范围内', 'Your address is outside the IP ranges of the grant');
+    return { ctx, grant, view: viewColumns(ctx.columns, grant.columns) };
+  }
+
+  /** Counts one request against the grant's per-minute quota (across every process). */
+  async function countRequest(grant: AccessGrant, kind: 'requests' | 'verify', perMinute: number | null): Promise<void> {
+    if (perMinute === null) return;
+    const now = new Date();
+    const start = windowStart(now, 60_000);
+    const used = await repo.addUsage(grant.id, kind, start, 1);
+    if (used > perMinute) throw new TooManyRequestsError(Math.max(1, Math.ceil((start.getTime() + 60_000 - now.getTime()) / 1000)));
+  }
+
+  /** Reserves up to `rows` of the grant's daily row quota; returns how many may be sent. */
+  async function reserveRows(grant: AccessGrant, rows: number): Promise<number> {
+    if (grant.rows_per_day === null || rows === 0) return rows;
+    const start = chinaDayStart(new Date());
+    const used = await repo.addUsage(grant.id, 'rows', start, rows);
+    const allowed = Math.max(0, Math.min(rows, grant.rows_per_day - (used - rows)));
+    if (allowed < rows) await repo.addUsage(grant.id, 'rows', start, allowed - rows);
+    return allowed;
+  }
+
+  function rowsQuotaError(): TooManyRequestsError {
+    const now = Date.now();
+    const next = chinaDayStart(new Date()).getTime() + 86_400_000;
+    return new TooManyRequestsError(Math.max(1, Math.ceil((next - now) / 1000)), { zh: '已达到授权的每日行数上限', en: 'The daily row quota of the grant is used up' });
+  }
+
+  async function keysFor(access: ResolvedAccess, filterTouchesEncrypted: boolean): Promise<DatasetKeys | undefined> {
+    return needsKeys(access.view) || filterTouchesEncrypted ? keyring.datasetKeys(access.ctx.dataset.id) : undefined;
+  }
+
+  /**
+   * Opens a streamed read. Throws before anything is sent on every refusal (grant, column, filter,
+   * quota); the route awaits the first chunk (audited) before it sends headers.
+   */
+  async function open(caller: Caller, code: string, query: RecordsQuery, action: 'data.read' | 'data.export' = 'data.read'): Promise<RecordStream> {
+    const access = await resolve(caller, code, query.grant);
+    const { grant, ctx } = access;
+    const columnMap = new Map(access.view.map((c) => [c.name, c]));
+    const encryptedFilter = touchesEncrypted(grant.row_filter, columnMap) || touchesEncrypted(query.filter, columnMap);
+    // The quota count and the keys are independent round trips.
+    const [keys] = await Promise.all([keysFor(access, encryptedFilter), action === 'data.read' ? countRequest(grant, 'requests', grant.requests_per_minute) : undefined]);
+    const terms = keys ? blindIndexerOf(keys) : undefined;
+    const compiled = compileRead(ctx.dataset.relation, access.view, grant.row_filter, { ...(query.select ? { select: query.select } : {}), filter: query.filter, order: query.order }, terms);
+    const cursor0: Cursor | undefined = query.after === undefined ? undefined : decodeCursor(query.after, compiled.order);
+    const cipher = keys && compiled.fetch.some((c) => c.encrypted) ? fieldCipherOf(keys) : undefined;
+    const cellCtx: CellContext = {
+      ...(cipher ? { decrypt: cipher.decrypt } : {}),
+      ...(keys && compiled.fetch.some((c) => c.mode === 'pseudonym') ? { pseudonym: pseudonymizerOf(keys, caller.principal.orgId) } : {}),
+    };
+    const columns = compiled.output.map((c) => ({ name: c.name, mode: c.mode }));
+    const auditFilter = { grant: grant.row_filter, request: isEmptyFilter(query.filter) ? null : query.filter };
+    let next: string | null = null;
+
+    async function* chunks(): AsyncGenerator<Record<string, MaskedValue>[], void, void> {
+      let cursor = cursor0;
+      let sent = 0;
+      let scanned = 0;
+      let part = 0;
+      const post = compiled.post;
+      for (;;) {
+        const chunkStart = cursor;
+        const want = query.limit - sent;
+        const fetchSize = post.length ? CHUNK_ROWS : Math.min(CHUNK_ROWS, want);
+        const sql = compiled.chunk(cursor, fetchSize);
+        const rows = await db.query(sql.text, sql.values);
+        const out: Record<string, MaskedValue>[] = [];
+        const emitted: Cursor[] = [];
+        let full = false;
+        for (const row of rows) {
+          cursor = compiled.cursorOf(row);
+          scanned++;
+          const clear = new Map<ViewColumn, unknown>();
+          for (const c of compiled.fetch) clear.set(c, clearValue(c, row[c.physical], cellCtx));
+          if (post.length && !post.every((p) => matchesPseudonym(p, clear.get(p.column)))) continue;
+          const item: Record<string, MaskedValue> = {};
+          for (const c of compiled.output) item[c.name] = outputValue(c, clear.get(c) as never, cellCtx);
+          out.push(item);
+          emitted.push(cursor);
+          if (sent + out.length >= query.limit) {
+            full = true;
+            break;
+          }
+        }
+        const allowed = await reserveRows(grant, out.length);
+        if (allowed === 0 && out.length > 0 && part === 0) throw rowsQuotaError();
+        const truncated = allowed < out.length;
+        const exhausted = rows.length < fetchSize;
+        let stop = true;
+        if (truncated) {
+          // The daily quota ran out: send what it allows; the next page starts after the last row sent.
+          out.length = allowed;
+          const last = allowed > 0 ? emitted[allowed - 1] : chunkStart;
+          next = last ? encodeCursor(last) : null;
+        } else if (full) {
+          next = encodeCursor(emitted.at(-1)!);
+        } else if (exhausted) {
+          next = null;
+        } else if (scanned >= MAX_SCAN_ROWS) {
+          // A pseudonym filter scanned its budget: answer with a cursor to continue from.
+          next = cursor ? encodeCursor(cursor) : null;
+        } else {
+          stop = false;
+        }
+        // A pseudonym scan step that matched nothing sends nothing and needs no record.
+        if (!stop && out.length === 0) continue;
+        // Audit before answer: this chunk leaves only once its record is committed.
+        await record(caller, {
+          action,
+          result: 'success',
+          dataset: ctx.dataset.code,
+          details: {
+            columns,
+            rowCount: out.length,
+            grantId: grant.id,
+            grant: grant.id,
+            purpose: grant.purpose,
+            filter: auditFilter,
+            ...(query.order.length ? { order: query.order } : {}),
+            ...(part > 0 ? { part } : {}),
+          },
+        });
+        part++;
+        sent += out.length;
+        yield out;
+        if (stop) return;
+      }
+    }
+
+    function matchesPseudonym(p: { column: ViewColumn; values: ReadonlySet<string> }, value: unknown): boolean {
+      if (value === null || value === undefined || !cellCtx.pseudonym) return false;
+      return p.values.has(normalizePseudonym(cellCtx.pseudonym(String(value), p.column.type)));
+    }
+
+    return { columns, grantId: grant.id, chunks: chunks(), next: () => next };
+  }
+
+  const service = {
+    resolve,
+    open,
+
+    /** 核验: do rows matching every given value exist in the grant's view? Never returns data. */
+    async verify(caller: Caller, code: string, match: Record<string, string>, grantId?: string): Promise<boolean> {
+      const access = await resolve(caller, code, grantId);
+      const { grant, ctx } = access;
+      const columns = new Map(access.view.map((c) => [c.name, c]));
+      const entries = Object.entries(match);
+      if (entries.length === 0 || entries.length > 10) {
+        throw new BadRequestError('invalid_match', { zh: 'match 须包含 1 到 10 个信息项', en: 'match must name 1 to 10 columns' }, { field: 'match' });
+      }
+      for (const [name] of entries) {
+        const column = columns.get(name);
+        if (!column) throw unknownColumn(name);
+        if (column.mode !== 'verify' && column.mode !== 'clear') {
+          throw new BadRequestError('column_not_verifiable', { zh: `信息项 ${name} 未授权用于核验`, en: `Column ${name} is not granted for verification` }, { column: name });
+        }
+        if (column.encrypted && !column.blindIndex) {
+          throw new BadRequestError('column_not_verifiable', { zh: `信息项 ${name} 加密存储且无盲索引,不能核验`, en: `Column ${name} is encrypted without a blind index; it cannot be verified` }, { column: name });
+        }
+      }
+      await countRequest(grant, 'verify', grant.requests_per_minute ?? DEFAULT_VERIFY_PER_MINUTE);
+      const node: FilterNode = { and: entries.map(([column, value]): Condition => ({ column, op: 'eq', value })) };
+      const needKeys = touchesEncrypted(node, columns) || touchesEncrypted(grant.row_filter, columns);
+      const keys = needKeys ? await keyring.datasetKeys(ctx.dataset.id) : undefined;
+      const terms = keys ? blindIndexerOf(keys) : undefined;
+      const params = new Params();
+      const rowFilter = compileFilter(grant.row_filter, columns, params, 'provider', terms);
+      const matchSql = compileFilter(node, columns, params, 'provider', terms);
+      const rows = await db.query<{ found: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM ${ident(ctx.dataset.relation)} WHERE ${rowFilter.sql} AND ${matchSql.sql}) AS found`,
+        params.values,
+      );
+      const found = rows[0]?.found === true;
+      await record(caller, {
+        action: 'data.verify',
+        result: 'success',
+        dataset: ctx.dataset.code,
+        details: { columns: entries.map(([name]) => ({ name, mode: 'verify' })), rowCount: 0, grantId: grant.id, grant: grant.id, purpose: grant.purpose, filter: { grant: grant.row_filter }, matched: found },
+      });
+      return found;
+    },
+  };
+  return service;
+}
+
+export type RecordsService = ReturnType<typeof createRecordsService>;

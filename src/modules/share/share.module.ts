@@ -1,0 +1,25 @@
+/**
+ * One call that wires sharing: requests/approvals/grants, the data path (records, verification),
+ * export jobs, and the route plugin. In main.ts:
+ *
+ *   const share = createShareModule({ db, catalog, keyring, events, jobs });
+ *   … routes: [ …, share.routes ]
+ */
+import type { Db } from '../../db/index.ts';
+import type { EventSink } from '../audit/events.ts';
+import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { Jobs } from '../jobs/jobs.service.ts';
+import type { Keyring } from '../protect/keyring.ts';
+import { createExportsService } from './exports.service.ts';
+import { createRecordsService } from './records.service.ts';
+import { shareRoutes } from './share.routes.ts';
+import { createShareService } from './share.service.ts';
+
+export function createShareModule(deps: { db: Db; catalog: CatalogService; keyring: Keyring; events: EventSink; jobs: Jobs }) {
+  const share = createShareService({ db: deps.db, catalog: deps.catalog, events: deps.events });
+  const records = createRecordsService({ db: deps.db, keyring: deps.keyring, events: deps.events, share });
+  const exports = createExportsService({ db: deps.db, jobs: deps.jobs, records, events: deps.events });
+  return { share, records, exports, routes: shareRoutes({ share, records, exports }) };
+}
+
+export type ShareModule = ReturnType<typeof createShareModule>;

@@ -1,0 +1,345 @@
+/** All SQL of the sharing module, with bound parameters only. */
+import type { Queryable } from '../../db/index.ts';
+import { maybeOne } from '../../db/index.ts';
+import type { ColumnRow, DatasetRow } from '../catalog/catalog.repo.ts';
+import type { FilterNode } from './filter.ts';
+import type { GrantColumn } from './policy.ts';
+
+export type RequestState = 'submitted' | 'provider_approved' | 'active' | 'rejected' | 'expired' | 'revoked';
+
+/** What the provider decided: the grant to be made once every approval is in. */
+export interface GrantTerms {
+  columns: GrantColumn[];
+  rowFilter: FilterNode | null;
+  endDate: string;
+  rowsPerDay: number | null;
+  requestsPerMinute: number | null;
+  ipRanges: string[];
+  impactAssessment: string | null;
+}
+
+export interface RequestRow {
+  id: string;
+  dataset_id: string;
+  consumer_org_id: string;
+  requested_by: string;
+  columns: string[];
+  purpose: string;
+  purpose_category: string;
+  legal_basis: string;
+  end_date: string;
+  expected_rows_per_day: number | null;
+  requested_filter: FilterNode | null;
+  state: RequestState;
+  needs_security: boolean;
+  terms: GrantTerms | null;
+  provider_decided_by: string | null;
+  provider_decided_at: Date | null;
+  provider_note: string | null;
+  security_decided_by: string | null;
+  security_decided_at: Date | null;
+  security_note: string | null;
+  grant_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  // Joined for approvers: who asks, for what.
+  dataset_code: string;
+  dataset_name: string;
+  provider_org_id: string;
+  provider_name: string;
+  consumer_name: string;
+  requester_username: string;
+  requester_name: string;
+  grant_state: 'active' | 'revoked' | null;
+  grant_expires_at: Date | null;
+}
+
+export interface GrantRow {
+  id: string;
+  dataset_id: string;
+  consumer_org_id: string;
+  request_id: string | null;
+  automatic: boolean;
+  columns: GrantColumn[];
+  row_filter: FilterNode | null;
+  purpose: string;
+  purpose_category: string;
+  legal_basis: string;
+  rows_per_day: number | null;
+  requests_per_minute: number | null;
+  ip_ranges: string[];
+  impact_assessment: string | null;
+  expires_at: Date | null;
+  state: 'active' | 'revoked';
+  revoked_at: Date | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+  created_at: Date;
+  dataset_code: string;
+  dataset_name: string;
+  provider_org_id: string;
+  consumer_name: string;
+}
+
+/** A grant as the read path sees it (JSON from one round trip; dates as text). */
+export interface AccessGrant {
+  id: string;
+  automatic: boolean;
+  columns: GrantColumn[];
+  row_filter: FilterNode | null;
+  purpose: string;
+  rows_per_day: number | null;
+  requests_per_minute: number | null;
+  ip_ranges: string[];
+  state: 'active' | 'revoked';
+  expired: boolean;
+}
+
+/** Everything the read path needs about a dataset and the caller's grants, read in one query. */
+export interface AccessContext {
+  dataset: Pick<DatasetRow, 'id' | 'code' | 'name' | 'relation' | 'status' | 'share_type' | 'provider_org_id' | 'important_candidate'>;
+  columns: ColumnRow[];
+  grants: AccessGrant[];
+}
+
+const SELECT_REQUEST = `
+  SELECT r.*, to_char(r.end_date, 'YYYY-MM-DD') AS end_date,
+         d.code AS dataset_code, d.name AS dataset_name, d.provider_org_id, po.name AS provider_name,
+         co.name AS consumer_name, u.username AS requester_username, u.display_name AS requester_name,
+         g.state AS grant_state, g.expires_at AS grant_expires_at
+    FROM share_requests r
+    JOIN datasets d ON d.id = r.dataset_id
+    JOIN organizations po ON po.id = d.provider_org_id
+    JOIN organizations co ON co.id = r.consumer_org_id
+    JOIN users u ON u.id = r.requested_by
+    LEFT JOIN share_grants g ON g.id = r.grant_id`;
+
+const SELECT_GRANT = `
+  SELECT g.*, d.code AS dataset_code, d.name AS dataset_name, d.provider_org_id, co.name AS consumer_name
+    FROM share_grants g
+    JOIN datasets d ON d.id = g.dataset_id
+    JOIN organizations co ON co.id = g.consumer_org_id`;
+
+/** Who sees a list: a consumer organisation, a provider organisation, or everything (secadmin). */
+export interface Scope {
+  consumerOrgId?: string;
+  providerOrgId?: string;
+  all?: boolean;
+}
+
+function scopeWhere(scope: Scope, params: unknown[], alias: 'r' | 'g'): string {
+  if (scope.all) return 'TRUE';
+  const parts: string[] = [];
+  if (scope.consumerOrgId) {
+    params.push(scope.consumerOrgId);
+    parts.push(`${alias}.consumer_org_id = $${params.length}`);
+  }
+  if (scope.providerOrgId) {
+    params.push(scope.providerOrgId);
+    parts.push(`d.provider_org_id = $${params.length}`);
+  }
+  return parts.length ? `(${parts.join(' OR ')})` : 'FALSE';
+}
+
+export function shareRepo(db: Queryable) {
+  return {
+    insertRequest: (r: {
+      id: string;
+      datasetId: string;
+      consumerOrgId: string;
+      requestedBy: string;
+      columns: string[];
+      purpose: string;
+      purposeCategory: string;
+      legalBasis: string;
+      endDate: string;
+      expectedRowsPerDay: number | null;
+      requestedFilter: FilterNode | null;
+      needsSecurity: boolean;
+    }) =>
+      db.query(
+        `INSERT INTO share_requests (id, dataset_id, consumer_org_id, requested_by, columns, purpose, purpose_category, legal_basis,
+           end_date, expected_rows_per_day, requested_filter, needs_security)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [r.id, r.datasetId, r.consumerOrgId, r.requestedBy, r.columns, r.purpose, r.purposeCategory, r.legalBasis, r.endDate, r.expectedRowsPerDay,
+          r.requestedFilter === null ? null : JSON.stringify(r.requestedFilter), r.needsSecurity],
+      ),
+
+    request: (id: string) => maybeOne<RequestRow>(db, `${SELECT_REQUEST} WHERE r.id = $1`, [id]),
+
+    /** Locks a request row for a state change (inside a transaction). */
+    lockRequest: (id: string) => maybeOne<{ state: RequestState }>(db, 'SELECT state FROM share_requests WHERE id = $1 FOR UPDATE', [id]),
+
+    requests(scope: Scope, filter: { state?: string; datasetId?: string }, limit: number) {
+      const params: unknown[] = [];
+      const where = [scopeWhere(scope, params, 'r')];
+      if (filter.state) {
+        params.push(filter.state);
+        where.push(`r.state = $${params.length}`);
+      }
+      if (filter.datasetId) {
+        params.push(filter.datasetId);
+        where.push(`r.dataset_id = $${params.length}`);
+      }
+      params.push(limit);
+      return db.query<RequestRow>(`${SELECT_REQUEST} WHERE ${where.join(' AND ')} ORDER BY r.created_at DESC LIMIT $${params.length}`, params);
+    },
+
+    providerDecision: (id: string, d: { state: RequestState; terms: GrantTerms | null; by: string; note: string | null }) =>
+      db.query(
+        `UPDATE share_requests SET state = $2, terms = $3, provider_decided_by = $4, provider_decided_at = now(), provider_note = $5, updated_at = now() WHERE id = $1`,
+        [id, d.state, d.terms === null ? null : JSON.stringify(d.terms), d.by, d.note],
+      ),
+
+    securityDecision: (id: string, d: { state: RequestState; by: string; note: string | null }) =>
+      db.query(`UPDATE share_requests SET state = $2, security_decided_by = $3, security_decided_at = now(), security_note = $4, updated_at = now() WHERE id = $1`, [
+        id,
+        d.state,
+        d.by,
+        d.note,
+      ]),
+
+    setRequestState: (id: string, state: RequestState, grantId?: string) =>
+      db.query('UPDATE share_requests SET state = $2, grant_id = COALESCE($3, grant_id), updated_at = now() WHERE id = $1', [id, state, grantId ?? null]),
+
+    insertGrant: (g: {
+      id: string;
+      datasetId: string;
+      consumerOrgId: string;
+      requestId: string | null;
+      automatic: boolean;
+      columns: GrantColumn[];
+      rowFilter: FilterNode | null;
+      purpose: string;
+      purposeCategory: string;
+      legalBasis: string;
+      rowsPerDay: number | null;
+      requestsPerMinute: number | null;
+      ipRanges: string[];
+      impactAssessment: string | null;
+      expiresAt: Date | null;
+    }) =>
+      db.query<{ id: string }>(
+        `INSERT INTO share_grants (id, dataset_id, consumer_org_id, request_id, automatic, columns, row_filter, purpose, purpose_category, legal_basis,
+           rows_per_day, requests_per_minute, ip_ranges, impact_assessment, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         ON CONFLICT DO NOTHING RETURNING id`,
+        [g.id, g.datasetId, g.consumerOrgId, g.requestId, g.automatic, JSON.stringify(g.columns), g.rowFilter === null ? null : JSON.stringify(g.rowFilter),
+          g.purpose, g.purposeCategory, g.legalBasis, g.rowsPerDay, g.requestsPerMinute, g.ipRanges, g.impactAssessment, g.expiresAt],
+      ),
+
+    grant: (id: string) => maybeOne<GrantRow>(db, `${SELECT_GRANT} WHERE g.id = $1`, [id]),
+
+    grants(scope: Scope, filter: { datasetId?: string }, limit: number) {
+      const params: unknown[] = [];
+      const where = [scopeWhere(scope, params, 'g')];
+      if (filter.datasetId) {
+        params.push(filter.datasetId);
+        where.push(`g.dataset_id = $${params.length}`);
+      }
+      params.push(limit);
+      return db.query<GrantRow>(`${SELECT_GRANT} WHERE ${where.join(' AND ')} ORDER BY g.created_at DESC LIMIT $${params.length}`, params);
+    },
+
+    revokeGrant: (id: string, by: string, reason: string) =>
+      db.query<{ id: string; request_id: string | null }>(
+        `UPDATE share_grants SET state = 'revoked', revoked_at = now(), revoked_by = $2, revoke_reason = $3 WHERE id = $1 AND state = 'active' RETURNING id, request_id`,
+        [id, by, reason],
+      ),
+
+    /**
+     * The dataset, its columns and the caller organisation's most recent grants in one round trip:
+     * the read path checks grant state in the database on every request (revocation on every process).
+     */
+    async accessContext(code: string, consumerOrgId: string): Promise<AccessContext | undefined> {
+      const row = await maybeOne<{ dataset: AccessContext['dataset']; columns: ColumnRow[] | null; grants: AccessGrant[] | null }>(
+        db,
+        `SELECT json_build_object('id', d.id, 'code', d.code, 'name', d.name, 'relation', d.relation, 'status', d.status, 'share_type', d.share_type,
+                  'provider_org_id', d.provider_org_id, 'important_candidate', d.important_candidate) AS dataset,
+                (SELECT json_agg(c ORDER BY c.position) FROM dataset_columns c WHERE c.dataset_id = d.id) AS columns,
+                (SELECT json_agg(json_build_object('id', g.id, 'automatic', g.automatic, 'columns', g.columns, 'row_filter', g.row_filter,
+                          'purpose', g.purpose, 'rows_per_day', g.rows_per_day, 'requests_per_minute', g.requests_per_minute, 'ip_ranges', g.ip_ranges,
+                          'state', g.state, 'expired', g.expires_at IS NOT NULL AND g.expires_at <= now()) ORDER BY g.created_at DESC)
+                   FROM (SELECT * FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2 ORDER BY created_at DESC LIMIT 50) g) AS grants
+           FROM datasets d WHERE d.code = $1`,
+        [code, consumerOrgId],
+      );
+      if (!row) return undefined;
+      return { dataset: row.dataset, columns: row.columns ?? [], grants: row.grants ?? [] };
+    },
+
+    /**
+     * Adds `amount` to a usage counter and returns the new total; one statement, so every process
+     * on the database counts against the same number.
+     */
+    async addUsage(grantId: string, kind: 'requests' | 'rows' | 'verify', windowStart: Date, amount: number): Promise<number> {
+      const rows = await db.query<{ used: number }>(
+        `INSERT INTO share_usage (grant_id, kind, window_start, used) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (grant_id, kind, window_start) DO UPDATE SET used = share_usage.used + EXCLUDED.used RETURNING used`,
+        [grantId, kind, windowStart, amount],
+      );
+      return Number(rows[0]!.used);
+    },
+
+    // ---- notifications -------------------------------------------------------------------------
+
+    /** Notifies users picked by id, by organisation and role, or by role anywhere. */
+    notify: (n: { kind: string; title: { zh: string; en: string }; body: Record<string, unknown>; link: string | null; userIds?: string[]; orgRole?: { orgId: string; role: string }; role?: string }) =>
+      db.query(
+        `INSERT INTO notifications (id, user_id, kind, title, body, link)
+         SELECT gen_random_uuid(), u.id, $1, $2, $3, $4 FROM users u
+          WHERE NOT u.disabled AND (u.id = ANY($5::uuid[]) OR (u.org_id = $6 AND $7 = ANY(u.roles)) OR ($8::text IS NOT NULL AND $8 = ANY(u.roles)))`,
+        [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, n.userIds ?? [], n.orgRole?.orgId ?? null, n.orgRole?.role ?? null, n.role ?? null],
+      ),
+    notifications: (userId: string, unreadOnly: boolean, limit: number) =>
+      db.query<{ id: string; kind: string; title: { zh: string; en: string }; body: Record<string, unknown>; link: string | null; created_at: Date; read_at: Date | null }>(
+        `SELECT id, kind, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 AND ($2 = false OR read_at IS NULL)
+          ORDER BY created_at DESC LIMIT $3`,
+        [userId, unreadOnly, limit],
+      ),
+    unreadCount: async (userId: string) =>
+      Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL', [userId]))[0]!.n),
+    markRead: (userId: string, id: string | null) =>
+      db.query<{ id: string }>(
+        'UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL AND ($2::uuid IS NULL OR id = $2) RETURNING id',
+        [userId, id],
+      ),
+
+    // ---- exports -------------------------------------------------------------------------------
+
+    insertExport: (e: { id: string; grantId: string; datasetId: string; consumerOrgId: string; requestedBy: string; apiKeyId: string | null; format: string; query: unknown; tokenHash: string; expiresAt: Date }) =>
+      db.query(
+        `INSERT INTO share_exports (id, grant_id, dataset_id, consumer_org_id, requested_by, api_key_id, format, query, token_hash, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [e.id, e.grantId, e.datasetId, e.consumerOrgId, e.requestedBy, e.apiKeyId, e.format, JSON.stringify(e.query), e.tokenHash, e.expiresAt],
+      ),
+    setExportJob: (id: string, jobId: string) => db.query('UPDATE share_exports SET job_id = $2 WHERE id = $1', [id, jobId]),
+    exportById: (id: string) =>
+      maybeOne<{
+        id: string;
+        grant_id: string;
+        dataset_id: string;
+        consumer_org_id: string;
+        requested_by: string;
+        api_key_id: string | null;
+        format: 'csv' | 'ndjson';
+        query: Record<string, unknown>;
+        job_id: string | null;
+        state: 'queued' | 'ready' | 'failed';
+        row_count: number | null;
+        bytes: number | null;
+        token_hash: string;
+        expires_at: Date;
+        created_at: Date;
+        dataset_code: string;
+      }>(db, 'SELECT e.*, d.code AS dataset_code FROM share_exports e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = $1', [id]),
+    addExportChunk: (id: string, seq: number, data: Buffer) => db.query('INSERT INTO share_export_chunks (export_id, seq, data) VALUES ($1, $2, $3)', [id, seq, data]),
+    clearExportChunks: (id: string) => db.query('DELETE FROM share_export_chunks WHERE export_id = $1', [id]),
+    finishExport: (id: string, state: 'ready' | 'failed', rows: number, bytes: number) =>
+      db.query('UPDATE share_exports SET state = $2, row_count = $3, bytes = $4 WHERE id = $1', [id, state, rows, bytes]),
+    exportChunk: (id: string, seq: number) =>
+      maybeOne<{ data: Buffer }>(db, 'SELECT data FROM share_export_chunks WHERE export_id = $1 AND seq = $2', [id, seq]),
+  };
+}
+
+export type ShareRepo = ReturnType<typeof shareRepo>;

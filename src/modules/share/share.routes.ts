@@ -1,0 +1,449 @@
+/**
+ * Sharing endpoints: requests and approvals, grants, notifications (console), and the data path:
+ * records (JSON / NDJSON / CSV, streamed), verification (核验) and export files.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { callerOf } from '../identity/identity.routes.ts';
+import { CONTENT_TYPES, encodeChunk, epilogue, formatOf, prologue } from './encode.ts';
+import type { ExportsService } from './exports.service.ts';
+import { filterText } from './filter.ts';
+import { GRANT_MODES } from './policy.ts';
+import { parseRecordsQuery, type RecordsService } from './records.service.ts';
+import type { GrantRow, RequestRow } from './share.repo.ts';
+import { effectiveState, grantState, PURPOSE_CATEGORIES, type ShareService } from './share.service.ts';
+
+const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
+const errors = { 400: error, 401: error, 403: error, 404: error, 409: error, 429: error, 503: error };
+const code = z.object({ code: z.string().min(1).max(64).describe('资源代码') });
+const id = z.object({ id: z.uuid() });
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+const generalizeSchema = z.object({
+  date: z.enum(['year', 'month']).optional(),
+  ageBand: z.union([z.literal(5), z.literal(10)]).optional(),
+  address: z.enum(['province', 'city', 'district']).optional(),
+  bucket: z.number().positive().optional(),
+});
+const grantColumnSchema = z.object({ name: z.string(), mode: z.enum(GRANT_MODES), generalize: generalizeSchema.optional() });
+
+const termsSchema = z.object({
+  columns: z.array(grantColumnSchema),
+  rowFilter: z.string().nullable(),
+  endDate: z.string(),
+  rowsPerDay: z.number().nullable(),
+  requestsPerMinute: z.number().nullable(),
+  ipRanges: z.array(z.string()),
+  impactAssessment: z.string().nullable(),
+});
+
+const requestSchema = z.object({
+  id: z.string(),
+  dataset: z.object({ code: z.string(), name: z.string() }),
+  providerOrgId: z.string(),
+  providerName: z.string(),
+  consumerOrgId: z.string(),
+  consumerName: z.string(),
+  requester: z.object({ id: z.string(), username: z.string(), name: z.string() }),
+  columns: z.array(z.string()),
+  purpose: z.string(),
+  purposeCategory: z.string(),
+  legalBasis: z.string(),
+  endDate: z.string(),
+  expectedRowsPerDay: z.number().nullable(),
+  rowFilter: z.string().nullable(),
+  state: z.enum(['submitted', 'provider_approved', 'active', 'rejected', 'expired', 'revoked']),
+  needsSecurity: z.boolean(),
+  terms: termsSchema.nullable(),
+  providerDecidedAt: z.date().nullable(),
+  providerNote: z.string().nullable(),
+  securityDecidedAt: z.date().nullable(),
+  securityNote: z.string().nullable(),
+  grantId: z.string().nullable(),
+  createdAt: z.date(),
+});
+
+const columnGradeSchema = z.object({ name: z.string(), grade: z.number().nullable(), encrypted: z.boolean(), type: z.string().nullable(), blindIndex: z.boolean() });
+
+const grantSchema = z.object({
+  id: z.string(),
+  dataset: z.object({ code: z.string(), name: z.string() }),
+  providerOrgId: z.string(),
+  consumerOrgId: z.string(),
+  consumerName: z.string(),
+  requestId: z.string().nullable(),
+  automatic: z.boolean(),
+  columns: z.array(grantColumnSchema),
+  rowFilter: z.string().nullable(),
+  purpose: z.string(),
+  legalBasis: z.string(),
+  rowsPerDay: z.number().nullable(),
+  requestsPerMinute: z.number().nullable(),
+  ipRanges: z.array(z.string()),
+  expiresAt: z.date().nullable(),
+  state: z.enum(['active', 'revoked', 'expired']),
+  revokedAt: z.date().nullable(),
+  revokeReason: z.string().nullable(),
+  createdAt: z.date(),
+});
+
+function toRequest(r: RequestRow) {
+  return {
+    id: r.id,
+    dataset: { code: r.dataset_code, name: r.dataset_name },
+    providerOrgId: r.provider_org_id,
+    providerName: r.provider_name,
+    consumerOrgId: r.consumer_org_id,
+    consumerName: r.consumer_name,
+    requester: { id: r.requested_by, username: r.requester_username, name: r.requester_name },
+    columns: r.columns,
+    purpose: r.purpose,
+    purposeCategory: r.purpose_category,
+    legalBasis: r.legal_basis,
+    endDate: r.end_date,
+    expectedRowsPerDay: r.expected_rows_per_day,
+    rowFilter: r.requested_filter ? filterText(r.requested_filter) : null,
+    state: effectiveState(r),
+    needsSecurity: r.needs_security,
+    terms: r.terms ? { ...r.terms, rowFilter: r.terms.rowFilter ? filterText(r.terms.rowFilter) : null } : null,
+    providerDecidedAt: r.provider_decided_at,
+    providerNote: r.provider_note,
+    securityDecidedAt: r.security_decided_at,
+    securityNote: r.security_note,
+    grantId: r.grant_id,
+    createdAt: r.created_at,
+  };
+}
+
+function toGrant(g: GrantRow) {
+  return {
+    id: g.id,
+    dataset: { code: g.dataset_code, name: g.dataset_name },
+    providerOrgId: g.provider_org_id,
+    consumerOrgId: g.consumer_org_id,
+    consumerName: g.consumer_name,
+    requestId: g.request_id,
+    automatic: g.automatic,
+    columns: g.columns,
+    rowFilter: g.row_filter ? filterText(g.row_filter) : null,
+    purpose: g.purpose,
+    legalBasis: g.legal_basis,
+    rowsPerDay: g.rows_per_day,
+    requestsPerMinute: g.requests_per_minute,
+    ipRanges: g.ip_ranges,
+    expiresAt: g.expires_at,
+    state: grantState(g),
+    revokedAt: g.revoked_at,
+    revokeReason: g.revoke_reason,
+    createdAt: g.created_at,
+  };
+}
+
+const reader = { roles: ['consumer', 'data_officer'] as const, apiKey: true };
+const participant = { roles: ['consumer', 'data_officer', 'secadmin'] as const };
+
+/** Query parameters of the records API, for the OpenAPI document (parsing reads the raw query). */
+const recordsQuery = z
+  .object({
+    select: z.string().optional().describe('信息项列表,逗号分隔,如 select=姓名,住址'),
+    order: z.string().optional().describe('排序,如 order=人口数.desc'),
+    limit: z.string().optional().describe('每页行数,1–10000,默认 100'),
+    after: z.string().optional().describe('上一页返回的 next 游标'),
+    grant: z.string().optional().describe('使用哪一项授权(有多项时)'),
+    or: z.string().optional().describe('或条件,如 or=(户籍地.eq.朝阳市,户籍地.eq.锦州市)'),
+  })
+  .catchall(z.union([z.string(), z.array(z.string())]))
+  .describe('其他参数为过滤条件:信息项=运算符.值,运算符 eq neq gt gte lt lte like in is,可加 not.');
+
+export function shareRoutes(deps: { share: ShareService; records: RecordsService; exports: ExportsService }): FastifyPluginAsyncZod {
+  const { share, records, exports } = deps;
+  return async (app) => {
+    // ---- requests and approvals ----------------------------------------------------------------
+
+    app.post(
+      '/share/requests',
+      {
+        config: { access: { roles: ['consumer', 'data_officer'] } },
+        schema: {
+          tags: ['share'],
+          summary: 'Request access to a dataset / 提交共享申请',
+          body: z.object({
+            dataset: z.string().min(1).max(64).describe('资源代码'),
+            columns: z.array(z.string().min(1).max(128)).min(1).max(500),
+            purpose: z.string().trim().min(2).max(2000).describe('用途,如 低保资格核验'),
+            purposeCategory: z.enum(PURPOSE_CATEGORIES),
+            legalBasis: z.string().trim().min(2).max(2000).describe('法律依据'),
+            endDate: date.describe('截止日期 YYYY-MM-DD'),
+            expectedRowsPerDay: z.number().int().positive().optional(),
+            rowFilter: z.string().max(8000).optional().describe('申请的行范围,如 户籍地=eq.朝阳市'),
+          }),
+          response: { 201: requestSchema, ...errors },
+        },
+      },
+      async (request, reply) => reply.status(201).send(toRequest(await share.submit(callerOf(request), request.body))),
+    );
+
+    app.get(
+      '/share/requests',
+      {
+        config: { access: participant },
+        schema: {
+          tags: ['share'],
+          summary: 'Requests I made, for my datasets, or awaiting security review / 共享申请列表',
+          querystring: z.object({ state: z.enum(['submitted', 'provider_approved', 'active', 'rejected', 'expired', 'revoked']).optional(), dataset: z.string().max(64).optional() }),
+          response: { 200: z.object({ items: z.array(requestSchema) }), ...errors },
+        },
+      },
+      async (request) => ({ items: (await share.list(callerOf(request).principal, request.query)).map(toRequest) }),
+    );
+
+    app.get(
+      '/share/requests/:id',
+      {
+        config: { access: participant },
+        schema: {
+          tags: ['share'],
+          summary: 'One request with the grades of the columns involved / 共享申请详情',
+          params: id,
+          response: { 200: requestSchema.extend({ columnDetails: z.array(columnGradeSchema), importantCandidate: z.boolean() }), ...errors },
+        },
+      },
+      async (request) => {
+        const p = callerOf(request).principal;
+        const r = await share.get(p, request.params.id);
+        const columns = await share.requestColumns(p, r.id);
+        const dataset = await share.datasetOf(r.dataset_id);
+        return {
+          ...toRequest(r),
+          importantCandidate: dataset?.important_candidate ?? false,
+          columnDetails: columns
+            .filter((c) => r.columns.includes(c.name))
+            .map((c) => ({ name: c.name, grade: c.grade, encrypted: c.encrypted, blindIndex: c.blind_index, type: ((c.classification as { types?: { type?: string }[] }).types?.[0]?.type) ?? null })),
+        };
+      },
+    );
+
+    app.post(
+      '/share/requests/:id/approve',
+      {
+        config: { access: { roles: ['data_officer'] } },
+        schema: {
+          tags: ['share'],
+          summary: "Provider's approval with per-column modes, row filter, term and quotas / 提供方审批",
+          params: id,
+          body: z.object({
+            columns: z.array(grantColumnSchema).min(1).max(500),
+            rowFilter: z.string().max(8000).optional(),
+            endDate: date.optional(),
+            rowsPerDay: z.number().int().positive().optional(),
+            requestsPerMinute: z.number().int().positive().optional(),
+            ipRanges: z.array(z.string().max(64)).max(100).optional(),
+            impactAssessment: z.string().max(20000).optional().describe('个人信息保护影响评估说明(明文共享 4级信息项时必填)'),
+            note: z.string().max(2000).optional(),
+          }),
+          response: { 200: requestSchema, ...errors },
+        },
+      },
+      async (request) => toRequest(await share.approve(callerOf(request), request.params.id, request.body)),
+    );
+
+    app.post(
+      '/share/requests/:id/security-approve',
+      {
+        config: { access: { roles: ['secadmin'] } },
+        schema: { tags: ['share'], summary: 'Security administrator approval / 安全管理员审批', params: id, body: z.object({ note: z.string().max(2000).optional() }).optional(), response: { 200: requestSchema, ...errors } },
+      },
+      async (request) => toRequest(await share.securityApprove(callerOf(request), request.params.id, request.body?.note)),
+    );
+
+    app.post(
+      '/share/requests/:id/reject',
+      {
+        config: { access: { roles: ['data_officer', 'secadmin'] } },
+        schema: { tags: ['share'], summary: 'Reject a request / 驳回共享申请', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: requestSchema, ...errors } },
+      },
+      async (request) => toRequest(await share.reject(callerOf(request), request.params.id, request.body.reason)),
+    );
+
+    // ---- grants --------------------------------------------------------------------------------
+
+    app.get(
+      '/share/grants',
+      {
+        config: { access: participant },
+        schema: { tags: ['share'], summary: 'Grants of my organisation, of my datasets, or all (secadmin) / 共享授权列表', querystring: z.object({ dataset: z.string().max(64).optional() }), response: { 200: z.object({ items: z.array(grantSchema) }), ...errors } },
+      },
+      async (request) => ({ items: (await share.grants(callerOf(request).principal, request.query)).map(toGrant) }),
+    );
+
+    app.get(
+      '/share/grants/:id',
+      { config: { access: participant }, schema: { tags: ['share'], summary: 'One grant / 共享授权详情', params: id, response: { 200: grantSchema, ...errors } } },
+      async (request) => toGrant(await share.grant(callerOf(request).principal, request.params.id)),
+    );
+
+    app.post(
+      '/share/grants/:id/revoke',
+      {
+        config: { access: { roles: ['data_officer', 'secadmin'] } },
+        schema: { tags: ['share'], summary: 'Revoke a grant (effective on the next request everywhere) / 撤销授权', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: grantSchema, ...errors } },
+      },
+      async (request) => toGrant(await share.revoke(callerOf(request), request.params.id, request.body.reason)),
+    );
+
+    // ---- notifications -------------------------------------------------------------------------
+
+    const notificationSchema = z.object({ id: z.string(), kind: z.string(), title: z.string(), body: z.record(z.string(), z.unknown()), link: z.string().nullable(), createdAt: z.date(), readAt: z.date().nullable() });
+    app.get(
+      '/notifications',
+      {
+        config: { access: { authenticated: true } },
+        schema: { tags: ['share'], summary: 'My console notifications / 站内通知', querystring: z.object({ unread: z.enum(['true', 'false']).optional() }), response: { 200: z.object({ unread: z.number(), items: z.array(notificationSchema) }), ...errors } },
+      },
+      async (request) => {
+        const lang = String(request.headers['x-pdx-lang'] ?? request.headers['accept-language'] ?? '').toLowerCase().startsWith('en') ? 'en' : 'zh';
+        const [items, unread] = await share.notifications(callerOf(request).principal, request.query.unread === 'true');
+        return { unread, items: items.map((n) => ({ id: n.id, kind: n.kind, title: n.title[lang], body: n.body, link: n.link, createdAt: n.created_at, readAt: n.read_at })) };
+      },
+    );
+    app.post(
+      '/notifications/:id/read',
+      { config: { access: { authenticated: true } }, schema: { tags: ['share'], summary: 'Mark one notification read / 标记已读', params: id, response: { 204: z.null(), ...errors } } },
+      async (request, reply) => {
+        await share.markRead(callerOf(request).principal, request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+    app.post(
+      '/notifications/read-all',
+      { config: { access: { authenticated: true } }, schema: { tags: ['share'], summary: 'Mark all notifications read / 全部已读', response: { 200: z.object({ marked: z.number() }), ...errors } } },
+      async (request) => ({ marked: (await share.markRead(callerOf(request).principal, null)).length }),
+    );
+
+    // ---- the data path -------------------------------------------------------------------------
+
+    app.get(
+      '/datasets/:code/access',
+      {
+        config: { access: reader },
+        schema: {
+          tags: ['share'],
+          summary: 'What my grant lets me read: columns and their forms / 我的授权视图',
+          params: code,
+          querystring: z.object({ grant: z.uuid().optional() }),
+          response: { 200: z.object({ grantId: z.string(), automatic: z.boolean(), purpose: z.string(), rowFilter: z.string().nullable(), columns: z.array(z.object({ name: z.string(), mode: z.enum(GRANT_MODES) })) }), ...errors },
+        },
+      },
+      async (request) => {
+        const access = await records.resolve(callerOf(request), request.params.code, request.query.grant);
+        return {
+          grantId: access.grant.id,
+          automatic: access.grant.automatic,
+          purpose: access.grant.purpose,
+          rowFilter: access.grant.row_filter ? filterText(access.grant.row_filter) : null,
+          columns: access.view.filter((c) => c.mode !== 'hidden').map((c) => ({ name: c.name, mode: c.mode })),
+        };
+      },
+    );
+
+    app.get(
+      '/datasets/:code/records',
+      {
+        config: { access: reader },
+        schema: {
+          tags: ['share'],
+          summary: 'Read records in the granted forms (JSON, NDJSON or CSV by Accept) / 数据接口',
+          params: code,
+          querystring: recordsQuery,
+          response: {
+            200: z.object({ rows: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))), next: z.string().nullable() }),
+            ...errors,
+          },
+        },
+      },
+      async (request, reply) => {
+        const raw = request.raw.url ?? '';
+        const q = raw.indexOf('?');
+        const query = parseRecordsQuery(new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)));
+        const stream = await records.open(callerOf(request), request.params.code, query);
+        // The first chunk is read and audited before any header is sent: a refusal is a clean error.
+        const first = await stream.chunks.next();
+        const format = formatOf(request.headers.accept);
+        const names = stream.columns.map((c) => c.name);
+        if (first.done) {
+          reply.header('x-next-cursor', stream.next() ?? '');
+        }
+        reply.header('x-pdx-grant', stream.grantId);
+        reply.type(CONTENT_TYPES[format]);
+        async function* body(): AsyncGenerator<string> {
+          yield prologue(format, names) + encodeChunk(format, names, first.done ? [] : first.value, true);
+          let sent = first.done ? 0 : first.value.length;
+          for await (const chunk of stream.chunks) {
+            yield encodeChunk(format, names, chunk, sent === 0);
+            sent += chunk.length;
+          }
+          yield epilogue(format, stream.next());
+        }
+        if (!first.done && format !== 'json') {
+          // NDJSON and CSV carry the next cursor as a trailer (known only at the end of the stream).
+          reply.trailer('x-next-cursor', async () => stream.next() ?? '');
+        }
+        // A stream bypasses the serializer; the schema above documents the JSON shape it writes.
+        return reply.send(Readable.from(body()) as never);
+      },
+    );
+
+    app.post(
+      '/datasets/:code/verify',
+      {
+        config: { access: reader },
+        schema: {
+          tags: ['share'],
+          summary: '核验: does a row with these values exist? yes/no, never data',
+          params: code,
+          body: z.object({ match: z.record(z.string().min(1).max(128), z.string().max(2000)), grant: z.uuid().optional() }),
+          response: { 200: z.object({ match: z.boolean() }), ...errors },
+        },
+      },
+      async (request) => ({ match: await records.verify(callerOf(request), request.params.code, request.body.match, request.body.grant) }),
+    );
+
+    const exportSchema = z.object({ id: z.string(), state: z.enum(['queued', 'ready', 'failed']), format: z.enum(['csv', 'ndjson']), rowCount: z.number().nullable(), bytes: z.number().nullable(), expiresAt: z.date(), jobId: z.string().nullable() });
+    app.post(
+      '/datasets/:code/exports',
+      {
+        config: { access: reader },
+        schema: {
+          tags: ['share'],
+          summary: 'Export granted records to a file (job) with an expiring download link / 批量导出',
+          params: code,
+          body: z.object({ format: z.enum(['csv', 'ndjson']).default('csv'), query: z.string().max(8000).default('').describe('与数据接口相同的查询参数,如 select=姓名&户籍地=eq.朝阳市') }),
+          response: { 202: z.object({ id: z.string(), jobId: z.string(), downloadUrl: z.string(), expiresAt: z.date() }), ...errors },
+        },
+      },
+      async (request, reply) => reply.status(202).send(await exports.create(callerOf(request), request.params.code, request.body)),
+    );
+    app.get(
+      '/exports/:id',
+      { config: { access: reader }, schema: { tags: ['share'], summary: 'Export state / 导出状态', params: id, response: { 200: exportSchema, ...errors } } },
+      async (request) => {
+        const e = await exports.status(callerOf(request).principal, request.params.id);
+        return { id: e.id, state: e.state, format: e.format, rowCount: e.row_count, bytes: e.bytes, expiresAt: e.expires_at, jobId: e.job_id };
+      },
+    );
+    app.get(
+      '/exports/:id/download',
+      {
+        config: { access: reader },
+        schema: { tags: ['share'], summary: 'Download an export file (link token, same organisation, grant still active) / 下载导出文件', params: id, querystring: z.object({ token: z.string().min(10).max(200) }), response: { ...errors } },
+      },
+      async (request, reply) => {
+        const file = await exports.download(callerOf(request), request.params.id, request.query.token);
+        reply.type(CONTENT_TYPES[file.format]);
+        reply.header('content-disposition', `attachment; filename="${file.fileName}"`);
+        return reply.send(Readable.from(file.pieces) as never);
+      },
+    );
+  };
+}

@@ -1,0 +1,489 @@
+/**
+ * Requests, approvals and grants (issue 7 §1-2): a consumer asks for columns of a dataset for a
+ * purpose; the provider's data officer decides the form of each column, the rows, the end date and
+ * the quotas; a 4级 column or a 重要数据 candidate also needs the security administrator. Every step
+ * is audited and notified in the console.
+ */
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import type { Db } from '../../db/index.ts';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, type Message } from '../../errors.ts';
+import type { Principal } from '../../http/access.ts';
+import type { AuditEvent, EventSink } from '../audit/events.ts';
+import type { ColumnRow, DatasetRow } from '../catalog/catalog.repo.ts';
+import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { Caller } from '../identity/identity.service.ts';
+import { canGeneralize, type GeneralizeOptions } from '../protect/masking.ts';
+import { filterColumns, filterText, parseFilterText, type FilterNode } from './filter.ts';
+import { compileFilter, defaultMode, Params, unknownColumn, viewColumns, type GrantColumn, type GrantMode } from './policy.ts';
+import { shareRepo, type AccessContext, type GrantRow, type GrantTerms, type RequestRow, type Scope } from './share.repo.ts';
+
+export const PURPOSE_CATEGORIES = ['administrative_duty', 'public_service', 'social_assistance', 'regulation', 'emergency', 'statistics', 'other'] as const;
+
+export interface RequestInput {
+  dataset: string;
+  columns: string[];
+  purpose: string;
+  purposeCategory: (typeof PURPOSE_CATEGORIES)[number];
+  legalBasis: string;
+  endDate: string;
+  expectedRowsPerDay?: number;
+  /** The rows asked for, in the API filter language (`户籍地=eq.朝阳市`). */
+  rowFilter?: string;
+}
+
+export interface ApprovalInput {
+  columns: { name: string; mode: GrantMode; generalize?: GeneralizeOptions }[];
+  rowFilter?: string;
+  endDate?: string;
+  rowsPerDay?: number;
+  requestsPerMinute?: number;
+  ipRanges?: string[];
+  impactAssessment?: string;
+  note?: string;
+}
+
+const REQUEST = { zh: '共享申请', en: 'Share request' };
+const GRANT = { zh: '共享授权', en: 'Grant' };
+/** PIPL art. 55: the note must say something. */
+const MIN_ASSESSMENT_CHARS = 10;
+
+function conflict(code: string, zh: string, en: string, details?: unknown) {
+  return new ConflictError(code, { zh, en }, details);
+}
+
+/** Today in China (the date grants end on), as YYYY-MM-DD. */
+export function chinaToday(now = new Date()): string {
+  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** A grant ending on `endDate` (inclusive, China time) expires at the next midnight there. */
+export function expiryOf(endDate: string): Date {
+  return new Date(Date.parse(`${endDate}T00:00:00+08:00`) + 86_400_000);
+}
+
+function checkEndDate(endDate: string, field: string): void {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(endDate) || Number.isNaN(Date.parse(`${endDate}T00:00:00Z`))) {
+    throw new BadRequestError('invalid_end_date', { zh: `${field} 不是有效日期`, en: `${field} is not a valid date` }, { field });
+  }
+  if (endDate < chinaToday()) throw new BadRequestError('end_date_past', { zh: `${field} 不能早于今天`, en: `${field} cannot be in the past` }, { field });
+}
+
+/** Parses `a.b.c.d/n` or an IPv6 prefix; throws a 400 naming the bad range. */
+export function checkCidr(range: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } {
+  const [address = '', bits, extra] = range.trim().split('/');
+  const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
+  const max = family === 'ipv4' ? 32 : 128;
+  const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+  if (!family || extra !== undefined || !(prefix >= 0 && prefix <= max)) {
+    throw new BadRequestError('invalid_ip_range', { zh: `IP 地址段无效:${range}`, en: `Invalid IP range: ${range}` }, { field: 'ipRanges', value: range });
+  }
+  return { address, prefix, family };
+}
+
+/** True when the address is inside one of the ranges (an empty list allows every address). */
+export function ipAllowed(ip: string, ranges: readonly string[]): boolean {
+  if (ranges.length === 0) return true;
+  const list = new net.BlockList();
+  for (const r of ranges) {
+    const { address, prefix, family } = checkCidr(r);
+    list.addSubnet(address, prefix, family);
+  }
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  const candidate = mapped ?? ip;
+  const family = net.isIPv4(candidate) ? 'ipv4' : net.isIPv6(candidate) ? 'ipv6' : undefined;
+  return family !== undefined && list.check(candidate, family);
+}
+
+/** Checks a filter's columns and values against the catalogue (provider's view of every column). */
+function checkRowFilter(node: FilterNode, columns: readonly ColumnRow[]): void {
+  const all = viewColumns(columns, columns.map((c) => ({ name: c.name, mode: 'clear' as const })));
+  // Blind-index terms are not needed to validate; the real ones are computed on every read.
+  compileFilter(node, new Map(all.map((c) => [c.name, c])), new Params(), 'provider', { terms: () => ['-'] });
+}
+
+function parseRowFilter(text: string | undefined, columns: readonly ColumnRow[]): FilterNode | null {
+  if (text === undefined || text.trim() === '') return null;
+  const node = parseFilterText(text);
+  checkRowFilter(node, columns);
+  return filterColumns(node).size === 0 ? null : node;
+}
+
+/** The request's state as people should read it (an active one whose grant ended is not active). */
+export function effectiveState(r: Pick<RequestRow, 'state' | 'grant_state' | 'grant_expires_at'>, now = new Date()): RequestRow['state'] {
+  if (r.state !== 'active') return r.state;
+  if (r.grant_state === 'revoked') return 'revoked';
+  if (r.grant_expires_at && new Date(r.grant_expires_at) <= now) return 'expired';
+  return 'active';
+}
+
+export function grantState(g: Pick<GrantRow, 'state' | 'expires_at'>, now = new Date()): 'active' | 'revoked' | 'expired' {
+  if (g.state === 'revoked') return 'revoked';
+  return g.expires_at && new Date(g.expires_at) <= now ? 'expired' : 'active';
+}
+
+export function createShareService(deps: { db: Db; catalog: CatalogService; events: EventSink }) {
+  const { db, catalog, events } = deps;
+  const repo = shareRepo(db);
+
+  const actorOf = (p: Principal) => ({
+    userId: p.userId,
+    username: p.username,
+    orgId: p.orgId,
+    roles: p.roles,
+    ...(p.apiKeyId ? { apiKeyId: p.apiKeyId } : {}),
+  });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
+    events.record({ ...event, actor: actorOf(caller.principal), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+
+  const notify = (n: Parameters<typeof repo.notify>[0]) => repo.notify(n);
+
+  function isProviderOfficer(p: Principal, providerOrgId: string): boolean {
+    return p.orgId === providerOrgId && p.roles.includes('data_officer');
+  }
+
+  /** The request if the caller may see it: its consumer organisation, its provider's officers, secadmin. */
+  async function visibleRequest(p: Principal, id: string): Promise<RequestRow> {
+    const r = await repo.request(id);
+    if (!r) throw new NotFoundError(REQUEST);
+    const sees = p.roles.includes('secadmin') || r.consumer_org_id === p.orgId || isProviderOfficer(p, r.provider_org_id);
+    if (!sees) throw new NotFoundError(REQUEST);
+    return r;
+  }
+
+  function scopeOf(p: Principal): Scope {
+    if (p.roles.includes('secadmin')) return { all: true };
+    return { consumerOrgId: p.orgId, ...(p.roles.includes('data_officer') ? { providerOrgId: p.orgId } : {}) };
+  }
+
+  /** Creates the grant of an approved request; returns its id. */
+  async function activate(tx: Db | Parameters<Parameters<Db['transaction']>[0]>[0], r: RequestRow, terms: GrantTerms): Promise<string> {
+    const id = randomUUID();
+    const txRepo = shareRepo(tx);
+    await txRepo.insertGrant({
+      id,
+      datasetId: r.dataset_id,
+      consumerOrgId: r.consumer_org_id,
+      requestId: r.id,
+      automatic: false,
+      columns: terms.columns,
+      rowFilter: terms.rowFilter,
+      purpose: r.purpose,
+      purposeCategory: r.purpose_category,
+      legalBasis: r.legal_basis,
+      rowsPerDay: terms.rowsPerDay,
+      requestsPerMinute: terms.requestsPerMinute,
+      ipRanges: terms.ipRanges,
+      impactAssessment: terms.impactAssessment,
+      expiresAt: expiryOf(terms.endDate),
+    });
+    await txRepo.setRequestState(r.id, 'active', id);
+    return id;
+  }
+
+  /** Moves a request from one state to the next under a row lock, so two approvers cannot both win. */
+  async function transition<T>(id: string, from: RequestRow['state'][], fn: (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => Promise<T>): Promise<T> {
+    return db.transaction(async (tx) => {
+      const locked = await shareRepo(tx).lockRequest(id);
+      if (!locked) throw new NotFoundError(REQUEST);
+      if (!from.includes(locked.state)) {
+        throw conflict('invalid_state', `申请当前状态为 ${locked.state},不能执行此操作`, `The request is ${locked.state}; this action does not apply`, { state: locked.state });
+      }
+      return fn(tx);
+    });
+  }
+
+  const service = {
+    repo,
+
+    /** A consumer asks for columns of a published, shareable dataset. */
+    async submit(caller: Caller, input: RequestInput): Promise<RequestRow> {
+      const p = caller.principal;
+      const d = await catalog.get(p, input.dataset);
+      if (d.share_type === 'none') {
+        throw new ForbiddenError('not_shareable', { zh: '该数据资源为不予共享,不能申请', en: 'This dataset is not shared (不予共享) and cannot be requested' });
+      }
+      if (d.status !== 'published') throw conflict('not_published', '数据资源尚未发布,不能申请', 'The dataset is not published');
+      if (d.provider_org_id === p.orgId) throw conflict('own_dataset', '不能申请本单位的数据资源', 'You cannot request your own organisation\'s dataset');
+      const columns = await catalog.repo.columns(d.id);
+      const names = [...new Set(input.columns)];
+      for (const name of names) if (!columns.some((c) => c.name === name)) throw unknownColumn(name);
+      if (names.length === 0) throw new BadRequestError('no_columns', { zh: '至少申请一个信息项', en: 'Request at least one column' }, { field: 'columns' });
+      checkEndDate(input.endDate, 'endDate');
+      const requestedFilter = parseRowFilter(input.rowFilter, columns);
+      const needsSecurity = d.important_candidate || columns.some((c) => names.includes(c.name) && (c.grade ?? 0) >= 4);
+      const id = randomUUID();
+      await repo.insertRequest({
+        id,
+        datasetId: d.id,
+        consumerOrgId: p.orgId,
+        requestedBy: p.userId,
+        columns: names,
+        purpose: input.purpose,
+        purposeCategory: input.purposeCategory,
+        legalBasis: input.legalBasis,
+        endDate: input.endDate,
+        expectedRowsPerDay: input.expectedRowsPerDay ?? null,
+        requestedFilter,
+        needsSecurity,
+      });
+      await record(caller, {
+        action: 'share.request',
+        result: 'success',
+        dataset: d.code,
+        target: { type: 'share_request', id },
+        details: { columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: requestedFilter },
+      });
+      await notify({
+        kind: 'share.request',
+        title: { zh: `新的共享申请:${d.name}`, en: `New share request: ${d.name}` },
+        body: { requestId: id, dataset: d.code, purpose: input.purpose },
+        link: `/share/requests/${id}`,
+        orgRole: { orgId: d.provider_org_id, role: 'data_officer' },
+      });
+      return (await repo.request(id))!;
+    },
+
+    get: (p: Principal, id: string) => visibleRequest(p, id),
+
+    /** Requests the caller may see, newest first. */
+    list: (p: Principal, filter: { state?: string; dataset?: string }, limit = 200) =>
+      (async () => {
+        const datasetId = filter.dataset ? (await catalog.repo.byCode(filter.dataset))?.id : undefined;
+        if (filter.dataset && !datasetId) return [];
+        return repo.requests(scopeOf(p), { ...(filter.state ? { state: filter.state } : {}), ...(datasetId ? { datasetId } : {}) }, limit);
+      })(),
+
+    /** The columns of a request's dataset with their grades, for approvers (who asks, why, what grades). */
+    async requestColumns(p: Principal, id: string): Promise<ColumnRow[]> {
+      const r = await visibleRequest(p, id);
+      return catalog.repo.columns(r.dataset_id);
+    },
+
+    /** The provider's data officer decides the form of each column, the rows, the term and the quotas. */
+    async approve(caller: Caller, id: string, input: ApprovalInput): Promise<RequestRow> {
+      const p = caller.principal;
+      const r = await visibleRequest(p, id);
+      if (!isProviderOfficer(p, r.provider_org_id)) {
+        throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以审批', en: "Only the provider's data officers approve requests" });
+      }
+      const columns = await catalog.repo.columns(r.dataset_id);
+      const terms = service.checkTerms(r, columns, input);
+      const state = await transition(id, ['submitted'], async (tx) => {
+        if (r.needs_security) {
+          await shareRepo(tx).providerDecision(id, { state: 'provider_approved', terms, by: p.userId, note: input.note ?? null });
+          return 'provider_approved' as const;
+        }
+        await shareRepo(tx).providerDecision(id, { state: 'active', terms, by: p.userId, note: input.note ?? null });
+        await activate(tx, r, terms);
+        return 'active' as const;
+      });
+      await record(caller, {
+        action: 'share.approve',
+        result: 'success',
+        dataset: r.dataset_code,
+        target: { type: 'share_request', id },
+        details: {
+          columns: terms.columns,
+          filter: terms.rowFilter,
+          endDate: terms.endDate,
+          rowsPerDay: terms.rowsPerDay,
+          requestsPerMinute: terms.requestsPerMinute,
+          ipRanges: terms.ipRanges,
+          impactAssessment: terms.impactAssessment !== null,
+          state,
+        },
+      });
+      const done = state === 'active';
+      await notify({
+        kind: done ? 'share.active' : 'share.provider_approved',
+        title: done
+          ? { zh: `共享申请已批准:${r.dataset_name}`, en: `Share request approved: ${r.dataset_name}` }
+          : { zh: `提供方已批准,待安全管理员审批:${r.dataset_name}`, en: `Approved by the provider, awaiting security approval: ${r.dataset_name}` },
+        body: { requestId: id, dataset: r.dataset_code },
+        link: `/share/requests/${id}`,
+        userIds: [r.requested_by],
+      });
+      if (!done) {
+        await notify({
+          kind: 'share.security_review',
+          title: { zh: `待安全审批的共享申请:${r.dataset_name}`, en: `Share request awaiting security approval: ${r.dataset_name}` },
+          body: { requestId: id, dataset: r.dataset_code },
+          link: `/share/requests/${id}`,
+          role: 'secadmin',
+        });
+      }
+      return (await repo.request(id))!;
+    },
+
+    /** Validates an approval against the request and the catalogue; returns the terms to store. */
+    checkTerms(r: RequestRow, columns: readonly ColumnRow[], input: ApprovalInput): GrantTerms {
+      const granted: GrantColumn[] = [];
+      const seen = new Set<string>();
+      for (const c of input.columns) {
+        const column = columns.find((x) => x.name === c.name);
+        if (!column) throw unknownColumn(c.name);
+        if (!r.columns.includes(c.name)) {
+          throw new BadRequestError('column_not_requested', { zh: `信息项 ${c.name} 不在申请范围内`, en: `Column ${c.name} was not requested` }, { column: c.name });
+        }
+        if (seen.has(c.name)) throw new BadRequestError('duplicate_column', { zh: `信息项 ${c.name} 重复`, en: `Column ${c.name} appears twice` }, { column: c.name });
+        seen.add(c.name);
+        const view = viewColumns([column], [{ name: c.name, mode: c.mode }])[0]!;
+        if (c.mode === 'generalized' && !canGeneralize(view.generalizeAs)) {
+          throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 不支持泛化`, en: `Column ${c.name} cannot be generalized` }, { column: c.name, mode: c.mode });
+        }
+        if (c.mode === 'verify' && column.encrypted && !column.blind_index) {
+          throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 加密存储且无盲索引,不能用于核验`, en: `Column ${c.name} is encrypted without a blind index; it cannot be verified` }, { column: c.name, mode: c.mode });
+        }
+        if (c.mode === 'clear' && (column.grade ?? 0) >= 4 && (input.impactAssessment ?? '').trim().length < MIN_ASSESSMENT_CHARS) {
+          throw new BadRequestError(
+            'impact_assessment_required',
+            { zh: `明文共享 4级信息项 ${c.name} 须填写个人信息保护影响评估说明(个人信息保护法第五十五条)`, en: `Clear access to the 4级 column ${c.name} needs a written impact assessment (PIPL art. 55)` },
+            { column: c.name, field: 'impactAssessment' },
+          );
+        }
+        if (c.mode !== 'hidden') granted.push({ name: c.name, mode: c.mode, ...(c.mode === 'generalized' && c.generalize ? { generalize: c.generalize } : {}) });
+      }
+      if (!granted.some((g) => g.mode !== 'hidden')) {
+        throw new BadRequestError('no_columns', { zh: '至少授权一个信息项', en: 'Grant at least one column' }, { field: 'columns' });
+      }
+      const endDate = input.endDate ?? r.end_date;
+      checkEndDate(endDate, 'endDate');
+      if (endDate > r.end_date) {
+        throw new BadRequestError('end_date_after_request', { zh: '授权截止日期不能晚于申请的截止日期', en: 'The grant cannot end after the requested end date' }, { field: 'endDate' });
+      }
+      const ipRanges = (input.ipRanges ?? []).map((range) => {
+        checkCidr(range);
+        return range.trim();
+      });
+      return {
+        columns: granted,
+        rowFilter: input.rowFilter === undefined ? r.requested_filter : parseRowFilter(input.rowFilter, columns),
+        endDate,
+        rowsPerDay: input.rowsPerDay ?? null,
+        requestsPerMinute: input.requestsPerMinute ?? null,
+        ipRanges,
+        impactAssessment: input.impactAssessment?.trim() || null,
+      };
+    },
+
+    /** The platform security administrator's second approval (4级 columns, 重要数据 candidates). */
+    async securityApprove(caller: Caller, id: string, note?: string): Promise<RequestRow> {
+      const p = caller.principal;
+      if (!p.roles.includes('secadmin')) throw new ForbiddenError();
+      const r = await visibleRequest(p, id);
+      await transition(id, ['provider_approved'], async (tx) => {
+        await shareRepo(tx).securityDecision(id, { state: 'active', by: p.userId, note: note ?? null });
+        await activate(tx, r, r.terms!);
+      });
+      await record(caller, { action: 'share.security_approve', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id }, details: { columns: r.terms?.columns ?? [] } });
+      await notify({
+        kind: 'share.active',
+        title: { zh: `共享申请已生效:${r.dataset_name}`, en: `Share request active: ${r.dataset_name}` },
+        body: { requestId: id, dataset: r.dataset_code },
+        link: `/share/requests/${id}`,
+        userIds: [r.requested_by, ...(r.provider_decided_by ? [r.provider_decided_by] : [])],
+      });
+      return (await repo.request(id))!;
+    },
+
+    /** The provider (while submitted) or the security administrator (until active) refuses, with a reason. */
+    async reject(caller: Caller, id: string, reason: string): Promise<RequestRow> {
+      const p = caller.principal;
+      const r = await visibleRequest(p, id);
+      const asProvider = isProviderOfficer(p, r.provider_org_id);
+      const asSecurity = p.roles.includes('secadmin');
+      if (!asProvider && !asSecurity) throw new ForbiddenError();
+      await transition(id, asSecurity ? ['submitted', 'provider_approved'] : ['submitted'], async (tx) => {
+        if (asSecurity && r.state === 'provider_approved') await shareRepo(tx).securityDecision(id, { state: 'rejected', by: p.userId, note: reason });
+        else await shareRepo(tx).providerDecision(id, { state: 'rejected', terms: null, by: p.userId, note: reason });
+      });
+      await record(caller, { action: 'share.reject', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id }, details: { reason } });
+      await notify({
+        kind: 'share.rejected',
+        title: { zh: `共享申请未获批准:${r.dataset_name}`, en: `Share request rejected: ${r.dataset_name}` },
+        body: { requestId: id, dataset: r.dataset_code, reason },
+        link: `/share/requests/${id}`,
+        userIds: [r.requested_by],
+      });
+      return (await repo.request(id))!;
+    },
+
+    async grant(p: Principal, id: string): Promise<GrantRow> {
+      const g = await repo.grant(id);
+      if (!g) throw new NotFoundError(GRANT);
+      const sees = p.roles.includes('secadmin') || g.consumer_org_id === p.orgId || isProviderOfficer(p, g.provider_org_id);
+      if (!sees) throw new NotFoundError(GRANT);
+      return g;
+    },
+
+    grants: (p: Principal, filter: { dataset?: string }, limit = 200) =>
+      (async () => {
+        const datasetId = filter.dataset ? (await catalog.repo.byCode(filter.dataset))?.id : undefined;
+        if (filter.dataset && !datasetId) return [];
+        return repo.grants(scopeOf(p), datasetId ? { datasetId } : {}, limit);
+      })(),
+
+    /** Revocation: effective on the next request on every process (the read path checks the database). */
+    async revoke(caller: Caller, id: string, reason: string): Promise<GrantRow> {
+      const p = caller.principal;
+      const g = await service.grant(p, id);
+      if (!isProviderOfficer(p, g.provider_org_id) && !p.roles.includes('secadmin')) {
+        throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员或安全管理员可以撤销授权', en: "Only the provider's data officers or the security administrator revoke grants" });
+      }
+      const revoked = await db.transaction(async (tx) => {
+        const rows = await shareRepo(tx).revokeGrant(id, p.userId, reason);
+        if (rows[0]?.request_id) await shareRepo(tx).setRequestState(rows[0].request_id, 'revoked');
+        return rows.length > 0;
+      });
+      if (!revoked) throw conflict('invalid_state', '授权已撤销', 'The grant is already revoked');
+      await record(caller, { action: 'share.revoke', result: 'success', dataset: g.dataset_code, target: { type: 'share_grant', id }, details: { reason, consumerOrgId: g.consumer_org_id } });
+      await notify({
+        kind: 'share.revoked',
+        title: { zh: `共享授权已撤销:${g.dataset_name}`, en: `Grant revoked: ${g.dataset_name}` },
+        body: { grantId: id, dataset: g.dataset_code, reason },
+        link: `/share/grants/${id}`,
+        orgRole: { orgId: g.consumer_org_id, role: 'consumer' },
+      });
+      return (await repo.grant(id))!;
+    },
+
+    /**
+     * 无条件共享: the consumer organisation's automatic grant with each column's default masking,
+     * made (and audited) on first use. A revoked automatic grant is never silently re-made.
+     */
+    async automaticGrant(caller: Caller, ctx: AccessContext): Promise<boolean> {
+      const columns: GrantColumn[] = ctx.columns.map((c) => ({ name: c.name, mode: defaultMode(c) }));
+      const id = randomUUID();
+      const inserted = await repo.insertGrant({
+        id,
+        datasetId: ctx.dataset.id,
+        consumerOrgId: caller.principal.orgId,
+        requestId: null,
+        automatic: true,
+        columns,
+        rowFilter: null,
+        purpose: '无条件共享',
+        purposeCategory: 'administrative_duty',
+        legalBasis: '政务信息资源共享管理暂行办法(国发〔2016〕51号)无条件共享',
+        rowsPerDay: null,
+        requestsPerMinute: null,
+        ipRanges: [],
+        impactAssessment: null,
+        expiresAt: null,
+      });
+      if (inserted.length === 0) return false;
+      await record(caller, { action: 'share.grant_auto', result: 'success', dataset: ctx.dataset.code, target: { type: 'share_grant', id }, details: { columns } });
+      return true;
+    },
+
+    datasetOf: (id: string) => catalog.repo.byId(id),
+    notifications: (p: Principal, unreadOnly: boolean) => Promise.all([repo.notifications(p.userId, unreadOnly, 200), repo.unreadCount(p.userId)]),
+    markRead: (p: Principal, id: string | null) => repo.markRead(p.userId, id),
+    filterText,
+  };
+  return service;
+}
+
+export type ShareService = ReturnType<typeof createShareService>;
+export type { Message, DatasetRow };
