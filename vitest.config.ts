@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // Browser and job assertions poll; a loaded 2-core CI machine needs more than the 1 s default.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });

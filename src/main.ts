@@ -6,6 +6,8 @@ import { createAuditModule } from './modules/audit/audit.module.ts';
 import type { AuditLog } from './modules/audit/audit.service.ts';
 import type { EventSink } from './modules/audit/events.ts';
 import { scanRoutes } from './modules/classify/scan.routes.ts';
+import { createReviewModule } from './modules/classify/review.routes.ts';
+import { overviewRoutes } from './modules/overview/overview.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
 import { loadDemoWorld, type DemoAccount } from './modules/demo/world.ts';
@@ -67,7 +69,10 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     maxBytes: config.PDX_MAX_UPLOAD_BYTES,
   });
   const rotation = createRotation({ db, jobs, keyring, events });
-  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation };
+  // Also installs the publication gate: no first publication without a confirmed classification.
+  const { review, routes: reviewRoutes } = createReviewModule({ db, events, catalog, keyring });
+  ingest.afterVersion = (datasetId) => review.refreshEffectiveGrades(datasetId);
+  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review };
   const app = await buildApp({
     config,
     db,
@@ -82,6 +87,8 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       jobsRoutes({ jobs, identity }),
       auditRoutes,
       scanRoutes({ maxBytes: config.PDX_MAX_UPLOAD_BYTES }),
+      overviewRoutes({ db }),
+      reviewRoutes,
     ],
   });
   return { app, services, masterKeyWarning };

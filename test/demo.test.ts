@@ -17,6 +17,19 @@ describe('demo world on first start', () => {
     expect(server.firstCredentials?.map((c) => c.role).sort()).toEqual(['auditor', 'secadmin', 'sysadmin']);
   });
 
+  it('feeds the overview with assets by department and grade', async () => {
+    const login = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'zy-minzheng', password: server.demoAccounts!.find((a) => a.username === 'zy-minzheng')!.password }),
+    });
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const overview = await (await fetch(`${server.url}/api/v1/overview`, { headers: { cookie } })).json();
+    expect(overview.totals.datasets).toBe(7);
+    expect(overview.assets).toContainEqual({ org: '省公安厅', grade: 4, datasets: 1, rows: 2000 });
+    expect((await fetch(`${server.url}/api/v1/overview`)).status).toBe(401);
+  });
+
   it('publishes the seed datasets with generated, realistic data', async () => {
     const { catalog } = server.platform.services;
     const published = await catalog.repo.published();

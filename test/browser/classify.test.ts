@@ -8,7 +8,6 @@ import { loadConfig } from '../../src/config.ts';
 import { migrate, openDatabase } from '../../src/db/index.ts';
 import type { App } from '../../src/http/app.ts';
 import { createPlatform } from '../../src/main.ts';
-import { createReviewModule } from '../../src/modules/classify/review.routes.ts';
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
 import { peopleCsv } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS, multipart, waitForJob, type Client } from '../helpers/api.ts';
@@ -20,15 +19,13 @@ interface ReviewServer {
   close(): Promise<void>;
 }
 
-/** The server of main.ts plus the review routes and publication gate (until main.ts wires them), listening on a free port. */
+/** The server of main.ts (which wires the review routes and publication gate), listening on a free port. */
 async function startReviewServer(): Promise<ReviewServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-cls-'));
   const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
   const db = await openDatabase(config);
   await migrate(db);
   const { app, services } = await createPlatform(config, db, { jobPollMs: 50 });
-  const { routes } = createReviewModule({ db, events: services.events, catalog: services.catalog, keyring: services.keyring });
-  await app.register(routes, { prefix: '/api/v1' });
   await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
   await app.listen({ port: 0, host: '127.0.0.1' });
   services.jobs.start();

@@ -4,15 +4,11 @@ import { describeEachBackend } from '../../../test/helpers/db.ts';
 import { peopleCsv } from '../../../test/fixtures/people.ts';
 import type { Db } from '../../db/index.ts';
 import { DEFAULT_POLICY } from './grades.ts';
-import { createReviewModule } from './review.routes.ts';
 import { loadPolicy } from './review.service.ts';
 
-/** The platform of main.ts plus this module's routes and publication gate (until main.ts wires them). */
+/** The platform of main.ts, which wires this module's routes and publication gate. */
 async function startReviewApp(db: Db): Promise<TestApp> {
-  const t = await startTestApp(db);
-  const { routes } = createReviewModule({ db, events: t.services.events, catalog: t.services.catalog, keyring: t.services.keyring });
-  await t.app.register(routes, { prefix: '/api/v1' });
-  return t;
+  return startTestApp(db);
 }
 
 interface ColumnView {

@@ -10,7 +10,8 @@ import type { AuditEvent, EventSink } from '../audit/events.ts';
 import { searchTextOf, type CatalogService } from '../catalog/catalog.service.ts';
 import { catalogRepo, type ColumnRow, type DatasetRow, type DataType } from '../catalog/catalog.repo.ts';
 import { TableClassifier } from '../classify/engine.ts';
-import { columnProtection } from '../classify/grades.ts';
+import { columnProtection, DEFAULT_POLICY, type GradePolicy } from '../classify/grades.ts';
+import { loadPolicy } from '../classify/review.service.ts';
 import type { ColumnResult } from '../classify/types.ts';
 import type { Caller } from '../identity/identity.service.ts';
 import type { JobContext, Jobs } from '../jobs/jobs.service.ts';
@@ -62,6 +63,8 @@ function topType(result: ColumnResult | undefined): string | undefined {
 /** Aggregation: files in, atomic versions out (issue 4), classified and protected on the way. */
 export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: CatalogService; keyring: Keyring; events: EventSink; spoolDir: string; maxBytes: number }) {
   const { db, jobs, catalog, keyring, events } = deps;
+  /** The secadmin's classification policy (threshold, extra rules), read at the start of each load. */
+  let policy: GradePolicy = DEFAULT_POLICY;
   const repo = catalog.repo;
 
   const record = (event: AuditEvent) => events.record(event);
@@ -69,7 +72,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
   /** Creates the dataset's 信息项 from the first file: inferred types, classification, protection. */
   async function createSchema(dataset: DatasetRow, reader: TableReader): Promise<ColumnRow[]> {
     const inferrer = new Inferrer(reader.columns);
-    const classifier = new TableClassifier(reader.columns, { sampleRows: SAMPLE_ROWS });
+    const classifier = new TableClassifier(reader.columns, { sampleRows: SAMPLE_ROWS, policy });
     for await (const row of reader.rows) {
       inferrer.add(row.values, row.line);
       classifier.addRow(row.values);
@@ -79,7 +82,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     const classified = classifier.finish().result.columns;
     const columns: ColumnRow[] = reader.columns.map((name, i) => {
       const c = classified[i]!;
-      const protection = columnProtection(c);
+      const protection = columnProtection(c, policy);
       const encrypted = protection.encryptAtRest;
       return {
         dataset_id: dataset.id,
@@ -155,6 +158,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     const dataset = await repo.byId(payload.datasetId);
     if (!dataset) throw new BadRequestError('unknown_dataset', { zh: '数据资源不存在', en: 'Dataset not found' });
     await cleanUpInterrupted(dataset.id);
+    policy = await loadPolicy(db);
     const open = () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes });
     const totalBytes = fs.statSync(payload.file).size;
 
@@ -180,7 +184,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       const outcome = await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes);
       // The full pass may find a sensitive column the first sample missed: protect it and reload, so
       // its plaintext never becomes part of a visible version.
-      const newlyEncrypted = outcome.classification.columns.filter((c, i) => columnProtection(c).encryptAtRest && !columns[i]!.encrypted);
+      const newlyEncrypted = outcome.classification.columns.filter((c, i) => columnProtection(c, policy).encryptAtRest && !columns[i]!.encrypted);
       if (newlyEncrypted.length) {
         await dropTable(table);
         for (const c of newlyEncrypted) {
@@ -224,7 +228,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       { identifierCheck: (type, value) => isValidIdentifier(type as TypeId, value) },
     );
     const quality = new QualityCollector(names);
-    const classifier = new TableClassifier(columns.map((c) => c.name));
+    const classifier = new TableClassifier(columns.map((c) => c.name), { policy });
     const types = columns.map((c) => (c.classification as { types?: { type: string }[] }).types?.[0]?.type);
 
     let batch: unknown[][] = [];
@@ -319,6 +323,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       );
     });
     if (payload.mode === 'replace') for (const v of active) await dropTable(v.relation).catch(() => undefined);
+    await service.afterVersion?.(dataset.id);
     await record({
       action: 'dataset.version_load',
       result: 'success',
@@ -333,6 +338,9 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
   jobs.handle('ingest', runIngest);
 
   const service = {
+    /** Called after a version becomes visible (the review module re-applies officers' overrides). */
+    afterVersion: undefined as ((datasetId: string) => Promise<void>) | undefined,
+
     /**
      * Streams an upload to the spool directory (refusing it past the size limit, keeping nothing
      * partial), then queues the load and returns its job id.

@@ -80,6 +80,10 @@ describeEachBackend('catalogue and aggregation', ({ use }) => {
   });
 
   it('finds the dataset by searching 人口 once published, with facets', async () => {
+    const unreviewed = await officer.call('POST', `/api/v1/datasets/${code}/publish`);
+    expect(unreviewed.statusCode).toBe(409);
+    expect(unreviewed.json().error.code).toBe('classification_review_required');
+    expect((await officer.call('PUT', `/api/v1/datasets/${code}/classification`, { columns: [] })).statusCode).toBe(200);
     const published = await officer.call('POST', `/api/v1/datasets/${code}/publish`);
     expect(published.statusCode).toBe(200);
     expect(published.json().publishDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);

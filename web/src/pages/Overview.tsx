@@ -1,43 +1,137 @@
-import { Alert, Card, Descriptions, Space, Tag, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { Alert, Card, Col, Descriptions, Empty, Row, Space, Statistic, Tag, Typography } from 'antd';
+import type { EChartsOption } from 'echarts';
+import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api/client.ts';
+import { Chart } from '../components/Chart.tsx';
 import { useI18n } from '../i18n.tsx';
 
 interface SystemInfo {
-  name: string;
-  nameEn: string;
   version: string;
   database: 'pglite' | 'postgres';
 }
 
-/** The landing page: what the platform is and whether it is healthy. */
+interface Overview {
+  totals: { datasets: number; rows: number; organizations: number; encryptedColumns: number; openDatasets: number };
+  assets: { org: string; grade: number | null; datasets: number; rows: number }[];
+  sharing: { day: string; responses: number; rows: number }[];
+  security: { day: string; kind: string; events: number }[];
+}
+
+const GRADE_COLORS = ['#52c41a', '#1677ff', '#fa8c16', '#f5222d'];
+
+/** The 城市大脑 view: data assets by grade and department, sharing activity, security events. */
 export function OverviewPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [info, setInfo] = useState<SystemInfo>();
   const [healthy, setHealthy] = useState<boolean>();
+  const [data, setData] = useState<Overview>();
   const [error, setError] = useState<string>();
 
   useEffect(() => {
     api<SystemInfo>('GET', '/api/v1/system/info').then(setInfo, (e: Error) => setError(e.message));
+    api<Overview>('GET', '/api/v1/overview').then(setData, (e: Error) => setError(e.message));
     fetch('/health').then((r) => setHealthy(r.ok), () => setHealthy(false));
   }, []);
 
+  const assetsOption = useMemo<EChartsOption | undefined>(() => {
+    if (!data?.assets.length) return undefined;
+    const orgs = [...new Set(data.assets.map((a) => a.org))];
+    return {
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
+      xAxis: { type: 'value', name: t('overview.datasets') },
+      yAxis: { type: 'category', data: orgs },
+      series: [1, 2, 3, 4].map((g) => ({
+        name: t(`grade.${g}` as 'grade.1'),
+        type: 'bar',
+        stack: 'grade',
+        itemStyle: { color: GRADE_COLORS[g - 1] },
+        data: orgs.map((o) => data.assets.filter((a) => a.org === o && a.grade === g).reduce((n, a) => n + a.datasets, 0)),
+      })),
+    };
+  }, [data, t]);
+
+  const sharingOption = useMemo<EChartsOption | undefined>(() => {
+    if (!data?.sharing.length) return undefined;
+    return {
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
+      xAxis: { type: 'category', data: data.sharing.map((s) => s.day) },
+      yAxis: [{ type: 'value', name: t('overview.responses') }, { type: 'value', name: t('overview.rowsShared') }],
+      series: [
+        { name: t('overview.responses'), type: 'bar', data: data.sharing.map((s) => s.responses) },
+        { name: t('overview.rowsShared'), type: 'line', yAxisIndex: 1, smooth: true, data: data.sharing.map((s) => s.rows) },
+      ],
+    };
+  }, [data, t]);
+
+  const securityOption = useMemo<EChartsOption | undefined>(() => {
+    if (!data?.security.length) return undefined;
+    const days = [...new Set(data.security.map((s) => s.day))];
+    const kinds = [...new Set(data.security.map((s) => s.kind))];
+    return {
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0, type: 'scroll' },
+      grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
+      xAxis: { type: 'category', data: days },
+      yAxis: { type: 'value' },
+      series: kinds.map((k) => ({ name: k, type: 'bar', stack: 'events', data: days.map((d) => data.security.find((s) => s.day === d && s.kind === k)?.events ?? 0) })),
+    };
+  }, [data]);
+
+  const number = (n: number) => n.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
   return (
     <Space direction="vertical" size="large" style={{ width: '100%' }}>
       <Card>
-        <Typography.Title level={3}>{t('overview.welcome')}</Typography.Title>
-        <Typography.Paragraph type="secondary">{t('overview.intro')}</Typography.Paragraph>
+        <Typography.Title level={3} style={{ marginTop: 0 }}>
+          {t('overview.welcome')}
+        </Typography.Title>
+        <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }}>
+          {t('overview.intro')}
+        </Typography.Paragraph>
       </Card>
       {error && <Alert type="error" message={error} />}
-      <Card title={t('overview.status')}>
-        <Descriptions column={1} data-testid="status">
-          <Descriptions.Item label={t('overview.version')}>{info?.version ?? '…'}</Descriptions.Item>
-          <Descriptions.Item label={t('overview.database')}>{info ? t(`db.${info.database}`) : '…'}</Descriptions.Item>
-          <Descriptions.Item label={t('overview.health')}>
-            {healthy === undefined ? '…' : <Tag color={healthy ? 'green' : 'red'}>{t(healthy ? 'overview.healthy' : 'overview.unhealthy')}</Tag>}
-          </Descriptions.Item>
-        </Descriptions>
-      </Card>
+      <Row gutter={[16, 16]}>
+        {(
+          [
+            ['overview.totalDatasets', data?.totals.datasets],
+            ['overview.totalRows', data?.totals.rows],
+            ['overview.organizations', data?.totals.organizations],
+            ['overview.encryptedColumns', data?.totals.encryptedColumns],
+            ['overview.openDatasets', data?.totals.openDatasets],
+          ] as const
+        ).map(([label, value]) => (
+          <Col key={label} xs={12} md={8} xl={4}>
+            <Card>
+              <Statistic title={t(label)} value={value === undefined ? '…' : number(value)} />
+            </Card>
+          </Col>
+        ))}
+        <Col xs={24} md={16} xl={4}>
+          <Card>
+            <Descriptions column={1} size="small" data-testid="status">
+              <Descriptions.Item label={t('overview.version')}>{info?.version ?? '…'}</Descriptions.Item>
+              <Descriptions.Item label={t('overview.database')}>{info ? t(`db.${info.database}`) : '…'}</Descriptions.Item>
+              <Descriptions.Item label={t('overview.health')}>
+                {healthy === undefined ? '…' : <Tag color={healthy ? 'green' : 'red'}>{t(healthy ? 'overview.healthy' : 'overview.unhealthy')}</Tag>}
+              </Descriptions.Item>
+            </Descriptions>
+          </Card>
+        </Col>
+      </Row>
+      <Row gutter={[16, 16]}>
+        <Col xs={24} xl={12}>
+          <Card title={t('overview.assets')}>{assetsOption ? <Chart option={assetsOption} height={360} testId="chart-assets" /> : <Empty />}</Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card title={t('overview.sharing')}>{sharingOption ? <Chart option={sharingOption} height={360} testId="chart-sharing" /> : <Empty description={t('overview.noSharing')} />}</Card>
+        </Col>
+        <Col xs={24}>
+          <Card title={t('overview.security')}>{securityOption ? <Chart option={securityOption} height={280} testId="chart-security" /> : <Empty />}</Card>
+        </Col>
+      </Row>
     </Space>
   );
 }

@@ -1,0 +1,39 @@
+import type { Queryable } from '../../db/index.ts';
+
+/** Aggregates for the 城市大脑 overview: counts only, never a record or a value. */
+export function overviewRepo(db: Queryable) {
+  return {
+    assetsByOrgAndGrade: () =>
+      db.query<{ org: string; grade: number | null; datasets: number; rows: number }>(
+        `SELECT o.name AS org, d.grade, count(*)::int AS datasets, sum(d.row_count)::bigint AS rows
+         FROM datasets d JOIN organizations o ON o.id = d.provider_org_id
+         WHERE d.status = 'published'
+         GROUP BY o.name, d.grade ORDER BY o.name, d.grade`,
+      ),
+    totals: () =>
+      db.query<{ datasets: number; rows: number; organizations: number; encrypted_columns: number; open_datasets: number }>(
+        `SELECT (SELECT count(*)::int FROM datasets WHERE status = 'published') AS datasets,
+                (SELECT coalesce(sum(row_count), 0)::bigint FROM datasets WHERE status = 'published') AS rows,
+                (SELECT count(*)::int FROM organizations) AS organizations,
+                (SELECT count(*)::int FROM dataset_columns c JOIN datasets d ON d.id = c.dataset_id WHERE c.encrypted AND d.status = 'published') AS encrypted_columns,
+                (SELECT count(*)::int FROM datasets WHERE status = 'published' AND open_type <> 'none') AS open_datasets`,
+      ),
+    /** Data responses per day (sharing activity) over the last `days` days. */
+    sharingByDay: (days: number) =>
+      db.query<{ day: string; responses: number; rows: number }>(
+        `SELECT to_char(date_trunc('day', time), 'YYYY-MM-DD') AS day, count(*)::int AS responses,
+                coalesce(sum((details->>'rowCount')::bigint), 0)::bigint AS rows
+         FROM audit_records WHERE action = 'data.read' AND result = 'success' AND time > now() - make_interval(days => $1)
+         GROUP BY 1 ORDER BY 1`,
+        [days],
+      ),
+    /** Denials and failures per day (security events) over the last `days` days. */
+    securityByDay: (days: number) =>
+      db.query<{ day: string; kind: string; events: number }>(
+        `SELECT to_char(date_trunc('day', time), 'YYYY-MM-DD') AS day, action AS kind, count(*)::int AS events
+         FROM audit_records WHERE result IN ('denied', 'failure') AND time > now() - make_interval(days => $1)
+         GROUP BY 1, 2 ORDER BY 1, 2`,
+        [days],
+      ),
+  };
+}
