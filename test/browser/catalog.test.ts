@@ -44,6 +44,7 @@ describe('console: catalogue and aggregation in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let csvFile: string;
+  let badFile: string;
   const officer = { username: 'gat-shuju', password: 'Gongan-Data-2026' };
   const consumer = { username: 'mz-shiyong', password: 'Minzheng-Use-2026' };
 
@@ -68,6 +69,13 @@ describe('console: catalogue and aggregation in Chromium', () => {
     // 20,000 户籍人口 rows in GBK, as provincial systems still export them.
     csvFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-catalog-')), '户籍人口.csv');
     fs.writeFileSync(csvFile, iconv.encode(peopleCsv(ROWS), 'gbk'));
+    // Five more people, the second (file line 3) with a wrong check digit.
+    const lines = peopleCsv(5, 99).trimEnd().split('\n');
+    const cells = lines[2]!.split(',');
+    cells[1] = cells[1]!.slice(0, 17) + (cells[1]!.endsWith('0') ? '1' : '0');
+    lines[2] = cells.join(',');
+    badFile = path.join(path.dirname(csvFile), '户籍人口-补充.csv');
+    fs.writeFileSync(badFile, `${lines.join('\n')}\n`);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -128,6 +136,31 @@ describe('console: catalogue and aggregation in Chromium', () => {
     await expect.poll(() => page.getByTestId('quality-rows').textContent()).toContain('20,000');
     await screenshot(page, 'catalog-07-quality');
 
+    // The officer edits the catalogue entry and a rule of one 信息项.
+    await page.getByTestId('edit-metadata').click();
+    await page.getByRole('dialog').getByLabel('联系电话').fill('024-86253000');
+    await page.getByRole('dialog').getByRole('button', { name: /保\s*存/ }).click();
+    await expect.poll(() => page.getByTestId('metadata').textContent()).toContain('024-86253000');
+    await page.getByRole('tab', { name: /信息项/ }).click();
+    await page.getByTestId('columns-table').getByRole('row').filter({ hasText: '人口数' }).getByRole('button', { name: '编辑' }).click();
+    await page.getByRole('dialog').getByLabel('最小值').fill('1');
+    await page.getByRole('dialog').getByLabel('最大值').fill('10');
+    await page.getByRole('dialog').getByRole('button', { name: /保\s*存/ }).click();
+    await expect.poll(() => page.getByTestId('columns-table').getByRole('row').filter({ hasText: '人口数' }).textContent()).toContain('≤ 10');
+
+    // A second file with a wrong check digit on line 3 is refused as a whole; the message names line and column.
+    await page.getByTestId('upload-version').click();
+    await page.locator('input[type=file]').setInputFiles(badFile);
+    await page.locator('label').filter({ hasText: /^追加$/ }).click();
+    await page.getByTestId('start-upload').click();
+    await expect.poll(() => page.getByTestId('load-error').textContent(), { timeout: 20_000 }).toMatch(/第 3 行.*身份证号.*校验位/);
+    await screenshot(page, 'catalog-07b-upload-refused');
+    await page.getByTestId('load-failed').getByRole('button', { name: '查看数据资源' }).click();
+    await page.getByRole('tab', { name: /数据版本/ }).click();
+    await expect.poll(() => page.getByTestId('versions-table').textContent()).toContain('失败');
+    expect(await page.getByTestId('versions-table').textContent()).toMatch(/第 3 行.*身份证号/);
+    await screenshot(page, 'catalog-07c-versions');
+
     // Publish. Where the classification review gate is installed, the officer confirms it first.
     await page.getByRole('tab', { name: /信息项/ }).click();
     await page.getByTestId('publish').click();
@@ -173,6 +206,10 @@ describe('console: catalogue and aggregation in Chromium', () => {
     expect(await page2.getByTestId('withdraw').count()).toBe(0);
     expect(await page2.getByRole('tab', { name: '质量报告' }).count()).toBe(0);
     await screenshot(page2, 'catalog-10-consumer-dataset');
+    await page2.getByTestId('lang-switch').click();
+    await expect.poll(() => page2.getByTestId('metadata').textContent()).toContain('Conditional sharing');
+    expect(await page2.getByTestId('columns-table').textContent()).toContain('Encrypted');
+    await screenshot(page2, 'catalog-11-dataset-en');
     expect(errors2).toEqual([]);
     await other.close();
   });

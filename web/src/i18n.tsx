@@ -411,6 +411,8 @@ const zh = {
   'ingest.again': '再次上传',
   'ingest.failed': '加载失败,该版本未生效',
   'ingest.cancelled': '任务已取消',
+  'ingest.errorAt': '第 {line} 行「{column}」:{message}',
+  'ingest.errorAtLine': '第 {line} 行:{message}',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -824,6 +826,8 @@ const en: Record<MessageKey, string> = {
   'ingest.again': 'Upload another file',
   'ingest.failed': 'Load failed: the version did not go live',
   'ingest.cancelled': 'The job was cancelled',
+  'ingest.errorAt': 'Line {line}, column "{column}": {message}',
+  'ingest.errorAtLine': 'Line {line}: {message}',
 };
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { zh, en };

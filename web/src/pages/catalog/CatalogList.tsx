@@ -89,46 +89,46 @@ export function CatalogListPage() {
       </div>
 
       {shownFacets.length > 0 && (
-      <Card size="small" styles={{ body: { padding: '8px 16px' } }} data-testid="facets">
-        {shownFacets.map((facet) => {
-          const values = result?.facets[facet] ?? [];
-          const selected = params.get(facet) ?? undefined;
-          return (
-            <div key={facet} style={{ display: 'flex', alignItems: 'baseline', padding: '6px 0', borderBottom: '1px dashed #f0f0f0' }}>
-              <Typography.Text type="secondary" style={{ width: 96, flex: 'none' }}>
-                {t(`cat.facet.${facet}` as MessageKey)}
-              </Typography.Text>
-              <div style={{ display: 'flex', flexWrap: 'wrap', gap: 4, minWidth: 0 }}>
-                <Tag.CheckableTag checked={!selected} onChange={() => choose(facet, undefined)}>
-                  {t('cat.all')}
-                </Tag.CheckableTag>
-                {values.map((f) => (
-                  <Tag.CheckableTag key={f.value} checked={selected === f.value} onChange={(on) => choose(facet, on ? f.value : undefined)} data-testid={`facet-${facet}-${f.value}`}>
-                    {facetLabel(facet, f)} <span style={{ opacity: 0.65 }}>({f.count})</span>
+        <Card size="small" styles={{ body: { padding: '8px 16px' } }} data-testid="facets">
+          {shownFacets.map((facet) => {
+            const values = result?.facets[facet] ?? [];
+            const selected = params.get(facet) ?? undefined;
+            return (
+              <div key={facet} style={{ display: 'flex', alignItems: 'baseline', padding: '6px 0', borderBottom: '1px dashed #f0f0f0' }}>
+                <Typography.Text type="secondary" style={{ width: 96, flex: 'none' }}>
+                  {t(`cat.facet.${facet}` as MessageKey)}
+                </Typography.Text>
+                <div style={{ display: 'flex', flexWrap: 'wrap', gap: 4, minWidth: 0 }}>
+                  <Tag.CheckableTag checked={!selected} onChange={() => choose(facet, undefined)}>
+                    {t('cat.all')}
                   </Tag.CheckableTag>
-                ))}
+                  {values.map((f) => (
+                    <Tag.CheckableTag key={f.value} checked={selected === f.value} onChange={(on) => choose(facet, on ? f.value : undefined)} data-testid={`facet-${facet}-${f.value}`}>
+                      {facetLabel(facet, f)} <span style={{ opacity: 0.65 }}>({f.count})</span>
+                    </Tag.CheckableTag>
+                  ))}
+                </div>
               </div>
+            );
+          })}
+          {filtered && (
+            <div style={{ paddingTop: 6 }}>
+              <Button
+                type="link"
+                size="small"
+                style={{ padding: 0 }}
+                onClick={() => {
+                  const next = new URLSearchParams();
+                  const q = params.get('q');
+                  if (q) next.set('q', q);
+                  setParams(next);
+                }}
+              >
+                {t('cat.clearFilters')}
+              </Button>
             </div>
-          );
-        })}
-        {filtered && (
-          <div style={{ paddingTop: 6 }}>
-            <Button
-              type="link"
-              size="small"
-              style={{ padding: 0 }}
-              onClick={() => {
-                const next = new URLSearchParams();
-                const q = params.get('q');
-                if (q) next.set('q', q);
-                setParams(next);
-              }}
-            >
-              {t('cat.clearFilters')}
-            </Button>
-          </div>
-        )}
-      </Card>
+          )}
+        </Card>
       )}
 
       {error && <Alert type="error" showIcon message={error} data-testid="catalog-error" />}

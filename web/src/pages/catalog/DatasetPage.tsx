@@ -20,7 +20,7 @@ import { useAuth } from '../../auth.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { ColumnEditor } from './ColumnEditor.tsx';
 import { cleanInput, DatasetForm } from './DatasetForm.tsx';
-import { bytes, count, EncryptedTag, GradeTag, OpenTag, ShareTag, StatusTag, useLocalized, useTypeLabel, VersionStateTag } from './labels.tsx';
+import { bytes, count, EncryptedTag, GradeTag, OpenTag, ShareTag, StatusTag, useErrorText, useTypeLabel, VersionStateTag } from './labels.tsx';
 import { QualityReportView } from './QualityReport.tsx';
 
 /** A catalogue entry: metadata, 信息项, versions; for the provider's officers also quality and management. */
@@ -31,7 +31,7 @@ export function DatasetPage() {
   const { message, modal } = App.useApp();
   const navigate = useNavigate();
   const typeLabel = useTypeLabel();
-  const localized = useLocalized();
+  const errorText = useErrorText();
   const [dataset, setDataset] = useState<Dataset>();
   const [columns, setColumns] = useState<Column[]>([]);
   const [versions, setVersions] = useState<Version[]>([]);
@@ -339,8 +339,8 @@ export function DatasetPage() {
                     {
                       title: t('cat.v.error'),
                       key: 'error',
-                      ellipsis: true,
-                      render: (_, v) => (v.error ? <Typography.Text type="danger">{localized(v.error.message as { zh: string; en: string } | string | undefined)}</Typography.Text> : ''),
+                      width: 280,
+                      render: (_, v) => (v.error ? <Typography.Text type="danger">{errorText(v.error)}</Typography.Text> : ''),
                     },
                   ]}
                 />

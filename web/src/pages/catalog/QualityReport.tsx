@@ -3,13 +3,14 @@ import { Alert, Card, Col, Empty, Progress, Row, Select, Space, Spin, Statistic,
 import { useEffect, useState } from 'react';
 import { getVersionReport, type RuleFailure, type Version, type VersionReport } from '../../api/catalog.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
-import { count, useLocalized } from './labels.tsx';
+import { count, useErrorText, useLocalized } from './labels.tsx';
 
 const RULES = new Set(['required', 'unique', 'pattern', 'range', 'enum', 'type', 'identifier']);
 
 export function QualityReportView({ code, versions }: { code: string; versions: Version[] }) {
   const { t } = useI18n();
   const localized = useLocalized();
+  const errorText = useErrorText();
   const loaded = versions.filter((v) => v.state !== 'loading');
   const [chosen, setChosen] = useState<number | undefined>(loaded[0]?.version);
   const [report, setReport] = useState<VersionReport>();
@@ -47,7 +48,7 @@ export function QualityReportView({ code, versions }: { code: string; versions: 
       </Space>
       {error && <Alert type="error" showIcon message={error} />}
       {loading && !report && <Spin />}
-      {v?.error && <Alert type="error" showIcon message={t('cat.q.failed')} description={localized(v.error.message as { zh: string; en: string } | string | undefined)} data-testid="version-error" />}
+      {v?.error && <Alert type="error" showIcon message={t('cat.q.failed')} description={errorText(v.error)} data-testid="version-error" />}
       {v && q && (
         <Spin spinning={loading}>
           <Space direction="vertical" size={16} style={{ width: '100%' }}>

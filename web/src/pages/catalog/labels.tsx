@@ -108,3 +108,20 @@ export function bytes(n: number): string {
   if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
   return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
 }
+
+/** An upload or version error, with the line and column the server names in its details. */
+export function useErrorText(): (error: { message?: { zh: string; en: string } | string; details?: unknown } | null | undefined) => string {
+  const { t } = useI18n();
+  const localized = useLocalized();
+  return (error) => {
+    if (!error) return '';
+    const message = localized(error.message);
+    const details = (error.details ?? {}) as { line?: unknown; column?: unknown };
+    // The server's rule messages already name the line; others get it from the details.
+    if (typeof details.line !== 'number' || message.includes(String(details.line))) return message;
+    return t(typeof details.column === 'string' ? 'ingest.errorAt' : 'ingest.errorAtLine')
+      .replace('{line}', String(details.line))
+      .replace('{column}', String(details.column))
+      .replace('{message}', message);
+  };
+}

@@ -2,10 +2,11 @@ import { InboxOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Col, Descriptions, Empty, Form, Input, Progress, Radio, Result, Row, Select, Space, Spin, Steps, Typography, Upload } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { ApiError } from '../../api/client.ts';
 import { getJob, searchDatasets, uploadVersion, type Dataset, type Job } from '../../api/catalog.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
-import { bytes, count, GradeTag, StatusTag } from '../catalog/labels.tsx';
+import { bytes, count, GradeTag, StatusTag, useErrorText } from '../catalog/labels.tsx';
 
 const ACCEPT = '.csv,.tsv,.txt,.json,.ndjson,.jsonl,.xlsx';
 const POLL_MS = 500;
@@ -24,6 +25,7 @@ export function UploadWizardPage() {
   const { t } = useI18n();
   const { me } = useAuth();
   const navigate = useNavigate();
+  const errorText = useErrorText();
   const [params] = useSearchParams();
   const [datasets, setDatasets] = useState<Dataset[]>();
   const [listError, setListError] = useState<string>();
@@ -92,7 +94,7 @@ export function UploadWizardPage() {
     abort.current = upload.abort;
     upload.done
       .then((id) => setStage({ step: 'loading', jobId: id }))
-      .catch((e: Error) => setStage({ step: 'failed', message: e.message }))
+      .catch((e: Error) => setStage({ step: 'failed', message: e instanceof ApiError ? errorText({ message: e.message, details: e.details }) : e.message }))
       .finally(() => (abort.current = undefined));
   }
 
@@ -207,90 +209,90 @@ export function UploadWizardPage() {
       </Card>
 
       <div ref={below} style={{ display: 'flex', flexDirection: 'column', gap: 16 }}>
-      {stage.step === 'uploading' && (
-        <Card title={t('ingest.uploading')} data-testid="upload-progress">
-          <Progress percent={stage.total ? Math.floor((stage.sent / stage.total) * 100) : 0} status="active" />
-          <Typography.Text type="secondary">
-            {bytes(stage.sent)} / {bytes(stage.total)}
-          </Typography.Text>
-        </Card>
-      )}
+        {stage.step === 'uploading' && (
+          <Card title={t('ingest.uploading')} data-testid="upload-progress">
+            <Progress percent={stage.total ? Math.floor((stage.sent / stage.total) * 100) : 0} status="active" />
+            <Typography.Text type="secondary">
+              {bytes(stage.sent)} / {bytes(stage.total)}
+            </Typography.Text>
+          </Card>
+        )}
 
-      {stage.step === 'loading' && !finished && (
-        <Card title={t('ingest.loading')} data-testid="load-progress">
-          <Progress percent={job?.totalBytes ? Math.min(99, Math.floor((job.bytes / job.totalBytes) * 100)) : 0} status="active" />
-          <Descriptions size="small" column={{ xs: 1, md: 3 }}>
-            <Descriptions.Item label={t('ingest.phase')}>
-              <span data-testid="job-phase">{PHASES.has(phase) ? t(`ingest.phase.${phase}` as MessageKey) : phase}</span>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('ingest.rowsRead')}>
-              <span data-testid="job-rows">{count(job?.rows ?? 0)}</span>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('ingest.bytesRead')}>
-              {bytes(job?.bytes ?? 0)}
-              {job?.totalBytes ? ` / ${bytes(job.totalBytes)}` : ''}
-            </Descriptions.Item>
-          </Descriptions>
-        </Card>
-      )}
+        {stage.step === 'loading' && !finished && (
+          <Card title={t('ingest.loading')} data-testid="load-progress">
+            <Progress percent={job?.totalBytes ? Math.min(99, Math.floor((job.bytes / job.totalBytes) * 100)) : 0} status="active" />
+            <Descriptions size="small" column={{ xs: 1, md: 3 }}>
+              <Descriptions.Item label={t('ingest.phase')}>
+                <span data-testid="job-phase">{PHASES.has(phase) ? t(`ingest.phase.${phase}` as MessageKey) : phase}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={t('ingest.rowsRead')}>
+                <span data-testid="job-rows">{count(job?.rows ?? 0)}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={t('ingest.bytesRead')}>
+                {bytes(job?.bytes ?? 0)}
+                {job?.totalBytes ? ` / ${bytes(job.totalBytes)}` : ''}
+              </Descriptions.Item>
+            </Descriptions>
+          </Card>
+        )}
 
-      {job?.state === 'succeeded' && (
-        <Card data-testid="load-result">
-          <Result
-            status={job.result?.quarantined ? 'warning' : 'success'}
-            title={t('ingest.done')}
-            subTitle={
-              <Space direction="vertical" size={8}>
-                <Space wrap size={16}>
-                  <span>
-                    {t('cat.v.version')} v{job.result?.version ?? '?'}
-                  </span>
-                  <span data-testid="result-rows">
-                    {t('ingest.rowsLoaded')} {count(job.result?.rows ?? 0)}
-                  </span>
-                  <span data-testid="result-quarantined">
-                    {t('ingest.quarantined')} {count(job.result?.quarantined ?? 0)}
-                  </span>
-                  <span>
-                    {t('cat.f.grade')} <GradeTag grade={job.result?.grade ?? null} />
-                  </span>
+        {job?.state === 'succeeded' && (
+          <Card data-testid="load-result">
+            <Result
+              status={job.result?.quarantined ? 'warning' : 'success'}
+              title={t('ingest.done')}
+              subTitle={
+                <Space direction="vertical" size={8}>
+                  <Space wrap size={16}>
+                    <span>
+                      {t('cat.v.version')} v{job.result?.version ?? '?'}
+                    </span>
+                    <span data-testid="result-rows">
+                      {t('ingest.rowsLoaded')} {count(job.result?.rows ?? 0)}
+                    </span>
+                    <span data-testid="result-quarantined">
+                      {t('ingest.quarantined')} {count(job.result?.quarantined ?? 0)}
+                    </span>
+                    <span>
+                      {t('cat.f.grade')} <GradeTag grade={job.result?.grade ?? null} />
+                    </span>
+                  </Space>
+                  {!!job.result?.quarantined && <Typography.Text type="warning">{t('ingest.quarantineHint')}</Typography.Text>}
                 </Space>
-                {!!job.result?.quarantined && <Typography.Text type="warning">{t('ingest.quarantineHint')}</Typography.Text>}
-              </Space>
-            }
-            extra={[
-              <Button type="primary" key="open" onClick={() => navigate(`/catalog/${code}`)} data-testid="open-dataset">
-                {t('ingest.openDataset')}
-              </Button>,
-              <Button key="again" onClick={reset}>
-                {t('ingest.again')}
-              </Button>,
-            ]}
-          />
-        </Card>
-      )}
+              }
+              extra={[
+                <Button type="primary" key="open" onClick={() => navigate(`/catalog/${code}`)} data-testid="open-dataset">
+                  {t('ingest.openDataset')}
+                </Button>,
+                <Button key="again" onClick={reset}>
+                  {t('ingest.again')}
+                </Button>,
+              ]}
+            />
+          </Card>
+        )}
 
-      {(job?.state === 'failed' || job?.state === 'cancelled' || stage.step === 'failed') && (
-        <Card data-testid="load-failed">
-          <Result
-            status="error"
-            title={t('ingest.failed')}
-            subTitle={<span data-testid="load-error">{stage.step === 'failed' ? stage.message : (job?.error?.message ?? t('ingest.cancelled'))}</span>}
-            extra={[
-              <Button type="primary" key="again" onClick={reset}>
-                {t('ingest.again')}
-              </Button>,
-              ...(code
-                ? [
-                    <Link key="open" to={`/catalog/${code}`}>
-                      <Button>{t('ingest.openDataset')}</Button>
-                    </Link>,
-                  ]
-                : []),
-            ]}
-          />
-        </Card>
-      )}
+        {(job?.state === 'failed' || job?.state === 'cancelled' || stage.step === 'failed') && (
+          <Card data-testid="load-failed">
+            <Result
+              status="error"
+              title={t('ingest.failed')}
+              subTitle={<span data-testid="load-error">{stage.step === 'failed' ? stage.message : (job?.error ? errorText(job.error) : t('ingest.cancelled'))}</span>}
+              extra={[
+                <Button type="primary" key="again" onClick={reset}>
+                  {t('ingest.again')}
+                </Button>,
+                ...(code
+                  ? [
+                      <Link key="open" to={`/catalog/${code}`}>
+                        <Button>{t('ingest.openDataset')}</Button>
+                      </Link>,
+                    ]
+                  : []),
+              ]}
+            />
+          </Card>
+        )}
       </div>
     </Space>
   );
