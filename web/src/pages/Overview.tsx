@@ -40,7 +40,7 @@ export function OverviewPage() {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       legend: { top: 0 },
       grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
-      xAxis: { type: 'value', name: t('overview.datasets') },
+      xAxis: { type: 'value', name: t('overview.datasets'), minInterval: 1 },
       yAxis: { type: 'category', data: orgs },
       series: [1, 2, 3, 4].map((g) => ({
         name: t(`grade.${g}` as 'grade.1'),
@@ -88,9 +88,14 @@ export function OverviewPage() {
         <Typography.Title level={3} style={{ marginTop: 0 }}>
           {t('overview.welcome')}
         </Typography.Title>
-        <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }}>
-          {t('overview.intro')}
-        </Typography.Paragraph>
+        <Typography.Paragraph type="secondary">{t('overview.intro')}</Typography.Paragraph>
+        <Descriptions size="small" column={{ xs: 1, md: 3 }} data-testid="status">
+          <Descriptions.Item label={t('overview.version')}>{info?.version ?? '…'}</Descriptions.Item>
+          <Descriptions.Item label={t('overview.database')}>{info ? t(`db.${info.database}`) : '…'}</Descriptions.Item>
+          <Descriptions.Item label={t('overview.health')}>
+            {healthy === undefined ? '…' : <Tag color={healthy ? 'green' : 'red'}>{t(healthy ? 'overview.healthy' : 'overview.unhealthy')}</Tag>}
+          </Descriptions.Item>
+        </Descriptions>
       </Card>
       {error && <Alert type="error" message={error} />}
       <Row gutter={[16, 16]}>
@@ -103,23 +108,12 @@ export function OverviewPage() {
             ['overview.openDatasets', data?.totals.openDatasets],
           ] as const
         ).map(([label, value]) => (
-          <Col key={label} xs={12} md={8} xl={4}>
+          <Col key={label} xs={12} md={8} xl={{ flex: '20%' }}>
             <Card>
               <Statistic title={t(label)} value={value === undefined ? '…' : number(value)} />
             </Card>
           </Col>
         ))}
-        <Col xs={24} md={16} xl={4}>
-          <Card>
-            <Descriptions column={1} size="small" data-testid="status">
-              <Descriptions.Item label={t('overview.version')}>{info?.version ?? '…'}</Descriptions.Item>
-              <Descriptions.Item label={t('overview.database')}>{info ? t(`db.${info.database}`) : '…'}</Descriptions.Item>
-              <Descriptions.Item label={t('overview.health')}>
-                {healthy === undefined ? '…' : <Tag color={healthy ? 'green' : 'red'}>{t(healthy ? 'overview.healthy' : 'overview.unhealthy')}</Tag>}
-              </Descriptions.Item>
-            </Descriptions>
-          </Card>
-        </Col>
       </Row>
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={12}>
