@@ -405,6 +405,10 @@ export function compileRead(
   const output = request.select && request.select.length > 0 && !(request.select.length === 1 && request.select[0] === '*')
     ? [...new Set(request.select)].map((name) => readable(columns, name))
     : view.filter((c) => VISIBLE_MODES.has(c.mode));
+  if (output.length === 0) {
+    // A verify-only grant reads no rows at all: not even how many there are.
+    throw new BadRequestError('no_readable_columns', { zh: '该授权没有可查询的信息项(仅可核验)', en: 'This grant has no readable columns (verification only)' });
+  }
   const order = request.order.map((o) => {
     const column = readable(columns, o.column);
     if (column.mode !== 'clear' || column.encrypted) throw notOrderable(o.column, column.mode);
@@ -417,7 +421,9 @@ export function compileRead(
   const post = callerFilter.post;
   const fetch = [...output];
   for (const p of post) if (!fetch.includes(p.column)) fetch.push(p.column);
-  const select = ['_row', ...fetch.map((c) => c.physical)].map(ident).join(', ');
+  // Order columns are read too (the cursor is made of their values) even when not selected.
+  const extra = order.map((o) => o.column).filter((c) => !fetch.includes(c));
+  const select = ['_row', ...fetch.map((c) => c.physical), ...extra.map((c) => c.physical)].map(ident).join(', ');
   const orderBy = [...order.map((o) => `${ident(o.column.physical)} ${o.direction === 'asc' ? 'ASC NULLS LAST' : 'DESC NULLS FIRST'}`), '_row ASC'].join(', ');
   const where = [grantFilter.sql, callerFilter.sql].filter((s) => s !== 'TRUE');
 

@@ -118,6 +118,8 @@ export interface RecordStream {
   chunks: AsyncGenerator<Record<string, MaskedValue>[], void, void>;
   /** The cursor of the next page, or null at the end (read after the chunks are done). */
   next(): string | null;
+  /** True once the last chunk has been yielded (then next() is final). */
+  finished(): boolean;
 }
 
 function windowStart(now: Date, ms: number): Date {
@@ -227,6 +229,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     const columns = compiled.output.map((c) => ({ name: c.name, mode: c.mode }));
     const auditFilter = { grant: grant.row_filter, request: isEmptyFilter(query.filter) ? null : query.filter };
     let next: string | null = null;
+    let finished = false;
 
     async function* chunks(): AsyncGenerator<Record<string, MaskedValue>[], void, void> {
       let cursor = cursor0;
@@ -298,6 +301,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
         });
         part++;
         sent += out.length;
+        finished = stop;
         yield out;
         if (stop) return;
       }
@@ -308,7 +312,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
       return p.values.has(normalizePseudonym(cellCtx.pseudonym(String(value), p.column.type)));
     }
 
-    return { columns, grantId: grant.id, chunks: chunks(), next: () => next };
+    return { columns, grantId: grant.id, chunks: chunks(), next: () => next, finished: () => finished };
   }
 
   const service = {

@@ -371,9 +371,8 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         const first = await stream.chunks.next();
         const format = formatOf(request.headers.accept);
         const names = stream.columns.map((c) => c.name);
-        if (first.done) {
-          reply.header('x-next-cursor', stream.next() ?? '');
-        }
+        const known = first.done || stream.finished();
+        if (known) reply.header('x-next-cursor', stream.next() ?? '');
         reply.header('x-pdx-grant', stream.grantId);
         reply.type(CONTENT_TYPES[format]);
         async function* body(): AsyncGenerator<string> {
@@ -385,7 +384,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           }
           yield epilogue(format, stream.next());
         }
-        if (!first.done && format !== 'json') {
+        if (!known && format !== 'json') {
           // NDJSON and CSV carry the next cursor as a trailer (known only at the end of the stream).
           reply.trailer('x-next-cursor', async () => stream.next() ?? '');
         }
