@@ -139,12 +139,14 @@ describe('console: catalogue and aggregation in Chromium', () => {
     // The officer edits the catalogue entry and a rule of one 信息项.
     await page.getByTestId('edit-metadata').click();
     await page.getByRole('dialog').getByLabel('联系电话').fill('024-86253000');
+    await screenshot(page, 'catalog-07a-edit');
     await page.getByRole('dialog').getByRole('button', { name: /保\s*存/ }).click();
     await expect.poll(() => page.getByTestId('metadata').textContent()).toContain('024-86253000');
     await page.getByRole('tab', { name: /信息项/ }).click();
     await page.getByTestId('columns-table').getByRole('row').filter({ hasText: '人口数' }).getByRole('button', { name: '编辑' }).click();
     await page.getByRole('dialog').getByLabel('最小值').fill('1');
     await page.getByRole('dialog').getByLabel('最大值').fill('10');
+    await screenshot(page, 'catalog-07a-column');
     await page.getByRole('dialog').getByRole('button', { name: /保\s*存/ }).click();
     await expect.poll(() => page.getByTestId('columns-table').getByRole('row').filter({ hasText: '人口数' }).textContent()).toContain('≤ 10');
 
