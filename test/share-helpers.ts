@@ -18,6 +18,8 @@ import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, waitForJob, type 
 
 export interface ShareTestApp extends TestApp {
   shareModule: ShareModule;
+  /** The master key (a second process on the same database must use the same one). */
+  masterKey: string;
 }
 
 function client(app: TestApp['app'], headers: Record<string, string>): Client {
@@ -31,7 +33,8 @@ function client(app: TestApp['app'], headers: Record<string, string>): Client {
 /** startTestApp plus the share routes under /api/v1. */
 export async function startShareApp(db: Db, env: Record<string, string> = {}): Promise<ShareTestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-share-'));
-  const config = loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', PDX_DATA_DIR: dataDir, PDX_MASTER_KEY: randomBytes(32).toString('base64'), ...env });
+  const masterKey = env.PDX_MASTER_KEY ?? randomBytes(32).toString('base64');
+  const config = loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', PDX_DATA_DIR: dataDir, ...env, PDX_MASTER_KEY: masterKey });
   const sink = memorySink();
   const { app, services } = await createPlatform(config, db, { observe: sink, jobPollMs: 50 });
   const shareModule = createShareModule({ db, catalog: services.catalog, keyring: services.keyring, events: services.events, jobs: services.jobs });
@@ -43,6 +46,7 @@ export async function startShareApp(db: Db, env: Record<string, string> = {}): P
     db,
     services,
     shareModule,
+    masterKey,
     events: sink.events,
     dataDir,
     async login(username, password) {

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openPostgres } from '../src/db/postgres.ts';
+import { describeEachBackend } from './helpers/db.ts';
+import { waitForJob } from './helpers/api.ts';
+import { grantJourney, shareWorld, startShareApp, type ShareTestApp, type ShareWorld } from './share-helpers.ts';
+
+describeEachBackend('share enforcement: quotas, revocation, exports, audit before answer', ({ use, backend }) => {
+  let t: ShareTestApp;
+  let w: ShareWorld;
+
+  beforeAll(async () => {
+    t = await startShareApp(use().db);
+    w = await shareWorld(t, 200);
+  });
+  afterAll(() => t?.close());
+
+  it('requests per minute: 429 with Retry-After, counted in the database', async () => {
+    const { grantId } = await grantJourney(w, { requestsPerMinute: 3 });
+    const statuses: number[] = [];
+    let retryAfter: string | undefined;
+    for (let i = 0; i < 8; i++) {
+      const res = await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?grant=${grantId}&limit=1`);
+      statuses.push(res.statusCode);
+      if (res.statusCode === 429) {
+        retryAfter = res.headers['retry-after'] as string;
+        expect(res.body).not.toContain('rows');
+        expect(res.json().error.code).toBe('rate_limited');
+      }
+    }
+    // Even if a minute boundary passes during the loop, at most 6 of 8 can succeed.
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(6);
+    expect(statuses).toContain(429);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(60);
+  });
+
+  it('rows per day: the page is cut at the quota with a cursor, then 429', async () => {
+    const { grantId } = await grantJourney(w, { rowsPerDay: 10 });
+    const first = await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?grant=${grantId}&limit=7`);
+    expect(first.json().rows).toHaveLength(7);
+    const second = await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?grant=${grantId}&limit=7&after=${first.json().next}`);
+    expect(second.statusCode).toBe(200);
+    expect(second.json().rows).toHaveLength(3);
+    expect(second.json().next).toMatch(/^\d+$/);
+    const third = await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?grant=${grantId}&limit=7&after=${second.json().next}`);
+    expect(third.statusCode).toBe(429);
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('IP ranges of a grant are checked against the caller address', async () => {
+    const { grantId } = await grantJourney(w, { ipRanges: ['10.20.0.0/16'] });
+    const res = await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?grant=${grantId}`);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('ip_not_allowed');
+    const local = await grantJourney(w, { ipRanges: ['127.0.0.0/8', '::1/128'] });
+    expect((await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?grant=${local.grantId}`)).statusCode).toBe(200);
+  });
+
+  it('exports: a file job with an expiring link, same checks and masking, re-checked at download', async () => {
+    const { grantId } = await grantJourney(w);
+    const created = await w.keyClient.call('POST', `/api/v1/datasets/${w.code}/exports`, { format: 'csv', query: `grant=${grantId}&select=姓名,户籍地,身份证号` });
+    expect(created.statusCode).toBe(202);
+    const { id, jobId, downloadUrl } = created.json();
+    const job = await waitForJob(w.keyClient, jobId);
+    expect(job.error).toBeNull();
+    expect((await w.keyClient.call('GET', `/api/v1/exports/${id}`)).json()).toMatchObject({ state: 'ready' });
+    const file = await w.keyClient.call('GET', downloadUrl);
+    expect(file.statusCode).toBe(200);
+    const lines = file.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines[0]).toBe('姓名,户籍地,身份证号');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines.slice(1)) expect(line).toMatch(/^\S\*+,朝阳市,[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    expect(t.events.some((e) => e.action === 'data.export' && (e.details as { grantId: string }).grantId === grantId)).toBe(true);
+    expect(t.events.some((e) => e.action === 'data.download')).toBe(true);
+
+    // Wrong token, other organisation: the export does not exist for them.
+    expect((await w.keyClient.call('GET', downloadUrl.replace(/token=.*/, 'token=pdx_wrong_token_123'))).statusCode).toBe(404);
+    expect((await t.withKey(w.otherKey).call('GET', downloadUrl)).statusCode).toBe(404);
+    // Hidden columns are refused when the export is made.
+    const bad = await w.keyClient.call('POST', `/api/v1/datasets/${w.code}/exports`, { format: 'csv', query: `grant=${grantId}&select=手机号` });
+    expect(bad.statusCode).toBe(400);
+    // Revocation applies to downloads too.
+    await w.officer.call('POST', `/api/v1/share/grants/${grantId}/revoke`, { reason: '撤销' });
+    const after = await w.keyClient.call('GET', downloadUrl);
+    expect(after.statusCode).toBe(403);
+    expect(after.body).not.toContain('朝阳市');
+  });
+
+  it.runIf(backend === 'postgres')('revocation, expiry and quotas hold at once on two server processes sharing one database', async () => {
+    const url = use().url!;
+    const second = await openPostgres(url, 5);
+    const t2 = await startShareApp(second, { PDX_MASTER_KEY: t.masterKey });
+    try {
+      const base = [t, t2];
+      const addresses: string[] = [];
+      for (const app of base) {
+        await app.app.listen({ port: 0, host: '127.0.0.1' });
+        const a = app.app.server.address();
+        addresses.push(`http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`);
+      }
+      const read = (i: number, grantId: string) =>
+        fetch(`${addresses[i]}/api/v1/datasets/${w.code}/records?grant=${grantId}&limit=2`, { headers: { authorization: `Bearer ${w.key}` } });
+
+      const revoked = await grantJourney(w);
+      expect((await read(0, revoked.grantId)).status).toBe(200);
+      expect((await read(1, revoked.grantId)).status).toBe(200);
+      const r = await w.officer.call('POST', `/api/v1/share/grants/${revoked.grantId}/revoke`, { reason: '立即撤销' });
+      expect(r.statusCode).toBe(200);
+      for (const i of [0, 1]) {
+        const res = await read(i, revoked.grantId);
+        expect(res.status).toBe(403);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('grant_revoked');
+      }
+
+      const expiring = await grantJourney(w);
+      expect((await read(1, expiring.grantId)).status).toBe(200);
+      await t.db.query(`UPDATE share_grants SET expires_at = now() - interval '1 second' WHERE id = $1`, [expiring.grantId]);
+      for (const i of [0, 1]) expect((await read(i, expiring.grantId)).status).toBe(403);
+
+      const quota = await grantJourney(w, { requestsPerMinute: 4 });
+      const statuses: number[] = [];
+      for (let k = 0; k < 10; k++) statuses.push((await read(k % 2, quota.grantId)).status);
+      // One counter for both processes: at most 8 (two windows) of 10 pass, and both processes refuse.
+      expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(8);
+      expect(statuses.some((s, k) => s === 429 && k % 2 === 0)).toBe(true);
+      expect(statuses.some((s, k) => s === 429 && k % 2 === 1)).toBe(true);
+    } finally {
+      await t2.close();
+      await second.close();
+    }
+  });
+
+  it('audit before answer: when the audit log cannot be written, no data is sent', async () => {
+    const { grantId } = await grantJourney(w);
+    expect((await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?grant=${grantId}&limit=3`)).statusCode).toBe(200);
+    await t.services.audit.close();
+    for (const accept of ['application/json', 'application/x-ndjson', 'text/csv']) {
+      const res = await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?grant=${grantId}&limit=3`, undefined, { accept });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().error.code).toBe('audit_unavailable');
+      expect(res.body).not.toContain('朝阳市');
+      expect(res.body).not.toContain('rows');
+    }
+    const verify = await w.keyClient.call('POST', `/api/v1/datasets/${w.code}/verify`, { match: { 手机号: '13800000000' }, grant: grantId });
+    expect(verify.statusCode).toBe(503);
+    expect(verify.body).not.toContain('match');
+  });
+});
