@@ -23,3 +23,8 @@ process.on('SIGUSR2', () => {
   if (report) fs.writeFileSync(`${report}.${phase}`, JSON.stringify(peak));
   peak = fresh();
 });
+// On exit: the peaks of the last phase and the process's maximum resident set size.
+process.on('exit', () => {
+  sample();
+  if (report) fs.writeFileSync(`${report}.exit`, JSON.stringify({ ...peak, maxRss: process.resourceUsage().maxRSS * 1024 }));
+});
