@@ -206,31 +206,39 @@ function quoteItem(value: string): string {
   return /[,.()"\\\s]/.test(value) || value === '' ? `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"` : value;
 }
 
-function operationText(c: Condition): string {
-  const value = c.op === 'is' ? 'null' : Array.isArray(c.value) ? `(${c.value.map(quoteItem).join(',')})` : String(c.value);
+function operationText(c: Condition, inGroup: boolean): string {
+  const raw = c.op === 'is' ? 'null' : Array.isArray(c.value) ? `(${c.value.map(quoteItem).join(',')})` : String(c.value);
+  // Inside a group every value is quoted when needed; at the top level only a leading quote needs it.
+  const value = c.op === 'is' || Array.isArray(c.value) ? raw : inGroup || raw.startsWith('"') ? quoteItem(raw) : raw;
   return `${c.not ? 'not.' : ''}${c.op}.${value}`;
 }
 
 function groupItemText(node: FilterNode): string {
-  if (isCondition(node)) {
-    const c = node;
-    const value = c.op === 'is' ? 'null' : Array.isArray(c.value) ? `(${c.value.map(quoteItem).join(',')})` : quoteItem(String(c.value));
-    return `${c.column}.${c.not ? 'not.' : ''}${c.op}.${value}`;
-  }
+  if (isCondition(node)) return `${node.column}.${operationText(node, true)}`;
   return 'and' in node ? `and(${node.and.map(groupItemText).join(',')})` : `or(${node.or.map(groupItemText).join(',')})`;
 }
 
-/** Writes a filter back as query-string text (for display: consoles, audit, documentation). */
-export function filterText(node: FilterNode | null | undefined): string {
-  if (!node || isEmptyFilter(node)) return '';
+/** The filter as query parameters (key, value), lossless: parseFilterParams gives the AST back. */
+export function filterParams(node: FilterNode | null | undefined): [string, string][] {
+  if (!node || isEmptyFilter(node)) return [];
   const top = 'and' in node ? node.and : [node];
-  const params = new URLSearchParams();
-  for (const item of top) {
-    if (isCondition(item)) params.append(item.column, operationText(item));
-    else if ('or' in item) params.append('or', `(${item.or.map(groupItemText).join(',')})`);
-    else params.append('and', `(${item.and.map(groupItemText).join(',')})`);
-  }
-  return decodeURIComponent(params.toString().replace(/\+/g, '%20'));
+  return top.map((item): [string, string] => {
+    if (isCondition(item)) return [item.column, operationText(item, false)];
+    if ('or' in item) return ['or', `(${item.or.map(groupItemText).join(',')})`];
+    return ['and', `(${item.and.map(groupItemText).join(',')})`];
+  });
+}
+
+/** The filter as an encoded query string (for links and export queries). */
+export function filterQuery(node: FilterNode | null | undefined): string {
+  return new URLSearchParams(filterParams(node)).toString();
+}
+
+/** The filter written for people (consoles, audit views): `户籍地=eq.朝阳市&人口数=gt.1`. */
+export function filterText(node: FilterNode | null | undefined): string {
+  return filterParams(node)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
 }
 
 /** Validates a stored AST's shape (grants are read back from the database). */
