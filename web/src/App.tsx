@@ -24,6 +24,7 @@ import { useI18n, type MessageKey } from './i18n.tsx';
 import { OrgsPage } from './pages/admin/Orgs.tsx';
 import { UsersPage } from './pages/admin/Users.tsx';
 import { ApiKeysPage } from './pages/ApiKeys.tsx';
+import { AuditPage } from './pages/audit/AuditPage.tsx';
 import { CatalogRoutes } from './pages/catalog/index.tsx';
 import { ChangePasswordPage } from './pages/ChangePassword.tsx';
 import { IngestRoutes } from './pages/ingest/index.tsx';
@@ -50,7 +51,7 @@ const NAV: NavItem[] = [
   { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'] },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/open', label: 'nav.open', icon: <GlobalOutlined /> },
-  { path: '/audit', label: 'nav.audit', icon: <AuditOutlined />, roles: ['auditor'] },
+  { path: '/audit', label: 'nav.audit', icon: <AuditOutlined />, roles: ['auditor'], element: <AuditPage /> },
   { path: '/secops', label: 'nav.secops', icon: <AlertOutlined />, roles: ['secadmin'] },
   {
     path: '/admin',

@@ -479,7 +479,7 @@ const zh = {
   'audit.prev': '上一页',
   'audit.next': '下一页',
   'audit.perPage': '条/页',
-  'audit.anonymous': '匿名',
+  'audit.anonymous': '系统 / 未登录',
   'audit.app': '应用',
   'audit.viaApiKey': '通过 API 密钥调用',
   'audit.record': '审计记录',
@@ -496,6 +496,9 @@ const zh = {
   'audit.proof.signature': '树头签名',
   'audit.proof.path': '审计路径',
   'audit.proof.offline': '以上校验在浏览器中完成。下载证明文件后,可用 docs/audit-proofs.md 中的校验脚本和预先保存的平台公钥在平台外独立校验。',
+  'audit.proof.verified': '包含证明已在浏览器中校验通过:该记录在已签名的审计日志中,且未被改动',
+  'audit.proof.failed': '证据校验未通过:记录或签名树头与证明不符,可能已被改动',
+  'audit.proof.partial': '部分校验无法在本浏览器中完成,请下载证明文件离线校验',
   'audit.proof.download': '下载证明文件',
   'audit.check.recordHash': '记录内容与其哈希一致',
   'audit.check.inclusion': '审计路径指向签名树头的根哈希',
@@ -568,6 +571,7 @@ const zh = {
   'access.mode.masked': '脱敏',
   'access.mode.pseudonym': '假名化',
   'access.mode.generalized': '泛化',
+  'access.mode.verify': '核验',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -1049,7 +1053,7 @@ const en: Record<MessageKey, string> = {
   'audit.prev': 'Previous',
   'audit.next': 'Next',
   'audit.perPage': 'per page',
-  'audit.anonymous': 'Anonymous',
+  'audit.anonymous': 'System / anonymous',
   'audit.app': 'App',
   'audit.viaApiKey': 'Called with an API key',
   'audit.record': 'Audit record',
@@ -1066,6 +1070,9 @@ const en: Record<MessageKey, string> = {
   'audit.proof.signature': 'Head signature',
   'audit.proof.path': 'Audit path',
   'audit.proof.offline': 'These checks ran in your browser. Download the proof to check it outside pdx with the script of docs/audit-proofs.md and the public key you pinned.',
+  'audit.proof.verified': 'Proof verified in your browser: the record is in the signed log, unchanged',
+  'audit.proof.failed': 'Evidence does not check: the record or the signed head was altered',
+  'audit.proof.partial': 'Some checks cannot run in this browser: download the proof and check it offline',
   'audit.proof.download': 'Download the proof',
   'audit.check.recordHash': 'Record matches its hash',
   'audit.check.inclusion': 'Audit path leads to the signed root',
@@ -1138,6 +1145,7 @@ const en: Record<MessageKey, string> = {
   'access.mode.masked': 'masked',
   'access.mode.pseudonym': 'pseudonym',
   'access.mode.generalized': 'generalized',
+  'access.mode.verify': 'verification',
 };
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { zh, en };

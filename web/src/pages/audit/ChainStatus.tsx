@@ -1,0 +1,99 @@
+import { CheckCircleFilled, CloseCircleFilled, ReloadOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, Col, Descriptions, Row, Space, Spin, Statistic, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { latestHead, verifyChain, type SignedHead, type VerifyReport } from '../../api/audit.ts';
+import { ApiError } from '../../api/client.ts';
+import { useI18n } from '../../i18n.tsx';
+import { Hex } from './common.tsx';
+
+/** Chain status: the whole log recomputed by the server (GET /audit/verify) and the latest signed head. */
+export function ChainStatus() {
+  const { t, time } = useI18n();
+  const [report, setReport] = useState<VerifyReport>();
+  const [head, setHead] = useState<SignedHead | null>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      // Verify first: it may be the request that makes the first head exist.
+      setReport(await verifyChain());
+      setHead(await latestHead().catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))));
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const ok = report?.ok;
+  return (
+    <Card
+      size="small"
+      title={t('audit.chain.title')}
+      extra={
+        <Button size="small" icon={<ReloadOutlined />} onClick={() => void load()} loading={busy} data-testid="chain-reverify">
+          {t('audit.chain.reverify')}
+        </Button>
+      }
+      style={{ marginBottom: 16 }}
+      data-testid="chain-status"
+    >
+      {error && <Alert type="error" showIcon title={error} />}
+      {!report && !error && <Spin />}
+      {report && (
+        <Row gutter={24} align="top">
+          <Col flex="260px">
+            <Space align="start">
+              {ok ? <CheckCircleFilled style={{ color: '#52c41a', fontSize: 28 }} /> : <CloseCircleFilled style={{ color: '#ff4d4f', fontSize: 28 }} />}
+              <div>
+                <Typography.Text strong style={{ fontSize: 16 }} data-testid="chain-verdict">
+                  {ok ? t('audit.chain.ok') : t('audit.chain.broken')}
+                </Typography.Text>
+                <br />
+                <Typography.Text type="secondary">{ok ? t('audit.chain.okHint') : t('audit.chain.brokenHint')}</Typography.Text>
+              </div>
+            </Space>
+          </Col>
+          <Col flex="120px">
+            <Statistic title={t('audit.chain.checked')} value={report.checked} />
+          </Col>
+          <Col flex="120px">
+            <Statistic title={t('audit.chain.checkpoints')} value={report.checkpoints} />
+          </Col>
+          {!ok && (
+            <Col flex="auto">
+              <Descriptions size="small" column={1}>
+                {report.firstBadSeq !== undefined && <Descriptions.Item label={t('audit.chain.firstBad')}>{report.firstBadSeq}</Descriptions.Item>}
+                {report.badCheckpoint !== undefined && <Descriptions.Item label={t('audit.chain.badCheckpoint')}>{report.badCheckpoint}</Descriptions.Item>}
+                {report.reason && <Descriptions.Item label={t('audit.chain.reason')}>{report.reason}</Descriptions.Item>}
+              </Descriptions>
+            </Col>
+          )}
+          <Col flex="1 1 420px">
+            {head === null && <Typography.Text type="secondary">{t('audit.head.none')}</Typography.Text>}
+            {head && (
+              <Descriptions
+                size="small"
+                column={2}
+                title={<Typography.Text type="secondary">{t('audit.head.title')}</Typography.Text>}
+                items={[
+                  { key: 'size', label: t('audit.head.treeSize'), children: <span data-testid="head-tree-size">{head.treeSize}</span> },
+                  { key: 'time', label: t('audit.head.time'), children: time(head.timestamp) },
+                  { key: 'root', label: t('audit.head.root'), span: 2, children: <Hex value={head.rootHash} /> },
+                  { key: 'key', label: t('audit.head.keyId'), children: <Hex value={head.keyId} shown={16} /> },
+                  { key: 'alg', label: t('audit.head.hashAlg'), children: head.hashAlg.toUpperCase() },
+                ]}
+              />
+            )}
+          </Col>
+        </Row>
+      )}
+    </Card>
+  );
+}
