@@ -31,6 +31,7 @@ import { IngestRoutes } from './pages/ingest/index.tsx';
 import { ClassifyPage } from './pages/classify/ClassifyPage.tsx';
 import { LoginPage } from './pages/Login.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
+import { NotificationBell, SharingRoutes } from './pages/sharing/index.tsx';
 
 interface NavItem {
   path: string;
@@ -48,7 +49,7 @@ const NAV: NavItem[] = [
   { path: '/catalog', label: 'nav.catalog', icon: <DatabaseOutlined />, element: <CatalogRoutes /> },
   { path: '/ingest', label: 'nav.ingest', icon: <CloudUploadOutlined />, roles: ['data_officer'], element: <IngestRoutes /> },
   { path: '/classify', label: 'nav.classify', icon: <SafetyCertificateOutlined />, roles: ['data_officer', 'secadmin'], element: <ClassifyPage /> },
-  { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'] },
+  { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <SharingRoutes /> },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/open', label: 'nav.open', icon: <GlobalOutlined /> },
   { path: '/audit', label: 'nav.audit', icon: <AuditOutlined />, roles: ['auditor'], element: <AuditPage /> },
@@ -107,6 +108,7 @@ function Shell() {
             {t('app.title')}
           </Typography.Title>
           <Space>
+            <NotificationBell />
             <Button type="text" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang-switch">
               {t('lang.switch')}
             </Button>

@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { migrate, openDatabase } from '../../src/db/index.ts';
+import type { App } from '../../src/http/app.ts';
+import { createPlatform } from '../../src/main.ts';
+import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
+import { createShareModule } from '../../src/modules/share/share.module.ts';
+import { peopleRows } from '../fixtures/people.ts';
+import { ADMIN_PASSWORDS, type Client } from '../helpers/api.ts';
+import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { apiKey, publishPeople } from '../share-helpers.ts';
+
+interface ShareServer {
+  app: App;
+  url: string;
+  close(): Promise<void>;
+}
+
+const ROWS = 200;
+
+/**
+ * The platform of main.ts plus the share routes (main.ts does not wire them yet), listening on a
+ * free port and serving the built console (web/dist: `node scripts/build-web.mjs`).
+ */
+async function startShareServer(): Promise<ShareServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-shr-'));
+  const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_RATE_LIMIT: '100000', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
+  const db = await openDatabase(config);
+  await migrate(db);
+  const { app, services } = await createPlatform(config, db, { jobPollMs: 50 });
+  const share = createShareModule({ db, catalog: services.catalog, keyring: services.keyring, events: services.events, jobs: services.jobs });
+  await app.register(share.routes, { prefix: '/api/v1' });
+  await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  services.jobs.start();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await services.jobs.stop();
+      await app.close();
+      await services.audit.close();
+      await db.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function apiLogin(app: App, username: string, password: string): Promise<Client> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+  if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.body}`);
+  const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
+  const headers = { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' };
+  return {
+    headers,
+    call: (method, url, body, extra = {}) =>
+      app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }),
+  };
+}
+
+/** A user with a known password (the generated one is changed on first sign-in, as the console requires). */
+async function provision(app: App, admin: Client, username: string, displayName: string, orgId: string, roles: string[], password: string): Promise<Client> {
+  const user = await admin.call('POST', '/api/v1/users', { username, displayName, orgId, roles });
+  if (user.statusCode !== 201) throw new Error(`user ${username}: ${user.body}`);
+  const first = await apiLogin(app, username, user.json().password);
+  expect((await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: password })).statusCode).toBe(204);
+  return apiLogin(app, username, password);
+}
+
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
+  return errors;
+}
+
+async function settled(page: Page) {
+  await expect.poll(() => page.locator('.ant-spin-spinning, .ant-spin-blur, .ant-table-placeholder .ant-spin').count()).toBe(0);
+}
+
+async function signIn(page: Page, url: string, username: string, password: string) {
+  await page.goto(`${url}/`);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: /登\s*录/ }).click();
+  await expect.poll(() => page.getByTestId('user-menu').count()).toBe(1);
+}
+
+/** Picks an option of an antd Select by typing into its search and pressing Enter. */
+async function choose(page: Page, testId: string, text: string) {
+  await page.getByTestId(testId).click();
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+describe('console: share request → provider approval → security approval → API call, in Chromium', () => {
+  let server: ShareServer;
+  let browser: Browser;
+  let officer: Client;
+  let consumer: Client;
+  let key: string;
+  let code: string;
+  const officerPassword = 'Hunnan-Officer-2026!';
+  const consumerPassword = 'Chaoyang-Civil-2026!';
+
+  beforeAll(async () => {
+    server = await startShareServer();
+    browser = await launchBrowser();
+    const admin = await apiLogin(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
+    const police = (await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' })).json().id as string;
+    const civil = (await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', regionCode: '211300' })).json().id as string;
+    officer = await provision(server.app, admin, 'ga-officer', '王科长', police, ['data_officer'], officerPassword);
+    consumer = await provision(server.app, admin, 'mz-consumer', '李干事', civil, ['consumer'], consumerPassword);
+    code = await publishPeople(officer, { name: '户籍人口信息', rows: ROWS, seed: 7 });
+    key = await apiKey(consumer, '低保资格核验系统');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('walks a request through both approvals and the consumer calls the API with the granted forms', async () => {
+    // ---- the consumer asks for 姓名, 身份证号, 住址 -------------------------------------------------
+    const c = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const consumerErrors = watchErrors(c);
+    await signIn(c, server.url, 'mz-consumer', consumerPassword);
+    await c.goto(`${server.url}/sharing/request/${code}`);
+    await expect.poll(() => c.getByTestId('request-title').textContent()).toContain('户籍人口信息');
+    for (const name of ['姓名', '身份证号', '住址']) await c.getByRole('row').filter({ has: c.getByTestId(`pick-${name}`) }).getByRole('checkbox').check();
+    await expect.poll(() => c.getByTestId('grade4-hint').count()).toBe(1);
+    await c.getByTestId('purpose').fill('低保对象资格核验:核对申请人身份与户籍');
+    await c.getByTestId('legal-basis').fill('《社会救助暂行办法》第十一条');
+    await c.getByTestId('volume').fill('500');
+    await settled(c);
+    await screenshot(c, 'sharing-01-request-form');
+    await c.getByTestId('submit-request').click();
+    await expect.poll(() => c.getByText('申请已提交').count()).toBe(1);
+    await screenshot(c, 'sharing-02-request-submitted');
+    await c.getByTestId('go-my-requests').click();
+    await expect.poll(() => c.getByTestId('request-state').first().textContent()).toBe('待提供方审批');
+    await settled(c);
+    await screenshot(c, 'sharing-03-my-requests');
+
+    // ---- the provider's officer decides each column, the rows and the term ----------------------------
+    const o = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const officerErrors = watchErrors(o);
+    await signIn(o, server.url, 'ga-officer', officerPassword);
+    await expect.poll(() => o.getByTestId('bell-count').textContent()).toContain('1');
+    await o.getByRole('menuitem', { name: '数据共享' }).click();
+    await expect.poll(() => o.getByTestId(`open-request-${code}`).count()).toBe(1);
+    await settled(o);
+    await screenshot(o, 'sharing-04-officer-inbox');
+    await o.getByTestId(`open-request-${code}`).click();
+    await expect.poll(() => o.getByTestId('approval-form').count()).toBe(1);
+    expect(await o.getByTestId('request-facts').textContent()).toContain('《社会救助暂行办法》第十一条');
+    // Clear 4级 身份证号 asks for the impact assessment, highlighted; the console refuses without it.
+    await o.getByTestId('mode-身份证号').getByText('明文').click();
+    await o.getByTestId('approve').click();
+    await expect.poll(() => o.getByTestId('approve-error').textContent()).toContain('影响评估');
+    await screenshot(o, 'sharing-05-impact-required');
+    await o.getByTestId('mode-姓名').getByText('脱敏').click();
+    await o.getByTestId('mode-身份证号').getByText('假名化').click();
+    await o.getByTestId('mode-住址').getByText('泛化').click();
+    await o.getByTestId('add-condition').click();
+    await choose(o, 'filter-column-0', '户籍地');
+    await o.getByTestId('filter-value-0').fill('朝阳市');
+    await expect.poll(() => o.getByTestId('filter-text').textContent()).toBe('户籍地=eq.朝阳市');
+    await o.getByTestId('approve-note').fill('按最小必要原则提供,仅限朝阳市户籍');
+    await screenshot(o, 'sharing-06-officer-decides');
+    await o.getByTestId('approve').click();
+    await expect.poll(() => o.getByTestId('detail-state').textContent()).toBe('待安全审核');
+    await settled(o);
+    await screenshot(o, 'sharing-07-officer-approved');
+
+    // ---- the security administrator approves ---------------------------------------------------------
+    const s = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const secErrors = watchErrors(s);
+    await signIn(s, server.url, 'secadmin', ADMIN_PASSWORDS.secadmin);
+    await s.getByRole('menuitem', { name: '数据共享' }).click();
+    await expect.poll(() => s.getByTestId(`open-request-${code}`).count()).toBe(1);
+    await settled(s);
+    await screenshot(s, 'sharing-08-security-inbox');
+    await s.getByTestId(`open-request-${code}`).click();
+    await expect.poll(() => s.getByTestId('security-form').count()).toBe(1);
+    expect(await s.getByTestId('terms').textContent()).toContain('户籍地=eq.朝阳市');
+    await s.getByTestId('security-note').fill('已核对共享方式与范围,同意');
+    await screenshot(s, 'sharing-09-security-review');
+    await s.getByTestId('security-approve').click();
+    await expect.poll(() => s.getByTestId('detail-state').textContent()).toBe('已生效');
+    await settled(s);
+    await screenshot(s, 'sharing-10-security-approved');
+
+    // ---- the consumer is notified and sees the grant with its example calls ---------------------------
+    await c.goto(`${server.url}/sharing?tab=notifications`);
+    await expect.poll(() => c.getByTestId('notification').count()).toBeGreaterThanOrEqual(2);
+    expect(await c.getByTestId('bell-count').textContent()).toMatch(/[1-9]/);
+    await settled(c);
+    await screenshot(c, 'sharing-11-consumer-notifications');
+    await c.getByRole('tab', { name: '我的授权' }).click();
+    await expect.poll(() => c.getByTestId(`open-grant-${code}`).count()).toBe(1);
+    await settled(c);
+    await screenshot(c, 'sharing-12-my-grants');
+    await c.getByTestId(`open-grant-${code}`).click();
+    await expect.poll(() => c.getByTestId('example-json').count()).toBe(1);
+    const curl = (await c.getByTestId('example-json').textContent()) ?? '';
+    expect(curl).toContain(`${server.url}/api/v1/datasets/${code}/records`);
+    expect(curl).toContain("--data-urlencode 'select=姓名,身份证号,住址'");
+    expect(curl).toContain("Authorization: Bearer <your key>");
+    expect(await c.getByTestId('grant-filter').textContent()).toBe('户籍地=eq.朝阳市');
+    await settled(c);
+    await screenshot(c, 'sharing-13-grant-examples');
+    await c.getByTestId('lang-switch').click();
+    await expect.poll(() => c.getByText('How to call').count()).toBeGreaterThan(0);
+    await screenshot(c, 'sharing-14-grant-examples-en');
+    await c.getByTestId('lang-switch').click();
+
+    // ---- a real call with the API key, as the curl example says ----------------------------------------
+    const url = `${server.url}/api/v1/datasets/${code}/records?${new URLSearchParams({ select: '姓名,身份证号,住址', limit: '1000' })}`;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+    expect(response.status).toBe(200);
+    const { rows } = (await response.json()) as { rows: Record<string, string>[] };
+    const all = [...peopleRows(ROWS, 7)];
+    const chaoyang = all.filter((r) => r[4] === '朝阳市');
+    expect(chaoyang.length).toBeGreaterThan(0);
+    expect(rows.length).toBe(chaoyang.length);
+    const shape = (name: string) => `${name[0]}${name.length}`;
+    expect(rows.map((r) => shape(r['姓名']!)).sort()).toEqual(chaoyang.map((r) => shape(r[0]!)).sort());
+    const clearNames = new Set(all.map((r) => r[0]));
+    const clearIds = new Set(all.map((r) => r[1]));
+    for (const row of rows) {
+      expect(Object.keys(row).sort()).toEqual(['住址', '姓名', '身份证号'].sort());
+      expect(row['姓名']).toMatch(/^[\u4e00-\u9fa5]{1,2}\*+$/);
+      expect(clearNames.has(row['姓名'])).toBe(false);
+      expect(clearIds.has(row['身份证号'])).toBe(false);
+      // Generalised to the district: a prefix of one of the 朝阳市 people's addresses, never a whole one.
+      expect(chaoyang.some((r) => r[3]!.startsWith(row['住址']!) && r[3] !== row['住址'])).toBe(true);
+    }
+
+    expect(consumerErrors).toEqual([]);
+    expect(officerErrors).toEqual([]);
+    expect(secErrors).toEqual([]);
+    await Promise.all([c.close(), o.close(), s.close()]);
+  });
+});

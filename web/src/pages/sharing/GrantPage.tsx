@@ -1,0 +1,220 @@
+import { ArrowLeftOutlined, KeyOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Card, Descriptions, Input, Modal, Result, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { api } from '../../api/client.ts';
+import { shareApi, type Grant } from '../../api/share.ts';
+import type { ApiKey } from '../../api/types.ts';
+import { useAuth } from '../../auth.tsx';
+import { useI18n } from '../../i18n.tsx';
+import { endDateOf, GrantStateTag, ModeTag } from './common.tsx';
+
+const READABLE = new Set(['clear', 'masked', 'pseudonym', 'generalized']);
+
+/** Single-quotes a word for a POSIX shell. */
+const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Example calls of a grant: curl for JSON, NDJSON, CSV, the 核验 call and the access view. */
+export function exampleCalls(origin: string, grant: Grant, withGrantId: boolean): { key: string; command: string }[] {
+  const base = `${origin}/api/v1/datasets/${encodeURIComponent(grant.dataset.code)}`;
+  const select = grant.columns.filter((c) => READABLE.has(c.mode)).map((c) => c.name);
+  const verify = grant.columns.filter((c) => c.mode === 'verify').map((c) => c.name);
+  const auth = `-H 'Authorization: Bearer <your key>'`;
+  const grantParam = withGrantId ? ` \\\n  --data-urlencode ${sh(`grant=${grant.id}`)}` : '';
+  const records = (accept?: string) =>
+    `curl -sG ${base}/records \\\n  ${auth}${accept ? ` \\\n  -H 'Accept: ${accept}'` : ''} \\\n  --data-urlencode ${sh(`select=${select.join(',')}`)} \\\n  --data-urlencode 'limit=10'${grantParam}`;
+  const calls = [];
+  if (select.length) {
+    calls.push({ key: 'json', command: records() });
+    calls.push({ key: 'ndjson', command: records('application/x-ndjson') });
+    calls.push({ key: 'csv', command: records('text/csv') });
+    calls.push({ key: 'next', command: `${records()} \\\n  --data-urlencode 'after=<next>'` });
+  }
+  if (verify.length) {
+    const match = Object.fromEntries(verify.map((n) => [n, '…']));
+    const body = JSON.stringify(withGrantId ? { match, grant: grant.id } : { match });
+    calls.push({ key: 'verify', command: `curl -s -X POST ${base}/verify \\\n  ${auth} \\\n  -H 'Content-Type: application/json' \\\n  -d ${sh(body)}` });
+  }
+  calls.push({ key: 'access', command: `curl -s ${base}/access${withGrantId ? `?grant=${grant.id}` : ''} \\\n  ${auth}` });
+  return calls;
+}
+
+/** The consumer organisation's API keys (prefixes only), with a link to manage them. */
+function KeysCard() {
+  const { t, time } = useI18n();
+  const navigate = useNavigate();
+  const [keys, setKeys] = useState<ApiKey[]>();
+  useEffect(() => {
+    api<{ items: ApiKey[] }>('GET', '/api/v1/api-keys')
+      .then((r) => setKeys(r.items.filter((k) => k.state === 'active')))
+      .catch(() => setKeys([]));
+  }, []);
+  return (
+    <Card
+      title={t('share.keysTitle')}
+      extra={
+        <Button icon={<KeyOutlined />} onClick={() => navigate('/api-keys')} data-testid="manage-keys">
+          {t('share.manageKeys')}
+        </Button>
+      }
+    >
+      {keys && keys.length === 0 ? (
+        <Alert type="warning" showIcon message={t('share.noKeys')} action={<Button size="small" type="primary" onClick={() => navigate('/api-keys')}>{t('keys.new')}</Button>} data-testid="no-keys" />
+      ) : (
+        <Table<ApiKey>
+          rowKey="id"
+          size="small"
+          pagination={false}
+          loading={!keys}
+          dataSource={keys}
+          columns={[
+            { title: t('keys.name'), dataIndex: 'name' },
+            { title: t('keys.prefix'), dataIndex: 'prefix', render: (p: string) => <Typography.Text code>pdx_{p}_…</Typography.Text> },
+            { title: t('keys.expires'), dataIndex: 'expiresAt', render: (v: string | null) => (v ? time(v) : t('keys.never')) },
+            { title: t('keys.lastUsed'), dataIndex: 'lastUsedAt', render: (v: string | null) => (v ? time(v) : t('common.never')) },
+          ]}
+        />
+      )}
+      <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
+        {t('share.keyOnce')}
+      </Typography.Paragraph>
+    </Card>
+  );
+}
+
+/** /sharing/grants/:id — what a grant allows, how to call it (consumer), revocation (provider, secadmin). */
+export function GrantPage() {
+  const { id = '' } = useParams();
+  const { t, time } = useI18n();
+  const { me, has } = useAuth();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const [grant, setGrant] = useState<Grant>();
+  const [siblings, setSiblings] = useState(0);
+  const [error, setError] = useState<string>();
+  const [revoking, setRevoking] = useState(false);
+  const [reason, setReason] = useState('');
+  const load = useCallback(async () => {
+    try {
+      const g = await shareApi.grant(id);
+      setGrant(g);
+      const same = await shareApi.grants(g.dataset.code).catch(() => []);
+      setSiblings(same.filter((x) => x.state === 'active' && x.consumerOrgId === g.consumerOrgId).length);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, [id]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (error) return <Result status="error" title={t('share.loadFailed')} subTitle={error} extra={<Button onClick={() => navigate('/sharing')}>{t('share.back')}</Button>} />;
+  if (!grant) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
+  const g = grant;
+  const consumerSide = me?.orgId === g.consumerOrgId;
+  const canRevoke = g.state === 'active' && ((me?.orgId === g.providerOrgId && has('data_officer')) || has('secadmin'));
+  const calls = exampleCalls(window.location.origin, g, siblings > 1);
+
+  async function revoke() {
+    try {
+      await shareApi.revoke(g.id, reason);
+      setRevoking(false);
+      message.success(t('share.revoked'));
+      await load();
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  }
+
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }}>
+      <Link to={consumerSide ? '/sharing?tab=grants' : '/sharing'}>
+        <ArrowLeftOutlined /> {t('share.back')}
+      </Link>
+      <Card
+        extra={
+          canRevoke && (
+            <Button danger onClick={() => setRevoking(true)} data-testid="revoke">
+              {t('share.revoke')}
+            </Button>
+          )
+        }
+        title={
+          <Space wrap>
+            <span data-testid="grant-dataset">{g.dataset.name}</span>
+            <GrantStateTag state={g.state} />
+            {g.automatic && <Tag>{t('share.automatic')}</Tag>}
+          </Space>
+        }
+      >
+        {g.state === 'revoked' && <Alert style={{ marginBottom: 16 }} type="error" showIcon message={t('share.revokedBecause')} description={g.revokeReason} />}
+        <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} data-testid="grant-facts" styles={{ label: { width: 150, whiteSpace: 'nowrap' } }}>
+          <Descriptions.Item label={t('share.col.dataset')}>
+            <Link to={`/catalog/${encodeURIComponent(g.dataset.code)}`}>{g.dataset.code}</Link>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('share.col.consumer')}>{g.consumerName}</Descriptions.Item>
+          <Descriptions.Item label={t('share.col.granted')} span={2}>
+            <Space size={[12, 4]} wrap>
+              {g.columns.map((c) => (
+                <span key={c.name} data-testid={`grant-col-${c.name}`}>
+                  {c.name} <ModeTag mode={c.mode} />
+                </span>
+              ))}
+            </Space>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('share.col.rowFilter')} span={2}>
+            {g.rowFilter ? <Typography.Text code data-testid="grant-filter">{g.rowFilter}</Typography.Text> : t('share.allRows')}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('share.col.endDate')}>{endDateOf(g.expiresAt) ?? t('share.noEnd')}</Descriptions.Item>
+          <Descriptions.Item label={t('share.col.created')}>{time(g.createdAt)}</Descriptions.Item>
+          <Descriptions.Item label={t('share.f.rowsPerDay')}>{g.rowsPerDay ?? t('share.unlimited')}</Descriptions.Item>
+          <Descriptions.Item label={t('share.f.requestsPerMinute')}>{g.requestsPerMinute ?? t('share.unlimited')}</Descriptions.Item>
+          <Descriptions.Item label={t('share.f.ipRanges')} span={2}>
+            {g.ipRanges.length ? g.ipRanges.join(', ') : t('share.anyIp')}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('share.f.purpose')} span={2}>
+            {g.purpose}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('share.f.legalBasis')} span={2}>
+            {g.legalBasis}
+          </Descriptions.Item>
+          {g.requestId && (
+            <Descriptions.Item label={t('share.request')} span={2}>
+              <Link to={`/sharing/requests/${g.requestId}`}>{t('share.viewRequest')}</Link>
+            </Descriptions.Item>
+          )}
+        </Descriptions>
+      </Card>
+
+      {consumerSide && g.state === 'active' && (
+        <>
+          <Card title={t('share.examplesTitle')} data-testid="examples">
+            <Typography.Paragraph type="secondary">{t('share.examplesHint')}</Typography.Paragraph>
+            <Tabs
+              items={calls.map((c) => ({
+                key: c.key,
+                label: t(`share.example.${c.key}` as Parameters<typeof t>[0]),
+                children: (
+                  <Typography.Paragraph copyable={{ text: c.command }} style={{ margin: 0 }}>
+                    <pre style={{ margin: 0, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }} data-testid={`example-${c.key}`}>
+                      {c.command}
+                    </pre>
+                  </Typography.Paragraph>
+                ),
+              }))}
+            />
+            <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
+              {t('share.examplesModes')}
+            </Typography.Paragraph>
+          </Card>
+          <KeysCard />
+        </>
+      )}
+
+      <Modal open={revoking} title={t('share.revoke')} onCancel={() => setRevoking(false)} onOk={() => void revoke()} okButtonProps={{ danger: true, disabled: reason.trim().length < 2 }} okText={t('share.revoke')} cancelText={t('common.cancel')} destroyOnHidden>
+        <Typography.Paragraph>{t('share.revokeConfirm')}</Typography.Paragraph>
+        <Input.TextArea rows={3} value={reason} onChange={(e) => setReason(e.target.value)} placeholder={t('share.revokeReason')} data-testid="revoke-reason" />
+      </Modal>
+    </Space>
+  );
+}

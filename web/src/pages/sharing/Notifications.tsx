@@ -1,0 +1,131 @@
+import { BellOutlined } from '@ant-design/icons';
+import { Alert, Badge, Button, List, Space, Tag, Tooltip, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { useLocation, useNavigate } from 'react-router-dom';
+import { consoleLink, shareApi, type Notification } from '../../api/share.ts';
+import { useI18n } from '../../i18n.tsx';
+
+/** The console notifications of the signed-in user, newest first; opening one marks it read. */
+export function NotificationList() {
+  const { t, time, lang } = useI18n();
+  const navigate = useNavigate();
+  const [items, setItems] = useState<Notification[]>();
+  const [unread, setUnread] = useState(0);
+  const [error, setError] = useState<string>();
+  const load = useCallback(async () => {
+    try {
+      const r = await shareApi.notifications();
+      setItems(r.items);
+      setUnread(r.unread);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load, lang]);
+
+  async function open(n: Notification) {
+    if (!n.readAt) await shareApi.markRead(n.id).catch(() => undefined);
+    window.dispatchEvent(new Event('pdx:notifications'));
+    const link = consoleLink(n.link);
+    if (link) navigate(link);
+    else await load();
+  }
+
+  if (error) return <Alert type="error" showIcon message={error} />;
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Space>
+        <Typography.Text type="secondary" data-testid="unread-count">
+          {t('share.unread').replace('{n}', String(unread))}
+        </Typography.Text>
+        <Button
+          size="small"
+          disabled={unread === 0}
+          onClick={async () => {
+            await shareApi.markAllRead();
+            window.dispatchEvent(new Event('pdx:notifications'));
+            await load();
+          }}
+          data-testid="read-all"
+        >
+          {t('share.readAll')}
+        </Button>
+      </Space>
+      <List<Notification>
+        loading={!items}
+        dataSource={items ?? []}
+        locale={{ emptyText: t('share.noNotifications') }}
+        bordered
+        renderItem={(n) => (
+          <List.Item
+            data-testid="notification"
+            style={{ background: n.readAt ? undefined : '#f0f7ff', cursor: 'pointer' }}
+            onClick={() => void open(n)}
+            actions={[
+              !n.readAt && (
+                <Button
+                  key="read"
+                  type="link"
+                  size="small"
+                  onClick={async (e) => {
+                    e.stopPropagation();
+                    await shareApi.markRead(n.id);
+                    window.dispatchEvent(new Event('pdx:notifications'));
+                    await load();
+                  }}
+                >
+                  {t('share.markRead')}
+                </Button>
+              ),
+            ]}
+          >
+            <List.Item.Meta
+              title={
+                <Space>
+                  {!n.readAt && <Badge status="processing" />}
+                  <Typography.Text strong={!n.readAt}>{n.title}</Typography.Text>
+                  {typeof n.body.reason === 'string' && <Tag>{n.body.reason}</Tag>}
+                </Space>
+              }
+              description={time(n.createdAt)}
+            />
+          </List.Item>
+        )}
+      />
+    </Space>
+  );
+}
+
+/** Header bell with the unread count; refreshed on navigation, on a 'pdx:notifications' event and every minute. */
+export function NotificationBell() {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [unread, setUnread] = useState(0);
+  const refresh = useCallback(() => {
+    shareApi
+      .notifications(true)
+      .then((r) => setUnread(r.unread))
+      .catch(() => undefined);
+  }, []);
+  useEffect(refresh, [refresh, location.pathname, location.search]);
+  useEffect(() => {
+    const timer = window.setInterval(refresh, 60_000);
+    window.addEventListener('pdx:notifications', refresh);
+    return () => {
+      window.clearInterval(timer);
+      window.removeEventListener('pdx:notifications', refresh);
+    };
+  }, [refresh]);
+  return (
+    <Tooltip title={t('share.tab.notifications')}>
+      <Button type="text" onClick={() => navigate('/sharing?tab=notifications')} data-testid="notification-bell" aria-label={t('share.tab.notifications')}>
+        <Badge count={unread} size="small" data-testid="bell-count">
+          <BellOutlined style={{ fontSize: 18 }} />
+        </Badge>
+      </Button>
+    </Tooltip>
+  );
+}

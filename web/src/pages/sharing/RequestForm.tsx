@@ -1,0 +1,168 @@
+import { ArrowLeftOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, DatePicker, Form, Input, InputNumber, Result, Select, Space, Spin, Table, Typography } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
+import { useEffect, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { getColumns, getDataset, type Column, type Dataset } from '../../api/catalog.ts';
+import { PURPOSE_CATEGORIES, shareApi, type PurposeCategory, type ShareRequest } from '../../api/share.ts';
+import { useAuth } from '../../auth.tsx';
+import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { GradeTag, ShareTag } from '../catalog/labels.tsx';
+import { useTypeName } from '../classify/common.tsx';
+import type { TypeId } from '../../api/classify.ts';
+
+interface FormValues {
+  purposeCategory: PurposeCategory;
+  purpose: string;
+  legalBasis: string;
+  endDate: Dayjs;
+  expectedRowsPerDay?: number;
+}
+
+/** /sharing/request/:code — a consumer asks for 信息项 of a dataset, for a purpose, until a date. */
+export function RequestFormPage() {
+  const { code = '' } = useParams();
+  const { t } = useI18n();
+  const { me } = useAuth();
+  const navigate = useNavigate();
+  const typeName = useTypeName();
+  const [dataset, setDataset] = useState<Dataset>();
+  const [columns, setColumns] = useState<Column[]>([]);
+  const [picked, setPicked] = useState<string[]>([]);
+  const [loadError, setLoadError] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [saving, setSaving] = useState(false);
+  const [done, setDone] = useState<ShareRequest>();
+  const [form] = Form.useForm<FormValues>();
+
+  useEffect(() => {
+    Promise.all([getDataset(code), getColumns(code)])
+      .then(([d, c]) => {
+        setDataset(d);
+        setColumns(c);
+      })
+      .catch((e: Error) => setLoadError(e.message));
+  }, [code]);
+
+  if (loadError) return <Result status="error" title={t('share.loadFailed')} subTitle={loadError} extra={<Button onClick={() => navigate('/catalog')}>{t('cat.back')}</Button>} />;
+  if (!dataset) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
+
+  if (done) {
+    return (
+      <Result
+        status="success"
+        title={t('share.submitted')}
+        subTitle={done.needsSecurity ? t('share.submittedSecurity') : t('share.submittedBody')}
+        data-testid="request-submitted"
+        extra={[
+          <Button type="primary" key="mine" onClick={() => navigate('/sharing?tab=requests')} data-testid="go-my-requests">
+            {t('share.myRequests')}
+          </Button>,
+          <Button key="one" onClick={() => navigate(`/sharing/requests/${done.id}`)}>
+            {t('share.viewRequest')}
+          </Button>,
+        ]}
+      />
+    );
+  }
+
+  const own = me?.orgId === dataset.providerOrgId;
+  const refused = dataset.shareType === 'none' || dataset.status !== 'published' || own;
+  const hasGrade4 = columns.some((c) => picked.includes(c.name) && (c.grade ?? 0) >= 4);
+
+  async function submit(values: FormValues) {
+    if (picked.length === 0) {
+      setError(t('share.pickColumns'));
+      return;
+    }
+    setSaving(true);
+    setError(undefined);
+    try {
+      const r = await shareApi.submit({
+        dataset: code,
+        columns: picked,
+        purpose: values.purpose,
+        purposeCategory: values.purposeCategory,
+        legalBasis: values.legalBasis,
+        endDate: values.endDate.format('YYYY-MM-DD'),
+        ...(values.expectedRowsPerDay ? { expectedRowsPerDay: values.expectedRowsPerDay } : {}),
+      });
+      setDone(r);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }}>
+      <Link to={`/catalog/${encodeURIComponent(code)}`}>
+        <ArrowLeftOutlined /> {t('share.backToDataset')}
+      </Link>
+      <Card>
+        <Space direction="vertical" size={4}>
+          <Typography.Title level={3} style={{ margin: 0 }} data-testid="request-title">
+            {t('share.requestTitle')}:{dataset.name}
+          </Typography.Title>
+          <Typography.Text type="secondary">
+            {dataset.code} · {dataset.providerName} · <ShareTag value={dataset.shareType} /> <GradeTag grade={dataset.grade} important={dataset.importantCandidate} />
+          </Typography.Text>
+        </Space>
+        {dataset.shareType === 'none' && <Alert style={{ marginTop: 16 }} type="warning" showIcon message={t('share.notShareable')} />}
+        {dataset.status !== 'published' && <Alert style={{ marginTop: 16 }} type="warning" showIcon message={t('share.notPublished')} />}
+        {own && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('share.ownDataset')} />}
+      </Card>
+
+      <Card title={t('share.pickTitle')} extra={<Typography.Text type="secondary">{t('share.picked').replace('{n}', String(picked.length))}</Typography.Text>}>
+        <Table<Column>
+          rowKey="name"
+          size="small"
+          pagination={false}
+          dataSource={columns}
+          rowSelection={{ selectedRowKeys: picked, onChange: (keys) => setPicked(keys as string[]), getCheckboxProps: () => ({ disabled: refused }) }}
+          columns={[
+            { title: t('share.col.column'), dataIndex: 'name', render: (n: string, c) => <span data-testid={`pick-${n}`}>{c.label && c.label !== n ? `${n}(${c.label})` : n}</span> },
+            { title: t('share.col.type'), render: (_, c) => (c.classification.types?.[0]?.type ? typeName(c.classification.types[0].type as TypeId) : '—') },
+            { title: t('share.col.grade'), dataIndex: 'grade', render: (g: number | null) => <GradeTag grade={g} short /> },
+            { title: t('share.col.description'), dataIndex: 'description', render: (v: string) => v || '—' },
+          ]}
+        />
+        {hasGrade4 && <Alert style={{ marginTop: 12 }} type="warning" showIcon message={t('share.grade4Hint')} data-testid="grade4-hint" />}
+      </Card>
+
+      <Card title={t('share.purposeTitle')}>
+        <Form<FormValues>
+          form={form}
+          layout="vertical"
+          disabled={refused}
+          onFinish={submit}
+          initialValues={{ purposeCategory: 'social_assistance', endDate: dayjs().add(1, 'year') }}
+          style={{ maxWidth: 720 }}
+        >
+          <Form.Item name="purposeCategory" label={t('share.f.category')} rules={[{ required: true }]}>
+            <Select data-testid="purpose-category" options={PURPOSE_CATEGORIES.map((c) => ({ value: c, label: t(`share.category.${c}` as MessageKey) }))} />
+          </Form.Item>
+          <Form.Item name="purpose" label={t('share.f.purpose')} rules={[{ required: true, min: 2, message: t('share.f.purposeRequired') }]}>
+            <Input.TextArea rows={3} placeholder={t('share.f.purposePlaceholder')} data-testid="purpose" />
+          </Form.Item>
+          <Form.Item name="legalBasis" label={t('share.f.legalBasis')} rules={[{ required: true, min: 2, message: t('share.f.legalBasisRequired') }]}>
+            <Input.TextArea rows={2} placeholder={t('share.f.legalBasisPlaceholder')} data-testid="legal-basis" />
+          </Form.Item>
+          <Space size={24} wrap>
+            <Form.Item name="endDate" label={t('share.f.endDate')} rules={[{ required: true }]}>
+              <DatePicker disabledDate={(d) => d.isBefore(dayjs().startOf('day'))} data-testid="end-date" />
+            </Form.Item>
+            <Form.Item name="expectedRowsPerDay" label={t('share.f.volume')}>
+              <InputNumber min={1} style={{ width: 200 }} placeholder="1000" data-testid="volume" />
+            </Form.Item>
+          </Space>
+          {error && <Alert style={{ marginBottom: 16 }} type="error" showIcon message={error} data-testid="request-error" />}
+          <Button type="primary" htmlType="submit" loading={saving} data-testid="submit-request">
+            {t('share.submit')}
+          </Button>
+        </Form>
+      </Card>
+    </Space>
+  );
+}

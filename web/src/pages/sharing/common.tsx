@@ -1,0 +1,57 @@
+/** Tags and helpers shared by the sharing pages. */
+import { Tag } from 'antd';
+import type { GrantMode, GrantState, RequestState } from '../../api/share.ts';
+import { useI18n } from '../../i18n.tsx';
+
+const STATE_COLORS: Record<RequestState, string> = {
+  submitted: 'gold',
+  provider_approved: 'orange',
+  active: 'green',
+  rejected: 'red',
+  expired: 'default',
+  revoked: 'volcano',
+};
+
+/** 已提交 / 待安全审核 / 已生效 / 已驳回 / 已过期 / 已撤销. */
+export function RequestStateTag({ state, testId }: { state: RequestState; testId?: string }) {
+  const { t } = useI18n();
+  return (
+    <Tag color={STATE_COLORS[state]} data-testid={testId ?? 'request-state'}>
+      {t(`share.state.${state}`)}
+    </Tag>
+  );
+}
+
+export function GrantStateTag({ state }: { state: GrantState }) {
+  const { t } = useI18n();
+  return (
+    <Tag color={STATE_COLORS[state]} data-testid="grant-state">
+      {t(`share.state.${state}`)}
+    </Tag>
+  );
+}
+
+const MODE_COLORS: Record<GrantMode, string> = { clear: 'red', masked: 'blue', pseudonym: 'purple', generalized: 'cyan', verify: 'gold', hidden: 'default' };
+
+/** 明文 / 脱敏 / 假名化 / 泛化 / 仅核验 / 不提供. */
+export function ModeTag({ mode, testId }: { mode: GrantMode; testId?: string }) {
+  const { t } = useI18n();
+  return (
+    <Tag color={MODE_COLORS[mode]} data-testid={testId}>
+      {t(`share.mode.${mode}`)}
+    </Tag>
+  );
+}
+
+/** Today as YYYY-MM-DD in the browser's time zone. */
+export function today(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Grant expiry (the midnight after the end date, China time) shown as the end date itself. */
+export function endDateOf(expiresAt: string | null): string | null {
+  if (!expiresAt) return null;
+  const china = new Date(new Date(expiresAt).getTime() + 8 * 3600_000 - 86_400_000);
+  return china.toISOString().slice(0, 10);
+}

@@ -1,0 +1,22 @@
+import { Route, Routes } from 'react-router-dom';
+import { GrantPage } from './GrantPage.tsx';
+import { RequestFormPage } from './RequestForm.tsx';
+import { RequestPage } from './RequestPage.tsx';
+import { SharingHome } from './SharingHome.tsx';
+
+/**
+ * /sharing (requests, grants, approvals inbox, notifications), /sharing/request/:code (ask for a
+ * dataset), /sharing/requests/:id (one request and its decisions), /sharing/grants/:id (one grant).
+ */
+export function SharingRoutes() {
+  return (
+    <Routes>
+      <Route index element={<SharingHome />} />
+      <Route path="request/:code" element={<RequestFormPage />} />
+      <Route path="requests/:id" element={<RequestPage />} />
+      <Route path="grants/:id" element={<GrantPage />} />
+    </Routes>
+  );
+}
+
+export { NotificationBell } from './Notifications.tsx';
