@@ -131,7 +131,10 @@ describe('console: share request → provider approval → security approval →
     const c = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const consumerErrors = watchErrors(c);
     await signIn(c, server.url, 'mz-consumer', consumerPassword);
-    await c.goto(`${server.url}/sharing/request/${code}`);
+    // The entry point: the dataset page of the catalogue.
+    await c.goto(`${server.url}/catalog/${code}`);
+    await c.getByTestId('request-access').click();
+    await expect.poll(() => c.url()).toContain(`/sharing/request/${code}`);
     await expect.poll(() => c.getByTestId('request-title').textContent()).toContain('户籍人口信息');
     for (const name of ['姓名', '身份证号', '住址']) await c.getByRole('row').filter({ has: c.getByTestId(`pick-${name}`) }).getByRole('checkbox').check();
     await expect.poll(() => c.getByTestId('grade4-hint').count()).toBe(1);
@@ -159,6 +162,8 @@ describe('console: share request → provider approval → security approval →
     await screenshot(o, 'sharing-04-officer-inbox');
     await o.getByTestId(`open-request-${code}`).click();
     await expect.poll(() => o.getByTestId('approval-form').count()).toBe(1);
+    // Opening the request reads its notification.
+    await expect.poll(() => o.getByTestId('bell-count').textContent()).not.toContain('1');
     expect(await o.getByTestId('request-facts').textContent()).toContain('《社会救助暂行办法》第十一条');
     // Clear 4级 身份证号 asks for the impact assessment, highlighted; the console refuses without it.
     await o.getByTestId('mode-身份证号').getByText('明文').click();

@@ -288,6 +288,7 @@ const zh = {
   'share.readAll': '全部标为已读',
   'share.markRead': '标为已读',
   'share.noNotifications': '没有通知',
+  'share.grantedAt': '授权时间',
   // classification review (web/src/pages/classify)
   'cls.title': '分类分级复核',
   'cls.col.dataset': '数据资源',
@@ -1028,6 +1029,7 @@ const en: Record<MessageKey, string> = {
   'share.readAll': 'Mark all read',
   'share.markRead': 'Mark read',
   'share.noNotifications': 'No notifications',
+  'share.grantedAt': 'Granted',
   // classification review (web/src/pages/classify)
   'cls.title': 'Classification review',
   'cls.col.dataset': 'Dataset',

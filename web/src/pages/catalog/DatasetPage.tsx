@@ -160,6 +160,7 @@ export function DatasetPage() {
               )}
             </Space>
           )}
+          {!owner && d.status === 'published' && d.shareType !== 'none' && has('consumer', 'data_officer') && <Button type="primary" onClick={() => navigate(`/sharing/request/${encodeURIComponent(d.code)}`)} data-testid="request-access">{t('share.requestTitle')}</Button>}
         </div>
         {officer && d.currentVersion === 0 && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('cat.needData')} />}
         {actionError && (

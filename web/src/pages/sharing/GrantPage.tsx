@@ -7,7 +7,7 @@ import { shareApi, type Grant } from '../../api/share.ts';
 import type { ApiKey } from '../../api/types.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n } from '../../i18n.tsx';
-import { endDateOf, GrantStateTag, ModeTag } from './common.tsx';
+import { endDateOf, GrantStateTag, ModeTag, readAbout } from './common.tsx';
 
 const READABLE = new Set(['clear', 'masked', 'pseudonym', 'generalized']);
 
@@ -107,6 +107,7 @@ export function GrantPage() {
   useEffect(() => {
     void load();
   }, [load]);
+  useEffect(() => void readAbout('grantId', id), [id]);
 
   if (error) return <Result status="error" title={t('share.loadFailed')} subTitle={error} extra={<Button onClick={() => navigate('/sharing')}>{t('share.back')}</Button>} />;
   if (!grant) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
@@ -166,7 +167,7 @@ export function GrantPage() {
             {g.rowFilter ? <Typography.Text code data-testid="grant-filter">{g.rowFilter}</Typography.Text> : t('share.allRows')}
           </Descriptions.Item>
           <Descriptions.Item label={t('share.col.endDate')}>{endDateOf(g.expiresAt) ?? t('share.noEnd')}</Descriptions.Item>
-          <Descriptions.Item label={t('share.col.created')}>{time(g.createdAt)}</Descriptions.Item>
+          <Descriptions.Item label={t('share.grantedAt')}>{time(g.createdAt)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.rowsPerDay')}>{g.rowsPerDay ?? t('share.unlimited')}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.requestsPerMinute')}>{g.requestsPerMinute ?? t('share.unlimited')}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.ipRanges')} span={2}>
@@ -195,11 +196,12 @@ export function GrantPage() {
                 key: c.key,
                 label: t(`share.example.${c.key}` as Parameters<typeof t>[0]),
                 children: (
-                  <Typography.Paragraph copyable={{ text: c.command }} style={{ margin: 0 }}>
-                    <pre style={{ margin: 0, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }} data-testid={`example-${c.key}`}>
+                  <div style={{ position: 'relative' }}>
+                    <pre style={{ margin: 0, padding: '12px 40px 12px 12px', background: '#f6f8fa', border: '1px solid #eaeef2', borderRadius: 6, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }} data-testid={`example-${c.key}`}>
                       {c.command}
                     </pre>
-                  </Typography.Paragraph>
+                    <Typography.Text copyable={{ text: c.command }} style={{ position: 'absolute', top: 10, right: 12 }} />
+                  </div>
                 ),
               }))}
             />

@@ -23,7 +23,7 @@ import { useAuth } from '../../auth.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { GradeTag } from '../catalog/labels.tsx';
 import { useTypeName } from '../classify/common.tsx';
-import { ModeTag, RequestStateTag } from './common.tsx';
+import { ModeTag, readAbout, RequestStateTag } from './common.tsx';
 
 const PSEUDONYM_TYPES = new Set(['cn_resident_id', 'passport', 'hk_macau_permit', 'tw_permit', 'bank_card', 'cn_uscc']);
 const DATE_TYPES = new Set(['date_of_birth', 'date', 'timestamp']);
@@ -99,7 +99,10 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
   const impactMissing = clear4.length > 0 && impact.trim().length < 10;
   const filterText = rawFilter ?? filterFromConditions(conditions);
   const filterShown = rawFilter ?? filterFromConditions(conditions, false);
-  const setChoice = (name: string, patch: Partial<ColumnChoice>) => setChoices((prev) => ({ ...prev, [name]: { ...prev[name]!, ...patch } }));
+  const setChoice = (name: string, patch: Partial<ColumnChoice>) => {
+    setError(undefined);
+    setChoices((prev) => ({ ...prev, [name]: { ...prev[name]!, ...patch } }));
+  };
   const setCondition = (i: number, patch: Partial<FilterCondition>) => setConditions((prev) => prev.map((c, j) => (j === i ? { ...c, ...patch } : c)));
 
   async function approve() {
@@ -248,7 +251,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
           </Form.Item>
         </Space>
         <Form.Item label={t('share.f.ipRanges')} extra={t('share.ipHint')}>
-          <Select mode="tags" value={ipRanges} onChange={setIpRanges} tokenSeparators={[',', ' ']} placeholder="10.20.0.0/16" open={false} data-testid="ip-ranges" />
+          <Select mode="tags" value={ipRanges} onChange={setIpRanges} tokenSeparators={[',', ' ']} placeholder="10.20.0.0/16" open={false} suffixIcon={null} data-testid="ip-ranges" />
         </Form.Item>
         <Form.Item
           label={t('share.f.impact')}
@@ -332,6 +335,7 @@ export function RequestPage() {
   useEffect(() => {
     void load();
   }, [load]);
+  useEffect(() => void readAbout('requestId', id), [id]);
   const maxGrade = useMemo(() => Math.max(0, ...(detail?.columnDetails ?? []).map((c) => c.grade ?? 0)), [detail]);
 
   if (error) return <Result status="error" title={t('share.loadFailed')} subTitle={error} extra={<Button onClick={() => navigate('/sharing')}>{t('share.back')}</Button>} />;
@@ -351,7 +355,7 @@ export function RequestPage() {
             {d.dataset.name}
           </Typography.Title>
           <RequestStateTag state={d.state} testId="detail-state" />
-          {d.needsSecurity && <Tag color="orange">{t('share.needsSecurity')}</Tag>}
+          {d.needsSecurity && d.state === 'submitted' && <Tag color="orange">{t('share.needsSecurity')}</Tag>}
           {d.importantCandidate && <Tag color="purple">{t('cat.important')}</Tag>}
         </Space>
         <div>
@@ -397,7 +401,7 @@ export function RequestPage() {
               {d.columnDetails.map((c) => (
                 <span key={c.name}>
                   {c.name}
-                  {c.type ? `(${typeName(c.type as TypeId)})` : ''} <GradeTag grade={c.grade} short />
+                  {c.type && typeName(c.type as TypeId) !== c.name ? `(${typeName(c.type as TypeId)})` : ''} <GradeTag grade={c.grade} short />
                 </span>
               ))}
               {maxGrade >= 4 && <Tag color="red">{t('share.has4')}</Tag>}

@@ -1,6 +1,6 @@
 /** Tags and helpers shared by the sharing pages. */
 import { Tag } from 'antd';
-import type { GrantMode, GrantState, RequestState } from '../../api/share.ts';
+import { shareApi, type GrantMode, type GrantState, type RequestState } from '../../api/share.ts';
 import { useI18n } from '../../i18n.tsx';
 
 const STATE_COLORS: Record<RequestState, string> = {
@@ -54,4 +54,16 @@ export function endDateOf(expiresAt: string | null): string | null {
   if (!expiresAt) return null;
   const china = new Date(new Date(expiresAt).getTime() + 8 * 3600_000 - 86_400_000);
   return china.toISOString().slice(0, 10);
+}
+
+/** Marks the unread notifications about one request or grant read (opening it is reading them). */
+export async function readAbout(key: 'requestId' | 'grantId', id: string): Promise<void> {
+  try {
+    const { items } = await shareApi.notifications(true);
+    const about = items.filter((n) => n.body[key] === id);
+    await Promise.all(about.map((n) => shareApi.markRead(n.id)));
+    if (about.length) window.dispatchEvent(new Event('pdx:notifications'));
+  } catch {
+    // Notifications are a convenience; a failure here must not break the page.
+  }
 }
