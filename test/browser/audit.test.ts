@@ -161,6 +161,12 @@ describe('auditor console in Chromium: chain status, search, proofs, export, acc
       ['auth.login', 'failure', 'sysadmin'],
     ]);
     for (const r of exported.records) expect(r.proof.auditPath.length).toBeGreaterThan(0);
+    // The same selection as CSV for a spreadsheet: BOM, header, one line per record.
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    expect(csv.suggestedFilename()).toMatch(/^pdx-audit-.*\.csv$/);
+    const lines = fs.readFileSync((await csv.path())!, 'utf8').trimEnd().split('\r\n');
+    expect(lines[0]!.startsWith('\uFEFFseq,')).toBe(true);
+    expect(lines.slice(1).map((l) => (l.includes('ghost') ? 'ghost' : l.includes('sysadmin') ? 'sysadmin' : l))).toEqual(['ghost', 'sysadmin']);
 
     // Access history: who read the 身份证号 column of the dataset this month.
     await page.getByRole('tab', { name: '数据访问追溯' }).click();

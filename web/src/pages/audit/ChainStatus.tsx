@@ -6,11 +6,19 @@ import { ApiError } from '../../api/client.ts';
 import { useI18n } from '../../i18n.tsx';
 import { Hex } from './common.tsx';
 
+interface Status {
+  report: VerifyReport;
+  head: SignedHead | null;
+  at: Date;
+}
+
+// Verification reads the whole log: once per console session, again only on request.
+let lastStatus: Status | undefined;
+
 /** Chain status: the whole log recomputed by the server (GET /audit/verify) and the latest signed head. */
 export function ChainStatus() {
   const { t, time } = useI18n();
-  const [report, setReport] = useState<VerifyReport>();
-  const [head, setHead] = useState<SignedHead | null>();
+  const [status, setStatus] = useState<Status | undefined>(lastStatus);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
@@ -18,9 +26,10 @@ export function ChainStatus() {
     setBusy(true);
     setError(undefined);
     try {
-      // Verify first: it may be the request that makes the first head exist.
-      setReport(await verifyChain());
-      setHead(await latestHead().catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))));
+      const report = await verifyChain();
+      const head = await latestHead().catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e)));
+      lastStatus = { report, head, at: new Date() };
+      setStatus(lastStatus);
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -28,8 +37,11 @@ export function ChainStatus() {
     }
   }, []);
   useEffect(() => {
-    void load();
+    if (!lastStatus) void load();
   }, [load]);
+
+  const report = status?.report;
+  const head = status?.head;
 
   const ok = report?.ok;
   return (
@@ -37,9 +49,16 @@ export function ChainStatus() {
       size="small"
       title={t('audit.chain.title')}
       extra={
-        <Button size="small" icon={<ReloadOutlined />} onClick={() => void load()} loading={busy} data-testid="chain-reverify">
-          {t('audit.chain.reverify')}
-        </Button>
+        <Space>
+          {status && (
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {t('audit.chain.checkedAt')} {time(status.at)}
+            </Typography.Text>
+          )}
+          <Button size="small" icon={<ReloadOutlined />} onClick={() => void load()} loading={busy} data-testid="chain-reverify">
+            {t('audit.chain.reverify')}
+          </Button>
+        </Space>
       }
       style={{ marginBottom: 16 }}
       data-testid="chain-status"

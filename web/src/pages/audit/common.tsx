@@ -36,6 +36,9 @@ export const ACTION_GROUPS: { family: ActionChoice; actions: ActionChoice[] }[] 
       { value: 'dataset.update', label: 'audit.act.dataset.update' },
       { value: 'dataset.upload', label: 'audit.act.dataset.upload' },
       { value: 'dataset.version_load', label: 'audit.act.dataset.version_load' },
+      { value: 'dataset.version_failed', label: 'audit.act.dataset.version_failed' },
+      { value: 'dataset.schema_change', label: 'audit.act.dataset.schema_change' },
+      { value: 'dataset.share_type_change', label: 'audit.act.dataset.share_type_change' },
       { value: 'dataset.publish', label: 'audit.act.dataset.publish' },
       { value: 'dataset.withdraw', label: 'audit.act.dataset.withdraw' },
     ],
@@ -45,6 +48,7 @@ export const ACTION_GROUPS: { family: ActionChoice; actions: ActionChoice[] }[] 
     actions: [
       { value: 'classification.review', label: 'audit.act.classification.review' },
       { value: 'classification.important_decision', label: 'audit.act.classification.important_decision' },
+      { value: 'classification.policy_change', label: 'audit.act.classification.policy_change' },
     ],
   },
   {
@@ -52,6 +56,8 @@ export const ACTION_GROUPS: { family: ActionChoice; actions: ActionChoice[] }[] 
     actions: [
       { value: 'share.request', label: 'audit.act.share.request' },
       { value: 'share.approve', label: 'audit.act.share.approve' },
+      { value: 'share.security_approve', label: 'audit.act.share.security_approve' },
+      { value: 'share.grant_auto', label: 'audit.act.share.grant_auto' },
       { value: 'share.reject', label: 'audit.act.share.reject' },
       { value: 'share.revoke', label: 'audit.act.share.revoke' },
     ],
@@ -64,9 +70,16 @@ export const ACTION_GROUPS: { family: ActionChoice; actions: ActionChoice[] }[] 
       { value: 'user.update', label: 'audit.act.user.update' },
       { value: 'user.password_reset', label: 'audit.act.user.password_reset' },
       { value: 'user.unlock', label: 'audit.act.user.unlock' },
+      { value: 'user.roles_change', label: 'audit.act.user.roles_change' },
     ],
   },
-  { family: { value: 'org.*', label: 'audit.act.org' }, actions: [] },
+  {
+    family: { value: 'org.*', label: 'audit.act.org' },
+    actions: [
+      { value: 'org.create', label: 'audit.act.org.create' },
+      { value: 'org.update', label: 'audit.act.org.update' },
+    ],
+  },
   {
     family: { value: 'apikey.*', label: 'audit.act.apikey' },
     actions: [
@@ -76,7 +89,10 @@ export const ACTION_GROUPS: { family: ActionChoice; actions: ActionChoice[] }[] 
   },
   {
     family: { value: 'settings.*', label: 'audit.act.settings' },
-    actions: [{ value: 'keys.reencrypt', label: 'audit.act.keys.reencrypt' }],
+    actions: [
+      { value: 'settings.change', label: 'audit.act.settings.change' },
+      { value: 'keys.reencrypt', label: 'audit.act.keys.reencrypt' },
+    ],
   },
   {
     family: { value: 'audit.*', label: 'audit.act.audit' },
