@@ -6,11 +6,14 @@
  * (where killing pdx kills the database too, so its data directory must come back after the crash).
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Db } from '../src/db/index.ts';
 import { createServerDatabase } from './helpers/db.ts';
 import { tempDir, type TempDir } from './fixtures/tables.ts';
 import { createWorld, importHere, spawnPdx, until, withPlatform, writePeopleCsv, type World } from './scripts/ingest-world.ts';
+
+// Real processes and 100,000-row loads: generous on a busy 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const BACKENDS = ['postgres', 'pglite'] as const;
 /** Version 1, version 2 (large enough that the kill lands mid-load), and the broken file. */

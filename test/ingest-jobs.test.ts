@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openPostgres } from '../src/db/postgres.ts';
 import type { Db } from '../src/db/index.ts';
 import { createPlatform } from '../src/main.ts';
@@ -17,6 +17,9 @@ import { createServerDatabase } from './helpers/db.ts';
 import { startTestServer } from './helpers/server.ts';
 import { tempDir, type TempDir } from './fixtures/tables.ts';
 import { createWorld, importHere, ROOT, spawnPdx, until, withPlatform, writePeopleCsv, type World } from './scripts/ingest-world.ts';
+
+// Real processes and 100,000-row loads: generous on a busy 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 interface JobState {
   id: string;
