@@ -29,6 +29,8 @@ const REFUSALS: Record<string, { zh: string; en: string }> = {
   unknown: { zh: 'API 密钥无效', en: 'Invalid API key' },
   revoked: { zh: 'API 密钥已被吊销', en: 'API key has been revoked' },
   expired: { zh: 'API 密钥已过期', en: 'API key has expired' },
+  suspended: { zh: 'API 密钥已被安全管理员暂停', en: 'API key suspended by the security administrator' },
+  throttled: { zh: 'API 密钥因异常访问被暂时限流,请稍后再试', en: 'API key temporarily throttled after unusual use; retry later' },
   owner_disabled: { zh: 'API 密钥的创建者账号已停用', en: 'The owner of this API key is disabled' },
 };
 

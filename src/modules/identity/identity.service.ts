@@ -49,6 +49,9 @@ export interface UserInput {
 
 export type PublicUser = Omit<UserRow, 'password_hash'>;
 
+/** Columns of api_keys that security operations set (migration 0008); read through SELECT *. */
+type HeldKey = ApiKeyRow & { suspended_at?: Date | null; throttled_until?: Date | null };
+
 const LEVEL_RANK = { province: 0, city: 1, county: 2 } as const;
 const INVALID_LOGIN = { zh: '用户名或密码错误(连续失败 5 次将锁定 15 分钟)', en: 'Wrong username or password (5 failures lock the account for 15 minutes)' };
 
@@ -231,7 +234,16 @@ export function createIdentityService(deps: { db: Db; events: EventSink; setting
       if (!prefix) return { refusal: 'malformed' };
       const row = await repo.getApiKeyByPrefix(prefix);
       if (!row || row.key_hash !== tokenHash(key)) return { refusal: 'unknown' };
-      const refusal = row.revoked_at ? 'revoked' : row.expires_at && row.expires_at <= new Date() ? 'expired' : undefined;
+      const refusal = row.revoked_at
+        ? 'revoked'
+        : row.expires_at && row.expires_at <= new Date()
+          ? 'expired'
+          : // Containment by security operations (secops): suspended until lifted, throttled for a while.
+            (row as HeldKey).suspended_at
+            ? 'suspended'
+            : (row as HeldKey).throttled_until && (row as HeldKey).throttled_until! > new Date()
+              ? 'throttled'
+              : undefined;
       const owner = await repo.getUser(row.created_by);
       if (refusal || !owner || owner.disabled) {
         await record(caller, {

@@ -1,0 +1,424 @@
+/**
+ * Detectors (日常监测): each looks at one audit record (with the database as it stood when the
+ * record was handled) and says what it saw. They decide, they do not act: the service turns a
+ * finding into an alert, a containment and notifications.
+ *
+ * Time: windows over the log itself (failures in the last T minutes) use the records' own stamps.
+ * "Night" and the hourly baseline of the volume detector use `eventTime(record)`, by default the
+ * record's stamp; a caller may map stamps onto another clock (a replay of a past day, a test that
+ * cannot wait for 03:00).
+ */
+import type { Queryable } from '../../db/index.ts';
+import type { Message } from '../../errors.ts';
+import type { AuditRecord } from '../audit/record.ts';
+import { inHours, localHour, type ContainmentKind, type SecopsSettings, type Severity } from './secops.settings.ts';
+
+export interface Finding {
+  detector: DetectorName;
+  /** The grouping key: hits on the same subject within the dedupe window are one alert. */
+  subject: string;
+  severity: Severity;
+  title: Message;
+  summary: Message;
+  facts: Record<string, unknown>;
+  /** The audit record that is the evidence. */
+  seq?: number;
+  dataset?: string | null;
+  orgId?: string | null;
+  contain?: { kind: ContainmentKind; targetId: string; label?: string; minutes?: number };
+}
+
+export const DETECTORS = [
+  'volume',
+  'sensitiveBulk',
+  'outsideHours',
+  'bruteForce',
+  'denials',
+  'ipRange',
+  'revokedKey',
+  'quota',
+  'newSensitiveColumn',
+  'auditChain',
+  'reportClock',
+] as const;
+export type DetectorName = (typeof DETECTORS)[number];
+
+export const DETECTOR_LABELS: Record<DetectorName, Message> = {
+  volume: { zh: '访问量异常', en: 'Volume far above baseline' },
+  sensitiveBulk: { zh: '批量读取敏感字段', en: 'Bulk read of 3级/4级 columns' },
+  outsideHours: { zh: '授权时段外访问', en: 'Access outside allowed hours' },
+  bruteForce: { zh: '暴力破解/口令猜测', en: 'Password guessing' },
+  denials: { zh: '频繁越权访问', en: 'Repeated denials' },
+  ipRange: { zh: '授权 IP 范围外调用', en: 'Call from outside the IP ranges' },
+  revokedKey: { zh: '使用已吊销/过期密钥', en: 'Revoked or expired key used' },
+  quota: { zh: '配额耗尽', en: 'Quota exhausted' },
+  newSensitiveColumn: { zh: '新版本出现敏感字段', en: 'New sensitive column in a version' },
+  auditChain: { zh: '审计链校验失败', en: 'Audit chain verification failed' },
+  reportClock: { zh: '事件报告时限临近', en: 'Incident report due soon' },
+};
+
+/** The event the sharing module records when a quota refuses a request (HTTP 429). */
+export const QUOTA_EXCEEDED_ACTION = 'data.quota_exceeded';
+/** Data responses counted by the volume and sensitive-read detectors. */
+const DATA_ACTIONS = new Set(['data.read', 'data.export', 'data.download']);
+/** Column modes that give nothing of the value away. */
+const OPAQUE_MODES = new Set(['hidden', 'verify']);
+
+export interface DetectorContext {
+  q: Queryable;
+  settings: SecopsSettings;
+  eventTime(record: AuditRecord): Date;
+  /** 信息项 name → effective grade of a dataset's columns (catalogue code). */
+  columnGrades(dataset: string): Promise<Map<string, number>>;
+}
+
+type Detector = (record: AuditRecord, ctx: DetectorContext) => Promise<Finding[]>;
+
+interface ReadDetails {
+  columns?: { name?: unknown; mode?: unknown }[];
+  rowCount?: unknown;
+  grantId?: unknown;
+  grant?: unknown;
+  outsideHours?: unknown;
+  allowedHours?: unknown;
+  reason?: unknown;
+  ipDenied?: unknown;
+}
+
+const detailsOf = (r: AuditRecord) => r.details as ReadDetails;
+const rowsOf = (r: AuditRecord) => (typeof detailsOf(r).rowCount === 'number' ? (detailsOf(r).rowCount as number) : 0);
+const grantOf = (r: AuditRecord) => {
+  const d = detailsOf(r);
+  const g = d.grantId ?? d.grant;
+  return typeof g === 'string' ? g : undefined;
+};
+/** The consumer a data response is counted against: its API key, else its user. */
+const consumerOf = (r: AuditRecord) => (r.actorApiKeyId ? `key:${r.actorApiKeyId}` : r.actorUserId ? `user:${r.actorUserId}` : undefined);
+const who = (r: AuditRecord) => r.actorApiKeyId ? `API key ${r.actorApiKeyId.slice(0, 8)}` : (r.actorUsername ?? r.actorUserId ?? '?');
+
+function keyContainment(r: AuditRecord, action: 'none' | 'throttle_key' | 'suspend_key' | 'suspend_grant', minutes?: number): Finding['contain'] {
+  if (action === 'none') return undefined;
+  if (action === 'suspend_grant') {
+    const grant = grantOf(r);
+    return grant ? { kind: 'suspend_grant', targetId: grant } : undefined;
+  }
+  if (!r.actorApiKeyId) return undefined;
+  return { kind: action, targetId: r.actorApiKeyId, ...(minutes ? { minutes } : {}) };
+}
+
+/** Start of the hour of an instant (UTC hours; the offsets of China are whole hours). */
+export function hourOf(time: Date): Date {
+  return new Date(Math.floor(time.getTime() / 3_600_000) * 3_600_000);
+}
+
+/** The sensitive (3级/4级, readable form) columns of a data response and the highest such grade. */
+async function sensitiveColumns(r: AuditRecord, ctx: DetectorContext): Promise<{ names: string[]; clear4: boolean }> {
+  if (!r.dataset) return { names: [], clear4: false };
+  const grades = await ctx.columnGrades(r.dataset);
+  const names: string[] = [];
+  let clear4 = false;
+  for (const c of detailsOf(r).columns ?? []) {
+    if (typeof c.name !== 'string' || OPAQUE_MODES.has(String(c.mode))) continue;
+    const grade = grades.get(c.name) ?? 0;
+    if (grade >= 3) names.push(c.name);
+    if (grade >= 4 && c.mode === 'clear') clear4 = true;
+  }
+  return { names, clear4 };
+}
+
+/** Rows read per consumer and hour, against its own trailing mean over active hours. */
+const volume: Detector = async (r, ctx) => {
+  if (!DATA_ACTIONS.has(r.action) || r.result !== 'success') return [];
+  const subject = consumerOf(r);
+  if (!subject) return [];
+  const s = ctx.settings.detectors.volume;
+  const time = ctx.eventTime(r);
+  const hour = hourOf(time);
+  const rows = rowsOf(r);
+  const sensitive = await sensitiveColumns(r, ctx);
+  const [usage] = await ctx.q.query<{ rows: number }>(
+    `INSERT INTO secops_usage (subject, hour, rows, sensitive_rows, requests, org_id) VALUES ($1, $2, $3, $4, 1, $5)
+     ON CONFLICT (subject, hour) DO UPDATE SET rows = secops_usage.rows + EXCLUDED.rows,
+       sensitive_rows = secops_usage.sensitive_rows + EXCLUDED.sensitive_rows, requests = secops_usage.requests + 1
+     RETURNING rows`,
+    [subject, hour, rows, sensitive.names.length ? rows : 0, r.actorOrgId],
+  );
+  if (!s.enabled || !usage) return [];
+  const current = Number(usage.rows);
+  if (current < s.minRows) return [];
+  const [base] = await ctx.q.query<{ hours: number; mean: number | null }>(
+    `SELECT count(*)::int AS hours, avg(rows)::float8 AS mean FROM secops_usage
+      WHERE subject = $1 AND hour >= $2 AND hour < $3 AND rows > 0`,
+    [subject, new Date(hour.getTime() - s.baselineHours * 3_600_000), hour],
+  );
+  if (!base || base.hours < s.minBaselineHours || !base.mean) return [];
+  const ratio = current / base.mean;
+  if (ratio < s.ratio) return [];
+  const night = inHours(localHour(time, ctx.settings.utcOffsetMinutes), ctx.settings.nightHours);
+  const severity: Severity = ratio >= s.highRatio || night ? 'significant' : 'general';
+  const x = Math.round(ratio * 10) / 10;
+  const local = `${String(localHour(time, ctx.settings.utcOffsetMinutes)).padStart(2, '0')}:00`;
+  return [
+    {
+      detector: 'volume',
+      subject,
+      severity,
+      title: { zh: `访问量达到基线的 ${x} 倍${night ? '(夜间)' : ''}`, en: `Volume ${x}× the baseline${night ? ' at night' : ''}` },
+      summary: {
+        zh: `${who(r)} 在 ${local} 这一小时读取 ${current} 行,过去 ${base.hours} 个活跃小时平均 ${Math.round(base.mean)} 行`,
+        en: `${who(r)} read ${current} rows in the hour of ${local}; its mean over ${base.hours} active hours is ${Math.round(base.mean)}`,
+      },
+      facts: { rows: current, baselineMean: base.mean, baselineHours: base.hours, ratio, night, hour: hour.toISOString(), grantId: grantOf(r) ?? null, apiKeyId: r.actorApiKeyId },
+      seq: r.seq,
+      dataset: r.dataset,
+      orgId: r.actorOrgId,
+      contain: keyContainment(r, s.action),
+    },
+  ];
+};
+
+/** One response with many rows of 3级/4级 columns in a readable form. */
+const sensitiveBulk: Detector = async (r, ctx) => {
+  const s = ctx.settings.detectors.sensitiveBulk;
+  if (!s.enabled || !DATA_ACTIONS.has(r.action) || r.result !== 'success' || rowsOf(r) < s.rows) return [];
+  const sensitive = await sensitiveColumns(r, ctx);
+  if (!sensitive.names.length) return [];
+  const subject = consumerOf(r) ?? 'unknown';
+  return [
+    {
+      detector: 'sensitiveBulk',
+      subject,
+      severity: sensitive.clear4 ? 'significant' : 'general',
+      title: { zh: `批量读取敏感字段(${sensitive.names.join('、')})`, en: `Bulk read of sensitive columns (${sensitive.names.join(', ')})` },
+      summary: { zh: `${who(r)} 一次读取 ${rowsOf(r)} 行,含 3级/4级 信息项`, en: `${who(r)} read ${rowsOf(r)} rows including 3级/4级 columns in one response` },
+      facts: { rows: rowsOf(r), columns: sensitive.names, clear4: sensitive.clear4 },
+      seq: r.seq,
+      dataset: r.dataset,
+      orgId: r.actorOrgId,
+      contain: keyContainment(r, s.action),
+    },
+  ];
+};
+
+/** A read the grant marks outside its hours, or (optionally) any read outside working hours. */
+const outsideHours: Detector = async (r, ctx) => {
+  const s = ctx.settings.detectors.outsideHours;
+  if (!s.enabled || !DATA_ACTIONS.has(r.action) || r.result !== 'success') return [];
+  const hourOfDay = localHour(ctx.eventTime(r), ctx.settings.utcOffsetMinutes);
+  const marked = detailsOf(r).outsideHours === true;
+  if (!marked && !(s.checkTimeOfDay && !inHours(hourOfDay, { from: s.from, to: s.to }))) return [];
+  return [
+    {
+      detector: 'outsideHours',
+      subject: consumerOf(r) ?? 'unknown',
+      severity: 'general',
+      title: { zh: '授权时段外访问数据', en: 'Data read outside the allowed hours' },
+      summary: { zh: `${who(r)} 在当地 ${hourOfDay} 时读取数据`, en: `${who(r)} read data at ${hourOfDay}:00 local time` },
+      facts: { hour: hourOfDay, markedByGrant: marked, allowedHours: detailsOf(r).allowedHours ?? { from: s.from, to: s.to } },
+      seq: r.seq,
+      dataset: r.dataset,
+      orgId: r.actorOrgId,
+      contain: keyContainment(r, s.action),
+    },
+  ];
+};
+
+/** N failed sign-ins for one account, or from one address, within T minutes. */
+const bruteForce: Detector = async (r, ctx) => {
+  const s = ctx.settings.detectors.bruteForce;
+  if (!s.enabled || r.action !== 'auth.login' || r.result !== 'failure') return [];
+  const since = new Date(Date.parse(r.time) - s.windowMinutes * 60_000);
+  const findings: Finding[] = [];
+  if (r.actorUsername) {
+    const [n] = await ctx.q.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_records WHERE action = 'auth.login' AND result = 'failure' AND actor_username = $1 AND time >= $2 AND seq <= $3`,
+      [r.actorUsername, since, r.seq],
+    );
+    if ((n?.n ?? 0) >= s.failures) {
+      findings.push({
+        detector: 'bruteForce',
+        subject: `user:${r.actorUsername}`,
+        severity: 'general',
+        title: { zh: `账号 ${r.actorUsername} 连续登录失败`, en: `Repeated failed sign-ins for ${r.actorUsername}` },
+        summary: { zh: `${s.windowMinutes} 分钟内失败 ${n!.n} 次(来源 ${r.clientIp ?? '?'})`, en: `${n!.n} failures within ${s.windowMinutes} minutes (from ${r.clientIp ?? '?'})` },
+        facts: { username: r.actorUsername, failures: n!.n, ip: r.clientIp },
+        seq: r.seq,
+        orgId: r.actorOrgId,
+        ...(s.lockAccount && r.actorUserId ? { contain: { kind: 'lock_account' as const, targetId: r.actorUserId, label: r.actorUsername, minutes: s.lockMinutes } } : {}),
+      });
+    }
+  }
+  if (r.clientIp) {
+    const [n] = await ctx.q.query<{ n: number; accounts: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT actor_username)::int AS accounts FROM audit_records
+        WHERE action = 'auth.login' AND result = 'failure' AND client_ip = $1 AND time >= $2 AND seq <= $3`,
+      [r.clientIp, since, r.seq],
+    );
+    if (n && n.n >= s.failures) {
+      const spray = n.accounts >= s.sprayAccounts;
+      findings.push({
+        detector: 'bruteForce',
+        subject: `ip:${r.clientIp}`,
+        severity: spray ? 'significant' : 'general',
+        title: { zh: `来源 ${r.clientIp} 口令猜测${spray ? '(多账号)' : ''}`, en: `Password guessing from ${r.clientIp}${spray ? ' (many accounts)' : ''}` },
+        summary: { zh: `${s.windowMinutes} 分钟内失败 ${n.n} 次,涉及 ${n.accounts} 个账号`, en: `${n.n} failures within ${s.windowMinutes} minutes on ${n.accounts} accounts` },
+        facts: { ip: r.clientIp, failures: n.n, accounts: n.accounts },
+        seq: r.seq,
+      });
+    }
+  }
+  return findings;
+};
+
+/** Many refusals of one caller within T minutes (probing for what it may not do). */
+const denials: Detector = async (r, ctx) => {
+  const s = ctx.settings.detectors.denials;
+  if (!s.enabled || r.result !== 'denied' || !(r.action === 'access.denied' || r.action.startsWith('data.'))) return [];
+  const key = r.actorApiKeyId ? { col: 'actor_api_key_id', v: r.actorApiKeyId } : r.actorUserId ? { col: 'actor_user_id', v: r.actorUserId } : undefined;
+  if (!key) return [];
+  const since = new Date(Date.parse(r.time) - s.windowMinutes * 60_000);
+  const [n] = await ctx.q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM audit_records WHERE result = 'denied' AND ${key.col === 'actor_api_key_id' ? 'actor_api_key_id' : 'actor_user_id'} = $1 AND time >= $2 AND seq <= $3`,
+    [key.v, since, r.seq],
+  );
+  if ((n?.n ?? 0) < s.count) return [];
+  return [
+    {
+      detector: 'denials',
+      subject: consumerOf(r)!,
+      severity: 'general',
+      title: { zh: '频繁被拒绝的访问', en: 'Repeated denied requests' },
+      summary: { zh: `${who(r)} ${s.windowMinutes} 分钟内被拒绝 ${n!.n} 次`, en: `${who(r)} was refused ${n!.n} times within ${s.windowMinutes} minutes` },
+      facts: { denials: n!.n },
+      seq: r.seq,
+      dataset: r.dataset,
+      orgId: r.actorOrgId,
+    },
+  ];
+};
+
+/** A caller outside the IP ranges of its grant: a key used from an unexpected place. */
+const ipRange: Detector = async (r, ctx) => {
+  const s = ctx.settings.detectors.ipRange;
+  const d = detailsOf(r);
+  const ipDenied = d.ipDenied === true || d.reason === 'ip_range' || d.reason === 'ip_not_allowed';
+  if (!s.enabled || r.result !== 'denied' || !ipDenied) return [];
+  return [
+    {
+      detector: 'ipRange',
+      subject: consumerOf(r) ?? `ip:${r.clientIp ?? '?'}`,
+      severity: s.severity,
+      title: { zh: '授权 IP 范围外的调用', en: "Call from outside the grant's IP ranges" },
+      summary: { zh: `${who(r)} 从 ${r.clientIp ?? '?'} 调用`, en: `${who(r)} called from ${r.clientIp ?? '?'}` },
+      facts: { ip: r.clientIp, grantId: grantOf(r) ?? null },
+      seq: r.seq,
+      dataset: r.dataset,
+      orgId: r.actorOrgId,
+      contain: keyContainment(r, s.action),
+    },
+  ];
+};
+
+/** A revoked, expired or suspended key presented again. */
+const revokedKey: Detector = async (r, ctx) => {
+  const s = ctx.settings.detectors.revokedKey;
+  const reason = detailsOf(r).reason;
+  if (!s.enabled || r.action !== 'auth.apikey' || r.result !== 'denied' || !['revoked', 'expired', 'suspended'].includes(String(reason))) return [];
+  return [
+    {
+      detector: 'revokedKey',
+      subject: `key:${r.actorApiKeyId ?? r.targetId ?? '?'}`,
+      severity: s.severity,
+      title: { zh: `使用${reason === 'revoked' ? '已吊销' : reason === 'expired' ? '已过期' : '已暂停'}的 API 密钥`, en: `A ${String(reason)} API key was used` },
+      summary: { zh: `密钥 ${r.targetLabel ?? ''} 从 ${r.clientIp ?? '?'} 被再次使用`, en: `Key ${r.targetLabel ?? ''} was presented again from ${r.clientIp ?? '?'}` },
+      facts: { reason, ip: r.clientIp, keyName: r.targetLabel },
+      seq: r.seq,
+      orgId: r.actorOrgId,
+    },
+  ];
+};
+
+/** Quota refusals (HTTP 429) repeated within T minutes: a consumer hammering past its limits. */
+const quota: Detector = async (r, ctx) => {
+  const s = ctx.settings.detectors.quota;
+  if (!s.enabled || r.action !== QUOTA_EXCEEDED_ACTION) return [];
+  const subject = consumerOf(r);
+  if (!subject) return [];
+  const since = new Date(Date.parse(r.time) - s.windowMinutes * 60_000);
+  const [n] = await ctx.q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM audit_records WHERE action = $1 AND time >= $2 AND seq <= $3 AND (actor_api_key_id = $4 OR ($4 IS NULL AND actor_user_id = $5))`,
+    [QUOTA_EXCEEDED_ACTION, since, r.seq, r.actorApiKeyId, r.actorUserId],
+  );
+  if ((n?.n ?? 0) < s.count) return [];
+  return [
+    {
+      detector: 'quota',
+      subject,
+      severity: 'general',
+      title: { zh: '反复超出共享配额', en: 'Quota exhausted repeatedly' },
+      summary: { zh: `${who(r)} ${s.windowMinutes} 分钟内 ${n!.n} 次超出配额`, en: `${who(r)} hit its quota ${n!.n} times within ${s.windowMinutes} minutes` },
+      facts: { refusals: n!.n, grantId: grantOf(r) ?? null },
+      seq: r.seq,
+      dataset: r.dataset,
+      orgId: r.actorOrgId,
+      contain: keyContainment(r, s.action, s.throttleMinutes),
+    },
+  ];
+};
+
+interface StoredColumn {
+  name?: string;
+  grade?: number;
+  types?: { type?: string }[];
+}
+
+/** A version whose classification shows a 3级/4级 column the confirmed schema did not have. */
+const newSensitiveColumn: Detector = async (r, ctx) => {
+  const s = ctx.settings.detectors.newSensitiveColumn;
+  if (!s.enabled || r.action !== 'dataset.version_load' || r.result !== 'success' || !r.dataset) return [];
+  const version = Number((r.details as { version?: unknown }).version);
+  const [d] = await ctx.q.query<{ id: string; provider_org_id: string; status: string; classification: { columns?: StoredColumn[] } | null; confirmed: Record<string, { grade?: number }> | null }>(
+    `SELECT d.id, d.provider_org_id, d.status, v.classification,
+            (SELECT c.detected FROM classification_confirmations c WHERE c.dataset_id = d.id ORDER BY c.id DESC LIMIT 1) AS confirmed
+       FROM datasets d JOIN dataset_versions v ON v.dataset_id = d.id AND v.version = $2 WHERE d.code = $1`,
+    [r.dataset, version],
+  );
+  // Nothing was confirmed yet: the officer's first review covers every column.
+  if (!d || !d.confirmed) return [];
+  const risen = (d.classification?.columns ?? []).filter((c) => {
+    const grade = Number(c.grade ?? 0);
+    const before = Number(d.confirmed?.[c.name ?? '']?.grade ?? 0);
+    return grade >= 3 && grade > before;
+  });
+  if (!risen.length) return [];
+  const top = Math.max(...risen.map((c) => Number(c.grade)));
+  const shared = d.status === 'published';
+  const names = risen.map((c) => `${c.name}(${c.grade}级${c.types?.[0]?.type ? ` ${c.types[0].type}` : ''})`);
+  return [
+    {
+      detector: 'newSensitiveColumn',
+      subject: `dataset:${r.dataset}`,
+      severity: top >= 4 && shared ? 'significant' : 'general',
+      title: { zh: `新版本出现未经确认的敏感字段:${names.join('、')}`, en: `New version brings unconfirmed sensitive columns: ${names.join(', ')}` },
+      summary: {
+        zh: `数据资源 ${r.dataset} 第 ${version} 版的分类结果高于已确认的分级${shared && s.freezeSharing ? ',已冻结共享待复核' : ''}`,
+        en: `Version ${version} of ${r.dataset} classifies above the confirmed grades${shared && s.freezeSharing ? '; sharing frozen until reviewed' : ''}`,
+      },
+      facts: { version, columns: risen.map((c) => ({ name: c.name, grade: c.grade, type: c.types?.[0]?.type ?? null })) },
+      seq: r.seq,
+      dataset: r.dataset,
+      orgId: d.provider_org_id,
+      ...(shared && s.freezeSharing ? { contain: { kind: 'freeze_dataset' as const, targetId: d.id, label: r.dataset } } : {}),
+    },
+  ];
+};
+
+const RECORD_DETECTORS: Detector[] = [volume, sensitiveBulk, outsideHours, bruteForce, denials, ipRange, revokedKey, quota, newSensitiveColumn];
+
+/** Runs every record detector over one record; the module's own records are never looked at. */
+export async function detect(record: AuditRecord, ctx: DetectorContext): Promise<Finding[]> {
+  if (record.action.startsWith('secops.')) return [];
+  const findings: Finding[] = [];
+  for (const detector of RECORD_DETECTORS) findings.push(...(await detector(record, ctx)));
+  return findings;
+}

@@ -1,0 +1,362 @@
+/** All SQL of security operations; every value a bound parameter. */
+import type { Queryable } from '../../db/index.ts';
+import type { Message } from '../../errors.ts';
+import type { ContainmentKind, Severity } from './secops.settings.ts';
+
+export interface AlertRow {
+  id: string;
+  detector: string;
+  subject: string;
+  severity: Severity;
+  state: 'open' | 'acknowledged' | 'closed';
+  title: Message;
+  summary: Message;
+  facts: Record<string, unknown>;
+  evidence: number[];
+  hits: number;
+  dataset: string | null;
+  org_id: string | null;
+  incident_id: string | null;
+  first_seen: Date;
+  last_seen: Date;
+  updated_at: Date;
+}
+
+export interface ContainmentRow {
+  id: string;
+  kind: ContainmentKind;
+  target_id: string;
+  target_label: string | null;
+  alert_id: string | null;
+  reason: Message;
+  automatic: boolean;
+  created_by: string | null;
+  created_at: Date;
+  until: Date | null;
+  lifted_at: Date | null;
+  lifted_by: string | null;
+  lift_reason: string | null;
+}
+
+export type IncidentState = 'discovered' | 'analysing' | 'handling' | 'recovering' | 'closed';
+export const INCIDENT_STATES: readonly IncidentState[] = ['discovered', 'analysing', 'handling', 'recovering', 'closed'];
+
+export interface IncidentRow {
+  id: string;
+  title: string;
+  severity: Severity;
+  state: IncidentState;
+  owner_id: string | null;
+  owner_name: string | null;
+  description: string;
+  summary: string;
+  opened_at: Date;
+  first_report_due: Date | null;
+  first_reported_at: Date | null;
+  first_warned_at: Date | null;
+  final_report_due: Date | null;
+  final_reported_at: Date | null;
+  final_warned_at: Date | null;
+  closed_at: Date | null;
+  created_by: string | null;
+}
+
+export interface IncidentEventRow {
+  id: number;
+  incident_id: string;
+  at: Date;
+  actor_id: string | null;
+  actor_name: string | null;
+  kind: string;
+  text: string;
+  details: Record<string, unknown>;
+}
+
+export interface DeliveryRow {
+  id: string;
+  alert_id: string | null;
+  incident_id: string | null;
+  channel: 'webhook' | 'email';
+  target: string;
+  payload: Record<string, unknown>;
+  state: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  next_at: Date;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+const ALERT_COLUMNS = `id, detector, subject, severity, state, title, summary, facts, evidence, hits, dataset, org_id, incident_id, first_seen, last_seen, updated_at`;
+const INCIDENT_COLUMNS = `i.id, i.title, i.severity, i.state, i.owner_id, u.display_name AS owner_name, i.description, i.summary, i.opened_at,
+  i.first_report_due, i.first_reported_at, i.first_warned_at, i.final_report_due, i.final_reported_at, i.final_warned_at, i.closed_at, i.created_by`;
+
+const normaliseAlert = (row: AlertRow): AlertRow => ({ ...row, evidence: (row.evidence ?? []).map(Number) });
+
+export function secopsRepo(q: Queryable) {
+  return {
+    // ---- cursor ----
+    lockCursor: async (name: string) => Number((await q.query<{ seq: number }>('SELECT seq FROM secops_cursor WHERE name = $1 FOR UPDATE', [name]))[0]?.seq ?? 0),
+    moveCursor: (name: string, seq: number) => q.query('UPDATE secops_cursor SET seq = $2, updated_at = now() WHERE name = $1', [name, seq]),
+    /** Takes the named row only if nobody else holds it (a periodic task run by one process). */
+    tryLockCursor: async (name: string) =>
+      (await q.query<{ seq: number }>('SELECT seq FROM secops_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED', [name]))[0],
+
+    columnGrades: (code: string) =>
+      q.query<{ name: string; grade: number | null }>('SELECT c.name, c.grade FROM dataset_columns c JOIN datasets d ON d.id = c.dataset_id WHERE d.code = $1', [code]),
+    datasetByCode: async (code: string) =>
+      (await q.query<{ id: string; provider_org_id: string; name: string }>('SELECT id, provider_org_id, name FROM datasets WHERE code = $1', [code]))[0],
+
+    // ---- alerts ----
+    openAlertFor: async (detector: string, subject: string, since: Date) => {
+      const rows = await q.query<AlertRow>(
+        `SELECT ${ALERT_COLUMNS} FROM secops_alerts WHERE detector = $1 AND subject = $2 AND state <> 'closed' AND last_seen >= $3
+          ORDER BY last_seen DESC LIMIT 1 FOR UPDATE`,
+        [detector, subject, since],
+      );
+      return rows[0] ? normaliseAlert(rows[0]) : undefined;
+    },
+    insertAlert: async (a: { id: string; detector: string; subject: string; severity: Severity; title: Message; summary: Message; facts: unknown; evidence: number[]; dataset: string | null; orgId: string | null }) =>
+      normaliseAlert(
+        (
+          await q.query<AlertRow>(
+            `INSERT INTO secops_alerts (id, detector, subject, severity, title, summary, facts, evidence, dataset, org_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::bigint[], $9, $10) RETURNING ${ALERT_COLUMNS}`,
+            [a.id, a.detector, a.subject, a.severity, JSON.stringify(a.title), JSON.stringify(a.summary), JSON.stringify(a.facts), a.evidence, a.dataset, a.orgId],
+          )
+        )[0]!,
+      ),
+    foldIntoAlert: async (id: string, a: { severity: Severity; summary: Message; facts: unknown; seq: number | null }) =>
+      normaliseAlert(
+        (
+          await q.query<AlertRow>(
+            `UPDATE secops_alerts SET hits = hits + 1, severity = $2, summary = $3, facts = $4, last_seen = now(), updated_at = now(),
+               evidence = CASE WHEN $5::bigint IS NULL OR cardinality(evidence) >= 100 THEN evidence ELSE array_append(evidence, $5::bigint) END
+             WHERE id = $1 RETURNING ${ALERT_COLUMNS}`,
+            [id, a.severity, JSON.stringify(a.summary), JSON.stringify(a.facts), a.seq],
+          )
+        )[0]!,
+      ),
+    insertHit: (detector: string, alertId: string, seq: number | null) => q.query('INSERT INTO secops_hits (detector, alert_id, seq) VALUES ($1, $2, $3)', [detector, alertId, seq]),
+    linkIncident: (alertId: string, incidentId: string) => q.query('UPDATE secops_alerts SET incident_id = $2, updated_at = now() WHERE id = $1', [alertId, incidentId]),
+    getAlert: async (id: string) => {
+      const row = (await q.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM secops_alerts WHERE id = $1`, [id]))[0];
+      return row ? normaliseAlert(row) : undefined;
+    },
+    listAlerts: async (f: { state?: string; severity?: string; detector?: string; updatedAfter?: Date; limit: number }) =>
+      (
+        await q.query<AlertRow>(
+          `SELECT ${ALERT_COLUMNS} FROM secops_alerts
+            WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR severity = $2) AND ($3::text IS NULL OR detector = $3)
+              AND ($4::timestamptz IS NULL OR updated_at > $4)
+            ORDER BY ${'updated_at'} DESC LIMIT $5`,
+          [f.state ?? null, f.severity ?? null, f.detector ?? null, f.updatedAfter ?? null, f.limit],
+        )
+      ).map(normaliseAlert),
+    /** Alerts changed after a version (microseconds since the epoch of updated_at), oldest change first. */
+    alertsChangedSince: async (version: number, limit: number) =>
+      (
+        await q.query<AlertRow & { version: number }>(
+          `SELECT ${ALERT_COLUMNS}, (extract(epoch FROM updated_at) * 1000000)::bigint AS version FROM secops_alerts
+            WHERE (extract(epoch FROM updated_at) * 1000000)::bigint > $1::bigint ORDER BY updated_at LIMIT $2`,
+          [version, limit],
+        )
+      ).map((row) => ({ ...normaliseAlert(row), version: Number(row.version) })),
+    setAlertState: async (id: string, state: 'acknowledged' | 'closed', userId: string) =>
+      (
+        await q.query<{ id: string }>(
+          `UPDATE secops_alerts SET state = $2, updated_at = now(),
+             acknowledged_by = CASE WHEN $2 = 'acknowledged' THEN $3::uuid ELSE acknowledged_by END,
+             closed_by = CASE WHEN $2 = 'closed' THEN $3::uuid ELSE closed_by END
+           WHERE id = $1 RETURNING id`,
+          [id, state, userId],
+        )
+      ).length > 0,
+
+    // ---- containment ----
+    activeContainment: async (kind: ContainmentKind, targetId: string) =>
+      (
+        await q.query<ContainmentRow>(
+          `SELECT * FROM secops_containments WHERE kind = $1 AND target_id = $2 AND lifted_at IS NULL AND (until IS NULL OR until > now()) LIMIT 1`,
+          [kind, targetId],
+        )
+      )[0],
+    /** A person lifted this alert's containment of the target: the alert does not contain it again. */
+    liftedForAlert: async (alertId: string, kind: ContainmentKind, targetId: string) =>
+      (await q.query('SELECT 1 FROM secops_containments WHERE alert_id = $1 AND kind = $2 AND target_id = $3 AND lifted_at IS NOT NULL LIMIT 1', [alertId, kind, targetId])).length > 0,
+    insertContainment: async (c: { id: string; kind: ContainmentKind; targetId: string; label: string | null; alertId: string | null; reason: Message; automatic: boolean; createdBy: string | null; until: Date | null }) =>
+      (
+        await q.query<ContainmentRow>(
+          `INSERT INTO secops_containments (id, kind, target_id, target_label, alert_id, reason, automatic, created_by, until)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+          [c.id, c.kind, c.targetId, c.label, c.alertId, JSON.stringify(c.reason), c.automatic, c.createdBy, c.until],
+        )
+      )[0]!,
+    getContainment: async (id: string) => (await q.query<ContainmentRow>('SELECT * FROM secops_containments WHERE id = $1', [id]))[0],
+    liftContainment: async (id: string, userId: string, reason: string) =>
+      (
+        await q.query<ContainmentRow>(
+          `UPDATE secops_containments SET lifted_at = now(), lifted_by = $2, lift_reason = $3 WHERE id = $1 AND lifted_at IS NULL RETURNING *`,
+          [id, userId, reason],
+        )
+      )[0],
+    listContainments: (activeOnly: boolean, limit: number) =>
+      q.query<ContainmentRow>(
+        `SELECT * FROM secops_containments WHERE ($1 = false OR (lifted_at IS NULL AND (until IS NULL OR until > now()))) ORDER BY created_at DESC LIMIT $2`,
+        [activeOnly, limit],
+      ),
+    // The state the auth path and the sharing module read.
+    suspendKey: (id: string) => q.query('UPDATE api_keys SET suspended_at = now() WHERE id = $1 RETURNING name', [id]),
+    unsuspendKey: (id: string) => q.query('UPDATE api_keys SET suspended_at = NULL WHERE id = $1', [id]),
+    throttleKey: (id: string, until: Date) => q.query('UPDATE api_keys SET throttled_until = $2 WHERE id = $1 RETURNING name', [id, until]),
+    unthrottleKey: (id: string) => q.query('UPDATE api_keys SET throttled_until = NULL WHERE id = $1', [id]),
+    lockUser: (id: string, until: Date) => q.query('UPDATE users SET locked_until = GREATEST(COALESCE(locked_until, $2), $2) WHERE id = $1 RETURNING username', [id, until]),
+    unlockUser: (id: string) => q.query('UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = $1', [id]),
+    apiKeyLabel: async (id: string) => (await q.query<{ name: string; org_id: string }>('SELECT name, org_id FROM api_keys WHERE id = $1', [id]))[0],
+
+    // ---- notifications (the console's table, shared with the sharing module) ----
+    notifyUsers: (n: { kind: string; title: Message; body: Record<string, unknown>; link: string; providerOrgId: string | null }) =>
+      q.query(
+        `INSERT INTO notifications (id, user_id, kind, title, body, link)
+         SELECT gen_random_uuid(), u.id, $1, $2, $3, $4 FROM users u
+          WHERE NOT u.disabled AND ('secadmin' = ANY(u.roles) OR ($5::uuid IS NOT NULL AND u.org_id = $5::uuid AND 'data_officer' = ANY(u.roles)))`,
+        [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, n.providerOrgId],
+      ),
+
+    // ---- deliveries ----
+    insertDelivery: (d: { id: string; alertId: string | null; incidentId: string | null; channel: 'webhook' | 'email'; target: string; payload: unknown }) =>
+      q.query(`INSERT INTO secops_deliveries (id, alert_id, incident_id, channel, target, payload) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        d.id,
+        d.alertId,
+        d.incidentId,
+        d.channel,
+        d.target,
+        JSON.stringify(d.payload),
+      ]),
+    /** Claims due deliveries for `leaseMs` (another process skips them meanwhile) and counts the attempt. */
+    claimDeliveries: (limit: number, leaseMs: number) =>
+      q.query<DeliveryRow>(
+        `UPDATE secops_deliveries SET attempts = attempts + 1, next_at = now() + ($2::int * interval '1 millisecond')
+          WHERE id IN (SELECT id FROM secops_deliveries WHERE state = 'pending' AND next_at <= now() ORDER BY next_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+          RETURNING *`,
+        [limit, leaseMs],
+      ),
+    deliverySent: (id: string, status: number | null) => q.query(`UPDATE secops_deliveries SET state = 'sent', sent_at = now(), last_status = $2, last_error = NULL WHERE id = $1`, [id, status]),
+    deliveryFailed: (id: string, status: number | null, error: string, retryInMs: number | null) =>
+      q.query(
+        `UPDATE secops_deliveries SET last_status = $2, last_error = $3,
+           state = CASE WHEN $4::int IS NULL THEN 'failed' ELSE 'pending' END,
+           next_at = CASE WHEN $4::int IS NULL THEN next_at ELSE now() + ($4::int * interval '1 millisecond') END
+         WHERE id = $1`,
+        [id, status, error.slice(0, 500), retryInMs],
+      ),
+    listDeliveries: (limit: number, alertId?: string) =>
+      q.query<DeliveryRow>(`SELECT * FROM secops_deliveries WHERE ($2::uuid IS NULL OR alert_id = $2::uuid) ORDER BY created_at DESC LIMIT $1`, [limit, alertId ?? null]),
+
+    // ---- incidents ----
+    insertIncident: async (i: { id: string; title: string; severity: Severity; description: string; firstDue: Date | null; finalDue: Date | null; createdBy: string | null; openedAt: Date }) =>
+      (
+        await q.query<{ id: string }>(
+          `INSERT INTO secops_incidents (id, title, severity, description, first_report_due, final_report_due, created_by, opened_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+          [i.id, i.title, i.severity, i.description, i.firstDue, i.finalDue, i.createdBy, i.openedAt],
+        )
+      )[0]!,
+    getIncident: async (id: string) => (await q.query<IncidentRow>(`SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i LEFT JOIN users u ON u.id = i.owner_id WHERE i.id = $1`, [id]))[0],
+    listIncidents: (state: string | null, limit: number) =>
+      q.query<IncidentRow>(
+        `SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i LEFT JOIN users u ON u.id = i.owner_id WHERE ($1::text IS NULL OR i.state = $1) ORDER BY i.opened_at DESC LIMIT $2`,
+        [state, limit],
+      ),
+    updateIncident: (id: string, fields: { state?: IncidentState; ownerId?: string | null; summary?: string; severity?: Severity; firstDue?: Date | null; finalDue?: Date | null }) =>
+      q.query(
+        `UPDATE secops_incidents SET state = COALESCE($2, state), owner_id = CASE WHEN $3 THEN $4::uuid ELSE owner_id END,
+           summary = COALESCE($5, summary), severity = COALESCE($6, severity),
+           first_report_due = CASE WHEN $7 THEN $8::timestamptz ELSE first_report_due END,
+           final_report_due = CASE WHEN $7 THEN $9::timestamptz ELSE final_report_due END,
+           closed_at = CASE WHEN $2 = 'closed' THEN now() ELSE closed_at END
+         WHERE id = $1`,
+        [
+          id,
+          fields.state ?? null,
+          fields.ownerId !== undefined,
+          fields.ownerId ?? null,
+          fields.summary ?? null,
+          fields.severity ?? null,
+          fields.firstDue !== undefined,
+          fields.firstDue ?? null,
+          fields.finalDue ?? null,
+        ],
+      ),
+    markReported: (id: string, kind: 'first' | 'final') =>
+      q.query(kind === 'first' ? 'UPDATE secops_incidents SET first_reported_at = now() WHERE id = $1' : 'UPDATE secops_incidents SET final_reported_at = now() WHERE id = $1', [id]),
+    /** Incidents whose report is due within `withinMs` of `now` and not yet reported nor warned about. */
+    dueForWarning: (which: 'first' | 'final', now: Date, withinMs: number) =>
+      q.query<IncidentRow>(
+        which === 'first'
+          ? `SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i LEFT JOIN users u ON u.id = i.owner_id
+              WHERE i.first_report_due IS NOT NULL AND i.first_reported_at IS NULL AND i.first_warned_at IS NULL
+                AND i.first_report_due <= $1::timestamptz + ($2::bigint * interval '1 millisecond') FOR UPDATE OF i SKIP LOCKED`
+          : `SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i LEFT JOIN users u ON u.id = i.owner_id
+              WHERE i.final_report_due IS NOT NULL AND i.final_reported_at IS NULL AND i.final_warned_at IS NULL
+                AND i.final_report_due <= $1::timestamptz + ($2::bigint * interval '1 millisecond') FOR UPDATE OF i SKIP LOCKED`,
+        [now, withinMs],
+      ),
+    markWarned: (id: string, which: 'first' | 'final') =>
+      q.query(which === 'first' ? 'UPDATE secops_incidents SET first_warned_at = now() WHERE id = $1' : 'UPDATE secops_incidents SET final_warned_at = now() WHERE id = $1', [id]),
+    addIncidentEvent: (e: { incidentId: string; actorId: string | null; actorName: string | null; kind: string; text: string; details?: unknown }) =>
+      q.query(`INSERT INTO secops_incident_events (incident_id, actor_id, actor_name, kind, text, details) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        e.incidentId,
+        e.actorId,
+        e.actorName,
+        e.kind,
+        e.text,
+        JSON.stringify(e.details ?? {}),
+      ]),
+    incidentEvents: (id: string) => q.query<IncidentEventRow>('SELECT * FROM secops_incident_events WHERE incident_id = $1 ORDER BY id', [id]),
+    incidentAlerts: (id: string) => q.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM secops_alerts WHERE incident_id = $1 ORDER BY first_seen`, [id]).then((rows) => rows.map(normaliseAlert)),
+
+    // ---- dashboard ----
+    alertsBySeverity: () => q.query<{ severity: string; state: string; n: number }>(`SELECT severity, state, count(*)::int AS n FROM secops_alerts GROUP BY severity, state`),
+    incidentsByState: () => q.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM secops_incidents GROUP BY state`),
+    hitsByHour: (since: Date) =>
+      q.query<{ hour: Date; detector: string; n: number }>(
+        `SELECT date_trunc('hour', at) AS hour, detector, count(*)::int AS n FROM secops_hits WHERE at >= $1 GROUP BY 1, 2 ORDER BY 1`,
+        [since],
+      ),
+    topSensitiveConsumers: (since: Date, limit: number) =>
+      q.query<{ subject: string; org_name: string | null; key_name: string | null; sensitive_rows: number; rows: number }>(
+        `SELECT s.subject, o.name AS org_name, k.name AS key_name, sum(s.sensitive_rows)::bigint AS sensitive_rows, sum(s.rows)::bigint AS rows
+           FROM secops_usage s
+           LEFT JOIN api_keys k ON s.subject = 'key:' || k.id::text
+           LEFT JOIN organizations o ON o.id::text = s.org_id
+          WHERE s.hour >= $1 GROUP BY s.subject, o.name, k.name HAVING sum(s.sensitive_rows) > 0
+          ORDER BY sum(s.sensitive_rows) DESC LIMIT $2`,
+        [since, limit],
+      ),
+    assetsByGradeAndOrg: () =>
+      q.query<{ org_name: string; grade: number | null; n: number }>(
+        `SELECT o.name AS org_name, d.grade, count(*)::int AS n FROM datasets d JOIN organizations o ON o.id = d.provider_org_id GROUP BY o.name, d.grade ORDER BY o.name`,
+      ),
+  };
+}
+
+export type SecopsRepo = ReturnType<typeof secopsRepo>;
+
+/**
+ * The containment contract of the sharing module: is this grant, dataset or key held by security
+ * operations right now? Checked on each data request (from the database, so every process agrees).
+ */
+export async function isContained(q: Queryable, target: { grantId?: string; datasetId?: string; apiKeyId?: string }): Promise<{ contained: boolean; kind?: ContainmentKind; containmentId?: string }> {
+  const rows = await q.query<{ id: string; kind: ContainmentKind }>(
+    `SELECT id, kind FROM secops_containments
+      WHERE lifted_at IS NULL AND (until IS NULL OR until > now())
+        AND ((kind = 'suspend_grant' AND target_id = $1) OR (kind = 'freeze_dataset' AND target_id = $2)
+          OR (kind IN ('suspend_key', 'throttle_key') AND target_id = $3))
+      ORDER BY created_at LIMIT 1`,
+    [target.grantId ?? null, target.datasetId ?? null, target.apiKeyId ?? null],
+  );
+  const row = rows[0];
+  return row ? { contained: true, kind: row.kind, containmentId: row.id } : { contained: false };
+}

@@ -1,0 +1,654 @@
+/**
+ * Security operations: the worker that follows the audit log and runs the detectors (监测), the
+ * containment they trigger (防护), alerts with in-app, webhook and e-mail notification (预警), and
+ * incidents with their reporting clocks (处置).
+ *
+ * Exactly once across processes: a batch of records is read, judged and turned into alerts,
+ * containment, notifications and queued deliveries inside ONE transaction that holds the cursor row
+ * FOR UPDATE and moves it at the end. Another process waits for the row and then sees the moved
+ * cursor. The module's own audit events (secops.*) are written after the commit (the audit log
+ * commits in its own transaction) and are skipped by the detectors.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Db, Queryable } from '../../db/index.ts';
+import { BadRequestError, ConflictError, NotFoundError, type Message } from '../../errors.ts';
+import type { Principal } from '../../http/access.ts';
+import { searchRecords } from '../audit/audit.repo.ts';
+import type { AuditLog } from '../audit/audit.service.ts';
+import type { AuditEvent, EventSink } from '../audit/events.ts';
+import type { AuditRecord } from '../audit/record.ts';
+import { detect, DETECTOR_LABELS, type DetectorName, type Finding } from './detectors.ts';
+import { createMailer, sendWebhook, type SmtpOptions } from './notify.ts';
+import { INCIDENT_STATES, secopsRepo, type AlertRow, type ContainmentRow, type IncidentState, type SecopsRepo } from './secops.repo.ts';
+import {
+  loadSettings,
+  maxSeverity,
+  saveSettings,
+  settingsSchema,
+  SEVERITY_LABELS,
+  severityRank,
+  type ContainmentKind,
+  type SecopsSettings,
+  type Severity,
+} from './secops.settings.ts';
+import { incidentReport } from './report.ts';
+
+export interface Caller {
+  principal: Principal;
+  requestId?: string;
+  ip?: string;
+}
+
+/** What a sealer does for webhook secrets (the keyring implements it). */
+export interface SecretSealer {
+  seal(plain: Buffer): Buffer;
+  unseal(sealed: Buffer): Buffer;
+}
+
+export interface SecopsDeps {
+  db: Db;
+  events: EventSink;
+  audit: Pick<AuditLog, 'verify'>;
+  sealer?: SecretSealer;
+  smtp?: SmtpOptions;
+  /** The clock of reporting deadlines and warnings (default: the system clock). */
+  now?: () => Date;
+  /**
+   * The time a detector assigns to a record for "night" and hourly baselines (default: its stamp).
+   * A replay of past logs, or a test that cannot wait for 03:00, maps stamps onto another clock.
+   */
+  eventTime?: (record: AuditRecord) => Date;
+  /** Console address for links in e-mails and webhooks (e.g. https://pdx.example). */
+  publicUrl?: string;
+  onError?: (error: unknown) => void;
+}
+
+/** Side effects of a committed transaction: audit events to write, and whether anything changed. */
+interface Effects {
+  alerts: AlertRow[];
+  contained: ContainmentRow[];
+  incidents: { id: string; title: string; severity: Severity; alertId: string | null }[];
+}
+const noEffects = (): Effects => ({ alerts: [], contained: [], incidents: [] });
+
+const CONTAINMENT_LABELS: Record<ContainmentKind, Message> = {
+  throttle_key: { zh: '限流 API 密钥', en: 'Throttle API key' },
+  suspend_key: { zh: '暂停 API 密钥', en: 'Suspend API key' },
+  suspend_grant: { zh: '暂停共享授权', en: 'Suspend grant' },
+  freeze_dataset: { zh: '冻结数据共享', en: "Freeze dataset's sharing" },
+  lock_account: { zh: '锁定账号', en: 'Lock account' },
+};
+/** Default length of a timed containment when the detector names none. */
+const DEFAULT_MINUTES: Partial<Record<ContainmentKind, number>> = { throttle_key: 15, lock_account: 60 };
+
+export const STATE_LABELS: Record<IncidentState, Message> = {
+  discovered: { zh: '发现', en: 'Discovered' },
+  analysing: { zh: '研判', en: 'Analysis' },
+  handling: { zh: '处置', en: 'Handling' },
+  recovering: { zh: '恢复', en: 'Recovery' },
+  closed: { zh: '总结', en: 'Summary (closed)' },
+};
+
+const ALERT = { zh: '告警', en: 'Alert' };
+const INCIDENT = { zh: '安全事件', en: 'Incident' };
+const CONTAINMENT = { zh: '处置措施', en: 'Containment' };
+
+export function createSecopsService(deps: SecopsDeps) {
+  const { db, events } = deps;
+  const now = deps.now ?? (() => new Date());
+  const eventTime = deps.eventTime ?? ((r: AuditRecord) => new Date(r.time));
+  const onError = deps.onError ?? ((error: unknown) => console.error('[secops]', error));
+  const mailer = createMailer(deps.smtp ?? {});
+  /** Wakes live alert streams and the delivery loop of this process. */
+  const changes = new EventEmitter();
+  changes.setMaxListeners(1000);
+
+  const actorOf = (p: Principal) => ({ userId: p.userId, username: p.username, orgId: p.orgId, roles: p.roles });
+  const record = (caller: Caller | undefined, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
+    events.record({
+      ...event,
+      ...(caller ? { actor: actorOf(caller.principal) } : {}),
+      ...(caller?.requestId ? { requestId: caller.requestId } : {}),
+      ...(caller?.ip ? { ip: caller.ip } : {}),
+    });
+
+  // ---- alerts, containment, incidents inside one transaction ---------------------------------
+
+  function link(path: string): string {
+    return `${deps.publicUrl ?? ''}${path}`;
+  }
+
+  async function openIncidentTx(r: SecopsRepo, s: SecopsSettings, input: { title: string; severity: Severity; description: string; createdBy: Principal | null; alertIds: string[] }, fx: Effects) {
+    const id = randomUUID();
+    const openedAt = now();
+    const clocked = severityRank(input.severity) >= severityRank('significant');
+    await r.insertIncident({
+      id,
+      title: input.title,
+      severity: input.severity,
+      description: input.description,
+      firstDue: clocked ? new Date(openedAt.getTime() + s.reporting.firstReportHours * 3_600_000) : null,
+      finalDue: clocked ? new Date(openedAt.getTime() + s.reporting.finalReportDays * 86_400_000) : null,
+      createdBy: input.createdBy?.userId ?? null,
+      openedAt,
+    });
+    await r.addIncidentEvent({
+      incidentId: id,
+      actorId: input.createdBy?.userId ?? null,
+      actorName: input.createdBy?.username ?? 'pdx',
+      kind: 'opened',
+      text: input.createdBy ? '' : '由告警自动创建 / opened automatically from an alert',
+      details: { alertIds: input.alertIds, severity: input.severity },
+    });
+    for (const alertId of input.alertIds) await r.linkIncident(alertId, id);
+    fx.incidents.push({ id, title: input.title, severity: input.severity, alertId: input.alertIds[0] ?? null });
+    return id;
+  }
+
+  async function containTx(
+    r: SecopsRepo,
+    c: { kind: ContainmentKind; targetId: string; label?: string; minutes?: number; alertId: string | null; reason: Message; by: Principal | null },
+    fx: Effects,
+  ): Promise<ContainmentRow | undefined> {
+    if (await r.activeContainment(c.kind, c.targetId)) return undefined;
+    // The secadmin's decision to lift stands for the rest of this alert; a new alert may contain again.
+    if (!c.by && c.alertId && (await r.liftedForAlert(c.alertId, c.kind, c.targetId))) return undefined;
+    const minutes = c.minutes ?? DEFAULT_MINUTES[c.kind];
+    const until = minutes ? new Date(Date.now() + minutes * 60_000) : null;
+    let label = c.label ?? null;
+    if (c.kind === 'suspend_key') label = ((await r.suspendKey(c.targetId))[0] as { name?: string } | undefined)?.name ?? label;
+    if (c.kind === 'throttle_key') label = ((await r.throttleKey(c.targetId, until!))[0] as { name?: string } | undefined)?.name ?? label;
+    if (c.kind === 'lock_account') label = ((await r.lockUser(c.targetId, until!))[0] as { username?: string } | undefined)?.username ?? label;
+    // suspend_grant and freeze_dataset: the row itself is the state the sharing module reads (isContained).
+    const row = await r.insertContainment({ id: randomUUID(), kind: c.kind, targetId: c.targetId, label, alertId: c.alertId, reason: c.reason, automatic: !c.by, createdBy: c.by?.userId ?? null, until });
+    if (c.alertId) {
+      const alert = await r.getAlert(c.alertId);
+      if (alert?.incident_id) {
+        await r.addIncidentEvent({ incidentId: alert.incident_id, actorId: null, actorName: 'pdx', kind: 'action', text: `${CONTAINMENT_LABELS[c.kind].zh}:${label ?? c.targetId}`, details: { containmentId: row.id } });
+      }
+    }
+    fx.contained.push(row);
+    return row;
+  }
+
+  function deliveriesFor(alert: AlertRow, s: SecopsSettings, containment: ContainmentRow | undefined) {
+    const out: { channel: 'webhook' | 'email'; target: string; payload: unknown }[] = [];
+    const body = {
+      type: 'pdx.secops.alert',
+      alert: {
+        id: alert.id,
+        detector: alert.detector,
+        severity: alert.severity,
+        severityLabel: SEVERITY_LABELS[alert.severity],
+        title: alert.title,
+        summary: alert.summary,
+        subject: alert.subject,
+        hits: alert.hits,
+        evidence: alert.evidence,
+        dataset: alert.dataset,
+        incidentId: alert.incident_id,
+        firstSeen: alert.first_seen,
+        lastSeen: alert.last_seen,
+        link: link(`/secops?alert=${alert.id}`),
+      },
+      ...(containment ? { containment: { id: containment.id, kind: containment.kind, target: containment.target_id, label: containment.target_label, until: containment.until } } : {}),
+    };
+    for (const w of s.webhooks) if (severityRank(alert.severity) >= severityRank(w.minSeverity)) out.push({ channel: 'webhook', target: w.url, payload: body });
+    if (severityRank(alert.severity) >= severityRank(s.email.minSeverity)) {
+      const text = [
+        `${SEVERITY_LABELS[alert.severity].zh}(${SEVERITY_LABELS[alert.severity].en})告警 / alert`,
+        `${alert.title.zh} / ${alert.title.en}`,
+        `${alert.summary.zh}`,
+        `${alert.summary.en}`,
+        `检测器 detector: ${DETECTOR_LABELS[alert.detector as DetectorName]?.zh ?? alert.detector} (${alert.detector})`,
+        `对象 subject: ${alert.subject}`,
+        `证据 evidence (audit seq): ${alert.evidence.join(', ')}`,
+        ...(containment ? [`已自动处置 containment: ${CONTAINMENT_LABELS[containment.kind].zh} ${containment.target_label ?? containment.target_id}`] : []),
+        ...(alert.incident_id ? [`安全事件 incident: ${alert.incident_id}`] : []),
+        link(`/secops?alert=${alert.id}`),
+      ].join('\n');
+      for (const to of s.email.to) out.push({ channel: 'email', target: to, payload: { subject: `[pdx ${SEVERITY_LABELS[alert.severity].zh}] ${alert.title.zh}`, text } });
+    }
+    return out;
+  }
+
+  /** Turns a finding into an alert (or one more hit of an alert), containment, incident and notices. */
+  async function raiseTx(q: Queryable, s: SecopsSettings, f: Finding & { incidentId?: string }, fx: Effects): Promise<AlertRow> {
+    const r = secopsRepo(q);
+    const existing = await r.openAlertFor(f.detector, f.subject, new Date(Date.now() - s.dedupeMinutes * 60_000));
+    let alert: AlertRow;
+    let notify = false;
+    if (existing) {
+      const severity = maxSeverity(existing.severity, f.severity);
+      notify = severity !== existing.severity;
+      alert = await r.foldIntoAlert(existing.id, { severity, summary: f.summary, facts: f.facts, seq: f.seq ?? null });
+    } else {
+      alert = await r.insertAlert({
+        id: randomUUID(),
+        detector: f.detector,
+        subject: f.subject,
+        severity: f.severity,
+        title: f.title,
+        summary: f.summary,
+        facts: f.facts,
+        evidence: f.seq !== undefined ? [f.seq] : [],
+        dataset: f.dataset ?? null,
+        orgId: f.orgId ?? null,
+      });
+      notify = true;
+    }
+    await r.insertHit(f.detector, alert.id, f.seq ?? null);
+    if (notify && !alert.incident_id) {
+      if (f.incidentId) {
+        await r.linkIncident(alert.id, f.incidentId);
+      } else if (s.autoIncidentSeverity !== 'none' && severityRank(alert.severity) >= severityRank(s.autoIncidentSeverity)) {
+        await openIncidentTx(r, s, { title: alert.title.zh, severity: alert.severity, description: `${alert.summary.zh}\n${alert.summary.en}`, createdBy: null, alertIds: [alert.id] }, fx);
+      }
+      alert = (await r.getAlert(alert.id))!;
+    }
+    const containment = f.contain
+      ? await containTx(r, { ...f.contain, alertId: alert.id, reason: { zh: `自动处置:${alert.title.zh}`, en: `Automatic: ${alert.title.en}` }, by: null }, fx)
+      : undefined;
+    if (notify) {
+      const dataset = alert.dataset ? await r.datasetByCode(alert.dataset) : undefined;
+      await r.notifyUsers({
+        kind: 'secops.alert',
+        title: { zh: `【${SEVERITY_LABELS[alert.severity].zh}】${alert.title.zh}`, en: `[${SEVERITY_LABELS[alert.severity].en}] ${alert.title.en}` },
+        body: { alertId: alert.id, severity: alert.severity, summary: alert.summary, incidentId: alert.incident_id, ...(containment ? { containment: containment.kind } : {}) },
+        link: `/secops?alert=${alert.id}`,
+        providerOrgId: dataset?.provider_org_id ?? null,
+      });
+      for (const d of deliveriesFor(alert, s, containment)) await r.insertDelivery({ id: randomUUID(), alertId: alert.id, incidentId: alert.incident_id, ...d });
+      fx.alerts.push(alert);
+    }
+    return alert;
+  }
+
+  /** Writes the audit events of a committed transaction and wakes streams and deliveries. */
+  async function publish(fx: Effects, caller?: Caller): Promise<void> {
+    for (const a of fx.alerts) {
+      await record(undefined, {
+        action: 'secops.alert',
+        result: 'success',
+        target: { type: 'secops_alert', id: a.id, label: a.title.zh },
+        ...(a.dataset ? { dataset: a.dataset } : {}),
+        details: { detector: a.detector, severity: a.severity, subject: a.subject, hits: a.hits, evidence: a.evidence, incidentId: a.incident_id },
+      });
+    }
+    for (const c of fx.contained) {
+      await record(caller, {
+        action: 'secops.contain',
+        result: 'success',
+        target: { type: c.kind, id: c.target_id, ...(c.target_label ? { label: c.target_label } : {}) },
+        details: { containmentId: c.id, kind: c.kind, automatic: c.automatic, alertId: c.alert_id, until: c.until?.toISOString() ?? null },
+      });
+    }
+    for (const i of fx.incidents) {
+      await record(caller, { action: 'secops.incident_open', result: 'success', target: { type: 'secops_incident', id: i.id, label: i.title }, details: { severity: i.severity, alertId: i.alertId } });
+    }
+    if (fx.alerts.length || fx.contained.length || fx.incidents.length) changes.emit('change');
+  }
+
+  // ---- the worker -----------------------------------------------------------------------------
+
+  /** Handles the next batch of audit records; returns how many were read. */
+  async function processBatch(): Promise<number> {
+    const fx = noEffects();
+    const s = await loadSettings(db);
+    const n = await db.transaction(async (tx) => {
+      const r = secopsRepo(tx);
+      const cursor = await r.lockCursor('detectors');
+      const records = await searchRecords(tx, {}, { cursor, limit: s.batchSize, order: 'asc' });
+      if (!records.length) return 0;
+      const grades = new Map<string, Map<string, number>>();
+      const ctx = {
+        q: tx,
+        settings: s,
+        eventTime,
+        async columnGrades(code: string) {
+          let g = grades.get(code);
+          if (!g) grades.set(code, (g = new Map((await r.columnGrades(code)).map((c) => [c.name, c.grade ?? 0]))));
+          return g;
+        },
+      };
+      for (const rec of records) for (const finding of await detect(rec, ctx)) await raiseTx(tx, s, finding, fx);
+      await r.moveCursor('detectors', records.at(-1)!.seq);
+      return records.length;
+    });
+    await publish(fx);
+    return n;
+  }
+
+  /** Verifies the audit chain if the configured interval has passed since any process last did. */
+  async function verifyChainIfDue(force = false): Promise<void> {
+    const s = await loadSettings(db);
+    if (!s.detectors.auditChain.enabled && !force) return;
+    const due = await db.transaction(async (tx) => {
+      const r = secopsRepo(tx);
+      const last = await r.tryLockCursor('audit_verify');
+      if (!last) return false;
+      const t = now().getTime();
+      if (!force && t - Number(last.seq) < s.detectors.auditChain.everyMinutes * 60_000) return false;
+      await r.moveCursor('audit_verify', t);
+      return true;
+    });
+    if (!due) return;
+    const report = await deps.audit.verify();
+    if (report.ok) return;
+    const fx = noEffects();
+    await db.transaction((tx) =>
+      raiseTx(
+        tx,
+        s,
+        {
+          detector: 'auditChain',
+          subject: 'audit',
+          severity: 'major',
+          title: { zh: '审计日志链校验失败', en: 'Audit chain verification failed' },
+          summary: { zh: `第一个异常记录序号 ${report.firstBadSeq ?? '?'}:${report.reason ?? ''}`, en: `First bad record seq ${report.firstBadSeq ?? '?'}: ${report.reason ?? ''}` },
+          facts: { ...report },
+          ...(report.firstBadSeq !== undefined ? { seq: report.firstBadSeq } : {}),
+        },
+        fx,
+      ),
+    );
+    await publish(fx);
+  }
+
+  /** Warns (alert + notice + timeline) when a report deadline is within the configured margin. */
+  async function checkReportClocks(): Promise<void> {
+    const s = await loadSettings(db);
+    const fx = noEffects();
+    await db.transaction(async (tx) => {
+      const r = secopsRepo(tx);
+      for (const which of ['first', 'final'] as const) {
+        for (const i of await r.dueForWarning(which, now(), s.reporting.warnBeforeMinutes * 60_000)) {
+          const due = which === 'first' ? i.first_report_due! : i.final_report_due!;
+          const minutes = Math.round((due.getTime() - now().getTime()) / 60_000);
+          await r.markWarned(i.id, which);
+          const what = which === 'first' ? { zh: '首次报告', en: 'first report' } : { zh: '最终报告', en: 'final report' };
+          await r.addIncidentEvent({ incidentId: i.id, actorId: null, actorName: 'pdx', kind: 'warning', text: `${what.zh}将于 ${minutes} 分钟后到期`, details: { which, due } });
+          await raiseTx(
+            tx,
+            s,
+            {
+              detector: 'reportClock',
+              subject: `incident:${i.id}:${which}`,
+              severity: i.severity,
+              title: { zh: `安全事件「${i.title}」${what.zh}时限临近`, en: `Incident "${i.title}": ${what.en} due soon` },
+              summary: {
+                zh: minutes >= 0 ? `剩余 ${minutes} 分钟(截止 ${due.toISOString()}),请向省网信办报告` : `已超时 ${-minutes} 分钟(截止 ${due.toISOString()})`,
+                en: minutes >= 0 ? `${minutes} minutes left (due ${due.toISOString()}): report to the provincial cyberspace office` : `Overdue by ${-minutes} minutes (due ${due.toISOString()})`,
+              },
+              facts: { incidentId: i.id, which, due, minutesLeft: minutes },
+              incidentId: i.id,
+            },
+            fx,
+          );
+        }
+      }
+    });
+    await publish(fx);
+  }
+
+  /** Sends due deliveries (this process's share of them) and schedules retries with backoff. */
+  async function deliverDue(): Promise<number> {
+    const s = await loadSettings(db);
+    const due = await secopsRepo(db).claimDeliveries(20, Math.max(60_000, s.delivery.timeoutMs * 2));
+    const r = secopsRepo(db);
+    await Promise.all(
+      due.map(async (d) => {
+        let result;
+        if (d.channel === 'webhook') {
+          const sealed = s.webhooks.find((w) => w.url === d.target)?.sealedSecret;
+          const secret = sealed && deps.sealer ? deps.sealer.unseal(Buffer.from(sealed, 'base64')).toString('utf8') : undefined;
+          result = await sendWebhook(d, secret, s.delivery.timeoutMs);
+        } else {
+          result = await mailer.send(d, s.delivery.timeoutMs);
+        }
+        if (result.ok) await r.deliverySent(d.id, result.status);
+        else await r.deliveryFailed(d.id, result.status, result.error ?? 'failed', d.attempts >= s.delivery.maxAttempts ? null : s.delivery.retryBaseMs * 2 ** (d.attempts - 1));
+      }),
+    );
+    return due.length;
+  }
+
+  /** One pass of everything the worker does. */
+  async function tick(): Promise<void> {
+    for (let i = 0; i < 20; i++) {
+      const n = await processBatch();
+      if (n < (await loadSettings(db)).batchSize) break;
+    }
+    await verifyChainIfDue();
+    await checkReportClocks();
+    await deliverDue();
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = true;
+  function schedule(ms: number) {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick()
+        .catch(onError)
+        .then(async () => schedule((await loadSettings(db).catch(() => undefined))?.intervalMs ?? 2000));
+    }, ms);
+    timer.unref?.();
+  }
+
+  // ---- incidents ------------------------------------------------------------------------------
+
+  async function requireIncident(id: string) {
+    const incident = await secopsRepo(db).getIncident(id);
+    if (!incident) throw new NotFoundError(INCIDENT);
+    return incident;
+  }
+
+  function clockOf(due: Date | null, done: Date | null) {
+    if (!due) return null;
+    return { due, reportedAt: done, remainingMs: done ? null : due.getTime() - now().getTime(), overdue: !done && due.getTime() < now().getTime() };
+  }
+
+  async function incidentDetail(id: string) {
+    const r = secopsRepo(db);
+    const incident = await requireIncident(id);
+    return {
+      incident,
+      clocks: { first: clockOf(incident.first_report_due, incident.first_reported_at), final: clockOf(incident.final_report_due, incident.final_reported_at) },
+      timeline: await r.incidentEvents(id),
+      alerts: await r.incidentAlerts(id),
+    };
+  }
+
+  async function timeline(caller: Caller, id: string, kind: string, text: string, details: Record<string, unknown> = {}) {
+    await secopsRepo(db).addIncidentEvent({ incidentId: id, actorId: caller.principal.userId, actorName: caller.principal.username, kind, text, details });
+    await record(caller, { action: `secops.incident_${kind}`, result: 'success', target: { type: 'secops_incident', id }, details: { text: text.slice(0, 500), ...details } });
+    changes.emit('change');
+  }
+
+  const service = {
+    changes,
+    processBatch,
+    verifyChainIfDue,
+    checkReportClocks,
+    deliverDue,
+    tick,
+
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running?.catch(() => undefined);
+      mailer.close();
+    },
+
+    // ---- settings ----
+    async getSettings() {
+      return loadSettings(db);
+    },
+    /** Replaces the settings; a webhook given without `secret` keeps the secret it had (same URL). */
+    async putSettings(caller: Caller, input: unknown) {
+      const before = await loadSettings(db);
+      const raw = input as { webhooks?: { url: string; secret?: string; minSeverity?: Severity }[] } & Record<string, unknown>;
+      const webhooks = (raw.webhooks ?? []).map((w) => {
+        const kept = before.webhooks.find((b) => b.url === w.url)?.sealedSecret;
+        if (w.secret && !deps.sealer) throw new BadRequestError('no_sealer', { zh: '无法加密保存 Webhook 密钥', en: 'Webhook secrets cannot be sealed' });
+        const sealedSecret = w.secret ? deps.sealer!.seal(Buffer.from(w.secret, 'utf8')).toString('base64') : kept;
+        return { url: w.url, minSeverity: w.minSeverity ?? 'general', ...(sealedSecret ? { sealedSecret } : {}) };
+      });
+      const parsed = settingsSchema.safeParse({ ...raw, webhooks });
+      if (!parsed.success) {
+        const field = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+        throw new BadRequestError('invalid_settings', { zh: `安全运营设置无效:${field}`, en: `Invalid security settings: ${field}` }, { issues: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) });
+      }
+      await saveSettings(db, parsed.data);
+      await record(caller, { action: 'secops.settings_change', result: 'success', target: { type: 'setting', id: 'secops.settings' }, details: { webhooks: parsed.data.webhooks.map((w) => w.url), email: parsed.data.email.to.length } });
+      return parsed.data;
+    },
+
+    // ---- alerts ----
+    listAlerts: (f: { state?: string; severity?: string; detector?: string; limit?: number }) => secopsRepo(db).listAlerts({ ...f, limit: f.limit ?? 100 }),
+    alertsChangedSince: (version: number, limit = 100) => secopsRepo(db).alertsChangedSince(version, limit),
+    async getAlert(id: string) {
+      const alert = await secopsRepo(db).getAlert(id);
+      if (!alert) throw new NotFoundError(ALERT);
+      return alert;
+    },
+    async setAlertState(caller: Caller, id: string, state: 'acknowledged' | 'closed') {
+      if (!(await secopsRepo(db).setAlertState(id, state, caller.principal.userId))) throw new NotFoundError(ALERT);
+      await record(caller, { action: state === 'closed' ? 'secops.alert_close' : 'secops.alert_ack', result: 'success', target: { type: 'secops_alert', id } });
+      changes.emit('change');
+      return service.getAlert(id);
+    },
+
+    // ---- containment ----
+    listContainments: (activeOnly: boolean) => secopsRepo(db).listContainments(activeOnly, 200),
+    /** The secadmin's own containment (the same actions a detector can take). */
+    async contain(caller: Caller, input: { kind: ContainmentKind; targetId: string; reason: string; minutes?: number; alertId?: string }) {
+      const fx = noEffects();
+      const row = await db.transaction((tx) =>
+        containTx(secopsRepo(tx), { kind: input.kind, targetId: input.targetId, ...(input.minutes ? { minutes: input.minutes } : {}), alertId: input.alertId ?? null, reason: { zh: input.reason, en: input.reason }, by: caller.principal }, fx),
+      );
+      if (!row) throw new ConflictError('already_contained', { zh: '该对象已处于此处置状态', en: 'This target is already contained that way' });
+      await publish(fx, caller);
+      return row;
+    },
+    /** Undoes a containment (automatic or manual); recorded with the reason. */
+    async lift(caller: Caller, id: string, reason: string) {
+      const row = await db.transaction(async (tx) => {
+        const r = secopsRepo(tx);
+        const current = await r.getContainment(id);
+        if (!current) throw new NotFoundError(CONTAINMENT);
+        const lifted = await r.liftContainment(id, caller.principal.userId, reason);
+        if (!lifted) throw new ConflictError('already_lifted', { zh: '该处置措施已解除', en: 'This containment was already lifted' });
+        // Another active containment of the same key or account keeps its state in place.
+        if (!(await r.activeContainment(lifted.kind, lifted.target_id))) {
+          if (lifted.kind === 'suspend_key') await r.unsuspendKey(lifted.target_id);
+          if (lifted.kind === 'throttle_key') await r.unthrottleKey(lifted.target_id);
+          if (lifted.kind === 'lock_account') await r.unlockUser(lifted.target_id);
+        }
+        return lifted;
+      });
+      await record(caller, { action: 'secops.contain_lift', result: 'success', target: { type: row.kind, id: row.target_id, ...(row.target_label ? { label: row.target_label } : {}) }, details: { containmentId: id, reason } });
+      changes.emit('change');
+      return row;
+    },
+
+    listDeliveries: (alertId?: string) => secopsRepo(db).listDeliveries(200, alertId),
+
+    // ---- incidents ----
+    listIncidents: (state?: string) => secopsRepo(db).listIncidents(state ?? null, 200),
+    incidentDetail,
+    async openIncident(caller: Caller, input: { title: string; severity: Severity; description: string; alertIds: string[] }) {
+      const s = await loadSettings(db);
+      for (const alertId of input.alertIds) {
+        const alert = await secopsRepo(db).getAlert(alertId);
+        if (!alert) throw new BadRequestError('unknown_alert', { zh: `告警不存在:${alertId}`, en: `Unknown alert: ${alertId}` }, { field: 'alertIds' });
+        if (alert.incident_id) throw new ConflictError('alert_has_incident', { zh: '该告警已关联安全事件', en: 'This alert already belongs to an incident' }, { incidentId: alert.incident_id });
+      }
+      const fx = noEffects();
+      const id = await db.transaction((tx) => openIncidentTx(secopsRepo(tx), s, { ...input, createdBy: caller.principal }, fx));
+      await publish(fx, caller);
+      return incidentDetail(id);
+    },
+    /** Moves an incident forward through 发现 → 研判 → 处置 → 恢复 → 总结; closing needs the summary. */
+    async transition(caller: Caller, id: string, input: { state: IncidentState; note: string; summary?: string }) {
+      const incident = await requireIncident(id);
+      if (INCIDENT_STATES.indexOf(input.state) <= INCIDENT_STATES.indexOf(incident.state)) {
+        throw new ConflictError('invalid_transition', { zh: `安全事件只能向后推进(当前:${STATE_LABELS[incident.state].zh})`, en: `An incident only moves forward (now: ${STATE_LABELS[incident.state].en})` }, { state: incident.state });
+      }
+      const summary = input.summary ?? incident.summary;
+      if (input.state === 'closed' && !summary.trim()) {
+        throw new BadRequestError('summary_required', { zh: '进入总结阶段须填写事件总结', en: 'Closing an incident needs its summary' }, { field: 'summary' });
+      }
+      await secopsRepo(db).updateIncident(id, { state: input.state, ...(input.summary !== undefined ? { summary: input.summary } : {}) });
+      await timeline(caller, id, 'state', input.note, { from: incident.state, to: input.state });
+      return incidentDetail(id);
+    },
+    async assign(caller: Caller, id: string, ownerId: string) {
+      await requireIncident(id);
+      const [user] = await db.query<{ username: string }>('SELECT username FROM users WHERE id = $1', [ownerId]);
+      if (!user) throw new BadRequestError('unknown_user', { zh: '负责人不存在', en: 'Unknown owner' }, { field: 'ownerId' });
+      await secopsRepo(db).updateIncident(id, { ownerId });
+      await timeline(caller, id, 'owner', user.username, { ownerId });
+      return incidentDetail(id);
+    },
+    async addAction(caller: Caller, id: string, input: { kind: 'action' | 'note'; text: string }) {
+      await requireIncident(id);
+      await timeline(caller, id, input.kind, input.text);
+      return incidentDetail(id);
+    },
+    /** Records that the first or final report went to the provincial cyberspace office. */
+    async reported(caller: Caller, id: string, input: { kind: 'first' | 'final'; note: string }) {
+      const incident = await requireIncident(id);
+      if ((input.kind === 'first' ? incident.first_reported_at : incident.final_reported_at) !== null) {
+        throw new ConflictError('already_reported', { zh: '该报告已登记', en: 'This report is already recorded' });
+      }
+      await secopsRepo(db).markReported(id, input.kind);
+      await timeline(caller, id, 'report', input.note, { which: input.kind });
+      return incidentDetail(id);
+    },
+    async changeSeverity(caller: Caller, id: string, severity: Severity) {
+      const incident = await requireIncident(id);
+      const s = await loadSettings(db);
+      const clocked = severityRank(severity) >= severityRank('significant');
+      const opened = incident.opened_at.getTime();
+      await secopsRepo(db).updateIncident(id, {
+        severity,
+        firstDue: clocked ? new Date(opened + s.reporting.firstReportHours * 3_600_000) : null,
+        finalDue: clocked ? new Date(opened + s.reporting.finalReportDays * 86_400_000) : null,
+      });
+      await timeline(caller, id, 'severity', `${SEVERITY_LABELS[incident.severity].zh} → ${SEVERITY_LABELS[severity].zh}`, { from: incident.severity, to: severity });
+      return incidentDetail(id);
+    },
+    async report(caller: Caller, id: string, format: 'md' | 'html') {
+      const detail = await incidentDetail(id);
+      await record(caller, { action: 'secops.incident_export', result: 'success', target: { type: 'secops_incident', id }, details: { format } });
+      return incidentReport(detail, format, now());
+    },
+
+    // ---- dashboard ----
+    async dashboard() {
+      const r = secopsRepo(db);
+      const since = new Date(now().getTime() - 24 * 3_600_000);
+      const [alerts, incidents, hits, consumers, assets, live] = await Promise.all([
+        r.alertsBySeverity(),
+        r.incidentsByState(),
+        r.hitsByHour(since),
+        r.topSensitiveConsumers(new Date(now().getTime() - 30 * 86_400_000), 10),
+        r.assetsByGradeAndOrg(),
+        r.listAlerts({ limit: 20 }),
+      ]);
+      return { alerts, incidents, hits, consumers, assets, live };
+    },
+  };
+  return service;
+}
+
+export type SecopsService = ReturnType<typeof createSecopsService>;

@@ -1,0 +1,425 @@
+/**
+ * Attack scenarios replayed with real HTTP requests against a listening pdx (platform + sharing +
+ * security operations), with a local webhook receiver and a local SMTP server. Each scenario
+ * asserts the alert, its severity, the containment, the in-app notice and the outside deliveries,
+ * each arriving within seconds of the attack (detector interval 100 ms in these tests).
+ *
+ * Night: the volume detector takes "what hour is it" from an injected event clock. The test maps
+ * the audit stamps of each phase onto a virtual day (10:00, 11:00, 14:00, then 03:00 the next
+ * night), which is how a replay of a past day would be judged too.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { createPlatform, type Platform } from '../src/main.ts';
+import type { AuditRecord } from '../src/modules/audit/record.ts';
+import { bootstrapIdentity } from '../src/modules/identity/bootstrap.ts';
+import { createSecopsModule, type SecopsModule } from '../src/modules/secops/secops.module.ts';
+import { createShareModule } from '../src/modules/share/share.module.ts';
+import { residentId } from './corpus/values.ts';
+import { Random } from './corpus/random.ts';
+import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, type Client } from './helpers/api.ts';
+import { describeEachBackend } from './helpers/db.ts';
+import { apiKey, grantJourney, shareWorld, type ShareTestApp, type ShareWorld } from './share-helpers.ts';
+
+const WEBHOOK_SECRET = 'whsec-liaoning-soc-2026-test';
+
+/** Waits until `probe` returns a value (not undefined/false), polling; fails after `ms`. */
+async function within<T>(ms: number, probe: () => Promise<T | undefined | false>, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface HttpResponse {
+  statusCode: number;
+  body: string;
+  headers: Record<string, string>;
+  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test responses are checked field by field
+}
+
+/** A Client over real HTTP (fetch), the shape share-helpers expects. */
+function httpClient(base: string, headers: Record<string, string>): Client {
+  return {
+    headers,
+    async call(method, url, body, extra = {}) {
+      const isBuffer = Buffer.isBuffer(body);
+      const res = await fetch(`${base}${url}`, {
+        method,
+        headers: { ...headers, ...(body !== undefined && !isBuffer ? { 'content-type': 'application/json' } : {}), ...extra },
+        ...(body === undefined ? {} : { body: isBuffer ? new Uint8Array(body as Buffer) : JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      const responseHeaders: Record<string, string> = {};
+      res.headers.forEach((value, name) => (responseHeaders[name] = value));
+      const out: HttpResponse = { statusCode: res.status, body: text, headers: responseHeaders, json: () => JSON.parse(text) };
+      return out as unknown as Awaited<ReturnType<Client['call']>>;
+    },
+  };
+}
+
+async function httpLogin(base: string, username: string, password: string): Promise<{ status: number; client?: Client }> {
+  const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  await res.text();
+  if (res.status !== 200) return { status: res.status };
+  const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
+  return { status: 200, client: httpClient(base, { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' }) };
+}
+
+describeEachBackend('security operations: attack scenarios over HTTP', ({ use }) => {
+  let platform: Platform;
+  let secops: SecopsModule;
+  let base: string;
+  let dataDir: string;
+  let w: ShareWorld;
+  let secadmin: Client;
+  const hooks: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const mails: { to: string[]; raw: string }[] = [];
+  let hookServer: http.Server;
+  let smtp: SMTPServer;
+  let failNextHooks = 0;
+  // The virtual clock of the volume detector: from real instant `real` on, time reads `virtual`.
+  const segments: { real: number; virtual: number }[] = [];
+  const setVirtual = (iso: string) => segments.push({ real: Date.now(), virtual: Date.parse(iso) });
+  const eventTime = (r: AuditRecord) => {
+    const real = Date.parse(r.time);
+    const seg = segments.filter((s) => s.real <= real).at(-1);
+    return new Date(seg ? seg.virtual + (real - seg.real) : real);
+  };
+
+  const alerts = async (detector: string) => (await secadmin.call('GET', `/api/v1/secops/alerts?detector=${detector}`)).json().items as any[];
+
+  beforeAll(async () => {
+    hookServer = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (failNextHooks > 0) {
+          failNextHooks--;
+          res.writeHead(503).end();
+          return;
+        }
+        hooks.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, session, callback) {
+        let raw = '';
+        stream.on('data', (c) => (raw += c));
+        stream.on('end', () => {
+          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+    const smtpPort = (smtp.server.address() as AddressInfo).port;
+
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-secops-'));
+    const config = loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', PDX_DATA_DIR: dataDir, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_PORT: '0' });
+    const db = use().db;
+    platform = await createPlatform(config, db, { jobPollMs: 50 });
+    const { app, services } = platform;
+    const share = createShareModule({ db, catalog: services.catalog, keyring: services.keyring, events: services.events, jobs: services.jobs });
+    await app.register(share.routes, { prefix: '/api/v1' });
+    secops = createSecopsModule({ db, events: services.events, audit: services.audit, sealer: services.keyring, smtp: { host: '127.0.0.1', port: smtpPort, secure: false, from: 'pdx@liaoning.gov.cn' }, eventTime });
+    await app.register(secops.routes, { prefix: '/api/v1' });
+    await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    services.jobs.start();
+
+    const t = { login: async (u: string, p: string) => (await httpLogin(base, u, p)).client!, withKey: (key: string) => httpClient(base, { authorization: `Bearer ${key}` }) };
+    w = await shareWorld(t as unknown as ShareTestApp, 1500);
+    secadmin = w.secadmin;
+    const hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/soc`;
+    const put = await secadmin.call('PUT', '/api/v1/secops/settings', {
+      intervalMs: 100,
+      webhooks: [{ url: hookUrl, secret: WEBHOOK_SECRET, minSeverity: 'significant' }],
+      email: { to: ['soc@liaoning.gov.cn'], minSeverity: 'significant' },
+      delivery: { retryBaseMs: 50, maxAttempts: 5, timeoutMs: 5000 },
+      detectors: { volume: { minRows: 200, minBaselineHours: 3 }, bruteForce: { failures: 5, windowMinutes: 10, sprayAccounts: 3 } },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(JSON.stringify(put.json())).not.toContain(WEBHOOK_SECRET);
+    secops.start();
+  }, 180_000);
+
+  afterAll(async () => {
+    await secops?.stop();
+    await platform?.services.jobs.stop();
+    await platform?.app.close();
+    await platform?.services.audit.close();
+    await new Promise((r) => hookServer?.close(r));
+    await new Promise((r) => smtp?.close(() => r(undefined)));
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a key pulling 50× its usual volume at 03:00: 较大 alert, key suspended, officer and secadmin notified, signed webhook, e-mail, incident with a 4-hour clock', async () => {
+    const { grantId } = await grantJourney(w);
+    const read = (limit: number, after?: string) => w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+    // The usual day: four rows an hour.
+    for (const hour of ['2026-03-09T10:00:00+08:00', '2026-03-09T11:00:00+08:00', '2026-03-09T14:00:00+08:00']) {
+      setVirtual(hour);
+      const res = await read(4);
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    // The next night at 03:00: every 朝阳 row, again and again, until pdx stops the key.
+    setVirtual('2026-03-10T03:00:00+08:00');
+    failNextHooks = 1; // the SOC's receiver is down once: the delivery is retried
+    const attackStart = Date.now();
+    let total = 0;
+    let refusedDuringAttack = false;
+    for (let i = 0; i < 8 && !refusedDuringAttack; i++) {
+      const res = await read(1000);
+      if (res.statusCode === 401) refusedDuringAttack = true;
+      else total += res.json().rows.length;
+    }
+    // The alert fires only past 200 rows in the hour (minRows), i.e. at ≥ 50 × the 4-row baseline.
+    expect(total).toBeGreaterThanOrEqual(200);
+
+    const alert = await within(5000, async () => (await alerts('volume'))[0], 'volume alert');
+    expect(alert.severity).toBe('significant');
+    expect(alert.facts.night).toBe(true);
+    expect(alert.facts.ratio).toBeGreaterThanOrEqual(50);
+    expect(alert.dataset).toBe(w.code);
+    expect(alert.evidence.length).toBeGreaterThan(0);
+    // The evidence is the audit record of the read.
+    const evidence = (await w.auditor.call('GET', `/api/v1/audit/records/${alert.evidence[0]}`)).json();
+    expect(evidence.action).toBe('data.read');
+    expect(evidence.details.grantId).toBe(grantId);
+
+    // Contained: the key is refused from now on, on every process (checked in the database).
+    const refused = await read(5);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error.code).toBe('api_key_suspended');
+    const containments = (await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[];
+    const suspension = containments.find((c) => c.kind === 'suspend_key' && c.alertId === alert.id);
+    expect(suspension).toMatchObject({ automatic: true, active: true });
+    const contain = (await w.auditor.call('GET', '/api/v1/audit/records?action=secops.contain')).json().items as any[];
+    expect(contain.some((r) => r.targetId === suspension.targetId && r.details.kind === 'suspend_key')).toBe(true);
+
+    // In-app notices: the provider's data officer and the secadmin.
+    for (const c of [w.officer, secadmin]) {
+      const notes = (await c.call('GET', '/api/v1/notifications')).json().items as any[];
+      expect(notes.some((n) => n.kind === 'secops.alert' && n.body.alertId === alert.id)).toBe(true);
+    }
+    // The consumer's people hear nothing from security operations.
+    expect(((await w.consumer.call('GET', '/api/v1/notifications')).json().items as any[]).some((n) => n.kind === 'secops.alert')).toBe(false);
+
+    // Signed webhook (after one failed attempt) and e-mail.
+    const hook = await within(5000, async () => hooks.find((h) => JSON.parse(h.body).alert?.id === alert.id), 'webhook');
+    const expected = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(hook.body).digest('hex')}`;
+    expect(hook.headers['x-pdx-signature']).toBe(expected);
+    expect(JSON.parse(hook.body)).toMatchObject({ type: 'pdx.secops.alert', alert: { severity: 'significant', detector: 'volume' }, containment: { kind: 'suspend_key' } });
+    const mail = await within(5000, async () => mails.find((m) => m.raw.includes(alert.id)), 'e-mail');
+    expect(mail.to).toEqual(['soc@liaoning.gov.cn']);
+    const deliveries = (await secadmin.call('GET', `/api/v1/secops/deliveries?alert=${alert.id}`)).json().items as any[];
+    expect(deliveries.find((d) => d.channel === 'webhook')).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(deliveries.find((d) => d.channel === 'email')).toMatchObject({ state: 'sent' });
+    expect(Date.now() - attackStart).toBeLessThan(10_000);
+
+    // An incident with the 4-hour first-report clock.
+    expect(alert.incidentId).toBeTruthy();
+    const incident = (await secadmin.call('GET', `/api/v1/secops/incidents/${alert.incidentId}`)).json();
+    expect(incident.incident).toMatchObject({ severity: 'significant', state: 'discovered' });
+    const opened = Date.parse(incident.incident.openedAt);
+    expect(Date.parse(incident.clocks.first.due) - opened).toBe(4 * 3_600_000);
+    expect(Date.parse(incident.clocks.final.due) - opened).toBe(30 * 86_400_000);
+    expect(incident.clocks.first.remainingMs).toBeGreaterThan(3 * 3_600_000);
+
+    // The secadmin lifts the suspension: recorded, and the key works again.
+    const lifted = await secadmin.call('POST', `/api/v1/secops/containments/${suspension.id}/lift`, { reason: '核实为夜间批处理,已约谈使用方' });
+    expect(lifted.statusCode, lifted.body).toBe(200);
+    expect((await read(1)).statusCode).toBe(200);
+    const liftRecords = (await w.auditor.call('GET', '/api/v1/audit/records?action=secops.contain_lift')).json().items as any[];
+    expect(liftRecords[0].details.containmentId).toBe(suspension.id);
+  });
+
+  it('a password-guessing run: account locked by the detector, 较大 for guessing across accounts from one address, reversible', async () => {
+    const admin = w.admin;
+    const orgId = await createOrg(admin, '省信访局');
+    const victim = await provisionUser({ login: async (u: string, p: string) => (await httpLogin(base, u, p)).client! } as never, admin, 'xf-officer', ['data_officer'], orgId);
+    const started = Date.now();
+    for (let i = 0; i < 5; i++) expect((await httpLogin(base, 'xf-officer', `Guess-${i}-Wrong!`)).status).toBe(401);
+    for (const name of ['xf-admin', 'xf-root']) expect((await httpLogin(base, name, 'Password123!')).status).toBe(401);
+
+    const byUser = await within(5000, async () => (await alerts('bruteForce')).find((a) => a.subject === 'user:xf-officer'), 'account alert');
+    expect(byUser.severity).toBe('general');
+    expect(byUser.facts.failures).toBeGreaterThanOrEqual(5);
+    // The address's alert opens at the fifth failure and rises to 较大 once a third account is tried.
+    const byIp = await within(5000, async () => (await alerts('bruteForce')).find((a) => a.subject.startsWith('ip:') && a.severity === 'significant'), 'address alert at 较大');
+    expect(byIp.facts.accounts).toBeGreaterThanOrEqual(3);
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    const lock = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'lock_account' && c.targetId === victim.id);
+    expect(lock).toBeTruthy();
+    // Locked for the detector's 60 minutes, longer than the sign-in lockout's 15.
+    expect(Date.parse(lock.until) - Date.now()).toBeGreaterThan(50 * 60_000);
+    expect((await httpLogin(base, 'xf-officer', victim.password)).status).toBe(401);
+    expect((await secadmin.call('POST', `/api/v1/secops/containments/${lock.id}/lift`, { reason: '本人确认,已重置' })).statusCode).toBe(200);
+    expect((await httpLogin(base, 'xf-officer', victim.password)).status).toBe(200);
+    const mail = await within(5000, async () => mails.find((m) => m.raw.includes(byIp.id)), 'e-mail for the address alert');
+    expect(mail).toBeTruthy();
+  });
+
+  it('a revoked key retried: refused, and an alert names the key', async () => {
+    const key = await apiKey(w.consumer, 'old-app');
+    const keys = (await w.consumer.call('GET', '/api/v1/api-keys')).json() as any;
+    const row = (Array.isArray(keys) ? keys : keys.items).find((k: { name: string }) => k.name === 'old-app');
+    expect((await w.consumer.call('DELETE', `/api/v1/api-keys/${row.id}`)).statusCode).toBe(200);
+    const retry = httpClient(base, { authorization: `Bearer ${key}` });
+    for (let i = 0; i < 3; i++) {
+      const res = await retry.call('GET', `/api/v1/datasets/${w.code}/records?limit=1`);
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('api_key_revoked');
+    }
+    // Three uses, one alert with three hits (grouped by key).
+    const alert = await within(5000, async () => (await alerts('revokedKey')).find((a) => a.subject === `key:${row.id}` && a.hits === 3), 'revoked key alert, 3 hits');
+    expect(alert.severity).toBe('general');
+    expect(alert.evidence).toHaveLength(3);
+    expect(alert.facts).toMatchObject({ reason: 'revoked', keyName: 'old-app' });
+  });
+
+  it('an ID column sneaking into a shared dataset through a new version: 较大, sharing frozen', async () => {
+    const header = '单位名称,备注,人数';
+    const r = new Random(11);
+    const plain = [header, ...Array.from({ length: 200 }, (_, i) => `朝阳市第${i + 1}社区居委会,季度走访正常,${(i % 9) + 1}`)].join('\n');
+    const created = await w.officer.call('POST', '/api/v1/datasets', { name: '社区走访记录', summary: '社区走访', share_type: 'conditional' });
+    expect(created.statusCode, created.body).toBe(201);
+    const code = created.json().code as string;
+    const upload = async (csv: string) => {
+      const { body, contentType } = multipart('visits.csv', Buffer.from(csv));
+      const res = await w.officer.call('POST', `/api/v1/datasets/${code}/versions?mode=replace`, body, { 'content-type': contentType });
+      expect(res.statusCode, res.body).toBe(202);
+      const jobId = res.json().jobId as string;
+      return within(60_000, async () => {
+        const job = (await w.officer.call('GET', `/api/v1/jobs/${jobId}`)).json();
+        return job.state === 'succeeded' || job.state === 'failed' ? job : undefined;
+      }, 'load');
+    };
+    expect((await upload(plain)).state).toBe('succeeded');
+    expect((await w.officer.call('PUT', `/api/v1/datasets/${code}/classification`, { columns: [] })).statusCode).toBe(200);
+    expect((await w.officer.call('POST', `/api/v1/datasets/${code}/publish`)).statusCode).toBe(200);
+    // Version 2: the 备注 column now carries 身份证号.
+    const sneaky = [header, ...Array.from({ length: 200 }, (_, i) => `朝阳市第${i + 1}社区居委会,${residentId(r)},${(i % 9) + 1}`)].join('\n');
+    const started = Date.now();
+    const job = await upload(sneaky);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+
+    const alert = await within(5000, async () => (await alerts('newSensitiveColumn')).find((a) => a.dataset === code), 'new column alert');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(alert.severity).toBe('significant');
+    expect(alert.facts.columns).toEqual([expect.objectContaining({ name: '备注', grade: 4 })]);
+    const datasetId = (await use().db.query<{ id: string }>('SELECT id FROM datasets WHERE code = $1', [code]))[0]!.id;
+    const freeze = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'freeze_dataset' && c.targetId === datasetId);
+    expect(freeze).toMatchObject({ automatic: true, targetLabel: code });
+    const { isContained } = await import('../src/modules/secops/secops.module.ts');
+    expect(await isContained(use().db, { datasetId })).toMatchObject({ contained: true, kind: 'freeze_dataset' });
+    const notes = (await w.officer.call('GET', '/api/v1/notifications')).json().items as any[];
+    expect(notes.some((n) => n.body.alertId === alert.id)).toBe(true);
+  });
+
+  it('events the sharing module is to record (IP range, quota) raise alerts and contain the key', async () => {
+    const events = platform.services.events;
+    const keyId = (await use().db.query<{ id: string }>("SELECT id FROM api_keys WHERE revoked_at IS NULL AND org_id = $1 ORDER BY created_at LIMIT 1", [w.civilOrg]))[0]!.id;
+    const actor = { apiKeyId: keyId, orgId: w.civilOrg, userId: w.consumerId };
+    await events.record({ action: 'access.denied', result: 'denied', actor, dataset: w.code, ip: '203.0.113.9', details: { reason: 'ip_not_allowed', grantId: 'g-1' } });
+    const ip = await within(5000, async () => (await alerts('ipRange')).find((a) => a.subject === `key:${keyId}`), 'ip alert');
+    expect(ip.severity).toBe('significant');
+    expect((await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=1`)).json().error.code).toBe('api_key_suspended');
+    const suspension = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'suspend_key' && c.targetId === keyId);
+    await secadmin.call('POST', `/api/v1/secops/containments/${suspension.id}/lift`, { reason: 'test' });
+
+    for (let i = 0; i < 3; i++) await events.record({ action: 'data.quota_exceeded', result: 'denied', actor, dataset: w.code, details: { grantId: 'g-1', quota: 'rows_per_day' } });
+    const quota = await within(5000, async () => (await alerts('quota'))[0], 'quota alert');
+    expect(quota.severity).toBe('general');
+    const refused = await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=1`);
+    expect(refused.json().error.code).toBe('api_key_throttled');
+    const throttle = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'throttle_key' && c.targetId === keyId);
+    expect(Date.parse(throttle.until) - Date.now()).toBeGreaterThan(10 * 60_000);
+    await secadmin.call('POST', `/api/v1/secops/containments/${throttle.id}/lift`, { reason: 'test' });
+    expect((await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=1`)).statusCode).toBe(200);
+  });
+
+  it('incident workflow: forward only, owner, actions, report clock warning, report export', async () => {
+    const opened = await secadmin.call('POST', '/api/v1/secops/incidents', { title: '疑似 API 密钥泄露', severity: 'significant', description: '朝阳市民政局密钥夜间异常调用' });
+    expect(opened.statusCode, opened.body).toBe(201);
+    const id = opened.json().incident.id as string;
+    const secadminId = (await secadmin.call('GET', '/api/v1/auth/me')).json().user?.id ?? (await secadmin.call('GET', '/api/v1/auth/me')).json().id;
+    expect((await secadmin.call('POST', `/api/v1/secops/incidents/${id}/owner`, { ownerId: secadminId })).statusCode).toBe(200);
+    expect((await secadmin.call('POST', `/api/v1/secops/incidents/${id}/transition`, { state: 'analysing', note: '确认为密钥外泄' })).statusCode).toBe(200);
+    const back = await secadmin.call('POST', `/api/v1/secops/incidents/${id}/transition`, { state: 'discovered', note: '' });
+    expect(back.statusCode).toBe(409);
+    expect((await secadmin.call('POST', `/api/v1/secops/incidents/${id}/actions`, { text: '已吊销并重新签发密钥' })).statusCode).toBe(200);
+    expect((await secadmin.call('POST', `/api/v1/secops/incidents/${id}/reports`, { kind: 'first', note: '已电话并书面报告省网信办' })).statusCode).toBe(200);
+    const noSummary = await secadmin.call('POST', `/api/v1/secops/incidents/${id}/transition`, { state: 'closed', note: '' });
+    expect(noSummary.statusCode).toBe(400);
+
+    // The final report's clock: warn 30 days ahead and the warning arrives as an alert on the incident.
+    const current = (await secadmin.call('GET', '/api/v1/secops/settings')).json();
+    const put = await secadmin.call('PUT', '/api/v1/secops/settings', { ...current, webhooks: current.webhooks.map((h: { url: string; minSeverity: string }) => ({ url: h.url, minSeverity: h.minSeverity })), reporting: { firstReportHours: 4, finalReportDays: 30, warnBeforeMinutes: 31 * 24 * 60 } });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json().webhooks[0].hasSecret).toBe(true);
+    const warning = await within(5000, async () => (await alerts('reportClock')).find((a) => a.subject === `incident:${id}:final`), 'clock warning');
+    expect(warning.incidentId).toBe(id);
+    const detail = (await secadmin.call('GET', `/api/v1/secops/incidents/${id}`)).json();
+    expect(detail.timeline.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['opened', 'owner', 'state', 'action', 'report', 'warning']));
+    expect(detail.clocks.first.reportedAt).toBeTruthy();
+
+    const closed = await secadmin.call('POST', `/api/v1/secops/incidents/${id}/transition`, { state: 'closed', note: '结案', summary: '密钥外泄,已处置;加强密钥保管' });
+    expect(closed.statusCode, closed.body).toBe(200);
+    const md = await secadmin.call('GET', `/api/v1/secops/incidents/${id}/report?format=md`);
+    expect(md.statusCode).toBe(200);
+    expect(md.headers['content-disposition']).toContain('.md');
+    expect(md.body).toContain('# 网络安全事件报告:疑似 API 密钥泄露');
+    expect(md.body).toContain('较大');
+    expect(md.body).toContain('已吊销并重新签发密钥');
+    const html = await secadmin.call('GET', `/api/v1/secops/incidents/${id}/report?format=html`);
+    expect(html.headers['content-type']).toContain('text/html');
+    expect(html.body).toContain('<h1>');
+  });
+
+  it('only the secadmin reaches security operations', async () => {
+    for (const c of [w.admin, w.auditor, w.officer, w.consumer]) {
+      expect((await c.call('GET', '/api/v1/secops/alerts')).statusCode).toBe(403);
+      expect((await c.call('GET', '/api/v1/secops/settings')).statusCode).toBe(403);
+      expect((await c.call('POST', '/api/v1/secops/containments', { kind: 'suspend_key', targetId: 'x', reason: 'x' })).statusCode).toBe(403);
+    }
+    const byKey = await w.keyClient.call('GET', '/api/v1/secops/alerts');
+    expect(byKey.statusCode, byKey.body).toBe(403);
+    expect((await httpClient(base, {}).call('GET', '/api/v1/secops/dashboard')).statusCode).toBe(401);
+  });
+
+  it('the live stream sends alerts as server-sent events', async () => {
+    const cookie = secadmin.headers.cookie!;
+    const controller = new AbortController();
+    const res = await fetch(`${base}/api/v1/secops/alerts/stream`, { headers: { cookie }, signal: controller.signal });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    await within(5000, async () => {
+      const { value } = await reader.read();
+      text += new TextDecoder().decode(value);
+      return text.includes('event: alert');
+    }, 'an alert event');
+    controller.abort();
+    const data = JSON.parse(text.split('\n').find((l) => l.startsWith('data: '))!.slice(6));
+    expect(data).toMatchObject({ id: expect.any(String), severity: expect.any(String), title: { zh: expect.any(String) } });
+  });
+});
