@@ -133,6 +133,8 @@ describe('console: share request → provider approval → security approval →
     await signIn(c, server.url, 'mz-consumer', consumerPassword);
     // The entry point: the dataset page of the catalogue.
     await c.goto(`${server.url}/catalog/${code}`);
+    await settled(c);
+    await screenshot(c, 'sharing-00-dataset-page');
     await c.getByTestId('request-access').click();
     await expect.poll(() => c.url()).toContain(`/sharing/request/${code}`);
     await expect.poll(() => c.getByTestId('request-title').textContent()).toContain('户籍人口信息');
@@ -252,5 +254,57 @@ describe('console: share request → provider approval → security approval →
     expect(officerErrors).toEqual([]);
     expect(secErrors).toEqual([]);
     await Promise.all([c.close(), o.close(), s.close()]);
+  });
+
+  it('a request rejected in the console shows its reason to the consumer; a revoked grant says so', async () => {
+    const submitted = await consumer.call('POST', '/api/v1/share/requests', {
+      dataset: code,
+      columns: ['出生日期', '人口数'],
+      purpose: '人口结构统计分析',
+      purposeCategory: 'statistics',
+      legalBasis: '《统计法》第七条',
+      endDate: '2099-12-31',
+    });
+    expect(submitted.statusCode).toBe(201);
+    const id = submitted.json().id as string;
+
+    const o = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const errors = watchErrors(o);
+    await signIn(o, server.url, 'ga-officer', officerPassword);
+    await o.goto(`${server.url}/sharing/requests/${id}`);
+    await expect.poll(() => o.getByTestId('approval-form').count()).toBe(1);
+    await o.getByTestId('reject').click();
+    await o.getByTestId('reject-reason').fill('统计用途请使用已开放的汇总数据');
+    await o.getByRole('dialog').getByRole('button', { name: /驳\s*回/ }).click();
+    await expect.poll(() => o.getByTestId('detail-state').textContent()).toBe('已驳回');
+
+    // The earlier grant is revoked by the provider in the console.
+    const grants = (await officer.call('GET', `/api/v1/share/grants?dataset=${code}`)).json().items as { id: string; state: string }[];
+    const active = grants.find((g) => g.state === 'active')!;
+    await o.goto(`${server.url}/sharing/grants/${active.id}`);
+    await o.getByTestId('revoke').click();
+    await o.getByTestId('revoke-reason').fill('核验工作已结束');
+    await o.getByRole('dialog').getByRole('button', { name: '撤销授权' }).click();
+    await expect.poll(() => o.getByTestId('grant-state').textContent()).toBe('已撤销');
+    await settled(o);
+    await screenshot(o, 'sharing-15-officer-revoked');
+
+    const c = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const consumerErrors = watchErrors(c);
+    await signIn(c, server.url, 'mz-consumer', consumerPassword);
+    await c.goto(`${server.url}/sharing?tab=requests`);
+    await expect.poll(() => c.getByTestId('request-state').allTextContents()).toEqual(expect.arrayContaining(['已驳回', '已撤销']));
+    await settled(c);
+    await screenshot(c, 'sharing-16-consumer-rejected-revoked');
+    await c.goto(`${server.url}/sharing/requests/${id}`);
+    await expect.poll(() => c.getByTestId('rejected-reason').textContent()).toContain('统计用途请使用已开放的汇总数据');
+    await screenshot(c, 'sharing-17-rejected-reason');
+    // The key no longer reads anything.
+    const refused = await fetch(`${server.url}/api/v1/datasets/${code}/records?select=姓名`, { headers: { authorization: `Bearer ${key}` } });
+    expect(refused.status).toBe(403);
+
+    expect(errors).toEqual([]);
+    expect(consumerErrors).toEqual([]);
+    await Promise.all([c.close(), o.close()]);
   });
 });
