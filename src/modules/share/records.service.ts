@@ -216,11 +216,20 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     const { grant, ctx } = access;
     const columnMap = new Map(access.view.map((c) => [c.name, c]));
     const encryptedFilter = touchesEncrypted(grant.row_filter, columnMap) || touchesEncrypted(query.filter, columnMap);
-    // The quota count and the keys are independent round trips.
-    const [keys] = await Promise.all([keysFor(access, encryptedFilter), action === 'data.read' ? countRequest(grant, 'requests', grant.requests_per_minute) : undefined]);
-    const terms = keys ? blindIndexerOf(keys) : undefined;
+    // The key load, the quota count and the first chunk's query are independent round trips: run
+    // them together (the blind-index terms are needed before the query only when a filter touches
+    // an encrypted column).
+    const keysPromise = keysFor(access, encryptedFilter);
+    const quota = action === 'data.read' ? countRequest(grant, 'requests', grant.requests_per_minute) : Promise.resolve();
+    const termKeys = encryptedFilter ? await keysPromise : undefined;
+    const terms = termKeys ? blindIndexerOf(termKeys) : undefined;
     const compiled = compileRead(ctx.dataset.relation, access.view, grant.row_filter, { ...(query.select ? { select: query.select } : {}), filter: query.filter, order: query.order }, terms);
     const cursor0: Cursor | undefined = query.after === undefined ? undefined : decodeCursor(query.after, compiled.order);
+    const firstSize = compiled.post.length ? CHUNK_ROWS : Math.min(CHUNK_ROWS, query.limit);
+    const firstSql = compiled.chunk(cursor0, firstSize);
+    const firstRows = db.query(firstSql.text, firstSql.values);
+    firstRows.catch(() => undefined);
+    const [keys] = await Promise.all([keysPromise, quota]);
     const cipher = keys && compiled.fetch.some((c) => c.encrypted) ? fieldCipherOf(keys) : undefined;
     const cellCtx: CellContext = {
       ...(cipher ? { decrypt: cipher.decrypt } : {}),
@@ -241,8 +250,13 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
         const chunkStart = cursor;
         const want = query.limit - sent;
         const fetchSize = post.length ? CHUNK_ROWS : Math.min(CHUNK_ROWS, want);
-        const sql = compiled.chunk(cursor, fetchSize);
-        const rows = await db.query(sql.text, sql.values);
+        let rows: Record<string, unknown>[];
+        if (part === 0 && scanned === 0) {
+          rows = await firstRows;
+        } else {
+          const sql = compiled.chunk(cursor, fetchSize);
+          rows = await db.query(sql.text, sql.values);
+        }
         const out: Record<string, MaskedValue>[] = [];
         const emitted: Cursor[] = [];
         let full = false;
