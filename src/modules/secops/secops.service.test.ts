@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../../test/helpers/api.ts';
+import { describeEachBackend } from '../../../test/helpers/db.ts';
+import { createSecopsService, type SecopsService } from './secops.service.ts';
+import { hourOf } from './detectors.ts';
+import { inHours, localHour } from './secops.settings.ts';
+
+describeEachBackend('secops worker', ({ use }) => {
+  let t: TestApp;
+  let a: SecopsService;
+  let b: SecopsService;
+
+  beforeAll(async () => {
+    t = await startTestApp(use().db);
+    const deps = { db: t.db, events: t.services.events, audit: t.services.audit, sealer: t.services.keyring, onError: (e: unknown) => { throw e; } };
+    // Two workers on one database, as two pdx processes would run them.
+    a = createSecopsService(deps);
+    b = createSecopsService(deps);
+  });
+  afterAll(() => t?.close());
+
+  it('two workers never judge the same record twice, and the cursor ends at the head', async () => {
+    for (let i = 0; i < 12; i++) {
+      await t.services.events.record({ action: 'auth.login', result: 'failure', actor: { username: 'nobody' }, ip: '198.51.100.7', details: { reason: 'unknown_user' } });
+    }
+    await Promise.all([a.processBatch(), b.processBatch(), a.processBatch(), b.processBatch()]);
+    while ((await a.processBatch()) > 0);
+    // The 5th to 12th failures each hit both the account and the address rule: 8 + 8 hits, two alerts.
+    const hits = await t.db.query<{ detector: string; n: number }>(`SELECT detector, count(*)::int AS n FROM secops_hits GROUP BY detector`);
+    expect(hits).toEqual([{ detector: 'bruteForce', n: 16 }]);
+    const grouped = await t.db.query<{ subject: string; hits: number }>(`SELECT subject, hits FROM secops_alerts ORDER BY subject`);
+    expect(grouped).toEqual([
+      { subject: 'ip:198.51.100.7', hits: 8 },
+      { subject: 'user:nobody', hits: 8 },
+    ]);
+    const [cursor] = await t.db.query<{ seq: number }>(`SELECT seq FROM secops_cursor WHERE name = 'detectors'`);
+    const [head] = await t.db.query<{ seq: number }>(`SELECT max(seq)::int AS seq FROM audit_records WHERE action NOT LIKE 'secops.%'`);
+    expect(Number(cursor!.seq)).toBeGreaterThanOrEqual(head!.seq);
+  });
+
+  it('a broken audit chain raises a 重大 alert on the next verification', async () => {
+    await a.verifyChainIfDue(true);
+    expect(await t.db.query(`SELECT 1 FROM secops_alerts WHERE detector = 'auditChain'`)).toHaveLength(0);
+    await t.services.audit.record({ action: 'test.event', result: 'success' });
+    await t.db.transaction(async (tx) => {
+      await tx.query('ALTER TABLE audit_records DISABLE TRIGGER USER');
+      await tx.query(`UPDATE audit_records SET actor_username = 'someone-else' WHERE seq = 3`);
+      await tx.query('ALTER TABLE audit_records ENABLE TRIGGER USER');
+    });
+    await b.verifyChainIfDue(true);
+    const [alert] = await t.db.query<{ severity: string; evidence: number[] }>(`SELECT severity, evidence FROM secops_alerts WHERE detector = 'auditChain'`);
+    expect(alert?.severity).toBe('major');
+    expect(alert?.evidence.map(Number)).toEqual([3]);
+  });
+});
+
+it('local hours and night ranges (UTC+8, wrapping midnight)', () => {
+  expect(localHour(new Date('2026-03-09T19:00:00Z'), 480)).toBe(3);
+  expect(inHours(3, { from: 0, to: 6 })).toBe(true);
+  expect(inHours(6, { from: 0, to: 6 })).toBe(false);
+  expect(inHours(23, { from: 22, to: 6 })).toBe(true);
+  expect(inHours(12, { from: 22, to: 6 })).toBe(false);
+  expect(hourOf(new Date('2026-03-09T19:42:10Z')).toISOString()).toBe('2026-03-09T19:00:00.000Z');
+});
