@@ -223,6 +223,17 @@ describe('console: share request → provider approval → security approval →
     expect(await c.getByTestId('grant-filter').textContent()).toBe('户籍地=eq.朝阳市');
     await settled(c);
     await screenshot(c, 'sharing-13-grant-examples');
+    // A CSV export of the granted rows, downloaded with the console session.
+    await c.getByTestId('export').click();
+    await expect.poll(() => c.getByTestId('export-ready').count()).toBe(1);
+    await screenshot(c, 'sharing-13b-export-ready');
+    const href = await c.getByTestId('export-download').getAttribute('href');
+    const file = await c.request.get(`${server.url}${href}`);
+    expect(file.status()).toBe(200);
+    const csvLines = (await file.text()).trim().split(/\r?\n/);
+    expect(csvLines[0]).toBe('姓名,身份证号,住址');
+    expect(csvLines.length - 1).toBe([...peopleRows(ROWS, 7)].filter((r) => r[4] === '朝阳市').length);
+
     await c.getByTestId('lang-switch').click();
     await expect.poll(() => c.getByText('How to call').count()).toBeGreaterThan(0);
     await screenshot(c, 'sharing-14-grant-examples-en');

@@ -144,6 +144,10 @@ export const shareApi = {
   grants: (dataset?: string) => api<{ items: Grant[] }>('GET', `/api/v1/share/grants${dataset ? `?dataset=${id(dataset)}` : ''}`).then((r) => r.items),
   grant: (grantId: string) => api<Grant>('GET', `/api/v1/share/grants/${id(grantId)}`),
   revoke: (grantId: string, reason: string) => api<Grant>('POST', `/api/v1/share/grants/${id(grantId)}/revoke`, { reason }),
+  exportRecords: (code: string, format: 'csv' | 'ndjson', query: string) =>
+    api<{ id: string; jobId: string; downloadUrl: string; expiresAt: string }>('POST', `/api/v1/datasets/${id(code)}/exports`, { format, query }),
+  exportState: (exportId: string) =>
+    api<{ id: string; state: 'queued' | 'ready' | 'failed'; format: 'csv' | 'ndjson'; rowCount: number | null; bytes: number | null; expiresAt: string; jobId: string | null }>('GET', `/api/v1/exports/${id(exportId)}`),
   notifications: (unread = false) => api<{ unread: number; items: Notification[] }>('GET', `/api/v1/notifications${unread ? '?unread=true' : ''}`),
   markRead: (notificationId: string) => api<null>('POST', `/api/v1/notifications/${id(notificationId)}/read`),
   markAllRead: () => api<{ marked: number }>('POST', '/api/v1/notifications/read-all'),

@@ -1,5 +1,5 @@
-import { ArrowLeftOutlined, KeyOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Descriptions, Input, Modal, Result, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
+import { ArrowLeftOutlined, DownloadOutlined, KeyOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Card, Descriptions, Input, Modal, Radio, Result, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../../api/client.ts';
@@ -37,6 +37,64 @@ export function exampleCalls(origin: string, grant: Grant, withGrantId: boolean)
   }
   calls.push({ key: 'access', command: `curl -s ${base}/access${withGrantId ? `?grant=${grant.id}` : ''} \\\n  ${auth}` });
   return calls;
+}
+
+/** A file of the granted records (export job), with its expiring download link. */
+function ExportCard({ grant, withGrantId }: { grant: Grant; withGrantId: boolean }) {
+  const { t, time } = useI18n();
+  const [format, setFormat] = useState<'csv' | 'ndjson'>('csv');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [done, setDone] = useState<{ url: string; rows: number | null; expiresAt: string }>();
+  async function run() {
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    try {
+      const select = grant.columns.filter((c) => READABLE.has(c.mode)).map((c) => c.name);
+      const query = new URLSearchParams({ select: select.join(','), ...(withGrantId ? { grant: grant.id } : {}) }).toString();
+      const created = await shareApi.exportRecords(grant.dataset.code, format, query);
+      for (;;) {
+        const state = await shareApi.exportState(created.id);
+        if (state.state === 'ready') {
+          setDone({ url: created.downloadUrl, rows: state.rowCount, expiresAt: state.expiresAt });
+          break;
+        }
+        if (state.state === 'failed') throw new Error(t('share.exportFailed'));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Card title={t('share.exportTitle')}>
+      <Typography.Paragraph type="secondary">{t('share.exportHint')}</Typography.Paragraph>
+      <Space wrap>
+        <Radio.Group optionType="button" value={format} onChange={(e) => setFormat(e.target.value as 'csv' | 'ndjson')} options={[{ value: 'csv', label: 'CSV' }, { value: 'ndjson', label: 'NDJSON' }]} />
+        <Button type="primary" icon={<DownloadOutlined />} loading={busy} onClick={() => void run()} data-testid="export">
+          {t('share.exportRun')}
+        </Button>
+      </Space>
+      {error && <Alert style={{ marginTop: 12 }} type="error" showIcon message={error} />}
+      {done && (
+        <Alert
+          style={{ marginTop: 12 }}
+          type="success"
+          showIcon
+          data-testid="export-ready"
+          message={t('share.exportReady').replace('{rows}', String(done.rows ?? 0)).replace('{time}', time(done.expiresAt))}
+          action={
+            <Button size="small" href={done.url} icon={<DownloadOutlined />} data-testid="export-download">
+              {t('share.exportDownload')}
+            </Button>
+          }
+        />
+      )}
+    </Card>
+  );
 }
 
 /** The consumer organisation's API keys (prefixes only), with a link to manage them. */
@@ -210,6 +268,7 @@ export function GrantPage() {
             </Typography.Paragraph>
           </Card>
           <KeysCard />
+          {g.columns.some((c) => READABLE.has(c.mode)) && <ExportCard grant={g} withGrantId={siblings > 1} />}
         </>
       )}
 
