@@ -24,7 +24,7 @@ interface ShareServer {
 const ROWS = 200;
 
 /**
- * The platform of main.ts plus the share routes (main.ts does not wire them yet), listening on a
+ * The platform of main.ts plus the share routes (unless main.ts wires them), listening on a
  * free port and serving the built console (web/dist: `node scripts/build-web.mjs`).
  */
 async function startShareServer(): Promise<ShareServer> {
@@ -33,8 +33,11 @@ async function startShareServer(): Promise<ShareServer> {
   const db = await openDatabase(config);
   await migrate(db);
   const { app, services } = await createPlatform(config, db, { jobPollMs: 50 });
-  const share = createShareModule({ db, catalog: services.catalog, keyring: services.keyring, events: services.events, jobs: services.jobs });
-  await app.register(share.routes, { prefix: '/api/v1' });
+  // Once main.ts wires sharing (services.share), its routes are already there; until then add them here.
+  if (!('share' in services)) {
+    const share = createShareModule({ db, catalog: services.catalog, keyring: services.keyring, events: services.events, jobs: services.jobs });
+    await app.register(share.routes, { prefix: '/api/v1' });
+  }
   await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
   await app.listen({ port: 0, host: '127.0.0.1' });
   services.jobs.start();
