@@ -7,6 +7,7 @@ import type { AuditLog } from './modules/audit/audit.service.ts';
 import type { EventSink } from './modules/audit/events.ts';
 import { scanRoutes } from './modules/classify/scan.routes.ts';
 import { createReviewModule } from './modules/classify/review.routes.ts';
+import { createShareModule } from './modules/share/share.module.ts';
 import { overviewRoutes } from './modules/overview/overview.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
@@ -72,7 +73,8 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   // Also installs the publication gate: no first publication without a confirmed classification.
   const { review, routes: reviewRoutes } = createReviewModule({ db, events, catalog, keyring });
   ingest.afterVersion = (datasetId) => review.refreshEffectiveGrades(datasetId);
-  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review };
+  const share = createShareModule({ db, catalog, keyring, events, jobs });
+  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share };
   const app = await buildApp({
     config,
     db,
@@ -89,6 +91,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       scanRoutes({ maxBytes: config.PDX_MAX_UPLOAD_BYTES }),
       overviewRoutes({ db }),
       reviewRoutes,
+      share.routes,
     ],
   });
   return { app, services, masterKeyWarning };

@@ -160,16 +160,17 @@ describe('an interrupted append that the officer already ran again [postgres]', 
     dir?.remove();
   });
 
-  // KNOWN BUG (see the ingest report): the killed process's job stays 'running'; when the officer
-  // imports the file again, that import marks the dead version interrupted but leaves its job
-  // queued for takeover, so once the heartbeat is stale a worker appends the same file a second
-  // time. Remove `.fails` when cleanUpInterrupted also fails the job that owned the dead version.
-  it.fails('the dead job is not run again after the officer re-imported the file: rows are appended once', async () => {
+  // The killed process's job stays 'running' until its heartbeat goes stale; a new load of the same
+  // dataset waits for that, then marks the dead version and its job interrupted, so a later worker
+  // never appends the same file a second time.
+  it('the dead job is not run again after the officer re-imported the file: rows are appended once', async () => {
     const killed = spawnPdx(['import', dir.file('more.csv'), '--dataset', world.code, '--mode', 'append'], env);
     await until('rows loaded before the kill', () => killed.rows() > 0 || killed.child.exitCode !== null, 60_000, 5);
     killed.child.kill('SIGKILL');
     expect(await killed.exited).toBe('SIGKILL');
 
+    // Time passes: the dead job's heartbeat is older than the takeover limit.
+    await withPlatform(env, (_services, db) => db.query(`UPDATE jobs SET heartbeat_at = now() - interval '10 minutes' WHERE state = 'running'`));
     const again = spawnPdx(['import', dir.file('more.csv'), '--dataset', world.code, '--mode', 'append'], env);
     expect(await again.exited).toBe(0);
     expect(again.stdout()).toContain('loaded version 3');

@@ -1,7 +1,6 @@
 /**
- * Test app with the sharing routes added (main.ts does not wire them yet): the real platform from
- * createPlatform, then the share module built from platform.services and registered before the app
- * is ready. Plus the demo world of issue 7: 省公安厅 publishes 户籍人口, 朝阳市民政局 consumes it.
+ * Test app of the real platform (createPlatform wires the sharing routes), with the share module at
+ * hand. Plus the demo world of issue 7: 省公安厅 publishes 户籍人口, 朝阳市民政局 consumes it.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,7 +11,7 @@ import type { Db } from '../src/db/index.ts';
 import { createPlatform } from '../src/main.ts';
 import { memorySink } from '../src/modules/audit/events.ts';
 import { bootstrapIdentity } from '../src/modules/identity/bootstrap.ts';
-import { createShareModule, type ShareModule } from '../src/modules/share/share.module.ts';
+import type { ShareModule } from '../src/modules/share/share.module.ts';
 import { peopleCsv } from './fixtures/people.ts';
 import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, waitForJob, type Client, type TestApp } from './helpers/api.ts';
 
@@ -37,8 +36,7 @@ export async function startShareApp(db: Db, env: Record<string, string> = {}): P
   const config = loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', PDX_DATA_DIR: dataDir, ...env, PDX_MASTER_KEY: masterKey });
   const sink = memorySink();
   const { app, services } = await createPlatform(config, db, { observe: sink, jobPollMs: 50 });
-  const shareModule = createShareModule({ db, catalog: services.catalog, keyring: services.keyring, events: services.events, jobs: services.jobs });
-  await app.register(shareModule.routes, { prefix: '/api/v1' });
+  const shareModule = services.share;
   await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
   services.jobs.start();
   return {

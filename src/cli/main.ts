@@ -179,9 +179,14 @@ program
       const timer = setInterval(() => {
         void jobs.get(jobId).then((job) => job && process.stderr.write(progressLine(job.progress)));
       }, 300);
-      await jobs.drain();
+      // Runs this job only (a server's worker may take it first); another load of the same dataset
+      // may hold the dataset, in which case the job waits its turn.
+      let job = await jobs.get(jobId);
+      while (job && (job.state === 'queued' || job.state === 'running')) {
+        if (!(await jobs.runJob(jobId))) await new Promise((resolve) => setTimeout(resolve, 1000));
+        job = await jobs.get(jobId);
+      }
       clearInterval(timer);
-      const job = await jobs.get(jobId);
       void db;
       if (job?.state === 'succeeded') {
         process.stderr.write(`${progressLine({ ...job.progress, bytes: job.progress.totalBytes ?? job.progress.bytes })}\n`);

@@ -28,12 +28,19 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
     exec: async (script) => void (await client.query(script)),
     async copyRows(table, columns, rows) {
       let count = 0;
+      // Lines are joined into ~64 KiB writes: one socket write per row would dominate the load.
       const lines = Readable.from(
         (async function* () {
+          let buffer = '';
           for await (const row of rows) {
             count++;
-            yield csvLine(row);
+            buffer += csvLine(row);
+            if (buffer.length >= 65_536) {
+              yield buffer;
+              buffer = '';
+            }
           }
+          if (buffer) yield buffer;
         })(),
       );
       const sink: Writable = client.query(copyFrom(copySql(table, columns, 'STDIN')));

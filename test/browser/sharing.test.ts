@@ -9,7 +9,6 @@ import { migrate, openDatabase } from '../../src/db/index.ts';
 import type { App } from '../../src/http/app.ts';
 import { createPlatform } from '../../src/main.ts';
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
-import { createShareModule } from '../../src/modules/share/share.module.ts';
 import { peopleRows } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS, type Client } from '../helpers/api.ts';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
@@ -33,11 +32,6 @@ async function startShareServer(): Promise<ShareServer> {
   const db = await openDatabase(config);
   await migrate(db);
   const { app, services } = await createPlatform(config, db, { jobPollMs: 50 });
-  // Once main.ts wires sharing (services.share), its routes are already there; until then add them here.
-  if (!('share' in services)) {
-    const share = createShareModule({ db, catalog: services.catalog, keyring: services.keyring, events: services.events, jobs: services.jobs });
-    await app.register(share.routes, { prefix: '/api/v1' });
-  }
   await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
   await app.listen({ port: 0, host: '127.0.0.1' });
   services.jobs.start();

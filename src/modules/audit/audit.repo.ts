@@ -199,8 +199,13 @@ export interface AccessFilter {
   result?: AuditResult;
 }
 
+/** Events that put values of a dataset in someone's hands; approvals and reviews that only name columns are not reads. */
+export const DATA_ACCESS_ACTIONS = ['data.read', 'data.export', 'data.download', 'data.verify', 'classification.view'];
+
 function accessWhere(filter: AccessFilter, params: unknown[]): string[] {
   const where = whereOf({ dataset: filter.dataset, from: filter.from, to: filter.to, result: filter.result }, params);
+  params.push(DATA_ACCESS_ACTIONS);
+  where.push(`action = ANY($${params.length}::text[])`);
   if (filter.column !== undefined) {
     params.push(JSON.stringify({ columns: [{ name: filter.column }] }));
     where.push(`details @> $${params.length}::text::jsonb`);

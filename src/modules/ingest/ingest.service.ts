@@ -10,11 +10,11 @@ import type { AuditEvent, EventSink } from '../audit/events.ts';
 import { searchTextOf, type CatalogService } from '../catalog/catalog.service.ts';
 import { catalogRepo, type ColumnRow, type DatasetRow, type DataType } from '../catalog/catalog.repo.ts';
 import { TableClassifier } from '../classify/engine.ts';
-import { columnProtection, DEFAULT_POLICY, type GradePolicy } from '../classify/grades.ts';
+import { columnProtection, type GradePolicy } from '../classify/grades.ts';
 import { loadPolicy } from '../classify/review.service.ts';
 import type { ColumnResult } from '../classify/types.ts';
 import type { Caller } from '../identity/identity.service.ts';
-import type { JobContext, Jobs } from '../jobs/jobs.service.ts';
+import { RetryLater, type JobContext, type Jobs } from '../jobs/jobs.service.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { canonical, Inferrer } from './infer.ts';
@@ -63,14 +63,12 @@ function topType(result: ColumnResult | undefined): string | undefined {
 /** Aggregation: files in, atomic versions out (issue 4), classified and protected on the way. */
 export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: CatalogService; keyring: Keyring; events: EventSink; spoolDir: string; maxBytes: number }) {
   const { db, jobs, catalog, keyring, events } = deps;
-  /** The secadmin's classification policy (threshold, extra rules), read at the start of each load. */
-  let policy: GradePolicy = DEFAULT_POLICY;
   const repo = catalog.repo;
 
   const record = (event: AuditEvent) => events.record(event);
 
   /** Creates the dataset's 信息项 from the first file: inferred types, classification, protection. */
-  async function createSchema(dataset: DatasetRow, reader: TableReader): Promise<ColumnRow[]> {
+  async function createSchema(dataset: DatasetRow, reader: TableReader, policy: GradePolicy): Promise<ColumnRow[]> {
     const inferrer = new Inferrer(reader.columns);
     const classifier = new TableClassifier(reader.columns, { sampleRows: SAMPLE_ROWS, policy });
     for await (const row of reader.rows) {
@@ -129,20 +127,46 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     await db.query(`DROP TABLE IF EXISTS ${ident(table)}`);
   }
 
-  /** A job that died mid-load (killed process) left a 'loading' version: mark it failed, drop its rows. */
-  async function cleanUpInterrupted(datasetId: string) {
-    const stale = await db.query<{ version: number; relation: string }>(
-      `SELECT version, relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'loading'`,
-      [datasetId],
-    );
-    for (const v of stale) {
-      await dropTable(v.relation);
-      await db.query(`UPDATE dataset_versions SET state = 'failed', error = $3 WHERE dataset_id = $1 AND version = $2`, [
-        datasetId,
-        v.version,
-        JSON.stringify({ code: 'interrupted', message: { zh: '加载被中断(进程退出),该版本未生效', en: 'Load was interrupted (process exited); this version never became visible' } }),
-      ]);
-    }
+  const INTERRUPTED = { code: 'interrupted', message: { zh: '加载被中断(进程退出),该版本未生效', en: 'Load was interrupted (process exited); this version never became visible' } };
+
+  /**
+   * Reserves the next version of a dataset for this job, under a row lock on the dataset so two
+   * loads of one dataset never interleave. A 'loading' version whose job is still alive means
+   * another load is under way: this job waits its turn. One whose job died (killed process, or this
+   * job's own earlier attempt) is marked failed, its job too, and its rows are dropped.
+   */
+  async function reserveVersion(ctx: JobContext, dataset: DatasetRow, payload: IngestPayload, totalBytes: number) {
+    const reserved = await db.transaction(async (tx) => {
+      await tx.query('SELECT id FROM datasets WHERE id = $1 FOR UPDATE', [dataset.id]);
+      const loading = await tx.query<{ version: number; relation: string; job_id: string | null; alive: boolean }>(
+        `SELECT v.version, v.relation, v.job_id,
+                (j.state = 'running' AND j.heartbeat_at > now() - make_interval(secs => $2)) AS alive
+         FROM dataset_versions v LEFT JOIN jobs j ON j.id = v.job_id
+         WHERE v.dataset_id = $1 AND v.state = 'loading'`,
+        [dataset.id, jobs.staleSeconds],
+      );
+      if (loading.some((v) => v.job_id !== ctx.job.id && v.alive)) return undefined;
+      for (const v of loading) {
+        await tx.query(`UPDATE dataset_versions SET state = 'failed', error = $3 WHERE dataset_id = $1 AND version = $2`, [dataset.id, v.version, JSON.stringify(INTERRUPTED)]);
+        if (v.job_id && v.job_id !== ctx.job.id) {
+          await tx.query(`UPDATE jobs SET state = 'failed', error = $2, finished_at = now() WHERE id = $1 AND state IN ('running', 'queued')`, [v.job_id, JSON.stringify(INTERRUPTED)]);
+        }
+      }
+      const versions = await catalogRepo(tx).versions(dataset.id);
+      const version = (versions[0]?.version ?? 0) + 1;
+      const table = `${dataset.relation}_v${version}`;
+      const active = versions.filter((v) => v.state === 'active');
+      const firstRow = payload.mode === 'replace' ? 1 : 1 + active.reduce((n, v) => Math.max(n, v.first_row + v.rows_loaded - 1), 0);
+      await tx.query(
+        `INSERT INTO dataset_versions (dataset_id, version, state, mode, relation, job_id, source, first_row, created_by)
+         VALUES ($1, $2, 'loading', $3, $4, $5, $6, $7, $8)`,
+        [dataset.id, version, payload.mode, table, ctx.job.id, JSON.stringify({ fileName: payload.fileName, bytes: totalBytes }), firstRow, payload.userId],
+      );
+      return { version, table, active, firstRow, dead: loading.map((v) => v.relation) };
+    });
+    if (!reserved) throw new RetryLater(5);
+    for (const table of reserved.dead) await dropTable(table);
+    return reserved;
   }
 
   /** Rebuilds the dataset's read relation over its active version tables, inside the given transaction. */
@@ -157,31 +181,18 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     const payload = ctx.job.payload as unknown as IngestPayload;
     const dataset = await repo.byId(payload.datasetId);
     if (!dataset) throw new BadRequestError('unknown_dataset', { zh: '数据资源不存在', en: 'Dataset not found' });
-    await cleanUpInterrupted(dataset.id);
-    policy = await loadPolicy(db);
-    const open = () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes });
     const totalBytes = fs.statSync(payload.file).size;
-
-    let columns = await repo.columns(dataset.id);
-    const firstVersion = columns.length === 0;
-    if (firstVersion) {
-      await ctx.progress({ phase: 'classifying', totalBytes });
-      columns = await createSchema(dataset, await open());
-    }
-
-    const versions = await repo.versions(dataset.id);
-    const version = (versions[0]?.version ?? 0) + 1;
-    const table = `${dataset.relation}_v${version}`;
-    const active = versions.filter((v) => v.state === 'active');
-    const firstRow = payload.mode === 'replace' ? 1 : 1 + active.reduce((n, v) => Math.max(n, v.first_row + v.rows_loaded - 1), 0);
-    await db.query(
-      `INSERT INTO dataset_versions (dataset_id, version, state, mode, relation, job_id, source, first_row, created_by)
-       VALUES ($1, $2, 'loading', $3, $4, $5, $6, $7, $8)`,
-      [dataset.id, version, payload.mode, table, ctx.job.id, JSON.stringify({ fileName: payload.fileName, bytes: totalBytes }), firstRow, payload.userId],
-    );
+    const { version, table, active, firstRow } = await reserveVersion(ctx, dataset, payload, totalBytes);
+    const policy = await loadPolicy(db);
+    const open = () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes });
 
     try {
-      const outcome = await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes);
+      let columns = await repo.columns(dataset.id);
+      if (columns.length === 0) {
+        await ctx.progress({ phase: 'classifying', totalBytes });
+        columns = await createSchema(dataset, await open(), policy);
+      }
+      const outcome = await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes, policy);
       // The full pass may find a sensitive column the first sample missed: protect it and reload, so
       // its plaintext never becomes part of a visible version.
       const newlyEncrypted = outcome.classification.columns.filter((c, i) => columnProtection(c, policy).encryptAtRest && !columns[i]!.encrypted);
@@ -197,7 +208,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
             en: `This version revealed sensitive columns that must be encrypted (${newlyEncrypted.map((c) => c.name).join(', ')}); upload all data again in replace mode`,
           });
         }
-        return await finish(ctx, dataset, columns, table, version, payload, await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes), active);
+        return await finish(ctx, dataset, columns, table, version, payload, await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes, policy), active);
       }
       return await finish(ctx, dataset, columns, table, version, payload, outcome, active);
     } catch (error) {
@@ -212,7 +223,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
   }
 
   /** Streams every row: checks, quarantine, classification, encryption, COPY in chunks. */
-  async function loadVersion(ctx: JobContext, dataset: DatasetRow, columns: ColumnRow[], table: string, version: number, open: () => Promise<TableReader>, firstRow: number, totalBytes: number) {
+  async function loadVersion(ctx: JobContext, dataset: DatasetRow, columns: ColumnRow[], table: string, version: number, open: () => Promise<TableReader>, firstRow: number, totalBytes: number, policy: GradePolicy) {
     const reader = await open();
     const order = mapHeader(columns, reader.columns);
     const defs = ['_row bigint NOT NULL', ...columns.flatMap((c) => [`${ident(c.physical)} ${sqlType(c)}`, ...(c.blind_index ? [`${ident(`${c.physical}_bi`)} text`] : [])])];
@@ -235,20 +246,27 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     let quarantine: { line: number; problems: RuleFailure[] }[] = [];
     let loaded = 0;
     let rowsSeen = 0;
+    // One chunk is written while the next is parsed: at most one COPY in flight, so memory stays
+    // bounded by two chunks and a failed COPY stops the load at the next flush.
+    let inFlight: Promise<void> = Promise.resolve();
     const flush = async () => {
-      if (batch.length) {
-        const rows = batch;
-        batch = [];
-        await db.transaction((tx) => tx.copyRows(table, physical, toAsync(rows)));
-      }
-      if (quarantine.length) {
-        const q = quarantine;
-        quarantine = [];
-        await db.transaction((tx) =>
-          tx.copyRows('quarantined_rows', ['dataset_id', 'version', 'line', 'problems'], toAsync(q.map((r) => [dataset.id, version, r.line, JSON.stringify(r.problems)]))),
-        );
-      }
-      await ctx.progress({ phase: 'loading', rows: rowsSeen, bytes: reader.bytesRead(), totalBytes });
+      await inFlight;
+      const rows = batch;
+      const q = quarantine;
+      const progress = { phase: 'loading', rows: rowsSeen, bytes: reader.bytesRead(), totalBytes };
+      batch = [];
+      quarantine = [];
+      inFlight = (async () => {
+        if (rows.length) await db.transaction((tx) => tx.copyRows(table, physical, toAsync(rows)));
+        if (q.length) {
+          await db.transaction((tx) =>
+            tx.copyRows('quarantined_rows', ['dataset_id', 'version', 'line', 'problems'], toAsync(q.map((r) => [dataset.id, version, r.line, JSON.stringify(r.problems)]))),
+          );
+        }
+        await ctx.progress(progress);
+      })();
+      // Keep an early failure from being reported as unhandled before the next flush awaits it.
+      inFlight.catch(() => undefined);
     };
 
     for await (const row of reader.rows) {
@@ -280,6 +298,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       if (batch.length >= CHUNK_ROWS) await flush();
     }
     await flush();
+    await inFlight;
     if (rowsSeen === 0) throw new BadRequestError('no_rows', { zh: '文件只有表头,没有数据行', en: 'The file has a header but no data rows' });
     await db.query(`CREATE INDEX ON ${ident(table)} (_row)`);
     for (const c of columns.filter((c) => c.blind_index)) await db.query(`CREATE INDEX ON ${ident(table)} (${ident(`${c.physical}_bi`)})`);

@@ -41,10 +41,24 @@ export function jobsRepo(db: Queryable) {
         `UPDATE jobs SET state = 'running', locked_by = $1, heartbeat_at = now(), started_at = now(), attempts = attempts + 1
          WHERE id = (
            SELECT id FROM jobs
-           WHERE kind = ANY($2) AND (state = 'queued' OR (state = 'running' AND heartbeat_at < now() - make_interval(secs => $3)))
+           WHERE kind = ANY($2) AND (not_before IS NULL OR not_before <= now())
+             AND (state = 'queued' OR (state = 'running' AND heartbeat_at < now() - make_interval(secs => $3)))
            ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 1)
          RETURNING *`,
         [worker, kinds, staleSeconds],
+      ),
+    /** Claims one given job if it is runnable (the CLI runs the job it queued, not other people's). */
+    claimById: (worker: string, id: string, staleSeconds: number) =>
+      maybeOne<JobRow>(
+        db,
+        `UPDATE jobs SET state = 'running', locked_by = $1, heartbeat_at = now(), started_at = now(), attempts = attempts + 1
+         WHERE id = (
+           SELECT id FROM jobs
+           WHERE id = $2 AND (not_before IS NULL OR not_before <= now())
+             AND (state = 'queued' OR (state = 'running' AND heartbeat_at < now() - make_interval(secs => $3)))
+           FOR UPDATE SKIP LOCKED)
+         RETURNING *`,
+        [worker, id, staleSeconds],
       ),
     progress: (id: string, worker: string, progress: unknown) =>
       db.query(`UPDATE jobs SET progress = progress || $3::jsonb, heartbeat_at = now() WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [
@@ -52,6 +66,13 @@ export function jobsRepo(db: Queryable) {
         worker,
         JSON.stringify(progress),
       ]),
+    /** Gives a job back to the queue, not to be claimed for `seconds`; the attempt does not count. */
+    requeue: (id: string, worker: string, seconds: number) =>
+      db.query(
+        `UPDATE jobs SET state = 'queued', locked_by = NULL, attempts = attempts - 1, not_before = now() + make_interval(secs => $3)
+         WHERE id = $1 AND locked_by = $2`,
+        [id, worker, seconds],
+      ),
     finish: (id: string, worker: string, result: unknown) =>
       db.query(`UPDATE jobs SET state = 'succeeded', result = $3, finished_at = now() WHERE id = $1 AND locked_by = $2`, [id, worker, JSON.stringify(result ?? {})]),
     fail: (id: string, worker: string, error: unknown) =>

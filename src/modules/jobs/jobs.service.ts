@@ -20,6 +20,13 @@ export interface JobsOptions {
   staleSeconds?: number;
 }
 
+/** Thrown by a handler that cannot run yet (another job holds what it needs): requeue it for later. */
+export class RetryLater extends Error {
+  constructor(readonly seconds: number) {
+    super(`retry in ${seconds}s`);
+  }
+}
+
 /** Maps any failure to the stored form: stable code and a bilingual message, never a stack. */
 function storedError(error: unknown): JobRow['error'] {
   if (error instanceof AppError) return { code: error.code, message: error.text, details: error.details };
@@ -49,12 +56,14 @@ export function createJobs(db: Db, options: JobsOptions = {}) {
       const result = await handler(ctx);
       await repo.finish(job.id, worker, result ?? {});
     } catch (error) {
-      await repo.fail(job.id, worker, storedError(error)).catch(() => undefined);
+      if (error instanceof RetryLater) await repo.requeue(job.id, worker, error.seconds);
+      else await repo.fail(job.id, worker, storedError(error)).catch(() => undefined);
     }
   }
 
   const service = {
     worker,
+    staleSeconds,
     get: (id: string) => repo.get(id),
 
     /** Registers the handler of a job kind (before start()). */
@@ -79,6 +88,14 @@ export function createJobs(db: Db, options: JobsOptions = {}) {
         await runOne(job);
         count++;
       }
+    },
+
+    /** Runs one given job in this process if it can be claimed now; true when it ran. */
+    async runJob(id: string): Promise<boolean> {
+      const job = await repo.claimById(worker, id, staleSeconds);
+      if (!job) return false;
+      await runOne(job);
+      return true;
     },
 
     /** Starts the worker loop of this process. */

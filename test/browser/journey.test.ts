@@ -1,0 +1,197 @@
+/**
+ * The core journey of product.md, end to end through the console in Chromium, on a server that
+ * started with the demo world: upload → classification review with an override → publish 有条件共享 →
+ * search and request → provider and security approval → masked rows through the API → a burst
+ * contained by security operations → the auditor verifies the chain and finds the access.
+ * Every step leaves a screenshot in test-artifacts/journey-*.png.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { peopleCsv, peopleRows } from '../fixtures/people.ts';
+import { ADMIN_PASSWORDS } from '../helpers/api.ts';
+import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+const ROWS = 3000;
+const SEED = 17;
+
+async function signIn(page: Page, url: string, username: string, password: string) {
+  await page.goto(`${url}/`);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: /登\s*录/ }).click();
+  await expect.poll(() => page.getByTestId('user-menu').count()).toBe(1);
+}
+
+/** Picks an option of an antd Select by typing into its search and pressing Enter. */
+async function choose(page: Page, testId: string, text: string) {
+  await page.getByTestId(testId).click();
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
+  return errors;
+}
+
+describe('the core journey in the console', () => {
+  let server: TestServer;
+  let browser: Browser;
+  const password = (username: string) => server.demoAccounts!.find((a) => a.username === username)!.password;
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      PDX_DEMO: 'true',
+      PDX_DEMO_PEOPLE: '1000',
+      PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
+      PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
+      PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
+    });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('goes from a GBK upload to an audited, masked API read', async () => {
+    const url = server.url;
+    const file = path.join(server.dataDir, '户籍人口.csv');
+    fs.writeFileSync(file, iconv.encode(peopleCsv(ROWS, SEED), 'gbk'));
+
+    // 1. The 省公安厅 officer registers the dataset and uploads the GBK file; progress is shown.
+    const officer = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const officerErrors = watchErrors(officer);
+    await signIn(officer, url, 'ga-officer', password('ga-officer'));
+    await officer.goto(`${url}/ingest/new`);
+    const form = officer.getByTestId('dataset-form');
+    await form.getByLabel('资源名称').fill('户籍人口信息(朝阳核验)');
+    await form.getByLabel('资源摘要').fill('户籍人口基本信息:姓名、身份证号、手机号、住址、户籍地。');
+    await form.getByLabel('共享条件').fill('仅限履行法定职责,按最小必要原则');
+    await officer.getByTestId('register-submit').click();
+    await officer.locator('input[type=file]').setInputFiles(file);
+    await officer.getByTestId('start-upload').click();
+    await officer.getByTestId('load-progress').or(officer.getByTestId('upload-progress')).or(officer.getByTestId('load-result')).first().waitFor();
+    await screenshot(officer, 'journey-01-upload-progress');
+    await officer.getByTestId('load-result').waitFor({ timeout: 60_000 });
+    expect(await officer.getByTestId('result-rows').textContent()).toContain('3,000');
+    await screenshot(officer, 'journey-02-upload-done');
+    await officer.getByTestId('open-dataset').click();
+    await expect.poll(() => officer.getByTestId('dataset-name').textContent()).toBe('户籍人口信息(朝阳核验)');
+    const code = new URL(officer.url()).pathname.split('/').pop()!;
+
+    // 2. Classification review: 身份证号 4级 (encrypted), one column overridden with a reason.
+    await officer.goto(`${url}/classify/${code}`);
+    await expect.poll(() => officer.getByTestId('effective-grade').textContent()).toBe('4级');
+    await officer.getByTestId('grade-户籍地').getByText('3级').click();
+    await officer.getByTestId('reason-户籍地').fill('户籍地与姓名结合可识别个人,按 3 级保护');
+    await officer.getByTestId('confirm-review').click();
+    await expect.poll(() => officer.getByTestId('review-state').textContent()).toBe('已确认');
+    await screenshot(officer, 'journey-03-classification-review');
+
+    // 3. Publish as 有条件共享.
+    await officer.goto(`${url}/catalog/${code}`);
+    expect(await officer.getByTestId('metadata').textContent()).toContain('有条件共享');
+    await officer.getByTestId('publish').click();
+    await expect.poll(() => officer.getByTestId('status-tag').first().textContent()).toBe('已发布');
+    await screenshot(officer, 'journey-04-published');
+
+    // 4. A consumer at 朝阳市民政局 finds it by searching 人口 and requests three columns.
+    const consumer = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const consumerErrors = watchErrors(consumer);
+    await signIn(consumer, url, 'zy-minzheng', password('zy-minzheng'));
+    await consumer.goto(`${url}/catalog?q=${encodeURIComponent('人口')}`);
+    await expect.poll(() => consumer.getByText('户籍人口信息(朝阳核验)').count()).toBeGreaterThan(0);
+    await screenshot(consumer, 'journey-05-search');
+    await consumer.goto(`${url}/catalog/${code}`);
+    await consumer.getByTestId('request-access').click();
+    for (const name of ['姓名', '身份证号', '住址']) await consumer.getByRole('row').filter({ has: consumer.getByTestId(`pick-${name}`) }).getByRole('checkbox').check();
+    await consumer.getByTestId('purpose').fill('低保资格核验');
+    await consumer.getByTestId('legal-basis').fill('《社会救助暂行办法》第十一条');
+    await consumer.getByTestId('volume').fill('500');
+    await screenshot(consumer, 'journey-06-request');
+    await consumer.getByTestId('submit-request').click();
+    await expect.poll(() => consumer.getByText('申请已提交').count()).toBe(1);
+
+    // 5. The provider approves per column with a row filter; the secadmin approves (4级 involved).
+    await officer.goto(`${url}/sharing`);
+    await officer.getByTestId(`open-request-${code}`).click();
+    await expect.poll(() => officer.getByTestId('approval-form').count()).toBe(1);
+    await officer.getByTestId('mode-姓名').getByText('脱敏').click();
+    await officer.getByTestId('mode-身份证号').getByText('假名化').click();
+    await officer.getByTestId('mode-住址').getByText('泛化').click();
+    await officer.getByTestId('add-condition').click();
+    await choose(officer, 'filter-column-0', '户籍地');
+    await officer.getByTestId('filter-value-0').fill('朝阳市');
+    await expect.poll(() => officer.getByTestId('filter-text').textContent()).toBe('户籍地=eq.朝阳市');
+    await screenshot(officer, 'journey-07-provider-approval');
+    await officer.getByTestId('approve').click();
+    await expect.poll(() => officer.getByTestId('detail-state').textContent()).toBe('待安全审核');
+
+    const secadmin = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await signIn(secadmin, url, 'secadmin', ADMIN_PASSWORDS.secadmin);
+    await secadmin.goto(`${url}/sharing`);
+    await secadmin.getByTestId(`open-request-${code}`).click();
+    await secadmin.getByTestId('security-note').fill('已核对共享方式与范围,同意');
+    await secadmin.getByTestId('security-approve').click();
+    await expect.poll(() => secadmin.getByTestId('detail-state').textContent()).toBe('已生效');
+    await screenshot(secadmin, 'journey-08-security-approval');
+
+    // 6. The consumer's application reads with an API key: only 朝阳 rows, in the approved forms.
+    await consumer.goto(`${url}/api-keys`);
+    await consumer.getByRole('button', { name: '新建 API 密钥' }).click();
+    await consumer.getByRole('dialog').getByLabel('名称').fill('低保资格核验系统');
+    await consumer.getByRole('dialog').getByRole('button', { name: /创\s*建/ }).click();
+    const key = ((await consumer.getByTestId('new-api-key').textContent()) ?? '').trim();
+    expect(key).toMatch(/^pdx_/);
+    await consumer.getByRole('button', { name: /知道了|确\s*定/ }).click();
+    const records = async (query: Record<string, string>) =>
+      fetch(`${url}/api/v1/datasets/${code}/records?${new URLSearchParams(query)}`, { headers: { authorization: `Bearer ${key}` } });
+    const response = await records({ select: '姓名,身份证号,住址', limit: '1000' });
+    expect(response.status).toBe(200);
+    const { rows } = (await response.json()) as { rows: Record<string, string>[] };
+    const all = [...peopleRows(ROWS, SEED)];
+    const chaoyang = all.filter((r) => r[4] === '朝阳市');
+    expect(rows.length).toBe(chaoyang.length);
+    const clearIds = new Set(all.map((r) => r[1]));
+    for (const row of rows) {
+      expect(row['姓名']).toMatch(/^[\u4e00-\u9fa5]{1,2}\*+$/);
+      expect(clearIds.has(row['身份证号'])).toBe(false);
+    }
+    // A hidden column or a filter on a masked one is a clear 400.
+    const hidden = await records({ select: '手机号' });
+    expect(hidden.status).toBe(400);
+    expect(JSON.stringify(await hidden.json())).toContain('手机号');
+    const maskedFilter = await records({ select: '姓名', 姓名: 'eq.张三' });
+    expect(maskedFilter.status).toBe(400);
+    await consumer.goto(`${url}/sharing`);
+    await consumer.getByRole('tab', { name: '我的授权' }).click();
+    await consumer.getByTestId(`open-grant-${code}`).click();
+    await expect.poll(() => consumer.getByTestId('example-json').count()).toBe(1);
+    await screenshot(consumer, 'journey-09-grant-and-call');
+
+    // 8. The auditor verifies the chain and finds who read 身份证号.
+    const auditor = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await signIn(auditor, url, 'auditor', ADMIN_PASSWORDS.auditor);
+    await auditor.getByRole('menuitem', { name: '审计日志' }).click();
+    await expect.poll(() => auditor.getByTestId('chain-verdict').textContent()).toBe('审计链完整');
+    await screenshot(auditor, 'journey-11-chain-verified');
+    await auditor.getByRole('tab', { name: '数据访问追溯' }).click();
+    await auditor.getByTestId('access-form').getByLabel('数据资源').fill(code);
+    await auditor.getByTestId('access-form').getByLabel('信息项').fill('身份证号');
+    await auditor.getByTestId('access-search').click();
+    const entries = auditor.locator('[data-testid="access-entries"] tbody tr.ant-table-row');
+    await expect.poll(() => entries.count()).toBeGreaterThan(0);
+    expect(await entries.first().textContent()).toContain('zy-minzheng');
+    await screenshot(auditor, 'journey-12-access-found');
+
+    expect(officerErrors).toEqual([]);
+    expect(consumerErrors).toEqual([]);
+  });
+});
