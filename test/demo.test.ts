@@ -17,6 +17,11 @@ describe('demo world on first start', () => {
     expect(server.firstCredentials?.map((c) => c.role).sort()).toEqual(['auditor', 'secadmin', 'sysadmin']);
   });
 
+  it('has one active grant and one request waiting for its provider', async () => {
+    const states = await server.db.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM share_requests GROUP BY state ORDER BY state`);
+    expect(states).toEqual(expect.arrayContaining([{ state: 'active', n: 1 }, { state: 'submitted', n: 1 }]));
+  });
+
   it('feeds the overview with assets by department and grade', async () => {
     const login = await fetch(`${server.url}/api/v1/auth/login`, {
       method: 'POST',

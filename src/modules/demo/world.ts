@@ -344,6 +344,7 @@ export async function loadDemoWorld(services: Services, options: { dataDir: stri
     if (!existing) accounts.push({ ...spec, password });
   }
 
+  const codes = new Map<string, string>();
   const dir = path.join(options.dataDir, 'demo');
   fs.mkdirSync(dir, { recursive: true });
   for (const [i, spec] of DEMO_DATASETS({ people: options.people ?? 100_000 }).entries()) {
@@ -374,8 +375,50 @@ export async function loadDemoWorld(services: Services, options: { dataDir: stri
     // The provider confirms the detected classification, as the publication gate requires.
     await review.review(caller, dataset.code, { columns: [] });
     await catalog.publish(caller, dataset.code);
+    codes.set(spec.meta.name, dataset.code);
     log(`  ${dataset.code}  ${spec.meta.name}  ${(job.result as { rows: number }).rows} rows`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
+  await seedSharing(services, codes);
   return accounts;
+}
+
+/** The living part of the world: one active grant and one request waiting for its provider. */
+async function seedSharing(services: Services, codes: Map<string, string>): Promise<void> {
+  const { identity, share } = services;
+  const callerOf = async (username: string): Promise<Caller> => {
+    const user = (await identity.repo.getUserByName(username))!;
+    return { principal: { kind: 'user', userId: user.id, username, orgId: user.org_id, roles: user.roles }, requestId: 'demo' };
+  };
+  const endDate = `${new Date().getUTCFullYear() + 1}-12-31`;
+  // 朝阳城市大脑 reads the steel plant's sensors under an active grant.
+  const brain = await callerOf('zy-brain');
+  const sensors = codes.get('朝阳钢铁生产线传感器读数')!;
+  const sensorColumns = ['设备编号', '产线', '指标', '数值', '单位', '采集时间'];
+  const request = await share.share.submit(brain, {
+    dataset: sensors,
+    columns: sensorColumns,
+    purpose: '城市大脑工业运行监测:高炉、转炉和轧线运行状态',
+    purposeCategory: 'administrative_duty',
+    legalBasis: '《辽宁省大数据发展条例》',
+    endDate,
+    expectedRowsPerDay: 20_000,
+  });
+  await share.share.approve(await callerOf('zg-officer'), request.id, {
+    columns: sensorColumns.map((name) => ({ name, mode: 'clear' as const })),
+    rowsPerDay: 100_000,
+    requestsPerMinute: 120,
+    note: '同意城市大脑接入生产监测数据',
+  });
+  // 朝阳市民政局 asks for 户籍人口 to check 低保 eligibility: waiting for 省公安厅 (journey step 5).
+  await share.share.submit(await callerOf('zy-minzheng'), {
+    dataset: codes.get('户籍人口信息')!,
+    columns: ['姓名', '身份证号', '住址'],
+    purpose: '低保资格核验',
+    purposeCategory: 'social_assistance',
+    legalBasis: '《社会救助暂行办法》第十一条',
+    endDate: '2027-06-30',
+    expectedRowsPerDay: 500,
+    rowFilter: '户籍地=eq.朝阳市',
+  });
 }
