@@ -135,8 +135,11 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const db = use().db;
     platform = await createPlatform(config, db, { jobPollMs: 50 });
     const { app, services } = platform;
-    const share = createShareModule({ db, catalog: services.catalog, keyring: services.keyring, events: services.events, jobs: services.jobs });
-    await app.register(share.routes, { prefix: '/api/v1' });
+    // The share routes, unless main.ts already wires them.
+    if (!(services as Record<string, unknown>).share) {
+      const share = createShareModule({ db, catalog: services.catalog, keyring: services.keyring, events: services.events, jobs: services.jobs });
+      await app.register(share.routes, { prefix: '/api/v1' });
+    }
     secops = createSecopsModule({ db, events: services.events, audit: services.audit, sealer: services.keyring, smtp: { host: '127.0.0.1', port: smtpPort, secure: false, from: 'pdx@liaoning.gov.cn' }, eventTime });
     await app.register(secops.routes, { prefix: '/api/v1' });
     await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);

@@ -31,6 +31,7 @@ import { IngestRoutes } from './pages/ingest/index.tsx';
 import { ClassifyPage } from './pages/classify/ClassifyPage.tsx';
 import { LoginPage } from './pages/Login.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
+import { SecopsPage } from './pages/secops/SecopsPage.tsx';
 import { NotificationBell, SharingRoutes } from './pages/sharing/index.tsx';
 
 interface NavItem {
@@ -53,7 +54,7 @@ const NAV: NavItem[] = [
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/open', label: 'nav.open', icon: <GlobalOutlined /> },
   { path: '/audit', label: 'nav.audit', icon: <AuditOutlined />, roles: ['auditor'], element: <AuditPage /> },
-  { path: '/secops', label: 'nav.secops', icon: <AlertOutlined />, roles: ['secadmin'] },
+  { path: '/secops', label: 'nav.secops', icon: <AlertOutlined />, roles: ['secadmin'], element: <SecopsPage /> },
   {
     path: '/admin',
     label: 'nav.admin',

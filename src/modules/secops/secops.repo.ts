@@ -127,14 +127,14 @@ export function secopsRepo(q: Queryable) {
           )
         )[0]!,
       ),
-    foldIntoAlert: async (id: string, a: { severity: Severity; summary: Message; facts: unknown; seq: number | null }) =>
+    foldIntoAlert: async (id: string, a: { severity: Severity; title: Message; summary: Message; facts: unknown; seq: number | null }) =>
       normaliseAlert(
         (
           await q.query<AlertRow>(
-            `UPDATE secops_alerts SET hits = hits + 1, severity = $2, summary = $3, facts = $4, last_seen = now(), updated_at = now(),
+            `UPDATE secops_alerts SET hits = hits + 1, severity = $2, summary = $3, facts = $4, title = $6, last_seen = now(), updated_at = now(),
                evidence = CASE WHEN $5::bigint IS NULL OR cardinality(evidence) >= 100 THEN evidence ELSE array_append(evidence, $5::bigint) END
              WHERE id = $1 RETURNING ${ALERT_COLUMNS}`,
-            [id, a.severity, JSON.stringify(a.summary), JSON.stringify(a.facts), a.seq],
+            [id, a.severity, JSON.stringify(a.summary), JSON.stringify(a.facts), a.seq, JSON.stringify(a.title)],
           )
         )[0]!,
       ),

@@ -222,7 +222,7 @@ export function createSecopsService(deps: SecopsDeps) {
     if (existing) {
       const severity = maxSeverity(existing.severity, f.severity);
       notify = severity !== existing.severity;
-      alert = await r.foldIntoAlert(existing.id, { severity, summary: f.summary, facts: f.facts, seq: f.seq ?? null });
+      alert = await r.foldIntoAlert(existing.id, { severity, title: f.title, summary: f.summary, facts: f.facts, seq: f.seq ?? null });
     } else {
       alert = await r.insertAlert({
         id: randomUUID(),

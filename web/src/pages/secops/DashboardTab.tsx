@@ -1,0 +1,162 @@
+import { Badge, Card, Col, Empty, List, Row, Space, Statistic, Typography } from 'antd';
+import type { EChartsOption } from 'echarts';
+import { useMemo } from 'react';
+import { INCIDENT_STATES, SEVERITIES, type Alert, type Dashboard } from '../../api/secops.ts';
+import { Chart } from '../../components/Chart.tsx';
+import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { detectorLabel, SeverityTag, useText } from './common.tsx';
+
+const SEVERITY_HEX = { general: '#1677ff', significant: '#fa8c16', major: '#f5222d', critical: '#c41d7f' };
+const GRADE_HEX = ['#52c41a', '#1677ff', '#fa8c16', '#f5222d'];
+
+/** The secadmin's view: live alerts, incidents by stage, detector hits, sensitive reads, assets. */
+export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Dashboard; live: Alert[]; connected: boolean; onOpenAlert(a: Alert): void }) {
+  const { t, time } = useI18n();
+  const text = useText();
+  const openAlerts = data.alerts.filter((a) => a.state !== 'closed').reduce((n, a) => n + a.n, 0);
+  const openIncidents = data.incidents.filter((i) => i.state !== 'closed').reduce((n, i) => n + i.n, 0);
+
+  const incidentsOption = useMemo<EChartsOption>(
+    () => ({
+      tooltip: { trigger: 'item' },
+      series: [
+        {
+          type: 'pie',
+          radius: ['45%', '70%'],
+          label: { formatter: '{b}: {c}' },
+          data: INCIDENT_STATES.map((s) => ({ name: t(`secops.state.${s}` as MessageKey), value: data.incidents.find((i) => i.state === s)?.n ?? 0 })).filter((d) => d.value > 0),
+        },
+      ],
+    }),
+    [data, t],
+  );
+
+  const hitsOption = useMemo<EChartsOption>(() => {
+    const hours = [...new Set(data.hits.map((h) => h.hour))].sort();
+    const detectors = [...new Set(data.hits.map((h) => h.detector))];
+    return {
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, bottom: 8, top: 40, containLabel: true },
+      xAxis: { type: 'category', data: hours.map((h) => time(h).slice(-8, -3)) },
+      yAxis: { type: 'value', minInterval: 1 },
+      series: detectors.map((d) => ({ name: detectorLabel(t, d), type: 'bar', stack: 'hits', data: hours.map((h) => data.hits.find((x) => x.hour === h && x.detector === d)?.n ?? 0) })),
+    };
+  }, [data, t, time]);
+
+  const consumersOption = useMemo<EChartsOption>(() => {
+    const rows = [...data.consumers].reverse();
+    return {
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+      legend: { top: 0 },
+      grid: { left: 8, right: 24, bottom: 8, top: 36, containLabel: true },
+      xAxis: { type: 'value' },
+      yAxis: { type: 'category', data: rows.map((c) => `${c.orgName ?? ''} ${c.keyName ?? c.subject.slice(0, 12)}`) },
+      series: [
+        { name: t('secops.sensitiveRows'), type: 'bar', itemStyle: { color: '#f5222d' }, data: rows.map((c) => c.sensitiveRows) },
+        { name: t('secops.rows'), type: 'bar', itemStyle: { color: '#91caff' }, data: rows.map((c) => c.rows) },
+      ],
+    };
+  }, [data, t]);
+
+  const assetsOption = useMemo<EChartsOption>(() => {
+    const orgs = [...new Set(data.assets.map((a) => a.orgName))];
+    return {
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
+      xAxis: { type: 'value', minInterval: 1, name: t('secops.datasets') },
+      yAxis: { type: 'category', data: orgs },
+      series: [
+        ...[1, 2, 3, 4].map((g) => ({
+          name: t(`grade.${g}` as MessageKey),
+          type: 'bar' as const,
+          stack: 'grade',
+          itemStyle: { color: GRADE_HEX[g - 1] },
+          data: orgs.map((o) => data.assets.find((a) => a.orgName === o && a.grade === g)?.n ?? 0),
+        })),
+        { name: t('secops.ungraded'), type: 'bar' as const, stack: 'grade', itemStyle: { color: '#bfbfbf' }, data: orgs.map((o) => data.assets.find((a) => a.orgName === o && a.grade === null)?.n ?? 0) },
+      ],
+    };
+  }, [data, t]);
+
+  return (
+    <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+      <Row gutter={16}>
+        <Col span={6}>
+          <Card size="small">
+            <Statistic title={t('secops.openAlerts')} value={openAlerts} valueStyle={{ color: openAlerts ? '#fa8c16' : undefined }} />
+          </Card>
+        </Col>
+        <Col span={6}>
+          <Card size="small">
+            <Statistic title={t('secops.openIncidents')} value={openIncidents} />
+          </Card>
+        </Col>
+        {SEVERITIES.slice(1).map((s) => (
+          <Col span={4} key={s}>
+            <Card size="small">
+              <Statistic title={t(`secops.sev.${s}` as MessageKey)} value={data.alerts.filter((a) => a.severity === s).reduce((n, a) => n + a.n, 0)} valueStyle={{ color: SEVERITY_HEX[s] }} />
+            </Card>
+          </Col>
+        ))}
+      </Row>
+      <Row gutter={16}>
+        <Col span={10}>
+          <Card
+            size="small"
+            title={
+              <Space>
+                {t('secops.live')}
+                <Badge status={connected ? 'processing' : 'default'} text={connected ? t('secops.liveOn') : t('secops.liveOff')} />
+              </Space>
+            }
+            styles={{ body: { maxHeight: 320, overflow: 'auto' } }}
+          >
+            <List
+              data-testid="live-alerts"
+              size="small"
+              dataSource={live}
+              locale={{ emptyText: <Empty description={t('secops.empty')} /> }}
+              renderItem={(a) => (
+                <List.Item style={{ cursor: 'pointer' }} onClick={() => onOpenAlert(a)}>
+                  <List.Item.Meta
+                    title={
+                      <Space>
+                        <SeverityTag severity={a.severity} />
+                        <Typography.Text strong>{text(a.title)}</Typography.Text>
+                      </Space>
+                    }
+                    description={`${time(a.lastSeen)} · ${detectorLabel(t, a.detector)} · ×${a.hits}`}
+                  />
+                </List.Item>
+              )}
+            />
+          </Card>
+        </Col>
+        <Col span={6}>
+          <Card size="small" title={t('secops.byState')}>
+            {data.incidents.length ? <Chart option={incidentsOption} height={300} testId="chart-incidents" /> : <Empty description={t('secops.empty')} />}
+          </Card>
+        </Col>
+        <Col span={8}>
+          <Card size="small" title={t('secops.hitsOverTime')}>
+            {data.hits.length ? <Chart option={hitsOption} height={300} testId="chart-hits" /> : <Empty description={t('secops.empty')} />}
+          </Card>
+        </Col>
+      </Row>
+      <Row gutter={16}>
+        <Col span={12}>
+          <Card size="small" title={t('secops.topConsumers')}>
+            {data.consumers.length ? <Chart option={consumersOption} height={300} testId="chart-consumers" /> : <Empty description={t('secops.empty')} />}
+          </Card>
+        </Col>
+        <Col span={12}>
+          <Card size="small" title={t('secops.assets')}>
+            {data.assets.length ? <Chart option={assetsOption} height={300} testId="chart-assets" /> : <Empty description={t('secops.empty')} />}
+          </Card>
+        </Col>
+      </Row>
+    </Space>
+  );
+}

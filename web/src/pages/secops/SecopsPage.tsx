@@ -1,0 +1,445 @@
+import { App as AntApp, Button, Card, Descriptions, Drawer, Form, Input, InputNumber, Popconfirm, Select, Space, Switch, Table, Tabs, Tag, Timeline, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { ApiError } from '../../api/client.ts';
+import { INCIDENT_STATES, secopsApi, SEVERITIES, type Alert, type Clock, type Containment, type Dashboard, type Delivery, type Incident, type IncidentDetail, type Settings } from '../../api/secops.ts';
+import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { DashboardTab } from './DashboardTab.tsx';
+import { detectorLabel, duration, SeverityTag, useLiveAlerts, useText } from './common.tsx';
+
+/** 安全运营 console of the security administrator: dashboard, alerts, incidents, containment, settings. */
+export function SecopsPage() {
+  const { t } = useI18n();
+  const [params, setParams] = useSearchParams();
+  const [dashboard, setDashboard] = useState<Dashboard>();
+  const [alert, setAlert] = useState<Alert>();
+  const [incidentId, setIncidentId] = useState<string>();
+  const [version, setVersion] = useState(0);
+  const refresh = useCallback(() => setVersion((v) => v + 1), []);
+  const { alerts: live, connected } = useLiveAlerts(dashboard?.live);
+  const tab = params.get('tab') ?? 'dashboard';
+
+  useEffect(() => {
+    secopsApi.dashboard().then(setDashboard, () => undefined);
+  }, [version, live.length]);
+  useEffect(() => {
+    const id = params.get('alert');
+    if (id) secopsApi.alerts().then((items) => setAlert(items.find((a) => a.id === id)), () => undefined);
+  }, [params]);
+
+  return (
+    <Card title={t('nav.secops')}>
+      <Tabs
+        activeKey={tab}
+        onChange={(key) => setParams({ tab: key })}
+        items={[
+          { key: 'dashboard', label: t('secops.tab.dashboard'), children: dashboard ? <DashboardTab data={dashboard} live={live} connected={connected} onOpenAlert={setAlert} /> : null },
+          { key: 'alerts', label: t('secops.tab.alerts'), children: <AlertsTab version={version + live.length} onOpen={setAlert} /> },
+          { key: 'incidents', label: t('secops.tab.incidents'), children: <IncidentsTab version={version + live.length} onOpen={setIncidentId} /> },
+          { key: 'containments', label: t('secops.tab.containments'), children: <ContainmentsTab version={version + live.length} onChange={refresh} /> },
+          { key: 'settings', label: t('secops.tab.settings'), children: <SettingsTab /> },
+        ]}
+      />
+      <AlertDrawer
+        alert={alert}
+        onClose={() => {
+          setAlert(undefined);
+          if (params.get('alert')) setParams({ tab });
+        }}
+        onChanged={(a) => {
+          setAlert(a);
+          refresh();
+        }}
+        onIncident={(id) => {
+          setAlert(undefined);
+          setIncidentId(id);
+        }}
+      />
+      <IncidentDrawer id={incidentId} onClose={() => setIncidentId(undefined)} onChanged={refresh} />
+    </Card>
+  );
+}
+
+function AlertsTab({ version, onOpen }: { version: number; onOpen(a: Alert): void }) {
+  const { t, time } = useI18n();
+  const text = useText();
+  const [items, setItems] = useState<Alert[]>([]);
+  const [state, setState] = useState<string>();
+  useEffect(() => {
+    secopsApi.alerts(state ? `?state=${state}` : '').then(setItems, () => undefined);
+  }, [version, state]);
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Select allowClear placeholder={t('secops.col.state')} style={{ width: 160 }} value={state} onChange={setState} options={(['open', 'acknowledged', 'closed'] as const).map((s) => ({ value: s, label: t(`secops.alertState.${s}` as MessageKey) }))} />
+      <Table<Alert>
+        rowKey="id"
+        size="small"
+        dataSource={items}
+        data-testid="alerts-table"
+        onRow={(a) => ({ onClick: () => onOpen(a), style: { cursor: 'pointer' } })}
+        columns={[
+          { title: t('secops.col.severity'), dataIndex: 'severity', width: 90, render: (s) => <SeverityTag severity={s} /> },
+          { title: t('secops.col.title'), render: (_, a) => <Typography.Text strong>{text(a.title)}</Typography.Text> },
+          { title: t('secops.col.detector'), dataIndex: 'detector', width: 140, render: (d) => detectorLabel(t, d) },
+          { title: t('secops.col.hits'), dataIndex: 'hits', width: 70 },
+          { title: t('secops.col.state'), dataIndex: 'state', width: 90, render: (s) => t(`secops.alertState.${s}` as MessageKey) },
+          { title: t('secops.col.lastSeen'), dataIndex: 'lastSeen', width: 170, render: (v) => time(v) },
+        ]}
+      />
+    </Space>
+  );
+}
+
+function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert; onClose(): void; onChanged(a: Alert): void; onIncident(id: string): void }) {
+  const { t, time } = useI18n();
+  const text = useText();
+  const { message } = AntApp.useApp();
+  const [deliveries, setDeliveries] = useState<Delivery[]>([]);
+  useEffect(() => {
+    if (alert) secopsApi.deliveries(alert.id).then(setDeliveries, () => setDeliveries([]));
+  }, [alert]);
+  const act = (p: Promise<Alert>) => p.then(onChanged, (e: ApiError) => message.error(e.message));
+  return (
+    <Drawer width={640} open={Boolean(alert)} onClose={onClose} title={alert ? <Space><SeverityTag severity={alert.severity} />{text(alert.title)}</Space> : null}>
+      {alert && (
+        <Space direction="vertical" style={{ width: '100%' }}>
+          <Typography.Paragraph>{text(alert.summary)}</Typography.Paragraph>
+          <Descriptions column={1} size="small" bordered>
+            <Descriptions.Item label={t('secops.col.detector')}>{detectorLabel(t, alert.detector)}</Descriptions.Item>
+            <Descriptions.Item label={t('secops.col.subject')}>{alert.subject}</Descriptions.Item>
+            <Descriptions.Item label={t('secops.col.hits')}>{alert.hits}</Descriptions.Item>
+            <Descriptions.Item label={t('secops.col.lastSeen')}>{time(alert.firstSeen)} → {time(alert.lastSeen)}</Descriptions.Item>
+            <Descriptions.Item label={t('secops.col.evidence')}>{alert.evidence.map((s) => <Tag key={s}>#{s}</Tag>)}</Descriptions.Item>
+            <Descriptions.Item label={t('secops.facts')}>
+              <pre style={{ margin: 0, whiteSpace: 'pre-wrap', fontSize: 12 }}>{JSON.stringify(alert.facts, null, 2)}</pre>
+            </Descriptions.Item>
+          </Descriptions>
+          <Space>
+            {alert.state === 'open' && <Button onClick={() => act(secopsApi.setAlert(alert.id, 'ack'))}>{t('secops.ack')}</Button>}
+            {alert.state !== 'closed' && <Button onClick={() => act(secopsApi.setAlert(alert.id, 'close'))}>{t('secops.close')}</Button>}
+            {alert.incidentId ? (
+              <Button type="primary" onClick={() => onIncident(alert.incidentId!)}>{t('secops.viewIncident')}</Button>
+            ) : (
+              <Button
+                type="primary"
+                onClick={() =>
+                  secopsApi
+                    .openIncident({ title: text(alert.title), severity: alert.severity, description: text(alert.summary), alertIds: [alert.id] })
+                    .then((d) => onIncident(d.incident.id), (e: ApiError) => message.error(e.message))
+                }
+              >
+                {t('secops.openIncident')}
+              </Button>
+            )}
+          </Space>
+          {deliveries.length > 0 && (
+            <Table<Delivery>
+              size="small"
+              rowKey="id"
+              pagination={false}
+              title={() => t('secops.deliveries')}
+              dataSource={deliveries}
+              columns={[
+                { title: 'channel', dataIndex: 'channel', width: 80 },
+                { title: t('secops.col.target'), dataIndex: 'target' },
+                { title: t('secops.col.state'), dataIndex: 'state', width: 80, render: (s) => <Tag color={s === 'sent' ? 'green' : s === 'failed' ? 'red' : 'default'}>{s}</Tag> },
+                { title: '#', dataIndex: 'attempts', width: 40 },
+              ]}
+            />
+          )}
+        </Space>
+      )}
+    </Drawer>
+  );
+}
+
+function ClockLine({ clock }: { clock: Clock | null }) {
+  const { t, time, lang } = useI18n();
+  if (!clock) return <Typography.Text type="secondary">{t('secops.notApplicable')}</Typography.Text>;
+  if (clock.reportedAt) return <Tag color="green">{t('secops.reportedAt').replace('{time}', time(clock.reportedAt))}</Tag>;
+  const left = clock.remainingMs ?? 0;
+  return (
+    <Space>
+      <Typography.Text>{time(clock.due)}</Typography.Text>
+      <Tag color={clock.overdue ? 'red' : left < 3_600_000 ? 'orange' : 'blue'} data-testid="clock-remaining">
+        {(clock.overdue ? t('secops.overdue') : t('secops.remaining')).replace('{time}', duration(left, lang))}
+      </Tag>
+    </Space>
+  );
+}
+
+function IncidentsTab({ version, onOpen }: { version: number; onOpen(id: string): void }) {
+  const { t, time } = useI18n();
+  const [items, setItems] = useState<Incident[]>([]);
+  useEffect(() => {
+    secopsApi.incidents().then(setItems, () => undefined);
+  }, [version]);
+  return (
+    <Table<Incident>
+      rowKey="id"
+      size="small"
+      dataSource={items}
+      data-testid="incidents-table"
+      onRow={(i) => ({ onClick: () => onOpen(i.id), style: { cursor: 'pointer' } })}
+      columns={[
+        { title: t('secops.col.severity'), dataIndex: 'severity', width: 90, render: (s) => <SeverityTag severity={s} /> },
+        { title: t('secops.col.title'), dataIndex: 'title' },
+        { title: t('secops.col.state'), dataIndex: 'state', width: 80, render: (s) => <Tag>{t(`secops.state.${s}` as MessageKey)}</Tag> },
+        { title: t('secops.col.owner'), dataIndex: 'ownerName', width: 110 },
+        { title: t('secops.col.opened'), dataIndex: 'openedAt', width: 170, render: (v) => time(v) },
+        {
+          title: t('secops.col.clock'),
+          width: 260,
+          render: (_, i) =>
+            i.firstReportDue ? <ClockLine clock={{ due: i.firstReportDue, reportedAt: i.firstReportedAt, remainingMs: Date.parse(i.firstReportDue) - Date.now(), overdue: !i.firstReportedAt && Date.parse(i.firstReportDue) < Date.now() }} /> : <ClockLine clock={null} />,
+        },
+      ]}
+    />
+  );
+}
+
+function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): void; onChanged(): void }) {
+  const { t, time } = useI18n();
+  const text = useText();
+  const { message } = AntApp.useApp();
+  const [detail, setDetail] = useState<IncidentDetail>();
+  const [note, setNote] = useState('');
+  const [summary, setSummary] = useState('');
+  const [action, setAction] = useState('');
+  useEffect(() => {
+    setDetail(undefined);
+    if (id) secopsApi.incident(id).then((d) => { setDetail(d); setSummary(d.incident.summary); }, () => undefined);
+  }, [id]);
+  const run = (p: Promise<IncidentDetail>) =>
+    p.then(
+      (d) => {
+        setDetail(d);
+        setNote('');
+        setAction('');
+        onChanged();
+      },
+      (e: ApiError) => message.error(e.message),
+    );
+  const i = detail?.incident;
+  const next = i ? INCIDENT_STATES[INCIDENT_STATES.indexOf(i.state) + 1] : undefined;
+  return (
+    <Drawer width={720} open={Boolean(id)} onClose={onClose} title={i ? <Space><SeverityTag severity={i.severity} />{i.title}</Space> : null}>
+      {detail && i && (
+        <Space direction="vertical" style={{ width: '100%' }} size="middle">
+          <Descriptions column={1} size="small" bordered>
+            <Descriptions.Item label={t('secops.col.state')}>
+              <Space>
+                {INCIDENT_STATES.map((s) => (
+                  <Tag key={s} color={s === i.state ? 'processing' : INCIDENT_STATES.indexOf(s) < INCIDENT_STATES.indexOf(i.state) ? 'success' : 'default'}>
+                    {t(`secops.state.${s}` as MessageKey)}
+                  </Tag>
+                ))}
+              </Space>
+            </Descriptions.Item>
+            <Descriptions.Item label={t('secops.col.owner')}>{i.ownerName ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('secops.col.opened')}>{time(i.openedAt)}</Descriptions.Item>
+            <Descriptions.Item label={t('secops.firstReport')}>
+              <Space>
+                <ClockLine clock={detail.clocks.first} />
+                {detail.clocks.first && !detail.clocks.first.reportedAt && <Button size="small" onClick={() => run(secopsApi.reported(i.id, 'first', note))}>{t('secops.markReported')}</Button>}
+              </Space>
+            </Descriptions.Item>
+            <Descriptions.Item label={t('secops.finalReport')}>
+              <Space>
+                <ClockLine clock={detail.clocks.final} />
+                {detail.clocks.final && !detail.clocks.final.reportedAt && <Button size="small" onClick={() => run(secopsApi.reported(i.id, 'final', note))}>{t('secops.markReported')}</Button>}
+              </Space>
+            </Descriptions.Item>
+            <Descriptions.Item label={t('secops.description')}>
+              <Typography.Paragraph style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{i.description || '—'}</Typography.Paragraph>
+            </Descriptions.Item>
+          </Descriptions>
+          {next && (
+            <Card size="small">
+              <Space direction="vertical" style={{ width: '100%' }}>
+                <Input.TextArea rows={2} placeholder={t('secops.note')} value={note} onChange={(e) => setNote(e.target.value)} />
+                {next === 'closed' && <Input.TextArea rows={3} placeholder={t('secops.summary')} value={summary} onChange={(e) => setSummary(e.target.value)} data-testid="incident-summary" />}
+                <Button type="primary" onClick={() => run(secopsApi.transition(i.id, { state: next, note, ...(next === 'closed' ? { summary } : {}) }))}>
+                  {t('secops.nextStage').replace('{stage}', t(`secops.state.${next}` as MessageKey))}
+                </Button>
+              </Space>
+            </Card>
+          )}
+          <Space.Compact style={{ width: '100%' }}>
+            <Input placeholder={t('secops.addAction')} value={action} onChange={(e) => setAction(e.target.value)} />
+            <Button disabled={!action.trim()} onClick={() => run(secopsApi.addAction(i.id, action))}>{t('secops.addAction')}</Button>
+          </Space.Compact>
+          <Space>
+            <Button href={secopsApi.reportUrl(i.id, 'md')}>{t('secops.export')} (Markdown)</Button>
+            <Button href={secopsApi.reportUrl(i.id, 'html')} target="_blank">{t('secops.export')} (HTML)</Button>
+          </Space>
+          <Typography.Title level={5}>{t('secops.incidentAlerts')}</Typography.Title>
+          {detail.alerts.map((a) => (
+            <div key={a.id}>
+              <SeverityTag severity={a.severity} /> {text(a.title)} ×{a.hits} · {a.evidence.map((s) => `#${s}`).join(' ')}
+            </div>
+          ))}
+          <Typography.Title level={5}>{t('secops.timeline')}</Typography.Title>
+          <Timeline
+            items={detail.timeline.map((e) => ({
+              children: (
+                <span>
+                  <Typography.Text type="secondary">{time(e.at)}</Typography.Text> <Tag>{e.kind}</Tag> {e.actorName} {e.text}
+                </span>
+              ),
+            }))}
+          />
+        </Space>
+      )}
+    </Drawer>
+  );
+}
+
+function ContainmentsTab({ version, onChange }: { version: number; onChange(): void }) {
+  const { t, time } = useI18n();
+  const text = useText();
+  const { message } = AntApp.useApp();
+  const [activeOnly, setActiveOnly] = useState(true);
+  const [items, setItems] = useState<Containment[]>([]);
+  const [reason, setReason] = useState('');
+  useEffect(() => {
+    secopsApi.containments(activeOnly).then(setItems, () => undefined);
+  }, [version, activeOnly]);
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Space>
+        <Switch checked={activeOnly} onChange={setActiveOnly} /> {t('secops.activeOnly')}
+      </Space>
+      <Table<Containment>
+        rowKey="id"
+        size="small"
+        dataSource={items}
+        data-testid="containments-table"
+        columns={[
+          { title: t('secops.col.kind'), dataIndex: 'kind', width: 110, render: (k) => <Tag color="volcano">{t(`secops.kind.${k}` as MessageKey)}</Tag> },
+          { title: t('secops.col.target'), render: (_, c) => c.targetLabel ?? c.targetId },
+          { title: t('secops.col.reason'), render: (_, c) => text(c.reason) },
+          { title: '', dataIndex: 'automatic', width: 70, render: (a) => (a ? t('secops.auto') : t('secops.manual')) },
+          { title: t('secops.col.created'), dataIndex: 'createdAt', width: 170, render: (v) => time(v) },
+          { title: t('secops.col.until'), dataIndex: 'until', width: 170, render: (v) => (v ? time(v) : '—') },
+          {
+            title: t('secops.col.actions'),
+            width: 100,
+            render: (_, c) =>
+              c.active ? (
+                <Popconfirm
+                  title={<Input placeholder={t('secops.liftReason')} value={reason} onChange={(e) => setReason(e.target.value)} />}
+                  okButtonProps={{ disabled: !reason.trim() }}
+                  onConfirm={() =>
+                    secopsApi.lift(c.id, reason).then(
+                      () => {
+                        setReason('');
+                        onChange();
+                      },
+                      (e: ApiError) => message.error(e.message),
+                    )
+                  }
+                >
+                  <Button size="small">{t('secops.lift')}</Button>
+                </Popconfirm>
+              ) : (
+                <Tag>{t('secops.lifted')}</Tag>
+              ),
+          },
+        ]}
+      />
+    </Space>
+  );
+}
+
+function SettingsTab() {
+  const { t } = useI18n();
+  const { message } = AntApp.useApp();
+  const [settings, setSettings] = useState<Settings>();
+  const [form] = Form.useForm();
+  useEffect(() => {
+    secopsApi.settings().then((s) => {
+      setSettings(s);
+      form.setFieldsValue({
+        intervalMs: s.intervalMs,
+        webhooks: s.webhooks.map((w) => ({ url: w.url, minSeverity: w.minSeverity, secret: '' })),
+        emailTo: s.email.to,
+        emailMin: s.email.minSeverity,
+        warnBefore: s.reporting.warnBeforeMinutes,
+        detectors: JSON.stringify(s.detectors, null, 2),
+      });
+    }, () => undefined);
+  }, [form]);
+  if (!settings) return null;
+  const severityOptions = SEVERITIES.map((s) => ({ value: s, label: t(`secops.sev.${s}` as MessageKey) }));
+  const save = async (v: { intervalMs: number; webhooks?: { url: string; minSeverity: string; secret?: string }[]; emailTo: string[]; emailMin: string; warnBefore: number; detectors: string }) => {
+    let detectors: unknown;
+    try {
+      detectors = JSON.parse(v.detectors);
+    } catch {
+      message.error(t('secops.settings.badJson'));
+      return;
+    }
+    const { webhooks: _shown, ...rest } = settings;
+    try {
+      const saved = await secopsApi.saveSettings({
+        ...rest,
+        intervalMs: v.intervalMs,
+        webhooks: (v.webhooks ?? []).map((w) => ({ url: w.url, minSeverity: w.minSeverity, ...(w.secret ? { secret: w.secret } : {}) })),
+        email: { to: v.emailTo ?? [], minSeverity: v.emailMin },
+        reporting: { ...settings.reporting, warnBeforeMinutes: v.warnBefore },
+        detectors,
+      });
+      setSettings(saved);
+      message.success(t('secops.settings.saved'));
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
+  return (
+    <Form form={form} layout="vertical" onFinish={save} style={{ maxWidth: 820 }}>
+      <Space size="large">
+        <Form.Item name="intervalMs" label={t('secops.settings.interval')}>
+          <InputNumber min={50} max={600000} />
+        </Form.Item>
+        <Form.Item name="warnBefore" label={t('secops.settings.warnBefore')}>
+          <InputNumber min={0} />
+        </Form.Item>
+      </Space>
+      <Typography.Title level={5}>{t('secops.settings.webhooks')}</Typography.Title>
+      <Form.List name="webhooks">
+        {(fields, { add, remove }) => (
+          <>
+            {fields.map((f) => (
+              <Space key={f.key} align="baseline">
+                <Form.Item name={[f.name, 'url']} rules={[{ required: true, type: 'url' }]}>
+                  <Input placeholder="https://soc.example.gov.cn/hooks/pdx" style={{ width: 320 }} />
+                </Form.Item>
+                <Form.Item name={[f.name, 'secret']}>
+                  <Input.Password placeholder={t('secops.settings.secret')} style={{ width: 240 }} />
+                </Form.Item>
+                <Form.Item name={[f.name, 'minSeverity']} initialValue="general">
+                  <Select options={severityOptions} style={{ width: 110 }} />
+                </Form.Item>
+                <Button onClick={() => remove(f.name)}>−</Button>
+              </Space>
+            ))}
+            <Button onClick={() => add({ minSeverity: 'significant' })}>+ Webhook</Button>
+          </>
+        )}
+      </Form.List>
+      <Space size="large" style={{ marginTop: 16 }}>
+        <Form.Item name="emailTo" label={t('secops.settings.email')}>
+          <Select mode="tags" style={{ width: 420 }} tokenSeparators={[',', ' ']} />
+        </Form.Item>
+        <Form.Item name="emailMin" label={t('secops.settings.minSeverity')}>
+          <Select options={severityOptions} style={{ width: 120 }} />
+        </Form.Item>
+      </Space>
+      <Form.Item name="detectors" label={t('secops.settings.detectors')}>
+        <Input.TextArea rows={14} style={{ fontFamily: 'monospace', fontSize: 12 }} />
+      </Form.Item>
+      <Button type="primary" htmlType="submit">{t('secops.settings.save')}</Button>
+    </Form>
+  );
+}
