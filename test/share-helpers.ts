@@ -3,17 +3,10 @@
  * hand. Plus the demo world of issue 7: 省公安厅 publishes 户籍人口, 朝阳市民政局 consumes it.
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../src/config.ts';
 import type { Db } from '../src/db/index.ts';
-import { createPlatform } from '../src/main.ts';
-import { memorySink } from '../src/modules/audit/events.ts';
-import { bootstrapIdentity } from '../src/modules/identity/bootstrap.ts';
 import type { ShareModule } from '../src/modules/share/share.module.ts';
 import { peopleCsv } from './fixtures/people.ts';
-import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, waitForJob, type Client, type TestApp } from './helpers/api.ts';
+import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, startTestApp, waitForJob, type Client, type TestApp } from './helpers/api.ts';
 
 export interface ShareTestApp extends TestApp {
   shareModule: ShareModule;
@@ -21,47 +14,11 @@ export interface ShareTestApp extends TestApp {
   masterKey: string;
 }
 
-function client(app: TestApp['app'], headers: Record<string, string>): Client {
-  return {
-    headers,
-    call: (method, url, body, extra = {}) =>
-      app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }),
-  };
-}
-
-/** startTestApp plus the share routes under /api/v1. */
+/** startTestApp with a known master key (a second process on the same database must use the same one). */
 export async function startShareApp(db: Db, env: Record<string, string> = {}): Promise<ShareTestApp> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-share-'));
   const masterKey = env.PDX_MASTER_KEY ?? randomBytes(32).toString('base64');
-  const config = loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', PDX_DATA_DIR: dataDir, ...env, PDX_MASTER_KEY: masterKey });
-  const sink = memorySink();
-  const { app, services } = await createPlatform(config, db, { observe: sink, jobPollMs: 50 });
-  const shareModule = services.share;
-  await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
-  services.jobs.start();
-  return {
-    app,
-    db,
-    services,
-    shareModule,
-    masterKey,
-    events: sink.events,
-    dataDir,
-    async login(username, password) {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
-      if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
-      const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
-      return client(app, { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' });
-    },
-    withKey: (key) => client(app, { authorization: `Bearer ${key}` }),
-    anonymous: client(app, {}),
-    async close() {
-      await services.jobs.stop();
-      await app.close();
-      await services.audit.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const t = await startTestApp(db, { ...env, PDX_MASTER_KEY: masterKey });
+  return { ...t, shareModule: t.services.share, masterKey };
 }
 
 export interface ShareWorld {
