@@ -164,6 +164,12 @@ const settingsOut = (s: SecopsSettings) => ({ ...s, webhooks: s.webhooks.map((w)
 export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyncZod {
   const { secops } = deps;
   return async (app) => {
+    // Live streams end when the server closes, so shutdown does not wait on open connections.
+    const streams = new Set<() => void>();
+    app.addHook('onClose', async () => {
+      for (const end of streams) end();
+    });
+
     // ---- settings ----
     app.get(
       '/secops/settings',
@@ -220,10 +226,12 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
         let wake: (() => void) | undefined;
         const onChange = () => wake?.();
         secops.changes.on('change', onChange);
-        request.raw.on('close', () => {
+        const end = () => {
           closed = true;
           wake?.();
-        });
+        };
+        streams.add(end);
+        request.raw.on('close', end);
         res.write(': pdx secops alerts\n\n');
         try {
           while (!closed) {
@@ -245,6 +253,7 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
           request.log.warn({ err: e }, 'alert stream ended');
         } finally {
           secops.changes.off('change', onChange);
+          streams.delete(end);
           res.end();
         }
       },
