@@ -8,6 +8,8 @@ import type { EventSink } from './modules/audit/events.ts';
 import { scanRoutes } from './modules/classify/scan.routes.ts';
 import { createReviewModule } from './modules/classify/review.routes.ts';
 import { createShareModule } from './modules/share/share.module.ts';
+import { createSecopsModule } from './modules/secops/secops.module.ts';
+import type { SecopsDeps } from './modules/secops/secops.service.ts';
 import { overviewRoutes } from './modules/overview/overview.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
@@ -30,6 +32,8 @@ export interface PlatformOptions {
   jobPollMs?: number;
   /** Progress lines of a long start (demo world loading). */
   log?: (line: string) => void;
+  /** Clocks and mail server of security operations (tests replay a night at 03:00, use a local SMTP). */
+  secops?: Pick<SecopsDeps, 'eventTime' | 'now' | 'smtp'>;
 }
 
 /** The demo world loads on a first start with an empty catalogue, by default only when embedded. */
@@ -74,7 +78,25 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const { review, routes: reviewRoutes } = createReviewModule({ db, events, catalog, keyring });
   ingest.afterVersion = (datasetId) => review.refreshEffectiveGrades(datasetId);
   const share = createShareModule({ db, catalog, keyring, events, jobs });
-  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share };
+  const secops = createSecopsModule({
+    db,
+    events,
+    audit,
+    sealer: keyring,
+    smtp: config.PDX_SMTP_HOST
+      ? {
+          host: config.PDX_SMTP_HOST,
+          port: config.PDX_SMTP_PORT ?? (config.PDX_SMTP_SECURE ? 465 : 587),
+          secure: config.PDX_SMTP_SECURE,
+          ...(config.PDX_SMTP_USER ? { user: config.PDX_SMTP_USER } : {}),
+          ...(config.PDX_SMTP_PASSWORD ? { password: config.PDX_SMTP_PASSWORD } : {}),
+          from: config.PDX_SMTP_FROM,
+        }
+      : undefined,
+    ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}),
+    ...options.secops,
+  });
+  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops };
   const app = await buildApp({
     config,
     db,
@@ -92,6 +114,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       overviewRoutes({ db }),
       reviewRoutes,
       share.routes,
+      secops.routes,
     ],
   });
   return { app, services, masterKeyWarning };
@@ -126,6 +149,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     const demoAccounts = (await wantsDemo(config, services)) ? await loadDemoWorld(services, { dataDir: config.dataDir, people: config.PDX_DEMO_PEOPLE, log: options.log }) : undefined;
     await app.listen({ port: config.PDX_PORT, host: config.PDX_HOST });
     services.jobs.start();
+    services.secops.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
     const host = config.PDX_HOST === '0.0.0.0' || config.PDX_HOST === '::' ? 'localhost' : config.PDX_HOST;
@@ -137,6 +161,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
       ...(firstCredentials ? { firstCredentials } : {}),
       ...(demoAccounts ? { demoAccounts } : {}),
       async close() {
+        await services.secops.stop();
         await services.jobs.stop();
         await app.close();
         await services.audit.close();

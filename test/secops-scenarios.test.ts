@@ -20,8 +20,7 @@ import { loadConfig } from '../src/config.ts';
 import { createPlatform, type Platform } from '../src/main.ts';
 import type { AuditRecord } from '../src/modules/audit/record.ts';
 import { bootstrapIdentity } from '../src/modules/identity/bootstrap.ts';
-import { createSecopsModule, type SecopsModule } from '../src/modules/secops/secops.module.ts';
-import { createShareModule } from '../src/modules/share/share.module.ts';
+import type { SecopsModule } from '../src/modules/secops/secops.module.ts';
 import { residentId } from './corpus/values.ts';
 import { Random } from './corpus/random.ts';
 import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, type Client } from './helpers/api.ts';
@@ -133,15 +132,9 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-secops-'));
     const config = loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', PDX_DATA_DIR: dataDir, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_PORT: '0' });
     const db = use().db;
-    platform = await createPlatform(config, db, { jobPollMs: 50 });
+    platform = await createPlatform(config, db, { jobPollMs: 50, secops: { smtp: { host: '127.0.0.1', port: smtpPort, secure: false, from: 'pdx@liaoning.gov.cn' }, eventTime } });
     const { app, services } = platform;
-    // The share routes, unless main.ts already wires them.
-    if (!(services as Record<string, unknown>).share) {
-      const share = createShareModule({ db, catalog: services.catalog, keyring: services.keyring, events: services.events, jobs: services.jobs });
-      await app.register(share.routes, { prefix: '/api/v1' });
-    }
-    secops = createSecopsModule({ db, events: services.events, audit: services.audit, sealer: services.keyring, smtp: { host: '127.0.0.1', port: smtpPort, secure: false, from: 'pdx@liaoning.gov.cn' }, eventTime });
-    await app.register(secops.routes, { prefix: '/api/v1' });
+    secops = services.secops;
     await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -16,8 +16,7 @@ import type { App } from '../../src/http/app.ts';
 import { createPlatform, type Platform } from '../../src/main.ts';
 import type { AuditRecord } from '../../src/modules/audit/record.ts';
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
-import { createSecopsModule, type SecopsModule } from '../../src/modules/secops/secops.module.ts';
-import { createShareModule } from '../../src/modules/share/share.module.ts';
+import type { SecopsModule } from '../../src/modules/secops/secops.module.ts';
 import { ADMIN_PASSWORDS, type Client } from '../helpers/api.ts';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
 import { grantJourney, shareWorld, type ShareTestApp } from '../share-helpers.ts';
@@ -63,15 +62,9 @@ describe('console: security operations dashboard, alerts, incident clock and con
     const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_RATE_LIMIT: '100000', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
     db = await openDatabase(config);
     await migrate(db);
-    platform = await createPlatform(config, db, { jobPollMs: 50 });
+    platform = await createPlatform(config, db, { jobPollMs: 50, secops: { eventTime } });
     const { app, services } = platform;
-    // The share routes, unless main.ts already wires them.
-    if (!(services as Record<string, unknown>).share) {
-      const share = createShareModule({ db, catalog: services.catalog, keyring: services.keyring, events: services.events, jobs: services.jobs });
-      await app.register(share.routes, { prefix: '/api/v1' });
-    }
-    secops = createSecopsModule({ db, events: services.events, audit: services.audit, sealer: services.keyring, eventTime });
-    await app.register(secops.routes, { prefix: '/api/v1' });
+    secops = services.secops;
     await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();

@@ -6,7 +6,7 @@
  */
 import type { Db } from '../../db/index.ts';
 import { ident } from '../../db/sql.ts';
-import { BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError } from '../../errors.ts';
+import { AppError, BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError } from '../../errors.ts';
 import type { Principal } from '../../http/access.ts';
 import type { AuditEvent, EventSink } from '../audit/events.ts';
 import type { Caller } from '../identity/identity.service.ts';
@@ -14,6 +14,7 @@ import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type DatasetKeys, type Keyring } from '../protect/keyring.ts';
 import type { MaskedValue } from '../protect/masking.ts';
 import { pseudonymizerOf } from '../protect/pseudonym.ts';
+import { isContained } from '../secops/secops.repo.ts';
 import { filterError, isEmptyFilter, parseFilterParams, type Condition, type FilterNode } from './filter.ts';
 import {
   clearValue,
@@ -158,6 +159,18 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
    * grant's state, IP ranges and the view. Errors say why without revealing any data.
    */
   async function resolve(caller: Caller, code: string, grantId?: string): Promise<ResolvedAccess> {
+    try {
+      return await resolveOrRefuse(caller, code, grantId);
+    } catch (error) {
+      // Every refusal is recorded with its reason (security operations watch IP ranges and denials).
+      if (error instanceof AppError) {
+        await record(caller, { action: 'access.denied', result: 'denied', dataset: code, details: { reason: error.code, grant: grantId ?? null } });
+      }
+      throw error;
+    }
+  }
+
+  async function resolveOrRefuse(caller: Caller, code: string, grantId?: string): Promise<ResolvedAccess> {
     const p = caller.principal;
     let ctx = await repo.accessContext(code, p.orgId);
     // Drafts are visible only to their provider: to everyone else the dataset does not exist.
@@ -175,16 +188,24 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     if (grant.state === 'revoked') throw denied('grant_revoked', '共享授权已被撤销', 'The grant has been revoked');
     if (grant.expired) throw denied('grant_expired', '共享授权已过期', 'The grant has expired');
     if (!ipAllowed(caller.ip ?? '', grant.ip_ranges)) throw denied('ip_not_allowed', '请求来源地址不在授权的 IP 范围内', 'Your address is outside the IP ranges of the grant');
+    // Containment by security operations (a suspended grant, a frozen dataset, a suspended key).
+    const containment = await isContained(db, { grantId: grant.id, datasetId: ctx.dataset.id, ...(p.apiKeyId ? { apiKeyId: p.apiKeyId } : {}) });
+    if (containment.contained) {
+      throw denied('contained', '该访问已被安全管理员暂停(安全处置中)', 'Access is suspended by the security administrator (incident response)');
+    }
     return { ctx, grant, view: viewColumns(ctx.columns, grant.columns) };
   }
 
-  /** Counts one request against the grant's per-minute quota (across every process). */
-  async function countRequest(grant: AccessGrant, kind: 'requests' | 'verify', perMinute: number | null): Promise<void> {
+  /** Counts one request against the grant's per-minute quota (across every process); a refusal is recorded. */
+  async function countRequest(caller: Caller, code: string, grant: AccessGrant, kind: 'requests' | 'verify', perMinute: number | null): Promise<void> {
     if (perMinute === null) return;
     const now = new Date();
     const start = windowStart(now, 60_000);
     const used = await repo.addUsage(grant.id, kind, start, 1);
-    if (used > perMinute) throw new TooManyRequestsError(Math.max(1, Math.ceil((start.getTime() + 60_000 - now.getTime()) / 1000)));
+    if (used > perMinute) {
+      await record(caller, { action: 'data.quota_exceeded', result: 'denied', dataset: code, details: { grantId: grant.id, quota: kind, limit: perMinute } });
+      throw new TooManyRequestsError(Math.max(1, Math.ceil((start.getTime() + 60_000 - now.getTime()) / 1000)));
+    }
   }
 
   /** Reserves up to `rows` of the grant's daily row quota; returns how many may be sent. */
@@ -220,7 +241,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     // them together (the blind-index terms are needed before the query only when a filter touches
     // an encrypted column).
     const keysPromise = keysFor(access, encryptedFilter);
-    const quota = action === 'data.read' ? countRequest(grant, 'requests', grant.requests_per_minute) : Promise.resolve();
+    const quota = action === 'data.read' ? countRequest(caller, code, grant, 'requests', grant.requests_per_minute) : Promise.resolve();
     const termKeys = encryptedFilter ? await keysPromise : undefined;
     const terms = termKeys ? blindIndexerOf(termKeys) : undefined;
     const compiled = compileRead(ctx.dataset.relation, access.view, grant.row_filter, { ...(query.select ? { select: query.select } : {}), filter: query.filter, order: query.order }, terms);
@@ -352,7 +373,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
           throw new BadRequestError('column_not_verifiable', { zh: `信息项 ${name} 加密存储且无盲索引,不能核验`, en: `Column ${name} is encrypted without a blind index; it cannot be verified` }, { column: name });
         }
       }
-      await countRequest(grant, 'verify', grant.requests_per_minute ?? DEFAULT_VERIFY_PER_MINUTE);
+      await countRequest(caller, code, grant, 'verify', grant.requests_per_minute ?? DEFAULT_VERIFY_PER_MINUTE);
       const node: FilterNode = { and: entries.map(([column, value]): Condition => ({ column, op: 'eq', value })) };
       const needKeys = touchesEncrypted(node, columns) || touchesEncrypted(grant.row_filter, columns);
       const keys = needKeys ? await keyring.datasetKeys(ctx.dataset.id) : undefined;
