@@ -10,6 +10,7 @@ import path from 'node:path';
 import iconv from 'iconv-lite';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../../src/modules/audit/record.ts';
 import { peopleCsv, peopleRows } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
@@ -44,6 +45,14 @@ describe('the core journey in the console', () => {
   let server: TestServer;
   let browser: Browser;
   const password = (username: string) => server.demoAccounts!.find((a) => a.username === username)!.password;
+  // The detectors judge "night" and the hourly baseline on this clock: the test cannot wait for 03:00.
+  const segments: { real: number; virtual: number }[] = [];
+  const setVirtual = (iso: string) => segments.push({ real: Date.now(), virtual: Date.parse(iso) });
+  const eventTime = (r: AuditRecord) => {
+    const real = Date.parse(r.time);
+    const segment = segments.filter((x) => x.real <= real).at(-1);
+    return new Date(segment ? segment.virtual + (real - segment.real) : real);
+  };
 
   beforeAll(async () => {
     server = await startTestServer({
@@ -52,7 +61,7 @@ describe('the core journey in the console', () => {
       PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
       PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
       PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
-    });
+    }, { secops: { eventTime } });
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -130,6 +139,7 @@ describe('the core journey in the console', () => {
     await choose(officer, 'filter-column-0', '户籍地');
     await officer.getByTestId('filter-value-0').fill('朝阳市');
     await expect.poll(() => officer.getByTestId('filter-text').textContent()).toBe('户籍地=eq.朝阳市');
+    await officer.getByTestId('rows-per-day').fill('50000');
     await screenshot(officer, 'journey-07-provider-approval');
     await officer.getByTestId('approve').click();
     await expect.poll(() => officer.getByTestId('detail-state').textContent()).toBe('待安全审核');
@@ -175,6 +185,41 @@ describe('the core journey in the console', () => {
     await consumer.getByTestId(`open-grant-${code}`).click();
     await expect.poll(() => consumer.getByTestId('example-json').count()).toBe(1);
     await screenshot(consumer, 'journey-09-grant-and-call');
+
+    // 7. The usual volume over three working hours, then at 03:00 the same key pulls 50× that: a 较大
+    //    alert, the key suspended, the officer and secadmin notified, an incident with its 4-hour clock.
+    const secApi = async (method: string, path: string, body?: unknown) => {
+      const cookies = (await secadmin.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+      const csrf = (await secadmin.context().cookies()).find((c) => c.name === 'pdx_csrf')?.value ?? '';
+      return fetch(`${url}/api/v1${path}`, { method, headers: { cookie: cookies, 'x-csrf-token': csrf, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    };
+    expect((await secApi('PUT', '/secops/settings', { intervalMs: 200 })).status).toBe(200);
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const yesterday = new Date(Date.parse(today) - 86_400_000).toISOString().slice(0, 10);
+    for (const hour of ['09', '10', '15']) {
+      setVirtual(`${yesterday}T${hour}:00:00+08:00`);
+      expect((await records({ select: '姓名', limit: '4' })).status).toBe(200);
+    }
+    setVirtual(`${today}T03:00:00+08:00`);
+    let burst = 0;
+    for (let i = 0; i < 8; i++) {
+      const res = await records({ select: '姓名,身份证号,住址', limit: '1000' });
+      if (res.status !== 200) break;
+      burst += ((await res.json()) as { rows: unknown[] }).rows.length;
+    }
+    expect(burst).toBeGreaterThan(200);
+    await expect.poll(async () => (await records({ select: '姓名', limit: '1' })).status, { timeout: 20_000 }).toBe(401);
+    const refused = await records({ select: '姓名', limit: '1' });
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('api_key_suspended');
+    await secadmin.goto(`${url}/secops`);
+    const live = secadmin.getByTestId('live-alerts');
+    await expect.poll(() => live.textContent()).toContain('访问量达到基线');
+    await live.getByText('访问量达到基线').first().click();
+    await expect.poll(() => secadmin.getByRole('dialog').first().getByTestId('severity-significant').count()).toBeGreaterThan(0);
+    await secadmin.waitForTimeout(500);
+    await screenshot(secadmin, 'journey-10-alert-and-containment');
+    await officer.goto(`${url}/sharing?tab=notifications`);
+    await expect.poll(() => officer.getByTestId('notification').count()).toBeGreaterThan(0);
 
     // 8. The auditor verifies the chain and finds who read 身份证号.
     const auditor = await browser.newPage({ viewport: { width: 1440, height: 900 } });

@@ -3,17 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
-import { startServer, type Server } from '../../src/main.ts';
+import { startServer, type PlatformOptions, type Server } from '../../src/main.ts';
 
 export interface TestServer extends Server {
   dataDir: string;
 }
 
 /** Embedded database in a temp directory unless `env.PDX_DATABASE_URL` is given. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: PlatformOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-srv-'));
   const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_DEMO: 'false', ...env });
-  const server = await startServer(config);
+  const server = await startServer(config, options);
   return {
     ...server,
     dataDir,
