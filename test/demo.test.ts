@@ -17,6 +17,10 @@ describe('demo world on first start', () => {
     expect(server.firstCredentials?.map((c) => c.role).sort()).toEqual(['auditor', 'secadmin', 'sysadmin']);
   });
 
+  it('has an open alert once the security worker has read the demo password guessing', async () => {
+    await expect.poll(async () => (await server.db.query(`SELECT 1 FROM secops_alerts WHERE state = 'open'`)).length, { timeout: 20_000 }).toBeGreaterThan(0);
+  });
+
   it('has one active grant and one request waiting for its provider', async () => {
     const states = await server.db.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM share_requests GROUP BY state ORDER BY state`);
     expect(states).toEqual(expect.arrayContaining([{ state: 'active', n: 1 }, { state: 'submitted', n: 1 }]));

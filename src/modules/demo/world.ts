@@ -380,7 +380,18 @@ export async function loadDemoWorld(services: Services, options: { dataDir: stri
   }
   fs.rmSync(dir, { recursive: true, force: true });
   await seedSharing(services, codes);
+  await seedPasswordGuessing(services);
   return accounts;
+}
+
+/**
+ * Someone guesses the password of a non-existent 'admin' account from one address: once the
+ * server's security worker runs, the brute-force detector turns it into an open alert.
+ */
+async function seedPasswordGuessing(services: Services): Promise<void> {
+  for (let i = 0; i < 6; i++) {
+    await services.identity.login({ username: 'admin', password: `admin12${i}`, ip: '203.0.113.7', requestId: 'demo' }).catch(() => undefined);
+  }
 }
 
 /** The living part of the world: one active grant and one request waiting for its provider. */
