@@ -1,84 +1,22 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { migrate, openDatabase } from '../../src/db/index.ts';
-import type { App } from '../../src/http/app.ts';
-import { createPlatform } from '../../src/main.ts';
-import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
 import { peopleCsv } from '../fixtures/people.ts';
-import { ADMIN_PASSWORDS, multipart, waitForJob, type Client } from '../helpers/api.ts';
-import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { ADMIN_PASSWORDS, loginClient, multipart, waitForJob, type Client } from '../helpers/api.ts';
+import { launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-interface ReviewServer {
-  app: App;
-  url: string;
-  close(): Promise<void>;
-}
 
-/** The server of main.ts (which wires the review routes and publication gate), listening on a free port. */
-async function startReviewServer(): Promise<ReviewServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-cls-'));
-  const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
-  const db = await openDatabase(config);
-  await migrate(db);
-  const { app, services } = await createPlatform(config, db, { jobPollMs: 50 });
-  await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  services.jobs.start();
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    app,
-    url: `http://127.0.0.1:${port}`,
-    async close() {
-      await services.jobs.stop();
-      await app.close();
-      await services.audit.close();
-      await db.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
-/** An API client signed in like the console (session cookie + CSRF header). */
-async function apiLogin(app: App, username: string, password: string): Promise<Client> {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
-  if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.body}`);
-  const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
-  const headers = { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' };
-  return {
-    headers,
-    call: (method, url, body, extra = {}) =>
-      app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }),
-  };
-}
 
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
-  return errors;
-}
 
 /** Tables and pages finished loading (no spinner, no dimmed content), so screenshots show the result. */
 async function settled(page: Page) {
   await expect.poll(() => page.locator('.ant-spin-spinning, .ant-spin-blur').count()).toBe(0);
 }
 
-async function signIn(page: Page, url: string, username: string, password: string) {
-  await page.goto(`${url}/`);
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: /登\s*录/ }).click();
-  await expect.poll(() => page.getByTestId('user-menu').count()).toBe(1);
-}
 
 describe('console: classification review and the 重要数据 queue in Chromium', () => {
-  let server: ReviewServer;
+  let server: TestServer;
   let browser: Browser;
   let officer: Client;
   let secadmin: Client;
@@ -86,15 +24,15 @@ describe('console: classification review and the 重要数据 queue in Chromium'
   const officerPassword = 'Hunnan-Officer-2026!';
 
   beforeAll(async () => {
-    server = await startReviewServer();
+    server = await startTestServer({ PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin, PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin, PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor, PDX_RATE_LIMIT: '100000' });
     browser = await launchBrowser();
-    const admin = await apiLogin(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
+    const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
     const org = await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' });
     const user = await admin.call('POST', '/api/v1/users', { username: 'ga-officer', displayName: '王科长', orgId: org.json().id, roles: ['data_officer'] });
-    const first = await apiLogin(server.app, 'ga-officer', user.json().password);
+    const first = await loginClient(server.app, 'ga-officer', user.json().password);
     await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: officerPassword });
-    officer = await apiLogin(server.app, 'ga-officer', officerPassword);
-    secadmin = await apiLogin(server.app, 'secadmin', ADMIN_PASSWORDS.secadmin);
+    officer = await loginClient(server.app, 'ga-officer', officerPassword);
+    secadmin = await loginClient(server.app, 'secadmin', ADMIN_PASSWORDS.secadmin);
 
     code = (await officer.call('POST', '/api/v1/datasets', { name: '户籍人口信息', summary: '户籍人口基本信息', domain: '公共安全' })).json().code;
     const { body, contentType } = multipart('户籍人口.csv', Buffer.from(peopleCsv(200)));

@@ -8,38 +8,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/modules/audit/record.ts';
 import { peopleCsv, peopleRows } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS } from '../helpers/api.ts';
-import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { choose, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const ROWS = 3000;
 const SEED = 17;
 
-async function signIn(page: Page, url: string, username: string, password: string) {
-  await page.goto(`${url}/`);
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: /登\s*录/ }).click();
-  await expect.poll(() => page.getByTestId('user-menu').count()).toBe(1);
-}
 
-/** Picks an option of an antd Select by typing into its search and pressing Enter. */
-async function choose(page: Page, testId: string, text: string) {
-  await page.getByTestId(testId).click();
-  await page.keyboard.type(text);
-  await page.keyboard.press('Enter');
-}
 
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
-  return errors;
-}
 
 describe('the core journey in the console', () => {
   let server: TestServer;

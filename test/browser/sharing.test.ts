@@ -1,104 +1,35 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { migrate, openDatabase } from '../../src/db/index.ts';
 import type { App } from '../../src/http/app.ts';
-import { createPlatform } from '../../src/main.ts';
-import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
 import { peopleRows } from '../fixtures/people.ts';
-import { ADMIN_PASSWORDS, type Client } from '../helpers/api.ts';
-import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { ADMIN_PASSWORDS, loginClient, type Client } from '../helpers/api.ts';
+import { choose, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
 import { apiKey, publishPeople } from '../share-helpers.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-interface ShareServer {
-  app: App;
-  url: string;
-  close(): Promise<void>;
-}
 
 const ROWS = 200;
 
-/**
- * The platform of main.ts plus the share routes (unless main.ts wires them), listening on a
- * free port and serving the built console (web/dist: `node scripts/build-web.mjs`).
- */
-async function startShareServer(): Promise<ShareServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-shr-'));
-  const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_RATE_LIMIT: '100000', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
-  const db = await openDatabase(config);
-  await migrate(db);
-  const { app, services } = await createPlatform(config, db, { jobPollMs: 50 });
-  await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  services.jobs.start();
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    app,
-    url: `http://127.0.0.1:${port}`,
-    async close() {
-      await services.jobs.stop();
-      await app.close();
-      await services.audit.close();
-      await db.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
-async function apiLogin(app: App, username: string, password: string): Promise<Client> {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
-  if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.body}`);
-  const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
-  const headers = { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' };
-  return {
-    headers,
-    call: (method, url, body, extra = {}) =>
-      app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }),
-  };
-}
 
 /** A user with a known password (the generated one is changed on first sign-in, as the console requires). */
 async function provision(app: App, admin: Client, username: string, displayName: string, orgId: string, roles: string[], password: string): Promise<Client> {
   const user = await admin.call('POST', '/api/v1/users', { username, displayName, orgId, roles });
   if (user.statusCode !== 201) throw new Error(`user ${username}: ${user.body}`);
-  const first = await apiLogin(app, username, user.json().password);
+  const first = await loginClient(app, username, user.json().password);
   expect((await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: password })).statusCode).toBe(204);
-  return apiLogin(app, username, password);
+  return loginClient(app, username, password);
 }
 
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
-  return errors;
-}
 
 async function settled(page: Page) {
   await expect.poll(() => page.locator('.ant-spin-spinning, .ant-spin-blur, .ant-table-placeholder .ant-spin').count()).toBe(0);
 }
 
-async function signIn(page: Page, url: string, username: string, password: string) {
-  await page.goto(`${url}/`);
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: /登\s*录/ }).click();
-  await expect.poll(() => page.getByTestId('user-menu').count()).toBe(1);
-}
 
-/** Picks an option of an antd Select by typing into its search and pressing Enter. */
-async function choose(page: Page, testId: string, text: string) {
-  await page.getByTestId(testId).click();
-  await page.keyboard.type(text);
-  await page.keyboard.press('Enter');
-}
 
 describe('console: share request → provider approval → security approval → API call, in Chromium', () => {
-  let server: ShareServer;
+  let server: TestServer;
   let browser: Browser;
   let officer: Client;
   let consumer: Client;
@@ -108,9 +39,9 @@ describe('console: share request → provider approval → security approval →
   const consumerPassword = 'Chaoyang-Civil-2026!';
 
   beforeAll(async () => {
-    server = await startShareServer();
+    server = await startTestServer({ PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin, PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin, PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor, PDX_RATE_LIMIT: '100000' });
     browser = await launchBrowser();
-    const admin = await apiLogin(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
+    const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
     const police = (await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' })).json().id as string;
     const civil = (await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', regionCode: '211300' })).json().id as string;
     officer = await provision(server.app, admin, 'ga-officer', '王科长', police, ['data_officer'], officerPassword);

@@ -45,6 +45,17 @@ function client(app: App, headers: Record<string, string>): Client {
   };
 }
 
+/** Signs in through the API like the console does and returns a client with the session and CSRF headers. */
+export async function loginClient(app: App, username: string, password: string): Promise<Client> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+  if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
+  const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
+  return client(app, {
+    cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '),
+    'x-csrf-token': cookies.pdx_csrf ?? '',
+  });
+}
+
 export async function startTestApp(db: Db, env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-app-'));
   const config = loadConfig({
@@ -64,15 +75,7 @@ export async function startTestApp(db: Db, env: Record<string, string> = {}): Pr
     services,
     events: sink.events,
     dataDir,
-    async login(username, password) {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
-      if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
-      const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
-      return client(app, {
-        cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '),
-        'x-csrf-token': cookies.pdx_csrf ?? '',
-      });
-    },
+    login: (username, password) => loginClient(app, username, password),
     withKey: (key) => client(app, { authorization: `Bearer ${key}` }),
     anonymous: client(app, {}),
     async close() {
