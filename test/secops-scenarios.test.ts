@@ -26,6 +26,7 @@ import { Random } from './corpus/random.ts';
 import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, type Client } from './helpers/api.ts';
 import { describeEachBackend } from './helpers/db.ts';
 import { apiKey, grantJourney, shareWorld, type ShareTestApp, type ShareWorld } from './share-helpers.ts';
+import { httpClient, httpLogin } from './helpers/http.ts';
 
 const WEBHOOK_SECRET = 'whsec-liaoning-soc-2026-test';
 
@@ -38,41 +39,6 @@ async function within<T>(ms: number, probe: () => Promise<T | undefined | false>
     if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-interface HttpResponse {
-  statusCode: number;
-  body: string;
-  headers: Record<string, string>;
-  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test responses are checked field by field
-}
-
-/** A Client over real HTTP (fetch), the shape share-helpers expects. */
-function httpClient(base: string, headers: Record<string, string>): Client {
-  return {
-    headers,
-    async call(method, url, body, extra = {}) {
-      const isBuffer = Buffer.isBuffer(body);
-      const res = await fetch(`${base}${url}`, {
-        method,
-        headers: { ...headers, ...(body !== undefined && !isBuffer ? { 'content-type': 'application/json' } : {}), ...extra },
-        ...(body === undefined ? {} : { body: isBuffer ? new Uint8Array(body as Buffer) : JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      const responseHeaders: Record<string, string> = {};
-      res.headers.forEach((value, name) => (responseHeaders[name] = value));
-      const out: HttpResponse = { statusCode: res.status, body: text, headers: responseHeaders, json: () => JSON.parse(text) };
-      return out as unknown as Awaited<ReturnType<Client['call']>>;
-    },
-  };
-}
-
-async function httpLogin(base: string, username: string, password: string): Promise<{ status: number; client?: Client }> {
-  const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  await res.text();
-  if (res.status !== 200) return { status: res.status };
-  const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
-  return { status: 200, client: httpClient(base, { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' }) };
 }
 
 describeEachBackend('security operations: attack scenarios over HTTP', ({ use }) => {

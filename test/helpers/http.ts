@@ -1,0 +1,38 @@
+/** API clients over real HTTP (fetch) with the same shape as the inject() clients of api.ts. */
+import type { Client } from './api.ts';
+
+interface HttpResponse {
+  statusCode: number;
+  body: string;
+  headers: Record<string, string>;
+  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test responses are checked field by field
+}
+
+/** A Client over real HTTP (fetch), the shape share-helpers expects. */
+export function httpClient(base: string, headers: Record<string, string>): Client {
+  return {
+    headers,
+    async call(method, url, body, extra = {}) {
+      const isBuffer = Buffer.isBuffer(body);
+      const res = await fetch(`${base}${url}`, {
+        method,
+        headers: { ...headers, ...(body !== undefined && !isBuffer ? { 'content-type': 'application/json' } : {}), ...extra },
+        ...(body === undefined ? {} : { body: isBuffer ? new Uint8Array(body as Buffer) : JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      const responseHeaders: Record<string, string> = {};
+      res.headers.forEach((value, name) => (responseHeaders[name] = value));
+      const out: HttpResponse = { statusCode: res.status, body: text, headers: responseHeaders, json: () => JSON.parse(text) };
+      return out as unknown as Awaited<ReturnType<Client['call']>>;
+    },
+  };
+}
+
+export async function httpLogin(base: string, username: string, password: string): Promise<{ status: number; client?: Client }> {
+  const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  await res.text();
+  if (res.status !== 200) return { status: res.status };
+  const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
+  return { status: 200, client: httpClient(base, { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' }) };
+}
+
