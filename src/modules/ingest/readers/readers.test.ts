@@ -7,7 +7,12 @@ import { csvText, tempDir, writeText, writeXlsx } from '../../../../test/fixture
 import { openTable, type OpenTableOptions, type TableRow } from './index.ts';
 
 const dir = tempDir();
-afterAll(() => dir.remove());
+// exceljs keeps working on temp files of a workbook whose read was abandoned (a refused file); give
+// it a moment before the worker exits and tmp's exit cleanup removes them under it (seen once in CI).
+afterAll(async () => {
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  dir.remove();
+});
 let counter = 0;
 const fresh = (ext: string) => dir.file(`t${++counter}.${ext}`);
 
