@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.ts';
+import { BadRequestError, ConflictError, NotFoundError, UnauthorizedError } from '../../errors.ts';
 import { EXCLUSIVE_ROLES, type Principal, type Role } from '../../http/access.ts';
 import type { AuditActor, AuditEvent, EventSink } from '../audit/events.ts';
 import { isValidRegionCode, isValidUscc } from './codes.ts';
@@ -419,13 +419,6 @@ export function createIdentityService(deps: { db: Db; events: EventSink; setting
       await repo.unlock(id);
       await record(caller, { action: 'user.unlock', result: 'success', actor: actorOf(caller.principal), target: { type: 'user', id, label: user.username } });
     },
-
-    /** Refuses an org-scoped action on another organisation's object (answered as not found). */
-    sameOrgOr404(caller: Caller, orgId: string, what = { zh: '资源', en: 'Resource' }) {
-      if (caller.principal.orgId !== orgId) throw new NotFoundError(what);
-    },
-
-    forbidden: () => new ForbiddenError(),
   };
   return service;
 }
