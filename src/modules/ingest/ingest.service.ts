@@ -4,7 +4,6 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Db } from '../../db/index.ts';
-import { ident } from '../../db/sql.ts';
 import { AppError, BadRequestError, ConflictError } from '../../errors.ts';
 import type { AuditEvent, EventSink } from '../audit/events.ts';
 import { searchTextOf, type CatalogService } from '../catalog/catalog.service.ts';
@@ -14,7 +13,9 @@ import { columnProtection, type GradePolicy } from '../classify/grades.ts';
 import { loadPolicy } from '../classify/review.service.ts';
 import type { ColumnResult } from '../classify/types.ts';
 import type { Caller } from '../identity/identity.service.ts';
+import { jobsRepo } from '../jobs/jobs.repo.ts';
 import { RetryLater, type JobContext, type Jobs } from '../jobs/jobs.service.ts';
+import { ingestRepo, physicalColumns } from './ingest.repo.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { canonical, Inferrer } from './infer.ts';
@@ -123,9 +124,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     return columns.map((c) => header.indexOf(c.name));
   }
 
-  async function dropTable(table: string) {
-    await db.query(`DROP TABLE IF EXISTS ${ident(table)}`);
-  }
+  const dropTable = (table: string) => ingestRepo(db).dropTable(table);
 
   const INTERRUPTED = { code: 'interrupted', message: { zh: '加载被中断(进程退出),该版本未生效', en: 'Load was interrupted (process exited); this version never became visible' } };
 
@@ -137,43 +136,34 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
    */
   async function reserveVersion(ctx: JobContext, dataset: DatasetRow, payload: IngestPayload, totalBytes: number) {
     const reserved = await db.transaction(async (tx) => {
-      await tx.query('SELECT id FROM datasets WHERE id = $1 FOR UPDATE', [dataset.id]);
-      const loading = await tx.query<{ version: number; relation: string; job_id: string | null; alive: boolean }>(
-        `SELECT v.version, v.relation, v.job_id,
-                (j.state = 'running' AND j.heartbeat_at > now() - make_interval(secs => $2)) AS alive
-         FROM dataset_versions v LEFT JOIN jobs j ON j.id = v.job_id
-         WHERE v.dataset_id = $1 AND v.state = 'loading'`,
-        [dataset.id, jobs.staleSeconds],
-      );
+      const r = ingestRepo(tx);
+      await r.lockDataset(dataset.id);
+      const loading = await r.loadingVersions(dataset.id, jobs.staleSeconds);
       if (loading.some((v) => v.job_id !== ctx.job.id && v.alive)) return undefined;
       for (const v of loading) {
-        await tx.query(`UPDATE dataset_versions SET state = 'failed', error = $3 WHERE dataset_id = $1 AND version = $2`, [dataset.id, v.version, JSON.stringify(INTERRUPTED)]);
-        if (v.job_id && v.job_id !== ctx.job.id) {
-          await tx.query(`UPDATE jobs SET state = 'failed', error = $2, finished_at = now() WHERE id = $1 AND state IN ('running', 'queued')`, [v.job_id, JSON.stringify(INTERRUPTED)]);
-        }
+        await r.failVersion(dataset.id, v.version, INTERRUPTED);
+        if (v.job_id && v.job_id !== ctx.job.id) await jobsRepo(tx).failAbandoned(v.job_id, INTERRUPTED);
       }
       const versions = await catalogRepo(tx).versions(dataset.id);
       const version = (versions[0]?.version ?? 0) + 1;
       const table = `${dataset.relation}_v${version}`;
       const active = versions.filter((v) => v.state === 'active');
       const firstRow = payload.mode === 'replace' ? 1 : 1 + active.reduce((n, v) => Math.max(n, v.first_row + v.rows_loaded - 1), 0);
-      await tx.query(
-        `INSERT INTO dataset_versions (dataset_id, version, state, mode, relation, job_id, source, first_row, created_by)
-         VALUES ($1, $2, 'loading', $3, $4, $5, $6, $7, $8)`,
-        [dataset.id, version, payload.mode, table, ctx.job.id, JSON.stringify({ fileName: payload.fileName, bytes: totalBytes }), firstRow, payload.userId],
-      );
+      await r.insertLoadingVersion({
+        datasetId: dataset.id,
+        version,
+        mode: payload.mode,
+        table,
+        jobId: ctx.job.id,
+        source: { fileName: payload.fileName, bytes: totalBytes },
+        firstRow,
+        userId: payload.userId,
+      });
       return { version, table, active, firstRow, dead: loading.map((v) => v.relation) };
     });
     if (!reserved) throw new RetryLater(5);
     for (const table of reserved.dead) await dropTable(table);
     return reserved;
-  }
-
-  /** Rebuilds the dataset's read relation over its active version tables, inside the given transaction. */
-  async function rebuildView(tx: { query: Db['query'] }, dataset: DatasetRow, tables: string[], columns: ColumnRow[]) {
-    const list = ['_row', ...columns.flatMap((c) => (c.blind_index ? [c.physical, `${c.physical}_bi`] : [c.physical]))].map(ident).join(', ');
-    await tx.query(`DROP VIEW IF EXISTS ${ident(dataset.relation)}`);
-    await tx.query(`CREATE VIEW ${ident(dataset.relation)} AS ${tables.map((t) => `SELECT ${list} FROM ${ident(t)}`).join(' UNION ALL ')}`);
   }
 
   /** Loads one file into a new version table, then makes it visible in one short transaction. */
@@ -199,7 +189,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       if (newlyEncrypted.length) {
         await dropTable(table);
         for (const c of newlyEncrypted) {
-          await db.query('UPDATE dataset_columns SET encrypted = true, data_type = $3, blind_index = $4 WHERE dataset_id = $1 AND name = $2', [dataset.id, c.name, 'text', INDEXED_TYPES.has(topType(c) ?? '')]);
+          await ingestRepo(db).markEncrypted(dataset.id, c.name, INDEXED_TYPES.has(topType(c) ?? ''));
         }
         columns = await repo.columns(dataset.id);
         if (payload.mode === 'append' && active.length) {
@@ -214,7 +204,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     } catch (error) {
       await dropTable(table).catch(() => undefined);
       const stored = error instanceof AppError ? { code: error.code, message: error.text, details: error.details } : { code: 'load_failed', message: { zh: String(error), en: String(error) } };
-      await db.query(`UPDATE dataset_versions SET state = 'failed', error = $3 WHERE dataset_id = $1 AND version = $2`, [dataset.id, version, JSON.stringify(stored)]);
+      await ingestRepo(db).failVersion(dataset.id, version, stored);
       await record({ action: 'dataset.version_failed', result: 'failure', actor: { userId: payload.userId }, dataset: dataset.code, details: { version, error: stored.code } });
       throw error;
     } finally {
@@ -226,12 +216,11 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
   async function loadVersion(ctx: JobContext, dataset: DatasetRow, columns: ColumnRow[], table: string, version: number, open: () => Promise<TableReader>, firstRow: number, totalBytes: number, policy: GradePolicy) {
     const reader = await open();
     const order = mapHeader(columns, reader.columns);
-    const defs = ['_row bigint NOT NULL', ...columns.flatMap((c) => [`${ident(c.physical)} ${sqlType(c)}`, ...(c.blind_index ? [`${ident(`${c.physical}_bi`)} text`] : [])])];
-    await db.query(`CREATE TABLE ${ident(table)} (${defs.join(', ')})`);
+    await ingestRepo(db).createVersionTable(table, columns.map((c) => ({ ...c, sqlType: sqlType(c) })));
     const keys = columns.some((c) => c.encrypted) ? await keyring.datasetKeys(dataset.id) : undefined;
     const cipher = keys ? fieldCipherOf(keys) : undefined;
     const indexer = keys ? blindIndexerOf(keys) : undefined;
-    const physical = ['_row', ...columns.flatMap((c) => (c.blind_index ? [c.physical, `${c.physical}_bi`] : [c.physical]))];
+    const physical = physicalColumns(columns);
     const names = columns.map((c) => c.name);
     const validator = createValidator(
       names,
@@ -300,8 +289,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     await flush();
     await inFlight;
     if (rowsSeen === 0) throw new BadRequestError('no_rows', { zh: '文件只有表头,没有数据行', en: 'The file has a header but no data rows' });
-    await db.query(`CREATE INDEX ON ${ident(table)} (_row)`);
-    for (const c of columns.filter((c) => c.blind_index)) await db.query(`CREATE INDEX ON ${ident(table)} (${ident(`${c.physical}_bi`)})`);
+    await ingestRepo(db).indexVersionTable(table, columns);
     const classification = classifier.finish();
     return {
       loaded,
@@ -327,19 +315,11 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     const keep = payload.mode === 'replace' ? [] : active;
     const rowCount = keep.reduce((n, v) => n + v.rows_loaded, 0) + outcome.loaded;
     await db.transaction(async (tx) => {
-      await rebuildView(tx, dataset, [...keep.map((v) => v.relation), table], columns);
-      if (payload.mode === 'replace') {
-        await tx.query(`UPDATE dataset_versions SET state = 'superseded' WHERE dataset_id = $1 AND state = 'active'`, [dataset.id]);
-      }
-      await tx.query(
-        `UPDATE dataset_versions SET state = 'active', rows_loaded = $3, rows_quarantined = $4, quality = $5, classification = $6,
-           source = source || $7::jsonb, activated_at = now() WHERE dataset_id = $1 AND version = $2`,
-        [dataset.id, version, outcome.loaded, outcome.quarantined, JSON.stringify(outcome.quality), JSON.stringify({ ...outcome.classification, details: outcome.details }), JSON.stringify(outcome.source)],
-      );
-      await tx.query(
-        `UPDATE datasets SET current_version = $2, row_count = $3, grade = $4, important_candidate = $5, updated_at = now() WHERE id = $1`,
-        [dataset.id, version, rowCount, outcome.classification.grade, outcome.classification.importantCandidate],
-      );
+      const r = ingestRepo(tx);
+      await r.rebuildView(dataset.relation, [...keep.map((v) => v.relation), table], columns);
+      if (payload.mode === 'replace') await r.supersedeActive(dataset.id);
+      await r.activateVersion(dataset.id, version, { ...outcome, classification: { ...outcome.classification, details: outcome.details } });
+      await r.setCurrentVersion(dataset.id, version, rowCount, outcome.classification.grade, outcome.classification.importantCandidate);
     });
     if (payload.mode === 'replace') for (const v of active) await dropTable(v.relation).catch(() => undefined);
     await service.afterVersion?.(dataset.id);

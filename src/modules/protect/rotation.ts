@@ -1,4 +1,4 @@
-import type { Db } from '../../db/index.ts';
+import type { Db, Queryable } from '../../db/index.ts';
 import { ident } from '../../db/sql.ts';
 import type { EventSink } from '../audit/events.ts';
 import type { JobContext, Jobs } from '../jobs/jobs.service.ts';
@@ -8,10 +8,31 @@ import { fieldCipherOf, type Keyring } from './keyring.ts';
 /** Rows re-encrypted per transaction: short locks, so the dataset stays readable throughout. */
 const BATCH = 2000;
 
-interface EncryptedColumn {
-  physical: string;
-  blind_index: boolean;
-  type: string | null;
+/** All SQL of the re-encryption job; identifiers are catalogue names passed through ident(). */
+function rotationRepo(db: Queryable) {
+  return {
+    encryptedColumns: (datasetId: string) =>
+      db.query<{ physical: string; blind_index: boolean; type: string | null }>(
+        `SELECT physical, blind_index, classification->'types'->0->>'type' AS type FROM dataset_columns WHERE dataset_id = $1 AND encrypted ORDER BY position`,
+        [datasetId],
+      ),
+    activeTables: (datasetId: string) =>
+      db.query<{ relation: string }>(`SELECT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [datasetId]),
+    /** Values not yet under the current key version (their text prefix names suite and version). */
+    staleValues: (table: string, column: string, currentPrefix: string, limit: number) =>
+      db.query<{ _row: number; value: string }>(
+        `SELECT _row, ${ident(column)} AS value FROM ${ident(table)}
+         WHERE ${ident(column)} IS NOT NULL AND left(${ident(column)}, 4) <> $1 ORDER BY _row LIMIT $2`,
+        [currentPrefix, limit],
+      ),
+    writeValues: (table: string, column: string, ids: number[], values: string[], indexes: string[] | null) =>
+      db.query(
+        `UPDATE ${ident(table)} AS t SET ${ident(column)} = v.value${indexes ? `, ${ident(`${column}_bi`)} = v.bi` : ''}
+         FROM (SELECT unnest($1::bigint[]) AS r, unnest($2::text[]) AS value, unnest($3::text[]) AS bi) AS v
+         WHERE t._row = v.r`,
+        [ids, values, indexes ?? values.map(() => null)],
+      ),
+  };
 }
 
 /**
@@ -28,33 +49,19 @@ export function createRotation(deps: { db: Db; jobs: Jobs; keyring: Keyring; eve
     const keys = await keyring.datasetKeys(datasetId);
     const cipher = fieldCipherOf(keys);
     const indexer = blindIndexerOf(keys);
-    const columns = await db.query<EncryptedColumn>(
-      `SELECT physical, blind_index, classification->'types'->0->>'type' AS type FROM dataset_columns WHERE dataset_id = $1 AND encrypted ORDER BY position`,
-      [datasetId],
-    );
-    const tables = await db.query<{ relation: string }>(`SELECT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [datasetId]);
+    const repo = rotationRepo(db);
+    const columns = await repo.encryptedColumns(datasetId);
+    const tables = await repo.activeTables(datasetId);
     let moved = 0;
     for (const { relation } of tables) {
       for (const column of columns) {
-        const col = ident(column.physical);
-        const bi = ident(`${column.physical}_bi`);
         for (;;) {
-          const rows = await db.query<{ _row: number; value: string }>(
-            `SELECT _row, ${col} AS value FROM ${ident(relation)} WHERE ${col} IS NOT NULL AND left(${col}, 4) <> $1 ORDER BY _row LIMIT ${BATCH}`,
-            [cipher.currentPrefix],
-          );
+          const rows = await repo.staleValues(relation, column.physical, cipher.currentPrefix, BATCH);
           if (rows.length === 0) break;
           const ids = rows.map((r) => r._row);
           const values = rows.map((r) => cipher.reencrypt(r.value) ?? r.value);
           const indexes = column.blind_index ? rows.map((r) => indexer.index(cipher.decrypt(r.value), column.type ?? undefined)) : null;
-          await db.transaction((tx) =>
-            tx.query(
-              `UPDATE ${ident(relation)} AS t SET ${col} = v.value${indexes ? `, ${bi} = v.bi` : ''}
-               FROM (SELECT unnest($1::bigint[]) AS r, unnest($2::text[]) AS value, unnest($3::text[]) AS bi) AS v
-               WHERE t._row = v.r`,
-              [ids, values, indexes ?? values.map(() => null)],
-            ),
-          );
+          await db.transaction((tx) => rotationRepo(tx).writeValues(relation, column.physical, ids, values, indexes));
           moved += rows.length;
           await ctx.progress({ phase: 'reencrypting', rows: moved });
         }

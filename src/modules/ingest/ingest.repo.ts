@@ -1,0 +1,65 @@
+import type { Queryable } from '../../db/index.ts';
+import { ident } from '../../db/sql.ts';
+import type { ColumnRow } from '../catalog/catalog.repo.ts';
+
+/** Physical columns of a version table: the row id, each 信息项, and blind indexes beside them. */
+export function physicalColumns(columns: Pick<ColumnRow, 'physical' | 'blind_index'>[]): string[] {
+  return ['_row', ...columns.flatMap((c) => (c.blind_index ? [c.physical, `${c.physical}_bi`] : [c.physical]))];
+}
+
+/** All SQL of loading versions. Identifiers are catalogue names, passed through ident(). */
+export function ingestRepo(db: Queryable) {
+  return {
+    dropTable: (table: string) => db.query(`DROP TABLE IF EXISTS ${ident(table)}`),
+    /** Serialises loads of one dataset for the rest of the transaction. */
+    lockDataset: (datasetId: string) => db.query('SELECT id FROM datasets WHERE id = $1 FOR UPDATE', [datasetId]),
+    /** Versions still loading, and whether their job is alive (heartbeat within staleSeconds). */
+    loadingVersions: (datasetId: string, staleSeconds: number) =>
+      db.query<{ version: number; relation: string; job_id: string | null; alive: boolean }>(
+        `SELECT v.version, v.relation, v.job_id,
+                (j.state = 'running' AND j.heartbeat_at > now() - make_interval(secs => $2)) AS alive
+         FROM dataset_versions v LEFT JOIN jobs j ON j.id = v.job_id
+         WHERE v.dataset_id = $1 AND v.state = 'loading'`,
+        [datasetId, staleSeconds],
+      ),
+    failVersion: (datasetId: string, version: number, error: unknown) =>
+      db.query(`UPDATE dataset_versions SET state = 'failed', error = $3 WHERE dataset_id = $1 AND version = $2`, [datasetId, version, JSON.stringify(error)]),
+    insertLoadingVersion: (v: { datasetId: string; version: number; mode: string; table: string; jobId: string; source: unknown; firstRow: number; userId: string }) =>
+      db.query(
+        `INSERT INTO dataset_versions (dataset_id, version, state, mode, relation, job_id, source, first_row, created_by)
+         VALUES ($1, $2, 'loading', $3, $4, $5, $6, $7, $8)`,
+        [v.datasetId, v.version, v.mode, v.table, v.jobId, JSON.stringify(v.source), v.firstRow, v.userId],
+      ),
+    createVersionTable: (table: string, columns: (Pick<ColumnRow, 'physical' | 'blind_index'> & { sqlType: string })[]) =>
+      db.query(
+        `CREATE TABLE ${ident(table)} (${['_row bigint NOT NULL', ...columns.flatMap((c) => [`${ident(c.physical)} ${c.sqlType}`, ...(c.blind_index ? [`${ident(`${c.physical}_bi`)} text`] : [])])].join(', ')})`,
+      ),
+    async indexVersionTable(table: string, columns: Pick<ColumnRow, 'physical' | 'blind_index'>[]) {
+      await db.query(`CREATE INDEX ON ${ident(table)} (_row)`);
+      for (const c of columns.filter((c) => c.blind_index)) await db.query(`CREATE INDEX ON ${ident(table)} (${ident(`${c.physical}_bi`)})`);
+    },
+    /** Points the dataset's read relation at the given version tables (the visible switch). */
+    async rebuildView(relation: string, tables: string[], columns: Pick<ColumnRow, 'physical' | 'blind_index'>[]) {
+      const list = physicalColumns(columns).map(ident).join(', ');
+      await db.query(`DROP VIEW IF EXISTS ${ident(relation)}`);
+      await db.query(`CREATE VIEW ${ident(relation)} AS ${tables.map((t) => `SELECT ${list} FROM ${ident(t)}`).join(' UNION ALL ')}`);
+    },
+    markEncrypted: (datasetId: string, name: string, blindIndex: boolean) =>
+      db.query(`UPDATE dataset_columns SET encrypted = true, data_type = 'text', blind_index = $3 WHERE dataset_id = $1 AND name = $2`, [datasetId, name, blindIndex]),
+    supersedeActive: (datasetId: string) => db.query(`UPDATE dataset_versions SET state = 'superseded' WHERE dataset_id = $1 AND state = 'active'`, [datasetId]),
+    activateVersion: (datasetId: string, version: number, o: { loaded: number; quarantined: number; quality: unknown; classification: unknown; source: unknown }) =>
+      db.query(
+        `UPDATE dataset_versions SET state = 'active', rows_loaded = $3, rows_quarantined = $4, quality = $5, classification = $6,
+           source = source || $7::jsonb, activated_at = now() WHERE dataset_id = $1 AND version = $2`,
+        [datasetId, version, o.loaded, o.quarantined, JSON.stringify(o.quality), JSON.stringify(o.classification), JSON.stringify(o.source)],
+      ),
+    setCurrentVersion: (datasetId: string, version: number, rowCount: number, grade: number, importantCandidate: boolean) =>
+      db.query(`UPDATE datasets SET current_version = $2, row_count = $3, grade = $4, important_candidate = $5, updated_at = now() WHERE id = $1`, [
+        datasetId,
+        version,
+        rowCount,
+        grade,
+        importantCandidate,
+      ]),
+  };
+}
