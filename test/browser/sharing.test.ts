@@ -223,7 +223,11 @@ describe('console: share request → provider approval → security approval →
     await o.goto(`${server.url}/sharing/grants/${active.id}`);
     await o.getByTestId('revoke').click();
     await o.getByTestId('revoke-reason').fill('核验工作已结束');
-    await o.getByRole('dialog').getByRole('button', { name: '撤销授权' }).click();
+    // The confirm button is enabled only once the reason is in; click it and wait for the answer.
+    const confirm = o.getByRole('dialog').getByRole('button', { name: '撤销授权' });
+    await expect.poll(() => confirm.isEnabled()).toBe(true);
+    const [revoked] = await Promise.all([o.waitForResponse((r) => r.url().endsWith('/revoke')), confirm.click()]);
+    expect(revoked.status()).toBe(200);
     await expect.poll(() => o.getByTestId('grant-state').textContent()).toBe('已撤销');
     await settled(o);
     await screenshot(o, 'sharing-15-officer-revoked');
