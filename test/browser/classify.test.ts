@@ -103,7 +103,11 @@ describe('console: classification review and the 重要数据 queue in Chromium'
     await page.getByTestId(`decide-${code}`).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByTestId('decision-reason').fill('涉及全省户籍人口,认定为重要数据');
-    await dialog.getByRole('button', { name: /确\s*定/ }).click();
+    // Click once the dialog has settled, and wait for the server's answer before checking the page.
+    const ok = dialog.getByRole('button', { name: /确\s*定/ });
+    await expect.poll(() => ok.isEnabled()).toBe(true);
+    const [decided] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/decision')), ok.click()]);
+    expect(decided.status()).toBe(200);
     await expect.poll(() => page.getByTestId(`reasons-${code}`).count()).toBe(0);
     await page.getByTestId('show-decided').click();
     await expect.poll(() => page.getByTestId(`reasons-${code}`).count()).toBe(1);
