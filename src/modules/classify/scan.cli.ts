@@ -8,29 +8,8 @@ import { AppError } from '../../errors.ts';
 import { DEFAULT_POLICY, GRADE_PROTECTION, columnProtection, type GradePolicy } from './grades.ts';
 import { isTableName, scanTable, scanTextInput } from './scan.ts';
 import type { TableClassification } from './engine.ts';
-import type { TextFinding, TypeId } from './types.ts';
+import { TYPE_LABELS, type ColumnResult, type TextFinding, type TypeId } from './types.ts';
 
-/** Chinese labels of the types, for the human-readable output. */
-export const TYPE_LABELS: Readonly<Record<TypeId, string>> = {
-  cn_resident_id: '居民身份证号',
-  cn_uscc: '统一社会信用代码',
-  cn_org_code: '组织机构代码',
-  cn_mobile: '手机号',
-  cn_landline: '固定电话',
-  bank_card: '银行卡号',
-  email: '电子邮箱',
-  passport: '护照号',
-  hk_macau_permit: '港澳通行证',
-  tw_permit: '台胞证',
-  cn_plate: '机动车号牌',
-  ipv4: 'IPv4地址',
-  ipv6: 'IPv6地址',
-  mac: 'MAC地址',
-  gps: '经纬度',
-  date_of_birth: '出生日期',
-  person_name: '姓名',
-  address: '地址',
-};
 
 interface ScanCommandOptions {
   json?: boolean;
@@ -55,6 +34,15 @@ function renderTable(headers: string[], rows: string[][]): string {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
+/** The detected types of a column, or for free text the span types found in it. */
+function typesCell(col: ColumnResult): string {
+  if (col.text) {
+    const spans = col.text.spans.map((s) => `${TYPE_LABELS[s.type]}×${s.count}`).join(' ');
+    return `自由文本 free text: ${spans || '-'}`;
+  }
+  return col.types.length ? col.types.map((t) => `${TYPE_LABELS[t.type]} ${t.type} (${t.confidence.toFixed(2)})`).join('; ') : '-';
+}
+
 /** Human-readable report of a table scan (Chinese labels with English). */
 export function formatTableReport(file: string, c: TableClassification): string {
   const { result, details } = c;
@@ -64,7 +52,7 @@ export function formatTableReport(file: string, c: TableClassification): string 
     return [
       String(col.index + 1),
       col.name,
-      col.types.length ? col.types.map((t) => `${TYPE_LABELS[t.type]} ${t.type} (${t.confidence.toFixed(2)})`).join('; ') : '-',
+      typesCell(col),
       top ? pct(top.matched) : '-',
       top ? pct(top.checksumFailed) : '-',
       col.category ?? '-',

@@ -420,38 +420,83 @@ function countCodePoints(s: string, from: number, to: number): number {
 const SURROGATE_RE = /[\ud800-\udfff]/;
 
 /** Incremental scanner: push chunks of text, read findings as they become final, then end(). */
-export class TextScanner {
-  private buffer = '';
-  /** Buffer position from which findings have not been emitted yet. */
-  private from = 0;
-  /** Code points before buffer[0]. */
-  private bufferCodePoints = 0;
+/** One detected span: UTF-16 offsets in the window's buffer. */
+export interface Span {
+  type: TypeId;
+  start: number;
+  end: number;
+}
 
-  push(chunk: string): TextFinding[] {
+/**
+ * The streaming window both the scanner and the redactor run on: text is pushed in chunks; each step
+ * finds the spans that start in [from, until) and then drops the text no later span can need.
+ */
+abstract class SpanWindow {
+  protected buffer = '';
+  /** Buffer position from which spans have not been emitted yet. */
+  protected from = 0;
+
+  /** Called once per step with the buffer, its final spans (ordered, overlap-free) and where the text is final. */
+  protected abstract take(buffer: string, spans: Span[], final: number): void;
+  /** Called before the buffer loses its first `cut` characters. */
+  protected abstract dropped(buffer: string, cut: number): void;
+
+  protected add(chunk: string): void {
     this.buffer += chunk;
-    if (this.buffer.length < this.from + WINDOW + OVERLAP) return [];
-    return this.process(this.buffer.length - OVERLAP);
+    if (this.buffer.length >= this.from + WINDOW + OVERLAP) this.step(this.buffer.length - OVERLAP);
   }
 
-  end(): TextFinding[] {
-    const out = this.process(this.buffer.length);
+  protected finish(): void {
+    this.step(this.buffer.length);
     this.buffer = '';
     this.from = 0;
-    return out;
   }
 
-  /** Emits the findings that start in [from, until), then drops what no later finding can need. */
-  private process(until: number): TextFinding[] {
+  private step(until: number): void {
     const buffer = this.buffer;
     const hits: Hit[] = [];
     tokenHits(buffer, Math.max(0, this.from - LOOKBEHIND), hits);
     groupedHits(buffer, Math.max(0, this.from - LOOKBEHIND), hits);
     regexHits(buffer, this.from, hits);
-    const final = resolve(hits).filter((h) => h.start >= this.from && h.start < until);
+    const spans = resolve(hits).filter((h) => h.start >= this.from && h.start < until);
+    // Keep a little context before `until`; spans that started before it are done.
+    const lastEnd = spans.length ? spans[spans.length - 1]!.end : 0;
+    const nextFrom = Math.max(until, lastEnd);
+    this.take(buffer, spans, nextFrom);
+    const cut = Math.max(0, Math.min(nextFrom - LOOKBEHIND, buffer.length));
+    this.dropped(buffer, cut);
+    this.buffer = buffer.slice(cut);
+    this.from = nextFrom - cut;
+  }
+}
+
+/** Incremental scanner: push chunks of text, read findings as they become final, then end(). */
+export class TextScanner extends SpanWindow {
+  /** Code points before buffer[0]. */
+  private bufferCodePoints = 0;
+  private out: TextFinding[] = [];
+
+  push(chunk: string): TextFinding[] {
+    this.add(chunk);
+    return this.drain();
+  }
+
+  end(): TextFinding[] {
+    this.finish();
+    return this.drain();
+  }
+
+  private drain(): TextFinding[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  protected take(buffer: string, spans: Span[]): void {
     const simple = !SURROGATE_RE.test(buffer);
     let cursor = 0;
     let cursorCodePoints = this.bufferCodePoints;
-    const findings: TextFinding[] = final.map((h) => {
+    for (const h of spans) {
       if (simple) cursorCodePoints = this.bufferCodePoints + h.start;
       else {
         cursorCodePoints += countCodePoints(buffer, cursor, h.start);
@@ -459,17 +504,91 @@ export class TextScanner {
       }
       const value = buffer.slice(h.start, h.end);
       const length = simple ? value.length : countCodePoints(value, 0, value.length);
-      return { type: h.type, start: cursorCodePoints, end: cursorCodePoints + length, masked: mask(h.type, value) };
-    });
-    // Keep a little context before `until`; findings that started before it are done.
-    const lastEnd = final.length ? final[final.length - 1]!.end : 0;
-    const nextFrom = Math.max(until, lastEnd);
-    const cut = Math.max(0, Math.min(nextFrom - LOOKBEHIND, buffer.length));
-    this.bufferCodePoints += simple ? cut : countCodePoints(buffer, 0, cut);
-    this.buffer = buffer.slice(cut);
-    this.from = nextFrom - cut;
-    return findings;
+      this.out.push({ type: h.type, start: cursorCodePoints, end: cursorCodePoints + length, masked: mask(h.type, value) });
+    }
   }
+
+  protected dropped(buffer: string, cut: number): void {
+    this.bufferCodePoints += SURROGATE_RE.test(buffer) ? countCodePoints(buffer, 0, cut) : cut;
+  }
+}
+
+/** What a redactor puts in place of a span (its type and clear value). */
+export type Replacement = (type: TypeId, value: string) => string;
+
+/**
+ * Incremental redactor: push chunks of text, read the text back with every detected span replaced
+ * (the output lags the input by at most the window's overlap), then end().
+ */
+export class TextRedactor extends SpanWindow {
+  /** Buffer position up to which text has been written out. */
+  private written = 0;
+  private out = '';
+
+  constructor(private readonly replace: Replacement) {
+    super();
+  }
+
+  push(chunk: string): string {
+    this.add(chunk);
+    return this.drain();
+  }
+
+  end(): string {
+    this.finish();
+    this.written = 0;
+    return this.drain();
+  }
+
+  private drain(): string {
+    const out = this.out;
+    this.out = '';
+    return out;
+  }
+
+  protected take(buffer: string, spans: Span[], final: number): void {
+    let at = this.written;
+    for (const h of spans) {
+      if (h.start < at) continue;
+      this.out += buffer.slice(at, h.start) + this.replace(h.type, buffer.slice(h.start, h.end));
+      at = h.end;
+    }
+    if (final > at) {
+      this.out += buffer.slice(at, final);
+      at = final;
+    }
+    this.written = at;
+  }
+
+  protected dropped(_buffer: string, cut: number): void {
+    this.written -= cut;
+  }
+}
+
+/** Every span of a whole string (small inputs: one cell, one request), UTF-16 offsets. */
+export function findSpans(text: string): Span[] {
+  const spans: Span[] = [];
+  const window = new (class extends SpanWindow {
+    protected take(_buffer: string, found: Span[]): void {
+      spans.push(...found.map((s) => ({ ...s, start: s.start + this.offset, end: s.end + this.offset })));
+    }
+    private offset = 0;
+    protected dropped(_buffer: string, cut: number): void {
+      this.offset += cut;
+    }
+    run(): void {
+      this.add(text);
+      this.finish();
+    }
+  })();
+  window.run();
+  return spans;
+}
+
+/** Redacts a whole string (one cell): every span replaced. */
+export function redactString(text: string, replace: Replacement): string {
+  const redactor = new TextRedactor(replace);
+  return redactor.push(text) + redactor.end();
 }
 
 /** Scans a stream of text chunks; yields findings in order. */
