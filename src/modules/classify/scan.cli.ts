@@ -6,6 +6,9 @@ import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { AppError } from '../../errors.ts';
 import { DEFAULT_POLICY, GRADE_PROTECTION, columnProtection, type GradePolicy } from './grades.ts';
+import { resolve } from 'node:path';
+import { REDACT_STYLES, type RedactStyle } from '../protect/redact.ts';
+import { defaultRedactedName, redactFile } from './redact-file.ts';
 import { isTableName, scanTable, scanTextInput } from './scan.ts';
 import type { TableClassification } from './engine.ts';
 import { TYPE_LABELS, type ColumnResult, type TextFinding, type TypeId } from './types.ts';
@@ -16,6 +19,9 @@ interface ScanCommandOptions {
   sample?: string;
   threshold?: string;
   encoding?: string;
+  redact?: boolean;
+  output?: string;
+  style?: string;
 }
 
 /** Display width in a terminal: Han and full-width characters take two columns. */
@@ -90,6 +96,11 @@ function parsePositive(value: string | undefined, what: string): number | undefi
 async function runScan(file: string, opts: ScanCommandOptions, out: NodeJS.WritableStream): Promise<void> {
   const info = await stat(file).catch(() => null);
   if (!info?.isFile()) throw new Error(`文件不存在 / no such file: ${file}`);
+  if (opts.redact) {
+    await runRedact(file, opts, out);
+    return;
+  }
+  if (opts.output || opts.style) throw new Error('--output 和 --style 仅用于 --redact / --output and --style go with --redact');
   const threshold = parsePositive(opts.threshold, '--threshold');
   const policy: GradePolicy = threshold ? { ...DEFAULT_POLICY, importantPersonThreshold: threshold } : DEFAULT_POLICY;
   const sampleRows = parsePositive(opts.sample, '--sample');
@@ -99,6 +110,21 @@ async function runScan(file: string, opts: ScanCommandOptions, out: NodeJS.Writa
     return;
   }
   await writeTextFindings(file, opts.json === true, out);
+}
+
+/** `--redact`: writes the redacted copy and says where (JSON with --json). */
+async function runRedact(file: string, opts: ScanCommandOptions, out: NodeJS.WritableStream): Promise<void> {
+  const style = opts.style ?? 'masked';
+  if (!(REDACT_STYLES as readonly string[]).includes(style)) throw new Error(`--style 应为 masked 或 placeholder / --style must be masked or placeholder: ${style}`);
+  const output = opts.output ?? defaultRedactedName(file);
+  if (resolve(output) === resolve(file)) throw new Error('输出文件不能覆盖原文件 / the output must not overwrite the input');
+  const result = await redactFile(file, { output, style: style as RedactStyle, ...(opts.encoding ? { encoding: opts.encoding } : {}) });
+  if (opts.json) {
+    out.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const masked = result.masked?.length ? `\n按类型脱敏的列 columns masked by type: ${result.masked.map((m) => `${m.column} (${TYPE_LABELS[m.type]})`).join(', ')}` : '';
+  out.write(`已写出去标识副本 redacted copy written: ${result.output}${masked}\n`);
 }
 
 /** Streams findings out as they are found (JSON or a readable list), so memory stays flat on big files. */
@@ -123,7 +149,7 @@ async function writeTextFindings(file: string, json: boolean, out: NodeJS.Writab
   out.write(`\n发现 findings: ${[...counts.values()].reduce((a, b) => a + b, 0)}${summary ? ` (${summary})` : ''}\n`);
 }
 
-/** Registers `pdx scan FILE [--json] [--sample N] [--threshold N] [--encoding E]`. */
+/** Registers `pdx scan FILE [--json] [--sample N] [--threshold N] [--encoding E] [--redact [-o PATH] [--style masked|placeholder]]`. */
 export function registerScanCommand(program: Command): Command {
   return program
     .command('scan')
@@ -133,6 +159,9 @@ export function registerScanCommand(program: Command): Command {
     .option('--sample <rows>', 'classify only the first N rows of a table / 仅按前 N 行抽样识别')
     .option('--threshold <persons>', '重要数据 threshold in distinct persons (default 1000000) / 重要数据人数阈值')
     .option('--encoding <name>', 'table encoding (default detected) / 表格文件编码')
+    .option('--redact', 'write a redacted copy of the file (same format and encoding) / 写出去标识副本')
+    .option('-o, --output <path>', 'with --redact: where to write the copy (default NAME.redacted.EXT) / 副本路径')
+    .option('--style <style>', 'with --redact: masked (王*) or placeholder (〔姓名〕) / 替换方式')
     .action(async (file: string, opts: ScanCommandOptions) => {
       // `pdx scan big.txt | head` closes the pipe early: that is not an error.
       process.stdout.on('error', (error: NodeJS.ErrnoException) => {
