@@ -172,6 +172,8 @@ function afterScore(buffer: string, e: number): number | null {
 
 /** Forms of address after a bare surname (李师傅, 张主任, 王经理) or a name's first character: no name. */
 const TITLE_AFTER = /^.(?:师傅|经理|主任|老师|书记|局长|科长|处长|所长|队长|院长|厂长|校长|部长|医生|大夫|律师|警官|阿姨|大爷|大妈|大姐|大哥|老板|总|工|会计|某|氏|家族|姓)/;
+/** Words that begin with a surname character and are titles or roles themselves (司机师傅, 老师). */
+const TITLE_AT = /^(?:师傅|师父|师兄|师姐|师生|老师|老板|老乡|老伴)/;
 
 /** Dictionary evidence for the candidate [s, e) inside `run` (buffer offsets). */
 function dictionaryScore(run: Run, s: number, e: number, surnameLength: number, afterIsOther: boolean, unknownGiven: boolean, startKnown: boolean): number {
@@ -265,6 +267,7 @@ function bestAt(buffer: string, run: Run, s: number, runEnd: number): number {
   const first = buffer[s]!;
   const compound = s + 2 < runEnd && COMPOUND_SURNAMES.has(buffer.slice(s, s + 2));
   if (!compound && !SINGLE_SURNAMES.has(first)) return 0;
+  if (TITLE_AT.test(buffer.slice(s, s + 2))) return 0;
   const surnameLength = compound ? 2 : 1;
   const surname = compound ? W.compoundSurname : FREQUENT_SURNAME_SET.has(first) ? W.frequentSurname : W.rareSurname;
   const before = beforeScore(buffer, s);

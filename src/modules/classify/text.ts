@@ -77,25 +77,30 @@ function contextNear(buffer: string, start: number, end: number, re: RegExp, bef
 }
 
 /**
- * The document type named nearest to a value: the last document word within 20 characters before it,
- * else one within 8 characters after it (E12345678号护照, C12345678（往来港澳通行证）).
+ * The document type named nearest to a value: a document word right after it (E12345678号护照), else
+ * the last one within 20 characters before it, else one within 8 characters after it.
  */
 function documentContext(buffer: string, start: number, end: number): 'passport' | 'hk_macau_permit' | 'tw_permit' | null {
+  const firstAfter = (limit: number) => {
+    const after = buffer.slice(end, end + limit);
+    let first: { at: number; type: 'passport' | 'hk_macau_permit' | 'tw_permit' } | null = null;
+    for (const [re, type] of DOCUMENT_WORDS) {
+      re.lastIndex = 0;
+      const m = re.exec(after);
+      if (m && (!first || m.index < first.at)) first = { at: m.index, type };
+    }
+    return first;
+  };
+  // A word right after the value names it (E12345678号护照, C12345678（通行证）) even after another document.
+  const right = firstAfter(4);
+  if (right && /^号?[（(]?$/.test(buffer.slice(end, end + right.at))) return right.type;
   const before = buffer.slice(Math.max(0, start - 20), start);
   let best: { at: number; type: 'passport' | 'hk_macau_permit' | 'tw_permit' } | null = null;
   for (const [re, type] of DOCUMENT_WORDS) {
     re.lastIndex = 0;
     for (let m = re.exec(before); m; m = re.exec(before)) if (!best || m.index + m[0].length > best.at) best = { at: m.index + m[0].length, type };
   }
-  if (best) return best.type;
-  const after = buffer.slice(end, end + 8);
-  let first: { at: number; type: 'passport' | 'hk_macau_permit' | 'tw_permit' } | null = null;
-  for (const [re, type] of DOCUMENT_WORDS) {
-    re.lastIndex = 0;
-    const m = re.exec(after);
-    if (m && (!first || m.index < first.at)) first = { at: m.index, type };
-  }
-  return first?.type ?? null;
+  return best?.type ?? firstAfter(8)?.type ?? null;
 }
 
 function isAllDigits(s: string): boolean {
