@@ -21,9 +21,29 @@ describe('demo world on first start', () => {
     await expect.poll(async () => (await server.db.query(`SELECT 1 FROM secops_alerts WHERE state = 'open'`)).length, { timeout: 20_000 }).toBeGreaterThan(0);
   });
 
-  it('has one active grant and one request waiting for its provider', async () => {
+  it('has two active grants and one request waiting for its provider', async () => {
     const states = await server.db.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM share_requests GROUP BY state ORDER BY state`);
-    expect(states).toEqual(expect.arrayContaining([{ state: 'active', n: 1 }, { state: 'submitted', n: 1 }]));
+    expect(states).toEqual(expect.arrayContaining([{ state: 'active', n: 2 }, { state: 'submitted', n: 1 }]));
+  });
+
+  it('朝阳市民政局 reads the petitions of 朝阳市 with 事项内容 redacted', async () => {
+    const login = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'zy-minzheng', password: server.demoAccounts!.find((a) => a.username === 'zy-minzheng')!.password }),
+    });
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const dataset = (await server.platform.services.catalog.repo.published()).find((d) => d.name === '信访事项登记')!;
+    const res = await fetch(`${server.url}/api/v1/datasets/${dataset.code}/records?limit=50`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { rows: Record<string, string>[] };
+    expect(body.rows.length).toBeGreaterThan(0);
+    for (const row of body.rows) {
+      expect(row['所在地']).toBe('朝阳市');
+      expect(row['事项内容']).toMatch(/^信访人〔姓名〕，[男女]，〔出生日期〕出生，身份证号〔身份证号〕，现住〔地址〕，联系电话〔手机号〕。/);
+      expect(row['事项内容']).not.toMatch(/\d{6}/);
+      expect(Object.keys(row)).not.toContain('信访人');
+    }
   });
 
   it('feeds the overview with assets by department and grade', async () => {
