@@ -10,6 +10,16 @@ describe('demo world on first start', () => {
   });
   afterAll(() => server?.close());
 
+  /** Signs a demo account in with its once-shown password; returns the session cookie. */
+  async function sessionOf(username: string): Promise<string> {
+    const login = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: server.demoAccounts!.find((a) => a.username === username)!.password }),
+    });
+    return login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  }
+
   it('creates the departments of the seed page and accounts for every working role, passwords returned once', () => {
     const accounts = server.demoAccounts ?? [];
     expect(accounts.map((a) => a.org)).toEqual(expect.arrayContaining(['省公安厅', '朝阳市民政局', '鞍钢集团朝阳钢铁有限公司', '锦州市文化旅游和广播电视局']));
@@ -27,12 +37,7 @@ describe('demo world on first start', () => {
   });
 
   it('朝阳市民政局 reads the petitions of 朝阳市 with 事项内容 redacted', async () => {
-    const login = await fetch(`${server.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'zy-minzheng', password: server.demoAccounts!.find((a) => a.username === 'zy-minzheng')!.password }),
-    });
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = await sessionOf('zy-minzheng');
     const dataset = (await server.platform.services.catalog.repo.published()).find((d) => d.name === '信访事项登记')!;
     const res = await fetch(`${server.url}/api/v1/datasets/${dataset.code}/records?limit=50`, { headers: { cookie } });
     expect(res.status).toBe(200);
@@ -47,12 +52,7 @@ describe('demo world on first start', () => {
   });
 
   it('feeds the overview with assets by department and grade', async () => {
-    const login = await fetch(`${server.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'zy-minzheng', password: server.demoAccounts!.find((a) => a.username === 'zy-minzheng')!.password }),
-    });
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = await sessionOf('zy-minzheng');
     const overview = await (await fetch(`${server.url}/api/v1/overview`, { headers: { cookie } })).json();
     expect(overview.totals.datasets).toBe(7);
     expect(overview.assets).toContainEqual({ org: '省公安厅', grade: 4, datasets: 1, rows: 2000 });

@@ -40,6 +40,8 @@ describeEachBackend('the redacted grant mode', ({ use }) => {
   let key: string;
   let code: string;
   let grantId: string;
+  const requestColumns = (columns: string[]) =>
+    consumer.call('POST', '/api/v1/share/requests', { dataset: code, columns, purpose: '信访事项督办', purposeCategory: 'administrative_duty', legalBasis: '《信访工作条例》', endDate: '2099-12-31' });
   const records = (query: string, headers: Record<string, string> = {}) => t.withKey(key).call('GET', `/api/v1/datasets/${code}/records${query}`, undefined, headers);
 
   beforeAll(async () => {
@@ -59,14 +61,7 @@ describeEachBackend('the redacted grant mode', ({ use }) => {
     expect((await officer.call('PUT', `/api/v1/datasets/${code}/classification`, { columns: [] })).statusCode).toBe(200);
     expect((await officer.call('POST', `/api/v1/datasets/${code}/publish`)).statusCode).toBe(200);
 
-    const request = await consumer.call('POST', '/api/v1/share/requests', {
-      dataset: code,
-      columns: ['事项编号', '事项内容', '诉求类别'],
-      purpose: '信访事项督办',
-      purposeCategory: 'administrative_duty',
-      legalBasis: '《信访工作条例》',
-      endDate: '2099-12-31',
-    });
+    const request = await requestColumns(['事项编号', '事项内容', '诉求类别']);
     expect(request.statusCode).toBe(201);
     const requestId = request.json().id;
     const detail = (await officer.call('GET', `/api/v1/share/requests/${requestId}`)).json();
@@ -165,14 +160,7 @@ describeEachBackend('the redacted grant mode', ({ use }) => {
   });
 
   it('the redacted mode applies to text columns only, with a known style', async () => {
-    const request = await consumer.call('POST', '/api/v1/share/requests', {
-      dataset: code,
-      columns: ['事项内容', '来访次数'],
-      purpose: '信访事项督办',
-      purposeCategory: 'administrative_duty',
-      legalBasis: '《信访工作条例》',
-      endDate: '2099-12-31',
-    });
+    const request = await requestColumns(['事项内容', '来访次数']);
     const id = request.json().id;
     const numbers = await officer.call('POST', `/api/v1/share/requests/${id}/approve`, { columns: [{ name: '来访次数', mode: 'redacted' }] });
     expect(numbers.statusCode).toBe(400);
