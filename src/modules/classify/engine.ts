@@ -23,7 +23,7 @@
  * Free text (信访 事项内容, 处理意见): a column whose values are mostly prose (≥ 12 characters with
  * Han characters and punctuation or spaces) is scanned like a document (text.ts) and graded by the
  * most sensitive span type found (就高从严); its value types are not reported. Scanning costs far more
- * than checking a value, so a column scans its first 2,000 prose values, then every 20th, up to 8M
+ * than checking a value, so a column scans its first 1,000 prose values, then every 20th, up to 8M
  * characters.
  *
  * Sampling: by default all rows are classified. `sampleRows: N` classifies the first N data rows only
@@ -74,7 +74,7 @@ function isSpace(code: number): boolean {
 }
 
 /** Prose values scanned in full, then one in TEXT_STRIDE, up to TEXT_BUDGET characters per column. */
-const TEXT_FULL = 2000;
+const TEXT_FULL = 1000;
 const TEXT_STRIDE = 20;
 const TEXT_BUDGET = 8_000_000;
 /** Share of the non-empty values that must be prose for a column to be free text. */
