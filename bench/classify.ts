@@ -9,6 +9,12 @@
  *    the same file in the same run.
  * 3. Memory: peak RSS of a scan of the full file and of a fifth of it, each in a fresh process; flat
  *    memory means about the same figure for both.
+ * 4. Quality in documents (issue 24): petition prose, work orders, case notes and record lines
+ *    (test/corpus/documents.ts), on the held-out seed of the corpus test.
+ * 5. Read path (issue 24): a free-text column (信访 事项内容, encrypted at rest) read through the
+ *    records API under a `redacted` grant, next to the same column read in clear under another grant
+ *    of the same consumer, same rows, same process, same run (embedded PGlite, in-process requests);
+ *    MB/s of the column's clear text.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -24,6 +30,11 @@ import { Random } from '../test/corpus/random.ts';
 import { generateTables } from '../test/corpus/tables.ts';
 import { generateText, textSentences } from '../test/corpus/texts.ts';
 import * as v from '../test/corpus/values.ts';
+import { openPglite } from '../src/db/pglite.ts';
+import { migrate } from '../src/db/index.ts';
+import { generateDocuments } from '../test/corpus/documents.ts';
+import { ADMIN_PASSWORDS, createOrg, provisionUser } from '../test/helpers/api.ts';
+import { apiKey, startShareApp, uploadCsv } from '../test/share-helpers.ts';
 import { report, section } from './lib.ts';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -154,8 +165,79 @@ function quality(): void {
   console.log(`checksummed types: ${CHECKSUMMED.join(', ')}`);
 }
 
+/** Held-out seed of src/modules/classify/documents.test.ts. */
+const DOCUMENTS_SEED = 20241;
+
+function documentQuality(): void {
+  section(`quality: documents (petitions, work orders, case notes, record lines; seed ${DOCUMENTS_SEED}, held out; aim precision ≥ 0.95, recall ≥ 0.9)`);
+  const { text, spans } = generateDocuments(DOCUMENTS_SEED, 3000, '\r\n');
+  const start = performance.now();
+  const findings = scanText(text);
+  const seconds = (performance.now() - start) / 1000;
+  console.log(`documents: ${Array.from(text).length.toLocaleString('en-US')} characters, ${spans.length} labelled spans, scanned at ${(Buffer.byteLength(text) / MB / seconds).toFixed(2)} MB/s`);
+  console.log(formatScores('documents (spans)', scoreText(spans, findings).scores));
+}
+
+const READ_ROWS = Number(process.env.PDX_BENCH_REDACT_ROWS ?? 4000);
+
+/** Redacted vs clear reads of the same free-text column through the records API. */
+async function readPath(): Promise<void> {
+  const db = await openPglite();
+  await migrate(db);
+  const t = await startShareApp(db, { PDX_RATE_LIMIT: '100000000' });
+  try {
+    const admin = await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin);
+    const secadmin = await t.login('secadmin', ADMIN_PASSWORDS.secadmin);
+    const officer = (await provisionUser(t, admin, 'xf-officer', ['data_officer'], await createOrg(admin, '省信访局'))).client;
+    const consumer = (await provisionUser(t, admin, 'zy-consumer', ['consumer'], await createOrg(admin, '朝阳市民政局', 'city', '211300'))).client;
+    const docs = generateDocuments(77, READ_ROWS).text.split('\n\n').filter((d) => d.trim()).slice(0, READ_ROWS).map((d) => d.replaceAll('\n', ' '));
+    const csv = ['事项编号,事项内容', ...docs.map((d, i) => `XF${i},"${d.replaceAll('"', '""')}"`)].join('\n') + '\n';
+    const created = await officer.call('POST', '/api/v1/datasets', { name: '信访事项登记', summary: '信访事项', share_type: 'conditional' });
+    const code = created.json().code as string;
+    await uploadCsv(officer, code, csv);
+    await officer.call('PUT', `/api/v1/datasets/${code}/classification`, { columns: [] });
+    await officer.call('POST', `/api/v1/datasets/${code}/publish`);
+    const grant = async (column: Record<string, unknown>) => {
+      const request = (await consumer.call('POST', '/api/v1/share/requests', { dataset: code, columns: ['事项内容'], purpose: '基准测试', purposeCategory: 'other', legalBasis: '基准测试', endDate: '2099-12-31' })).json();
+      const approved = await officer.call('POST', `/api/v1/share/requests/${request.id}/approve`, { columns: [{ name: '事项内容', ...column }], impactAssessment: '基准测试:同一列的明文读取作为对照' });
+      if (approved.statusCode !== 200) throw new Error(approved.body);
+      await secadmin.call('POST', `/api/v1/share/requests/${request.id}/security-approve`, { note: '基准测试' });
+      return (await consumer.call('GET', `/api/v1/share/requests/${request.id}`)).json().grantId as string;
+    };
+    const clear = await grant({ mode: 'clear' });
+    const redacted = await grant({ mode: 'redacted', redact: 'masked' });
+    const reader = t.withKey(await apiKey(consumer));
+    const bytes = docs.reduce((n, d) => n + Buffer.byteLength(d), 0);
+    const read = async (grantId: string) => {
+      const start = performance.now();
+      const res = await reader.call('GET', `/api/v1/datasets/${code}/records?grant=${grantId}&select=事项内容&limit=${READ_ROWS}`);
+      if (res.statusCode !== 200 || res.json().rows.length !== docs.length) throw new Error(`read: ${res.statusCode} ${res.body.slice(0, 200)}`);
+      return bytes / MB / ((performance.now() - start) / 1000);
+    };
+    let best = { clear: 0, redacted: 0 };
+    for (let round = 0; round < 3; round++) {
+      best = { clear: Math.max(best.clear, await read(clear)), redacted: Math.max(best.redacted, await read(redacted)) };
+    }
+    section('read path: a free-text column through the records API, redacted vs clear (same column, rows, process, run)');
+    report({
+      name: 'records, 事项内容 redacted',
+      size: `${docs.length.toLocaleString('en-US')} rows, ${(bytes / MB).toFixed(1)} MB of text, encrypted at rest, one page`,
+      unit: 'MB/s',
+      value: best.redacted,
+      baselineName: 'same column clear',
+      baseline: best.clear,
+      higherIsBetter: true,
+    });
+  } finally {
+    await t.close();
+    await db.close();
+  }
+}
+
 export default async function run(): Promise<void> {
   quality();
+  documentQuality();
+  await readPath();
 
   const targetMb = Number(process.env.PDX_BENCH_CLASSIFY_MB ?? 150);
   const dir = mkdtempSync(join(tmpdir(), 'pdx-bench-classify-'));

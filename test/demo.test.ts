@@ -10,6 +10,16 @@ describe('demo world on first start', () => {
   });
   afterAll(() => server?.close());
 
+  /** Signs a demo account in with its once-shown password; returns the session cookie. */
+  async function sessionOf(username: string): Promise<string> {
+    const login = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: server.demoAccounts!.find((a) => a.username === username)!.password }),
+    });
+    return login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  }
+
   it('creates the departments of the seed page and accounts for every working role, passwords returned once', () => {
     const accounts = server.demoAccounts ?? [];
     expect(accounts.map((a) => a.org)).toEqual(expect.arrayContaining(['省公安厅', '朝阳市民政局', '鞍钢集团朝阳钢铁有限公司', '锦州市文化旅游和广播电视局']));
@@ -21,18 +31,28 @@ describe('demo world on first start', () => {
     await expect.poll(async () => (await server.db.query(`SELECT 1 FROM secops_alerts WHERE state = 'open'`)).length, { timeout: 20_000 }).toBeGreaterThan(0);
   });
 
-  it('has one active grant and one request waiting for its provider', async () => {
+  it('has two active grants and one request waiting for its provider', async () => {
     const states = await server.db.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM share_requests GROUP BY state ORDER BY state`);
-    expect(states).toEqual(expect.arrayContaining([{ state: 'active', n: 1 }, { state: 'submitted', n: 1 }]));
+    expect(states).toEqual(expect.arrayContaining([{ state: 'active', n: 2 }, { state: 'submitted', n: 1 }]));
+  });
+
+  it('朝阳市民政局 reads the petitions of 朝阳市 with 事项内容 redacted', async () => {
+    const cookie = await sessionOf('zy-minzheng');
+    const dataset = (await server.platform.services.catalog.repo.published()).find((d) => d.name === '信访事项登记')!;
+    const res = await fetch(`${server.url}/api/v1/datasets/${dataset.code}/records?limit=50`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { rows: Record<string, string>[] };
+    expect(body.rows.length).toBeGreaterThan(0);
+    for (const row of body.rows) {
+      expect(row['所在地']).toBe('朝阳市');
+      expect(row['事项内容']).toMatch(/^信访人〔姓名〕，[男女]，〔出生日期〕出生，身份证号〔身份证号〕，现住〔地址〕，联系电话〔手机号〕。/);
+      expect(row['事项内容']).not.toMatch(/\d{6}/);
+      expect(Object.keys(row)).not.toContain('信访人');
+    }
   });
 
   it('feeds the overview with assets by department and grade', async () => {
-    const login = await fetch(`${server.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'zy-minzheng', password: server.demoAccounts!.find((a) => a.username === 'zy-minzheng')!.password }),
-    });
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = await sessionOf('zy-minzheng');
     const overview = await (await fetch(`${server.url}/api/v1/overview`, { headers: { cookie } })).json();
     expect(overview.totals.datasets).toBe(7);
     expect(overview.assets).toContainEqual({ org: '省公安厅', grade: 4, datasets: 1, rows: 2000 });

@@ -85,6 +85,25 @@ describe('column classification', () => {
     expect(classifyColumn('金额', many(50, v.amount)).types).toEqual([]);
   });
 
+  it('passports and permits under generic document headers (zjhm, document_no, 证件号码); C + 8 digits and 10-digit 回乡证', () => {
+    const types = (header: string, make: (r: Random) => string) => classifyColumn(header, many(60, make)).types.map((t) => t.type);
+    expect(types('zjhm', (r) => 'E' + r.digits(8))).toEqual(['passport']);
+    expect(types('document_no', (r) => 'C' + r.digits(8))).toEqual(['hk_macau_permit']);
+    expect(types('证件号码', (r) => 'M' + r.digits(10))).toEqual(['hk_macau_permit']);
+    expect(types('往来港澳通行证号', (r) => 'C' + r.digits(8))).toEqual(['hk_macau_permit']);
+    expect(types('批次', (r) => 'C' + r.digits(8))).toEqual([]);
+  });
+
+  it('a column of prose is free text, graded by the most sensitive span type in it', () => {
+    const texts = many(40, (r) => `信访人${v.personName(r)}反映，其身份证号${v.residentId(r)}，联系电话${v.mobile(r).replace(/[ -]/g, '')}。`);
+    const column = classifyColumn('事项内容', texts);
+    expect(column.types).toEqual([]);
+    expect(column.text?.spans.map((s) => s.type)).toEqual(['cn_resident_id', 'person_name', 'cn_mobile']);
+    expect(column).toMatchObject({ grade: 4, sensitive: true, category: '个人身份信息' });
+    const plain = classifyColumn('处理意见', many(40, () => '已转交属地街道办事处核实处理，要求7个工作日内回复。'));
+    expect(plain).toMatchObject({ types: [], grade: 2, text: { spans: [] } });
+  });
+
   it('Luhn-valid cards: header or BIN; account numbers only under an account header', () => {
     expect(classifyColumn('c2', many(100, v.bankCard)).types.map((t) => t.type)).toEqual(['bank_card']);
     expect(classifyColumn('卡号', many(100, v.bankCardBadLuhn)).types).toEqual([]);

@@ -20,6 +20,12 @@
  * passport/permits, mobile, email, bank card, name), exact up to a bound then HyperLogLog (distinct.ts).
  * After the first 1,000 rows only the columns of the best identifying type seen so far keep counting.
  *
+ * Free text (信访 事项内容, 处理意见): a column whose values are mostly prose (≥ 12 characters with
+ * Han characters and punctuation or spaces) is scanned like a document (text.ts) and graded by the
+ * most sensitive span type found (就高从严); its value types are not reported. Scanning costs far more
+ * than checking a value, so a column scans its first 1,000 prose values, then every 20th, up to 8M
+ * characters.
+ *
  * Sampling: by default all rows are classified. `sampleRows: N` classifies the first N data rows only
  * (the "documented sample" for huge files; the caller runs the full pass later, e.g. in a background job)
  * and the result says `sampled: true` in its details.
@@ -29,7 +35,8 @@ import { DEFAULT_POLICY, datasetGrade, gradeColumn, gradingOf, importantCandidat
 import { headerHints, isAccountHeader, type HeaderHints } from './headers.ts';
 import { hasKnownBin } from './recognizers/bank-card.ts';
 import { candidatesFor, RECOGNIZERS } from './recognizers/index.ts';
-import { MATCH, FAILED, type ColumnResult, type ColumnType, type TableScanResult, type TypeId } from './types.ts';
+import { findSpans } from './text.ts';
+import { MATCH, FAILED, type ColumnResult, type ColumnType, type FreeTextResult, type TableScanResult, type TypeId } from './types.ts';
 
 /** Confidence from which a type is reported. */
 export const REPORT_THRESHOLD = 0.6;
@@ -66,9 +73,35 @@ function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13 || code === 0x3000 || code === 0xa0 || code === 0xfeff;
 }
 
+/** Prose values scanned in full, then one in TEXT_STRIDE, up to TEXT_BUDGET characters per column. */
+const TEXT_FULL = 1000;
+const TEXT_STRIDE = 20;
+const TEXT_BUDGET = 8_000_000;
+/** Share of the non-empty values that must be prose for a column to be free text. */
+const TEXT_SHARE = 0.5;
+
+/** A prose value: long enough, several Han characters, and punctuation or spaces between words. */
+function isProse(v: string): boolean {
+  if (v.length < 12) return false;
+  let han = 0;
+  let separators = 0;
+  const n = Math.min(v.length, 200);
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 0x4e00 && c <= 0x9fff) han++;
+    else if (c === 0xff0c || c === 0x3002 || c === 0xff1b || c === 0xff1a || c === 0x3001 || c === 32 || c === 0xff01 || c === 0xff1f) separators++;
+  }
+  return han >= 6 && separators >= 1;
+}
+
 /** Counts of one column. */
 export class ColumnStats {
   nonEmpty = 0;
+  /** Prose values, those scanned for spans, the characters scanned, and the spans found per type. */
+  prose = 0;
+  proseScanned = 0;
+  proseChars = 0;
+  readonly spans = new Map<TypeId, number>();
   readonly matched = new Uint32Array(RECOGNIZERS.length);
   readonly failed = new Uint32Array(RECOGNIZERS.length);
   knownBin = 0;
@@ -86,6 +119,7 @@ export class ColumnStats {
       if (v.length === 0) return;
     }
     this.nonEmpty++;
+    if (isProse(v)) this.addProse(v);
     const candidates = candidatesFor(v);
     let personKey = false;
     for (let k = 0; k < candidates.length; k++) {
@@ -104,6 +138,22 @@ export class ColumnStats {
       const key = v.charCodeAt(v.length - 1) === 120 ? v.toUpperCase() : v;
       (this.persons ??= new DistinctCounter(this.exactLimit)).add(key);
     }
+  }
+
+  private addProse(v: string): void {
+    this.prose++;
+    if (this.proseScanned >= TEXT_FULL && (this.prose % TEXT_STRIDE !== 0 || this.proseChars >= TEXT_BUDGET)) return;
+    this.proseScanned++;
+    this.proseChars += v.length;
+    for (const span of findSpans(v)) this.spans.set(span.type, (this.spans.get(span.type) ?? 0) + 1);
+  }
+
+  /** The free-text result when most values are prose, else null. */
+  freeText(policy: GradePolicy): FreeTextResult | null {
+    if (this.nonEmpty === 0 || this.prose / this.nonEmpty < TEXT_SHARE) return null;
+    const spans = [...this.spans].map(([type, count]) => ({ type, count }));
+    spans.sort((a, b) => gradingOf(b.type, policy).grade - gradingOf(a.type, policy).grade || b.count - a.count);
+    return { spans, scanned: this.proseScanned };
   }
 
   /** False once the engine decided this column does not identify the persons of the table. */
@@ -193,14 +243,19 @@ export class TableClassifier {
   }
 
   finish(): TableClassification {
-    const detected = this.stats.map((s, i) => decideTypes(s, this.hints[i]!, this.accountHeaders[i]!));
+    const texts = this.stats.map((s) => s.freeText(this.policy));
+    // A free-text column is graded by its spans; what its values looked like as single values does not count.
+    const detected = this.stats.map((s, i) => (texts[i] ? [] : decideTypes(s, this.hints[i]!, this.accountHeaders[i]!)));
+    const spanTypes = texts.map((t) => (t ? t.spans.map((x): ColumnType => ({ type: x.type, confidence: 1, matched: 0, checksumFailed: 0 })) : []));
     // An IP or MAC column is personal information only beside other personal information (§2).
-    const personTied = detected.some((types) => types.some((t) => !NETWORK_TYPES.has(t.type) && gradingOf(t.type, this.policy).category !== null));
+    const personal = (types: ColumnType[]) => types.some((t) => !NETWORK_TYPES.has(t.type) && gradingOf(t.type, this.policy).category !== null);
+    const personTied = detected.some(personal) || spanTypes.some(personal);
     const columns: ColumnResult[] = this.columns.map((name, index) => ({
       name,
       index,
       types: detected[index]!,
-      ...gradeColumn(detected[index]!, personTied, this.policy),
+      ...gradeColumn(texts[index] ? spanTypes[index]! : detected[index]!, personTied, this.policy),
+      ...(texts[index] ? { text: texts[index] } : {}),
     }));
     const persons = this.countPersons(detected);
     const decision = importantCandidate(

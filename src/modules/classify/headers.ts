@@ -31,8 +31,9 @@ const POSITIVE: Partial<Record<TypeId, HintRule>> = {
     en: /_(bank_?card|card_?(no|num|number)|account(_no|_num|_number)?|acct(_no)?|iban|yhkh|yhzh)_/,
   },
   email: { zh: ['邮箱', '电子邮件', '邮件'], en: /_(e_?mail|mail|mailbox|dzyx)_/ },
-  passport: { zh: ['护照', '证件号'], en: /_(passport(_no|_number)?|hzhm|hzh)_/ },
-  hk_macau_permit: { zh: ['港澳', '回乡证', '通行证'], en: /_(hk|macau|macao|hkmo|permit)_/ },
+  // Generic document-number headers (证件号码, zjhm, document_no) hold passports and permits as often as IDs.
+  passport: { zh: ['护照', '证件号', '证照号'], en: /_(passport(_no|_number)?|hzhm|hzh|zjhm|zjh|document_?(no|num|number)|doc_?(no|num)|cert(ificate)?_?(no|num|number)|credential_?(no|number)|travel_?doc(ument)?)_/ },
+  hk_macau_permit: { zh: ['港澳', '回乡证', '通行证', '证件号', '证照号'], en: /_(hk|macau|macao|hkmo|permit|zjhm|zjh|document_?(no|num|number)|doc_?(no|num)|cert(ificate)?_?(no|num|number)|credential_?(no|number)|travel_?doc(ument)?)_/ },
   tw_permit: { zh: ['台胞', '台湾居民', '台湾'], en: /_(tw|taiwan|tbz|mtp)_/ },
   cn_plate: { zh: ['车牌', '号牌', '牌照', '车号'], en: /_(plate(_no|_num|_number)?|license_?plate|car_?no|vehicle_?no|hphm|cph)_/ },
   ipv4: { en: /_(ip|ipv4|ip_?addr(ess)?|client_?ip|src_?ip|dst_?ip|remote_?ip|source_?ip|host_?ip)_/ },

@@ -63,6 +63,10 @@ const columnSchema = z.object({
     category: z.string().nullable(),
     sensitive: z.boolean(),
     grade,
+    text: z
+      .object({ spans: z.array(z.object({ type: z.string(), count: z.number() })), scanned: z.number() })
+      .optional()
+      .describe('自由文本列:值中发现的敏感片段类型及数量(按最敏感类型定级)'),
   }),
   detectedType: z.string().nullable(),
   effectiveType: z.string().nullable(),
@@ -80,7 +84,7 @@ const columnSchema = z.object({
     })
     .nullable(),
   changed: z.boolean().describe('新版本识别结果高于已确认结果'),
-  examples: z.array(z.string()).describe('脱敏示例值'),
+  examples: z.array(z.string()).describe('脱敏示例值(自由文本列:脱敏后的敏感片段)'),
 });
 
 const viewSchema = summarySchema.extend({ columns: z.array(columnSchema), notice: z.string().nullable() });

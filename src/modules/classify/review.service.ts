@@ -28,10 +28,13 @@ import { z } from 'zod';
 import { HLL_STANDARD_ERROR } from './distinct.ts';
 import { DEFAULT_POLICY, importantCandidate, PI_CATEGORIES, protectionFor, type DataLevel, type GradePolicy, type GradeProtection } from './grades.ts';
 import { reviewRepo, type ConfirmedColumn, type DecisionRow, type ReviewRow } from './review.repo.ts';
-import { isTypeId, TYPE_IDS, type ColumnType, type Grade, type TypeId } from './types.ts';
+import { findSpans } from './text.ts';
+import { isTypeId, TYPE_IDS, TYPE_LABELS, type ColumnType, type FreeTextResult, type Grade, type TypeId } from './types.ts';
 
 /** Masked example values shown per column. */
 export const EXAMPLES = 3;
+/** Free-text values read to find example spans. */
+const TEXT_SAMPLE = 20;
 
 const gradeSchema = z.literal([1, 2, 3, 4]);
 
@@ -87,6 +90,8 @@ interface DetectedColumn {
   category: string | null;
   sensitive: boolean;
   grade: Grade;
+  /** Free-text columns: the span types found. */
+  text?: FreeTextResult;
 }
 
 interface StoredClassification {
@@ -157,7 +162,24 @@ function detectedOf(column: ColumnRow, stored: StoredClassification | null, poli
     category: typeof c.category === 'string' ? c.category : null,
     sensitive: c.sensitive === true,
     grade: asGrade(c.grade, asGrade(column.grade, policy.defaultGrade)),
+    ...(c.text && Array.isArray(c.text.spans) ? { text: { spans: c.text.spans.filter((x) => isTypeId(x.type)), scanned: Number(c.text.scanned) || 0 } } : {}),
   };
+}
+
+/** Masked example spans of free-text values, most sensitive type first: 身份证号 110***********002X. */
+function exampleSpans(values: string[], text: FreeTextResult, limit: number): string[] {
+  const rank = new Map(text.spans.map((s, i) => [s.type, i]));
+  const found = values.flatMap((v) => findSpans(v).map((s) => ({ type: s.type, masked: mask(s.type, v.slice(s.start, s.end)) })));
+  found.sort((a, b) => (rank.get(a.type) ?? 99) - (rank.get(b.type) ?? 99));
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const f of found) {
+    if (out.length >= limit) break;
+    const line = `${TYPE_LABELS[f.type]} ${f.masked}`;
+    if (!seen.has(line)) out.push(line);
+    seen.add(line);
+  }
+  return out;
 }
 
 function namesOf(columns: string[], lang: 'zh' | 'en'): string {
@@ -259,21 +281,22 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
     return d;
   }
 
-  /** Masked examples of a column, decrypted first when stored encrypted; never a clear value. */
+  /** Masked examples of a column (of a free-text column: masked spans), decrypted first when stored encrypted; never a clear value. */
   async function examplesOf(d: DatasetRow, c: ColumnState): Promise<string[]> {
-    const values = await repo.sampleValues(d.relation, c.physical, EXAMPLES);
+    const text = c.detected.text;
+    const values = await repo.sampleValues(d.relation, c.physical, text ? TEXT_SAMPLE : EXAMPLES);
     const cipher = c.encrypted && values.length ? fieldCipherOf(await keyring.datasetKeys(d.id)) : undefined;
-    return values.map((v) => {
-      let clear = v;
-      if (cipher) {
-        try {
-          clear = cipher.decrypt(v);
-        } catch {
-          return '******';
-        }
+    const clear = values.map((v) => {
+      if (!cipher) return v;
+      try {
+        return cipher.decrypt(v);
+      } catch {
+        return null;
       }
-      return mask(c.effectiveType ?? undefined, clear);
     });
+    // Free text: never the value itself, only the spans found in it, masked.
+    if (text) return exampleSpans(clear.filter((v): v is string => v !== null), text, EXAMPLES);
+    return clear.map((v) => (v === null ? '******' : mask(c.effectiveType ?? undefined, v)));
   }
 
   /** Writes effective grades to 信息项 and the dataset (for the catalogue's grade facet). */

@@ -6,37 +6,22 @@ import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { AppError } from '../../errors.ts';
 import { DEFAULT_POLICY, GRADE_PROTECTION, columnProtection, type GradePolicy } from './grades.ts';
+import { resolve } from 'node:path';
+import { REDACT_STYLES, type RedactStyle } from '../protect/redact.ts';
+import { defaultRedactedName, redactFile } from './redact-file.ts';
 import { isTableName, scanTable, scanTextInput } from './scan.ts';
 import type { TableClassification } from './engine.ts';
-import type { TextFinding, TypeId } from './types.ts';
+import { TYPE_LABELS, type ColumnResult, type TextFinding, type TypeId } from './types.ts';
 
-/** Chinese labels of the types, for the human-readable output. */
-export const TYPE_LABELS: Readonly<Record<TypeId, string>> = {
-  cn_resident_id: '居民身份证号',
-  cn_uscc: '统一社会信用代码',
-  cn_org_code: '组织机构代码',
-  cn_mobile: '手机号',
-  cn_landline: '固定电话',
-  bank_card: '银行卡号',
-  email: '电子邮箱',
-  passport: '护照号',
-  hk_macau_permit: '港澳通行证',
-  tw_permit: '台胞证',
-  cn_plate: '机动车号牌',
-  ipv4: 'IPv4地址',
-  ipv6: 'IPv6地址',
-  mac: 'MAC地址',
-  gps: '经纬度',
-  date_of_birth: '出生日期',
-  person_name: '姓名',
-  address: '地址',
-};
 
 interface ScanCommandOptions {
   json?: boolean;
   sample?: string;
   threshold?: string;
   encoding?: string;
+  redact?: boolean;
+  output?: string;
+  style?: string;
 }
 
 /** Display width in a terminal: Han and full-width characters take two columns. */
@@ -55,6 +40,15 @@ function renderTable(headers: string[], rows: string[][]): string {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
+/** The detected types of a column, or for free text the span types found in it. */
+function typesCell(col: ColumnResult): string {
+  if (col.text) {
+    const spans = col.text.spans.map((s) => `${TYPE_LABELS[s.type]}×${s.count}`).join(' ');
+    return `自由文本 free text: ${spans || '-'}`;
+  }
+  return col.types.length ? col.types.map((t) => `${TYPE_LABELS[t.type]} ${t.type} (${t.confidence.toFixed(2)})`).join('; ') : '-';
+}
+
 /** Human-readable report of a table scan (Chinese labels with English). */
 export function formatTableReport(file: string, c: TableClassification): string {
   const { result, details } = c;
@@ -64,7 +58,7 @@ export function formatTableReport(file: string, c: TableClassification): string 
     return [
       String(col.index + 1),
       col.name,
-      col.types.length ? col.types.map((t) => `${TYPE_LABELS[t.type]} ${t.type} (${t.confidence.toFixed(2)})`).join('; ') : '-',
+      typesCell(col),
       top ? pct(top.matched) : '-',
       top ? pct(top.checksumFailed) : '-',
       col.category ?? '-',
@@ -102,6 +96,11 @@ function parsePositive(value: string | undefined, what: string): number | undefi
 async function runScan(file: string, opts: ScanCommandOptions, out: NodeJS.WritableStream): Promise<void> {
   const info = await stat(file).catch(() => null);
   if (!info?.isFile()) throw new Error(`文件不存在 / no such file: ${file}`);
+  if (opts.redact) {
+    await runRedact(file, opts, out);
+    return;
+  }
+  if (opts.output || opts.style) throw new Error('--output 和 --style 仅用于 --redact / --output and --style go with --redact');
   const threshold = parsePositive(opts.threshold, '--threshold');
   const policy: GradePolicy = threshold ? { ...DEFAULT_POLICY, importantPersonThreshold: threshold } : DEFAULT_POLICY;
   const sampleRows = parsePositive(opts.sample, '--sample');
@@ -111,6 +110,21 @@ async function runScan(file: string, opts: ScanCommandOptions, out: NodeJS.Writa
     return;
   }
   await writeTextFindings(file, opts.json === true, out);
+}
+
+/** `--redact`: writes the redacted copy and says where (JSON with --json). */
+async function runRedact(file: string, opts: ScanCommandOptions, out: NodeJS.WritableStream): Promise<void> {
+  const style = opts.style ?? 'masked';
+  if (!(REDACT_STYLES as readonly string[]).includes(style)) throw new Error(`--style 应为 masked 或 placeholder / --style must be masked or placeholder: ${style}`);
+  const output = opts.output ?? defaultRedactedName(file);
+  if (resolve(output) === resolve(file)) throw new Error('输出文件不能覆盖原文件 / the output must not overwrite the input');
+  const result = await redactFile(file, { output, style: style as RedactStyle, ...(opts.encoding ? { encoding: opts.encoding } : {}) });
+  if (opts.json) {
+    out.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const masked = result.masked?.length ? `\n按类型脱敏的列 columns masked by type: ${result.masked.map((m) => `${m.column} (${TYPE_LABELS[m.type]})`).join(', ')}` : '';
+  out.write(`已写出去标识副本 redacted copy written: ${result.output}${masked}\n`);
 }
 
 /** Streams findings out as they are found (JSON or a readable list), so memory stays flat on big files. */
@@ -135,7 +149,7 @@ async function writeTextFindings(file: string, json: boolean, out: NodeJS.Writab
   out.write(`\n发现 findings: ${[...counts.values()].reduce((a, b) => a + b, 0)}${summary ? ` (${summary})` : ''}\n`);
 }
 
-/** Registers `pdx scan FILE [--json] [--sample N] [--threshold N] [--encoding E]`. */
+/** Registers `pdx scan FILE [--json] [--sample N] [--threshold N] [--encoding E] [--redact [-o PATH] [--style masked|placeholder]]`. */
 export function registerScanCommand(program: Command): Command {
   return program
     .command('scan')
@@ -145,6 +159,9 @@ export function registerScanCommand(program: Command): Command {
     .option('--sample <rows>', 'classify only the first N rows of a table / 仅按前 N 行抽样识别')
     .option('--threshold <persons>', '重要数据 threshold in distinct persons (default 1000000) / 重要数据人数阈值')
     .option('--encoding <name>', 'table encoding (default detected) / 表格文件编码')
+    .option('--redact', 'write a redacted copy of the file (same format and encoding) / 写出去标识副本')
+    .option('-o, --output <path>', 'with --redact: where to write the copy (default NAME.redacted.EXT) / 副本路径')
+    .option('--style <style>', 'with --redact: masked (王*) or placeholder (〔姓名〕) / 替换方式')
     .action(async (file: string, opts: ScanCommandOptions) => {
       // `pdx scan big.txt | head` closes the pipe early: that is not an error.
       process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -27,6 +27,22 @@ describeEachBackend('POST /scan', ({ use }) => {
     expect(res.body).not.toContain('13812345678');
   });
 
+  it('finds names without labels, grouped numbers, permits and plates, answering masked values only', async () => {
+    const text = '此事由秦明辉负责跟进。村民冯秀云反映，手机199 3619 0080，座机(024)39431591，持往来港澳通行证C12345678，车牌辽J·18777，1995年6月23日出生。户主原身份证号已注销。';
+    const res = await officer.call('POST', '/api/v1/scan', { text });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().findings).toEqual([
+      { type: 'person_name', start: 3, end: 6, masked: '秦**' },
+      { type: 'person_name', start: 13, end: 16, masked: '冯**' },
+      { type: 'cn_mobile', start: 21, end: 34, masked: '199 **** 0080' },
+      { type: 'cn_landline', start: 37, end: 50, masked: '(024)******91' },
+      { type: 'hk_macau_permit', start: 59, end: 68, masked: 'C*******8' },
+      { type: 'cn_plate', start: 71, end: 79, masked: '辽J·****7' },
+      { type: 'date_of_birth', start: 80, end: 90, masked: '1995年**月**日' },
+    ]);
+    for (const clear of ['秦明辉', '3619', '39431591', 'C12345678', '18777']) expect(res.body).not.toContain(clear);
+  });
+
   it('classifies an uploaded table', async () => {
     const { body, contentType } = multipart('people.csv', Buffer.from(peopleCsv(300)));
     const res = await officer.call('POST', '/api/v1/scan', body, { 'content-type': contentType });

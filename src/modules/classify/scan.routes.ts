@@ -11,7 +11,16 @@ const scanResult = z.union([
     kind: z.literal('table'),
     rows: z.number(),
     columns: z.array(
-      z.object({ name: z.string(), index: z.number(), types: z.array(typeResult), category: z.string().nullable(), sensitive: z.boolean(), grade: z.number() }),
+      z.object({
+        name: z.string(),
+        index: z.number(),
+        types: z.array(typeResult),
+        category: z.string().nullable(),
+        sensitive: z.boolean(),
+        grade: z.number(),
+        // Free-text columns: the span types found (counts only, never values).
+        text: z.object({ spans: z.array(z.object({ type: z.string(), count: z.number() })), scanned: z.number() }).optional(),
+      }),
     ),
     grade: z.number(),
     importantCandidate: z.boolean(),

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -86,6 +86,27 @@ describe('pdx scan (child process)', () => {
     const result = JSON.parse(stdout) as TextScanResult;
     expect(result.kind).toBe('text');
     expect(result.findings.map(({ type, start, end }) => ({ type, start, end }))).toEqual(spans);
+  });
+
+  it('--redact writes a redacted copy of a GBK text file with CRLF, keeping encoding and line ends', async () => {
+    const text = '信访人秦明辉，1995年6月23日出生，身份证号11010519491231002X，手机199 3619 0080。\r\n此事由李建国负责跟进，车牌辽J·18777。\r\n';
+    const file = join(dir, 'petition.txt');
+    writeFileSync(file, iconv.encode(text, 'gbk'));
+    const { stdout } = await pdxScan(file, '--redact', '--style', 'placeholder');
+    expect(stdout).toContain('petition.redacted.txt');
+    const copy = readFileSync(join(dir, 'petition.redacted.txt'));
+    expect(iconv.decode(copy, 'gbk')).toBe('信访人〔姓名〕，〔出生日期〕出生，身份证号〔身份证号〕，手机〔手机号〕。\r\n此事由〔姓名〕负责跟进，车牌〔车牌号〕。\r\n');
+    // the copy is GBK, not UTF-8
+    expect(copy.includes(Buffer.from('姓名'))).toBe(false);
+  });
+
+  it('--redact on a table: typed columns masked, other cells redacted, format kept; -o names the copy', async () => {
+    const file = join(dir, 'petitions.csv');
+    writeFileSync(file, '姓名,身份证号,事项内容\r\n王小明,11010519491231002X,"来电人李建国反映，手机13812345678，要求回复。"\r\n欧阳娜娜,110105491231002,无\r\n');
+    const output = join(dir, 'out.csv');
+    await pdxScan(file, '--redact', '-o', output);
+    expect(readFileSync(output, 'utf8')).toBe('姓名,身份证号,事项内容\r\n王**,110***********002X,来电人李**反映，手机138****5678，要求回复。\r\n欧阳**,110********1002,无\r\n');
+    await expect(pdxScan(file, '--redact', '-o', file)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('overwrite') });
   });
 
   it('fails with a message for a missing file', async () => {

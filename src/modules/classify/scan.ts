@@ -8,7 +8,7 @@ import { extname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import iconv from 'iconv-lite';
 import { BadRequestError } from '../../errors.ts';
-import { detectEncoding } from '../ingest/readers/encoding.ts';
+import { detectEncoding, type DetectedEncoding } from '../ingest/readers/encoding.ts';
 import { openTable } from '../ingest/readers/index.ts';
 import { classifyRows, type ClassifyOptions, type TableClassification } from './engine.ts';
 import { scanTextStream } from './text.ts';
@@ -36,8 +36,14 @@ export async function scanTable(input: string | NodeJS.ReadableStream, name: str
 
 const SAMPLE_BYTES = 64 * 1024;
 
+/** The encoding decodeText found, and whether the text started with a byte-order mark (for writing a copy back the same way). */
+export interface TextEncoding {
+  encoding: DetectedEncoding;
+  bom: boolean;
+}
+
 /** Decodes a byte stream to text chunks: UTF-8 (with or without BOM), or what the prefix sample says (GBK, GB18030, UTF-16). */
-export async function* decodeText(bytes: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+export async function* decodeText(bytes: AsyncIterable<Buffer | string>, onEncoding?: (e: TextEncoding) => void): AsyncGenerator<string> {
   const head: Buffer[] = [];
   let headLength = 0;
   let decode: ((b: Buffer) => string) | null = null;
@@ -55,7 +61,9 @@ export async function* decodeText(bytes: AsyncIterable<Buffer | string>): AsyncG
       flush = () => d.end() ?? '';
     }
     const text = decode(sample);
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    const bom = text.charCodeAt(0) === 0xfeff;
+    onEncoding?.({ encoding, bom });
+    return bom ? text.slice(1) : text;
   };
   for await (const chunk of bytes) {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;

@@ -26,6 +26,28 @@ export const TYPE_IDS = [
 ] as const;
 export type TypeId = (typeof TYPE_IDS)[number];
 
+/** Chinese labels of the types, for reports, the CLI and the review examples. */
+export const TYPE_LABELS: Readonly<Record<TypeId, string>> = {
+  cn_resident_id: '居民身份证号',
+  cn_uscc: '统一社会信用代码',
+  cn_org_code: '组织机构代码',
+  cn_mobile: '手机号',
+  cn_landline: '固定电话',
+  bank_card: '银行卡号',
+  email: '电子邮箱',
+  passport: '护照号',
+  hk_macau_permit: '港澳通行证',
+  tw_permit: '台胞证',
+  cn_plate: '机动车号牌',
+  ipv4: 'IPv4地址',
+  ipv6: 'IPv6地址',
+  mac: 'MAC地址',
+  gps: '经纬度',
+  date_of_birth: '出生日期',
+  person_name: '姓名',
+  address: '地址',
+};
+
 export function isTypeId(value: string): value is TypeId {
   return (TYPE_IDS as readonly string[]).includes(value);
 }
@@ -58,12 +80,22 @@ export interface ColumnType {
 /** 1..4 = 一般数据 1级..4级 (GB/T 43697). 重要数据 / 核心数据 are a separate level, see grades.ts. */
 export type Grade = 1 | 2 | 3 | 4;
 
+/** A free-text column (信访 事项内容, 处理意见): graded by the spans found in its values. */
+export interface FreeTextResult {
+  /** Span types found, most sensitive (highest grade) first, with how many spans of each. */
+  spans: { type: TypeId; count: number }[];
+  /** Values scanned for spans (a sample on large tables, see engine.ts). */
+  scanned: number;
+}
+
 export interface ColumnResult {
   name: string;
   /** 0-based position in the table. */
   index: number;
-  /** Detected types, most confident first; empty when nothing was recognised. */
+  /** Detected types, most confident first; empty when nothing was recognised (and for free text). */
   types: ColumnType[];
+  /** Present when the column holds free text: the spans its values contain. */
+  text?: FreeTextResult;
   /** GB/T 35273 personal-information category (个人身份信息 …), or null when not personal information. */
   category: string | null;
   /** 个人敏感信息 (GB/T 35273). */

@@ -89,3 +89,46 @@ export function uscc(r: Rng, region: string, kind: '91' | '11' = '91'): string {
   for (let i = 0; i < 8; i++) body += r.pick(ORG_CODE_CHARS.slice(0, i === 0 ? 31 : 10));
   return makeUscc(kind[0]!, kind[1]!, region, body);
 }
+
+const TOPICS = [
+  '小区冬季供暖温度长期不达标，多次向物业反映未果',
+  '拆迁补偿款至今未发放到位',
+  '邻居私搭乱建，占用消防通道',
+  '工程款被拖欠，涉及农民工工资约12万元',
+  '低保资格被取消，对复核结果有异议',
+  '宅基地确权存在争议',
+  '路面塌陷存在安全隐患',
+  '企业违规排放污水，周边群众意见较大',
+  '医保报销比例与政策规定不符',
+];
+const FOLLOW_UPS: ((r: Rng, name: string, other: string) => string)[] = [
+  (_r, _name, other) => `此事由${other}负责跟进。`,
+  (r, name, other) => `${name}、${other}等${r.int(2, 9)}人联名反映。`,
+  (_r, _name, other) => `其邻居${other}也反映了同样的问题。`,
+  (r, _name, other) => `经社区网格员${other}核实，情况属实，联系电话${spaced(mobile(r))}。`,
+  (r, name) => `${name}称已于${birthDate(r, 2023, 2023).replaceAll('-', '年').replace(/年(\d+)$/, '月$1日')}向街道反映。`,
+];
+
+/** 138 1234 5678: how people write numbers in letters and notes. */
+function spaced(n: string): string {
+  return `${n.slice(0, 3)} ${n.slice(3, 7)} ${n.slice(7)}`;
+}
+
+/**
+ * The 事项内容 of a petition: prose about the petitioner (name, birth date, resident ID, address,
+ * phone) and the people involved, as a 信访 clerk writes it.
+ */
+export function petitionText(r: Rng, petitioner: { name: string; phone: string; city: { code: string; name: string } }): string {
+  const [countyCode, countyName] = county(r, petitioner.city.code);
+  const birth = birthDate(r, 1945, 2000);
+  const male = r.next() < 0.5;
+  const id = residentId(r, countyCode, birth, male);
+  const [y, m, d] = birth.split('-').map(Number);
+  const other = personName(r);
+  const phone = r.next() < 0.5 ? petitioner.phone : spaced(petitioner.phone);
+  return (
+    `信访人${petitioner.name}，${male ? '男' : '女'}，${y}年${m}月${d}日出生，身份证号${id}，现住${address(r, petitioner.city, countyName)}，联系电话${phone}。` +
+    `${petitioner.name}反映：${r.pick(TOPICS)}，要求尽快解决。` +
+    r.pick(FOLLOW_UPS)(r, petitioner.name, other)
+  );
+}

@@ -12,7 +12,7 @@ import type { Caller } from '../identity/identity.service.ts';
 import { generatePassword } from '../identity/passwords.ts';
 import type { Platform } from '../../main.ts';
 import { PLATFORM_ORG } from '../identity/bootstrap.ts';
-import { address, birthDate, county, LIAONING_CITIES, mobile, personName, residentId, Rng, uscc } from './generate.ts';
+import { address, birthDate, county, LIAONING_CITIES, mobile, personName, petitionText, residentId, Rng, uscc } from './generate.ts';
 
 type Services = Platform['services'];
 
@@ -223,7 +223,7 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
     encoding: 'utf-8',
     meta: {
       name: '信访事项登记',
-      summary: '全省信访事项登记与办理情况,包括信访人、联系方式、诉求类别和办理状态。',
+      summary: '全省信访事项登记与办理情况,包括信访人、联系方式、事项内容、诉求类别和办理状态。',
       domain: '社会治理',
       category: '社会/信访/事项',
       share_type: 'conditional',
@@ -232,9 +232,14 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
       tags: ['信访', '诉求'],
     },
     rows: function* (r) {
-      yield ['事项编号', '信访人', '联系电话', '诉求类别', '所在地', '登记日期', '办理状态'];
+      yield ['事项编号', '信访人', '联系电话', '事项内容', '诉求类别', '所在地', '登记日期', '办理状态'];
       for (let i = 0; i < 5000; i++) {
-        yield [`XF2023${String(i + 1).padStart(6, '0')}`, personName(r), mobile(r), r.pick(PETITION_KINDS), r.pick(LIAONING_CITIES).name, birthDate(r, 2023, 2023), r.pick(['已受理', '办理中', '已办结', '已办结', '已办结'])];
+        const name = personName(r);
+        const phone = mobile(r);
+        const city = r.pick(LIAONING_CITIES);
+        // 事项内容 is free text: names, IDs, phones and addresses in prose (graded 4级 by its spans).
+        const content = petitionText(r, { name, phone, city });
+        yield [`XF2023${String(i + 1).padStart(6, '0')}`, name, phone, content, r.pick(PETITION_KINDS), city.name, birthDate(r, 2023, 2023), r.pick(['已受理', '办理中', '已办结', '已办结', '已办结'])];
       }
     },
   },
@@ -394,7 +399,7 @@ async function seedPasswordGuessing(services: Services): Promise<void> {
   }
 }
 
-/** The living part of the world: one active grant and one request waiting for its provider. */
+/** The living part of the world: two active grants (one of them redacted free text) and one request waiting for its provider. */
 async function seedSharing(services: Services, codes: Map<string, string>): Promise<void> {
   const { identity, share } = services;
   const callerOf = async (username: string): Promise<Caller> => {
@@ -421,8 +426,29 @@ async function seedSharing(services: Services, codes: Map<string, string>): Prom
     requestsPerMinute: 120,
     note: '同意城市大脑接入生产监测数据',
   });
+  // 朝阳市民政局 reads the petitions of 朝阳市 with 事项内容 redacted: persons taken out of the text.
+  const minzheng = await callerOf('zy-minzheng');
+  const petitionColumns = ['事项编号', '事项内容', '诉求类别', '所在地', '办理状态'];
+  const petitions = await share.share.submit(minzheng, {
+    dataset: codes.get('信访事项登记')!,
+    columns: petitionColumns,
+    purpose: '信访事项督办与困难群众救助线索核查',
+    purposeCategory: 'social_assistance',
+    legalBasis: '《信访工作条例》第三十一条',
+    endDate,
+    expectedRowsPerDay: 2000,
+    rowFilter: '所在地=eq.朝阳市',
+  });
+  await share.share.approve(await callerOf('xf-officer'), petitions.id, {
+    columns: petitionColumns.map((name) => (name === '事项内容' ? { name, mode: 'redacted' as const, redact: 'placeholder' as const } : { name, mode: 'clear' as const })),
+    rowsPerDay: 5000,
+    requestsPerMinute: 60,
+    note: '事项内容去标识后共享,仅限督办',
+  });
+  // 事项内容 is 4级 (IDs in the text): the security administrator approves as well.
+  await share.share.securityApprove(await callerOf('secadmin'), petitions.id, '去标识共享,同意');
   // 朝阳市民政局 asks for 户籍人口 to check 低保 eligibility: waiting for 省公安厅 (journey step 5).
-  await share.share.submit(await callerOf('zy-minzheng'), {
+  await share.share.submit(minzheng, {
     dataset: codes.get('户籍人口信息')!,
     columns: ['姓名', '身份证号', '住址'],
     purpose: '低保资格核验',

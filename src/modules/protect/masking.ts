@@ -2,8 +2,9 @@
  * The one masking library every read path uses (API responses, file exports, previews, open data).
  *
  * Operators a grant chooses per column (standards.md §3): `clear`, `masked` (the per-type convention
- * below), `pseudonym` (keyed, see pseudonym.ts), `generalized`, `null`, `hidden` (the column is not in
- * the view at all). `mask(type, value)` applies the conventions:
+ * below), `pseudonym` (keyed, see pseudonym.ts), `generalized`, `redacted` (free text with every
+ * detected span masked or replaced by a typed placeholder, see redact.ts), `null`, `hidden` (the column
+ * is not in the view at all). `mask(type, value)` applies the conventions:
  *
  *   cn_resident_id  first 3 + last 4       210***********123X
  *   cn_mobile       first 3 + last 4       138****5678
@@ -23,8 +24,9 @@
 import { BadRequestError } from '../../errors.ts';
 import { COMPOUND_SURNAMES } from '../classify/data/surnames.ts';
 import { divisionAt, type DivisionLevel } from '../classify/divisions.ts';
+import { redactText, type RedactStyle } from './redact.ts';
 
-export const MASK_OPERATORS = ['clear', 'masked', 'pseudonym', 'generalized', 'null', 'hidden'] as const;
+export const MASK_OPERATORS = ['clear', 'masked', 'pseudonym', 'generalized', 'redacted', 'null', 'hidden'] as const;
 export type MaskOperator = (typeof MASK_OPERATORS)[number];
 
 /** A cell as read paths hand it over: text, a number, a date, or SQL NULL. */
@@ -342,6 +344,8 @@ export interface OperatorContext {
   /** Required by `pseudonym`: the dataset's pseudonymizer for the consuming organisation. */
   pseudonym?: (value: string, type?: string) => string;
   generalize?: GeneralizeOptions;
+  /** `redacted`: spans in their masked form (default) or as typed placeholders. */
+  redact?: RedactStyle;
 }
 
 function asText(value: Exclude<CellValue, null | undefined>): string {
@@ -366,6 +370,8 @@ export function applyOperator(op: MaskOperator, value: CellValue, ctx: OperatorC
       return ctx.pseudonym(asText(value), ctx.type);
     case 'generalized':
       return generalize(ctx.type, value, ctx.generalize);
+    case 'redacted':
+      return redactText(asText(value), ctx.redact ?? 'masked');
   }
 }
 
@@ -375,6 +381,7 @@ export interface ColumnRule {
   type?: string;
   operator: MaskOperator;
   generalize?: GeneralizeOptions;
+  redact?: RedactStyle;
 }
 
 export interface RowMasker {
@@ -390,7 +397,7 @@ export function createRowMasker(rules: readonly ColumnRule[], pseudonym?: (value
   if (visible.some((r) => r.operator === 'pseudonym') && !pseudonym) throw new Error('the pseudonym operator needs a pseudonymizer');
   const contexts = visible.map((r) => ({
     rule: r,
-    ctx: { ...(r.type !== undefined ? { type: r.type } : {}), ...(pseudonym ? { pseudonym } : {}), ...(r.generalize ? { generalize: r.generalize } : {}) },
+    ctx: { ...(r.type !== undefined ? { type: r.type } : {}), ...(pseudonym ? { pseudonym } : {}), ...(r.generalize ? { generalize: r.generalize } : {}), ...(r.redact ? { redact: r.redact } : {}) },
   }));
   return {
     columns: visible.map((r) => r.name),

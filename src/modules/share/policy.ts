@@ -2,10 +2,11 @@
  * The policy compiler: a grant plus the catalogue becomes the only view a consumer can read.
  *
  * - every catalogue column gets exactly one mode from the grant (columns the grant does not name are
- *   hidden): clear, masked, pseudonym, generalized, verify (核验 only) or hidden;
+ *   hidden): clear, masked, pseudonym, generalized, redacted (free text with every detected span
+ *   masked or replaced by a typed placeholder), verify (核验 only) or hidden;
  * - the grant's row filter is always ANDed in, compiled with the provider's view of the columns;
  * - the caller's select/filter/order are checked against the modes (a hidden or verify column cannot
- *   be selected, filtered or ordered; a masked or generalized one cannot be filtered or ordered; a
+ *   be selected, filtered or ordered; a masked, generalized or redacted one cannot be filtered or ordered; a
  *   pseudonym column can be filtered with eq/in on the pseudonym, evaluated after decryption);
  * - identifiers come only from the catalogue (`physical`, quoted by ident()); every value is a bound
  *   parameter with an explicit cast, checked here first so a bad value is a 400, never an SQL error.
@@ -14,9 +15,10 @@ import { BadRequestError } from '../../errors.ts';
 import { ident } from '../../db/sql.ts';
 import type { ColumnRow, DataType } from '../catalog/catalog.repo.ts';
 import { applyOperator, canGeneralize, type GeneralizeOptions, type MaskedValue, type MaskOperator, type CellValue } from '../protect/masking.ts';
+import type { RedactStyle } from '../protect/redact.ts';
 import { filterError, isCondition, type Condition, type FilterNode } from './filter.ts';
 
-export const GRANT_MODES = ['clear', 'masked', 'pseudonym', 'generalized', 'verify', 'hidden'] as const;
+export const GRANT_MODES = ['clear', 'masked', 'pseudonym', 'generalized', 'redacted', 'verify', 'hidden'] as const;
 export type GrantMode = (typeof GRANT_MODES)[number];
 
 /** One column of a grant as stored: the 信息项 name, its mode, generalisation options. */
@@ -24,6 +26,8 @@ export interface GrantColumn {
   name: string;
   mode: GrantMode;
   generalize?: GeneralizeOptions;
+  /** `redacted` columns: spans masked (default) or replaced by typed placeholders. */
+  redact?: RedactStyle;
 }
 
 /** A catalogue column with the mode the grant gives it. */
@@ -40,6 +44,7 @@ export interface ViewColumn {
   maskAs: string | undefined;
   generalizeAs: string | undefined;
   generalize?: GeneralizeOptions;
+  redact?: RedactStyle;
 }
 
 export type OrderSpec = { column: string; direction: 'asc' | 'desc' };
@@ -57,13 +62,18 @@ export interface BlindTerms {
   terms(value: string, type?: string): string[];
 }
 
-const NEEDS_CLEAR_VALUE: ReadonlySet<GrantMode> = new Set(['clear', 'masked', 'pseudonym', 'generalized']);
+const NEEDS_CLEAR_VALUE: ReadonlySet<GrantMode> = new Set(['clear', 'masked', 'pseudonym', 'generalized', 'redacted']);
 /** Modes whose column appears in the records view. */
 export const VISIBLE_MODES: ReadonlySet<GrantMode> = NEEDS_CLEAR_VALUE;
 
-function classificationOf(column: Pick<ColumnRow, 'classification'>): { type?: string; maskAs?: string; defaultOperator?: string } {
-  const c = column.classification as { types?: { type?: string }[]; protection?: { maskAs?: string | null; defaultOperator?: string } };
-  return { type: c.types?.[0]?.type, maskAs: c.protection?.maskAs ?? undefined, defaultOperator: c.protection?.defaultOperator };
+function classificationOf(column: Pick<ColumnRow, 'classification'>): { type?: string; maskAs?: string; defaultOperator?: string; freeText: boolean } {
+  const c = column.classification as { types?: { type?: string }[]; protection?: { maskAs?: string | null; defaultOperator?: string }; text?: unknown };
+  return { type: c.types?.[0]?.type, maskAs: c.protection?.maskAs ?? undefined, defaultOperator: c.protection?.defaultOperator, freeText: c.text !== undefined && c.text !== null };
+}
+
+/** A column the classification found to hold free text (its spans graded it). */
+export function isFreeText(column: Pick<ColumnRow, 'classification'>): boolean {
+  return classificationOf(column).freeText;
 }
 
 const DATA_TYPE_GENERALIZE: Partial<Record<DataType, string>> = { date: 'date', timestamp: 'timestamp', integer: 'integer', decimal: 'decimal' };
@@ -78,7 +88,9 @@ export function generalizeTypeOf(column: Pick<ColumnRow, 'classification' | 'dat
 
 /** The default mode of a column when shared without a request (无条件共享): its grade's default. */
 export function defaultMode(column: Pick<ColumnRow, 'classification' | 'grade'>): GrantMode {
-  const { defaultOperator } = classificationOf(column);
+  const { defaultOperator, freeText } = classificationOf(column);
+  // Masking a whole text hides everything; a graded free-text column is shared with its spans redacted.
+  if (freeText && (column.grade ?? 1) >= 3) return 'redacted';
   if (defaultOperator === 'clear' || defaultOperator === 'masked') return defaultOperator;
   return (column.grade ?? 1) >= 3 ? 'masked' : 'clear';
 }
@@ -101,6 +113,7 @@ export function viewColumns(catalogue: readonly ColumnRow[], grant: readonly Gra
       maskAs: maskAs ?? type,
       generalizeAs: generalizeTypeOf(c),
       ...(g?.generalize ? { generalize: g.generalize } : {}),
+      ...(g?.mode === 'redacted' ? { redact: g.redact ?? 'masked' } : {}),
     };
   });
 }
@@ -120,7 +133,7 @@ const notFilterable = (column: string, mode: string) =>
 const notOrderable = (column: string, mode: string) =>
   columnError('column_not_orderable', column, `以${MODE_ZH[mode] ?? mode}形式授权或加密存储,不能用于排序`, `is granted ${mode} or stored encrypted; it cannot be used to order`);
 
-const MODE_ZH: Record<string, string> = { clear: '明文', masked: '脱敏', pseudonym: '假名', generalized: '泛化', verify: '核验', hidden: '隐藏' };
+const MODE_ZH: Record<string, string> = { clear: '明文', masked: '脱敏', pseudonym: '假名', generalized: '泛化', redacted: '去标识', verify: '核验', hidden: '隐藏' };
 
 function lookup(columns: ReadonlyMap<string, ViewColumn>, name: string): ViewColumn {
   const column = columns.get(name);
@@ -473,6 +486,7 @@ export function outputValue(column: ViewColumn, clear: CellValue, ctx: CellConte
     ...(column.mode === 'generalized' ? { type: column.generalizeAs } : column.mode === 'masked' ? { type: column.maskAs } : column.type ? { type: column.type } : {}),
     ...(ctx.pseudonym ? { pseudonym: ctx.pseudonym } : {}),
     ...(column.generalize ? { generalize: column.generalize } : {}),
+    ...(column.redact ? { redact: column.redact } : {}),
   });
   return value === undefined ? null : value;
 }

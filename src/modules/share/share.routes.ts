@@ -9,7 +9,8 @@ import { callerOf } from '../identity/identity.routes.ts';
 import { CONTENT_TYPES, encodeChunk, epilogue, formatOf, prologue } from './encode.ts';
 import type { ExportsService } from './exports.service.ts';
 import { filterText } from './filter.ts';
-import { GRANT_MODES } from './policy.ts';
+import { REDACT_STYLES } from '../protect/redact.ts';
+import { GRANT_MODES, isFreeText } from './policy.ts';
 import { parseRecordsQuery, type RecordsService } from './records.service.ts';
 import type { GrantRow, RequestRow } from './share.repo.ts';
 import { effectiveState, grantState, PURPOSE_CATEGORIES, type ShareService } from './share.service.ts';
@@ -26,7 +27,12 @@ const generalizeSchema = z.object({
   address: z.enum(['province', 'city', 'district']).optional(),
   bucket: z.number().positive().optional(),
 });
-const grantColumnSchema = z.object({ name: z.string(), mode: z.enum(GRANT_MODES), generalize: generalizeSchema.optional() });
+const grantColumnSchema = z.object({
+  name: z.string(),
+  mode: z.enum(GRANT_MODES),
+  generalize: generalizeSchema.optional(),
+  redact: z.enum(REDACT_STYLES).optional().describe('去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)'),
+});
 
 const termsSchema = z.object({
   columns: z.array(grantColumnSchema),
@@ -64,7 +70,15 @@ const requestSchema = z.object({
   createdAt: z.date(),
 });
 
-const columnGradeSchema = z.object({ name: z.string(), grade: z.number().nullable(), encrypted: z.boolean(), type: z.string().nullable(), blindIndex: z.boolean() });
+const columnGradeSchema = z.object({
+  name: z.string(),
+  grade: z.number().nullable(),
+  encrypted: z.boolean(),
+  type: z.string().nullable(),
+  blindIndex: z.boolean(),
+  dataType: z.string(),
+  freeText: z.boolean().describe('自由文本列(按其中的敏感片段定级,可去标识共享)'),
+});
 
 const grantSchema = z.object({
   id: z.string(),
@@ -219,7 +233,15 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           importantCandidate: dataset?.important_candidate ?? false,
           columnDetails: columns
             .filter((c) => r.columns.includes(c.name))
-            .map((c) => ({ name: c.name, grade: c.grade, encrypted: c.encrypted, blindIndex: c.blind_index, type: ((c.classification as { types?: { type?: string }[] }).types?.[0]?.type) ?? null })),
+            .map((c) => ({
+              name: c.name,
+              grade: c.grade,
+              encrypted: c.encrypted,
+              blindIndex: c.blind_index,
+              type: ((c.classification as { types?: { type?: string }[] }).types?.[0]?.type) ?? null,
+              dataType: c.data_type,
+              freeText: isFreeText(c),
+            })),
         };
       },
     );

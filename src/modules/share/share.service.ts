@@ -14,6 +14,7 @@ import type { ColumnRow, DatasetRow } from '../catalog/catalog.repo.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Caller } from '../identity/identity.service.ts';
 import { canGeneralize, type GeneralizeOptions } from '../protect/masking.ts';
+import type { RedactStyle } from '../protect/redact.ts';
 import { filterColumns, filterText, parseFilterText, type FilterNode } from './filter.ts';
 import { compileFilter, defaultMode, Params, unknownColumn, viewColumns, type GrantColumn, type GrantMode } from './policy.ts';
 import { shareRepo, type AccessContext, type GrantRow, type GrantTerms, type RequestRow, type Scope } from './share.repo.ts';
@@ -33,7 +34,7 @@ export interface RequestInput {
 }
 
 export interface ApprovalInput {
-  columns: { name: string; mode: GrantMode; generalize?: GeneralizeOptions }[];
+  columns: { name: string; mode: GrantMode; generalize?: GeneralizeOptions; redact?: RedactStyle }[];
   rowFilter?: string;
   endDate?: string;
   rowsPerDay?: number;
@@ -332,6 +333,9 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         if (c.mode === 'generalized' && !canGeneralize(view.generalizeAs)) {
           throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 不支持泛化`, en: `Column ${c.name} cannot be generalized` }, { column: c.name, mode: c.mode });
         }
+        if (c.mode === 'redacted' && column.data_type !== 'text') {
+          throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 不是文本,不能以去标识形式共享`, en: `Column ${c.name} is not text; it cannot be shared redacted` }, { column: c.name, mode: c.mode });
+        }
         if (c.mode === 'verify' && column.encrypted && !column.blind_index) {
           throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 加密存储且无盲索引,不能用于核验`, en: `Column ${c.name} is encrypted without a blind index; it cannot be verified` }, { column: c.name, mode: c.mode });
         }
@@ -342,7 +346,14 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
             { column: c.name, field: 'impactAssessment' },
           );
         }
-        if (c.mode !== 'hidden') granted.push({ name: c.name, mode: c.mode, ...(c.mode === 'generalized' && c.generalize ? { generalize: c.generalize } : {}) });
+        if (c.mode !== 'hidden') {
+          granted.push({
+            name: c.name,
+            mode: c.mode,
+            ...(c.mode === 'generalized' && c.generalize ? { generalize: c.generalize } : {}),
+            ...(c.mode === 'redacted' ? { redact: c.redact ?? 'masked' } : {}),
+          });
+        }
       }
       if (!granted.some((g) => g.mode !== 'hidden')) {
         throw new BadRequestError('no_columns', { zh: '至少授权一个信息项', en: 'Grant at least one column' }, { field: 'columns' });

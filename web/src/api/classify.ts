@@ -57,7 +57,8 @@ export interface ReviewColumn {
   position: number;
   dataType: string;
   encrypted: boolean;
-  detected: { types: DetectedType[]; category: string | null; sensitive: boolean; grade: Grade };
+  /** `text`: a free-text column, graded by the spans found in its values (examples are masked spans). */
+  detected: { types: DetectedType[]; category: string | null; sensitive: boolean; grade: Grade; text?: { spans: { type: TypeId; count: number }[]; scanned: number } };
   detectedType: TypeId | null;
   effectiveType: TypeId | null;
   effectiveGrade: Grade;

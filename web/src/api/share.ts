@@ -1,7 +1,10 @@
 /** Typed client of the sharing API (src/modules/share/share.routes.ts): requests, approvals, grants, notifications. */
 import { api } from './client.ts';
 
-export const GRANT_MODES = ['clear', 'masked', 'pseudonym', 'generalized', 'verify', 'hidden'] as const;
+export const GRANT_MODES = ['clear', 'masked', 'pseudonym', 'generalized', 'redacted', 'verify', 'hidden'] as const;
+/** How a redacted text column shows its spans: masked (王*) or as typed placeholders (〔姓名〕). */
+export const REDACT_STYLES = ['masked', 'placeholder'] as const;
+export type RedactStyle = (typeof REDACT_STYLES)[number];
 export type GrantMode = (typeof GRANT_MODES)[number];
 
 export const PURPOSE_CATEGORIES = ['social_assistance', 'public_service', 'regulation', 'statistics', 'administrative_duty', 'emergency', 'other'] as const;
@@ -22,6 +25,7 @@ export interface GrantColumn {
   name: string;
   mode: GrantMode;
   generalize?: Generalize;
+  redact?: RedactStyle;
 }
 
 export interface Terms {
@@ -67,6 +71,9 @@ export interface ColumnDetail {
   blindIndex: boolean;
   /** Recognised type (cn_resident_id, person_name, address …) or null. */
   type: string | null;
+  dataType: string;
+  /** A free-text column, graded by the spans found in it: offered redacted. */
+  freeText: boolean;
 }
 
 export interface RequestDetail extends ShareRequest {

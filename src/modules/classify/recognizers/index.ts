@@ -60,7 +60,7 @@ export const RECOGNIZERS: readonly Recognizer[] = [
   { id: 'bank_account', type: 'bank_card', strength: 'weak', penalizeFailed: false, check: checkAccountNumber, starts: ['digit'], lengths: [8, 36] },
   { id: 'email', type: 'email', strength: 'pattern', penalizeFailed: true, check: checkEmail, starts: [...ALPHANUM, 'other', 'plus', 'minus'], lengths: [3, 254] },
   { id: 'passport', type: 'passport', strength: 'weak', penalizeFailed: false, check: checkPassport, starts: ALPHANUM , lengths: [9, 9] },
-  { id: 'hk_macau_permit', type: 'hk_macau_permit', strength: 'weak', penalizeFailed: false, check: checkHkMacauPermit, starts: ['upper'], lengths: [9, 9] },
+  { id: 'hk_macau_permit', type: 'hk_macau_permit', strength: 'weak', penalizeFailed: false, check: checkHkMacauPermit, starts: ['upper'], lengths: [9, 11] },
   { id: 'tw_permit', type: 'tw_permit', strength: 'weak', penalizeFailed: false, check: checkTwPermit, starts: ['digit'], lengths: [8, 8] },
   { id: 'cn_plate', type: 'cn_plate', strength: 'pattern', penalizeFailed: true, check: checkPlate, starts: ['han'], lengths: [7, 9] },
   { id: 'ipv4', type: 'ipv4', strength: 'pattern', penalizeFailed: true, check: checkIpv4, starts: ['digit'], lengths: [7, 15] },

@@ -6,8 +6,8 @@ const P = `[${PLATE_PROVINCES}]`;
 const L = '[A-HJ-NP-Z]';
 const LD = '[A-HJ-NP-Z0-9]';
 /** The plate grammar without anchors (text scanning reuses it). */
-export const PLATE_SOURCE = `${P}${L}(?:${LD}{4}[A-HJ-NP-Z0-9挂学警港澳]|[DF]${LD}\\d{4}|\\d{5}[DF])`;
-const PLATE_RE = new RegExp(`^(?:${PLATE_SOURCE})$`);
+export const PLATE_SOURCE = `${P}${L}[·•・ \\-]?(?:${LD}{4}[A-HJ-NP-Z0-9挂学警港澳]|[DF]${LD}\\d{4}|\\d{5}[DF])`;
+const PLATE_RE = new RegExp(`^(?:${P}${L}(?:${LD}{4}[A-HJ-NP-Z0-9挂学警港澳]|[DF]${LD}\\d{4}|\\d{5}[DF]))$`);
 const PROVINCE_SET = new Set(Array.from(PLATE_PROVINCES));
 
 export function checkPlate(raw: string): Verdict {

@@ -142,7 +142,17 @@ export function ReviewPage() {
             title: t('cls.col.detected'),
             width: 130,
             render: (_, c) =>
-              c.detected.types.length ? (
+              c.detected.text ? (
+                <Space direction="vertical" size={0} data-testid={`text-${c.name}`}>
+                  <Tag color="purple">{t('cls.freeText')}</Tag>
+                  {c.detected.text.spans.map((s, i) => (
+                    <Typography.Text key={s.type} strong={i === 0} type={i === 0 ? undefined : 'secondary'}>
+                      {typeName(s.type)} ×{s.count}
+                    </Typography.Text>
+                  ))}
+                  {c.detected.category && <Typography.Text type="secondary">{c.detected.category}</Typography.Text>}
+                </Space>
+              ) : c.detected.types.length ? (
                 <Space direction="vertical" size={0}>
                   {c.detected.types.map((d, i) => (
                     <Typography.Text key={d.type} strong={i === 0} type={i === 0 ? undefined : 'secondary'}>
@@ -160,6 +170,13 @@ export function ReviewPage() {
             width: 130,
             render: (_, c) => {
               const top = c.detected.types[0];
+              if (c.detected.text) {
+                return (
+                  <Typography.Text style={{ fontSize: 12 }} data-testid={`evidence-${c.name}`}>
+                    {t('cls.textScanned').replace('{n}', String(c.detected.text.scanned))}
+                  </Typography.Text>
+                );
+              }
               if (!top) return <Typography.Text type="secondary">—</Typography.Text>;
               return (
                 <Space direction="vertical" size={0} style={{ fontSize: 12 }} data-testid={`evidence-${c.name}`}>

@@ -15,6 +15,8 @@ import {
   type FilterCondition,
   type Generalize,
   type GrantColumn,
+  REDACT_STYLES,
+  type RedactStyle,
   type GrantMode,
   type RequestDetail,
   type Terms,
@@ -28,9 +30,10 @@ import { ModeTag, readAbout, RequestStateTag } from './common.tsx';
 const PSEUDONYM_TYPES = new Set(['cn_resident_id', 'passport', 'hk_macau_permit', 'tw_permit', 'bank_card', 'cn_uscc']);
 const DATE_TYPES = new Set(['date_of_birth', 'date', 'timestamp']);
 
-/** The mode an approver starts from: 4级 identifiers → pseudonym, other 4级 and 3级 → masked, else clear. */
-export function defaultModeFor(c: Pick<ColumnDetail, 'grade' | 'type'>): GrantMode {
+/** The mode an approver starts from: free text of 3级/4级 → redacted, 4级 identifiers → pseudonym, other 4级 and 3级 → masked, else clear. */
+export function defaultModeFor(c: Pick<ColumnDetail, 'grade' | 'type' | 'freeText'>): GrantMode {
   const grade = c.grade ?? 1;
+  if (c.freeText && grade >= 3) return 'redacted';
   if (grade >= 4) return c.type && PSEUDONYM_TYPES.has(c.type) ? 'pseudonym' : 'masked';
   if (grade === 3) return 'masked';
   return 'clear';
@@ -48,6 +51,7 @@ function TermsView({ terms, detail }: { terms: Terms; detail: RequestDetail }) {
               {c.name} <GradeTag grade={grades.get(c.name) ?? null} short /> <ModeTag mode={c.mode} />
               {c.generalize?.address && <Tag>{t(`share.gen.address.${c.generalize.address}` as MessageKey)}</Tag>}
               {c.generalize?.date && <Tag>{t(`share.gen.date.${c.generalize.date}` as MessageKey)}</Tag>}
+              {c.mode === 'redacted' && <Tag>{t(`share.redact.${c.redact ?? 'masked'}`)}</Tag>}
             </span>
           ))}
         </Space>
@@ -67,6 +71,7 @@ function TermsView({ terms, detail }: { terms: Terms; detail: RequestDetail }) {
 interface ColumnChoice {
   mode: GrantMode;
   generalize?: Generalize;
+  redact?: RedactStyle;
 }
 
 /** The provider officer's decision: a mode per column, rows, term, quotas, IP ranges, impact assessment. */
@@ -115,7 +120,12 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
     try {
       const columns: GrantColumn[] = detail.columns.map((name) => {
         const c = choices[name] ?? { mode: 'hidden' as const };
-        return { name, mode: c.mode, ...(c.mode === 'generalized' && c.generalize ? { generalize: c.generalize } : {}) };
+        return {
+          name,
+          mode: c.mode,
+          ...(c.mode === 'generalized' && c.generalize ? { generalize: c.generalize } : {}),
+          ...(c.mode === 'redacted' ? { redact: c.redact ?? 'masked' } : {}),
+        };
       });
       await shareApi.approve(detail.id, {
         columns,
@@ -170,8 +180,23 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
                   value={choices[c.name]?.mode}
                   onChange={(e) => setChoice(c.name, { mode: e.target.value as GrantMode })}
                   data-testid={`mode-${c.name}`}
-                  options={GRANT_MODES.map((m) => ({ value: m, label: t(`share.mode.${m}`), disabled: m === 'verify' && c.encrypted && !c.blindIndex }))}
+                  options={GRANT_MODES.filter((m) => m !== 'redacted' || c.dataType === 'text').map((m) => ({
+                    value: m,
+                    label: t(`share.mode.${m}`),
+                    disabled: m === 'verify' && c.encrypted && !c.blindIndex,
+                  }))}
                 />
+                {choices[c.name]?.mode === 'redacted' && (
+                  <Select
+                    size="small"
+                    style={{ width: 190 }}
+                    value={choices[c.name]?.redact ?? 'masked'}
+                    onChange={(v) => setChoice(c.name, { redact: v })}
+                    options={REDACT_STYLES.map((v) => ({ value: v, label: t(`share.redact.${v}`) }))}
+                    data-testid={`redact-${c.name}`}
+                  />
+                )}
+                {c.freeText && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('share.redactHint')}</Typography.Text>}
                 {choices[c.name]?.mode === 'generalized' && c.type === 'address' && (
                   <Select
                     size="small"

@@ -31,9 +31,9 @@ export function GrantStateTag({ state }: { state: GrantState }) {
   );
 }
 
-const MODE_COLORS: Record<GrantMode, string> = { clear: 'red', masked: 'blue', pseudonym: 'purple', generalized: 'cyan', verify: 'gold', hidden: 'default' };
+const MODE_COLORS: Record<GrantMode, string> = { clear: 'red', masked: 'blue', pseudonym: 'purple', generalized: 'cyan', redacted: 'geekblue', verify: 'gold', hidden: 'default' };
 
-/** 明文 / 脱敏 / 假名化 / 泛化 / 仅核验 / 不提供. */
+/** 明文 / 脱敏 / 假名化 / 泛化 / 文本去标识 / 仅核验 / 不提供. */
 export function ModeTag({ mode, testId }: { mode: GrantMode; testId?: string }) {
   const { t } = useI18n();
   return (
