@@ -32,9 +32,20 @@ export const configSchema = z.object({
     .min(1)
     .default(20 * 1024 ** 3)
     .describe('Largest accepted upload, in bytes.'),
+  PDX_SHUTDOWN_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(10)
+    .describe('On SIGTERM/SIGINT, in-flight requests and the running job get this long to finish; the process exits at most 5 s later whatever is left.'),
   PDX_TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers from a reverse proxy.'),
   PDX_MASTER_KEY: z.string().optional().describe('Master key (base64 of 32 bytes) that wraps every data key. Embedded mode generates one into PDX_DATA_DIR/master.key when unset.'),
   PDX_MASTER_KEY_FILE: z.string().optional().describe('File holding the master key instead of PDX_MASTER_KEY (mode 0600).'),
+  PDX_AUDIT_PUBLIC_KEY: z
+    .string()
+    .optional()
+    .describe('Pinned public key of the audit signing key (PEM, or base64 of its DER), printed at first start. Unset: the file audit-public-key.pem next to the master key (written at first start).'),
   PDX_CRYPTO: z.enum(['aes', 'gm']).default('aes').describe('Crypto suite: aes (AES-256-GCM, SHA-256) or gm (国密 SM4-CTR + HMAC-SM3, SM3).'),
   PDX_TLS_CERT: z.string().optional().describe('PEM certificate chain file: with PDX_TLS_KEY the server speaks HTTPS only (TLS 1.2+).'),
   PDX_TLS_KEY: z.string().optional().describe('PEM private key file of PDX_TLS_CERT.'),

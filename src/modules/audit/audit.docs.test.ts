@@ -36,7 +36,7 @@ describeEachBackend('the verifier script of docs/audit-proofs.md', ({ use }) => 
     const blocks = [...fs.readFileSync(DOC, 'utf8').matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1] as string);
     expect(blocks).toHaveLength(1);
     fs.writeFileSync(script, blocks[0] as string);
-    log = createAuditLog({ db: use().db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { records: 0, seconds: 0 } });
+    log = createAuditLog({ db: use().db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { seconds: 0 } });
     fs.writeFileSync(pem, log.publicKey().publicKeyPem);
     for (let i = 0; i < 300; i++) {
       await log.record({ action: 'data.read', result: 'success', actor: { username: `应用${i % 5}` }, details: { rowCount: i, note: '引号"\n', n: [1.5, null] } });
