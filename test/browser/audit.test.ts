@@ -105,9 +105,9 @@ describe('auditor console in Chromium: chain status, search, proofs, export, acc
     await screenshot(page, 'audit-01-search');
 
     // The witness to keep outside pdx: the button downloads a head signed now.
-    const download = page.waitForEvent('download');
+    const witnessDownload = page.waitForEvent('download');
     await page.getByTestId('chain-witness').click();
-    const witness = JSON.parse(fs.readFileSync((await (await download).path())!, 'utf8')) as { format: string; head: { treeSize: number } };
+    const witness = JSON.parse(fs.readFileSync((await (await witnessDownload).path())!, 'utf8')) as { format: string; head: { treeSize: number } };
     expect(witness.format).toBe('pdx-audit-witness/v1');
     expect(witness.head.treeSize).toBeGreaterThanOrEqual(signedSize);
 
