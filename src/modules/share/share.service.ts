@@ -15,6 +15,7 @@ import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Caller } from '../identity/identity.service.ts';
 import { canGeneralize, type GeneralizeOptions } from '../protect/masking.ts';
 import { filterColumns, filterText, parseFilterText, type FilterNode } from './filter.ts';
+import { redactFilter } from './redact.ts';
 import { compileFilter, defaultMode, Params, unknownColumn, viewColumns, type GrantColumn, type GrantMode } from './policy.ts';
 import { shareRepo, type AccessContext, type GrantRow, type GrantTerms, type RequestRow, type Scope } from './share.repo.ts';
 
@@ -100,6 +101,11 @@ function checkRowFilter(node: FilterNode, columns: readonly ColumnRow[]): void {
   const all = viewColumns(columns, columns.map((c) => ({ name: c.name, mode: 'clear' as const })));
   // Blind-index terms are not needed to validate; the real ones are computed on every read.
   compileFilter(node, new Map(all.map((c) => [c.name, c])), new Params(), 'provider', { terms: () => ['-'] });
+}
+
+/** A row filter as the audit log records it: values on personal columns masked. */
+function auditedFilter(node: FilterNode | null, columns: readonly ColumnRow[]): FilterNode | null {
+  return redactFilter(node, new Map(viewColumns(columns, []).map((c) => [c.name, c])));
 }
 
 function parseRowFilter(text: string | undefined, columns: readonly ColumnRow[]): FilterNode | null {
@@ -232,7 +238,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         result: 'success',
         dataset: d.code,
         target: { type: 'share_request', id },
-        details: { columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: requestedFilter },
+        details: { columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: auditedFilter(requestedFilter, columns) },
       });
       await notify({
         kind: 'share.request',
@@ -285,7 +291,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         target: { type: 'share_request', id },
         details: {
           columns: terms.columns,
-          filter: terms.rowFilter,
+          filter: auditedFilter(terms.rowFilter, columns),
           endDate: terms.endDate,
           rowsPerDay: terms.rowsPerDay,
           requestsPerMinute: terms.requestsPerMinute,
