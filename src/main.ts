@@ -195,6 +195,9 @@ export async function startServer(config: Config, options: PlatformOptions = {})
       async close() {
         const deadline = Date.now() + config.PDX_SHUTDOWN_GRACE_SECONDS * 1000;
         const http = app.close();
+        // A keep-alive connection whose request finished after close began would otherwise be waited on.
+        const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+        void http.finally(() => clearInterval(idle));
         const workers = Promise.all([services.secops.stop(), services.jobs.stop()]);
         let clean = true;
         if ((await until(http, deadline)) === 'late') {

@@ -7,7 +7,7 @@
  *
  * Errors are BadRequestError with codes: empty_file, unclosed_quote, bad_quote, wrong_field_count,
  * undecodable_bytes, not_xlsx, invalid_json, file_too_large, unsupported_format,
- * unsupported_encoding, record_too_large, sheet_not_found, invalid_delimiter.
+ * unsupported_encoding, record_too_large, sheet_not_found, invalid_delimiter, nul_byte, too_deep.
  */
 import { detectEncoding, decodeSample, namedEncoding } from './encoding.ts';
 import { emptyFile, readerError } from './errors.ts';
