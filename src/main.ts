@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Config } from './config.ts';
+import { xlsxLimitsOf, type Config } from './config.ts';
 import { migrate, openDatabase, type Db } from './db/index.ts';
 import { buildApp, type App } from './http/app.ts';
 import { createAuditModule } from './modules/audit/audit.module.ts';
@@ -87,6 +87,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     events,
     spoolDir: path.join(config.dataDir, 'spool'),
     maxBytes: config.PDX_MAX_UPLOAD_BYTES,
+    xlsx: xlsxLimitsOf(config),
   });
   const rotation = createRotation({ db, jobs, keyring, events });
   // Also installs the publication gate: no first publication without a confirmed classification.

@@ -19,7 +19,7 @@ import { ingestRepo, physicalColumns } from './ingest.repo.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { canonical, Inferrer } from './infer.ts';
-import { openTable, type OpenTableOptions, type TableReader } from './readers/index.ts';
+import { openTable, type OpenTableOptions, type TableReader, type XlsxLimits } from './readers/index.ts';
 import { QualityCollector } from './quality.ts';
 import { createValidator, ruleError, type RuleFailure } from './validate.ts';
 import { isValidIdentifier } from '../classify/validate.ts';
@@ -62,7 +62,7 @@ function topType(result: ColumnResult | undefined): string | undefined {
 }
 
 /** Aggregation: files in, atomic versions out (issue 4), classified and protected on the way. */
-export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: CatalogService; keyring: Keyring; events: EventSink; spoolDir: string; maxBytes: number }) {
+export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: CatalogService; keyring: Keyring; events: EventSink; spoolDir: string; maxBytes: number; xlsx?: XlsxLimits }) {
   const { db, jobs, catalog, keyring, events } = deps;
   const repo = catalog.repo;
 
@@ -188,7 +188,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     const totalBytes = fs.statSync(payload.file).size;
     const { version, table, active, firstRow } = await reserveVersion(ctx, dataset, payload, totalBytes);
     const policy = await loadPolicy(db);
-    const open = () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes });
+    const open = () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes, ...(deps.xlsx ? { xlsx: deps.xlsx } : {}) });
 
     try {
       let columns = await repo.columns(dataset.id);

@@ -19,7 +19,8 @@ export type ReaderErrorCode =
   | 'bad_quote'
   | 'invalid_delimiter'
   | 'nul_byte'
-  | 'too_deep';
+  | 'too_deep'
+  | 'xlsx_too_large';
 
 /** Where in the source a problem is: `line` for csv/tsv/ndjson, `row` for json/xlsx. */
 export interface Place {
