@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { afterAll, afterEach, expect, it, vi } from 'vitest';
 import { describeEachBackend } from '../../../test/helpers/db.ts';
 import type { Db } from '../../db/index.ts';
-import { registerAuditCommands } from './audit.cli.ts';
+import { registerAuditCommands, type OpenAudit, type OpenAuditForVerify } from './audit.cli.ts';
 import { createAuditModule, openAuditForVerify } from './audit.module.ts';
 import { chainHash, type AuditRecord } from './record.ts';
 import { generateSigner } from './signer.ts';
@@ -18,6 +18,26 @@ async function asSuperuser(db: Db, tables: string[], sql: string, params: unknow
     await tx.query(sql, params);
     for (const t of tables) await tx.query(`ALTER TABLE ${t} ENABLE TRIGGER USER`);
   });
+}
+
+/** Runs `pdx …args` with the audit commands over the given openers; what it printed and its exit status. */
+async function runPdx(open: OpenAudit, openForVerify: OpenAuditForVerify, args: string[]): Promise<{ out: string; exitCode: number }> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  process.exitCode = 0;
+  try {
+    const program = new Command('pdx').exitOverride();
+    registerAuditCommands(program, open, openForVerify);
+    await program.parseAsync(['node', 'pdx', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { out: lines.join(''), exitCode };
 }
 
 describeEachBackend('pdx audit commands', ({ use }) => {
@@ -34,24 +54,7 @@ describeEachBackend('pdx audit commands', ({ use }) => {
     close: async () => {},
   });
 
-  async function pdx(...args: string[]): Promise<{ out: string; exitCode: number }> {
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    process.exitCode = 0;
-    try {
-      const program = new Command('pdx').exitOverride();
-      registerAuditCommands(program, open, openForVerify);
-      await program.parseAsync(['node', 'pdx', ...args]);
-    } finally {
-      spy.mockRestore();
-    }
-    const exitCode = Number(process.exitCode ?? 0);
-    process.exitCode = 0;
-    return { out: lines.join(''), exitCode };
-  }
+  const pdx = (...args: string[]) => runPdx(open, openForVerify, args);
 
   afterEach(() => {
     process.exitCode = 0;
@@ -115,23 +118,8 @@ describeEachBackend('pdx audit verify against a superuser', ({ use }) => {
     close: async () => {},
   });
   async function verify(...args: string[]): Promise<{ out: string; exitCode: number; report: Record<string, unknown> }> {
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    process.exitCode = 0;
-    try {
-      const program = new Command('pdx').exitOverride();
-      registerAuditCommands(program, open, openForVerify);
-      await program.parseAsync(['node', 'pdx', 'audit', 'verify', '--json', ...args]);
-    } finally {
-      spy.mockRestore();
-    }
-    const exitCode = Number(process.exitCode ?? 0);
-    process.exitCode = 0;
-    const out = lines.join('');
-    return { out, exitCode, report: JSON.parse(out) };
+    const result = await runPdx(open, openForVerify, ['audit', 'verify', '--json', ...args]);
+    return { ...result, report: JSON.parse(result.out) };
   }
 
   /** Puts the three tables back as they were before a drill. */
