@@ -84,7 +84,8 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       const values = order ? order.map((i) => row.values[i] ?? null) : row.values;
       classifier.addRow(values);
       if (inferrer && rows < SAMPLE_ROWS) inferrer.add(values, row.line);
-      if (++rows % CHUNK_ROWS === 0) await ctx.progress({ phase: 'classifying', bytes: reader.bytesRead(), totalBytes });
+      // Rows here are rows classified; the loading phase counts again from 0.
+      if (++rows % CHUNK_ROWS === 0) await ctx.progress({ phase: 'classifying', rows, bytes: reader.bytesRead(), totalBytes });
     }
     return { header: reader.columns, classification: classifier.finish(), inferred: inferrer?.result() };
   }
