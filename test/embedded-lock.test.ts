@@ -22,9 +22,9 @@ describe('an embedded data directory has one owner', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('refuses every other command while pdx start runs, and lets one in after the server was killed', { timeout: 300_000 }, async () => {
+  it('refuses every other command while pdx start runs, and lets one in after the server was killed', { timeout: 600_000 }, async () => {
     server = spawnPdx(['start'], env);
-    await until('the server to listen', () => server!.stdout().includes('console / 控制台'), 180_000, 100);
+    await until('the server to listen', () => server!.stdout().includes('console / 控制台'), 420_000, 100);
     const lock = JSON.parse(fs.readFileSync(path.join(dataDir, 'pglite', 'pdx.lock'), 'utf8')) as { pid: number };
     expect(lock.pid).toBe(server.child.pid);
 

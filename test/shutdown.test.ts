@@ -38,10 +38,10 @@ describe('shutdown on SIGTERM', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('finishes the request in flight and exits within the grace period despite a stalled one', { timeout: 300_000 }, async () => {
+  it('finishes the request in flight and exits within the grace period despite a stalled one', { timeout: 600_000 }, async () => {
     const password = 'Tiexi-Ledger-2026';
     server = spawnPdx(['start'], { PDX_DATA_DIR: dataDir, PDX_PORT: '0', PDX_AUDITOR_PASSWORD: password, PDX_SHUTDOWN_GRACE_SECONDS: '20' });
-    await until('the server to listen', () => server!.stdout().includes('console / 控制台'), 180_000, 100);
+    await until('the server to listen', () => server!.stdout().includes('console / 控制台'), 420_000, 100);
     const url = `${/http:\/\/[^\s/]+/.exec(server.stdout())![0]}/api/v1/auth/login`;
 
     const inFlight = slowPost(url, JSON.stringify({ username: 'auditor', password }));
