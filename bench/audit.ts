@@ -68,7 +68,7 @@ export default async function run(): Promise<void> {
     await migrate(db);
     // The baseline table: same columns and indexes, no chain, no append-only trigger.
     await db.exec('CREATE TABLE bench_plain (LIKE audit_records INCLUDING ALL)');
-    const audit = createAuditLog({ db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { records: 0, seconds: 0 } });
+    const audit = createAuditLog({ db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { seconds: 0 } });
 
     section(`appends on PostgreSQL (durable commits; ${cluster ? 'throwaway cluster' : 'PDX_BENCH_DATABASE_URL'})`);
     let plainSeq = 0;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { XlsxLimits } from './modules/ingest/readers/types.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -32,9 +33,33 @@ export const configSchema = z.object({
     .min(1)
     .default(20 * 1024 ** 3)
     .describe('Largest accepted upload, in bytes.'),
+  PDX_SHUTDOWN_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(10)
+    .describe('On SIGTERM/SIGINT, in-flight requests and the running job get this long to finish; the process exits at most 5 s later whatever is left.'),
+  PDX_XLSX_MAX_SHARED_STRINGS_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024 * 1024)
+    .describe('Largest decompressed shared-string table of an XLSX upload, in bytes (it is held in memory while the sheet is read); beyond it the file is refused as a possible zip bomb.'),
+  PDX_XLSX_MAX_SHARED_STRINGS: z.coerce.number().int().min(1).default(10_000_000).describe('Most entries in the shared-string table of an XLSX upload.'),
+  PDX_XLSX_MAX_UNZIPPED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(8 * 1024 ** 3)
+    .describe('Largest decompressed size of the XLSX sheet read, in bytes (streamed; bounds the time a zip bomb can take).'),
   PDX_TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers from a reverse proxy.'),
   PDX_MASTER_KEY: z.string().optional().describe('Master key (base64 of 32 bytes) that wraps every data key. Embedded mode generates one into PDX_DATA_DIR/master.key when unset.'),
   PDX_MASTER_KEY_FILE: z.string().optional().describe('File holding the master key instead of PDX_MASTER_KEY (mode 0600).'),
+  PDX_AUDIT_PUBLIC_KEY: z
+    .string()
+    .optional()
+    .describe('Pinned public key of the audit signing key (PEM, or base64 of its DER), printed at first start. Unset: the file audit-public-key.pem next to the master key (written at first start).'),
   PDX_CRYPTO: z.enum(['aes', 'gm']).default('aes').describe('Crypto suite: aes (AES-256-GCM, SHA-256) or gm (国密 SM4-CTR + HMAC-SM3, SM3).'),
   PDX_TLS_CERT: z.string().optional().describe('PEM certificate chain file: with PDX_TLS_KEY the server speaks HTTPS only (TLS 1.2+).'),
   PDX_TLS_KEY: z.string().optional().describe('PEM private key file of PDX_TLS_CERT.'),
@@ -94,3 +119,13 @@ export function describeConfig(): { name: string; default: string; description: 
     return { name, default: def, description: schema.description ?? '' };
   });
 }
+
+/** The XLSX bounds of the configuration (PDX_XLSX_*). */
+export function xlsxLimitsOf(config: Config): XlsxLimits {
+  return {
+    sharedStringsBytes: config.PDX_XLSX_MAX_SHARED_STRINGS_BYTES,
+    sharedStrings: config.PDX_XLSX_MAX_SHARED_STRINGS,
+    sheetBytes: config.PDX_XLSX_MAX_UNZIPPED_BYTES,
+  };
+}
+

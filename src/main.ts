@@ -1,9 +1,10 @@
 import path from 'node:path';
-import type { Config } from './config.ts';
+import { xlsxLimitsOf, type Config } from './config.ts';
 import { migrate, openDatabase, type Db } from './db/index.ts';
 import { buildApp, type App } from './http/app.ts';
 import { createAuditModule } from './modules/audit/audit.module.ts';
 import type { AuditLog } from './modules/audit/audit.service.ts';
+import { createAuditTrust, type AuditTrust } from './modules/audit/trust.ts';
 import type { EventSink } from './modules/audit/events.ts';
 import { scanRoutes } from './modules/classify/scan.routes.ts';
 import { createReviewModule } from './modules/classify/review.routes.ts';
@@ -42,6 +43,15 @@ async function wantsDemo(config: Config, services: Platform['services']): Promis
   return services.catalog.repo.isEmpty();
 }
 
+/** The audit log's trust outside the database: the pin next to the master key, the witness in the data directory. */
+export function auditTrustOf(config: Config): AuditTrust {
+  return createAuditTrust({
+    ...(config.PDX_AUDIT_PUBLIC_KEY ? { publicKey: config.PDX_AUDIT_PUBLIC_KEY } : {}),
+    pinDir: config.PDX_MASTER_KEY_FILE ? path.dirname(path.resolve(config.PDX_MASTER_KEY_FILE)) : config.dataDir,
+    dataDir: config.dataDir,
+  });
+}
+
 /** Sends each event to the audit log first (its commit is what callers wait for), then observers. */
 function tee(audit: AuditLog, observe?: EventSink): EventSink {
   if (!observe) return audit;
@@ -59,7 +69,12 @@ function tee(audit: AuditLog, observe?: EventSink): EventSink {
  */
 export async function createPlatform(config: Config, db: Db, options: PlatformOptions = {}) {
   const { keyring, warning: masterKeyWarning } = await createProtectModule({ db, config });
-  const { audit, routes: auditRoutes } = await createAuditModule({ db, sealer: keyring, hash: config.PDX_CRYPTO === 'gm' ? 'sm3' : 'sha256' });
+  const { audit, routes: auditRoutes, notice: auditNotice } = await createAuditModule({
+    db,
+    sealer: keyring,
+    hash: config.PDX_CRYPTO === 'gm' ? 'sm3' : 'sha256',
+    trust: auditTrustOf(config),
+  });
   const events = tee(audit, options.observe);
   const identity = createIdentityService({ db, events, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES } });
   const jobs = createJobs(db, { pollMs: options.jobPollMs ?? 1000 });
@@ -72,6 +87,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     events,
     spoolDir: path.join(config.dataDir, 'spool'),
     maxBytes: config.PDX_MAX_UPLOAD_BYTES,
+    xlsx: xlsxLimitsOf(config),
   });
   const rotation = createRotation({ db, jobs, keyring, events });
   // Also installs the publication gate: no first publication without a confirmed classification.
@@ -117,7 +133,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       secops.routes,
     ],
   });
-  return { app, services, masterKeyWarning };
+  return { app, services, masterKeyWarning, ...(auditNotice ? { auditNotice } : {}) };
 }
 
 export type Platform = Awaited<ReturnType<typeof createPlatform>>;
@@ -131,7 +147,24 @@ export interface Server {
   firstCredentials?: FirstCredentials[];
   /** Demo accounts created by this start, with their passwords to show once. */
   demoAccounts?: DemoAccount[];
-  close(): Promise<void>;
+  /**
+   * Stops within PDX_SHUTDOWN_GRACE_SECONDS: no new connections, in-flight requests and the job in
+   * hand may finish until then; after it open connections are cut and a job still running is left
+   * to be taken over (as after a crash). Then the last records get a signed head and the database
+   * closes. Resolves `{ clean: false }` when something had to be cut.
+   */
+  close(): Promise<{ clean: boolean }>;
+}
+
+/** Resolves with the promise's outcome, or 'late' once the deadline passes. */
+async function until<T>(work: Promise<T>, deadline: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()), 'late')));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Wiring only: config → database → migrations → keys → modules → first-start accounts → HTTP. */
@@ -161,11 +194,28 @@ export async function startServer(config: Config, options: PlatformOptions = {})
       ...(firstCredentials ? { firstCredentials } : {}),
       ...(demoAccounts ? { demoAccounts } : {}),
       async close() {
-        await services.secops.stop();
-        await services.jobs.stop();
-        await app.close();
+        const deadline = Date.now() + config.PDX_SHUTDOWN_GRACE_SECONDS * 1000;
+        const http = app.close();
+        // A keep-alive connection whose request finished after close began would otherwise be waited on.
+        const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+        void http.finally(() => clearInterval(idle));
+        const workers = Promise.all([services.secops.stop(), services.jobs.stop()]);
+        let clean = true;
+        if ((await until(http, deadline)) === 'late') {
+          clean = false;
+          app.server.closeAllConnections();
+          await http;
+        }
+        if ((await until(workers, deadline)) === 'late') {
+          // A job still running keeps using the database: leave it (and the database) to end with the
+          // process; its stale heartbeat lets the next worker take the job over.
+          await services.audit.close();
+          return { clean: false };
+        }
+        await services.audit.checkpoint().catch(() => undefined);
         await services.audit.close();
         await db.close();
+        return { clean };
       },
     };
   } catch (error) {

@@ -54,7 +54,7 @@ describe('audit chain from two processes and in-process writers at once', () => 
 
   it('produces one gap-free valid chain', async () => {
     const same = (b: Buffer) => Buffer.from(b);
-    const { audit } = await createAuditModule({ db, hash: 'sha256', sealer: { seal: same, unseal: same }, checkpointEvery: { records: 700, seconds: 0 } });
+    const { audit } = await createAuditModule({ db, hash: 'sha256', sealer: { seal: same, unseal: same }, checkpointEvery: { seconds: 0 } });
     const writers = [startWriter(server.url, 'child-a'), startWriter(server.url, 'child-b')];
     await Promise.all(writers.map((w) => w.ready));
     for (const w of writers) w.child.stdin.write('go\n');

@@ -14,7 +14,7 @@ const concurrency = Number(process.env.CONCURRENCY);
 
 const db = await openPostgres(url, 4);
 const same = (b: Buffer) => Buffer.from(b);
-const { audit } = await createAuditModule({ db, hash: 'sha256', sealer: { seal: same, unseal: same }, checkpointEvery: { records: 500, seconds: 0 } });
+const { audit } = await createAuditModule({ db, hash: 'sha256', sealer: { seal: same, unseal: same }, checkpointEvery: { seconds: 0 } });
 process.stdout.write('ready\n');
 const lines = readline.createInterface({ input: process.stdin });
 for await (const line of lines) if (line.trim() === 'go') break;

@@ -94,6 +94,42 @@ describe('encryption at rest on a PostgreSQL server', () => {
   });
 });
 
+describe('encryption of 3级 columns too, by the secadmin policy, on a PostgreSQL server', () => {
+  let server: Awaited<ReturnType<typeof createServerDatabase>>;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    server = await createServerDatabase();
+    const { openPostgres } = await import('../src/db/postgres.ts');
+    const { migrate } = await import('../src/db/index.ts');
+    const db = await openPostgres(server.url, 10);
+    await migrate(db);
+    t = await startTestApp(db);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await t?.db.close();
+    await server?.drop();
+  });
+
+  it('leaves neither 4级 IDs nor 3级 names and phones in clear in pg_dump', async () => {
+    const secadmin = await t.login('secadmin', ADMIN_PASSWORDS.secadmin);
+    const policy = (await secadmin.call('GET', '/api/v1/classification/policy')).json();
+    expect(policy.encryptFromGrade).toBe(4);
+    const saved = await secadmin.call('PUT', '/api/v1/classification/policy', { ...policy, encryptFromGrade: 3 });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const code = await loadPeople(await setUp(t));
+    const dataset = (await t.services.catalog.repo.byCode(code))!;
+    const columns = await t.services.catalog.repo.columns(dataset.id);
+    expect(Object.fromEntries(columns.map((c) => [c.name, c.encrypted]))).toMatchObject({ 姓名: true, 身份证号: true, 手机号: true, 住址: true, 人口数: false });
+    const dump = execFileSync(findPgBin('pg_dump'), ['--data-only', server.url], { maxBuffer: 1 << 28 }).toString('utf8');
+    expect(dump).toContain('户籍人口信息');
+    expect(NAMES.filter((n) => dump.includes(n))).toEqual([]);
+    expect(IDS.filter((id) => dump.includes(id))).toEqual([]);
+    expect(ROWS.map((r) => r[2]!).filter((phone) => dump.includes(phone))).toEqual([]);
+  });
+});
+
 describe('encryption at rest in the embedded database', () => {
   let server: TestServer;
   const key = randomBytes(32).toString('base64');

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { findPgBin } from './helpers/pg-cluster.ts';
 import { pseudonymizer } from '../src/modules/protect/pseudonym.ts';
 import { peopleRows, PEOPLE_HEADER } from './fixtures/people.ts';
 import { describeEachBackend } from './helpers/db.ts';
@@ -236,5 +238,48 @@ describeEachBackend('records API: the view compiled from the grant', ({ use }) =
     expect(read.json().error.code).toBe('no_readable_columns');
     expect(read.body).not.toMatch(/rows/);
     expect((await get(`?grant=${verifyGrant}&select=身份证号`)).json().error.code).toBe('column_verify_only');
+  });
+
+  it('records filter values on personal columns masked, never in clear: audit log, pg_dump, error messages', async () => {
+    // A grant with 身份证号 and 出生日期 in clear (the provider and the secadmin approve).
+    const req = await w.consumer.call('POST', '/api/v1/share/requests', {
+      dataset: w.code, columns: ['姓名', '身份证号', '出生日期', '户籍地'], purpose: '户籍核查', purposeCategory: 'public_service', legalBasis: '《居民身份证法》', endDate: '2099-01-01',
+    });
+    const id = req.json().id;
+    await w.officer.call('POST', `/api/v1/share/requests/${id}/approve`, {
+      columns: [{ name: '身份证号', mode: 'clear' }, { name: '出生日期', mode: 'clear' }, { name: '户籍地', mode: 'clear' }],
+      impactAssessment: '已完成个人信息保护影响评估',
+    });
+    const clearGrant = (await w.secadmin.call('POST', `/api/v1/share/requests/${id}/security-approve`, {})).json().grantId as string;
+    expect(clearGrant).toMatch(/^[0-9a-f-]{36}$/);
+    const p = people[11]!;
+    const id18 = p['身份证号']!;
+    const hit = await get(`?grant=${clearGrant}&select=身份证号,户籍地&身份证号=eq.${id18}&出生日期=eq.${p['出生日期']}`);
+    expect(hit.statusCode, hit.body).toBe(200);
+    expect(hit.json().rows).toEqual([{ 身份证号: id18, 户籍地: p['户籍地'] }]);
+    const verify = await w.keyClient.call('POST', `/api/v1/datasets/${w.code}/verify`, { match: { 身份证号: id18 }, grant: clearGrant });
+    expect(verify.json()).toEqual({ match: true });
+
+    // The audit record names the filter with the values masked as standards.md §3 masks them.
+    const event = t.events.filter((e) => e.action === 'data.read').at(-1)!;
+    expect((event.details as { filter: { request: unknown } }).filter.request).toEqual({
+      and: [
+        { column: '身份证号', op: 'eq', value: `${id18.slice(0, 3)}***********${id18.slice(-4)}` },
+        { column: '出生日期', op: 'eq', value: `${p['出生日期']!.slice(0, 4)}-**-**` },
+      ],
+    });
+    const stored = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_records WHERE details::text LIKE '%' || $1 || '%'`, [id18]);
+    expect(stored[0]!.n).toBe(0);
+    if (use().url) {
+      const dump = execFileSync(findPgBin('pg_dump'), ['--data-only', use().url!], { maxBuffer: 1 << 28 }).toString('utf8');
+      expect(dump).toContain('户籍核查');
+      expect(dump).not.toContain(id18);
+    }
+    // A bad value on a personal column is refused without being echoed; on another column it is quoted.
+    const bad = await get(`?grant=${clearGrant}&出生日期=eq.${id18}`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'invalid_value', details: { column: '出生日期' } });
+    expect(bad.body).not.toContain(id18);
+    expect((await get(`?grant=${grantId}&人口数=gt.abc`)).json().error.message).toContain('abc');
   });
 });

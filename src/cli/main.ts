@@ -3,7 +3,8 @@ import { AppError } from '../errors.ts';
 import { ConfigError, describeConfig, loadConfig, type Config } from '../config.ts';
 import { migrate, openDatabase, type Db } from '../db/index.ts';
 import { ROLES, type Role } from '../http/access.ts';
-import { createPlatform, startServer, type Platform } from '../main.ts';
+import { auditTrustOf, createPlatform, startServer, type Platform } from '../main.ts';
+import { openAuditForVerify } from '../modules/audit/audit.module.ts';
 import { registerAuditCommands } from '../modules/audit/audit.cli.ts';
 import { registerScanCommand } from '../modules/classify/scan.cli.ts';
 import { registerKeysCommands } from '../modules/protect/keys.cli.ts';
@@ -39,13 +40,20 @@ program
     const backend = server.db.backend === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server';
     process.stdout.write(`\npdx ${VERSION} is running on ${backend}\n  console / 控制台: ${server.url}/\n  API docs / 接口文档: ${server.url}/docs\n\n`);
     if (server.platform.masterKeyWarning) process.stdout.write(`WARNING / 警告: ${server.platform.masterKeyWarning}\n\n`);
+    if (server.platform.auditNotice) process.stdout.write(`AUDIT / 审计: ${server.platform.auditNotice}\n\n`);
     if (server.firstCredentials) printFirstCredentials(server.firstCredentials);
     if (server.demoAccounts) printDemoAccounts(server.demoAccounts);
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
       stopping = true;
-      await server.close();
+      // The bound of the shutdown: whatever still holds the process after the grace period and 5 s more.
+      setTimeout(() => {
+        process.stderr.write('pdx: shutdown did not finish in time; exiting / 停止超时,强制退出\n');
+        process.exit(1);
+      }, (config.PDX_SHUTDOWN_GRACE_SECONDS + 5) * 1000).unref();
+      const { clean } = await server.close();
+      if (!clean) process.stderr.write('pdx: stopped after the grace period; cut connections or a job were left / 宽限期结束后停止\n');
       process.exit(0);
     };
     process.on('SIGINT', stop);
@@ -226,13 +234,29 @@ registerKeysCommands(program, {
   },
 });
 
-registerAuditCommands(program, async () => {
-  const config = configOrExit();
-  const db = await openDatabase(config);
-  await migrate(db);
-  const { services } = await createPlatform(config, db);
-  return { audit: services.audit, close: () => db.close() };
-});
+registerAuditCommands(
+  program,
+  async () => {
+    const config = configOrExit();
+    const db = await openDatabase(config);
+    await migrate(db);
+    const { services } = await createPlatform(config, db);
+    return { audit: services.audit, close: () => db.close() };
+  },
+  async (publicKeyPem) => {
+    // Verification needs neither the master key nor the signing key, and must never make one.
+    const config = configOrExit();
+    const db = await openDatabase(config);
+    try {
+      await migrate(db);
+      const opened = await openAuditForVerify({ db, hash: config.PDX_CRYPTO === 'gm' ? 'sm3' : 'sha256', trust: auditTrustOf(config), ...(publicKeyPem ? { publicKeyPem } : {}) });
+      return { ...opened, close: () => db.close() };
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  },
+);
 
 program
   .command('demo')
@@ -245,6 +269,8 @@ program
       if (options.reset) {
         // The audit tables refuse UPDATE/DELETE/TRUNCATE; erasing a demo database drops the schema whole.
         await db.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+        // The pinned audit key and the witness describe the log just erased.
+        auditTrustOf(config).forget();
         process.stdout.write('database erased / 已清空数据库\n');
       }
       await migrate(db);

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { AppError } from '../errors.ts';
 import type { Db, Row, Tx } from './db.ts';
 import { copySql, csvLine } from './sql.ts';
 import { valueParsers } from './types.ts';
@@ -7,13 +9,76 @@ import { valueParsers } from './types.ts';
 /** Rows per COPY chunk on PGlite: large enough to amortise the call, small enough to stay flat. */
 const COPY_CHUNK_BYTES = 4 * 1024 * 1024;
 
+/** The lock file in an embedded data directory: the pid of the one process that owns it. */
+export const LOCK_FILE = 'pdx.lock';
+
+/** Raised when another live process owns the embedded database. */
+export class DatabaseLockedError extends AppError {
+  constructor(dir: string, owner: { pid: number; command?: string }) {
+    const who = `${owner.pid}${owner.command ? ` (${owner.command})` : ''}`;
+    super(409, 'database_locked', {
+      zh: `嵌入式数据库 ${dir} 正由进程 ${who} 使用,同一数据目录只能由一个进程打开。请先停止该 pdx 服务,或通过正在运行的服务的控制台或 API 操作`,
+      en: `The embedded database in ${dir} is in use by process ${who}; only one process may open a data directory. Stop that pdx server first, or do this through the running server's console or API`,
+    });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the data directory for this process: PGlite is PostgreSQL in one process, and a second
+ * process opening the same files would each see its own database and corrupt the other's. A lock
+ * left by a process that died is taken over. Returns the release function.
+ */
+export function lockDataDir(dir: string): () => void {
+  const file = path.join(dir, LOCK_FILE);
+  const mine = JSON.stringify({ pid: process.pid, command: process.argv.slice(2).join(' ') || 'node', since: new Date().toISOString() });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(file, `${mine}\n`, { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 3) throw error;
+      let owner: { pid: number; command?: string } | undefined;
+      try {
+        owner = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; command?: string };
+      } catch {
+        owner = undefined; // a lock being written right now, or garbage: look again
+      }
+      if (owner && Number.isInteger(owner.pid) && owner.pid !== process.pid && alive(owner.pid)) throw new DatabaseLockedError(dir, owner);
+      if (owner) fs.rmSync(file, { force: true }); // its process is gone: take the directory over
+    }
+  }
+  return () => {
+    try {
+      if (fs.readFileSync(file, 'utf8').trim() === mine) fs.rmSync(file, { force: true });
+    } catch {
+      // already gone
+    }
+  };
+}
+
 /**
  * Opens the embedded database. `dataDir` undefined means in memory (tests); otherwise the data
- * lives in that directory and survives restarts.
+ * lives in that directory, survives restarts, and belongs to this process until close().
  */
 export async function openPglite(dataDir?: string): Promise<Db> {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create({ dataDir, parsers: valueParsers });
+  const unlock = dataDir ? lockDataDir(dataDir) : () => {};
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create({ dataDir, parsers: valueParsers });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
 
   const locks = new Map<bigint, Promise<void>>();
   const query = async <R extends object>(q: PGlite | Transaction, text: string, params?: readonly unknown[]) =>
@@ -70,6 +135,12 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     async ping() {
       await pg.query('SELECT 1');
     },
-    close: () => pg.close(),
+    async close() {
+      try {
+        await pg.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }

@@ -104,6 +104,13 @@ describe('auditor console in Chromium: chain status, search, proofs, export, acc
     await expect.poll(() => page.locator('[data-testid="audit-records"] tbody tr.ant-table-row').count()).toBeGreaterThan(5);
     await screenshot(page, 'audit-01-search');
 
+    // The witness to keep outside pdx: the button downloads a head signed now.
+    const witnessDownload = page.waitForEvent('download');
+    await page.getByTestId('chain-witness').click();
+    const witness = JSON.parse(fs.readFileSync((await (await witnessDownload).path())!, 'utf8')) as { format: string; head: { treeSize: number } };
+    expect(witness.format).toBe('pdx-audit-witness/v1');
+    expect(witness.head.treeSize).toBeGreaterThanOrEqual(signedSize);
+
     // Search: failed sign-ins.
     await page.getByTestId('audit-filters').getByRole('combobox', { name: /^操作/ }).click();
     await page.keyboard.type('auth.login');

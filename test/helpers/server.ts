@@ -18,8 +18,9 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     ...server,
     dataDir,
     async close() {
-      await server.close();
+      const result = await server.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      return result;
     },
   };
 }

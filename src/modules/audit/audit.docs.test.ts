@@ -21,9 +21,8 @@ describeEachBackend('the verifier script of docs/audit-proofs.md', ({ use }) => 
   const pem = path.join(dir, 'audit-public-key.pem');
   let log: AuditLog;
 
-  async function check(evidence: unknown, key = pem): Promise<{ ok: boolean; out: string }> {
-    const file = path.join(dir, `evidence-${Math.random().toString(36).slice(2)}.json`);
-    fs.writeFileSync(file, JSON.stringify(evidence));
+  async function check(evidence: unknown, key = pem, file = path.join(dir, `evidence-${Math.random().toString(36).slice(2)}.json`)): Promise<{ ok: boolean; out: string }> {
+    fs.writeFileSync(file, typeof evidence === 'string' ? evidence : JSON.stringify(evidence));
     try {
       const { stdout } = await run(process.execPath, [script, file, key]);
       return { ok: true, out: stdout };
@@ -36,7 +35,7 @@ describeEachBackend('the verifier script of docs/audit-proofs.md', ({ use }) => 
     const blocks = [...fs.readFileSync(DOC, 'utf8').matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1] as string);
     expect(blocks).toHaveLength(1);
     fs.writeFileSync(script, blocks[0] as string);
-    log = createAuditLog({ db: use().db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { records: 0, seconds: 0 } });
+    log = createAuditLog({ db: use().db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { seconds: 0 } });
     fs.writeFileSync(pem, log.publicKey().publicKeyPem);
     for (let i = 0; i < 300; i++) {
       await log.record({ action: 'data.read', result: 'success', actor: { username: `应用${i % 5}` }, details: { rowCount: i, note: '引号"\n', n: [1.5, null] } });
@@ -72,6 +71,19 @@ describeEachBackend('the verifier script of docs/audit-proofs.md', ({ use }) => 
     const evidence = { ...proof, record: await log.get(42) };
     expect(await check(evidence)).toEqual({ ok: true, out: 'OK: record 42 is in the signed log of 100\n' });
     expect((await check({ ...evidence, record: await log.get(43) })).ok).toBe(false);
+  });
+
+  it('accepts an archive file as written and refuses it with one record line removed', async () => {
+    const archiveDir = path.join(dir, 'archive');
+    const { files } = await log.archive(archiveDir, { before: new Date('2999-01-01'), recordsPerFile: 120 });
+    expect(files.length).toBeGreaterThan(1);
+    const file = files[1]!.path;
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+    expect(await check(lines.join('\n'), pem, file)).toMatchObject({ ok: true, out: expect.stringContaining(`OK: ${lines.length - 1} records`) });
+    for (const removed of [1, 50, lines.length - 1]) {
+      const cut = lines.filter((_, i) => i !== removed).join('\n');
+      expect(await check(cut, pem, file), `line ${removed}`).toMatchObject({ ok: false, out: expect.stringContaining('missing from the archive') });
+    }
   });
 
   it('accepts a consistency proof and refuses one for another history', async () => {

@@ -367,3 +367,21 @@ export async function insertSigningKey(q: Queryable, key: SigningKeyRow): Promis
     key.sealedPrivateKey,
   ]);
 }
+
+/** Every stored signing key, oldest first (there should be exactly one). */
+export async function signingKeys(q: Queryable): Promise<Omit<SigningKeyRow, 'sealedPrivateKey'>[]> {
+  const rows = await q.query<{ key_id: string; public_key_pem: string }>('SELECT key_id, public_key_pem FROM audit_signing_keys ORDER BY created_at, key_id');
+  return rows.map((r) => ({ keyId: r.key_id, publicKeyPem: r.public_key_pem }));
+}
+
+/** The log's head policy (0011): a head at every multiple of everyRecords after requiredFrom. */
+export interface HeadPolicy {
+  everyRecords: number;
+  requiredFrom: number;
+}
+
+export async function headPolicy(q: Queryable): Promise<HeadPolicy> {
+  const row = await maybeOne<{ every_records: number; required_from: number }>(q, 'SELECT every_records, required_from FROM audit_head_policy');
+  // A database whose policy row was deleted still gets the default interval, required from the start.
+  return row ? { everyRecords: Number(row.every_records), requiredFrom: Number(row.required_from) } : { everyRecords: 1000, requiredFrom: 0 };
+}

@@ -48,6 +48,7 @@ describeEachBackend('audit routes', ({ use }) => {
       '/api/v1/audit/records',
       '/api/v1/audit/records/{seq}',
       '/api/v1/audit/verify',
+      '/api/v1/audit/witness',
     ]);
   });
 
@@ -67,6 +68,7 @@ describeEachBackend('audit routes', ({ use }) => {
       '/api/v1/audit/consistency?from=1&to=1',
       '/api/v1/audit/export?format=json',
       '/api/v1/audit/access-history?dataset=huji_renkou',
+      '/api/v1/audit/witness',
     ];
     for (const url of urls) {
       expect((await as.anonymous!('GET', url)).statusCode, url).toBe(401);
@@ -119,6 +121,16 @@ describeEachBackend('audit routes', ({ use }) => {
     expect(doc.records.every((r: { record: { action: string } }) => r.record.action.startsWith('auth.'))).toBe(true);
     const exports = await audit.search({ action: 'audit.export', actorUsername: 'auditor' });
     expect(exports.items).toHaveLength(2);
+
+    // The witness: a head over everything so far, signed by the published key, to keep outside pdx.
+    const witness = await as.auditor!('GET', '/api/v1/audit/witness');
+    expect(witness.statusCode).toBe(200);
+    expect(witness.headers['content-disposition']).toMatch(/attachment; filename="pdx-audit-witness-\d+\.json"/);
+    const w = witness.json();
+    const before = (await audit.search({ action: 'audit.witness' })).items[0]!.seq;
+    expect(w.head.treeSize).toBe(before - 1);
+    expect(verifySignature(w.publicKeyPem, treeHeadMessage(w.head), Buffer.from(w.head.signature, 'base64'))).toBe(true);
+    expect((await audit.verify({ heads: [w.head] })).ok).toBe(true);
     await app.close();
     await t.close();
   });

@@ -60,6 +60,7 @@ const verifySchema = z.object({
   checkpoints: z.number().int(),
   firstBadSeq: z.number().int().optional(),
   badCheckpoint: z.number().int().optional(),
+  missingHead: z.number().int().optional().describe('Size of a head the policy requires (every 1000 records) that is missing'),
   reason: z.string().optional(),
 });
 
@@ -144,6 +145,34 @@ export function auditRoutes({ audit }: { audit: AuditLog }): FastifyPluginAsyncZ
           ...actorOf(request),
         });
         return report;
+      },
+    );
+
+    app.get(
+      '/audit/witness',
+      {
+        config: { access: AUDITOR },
+        schema: {
+          tags: TAGS,
+          summary: 'A head signed now over every record, with the public key: keep it outside pdx (pdx audit verify --head) / 下载检查点见证',
+          response: {
+            200: z.object({
+              format: z.literal('pdx-audit-witness/v1'),
+              head: headSchema.nullable(),
+              publicKeyPem: z.string(),
+              keyId: hex,
+              hashAlg: z.enum(['sha256', 'sm3']),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request, reply) => {
+        const witness = await audit.witness();
+        await audit.record({ action: 'audit.witness', result: 'success', details: { treeSize: witness.head?.treeSize ?? 0 }, ...actorOf(request) });
+        const size = witness.head?.treeSize ?? 0;
+        reply.header('content-disposition', `attachment; filename="pdx-audit-witness-${size}.json"`);
+        return witness;
       },
     );
 

@@ -64,7 +64,7 @@ describeEachBackend('audit log: chain, group commit, checkpoints, proofs', ({ us
   it('appends concurrent events as one gap-free chain, in batches', async () => {
     const instrumented = instrument(use().db);
     stats = instrumented.stats;
-    log = createAuditLog({ db: instrumented.db, hash: 'sha256', signer: generateSigner(), clock: clock.now, checkpointEvery: { records: 0, seconds: 0 } });
+    log = createAuditLog({ db: instrumented.db, hash: 'sha256', signer: generateSigner(), clock: clock.now, checkpointEvery: { seconds: 0 } });
     const results = await Promise.all(Array.from({ length: 300 }, (_, i) => log.append(dataRead(i))));
     expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect(stats.transactions).toBeLessThan(300 / 10);
@@ -257,14 +257,16 @@ describeEachBackend('audit log: chain, group commit, checkpoints, proofs', ({ us
     expect(() => createAuditLog({ db: use().db, hash: 'sha256', signer: generateSigner(), retentionMonths: 5 })).toThrow(/6 months/);
   });
 
-  it('makes heads every N records by itself', async () => {
+  it('makes a head at every 1000 records in the commit that completes it', async () => {
     await log.close();
-    const auto = createAuditLog({ db: use().db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { records: 50, seconds: 0 } });
-    const before = (await auto.latestHead())?.treeSize ?? 0;
-    for (let i = 0; i < 120; i++) await auto.record(dataRead(i));
+    const auto = createAuditLog({ db: use().db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { seconds: 0 } });
+    const before = await auto.latestHead();
+    const size = before?.treeSize ?? 0;
+    for (let i = 0; i < 1200; i += 200) await Promise.all(Array.from({ length: 200 }, (_, k) => auto.record(dataRead(i + k))));
     await auto.close();
-    const latest = await auto.latestHead();
-    expect(latest!.treeSize).toBeGreaterThan(before);
+    const heads = await use().db.query<{ tree_size: number }>('SELECT tree_size FROM audit_checkpoints WHERE tree_size > $1 ORDER BY tree_size', [size]);
+    expect(heads.map((h) => Number(h.tree_size))).toContain(1000);
+    expect(headIsSigned(auto, (await auto.proof(1000, 1000)).head)).toBe(true);
     await expect(auto.record(dataRead(0))).rejects.toMatchObject({ code: 'audit_unavailable' });
   });
 });
@@ -295,10 +297,10 @@ describeEachBackend('audit signing key', ({ use }) => {
     const { db } = await openTestDatabase('pglite');
     try {
       const keyring = await openKeyring(db, { masterKey: randomBytes(32), suite: 'gm' });
-      const first = await createAuditModule({ db, hash: 'sm3', sealer: keyring, checkpointEvery: { records: 0, seconds: 0 } });
+      const first = await createAuditModule({ db, hash: 'sm3', sealer: keyring, checkpointEvery: { seconds: 0 } });
       await first.audit.record({ action: 'auth.login', result: 'success' });
       await first.audit.checkpoint();
-      const again = await createAuditModule({ db, hash: 'sm3', sealer: keyring, checkpointEvery: { records: 0, seconds: 0 } });
+      const again = await createAuditModule({ db, hash: 'sm3', sealer: keyring, checkpointEvery: { seconds: 0 } });
       expect(again.audit.publicKey().keyId).toBe(first.audit.publicKey().keyId);
       expect(await again.audit.verify()).toEqual({ ok: true, checked: 1, checkpoints: 1 });
       const [row] = await db.query<{ sealed_private_key: Buffer }>('SELECT sealed_private_key FROM audit_signing_keys');
@@ -314,7 +316,7 @@ describeEachBackend('audit signing key', ({ use }) => {
 
 describeEachBackend('audit log under the 国密 suite', ({ use }) => {
   it('chains and proves with SM3', async () => {
-    const log = createAuditLog({ db: use().db, hash: 'sm3', signer: generateSigner(), checkpointEvery: { records: 0, seconds: 0 } });
+    const log = createAuditLog({ db: use().db, hash: 'sm3', signer: generateSigner(), checkpointEvery: { seconds: 0 } });
     await Promise.all(Array.from({ length: 50 }, (_, i) => log.record(dataRead(i))));
     const head = (await log.checkpoint()) as SignedHead;
     expect(head.hashAlg).toBe('sm3');
@@ -325,7 +327,7 @@ describeEachBackend('audit log under the 国密 suite', ({ use }) => {
     expect(verifyInclusion('sm3', fromHex(proof.leafHash), 6, head.treeSize, proof.auditPath.map(fromHex), fromHex(head.rootHash))).toBe(true);
     expect(await log.verify()).toEqual({ ok: true, checked: 50, checkpoints: 1 });
     // The same log read as SHA-256 is broken at its first record.
-    const wrong = createAuditLog({ db: use().db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { records: 0, seconds: 0 } });
+    const wrong = createAuditLog({ db: use().db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { seconds: 0 } });
     expect(await wrong.verify()).toMatchObject({ ok: false, firstBadSeq: 1 });
     await log.close();
     await wrong.close();

@@ -7,12 +7,14 @@
  * its batch committed; if the batch fails, every caller in it is rejected and must not proceed.
  */
 import { AppError, BadRequestError, NotFoundError } from '../../errors.ts';
-import type { Db } from '../../db/index.ts';
+import type { Db, Queryable } from '../../db/index.ts';
 import {
   accessEntries,
   accessSummary,
   checkpointOfSize,
   checkpointsAfter,
+  headPolicy,
+  signingKeys,
   insertCheckpoint,
   insertRecords,
   latestCheckpoint,
@@ -24,6 +26,7 @@ import {
   type AccessFilter,
   type AccessSummaryRow,
   type CheckpointRow,
+  type HeadPolicy,
   type RecordFilter,
 } from './audit.repo.ts';
 import { archiveRecords, type ArchivedFile } from './audit.archive.ts';
@@ -32,6 +35,7 @@ import type { AuditEvent, EventSink } from './events.ts';
 import { consistencyProof, inclusionPath, leafHash, MerkleFrontier } from './merkle.ts';
 import { chainHash, draftOf, type AuditRecord, type RecordBody, type RecordDraft } from './record.ts';
 import { keyIdOf, verifySignature, type Signer } from './signer.ts';
+import type { AuditTrust, Witness } from './trust.ts';
 import { createTreeReader, type TreeReader } from './tree.ts';
 
 /** Minimum retention of the log, in months (网络安全法: network logs kept ≥ 6 months). */
@@ -58,14 +62,31 @@ export function assertRetention(months: number): void {
   }
 }
 
+/** Raised to appenders when the log is shorter than, or differs from, what this host last saw committed. */
+export class AuditIntegrityError extends AppError {
+  constructor(en: string, zh: string) {
+    super(503, 'audit_integrity', { zh, en });
+  }
+}
+
 export interface AuditLogDeps {
   db: Db;
   /** Chain and tree hash: SHA-256, or SM3 under the 国密 suite. Fixed for the life of a log. */
   hash: HashAlg;
-  signer: Signer;
+  /** Signs heads; absent in a verify-only log (`pdx audit verify`), which cannot append heads. */
+  signer?: Signer;
+  /** The only key verification trusts (the pinned one); default: the signer's. */
+  trustedKeyPem?: string;
+  /** The pin and this host's witness of the log, outside the database. */
+  trust?: AuditTrust;
+  /** The signing key lives in audit_signing_keys (not only in memory): verify checks its row is still there. */
+  keyStored?: boolean;
   clock?: () => Date;
-  /** Make a signed head every N records (default 1000) and every T seconds if the log grew (default 60); 0 disables. */
-  checkpointEvery?: { records?: number; seconds?: number };
+  /**
+   * Sign a head every T seconds if the log grew (default 60; 0 disables). Heads at every multiple of
+   * the database's head policy (1000 records) are made whatever this says: verification requires them.
+   */
+  checkpointEvery?: { seconds?: number };
   /** Largest batch in one transaction (default 1000). */
   maxBatch?: number;
   /** Months records are kept before they may be archived (default and minimum 6). */
@@ -110,6 +131,8 @@ export interface VerifyReport {
   firstBadSeq?: number;
   /** A signed head whose signature or metadata is wrong. */
   badCheckpoint?: number;
+  /** The size of a signed head the head policy requires but the log lacks. */
+  missingHead?: number;
   /** What is wrong, Chinese / English. */
   reason?: string;
 }
@@ -153,7 +176,11 @@ export interface AuditLog extends EventSink {
   /** Signs a head over every committed record now (returns the existing head if nothing new). */
   checkpoint(): Promise<SignedHead | undefined>;
   latestHead(): Promise<SignedHead | undefined>;
-  verify(): Promise<VerifyReport>;
+  /**
+   * Recomputes the chain and checks every signed head against the trusted key, the head policy, this
+   * host's witness and the `heads` given (kept outside the database, e.g. downloaded witnesses).
+   */
+  verify(options?: { heads?: SignedHead[] }): Promise<VerifyReport>;
   /** Inclusion proof of record `seq` under the signed head of `treeSize` (default: latest, made on demand). */
   proof(seq: number, treeSize?: number): Promise<InclusionProof>;
   /** Consistency proof between two signed heads. */
@@ -166,6 +193,8 @@ export interface AuditLog extends EventSink {
   /** Writes records older than the retention period, with proofs, to NDJSON files; deletes nothing. */
   archive(dir: string, options?: { before?: Date; recordsPerFile?: number }): Promise<{ files: ArchiveFile[]; head?: SignedHead }>;
   publicKey(): { algorithm: 'Ed25519'; keyId: string; publicKeyPem: string; hashAlg: HashAlg };
+  /** A head over every record now, with the public key: what an auditor keeps outside pdx. */
+  witness(): Promise<{ format: 'pdx-audit-witness/v1'; head: SignedHead | null; publicKeyPem: string; keyId: string; hashAlg: HashAlg }>;
   /** Flushes queued events and stops the checkpoint timer. */
   close(): Promise<void>;
 }
@@ -204,15 +233,24 @@ interface Pending {
 }
 
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
-  const { db, hash: alg, signer } = deps;
+  const { db, hash: alg, signer, trust } = deps;
+  const trustedKeyPem = deps.trustedKeyPem ?? signer?.publicKeyPem;
+  if (!trustedKeyPem) throw new Error('an audit log needs a signer or a trusted key');
   const clock = deps.clock ?? (() => new Date());
   const maxBatch = deps.maxBatch ?? 1000;
-  const everyRecords = deps.checkpointEvery?.records ?? 1000;
   const everySeconds = deps.checkpointEvery?.seconds ?? 60;
   const retentionMonths = deps.retentionMonths ?? MIN_RETENTION_MONTHS;
   assertRetention(retentionMonths);
   const onError = deps.onError ?? ((error: unknown) => console.error('[audit]', error));
-  const keyId = keyIdOf(signer.publicKeyPem);
+  const keyId = keyIdOf(trustedKeyPem);
+  let policy: Promise<HeadPolicy> | undefined;
+  const policyOf = () => (policy ??= headPolicy(db).catch((error: unknown) => ((policy = undefined), Promise.reject(error))));
+  // What this host last saw committed (from the witness file at start): the log may only grow past it.
+  let seen: Witness | undefined = trust?.readWitness();
+  const needSigner = (): Signer => {
+    if (!signer) throw new Error('this audit log verifies only; it has no signing key');
+    return signer;
+  };
   // Roots of complete subtrees are immutable: one bounded memo serves every reader of this log.
   const subtreeMemo = new Map<string, Buffer>();
   const tree = (size: number) => createTreeReader(db, alg, size, subtreeMemo);
@@ -224,10 +262,12 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   let closed = false;
 
   async function commitBatch(drafts: readonly RecordDraft[]): Promise<{ seq: number; hash: Buffer }[]> {
+    const { everyRecords, requiredFrom } = await policyOf();
     return db.transaction(async (tx) => {
       // The lock first, then the head with a snapshot taken after it: under READ COMMITTED that sees
       // the batch another process committed while we waited.
       const head = await lockChainHead(tx);
+      checkAgainstWitness(head);
       let prev: Buffer = head?.hash ?? GENESIS_HASH;
       let seq = head?.seq ?? 0;
       // Time never goes backwards along the chain, even across processes with skewed clocks.
@@ -241,8 +281,44 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         return row;
       });
       await insertRecords(tx, rows);
+      // The head at a multiple of the policy is part of the commit that completes it: no crash or
+      // failure can leave a required head missing, so a missing one means it was deleted.
+      const first = rows[0]!.body.seq;
+      for (let m = Math.ceil(first / everyRecords) * everyRecords; m <= seq; m += everyRecords) {
+        if (m > requiredFrom) await signHead(tx, m, createTreeReader(tx, alg, m));
+      }
       return rows.map((r) => ({ seq: r.body.seq, hash: r.hash }));
     });
+  }
+
+  /** Refuses to extend a log shorter than (or different from) what this host saw committed. */
+  function checkAgainstWitness(head: { seq: number; hash: Buffer } | undefined): void {
+    if (!seen) return;
+    const size = head?.seq ?? 0;
+    if (size < seen.seq || (size === seen.seq && head && hex(head.hash) !== seen.hash)) {
+      throw new AuditIntegrityError(
+        `the audit log holds ${size} records but this host saw record ${seen.seq} committed at ${seen.time}: the log was cut back or rewritten (run pdx audit verify)`,
+        `审计日志只有 ${size} 条记录,而本机已见过第 ${seen.seq} 条记录于 ${seen.time} 提交:日志被截短或改写(请运行 pdx audit verify)`,
+      );
+    }
+  }
+
+  /** Signs and stores the head of `size` over `reader`; returns the stored one. */
+  async function signHead(q: Queryable, size: number, reader: TreeReader): Promise<CheckpointRow> {
+    const root = await reader.root(0, size);
+    const head = { treeSize: size, rootHash: hex(root), timestamp: clock().toISOString(), hashAlg: alg };
+    const signature = needSigner().sign(treeHeadMessage(head));
+    await insertCheckpoint(q, { treeSize: size, rootHash: root, time: new Date(head.timestamp), hashAlg: alg, keyId, signature });
+    // Another process may have stored a head of the same size first; publish the stored one.
+    return (await checkpointOfSize(q, size))!;
+  }
+
+  /** Records what this host saw committed, outside the database. */
+  function witnessed(seq: number, hash: string, head?: SignedHead): void {
+    if (!trust) return;
+    if (seen && seq < seen.seq) return;
+    seen = { format: 'pdx-audit-witness/v1', seq, hash, time: clock().toISOString(), head: head ?? seen?.head ?? null };
+    trust.writeWitness(seen);
   }
 
   async function flush(): Promise<void> {
@@ -258,16 +334,12 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         for (const p of batch) p.reject(failure);
         continue;
       }
+      const last = committed.at(-1) as { seq: number; hash: Buffer };
+      witnessed(last.seq, hex(last.hash));
       batch.forEach((p, i) => {
         const c = committed[i] as { seq: number; hash: Buffer };
         p.resolve({ seq: c.seq, hash: hex(c.hash) });
       });
-      const first = (committed[0] as { seq: number }).seq;
-      const last = (committed.at(-1) as { seq: number }).seq;
-      // The process whose batch crosses a multiple of N makes that head.
-      if (everyRecords > 0 && Math.floor(last / everyRecords) > Math.floor((first - 1) / everyRecords)) {
-        checkpoint().catch(onError);
-      }
     }
   }
 
@@ -302,13 +374,20 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     if (size === 0) return undefined;
     const existing = await checkpointOfSize(db, size);
     if (existing) return toHead(existing);
-    const root = await tree(size).root(0, size);
-    const head = { treeSize: size, rootHash: hex(root), timestamp: clock().toISOString(), hashAlg: alg };
-    const signature = signer.sign(treeHeadMessage(head));
-    await insertCheckpoint(db, { treeSize: size, rootHash: root, time: new Date(head.timestamp), hashAlg: alg, keyId, signature });
-    // Another process may have stored a head of the same size first; publish the stored one.
-    const stored = await checkpointOfSize(db, size);
-    return stored && toHead(stored);
+    const reader = tree(size);
+    // Never sign over a log that no longer extends the head this host witnessed: that is the
+    // evidence verify needs, and signing would overwrite it.
+    const held = seen?.head;
+    if (held && (held.treeSize > size || !(await reader.root(0, held.treeSize)).equals(Buffer.from(held.rootHash, 'hex')))) {
+      throw new AuditIntegrityError(
+        `the audit log no longer extends the head of size ${held.treeSize} this host witnessed; no head signed (run pdx audit verify)`,
+        `审计日志与本机见证的大小为 ${held.treeSize} 的签名树头不一致,拒绝签名(请运行 pdx audit verify)`,
+      );
+    }
+    const head = toHead(await signHead(db, size, reader));
+    const record = await recordBySeq(db, size);
+    if (record) witnessed(size, record.hash, head);
+    return head;
   }
 
   function checkpoint(): Promise<SignedHead | undefined> {
@@ -347,8 +426,17 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
 
   // ---- verification ----------------------------------------------------------------------------
 
-  async function verify(): Promise<VerifyReport> {
+  async function verify(options: { heads?: SignedHead[] } = {}): Promise<VerifyReport> {
     const PAGE = 1000;
+    const { everyRecords, requiredFrom } = await policyOf();
+    // Heads kept outside the database (given, and this host's witness): the log must extend each.
+    const held = [...(options.heads ?? []), ...(seen?.head ? [seen.head] : [])].sort((a, b) => a.treeSize - b.treeSize);
+    for (const h of held) {
+      const message = treeHeadMessage({ treeSize: h.treeSize, rootHash: h.rootHash, timestamp: h.timestamp, hashAlg: h.hashAlg });
+      if (h.hashAlg !== alg || !verifySignature(trustedKeyPem!, message, Buffer.from(h.signature, 'base64'))) {
+        return { ok: false, checked: 0, checkpoints: 0, badCheckpoint: h.treeSize, reason: `所持检查点 ${h.treeSize} 的签名无效 / the head of size ${h.treeSize} you hold is not signed by the trusted key` };
+      }
+    }
     const frontier = new MerkleFrontier(alg);
     let prev: Buffer = GENESIS_HASH;
     let expected = 1;
@@ -378,7 +466,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         return fail({ badCheckpoint: cp.treeSize, reason: `检查点 ${cp.treeSize} 的哈希算法为 ${cp.hashAlg} / head ${cp.treeSize} uses hash ${cp.hashAlg}, expected ${alg}` });
       }
       const message = treeHeadMessage({ treeSize: cp.treeSize, rootHash: hex(cp.rootHash), timestamp: cp.time.toISOString(), hashAlg: cp.hashAlg });
-      if (cp.keyId !== keyId || !verifySignature(signer.publicKeyPem, message, cp.signature)) {
+      if (cp.keyId !== keyId || !verifySignature(trustedKeyPem!, message, cp.signature)) {
         return fail({ badCheckpoint: cp.treeSize, reason: `检查点 ${cp.treeSize} 的签名无效 / head ${cp.treeSize} has an invalid signature` });
       }
       if (!frontier.root().equals(cp.rootHash)) {
@@ -391,6 +479,31 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       }
       checkpointsChecked++;
       lastGoodHead = cp.treeSize;
+      return undefined;
+    }
+
+    /** After record `size`: the head the policy requires there, and any held head of that size. */
+    function checkRequired(size: number, headSeen: boolean): VerifyReport | undefined {
+      if (size % everyRecords === 0 && size > requiredFrom && !headSeen) {
+        return fail({
+          firstBadSeq: lastGoodHead + 1,
+          missingHead: size,
+          reason: `缺少大小为 ${size} 的签名树头(每 ${everyRecords} 条记录必有一个),记录 ${lastGoodHead + 1} 起无签名保护 / the signed head of size ${size} is missing (one is made at every ${everyRecords} records): records from ${lastGoodHead + 1} on are not covered`,
+        });
+      }
+      for (const h of held) {
+        if (h.treeSize !== size) continue;
+        if (!frontier.root().equals(Buffer.from(h.rootHash, 'hex'))) {
+          return fail({
+            firstBadSeq: lastGoodHead + 1,
+            badCheckpoint: size,
+            reason: `日志与所持检查点 ${size} 不符,记录 ${lastGoodHead + 1}–${size} 被改写 / the log differs from the head of size ${size} you hold: records ${lastGoodHead + 1}–${size} were rewritten`,
+          });
+        }
+      }
+      if (seen && seen.seq === size && hex(prev) !== seen.hash) {
+        return fail({ firstBadSeq: lastGoodHead + 1, reason: `记录 ${size} 与本机见证的不同 / record ${size} differs from the one this host witnessed` });
+      }
       return undefined;
     }
 
@@ -415,11 +528,15 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         frontier.push(leafHash(alg, h));
         checked++;
         expected++;
+        let headSeen = false;
         for (let cp = await nextCheckpoint(); cp && cp.treeSize <= frontier.size; cp = await nextCheckpoint()) {
           const bad = checkHead(cp);
           if (bad) return bad;
+          headSeen ||= cp.treeSize === frontier.size;
           await advanceCheckpoint();
         }
+        const missing = checkRequired(frontier.size, headSeen);
+        if (missing) return missing;
       }
       after = (page.at(-1) as AuditRecord).seq;
     }
@@ -428,6 +545,22 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       return fail({
         firstBadSeq: expected,
         reason: `缺少记录 ${expected}(检查点 ${beyond.treeSize} 包含它)/ record ${expected} is missing (head ${beyond.treeSize} covers it)`,
+      });
+    }
+    const longest = Math.max(seen?.seq ?? 0, held.at(-1)?.treeSize ?? 0);
+    if (longest > checked) {
+      return fail({
+        firstBadSeq: expected,
+        reason: `缺少记录 ${expected}–${longest}(本机见证或所持检查点包含它们)/ records ${expected}–${longest} are missing (this host's witness or a head you hold covers them)`,
+      });
+    }
+    // The key in the database must still be the trusted one: a deleted or replaced row is tampering.
+    const keys = deps.keyStored ? await signingKeys(db) : [];
+    if (deps.keyStored && (!keys.some((k) => k.keyId === keyId) || keys.length > 1)) {
+      return fail({
+        reason: keys.length === 0
+          ? `审计签名密钥记录已被删除(固定公钥 ${keyId.slice(0, 16)}…)/ the audit signing key row was deleted (pinned key ${keyId.slice(0, 16)}…)`
+          : `数据库中的审计签名密钥不是固定的公钥 / the audit signing key in the database is not the pinned one`,
       });
     }
     return { ok: true, checked, checkpoints: checkpointsChecked };
@@ -467,7 +600,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     }
     const size = await maxSeq(db);
     const head = size > 0 ? await headCovering(size) : undefined;
-    yield `{"format":"pdx-audit-export/v1","hashAlg":${JSON.stringify(alg)},"publicKeyPem":${JSON.stringify(signer.publicKeyPem)},` +
+    yield `{"format":"pdx-audit-export/v1","hashAlg":${JSON.stringify(alg)},"publicKeyPem":${JSON.stringify(trustedKeyPem)},` +
       `"head":${head ? JSON.stringify(toHead(head)) : 'null'},"records":[`;
     if (head) {
       const reader = tree(head.treeSize);
@@ -494,7 +627,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       dir,
       before,
       recordsPerFile: options.recordsPerFile ?? 100_000,
-      header: { format: 'pdx-audit-archive/v1', hashAlg: alg, keyId, publicKeyPem: signer.publicKeyPem, head: toHead(head) },
+      header: { format: 'pdx-audit-archive/v1', hashAlg: alg, keyId, publicKeyPem: trustedKeyPem, head: toHead(head) },
       pages: (afterSeq) => selectionAfter(afterSeq, before, head.treeSize),
       proofOf: (record) => inclusion(reader, record),
     });
@@ -568,12 +701,17 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     },
     exportRecords,
     archive,
-    publicKey: () => ({ algorithm: 'Ed25519', keyId, publicKeyPem: signer.publicKeyPem, hashAlg: alg }),
+    publicKey: () => ({ algorithm: 'Ed25519', keyId, publicKeyPem: trustedKeyPem, hashAlg: alg }),
+    async witness() {
+      const head = await checkpoint();
+      return { format: 'pdx-audit-witness/v1', head: head ?? null, publicKeyPem: trustedKeyPem, keyId, hashAlg: alg };
+    },
     async close() {
       closed = true;
       if (timer) clearInterval(timer);
       while (flushing) await flushing;
       await checkpointChain;
+      await trust?.flush();
     },
   };
 }

@@ -36,7 +36,7 @@ describeEachBackend('audit verification finds tampering', ({ use }) => {
   let log: AuditLog;
 
   it('starts from a valid log with signed heads', async () => {
-    log = createAuditLog({ db: use().db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { records: 0, seconds: 0 } });
+    log = createAuditLog({ db: use().db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { seconds: 0 } });
     for (let i = 1; i <= 40; i++) {
       await log.record({ action: 'data.read', result: 'success', actor: { userId: `u${i}` }, dataset: 'huji_renkou', details: { rowCount: i } });
       if (i === 8 || i === 40) await log.checkpoint();

@@ -76,6 +76,12 @@ export interface GradePolicy {
   /** 重要数据 candidate from this many distinct persons (default 1,000,000). */
   importantPersonThreshold: number;
   extraRules: ImportantRule[];
+  /**
+   * Lowest grade whose columns are encrypted at rest: 4 (default, standards.md §2) or 3, so that
+   * names, phones, addresses and birth dates are ciphertext in the database too. Applies to every
+   * load from the moment it is set; versions loaded before stay as they were until replaced.
+   */
+  encryptFromGrade?: 3 | 4;
 }
 
 export const DEFAULT_POLICY: GradePolicy = {
@@ -83,6 +89,7 @@ export const DEFAULT_POLICY: GradePolicy = {
   types: {},
   importantPersonThreshold: 1_000_000,
   extraRules: [],
+  encryptFromGrade: 4,
 };
 
 export function gradingOf(type: TypeId, policy: GradePolicy = DEFAULT_POLICY): TypeGrading {
@@ -211,5 +218,6 @@ export function columnProtection(column: Pick<ColumnResult, 'types' | 'grade'>, 
       maskAs = type;
     }
   }
-  return { encryptAtRest: p.encryptAtRest, defaultOperator: p.defaultShare, maskAs, clearRequires: p.clearRequires };
+  const encryptAtRest = p.encryptAtRest || column.grade >= (policy.encryptFromGrade ?? 4);
+  return { encryptAtRest, defaultOperator: p.defaultShare, maskAs, clearRequires: p.clearRequires };
 }

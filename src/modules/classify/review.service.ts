@@ -70,6 +70,7 @@ export const policySchema = z
       .describe('类型分级覆盖'),
     importantPersonThreshold: z.int().min(1).max(10_000_000_000).describe('重要数据人数阈值(默认 1,000,000)'),
     extraRules: z.array(importantRuleSchema).max(100).describe('附加重要数据规则'),
+    encryptFromGrade: z.union([z.literal(3), z.literal(4)]).default(4).describe('静态加密的最低级别:4(默认,仅 4级)或 3(3级与 4级)'),
   })
   .refine((p) => new Set(p.extraRules.map((r) => r.id)).size === p.extraRules.length, { message: 'rule ids must be unique', path: ['extraRules'] });
 
@@ -515,8 +516,8 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
         result: 'success',
         target: { type: 'setting', id: 'classify.policy' },
         details: {
-          before: { importantPersonThreshold: before.importantPersonThreshold, rules: before.extraRules.map((r) => r.id), defaultGrade: before.defaultGrade },
-          after: { importantPersonThreshold: parsed.importantPersonThreshold, rules: parsed.extraRules.map((r) => r.id), defaultGrade: parsed.defaultGrade },
+          before: { importantPersonThreshold: before.importantPersonThreshold, rules: before.extraRules.map((r) => r.id), defaultGrade: before.defaultGrade, encryptFromGrade: before.encryptFromGrade ?? 4 },
+          after: { importantPersonThreshold: parsed.importantPersonThreshold, rules: parsed.extraRules.map((r) => r.id), defaultGrade: parsed.defaultGrade, encryptFromGrade: parsed.encryptFromGrade ?? 4 },
         },
       });
       return parsed;

@@ -8,10 +8,10 @@ import { AppError, BadRequestError, ConflictError } from '../../errors.ts';
 import type { AuditEvent, EventSink } from '../audit/events.ts';
 import { searchTextOf, type CatalogService } from '../catalog/catalog.service.ts';
 import { catalogRepo, type ColumnRow, type DatasetRow, type DataType } from '../catalog/catalog.repo.ts';
-import { TableClassifier } from '../classify/engine.ts';
+import { TableClassifier, type TableClassification } from '../classify/engine.ts';
 import { columnProtection, type GradePolicy } from '../classify/grades.ts';
 import { loadPolicy } from '../classify/review.service.ts';
-import type { ColumnResult } from '../classify/types.ts';
+import type { ColumnResult, TableScanResult } from '../classify/types.ts';
 import type { Caller } from '../identity/identity.service.ts';
 import { jobsRepo } from '../jobs/jobs.repo.ts';
 import { RetryLater, type JobContext, type Jobs } from '../jobs/jobs.service.ts';
@@ -19,7 +19,7 @@ import { ingestRepo, physicalColumns } from './ingest.repo.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { canonical, Inferrer } from './infer.ts';
-import { openTable, type OpenTableOptions, type TableReader } from './readers/index.ts';
+import { openTable, type OpenTableOptions, type TableReader, type XlsxLimits } from './readers/index.ts';
 import { QualityCollector } from './quality.ts';
 import { createValidator, ruleError, type RuleFailure } from './validate.ts';
 import { isValidIdentifier } from '../classify/validate.ts';
@@ -62,24 +62,39 @@ function topType(result: ColumnResult | undefined): string | undefined {
 }
 
 /** Aggregation: files in, atomic versions out (issue 4), classified and protected on the way. */
-export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: CatalogService; keyring: Keyring; events: EventSink; spoolDir: string; maxBytes: number }) {
+export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: CatalogService; keyring: Keyring; events: EventSink; spoolDir: string; maxBytes: number; xlsx?: XlsxLimits }) {
   const { db, jobs, catalog, keyring, events } = deps;
   const repo = catalog.repo;
 
   const record = (event: AuditEvent) => events.record(event);
 
-  /** Creates the dataset's 信息项 from the first file: inferred types, classification, protection. */
-  async function createSchema(dataset: DatasetRow, reader: TableReader, policy: GradePolicy): Promise<ColumnRow[]> {
-    const inferrer = new Inferrer(reader.columns);
-    const classifier = new TableClassifier(reader.columns, { sampleRows: SAMPLE_ROWS, policy });
+  /**
+   * The first pass over a file, writing nothing: every row is classified (and for a new dataset the
+   * first SAMPLE_ROWS rows inferred), so which columns are encrypted is decided before any value
+   * reaches the database, whose WAL, temp files and replicas would keep a late 4级 value in clear.
+   * `columns`: the dataset's 信息项 (values are classified in their order), or none for a new one.
+   */
+  async function classifyFile(ctx: JobContext, reader: TableReader, columns: readonly { name: string }[], policy: GradePolicy, totalBytes: number) {
+    const names = columns.length ? columns.map((c) => c.name) : reader.columns;
+    const order = columns.length ? mapHeader(columns, reader.columns) : undefined;
+    const classifier = new TableClassifier(names, { policy });
+    const inferrer = columns.length ? undefined : new Inferrer(reader.columns);
+    let rows = 0;
     for await (const row of reader.rows) {
-      inferrer.add(row.values, row.line);
-      classifier.addRow(row.values);
-      if (!classifier.wantsMore) break;
+      const values = order ? order.map((i) => row.values[i] ?? null) : row.values;
+      classifier.addRow(values);
+      if (inferrer && rows < SAMPLE_ROWS) inferrer.add(values, row.line);
+      // Rows here are rows classified; the loading phase counts again from 0.
+      if (++rows % CHUNK_ROWS === 0) await ctx.progress({ phase: 'classifying', rows, bytes: reader.bytesRead(), totalBytes });
     }
-    const inferred = inferrer.result();
-    const classified = classifier.finish().result.columns;
-    const columns: ColumnRow[] = reader.columns.map((name, i) => {
+    return { header: reader.columns, classification: classifier.finish(), inferred: inferrer?.result() };
+  }
+
+  /** Creates the dataset's 信息项 from the first file's pass: inferred types, classification, protection. */
+  async function createSchema(dataset: DatasetRow, scan: Awaited<ReturnType<typeof classifyFile>>, policy: GradePolicy): Promise<ColumnRow[]> {
+    const inferred = scan.inferred!;
+    const classified = scan.classification.result.columns;
+    const columns: ColumnRow[] = scan.header.map((name, i) => {
       const c = classified[i]!;
       const protection = columnProtection(c, policy);
       const encrypted = protection.encryptAtRest;
@@ -108,7 +123,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
   }
 
   /** Maps the file's header to the dataset's columns; a missing or unknown column fails clearly. */
-  function mapHeader(columns: ColumnRow[], header: string[]): number[] {
+  function mapHeader(columns: readonly { name: string }[], header: string[]): number[] {
     const missing = columns.filter((c) => !header.includes(c.name)).map((c) => c.name);
     const extra = header.filter((h) => !columns.some((c) => c.name === h));
     if (missing.length || extra.length) {
@@ -174,33 +189,33 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     const totalBytes = fs.statSync(payload.file).size;
     const { version, table, active, firstRow } = await reserveVersion(ctx, dataset, payload, totalBytes);
     const policy = await loadPolicy(db);
-    const open = () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes });
+    const open = () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes, ...(deps.xlsx ? { xlsx: deps.xlsx } : {}) });
 
     try {
       let columns = await repo.columns(dataset.id);
+      await ctx.progress({ phase: 'classifying', totalBytes });
+      const scan = await classifyFile(ctx, await open(), columns, policy, totalBytes);
+      const found = scan.classification.result.columns;
+      // Columns that this file shows must be encrypted: written encrypted from the first value, and
+      // marked so in the transaction that makes the version visible.
+      let encrypt: ColumnResult[] = [];
       if (columns.length === 0) {
-        await ctx.progress({ phase: 'classifying', totalBytes });
-        columns = await createSchema(dataset, await open(), policy);
-      }
-      const outcome = await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes, policy);
-      // The full pass may find a sensitive column the first sample missed: protect it and reload, so
-      // its plaintext never becomes part of a visible version.
-      const newlyEncrypted = outcome.classification.columns.filter((c, i) => columnProtection(c, policy).encryptAtRest && !columns[i]!.encrypted);
-      if (newlyEncrypted.length) {
-        await dropTable(table);
-        for (const c of newlyEncrypted) {
-          await ingestRepo(db).markEncrypted(dataset.id, c.name, INDEXED_TYPES.has(topType(c) ?? ''));
-        }
-        columns = await repo.columns(dataset.id);
-        if (payload.mode === 'append' && active.length) {
+        columns = await createSchema(dataset, scan, policy);
+      } else {
+        encrypt = found.filter((c, i) => columnProtection(c, policy).encryptAtRest && !columns[i]!.encrypted);
+        if (encrypt.length && payload.mode === 'append' && active.length) {
           throw new ConflictError('reload_required', {
-            zh: `新版本中发现须加密的敏感列(${newlyEncrypted.map((c) => c.name).join('、')}),请以替换方式重新上传全部数据`,
-            en: `This version revealed sensitive columns that must be encrypted (${newlyEncrypted.map((c) => c.name).join(', ')}); upload all data again in replace mode`,
+            zh: `新版本中发现须加密的敏感列(${encrypt.map((c) => c.name).join('、')}),请以替换方式重新上传全部数据`,
+            en: `This version revealed sensitive columns that must be encrypted (${encrypt.map((c) => c.name).join(', ')}); upload all data again in replace mode`,
           });
         }
-        return await finish(ctx, dataset, columns, table, version, payload, await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes, policy), active);
+        const names = new Set(encrypt.map((c) => c.name));
+        columns = columns.map((c, i) =>
+          names.has(c.name) ? { ...c, encrypted: true, data_type: 'text' as const, blind_index: INDEXED_TYPES.has(topType(found[i]) ?? '') } : c,
+        );
       }
-      return await finish(ctx, dataset, columns, table, version, payload, outcome, active);
+      const outcome = await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes);
+      return await finish(ctx, dataset, columns, table, version, payload, { ...outcome, classification: scan.classification.result, details: scan.classification.details }, active, encrypt);
     } catch (error) {
       await dropTable(table).catch(() => undefined);
       const stored = error instanceof AppError ? { code: error.code, message: error.text, details: error.details } : { code: 'load_failed', message: { zh: String(error), en: String(error) } };
@@ -212,8 +227,8 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     }
   }
 
-  /** Streams every row: checks, quarantine, classification, encryption, COPY in chunks. */
-  async function loadVersion(ctx: JobContext, dataset: DatasetRow, columns: ColumnRow[], table: string, version: number, open: () => Promise<TableReader>, firstRow: number, totalBytes: number, policy: GradePolicy) {
+  /** Streams every row: checks, quarantine, encryption, COPY in chunks (the second pass). */
+  async function loadVersion(ctx: JobContext, dataset: DatasetRow, columns: ColumnRow[], table: string, version: number, open: () => Promise<TableReader>, firstRow: number, totalBytes: number) {
     const reader = await open();
     const order = mapHeader(columns, reader.columns);
     await ingestRepo(db).createVersionTable(table, columns.map((c) => ({ ...c, sqlType: sqlType(c) })));
@@ -228,7 +243,6 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       { identifierCheck: (type, value) => isValidIdentifier(type as TypeId, value) },
     );
     const quality = new QualityCollector(names);
-    const classifier = new TableClassifier(columns.map((c) => c.name), { policy });
     const types = columns.map((c) => (c.classification as { types?: { type: string }[] }).types?.[0]?.type);
 
     let batch: unknown[][] = [];
@@ -261,7 +275,6 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     for await (const row of reader.rows) {
       rowsSeen++;
       const values = order.map((i) => row.values[i] ?? null);
-      classifier.addRow(values);
       const problems = validator.check(values, row.line);
       quality.add(values, row.line, problems);
       if (problems) {
@@ -290,13 +303,10 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     await inFlight;
     if (rowsSeen === 0) throw new BadRequestError('no_rows', { zh: '文件只有表头,没有数据行', en: 'The file has a header but no data rows' });
     await ingestRepo(db).indexVersionTable(table, columns);
-    const classification = classifier.finish();
     return {
       loaded,
       quarantined: rowsSeen - loaded,
       quality: quality.report(),
-      classification: classification.result,
-      details: classification.details,
       source: { format: reader.format, encoding: reader.encoding, delimiter: reader.delimiter ?? null },
     };
   }
@@ -309,13 +319,15 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     table: string,
     version: number,
     payload: IngestPayload,
-    outcome: Awaited<ReturnType<typeof loadVersion>>,
+    outcome: Awaited<ReturnType<typeof loadVersion>> & { classification: TableScanResult; details: TableClassification['details'] },
     active: { relation: string; version: number; rows_loaded: number }[],
+    encrypt: ColumnResult[],
   ) {
     const keep = payload.mode === 'replace' ? [] : active;
     const rowCount = keep.reduce((n, v) => n + v.rows_loaded, 0) + outcome.loaded;
     await db.transaction(async (tx) => {
       const r = ingestRepo(tx);
+      for (const c of encrypt) await r.markEncrypted(dataset.id, c.name, INDEXED_TYPES.has(topType(c) ?? ''));
       await r.rebuildView(dataset.relation, [...keep.map((v) => v.relation), table], columns);
       if (payload.mode === 'replace') await r.supersedeActive(dataset.id);
       await r.activateVersion(dataset.id, version, { ...outcome, classification: { ...outcome.classification, details: outcome.details } });

@@ -17,6 +17,7 @@ import type { ColumnRow, DataType } from '../catalog/catalog.repo.ts';
 import { applyOperator, canGeneralize, type GeneralizeOptions, type MaskedValue, type MaskOperator, type CellValue } from '../protect/masking.ts';
 import type { RedactStyle } from '../protect/redact.ts';
 import { filterError, isCondition, type Condition, type FilterNode } from './filter.ts';
+import { withoutValue } from './redact.ts';
 
 export const GRANT_MODES = ['clear', 'masked', 'pseudonym', 'generalized', 'redacted', 'verify', 'hidden'] as const;
 export type GrantMode = (typeof GRANT_MODES)[number];
@@ -250,6 +251,14 @@ export function normalizePseudonym(value: string): string {
 
 function compileCondition(c: Condition, ctx: CompileContext, topLevel: boolean): string {
   const column = ctx.audience === 'provider' ? lookup(ctx.columns, c.column) : readable(ctx.columns, c.column);
+  try {
+    return compileConditionOn(column, c, ctx, topLevel);
+  } catch (error) {
+    throw withoutValue(error, column, c.column);
+  }
+}
+
+function compileConditionOn(column: ViewColumn, c: Condition, ctx: CompileContext, topLevel: boolean): string {
   if (ctx.audience === 'consumer') {
     if (column.mode === 'pseudonym') {
       if (!topLevel || c.not || (c.op !== 'eq' && c.op !== 'in')) {

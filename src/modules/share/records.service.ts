@@ -34,6 +34,7 @@ import {
   type OrderSpec,
   type ViewColumn,
 } from './policy.ts';
+import { redactFilter } from './redact.ts';
 import { shareRepo, type AccessContext, type AccessGrant } from './share.repo.ts';
 import { chinaToday, ipAllowed, type ShareService } from './share.service.ts';
 
@@ -257,7 +258,8 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
       ...(keys && compiled.fetch.some((c) => c.mode === 'pseudonym') ? { pseudonym: pseudonymizerOf(keys, caller.principal.orgId) } : {}),
     };
     const columns = compiled.output.map((c) => ({ name: c.name, mode: c.mode }));
-    const auditFilter = { grant: grant.row_filter, request: isEmptyFilter(query.filter) ? null : query.filter };
+    // Values on personal columns are recorded masked: the audit log must not become a copy of the data.
+    const auditFilter = { grant: redactFilter(grant.row_filter, columnMap), request: isEmptyFilter(query.filter) ? null : redactFilter(query.filter, columnMap) };
     let next: string | null = null;
     let finished = false;
 
@@ -390,7 +392,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
         action: 'data.verify',
         result: 'success',
         dataset: ctx.dataset.code,
-        details: { columns: entries.map(([name]) => ({ name, mode: 'verify' })), rowCount: 0, grantId: grant.id, grant: grant.id, purpose: grant.purpose, filter: { grant: grant.row_filter }, matched: found },
+        details: { columns: entries.map(([name]) => ({ name, mode: 'verify' })), rowCount: 0, grantId: grant.id, grant: grant.id, purpose: grant.purpose, filter: { grant: redactFilter(grant.row_filter, columns) }, matched: found },
       });
       return found;
     },

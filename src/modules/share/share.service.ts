@@ -16,6 +16,7 @@ import type { Caller } from '../identity/identity.service.ts';
 import { canGeneralize, type GeneralizeOptions } from '../protect/masking.ts';
 import type { RedactStyle } from '../protect/redact.ts';
 import { filterColumns, filterText, parseFilterText, type FilterNode } from './filter.ts';
+import { redactFilter } from './redact.ts';
 import { compileFilter, defaultMode, Params, unknownColumn, viewColumns, type GrantColumn, type GrantMode } from './policy.ts';
 import { shareRepo, type AccessContext, type GrantRow, type GrantTerms, type RequestRow, type Scope } from './share.repo.ts';
 
@@ -101,6 +102,11 @@ function checkRowFilter(node: FilterNode, columns: readonly ColumnRow[]): void {
   const all = viewColumns(columns, columns.map((c) => ({ name: c.name, mode: 'clear' as const })));
   // Blind-index terms are not needed to validate; the real ones are computed on every read.
   compileFilter(node, new Map(all.map((c) => [c.name, c])), new Params(), 'provider', { terms: () => ['-'] });
+}
+
+/** A row filter as the audit log records it: values on personal columns masked. */
+function auditedFilter(node: FilterNode | null, columns: readonly ColumnRow[]): FilterNode | null {
+  return redactFilter(node, new Map(viewColumns(columns, []).map((c) => [c.name, c])));
 }
 
 function parseRowFilter(text: string | undefined, columns: readonly ColumnRow[]): FilterNode | null {
@@ -233,7 +239,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         result: 'success',
         dataset: d.code,
         target: { type: 'share_request', id },
-        details: { columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: requestedFilter },
+        details: { columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: auditedFilter(requestedFilter, columns) },
       });
       await notify({
         kind: 'share.request',
@@ -286,7 +292,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         target: { type: 'share_request', id },
         details: {
           columns: terms.columns,
-          filter: terms.rowFilter,
+          filter: auditedFilter(terms.rowFilter, columns),
           endDate: terms.endDate,
           rowsPerDay: terms.rowsPerDay,
           requestsPerMinute: terms.requestsPerMinute,

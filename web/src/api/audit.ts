@@ -41,6 +41,8 @@ export interface VerifyReport {
   checkpoints: number;
   firstBadSeq?: number;
   badCheckpoint?: number;
+  /** A head the policy requires (every 1000 records) that is missing. */
+  missingHead?: number;
   reason?: string;
 }
 
@@ -162,3 +164,6 @@ export function accessHistory(
 export function exportUrl(filter: RecordFilter, format: 'csv' | 'json'): string {
   return `/api/v1/audit/export${queryOf({ ...filter, format })}`;
 }
+
+/** GET /audit/witness as a download: a head signed now, to keep outside pdx (pdx audit verify --head). */
+export const WITNESS_URL = '/api/v1/audit/witness';

@@ -104,6 +104,8 @@ export interface Policy {
   types: Partial<Record<TypeId, { category: string | null; sensitive: boolean; grade: Grade }>>;
   importantPersonThreshold: number;
   extraRules: ImportantRule[];
+  /** Lowest grade encrypted at rest: 4 (default) or 3. */
+  encryptFromGrade?: 3 | 4;
 }
 
 export const classifyApi = {

@@ -6,7 +6,7 @@
 import type { DetectedEncoding } from './encoding.ts';
 import { createTranscoder, decodeSample } from './encoding.ts';
 import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.ts';
-import { emptyFile, errorAt, readerError } from './errors.ts';
+import { emptyFile, errorAt, nulByteAt, readerError } from './errors.ts';
 import { normaliseHeader } from './header.ts';
 import { firstReplacement, undecodableAt, wrongFieldCount } from './rows.ts';
 import { detectDelimiter, detectQuote } from './sniff.ts';
@@ -38,7 +38,13 @@ export async function openDelimited(
   let columns: string[] | undefined;
   let width = 0;
   let batch: TableRow[] = [];
+  // Set once a chunk holds a NUL byte (one native scan per chunk); only then are records searched.
+  let nul = false;
   const shape = (record: string[], line: number): void => {
+    if (nul) {
+      const bad = record.findIndex((v) => v.includes('\u0000'));
+      if (bad >= 0) throw nulByteAt({ line, column: columns?.[bad] ?? `#${bad + 1}` });
+    }
     if (columns === undefined) {
       if (transcoder.suspect) {
         const bad = firstReplacement(record);
@@ -70,10 +76,12 @@ export async function openDelimited(
       if (next.done) {
         ended = true;
         const rest = transcoder.end();
+        nul ||= rest.includes(0);
         if (rest.length > 0) tokenizer.write(rest);
         tokenizer.end();
       } else {
         const bytes = transcoder.write(next.value);
+        nul ||= bytes.includes(0);
         if (bytes.length > 0) tokenizer.write(bytes);
       }
     } catch (err) {

@@ -17,7 +17,10 @@ export type ReaderErrorCode =
   | 'record_too_large'
   | 'sheet_not_found'
   | 'bad_quote'
-  | 'invalid_delimiter';
+  | 'invalid_delimiter'
+  | 'nul_byte'
+  | 'too_deep'
+  | 'xlsx_too_large';
 
 /** Where in the source a problem is: `line` for csv/tsv/ndjson, `row` for json/xlsx. */
 export interface Place {
@@ -91,4 +94,24 @@ export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${+(n / 1024 / 1024).toFixed(1)} MiB`;
   if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
   return `${n} B`;
+}
+
+/** A NUL character, which PostgreSQL cannot store in text (and which no honest table holds). */
+export function nulByteAt(place: Place): BadRequestError {
+  return errorAt('nul_byte', place, {
+    zh: '含有 NUL 字节(0x00),无法存储;文件可能已损坏,或不是文本文件',
+    en: 'holds a NUL byte (0x00), which cannot be stored; the file may be damaged or not text',
+  });
+}
+
+/** Deepest nesting of objects and arrays accepted in one JSON record. */
+export const MAX_JSON_DEPTH = 64;
+
+export function tooDeepAt(place: Place, depth: number): BadRequestError {
+  return errorAt(
+    'too_deep',
+    place,
+    { zh: `JSON 嵌套超过 ${MAX_JSON_DEPTH} 层(至少 ${depth} 层)`, en: `JSON is nested more than ${MAX_JSON_DEPTH} levels deep (at least ${depth})` },
+    { maxDepth: MAX_JSON_DEPTH, depth },
+  );
 }

@@ -7,7 +7,7 @@
  *
  * Errors are BadRequestError with codes: empty_file, unclosed_quote, bad_quote, wrong_field_count,
  * undecodable_bytes, not_xlsx, invalid_json, file_too_large, unsupported_format,
- * unsupported_encoding, record_too_large, sheet_not_found, invalid_delimiter.
+ * unsupported_encoding, record_too_large, sheet_not_found, invalid_delimiter, nul_byte, too_deep.
  */
 import { detectEncoding, decodeSample, namedEncoding } from './encoding.ts';
 import { emptyFile, readerError } from './errors.ts';
@@ -18,7 +18,8 @@ import { openSource, type ByteSource } from './source.ts';
 import type { OpenTableOptions, TableFormat, TableReader } from './types.ts';
 import { openXlsx } from './xlsx.ts';
 
-export type { OpenTableOptions, TableFormat, TableReader, TableRow } from './types.ts';
+export type { OpenTableOptions, TableFormat, TableReader, TableRow, XlsxLimits } from './types.ts';
+export { XLSX_DEFAULTS } from './types.ts';
 
 const FORMATS: readonly TableFormat[] = ['csv', 'tsv', 'json', 'ndjson', 'xlsx'];
 
@@ -47,14 +48,14 @@ async function openFromSource(
   if (source.head.length === 0) throw emptyFile();
   const byName = options.format ?? formatFromName(name);
   if (byName === 'unknown') throw unsupportedFormat(name ?? '');
-  if (byName === 'xlsx' || byName === 'xls') return openXlsx(source, options.sheet);
+  if (byName === 'xlsx' || byName === 'xls') return openXlsx(source, options.sheet, options.xlsx);
 
   const encoding = named ?? detectEncoding(source.head, source.complete);
   const sampleText = decodeSample(source.head, encoding);
   const byBytes = formatFromBytes(source.head, sampleText);
   // A zip or OLE file is a spreadsheet whatever its name says; xlsx decides whether it is a good one.
   if (byBytes === 'xlsx' || byBytes === 'xls') {
-    if (options.format === undefined) return openXlsx(source, options.sheet);
+    if (options.format === undefined) return openXlsx(source, options.sheet, options.xlsx);
   }
   if (byBytes === undefined) throw unsupportedFormat(name ?? '');
 
@@ -73,7 +74,7 @@ async function openFromSource(
     case 'ndjson':
       return openNdjson(source, encoding);
     case 'xlsx':
-      return openXlsx(source, options.sheet);
+      return openXlsx(source, options.sheet, options.xlsx);
   }
 }
 

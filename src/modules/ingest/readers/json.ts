@@ -9,13 +9,13 @@ import { getManyValues, isMany, none } from 'stream-chain/defs.js';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import type { DetectedEncoding } from './encoding.ts';
 import { createTranscoder, decodeSample } from './encoding.ts';
-import { emptyFile, errorAt } from './errors.ts';
+import { emptyFile, errorAt, MAX_JSON_DEPTH, nulByteAt, tooDeepAt } from './errors.ts';
 import { normaliseHeader } from './header.ts';
 import { firstReplacement, undecodableAt } from './rows.ts';
 import type { ByteSource } from './source.ts';
 import type { TableReader, TableRow } from './types.ts';
 import { MAX_RECORD_BYTES } from './csv.ts';
-import { jsonCell, quoteNumbers } from './values.ts';
+import { JsonTooDeep, jsonCell, quoteNumbers } from './values.ts';
 
 /** How many leading objects are read to learn the columns. */
 export const HEADER_SAMPLE = 100;
@@ -41,7 +41,16 @@ export async function openJsonArray(source: ByteSource, encoding: DetectedEncodi
   // withParser() is fed chunk by chunk, so every element before a syntax error has been handed out
   // (and counted) when the error surfaces: the row it names is the one that is broken.
   async function* records(): AsyncGenerator<RawRecord> {
-    const parse = streamArray.withParser({ numberAsString: true });
+    // Every token passes the filter: an element nested too deep is refused while it is assembled,
+    // before its depth can reach anything recursive.
+    // The filter sees depth 1 once for the opening bracket and once as each element completes.
+    let atTop = 0;
+    const tooDeep = (asm: { depth: number }) => {
+      if (asm.depth === 1) atTop++;
+      else if (asm.depth > MAX_JSON_DEPTH + 1) throw tooDeepAt({ row: atTop }, asm.depth - 1);
+      return undefined;
+    };
+    const parse = streamArray.withParser({ numberAsString: true, objectFilter: tooDeep, includeUndecided: true });
     const take = function* (item: ArrayItem): Generator<RawRecord> {
       lastRow = item.key + 1;
       if (!isPlainObject(item.value)) throw notAnObject({ row: lastRow });
@@ -82,8 +91,9 @@ export async function openNdjson(source: ByteSource, encoding: DetectedEncoding)
       if (text.trim() === '') return undefined;
       let value: unknown;
       try {
-        value = JSON.parse(quoteNumbers(text));
+        value = JSON.parse(quoteNumbers(text, MAX_JSON_DEPTH));
       } catch (err) {
+        if (err instanceof JsonTooDeep) throw tooDeepAt({ line }, err.depth);
         throw errorAt('invalid_json', { line }, { zh: `JSON 格式错误(${jsonReason(err)})`, en: `invalid JSON (${jsonReason(err)})` });
       }
       if (!isPlainObject(value)) throw notAnObject({ line });
@@ -169,6 +179,9 @@ async function tableFromRecords(
       const bad = firstReplacement(values);
       if (bad >= 0) throw undecodableAt(place(record.line), columns[bad]!, encoding.name);
     }
+    // "\u0000" is a valid JSON escape but no text PostgreSQL can store.
+    const nul = values.findIndex((v) => v !== null && v.includes('\u0000'));
+    if (nul >= 0) throw nulByteAt({ ...place(record.line), column: columns[nul]! });
     return { line: record.line, values };
   };
 

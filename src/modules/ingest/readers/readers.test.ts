@@ -339,3 +339,40 @@ describe('bad input', () => {
     expect((await failure(readAll(bin, { encoding: 'klingon' }))).code).toBe('unsupported_encoding');
   });
 });
+
+describe('hostile inputs: NUL bytes and deep nesting', () => {
+  it('names the line and column of a NUL byte in CSV, wherever it is', async () => {
+    const early = writeText(fresh('csv'), 'name,note\nLi,ok\nWang,a\u0000b\n');
+    const e1 = await failure(readAll(early));
+    expect(e1).toMatchObject({ code: 'nul_byte', details: { line: 3, column: 'note' } });
+    expect(e1.text.zh).toContain('第 3 行');
+    expect(e1.text.en).toMatch(/^Line 3, column "note": holds a NUL byte/);
+    // Far beyond the sniffed prefix.
+    let text = 'name,note\n';
+    for (let i = 0; i < 20_000; i++) text += `n${i},v${i}\n`;
+    const late = writeText(fresh('csv'), `${text}x,\u0000\n`);
+    expect(await failure(readAll(late))).toMatchObject({ code: 'nul_byte', details: { line: 20_002, column: 'note' } });
+    // A binary file is still not taken for text.
+    const binary = fresh('csv');
+    writeFileSync(binary, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) % 32)));
+    expect((await failure(readAll(binary))).code).toBe('unsupported_format');
+  });
+
+  it('refuses a NUL escaped in JSON, naming the row and column', async () => {
+    const f = writeText(fresh('json'), '[{"a":"x"},{"a":"y\\u0000z"}]');
+    expect(await failure(readAll(f))).toMatchObject({ code: 'nul_byte', details: { row: 2, column: 'a' } });
+  });
+
+  it('refuses 200,000-deep NDJSON and JSON with the line (or row) and the depth, without overflowing the stack', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const nd = writeText(fresh('ndjson'), `{"a":1}\n{"a":${deep}}\n`);
+    const e1 = await failure(readAll(nd));
+    expect(e1).toMatchObject({ code: 'too_deep', details: { line: 2, maxDepth: 64 } });
+    expect(e1.text.en).toContain('more than 64 levels');
+    const js = writeText(fresh('json'), `[{"a":1},{"a":${deep}}]`);
+    expect(await failure(readAll(js))).toMatchObject({ code: 'too_deep', details: { row: 2, maxDepth: 64 } });
+    // Honest nesting is kept as JSON text.
+    const ok = writeText(fresh('ndjson'), '{"a":{"b":[1,{"c":2}]}}\n');
+    expect((await readAll(ok)).values).toEqual([['{"b":["1",{"c":"2"}]}']]);
+  });
+});

@@ -37,16 +37,27 @@ export function hasMagic(head: Buffer, magic: number[]): boolean {
 
 /**
  * The format suggested by the first bytes: zip → xlsx; first non-blank character `[` → json,
- * `{` → ndjson; NUL bytes (outside UTF-16) → binary (undefined); else delimited text.
+ * `{` → ndjson; mostly control bytes (outside UTF-16) → binary (undefined); else delimited text.
  */
 export function formatFromBytes(head: Buffer, text: string): TableFormat | 'xls' | undefined {
   if (hasMagic(head, ZIP_MAGIC)) return 'xlsx';
   if (hasMagic(head, OLE2_MAGIC)) return 'xls';
-  if (text.includes('\u0000')) return undefined;
+  // A few NUL bytes in text are damage the reader reports with their line; mostly control bytes is binary.
+  if (text.includes('\u0000') && looksBinary(text)) return undefined;
   const first = /\S/.exec(text)?.[0];
   if (first === '[') return 'json';
   if (first === '{') return 'ndjson';
   return 'csv';
+}
+
+/** More than 5% control characters (other than tab, line feed, form feed, carriage return): not text. */
+function looksBinary(text: string): boolean {
+  let control = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 && c !== 9 && c !== 10 && c !== 12 && c !== 13) control++;
+  }
+  return control > text.length * 0.05;
 }
 
 const DELIMITERS = [',', '\t', ';', '|'] as const;

@@ -13,7 +13,22 @@ export interface OpenTableOptions {
   sheet?: string | number;
   /** Refuse input larger than this many bytes (error code 'file_too_large'). */
   maxBytes?: number;
+  /** xlsx only: bounds of what a workbook may expand to (a zip bomb is refused, 'xlsx_too_large'). */
+  xlsx?: Partial<XlsxLimits>;
 }
+
+/** Bounds of an XLSX read (PDX_XLSX_* variables). */
+export interface XlsxLimits {
+  /** Decompressed bytes of the shared-string table, which must be held in memory. */
+  sharedStringsBytes: number;
+  /** Entries of the shared-string table. */
+  sharedStrings: number;
+  /** Decompressed bytes of the sheet read. */
+  sheetBytes: number;
+}
+
+/** The defaults of the PDX_XLSX_* variables (src/config.ts). */
+export const XLSX_DEFAULTS: XlsxLimits = { sharedStringsBytes: 256 * 1024 * 1024, sharedStrings: 10_000_000, sheetBytes: 8 * 1024 ** 3 };
 
 export interface TableRow {
   /** 1-based source line where the record starts (csv/tsv/ndjson), or row number (xlsx/json). */

@@ -9,14 +9,23 @@ export function jsonCell(v: unknown): string | null {
   return JSON.stringify(v);
 }
 
+/** Thrown by quoteNumbers when a text nests deeper than it allows. */
+export class JsonTooDeep extends Error {
+  constructor(readonly depth: number) {
+    super(`JSON nested ${depth} levels deep`);
+  }
+}
+
 /**
  * Put every number of a (valid) JSON text in quotes, so JSON.parse keeps its exact source text:
- * 18-digit codes stored as numbers keep every digit and 100.00 stays "100.00".
+ * 18-digit codes stored as numbers keep every digit and 100.00 stays "100.00". Refuses (JsonTooDeep)
+ * nesting beyond `maxDepth` before anything recursive (JSON.stringify of a cell) can overflow the stack.
  */
-export function quoteNumbers(json: string): string {
+export function quoteNumbers(json: string, maxDepth = Infinity): string {
   let out = '';
   let from = 0;
   let inString = false;
+  let depth = 0;
   const n = json.length;
   for (let i = 0; i < n; i++) {
     const c = json.charCodeAt(i);
@@ -27,6 +36,10 @@ export function quoteNumbers(json: string): string {
     }
     if (c === 34) {
       inString = true;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > maxDepth) throw new JsonTooDeep(depth);
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
     } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
       let j = i + 1;
       while (j < n) {

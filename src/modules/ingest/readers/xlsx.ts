@@ -1,15 +1,18 @@
 /**
  * XLSX through exceljs's streaming WorkbookReader: one chosen sheet, row by row. The header is the
- * sheet's first non-empty row. Shared strings are cached by exceljs (they are the workbook's string
- * table, bounded by the workbook rather than by our code); cells are never held beyond their row.
+ * sheet's first non-empty row. Shared strings are cached by exceljs (cells refer to them by index),
+ * so their table is bounded here (PDX_XLSX_MAX_SHARED_STRINGS*): a small zip that inflates to
+ * gigabytes of strings is refused at the bound instead of filling memory. The sheet itself streams,
+ * and its decompressed size is bounded too (PDX_XLSX_MAX_UNZIPPED_BYTES); cells are never held
+ * beyond their row.
  */
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { emptyFile, errorAt, readerError } from './errors.ts';
+import { emptyFile, errorAt, formatBytes, readerError } from './errors.ts';
 import { normaliseHeader } from './header.ts';
 import { hasMagic, OLE2_MAGIC, ZIP_MAGIC } from './sniff.ts';
 import type { ByteSource } from './source.ts';
-import type { TableReader, TableRow } from './types.ts';
+import { XLSX_DEFAULTS, type TableReader, type TableRow, type XlsxLimits } from './types.ts';
 
 /** What exceljs's streaming reader exposes at run time but does not declare in its types. */
 interface SheetReader extends AsyncIterable<ExcelJS.Row> {
@@ -18,9 +21,54 @@ interface SheetReader extends AsyncIterable<ExcelJS.Row> {
 }
 interface BookReader extends AsyncIterable<SheetReader> {
   model?: { sheets?: { name: string; id: number; rId: string }[] };
+  sharedStrings?: unknown[];
+  // exceljs's internal steps, wrapped below to count what the zip inflates to.
+  _parseSharedStrings(entry: NodeJS.ReadableStream): AsyncGenerator<unknown>;
+  _parseWorksheet(iterator: AsyncIterable<Buffer>, sheetNo: string): Generator<unknown>;
 }
 
-export async function openXlsx(source: ByteSource, sheet: string | number | undefined): Promise<TableReader> {
+function tooLarge(what: { zh: string; en: string }, limit: number, variable: string) {
+  return readerError(
+    'xlsx_too_large',
+    `工作簿${what.zh}超过上限 ${formatBytes(limit)}(${variable}),已拒绝;可能是压缩炸弹`,
+    `The workbook's ${what.en} exceeds the limit of ${formatBytes(limit)} (${variable}); refused (possibly a zip bomb)`,
+    { limit, variable },
+  );
+}
+
+/** Counts the bytes of a stream, failing it once they pass `limit`. */
+async function* bounded(chunks: AsyncIterable<Buffer | string>, limit: number, onOver: () => Error, each?: () => void): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of chunks) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    total += b.length;
+    if (total > limit) throw onOver();
+    each?.();
+    yield b;
+  }
+}
+
+/** Bounds exceljs's reading of the shared strings and of worksheets by what they inflate to. */
+function limit(book: BookReader, limits: XlsxLimits): void {
+  const strings = book._parseSharedStrings.bind(book);
+  const worksheet = book._parseWorksheet.bind(book);
+  const over = () => tooLarge({ zh: '共享字符串表', en: 'shared-string table' }, limits.sharedStringsBytes, 'PDX_XLSX_MAX_SHARED_STRINGS_BYTES');
+  const count = () => {
+    if ((book.sharedStrings?.length ?? 0) > limits.sharedStrings) {
+      throw readerError(
+        'xlsx_too_large',
+        `工作簿的共享字符串超过 ${limits.sharedStrings} 个(PDX_XLSX_MAX_SHARED_STRINGS),已拒绝`,
+        `The workbook has more than ${limits.sharedStrings} shared strings (PDX_XLSX_MAX_SHARED_STRINGS); refused`,
+        { limit: limits.sharedStrings, variable: 'PDX_XLSX_MAX_SHARED_STRINGS' },
+      );
+    }
+  };
+  book._parseSharedStrings = (entry) => strings(Readable.from(bounded(entry as AsyncIterable<Buffer>, limits.sharedStringsBytes, over, count)));
+  book._parseWorksheet = (iterator, sheetNo) =>
+    worksheet(bounded(iterator, limits.sheetBytes, () => tooLarge({ zh: '工作表', en: 'sheet' }, limits.sheetBytes, 'PDX_XLSX_MAX_UNZIPPED_BYTES')), sheetNo);
+}
+
+export async function openXlsx(source: ByteSource, sheet: string | number | undefined, limits: Partial<XlsxLimits> = {}): Promise<TableReader> {
   if (source.head.length === 0) {
     source.close();
     throw emptyFile();
@@ -37,6 +85,7 @@ export async function openXlsx(source: ByteSource, sheet: string | number | unde
     hyperlinks: 'ignore',
     entries: 'ignore',
   }) as unknown as BookReader;
+  limit(book, { ...XLSX_DEFAULTS, ...limits });
 
   const seenNames: string[] = [];
   async function* sheetRows(): AsyncGenerator<ExcelJS.Row> {

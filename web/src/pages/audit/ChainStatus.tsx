@@ -1,7 +1,7 @@
-import { CheckCircleFilled, CloseCircleFilled, ReloadOutlined } from '@ant-design/icons';
+import { CheckCircleFilled, CloseCircleFilled, DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Col, Descriptions, Row, Space, Spin, Statistic, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { latestHead, verifyChain, type SignedHead, type VerifyReport } from '../../api/audit.ts';
+import { latestHead, verifyChain, WITNESS_URL, type SignedHead, type VerifyReport } from '../../api/audit.ts';
 import { ApiError } from '../../api/client.ts';
 import { useI18n } from '../../i18n.tsx';
 import { Hex } from './common.tsx';
@@ -58,6 +58,9 @@ export function ChainStatus() {
           <Button size="small" icon={<ReloadOutlined />} onClick={() => void load()} loading={busy} data-testid="chain-reverify">
             {t('audit.chain.reverify')}
           </Button>
+          <Button size="small" icon={<DownloadOutlined />} href={WITNESS_URL} title={t('audit.chain.witnessHint')} data-testid="chain-witness">
+            {t('audit.chain.witness')}
+          </Button>
         </Space>
       }
       style={{ marginBottom: 16 }}
@@ -89,6 +92,7 @@ export function ChainStatus() {
             <Col flex="auto">
               <Descriptions size="small" column={1}>
                 {report.firstBadSeq !== undefined && <Descriptions.Item label={t('audit.chain.firstBad')}>{report.firstBadSeq}</Descriptions.Item>}
+                {report.missingHead !== undefined && <Descriptions.Item label={t('audit.chain.missingHead')}>{report.missingHead}</Descriptions.Item>}
                 {report.badCheckpoint !== undefined && <Descriptions.Item label={t('audit.chain.badCheckpoint')}>{report.badCheckpoint}</Descriptions.Item>}
                 {report.reason && <Descriptions.Item label={t('audit.chain.reason')}>{report.reason}</Descriptions.Item>}
               </Descriptions>

@@ -172,6 +172,9 @@ export function PolicyPanel() {
         <Form.Item name="defaultGrade" label={t('cls.policy.defaultGrade')}>
           <Radio.Group optionType="button" options={([1, 2, 3, 4] as const).map((g) => ({ value: g, label: t(`cls.grade.${g}`) }))} />
         </Form.Item>
+        <Form.Item name="encryptFromGrade" label={t('cls.policy.encryptFrom')} extra={t('cls.policy.encryptFromHelp')}>
+          <Radio.Group optionType="button" data-testid="policy-encrypt-from" options={([4, 3] as const).map((g) => ({ value: g, label: t(`cls.policy.encryptFrom${g}`) }))} />
+        </Form.Item>
         <Typography.Title level={5}>{t('cls.policy.rules')}</Typography.Title>
         <Form.List name="extraRules">
           {(fields, { add, remove }) => (
