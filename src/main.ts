@@ -61,7 +61,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const { keyring, warning: masterKeyWarning } = await createProtectModule({ db, config });
   const { audit, routes: auditRoutes } = await createAuditModule({ db, sealer: keyring, hash: config.PDX_CRYPTO === 'gm' ? 'sm3' : 'sha256' });
   const events = tee(audit, options.observe);
-  const identity = createIdentityService({ db, events, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES } });
+  const identity = createIdentityService({ db, events, sealer: keyring, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES } });
   const jobs = createJobs(db, { pollMs: options.jobPollMs ?? 1000 });
   const catalog = createCatalogService({ db, events });
   const ingest = createIngestService({
