@@ -34,6 +34,8 @@ export interface PlatformOptions {
   log?: (line: string) => void;
   /** Clocks and mail server of security operations (tests replay a night at 03:00, use a local SMTP). */
   secops?: Pick<SecopsDeps, 'eventTime' | 'now' | 'smtp'>;
+  /** Where the HTTP server's JSON log goes (default: stdout). */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** The demo world loads on a first start with an empty catalogue, by default only when embedded. */
@@ -103,10 +105,11 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     events,
     auth: identity,
     maxUploadBytes: config.PDX_MAX_UPLOAD_BYTES,
+    ...(options.logStream ? { logStream: options.logStream } : {}),
     routes: [
       systemRoutes({ db }),
       identityRoutes({ identity, secureCookies: Boolean(config.PDX_TLS_CERT) }),
-      catalogRoutes({ catalog }),
+      catalogRoutes({ catalog, ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}) }),
       ingestRoutes({ ingest }),
       jobsRoutes({ jobs, identity }),
       auditRoutes,
