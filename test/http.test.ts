@@ -13,6 +13,15 @@ import { ADMIN_PASSWORDS, loginClient } from './helpers/api.ts';
 import { describeEachBackend } from './helpers/db.ts';
 
 const KEY = randomBytes(32).toString('base64');
+
+/** The DCAT document as an auditor reads it through a hostile Host header; its ids and pdx namespace. */
+async function dcatIds(app: App): Promise<{ id: string; namespace: string }> {
+  const reader = await loginClient(app, 'auditor', ADMIN_PASSWORDS.auditor);
+  const res = await reader.call('GET', '/api/v1/catalog.jsonld', undefined, { host: 'evil.example', 'x-forwarded-host': 'evil.example' });
+  expect(res.statusCode).toBe(200);
+  expect(res.body).not.toContain('evil.example');
+  return { id: res.json()['@id'], namespace: res.json()['@context'].pdx };
+}
 async function createPdxApp(config: ReturnType<typeof loadConfig>, db: Parameters<typeof createPlatform>[1]): Promise<App> {
   return (await createPlatform(config, db)).app;
 }
@@ -54,12 +63,7 @@ describeEachBackend('platform endpoints', ({ backend, use }) => {
 
   it('without PDX_PUBLIC_URL, gives the DCAT document ids relative to its own address, never the Host header', async () => {
     await bootstrapIdentity(use().db, platform.services.identity, ADMIN_PASSWORDS);
-    const reader = await loginClient(app, 'auditor', ADMIN_PASSWORDS.auditor);
-    const res = await reader.call('GET', '/api/v1/catalog.jsonld', undefined, { host: 'evil.example', 'x-forwarded-host': 'evil.example' });
-    expect(res.statusCode).toBe(200);
-    expect(res.body).not.toContain('evil.example');
-    expect(res.json()['@id']).toBe('/api/v1/catalog.jsonld');
-    expect(res.json()['@context'].pdx).toBe('urn:pdx:ns#');
+    expect(await dcatIds(app)).toEqual({ id: '/api/v1/catalog.jsonld', namespace: 'urn:pdx:ns#' });
   });
 
   it('answers unknown API paths with the standard error body in the caller language, quoting nothing', async () => {
@@ -226,12 +230,7 @@ describe('platform endpoints: secrets out of logs and URLs, framework errors ove
   });
 
   it('builds the DCAT ids from PDX_PUBLIC_URL, never from the Host header', async () => {
-    const reader = await loginClient(app, 'auditor', ADMIN_PASSWORDS.auditor);
-    const res = await reader.call('GET', '/api/v1/catalog.jsonld', undefined, { host: 'evil.example', 'x-forwarded-host': 'evil.example' });
-    expect(res.statusCode).toBe(200);
-    expect(res.body).not.toContain('evil.example');
-    expect(res.json()['@id']).toBe('https://data.ln.gov.cn/pdx/api/v1/catalog.jsonld');
-    expect(res.json()['@context'].pdx).toBe('https://data.ln.gov.cn/pdx/ns#');
+    expect(await dcatIds(app)).toEqual({ id: 'https://data.ln.gov.cn/pdx/api/v1/catalog.jsonld', namespace: 'https://data.ln.gov.cn/pdx/ns#' });
   });
 
   it('answers a URL that is not URL-encoded (curl without -G --data-urlencode) with the standard body and a hint, in the caller language', async () => {

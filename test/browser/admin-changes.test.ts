@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORDS } from '../helpers/api.ts';
+import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -9,11 +9,7 @@ describe('console: two-person control of administrator accounts in Chromium', ()
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await startTestServer({
-      PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
-      PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
-      PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
-    });
+    server = await startTestServer(ADMIN_PASSWORD_ENV);
     browser = await launchBrowser();
   });
   afterAll(async () => {

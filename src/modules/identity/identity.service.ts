@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, type Message } from '../../errors.ts';
-import { EXCLUSIVE_ROLES, type Principal, type Role } from '../../http/access.ts';
+import { EXCLUSIVE_ROLES, ROLE_LABELS, type Principal, type Role } from '../../http/access.ts';
 import type { AuditActor, AuditEvent, EventSink } from '../audit/events.ts';
 import type { Sealer } from '../audit/signer.ts';
 import { isValidRegionCode, isValidUscc } from './codes.ts';
@@ -79,13 +79,6 @@ function publicUser({ password_hash: _omit, ...user }: UserRow): PublicUser {
   return user;
 }
 
-export const ROLE_LABELS: Record<Role, Message> = {
-  sysadmin: { zh: '系统管理员', en: 'system administrator' },
-  secadmin: { zh: '安全管理员', en: 'security administrator' },
-  auditor: { zh: '审计管理员', en: 'audit administrator' },
-  data_officer: { zh: '数据管理员', en: 'data officer' },
-  consumer: { zh: '数据使用方', en: 'data consumer' },
-};
 const zhRoles = (roles: readonly Role[]) => roles.map((r) => `${ROLE_LABELS[r].zh}(${r})`).join('、');
 
 /**

@@ -10,6 +10,7 @@
  */
 import type { Queryable } from '../../db/index.ts';
 import type { Message } from '../../errors.ts';
+import { ROLE_LABELS, type Role } from '../../http/access.ts';
 import type { AuditRecord } from '../audit/record.ts';
 import { inHours, localHour, type ContainmentKind, type SecopsSettings, type Severity } from './secops.settings.ts';
 
@@ -429,11 +430,6 @@ const KIND_LABELS: Record<string, { zh: string; en: string }> = {
   update: { zh: '修改', en: 'change of' },
   reset_password: { zh: '重置密码', en: 'password reset of' },
 };
-const ADMIN_ROLE_LABELS: Record<string, { zh: string; en: string }> = {
-  sysadmin: { zh: '系统管理员', en: 'sysadmin' },
-  secadmin: { zh: '安全管理员', en: 'secadmin' },
-  auditor: { zh: '审计管理员', en: 'auditor' },
-};
 
 /**
  * Every step of a change to an administrator account (三员: proposed, approved, rejected, withdrawn,
@@ -446,7 +442,7 @@ const adminChange: Detector = async (r, ctx) => {
   const step = r.action.slice(ADMIN_CHANGE_PREFIX.length);
   const stepLabel = STEP_LABELS[step] ?? { zh: step, en: step };
   const kind = KIND_LABELS[String(d.kind)] ?? { zh: String(d.kind ?? ''), en: String(d.kind ?? '') };
-  const roles = (Array.isArray(d.adminRoles) ? d.adminRoles : []).map((x) => ADMIN_ROLE_LABELS[String(x)] ?? { zh: String(x), en: String(x) });
+  const roles = (Array.isArray(d.adminRoles) ? d.adminRoles : []).map((x) => ROLE_LABELS[x as Role] ?? { zh: String(x), en: String(x) });
   const account = String(d.username ?? r.targetLabel ?? '?');
   const host = d.via === 'host';
   return [
