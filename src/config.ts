@@ -72,7 +72,16 @@ export const configSchema = z.object({
   PDX_SMTP_USER: z.string().optional().describe('SMTP user name.'),
   PDX_SMTP_PASSWORD: z.string().optional().describe('SMTP password.'),
   PDX_SMTP_FROM: z.string().default('pdx@localhost').describe('Sender address of alert e-mail.'),
-  PDX_PUBLIC_URL: z.string().url().optional().describe('Console address used in links of alert e-mails and webhooks.'),
+  PDX_PUBLIC_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe('Public address of pdx: links in alert e-mails and webhooks, and the @id of catalog.jsonld (unset: relative ids; never the Host header).'),
+  PDX_METRICS_TOKEN: z
+    .string()
+    .min(16, 'at least 16 characters')
+    .optional()
+    .describe('Bearer token for /metrics (Authorization: Bearer …). Unset: /metrics answers only direct callers on the loopback interface.'),
   PDX_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30).describe('Console sessions end after this many idle minutes.'),
   PDX_ADMIN_PASSWORD: z.string().optional().describe('First start only: password of the sysadmin account (default: generated, printed once).'),
   PDX_SECADMIN_PASSWORD: z.string().optional().describe('First start only: password of the secadmin account (default: generated, printed once).'),

@@ -35,6 +35,8 @@ export interface PlatformOptions {
   log?: (line: string) => void;
   /** Clocks and mail server of security operations (tests replay a night at 03:00, use a local SMTP). */
   secops?: Pick<SecopsDeps, 'eventTime' | 'now' | 'smtp'>;
+  /** Where the HTTP server's JSON log goes (default: stdout). */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** The demo world loads on a first start with an empty catalogue, by default only when embedded. */
@@ -76,7 +78,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     trust: auditTrustOf(config),
   });
   const events = tee(audit, options.observe);
-  const identity = createIdentityService({ db, events, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES } });
+  const identity = createIdentityService({ db, events, sealer: keyring, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES } });
   const jobs = createJobs(db, { pollMs: options.jobPollMs ?? 1000 });
   const catalog = createCatalogService({ db, events });
   const ingest = createIngestService({
@@ -119,10 +121,11 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     events,
     auth: identity,
     maxUploadBytes: config.PDX_MAX_UPLOAD_BYTES,
+    ...(options.logStream ? { logStream: options.logStream } : {}),
     routes: [
       systemRoutes({ db }),
       identityRoutes({ identity, secureCookies: Boolean(config.PDX_TLS_CERT) }),
-      catalogRoutes({ catalog }),
+      catalogRoutes({ catalog, ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}) }),
       ingestRoutes({ ingest }),
       jobsRoutes({ jobs, identity }),
       auditRoutes,

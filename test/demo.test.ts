@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FARMLAND_TOTAL, BASIC_FARMLAND_TOTAL } from '../src/modules/demo/world.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
@@ -82,6 +85,47 @@ describe('demo world on first start', () => {
       const columns = await catalog.repo.columns(byName[name]!.id);
       const types = (columns.find((c) => c.name === column)!.classification as { types: { matched: number; checksumFailed: number }[] }).types;
       expect(types[0]).toMatchObject({ matched: 1, checksumFailed: 0 });
+    }
+  });
+
+  it("runs README's curl example as written once the journey's grant exists", async () => {
+    const login = async (username: string, password: string) => {
+      const res = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+      expect(res.status, username).toBe(200);
+      const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
+      const headers = { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '', 'content-type': 'application/json' };
+      return async (method: string, path: string, body?: unknown) => {
+        const r = await fetch(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+        const text = await r.text();
+        return { status: r.status, json: text ? JSON.parse(text) : undefined };
+      };
+    };
+    const demo = (username: string) => server.demoAccounts!.find((a) => a.username === username)!.password;
+    // Journey steps 4-5: 省公安厅 approves 朝阳市民政局's waiting request, the secadmin as well (4级 column).
+    const officer = await login('ga-officer', demo('ga-officer'));
+    const waiting = (await officer('GET', '/api/v1/share/requests?state=submitted')).json.items[0];
+    const approved = await officer('POST', `/api/v1/share/requests/${waiting.id}/approve`, {
+      columns: [{ name: '姓名', mode: 'masked' }, { name: '身份证号', mode: 'pseudonym' }, { name: '住址', mode: 'generalized', generalize: { address: 'district' } }],
+    });
+    expect(approved.status).toBe(200);
+    const generated = server.firstCredentials!.find((c) => c.role === 'secadmin')!.password!;
+    const first = await login('secadmin', generated);
+    expect((await first('POST', '/api/v1/auth/password', { currentPassword: generated, newPassword: 'Hunnan-Guard-2027' })).status).toBe(204);
+    expect((await first('POST', `/api/v1/share/requests/${waiting.id}/security-approve`, {})).status).toBe(200);
+    const consumer = await login('zy-minzheng', demo('zy-minzheng'));
+    const key = (await consumer('POST', '/api/v1/api-keys', { name: '低保资格核验系统' })).json.key as string;
+
+    // The example exactly as README shows it, pointed at this server.
+    const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const command = /```sh\n(curl [^`]*?)\n#/.exec(readme)![1]!.replace('http://localhost:8080', server.url);
+    expect(command).toContain('--data-urlencode');
+    const { stdout } = await promisify(execFile)('sh', ['-c', command], { env: { ...process.env, PDX_KEY: key } });
+    const body = JSON.parse(stdout) as { rows: Record<string, string>[]; next: string | null };
+    expect(body.rows.length).toBeGreaterThan(0);
+    for (const row of body.rows) {
+      expect(Object.keys(row).sort()).toEqual(['住址', '姓名', '身份证号'].sort());
+      expect(row['姓名']).toContain('*');
+      expect(row['住址']).toMatch(/^辽宁省朝阳市/);
     }
   });
 });

@@ -49,22 +49,23 @@ export async function uploadCsv(officer: Client, code: string, csv: string): Pro
   if (job.state !== 'succeeded') throw new Error(`load failed: ${JSON.stringify(job.error)}`);
 }
 
-/** Creates, loads and publishes a people dataset; returns its code. */
-export async function publishPeople(officer: Client, options: { name?: string; shareType?: 'conditional' | 'unconditional' | 'none'; rows?: number; seed?: number } = {}): Promise<string> {
-  const created = await officer.call('POST', '/api/v1/datasets', {
-    name: options.name ?? '户籍人口信息',
-    summary: '户籍人口',
-    share_type: options.shareType ?? 'conditional',
-  });
+/** Creates, loads, confirms the classification of and publishes a dataset from CSV text; returns its code. */
+export async function publishCsv(officer: Client, name: string, csv: string, shareType: 'conditional' | 'unconditional' | 'none' = 'conditional'): Promise<string> {
+  const created = await officer.call('POST', '/api/v1/datasets', { name, summary: name, share_type: shareType });
   if (created.statusCode !== 201) throw new Error(`create dataset: ${created.body}`);
   const code = created.json().code as string;
-  await uploadCsv(officer, code, peopleCsv(options.rows ?? 300, options.seed ?? 7));
+  await uploadCsv(officer, code, csv);
   // The officer confirms the detected classification (the publication gate of the classify module).
   const reviewed = await officer.call('PUT', `/api/v1/datasets/${code}/classification`, { columns: [] });
   if (reviewed.statusCode !== 200) throw new Error(`review: ${reviewed.body}`);
   const published = await officer.call('POST', `/api/v1/datasets/${code}/publish`);
   if (published.statusCode !== 200) throw new Error(`publish: ${published.body}`);
   return code;
+}
+
+/** Creates, loads and publishes a people dataset; returns its code. */
+export async function publishPeople(officer: Client, options: { name?: string; shareType?: 'conditional' | 'unconditional' | 'none'; rows?: number; seed?: number } = {}): Promise<string> {
+  return publishCsv(officer, options.name ?? '户籍人口信息', peopleCsv(options.rows ?? 300, options.seed ?? 7), options.shareType);
 }
 
 export async function apiKey(c: Client, name = 'app'): Promise<string> {

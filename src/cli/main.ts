@@ -90,7 +90,11 @@ async function withServices<T>(fn: (services: Platform['services'], db: Db) => P
   }
 }
 
-const CLI_CALLER = { requestId: 'cli' };
+/**
+ * The command line runs with host access (the database and the master key are at hand): changes to
+ * secadmin and auditor accounts apply at once here, and are recorded and alerted as such.
+ */
+const CLI_CALLER = { requestId: 'cli', hostAccess: true };
 
 function parseRoles(text: string): Role[] {
   const roles = text.split(',').map((r) => r.trim()).filter(Boolean);
@@ -130,6 +134,32 @@ user
       if (!found) throw new Error(`unknown user / 用户不存在: ${username}`);
       const { password } = await identity.resetPassword(CLI_CALLER, found.id);
       process.stdout.write(`new password for ${found.username} (shown once, must be changed at first sign-in): ${password}\n`);
+    });
+  });
+
+user
+  .command('update')
+  .description('change roles, organisation or name, disable or enable an account / 修改用户')
+  .argument('<username>')
+  .option('--roles <list>', `comma-separated: ${ROLES.join(', ')}`)
+  .option('--org <name>', 'organisation name')
+  .option('--display-name <text>', 'display name')
+  .option('--disable', 'disable the account and end its sessions / 停用')
+  .option('--enable', 'enable the account / 启用')
+  .action(async (username: string, options: { roles?: string; org?: string; displayName?: string; disable?: boolean; enable?: boolean }) => {
+    if (options.disable && options.enable) throw new Error('--disable and --enable exclude each other');
+    await withServices(async ({ identity }) => {
+      const found = await identity.repo.getUserByName(username.toLowerCase());
+      if (!found) throw new Error(`unknown user / 用户不存在: ${username}`);
+      const org = options.org ? await identity.repo.getOrgByName(options.org) : undefined;
+      if (options.org && !org) throw new Error(`unknown organisation / 机构不存在: ${options.org}`);
+      const updated = await identity.updateUser(CLI_CALLER, found.id, {
+        ...(options.roles ? { roles: parseRoles(options.roles) } : {}),
+        ...(org ? { orgId: org.id } : {}),
+        ...(options.displayName ? { displayName: options.displayName } : {}),
+        ...(options.disable ? { disabled: true } : options.enable ? { disabled: false } : {}),
+      });
+      process.stdout.write(`updated ${updated.username} (${updated.roles.join(', ')})${updated.disabled ? ' — disabled' : ''}\n`);
     });
   });
 

@@ -9,6 +9,15 @@
 export const ROLES = ['sysadmin', 'secadmin', 'auditor', 'data_officer', 'consumer'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** What each role is called, for messages and alerts. */
+export const ROLE_LABELS: Record<Role, { zh: string; en: string }> = {
+  sysadmin: { zh: '系统管理员', en: 'system administrator' },
+  secadmin: { zh: '安全管理员', en: 'security administrator' },
+  auditor: { zh: '审计管理员', en: 'audit administrator' },
+  data_officer: { zh: '数据管理员', en: 'data officer' },
+  consumer: { zh: '数据使用方', en: 'data consumer' },
+};
+
 /** The three administrator roles of 三员分立: no account may hold two of them. */
 export const EXCLUSIVE_ROLES: readonly Role[] = ['sysadmin', 'secadmin', 'auditor'];
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type http from 'node:http';
 import {
   jsonSchemaTransform,
@@ -24,7 +24,9 @@ import type { Db } from '../db/index.ts';
 import type { EventSink } from '../modules/audit/events.ts';
 import { VERSION } from '../version.ts';
 import { registerAuth, type Authenticator } from './auth.ts';
-import { apiNotFound, errorHandler } from './errors.ts';
+import { ForbiddenError, UnauthorizedError } from '../errors.ts';
+import { apiNotFound, clientErrorHandler, errorHandler, frameworkErrors } from './errors.ts';
+import { registerInputCheck } from './input.ts';
 import { createMetrics } from './metrics.ts';
 
 const WEB_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
@@ -40,11 +42,57 @@ export interface AppDeps {
   maxUploadBytes?: number;
   /** Route plugins of the domain modules, registered under /api/v1. */
   routes?: FastifyPluginAsyncZod[];
+  /** Where the JSON log goes (default: stdout). */
+  logStream?: NodeJS.WritableStream;
 }
 
 export type App = FastifyInstance;
 
-/** Builds the HTTP server: cross-cutting plugins, platform endpoints, module routes, the console. */
+/**
+ * How a request appears in the log: the route pattern and the names of its query parameters, never
+ * their values. Query strings carry export download tokens and filter values such as ID numbers
+ * (`/api/v1/datasets/:code/records?select&身份证号&limit`); a path no route matched may hold anything,
+ * so it is not logged either.
+ */
+export function loggedUrl(request: FastifyRequest): string {
+  const raw = request.url ?? '';
+  const q = raw.indexOf('?');
+  const path = request.routeOptions?.url ?? '(unmatched)';
+  if (q < 0) return path;
+  const names = [...new Set(new URLSearchParams(raw.slice(q + 1)).keys())];
+  return names.length ? `${path}?${names.join('&')}` : path;
+}
+
+/** A bearer token compared in constant time (hashes of equal length). */
+function tokenMatches(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * Who may read /metrics: with PDX_METRICS_TOKEN, callers presenting it as a bearer token; without,
+ * only a direct caller on the loopback interface (no proxy header), e.g. a local Prometheus agent.
+ */
+function checkMetricsAccess(request: FastifyRequest, token: string | undefined): void {
+  if (token) {
+    const given = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (!tokenMatches(given, token)) {
+      throw new UnauthorizedError('metrics_token_required', { zh: '读取 /metrics 须提供 Authorization: Bearer <PDX_METRICS_TOKEN>', en: '/metrics needs Authorization: Bearer <PDX_METRICS_TOKEN>' });
+    }
+    return;
+  }
+  const direct = request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined;
+  if (!direct || !LOOPBACK.has(request.socket.remoteAddress ?? '')) {
+    throw new ForbiddenError('metrics_loopback_only', {
+      zh: '未设置 PDX_METRICS_TOKEN 时,/metrics 只应答本机直连的请求',
+      en: 'Without PDX_METRICS_TOKEN, /metrics answers only direct callers on the loopback interface',
+    });
+  }
+}
+
 /** Reads a TLS file named by a PDX_* variable, failing with the variable's name. */
 function readTlsFile(variable: string, file: string): Buffer {
   try {
@@ -68,14 +116,22 @@ function tlsOptions(config: Config) {
   };
 }
 
-export async function buildApp({ config, db, auth, events, maxUploadBytes, routes = [] }: AppDeps): Promise<App> {
+/** Builds the HTTP server: cross-cutting plugins, platform endpoints, module routes, the console. */
+export async function buildApp({ config, db, auth, events, maxUploadBytes, routes = [], logStream }: AppDeps): Promise<App> {
   const https = tlsOptions(config);
   const app = Fastify({
     ...(https ? ({ https } as unknown as FastifyHttpOptions<http.Server>) : {}),
     logger: {
       level: config.PDX_LOG_LEVEL,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
+      serializers: {
+        req: (request: FastifyRequest) => ({ method: request.method, url: loggedUrl(request), remoteAddress: request.ip }),
+      },
+      ...(logStream ? { stream: logStream } : {}),
     },
+    // Errors raised before a route is found, and requests Node's parser refuses: the standard body too.
+    frameworkErrors,
+    clientErrorHandler,
     trustProxy: config.PDX_TRUST_PROXY,
     bodyLimit: 10 * 1024 * 1024,
     requestIdHeader: false,
@@ -91,6 +147,7 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerInputCheck(app);
 
   await app.register(cookie);
   await app.register(multipart, { limits: { fileSize: maxUploadBytes ?? config.PDX_MAX_UPLOAD_BYTES, files: 1, fields: 10 } });
@@ -115,7 +172,7 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
     global: true,
     max: config.PDX_RATE_LIMIT,
     timeWindow: '1 minute',
-    allowList: (request) => request.url === '/health' || request.url === '/metrics',
+    allowList: (request) => request.url === '/health',
   });
 
   await app.register(swagger, {
@@ -160,7 +217,8 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
     },
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    checkMetricsAccess(request, config.PDX_METRICS_TOKEN);
     reply.header('content-type', metrics.contentType);
     return metrics.render();
   });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORDS } from '../helpers/api.ts';
+import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -42,11 +42,7 @@ describe('auditor console in Chromium: chain status, search, proofs, export, acc
   let signedSize: number;
 
   beforeAll(async () => {
-    server = await startTestServer({
-      PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
-      PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
-      PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
-    });
+    server = await startTestServer(ADMIN_PASSWORD_ENV);
     browser = await launchBrowser();
 
     // Events to audit: two failed sign-ins, a sysadmin sign-in, and that sysadmin denied the audit log.

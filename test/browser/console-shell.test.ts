@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../../src/modules/identity/codes.ts';
-import { ADMIN_PASSWORDS } from '../helpers/api.ts';
+import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -24,11 +24,7 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await startTestServer({
-      PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
-      PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
-      PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
-    });
+    server = await startTestServer(ADMIN_PASSWORD_ENV);
     browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -15,6 +15,8 @@ import { memorySink, type AuditEvent } from '../../src/modules/audit/events.ts';
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
 
 export const ADMIN_PASSWORDS = { sysadmin: 'Liaoning-Ops-2026', secadmin: 'Hunnan-Guard-2026', auditor: 'Tiexi-Ledger-2026' };
+/** The same passwords as the first-start variables of a test server. */
+export const ADMIN_PASSWORD_ENV = { PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin, PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin, PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor };
 
 export interface Client {
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;

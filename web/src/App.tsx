@@ -9,6 +9,7 @@ import {
   KeyOutlined,
   LogoutOutlined,
   SafetyCertificateOutlined,
+  SolutionOutlined,
   SettingOutlined,
   ShareAltOutlined,
   TeamOutlined,
@@ -21,6 +22,7 @@ import type { ReactNode } from 'react';
 import { Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth, type Role } from './auth.tsx';
 import { useI18n, type MessageKey } from './i18n.tsx';
+import { AdminChangesPage, ChangesMenuLabel } from './pages/admin/AdminChanges.tsx';
 import { OrgsPage } from './pages/admin/Orgs.tsx';
 import { UsersPage } from './pages/admin/Users.tsx';
 import { ApiKeysPage } from './pages/ApiKeys.tsx';
@@ -33,6 +35,7 @@ import { LoginPage } from './pages/Login.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
 import { SecopsPage } from './pages/secops/SecopsPage.tsx';
 import { NotificationBell, SharingRoutes } from './pages/sharing/index.tsx';
+import { NotificationList } from './pages/sharing/Notifications.tsx';
 
 interface NavItem {
   path: string;
@@ -41,6 +44,8 @@ interface NavItem {
   element?: ReactNode;
   /** Roles that see this entry; undefined: every signed-in user. */
   roles?: Role[];
+  /** A label with more than text (a to-do count). */
+  labelNode?: ReactNode;
   children?: NavItem[];
 }
 
@@ -59,10 +64,12 @@ const NAV: NavItem[] = [
     path: '/admin',
     label: 'nav.admin',
     icon: <SettingOutlined />,
-    roles: ['sysadmin'],
+    roles: ['sysadmin', 'secadmin', 'auditor'],
     children: [
-      { path: '/admin/users', label: 'admin.users', icon: <TeamOutlined />, element: <UsersPage /> },
-      { path: '/admin/orgs', label: 'admin.orgs', icon: <ApartmentOutlined />, element: <OrgsPage /> },
+      { path: '/admin/users', label: 'admin.users', icon: <TeamOutlined />, roles: ['sysadmin'], element: <UsersPage /> },
+      { path: '/admin/orgs', label: 'admin.orgs', icon: <ApartmentOutlined />, roles: ['sysadmin'], element: <OrgsPage /> },
+      // The approvers' to-do: changes to administrator accounts waiting for a second administrator.
+      { path: '/admin/changes', label: 'admin.changes', labelNode: <ChangesMenuLabel />, icon: <SolutionOutlined />, element: <AdminChangesPage /> },
     ],
   },
 ];
@@ -77,7 +84,8 @@ function Shell() {
   const { me, logout, has } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
-  const visible = NAV.filter((item) => !item.roles || has(...item.roles));
+  const allowed = (item: NavItem) => !item.roles || has(...item.roles);
+  const visible = NAV.filter(allowed).map((item) => (item.children ? { ...item, children: item.children.filter(allowed) } : item));
   const leaves = visible.flatMap((item) => item.children ?? [item]);
   const selected = leaves.filter((item) => item.path !== '/' && location.pathname.startsWith(item.path))[0]?.path ?? '/';
   const roleTags = me?.roles.map((r) => <Tag key={r} color="blue">{t(`role.${r}`)}</Tag>);
@@ -97,8 +105,8 @@ function Shell() {
           items={visible.map((item) => ({
             key: item.path,
             icon: item.icon,
-            label: t(item.label),
-            children: item.children?.map((c) => ({ key: c.path, icon: c.icon, label: t(c.label) })),
+            label: item.labelNode ?? t(item.label),
+            children: item.children?.map((c) => ({ key: c.path, icon: c.icon, label: c.labelNode ?? t(c.label) })),
           }))}
           onClick={({ key }) => navigate(key)}
         />
@@ -133,6 +141,7 @@ function Shell() {
               <Route key={item.path} path={item.path === '/' ? '/' : `${item.path}/*`} element={item.element ?? <ComingSoon />} />
             ))}
             <Route path="/account/password" element={<ChangePasswordPage />} />
+            <Route path="/notifications" element={<NotificationList />} />
             <Route path="*" element={<Result status="404" title="404" subTitle={t('notfound')} />} />
           </Routes>
         </Layout.Content>

@@ -17,7 +17,13 @@ const TYPE_LABELS = { integer: '整数', decimal: '数值', boolean: '布尔', d
 
 type Columns = (datasetId: string) => Promise<ColumnRow[]>;
 
-/** The published catalogue as DCAT (W3C Data Catalog Vocabulary) in JSON-LD. */
+/** The namespace of pdx's own DCAT terms when no public address is configured (an IRI mapping must be absolute). */
+export const PDX_NAMESPACE = 'urn:pdx:ns#';
+
+/**
+ * The published catalogue as DCAT (W3C Data Catalog Vocabulary) in JSON-LD. `base` is the configured
+ * public address (PDX_PUBLIC_URL) or '' for ids relative to the document's own address.
+ */
 export async function catalogJsonLd(datasets: DatasetRow[], columnsOf: Columns, base: string) {
   return {
     '@context': {
@@ -25,7 +31,7 @@ export async function catalogJsonLd(datasets: DatasetRow[], columnsOf: Columns, 
       dct: 'http://purl.org/dc/terms/',
       foaf: 'http://xmlns.com/foaf/0.1/',
       vcard: 'http://www.w3.org/2006/vcard/ns#',
-      pdx: `${base}/ns#`,
+      pdx: base ? `${base}/ns#` : PDX_NAMESPACE,
     },
     '@type': 'dcat:Catalog',
     '@id': `${base}/api/v1/catalog.jsonld`,

@@ -157,8 +157,11 @@ const officer = { roles: ['data_officer'] as const };
 const anyone = { authenticated: true as const, apiKey: true };
 
 /** The catalogue: metadata, 信息项, versions, search with facets, DCAT and XLSX exports. */
-export function catalogRoutes(deps: { catalog: CatalogService }): FastifyPluginAsyncZod {
+export function catalogRoutes(deps: { catalog: CatalogService; /** PDX_PUBLIC_URL: the base of the DCAT ids. */ publicUrl?: string }): FastifyPluginAsyncZod {
   const { catalog } = deps;
+  // The ids of the DCAT document come from configuration, never from the request's Host header
+  // (which any caller sets); without PDX_PUBLIC_URL they are relative to where the document was read.
+  const base = deps.publicUrl?.replace(/\/+$/, '') ?? '';
   return async (app) => {
     app.get(
       '/datasets',
@@ -278,8 +281,7 @@ export function catalogRoutes(deps: { catalog: CatalogService }): FastifyPluginA
     app.get(
       '/catalog.jsonld',
       { config: { access: anyone }, schema: { tags: ['catalog'], summary: 'Published catalogue as DCAT JSON-LD' } },
-      async (request, reply) => {
-        const base = `${request.protocol}://${request.host}`;
+      async (_request, reply) => {
         reply.type('application/ld+json; charset=utf-8');
         return catalogJsonLd(await catalog.repo.published(), (id) => catalog.repo.columns(id), base);
       },

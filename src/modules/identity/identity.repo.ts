@@ -28,6 +28,37 @@ export interface UserRow {
   created_at: Date;
 }
 
+/** A change to a secadmin or auditor account waiting for (or decided by) a second administrator. */
+export interface AdminChangeRow {
+  id: string;
+  kind: 'create' | 'update' | 'reset_password';
+  target_user_id: string | null;
+  target_username: string;
+  admin_roles: ('sysadmin' | 'secadmin' | 'auditor')[];
+  approver_role: 'secadmin' | 'auditor';
+  changes: AdminChangeFields;
+  before: AdminChangeFields | null;
+  sealed_password: string | null;
+  state: 'pending' | 'applied' | 'rejected' | 'withdrawn';
+  proposed_by: string;
+  proposed_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
+  reason: string | null;
+  /** Joined: user names of the proposer and the decider. */
+  proposed_by_username?: string;
+  decided_by_username?: string | null;
+}
+
+/** The account fields a change sets (or held before it). Never a secret. */
+export interface AdminChangeFields {
+  username?: string;
+  displayName?: string;
+  orgId?: string;
+  roles?: Role[];
+  disabled?: boolean;
+}
+
 export interface ApiKeyRow {
   id: string;
   org_id: string;
@@ -71,6 +102,10 @@ export function identityRepo(db: Queryable) {
          SELECT id FROM up`,
         [id],
       ),
+
+    /** Does the organisation hold an administrator account (三员)? */
+    orgHasAdmins: async (orgId: string) =>
+      (await db.query('SELECT 1 FROM users WHERE org_id = $1 AND pdx_admin_role_count(roles) > 0 LIMIT 1', [orgId])).length > 0,
 
     // users
     listUsers: () => db.query<UserRow>('SELECT * FROM users ORDER BY created_at, username'),
@@ -130,6 +165,53 @@ export function identityRepo(db: Queryable) {
     endSession: (idHash: string) => db.query('UPDATE sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL', [idHash]),
     endUserSessions: (userId: string) =>
       db.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [userId]),
+    /** Ends every session of a user except the one whose id hash starts with keepPrefix. */
+    endOtherSessions: (userId: string, keepPrefix: string) =>
+      db.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL AND left(id_hash, 16) <> $2 RETURNING 1', [userId, keepPrefix]),
+
+    // changes to secadmin and auditor accounts (two-person control)
+    insertAdminChange: (c: Pick<AdminChangeRow, 'id' | 'kind' | 'target_user_id' | 'target_username' | 'admin_roles' | 'approver_role' | 'changes' | 'before' | 'sealed_password' | 'proposed_by'>) =>
+      one<AdminChangeRow>(
+        db,
+        `INSERT INTO admin_changes (id, kind, target_user_id, target_username, admin_roles, approver_role, changes, before, sealed_password, proposed_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+        [c.id, c.kind, c.target_user_id, c.target_username, c.admin_roles, c.approver_role, JSON.stringify(c.changes), c.before === null ? null : JSON.stringify(c.before), c.sealed_password, c.proposed_by],
+      ),
+    getAdminChange: (id: string) =>
+      maybeOne<AdminChangeRow>(
+        db,
+        `SELECT c.*, p.username AS proposed_by_username, d.username AS decided_by_username
+           FROM admin_changes c JOIN users p ON p.id = c.proposed_by LEFT JOIN users d ON d.id = c.decided_by WHERE c.id = $1`,
+        [id],
+      ),
+    listAdminChanges: (limit: number) =>
+      db.query<AdminChangeRow>(
+        `SELECT c.*, p.username AS proposed_by_username, d.username AS decided_by_username
+           FROM admin_changes c JOIN users p ON p.id = c.proposed_by LEFT JOIN users d ON d.id = c.decided_by
+          ORDER BY (c.state = 'pending') DESC, c.proposed_at DESC LIMIT $1`,
+        [limit],
+      ),
+    /**
+     * Decides a pending change in one statement (so two approvers cannot both decide it) and erases
+     * its sealed password. Returns the row as it was before, or nothing when it was not pending.
+     */
+    decideAdminChange: (id: string, d: { state: 'applied' | 'rejected' | 'withdrawn'; by: string; reason: string | null; targetUserId?: string }) =>
+      maybeOne<AdminChangeRow>(
+        db,
+        `UPDATE admin_changes c SET state = $2, decided_by = $3, decided_at = now(), reason = $4, sealed_password = NULL,
+                target_user_id = COALESCE($5, c.target_user_id)
+           FROM admin_changes old WHERE c.id = $1 AND old.id = c.id AND c.state = 'pending'
+         RETURNING old.*`,
+        [id, d.state, d.by, d.reason, d.targetUserId ?? null],
+      ),
+    /** A console notification (the sharing module's table) to the given users and every active holder of a role. */
+    notify: (n: { kind: string; title: { zh: string; en: string }; body: Record<string, unknown>; link: string }, to: { role?: string; userIds?: string[] }) =>
+      db.query(
+        `INSERT INTO notifications (id, user_id, kind, title, body, link)
+         SELECT gen_random_uuid(), u.id, $1, $2, $3, $4 FROM users u
+          WHERE NOT u.disabled AND (u.id = ANY($5::uuid[]) OR ($6::text IS NOT NULL AND $6 = ANY(u.roles)))`,
+        [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, to.userIds ?? [], to.role ?? null],
+      ),
 
     // API keys
     insertApiKey: (k: Pick<ApiKeyRow, 'id' | 'org_id' | 'created_by' | 'name' | 'prefix' | 'key_hash' | 'expires_at'>) =>

@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLES, type Principal } from '../../http/access.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../../http/auth.ts';
-import type { Caller, IdentityService } from './identity.service.ts';
+import type { AdminChangeRow } from './identity.repo.ts';
+import type { Caller, HeldChange, IdentityService } from './identity.service.ts';
 
 const role = z.enum(ROLES);
 const orgType = z.enum(['authority', 'government', 'department', 'enterprise']);
@@ -62,6 +63,35 @@ const meSchema = z.object({
   kind: z.enum(['user', 'apikey']),
 });
 
+const changeFields = z.object({
+  username: z.string().optional(),
+  displayName: z.string().optional(),
+  orgId: z.string().optional(),
+  roles: z.array(role).optional(),
+  disabled: z.boolean().optional(),
+});
+/** A change to an administrator account (三员), held for a second administrator (never its password). */
+export const adminChangeSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['create', 'update', 'reset_password']),
+  state: z.enum(['pending', 'applied', 'rejected', 'withdrawn']),
+  targetUserId: z.string().nullable(),
+  targetUsername: z.string(),
+  adminRoles: z.array(z.enum(['sysadmin', 'secadmin', 'auditor'])),
+  approverRole: z.enum(['secadmin', 'auditor']),
+  changes: changeFields,
+  before: changeFields.nullable(),
+  proposedBy: z.object({ id: z.string(), username: z.string() }),
+  proposedAt: z.date(),
+  decidedBy: z.object({ id: z.string(), username: z.string() }).nullable(),
+  decidedAt: z.date().nullable(),
+  reason: z.string().nullable(),
+});
+const heldSchema = z.object({
+  change: adminChangeSchema,
+  passwordPart: z.string().optional().describe('生成密码的前半部分,仅此一次显示给提议人;后半部分在批准时显示给审批人'),
+});
+
 type OrgOut = z.infer<typeof orgSchema>;
 type UserOut = z.infer<typeof userSchema>;
 
@@ -99,6 +129,27 @@ function toApiKey(k: { id: string; name: string; prefix: string; expires_at: Dat
   const state = k.revoked_at ? ('revoked' as const) : k.expires_at && k.expires_at <= new Date() ? ('expired' as const) : ('active' as const);
   return { id: k.id, name: k.name, prefix: k.prefix, expiresAt: k.expires_at, revokedAt: k.revoked_at, lastUsedAt: k.last_used_at, createdAt: k.created_at, state };
 }
+
+function toChange(c: AdminChangeRow): z.infer<typeof adminChangeSchema> {
+  return {
+    id: c.id,
+    kind: c.kind,
+    state: c.state,
+    targetUserId: c.target_user_id,
+    targetUsername: c.target_username,
+    adminRoles: c.admin_roles,
+    approverRole: c.approver_role,
+    changes: c.changes,
+    before: c.before,
+    proposedBy: { id: c.proposed_by, username: c.proposed_by_username ?? '' },
+    proposedAt: c.proposed_at,
+    decidedBy: c.decided_by ? { id: c.decided_by, username: c.decided_by_username ?? '' } : null,
+    decidedAt: c.decided_at,
+    reason: c.reason,
+  };
+}
+
+const toHeld = (h: HeldChange) => ({ change: toChange(h.change), ...(h.passwordPart ? { passwordPart: h.passwordPart } : {}) });
 
 /** The authenticated caller of a route that declared access (the hook guarantees a principal). */
 export function callerOf(request: FastifyRequest): Caller {
@@ -237,19 +288,20 @@ export function identityRoutes(deps: { identity: IdentityService; secureCookies:
         config: { access: { roles: ['sysadmin'] } },
         schema: {
           tags: ['identity'],
-          summary: 'Create a user; the generated password is returned once / 新建用户',
+          summary: 'Create a user; the generated password is returned once (an administrator account is proposed: 202) / 新建用户',
           body: z.object({
             username: z.string().trim().min(1).max(64),
             displayName: z.string().trim().min(1).max(100),
             orgId: z.uuid(),
             roles: z.array(role).min(1),
           }),
-          response: { 201: z.object({ user: userSchema, password: z.string() }), ...errors },
+          response: { 201: z.object({ user: userSchema, password: z.string() }), 202: heldSchema, ...errors },
         },
       },
       async (request, reply) => {
-        const { user, password } = await identity.createUser(callerOf(request), request.body);
-        return reply.status(201).send({ user: toUser({ ...user, locked_until: null }), password: password ?? '' });
+        const result = await identity.requestCreateUser(callerOf(request), request.body);
+        if (result.held) return reply.status(202).send(toHeld(result));
+        return reply.status(201).send({ user: toUser({ ...result.user, locked_until: null }), password: result.password });
       },
     );
     app.patch(
@@ -258,7 +310,7 @@ export function identityRoutes(deps: { identity: IdentityService; secureCookies:
         config: { access: { roles: ['sysadmin'] } },
         schema: {
           tags: ['identity'],
-          summary: 'Change roles, organisation, name or disable / 修改用户',
+          summary: 'Change roles, organisation, name or disable (roles or state of an administrator account: proposed, 202) / 修改用户',
           params: id,
           body: z.object({
             displayName: z.string().trim().min(1).max(100).optional(),
@@ -266,10 +318,14 @@ export function identityRoutes(deps: { identity: IdentityService; secureCookies:
             roles: z.array(role).min(1).optional(),
             disabled: z.boolean().optional(),
           }),
-          response: { 200: userSchema, ...errors },
+          response: { 200: userSchema, 202: heldSchema, ...errors },
         },
       },
-      async (request) => toUser(await identity.updateUser(callerOf(request), request.params.id, request.body)),
+      async (request, reply) => {
+        const result = await identity.requestUpdateUser(callerOf(request), request.params.id, request.body);
+        if (result.held) return reply.status(202).send(toHeld(result));
+        return reply.status(200).send(toUser(result));
+      },
     );
     app.post(
       '/users/:id/reset-password',
@@ -277,12 +333,16 @@ export function identityRoutes(deps: { identity: IdentityService; secureCookies:
         config: { access: { roles: ['sysadmin'] } },
         schema: {
           tags: ['identity'],
-          summary: 'Reset a password; the new one is returned once / 重置密码',
+          summary: 'Reset a password; the new one is returned once (an administrator account: proposed, 202) / 重置密码',
           params: id,
-          response: { 200: z.object({ password: z.string() }), ...errors },
+          response: { 200: z.object({ password: z.string() }), 202: heldSchema, ...errors },
         },
       },
-      async (request) => ({ password: (await identity.resetPassword(callerOf(request), request.params.id)).password }),
+      async (request, reply) => {
+        const result = await identity.requestResetPassword(callerOf(request), request.params.id);
+        if (result.held) return reply.status(202).send(toHeld(result));
+        return reply.status(200).send({ password: result.password });
+      },
     );
     app.post(
       '/users/:id/unlock',
@@ -294,6 +354,64 @@ export function identityRoutes(deps: { identity: IdentityService; secureCookies:
         await identity.unlockUser(callerOf(request), request.params.id);
         return reply.status(204).send(null);
       },
+    );
+
+    // ---- two-person control of administrator accounts (三员) ----
+    app.get(
+      '/admin-changes',
+      {
+        config: { access: { roles: ['sysadmin', 'secadmin', 'auditor'] } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Changes to administrator accounts, pending first / 三员账号变更',
+          response: { 200: z.object({ items: z.array(adminChangeSchema) }), ...errors },
+        },
+      },
+      async () => ({ items: (await identity.listAdminChanges()).map(toChange) }),
+    );
+    app.post(
+      '/admin-changes/:id/approve',
+      {
+        config: { access: { roles: ['secadmin', 'auditor'] } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Approve and apply (the auditor approves sysadmin and secadmin accounts, the secadmin auditor accounts) / 批准三员账号变更',
+          params: id,
+          response: {
+            200: z.object({
+              change: adminChangeSchema,
+              passwordPart: z.string().optional().describe('生成密码的后半部分,仅此一次显示给审批人'),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => {
+        const { change, passwordPart } = await identity.approveAdminChange(callerOf(request), request.params.id);
+        return { change: toChange(change), ...(passwordPart ? { passwordPart } : {}) };
+      },
+    );
+    app.post(
+      '/admin-changes/:id/reject',
+      {
+        config: { access: { roles: ['secadmin', 'auditor'] } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Reject a pending change with a reason / 驳回三员账号变更',
+          params: id,
+          body: z.object({ reason: z.string().trim().min(2).max(2000) }),
+          response: { 200: adminChangeSchema, ...errors },
+        },
+      },
+      async (request) => toChange(await identity.rejectAdminChange(callerOf(request), request.params.id, request.body.reason)),
+    );
+    app.post(
+      '/admin-changes/:id/withdraw',
+      {
+        config: { access: { roles: ['sysadmin'] } },
+        schema: { tags: ['identity'], summary: 'Withdraw a pending proposal / 撤回三员账号变更', params: id, response: { 200: adminChangeSchema, ...errors } },
+      },
+      async (request) => toChange(await identity.withdrawAdminChange(callerOf(request), request.params.id)),
     );
 
     // ---- API keys (own organisation) ----

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
-import { BadRequestError, ConflictError, NotFoundError, UnauthorizedError } from '../../errors.ts';
-import { EXCLUSIVE_ROLES, type Principal, type Role } from '../../http/access.ts';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, type Message } from '../../errors.ts';
+import { EXCLUSIVE_ROLES, ROLE_LABELS, type Principal, type Role } from '../../http/access.ts';
 import type { AuditActor, AuditEvent, EventSink } from '../audit/events.ts';
+import type { Sealer } from '../audit/signer.ts';
 import { isValidRegionCode, isValidUscc } from './codes.ts';
-import { identityRepo, type ApiKeyRow, type OrgRow, type UserRow } from './identity.repo.ts';
+import { identityRepo, type AdminChangeFields, type AdminChangeRow, type ApiKeyRow, type IdentityRepo, type OrgRow, type UserRow } from './identity.repo.ts';
 import { checkPasswordPolicy, DUMMY_HASH_PROMISE, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 import { apiKeyPrefix, newApiKey, newToken, tokenHash } from './tokens.ts';
 
@@ -13,6 +14,12 @@ export interface Caller {
   principal: Principal;
   requestId?: string;
   ip?: string;
+  /**
+   * Set by the pdx command line: the operator has access to the host (and so to the database and the
+   * master key). Changes to secadmin and auditor accounts then apply at once, recorded and alerted as
+   * `admin_change.apply` with `via: 'host'`, instead of waiting for a second administrator.
+   */
+  hostAccess?: boolean;
 }
 
 export interface IdentitySettings {
@@ -47,6 +54,9 @@ export interface UserInput {
   roles: Role[];
 }
 
+/** What a change of an account may set (the user name never changes). */
+export type UserPatch = Partial<Omit<UserInput, 'username'>> & { disabled?: boolean };
+
 export type PublicUser = Omit<UserRow, 'password_hash'>;
 
 /** Columns of api_keys that security operations set (migration 0008); read through SELECT *. */
@@ -69,24 +79,110 @@ function publicUser({ password_hash: _omit, ...user }: UserRow): PublicUser {
   return user;
 }
 
-/** Refuses a role set holding two of 三员 (sysadmin, secadmin, auditor). */
-export function checkRoleSeparation(roles: readonly Role[]): void {
-  const admin = roles.filter((r) => EXCLUSIVE_ROLES.includes(r));
+const zhRoles = (roles: readonly Role[]) => roles.map((r) => `${ROLE_LABELS[r].zh}(${r})`).join('、');
+
+/**
+ * 三员分立: an account holds at most one of sysadmin, secadmin and auditor, holds it alone (no
+ * business role beside it), and belongs to the platform authority's organisation. The database
+ * enforces the same (migrations 0002 and 0010).
+ */
+export function checkRoleSeparation(roles: readonly Role[], org?: Pick<OrgRow, 'name' | 'type'>): void {
+  const unique = [...new Set(roles)];
+  const admin = unique.filter((r) => EXCLUSIVE_ROLES.includes(r));
+  const refuse = (text: Message, details: Record<string, unknown> = {}) =>
+    new BadRequestError('role_separation', { zh: `三员分立:${text.zh}`, en: `Separation of duties: ${text.en}` }, { field: 'roles', roles: unique, ...details });
   if (admin.length > 1) {
-    throw new BadRequestError(
-      'role_separation',
-      {
-        zh: `三员分立:系统管理员、安全管理员、审计管理员不能由同一账号兼任(${admin.join('、')})`,
-        en: `Separation of duties: one account cannot hold more than one of sysadmin, secadmin, auditor (${admin.join(', ')})`,
-      },
-      { field: 'roles', roles: admin },
+    throw refuse({
+      zh: `系统管理员、安全管理员、审计管理员不能由同一账号兼任(${zhRoles(admin)})`,
+      en: `one account cannot hold more than one of sysadmin, secadmin, auditor (${admin.join(', ')})`,
+    });
+  }
+  const [role] = admin;
+  if (!role) return;
+  const others = unique.filter((r) => r !== role);
+  if (others.length > 0) {
+    throw refuse({
+      zh: `${zhRoles([role])}不能兼任其他角色(${zhRoles(others)})`,
+      en: `${role} cannot be combined with other roles (${others.join(', ')})`,
+    });
+  }
+  if (org && org.type !== 'authority') {
+    throw refuse(
+      { zh: `${zhRoles([role])}账号只能属于平台管理机构,${org.name}不是平台管理机构`, en: `a ${role} account belongs to the platform authority; ${org.name} is not it` },
+      { field: 'orgId' },
     );
   }
 }
 
+/** The administrator roles (三员): their accounts change only with a second administrator's approval. */
+export type AdminRole = 'sysadmin' | 'secadmin' | 'auditor';
+/**
+ * Who approves a change to an account of each administrator role (a sysadmin proposes): the auditor
+ * approves changes to sysadmin and secadmin accounts, the secadmin changes to auditor accounts.
+ */
+export const APPROVER_OF: Record<AdminRole, 'secadmin' | 'auditor'> = { sysadmin: 'auditor', secadmin: 'auditor', auditor: 'secadmin' };
+
+const isAdminRole = (r: Role): r is AdminRole => EXCLUSIVE_ROLES.includes(r);
+
+/** The administrator roles an account holds before or after a change. */
+function adminRolesOf(...roleSets: readonly (readonly Role[])[]): AdminRole[] {
+  return [...new Set(roleSets.flat().filter(isAdminRole))];
+}
+
+/** The one role that approves a change touching these administrator roles, if there is one that is not itself involved. */
+function approverFor(roles: readonly AdminRole[]): 'secadmin' | 'auditor' | undefined {
+  const approvers = new Set(roles.map((r) => APPROVER_OF[r]).filter((a) => !roles.includes(a)));
+  return approvers.size === 1 ? [...approvers][0] : undefined;
+}
+
+/** Does a patch create, re-role, disable or enable (not only rename or move) the account? */
+function sensitivePatch(current: Pick<UserRow, 'roles' | 'disabled'>, next: Pick<UserRow, 'roles' | 'disabled'>): boolean {
+  const a = new Set(current.roles);
+  const b = new Set(next.roles);
+  return a.size !== b.size || [...a].some((r) => !b.has(r)) || current.disabled !== next.disabled;
+}
+
+/** A change held for approval, as the routes return it. */
+export interface HeldChange {
+  held: true;
+  change: AdminChangeRow;
+  /** First half of a generated password (create, reset), shown to the proposer only here. */
+  passwordPart?: string;
+}
+
+const CHANGE_KIND: Record<AdminChangeRow['kind'], Message> = {
+  create: { zh: '新建', en: 'create' },
+  update: { zh: '修改', en: 'change' },
+  reset_password: { zh: '重置密码', en: 'reset the password of' },
+};
+/** Where the console lists changes to administrator accounts. */
+const CHANGES_LINK = '/admin/changes';
+/** The generated password of a held change is split: this many characters to the proposer, the rest to the approver. */
+const PROPOSER_PART = 8;
+const CHANGE = { zh: '三员账号变更', en: 'Administrator account change' };
+
+function changeDecided(): ConflictError {
+  return new ConflictError('change_decided', { zh: '该变更已处理(已生效、已驳回或已撤回)', en: 'This change has already been decided (applied, rejected or withdrawn)' });
+}
+
+/** The audit target of a change: the account, or the proposed user name before it exists. */
+function changeTarget(row: AdminChangeRow): { type: string; id?: string; label: string } {
+  return { type: 'user', ...(row.target_user_id ? { id: row.target_user_id } : {}), label: row.target_username };
+}
+
+/** What the audit record says of a change (no secret: the sealed password never leaves the row). */
+function changeDetails(row: AdminChangeRow): Record<string, unknown> {
+  return { changeId: row.id, kind: row.kind, adminRoles: row.admin_roles, approverRole: row.approver_role, username: row.target_username, changes: row.changes, proposedBy: row.proposed_by };
+}
+
+/** The account fields a change compares. */
+function fieldsOf(u: UserRow): AdminChangeFields {
+  return { displayName: u.display_name, orgId: u.org_id, roles: u.roles, disabled: u.disabled };
+}
+
 /** Identity, organisations, sessions and API keys: who is calling and what they hold. */
-export function createIdentityService(deps: { db: Db; events: EventSink; settings?: Partial<IdentitySettings> }) {
-  const { db, events } = deps;
+export function createIdentityService(deps: { db: Db; events: EventSink; sealer: Sealer; settings?: Partial<IdentitySettings> }) {
+  const { db, events, sealer } = deps;
   const settings = { ...DEFAULT_IDENTITY_SETTINGS, ...deps.settings };
   const repo = identityRepo(db);
 
@@ -144,6 +240,193 @@ export function createIdentityService(deps: { db: Db; events: EventSink; setting
 
   async function principalOf(user: UserRow, extra: Partial<Principal>): Promise<Principal> {
     return { kind: 'user', userId: user.id, username: user.username, orgId: user.org_id, roles: user.roles, ...extra };
+  }
+
+  const actorField = (caller: Partial<Caller>) => (caller.principal ? { actor: actorOf(caller.principal) } : {});
+
+  /** Checks a new account (organisation, 三员分立, user name) without writing anything. */
+  async function validateNewUser(input: UserInput): Promise<{ username: string; org: OrgRow }> {
+    const org = await requireOrg(input.orgId);
+    checkRoleSeparation(input.roles, org);
+    const username = input.username.trim().toLowerCase();
+    if (!/^[a-z0-9][a-z0-9._-]{2,63}$/.test(username)) {
+      throw new BadRequestError(
+        'invalid_username',
+        { zh: '用户名须为 3-64 位小写字母、数字、点、下划线或连字符', en: 'Username: 3-64 lower-case letters, digits, dot, underscore or hyphen' },
+        { field: 'username' },
+      );
+    }
+    if (await repo.getUserByName(username)) throw usernameTaken(username);
+    return { username, org };
+  }
+
+  function usernameTaken(username: string): ConflictError {
+    return new ConflictError('username_taken', { zh: `用户名已存在:${username}`, en: `Username already exists: ${username}` }, { field: 'username' });
+  }
+
+  async function insertUser(r: IdentityRepo, input: UserInput, password: string, mustChange: boolean): Promise<UserRow> {
+    try {
+      return await r.insertUser({
+        id: randomUUID(),
+        org_id: input.orgId,
+        username: input.username,
+        display_name: input.displayName,
+        roles: [...new Set(input.roles)],
+        password_hash: await hashPassword(password),
+        must_change_password: mustChange,
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw usernameTaken(input.username);
+      throw error;
+    }
+  }
+
+  /** The account after a patch, checked (organisation, 三员分立, a sysadmin cannot lock itself out). */
+  async function validatePatch(caller: Partial<Caller>, current: UserRow, input: UserPatch): Promise<Pick<UserRow, 'org_id' | 'display_name' | 'roles' | 'disabled'>> {
+    const roles = input.roles ? [...new Set(input.roles)] : current.roles;
+    const org = await requireOrg(input.orgId ?? current.org_id);
+    checkRoleSeparation(roles, org);
+    if (current.id === caller.principal?.userId && (input.disabled || !roles.includes('sysadmin'))) {
+      throw new BadRequestError('self_lockout', { zh: '不能停用自己或移除自己的系统管理员角色', en: 'You cannot disable yourself or drop your own sysadmin role' }, { field: 'roles' });
+    }
+    return { org_id: org.id, display_name: input.displayName ?? current.display_name, roles, disabled: input.disabled ?? current.disabled };
+  }
+
+  async function applyPatch(r: IdentityRepo, current: UserRow, next: Pick<UserRow, 'org_id' | 'display_name' | 'roles' | 'disabled'>): Promise<UserRow> {
+    const user = await r.updateUser(current.id, next);
+    if (!user) throw new NotFoundError({ zh: '用户', en: 'User' });
+    if (user.disabled) await r.endUserSessions(current.id);
+    return user;
+  }
+
+  async function applyReset(r: IdentityRepo, id: string, password: string): Promise<void> {
+    await r.setPassword(id, await hashPassword(password), true);
+    await r.endUserSessions(id);
+  }
+
+  async function recordUpdate(caller: Partial<Caller>, current: UserRow, user: UserRow, extra: Record<string, unknown> = {}): Promise<void> {
+    const rolesChanged = user.roles.join() !== current.roles.join();
+    await record(caller, {
+      action: rolesChanged ? 'user.roles_change' : 'user.update',
+      result: 'success',
+      ...actorField(caller),
+      target: { type: 'user', id: user.id, label: user.username },
+      details: { before: { roles: current.roles, orgId: current.org_id, disabled: current.disabled }, after: { roles: user.roles, orgId: user.org_id, disabled: user.disabled }, ...extra },
+    });
+  }
+
+  /**
+   * An API caller (a signed-in administrator) never changes a secadmin or auditor account alone: the
+   * request* functions hold such changes for a second administrator. Host access and first start may.
+   */
+  function refuseWithoutSecondAdmin(caller: Partial<Caller>, guarded: readonly AdminRole[]): void {
+    if (guarded.length && caller.principal && !caller.hostAccess) {
+      throw new ForbiddenError('two_person_control', {
+        zh: '三员账号(系统管理员、安全管理员、审计管理员)的新建、角色变更、重置密码、停用和启用须经第二位管理员审批',
+        en: 'Creating, re-roling, resetting, disabling or enabling an administrator account needs a second administrator’s approval',
+      });
+    }
+  }
+
+  /** A change applied with host access is recorded as such; security operations raise an alert on it. */
+  async function recordHostChange(caller: Partial<Caller>, kind: AdminChangeRow['kind'], username: string, guarded: readonly AdminRole[], details: Record<string, unknown>): Promise<void> {
+    if (!caller.hostAccess) return;
+    await record(caller, {
+      action: 'admin_change.apply',
+      result: 'success',
+      ...actorField(caller),
+      target: { type: 'user', label: username },
+      details: { kind, adminRoles: guarded, username, via: 'host', ...details },
+    });
+  }
+
+  async function propose(
+    caller: Caller,
+    p: { kind: AdminChangeRow['kind']; target: UserRow | null; username: string; guarded: AdminRole[]; changes: AdminChangeFields; before: AdminChangeFields | null },
+  ): Promise<HeldChange> {
+    const approverRole = approverFor(p.guarded);
+    if (!approverRole) {
+      throw new BadRequestError(
+        'admin_role_swap',
+        {
+          zh: '安全管理员与审计管理员之间不能直接转换(双方互为审批人);请用主机命令行 pdx user 操作',
+          en: 'An account cannot move between secadmin and auditor (each approves the other’s changes); use the pdx user command on the host',
+        },
+        { field: 'roles' },
+      );
+    }
+    const password = p.kind === 'update' ? undefined : generatePassword();
+    let row: AdminChangeRow;
+    try {
+      row = await repo.insertAdminChange({
+        id: randomUUID(),
+        kind: p.kind,
+        target_user_id: p.target?.id ?? null,
+        target_username: p.username,
+        admin_roles: p.guarded,
+        approver_role: approverRole,
+        changes: p.changes,
+        before: p.before,
+        sealed_password: password ? sealer.seal(Buffer.from(password, 'utf8')).toString('base64') : null,
+        proposed_by: caller.principal.userId,
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        throw new ConflictError('change_pending', { zh: `账号 ${p.username} 已有一项待审批的变更`, en: `Account ${p.username} already has a change waiting for approval` }, { field: 'username' });
+      }
+      throw error;
+    }
+    await record(caller, { action: 'admin_change.propose', result: 'success', actor: actorOf(caller.principal), target: changeTarget(row), details: changeDetails(row) });
+    const kind = CHANGE_KIND[p.kind];
+    const role = { zh: p.guarded.map((r) => ROLE_LABELS[r].zh).join('、'), en: p.guarded.map((r) => ROLE_LABELS[r].en).join(', ') };
+    await repo.notify(
+      {
+        kind: 'admin_change',
+        title: { zh: `待审批:${kind.zh}${role.zh}账号 ${p.username}`, en: `Awaiting your approval: ${kind.en} the ${role.en} account ${p.username}` },
+        body: { changeId: row.id, kind: p.kind, username: p.username, proposedBy: caller.principal.username },
+        link: CHANGES_LINK,
+      },
+      { role: approverRole },
+    );
+    return { held: true, change: (await repo.getAdminChange(row.id))!, ...(password ? { passwordPart: password.slice(0, PROPOSER_PART) } : {}) };
+  }
+
+  /** A pending change the caller may decide: the approving role, neither its proposer nor its subject. */
+  async function pendingChange(caller: Caller, id: string): Promise<AdminChangeRow> {
+    const change = await repo.getAdminChange(id);
+    if (!change) throw new NotFoundError(CHANGE);
+    if (change.state !== 'pending') throw changeDecided();
+    const p = caller.principal;
+    if (!p.roles.includes(change.approver_role) || p.userId === change.proposed_by || p.userId === change.target_user_id) {
+      const approver = ROLE_LABELS[change.approver_role];
+      throw new ForbiddenError('not_approver', { zh: `此变更须由${approver.zh}审批`, en: `This change is approved by the ${approver.en}` }, { approverRole: change.approver_role });
+    }
+    return change;
+  }
+
+  /** What an approval writes: the account as the change makes it (checked again now), and the password. */
+  async function prepareChange(change: AdminChangeRow): Promise<{ before?: UserRow; password?: string; write: (r: IdentityRepo) => Promise<UserRow> }> {
+    const password = change.sealed_password ? sealer.unseal(Buffer.from(change.sealed_password, 'base64')).toString('utf8') : undefined;
+    const c = change.changes;
+    if (change.kind === 'create') {
+      const input: UserInput = { username: c.username ?? change.target_username, displayName: c.displayName ?? change.target_username, orgId: c.orgId ?? '', roles: c.roles ?? [] };
+      await validateNewUser(input);
+      return { password, write: (r) => insertUser(r, input, password!, true) };
+    }
+    const before = change.target_user_id ? await repo.getUser(change.target_user_id) : undefined;
+    if (!before) throw new NotFoundError({ zh: '用户', en: 'User' });
+    if (change.kind === 'update') {
+      const next = await validatePatch({}, before, c);
+      return { before, write: (r) => applyPatch(r, before, next) };
+    }
+    return {
+      before,
+      password,
+      write: async (r) => {
+        await applyReset(r, before.id, password!);
+        return before;
+      },
+    };
   }
 
   const service = {
@@ -208,6 +491,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; setting
       await record(caller, { action: 'auth.logout', result: 'success', actor: actorOf(caller.principal) });
     },
 
+    /** Changes one's own password and ends every other session of the account (the current one stays). */
     async changePassword(caller: Caller, current: string, next: string) {
       const user = await repo.getUser(caller.principal.userId);
       if (!user) throw new UnauthorizedError();
@@ -220,7 +504,15 @@ export function createIdentityService(deps: { db: Db; events: EventSink; setting
       }
       checkPasswordPolicy(next, user.username);
       await repo.setPassword(user.id, await hashPassword(next), false);
-      await record(caller, { action: 'auth.password_change', result: 'success', actor: actorOf(caller.principal), target: { type: 'user', id: user.id, label: user.username } });
+      // Whoever else holds a session of this account (a stolen cookie, another browser) is signed out.
+      const ended = await repo.endOtherSessions(user.id, caller.principal.sessionId ?? '');
+      await record(caller, {
+        action: 'auth.password_change',
+        result: 'success',
+        actor: actorOf(caller.principal),
+        target: { type: 'user', id: user.id, label: user.username },
+        details: { otherSessionsEnded: ended.length },
+      });
     },
 
     // ---- API keys ----
@@ -320,7 +612,14 @@ export function createIdentityService(deps: { db: Db; events: EventSink; setting
     },
 
     async updateOrg(caller: Caller, id: string, input: OrgInput): Promise<OrgRow> {
-      await service.getOrg(id);
+      const current = await service.getOrg(id);
+      if (current.type === 'authority' && input.type !== 'authority' && (await repo.orgHasAdmins(id))) {
+        throw new BadRequestError(
+          'role_separation',
+          { zh: `三员分立:${current.name} 有系统管理员、安全管理员或审计管理员账号,须保持为平台管理机构`, en: `Separation of duties: ${current.name} holds administrator accounts and must stay the platform authority` },
+          { field: 'type' },
+        );
+      }
       await validateOrg(input, id);
       const org = await uniqueOrgWrite(() =>
         repo.updateOrg(id, { name: input.name, type: input.type, level: input.level, uscc: input.uscc, region_code: input.regionCode, parent_id: input.parentId }),
@@ -341,76 +640,152 @@ export function createIdentityService(deps: { db: Db; events: EventSink; setting
     },
 
     /**
-     * Creates an account. Without a password one is generated, returned once, and must be changed
-     * at first sign-in.
+     * Creates an account at once. Without a password one is generated, returned once, and must be
+     * changed at first sign-in. A secadmin or auditor account is created here only with host access
+     * (the CLI, first start); the API goes through requestCreateUser.
      */
     async createUser(caller: Partial<Caller>, input: UserInput & { password?: string }) {
-      checkRoleSeparation(input.roles);
-      await requireOrg(input.orgId);
-      const username = input.username.trim().toLowerCase();
-      if (!/^[a-z0-9][a-z0-9._-]{2,63}$/.test(username)) {
-        throw new BadRequestError(
-          'invalid_username',
-          { zh: '用户名须为 3-64 位小写字母、数字、点、下划线或连字符', en: 'Username: 3-64 lower-case letters, digits, dot, underscore or hyphen' },
-          { field: 'username' },
-        );
-      }
+      const { username, org } = await validateNewUser(input);
+      const guarded = adminRolesOf(input.roles);
+      refuseWithoutSecondAdmin(caller, guarded);
       const generated = input.password === undefined;
       const password = input.password ?? generatePassword();
       if (!generated) checkPasswordPolicy(password, username);
-      if (await repo.getUserByName(username)) {
-        throw new ConflictError('username_taken', { zh: `用户名已存在:${username}`, en: `Username already exists: ${username}` }, { field: 'username' });
-      }
-      const user = await repo.insertUser({
-        id: randomUUID(),
-        org_id: input.orgId,
-        username,
-        display_name: input.displayName,
-        roles: [...new Set(input.roles)],
-        password_hash: await hashPassword(password),
-        must_change_password: generated,
-      });
-      await record(caller, { action: 'user.create', result: 'success', ...(caller.principal ? { actor: actorOf(caller.principal) } : {}), target: { type: 'user', id: user.id, label: username }, details: { roles: user.roles, orgId: user.org_id } });
+      const user = await insertUser(repo, { ...input, username }, password, generated);
+      await record(caller, { action: 'user.create', result: 'success', ...actorField(caller), target: { type: 'user', id: user.id, label: username }, details: { roles: user.roles, orgId: org.id } });
+      if (guarded.length) await recordHostChange(caller, 'create', user.username, guarded, { roles: user.roles, orgId: org.id });
       return { user: publicUser(user), password: generated ? password : undefined };
     },
 
-    async updateUser(caller: Caller, id: string, input: Partial<Omit<UserInput, 'username'>> & { disabled?: boolean }) {
+    /** The API's account creation: a secadmin or auditor account is proposed for approval, others created. */
+    async requestCreateUser(caller: Caller, input: UserInput): Promise<{ held: false; user: PublicUser; password: string } | HeldChange> {
+      const guarded = adminRolesOf(input.roles);
+      if (!guarded.length) {
+        const { user, password } = await service.createUser(caller, input);
+        return { held: false, user, password: password ?? '' };
+      }
+      const { username } = await validateNewUser(input);
+      return propose(caller, {
+        kind: 'create',
+        target: null,
+        username,
+        guarded,
+        changes: { username, displayName: input.displayName, orgId: input.orgId, roles: [...new Set(input.roles)] },
+        before: null,
+      });
+    },
+
+    /** Changes an account at once; a secadmin or auditor account only with host access (see requestUpdateUser). */
+    async updateUser(caller: Partial<Caller>, id: string, input: UserPatch) {
       const current = await repo.getUser(id);
       if (!current) throw new NotFoundError({ zh: '用户', en: 'User' });
-      const roles = input.roles ? [...new Set(input.roles)] : current.roles;
-      checkRoleSeparation(roles);
-      if (input.orgId) await requireOrg(input.orgId);
-      if (id === caller.principal.userId && (input.disabled || !roles.includes('sysadmin'))) {
-        throw new BadRequestError('self_lockout', { zh: '不能停用自己或移除自己的系统管理员角色', en: 'You cannot disable yourself or drop your own sysadmin role' }, { field: 'roles' });
-      }
-      const user = await repo.updateUser(id, {
-        org_id: input.orgId ?? current.org_id,
-        display_name: input.displayName ?? current.display_name,
-        roles,
-        disabled: input.disabled ?? current.disabled,
-      });
-      if (!user) throw new NotFoundError({ zh: '用户', en: 'User' });
-      if (user.disabled) await repo.endUserSessions(id);
-      const rolesChanged = roles.join() !== current.roles.join();
-      await record(caller, {
-        action: rolesChanged ? 'user.roles_change' : 'user.update',
-        result: 'success',
-        actor: actorOf(caller.principal),
-        target: { type: 'user', id, label: user.username },
-        details: { before: { roles: current.roles, orgId: current.org_id, disabled: current.disabled }, after: { roles: user.roles, orgId: user.org_id, disabled: user.disabled } },
-      });
+      const next = await validatePatch(caller, current, input);
+      const guarded = sensitivePatch(current, next) ? adminRolesOf(current.roles, next.roles) : [];
+      refuseWithoutSecondAdmin(caller, guarded);
+      const user = await applyPatch(repo, current, next);
+      await recordUpdate(caller, current, user);
+      if (guarded.length) await recordHostChange(caller, 'update', user.username, guarded, { before: fieldsOf(current), after: fieldsOf(user) });
       return publicUser(user);
     },
 
-    /** Sets a new generated password that must be changed at next sign-in; ends the user's sessions. */
+    /** The API's account change: a change to a secadmin or auditor account is proposed for approval. */
+    async requestUpdateUser(caller: Caller, id: string, input: UserPatch): Promise<({ held: false } & PublicUser) | HeldChange> {
+      const current = await repo.getUser(id);
+      if (!current) throw new NotFoundError({ zh: '用户', en: 'User' });
+      const next = await validatePatch(caller, current, input);
+      const guarded = sensitivePatch(current, next) ? adminRolesOf(current.roles, next.roles) : [];
+      if (!guarded.length) return { held: false, ...(await service.updateUser(caller, id, input)) };
+      const changes: AdminChangeFields = {};
+      if (input.displayName !== undefined) changes.displayName = next.display_name;
+      if (input.orgId !== undefined) changes.orgId = next.org_id;
+      if (input.roles !== undefined) changes.roles = next.roles;
+      if (input.disabled !== undefined) changes.disabled = next.disabled;
+      return propose(caller, { kind: 'update', target: current, username: current.username, guarded, changes, before: fieldsOf(current) });
+    },
+
+    /**
+     * Sets a new generated password that must be changed at next sign-in and ends the user's
+     * sessions; a secadmin or auditor account only with host access (see requestResetPassword).
+     */
     async resetPassword(caller: Partial<Caller>, id: string) {
       const user = await repo.getUser(id);
       if (!user) throw new NotFoundError({ zh: '用户', en: 'User' });
+      const guarded = adminRolesOf(user.roles);
+      refuseWithoutSecondAdmin(caller, guarded);
       const password = generatePassword();
-      await repo.setPassword(id, await hashPassword(password), true);
-      await repo.endUserSessions(id);
-      await record(caller, { action: 'user.password_reset', result: 'success', ...(caller.principal ? { actor: actorOf(caller.principal) } : {}), target: { type: 'user', id, label: user.username } });
+      await applyReset(repo, id, password);
+      await record(caller, { action: 'user.password_reset', result: 'success', ...actorField(caller), target: { type: 'user', id, label: user.username } });
+      if (guarded.length) await recordHostChange(caller, 'reset_password', user.username, guarded, {});
       return { user: publicUser(user), password };
+    },
+
+    /** The API's password reset: a secadmin or auditor account's reset is proposed for approval. */
+    async requestResetPassword(caller: Caller, id: string): Promise<{ held: false; password: string } | HeldChange> {
+      const user = await repo.getUser(id);
+      if (!user) throw new NotFoundError({ zh: '用户', en: 'User' });
+      const guarded = adminRolesOf(user.roles);
+      if (!guarded.length) return { held: false, password: (await service.resetPassword(caller, id)).password };
+      return propose(caller, { kind: 'reset_password', target: user, username: user.username, guarded, changes: {}, before: fieldsOf(user) });
+    },
+
+    // ---- two-person control of secadmin and auditor accounts ----
+
+    /** Every change to a secadmin or auditor account, pending first (the three administrators see all). */
+    listAdminChanges: () => repo.listAdminChanges(200),
+
+    /**
+     * The second administrator approves: the change applies in one transaction with its decision. A
+     * generated password's second half is returned here, once; the proposer had the first half.
+     */
+    async approveAdminChange(caller: Caller, id: string): Promise<{ change: AdminChangeRow; passwordPart?: string }> {
+      const pending = await pendingChange(caller, id);
+      const { before, password, write } = await prepareChange(pending);
+      const { user, decided } = await db.transaction(async (tx) => {
+        const txRepo = identityRepo(tx);
+        const user = await write(txRepo);
+        const decided = await txRepo.decideAdminChange(id, { state: 'applied', by: caller.principal.userId, reason: null, targetUserId: user.id });
+        if (!decided) throw changeDecided();
+        return { user, decided };
+      });
+      const target = { type: 'user', id: user.id, label: user.username };
+      await record(caller, { action: 'admin_change.approve', result: 'success', actor: actorOf(caller.principal), target, details: changeDetails(decided) });
+      if (decided.kind === 'create') {
+        await record(caller, { action: 'user.create', result: 'success', actor: actorOf(caller.principal), target, details: { roles: user.roles, orgId: user.org_id, adminChange: id } });
+      } else if (decided.kind === 'update') {
+        await recordUpdate(caller, before!, user, { adminChange: id });
+      } else {
+        await record(caller, { action: 'user.password_reset', result: 'success', actor: actorOf(caller.principal), target, details: { adminChange: id } });
+      }
+      await record(caller, { action: 'admin_change.apply', result: 'success', actor: actorOf(caller.principal), target, details: { ...changeDetails(decided), via: 'approval', after: fieldsOf(user) } });
+      await repo.notify(
+        { kind: 'admin_change', title: { zh: `三员账号变更已批准并生效:${user.username}`, en: `Administrator account change approved and applied: ${user.username}` }, body: { changeId: id }, link: CHANGES_LINK },
+        { userIds: [decided.proposed_by] },
+      );
+      return { change: (await repo.getAdminChange(id))!, ...(password ? { passwordPart: password.slice(PROPOSER_PART) } : {}) };
+    },
+
+    /** The second administrator refuses a pending change, with a reason. */
+    async rejectAdminChange(caller: Caller, id: string, reason: string): Promise<AdminChangeRow> {
+      await pendingChange(caller, id);
+      const decided = await repo.decideAdminChange(id, { state: 'rejected', by: caller.principal.userId, reason });
+      if (!decided) throw changeDecided();
+      await record(caller, { action: 'admin_change.reject', result: 'success', actor: actorOf(caller.principal), target: changeTarget(decided), details: { ...changeDetails(decided), reason } });
+      await repo.notify(
+        { kind: 'admin_change', title: { zh: `三员账号变更被驳回:${decided.target_username}`, en: `Administrator account change rejected: ${decided.target_username}` }, body: { changeId: id, reason }, link: CHANGES_LINK },
+        { userIds: [decided.proposed_by] },
+      );
+      return (await repo.getAdminChange(id))!;
+    },
+
+    /** A system administrator withdraws a pending proposal. */
+    async withdrawAdminChange(caller: Caller, id: string): Promise<AdminChangeRow> {
+      const decided = await repo.decideAdminChange(id, { state: 'withdrawn', by: caller.principal.userId, reason: null });
+      if (!decided) {
+        if (!(await repo.getAdminChange(id))) throw new NotFoundError(CHANGE);
+        throw changeDecided();
+      }
+      await record(caller, { action: 'admin_change.withdraw', result: 'success', actor: actorOf(caller.principal), target: changeTarget(decided), details: changeDetails(decided) });
+      return (await repo.getAdminChange(id))!;
     },
 
     async unlockUser(caller: Caller, id: string) {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BadRequestError } from '../../errors.ts';
+import { assertStorable } from '../../http/input.ts';
 import { callerOf } from '../identity/identity.routes.ts';
 import type { IngestService } from './ingest.service.ts';
 
@@ -34,6 +35,8 @@ export function ingestRoutes(deps: { ingest: IngestService }): FastifyPluginAsyn
         }
         const part = await request.file();
         if (!part) throw new BadRequestError('file_required', { zh: '缺少文件(字段 file)', en: 'Missing file (field "file")' }, { field: 'file' });
+        // The file name is stored with the version: it must be storable text like every other input.
+        assertStorable(part.filename, 'file.filename');
         const { mode, encoding, delimiter, sheet } = request.query;
         const jobId = await deps.ingest.upload(callerOf(request), request.params.code, part.file, {
           fileName: part.filename,

@@ -10,6 +10,7 @@
  */
 import type { Queryable } from '../../db/index.ts';
 import type { Message } from '../../errors.ts';
+import { ROLE_LABELS, type Role } from '../../http/access.ts';
 import type { AuditRecord } from '../audit/record.ts';
 import { inHours, localHour, type ContainmentKind, type SecopsSettings, type Severity } from './secops.settings.ts';
 
@@ -38,6 +39,7 @@ export const DETECTORS = [
   'revokedKey',
   'quota',
   'newSensitiveColumn',
+  'adminChange',
   'auditChain',
   'reportClock',
 ] as const;
@@ -53,6 +55,7 @@ export const DETECTOR_LABELS: Record<DetectorName, Message> = {
   revokedKey: { zh: '使用已吊销/过期密钥', en: 'Revoked or expired key used' },
   quota: { zh: '配额耗尽', en: 'Quota exhausted' },
   newSensitiveColumn: { zh: '新版本出现敏感字段', en: 'New sensitive column in a version' },
+  adminChange: { zh: '三员账号变更', en: 'Administrator account change' },
   auditChain: { zh: '审计链校验失败', en: 'Audit chain verification failed' },
   reportClock: { zh: '事件报告时限临近', en: 'Incident report due soon' },
 };
@@ -413,7 +416,56 @@ const newSensitiveColumn: Detector = async (r, ctx) => {
   ];
 };
 
-const RECORD_DETECTORS: Detector[] = [volume, sensitiveBulk, outsideHours, bruteForce, denials, ipRange, revokedKey, quota, newSensitiveColumn];
+/** The events of the identity module's two-person control: `admin_change.<step>`. */
+export const ADMIN_CHANGE_PREFIX = 'admin_change.';
+const STEP_LABELS: Record<string, { zh: string; en: string }> = {
+  propose: { zh: '提出', en: 'proposed' },
+  approve: { zh: '批准', en: 'approved' },
+  reject: { zh: '驳回', en: 'rejected' },
+  withdraw: { zh: '撤回', en: 'withdrawn' },
+  apply: { zh: '生效', en: 'applied' },
+};
+const KIND_LABELS: Record<string, { zh: string; en: string }> = {
+  create: { zh: '新建', en: 'creation of' },
+  update: { zh: '修改', en: 'change of' },
+  reset_password: { zh: '重置密码', en: 'password reset of' },
+};
+
+/**
+ * Every step of a change to an administrator account (三员: proposed, approved, rejected, withdrawn,
+ * applied, also with host access) is an alert of its own: the three administrators watch one
+ * another. Always on; the severity is configurable.
+ */
+const adminChange: Detector = async (r, ctx) => {
+  if (!r.action.startsWith(ADMIN_CHANGE_PREFIX) || r.result !== 'success') return [];
+  const d = r.details as { changeId?: unknown; kind?: unknown; adminRoles?: unknown; username?: unknown; via?: unknown; reason?: unknown };
+  const step = r.action.slice(ADMIN_CHANGE_PREFIX.length);
+  const stepLabel = STEP_LABELS[step] ?? { zh: step, en: step };
+  const kind = KIND_LABELS[String(d.kind)] ?? { zh: String(d.kind ?? ''), en: String(d.kind ?? '') };
+  const roles = (Array.isArray(d.adminRoles) ? d.adminRoles : []).map((x) => ROLE_LABELS[x as Role] ?? { zh: String(x), en: String(x) });
+  const account = String(d.username ?? r.targetLabel ?? '?');
+  const host = d.via === 'host';
+  return [
+    {
+      detector: 'adminChange',
+      subject: `admin_change:${typeof d.changeId === 'string' ? d.changeId : `seq${r.seq}`}:${step}`,
+      severity: ctx.settings.detectors.adminChange.severity,
+      title: {
+        zh: `三员账号变更${stepLabel.zh}:${kind.zh}${roles.map((x) => x.zh).join('、')}账号 ${account}${host ? '(主机命令行)' : ''}`,
+        en: `Administrator account change ${stepLabel.en}: ${kind.en} the ${roles.map((x) => x.en).join(', ')} account ${account}${host ? ' (host command line)' : ''}`,
+      },
+      summary: {
+        zh: `${who(r)} ${stepLabel.zh}了对账号 ${account} 的${kind.zh}${typeof d.reason === 'string' ? `,理由:${d.reason}` : ''}`,
+        en: `${who(r)} ${stepLabel.en} the ${kind.en} account ${account}${typeof d.reason === 'string' ? `; reason: ${d.reason}` : ''}`,
+      },
+      facts: { step, changeId: d.changeId ?? null, kind: d.kind ?? null, adminRoles: d.adminRoles ?? null, username: account, via: host ? 'host' : 'api' },
+      seq: r.seq,
+      orgId: r.actorOrgId,
+    },
+  ];
+};
+
+const RECORD_DETECTORS: Detector[] = [volume, sensitiveBulk, outsideHours, bruteForce, denials, ipRange, revokedKey, quota, newSensitiveColumn, adminChange];
 
 /** Runs every record detector over one record; the module's own records are never looked at. */
 export async function detect(record: AuditRecord, ctx: DetectorContext): Promise<Finding[]> {

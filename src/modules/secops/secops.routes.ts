@@ -287,7 +287,7 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
         schema: {
           tags: ['secops'],
           summary: 'Contain by hand: throttle or suspend a key, suspend a grant, freeze a dataset, lock an account / 手动处置',
-          body: z.object({ kind: z.enum(CONTAINMENT_KINDS), targetId: z.string().min(1).max(200), reason: z.string().min(1).max(1000), minutes: z.number().int().min(1).max(525_600).optional(), alertId: z.uuid().optional() }),
+          body: z.object({ kind: z.enum(CONTAINMENT_KINDS), targetId: z.uuid().describe('the API key, grant, dataset or user id'), reason: z.string().min(1).max(1000), minutes: z.number().int().min(1).max(525_600).optional(), alertId: z.uuid().optional() }),
           response: { 201: containmentSchema, ...errors },
         },
       },

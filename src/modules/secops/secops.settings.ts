@@ -111,6 +111,8 @@ export const settingsSchema = z.object({
         })
         .prefault({}),
       newSensitiveColumn: z.object({ enabled: on, freezeSharing: z.boolean().default(true) }).prefault({}),
+      /** Changes to secadmin and auditor accounts: always on (the three administrators watch one another). */
+      adminChange: z.object({ severity: severity.default('general') }).prefault({}),
       auditChain: z.object({ enabled: on, everyMinutes: z.number().min(0.01).default(10) }).prefault({}),
     })
     .prefault({}),

@@ -48,6 +48,24 @@ describe('filter parser', () => {
     expect(checkValue('d', 'date', '2024-02-29')).toBe('2024-02-29');
   });
 
+  it('accepts UTC offsets PostgreSQL accepts (±15:59) and refuses the others with a 400 naming the column', () => {
+    for (const ok of ['2020-01-01T00:00:00+15:59', '2020-01-01T00:00:00-1559', '2020-01-01T00:00:00+08', '2020-01-01+08', '2020-01-01T00:00:00Z', '2020-01-01 00:00']) {
+      expect(checkValue('采集时间', 'timestamp', ok), ok).toBe(ok);
+    }
+    for (const bad of ['2020-01-01T00:00:00+99:00', '2020-01-01T00:00:00-99', '2020-01-01T00:00:00+23:59', '2020-01-01T00:00:00+16:00', '2020-01-01T00:00:00+08:60', '2020-01-01+16']) {
+      let error: unknown;
+      try {
+        checkValue('采集时间', 'timestamp', bad);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, bad).toBeInstanceOf(AppError);
+      expect((error as AppError).status).toBe(400);
+      expect((error as AppError).details).toEqual({ column: '采集时间', type: 'timestamp' });
+      expect((error as AppError).text.zh).toContain('时区偏移超出范围');
+    }
+  });
+
   it('fuzz: 100,000 arbitrary query strings parse or fail with a 400, never anything else', () => {
     const pieces = ['户籍地', '人口数', '姓名', '=', '&', '.', ',', '(', ')', '"', '\\', '*', '%', 'eq', 'neq', 'gt', 'in', 'is', 'null', 'not', 'like', 'or', 'and', 'select', 'order', 'limit', 'after', 'asc', 'desc', '1', ' ', '\u0000', "'", ';', '--', '%2C', '%26', '+'];
     const text = fc.oneof(

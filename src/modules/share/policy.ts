@@ -165,7 +165,9 @@ export class Params {
 const INTEGER = /^[+-]?\d{1,18}$/;
 const DECIMAL = /^[+-]?(?:\d{1,60}(?:\.\d{0,40})?|\.\d{1,40})(?:[eE][+-]?\d{1,3})?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?)?(?:Z|[+-](\d{2})(?::?(\d{2}))?)?$/;
+/** PostgreSQL refuses a UTC offset beyond ±15:59 (a 500 if it reached the database): the largest accepted here. */
+export const MAX_UTC_OFFSET_HOURS = 15;
 const CASTS: Record<DataType, string> = { integer: 'bigint', decimal: 'numeric', boolean: 'boolean', date: 'date', timestamp: 'timestamptz', text: 'text' };
 
 function validDate(y: string, m: string, d: string): boolean {
@@ -182,6 +184,18 @@ function badValue(column: string, type: DataType, value: string): BadRequestErro
     'invalid_value',
     { zh: `信息项 ${column} 的值 ${JSON.stringify(shown)} 不是有效的 ${type}`, en: `Value ${JSON.stringify(shown)} is not a valid ${type} for column ${column}` },
     { column, type },
+  );
+}
+
+function badOffset(column: string, value: string): BadRequestError {
+  const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+  return new BadRequestError(
+    'invalid_value',
+    {
+      zh: `信息项 ${column} 的值 ${JSON.stringify(shown)} 的时区偏移超出范围(应在 -15:59 到 +15:59 之间)`,
+      en: `Value ${JSON.stringify(shown)} for column ${column} has a UTC offset out of range (-15:59 to +15:59)`,
+    },
+    { column, type: 'timestamp' },
   );
 }
 
@@ -211,6 +225,7 @@ export function checkValue(column: string, type: DataType, value: string): strin
       if (!m || !validDate(m[1]!, m[2]!, m[3]!) || Number(m[1]) < 1000 || Number(m[4] ?? 0) > 23 || Number(m[5] ?? 0) > 59 || Number(m[6] ?? 0) > 59) {
         throw badValue(column, type, value);
       }
+      if (Number(m[7] ?? 0) > MAX_UTC_OFFSET_HOURS || Number(m[8] ?? 0) > 59) throw badOffset(column, value);
       return value;
     }
     case 'text':

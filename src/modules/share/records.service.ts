@@ -43,8 +43,14 @@ export const MAX_LIMIT = 10_000;
 export const DEFAULT_LIMIT = 100;
 /** Rows fetched, masked and audited per step: a page is streamed in chunks of at most this many. */
 export const CHUNK_ROWS = 1000;
-/** Rows a pseudonym filter may scan in one request before it answers with a cursor to continue. */
-export const MAX_SCAN_ROWS = 100_000;
+/**
+ * Rows a pseudonym filter may scan (decrypt and pseudonymise) in one request before it answers with a
+ * cursor to continue: no more than the largest plain page, so a filter on a pseudonym column costs a
+ * request no more than reading MAX_LIMIT rows does, whatever the size of the grant's view.
+ */
+export const PSEUDONYM_SCAN_ROWS = MAX_LIMIT;
+/** The same bound for an export file, written by a background job rather than while a caller waits. */
+export const EXPORT_PSEUDONYM_SCAN_ROWS = 100_000;
 /** Verification answers per minute per grant when the grant sets no request quota. */
 export const DEFAULT_VERIFY_PER_MINUTE = 600;
 
@@ -234,6 +240,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
    * quota); the route awaits the first chunk (audited) before it sends headers.
    */
   async function open(caller: Caller, code: string, query: RecordsQuery, action: 'data.read' | 'data.export' = 'data.read'): Promise<RecordStream> {
+    const scanBudget = action === 'data.export' ? EXPORT_PSEUDONYM_SCAN_ROWS : PSEUDONYM_SCAN_ROWS;
     const access = await resolve(caller, code, query.grant);
     const { grant, ctx } = access;
     const columnMap = new Map(access.view.map((c) => [c.name, c]));
@@ -312,7 +319,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
           next = encodeCursor(emitted.at(-1)!);
         } else if (exhausted) {
           next = null;
-        } else if (scanned >= MAX_SCAN_ROWS) {
+        } else if (scanned >= scanBudget) {
           // A pseudonym filter scanned its budget: answer with a cursor to continue from.
           next = cursor ? encodeCursor(cursor) : null;
         } else {

@@ -109,11 +109,33 @@ function auditedFilter(node: FilterNode | null, columns: readonly ColumnRow[]): 
   return redactFilter(node, new Map(viewColumns(columns, []).map((c) => [c.name, c])));
 }
 
+/** A row filter's error names the filter (field rowFilter) as well as what is wrong inside it. */
+function inRowFilter<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof BadRequestError)) throw error;
+    throw new BadRequestError(
+      error.code,
+      { zh: `行过滤条件 rowFilter 无效:${error.text.zh}`, en: `Invalid row filter (rowFilter): ${error.text.en}` },
+      { ...(error.details as Record<string, unknown> | undefined), field: 'rowFilter' },
+    );
+  }
+}
+
 function parseRowFilter(text: string | undefined, columns: readonly ColumnRow[]): FilterNode | null {
   if (text === undefined || text.trim() === '') return null;
-  const node = parseFilterText(text);
-  checkRowFilter(node, columns);
-  return filterColumns(node).size === 0 ? null : node;
+  return inRowFilter(() => {
+    const node = parseFilterText(text);
+    checkRowFilter(node, columns);
+    return filterColumns(node).size === 0 ? null : node;
+  });
+}
+
+/** The row filter the consumer asked for, checked again when it becomes a grant's (it was stored before any later rule). */
+function recheckRowFilter(node: FilterNode | null, columns: readonly ColumnRow[]): FilterNode | null {
+  if (node) inRowFilter(() => checkRowFilter(node, columns));
+  return node;
 }
 
 /** The request's state as people should read it (an active one whose grant ended is not active). */
@@ -375,7 +397,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       });
       return {
         columns: granted,
-        rowFilter: input.rowFilter === undefined ? r.requested_filter : parseRowFilter(input.rowFilter, columns),
+        rowFilter: input.rowFilter === undefined ? recheckRowFilter(r.requested_filter, columns) : parseRowFilter(input.rowFilter, columns),
         endDate,
         rowsPerDay: input.rowsPerDay ?? null,
         requestsPerMinute: input.requestsPerMinute ?? null,

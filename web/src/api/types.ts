@@ -33,3 +33,36 @@ export interface ApiKey {
   createdAt: string;
   state: 'active' | 'revoked' | 'expired';
 }
+
+/** The account fields a change to an administrator account sets (or held before it). */
+export interface AdminChangeFields {
+  username?: string;
+  displayName?: string;
+  orgId?: string;
+  roles?: Role[];
+  disabled?: boolean;
+}
+
+/** A change to an administrator account (三员) waiting for, or decided by, a second administrator. */
+export interface AdminChange {
+  id: string;
+  kind: 'create' | 'update' | 'reset_password';
+  state: 'pending' | 'applied' | 'rejected' | 'withdrawn';
+  targetUserId: string | null;
+  targetUsername: string;
+  adminRoles: ('sysadmin' | 'secadmin' | 'auditor')[];
+  approverRole: 'secadmin' | 'auditor';
+  changes: AdminChangeFields;
+  before: AdminChangeFields | null;
+  proposedBy: { id: string; username: string };
+  proposedAt: string;
+  decidedBy: { id: string; username: string } | null;
+  decidedAt: string | null;
+  reason: string | null;
+}
+
+/** What POST /users, PATCH /users/{id} and reset-password answer when the change is held (202). */
+export interface HeldChange {
+  change: AdminChange;
+  passwordPart?: string;
+}

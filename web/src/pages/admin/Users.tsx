@@ -1,16 +1,24 @@
 import { Alert, App, Button, Checkbox, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../api/client.ts';
-import type { Org, User } from '../../api/types.ts';
+import type { HeldChange, Org, User } from '../../api/types.ts';
 import type { Role } from '../../auth.tsx';
 import { useI18n } from '../../i18n.tsx';
+import { AdminChangesPage, useHeldNotice } from './AdminChanges.tsx';
 
 const ROLES: Role[] = ['sysadmin', 'secadmin', 'auditor', 'data_officer', 'consumer'];
 
-/** sysadmin: accounts, roles (三员分立 enforced by the server), resets and unlocks. */
+/** A change to an administrator account is held for approval (202) rather than made. */
+const isHeld = (r: unknown): r is HeldChange => typeof r === 'object' && r !== null && 'change' in r;
+
+/**
+ * sysadmin: accounts, roles (三员分立 enforced by the server), resets and unlocks. Changes to
+ * administrator accounts are proposed here and listed below until the second administrator decides.
+ */
 export function UsersPage() {
   const { t, time } = useI18n();
   const { modal, message } = App.useApp();
+  const held = useHeldNotice();
   const [users, setUsers] = useState<User[]>([]);
   const [orgs, setOrgs] = useState<Org[]>([]);
   const [editing, setEditing] = useState<User | 'new'>();
@@ -44,10 +52,12 @@ export function UsersPage() {
     setError(undefined);
     try {
       if (editing === 'new') {
-        const { password } = await api<{ password: string }>('POST', '/api/v1/users', values);
-        showPassword(t('users.created'), password);
+        const r = await api<{ password: string } | HeldChange>('POST', '/api/v1/users', values);
+        if (isHeld(r)) held(r);
+        else showPassword(t('users.created'), r.password);
       } else if (editing) {
-        await api('PATCH', `/api/v1/users/${editing.id}`, { displayName: values.displayName, orgId: values.orgId, roles: values.roles });
+        const r = await api<User | HeldChange>('PATCH', `/api/v1/users/${editing.id}`, { displayName: values.displayName, orgId: values.orgId, roles: values.roles });
+        if (isHeld(r)) held(r);
       }
       setEditing(undefined);
       await load();
@@ -108,7 +118,16 @@ export function UsersPage() {
                 >
                   {t('users.edit')}
                 </Button>
-                <Button type="link" onClick={() => act(async () => showPassword(t('users.reset'), (await api<{ password: string }>('POST', `/api/v1/users/${u.id}/reset-password`)).password))}>
+                <Button
+                  type="link"
+                  onClick={() =>
+                    act(async () => {
+                      const r = await api<{ password: string } | HeldChange>('POST', `/api/v1/users/${u.id}/reset-password`);
+                      if (isHeld(r)) held(r);
+                      else showPassword(t('users.reset'), r.password);
+                    })
+                  }
+                >
                   {t('users.reset')}
                 </Button>
                 {u.locked && (
@@ -116,7 +135,16 @@ export function UsersPage() {
                     {t('users.unlock')}
                   </Button>
                 )}
-                <Button type="link" danger={!u.disabled} onClick={() => act(() => api('PATCH', `/api/v1/users/${u.id}`, { disabled: !u.disabled }))}>
+                <Button
+                  type="link"
+                  danger={!u.disabled}
+                  onClick={() =>
+                    act(async () => {
+                      const r = await api<User | HeldChange>('PATCH', `/api/v1/users/${u.id}`, { disabled: !u.disabled });
+                      if (isHeld(r)) held(r);
+                    })
+                  }
+                >
                   {u.disabled ? t('users.enable') : t('users.disable')}
                 </Button>
               </Space>
@@ -124,6 +152,10 @@ export function UsersPage() {
           },
         ]}
       />
+      <Typography.Title level={5} style={{ marginTop: 24 }}>
+        {t('admin.changes')}
+      </Typography.Title>
+      <AdminChangesPage />
       <Modal open={editing !== undefined} title={editing === 'new' ? t('users.new') : t('users.edit')} onCancel={() => setEditing(undefined)} onOk={() => form.submit()} okText={t('common.save')} destroyOnHidden>
         <Alert type="info" showIcon message={t('users.separation')} style={{ marginBottom: 16 }} />
         {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} data-testid="user-error" />}

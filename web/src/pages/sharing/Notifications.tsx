@@ -3,6 +3,7 @@ import { Alert, Badge, Button, List, Space, Tag, Tooltip, Typography } from 'ant
 import { useCallback, useEffect, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { consoleLink, shareApi, type Notification } from '../../api/share.ts';
+import { useAuth } from '../../auth.tsx';
 import { useI18n } from '../../i18n.tsx';
 
 /** The console notifications of the signed-in user, newest first; opening one marks it read. */
@@ -101,6 +102,9 @@ export function NotificationList() {
 /** Header bell with the unread count; refreshed on navigation, on a 'pdx:notifications' event and every minute. */
 export function NotificationBell() {
   const { t } = useI18n();
+  const { has } = useAuth();
+  // Roles without the sharing pages (sysadmin, auditor) read their notifications on a page of their own.
+  const page = has('data_officer', 'consumer', 'secadmin') ? '/sharing?tab=notifications' : '/notifications';
   const navigate = useNavigate();
   const location = useLocation();
   const [unread, setUnread] = useState(0);
@@ -121,7 +125,7 @@ export function NotificationBell() {
   }, [refresh]);
   return (
     <Tooltip title={t('share.tab.notifications')}>
-      <Button type="text" onClick={() => navigate('/sharing?tab=notifications')} data-testid="notification-bell" aria-label={t('share.tab.notifications')}>
+      <Button type="text" onClick={() => navigate(page)} data-testid="notification-bell" aria-label={t('share.tab.notifications')}>
         <Badge count={unread} size="small" data-testid="bell-count">
           <BellOutlined style={{ fontSize: 18 }} />
         </Badge>
