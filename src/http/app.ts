@@ -40,6 +40,8 @@ export interface AppDeps {
   maxUploadBytes?: number;
   /** Route plugins of the domain modules, registered under /api/v1. */
   routes?: FastifyPluginAsyncZod[];
+  /** Route plugins at the root, for paths fixed by another protocol (InfluxDB's /api/v2/write). */
+  rootRoutes?: FastifyPluginAsyncZod[];
 }
 
 export type App = FastifyInstance;
@@ -68,7 +70,7 @@ function tlsOptions(config: Config) {
   };
 }
 
-export async function buildApp({ config, db, auth, events, maxUploadBytes, routes = [] }: AppDeps): Promise<App> {
+export async function buildApp({ config, db, auth, events, maxUploadBytes, routes = [], rootRoutes = [] }: AppDeps): Promise<App> {
   const https = tlsOptions(config);
   const app = Fastify({
     ...(https ? ({ https } as unknown as FastifyHttpOptions<http.Server>) : {}),
@@ -171,6 +173,7 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
     },
     { prefix: '/api/v1' },
   );
+  for (const plugin of rootRoutes) await app.register(plugin);
 
   await registerConsole(app);
   return app;

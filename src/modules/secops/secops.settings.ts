@@ -112,6 +112,8 @@ export const settingsSchema = z.object({
         .prefault({}),
       newSensitiveColumn: z.object({ enabled: on, freezeSharing: z.boolean().default(true) }).prefault({}),
       auditChain: z.object({ enabled: on, everyMinutes: z.number().min(0.01).default(10) }).prefault({}),
+      /** A telemetry device throttled for exceeding its points per second. */
+      telemetryFlood: z.object({ enabled: on, severity: severity.default('general') }).prefault({}),
     })
     .prefault({}),
   webhooks: z

@@ -45,6 +45,8 @@ export interface PointSpec {
   rangeMin: number | null;
   rangeMax: number | null;
   samplingMs: number | null;
+  /** A boolean (status) point is flat by nature: no stuck or spike checks. */
+  boolean?: boolean;
 }
 
 /** A change to the quality event list: open a new event, extend an open one, or close it. */
@@ -121,19 +123,22 @@ export function judge(spec: PointSpec, before: PointState, samples: readonly Sam
         delete state.open.gap;
       }
       // Stuck: the same value again and again.
-      if (state.lastValue !== null && s.value === state.lastValue) {
+      if (spec.boolean) {
+        state.runCount = 0;
+        state.runSince = null;
+      } else if (state.lastValue !== null && s.value === state.lastValue) {
         state.runCount++;
         state.runSince ??= state.lastTs;
       } else {
         state.runCount = 1;
         state.runSince = tsMs;
       }
-      if (state.runCount >= q.stuckSamples && state.runSince !== null && tsMs - state.runSince >= q.stuckMinMs) {
+      if (!spec.boolean && state.runCount >= q.stuckSamples && state.runSince !== null && tsMs - state.runSince >= q.stuckMinMs) {
         hit('stuck', tsMs, { value: s.value, since: new Date(state.runSince).toISOString(), samples: state.runCount });
         isBad = true;
       } else clear('stuck', tsMs);
       // Spike: far from the exponentially weighted mean, in standard deviations.
-      if (state.mean !== null && state.var !== null && state.seen >= q.warmup) {
+      if (!spec.boolean && state.mean !== null && state.var !== null && state.seen >= q.warmup) {
         const sd = Math.sqrt(state.var);
         const z = sd > 0 ? (s.value - state.mean) / sd : 0;
         if (Math.abs(z) > q.spikeZ) {

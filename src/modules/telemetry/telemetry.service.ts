@@ -149,7 +149,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     }
     if (missing.length) {
       for (const p of await telemetryRepo(q).pointsByIds(missing)) {
-        const spec = { rangeMin: p.range_min, rangeMax: p.range_max, samplingMs: p.sampling_ms };
+        const spec = { rangeMin: p.range_min, rangeMax: p.range_max, samplingMs: p.sampling_ms, boolean: p.data_type === 'boolean' };
         specCache.set(p.id, { spec, at: now() });
         out.set(p.id, spec);
       }
@@ -354,6 +354,18 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     }
   }
 
+  /** Parses (refusals of the parser are counted per device too) and ingests. */
+  async function ingestPayload(ctx: DeviceContext, parse: () => RawSample[], opts: Parameters<typeof ingest>[2]): Promise<{ accepted: number; quarantined: number }> {
+    let raw: RawSample[];
+    try {
+      raw = parse();
+    } catch (error) {
+      if (error instanceof PayloadError) await countRejection(error.reason, error.message, { device: ctx.device });
+      throw error;
+    }
+    return ingest(ctx, raw, opts);
+  }
+
   async function resolveSamples(ctx: DeviceContext, raw: RawSample[], receivedMs: number): Promise<Submission> {
     const r = await retention();
     const oldest = receivedMs - Math.max(r[1].raw, r[2].raw, r[3].raw) * 86_400_000;
@@ -476,6 +488,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     repo,
     writer,
     ingest,
+    ingestPayload,
     authenticateDevice,
     deviceByCodes,
     ensurePartitions,
@@ -614,7 +627,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     },
 
     /** Recent samples of one point of the caller's own organisation (console live charts). */
-    async recent(p: Principal, deviceCode: string, pointCode: string, sinceMs: number, step: 'raw' | '1m' | '1h') {
+    async recent(p: Principal, deviceCode: string, pointCode: string, sinceMs: number, step: 'raw' | '1m' | '1h'): Promise<{ tsUs: number; value: number; min?: number; max?: number }[]> {
       const orgId = officerOf(p);
       const device = await repo.deviceByCode(orgId, deviceCode);
       if (!device) throw new NotFoundError(DEVICE);
@@ -740,6 +753,17 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       const out = new Map<string, string[]>();
       for (const d of devices) if (!set[0].plant_id || d.plant_id === set[0].plant_id) out.set(d.code, []);
       return out;
+    },
+
+    /** The secadmin sets the retention per industrial level; partitions follow at the next upkeep. */
+    async setRetention(caller: Caller, value: Retention): Promise<Retention> {
+      if (!caller.principal.roles.includes('secadmin')) throw new ForbiddenError();
+      await db.query(
+        `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+        [RETENTION_KEY, JSON.stringify(value)],
+      );
+      await record(caller, { action: 'telemetry.retention', result: 'success', details: value });
+      return value;
     },
 
     invalidate,
