@@ -51,7 +51,7 @@ export async function startBroker(telemetry: Telemetry, events: EventSink, optio
     authenticate(client, username, password, done) {
       const token = password?.toString('utf8') ?? '';
       telemetry
-        .authenticateDevice(token)
+        .authenticateDevice(token, { via: 'mqtt', ...(remoteOf(client) ? { ip: remoteOf(client) } : {}), ...(username ? { username } : {}) })
         .then(async (ctx) => {
           const expected = ctx ? `${ctx.settings.enterprise_code}/${ctx.device.code}` : undefined;
           if (ctx && (username === undefined || username === expected || username === ctx.device.code)) {
@@ -66,7 +66,6 @@ export async function startBroker(telemetry: Telemetry, events: EventSink, optio
             details: { via: 'mqtt', clientId: client.id, reason: ctx ? 'username_mismatch' : 'bad_token' },
             ...(remoteOf(client) ? { ip: remoteOf(client) } : {}),
           });
-          await telemetry.countRejection('bad_credentials', `MQTT sign-in refused for ${username ?? '(no user name)'}`, { subject: `mqtt:${username ?? '?'}` });
           const error = Object.assign(new Error('bad user name or password'), { returnCode: 4 as const });
           done(error, false);
         })

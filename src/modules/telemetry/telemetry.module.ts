@@ -25,7 +25,7 @@ const MAINTENANCE_MS = 30_000;
 export function createTelemetryModule(deps: {
   db: Db;
   events: EventSink;
-  catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'getOwned'>;
+  catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get'>;
   records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
   config: Pick<Config, 'PDX_TELEMETRY_BUFFER' | 'PDX_TELEMETRY_ACK_WAIT_MS' | 'PDX_HOST' | 'PDX_TLS_CERT' | 'PDX_TLS_KEY' | 'PDX_MQTT_EXTERNAL_URL' | 'PDX_MQTT_EXTERNAL_USERNAME' | 'PDX_MQTT_EXTERNAL_PASSWORD'>;
   onError?: (error: unknown) => void;

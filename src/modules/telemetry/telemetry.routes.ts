@@ -217,10 +217,8 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
   const { telemetry, series } = deps;
 
   async function authenticate(request: FastifyRequest): Promise<DeviceContext> {
-    const token = deviceToken(request);
-    const ctx = token ? await telemetry.authenticateDevice(token) : undefined;
+    const ctx = await telemetry.authenticateDevice(deviceToken(request) ?? '', { via: 'http', ip: request.ip });
     if (!ctx) {
-      await telemetry.countRejection('bad_credentials', `HTTP device token refused from ${request.ip}`, { subject: `http:${request.ip}` });
       throw new UnauthorizedError('invalid_device_token', { zh: '设备令牌无效(Authorization: Token pdxd_…)', en: 'Invalid device token (Authorization: Token pdxd_…)' });
     }
     return ctx;
@@ -282,10 +280,8 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
       async (request, reply) => {
         // InfluxDB's own error shape, so collectors log the reason: {"code","message"}.
         const fail = (status: number, code: string, message: string) => reply.status(status).type('application/json').send({ code, message });
-        const token = deviceToken(request);
-        const ctx = token ? await telemetry.authenticateDevice(token) : undefined;
+        const ctx = await telemetry.authenticateDevice(deviceToken(request) ?? '', { via: 'line', ip: request.ip });
         if (!ctx) {
-          await telemetry.countRejection('bad_credentials', `line-protocol token refused from ${request.ip}`, { subject: `http:${request.ip}` });
           return fail(401, 'unauthorized', 'unauthorized access: invalid device token');
         }
         try {

@@ -131,7 +131,7 @@ export function partitionEnd(name: string): Date | undefined {
 const PARTITION_LOCK = 0x7064787470617274n; // "pdxtpart"
 const MAINTENANCE_LOCK = 0x706478746d61696en; // "pdxtmain"
 
-export function createTelemetryService(deps: { db: Db; events: EventSink; catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'getOwned'>; options: TelemetryOptions }) {
+export function createTelemetryService(deps: { db: Db; events: EventSink; catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get'>; options: TelemetryOptions }) {
   const { db, events, catalog, options } = deps;
   const repo = telemetryRepo(db);
   const now = options.now ?? Date.now;
@@ -428,8 +428,11 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
 
   // ---- device authentication -------------------------------------------------------------------------
 
-  /** The device of a token, or a refusal reason; the token is compared by hash in constant time. */
-  async function authenticateDevice(token: string): Promise<DeviceContext | undefined> {
+  /**
+   * The device of a token, compared by hash in constant time. A refusal is counted: against the
+   * device when the token names one (a wrong secret), else against the sender.
+   */
+  async function authenticateDevice(token: string, who: { via: string; ip?: string; username?: string } = { via: 'http' }): Promise<DeviceContext | undefined> {
     const hash = tokenHashOf(token);
     const cached = tokenCache.get(hash);
     if (cached && now() - cached.at < 10_000) {
@@ -437,12 +440,14 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       if (ctx && ctx.device.state === 'active') return ctx;
     }
     const m = DEVICE_TOKEN.exec(token);
-    if (!m) return undefined;
-    const device = await repo.deviceByTokenPrefix(m[1]!);
-    if (!device?.token_hash) return undefined;
-    const a = Buffer.from(device.token_hash, 'hex');
+    const device = m ? await repo.deviceByTokenPrefix(m[1]!) : undefined;
+    const a = Buffer.from(device?.token_hash ?? '', 'hex');
     const b = Buffer.from(hash, 'hex');
-    if (a.length !== b.length || !timingSafeEqual(a, b) || device.state !== 'active') return undefined;
+    if (!device || a.length !== b.length || !timingSafeEqual(a, b) || device.state !== 'active') {
+      const detail = `${who.via} sign-in refused${who.username ? ` for ${who.username}` : ''}${who.ip ? ` from ${who.ip}` : ''}${device ? (device.state === 'active' ? ': wrong token' : ': device disabled') : ''}`;
+      await countRejection('bad_credentials', detail, device ? { device } : { subject: `${who.via}:${who.username ?? who.ip ?? '?'}` });
+      return undefined;
+    }
     tokenCache.set(hash, { deviceId: device.id, at: now() });
     return context(device.id);
   }
@@ -742,7 +747,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       );
       await db.query('INSERT INTO telemetry_sets (dataset_id, org_id, plant_id) VALUES ($1, $2, $3)', [d.id, orgId, plant?.id ?? null]);
       await syncSets(orgId);
-      return d;
+      return catalog.get(caller.principal, d.code);
     },
 
     /** The devices of a telemetry set's points (for grants naming devices). */
