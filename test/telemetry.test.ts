@@ -275,6 +275,32 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect((await keyClient.call('GET', `/api/v1/series/${setCode}/points?points=D02.energy&from=${from}`)).statusCode).toBe(200);
   });
 
+  it('streams new values of granted points live (server-sent events), each push audited', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.server.address() as { port: number };
+    const key = keyClient.headers.authorization!;
+    const controller = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${address.port}/api/v1/series/${setCode}/live?points=D01.temp`, { headers: { authorization: key }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    // A new sample moves the current hour's roll-up: the stream sends the bucket again.
+    await send(JSON.stringify({ point: 'temp', value: 1500, ts: Date.now() - 1000 }), 'application/json');
+    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
+    const pushed: { point: string; ts: string; value: number }[] = [];
+    while (!pushed.some((v) => v.ts === hour)) {
+      text += new TextDecoder().decode((await reader.read()).value);
+      for (const m of text.matchAll(/event: values\ndata: (.*)\n/g)) pushed.push(...JSON.parse(m[1]!));
+      text = text.slice(text.lastIndexOf('\n\n') + 2);
+    }
+    expect(pushed.every((v) => v.point === 'D01.temp')).toBe(true);
+    controller.abort();
+    expect(t.events.some((e) => e.action === 'data.read' && e.dataset === setCode && (e.details?.series as { live?: boolean })?.live === true)).toBe(true);
+    // A step finer than the grant is refused before the stream starts.
+    expect((await fetch(`http://127.0.0.1:${address.port}/api/v1/series/${setCode}/live?step=raw`, { headers: { authorization: key } })).status).toBe(403);
+  });
+
   it('refuses what the grant does not allow: finer steps, other points, no grant, the records API, a revoked grant', async () => {
     const from = new Date(hourAgo()).toISOString();
     const raw = await keyClient.call('GET', `/api/v1/series/${setCode}/points?points=D01.temp&from=${from}&step=raw`);

@@ -114,6 +114,8 @@ export interface RequestInput {
   legalBasis: string;
   endDate: string;
   expectedRowsPerDay?: number;
+  /** Telemetry sets: finest resolution, data window, whole devices. */
+  series?: { resolution: 'raw' | '1m' | '1h'; from?: string; to?: string; devices?: string[] };
   rowFilter?: string;
 }
 
