@@ -78,7 +78,7 @@ describeEachBackend('telemetry over MQTT', ({ use }) => {
     expect(await stored('D02', 'temp')).toEqual([]);
     // MQTT 3.1.1 has no refusing acknowledgement: the broker closes the connection.
     const v3 = await connect(d01.username, d01.token, 4);
-    const closed = new Promise((resolve) => v3.once('close', resolve));
+    const closed = new Promise<void>((resolve) => v3.once('close', () => resolve()));
     v3.publish(tokens.D02!.topic, JSON.stringify({ values: { temp: 1 } }), { qos: 1 });
     await closed;
     expect(await stored('D02', 'temp')).toEqual([]);

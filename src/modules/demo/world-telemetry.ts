@@ -147,7 +147,7 @@ export async function loadDemoTelemetry(services: Services, options: { dataDir: 
 
 /**
  * The simulated gateway: one MQTT connection per device, one JSON message a second with its ten
- * points, QoS 1. Faults: BF1-D03's thermometer is stuck; BOF2-D07 falls silent 20 s in every 2
+ * points (more instants in one message when it fell behind), QoS 1. Faults: BF1-D03's thermometer is stuck; BOF2-D07 falls silent 20 s in every 2
  * minutes; HSM3-D12's vibration spikes now and then; BOF2-D15 runs over its temperature range.
  */
 export function startDemoSimulation(options: { dataDir: string; port: number; host: string; tls: boolean; intervalMs?: number }) {
@@ -169,30 +169,40 @@ export function startDemoSimulation(options: { dataDir: string; port: number; ho
   }));
   for (const c of clients) c.client.on('error', () => {});
   const energy = new Map<string, number>();
-  let tick = 0;
+  const step = options.intervalMs ?? 1000;
+  // Samples sit on a fixed grid of instants, like a gateway's scan cycle: when the process is busy
+  // and a timer fires late, the instants it missed are sent together (late, not lost).
+  let next = Math.ceil(Date.now() / step) * step;
   const timer = setInterval(() => {
-    tick++;
-    const ts = Date.now();
+    const due: { tick: number; ts: number }[] = [];
+    for (; next <= Date.now(); next += step) due.push({ tick: Math.round(next / step), ts: next });
+    if (!due.length) return;
     for (const { device, client } of clients) {
       if (!client.connected) continue;
-      if (device === 'BOF2-D07' && tick % 120 >= 100) continue;
       const seed = device.split('').reduce((a, c) => a + c.charCodeAt(0), 0);
-      const values: Record<string, number | boolean> = {};
-      for (const [code, , , , , , typical, noise] of POINTS) {
-        const wave = Math.sin((tick + seed) / 30) * noise;
-        values[code] = Math.round((typical + wave + (Math.random() - 0.5) * noise) * 100) / 100;
+      const batch: { ts: number; values: Record<string, number | boolean> }[] = [];
+      for (const { tick, ts } of due) {
+        // BOF2-D07 falls silent for 20 s in every 2 minutes.
+        if (device === 'BOF2-D07' && tick % 120 >= 100) continue;
+        const values: Record<string, number | boolean> = {};
+        for (const [code, , , , , , typical, noise] of POINTS) {
+          const wave = Math.sin((tick + seed) / 30) * noise;
+          values[code] = Math.round((typical + wave + (Math.random() - 0.5) * noise) * 100) / 100;
+        }
+        const kwh = (energy.get(device) ?? 6 * 3200) + Number(values.power) / 3600;
+        energy.set(device, kwh);
+        // The energy meter is read once a minute.
+        if (tick % 60 === 0) values.energy = Math.round(kwh * 1000) / 1000;
+        else delete values.energy;
+        values.running = true;
+        if (device === 'BF1-D03') values.temp = 1180;
+        if (device === 'HSM3-D12' && tick % 90 === 45) values.vibration = 42;
+        if (device === 'BOF2-D15' && tick % 60 < 5) values.temp = 1650;
+        batch.push({ ts, values });
       }
-      const kwh = (energy.get(device) ?? 6 * 3200) + Number(values.power) / 3600;
-      energy.set(device, kwh);
-      if (tick % 60 === 0) values.energy = Math.round(kwh * 1000) / 1000;
-      else delete values.energy;
-      values.running = true;
-      if (device === 'BF1-D03') values.temp = 1180;
-      if (device === 'HSM3-D12' && tick % 90 === 45) values.vibration = 42;
-      if (device === 'BOF2-D15' && tick % 60 < 5) values.temp = 1650;
-      client.publish(`plant/${enterprise}/${device}/telemetry`, JSON.stringify({ ts, values }), { qos: 1 });
+      if (batch.length) client.publish(`plant/${enterprise}/${device}/telemetry`, JSON.stringify(batch.length === 1 ? batch[0] : batch), { qos: 1 });
     }
-  }, options.intervalMs ?? 1000);
+  }, step);
   timer.unref();
   return {
     async stop(): Promise<void> {

@@ -43,9 +43,11 @@ describe('quality checks of one point', () => {
   it('records a past gap closed, and a silence as an ongoing gap for the live check', () => {
     const r = judge(spec, { ...EMPTY_STATE, lastTs: T0, lastValue: 50 }, series([50, 51], T0 + 10_000), T0 + 11_000);
     expect(r.changes[0]).toMatchObject({ op: 'open', kind: 'gap', at: T0, endedAt: T0 + 10_000, details: expect.objectContaining({ missingSamples: 9 }) });
-    expect(silent(spec, { ...EMPTY_STATE, lastTs: T0 }, T0 + 2_000)).toBe(false);
-    expect(silent(spec, { ...EMPTY_STATE, lastTs: T0 }, T0 + 5_000)).toBe(true);
-    expect(silent(spec, { ...EMPTY_STATE, lastTs: T0, open: { gap: 'g' } }, T0 + 5_000)).toBe(false);
+    // Live: silent past max(3 intervals, 30 s), since samples reach pdx some seconds late.
+    expect(silent(spec, { ...EMPTY_STATE, lastTs: T0 }, T0 + 5_000)).toBe(false);
+    expect(silent(spec, { ...EMPTY_STATE, lastTs: T0 }, T0 + 31_000)).toBe(true);
+    expect(silent({ ...spec, samplingMs: 60_000 }, { ...EMPTY_STATE, lastTs: T0 }, T0 + 120_000)).toBe(false);
+    expect(silent(spec, { ...EMPTY_STATE, lastTs: T0, open: { gap: 'g' } }, T0 + 31_000)).toBe(false);
   });
 
   it('flags future timestamps and a clock far behind the receiving clock', () => {

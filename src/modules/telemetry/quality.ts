@@ -12,6 +12,8 @@ export const QUALITY_KINDS: readonly QualityKind[] = ['gap', 'out_of_range', 'st
 export const QUALITY_DEFAULTS = {
   /** A gap is a silence longer than this many sampling intervals. */
   gapIntervals: 3,
+  /** The live silence check waits at least this long (ms): samples reach pdx some seconds late. */
+  silenceMinMs: 30_000,
   /** Identical values for this many samples and at least stuckMinMs is a stuck sensor. */
   stuckSamples: 30,
   stuckMinMs: 30_000,
@@ -180,7 +182,7 @@ export function judge(spec: PointSpec, before: PointState, samples: readonly Sam
 
 /** An ongoing silence: the point has sent nothing for longer than the allowed intervals. */
 export function silent(spec: PointSpec, state: PointState, nowMs: number, q = QUALITY_DEFAULTS): boolean {
-  return Boolean(spec.samplingMs && state.lastTs !== null && !state.open.gap && nowMs - state.lastTs > q.gapIntervals * spec.samplingMs);
+  return Boolean(spec.samplingMs && state.lastTs !== null && !state.open.gap && nowMs - state.lastTs > Math.max(q.gapIntervals * spec.samplingMs, q.silenceMinMs));
 }
 
 /** Quality score 0-100 of a window: completeness (samples vs expected) × validity (good vs all). */

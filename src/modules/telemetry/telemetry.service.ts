@@ -684,15 +684,16 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       const orgId = officerOf(p);
       const since = new Date(now() - minutes * 60_000);
       const [perMinute, rejected] = await Promise.all([repo.ingestMinutes(orgId, since), repo.rejections(orgId, new Date(now() - 24 * 3_600_000))]);
-      const currentMinute = Math.floor(now() / 60_000) * 60_000;
-      const last = perMinute.filter((m) => m.minute.getTime() < currentMinute).at(-1);
-      return { perMinute, pointsPerSecond: last ? Number(last.points) / 60 : 0, lagMsMax: last ? last.lag_ms_max : null, rejected, writer: writer.stats() };
+      // The rate over the newest minute with data: a full minute, or the seconds elapsed of the current one.
+      const last = perMinute.at(-1);
+      const seconds = last ? Math.min(60, Math.max(1, (now() - last.minute.getTime()) / 1000)) : 60;
+      return { perMinute, pointsPerSecond: last && now() - last.minute.getTime() < 120_000 ? Number(last.points) / seconds : 0, lagMsMax: last ? last.lag_ms_max : null, rejected, writer: writer.stats() };
     },
 
     /** The live silence check: opens a gap event for every point silent past its allowed intervals. */
     async checkSilence(): Promise<number> {
       const t = now();
-      const rows = await repo.silenceCandidates(new Date(t - QUALITY_DEFAULTS.gapIntervals * 1000));
+      const rows = await repo.silenceCandidates(new Date(t - QUALITY_DEFAULTS.silenceMinMs));
       let opened = 0;
       for (const r of rows) {
         const state = { lastTs: r.last_ts?.getTime() ?? null, lastValue: r.last_value, runSince: null, runCount: 0, mean: null, var: null, seen: 0, open: r.open_events };
