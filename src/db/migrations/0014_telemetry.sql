@@ -99,17 +99,7 @@ CREATE TABLE telemetry_rollup_1m (
 ) PARTITION BY RANGE (bucket);
 CREATE INDEX telemetry_rollup_1m_bucket_brin ON telemetry_rollup_1m USING brin (bucket);
 
-CREATE TABLE telemetry_rollup_1h (
-  point_id integer NOT NULL,
-  bucket timestamptz NOT NULL,
-  min double precision NOT NULL,
-  max double precision NOT NULL,
-  sum double precision NOT NULL,
-  count integer NOT NULL,
-  last double precision NOT NULL,
-  last_ts timestamptz NOT NULL,
-  PRIMARY KEY (point_id, bucket)
-) PARTITION BY RANGE (bucket);
+CREATE TABLE telemetry_rollup_1h (LIKE telemetry_rollup_1m INCLUDING DEFAULTS, PRIMARY KEY (point_id, bucket)) PARTITION BY RANGE (bucket);
 CREATE INDEX telemetry_rollup_1h_bucket_brin ON telemetry_rollup_1h USING brin (bucket);
 
 -- What the quality checks remember of each point between batches.

@@ -123,6 +123,15 @@ export interface StagedSample {
   value: number;
 }
 
+/** Folds per-bucket aggregates of new samples into a roll-up table (min, max, sum, count, last by time). */
+function mergeRollup(table: 'telemetry_rollup_1m' | 'telemetry_rollup_1h', source: 'm' | 'h'): string {
+  return `
+           INSERT INTO ${table} AS r (point_id, bucket, min, max, sum, count, last, last_ts) SELECT * FROM ${source}
+           ON CONFLICT (point_id, bucket) DO UPDATE SET min = LEAST(r.min, EXCLUDED.min), max = GREATEST(r.max, EXCLUDED.max),
+             sum = r.sum + EXCLUDED.sum, count = r.count + EXCLUDED.count,
+             last = CASE WHEN EXCLUDED.last_ts >= r.last_ts THEN EXCLUDED.last ELSE r.last END, last_ts = GREATEST(r.last_ts, EXCLUDED.last_ts)`;
+}
+
 export function telemetryRepo(db: Queryable) {
   return {
     // ---- registry ------------------------------------------------------------------------------
@@ -233,20 +242,12 @@ export function telemetryRepo(db: Queryable) {
            SELECT point_id, date_trunc('minute', ts) AS bucket, min(value) AS min, max(value) AS max, sum(value) AS sum, count(*)::int AS count,
                   (array_agg(value ORDER BY ts DESC))[1] AS last, max(ts) AS last_ts
              FROM ins GROUP BY 1, 2
-         ), up_m AS (
-           INSERT INTO telemetry_rollup_1m AS r (point_id, bucket, min, max, sum, count, last, last_ts) SELECT * FROM m
-           ON CONFLICT (point_id, bucket) DO UPDATE SET min = LEAST(r.min, EXCLUDED.min), max = GREATEST(r.max, EXCLUDED.max),
-             sum = r.sum + EXCLUDED.sum, count = r.count + EXCLUDED.count,
-             last = CASE WHEN EXCLUDED.last_ts >= r.last_ts THEN EXCLUDED.last ELSE r.last END, last_ts = GREATEST(r.last_ts, EXCLUDED.last_ts)
+         ), up_m AS (${mergeRollup('telemetry_rollup_1m', 'm')}
          ), h AS (
            SELECT point_id, date_trunc('hour', bucket) AS bucket, min(min) AS min, max(max) AS max, sum(sum) AS sum, sum(count)::int AS count,
                   (array_agg(last ORDER BY last_ts DESC))[1] AS last, max(last_ts) AS last_ts
              FROM m GROUP BY 1, 2
-         ), up_h AS (
-           INSERT INTO telemetry_rollup_1h AS r (point_id, bucket, min, max, sum, count, last, last_ts) SELECT * FROM h
-           ON CONFLICT (point_id, bucket) DO UPDATE SET min = LEAST(r.min, EXCLUDED.min), max = GREATEST(r.max, EXCLUDED.max),
-             sum = r.sum + EXCLUDED.sum, count = r.count + EXCLUDED.count,
-             last = CASE WHEN EXCLUDED.last_ts >= r.last_ts THEN EXCLUDED.last ELSE r.last END, last_ts = GREATEST(r.last_ts, EXCLUDED.last_ts)
+         ), up_h AS (${mergeRollup('telemetry_rollup_1h', 'h')}
          )
          SELECT point_id, count(*)::int AS n FROM ins GROUP BY point_id`,
       ),

@@ -63,17 +63,7 @@ export interface DeviceContext {
   loadedAt: number;
 }
 
-export interface PointInput {
-  code: string;
-  name: string;
-  unit?: string;
-  dataType?: PointDataType;
-  min?: number | null;
-  max?: number | null;
-  samplingMs?: number | null;
-  level?: 1 | 2 | 3;
-}
-
+/** One row of the registry: plant, line, device and point, with the point's specification. */
 export interface RegistryRow {
   plant: string;
   plantName?: string;
@@ -161,6 +151,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     capacity: options.bufferSamples,
     batchSize: options.batchSamples,
     waitMs: options.ackWaitMs,
+    lingerMs: 200,
     specs,
     now,
     onError,
@@ -237,10 +228,14 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     });
   }
 
+  // Read on every payload (the accepted time range): cached briefly, refreshed on change.
+  let retentionCache: { value: Retention; at: number } | undefined;
   async function retention(): Promise<Retention> {
+    if (retentionCache && now() - retentionCache.at < 30_000) return retentionCache.value;
     const rows = await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [RETENTION_KEY]);
     const parsed = retentionSchema.safeParse(rows[0]?.value);
-    return parsed.success ? parsed.data : DEFAULT_RETENTION;
+    retentionCache = { value: parsed.success ? parsed.data : DEFAULT_RETENTION, at: now() };
+    return retentionCache.value;
   }
 
   /** Drops partitions past every level's retention; deletes older rows of levels kept shorter. */
@@ -768,6 +763,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
         `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
         [RETENTION_KEY, JSON.stringify(value)],
       );
+      retentionCache = undefined;
       await record(caller, { action: 'telemetry.retention', result: 'success', details: value });
       return value;
     },

@@ -66,6 +66,11 @@ export interface WriterOptions {
   batchSize: number;
   /** How long a submission waits for room, and then for its commit, before the client is told to retry. */
   waitMs: number;
+  /**
+   * When little is queued, wait this long for more before writing: many small payloads (a plant's
+   * devices each sending every second) then share one transaction instead of paying one each.
+   */
+  lingerMs?: number;
   /** The quality specification of points (range, sampling interval), by id, read through `q` (the open transaction). */
   specs(pointIds: number[], q: Queryable): Promise<Map<number, PointSpec>>;
   now?: () => number;
@@ -134,6 +139,8 @@ export function createWriter(db: Db, options: WriterOptions) {
     idle = new Promise((resolve) => (markIdle = resolve));
     try {
       while (queue.length) {
+        const queued = queue.reduce((n, p) => n + p.size, 0);
+        if (options.lingerMs && queued < options.batchSize / 10) await new Promise((resolve) => setTimeout(resolve, options.lingerMs));
         const batch: Pending[] = [];
         let size = 0;
         while (queue.length && (batch.length === 0 || size + queue[0]!.size <= options.batchSize)) {
