@@ -172,6 +172,7 @@ export function createSeriesService(deps: { records: Pick<RecordsService, 'resol
       const step = q.step ?? first.terms.resolution;
       checkStep(first, step);
       const chosen = pick(first, q.points);
+      await records.countRequest(caller, code, first.access.grant, 'requests', first.access.grant.requests_per_minute);
       const names = new Map(chosen.map(([name, p]) => [p.id, name]));
       const bucketMs = step === '1m' ? 60_000 : step === '1h' ? 3_600_000 : 0;
       return async function* values(signal: { closed: boolean; wait(ms: number): Promise<void> }, pollMs = 1000): AsyncGenerator<SeriesValue[] | { end: string }> {

@@ -51,6 +51,8 @@ export interface ShareRequest {
   rowFilter: string | null;
   state: RequestState;
   needsSecurity: boolean;
+  /** Telemetry sets: the resolution, window and devices asked for (null for tables). */
+  series: { resolution: 'raw' | '1m' | '1h'; from?: string | null; to?: string | null; devices?: string[] } | null;
   terms: Terms | null;
   providerDecidedAt: string | null;
   providerNote: string | null;
