@@ -13,7 +13,8 @@
  * (3), PDX_BENCH_TELEMETRY_DAY_STEP_S sampling of the query day (60 s). A 5-minute soak for RSS:
  * PDX_BENCH_TELEMETRY_POINTS large enough for a round to last that long.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -87,7 +88,7 @@ if (process.env.PDX_BENCH_TELEMETRY_JOB) {
         const worker = async () => {
           while (next < messages) {
             const m = next++;
-            const body = Array.from({ length: 10 }, (_, k) => {
+            const body = Array.from({ length: Math.min(10, instants - m * 10) }, (_, k) => {
               const i = m * 10 + k;
               return { ts: job.startMs + i * 10, values: Object.fromEntries(Array.from({ length: POINTS_PER_DEVICE }, (_, p) => [`p${p}`, Math.round((Math.sin(i / 50) * 10 + p) * 1000) / 1000])) };
             });
@@ -108,7 +109,7 @@ if (process.env.PDX_BENCH_TELEMETRY_JOB) {
           while (next < requests) {
             const r = next++;
             let body = '';
-            for (let k = 0; k < 500; k++) {
+            for (let k = 0; k < Math.min(500, instants - r * 500); k++) {
               const i = r * 500 + k;
               body += `D${d} ${Array.from({ length: POINTS_PER_DEVICE }, (_, p) => `p${p}=${(Math.sin(i / 50) * 10 + p).toFixed(3)}`).join(',')} ${job.startMs + i * 10}\n`;
             }
@@ -130,9 +131,10 @@ if (process.env.PDX_BENCH_TELEMETRY_JOB) {
   process.exit(0);
 }
 
-function runJob(job: Job): number {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', SELF], { env: { ...process.env, PDX_BENCH_TELEMETRY_JOB: JSON.stringify(job) }, encoding: 'utf8', maxBuffer: 1 << 20 });
-  return (JSON.parse(out) as { pointsPerSecond: number }).pointsPerSecond;
+/** Runs one job in a child process; asynchronously, since pdx serves from this process meanwhile. */
+async function runJob(job: Job): Promise<number> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', SELF], { env: { ...process.env, PDX_BENCH_TELEMETRY_JOB: JSON.stringify(job) }, encoding: 'utf8', maxBuffer: 1 << 20 });
+  return (JSON.parse(stdout) as { pointsPerSecond: number }).pointsPerSecond;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -156,7 +158,6 @@ export default async function run(): Promise<void> {
       PDX_RATE_LIMIT: '100000000',
       PDX_DEMO: 'false',
       PDX_MASTER_KEY: randomBytes(32).toString('base64'),
-      PDX_ADMIN_PASSWORD: 'Bench-Admin-2026!',
     }),
   );
   try {
@@ -164,7 +165,7 @@ export default async function run(): Promise<void> {
     const t = telemetry.service;
     const system: Caller = { principal: { kind: 'user', userId: '', username: 'bench', orgId: '', roles: ['sysadmin'] } };
     const org = await identity.createOrg(system, { name: '基准测试钢铁', type: 'enterprise', level: 'city', regionCode: '211300', uscc: null, parentId: null });
-    const user = await identity.createUser(system, { username: 'bench-officer', displayName: 'bench', orgId: org.id, roles: ['data_officer'], password: 'Bench-Officer-2026!' });
+    const user = await identity.createUser(system, { username: 'bench-officer', displayName: 'bench', orgId: org.id, roles: ['data_officer'], password: `Qz${randomBytes(12).toString('base64url')}!9` });
     const officer: Caller = { principal: { kind: 'user', userId: user.user.id, username: 'bench-officer', orgId: org.id, roles: ['data_officer'] } };
     await t.updateSettings(officer, { enterpriseCode: 'bench' });
     await t.register(
@@ -194,8 +195,8 @@ export default async function run(): Promise<void> {
       const rss: number[] = [process.memoryUsage().rss];
       for (let r = 0; r < rounds; r++) {
         const base = { samples, port: mode === 'mqtt' ? mqttPort : httpPort, url, enterprise: 'bench', tokens, pointIds };
-        const copy = runJob({ ...base, mode: 'copy', startMs: nextStart() });
-        const rate = runJob({ ...base, mode, startMs: nextStart() });
+        const copy = await runJob({ ...base, mode: 'copy', startMs: nextStart() });
+        const rate = await runJob({ ...base, mode, startMs: nextStart() });
         await t.writer.drain();
         rss.push(process.memoryUsage().rss);
         pdxRates.push(rate);
