@@ -163,6 +163,13 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect((await officer.call('GET', '/api/v1/telemetry/unknown-points')).json().items).toEqual([]);
   });
 
+  it('summarises connected plants for the overview: counts only, for any signed-in user', async () => {
+    const items = (await consumer.call('GET', '/api/v1/telemetry/summary')).json().items;
+    expect(items).toEqual([expect.objectContaining({ enterprise: '鞍钢集团朝阳钢铁有限公司', devices: 2, liveDevices: 1, openEvents: expect.any(Number) })]);
+    expect(Object.keys(items[0]).sort()).toEqual(['devices', 'enterprise', 'liveDevices', 'openEvents', 'pointsLastMinute']);
+    expect((await t.anonymous.call('GET', '/api/v1/telemetry/summary')).statusCode).toBe(401);
+  });
+
   it('auto-registers unknown points when the enterprise allows it', async () => {
     await officer.call('PUT', '/api/v1/telemetry/settings', { autoRegister: true });
     expect((await send('{"point":"humidity","value":40,"unit":"%"}', 'application/json')).json()).toEqual({ accepted: 1, quarantined: 0 });

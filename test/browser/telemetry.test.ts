@@ -45,6 +45,8 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
 
   it('shows the registered plant: 60 devices with their MQTT topics, data arriving from the simulator', async () => {
     await signIn(page, server.url, 'zg-officer', password('zg-officer'));
+    // The overview shows the live plant.
+    await page.getByTestId('overview-plants').getByText('鞍钢集团朝阳钢铁有限公司').waitFor();
     await page.getByRole('menuitem', { name: '工业数据' }).click();
     await expect.poll(() => page.getByTestId('tel-enterprise').textContent(), { timeout: 30_000 }).toBe('cysteel');
     await page.getByText('plant/cysteel/BF1-D01/telemetry').waitFor();

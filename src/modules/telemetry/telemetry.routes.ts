@@ -457,6 +457,18 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
       },
     );
     app.get(
+      '/telemetry/summary',
+      {
+        config: { access: { authenticated: true } },
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Plants connected: devices, devices heard in the last minute, samples per minute, open quality events (counts only) / 工业数据接入概况',
+          response: { 200: z.object({ items: z.array(z.object({ enterprise: z.string(), devices: z.number(), liveDevices: z.number(), pointsLastMinute: z.number(), openEvents: z.number() })) }), ...errors },
+        },
+      },
+      async () => ({ items: (await telemetry.summary()).map((r) => ({ enterprise: r.org_name, devices: r.devices, liveDevices: r.live_devices, pointsLastMinute: Number(r.points_last_minute), openEvents: r.open_events })) }),
+    );
+    app.get(
       '/telemetry/unknown-points',
       {
         config: { access: officer },

@@ -670,6 +670,9 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       return repo.events(orgId, { ...(deviceId ? { deviceId } : {}), ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.open !== undefined ? { open: filter.open } : {}) }, limit);
     },
 
+    /** The overview's view of the plants: counts only, no values (any signed-in user). */
+    summary: () => repo.summary(),
+
     async unknownPoints(p: Principal) {
       return repo.unknownPoints(officerOf(p));
     },

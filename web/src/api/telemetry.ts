@@ -95,6 +95,7 @@ export const telemetryApi = {
   },
   unknown: () => api<{ items: { device: string; point: string; unit: string; samples: number; firstTs: string; lastTs: string }[] }>('GET', '/api/v1/telemetry/unknown-points').then((r) => r.items),
   status: () => api<Status>('GET', '/api/v1/telemetry/status'),
+  summary: () => api<{ items: { enterprise: string; devices: number; liveDevices: number; pointsLastMinute: number; openEvents: number }[] }>('GET', '/api/v1/telemetry/summary').then((r) => r.items),
   /** Uploads a CSV/XLSX registry sheet (multipart). */
   async importSheet(file: File): Promise<{ plants: number; lines: number; devices: number; points: number; updated: number }> {
     const body = new FormData();

@@ -62,6 +62,9 @@ export const zh = {
   'tel.seriesHint': '时序数据资源:授权后通过 GET /api/v1/series/{code}/points?points=设备.测点&from=…&step=1h&agg=avg 读取(JSON、NDJSON、CSV),或订阅 /api/v1/series/{code}/live(服务器推送)。',
   'tel.kindTag': '时序数据',
   'secops.det.telemetryFlood': '设备数据洪泛',
+  'tel.overview': '工业数据接入(实时)',
+  'tel.enterpriseName': '企业',
+  'tel.devicesOnline': '在线设备',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -127,4 +130,7 @@ export const en: Record<keyof typeof zh, string> = {
   'tel.seriesHint': 'Telemetry set: once granted, read GET /api/v1/series/{code}/points?points=device.point&from=…&step=1h&agg=avg (JSON, NDJSON, CSV) or subscribe to /api/v1/series/{code}/live (server-sent events).',
   'tel.kindTag': 'Telemetry',
   'secops.det.telemetryFlood': 'Device flooding',
+  'tel.overview': 'Plants connected (live)',
+  'tel.enterpriseName': 'Enterprise',
+  'tel.devicesOnline': 'Devices online',
 };

@@ -357,3 +357,26 @@ function StatusTab() {
     </Space>
   );
 }
+
+/** The overview's card of connected plants, refreshed every 5 seconds; nothing when no plant is connected. */
+export function PlantsOverview() {
+  const { t } = useI18n();
+  const [items, setItems] = useState<Awaited<ReturnType<typeof telemetryApi.summary>>>([]);
+  useEffect(() => {
+    const load = () => telemetryApi.summary().then(setItems, () => undefined);
+    void load();
+    const timer = setInterval(load, 5000);
+    return () => clearInterval(timer);
+  }, []);
+  if (!items.length) return null;
+  return (
+    <Card title={t('tel.overview')} data-testid="overview-plants">
+      <Table rowKey="enterprise" size="small" pagination={false} dataSource={items} columns={[
+        { title: t('tel.enterpriseName'), dataIndex: 'enterprise' },
+        { title: t('tel.devicesOnline'), render: (_, r) => `${r.liveDevices} / ${r.devices}` },
+        { title: t('tel.perMinute'), dataIndex: 'pointsLastMinute' },
+        { title: t('tel.openEvents'), dataIndex: 'openEvents' },
+      ]} />
+    </Card>
+  );
+}
