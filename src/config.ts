@@ -66,6 +66,19 @@ export const configSchema = z.object({
   PDX_TLS_CLIENT_CA: z.string().optional().describe('PEM CA file: API-key callers must present a client certificate from this CA whose subject serialNumber is their organisation\'s 统一社会信用代码.'),
   PDX_DEMO: bool.optional().describe('Load the Liaoning demo world on first start (default: true with the embedded database, false with PDX_DATABASE_URL).'),
   PDX_DEMO_PEOPLE: z.coerce.number().int().min(100).max(10_000_000).default(100_000).describe('Rows of the demo 户籍人口 dataset.'),
+  PDX_MQTT_PORT: port
+    .optional()
+    .describe('Port of the built-in MQTT broker for telemetry (MQTT 3.1.1 and 5; TLS with PDX_TLS_CERT/KEY). Unset: no broker, except the embedded demo world with PDX_DEMO_TELEMETRY, which uses 1883 (or a free port if taken).'),
+  PDX_MQTT_EXTERNAL_URL: z
+    .string()
+    .regex(/^mqtts?:\/\//, 'an mqtt:// or mqtts:// URL')
+    .optional()
+    .describe('Instead of (or besides) the built-in broker, subscribe to plant/+/+/telemetry on this external MQTT broker (which authenticates the devices).'),
+  PDX_MQTT_EXTERNAL_USERNAME: z.string().optional().describe('User name pdx presents to the external MQTT broker.'),
+  PDX_MQTT_EXTERNAL_PASSWORD: z.string().optional().describe('Password pdx presents to the external MQTT broker.'),
+  PDX_TELEMETRY_BUFFER: z.coerce.number().int().min(1000).max(10_000_000).default(200_000).describe('Telemetry samples held in memory between receipt and commit; beyond it senders wait, then are told to retry.'),
+  PDX_TELEMETRY_ACK_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000).describe('How long a telemetry sender waits for room and for the commit before it is told to retry (HTTP 503 Retry-After; MQTT connection closed, no PUBACK).'),
+  PDX_DEMO_TELEMETRY: bool.optional().describe('With the demo world: register 朝阳钢铁 (3 lines × 20 devices × 10 points) and simulate it publishing every second over MQTT (default: on with the demo world).'),
   PDX_SMTP_HOST: z.string().optional().describe('SMTP server for security alert e-mail. Unset: e-mail deliveries fail with a clear error in the delivery log.'),
   PDX_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('SMTP port (default 587, or 465 with PDX_SMTP_SECURE).'),
   PDX_SMTP_SECURE: bool.default(false).describe('SMTP over TLS from the first byte (port 465); otherwise STARTTLS when offered.'),

@@ -15,6 +15,7 @@ import { overviewRoutes } from './modules/overview/overview.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
 import { loadDemoWorld, type DemoAccount } from './modules/demo/world.ts';
+import { freePortOr, hasDemoTelemetry, loadDemoTelemetry, startDemoSimulation } from './modules/demo/world-telemetry.ts';
 import { bootstrapIdentity, type FirstCredentials } from './modules/identity/bootstrap.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
 import { createIdentityService } from './modules/identity/identity.service.ts';
@@ -25,6 +26,7 @@ import { createJobs } from './modules/jobs/jobs.service.ts';
 import { createProtectModule } from './modules/protect/protect.service.ts';
 import { createRotation } from './modules/protect/rotation.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
+import { createTelemetryModule } from './modules/telemetry/telemetry.module.ts';
 
 export interface PlatformOptions {
   /** Also hand every security event to this sink (tests observe events this way). */
@@ -114,7 +116,8 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}),
     ...options.secops,
   });
-  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops };
+  const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
+  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry };
   const app = await buildApp({
     config,
     db,
@@ -134,7 +137,9 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       reviewRoutes,
       share.routes,
       secops.routes,
+      telemetry.routes,
     ],
+    rootRoutes: [telemetry.rootRoutes],
   });
   return { app, services, masterKeyWarning, ...(auditNotice ? { auditNotice } : {}) };
 }
@@ -183,9 +188,14 @@ export async function startServer(config: Config, options: PlatformOptions = {})
       auditor: config.PDX_AUDITOR_PASSWORD,
     });
     const demoAccounts = (await wantsDemo(config, services)) ? await loadDemoWorld(services, { dataDir: config.dataDir, people: config.PDX_DEMO_PEOPLE, log: options.log }) : undefined;
+    if (demoAccounts && config.PDX_DEMO_TELEMETRY !== false) await loadDemoTelemetry(services, { dataDir: config.dataDir, log: options.log });
+    // The simulated plant runs on every start of a data directory whose demo world has it.
+    const simulate = config.PDX_DEMO_TELEMETRY !== false && hasDemoTelemetry(config.dataDir);
     await app.listen({ port: config.PDX_PORT, host: config.PDX_HOST });
     services.jobs.start();
     services.secops.start();
+    await services.telemetry.start({ mqttPort: config.PDX_MQTT_PORT ?? (simulate ? await freePortOr(1883, config.PDX_HOST) : undefined) });
+    const simulation = simulate ? startDemoSimulation({ dataDir: config.dataDir, port: services.telemetry.brokerPort()!, host: config.PDX_HOST, tls: Boolean(config.PDX_TLS_CERT) }) : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
     const host = config.PDX_HOST === '0.0.0.0' || config.PDX_HOST === '::' ? 'localhost' : config.PDX_HOST;
@@ -197,12 +207,13 @@ export async function startServer(config: Config, options: PlatformOptions = {})
       ...(firstCredentials ? { firstCredentials } : {}),
       ...(demoAccounts ? { demoAccounts } : {}),
       async close() {
+        await simulation?.stop();
         const deadline = Date.now() + config.PDX_SHUTDOWN_GRACE_SECONDS * 1000;
         const http = app.close();
         // A keep-alive connection whose request finished after close began would otherwise be waited on.
         const idle = setInterval(() => app.server.closeIdleConnections(), 100);
         void http.finally(() => clearInterval(idle));
-        const workers = Promise.all([services.secops.stop(), services.jobs.stop()]);
+        const workers = Promise.all([services.secops.stop(), services.jobs.stop(), services.telemetry.stop()]);
         let clean = true;
         if ((await until(http, deadline)) === 'late') {
           clean = false;

@@ -10,6 +10,7 @@ import { registerScanCommand } from '../modules/classify/scan.cli.ts';
 import { registerKeysCommands } from '../modules/protect/keys.cli.ts';
 import { printDemoAccounts, printFirstCredentials, progressLine } from './output.ts';
 import { bootstrapIdentity } from '../modules/identity/bootstrap.ts';
+import { loadDemoTelemetry } from '../modules/demo/world-telemetry.ts';
 import { loadDemoWorld } from '../modules/demo/world.ts';
 import { VERSION } from '../version.ts';
 
@@ -38,7 +39,9 @@ program
     const config = configOrExit();
     const server = await startServer(config, { log: (line) => process.stdout.write(`${line}\n`) });
     const backend = server.db.backend === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server';
-    process.stdout.write(`\npdx ${VERSION} is running on ${backend}\n  console / 控制台: ${server.url}/\n  API docs / 接口文档: ${server.url}/docs\n\n`);
+    const mqtt = server.platform.services.telemetry.brokerPort();
+    const mqttLine = mqtt ? `  MQTT telemetry / 工业数据接入: ${config.PDX_TLS_CERT ? 'mqtts' : 'mqtt'}://${new URL(server.url).hostname}:${mqtt}\n` : '';
+    process.stdout.write(`\npdx ${VERSION} is running on ${backend}\n  console / 控制台: ${server.url}/\n  API docs / 接口文档: ${server.url}/docs\n${mqttLine}\n`);
     if (server.platform.masterKeyWarning) process.stdout.write(`WARNING / 警告: ${server.platform.masterKeyWarning}\n\n`);
     if (server.platform.auditNotice) process.stdout.write(`AUDIT / 审计: ${server.platform.auditNotice}\n\n`);
     if (server.firstCredentials) printFirstCredentials(server.firstCredentials);
@@ -310,6 +313,8 @@ program
         if (first) printFirstCredentials(first);
         process.stdout.write('loading the demo world / 正在加载演示数据 …\n');
         const accounts = await loadDemoWorld(services, { dataDir: config.dataDir, people: config.PDX_DEMO_PEOPLE, log: (line) => process.stdout.write(`${line}\n`) });
+        // The live plant (its gateway's credentials are rewritten, so a reset world gets fresh ones).
+        if (config.PDX_DEMO_TELEMETRY !== false) await loadDemoTelemetry(services, { dataDir: config.dataDir, log: (line) => process.stdout.write(`${line}\n`) });
         printDemoAccounts(accounts);
       } finally {
         await services.audit.close();

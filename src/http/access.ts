@@ -37,10 +37,13 @@ export interface Principal {
 /**
  * What a route needs. `public`: anyone, signed in or not. `authenticated`: any signed-in caller.
  * `roles`: a caller holding at least one of them. `apiKey: true` also admits API keys (data
- * endpoints); otherwise only console sessions pass.
+ * endpoints); otherwise only console sessions pass. `device`: the route authenticates a device
+ * token itself (telemetry), and the hook neither reads the Authorization header nor decides.
  */
 export type Access =
   | { public: true }
+  /** A device credential the route checks itself (telemetry ingestion): the session/API-key hook stays out. */
+  | { device: true }
   | { authenticated: true; apiKey?: boolean }
   | { roles: readonly Role[]; apiKey?: boolean };
 

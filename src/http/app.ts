@@ -44,6 +44,8 @@ export interface AppDeps {
   routes?: FastifyPluginAsyncZod[];
   /** Where the JSON log goes (default: stdout). */
   logStream?: NodeJS.WritableStream;
+  /** Route plugins at the root, for paths fixed by another protocol (InfluxDB's /api/v2/write). */
+  rootRoutes?: FastifyPluginAsyncZod[];
 }
 
 export type App = FastifyInstance;
@@ -117,7 +119,7 @@ function tlsOptions(config: Config) {
 }
 
 /** Builds the HTTP server: cross-cutting plugins, platform endpoints, module routes, the console. */
-export async function buildApp({ config, db, auth, events, maxUploadBytes, routes = [], logStream }: AppDeps): Promise<App> {
+export async function buildApp({ config, db, auth, events, maxUploadBytes, routes = [], rootRoutes = [], logStream }: AppDeps): Promise<App> {
   const https = tlsOptions(config);
   const app = Fastify({
     ...(https ? ({ https } as unknown as FastifyHttpOptions<http.Server>) : {}),
@@ -229,6 +231,7 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
     },
     { prefix: '/api/v1' },
   );
+  for (const plugin of rootRoutes) await app.register(plugin);
 
   await registerConsole(app);
   return app;

@@ -37,6 +37,7 @@ const REFUSALS: Record<string, { zh: string; en: string }> = {
 /** True when the principal satisfies the route's declared access. The one authorization decision. */
 export function allows(access: Access, principal: Principal | undefined): boolean {
   if ('public' in access) return true;
+  if ('device' in access) return false;
   if (!principal) return false;
   if (principal.kind === 'apikey' && !access.apiKey) return false;
   if ('authenticated' in access) return true;
@@ -56,7 +57,7 @@ export function registerAuth(app: FastifyInstance, deps: { auth: Authenticator; 
 
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
-    if (!access) return;
+    if (!access || 'device' in access) return;
     const principal = await identify(request, deps.auth);
     if (principal?.kind === 'apikey' && deps.requireClientCertificate) await checkClientCertificate(request, principal, deps.auth);
     if (principal) request.principal = principal;

@@ -12,7 +12,7 @@ export interface TestServer extends Server {
 /** Embedded database in a temp directory unless `env.PDX_DATABASE_URL` is given. */
 export async function startTestServer(env: Record<string, string> = {}, options: PlatformOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-srv-'));
-  const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_DEMO: 'false', ...env });
+  const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_DEMO: 'false', PDX_DEMO_TELEMETRY: 'false', ...env });
   const server = await startServer(config, options);
   return {
     ...server,

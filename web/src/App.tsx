@@ -5,6 +5,7 @@ import {
   CloudUploadOutlined,
   DashboardOutlined,
   DatabaseOutlined,
+  DeploymentUnitOutlined,
   GlobalOutlined,
   KeyOutlined,
   LogoutOutlined,
@@ -36,6 +37,7 @@ import { OverviewPage } from './pages/Overview.tsx';
 import { SecopsPage } from './pages/secops/SecopsPage.tsx';
 import { NotificationBell, SharingRoutes } from './pages/sharing/index.tsx';
 import { NotificationList } from './pages/sharing/Notifications.tsx';
+import { TelemetryPage } from './pages/telemetry/TelemetryPage.tsx';
 
 interface NavItem {
   path: string;
@@ -55,6 +57,7 @@ const NAV: NavItem[] = [
   { path: '/catalog', label: 'nav.catalog', icon: <DatabaseOutlined />, element: <CatalogRoutes /> },
   { path: '/ingest', label: 'nav.ingest', icon: <CloudUploadOutlined />, roles: ['data_officer'], element: <IngestRoutes /> },
   { path: '/classify', label: 'nav.classify', icon: <SafetyCertificateOutlined />, roles: ['data_officer', 'secadmin'], element: <ClassifyPage /> },
+  { path: '/telemetry', label: 'nav.telemetry', icon: <DeploymentUnitOutlined />, roles: ['data_officer'], element: <TelemetryPage /> },
   { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <SharingRoutes /> },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/open', label: 'nav.open', icon: <GlobalOutlined /> },

@@ -1,9 +1,11 @@
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
+import { en as telemetryEn, zh as telemetryZh } from './locales/telemetry.ts';
 
 /** Console languages: Chinese first, English available. */
 export type Lang = 'zh' | 'en';
 
 const zh = {
+  ...telemetryZh,
   'app.title': '公共数据共享交换平台',
   'app.short': 'pdx',
   'nav.overview': '总览',
@@ -913,6 +915,7 @@ const zh = {
 export type MessageKey = keyof typeof zh;
 
 const en: Record<MessageKey, string> = {
+  ...telemetryEn,
   'app.title': 'Public Data Exchange',
   'app.short': 'pdx',
   'nav.overview': 'Overview',

@@ -3,6 +3,7 @@ import { maybeOne, one } from '../../db/index.ts';
 
 export type ShareType = 'unconditional' | 'conditional' | 'none';
 export type DataType = 'integer' | 'decimal' | 'boolean' | 'date' | 'timestamp' | 'text';
+export type ResourceKind = 'table' | 'telemetry';
 
 export interface DatasetRow {
   id: string;
@@ -30,6 +31,8 @@ export interface DatasetRow {
   row_count: number;
   grade: number | null;
   important_candidate: boolean;
+  /** A table of loaded versions, or a telemetry set (series of points, issue 19). */
+  resource_kind: ResourceKind;
   created_by: string | null;
   created_at: Date;
   updated_at: Date;
@@ -110,11 +113,11 @@ function fieldValues(f: DatasetFields): unknown[] {
 export function catalogRepo(db: Queryable) {
   return {
     nextCodeNumber: async () => (await one<{ n: number }>(db, `SELECT nextval('dataset_code_seq')::int AS n`)).n,
-    insert: (d: { id: string; code: string; providerOrgId: string; relation: string; createdBy: string; searchText: string } & DatasetFields) =>
+    insert: (d: { id: string; code: string; providerOrgId: string; relation: string; createdBy: string; searchText: string; kind: ResourceKind } & DatasetFields) =>
       db.query(
-        `INSERT INTO datasets (id, code, provider_org_id, relation, created_by, search_text, ${DATASET_FIELDS.join(', ')})
-         VALUES ($1, $2, $3, $4, $5, $6, ${DATASET_FIELDS.map((_, i) => `$${i + 7}`).join(', ')})`,
-        [d.id, d.code, d.providerOrgId, d.relation, d.createdBy, d.searchText, ...fieldValues(d)],
+        `INSERT INTO datasets (id, code, provider_org_id, relation, created_by, search_text, resource_kind, ${DATASET_FIELDS.join(', ')})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, ${DATASET_FIELDS.map((_, i) => `$${i + 8}`).join(', ')})`,
+        [d.id, d.code, d.providerOrgId, d.relation, d.createdBy, d.searchText, d.kind, ...fieldValues(d)],
       ),
     update: (id: string, f: DatasetFields, searchText: string) =>
       db.query(
@@ -148,6 +151,12 @@ export function catalogRepo(db: Queryable) {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
         [c.dataset_id, c.position, c.physical, c.name, c.label, c.data_type, c.length, c.description, JSON.stringify(c.rules), JSON.stringify(c.classification), c.grade, c.encrypted, c.blind_index],
       ),
+    /** Replaces every 信息项 of a resource whose columns another module keeps (telemetry points) and its grade. */
+    async replaceColumns(datasetId: string, columns: ColumnRow[], grade: number | null, searchText: string): Promise<void> {
+      await db.query('DELETE FROM dataset_columns WHERE dataset_id = $1', [datasetId]);
+      for (const c of columns) await catalogRepo(db).insertColumn(c);
+      await db.query('UPDATE datasets SET grade = $2, search_text = $3, updated_at = now() WHERE id = $1', [datasetId, grade, searchText]);
+    },
     updateColumn: (datasetId: string, position: number, c: Pick<ColumnRow, 'label' | 'data_type' | 'description' | 'rules'>) =>
       db.query(
         'UPDATE dataset_columns SET label = $3, data_type = $4, description = $5, rules = $6 WHERE dataset_id = $1 AND position = $2',

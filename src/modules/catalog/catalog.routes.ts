@@ -36,6 +36,7 @@ export const datasetSchema = z.object({
   rowCount: z.number(),
   grade: z.number().nullable(),
   importantCandidate: z.boolean(),
+  resourceKind: z.enum(['table', 'telemetry']),
   updatedAt: z.date(),
 });
 
@@ -118,6 +119,7 @@ export function toDataset(d: DatasetRow): z.infer<typeof datasetSchema> {
     rowCount: d.row_count,
     grade: d.grade,
     importantCandidate: d.important_candidate,
+    resourceKind: d.resource_kind,
     updatedAt: d.updated_at,
   };
 }

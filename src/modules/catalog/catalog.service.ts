@@ -4,7 +4,7 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '.
 import type { Principal } from '../../http/access.ts';
 import type { AuditEvent, EventSink } from '../audit/events.ts';
 import type { Caller } from '../identity/identity.service.ts';
-import { catalogRepo, DATASET_FIELDS, type ColumnRow, type ColumnRules, type DatasetFields, type DatasetRow, type DataType } from './catalog.repo.ts';
+import { catalogRepo, DATASET_FIELDS, type ColumnRow, type ColumnRules, type DatasetFields, type DatasetRow, type DataType, type ResourceKind } from './catalog.repo.ts';
 
 export type DatasetInput = DatasetFields;
 
@@ -77,7 +77,8 @@ export function createCatalogService(deps: { db: Db; events: EventSink }) {
       return d;
     },
 
-    async create(caller: Caller, input: DatasetInput): Promise<DatasetRow> {
+    /** Registers a resource (draft). `kind` telemetry: a set of points whose 信息项 the telemetry module keeps. */
+    async create(caller: Caller, input: DatasetInput, kind: ResourceKind = 'table'): Promise<DatasetRow> {
       const id = randomUUID();
       const org = await db.query<{ region_code: string }>('SELECT region_code FROM organizations WHERE id = $1', [caller.principal.orgId]);
       const code = `${org[0]?.region_code ?? '000000'}-${String(await repo.nextCodeNumber()).padStart(6, '0')}`;
@@ -89,8 +90,9 @@ export function createCatalogService(deps: { db: Db; events: EventSink }) {
         relation: `d_${id.replaceAll('-', '').slice(0, 16)}`,
         createdBy: caller.principal.userId,
         searchText: searchTextOf({ ...input, code }, []),
+        kind,
       });
-      await record(caller, { action: 'dataset.create', result: 'success', dataset: code, target: { type: 'dataset', id, label: input.name } });
+      await record(caller, { action: 'dataset.create', result: 'success', dataset: code, target: { type: 'dataset', id, label: input.name }, ...(kind === 'table' ? {} : { details: { kind } }) });
       return (await repo.byId(id))!;
     },
 
@@ -144,13 +146,48 @@ export function createCatalogService(deps: { db: Db; events: EventSink }) {
 
     async publish(caller: Caller, code: string): Promise<DatasetRow> {
       const d = await service.getOwned(caller.principal, code);
-      if (d.current_version === 0) {
+      if (d.resource_kind !== 'table') {
+        // A telemetry set has no versions; its grades are the points' levels, set by the officer in the registry.
+        if ((await repo.columns(d.id)).length === 0) throw new ConflictError('no_data', { zh: '发布前须至少登记一个测点', en: 'Register at least one point before publishing' });
+      } else if (d.current_version === 0) {
         throw new ConflictError('no_data', { zh: '发布前须至少上传一个数据版本', en: 'Load at least one version before publishing' });
-      }
-      await service.assertPublishable(d);
+      } else await service.assertPublishable(d);
       await repo.setStatus(d.id, 'published');
       await record(caller, { action: 'dataset.publish', result: 'success', dataset: code, details: { shareType: d.share_type, openType: d.open_type } });
       return (await repo.byId(d.id))!;
+    },
+
+    /**
+     * The 信息项 of a non-table resource, kept by the module that owns its content (telemetry points):
+     * replaced whole, the resource's grade is the highest column grade (就高从严).
+     */
+    async setResourceColumns(datasetId: string, columns: { name: string; physical: string; label: string; dataType: DataType; description: string; grade: number }[]): Promise<void> {
+      const d = await repo.byId(datasetId);
+      if (!d || d.resource_kind === 'table') throw new Error(`not a resource with kept columns: ${datasetId}`);
+      const rows: ColumnRow[] = columns.map((c, i) => ({
+        dataset_id: datasetId,
+        position: i + 1,
+        physical: c.physical,
+        name: c.name,
+        label: c.label,
+        data_type: c.dataType,
+        length: null,
+        description: c.description,
+        rules: {},
+        classification: {},
+        grade: c.grade,
+        encrypted: false,
+        blind_index: false,
+      }));
+      const grade = rows.length ? Math.max(...rows.map((r) => r.grade ?? 1)) : null;
+      await db.transaction((tx) => catalogRepo(tx).replaceColumns(datasetId, rows, grade, searchTextOf(d, rows)));
+    },
+
+    /** Refuses a table operation (loading versions) on another kind of resource. */
+    assertTable(d: DatasetRow): void {
+      if (d.resource_kind !== 'table') {
+        throw new ConflictError('not_a_table', { zh: `资源 ${d.code} 是时序数据,不能上传数据版本`, en: `Resource ${d.code} is a telemetry set; it takes no file versions` });
+      }
     },
 
     /** Hook for other modules (classification review) to block publication; set at wiring. */

@@ -358,6 +358,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
      */
     async upload(caller: Caller, code: string, stream: NodeJS.ReadableStream, request: { fileName: string; mode: 'append' | 'replace'; options: IngestPayload['options'] }) {
       const dataset = await catalog.getOwned(caller.principal, code);
+      catalog.assertTable(dataset);
       fs.mkdirSync(deps.spoolDir, { recursive: true });
       const file = path.join(deps.spoolDir, `${randomUUID()}.upload`);
       let bytes = 0;
@@ -384,6 +385,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     /** Queues the load of a file already on this machine (pdx import). */
     async importFile(caller: Caller, code: string, file: string, request: { mode: 'append' | 'replace'; options: IngestPayload['options'] }) {
       const dataset = await catalog.getOwned(caller.principal, code);
+      catalog.assertTable(dataset);
       if (!fs.existsSync(file)) throw new BadRequestError('file_not_found', { zh: `文件不存在:${file}`, en: `No such file: ${file}` });
       return service.enqueue(caller, dataset, { file: path.resolve(file), fileName: path.basename(file), spooled: false, ...request }, fs.statSync(file).size);
     },

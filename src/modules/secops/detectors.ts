@@ -42,6 +42,7 @@ export const DETECTORS = [
   'adminChange',
   'auditChain',
   'reportClock',
+  'telemetryFlood',
 ] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
@@ -58,7 +59,13 @@ export const DETECTOR_LABELS: Record<DetectorName, Message> = {
   adminChange: { zh: '三员账号变更', en: 'Administrator account change' },
   auditChain: { zh: '审计链校验失败', en: 'Audit chain verification failed' },
   reportClock: { zh: '事件报告时限临近', en: 'Incident report due soon' },
+  telemetryFlood: { zh: '设备数据洪泛', en: 'Device flooding telemetry' },
 };
+
+/** Failed sign-ins counted by the password-guessing detector: console users and telemetry devices (MQTT broker). */
+export const SIGN_IN_ACTIONS = ['auth.login', 'telemetry.auth'];
+/** The event the telemetry module records when a device exceeds its points per second. */
+export const TELEMETRY_THROTTLED_ACTION = 'telemetry.throttled';
 
 /** The event the sharing module records when a quota refuses a request (HTTP 429). */
 export const QUOTA_EXCEEDED_ACTION = 'data.quota_exceeded';
@@ -229,13 +236,13 @@ const outsideHours: Detector = async (r, ctx) => {
 /** N failed sign-ins for one account, or from one address, within T minutes. */
 const bruteForce: Detector = async (r, ctx) => {
   const s = ctx.settings.detectors.bruteForce;
-  if (!s.enabled || r.action !== 'auth.login' || r.result !== 'failure') return [];
+  if (!s.enabled || !SIGN_IN_ACTIONS.includes(r.action) || r.result !== 'failure') return [];
   const since = new Date(Date.parse(r.time) - s.windowMinutes * 60_000);
   const findings: Finding[] = [];
   if (r.actorUsername) {
     const [n] = await ctx.q.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM audit_records WHERE action = 'auth.login' AND result = 'failure' AND actor_username = $1 AND time >= $2 AND seq <= $3`,
-      [r.actorUsername, since, r.seq],
+      `SELECT count(*)::int AS n FROM audit_records WHERE action = ANY($4::text[]) AND result = 'failure' AND actor_username = $1 AND time >= $2 AND seq <= $3`,
+      [r.actorUsername, since, r.seq, SIGN_IN_ACTIONS],
     );
     if ((n?.n ?? 0) >= s.failures) {
       findings.push({
@@ -254,8 +261,8 @@ const bruteForce: Detector = async (r, ctx) => {
   if (r.clientIp) {
     const [n] = await ctx.q.query<{ n: number; accounts: number }>(
       `SELECT count(*)::int AS n, count(DISTINCT actor_username)::int AS accounts FROM audit_records
-        WHERE action = 'auth.login' AND result = 'failure' AND client_ip = $1 AND time >= $2 AND seq <= $3`,
-      [r.clientIp, since, r.seq],
+        WHERE action = ANY($4::text[]) AND result = 'failure' AND client_ip = $1 AND time >= $2 AND seq <= $3`,
+      [r.clientIp, since, r.seq, SIGN_IN_ACTIONS],
     );
     if (n && n.n >= s.failures) {
       const spray = n.accounts >= s.sprayAccounts;
@@ -465,7 +472,29 @@ const adminChange: Detector = async (r, ctx) => {
   ];
 };
 
-const RECORD_DETECTORS: Detector[] = [volume, sensitiveBulk, outsideHours, bruteForce, denials, ipRange, revokedKey, quota, newSensitiveColumn, adminChange];
+/** A device sending more points per second than registered: throttled by the telemetry module, alerted here. */
+const telemetryFlood: Detector = async (r, ctx) => {
+  const s = ctx.settings.detectors.telemetryFlood;
+  if (!s.enabled || r.action !== TELEMETRY_THROTTLED_ACTION) return [];
+  const d = r.details as { device?: string; limit?: number; points?: number; via?: string };
+  return [
+    {
+      detector: 'telemetryFlood',
+      subject: `device:${r.targetId ?? d.device ?? '?'}`,
+      severity: s.severity,
+      title: { zh: `设备 ${d.device ?? '?'} 超出上报速率,已限流`, en: `Device ${d.device ?? '?'} exceeded its rate and is throttled` },
+      summary: {
+        zh: `设备 ${d.device ?? '?'} 经 ${d.via ?? '?'} 一次上报 ${d.points ?? '?'} 个点,超过每秒 ${d.limit ?? '?'} 点的限额(来源 ${r.clientIp ?? '?'})`,
+        en: `Device ${d.device ?? '?'} sent ${d.points ?? '?'} points over ${d.via ?? '?'}, above its limit of ${d.limit ?? '?'} per second (from ${r.clientIp ?? '?'})`,
+      },
+      facts: { device: d.device, limit: d.limit, points: d.points, via: d.via, ip: r.clientIp },
+      seq: r.seq,
+      orgId: r.actorOrgId,
+    },
+  ];
+};
+
+const RECORD_DETECTORS: Detector[] = [volume, sensitiveBulk, outsideHours, bruteForce, denials, ipRange, revokedKey, quota, newSensitiveColumn, adminChange, telemetryFlood];
 
 /** Runs every record detector over one record; the module's own records are never looked at. */
 export async function detect(record: AuditRecord, ctx: DetectorContext): Promise<Finding[]> {

@@ -114,6 +114,8 @@ export const settingsSchema = z.object({
       /** Changes to secadmin and auditor accounts: always on (the three administrators watch one another). */
       adminChange: z.object({ severity: severity.default('general') }).prefault({}),
       auditChain: z.object({ enabled: on, everyMinutes: z.number().min(0.01).default(10) }).prefault({}),
+      /** A telemetry device throttled for exceeding its points per second. */
+      telemetryFlood: z.object({ enabled: on, severity: severity.default('general') }).prefault({}),
     })
     .prefault({}),
   webhooks: z

@@ -9,6 +9,7 @@ import { ident } from '../../db/sql.ts';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError } from '../../errors.ts';
 import type { Principal } from '../../http/access.ts';
 import type { AuditEvent, EventSink } from '../audit/events.ts';
+import type { ResourceKind } from '../catalog/catalog.repo.ts';
 import type { Caller } from '../identity/identity.service.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type DatasetKeys, type Keyring } from '../protect/keyring.ts';
@@ -165,9 +166,9 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
    * Every data request starts here: the dataset, the caller's grant read from the database now, the
    * grant's state, IP ranges and the view. Errors say why without revealing any data.
    */
-  async function resolve(caller: Caller, code: string, grantId?: string): Promise<ResolvedAccess> {
+  async function resolve(caller: Caller, code: string, grantId?: string, kind: ResourceKind = 'table'): Promise<ResolvedAccess> {
     try {
-      return await resolveOrRefuse(caller, code, grantId);
+      return await resolveOrRefuse(caller, code, grantId, kind);
     } catch (error) {
       // Every refusal is recorded with its reason (security operations watch IP ranges and denials).
       if (error instanceof AppError) {
@@ -177,11 +178,20 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     }
   }
 
-  async function resolveOrRefuse(caller: Caller, code: string, grantId?: string): Promise<ResolvedAccess> {
+  async function resolveOrRefuse(caller: Caller, code: string, grantId: string | undefined, kind: ResourceKind): Promise<ResolvedAccess> {
     const p = caller.principal;
     let ctx = await repo.accessContext(code, p.orgId);
     // Drafts are visible only to their provider: to everyone else the dataset does not exist.
     if (!ctx || (ctx.dataset.status !== 'published' && ctx.dataset.provider_org_id !== p.orgId)) throw new NotFoundError(DATASET);
+    if (ctx.dataset.resource_kind !== kind) {
+      throw new BadRequestError(
+        'wrong_resource_kind',
+        kind === 'table'
+          ? { zh: `资源 ${code} 是时序数据,请使用 /api/v1/series/${code}/points`, en: `Resource ${code} is a telemetry set; read it at /api/v1/series/${code}/points` }
+          : { zh: `资源 ${code} 不是时序数据,请使用 /api/v1/datasets/${code}/records`, en: `Resource ${code} is not a telemetry set; read it at /api/v1/datasets/${code}/records` },
+        { kind: ctx.dataset.resource_kind },
+      );
+    }
     if (ctx.dataset.share_type === 'none') throw denied('not_shareable', '该数据资源为不予共享', 'This dataset is not shared (不予共享)');
     if (ctx.dataset.status !== 'published') throw denied('not_published', '数据资源尚未发布', 'The dataset is not published');
     if (ctx.dataset.provider_org_id === p.orgId) throw denied('no_grant', '本单位没有该数据资源的共享授权', 'Your organisation has no grant for this dataset');
@@ -362,6 +372,10 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
   const service = {
     resolve,
     open,
+    /** The grant's quotas, for other data paths under the same grants (telemetry series). */
+    countRequest,
+    reserveRows,
+    rowsQuotaError,
 
     /** 核验: do rows matching every given value exist in the grant's view? Never returns data. */
     async verify(caller: Caller, code: string, match: Record<string, string>, grantId?: string): Promise<boolean> {

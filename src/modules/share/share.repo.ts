@@ -4,6 +4,7 @@ import { maybeOne } from '../../db/index.ts';
 import type { ColumnRow, DatasetRow } from '../catalog/catalog.repo.ts';
 import type { FilterNode } from './filter.ts';
 import type { GrantColumn } from './policy.ts';
+import type { SeriesTerms } from './series.ts';
 
 export type RequestState = 'submitted' | 'provider_approved' | 'active' | 'rejected' | 'expired' | 'revoked';
 
@@ -16,6 +17,8 @@ export interface GrantTerms {
   requestsPerMinute: number | null;
   ipRanges: string[];
   impactAssessment: string | null;
+  /** Telemetry sets only: resolution, window, devices. */
+  series?: SeriesTerms | null;
 }
 
 export interface RequestRow {
@@ -30,6 +33,8 @@ export interface RequestRow {
   end_date: string;
   expected_rows_per_day: number | null;
   requested_filter: FilterNode | null;
+  /** Telemetry sets only: the resolution, window and devices asked for. */
+  series_terms: SeriesTerms | null;
   state: RequestState;
   needs_security: boolean;
   terms: GrantTerms | null;
@@ -69,6 +74,7 @@ export interface GrantRow {
   requests_per_minute: number | null;
   ip_ranges: string[];
   impact_assessment: string | null;
+  series_terms: SeriesTerms | null;
   expires_at: Date | null;
   state: 'active' | 'revoked';
   revoked_at: Date | null;
@@ -91,13 +97,14 @@ export interface AccessGrant {
   rows_per_day: number | null;
   requests_per_minute: number | null;
   ip_ranges: string[];
+  series_terms: SeriesTerms | null;
   state: 'active' | 'revoked';
   expired: boolean;
 }
 
 /** Everything the read path needs about a dataset and the caller's grants, read in one query. */
 export interface AccessContext {
-  dataset: Pick<DatasetRow, 'id' | 'code' | 'name' | 'relation' | 'status' | 'share_type' | 'provider_org_id' | 'important_candidate'>;
+  dataset: Pick<DatasetRow, 'id' | 'code' | 'name' | 'relation' | 'status' | 'share_type' | 'provider_org_id' | 'important_candidate' | 'resource_kind'>;
   columns: ColumnRow[];
   grants: AccessGrant[];
 }
@@ -156,13 +163,14 @@ export function shareRepo(db: Queryable) {
       expectedRowsPerDay: number | null;
       requestedFilter: FilterNode | null;
       needsSecurity: boolean;
+      seriesTerms?: SeriesTerms | null;
     }) =>
       db.query(
         `INSERT INTO share_requests (id, dataset_id, consumer_org_id, requested_by, columns, purpose, purpose_category, legal_basis,
-           end_date, expected_rows_per_day, requested_filter, needs_security)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+           end_date, expected_rows_per_day, requested_filter, needs_security, series_terms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
         [r.id, r.datasetId, r.consumerOrgId, r.requestedBy, r.columns, r.purpose, r.purposeCategory, r.legalBasis, r.endDate, r.expectedRowsPerDay,
-          r.requestedFilter === null ? null : JSON.stringify(r.requestedFilter), r.needsSecurity],
+          r.requestedFilter === null ? null : JSON.stringify(r.requestedFilter), r.needsSecurity, r.seriesTerms ? JSON.stringify(r.seriesTerms) : null],
       ),
 
     request: (id: string) => maybeOne<RequestRow>(db, `${SELECT_REQUEST} WHERE r.id = $1`, [id]),
@@ -218,14 +226,15 @@ export function shareRepo(db: Queryable) {
       ipRanges: string[];
       impactAssessment: string | null;
       expiresAt: Date | null;
+      seriesTerms?: SeriesTerms | null;
     }) =>
       db.query<{ id: string }>(
         `INSERT INTO share_grants (id, dataset_id, consumer_org_id, request_id, automatic, columns, row_filter, purpose, purpose_category, legal_basis,
-           rows_per_day, requests_per_minute, ip_ranges, impact_assessment, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+           rows_per_day, requests_per_minute, ip_ranges, impact_assessment, expires_at, series_terms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT DO NOTHING RETURNING id`,
         [g.id, g.datasetId, g.consumerOrgId, g.requestId, g.automatic, JSON.stringify(g.columns), g.rowFilter === null ? null : JSON.stringify(g.rowFilter),
-          g.purpose, g.purposeCategory, g.legalBasis, g.rowsPerDay, g.requestsPerMinute, g.ipRanges, g.impactAssessment, g.expiresAt],
+          g.purpose, g.purposeCategory, g.legalBasis, g.rowsPerDay, g.requestsPerMinute, g.ipRanges, g.impactAssessment, g.expiresAt, g.seriesTerms ? JSON.stringify(g.seriesTerms) : null],
       ),
 
     grant: (id: string) => maybeOne<GrantRow>(db, `${SELECT_GRANT} WHERE g.id = $1`, [id]),
@@ -255,11 +264,11 @@ export function shareRepo(db: Queryable) {
       const row = await maybeOne<{ dataset: AccessContext['dataset']; columns: ColumnRow[] | null; grants: AccessGrant[] | null }>(
         db,
         `SELECT json_build_object('id', d.id, 'code', d.code, 'name', d.name, 'relation', d.relation, 'status', d.status, 'share_type', d.share_type,
-                  'provider_org_id', d.provider_org_id, 'important_candidate', d.important_candidate) AS dataset,
+                  'provider_org_id', d.provider_org_id, 'important_candidate', d.important_candidate, 'resource_kind', d.resource_kind) AS dataset,
                 (SELECT json_agg(c ORDER BY c.position) FROM dataset_columns c WHERE c.dataset_id = d.id) AS columns,
                 (SELECT json_agg(json_build_object('id', g.id, 'automatic', g.automatic, 'columns', g.columns, 'row_filter', g.row_filter,
                           'purpose', g.purpose, 'rows_per_day', g.rows_per_day, 'requests_per_minute', g.requests_per_minute, 'ip_ranges', g.ip_ranges,
-                          'state', g.state, 'expired', g.expires_at IS NOT NULL AND g.expires_at <= now()) ORDER BY g.created_at DESC)
+                          'series_terms', g.series_terms, 'state', g.state, 'expired', g.expires_at IS NOT NULL AND g.expires_at <= now()) ORDER BY g.created_at DESC)
                    FROM (SELECT * FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2 ORDER BY created_at DESC LIMIT 50) g) AS grants
            FROM datasets d WHERE d.code = $1`,
         [code, consumerOrgId],

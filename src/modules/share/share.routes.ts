@@ -12,6 +12,7 @@ import { filterText } from './filter.ts';
 import { REDACT_STYLES } from '../protect/redact.ts';
 import { GRANT_MODES, isFreeText } from './policy.ts';
 import { parseRecordsQuery, type RecordsService } from './records.service.ts';
+import { seriesTermsSchema } from './series.ts';
 import type { GrantRow, RequestRow } from './share.repo.ts';
 import { effectiveState, grantState, PURPOSE_CATEGORIES, type ShareService } from './share.service.ts';
 
@@ -42,6 +43,7 @@ const termsSchema = z.object({
   requestsPerMinute: z.number().nullable(),
   ipRanges: z.array(z.string()),
   impactAssessment: z.string().nullable(),
+  series: seriesTermsSchema.nullable().optional(),
 });
 
 const requestSchema = z.object({
@@ -61,6 +63,7 @@ const requestSchema = z.object({
   rowFilter: z.string().nullable(),
   state: z.enum(['submitted', 'provider_approved', 'active', 'rejected', 'expired', 'revoked']),
   needsSecurity: z.boolean(),
+  series: seriesTermsSchema.nullable().describe('时序数据:申请的分辨率、时间窗与设备'),
   terms: termsSchema.nullable(),
   providerDecidedAt: z.date().nullable(),
   providerNote: z.string().nullable(),
@@ -95,6 +98,7 @@ const grantSchema = z.object({
   rowsPerDay: z.number().nullable(),
   requestsPerMinute: z.number().nullable(),
   ipRanges: z.array(z.string()),
+  series: seriesTermsSchema.nullable().describe('时序数据:最细分辨率、时间窗与设备'),
   expiresAt: z.date().nullable(),
   state: z.enum(['active', 'revoked', 'expired']),
   revokedAt: z.date().nullable(),
@@ -120,6 +124,7 @@ function toRequest(r: RequestRow) {
     rowFilter: r.requested_filter ? filterText(r.requested_filter) : null,
     state: effectiveState(r),
     needsSecurity: r.needs_security,
+    series: r.series_terms,
     terms: r.terms ? { ...r.terms, rowFilter: r.terms.rowFilter ? filterText(r.terms.rowFilter) : null } : null,
     providerDecidedAt: r.provider_decided_at,
     providerNote: r.provider_note,
@@ -146,6 +151,7 @@ function toGrant(g: GrantRow) {
     rowsPerDay: g.rows_per_day,
     requestsPerMinute: g.requests_per_minute,
     ipRanges: g.ip_ranges,
+    series: g.series_terms,
     expiresAt: g.expires_at,
     state: grantState(g),
     revokedAt: g.revoked_at,
@@ -184,13 +190,14 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           summary: 'Request access to a dataset / 提交共享申请',
           body: z.object({
             dataset: z.string().min(1).max(64).describe('资源代码'),
-            columns: z.array(z.string().min(1).max(128)).min(1).max(500),
+            columns: z.array(z.string().min(1).max(128)).max(5000).describe('信息项;时序数据为测点 设备.测点(或在 series.devices 中列出设备)'),
             purpose: z.string().trim().min(2).max(2000).describe('用途,如 低保资格核验'),
             purposeCategory: z.enum(PURPOSE_CATEGORIES),
             legalBasis: z.string().trim().min(2).max(2000).describe('法律依据'),
             endDate: date.describe('截止日期 YYYY-MM-DD'),
             expectedRowsPerDay: z.number().int().positive().optional(),
             rowFilter: z.string().max(8000).optional().describe('申请的行范围,如 户籍地=eq.朝阳市'),
+            series: seriesTermsSchema.optional().describe('时序数据必填:分辨率、时间窗、设备'),
           }),
           response: { 201: requestSchema, ...errors },
         },
@@ -255,7 +262,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           summary: "Provider's approval with per-column modes, row filter, term and quotas / 提供方审批",
           params: id,
           body: z.object({
-            columns: z.array(grantColumnSchema).min(1).max(500),
+            columns: z.array(grantColumnSchema).max(5000),
             rowFilter: z.string().max(8000).optional(),
             endDate: date.optional(),
             rowsPerDay: z.number().int().positive().optional(),
@@ -263,6 +270,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
             ipRanges: z.array(z.string().max(64)).max(100).optional(),
             impactAssessment: z.string().max(20000).optional().describe('个人信息保护影响评估说明(明文共享 4级信息项时必填)'),
             note: z.string().max(2000).optional(),
+            series: seriesTermsSchema.optional().describe('时序数据:授权的分辨率、时间窗、设备(不宽于申请)'),
           }),
           response: { 200: requestSchema, ...errors },
         },

@@ -18,6 +18,7 @@ import type { RedactStyle } from '../protect/redact.ts';
 import { filterColumns, filterText, parseFilterText, type FilterNode } from './filter.ts';
 import { redactFilter } from './redact.ts';
 import { compileFilter, defaultMode, Params, unknownColumn, viewColumns, type GrantColumn, type GrantMode } from './policy.ts';
+import { checkSeriesTerms, narrowSeriesTerms, type SeriesTerms } from './series.ts';
 import { shareRepo, type AccessContext, type GrantRow, type GrantTerms, type RequestRow, type Scope } from './share.repo.ts';
 
 export const PURPOSE_CATEGORIES = ['administrative_duty', 'public_service', 'social_assistance', 'regulation', 'emergency', 'statistics', 'other'] as const;
@@ -32,6 +33,8 @@ export interface RequestInput {
   expectedRowsPerDay?: number;
   /** The rows asked for, in the API filter language (`户籍地=eq.朝阳市`). */
   rowFilter?: string;
+  /** Telemetry sets: the finest resolution, the data window and whole devices asked for. */
+  series?: SeriesTerms;
 }
 
 export interface ApprovalInput {
@@ -43,6 +46,8 @@ export interface ApprovalInput {
   ipRanges?: string[];
   impactAssessment?: string;
   note?: string;
+  /** Telemetry sets: the resolution, window and devices granted (inside the request's). */
+  series?: SeriesTerms;
 }
 
 const REQUEST = { zh: '共享申请', en: 'Share request' };
@@ -146,6 +151,20 @@ export function effectiveState(r: Pick<RequestRow, 'state' | 'grant_state' | 'gr
   return 'active';
 }
 
+function seriesNotApplicable(): BadRequestError {
+  return new BadRequestError('series_not_applicable', { zh: 'series 只适用于时序数据资源', en: 'series applies to telemetry sets only' }, { field: 'series' });
+}
+
+/** A telemetry set's request must say its resolution; a table's must not carry series terms. */
+function seriesOf(d: DatasetRow, series: SeriesTerms | undefined): SeriesTerms | null {
+  if (d.resource_kind !== 'telemetry') {
+    if (series) throw seriesNotApplicable();
+    return null;
+  }
+  if (!series) throw new BadRequestError('series_required', { zh: '申请时序数据须说明分辨率(series.resolution)', en: 'A request for a telemetry set must give series.resolution' }, { field: 'series' });
+  return checkSeriesTerms(series);
+}
+
 export function grantState(g: Pick<GrantRow, 'state' | 'expires_at'>, now = new Date()): 'active' | 'revoked' | 'expired' {
   if (g.state === 'revoked') return 'revoked';
   return g.expires_at && new Date(g.expires_at) <= now ? 'expired' : 'active';
@@ -205,6 +224,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       ipRanges: terms.ipRanges,
       impactAssessment: terms.impactAssessment,
       expiresAt: expiryOf(terms.endDate),
+      seriesTerms: terms.series ?? null,
     });
     await txRepo.setRequestState(r.id, 'active', id);
     return id;
@@ -237,10 +257,13 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       const columns = await catalog.repo.columns(d.id);
       const names = [...new Set(input.columns)];
       for (const name of names) if (!columns.some((c) => c.name === name)) throw unknownColumn(name);
-      if (names.length === 0) throw new BadRequestError('no_columns', { zh: '至少申请一个信息项', en: 'Request at least one column' }, { field: 'columns' });
+      const series = seriesOf(d, input.series);
+      if (names.length === 0 && !series?.devices?.length) throw new BadRequestError('no_columns', { zh: '至少申请一个信息项', en: 'Request at least one column' }, { field: 'columns' });
       checkEndDate(input.endDate, 'endDate');
       const requestedFilter = parseRowFilter(input.rowFilter, columns);
-      const needsSecurity = d.important_candidate || columns.some((c) => names.includes(c.name) && (c.grade ?? 0) >= 4);
+      // A device named by a telemetry request brings all its points (信息项 `device.point`).
+      const devicePoints = (series?.devices ?? []).flatMap((dev) => columns.filter((c) => c.name.startsWith(`${dev}.`)).map((c) => c.name));
+      const needsSecurity = d.important_candidate || columns.some((c) => (names.includes(c.name) || devicePoints.includes(c.name)) && (c.grade ?? 0) >= 4);
       const id = randomUUID();
       await repo.insertRequest({
         id,
@@ -255,13 +278,14 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         expectedRowsPerDay: input.expectedRowsPerDay ?? null,
         requestedFilter,
         needsSecurity,
+        seriesTerms: series,
       });
       await record(caller, {
         action: 'share.request',
         result: 'success',
         dataset: d.code,
         target: { type: 'share_request', id },
-        details: { columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: auditedFilter(requestedFilter, columns) },
+        details: { columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: auditedFilter(requestedFilter, columns), ...(series ? { series } : {}) },
       });
       await notify({
         kind: 'share.request',
@@ -348,6 +372,9 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
     /** Validates an approval against the request and the catalogue; returns the terms to store. */
     checkTerms(r: RequestRow, columns: readonly ColumnRow[], input: ApprovalInput): GrantTerms {
       const granted: GrantColumn[] = [];
+      const telemetry = r.series_terms !== null;
+      const series = telemetry ? (input.series ? narrowSeriesTerms(r.series_terms!, input.series) : r.series_terms) : null;
+      if (!telemetry && input.series) throw seriesNotApplicable();
       const seen = new Set<string>();
       for (const c of input.columns) {
         const column = columns.find((x) => x.name === c.name);
@@ -357,6 +384,9 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         }
         if (seen.has(c.name)) throw new BadRequestError('duplicate_column', { zh: `信息项 ${c.name} 重复`, en: `Column ${c.name} appears twice` }, { column: c.name });
         seen.add(c.name);
+        if (telemetry && c.mode !== 'clear' && c.mode !== 'hidden') {
+          throw new BadRequestError('mode_not_applicable', { zh: `测点 ${c.name} 只能授权为明文或隐藏`, en: `Point ${c.name} is granted clear or hidden only` }, { column: c.name, mode: c.mode });
+        }
         const view = viewColumns([column], [{ name: c.name, mode: c.mode }])[0]!;
         if (c.mode === 'generalized' && !canGeneralize(view.generalizeAs)) {
           throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 不支持泛化`, en: `Column ${c.name} cannot be generalized` }, { column: c.name, mode: c.mode });
@@ -383,7 +413,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
           });
         }
       }
-      if (!granted.some((g) => g.mode !== 'hidden')) {
+      if (!granted.some((g) => g.mode !== 'hidden') && !series?.devices?.length) {
         throw new BadRequestError('no_columns', { zh: '至少授权一个信息项', en: 'Grant at least one column' }, { field: 'columns' });
       }
       const endDate = input.endDate ?? r.end_date;
@@ -403,6 +433,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         requestsPerMinute: input.requestsPerMinute ?? null,
         ipRanges,
         impactAssessment: input.impactAssessment?.trim() || null,
+        ...(series ? { series } : {}),
       };
     },
 

@@ -44,6 +44,8 @@ export interface Dataset {
   rowCount: number;
   grade: number | null;
   importantCandidate: boolean;
+  /** A table of loaded versions, or a telemetry set (series of points). */
+  resourceKind: 'table' | 'telemetry';
   updatedAt: string;
 }
 

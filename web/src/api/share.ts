@@ -55,6 +55,8 @@ export interface ShareRequest {
   rowFilter: string | null;
   state: RequestState;
   needsSecurity: boolean;
+  /** Telemetry sets: the resolution, window and devices asked for (null for tables). */
+  series: { resolution: 'raw' | '1m' | '1h'; from?: string | null; to?: string | null; devices?: string[] } | null;
   terms: Terms | null;
   providerDecidedAt: string | null;
   providerNote: string | null;
@@ -121,6 +123,8 @@ export interface RequestInput {
   legalBasis: string;
   endDate: string;
   expectedRowsPerDay?: number;
+  /** Telemetry sets: finest resolution, data window, whole devices. */
+  series?: { resolution: 'raw' | '1m' | '1h'; from?: string; to?: string; devices?: string[] };
   rowFilter?: string;
 }
 

@@ -1,6 +1,7 @@
 import { Alert, Card, Col, Descriptions, Empty, Row, Space, Statistic, Tag, Typography } from 'antd';
 import type { EChartsOption } from 'echarts';
 import { useEffect, useMemo, useState } from 'react';
+import { PlantsOverview } from './telemetry/TelemetryPage.tsx';
 import { api } from '../api/client.ts';
 import { Chart } from '../components/Chart.tsx';
 import { useI18n } from '../i18n.tsx';
@@ -121,6 +122,9 @@ export function OverviewPage() {
         </Col>
         <Col xs={24} xl={12}>
           <Card title={t('overview.sharing')}>{sharingOption ? <Chart option={sharingOption} height={360} testId="chart-sharing" /> : <Empty description={t('overview.noSharing')} />}</Card>
+        </Col>
+        <Col xs={24}>
+          <PlantsOverview />
         </Col>
         <Col xs={24}>
           <Card title={t('overview.security')}>{securityOption ? <Chart option={securityOption} height={280} testId="chart-security" /> : <Empty />}</Card>

@@ -76,6 +76,7 @@ export function DatasetPage() {
   const d = dataset;
   const owner = !!me && me.orgId === d.providerOrgId;
   const officer = owner && has('data_officer');
+  const telemetry = d.resourceKind === 'telemetry';
   const seesQuality = (owner && has('data_officer')) || has('secadmin');
 
   async function act(run: () => Promise<Dataset>, done: MessageKey) {
@@ -123,6 +124,7 @@ export function DatasetPage() {
               </Typography.Title>
               <StatusTag value={d.status} />
               <GradeTag grade={d.grade} important={d.importantCandidate} />
+              {telemetry && <Tag color="geekblue" data-testid="telemetry-kind">{t('tel.kindTag')}</Tag>}
             </Space>
             <Typography.Text type="secondary">
               {t('cat.f.code')} {d.code} · {d.providerName} · {t('cat.f.rows')} {count(d.rowCount)} · {t('cat.f.version')} {d.currentVersion ? `v${d.currentVersion}` : '—'}
@@ -133,9 +135,11 @@ export function DatasetPage() {
               <Button icon={<EditOutlined />} onClick={() => (setEditError(undefined), setEditing(true))} data-testid="edit-metadata">
                 {t('cat.edit')}
               </Button>
-              <Button icon={<CloudUploadOutlined />} onClick={() => navigate(`/ingest?dataset=${d.code}`)} data-testid="upload-version">
-                {t('cat.uploadVersion')}
-              </Button>
+              {!telemetry && (
+                <Button icon={<CloudUploadOutlined />} onClick={() => navigate(`/ingest?dataset=${d.code}`)} data-testid="upload-version">
+                  {t('cat.uploadVersion')}
+                </Button>
+              )}
               {d.status === 'published' ? (
                 <Button
                   danger
@@ -154,7 +158,7 @@ export function DatasetPage() {
                   {t('cat.withdraw')}
                 </Button>
               ) : (
-                <Button type="primary" icon={<SendOutlined />} loading={busy} disabled={d.currentVersion === 0} onClick={() => act(() => publishDataset(code), 'cat.published')} data-testid="publish">
+                <Button type="primary" icon={<SendOutlined />} loading={busy} disabled={d.currentVersion === 0 && !telemetry} onClick={() => act(() => publishDataset(code), 'cat.published')} data-testid="publish">
                   {t('cat.publish')}
                 </Button>
               )}
@@ -162,7 +166,8 @@ export function DatasetPage() {
           )}
           {!owner && d.status === 'published' && d.shareType !== 'none' && has('consumer', 'data_officer') && <Button type="primary" onClick={() => navigate(`/sharing/request/${encodeURIComponent(d.code)}`)} data-testid="request-access">{t('share.requestTitle')}</Button>}
         </div>
-        {officer && d.currentVersion === 0 && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('cat.needData')} />}
+        {officer && d.currentVersion === 0 && !telemetry && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('cat.needData')} />}
+        {telemetry && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('tel.seriesHint').replaceAll('{code}', d.code)} data-testid="telemetry-hint" />}
         {actionError && (
           <Alert
             style={{ marginTop: 16 }}

@@ -17,6 +17,8 @@ interface FormValues {
   legalBasis: string;
   endDate: Dayjs;
   expectedRowsPerDay?: number;
+  /** Telemetry sets: the finest resolution asked for. */
+  resolution?: 'raw' | '1m' | '1h';
 }
 
 /** /sharing/request/:code — a consumer asks for 信息项 of a dataset, for a purpose, until a date. */
@@ -86,6 +88,7 @@ export function RequestFormPage() {
         legalBasis: values.legalBasis,
         endDate: values.endDate.format('YYYY-MM-DD'),
         ...(values.expectedRowsPerDay ? { expectedRowsPerDay: values.expectedRowsPerDay } : {}),
+        ...(dataset?.resourceKind === 'telemetry' ? { series: { resolution: values.resolution ?? '1h' } } : {}),
       });
       setDone(r);
     } catch (e) {
@@ -156,6 +159,11 @@ export function RequestFormPage() {
             <Form.Item name="expectedRowsPerDay" label={t('share.f.volume')}>
               <InputNumber min={1} style={{ width: 200 }} placeholder="1000" data-testid="volume" />
             </Form.Item>
+            {dataset.resourceKind === 'telemetry' && (
+              <Form.Item name="resolution" label={t('tel.resolution')} initialValue="1h">
+                <Select style={{ width: 200 }} data-testid="resolution" options={(['raw', '1m', '1h'] as const).map((r) => ({ value: r, label: t(`tel.res.${r}`) }))} />
+              </Form.Item>
+            )}
           </Space>
           {error && <Alert style={{ marginBottom: 16 }} type="error" showIcon message={error} data-testid="request-error" />}
           <Button type="primary" htmlType="submit" loading={saving} data-testid="submit-request">

@@ -81,7 +81,8 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
   const typeName = useTypeName();
   const [all, setAll] = useState<Column[]>([]);
   const [choices, setChoices] = useState<Record<string, ColumnChoice>>(() =>
-    Object.fromEntries(detail.columnDetails.map((c) => [c.name, { mode: defaultModeFor(c), ...(c.type === 'address' ? { generalize: { address: 'district' as const } } : {}) }])),
+    // A telemetry point is shared clear or not at all.
+    Object.fromEntries(detail.columnDetails.map((c) => [c.name, { mode: detail.series ? ('clear' as const) : defaultModeFor(c), ...(c.type === 'address' ? { generalize: { address: 'district' as const } } : {}) }])),
   );
   const [conditions, setConditions] = useState<FilterCondition[]>(() => conditionsFromFilter(detail.rowFilter) ?? []);
   const [rawFilter, setRawFilter] = useState<string | undefined>(() => (conditionsFromFilter(detail.rowFilter) ? undefined : (detail.rowFilter ?? '')));
@@ -180,7 +181,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
                   value={choices[c.name]?.mode}
                   onChange={(e) => setChoice(c.name, { mode: e.target.value as GrantMode })}
                   data-testid={`mode-${c.name}`}
-                  options={GRANT_MODES.filter((m) => m !== 'redacted' || c.dataType === 'text').map((m) => ({
+                  options={GRANT_MODES.filter((m) => (m !== 'redacted' || c.dataType === 'text') && (!detail.series || m === 'clear' || m === 'hidden')).map((m) => ({
                     value: m,
                     label: t(`share.mode.${m}`),
                     disabled: m === 'verify' && c.encrypted && !c.blindIndex,

@@ -1,0 +1,122 @@
+/**
+ * Telemetry over MQTT (issue 19): pdx's own broker (MQTT 3.1.1 and 5) authenticating each device
+ * and letting it publish only under its own topics, QoS 1 acknowledged only once stored, failed
+ * sign-ins feeding the password-guessing detector; and the external-broker mode against a real
+ * Mosquitto started here.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachBackend } from './helpers/db.ts';
+import { ADMIN_PASSWORDS, provisionUser, startTestApp, type Client, type TestApp } from './helpers/api.ts';
+import { startMosquitto, type Mosquitto } from './helpers/mosquitto.ts';
+
+describeEachBackend('telemetry over MQTT', ({ use }) => {
+  let t: TestApp;
+  let mosquitto: Mosquitto;
+  let officer: Client;
+  let secadmin: Client;
+  let port: number;
+  const tokens: Record<string, { token: string; username: string; topic: string }> = {};
+  const clients: MqttClient[] = [];
+
+  const connect = async (username: string, password: string, protocolVersion: 4 | 5 = 4) => {
+    const c = await mqtt.connectAsync({ host: '127.0.0.1', port, username, password, protocolVersion, reconnectPeriod: 0, connectTimeout: 20_000 });
+    clients.push(c);
+    return c;
+  };
+  const stored = async (device: string, point: string) =>
+    (await officer.call('GET', `/api/v1/telemetry/devices/${device}/points/${point}/samples?since=${Date.now() - 3_600_000}`)).json().items as { ts: string; value: number }[];
+
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+    t = await startTestApp(use().db, { PDX_MQTT_EXTERNAL_URL: mosquitto.url });
+    const admin = await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin);
+    secadmin = await t.login('secadmin', ADMIN_PASSWORDS.secadmin);
+    const res = await admin.call('POST', '/api/v1/orgs', { name: '鞍钢集团朝阳钢铁有限公司', type: 'enterprise', level: 'city', regionCode: '211300' });
+    officer = (await provisionUser(t, admin, 'zg-officer', ['data_officer'], res.json().id)).client;
+    await officer.call('PUT', '/api/v1/telemetry/settings', { enterpriseCode: 'cysteel' });
+    await officer.call('POST', '/api/v1/telemetry/registry', {
+      rows: ['D01', 'D02'].flatMap((device) => ['temp', 'pressure'].map((point) => ({ plant: 'CY', line: 'BF1', device, point, unit: point === 'temp' ? '°C' : 'kPa', min: 0, max: 2000, samplingMs: 1000 }))),
+    });
+    for (const d of ['D01', 'D02']) tokens[d] = (await officer.call('POST', `/api/v1/telemetry/devices/${d}/token`)).json();
+    await t.services.telemetry.start({ mqttPort: 0 });
+    port = t.services.telemetry.brokerPort()!;
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
+    await t?.services.telemetry.stop();
+    await t?.close();
+    await mosquitto?.stop();
+  });
+
+  it('acknowledges a QoS 1 publish only once the samples are stored (MQTT 3.1.1 JSON and 5 line protocol)', async () => {
+    const d01 = tokens.D01!;
+    expect(d01).toMatchObject({ username: 'cysteel/D01', topic: 'plant/cysteel/D01/telemetry' });
+    const v3 = await connect(d01.username, d01.token, 4);
+    const ts = Date.now() - 5000;
+    await v3.publishAsync(d01.topic, JSON.stringify({ ts, values: { temp: 1180.5, pressure: 320 } }), { qos: 1 });
+    // The PUBACK has arrived: the samples are already readable.
+    expect((await stored('D01', 'temp')).map((s) => s.value)).toEqual([1180.5]);
+    const v5 = await connect(d01.username, d01.token, 5);
+    await v5.publishAsync(d01.topic, `D01 temp=1181.5 ${(ts + 1000) * 1_000_000}`, { qos: 1 });
+    expect((await stored('D01', 'temp')).map((s) => s.value)).toEqual([1180.5, 1181.5]);
+    // QoS 0 is stored too, without an acknowledgement to wait for.
+    await v3.publishAsync(d01.topic, JSON.stringify({ ts: ts + 2000, values: { temp: 1182.5 } }), { qos: 0 });
+    await expect.poll(async () => (await stored('D01', 'temp')).length, { timeout: 20_000 }).toBe(3);
+  });
+
+  it("lets a device publish and subscribe only under its own topics", async () => {
+    const d01 = tokens.D01!;
+    const v5 = await connect(d01.username, d01.token, 5);
+    // MQTT 5: a refusing PUBACK (0x87 not authorized), the connection stays.
+    await expect(v5.publishAsync(tokens.D02!.topic, JSON.stringify({ values: { temp: 1 } }), { qos: 1 })).rejects.toThrow();
+    expect(v5.connected).toBe(true);
+    // Another device's topics: refused in the SUBACK; its own: granted.
+    await expect(v5.subscribeAsync('plant/cysteel/D02/#', { qos: 1 })).rejects.toThrow(/Not authorized/);
+    expect((await v5.subscribeAsync('plant/cysteel/D01/commands', { qos: 1 })).map((g) => g.qos)).toEqual([1]);
+    expect(v5.connected).toBe(true);
+    expect(await stored('D02', 'temp')).toEqual([]);
+    // MQTT 3.1.1 has no refusing acknowledgement: the broker closes the connection.
+    const v3 = await connect(d01.username, d01.token, 4);
+    const closed = new Promise<void>((resolve) => v3.once('close', () => resolve()));
+    v3.publish(tokens.D02!.topic, JSON.stringify({ values: { temp: 1 } }), { qos: 1 });
+    await closed;
+    expect(await stored('D02', 'temp')).toEqual([]);
+  });
+
+  it('refuses a malformed payload with its reason, counted per device', async () => {
+    const d01 = tokens.D01!;
+    const v5 = await connect(d01.username, d01.token, 5);
+    await expect(v5.publishAsync(d01.topic, 'D01 temp=hot', { qos: 1 })).rejects.toThrow();
+    const v3 = await connect(d01.username, d01.token, 4);
+    await v3.publishAsync(d01.topic, '{"values":{"temp":"hot"}}', { qos: 1 });
+    const rejected = (await officer.call('GET', '/api/v1/telemetry/status')).json().rejected as { device: string; reason: string; count: number }[];
+    expect(rejected).toEqual(expect.arrayContaining([expect.objectContaining({ device: 'D01', reason: 'malformed' }), expect.objectContaining({ device: 'D01', reason: 'invalid_value' })]));
+  });
+
+  it('refuses bad credentials and feeds failed sign-ins to the password-guessing detector', async () => {
+    await t.services.secops.service.processBatch();
+    for (let i = 0; i < 5; i++) {
+      await expect(connect('cysteel/D01', `guess-${i}`, 4)).rejects.toThrow(/Bad username or password|Not authorized/i);
+    }
+    await expect(connect('cysteel/D02', tokens.D01!.token, 4)).rejects.toThrow();
+    const failures = t.events.filter((e) => e.action === 'telemetry.auth' && e.result === 'failure');
+    expect(failures.length).toBeGreaterThanOrEqual(6);
+    expect(failures[0]).toMatchObject({ actor: { username: 'cysteel/D01' }, ip: expect.any(String) });
+    await t.services.secops.service.processBatch();
+    const alerts = (await secadmin.call('GET', '/api/v1/secops/alerts?detector=bruteForce')).json().items as { subject: string }[];
+    expect(alerts.map((a) => a.subject)).toEqual(expect.arrayContaining(['user:cysteel/D01']));
+  });
+
+  it('subscribes to an external broker (Mosquitto) and stores what devices publish there', async () => {
+    const device = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 4, clientId: 'gw-D02', reconnectPeriod: 0 });
+    clients.push(device);
+    const ts = Date.now() - 3000;
+    await device.publishAsync('plant/cysteel/D02/telemetry', JSON.stringify([{ point: 'temp', value: 900.25, ts }, { point: 'pressure', value: 280, ts }]), { qos: 1 });
+    await expect.poll(async () => (await stored('D02', 'temp')).map((s) => s.value), { timeout: 30_000 }).toEqual([900.25]);
+    expect((await stored('D02', 'pressure')).map((s) => s.value)).toEqual([280]);
+    // A device the registry does not know is counted, not stored.
+    await device.publishAsync('plant/cysteel/NOPE/telemetry', JSON.stringify({ values: { temp: 1 } }), { qos: 1 });
+    await expect.poll(async () => (await officer.call('GET', '/api/v1/telemetry/status')).json().perMinute.length, { timeout: 30_000 }).toBeGreaterThan(0);
+  });
+});
