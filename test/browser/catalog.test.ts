@@ -2,29 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../../src/modules/identity/codes.ts';
 import { peopleCsv } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS } from '../helpers/api.ts';
-import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { JOB_WAIT_MS } from '../helpers/bounds.ts';
+import { confirmDialog, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const ROWS = 20_000;
-
-/** Script errors on the page. HTTP 4xx answers the test provokes on purpose are not errors. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
-  return errors;
-}
-
-async function signIn(page: Page, username: string, password: string) {
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: /登\s*录/ }).click();
-}
 
 /** A fetch client holding a session (cookie + CSRF header), as the console would. */
 async function session(base: string, username: string, password: string) {
@@ -90,8 +77,7 @@ describe('console: catalogue and aggregation in Chromium', () => {
     const errors = watchErrors(page);
 
     // The data officer of 省公安厅 registers the dataset.
-    await page.goto(`${server.url}/catalog`);
-    await signIn(page, officer.username, officer.password);
+    await signIn(page, server.url, officer.username, officer.password, '/catalog');
     await expect.poll(() => page.getByTestId('user-menu').textContent()).toContain('数据管理员');
     await expect.poll(() => page.getByText('目录中还没有数据资源').count()).toBe(1);
     await screenshot(page, 'catalog-01-empty');
@@ -117,7 +103,7 @@ describe('console: catalogue and aggregation in Chromium', () => {
     const progressOrResult = page.getByTestId('load-progress').or(page.getByTestId('upload-progress')).or(page.getByTestId('load-result'));
     await progressOrResult.first().waitFor();
     await screenshot(page, 'catalog-04-progress');
-    await page.getByTestId('load-result').waitFor({ timeout: 45_000 });
+    await page.getByTestId('load-result').waitFor({ timeout: JOB_WAIT_MS });
     expect(await page.getByTestId('result-rows').textContent()).toContain('20,000');
     expect(await page.getByTestId('result-quarantined').textContent()).toContain('0');
     expect(await page.getByTestId('load-result').getByTestId('grade-tag').textContent()).toContain('4级');
@@ -140,14 +126,14 @@ describe('console: catalogue and aggregation in Chromium', () => {
     await page.getByTestId('edit-metadata').click();
     await page.getByRole('dialog').getByLabel('联系电话').fill('024-86253000');
     await screenshot(page, 'catalog-07a-edit');
-    await page.getByRole('dialog').getByRole('button', { name: /保\s*存/ }).click();
+    expect((await confirmDialog(page, /保\s*存/, { answer: /\/datasets\/[^/]+$/ }))?.status()).toBe(200);
     await expect.poll(() => page.getByTestId('metadata').textContent()).toContain('024-86253000');
     await page.getByRole('tab', { name: /信息项/ }).click();
     await page.getByTestId('columns-table').getByRole('row').filter({ hasText: '人口数' }).getByRole('button', { name: '编辑' }).click();
     await page.getByRole('dialog').getByLabel('最小值').fill('1');
     await page.getByRole('dialog').getByLabel('最大值').fill('10');
     await screenshot(page, 'catalog-07a-column');
-    await page.getByRole('dialog').getByRole('button', { name: /保\s*存/ }).click();
+    expect((await confirmDialog(page, /保\s*存/, { answer: '/columns' }))?.status()).toBe(200);
     await expect.poll(() => page.getByTestId('columns-table').getByRole('row').filter({ hasText: '人口数' }).textContent()).toContain('≤ 10');
 
     // A second file with a wrong check digit on line 3 is refused as a whole; the message names line and column.
@@ -155,7 +141,7 @@ describe('console: catalogue and aggregation in Chromium', () => {
     await page.locator('input[type=file]').setInputFiles(badFile);
     await page.locator('label').filter({ hasText: /^追加$/ }).click();
     await page.getByTestId('start-upload').click();
-    await expect.poll(() => page.getByTestId('load-error').textContent(), { timeout: 20_000 }).toMatch(/第 3 行.*身份证号.*校验位/);
+    await expect.poll(() => page.getByTestId('load-error').textContent()).toMatch(/第 3 行.*身份证号.*校验位/);
     await screenshot(page, 'catalog-07b-upload-refused');
     await page.getByTestId('load-failed').getByRole('button', { name: '查看数据资源' }).click();
     await page.getByRole('tab', { name: /数据版本/ }).click();
@@ -186,8 +172,7 @@ describe('console: catalogue and aggregation in Chromium', () => {
     const other = await browser.newContext({ viewport: { width: 1360, height: 860 } });
     const page2 = await other.newPage();
     const errors2 = watchErrors(page2);
-    await page2.goto(`${server.url}/catalog`);
-    await signIn(page2, consumer.username, consumer.password);
+    await signIn(page2, server.url, consumer.username, consumer.password, '/catalog');
     await expect.poll(() => page2.getByTestId('user-menu').textContent()).toContain('数据使用方');
     const search = page2.getByPlaceholder(/输入关键词检索数据资源/);
     await search.fill('人口');

@@ -2,22 +2,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../../src/modules/identity/codes.ts';
 import { ADMIN_PASSWORDS } from '../helpers/api.ts';
-import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { confirmDialog, launchBrowser, screenshot, submitSignIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-
-/** Script errors on the page. HTTP 4xx answers the test provokes on purpose are not errors. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
-  return errors;
-}
-
-async function signIn(page: Page, username: string, password: string) {
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: /登\s*录/ }).click();
-}
 
 describe('console: sign-in, administration and API keys in Chromium', () => {
   let server: TestServer;
@@ -44,11 +30,11 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     await page.goto(`${server.url}/`);
     await expect.poll(() => page.getByTestId('app-title').textContent()).toBe('公共数据共享交换平台');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
-    await signIn(page, 'sysadmin', 'not-the-password');
+    expect((await submitSignIn(page, 'sysadmin', 'not-the-password')).status()).toBe(401);
     await expect.poll(() => page.getByTestId('login-error').textContent()).toContain('用户名或密码错误');
     await screenshot(page, 'identity-01-login-error');
 
-    await signIn(page, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
+    expect((await submitSignIn(page, 'sysadmin', ADMIN_PASSWORDS.sysadmin)).status()).toBe(200);
     await expect.poll(() => page.getByTestId('user-menu').textContent()).toContain('系统管理员');
     for (const label of ['总览', '数据目录', '系统管理']) await expect.poll(() => page.getByRole('menuitem', { name: label }).count()).toBe(1);
     // sysadmin does not read shared data or audit: those entries are not offered.
@@ -63,10 +49,10 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     await orgDialog.getByLabel('机构名称').fill('朝阳市民政局');
     await orgDialog.getByLabel('行政区划代码').fill('211300');
     await orgDialog.getByLabel('统一社会信用代码').fill('91350100M000100Y44');
-    await orgDialog.getByRole('button', { name: /创\s*建/ }).click();
+    expect((await confirmDialog(page, /创\s*建/, { answer: '/orgs' }))?.status()).toBeGreaterThanOrEqual(400);
     await expect.poll(() => page.getByTestId('org-error').textContent()).toContain('统一社会信用代码无效');
     await orgDialog.getByLabel('统一社会信用代码').fill(makeUscc('1', '1', '211300', 'MB2C0001'));
-    await orgDialog.getByRole('button', { name: /创\s*建/ }).click();
+    expect((await confirmDialog(page, /创\s*建/, { answer: '/orgs' }))?.status()).toBe(201);
     await expect.poll(() => page.getByRole('cell', { name: '朝阳市民政局' }).count()).toBe(1);
     await screenshot(page, 'identity-03-orgs');
 
@@ -80,24 +66,24 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     await page.getByTitle('朝阳市民政局').click();
     await userDialog.getByLabel('系统管理员').check();
     await userDialog.getByLabel('审计管理员').check();
-    await userDialog.getByRole('button', { name: /保\s*存/ }).click();
+    expect((await confirmDialog(page, /保\s*存/, { answer: '/users' }))?.status()).toBeGreaterThanOrEqual(400);
     await expect.poll(() => page.getByTestId('user-error').textContent()).toContain('三员分立');
     await screenshot(page, 'identity-04-separation-of-duties');
     await userDialog.getByLabel('系统管理员').uncheck();
     await userDialog.getByLabel('审计管理员').uncheck();
     await userDialog.getByLabel('数据使用方').check();
-    await userDialog.getByRole('button', { name: /保\s*存/ }).click();
+    expect((await confirmDialog(page, /保\s*存/, { answer: '/users' }))?.status()).toBe(201);
     const oneTime = page.getByTestId('one-time-password');
     await expect.poll(() => oneTime.count()).toBe(1);
     const generated = (await oneTime.textContent())!.trim();
     expect(generated).toHaveLength(16);
     await screenshot(page, 'identity-05-password-once');
-    await page.getByRole('button', { name: /知道了|确\s*定|OK/ }).click();
+    await confirmDialog(page, /知道了|确\s*定|OK/);
 
     // Sign out; the new user must change the generated password first.
     await page.getByTestId('user-menu').hover();
     await page.getByText('退出登录').click();
-    await signIn(page, 'zy-minzheng', generated);
+    expect((await submitSignIn(page, 'zy-minzheng', generated)).status()).toBe(200);
     await expect.poll(() => page.getByText('首次登录或密码被重置后').count()).toBe(1);
     await page.getByLabel('当前密码').fill(generated);
     await page.getByLabel('新密码', { exact: true }).fill('weak');
@@ -114,17 +100,17 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     await page.getByRole('menuitem', { name: 'API 密钥' }).click();
     await page.getByRole('button', { name: '新建 API 密钥' }).click();
     await page.getByRole('dialog').getByLabel('名称').fill('低保资格核验系统');
-    await page.getByRole('dialog').getByRole('button', { name: /创\s*建/ }).click();
+    expect((await confirmDialog(page, /创\s*建/, { answer: '/api-keys' }))?.status()).toBe(201);
     const keyText = page.getByTestId('new-api-key');
     await expect.poll(() => keyText.count()).toBe(1);
     const key = (await keyText.textContent())!.trim();
     expect(key).toMatch(/^pdx_[a-z0-9]{10}_/);
     await screenshot(page, 'identity-06-api-key-once');
-    await page.getByRole('button', { name: /知道了|确\s*定|OK/ }).click();
+    await confirmDialog(page, /知道了|确\s*定|OK/);
     const me = await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
     expect(me.status).toBe(200);
     await page.getByRole('button', { name: '吊销' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: /确\s*定|OK/ }).click();
+    expect((await confirmDialog(page, /确\s*定|OK/, { answer: /\/api-keys\/[^/]+$/ }))?.status()).toBeLessThan(300);
     await expect.poll(() => page.getByText('已吊销').count()).toBe(1);
     expect((await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
 

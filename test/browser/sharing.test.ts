@@ -1,9 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/http/app.ts';
 import { peopleRows } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS, loginClient, type Client } from '../helpers/api.ts';
-import { choose, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
+import { choose, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
 import { apiKey, publishPeople } from '../share-helpers.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -20,14 +20,6 @@ async function provision(app: App, admin: Client, username: string, displayName:
   expect((await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: password })).statusCode).toBe(204);
   return loginClient(app, username, password);
 }
-
-
-async function settled(page: Page) {
-  await expect.poll(() => page.locator('.ant-spin-spinning, .ant-spin-blur, .ant-table-placeholder .ant-spin').count()).toBe(0);
-}
-
-
-
 describe('console: share request → provider approval → security approval → API call, in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
@@ -214,7 +206,7 @@ describe('console: share request → provider approval → security approval →
     await expect.poll(() => o.getByTestId('approval-form').count()).toBe(1);
     await o.getByTestId('reject').click();
     await o.getByTestId('reject-reason').fill('统计用途请使用已开放的汇总数据');
-    await o.getByRole('dialog').getByRole('button', { name: /驳\s*回/ }).click();
+    expect((await confirmDialog(o, /驳\s*回/, { answer: '/reject' }))?.status()).toBe(200);
     await expect.poll(() => o.getByTestId('detail-state').textContent()).toBe('已驳回');
 
     // The earlier grant is revoked by the provider in the console.
@@ -223,11 +215,8 @@ describe('console: share request → provider approval → security approval →
     await o.goto(`${server.url}/sharing/grants/${active.id}`);
     await o.getByTestId('revoke').click();
     await o.getByTestId('revoke-reason').fill('核验工作已结束');
-    // The confirm button is enabled only once the reason is in; click it and wait for the answer.
-    const confirm = o.getByRole('dialog').getByRole('button', { name: '撤销授权' });
-    await expect.poll(() => confirm.isEnabled()).toBe(true);
-    const [revoked] = await Promise.all([o.waitForResponse((r) => r.url().endsWith('/revoke')), confirm.click()]);
-    expect(revoked.status()).toBe(200);
+    // The confirm button is enabled only once the reason is in.
+    expect((await confirmDialog(o, '撤销授权', { answer: '/revoke' }))?.status()).toBe(200);
     await expect.poll(() => o.getByTestId('grant-state').textContent()).toBe('已撤销');
     await settled(o);
     await screenshot(o, 'sharing-15-officer-revoked');
