@@ -18,7 +18,7 @@ describe('demo world on first start', () => {
   });
 
   it('has an open alert once the security worker has read the demo password guessing', async () => {
-    await expect.poll(async () => (await server.db.query(`SELECT 1 FROM secops_alerts WHERE state = 'open'`)).length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await server.db.query(`SELECT 1 FROM secops_alerts WHERE state = 'open'`)).length).toBeGreaterThan(0);
   });
 
   it('has one active grant and one request waiting for its provider', async () => {

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PEOPLE_HEADER, peopleRows } from './fixtures/people.ts';
+import { JOB_WAIT_MS, PROCESS_START_MS } from './helpers/bounds.ts';
 import { createServerDatabase } from './helpers/db.ts';
 import { tempDir, type TempDir } from './fixtures/tables.ts';
 import { createWorld, importHere, spawnPdx, until, withPlatform, writePeopleCsv, type PdxChild, type World } from './scripts/ingest-world.ts';
@@ -67,7 +68,7 @@ async function waitForJob(base: string, headers: Record<string, string>, jobId: 
   await until(`job ${jobId}`, async () => {
     job = (await (await fetch(`${base}/api/v1/jobs/${jobId}`, { headers })).json()) as typeof job;
     return job!.state === 'succeeded' || job!.state === 'failed';
-  }, 120_000, 200);
+  }, JOB_WAIT_MS, 200);
   return job!;
 }
 
@@ -94,7 +95,7 @@ describe('HTTP upload into a pdx process with a 96 MB heap [postgres]', () => {
 
   beforeAll(async () => {
     dir = tempDir('pdx-upload-memory-');
-    const db = await createServerDatabase();
+    const db = await createServerDatabase({ migrated: true });
     drop = db.drop;
     env = { PDX_DATA_DIR: dir.file('data'), PDX_DATABASE_URL: db.url, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_RATE_LIMIT: '100000' };
     writePeopleCsv(dir.file('v1.csv'), 1_000);
@@ -104,7 +105,7 @@ describe('HTTP upload into a pdx process with a 96 MB heap [postgres]', () => {
       return w;
     });
     server = spawnPdx(['start'], { ...env, PDX_PORT: '0', PDX_HEAP_REPORT: dir.file('heap.json') }, [`--max-old-space-size=${HEAP_LIMIT_MB}`, '--import', './test/scripts/heap-watch.mjs']);
-    await until('the server to listen', () => /http:\/\/[\d.]+:\d+/.test(server.stdout()) || server.child.exitCode !== null, 60_000, 50);
+    await until('the server to listen', () => /http:\/\/[\d.]+:\d+/.test(server.stdout()) || server.child.exitCode !== null, PROCESS_START_MS, 50);
     base = /http:\/\/[\d.]+:\d+/.exec(server.stdout())![0];
     auth = await login(base, 'ga-officer', PASSWORD);
     idle = await peaks();
@@ -139,7 +140,7 @@ describe('HTTP upload into a pdx process with a 96 MB heap [postgres]', () => {
     // The spooled file is removed once its job has run.
     await until('the spool to empty', () => fs.readdirSync(dir.file('data/spool')).length === 0, 10_000, 50);
     expect(server.child.exitCode).toBeNull();
-  }, 120_000);
+  });
 
   it('loads a 40 MB upload in full as a new version', async () => {
     const block = csvBlock(20_000, 4);
@@ -153,5 +154,5 @@ describe('HTTP upload into a pdx process with a 96 MB heap [postgres]', () => {
     show(`upload and load of ${(res.bytes / MB).toFixed(0)} MB`, load);
     expect(load.heapUsed).toBeLessThan(HEAP_LIMIT_MB * MB);
     expect(load.rss - idle.rss).toBeLessThan(res.bytes * 2);
-  }, 120_000);
+  });
 });
