@@ -136,8 +136,15 @@ describe('encryption at rest in the embedded database', () => {
     };
     walk(server.dataDir);
     const all = Buffer.concat(bytes);
-    expect(NAMES.filter((n) => all.includes(Buffer.from(n))).length).toBeGreaterThan(400);
-    expect(IDS.filter((id) => all.includes(Buffer.from(id)))).toEqual([]);
+    // The directory holds tens of MB (the catalogue, the audit log, WAL): one pass collects every
+    // 18-character window that looks like a resident ID (ASCII, so latin1 keeps one byte per char),
+    // instead of searching the whole directory once per value (500 × tens of MB took minutes under load).
+    const windows = new Set<string>();
+    for (const [run] of all.toString('latin1').matchAll(/[\dX]{18,}/g)) for (let i = 0; i + 18 <= run.length; i++) windows.add(run.slice(i, i + 18));
+    expect(IDS.filter((id) => windows.has(id))).toEqual([]);
+    // The search does see the loaded rows: a sample of the 3级 names is there in clear.
+    const sample = NAMES.slice(0, 20);
+    expect(sample.filter((n) => all.includes(Buffer.from(n))).length).toBeGreaterThan(15);
   });
 });
 

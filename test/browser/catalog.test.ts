@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../../src/modules/identity/codes.ts';
 import { peopleCsv } from '../fixtures/people.ts';
@@ -27,7 +27,7 @@ async function session(base: string, username: string, password: string) {
   };
 }
 
-describe('console: catalogue and aggregation in Chromium', () => {
+describe.sequential('console: catalogue and aggregation in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let csvFile: string;
@@ -71,12 +71,15 @@ describe('console: catalogue and aggregation in Chromium', () => {
     if (csvFile) fs.rmSync(path.dirname(csvFile), { recursive: true, force: true });
   });
 
-  it('registers, uploads, reviews and publishes a dataset that another department then finds', async () => {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
-    const page = await context.newPage();
-    const errors = watchErrors(page);
+  // The officer registers, uploads, reviews and publishes a dataset that another department then
+  // finds: one step per test, each waiting for its own conditions (a step needs the ones before it).
+  let page: Page;
+  let errors: string[];
 
-    // The data officer of 省公安厅 registers the dataset.
+  it('the data officer of 省公安厅 registers the dataset; the form asks for the sharing conditions', async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    page = await context.newPage();
+    errors = watchErrors(page);
     await signIn(page, server.url, officer.username, officer.password, '/catalog');
     await expect.poll(() => page.getByTestId('user-menu').textContent()).toContain('数据管理员');
     await expect.poll(() => page.getByText('目录中还没有数据资源').count()).toBe(1);
@@ -93,8 +96,9 @@ describe('console: catalogue and aggregation in Chromium', () => {
     await form.getByLabel('共享条件').fill('仅限民政、人社部门用于资格核验,按最小必要原则脱敏使用');
     await screenshot(page, 'catalog-02-register');
     await page.getByTestId('register-submit').click();
+  });
 
-    // The wizard opens with the new dataset chosen; the GBK file is uploaded and loaded.
+  it('the wizard uploads and loads the 20,000-row GBK file', async () => {
     await expect.poll(() => page.getByText(/已登记「户籍人口信息」/).count()).toBe(1);
     await page.locator('input[type=file]').setInputFiles(csvFile);
     await expect.poll(() => page.getByTestId('chosen-file').textContent()).toContain('户籍人口.csv');
@@ -108,8 +112,9 @@ describe('console: catalogue and aggregation in Chromium', () => {
     expect(await page.getByTestId('result-quarantined').textContent()).toContain('0');
     expect(await page.getByTestId('load-result').getByTestId('grade-tag').textContent()).toContain('4级');
     await screenshot(page, 'catalog-05-loaded');
+  });
 
-    // The dataset page: 身份证号 is 4级 and encrypted; the quality report counts every row.
+  it('the dataset page: 身份证号 is 4级 and encrypted; the quality report counts every row', async () => {
     await page.getByTestId('open-dataset').click();
     await expect.poll(() => page.getByTestId('dataset-name').textContent()).toBe('户籍人口信息');
     const idRow = page.getByTestId('columns-table').getByRole('row').filter({ hasText: '身份证号' }).first();
@@ -121,8 +126,9 @@ describe('console: catalogue and aggregation in Chromium', () => {
     await page.getByRole('tab', { name: '质量报告' }).click();
     await expect.poll(() => page.getByTestId('quality-rows').textContent()).toContain('20,000');
     await screenshot(page, 'catalog-07-quality');
+  });
 
-    // The officer edits the catalogue entry and a rule of one 信息项.
+  it('the officer edits the catalogue entry and a rule of one 信息项', async () => {
     await page.getByTestId('edit-metadata').click();
     await page.getByRole('dialog').getByLabel('联系电话').fill('024-86253000');
     await screenshot(page, 'catalog-07a-edit');
@@ -135,7 +141,9 @@ describe('console: catalogue and aggregation in Chromium', () => {
     await screenshot(page, 'catalog-07a-column');
     expect((await confirmDialog(page, /保\s*存/, { answer: '/columns' }))?.status()).toBe(200);
     await expect.poll(() => page.getByTestId('columns-table').getByRole('row').filter({ hasText: '人口数' }).textContent()).toContain('≤ 10');
+  });
 
+  it('a second file with a wrong check digit on line 3 is refused as a whole, naming line and column', async () => {
     // A second file with a wrong check digit on line 3 is refused as a whole; the message names line and column.
     await page.getByTestId('upload-version').click();
     await page.locator('input[type=file]').setInputFiles(badFile);
@@ -148,7 +156,9 @@ describe('console: catalogue and aggregation in Chromium', () => {
     await expect.poll(() => page.getByTestId('versions-table').textContent()).toContain('失败');
     expect(await page.getByTestId('versions-table').textContent()).toMatch(/第 3 行.*身份证号/);
     await screenshot(page, 'catalog-07c-versions');
+  });
 
+  it('the officer publishes it', async () => {
     // Publish. Where the classification review gate is installed, the officer confirms it first.
     await page.getByRole('tab', { name: /信息项/ }).click();
     await page.getByTestId('publish').click();
@@ -166,9 +176,10 @@ describe('console: catalogue and aggregation in Chromium', () => {
     await expect.poll(() => page.getByTestId('withdraw').getAttribute('class')).not.toContain('loading');
     await screenshot(page, 'catalog-08-published');
     expect(errors).toEqual([]);
-    await context.close();
+    await page.context().close();
+  });
 
-    // A consumer of 省民政厅 searches 人口 and finds it, with facets and no management buttons.
+  it('a consumer of 省民政厅 searches 人口 and finds it, with facets and no management buttons', async () => {
     const other = await browser.newContext({ viewport: { width: 1360, height: 860 } });
     const page2 = await other.newPage();
     const errors2 = watchErrors(page2);

@@ -5,7 +5,7 @@ import { ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { confirmDialog, launchBrowser, screenshot, submitSignIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-describe('console: sign-in, administration and API keys in Chromium', () => {
+describe.sequential('console: sign-in, administration and API keys in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
 
@@ -22,11 +22,15 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     await server?.close();
   });
 
-  it('walks a sysadmin and a new consumer through the console', async () => {
-    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-    const errors = watchErrors(page);
+  // A sysadmin and a new consumer walk through the console, one step per test (each waits for its
+  // own conditions; a step needs the ones before it).
+  let page: Page;
+  let errors: string[];
+  let generated: string;
 
-    // Sign-in page, Chinese by default; a wrong password gives one neutral message.
+  it('signs in: Chinese by default, one neutral message for a wrong password, the sysadmin\'s menu', async () => {
+    page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    errors = watchErrors(page);
     await page.goto(`${server.url}/`);
     await expect.poll(() => page.getByTestId('app-title').textContent()).toBe('公共数据共享交换平台');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
@@ -41,8 +45,9 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     expect(await page.getByRole('menuitem', { name: '审计日志' }).count()).toBe(0);
     await expect.poll(() => page.getByTestId('status').textContent()).toContain('正常');
     await screenshot(page, 'identity-02-overview-sysadmin');
+  });
 
-    // Organisations: a wrong credit code is refused with its reason, a right one is added.
+  it('organisations: a wrong credit code is refused with its reason, a right one is added', async () => {
     await page.getByRole('menuitem', { name: '机构' }).click();
     await page.getByRole('button', { name: '新建机构' }).click();
     const orgDialog = page.getByRole('dialog');
@@ -55,8 +60,9 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     expect((await confirmDialog(page, /创\s*建/, { answer: '/orgs' }))?.status()).toBe(201);
     await expect.poll(() => page.getByRole('cell', { name: '朝阳市民政局' }).count()).toBe(1);
     await screenshot(page, 'identity-03-orgs');
+  });
 
-    // Users: 三员分立 is enforced, a consumer is created and its password shown once.
+  it('users: 三员分立 is enforced, a consumer is created and its password shown once', async () => {
     await page.getByRole('menuitem', { name: '用户' }).click();
     await page.getByRole('button', { name: '新建用户' }).click();
     const userDialog = page.getByRole('dialog');
@@ -75,12 +81,13 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     expect((await confirmDialog(page, /保\s*存/, { answer: '/users' }))?.status()).toBe(201);
     const oneTime = page.getByTestId('one-time-password');
     await expect.poll(() => oneTime.count()).toBe(1);
-    const generated = (await oneTime.textContent())!.trim();
+    generated = (await oneTime.textContent())!.trim();
     expect(generated).toHaveLength(16);
     await screenshot(page, 'identity-05-password-once');
     await confirmDialog(page, /知道了|确\s*定|OK/);
+  });
 
-    // Sign out; the new user must change the generated password first.
+  it('the new user must change the generated password at the first sign-in', async () => {
     await page.getByTestId('user-menu').hover();
     await page.getByText('退出登录').click();
     expect((await submitSignIn(page, 'zy-minzheng', generated)).status()).toBe(200);
@@ -95,8 +102,9 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     await page.getByRole('button', { name: '保存新密码' }).click();
     await expect.poll(() => page.getByTestId('user-menu').textContent()).toContain('数据使用方');
     expect(await page.getByRole('menuitem', { name: '系统管理' }).count()).toBe(0);
+  });
 
-    // API keys: created and shown once, then revoked.
+  it('API keys: created and shown once, then revoked', async () => {
     await page.getByRole('menuitem', { name: 'API 密钥' }).click();
     await page.getByRole('button', { name: '新建 API 密钥' }).click();
     await page.getByRole('dialog').getByLabel('名称').fill('低保资格核验系统');
@@ -113,8 +121,9 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     expect((await confirmDialog(page, /确\s*定|OK/, { answer: /\/api-keys\/[^/]+$/ }))?.status()).toBeLessThan(300);
     await expect.poll(() => page.getByText('已吊销').count()).toBe(1);
     expect((await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
+  });
 
-    // English is one click away and remembered.
+  it('English is one click away and remembered; no script error on the way', async () => {
     await page.getByTestId('lang-switch').click();
     await expect.poll(() => page.getByTestId('app-title').textContent()).toBe('Public Data Exchange');
     await expect.poll(() => page.getByText('Revoked').count()).toBe(1);
