@@ -1,20 +1,21 @@
 import { defineConfig } from 'vitest/config';
+import { CONDITION_MS } from './test/helpers/bounds.ts';
 
 /**
  * Time bounds, sized for a loaded 2-core machine (CI shares one with other work; `npm test` was
- * checked with scripts/cpu-burner.mjs keeping both cores busy). They only catch a hang: no test
- * waits for a time to pass, every wait is on a condition (job state, row present, element visible,
- * server answer) and ends as soon as it holds, so a slow machine makes the suite slower, never red.
+ * checked with scripts/cpu-burner.mjs keeping both cores busy, on a machine that other test runs
+ * kept at load averages of 20-35). They only catch a hang: no test waits for a time to pass, every
+ * wait is on a condition (job state, row present, element visible, server answer) and ends as soon
+ * as it holds, so a slow machine makes the suite slower, never red.
  *
- * - expect.poll 60 s, and every Playwright action or wait 60 s (BROWSER_WAIT_MS in
- *   test/helpers/browser.ts): one condition.
- * - testTimeout 300 s: one test, i.e. a few conditions; long journeys are split into steps (one
- *   `it` each) so that no single test holds many.
- * - hookTimeout 600 s: a suite's setup, which may start a server with the demo world, a browser and
- *   child processes, or load a 100,000-row file.
+ * - one condition: expect.poll and every Playwright action or wait 120 s (CONDITION_MS in
+ *   test/helpers/bounds.ts, which also bounds a job, 480 s, and a child process's start, 300 s);
+ * - one test 600 s: a few conditions; long console walks are split into steps (one `it` each) so
+ *   that no single test holds many;
+ * - one setup 900 s: it may start a server with the demo world, a browser and child processes, or
+ *   load a 100,000-row file.
  * Typical durations of the heaviest files are in README.md ("Testing").
  */
-const POLL_MS = 60_000;
 
 /**
  * The heaviest files: 100,000-row and 40 MB+ loads, drills with child processes, and the console in
@@ -39,8 +40,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', ...(QUICK ? HEAVY : [])],
     globalSetup: ['test/setup/postgres.ts'],
-    testTimeout: 300_000,
-    hookTimeout: 600_000,
+    testTimeout: 600_000,
+    hookTimeout: 900_000,
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
@@ -51,6 +52,6 @@ export default defineConfig({
       const e = error as { code?: string; path?: string };
       return !(e.code === 'ENOENT' && /\/tmp-\d+-[A-Za-z0-9]+$/.test(e.path ?? ''));
     },
-    expect: { poll: { timeout: POLL_MS, interval: 100 } },
+    expect: { poll: { timeout: CONDITION_MS, interval: 100 } },
   },
 });

@@ -6,16 +6,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page, type Response } from 'playwright-core';
 import { expect } from 'vitest';
+import { CONDITION_MS } from './bounds.ts';
 
 export const CHROMIUM = process.env.PDX_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve('test-artifacts');
 
 /**
- * Upper bound of every Playwright action, wait and navigation. Playwright's own 30 s default is
- * reached on a loaded 2-core machine (a page's first render, a sign-in with scrypt); this bound only
- * catches a hang. Kept at or below the poll timeout of vitest.config.ts, well below the test timeout.
+ * Upper bound of every Playwright action, wait and navigation: one condition (CONDITION_MS).
+ * Playwright's own 30 s default is reached on a loaded 2-core machine (a page's first load took over
+ * 60 s at a load average of 30); this bound only catches a hang. Well below the test timeout.
  */
-export const BROWSER_WAIT_MS = 60_000;
+export const BROWSER_WAIT_MS = CONDITION_MS;
 
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
