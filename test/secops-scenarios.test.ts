@@ -146,7 +146,6 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     // The next night at 03:00: every 朝阳 row, again and again, until pdx stops the key.
     setVirtual('2026-03-10T03:00:00+08:00');
     failNextHooks = 1; // the SOC's receiver is down once: the delivery is retried
-    const attackStart = Date.now();
     let total = 0;
     let refusedDuringAttack = false;
     for (let i = 0; i < 8 && !refusedDuringAttack; i++) {
@@ -198,7 +197,6 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const deliveries = (await secadmin.call('GET', `/api/v1/secops/deliveries?alert=${alert.id}`)).json().items as any[];
     expect(deliveries.find((d) => d.channel === 'webhook')).toMatchObject({ state: 'sent', attempts: 2 });
     expect(deliveries.find((d) => d.channel === 'email')).toMatchObject({ state: 'sent' });
-    expect(Date.now() - attackStart).toBeLessThan(10_000);
 
     // An incident with the 4-hour first-report clock.
     expect(alert.incidentId).toBeTruthy();
@@ -221,7 +219,6 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const admin = w.admin;
     const orgId = await createOrg(admin, '省信访局');
     const victim = await provisionUser({ login: async (u: string, p: string) => (await httpLogin(base, u, p)).client! } as never, admin, 'xf-officer', ['data_officer'], orgId);
-    const started = Date.now();
     for (let i = 0; i < 5; i++) expect((await httpLogin(base, 'xf-officer', `Guess-${i}-Wrong!`)).status).toBe(401);
     for (const name of ['xf-admin', 'xf-root']) expect((await httpLogin(base, name, 'Password123!')).status).toBe(401);
 
@@ -231,7 +228,6 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     // The address's alert opens at the fifth failure and rises to 较大 once a third account is tried.
     const byIp = await within(CONDITION_MS, async () => (await alerts('bruteForce')).find((a) => a.subject.startsWith('ip:') && a.severity === 'significant'), 'address alert at 较大');
     expect(byIp.facts.accounts).toBeGreaterThanOrEqual(3);
-    expect(Date.now() - started).toBeLessThan(10_000);
 
     const lock = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'lock_account' && c.targetId === victim.id);
     expect(lock).toBeTruthy();
@@ -284,12 +280,10 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect((await w.officer.call('POST', `/api/v1/datasets/${code}/publish`)).statusCode).toBe(200);
     // Version 2: the 备注 column now carries 身份证号.
     const sneaky = [header, ...Array.from({ length: 200 }, (_, i) => `朝阳市第${i + 1}社区居委会,${residentId(r)},${(i % 9) + 1}`)].join('\n');
-    const started = Date.now();
     const job = await upload(sneaky);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
 
     const alert = await within(CONDITION_MS, async () => (await alerts('newSensitiveColumn')).find((a) => a.dataset === code), 'new column alert');
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(alert.severity).toBe('significant');
     expect(alert.facts.columns).toEqual([expect.objectContaining({ name: '备注', grade: 4 })]);
     const datasetId = (await use().db.query<{ id: string }>('SELECT id FROM datasets WHERE code = $1', [code]))[0]!.id;
