@@ -43,7 +43,7 @@ describe('audit chain from two processes and in-process writers at once', () => 
   let db: Db;
 
   beforeAll(async () => {
-    server = await createServerDatabase();
+    server = await createServerDatabase({ migrated: true });
     db = await openPostgres(server.url, 8);
     await migrate(db);
   });

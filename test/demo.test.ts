@@ -31,7 +31,7 @@ describe('demo world on first start', () => {
   });
 
   it('has an open alert once the security worker has read the demo password guessing', async () => {
-    await expect.poll(async () => (await server.db.query(`SELECT 1 FROM secops_alerts WHERE state = 'open'`)).length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await server.db.query(`SELECT 1 FROM secops_alerts WHERE state = 'open'`)).length).toBeGreaterThan(0);
   });
 
   it('has two active grants and one request waiting for its provider', async () => {

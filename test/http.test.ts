@@ -10,7 +10,7 @@ import { createPlatform, type Platform } from '../src/main.ts';
 import { bootstrapIdentity } from '../src/modules/identity/bootstrap.ts';
 import type { App } from '../src/http/app.ts';
 import { ADMIN_PASSWORDS, loginClient } from './helpers/api.ts';
-import { describeEachBackend } from './helpers/db.ts';
+import { describeEachBackend, openTestDatabase } from './helpers/db.ts';
 
 const KEY = randomBytes(32).toString('base64');
 
@@ -135,8 +135,7 @@ describeEachBackend('platform endpoints', ({ backend, use }) => {
 
 describe('platform endpoints under failure', () => {
   it('answers 503 on /health when the database is unreachable', async () => {
-    const db = await openPglite();
-    await migrate(db);
+    const { db } = await openTestDatabase('pglite');
     const app = await createPdxApp(loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_MASTER_KEY: KEY }), db);
     await db.close();
     const res = await app.inject('/health');
@@ -146,8 +145,7 @@ describe('platform endpoints under failure', () => {
   });
 
   it('rate-limits one client with a 429 and the standard body', async () => {
-    const db = await openPglite();
-    await migrate(db);
+    const { db } = await openTestDatabase('pglite');
     const app = await createPdxApp(loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '3', PDX_MASTER_KEY: KEY }), db);
     const codes: number[] = [];
     for (let i = 0; i < 4; i++) codes.push((await app.inject('/api/v1/system/info')).statusCode);

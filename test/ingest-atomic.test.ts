@@ -6,14 +6,14 @@
  * (where killing pdx kills the database too, so its data directory must come back after the crash).
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/index.ts';
-import { createServerDatabase } from './helpers/db.ts';
+import { PROCESS_START_MS } from './helpers/bounds.ts';
+import { createServerDatabase, seedPgliteDir } from './helpers/db.ts';
 import { tempDir, type TempDir } from './fixtures/tables.ts';
 import { createWorld, importHere, spawnPdx, until, withPlatform, writePeopleCsv, type World } from './scripts/ingest-world.ts';
 
-// Real processes and 100,000-row loads: generous on a busy 2-core machine.
-vi.setConfig({ testTimeout: 180_000 });
+// Real processes and 100,000-row loads: the time bounds of vitest.config.ts are sized for them.
 
 const BACKENDS = ['postgres', 'pglite'] as const;
 /** Version 1, version 2 (large enough that the kill lands mid-load), and the broken file. */
@@ -48,9 +48,11 @@ for (const backend of BACKENDS) {
       dir = tempDir('pdx-atomic-');
       env = { PDX_DATA_DIR: dir.file('data') };
       if (backend === 'postgres') {
-        const server = await createServerDatabase();
+        const server = await createServerDatabase({ migrated: true });
         drop = server.drop;
         env = { ...env, PDX_DATABASE_URL: server.url, PDX_MASTER_KEY: randomBytes(32).toString('base64') };
+      } else {
+        seedPgliteDir(dir.file('data/pglite'));
       }
       const v1 = dir.file('v1.csv');
       writePeopleCsv(v1, sizes.v1, { seed: 1 });
@@ -70,7 +72,7 @@ for (const backend of BACKENDS) {
     it('a SIGKILL while loading version 2 leaves version 1 whole; the job is taken over, the dead version marked interrupted', async () => {
       const pdx = spawnPdx(['import', dir.file('v2.csv'), '--dataset', world.code], env);
       // The CLI prints its job's progress (read back from the database) several times a second.
-      await until('rows loaded before the kill', () => pdx.rows() > 0 || pdx.child.exitCode !== null, 60_000, 5);
+      await until('rows loaded before the kill', () => pdx.rows() > 0 || pdx.child.exitCode !== null, PROCESS_START_MS, 5);
       const rowsAtKill = pdx.rows();
       pdx.child.kill('SIGKILL');
       expect(await pdx.exited).toBe('SIGKILL');
@@ -144,7 +146,7 @@ describe('an interrupted append that the officer already ran again [postgres]', 
 
   beforeAll(async () => {
     dir = tempDir('pdx-atomic-append-');
-    const server = await createServerDatabase();
+    const server = await createServerDatabase({ migrated: true });
     drop = server.drop;
     env = { PDX_DATA_DIR: dir.file('data'), PDX_DATABASE_URL: server.url, PDX_MASTER_KEY: randomBytes(32).toString('base64') };
     writePeopleCsv(dir.file('v1.csv'), 10_000, { seed: 1 });
@@ -165,7 +167,7 @@ describe('an interrupted append that the officer already ran again [postgres]', 
   // never appends the same file a second time.
   it('the dead job is not run again after the officer re-imported the file: rows are appended once', async () => {
     const killed = spawnPdx(['import', dir.file('more.csv'), '--dataset', world.code, '--mode', 'append'], env);
-    await until('rows loaded before the kill', () => killed.rows() > 0 || killed.child.exitCode !== null, 60_000, 5);
+    await until('rows loaded before the kill', () => killed.rows() > 0 || killed.child.exitCode !== null, PROCESS_START_MS, 5);
     killed.child.kill('SIGKILL');
     expect(await killed.exited).toBe('SIGKILL');
 

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../src/db/postgres.ts';
 import type { Db } from '../src/db/index.ts';
 import { createPlatform } from '../src/main.ts';
@@ -13,13 +13,13 @@ import { loadConfig } from '../src/config.ts';
 import { migrate } from '../src/db/index.ts';
 import { bootstrapIdentity } from '../src/modules/identity/bootstrap.ts';
 import { ADMIN_PASSWORDS } from './helpers/api.ts';
-import { createServerDatabase } from './helpers/db.ts';
+import { JOB_WAIT_MS, PROCESS_START_MS } from './helpers/bounds.ts';
+import { createServerDatabase, seedPgliteDir } from './helpers/db.ts';
 import { startTestServer } from './helpers/server.ts';
 import { tempDir, type TempDir } from './fixtures/tables.ts';
 import { createWorld, importHere, ROOT, spawnPdx, until, withPlatform, writePeopleCsv, type World } from './scripts/ingest-world.ts';
 
-// Real processes and 100,000-row loads: generous on a busy 2-core machine.
-vi.setConfig({ testTimeout: 180_000 });
+// Real processes and 60,000-row loads: the time bounds of vitest.config.ts are sized for them.
 
 interface JobState {
   id: string;
@@ -40,9 +40,11 @@ describe('jobs survive a restart', () => {
       let env: Record<string, string> = { PDX_DATA_DIR: dir.file('data') };
       let drop = async () => {};
       if (backend === 'postgres') {
-        const server = await createServerDatabase();
+        const server = await createServerDatabase({ migrated: true });
         drop = server.drop;
         env = { ...env, PDX_DATABASE_URL: server.url, PDX_MASTER_KEY: randomBytes(32).toString('base64') };
+      } else {
+        seedPgliteDir(dir.file('data/pglite'));
       }
       try {
         writePeopleCsv(dir.file('people.csv'), 2_000);
@@ -56,7 +58,7 @@ describe('jobs survive a restart', () => {
 
         const server = await startTestServer(env);
         try {
-          await until('the queued job to finish', async () => ['succeeded', 'failed'].includes((await server.platform.services.jobs.get(queued.jobId))!.state), 60_000, 50);
+          await until('the queued job to finish', async () => ['succeeded', 'failed'].includes((await server.platform.services.jobs.get(queued.jobId))!.state), JOB_WAIT_MS, 50);
           const job = (await server.platform.services.jobs.get(queued.jobId))!;
           expect(job.error).toBeNull();
           expect(job).toMatchObject({ state: 'succeeded', attempts: 1, result: { version: 1, rows: 2_000 } });
@@ -83,7 +85,7 @@ describe('several pdx processes share one queue [postgres]', () => {
 
   beforeAll(async () => {
     dir = tempDir('pdx-jobs-shared-');
-    const server = await createServerDatabase();
+    const server = await createServerDatabase({ migrated: true });
     url = server.url;
     drop = server.drop;
     env = { PDX_DATA_DIR: dir.file('data'), PDX_DATABASE_URL: url, PDX_MASTER_KEY: randomBytes(32).toString('base64') };
@@ -110,7 +112,7 @@ describe('several pdx processes share one queue [postgres]', () => {
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       return { child, out: () => out, exited: new Promise<number | null>((resolve) => child.on('exit', resolve)) };
     });
-    await until('both workers ready', () => workers.every((w) => w.out().includes('ready')), 60_000);
+    await until('both workers ready', () => workers.every((w) => w.out().includes('ready')), PROCESS_START_MS);
     for (const w of workers) w.child.stdin.end('go\n');
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
     const reports = workers.map((w) => JSON.parse(w.out().trim().split('\n').at(-1)!) as { worker: string; ran: number });
@@ -139,7 +141,7 @@ describe('several pdx processes share one queue [postgres]', () => {
     });
     const servers = [0, 1].map(() => spawnPdx(['start'], { ...env, PDX_PORT: '0' }));
     try {
-      await until('all 6 loads to finish', async () => (await jobStates(db, 'ingest')).every((j) => j.state === 'succeeded' || j.state === 'failed'), 90_000, 100);
+      await until('all 6 loads to finish', async () => (await jobStates(db, 'ingest')).every((j) => j.state === 'succeeded' || j.state === 'failed'), JOB_WAIT_MS, 100);
     } finally {
       for (const s of servers) s.child.kill('SIGTERM');
       await Promise.all(servers.map((s) => s.exited));
@@ -163,7 +165,7 @@ describe('two workers loading the same dataset at once [postgres]', () => {
   // serialised and only dead jobs' versions are cleaned up.
   it('two appends queued together both land, in some order', async () => {
     const dir = tempDir('pdx-jobs-same-');
-    const server = await createServerDatabase();
+    const server = await createServerDatabase({ migrated: true });
     const env = { PDX_DATA_DIR: dir.file('data'), PDX_DATABASE_URL: server.url, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_LOG_LEVEL: 'silent' };
     const platforms: Awaited<ReturnType<typeof createPlatform>>[] = [];
     const dbs: Db[] = [];
@@ -185,7 +187,7 @@ describe('two workers loading the same dataset at once [postgres]', () => {
         platforms.push(await createPlatform(loadConfig(env), db, { jobPollMs: 10 }));
       }
       for (const p of platforms) p.services.jobs.start();
-      await until('both loads to finish', async () => (await jobStates(dbs[0]!, 'ingest')).every((j) => j.state === 'succeeded' || j.state === 'failed'), 90_000, 50);
+      await until('both loads to finish', async () => (await jobStates(dbs[0]!, 'ingest')).every((j) => j.state === 'succeeded' || j.state === 'failed'), JOB_WAIT_MS, 50);
       const jobs = await jobStates(dbs[0]!, 'ingest');
       expect(jobs.map((j) => [j.state, j.error?.code ?? null])).toEqual([
         ['succeeded', null],

@@ -46,6 +46,5 @@ describe('ingest memory', () => {
       expect(result.peakHeap).toBeLessThan(HEAP_LIMIT_MB * MB);
       expect(Math.max(result.peakRss, result.maxRssBytes)).toBeLessThan(size / 2);
     },
-    120_000,
   );
 });

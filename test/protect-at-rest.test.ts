@@ -15,6 +15,7 @@ import { startServer } from '../src/main.ts';
 import { newDataKeyVersion } from '../src/modules/protect/keyring.ts';
 import { blindIndexer } from '../src/modules/protect/blind-index.ts';
 import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, startTestApp, waitForJob, type Client, type TestApp } from './helpers/api.ts';
+import { JOB_WAIT_MS } from './helpers/bounds.ts';
 import { createServerDatabase } from './helpers/db.ts';
 import { peopleCsv } from './fixtures/people.ts';
 import { findPgBin } from './helpers/pg-cluster.ts';
@@ -35,6 +36,12 @@ async function loadPeople(officer: Client): Promise<string> {
   return code;
 }
 
+/** Waits for a job of this process to end and returns its final state. */
+async function finished(jobs: TestApp['services']['jobs'], jobId: string): Promise<string | undefined> {
+  await expect.poll(async () => (await jobs.get(jobId))?.state, { timeout: JOB_WAIT_MS }).toMatch(/^(succeeded|failed)$/);
+  return (await jobs.get(jobId))?.state;
+}
+
 async function setUp(t: TestApp): Promise<Client> {
   const admin = await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin);
   const org = await createOrg(admin, '省公安厅');
@@ -47,7 +54,7 @@ describe('encryption at rest on a PostgreSQL server', () => {
   let code: string;
 
   beforeAll(async () => {
-    server = await createServerDatabase();
+    server = await createServerDatabase({ migrated: true });
     const { openPostgres } = await import('../src/db/postgres.ts');
     const { migrate } = await import('../src/db/index.ts');
     const db = await openPostgres(server.url, 10);
@@ -76,12 +83,7 @@ describe('encryption at rest on a PostgreSQL server', () => {
     const version = await newDataKeyVersion(t.db, t.services.keyring, dataset.id);
     expect(version).toBe(2);
     const jobId = await t.services.rotation.schedule(dataset.id);
-    let job = await t.services.jobs.get(jobId);
-    for (let i = 0; i < 400 && job?.state !== 'succeeded' && job?.state !== 'failed'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      job = await t.services.jobs.get(jobId);
-    }
-    expect(job?.state).toBe('succeeded');
+    expect(await finished(t.services.jobs, jobId)).toBe('succeeded');
     const after = await read();
     const cipher = await t.services.keyring.fieldCipher(dataset.id);
     expect(after.every((r) => r.c002.startsWith(cipher.currentPrefix))).toBe(true);
@@ -156,12 +158,7 @@ describe('encryption at rest in the embedded database', () => {
     fs.writeFileSync(file, iconv.encode(CSV, 'gbk'));
     const jobId = await ingest.importFile(caller, dataset.code, file, { mode: 'replace', options: {} });
     // The server's own worker picks the job up.
-    let job = await jobs.get(jobId);
-    for (let i = 0; i < 600 && job?.state !== 'succeeded' && job?.state !== 'failed'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      job = await jobs.get(jobId);
-    }
-    expect(job?.state).toBe('succeeded');
+    expect(await finished(jobs, jobId)).toBe('succeeded');
     fs.rmSync(file);
     await server.db.query('CHECKPOINT');
 
@@ -175,8 +172,15 @@ describe('encryption at rest in the embedded database', () => {
     };
     walk(server.dataDir);
     const all = Buffer.concat(bytes);
-    expect(NAMES.filter((n) => all.includes(Buffer.from(n))).length).toBeGreaterThan(400);
-    expect(IDS.filter((id) => all.includes(Buffer.from(id)))).toEqual([]);
+    // The directory holds tens of MB (the catalogue, the audit log, WAL): one pass collects every
+    // 18-character window that looks like a resident ID (ASCII, so latin1 keeps one byte per char),
+    // instead of searching the whole directory once per value (500 × tens of MB took minutes under load).
+    const windows = new Set<string>();
+    for (const [run] of all.toString('latin1').matchAll(/[\dX]{18,}/g)) for (let i = 0; i + 18 <= run.length; i++) windows.add(run.slice(i, i + 18));
+    expect(IDS.filter((id) => windows.has(id))).toEqual([]);
+    // The search does see the loaded rows: a sample of the 3级 names is there in clear.
+    const sample = NAMES.slice(0, 20);
+    expect(sample.filter((n) => all.includes(Buffer.from(n))).length).toBeGreaterThan(15);
   });
 });
 

@@ -2,7 +2,8 @@
  * Attack scenarios replayed with real HTTP requests against a listening pdx (platform + sharing +
  * security operations), with a local webhook receiver and a local SMTP server. Each scenario
  * asserts the alert, its severity, the containment, the in-app notice and the outside deliveries,
- * each arriving within seconds of the attack (detector interval 100 ms in these tests).
+ * each waited for as a condition (detector interval 100 ms in these tests: on an idle machine they
+ * arrive within a second or two; the bound below only catches one that never comes).
  *
  * Night: the volume detector takes "what hour is it" from an injected event clock. The test maps
  * the audit stamps of each phase onto a virtual day (10:00, 11:00, 14:00, then 03:00 the next
@@ -27,6 +28,7 @@ import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, type Client } fro
 import { describeEachBackend } from './helpers/db.ts';
 import { apiKey, grantJourney, shareWorld, type ShareTestApp, type ShareWorld } from './share-helpers.ts';
 import { httpClient, httpLogin } from './helpers/http.ts';
+import { CONDITION_MS } from './helpers/bounds.ts';
 
 const WEBHOOK_SECRET = 'whsec-liaoning-soc-2026-test';
 
@@ -120,7 +122,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect(put.statusCode, put.body).toBe(200);
     expect(JSON.stringify(put.json())).not.toContain(WEBHOOK_SECRET);
     secops.start();
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await secops?.stop();
@@ -144,7 +146,6 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     // The next night at 03:00: every 朝阳 row, again and again, until pdx stops the key.
     setVirtual('2026-03-10T03:00:00+08:00');
     failNextHooks = 1; // the SOC's receiver is down once: the delivery is retried
-    const attackStart = Date.now();
     let total = 0;
     let refusedDuringAttack = false;
     for (let i = 0; i < 8 && !refusedDuringAttack; i++) {
@@ -157,7 +158,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     // The alert fires only past 200 rows in the hour (minRows), i.e. at ≥ 50 × the 4-row baseline.
     expect(total).toBeGreaterThanOrEqual(200);
 
-    const alert = await within(5000, async () => (await alerts('volume'))[0], 'volume alert');
+    const alert = await within(CONDITION_MS, async () => (await alerts('volume'))[0], 'volume alert');
     expect(alert.severity).toBe('significant');
     expect(alert.facts.night).toBe(true);
     expect(alert.facts.ratio).toBeGreaterThanOrEqual(50);
@@ -187,16 +188,15 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect(((await w.consumer.call('GET', '/api/v1/notifications')).json().items as any[]).some((n) => n.kind === 'secops.alert')).toBe(false);
 
     // Signed webhook (after one failed attempt) and e-mail.
-    const hook = await within(5000, async () => hooks.find((h) => JSON.parse(h.body).alert?.id === alert.id), 'webhook');
+    const hook = await within(CONDITION_MS, async () => hooks.find((h) => JSON.parse(h.body).alert?.id === alert.id), 'webhook');
     const expected = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(hook.body).digest('hex')}`;
     expect(hook.headers['x-pdx-signature']).toBe(expected);
     expect(JSON.parse(hook.body)).toMatchObject({ type: 'pdx.secops.alert', alert: { severity: 'significant', detector: 'volume' }, containment: { kind: 'suspend_key' } });
-    const mail = await within(5000, async () => mails.find((m) => m.raw.includes(alert.id)), 'e-mail');
+    const mail = await within(CONDITION_MS, async () => mails.find((m) => m.raw.includes(alert.id)), 'e-mail');
     expect(mail.to).toEqual(['soc@liaoning.gov.cn']);
     const deliveries = (await secadmin.call('GET', `/api/v1/secops/deliveries?alert=${alert.id}`)).json().items as any[];
     expect(deliveries.find((d) => d.channel === 'webhook')).toMatchObject({ state: 'sent', attempts: 2 });
     expect(deliveries.find((d) => d.channel === 'email')).toMatchObject({ state: 'sent' });
-    expect(Date.now() - attackStart).toBeLessThan(10_000);
 
     // An incident with the 4-hour first-report clock.
     expect(alert.incidentId).toBeTruthy();
@@ -219,17 +219,15 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const admin = w.admin;
     const orgId = await createOrg(admin, '省信访局');
     const victim = await provisionUser({ login: async (u: string, p: string) => (await httpLogin(base, u, p)).client! } as never, admin, 'xf-officer', ['data_officer'], orgId);
-    const started = Date.now();
     for (let i = 0; i < 5; i++) expect((await httpLogin(base, 'xf-officer', `Guess-${i}-Wrong!`)).status).toBe(401);
     for (const name of ['xf-admin', 'xf-root']) expect((await httpLogin(base, name, 'Password123!')).status).toBe(401);
 
-    const byUser = await within(5000, async () => (await alerts('bruteForce')).find((a) => a.subject === 'user:xf-officer'), 'account alert');
+    const byUser = await within(CONDITION_MS, async () => (await alerts('bruteForce')).find((a) => a.subject === 'user:xf-officer'), 'account alert');
     expect(byUser.severity).toBe('general');
     expect(byUser.facts.failures).toBeGreaterThanOrEqual(5);
     // The address's alert opens at the fifth failure and rises to 较大 once a third account is tried.
-    const byIp = await within(5000, async () => (await alerts('bruteForce')).find((a) => a.subject.startsWith('ip:') && a.severity === 'significant'), 'address alert at 较大');
+    const byIp = await within(CONDITION_MS, async () => (await alerts('bruteForce')).find((a) => a.subject.startsWith('ip:') && a.severity === 'significant'), 'address alert at 较大');
     expect(byIp.facts.accounts).toBeGreaterThanOrEqual(3);
-    expect(Date.now() - started).toBeLessThan(10_000);
 
     const lock = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'lock_account' && c.targetId === victim.id);
     expect(lock).toBeTruthy();
@@ -238,7 +236,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect((await httpLogin(base, 'xf-officer', victim.password)).status).toBe(401);
     expect((await secadmin.call('POST', `/api/v1/secops/containments/${lock.id}/lift`, { reason: '本人确认,已重置' })).statusCode).toBe(200);
     expect((await httpLogin(base, 'xf-officer', victim.password)).status).toBe(200);
-    const mail = await within(5000, async () => mails.find((m) => m.raw.includes(byIp.id)), 'e-mail for the address alert');
+    const mail = await within(CONDITION_MS, async () => mails.find((m) => m.raw.includes(byIp.id)), 'e-mail for the address alert');
     expect(mail).toBeTruthy();
   });
 
@@ -254,7 +252,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
       expect(res.json().error.code).toBe('api_key_revoked');
     }
     // Three uses, one alert with three hits (grouped by key).
-    const alert = await within(5000, async () => (await alerts('revokedKey')).find((a) => a.subject === `key:${row.id}` && a.hits === 3), 'revoked key alert, 3 hits');
+    const alert = await within(CONDITION_MS, async () => (await alerts('revokedKey')).find((a) => a.subject === `key:${row.id}` && a.hits === 3), 'revoked key alert, 3 hits');
     expect(alert.severity).toBe('general');
     expect(alert.evidence).toHaveLength(3);
     expect(alert.facts).toMatchObject({ reason: 'revoked', keyName: 'old-app' });
@@ -272,7 +270,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
       const res = await w.officer.call('POST', `/api/v1/datasets/${code}/versions?mode=replace`, body, { 'content-type': contentType });
       expect(res.statusCode, res.body).toBe(202);
       const jobId = res.json().jobId as string;
-      return within(60_000, async () => {
+      return within(CONDITION_MS, async () => {
         const job = (await w.officer.call('GET', `/api/v1/jobs/${jobId}`)).json();
         return job.state === 'succeeded' || job.state === 'failed' ? job : undefined;
       }, 'load');
@@ -282,12 +280,10 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect((await w.officer.call('POST', `/api/v1/datasets/${code}/publish`)).statusCode).toBe(200);
     // Version 2: the 备注 column now carries 身份证号.
     const sneaky = [header, ...Array.from({ length: 200 }, (_, i) => `朝阳市第${i + 1}社区居委会,${residentId(r)},${(i % 9) + 1}`)].join('\n');
-    const started = Date.now();
     const job = await upload(sneaky);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
 
-    const alert = await within(5000, async () => (await alerts('newSensitiveColumn')).find((a) => a.dataset === code), 'new column alert');
-    expect(Date.now() - started).toBeLessThan(10_000);
+    const alert = await within(CONDITION_MS, async () => (await alerts('newSensitiveColumn')).find((a) => a.dataset === code), 'new column alert');
     expect(alert.severity).toBe('significant');
     expect(alert.facts.columns).toEqual([expect.objectContaining({ name: '备注', grade: 4 })]);
     const datasetId = (await use().db.query<{ id: string }>('SELECT id FROM datasets WHERE code = $1', [code]))[0]!.id;
@@ -304,14 +300,14 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const keyId = (await use().db.query<{ id: string }>("SELECT id FROM api_keys WHERE revoked_at IS NULL AND org_id = $1 ORDER BY created_at LIMIT 1", [w.civilOrg]))[0]!.id;
     const actor = { apiKeyId: keyId, orgId: w.civilOrg, userId: w.consumerId };
     await events.record({ action: 'access.denied', result: 'denied', actor, dataset: w.code, ip: '203.0.113.9', details: { reason: 'ip_not_allowed', grantId: 'g-1' } });
-    const ip = await within(5000, async () => (await alerts('ipRange')).find((a) => a.subject === `key:${keyId}`), 'ip alert');
+    const ip = await within(CONDITION_MS, async () => (await alerts('ipRange')).find((a) => a.subject === `key:${keyId}`), 'ip alert');
     expect(ip.severity).toBe('significant');
     expect((await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=1`)).json().error.code).toBe('api_key_suspended');
     const suspension = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'suspend_key' && c.targetId === keyId);
     await secadmin.call('POST', `/api/v1/secops/containments/${suspension.id}/lift`, { reason: 'test' });
 
     for (let i = 0; i < 3; i++) await events.record({ action: 'data.quota_exceeded', result: 'denied', actor, dataset: w.code, details: { grantId: 'g-1', quota: 'rows_per_day' } });
-    const quota = await within(5000, async () => (await alerts('quota'))[0], 'quota alert');
+    const quota = await within(CONDITION_MS, async () => (await alerts('quota'))[0], 'quota alert');
     expect(quota.severity).toBe('general');
     const refused = await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=1`);
     expect(refused.json().error.code).toBe('api_key_throttled');
@@ -340,7 +336,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const put = await secadmin.call('PUT', '/api/v1/secops/settings', { ...current, webhooks: current.webhooks.map((h: { url: string; minSeverity: string }) => ({ url: h.url, minSeverity: h.minSeverity })), reporting: { firstReportHours: 4, finalReportDays: 30, warnBeforeMinutes: 31 * 24 * 60 } });
     expect(put.statusCode, put.body).toBe(200);
     expect(put.json().webhooks[0].hasSecret).toBe(true);
-    const warning = await within(5000, async () => (await alerts('reportClock')).find((a) => a.subject === `incident:${id}:final`), 'clock warning');
+    const warning = await within(CONDITION_MS, async () => (await alerts('reportClock')).find((a) => a.subject === `incident:${id}:final`), 'clock warning');
     expect(warning.incidentId).toBe(id);
     const detail = (await secadmin.call('GET', `/api/v1/secops/incidents/${id}`)).json();
     expect(detail.timeline.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['opened', 'owner', 'state', 'action', 'report', 'warning']));
@@ -380,7 +376,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     for (let i = 0; i < 5; i++) await httpLogin(base, 'sse-probe', `wrong-${i}`);
     let text = '';
     const event = await within(
-      10_000,
+      CONDITION_MS,
       async () => {
         const { value } = await reader.read();
         text += new TextDecoder().decode(value);

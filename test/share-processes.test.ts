@@ -41,7 +41,7 @@ describe('revocation across two pdx processes on one PostgreSQL', () => {
   let w: ShareWorld;
 
   beforeAll(async () => {
-    database = await createServerDatabase();
+    database = await createServerDatabase({ migrated: true });
     const env = {
       PDX_DATABASE_URL: database.url,
       PDX_MASTER_KEY: randomBytes(32).toString('base64'),
@@ -57,7 +57,7 @@ describe('revocation across two pdx processes on one PostgreSQL', () => {
     const t = { login: async (u: string, p: string) => (await httpLogin(a.url, u, p)).client!, withKey: (key: string) => httpClient(a.url, { authorization: `Bearer ${key}` }) };
     w = await shareWorld(t as unknown as ShareTestApp, 200);
     await grantJourney(w);
-  }, 180_000);
+  });
 
   afterAll(async () => {
     for (const p of [a, b]) p?.child.kill('SIGTERM');

@@ -7,24 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../../src/modules/identity/codes.ts';
 import { peopleCsv } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS } from '../helpers/api.ts';
-import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { JOB_WAIT_MS } from '../helpers/bounds.ts';
+import { confirmDialog, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const ROWS = 20_000;
-
-/** Script errors on the page. HTTP 4xx answers the test provokes on purpose are not errors. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
-  return errors;
-}
-
-async function signIn(page: Page, username: string, password: string) {
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: /登\s*录/ }).click();
-}
 
 /** A fetch client holding a session (cookie + CSRF header), as the console would. */
 async function session(base: string, username: string, password: string) {
@@ -40,7 +27,7 @@ async function session(base: string, username: string, password: string) {
   };
 }
 
-describe('console: catalogue and aggregation in Chromium', () => {
+describe.sequential('console: catalogue and aggregation in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let csvFile: string;
@@ -84,14 +71,16 @@ describe('console: catalogue and aggregation in Chromium', () => {
     if (csvFile) fs.rmSync(path.dirname(csvFile), { recursive: true, force: true });
   });
 
-  it('registers, uploads, reviews and publishes a dataset that another department then finds', async () => {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
-    const page = await context.newPage();
-    const errors = watchErrors(page);
+  // The officer registers, uploads, reviews and publishes a dataset that another department then
+  // finds: one step per test, each waiting for its own conditions (a step needs the ones before it).
+  let page: Page;
+  let errors: string[];
 
-    // The data officer of 省公安厅 registers the dataset.
-    await page.goto(`${server.url}/catalog`);
-    await signIn(page, officer.username, officer.password);
+  it('the data officer of 省公安厅 registers the dataset; the form asks for the sharing conditions', async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    page = await context.newPage();
+    errors = watchErrors(page);
+    await signIn(page, server.url, officer.username, officer.password, '/catalog');
     await expect.poll(() => page.getByTestId('user-menu').textContent()).toContain('数据管理员');
     await expect.poll(() => page.getByText('目录中还没有数据资源').count()).toBe(1);
     await screenshot(page, 'catalog-01-empty');
@@ -107,8 +96,9 @@ describe('console: catalogue and aggregation in Chromium', () => {
     await form.getByLabel('共享条件').fill('仅限民政、人社部门用于资格核验,按最小必要原则脱敏使用');
     await screenshot(page, 'catalog-02-register');
     await page.getByTestId('register-submit').click();
+  });
 
-    // The wizard opens with the new dataset chosen; the GBK file is uploaded and loaded.
+  it('the wizard uploads and loads the 20,000-row GBK file', async () => {
     await expect.poll(() => page.getByText(/已登记「户籍人口信息」/).count()).toBe(1);
     await page.locator('input[type=file]').setInputFiles(csvFile);
     await expect.poll(() => page.getByTestId('chosen-file').textContent()).toContain('户籍人口.csv');
@@ -117,13 +107,14 @@ describe('console: catalogue and aggregation in Chromium', () => {
     const progressOrResult = page.getByTestId('load-progress').or(page.getByTestId('upload-progress')).or(page.getByTestId('load-result'));
     await progressOrResult.first().waitFor();
     await screenshot(page, 'catalog-04-progress');
-    await page.getByTestId('load-result').waitFor({ timeout: 45_000 });
+    await page.getByTestId('load-result').waitFor({ timeout: JOB_WAIT_MS });
     expect(await page.getByTestId('result-rows').textContent()).toContain('20,000');
     expect(await page.getByTestId('result-quarantined').textContent()).toContain('0');
     expect(await page.getByTestId('load-result').getByTestId('grade-tag').textContent()).toContain('4级');
     await screenshot(page, 'catalog-05-loaded');
+  });
 
-    // The dataset page: 身份证号 is 4级 and encrypted; the quality report counts every row.
+  it('the dataset page: 身份证号 is 4级 and encrypted; the quality report counts every row', async () => {
     await page.getByTestId('open-dataset').click();
     await expect.poll(() => page.getByTestId('dataset-name').textContent()).toBe('户籍人口信息');
     const idRow = page.getByTestId('columns-table').getByRole('row').filter({ hasText: '身份证号' }).first();
@@ -135,34 +126,39 @@ describe('console: catalogue and aggregation in Chromium', () => {
     await page.getByRole('tab', { name: '质量报告' }).click();
     await expect.poll(() => page.getByTestId('quality-rows').textContent()).toContain('20,000');
     await screenshot(page, 'catalog-07-quality');
+  });
 
-    // The officer edits the catalogue entry and a rule of one 信息项.
+  it('the officer edits the catalogue entry and a rule of one 信息项', async () => {
     await page.getByTestId('edit-metadata').click();
     await page.getByRole('dialog').getByLabel('联系电话').fill('024-86253000');
     await screenshot(page, 'catalog-07a-edit');
-    await page.getByRole('dialog').getByRole('button', { name: /保\s*存/ }).click();
+    expect((await confirmDialog(page, /保\s*存/, { answer: /\/datasets\/[^/]+$/ }))?.status()).toBe(200);
     await expect.poll(() => page.getByTestId('metadata').textContent()).toContain('024-86253000');
     await page.getByRole('tab', { name: /信息项/ }).click();
     await page.getByTestId('columns-table').getByRole('row').filter({ hasText: '人口数' }).getByRole('button', { name: '编辑' }).click();
     await page.getByRole('dialog').getByLabel('最小值').fill('1');
     await page.getByRole('dialog').getByLabel('最大值').fill('10');
     await screenshot(page, 'catalog-07a-column');
-    await page.getByRole('dialog').getByRole('button', { name: /保\s*存/ }).click();
+    expect((await confirmDialog(page, /保\s*存/, { answer: '/columns' }))?.status()).toBe(200);
     await expect.poll(() => page.getByTestId('columns-table').getByRole('row').filter({ hasText: '人口数' }).textContent()).toContain('≤ 10');
+  });
 
+  it('a second file with a wrong check digit on line 3 is refused as a whole, naming line and column', async () => {
     // A second file with a wrong check digit on line 3 is refused as a whole; the message names line and column.
     await page.getByTestId('upload-version').click();
     await page.locator('input[type=file]').setInputFiles(badFile);
     await page.locator('label').filter({ hasText: /^追加$/ }).click();
     await page.getByTestId('start-upload').click();
-    await expect.poll(() => page.getByTestId('load-error').textContent(), { timeout: 20_000 }).toMatch(/第 3 行.*身份证号.*校验位/);
+    await expect.poll(() => page.getByTestId('load-error').textContent()).toMatch(/第 3 行.*身份证号.*校验位/);
     await screenshot(page, 'catalog-07b-upload-refused');
     await page.getByTestId('load-failed').getByRole('button', { name: '查看数据资源' }).click();
     await page.getByRole('tab', { name: /数据版本/ }).click();
     await expect.poll(() => page.getByTestId('versions-table').textContent()).toContain('失败');
     expect(await page.getByTestId('versions-table').textContent()).toMatch(/第 3 行.*身份证号/);
     await screenshot(page, 'catalog-07c-versions');
+  });
 
+  it('the officer publishes it', async () => {
     // Publish. Where the classification review gate is installed, the officer confirms it first.
     await page.getByRole('tab', { name: /信息项/ }).click();
     await page.getByTestId('publish').click();
@@ -180,14 +176,14 @@ describe('console: catalogue and aggregation in Chromium', () => {
     await expect.poll(() => page.getByTestId('withdraw').getAttribute('class')).not.toContain('loading');
     await screenshot(page, 'catalog-08-published');
     expect(errors).toEqual([]);
-    await context.close();
+    await page.context().close();
+  });
 
-    // A consumer of 省民政厅 searches 人口 and finds it, with facets and no management buttons.
+  it('a consumer of 省民政厅 searches 人口 and finds it, with facets and no management buttons', async () => {
     const other = await browser.newContext({ viewport: { width: 1360, height: 860 } });
     const page2 = await other.newPage();
     const errors2 = watchErrors(page2);
-    await page2.goto(`${server.url}/catalog`);
-    await signIn(page2, consumer.username, consumer.password);
+    await signIn(page2, server.url, consumer.username, consumer.password, '/catalog');
     await expect.poll(() => page2.getByTestId('user-menu').textContent()).toContain('数据使用方');
     const search = page2.getByPlaceholder(/输入关键词检索数据资源/);
     await search.fill('人口');

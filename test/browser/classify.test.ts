@@ -1,18 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peopleCsv } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS, loginClient, multipart, waitForJob, type Client } from '../helpers/api.ts';
-import { launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
+import { confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-
-
-
-
-
-/** Tables and pages finished loading (no spinner, no dimmed content), so screenshots show the result. */
-async function settled(page: Page) {
-  await expect.poll(() => page.locator('.ant-spin-spinning, .ant-spin-blur').count()).toBe(0);
-}
 
 
 describe('console: classification review and the 重要数据 queue in Chromium', () => {
@@ -101,13 +92,8 @@ describe('console: classification review and the 重要数据 queue in Chromium'
     await screenshot(page, 'classify-05-candidates');
 
     await page.getByTestId(`decide-${code}`).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.getByTestId('decision-reason').fill('涉及全省户籍人口,认定为重要数据');
-    // Click once the dialog has settled, and wait for the server's answer before checking the page.
-    const ok = dialog.getByRole('button', { name: /确\s*定/ });
-    await expect.poll(() => ok.isEnabled()).toBe(true);
-    const [decided] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/decision')), ok.click()]);
-    expect(decided.status()).toBe(200);
+    await page.getByRole('dialog').getByTestId('decision-reason').fill('涉及全省户籍人口,认定为重要数据');
+    expect((await confirmDialog(page, /确\s*定/, { answer: '/decision' }))?.status()).toBe(200);
     await expect.poll(() => page.getByTestId(`reasons-${code}`).count()).toBe(0);
     await page.getByTestId('show-decided').click();
     await expect.poll(() => page.getByTestId(`reasons-${code}`).count()).toBe(1);

@@ -2,24 +2,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../../src/modules/identity/codes.ts';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
-import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { confirmDialog, launchBrowser, screenshot, submitSignIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-/** Script errors on the page. HTTP 4xx answers the test provokes on purpose are not errors. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
-  return errors;
-}
-
-async function signIn(page: Page, username: string, password: string) {
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: /登\s*录/ }).click();
-}
-
-describe('console: sign-in, administration and API keys in Chromium', () => {
+describe.sequential('console: sign-in, administration and API keys in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
 
@@ -32,41 +18,47 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     await server?.close();
   });
 
-  it('walks a sysadmin and a new consumer through the console', async () => {
-    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-    const errors = watchErrors(page);
+  // A sysadmin and a new consumer walk through the console, one step per test (each waits for its
+  // own conditions; a step needs the ones before it).
+  let page: Page;
+  let errors: string[];
+  let generated: string;
 
-    // Sign-in page, Chinese by default; a wrong password gives one neutral message.
+  it('signs in: Chinese by default, one neutral message for a wrong password, the sysadmin\'s menu', async () => {
+    page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    errors = watchErrors(page);
     await page.goto(`${server.url}/`);
     await expect.poll(() => page.getByTestId('app-title').textContent()).toBe('公共数据共享交换平台');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
-    await signIn(page, 'sysadmin', 'not-the-password');
+    expect((await submitSignIn(page, 'sysadmin', 'not-the-password')).status()).toBe(401);
     await expect.poll(() => page.getByTestId('login-error').textContent()).toContain('用户名或密码错误');
     await screenshot(page, 'identity-01-login-error');
 
-    await signIn(page, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
+    expect((await submitSignIn(page, 'sysadmin', ADMIN_PASSWORDS.sysadmin)).status()).toBe(200);
     await expect.poll(() => page.getByTestId('user-menu').textContent()).toContain('系统管理员');
     for (const label of ['总览', '数据目录', '系统管理']) await expect.poll(() => page.getByRole('menuitem', { name: label }).count()).toBe(1);
     // sysadmin does not read shared data or audit: those entries are not offered.
     expect(await page.getByRole('menuitem', { name: '审计日志' }).count()).toBe(0);
     await expect.poll(() => page.getByTestId('status').textContent()).toContain('正常');
     await screenshot(page, 'identity-02-overview-sysadmin');
+  });
 
-    // Organisations: a wrong credit code is refused with its reason, a right one is added.
+  it('organisations: a wrong credit code is refused with its reason, a right one is added', async () => {
     await page.getByRole('menuitem', { name: '机构' }).click();
     await page.getByRole('button', { name: '新建机构' }).click();
     const orgDialog = page.getByRole('dialog');
     await orgDialog.getByLabel('机构名称').fill('朝阳市民政局');
     await orgDialog.getByLabel('行政区划代码').fill('211300');
     await orgDialog.getByLabel('统一社会信用代码').fill('91350100M000100Y44');
-    await orgDialog.getByRole('button', { name: /创\s*建/ }).click();
+    expect((await confirmDialog(page, /创\s*建/, { answer: '/orgs' }))?.status()).toBeGreaterThanOrEqual(400);
     await expect.poll(() => page.getByTestId('org-error').textContent()).toContain('统一社会信用代码无效');
     await orgDialog.getByLabel('统一社会信用代码').fill(makeUscc('1', '1', '211300', 'MB2C0001'));
-    await orgDialog.getByRole('button', { name: /创\s*建/ }).click();
+    expect((await confirmDialog(page, /创\s*建/, { answer: '/orgs' }))?.status()).toBe(201);
     await expect.poll(() => page.getByRole('cell', { name: '朝阳市民政局' }).count()).toBe(1);
     await screenshot(page, 'identity-03-orgs');
+  });
 
-    // Users: 三员分立 is enforced, a consumer is created and its password shown once.
+  it('users: 三员分立 is enforced, a consumer is created and its password shown once', async () => {
     await page.getByRole('menuitem', { name: '用户' }).click();
     await page.getByRole('button', { name: '新建用户' }).click();
     const userDialog = page.getByRole('dialog');
@@ -76,24 +68,25 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     await page.getByTitle('朝阳市民政局').click();
     await userDialog.getByLabel('系统管理员').check();
     await userDialog.getByLabel('审计管理员').check();
-    await userDialog.getByRole('button', { name: /保\s*存/ }).click();
+    expect((await confirmDialog(page, /保\s*存/, { answer: '/users' }))?.status()).toBeGreaterThanOrEqual(400);
     await expect.poll(() => page.getByTestId('user-error').textContent()).toContain('三员分立');
     await screenshot(page, 'identity-04-separation-of-duties');
     await userDialog.getByLabel('系统管理员').uncheck();
     await userDialog.getByLabel('审计管理员').uncheck();
     await userDialog.getByLabel('数据使用方').check();
-    await userDialog.getByRole('button', { name: /保\s*存/ }).click();
+    expect((await confirmDialog(page, /保\s*存/, { answer: '/users' }))?.status()).toBe(201);
     const oneTime = page.getByTestId('one-time-password');
     await expect.poll(() => oneTime.count()).toBe(1);
-    const generated = (await oneTime.textContent())!.trim();
+    generated = (await oneTime.textContent())!.trim();
     expect(generated).toHaveLength(16);
     await screenshot(page, 'identity-05-password-once');
-    await page.getByRole('button', { name: /知道了|确\s*定|OK/ }).click();
+    await confirmDialog(page, /知道了|确\s*定|OK/);
+  });
 
-    // Sign out; the new user must change the generated password first.
+  it('the new user must change the generated password at the first sign-in', async () => {
     await page.getByTestId('user-menu').hover();
     await page.getByText('退出登录').click();
-    await signIn(page, 'zy-minzheng', generated);
+    expect((await submitSignIn(page, 'zy-minzheng', generated)).status()).toBe(200);
     await expect.poll(() => page.getByText('首次登录或密码被重置后').count()).toBe(1);
     await page.getByLabel('当前密码').fill(generated);
     await page.getByLabel('新密码', { exact: true }).fill('weak');
@@ -105,26 +98,28 @@ describe('console: sign-in, administration and API keys in Chromium', () => {
     await page.getByRole('button', { name: '保存新密码' }).click();
     await expect.poll(() => page.getByTestId('user-menu').textContent()).toContain('数据使用方');
     expect(await page.getByRole('menuitem', { name: '系统管理' }).count()).toBe(0);
+  });
 
-    // API keys: created and shown once, then revoked.
+  it('API keys: created and shown once, then revoked', async () => {
     await page.getByRole('menuitem', { name: 'API 密钥' }).click();
     await page.getByRole('button', { name: '新建 API 密钥' }).click();
     await page.getByRole('dialog').getByLabel('名称').fill('低保资格核验系统');
-    await page.getByRole('dialog').getByRole('button', { name: /创\s*建/ }).click();
+    expect((await confirmDialog(page, /创\s*建/, { answer: '/api-keys' }))?.status()).toBe(201);
     const keyText = page.getByTestId('new-api-key');
     await expect.poll(() => keyText.count()).toBe(1);
     const key = (await keyText.textContent())!.trim();
     expect(key).toMatch(/^pdx_[a-z0-9]{10}_/);
     await screenshot(page, 'identity-06-api-key-once');
-    await page.getByRole('button', { name: /知道了|确\s*定|OK/ }).click();
+    await confirmDialog(page, /知道了|确\s*定|OK/);
     const me = await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
     expect(me.status).toBe(200);
     await page.getByRole('button', { name: '吊销' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: /确\s*定|OK/ }).click();
+    expect((await confirmDialog(page, /确\s*定|OK/, { answer: /\/api-keys\/[^/]+$/ }))?.status()).toBeLessThan(300);
     await expect.poll(() => page.getByText('已吊销').count()).toBe(1);
     expect((await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
+  });
 
-    // English is one click away and remembered.
+  it('English is one click away and remembered; no script error on the way', async () => {
     await page.getByTestId('lang-switch').click();
     await expect.poll(() => page.getByTestId('app-title').textContent()).toBe('Public Data Exchange');
     await expect.poll(() => page.getByText('Revoked').count()).toBe(1);

@@ -4,25 +4,27 @@
  * search and request → provider and security approval → masked rows through the API → a burst
  * contained by security operations → the auditor verifies the chain and finds the access.
  * Every step leaves a screenshot in test-artifacts/journey-*.png.
+ *
+ * Each step is its own test that waits for its own conditions (a page element, the server's
+ * answer), so the time bound applies to one step, not to the whole journey on a slow machine; a
+ * step needs the ones before it, and after a failure the later steps fail on their first check.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/modules/audit/record.ts';
 import { peopleCsv, peopleRows } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS } from '../helpers/api.ts';
-import { choose, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
+import { JOB_WAIT_MS } from '../helpers/bounds.ts';
+import { animationsDone, choose, confirmDialog, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const ROWS = 3000;
 const SEED = 17;
 
-
-
-
-describe('the core journey in the console', () => {
+describe.sequential('the core journey in the console', () => {
   let server: TestServer;
   let browser: Browser;
   const password = (username: string) => server.demoAccounts!.find((a) => a.username === username)!.password;
@@ -50,14 +52,24 @@ describe('the core journey in the console', () => {
     await server?.close();
   });
 
-  it('goes from a GBK upload to an audited, masked API read', async () => {
-    const url = server.url;
+  // What the steps hand on to each other.
+  let url: string;
+  let officer: Page;
+  let officerErrors: string[];
+  let consumer: Page;
+  let consumerErrors: string[];
+  let secadmin: Page;
+  let code: string;
+  let key: string;
+  const records = async (query: Record<string, string>) =>
+    fetch(`${url}/api/v1/datasets/${code}/records?${new URLSearchParams(query)}`, { headers: { authorization: `Bearer ${key}` } });
+
+  it('1. the 省公安厅 officer registers the dataset and uploads a GBK file; progress is shown', async () => {
+    url = server.url;
     const file = path.join(server.dataDir, '户籍人口.csv');
     fs.writeFileSync(file, iconv.encode(peopleCsv(ROWS, SEED), 'gbk'));
-
-    // 1. The 省公安厅 officer registers the dataset and uploads the GBK file; progress is shown.
-    const officer = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    const officerErrors = watchErrors(officer);
+    officer = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    officerErrors = watchErrors(officer);
     await signIn(officer, url, 'ga-officer', password('ga-officer'));
     await officer.goto(`${url}/ingest/new`);
     const form = officer.getByTestId('dataset-form');
@@ -69,14 +81,15 @@ describe('the core journey in the console', () => {
     await officer.getByTestId('start-upload').click();
     await officer.getByTestId('load-progress').or(officer.getByTestId('upload-progress')).or(officer.getByTestId('load-result')).first().waitFor();
     await screenshot(officer, 'journey-01-upload-progress');
-    await officer.getByTestId('load-result').waitFor({ timeout: 60_000 });
+    await officer.getByTestId('load-result').waitFor({ timeout: JOB_WAIT_MS });
     expect(await officer.getByTestId('result-rows').textContent()).toContain('3,000');
     await screenshot(officer, 'journey-02-upload-done');
     await officer.getByTestId('open-dataset').click();
     await expect.poll(() => officer.getByTestId('dataset-name').textContent()).toBe('户籍人口信息(朝阳核验)');
-    const code = new URL(officer.url()).pathname.split('/').pop()!;
+    code = new URL(officer.url()).pathname.split('/').pop()!;
+  });
 
-    // 2. Classification review: 身份证号 4级 (encrypted), one column overridden with a reason.
+  it('2. the officer reviews the classification: 身份证号 4级 (encrypted), one column overridden with a reason', async () => {
     await officer.goto(`${url}/classify/${code}`);
     await expect.poll(() => officer.getByTestId('effective-grade').textContent()).toBe('4级');
     await officer.getByTestId('grade-户籍地').getByText('3级').click();
@@ -84,17 +97,19 @@ describe('the core journey in the console', () => {
     await officer.getByTestId('confirm-review').click();
     await expect.poll(() => officer.getByTestId('review-state').textContent()).toBe('已确认');
     await screenshot(officer, 'journey-03-classification-review');
+  });
 
-    // 3. Publish as 有条件共享.
+  it('3. the officer publishes it as 有条件共享', async () => {
     await officer.goto(`${url}/catalog/${code}`);
     expect(await officer.getByTestId('metadata').textContent()).toContain('有条件共享');
     await officer.getByTestId('publish').click();
     await expect.poll(() => officer.getByTestId('status-tag').first().textContent()).toBe('已发布');
     await screenshot(officer, 'journey-04-published');
+  });
 
-    // 4. A consumer at 朝阳市民政局 finds it by searching 人口 and requests three columns.
-    const consumer = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    const consumerErrors = watchErrors(consumer);
+  it('4. a consumer at 朝阳市民政局 finds it by searching 人口 and requests three columns', async () => {
+    consumer = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    consumerErrors = watchErrors(consumer);
     await signIn(consumer, url, 'zy-minzheng', password('zy-minzheng'));
     await consumer.goto(`${url}/catalog?q=${encodeURIComponent('人口')}`);
     await expect.poll(() => consumer.getByText('户籍人口信息(朝阳核验)').count()).toBeGreaterThan(0);
@@ -108,8 +123,9 @@ describe('the core journey in the console', () => {
     await screenshot(consumer, 'journey-06-request');
     await consumer.getByTestId('submit-request').click();
     await expect.poll(() => consumer.getByText('申请已提交').count()).toBe(1);
+  });
 
-    // 5. The provider approves per column with a row filter; the secadmin approves (4级 involved).
+  it('5. the provider approves per column with a row filter; the secadmin approves as well (4级 involved)', async () => {
     await officer.goto(`${url}/sharing`);
     await officer.getByTestId(`open-request-${code}`).click();
     await expect.poll(() => officer.getByTestId('approval-form').count()).toBe(1);
@@ -125,7 +141,7 @@ describe('the core journey in the console', () => {
     await officer.getByTestId('approve').click();
     await expect.poll(() => officer.getByTestId('detail-state').textContent()).toBe('待安全审核');
 
-    const secadmin = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    secadmin = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await signIn(secadmin, url, 'secadmin', ADMIN_PASSWORDS.secadmin);
     await secadmin.goto(`${url}/sharing`);
     await secadmin.getByTestId(`open-request-${code}`).click();
@@ -133,17 +149,16 @@ describe('the core journey in the console', () => {
     await secadmin.getByTestId('security-approve').click();
     await expect.poll(() => secadmin.getByTestId('detail-state').textContent()).toBe('已生效');
     await screenshot(secadmin, 'journey-08-security-approval');
+  });
 
-    // 6. The consumer's application reads with an API key: only 朝阳 rows, in the approved forms.
+  it('6. the consumer creates an API key and its application reads only 朝阳 rows, in the approved forms', async () => {
     await consumer.goto(`${url}/api-keys`);
     await consumer.getByRole('button', { name: '新建 API 密钥' }).click();
     await consumer.getByRole('dialog').getByLabel('名称').fill('低保资格核验系统');
-    await consumer.getByRole('dialog').getByRole('button', { name: /创\s*建/ }).click();
-    const key = ((await consumer.getByTestId('new-api-key').textContent()) ?? '').trim();
+    expect((await confirmDialog(consumer, /创\s*建/, { answer: '/api-keys' }))?.status()).toBe(201);
+    key = ((await consumer.getByTestId('new-api-key').textContent()) ?? '').trim();
     expect(key).toMatch(/^pdx_/);
-    await consumer.getByRole('button', { name: /知道了|确\s*定/ }).click();
-    const records = async (query: Record<string, string>) =>
-      fetch(`${url}/api/v1/datasets/${code}/records?${new URLSearchParams(query)}`, { headers: { authorization: `Bearer ${key}` } });
+    await confirmDialog(consumer, /知道了|确\s*定/);
     const response = await records({ select: '姓名,身份证号,住址', limit: '1000' });
     expect(response.status).toBe(200);
     const { rows } = (await response.json()) as { rows: Record<string, string>[] };
@@ -166,9 +181,10 @@ describe('the core journey in the console', () => {
     await consumer.getByTestId(`open-grant-${code}`).click();
     await expect.poll(() => consumer.getByTestId('example-json').count()).toBe(1);
     await screenshot(consumer, 'journey-09-grant-and-call');
+  });
 
-    // 7. The usual volume over three working hours, then at 03:00 the same key pulls 50× that: a 较大
-    //    alert, the key suspended, the officer and secadmin notified, an incident with its 4-hour clock.
+  // The usual volume over three working hours, then at 03:00 the same key pulls 50× that.
+  it('7. a burst at night: a 较大 alert, the key suspended, the officer and secadmin notified, an incident with its 4-hour clock', async () => {
     const secApi = async (method: string, path: string, body?: unknown) => {
       const cookies = (await secadmin.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
       const csrf = (await secadmin.context().cookies()).find((c) => c.name === 'pdx_csrf')?.value ?? '';
@@ -189,7 +205,7 @@ describe('the core journey in the console', () => {
       burst += ((await res.json()) as { rows: unknown[] }).rows.length;
     }
     expect(burst).toBeGreaterThan(200);
-    await expect.poll(async () => (await records({ select: '姓名', limit: '1' })).status, { timeout: 20_000 }).toBe(401);
+    await expect.poll(async () => (await records({ select: '姓名', limit: '1' })).status).toBe(401);
     const refused = await records({ select: '姓名', limit: '1' });
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('api_key_suspended');
     await secadmin.goto(`${url}/secops`);
@@ -197,12 +213,13 @@ describe('the core journey in the console', () => {
     await expect.poll(() => live.textContent()).toContain('访问量达到基线');
     await live.getByText('访问量达到基线').first().click();
     await expect.poll(() => secadmin.getByRole('dialog').first().getByTestId('severity-significant').count()).toBeGreaterThan(0);
-    await secadmin.waitForTimeout(500);
+    await animationsDone(secadmin);
     await screenshot(secadmin, 'journey-10-alert-and-containment');
     await officer.goto(`${url}/sharing?tab=notifications`);
     await expect.poll(() => officer.getByTestId('notification').count()).toBeGreaterThan(0);
+  });
 
-    // 8. The auditor verifies the chain and finds who read 身份证号.
+  it('8. the auditor verifies the chain and finds who read 身份证号', async () => {
     const auditor = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await signIn(auditor, url, 'auditor', ADMIN_PASSWORDS.auditor);
     await auditor.getByRole('menuitem', { name: '审计日志' }).click();
@@ -216,7 +233,9 @@ describe('the core journey in the console', () => {
     await expect.poll(() => entries.count()).toBeGreaterThan(0);
     expect(await entries.first().textContent()).toContain('zy-minzheng');
     await screenshot(auditor, 'journey-12-access-found');
+  });
 
+  it('leaves no script error on the officer\'s and the consumer\'s pages', () => {
     expect(officerErrors).toEqual([]);
     expect(consumerErrors).toEqual([]);
   });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { migrate, openDatabase, type Db } from '../../src/db/index.ts';
@@ -18,7 +18,8 @@ import type { AuditRecord } from '../../src/modules/audit/record.ts';
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
 import type { SecopsModule } from '../../src/modules/secops/secops.module.ts';
 import { ADMIN_PASSWORDS, type Client } from '../helpers/api.ts';
-import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { animationsDone, confirmDialog, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
+import { seedPgliteDir } from '../helpers/db.ts';
 import { grantJourney, shareWorld, type ShareTestApp } from '../share-helpers.ts';
 
 function injectClient(app: App, headers: Record<string, string>): Client {
@@ -33,13 +34,6 @@ async function apiLogin(app: App, username: string, password: string): Promise<C
   if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.body}`);
   const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
   return injectClient(app, { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' });
-}
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource: .* 4\d\d/.test(m.text()) && errors.push(m.text()));
-  return errors;
 }
 
 describe('console: security operations dashboard, alerts, incident clock and containment in Chromium', () => {
@@ -60,6 +54,7 @@ describe('console: security operations dashboard, alerts, incident clock and con
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-sec-'));
     const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_RATE_LIMIT: '100000', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
+    seedPgliteDir(path.join(dataDir, 'pglite'));
     db = await openDatabase(config);
     await migrate(db);
     platform = await createPlatform(config, db, { jobPollMs: 50, secops: { eventTime } });
@@ -88,7 +83,7 @@ describe('console: security operations dashboard, alerts, incident clock and con
     for (let i = 0; i < 6; i++) await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'mz-officer', password: `wrong-${i}` } });
     for (let i = 0; i < 150 && (await w.secadmin.call('GET', '/api/v1/secops/alerts')).json().items.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
     browser = await launchBrowser();
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -103,11 +98,7 @@ describe('console: security operations dashboard, alerts, incident clock and con
   it('shows live alerts and charts, the evidence, the 4-hour clock, and lifts a suspension', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     const errors = watchErrors(page);
-    await page.goto(`${url}/`);
-    await page.getByLabel('用户名').fill('secadmin');
-    await page.getByLabel('密码').fill(ADMIN_PASSWORDS.secadmin);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await expect.poll(() => page.getByTestId('user-menu').count()).toBe(1);
+    await signIn(page, url, 'secadmin', ADMIN_PASSWORDS.secadmin);
     await page.goto(`${url}/secops`);
 
     // Dashboard: the live list (over server-sent events) and the four charts drawn by ECharts.
@@ -118,7 +109,9 @@ describe('console: security operations dashboard, alerts, incident clock and con
     for (const chart of ['chart-incidents', 'chart-hits', 'chart-consumers', 'chart-assets']) {
       await expect.poll(() => page.getByTestId(chart).locator('canvas').count()).toBeGreaterThan(0);
     }
-    await page.waitForTimeout(600); // chart entry animations
+    // ECharts draws its entry animation on the canvas, outside CSS: this only settles the page, and
+    // the screenshot may show a chart mid-animation; no check depends on it.
+    await animationsDone(page);
     await screenshot(page, 'secops-01-dashboard');
 
     // The alert drawer: 较大, the evidence (audit seqs), then its incident with the clock.
@@ -126,13 +119,13 @@ describe('console: security operations dashboard, alerts, incident clock and con
     const drawer = page.getByRole('dialog').first();
     await expect.poll(() => drawer.getByTestId('severity-significant').count()).toBeGreaterThan(0);
     await expect.poll(() => drawer.textContent()).toMatch(/#\d+/);
-    await page.waitForTimeout(500);
+    await animationsDone(page);
     await screenshot(page, 'secops-02-alert');
     await drawer.getByRole('button', { name: '查看事件' }).click();
     const incident = page.getByRole('dialog').last();
     await expect.poll(() => incident.getByTestId('clock-remaining').first().textContent()).toMatch(/剩余 3小时5\d分钟|剩余 4小时0分钟/);
     await expect.poll(() => incident.textContent()).toContain('首次报告');
-    await page.waitForTimeout(500); // the drawers' slide animations
+    await animationsDone(page); // the drawers' slide animations
     await screenshot(page, 'secops-03-incident');
     await incident.getByRole('button', { name: /推进到「研判」/ }).click();
     await expect.poll(() => incident.locator('.ant-tag-processing').textContent()).toBe('研判');
@@ -148,7 +141,8 @@ describe('console: security operations dashboard, alerts, incident clock and con
     const row = table.locator('tr', { hasText: '暂停密钥' });
     await row.getByRole('button', { name: /解\s*除/ }).click();
     await page.getByPlaceholder('解除原因').fill('已核实为夜间批处理');
-    await page.getByRole('button', { name: /确\s*定|OK/ }).click();
+    const lift = await confirmDialog(page, /确\s*定|OK/, { answer: /\/lift$/, within: page.locator('.ant-popconfirm') });
+    expect(lift?.status()).toBe(200);
     await expect.poll(() => table.locator('tr', { hasText: '暂停密钥' }).count()).toBe(0);
     const lifted = await db.query<{ lift_reason: string }>(`SELECT lift_reason FROM secops_containments WHERE kind = 'suspend_key'`);
     expect(lifted[0]?.lift_reason).toBe('已核实为夜间批处理');

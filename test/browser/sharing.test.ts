@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/http/app.ts';
 import { peopleRows } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS, loginClient, type Client } from '../helpers/api.ts';
-import { choose, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
+import { choose, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
 import { apiKey, publishPeople } from '../share-helpers.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -20,15 +20,7 @@ async function provision(app: App, admin: Client, username: string, displayName:
   expect((await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: password })).statusCode).toBe(204);
   return loginClient(app, username, password);
 }
-
-
-async function settled(page: Page) {
-  await expect.poll(() => page.locator('.ant-spin-spinning, .ant-spin-blur, .ant-table-placeholder .ant-spin').count()).toBe(0);
-}
-
-
-
-describe('console: share request → provider approval → security approval → API call, in Chromium', () => {
+describe.sequential('console: share request → provider approval → security approval → API call, in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let officer: Client;
@@ -54,10 +46,18 @@ describe('console: share request → provider approval → security approval →
     await server?.close();
   });
 
-  it('walks a request through both approvals and the consumer calls the API with the granted forms', async () => {
-    // ---- the consumer asks for 姓名, 身份证号, 住址 -------------------------------------------------
-    const c = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    const consumerErrors = watchErrors(c);
+  // A request walks through both approvals and the consumer calls the API with the granted forms:
+  // one step per test, each waiting for its own conditions (a step needs the ones before it).
+  let c: Page;
+  let o: Page;
+  let s: Page;
+  let consumerErrors: string[];
+  let officerErrors: string[];
+  let secErrors: string[];
+
+  it('the consumer asks for 姓名, 身份证号, 住址 from the dataset page', async () => {
+    c = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    consumerErrors = watchErrors(c);
     await signIn(c, server.url, 'mz-consumer', consumerPassword);
     // The entry point: the dataset page of the catalogue.
     await c.goto(`${server.url}/catalog/${code}`);
@@ -80,10 +80,11 @@ describe('console: share request → provider approval → security approval →
     await expect.poll(() => c.getByTestId('request-state').first().textContent()).toBe('待提供方审批');
     await settled(c);
     await screenshot(c, 'sharing-03-my-requests');
+  });
 
-    // ---- the provider's officer decides each column, the rows and the term ----------------------------
-    const o = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    const officerErrors = watchErrors(o);
+  it('the provider\'s officer decides each column, the rows and the term', async () => {
+    o = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    officerErrors = watchErrors(o);
     await signIn(o, server.url, 'ga-officer', officerPassword);
     await expect.poll(() => o.getByTestId('bell-count').textContent()).toContain('1');
     await o.getByRole('menuitem', { name: '数据共享' }).click();
@@ -113,10 +114,11 @@ describe('console: share request → provider approval → security approval →
     await expect.poll(() => o.getByTestId('detail-state').textContent()).toBe('待安全审核');
     await settled(o);
     await screenshot(o, 'sharing-07-officer-approved');
+  });
 
-    // ---- the security administrator approves ---------------------------------------------------------
-    const s = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    const secErrors = watchErrors(s);
+  it('the security administrator approves', async () => {
+    s = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    secErrors = watchErrors(s);
     await signIn(s, server.url, 'secadmin', ADMIN_PASSWORDS.secadmin);
     await s.getByRole('menuitem', { name: '数据共享' }).click();
     await expect.poll(() => s.getByTestId(`open-request-${code}`).count()).toBe(1);
@@ -131,8 +133,9 @@ describe('console: share request → provider approval → security approval →
     await expect.poll(() => s.getByTestId('detail-state').textContent()).toBe('已生效');
     await settled(s);
     await screenshot(s, 'sharing-10-security-approved');
+  });
 
-    // ---- the consumer is notified and sees the grant with its example calls ---------------------------
+  it('the consumer is notified and sees the grant with its example calls, and exports the rows', async () => {
     await c.goto(`${server.url}/sharing?tab=notifications`);
     await expect.poll(() => c.getByTestId('notification').count()).toBeGreaterThanOrEqual(2);
     expect(await c.getByTestId('bell-count').textContent()).toMatch(/[1-9]/);
@@ -166,8 +169,9 @@ describe('console: share request → provider approval → security approval →
     await expect.poll(() => c.getByText('How to call').count()).toBeGreaterThan(0);
     await screenshot(c, 'sharing-14-grant-examples-en');
     await c.getByTestId('lang-switch').click();
+  });
 
-    // ---- a real call with the API key, as the curl example says ----------------------------------------
+  it('a real call with the API key, as the curl example says, gets the granted forms; no script error on the way', async () => {
     const url = `${server.url}/api/v1/datasets/${code}/records?${new URLSearchParams({ select: '姓名,身份证号,住址', limit: '1000' })}`;
     const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
     expect(response.status).toBe(200);
@@ -214,7 +218,7 @@ describe('console: share request → provider approval → security approval →
     await expect.poll(() => o.getByTestId('approval-form').count()).toBe(1);
     await o.getByTestId('reject').click();
     await o.getByTestId('reject-reason').fill('统计用途请使用已开放的汇总数据');
-    await o.getByRole('dialog').getByRole('button', { name: /驳\s*回/ }).click();
+    expect((await confirmDialog(o, /驳\s*回/, { answer: '/reject' }))?.status()).toBe(200);
     await expect.poll(() => o.getByTestId('detail-state').textContent()).toBe('已驳回');
 
     // The earlier grant is revoked by the provider in the console.
@@ -223,11 +227,8 @@ describe('console: share request → provider approval → security approval →
     await o.goto(`${server.url}/sharing/grants/${active.id}`);
     await o.getByTestId('revoke').click();
     await o.getByTestId('revoke-reason').fill('核验工作已结束');
-    // The confirm button is enabled only once the reason is in; click it and wait for the answer.
-    const confirm = o.getByRole('dialog').getByRole('button', { name: '撤销授权' });
-    await expect.poll(() => confirm.isEnabled()).toBe(true);
-    const [revoked] = await Promise.all([o.waitForResponse((r) => r.url().endsWith('/revoke')), confirm.click()]);
-    expect(revoked.status()).toBe(200);
+    // The confirm button is enabled only once the reason is in.
+    expect((await confirmDialog(o, '撤销授权', { answer: '/revoke' }))?.status()).toBe(200);
     await expect.poll(() => o.getByTestId('grant-state').textContent()).toBe('已撤销');
     await settled(o);
     await screenshot(o, 'sharing-15-officer-revoked');

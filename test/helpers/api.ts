@@ -13,6 +13,7 @@ import type { App } from '../../src/http/app.ts';
 import { createPlatform, type Platform } from '../../src/main.ts';
 import { memorySink, type AuditEvent } from '../../src/modules/audit/events.ts';
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
+import { JOB_WAIT_MS } from './bounds.ts';
 
 export const ADMIN_PASSWORDS = { sysadmin: 'Liaoning-Ops-2026', secadmin: 'Hunnan-Guard-2026', auditor: 'Tiexi-Ledger-2026' };
 /** The same passwords as the first-start variables of a test server. */
@@ -122,8 +123,11 @@ export function multipart(fileName: string, content: Buffer): { body: Buffer; co
   return { body: Buffer.concat([head, content, tail]), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-/** Polls a job until it finishes and returns its final state. */
-export async function waitForJob(c: Client, jobId: string, timeoutMs = 60_000): Promise<{ state: string; error: { code: string; message: string } | null; result: Record<string, unknown> | null; rows: number }> {
+/**
+ * Polls a job until it finishes and returns its final state. The bound only catches a job that
+ * never ends: loads take many times longer on a loaded 2-core machine than on an idle one.
+ */
+export async function waitForJob(c: Client, jobId: string, timeoutMs = JOB_WAIT_MS): Promise<{ state: string; error: { code: string; message: string } | null; result: Record<string, unknown> | null; rows: number }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = (await c.call('GET', `/api/v1/jobs/${jobId}`)).json();

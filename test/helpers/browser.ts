@@ -4,16 +4,25 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page, type Response } from 'playwright-core';
+import { expect } from 'vitest';
+import { CONDITION_MS } from './bounds.ts';
 
 export const CHROMIUM = process.env.PDX_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve('test-artifacts');
+
+/**
+ * Upper bound of every Playwright action, wait and navigation: one condition (CONDITION_MS).
+ * Playwright's own 30 s default is reached on a loaded 2-core machine (a page's first load took over
+ * 60 s at a load average of 30); this bound only catches a hang. Well below the test timeout.
+ */
+export const BROWSER_WAIT_MS = CONDITION_MS;
 
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: install it with 'apt-get install chromium' (or set PDX_CHROMIUM)`);
   }
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
@@ -27,6 +36,15 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-dev-shm-usage',
     ],
   });
+  // Every context (browser.newPage makes one too) gets the bound above.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.setDefaultTimeout(BROWSER_WAIT_MS);
+    context.setDefaultNavigationTimeout(BROWSER_WAIT_MS);
+    return context;
+  };
+  return browser;
 }
 
 /** Saves a full-page screenshot as test-artifacts/<name>.png. */
@@ -37,13 +55,65 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Signs in through the console's login form and waits for the signed-in layout. */
-export async function signIn(page: Page, url: string, username: string, password: string): Promise<void> {
-  await page.goto(`${url}/`);
+/**
+ * Fills and submits the login form the page shows, and waits for the server's answer (whatever it
+ * is: a test of a refused or first sign-in checks the page itself).
+ */
+export async function submitSignIn(page: Page, username: string, password: string): Promise<Response> {
   await page.getByLabel('用户名').fill(username);
   await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: /登\s*录/ }).click();
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/login' && r.request().method() === 'POST'),
+    page.getByRole('button', { name: /登\s*录/ }).click(),
+  ]);
+  return answer;
+}
+
+/**
+ * Signs in through the console's login form and waits for the signed-in layout. Opens the console
+ * at `url` (or `url` + `path`) first.
+ */
+export async function signIn(page: Page, url: string, username: string, password: string, path = '/'): Promise<void> {
+  await page.goto(`${url}${path}`);
+  const answer = await submitSignIn(page, username, password);
+  if (answer.status() !== 200) throw new Error(`sign-in of ${username} refused: ${answer.status()} ${await answer.text()}`);
   await page.getByTestId('user-menu').waitFor();
+}
+
+/**
+ * Clicks the confirm button of a modal (the topmost dialog, or `within`, e.g. a Popconfirm) once it
+ * is enabled — antd enables it only when the form is valid and the opening animation is done — and
+ * waits for the server's answer to the request it sends (`answer`: the end of the request's path;
+ * GETs are not answers). Without `answer` it waits for the dialog to close. Returns the answer.
+ */
+export async function confirmDialog(
+  page: Page,
+  button: string | RegExp,
+  options: { answer?: string | RegExp; within?: Locator } = {},
+): Promise<Response | undefined> {
+  const scope = options.within ?? page.getByRole('dialog').filter({ has: page.getByRole('button', { name: button }) }).last();
+  const ok = scope.getByRole('button', { name: button });
+  await expect.poll(() => ok.isEnabled()).toBe(true);
+  const { answer } = options;
+  if (answer === undefined) {
+    await ok.click();
+    await ok.waitFor({ state: 'hidden' });
+    return undefined;
+  }
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => {
+      if (r.request().method() === 'GET') return false;
+      const pathname = new URL(r.url()).pathname;
+      return typeof answer === 'string' ? pathname.endsWith(answer) : answer.test(pathname);
+    }),
+    ok.click(),
+  ]);
+  return response;
+}
+
+/** Tables and pages finished loading (no spinner, no dimmed content), so checks and screenshots see the result. */
+export async function settled(page: Page): Promise<void> {
+  await expect.poll(() => page.locator('.ant-spin-spinning, .ant-spin-blur, .ant-table-placeholder .ant-spin').count()).toBe(0);
 }
 
 /** Script errors on the page. HTTP 4xx answers a test provokes on purpose are not errors. */
@@ -59,4 +129,15 @@ export async function choose(page: Page, testId: string, text: string): Promise<
   await page.getByTestId(testId).click();
   await page.keyboard.type(text);
   await page.keyboard.press('Enter');
+}
+
+/**
+ * Waits until no CSS animation or transition runs on the page (drawers sliding, modals fading), so a
+ * screenshot shows the settled page. Canvas charts animate outside CSS and are not covered.
+ */
+export async function animationsDone(page: Page): Promise<void> {
+  // Endless ones (spinners, a live status dot) never finish and are not waited for.
+  await expect
+    .poll(() => page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running' && a.effect?.getTiming().iterations !== Infinity).length))
+    .toBe(0);
 }

@@ -4,15 +4,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { startServer, type PlatformOptions, type Server } from '../../src/main.ts';
+import { seedPgliteDir } from './db.ts';
 
 export interface TestServer extends Server {
   dataDir: string;
 }
 
-/** Embedded database in a temp directory unless `env.PDX_DATABASE_URL` is given. */
+/**
+ * Embedded database in a temp directory unless `env.PDX_DATABASE_URL` is given; a new embedded
+ * database starts as a copy of the migrated template (see helpers/db.ts).
+ */
 export async function startTestServer(env: Record<string, string> = {}, options: PlatformOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-srv-'));
   const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_DEMO: 'false', PDX_DEMO_TELEMETRY: 'false', ...env });
+  const pgliteDir = path.join(config.dataDir, 'pglite');
+  if (!config.PDX_DATABASE_URL && !fs.existsSync(pgliteDir)) seedPgliteDir(pgliteDir);
   const server = await startServer(config, options);
   return {
     ...server,
