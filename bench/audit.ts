@@ -1,10 +1,16 @@
 /**
- * Audit log throughput on a PostgreSQL server: appends per second through the hash chain with 1, 8
- * and 64 concurrent writers (group commit), next to plain INSERTs of the same records with no chain
- * at the same concurrency, in the same run; then verification speed next to reading the same rows.
- * Uses PDX_BENCH_DATABASE_URL or a throwaway durable cluster (fsync on, as in production).
+ * Audit log throughput on a PostgreSQL server (durable commits, fsync on, as in production): appends
+ * per second through the hash chain with 1, 8 and 64 concurrent writers (group commit), next to plain
+ * INSERTs of the same records into a table of the same columns and indexes (no chain, no trigger) at
+ * the same concurrency over as many connections as pdx's pool; then verification speed next to
+ * reading the same rows, and inclusion proofs next to point SELECTs.
+ *
+ * Warm-up (a tenth of a round), then PDX_BENCH_ROUNDS alternating rounds; medians, the median ratio
+ * and its spread.
+ *
+ * Knobs: PDX_BENCH_AUDIT_SCALE multiplies the appends per round (default 1: 1,000 / 4,000 / 12,000
+ * records for 1 / 8 / 64 writers), PDX_BENCH_ROUNDS and PDX_BENCH_DATABASE_URL (lib.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { migrate } from '../src/db/index.ts';
@@ -13,11 +19,13 @@ import { createAuditLog } from '../src/modules/audit/audit.service.ts';
 import type { AuditEvent } from '../src/modules/audit/events.ts';
 import { draftOf } from '../src/modules/audit/record.ts';
 import { generateSigner } from '../src/modules/audit/signer.ts';
-import { startPgCluster } from '../test/helpers/pg-cluster.ts';
-import { report, section } from './lib.ts';
+import { alternate, benchDatabase, numberKnob, rate, report, section } from './lib.ts';
 
 const WRITERS = [1, 8, 64];
-const APPENDS: Record<number, number> = { 1: 1500, 8: 6000, 64: 24000 };
+const SCALE = numberKnob('PDX_BENCH_AUDIT_SCALE', 1, 0.01);
+const APPENDS: Record<number, number> = { 1: Math.round(1000 * SCALE), 8: Math.round(4000 * SCALE), 64: Math.round(12000 * SCALE) };
+/** pdx's connections (the default PDX_DB_POOL_SIZE); the baseline gets as many. */
+const POOL = 10;
 
 function event(i: number): AuditEvent {
   return {
@@ -55,105 +63,86 @@ async function throughput(writers: number, total: number, op: (i: number) => Pro
 }
 
 export default async function run(): Promise<void> {
-  const cluster = process.env.PDX_BENCH_DATABASE_URL ? undefined : await startPgCluster({ durable: true });
-  const adminUrl = process.env.PDX_BENCH_DATABASE_URL ?? cluster!.url;
-  const name = `pdx_bench_audit_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client(adminUrl);
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const db = await openPostgres(url.toString(), 10);
+  const database = await benchDatabase('audit');
+  const db = await openPostgres(database.url, POOL);
+  const pool = new pg.Pool({ connectionString: database.url, max: POOL });
   try {
     await migrate(db);
     // The baseline table: same columns and indexes, no chain, no append-only trigger.
     await db.exec('CREATE TABLE bench_plain (LIKE audit_records INCLUDING ALL)');
     const audit = createAuditLog({ db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { seconds: 0 } });
 
-    section(`appends on PostgreSQL (durable commits; ${cluster ? 'throwaway cluster' : 'PDX_BENCH_DATABASE_URL'})`);
+    section(`appends on PostgreSQL (durable commits; ${database.cluster ? 'throwaway cluster' : 'PDX_BENCH_DATABASE_URL'}; ${POOL} connections each side)`);
     let plainSeq = 0;
+    let eventNo = 0;
     const zero = Buffer.alloc(32);
+    const plainInsert = (i: number) => {
+      const d = draftOf(event(i));
+      return pool.query(
+        `INSERT INTO bench_plain (seq, time, action, result, actor_user_id, actor_username, actor_org_id, actor_api_key_id, actor_roles,
+           target_type, target_id, target_label, dataset, details, request_id, client_ip, prev_hash, hash)
+         VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9, $10, $11, $12, $13::text::jsonb, $14, $15, $16, $16)`,
+        [++plainSeq, d.action, d.result, d.actorUserId, d.actorUsername, d.actorOrgId, d.actorApiKeyId, JSON.stringify(d.actorRoles),
+          d.targetType, d.targetId, d.targetLabel, d.dataset, JSON.stringify(d.details), d.requestId, d.clientIp, zero],
+      );
+    };
     for (const writers of WRITERS) {
-      const total = APPENDS[writers] as number;
-      const pool = new pg.Pool({ connectionString: url.toString(), max: Math.min(writers, 64) });
-      const plain = await throughput(writers, total, (i) => {
-        const d = draftOf(event(i));
-        return pool.query(
-          `INSERT INTO bench_plain (seq, time, action, result, actor_user_id, actor_username, actor_org_id, actor_api_key_id, actor_roles,
-             target_type, target_id, target_label, dataset, details, request_id, client_ip, prev_hash, hash)
-           VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9, $10, $11, $12, $13::text::jsonb, $14, $15, $16, $16)`,
-          [++plainSeq, d.action, d.result, d.actorUserId, d.actorUsername, d.actorOrgId, d.actorApiKeyId, JSON.stringify(d.actorRoles),
-            d.targetType, d.targetId, d.targetLabel, d.dataset, JSON.stringify(d.details), d.requestId, d.clientIp, zero],
-        );
+      const total = (round: number) => (round < 0 ? Math.ceil(APPENDS[writers]! / 10) : APPENDS[writers]!);
+      const rounds = await alternate({
+        pdx: (r) => throughput(writers, total(r), () => audit.record(event(eventNo++))),
+        baseline: (r) => throughput(writers, total(r), () => plainInsert(eventNo++)),
       });
-      await pool.end();
-      const chained = await throughput(writers, total, (i) => audit.record(event(i)));
       report({
         name: `chained appends, ${writers} writer${writers > 1 ? 's' : ''}`,
-        size: `${total.toLocaleString('en-US')} records`,
+        size: `${APPENDS[writers]!.toLocaleString('en-US')} records a round`,
         unit: 'rec/s',
-        value: chained,
+        ...rounds,
         baselineName: 'plain INSERT',
-        baseline: plain,
-        higherIsBetter: true,
       });
     }
 
     section('verification');
     const head = await audit.checkpoint();
     const records = head?.treeSize ?? 0;
-    const verifyStart = performance.now();
-    const result = await audit.verify();
-    const verifyRate = result.checked / ((performance.now() - verifyStart) / 1000);
-    if (!result.ok) throw new Error(`bench log did not verify: ${result.reason}`);
-    const readStart = performance.now();
-    let read = 0;
-    for (let after = 0; ; ) {
-      const rows = await db.query<{ seq: number }>('SELECT * FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT 1000', [after]);
-      if (rows.length === 0) break;
-      read += rows.length;
-      after = (rows.at(-1) as { seq: number }).seq;
-    }
-    const readRate = read / ((performance.now() - readStart) / 1000);
-    report({
-      name: 'verify (chain + signed heads)',
-      size: `${records.toLocaleString('en-US')} records`,
-      unit: 'rec/s',
-      value: verifyRate,
-      baselineName: 'paged SELECT',
-      baseline: readRate,
-      higherIsBetter: true,
+    const pagedRead = async () => {
+      let read = 0;
+      for (let after = 0; ; ) {
+        const rows = await db.query<{ seq: number }>('SELECT * FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT 1000', [after]);
+        if (rows.length === 0) break;
+        read += rows.length;
+        after = (rows.at(-1) as { seq: number }).seq;
+      }
+      return read;
+    };
+    const verify = await alternate({
+      pdx: async () => {
+        const start = performance.now();
+        const result = await audit.verify();
+        if (!result.ok) throw new Error(`bench log did not verify: ${result.reason}`);
+        return result.checked / ((performance.now() - start) / 1000);
+      },
+      baseline: async () => {
+        const start = performance.now();
+        const read = await pagedRead();
+        return read / ((performance.now() - start) / 1000);
+      },
     });
+    report({ name: 'verify (chain + signed heads)', size: `${records.toLocaleString('en-US')} records`, unit: 'rec/s', ...verify, baselineName: 'paged SELECT' });
 
     section('proofs');
-    let proofs = 0;
-    const proofStart = performance.now();
-    for (let seq = 1; seq <= records; seq += Math.max(1, Math.floor(records / 200))) {
-      await audit.proof(seq, records);
-      proofs++;
-    }
-    const proofRate = proofs / ((performance.now() - proofStart) / 1000);
-    let points = 0;
-    const pointStart = performance.now();
-    for (let seq = 1; seq <= records; seq += Math.max(1, Math.floor(records / 200))) {
-      await db.query('SELECT * FROM audit_records WHERE seq = $1', [seq]);
-      points++;
-    }
-    const pointRate = points / ((performance.now() - pointStart) / 1000);
-    report({
-      name: 'inclusion proof (warm node cache)',
-      size: `tree of ${records.toLocaleString('en-US')}`,
-      unit: 'proofs/s',
-      value: proofRate,
-      baselineName: 'point SELECT',
-      baseline: pointRate,
-      higherIsBetter: true,
+    const step = Math.max(1, Math.floor(records / 200));
+    let proofSeq = 1;
+    let pointSeq = 1;
+    const next = (seq: number) => (seq + step > records ? 1 : seq + step);
+    const proofs = await alternate({
+      pdx: () => rate(1, async () => audit.proof((proofSeq = next(proofSeq)), records)),
+      baseline: () => rate(1, async () => db.query('SELECT * FROM audit_records WHERE seq = $1', [(pointSeq = next(pointSeq))])),
     });
+    report({ name: 'inclusion proof (warm node cache)', size: `tree of ${records.toLocaleString('en-US')}`, unit: 'proofs/s', ...proofs, baselineName: 'point SELECT' });
     await audit.close();
   } finally {
+    await pool.end();
     await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-    await admin.end();
-    cluster?.stop();
+    await database.close();
   }
 }

@@ -6,15 +6,16 @@
  *    The large text file is document-like: three prose sentences around each labelled corpus sentence.
  * 2. Speed: `pdx scan` of a large generated CSV (~150 MB; PDX_BENCH_CLASSIFY_MB to change) and of a large
  *    text file, in MB/s, next to ripgrep running the same type patterns (pattern only, no validation) on
- *    the same file in the same run.
- * 3. Memory: peak RSS of a scan of the full file and of a fifth of it, each in a fresh process; flat
- *    memory means about the same figure for both.
+ *    the same file; one warm-up run of each, then PDX_BENCH_ROUNDS runs alternating pdx and ripgrep,
+ *    medians, the median ratio and its spread.
+ * 3. Memory: peak RSS of a scan of the full file and of a fifth of it, each in a fresh process,
+ *    alternated over rounds; flat memory means a ratio of about 1.
  * 4. Quality in documents (issue 24): petition prose, work orders, case notes and record lines
  *    (test/corpus/documents.ts), on the held-out seed of the corpus test.
  * 5. Read path (issue 24): a free-text column (信访 事项内容, encrypted at rest) read through the
  *    records API under a `redacted` grant, next to the same column read in clear under another grant
- *    of the same consumer, same rows, same process, same run (embedded PGlite, in-process requests);
- *    MB/s of the column's clear text.
+ *    of the same consumer, same rows, same process, alternated over rounds (embedded PGlite,
+ *    in-process requests: both sides pay the same request cost); MB/s of the column's clear text.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -35,7 +36,7 @@ import { migrate } from '../src/db/index.ts';
 import { generateDocuments } from '../test/corpus/documents.ts';
 import { ADMIN_PASSWORDS, createOrg, provisionUser } from '../test/helpers/api.ts';
 import { apiKey, startShareApp, uploadCsv } from '../test/share-helpers.ts';
-import { report, section } from './lib.ts';
+import { alternate, fmt, report, ROUNDS, section } from './lib.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const MB = 1024 * 1024;
@@ -129,18 +130,14 @@ function hasRipgrep(): boolean {
   return spawnSync('rg', ['--version']).status === 0;
 }
 
-/** Seconds ripgrep takes to count every match of the patterns in the file (best of 2). */
+/** Seconds ripgrep takes to count every match of the patterns in the file (one run). */
 function ripgrepSeconds(file: string): number {
   const args = ['--count-matches', '--no-filename', '--no-config', ...RG_PATTERNS.flatMap((p) => ['-e', p]), file];
-  let best = Infinity;
-  for (let i = 0; i < 2; i++) {
-    const start = performance.now();
-    const result = spawnSync('rg', args, { encoding: 'utf8' });
-    const seconds = (performance.now() - start) / 1000;
-    if (result.status !== 0 && result.status !== 1) throw new Error(`rg failed: ${result.stderr}`);
-    best = Math.min(best, seconds);
-  }
-  return best;
+  const start = performance.now();
+  const result = spawnSync('rg', args, { encoding: 'utf8' });
+  const seconds = (performance.now() - start) / 1000;
+  if (result.status !== 0 && result.status !== 1) throw new Error(`rg failed: ${result.stderr}`);
+  return seconds;
 }
 
 function peakRss(file: string): number {
@@ -214,19 +211,14 @@ async function readPath(): Promise<void> {
       if (res.statusCode !== 200 || res.json().rows.length !== docs.length) throw new Error(`read: ${res.statusCode} ${res.body.slice(0, 200)}`);
       return bytes / MB / ((performance.now() - start) / 1000);
     };
-    let best = { clear: 0, redacted: 0 };
-    for (let round = 0; round < 3; round++) {
-      best = { clear: Math.max(best.clear, await read(clear)), redacted: Math.max(best.redacted, await read(redacted)) };
-    }
+    const rounds = await alternate({ pdx: () => read(redacted), baseline: () => read(clear) });
     section('read path: a free-text column through the records API, redacted vs clear (same column, rows, process, run)');
     report({
       name: 'records, 事项内容 redacted',
       size: `${docs.length.toLocaleString('en-US')} rows, ${(bytes / MB).toFixed(1)} MB of text, encrypted at rest, one page`,
       unit: 'MB/s',
-      value: best.redacted,
+      ...rounds,
       baselineName: 'same column clear',
-      baseline: best.clear,
-      higherIsBetter: true,
     });
   } finally {
     await t.close();
@@ -254,49 +246,42 @@ export default async function run(): Promise<void> {
     const rg = hasRipgrep();
     if (!rg) console.log('ripgrep (rg) is MISSING: install it (apt-get install ripgrep) for the baseline; printing pdx figures alone');
 
-    section('speed: pdx scan (validating) vs ripgrep (same type patterns, no validation), same file, same run');
-    let start = performance.now();
-    const table = await scanTable(csv, csv);
-    const tableSeconds = (performance.now() - start) / 1000;
+    section(`speed: pdx scan (validating) vs ripgrep (same type patterns, no validation), same file, alternated, ${ROUNDS} rounds after a warm-up of each`);
     const size = (bytes: number, what: string) => `${(bytes / MB).toFixed(0)} MB ${what}`;
-    const rgTable = rg ? ripgrepSeconds(csv) : NaN;
-    report({
-      name: 'table scan (csv → 11 columns)',
-      size: size(csvBytes, `csv, ${table.result.rows.toLocaleString('en-US')} rows`),
-      unit: 'MB/s',
-      value: csvBytes / MB / tableSeconds,
-      baselineName: 'rg',
-      baseline: csvBytes / MB / rgTable,
-      higherIsBetter: true,
+    let table: Awaited<ReturnType<typeof scanTable>> | undefined;
+    const tableRounds = await alternate({
+      pdx: async () => {
+        const start = performance.now();
+        table = await scanTable(csv, csv);
+        return csvBytes / MB / ((performance.now() - start) / 1000);
+      },
+      baseline: () => (rg ? csvBytes / MB / ripgrepSeconds(csv) : NaN),
     });
-    start = performance.now();
+    report({ name: 'table scan (csv → 11 columns)', size: size(csvBytes, `csv, ${table!.result.rows.toLocaleString('en-US')} rows`), unit: 'MB/s', ...tableRounds, baselineName: 'rg' });
     let findings = 0;
-    for await (const _ of scanTextInput(txt)) findings++;
-    const textSeconds = (performance.now() - start) / 1000;
-    const rgText = rg ? ripgrepSeconds(txt) : NaN;
-    report({
-      name: 'text scan',
-      size: size(txtBytes, `text, ${findings.toLocaleString('en-US')} findings`),
-      unit: 'MB/s',
-      value: txtBytes / MB / textSeconds,
-      baselineName: 'rg',
-      baseline: txtBytes / MB / rgText,
-      higherIsBetter: true,
+    const textRounds = await alternate({
+      pdx: async () => {
+        const start = performance.now();
+        findings = 0;
+        for await (const _ of scanTextInput(txt)) findings++;
+        return txtBytes / MB / ((performance.now() - start) / 1000);
+      },
+      baseline: () => (rg ? txtBytes / MB / ripgrepSeconds(txt) : NaN),
     });
-    console.log(`dataset grade ${table.result.grade}, persons ${table.details.persons?.count} (${table.details.persons?.exact ? 'exact' : 'HyperLogLog estimate'}) of ${table.result.rows} rows`);
+    report({ name: 'text scan', size: size(txtBytes, `text, ${findings.toLocaleString('en-US')} findings`), unit: 'MB/s', ...textRounds, baselineName: 'rg' });
+    console.log(`per round MB/s: table pdx ${tableRounds.pdx.map(fmt).join(', ')}, rg ${tableRounds.baseline.map(fmt).join(', ')}; text pdx ${textRounds.pdx.map(fmt).join(', ')}, rg ${textRounds.baseline.map(fmt).join(', ')}`);
+    console.log(`dataset grade ${table!.result.grade}, persons ${table!.details.persons?.count} (${table!.details.persons?.exact ? 'exact' : 'HyperLogLog estimate'}) of ${table!.result.rows} rows`);
 
-    section('memory: peak RSS of one scan in a fresh process (flat = the same at 1/5 and full size)');
+    section('memory: peak RSS of one scan in a fresh process, full file vs a fifth of it, alternated (flat = ratio ≈ 1)');
     for (const [what, small, full] of [['table', csvSmall, csv], ['text', txtSmall, txt]] as const) {
-      const a = peakRss(small);
-      const b = peakRss(full);
+      const rss = await alternate({ pdx: () => peakRss(full) / MB, baseline: () => peakRss(small) / MB, warmup: false });
       report({
         name: `${what} scan peak RSS, full file`,
         size: `${(statSync(full).size / MB).toFixed(0)} MB vs ${(statSync(small).size / MB).toFixed(0)} MB`,
         unit: 'MB',
-        value: b / MB,
+        ...rss,
         baselineName: '1/5 file',
-        baseline: a / MB,
-        higherIsBetter: false,
+        lowerIsBetter: true,
       });
     }
   } finally {
