@@ -13,7 +13,8 @@
  *
  * A warm-up of each side on a tenth of the rows (which also gives the DDL), then PDX_BENCH_ROUNDS
  * alternating rounds; medians, the median ratio and its spread. Peak RSS of the pdx process comes
- * from a preloaded sampler (test/scripts/heap-watch.mjs).
+ * from a preloaded sampler (test/scripts/heap-watch.mjs), printed for the full file and for the
+ * warm-up's tenth of it (a streaming load's memory does not grow with the file).
  *
  * Knobs:
  *   PDX_BENCH_INGEST_ROWS      rows (default 1,000,000)
@@ -217,11 +218,13 @@ export default async function run(): Promise<void> {
       });
 
       let ddl: Awaited<ReturnType<typeof pdxDdl>> | undefined;
+      let warmRss = NaN;
       const warm = (r: number) => (r < 0 ? { file: warmFile, rows: WARMUP_ROWS } : { file, rows: ROWS });
       const rounds = await alternate({
         pdx: async (r) => {
           const run = await pdxImport(env, warm(r).file, world, dir, profile, warm(r).rows);
           ddl ??= await pdxDdl(database.url, world, header, 'copy_typed');
+          if (r < 0) warmRss = run.peakRss / MB;
           return run;
         },
         baseline: async (r) => {
@@ -249,7 +252,8 @@ export default async function run(): Promise<void> {
       report({ name: 'pdx import (whole command)', size, unit: 'rows/s', pdx: pdxWhole, baseline: text, baselineName: '\\copy, all text, no index' });
       const rss = rounds.pdx.map((r) => r.peakRss / MB);
       console.log(
-        `pdx import peak RSS ${fmt(median(rss))} MB (max ${fmt(Math.max(...rss))} MB; file ${(bytes / MB).toFixed(0)} MB). Seconds per round: ` +
+        `pdx import peak RSS ${fmt(median(rss))} MB (max ${fmt(Math.max(...rss))} MB; file ${(bytes / MB).toFixed(0)} MB); ` +
+          `${fmt(warmRss)} MB for the ${WARMUP_ROWS.toLocaleString('en-US')}-row warm-up file (flat memory: about the same). Seconds per round: ` +
           `pdx ${rounds.pdx.map((r) => `${r.seconds.toFixed(1)} (job ${r.jobSeconds.toFixed(1)})`).join(', ')}; ` +
           `\\copy typed ${rounds.baseline.map((r) => r.typed.toFixed(1)).join(', ')}; \\copy text ${rounds.baseline.map((r) => r.text.toFixed(1)).join(', ')}`,
       );

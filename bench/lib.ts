@@ -278,9 +278,22 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
   };
 }
 
+/** VmHWM (peak) and VmRSS of a process from /proc, in MB. */
+export function processMemory(pid: number | undefined): { peakMb: number; rssMb: number } {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { peakMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
+  } catch {
+    return { peakMb: NaN, rssMb: NaN };
+  }
+}
+
 export interface ServerChild {
   /** Where its stdout and stderr go. */
   log: string;
+  /** Peak and current resident memory of the process in MB (from /proc; NaN where there is none). */
+  memory(): { peakMb: number; rssMb: number };
   /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>;
 }
@@ -311,7 +324,7 @@ export async function startServerChild(args: string[], env: Record<string, strin
       async (res) => (await res.arrayBuffer(), res.status === 200),
       () => false,
     );
-    if (ok) return { log, stop };
+    if (ok) return { log, stop, memory: () => processMemory(child.pid) };
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`${args.join(' ')} not ready at ${readyUrl} after ${timeoutMs} ms; log: ${log}`);

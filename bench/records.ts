@@ -26,6 +26,8 @@
  *   PDX_BENCH_RECORDS_WARMUP   length of each side's warm-up run in seconds (default 5)
  *   PDX_BENCH_RECORDS_STATEMENTS  requests sent one at a time with the statement log on, to count
  *                              the SQL statements per request (default 50; 0 skips; own cluster only)
+ *   PDX_BENCH_RECORDS_PROFILE=1  a CPU profile of the pdx server process (`--cpu-prof`, written when
+ *                              it stops; the directory is printed and kept)
  *   PDX_BENCH_ROUNDS, PDX_BENCH_CLIENTS, PDX_BENCH_DATABASE_URL (lib.ts)
  */
 import { randomBytes } from 'node:crypto';
@@ -61,6 +63,8 @@ const ROWS = numberKnob('PDX_BENCH_RECORDS_ROWS', 200_000, 20_000);
 const SECONDS = numberKnob('PDX_BENCH_RECORDS_SECONDS', 10);
 const WARMUP = numberKnob('PDX_BENCH_RECORDS_WARMUP', 5);
 const STATEMENTS = numberKnob('PDX_BENCH_RECORDS_STATEMENTS', 50, 0);
+const PROFILE = process.env.PDX_BENCH_RECORDS_PROFILE === '1';
+const PROFILE_DIR = path.join(os.tmpdir(), `pdx-bench-records-profile-${process.pid}`);
 const PAGE = 100;
 /** pdx's default PDX_DB_POOL_SIZE; the baseline gets as many connections. */
 const POOL = 10;
@@ -141,12 +145,19 @@ async function setUp(url: string, env: Record<string, string>, file: string): Pr
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
+/** The baseline connects as `bench-bare` (pdx's pool names itself `pdx`), so the statement log tells them apart. */
+const withApp = (url: string, app: string) => {
+  const u = new URL(url);
+  u.searchParams.set('application_name', app);
+  return u.toString();
+};
+
 /**
- * Counts the statements the server log shows per request while `send` runs `n` requests one at a
- * time, minus those of an idle window of the same length (background work); returns the count and
- * the data query's text.
+ * Counts the statements of connections named `app` in the server log per request while `send` runs
+ * `n` requests one at a time, minus those of an idle window of the same length (background work);
+ * returns the count and the data query's text.
  */
-async function statementsPerRequest(admin: pg.Client, log: string, relation: string, n: number, send: () => Promise<void>) {
+async function statementsPerRequest(admin: pg.Client, log: string, relation: string, app: string, n: number, send: () => Promise<void>) {
   const size = () => fs.statSync(log).size;
   const read = (from: number, to: number) => {
     const fd = fs.openSync(log, 'r');
@@ -155,8 +166,10 @@ async function statementsPerRequest(admin: pg.Client, log: string, relation: str
     fs.closeSync(fd);
     return buf.toString('utf8');
   };
-  const count = (text: string) => text.split('\n').filter((l) => /LOG:\s+(statement|execute [^:]*):/.test(l)).length;
+  const mine = (text: string) => text.split('\n').filter((l) => l.includes(`[${app}]`));
+  const count = (text: string) => mine(text).filter((l) => /LOG:\s+(statement|execute [^:]*):/.test(l)).length;
   await admin.query(`ALTER SYSTEM SET log_statement = 'all'`);
+  await admin.query(`ALTER SYSTEM SET log_line_prefix = '%m [%p] [%a] '`);
   await admin.query('SELECT pg_reload_conf()');
   await new Promise((resolve) => setTimeout(resolve, 500));
   try {
@@ -170,10 +183,11 @@ async function statementsPerRequest(admin: pg.Client, log: string, relation: str
     const c = size();
     const during = read(a, b);
     const idle = read(b, c);
-    const query = during.split('\n').find((l) => l.includes(`FROM ${quote(relation)}`) || l.includes(`FROM ${relation} `));
+    const query = mine(during).find((l) => l.includes(`FROM ${quote(relation)}`) || l.includes(`FROM ${relation} `));
     return { perRequest: (count(during) - count(idle)) / n, idlePerRequest: count(idle) / n, query: query?.replace(/^.*?LOG:\s+(statement|execute [^:]*):\s*/, '') ?? '(not found)' };
   } finally {
     await admin.query('ALTER SYSTEM RESET log_statement');
+    await admin.query('ALTER SYSTEM RESET log_line_prefix');
     await admin.query('SELECT pg_reload_conf()');
   }
 }
@@ -195,13 +209,14 @@ export default async function run(): Promise<void> {
     // pdx as deployed: `pdx start`, its own process.
     const pdxPort = await freePort();
     const pdx = await startServerChild(
-      [path.join(ROOT, 'bin', 'pdx.js'), 'start'],
+      [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), path.join(ROOT, 'bin', 'pdx.js'), 'start'],
       { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PDX_PORT: String(pdxPort), PDX_HOST: '127.0.0.1', PDX_DEMO: 'false', PDX_RATE_LIMIT: '1000000000', PDX_DB_POOL_SIZE: String(POOL) },
       path.join(dir, 'pdx.log'),
       `http://127.0.0.1:${pdxPort}/health`,
     );
     servers.push(pdx);
     let bareUrl = '';
+    let bare: Awaited<ReturnType<typeof startServerChild>> | undefined;
     const pdxUrl = `http://127.0.0.1:${pdxPort}`;
     const pdxPath = (after: number | string) => `/api/v1/datasets/${world.code}/records?limit=${PAGE}&after=${after}`;
     const headers = { authorization: `Bearer ${world.key}` };
@@ -216,7 +231,7 @@ export default async function run(): Promise<void> {
     try {
       let i = 0;
       const pdxStatements = admin
-        ? await statementsPerRequest(admin, database.serverLog!, world.relation, STATEMENTS, async () => {
+        ? await statementsPerRequest(admin, database.serverLog!, world.relation, 'pdx', STATEMENTS, async () => {
             const res = await fetch(`${pdxUrl}${pdxPath(i++ * 997)}`, { headers });
             if (res.status !== 200) throw new Error(`records: ${res.status} ${await res.text()}`);
             await res.arrayBuffer();
@@ -226,14 +241,13 @@ export default async function run(): Promise<void> {
       else console.log(`the baseline runs a SELECT written out in the bench (pdx's statement was not taken from a server log): ${sql}`);
 
       const barePort = await freePort();
-      servers.push(
-        await startServerChild(
+      bare = await startServerChild(
           ['--import', 'tsx', path.join(BENCH_DIR, 'child', 'bare-records.ts')],
-          { ...process.env, PDX_BENCH_BARE_JOB: JSON.stringify({ databaseUrl: database.url, port: barePort, sql, filterValue: CITY, page: PAGE, pool: POOL }) } as Record<string, string>,
+          { ...process.env, PDX_BENCH_BARE_JOB: JSON.stringify({ databaseUrl: withApp(database.url, 'bench-bare'), port: barePort, sql, filterValue: CITY, page: PAGE, pool: POOL }) } as Record<string, string>,
           path.join(dir, 'bare.log'),
           `http://127.0.0.1:${barePort}/records?after=0`,
-        ),
       );
+      servers.push(bare);
       bareUrl = `http://127.0.0.1:${barePort}`;
 
       // Both answer the same rows: the same number and the same next cursor for the same pages.
@@ -247,7 +261,7 @@ export default async function run(): Promise<void> {
       }
 
       if (admin && pdxStatements) {
-        const bareStatements = await statementsPerRequest(admin, database.serverLog!, world.relation, STATEMENTS, async () => {
+        const bareStatements = await statementsPerRequest(admin, database.serverLog!, world.relation, 'bench-bare', STATEMENTS, async () => {
           await (await fetch(`${bareUrl}/records?after=${i++ * 997}`)).arrayBuffer();
         });
         section(`SQL statements per request (PostgreSQL statement log, ${STATEMENTS} requests one at a time, minus an idle window of the same length)`);
@@ -287,8 +301,12 @@ export default async function run(): Promise<void> {
         `data.read audit records written while measuring: ${audited.toLocaleString('en-US')} for ${requests.toLocaleString('en-US')} measured pdx requests (+ warm-up). ` +
         `Measuring took ${((performance.now() - started) / 1000).toFixed(0)} s.`,
     );
+    const pm = pdx.memory();
+    const bm = bare!.memory();
+    console.log(`server memory after the runs: pdx peak RSS ${fmt(pm.peakMb)} MB (now ${fmt(pm.rssMb)} MB); bare server peak ${fmt(bm.peakMb)} MB (now ${fmt(bm.rssMb)} MB)`);
   } finally {
     for (const s of servers.reverse()) await s.stop().catch(() => undefined);
+    if (PROFILE) console.log(`CPU profile of the pdx server in ${PROFILE_DIR} (kept)`);
     await database.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
