@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgres } from '../src/db/postgres.ts';
+import { newDataKeyVersion } from '../src/modules/protect/keyring.ts';
 import { describeEachBackend } from './helpers/db.ts';
 import { waitForJob } from './helpers/api.ts';
 import { grantJourney, shareWorld, startShareApp, type ShareTestApp, type ShareWorld } from './share-helpers.ts';
@@ -117,6 +118,33 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
       await t.db.query(`UPDATE share_grants SET expires_at = now() - interval '1 second' WHERE id = $1`, [expiring.grantId]);
       for (const i of [0, 1]) expect((await read(i, expiring.grantId)).status).toBe(403);
 
+      // A containment made through one process holds on the next request on both, and so does its lifting.
+      const contained = await grantJourney(w);
+      const hold = await contain('suspend_grant', contained.grantId);
+      for (const i of [0, 1]) {
+        const res = await read(i, contained.grantId);
+        expect(res.status).toBe(403);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('contained');
+      }
+      await lift(hold);
+      for (const i of [0, 1]) expect((await read(i, contained.grantId)).status).toBe(200);
+
+      // A data key rotated through one process: the other process uses it on its next request
+      // (pseudonyms follow the current key) and still decrypts values under the retired key.
+      const rotating = await grantJourney(w);
+      const pseudonymOf = async (i: number) => {
+        const res = await read(i, rotating.grantId);
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { rows: { 身份证号: string }[] }).rows[0]!.身份证号;
+      };
+      const before = await pseudonymOf(1);
+      const [dataset] = await t.db.query<{ id: string }>('SELECT id FROM datasets WHERE code = $1', [w.code]);
+      await newDataKeyVersion(t.db, t.services.keyring, dataset!.id);
+      const after = await pseudonymOf(1);
+      expect(after).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+      expect(after).not.toBe(before);
+      expect(await pseudonymOf(0)).toBe(after);
+
       const quota = await grantJourney(w, { requestsPerMinute: 4 });
       const statuses: number[] = [];
       for (let k = 0; k < 10; k++) statuses.push((await read(k % 2, quota.grantId)).status);
@@ -128,6 +156,53 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
       await t2.close();
       await second.close();
     }
+  });
+
+  /** A containment by the security administrator, through the API; returns its id. */
+  async function contain(kind: 'suspend_grant' | 'freeze_dataset' | 'suspend_key', targetId: string): Promise<string> {
+    const res = await w.secadmin.call('POST', '/api/v1/secops/containments', { kind, targetId, reason: '安全处置测试' });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id as string;
+  }
+  async function lift(id: string): Promise<void> {
+    const res = await w.secadmin.call('POST', `/api/v1/secops/containments/${id}/lift`, { reason: '解除处置' });
+    expect(res.statusCode, res.body).toBe(200);
+  }
+
+  it('containment holds on the next request: a suspended grant, a frozen dataset, a suspended key; lifting restores access', async () => {
+    const a = await grantJourney(w);
+    const b = await grantJourney(w);
+    const read = (grantId: string) => w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?grant=${grantId}&limit=2`);
+    const refused = async (grantId: string) => {
+      const res = await read(grantId);
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.json().error.code).toBe('contained');
+      expect(res.body).not.toContain('朝阳市');
+    };
+    expect((await read(a.grantId)).statusCode).toBe(200);
+
+    const suspended = await contain('suspend_grant', a.grantId);
+    await refused(a.grantId);
+    // Only the suspended grant: the organisation's other grant of the dataset still reads.
+    expect((await read(b.grantId)).statusCode).toBe(200);
+    await lift(suspended);
+    expect((await read(a.grantId)).statusCode).toBe(200);
+
+    const [dataset] = await t.db.query<{ id: string }>('SELECT id FROM datasets WHERE code = $1', [w.code]);
+    const frozen = await contain('freeze_dataset', dataset!.id);
+    await refused(a.grantId);
+    await refused(b.grantId);
+    await lift(frozen);
+    expect((await read(b.grantId)).statusCode).toBe(200);
+
+    const [key] = await t.db.query<{ id: string }>('SELECT id FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at LIMIT 1', [w.civilOrg]);
+    const keyHold = await contain('suspend_key', key!.id);
+    const res = await read(a.grantId);
+    // Refused by authentication (401) or by the data path (403 contained): never data.
+    expect([401, 403]).toContain(res.statusCode);
+    expect(res.body).not.toContain('朝阳市');
+    await lift(keyHold);
+    expect((await read(a.grantId)).statusCode).toBe(200);
   });
 
   it('audit before answer: when the audit log cannot be written, no data is sent', async () => {

@@ -283,6 +283,15 @@ export class Keyring {
       });
       rows = await repo.listDataKeys(this.#db, datasetId);
     }
+    return this.keysFromRows(datasetId, rows);
+  }
+
+  /**
+   * The dataset's keys from its data_keys rows as the caller has just read them (the records API
+   * reads them in the statement that reads the grant, one round trip less than datasetKeys): only
+   * versions not yet cached are unwrapped. An empty list is refused: datasetKeys creates the first key.
+   */
+  keysFromRows(datasetId: string, rows: readonly Pick<repo.DataKeyRow, 'version' | 'suite' | 'state' | 'wrapped_key'>[]): DatasetKeys {
     let cached = this.#cache.get(datasetId);
     if (!cached) {
       cached = new Map();
@@ -293,7 +302,7 @@ export class Keyring {
     for (const row of rows) {
       let entry = cached.get(row.version);
       if (!entry || entry.state !== row.state) {
-        entry = makeVersion(row.version, row.suite, row.state, entry?.dataKey ?? this.unwrapDataKey(row));
+        entry = makeVersion(row.version, row.suite, row.state, entry?.dataKey ?? this.unwrapDataKey({ ...row, dataset_id: datasetId }));
         cached.set(row.version, entry);
       }
       versions.set(row.version, entry);

@@ -13,19 +13,18 @@ import type { ResourceKind } from '../catalog/catalog.repo.ts';
 import type { Caller } from '../identity/identity.service.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type DatasetKeys, type Keyring } from '../protect/keyring.ts';
-import type { MaskedValue } from '../protect/masking.ts';
+import type { CellValue, MaskedValue } from '../protect/masking.ts';
 import { pseudonymizerOf } from '../protect/pseudonym.ts';
-import { isContained } from '../secops/secops.repo.ts';
 import { filterError, isEmptyFilter, parseFilterParams, type Condition, type FilterNode } from './filter.ts';
 import {
   clearValue,
+  compileCell,
   compileFilter,
   compileRead,
   decodeCursor,
   encodeCursor,
   needsKeys,
   normalizePseudonym,
-  outputValue,
   Params,
   touchesEncrypted,
   unknownColumn,
@@ -180,7 +179,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
 
   async function resolveOrRefuse(caller: Caller, code: string, grantId: string | undefined, kind: ResourceKind): Promise<ResolvedAccess> {
     const p = caller.principal;
-    let ctx = await repo.accessContext(code, p.orgId);
+    let ctx = await repo.accessContext(code, p.orgId, p.apiKeyId);
     // Drafts are visible only to their provider: to everyone else the dataset does not exist.
     if (!ctx || (ctx.dataset.status !== 'published' && ctx.dataset.provider_org_id !== p.orgId)) throw new NotFoundError(DATASET);
     if (ctx.dataset.resource_kind !== kind) {
@@ -198,16 +197,18 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     let grant = pickGrant(ctx, grantId);
     if (!grant && !grantId && ctx.dataset.share_type === 'unconditional' && !ctx.grants.some((g) => g.automatic)) {
       await share.automaticGrant(caller, ctx);
-      ctx = (await repo.accessContext(code, p.orgId))!;
+      ctx = (await repo.accessContext(code, p.orgId, p.apiKeyId))!;
       grant = pickGrant(ctx, undefined);
     }
     if (!grant) throw denied('no_grant', '本单位没有该数据资源的共享授权', 'Your organisation has no grant for this dataset');
     if (grant.state === 'revoked') throw denied('grant_revoked', '共享授权已被撤销', 'The grant has been revoked');
     if (grant.expired) throw denied('grant_expired', '共享授权已过期', 'The grant has expired');
     if (!ipAllowed(caller.ip ?? '', grant.ip_ranges)) throw denied('ip_not_allowed', '请求来源地址不在授权的 IP 范围内', 'Your address is outside the IP ranges of the grant');
-    // Containment by security operations (a suspended grant, a frozen dataset, a suspended key).
-    const containment = await isContained(db, { grantId: grant.id, datasetId: ctx.dataset.id, ...(p.apiKeyId ? { apiKeyId: p.apiKeyId } : {}) });
-    if (containment.contained) {
+    // Containment by security operations (a suspended grant, a frozen dataset, a suspended key), read
+    // with the grants: the statement returns only those on this dataset, its grants and this key.
+    const pickedId = grant.id;
+    const contained = ctx.containments.some((c) => c.kind !== 'suspend_grant' || c.target_id === pickedId);
+    if (contained) {
       throw denied('contained', '该访问已被安全管理员暂停(安全处置中)', 'Access is suspended by the security administrator (incident response)');
     }
     return { ctx, grant, view: viewColumns(ctx.columns, grant.columns) };
@@ -242,7 +243,10 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
   }
 
   async function keysFor(access: ResolvedAccess, filterTouchesEncrypted: boolean): Promise<DatasetKeys | undefined> {
-    return needsKeys(access.view) || filterTouchesEncrypted ? keyring.datasetKeys(access.ctx.dataset.id) : undefined;
+    if (!needsKeys(access.view) && !filterTouchesEncrypted) return undefined;
+    // The key rows came with the grant (one statement); before the dataset's first key, datasetKeys makes it.
+    const { id } = access.ctx.dataset;
+    return access.ctx.dataKeys.length ? keyring.keysFromRows(id, access.ctx.dataKeys) : keyring.datasetKeys(id);
   }
 
   /**
@@ -280,6 +284,19 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     let next: string | null = null;
     let finished = false;
 
+    // Per-column work compiled once for the request. `output` is the start of `fetch` (fetch adds
+    // the columns only a pseudonym filter reads), so clear[i] is output[i]'s value for i < outputCount.
+    const fetch = compiled.fetch;
+    const fetchCount = fetch.length;
+    const physical = fetch.map((c) => c.physical);
+    const outputCount = compiled.output.length;
+    const outputNames = compiled.output.map((c) => c.name);
+    const writers = compiled.output.map((c) => compileCell(c, cellCtx));
+    const postIndex = compiled.post.map((p) => fetch.indexOf(p.column));
+    if (compiled.output.some((c, i) => fetch[i] !== c) || postIndex.includes(-1)) throw new Error('compiled read: output is not the start of fetch');
+    /** One row's clear values, reused from row to row. */
+    const clear: CellValue[] = new Array<CellValue>(fetchCount);
+
     async function* chunks(): AsyncGenerator<Record<string, MaskedValue>[], void, void> {
       let cursor = cursor0;
       let sent = 0;
@@ -303,11 +320,10 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
         for (const row of rows) {
           cursor = compiled.cursorOf(row);
           scanned++;
-          const clear = new Map<ViewColumn, unknown>();
-          for (const c of compiled.fetch) clear.set(c, clearValue(c, row[c.physical], cellCtx));
-          if (post.length && !post.every((p) => matchesPseudonym(p, clear.get(p.column)))) continue;
+          for (let i = 0; i < fetchCount; i++) clear[i] = clearValue(fetch[i]!, row[physical[i]!], cellCtx);
+          if (post.length && !post.every((p, k) => matchesPseudonym(p, clear[postIndex[k]!]))) continue;
           const item: Record<string, MaskedValue> = {};
-          for (const c of compiled.output) item[c.name] = outputValue(c, clear.get(c) as never, cellCtx);
+          for (let i = 0; i < outputCount; i++) item[outputNames[i]!] = writers[i]!(clear[i]);
           out.push(item);
           emitted.push(cursor);
           if (sent + out.length >= query.limit) {

@@ -2,6 +2,7 @@
 import type { Queryable } from '../../db/index.ts';
 import { maybeOne } from '../../db/index.ts';
 import type { ColumnRow, DatasetRow } from '../catalog/catalog.repo.ts';
+import type { DataKeyRow } from '../protect/protect.repo.ts';
 import type { FilterNode } from './filter.ts';
 import type { GrantColumn } from './policy.ts';
 import type { SeriesTerms } from './series.ts';
@@ -102,12 +103,30 @@ export interface AccessGrant {
   expired: boolean;
 }
 
+/** A containment by security operations in force now that can apply to a request (secops_containments). */
+export interface AccessContainment {
+  id: string;
+  kind: 'suspend_grant' | 'freeze_dataset' | 'suspend_key' | 'throttle_key';
+  target_id: string;
+}
+
 /** Everything the read path needs about a dataset and the caller's grants, read in one query. */
 export interface AccessContext {
   dataset: Pick<DatasetRow, 'id' | 'code' | 'name' | 'relation' | 'status' | 'share_type' | 'provider_org_id' | 'important_candidate' | 'resource_kind'>;
   columns: ColumnRow[];
   grants: AccessGrant[];
+  /**
+   * Containments in force on the dataset, on any of the organisation's grants of it, or on the
+   * caller's API key, oldest first: read in the same statement as the grants, so a request costs one
+   * round trip less and sees the grant and its containment in one snapshot.
+   */
+  containments: AccessContainment[];
+  /** The dataset's wrapped data keys (Keyring.keysFromRows unwraps them; empty before the first key). */
+  dataKeys: AccessDataKey[];
 }
+
+/** A data_keys row as the read path needs it (the key stays wrapped under the master key). */
+export type AccessDataKey = Pick<DataKeyRow, 'version' | 'suite' | 'state' | 'wrapped_key'>;
 
 const SELECT_REQUEST = `
   SELECT r.*, to_char(r.end_date, 'YYYY-MM-DD') AS end_date,
@@ -260,8 +279,14 @@ export function shareRepo(db: Queryable) {
      * The dataset, its columns and the caller organisation's most recent grants in one round trip:
      * the read path checks grant state in the database on every request (revocation on every process).
      */
-    async accessContext(code: string, consumerOrgId: string): Promise<AccessContext | undefined> {
-      const row = await maybeOne<{ dataset: AccessContext['dataset']; columns: ColumnRow[] | null; grants: AccessGrant[] | null }>(
+    async accessContext(code: string, consumerOrgId: string, apiKeyId?: string): Promise<AccessContext | undefined> {
+      const row = await maybeOne<{
+        dataset: AccessContext['dataset'];
+        columns: ColumnRow[] | null;
+        grants: AccessGrant[] | null;
+        containments: AccessContainment[] | null;
+        data_keys: (Omit<AccessDataKey, 'wrapped_key'> & { wrapped_key: string })[] | null;
+      }>(
         db,
         `SELECT json_build_object('id', d.id, 'code', d.code, 'name', d.name, 'relation', d.relation, 'status', d.status, 'share_type', d.share_type,
                   'provider_org_id', d.provider_org_id, 'important_candidate', d.important_candidate, 'resource_kind', d.resource_kind) AS dataset,
@@ -269,12 +294,26 @@ export function shareRepo(db: Queryable) {
                 (SELECT json_agg(json_build_object('id', g.id, 'automatic', g.automatic, 'columns', g.columns, 'row_filter', g.row_filter,
                           'purpose', g.purpose, 'rows_per_day', g.rows_per_day, 'requests_per_minute', g.requests_per_minute, 'ip_ranges', g.ip_ranges,
                           'series_terms', g.series_terms, 'state', g.state, 'expired', g.expires_at IS NOT NULL AND g.expires_at <= now()) ORDER BY g.created_at DESC)
-                   FROM (SELECT * FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2 ORDER BY created_at DESC LIMIT 50) g) AS grants
+                   FROM (SELECT * FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2 ORDER BY created_at DESC LIMIT 50) g) AS grants,
+                (SELECT json_agg(json_build_object('id', s.id, 'kind', s.kind, 'target_id', s.target_id) ORDER BY s.created_at)
+                   FROM secops_containments s
+                  WHERE s.lifted_at IS NULL AND (s.until IS NULL OR s.until > now())
+                    AND ((s.kind = 'suspend_grant' AND s.target_id IN (SELECT id::text FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2))
+                      OR (s.kind = 'freeze_dataset' AND s.target_id = d.id::text)
+                      OR (s.kind IN ('suspend_key', 'throttle_key') AND s.target_id = $3::text))) AS containments,
+                (SELECT json_agg(json_build_object('version', k.version, 'suite', k.suite, 'state', k.state, 'wrapped_key', encode(k.wrapped_key, 'base64')) ORDER BY k.version)
+                   FROM data_keys k WHERE k.dataset_id = d.id) AS data_keys
            FROM datasets d WHERE d.code = $1`,
-        [code, consumerOrgId],
+        [code, consumerOrgId, apiKeyId ?? null],
       );
       if (!row) return undefined;
-      return { dataset: row.dataset, columns: row.columns ?? [], grants: row.grants ?? [] };
+      return {
+        dataset: row.dataset,
+        columns: row.columns ?? [],
+        grants: row.grants ?? [],
+        containments: row.containments ?? [],
+        dataKeys: (row.data_keys ?? []).map((k) => ({ ...k, wrapped_key: Buffer.from(k.wrapped_key, 'base64') })),
+      };
     },
 
     /**
