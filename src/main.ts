@@ -8,6 +8,7 @@ import type { EventSink } from './modules/audit/events.ts';
 import { scanRoutes } from './modules/classify/scan.routes.ts';
 import { createReviewModule } from './modules/classify/review.routes.ts';
 import { createShareModule } from './modules/share/share.module.ts';
+import { createOpenModule } from './modules/open/open.module.ts';
 import { createSecopsModule } from './modules/secops/secops.module.ts';
 import type { SecopsDeps } from './modules/secops/secops.service.ts';
 import { overviewRoutes } from './modules/overview/overview.routes.ts';
@@ -96,7 +97,8 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}),
     ...options.secops,
   });
-  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops };
+  const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
+  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, open };
   const app = await buildApp({
     config,
     db,
@@ -115,7 +117,10 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       reviewRoutes,
       share.routes,
       secops.routes,
+      open.routes,
     ],
+    rootRoutes: [open.rootRoutes],
+    society: open.society,
   });
   return { app, services, masterKeyWarning };
 }
@@ -150,6 +155,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     await app.listen({ port: config.PDX_PORT, host: config.PDX_HOST });
     services.jobs.start();
     services.secops.start();
+    services.open.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
     const host = config.PDX_HOST === '0.0.0.0' || config.PDX_HOST === '::' ? 'localhost' : config.PDX_HOST;
@@ -162,6 +168,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
       ...(demoAccounts ? { demoAccounts } : {}),
       async close() {
         await services.secops.stop();
+        await services.open.stop();
         await services.jobs.stop();
         await app.close();
         await services.audit.close();

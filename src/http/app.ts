@@ -23,7 +23,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { EventSink } from '../modules/audit/events.ts';
 import { VERSION } from '../version.ts';
-import { registerAuth, type Authenticator } from './auth.ts';
+import { registerAuth, type Authenticator, type SocietyAuthenticator } from './auth.ts';
 import { apiNotFound, errorHandler } from './errors.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -40,6 +40,10 @@ export interface AppDeps {
   maxUploadBytes?: number;
   /** Route plugins of the domain modules, registered under /api/v1. */
   routes?: FastifyPluginAsyncZod[];
+  /** Route plugins registered at the root (documents outside the API, e.g. /open/catalog.jsonld). */
+  rootRoutes?: FastifyPluginAsyncZod[];
+  /** Recognises society users on open-data portal routes. */
+  society?: SocietyAuthenticator;
 }
 
 export type App = FastifyInstance;
@@ -68,7 +72,7 @@ function tlsOptions(config: Config) {
   };
 }
 
-export async function buildApp({ config, db, auth, events, maxUploadBytes, routes = [] }: AppDeps): Promise<App> {
+export async function buildApp({ config, db, auth, events, maxUploadBytes, routes = [], rootRoutes = [], society }: AppDeps): Promise<App> {
   const https = tlsOptions(config);
   const app = Fastify({
     ...(https ? ({ https } as unknown as FastifyHttpOptions<http.Server>) : {}),
@@ -94,7 +98,7 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
 
   await app.register(cookie);
   await app.register(multipart, { limits: { fileSize: maxUploadBytes ?? config.PDX_MAX_UPLOAD_BYTES, files: 1, fields: 10 } });
-  registerAuth(app, { auth, events, requireClientCertificate: Boolean(config.PDX_TLS_CLIENT_CA) });
+  registerAuth(app, { auth, events, requireClientCertificate: Boolean(config.PDX_TLS_CLIENT_CA), ...(society ? { society } : {}) });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -171,6 +175,7 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
     },
     { prefix: '/api/v1' },
   );
+  for (const plugin of rootRoutes) await app.register(plugin);
 
   await registerConsole(app);
   return app;

@@ -33,7 +33,6 @@ CREATE TABLE open_releases (
   facts jsonb,
   licence text NOT NULL,
   notes text NOT NULL DEFAULT '',
-  search_text text NOT NULL DEFAULT '',
   created_by uuid REFERENCES users (id),
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),

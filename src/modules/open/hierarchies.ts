@@ -151,3 +151,15 @@ export function defaultHierarchy(column: { name: string; dataType: string; type:
   if (/日期|时间|date/i.test(name)) return 'date';
   return 'category';
 }
+
+/** Level names of a kind before the data is known (number ranges get their widths from the data). */
+export function levelNamesOf(kind: HierarchyKind): Message[] {
+  if (kind !== 'number') return LEVEL_NAMES[kind];
+  return [
+    { zh: '原值', en: 'as stored' },
+    { zh: '区间(细)', en: 'range (fine)' },
+    { zh: '区间(中)', en: 'range (medium)' },
+    { zh: '区间(粗)', en: 'range (coarse)' },
+    { zh: '全部隐去(*)', en: 'fully generalized (*)' },
+  ];
+}
