@@ -277,17 +277,13 @@ export function openRepo(db: Queryable) {
         params.push(v);
         return `$${params.length}`;
       };
-      const joins: string[] = [];
-      const codes: string[] = [];
-      const labels: string[] = [];
-      s.qis.forEach((q, i) => {
-        const col = `t.${ident(q.physical)}`;
-        joins.push(`LEFT JOIN unnest(${p(q.raw)}::text[], ${p(q.code)}::int[], ${p(q.label)}::text[]) AS m${i}(raw, code, label) ON m${i}.raw = ${col}::text`);
-        codes.push(`CASE WHEN ${col} IS NULL THEN ${p(q.nullCode)}::int ELSE COALESCE(m${i}.code, -2) END`);
-        labels.push(`CASE WHEN ${col} IS NULL THEN ${p(q.nullLabel)}::text ELSE m${i}.label END`);
-      });
-      const select = s.columns.map((c) => `${c.qi !== undefined ? labels[c.qi]! : `t.${ident(c.physical)}`} AS ${ident(c.out)}`);
-      const where = s.suppressed.length && codes.length ? `WHERE concat_ws(',', ${codes.join(', ')}) NOT IN (SELECT unnest(${p(s.suppressed)}::text[]))` : '';
+      const col = (i: number) => `t.${ident(s.qis[i]!.physical)}`;
+      const joins = s.qis.map((q, i) => `LEFT JOIN unnest(${p(q.raw)}::text[], ${p(q.code)}::int[], ${p(q.label)}::text[]) AS m${i}(raw, code, label) ON m${i}.raw = ${col(i)}::text`);
+      const label = (i: number) => `CASE WHEN ${col(i)} IS NULL THEN ${p(s.qis[i]!.nullLabel)}::text ELSE m${i}.label END`;
+      const select = s.columns.map((c) => `${c.qi !== undefined ? label(c.qi) : `t.${ident(c.physical)}`} AS ${ident(c.out)}`);
+      // A row's class is the codes of its generalized values; a stored value the check did not see gets -2.
+      const codes = () => s.qis.map((q, i) => `CASE WHEN ${col(i)} IS NULL THEN ${p(q.nullCode)}::int ELSE COALESCE(m${i}.code, -2) END`);
+      const where = s.suppressed.length && s.qis.length ? `WHERE concat_ws(',', ${codes().join(', ')}) NOT IN (SELECT unnest(${p(s.suppressed)}::text[]))` : '';
       await db.query(
         `CREATE TABLE ${ident(s.table)} AS
          SELECT row_number() OVER (ORDER BY random())::bigint AS _n${select.length ? `, ${select.join(', ')}` : ''}

@@ -342,6 +342,8 @@ export function createReleasesService(deps: {
     async publish(caller: Caller, id: string): Promise<ReleaseRow> {
       const r0 = await visibleRelease(caller.principal, id, true);
       const d = await catalog.getOwned(caller.principal, r0.dataset_code);
+      // The plan against today's classification first: a column graded 4级 since planning stops here.
+      validatePlan(r0.columns, (await review.stateOf(d)).columns);
       const s = await openable(d);
       const settings = await deps.settings();
       const t = { k: settings.k, l: settings.l, maxSuppression: settings.maxSuppression };
