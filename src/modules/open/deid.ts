@@ -95,26 +95,38 @@ const asText = (v: unknown): string | null => (v === null || v === undefined ? n
 
 /** Builds the model from the class table rows (columns q0…q{m-1}, s0…s{p-1}, n). */
 export function buildModel(specs: readonly QiSpec[], sensitiveNames: readonly string[], rows: readonly ClassRow[]): Model {
-  const m = specs.length;
-  const p = sensitiveNames.length;
-  const qiDicts = specs.map(() => dictionary());
-  const sDicts = sensitiveNames.map(() => dictionary());
-  const qiKeys = specs.map((_, j) => `q${j}`);
-  const sKeys = sensitiveNames.map((_, j) => `s${j}`);
-  const qi = specs.map(() => new Int32Array(rows.length));
-  const sens = sensitiveNames.map(() => new Int32Array(rows.length));
-  const n = new Float64Array(rows.length);
+  const size = rows.length;
+  // Column by column: one dictionary and one property name per loop keeps the lookups monomorphic.
+  const encode = (key: string) => {
+    const codes = new Map<string | null, number>();
+    const values: (string | null)[] = [];
+    const out = new Int32Array(size);
+    for (let r = 0; r < size; r++) {
+      const raw = rows[r]![key];
+      const v = typeof raw === 'string' ? raw : asText(raw);
+      let c = codes.get(v);
+      if (c === undefined) {
+        c = values.length;
+        codes.set(v, c);
+        values.push(v);
+      }
+      out[r] = c;
+    }
+    return { out, values };
+  };
+  const qiColumns = specs.map((_, j) => encode(`q${j}`));
+  const sColumns = sensitiveNames.map((_, j) => encode(`s${j}`));
+  const qi = qiColumns.map((c) => c.out);
+  const sens = sColumns.map((c) => c.out);
+  const n = new Float64Array(size);
   let total = 0;
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    for (let j = 0; j < m; j++) qi[j]![r] = qiDicts[j]!.code(asText(row[qiKeys[j]!]));
-    for (let j = 0; j < p; j++) sens[j]![r] = sDicts[j]!.code(asText(row[sKeys[j]!]));
-    const count = Number(row.n);
+  for (let r = 0; r < size; r++) {
+    const count = Number(rows[r]!.n);
     n[r] = count;
     total += count;
   }
   const qis = specs.map((spec, j): QiModel => {
-    const raw = qiDicts[j]!.values;
+    const raw = qiColumns[j]!.values;
     const hierarchy = hierarchyOf(spec.kind, { values: raw, ...(spec.near ? { near: spec.near } : {}) });
     const top = levelCount(spec.kind) - 1;
     const gen: Int32Array[] = [];
@@ -140,7 +152,7 @@ export function buildModel(specs: readonly QiSpec[], sensitiveNames: readonly st
   });
   return {
     qis,
-    sensitive: sensitiveNames.map((name, j) => ({ name, values: sDicts[j]!.values })),
+    sensitive: sensitiveNames.map((name, j) => ({ name, values: sColumns[j]!.values })),
     total,
     base: { levels: specs.map(() => 0), qi, sens, n, size: rows.length },
   };
@@ -164,34 +176,60 @@ function transition(q: QiModel, a: number, b: number): Int32Array {
 }
 
 /**
- * Groups rows by a key made of several small integer codes. Keys are packed into one exact float
- * when the radices allow (< 2^53), else joined as text.
+ * Groups rows by a key of several small integer code columns: the codes are packed into one exact
+ * float per row (when the radices' product stays below 2^53; joined as text beyond) and looked up in
+ * an open-addressing table. Returns each row's group, the number of groups and each group's first row.
  */
-function grouper(radices: readonly number[]) {
+function groupRows(columns: readonly Int32Array[], radices: readonly number[], size: number): { groupOf: Int32Array; groups: number; first: Int32Array } {
+  const groupOf = new Int32Array(size);
+  const first = new Int32Array(size);
+  let groups = 0;
   let product = 1;
   for (const r of radices) product *= Math.max(1, r);
-  const packed = product < 2 ** 53;
-  const numberKeys = new Map<number, number>();
-  const textKeys = new Map<string, number>();
-  return {
-    /** The group index of the key formed by codes(i) for i < radices.length; new groups get the next index. */
-    index(codes: (i: number) => number, next: number): number {
-      if (packed) {
-        let key = 0;
-        for (let i = 0; i < radices.length; i++) key = key * Math.max(1, radices[i]!) + codes(i);
-        const found = numberKeys.get(key);
-        if (found !== undefined) return found;
-        numberKeys.set(key, next);
-        return next;
-      }
+  if (product >= 2 ** 53) {
+    const index = new Map<string, number>();
+    for (let r = 0; r < size; r++) {
       let key = '';
-      for (let i = 0; i < radices.length; i++) key += `${codes(i)},`;
-      const found = textKeys.get(key);
-      if (found !== undefined) return found;
-      textKeys.set(key, next);
-      return next;
-    },
-  };
+      for (const c of columns) key += `${c[r]},`;
+      let g = index.get(key);
+      if (g === undefined) {
+        g = groups++;
+        index.set(key, g);
+        first[g] = r;
+      }
+      groupOf[r] = g;
+    }
+    return { groupOf, groups, first };
+  }
+  const keys = new Float64Array(size);
+  columns.forEach((c, i) => {
+    const radix = Math.max(1, radices[i]!);
+    for (let r = 0; r < size; r++) keys[r] = keys[r]! * radix + c[r]!;
+  });
+  let capacity = 16;
+  while (capacity < size * 2) capacity *= 2;
+  const mask = capacity - 1;
+  const slots = new Float64Array(capacity).fill(-1);
+  const slotGroup = new Int32Array(capacity);
+  for (let r = 0; r < size; r++) {
+    const key = keys[r]!;
+    let h = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) | 0, 0x27d4eb2d), 0x9e3779b1);
+    h = (h ^ (h >>> 15)) & mask;
+    for (;;) {
+      const at = slots[h]!;
+      if (at === key) break;
+      if (at === -1) {
+        slots[h] = key;
+        slotGroup[h] = groups;
+        first[groups] = r;
+        groups++;
+        break;
+      }
+      h = (h + 1) & mask;
+    }
+    groupOf[r] = slotGroup[h]!;
+  }
+  return { groupOf, groups, first };
 }
 
 /** The table at coarser levels: codes mapped up the hierarchies, identical rows merged. */
@@ -199,28 +237,24 @@ export function rollUp(model: Model, table: Table, levels: readonly number[]): T
   const m = model.qis.length;
   if (levels.every((l, j) => l === table.levels[j])) return table;
   for (let j = 0; j < m; j++) if (levels[j]! < table.levels[j]!) throw new Error('rollUp only generalizes further');
-  const maps = model.qis.map((q, j) => (levels[j] === table.levels[j] ? null : transition(q, table.levels[j]!, levels[j]!)));
+  const mapped = model.qis.map((q, j) => {
+    if (levels[j] === table.levels[j]) return table.qi[j]!;
+    const map = transition(q, table.levels[j]!, levels[j]!);
+    const from = table.qi[j]!;
+    const out = new Int32Array(table.size);
+    for (let r = 0; r < table.size; r++) out[r] = map[from[r]!]!;
+    return out;
+  });
   const radices = [...model.qis.map((q, j) => q.labels[levels[j]!]!.length), ...model.sensitive.map((s) => s.values.length)];
-  const groups = grouper(radices);
-  const qi = model.qis.map(() => new Int32Array(table.size));
-  const sens = model.sensitive.map(() => new Int32Array(table.size));
-  const n = new Float64Array(table.size);
-  let size = 0;
-  const mapped = new Int32Array(m);
-  for (let r = 0; r < table.size; r++) {
-    for (let j = 0; j < m; j++) {
-      const code = table.qi[j]![r]!;
-      mapped[j] = maps[j] ? maps[j]![code]! : code;
-    }
-    const g = groups.index((i) => (i < m ? mapped[i]! : table.sens[i - m]![r]!), size);
-    if (g === size) {
-      for (let j = 0; j < m; j++) qi[j]![g] = mapped[j]!;
-      for (let j = 0; j < sens.length; j++) sens[j]![g] = table.sens[j]![r]!;
-      size++;
-    }
-    n[g]! += table.n[r]!;
-  }
-  return { levels: [...levels], qi: qi.map((a) => a.subarray(0, size)), sens: sens.map((a) => a.subarray(0, size)), n: n.subarray(0, size), size };
+  const { groupOf, groups, first } = groupRows([...mapped, ...table.sens], radices, table.size);
+  const n = new Float64Array(groups);
+  for (let r = 0; r < table.size; r++) n[groupOf[r]!]! += table.n[r]!;
+  const pick = (column: Int32Array) => {
+    const out = new Int32Array(groups);
+    for (let g = 0; g < groups; g++) out[g] = column[first[g]!]!;
+    return out;
+  };
+  return { levels: [...levels], qi: mapped.map(pick), sens: table.sens.map(pick), n, size: groups };
 }
 
 export interface RiskSummary {
@@ -278,13 +312,18 @@ interface Evaluation {
 function measure(model: Model, table: Table, t: Thresholds): Evaluation {
   const m = model.qis.length;
   const p = model.sensitive.length;
-  const groups = grouper(model.qis.map((q, j) => q.labels[table.levels[j]!]!.length));
-  const classOf = new Int32Array(table.size);
-  let classes = 0;
-  for (let r = 0; r < table.size; r++) {
-    const c = groups.index((i) => table.qi[i]![r]!, classes);
-    if (c === classes) classes++;
-    classOf[r] = c;
+  // Table rows are distinct (quasi-identifiers, sensitive values): without sensitive attributes each
+  // row is a class already.
+  let classOf: Int32Array;
+  let classes: number;
+  if (p === 0) {
+    classOf = new Int32Array(table.size);
+    for (let r = 0; r < table.size; r++) classOf[r] = r;
+    classes = table.size;
+  } else {
+    const grouped = groupRows(table.qi, model.qis.map((q, j) => q.labels[table.levels[j]!]!.length), table.size);
+    classOf = grouped.groupOf;
+    classes = grouped.groups;
   }
   const size = new Float64Array(classes);
   for (let r = 0; r < table.size; r++) size[classOf[r]!]! += table.n[r]!;
@@ -319,7 +358,7 @@ function measure(model: Model, table: Table, t: Thresholds): Evaluation {
   let atRisk = 0;
   for (let c = 0; c < classes; c++) {
     const s = size[c]!;
-    const bucket = histogram.find((b) => s >= b.from && (b.to === null || s <= b.to))!;
+    const bucket = histogram[s <= 2 ? Math.max(0, s - 1) : s <= 4 ? 2 : s <= 9 ? 3 : s <= 19 ? 4 : s <= 49 ? 5 : s <= 99 ? 6 : 7]!;
     bucket.classes++;
     bucket.rows += s;
     const smallK = applyK && s < t.k;
@@ -394,10 +433,18 @@ export function topLevels(model: Model): number[] {
 }
 
 export interface Proposal {
-  /** greedy: least information loss per row saved; no_suppression: generalize until nothing is suppressed; least_loss: cheapest step each time. */
-  strategy: 'greedy' | 'no_suppression' | 'least_loss';
+  /**
+   * greedy: each step the one-level generalization saving most suppressed rows per information lost;
+   * no_suppression: generalize further until nothing is suppressed; least_loss: the cheapest step each
+   * time; path (large tables): the first passing node on the path of per-column steps that remove the
+   * most distinctness per information lost.
+   */
+  strategy: 'greedy' | 'no_suppression' | 'least_loss' | 'path';
   result: NodeResult;
 }
+
+/** Tables larger than this are searched along one path (binary search), not by evaluating every step. */
+export const EXACT_SEARCH_ROWS = 20_000;
 
 type Step = { table: Table; result: NodeResult };
 
@@ -444,10 +491,80 @@ function byGain(from: Step, options: Step[]): Step {
 const byLoss = (_from: Step, options: Step[]): Step => options.reduce((a, b) => (b.result.informationLoss < a.result.informationLoss ? b : a));
 
 /**
+ * The path from `start` to the top, one level of one column per step: each step takes the column whose
+ * next level removes the most distinctness (ln of its distinct values in the data) per unit of
+ * information lost, judged on each column alone (cheap: dictionaries, no grouping of rows).
+ */
+function pathFrom(model: Model, start: readonly number[]): number[][] {
+  const rows = model.base;
+  const stats = model.qis.map((q, j) => {
+    const weight = new Float64Array(q.raw.length);
+    for (let r = 0; r < rows.size; r++) weight[rows.qi[j]![r]!]! += rows.n[r]!;
+    return q.gen.map((gen, level) => {
+      const seen = new Set<number>();
+      let loss = 0;
+      for (let c = 0; c < q.raw.length; c++) {
+        if (weight[c]! > 0) seen.add(gen[c]!);
+        loss += weight[c]! * q.loss[level]![gen[c]!]!;
+      }
+      return { distinct: Math.max(1, seen.size), loss: model.total > 0 ? loss / model.total : 0 };
+    });
+  });
+  const path = [[...start]];
+  const levels = [...start];
+  for (;;) {
+    let best = -1;
+    let bestGain = -Infinity;
+    model.qis.forEach((q, j) => {
+      const a = levels[j]!;
+      if (a >= q.top) return;
+      const from = stats[j]![a]!;
+      const to = stats[j]![a + 1]!;
+      const gain = (Math.log(from.distinct) - Math.log(to.distinct)) / Math.max(1e-9, to.loss - from.loss);
+      if (gain > bestGain) {
+        bestGain = gain;
+        best = j;
+      }
+    });
+    if (best < 0) return path;
+    levels[best]!++;
+    path.push([...levels]);
+  }
+}
+
+/**
+ * The first node on the path that satisfies `done`, by binary search (suppression only falls as a path
+ * climbs, so `passes` is monotone along it). Each node is rolled up from the nearest finer node measured.
+ */
+function searchPath(model: Model, first: Step, path: number[][], t: Thresholds, done: (s: Step) => boolean): Step | undefined {
+  const measured = new Map<number, Step>([[0, first]]);
+  const at = (i: number): Step => {
+    let step = measured.get(i);
+    if (!step) {
+      const finer = Math.max(...[...measured.keys()].filter((k) => k < i));
+      const table = rollUp(model, measured.get(finer)!.table, path[i]!);
+      step = { table, result: measure(model, table, t).result };
+      measured.set(i, step);
+    }
+    return step;
+  };
+  let hi = path.length - 1;
+  if (!done(at(hi))) return undefined;
+  let lo = 0;
+  if (done(at(lo))) return at(lo);
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (done(at(mid))) hi = mid;
+    else lo = mid;
+  }
+  return at(hi);
+}
+
+/**
  * Generalizations (with the suppression they still need) that pass the thresholds, starting from the
  * measured start node: up to `max` distinct proposals, best first.
  */
-function proposeFrom(model: Model, first: Step, t: Thresholds, max: number): Proposal[] {
+function proposeFrom(model: Model, first: Step, t: Thresholds, max: number, exactRows: number): Proposal[] {
   const proposals: Proposal[] = [];
   const add = (strategy: Proposal['strategy'], s: Step | undefined) => {
     if (!s || proposals.length >= max) return;
@@ -455,11 +572,17 @@ function proposeFrom(model: Model, first: Step, t: Thresholds, max: number): Pro
     proposals.push({ strategy, result: s.result });
   };
   const passes = (s: Step) => s.result.passes;
+  const clean = (s: Step) => s.result.passes && s.result.suppressedRows === 0;
+  if (first.table.size > exactRows) {
+    const path = pathFrom(model, first.table.levels);
+    const found = searchPath(model, first, path, t, passes);
+    add('path', found);
+    if (proposals.length < max && found && found.result.suppressedRows > 0) add('no_suppression', searchPath(model, first, path, t, clean));
+    return proposals;
+  }
   const greedy = climb(model, first, t, byGain, passes);
   add('greedy', greedy);
-  if (proposals.length < max && greedy && greedy.result.suppressedRows > 0) {
-    add('no_suppression', climb(model, greedy, t, byGain, (s) => s.result.passes && s.result.suppressedRows === 0));
-  }
+  if (proposals.length < max && greedy && greedy.result.suppressedRows > 0) add('no_suppression', climb(model, greedy, t, byGain, clean));
   if (proposals.length < max) add('least_loss', climb(model, first, t, byLoss, passes));
   return proposals;
 }
@@ -468,10 +591,16 @@ function proposeFrom(model: Model, first: Step, t: Thresholds, max: number): Pro
  * The check of a node (the officer's levels) and, when it misses the thresholds, up to `maxProposals`
  * generalizations from there that pass.
  */
-export function check(model: Model, start: readonly number[], t: Thresholds, maxProposals = 3): { result: NodeResult; proposals: Proposal[] } {
+export function check(
+  model: Model,
+  start: readonly number[],
+  t: Thresholds,
+  maxProposals = 3,
+  options: { exactSearchRows?: number } = {},
+): { result: NodeResult; proposals: Proposal[] } {
   const table = rollUp(model, model.base, start);
   const first: Step = { table, result: measure(model, table, t).result };
-  return { result: first.result, proposals: first.result.passes || maxProposals <= 0 ? [] : proposeFrom(model, first, t, maxProposals) };
+  return { result: first.result, proposals: first.result.passes || maxProposals <= 0 ? [] : proposeFrom(model, first, t, maxProposals, options.exactSearchRows ?? EXACT_SEARCH_ROWS) };
 }
 
 /**

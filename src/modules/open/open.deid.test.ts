@@ -134,7 +134,12 @@ describe('de-identification check', () => {
         (people, t, start) => {
           const rows = people.map((r) => [...r] as (string | null)[]);
           const model = buildModel(SPECS, ['s0'], classTable(rows, SPECS.length));
-          const { result, proposals } = check(model, start, t);
+          // Both searches: every step measured (small tables), and the path searched by halves (large ones).
+          const exact = check(model, start, t);
+          const path = check(model, start, t, 2, { exactSearchRows: 0 });
+          const { result } = exact;
+          const proposals = [...exact.proposals, ...path.proposals];
+          expect(path.proposals.every((p) => p.strategy === 'path' || p.strategy === 'no_suppression')).toBe(true);
           const nodes = [...(result.passes ? [result] : []), ...proposals.map((p) => p.result)];
           for (const node of nodes) {
             expect(node.passes).toBe(true);

@@ -323,7 +323,9 @@ export function openRepo(db: Queryable) {
 
     // ---- the portal ----------------------------------------------------------------------------
 
-    /** The published release of a dataset (read on every public request: withdrawal holds at once). */
+    /** The id of a dataset's published release: the one read every public request makes (withdrawal holds at once). */
+    publishedId: async (code: string) => (await maybeOne<{ id: string }>(db, `SELECT id FROM open_releases WHERE dataset_code = $1 AND state = 'published'`, [code]))?.id,
+    /** The published release of a dataset. */
     publishedByCode: (code: string) => maybeOne<ReleaseRow>(db, `SELECT * FROM open_releases WHERE dataset_code = $1 AND state = 'published'`, [code]),
     /** Every published release with its use counters and rating (the portal's catalogue). */
     portal: () =>

@@ -114,7 +114,10 @@ describeEachBackend('open data API', ({ use }) => {
     const downloads = t.events.filter((e) => e.action === 'open.download' && e.dataset === w.events);
     expect(downloads.length).toBeGreaterThanOrEqual(2);
     expect(downloads[0]!.details).toMatchObject({ format: 'csv', rowCount: 60 });
-    // Catalogue pages revalidate with their ETag.
+    // Catalogue and dataset pages revalidate with their ETag.
+    const page = await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}`);
+    expect(page.json()).toMatchObject({ code: w.events, openType: 'unconditional', rows: 60 });
+    expect((await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}`, undefined, { 'if-none-match': page.headers.etag as string })).statusCode).toBe(304);
     const home = await t.anonymous.call('GET', '/api/v1/open/datasets?q=锦州');
     expect(home.json().items.map((d: { code: string }) => d.code)).toContain(w.events);
     const cached = await t.anonymous.call('GET', '/api/v1/open/datasets?q=锦州', undefined, { 'if-none-match': home.headers.etag as string });

@@ -130,10 +130,16 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
     app.get(
       '/open/datasets/:code',
       {
-        config: { access: anyone, openCache: true },
+        config: { access: anyone },
         schema: { tags: ['open'], summary: 'An open dataset: metadata, dictionary, chart, history, licence, quality / 数据集详情', params: codeParam, response: { 200: datasetPage, ...errors } },
       },
-      async (request) => portal.dataset(request.params.code),
+      async (request, reply) => {
+        // Rendered through the schema once and reused a few seconds; the release is checked every time.
+        const page = await portal.datasetPage(request.params.code, (p) => JSON.stringify(datasetPage.parse(p)));
+        reply.header('etag', page.etag).header('cache-control', 'public, no-cache');
+        if (request.headers['if-none-match'] === page.etag) return reply.code(304).send(null as never);
+        return reply.type('application/json; charset=utf-8').send(page.body as never);
+      },
     );
 
     app.get(

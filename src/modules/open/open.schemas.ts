@@ -73,7 +73,7 @@ export const reportSchema = z.object({
   sensitive: z.array(z.string()),
   result: nodeSchema,
   passed: z.boolean(),
-  proposals: z.array(nodeSchema.extend({ strategy: z.enum(['greedy', 'no_suppression', 'least_loss']) })),
+  proposals: z.array(nodeSchema.extend({ strategy: z.enum(['greedy', 'no_suppression', 'least_loss', 'path']) })),
   snapshot: z.object({ rows: z.number(), k: z.number().nullable(), l: z.array(z.number().nullable()) }).optional(),
 });
 

@@ -6,6 +6,7 @@
  * API calls are rate limited (per address, or per open-API key at a higher rate) and recorded in the
  * audit log before they leave.
  */
+import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Db } from '../../db/index.ts';
@@ -16,7 +17,7 @@ import { chinaToday } from '../share/share.service.ts';
 import { csvLine } from '../share/encode.ts';
 import type { Limiter } from './limiter.ts';
 import type { DeidReport } from './releases.ts';
-import { openRepo, type PortalRow, type ReleaseRow, type ReleasedColumn } from './open.repo.ts';
+import { openRepo, type OpenRepo, type PortalRow, type ReleaseRow, type ReleasedColumn } from './open.repo.ts';
 import { societyActor, type SocietyCaller } from './society.ts';
 
 const DATASET = { zh: '开放数据集', en: 'Open dataset' };
@@ -32,6 +33,8 @@ const PAGE_ROWS = 5000;
 const CACHED_ROWS = 100_000;
 const CACHE_BYTES = 64 * 1024 * 1024;
 const PREVIEW_ROWS = 20;
+/** How long a rendered dataset page is reused (its counters are flushed every few seconds anyway). */
+const PAGE_TTL_MS = 5000;
 export const MAX_API_LIMIT = 1000;
 const XLSX_MAX_ROWS = 1_000_000;
 
@@ -85,6 +88,7 @@ export function summaryOf(r: PortalRow) {
 
 export type DatasetSummary = ReturnType<typeof summaryOf>;
 
+
 /** EU vocabularies DCAT-AP asks for. */
 const FREQUENCY: Record<string, string> = {
   realtime: 'CONT',
@@ -98,6 +102,42 @@ const FREQUENCY: Record<string, string> = {
 const EU = 'http://publications.europa.eu/resource/authority';
 const FILE_TYPES: Record<DownloadFormat, string> = { csv: 'CSV', xlsx: 'XLSX', json: 'JSON' };
 const MEDIA_TYPES: Record<DownloadFormat, string> = { csv: 'text/csv', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', json: 'application/json' };
+
+/** Everything a dataset page shows, read for one published release. */
+async function pageOf(repo: OpenRepo, r: ReleaseRow) {
+  const code = r.dataset_code;
+  const facts = r.facts!;
+  const [history, usage, comments] = await Promise.all([repo.history(code), repo.usage(code), repo.comments({ code, state: 'approved' })]);
+  const ratings = comments.map((c) => c.rating);
+  const report = r.report as Partial<Pick<DeidReport, 'result' | 'thresholds' | 'removed' | 'quasiIdentifiers' | 'sensitive'>> | null;
+  return {
+    ...summaryOf({ ...r, downloads: usage.downloads, api_calls: usage.api_calls, previews: usage.previews, rating: ratings.length ? ratings.reduce((a, b) => a + b, 0) / ratings.length : null, ratings: ratings.length }),
+    category: r.meta.category,
+    contact: r.meta.contact,
+    licence: r.licence,
+    notes: r.notes,
+    version: r.version,
+    previews: Number(usage.previews),
+    columns: r.facts!.columns.map((c) => ({ name: c.name, dataType: c.dataType, description: c.description, generalization: c.generalization, completeness: c.completeness, distinct: c.distinct })),
+    quality: facts.quality,
+    chart: facts.chart,
+    deidentification: {
+      thresholds: report?.thresholds ?? r.thresholds,
+      k: report?.result?.k ?? null,
+      l: report?.result?.l ?? [],
+      suppression: report?.result?.suppression ?? 0,
+      informationLoss: report?.result?.informationLoss ?? 0,
+      risks: report?.result?.risks ?? null,
+      removedColumns: (report?.removed ?? []).length,
+      quasiIdentifiers: report?.quasiIdentifiers ?? [],
+      sensitive: report?.sensitive ?? [],
+    },
+    history: history.map((h) => ({ release: h.number, version: h.version, state: h.state, publishedAt: h.published_at, withdrawnAt: h.withdrawn_at, rows: h.row_count === null ? null : Number(h.row_count), reason: h.withdraw_reason })),
+    comments: comments.slice(0, 50).map((c) => ({ id: c.id, author: c.author, rating: c.rating, body: c.body, createdAt: c.created_at })),
+  };
+}
+
+export type DatasetPage = Awaited<ReturnType<typeof pageOf>>;
 
 export function createPortalService(deps: {
   db: Db;
@@ -113,6 +153,10 @@ export function createPortalService(deps: {
   const cache = new Map<string, Buffer>();
   let cachedBytes = 0;
   const counts = new Map<string, { downloads: number; apiCalls: number; previews: number }>();
+  /** Published releases by id (immutable once published; whether one is still published is read per request). */
+  const releases = new Map<string, ReleaseRow>();
+  /** Rendered dataset pages: kept PAGE_TTL_MS for the same published release. */
+  const pages = new Map<string, { releaseId: string; body: string; etag: string; at: number }>();
 
   const record = (caller: SocietyCaller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
     events.record({ ...event, ...(caller.society ? { actor: societyActor(caller.society) } : {}), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
@@ -133,9 +177,23 @@ export function createPortalService(deps: {
    * The published release a caller may read: 无条件开放 for anyone, 有条件开放 for a society user whose
    * application was approved and whose terms still run. Read from the database now.
    */
+  /**
+   * The published release of a dataset: its id read from the database now (a withdrawal holds at once
+   * on every process), the rest from memory, since a published release never changes.
+   */
+  async function published(code: string): Promise<ReleaseRow> {
+    const id = await repo.publishedId(code);
+    let r = id ? releases.get(id) : undefined;
+    if (id && !r) {
+      r = await repo.release(id);
+      if (r?.state === 'published' && r.relation && r.facts) releases.set(id, r);
+    }
+    if (!id || !r?.relation || !r.facts) throw new NotFoundError(DATASET);
+    return r;
+  }
+
   async function readable(caller: SocietyCaller, code: string): Promise<ReleaseRow> {
-    const r = await repo.publishedByCode(code);
-    if (!r?.relation || !r.facts) throw new NotFoundError(DATASET);
+    const r = await published(code);
     if (r.open_type === 'conditional') {
       if (!caller.society) throw new UnauthorizedError('sign_in_required', { zh: '有条件开放数据须登录并经申请批准后使用', en: 'Conditionally open data needs an approved application: sign in first' });
       if (!(await repo.activeApproval(caller.society.userId, code, chinaToday()))) {
@@ -227,39 +285,6 @@ export function createPortalService(deps: {
     return body;
   }
 
-  async function pageOf(code: string) {
-    const r = await repo.publishedByCode(code);
-    if (!r?.relation || !r.facts) throw new NotFoundError(DATASET);
-    const [history, usage, comments] = await Promise.all([repo.history(code), repo.usage(code), repo.comments({ code, state: 'approved' })]);
-    const ratings = comments.map((c) => c.rating);
-    const report = r.report as Partial<Pick<DeidReport, 'result' | 'thresholds' | 'removed' | 'quasiIdentifiers' | 'sensitive'>> | null;
-    return {
-      ...summaryOf({ ...r, downloads: usage.downloads, api_calls: usage.api_calls, previews: usage.previews, rating: ratings.length ? ratings.reduce((a, b) => a + b, 0) / ratings.length : null, ratings: ratings.length }),
-      category: r.meta.category,
-      contact: r.meta.contact,
-      licence: r.licence,
-      notes: r.notes,
-      version: r.version,
-      previews: Number(usage.previews),
-      columns: columnsOf(r).map((c) => ({ name: c.name, dataType: c.dataType, description: c.description, generalization: c.generalization, completeness: c.completeness, distinct: c.distinct })),
-      quality: r.facts.quality,
-      chart: r.facts.chart,
-      deidentification: {
-        thresholds: report?.thresholds ?? r.thresholds,
-        k: report?.result?.k ?? null,
-        l: report?.result?.l ?? [],
-        suppression: report?.result?.suppression ?? 0,
-        informationLoss: report?.result?.informationLoss ?? 0,
-        risks: report?.result?.risks ?? null,
-        removedColumns: (report?.removed ?? []).length,
-        quasiIdentifiers: report?.quasiIdentifiers ?? [],
-        sensitive: report?.sensitive ?? [],
-      },
-      history: history.map((h) => ({ release: h.number, version: h.version, state: h.state, publishedAt: h.published_at, withdrawnAt: h.withdrawn_at, rows: h.row_count === null ? null : Number(h.row_count), reason: h.withdraw_reason })),
-      comments: comments.slice(0, 50).map((c) => ({ id: c.id, author: c.author, rating: c.rating, body: c.body, createdAt: c.created_at })),
-    };
-  }
-
   const service = {
     /** Published releases, searched and faceted like the catalogue (each facet counts over the other filters). */
     async search(query: SearchQuery) {
@@ -320,8 +345,20 @@ export function createPortalService(deps: {
       };
     },
 
-    /** A dataset page: metadata, data dictionary, chart, history, licence, quality, de-identification figures. */
-    dataset: (code: string) => pageOf(code),
+    /**
+     * A dataset page (metadata, data dictionary, chart, history, licence, quality, de-identification
+     * figures) rendered by `render` (the route's schema) with its ETag. The release is checked on every
+     * request; the rendering is reused for a few seconds.
+     */
+    async datasetPage(code: string, render: (page: DatasetPage) => string): Promise<{ body: string; etag: string }> {
+      const r = await published(code);
+      const hit = pages.get(code);
+      if (hit && hit.releaseId === r.id && Date.now() - hit.at < PAGE_TTL_MS) return hit;
+      const body = render(await pageOf(repo, r));
+      const page = { releaseId: r.id, body, etag: `W/"${createHash('sha1').update(body).digest('base64url')}"`, at: Date.now() };
+      pages.set(code, page);
+      return page;
+    },
 
     /** Departments with open datasets. */
     async departments() {
