@@ -263,7 +263,8 @@ export function openRepo(db: Queryable) {
 
     /**
      * Creates the snapshot table: released columns only (quasi-identifiers as their generalized values),
-     * rows of suppressed classes left out, rows shuffled (the source order reveals nothing).
+     * rows of suppressed classes left out; personal data shuffled (the source order reveals nothing),
+     * other data in the source order.
      */
     createSnapshot: async (s: {
       table: string;
@@ -271,6 +272,7 @@ export function openRepo(db: Queryable) {
       columns: { out: string; physical: string; qi?: number }[];
       qis: SqlGeneralization[];
       suppressed: string[];
+      shuffle: boolean;
     }) => {
       const params: unknown[] = [];
       const p = (v: unknown) => {
@@ -286,7 +288,7 @@ export function openRepo(db: Queryable) {
       const where = s.suppressed.length && s.qis.length ? `WHERE concat_ws(',', ${codes().join(', ')}) NOT IN (SELECT unnest(${p(s.suppressed)}::text[]))` : '';
       await db.query(
         `CREATE TABLE ${ident(s.table)} AS
-         SELECT row_number() OVER (ORDER BY random())::bigint AS _n${select.length ? `, ${select.join(', ')}` : ''}
+         SELECT row_number() OVER (ORDER BY ${s.shuffle ? 'random()' : 't._row'})::bigint AS _n${select.length ? `, ${select.join(', ')}` : ''}
          FROM ${ident(s.relation)} t ${joins.join(' ')} ${where}`,
         params,
       );

@@ -218,6 +218,7 @@ export function createReleasesService(deps: {
       columns: released.map((p) => ({ out: out(p), physical: c.byName.get(p.name)!.physical, ...(p.role === 'quasi' ? { qi: c.qis.indexOf(p) } : {}) })),
       qis: c.qis.map((p, i) => ({ physical: c.byName.get(p.name)!.physical, ...plan.qis[i]! })),
       suppressed: plan.suppressed,
+      shuffle: c.qis.length > 0 || c.sensitive.length > 0,
     });
     // The guarantee does not rest on the arithmetic above: the snapshot itself is counted again.
     const verified = await txRepo.verifySnapshot(table, c.qis.map(out), c.sensitive.map(out));
