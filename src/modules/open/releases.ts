@@ -221,7 +221,9 @@ export function createReleasesService(deps: {
       shuffle: c.qis.length > 0 || c.sensitive.length > 0,
     });
     // The guarantee does not rest on the arithmetic above: the snapshot itself is counted again.
-    const verified = await txRepo.verifySnapshot(table, c.qis.map(out), c.sensitive.map(out));
+    const counted = await txRepo.verifySnapshot(table, c.qis.map(out), c.sensitive.map(out));
+    // Without quasi-identifiers k-anonymity does not apply (the one "class" is the whole release).
+    const verified = { ...counted, k: c.qis.length ? counted.k : null };
     const kOk = c.qis.length === 0 || verified.rows === 0 || (verified.k ?? 0) >= t.k;
     const lOk = verified.rows === 0 || verified.l.every((l) => (l ?? 0) >= t.l);
     const suppressionOk = verified.rows >= c.model.total * (1 - t.maxSuppression) - 1e-9 && (verified.rows > 0 || c.model.total === 0);
