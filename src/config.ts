@@ -41,7 +41,7 @@ export const configSchema = z.object({
   PDX_TLS_CLIENT_CA: z.string().optional().describe('PEM CA file: API-key callers must present a client certificate from this CA whose subject serialNumber is their organisation\'s 统一社会信用代码.'),
   PDX_DEMO: bool.optional().describe('Load the Liaoning demo world on first start (default: true with the embedded database, false with PDX_DATABASE_URL).'),
   PDX_DEMO_PEOPLE: z.coerce.number().int().min(100).max(10_000_000).default(100_000).describe('Rows of the demo 户籍人口 dataset.'),
-  PDX_SMTP_HOST: z.string().optional().describe('SMTP server for security alert e-mail. Unset: e-mail deliveries fail with a clear error in the delivery log.'),
+  PDX_SMTP_HOST: z.string().optional().describe("SMTP server for e-mail: security alerts, society users' verification and reset links. Unset: alert e-mail fails in the delivery log; links are written to the log."),
   PDX_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('SMTP port (default 587, or 465 with PDX_SMTP_SECURE).'),
   PDX_SMTP_SECURE: bool.default(false).describe('SMTP over TLS from the first byte (port 465); otherwise STARTTLS when offered.'),
   PDX_SMTP_USER: z.string().optional().describe('SMTP user name.'),

@@ -14,7 +14,8 @@ import type { SocietyPrincipal } from '../../http/access.ts';
 import type { AuditActor, AuditEvent, EventSink } from '../audit/events.ts';
 import { isValidUscc } from '../identity/codes.ts';
 import { DEFAULT_IDENTITY_SETTINGS } from '../identity/identity.service.ts';
-import { checkPasswordPolicy, DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from '../identity/passwords.ts';
+import { checkPasswordPolicy, hashPassword } from '../identity/passwords.ts';
+import { passwordSignIn } from '../identity/signin.ts';
 import { newToken, tokenHash } from '../identity/tokens.ts';
 import type { Mailer } from '../secops/notify.ts';
 import type { Limiter } from './limiter.ts';
@@ -190,37 +191,20 @@ export function createSocietyService(deps: {
       attempt(caller);
       const email = input.email.trim().toLowerCase();
       const user = await repo.userByEmail(email);
-      if (!user) {
-        await verifyPassword(input.password, await DUMMY_HASH_PROMISE);
-        await record(caller, { action: 'open.login', result: 'failure', actor: { username: email, roles: ['society'] }, details: { reason: 'unknown_user' } });
-        throw new UnauthorizedError('invalid_credentials', INVALID_LOGIN);
-      }
-      const actor = { userId: user.id, username: user.email, roles: ['society'] };
-      const locked = user.locked_until !== null && user.locked_until > new Date();
-      const ok = await verifyPassword(input.password, user.password_hash);
-      if (locked || user.disabled || !ok) {
-        if (!locked && !user.disabled) {
-          const state = await repo.recordFailedLogin(user.id, maxFailedLogins, lockMinutes);
-          if (state.failed_logins === maxFailedLogins) {
-            await record(caller, { action: 'open.lockout', result: 'success', actor, target: { type: 'society_user', id: user.id, label: user.email }, details: { lockedUntil: state.locked_until } });
-          }
-        }
-        await record(caller, { action: 'open.login', result: 'failure', actor, details: { reason: locked ? 'locked' : user.disabled ? 'disabled' : 'wrong_password' } });
-        throw new UnauthorizedError('invalid_credentials', INVALID_LOGIN);
-      }
-      await repo.recordLogin(user.id);
-      const token = newToken();
-      const csrf = newToken();
-      await repo.insertSession({
-        idHash: tokenHash(token),
-        userId: user.id,
-        csrfHash: tokenHash(csrf),
-        expiresAt: new Date(Date.now() + SESSION_HOURS * 3_600_000),
-        ip: caller.ip ?? '',
-        userAgent: (caller.userAgent ?? '').slice(0, 300),
+      const actor = user ? { userId: user.id, username: user.email, roles: ['society'] } : { username: email, roles: ['society'] };
+      const { token, csrf } = await passwordSignIn(user, input.password, {
+        store: repo,
+        maxFailedLogins,
+        lockMinutes,
+        sessionHours: SESSION_HOURS,
+        refusal: INVALID_LOGIN,
+        ...(caller.ip ? { ip: caller.ip } : {}),
+        ...(caller.userAgent ? { userAgent: caller.userAgent } : {}),
+        onFailure: (reason) => record(caller, { action: 'open.login', result: 'failure', actor, details: { reason } }),
+        onLockout: (lockedUntil) => record(caller, { action: 'open.lockout', result: 'success', actor, target: { type: 'society_user', id: user!.id, label: user!.email }, details: { lockedUntil } }),
       });
       await record(caller, { action: 'open.login', result: 'success', actor });
-      return { token, csrf, user: publicSocietyUser(user) };
+      return { token, csrf, user: publicSocietyUser(user!) };
     },
 
     async logout(caller: SocietyCaller, token: string) {
