@@ -9,6 +9,9 @@ import { openDataset, openWorld, PETITION_HEADER, type OpenWorld } from '../../.
 import type { Client, TestApp } from '../../../test/helpers/api.ts';
 import { startTestApp } from '../../../test/helpers/api.ts';
 import { describeEachBackend } from '../../../test/helpers/db.ts';
+import { memorySink } from '../audit/events.ts';
+import { createLimiter } from './limiter.ts';
+import { createPortalService } from './portal.ts';
 
 /** A society user signed in through the portal's own cookie (and CSRF header). */
 async function societyClient(t: TestApp, email: string, password: string): Promise<Client> {
@@ -195,6 +198,102 @@ describeEachBackend('open data API', ({ use }) => {
     expect(file.body).toContain('某某咨询服务有限公司');
     expect((await citizen.call('GET', '/api/v1/open/account/applications')).json().items[0].state).toBe('approved');
     for (const action of ['open.application.submit', 'open.application.approve', 'open.download']) expect(t.events.some((e) => e.action === action)).toBe(true);
+  });
+
+  it('runs the use layer: comments moderated, data requests answered publicly, showcase reviewed', async () => {
+    const comment = await citizen.call('POST', `/api/v1/open/datasets/${w.petitions}/comments`, { rating: 4, body: '<script>alert(1)</script> 数据很有用' });
+    expect(comment.statusCode, comment.body).toBe(201);
+    const page = () => t.anonymous.call('GET', `/api/v1/open/datasets/${w.petitions}`);
+    expect((await page()).json().comments).toHaveLength(0);
+    // Only the providing department moderates.
+    expect((await w.otherOfficer.call('POST', `/api/v1/open/manage/comments/${comment.json().id}/moderate`, { approve: true })).statusCode).toBe(404);
+    expect((await w.officer.call('POST', `/api/v1/open/manage/comments/${comment.json().id}/moderate`, { approve: true })).statusCode).toBe(204);
+    // Stored and answered as text: the markup is data, shown escaped by the portal.
+    await expect.poll(async () => (await page()).json().comments.map((c: { body: string }) => c.body)).toEqual(['<script>alert(1)</script> 数据很有用']);
+    expect((await page()).json()).toMatchObject({ rating: 4, ratings: 1 });
+
+    const departments = (await t.anonymous.call('GET', '/api/v1/open/demand-departments')).json().items;
+    const demand = await citizen.call('POST', '/api/v1/open/demands', { orgId: departments.find((d: { name: string }) => d.name === '省信访局').id, title: '按月的信访总量', body: '希望开放各市按月统计的信访总量' });
+    expect(demand.statusCode, demand.body).toBe(201);
+    expect((await t.anonymous.call('GET', '/api/v1/open/demands')).json().items).toHaveLength(0);
+    expect((await w.otherOfficer.call('POST', `/api/v1/open/manage/demands/${demand.json().id}/answer`, { answer: '不是我们' })).statusCode).toBe(404);
+    expect((await w.officer.call('POST', `/api/v1/open/manage/demands/${demand.json().id}/answer`, { answer: '已纳入下季度开放计划' })).statusCode).toBe(204);
+    expect((await t.anonymous.call('GET', '/api/v1/open/demands')).json().items[0]).toMatchObject({ title: '按月的信访总量', answer: '已纳入下季度开放计划', state: 'answered' });
+
+    expect((await citizen.call('POST', '/api/v1/open/showcases', { title: '信访地图', description: '按区县展示', url: 'javascript:alert(1)', datasets: [w.petitions] })).statusCode).toBe(400);
+    const showcase = await citizen.call('POST', '/api/v1/open/showcases', { title: '信访地图', description: '按区县展示', url: 'https://example.cn/map', datasets: [w.petitions] });
+    expect(showcase.statusCode, showcase.body).toBe(201);
+    expect((await w.officer.call('POST', `/api/v1/open/manage/showcases/${showcase.json().id}/review`, { approve: true })).statusCode).toBe(204);
+    expect((await t.anonymous.call('GET', '/api/v1/open/showcases')).json().items[0]).toMatchObject({ title: '信访地图', url: 'https://example.cn/map' });
+    for (const action of ['open.comment.submit', 'open.comment.approve', 'open.demand.submit', 'open.demand.answer', 'open.showcase.submit', 'open.showcase.approve']) {
+      expect(t.events.some((e) => e.action === action)).toBe(true);
+    }
+  });
+
+  it('refuses every officer endpoint to anonymous callers, society users and other roles, and every account endpoint to console users', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const manage: [string, string, unknown?][] = [
+      ['GET', '/api/v1/open/manage/candidates'],
+      ['GET', '/api/v1/open/manage/releases'],
+      ['POST', '/api/v1/open/manage/releases', { dataset: w.petitions }],
+      ['GET', `/api/v1/open/manage/releases/${id}`],
+      ['PUT', `/api/v1/open/manage/releases/${id}`, {}],
+      ['POST', `/api/v1/open/manage/releases/${id}/check`],
+      ['POST', `/api/v1/open/manage/releases/${id}/publish`],
+      ['POST', `/api/v1/open/manage/releases/${id}/withdraw`, { reason: '测试' }],
+      ['DELETE', `/api/v1/open/manage/releases/${id}`],
+      ['GET', `/api/v1/open/manage/releases/${id}/report`],
+      ['GET', '/api/v1/open/manage/applications'],
+      ['POST', `/api/v1/open/manage/applications/${id}/decide`, { approve: false, reason: '测试' }],
+      ['GET', '/api/v1/open/manage/comments'],
+      ['POST', `/api/v1/open/manage/comments/${id}/moderate`, { approve: true }],
+      ['GET', '/api/v1/open/manage/demands'],
+      ['POST', `/api/v1/open/manage/demands/${id}/answer`, { answer: '测试答复' }],
+      ['GET', '/api/v1/open/manage/showcases'],
+      ['POST', `/api/v1/open/manage/showcases/${id}/review`, { approve: true }],
+      ['GET', '/api/v1/open/manage/settings'],
+      ['PUT', '/api/v1/open/manage/settings', { k: 3 }],
+    ];
+    for (const [method, url, body] of manage) {
+      expect((await t.anonymous.call(method, url, body)).statusCode, `${method} ${url} anonymous`).toBe(401);
+      expect((await citizen.call(method, url, body)).statusCode, `${method} ${url} society`).toBe(401);
+      expect((await t.withKey(citizenKey).call(method, url, body)).statusCode, `${method} ${url} open key`).toBe(401);
+      expect((await w.consumer.call(method, url, body)).statusCode, `${method} ${url} consumer`).toBe(403);
+      expect((await w.auditor.call(method, url, body)).statusCode, `${method} ${url} auditor`).toBe(403);
+    }
+    const account: [string, string, unknown?][] = [
+      ['POST', '/api/v1/open/account/logout'],
+      ['GET', '/api/v1/open/account/me'],
+      ['GET', '/api/v1/open/account/keys'],
+      ['POST', '/api/v1/open/account/keys', { name: 'x' }],
+      ['POST', `/api/v1/open/account/keys/${id}/revoke`],
+      ['GET', '/api/v1/open/account/applications'],
+      ['GET', '/api/v1/open/account/demands'],
+      ['GET', '/api/v1/open/account/showcases'],
+      ['POST', `/api/v1/open/datasets/${w.petitions}/comments`, { rating: 5, body: '很好' }],
+      ['POST', '/api/v1/open/showcases', { title: '应用', description: '说明', datasets: [w.petitions] }],
+    ];
+    for (const [method, url, body] of account) {
+      expect((await t.anonymous.call(method, url, body)).statusCode, `${method} ${url} anonymous`).toBe(401);
+      expect((await w.officer.call(method, url, body)).statusCode, `${method} ${url} console`).toBe(401);
+      expect((await w.secadmin.call(method, url, body)).statusCode, `${method} ${url} secadmin`).toBe(401);
+    }
+    // Another society user's key cannot be revoked: it is "not found".
+    const other = (await t.services.open.service.society.seed({ email: 'other@example.cn', password: 'Liaohe-Delta-2026!', kind: 'individual', displayName: '李' })).id;
+    const otherKey = await t.services.open.service.society.createKey({ society: { kind: 'society', userId: other, email: 'other@example.cn', verified: true } }, 'x');
+    expect((await citizen.call('POST', `/api/v1/open/account/keys/${otherKey.row.id}/revoke`)).statusCode).toBe(404);
+  });
+
+  it('streams downloads of releases too large to keep in memory', async () => {
+    const portal = createPortalService({ db: use().db, events: memorySink(), limiter: createLimiter(60_000), limits: { anonymousPerMinute: 1000, keyPerMinute: 1000 }, cacheRows: 0 });
+    const file = await portal.download({ ip: '203.0.113.9' }, w.petitions, 'csv');
+    expect(file.notModified).toBe(false);
+    if (file.notModified) return;
+    expect(Buffer.isBuffer(file.body)).toBe(false);
+    let text = '';
+    for await (const chunk of file.body as AsyncIterable<string | Buffer>) text += chunk.toString();
+    const cached = await t.anonymous.call('GET', `/api/v1/open/datasets/${w.petitions}/download?format=csv`);
+    expect(text).toBe(cached.body);
   });
 
   it('withdrawal removes a release at once', async () => {

@@ -146,6 +146,8 @@ export function createPortalService(deps: {
   limits: { anonymousPerMinute: number; keyPerMinute: number };
   /** PDX_PUBLIC_URL: the base of @id and links in the DCAT catalogue; relative IRIs without it. */
   publicUrl?: string;
+  /** Files of releases up to this many rows are rendered once and kept in memory; larger ones streamed. */
+  cacheRows?: number;
 }) {
   const { db, events } = deps;
   const repo = openRepo(db);
@@ -263,7 +265,7 @@ export function createPortalService(deps: {
   }
 
   async function cached(r: ReleaseRow, format: DownloadFormat): Promise<Buffer | undefined> {
-    if (Number(r.row_count ?? 0) > CACHED_ROWS) return undefined;
+    if (Number(r.row_count ?? 0) > (deps.cacheRows ?? CACHED_ROWS)) return undefined;
     const key = `${r.id}:${format}`;
     const hit = cache.get(key);
     if (hit) {
