@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, Descriptions, Empty, Form, Input, List, Modal
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError } from '../../../api/client.ts';
-import { portalApi, type Cell, type DatasetPage as Page } from '../../../api/open.ts';
+import { portalApi, type Application, type Cell, type DatasetPage as Page } from '../../../api/open.ts';
 import { Chart } from '../../../components/Chart.tsx';
 import { useI18n } from '../../../i18n.tsx';
 import { number, OpenTypeTag, percent, useLabel, useSociety } from './common.tsx';
@@ -43,7 +43,13 @@ function ApplyButton({ page }: { page: Page }) {
   const { message } = App.useApp();
   const [open, setOpen] = useState(false);
   const [done, setDone] = useState<string>();
+  const [mine, setMine] = useState<Application>();
   const [form] = Form.useForm();
+  useEffect(() => {
+    if (me?.verified) void portalApi.myApplications().then((r) => setMine(r.items.find((a) => a.dataset.code === page.code && (a.state === 'approved' || a.state === 'submitted'))));
+  }, [me, page.code]);
+  if (mine?.state === 'approved' && mine.terms) return <Tag color="success" data-testid="approved">{t('op.app.approved')} · {t('op.app.until')} {mine.terms.until}</Tag>;
+  if (mine?.state === 'submitted') return <Tag color="processing">{t('op.app.submitted')} · {t('op.app.due')} {time(mine.dueAt)}</Tag>;
   if (!me?.verified) {
     return (
       <Link to={me ? '/open/account' : `/open/login?next=${encodeURIComponent(`/open/datasets/${page.code}`)}`}>
