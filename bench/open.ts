@@ -9,15 +9,14 @@
  *     generator in its own process), next to @fastify/static serving files of the same bytes.
  *     Aim: ≥ 0.5.
  *
- * pdx and baseline alternate over ROUNDS rounds; each figure prints the median ratio and its spread.
- * PDX_BENCH_OPEN_ONLY=check|portal runs one part.
+ * One warm-up of each side, then PDX_BENCH_ROUNDS rounds alternating which side goes first (lib.ts
+ * alternate()); each figure prints the medians, the median ratio and its spread (lib.ts report()).
+ * The load generator is bench/child/http-load.ts (lib.ts httpLoad()), in its own process.
+ * PDX_BENCH_OPEN_ONLY=check|portal runs one part; PDX_BENCH_ROUND_MS the length of a load run.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify from 'fastify';
 import { migrate, type Db } from '../src/db/index.ts';
@@ -27,14 +26,12 @@ import { openRepo } from '../src/modules/open/open.repo.ts';
 import { startTestApp } from '../test/helpers/api.ts';
 import { startPgCluster } from '../test/helpers/pg-cluster.ts';
 import { openDataset, openWorld } from '../test/open-helpers.ts';
-import { section } from './lib.ts';
+import { alternate, httpLoad, report, seconds, section, type LoadResult } from './lib.ts';
 
 const ROWS = Number(process.env.PDX_BENCH_OPEN_ROWS ?? 1_000_000);
 const DOWNLOAD_ROWS = Number(process.env.PDX_BENCH_OPEN_DOWNLOAD_ROWS ?? 10_000);
-const ROUNDS = Number(process.env.PDX_BENCH_ROUNDS ?? 3);
 const CLIENTS = 32;
 const ROUND_MS = Number(process.env.PDX_BENCH_ROUND_MS ?? 4000);
-const LOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load', 'http-load.ts');
 
 const QIS = ['sex', 'birth', 'county', 'postcode', 'occupation', 'education'];
 const SPECS = [
@@ -49,29 +46,6 @@ const COUNTIES = ['和平区', '沈河区', '大东区', '皇姑区', '铁西区
 const OCCUPATIONS = ['教师', '医生', '护士', '工程师', '会计', '司机', '厨师', '销售', '农民', '工人', '公务员', '律师', '程序员', '设计师', '记者', '保安', '快递员', '个体经营', '学生', '退休'];
 const EDUCATION = ['小学', '初中', '高中', '中专', '大专', '本科', '研究生'];
 const sqlList = (values: string[]) => `ARRAY[${values.map((v) => `'${v}'`).join(',')}]`;
-
-interface Round {
-  pdx: number;
-  baseline: number;
-}
-
-/** Median of the per-round ratios and their range: the figure and how much the shared machine moved it. */
-function print(name: string, unit: string, size: string, rounds: Round[], baselineName: string) {
-  const ratios = rounds.map((r) => r.pdx / r.baseline).sort((a, b) => a - b);
-  const median = ratios[Math.floor(ratios.length / 2)]!;
-  const mid = rounds.map((r) => r.pdx).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
-  const base = rounds.map((r) => r.baseline).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
-  const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
-  console.log(
-    `${name.padEnd(44)} ${fmt(mid).padStart(12)} ${unit.padEnd(7)} | ${baselineName}: ${fmt(base).padStart(12)} ${unit.padEnd(7)} | median ratio ${median.toFixed(2)} (spread ${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}, ${rounds.length} rounds) | ${size}`,
-  );
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return (performance.now() - start) / 1000;
-}
 
 async function checkBench(db: Db) {
   await db.exec(`DROP TABLE IF EXISTS bench_people;
@@ -98,25 +72,22 @@ async function checkBench(db: Db) {
     proposal = outcome.proposals[0] ? outcome.proposals[0].result.levels.join(',') : 'none';
   };
   const baseline = () => db.query(`SELECT ${QIS.join(', ')}, count(*) AS n FROM bench_people GROUP BY ${QIS.map((_, i) => i + 1).join(', ')}`);
-  await baseline();
-  const rounds: Round[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const b = await timed(baseline);
-    const p = await timed(pdx);
-    rounds.push({ pdx: ROWS / p, baseline: ROWS / b });
-  }
+  const rounds = await alternate({ pdx: async () => ROWS / (await seconds(pdx)), baseline: async () => ROWS / (await seconds(baseline)) });
   section(`de-identification check (PostgreSQL server, in process)`);
-  print('k-anonymity check + 1 proposal (rows/s)', 'rows/s', `${ROWS.toLocaleString('en-US')} rows × 6 quasi-identifiers, ${classes.toLocaleString('en-US')} classes; proposal levels ${proposal}`, rounds, 'bare GROUP BY');
+  report({
+    name: 'k-anonymity check + 1 proposal',
+    size: `${ROWS.toLocaleString('en-US')} rows × 6 quasi-identifiers, ${classes.toLocaleString('en-US')} classes; proposal levels ${proposal}`,
+    unit: 'rows/s',
+    ...rounds,
+    baselineName: 'bare GROUP BY',
+  });
   await db.exec('DROP TABLE bench_people');
 }
 
-function load(url: string): Promise<{ rps: number; p99: number; errors: number; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', LOAD, url, String(CLIENTS), String(ROUND_MS)], { maxBuffer: 1 << 20 }, (error, stdout) => {
-      if (error) reject(error);
-      else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!));
-    });
-  });
+/** One load run against a full URL, from the load generator's own process. */
+async function load(url: string): Promise<LoadResult> {
+  const u = new URL(url);
+  return httpLoad({ url: u.origin, path: u.pathname + u.search, connections: CLIENTS, seconds: ROUND_MS / 1000 });
 }
 
 async function portalBench(db: Db) {
@@ -147,15 +118,20 @@ async function portalBench(db: Db) {
       ['dataset page (req/s)', pageUrl, `${staticBase}/page.json`, page.length],
       [`${DOWNLOAD_ROWS.toLocaleString('en-US')}-row CSV download (req/s)`, csvUrl, `${staticBase}/data.csv`, csv.length],
     ] as const) {
-      const rounds: Round[] = [];
       let errors = 0;
-      for (let r = 0; r < ROUNDS; r++) {
-        const b = await load(staticUrl);
-        const p = await load(pdxUrl);
-        errors += p.errors + b.errors;
-        rounds.push({ pdx: p.rps, baseline: b.rps });
-      }
-      print(name, 'req/s', `${bytes.toLocaleString('en-US')} bytes per answer; errors ${errors}`, rounds, '@fastify/static, same bytes');
+      const rounds = await alternate({
+        pdx: async () => {
+          const r = await load(pdxUrl);
+          errors += r.errors;
+          return r.rps;
+        },
+        baseline: async () => {
+          const r = await load(staticUrl);
+          errors += r.errors;
+          return r.rps;
+        },
+      });
+      report({ name, size: `${bytes.toLocaleString('en-US')} bytes per answer; errors ${errors}`, unit: 'req/s', ...rounds, baselineName: '@fastify/static, same bytes' });
     }
     const audited = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_records WHERE action = 'open.download'`))[0]!.n;
     console.log(`open.download audit records written: ${audited.toLocaleString('en-US')}`);
