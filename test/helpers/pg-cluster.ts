@@ -22,7 +22,8 @@ export function findPgBin(name: string): string {
   return found;
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on the loopback interface (also used by the benchmarks). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.listen(0, '127.0.0.1', () => {
