@@ -34,6 +34,13 @@ export interface Principal {
   sessionId?: string;
 }
 
+/** Who is calling and from where, as services receive it (for decisions and for audit records). */
+export interface Caller {
+  principal: Principal;
+  requestId?: string;
+  ip?: string;
+}
+
 /**
  * What a route needs. `public`: anyone, signed in or not. `authenticated`: any signed-in caller.
  * `roles`: a caller holding at least one of them. `apiKey: true` also admits API keys (data
