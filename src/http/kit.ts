@@ -17,9 +17,15 @@ export const errorSchema = z.object({ error: z.object({ code: z.string(), messag
  * The error answers a route documents, each with the one error schema:
  * `response: { 200: …, ...errorResponses(400, 401, 403) }`.
  */
-export function errorResponses<const S extends readonly number[]>(...statuses: S): { [K in S[number]]: typeof errorSchema } {
-  return Object.fromEntries(statuses.map((status) => [status, errorSchema])) as { [K in S[number]]: typeof errorSchema };
+export function errorResponses<const S extends readonly number[]>(...statuses: S): ErrorResponses<S[number]> {
+  return Object.fromEntries(statuses.map((status) => [status, errorSchema])) as ErrorResponses<S[number]>;
 }
+
+/**
+ * Keyed by the status as text, as an object literal `{ 400: … }` is: Fastify's types then still let a
+ * handler answer an undeclared status such as 304 (numeric keys would narrow `reply.code`).
+ */
+type ErrorResponses<S extends number> = { [K in S as `${K}`]: typeof errorSchema };
 
 /** The usual error answers of an authenticated route. */
 export const COMMON_ERRORS = errorResponses(400, 401, 403, 404, 409);

@@ -9,12 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, type Message } from '../../errors.ts';
-import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
+import type { Caller, Principal } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { DatasetRow } from '../catalog/catalog.repo.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { ColumnState, ReviewService } from '../classify/review.service.ts';
-import type { Caller } from '../identity/identity.service.ts';
 import { buildModel, check, levelNames, snapshotPlan, type NodeResult, type Proposal, type Thresholds } from './deid.ts';
 import { defaultHierarchy, HIERARCHY_KINDS, levelCount } from './hierarchies.ts';
 import { COLUMN_ROLES, openRepo, type PlanColumn, type ReleaseFacts, type ReleaseMeta, type ReleaseRow, type ReleasedColumn } from './open.repo.ts';
@@ -126,13 +125,7 @@ export function createReleasesService(deps: {
   const { db, events, catalog, review } = deps;
   const repo = openRepo(db);
 
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({
-      ...event,
-      actor: { userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId, roles: caller.principal.roles },
-      ...(caller.requestId ? { requestId: caller.requestId } : {}),
-      ...(caller.ip ? { ip: caller.ip } : {}),
-    });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   /** The release if the caller is its provider's officer (or, to read and withdraw, the secadmin). */
   async function visibleRelease(p: Principal, id: string, forChange = false): Promise<ReleaseRow> {
