@@ -1,9 +1,9 @@
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
-import { actorOf, type EventSink } from '../modules/audit/events.ts';
+import type { EventSink } from '../modules/audit/events.ts';
 import { tokenHash } from '../modules/identity/tokens.ts';
-import type { Access, Principal, SocietyPrincipal } from './access.ts';
+import { actorOf, type Access, type Principal, type SocietyPrincipal } from './access.ts';
 
 export const SESSION_COOKIE = 'pdx_session';
 export const CSRF_COOKIE = 'pdx_csrf';

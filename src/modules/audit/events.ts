@@ -4,7 +4,7 @@
  * sink appends it to the hash-chained log; `record` resolves only after the event is committed, so
  * callers that must not proceed without a record (data responses) simply await it.
  */
-import type { Caller, Principal } from '../../http/access.ts';
+import { actorOf, type Caller } from '../../http/access.ts';
 
 export type AuditResult = 'success' | 'failure' | 'denied';
 
@@ -35,16 +35,6 @@ export interface EventSink {
   record(event: AuditEvent): Promise<void>;
 }
 
-/** The actor of an event done by a principal: always the same fields, the API key when there is one. */
-export function actorOf(principal: Principal): AuditActor {
-  return {
-    userId: principal.userId,
-    username: principal.username,
-    orgId: principal.orgId,
-    roles: principal.roles,
-    ...(principal.apiKeyId ? { apiKeyId: principal.apiKeyId } : {}),
-  };
-}
 
 /**
  * The one way a module turns "this caller did this" into an audit event: the caller's actor fields,

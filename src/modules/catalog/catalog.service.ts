@@ -5,6 +5,9 @@ import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import { catalogRepo, DATASET_FIELDS, type ColumnRow, type ColumnRules, type DatasetFields, type DatasetRow, type DataType, type ResourceKind } from './catalog.repo.ts';
 
+/** Row types other modules see: they import them from here, never from catalog.repo.ts. */
+export type { ColumnRow, ColumnRules, DatasetRow, DataType, ResourceKind, VersionRow } from './catalog.repo.ts';
+
 export type DatasetInput = DatasetFields;
 
 export interface SearchQuery {

@@ -5,7 +5,7 @@ import type { DecisionRow } from './review.repo.ts';
 import { createReviewService, installReviewGate, policySchema, type CandidateInfo, type DatasetState, type ReviewService } from './review.service.ts';
 import type { GradePolicy } from './grades.ts';
 import { TYPE_IDS } from './types.ts';
-import type { DatasetRow } from '../catalog/catalog.repo.ts';
+import type { DatasetRow } from '../catalog/catalog.service.ts';
 import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
 
 const errors = COMMON_ERRORS;

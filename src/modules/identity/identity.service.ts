@@ -8,7 +8,7 @@ import { isValidRegionCode, isValidUscc } from './codes.ts';
 import { identityRepo, type AdminChangeFields, type AdminChangeRow, type ApiKeyRow, type IdentityRepo, type OrgRow, type UserRow } from './identity.repo.ts';
 import { checkPasswordPolicy, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 import { passwordSignIn } from './signin.ts';
-import { apiKeyPrefix, newApiKey, newToken, tokenHash } from './tokens.ts';
+import { apiKeyPrefix, newApiKey, tokenHash } from './tokens.ts';
 
 /** Who is acting and from where, for decisions and for the audit record. */
 export interface Caller extends BaseCaller {

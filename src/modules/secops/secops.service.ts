@@ -207,7 +207,7 @@ export function createSecopsService(deps: SecopsDeps) {
     const r = secopsRepo(q);
     const existing = await r.openAlertFor(f.detector, f.subject, new Date(Date.now() - s.dedupeMinutes * 60_000));
     let alert: AlertRow;
-    let notify = false;
+    let notify: boolean;
     if (existing) {
       const severity = maxSeverity(existing.severity, f.severity);
       notify = severity !== existing.severity;

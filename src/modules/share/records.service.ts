@@ -7,9 +7,9 @@
 import type { Db } from '../../db/index.ts';
 import { ident } from '../../db/sql.ts';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError } from '../../errors.ts';
-import type { Caller, Principal } from '../../http/access.ts';
+import type { Caller } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
-import type { ResourceKind } from '../catalog/catalog.repo.ts';
+import type { ResourceKind } from '../catalog/catalog.service.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type DatasetKeys, type Keyring } from '../protect/keyring.ts';
 import type { MaskedValue } from '../protect/masking.ts';

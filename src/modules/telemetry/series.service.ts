@@ -6,7 +6,7 @@
  * in the audit log before it leaves.
  */
 import { BadRequestError, ForbiddenError } from '../../errors.ts';
-import type { Caller, Principal } from '../../http/access.ts';
+import type { Caller } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { RecordsService, ResolvedAccess } from '../share/records.service.ts';
 import { finer, type Resolution, type SeriesTerms } from '../share/series.ts';
