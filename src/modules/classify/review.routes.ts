@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { pickLanguage } from '../../http/errors.ts';
 import type { DecisionRow } from './review.repo.ts';
 import { createReviewService, installReviewGate, policySchema, type CandidateInfo, type DatasetState, type ReviewService } from './review.service.ts';
 import type { GradePolicy } from './grades.ts';
 import { TYPE_IDS } from './types.ts';
 import type { DatasetRow } from '../catalog/catalog.service.ts';
-import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
+import { COMMON_ERRORS, callerOf, pickLanguage } from '../../http/kit.ts';
 
 const errors = COMMON_ERRORS;
 const code = z.object({ code: z.string().regex(/^\d{6}-\d{6}$/).describe('资源代码') });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
 import type { IdentityService } from '../identity/identity.service.ts';
 import type { Jobs } from './jobs.service.ts';
-import { callerOf, errorResponses, pickLanguage } from '../../http/kit.ts';
+import { callerOf, errorResponses, errorSchema, pickLanguage } from '../../http/kit.ts';
 
 
 /** Job status for whoever started it and their organisation. */
@@ -27,7 +27,7 @@ export function jobsRoutes(deps: { jobs: Jobs; identity: IdentityService }): Fas
               totalBytes: z.number().nullable(),
               phase: z.string().nullable(),
               result: z.record(z.string(), z.unknown()).nullable(),
-              error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).nullable(),
+              error: errorSchema.shape.error.nullable(),
               createdAt: z.date(),
               finishedAt: z.date().nullable(),
             }),
