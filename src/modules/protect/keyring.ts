@@ -225,6 +225,9 @@ function wrapAad(datasetId: string, version: number): Buffer {
  * The master key and the data keys it unwraps. Create it with `openKeyring`; it also implements the
  * audit module's Sealer (seal/unseal platform secrets under the platform scope's data key).
  */
+/** A data_keys row as another module may read it with its own query (the key stays wrapped). */
+export type StoredDataKey = Pick<repo.DataKeyRow, 'version' | 'suite' | 'state' | 'wrapped_key'>;
+
 export class Keyring {
   /** Suite of new data keys (PDX_CRYPTO). Existing keys keep the suite they were made with. */
   readonly suite: SuiteId;
@@ -291,7 +294,7 @@ export class Keyring {
    * reads them in the statement that reads the grant, one round trip less than datasetKeys): only
    * versions not yet cached are unwrapped. An empty list is refused: datasetKeys creates the first key.
    */
-  keysFromRows(datasetId: string, rows: readonly Pick<repo.DataKeyRow, 'version' | 'suite' | 'state' | 'wrapped_key'>[]): DatasetKeys {
+  keysFromRows(datasetId: string, rows: readonly StoredDataKey[]): DatasetKeys {
     let cached = this.#cache.get(datasetId);
     if (!cached) {
       cached = new Map();

@@ -1,8 +1,8 @@
 /** All SQL of the sharing module, with bound parameters only. */
 import type { Queryable } from '../../db/index.ts';
 import { maybeOne } from '../../db/index.ts';
-import type { ColumnRow, DatasetRow } from '../catalog/catalog.repo.ts';
-import type { DataKeyRow } from '../protect/protect.repo.ts';
+import type { ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
+import type { StoredDataKey } from '../protect/keyring.ts';
 import type { FilterNode } from './filter.ts';
 import type { GrantColumn } from './policy.ts';
 import type { SeriesTerms } from './series.ts';
@@ -126,7 +126,7 @@ export interface AccessContext {
 }
 
 /** A data_keys row as the read path needs it (the key stays wrapped under the master key). */
-export type AccessDataKey = Pick<DataKeyRow, 'version' | 'suite' | 'state' | 'wrapped_key'>;
+export type AccessDataKey = StoredDataKey;
 
 const SELECT_REQUEST = `
   SELECT r.*, to_char(r.end_date, 'YYYY-MM-DD') AS end_date,
