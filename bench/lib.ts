@@ -107,7 +107,7 @@ export async function seconds(fn: () => Promise<unknown> | unknown): Promise<num
 export async function rate(units: number, fn: () => Promise<unknown> | unknown, minMs = BATCH_MS): Promise<number> {
   let calls = 0;
   const start = performance.now();
-  let elapsed = 0;
+  let elapsed: number;
   do {
     await fn();
     calls++;

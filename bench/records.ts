@@ -39,7 +39,7 @@ import pg from 'pg';
 import { migrate } from '../src/db/index.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import type { Caller } from '../src/modules/identity/identity.service.ts';
-import { ADMIN_PASSWORDS, createOrg, provisionUser, waitForJob, type Client } from '../test/helpers/api.ts';
+import { ADMIN_PASSWORDS, createOrg, provisionUser, waitForJob } from '../test/helpers/api.ts';
 import { writePeopleCsv } from '../test/scripts/ingest-world.ts';
 import { apiKey, startShareApp } from '../test/share-helpers.ts';
 import {
