@@ -1,7 +1,6 @@
 import { Alert, App, Badge, Button, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';
-import { api } from '../../api/client.ts';
-import type { AdminChange, HeldChange, Org } from '../../api/types.ts';
+import { identityApi, type AdminChange, type HeldChange, type Org } from '../../api/identity.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 
@@ -17,8 +16,9 @@ export function useChangesToApprove(): number {
   const approver = has('secadmin', 'auditor');
   const refresh = useCallback(() => {
     if (!approver || !me) return;
-    api<{ items: AdminChange[] }>('GET', '/api/v1/admin-changes')
-      .then((r) => setN(r.items.filter((c) => c.state === 'pending' && me.roles.includes(c.approverRole)).length))
+    identityApi
+      .adminChanges()
+      .then((items) => setN(items.filter((c) => c.state === 'pending' && me.roles.includes(c.approverRole)).length))
       .catch(() => undefined);
   }, [approver, me]);
   useEffect(() => {
@@ -92,9 +92,9 @@ export function AdminChangesPage() {
 
   const load = useCallback(async () => {
     try {
-      const [changes, o] = await Promise.all([api<{ items: AdminChange[] }>('GET', '/api/v1/admin-changes'), api<{ items: Org[] }>('GET', '/api/v1/orgs')]);
-      setItems(changes.items);
-      setOrgs(o.items);
+      const [changes, o] = await Promise.all([identityApi.adminChanges(), identityApi.orgs()]);
+      setItems(changes);
+      setOrgs(o);
     } catch (e) {
       setError((e as Error).message);
     }
@@ -113,7 +113,7 @@ export function AdminChangesPage() {
 
   async function approve(c: AdminChange) {
     try {
-      const r = await api<{ change: AdminChange; passwordPart?: string }>('POST', `/api/v1/admin-changes/${c.id}/approve`);
+      const r = await identityApi.approveChange(c.id);
       if (r.passwordPart) modal.success({ title: t('changes.approved'), width: 520, content: <PasswordHalf intro={t('changes.secondHalf')} value={r.passwordPart} /> });
       await done(t('changes.approved'));
     } catch (e) {
@@ -196,7 +196,7 @@ export function AdminChangesPage() {
                     </>
                   )}
                   {me?.roles.includes('sysadmin') && (
-                    <Button type="link" onClick={() => void act(() => api('POST', `/api/v1/admin-changes/${c.id}/withdraw`), t('changes.withdrawn'))}>
+                    <Button type="link" onClick={() => void act(() => identityApi.withdrawChange(c.id), t('changes.withdrawn'))}>
                       {t('changes.withdraw')}
                     </Button>
                   )}
@@ -212,7 +212,7 @@ export function AdminChangesPage() {
           onFinish={async ({ reason }) => {
             const c = rejecting!;
             setRejecting(undefined);
-            await act(() => api('POST', `/api/v1/admin-changes/${c.id}/reject`, { reason }), t('changes.rejected'));
+            await act(() => identityApi.rejectChange(c.id, reason), t('changes.rejected'));
           }}
         >
           <Form.Item name="reason" label={t('changes.reason')} rules={[{ required: true, min: 2, message: t('changes.reasonRequired') }]}>

@@ -1,7 +1,6 @@
 import { Alert, Button, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api } from '../../api/client.ts';
-import type { Org } from '../../api/types.ts';
+import { identityApi, type Org } from '../../api/identity.ts';
 import { useI18n } from '../../i18n.tsx';
 
 type OrgNode = Org & { children?: OrgNode[] };
@@ -24,7 +23,7 @@ export function OrgsPage() {
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string>();
   const [form] = Form.useForm();
-  const load = useCallback(async () => setOrgs((await api<{ items: Org[] }>('GET', '/api/v1/orgs')).items), []);
+  const load = useCallback(async () => setOrgs(await identityApi.orgs()), []);
   useEffect(() => {
     void load();
   }, [load]);
@@ -33,7 +32,7 @@ export function OrgsPage() {
   async function create(values: Omit<Org, 'id'>) {
     setError(undefined);
     try {
-      await api('POST', '/api/v1/orgs', { ...values, uscc: values.uscc || null, parentId: values.parentId ?? null });
+      await identityApi.createOrg({ ...values, uscc: values.uscc || null, parentId: values.parentId ?? null });
       setOpen(false);
       await load();
     } catch (e) {

@@ -1,7 +1,7 @@
 /** Quality report of one version: rows, per-column null rate and invalid values, failures, quarantine. */
 import { Alert, Card, Col, Empty, Progress, Row, Select, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
-import { getVersionReport, type RuleFailure, type Version, type VersionReport } from '../../api/catalog.ts';
+import { errorOf, getVersionReport, qualityOf, type RuleFailure, type Version, type VersionReport } from '../../api/catalog.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { count, useErrorText, useLocalized } from './labels.tsx';
 
@@ -33,7 +33,7 @@ export function QualityReportView({ code, versions }: { code: string; versions: 
   if (loaded.length === 0) return <Empty description={t('cat.noVersions')} />;
   const ruleName = (rule: string) => (RULES.has(rule) ? t(`rule.${rule}` as MessageKey) : rule);
   const v = report?.version;
-  const q = v?.quality ?? null;
+  const q = v ? qualityOf(v) : null;
 
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="quality-report">
@@ -48,7 +48,7 @@ export function QualityReportView({ code, versions }: { code: string; versions: 
       </Space>
       {error && <Alert type="error" showIcon message={error} />}
       {loading && !report && <Spin />}
-      {v?.error && <Alert type="error" showIcon message={t('cat.q.failed')} description={errorText(v.error)} data-testid="version-error" />}
+      {v?.error && <Alert type="error" showIcon message={t('cat.q.failed')} description={errorText(errorOf(v))} data-testid="version-error" />}
       {v && q && (
         <Spin spinning={loading}>
           <Space direction="vertical" size={16} style={{ width: '100%' }}>

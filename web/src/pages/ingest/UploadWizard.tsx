@@ -3,7 +3,7 @@ import { Alert, Button, Card, Col, Descriptions, Empty, Form, Input, Progress, R
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
-import { getJob, searchDatasets, uploadVersion, type Dataset, type Job } from '../../api/catalog.ts';
+import { getJob, ingestResultOf, searchDatasets, uploadVersion, type Dataset, type Job } from '../../api/catalog.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { bytes, count, GradeTag, StatusTag, useErrorText } from '../catalog/labels.tsx';
@@ -80,6 +80,7 @@ export function UploadWizardPage() {
   const dataset = datasets?.find((d) => d.code === code);
   const isXlsx = !!file && /\.xlsx$/i.test(file.name);
   const job = stage.step === 'loading' ? stage.job : undefined;
+  const result = job ? ingestResultOf(job) : null;
   const finished = job && (job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled');
 
   function start(options: Options) {
@@ -239,25 +240,25 @@ export function UploadWizardPage() {
         {job?.state === 'succeeded' && (
           <Card data-testid="load-result">
             <Result
-              status={job.result?.quarantined ? 'warning' : 'success'}
+              status={result?.quarantined ? 'warning' : 'success'}
               title={t('ingest.done')}
               subTitle={
                 <Space direction="vertical" size={8}>
                   <Space wrap size={16}>
                     <span>
-                      {t('cat.v.version')} v{job.result?.version ?? '?'}
+                      {t('cat.v.version')} v{result?.version ?? '?'}
                     </span>
                     <span data-testid="result-rows">
-                      {t('ingest.rowsLoaded')} {count(job.result?.rows ?? 0)}
+                      {t('ingest.rowsLoaded')} {count(result?.rows ?? 0)}
                     </span>
                     <span data-testid="result-quarantined">
-                      {t('ingest.quarantined')} {count(job.result?.quarantined ?? 0)}
+                      {t('ingest.quarantined')} {count(result?.quarantined ?? 0)}
                     </span>
                     <span>
-                      {t('cat.f.grade')} <GradeTag grade={job.result?.grade ?? null} />
+                      {t('cat.f.grade')} <GradeTag grade={result?.grade ?? null} />
                     </span>
                   </Space>
-                  {!!job.result?.quarantined && <Typography.Text type="warning">{t('ingest.quarantineHint')}</Typography.Text>}
+                  {!!result?.quarantined && <Typography.Text type="warning">{t('ingest.quarantineHint')}</Typography.Text>}
                 </Space>
               }
               extra={[

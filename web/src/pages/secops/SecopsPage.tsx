@@ -2,7 +2,7 @@ import { App as AntApp, Button, Card, Descriptions, Drawer, Form, Input, InputNu
 import { useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
-import { INCIDENT_STATES, secopsApi, SEVERITIES, type Alert, type Clock, type Containment, type Dashboard, type Delivery, type Incident, type IncidentDetail, type Settings } from '../../api/secops.ts';
+import { INCIDENT_STATES, secopsApi, SEVERITIES, type Alert, type Clock, type Containment, type Dashboard, type Delivery, type Incident, type IncidentDetail, type Settings, type Severity } from '../../api/secops.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { DashboardTab } from './DashboardTab.tsx';
 import { detectorLabel, duration, SeverityTag, useLiveAlerts, useText } from './common.tsx';
@@ -64,9 +64,9 @@ function AlertsTab({ version, onOpen }: { version: number; onOpen(a: Alert): voi
   const { t, time } = useI18n();
   const text = useText();
   const [items, setItems] = useState<Alert[]>([]);
-  const [state, setState] = useState<string>();
+  const [state, setState] = useState<Alert['state']>();
   useEffect(() => {
-    secopsApi.alerts(state ? `?state=${state}` : '').then(setItems, () => undefined);
+    secopsApi.alerts({ state }).then(setItems, () => undefined);
   }, [version, state]);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
@@ -372,7 +372,7 @@ function SettingsTab() {
   }, [form]);
   if (!settings) return null;
   const severityOptions = SEVERITIES.map((s) => ({ value: s, label: t(`secops.sev.${s}` as MessageKey) }));
-  const save = async (v: { intervalMs: number; webhooks?: { url: string; minSeverity: string; secret?: string }[]; emailTo: string[]; emailMin: string; warnBefore: number; detectors: string }) => {
+  const save = async (v: { intervalMs: number; webhooks?: { url: string; minSeverity: Severity; secret?: string }[]; emailTo: string[]; emailMin: Severity; warnBefore: number; detectors: string }) => {
     let detectors: unknown;
     try {
       detectors = JSON.parse(v.detectors);

@@ -3,7 +3,7 @@ import { Alert, Button, Card, DatePicker, Form, Input, InputNumber, Result, Sele
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { getColumns, getDataset, type Column, type Dataset } from '../../api/catalog.ts';
+import { classificationOf, getColumns, getDataset, type Column, type Dataset } from '../../api/catalog.ts';
 import { PURPOSE_CATEGORIES, shareApi, type PurposeCategory, type ShareRequest } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
@@ -126,7 +126,10 @@ export function RequestFormPage() {
           rowSelection={{ selectedRowKeys: picked, onChange: (keys) => setPicked(keys as string[]), getCheckboxProps: () => ({ disabled: refused }) }}
           columns={[
             { title: t('share.col.column'), dataIndex: 'name', render: (n: string, c) => <span data-testid={`pick-${n}`}>{c.label && c.label !== n ? `${n}(${c.label})` : n}</span> },
-            { title: t('share.col.type'), render: (_, c) => (c.classification.types?.[0]?.type ? typeName(c.classification.types[0].type as TypeId) : '—') },
+            { title: t('share.col.type'), render: (_, c) => {
+              const top = classificationOf(c).types?.[0]?.type;
+              return top ? typeName(top as TypeId) : '—';
+            } },
             { title: t('share.col.grade'), dataIndex: 'grade', render: (g: number | null) => <GradeTag grade={g} short /> },
             { title: t('share.col.description'), dataIndex: 'description', render: (v: string) => v || '—' },
           ]}

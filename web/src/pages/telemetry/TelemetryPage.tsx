@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, Col, Empty, Modal, Row, Select, Space, Statis
 import type { EChartsOption } from 'echarts';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { QUALITY_KINDS, telemetryApi, type Device, type DevicePoint, type Point, type Quality, type QualityEvent, type Status, type TelemetrySettings } from '../../api/telemetry.ts';
+import { QUALITY_KINDS, telemetryApi, type Device, type DevicePoint, type Point, type Quality, type QualityEvent, type QualityKind, type Status, type TelemetrySettings } from '../../api/telemetry.ts';
 import { Chart } from '../../components/Chart.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 
@@ -230,7 +230,7 @@ function QualityTab() {
   const { t, time } = useI18n();
   const [quality, setQuality] = useState<Quality>();
   const [events, setEvents] = useState<QualityEvent[]>([]);
-  const [kind, setKind] = useState<string>();
+  const [kind, setKind] = useState<QualityKind>();
   useEffect(() => {
     telemetryApi.quality(24).then(setQuality, () => undefined);
   }, []);
