@@ -1,4 +1,5 @@
 /** Calls and shapes of the catalogue, aggregation (upload) and job APIs (src/modules/catalog, ingest, jobs). */
+import type { QualityReport } from '../../../src/modules/ingest/quality.ts';
 import { allOf, GET, PATCH, POST, PUT, upload, type BodyOf, type QueryOf, type ResponseOf } from './client.ts';
 
 export type Dataset = ResponseOf<'/api/v1/datasets/{code}', 'get'>;
@@ -32,27 +33,13 @@ export const DATA_TYPES = allOf<DataType>()(['text', 'integer', 'decimal', 'bool
 // The routes declare these JSON columns as `Record<string, unknown>`; the console reads the fields
 // below from them. Declaring them in the route schema would let schema.d.ts carry them instead.
 
-/** Version.quality as written by src/modules/ingest/quality.ts (QualityReport). */
-export interface QualityReport {
-  rows: number;
-  invalidRows: number;
-  columns: { name: string; nulls: number; nullRate: number; invalid: number }[];
-  duplicateKeys: number;
-  keyCheck: 'none' | 'complete' | 'incomplete';
-  failuresByRule: Record<string, number>;
-  examples: RuleFailure[];
-  invalidLines: number[];
-}
-
-/** One failure example of a quality report (src/modules/ingest/validate.ts RuleFailure). */
-export interface RuleFailure {
-  line: number;
-  column: string;
-  rule: string;
-  value: string | null;
-  message: { zh: string; en: string } | string;
-  duplicateOf?: number;
-}
+/**
+ * Version.quality is the report src/modules/ingest/quality.ts writes; its type is the server's own
+ * (a type-only import: nothing of the server reaches the console bundle).
+ */
+export type { QualityReport } from '../../../src/modules/ingest/quality.ts';
+/** One failure example of a quality report. */
+export type { RuleFailure } from '../../../src/modules/ingest/validate.ts';
 
 /** Version.source: what the upload was. */
 export interface VersionSource {

@@ -1,4 +1,5 @@
 /** Calls and shapes of the security operations API (secadmin; see src/modules/secops/secops.routes.ts). */
+import type { SecopsSettings } from '../../../src/modules/secops/secops.settings.ts';
 import { allOf, GET, POST, PUT, urlOf, type BodyOf, type QueryOf, type ResponseOf } from './client.ts';
 
 export type Dashboard = ResponseOf<'/api/v1/secops/dashboard', 'get'>;
@@ -19,16 +20,11 @@ export const INCIDENT_STATES = allOf<IncidentState>()(['discovered', 'analysing'
 export type ContainmentKind = Containment['kind'];
 
 /**
- * The settings as the console reads them. The route declares its answer as an open record (the
- * detectors' parameters are many and change); these are the fields the settings tab shows.
+ * The settings as the route answers them: the server's settings type (src/modules/secops/
+ * secops.settings.ts, a type-only import) with each webhook's secret replaced by whether it has one
+ * (settingsOut in secops.routes.ts). The route declares its answer as an open record.
  */
-export type Settings = Record<string, unknown> & {
-  intervalMs: number;
-  webhooks: { url: string; minSeverity: Severity; hasSecret: boolean }[];
-  email: { to: string[]; minSeverity: Severity };
-  reporting: { firstReportHours: number; finalReportDays: number; warnBeforeMinutes: number };
-  detectors: Record<string, Record<string, unknown>>;
-};
+export type Settings = Omit<SecopsSettings, 'webhooks'> & { webhooks: (Pick<SecopsSettings['webhooks'][number], 'url' | 'minSeverity'> & { hasSecret: boolean })[] };
 
 export const secopsApi = {
   dashboard: () => GET('/api/v1/secops/dashboard'),
