@@ -6,7 +6,8 @@ import type { AuditActor, AuditEvent, EventSink } from '../audit/events.ts';
 import type { Sealer } from '../audit/signer.ts';
 import { isValidRegionCode, isValidUscc } from './codes.ts';
 import { identityRepo, type AdminChangeFields, type AdminChangeRow, type ApiKeyRow, type IdentityRepo, type OrgRow, type UserRow } from './identity.repo.ts';
-import { checkPasswordPolicy, DUMMY_HASH_PROMISE, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
+import { checkPasswordPolicy, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
+import { passwordSignIn } from './signin.ts';
 import { apiKeyPrefix, newApiKey, newToken, tokenHash } from './tokens.ts';
 
 /** Who is acting and from where, for decisions and for the audit record. */
@@ -439,38 +440,21 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
     async login(input: { username: string; password: string; ip?: string; userAgent?: string; requestId?: string }) {
       const caller = { requestId: input.requestId, ip: input.ip };
       const user = await repo.getUserByName(input.username.trim().toLowerCase());
-      if (!user) {
-        await verifyPassword(input.password, await DUMMY_HASH_PROMISE);
-        await record(caller, { action: 'auth.login', result: 'failure', actor: { username: input.username }, details: { reason: 'unknown_user' } });
-        throw new UnauthorizedError('invalid_credentials', INVALID_LOGIN);
-      }
-      const actor = { userId: user.id, username: user.username, orgId: user.org_id };
-      const locked = user.locked_until !== null && user.locked_until > new Date();
-      const passwordOk = await verifyPassword(input.password, user.password_hash);
-      if (locked || user.disabled || !passwordOk) {
-        const reason = locked ? 'locked' : user.disabled ? 'disabled' : 'wrong_password';
-        if (!locked && !user.disabled) {
-          const state = await repo.recordFailedLogin(user.id, settings.maxFailedLogins, settings.lockMinutes);
-          if (state.failed_logins === settings.maxFailedLogins) {
-            await record(caller, { action: 'auth.lockout', result: 'success', actor, target: { type: 'user', id: user.id, label: user.username }, details: { lockedUntil: state.locked_until } });
-          }
-        }
-        await record(caller, { action: 'auth.login', result: 'failure', actor, details: { reason } });
-        throw new UnauthorizedError('invalid_credentials', INVALID_LOGIN);
-      }
-      await repo.recordLogin(user.id);
-      const token = newToken();
-      const csrf = newToken();
-      await repo.insertSession({
-        idHash: tokenHash(token),
-        userId: user.id,
-        csrfHash: tokenHash(csrf),
-        expiresAt: new Date(Date.now() + settings.sessionMaxHours * 3600_000),
-        ip: input.ip ?? '',
-        userAgent: (input.userAgent ?? '').slice(0, 300),
+      const actor = user ? { userId: user.id, username: user.username, orgId: user.org_id } : { username: input.username };
+      const { token, csrf } = await passwordSignIn(user, input.password, {
+        store: repo,
+        maxFailedLogins: settings.maxFailedLogins,
+        lockMinutes: settings.lockMinutes,
+        sessionHours: settings.sessionMaxHours,
+        refusal: INVALID_LOGIN,
+        ...(input.ip ? { ip: input.ip } : {}),
+        ...(input.userAgent ? { userAgent: input.userAgent } : {}),
+        onFailure: (reason) => record(caller, { action: 'auth.login', result: 'failure', actor, details: { reason } }),
+        onLockout: (lockedUntil) =>
+          record(caller, { action: 'auth.lockout', result: 'success', actor, target: { type: 'user', id: user!.id, label: user!.username }, details: { lockedUntil } }),
       });
-      await record(caller, { action: 'auth.login', result: 'success', actor: { ...actor, roles: user.roles } });
-      return { token, csrf, user: publicUser(user) };
+      await record(caller, { action: 'auth.login', result: 'success', actor: { ...actor, roles: user!.roles } });
+      return { token, csrf, user: publicUser(user!) };
     },
 
     /** The principal of a live console session, refreshing its idle clock; undefined when ended. */

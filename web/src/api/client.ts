@@ -56,18 +56,21 @@ type Args<I> = {} extends I ? [init?: I] : [init: I];
 
 // ---- requests --------------------------------------------------------------------------------------
 
-function csrfToken(): string | undefined {
+/** The console's CSRF cookie; the open-data portal's society users have their own (see `portal`). */
+const CONSOLE_CSRF = 'pdx_csrf';
+
+function csrfToken(cookie: string): string | undefined {
   const raw = document.cookie
     .split('; ')
-    .find((c) => c.startsWith('pdx_csrf='))
-    ?.slice('pdx_csrf='.length);
+    .find((c) => c.startsWith(`${cookie}=`))
+    ?.slice(cookie.length + 1);
   return raw ? decodeURIComponent(raw) : undefined;
 }
 
 /** The headers every call carries: console language, and the CSRF token for anything but GET. */
-export function requestHeaders(method: string): Record<string, string> {
+export function requestHeaders(method: string, csrfCookie = CONSOLE_CSRF): Record<string, string> {
   const headers: Record<string, string> = { 'x-pdx-lang': currentLang() };
-  const token = csrfToken();
+  const token = csrfToken(csrfCookie);
   if (token && method.toUpperCase() !== 'GET') headers['x-csrf-token'] = token;
   return headers;
 }
@@ -104,9 +107,9 @@ export function urlOf<P extends PathOf<'get'>>(path: P, ...[init]: Args<Init<P, 
   return fill(path, init as { path?: object; query?: object } | undefined);
 }
 
-async function send(method: Method, pattern: string, init: { path?: object; query?: object; body?: unknown } | undefined): Promise<unknown> {
+async function send(method: Method, pattern: string, init: { path?: object; query?: object; body?: unknown } | undefined, csrfCookie: string): Promise<unknown> {
   const body = init?.body;
-  const headers = requestHeaders(method);
+  const headers = requestHeaders(method, csrfCookie);
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(fill(pattern, init), {
     method: method.toUpperCase(),
@@ -120,16 +123,19 @@ async function send(method: Method, pattern: string, init: { path?: object; quer
   return data;
 }
 
-function caller<M extends Method>(method: M) {
+function caller<M extends Method>(method: M, csrfCookie: string) {
   return <P extends PathOf<M>>(path: P, ...[init]: Args<Init<P, M>>): Promise<ResponseOf<P, M>> =>
-    send(method, path, init as { path?: object; query?: object; body?: unknown } | undefined) as Promise<ResponseOf<P, M>>;
+    send(method, path, init as { path?: object; query?: object; body?: unknown } | undefined, csrfCookie) as Promise<ResponseOf<P, M>>;
 }
 
-export const GET = caller('get');
-export const POST = caller('post');
-export const PUT = caller('put');
-export const PATCH = caller('patch');
-export const DELETE = caller('delete');
+/** The typed calls of a session whose CSRF token is in `csrfCookie`. */
+function callers(csrfCookie: string) {
+  return { GET: caller('get', csrfCookie), POST: caller('post', csrfCookie), PUT: caller('put', csrfCookie), PATCH: caller('patch', csrfCookie), DELETE: caller('delete', csrfCookie) };
+}
+
+export const { GET, POST, PUT, PATCH, DELETE } = callers(CONSOLE_CSRF);
+/** Calls of the open-data portal: society users have their own session and CSRF cookie (pdx_open_csrf). */
+export const portal = callers('pdx_open_csrf');
 
 /**
  * Sends a multipart form (file uploads) to a POST route with the same headers and errors as the

@@ -8191,6 +8191,3760 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/open/home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Portal home: figures, newest and most used datasets / 开放门户首页 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            stats: {
+                                datasets: number;
+                                departments: number;
+                                rows: number;
+                                downloads: number;
+                                apiCalls: number;
+                            };
+                            newest: {
+                                code: string;
+                                name: string;
+                                summary: string;
+                                domain: string;
+                                provider: {
+                                    id: string;
+                                    name: string;
+                                };
+                                region: {
+                                    code: string;
+                                    name: string;
+                                };
+                                format: string;
+                                updateCycle: string;
+                                /** @enum {string} */
+                                openType: "unconditional" | "conditional";
+                                tags: string[];
+                                rows: number;
+                                release: number;
+                                /** Format: date-time */
+                                publishedAt: string;
+                                downloads: number;
+                                apiCalls: number;
+                                rating: number | null;
+                                ratings: number;
+                                quality: number;
+                            }[];
+                            popular: {
+                                code: string;
+                                name: string;
+                                summary: string;
+                                domain: string;
+                                provider: {
+                                    id: string;
+                                    name: string;
+                                };
+                                region: {
+                                    code: string;
+                                    name: string;
+                                };
+                                format: string;
+                                updateCycle: string;
+                                /** @enum {string} */
+                                openType: "unconditional" | "conditional";
+                                tags: string[];
+                                rows: number;
+                                release: number;
+                                /** Format: date-time */
+                                publishedAt: string;
+                                downloads: number;
+                                apiCalls: number;
+                                rating: number | null;
+                                ratings: number;
+                                quality: number;
+                            }[];
+                            domains: {
+                                name: string;
+                                datasets: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search open datasets with facets / 开放数据检索 */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 关键词,如 旅游 */
+                    q?: string;
+                    /** @description 领域 */
+                    domain?: string;
+                    /** @description 提供部门 */
+                    org?: string;
+                    /** @description 行政区划代码 */
+                    region?: string;
+                    format?: string;
+                    /** @description 更新周期 */
+                    cycle?: string;
+                    /** @description 开放属性 */
+                    openType?: "unconditional" | "conditional";
+                    sort?: "newest" | "popular" | "name";
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            total: number;
+                            items: {
+                                code: string;
+                                name: string;
+                                summary: string;
+                                domain: string;
+                                provider: {
+                                    id: string;
+                                    name: string;
+                                };
+                                region: {
+                                    code: string;
+                                    name: string;
+                                };
+                                format: string;
+                                updateCycle: string;
+                                /** @enum {string} */
+                                openType: "unconditional" | "conditional";
+                                tags: string[];
+                                rows: number;
+                                release: number;
+                                /** Format: date-time */
+                                publishedAt: string;
+                                downloads: number;
+                                apiCalls: number;
+                                rating: number | null;
+                                ratings: number;
+                                quality: number;
+                            }[];
+                            facets: {
+                                domain: {
+                                    value: string;
+                                    label: string;
+                                    count: number;
+                                }[];
+                                org: {
+                                    value: string;
+                                    label: string;
+                                    count: number;
+                                }[];
+                                region: {
+                                    value: string;
+                                    label: string;
+                                    count: number;
+                                }[];
+                                format: {
+                                    value: string;
+                                    label: string;
+                                    count: number;
+                                }[];
+                                cycle: {
+                                    value: string;
+                                    label: string;
+                                    count: number;
+                                }[];
+                                openType: {
+                                    value: string;
+                                    label: string;
+                                    count: number;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/datasets/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An open dataset: metadata, dictionary, chart, history, licence, quality / 数据集详情 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            name: string;
+                            summary: string;
+                            domain: string;
+                            provider: {
+                                id: string;
+                                name: string;
+                            };
+                            region: {
+                                code: string;
+                                name: string;
+                            };
+                            format: string;
+                            updateCycle: string;
+                            /** @enum {string} */
+                            openType: "unconditional" | "conditional";
+                            tags: string[];
+                            rows: number;
+                            release: number;
+                            /** Format: date-time */
+                            publishedAt: string;
+                            downloads: number;
+                            apiCalls: number;
+                            rating: number | null;
+                            ratings: number;
+                            quality: {
+                                score: number;
+                                completeness: number;
+                                documentation: number;
+                            };
+                            category: string;
+                            contact: {
+                                name?: string;
+                                phone?: string;
+                                email?: string;
+                            };
+                            licence: string;
+                            notes: string;
+                            version: number;
+                            previews: number;
+                            columns: {
+                                name: string;
+                                dataType: string;
+                                description: string;
+                                generalization: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
+                                completeness: number;
+                                distinct: number;
+                            }[];
+                            chart: {
+                                column: string;
+                                values: {
+                                    value: string;
+                                    count: number;
+                                }[];
+                            } | null;
+                            deidentification: {
+                                thresholds: {
+                                    k: number;
+                                    l: number;
+                                    maxSuppression: number;
+                                };
+                                k: number | null;
+                                l: (number | null)[];
+                                suppression: number;
+                                informationLoss: number;
+                                risks: {
+                                    prosecutor: {
+                                        recordsAtRisk: number;
+                                        highestRisk: number;
+                                        successRate: number;
+                                    };
+                                    journalist: {
+                                        recordsAtRisk: number;
+                                        highestRisk: number;
+                                        successRate: number;
+                                    };
+                                    marketer: {
+                                        successRate: number;
+                                    };
+                                } | null;
+                                removedColumns: number;
+                                quasiIdentifiers: string[];
+                                sensitive: string[];
+                            };
+                            history: {
+                                release: number;
+                                version: number;
+                                state: string;
+                                /** Format: date-time */
+                                publishedAt: string | null;
+                                /** Format: date-time */
+                                withdrawnAt: string | null;
+                                rows: number | null;
+                                reason: string | null;
+                            }[];
+                            comments: {
+                                id: string;
+                                author: string;
+                                rating: number;
+                                body: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/datasets/{code}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The first rows of the release / 数据预览 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            columns: string[];
+                            rows: {
+                                [key: string]: string | number | boolean | (null);
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/datasets/{code}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the release as CSV, XLSX or JSON (streamed; ETag per release) / 下载
+         * @description 示例 / example: curl -OJ "$PDX/api/v1/open/datasets/210700-000005/download?format=csv"
+         */
+        get: {
+            parameters: {
+                query?: {
+                    format?: "csv" | "xlsx" | "json";
+                };
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: never;
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/datasets/{code}/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open API: rows of the release, paged, filtered by equality on columns / 开放接口
+         * @description 示例 / example:
+         *     curl "$PDX/api/v1/open/datasets/210700-000005/records?limit=100"
+         *     curl -H "Authorization: Bearer pdxo_…" "$PDX/api/v1/open/datasets/210700-000005/records?limit=1000&after=1000&板块=滨海风情"
+         *     → {"release":1,"rows":[{"活动名称":"…","板块":"滨海风情",…}],"next":"1000"}
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 每页行数 1–1000,默认 100 */
+                    limit?: string;
+                    /** @description 上一页返回的 next 游标 */
+                    after?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            release: number;
+                            rows: {
+                                [key: string]: string | number | boolean | (null);
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Departments with open datasets / 开放部门 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                region: string;
+                                datasets: number;
+                                downloads: number;
+                                apiCalls: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/departments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A department's open datasets / 部门页 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            region: string;
+                            datasets: number;
+                            downloads: number;
+                            apiCalls: number;
+                            items: {
+                                code: string;
+                                name: string;
+                                summary: string;
+                                domain: string;
+                                provider: {
+                                    id: string;
+                                    name: string;
+                                };
+                                region: {
+                                    code: string;
+                                    name: string;
+                                };
+                                format: string;
+                                updateCycle: string;
+                                /** @enum {string} */
+                                openType: "unconditional" | "conditional";
+                                tags: string[];
+                                rows: number;
+                                release: number;
+                                /** Format: date-time */
+                                publishedAt: string;
+                                downloads: number;
+                                apiCalls: number;
+                                rating: number | null;
+                                ratings: number;
+                                quality: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/datasets/{code}/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply for a 有条件开放 dataset (verified e-mail) / 提交开放申请 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 用途 */
+                        purpose: string;
+                        /** @description 拟使用方式 */
+                        intendedUse: string;
+                        applicant: {
+                            name: string;
+                            organization?: string;
+                            uscc?: string;
+                            phone?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            state: "submitted";
+                            /** Format: date-time */
+                            dueAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/datasets/{code}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rate and comment a dataset (shown after moderation) / 评价 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        rating: number;
+                        body: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            state: "pending";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/demands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Answered data requests / 数据需求 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                orgId: string;
+                                title: string;
+                                body: string;
+                                author: string;
+                                /** @enum {string} */
+                                state: "submitted" | "answered" | "rejected";
+                                answer: string | null;
+                                /** Format: date-time */
+                                answeredAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Ask a department for data / 提出数据需求 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        orgId: string;
+                        title: string;
+                        body: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            state: "submitted";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/demand-departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Departments a data request can go to / 可受理需求的部门 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/showcases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Applications built on open data / 应用展示 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                title: string;
+                                description: string;
+                                url: string | null;
+                                datasets: string[];
+                                author: string;
+                                /** @enum {string} */
+                                state: "pending" | "approved" | "rejected";
+                                reason: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Submit an application for the showcase (reviewed first) / 提交应用 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        description: string;
+                        /** Format: uri */
+                        url?: string;
+                        datasets: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            state: "pending";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/account/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a society user; a verification link follows by e-mail / 社会用户注册 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                        password: string;
+                        /** @enum {string} */
+                        kind: "individual" | "enterprise";
+                        displayName: string;
+                        orgName?: string;
+                        uscc?: string;
+                        phone?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description email: 已发送邮件;log: 未配置邮件服务,链接写入服务器日志
+                             * @enum {string}
+                             */
+                            delivery: "email" | "log";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/account/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify the e-mail address by its link / 邮箱验证 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            kind: "individual" | "enterprise";
+                            displayName: string;
+                            orgName: string | null;
+                            uscc: string | null;
+                            phone: string | null;
+                            verified: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/account/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in to the portal / 社会用户登录 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                id: string;
+                                email: string;
+                                /** @enum {string} */
+                                kind: "individual" | "enterprise";
+                                displayName: string;
+                                orgName: string | null;
+                                uscc: string | null;
+                                phone: string | null;
+                                verified: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/account/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out of the portal / 退出 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/account/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in society user / 当前社会用户 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            kind: "individual" | "enterprise";
+                            displayName: string;
+                            orgName: string | null;
+                            uscc: string | null;
+                            phone: string | null;
+                            verified: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/account/reset-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask for a password-reset link (same answer for any address) / 找回密码 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description email: 已发送邮件;log: 未配置邮件服务,链接写入服务器日志
+                             * @enum {string}
+                             */
+                            delivery: "email" | "log";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/account/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password by the reset link / 重置密码 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/account/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My open-API keys / 我的接口密钥 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                prefix: string;
+                                /** Format: date-time */
+                                revokedAt: string | null;
+                                /** Format: date-time */
+                                lastUsedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an open-API key (shown once) / 创建接口密钥 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            key: string;
+                            item: {
+                                id: string;
+                                name: string;
+                                prefix: string;
+                                /** Format: date-time */
+                                revokedAt: string | null;
+                                /** Format: date-time */
+                                lastUsedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/account/keys/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an open-API key / 吊销接口密钥 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/account/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My applications / 我的申请 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                };
+                                purpose: string;
+                                intendedUse: string;
+                                applicant: {
+                                    name: string;
+                                    organization?: string;
+                                    uscc?: string;
+                                    phone?: string;
+                                };
+                                email?: string;
+                                /** @enum {string} */
+                                state: "submitted" | "approved" | "rejected" | "expired";
+                                /** Format: date-time */
+                                dueAt: string;
+                                overdue: boolean;
+                                terms: {
+                                    until: string;
+                                    conditions: string;
+                                } | null;
+                                reason: string | null;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/account/demands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My data requests / 我的数据需求 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                orgId: string;
+                                title: string;
+                                body: string;
+                                author: string;
+                                /** @enum {string} */
+                                state: "submitted" | "answered" | "rejected";
+                                answer: string | null;
+                                /** Format: date-time */
+                                answeredAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/account/showcases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My showcase entries / 我的应用 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                title: string;
+                                description: string;
+                                url: string | null;
+                                datasets: string[];
+                                author: string;
+                                /** @enum {string} */
+                                state: "pending" | "approved" | "rejected";
+                                reason: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Datasets of my department that may be opened / 可开放的数据资源 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                code: string;
+                                name: string;
+                                openType: string;
+                                rows: number;
+                                version: number;
+                                status: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Releases of my department (secadmin: all) / 开放发布列表 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                };
+                                number: number;
+                                version: number;
+                                /** @enum {string} */
+                                state: "draft" | "published" | "withdrawn" | "superseded";
+                                /** @enum {string} */
+                                openType: "unconditional" | "conditional";
+                                provider: {
+                                    id: string;
+                                    name: string;
+                                };
+                                columns: {
+                                    name: string;
+                                    /**
+                                     * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                     * @enum {string}
+                                     */
+                                    role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                    /** @enum {string} */
+                                    hierarchy: "date" | "age" | "number" | "region" | "prefix" | "category";
+                                    level: number;
+                                }[];
+                                thresholds: {
+                                    k: number;
+                                    l: number;
+                                    maxSuppression: number;
+                                };
+                                passed: boolean;
+                                report: {
+                                    standards: string[];
+                                    dataset: {
+                                        code: string;
+                                        name: string;
+                                        version: number;
+                                    };
+                                    checkedAt: string;
+                                    thresholds: {
+                                        k: number;
+                                        l: number;
+                                        maxSuppression: number;
+                                    };
+                                    rows: number;
+                                    columns: {
+                                        name: string;
+                                        /** @enum {string} */
+                                        role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                        grade: number | null;
+                                        type: string | null;
+                                        hierarchy: string | null;
+                                        level: number | null;
+                                        levelName: {
+                                            zh: string;
+                                            en: string;
+                                        } | null;
+                                    }[];
+                                    removed: string[];
+                                    quasiIdentifiers: string[];
+                                    sensitive: string[];
+                                    result: {
+                                        levels: {
+                                            name: string;
+                                            level: number;
+                                            label: {
+                                                zh: string;
+                                                en: string;
+                                            };
+                                        }[];
+                                        passes: boolean;
+                                        misses: ("k" | "l" | "suppression")[];
+                                        rows: number;
+                                        keptRows: number;
+                                        suppressedRows: number;
+                                        suppression: number;
+                                        classes: number;
+                                        k: number | null;
+                                        l: (number | null)[];
+                                        informationLoss: number;
+                                        risks: {
+                                            prosecutor: {
+                                                recordsAtRisk: number;
+                                                highestRisk: number;
+                                                successRate: number;
+                                            };
+                                            journalist: {
+                                                recordsAtRisk: number;
+                                                highestRisk: number;
+                                                successRate: number;
+                                            };
+                                            marketer: {
+                                                successRate: number;
+                                            };
+                                        };
+                                        classSizes: {
+                                            from: number;
+                                            to: number | null;
+                                            classes: number;
+                                            rows: number;
+                                        }[];
+                                    };
+                                    passed: boolean;
+                                    proposals: {
+                                        levels: {
+                                            name: string;
+                                            level: number;
+                                            label: {
+                                                zh: string;
+                                                en: string;
+                                            };
+                                        }[];
+                                        passes: boolean;
+                                        misses: ("k" | "l" | "suppression")[];
+                                        rows: number;
+                                        keptRows: number;
+                                        suppressedRows: number;
+                                        suppression: number;
+                                        classes: number;
+                                        k: number | null;
+                                        l: (number | null)[];
+                                        informationLoss: number;
+                                        risks: {
+                                            prosecutor: {
+                                                recordsAtRisk: number;
+                                                highestRisk: number;
+                                                successRate: number;
+                                            };
+                                            journalist: {
+                                                recordsAtRisk: number;
+                                                highestRisk: number;
+                                                successRate: number;
+                                            };
+                                            marketer: {
+                                                successRate: number;
+                                            };
+                                        };
+                                        classSizes: {
+                                            from: number;
+                                            to: number | null;
+                                            classes: number;
+                                            rows: number;
+                                        }[];
+                                        /** @enum {string} */
+                                        strategy: "greedy" | "no_suppression" | "least_loss" | "path";
+                                    }[];
+                                    snapshot?: {
+                                        rows: number;
+                                        k: number | null;
+                                        l: (number | null)[];
+                                    };
+                                } | null;
+                                rowCount: number | null;
+                                licence: string;
+                                notes: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                checkedAt: string | null;
+                                /** Format: date-time */
+                                publishedAt: string | null;
+                                /** Format: date-time */
+                                withdrawnAt: string | null;
+                                withdrawReason: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Start a release of a dataset with the plan proposed from its classification / 新建开放发布 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        dataset: string;
+                        licence?: string;
+                        notes?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            number: number;
+                            version: number;
+                            /** @enum {string} */
+                            state: "draft" | "published" | "withdrawn" | "superseded";
+                            /** @enum {string} */
+                            openType: "unconditional" | "conditional";
+                            provider: {
+                                id: string;
+                                name: string;
+                            };
+                            columns: {
+                                name: string;
+                                /**
+                                 * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                 * @enum {string}
+                                 */
+                                role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                /** @enum {string} */
+                                hierarchy: "date" | "age" | "number" | "region" | "prefix" | "category";
+                                level: number;
+                            }[];
+                            thresholds: {
+                                k: number;
+                                l: number;
+                                maxSuppression: number;
+                            };
+                            passed: boolean;
+                            report: {
+                                standards: string[];
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                    version: number;
+                                };
+                                checkedAt: string;
+                                thresholds: {
+                                    k: number;
+                                    l: number;
+                                    maxSuppression: number;
+                                };
+                                rows: number;
+                                columns: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                    grade: number | null;
+                                    type: string | null;
+                                    hierarchy: string | null;
+                                    level: number | null;
+                                    levelName: {
+                                        zh: string;
+                                        en: string;
+                                    } | null;
+                                }[];
+                                removed: string[];
+                                quasiIdentifiers: string[];
+                                sensitive: string[];
+                                result: {
+                                    levels: {
+                                        name: string;
+                                        level: number;
+                                        label: {
+                                            zh: string;
+                                            en: string;
+                                        };
+                                    }[];
+                                    passes: boolean;
+                                    misses: ("k" | "l" | "suppression")[];
+                                    rows: number;
+                                    keptRows: number;
+                                    suppressedRows: number;
+                                    suppression: number;
+                                    classes: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                    informationLoss: number;
+                                    risks: {
+                                        prosecutor: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        journalist: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        marketer: {
+                                            successRate: number;
+                                        };
+                                    };
+                                    classSizes: {
+                                        from: number;
+                                        to: number | null;
+                                        classes: number;
+                                        rows: number;
+                                    }[];
+                                };
+                                passed: boolean;
+                                proposals: {
+                                    levels: {
+                                        name: string;
+                                        level: number;
+                                        label: {
+                                            zh: string;
+                                            en: string;
+                                        };
+                                    }[];
+                                    passes: boolean;
+                                    misses: ("k" | "l" | "suppression")[];
+                                    rows: number;
+                                    keptRows: number;
+                                    suppressedRows: number;
+                                    suppression: number;
+                                    classes: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                    informationLoss: number;
+                                    risks: {
+                                        prosecutor: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        journalist: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        marketer: {
+                                            successRate: number;
+                                        };
+                                    };
+                                    classSizes: {
+                                        from: number;
+                                        to: number | null;
+                                        classes: number;
+                                        rows: number;
+                                    }[];
+                                    /** @enum {string} */
+                                    strategy: "greedy" | "no_suppression" | "least_loss" | "path";
+                                }[];
+                                snapshot?: {
+                                    rows: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                };
+                            } | null;
+                            rowCount: number | null;
+                            licence: string;
+                            notes: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            checkedAt: string | null;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            withdrawnAt: string | null;
+                            withdrawReason: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/releases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A release with its columns, their grades and what may be done with them / 开放发布详情 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            number: number;
+                            version: number;
+                            /** @enum {string} */
+                            state: "draft" | "published" | "withdrawn" | "superseded";
+                            /** @enum {string} */
+                            openType: "unconditional" | "conditional";
+                            provider: {
+                                id: string;
+                                name: string;
+                            };
+                            columns: {
+                                name: string;
+                                /**
+                                 * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                 * @enum {string}
+                                 */
+                                role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                /** @enum {string} */
+                                hierarchy: "date" | "age" | "number" | "region" | "prefix" | "category";
+                                level: number;
+                            }[];
+                            thresholds: {
+                                k: number;
+                                l: number;
+                                maxSuppression: number;
+                            };
+                            passed: boolean;
+                            report: {
+                                standards: string[];
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                    version: number;
+                                };
+                                checkedAt: string;
+                                thresholds: {
+                                    k: number;
+                                    l: number;
+                                    maxSuppression: number;
+                                };
+                                rows: number;
+                                columns: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                    grade: number | null;
+                                    type: string | null;
+                                    hierarchy: string | null;
+                                    level: number | null;
+                                    levelName: {
+                                        zh: string;
+                                        en: string;
+                                    } | null;
+                                }[];
+                                removed: string[];
+                                quasiIdentifiers: string[];
+                                sensitive: string[];
+                                result: {
+                                    levels: {
+                                        name: string;
+                                        level: number;
+                                        label: {
+                                            zh: string;
+                                            en: string;
+                                        };
+                                    }[];
+                                    passes: boolean;
+                                    misses: ("k" | "l" | "suppression")[];
+                                    rows: number;
+                                    keptRows: number;
+                                    suppressedRows: number;
+                                    suppression: number;
+                                    classes: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                    informationLoss: number;
+                                    risks: {
+                                        prosecutor: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        journalist: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        marketer: {
+                                            successRate: number;
+                                        };
+                                    };
+                                    classSizes: {
+                                        from: number;
+                                        to: number | null;
+                                        classes: number;
+                                        rows: number;
+                                    }[];
+                                };
+                                passed: boolean;
+                                proposals: {
+                                    levels: {
+                                        name: string;
+                                        level: number;
+                                        label: {
+                                            zh: string;
+                                            en: string;
+                                        };
+                                    }[];
+                                    passes: boolean;
+                                    misses: ("k" | "l" | "suppression")[];
+                                    rows: number;
+                                    keptRows: number;
+                                    suppressedRows: number;
+                                    suppression: number;
+                                    classes: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                    informationLoss: number;
+                                    risks: {
+                                        prosecutor: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        journalist: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        marketer: {
+                                            successRate: number;
+                                        };
+                                    };
+                                    classSizes: {
+                                        from: number;
+                                        to: number | null;
+                                        classes: number;
+                                        rows: number;
+                                    }[];
+                                    /** @enum {string} */
+                                    strategy: "greedy" | "no_suppression" | "least_loss" | "path";
+                                }[];
+                                snapshot?: {
+                                    rows: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                };
+                            } | null;
+                            rowCount: number | null;
+                            licence: string;
+                            notes: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            checkedAt: string | null;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            withdrawnAt: string | null;
+                            withdrawReason: string | null;
+                            columnInfo: {
+                                name: string;
+                                grade: number;
+                                type: string | null;
+                                dataType: string;
+                                lock: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
+                                /** @enum {string} */
+                                hierarchy: "date" | "age" | "number" | "region" | "prefix" | "category";
+                            }[];
+                            hierarchies: {
+                                [key: string]: {
+                                    zh: string;
+                                    en: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        /** Change the plan of a draft: role, hierarchy and level of each column / 修改开放方案 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        columns?: {
+                            name: string;
+                            /**
+                             * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                             * @enum {string}
+                             */
+                            role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                            /** @enum {string} */
+                            hierarchy: "date" | "age" | "number" | "region" | "prefix" | "category";
+                            level: number;
+                        }[];
+                        licence?: string;
+                        notes?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            number: number;
+                            version: number;
+                            /** @enum {string} */
+                            state: "draft" | "published" | "withdrawn" | "superseded";
+                            /** @enum {string} */
+                            openType: "unconditional" | "conditional";
+                            provider: {
+                                id: string;
+                                name: string;
+                            };
+                            columns: {
+                                name: string;
+                                /**
+                                 * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                 * @enum {string}
+                                 */
+                                role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                /** @enum {string} */
+                                hierarchy: "date" | "age" | "number" | "region" | "prefix" | "category";
+                                level: number;
+                            }[];
+                            thresholds: {
+                                k: number;
+                                l: number;
+                                maxSuppression: number;
+                            };
+                            passed: boolean;
+                            report: {
+                                standards: string[];
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                    version: number;
+                                };
+                                checkedAt: string;
+                                thresholds: {
+                                    k: number;
+                                    l: number;
+                                    maxSuppression: number;
+                                };
+                                rows: number;
+                                columns: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                    grade: number | null;
+                                    type: string | null;
+                                    hierarchy: string | null;
+                                    level: number | null;
+                                    levelName: {
+                                        zh: string;
+                                        en: string;
+                                    } | null;
+                                }[];
+                                removed: string[];
+                                quasiIdentifiers: string[];
+                                sensitive: string[];
+                                result: {
+                                    levels: {
+                                        name: string;
+                                        level: number;
+                                        label: {
+                                            zh: string;
+                                            en: string;
+                                        };
+                                    }[];
+                                    passes: boolean;
+                                    misses: ("k" | "l" | "suppression")[];
+                                    rows: number;
+                                    keptRows: number;
+                                    suppressedRows: number;
+                                    suppression: number;
+                                    classes: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                    informationLoss: number;
+                                    risks: {
+                                        prosecutor: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        journalist: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        marketer: {
+                                            successRate: number;
+                                        };
+                                    };
+                                    classSizes: {
+                                        from: number;
+                                        to: number | null;
+                                        classes: number;
+                                        rows: number;
+                                    }[];
+                                };
+                                passed: boolean;
+                                proposals: {
+                                    levels: {
+                                        name: string;
+                                        level: number;
+                                        label: {
+                                            zh: string;
+                                            en: string;
+                                        };
+                                    }[];
+                                    passes: boolean;
+                                    misses: ("k" | "l" | "suppression")[];
+                                    rows: number;
+                                    keptRows: number;
+                                    suppressedRows: number;
+                                    suppression: number;
+                                    classes: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                    informationLoss: number;
+                                    risks: {
+                                        prosecutor: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        journalist: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        marketer: {
+                                            successRate: number;
+                                        };
+                                    };
+                                    classSizes: {
+                                        from: number;
+                                        to: number | null;
+                                        classes: number;
+                                        rows: number;
+                                    }[];
+                                    /** @enum {string} */
+                                    strategy: "greedy" | "no_suppression" | "least_loss" | "path";
+                                }[];
+                                snapshot?: {
+                                    rows: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                };
+                            } | null;
+                            rowCount: number | null;
+                            licence: string;
+                            notes: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            checkedAt: string | null;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            withdrawnAt: string | null;
+                            withdrawReason: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Discard a draft / 删除草稿 */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/releases/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the de-identification check; proposals when it misses / 去标识化检查 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            number: number;
+                            version: number;
+                            /** @enum {string} */
+                            state: "draft" | "published" | "withdrawn" | "superseded";
+                            /** @enum {string} */
+                            openType: "unconditional" | "conditional";
+                            provider: {
+                                id: string;
+                                name: string;
+                            };
+                            columns: {
+                                name: string;
+                                /**
+                                 * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                 * @enum {string}
+                                 */
+                                role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                /** @enum {string} */
+                                hierarchy: "date" | "age" | "number" | "region" | "prefix" | "category";
+                                level: number;
+                            }[];
+                            thresholds: {
+                                k: number;
+                                l: number;
+                                maxSuppression: number;
+                            };
+                            passed: boolean;
+                            report: {
+                                standards: string[];
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                    version: number;
+                                };
+                                checkedAt: string;
+                                thresholds: {
+                                    k: number;
+                                    l: number;
+                                    maxSuppression: number;
+                                };
+                                rows: number;
+                                columns: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                    grade: number | null;
+                                    type: string | null;
+                                    hierarchy: string | null;
+                                    level: number | null;
+                                    levelName: {
+                                        zh: string;
+                                        en: string;
+                                    } | null;
+                                }[];
+                                removed: string[];
+                                quasiIdentifiers: string[];
+                                sensitive: string[];
+                                result: {
+                                    levels: {
+                                        name: string;
+                                        level: number;
+                                        label: {
+                                            zh: string;
+                                            en: string;
+                                        };
+                                    }[];
+                                    passes: boolean;
+                                    misses: ("k" | "l" | "suppression")[];
+                                    rows: number;
+                                    keptRows: number;
+                                    suppressedRows: number;
+                                    suppression: number;
+                                    classes: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                    informationLoss: number;
+                                    risks: {
+                                        prosecutor: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        journalist: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        marketer: {
+                                            successRate: number;
+                                        };
+                                    };
+                                    classSizes: {
+                                        from: number;
+                                        to: number | null;
+                                        classes: number;
+                                        rows: number;
+                                    }[];
+                                };
+                                passed: boolean;
+                                proposals: {
+                                    levels: {
+                                        name: string;
+                                        level: number;
+                                        label: {
+                                            zh: string;
+                                            en: string;
+                                        };
+                                    }[];
+                                    passes: boolean;
+                                    misses: ("k" | "l" | "suppression")[];
+                                    rows: number;
+                                    keptRows: number;
+                                    suppressedRows: number;
+                                    suppression: number;
+                                    classes: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                    informationLoss: number;
+                                    risks: {
+                                        prosecutor: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        journalist: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        marketer: {
+                                            successRate: number;
+                                        };
+                                    };
+                                    classSizes: {
+                                        from: number;
+                                        to: number | null;
+                                        classes: number;
+                                        rows: number;
+                                    }[];
+                                    /** @enum {string} */
+                                    strategy: "greedy" | "no_suppression" | "least_loss" | "path";
+                                }[];
+                                snapshot?: {
+                                    rows: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                };
+                            } | null;
+                            rowCount: number | null;
+                            licence: string;
+                            notes: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            checkedAt: string | null;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            withdrawnAt: string | null;
+                            withdrawReason: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/releases/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish (refused unless the check passes) / 发布 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            number: number;
+                            version: number;
+                            /** @enum {string} */
+                            state: "draft" | "published" | "withdrawn" | "superseded";
+                            /** @enum {string} */
+                            openType: "unconditional" | "conditional";
+                            provider: {
+                                id: string;
+                                name: string;
+                            };
+                            columns: {
+                                name: string;
+                                /**
+                                 * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                 * @enum {string}
+                                 */
+                                role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                /** @enum {string} */
+                                hierarchy: "date" | "age" | "number" | "region" | "prefix" | "category";
+                                level: number;
+                            }[];
+                            thresholds: {
+                                k: number;
+                                l: number;
+                                maxSuppression: number;
+                            };
+                            passed: boolean;
+                            report: {
+                                standards: string[];
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                    version: number;
+                                };
+                                checkedAt: string;
+                                thresholds: {
+                                    k: number;
+                                    l: number;
+                                    maxSuppression: number;
+                                };
+                                rows: number;
+                                columns: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                    grade: number | null;
+                                    type: string | null;
+                                    hierarchy: string | null;
+                                    level: number | null;
+                                    levelName: {
+                                        zh: string;
+                                        en: string;
+                                    } | null;
+                                }[];
+                                removed: string[];
+                                quasiIdentifiers: string[];
+                                sensitive: string[];
+                                result: {
+                                    levels: {
+                                        name: string;
+                                        level: number;
+                                        label: {
+                                            zh: string;
+                                            en: string;
+                                        };
+                                    }[];
+                                    passes: boolean;
+                                    misses: ("k" | "l" | "suppression")[];
+                                    rows: number;
+                                    keptRows: number;
+                                    suppressedRows: number;
+                                    suppression: number;
+                                    classes: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                    informationLoss: number;
+                                    risks: {
+                                        prosecutor: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        journalist: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        marketer: {
+                                            successRate: number;
+                                        };
+                                    };
+                                    classSizes: {
+                                        from: number;
+                                        to: number | null;
+                                        classes: number;
+                                        rows: number;
+                                    }[];
+                                };
+                                passed: boolean;
+                                proposals: {
+                                    levels: {
+                                        name: string;
+                                        level: number;
+                                        label: {
+                                            zh: string;
+                                            en: string;
+                                        };
+                                    }[];
+                                    passes: boolean;
+                                    misses: ("k" | "l" | "suppression")[];
+                                    rows: number;
+                                    keptRows: number;
+                                    suppressedRows: number;
+                                    suppression: number;
+                                    classes: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                    informationLoss: number;
+                                    risks: {
+                                        prosecutor: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        journalist: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        marketer: {
+                                            successRate: number;
+                                        };
+                                    };
+                                    classSizes: {
+                                        from: number;
+                                        to: number | null;
+                                        classes: number;
+                                        rows: number;
+                                    }[];
+                                    /** @enum {string} */
+                                    strategy: "greedy" | "no_suppression" | "least_loss" | "path";
+                                }[];
+                                snapshot?: {
+                                    rows: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                };
+                            } | null;
+                            rowCount: number | null;
+                            licence: string;
+                            notes: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            checkedAt: string | null;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            withdrawnAt: string | null;
+                            withdrawReason: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/releases/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a published release (at once, everywhere) / 撤回 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            number: number;
+                            version: number;
+                            /** @enum {string} */
+                            state: "draft" | "published" | "withdrawn" | "superseded";
+                            /** @enum {string} */
+                            openType: "unconditional" | "conditional";
+                            provider: {
+                                id: string;
+                                name: string;
+                            };
+                            columns: {
+                                name: string;
+                                /**
+                                 * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                 * @enum {string}
+                                 */
+                                role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                /** @enum {string} */
+                                hierarchy: "date" | "age" | "number" | "region" | "prefix" | "category";
+                                level: number;
+                            }[];
+                            thresholds: {
+                                k: number;
+                                l: number;
+                                maxSuppression: number;
+                            };
+                            passed: boolean;
+                            report: {
+                                standards: string[];
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                    version: number;
+                                };
+                                checkedAt: string;
+                                thresholds: {
+                                    k: number;
+                                    l: number;
+                                    maxSuppression: number;
+                                };
+                                rows: number;
+                                columns: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                    grade: number | null;
+                                    type: string | null;
+                                    hierarchy: string | null;
+                                    level: number | null;
+                                    levelName: {
+                                        zh: string;
+                                        en: string;
+                                    } | null;
+                                }[];
+                                removed: string[];
+                                quasiIdentifiers: string[];
+                                sensitive: string[];
+                                result: {
+                                    levels: {
+                                        name: string;
+                                        level: number;
+                                        label: {
+                                            zh: string;
+                                            en: string;
+                                        };
+                                    }[];
+                                    passes: boolean;
+                                    misses: ("k" | "l" | "suppression")[];
+                                    rows: number;
+                                    keptRows: number;
+                                    suppressedRows: number;
+                                    suppression: number;
+                                    classes: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                    informationLoss: number;
+                                    risks: {
+                                        prosecutor: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        journalist: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        marketer: {
+                                            successRate: number;
+                                        };
+                                    };
+                                    classSizes: {
+                                        from: number;
+                                        to: number | null;
+                                        classes: number;
+                                        rows: number;
+                                    }[];
+                                };
+                                passed: boolean;
+                                proposals: {
+                                    levels: {
+                                        name: string;
+                                        level: number;
+                                        label: {
+                                            zh: string;
+                                            en: string;
+                                        };
+                                    }[];
+                                    passes: boolean;
+                                    misses: ("k" | "l" | "suppression")[];
+                                    rows: number;
+                                    keptRows: number;
+                                    suppressedRows: number;
+                                    suppression: number;
+                                    classes: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                    informationLoss: number;
+                                    risks: {
+                                        prosecutor: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        journalist: {
+                                            recordsAtRisk: number;
+                                            highestRisk: number;
+                                            successRate: number;
+                                        };
+                                        marketer: {
+                                            successRate: number;
+                                        };
+                                    };
+                                    classSizes: {
+                                        from: number;
+                                        to: number | null;
+                                        classes: number;
+                                        rows: number;
+                                    }[];
+                                    /** @enum {string} */
+                                    strategy: "greedy" | "no_suppression" | "least_loss" | "path";
+                                }[];
+                                snapshot?: {
+                                    rows: number;
+                                    k: number | null;
+                                    l: (number | null)[];
+                                };
+                            } | null;
+                            rowCount: number | null;
+                            licence: string;
+                            notes: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            checkedAt: string | null;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            withdrawnAt: string | null;
+                            withdrawReason: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/releases/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The de-identification report as a file / 导出去标识化报告 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            standards: string[];
+                            dataset: {
+                                code: string;
+                                name: string;
+                                version: number;
+                            };
+                            checkedAt: string;
+                            thresholds: {
+                                k: number;
+                                l: number;
+                                maxSuppression: number;
+                            };
+                            rows: number;
+                            columns: {
+                                name: string;
+                                /** @enum {string} */
+                                role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
+                                grade: number | null;
+                                type: string | null;
+                                hierarchy: string | null;
+                                level: number | null;
+                                levelName: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
+                            }[];
+                            removed: string[];
+                            quasiIdentifiers: string[];
+                            sensitive: string[];
+                            result: {
+                                levels: {
+                                    name: string;
+                                    level: number;
+                                    label: {
+                                        zh: string;
+                                        en: string;
+                                    };
+                                }[];
+                                passes: boolean;
+                                misses: ("k" | "l" | "suppression")[];
+                                rows: number;
+                                keptRows: number;
+                                suppressedRows: number;
+                                suppression: number;
+                                classes: number;
+                                k: number | null;
+                                l: (number | null)[];
+                                informationLoss: number;
+                                risks: {
+                                    prosecutor: {
+                                        recordsAtRisk: number;
+                                        highestRisk: number;
+                                        successRate: number;
+                                    };
+                                    journalist: {
+                                        recordsAtRisk: number;
+                                        highestRisk: number;
+                                        successRate: number;
+                                    };
+                                    marketer: {
+                                        successRate: number;
+                                    };
+                                };
+                                classSizes: {
+                                    from: number;
+                                    to: number | null;
+                                    classes: number;
+                                    rows: number;
+                                }[];
+                            };
+                            passed: boolean;
+                            proposals: {
+                                levels: {
+                                    name: string;
+                                    level: number;
+                                    label: {
+                                        zh: string;
+                                        en: string;
+                                    };
+                                }[];
+                                passes: boolean;
+                                misses: ("k" | "l" | "suppression")[];
+                                rows: number;
+                                keptRows: number;
+                                suppressedRows: number;
+                                suppression: number;
+                                classes: number;
+                                k: number | null;
+                                l: (number | null)[];
+                                informationLoss: number;
+                                risks: {
+                                    prosecutor: {
+                                        recordsAtRisk: number;
+                                        highestRisk: number;
+                                        successRate: number;
+                                    };
+                                    journalist: {
+                                        recordsAtRisk: number;
+                                        highestRisk: number;
+                                        successRate: number;
+                                    };
+                                    marketer: {
+                                        successRate: number;
+                                    };
+                                };
+                                classSizes: {
+                                    from: number;
+                                    to: number | null;
+                                    classes: number;
+                                    rows: number;
+                                }[];
+                                /** @enum {string} */
+                                strategy: "greedy" | "no_suppression" | "least_loss" | "path";
+                            }[];
+                            snapshot?: {
+                                rows: number;
+                                k: number | null;
+                                l: (number | null)[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Applications to my department / 开放申请审核 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                };
+                                purpose: string;
+                                intendedUse: string;
+                                applicant: {
+                                    name: string;
+                                    organization?: string;
+                                    uscc?: string;
+                                    phone?: string;
+                                };
+                                email?: string;
+                                /** @enum {string} */
+                                state: "submitted" | "approved" | "rejected" | "expired";
+                                /** Format: date-time */
+                                dueAt: string;
+                                overdue: boolean;
+                                terms: {
+                                    until: string;
+                                    conditions: string;
+                                } | null;
+                                reason: string | null;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/applications/{id}/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve with terms or reject with a reason / 审批开放申请 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        approve: boolean;
+                        /** @description 使用期限 */
+                        until?: string;
+                        conditions?: string;
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            purpose: string;
+                            intendedUse: string;
+                            applicant: {
+                                name: string;
+                                organization?: string;
+                                uscc?: string;
+                                phone?: string;
+                            };
+                            email?: string;
+                            /** @enum {string} */
+                            state: "submitted" | "approved" | "rejected" | "expired";
+                            /** Format: date-time */
+                            dueAt: string;
+                            overdue: boolean;
+                            terms: {
+                                until: string;
+                                conditions: string;
+                            } | null;
+                            reason: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Comments on my datasets / 评论审核 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                dataset: string;
+                                author: string;
+                                rating: number;
+                                body: string;
+                                /** @enum {string} */
+                                state: "pending" | "approved" | "rejected";
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/comments/{id}/moderate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show or hide a comment / 审核评论 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        approve: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/demands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data requests to my department / 数据需求答复 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                orgId: string;
+                                title: string;
+                                body: string;
+                                author: string;
+                                /** @enum {string} */
+                                state: "submitted" | "answered" | "rejected";
+                                answer: string | null;
+                                /** Format: date-time */
+                                answeredAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/demands/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer (shown publicly) or reject a data request / 答复数据需求 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        answer: string;
+                        reject?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/showcases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Showcase entries using my datasets / 应用展示审核 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                title: string;
+                                description: string;
+                                url: string | null;
+                                datasets: string[];
+                                author: string;
+                                /** @enum {string} */
+                                state: "pending" | "approved" | "rejected";
+                                reason: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/showcases/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show or refuse a showcase entry / 审核应用展示 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        approve: boolean;
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/open/manage/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Thresholds of the check and the application time limit / 开放设置 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 每个等价类至少 k 行 / at least k rows per equivalence class */
+                            k: number;
+                            /** @description 每个等价类的敏感属性至少 l 个不同值 / at least l distinct sensitive values per class */
+                            l: number;
+                            /** @description 最多抑制的行比例 / largest share of rows suppressed */
+                            maxSuppression: number;
+                            /** @description 有条件开放申请的答复时限(天) / days a department has to decide an application */
+                            applicationDays: number;
+                        };
+                    };
+                };
+            };
+        };
+        /** Change the thresholds (security administrator) / 修改开放阈值 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 每个等价类至少 k 行 / at least k rows per equivalence class */
+                        k?: number;
+                        /** @description 每个等价类的敏感属性至少 l 个不同值 / at least l distinct sensitive values per class */
+                        l?: number;
+                        /** @description 最多抑制的行比例 / largest share of rows suppressed */
+                        maxSuppression?: number;
+                        /** @description 有条件开放申请的答复时限(天) / days a department has to decide an application */
+                        applicationDays?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 每个等价类至少 k 行 / at least k rows per equivalence class */
+                            k: number;
+                            /** @description 每个等价类的敏感属性至少 l 个不同值 / at least l distinct sensitive values per class */
+                            l: number;
+                            /** @description 最多抑制的行比例 / largest share of rows suppressed */
+                            maxSuppression: number;
+                            /** @description 有条件开放申请的答复时限(天) / days a department has to decide an application */
+                            applicationDays: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/write": {
         parameters: {
             query?: never;
@@ -8223,6 +11977,40 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open/catalog.jsonld": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The open catalogue as DCAT-AP (JSON-LD) / 开放目录 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
