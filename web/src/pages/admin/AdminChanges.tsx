@@ -40,7 +40,7 @@ export function ChangesMenuLabel() {
   return (
     <Space size={6}>
       {t('admin.changes')}
-      {n > 0 && <Badge count={n} size="small" title={t('changes.todo').replace('{n}', String(n))} data-testid="changes-todo" />}
+      {n > 0 && <Badge count={n} size="small" title={t('changes.todo', { n })} data-testid="changes-todo" />}
     </Space>
   );
 }
@@ -68,7 +68,7 @@ export function useHeldNotice() {
       width: 520,
       content: (
         <Space direction="vertical" data-testid="change-held">
-          <Typography.Text>{t('changes.heldBody').replace('{role}', t(`role.${held.change.approverRole}`))}</Typography.Text>
+          <Typography.Text>{t('changes.heldBody', { role: t(`role.${held.change.approverRole}`) })}</Typography.Text>
           {held.passwordPart && <PasswordHalf intro={t('changes.firstHalf')} value={held.passwordPart} />}
         </Space>
       ),

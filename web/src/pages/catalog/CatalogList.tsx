@@ -145,7 +145,7 @@ export function CatalogListPage() {
           pageSize: PAGE_SIZE,
           total: result?.total ?? 0,
           showSizeChanger: false,
-          showTotal: (total) => t('cat.total').replace('{n}', count(total)),
+          showTotal: (total) => t('cat.total', { n: count(total) }),
           onChange: (p) => {
             const next = new URLSearchParams(params);
             next.set('page', String(p));

@@ -170,7 +170,7 @@ export function DatasetPage() {
           {!owner && d.status === 'published' && d.shareType !== 'none' && has('consumer', 'data_officer') && <Button type="primary" onClick={() => navigate(`/sharing/request/${encodeURIComponent(d.code)}`)} data-testid="request-access">{t('share.requestTitle')}</Button>}
         </div>
         {officer && d.currentVersion === 0 && !telemetry && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('cat.needData')} />}
-        {telemetry && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('tel.seriesHint').replaceAll('{code}', d.code)} data-testid="telemetry-hint" />}
+        {telemetry && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('tel.seriesHint', { code: d.code })} data-testid="telemetry-hint" />}
         {actionError && (
           <Alert
             style={{ marginTop: 16 }}

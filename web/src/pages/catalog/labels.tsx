@@ -119,9 +119,8 @@ export function useErrorText(): (error: { message?: { zh: string; en: string } |
     const details = (error.details ?? {}) as { line?: unknown; column?: unknown };
     // The server's rule messages already name the line; others get it from the details.
     if (typeof details.line !== 'number' || message.includes(String(details.line))) return message;
-    return t(typeof details.column === 'string' ? 'ingest.errorAt' : 'ingest.errorAtLine')
-      .replace('{line}', String(details.line))
-      .replace('{column}', String(details.column))
-      .replace('{message}', message);
+    return typeof details.column === 'string'
+      ? t('ingest.errorAt', { line: details.line, column: details.column, message })
+      : t('ingest.errorAtLine', { line: details.line, message });
   };
 }

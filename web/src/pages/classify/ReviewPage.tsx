@@ -173,7 +173,7 @@ export function ReviewPage() {
               if (c.detected.text) {
                 return (
                   <Typography.Text style={{ fontSize: 12 }} data-testid={`evidence-${c.name}`}>
-                    {t('cls.textScanned').replace('{n}', String(c.detected.text.scanned))}
+                    {t('cls.textScanned', { n: c.detected.text.scanned })}
                   </Typography.Text>
                 );
               }

@@ -111,7 +111,7 @@ export function UploadWizardPage() {
   return (
     <Space direction="vertical" size={16} style={{ width: '100%', maxWidth: 1040 }}>
       <Steps current={current} items={[{ title: t('ingest.step.dataset') }, { title: t('ingest.step.file') }, { title: t('ingest.step.load') }, { title: t('ingest.step.result') }]} />
-      {params.get('registered') && dataset && stage.step === 'choose' && <Alert type="success" showIcon message={t('ingest.registered').replace('{name}', dataset.name).replace('{code}', dataset.code)} />}
+      {params.get('registered') && dataset && stage.step === 'choose' && <Alert type="success" showIcon message={t('ingest.registered', { name: dataset.name, code: dataset.code })} />}
 
       <Card title={t('ingest.title')}>
         {listError && <Alert type="error" showIcon message={listError} style={{ marginBottom: 16 }} />}

@@ -156,13 +156,13 @@ function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert;
 function ClockLine({ clock }: { clock: Clock | null }) {
   const { t, time, lang } = useI18n();
   if (!clock) return <Typography.Text type="secondary">{t('secops.notApplicable')}</Typography.Text>;
-  if (clock.reportedAt) return <Tag color="green">{t('secops.reportedAt').replace('{time}', time(clock.reportedAt))}</Tag>;
+  if (clock.reportedAt) return <Tag color="green">{t('secops.reportedAt', { time: time(clock.reportedAt) })}</Tag>;
   const left = clock.remainingMs ?? 0;
   return (
     <Space>
       <Typography.Text>{time(clock.due)}</Typography.Text>
       <Tag color={clock.overdue ? 'red' : left < 3_600_000 ? 'orange' : 'blue'} data-testid="clock-remaining">
-        {(clock.overdue ? t('secops.overdue') : t('secops.remaining')).replace('{time}', duration(left, lang))}
+        {t(clock.overdue ? 'secops.overdue' : 'secops.remaining', { time: duration(left, lang) })}
       </Tag>
     </Space>
   );
@@ -260,7 +260,7 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
                 <Input.TextArea rows={2} placeholder={t('secops.note')} value={note} onChange={(e) => setNote(e.target.value)} />
                 {next === 'closed' && <Input.TextArea rows={3} placeholder={t('secops.summary')} value={summary} onChange={(e) => setSummary(e.target.value)} data-testid="incident-summary" />}
                 <Button type="primary" onClick={() => run(secopsApi.transition(i.id, { state: next, note, ...(next === 'closed' ? { summary } : {}) }))}>
-                  {t('secops.nextStage').replace('{stage}', t(`secops.state.${next}` as MessageKey))}
+                  {t('secops.nextStage', { stage: t(`secops.state.${next}` as MessageKey) })}
                 </Button>
               </Space>
             </Card>

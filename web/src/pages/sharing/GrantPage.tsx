@@ -84,7 +84,7 @@ function ExportCard({ grant, withGrantId }: { grant: Grant; withGrantId: boolean
           type="success"
           showIcon
           data-testid="export-ready"
-          message={t('share.exportReady').replace('{rows}', String(done.rows ?? 0)).replace('{time}', time(done.expiresAt))}
+          message={t('share.exportReady', { rows: done.rows ?? 0, time: time(done.expiresAt) })}
           action={
             <Button size="small" href={done.url} icon={<DownloadOutlined />} data-testid="export-download">
               {t('share.exportDownload')}

@@ -117,7 +117,7 @@ export function RequestFormPage() {
         {own && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('share.ownDataset')} />}
       </Card>
 
-      <Card title={t('share.pickTitle')} extra={<Typography.Text type="secondary">{t('share.picked').replace('{n}', String(picked.length))}</Typography.Text>}>
+      <Card title={t('share.pickTitle')} extra={<Typography.Text type="secondary">{t('share.picked', { n: picked.length })}</Typography.Text>}>
         <Table<Column>
           rowKey="name"
           size="small"

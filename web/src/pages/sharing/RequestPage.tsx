@@ -113,7 +113,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
 
   async function approve() {
     if (impactMissing) {
-      setError(t('share.impactRequired').replace('{columns}', clear4.join('、')));
+      setError(t('share.impactRequired', { columns: clear4.join('、') }));
       return;
     }
     setBusy(true);
@@ -266,7 +266,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
           )}
         </Form.Item>
         <Space size={24} wrap align="start">
-          <Form.Item label={t('share.f.endDate')} extra={t('share.endDateHint').replace('{date}', detail.endDate)}>
+          <Form.Item label={t('share.f.endDate')} extra={t('share.endDateHint', { date: detail.endDate })}>
             <DatePicker value={endDate} onChange={(d) => d && setEndDate(d)} disabledDate={(d) => d.isBefore(dayjs().startOf('day')) || d.isAfter(dayjs(detail.endDate))} allowClear={false} data-testid="grant-end-date" />
           </Form.Item>
           <Form.Item label={t('share.f.rowsPerDay')}>
@@ -283,7 +283,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
           label={t('share.f.impact')}
           required={clear4.length > 0}
           validateStatus={impactMissing ? 'error' : undefined}
-          help={clear4.length > 0 ? t('share.impactRequired').replace('{columns}', clear4.join('、')) : t('share.impactOptional')}
+          help={clear4.length > 0 ? t('share.impactRequired', { columns: clear4.join('、') }) : t('share.impactOptional')}
         >
           <Input.TextArea rows={3} value={impact} onChange={(e) => setImpact(e.target.value)} data-testid="impact" />
         </Form.Item>

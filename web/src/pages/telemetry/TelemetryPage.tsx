@@ -9,11 +9,6 @@ import { useI18n, type MessageKey } from '../../i18n.tsx';
 
 const KIND_COLORS: Record<string, string> = { gap: 'orange', out_of_range: 'red', stuck: 'purple', spike: 'magenta', future_timestamp: 'gold', clock_skew: 'gold', unit_mismatch: 'blue', unknown_point: 'default' };
 
-function useFormat() {
-  const { t } = useI18n();
-  return (template: MessageKey, values: Record<string, string | number>) => t(template).replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? ''));
-}
-
 function ScoreTag({ score }: { score: number | null }) {
   if (score === null) return <Tag>—</Tag>;
   return <Tag color={score >= 90 ? 'green' : score >= 70 ? 'gold' : 'red'}>{score}</Tag>;
@@ -48,7 +43,6 @@ export function TelemetryPage() {
 function RegistryTab() {
   const { t, time } = useI18n();
   const { message } = App.useApp();
-  const format = useFormat();
   const [settings, setSettings] = useState<TelemetrySettings>();
   const [devices, setDevices] = useState<Device[]>([]);
   const [points, setPoints] = useState<Point[]>([]);
@@ -92,7 +86,7 @@ function RegistryTab() {
             beforeUpload={async (file) => {
               try {
                 const r = await telemetryApi.importSheet(file);
-                message.success(format('tel.importDone', r));
+                message.success(t('tel.importDone', r));
                 await load();
               } catch (e) {
                 message.error((e as Error).message);
@@ -145,7 +139,7 @@ function RegistryTab() {
         {token && (
           <Space direction="vertical" style={{ width: '100%' }}>
             <Typography.Paragraph copyable code data-testid="tel-token-value">{token.token}</Typography.Paragraph>
-            <Typography.Text type="secondary">{format('tel.tokenHint', { username: token.username, topic: token.topic })}</Typography.Text>
+            <Typography.Text type="secondary">{t('tel.tokenHint', { username: token.username, topic: token.topic })}</Typography.Text>
           </Space>
         )}
       </Modal>
