@@ -50,6 +50,12 @@ interface I18n {
    * checked at compile time against the Chinese text: `t('cat.total', { n: 3 })`.
    */
   t<K extends MessageKey>(key: K, ...values: Values<K>): string;
+  /**
+   * The label of a code the server answers as plain text (an update cycle, a rule, a detected type):
+   * the message `<prefix>.<code>` when the console has one, else the code itself. For codes the
+   * schema types as an enum, prefer t(`prefix.${code}`): the compiler then checks every label exists.
+   */
+  label(prefix: string, code: string | number): string;
   /** A timestamp in the console language's conventions. */
   time(value: string | Date): string;
 }
@@ -76,6 +82,10 @@ export function I18nProvider({ children }: { children: ReactNode }) {
         setLangState(next);
       },
       t: (key, ...[values]) => fill(dictionaries[lang][key], values),
+      label: (prefix, code) => {
+        const key = `${prefix}.${code}`;
+        return key in dictionaries[lang] ? dictionaries[lang][key as MessageKey] : String(code);
+      },
       time: (value) => new Date(value).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false }),
     }),
     [lang],

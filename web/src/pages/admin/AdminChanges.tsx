@@ -141,7 +141,7 @@ export function AdminChangesPage() {
     if (f.disabled !== undefined) parts.push(t(f.disabled ? 'changes.disable' : 'changes.enable'));
     if (f.orgId) parts.push(`${t(created ? 'users.org' : 'changes.orgTo')}${colon}${orgName(f.orgId)}`);
     if (f.displayName) parts.push(`${t(created ? 'users.displayName' : 'changes.nameTo')}${colon}${f.displayName}`);
-    return parts.join(semicolon) || t(`changes.kind.${c.kind}` as MessageKey);
+    return parts.join(semicolon) || t(`changes.kind.${c.kind}`);
   };
 
   if (error) return <Alert type="error" showIcon message={error} />;
@@ -158,7 +158,7 @@ export function AdminChangesPage() {
         onRow={(c) => ({ 'data-testid': `change-${c.targetUsername}` }) as HTMLAttributes<HTMLElement>}
         columns={[
           { title: t('changes.account'), dataIndex: 'targetUsername' },
-          { title: t('changes.kind'), render: (_, c) => `${t(`changes.kind.${c.kind}` as MessageKey)}${lang === 'zh' ? '（' : ' ('}${c.adminRoles.map((r) => t(`role.${r}`)).join(lang === 'zh' ? '、' : ', ')}${lang === 'zh' ? '）' : ')'}` },
+          { title: t('changes.kind'), render: (_, c) => `${t(`changes.kind.${c.kind}`)}${lang === 'zh' ? '（' : ' ('}${c.adminRoles.map((r) => t(`role.${r}`)).join(lang === 'zh' ? '、' : ', ')}${lang === 'zh' ? '）' : ')'}` },
           { title: t('changes.what'), render: (_, c) => describe(c) },
           { title: t('changes.proposer'), render: (_, c) => c.proposedBy.username },
           { title: t('changes.proposedAt'), dataIndex: 'proposedAt', render: (v: string) => time(v) },
@@ -167,7 +167,7 @@ export function AdminChangesPage() {
             title: t('changes.state'),
             render: (_, c) => (
               <Space size={4} wrap>
-                <Tag color={STATE_COLORS[c.state]}>{t(`changes.state.${c.state}` as MessageKey)}</Tag>
+                <Tag color={STATE_COLORS[c.state]}>{t(`changes.state.${c.state}`)}</Tag>
                 {c.decidedBy && <Typography.Text type="secondary">{c.decidedBy.username}</Typography.Text>}
                 {c.reason && <Typography.Text type="secondary">{c.reason}</Typography.Text>}
               </Space>

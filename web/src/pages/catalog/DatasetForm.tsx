@@ -56,7 +56,7 @@ export function DatasetForm({ form, initial, onFinish }: { form: FormInstance<Da
         </Col>
         <Col xs={24} md={6}>
           <Form.Item name="update_cycle" label={t('cat.f.updateCycle')}>
-            <Select options={UPDATE_CYCLES.map((c) => ({ value: c, label: t(`cat.cycle.${c}` as MessageKey) }))} />
+            <Select options={UPDATE_CYCLES.map((c) => ({ value: c, label: t(`cat.cycle.${c}`) }))} />
           </Form.Item>
         </Col>
       </Row>

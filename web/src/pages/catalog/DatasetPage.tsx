@@ -29,7 +29,7 @@ import { QualityReportView } from './QualityReport.tsx';
 /** A catalogue entry: metadata, 信息项, versions; for the provider's officers also quality and management. */
 export function DatasetPage() {
   const { code = '' } = useParams();
-  const { t, time } = useI18n();
+  const { t, label, time } = useI18n();
   const { me, has } = useAuth();
   const { message, modal } = App.useApp();
   const navigate = useNavigate();
@@ -212,7 +212,7 @@ export function DatasetPage() {
           <Descriptions.Item label={t('cat.f.openType')}>
             <OpenTag value={d.openType} />
           </Descriptions.Item>
-          <Descriptions.Item label={t('cat.f.updateCycle')}>{t(`cat.cycle.${d.updateCycle}` as MessageKey)}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.updateCycle')}>{label('cat.cycle', d.updateCycle)}</Descriptions.Item>
           <Descriptions.Item label={t('cat.f.publishDate')}>{d.publishDate ? d.publishDate.slice(0, 10) : dash}</Descriptions.Item>
           <Descriptions.Item label={t('cat.f.updatedAt')}>{time(d.updatedAt)}</Descriptions.Item>
           <Descriptions.Item label={t('cat.f.relatedCodes')}>

@@ -5,10 +5,9 @@ import { errorOf, getVersionReport, qualityOf, type RuleFailure, type Version, t
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { count, useErrorText, useLocalized } from './labels.tsx';
 
-const RULES = new Set(['required', 'unique', 'pattern', 'range', 'enum', 'type', 'identifier']);
 
 export function QualityReportView({ code, versions }: { code: string; versions: Version[] }) {
-  const { t } = useI18n();
+  const { t, label } = useI18n();
   const localized = useLocalized();
   const errorText = useErrorText();
   const loaded = versions.filter((v) => v.state !== 'loading');
@@ -31,7 +30,7 @@ export function QualityReportView({ code, versions }: { code: string; versions: 
   }, [code, chosen]);
 
   if (loaded.length === 0) return <Empty description={t('cat.noVersions')} />;
-  const ruleName = (rule: string) => (RULES.has(rule) ? t(`rule.${rule}` as MessageKey) : rule);
+  const ruleName = (rule: string) => label('rule', rule);
   const v = report?.version;
   const q = v ? qualityOf(v) : null;
 

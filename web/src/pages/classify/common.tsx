@@ -33,8 +33,8 @@ export function LevelTag({ level, candidate }: { level: Level; candidate?: boole
 
 /** The type's name in the console language (the API answers types as text). */
 export function useTypeName(): (type: string | null) => string {
-  const { t } = useI18n();
-  return (type) => (type ? t(`cls.type.${type}` as MessageKey) : t('cls.noType'));
+  const { t, label } = useI18n();
+  return (type) => (type ? label('cls.type', type) : t('cls.noType'));
 }
 
 export const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;

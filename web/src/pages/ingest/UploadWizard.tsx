@@ -10,7 +10,6 @@ import { bytes, count, GradeTag, StatusTag, useErrorText } from '../catalog/labe
 
 const ACCEPT = '.csv,.tsv,.txt,.json,.ndjson,.jsonl,.xlsx';
 const POLL_MS = 500;
-const PHASES = new Set(['queued', 'classifying', 'loading', 'done']);
 
 interface Options {
   mode: 'append' | 'replace';
@@ -22,7 +21,7 @@ type Stage = { step: 'choose' } | { step: 'uploading'; sent: number; total: numb
 
 /** Upload wizard: dataset, file and options; upload progress; load progress polled from the job; result. */
 export function UploadWizardPage() {
-  const { t } = useI18n();
+  const { t, label } = useI18n();
   const { me } = useAuth();
   const navigate = useNavigate();
   const errorText = useErrorText();
@@ -224,7 +223,7 @@ export function UploadWizardPage() {
             <Progress percent={job?.totalBytes ? Math.min(99, Math.floor((job.bytes / job.totalBytes) * 100)) : 0} status="active" />
             <Descriptions size="small" column={{ xs: 1, md: 3 }}>
               <Descriptions.Item label={t('ingest.phase')}>
-                <span data-testid="job-phase">{PHASES.has(phase) ? t(`ingest.phase.${phase}` as MessageKey) : phase}</span>
+                <span data-testid="job-phase">{label('ingest.phase', phase)}</span>
               </Descriptions.Item>
               <Descriptions.Item label={t('ingest.rowsRead')}>
                 <span data-testid="job-rows">{count(job?.rows ?? 0)}</span>

@@ -147,7 +147,7 @@ export function RequestFormPage() {
           style={{ maxWidth: 720 }}
         >
           <Form.Item name="purposeCategory" label={t('share.f.category')} rules={[{ required: true }]}>
-            <Select data-testid="purpose-category" options={PURPOSE_CATEGORIES.map((c) => ({ value: c, label: t(`share.category.${c}` as MessageKey) }))} />
+            <Select data-testid="purpose-category" options={PURPOSE_CATEGORIES.map((c) => ({ value: c, label: t(`share.category.${c}`) }))} />
           </Form.Item>
           <Form.Item name="purpose" label={t('share.f.purpose')} rules={[{ required: true, min: 2, message: t('share.f.purposeRequired') }]}>
             <Input.TextArea rows={3} placeholder={t('share.f.purposePlaceholder')} data-testid="purpose" />

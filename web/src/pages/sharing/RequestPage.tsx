@@ -49,8 +49,8 @@ function TermsView({ terms, detail }: { terms: Terms; detail: RequestDetail }) {
           {terms.columns.map((c) => (
             <span key={c.name} data-testid={`term-${c.name}`}>
               {c.name} <GradeTag grade={grades.get(c.name) ?? null} short /> <ModeTag mode={c.mode} />
-              {c.generalize?.address && <Tag>{t(`share.gen.address.${c.generalize.address}` as MessageKey)}</Tag>}
-              {c.generalize?.date && <Tag>{t(`share.gen.date.${c.generalize.date}` as MessageKey)}</Tag>}
+              {c.generalize?.address && <Tag>{t(`share.gen.address.${c.generalize.address}`)}</Tag>}
+              {c.generalize?.date && <Tag>{t(`share.gen.date.${c.generalize.date}`)}</Tag>}
               {c.mode === 'redacted' && <Tag>{t(`share.redact.${c.redact ?? 'masked'}`)}</Tag>}
             </span>
           ))}
@@ -243,7 +243,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
                     style={{ width: 140 }}
                     value={c.op}
                     onChange={(v) => setCondition(i, { op: v })}
-                    options={FILTER_OPERATORS.map((op) => ({ value: op, label: t(`share.op.${op}` as MessageKey) }))}
+                    options={FILTER_OPERATORS.map((op) => ({ value: op, label: t(`share.op.${op}`) }))}
                     data-testid={`filter-op-${i}`}
                   />
                   {c.op !== 'is' && (
@@ -345,7 +345,7 @@ function SecurityDecision({ detail, onDone }: { detail: RequestDetail; onDone: (
 /** /sharing/requests/:id — who asks, why, which grades; the decision forms for whoever decides next. */
 export function RequestPage() {
   const { id = '' } = useParams();
-  const { t, time } = useI18n();
+  const { t, label, time } = useI18n();
   const { me, has } = useAuth();
   const navigate = useNavigate();
   const typeName = useTypeName();
@@ -412,7 +412,7 @@ export function RequestPage() {
           <Descriptions.Item label={t('share.col.requesterUser')}>
             {d.requester.name} ({d.requester.username})
           </Descriptions.Item>
-          <Descriptions.Item label={t('share.f.category')}>{t(`share.category.${d.purposeCategory}` as MessageKey)}</Descriptions.Item>
+          <Descriptions.Item label={t('share.f.category')}>{label('share.category', d.purposeCategory)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.endDate')}>{d.endDate}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.purpose')} span={2}>
             {d.purpose}

@@ -15,8 +15,8 @@ function ScoreTag({ score }: { score: number | null }) {
 }
 
 export function KindTag({ kind }: { kind: string }) {
-  const { t } = useI18n();
-  return <Tag color={KIND_COLORS[kind]}>{t(`tel.kind.${kind}` as MessageKey)}</Tag>;
+  const { label } = useI18n();
+  return <Tag color={KIND_COLORS[kind]}>{label('tel.kind', kind)}</Tag>;
 }
 
 /** 工业数据: the enterprise data officer's registry, live charts, quality dashboard and ingestion status. */
@@ -241,7 +241,7 @@ function QualityTab() {
       xAxis: { type: 'category', data: hours.map((h) => time(h).slice(-8, -3)) },
       yAxis: { type: 'value' },
       series: QUALITY_KINDS.filter((k) => quality.counts.some((c) => c.kind === k)).map((k) => ({
-        name: t(`tel.kind.${k}` as MessageKey),
+        name: t(`tel.kind.${k}`),
         type: 'bar',
         stack: 'events',
         data: hours.map((h) => quality.counts.find((c) => c.kind === k && c.hour === h)?.n ?? 0),
@@ -277,7 +277,7 @@ function QualityTab() {
           ]}
         />
       </Card>
-      <Card size="small" title={t('tel.events')} extra={<Select allowClear placeholder={t('tel.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={QUALITY_KINDS.map((k) => ({ value: k, label: t(`tel.kind.${k}` as MessageKey) }))} />}>
+      <Card size="small" title={t('tel.events')} extra={<Select allowClear placeholder={t('tel.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={QUALITY_KINDS.map((k) => ({ value: k, label: t(`tel.kind.${k}`) }))} />}>
         <Table
           rowKey="id"
           size="small"
