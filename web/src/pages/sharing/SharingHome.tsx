@@ -1,10 +1,10 @@
 import { Alert, Badge, Button, Space, Table, Tabs, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { shareApi, type Grant, type ShareRequest } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { endDateOf, GrantStateTag, ModeTag, RequestStateTag } from './common.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { NotificationList } from './Notifications.tsx';
 
 type Side = 'consumer' | 'provider' | 'security';
@@ -124,22 +124,8 @@ export function SharingHome() {
   const { t } = useI18n();
   const { me, has } = useAuth();
   const [params, setParams] = useSearchParams();
-  const [requests, setRequests] = useState<ShareRequest[]>();
-  const [grants, setGrants] = useState<Grant[]>();
-  const [error, setError] = useState<string>();
-
-  const load = useCallback(async () => {
-    try {
-      const [r, g] = await Promise.all([shareApi.requests(), shareApi.grants()]);
-      setRequests(r);
-      setGrants(g);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { data, error, reload } = useLoad(() => Promise.all([shareApi.requests(), shareApi.grants()]), []);
+  const [requests, grants] = data ?? [];
 
   const org = me?.orgId;
   const loading = !requests;
@@ -197,7 +183,7 @@ export function SharingHome() {
         activeKey={active}
         onChange={(key) => {
           setParams({ tab: key });
-          void load();
+          void reload();
         }}
         items={tabs}
       />
