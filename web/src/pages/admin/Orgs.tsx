@@ -53,6 +53,8 @@ export function OrgsPage() {
       </Space>
       {loadError && <Alert style={{ marginBottom: 16 }} type="error" showIcon message={loadError} />}
       <Table<OrgNode>
+        // Mounted again once the tree arrives: defaultExpandAllRows only expands the rows of the first render.
+        key={orgs ? 'loaded' : 'loading'}
         rowKey="id"
         loading={loading && !orgs}
         dataSource={data}
