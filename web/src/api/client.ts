@@ -52,7 +52,8 @@ type BodyPart<O> = O extends { requestBody: { content: { 'application/json': inf
     : unknown;
 /** The second argument of a call: path parameters, query and body, each only where the route has them. */
 export type Init<P extends PathOf<M>, M extends Method> = Simplify<PathPart<Parameters_<P, M>> & QueryPart<Parameters_<P, M>> & BodyPart<Operation<P, M>>>;
-type Args<I> = {} extends I ? [init?: I] : [init: I];
+/** The init argument is optional where every part of it is. */
+type Args<I> = Partial<I> extends I ? [init?: I] : [init: I];
 
 // ---- requests --------------------------------------------------------------------------------------
 

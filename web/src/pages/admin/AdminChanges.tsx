@@ -2,7 +2,7 @@ import { Alert, App, Badge, Button, Form, Input, Modal, Space, Table, Tag, Typog
 import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';
 import { identityApi, type AdminChange, type HeldChange, type Org } from '../../api/identity.ts';
 import { useAuth } from '../../auth.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 
 /** Tells every view of the pending changes (list, menu badge) to reload. */
 export const CHANGES_EVENT = 'pdx:admin-changes';

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { searchDatasets, type Dataset, type Facet, type FacetKey, type SearchResult } from '../../api/catalog.ts';
 import { useAuth } from '../../auth.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 import { count, GradeTag, ShareTag, StatusTag } from './labels.tsx';
 
 const PAGE_SIZE = 20;

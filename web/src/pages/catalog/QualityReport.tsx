@@ -2,7 +2,7 @@
 import { Alert, Card, Col, Empty, Progress, Row, Select, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { errorOf, getVersionReport, qualityOf, type RuleFailure, type Version } from '../../api/catalog.ts';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { count, useErrorText, useLocalized } from './labels.tsx';
 

@@ -2,7 +2,7 @@
 import { LockOutlined } from '@ant-design/icons';
 import { Tag, Tooltip } from 'antd';
 import type { DatasetStatus, ShareType, Version } from '../../api/catalog.ts';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 
 const GRADE_COLORS: Record<number, string> = { 4: 'red', 3: 'orange', 2: 'blue', 1: 'green' };
 
@@ -67,7 +67,7 @@ export function EncryptedTag() {
 
 /** The Chinese/English name of a detected identifier type (cn_resident_id → 居民身份证号). */
 export function useTypeLabel(): (type: string | undefined) => string {
-  const { t, label } = useI18n();
+  const { label } = useI18n();
   return (type) => (type === undefined ? '' : label('cls.type', type));
 }
 

@@ -1,6 +1,6 @@
 import { Tag } from 'antd';
 import type { Grade, Level, ReviewState } from '../../api/classify.ts';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 
 const GRADE_COLORS: Record<Grade, string> = { 1: 'green', 2: 'blue', 3: 'orange', 4: 'red' };
 

@@ -5,7 +5,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
 import { getJob, ingestResultOf, searchDatasets, uploadVersion, type Dataset, type Job } from '../../api/catalog.ts';
 import { useAuth } from '../../auth.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 import { bytes, count, GradeTag, StatusTag, useErrorText } from '../catalog/labels.tsx';
 
 const ACCEPT = '.csv,.tsv,.txt,.json,.ndjson,.jsonl,.xlsx';

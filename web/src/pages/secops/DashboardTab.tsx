@@ -3,7 +3,7 @@ import type { EChartsOption } from 'echarts';
 import { useMemo } from 'react';
 import { INCIDENT_STATES, SEVERITIES, type Alert, type Dashboard } from '../../api/secops.ts';
 import { Chart } from '../../components/Chart.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 import { detectorLabel, SeverityTag, useText } from './common.tsx';
 
 const SEVERITY_HEX = { general: '#1677ff', significant: '#fa8c16', major: '#f5222d', critical: '#c41d7f' };

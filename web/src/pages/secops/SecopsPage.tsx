@@ -3,7 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
 import { INCIDENT_STATES, secopsApi, SEVERITIES, type Alert, type Clock, type Containment, type Dashboard, type Delivery, type Incident, type IncidentDetail, type Settings, type Severity } from '../../api/secops.ts';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 import { DashboardTab } from './DashboardTab.tsx';
 import { detectorLabel, duration, SeverityTag, useLiveAlerts, useText } from './common.tsx';
 

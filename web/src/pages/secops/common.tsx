@@ -1,7 +1,7 @@
 import { Tag } from 'antd';
 import { useEffect, useState } from 'react';
 import { SEVERITY_COLORS, type Alert, type Severity, type Text } from '../../api/secops.ts';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 
 export function SeverityTag({ severity }: { severity: Severity }) {
   const { t } = useI18n();

@@ -6,7 +6,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { classificationOf, getColumns, getDataset, type Column, type Dataset } from '../../api/catalog.ts';
 import { PURPOSE_CATEGORIES, shareApi, type PurposeCategory, type ShareRequest } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 import { GradeTag, ShareTag } from '../catalog/labels.tsx';
 import { useTypeName } from '../classify/common.tsx';
 import type { TypeId } from '../../api/classify.ts';

@@ -22,7 +22,7 @@ import {
   type Terms,
 } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 import { GradeTag } from '../catalog/labels.tsx';
 import { useTypeName } from '../classify/common.tsx';
 import { ModeTag, readAbout, RequestStateTag } from './common.tsx';

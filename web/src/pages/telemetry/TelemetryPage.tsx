@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { QUALITY_KINDS, telemetryApi, type Device, type DevicePoint, type Point, type Quality, type QualityEvent, type QualityKind, type Status, type TelemetrySettings } from '../../api/telemetry.ts';
 import { Chart } from '../../components/Chart.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 
 const KIND_COLORS: Record<string, string> = { gap: 'orange', out_of_range: 'red', stuck: 'purple', spike: 'magenta', future_timestamp: 'gold', clock_skew: 'gold', unit_mismatch: 'blue', unknown_point: 'default' };
 
