@@ -1,17 +1,8 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { api, ApiError } from './api/client.ts';
+import { ApiError } from './api/client.ts';
+import { identityApi, type Me, type Role } from './api/identity.ts';
 
-export type Role = 'sysadmin' | 'secadmin' | 'auditor' | 'data_officer' | 'consumer';
-
-export interface Me {
-  id: string;
-  username: string;
-  displayName: string;
-  orgId: string;
-  orgName: string;
-  roles: Role[];
-  mustChangePassword: boolean;
-}
+export type { Me, Role };
 
 interface Auth {
   /** undefined while loading, null when signed out. */
@@ -28,7 +19,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const refresh = useCallback(async () => {
     try {
-      setMe(await api<Me>('GET', '/api/v1/auth/me'));
+      setMe(await identityApi.me());
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) setMe(null);
       else throw error;
@@ -42,11 +33,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     me,
     refresh,
     async login(username, password) {
-      const { user } = await api<{ user: Me }>('POST', '/api/v1/auth/login', { username, password });
+      const { user } = await identityApi.login(username, password);
       setMe(user);
     },
     async logout() {
-      await api('POST', '/api/v1/auth/logout').catch(() => undefined);
+      await identityApi.logout().catch(() => undefined);
       setMe(null);
     },
     has: (...roles) => !!me && me.roles.some((r) => roles.includes(r)),

@@ -1,169 +1,34 @@
-/** Typed client of the audit log API (auditor only; see src/modules/audit/audit.routes.ts). */
-import { api } from './client.ts';
-
-export type AuditResult = 'success' | 'failure' | 'denied';
-export const RESULTS: AuditResult[] = ['success', 'failure', 'denied'];
+/** Calls and shapes of the audit log API (auditor only; see src/modules/audit/audit.routes.ts). */
+import { allOf, GET, urlOf, type QueryOf, type ResponseOf } from './client.ts';
 
 /** One record of the log, exactly as the server hashes it (docs/audit-proofs.md §1). */
-export interface AuditRecord {
-  seq: number;
-  time: string;
-  action: string;
-  result: AuditResult;
-  actorUserId: string | null;
-  actorUsername: string | null;
-  actorOrgId: string | null;
-  actorApiKeyId: string | null;
-  actorRoles: string[];
-  targetType: string | null;
-  targetId: string | null;
-  targetLabel: string | null;
-  dataset: string | null;
-  details: Record<string, unknown>;
-  requestId: string | null;
-  clientIp: string | null;
-  prevHash: string;
-  hash: string;
-}
+export type AuditRecord = ResponseOf<'/api/v1/audit/records/{seq}', 'get'>;
+export type AuditResult = AuditRecord['result'];
+export const RESULTS = allOf<AuditResult>()(['success', 'failure', 'denied']);
+export type SignedHead = ResponseOf<'/api/v1/audit/heads/latest', 'get'>;
+export type VerifyReport = ResponseOf<'/api/v1/audit/verify', 'get'>;
+export type InclusionProof = ResponseOf<'/api/v1/audit/proof/{seq}', 'get'>;
+export type PublicKey = ResponseOf<'/api/v1/audit/public-key', 'get'>;
 
-export interface SignedHead {
-  treeSize: number;
-  rootHash: string;
-  timestamp: string;
-  hashAlg: 'sha256' | 'sm3';
-  keyId: string;
-  signature: string;
-}
+type RecordQuery = QueryOf<'/api/v1/audit/records', 'get'>;
+/** The search filters the console offers, in the API's query parameter names. */
+export type RecordFilter = Pick<RecordQuery, 'actor_username' | 'org_id' | 'dataset' | 'action' | 'action_prefix' | 'result' | 'from' | 'to'>;
+type AccessQuery = QueryOf<'/api/v1/audit/access-history', 'get'>;
+export type AccessFilter = Omit<AccessQuery, 'cursor' | 'limit'>;
+export type AccessHistory = ResponseOf<'/api/v1/audit/access-history', 'get'>;
+export type AccessSummary = AccessHistory['summary'][number];
+export type AccessEntry = AccessHistory['entries'][number];
 
-export interface VerifyReport {
-  ok: boolean;
-  checked: number;
-  checkpoints: number;
-  firstBadSeq?: number;
-  badCheckpoint?: number;
-  /** A head the policy requires (every 1000 records) that is missing. */
-  missingHead?: number;
-  reason?: string;
-}
-
-export interface InclusionProof {
-  seq: number;
-  leafIndex: number;
-  treeSize: number;
-  recordHash: string;
-  leafHash: string;
-  auditPath: string[];
-  head: SignedHead;
-  record: AuditRecord;
-}
-
-export interface PublicKey {
-  algorithm: 'Ed25519';
-  keyId: string;
-  publicKeyPem: string;
-  hashAlg: 'sha256' | 'sm3';
-}
-
-/** Search filters, in the API's query parameter names. */
-export interface RecordFilter {
-  actor_username?: string;
-  org_id?: string;
-  dataset?: string;
-  action?: string;
-  action_prefix?: string;
-  result?: AuditResult;
-  /** ISO 8601, inclusive. */
-  from?: string;
-  /** ISO 8601, exclusive. */
-  to?: string;
-}
-
-export interface AccessFilter {
-  dataset: string;
-  column?: string;
-  from?: string;
-  to?: string;
-  result?: AuditResult;
-}
-
-export interface AccessSummary {
-  actorUserId: string | null;
-  actorUsername: string | null;
-  actorOrgId: string | null;
-  actorApiKeyId: string | null;
-  responses: number;
-  rows: number;
-  firstTime: string;
-  lastTime: string;
-}
-
-export interface AccessEntry {
-  seq: number;
-  time: string;
-  action: string;
-  result: AuditResult;
-  actorUserId: string | null;
-  actorUsername: string | null;
-  actorOrgId: string | null;
-  actorApiKeyId: string | null;
-  columns: { name: string; mode: string }[];
-  rowCount: number | null;
-  purpose: string | null;
-  grantId: string | null;
-  requestId: string | null;
-  clientIp: string | null;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor?: number;
-}
-
-/** Query string of the set (non-empty) parameters. */
-export function queryOf(params: object): string {
-  const q = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== null && value !== '') q.set(key, String(value));
-  }
-  const s = q.toString();
-  return s ? `?${s}` : '';
-}
-
-export function searchRecords(filter: RecordFilter, page: { cursor?: number; limit: number }): Promise<Page<AuditRecord>> {
-  return api('GET', `/api/v1/audit/records${queryOf({ ...filter, ...page })}`);
-}
-
-export function getRecord(seq: number): Promise<AuditRecord> {
-  return api('GET', `/api/v1/audit/records/${seq}`);
-}
-
-export function verifyChain(): Promise<VerifyReport> {
-  return api('GET', '/api/v1/audit/verify');
-}
-
-export function latestHead(): Promise<SignedHead> {
-  return api('GET', '/api/v1/audit/heads/latest');
-}
-
-export function inclusionProof(seq: number): Promise<InclusionProof> {
-  return api('GET', `/api/v1/audit/proof/${seq}`);
-}
-
-export function publicKey(): Promise<PublicKey> {
-  return api('GET', '/api/v1/audit/public-key');
-}
-
-export function accessHistory(
-  filter: AccessFilter,
-  page: { cursor?: number; limit: number },
-): Promise<{ summary: AccessSummary[]; entries: AccessEntry[]; nextCursor?: number }> {
-  return api('GET', `/api/v1/audit/access-history${queryOf({ ...filter, ...page })}`);
-}
+export const searchRecords = (filter: RecordFilter, page: { cursor?: number; limit: number }) => GET('/api/v1/audit/records', { query: { ...filter, ...page } });
+export const getRecord = (seq: number) => GET('/api/v1/audit/records/{seq}', { path: { seq } });
+export const verifyChain = () => GET('/api/v1/audit/verify');
+export const latestHead = () => GET('/api/v1/audit/heads/latest');
+export const inclusionProof = (seq: number) => GET('/api/v1/audit/proof/{seq}', { path: { seq } });
+export const publicKey = () => GET('/api/v1/audit/public-key');
+export const accessHistory = (filter: AccessFilter, page: { cursor?: number; limit: number }) => GET('/api/v1/audit/access-history', { query: { ...filter, ...page } });
 
 /** Download address of the selection (the browser sends the session cookie). */
-export function exportUrl(filter: RecordFilter, format: 'csv' | 'json'): string {
-  return `/api/v1/audit/export${queryOf({ ...filter, format })}`;
-}
+export const exportUrl = (filter: RecordFilter, format: 'csv' | 'json') => urlOf('/api/v1/audit/export', { query: { ...filter, format } });
 
 /** GET /audit/witness as a download: a head signed now, to keep outside pdx (pdx audit verify --head). */
-export const WITNESS_URL = '/api/v1/audit/witness';
+export const WITNESS_URL = urlOf('/api/v1/audit/witness');

@@ -1,199 +1,95 @@
-/** Typed client of the catalogue, aggregation (upload) and job APIs. */
-import { currentLang } from '../i18n.tsx';
-import { api, ApiError } from './client.ts';
+/** Calls and shapes of the catalogue, aggregation (upload) and job APIs (src/modules/catalog, ingest, jobs). */
+import type { QualityReport } from '../../../src/modules/ingest/quality.ts';
+import { allOf, GET, PATCH, POST, PUT, upload, type BodyOf, type QueryOf, type ResponseOf } from './client.ts';
 
-export type ShareType = 'unconditional' | 'conditional' | 'none';
-export type ShareMethod = 'api' | 'table' | 'file';
-export type UpdateCycle = 'realtime' | 'daily' | 'weekly' | 'monthly' | 'quarterly' | 'yearly' | 'irregular';
-export type DatasetStatus = 'draft' | 'published' | 'withdrawn';
-export type DataType = 'integer' | 'decimal' | 'boolean' | 'date' | 'timestamp' | 'text';
+export type Dataset = ResponseOf<'/api/v1/datasets/{code}', 'get'>;
+/** Body of POST /datasets (the API's snake_case field names). */
+export type DatasetInput = BodyOf<'/api/v1/datasets', 'post'>;
+export type SearchQuery = QueryOf<'/api/v1/datasets', 'get'>;
+export type SearchResult = ResponseOf<'/api/v1/datasets', 'get'>;
+export type FacetKey = keyof SearchResult['facets'];
+export type Facet = SearchResult['facets'][FacetKey][number];
+export type Column = ResponseOf<'/api/v1/datasets/{code}/columns', 'get'>['items'][number];
+export type ColumnChange = BodyOf<'/api/v1/datasets/{code}/columns', 'put'>['columns'][number];
+export type ColumnRules = Column['rules'];
+export type DataType = Column['dataType'];
+export type Version = ResponseOf<'/api/v1/datasets/{code}/versions', 'get'>['items'][number];
+export type VersionReport = ResponseOf<'/api/v1/datasets/{code}/versions/{version}', 'get'>;
+export type Job = ResponseOf<'/api/v1/jobs/{id}', 'get'>;
 
-export const SHARE_TYPES: ShareType[] = ['unconditional', 'conditional', 'none'];
-export const SHARE_METHODS: ShareMethod[] = ['api', 'table', 'file'];
-export const UPDATE_CYCLES: UpdateCycle[] = ['realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'irregular'];
-export const DATA_TYPES: DataType[] = ['text', 'integer', 'decimal', 'boolean', 'date', 'timestamp'];
+export type ShareType = Dataset['shareType'];
+export type ShareMethod = Dataset['shareMethods'][number];
+export type DatasetStatus = Dataset['status'];
 
-export interface Contact {
-  name?: string;
-  phone?: string;
-  email?: string;
+export const SHARE_TYPES = allOf<ShareType>()(['unconditional', 'conditional', 'none']);
+export const SHARE_METHODS = allOf<ShareMethod>()(['api', 'table', 'file']);
+export type UpdateCycle = NonNullable<DatasetInput['update_cycle']>;
+export const UPDATE_CYCLES = allOf<UpdateCycle>()(['realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'irregular']);
+/** A dataset's update cycle (answered as text) when it is one the form offers. */
+export const updateCycleOf = (d: Dataset): UpdateCycle | undefined => UPDATE_CYCLES.find((c) => c === d.updateCycle);
+export const DATA_TYPES = allOf<DataType>()(['text', 'integer', 'decimal', 'boolean', 'date', 'timestamp']);
+
+// ---- readings of fields the server declares as open records (z.record) --------------------------
+// The routes declare these JSON columns as `Record<string, unknown>`; the console reads the fields
+// below from them. Declaring them in the route schema would let schema.d.ts carry them instead.
+
+/**
+ * Version.quality is the report src/modules/ingest/quality.ts writes; its type is the server's own
+ * (a type-only import: nothing of the server reaches the console bundle).
+ */
+export type { QualityReport } from '../../../src/modules/ingest/quality.ts';
+/** One failure example of a quality report. */
+export type { RuleFailure } from '../../../src/modules/ingest/validate.ts';
+
+/** Version.source: what the upload was. */
+export interface VersionSource {
+  fileName?: string;
+  bytes?: number;
+  format?: string;
+  encoding?: string;
 }
 
-export interface Dataset {
-  id: string;
-  code: string;
-  name: string;
-  providerOrgId: string;
-  providerName: string;
-  summary: string;
-  domain: string;
-  category: string;
-  format: string;
-  shareType: ShareType;
-  shareConditions: string;
-  shareMethods: ShareMethod[];
-  openType: ShareType;
-  updateCycle: UpdateCycle;
-  publishDate: string | null;
-  relatedCodes: string[];
-  tags: string[];
-  contact: Contact;
-  status: DatasetStatus;
-  onInvalid: 'reject' | 'quarantine';
-  currentVersion: number;
-  rowCount: number;
-  grade: number | null;
-  importantCandidate: boolean;
-  /** A table of loaded versions, or a telemetry set (series of points). */
-  resourceKind: 'table' | 'telemetry';
-  updatedAt: string;
+/** Version.error: why a version failed. */
+export interface VersionError {
+  code?: string;
+  message?: { zh: string; en: string } | string;
+  details?: unknown;
 }
 
-/** Body of POST/PATCH /datasets (the API's snake_case field names). */
-export interface DatasetInput {
-  name: string;
-  summary: string;
-  domain: string;
-  category: string;
-  format: string;
-  share_type: ShareType;
-  share_conditions: string;
-  share_methods: ShareMethod[];
-  open_type: ShareType;
-  update_cycle: UpdateCycle;
-  related_codes: string[];
-  tags: string[];
-  contact: Contact;
-  on_invalid: 'reject' | 'quarantine';
+/** Job.result of an ingest job. */
+export interface IngestResult {
+  version?: number;
+  rows?: number;
+  quarantined?: number;
+  grade?: number | null;
 }
 
-export interface ColumnRules {
-  required?: boolean;
-  unique?: boolean;
-  pattern?: string;
-  min?: number;
-  max?: number;
-  enum?: string[];
-  identifier?: string;
+/** Column.classification as the scan stores it. */
+export interface ColumnClassification {
+  types?: { type: string; confidence?: number }[];
+  category?: string | null;
+  sensitive?: boolean;
 }
 
-export interface Column {
-  position: number;
-  name: string;
-  label: string;
-  dataType: DataType;
-  description: string;
-  rules: ColumnRules;
-  grade: number | null;
-  encrypted: boolean;
-  classification: { types?: { type: string; confidence?: number }[]; category?: string | null; sensitive?: boolean; [key: string]: unknown };
-}
+export const qualityOf = (v: Version) => v.quality as QualityReport | null;
+export const sourceOf = (v: Version) => v.source as VersionSource;
+export const errorOf = (v: Version) => v.error as VersionError | null;
+export const ingestResultOf = (job: Job) => job.result as IngestResult | null;
+export const classificationOf = (c: Column) => c.classification as ColumnClassification;
 
-export interface ColumnChange {
-  name: string;
-  label?: string;
-  dataType?: DataType;
-  description?: string;
-  rules?: ColumnRules;
-}
+// ---- calls -----------------------------------------------------------------------------------------
 
-export interface RuleFailure {
-  line: number;
-  column: string;
-  rule: string;
-  value: string | null;
-  message: { zh: string; en: string } | string;
-  duplicateOf?: number;
-}
-
-export interface QualityReport {
-  rows: number;
-  invalidRows: number;
-  columns: { name: string; nulls: number; nullRate: number; invalid: number }[];
-  duplicateKeys: number;
-  keyCheck: 'none' | 'complete' | 'incomplete';
-  failuresByRule: Record<string, number>;
-  examples: RuleFailure[];
-  invalidLines: number[];
-}
-
-export interface Version {
-  version: number;
-  state: 'loading' | 'active' | 'failed' | 'superseded';
-  mode: 'append' | 'replace';
-  jobId: string | null;
-  source: { fileName?: string; bytes?: number; format?: string; encoding?: string; [key: string]: unknown };
-  rowsLoaded: number;
-  rowsQuarantined: number;
-  quality: QualityReport | null;
-  error: { code?: string; message?: { zh: string; en: string } | string; [key: string]: unknown } | null;
-  createdAt: string;
-  activatedAt: string | null;
-}
-
-export interface VersionReport {
-  version: Version;
-  quarantined: { line: number; problems: unknown }[];
-}
-
-export interface Facet {
-  value: string;
-  label: string;
-  count: number;
-}
-
-export type FacetKey = 'org' | 'domain' | 'shareType' | 'openType' | 'grade' | 'status';
-
-export interface SearchQuery {
-  q?: string;
-  org?: string;
-  domain?: string;
-  shareType?: string;
-  openType?: string;
-  grade?: string;
-  status?: string;
-  page?: number;
-  pageSize?: number;
-}
-
-export interface SearchResult {
-  total: number;
-  items: Dataset[];
-  facets: Record<FacetKey, Facet[]>;
-}
-
-export interface Job {
-  id: string;
-  kind: string;
-  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  rows: number;
-  bytes: number;
-  totalBytes: number | null;
-  phase: string | null;
-  result: { version?: number; rows?: number; quarantined?: number; grade?: number | null; [key: string]: unknown } | null;
-  error: { code: string; message: string; details?: unknown } | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
-
-const path = (code: string) => `/api/v1/datasets/${encodeURIComponent(code)}`;
-
-export function searchDatasets(query: SearchQuery): Promise<SearchResult> {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
-  return api<SearchResult>('GET', `/api/v1/datasets?${params.toString()}`);
-}
-
-export const getDataset = (code: string) => api<Dataset>('GET', path(code));
-export const createDataset = (input: DatasetInput) => api<Dataset>('POST', '/api/v1/datasets', input);
-export const updateDataset = (code: string, patch: Partial<DatasetInput>) => api<Dataset>('PATCH', path(code), patch);
-export const getColumns = (code: string) => api<{ items: Column[] }>('GET', `${path(code)}/columns`).then((r) => r.items);
-export const putColumns = (code: string, columns: ColumnChange[]) => api<{ items: Column[] }>('PUT', `${path(code)}/columns`, { columns }).then((r) => r.items);
-export const publishDataset = (code: string) => api<Dataset>('POST', `${path(code)}/publish`);
-export const withdrawDataset = (code: string) => api<Dataset>('POST', `${path(code)}/withdraw`);
-export const getVersions = (code: string) => api<{ items: Version[] }>('GET', `${path(code)}/versions`).then((r) => r.items);
-export const getVersionReport = (code: string, version: number) => api<VersionReport>('GET', `${path(code)}/versions/${version}`);
-export const getJob = (id: string) => api<Job>('GET', `/api/v1/jobs/${encodeURIComponent(id)}`);
+export const searchDatasets = (query: SearchQuery) => GET('/api/v1/datasets', { query });
+export const getDataset = (code: string) => GET('/api/v1/datasets/{code}', { path: { code } });
+export const createDataset = (input: DatasetInput) => POST('/api/v1/datasets', { body: input });
+export const updateDataset = (code: string, patch: BodyOf<'/api/v1/datasets/{code}', 'patch'>) => PATCH('/api/v1/datasets/{code}', { path: { code }, body: patch });
+export const getColumns = (code: string) => GET('/api/v1/datasets/{code}/columns', { path: { code } }).then((r) => r.items);
+export const putColumns = (code: string, columns: ColumnChange[]) => PUT('/api/v1/datasets/{code}/columns', { path: { code }, body: { columns } }).then((r) => r.items);
+export const publishDataset = (code: string) => POST('/api/v1/datasets/{code}/publish', { path: { code } });
+export const withdrawDataset = (code: string) => POST('/api/v1/datasets/{code}/withdraw', { path: { code } });
+export const getVersions = (code: string) => GET('/api/v1/datasets/{code}/versions', { path: { code } }).then((r) => r.items);
+export const getVersionReport = (code: string, version: number) => GET('/api/v1/datasets/{code}/versions/{version}', { path: { code, version } });
+export const getJob = (id: string) => GET('/api/v1/jobs/{id}', { path: { id } });
 
 /** Form values of a dataset, for editing it. */
 export function toInput(d: Dataset): DatasetInput {
@@ -207,7 +103,7 @@ export function toInput(d: Dataset): DatasetInput {
     share_conditions: d.shareConditions,
     share_methods: d.shareMethods,
     open_type: d.openType,
-    update_cycle: d.updateCycle,
+    update_cycle: updateCycleOf(d),
     related_codes: d.relatedCodes,
     tags: d.tags,
     contact: d.contact,
@@ -223,46 +119,11 @@ export interface UploadOptions {
   onProgress?(sent: number, total: number): void;
 }
 
-function csrfToken(): string | undefined {
-  const raw = document.cookie
-    .split('; ')
-    .find((c) => c.startsWith('pdx_csrf='))
-    ?.slice('pdx_csrf='.length);
-  return raw ? decodeURIComponent(raw) : undefined;
-}
-
-/**
- * Uploads a file as a new version (multipart field "file"). XMLHttpRequest rather than fetch, because
- * only it reports upload progress. Resolves with the job id to poll.
- */
+/** Uploads a file as a new version (multipart field "file"). Resolves with the job id to poll. */
 export function uploadVersion(code: string, file: File, options: UploadOptions): { done: Promise<string>; abort(): void } {
-  const xhr = new XMLHttpRequest();
-  const params = new URLSearchParams({ mode: options.mode });
-  if (options.encoding) params.set('encoding', options.encoding);
-  if (options.sheet) params.set('sheet', options.sheet);
-  const done = new Promise<string>((resolve, reject) => {
-    xhr.open('POST', `${path(code)}/versions?${params.toString()}`);
-    xhr.withCredentials = true;
-    xhr.setRequestHeader('x-pdx-lang', currentLang());
-    const token = csrfToken();
-    if (token) xhr.setRequestHeader('x-csrf-token', token);
-    xhr.upload.onprogress = (e) => options.onProgress?.(e.loaded, e.lengthComputable ? e.total : file.size);
-    xhr.onload = () => {
-      let data: unknown;
-      try {
-        data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
-      } catch {
-        data = undefined;
-      }
-      if (xhr.status === 202) return resolve((data as { jobId: string }).jobId);
-      const error = (data as { error?: { code: string; message: string; details?: unknown } } | undefined)?.error;
-      reject(new ApiError(xhr.status, error?.code ?? 'http_error', error?.message ?? (xhr.statusText || `HTTP ${xhr.status}`), error?.details));
-    };
-    xhr.onerror = () => reject(new ApiError(0, 'network_error', currentLang() === 'zh' ? '网络错误,上传未完成' : 'Network error: the upload did not complete'));
-    xhr.onabort = () => reject(new ApiError(0, 'aborted', currentLang() === 'zh' ? '上传已取消' : 'Upload cancelled'));
-    const form = new FormData();
-    form.append('file', file, file.name);
-    xhr.send(form);
-  });
-  return { done, abort: () => xhr.abort() };
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const query = { mode: options.mode, encoding: options.encoding, sheet: options.sheet };
+  const sending = upload('/api/v1/datasets/{code}/versions', { path: { code }, query }, form, (sent, total) => options.onProgress?.(sent, total ?? file.size));
+  return { done: sending.done.then((r) => r.jobId), abort: sending.abort };
 }

@@ -1,121 +1,38 @@
-/** Typed calls of the classification review API (src/modules/classify/review.routes.ts). */
-import { api } from './client.ts';
+/** Calls and shapes of the classification review API (src/modules/classify/review.routes.ts). */
+import { allOf, GET, POST, PUT, type BodyOf, type ResponseOf } from './client.ts';
 
-export type Grade = 1 | 2 | 3 | 4;
-export type Level = 'general' | 'important' | 'core';
-export type ReviewState = 'unreviewed' | 'confirmed' | 'changed';
+export type ReviewSummary = ResponseOf<'/api/v1/classification/datasets', 'get'>['items'][number];
+export type ReviewView = ResponseOf<'/api/v1/datasets/{code}/classification', 'get'>;
+export type ReviewColumn = ReviewView['columns'][number];
+export type ReviewInput = BodyOf<'/api/v1/datasets/{code}/classification', 'put'>;
+export type ColumnDecision = ReviewInput['columns'][number];
+export type Candidate = ResponseOf<'/api/v1/classification/candidates', 'get'>['items'][number];
+export type Important = Candidate['important'];
+export type Policy = ResponseOf<'/api/v1/classification/policy', 'get'>;
+export type PolicyInput = BodyOf<'/api/v1/classification/policy', 'put'>;
+export type ImportantRule = Policy['extraRules'][number];
 
-export const TYPE_IDS = [
+export type Grade = ReviewSummary['effectiveGrade'];
+export type Level = ReviewSummary['level'];
+export type ReviewState = ReviewSummary['state'];
+/** The identifier types a reviewer may confirm (the API answers them as plain strings). */
+export type TypeId = NonNullable<ColumnDecision['type']>;
+
+/** Every type, in the order the console lists them. */
+export const TYPE_IDS = allOf<TypeId>()([
   'cn_resident_id', 'cn_uscc', 'cn_org_code', 'cn_mobile', 'cn_landline', 'bank_card', 'email', 'passport', 'hk_macau_permit',
   'tw_permit', 'cn_plate', 'ipv4', 'ipv6', 'mac', 'gps', 'date_of_birth', 'person_name', 'address',
-] as const;
-export type TypeId = (typeof TYPE_IDS)[number];
-
-export interface Decision {
-  level: Level;
-  reason: string;
-  version: number;
-  decidedBy: string | null;
-  decidedAt: string;
-}
-
-export interface Important {
-  candidate: boolean;
-  reasons: string[];
-  persons: { type: string; count: number; exact: boolean } | null;
-  rows: number;
-  decision: Decision | null;
-}
-
-export interface ReviewSummary {
-  code: string;
-  name: string;
-  providerName: string;
-  status: 'draft' | 'published' | 'withdrawn';
-  currentVersion: number;
-  state: ReviewState;
-  confirmation: { version: number; by: string | null; at: string } | null;
-  detectedGrade: Grade;
-  effectiveGrade: Grade;
-  flaggedColumns: string[];
-  replaceColumns: string[];
-  needsReplace: boolean;
-  level: Level;
-  important: Important;
-  protection: { grade: Grade; encryptAtRest: boolean; defaultShare: 'masked' | 'clear'; clearRequires: ('provider' | 'security')[] };
-}
-
-export interface DetectedType {
-  type: TypeId;
-  confidence: number;
-  matched: number;
-  checksumFailed: number;
-}
-
-export interface ReviewColumn {
-  name: string;
-  position: number;
-  dataType: string;
-  encrypted: boolean;
-  /** `text`: a free-text column, graded by the spans found in its values (examples are masked spans). */
-  detected: { types: DetectedType[]; category: string | null; sensitive: boolean; grade: Grade; text?: { spans: { type: TypeId; count: number }[]; scanned: number } };
-  detectedType: TypeId | null;
-  effectiveType: TypeId | null;
-  effectiveGrade: Grade;
-  overridden: boolean;
-  review: { type: TypeId | null; grade: Grade; override: boolean; reason: string; reviewer: string | null; reviewedAt: string; version: number } | null;
-  changed: boolean;
-  examples: string[];
-}
-
-export interface ReviewView extends ReviewSummary {
-  columns: ReviewColumn[];
-  notice: string | null;
-}
-
-export interface ColumnDecision {
-  name: string;
-  type: TypeId | null;
-  grade: Grade;
-  reason?: string;
-}
-
-export interface Candidate {
-  code: string;
-  name: string;
-  providerName: string;
-  status: 'draft' | 'published' | 'withdrawn';
-  currentVersion: number;
-  grade: number | null;
-  important: Important;
-}
-
-export interface ImportantRule {
-  id: string;
-  description: string;
-  types?: TypeId[];
-  headerPattern?: string;
-  minRows?: number;
-  minDistinctPersons?: number;
-}
-
-export interface Policy {
-  defaultGrade: Grade;
-  types: Partial<Record<TypeId, { category: string | null; sensitive: boolean; grade: Grade }>>;
-  importantPersonThreshold: number;
-  extraRules: ImportantRule[];
-  /** Lowest grade encrypted at rest: 4 (default) or 3. */
-  encryptFromGrade?: 3 | 4;
-}
+]);
+/** A type the API answered as text, when it is one the console knows. */
+export const typeId = (value: string | null | undefined): TypeId | null => (value && (TYPE_IDS as readonly string[]).includes(value) ? (value as TypeId) : null);
 
 export const classifyApi = {
-  list: () => api<{ items: ReviewSummary[] }>('GET', '/api/v1/classification/datasets'),
-  view: (code: string) => api<ReviewView>('GET', `/api/v1/datasets/${encodeURIComponent(code)}/classification`),
-  review: (code: string, body: { version?: number; columns: ColumnDecision[] }) =>
-    api<ReviewView>('PUT', `/api/v1/datasets/${encodeURIComponent(code)}/classification`, body),
-  candidates: (all = false) => api<{ items: Candidate[] }>('GET', `/api/v1/classification/candidates${all ? '?all=true' : ''}`),
-  decide: (code: string, body: { level: Level; reason: string }) =>
-    api<Candidate>('POST', `/api/v1/classification/candidates/${encodeURIComponent(code)}/decision`, body),
-  policy: () => api<Policy>('GET', '/api/v1/classification/policy'),
-  savePolicy: (policy: Policy) => api<Policy>('PUT', '/api/v1/classification/policy', policy),
+  list: () => GET('/api/v1/classification/datasets'),
+  view: (code: string) => GET('/api/v1/datasets/{code}/classification', { path: { code } }),
+  review: (code: string, body: ReviewInput) => PUT('/api/v1/datasets/{code}/classification', { path: { code }, body }),
+  candidates: (all = false) => GET('/api/v1/classification/candidates', { query: all ? { all: 'true' } : {} }),
+  decide: (code: string, body: BodyOf<'/api/v1/classification/candidates/{code}/decision', 'post'>) =>
+    POST('/api/v1/classification/candidates/{code}/decision', { path: { code }, body }),
+  policy: () => GET('/api/v1/classification/policy'),
+  savePolicy: (policy: PolicyInput) => PUT('/api/v1/classification/policy', { body: policy }),
 };

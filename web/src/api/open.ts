@@ -1,313 +1,95 @@
 /**
- * Typed client of the open-data API (src/modules/open/*.routes.ts): the portal and open API, society
- * users' accounts (their own session, CSRF cookie pdx_open_csrf), and the officers' management side.
+ * Calls and shapes of the open-data API (src/modules/open/*.routes.ts): the portal and open API,
+ * society users' accounts (their own session and CSRF cookie, hence `portal`), and the officers'
+ * management side. Shapes are the routes' own (schema.d.ts).
  */
-import { api } from './client.ts';
+import { allOf, GET, POST, PUT, DELETE, portal, urlOf, type BodyOf, type QueryOf, type ResponseOf } from './client.ts';
 
-export interface Message {
-  zh: string;
-  en: string;
-}
-
-export type OpenType = 'unconditional' | 'conditional';
-
-export interface DatasetSummary {
-  code: string;
-  name: string;
-  summary: string;
-  domain: string;
-  provider: { id: string; name: string };
-  region: { code: string; name: string };
-  format: string;
-  updateCycle: string;
-  openType: OpenType;
-  tags: string[];
-  rows: number;
-  release: number;
-  publishedAt: string;
-  downloads: number;
-  apiCalls: number;
-  rating: number | null;
-  ratings: number;
-  quality: number;
-}
-
-export interface Facet {
-  value: string;
-  label: string;
-  count: number;
-}
-
-export interface SearchResult {
-  total: number;
-  items: DatasetSummary[];
-  facets: Record<'domain' | 'org' | 'region' | 'format' | 'cycle' | 'openType', Facet[]>;
-}
-
-export interface RiskSummary {
-  recordsAtRisk: number;
-  highestRisk: number;
-  successRate: number;
-}
-
-export interface Risks {
-  prosecutor: RiskSummary;
-  journalist: RiskSummary;
-  marketer: { successRate: number };
-}
-
-export interface DatasetPage extends Omit<DatasetSummary, 'quality'> {
-  category: string;
-  contact: { name?: string; phone?: string; email?: string };
-  licence: string;
-  notes: string;
-  version: number;
-  previews: number;
-  columns: { name: string; dataType: string; description: string; generalization: Message | null; completeness: number; distinct: number }[];
-  quality: { score: number; completeness: number; documentation: number };
-  chart: { column: string; values: { value: string; count: number }[] } | null;
-  deidentification: { thresholds: Thresholds; k: number | null; l: (number | null)[]; suppression: number; informationLoss: number; risks: Risks | null; removedColumns: number; quasiIdentifiers: string[]; sensitive: string[] };
-  history: { release: number; version: number; state: string; publishedAt: string | null; withdrawnAt: string | null; rows: number | null; reason: string | null }[];
-  comments: { id: string; author: string; rating: number; body: string; createdAt: string }[];
-}
-
-export type Cell = string | number | boolean | null;
-
-export interface Home {
-  stats: { datasets: number; departments: number; rows: number; downloads: number; apiCalls: number };
-  newest: DatasetSummary[];
-  popular: DatasetSummary[];
-  domains: { name: string; datasets: number }[];
-}
-
-export interface Department {
-  id: string;
-  name: string;
-  region: string;
-  datasets: number;
-  downloads: number;
-  apiCalls: number;
-}
-
-export interface Demand {
-  id: string;
-  orgId: string;
-  title: string;
-  body: string;
-  author: string;
-  state: 'submitted' | 'answered' | 'rejected';
-  answer: string | null;
-  answeredAt: string | null;
-  createdAt: string;
-}
-
-export interface Showcase {
-  id: string;
-  title: string;
-  description: string;
-  url: string | null;
-  datasets: string[];
-  author: string;
-  state: 'pending' | 'approved' | 'rejected';
-  reason: string | null;
-  createdAt: string;
-}
-
-export interface SocietyUser {
-  id: string;
-  email: string;
-  kind: 'individual' | 'enterprise';
-  displayName: string;
-  orgName: string | null;
-  uscc: string | null;
-  phone: string | null;
-  verified: boolean;
-  createdAt: string;
-}
-
-export interface OpenKey {
-  id: string;
-  name: string;
-  prefix: string;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  createdAt: string;
-}
-
-export interface Application {
-  id: string;
-  dataset: { code: string; name: string };
-  purpose: string;
-  intendedUse: string;
-  applicant: { name: string; organization?: string; uscc?: string; phone?: string };
-  email?: string;
-  state: 'submitted' | 'approved' | 'rejected' | 'expired';
-  dueAt: string;
-  overdue: boolean;
-  terms: { until: string; conditions: string } | null;
-  reason: string | null;
-  decidedAt: string | null;
-  createdAt: string;
-}
-
+export type Home = ResponseOf<'/api/v1/open/home', 'get'>;
+export type SearchQuery = QueryOf<'/api/v1/open/datasets', 'get'>;
+export type SearchResult = ResponseOf<'/api/v1/open/datasets', 'get'>;
+export type DatasetSummary = SearchResult['items'][number];
+export type OpenType = DatasetSummary['openType'];
+export type DatasetPage = ResponseOf<'/api/v1/open/datasets/{code}', 'get'>;
+export type Preview = ResponseOf<'/api/v1/open/datasets/{code}/preview', 'get'>;
+export type Cell = Preview['rows'][number][string];
+export type Department = ResponseOf<'/api/v1/open/departments', 'get'>['items'][number];
+export type Demand = ResponseOf<'/api/v1/open/demands', 'get'>['items'][number];
+export type Showcase = ResponseOf<'/api/v1/open/account/showcases', 'get'>['items'][number];
+export type SocietyUser = ResponseOf<'/api/v1/open/account/me', 'get'>;
+export type OpenKey = ResponseOf<'/api/v1/open/account/keys', 'get'>['items'][number];
+export type Application = ResponseOf<'/api/v1/open/manage/applications', 'get'>['items'][number];
 /** Where a mail went: sent, or (no SMTP server configured) written to the server's log. */
-export interface MailNotice {
-  delivery: 'email' | 'log';
-}
+export type MailNotice = ResponseOf<'/api/v1/open/account/register', 'post'>;
+export type DownloadFormat = QueryOf<'/api/v1/open/datasets/{code}/download', 'get'>['format'];
 
-const society = { csrfCookie: 'pdx_open_csrf' };
-const q = (params: Record<string, string | number | undefined>) => {
-  const s = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== '') as [string, string][]).toString();
-  return s ? `?${s}` : '';
-};
+export type Release = ResponseOf<'/api/v1/open/manage/releases', 'get'>['items'][number];
+export type ReleaseDetail = ResponseOf<'/api/v1/open/manage/releases/{id}', 'get'>;
+export type Report = NonNullable<Release['report']>;
+export type NodeResult = Report['result'];
+export type Thresholds = Release['thresholds'];
+export type PlanColumn = Release['columns'][number];
+export type HierarchyKind = PlanColumn['hierarchy'];
+export const HIERARCHY_KINDS = allOf<HierarchyKind>()(['date', 'age', 'number', 'region', 'prefix', 'category']);
+export type ColumnRole = PlanColumn['role'];
+export const COLUMN_ROLES = allOf<ColumnRole>()(['direct', 'quasi', 'sensitive', 'insensitive', 'excluded']);
+export type Comment = ResponseOf<'/api/v1/open/manage/comments', 'get'>['items'][number];
+export type OpenSettings = ResponseOf<'/api/v1/open/manage/settings', 'get'>;
 
 /** The portal, the open API and society accounts. */
 export const portalApi = {
-  home: () => api<Home>('GET', '/api/v1/open/home'),
-  search: (params: Record<string, string | number | undefined>) => api<SearchResult>('GET', `/api/v1/open/datasets${q(params)}`),
-  dataset: (code: string) => api<DatasetPage>('GET', `/api/v1/open/datasets/${encodeURIComponent(code)}`),
-  preview: (code: string) => api<{ columns: string[]; rows: Record<string, Cell>[] }>('GET', `/api/v1/open/datasets/${encodeURIComponent(code)}/preview`),
-  downloadUrl: (code: string, format: 'csv' | 'xlsx' | 'json') => `/api/v1/open/datasets/${encodeURIComponent(code)}/download?format=${format}`,
-  departments: () => api<{ items: Department[] }>('GET', '/api/v1/open/departments'),
-  department: (id: string) => api<Department & { items: DatasetSummary[] }>('GET', `/api/v1/open/departments/${id}`),
-  demands: () => api<{ items: Demand[] }>('GET', '/api/v1/open/demands'),
-  demandDepartments: () => api<{ items: { id: string; name: string }[] }>('GET', '/api/v1/open/demand-departments'),
-  showcases: () => api<{ items: Showcase[] }>('GET', '/api/v1/open/showcases'),
+  home: () => GET('/api/v1/open/home'),
+  search: (query: SearchQuery) => GET('/api/v1/open/datasets', { query }),
+  dataset: (code: string) => GET('/api/v1/open/datasets/{code}', { path: { code } }),
+  preview: (code: string) => GET('/api/v1/open/datasets/{code}/preview', { path: { code } }),
+  downloadUrl: (code: string, format: DownloadFormat) => urlOf('/api/v1/open/datasets/{code}/download', { path: { code }, query: { format } }),
+  departments: () => GET('/api/v1/open/departments'),
+  department: (id: string) => GET('/api/v1/open/departments/{id}', { path: { id } }),
+  demands: () => GET('/api/v1/open/demands'),
+  demandDepartments: () => GET('/api/v1/open/demand-departments'),
+  showcases: () => GET('/api/v1/open/showcases'),
 
-  apply: (code: string, body: { purpose: string; intendedUse: string; applicant: Application['applicant'] }) =>
-    api<{ id: string; state: 'submitted'; dueAt: string }>('POST', `/api/v1/open/datasets/${encodeURIComponent(code)}/applications`, body, society),
-  comment: (code: string, body: { rating: number; body: string }) => api<{ id: string }>('POST', `/api/v1/open/datasets/${encodeURIComponent(code)}/comments`, body, society),
-  demand: (body: { orgId: string; title: string; body: string }) => api<{ id: string }>('POST', '/api/v1/open/demands', body, society),
-  showcase: (body: { title: string; description: string; url?: string; datasets: string[] }) => api<{ id: string }>('POST', '/api/v1/open/showcases', body, society),
+  apply: (code: string, body: BodyOf<'/api/v1/open/datasets/{code}/applications', 'post'>) => portal.POST('/api/v1/open/datasets/{code}/applications', { path: { code }, body }),
+  comment: (code: string, body: BodyOf<'/api/v1/open/datasets/{code}/comments', 'post'>) => portal.POST('/api/v1/open/datasets/{code}/comments', { path: { code }, body }),
+  demand: (body: BodyOf<'/api/v1/open/demands', 'post'>) => portal.POST('/api/v1/open/demands', { body }),
+  showcase: (body: BodyOf<'/api/v1/open/showcases', 'post'>) => portal.POST('/api/v1/open/showcases', { body }),
 
-  register: (body: { email: string; password: string; kind: 'individual' | 'enterprise'; displayName: string; orgName?: string; uscc?: string; phone?: string }) =>
-    api<MailNotice>('POST', '/api/v1/open/account/register', body, society),
-  verify: (token: string) => api<SocietyUser>('POST', '/api/v1/open/account/verify', { token }, society),
-  login: (email: string, password: string) => api<{ user: SocietyUser }>('POST', '/api/v1/open/account/login', { email, password }, society),
-  logout: () => api<null>('POST', '/api/v1/open/account/logout', undefined, society),
-  me: () => api<SocietyUser>('GET', '/api/v1/open/account/me', undefined, society),
-  requestReset: (email: string) => api<MailNotice>('POST', '/api/v1/open/account/reset-request', { email }, society),
-  reset: (token: string, password: string) => api<null>('POST', '/api/v1/open/account/reset', { token, password }, society),
-  keys: () => api<{ items: OpenKey[] }>('GET', '/api/v1/open/account/keys', undefined, society),
-  createKey: (name: string) => api<{ key: string; item: OpenKey }>('POST', '/api/v1/open/account/keys', { name }, society),
-  revokeKey: (id: string) => api<null>('POST', `/api/v1/open/account/keys/${id}/revoke`, undefined, society),
-  myApplications: () => api<{ items: Application[] }>('GET', '/api/v1/open/account/applications', undefined, society),
-  myDemands: () => api<{ items: Demand[] }>('GET', '/api/v1/open/account/demands', undefined, society),
-  myShowcases: () => api<{ items: Showcase[] }>('GET', '/api/v1/open/account/showcases', undefined, society),
+  register: (body: BodyOf<'/api/v1/open/account/register', 'post'>) => portal.POST('/api/v1/open/account/register', { body }),
+  verify: (token: string) => portal.POST('/api/v1/open/account/verify', { body: { token } }),
+  login: (email: string, password: string) => portal.POST('/api/v1/open/account/login', { body: { email, password } }),
+  logout: () => portal.POST('/api/v1/open/account/logout'),
+  me: () => portal.GET('/api/v1/open/account/me'),
+  requestReset: (email: string) => portal.POST('/api/v1/open/account/reset-request', { body: { email } }),
+  reset: (token: string, password: string) => portal.POST('/api/v1/open/account/reset', { body: { token, password } }),
+  keys: () => portal.GET('/api/v1/open/account/keys'),
+  createKey: (name: string) => portal.POST('/api/v1/open/account/keys', { body: { name } }),
+  revokeKey: (id: string) => portal.POST('/api/v1/open/account/keys/{id}/revoke', { path: { id } }),
+  myApplications: () => portal.GET('/api/v1/open/account/applications'),
+  myDemands: () => portal.GET('/api/v1/open/account/demands'),
+  myShowcases: () => portal.GET('/api/v1/open/account/showcases'),
 };
 
 // ---- the officers' side ------------------------------------------------------------------------
 
-export const HIERARCHY_KINDS = ['date', 'age', 'number', 'region', 'prefix', 'category'] as const;
-export type HierarchyKind = (typeof HIERARCHY_KINDS)[number];
-export const COLUMN_ROLES = ['direct', 'quasi', 'sensitive', 'insensitive', 'excluded'] as const;
-export type ColumnRole = (typeof COLUMN_ROLES)[number];
-
-export interface Thresholds {
-  k: number;
-  l: number;
-  maxSuppression: number;
-}
-
-export interface PlanColumn {
-  name: string;
-  role: ColumnRole;
-  hierarchy: HierarchyKind;
-  level: number;
-}
-
-export interface NodeResult {
-  levels: { name: string; level: number; label: Message }[];
-  passes: boolean;
-  misses: ('k' | 'l' | 'suppression')[];
-  rows: number;
-  keptRows: number;
-  suppressedRows: number;
-  suppression: number;
-  classes: number;
-  k: number | null;
-  l: (number | null)[];
-  informationLoss: number;
-  risks: Risks;
-  classSizes: { from: number; to: number | null; classes: number; rows: number }[];
-}
-
-export interface Report {
-  standards: string[];
-  dataset: { code: string; name: string; version: number };
-  checkedAt: string;
-  thresholds: Thresholds;
-  rows: number;
-  columns: { name: string; role: ColumnRole; grade: number | null; type: string | null; hierarchy: string | null; level: number | null; levelName: Message | null }[];
-  removed: string[];
-  quasiIdentifiers: string[];
-  sensitive: string[];
-  result: NodeResult;
-  passed: boolean;
-  proposals: (NodeResult & { strategy: 'greedy' | 'no_suppression' | 'least_loss' | 'path' })[];
-  snapshot?: { rows: number; k: number | null; l: (number | null)[] };
-}
-
-export interface Release {
-  id: string;
-  dataset: { code: string; name: string };
-  number: number;
-  version: number;
-  state: 'draft' | 'published' | 'withdrawn' | 'superseded';
-  openType: OpenType;
-  provider: { id: string; name: string };
-  columns: PlanColumn[];
-  thresholds: Thresholds;
-  passed: boolean;
-  report: Report | null;
-  rowCount: number | null;
-  licence: string;
-  notes: string;
-  createdAt: string;
-  checkedAt: string | null;
-  publishedAt: string | null;
-  withdrawnAt: string | null;
-  withdrawReason: string | null;
-}
-
-export interface ReleaseDetail extends Release {
-  columnInfo: { name: string; grade: number; type: string | null; dataType: string; lock: Message | null; hierarchy: HierarchyKind }[];
-  hierarchies: Record<HierarchyKind, Message[]>;
-}
-
-export interface Comment {
-  id: string;
-  dataset: string;
-  author: string;
-  rating: number;
-  body: string;
-  state: 'pending' | 'approved' | 'rejected';
-  createdAt: string;
-}
-
-export interface OpenSettings extends Thresholds {
-  applicationDays: number;
-}
-
 export const manageApi = {
-  candidates: () => api<{ items: { code: string; name: string; openType: string; rows: number; version: number; status: string }[] }>('GET', '/api/v1/open/manage/candidates'),
-  releases: () => api<{ items: Release[] }>('GET', '/api/v1/open/manage/releases'),
-  create: (dataset: string) => api<Release>('POST', '/api/v1/open/manage/releases', { dataset }),
-  release: (id: string) => api<ReleaseDetail>('GET', `/api/v1/open/manage/releases/${id}`),
-  update: (id: string, body: { columns?: PlanColumn[]; licence?: string; notes?: string }) => api<Release>('PUT', `/api/v1/open/manage/releases/${id}`, body),
-  check: (id: string) => api<Release>('POST', `/api/v1/open/manage/releases/${id}/check`),
-  publish: (id: string) => api<Release>('POST', `/api/v1/open/manage/releases/${id}/publish`),
-  withdraw: (id: string, reason: string) => api<Release>('POST', `/api/v1/open/manage/releases/${id}/withdraw`, { reason }),
-  discard: (id: string) => api<null>('DELETE', `/api/v1/open/manage/releases/${id}`),
-  reportUrl: (id: string) => `/api/v1/open/manage/releases/${id}/report`,
-  applications: () => api<{ items: Application[] }>('GET', '/api/v1/open/manage/applications'),
-  decide: (id: string, body: { approve: boolean; until?: string; conditions?: string; reason?: string }) => api<Application>('POST', `/api/v1/open/manage/applications/${id}/decide`, body),
-  comments: () => api<{ items: Comment[] }>('GET', '/api/v1/open/manage/comments'),
-  moderate: (id: string, approve: boolean) => api<null>('POST', `/api/v1/open/manage/comments/${id}/moderate`, { approve }),
-  demands: () => api<{ items: Demand[] }>('GET', '/api/v1/open/manage/demands'),
-  answer: (id: string, body: { answer: string; reject?: boolean }) => api<null>('POST', `/api/v1/open/manage/demands/${id}/answer`, body),
-  showcases: () => api<{ items: Showcase[] }>('GET', '/api/v1/open/manage/showcases'),
-  review: (id: string, body: { approve: boolean; reason?: string }) => api<null>('POST', `/api/v1/open/manage/showcases/${id}/review`, body),
-  settings: () => api<OpenSettings>('GET', '/api/v1/open/manage/settings'),
-  saveSettings: (body: Partial<OpenSettings>) => api<OpenSettings>('PUT', '/api/v1/open/manage/settings', body),
+  candidates: () => GET('/api/v1/open/manage/candidates'),
+  releases: () => GET('/api/v1/open/manage/releases'),
+  create: (dataset: string) => POST('/api/v1/open/manage/releases', { body: { dataset } }),
+  release: (id: string) => GET('/api/v1/open/manage/releases/{id}', { path: { id } }),
+  update: (id: string, body: BodyOf<'/api/v1/open/manage/releases/{id}', 'put'>) => PUT('/api/v1/open/manage/releases/{id}', { path: { id }, body }),
+  check: (id: string) => POST('/api/v1/open/manage/releases/{id}/check', { path: { id } }),
+  publish: (id: string) => POST('/api/v1/open/manage/releases/{id}/publish', { path: { id } }),
+  withdraw: (id: string, reason: string) => POST('/api/v1/open/manage/releases/{id}/withdraw', { path: { id }, body: { reason } }),
+  discard: (id: string) => DELETE('/api/v1/open/manage/releases/{id}', { path: { id } }),
+  reportUrl: (id: string) => urlOf('/api/v1/open/manage/releases/{id}/report', { path: { id } }),
+  applications: () => GET('/api/v1/open/manage/applications'),
+  decide: (id: string, body: BodyOf<'/api/v1/open/manage/applications/{id}/decide', 'post'>) => POST('/api/v1/open/manage/applications/{id}/decide', { path: { id }, body }),
+  comments: () => GET('/api/v1/open/manage/comments'),
+  moderate: (id: string, approve: boolean) => POST('/api/v1/open/manage/comments/{id}/moderate', { path: { id }, body: { approve } }),
+  demands: () => GET('/api/v1/open/manage/demands'),
+  answer: (id: string, body: BodyOf<'/api/v1/open/manage/demands/{id}/answer', 'post'>) => POST('/api/v1/open/manage/demands/{id}/answer', { path: { id }, body }),
+  showcases: () => GET('/api/v1/open/manage/showcases'),
+  review: (id: string, body: BodyOf<'/api/v1/open/manage/showcases/{id}/review', 'post'>) => POST('/api/v1/open/manage/showcases/{id}/review', { path: { id }, body }),
+  settings: () => GET('/api/v1/open/manage/settings'),
+  saveSettings: (body: BodyOf<'/api/v1/open/manage/settings', 'put'>) => PUT('/api/v1/open/manage/settings', { body }),
 };

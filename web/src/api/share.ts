@@ -1,167 +1,44 @@
-/** Typed client of the sharing API (src/modules/share/share.routes.ts): requests, approvals, grants, notifications. */
-import { api } from './client.ts';
+/** Calls and shapes of the sharing API (src/modules/share/share.routes.ts): requests, approvals, grants, notifications. */
+import { allOf, GET, POST, type BodyOf, type QueryOf, type ResponseOf } from './client.ts';
 
-export const GRANT_MODES = ['clear', 'masked', 'pseudonym', 'generalized', 'redacted', 'verify', 'hidden'] as const;
+export type ShareRequest = ResponseOf<'/api/v1/share/requests', 'get'>['items'][number];
+export type RequestDetail = ResponseOf<'/api/v1/share/requests/{id}', 'get'>;
+export type ColumnDetail = RequestDetail['columnDetails'][number];
+export type Terms = NonNullable<ShareRequest['terms']>;
+export type Grant = ResponseOf<'/api/v1/share/grants/{id}', 'get'>;
+export type GrantColumn = Grant['columns'][number];
+export type Generalize = NonNullable<GrantColumn['generalize']>;
+export type Notification = ResponseOf<'/api/v1/notifications', 'get'>['items'][number];
+export type RequestInput = BodyOf<'/api/v1/share/requests', 'post'>;
+export type ApprovalInput = BodyOf<'/api/v1/share/requests/{id}/approve', 'post'>;
+export type ExportState = ResponseOf<'/api/v1/exports/{id}', 'get'>;
+
+export type GrantMode = GrantColumn['mode'];
+export const GRANT_MODES = allOf<GrantMode>()(['clear', 'masked', 'pseudonym', 'generalized', 'redacted', 'verify', 'hidden']);
 /** How a redacted text column shows its spans: masked (王*) or as typed placeholders (〔姓名〕). */
-export const REDACT_STYLES = ['masked', 'placeholder'] as const;
-export type RedactStyle = (typeof REDACT_STYLES)[number];
-export type GrantMode = (typeof GRANT_MODES)[number];
-
-export const PURPOSE_CATEGORIES = ['social_assistance', 'public_service', 'regulation', 'statistics', 'administrative_duty', 'emergency', 'other'] as const;
-export type PurposeCategory = (typeof PURPOSE_CATEGORIES)[number];
-
-export const REQUEST_STATES = ['submitted', 'provider_approved', 'active', 'rejected', 'expired', 'revoked'] as const;
-export type RequestState = (typeof REQUEST_STATES)[number];
-export type GrantState = 'active' | 'revoked' | 'expired';
-
-export interface Generalize {
-  date?: 'year' | 'month';
-  ageBand?: 5 | 10;
-  address?: 'province' | 'city' | 'district';
-  bucket?: number;
-}
-
-export interface GrantColumn {
-  name: string;
-  mode: GrantMode;
-  generalize?: Generalize;
-  redact?: RedactStyle;
-}
-
-export interface Terms {
-  columns: GrantColumn[];
-  rowFilter: string | null;
-  endDate: string;
-  rowsPerDay: number | null;
-  requestsPerMinute: number | null;
-  ipRanges: string[];
-  impactAssessment: string | null;
-}
-
-export interface ShareRequest {
-  id: string;
-  dataset: { code: string; name: string };
-  providerOrgId: string;
-  providerName: string;
-  consumerOrgId: string;
-  consumerName: string;
-  requester: { id: string; username: string; name: string };
-  columns: string[];
-  purpose: string;
-  purposeCategory: PurposeCategory;
-  legalBasis: string;
-  endDate: string;
-  expectedRowsPerDay: number | null;
-  rowFilter: string | null;
-  state: RequestState;
-  needsSecurity: boolean;
-  /** Telemetry sets: the resolution, window and devices asked for (null for tables). */
-  series: { resolution: 'raw' | '1m' | '1h'; from?: string | null; to?: string | null; devices?: string[] } | null;
-  terms: Terms | null;
-  providerDecidedAt: string | null;
-  providerNote: string | null;
-  securityDecidedAt: string | null;
-  securityNote: string | null;
-  grantId: string | null;
-  createdAt: string;
-}
-
-export interface ColumnDetail {
-  name: string;
-  grade: number | null;
-  encrypted: boolean;
-  blindIndex: boolean;
-  /** Recognised type (cn_resident_id, person_name, address …) or null. */
-  type: string | null;
-  dataType: string;
-  /** A free-text column, graded by the spans found in it: offered redacted. */
-  freeText: boolean;
-}
-
-export interface RequestDetail extends ShareRequest {
-  columnDetails: ColumnDetail[];
-  importantCandidate: boolean;
-}
-
-export interface Grant {
-  id: string;
-  dataset: { code: string; name: string };
-  providerOrgId: string;
-  consumerOrgId: string;
-  consumerName: string;
-  requestId: string | null;
-  automatic: boolean;
-  columns: GrantColumn[];
-  rowFilter: string | null;
-  purpose: string;
-  legalBasis: string;
-  rowsPerDay: number | null;
-  requestsPerMinute: number | null;
-  ipRanges: string[];
-  expiresAt: string | null;
-  state: GrantState;
-  revokedAt: string | null;
-  revokeReason: string | null;
-  createdAt: string;
-}
-
-export interface Notification {
-  id: string;
-  kind: string;
-  title: string;
-  body: Record<string, unknown>;
-  link: string | null;
-  createdAt: string;
-  readAt: string | null;
-}
-
-export interface RequestInput {
-  dataset: string;
-  columns: string[];
-  purpose: string;
-  purposeCategory: PurposeCategory;
-  legalBasis: string;
-  endDate: string;
-  expectedRowsPerDay?: number;
-  /** Telemetry sets: finest resolution, data window, whole devices. */
-  series?: { resolution: 'raw' | '1m' | '1h'; from?: string; to?: string; devices?: string[] };
-  rowFilter?: string;
-}
-
-export interface ApprovalInput {
-  columns: GrantColumn[];
-  rowFilter?: string;
-  endDate?: string;
-  rowsPerDay?: number;
-  requestsPerMinute?: number;
-  ipRanges?: string[];
-  impactAssessment?: string;
-  note?: string;
-}
-
-const id = (value: string) => encodeURIComponent(value);
+export type RedactStyle = NonNullable<GrantColumn['redact']>;
+export const REDACT_STYLES = allOf<RedactStyle>()(['masked', 'placeholder']);
+export type PurposeCategory = RequestInput['purposeCategory'];
+export const PURPOSE_CATEGORIES = allOf<PurposeCategory>()(['social_assistance', 'public_service', 'regulation', 'statistics', 'administrative_duty', 'emergency', 'other']);
+export type RequestState = ShareRequest['state'];
+export const REQUEST_STATES = allOf<RequestState>()(['submitted', 'provider_approved', 'active', 'rejected', 'expired', 'revoked']);
+export type GrantState = Grant['state'];
 
 export const shareApi = {
-  submit: (input: RequestInput) => api<ShareRequest>('POST', '/api/v1/share/requests', input),
-  requests: (query: { state?: RequestState; dataset?: string } = {}) => {
-    const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as [string, string][]);
-    const qs = params.toString();
-    return api<{ items: ShareRequest[] }>('GET', `/api/v1/share/requests${qs ? `?${qs}` : ''}`).then((r) => r.items);
-  },
-  request: (requestId: string) => api<RequestDetail>('GET', `/api/v1/share/requests/${id(requestId)}`),
-  approve: (requestId: string, input: ApprovalInput) => api<ShareRequest>('POST', `/api/v1/share/requests/${id(requestId)}/approve`, input),
-  securityApprove: (requestId: string, note?: string) => api<ShareRequest>('POST', `/api/v1/share/requests/${id(requestId)}/security-approve`, note ? { note } : {}),
-  reject: (requestId: string, reason: string) => api<ShareRequest>('POST', `/api/v1/share/requests/${id(requestId)}/reject`, { reason }),
-  grants: (dataset?: string) => api<{ items: Grant[] }>('GET', `/api/v1/share/grants${dataset ? `?dataset=${id(dataset)}` : ''}`).then((r) => r.items),
-  grant: (grantId: string) => api<Grant>('GET', `/api/v1/share/grants/${id(grantId)}`),
-  revoke: (grantId: string, reason: string) => api<Grant>('POST', `/api/v1/share/grants/${id(grantId)}/revoke`, { reason }),
-  exportRecords: (code: string, format: 'csv' | 'ndjson', query: string) =>
-    api<{ id: string; jobId: string; downloadUrl: string; expiresAt: string }>('POST', `/api/v1/datasets/${id(code)}/exports`, { format, query }),
-  exportState: (exportId: string) =>
-    api<{ id: string; state: 'queued' | 'ready' | 'failed'; format: 'csv' | 'ndjson'; rowCount: number | null; bytes: number | null; expiresAt: string; jobId: string | null }>('GET', `/api/v1/exports/${id(exportId)}`),
-  notifications: (unread = false) => api<{ unread: number; items: Notification[] }>('GET', `/api/v1/notifications${unread ? '?unread=true' : ''}`),
-  markRead: (notificationId: string) => api<null>('POST', `/api/v1/notifications/${id(notificationId)}/read`),
-  markAllRead: () => api<{ marked: number }>('POST', '/api/v1/notifications/read-all'),
+  submit: (input: RequestInput) => POST('/api/v1/share/requests', { body: input }),
+  requests: (query: QueryOf<'/api/v1/share/requests', 'get'> = {}) => GET('/api/v1/share/requests', { query }).then((r) => r.items),
+  request: (id: string) => GET('/api/v1/share/requests/{id}', { path: { id } }),
+  approve: (id: string, input: ApprovalInput) => POST('/api/v1/share/requests/{id}/approve', { path: { id }, body: input }),
+  securityApprove: (id: string, note?: string) => POST('/api/v1/share/requests/{id}/security-approve', { path: { id }, body: note ? { note } : {} }),
+  reject: (id: string, reason: string) => POST('/api/v1/share/requests/{id}/reject', { path: { id }, body: { reason } }),
+  grants: (dataset?: string) => GET('/api/v1/share/grants', { query: { dataset } }).then((r) => r.items),
+  grant: (id: string) => GET('/api/v1/share/grants/{id}', { path: { id } }),
+  revoke: (id: string, reason: string) => POST('/api/v1/share/grants/{id}/revoke', { path: { id }, body: { reason } }),
+  exportRecords: (code: string, format: 'csv' | 'ndjson', query: string) => POST('/api/v1/datasets/{code}/exports', { path: { code }, body: { format, query } }),
+  exportState: (id: string) => GET('/api/v1/exports/{id}', { path: { id } }),
+  notifications: (unread = false) => GET('/api/v1/notifications', { query: unread ? { unread: 'true' } : {} }),
+  markRead: (id: string) => POST('/api/v1/notifications/{id}/read', { path: { id } }),
+  markAllRead: () => POST('/api/v1/notifications/read-all'),
 };
 
 /** Console route of a notification's link (the API links to /share/…, the console lives under /sharing/…). */

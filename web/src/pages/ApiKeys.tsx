@@ -1,7 +1,6 @@
 import { Alert, App, Button, DatePicker, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { api } from '../api/client.ts';
-import type { ApiKey } from '../api/types.ts';
+import { identityApi, type ApiKey } from '../api/identity.ts';
 import { useI18n } from '../i18n.tsx';
 
 /** The caller's organisation's API keys: create (shown once), see use, revoke. */
@@ -11,14 +10,14 @@ export function ApiKeysPage() {
   const [keys, setKeys] = useState<ApiKey[]>([]);
   const [open, setOpen] = useState(false);
   const [form] = Form.useForm();
-  const load = useCallback(async () => setKeys((await api<{ items: ApiKey[] }>('GET', '/api/v1/api-keys')).items), []);
+  const load = useCallback(async () => setKeys(await identityApi.apiKeys()), []);
   useEffect(() => {
     void load();
   }, [load]);
 
   async function create(values: { name: string; expiresAt?: { toDate(): Date } }) {
     try {
-      const { key } = await api<{ key: string }>('POST', '/api/v1/api-keys', { name: values.name, expiresAt: values.expiresAt?.toDate().toISOString() ?? null });
+      const { key } = await identityApi.createApiKey({ name: values.name, expiresAt: values.expiresAt?.toDate().toISOString() ?? null });
       setOpen(false);
       await load();
       modal.success({
@@ -45,7 +44,7 @@ export function ApiKeysPage() {
       content: t('keys.revokeConfirm'),
       okButtonProps: { danger: true },
       onOk: async () => {
-        await api('DELETE', `/api/v1/api-keys/${k.id}`);
+        await identityApi.revokeApiKey(k.id);
         await load();
       },
     });

@@ -1,6 +1,6 @@
 import { Alert, App, Button, Card, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
-import { api } from '../api/client.ts';
+import { identityApi } from '../api/identity.ts';
 import { useAuth } from '../auth.tsx';
 import { useI18n } from '../i18n.tsx';
 
@@ -15,7 +15,7 @@ export function ChangePasswordPage({ forced }: { forced?: boolean }) {
   async function submit(values: { currentPassword: string; newPassword: string }) {
     setError(undefined);
     try {
-      await api('POST', '/api/v1/auth/password', { currentPassword: values.currentPassword, newPassword: values.newPassword });
+      await identityApi.changePassword({ currentPassword: values.currentPassword, newPassword: values.newPassword });
       message.success(t('pwd.done'));
       form.resetFields();
       await refresh();

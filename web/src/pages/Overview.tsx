@@ -2,21 +2,9 @@ import { Alert, Card, Col, Descriptions, Empty, Row, Space, Statistic, Tag, Typo
 import type { EChartsOption } from 'echarts';
 import { useEffect, useMemo, useState } from 'react';
 import { PlantsOverview } from './telemetry/TelemetryPage.tsx';
-import { api } from '../api/client.ts';
+import { systemApi, type Overview, type SystemInfo } from '../api/system.ts';
 import { Chart } from '../components/Chart.tsx';
 import { useI18n } from '../i18n.tsx';
-
-interface SystemInfo {
-  version: string;
-  database: 'pglite' | 'postgres';
-}
-
-interface Overview {
-  totals: { datasets: number; rows: number; organizations: number; encryptedColumns: number; openDatasets: number };
-  assets: { org: string; grade: number | null; datasets: number; rows: number }[];
-  sharing: { day: string; responses: number; rows: number }[];
-  security: { day: string; kind: string; events: number }[];
-}
 
 const GRADE_COLORS = ['#52c41a', '#1677ff', '#fa8c16', '#f5222d'];
 
@@ -29,9 +17,9 @@ export function OverviewPage() {
   const [error, setError] = useState<string>();
 
   useEffect(() => {
-    api<SystemInfo>('GET', '/api/v1/system/info').then(setInfo, (e: Error) => setError(e.message));
-    api<Overview>('GET', '/api/v1/overview').then(setData, (e: Error) => setError(e.message));
-    fetch('/health').then((r) => setHealthy(r.ok), () => setHealthy(false));
+    systemApi.info().then(setInfo, (e: Error) => setError(e.message));
+    systemApi.overview().then(setData, (e: Error) => setError(e.message));
+    void systemApi.healthy().then(setHealthy);
   }, []);
 
   const assetsOption = useMemo<EChartsOption | undefined>(() => {

@@ -1,9 +1,8 @@
 import { Alert, App, Badge, Button, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';
-import { api } from '../../api/client.ts';
-import type { AdminChange, HeldChange, Org } from '../../api/types.ts';
+import { identityApi, type AdminChange, type HeldChange, type Org } from '../../api/identity.ts';
 import { useAuth } from '../../auth.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 
 /** Tells every view of the pending changes (list, menu badge) to reload. */
 export const CHANGES_EVENT = 'pdx:admin-changes';
@@ -17,8 +16,9 @@ export function useChangesToApprove(): number {
   const approver = has('secadmin', 'auditor');
   const refresh = useCallback(() => {
     if (!approver || !me) return;
-    api<{ items: AdminChange[] }>('GET', '/api/v1/admin-changes')
-      .then((r) => setN(r.items.filter((c) => c.state === 'pending' && me.roles.includes(c.approverRole)).length))
+    identityApi
+      .adminChanges()
+      .then((items) => setN(items.filter((c) => c.state === 'pending' && me.roles.includes(c.approverRole)).length))
       .catch(() => undefined);
   }, [approver, me]);
   useEffect(() => {
@@ -40,7 +40,7 @@ export function ChangesMenuLabel() {
   return (
     <Space size={6}>
       {t('admin.changes')}
-      {n > 0 && <Badge count={n} size="small" title={t('changes.todo').replace('{n}', String(n))} data-testid="changes-todo" />}
+      {n > 0 && <Badge count={n} size="small" title={t('changes.todo', { n })} data-testid="changes-todo" />}
     </Space>
   );
 }
@@ -68,7 +68,7 @@ export function useHeldNotice() {
       width: 520,
       content: (
         <Space direction="vertical" data-testid="change-held">
-          <Typography.Text>{t('changes.heldBody').replace('{role}', t(`role.${held.change.approverRole}`))}</Typography.Text>
+          <Typography.Text>{t('changes.heldBody', { role: t(`role.${held.change.approverRole}`) })}</Typography.Text>
           {held.passwordPart && <PasswordHalf intro={t('changes.firstHalf')} value={held.passwordPart} />}
         </Space>
       ),
@@ -92,9 +92,9 @@ export function AdminChangesPage() {
 
   const load = useCallback(async () => {
     try {
-      const [changes, o] = await Promise.all([api<{ items: AdminChange[] }>('GET', '/api/v1/admin-changes'), api<{ items: Org[] }>('GET', '/api/v1/orgs')]);
-      setItems(changes.items);
-      setOrgs(o.items);
+      const [changes, o] = await Promise.all([identityApi.adminChanges(), identityApi.orgs()]);
+      setItems(changes);
+      setOrgs(o);
     } catch (e) {
       setError((e as Error).message);
     }
@@ -113,7 +113,7 @@ export function AdminChangesPage() {
 
   async function approve(c: AdminChange) {
     try {
-      const r = await api<{ change: AdminChange; passwordPart?: string }>('POST', `/api/v1/admin-changes/${c.id}/approve`);
+      const r = await identityApi.approveChange(c.id);
       if (r.passwordPart) modal.success({ title: t('changes.approved'), width: 520, content: <PasswordHalf intro={t('changes.secondHalf')} value={r.passwordPart} /> });
       await done(t('changes.approved'));
     } catch (e) {
@@ -141,7 +141,7 @@ export function AdminChangesPage() {
     if (f.disabled !== undefined) parts.push(t(f.disabled ? 'changes.disable' : 'changes.enable'));
     if (f.orgId) parts.push(`${t(created ? 'users.org' : 'changes.orgTo')}${colon}${orgName(f.orgId)}`);
     if (f.displayName) parts.push(`${t(created ? 'users.displayName' : 'changes.nameTo')}${colon}${f.displayName}`);
-    return parts.join(semicolon) || t(`changes.kind.${c.kind}` as MessageKey);
+    return parts.join(semicolon) || t(`changes.kind.${c.kind}`);
   };
 
   if (error) return <Alert type="error" showIcon message={error} />;
@@ -158,7 +158,7 @@ export function AdminChangesPage() {
         onRow={(c) => ({ 'data-testid': `change-${c.targetUsername}` }) as HTMLAttributes<HTMLElement>}
         columns={[
           { title: t('changes.account'), dataIndex: 'targetUsername' },
-          { title: t('changes.kind'), render: (_, c) => `${t(`changes.kind.${c.kind}` as MessageKey)}${lang === 'zh' ? '（' : ' ('}${c.adminRoles.map((r) => t(`role.${r}`)).join(lang === 'zh' ? '、' : ', ')}${lang === 'zh' ? '）' : ')'}` },
+          { title: t('changes.kind'), render: (_, c) => `${t(`changes.kind.${c.kind}`)}${lang === 'zh' ? '（' : ' ('}${c.adminRoles.map((r) => t(`role.${r}`)).join(lang === 'zh' ? '、' : ', ')}${lang === 'zh' ? '）' : ')'}` },
           { title: t('changes.what'), render: (_, c) => describe(c) },
           { title: t('changes.proposer'), render: (_, c) => c.proposedBy.username },
           { title: t('changes.proposedAt'), dataIndex: 'proposedAt', render: (v: string) => time(v) },
@@ -167,7 +167,7 @@ export function AdminChangesPage() {
             title: t('changes.state'),
             render: (_, c) => (
               <Space size={4} wrap>
-                <Tag color={STATE_COLORS[c.state]}>{t(`changes.state.${c.state}` as MessageKey)}</Tag>
+                <Tag color={STATE_COLORS[c.state]}>{t(`changes.state.${c.state}`)}</Tag>
                 {c.decidedBy && <Typography.Text type="secondary">{c.decidedBy.username}</Typography.Text>}
                 {c.reason && <Typography.Text type="secondary">{c.reason}</Typography.Text>}
               </Space>
@@ -196,7 +196,7 @@ export function AdminChangesPage() {
                     </>
                   )}
                   {me?.roles.includes('sysadmin') && (
-                    <Button type="link" onClick={() => void act(() => api('POST', `/api/v1/admin-changes/${c.id}/withdraw`), t('changes.withdrawn'))}>
+                    <Button type="link" onClick={() => void act(() => identityApi.withdrawChange(c.id), t('changes.withdrawn'))}>
                       {t('changes.withdraw')}
                     </Button>
                   )}
@@ -212,7 +212,7 @@ export function AdminChangesPage() {
           onFinish={async ({ reason }) => {
             const c = rejecting!;
             setRejecting(undefined);
-            await act(() => api('POST', `/api/v1/admin-changes/${c.id}/reject`, { reason }), t('changes.rejected'));
+            await act(() => identityApi.rejectChange(c.id, reason), t('changes.rejected'));
           }}
         >
           <Form.Item name="reason" label={t('changes.reason')} rules={[{ required: true, min: 2, message: t('changes.reasonRequired') }]}>

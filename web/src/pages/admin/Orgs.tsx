@@ -1,7 +1,7 @@
 import { Alert, Button, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api } from '../../api/client.ts';
-import type { Org } from '../../api/types.ts';
+import { useMemo, useState } from 'react';
+import { identityApi, type Org } from '../../api/identity.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 
 type OrgNode = Org & { children?: OrgNode[] };
@@ -20,22 +20,18 @@ function tree(orgs: Org[]): OrgNode[] {
 /** sysadmin: the organisation tree 省 → 市 → 县/区 with departments under each level. */
 export function OrgsPage() {
   const { t } = useI18n();
-  const [orgs, setOrgs] = useState<Org[]>([]);
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string>();
   const [form] = Form.useForm();
-  const load = useCallback(async () => setOrgs((await api<{ items: Org[] }>('GET', '/api/v1/orgs')).items), []);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const data = useMemo(() => tree(orgs), [orgs]);
+  const { data: orgs, loading, error: loadError, reload } = useLoad(() => identityApi.orgs(), []);
+  const data = useMemo(() => tree(orgs ?? []), [orgs]);
 
   async function create(values: Omit<Org, 'id'>) {
     setError(undefined);
     try {
-      await api('POST', '/api/v1/orgs', { ...values, uscc: values.uscc || null, parentId: values.parentId ?? null });
+      await identityApi.createOrg({ ...values, uscc: values.uscc || null, parentId: values.parentId ?? null });
       setOpen(false);
-      await load();
+      await reload();
     } catch (e) {
       setError((e as Error).message);
     }
@@ -55,8 +51,12 @@ export function OrgsPage() {
           {t('orgs.new')}
         </Button>
       </Space>
+      {loadError && <Alert style={{ marginBottom: 16 }} type="error" showIcon message={loadError} />}
       <Table<OrgNode>
+        // Mounted again once the tree arrives: defaultExpandAllRows only expands the rows of the first render.
+        key={orgs ? 'loaded' : 'loading'}
         rowKey="id"
+        loading={loading && !orgs}
         dataSource={data}
         pagination={false}
         expandable={{ defaultExpandAllRows: true }}
@@ -81,7 +81,7 @@ export function OrgsPage() {
             <Select options={(['province', 'city', 'county'] as const).map((v) => ({ value: v, label: t(`orgs.level.${v}`) }))} />
           </Form.Item>
           <Form.Item name="parentId" label={t('orgs.parent')}>
-            <Select allowClear showSearch optionFilterProp="label" options={orgs.map((o) => ({ value: o.id, label: o.name }))} />
+            <Select allowClear showSearch optionFilterProp="label" options={(orgs ?? []).map((o) => ({ value: o.id, label: o.name }))} />
           </Form.Item>
           <Form.Item name="regionCode" label={t('orgs.region')} rules={[{ required: true }]}>
             <Input placeholder="211300" />

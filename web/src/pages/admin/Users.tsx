@@ -1,15 +1,10 @@
 import { Alert, App, Button, Checkbox, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { api } from '../../api/client.ts';
-import type { HeldChange, Org, User } from '../../api/types.ts';
-import type { Role } from '../../auth.tsx';
+import { identityApi, isHeld, type Org, type Role, type User } from '../../api/identity.ts';
 import { useI18n } from '../../i18n.tsx';
 import { AdminChangesPage, useHeldNotice } from './AdminChanges.tsx';
 
 const ROLES: Role[] = ['sysadmin', 'secadmin', 'auditor', 'data_officer', 'consumer'];
-
-/** A change to an administrator account is held for approval (202) rather than made. */
-const isHeld = (r: unknown): r is HeldChange => typeof r === 'object' && r !== null && 'change' in r;
 
 /**
  * sysadmin: accounts, roles (三员分立 enforced by the server), resets and unlocks. Changes to
@@ -26,9 +21,9 @@ export function UsersPage() {
   const [form] = Form.useForm();
 
   const load = useCallback(async () => {
-    const [u, o] = await Promise.all([api<{ items: User[] }>('GET', '/api/v1/users'), api<{ items: Org[] }>('GET', '/api/v1/orgs')]);
-    setUsers(u.items);
-    setOrgs(o.items);
+    const [u, o] = await Promise.all([identityApi.users(), identityApi.orgs()]);
+    setUsers(u);
+    setOrgs(o);
   }, []);
   useEffect(() => {
     void load();
@@ -52,11 +47,11 @@ export function UsersPage() {
     setError(undefined);
     try {
       if (editing === 'new') {
-        const r = await api<{ password: string } | HeldChange>('POST', '/api/v1/users', values);
+        const r = await identityApi.createUser(values);
         if (isHeld(r)) held(r);
         else showPassword(t('users.created'), r.password);
       } else if (editing) {
-        const r = await api<User | HeldChange>('PATCH', `/api/v1/users/${editing.id}`, { displayName: values.displayName, orgId: values.orgId, roles: values.roles });
+        const r = await identityApi.updateUser(editing.id, { displayName: values.displayName, orgId: values.orgId, roles: values.roles });
         if (isHeld(r)) held(r);
       }
       setEditing(undefined);
@@ -122,7 +117,7 @@ export function UsersPage() {
                   type="link"
                   onClick={() =>
                     act(async () => {
-                      const r = await api<{ password: string } | HeldChange>('POST', `/api/v1/users/${u.id}/reset-password`);
+                      const r = await identityApi.resetPassword(u.id);
                       if (isHeld(r)) held(r);
                       else showPassword(t('users.reset'), r.password);
                     })
@@ -131,7 +126,7 @@ export function UsersPage() {
                   {t('users.reset')}
                 </Button>
                 {u.locked && (
-                  <Button type="link" onClick={() => act(() => api('POST', `/api/v1/users/${u.id}/unlock`))}>
+                  <Button type="link" onClick={() => act(() => identityApi.unlock(u.id))}>
                     {t('users.unlock')}
                   </Button>
                 )}
@@ -140,7 +135,7 @@ export function UsersPage() {
                   danger={!u.disabled}
                   onClick={() =>
                     act(async () => {
-                      const r = await api<User | HeldChange>('PATCH', `/api/v1/users/${u.id}`, { disabled: !u.disabled });
+                      const r = await identityApi.updateUser(u.id, { disabled: !u.disabled });
                       if (isHeld(r)) held(r);
                     })
                   }

@@ -2,7 +2,7 @@ import { SearchOutlined } from '@ant-design/icons';
 import { Alert, AutoComplete, Button, Card, DatePicker, Empty, Form, Select, Space, Table, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { accessHistory, RESULTS, type AccessEntry, type AccessFilter, type AccessSummary, type AuditResult } from '../../api/audit.ts';
-import { api } from '../../api/client.ts';
+import { getColumns, searchDatasets, type Dataset } from '../../api/catalog.ts';
 import { useI18n } from '../../i18n.tsx';
 import { ActorText, rangeQuery, ResultTag, thisMonth, useOrgs, useRangePresets, type Range } from './common.tsx';
 import { RecordDrawer } from './RecordDrawer.tsx';
@@ -14,10 +14,7 @@ interface AccessForm {
   result?: AuditResult;
 }
 
-interface DatasetRef {
-  code: string;
-  name: string;
-}
+type DatasetRef = Pick<Dataset, 'code' | 'name'>;
 
 const PAGE = 50;
 /** How a column left pdx (share module): clear is the one an auditor looks at first. */
@@ -29,7 +26,7 @@ const isMode = (m: string): m is Mode => m in MODES;
 function useDatasets(): DatasetRef[] {
   const [items, setItems] = useState<DatasetRef[]>([]);
   useEffect(() => {
-    api<{ items: DatasetRef[] }>('GET', '/api/v1/datasets?pageSize=200')
+    searchDatasets({ pageSize: 200 })
       .then((r) => setItems(r.items))
       .catch(() => setItems([]));
   }, []);
@@ -43,8 +40,8 @@ function useColumns(code: string | undefined): string[] {
     setNames([]);
     if (!code) return;
     let live = true;
-    api<{ items: { name: string }[] }>('GET', `/api/v1/datasets/${encodeURIComponent(code)}/columns`)
-      .then((r) => live && setNames(r.items.map((c) => c.name)))
+    getColumns(code)
+      .then((items) => live && setNames(items.map((c) => c.name)))
       .catch(() => undefined);
     return () => {
       live = false;

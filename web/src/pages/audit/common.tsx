@@ -5,8 +5,7 @@ import type { TimeRangePickerProps } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
 import type { AuditResult } from '../../api/audit.ts';
-import { api } from '../../api/client.ts';
-import type { Org } from '../../api/types.ts';
+import { identityApi, type Org } from '../../api/identity.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 
 /** An action filter: an exact action, or a family (`auth.*`) sent as `action_prefix`. */
@@ -151,8 +150,9 @@ export function ActorText({ username, apiKeyId }: { username: string | null; api
 export function useOrgs(): { orgs: Org[]; orgName(id: string | null): string } {
   const [orgs, setOrgs] = useState<Org[]>([]);
   useEffect(() => {
-    api<{ items: Org[] }>('GET', '/api/v1/orgs')
-      .then((r) => setOrgs(r.items))
+    identityApi
+      .orgs()
+      .then(setOrgs)
       .catch(() => setOrgs([]));
   }, []);
   return { orgs, orgName: (id) => (id ? (orgs.find((o) => o.id === id)?.name ?? id) : '—') };

@@ -4,14 +4,14 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { searchDatasets, type Dataset, type Facet, type FacetKey, type SearchResult } from '../../api/catalog.ts';
 import { useAuth } from '../../auth.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 import { count, GradeTag, ShareTag, StatusTag } from './labels.tsx';
 
 const PAGE_SIZE = 20;
 
 /** The catalogue for every signed-in user: keyword search, facets with counts, exports. */
 export function CatalogListPage() {
-  const { t } = useI18n();
+  const { t, label } = useI18n();
   const { has } = useAuth();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
@@ -48,10 +48,10 @@ export function CatalogListPage() {
   }
 
   const facetLabel = (facet: FacetKey, f: Facet): string => {
-    if (facet === 'shareType') return t(`cat.share.${f.value}` as MessageKey);
-    if (facet === 'openType') return t(`cat.open.${f.value}` as MessageKey);
-    if (facet === 'grade') return t(`cat.grade.${f.value}` as MessageKey);
-    if (facet === 'status') return t(`cat.status.${f.value}` as MessageKey);
+    if (facet === 'shareType') return label('cat.share', f.value);
+    if (facet === 'openType') return label('cat.open', f.value);
+    if (facet === 'grade') return label('cat.grade', f.value);
+    if (facet === 'status') return label('cat.status', f.value);
     return f.label;
   };
   const facetRows: FacetKey[] = ['org', 'domain', 'shareType', 'openType', 'grade', ...(officer ? (['status'] as const) : [])];
@@ -96,7 +96,7 @@ export function CatalogListPage() {
             return (
               <div key={facet} style={{ display: 'flex', alignItems: 'baseline', padding: '6px 0', borderBottom: '1px dashed #f0f0f0' }}>
                 <Typography.Text type="secondary" style={{ width: 96, flex: 'none' }}>
-                  {t(`cat.facet.${facet}` as MessageKey)}
+                  {t(`cat.facet.${facet}`)}
                 </Typography.Text>
                 <div style={{ display: 'flex', flexWrap: 'wrap', gap: 4, minWidth: 0 }}>
                   <Tag.CheckableTag checked={!selected} onChange={() => choose(facet, undefined)}>
@@ -145,7 +145,7 @@ export function CatalogListPage() {
           pageSize: PAGE_SIZE,
           total: result?.total ?? 0,
           showSizeChanger: false,
-          showTotal: (total) => t('cat.total').replace('{n}', count(total)),
+          showTotal: (total) => t('cat.total', { n: count(total) }),
           onChange: (p) => {
             const next = new URLSearchParams(params);
             next.set('page', String(p));
@@ -171,7 +171,7 @@ export function CatalogListPage() {
           { title: t('cat.f.provider'), dataIndex: 'providerName', width: 160 },
           { title: t('cat.f.shareType'), dataIndex: 'shareType', width: 120, render: (v: Dataset['shareType']) => <ShareTag value={v} /> },
           { title: t('cat.f.grade'), key: 'grade', width: 150, render: (_, d) => <GradeTag grade={d.grade} important={d.importantCandidate} /> },
-          { title: t('cat.f.updateCycle'), dataIndex: 'updateCycle', width: 96, render: (v: string) => t(`cat.cycle.${v}` as MessageKey) },
+          { title: t('cat.f.updateCycle'), dataIndex: 'updateCycle', width: 96, render: (v: string) => label('cat.cycle', v) },
           { title: t('cat.f.rows'), dataIndex: 'rowCount', width: 110, align: 'right', render: (v: number) => count(v) },
           ...(officer ? [{ title: t('cat.f.status'), dataIndex: 'status', width: 90, render: (v: Dataset['status']) => <StatusTag value={v} /> }] : []),
         ]}

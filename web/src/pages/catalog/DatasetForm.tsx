@@ -1,7 +1,7 @@
 /** The catalogue fields of a dataset (standards.md §4), for registering and editing it. */
 import { AutoComplete, Checkbox, Col, Form, Input, Radio, Row, Select, type FormInstance } from 'antd';
 import { SHARE_METHODS, SHARE_TYPES, UPDATE_CYCLES, type DatasetInput } from '../../api/catalog.ts';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 
 const DOMAINS = ['公共安全', '民政', '卫生健康', '人力资源社会保障', '市场监管', '自然资源', '交通运输', '生态环境', '住房城乡建设', '教育', '税务', '农业农村'];
 const FORMATS = ['库表', '电子表格', '文本', 'XML', 'JSON', '图片', '音视频'];
@@ -56,7 +56,7 @@ export function DatasetForm({ form, initial, onFinish }: { form: FormInstance<Da
         </Col>
         <Col xs={24} md={6}>
           <Form.Item name="update_cycle" label={t('cat.f.updateCycle')}>
-            <Select options={UPDATE_CYCLES.map((c) => ({ value: c, label: t(`cat.cycle.${c}` as MessageKey) }))} />
+            <Select options={UPDATE_CYCLES.map((c) => ({ value: c, label: t(`cat.cycle.${c}`) }))} />
           </Form.Item>
         </Col>
       </Row>

@@ -3,10 +3,13 @@ import { Alert, App, Button, Card, Descriptions, Empty, Form, Modal, Result, Spa
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import {
+  classificationOf,
+  errorOf,
   getColumns,
   getDataset,
   getVersions,
   publishDataset,
+  sourceOf,
   toInput,
   updateDataset,
   withdrawDataset,
@@ -26,7 +29,7 @@ import { QualityReportView } from './QualityReport.tsx';
 /** A catalogue entry: metadata, 信息项, versions; for the provider's officers also quality and management. */
 export function DatasetPage() {
   const { code = '' } = useParams();
-  const { t, time } = useI18n();
+  const { t, label, time } = useI18n();
   const { me, has } = useAuth();
   const { message, modal } = App.useApp();
   const navigate = useNavigate();
@@ -167,7 +170,7 @@ export function DatasetPage() {
           {!owner && d.status === 'published' && d.shareType !== 'none' && has('consumer', 'data_officer') && <Button type="primary" onClick={() => navigate(`/sharing/request/${encodeURIComponent(d.code)}`)} data-testid="request-access">{t('share.requestTitle')}</Button>}
         </div>
         {officer && d.currentVersion === 0 && !telemetry && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('cat.needData')} />}
-        {telemetry && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('tel.seriesHint').replaceAll('{code}', d.code)} data-testid="telemetry-hint" />}
+        {telemetry && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('tel.seriesHint', { code: d.code })} data-testid="telemetry-hint" />}
         {actionError && (
           <Alert
             style={{ marginTop: 16 }}
@@ -209,7 +212,7 @@ export function DatasetPage() {
           <Descriptions.Item label={t('cat.f.openType')}>
             <OpenTag value={d.openType} />
           </Descriptions.Item>
-          <Descriptions.Item label={t('cat.f.updateCycle')}>{t(`cat.cycle.${d.updateCycle}`)}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.updateCycle')}>{label('cat.cycle', d.updateCycle)}</Descriptions.Item>
           <Descriptions.Item label={t('cat.f.publishDate')}>{d.publishDate ? d.publishDate.slice(0, 10) : dash}</Descriptions.Item>
           <Descriptions.Item label={t('cat.f.updatedAt')}>{time(d.updatedAt)}</Descriptions.Item>
           <Descriptions.Item label={t('cat.f.relatedCodes')}>
@@ -278,7 +281,7 @@ export function DatasetPage() {
                       key: 'detected',
                       width: 170,
                       render: (_, c) => {
-                        const top = c.classification.types?.[0]?.type;
+                        const top = classificationOf(c).types?.[0]?.type;
                         return top ? (
                           <Tag color="geekblue" data-testid="detected-type">
                             {typeLabel(top)}
@@ -331,13 +334,16 @@ export function DatasetPage() {
                       title: t('cat.v.file'),
                       key: 'file',
                       ellipsis: true,
-                      render: (_, v) => (
-                        <span>
-                          {v.source.fileName ?? '—'}
-                          {typeof v.source.bytes === 'number' && <Typography.Text type="secondary"> · {bytes(v.source.bytes)}</Typography.Text>}
-                          {typeof v.source.encoding === 'string' && <Typography.Text type="secondary"> · {v.source.encoding.toUpperCase()}</Typography.Text>}
-                        </span>
-                      ),
+                      render: (_, v) => {
+                        const source = sourceOf(v);
+                        return (
+                          <span>
+                            {source.fileName ?? '—'}
+                            {typeof source.bytes === 'number' && <Typography.Text type="secondary"> · {bytes(source.bytes)}</Typography.Text>}
+                            {typeof source.encoding === 'string' && <Typography.Text type="secondary"> · {source.encoding.toUpperCase()}</Typography.Text>}
+                          </span>
+                        );
+                      },
                     },
                     { title: t('cat.v.loaded'), dataIndex: 'rowsLoaded', width: 100, align: 'right', render: (n: number) => count(n) },
                     { title: t('cat.v.quarantined'), dataIndex: 'rowsQuarantined', width: 90, align: 'right', render: (n: number) => (n ? <Typography.Text type="warning">{count(n)}</Typography.Text> : 0) },
@@ -346,7 +352,7 @@ export function DatasetPage() {
                       title: t('cat.v.error'),
                       key: 'error',
                       width: 280,
-                      render: (_, v) => (v.error ? <Typography.Text type="danger">{errorText(v.error)}</Typography.Text> : ''),
+                      render: (_, v) => (v.error ? <Typography.Text type="danger">{errorText(errorOf(v))}</Typography.Text> : ''),
                     },
                   ]}
                 />

@@ -1,39 +1,24 @@
 /** Quality report of one version: rows, per-column null rate and invalid values, failures, quarantine. */
 import { Alert, Card, Col, Empty, Progress, Row, Select, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
-import { useEffect, useState } from 'react';
-import { getVersionReport, type RuleFailure, type Version, type VersionReport } from '../../api/catalog.ts';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useState } from 'react';
+import { errorOf, getVersionReport, qualityOf, type RuleFailure, type Version } from '../../api/catalog.ts';
+import { useI18n } from '../../i18n.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { count, useErrorText, useLocalized } from './labels.tsx';
 
-const RULES = new Set(['required', 'unique', 'pattern', 'range', 'enum', 'type', 'identifier']);
 
 export function QualityReportView({ code, versions }: { code: string; versions: Version[] }) {
-  const { t } = useI18n();
+  const { t, label } = useI18n();
   const localized = useLocalized();
   const errorText = useErrorText();
   const loaded = versions.filter((v) => v.state !== 'loading');
   const [chosen, setChosen] = useState<number | undefined>(loaded[0]?.version);
-  const [report, setReport] = useState<VersionReport>();
-  const [error, setError] = useState<string>();
-  const [loading, setLoading] = useState(false);
-
-  useEffect(() => {
-    if (chosen === undefined) return;
-    let live = true;
-    setLoading(true);
-    getVersionReport(code, chosen)
-      .then((r) => live && (setReport(r), setError(undefined)))
-      .catch((e: Error) => live && setError(e.message))
-      .finally(() => live && setLoading(false));
-    return () => {
-      live = false;
-    };
-  }, [code, chosen]);
+  const { data: report, loading, error } = useLoad(async () => (chosen === undefined ? undefined : getVersionReport(code, chosen)), [code, chosen]);
 
   if (loaded.length === 0) return <Empty description={t('cat.noVersions')} />;
-  const ruleName = (rule: string) => (RULES.has(rule) ? t(`rule.${rule}` as MessageKey) : rule);
+  const ruleName = (rule: string) => label('rule', rule);
   const v = report?.version;
-  const q = v?.quality ?? null;
+  const q = v ? qualityOf(v) : null;
 
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="quality-report">
@@ -48,7 +33,7 @@ export function QualityReportView({ code, versions }: { code: string; versions: 
       </Space>
       {error && <Alert type="error" showIcon message={error} />}
       {loading && !report && <Spin />}
-      {v?.error && <Alert type="error" showIcon message={t('cat.q.failed')} description={errorText(v.error)} data-testid="version-error" />}
+      {v?.error && <Alert type="error" showIcon message={t('cat.q.failed')} description={errorText(errorOf(v))} data-testid="version-error" />}
       {v && q && (
         <Spin spinning={loading}>
           <Space direction="vertical" size={16} style={{ width: '100%' }}>

@@ -2,19 +2,19 @@
 import { LockOutlined } from '@ant-design/icons';
 import { Tag, Tooltip } from 'antd';
 import type { DatasetStatus, ShareType, Version } from '../../api/catalog.ts';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 
 const GRADE_COLORS: Record<number, string> = { 4: 'red', 3: 'orange', 2: 'blue', 1: 'green' };
 
 /** 一般数据 N级, red for 4 down to green for 1; 重要数据 candidates are flagged beside it. */
 export function GradeTag({ grade, important, short }: { grade: number | null; important?: boolean; short?: boolean }) {
-  const { t } = useI18n();
+  const { t, label } = useI18n();
   if (grade === null) return <Tag>{t('cat.grade.none')}</Tag>;
   return (
     <>
       <Tag color={GRADE_COLORS[grade] ?? 'default'} data-testid="grade-tag">
         {short ? '' : `${t('cat.grade.general')} `}
-        {t(`cat.grade.${grade}` as MessageKey)}
+        {label('cat.grade', grade)}
       </Tag>
       {important && (
         <Tooltip title={t('cat.importantHint')}>
@@ -64,31 +64,11 @@ export function EncryptedTag() {
   );
 }
 
-const TYPE_KEYS = new Set([
-  'cn_resident_id',
-  'cn_uscc',
-  'cn_org_code',
-  'cn_mobile',
-  'cn_landline',
-  'bank_card',
-  'email',
-  'passport',
-  'hk_macau_permit',
-  'tw_permit',
-  'cn_plate',
-  'ipv4',
-  'ipv6',
-  'mac',
-  'gps',
-  'date_of_birth',
-  'person_name',
-  'address',
-]);
 
 /** The Chinese/English name of a detected identifier type (cn_resident_id → 居民身份证号). */
 export function useTypeLabel(): (type: string | undefined) => string {
-  const { t } = useI18n();
-  return (type) => (type === undefined ? '' : TYPE_KEYS.has(type) ? t(`cls.type.${type}` as MessageKey) : type);
+  const { label } = useI18n();
+  return (type) => (type === undefined ? '' : label('cls.type', type));
 }
 
 /** A server message that may be stored in both languages. */
@@ -119,9 +99,8 @@ export function useErrorText(): (error: { message?: { zh: string; en: string } |
     const details = (error.details ?? {}) as { line?: unknown; column?: unknown };
     // The server's rule messages already name the line; others get it from the details.
     if (typeof details.line !== 'number' || message.includes(String(details.line))) return message;
-    return t(typeof details.column === 'string' ? 'ingest.errorAt' : 'ingest.errorAtLine')
-      .replace('{line}', String(details.line))
-      .replace('{column}', String(details.column))
-      .replace('{message}', message);
+    return typeof details.column === 'string'
+      ? t('ingest.errorAt', { line: details.line, column: details.column, message })
+      : t('ingest.errorAtLine', { line: details.line, message });
   };
 }

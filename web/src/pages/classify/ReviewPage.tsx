@@ -2,7 +2,7 @@ import { LockOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Descriptions, Input, Radio, Select, Space, Spin, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { classifyApi, TYPE_IDS, type ColumnDecision, type Grade, type ReviewColumn, type ReviewView, type TypeId } from '../../api/classify.ts';
+import { classifyApi, TYPE_IDS, typeId, type ColumnDecision, type Grade, type ReviewColumn, type ReviewView, type TypeId } from '../../api/classify.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n } from '../../i18n.tsx';
 import { GradeTag, LevelTag, percent, StateTag, useTypeName } from './common.tsx';
@@ -13,7 +13,7 @@ const isOverride = (c: ReviewColumn, d: Draft[string] | undefined) => !!d && (d.
 
 function draftOf(view: ReviewView): Draft {
   return Object.fromEntries(
-    view.columns.map((c) => [c.name, { type: c.effectiveType, grade: c.effectiveGrade, reason: c.review?.override ? c.review.reason : '' }]),
+    view.columns.map((c) => [c.name, { type: typeId(c.effectiveType), grade: c.effectiveGrade, reason: c.review?.override ? c.review.reason : '' }]),
   );
 }
 
@@ -173,7 +173,7 @@ export function ReviewPage() {
               if (c.detected.text) {
                 return (
                   <Typography.Text style={{ fontSize: 12 }} data-testid={`evidence-${c.name}`}>
-                    {t('cls.textScanned').replace('{n}', String(c.detected.text.scanned))}
+                    {t('cls.textScanned', { n: c.detected.text.scanned })}
                   </Typography.Text>
                 );
               }

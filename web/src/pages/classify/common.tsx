@@ -1,5 +1,5 @@
 import { Tag } from 'antd';
-import type { Grade, Level, ReviewState, TypeId } from '../../api/classify.ts';
+import type { Grade, Level, ReviewState } from '../../api/classify.ts';
 import { useI18n } from '../../i18n.tsx';
 
 const GRADE_COLORS: Record<Grade, string> = { 1: 'green', 2: 'blue', 3: 'orange', 4: 'red' };
@@ -31,10 +31,10 @@ export function LevelTag({ level, candidate }: { level: Level; candidate?: boole
   return <Tag color={color[level]}>{t(`cls.level.${level}`)}</Tag>;
 }
 
-/** The type's name in the console language. */
-export function useTypeName(): (type: TypeId | null) => string {
-  const { t } = useI18n();
-  return (type) => (type ? t(`cls.type.${type}`) : t('cls.noType'));
+/** The type's name in the console language (the API answers types as text). */
+export function useTypeName(): (type: string | null) => string {
+  const { t, label } = useI18n();
+  return (type) => (type ? label('cls.type', type) : t('cls.noType'));
 }
 
 export const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;

@@ -3,14 +3,13 @@ import { Alert, Button, Card, Col, Descriptions, Empty, Form, Input, Progress, R
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
-import { getJob, searchDatasets, uploadVersion, type Dataset, type Job } from '../../api/catalog.ts';
+import { getJob, ingestResultOf, searchDatasets, uploadVersion, type Dataset, type Job } from '../../api/catalog.ts';
 import { useAuth } from '../../auth.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 import { bytes, count, GradeTag, StatusTag, useErrorText } from '../catalog/labels.tsx';
 
 const ACCEPT = '.csv,.tsv,.txt,.json,.ndjson,.jsonl,.xlsx';
 const POLL_MS = 500;
-const PHASES = new Set(['queued', 'classifying', 'loading', 'done']);
 
 interface Options {
   mode: 'append' | 'replace';
@@ -22,7 +21,7 @@ type Stage = { step: 'choose' } | { step: 'uploading'; sent: number; total: numb
 
 /** Upload wizard: dataset, file and options; upload progress; load progress polled from the job; result. */
 export function UploadWizardPage() {
-  const { t } = useI18n();
+  const { t, label } = useI18n();
   const { me } = useAuth();
   const navigate = useNavigate();
   const errorText = useErrorText();
@@ -80,6 +79,7 @@ export function UploadWizardPage() {
   const dataset = datasets?.find((d) => d.code === code);
   const isXlsx = !!file && /\.xlsx$/i.test(file.name);
   const job = stage.step === 'loading' ? stage.job : undefined;
+  const result = job ? ingestResultOf(job) : null;
   const finished = job && (job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled');
 
   function start(options: Options) {
@@ -110,7 +110,7 @@ export function UploadWizardPage() {
   return (
     <Space direction="vertical" size={16} style={{ width: '100%', maxWidth: 1040 }}>
       <Steps current={current} items={[{ title: t('ingest.step.dataset') }, { title: t('ingest.step.file') }, { title: t('ingest.step.load') }, { title: t('ingest.step.result') }]} />
-      {params.get('registered') && dataset && stage.step === 'choose' && <Alert type="success" showIcon message={t('ingest.registered').replace('{name}', dataset.name).replace('{code}', dataset.code)} />}
+      {params.get('registered') && dataset && stage.step === 'choose' && <Alert type="success" showIcon message={t('ingest.registered', { name: dataset.name, code: dataset.code })} />}
 
       <Card title={t('ingest.title')}>
         {listError && <Alert type="error" showIcon message={listError} style={{ marginBottom: 16 }} />}
@@ -223,7 +223,7 @@ export function UploadWizardPage() {
             <Progress percent={job?.totalBytes ? Math.min(99, Math.floor((job.bytes / job.totalBytes) * 100)) : 0} status="active" />
             <Descriptions size="small" column={{ xs: 1, md: 3 }}>
               <Descriptions.Item label={t('ingest.phase')}>
-                <span data-testid="job-phase">{PHASES.has(phase) ? t(`ingest.phase.${phase}` as MessageKey) : phase}</span>
+                <span data-testid="job-phase">{label('ingest.phase', phase)}</span>
               </Descriptions.Item>
               <Descriptions.Item label={t('ingest.rowsRead')}>
                 <span data-testid="job-rows">{count(job?.rows ?? 0)}</span>
@@ -239,25 +239,25 @@ export function UploadWizardPage() {
         {job?.state === 'succeeded' && (
           <Card data-testid="load-result">
             <Result
-              status={job.result?.quarantined ? 'warning' : 'success'}
+              status={result?.quarantined ? 'warning' : 'success'}
               title={t('ingest.done')}
               subTitle={
                 <Space direction="vertical" size={8}>
                   <Space wrap size={16}>
                     <span>
-                      {t('cat.v.version')} v{job.result?.version ?? '?'}
+                      {t('cat.v.version')} v{result?.version ?? '?'}
                     </span>
                     <span data-testid="result-rows">
-                      {t('ingest.rowsLoaded')} {count(job.result?.rows ?? 0)}
+                      {t('ingest.rowsLoaded')} {count(result?.rows ?? 0)}
                     </span>
                     <span data-testid="result-quarantined">
-                      {t('ingest.quarantined')} {count(job.result?.quarantined ?? 0)}
+                      {t('ingest.quarantined')} {count(result?.quarantined ?? 0)}
                     </span>
                     <span>
-                      {t('cat.f.grade')} <GradeTag grade={job.result?.grade ?? null} />
+                      {t('cat.f.grade')} <GradeTag grade={result?.grade ?? null} />
                     </span>
                   </Space>
-                  {!!job.result?.quarantined && <Typography.Text type="warning">{t('ingest.quarantineHint')}</Typography.Text>}
+                  {!!result?.quarantined && <Typography.Text type="warning">{t('ingest.quarantineHint')}</Typography.Text>}
                 </Space>
               }
               extra={[

@@ -3,7 +3,7 @@ import type { EChartsOption } from 'echarts';
 import { useMemo } from 'react';
 import { INCIDENT_STATES, SEVERITIES, type Alert, type Dashboard } from '../../api/secops.ts';
 import { Chart } from '../../components/Chart.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 import { detectorLabel, SeverityTag, useText } from './common.tsx';
 
 const SEVERITY_HEX = { general: '#1677ff', significant: '#fa8c16', major: '#f5222d', critical: '#c41d7f' };
@@ -11,7 +11,7 @@ const GRADE_HEX = ['#52c41a', '#1677ff', '#fa8c16', '#f5222d'];
 
 /** The secadmin's view: live alerts, incidents by stage, detector hits, sensitive reads, assets. */
 export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Dashboard; live: Alert[]; connected: boolean; onOpenAlert(a: Alert): void }) {
-  const { t, time } = useI18n();
+  const { t, label, time } = useI18n();
   const text = useText();
   const openAlerts = data.alerts.filter((a) => a.state !== 'closed').reduce((n, a) => n + a.n, 0);
   const openIncidents = data.incidents.filter((i) => i.state !== 'closed').reduce((n, i) => n + i.n, 0);
@@ -24,7 +24,7 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
           type: 'pie',
           radius: ['45%', '70%'],
           label: { formatter: '{b}: {c}' },
-          data: INCIDENT_STATES.map((s) => ({ name: t(`secops.state.${s}` as MessageKey), value: data.incidents.find((i) => i.state === s)?.n ?? 0 })).filter((d) => d.value > 0),
+          data: INCIDENT_STATES.map((s) => ({ name: t(`secops.state.${s}`), value: data.incidents.find((i) => i.state === s)?.n ?? 0 })).filter((d) => d.value > 0),
         },
       ],
     }),
@@ -40,7 +40,7 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
       grid: { left: 8, right: 16, bottom: 8, top: 40, containLabel: true },
       xAxis: { type: 'category', data: hours.map((h) => time(h).slice(-8, -3)) },
       yAxis: { type: 'value', minInterval: 1 },
-      series: detectors.map((d) => ({ name: detectorLabel(t, d), type: 'bar', stack: 'hits', data: hours.map((h) => data.hits.find((x) => x.hour === h && x.detector === d)?.n ?? 0) })),
+      series: detectors.map((d) => ({ name: detectorLabel(label, d), type: 'bar', stack: 'hits', data: hours.map((h) => data.hits.find((x) => x.hour === h && x.detector === d)?.n ?? 0) })),
     };
   }, [data, t, time]);
 
@@ -68,8 +68,8 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
       xAxis: { type: 'value', minInterval: 1, name: t('secops.datasets') },
       yAxis: { type: 'category', data: orgs },
       series: [
-        ...[1, 2, 3, 4].map((g) => ({
-          name: t(`grade.${g}` as MessageKey),
+        ...([1, 2, 3, 4] as const).map((g) => ({
+          name: t(`grade.${g}`),
           type: 'bar' as const,
           stack: 'grade',
           itemStyle: { color: GRADE_HEX[g - 1] },
@@ -96,7 +96,7 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
         {SEVERITIES.slice(1).map((s) => (
           <Col span={4} key={s}>
             <Card size="small">
-              <Statistic title={t(`secops.sev.${s}` as MessageKey)} value={data.alerts.filter((a) => a.severity === s).reduce((n, a) => n + a.n, 0)} valueStyle={{ color: SEVERITY_HEX[s] }} />
+              <Statistic title={t(`secops.sev.${s}`)} value={data.alerts.filter((a) => a.severity === s).reduce((n, a) => n + a.n, 0)} valueStyle={{ color: SEVERITY_HEX[s] }} />
             </Card>
           </Col>
         ))}
@@ -127,7 +127,7 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
                         <Typography.Text strong>{text(a.title)}</Typography.Text>
                       </Space>
                     }
-                    description={`${time(a.lastSeen)} · ${detectorLabel(t, a.detector)} · ×${a.hits}`}
+                    description={`${time(a.lastSeen)} · ${detectorLabel(label, a.detector)} · ×${a.hits}`}
                   />
                 </List.Item>
               )}

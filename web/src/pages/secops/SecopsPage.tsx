@@ -2,8 +2,8 @@ import { App as AntApp, Button, Card, Descriptions, Drawer, Form, Input, InputNu
 import { useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
-import { INCIDENT_STATES, secopsApi, SEVERITIES, type Alert, type Clock, type Containment, type Dashboard, type Delivery, type Incident, type IncidentDetail, type Settings } from '../../api/secops.ts';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { INCIDENT_STATES, secopsApi, SEVERITIES, type Alert, type Clock, type Containment, type Dashboard, type Delivery, type Incident, type IncidentDetail, type Settings, type Severity } from '../../api/secops.ts';
+import { useI18n } from '../../i18n.tsx';
 import { DashboardTab } from './DashboardTab.tsx';
 import { detectorLabel, duration, SeverityTag, useLiveAlerts, useText } from './common.tsx';
 
@@ -61,16 +61,16 @@ export function SecopsPage() {
 }
 
 function AlertsTab({ version, onOpen }: { version: number; onOpen(a: Alert): void }) {
-  const { t, time } = useI18n();
+  const { t, label, time } = useI18n();
   const text = useText();
   const [items, setItems] = useState<Alert[]>([]);
-  const [state, setState] = useState<string>();
+  const [state, setState] = useState<Alert['state']>();
   useEffect(() => {
-    secopsApi.alerts(state ? `?state=${state}` : '').then(setItems, () => undefined);
+    secopsApi.alerts({ state }).then(setItems, () => undefined);
   }, [version, state]);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
-      <Select allowClear placeholder={t('secops.col.state')} style={{ width: 160 }} value={state} onChange={setState} options={(['open', 'acknowledged', 'closed'] as const).map((s) => ({ value: s, label: t(`secops.alertState.${s}` as MessageKey) }))} />
+      <Select allowClear placeholder={t('secops.col.state')} style={{ width: 160 }} value={state} onChange={setState} options={(['open', 'acknowledged', 'closed'] as const).map((s) => ({ value: s, label: t(`secops.alertState.${s}`) }))} />
       <Table<Alert>
         rowKey="id"
         size="small"
@@ -80,9 +80,9 @@ function AlertsTab({ version, onOpen }: { version: number; onOpen(a: Alert): voi
         columns={[
           { title: t('secops.col.severity'), dataIndex: 'severity', width: 90, render: (s) => <SeverityTag severity={s} /> },
           { title: t('secops.col.title'), render: (_, a) => <Typography.Text strong>{text(a.title)}</Typography.Text> },
-          { title: t('secops.col.detector'), dataIndex: 'detector', width: 140, render: (d) => detectorLabel(t, d) },
+          { title: t('secops.col.detector'), dataIndex: 'detector', width: 140, render: (d) => detectorLabel(label, d) },
           { title: t('secops.col.hits'), dataIndex: 'hits', width: 70 },
-          { title: t('secops.col.state'), dataIndex: 'state', width: 90, render: (s) => t(`secops.alertState.${s}` as MessageKey) },
+          { title: t('secops.col.state'), dataIndex: 'state', width: 90, render: (_, a) => t(`secops.alertState.${a.state}`) },
           { title: t('secops.col.lastSeen'), dataIndex: 'lastSeen', width: 170, render: (v) => time(v) },
         ]}
       />
@@ -91,7 +91,7 @@ function AlertsTab({ version, onOpen }: { version: number; onOpen(a: Alert): voi
 }
 
 function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert; onClose(): void; onChanged(a: Alert): void; onIncident(id: string): void }) {
-  const { t, time } = useI18n();
+  const { t, label, time } = useI18n();
   const text = useText();
   const { message } = AntApp.useApp();
   const [deliveries, setDeliveries] = useState<Delivery[]>([]);
@@ -105,7 +105,7 @@ function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert;
         <Space direction="vertical" style={{ width: '100%' }}>
           <Typography.Paragraph>{text(alert.summary)}</Typography.Paragraph>
           <Descriptions column={1} size="small" bordered>
-            <Descriptions.Item label={t('secops.col.detector')}>{detectorLabel(t, alert.detector)}</Descriptions.Item>
+            <Descriptions.Item label={t('secops.col.detector')}>{detectorLabel(label, alert.detector)}</Descriptions.Item>
             <Descriptions.Item label={t('secops.col.subject')}>{alert.subject}</Descriptions.Item>
             <Descriptions.Item label={t('secops.col.hits')}>{alert.hits}</Descriptions.Item>
             <Descriptions.Item label={t('secops.col.lastSeen')}>{time(alert.firstSeen)} → {time(alert.lastSeen)}</Descriptions.Item>
@@ -156,13 +156,13 @@ function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert;
 function ClockLine({ clock }: { clock: Clock | null }) {
   const { t, time, lang } = useI18n();
   if (!clock) return <Typography.Text type="secondary">{t('secops.notApplicable')}</Typography.Text>;
-  if (clock.reportedAt) return <Tag color="green">{t('secops.reportedAt').replace('{time}', time(clock.reportedAt))}</Tag>;
+  if (clock.reportedAt) return <Tag color="green">{t('secops.reportedAt', { time: time(clock.reportedAt) })}</Tag>;
   const left = clock.remainingMs ?? 0;
   return (
     <Space>
       <Typography.Text>{time(clock.due)}</Typography.Text>
       <Tag color={clock.overdue ? 'red' : left < 3_600_000 ? 'orange' : 'blue'} data-testid="clock-remaining">
-        {(clock.overdue ? t('secops.overdue') : t('secops.remaining')).replace('{time}', duration(left, lang))}
+        {t(clock.overdue ? 'secops.overdue' : 'secops.remaining', { time: duration(left, lang) })}
       </Tag>
     </Space>
   );
@@ -184,7 +184,7 @@ function IncidentsTab({ version, onOpen }: { version: number; onOpen(id: string)
       columns={[
         { title: t('secops.col.severity'), dataIndex: 'severity', width: 90, render: (s) => <SeverityTag severity={s} /> },
         { title: t('secops.col.title'), dataIndex: 'title' },
-        { title: t('secops.col.state'), dataIndex: 'state', width: 80, render: (s) => <Tag>{t(`secops.state.${s}` as MessageKey)}</Tag> },
+        { title: t('secops.col.state'), dataIndex: 'state', width: 80, render: (_, i) => <Tag>{t(`secops.state.${i.state}`)}</Tag> },
         { title: t('secops.col.owner'), dataIndex: 'ownerName', width: 110 },
         { title: t('secops.col.opened'), dataIndex: 'openedAt', width: 170, render: (v) => time(v) },
         {
@@ -231,7 +231,7 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
               <Space>
                 {INCIDENT_STATES.map((s) => (
                   <Tag key={s} color={s === i.state ? 'processing' : INCIDENT_STATES.indexOf(s) < INCIDENT_STATES.indexOf(i.state) ? 'success' : 'default'}>
-                    {t(`secops.state.${s}` as MessageKey)}
+                    {t(`secops.state.${s}`)}
                   </Tag>
                 ))}
               </Space>
@@ -260,7 +260,7 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
                 <Input.TextArea rows={2} placeholder={t('secops.note')} value={note} onChange={(e) => setNote(e.target.value)} />
                 {next === 'closed' && <Input.TextArea rows={3} placeholder={t('secops.summary')} value={summary} onChange={(e) => setSummary(e.target.value)} data-testid="incident-summary" />}
                 <Button type="primary" onClick={() => run(secopsApi.transition(i.id, { state: next, note, ...(next === 'closed' ? { summary } : {}) }))}>
-                  {t('secops.nextStage').replace('{stage}', t(`secops.state.${next}` as MessageKey))}
+                  {t('secops.nextStage', { stage: t(`secops.state.${next}`) })}
                 </Button>
               </Space>
             </Card>
@@ -316,7 +316,7 @@ function ContainmentsTab({ version, onChange }: { version: number; onChange(): v
         dataSource={items}
         data-testid="containments-table"
         columns={[
-          { title: t('secops.col.kind'), dataIndex: 'kind', width: 110, render: (k) => <Tag color="volcano">{t(`secops.kind.${k}` as MessageKey)}</Tag> },
+          { title: t('secops.col.kind'), dataIndex: 'kind', width: 110, render: (_, c) => <Tag color="volcano">{t(`secops.kind.${c.kind}`)}</Tag> },
           { title: t('secops.col.target'), render: (_, c) => c.targetLabel ?? c.targetId },
           { title: t('secops.col.reason'), render: (_, c) => text(c.reason) },
           { title: '', dataIndex: 'automatic', width: 70, render: (a) => (a ? t('secops.auto') : t('secops.manual')) },
@@ -371,8 +371,8 @@ function SettingsTab() {
     }, () => undefined);
   }, [form]);
   if (!settings) return null;
-  const severityOptions = SEVERITIES.map((s) => ({ value: s, label: t(`secops.sev.${s}` as MessageKey) }));
-  const save = async (v: { intervalMs: number; webhooks?: { url: string; minSeverity: string; secret?: string }[]; emailTo: string[]; emailMin: string; warnBefore: number; detectors: string }) => {
+  const severityOptions = SEVERITIES.map((s) => ({ value: s, label: t(`secops.sev.${s}`) }));
+  const save = async (v: { intervalMs: number; webhooks?: { url: string; minSeverity: Severity; secret?: string }[]; emailTo: string[]; emailMin: Severity; warnBefore: number; detectors: string }) => {
     let detectors: unknown;
     try {
       detectors = JSON.parse(v.detectors);

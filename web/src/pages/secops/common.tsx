@@ -1,13 +1,13 @@
 import { Tag } from 'antd';
 import { useEffect, useState } from 'react';
 import { SEVERITY_COLORS, type Alert, type Severity, type Text } from '../../api/secops.ts';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 
 export function SeverityTag({ severity }: { severity: Severity }) {
   const { t } = useI18n();
   return (
     <Tag color={SEVERITY_COLORS[severity]} data-testid={`severity-${severity}`}>
-      {t(`secops.sev.${severity}` as MessageKey)}
+      {t(`secops.sev.${severity}`)}
     </Tag>
   );
 }
@@ -18,9 +18,9 @@ export function useText() {
   return (text: Text) => text[lang];
 }
 
-export function detectorLabel(t: (k: MessageKey) => string, detector: string): string {
-  const key = `secops.det.${detector}` as MessageKey;
-  return t(key) ?? detector;
+/** A detector's name (`label` of useI18n); the settings may name detectors the console has no label for. */
+export function detectorLabel(label: (prefix: string, code: string) => string, detector: string): string {
+  return label('secops.det', detector);
 }
 
 /** "3 h 12 min" / "3小时12分". */

@@ -2,9 +2,8 @@ import { ArrowLeftOutlined, DownloadOutlined, KeyOutlined } from '@ant-design/ic
 import { Alert, App, Button, Card, Descriptions, Input, Modal, Radio, Result, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { api } from '../../api/client.ts';
 import { shareApi, type Grant } from '../../api/share.ts';
-import type { ApiKey } from '../../api/types.ts';
+import { identityApi, type ApiKey } from '../../api/identity.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n } from '../../i18n.tsx';
 import { endDateOf, GrantStateTag, ModeTag, readAbout } from './common.tsx';
@@ -85,7 +84,7 @@ function ExportCard({ grant, withGrantId }: { grant: Grant; withGrantId: boolean
           type="success"
           showIcon
           data-testid="export-ready"
-          message={t('share.exportReady').replace('{rows}', String(done.rows ?? 0)).replace('{time}', time(done.expiresAt))}
+          message={t('share.exportReady', { rows: done.rows ?? 0, time: time(done.expiresAt) })}
           action={
             <Button size="small" href={done.url} icon={<DownloadOutlined />} data-testid="export-download">
               {t('share.exportDownload')}
@@ -103,8 +102,9 @@ function KeysCard() {
   const navigate = useNavigate();
   const [keys, setKeys] = useState<ApiKey[]>();
   useEffect(() => {
-    api<{ items: ApiKey[] }>('GET', '/api/v1/api-keys')
-      .then((r) => setKeys(r.items.filter((k) => k.state === 'active')))
+    identityApi
+      .apiKeys()
+      .then((items) => setKeys(items.filter((k) => k.state === 'active')))
       .catch(() => setKeys([]));
   }, []);
   return (

@@ -39,7 +39,7 @@ export function NotificationList() {
     <Space direction="vertical" style={{ width: '100%' }}>
       <Space>
         <Typography.Text type="secondary" data-testid="unread-count">
-          {t('share.unread').replace('{n}', String(unread))}
+          {t('share.unread', { n: unread })}
         </Typography.Text>
         <Button
           size="small"

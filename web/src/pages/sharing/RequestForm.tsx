@@ -3,10 +3,10 @@ import { Alert, Button, Card, DatePicker, Form, Input, InputNumber, Result, Sele
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { getColumns, getDataset, type Column, type Dataset } from '../../api/catalog.ts';
+import { classificationOf, getColumns, getDataset, type Column, type Dataset } from '../../api/catalog.ts';
 import { PURPOSE_CATEGORIES, shareApi, type PurposeCategory, type ShareRequest } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 import { GradeTag, ShareTag } from '../catalog/labels.tsx';
 import { useTypeName } from '../classify/common.tsx';
 import type { TypeId } from '../../api/classify.ts';
@@ -117,7 +117,7 @@ export function RequestFormPage() {
         {own && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('share.ownDataset')} />}
       </Card>
 
-      <Card title={t('share.pickTitle')} extra={<Typography.Text type="secondary">{t('share.picked').replace('{n}', String(picked.length))}</Typography.Text>}>
+      <Card title={t('share.pickTitle')} extra={<Typography.Text type="secondary">{t('share.picked', { n: picked.length })}</Typography.Text>}>
         <Table<Column>
           rowKey="name"
           size="small"
@@ -126,7 +126,10 @@ export function RequestFormPage() {
           rowSelection={{ selectedRowKeys: picked, onChange: (keys) => setPicked(keys as string[]), getCheckboxProps: () => ({ disabled: refused }) }}
           columns={[
             { title: t('share.col.column'), dataIndex: 'name', render: (n: string, c) => <span data-testid={`pick-${n}`}>{c.label && c.label !== n ? `${n}(${c.label})` : n}</span> },
-            { title: t('share.col.type'), render: (_, c) => (c.classification.types?.[0]?.type ? typeName(c.classification.types[0].type as TypeId) : '—') },
+            { title: t('share.col.type'), render: (_, c) => {
+              const top = classificationOf(c).types?.[0]?.type;
+              return top ? typeName(top as TypeId) : '—';
+            } },
             { title: t('share.col.grade'), dataIndex: 'grade', render: (g: number | null) => <GradeTag grade={g} short /> },
             { title: t('share.col.description'), dataIndex: 'description', render: (v: string) => v || '—' },
           ]}
@@ -144,7 +147,7 @@ export function RequestFormPage() {
           style={{ maxWidth: 720 }}
         >
           <Form.Item name="purposeCategory" label={t('share.f.category')} rules={[{ required: true }]}>
-            <Select data-testid="purpose-category" options={PURPOSE_CATEGORIES.map((c) => ({ value: c, label: t(`share.category.${c}` as MessageKey) }))} />
+            <Select data-testid="purpose-category" options={PURPOSE_CATEGORIES.map((c) => ({ value: c, label: t(`share.category.${c}`) }))} />
           </Form.Item>
           <Form.Item name="purpose" label={t('share.f.purpose')} rules={[{ required: true, min: 2, message: t('share.f.purposeRequired') }]}>
             <Input.TextArea rows={3} placeholder={t('share.f.purposePlaceholder')} data-testid="purpose" />

@@ -22,7 +22,7 @@ import {
   type Terms,
 } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 import { GradeTag } from '../catalog/labels.tsx';
 import { useTypeName } from '../classify/common.tsx';
 import { ModeTag, readAbout, RequestStateTag } from './common.tsx';
@@ -49,8 +49,8 @@ function TermsView({ terms, detail }: { terms: Terms; detail: RequestDetail }) {
           {terms.columns.map((c) => (
             <span key={c.name} data-testid={`term-${c.name}`}>
               {c.name} <GradeTag grade={grades.get(c.name) ?? null} short /> <ModeTag mode={c.mode} />
-              {c.generalize?.address && <Tag>{t(`share.gen.address.${c.generalize.address}` as MessageKey)}</Tag>}
-              {c.generalize?.date && <Tag>{t(`share.gen.date.${c.generalize.date}` as MessageKey)}</Tag>}
+              {c.generalize?.address && <Tag>{t(`share.gen.address.${c.generalize.address}`)}</Tag>}
+              {c.generalize?.date && <Tag>{t(`share.gen.date.${c.generalize.date}`)}</Tag>}
               {c.mode === 'redacted' && <Tag>{t(`share.redact.${c.redact ?? 'masked'}`)}</Tag>}
             </span>
           ))}
@@ -113,7 +113,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
 
   async function approve() {
     if (impactMissing) {
-      setError(t('share.impactRequired').replace('{columns}', clear4.join('、')));
+      setError(t('share.impactRequired', { columns: clear4.join('、') }));
       return;
     }
     setBusy(true);
@@ -243,7 +243,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
                     style={{ width: 140 }}
                     value={c.op}
                     onChange={(v) => setCondition(i, { op: v })}
-                    options={FILTER_OPERATORS.map((op) => ({ value: op, label: t(`share.op.${op}` as MessageKey) }))}
+                    options={FILTER_OPERATORS.map((op) => ({ value: op, label: t(`share.op.${op}`) }))}
                     data-testid={`filter-op-${i}`}
                   />
                   {c.op !== 'is' && (
@@ -266,7 +266,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
           )}
         </Form.Item>
         <Space size={24} wrap align="start">
-          <Form.Item label={t('share.f.endDate')} extra={t('share.endDateHint').replace('{date}', detail.endDate)}>
+          <Form.Item label={t('share.f.endDate')} extra={t('share.endDateHint', { date: detail.endDate })}>
             <DatePicker value={endDate} onChange={(d) => d && setEndDate(d)} disabledDate={(d) => d.isBefore(dayjs().startOf('day')) || d.isAfter(dayjs(detail.endDate))} allowClear={false} data-testid="grant-end-date" />
           </Form.Item>
           <Form.Item label={t('share.f.rowsPerDay')}>
@@ -283,7 +283,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
           label={t('share.f.impact')}
           required={clear4.length > 0}
           validateStatus={impactMissing ? 'error' : undefined}
-          help={clear4.length > 0 ? t('share.impactRequired').replace('{columns}', clear4.join('、')) : t('share.impactOptional')}
+          help={clear4.length > 0 ? t('share.impactRequired', { columns: clear4.join('、') }) : t('share.impactOptional')}
         >
           <Input.TextArea rows={3} value={impact} onChange={(e) => setImpact(e.target.value)} data-testid="impact" />
         </Form.Item>
@@ -345,7 +345,7 @@ function SecurityDecision({ detail, onDone }: { detail: RequestDetail; onDone: (
 /** /sharing/requests/:id — who asks, why, which grades; the decision forms for whoever decides next. */
 export function RequestPage() {
   const { id = '' } = useParams();
-  const { t, time } = useI18n();
+  const { t, label, time } = useI18n();
   const { me, has } = useAuth();
   const navigate = useNavigate();
   const typeName = useTypeName();
@@ -412,7 +412,7 @@ export function RequestPage() {
           <Descriptions.Item label={t('share.col.requesterUser')}>
             {d.requester.name} ({d.requester.username})
           </Descriptions.Item>
-          <Descriptions.Item label={t('share.f.category')}>{t(`share.category.${d.purposeCategory}` as MessageKey)}</Descriptions.Item>
+          <Descriptions.Item label={t('share.f.category')}>{label('share.category', d.purposeCategory)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.endDate')}>{d.endDate}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.purpose')} span={2}>
             {d.purpose}

@@ -1,16 +1,16 @@
 import { Alert, Badge, Button, Space, Table, Tabs, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { shareApi, type Grant, type ShareRequest } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { endDateOf, GrantStateTag, ModeTag, RequestStateTag } from './common.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { NotificationList } from './Notifications.tsx';
 
 type Side = 'consumer' | 'provider' | 'security';
 
 function RequestTable({ items, side, loading }: { items: ShareRequest[]; side: Side; loading: boolean }) {
-  const { t, time } = useI18n();
+  const { t, label, time } = useI18n();
   const navigate = useNavigate();
   const act = side === 'provider' ? (r: ShareRequest) => r.state === 'submitted' : side === 'security' ? (r: ShareRequest) => r.state === 'provider_approved' : () => false;
   return (
@@ -44,7 +44,7 @@ function RequestTable({ items, side, loading }: { items: ShareRequest[]; side: S
               ),
             },
         { title: t('share.col.columns'), dataIndex: 'columns', render: (c: string[]) => c.join('、') },
-        { title: t('share.col.purpose'), render: (_, r) => <>{r.purpose}<br /><Typography.Text type="secondary">{t(`share.category.${r.purposeCategory}` as MessageKey)}</Typography.Text></> },
+        { title: t('share.col.purpose'), render: (_, r) => <>{r.purpose}<br /><Typography.Text type="secondary">{label('share.category', r.purposeCategory)}</Typography.Text></> },
         { title: t('share.col.endDate'), dataIndex: 'endDate' },
         {
           title: t('share.col.state'),
@@ -124,22 +124,8 @@ export function SharingHome() {
   const { t } = useI18n();
   const { me, has } = useAuth();
   const [params, setParams] = useSearchParams();
-  const [requests, setRequests] = useState<ShareRequest[]>();
-  const [grants, setGrants] = useState<Grant[]>();
-  const [error, setError] = useState<string>();
-
-  const load = useCallback(async () => {
-    try {
-      const [r, g] = await Promise.all([shareApi.requests(), shareApi.grants()]);
-      setRequests(r);
-      setGrants(g);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { data, error, reload } = useLoad(() => Promise.all([shareApi.requests(), shareApi.grants()]), []);
+  const [requests, grants] = data ?? [];
 
   const org = me?.orgId;
   const loading = !requests;
@@ -197,7 +183,7 @@ export function SharingHome() {
         activeKey={active}
         onChange={(key) => {
           setParams({ tab: key });
-          void load();
+          void reload();
         }}
         items={tabs}
       />

@@ -3,16 +3,11 @@ import { Alert, App, Button, Card, Col, Empty, Modal, Row, Select, Space, Statis
 import type { EChartsOption } from 'echarts';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { QUALITY_KINDS, telemetryApi, type Device, type DevicePoint, type Point, type Quality, type QualityEvent, type Status, type TelemetrySettings } from '../../api/telemetry.ts';
+import { QUALITY_KINDS, telemetryApi, type Device, type DevicePoint, type Point, type Quality, type QualityEvent, type QualityKind, type Status, type TelemetrySettings } from '../../api/telemetry.ts';
 import { Chart } from '../../components/Chart.tsx';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useI18n } from '../../i18n.tsx';
 
 const KIND_COLORS: Record<string, string> = { gap: 'orange', out_of_range: 'red', stuck: 'purple', spike: 'magenta', future_timestamp: 'gold', clock_skew: 'gold', unit_mismatch: 'blue', unknown_point: 'default' };
-
-function useFormat() {
-  const { t } = useI18n();
-  return (template: MessageKey, values: Record<string, string | number>) => t(template).replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? ''));
-}
 
 function ScoreTag({ score }: { score: number | null }) {
   if (score === null) return <Tag>—</Tag>;
@@ -20,8 +15,8 @@ function ScoreTag({ score }: { score: number | null }) {
 }
 
 export function KindTag({ kind }: { kind: string }) {
-  const { t } = useI18n();
-  return <Tag color={KIND_COLORS[kind]}>{t(`tel.kind.${kind}` as MessageKey)}</Tag>;
+  const { label } = useI18n();
+  return <Tag color={KIND_COLORS[kind]}>{label('tel.kind', kind)}</Tag>;
 }
 
 /** 工业数据: the enterprise data officer's registry, live charts, quality dashboard and ingestion status. */
@@ -48,7 +43,6 @@ export function TelemetryPage() {
 function RegistryTab() {
   const { t, time } = useI18n();
   const { message } = App.useApp();
-  const format = useFormat();
   const [settings, setSettings] = useState<TelemetrySettings>();
   const [devices, setDevices] = useState<Device[]>([]);
   const [points, setPoints] = useState<Point[]>([]);
@@ -92,7 +86,7 @@ function RegistryTab() {
             beforeUpload={async (file) => {
               try {
                 const r = await telemetryApi.importSheet(file);
-                message.success(format('tel.importDone', r));
+                message.success(t('tel.importDone', r));
                 await load();
               } catch (e) {
                 message.error((e as Error).message);
@@ -145,7 +139,7 @@ function RegistryTab() {
         {token && (
           <Space direction="vertical" style={{ width: '100%' }}>
             <Typography.Paragraph copyable code data-testid="tel-token-value">{token.token}</Typography.Paragraph>
-            <Typography.Text type="secondary">{format('tel.tokenHint', { username: token.username, topic: token.topic })}</Typography.Text>
+            <Typography.Text type="secondary">{t('tel.tokenHint', { username: token.username, topic: token.topic })}</Typography.Text>
           </Space>
         )}
       </Modal>
@@ -230,7 +224,7 @@ function QualityTab() {
   const { t, time } = useI18n();
   const [quality, setQuality] = useState<Quality>();
   const [events, setEvents] = useState<QualityEvent[]>([]);
-  const [kind, setKind] = useState<string>();
+  const [kind, setKind] = useState<QualityKind>();
   useEffect(() => {
     telemetryApi.quality(24).then(setQuality, () => undefined);
   }, []);
@@ -247,7 +241,7 @@ function QualityTab() {
       xAxis: { type: 'category', data: hours.map((h) => time(h).slice(-8, -3)) },
       yAxis: { type: 'value' },
       series: QUALITY_KINDS.filter((k) => quality.counts.some((c) => c.kind === k)).map((k) => ({
-        name: t(`tel.kind.${k}` as MessageKey),
+        name: t(`tel.kind.${k}`),
         type: 'bar',
         stack: 'events',
         data: hours.map((h) => quality.counts.find((c) => c.kind === k && c.hour === h)?.n ?? 0),
@@ -283,7 +277,7 @@ function QualityTab() {
           ]}
         />
       </Card>
-      <Card size="small" title={t('tel.events')} extra={<Select allowClear placeholder={t('tel.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={QUALITY_KINDS.map((k) => ({ value: k, label: t(`tel.kind.${k}` as MessageKey) }))} />}>
+      <Card size="small" title={t('tel.events')} extra={<Select allowClear placeholder={t('tel.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={QUALITY_KINDS.map((k) => ({ value: k, label: t(`tel.kind.${k}`) }))} />}>
         <Table
           rowKey="id"
           size="small"

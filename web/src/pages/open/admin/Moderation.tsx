@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { manageApi, type Application, type Comment, type Demand, type OpenSettings, type Showcase } from '../../../api/open.ts';
 import { useAuth } from '../../../auth.tsx';
 import { useI18n } from '../../../i18n.tsx';
+import { FeedbackStateTag } from '../portal/common.tsx';
 
 const APP_COLORS: Record<Application['state'], string> = { submitted: 'processing', approved: 'success', rejected: 'error', expired: 'default' };
 
@@ -93,13 +94,6 @@ export function ApplicationsTab() {
   );
 }
 
-const FB_COLORS: Record<string, string> = { pending: 'processing', submitted: 'processing', approved: 'success', answered: 'success', rejected: 'error' };
-
-function StateTag({ state }: { state: string }) {
-  const { t } = useI18n();
-  const key = state === 'submitted' || state === 'pending' ? 'oa.fb.pending' : state === 'approved' ? 'oa.fb.approved' : state === 'answered' ? 'oa.fb.answered' : 'oa.fb.rejected';
-  return <Tag color={FB_COLORS[state]}>{t(key)}</Tag>;
-}
 
 /** Comments, data requests and showcase entries of the department, to moderate or answer. */
 export function FeedbackTab() {
@@ -139,7 +133,7 @@ export function FeedbackTab() {
                 { title: '★', dataIndex: 'rating' },
                 { title: t('op.comment.body'), render: (_, c) => <Typography.Text style={{ whiteSpace: 'pre-wrap' }}>{c.body}</Typography.Text> },
                 { title: t('oa.app.applicant'), render: (_, c) => <>{c.author}<br /><Typography.Text type="secondary">{time(c.createdAt)}</Typography.Text></> },
-                { title: t('oa.col.state'), render: (_, c) => <StateTag state={c.state} /> },
+                { title: t('oa.col.state'), render: (_, c) => <FeedbackStateTag state={c.state} /> },
                 { title: t('oa.col.actions'), render: (_, c) => decide(c.state === 'pending', () => manageApi.moderate(c.id, true), () => manageApi.moderate(c.id, false)) },
               ]} />
             ),
@@ -151,7 +145,7 @@ export function FeedbackTab() {
               <Table size="small" rowKey="id" pagination={false} dataSource={demands} columns={[
                 { title: t('op.demand.subject'), render: (_, d) => <>{d.title}<br /><Typography.Text type="secondary" style={{ whiteSpace: 'pre-wrap' }}>{d.body}</Typography.Text></> },
                 { title: t('oa.app.applicant'), render: (_, d) => <>{d.author}<br /><Typography.Text type="secondary">{time(d.createdAt)}</Typography.Text></> },
-                { title: t('oa.col.state'), render: (_, d) => <StateTag state={d.state} /> },
+                { title: t('oa.col.state'), render: (_, d) => <FeedbackStateTag state={d.state} /> },
                 { title: t('op.demand.answer'), dataIndex: 'answer' },
                 { title: t('oa.col.actions'), render: (_, d) => (d.state === 'submitted' && officer ? <Button size="small" onClick={() => { setAnswering(d); setAnswer(''); }}>{t('oa.fb.answer')}</Button> : null) },
               ]} />
@@ -165,7 +159,7 @@ export function FeedbackTab() {
                 { title: t('op.show.name'), render: (_, s) => <>{s.title}<br /><Typography.Text type="secondary">{s.description}</Typography.Text></> },
                 { title: t('op.show.url'), dataIndex: 'url', render: (u: string | null) => u ?? '—' },
                 { title: t('op.show.datasets'), dataIndex: 'datasets', render: (d: string[]) => d.join('、') },
-                { title: t('oa.col.state'), render: (_, s) => <StateTag state={s.state} /> },
+                { title: t('oa.col.state'), render: (_, s) => <FeedbackStateTag state={s.state} /> },
                 { title: t('oa.col.actions'), render: (_, s) => decide(s.state === 'pending', () => manageApi.review(s.id, { approve: true }), () => manageApi.review(s.id, { approve: false })) },
               ]} />
             ),

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { portalApi, type Application, type Demand, type MailNotice, type OpenKey, type Showcase } from '../../../api/open.ts';
 import { useI18n, type MessageKey } from '../../../i18n.tsx';
-import { useSociety } from './common.tsx';
+import { FeedbackStateTag, useSociety } from './common.tsx';
 
 const narrow = { maxWidth: 440, margin: '24px auto' };
 
@@ -275,14 +275,14 @@ export function AccountPage() {
                 key: 'demands',
                 label: t('op.acct.demands'),
                 children: (
-                  <Table size="small" rowKey="id" pagination={false} dataSource={demands} columns={[{ title: t('op.demand.subject'), dataIndex: 'title' }, { title: t('op.app.state'), dataIndex: 'state' }, { title: t('op.demand.answer'), dataIndex: 'answer' }]} />
+                  <Table size="small" rowKey="id" pagination={false} dataSource={demands} columns={[{ title: t('op.demand.subject'), dataIndex: 'title' }, { title: t('op.app.state'), render: (_, d) => <FeedbackStateTag state={d.state} /> }, { title: t('op.demand.answer'), dataIndex: 'answer' }]} />
                 ),
               },
               {
                 key: 'showcases',
                 label: t('op.acct.showcases'),
                 children: (
-                  <Table size="small" rowKey="id" pagination={false} dataSource={showcases} columns={[{ title: t('op.show.name'), dataIndex: 'title' }, { title: t('op.app.state'), dataIndex: 'state' }, { title: t('op.app.reason'), dataIndex: 'reason' }]} />
+                  <Table size="small" rowKey="id" pagination={false} dataSource={showcases} columns={[{ title: t('op.show.name'), dataIndex: 'title' }, { title: t('op.app.state'), render: (_, s) => <FeedbackStateTag state={s.state} /> }, { title: t('op.app.reason'), dataIndex: 'reason' }]} />
                 ),
               },
             ]}

@@ -2,7 +2,7 @@ import { Card, Space, Tag, Typography } from 'antd';
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { ApiError } from '../../../api/client.ts';
-import { portalApi, type DatasetSummary, type SocietyUser } from '../../../api/open.ts';
+import { portalApi, type Comment, type DatasetSummary, type Demand, type Showcase, type SocietyUser } from '../../../api/open.ts';
 import { useI18n, type MessageKey } from '../../../i18n.tsx';
 
 interface Society {
@@ -46,14 +46,26 @@ export function OpenTypeTag({ type }: { type: string }) {
   return <Tag color={type === 'conditional' ? 'gold' : 'green'}>{t(`op.open.${type === 'conditional' ? 'conditional' : 'unconditional'}`)}</Tag>;
 }
 
+/** The state of a comment, data request or showcase entry (feedback), as a society user or an officer reads it. */
+type FeedbackState = Comment['state'] | Demand['state'] | Showcase['state'];
+const FEEDBACK_STATES: Record<FeedbackState, { label: MessageKey; color: string }> = {
+  pending: { label: 'oa.fb.pending', color: 'processing' },
+  submitted: { label: 'oa.fb.pending', color: 'processing' },
+  approved: { label: 'oa.fb.approved', color: 'success' },
+  answered: { label: 'oa.fb.answered', color: 'success' },
+  rejected: { label: 'oa.fb.rejected', color: 'error' },
+};
+
+export function FeedbackStateTag({ state }: { state: FeedbackState }) {
+  const { t } = useI18n();
+  const { label, color } = FEEDBACK_STATES[state];
+  return <Tag color={color}>{t(label)}</Tag>;
+}
+
 /** A label of a catalogue code (update cycle, data type) or the code itself. */
 export function useLabel() {
-  const { t } = useI18n();
-  return (prefix: 'op.cycle' | 'op.type' | 'op.open', value: string) => {
-    const key = `${prefix}.${value}` as MessageKey;
-    const text = t(key);
-    return text ?? value;
-  };
+  const { label } = useI18n();
+  return (prefix: 'op.cycle' | 'op.type' | 'op.open', value: string) => label(prefix, value);
 }
 
 export const number = (n: number) => n.toLocaleString('en-US');

@@ -1,0 +1,15 @@
+/** Calls and shapes of the platform endpoints: version, health, the overview dashboard (src/modules/system, overview). */
+import { GET, type ResponseOf } from './client.ts';
+
+export type SystemInfo = ResponseOf<'/api/v1/system/info', 'get'>;
+export type Overview = ResponseOf<'/api/v1/overview', 'get'>;
+
+export const systemApi = {
+  info: () => GET('/api/v1/system/info'),
+  overview: () => GET('/api/v1/overview'),
+  /** Whether /health answers 200 (database reachable). */
+  healthy: () => GET('/health').then(
+    () => true,
+    () => false,
+  ),
+};
