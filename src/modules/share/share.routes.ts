@@ -12,6 +12,7 @@ import { filterText } from './filter.ts';
 import { REDACT_STYLES } from '../protect/redact.ts';
 import { GRANT_MODES, isFreeText } from './policy.ts';
 import { parseRecordsQuery, type RecordsService } from './records.service.ts';
+import { requestClockSchema } from './clock.ts';
 import { seriesTermsSchema } from './series.ts';
 import type { GrantRow, RequestRow } from './share.repo.ts';
 import { effectiveState, grantState, PURPOSE_CATEGORIES, type ShareService } from './share.service.ts';
@@ -71,6 +72,7 @@ const requestSchema = z.object({
   securityNote: z.string().nullable(),
   grantId: z.string().nullable(),
   createdAt: z.date(),
+  clock: requestClockSchema.nullable().describe('申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null)'),
 });
 
 const columnGradeSchema = z.object({
@@ -178,6 +180,12 @@ const recordsQuery = z
 
 export function shareRoutes(deps: { share: ShareService; records: RecordsService; exports: ExportsService }): FastifyPluginAsyncZod {
   const { share, records, exports } = deps;
+  /** Requests as the API shows them, each with its time-limit clock. */
+  const withClocks = async (rows: RequestRow[]) => {
+    const clocks = rows.length && share.requestClocks ? await share.requestClocks(rows) : undefined;
+    return rows.map((r) => ({ ...toRequest(r), clock: clocks?.get(r.id) ?? null }));
+  };
+  const withClock = async (r: RequestRow) => (await withClocks([r]))[0]!;
   return async (app) => {
     // ---- requests and approvals ----------------------------------------------------------------
 
@@ -202,7 +210,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           response: { 201: requestSchema, ...errors },
         },
       },
-      async (request, reply) => reply.status(201).send(toRequest(await share.submit(callerOf(request), request.body))),
+      async (request, reply) => reply.status(201).send(await withClock(await share.submit(callerOf(request), request.body))),
     );
 
     app.get(
@@ -216,7 +224,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           response: { 200: z.object({ items: z.array(requestSchema) }), ...errors },
         },
       },
-      async (request) => ({ items: (await share.list(callerOf(request).principal, request.query)).map(toRequest) }),
+      async (request) => ({ items: await withClocks(await share.list(callerOf(request).principal, request.query)) }),
     );
 
     app.get(
@@ -236,7 +244,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         const columns = await share.requestColumns(p, r.id);
         const dataset = await share.datasetOf(r.dataset_id);
         return {
-          ...toRequest(r),
+          ...(await withClock(r)),
           importantCandidate: dataset?.important_candidate ?? false,
           columnDetails: columns
             .filter((c) => r.columns.includes(c.name))
@@ -275,7 +283,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           response: { 200: requestSchema, ...errors },
         },
       },
-      async (request) => toRequest(await share.approve(callerOf(request), request.params.id, request.body)),
+      async (request) => withClock(await share.approve(callerOf(request), request.params.id, request.body)),
     );
 
     app.post(
@@ -284,7 +292,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         config: { access: { roles: ['secadmin'] } },
         schema: { tags: ['share'], summary: 'Security administrator approval / 安全管理员审批', params: id, body: z.object({ note: z.string().max(2000).optional() }).optional(), response: { 200: requestSchema, ...errors } },
       },
-      async (request) => toRequest(await share.securityApprove(callerOf(request), request.params.id, request.body?.note)),
+      async (request) => withClock(await share.securityApprove(callerOf(request), request.params.id, request.body?.note)),
     );
 
     app.post(
@@ -293,7 +301,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         config: { access: { roles: ['data_officer', 'secadmin'] } },
         schema: { tags: ['share'], summary: 'Reject a request / 驳回共享申请', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: requestSchema, ...errors } },
       },
-      async (request) => toRequest(await share.reject(callerOf(request), request.params.id, request.body.reason)),
+      async (request) => withClock(await share.reject(callerOf(request), request.params.id, request.body.reason)),
     );
 
     // ---- grants --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import type { AuditEvent, EventSink } from '../audit/events.ts';
 import type { ColumnRow, DatasetRow } from '../catalog/catalog.repo.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Caller } from '../identity/identity.service.ts';
+import type { RequestClock } from './clock.ts';
 import { canGeneralize, type GeneralizeOptions } from '../protect/masking.ts';
 import type { RedactStyle } from '../protect/redact.ts';
 import { filterColumns, filterText, parseFilterText, type FilterNode } from './filter.ts';
@@ -244,6 +245,18 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
 
   const service = {
     repo,
+
+    /** Time-limit clocks of requests, set by the duties module (main.ts); shown on every request in the API. */
+    requestClocks: undefined as ((rows: RequestRow[]) => Promise<Map<string, RequestClock>>) | undefined,
+
+    /** Every request in the given states (all organisations), oldest first: for the duties module's clocks and counts. */
+    allRequests: (filter: { states?: RequestRow['state'][] } = {}, limit = 10_000) => repo.allRequests(filter.states ?? null, limit),
+
+    /**
+     * The ids of those requests whose dataset was already shared to another organisation when the
+     * request arrived (a grant made before it and not revoked by then): the shorter time limit applies.
+     */
+    sharedBefore: (rows: Pick<RequestRow, 'id' | 'dataset_id' | 'consumer_org_id' | 'created_at'>[]) => repo.sharedBefore(rows),
 
     /** A consumer asks for columns of a published, shareable dataset. */
     async submit(caller: Caller, input: RequestInput): Promise<RequestRow> {
