@@ -41,7 +41,8 @@ export function stageClock(calendar: WorkCalendar, row: ClockRow, span: { starte
   const limitDays = row.limit_days + row.extension_days;
   const dueAt = calendar.dueAt(span.startedAt, limitDays);
   const base = { stage: row.stage, limitDays, extensionDays: row.extension_days, startedAt: span.startedAt, dueAt, endedAt: span.endedAt, escalatedAt: row.escalated_at };
-  if (span.endedAt) return { ...base, state: span.endedAt <= dueAt ? 'met' : 'late', remainingWorkingDays: null };
+  // Answered after the deadline, or after it was escalated as overdue, is late.
+  if (span.endedAt) return { ...base, state: span.endedAt <= dueAt && !row.escalated_at ? 'met' : 'late', remainingWorkingDays: null };
   const lastDay = chinaDate(new Date(dueAt.getTime() - 1));
   const today = chinaDate(now);
   if (now >= dueAt) return { ...base, state: 'overdue', remainingWorkingDays: -Math.max(1, calendar.workingDaysBetween(lastDay, today)) };
