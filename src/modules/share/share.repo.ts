@@ -207,6 +207,14 @@ export function shareRepo(db: Queryable) {
       return new Set(found.map((r) => r.id));
     },
 
+    grantHolders: async (datasetId: string) =>
+      (
+        await db.query<{ consumer_org_id: string }>(
+          `SELECT DISTINCT consumer_org_id FROM share_grants WHERE dataset_id = $1 AND state = 'active' AND (expires_at IS NULL OR expires_at > now())`,
+          [datasetId],
+        )
+      ).map((r) => r.consumer_org_id),
+
     providerDecision: (id: string, d: { state: RequestState; terms: GrantTerms | null; by: string; note: string | null }) =>
       db.query(
         `UPDATE share_requests SET state = $2, terms = $3, provider_decided_by = $4, provider_decided_at = now(), provider_note = $5, updated_at = now() WHERE id = $1`,

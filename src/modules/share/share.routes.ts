@@ -163,6 +163,8 @@ function toGrant(g: GrantRow) {
 }
 
 const reader = { roles: ['consumer', 'data_officer'] as const, apiKey: true };
+/** Row numbers sent in x-pdx-flagged-rows at most (the objections API lists them all). */
+const FLAGGED_HEADER_MAX = 1000;
 const participant = { roles: ['consumer', 'data_officer', 'secadmin'] as const };
 
 /** Query parameters of the records API, for the OpenAPI document (parsing reads the raw query). */
@@ -174,6 +176,7 @@ const recordsQuery = z
     after: z.string().optional().describe('上一页返回的 next 游标'),
     grant: z.string().optional().describe('使用哪一项授权(有多项时)'),
     or: z.string().optional().describe('或条件,如 or=(户籍地.eq.朝阳市,户籍地.eq.锦州市)'),
+    rowid: z.enum(['true', 'false']).optional().describe('rowid=true:每行附带行号 _row(提出数据异议时用来指明行)'),
   })
   .catchall(z.union([z.string(), z.array(z.string())]))
   .describe('其他参数为过滤条件:信息项=运算符.值,运算符 eq neq gt gte lt lte like in is,可加 not.');
@@ -392,6 +395,8 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         schema: {
           tags: ['share'],
           summary: 'Read records in the granted forms (JSON, NDJSON or CSV by Accept) / 数据接口',
+          description:
+            '响应头 x-pdx-flagged-rows:该数据资源中正处于数据异议处理中的行号(_row,逗号分隔),读者应谨慎使用这些行;加 rowid=true 时每行附带 _row。 / Header x-pdx-flagged-rows: row numbers (_row) under an open objection; with rowid=true each row carries its _row.',
           params: code,
           querystring: recordsQuery,
           response: {
@@ -408,10 +413,13 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         // The first chunk is read and audited before any header is sent: a refusal is a clean error.
         const first = await stream.chunks.next();
         const format = formatOf(request.headers.accept);
-        const names = stream.columns.map((c) => c.name);
+        const names = [...stream.columns.map((c) => c.name), ...(query.rowId ? ['_row'] : [])];
         const known = first.done || stream.finished();
         if (known) reply.header('x-next-cursor', stream.next() ?? '');
         reply.header('x-pdx-grant', stream.grantId);
+        // 标注: rows under an open objection (数据异议) are named to every reader, by row number (_row).
+        const flagged = records.flaggedRows ? await records.flaggedRows(stream.datasetId) : [];
+        if (flagged.length) reply.header('x-pdx-flagged-rows', flagged.slice(0, FLAGGED_HEADER_MAX).join(','));
         reply.type(CONTENT_TYPES[format]);
         async function* body(): AsyncGenerator<string> {
           yield prologue(format, names) + encodeChunk(format, names, first.done ? [] : first.value, true);

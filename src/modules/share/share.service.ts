@@ -256,6 +256,9 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
      * The ids of those requests whose dataset was already shared to another organisation when the
      * request arrived (a grant made before it and not revoked by then): the shorter time limit applies.
      */
+    /** Organisations holding an active grant on a dataset (told of corrections, for instance). */
+    grantHolders: (datasetId: string) => repo.grantHolders(datasetId),
+
     sharedBefore: (rows: Pick<RequestRow, 'id' | 'dataset_id' | 'consumer_org_id' | 'created_at'>[]) => repo.sharedBefore(rows),
 
     /** A consumer asks for columns of a published, shareable dataset. */

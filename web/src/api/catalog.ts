@@ -120,7 +120,7 @@ export interface QualityReport {
 export interface Version {
   version: number;
   state: 'loading' | 'active' | 'failed' | 'superseded';
-  mode: 'append' | 'replace';
+  mode: 'append' | 'replace' | 'correct';
   jobId: string | null;
   source: { fileName?: string; bytes?: number; format?: string; encoding?: string; [key: string]: unknown };
   rowsLoaded: number;
