@@ -1,5 +1,6 @@
 /** Typed client of the sharing API (src/modules/share/share.routes.ts): requests, approvals, grants, notifications. */
 import { api } from './client.ts';
+import type { RequestClock } from './duties.ts';
 
 export const GRANT_MODES = ['clear', 'masked', 'pseudonym', 'generalized', 'redacted', 'verify', 'hidden'] as const;
 /** How a redacted text column shows its spans: masked (王*) or as typed placeholders (〔姓名〕). */
@@ -64,6 +65,8 @@ export interface ShareRequest {
   securityNote: string | null;
   grantId: string | null;
   createdAt: string;
+  /** Time limits of the request (issue 20). */
+  clock: RequestClock | null;
 }
 
 export interface ColumnDetail {
