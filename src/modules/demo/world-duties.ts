@@ -4,7 +4,7 @@
  * correction applied.
  */
 import type { Platform } from '../../main.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import type { Caller } from '../../http/access.ts';
 
 type Services = Platform['services'];
 

@@ -4,15 +4,14 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf } from '../identity/identity.routes.ts';
+import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
 import { requestClockSchema } from '../share/clock.ts';
 import type { ObjectionRow } from './duties.repo.ts';
 import type { DutiesService } from './duties.service.ts';
 import { MAX_CELLS, type ObjectionsService } from './objections.service.ts';
 import { dutiesSettingsSchema } from './duties.settings.ts';
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-const errors = { 400: error, 401: error, 403: error, 404: error, 409: error };
+const errors = COMMON_ERRORS;
 const id = z.object({ id: z.uuid() });
 const participant = { roles: ['consumer', 'data_officer', 'secadmin'] as const };
 

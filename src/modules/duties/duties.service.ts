@@ -8,8 +8,8 @@
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, type Message } from '../../errors.ts';
 import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import type { Caller } from '../../http/access.ts';
 import { REQUEST_OVERDUE_ACTION } from '../secops/detectors.ts';
 import type { RequestClock } from '../share/clock.ts';
 import type { RequestRow } from '../share/share.repo.ts';
@@ -47,9 +47,7 @@ export function createDutiesService(deps: DutiesDeps) {
   const now = deps.now ?? (() => new Date());
   const repo = dutiesRepo(db);
 
-  const actorOf = (p: Principal) => ({ userId: p.userId, username: p.username, orgId: p.orgId, roles: p.roles });
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({ ...event, actor: actorOf(caller.principal), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   async function settings(): Promise<DutiesSettings> {
     const stored = dutiesSettingsSchema.safeParse((await repo.settings()) ?? {});

@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import type { Caller } from '../../http/access.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
 import type { RecordsService } from '../share/records.service.ts';
 import type { ShareService } from '../share/share.service.ts';
@@ -38,13 +38,7 @@ export interface ObjectionsDeps {
 export function createObjectionsService(deps: ObjectionsDeps) {
   const { db, events, share, records, ingest, now } = deps;
   const repo = dutiesRepo(db);
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({
-      ...event,
-      actor: { userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId, roles: caller.principal.roles, ...(caller.principal.apiKeyId ? { apiKeyId: caller.principal.apiKeyId } : {}) },
-      ...(caller.requestId ? { requestId: caller.requestId } : {}),
-      ...(caller.ip ? { ip: caller.ip } : {}),
-    });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   const isProvider = (p: Principal, o: ObjectionRow) => p.orgId === o.provider_org_id && p.roles.includes('data_officer');
   const isAuthority = (p: Principal) => p.roles.includes('secadmin');
