@@ -5,7 +5,7 @@
  * to the security administrator's, for requests that need it (4级 columns, 重要数据 candidates).
  */
 import type { RequestClock, StageClock } from '../share/clock.ts';
-import type { RequestRow } from '../share/share.repo.ts';
+import type { RequestRow } from '../share/share.service.ts';
 import { chinaDate, type WorkCalendar } from './calendar.ts';
 import type { Basis, ClockRow, Stage } from './duties.repo.ts';
 import type { DutiesSettings } from './duties.settings.ts';

@@ -12,8 +12,7 @@ import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts
 import type { Caller } from '../../http/access.ts';
 import { REQUEST_OVERDUE_ACTION } from '../secops/detectors.ts';
 import type { RequestClock } from '../share/clock.ts';
-import type { RequestRow } from '../share/share.repo.ts';
-import type { ShareService } from '../share/share.service.ts';
+import type { RequestRow, ShareService } from '../share/share.service.ts';
 import { WorkCalendar } from './calendar.ts';
 import { basisOf, limitOf, requestClock, stagesOf } from './deadlines.ts';
 import { dutiesRepo, type ClockRow } from './duties.repo.ts';

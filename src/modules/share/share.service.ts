@@ -564,4 +564,4 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
 }
 
 export type ShareService = ReturnType<typeof createShareService>;
-export type { Message, DatasetRow };
+export type { Message, DatasetRow, RequestRow };
