@@ -80,7 +80,7 @@ describe('working days on the official 2024–2026 calendars', () => {
       fc.property(dayIn(), dayIn(), dayIn(), (a, b, c) => {
         const [x, y, z] = [a, b, c].sort();
         expect(cal.workingDaysBetween(x!, y!) + cal.workingDaysBetween(y!, z!)).toBe(cal.workingDaysBetween(x!, z!));
-        expect(cal.workingDaysBetween(a, b)).toBe(-cal.workingDaysBetween(b, a));
+        expect(cal.workingDaysBetween(a, b) + cal.workingDaysBetween(b, a)).toBe(0);
       }),
       { numRuns: 300 },
     );

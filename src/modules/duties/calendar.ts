@@ -94,7 +94,7 @@ export class WorkCalendar {
 
   /** Working days in (from, to]; negative when `to` is before `from`. */
   workingDaysBetween(from: string, to: string): number {
-    if (to < from) return -this.workingDaysBetween(to, from);
+    if (to < from) return 0 - this.workingDaysBetween(to, from); // never -0
     let n = 0;
     for (let d = addDays(from, 1); d <= to; d = addDays(d, 1)) if (this.isWorkingDay(d)) n++;
     return n;
