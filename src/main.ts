@@ -9,6 +9,7 @@ import type { EventSink } from './modules/audit/events.ts';
 import { scanRoutes } from './modules/classify/scan.routes.ts';
 import { createReviewModule } from './modules/classify/review.routes.ts';
 import { createShareModule } from './modules/share/share.module.ts';
+import { createDutiesModule } from './modules/duties/duties.module.ts';
 import { createOpenModule } from './modules/open/open.module.ts';
 import { createSecopsModule } from './modules/secops/secops.module.ts';
 import type { SecopsDeps } from './modules/secops/secops.service.ts';
@@ -38,6 +39,8 @@ export interface PlatformOptions {
   log?: (line: string) => void;
   /** Clocks and mail server of security operations (tests replay a night at 03:00, use a local SMTP). */
   secops?: Pick<SecopsDeps, 'eventTime' | 'now' | 'smtp'>;
+  /** The clock the duties' deadlines are judged by (tests move it). */
+  duties?: { now?: () => Date };
   /** Where the HTTP server's JSON log goes (default: stdout). */
   logStream?: NodeJS.WritableStream;
 }
@@ -99,6 +102,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const { review, routes: reviewRoutes } = createReviewModule({ db, events, catalog, keyring });
   ingest.afterVersion = (datasetId) => review.refreshEffectiveGrades(datasetId);
   const share = createShareModule({ db, catalog, keyring, events, jobs });
+  const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, ...options.duties });
   const secops = createSecopsModule({
     db,
     events,
@@ -119,7 +123,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   });
   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
-  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open };
+  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties };
   const app = await buildApp({
     config,
     db,
@@ -141,6 +145,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       secops.routes,
       telemetry.routes,
       open.routes,
+      duties.routes,
     ],
     rootRoutes: [telemetry.rootRoutes, open.rootRoutes],
     society: open.society,
@@ -200,6 +205,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     services.secops.start();
     await services.telemetry.start({ mqttPort: config.PDX_MQTT_PORT ?? (simulate ? await freePortOr(1883, config.PDX_HOST) : undefined) });
     services.open.start();
+    services.duties.start();
     const simulation = simulate ? startDemoSimulation({ dataDir: config.dataDir, port: services.telemetry.brokerPort()!, host: config.PDX_HOST, tls: Boolean(config.PDX_TLS_CERT) }) : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
@@ -218,7 +224,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
         // A keep-alive connection whose request finished after close began would otherwise be waited on.
         const idle = setInterval(() => app.server.closeIdleConnections(), 100);
         void http.finally(() => clearInterval(idle));
-        const workers = Promise.all([services.secops.stop(), services.open.stop(), services.jobs.stop(), services.telemetry.stop()]);
+        const workers = Promise.all([services.secops.stop(), services.open.stop(), services.duties.stop(), services.jobs.stop(), services.telemetry.stop()]);
         let clean = true;
         if ((await until(http, deadline)) === 'late') {
           clean = false;

@@ -39,6 +39,17 @@ describe('demo world on first start', () => {
     expect(states).toEqual(expect.arrayContaining([{ state: 'active', n: 2 }, { state: 'submitted', n: 1 }]));
   });
 
+  it('has one overdue request escalated, one objection pending with its row flagged, one correction applied', async () => {
+    const { duties } = server.platform.services;
+    expect((await duties.service.departments()).find((d) => d.orgName === '省公安厅')).toMatchObject({ escalated: 1 });
+    const all = await duties.objections.list({ kind: 'user', userId: '', username: 'secadmin', orgId: '', roles: ['secadmin'] }, {});
+    expect(all.map((o) => o.state).sort()).toEqual(['accepted', 'open']);
+    const brain = await sessionOf('zy-brain');
+    const sensors = (await server.platform.services.catalog.repo.published()).find((d) => d.name === '朝阳钢铁生产线传感器读数')!;
+    const res = await fetch(`${server.url}/api/v1/datasets/${sensors.code}/records?limit=1`, { headers: { cookie: brain } });
+    expect(res.headers.get('x-pdx-flagged-rows')).toBe('7');
+  });
+
   it('朝阳市民政局 reads the petitions of 朝阳市 with 事项内容 redacted', async () => {
     const cookie = await sessionOf('zy-minzheng');
     const dataset = (await server.platform.services.catalog.repo.published()).find((d) => d.name === '信访事项登记')!;

@@ -15,9 +15,9 @@ export interface ShareTestApp extends TestApp {
 }
 
 /** startTestApp with a known master key (a second process on the same database must use the same one). */
-export async function startShareApp(db: Db, env: Record<string, string> = {}): Promise<ShareTestApp> {
+export async function startShareApp(db: Db, env: Record<string, string> = {}, options: Parameters<typeof startTestApp>[2] = {}): Promise<ShareTestApp> {
   const masterKey = env.PDX_MASTER_KEY ?? randomBytes(32).toString('base64');
-  const t = await startTestApp(db, { ...env, PDX_MASTER_KEY: masterKey });
+  const t = await startTestApp(db, { ...env, PDX_MASTER_KEY: masterKey }, options);
   return { ...t, shareModule: t.services.share, masterKey };
 }
 

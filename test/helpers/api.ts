@@ -10,7 +10,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { App } from '../../src/http/app.ts';
-import { createPlatform, type Platform } from '../../src/main.ts';
+import { createPlatform, type Platform, type PlatformOptions } from '../../src/main.ts';
 import { memorySink, type AuditEvent } from '../../src/modules/audit/events.ts';
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
 import { JOB_WAIT_MS } from './bounds.ts';
@@ -59,7 +59,7 @@ export async function loginClient(app: App, username: string, password: string):
   });
 }
 
-export async function startTestApp(db: Db, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(db: Db, env: Record<string, string> = {}, options: Pick<PlatformOptions, 'duties'> = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-app-'));
   const config = loadConfig({
     PDX_LOG_LEVEL: 'silent',
@@ -69,7 +69,7 @@ export async function startTestApp(db: Db, env: Record<string, string> = {}): Pr
     ...env,
   });
   const sink = memorySink();
-  const { app, services } = await createPlatform(config, db, { observe: sink, jobPollMs: 50 });
+  const { app, services } = await createPlatform(config, db, { observe: sink, jobPollMs: 50, ...options });
   await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
   services.jobs.start();
   return {

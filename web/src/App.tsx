@@ -39,6 +39,7 @@ import { OpenAdminRoutes } from './pages/open/admin/index.tsx';
 import { NotificationBell, SharingRoutes } from './pages/sharing/index.tsx';
 import { NotificationList } from './pages/sharing/Notifications.tsx';
 import { TelemetryPage } from './pages/telemetry/TelemetryPage.tsx';
+import { ObjectionsPage } from './pages/duties/ObjectionsPage.tsx';
 
 interface NavItem {
   path: string;
@@ -60,6 +61,7 @@ const NAV: NavItem[] = [
   { path: '/classify', label: 'nav.classify', icon: <SafetyCertificateOutlined />, roles: ['data_officer', 'secadmin'], element: <ClassifyPage /> },
   { path: '/telemetry', label: 'nav.telemetry', icon: <DeploymentUnitOutlined />, roles: ['data_officer'], element: <TelemetryPage /> },
   { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <SharingRoutes /> },
+  { path: '/duties/objections', label: 'nav.duties', icon: <AlertOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <ObjectionsPage /> },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/opendata', label: 'nav.open', icon: <GlobalOutlined />, roles: ['data_officer', 'secadmin'], element: <OpenAdminRoutes /> },
   { path: '/audit', label: 'nav.audit', icon: <AuditOutlined />, roles: ['auditor'], element: <AuditPage /> },

@@ -70,7 +70,7 @@ export interface VersionRow {
   dataset_id: string;
   version: number;
   state: 'loading' | 'active' | 'failed' | 'superseded';
-  mode: 'append' | 'replace';
+  mode: 'append' | 'replace' | 'correct';
   relation: string;
   job_id: string | null;
   source: Record<string, unknown>;

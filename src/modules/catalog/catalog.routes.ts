@@ -64,7 +64,7 @@ export const columnSchema = z.object({
 const versionSchema = z.object({
   version: z.number(),
   state: z.enum(['loading', 'active', 'failed', 'superseded']),
-  mode: z.enum(['append', 'replace']),
+  mode: z.enum(['append', 'replace', 'correct']).describe('correct:数据纠错版本,只含更正的行'),
   jobId: z.string().nullable(),
   source: z.record(z.string(), z.unknown()),
   rowsLoaded: z.number(),

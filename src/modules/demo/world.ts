@@ -14,6 +14,7 @@ import type { Platform } from '../../main.ts';
 import { PLATFORM_ORG } from '../identity/bootstrap.ts';
 import { address, birthDate, county, LIAONING_CITIES, mobile, personName, petitionText, residentId, Rng, uscc } from './generate.ts';
 import { loadOpenWorld } from './world-open.ts';
+import { loadDutiesWorld } from './world-duties.ts';
 
 type Services = Platform['services'];
 
@@ -387,6 +388,7 @@ export async function loadDemoWorld(services: Services, options: { dataDir: stri
   fs.rmSync(dir, { recursive: true, force: true });
   await seedSharing(services, codes);
   accounts.push(...(await loadOpenWorld(services, codes, log)));
+  await loadDutiesWorld(services, codes, log);
   await seedPasswordGuessing(services);
   return accounts;
 }

@@ -24,7 +24,7 @@ export function ingestRepo(db: Queryable) {
       ),
     failVersion: (datasetId: string, version: number, error: unknown) =>
       db.query(`UPDATE dataset_versions SET state = 'failed', error = $3 WHERE dataset_id = $1 AND version = $2`, [datasetId, version, JSON.stringify(error)]),
-    insertLoadingVersion: (v: { datasetId: string; version: number; mode: string; table: string; jobId: string; source: unknown; firstRow: number; userId: string }) =>
+    insertLoadingVersion: (v: { datasetId: string; version: number; mode: string; table: string; jobId: string | null; source: unknown; firstRow: number; userId: string }) =>
       db.query(
         `INSERT INTO dataset_versions (dataset_id, version, state, mode, relation, job_id, source, first_row, created_by)
          VALUES ($1, $2, 'loading', $3, $4, $5, $6, $7, $8)`,
@@ -38,12 +38,35 @@ export function ingestRepo(db: Queryable) {
       await db.query(`CREATE INDEX ON ${ident(table)} (_row)`);
       for (const c of columns.filter((c) => c.blind_index)) await db.query(`CREATE INDEX ON ${ident(table)} (${ident(`${c.physical}_bi`)})`);
     },
-    /** Points the dataset's read relation at the given version tables (the visible switch). */
-    async rebuildView(relation: string, tables: string[], columns: Pick<ColumnRow, 'physical' | 'blind_index'>[]) {
+    /**
+     * Points the dataset's read relation at the given version tables (the visible switch). A
+     * correction version holds only corrected rows: it hides the rows of the same number in the
+     * versions before it, which stay as they were (the history of before and after).
+     */
+    async rebuildView(relation: string, tables: { relation: string; mode: string }[], columns: Pick<ColumnRow, 'physical' | 'blind_index'>[]) {
       const list = physicalColumns(columns).map(ident).join(', ');
+      const parts = tables.map((t, i) => {
+        const later = tables.slice(i + 1).filter((c) => c.mode === 'correct');
+        const hidden = later.map((c) => `NOT EXISTS (SELECT 1 FROM ${ident(c.relation)} c WHERE c._row = t._row)`);
+        return `SELECT ${list} FROM ${ident(t.relation)} t${hidden.length ? ` WHERE ${hidden.join(' AND ')}` : ''}`;
+      });
       await db.query(`DROP VIEW IF EXISTS ${ident(relation)}`);
-      await db.query(`CREATE VIEW ${ident(relation)} AS ${tables.map((t) => `SELECT ${list} FROM ${ident(t)}`).join(' UNION ALL ')}`);
+      await db.query(`CREATE VIEW ${ident(relation)} AS ${parts.join(' UNION ALL ')}`);
     },
+    /** The stored (possibly encrypted) values of the given rows, as the dataset shows them now. */
+    readRows: (relation: string, columns: Pick<ColumnRow, 'physical' | 'blind_index'>[], rows: number[]) =>
+      db.query<Record<string, unknown>>(`SELECT ${physicalColumns(columns).map(ident).join(', ')} FROM ${ident(relation)} WHERE _row = ANY($1::bigint[]) ORDER BY _row`, [rows]),
+    /** Copies rows as stored (ciphertext, blind indexes and all) from the dataset's view into a version table. */
+    copyRowsFrom: (table: string, relation: string, columns: Pick<ColumnRow, 'physical' | 'blind_index'>[], rows: number[]) => {
+      const list = physicalColumns(columns).map(ident).join(', ');
+      return db.query(`INSERT INTO ${ident(table)} (${list}) SELECT ${list} FROM ${ident(relation)} WHERE _row = ANY($1::bigint[])`, [rows]);
+    },
+    /** Sets one cell (and its blind index) of a version table; the text value is cast to the column's type. */
+    setCell: (table: string, column: Pick<ColumnRow, 'physical' | 'blind_index'>, row: number, value: string | null, blindIndex: string | null) =>
+      db.query(
+        `UPDATE ${ident(table)} SET ${ident(column.physical)} = $1${column.blind_index ? `, ${ident(`${column.physical}_bi`)} = $3` : ''} WHERE _row = $2`,
+        column.blind_index ? [value, row, blindIndex] : [value, row],
+      ),
     markEncrypted: (datasetId: string, name: string, blindIndex: boolean) =>
       db.query(`UPDATE dataset_columns SET encrypted = true, data_type = 'text', blind_index = $3 WHERE dataset_id = $1 AND name = $2`, [datasetId, name, blindIndex]),
     supersedeActive: (datasetId: string) => db.query(`UPDATE dataset_versions SET state = 'superseded' WHERE dataset_id = $1 AND state = 'active'`, [datasetId]),

@@ -321,15 +321,16 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     version: number,
     payload: IngestPayload,
     outcome: Awaited<ReturnType<typeof loadVersion>> & { classification: TableScanResult; details: TableClassification['details'] },
-    active: { relation: string; version: number; rows_loaded: number }[],
+    active: { relation: string; version: number; rows_loaded: number; mode: string }[],
     encrypt: ColumnResult[],
   ) {
     const keep = payload.mode === 'replace' ? [] : active;
-    const rowCount = keep.reduce((n, v) => n + v.rows_loaded, 0) + outcome.loaded;
+    // A correction version repeats rows already counted.
+    const rowCount = keep.reduce((n, v) => n + (v.mode === 'correct' ? 0 : v.rows_loaded), 0) + outcome.loaded;
     await db.transaction(async (tx) => {
       const r = ingestRepo(tx);
       for (const c of encrypt) await r.markEncrypted(dataset.id, c.name, INDEXED_TYPES.has(topType(c) ?? ''));
-      await r.rebuildView(dataset.relation, [...keep.map((v) => v.relation), table], columns);
+      await r.rebuildView(dataset.relation, [...[...keep].sort((a, b) => a.version - b.version), { relation: table, mode: payload.mode }], columns);
       if (payload.mode === 'replace') await r.supersedeActive(dataset.id);
       await r.activateVersion(dataset.id, version, { ...outcome, classification: { ...outcome.classification, details: outcome.details } });
       await r.setCurrentVersion(dataset.id, version, rowCount, outcome.classification.grade, outcome.classification.importantCandidate);
@@ -348,6 +349,14 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
   }
 
   jobs.handle('ingest', runIngest);
+
+  /** A stored cell as text, for the before/after of a correction. */
+  const textOf = (raw: unknown, c: ColumnRow, cipher: ReturnType<typeof fieldCipherOf> | undefined): string | null => {
+    if (raw === null || raw === undefined) return null;
+    if (c.encrypted) return cipher!.decrypt(String(raw));
+    if (raw instanceof Date) return c.data_type === 'date' ? chinaDay(raw) : raw.toISOString();
+    return String(raw);
+  };
 
   const service = {
     /** Called after a version becomes visible (the review module re-applies officers' overrides). */
@@ -391,6 +400,87 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       return service.enqueue(caller, dataset, { file: path.resolve(file), fileName: path.basename(file), spooled: false, ...request }, fs.statSync(file).size);
     },
 
+    /**
+     * A correction (数据纠错): a new version holding only the corrected rows (every other cell copied
+     * as stored); it hides those rows of the earlier versions, which stay, so before and after are
+     * both kept. Each new value is checked against the column's type and rules and protected like a
+     * loaded one (encrypted, blind-indexed). Returns the version and every changed cell.
+     */
+    async correct(input: { datasetId: string; userId: string; reason: string; cells: { row: number; column: string; value: string | null }[] }) {
+      const dataset = await repo.byId(input.datasetId);
+      if (!dataset) throw new BadRequestError('unknown_dataset', { zh: '数据资源不存在', en: 'Dataset not found' });
+      catalog.assertTable(dataset);
+      const columns = await repo.columns(dataset.id);
+      const byName = new Map(columns.map((c) => [c.name, c]));
+      const policyTypes = new Map(columns.map((c) => [c.name, (c.classification as { types?: { type: string }[] }).types?.[0]?.type]));
+      const cells = input.cells.map((cell) => {
+        const column = byName.get(cell.column);
+        if (!column) throw new BadRequestError('unknown_column', { zh: `信息项 ${cell.column} 不存在`, en: `No column ${cell.column}` }, { column: cell.column, row: cell.row });
+        if (cell.value === null) return { ...cell, column, value: null };
+        const problems = createValidator([column.name], { columns: [{ column: column.name, type: column.data_type, ...column.rules }] }, { identifierCheck: (type, value) => isValidIdentifier(type as TypeId, value) }).check([cell.value], cell.row);
+        const value = canonical(column.data_type, cell.value);
+        if (problems || value === undefined) {
+          throw new BadRequestError('invalid_correction', { zh: `第 ${cell.row} 行信息项 ${column.name} 的更正值无效`, en: `The corrected value of ${column.name} in row ${cell.row} is invalid` }, { row: cell.row, column: column.name, problems });
+        }
+        return { ...cell, column, value };
+      });
+      const rows = [...new Set(cells.map((c) => c.row))].sort((a, b) => a - b);
+      if (rows.length === 0) throw new BadRequestError('no_rows', { zh: '没有要更正的行', en: 'No rows to correct' }, { field: 'cells' });
+      const reserved = await db.transaction(async (tx) => {
+        const r = ingestRepo(tx);
+        await r.lockDataset(dataset.id);
+        if ((await r.loadingVersions(dataset.id, jobs.staleSeconds)).some((v) => v.alive)) return undefined;
+        const versions = await catalogRepo(tx).versions(dataset.id);
+        const version = (versions[0]?.version ?? 0) + 1;
+        const table = `${dataset.relation}_v${version}`;
+        await r.insertLoadingVersion({ datasetId: dataset.id, version, mode: 'correct', table, jobId: null, source: { correction: input.reason, rows: rows.length }, firstRow: rows[0]!, userId: input.userId });
+        return { version, table, active: versions.filter((v) => v.state === 'active') };
+      });
+      if (!reserved) throw new ConflictError('load_in_progress', { zh: '该数据资源正在装载新版本,请稍后再更正', en: 'A version of this dataset is loading; correct it afterwards' });
+      const { version, table, active } = reserved;
+      const r = ingestRepo(db);
+      try {
+        const keys = columns.some((c) => c.encrypted) ? await keyring.datasetKeys(dataset.id) : undefined;
+        const cipher = keys ? fieldCipherOf(keys) : undefined;
+        const indexer = keys ? blindIndexerOf(keys) : undefined;
+        const before = new Map((await r.readRows(dataset.relation, columns, rows)).map((row) => [Number(row._row), row]));
+        const missing = rows.find((n) => !before.has(n));
+        if (missing !== undefined) throw new BadRequestError('unknown_row', { zh: `第 ${missing} 行不存在`, en: `Row ${missing} does not exist` }, { row: missing });
+        await r.createVersionTable(table, columns.map((c) => ({ ...c, sqlType: sqlType(c) })));
+        await r.copyRowsFrom(table, dataset.relation, columns, rows);
+        const changes: { row: number; column: string; before: string | null; after: string | null; encrypted: boolean }[] = [];
+        for (const cell of cells) {
+          const c = cell.column;
+          const stored = c.encrypted && cell.value !== null ? cipher!.encrypt(cell.value) : cell.value;
+          const bi = c.blind_index && cell.value !== null ? indexer!.index(cell.value, policyTypes.get(c.name)) : null;
+          await r.setCell(table, c, cell.row, stored, bi);
+          changes.push({ row: cell.row, column: c.name, before: textOf(before.get(cell.row)![c.physical], c, cipher), after: cell.value, encrypted: c.encrypted });
+        }
+        await r.indexVersionTable(table, columns);
+        const last = active[0];
+        await db.transaction(async (tx) => {
+          const t = ingestRepo(tx);
+          await t.rebuildView(dataset.relation, [...[...active].sort((a, b) => a.version - b.version), { relation: table, mode: 'correct' }], columns);
+          await t.activateVersion(dataset.id, version, { loaded: rows.length, quarantined: 0, quality: null, classification: last?.classification ?? null, source: {} });
+          await t.setCurrentVersion(dataset.id, version, dataset.row_count ?? 0, dataset.grade ?? 0, dataset.important_candidate);
+        });
+        await service.afterVersion?.(dataset.id);
+        await record({
+          action: 'dataset.version_correct',
+          result: 'success',
+          actor: { userId: input.userId },
+          dataset: dataset.code,
+          details: { version, rows, columns: [...new Set(cells.map((c) => c.column.name))], reason: input.reason },
+        });
+        return { version, changes };
+      } catch (error) {
+        await dropTable(table).catch(() => undefined);
+        const stored = error instanceof AppError ? { code: error.code, message: error.text } : { code: 'correction_failed', message: { zh: String(error), en: String(error) } };
+        await r.failVersion(dataset.id, version, stored);
+        throw error;
+      }
+    },
+
     async enqueue(caller: Caller, dataset: DatasetRow, job: Omit<IngestPayload, 'datasetId' | 'userId'>, bytes: number) {
       const payload: IngestPayload = { ...job, datasetId: dataset.id, userId: caller.principal.userId };
       const jobId = await jobs.enqueue('ingest', { ...payload }, caller.principal.userId, bytes);
@@ -401,6 +491,11 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     },
   };
   return service;
+}
+
+/** The China date of a date column's value. */
+function chinaDay(d: Date): string {
+  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
 async function* toAsync<T>(items: T[]): AsyncIterable<T> {

@@ -43,6 +43,7 @@ export const DETECTORS = [
   'auditChain',
   'reportClock',
   'telemetryFlood',
+  'requestOverdue',
 ] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
@@ -60,12 +61,15 @@ export const DETECTOR_LABELS: Record<DetectorName, Message> = {
   auditChain: { zh: '审计链校验失败', en: 'Audit chain verification failed' },
   reportClock: { zh: '事件报告时限临近', en: 'Incident report due soon' },
   telemetryFlood: { zh: '设备数据洪泛', en: 'Device flooding telemetry' },
+  requestOverdue: { zh: '共享申请逾期未答复', en: 'Share request overdue' },
 };
 
 /** Failed sign-ins counted by the password-guessing detector: console users and telemetry devices (MQTT broker). */
 export const SIGN_IN_ACTIONS = ['auth.login', 'telemetry.auth'];
 /** The event the telemetry module records when a device exceeds its points per second. */
 export const TELEMETRY_THROTTLED_ACTION = 'telemetry.throttled';
+/** Written by the duties module when a share request passes its time limit. */
+export const REQUEST_OVERDUE_ACTION = 'duties.request_overdue';
 
 /** The event the sharing module records when a quota refuses a request (HTTP 429). */
 export const QUOTA_EXCEEDED_ACTION = 'data.quota_exceeded';
@@ -494,7 +498,31 @@ const telemetryFlood: Detector = async (r, ctx) => {
   ];
 };
 
-const RECORD_DETECTORS: Detector[] = [volume, sensitiveBulk, outsideHours, bruteForce, denials, ipRange, revokedKey, quota, newSensitiveColumn, adminChange, telemetryFlood];
+/** A share request left unanswered past its time limit (政务数据共享条例), escalated by the duties module. */
+const requestOverdue: Detector = async (r, ctx) => {
+  const s = ctx.settings.detectors.requestOverdue;
+  if (!s.enabled || r.action !== REQUEST_OVERDUE_ACTION) return [];
+  const d = r.details as { stage?: string; dueAt?: string; providerOrgId?: string; providerName?: string; consumerName?: string; authority?: string };
+  const stage = d.stage === 'security' ? { zh: '安全审批', en: 'security approval' } : { zh: '提供方答复', en: "provider's answer" };
+  return [
+    {
+      detector: 'requestOverdue',
+      subject: `share_request:${r.targetId ?? '?'}:${d.stage ?? '?'}`,
+      severity: s.severity,
+      title: { zh: `共享申请逾期未答复:${d.providerName ?? '?'}·${r.targetLabel ?? r.dataset ?? '?'}`, en: `Share request overdue: ${d.providerName ?? '?'} · ${r.targetLabel ?? r.dataset ?? '?'}` },
+      summary: {
+        zh: `${d.consumerName ?? '?'} 的共享申请(${stage.zh})已超过 ${d.dueAt ?? '?'} 的期限,已上报${d.authority ?? '平台主管部门'}`,
+        en: `The share request of ${d.consumerName ?? '?'} (${stage.en}) passed its deadline ${d.dueAt ?? '?'} and was escalated to ${d.authority ?? 'the platform authority'}`,
+      },
+      facts: { requestId: r.targetId, stage: d.stage, dueAt: d.dueAt, providerOrgId: d.providerOrgId },
+      seq: r.seq,
+      dataset: r.dataset,
+      orgId: d.providerOrgId ?? null,
+    },
+  ];
+};
+
+const RECORD_DETECTORS: Detector[] = [volume, sensitiveBulk, outsideHours, bruteForce, denials, ipRange, revokedKey, quota, newSensitiveColumn, adminChange, telemetryFlood, requestOverdue];
 
 /** Runs every record detector over one record; the module's own records are never looked at. */
 export async function detect(record: AuditRecord, ctx: DetectorContext): Promise<Finding[]> {

@@ -26,7 +26,7 @@ export type FilterNode = Condition | { and: FilterNode[] } | { or: FilterNode[] 
 export const FILTER_LIMITS = { conditions: 64, depth: 6, valueLength: 2000, inItems: 1000, columnLength: 128 } as const;
 
 /** The query parameters that are not column filters. */
-export const RESERVED_PARAMS = new Set(['select', 'order', 'limit', 'after', 'or', 'and', 'grant']);
+export const RESERVED_PARAMS = new Set(['select', 'order', 'limit', 'after', 'or', 'and', 'grant', 'rowid']);
 
 const OP_AFTER_DOT = /^(not\.)?(eq|neq|gt|gte|lt|lte|like|in|is)\./;
 

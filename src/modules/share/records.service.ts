@@ -63,6 +63,8 @@ export interface RecordsQuery {
   limit: number;
   after?: string;
   grant?: string;
+  /** rowid=true: each row also carries `_row`, its row number in the dataset (to name it in an objection). */
+  rowId?: boolean;
 }
 
 function denied(code: string, zh: string, en: string): ForbiddenError {
@@ -101,6 +103,8 @@ export function parseRecordsQuery(params: URLSearchParams, options: { maxLimit?:
   const after = single('after');
   const grant = single('grant');
   if (grant !== undefined && !/^[0-9a-f-]{36}$/i.test(grant)) throw filterError('grant', '不是授权编号', 'is not a grant id');
+  const rowId = single('rowid');
+  if (rowId !== undefined && rowId !== 'true' && rowId !== 'false') throw filterError('rowid', '应为 true 或 false', 'expected true or false');
   return {
     ...(select ? { select } : {}),
     filter: parseFilterParams(params.entries()),
@@ -108,6 +112,7 @@ export function parseRecordsQuery(params: URLSearchParams, options: { maxLimit?:
     limit,
     ...(after !== undefined ? { after } : {}),
     ...(grant !== undefined ? { grant } : {}),
+    ...(rowId === 'true' ? { rowId: true } : {}),
   };
 }
 
@@ -121,6 +126,7 @@ export interface ResolvedAccess {
 /** One streamed read: chunks of rows in their granted forms, each audited before it is yielded. */
 export interface RecordStream {
   columns: { name: string; mode: string }[];
+  datasetId: string;
   grantId: string;
   chunks: AsyncGenerator<Record<string, MaskedValue>[], void, void>;
   /** The cursor of the next page, or null at the end (read after the chunks are done). */
@@ -315,6 +321,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
           if (post.length && !post.every((p, k) => matchesPseudonym(p, clear[postIndex[k]!]))) continue;
           const item: Record<string, MaskedValue> = {};
           for (let i = 0; i < outputCount; i++) item[outputNames[i]!] = writers[i]!(clear[i]);
+          if (query.rowId) item._row = Number(row._row);
           out.push(item);
           emitted.push(cursor);
           if (sent + out.length >= query.limit) {
@@ -373,10 +380,15 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
       return p.values.has(normalizePseudonym(cellCtx.pseudonym(String(value), p.column.type)));
     }
 
-    return { columns, grantId: grant.id, chunks: chunks(), next: () => next, finished: () => finished };
+    return { columns, datasetId: ctx.dataset.id, grantId: grant.id, chunks: chunks(), next: () => next, finished: () => finished };
   }
 
   const service = {
+    /**
+     * Rows of a dataset currently flagged (标注) to every reader, e.g. under an open objection; set by
+     * the duties module in main.ts. The records API sends them in the `x-pdx-flagged-rows` header.
+     */
+    flaggedRows: undefined as ((datasetId: string) => Promise<number[]>) | undefined,
     resolve,
     open,
     /** The grant's quotas, for other data paths under the same grants (telemetry series). */

@@ -212,6 +212,28 @@ export function shareRepo(db: Queryable) {
       return db.query<RequestRow>(`${SELECT_REQUEST} WHERE ${where.join(' AND ')} ORDER BY r.created_at DESC LIMIT $${params.length}`, params);
     },
 
+    allRequests: (states: RequestState[] | null, limit: number) =>
+      db.query<RequestRow>(`${SELECT_REQUEST} WHERE ($1::text[] IS NULL OR r.state = ANY($1::text[])) ORDER BY r.created_at LIMIT $2`, [states, limit]),
+
+    async sharedBefore(rows: { id: string; dataset_id: string; consumer_org_id: string; created_at: Date }[]): Promise<Set<string>> {
+      if (rows.length === 0) return new Set();
+      const found = await db.query<{ id: string }>(
+        `SELECT r.id FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[]) AS r(id, dataset_id, consumer_org_id, created_at)
+          WHERE EXISTS (SELECT 1 FROM share_grants g WHERE g.dataset_id = r.dataset_id AND g.consumer_org_id <> r.consumer_org_id
+                          AND g.created_at < r.created_at AND (g.revoked_at IS NULL OR g.revoked_at > r.created_at))`,
+        [rows.map((r) => r.id), rows.map((r) => r.dataset_id), rows.map((r) => r.consumer_org_id), rows.map((r) => new Date(r.created_at).toISOString())],
+      );
+      return new Set(found.map((r) => r.id));
+    },
+
+    grantHolders: async (datasetId: string) =>
+      (
+        await db.query<{ consumer_org_id: string }>(
+          `SELECT DISTINCT consumer_org_id FROM share_grants WHERE dataset_id = $1 AND state = 'active' AND (expires_at IS NULL OR expires_at > now())`,
+          [datasetId],
+        )
+      ).map((r) => r.consumer_org_id),
+
     providerDecision: (id: string, d: { state: RequestState; terms: GrantTerms | null; by: string; note: string | null }) =>
       db.query(
         `UPDATE share_requests SET state = $2, terms = $3, provider_decided_by = $4, provider_decided_at = now(), provider_note = $5, updated_at = now() WHERE id = $1`,

@@ -11,6 +11,7 @@ import { filterText } from './filter.ts';
 import { REDACT_STYLES } from '../protect/redact.ts';
 import { GRANT_MODES, isFreeText } from './policy.ts';
 import { parseRecordsQuery, type RecordsService } from './records.service.ts';
+import { requestClockSchema } from './clock.ts';
 import { seriesTermsSchema } from './series.ts';
 import type { GrantRow, RequestRow } from './share.repo.ts';
 import { effectiveState, grantState, PURPOSE_CATEGORIES, type ShareService } from './share.service.ts';
@@ -70,6 +71,7 @@ const requestSchema = z.object({
   securityNote: z.string().nullable(),
   grantId: z.string().nullable(),
   createdAt: z.date(),
+  clock: requestClockSchema.nullable().describe('申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null)'),
 });
 
 const columnGradeSchema = z.object({
@@ -160,6 +162,8 @@ function toGrant(g: GrantRow) {
 }
 
 const reader = { roles: ['consumer', 'data_officer'] as const, apiKey: true };
+/** Row numbers sent in x-pdx-flagged-rows at most (the objections API lists them all). */
+const FLAGGED_HEADER_MAX = 1000;
 const participant = { roles: ['consumer', 'data_officer', 'secadmin'] as const };
 
 /** Query parameters of the records API, for the OpenAPI document (parsing reads the raw query). */
@@ -171,12 +175,19 @@ const recordsQuery = z
     after: z.string().optional().describe('上一页返回的 next 游标'),
     grant: z.string().optional().describe('使用哪一项授权(有多项时)'),
     or: z.string().optional().describe('或条件,如 or=(户籍地.eq.朝阳市,户籍地.eq.锦州市)'),
+    rowid: z.enum(['true', 'false']).optional().describe('rowid=true:每行附带行号 _row(提出数据异议时用来指明行)'),
   })
   .catchall(z.union([z.string(), z.array(z.string())]))
   .describe('其他参数为过滤条件:信息项=运算符.值,运算符 eq neq gt gte lt lte like in is,可加 not.');
 
 export function shareRoutes(deps: { share: ShareService; records: RecordsService; exports: ExportsService }): FastifyPluginAsyncZod {
   const { share, records, exports } = deps;
+  /** Requests as the API shows them, each with its time-limit clock. */
+  const withClocks = async (rows: RequestRow[]) => {
+    const clocks = rows.length && share.requestClocks ? await share.requestClocks(rows) : undefined;
+    return rows.map((r) => ({ ...toRequest(r), clock: clocks?.get(r.id) ?? null }));
+  };
+  const withClock = async (r: RequestRow) => (await withClocks([r]))[0]!;
   return async (app) => {
     // ---- requests and approvals ----------------------------------------------------------------
 
@@ -201,7 +212,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           response: { 201: requestSchema, ...errors },
         },
       },
-      async (request, reply) => reply.status(201).send(toRequest(await share.submit(callerOf(request), request.body))),
+      async (request, reply) => reply.status(201).send(await withClock(await share.submit(callerOf(request), request.body))),
     );
 
     app.get(
@@ -215,7 +226,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           response: { 200: z.object({ items: z.array(requestSchema) }), ...errors },
         },
       },
-      async (request) => ({ items: (await share.list(callerOf(request).principal, request.query)).map(toRequest) }),
+      async (request) => ({ items: await withClocks(await share.list(callerOf(request).principal, request.query)) }),
     );
 
     app.get(
@@ -235,7 +246,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         const columns = await share.requestColumns(p, r.id);
         const dataset = await share.datasetOf(r.dataset_id);
         return {
-          ...toRequest(r),
+          ...(await withClock(r)),
           importantCandidate: dataset?.important_candidate ?? false,
           columnDetails: columns
             .filter((c) => r.columns.includes(c.name))
@@ -274,7 +285,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           response: { 200: requestSchema, ...errors },
         },
       },
-      async (request) => toRequest(await share.approve(callerOf(request), request.params.id, request.body)),
+      async (request) => withClock(await share.approve(callerOf(request), request.params.id, request.body)),
     );
 
     app.post(
@@ -283,7 +294,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         config: { access: { roles: ['secadmin'] } },
         schema: { tags: ['share'], summary: 'Security administrator approval / 安全管理员审批', params: id, body: z.object({ note: z.string().max(2000).optional() }).optional(), response: { 200: requestSchema, ...errors } },
       },
-      async (request) => toRequest(await share.securityApprove(callerOf(request), request.params.id, request.body?.note)),
+      async (request) => withClock(await share.securityApprove(callerOf(request), request.params.id, request.body?.note)),
     );
 
     app.post(
@@ -292,7 +303,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         config: { access: { roles: ['data_officer', 'secadmin'] } },
         schema: { tags: ['share'], summary: 'Reject a request / 驳回共享申请', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: requestSchema, ...errors } },
       },
-      async (request) => toRequest(await share.reject(callerOf(request), request.params.id, request.body.reason)),
+      async (request) => withClock(await share.reject(callerOf(request), request.params.id, request.body.reason)),
     );
 
     // ---- grants --------------------------------------------------------------------------------
@@ -383,6 +394,8 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         schema: {
           tags: ['share'],
           summary: 'Read records in the granted forms (JSON, NDJSON or CSV by Accept) / 数据接口',
+          description:
+            '响应头 x-pdx-flagged-rows:该数据资源中正处于数据异议处理中的行号(_row,逗号分隔),读者应谨慎使用这些行;加 rowid=true 时每行附带 _row。 / Header x-pdx-flagged-rows: row numbers (_row) under an open objection; with rowid=true each row carries its _row.',
           params: code,
           querystring: recordsQuery,
           response: {
@@ -399,10 +412,13 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         // The first chunk is read and audited before any header is sent: a refusal is a clean error.
         const first = await stream.chunks.next();
         const format = formatOf(request.headers.accept);
-        const names = stream.columns.map((c) => c.name);
+        const names = [...stream.columns.map((c) => c.name), ...(query.rowId ? ['_row'] : [])];
         const known = first.done || stream.finished();
         if (known) reply.header('x-next-cursor', stream.next() ?? '');
         reply.header('x-pdx-grant', stream.grantId);
+        // 标注: rows under an open objection (数据异议) are named to every reader, by row number (_row).
+        const flagged = records.flaggedRows ? await records.flaggedRows(stream.datasetId) : [];
+        if (flagged.length) reply.header('x-pdx-flagged-rows', flagged.slice(0, FLAGGED_HEADER_MAX).join(','));
         reply.type(CONTENT_TYPES[format]);
         async function* body(): AsyncGenerator<string> {
           yield prologue(format, names) + encodeChunk(format, names, first.done ? [] : first.value, true);

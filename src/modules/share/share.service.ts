@@ -11,6 +11,7 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, type Mes
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { CatalogService, ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
+import type { RequestClock } from './clock.ts';
 import { canGeneralize, type GeneralizeOptions } from '../protect/masking.ts';
 import type { RedactStyle } from '../protect/redact.ts';
 import { filterColumns, filterText, parseFilterText, type FilterNode } from './filter.ts';
@@ -234,6 +235,21 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
 
   const service = {
     repo,
+
+    /** Time-limit clocks of requests, set by the duties module (main.ts); shown on every request in the API. */
+    requestClocks: undefined as ((rows: RequestRow[]) => Promise<Map<string, RequestClock>>) | undefined,
+
+    /** Every request in the given states (all organisations), oldest first: for the duties module's clocks and counts. */
+    allRequests: (filter: { states?: RequestRow['state'][] } = {}, limit = 10_000) => repo.allRequests(filter.states ?? null, limit),
+
+    /**
+     * The ids of those requests whose dataset was already shared to another organisation when the
+     * request arrived (a grant made before it and not revoked by then): the shorter time limit applies.
+     */
+    /** Organisations holding an active grant on a dataset (told of corrections, for instance). */
+    grantHolders: (datasetId: string) => repo.grantHolders(datasetId),
+
+    sharedBefore: (rows: Pick<RequestRow, 'id' | 'dataset_id' | 'consumer_org_id' | 'created_at'>[]) => repo.sharedBefore(rows),
 
     /** A consumer asks for columns of a published, shareable dataset. */
     async submit(caller: Caller, input: RequestInput): Promise<RequestRow> {
@@ -548,4 +564,4 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
 }
 
 export type ShareService = ReturnType<typeof createShareService>;
-export type { Message, DatasetRow };
+export type { Message, DatasetRow, RequestRow };

@@ -2069,8 +2069,11 @@ export interface paths {
                                 version: number;
                                 /** @enum {string} */
                                 state: "loading" | "active" | "failed" | "superseded";
-                                /** @enum {string} */
-                                mode: "append" | "replace";
+                                /**
+                                 * @description correct:数据纠错版本,只含更正的行
+                                 * @enum {string}
+                                 */
+                                mode: "append" | "replace" | "correct";
                                 jobId: string | null;
                                 source: {
                                     [key: string]: unknown;
@@ -2168,8 +2171,11 @@ export interface paths {
                                 version: number;
                                 /** @enum {string} */
                                 state: "loading" | "active" | "failed" | "superseded";
-                                /** @enum {string} */
-                                mode: "append" | "replace";
+                                /**
+                                 * @description correct:数据纠错版本,只含更正的行
+                                 * @enum {string}
+                                 */
+                                mode: "append" | "replace" | "correct";
                                 jobId: string | null;
                                 source: {
                                     [key: string]: unknown;
@@ -3900,6 +3906,91 @@ export interface paths {
                                 grantId: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
+                                /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                                clock: {
+                                    /**
+                                     * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                     * @enum {string}
+                                     */
+                                    basis: "unconditional" | "conditional_shared" | "conditional";
+                                    /** @description 正在计时的阶段(已办结为 null) */
+                                    current: {
+                                        /**
+                                         * @description provider: 提供方答复; security: 安全管理员审批
+                                         * @enum {string}
+                                         */
+                                        stage: "provider" | "security";
+                                        /** @description 时限(工作日),含延期 */
+                                        limitDays: number;
+                                        /** @description 延期的工作日数(0 为未延期) */
+                                        extensionDays: number;
+                                        /** Format: date-time */
+                                        startedAt: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                         */
+                                        dueAt: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description 答复时刻(未答复为 null)
+                                         */
+                                        endedAt: string | null;
+                                        /**
+                                         * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                         * @enum {string}
+                                         */
+                                        state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                        /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                        remainingWorkingDays: number | null;
+                                        /**
+                                         * Format: date-time
+                                         * @description 逾期上报平台主管部门的时刻
+                                         */
+                                        escalatedAt: string | null;
+                                    } | null;
+                                    stages: {
+                                        /**
+                                         * @description provider: 提供方答复; security: 安全管理员审批
+                                         * @enum {string}
+                                         */
+                                        stage: "provider" | "security";
+                                        /** @description 时限(工作日),含延期 */
+                                        limitDays: number;
+                                        /** @description 延期的工作日数(0 为未延期) */
+                                        extensionDays: number;
+                                        /** Format: date-time */
+                                        startedAt: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                         */
+                                        dueAt: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description 答复时刻(未答复为 null)
+                                         */
+                                        endedAt: string | null;
+                                        /**
+                                         * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                         * @enum {string}
+                                         */
+                                        state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                        /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                        remainingWorkingDays: number | null;
+                                        /**
+                                         * Format: date-time
+                                         * @description 逾期上报平台主管部门的时刻
+                                         */
+                                        escalatedAt: string | null;
+                                    }[];
+                                    extension: {
+                                        days: number;
+                                        reason: string;
+                                        /** Format: date-time */
+                                        at: string;
+                                    } | null;
+                                } | null;
                             }[];
                         };
                     };
@@ -4044,6 +4135,91 @@ export interface paths {
                             grantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            clock: {
+                                /**
+                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @enum {string}
+                                 */
+                                basis: "unconditional" | "conditional_shared" | "conditional";
+                                /** @description 正在计时的阶段(已办结为 null) */
+                                current: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                } | null;
+                                stages: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                }[];
+                                extension: {
+                                    days: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                } | null;
+                            } | null;
                         };
                     };
                 };
@@ -4167,6 +4343,91 @@ export interface paths {
                             grantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            clock: {
+                                /**
+                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @enum {string}
+                                 */
+                                basis: "unconditional" | "conditional_shared" | "conditional";
+                                /** @description 正在计时的阶段(已办结为 null) */
+                                current: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                } | null;
+                                stages: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                }[];
+                                extension: {
+                                    days: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                } | null;
+                            } | null;
                             columnDetails: {
                                 name: string;
                                 grade: number | null;
@@ -4350,6 +4611,91 @@ export interface paths {
                             grantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            clock: {
+                                /**
+                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @enum {string}
+                                 */
+                                basis: "unconditional" | "conditional_shared" | "conditional";
+                                /** @description 正在计时的阶段(已办结为 null) */
+                                current: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                } | null;
+                                stages: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                }[];
+                                extension: {
+                                    days: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                } | null;
+                            } | null;
                         };
                     };
                 };
@@ -4481,6 +4827,91 @@ export interface paths {
                             grantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            clock: {
+                                /**
+                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @enum {string}
+                                 */
+                                basis: "unconditional" | "conditional_shared" | "conditional";
+                                /** @description 正在计时的阶段(已办结为 null) */
+                                current: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                } | null;
+                                stages: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                }[];
+                                extension: {
+                                    days: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                } | null;
+                            } | null;
                         };
                     };
                 };
@@ -4612,6 +5043,91 @@ export interface paths {
                             grantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            clock: {
+                                /**
+                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @enum {string}
+                                 */
+                                basis: "unconditional" | "conditional_shared" | "conditional";
+                                /** @description 正在计时的阶段(已办结为 null) */
+                                current: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                } | null;
+                                stages: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                }[];
+                                extension: {
+                                    days: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                } | null;
+                            } | null;
                         };
                     };
                 };
@@ -5106,7 +5622,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read records in the granted forms (JSON, NDJSON or CSV by Accept) / 数据接口 */
+        /**
+         * Read records in the granted forms (JSON, NDJSON or CSV by Accept) / 数据接口
+         * @description 响应头 x-pdx-flagged-rows:该数据资源中正处于数据异议处理中的行号(_row,逗号分隔),读者应谨慎使用这些行;加 rowid=true 时每行附带 _row。 / Header x-pdx-flagged-rows: row numbers (_row) under an open objection; with rowid=true each row carries its _row.
+         */
         get: {
             parameters: {
                 query?: {
@@ -5122,6 +5641,8 @@ export interface paths {
                     grant?: string;
                     /** @description 或条件,如 or=(户籍地.eq.朝阳市,户籍地.eq.锦州市) */
                     or?: string;
+                    /** @description rowid=true:每行附带行号 _row(提出数据异议时用来指明行) */
+                    rowid?: "true" | "false";
                 };
                 header?: never;
                 path: {
@@ -11933,6 +12454,1371 @@ export interface paths {
                             maxSuppression: number;
                             /** @description 有条件开放申请的答复时限(天) / days a department has to decide an application */
                             applicationDays: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Objections I raised, must answer, or (authority) all / 数据异议列表 */
+        get: {
+            parameters: {
+                query?: {
+                    state?: "open" | "accepted" | "rejected" | "escalated" | "dismissed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                };
+                                providerOrgId: string;
+                                raisedOrgId: string;
+                                cells: {
+                                    /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                    row: number;
+                                    /** @description 信息项 */
+                                    column: string;
+                                    /** @description 认为正确的值(null 表示应为空) */
+                                    proposed: string | null;
+                                }[];
+                                evidence: string;
+                                /**
+                                 * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
+                                 * @enum {string}
+                                 */
+                                state: "open" | "accepted" | "rejected" | "escalated" | "dismissed";
+                                /**
+                                 * Format: date-time
+                                 * @description 提供方答复期限
+                                 */
+                                dueAt: string;
+                                overdue: boolean;
+                                answer: string | null;
+                                /** Format: date-time */
+                                answeredAt: string | null;
+                                /** @description 更正所生成的数据版本(只含更正的行) */
+                                correctionVersion: number | null;
+                                changes: {
+                                    row: number;
+                                    column: string;
+                                    before: string | null;
+                                    after: string | null;
+                                    /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                    encrypted: boolean;
+                                }[] | null;
+                                escalationReason: string | null;
+                                /** Format: date-time */
+                                escalatedAt: string | null;
+                                decisionNote: string | null;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Object to cells of a dataset you read, with the values believed correct / 提出数据异议 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 资源代码 */
+                        dataset: string;
+                        cells: {
+                            /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                            row: number;
+                            /** @description 信息项 */
+                            column: string;
+                            /** @description 认为正确的值(null 表示应为空) */
+                            proposed: string | null;
+                        }[];
+                        /** @description 依据与说明 */
+                        evidence: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            raisedOrgId: string;
+                            cells: {
+                                /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                row: number;
+                                /** @description 信息项 */
+                                column: string;
+                                /** @description 认为正确的值(null 表示应为空) */
+                                proposed: string | null;
+                            }[];
+                            evidence: string;
+                            /**
+                             * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
+                             * @enum {string}
+                             */
+                            state: "open" | "accepted" | "rejected" | "escalated" | "dismissed";
+                            /**
+                             * Format: date-time
+                             * @description 提供方答复期限
+                             */
+                            dueAt: string;
+                            overdue: boolean;
+                            answer: string | null;
+                            /** Format: date-time */
+                            answeredAt: string | null;
+                            /** @description 更正所生成的数据版本(只含更正的行) */
+                            correctionVersion: number | null;
+                            changes: {
+                                row: number;
+                                column: string;
+                                before: string | null;
+                                after: string | null;
+                                /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                encrypted: boolean;
+                            }[] | null;
+                            escalationReason: string | null;
+                            /** Format: date-time */
+                            escalatedAt: string | null;
+                            decisionNote: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/objections/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Objections per dataset and department / 数据异议统计 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                datasetCode: string;
+                                datasetName: string;
+                                providerOrgId: string;
+                                open: number;
+                                overdue: number;
+                                accepted: number;
+                                rejected: number;
+                                escalated: number;
+                                dismissed: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/objections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One objection / 数据异议详情 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            raisedOrgId: string;
+                            cells: {
+                                /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                row: number;
+                                /** @description 信息项 */
+                                column: string;
+                                /** @description 认为正确的值(null 表示应为空) */
+                                proposed: string | null;
+                            }[];
+                            evidence: string;
+                            /**
+                             * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
+                             * @enum {string}
+                             */
+                            state: "open" | "accepted" | "rejected" | "escalated" | "dismissed";
+                            /**
+                             * Format: date-time
+                             * @description 提供方答复期限
+                             */
+                            dueAt: string;
+                            overdue: boolean;
+                            answer: string | null;
+                            /** Format: date-time */
+                            answeredAt: string | null;
+                            /** @description 更正所生成的数据版本(只含更正的行) */
+                            correctionVersion: number | null;
+                            changes: {
+                                row: number;
+                                column: string;
+                                before: string | null;
+                                after: string | null;
+                                /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                encrypted: boolean;
+                            }[] | null;
+                            escalationReason: string | null;
+                            /** Format: date-time */
+                            escalatedAt: string | null;
+                            decisionNote: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/objections/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept: apply the correction as a new version of the corrected rows / 核实无误,更正数据 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string;
+                        /** @description 与异议不同的更正值(默认采用异议中的值) */
+                        cells?: {
+                            /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                            row: number;
+                            /** @description 信息项 */
+                            column: string;
+                            /** @description 认为正确的值(null 表示应为空) */
+                            proposed: string | null;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            raisedOrgId: string;
+                            cells: {
+                                /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                row: number;
+                                /** @description 信息项 */
+                                column: string;
+                                /** @description 认为正确的值(null 表示应为空) */
+                                proposed: string | null;
+                            }[];
+                            evidence: string;
+                            /**
+                             * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
+                             * @enum {string}
+                             */
+                            state: "open" | "accepted" | "rejected" | "escalated" | "dismissed";
+                            /**
+                             * Format: date-time
+                             * @description 提供方答复期限
+                             */
+                            dueAt: string;
+                            overdue: boolean;
+                            answer: string | null;
+                            /** Format: date-time */
+                            answeredAt: string | null;
+                            /** @description 更正所生成的数据版本(只含更正的行) */
+                            correctionVersion: number | null;
+                            changes: {
+                                row: number;
+                                column: string;
+                                before: string | null;
+                                after: string | null;
+                                /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                encrypted: boolean;
+                            }[] | null;
+                            escalationReason: string | null;
+                            /** Format: date-time */
+                            escalatedAt: string | null;
+                            decisionNote: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/objections/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject with a reason / 不予采纳 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            raisedOrgId: string;
+                            cells: {
+                                /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                row: number;
+                                /** @description 信息项 */
+                                column: string;
+                                /** @description 认为正确的值(null 表示应为空) */
+                                proposed: string | null;
+                            }[];
+                            evidence: string;
+                            /**
+                             * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
+                             * @enum {string}
+                             */
+                            state: "open" | "accepted" | "rejected" | "escalated" | "dismissed";
+                            /**
+                             * Format: date-time
+                             * @description 提供方答复期限
+                             */
+                            dueAt: string;
+                            overdue: boolean;
+                            answer: string | null;
+                            /** Format: date-time */
+                            answeredAt: string | null;
+                            /** @description 更正所生成的数据版本(只含更正的行) */
+                            correctionVersion: number | null;
+                            changes: {
+                                row: number;
+                                column: string;
+                                before: string | null;
+                                after: string | null;
+                                /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                encrypted: boolean;
+                            }[] | null;
+                            escalationReason: string | null;
+                            /** Format: date-time */
+                            escalatedAt: string | null;
+                            decisionNote: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/objections/{id}/escalate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Escalate to the platform authority / 提请主管部门裁定 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            raisedOrgId: string;
+                            cells: {
+                                /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                row: number;
+                                /** @description 信息项 */
+                                column: string;
+                                /** @description 认为正确的值(null 表示应为空) */
+                                proposed: string | null;
+                            }[];
+                            evidence: string;
+                            /**
+                             * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
+                             * @enum {string}
+                             */
+                            state: "open" | "accepted" | "rejected" | "escalated" | "dismissed";
+                            /**
+                             * Format: date-time
+                             * @description 提供方答复期限
+                             */
+                            dueAt: string;
+                            overdue: boolean;
+                            answer: string | null;
+                            /** Format: date-time */
+                            answeredAt: string | null;
+                            /** @description 更正所生成的数据版本(只含更正的行) */
+                            correctionVersion: number | null;
+                            changes: {
+                                row: number;
+                                column: string;
+                                before: string | null;
+                                after: string | null;
+                                /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                encrypted: boolean;
+                            }[] | null;
+                            escalationReason: string | null;
+                            /** Format: date-time */
+                            escalatedAt: string | null;
+                            decisionNote: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/objections/{id}/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The authority's decision on an escalated objection / 主管部门裁定 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description true:支持异议,退回提供方更正 */
+                        uphold: boolean;
+                        note: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            raisedOrgId: string;
+                            cells: {
+                                /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                row: number;
+                                /** @description 信息项 */
+                                column: string;
+                                /** @description 认为正确的值(null 表示应为空) */
+                                proposed: string | null;
+                            }[];
+                            evidence: string;
+                            /**
+                             * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
+                             * @enum {string}
+                             */
+                            state: "open" | "accepted" | "rejected" | "escalated" | "dismissed";
+                            /**
+                             * Format: date-time
+                             * @description 提供方答复期限
+                             */
+                            dueAt: string;
+                            overdue: boolean;
+                            answer: string | null;
+                            /** Format: date-time */
+                            answeredAt: string | null;
+                            /** @description 更正所生成的数据版本(只含更正的行) */
+                            correctionVersion: number | null;
+                            changes: {
+                                row: number;
+                                column: string;
+                                before: string | null;
+                                after: string | null;
+                                /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                encrypted: boolean;
+                            }[] | null;
+                            escalationReason: string | null;
+                            /** Format: date-time */
+                            escalatedAt: string | null;
+                            decisionNote: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open share requests I made, must answer or approve, most urgent first, with their clocks / 待办申请及时限 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                };
+                                providerName: string;
+                                consumerName: string;
+                                state: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                clock: {
+                                    /**
+                                     * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                     * @enum {string}
+                                     */
+                                    basis: "unconditional" | "conditional_shared" | "conditional";
+                                    /** @description 正在计时的阶段(已办结为 null) */
+                                    current: {
+                                        /**
+                                         * @description provider: 提供方答复; security: 安全管理员审批
+                                         * @enum {string}
+                                         */
+                                        stage: "provider" | "security";
+                                        /** @description 时限(工作日),含延期 */
+                                        limitDays: number;
+                                        /** @description 延期的工作日数(0 为未延期) */
+                                        extensionDays: number;
+                                        /** Format: date-time */
+                                        startedAt: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                         */
+                                        dueAt: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description 答复时刻(未答复为 null)
+                                         */
+                                        endedAt: string | null;
+                                        /**
+                                         * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                         * @enum {string}
+                                         */
+                                        state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                        /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                        remainingWorkingDays: number | null;
+                                        /**
+                                         * Format: date-time
+                                         * @description 逾期上报平台主管部门的时刻
+                                         */
+                                        escalatedAt: string | null;
+                                    } | null;
+                                    stages: {
+                                        /**
+                                         * @description provider: 提供方答复; security: 安全管理员审批
+                                         * @enum {string}
+                                         */
+                                        stage: "provider" | "security";
+                                        /** @description 时限(工作日),含延期 */
+                                        limitDays: number;
+                                        /** @description 延期的工作日数(0 为未延期) */
+                                        extensionDays: number;
+                                        /** Format: date-time */
+                                        startedAt: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                         */
+                                        dueAt: string;
+                                        /**
+                                         * Format: date-time
+                                         * @description 答复时刻(未答复为 null)
+                                         */
+                                        endedAt: string | null;
+                                        /**
+                                         * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                         * @enum {string}
+                                         */
+                                        state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                        /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                        remainingWorkingDays: number | null;
+                                        /**
+                                         * Format: date-time
+                                         * @description 逾期上报平台主管部门的时刻
+                                         */
+                                        escalatedAt: string | null;
+                                    }[];
+                                    extension: {
+                                        days: number;
+                                        reason: string;
+                                        /** Format: date-time */
+                                        at: string;
+                                    } | null;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/requests/{id}/clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A request's time-limit clock / 申请时限 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                             * @enum {string}
+                             */
+                            basis: "unconditional" | "conditional_shared" | "conditional";
+                            /** @description 正在计时的阶段(已办结为 null) */
+                            current: {
+                                /**
+                                 * @description provider: 提供方答复; security: 安全管理员审批
+                                 * @enum {string}
+                                 */
+                                stage: "provider" | "security";
+                                /** @description 时限(工作日),含延期 */
+                                limitDays: number;
+                                /** @description 延期的工作日数(0 为未延期) */
+                                extensionDays: number;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                 */
+                                dueAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 答复时刻(未答复为 null)
+                                 */
+                                endedAt: string | null;
+                                /**
+                                 * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                 * @enum {string}
+                                 */
+                                state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                remainingWorkingDays: number | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 逾期上报平台主管部门的时刻
+                                 */
+                                escalatedAt: string | null;
+                            } | null;
+                            stages: {
+                                /**
+                                 * @description provider: 提供方答复; security: 安全管理员审批
+                                 * @enum {string}
+                                 */
+                                stage: "provider" | "security";
+                                /** @description 时限(工作日),含延期 */
+                                limitDays: number;
+                                /** @description 延期的工作日数(0 为未延期) */
+                                extensionDays: number;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                 */
+                                dueAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 答复时刻(未答复为 null)
+                                 */
+                                endedAt: string | null;
+                                /**
+                                 * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                 * @enum {string}
+                                 */
+                                state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                remainingWorkingDays: number | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 逾期上报平台主管部门的时刻
+                                 */
+                                escalatedAt: string | null;
+                            }[];
+                            extension: {
+                                days: number;
+                                reason: string;
+                                /** Format: date-time */
+                                at: string;
+                            } | null;
+                        } | null;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/requests/{id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The provider's one extension of the answer deadline, with a reason / 申请延期答复 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 延长的工作日数(不超过设置的上限,默认 15) */
+                        days: number;
+                        /** @description 延期理由 */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                             * @enum {string}
+                             */
+                            basis: "unconditional" | "conditional_shared" | "conditional";
+                            /** @description 正在计时的阶段(已办结为 null) */
+                            current: {
+                                /**
+                                 * @description provider: 提供方答复; security: 安全管理员审批
+                                 * @enum {string}
+                                 */
+                                stage: "provider" | "security";
+                                /** @description 时限(工作日),含延期 */
+                                limitDays: number;
+                                /** @description 延期的工作日数(0 为未延期) */
+                                extensionDays: number;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                 */
+                                dueAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 答复时刻(未答复为 null)
+                                 */
+                                endedAt: string | null;
+                                /**
+                                 * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                 * @enum {string}
+                                 */
+                                state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                remainingWorkingDays: number | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 逾期上报平台主管部门的时刻
+                                 */
+                                escalatedAt: string | null;
+                            } | null;
+                            stages: {
+                                /**
+                                 * @description provider: 提供方答复; security: 安全管理员审批
+                                 * @enum {string}
+                                 */
+                                stage: "provider" | "security";
+                                /** @description 时限(工作日),含延期 */
+                                limitDays: number;
+                                /** @description 延期的工作日数(0 为未延期) */
+                                extensionDays: number;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                 */
+                                dueAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 答复时刻(未答复为 null)
+                                 */
+                                endedAt: string | null;
+                                /**
+                                 * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                 * @enum {string}
+                                 */
+                                state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                remainingWorkingDays: number | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 逾期上报平台主管部门的时刻
+                                 */
+                                escalatedAt: string | null;
+                            }[];
+                            extension: {
+                                days: number;
+                                reason: string;
+                                /** Format: date-time */
+                                at: string;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Share requests answered on time, late, overdue per provider department / 各部门申请答复情况 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                orgId: string;
+                                orgName: string;
+                                requests: number;
+                                open: number;
+                                answeredOnTime: number;
+                                answeredLate: number;
+                                overdueOpen: number;
+                                escalated: number;
+                                extended: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Holidays and make-up working days of a year (official table and overrides) / 工作日历 */
+        get: {
+            parameters: {
+                query: {
+                    year: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            year: number;
+                            days: {
+                                date: string;
+                                /** @enum {string} */
+                                kind: "holiday" | "workday";
+                                name: string;
+                                /** @enum {string} */
+                                origin: "official" | "override";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Time limits and calendar overrides / 时限与日历设置 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            limits: {
+                                /**
+                                 * @description 无条件共享:答复时限(工作日)
+                                 * @default 2
+                                 */
+                                unconditional: number;
+                                /**
+                                 * @description 有条件共享,该数据已向其他部门共享:答复时限(工作日)
+                                 * @default 5
+                                 */
+                                conditionalShared: number;
+                                /**
+                                 * @description 有条件共享,首次共享:答复时限(工作日)
+                                 * @default 10
+                                 */
+                                conditional: number;
+                                /**
+                                 * @description 安全管理员审批(4级信息项、重要数据):时限(工作日)
+                                 * @default 5
+                                 */
+                                security: number;
+                                /**
+                                 * @description 一次延期的上限(工作日)
+                                 * @default 15
+                                 */
+                                maxExtension: number;
+                                /**
+                                 * @description 数据异议:提供方核实答复时限(工作日)
+                                 * @default 5
+                                 */
+                                objection: number;
+                                /**
+                                 * @description 到期前几个工作日提醒(0:到期日当天)
+                                 * @default 1
+                                 */
+                                remindBefore: number;
+                            };
+                            authority: {
+                                /**
+                                 * @description 平台主管部门名称
+                                 * @default 辽宁省大数据管理局
+                                 */
+                                name: string;
+                                /**
+                                 * Format: uuid
+                                 * @description 主管部门在 pdx 中的机构(其数据管理员也收到逾期上报)
+                                 * @default null
+                                 */
+                                orgId: string | null;
+                            };
+                            /**
+                             * @description 在国务院通知表之上的调整(新的年份、地方安排),按日覆盖
+                             * @default []
+                             */
+                            calendar: {
+                                /** @description 日期 */
+                                date: string;
+                                /**
+                                 * @description holiday 放假 / workday 调休上班
+                                 * @enum {string}
+                                 */
+                                kind: "holiday" | "workday";
+                                /** @description 名称,如 春节 */
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        /** Change time limits and calendar overrides / 修改时限与日历 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            limits: {
+                                /**
+                                 * @description 无条件共享:答复时限(工作日)
+                                 * @default 2
+                                 */
+                                unconditional: number;
+                                /**
+                                 * @description 有条件共享,该数据已向其他部门共享:答复时限(工作日)
+                                 * @default 5
+                                 */
+                                conditionalShared: number;
+                                /**
+                                 * @description 有条件共享,首次共享:答复时限(工作日)
+                                 * @default 10
+                                 */
+                                conditional: number;
+                                /**
+                                 * @description 安全管理员审批(4级信息项、重要数据):时限(工作日)
+                                 * @default 5
+                                 */
+                                security: number;
+                                /**
+                                 * @description 一次延期的上限(工作日)
+                                 * @default 15
+                                 */
+                                maxExtension: number;
+                                /**
+                                 * @description 数据异议:提供方核实答复时限(工作日)
+                                 * @default 5
+                                 */
+                                objection: number;
+                                /**
+                                 * @description 到期前几个工作日提醒(0:到期日当天)
+                                 * @default 1
+                                 */
+                                remindBefore: number;
+                            };
+                            authority: {
+                                /**
+                                 * @description 平台主管部门名称
+                                 * @default 辽宁省大数据管理局
+                                 */
+                                name: string;
+                                /**
+                                 * Format: uuid
+                                 * @description 主管部门在 pdx 中的机构(其数据管理员也收到逾期上报)
+                                 * @default null
+                                 */
+                                orgId: string | null;
+                            };
+                            /**
+                             * @description 在国务院通知表之上的调整(新的年份、地方安排),按日覆盖
+                             * @default []
+                             */
+                            calendar: {
+                                /** @description 日期 */
+                                date: string;
+                                /**
+                                 * @description holiday 放假 / workday 调休上班
+                                 * @enum {string}
+                                 */
+                                kind: "holiday" | "workday";
+                                /** @description 名称,如 春节 */
+                                name: string;
+                            }[];
                         };
                     };
                 };

@@ -26,6 +26,7 @@ import { useI18n } from '../../i18n.tsx';
 import { GradeTag } from '../catalog/labels.tsx';
 import { useTypeName } from '../classify/common.tsx';
 import { ModeTag, readAbout, RequestStateTag } from './common.tsx';
+import { ClockCard, ClockTag } from '../duties/Clock.tsx';
 
 const PSEUDONYM_TYPES = new Set(['cn_resident_id', 'passport', 'hk_macau_permit', 'tw_permit', 'bank_card', 'cn_uscc']);
 const DATE_TYPES = new Set(['date_of_birth', 'date', 'timestamp']);
@@ -381,6 +382,7 @@ export function RequestPage() {
             {d.dataset.name}
           </Typography.Title>
           <RequestStateTag state={d.state} testId="detail-state" />
+          <ClockTag clock={d.clock} testId="detail-clock" />
           {d.needsSecurity && d.state === 'submitted' && <Tag color="orange">{t('share.needsSecurity')}</Tag>}
           {d.importantCandidate && <Tag color="purple">{t('cat.important')}</Tag>}
         </Space>
@@ -405,6 +407,8 @@ export function RequestPage() {
           />
         )}
       </Card>
+
+      <ClockCard requestId={d.id} clock={d.clock} canExtend={providerOfficer && d.state === 'submitted'} onChange={() => void load()} />
 
       <Card title={t('share.whoWhy')}>
         <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} data-testid="request-facts" styles={{ label: { width: 140, whiteSpace: 'nowrap' } }}>

@@ -5,6 +5,7 @@ import { useAuth } from '../../auth.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { endDateOf, GrantStateTag, ModeTag, RequestStateTag } from './common.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
+import { ClockTag } from '../duties/Clock.tsx';
 import { NotificationList } from './Notifications.tsx';
 
 type Side = 'consumer' | 'provider' | 'security';
@@ -51,6 +52,7 @@ function RequestTable({ items, side, loading }: { items: ShareRequest[]; side: S
           render: (_, r) => (
             <Space size={4} wrap>
               <RequestStateTag state={r.state} />
+              <ClockTag clock={r.clock} testId={`clock-${r.id}`} />
               {r.needsSecurity && r.state === 'submitted' && <Tag>{t('share.needsSecurity')}</Tag>}
             </Space>
           ),

@@ -1,0 +1,51 @@
+/**
+ * One call that wires the duties of the 政务数据共享条例. In main.ts:
+ *
+ *   const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest });
+ *   … routes: [ …, duties.routes ]; duties.start() / stop()
+ *
+ * It also sets the sharing module's hooks: `requestClocks` (every request in the sharing API shows its
+ * clock) and `flaggedRows` (the records API names rows under an open objection).
+ */
+import type { RecordsService } from '../share/records.service.ts';
+import type { ShareService } from '../share/share.service.ts';
+import { createObjectionsService, type ObjectionsDeps } from './objections.service.ts';
+import { dutiesRoutes } from './duties.routes.ts';
+import { createDutiesService, type DutiesDeps } from './duties.service.ts';
+
+/** How often reminders and escalations are looked for. */
+const SWEEP_MS = 60_000;
+
+export function createDutiesModule(
+  deps: Omit<DutiesDeps, 'share'> & {
+    share: DutiesDeps['share'] & ObjectionsDeps['share'] & Pick<ShareService, 'requestClocks'>;
+    records: ObjectionsDeps['records'] & Pick<RecordsService, 'flaggedRows'>;
+    ingest: ObjectionsDeps['ingest'];
+    sweepMs?: number;
+  },
+) {
+  const service = createDutiesService(deps);
+  const objections = createObjectionsService({ ...deps, now: service.now, settings: service.settings, calendar: service.calendar });
+  deps.share.requestClocks = (rows) => service.clocksOf(rows);
+  deps.records.flaggedRows = (datasetId) => objections.flaggedRows(datasetId);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  return {
+    service,
+    objections,
+    routes: dutiesRoutes({ duties: service, objections }),
+    start() {
+      timer ??= setInterval(() => {
+        running = service.sweep().catch(() => undefined);
+      }, deps.sweepMs ?? SWEEP_MS);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+
+export type DutiesModule = ReturnType<typeof createDutiesModule>;

@@ -1,0 +1,139 @@
+/** All SQL of the duties module (its own tables and its key in `settings`), with bound parameters only. */
+import type { Queryable } from '../../db/index.ts';
+import { SETTINGS_KEY } from './duties.settings.ts';
+
+export type Stage = 'provider' | 'security';
+export type Basis = 'unconditional' | 'conditional_shared' | 'conditional';
+
+export interface ClockRow {
+  request_id: string;
+  stage: Stage;
+  basis: Basis;
+  limit_days: number;
+  provider_org_id: string;
+  extension_days: number;
+  extension_reason: string | null;
+  extended_by: string | null;
+  extended_at: Date | null;
+  reminded_at: Date | null;
+  escalated_at: Date | null;
+}
+
+export type ObjectionState = 'open' | 'accepted' | 'rejected' | 'escalated' | 'dismissed';
+
+export interface ObjectionCell {
+  row: number;
+  column: string;
+  /** The value the reader believes correct (null: the cell should be empty). */
+  proposed: string | null;
+}
+
+export interface ObjectionRow {
+  id: string;
+  dataset_id: string;
+  dataset_code: string;
+  dataset_name: string;
+  provider_org_id: string;
+  raised_by: string;
+  raised_org_id: string;
+  cells: ObjectionCell[];
+  evidence: string;
+  state: ObjectionState;
+  due_at: Date;
+  answer: string | null;
+  answered_by: string | null;
+  answered_at: Date | null;
+  correction_version: number | null;
+  changes: { row: number; column: string; before: string | null; after: string | null; encrypted: boolean }[] | null;
+  escalation_reason: string | null;
+  escalated_at: Date | null;
+  decided_by: string | null;
+  decision_note: string | null;
+  decided_at: Date | null;
+  created_at: Date;
+}
+
+/** States in which an objection's rows are flagged to readers. */
+export const FLAGGING_STATES: ObjectionState[] = ['open', 'escalated'];
+
+export function dutiesRepo(db: Queryable) {
+  return {
+    insertObjection: (o: Pick<ObjectionRow, 'id' | 'dataset_id' | 'dataset_code' | 'dataset_name' | 'provider_org_id' | 'raised_by' | 'raised_org_id' | 'cells' | 'evidence' | 'due_at'>) =>
+      db.query(
+        `INSERT INTO duty_objections (id, dataset_id, dataset_code, dataset_name, provider_org_id, raised_by, raised_org_id, cells, evidence, state, due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10)`,
+        [o.id, o.dataset_id, o.dataset_code, o.dataset_name, o.provider_org_id, o.raised_by, o.raised_org_id, JSON.stringify(o.cells), o.evidence, o.due_at],
+      ),
+    objection: async (id: string) => (await db.query<ObjectionRow>('SELECT * FROM duty_objections WHERE id = $1', [id]))[0],
+    /** Objections an organisation raised or must answer (or all, for the authority). */
+    objections: (scope: { orgId: string; provider: boolean } | { all: true }, filter: { datasetId?: string; state?: string }, limit: number) =>
+      db.query<ObjectionRow>(
+        `SELECT * FROM duty_objections
+          WHERE ($1::boolean OR raised_org_id = $2 OR ($3::boolean AND provider_org_id = $2))
+            AND ($4::uuid IS NULL OR dataset_id = $4) AND ($5::text IS NULL OR state = $5)
+          ORDER BY created_at DESC LIMIT $6`,
+        ['all' in scope, 'all' in scope ? null : scope.orgId, 'all' in scope ? false : scope.provider, filter.datasetId ?? null, filter.state ?? null, limit],
+      ),
+    /** Moves an objection from one of `from` to a new state with the given fields; false if it was not in `from`. */
+    async transition(id: string, from: ObjectionState[], to: ObjectionState, fields: Partial<Pick<ObjectionRow, 'answer' | 'answered_by' | 'answered_at' | 'correction_version' | 'changes' | 'escalation_reason' | 'escalated_at' | 'decided_by' | 'decision_note' | 'decided_at' | 'due_at'>>) {
+      const names = Object.keys(fields) as (keyof typeof fields)[];
+      const sets = names.map((n, i) => `${n} = $${i + 4}`);
+      const values = names.map((n) => (n === 'changes' ? JSON.stringify(fields[n]) : fields[n]));
+      const rows = await db.query(`UPDATE duty_objections SET ${['state = $3', ...sets].join(', ')} WHERE id = $1 AND state = ANY($2::text[]) RETURNING id`, [id, from, to, ...values]);
+      return rows.length > 0;
+    },
+    flaggedRows: async (datasetId: string) =>
+      (
+        await db.query<{ row: string }>(
+          `SELECT DISTINCT (c->>'row')::bigint AS row FROM duty_objections o, jsonb_array_elements(o.cells) c
+            WHERE o.dataset_id = $1 AND o.state = ANY($2::text[]) ORDER BY 1`,
+          [datasetId, FLAGGING_STATES],
+        )
+      ).map((r) => Number(r.row)),
+    objectionCounts: () =>
+      db.query<{ dataset_id: string; dataset_code: string; dataset_name: string; provider_org_id: string; state: ObjectionState; overdue: boolean; n: number }>(
+        `SELECT dataset_id, dataset_code, dataset_name, provider_org_id, state, (state = 'open' AND due_at < now()) AS overdue, count(*)::int AS n
+           FROM duty_objections GROUP BY 1, 2, 3, 4, 5, 6`,
+      ),
+
+    settings: async () => (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [SETTINGS_KEY]))[0]?.value,
+    saveSettings: (value: unknown) =>
+      db.query(`INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`, [
+        SETTINGS_KEY,
+        JSON.stringify(value),
+      ]),
+
+    clocks: (requestIds: string[]) =>
+      requestIds.length === 0 ? Promise.resolve([] as ClockRow[]) : db.query<ClockRow>('SELECT * FROM duty_request_clocks WHERE request_id = ANY($1::uuid[])', [requestIds]),
+
+    /** Opens the clock of a stage with the limit in force now; an existing clock keeps its limit. */
+    async openClocks(rows: { requestId: string; stage: Stage; basis: Basis; limitDays: number; providerOrgId: string }[]): Promise<void> {
+      if (rows.length === 0) return;
+      await db.query(
+        `INSERT INTO duty_request_clocks (request_id, stage, basis, limit_days, provider_org_id)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::uuid[]) ON CONFLICT DO NOTHING`,
+        [rows.map((r) => r.requestId), rows.map((r) => r.stage), rows.map((r) => r.basis), rows.map((r) => r.limitDays), rows.map((r) => r.providerOrgId)],
+      );
+    },
+
+    /** The one extension of a request's stage; false when it was already extended. */
+    extend: async (requestId: string, stage: Stage, e: { days: number; reason: string; by: string; at: Date }) =>
+      (
+        await db.query(
+          `UPDATE duty_request_clocks SET extension_days = $3, extension_reason = $4, extended_by = $5, extended_at = $6
+            WHERE request_id = $1 AND stage = $2 AND extended_at IS NULL RETURNING request_id`,
+          [requestId, stage, e.days, e.reason, e.by, e.at],
+        )
+      ).length > 0,
+
+    /** Claims the reminder of a stage (once, across processes). */
+    claimReminder: async (requestId: string, stage: Stage, at: Date) =>
+      (await db.query('UPDATE duty_request_clocks SET reminded_at = $3 WHERE request_id = $1 AND stage = $2 AND reminded_at IS NULL RETURNING request_id', [requestId, stage, at])).length > 0,
+
+    /** Claims the escalation of an overdue stage (once, across processes). */
+    claimEscalation: async (requestId: string, stage: Stage, at: Date) =>
+      (await db.query('UPDATE duty_request_clocks SET escalated_at = $3 WHERE request_id = $1 AND stage = $2 AND escalated_at IS NULL RETURNING request_id', [requestId, stage, at])).length > 0,
+  };
+}
+
+export type DutiesRepo = ReturnType<typeof dutiesRepo>;

@@ -1,0 +1,306 @@
+/**
+ * `/api/v1/duties/*`: request clocks and queues, extensions, per-department counts, the working-day
+ * calendar and the security administrator's settings of time limits and calendar.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
+import { requestClockSchema } from '../share/clock.ts';
+import type { ObjectionRow } from './duties.repo.ts';
+import type { DutiesService } from './duties.service.ts';
+import { MAX_CELLS, type ObjectionsService } from './objections.service.ts';
+import { dutiesSettingsSchema } from './duties.settings.ts';
+
+const errors = COMMON_ERRORS;
+const id = z.object({ id: z.uuid() });
+const participant = { roles: ['consumer', 'data_officer', 'secadmin'] as const };
+
+const queueItem = z.object({
+  id: z.string(),
+  dataset: z.object({ code: z.string(), name: z.string() }),
+  providerName: z.string(),
+  consumerName: z.string(),
+  state: z.string(),
+  createdAt: z.date(),
+  clock: requestClockSchema.nullable(),
+});
+
+const calendarDay = z.object({ date: z.string(), kind: z.enum(['holiday', 'workday']), name: z.string(), origin: z.enum(['official', 'override']) });
+
+const department = z.object({
+  orgId: z.string(),
+  orgName: z.string(),
+  requests: z.number().int(),
+  open: z.number().int(),
+  answeredOnTime: z.number().int(),
+  answeredLate: z.number().int(),
+  overdueOpen: z.number().int(),
+  escalated: z.number().int(),
+  extended: z.number().int(),
+});
+
+const cell = z.object({
+  row: z.number().int().positive().describe('行号 _row(数据接口加 rowid=true 可得)'),
+  column: z.string().min(1).max(128).describe('信息项'),
+  proposed: z.string().max(4000).nullable().describe('认为正确的值(null 表示应为空)'),
+});
+
+const objectionSchema = z.object({
+  id: z.string(),
+  dataset: z.object({ code: z.string(), name: z.string() }),
+  providerOrgId: z.string(),
+  raisedOrgId: z.string(),
+  cells: z.array(cell),
+  evidence: z.string(),
+  state: z.enum(['open', 'accepted', 'rejected', 'escalated', 'dismissed']).describe('待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持'),
+  dueAt: z.date().describe('提供方答复期限'),
+  overdue: z.boolean(),
+  answer: z.string().nullable(),
+  answeredAt: z.date().nullable(),
+  correctionVersion: z.number().nullable().describe('更正所生成的数据版本(只含更正的行)'),
+  changes: z
+    .array(z.object({ row: z.number(), column: z.string(), before: z.string().nullable(), after: z.string().nullable(), encrypted: z.boolean().describe('加密列:更正前后的值保存在数据版本中,此处不复制') }))
+    .nullable(),
+  escalationReason: z.string().nullable(),
+  escalatedAt: z.date().nullable(),
+  decisionNote: z.string().nullable(),
+  decidedAt: z.date().nullable(),
+  createdAt: z.date(),
+});
+
+function toObjection(o: ObjectionRow, now: Date) {
+  return {
+    id: o.id,
+    dataset: { code: o.dataset_code, name: o.dataset_name },
+    providerOrgId: o.provider_org_id,
+    raisedOrgId: o.raised_org_id,
+    cells: o.cells,
+    evidence: o.evidence,
+    state: o.state,
+    dueAt: o.due_at,
+    overdue: o.state === 'open' && new Date(o.due_at) <= now,
+    answer: o.answer,
+    answeredAt: o.answered_at,
+    correctionVersion: o.correction_version,
+    changes: o.changes,
+    escalationReason: o.escalation_reason,
+    escalatedAt: o.escalated_at,
+    decisionNote: o.decision_note,
+    decidedAt: o.decided_at,
+    createdAt: o.created_at,
+  };
+}
+
+const objectionStats = z.object({
+  datasetCode: z.string(),
+  datasetName: z.string(),
+  providerOrgId: z.string(),
+  open: z.number(),
+  overdue: z.number(),
+  accepted: z.number(),
+  rejected: z.number(),
+  escalated: z.number(),
+  dismissed: z.number(),
+});
+
+export function dutiesRoutes(deps: { duties: DutiesService; objections: ObjectionsService }): FastifyPluginAsyncZod {
+  const { duties, objections } = deps;
+  const show = (o: ObjectionRow) => toObjection(o, duties.now());
+  return async (app) => {
+    // ---- objections and corrections -------------------------------------------------------------
+
+    app.post(
+      '/duties/objections',
+      {
+        config: { access: { roles: ['consumer', 'data_officer'], apiKey: true } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Object to cells of a dataset you read, with the values believed correct / 提出数据异议',
+          body: z.object({
+            dataset: z.string().min(1).max(64).describe('资源代码'),
+            cells: z.array(cell).min(1).max(MAX_CELLS),
+            evidence: z.string().trim().min(2).max(8000).describe('依据与说明'),
+          }),
+          response: { 201: objectionSchema, ...errors },
+        },
+      },
+      async (request, reply) => reply.status(201).send(show(await objections.raise(callerOf(request), request.body))),
+    );
+
+    app.get(
+      '/duties/objections',
+      {
+        config: { access: participant },
+        schema: {
+          tags: ['duties'],
+          summary: 'Objections I raised, must answer, or (authority) all / 数据异议列表',
+          querystring: z.object({ state: z.enum(['open', 'accepted', 'rejected', 'escalated', 'dismissed']).optional() }),
+          response: { 200: z.object({ items: z.array(objectionSchema) }), ...errors },
+        },
+      },
+      async (request) => ({ items: (await objections.list(callerOf(request).principal, request.query)).map(show) }),
+    );
+
+    app.get(
+      '/duties/objections/stats',
+      {
+        config: { access: { roles: ['secadmin', 'data_officer'] } },
+        schema: { tags: ['duties'], summary: 'Objections per dataset and department / 数据异议统计', response: { 200: z.object({ items: z.array(objectionStats) }), ...errors } },
+      },
+      async (request) => {
+        const p = callerOf(request).principal;
+        const items = await objections.stats();
+        return { items: p.roles.includes('secadmin') ? items : items.filter((i) => i.providerOrgId === p.orgId) };
+      },
+    );
+
+    app.get(
+      '/duties/objections/:id',
+      { config: { access: participant }, schema: { tags: ['duties'], summary: 'One objection / 数据异议详情', params: id, response: { 200: objectionSchema, ...errors } } },
+      async (request) => show(await objections.get(callerOf(request).principal, request.params.id)),
+    );
+
+    app.post(
+      '/duties/objections/:id/accept',
+      {
+        config: { access: { roles: ['data_officer'] } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Accept: apply the correction as a new version of the corrected rows / 核实无误,更正数据',
+          params: id,
+          body: z.object({ note: z.string().max(2000).optional(), cells: z.array(cell).min(1).max(MAX_CELLS).optional().describe('与异议不同的更正值(默认采用异议中的值)') }),
+          response: { 200: objectionSchema, ...errors },
+        },
+      },
+      async (request) => show(await objections.accept(callerOf(request), request.params.id, request.body)),
+    );
+
+    app.post(
+      '/duties/objections/:id/reject',
+      {
+        config: { access: { roles: ['data_officer'] } },
+        schema: { tags: ['duties'], summary: 'Reject with a reason / 不予采纳', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: objectionSchema, ...errors } },
+      },
+      async (request) => show(await objections.reject(callerOf(request), request.params.id, request.body.reason)),
+    );
+
+    app.post(
+      '/duties/objections/:id/escalate',
+      {
+        config: { access: { roles: ['consumer', 'data_officer'] } },
+        schema: { tags: ['duties'], summary: 'Escalate to the platform authority / 提请主管部门裁定', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: objectionSchema, ...errors } },
+      },
+      async (request) => show(await objections.escalate(callerOf(request), request.params.id, request.body.reason)),
+    );
+
+    app.post(
+      '/duties/objections/:id/decide',
+      {
+        config: { access: { roles: ['secadmin'] } },
+        schema: {
+          tags: ['duties'],
+          summary: "The authority's decision on an escalated objection / 主管部门裁定",
+          params: id,
+          body: z.object({ uphold: z.boolean().describe('true:支持异议,退回提供方更正'), note: z.string().trim().min(2).max(2000) }),
+          response: { 200: objectionSchema, ...errors },
+        },
+      },
+      async (request) => show(await objections.decide(callerOf(request), request.params.id, request.body)),
+    );
+
+    // ---- time limits on share requests ----------------------------------------------------------
+
+    app.get(
+      '/duties/requests',
+      {
+        config: { access: participant },
+        schema: {
+          tags: ['duties'],
+          summary: 'Open share requests I made, must answer or approve, most urgent first, with their clocks / 待办申请及时限',
+          response: { 200: z.object({ items: z.array(queueItem) }), ...errors },
+        },
+      },
+      async (request) => ({
+        items: (await duties.queue(callerOf(request).principal)).map(({ request: r, clock }) => ({
+          id: r.id,
+          dataset: { code: r.dataset_code, name: r.dataset_name },
+          providerName: r.provider_name,
+          consumerName: r.consumer_name,
+          state: r.state,
+          createdAt: r.created_at,
+          clock,
+        })),
+      }),
+    );
+
+    app.get(
+      '/duties/requests/:id/clock',
+      {
+        config: { access: participant },
+        schema: { tags: ['duties'], summary: "A request's time-limit clock / 申请时限", params: id, response: { 200: requestClockSchema.nullable(), ...errors } },
+      },
+      async (request) => (await duties.requestClock(callerOf(request).principal, request.params.id)).clock,
+    );
+
+    app.post(
+      '/duties/requests/:id/extend',
+      {
+        config: { access: { roles: ['data_officer'] } },
+        schema: {
+          tags: ['duties'],
+          summary: "The provider's one extension of the answer deadline, with a reason / 申请延期答复",
+          params: id,
+          body: z.object({ days: z.number().int().min(1).max(60).describe('延长的工作日数(不超过设置的上限,默认 15)'), reason: z.string().trim().min(2).max(2000).describe('延期理由') }),
+          response: { 200: requestClockSchema, ...errors },
+        },
+      },
+      async (request) => duties.extend(callerOf(request), request.params.id, request.body),
+    );
+
+    app.get(
+      '/duties/departments',
+      {
+        config: { access: { roles: ['secadmin', 'data_officer'] } },
+        schema: { tags: ['duties'], summary: 'Share requests answered on time, late, overdue per provider department / 各部门申请答复情况', response: { 200: z.object({ items: z.array(department) }), ...errors } },
+      },
+      async (request) => {
+        const p = callerOf(request).principal;
+        const items = await duties.departments();
+        // A department's officers see their own line; the platform authority sees every department.
+        return { items: p.roles.includes('secadmin') ? items : items.filter((d) => d.orgId === p.orgId) };
+      },
+    );
+
+    app.get(
+      '/duties/calendar',
+      {
+        config: { access: { roles: ['consumer', 'data_officer', 'secadmin', 'sysadmin', 'auditor'] } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Holidays and make-up working days of a year (official table and overrides) / 工作日历',
+          querystring: z.object({ year: z.coerce.number().int().min(2000).max(2100) }),
+          response: { 200: z.object({ year: z.number(), days: z.array(calendarDay) }), ...errors },
+        },
+      },
+      async (request) => ({ year: request.query.year, days: (await duties.calendar()).year(request.query.year) }),
+    );
+
+    app.get(
+      '/duties/settings',
+      {
+        config: { access: { roles: ['secadmin'] } },
+        schema: { tags: ['duties'], summary: 'Time limits and calendar overrides / 时限与日历设置', response: { 200: dutiesSettingsSchema, ...errors } },
+      },
+      async () => duties.settings(),
+    );
+
+    app.put(
+      '/duties/settings',
+      {
+        config: { access: { roles: ['secadmin'] } },
+        schema: { tags: ['duties'], summary: 'Change time limits and calendar overrides / 修改时限与日历', body: z.unknown(), response: { 200: dutiesSettingsSchema, ...errors } },
+      },
+      async (request) => duties.updateSettings(callerOf(request), request.body),
+    );
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * Objections and corrections (数据异议与纠错, issue 20 §2). A reader holding a grant names cells of a
+ * dataset (row number `_row` and column), the value believed correct and evidence; the provider's
+ * officers answer within a time limit in working days: accept (the correction is applied as a
+ * version holding only the corrected rows, before and after kept) or reject with a reason; the
+ * objector may escalate to the platform authority (the security administrator), who upholds the
+ * objection (back to the provider) or dismisses it. While open or escalated, the rows are flagged to
+ * every reader of the records API. Corrections are notified to every organisation holding a grant.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/index.ts';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
+import type { Principal } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import type { Caller } from '../../http/access.ts';
+import type { IngestService } from '../ingest/ingest.service.ts';
+import type { RecordsService } from '../share/records.service.ts';
+import type { ShareService } from '../share/share.service.ts';
+import { dutiesRepo, type ObjectionCell, type ObjectionRow, type ObjectionState } from './duties.repo.ts';
+import type { DutiesSettings } from './duties.settings.ts';
+import type { WorkCalendar } from './calendar.ts';
+
+const OBJECTION = { zh: '数据异议', en: 'Objection' };
+/** Cells one objection may name. */
+export const MAX_CELLS = 200;
+
+export interface ObjectionsDeps {
+  db: Db;
+  events: EventSink;
+  share: Pick<ShareService, 'notify' | 'grantHolders'>;
+  records: Pick<RecordsService, 'resolve'>;
+  ingest: Pick<IngestService, 'correct'>;
+  settings: () => Promise<DutiesSettings>;
+  calendar: (s?: DutiesSettings) => Promise<WorkCalendar>;
+  now: () => Date;
+}
+
+export function createObjectionsService(deps: ObjectionsDeps) {
+  const { db, events, share, records, ingest, now } = deps;
+  const repo = dutiesRepo(db);
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
+
+  const isProvider = (p: Principal, o: ObjectionRow) => p.orgId === o.provider_org_id && p.roles.includes('data_officer');
+  const isAuthority = (p: Principal) => p.roles.includes('secadmin');
+
+  /** The objection if the caller may see it: the objecting organisation, the provider's officers, the authority. */
+  async function visible(p: Principal, id: string): Promise<ObjectionRow> {
+    const o = await repo.objection(id);
+    if (!o || !(isAuthority(p) || o.raised_org_id === p.orgId || isProvider(p, o))) throw new NotFoundError(OBJECTION);
+    return o;
+  }
+
+  const link = (id: string) => `/duties/objections/${id}`;
+
+  async function move(id: string, from: ObjectionState[], to: ObjectionState, fields: Parameters<typeof repo.transition>[3]): Promise<void> {
+    if (!(await repo.transition(id, from, to, fields))) {
+      const o = await repo.objection(id);
+      throw new ConflictError('invalid_state', { zh: `异议当前状态为 ${o?.state},不能执行此操作`, en: `The objection is ${o?.state}; this action does not apply` }, { state: o?.state });
+    }
+  }
+
+  return {
+    /** A reader with a grant objects to cells of rows it can read. */
+    async raise(caller: Caller, input: { dataset: string; cells: ObjectionCell[]; evidence: string }): Promise<ObjectionRow> {
+      const access = await records.resolve(caller, input.dataset);
+      const readable = new Set(access.view.filter((c) => c.mode !== 'hidden' && c.mode !== 'verify').map((c) => c.name));
+      for (const cell of input.cells) {
+        if (!readable.has(cell.column)) {
+          throw new BadRequestError('column_not_readable', { zh: `信息项 ${cell.column} 不在您的授权可读范围内`, en: `Column ${cell.column} is not readable under your grant` }, { column: cell.column, row: cell.row });
+        }
+      }
+      const s = await deps.settings();
+      const cal = await deps.calendar(s);
+      const id = randomUUID();
+      const d = access.ctx.dataset;
+      await repo.insertObjection({
+        id,
+        dataset_id: d.id,
+        dataset_code: d.code,
+        dataset_name: d.name,
+        provider_org_id: d.provider_org_id,
+        raised_by: caller.principal.userId,
+        raised_org_id: caller.principal.orgId,
+        cells: input.cells,
+        evidence: input.evidence,
+        due_at: cal.dueAt(now(), s.limits.objection),
+      });
+      await record(caller, { action: 'duties.objection_raise', result: 'success', dataset: d.code, target: { type: 'objection', id }, details: { cells: input.cells.map((c) => ({ row: c.row, column: c.column })), grantId: access.grant.id } });
+      await share.notify({
+        kind: 'duties.objection',
+        title: { zh: `数据异议待核实:${d.name}(${input.cells.length} 处)`, en: `Objection to verify: ${d.name} (${input.cells.length} cells)` },
+        body: { objectionId: id, dataset: d.code },
+        link: link(id),
+        orgRole: { orgId: d.provider_org_id, role: 'data_officer' },
+      });
+      return (await repo.objection(id))!;
+    },
+
+    get: visible,
+
+    list: async (p: Principal, filter: { datasetId?: string; state?: string }) =>
+      repo.objections(isAuthority(p) ? { all: true } : { orgId: p.orgId, provider: p.roles.includes('data_officer') }, filter, 500),
+
+    /** The provider accepts: the proposed values (or the officer's own) become a correction version. */
+    async accept(caller: Caller, id: string, input: { note?: string; cells?: ObjectionCell[] }): Promise<ObjectionRow> {
+      const p = caller.principal;
+      const o = await visible(p, id);
+      if (!isProvider(p, o)) throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以处理异议', en: "Only the provider's data officers answer objections" });
+      if (o.state !== 'open') throw new ConflictError('invalid_state', { zh: `异议当前状态为 ${o.state},不能执行此操作`, en: `The objection is ${o.state}; this action does not apply` }, { state: o.state });
+      const cells = input.cells ?? o.cells;
+      const { version, changes } = await ingest.correct({
+        datasetId: o.dataset_id,
+        userId: p.userId,
+        reason: `数据异议 ${id}${input.note ? `:${input.note}` : ''}`,
+        cells: cells.map((c) => ({ row: c.row, column: c.column, value: c.proposed })),
+      });
+      const kept = changes.map((c) => (c.encrypted ? { ...c, before: null, after: null } : c));
+      await move(id, ['open'], 'accepted', { answer: input.note ?? null, answered_by: p.userId, answered_at: now(), correction_version: version, changes: kept });
+      await record(caller, {
+        action: 'duties.objection_accept',
+        result: 'success',
+        dataset: o.dataset_code,
+        target: { type: 'objection', id },
+        details: { version, changes: changes.map((c) => ({ row: c.row, column: c.column, ...(c.encrypted ? { encrypted: true } : { before: c.before, after: c.after }) })) },
+      });
+      const title = { zh: `数据已更正:${o.dataset_name}(版本 ${version},${changes.length} 处)`, en: `Data corrected: ${o.dataset_name} (version ${version}, ${changes.length} cells)` };
+      const body = { objectionId: id, dataset: o.dataset_code, version, rows: [...new Set(changes.map((c) => c.row))] };
+      await share.notify({ kind: 'duties.corrected', title, body, link: link(id), userIds: [o.raised_by] });
+      for (const orgId of await share.grantHolders(o.dataset_id)) {
+        if (orgId === o.raised_org_id) continue;
+        await share.notify({ kind: 'duties.corrected', title, body, link: `/catalog/${o.dataset_code}`, orgRole: { orgId, role: 'consumer' } });
+      }
+      return (await repo.objection(id))!;
+    },
+
+    async reject(caller: Caller, id: string, reason: string): Promise<ObjectionRow> {
+      const p = caller.principal;
+      const o = await visible(p, id);
+      if (!isProvider(p, o)) throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以处理异议', en: "Only the provider's data officers answer objections" });
+      await move(id, ['open'], 'rejected', { answer: reason, answered_by: p.userId, answered_at: now() });
+      await record(caller, { action: 'duties.objection_reject', result: 'success', dataset: o.dataset_code, target: { type: 'objection', id }, details: { reason } });
+      await share.notify({ kind: 'duties.objection_rejected', title: { zh: `数据异议未被采纳:${o.dataset_name}`, en: `Objection rejected: ${o.dataset_name}` }, body: { objectionId: id, reason }, link: link(id), userIds: [o.raised_by] });
+      return (await repo.objection(id))!;
+    },
+
+    /** The objecting organisation escalates a rejected objection, or one left unanswered past its deadline. */
+    async escalate(caller: Caller, id: string, reason: string): Promise<ObjectionRow> {
+      const p = caller.principal;
+      const o = await visible(p, id);
+      if (o.raised_org_id !== p.orgId) throw new ForbiddenError('not_objector', { zh: '只有提出异议的单位可以申请上级裁定', en: 'Only the objecting organisation escalates' });
+      const overdue = o.state === 'open' && o.due_at <= now();
+      if (o.state !== 'rejected' && !overdue) {
+        throw new ConflictError('not_escalable', { zh: '异议被驳回或逾期未答复后才能提请主管部门裁定', en: 'An objection is escalated once rejected or left unanswered past its deadline' }, { state: o.state });
+      }
+      await move(id, [o.state], 'escalated', { escalation_reason: reason, escalated_at: now() });
+      await record(caller, { action: 'duties.objection_escalate', result: 'success', dataset: o.dataset_code, target: { type: 'objection', id }, details: { reason, from: o.state } });
+      const s = await deps.settings();
+      await share.notify({
+        kind: 'duties.objection_escalated',
+        title: { zh: `数据异议提请${s.authority.name}裁定:${o.dataset_name}`, en: `Objection escalated to ${s.authority.name}: ${o.dataset_name}` },
+        body: { objectionId: id, reason },
+        link: link(id),
+        role: 'secadmin',
+        ...(s.authority.orgId ? { orgRole: { orgId: s.authority.orgId, role: 'data_officer' } } : {}),
+      });
+      return (await repo.objection(id))!;
+    },
+
+    /** The authority upholds an escalated objection (back to the provider, with a new deadline) or dismisses it. */
+    async decide(caller: Caller, id: string, input: { uphold: boolean; note: string }): Promise<ObjectionRow> {
+      const p = caller.principal;
+      if (!isAuthority(p)) throw new ForbiddenError();
+      const o = await visible(p, id);
+      const s = await deps.settings();
+      const at = now();
+      await move(id, ['escalated'], input.uphold ? 'open' : 'dismissed', {
+        decided_by: p.userId,
+        decision_note: input.note,
+        decided_at: at,
+        ...(input.uphold ? { due_at: (await deps.calendar(s)).dueAt(at, s.limits.objection) } : {}),
+      });
+      await record(caller, { action: 'duties.objection_decide', result: 'success', dataset: o.dataset_code, target: { type: 'objection', id }, details: { uphold: input.uphold, note: input.note } });
+      const title = input.uphold
+        ? { zh: `主管部门支持该数据异议,请提供方核实更正:${o.dataset_name}`, en: `The authority upholds the objection; the provider must correct: ${o.dataset_name}` }
+        : { zh: `主管部门未支持该数据异议:${o.dataset_name}`, en: `The authority dismissed the objection: ${o.dataset_name}` };
+      await share.notify({ kind: 'duties.objection_decided', title, body: { objectionId: id, uphold: input.uphold }, link: link(id), userIds: [o.raised_by] });
+      if (input.uphold) await share.notify({ kind: 'duties.objection_decided', title, body: { objectionId: id, uphold: true }, link: link(id), orgRole: { orgId: o.provider_org_id, role: 'data_officer' } });
+      return (await repo.objection(id))!;
+    },
+
+    /** Rows flagged to every reader (open and escalated objections). */
+    flaggedRows: (datasetId: string) => repo.flaggedRows(datasetId),
+
+    /** Objections per dataset and provider department, by state (and open ones past their deadline). */
+    async stats() {
+      const out = new Map<string, { datasetCode: string; datasetName: string; providerOrgId: string; open: number; overdue: number; accepted: number; rejected: number; escalated: number; dismissed: number }>();
+      for (const c of await repo.objectionCounts()) {
+        const e = out.get(c.dataset_id) ?? { datasetCode: c.dataset_code, datasetName: c.dataset_name, providerOrgId: c.provider_org_id, open: 0, overdue: 0, accepted: 0, rejected: 0, escalated: 0, dismissed: 0 };
+        out.set(c.dataset_id, e);
+        e[c.state] += c.n;
+        if (c.overdue) e.overdue += c.n;
+      }
+      return [...out.values()];
+    },
+  };
+}
+
+export type ObjectionsService = ReturnType<typeof createObjectionsService>;
