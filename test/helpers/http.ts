@@ -1,5 +1,6 @@
 /** API clients over real HTTP (fetch) with the same shape as the inject() clients of api.ts. */
 import type { Client } from './api.ts';
+import { authenticatorFor } from './authenticator.ts';
 
 interface HttpResponse {
   statusCode: number;
@@ -28,10 +29,18 @@ export function httpClient(base: string, headers: Record<string, string>): Clien
   };
 }
 
+/** Signs in over HTTP; an account that needs a second factor gets a code from the server's authenticator. */
 export async function httpLogin(base: string, username: string, password: string): Promise<{ status: number; client?: Client }> {
-  const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  await res.text();
+  const post = (url: string, body: unknown) => fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  let res = await post('/api/v1/auth/login', { username, password });
+  const answer = await res.text();
   if (res.status !== 200) return { status: res.status };
+  const secondFactor = JSON.parse(answer).secondFactor;
+  if (secondFactor) {
+    res = await post('/api/v1/auth/second-factor', { ticket: secondFactor.ticket, code: await authenticatorFor(base).code(username, secondFactor) });
+    await res.text();
+    if (res.status !== 200) return { status: res.status };
+  }
   const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
   return { status: 200, client: httpClient(base, { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' }) };
 }
