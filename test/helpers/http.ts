@@ -29,18 +29,24 @@ export function httpClient(base: string, headers: Record<string, string>): Clien
   };
 }
 
+/**
+ * POST /auth/login and, for an account that needs a second factor, /auth/second-factor with a code from
+ * the server's authenticator; returns the last answer (its Set-Cookie holds the session).
+ */
+export async function fetchSignIn(base: string, username: string, password: string, init: Omit<RequestInit, 'method' | 'body'> = {}): Promise<Response> {
+  const post = (url: string, body: unknown) => fetch(`${base}${url}`, { ...init, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await post('/api/v1/auth/login', { username, password });
+  if (res.status !== 200) return res;
+  const { secondFactor } = (await res.clone().json()) as { secondFactor?: { ticket: string; enrol?: { secret: string } } };
+  if (!secondFactor) return res;
+  return post('/api/v1/auth/second-factor', { ticket: secondFactor.ticket, code: await authenticatorFor(base).code(username, secondFactor) });
+}
+
 /** Signs in over HTTP; an account that needs a second factor gets a code from the server's authenticator. */
 export async function httpLogin(base: string, username: string, password: string): Promise<{ status: number; client?: Client }> {
-  const post = (url: string, body: unknown) => fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  let res = await post('/api/v1/auth/login', { username, password });
-  const answer = await res.text();
+  const res = await fetchSignIn(base, username, password);
+  await res.text();
   if (res.status !== 200) return { status: res.status };
-  const secondFactor = JSON.parse(answer).secondFactor;
-  if (secondFactor) {
-    res = await post('/api/v1/auth/second-factor', { ticket: secondFactor.ticket, code: await authenticatorFor(base).code(username, secondFactor) });
-    await res.text();
-    if (res.status !== 200) return { status: res.status };
-  }
   const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
   return { status: 200, client: httpClient(base, { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' }) };
 }
