@@ -80,7 +80,7 @@ export const configSchema = z.object({
   PDX_TELEMETRY_BUFFER: z.coerce.number().int().min(1000).max(10_000_000).default(200_000).describe('Telemetry samples held in memory between receipt and commit; beyond it senders wait, then are told to retry.'),
   PDX_TELEMETRY_ACK_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000).describe('How long a telemetry sender waits for room and for the commit before it is told to retry (HTTP 503 Retry-After; MQTT connection closed, no PUBACK).'),
   PDX_DEMO_TELEMETRY: bool.optional().describe('With the demo world: register 朝阳钢铁 (3 lines × 20 devices × 10 points) and simulate it publishing every second over MQTT (default: on with the demo world).'),
-  PDX_SMTP_HOST: z.string().optional().describe('SMTP server for security alert e-mail. Unset: e-mail deliveries fail with a clear error in the delivery log.'),
+  PDX_SMTP_HOST: z.string().optional().describe("SMTP server for e-mail: security alerts, society users' verification and reset links. Unset: alert e-mail fails in the delivery log; links are written to the log."),
   PDX_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('SMTP port (default 587, or 465 with PDX_SMTP_SECURE).'),
   PDX_SMTP_SECURE: bool.default(false).describe('SMTP over TLS from the first byte (port 465); otherwise STARTTLS when offered.'),
   PDX_SMTP_USER: z.string().optional().describe('SMTP user name.'),
@@ -90,12 +90,15 @@ export const configSchema = z.object({
     .string()
     .url()
     .optional()
-    .describe('Public address of pdx: links in alert e-mails and webhooks, and the @id of catalog.jsonld (unset: relative ids; never the Host header).'),
+    .describe('Public address of pdx: links in e-mails (alerts, society-user verification) and webhooks, and the @id of catalog.jsonld and /open/catalog.jsonld (unset: relative ids; never the Host header).'),
   PDX_METRICS_TOKEN: z
     .string()
     .min(16, 'at least 16 characters')
     .optional()
     .describe('Bearer token for /metrics (Authorization: Bearer …). Unset: /metrics answers only direct callers on the loopback interface.'),
+  PDX_OPEN_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(60).describe('Open data: reads (preview, download, open API) per minute from one address without an open-API key.'),
+  PDX_OPEN_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(600).describe('Open data: reads per minute with one open-API key of a society user.'),
+  PDX_OPEN_REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).default(20).describe('Open data: registrations, sign-in attempts and reset requests of society users per hour from one address.'),
   PDX_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30).describe('Console sessions end after this many idle minutes.'),
   PDX_OIDC_ISSUER: z
     .string()

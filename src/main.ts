@@ -9,6 +9,7 @@ import type { EventSink } from './modules/audit/events.ts';
 import { scanRoutes } from './modules/classify/scan.routes.ts';
 import { createReviewModule } from './modules/classify/review.routes.ts';
 import { createShareModule } from './modules/share/share.module.ts';
+import { createOpenModule } from './modules/open/open.module.ts';
 import { createSecopsModule } from './modules/secops/secops.module.ts';
 import type { SecopsDeps } from './modules/secops/secops.service.ts';
 import { overviewRoutes } from './modules/overview/overview.routes.ts';
@@ -121,7 +122,8 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     ...options.secops,
   });
   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
-  const services = { identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry };
+  const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
+  const services = { identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open };
   const app = await buildApp({
     config,
     db,
@@ -143,8 +145,10 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       share.routes,
       secops.routes,
       telemetry.routes,
+      open.routes,
     ],
-    rootRoutes: [telemetry.rootRoutes],
+    rootRoutes: [telemetry.rootRoutes, open.rootRoutes],
+    society: open.society,
   });
   return { app, services, masterKeyWarning, ...(auditNotice ? { auditNotice } : {}) };
 }
@@ -200,6 +204,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     services.jobs.start();
     services.secops.start();
     await services.telemetry.start({ mqttPort: config.PDX_MQTT_PORT ?? (simulate ? await freePortOr(1883, config.PDX_HOST) : undefined) });
+    services.open.start();
     const simulation = simulate ? startDemoSimulation({ dataDir: config.dataDir, port: services.telemetry.brokerPort()!, host: config.PDX_HOST, tls: Boolean(config.PDX_TLS_CERT) }) : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
@@ -218,7 +223,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
         // A keep-alive connection whose request finished after close began would otherwise be waited on.
         const idle = setInterval(() => app.server.closeIdleConnections(), 100);
         void http.finally(() => clearInterval(idle));
-        const workers = Promise.all([services.secops.stop(), services.jobs.stop(), services.telemetry.stop()]);
+        const workers = Promise.all([services.secops.stop(), services.open.stop(), services.jobs.stop(), services.telemetry.stop()]);
         let clean = true;
         if ((await until(http, deadline)) === 'late') {
           clean = false;

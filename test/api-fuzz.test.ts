@@ -119,6 +119,12 @@ function shapeProblem(res: LightMyRequestResponse, what: string): string | undef
   } catch {
     return `${what}: a ${res.statusCode} that is not JSON: ${res.body.slice(0, 200)}`;
   }
+  // The InfluxDB-compatible write answers in InfluxDB's own shape, {"code","message"}, so collectors log the reason.
+  if (what.includes(' POST /api/v2/write ')) {
+    const influx = body as Record<string, unknown>;
+    const ok = Object.keys(influx).every((k) => k === 'code' || k === 'message') && typeof influx.code === 'string' && typeof influx.message === 'string';
+    return ok ? undefined : `${what}: not the InfluxDB error shape: ${res.body.slice(0, 200)}`;
+  }
   const keys = Object.keys(body.error ?? {});
   const ok =
     Object.keys(body).length === 1 &&

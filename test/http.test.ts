@@ -1,5 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +16,11 @@ import { ADMIN_PASSWORDS, loginClient } from './helpers/api.ts';
 import { describeEachBackend, openTestDatabase } from './helpers/db.ts';
 
 const KEY = randomBytes(32).toString('base64');
+
+/** The configuration of one test platform, with a data directory of its own (never ./data). */
+function testConfig(env: Record<string, string>): ReturnType<typeof loadConfig> {
+  return loadConfig({ PDX_MASTER_KEY: KEY, PDX_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-http-')), ...env });
+}
 
 /** The DCAT document as an auditor reads it through a hostile Host header; its ids and pdx namespace. */
 async function dcatIds(app: App): Promise<{ id: string; namespace: string }> {
@@ -30,7 +38,7 @@ describeEachBackend('platform endpoints', ({ backend, use }) => {
   let app: App;
   let platform: Platform;
   beforeAll(async () => {
-    platform = await createPlatform(loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_MASTER_KEY: KEY }), use().db);
+    platform = await createPlatform(testConfig({ PDX_LOG_LEVEL: 'silent' }), use().db);
     app = platform.app;
   });
   afterAll(() => app.close());
@@ -136,7 +144,7 @@ describeEachBackend('platform endpoints', ({ backend, use }) => {
 describe('platform endpoints under failure', () => {
   it('answers 503 on /health when the database is unreachable', async () => {
     const { db } = await openTestDatabase('pglite');
-    const app = await createPdxApp(loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_MASTER_KEY: KEY }), db);
+    const app = await createPdxApp(testConfig({ PDX_LOG_LEVEL: 'silent' }), db);
     await db.close();
     const res = await app.inject('/health');
     expect(res.statusCode).toBe(503);
@@ -146,7 +154,7 @@ describe('platform endpoints under failure', () => {
 
   it('rate-limits one client with a 429 and the standard body', async () => {
     const { db } = await openTestDatabase('pglite');
-    const app = await createPdxApp(loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '3', PDX_MASTER_KEY: KEY }), db);
+    const app = await createPdxApp(testConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '3' }), db);
     const codes: number[] = [];
     for (let i = 0; i < 4; i++) codes.push((await app.inject('/api/v1/system/info')).statusCode);
     expect(codes).toEqual([200, 200, 200, 429]);
@@ -175,7 +183,7 @@ describe('platform endpoints: secrets out of logs and URLs, framework errors ove
         done();
       },
     });
-    const config = loadConfig({ PDX_LOG_LEVEL: 'info', PDX_MASTER_KEY: KEY, PDX_METRICS_TOKEN: METRICS_TOKEN, PDX_PUBLIC_URL: 'https://data.ln.gov.cn/pdx/' });
+    const config = testConfig({ PDX_LOG_LEVEL: 'info', PDX_METRICS_TOKEN: METRICS_TOKEN, PDX_PUBLIC_URL: 'https://data.ln.gov.cn/pdx/' });
     const platform = await createPlatform(config, db, { logStream });
     app = platform.app;
     await bootstrapIdentity(db, platform.services.identity, ADMIN_PASSWORDS);

@@ -15,7 +15,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { createPlatform, type Platform } from '../src/main.ts';
@@ -29,6 +28,7 @@ import { describeEachBackend } from './helpers/db.ts';
 import { apiKey, grantJourney, shareWorld, type ShareTestApp, type ShareWorld } from './share-helpers.ts';
 import { httpClient, httpLogin } from './helpers/http.ts';
 import { CONDITION_MS } from './helpers/bounds.ts';
+import { startMailServer, type Mail } from './helpers/mail.ts';
 
 const WEBHOOK_SECRET = 'whsec-liaoning-soc-2026-test';
 
@@ -51,9 +51,9 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
   let w: ShareWorld;
   let secadmin: Client;
   const hooks: { headers: http.IncomingHttpHeaders; body: string }[] = [];
-  const mails: { to: string[]; raw: string }[] = [];
+  let mails: Mail[] = [];
   let hookServer: http.Server;
-  let smtp: SMTPServer;
+  let smtp: Awaited<ReturnType<typeof startMailServer>>;
   let failNextHooks = 0;
   // The virtual clock of the volume detector: from real instant `real` on, time reads `virtual`.
   const segments: { real: number; virtual: number }[] = [];
@@ -81,21 +81,9 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
       });
     });
     await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, callback) {
-        let raw = '';
-        stream.on('data', (c) => (raw += c));
-        stream.on('end', () => {
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-    const smtpPort = (smtp.server.address() as AddressInfo).port;
+    smtp = await startMailServer();
+    mails = smtp.mails;
+    const smtpPort = smtp.port;
 
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-secops-'));
     const config = loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', PDX_DATA_DIR: dataDir, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_PORT: '0' });
@@ -130,7 +118,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     await platform?.app.close();
     await platform?.services.audit.close();
     await new Promise((r) => hookServer?.close(r));
-    await new Promise((r) => smtp?.close(() => r(undefined)));
+    await smtp?.close();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

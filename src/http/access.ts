@@ -35,17 +35,33 @@ export interface Principal {
 }
 
 /**
+ * A society user (社会用户) of the open-data portal: a separate kind of account with its own session
+ * cookie and open-API keys. Never a Principal, never holding a role: it cannot pass a console check.
+ */
+export interface SocietyPrincipal {
+  kind: 'society';
+  userId: string;
+  email: string;
+  verified: boolean;
+  /** Set when the caller authenticated with an open-API key (pdxo_…). */
+  apiKeyId?: string;
+}
+
+/**
  * What a route needs. `public`: anyone, signed in or not. `authenticated`: any signed-in caller.
  * `roles`: a caller holding at least one of them. `apiKey: true` also admits API keys (data
  * endpoints); otherwise only console sessions pass. `device`: the route authenticates a device
- * token itself (telemetry), and the hook neither reads the Authorization header nor decides.
+ * token itself (telemetry), and the hook neither reads the Authorization header nor decides. `society`: a route of the open-data portal, where
+ * only society users are recognised (optional: anonymous callers too); console sessions and
+ * government API keys count for nothing there.
  */
 export type Access =
   | { public: true }
   /** A device credential the route checks itself (telemetry ingestion): the session/API-key hook stays out. */
   | { device: true }
   | { authenticated: true; apiKey?: boolean }
-  | { roles: readonly Role[]; apiKey?: boolean };
+  | { roles: readonly Role[]; apiKey?: boolean }
+  | { society: 'required' | 'optional'; apiKey?: boolean };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -54,5 +70,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the identity hook for every authenticated request. */
     principal?: Principal;
+    /** Set on open-data portal routes for a signed-in society user. */
+    society?: SocietyPrincipal;
   }
 }

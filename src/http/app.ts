@@ -23,7 +23,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { EventSink } from '../modules/audit/events.ts';
 import { VERSION } from '../version.ts';
-import { registerAuth, type Authenticator } from './auth.ts';
+import { registerAuth, type Authenticator, type SocietyAuthenticator } from './auth.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { apiNotFound, clientErrorHandler, errorHandler, frameworkErrors } from './errors.ts';
 import { registerInputCheck } from './input.ts';
@@ -44,8 +44,10 @@ export interface AppDeps {
   routes?: FastifyPluginAsyncZod[];
   /** Where the JSON log goes (default: stdout). */
   logStream?: NodeJS.WritableStream;
-  /** Route plugins at the root, for paths fixed by another protocol (InfluxDB's /api/v2/write). */
+  /** Route plugins at the root, for paths fixed outside the API (InfluxDB's /api/v2/write, /open/catalog.jsonld). */
   rootRoutes?: FastifyPluginAsyncZod[];
+  /** Recognises society users on open-data portal routes. */
+  society?: SocietyAuthenticator;
 }
 
 export type App = FastifyInstance;
@@ -119,7 +121,7 @@ function tlsOptions(config: Config) {
 }
 
 /** Builds the HTTP server: cross-cutting plugins, platform endpoints, module routes, the console. */
-export async function buildApp({ config, db, auth, events, maxUploadBytes, routes = [], rootRoutes = [], logStream }: AppDeps): Promise<App> {
+export async function buildApp({ config, db, auth, events, maxUploadBytes, routes = [], rootRoutes = [], logStream, society }: AppDeps): Promise<App> {
   const https = tlsOptions(config);
   const app = Fastify({
     ...(https ? ({ https } as unknown as FastifyHttpOptions<http.Server>) : {}),
@@ -153,7 +155,7 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
 
   await app.register(cookie);
   await app.register(multipart, { limits: { fileSize: maxUploadBytes ?? config.PDX_MAX_UPLOAD_BYTES, files: 1, fields: 10 } });
-  registerAuth(app, { auth, events, requireClientCertificate: Boolean(config.PDX_TLS_CLIENT_CA) });
+  registerAuth(app, { auth, events, requireClientCertificate: Boolean(config.PDX_TLS_CLIENT_CA), ...(society ? { society } : {}) });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

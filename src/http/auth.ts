@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { EventSink } from '../modules/audit/events.ts';
 import { tokenHash } from '../modules/identity/tokens.ts';
-import type { Access, Principal } from './access.ts';
+import type { Access, Principal, SocietyPrincipal } from './access.ts';
 
 export const SESSION_COOKIE = 'pdx_session';
 export const CSRF_COOKIE = 'pdx_csrf';
@@ -34,11 +34,15 @@ const REFUSALS: Record<string, { zh: string; en: string }> = {
   owner_disabled: { zh: 'API 密钥的创建者账号已停用', en: 'The owner of this API key is disabled' },
 };
 
+/** What the open-data module offers to recognise society users (its own cookie and keys). */
+export interface SocietyAuthenticator {
+  identify(request: FastifyRequest, options: { apiKey: boolean }): Promise<SocietyPrincipal | undefined>;
+}
+
 /** True when the principal satisfies the route's declared access. The one authorization decision. */
 export function allows(access: Access, principal: Principal | undefined): boolean {
   if ('public' in access) return true;
-  if ('device' in access) return false;
-  if (!principal) return false;
+  if ('device' in access || 'society' in access || !principal) return false;
   if (principal.kind === 'apikey' && !access.apiKey) return false;
   if ('authenticated' in access) return true;
   return principal.roles.some((role) => access.roles.includes(role));
@@ -48,7 +52,7 @@ export function allows(access: Access, principal: Principal | undefined): boolea
  * Installs the one authentication and authorization hook. Every /api route must declare
  * `config.access`; a route that forgets is refused at start-up, not left open.
  */
-export function registerAuth(app: FastifyInstance, deps: { auth: Authenticator; events: EventSink; requireClientCertificate?: boolean }): void {
+export function registerAuth(app: FastifyInstance, deps: { auth: Authenticator; events: EventSink; requireClientCertificate?: boolean; society?: SocietyAuthenticator }): void {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/') && !route.config?.access) {
       throw new Error(`route ${route.method} ${route.url} declares no access`);
@@ -58,6 +62,13 @@ export function registerAuth(app: FastifyInstance, deps: { auth: Authenticator; 
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     if (!access || 'device' in access) return;
+    if ('society' in access) {
+      // Portal routes know only society users; a console session or government key is not looked at.
+      const society = await deps.society?.identify(request, { apiKey: access.apiKey === true });
+      if (society) request.society = society;
+      if (access.society === 'required' && !society) throw new UnauthorizedError();
+      return;
+    }
     const principal = await identify(request, deps.auth);
     if (principal?.kind === 'apikey' && deps.requireClientCertificate) await checkClientCertificate(request, principal, deps.auth);
     if (principal) request.principal = principal;

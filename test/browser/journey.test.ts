@@ -235,6 +235,28 @@ describe.sequential('the core journey in the console', () => {
     await screenshot(auditor, 'journey-12-access-found');
   });
 
+  it('9. 锦州市文旅局 opens the tourism events as 无条件开放; the portal lists them for download', async () => {
+    // 锦州市文旅局 opens the tourism events as 无条件开放: the new release passes the de-identification
+    // check, is published, and the public portal lists it for download.
+    const jz = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await signIn(jz, url, 'jz-officer', password('jz-officer'));
+    await jz.goto(`${url}/opendata`);
+    await jz.locator('[data-testid^="new-release-"]').first().click();
+    await jz.getByTestId('run-check').click();
+    await expect.poll(() => jz.getByTestId('report-verdict').textContent()).toContain('通过');
+    await jz.getByTestId('publish-release').click();
+    await expect.poll(() => jz.getByTestId('release-state').textContent()).toBe('已发布');
+    await screenshot(jz, 'journey-13-open-release');
+    const portal = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await portal.goto(`${url}/open/datasets?q=${encodeURIComponent('锦州金秋')}`);
+    await portal.locator('[data-testid^="dataset-link-"]').first().click();
+    await expect.poll(() => portal.getByTestId('dataset-meta').textContent()).toContain('2 (');
+    const csv = await fetch(`${url}${await portal.getByTestId('download-csv').getAttribute('href')}`);
+    expect(csv.status).toBe(200);
+    expect((await csv.text()).split('\r\n')[0]).toContain('活动名称');
+    await screenshot(portal, 'journey-14-open-portal');
+  });
+
   it('leaves no script error on the officer\'s and the consumer\'s pages', () => {
     expect(officerErrors).toEqual([]);
     expect(consumerErrors).toEqual([]);

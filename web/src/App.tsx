@@ -35,6 +35,7 @@ import { ClassifyPage } from './pages/classify/ClassifyPage.tsx';
 import { LoginPage } from './pages/Login.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
 import { SecopsPage } from './pages/secops/SecopsPage.tsx';
+import { OpenAdminRoutes } from './pages/open/admin/index.tsx';
 import { NotificationBell, SharingRoutes } from './pages/sharing/index.tsx';
 import { NotificationList } from './pages/sharing/Notifications.tsx';
 import { TelemetryPage } from './pages/telemetry/TelemetryPage.tsx';
@@ -60,7 +61,7 @@ const NAV: NavItem[] = [
   { path: '/telemetry', label: 'nav.telemetry', icon: <DeploymentUnitOutlined />, roles: ['data_officer'], element: <TelemetryPage /> },
   { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <SharingRoutes /> },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
-  { path: '/open', label: 'nav.open', icon: <GlobalOutlined /> },
+  { path: '/opendata', label: 'nav.open', icon: <GlobalOutlined />, roles: ['data_officer', 'secadmin'], element: <OpenAdminRoutes /> },
   { path: '/audit', label: 'nav.audit', icon: <AuditOutlined />, roles: ['auditor'], element: <AuditPage /> },
   { path: '/secops', label: 'nav.secops', icon: <AlertOutlined />, roles: ['secadmin'], element: <SecopsPage /> },
   {

@@ -1,4 +1,5 @@
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
+import * as openMessages from './locales/open.ts';
 import { en as telemetryEn, zh as telemetryZh } from './locales/telemetry.ts';
 
 /** Console languages: Chinese first, English available. */
@@ -912,9 +913,11 @@ const zh = {
   'secops.det.reportClock': '报告时限',
 } as const;
 
-export type MessageKey = keyof typeof zh;
+/** Messages of areas kept in web/src/locales/<area>.ts, merged here. */
+const zhAll = { ...zh, ...openMessages.zh };
+export type MessageKey = keyof typeof zhAll;
 
-const en: Record<MessageKey, string> = {
+const en: Record<keyof typeof zh, string> = {
   ...telemetryEn,
   'app.title': 'Public Data Exchange',
   'app.short': 'pdx',
@@ -1823,7 +1826,7 @@ const en: Record<MessageKey, string> = {
   'secops.det.reportClock': 'Report due',
 };
 
-const dictionaries: Record<Lang, Record<MessageKey, string>> = { zh, en };
+const dictionaries: Record<Lang, Record<MessageKey, string>> = { zh: zhAll, en: { ...en, ...openMessages.en } };
 
 interface I18n {
   lang: Lang;

@@ -138,3 +138,97 @@ export function divisionPrefixLength(address: string): number {
 export function divisionFirstChars(): string {
   return String.fromCharCode(...root.next.keys());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Codes: which province and city a division belongs to (open-data generalization region → city →
+// province, and names of region codes).
+
+/** A division with the province and prefecture above it (a municipality is its own prefecture). */
+export interface DivisionChain {
+  /** 6-digit GB/T 2260 code of the most specific division found. */
+  code: string;
+  level: DivisionLevel;
+  province: string;
+  city: string;
+  county: string | null;
+}
+
+const nameOfCode = new Map<string, string>();
+for (const [code, name] of data.provinces) nameOfCode.set(code, name);
+for (const [code, name] of data.cities) nameOfCode.set(code, name);
+for (const [code, name] of data.counties) nameOfCode.set(code, name);
+
+/** Division names (full and short) → their codes (2, 4 or 6 digits), per level. */
+const codesByName: Record<DivisionLevel, Map<string, string[]>> = { 1: new Map(), 2: new Map(), 3: new Map() };
+function indexName(level: DivisionLevel, name: string, code: string): void {
+  const list = codesByName[level].get(name) ?? [];
+  if (!list.includes(code)) list.push(code);
+  codesByName[level].set(name, list);
+}
+for (const [code, name] of data.provinces) {
+  indexName(1, name, code);
+  indexName(1, shortName(name, PROVINCE_SUFFIXES), code);
+}
+for (const [code, name] of data.cities) {
+  indexName(2, name, code);
+  indexName(2, shortName(name, CITY_SUFFIXES), code);
+}
+for (const [code, name] of data.counties) if (!name.endsWith('市辖区')) indexName(3, name, code);
+
+function chainOf(code: string): DivisionChain | null {
+  const province = nameOfCode.get(code.slice(0, 2));
+  if (!province) return null;
+  const level: DivisionLevel = code.length === 2 ? 1 : code.length === 4 ? 2 : 3;
+  // Municipalities (北京, 天津, 上海, 重庆) have no prefecture level: the municipality stands in for it.
+  const city = level === 1 ? province : (nameOfCode.get(code.slice(0, 4)) ?? province);
+  const county = level === 3 ? (nameOfCode.get(code) ?? null) : null;
+  if (level === 3 && !county) return null;
+  return { code: code.padEnd(6, '0'), level, province, city, county };
+}
+
+/** The name of a 6-digit region code: 210000 → 辽宁省, 210700 → 锦州市, 211302 → 双塔区. */
+export function regionName(code: string): string | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  const short = code.endsWith('0000') ? code.slice(0, 2) : code.endsWith('00') ? code.slice(0, 4) : code;
+  return nameOfCode.get(short) ?? null;
+}
+
+/**
+ * Resolves a division name (辽宁省, 锦州, 双塔区), the division prefix of an address (辽宁省朝阳市双塔区新华路 8 号)
+ * or a 6-digit code (211302) to its chain. Names shared by several divisions (朝阳区, 鼓楼区) are decided
+ * by the names above them in the value, then by `near` (the publisher's region code), then by code order.
+ */
+export function resolveDivision(value: string, near?: string): DivisionChain | null {
+  const text = value.trim();
+  if (/^\d{6}$/.test(text)) {
+    const code = text.endsWith('0000') ? text.slice(0, 2) : text.endsWith('00') && !nameOfCode.has(text) ? text.slice(0, 4) : text;
+    return chainOf(code);
+  }
+  const parts: { level: DivisionLevel; name: string }[] = [];
+  let at = 0;
+  for (let hit = divisionAt(text, at); hit; hit = divisionAt(text, at)) {
+    if (hit.level <= (parts.at(-1)?.level ?? 0)) break;
+    parts.push({ level: hit.level, name: text.slice(at, at + hit.length) });
+    at += hit.length;
+    if (hit.level === 3) break;
+  }
+  if (!parts.length) return null;
+  // Most specific first; every name above must agree with the code's prefix.
+  const last = parts.at(-1)!;
+  let candidates = codesByName[last.level].get(last.name) ?? [];
+  for (const above of parts.slice(0, -1)) {
+    const prefixes = codesByName[above.level].get(above.name) ?? [];
+    candidates = candidates.filter((c) => prefixes.some((p) => c.startsWith(p)));
+  }
+  if (!candidates.length) return null;
+  if (candidates.length > 1 && near && /^\d{6}$/.test(near)) {
+    for (const prefix of [near.slice(0, 4), near.slice(0, 2)]) {
+      const close = candidates.filter((c) => c.startsWith(prefix));
+      if (close.length) {
+        candidates = close;
+        break;
+      }
+    }
+  }
+  return chainOf([...candidates].sort()[0]!);
+}

@@ -13,6 +13,7 @@ import { generatePassword } from '../identity/passwords.ts';
 import type { Platform } from '../../main.ts';
 import { PLATFORM_ORG } from '../identity/bootstrap.ts';
 import { address, birthDate, county, LIAONING_CITIES, mobile, personName, petitionText, residentId, Rng, uscc } from './generate.ts';
+import { loadOpenWorld } from './world-open.ts';
 
 type Services = Platform['services'];
 
@@ -385,6 +386,7 @@ export async function loadDemoWorld(services: Services, options: { dataDir: stri
   }
   fs.rmSync(dir, { recursive: true, force: true });
   await seedSharing(services, codes);
+  accounts.push(...(await loadOpenWorld(services, codes, log)));
   await seedPasswordGuessing(services);
   return accounts;
 }

@@ -153,10 +153,10 @@ export function identityRepo(db: Queryable) {
     approve: (id: string) => maybeOne<UserRow>(db, 'UPDATE users SET pending_approval = false WHERE id = $1 AND pending_approval RETURNING *', [id]),
 
     // sessions
-    insertSession: (s: { idHash: string; userId: string; csrfHash: string; expiresAt: Date; ip: string; userAgent: string; method: string; idToken: string | null }) =>
+    insertSession: (s: { idHash: string; userId: string; csrfHash: string; expiresAt: Date; ip: string; userAgent: string; method?: string; idToken?: string | null }) =>
       db.query(
         `INSERT INTO sessions (id_hash, user_id, csrf_hash, expires_at, ip, user_agent, method, id_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [s.idHash, s.userId, s.csrfHash, s.expiresAt, s.ip, s.userAgent, s.method, s.idToken],
+        [s.idHash, s.userId, s.csrfHash, s.expiresAt, s.ip, s.userAgent, s.method ?? null, s.idToken ?? null],
       ),
     /**
      * Returns a live session and refreshes its idle clock in one statement, or nothing when it has

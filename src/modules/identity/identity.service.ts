@@ -6,8 +6,9 @@ import type { AuditActor, AuditEvent, EventSink } from '../audit/events.ts';
 import type { Sealer } from '../audit/signer.ts';
 import { isValidRegionCode, isValidUscc } from './codes.ts';
 import { identityRepo, type AdminChangeFields, type AdminChangeRow, type ApiKeyRow, type IdentityRepo, type OrgRow, type UserRow } from './identity.repo.ts';
-import { checkPasswordPolicy, DUMMY_HASH_PROMISE, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
+import { checkPasswordPolicy, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 import { createSecondFactor, type Challenge, type SignInMethod } from './second-factor.ts';
+import { checkPassword, countFailure as countLockout, NO_PASSWORD, openSignInSession } from './signin.ts';
 import type { SignOnPolicy } from './signon.repo.ts';
 import { apiKeyPrefix, newApiKey, newToken, tokenHash } from './tokens.ts';
 
@@ -82,8 +83,7 @@ const LEVEL_RANK = { province: 0, city: 1, county: 2 } as const;
 const INVALID_LOGIN = { zh: '用户名或密码错误(连续失败 5 次将锁定 15 分钟)', en: 'Wrong username or password (5 failures lock the account for 15 minutes)' };
 const INVALID_CODE = { zh: '动态验证码或恢复码错误(连续失败 5 次将锁定 15 分钟)', en: 'Wrong authenticator code or recovery code (5 failures lock the account for 15 minutes)' };
 const SIGN_IN_EXPIRED = { zh: '登录已超时或已完成,请重新输入用户名和密码', en: 'This sign-in has expired or was completed; enter your user name and password again' };
-/** A password hash no password matches: accounts that sign in only through the identity provider. */
-export const NO_PASSWORD = '!sso';
+export { NO_PASSWORD };
 
 function actorOf(principal: Principal): AuditActor {
   return {
@@ -459,28 +459,30 @@ export function createIdentityService(deps: {
 
   const actorOfUser = (user: Pick<UserRow, 'id' | 'username' | 'org_id'>): AuditActor => ({ userId: user.id, username: user.username, orgId: user.org_id });
 
+  /** Lockout of identity accounts: the shared rule of signin.ts, the lockout in the audit log. */
+  const lockout = (caller: Partial<Caller>, user: UserRow, factor: string) => ({
+    store: repo,
+    maxFailedLogins: settings.maxFailedLogins,
+    lockMinutes: settings.lockMinutes,
+    onLockout: (lockedUntil: Date | null) =>
+      record(caller, { action: 'auth.lockout', result: 'success', actor: actorOfUser(user), target: { type: 'user', id: user.id, label: user.username }, details: { lockedUntil, factor } }),
+  });
+
   /** A failed factor counts toward the lockout (the fifth in a row locks the account) and is recorded. */
-  async function countFailure(caller: Partial<Caller>, user: UserRow, details: Record<string, unknown>): Promise<void> {
-    const state = await repo.recordFailedLogin(user.id, settings.maxFailedLogins, settings.lockMinutes);
-    if (state.failed_logins === settings.maxFailedLogins) {
-      await record(caller, { action: 'auth.lockout', result: 'success', actor: actorOfUser(user), target: { type: 'user', id: user.id, label: user.username }, details: { lockedUntil: state.locked_until, factor: details.factor } });
-    }
+  async function countFailure(caller: Partial<Caller>, user: UserRow, details: { factor: string } & Record<string, unknown>): Promise<void> {
+    await countLockout(user, lockout(caller, user, details.factor));
     await record(caller, { action: 'auth.login', result: 'failure', actor: actorOfUser(user), details });
   }
 
+  /** Opens a session for an account that passed every factor (shared sign-in); an ID token is kept sealed for logout. */
   async function openSession(user: UserRow, meta: SignInMeta, method: SignInMethod, extra: { idToken?: string; details?: Record<string, unknown> } = {}): Promise<OpenedSession> {
-    await repo.recordLogin(user.id);
-    const token = newToken();
-    const csrf = newToken();
-    await repo.insertSession({
-      idHash: tokenHash(token),
-      userId: user.id,
-      csrfHash: tokenHash(csrf),
-      expiresAt: new Date(Date.now() + settings.sessionMaxHours * 3600_000),
-      ip: meta.ip ?? '',
-      userAgent: (meta.userAgent ?? '').slice(0, 300),
+    const idToken = extra.idToken ? sealer.seal(Buffer.from(extra.idToken, 'utf8')).toString('base64') : null;
+    const { token, csrf } = await openSignInSession(user, {
+      store: { ...repo, insertSession: (s) => repo.insertSession({ ...s, method, idToken }) },
+      sessionHours: settings.sessionMaxHours,
       method,
-      idToken: extra.idToken ? sealer.seal(Buffer.from(extra.idToken, 'utf8')).toString('base64') : null,
+      ...(meta.ip ? { ip: meta.ip } : {}),
+      ...(meta.userAgent ? { userAgent: meta.userAgent } : {}),
     });
     await record(meta, { action: 'auth.login', result: 'success', actor: { ...actorOfUser(user), roles: user.roles }, details: { method, ...extra.details } });
     return { token, csrf, user: publicUser(user) };
@@ -501,27 +503,20 @@ export function createIdentityService(deps: {
     async login(input: { username: string; password: string } & SignInMeta): Promise<OpenedSession | { secondFactor: Challenge }> {
       const caller = { requestId: input.requestId, ip: input.ip };
       const user = await repo.getUserByName(input.username.trim().toLowerCase());
-      if (!user) {
-        await verifyPassword(input.password, await DUMMY_HASH_PROMISE);
-        await record(caller, { action: 'auth.login', result: 'failure', actor: { username: input.username }, details: { method: 'password', factor: 'password', reason: 'unknown_user' } });
-        throw new UnauthorizedError('invalid_credentials', INVALID_LOGIN);
-      }
-      const locked = user.locked_until !== null && user.locked_until > new Date();
-      // An account without a password (identity provider only) costs the same time as one with.
-      const passwordOk = (await verifyPassword(input.password, user.password_hash === NO_PASSWORD ? await DUMMY_HASH_PROMISE : user.password_hash)) && user.password_hash !== NO_PASSWORD;
-      if (locked || user.disabled || user.pending_approval || !passwordOk) {
-        const reason = locked ? 'locked' : user.disabled ? 'disabled' : user.pending_approval ? 'pending_approval' : 'wrong_password';
-        const details = { method: 'password', factor: 'password', reason };
-        if (reason === 'wrong_password') await countFailure(caller, user, details);
-        else await record(caller, { action: 'auth.login', result: 'failure', actor: actorOfUser(user), details });
-        throw new UnauthorizedError('invalid_credentials', INVALID_LOGIN);
-      }
-      if (await secondFactor.required(user)) {
-        const challenge = await secondFactor.challenge(user);
-        await record(caller, { action: 'auth.second_factor', result: 'success', actor: actorOfUser(user), details: { factor: 'password', next: challenge.enrol ? 'totp_enrol' : 'totp' } });
+      const actor = user ? actorOfUser(user) : { username: input.username };
+      // The shared password step; an account waiting for approval is refused like a disabled one.
+      await checkPassword(user ? { ...user, disabled: user.disabled || user.pending_approval } : undefined, input.password, {
+        ...(user ? lockout(caller, user, 'password') : { store: repo, maxFailedLogins: settings.maxFailedLogins, lockMinutes: settings.lockMinutes, onLockout: async () => {} }),
+        refusal: INVALID_LOGIN,
+        onFailure: (reason) =>
+          record(caller, { action: 'auth.login', result: 'failure', actor, details: { method: 'password', factor: 'password', reason: reason === 'disabled' && user?.pending_approval ? 'pending_approval' : reason } }),
+      });
+      if (await secondFactor.required(user!)) {
+        const challenge = await secondFactor.challenge(user!);
+        await record(caller, { action: 'auth.second_factor', result: 'success', actor, details: { factor: 'password', next: challenge.enrol ? 'totp_enrol' : 'totp' } });
         return { secondFactor: challenge };
       }
-      return openSession(user, input, 'password');
+      return openSession(user!, input, 'password');
     },
 
     /**

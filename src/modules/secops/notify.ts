@@ -53,21 +53,28 @@ export function createMailer(smtp: SmtpOptions) {
         ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
       })
     : undefined;
+  /** Sends one plain-text message; never throws. Also used by the open-data module (verification links). */
+  async function sendMessage(message: { to: string; subject: string; text: string }, timeoutMs: number): Promise<SendResult> {
+    if (!transport) return { ok: false, status: null, error: 'SMTP is not configured (PDX_SMTP_HOST)' };
+    try {
+      await Promise.race([
+        transport.sendMail({ from: smtp.from ?? 'pdx@localhost', ...message }),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('SMTP timeout')), timeoutMs).unref()),
+      ]);
+      return { ok: true, status: null };
+    } catch (error) {
+      return { ok: false, status: null, error: (error as Error).message };
+    }
+  }
   return {
     configured: Boolean(transport),
-    async send(d: DeliveryRow, timeoutMs: number): Promise<SendResult> {
-      if (!transport) return { ok: false, status: null, error: 'SMTP is not configured (PDX_SMTP_HOST)' };
+    sendMessage,
+    send(d: DeliveryRow, timeoutMs: number): Promise<SendResult> {
       const p = d.payload as { subject?: string; text?: string };
-      try {
-        await Promise.race([
-          transport.sendMail({ from: smtp.from ?? 'pdx@localhost', to: d.target, subject: p.subject ?? 'pdx', text: p.text ?? '' }),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('SMTP timeout')), timeoutMs).unref()),
-        ]);
-        return { ok: true, status: null };
-      } catch (error) {
-        return { ok: false, status: null, error: (error as Error).message };
-      }
+      return sendMessage({ to: d.target, subject: p.subject ?? 'pdx', text: p.text ?? '' }, timeoutMs);
     },
     close: () => transport?.close(),
   };
 }
+
+export type Mailer = ReturnType<typeof createMailer>;

@@ -550,6 +550,8 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
     datasetOf: (id: string) => catalog.repo.byId(id),
     notifications: (p: Principal, unreadOnly: boolean) => Promise.all([repo.notifications(p.userId, unreadOnly, 200), repo.unreadCount(p.userId)]),
     markRead: (p: Principal, id: string | null) => repo.markRead(p.userId, id),
+    /** Console notice to users by id, by organisation and role, or by role (other modules' events too). */
+    notify,
     filterText,
   };
   return service;

@@ -12,18 +12,21 @@ export class ApiError extends Error {
   }
 }
 
-function csrfToken(): string | undefined {
+function csrfToken(cookie: string): string | undefined {
   return document.cookie
     .split('; ')
-    .find((c) => c.startsWith('pdx_csrf='))
-    ?.slice('pdx_csrf='.length);
+    .find((c) => c.startsWith(`${cookie}=`))
+    ?.slice(cookie.length + 1);
 }
 
-/** Calls the pdx API with the session cookie, CSRF token and language; throws ApiError on failure. */
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * Calls the pdx API with the session cookie, CSRF token and language; throws ApiError on failure.
+ * The open-data portal passes its own CSRF cookie (pdx_open_csrf): society users have their own session.
+ */
+export async function api<T>(method: string, path: string, body?: unknown, options: { csrfCookie?: string } = {}): Promise<T> {
   const headers: Record<string, string> = { 'x-pdx-lang': currentLang() };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const token = csrfToken();
+  const token = csrfToken(options.csrfCookie ?? 'pdx_csrf');
   if (token && method !== 'GET') headers['x-csrf-token'] = decodeURIComponent(token);
   const response = await fetch(path, {
     method,

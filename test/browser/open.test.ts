@@ -1,0 +1,159 @@
+/**
+ * The public journey of the open-data portal in Chromium, on a server with the demo world and a local
+ * SMTP server: search → preview → download → register (verification link by e-mail) → apply for a
+ * 有条件开放 dataset → the providing department approves in the console → an open-API call with the
+ * society user's own key. Partly on a phone-sized screen. Screenshots in test-artifacts/open-*.png.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORDS } from '../helpers/api.ts';
+import { launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
+import { startMailServer } from '../helpers/mail.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1440, height: 900 };
+const EMAIL = 'wang.lei@example.cn';
+const PASSWORD = 'Bohai-Bay-2026!';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the open-data portal in the browser', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let smtp: Awaited<ReturnType<typeof startMailServer>>;
+
+  beforeAll(async () => {
+    smtp = await startMailServer();
+    const port = await freePort();
+    server = await startTestServer({
+      PDX_PORT: String(port),
+      PDX_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      PDX_DEMO: 'true',
+      PDX_DEMO_PEOPLE: '1000',
+      PDX_SMTP_HOST: '127.0.0.1',
+      PDX_SMTP_PORT: String(smtp.port),
+      PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
+      PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
+      PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
+    });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await smtp?.close();
+  });
+
+  it('searches, previews, downloads, registers, applies, gets approved and calls the API', async () => {
+    const url = server.url;
+    const codeOf = async (q: string) => ((await (await fetch(`${url}/api/v1/open/datasets?q=${encodeURIComponent(q)}`)).json()) as { items: { code: string }[] }).items[0]!.code;
+    const tourism = await codeOf('锦州金秋');
+    const enterprises = await codeOf('科技型企业');
+
+    // 1. On a phone: the home page, then a search for 旅游.
+    const phone = await browser.newPage({ viewport: PHONE, isMobile: true, hasTouch: true, acceptDownloads: true });
+    const errors = watchErrors(phone);
+    await phone.goto(`${url}/open`);
+    await phone.getByTestId('portal-title').waitFor();
+    await expect.poll(() => phone.getByTestId('home-newest').textContent()).toContain('锦州金秋文化旅游季活动');
+    await screenshot(phone, 'open-01-home-phone');
+    await phone.getByTestId('portal-search').locator('input').fill('旅游');
+    await phone.getByTestId('portal-search').locator('input').press('Enter');
+    await phone.getByTestId('result-count').waitFor();
+    await phone.getByTestId(`dataset-card-${tourism}`).waitFor();
+    await screenshot(phone, 'open-02-search-phone');
+
+    // 2. The dataset page: metadata, the preview of the release's first rows.
+    await phone.getByTestId(`dataset-link-${tourism}`).click();
+    await expect.poll(() => phone.getByTestId('dataset-name').textContent()).toBe('锦州金秋文化旅游季活动');
+    await expect.poll(() => phone.getByTestId('preview-table').locator('tbody tr').count()).toBeGreaterThan(5);
+    expect(await phone.getByTestId('preview-table').textContent()).toContain('龙头礁风筝露营海洋文化节');
+    await screenshot(phone, 'open-03-dataset-phone');
+
+    // 3. Download the CSV: the release's 60 rows.
+    const [download] = await Promise.all([phone.waitForEvent('download'), phone.getByTestId('download-csv').click()]);
+    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    expect(csv.replace(/^\uFEFF/, '').split('\r\n')[0]).toContain('活动名称');
+    expect(csv.trim().split('\r\n')).toHaveLength(61);
+
+    // 4. Register; the verification link arrives by e-mail.
+    const page = await browser.newPage({ viewport: DESKTOP });
+    const pageErrors = watchErrors(page);
+    await page.goto(`${url}/open/register`);
+    await page.getByTestId('register-email').fill(EMAIL);
+    await page.getByTestId('register-password').fill(PASSWORD);
+    await page.getByTestId('register-name').fill('王磊');
+    await page.getByTestId('register-submit').click();
+    await page.getByTestId('mail-notice').waitFor();
+    await screenshot(page, 'open-04-registered');
+    await expect.poll(() => smtp.mails.filter((m) => m.to.includes(EMAIL)).length).toBe(1);
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/open\/verify\?token=[A-Za-z0-9_%-]+)/.exec(smtp.mails.find((m) => m.to.includes(EMAIL))!.text)![1]!;
+    await page.goto(link);
+    await expect.poll(() => page.getByTestId('verify-result').textContent()).toContain('邮箱已验证');
+
+    // 5. Sign in and apply for the 有条件开放 enterprise list.
+    await page.goto(`${url}/open/login`);
+    await page.getByLabel('邮箱').fill(EMAIL);
+    await page.getByLabel('密码').fill(PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('portal-account').waitFor();
+    await page.goto(`${url}/open/datasets/${enterprises}`);
+    await page.getByTestId('apply').click();
+    await page.getByTestId('apply-purpose').fill('辽宁科技型企业分布研究');
+    await page.getByTestId('apply-intended-use').fill('按产业集群统计,结果用于学术论文,不再分发原始数据');
+    await screenshot(page, 'open-05-apply');
+    await page.getByTestId('apply-submit').click();
+    await page.getByTestId('apply-done').waitFor();
+
+    // 6. 省科技厅's officer sees the application with its time limit and approves it with terms.
+    const officer = await browser.newPage({ viewport: DESKTOP });
+    const officerErrors = watchErrors(officer);
+    await signIn(officer, url, 'kj-officer', server.demoAccounts!.find((a) => a.username === 'kj-officer')!.password);
+    await officer.getByRole('menuitem', { name: '数据开放' }).click();
+    await officer.getByRole('tab', { name: /申请审核/ }).click();
+    const decide = officer.getByTestId(`decide-${enterprises}`);
+    await expect.poll(() => decide.count()).toBe(2);
+    await decide.last().click();
+    await officer.getByTestId('decide-until').click();
+    await officer.keyboard.type(`${new Date().getFullYear() + 1}-12-31`);
+    await officer.keyboard.press('Enter');
+    await officer.getByTestId('decide-conditions').fill('仅限学术研究,不得再分发');
+    await screenshot(officer, 'open-06-approve');
+    await officer.getByTestId('decide-submit').click();
+    await expect.poll(() => decide.count()).toBe(1);
+
+    // 7. The applicant sees the approval, creates an open-API key and calls the API with it.
+    await page.goto(`${url}/open/account`);
+    await expect.poll(() => page.getByTestId(`my-application-${enterprises}`).textContent()).toBe('已批准');
+    await page.getByRole('tab', { name: '接口密钥' }).click();
+    await page.getByTestId('key-name').fill('企业分布研究');
+    await page.getByTestId('new-key').click();
+    const key = ((await page.getByTestId('key-value').textContent()) ?? '').trim();
+    expect(key).toMatch(/^pdxo_/);
+    await screenshot(page, 'open-07-key');
+    const res = await fetch(`${url}/api/v1/open/datasets/${enterprises}/records?limit=5`, { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { rows: Record<string, unknown>[] };
+    expect(body.rows).toHaveLength(5);
+    expect(Object.keys(body.rows[0]!)).not.toContain('法定代表人');
+    // Without the approval's key the same call is refused.
+    expect((await fetch(`${url}/api/v1/open/datasets/${enterprises}/records?limit=5`)).status).toBe(401);
+    await page.goto(`${url}/open/datasets/${enterprises}`);
+    await expect.poll(() => page.getByTestId('preview-table').locator('tbody tr').count()).toBeGreaterThan(0);
+    await screenshot(page, 'open-08-approved-preview');
+
+    expect(errors).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(officerErrors).toEqual([]);
+  }, 300_000);
+});
