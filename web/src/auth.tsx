@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { api, ApiError } from './api/client.ts';
+import type { LoginAnswer, SecondFactorAnswer, SecondFactorStep } from './api/signon.ts';
 
 export type Role = 'sysadmin' | 'secadmin' | 'auditor' | 'data_officer' | 'consumer';
 
@@ -16,7 +17,11 @@ export interface Me {
 interface Auth {
   /** undefined while loading, null when signed out. */
   me: Me | null | undefined;
-  login(username: string, password: string): Promise<void>;
+  /** The password step: signs in, or returns the second step an administrator must take. */
+  login(username: string, password: string): Promise<SecondFactorStep | undefined>;
+  /** The second step; the caller shows recovery codes (if any) and then calls `signedIn`. */
+  secondFactor(ticket: string, code: string): Promise<SecondFactorAnswer>;
+  signedIn(user: Me): void;
   logout(): Promise<void>;
   refresh(): Promise<void>;
   has(...roles: Role[]): boolean;
@@ -42,12 +47,18 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     me,
     refresh,
     async login(username, password) {
-      const { user } = await api<{ user: Me }>('POST', '/api/v1/auth/login', { username, password });
-      setMe(user);
+      const answer = await api<LoginAnswer>('POST', '/api/v1/auth/login', { username, password });
+      if ('secondFactor' in answer) return answer.secondFactor;
+      setMe(answer.user);
+      return undefined;
     },
+    secondFactor: (ticket, code) => api<SecondFactorAnswer>('POST', '/api/v1/auth/second-factor', { ticket, code }),
+    signedIn: (user) => setMe(user),
     async logout() {
-      await api('POST', '/api/v1/auth/logout').catch(() => undefined);
+      // A session opened through the identity provider ends there too (RP-initiated logout).
+      const answer = await api<{ endSessionUrl?: string } | undefined>('POST', '/api/v1/auth/logout').catch(() => undefined);
       setMe(null);
+      if (answer?.endSessionUrl) window.location.assign(answer.endSessionUrl);
     },
     has: (...roles) => !!me && me.roles.some((r) => roles.includes(r)),
   };
