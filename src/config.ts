@@ -116,9 +116,6 @@ export const configSchema = z.object({
     .describe(
       'How claims map to a pdx account, JSON: {"orgClaim":"uscc","orgBy":"uscc|org_code|name","rolesClaim":"groups","roles":{"group":["data_officer"|"consumer"]},"defaultRoles":[],"autoApprove":false|true|["group"],"usernameClaim":"preferred_username","nameClaim":"name"} (all optional; these are the defaults). sysadmin, secadmin and auditor are refused: 三员 stay local.',
     ),
-  PDX_DEMO_IDP: bool
-    .default(false)
-    .describe('Run the bundled demo identity provider (演示身份认证) under /demo-idp with demo staff of the demo world, so 统一身份认证登录 works on a laptop. Never in production; excludes PDX_OIDC_ISSUER.'),
   PDX_ADMIN_PASSWORD: z.string().optional().describe('First start only: password of the sysadmin account (default: generated, printed once).'),
   PDX_SECADMIN_PASSWORD: z.string().optional().describe('First start only: password of the secadmin account (default: generated, printed once).'),
   PDX_AUDITOR_PASSWORD: z.string().optional().describe('First start only: password of the auditor account (default: generated, printed once).'),
@@ -152,7 +149,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname))) {
           issue('PDX_OIDC_ISSUER', 'the provider must be reached over HTTPS (plain HTTP only on this machine)');
         }
-        if (c.PDX_DEMO_IDP) issue('PDX_DEMO_IDP', 'the demo identity provider and PDX_OIDC_ISSUER exclude each other');
       }
       try {
         parseClaimMapping(c.PDX_OIDC_CLAIMS);
