@@ -24,7 +24,7 @@ const CLIENT_SECRET = randomBytes(24).toString('base64url');
 const PEOPLE: Record<string, Record<string, unknown>> = {
   wang: { preferred_username: 'wang.shuju', name: '王数据', uscc: USCC, groups: ['shuju'] },
   li: { preferred_username: 'li.yingyong', name: '李应用', uscc: USCC, groups: ['yingyong'] },
-  zhao: { preferred_username: 'zhao', name: '赵外单位', uscc: makeUscc('1', '1', '210000', 'MB9Z0009'), groups: ['shuju'] },
+  zhao: { preferred_username: 'zhao', name: '赵外单位', uscc: makeUscc('1', '1', '210000', 'MB1M0002'), groups: ['shuju'] },
 };
 
 async function freePort(): Promise<number> {

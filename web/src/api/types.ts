@@ -21,6 +21,11 @@ export interface User {
   disabled: boolean;
   lastLoginAt: string | null;
   createdAt: string;
+  /** Made by a first sign-in through 统一身份认证, waiting for the sysadmin. */
+  pendingApproval: boolean;
+  signOn: 'local' | 'sso';
+  /** An authenticator (TOTP) is enrolled. */
+  secondFactor: boolean;
 }
 
 export interface ApiKey {
