@@ -1,12 +1,12 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf, meOf, meSchema, sessionCookies } from './identity.routes.ts';
+import { callerOf, COMMON_ERRORS } from '../../http/kit.ts';
+import { meOf, meSchema, sessionCookies } from './identity.routes.ts';
 import type { IdentityService } from './identity.service.ts';
 import { SsoError, type Oidc } from './oidc.ts';
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-const errors = { 400: error, 401: error, 403: error, 404: error, 409: error };
+const errors = COMMON_ERRORS;
 const id = z.object({ id: z.uuid() });
 
 /** Binds an authorization request to the browser that began it; sent only to the sign-on routes. */

@@ -8,9 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
-import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import type { Caller, Principal } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import { newToken, tokenHash } from '../identity/tokens.ts';
 import type { Jobs } from '../jobs/jobs.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
@@ -47,13 +46,7 @@ export function createExportsService(deps: { db: Db; jobs: Jobs; records: Record
     return stored.sealed !== undefined ? sealer.unseal(Buffer.from(stored.sealed, 'base64')).toString('utf8') : String(stored.text ?? '');
   };
 
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({
-      ...event,
-      actor: { userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId, roles: caller.principal.roles, ...(caller.principal.apiKeyId ? { apiKeyId: caller.principal.apiKeyId } : {}) },
-      ...(caller.requestId ? { requestId: caller.requestId } : {}),
-      ...(caller.ip ? { ip: caller.ip } : {}),
-    });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   /** Writes the file of one export job: the records stream, encoded, in 1 MB pieces. */
   jobs.handle(EXPORT_JOB, async (ctx) => {
