@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseClaimMapping } from './modules/identity/claims.ts';
 import type { XlsxLimits } from './modules/ingest/readers/types.ts';
 
 const bool = z
@@ -99,6 +100,22 @@ export const configSchema = z.object({
   PDX_OPEN_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(600).describe('Open data: reads per minute with one open-API key of a society user.'),
   PDX_OPEN_REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).default(20).describe('Open data: registrations, sign-in attempts and reset requests of society users per hour from one address.'),
   PDX_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30).describe('Console sessions end after this many idle minutes.'),
+  PDX_OIDC_ISSUER: z
+    .string()
+    .url()
+    .optional()
+    .describe(
+      "Issuer of the province's OpenID Connect provider (统一身份认证), e.g. https://sso.example.gov.cn/realms/staff. With PDX_OIDC_CLIENT_ID, PDX_OIDC_CLIENT_SECRET and PDX_PUBLIC_URL the console offers 统一身份认证登录; register PDX_PUBLIC_URL/api/v1/auth/sso/callback as redirect URI and PDX_PUBLIC_URL/ as post-logout redirect URI. HTTPS (plain HTTP only on this machine).",
+    ),
+  PDX_OIDC_CLIENT_ID: z.string().min(1).optional().describe('Client id of pdx at the OpenID Connect provider.'),
+  PDX_OIDC_CLIENT_SECRET: z.string().min(1).optional().describe('Client secret of pdx at the OpenID Connect provider (client_secret_post).'),
+  PDX_OIDC_SCOPE: z.string().min(1).default('openid profile').describe('Scopes pdx asks the provider for; include the ones that release the organisation and group claims.'),
+  PDX_OIDC_CLAIMS: z
+    .string()
+    .optional()
+    .describe(
+      'How claims map to a pdx account, JSON: {"orgClaim":"uscc","orgBy":"uscc|org_code|name","rolesClaim":"groups","roles":{"group":["data_officer"|"consumer"]},"defaultRoles":[],"autoApprove":false|true|["group"],"usernameClaim":"preferred_username","nameClaim":"name"} (all optional; these are the defaults). sysadmin, secadmin and auditor are refused: 三员 stay local.',
+    ),
   PDX_ADMIN_PASSWORD: z.string().optional().describe('First start only: password of the sysadmin account (default: generated, printed once).'),
   PDX_SECADMIN_PASSWORD: z.string().optional().describe('First start only: password of the secadmin account (default: generated, printed once).'),
   PDX_AUDITOR_PASSWORD: z.string().optional().describe('First start only: password of the auditor account (default: generated, printed once).'),
@@ -122,6 +139,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema
     .refine((c) => !c.PDX_TLS_CERT === !c.PDX_TLS_KEY, { path: ['PDX_TLS_KEY'], message: 'PDX_TLS_CERT and PDX_TLS_KEY go together' })
     .refine((c) => !c.PDX_TLS_CLIENT_CA || c.PDX_TLS_CERT, { path: ['PDX_TLS_CLIENT_CA'], message: 'client certificates need TLS: set PDX_TLS_CERT and PDX_TLS_KEY' })
+    .superRefine((c, ctx) => {
+      const issue = (name: string, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
+      if (c.PDX_OIDC_ISSUER) {
+        for (const name of ['PDX_OIDC_CLIENT_ID', 'PDX_OIDC_CLIENT_SECRET', 'PDX_PUBLIC_URL'] as const) {
+          if (!c[name]) issue(name, `sign-on through PDX_OIDC_ISSUER needs ${name}`);
+        }
+        const issuer = new URL(c.PDX_OIDC_ISSUER);
+        if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname))) {
+          issue('PDX_OIDC_ISSUER', 'the provider must be reached over HTTPS (plain HTTP only on this machine)');
+        }
+      }
+      try {
+        parseClaimMapping(c.PDX_OIDC_CLAIMS);
+      } catch (error) {
+        issue('PDX_OIDC_CLAIMS', (error as Error).message);
+      }
+    })
     .safeParse(picked);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {

@@ -21,6 +21,7 @@ import { freePortOr, hasDemoTelemetry, loadDemoTelemetry, startDemoSimulation } 
 import { bootstrapIdentity, type FirstCredentials } from './modules/identity/bootstrap.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
 import { createIdentityService } from './modules/identity/identity.service.ts';
+import { createSignOnModule } from './modules/identity/signon.module.ts';
 import { ingestRoutes } from './modules/ingest/ingest.routes.ts';
 import { createIngestService } from './modules/ingest/ingest.service.ts';
 import { jobsRoutes } from './modules/jobs/jobs.routes.ts';
@@ -43,6 +44,8 @@ export interface PlatformOptions {
   duties?: { now?: () => Date };
   /** Where the HTTP server's JSON log goes (default: stdout). */
   logStream?: NodeJS.WritableStream;
+  /** The clock second-factor codes are checked against (tests sign in many times a minute with a stepping clock). */
+  now?: () => Date;
 }
 
 /** The demo world loads on a first start with an empty catalogue, by default only when embedded. */
@@ -84,7 +87,8 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     trust: auditTrustOf(config),
   });
   const events = tee(audit, options.observe);
-  const identity = createIdentityService({ db, events, sealer: keyring, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES } });
+  const identity = createIdentityService({ db, events, sealer: keyring, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES }, ...(options.now ? { now: options.now } : {}) });
+  const signOn = createSignOnModule({ db, events, sealer: keyring, identity, config });
   const jobs = createJobs(db, { pollMs: options.jobPollMs ?? 1000 });
   const catalog = createCatalogService({ db, events });
   const ingest = createIngestService({
@@ -123,7 +127,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   });
   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
-  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties };
+  const services = { identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties };
   const app = await buildApp({
     config,
     db,
@@ -133,7 +137,8 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     ...(options.logStream ? { logStream: options.logStream } : {}),
     routes: [
       systemRoutes({ db }),
-      identityRoutes({ identity, secureCookies: Boolean(config.PDX_TLS_CERT) }),
+      identityRoutes({ identity, secureCookies: Boolean(config.PDX_TLS_CERT), ...signOn.identityRouteDeps }),
+      signOn.routes,
       catalogRoutes({ catalog, ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}) }),
       ingestRoutes({ ingest }),
       jobsRoutes({ jobs, identity }),

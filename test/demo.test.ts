@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FARMLAND_TOTAL, BASIC_FARMLAND_TOTAL } from '../src/modules/demo/world.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+import { fetchSignIn } from './helpers/http.ts';
 
 describe('demo world on first start', () => {
   let server: TestServer;
@@ -101,7 +102,7 @@ describe('demo world on first start', () => {
 
   it("runs README's curl example as written once the journey's grant exists", async () => {
     const login = async (username: string, password: string) => {
-      const res = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+      const res = await fetchSignIn(server.url, username, password);
       expect(res.status, username).toBe(200);
       const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
       const headers = { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '', 'content-type': 'application/json' };

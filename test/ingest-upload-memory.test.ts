@@ -18,6 +18,7 @@ import { JOB_WAIT_MS, PROCESS_START_MS } from './helpers/bounds.ts';
 import { createServerDatabase } from './helpers/db.ts';
 import { tempDir, type TempDir } from './fixtures/tables.ts';
 import { createWorld, importHere, spawnPdx, until, withPlatform, writePeopleCsv, type PdxChild, type World } from './scripts/ingest-world.ts';
+import { fetchSignIn } from './helpers/http.ts';
 
 const MB = 1024 * 1024;
 const HEAP_LIMIT_MB = 96;
@@ -64,7 +65,7 @@ function streamUpload(url: string, headers: Record<string, string>, header: stri
 }
 
 async function login(base: string, username: string, password: string): Promise<Record<string, string>> {
-  const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetchSignIn(base, username, password);
   if (res.status !== 200) throw new Error(`login: ${res.status} ${await res.text()}`);
   const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
   return { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' };

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../src/modules/identity/codes.ts';
 import { ADMIN_PASSWORDS } from './helpers/api.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+import { authenticatorFor } from './helpers/authenticator.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-tls-'));
 const file = (name: string) => path.join(dir, name);
@@ -97,11 +98,10 @@ describe('TLS and client certificates', () => {
   });
 
   it('sets Secure session cookies', async () => {
-    const res = await request(`${server.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'sysadmin', password: ADMIN_PASSWORDS.sysadmin }),
-    });
+    const post = (url: string, body: unknown) => request(`${server.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const first = await post('/api/v1/auth/login', { username: 'sysadmin', password: ADMIN_PASSWORDS.sysadmin });
+    const { secondFactor } = JSON.parse(first.body);
+    const res = await post('/api/v1/auth/second-factor', { ticket: secondFactor.ticket, code: await authenticatorFor(server.url).code('sysadmin', secondFactor) });
     expect(res.status).toBe(200);
     expect(String(res.headers['set-cookie'])).toMatch(/pdx_session=[^;]+;.*Secure/);
   });

@@ -4,16 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { fetchSignIn } from '../helpers/http.ts';
 
 const DATASET = '210000-000001';
 
 /** Signs in over HTTP; returns the cookie header of the session. */
 async function login(url: string, username: string, password: string): Promise<{ status: number; cookie: string }> {
-  const res = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
+  const res = await fetchSignIn(url, username, password);
   const cookie = res.headers
     .getSetCookie()
     .map((c) => c.split(';')[0])

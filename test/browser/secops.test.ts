@@ -17,7 +17,8 @@ import { createPlatform, type Platform } from '../../src/main.ts';
 import type { AuditRecord } from '../../src/modules/audit/record.ts';
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
 import type { SecopsModule } from '../../src/modules/secops/secops.module.ts';
-import { ADMIN_PASSWORDS, type Client } from '../helpers/api.ts';
+import { ADMIN_PASSWORDS, loginClient, type Client } from '../helpers/api.ts';
+import { createAuthenticator, registerAuthenticator } from '../helpers/authenticator.ts';
 import { animationsDone, confirmDialog, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
 import { seedPgliteDir } from '../helpers/db.ts';
 import { grantJourney, shareWorld, type ShareTestApp } from '../share-helpers.ts';
@@ -30,10 +31,7 @@ function injectClient(app: App, headers: Record<string, string>): Client {
 }
 
 async function apiLogin(app: App, username: string, password: string): Promise<Client> {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
-  if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.body}`);
-  const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
-  return injectClient(app, { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' });
+  return loginClient(app, username, password);
 }
 
 describe('console: security operations dashboard, alerts, incident clock and containment in Chromium', () => {
@@ -57,13 +55,15 @@ describe('console: security operations dashboard, alerts, incident clock and con
     seedPgliteDir(path.join(dataDir, 'pglite'));
     db = await openDatabase(config);
     await migrate(db);
-    platform = await createPlatform(config, db, { jobPollMs: 50, secops: { eventTime } });
+    const authenticator = createAuthenticator();
+    platform = await createPlatform(config, db, { jobPollMs: 50, secops: { eventTime }, now: authenticator.now });
     const { app, services } = platform;
     secops = services.secops;
     await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    registerAuthenticator(authenticator, { url, app });
     services.jobs.start();
 
     const t = { login: (u: string, p: string) => apiLogin(app, u, p), withKey: (key: string) => injectClient(app, { authorization: `Bearer ${key}` }) };

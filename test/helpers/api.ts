@@ -13,6 +13,7 @@ import type { App } from '../../src/http/app.ts';
 import { createPlatform, type Platform, type PlatformOptions } from '../../src/main.ts';
 import { memorySink, type AuditEvent } from '../../src/modules/audit/events.ts';
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
+import { authenticatorFor, createAuthenticator, registerAuthenticator, type Authenticator } from './authenticator.ts';
 import { JOB_WAIT_MS } from './bounds.ts';
 
 export const ADMIN_PASSWORDS = { sysadmin: 'Liaoning-Ops-2026', secadmin: 'Hunnan-Guard-2026', auditor: 'Tiexi-Ledger-2026' };
@@ -32,7 +33,9 @@ export interface TestApp {
   /** Every security event the app recorded, in order (also in the audit log). */
   events: AuditEvent[];
   dataDir: string;
-  /** A client signed in as the given user. */
+  /** The administrators' authenticator app (enrolled secrets, codes on the platform's stepping clock). */
+  authenticator: Authenticator;
+  /** A client signed in as the given user (with a TOTP code where the account needs one). */
   login(username: string, password: string): Promise<Client>;
   /** A client that sends the API key as a bearer token. */
   withKey(key: string): Client;
@@ -48,10 +51,19 @@ function client(app: App, headers: Record<string, string>): Client {
   };
 }
 
-/** Signs in through the API like the console does and returns a client with the session and CSRF headers. */
-export async function loginClient(app: App, username: string, password: string): Promise<Client> {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+/**
+ * Signs in through the API like the console does and returns a client with the session and CSRF
+ * headers; an account that needs a second factor gets a code from `authenticator`.
+ */
+export async function loginClient(app: App, username: string, password: string, authenticator: Authenticator = authenticatorFor(app)): Promise<Client> {
+  let res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
   if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
+  const secondFactor = res.json().secondFactor;
+  if (secondFactor) {
+    const code = await authenticator.code(username, secondFactor);
+    res = await app.inject({ method: 'POST', url: '/api/v1/auth/second-factor', payload: { ticket: secondFactor.ticket, code } });
+    if (res.statusCode !== 200) throw new Error(`second factor of ${username} failed: ${res.statusCode} ${res.body}`);
+  }
   const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
   return client(app, {
     cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '),
@@ -69,7 +81,9 @@ export async function startTestApp(db: Db, env: Record<string, string> = {}, opt
     ...env,
   });
   const sink = memorySink();
-  const { app, services } = await createPlatform(config, db, { observe: sink, jobPollMs: 50, ...options });
+  const authenticator = createAuthenticator();
+  const { app, services } = await createPlatform(config, db, { observe: sink, jobPollMs: 50, now: authenticator.now, ...options });
+  registerAuthenticator(authenticator, { app });
   await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
   services.jobs.start();
   return {
@@ -78,7 +92,8 @@ export async function startTestApp(db: Db, env: Record<string, string> = {}, opt
     services,
     events: sink.events,
     dataDir,
-    login: (username, password) => loginClient(app, username, password),
+    authenticator,
+    login: (username, password) => loginClient(app, username, password, authenticator),
     withKey: (key) => client(app, { authorization: `Bearer ${key}` }),
     anonymous: client(app, {}),
     async close() {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page, type Response } from 'playwright-core';
 import { expect } from 'vitest';
 import { CONDITION_MS } from './bounds.ts';
+import { authenticatorFor, type SecondFactorAnswer } from './authenticator.ts';
 
 export const CHROMIUM = process.env.PDX_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve('test-artifacts');
@@ -77,7 +78,24 @@ export async function signIn(page: Page, url: string, username: string, password
   await page.goto(`${url}${path}`);
   const answer = await submitSignIn(page, username, password);
   if (answer.status() !== 200) throw new Error(`sign-in of ${username} refused: ${answer.status()} ${await answer.text()}`);
+  const { secondFactor } = (await answer.json()) as { secondFactor?: SecondFactorAnswer };
+  if (secondFactor) {
+    const code = await submitSecondFactor(page, await authenticatorFor(url).code(username, secondFactor));
+    if (code.status() !== 200) throw new Error(`second factor of ${username} refused: ${code.status()} ${await code.text()}`);
+    // At enrolment the recovery codes are shown once; the holder confirms having kept them.
+    if (secondFactor.enrol) await page.getByRole('button', { name: '我已保存恢复码,进入平台' }).click();
+  }
   await page.getByTestId('user-menu').waitFor();
+}
+
+/** Types a code into the second step of the sign-in page and waits for the server's answer. */
+export async function submitSecondFactor(page: Page, code: string): Promise<Response> {
+  await page.getByLabel('动态验证码').fill(code);
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/second-factor' && r.request().method() === 'POST'),
+    page.getByRole('button', { name: /验\s*证/ }).click(),
+  ]);
+  return answer;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** API clients over real HTTP (fetch) with the same shape as the inject() clients of api.ts. */
 import type { Client } from './api.ts';
+import { authenticatorFor } from './authenticator.ts';
 
 interface HttpResponse {
   statusCode: number;
@@ -28,8 +29,22 @@ export function httpClient(base: string, headers: Record<string, string>): Clien
   };
 }
 
+/**
+ * POST /auth/login and, for an account that needs a second factor, /auth/second-factor with a code from
+ * the server's authenticator; returns the last answer (its Set-Cookie holds the session).
+ */
+export async function fetchSignIn(base: string, username: string, password: string, init: Omit<RequestInit, 'method' | 'body'> = {}): Promise<Response> {
+  const post = (url: string, body: unknown) => fetch(`${base}${url}`, { ...init, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await post('/api/v1/auth/login', { username, password });
+  if (res.status !== 200) return res;
+  const { secondFactor } = (await res.clone().json()) as { secondFactor?: { ticket: string; enrol?: { secret: string } } };
+  if (!secondFactor) return res;
+  return post('/api/v1/auth/second-factor', { ticket: secondFactor.ticket, code: await authenticatorFor(base).code(username, secondFactor) });
+}
+
+/** Signs in over HTTP; an account that needs a second factor gets a code from the server's authenticator. */
 export async function httpLogin(base: string, username: string, password: string): Promise<{ status: number; client?: Client }> {
-  const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetchSignIn(base, username, password);
   await res.text();
   if (res.status !== 200) return { status: res.status };
   const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { startServer, type PlatformOptions, type Server } from '../../src/main.ts';
+import { createAuthenticator, registerAuthenticator } from './authenticator.ts';
 import { seedPgliteDir } from './db.ts';
 
 export interface TestServer extends Server {
@@ -19,7 +20,10 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_DEMO: 'false', PDX_DEMO_TELEMETRY: 'false', ...env });
   const pgliteDir = path.join(config.dataDir, 'pglite');
   if (!config.PDX_DATABASE_URL && !fs.existsSync(pgliteDir)) seedPgliteDir(pgliteDir);
-  const server = await startServer(config, options);
+  // Administrators sign in with TOTP codes; the server checks them against the authenticator's stepping clock.
+  const authenticator = createAuthenticator();
+  const server = await startServer(config, { now: authenticator.now, ...options });
+  registerAuthenticator(authenticator, { url: server.url, app: server.app });
   return {
     ...server,
     dataDir,

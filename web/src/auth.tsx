@@ -1,13 +1,18 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from './api/client.ts';
 import { identityApi, type Me, type Role } from './api/identity.ts';
+import type { SecondFactorAnswer, SecondFactorStep } from './api/signon.ts';
 
 export type { Me, Role };
 
 interface Auth {
   /** undefined while loading, null when signed out. */
   me: Me | null | undefined;
-  login(username: string, password: string): Promise<void>;
+  /** The password step: signs in, or returns the second step an administrator must take. */
+  login(username: string, password: string): Promise<SecondFactorStep | undefined>;
+  /** The second step; the caller shows recovery codes (if any) and then calls `signedIn`. */
+  secondFactor(ticket: string, code: string): Promise<SecondFactorAnswer>;
+  signedIn(user: Me): void;
   logout(): Promise<void>;
   refresh(): Promise<void>;
   has(...roles: Role[]): boolean;
@@ -33,12 +38,18 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     me,
     refresh,
     async login(username, password) {
-      const { user } = await identityApi.login(username, password);
-      setMe(user);
+      const answer = await identityApi.login(username, password);
+      if ('secondFactor' in answer) return answer.secondFactor;
+      setMe(answer.user);
+      return undefined;
     },
+    secondFactor: (ticket, code) => identityApi.secondFactor(ticket, code),
+    signedIn: (user) => setMe(user),
     async logout() {
-      await identityApi.logout().catch(() => undefined);
+      // A session opened through the identity provider ends there too (RP-initiated logout).
+      const answer = await identityApi.logout().catch(() => undefined);
       setMe(null);
+      if (answer && 'endSessionUrl' in answer && answer.endSessionUrl) window.location.assign(answer.endSessionUrl);
     },
     has: (...roles) => !!me && me.roles.some((r) => roles.includes(r)),
   };

@@ -25,9 +25,7 @@ describeEachBackend('audit routes', ({ use }) => {
     app = t.app;
     audit = t.services.audit;
     for (const username of ['auditor', 'sysadmin'] as const) {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: ADMIN_PASSWORDS[username] } });
-      expect(res.statusCode).toBe(200);
-      const cookie = res.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+      const { cookie } = (await t.login(username, ADMIN_PASSWORDS[username])).headers;
       as[username] = (method, url) => app.inject({ method, url, headers: { cookie } });
     }
     as.anonymous = (method, url) => app.inject({ method, url });

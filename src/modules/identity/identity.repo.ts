@@ -26,6 +26,13 @@ export interface UserRow {
   disabled: boolean;
   last_login_at: Date | null;
   created_at: Date;
+  /** The TOTP secret, sealed by the keyring (migration 0016); NULL until enrolled. Never leaves the service. */
+  totp_secret: string | null;
+  totp_enrolled_at: Date | null;
+  /** Time step of the last accepted code (a code is accepted once). */
+  totp_last_step: number | null;
+  /** Made by a first sign-in through the identity provider; waits for the system administrator. */
+  pending_approval: boolean;
 }
 
 /** A change to a secadmin or auditor account waiting for (or decided by) a second administrator. */
@@ -111,12 +118,12 @@ export function identityRepo(db: Queryable) {
     listUsers: () => db.query<UserRow>('SELECT * FROM users ORDER BY created_at, username'),
     getUser: (id: string) => maybeOne<UserRow>(db, 'SELECT * FROM users WHERE id = $1', [id]),
     getUserByName: (username: string) => maybeOne<UserRow>(db, 'SELECT * FROM users WHERE username = $1', [username]),
-    insertUser: (u: Pick<UserRow, 'id' | 'org_id' | 'username' | 'display_name' | 'roles' | 'password_hash' | 'must_change_password'>) =>
+    insertUser: (u: Pick<UserRow, 'id' | 'org_id' | 'username' | 'display_name' | 'roles' | 'password_hash' | 'must_change_password'> & { pending_approval?: boolean }) =>
       one<UserRow>(
         db,
-        `INSERT INTO users (id, org_id, username, display_name, roles, password_hash, must_change_password)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-        [u.id, u.org_id, u.username, u.display_name, u.roles, u.password_hash, u.must_change_password],
+        `INSERT INTO users (id, org_id, username, display_name, roles, password_hash, must_change_password, pending_approval)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [u.id, u.org_id, u.username, u.display_name, u.roles, u.password_hash, u.must_change_password, u.pending_approval ?? false],
       ),
     updateUser: (id: string, u: Pick<UserRow, 'org_id' | 'display_name' | 'roles' | 'disabled'>) =>
       maybeOne<UserRow>(
@@ -142,12 +149,14 @@ export function identityRepo(db: Queryable) {
     recordLogin: (id: string) =>
       db.query('UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1', [id]),
     unlock: (id: string) => db.query('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1', [id]),
+    /** The system administrator admits an account made by a first sign-in through the identity provider. */
+    approve: (id: string) => maybeOne<UserRow>(db, 'UPDATE users SET pending_approval = false WHERE id = $1 AND pending_approval RETURNING *', [id]),
 
     // sessions
-    insertSession: (s: { idHash: string; userId: string; csrfHash: string; expiresAt: Date; ip: string; userAgent: string }) =>
+    insertSession: (s: { idHash: string; userId: string; csrfHash: string; expiresAt: Date; ip: string; userAgent: string; method?: string; idToken?: string | null }) =>
       db.query(
-        `INSERT INTO sessions (id_hash, user_id, csrf_hash, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [s.idHash, s.userId, s.csrfHash, s.expiresAt, s.ip, s.userAgent],
+        `INSERT INTO sessions (id_hash, user_id, csrf_hash, expires_at, ip, user_agent, method, id_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [s.idHash, s.userId, s.csrfHash, s.expiresAt, s.ip, s.userAgent, s.method ?? null, s.idToken ?? null],
       ),
     /**
      * Returns a live session and refreshes its idle clock in one statement, or nothing when it has
@@ -162,7 +171,9 @@ export function identityRepo(db: Queryable) {
          RETURNING user_id, csrf_hash`,
         [idHash, idleMinutes],
       ),
-    endSession: (idHash: string) => db.query('UPDATE sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL', [idHash]),
+    /** Ends a session; returns the sealed ID token of one opened through the identity provider. */
+    endSession: (idHash: string) =>
+      maybeOne<{ id_token: string | null }>(db, 'UPDATE sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL RETURNING id_token', [idHash]),
     endUserSessions: (userId: string) =>
       db.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [userId]),
     /** Ends every session of a user except the one whose id hash starts with keepPrefix. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ROLES } from '../../http/access.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../../http/auth.ts';
 import type { AdminChangeRow } from './identity.repo.ts';
-import type { HeldChange, IdentityService } from './identity.service.ts';
+import type { HeldChange, IdentityService, PublicUser } from './identity.service.ts';
 import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
 
 /** Kept here for code written against the old place; new code imports it from src/http/kit.ts. */
@@ -44,6 +44,9 @@ const userSchema = z.object({
   disabled: z.boolean(),
   lastLoginAt: z.date().nullable(),
   createdAt: z.date(),
+  pendingApproval: z.boolean().describe('统一身份认证首次登录创建、等待系统管理员审核'),
+  signOn: z.enum(['local', 'sso']).describe('local: 本地口令;sso: 统一身份认证'),
+  secondFactor: z.boolean().describe('已绑定动态验证码(TOTP)'),
 });
 const apiKeySchema = z.object({
   id: z.string(),
@@ -55,7 +58,7 @@ const apiKeySchema = z.object({
   createdAt: z.date(),
   state: z.enum(['active', 'revoked', 'expired']),
 });
-const meSchema = z.object({
+export const meSchema = z.object({
   id: z.string(),
   username: z.string(),
   displayName: z.string(),
@@ -104,6 +107,8 @@ function toOrg(o: { id: string; name: string; type: OrgOut['type']; level: OrgOu
 
 function toUser(u: {
   id: string;
+  pending_approval?: boolean;
+  totp_enrolled_at?: Date | null;
   username: string;
   display_name: string;
   org_id: string;
@@ -113,7 +118,7 @@ function toUser(u: {
   disabled: boolean;
   last_login_at: Date | null;
   created_at: Date;
-}): UserOut {
+}, sso?: Set<string>): UserOut {
   return {
     id: u.id,
     username: u.username,
@@ -125,6 +130,9 @@ function toUser(u: {
     disabled: u.disabled,
     lastLoginAt: u.last_login_at,
     createdAt: u.created_at,
+    pendingApproval: u.pending_approval ?? false,
+    signOn: sso?.has(u.id) ? 'sso' : 'local',
+    secondFactor: Boolean(u.totp_enrolled_at),
   };
 }
 
@@ -154,16 +162,50 @@ function toChange(c: AdminChangeRow): z.infer<typeof adminChangeSchema> {
 
 const toHeld = (h: HeldChange) => ({ change: toChange(h.change), ...(h.passwordPart ? { passwordPart: h.passwordPart } : {}) });
 
-/** Sign-in, sessions, organisations, users and API keys. */
-export function identityRoutes(deps: { identity: IdentityService; secureCookies: boolean }): FastifyPluginAsyncZod {
-  const { identity } = deps;
-  const cookieBase = { path: '/', sameSite: 'strict' as const, secure: deps.secureCookies };
+/** The signed-in account as the console sees it. */
+export async function meOf(identity: IdentityService, user: PublicUser): Promise<z.infer<typeof meSchema>> {
+  const org = await identity.getOrg(user.org_id);
+  return { id: user.id, username: user.username, displayName: user.display_name, orgId: user.org_id, orgName: org.name, roles: user.roles, mustChangePassword: user.must_change_password, kind: 'user' };
+}
 
-  const setSessionCookies = (reply: FastifyReply, token: string, csrf: string) => {
-    reply.setCookie(SESSION_COOKIE, token, { ...cookieBase, httpOnly: true });
-    // Readable by the console so it can echo it in x-csrf-token (double submit, bound to the session).
-    reply.setCookie(CSRF_COOKIE, csrf, { ...cookieBase, httpOnly: false });
+/** Sets the session cookie and the CSRF cookie the console echoes (double submit, bound to the session). */
+export function sessionCookies(secure: boolean) {
+  const base = { path: '/', sameSite: 'strict' as const, secure };
+  return {
+    base,
+    set(reply: FastifyReply, token: string, csrf: string) {
+      reply.setCookie(SESSION_COOKIE, token, { ...base, httpOnly: true });
+      reply.setCookie(CSRF_COOKIE, csrf, { ...base, httpOnly: false });
+    },
   };
+}
+
+/** What the password step answers an account that needs a second factor. */
+export const secondFactorSchema = z.object({
+  ticket: z.string().describe('第二步凭据,5 分钟内有效,与验证码一同提交到 /auth/second-factor'),
+  expiresAt: z.date(),
+  enrol: z
+    .object({
+      secret: z.string().describe('新的 TOTP 密钥(base32),供手工输入验证器'),
+      otpauthUrl: z.string(),
+      qrDataUrl: z.string().describe('二维码图片(data: URL)'),
+    })
+    .optional()
+    .describe('首次登录:绑定验证器,提交第一个验证码后生效'),
+});
+
+/** Sign-in, sessions, organisations, users and API keys. */
+export function identityRoutes(deps: {
+  identity: IdentityService;
+  secureCookies: boolean;
+  /** RP-initiated logout: the provider's end-session URL for a session opened through it. */
+  endSessionUrl?: (idToken: string) => Promise<string | undefined>;
+  /** Accounts reached through the identity provider (marked in the user list). */
+  ssoUserIds?: () => Promise<Set<string>>;
+}): FastifyPluginAsyncZod {
+  const { identity } = deps;
+  const cookies = sessionCookies(deps.secureCookies);
+  const cookieBase = cookies.base;
 
   return async (app) => {
     app.post(
@@ -172,23 +214,21 @@ export function identityRoutes(deps: { identity: IdentityService; secureCookies:
         config: { access: { public: true } },
         schema: {
           tags: ['identity'],
-          summary: 'Sign in to the console / 登录',
+          summary: 'Sign in to the console; administrators (and data officers by policy) then send a TOTP code to /auth/second-factor / 登录',
           body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }),
-          response: { 200: z.object({ user: meSchema }), ...errors },
+          response: { 200: z.union([z.object({ user: meSchema }), z.object({ secondFactor: secondFactorSchema })]), ...errors },
         },
       },
       async (request, reply) => {
-        const { token, csrf, user } = await identity.login({
+        const result = await identity.login({
           ...request.body,
           ip: request.ip,
           userAgent: request.headers['user-agent'],
           requestId: request.id,
         });
-        setSessionCookies(reply, token, csrf);
-        const org = await identity.getOrg(user.org_id);
-        return {
-          user: { id: user.id, username: user.username, displayName: user.display_name, orgId: user.org_id, orgName: org.name, roles: user.roles, mustChangePassword: user.must_change_password, kind: 'user' as const },
-        };
+        if ('secondFactor' in result) return { secondFactor: result.secondFactor };
+        cookies.set(reply, result.token, result.csrf);
+        return { user: await meOf(identity, result.user) };
       },
     );
 
@@ -196,11 +236,17 @@ export function identityRoutes(deps: { identity: IdentityService; secureCookies:
       '/auth/logout',
       {
         config: { access: { authenticated: true }, allowWhilePasswordExpired: true },
-        schema: { tags: ['identity'], summary: 'End the console session / 退出登录', response: { 204: z.null(), ...errors } },
+        schema: {
+          tags: ['identity'],
+          summary: 'End the console session; a session opened through the identity provider answers 200 with the provider’s end-session URL to visit / 退出登录',
+          response: { 200: z.object({ endSessionUrl: z.string().describe('统一身份认证平台的退出地址(RP 发起的退出)') }), 204: z.null(), ...errors },
+        },
       },
       async (request, reply) => {
-        await identity.logout(callerOf(request), request.cookies[SESSION_COOKIE] ?? '');
+        const { idToken } = await identity.logout(callerOf(request), request.cookies[SESSION_COOKIE] ?? '');
         reply.clearCookie(SESSION_COOKIE, cookieBase).clearCookie(CSRF_COOKIE, cookieBase);
+        const endSessionUrl = idToken && deps.endSessionUrl ? await deps.endSessionUrl(idToken) : undefined;
+        if (endSessionUrl) return reply.status(200).send({ endSessionUrl });
         return reply.status(204).send(null);
       },
     );
@@ -278,7 +324,10 @@ export function identityRoutes(deps: { identity: IdentityService; secureCookies:
         config: { access: { roles: ['sysadmin'] } },
         schema: { tags: ['identity'], summary: 'List users / 用户列表', response: { 200: z.object({ items: z.array(userSchema) }), ...errors } },
       },
-      async () => ({ items: (await identity.listUsers()).map(toUser) }),
+      async () => {
+        const sso = (await deps.ssoUserIds?.()) ?? new Set<string>();
+        return { items: (await identity.listUsers()).map((u) => toUser(u, sso)) };
+      },
     );
     app.post(
       '/users',
@@ -322,7 +371,7 @@ export function identityRoutes(deps: { identity: IdentityService; secureCookies:
       async (request, reply) => {
         const result = await identity.requestUpdateUser(callerOf(request), request.params.id, request.body);
         if (result.held) return reply.status(202).send(toHeld(result));
-        return reply.status(200).send(toUser(result));
+        return reply.status(200).send(toUser(result, await deps.ssoUserIds?.()));
       },
     );
     app.post(

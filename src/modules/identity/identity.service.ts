@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, type Message } from '../../errors.ts';
 import { EXCLUSIVE_ROLES, ROLE_LABELS, type Caller as BaseCaller, type Principal, type Role } from '../../http/access.ts';
-import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import { callerEvent, type AuditActor, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { Sealer } from '../audit/signer.ts';
 import { isValidRegionCode, isValidUscc } from './codes.ts';
 import { identityRepo, type AdminChangeFields, type AdminChangeRow, type ApiKeyRow, type IdentityRepo, type OrgRow, type UserRow } from './identity.repo.ts';
 import { checkPasswordPolicy, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
-import { passwordSignIn } from './signin.ts';
+import { createSecondFactor, type Challenge, type SignInMethod } from './second-factor.ts';
+import { checkPassword, countFailure as countLockout, NO_PASSWORD, openSignInSession } from './signin.ts';
+import type { SignOnPolicy } from './signon.repo.ts';
 import { apiKeyPrefix, newApiKey, tokenHash } from './tokens.ts';
 
 /** Who is acting and from where, for decisions and for the audit record. */
@@ -55,15 +57,32 @@ export interface UserInput {
 /** What a change of an account may set (the user name never changes). */
 export type UserPatch = Partial<Omit<UserInput, 'username'>> & { disabled?: boolean };
 
-export type PublicUser = Omit<UserRow, 'password_hash'>;
+export type PublicUser = Omit<UserRow, 'password_hash' | 'totp_secret'>;
+
+/** Where a sign-in comes from, for the session and the audit record. */
+export interface SignInMeta {
+  ip?: string;
+  userAgent?: string;
+  requestId?: string;
+}
+
+/** A console session just opened: the cookie tokens (returned once) and the account. */
+export interface OpenedSession {
+  token: string;
+  csrf: string;
+  user: PublicUser;
+}
 
 /** Columns of api_keys that security operations set (migration 0008); read through SELECT *. */
 type HeldKey = ApiKeyRow & { suspended_at?: Date | null; throttled_until?: Date | null };
 
 const LEVEL_RANK = { province: 0, city: 1, county: 2 } as const;
 const INVALID_LOGIN = { zh: '用户名或密码错误(连续失败 5 次将锁定 15 分钟)', en: 'Wrong username or password (5 failures lock the account for 15 minutes)' };
+const INVALID_CODE = { zh: '动态验证码或恢复码错误(连续失败 5 次将锁定 15 分钟)', en: 'Wrong authenticator code or recovery code (5 failures lock the account for 15 minutes)' };
+const SIGN_IN_EXPIRED = { zh: '登录已超时或已完成,请重新输入用户名和密码', en: 'This sign-in has expired or was completed; enter your user name and password again' };
+export { NO_PASSWORD };
 
-function publicUser({ password_hash: _omit, ...user }: UserRow): PublicUser {
+function publicUser({ password_hash: _omit, totp_secret: _secret, ...user }: UserRow): PublicUser {
   return user;
 }
 
@@ -169,10 +188,18 @@ function fieldsOf(u: UserRow): AdminChangeFields {
 }
 
 /** Identity, organisations, sessions and API keys: who is calling and what they hold. */
-export function createIdentityService(deps: { db: Db; events: EventSink; sealer: Sealer; settings?: Partial<IdentitySettings> }) {
+export function createIdentityService(deps: {
+  db: Db;
+  events: EventSink;
+  sealer: Sealer;
+  settings?: Partial<IdentitySettings>;
+  /** The clock second-factor codes are checked against (default: the system clock). */
+  now?: () => Date;
+}) {
   const { db, events, sealer } = deps;
   const settings = { ...DEFAULT_IDENTITY_SETTINGS, ...deps.settings };
   const repo = identityRepo(db);
+  const secondFactor = createSecondFactor({ db, sealer, now: deps.now ?? (() => new Date()) });
 
   /** The caller's event; an explicit actor (a sign-in, an API key's use) stands instead of the caller's. */
   const record = (caller: Partial<Caller>, event: Omit<AuditEvent, 'requestId' | 'ip'>) => {
@@ -318,7 +345,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
   }
 
   /** A change applied with host access is recorded as such; security operations raise an alert on it. */
-  async function recordHostChange(caller: Partial<Caller>, kind: AdminChangeRow['kind'], username: string, guarded: readonly AdminRole[], details: Record<string, unknown>): Promise<void> {
+  async function recordHostChange(caller: Partial<Caller>, kind: AdminChangeRow['kind'] | 'reset_mfa', username: string, guarded: readonly AdminRole[], details: Record<string, unknown>): Promise<void> {
     if (!caller.hostAccess) return;
     await record(caller, {
       action: 'admin_change.apply',
@@ -417,39 +444,98 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
     };
   }
 
+  const actorOfUser = (user: Pick<UserRow, 'id' | 'username' | 'org_id'>): AuditActor => ({ userId: user.id, username: user.username, orgId: user.org_id });
+
+  /** Lockout of identity accounts: the shared rule of signin.ts, the lockout in the audit log. */
+  const lockout = (caller: Partial<Caller>, user: UserRow, factor: string) => ({
+    store: repo,
+    maxFailedLogins: settings.maxFailedLogins,
+    lockMinutes: settings.lockMinutes,
+    onLockout: (lockedUntil: Date | null) =>
+      record(caller, { action: 'auth.lockout', result: 'success', actor: actorOfUser(user), target: { type: 'user', id: user.id, label: user.username }, details: { lockedUntil, factor } }),
+  });
+
+  /** A failed factor counts toward the lockout (the fifth in a row locks the account) and is recorded. */
+  async function countFailure(caller: Partial<Caller>, user: UserRow, details: { factor: string } & Record<string, unknown>): Promise<void> {
+    await countLockout(user, lockout(caller, user, details.factor));
+    await record(caller, { action: 'auth.login', result: 'failure', actor: actorOfUser(user), details });
+  }
+
+  /** Opens a session for an account that passed every factor (shared sign-in); an ID token is kept sealed for logout. */
+  async function openSession(user: UserRow, meta: SignInMeta, method: SignInMethod, extra: { idToken?: string; details?: Record<string, unknown> } = {}): Promise<OpenedSession> {
+    const idToken = extra.idToken ? sealer.seal(Buffer.from(extra.idToken, 'utf8')).toString('base64') : null;
+    const { token, csrf } = await openSignInSession(user, {
+      store: { ...repo, insertSession: (s) => repo.insertSession({ ...s, method, idToken }) },
+      sessionHours: settings.sessionMaxHours,
+      method,
+      ...(meta.ip ? { ip: meta.ip } : {}),
+      ...(meta.userAgent ? { userAgent: meta.userAgent } : {}),
+    });
+    await record(meta, { action: 'auth.login', result: 'success', actor: { ...actorOfUser(user), roles: user.roles }, details: { method, ...extra.details } });
+    return { token, csrf, user: publicUser(user) };
+  }
+
   const service = {
     settings,
     repo,
+    secondFactor,
 
     // ---- sign-in and sessions ----
 
-    /** Signs in; the same error for unknown users, wrong passwords and locked accounts. */
-    async login(input: { username: string; password: string; ip?: string; userAgent?: string; requestId?: string }) {
+    /**
+     * The password step of a sign-in; the same error for unknown users, wrong passwords and locked,
+     * disabled or pending accounts. An account that needs a second factor gets the ticket for it
+     * (and, at its first sign-in, a new authenticator secret to enrol) instead of a session.
+     */
+    async login(input: { username: string; password: string } & SignInMeta): Promise<OpenedSession | { secondFactor: Challenge }> {
       const caller = { requestId: input.requestId, ip: input.ip };
       const user = await repo.getUserByName(input.username.trim().toLowerCase());
-      const actor = user ? { userId: user.id, username: user.username, orgId: user.org_id } : { username: input.username };
-      const { token, csrf } = await passwordSignIn(user, input.password, {
-        store: repo,
-        maxFailedLogins: settings.maxFailedLogins,
-        lockMinutes: settings.lockMinutes,
-        sessionHours: settings.sessionMaxHours,
+      const actor = user ? actorOfUser(user) : { username: input.username };
+      // The shared password step; an account waiting for approval is refused like a disabled one.
+      await checkPassword(user ? { ...user, disabled: user.disabled || user.pending_approval } : undefined, input.password, {
+        ...(user ? lockout(caller, user, 'password') : { store: repo, maxFailedLogins: settings.maxFailedLogins, lockMinutes: settings.lockMinutes, onLockout: async () => {} }),
         refusal: INVALID_LOGIN,
-        ...(input.ip ? { ip: input.ip } : {}),
-        ...(input.userAgent ? { userAgent: input.userAgent } : {}),
-        onFailure: (reason) => record(caller, { action: 'auth.login', result: 'failure', actor, details: { reason } }),
-        onLockout: (lockedUntil) =>
-          record(caller, { action: 'auth.lockout', result: 'success', actor, target: { type: 'user', id: user!.id, label: user!.username }, details: { lockedUntil } }),
+        onFailure: (reason) =>
+          record(caller, { action: 'auth.login', result: 'failure', actor, details: { method: 'password', factor: 'password', reason: reason === 'disabled' && user?.pending_approval ? 'pending_approval' : reason } }),
       });
-      await record(caller, { action: 'auth.login', result: 'success', actor: { ...actor, roles: user!.roles } });
-      return { token, csrf, user: publicUser(user!) };
+      if (await secondFactor.required(user!)) {
+        const challenge = await secondFactor.challenge(user!);
+        await record(caller, { action: 'auth.second_factor', result: 'success', actor, details: { factor: 'password', next: challenge.enrol ? 'totp_enrol' : 'totp' } });
+        return { secondFactor: challenge };
+      }
+      return openSession(user!, input, 'password');
     },
+
+    /**
+     * The second step: a code from the authenticator (or a recovery code) with the ticket of the
+     * password step. Wrong codes count toward the lockout like wrong passwords. At enrolment the ten
+     * recovery codes are returned here, once; after a recovery code, how many are left.
+     */
+    async completeSecondFactor(input: { ticket: string; code: string } & SignInMeta): Promise<OpenedSession & { recoveryCodes?: string[]; recoveryCodesLeft?: number }> {
+      const caller = { requestId: input.requestId, ip: input.ip };
+      const result = await secondFactor.check(input.ticket, input.code);
+      if (!result.ok) {
+        const details = { method: `password+${result.factor}`, factor: result.factor, reason: result.reason };
+        if (result.user && ['wrong_code', 'replayed', 'wrong_recovery_code'].includes(result.reason)) await countFailure(caller, result.user, details);
+        else await record(caller, { action: 'auth.login', result: 'failure', ...(result.user ? { actor: actorOfUser(result.user) } : {}), details });
+        if (result.reason === 'invalid_ticket') throw new UnauthorizedError('sign_in_expired', SIGN_IN_EXPIRED);
+        throw new UnauthorizedError('invalid_second_factor', INVALID_CODE);
+      }
+      const { user, method, recoveryCodes, recoveryCodesLeft } = result;
+      if (recoveryCodes) await record(caller, { action: 'auth.totp_enrol', result: 'success', actor: actorOfUser(user), target: { type: 'user', id: user.id, label: user.username }, details: { recoveryCodes: recoveryCodes.length } });
+      const session = await openSession(user, input, method, recoveryCodesLeft === undefined ? {} : { details: { recoveryCodesLeft } });
+      return { ...session, ...(recoveryCodes ? { recoveryCodes } : {}), ...(recoveryCodesLeft === undefined ? {} : { recoveryCodesLeft }) };
+    },
+
+    /** Opens a session for an account that passed every factor (the identity provider's sign-in too). */
+    openSession: (user: UserRow, meta: SignInMeta, method: SignInMethod, extra: { idToken?: string; details?: Record<string, unknown> } = {}) => openSession(user, meta, method, extra),
 
     /** The principal of a live console session, refreshing its idle clock; undefined when ended. */
     async authenticateSession(token: string) {
       const session = await repo.touchSession(tokenHash(token), settings.sessionIdleMinutes);
       if (!session) return undefined;
       const user = await repo.getUser(session.user_id);
-      if (!user || user.disabled) return undefined;
+      if (!user || user.disabled || user.pending_approval) return undefined;
       return {
         principal: await principalOf(user, { sessionId: tokenHash(token).slice(0, 16) }),
         csrfHash: session.csrf_hash,
@@ -457,9 +543,11 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
       };
     },
 
-    async logout(caller: Caller, token: string) {
-      await repo.endSession(tokenHash(token));
-      await record(caller, { action: 'auth.logout', result: 'success' });
+    /** Ends the session; for one opened through the identity provider, returns its ID token (for RP-initiated logout). */
+    async logout(caller: Caller, token: string): Promise<{ idToken?: string }> {
+      const ended = await repo.endSession(tokenHash(token));
+      await record(caller, { action: 'auth.logout', result: 'success', ...(ended?.id_token ? { details: { method: 'oidc' } } : {}) });
+      return ended?.id_token ? { idToken: sealer.unseal(Buffer.from(ended.id_token, 'base64')).toString('utf8') } : {};
     },
 
     /** Changes one's own password and ends every other session of the account (the current one stays). */
@@ -763,6 +851,41 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
       if (!user) throw new NotFoundError({ zh: '用户', en: 'User' });
       await repo.unlock(id);
       await record(caller, { action: 'user.unlock', result: 'success', target: { type: 'user', id, label: user.username } });
+    },
+
+    /** Admits an account made by a first sign-in through the identity provider; it can sign in from now on. */
+    async approveUser(caller: Caller, id: string): Promise<PublicUser> {
+      const user = await repo.getUser(id);
+      if (!user) throw new NotFoundError({ zh: '用户', en: 'User' });
+      const approved = await repo.approve(id);
+      if (!approved) throw new ConflictError('not_pending', { zh: `账号 ${user.username} 不在待审核状态`, en: `Account ${user.username} is not waiting for approval` });
+      await record(caller, { action: 'user.approve', result: 'success', target: { type: 'user', id, label: user.username }, details: { roles: approved.roles, orgId: approved.org_id } });
+      return publicUser(approved);
+    },
+
+    /**
+     * Removes an account's second factor (lost phone and recovery codes): the holder enrols again at
+     * the next sign-in. An administrator's (三员) only with host access (`pdx user reset-mfa`), recorded
+     * and alerted as an administrator account change.
+     */
+    async resetSecondFactor(caller: Partial<Caller>, id: string): Promise<void> {
+      const user = await repo.getUser(id);
+      if (!user) throw new NotFoundError({ zh: '用户', en: 'User' });
+      const guarded = adminRolesOf(user.roles);
+      refuseWithoutSecondAdmin(caller, guarded);
+      await secondFactor.repo.clearSecondFactor(id);
+      await record(caller, { action: 'user.mfa_reset', result: 'success', target: { type: 'user', id, label: user.username } });
+      if (guarded.length) await recordHostChange(caller, 'reset_mfa', user.username, guarded, {});
+    },
+
+    getSignOnPolicy: (): Promise<SignOnPolicy> => secondFactor.repo.getPolicy(),
+
+    /** The security administrator's sign-in policy: whether data officers need a second factor too. */
+    async setSignOnPolicy(caller: Caller, policy: SignOnPolicy): Promise<SignOnPolicy> {
+      const before = await secondFactor.repo.getPolicy();
+      await secondFactor.repo.setPolicy(policy);
+      await record(caller, { action: 'settings.sign_on', result: 'success', target: { type: 'settings', label: 'identity.signon' }, details: { before, after: policy } });
+      return policy;
     },
   };
   return service;

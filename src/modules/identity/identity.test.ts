@@ -57,7 +57,12 @@ describeEachBackend('identity', ({ use }) => {
   });
 
   it('signs in with an HttpOnly, SameSite session cookie and answers the same for unknown users and wrong passwords', async () => {
-    const ok = await t.anonymous.call('POST', '/api/v1/auth/login', { username: 'auditor', password: ADMIN_PASSWORDS.auditor });
+    // The password alone opens no session for an administrator: the second step does.
+    const first = await t.anonymous.call('POST', '/api/v1/auth/login', { username: 'auditor', password: ADMIN_PASSWORDS.auditor });
+    expect(first.statusCode).toBe(200);
+    expect(first.cookies.find((c) => c.name === 'pdx_session')).toBeUndefined();
+    const { secondFactor } = first.json();
+    const ok = await t.anonymous.call('POST', '/api/v1/auth/second-factor', { ticket: secondFactor.ticket, code: await t.authenticator.code('auditor', secondFactor) });
     expect(ok.statusCode).toBe(200);
     const session = ok.cookies.find((c) => c.name === 'pdx_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });

@@ -4,7 +4,7 @@
  * secrets are kept sealed by the keyring (they must be recoverable to sign) and never returned.
  */
 import { z } from 'zod';
-import type { Queryable } from '../../db/index.ts';
+import type { Queryable } from '../../db/db.ts';
 
 export const SETTINGS_KEY = 'secops.settings';
 

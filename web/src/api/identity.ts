@@ -17,6 +17,8 @@ export const isHeld = (r: object): r is HeldChange => 'change' in r;
 export const identityApi = {
   me: () => GET('/api/v1/auth/me'),
   login: (username: string, password: string) => POST('/api/v1/auth/login', { body: { username, password } }),
+  secondFactor: (ticket: string, code: string) => POST('/api/v1/auth/second-factor', { body: { ticket, code } }),
+  signInOptions: () => GET('/api/v1/auth/options'),
   logout: () => POST('/api/v1/auth/logout'),
   changePassword: (body: BodyOf<'/api/v1/auth/password', 'post'>) => POST('/api/v1/auth/password', { body }),
   orgs: () => GET('/api/v1/orgs').then((r) => r.items),
@@ -26,6 +28,8 @@ export const identityApi = {
   updateUser: (id: string, body: BodyOf<'/api/v1/users/{id}', 'patch'>) => PATCH('/api/v1/users/{id}', { path: { id }, body }),
   resetPassword: (id: string) => POST('/api/v1/users/{id}/reset-password', { path: { id } }),
   unlock: (id: string) => POST('/api/v1/users/{id}/unlock', { path: { id } }),
+  approveUser: (id: string) => POST('/api/v1/users/{id}/approve', { path: { id } }),
+  resetSecondFactor: (id: string) => POST('/api/v1/users/{id}/reset-second-factor', { path: { id } }),
   adminChanges: () => GET('/api/v1/admin-changes').then((r) => r.items),
   approveChange: (id: string) => POST('/api/v1/admin-changes/{id}/approve', { path: { id } }),
   rejectChange: (id: string, reason: string) => POST('/api/v1/admin-changes/{id}/reject', { path: { id }, body: { reason } }),

@@ -98,7 +98,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in to the console / 登录 */
+        /** Sign in to the console; administrators (and data officers by policy) then send a TOTP code to /auth/second-factor / 登录 */
         post: {
             parameters: {
                 query?: never;
@@ -133,6 +133,21 @@ export interface paths {
                                 /** @enum {string} */
                                 kind: "user" | "apikey";
                             };
+                        } | {
+                            secondFactor: {
+                                /** @description 第二步凭据,5 分钟内有效,与验证码一同提交到 /auth/second-factor */
+                                ticket: string;
+                                /** Format: date-time */
+                                expiresAt: string;
+                                /** @description 首次登录:绑定验证器,提交第一个验证码后生效 */
+                                enrol?: {
+                                    /** @description 新的 TOTP 密钥(base32),供手工输入验证器 */
+                                    secret: string;
+                                    otpauthUrl: string;
+                                    /** @description 二维码图片(data: URL) */
+                                    qrDataUrl: string;
+                                };
+                            };
                         };
                     };
                 };
@@ -153,7 +168,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the console session / 退出登录 */
+        /** End the console session; a session opened through the identity provider answers 200 with the provider’s end-session URL to visit / 退出登录 */
         post: {
             parameters: {
                 query?: never;
@@ -163,6 +178,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 统一身份认证平台的退出地址(RP 发起的退出) */
+                            endSessionUrl: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 204: {
                     headers: {
@@ -478,6 +505,15 @@ export interface paths {
                                 lastLoginAt: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
+                                /** @description 统一身份认证首次登录创建、等待系统管理员审核 */
+                                pendingApproval: boolean;
+                                /**
+                                 * @description local: 本地口令;sso: 统一身份认证
+                                 * @enum {string}
+                                 */
+                                signOn: "local" | "sso";
+                                /** @description 已绑定动态验证码(TOTP) */
+                                secondFactor: boolean;
                             }[];
                         };
                     };
@@ -525,6 +561,15 @@ export interface paths {
                                 lastLoginAt: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
+                                /** @description 统一身份认证首次登录创建、等待系统管理员审核 */
+                                pendingApproval: boolean;
+                                /**
+                                 * @description local: 本地口令;sso: 统一身份认证
+                                 * @enum {string}
+                                 */
+                                signOn: "local" | "sso";
+                                /** @description 已绑定动态验证码(TOTP) */
+                                secondFactor: boolean;
                             };
                             password: string;
                         };
@@ -643,6 +688,15 @@ export interface paths {
                             lastLoginAt: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description 统一身份认证首次登录创建、等待系统管理员审核 */
+                            pendingApproval: boolean;
+                            /**
+                             * @description local: 本地口令;sso: 统一身份认证
+                             * @enum {string}
+                             */
+                            signOn: "local" | "sso";
+                            /** @description 已绑定动态验证码(TOTP) */
+                            secondFactor: boolean;
                         };
                     };
                 };
@@ -1288,6 +1342,313 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How one may sign in (shown on the sign-in page) / 登录方式 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sso: {
+                                enabled: boolean;
+                                /** @description 演示身份认证(非正式身份认证平台) */
+                                demo: boolean;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/second-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Second step of a sign-in: the ticket of /auth/login and a code from the authenticator, or a recovery code / 动态验证码 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ticket: string;
+                        /** @description 6 位动态验证码,或恢复码 XXXX-XXXX-XXXX-XXXX */
+                        code: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                id: string;
+                                username: string;
+                                displayName: string;
+                                orgId: string;
+                                orgName: string;
+                                roles: ("sysadmin" | "secadmin" | "auditor" | "data_officer" | "consumer")[];
+                                mustChangePassword: boolean;
+                                /** @enum {string} */
+                                kind: "user" | "apikey";
+                            };
+                            /** @description 首次绑定时的 10 个一次性恢复码,仅此一次显示 */
+                            recoveryCodes?: string[];
+                            /** @description 使用恢复码登录后剩余的恢复码个数 */
+                            recoveryCodesLeft?: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sso/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sign in through the identity provider (统一身份认证): redirects to it / 统一身份认证登录 */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 登录后回到的控制台路径 */
+                    returnTo?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: never;
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sso/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the identity provider sends the browser back; opens a session or refuses with sso_error / 统一身份认证回调 */
+        get: {
+            parameters: {
+                query?: {
+                    code?: string;
+                    state?: string;
+                    error?: string;
+                    error_description?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: never;
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sign-on-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sign-in policy / 登录安全策略 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 数据管理员登录也须动态验证码(三员始终须要) */
+                            totpForDataOfficers: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        /** Set the sign-in policy (security administrator) / 设置登录安全策略 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 数据管理员登录也须动态验证码(三员始终须要) */
+                        totpForDataOfficers: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 数据管理员登录也须动态验证码(三员始终须要) */
+                            totpForDataOfficers: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admit an account made by a first sign-in through the identity provider / 审核通过统一身份认证账号 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/reset-second-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove an account’s authenticator; it enrols again at the next sign-in (administrators: host only, pdx user reset-mfa) / 重置动态验证码 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;

@@ -95,8 +95,23 @@ export function UsersPage() {
           { title: t('users.roles'), dataIndex: 'roles', render: (roles: Role[]) => roles.map((r) => <Tag key={r}>{t(`role.${r}`)}</Tag>) },
           {
             title: t('users.status'),
-            render: (_, u) =>
-              u.disabled ? <Tag>{t('users.disabled')}</Tag> : u.locked ? <Tag color="red">{t('users.locked')}</Tag> : u.mustChangePassword ? <Tag color="orange">{t('users.mustChange')}</Tag> : <Tag color="green">{t('users.active')}</Tag>,
+            render: (_, u) => (
+              <>
+                {u.pendingApproval ? (
+                  <Tag color="gold">{t('so.users.pending')}</Tag>
+                ) : u.disabled ? (
+                  <Tag>{t('users.disabled')}</Tag>
+                ) : u.locked ? (
+                  <Tag color="red">{t('users.locked')}</Tag>
+                ) : u.mustChangePassword ? (
+                  <Tag color="orange">{t('users.mustChange')}</Tag>
+                ) : (
+                  <Tag color="green">{t('users.active')}</Tag>
+                )}
+                {u.signOn === 'sso' && <Tag color="blue">{t('so.users.sso')}</Tag>}
+                {u.secondFactor && <Tag color="cyan">{t('so.users.totp')}</Tag>}
+              </>
+            ),
           },
           { title: t('users.lastLogin'), dataIndex: 'lastLoginAt', render: (v: string | null) => (v ? time(v) : t('common.never')) },
           {
@@ -125,6 +140,16 @@ export function UsersPage() {
                 >
                   {t('users.reset')}
                 </Button>
+                {u.pendingApproval && (
+                  <Button type="link" data-testid={`approve-${u.username}`} onClick={() => act(() => identityApi.approveUser(u.id))}>
+                    {t('so.users.approve')}
+                  </Button>
+                )}
+                {u.secondFactor && !u.roles.some((r) => r === 'sysadmin' || r === 'secadmin' || r === 'auditor') && (
+                  <Button type="link" onClick={() => act(() => identityApi.resetSecondFactor(u.id))}>
+                    {t('so.users.resetTotp')}
+                  </Button>
+                )}
                 {u.locked && (
                   <Button type="link" onClick={() => act(() => identityApi.unlock(u.id))}>
                     {t('users.unlock')}
