@@ -28,6 +28,7 @@ import { createProtectModule } from './modules/protect/protect.service.ts';
 import { createRotation } from './modules/protect/rotation.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 import { createTelemetryModule } from './modules/telemetry/telemetry.module.ts';
+import { createExchangeModule } from './modules/exchange/exchange.module.ts';
 
 export interface PlatformOptions {
   /** Also hand every security event to this sink (tests observe events this way). */
@@ -119,7 +120,8 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   });
   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
-  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open };
+  const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring });
+  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, exchange };
   const app = await buildApp({
     config,
     db,
@@ -141,6 +143,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       secops.routes,
       telemetry.routes,
       open.routes,
+      exchange.routes,
     ],
     rootRoutes: [telemetry.rootRoutes, open.rootRoutes],
     society: open.society,
@@ -200,6 +203,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     services.secops.start();
     await services.telemetry.start({ mqttPort: config.PDX_MQTT_PORT ?? (simulate ? await freePortOr(1883, config.PDX_HOST) : undefined) });
     services.open.start();
+    services.exchange.start();
     const simulation = simulate ? startDemoSimulation({ dataDir: config.dataDir, port: services.telemetry.brokerPort()!, host: config.PDX_HOST, tls: Boolean(config.PDX_TLS_CERT) }) : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
@@ -218,7 +222,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
         // A keep-alive connection whose request finished after close began would otherwise be waited on.
         const idle = setInterval(() => app.server.closeIdleConnections(), 100);
         void http.finally(() => clearInterval(idle));
-        const workers = Promise.all([services.secops.stop(), services.open.stop(), services.jobs.stop(), services.telemetry.stop()]);
+        const workers = Promise.all([services.secops.stop(), services.open.stop(), services.exchange.stop(), services.jobs.stop(), services.telemetry.stop()]);
         let clean = true;
         if ((await until(http, deadline)) === 'late') {
           clean = false;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import type { Db } from '../../db/index.ts';
+import type { Db, Queryable } from '../../db/index.ts';
 import { AppError, BadRequestError, ConflictError } from '../../errors.ts';
 import type { AuditEvent, EventSink } from '../audit/events.ts';
 import { searchTextOf, type CatalogService } from '../catalog/catalog.service.ts';
@@ -50,6 +50,23 @@ export interface IngestPayload {
   mode: 'append' | 'replace';
   options: Pick<OpenTableOptions, 'encoding' | 'delimiter' | 'sheet' | 'format'>;
   userId: string;
+}
+
+/**
+ * One load through the pipeline, whatever the rows come from: an uploaded file, or a database
+ * source (the exchange module). `open` is called twice (classification pass, then loading pass) and
+ * must yield the same rows both times. `commit` runs inside the transaction that makes the version
+ * visible, so what the caller stores with it (a high-water mark) commits with the version or not at all.
+ */
+export interface LoadRequest {
+  datasetId: string;
+  userId: string;
+  mode: 'append' | 'replace';
+  /** Stored with the version (file name and bytes, or the source table). */
+  source: Record<string, unknown>;
+  totalBytes: number;
+  open: () => Promise<TableReader>;
+  commit?: (tx: Queryable, version: number) => Promise<void>;
 }
 
 /** Sizes a column's physical SQL type; encrypted values are ciphertext text. */
@@ -149,7 +166,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
    * another load is under way: this job waits its turn. One whose job died (killed process, or this
    * job's own earlier attempt) is marked failed, its job too, and its rows are dropped.
    */
-  async function reserveVersion(ctx: JobContext, dataset: DatasetRow, payload: IngestPayload, totalBytes: number) {
+  async function reserveVersion(ctx: JobContext, dataset: DatasetRow, payload: LoadRequest) {
     const reserved = await db.transaction(async (tx) => {
       const r = ingestRepo(tx);
       await r.lockDataset(dataset.id);
@@ -170,7 +187,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
         mode: payload.mode,
         table,
         jobId: ctx.job.id,
-        source: { fileName: payload.fileName, bytes: totalBytes },
+        source: payload.source,
         firstRow,
         userId: payload.userId,
       });
@@ -184,12 +201,28 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
   /** Loads one file into a new version table, then makes it visible in one short transaction. */
   async function runIngest(ctx: JobContext) {
     const payload = ctx.job.payload as unknown as IngestPayload;
+    try {
+      const bytes = fs.statSync(payload.file).size;
+      return await load(ctx, {
+        datasetId: payload.datasetId,
+        userId: payload.userId,
+        mode: payload.mode,
+        totalBytes: bytes,
+        source: { fileName: payload.fileName, bytes },
+        open: () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes, ...(deps.xlsx ? { xlsx: deps.xlsx } : {}) }),
+      });
+    } finally {
+      if (payload.spooled) fs.rmSync(payload.file, { force: true });
+    }
+  }
+
+  /** Classifies, then loads the rows of one request into a new version, made visible atomically. */
+  async function load(ctx: JobContext, payload: LoadRequest) {
     const dataset = await repo.byId(payload.datasetId);
     if (!dataset) throw new BadRequestError('unknown_dataset', { zh: '数据资源不存在', en: 'Dataset not found' });
-    const totalBytes = fs.statSync(payload.file).size;
-    const { version, table, active, firstRow } = await reserveVersion(ctx, dataset, payload, totalBytes);
+    const { totalBytes, open } = payload;
+    const { version, table, active, firstRow } = await reserveVersion(ctx, dataset, payload);
     const policy = await loadPolicy(db);
-    const open = () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes, ...(deps.xlsx ? { xlsx: deps.xlsx } : {}) });
 
     try {
       let columns = await repo.columns(dataset.id);
@@ -222,8 +255,6 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       await ingestRepo(db).failVersion(dataset.id, version, stored);
       await record({ action: 'dataset.version_failed', result: 'failure', actor: { userId: payload.userId }, dataset: dataset.code, details: { version, error: stored.code } });
       throw error;
-    } finally {
-      if (payload.spooled) fs.rmSync(payload.file, { force: true });
     }
   }
 
@@ -318,7 +349,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     columns: ColumnRow[],
     table: string,
     version: number,
-    payload: IngestPayload,
+    payload: LoadRequest,
     outcome: Awaited<ReturnType<typeof loadVersion>> & { classification: TableScanResult; details: TableClassification['details'] },
     active: { relation: string; version: number; rows_loaded: number }[],
     encrypt: ColumnResult[],
@@ -332,6 +363,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       if (payload.mode === 'replace') await r.supersedeActive(dataset.id);
       await r.activateVersion(dataset.id, version, { ...outcome, classification: { ...outcome.classification, details: outcome.details } });
       await r.setCurrentVersion(dataset.id, version, rowCount, outcome.classification.grade, outcome.classification.importantCandidate);
+      await payload.commit?.(tx, version);
     });
     if (payload.mode === 'replace') for (const v of active) await dropTable(v.relation).catch(() => undefined);
     await service.afterVersion?.(dataset.id);
@@ -351,6 +383,9 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
   const service = {
     /** Called after a version becomes visible (the review module re-applies officers' overrides). */
     afterVersion: undefined as ((datasetId: string) => Promise<void>) | undefined,
+
+    /** Runs one load of rows from elsewhere (a database source) inside the caller's job. */
+    load,
 
     /**
      * Streams an upload to the spool directory (refusing it past the size limit, keeping nothing
