@@ -267,4 +267,24 @@ describeEachBackend('database exchange', ({ use }) => {
     expect(drift.error!.message).toContain('注册资本');
     expect((await officer.call('GET', `/api/v1/datasets/${code}/binding`)).json()).toMatchObject({ highWater: '30', consecutiveFailures: 2 });
   });
+
+  it('incremental with a key column: a changed row replaces its earlier version of the same key (upsert)', async () => {
+    await maria.admin(`CREATE TABLE ${myDb}.firms (id integer PRIMARY KEY, \`名称\` varchar(40), \`状态\` varchar(10), change_no integer NOT NULL) DEFAULT CHARSET utf8mb4`);
+    await maria.admin(`INSERT INTO ${myDb}.firms VALUES (1, '沈阳甲公司', '存续', 1), (2, '大连乙公司', '存续', 2), (3, '鞍山丙公司', '存续', 3)`);
+    const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === '市场主体库').id as string;
+    const code = await dataset('市场主体登记(按键更新)');
+    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: myDb, table: 'firms', mode: 'incremental', cursorColumn: 'change_no', keyColumn: 'id' });
+    expect(bound.statusCode, bound.body).toBe(201);
+    expect((await syncAndWait(code)).result).toMatchObject({ version: 1, rows: 3 });
+
+    await maria.admin(`UPDATE ${myDb}.firms SET \`状态\` = '注销', change_no = 4 WHERE id = 2`);
+    await maria.admin(`INSERT INTO ${myDb}.firms VALUES (4, '抚顺丁公司', '存续', 5)`);
+    expect((await syncAndWait(code)).result).toMatchObject({ version: 2, rows: 2, highWater: '5' });
+    const d = (await t.services.catalog.repo.byCode(code))!;
+    const cols = await t.services.catalog.repo.columns(d.id);
+    const col = (name: string) => cols.find((c) => c.name === name)!.physical;
+    const visible = await t.db.query<Record<string, string>>(`SELECT * FROM ${d.relation} ORDER BY ${col('id')}`);
+    expect(visible.map((r) => [String(r[col('id')]), r[col('状态')]])).toEqual([['1', '存续'], ['2', '注销'], ['3', '存续'], ['4', '存续']]);
+    expect(d.row_count).toBe(4);
+  });
 });

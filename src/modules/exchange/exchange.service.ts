@@ -214,6 +214,7 @@ export function createExchangeService(deps: {
         source: { kind: 'database', source: source.name, table: `${table.schema}.${table.table}`, ...(range ? { after: range.after, upTo: range.upTo } : {}) },
         totalBytes: 0,
         open,
+        ...(binding.mode === 'incremental' && binding.key_column ? { key: binding.mapping.find((m) => m.source === binding.key_column)?.name } : {}),
         commit: async (tx, version) => {
           await exchangeRepo(tx).commitRun(binding.id, { highWater: range?.upTo ?? null, version });
         },
@@ -322,6 +323,9 @@ export function createExchangeService(deps: {
       }
       for (const [field, name] of [['cursorColumn', input.cursorColumn], ['keyColumn', input.keyColumn]] as const) {
         if (name && !has(name)) throw new BadRequestError('unknown_source_column', { zh: `源表没有列 ${name}`, en: `The source table has no column ${name}` }, { field, column: name });
+      }
+      if (input.keyColumn && !mapping.some((m) => m.source === input.keyColumn)) {
+        throw new BadRequestError('key_not_loaded', { zh: `键列 ${input.keyColumn} 须在加载的列中`, en: `Key column ${input.keyColumn} must be one of the loaded columns` }, { field: 'keyColumn' });
       }
       const id = randomUUID();
       await repo.insertBinding({

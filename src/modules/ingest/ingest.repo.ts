@@ -38,12 +38,18 @@ export function ingestRepo(db: Queryable) {
       await db.query(`CREATE INDEX ON ${ident(table)} (_row)`);
       for (const c of columns.filter((c) => c.blind_index)) await db.query(`CREATE INDEX ON ${ident(table)} (${ident(`${c.physical}_bi`)})`);
     },
-    /** Points the dataset's read relation at the given version tables (the visible switch). */
-    async rebuildView(relation: string, tables: string[], columns: Pick<ColumnRow, 'physical' | 'blind_index'>[]) {
+    /**
+     * Points the dataset's read relation at the given version tables (the visible switch). With a
+     * key (a physical column), only the latest row of each key is visible: later loads replace
+     * earlier rows of the same key (upsert).
+     */
+    async rebuildView(relation: string, tables: string[], columns: Pick<ColumnRow, 'physical' | 'blind_index'>[], key?: string) {
       const list = physicalColumns(columns).map(ident).join(', ');
+      const union = tables.map((t) => `SELECT ${list} FROM ${ident(t)}`).join(' UNION ALL ');
       await db.query(`DROP VIEW IF EXISTS ${ident(relation)}`);
-      await db.query(`CREATE VIEW ${ident(relation)} AS ${tables.map((t) => `SELECT ${list} FROM ${ident(t)}`).join(' UNION ALL ')}`);
+      await db.query(`CREATE VIEW ${ident(relation)} AS ${key ? `SELECT DISTINCT ON (${ident(key)}) ${list} FROM (${union}) u ORDER BY ${ident(key)}, _row DESC` : union}`);
     },
+    countRows: async (relation: string) => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(relation)}`))[0]!.n),
     markEncrypted: (datasetId: string, name: string, blindIndex: boolean) =>
       db.query(`UPDATE dataset_columns SET encrypted = true, data_type = 'text', blind_index = $3 WHERE dataset_id = $1 AND name = $2`, [datasetId, name, blindIndex]),
     supersedeActive: (datasetId: string) => db.query(`UPDATE dataset_versions SET state = 'superseded' WHERE dataset_id = $1 AND state = 'active'`, [datasetId]),

@@ -66,6 +66,11 @@ export interface LoadRequest {
   source: Record<string, unknown>;
   totalBytes: number;
   open: () => Promise<TableReader>;
+  /**
+   * append only: the 信息项 whose value identifies a row; a row loaded later replaces the earlier
+   * row with the same value (upsert). An encrypted key needs its blind index.
+   */
+  key?: string | undefined;
   commit?: (tx: Queryable, version: number) => Promise<void>;
 }
 
@@ -154,6 +159,16 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       );
     }
     return columns.map((c) => header.indexOf(c.name));
+  }
+
+  /** The physical column a key 信息项 is compared on: itself, or its blind index when encrypted. */
+  function keyColumnOf(columns: ColumnRow[], name: string): string {
+    const c = columns.find((c) => c.name === name);
+    if (!c) throw new BadRequestError('unknown_key_column', { zh: `数据资源没有信息项 ${name}`, en: `The dataset has no column ${name}` }, { column: name });
+    if (c.encrypted && !c.blind_index) {
+      throw new BadRequestError('key_not_comparable', { zh: `键列 ${name} 加密存储且无盲索引,无法按键更新`, en: `Key column ${name} is encrypted without a blind index: rows cannot be matched by it` }, { column: name });
+    }
+    return c.encrypted ? `${c.physical}_bi` : c.physical;
   }
 
   const dropTable = (table: string) => ingestRepo(db).dropTable(table);
@@ -247,8 +262,9 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
           names.has(c.name) ? { ...c, encrypted: true, data_type: 'text' as const, blind_index: INDEXED_TYPES.has(topType(found[i]) ?? '') } : c,
         );
       }
+      const key = payload.key ? keyColumnOf(columns, payload.key) : undefined;
       const outcome = await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes);
-      return await finish(ctx, dataset, columns, table, version, payload, { ...outcome, classification: scan.classification.result, details: scan.classification.details }, active, encrypt);
+      return await finish(ctx, dataset, columns, table, version, payload, { ...outcome, classification: scan.classification.result, details: scan.classification.details }, active, encrypt, key);
     } catch (error) {
       await dropTable(table).catch(() => undefined);
       const stored = error instanceof AppError ? { code: error.code, message: error.text, details: error.details } : { code: 'load_failed', message: { zh: String(error), en: String(error) } };
@@ -353,13 +369,15 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     outcome: Awaited<ReturnType<typeof loadVersion>> & { classification: TableScanResult; details: TableClassification['details'] },
     active: { relation: string; version: number; rows_loaded: number }[],
     encrypt: ColumnResult[],
+    key?: string,
   ) {
     const keep = payload.mode === 'replace' ? [] : active;
-    const rowCount = keep.reduce((n, v) => n + v.rows_loaded, 0) + outcome.loaded;
+    let rowCount = keep.reduce((n, v) => n + v.rows_loaded, 0) + outcome.loaded;
     await db.transaction(async (tx) => {
       const r = ingestRepo(tx);
       for (const c of encrypt) await r.markEncrypted(dataset.id, c.name, INDEXED_TYPES.has(topType(c) ?? ''));
-      await r.rebuildView(dataset.relation, [...keep.map((v) => v.relation), table], columns);
+      await r.rebuildView(dataset.relation, [...keep.map((v) => v.relation), table], columns, key);
+      if (key) rowCount = await r.countRows(dataset.relation);
       if (payload.mode === 'replace') await r.supersedeActive(dataset.id);
       await r.activateVersion(dataset.id, version, { ...outcome, classification: { ...outcome.classification, details: outcome.details } });
       await r.setCurrentVersion(dataset.id, version, rowCount, outcome.classification.grade, outcome.classification.importantCandidate);
