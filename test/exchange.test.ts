@@ -266,6 +266,12 @@ describeEachBackend('database exchange', ({ use }) => {
     expect(drift.error).toMatchObject({ code: 'schema_drift' });
     expect(drift.error!.message).toContain('注册资本');
     expect((await officer.call('GET', `/api/v1/datasets/${code}/binding`)).json()).toMatchObject({ highWater: '30', consecutiveFailures: 2 });
+
+    // The third failure in a row raises an alert in security operations.
+    expect((await syncAndWait(code)).state).toBe('failed');
+    while ((await t.services.secops.processBatch()) > 0);
+    const alerts = await t.services.secops.listAlerts({ detector: 'syncFailures' });
+    expect(alerts).toHaveLength(1);
   });
 
   it('incremental with a key column: a changed row replaces its earlier version of the same key (upsert)', async () => {

@@ -1,5 +1,6 @@
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 import * as openMessages from './locales/open.ts';
+import * as exchangeMessages from './locales/exchange.ts';
 import { en as telemetryEn, zh as telemetryZh } from './locales/telemetry.ts';
 
 /** Console languages: Chinese first, English available. */
@@ -914,7 +915,7 @@ const zh = {
 } as const;
 
 /** Messages of areas kept in web/src/locales/<area>.ts, merged here. */
-const zhAll = { ...zh, ...openMessages.zh };
+const zhAll = { ...zh, ...openMessages.zh, ...exchangeMessages.zh };
 export type MessageKey = keyof typeof zhAll;
 
 const en: Record<keyof typeof zh, string> = {
@@ -1826,7 +1827,7 @@ const en: Record<keyof typeof zh, string> = {
   'secops.det.reportClock': 'Report due',
 };
 
-const dictionaries: Record<Lang, Record<MessageKey, string>> = { zh: zhAll, en: { ...en, ...openMessages.en } };
+const dictionaries: Record<Lang, Record<MessageKey, string>> = { zh: zhAll, en: { ...en, ...openMessages.en, ...exchangeMessages.en } };
 
 interface I18n {
   lang: Lang;

@@ -116,6 +116,8 @@ export const settingsSchema = z.object({
       auditChain: z.object({ enabled: on, everyMinutes: z.number().min(0.01).default(10) }).prefault({}),
       /** A telemetry device throttled for exceeding its points per second. */
       telemetryFlood: z.object({ enabled: on, severity: severity.default('general') }).prefault({}),
+      /** A database binding (exchange) whose runs failed `count` times in a row. */
+      syncFailures: z.object({ enabled: on, count: z.number().int().min(1).default(3), severity: severity.default('general') }).prefault({}),
     })
     .prefault({}),
   webhooks: z
