@@ -269,8 +269,8 @@ describeEachBackend('database exchange', ({ use }) => {
 
     // The third failure in a row raises an alert in security operations.
     expect((await syncAndWait(code)).state).toBe('failed');
-    while ((await t.services.secops.processBatch()) > 0);
-    const alerts = await t.services.secops.listAlerts({ detector: 'syncFailures' });
+    while ((await t.services.secops.service.processBatch()) > 0);
+    const alerts = await t.services.secops.service.listAlerts({ detector: 'syncFailures' });
     expect(alerts).toHaveLength(1);
   });
 

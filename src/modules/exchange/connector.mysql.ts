@@ -114,6 +114,9 @@ export function mysqlConnector(settings: SourceSettings): Connector {
         await release(c);
         throw error;
       }
+      // A stream left before its end (the load failed mid-table) leaves rows in flight on the
+      // connection: it is closed, not reused.
+      let abandoned = false;
       return {
         async max(table, column, after) {
           const [row] = await query<{ max: string | null }>(
@@ -128,13 +131,22 @@ export function mysqlConnector(settings: SourceSettings): Connector {
           const params = range ? (range.after === null ? [range.upTo] : [range.after, range.upTo]) : [];
           // Streamed: the server sends rows as they are read, paused when this side falls behind.
           const stream = c.query({ sql: `SELECT ${columns.map(q).join(', ')} FROM ${qt(table)}${where}`, rowsAsArray: true }, params).stream({ highWaterMark: 1000 });
+          let done = false;
           try {
             for await (const row of stream) yield row as (string | null)[];
+            done = true;
           } catch (error) {
             throw mapError(error, settings);
+          } finally {
+            if (!done) abandoned = true;
           }
         },
         async close() {
+          if (abandoned) {
+            connections.delete(c);
+            c.destroy();
+            return;
+          }
           await query(c, 'ROLLBACK').catch(() => undefined);
           await release(c);
         },
