@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Caller } from '../src/modules/identity/identity.service.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Caller } from '../src/http/kit.ts';
 import { ADMIN_PASSWORDS, createOrg, provisionUser, startTestApp, waitForJob, type Client, type TestApp } from './helpers/api.ts';
 import { createServerDatabase, describeEachBackend } from './helpers/db.ts';
 import { startMariaDb, type MariaDb } from './helpers/mariadb.ts';

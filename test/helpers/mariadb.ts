@@ -47,7 +47,6 @@ export async function startMariaDb(): Promise<MariaDb> {
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const deadline = Date.now() + 60_000;
-  let pool: mysql.Pool | undefined;
   for (;;) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mariadbd did not start: ${stderr}`);
     try {
@@ -58,16 +57,16 @@ export async function startMariaDb(): Promise<MariaDb> {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-  pool = mysql.createPool({ socketPath: socket, user: 'root', connectionLimit: 2 });
+  const pool = mysql.createPool({ socketPath: socket, user: 'root', connectionLimit: 2 });
   return {
     host: '127.0.0.1',
     port,
     async admin(sql, params = []) {
-      const [rows] = await pool!.query(sql, params);
+      const [rows] = await pool.query(sql, params);
       return rows as unknown[];
     },
     async stop() {
-      await pool?.end();
+      await pool.end();
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');

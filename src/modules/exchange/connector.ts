@@ -13,8 +13,6 @@
  */
 import type { AppError } from '../../errors.ts';
 import { BadRequestError } from '../../errors.ts';
-import { mysqlConnector } from './connector.mysql.ts';
-import { postgresConnector } from './connector.pg.ts';
 
 export interface SourceSettings {
   host: string;
@@ -72,13 +70,6 @@ export interface Connector {
 
 export type ConnectorFactory = (settings: SourceSettings) => Connector;
 
-export const CONNECTORS = {
-  postgresql: postgresConnector,
-  mysql: mysqlConnector,
-} satisfies Record<string, ConnectorFactory>;
-
-export type SourceKind = keyof typeof CONNECTORS;
-export const SOURCE_KINDS = Object.keys(CONNECTORS) as SourceKind[];
 
 /** Rows a connector fetches per round trip. */
 export const FETCH_ROWS = 2_000;

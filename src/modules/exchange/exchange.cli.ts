@@ -5,14 +5,13 @@
  */
 import type { Command } from 'commander';
 import type { Platform } from '../../main.ts';
-import type { Caller } from '../identity/identity.service.ts';
-import type { JobRow } from '../jobs/jobs.repo.ts';
-import { SOURCE_KINDS, type SourceKind } from './connector.ts';
+import type { Caller } from '../../http/kit.ts';
+import { SOURCE_KINDS, type SourceKind } from './connectors.ts';
 
 export interface ExchangeCliDeps {
   withServices<T>(fn: (services: Platform['services']) => Promise<T>): Promise<T>;
   /** Runs a queued job in this process (or waits for a server's worker), printing progress. */
-  followJob(jobs: Platform['services']['jobs'], jobId: string): Promise<JobRow | undefined>;
+  followJob(jobs: Platform['services']['jobs'], jobId: string): ReturnType<Platform['services']['jobs']['get']>;
   write?: (text: string) => void;
   readStdin?: () => Promise<string>;
 }

@@ -4,12 +4,10 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf } from '../identity/identity.routes.ts';
-import { SOURCE_KINDS } from './connector.ts';
+import { callerOf, COMMON_ERRORS as errors } from '../../http/kit.ts';
+import { SOURCE_KINDS } from './connectors.ts';
 import { bindingView, type ExchangeService } from './exchange.service.ts';
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-const errors = { 400: error, 401: error, 403: error, 404: error, 409: error };
 const officer = { roles: ['data_officer'] as const };
 const idParam = z.object({ id: z.uuid() });
 const codeParam = z.object({ code: z.string().regex(/^\d{6}-\d{6}$/).describe('资源代码') });

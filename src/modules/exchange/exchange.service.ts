@@ -6,14 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
 import { AppError, BadRequestError, ConflictError, NotFoundError } from '../../errors.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import type { Caller } from '../../http/kit.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
 import type { TableReader, TableRow } from '../ingest/readers/index.ts';
 import type { JobContext, Jobs } from '../jobs/jobs.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
-import { CONNECTORS, type Connector, type ConnectorFactory, type RowRange, type SourceColumn, type SourceKind, type SourceSettings, type TableRef, type TestOutcome } from './connector.ts';
+import type { Connector, ConnectorFactory, RowRange, SourceColumn, SourceSettings, TableRef, TestOutcome } from './connector.ts';
+import { CONNECTORS, type SourceKind } from './connectors.ts';
 import { exchangeRepo, type BindingRow, type MappedColumn, type SourceRow } from './exchange.repo.ts';
 
 export const SYNC_JOB = 'exchange.sync';
@@ -110,9 +111,7 @@ export function createExchangeService(deps: {
   const connectors: Record<string, ConnectorFactory> = deps.connectors ?? CONNECTORS;
   const repo = exchangeRepo(db);
 
-  const actor = (caller: Caller) => ({ userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId, roles: caller.principal.roles });
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({ ...event, actor: actor(caller), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   /** The source if it belongs to the caller's organisation; otherwise "not found". */
   async function ownSource(caller: Caller, id: string): Promise<SourceRow> {
