@@ -1,7 +1,6 @@
 /** The MySQL / MariaDB connector (mysql2). The source's "schema" is its database. */
 import mysql from 'mysql2';
-import { AppError } from '../../errors.ts';
-import { authFailed, sourceError, unreachable, type Connector, type RowRange, type Snapshot, type SourceSettings, type TableRef } from './connector.ts';
+import { mapSourceError, type Connector, type RowRange, type Snapshot, type SourceSettings, type TableRef } from './connector.ts';
 
 /** A MySQL identifier, quoted (names were checked against the catalogue listing first). */
 const q = (name: string) => `\`${name.replaceAll('`', '``')}\``;
@@ -10,15 +9,7 @@ const qt = (t: TableRef) => `${q(t.schema)}.${q(t.table)}`;
 /** Grants that read or watch but change nothing. */
 const READ_ONLY = new Set(['SELECT', 'USAGE', 'SHOW VIEW', 'SHOW DATABASES', 'PROCESS', 'REPLICATION CLIENT', 'REPLICATION SLAVE', 'BINLOG MONITOR', 'SLAVE MONITOR', 'REPLICA MONITOR']);
 
-function mapError(error: unknown, settings: SourceSettings): AppError {
-  if (error instanceof AppError) return error;
-  const e = error as { code?: string; message?: string };
-  if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.code === 'ER_DBACCESS_DENIED_ERROR') return authFailed(settings.user);
-  if (e.code && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|EAI_AGAIN|PROTOCOL_CONNECTION_LOST)$/.test(e.code)) return unreachable(`${settings.host}:${settings.port} (${e.code})`);
-  const message = String(e.message ?? error).replaceAll(settings.password, '***');
-  if (/SSL|certificate|self[- ]signed|HANDSHAKE/i.test(message)) return unreachable(message);
-  return sourceError(message);
-}
+const mapError = (error: unknown, settings: SourceSettings) => mapSourceError(error, settings, ['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR']);
 
 export function mysqlConnector(settings: SourceSettings): Connector {
   const connections = new Set<mysql.Connection>();

@@ -1,7 +1,6 @@
 /** The PostgreSQL connector (node-postgres), also for PostgreSQL-compatible servers. */
 import pg from 'pg';
-import { AppError } from '../../errors.ts';
-import { authFailed, FETCH_ROWS, sourceError, unreachable, type Connector, type RowRange, type Snapshot, type SourceSettings, type TableRef } from './connector.ts';
+import { FETCH_ROWS, mapSourceError, type Connector, type RowRange, type Snapshot, type SourceSettings, type TableRef } from './connector.ts';
 
 const TIMESTAMPTZ = 1184;
 const BOOL = 16;
@@ -19,15 +18,7 @@ const textTypes = {
   getTypeParser: (oid: number) => (oid === TIMESTAMPTZ ? fixZone : oid === BOOL ? (v: string) => (v === 't' ? 'true' : 'false') : (v: string) => v),
 };
 
-function mapError(error: unknown, settings: SourceSettings): AppError {
-  if (error instanceof AppError) return error;
-  const e = error as { code?: string; message?: string };
-  if (e.code === '28P01' || e.code === '28000') return authFailed(settings.user);
-  if (e.code && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|EAI_AGAIN)$/.test(e.code)) return unreachable(`${settings.host}:${settings.port} (${e.code})`);
-  const message = String(e.message ?? error).replaceAll(settings.password, '***');
-  if (/SSL|certificate|self[- ]signed|timeout/i.test(message)) return unreachable(message);
-  return sourceError(message);
-}
+const mapError = (error: unknown, settings: SourceSettings) => mapSourceError(error, settings, ['28P01', '28000']);
 
 export function postgresConnector(settings: SourceSettings): Connector {
   const clients = new Set<pg.Client>();

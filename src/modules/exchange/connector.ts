@@ -11,8 +11,7 @@
  *   pipeline reads the rows twice (classification, then loading) and must see the same rows.
  * - Errors are `AppError`s (src/errors.ts) with the codes below; no message carries the password.
  */
-import type { AppError } from '../../errors.ts';
-import { BadRequestError } from '../../errors.ts';
+import { AppError, BadRequestError } from '../../errors.ts';
 
 export interface SourceSettings {
   host: string;
@@ -87,4 +86,21 @@ export function authFailed(user: string): AppError {
 /** Any other error the source reports while reading. */
 export function sourceError(reason: string): AppError {
   return new BadRequestError('source_error', { zh: `数据源报错:${reason}`, en: `The data source reported an error: ${reason}` });
+}
+
+/** Network failures that mean "not reachable" (node's and the drivers' codes). */
+const NETWORK = /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|EAI_AGAIN|PROTOCOL_CONNECTION_LOST)$/;
+
+/**
+ * A driver's error as one of the errors above. `authCodes`: the driver's codes of a refused login.
+ * The password is blanked from any message, in case a driver ever echoes it.
+ */
+export function mapSourceError(error: unknown, settings: SourceSettings, authCodes: readonly string[]): AppError {
+  if (error instanceof AppError) return error;
+  const e = error as { code?: string; message?: string };
+  if (e.code && authCodes.includes(e.code)) return authFailed(settings.user);
+  if (e.code && NETWORK.test(e.code)) return unreachable(`${settings.host}:${settings.port} (${e.code})`);
+  const message = String(e.message ?? error).replaceAll(settings.password, '***');
+  if (/SSL|certificate|self[- ]signed|HANDSHAKE|timeout/i.test(message)) return unreachable(message);
+  return sourceError(message);
 }
