@@ -30,6 +30,7 @@ import { createProtectModule } from './modules/protect/protect.service.ts';
 import { createRotation } from './modules/protect/rotation.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 import { createTelemetryModule } from './modules/telemetry/telemetry.module.ts';
+import { createExchangeModule } from './modules/exchange/exchange.module.ts';
 
 export interface PlatformOptions {
   /** Also hand every security event to this sink (tests observe events this way). */
@@ -127,7 +128,8 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   });
   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
-  const services = { identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties };
+  const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring });
+  const services = { identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties, exchange };
   const app = await buildApp({
     config,
     db,
@@ -151,6 +153,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       telemetry.routes,
       open.routes,
       duties.routes,
+      exchange.routes,
     ],
     rootRoutes: [telemetry.rootRoutes, open.rootRoutes],
     society: open.society,
@@ -211,6 +214,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     await services.telemetry.start({ mqttPort: config.PDX_MQTT_PORT ?? (simulate ? await freePortOr(1883, config.PDX_HOST) : undefined) });
     services.open.start();
     services.duties.start();
+    services.exchange.start();
     const simulation = simulate ? startDemoSimulation({ dataDir: config.dataDir, port: services.telemetry.brokerPort()!, host: config.PDX_HOST, tls: Boolean(config.PDX_TLS_CERT) }) : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
@@ -229,7 +233,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
         // A keep-alive connection whose request finished after close began would otherwise be waited on.
         const idle = setInterval(() => app.server.closeIdleConnections(), 100);
         void http.finally(() => clearInterval(idle));
-        const workers = Promise.all([services.secops.stop(), services.open.stop(), services.duties.stop(), services.jobs.stop(), services.telemetry.stop()]);
+        const workers = Promise.all([services.secops.stop(), services.open.stop(), services.duties.stop(), services.exchange.stop(), services.jobs.stop(), services.telemetry.stop()]);
         let clean = true;
         if ((await until(http, deadline)) === 'late') {
           clean = false;

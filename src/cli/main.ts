@@ -7,6 +7,7 @@ import { auditTrustOf, createPlatform, startServer, type Platform } from '../mai
 import { openAuditForVerify } from '../modules/audit/audit.module.ts';
 import { registerAuditCommands } from '../modules/audit/audit.cli.ts';
 import { registerScanCommand } from '../modules/classify/scan.cli.ts';
+import { registerExchangeCommands } from '../modules/exchange/exchange.cli.ts';
 import { registerKeysCommands } from '../modules/protect/keys.cli.ts';
 import { printDemoAccounts, printFirstCredentials, progressLine } from './output.ts';
 import { bootstrapIdentity } from '../modules/identity/bootstrap.ts';
@@ -91,6 +92,24 @@ async function withServices<T>(fn: (services: Platform['services'], db: Db) => P
   } finally {
     await db.close();
   }
+}
+
+/**
+ * Runs one queued job in this process with a progress line (a server's worker may take it first;
+ * another load of the same dataset may hold the dataset, and then the job waits its turn).
+ */
+async function followJob(jobs: Platform['services']['jobs'], jobId: string) {
+  const timer = setInterval(() => {
+    void jobs.get(jobId).then((job) => job && process.stderr.write(progressLine(job.progress)));
+  }, 300);
+  let job = await jobs.get(jobId);
+  while (job && (job.state === 'queued' || job.state === 'running')) {
+    if (!(await jobs.runJob(jobId))) await new Promise((resolve) => setTimeout(resolve, 1000));
+    job = await jobs.get(jobId);
+  }
+  clearInterval(timer);
+  if (job?.state === 'succeeded') process.stderr.write(`${progressLine({ ...job.progress, bytes: job.progress.totalBytes ?? job.progress.bytes })}\n`);
+  return job;
 }
 
 /**
@@ -217,20 +236,9 @@ program
         mode: options.mode as 'append' | 'replace',
         options: { ...(options.encoding ? { encoding: options.encoding } : {}), ...(options.sheet ? { sheet: /^\d+$/.test(options.sheet) ? Number(options.sheet) : options.sheet } : {}) },
       });
-      const timer = setInterval(() => {
-        void jobs.get(jobId).then((job) => job && process.stderr.write(progressLine(job.progress)));
-      }, 300);
-      // Runs this job only (a server's worker may take it first); another load of the same dataset
-      // may hold the dataset, in which case the job waits its turn.
-      let job = await jobs.get(jobId);
-      while (job && (job.state === 'queued' || job.state === 'running')) {
-        if (!(await jobs.runJob(jobId))) await new Promise((resolve) => setTimeout(resolve, 1000));
-        job = await jobs.get(jobId);
-      }
-      clearInterval(timer);
+      const job = await followJob(jobs, jobId);
       void db;
       if (job?.state === 'succeeded') {
-        process.stderr.write(`${progressLine({ ...job.progress, bytes: job.progress.totalBytes ?? job.progress.bytes })}\n`);
         const r = job.result as { version: number; rows: number; quarantined: number; grade: number };
         process.stdout.write(`loaded version ${r.version} of ${options.dataset}: ${r.rows} rows, ${r.quarantined} quarantined, grade ${r.grade} / 已导入\n`);
         return true;
@@ -242,6 +250,8 @@ program
   });
 
 registerScanCommand(program);
+
+registerExchangeCommands(program, { withServices: (fn) => withServices((services) => fn(services)), followJob });
 
 registerKeysCommands(program, {
   async open() {

@@ -41,18 +41,22 @@ export function ingestRepo(db: Queryable) {
     /**
      * Points the dataset's read relation at the given version tables (the visible switch). A
      * correction version holds only corrected rows: it hides the rows of the same number in the
-     * versions before it, which stay as they were (the history of before and after).
+     * versions before it, which stay as they were (the history of before and after). With a key (a
+     * physical column), only the latest row of each key is visible: later loads replace earlier rows
+     * of the same key (upsert).
      */
-    async rebuildView(relation: string, tables: { relation: string; mode: string }[], columns: Pick<ColumnRow, 'physical' | 'blind_index'>[]) {
+    async rebuildView(relation: string, tables: { relation: string; mode: string }[], columns: Pick<ColumnRow, 'physical' | 'blind_index'>[], key?: string) {
       const list = physicalColumns(columns).map(ident).join(', ');
       const parts = tables.map((t, i) => {
         const later = tables.slice(i + 1).filter((c) => c.mode === 'correct');
         const hidden = later.map((c) => `NOT EXISTS (SELECT 1 FROM ${ident(c.relation)} c WHERE c._row = t._row)`);
         return `SELECT ${list} FROM ${ident(t.relation)} t${hidden.length ? ` WHERE ${hidden.join(' AND ')}` : ''}`;
       });
+      const union = parts.join(' UNION ALL ');
       await db.query(`DROP VIEW IF EXISTS ${ident(relation)}`);
-      await db.query(`CREATE VIEW ${ident(relation)} AS ${parts.join(' UNION ALL ')}`);
+      await db.query(`CREATE VIEW ${ident(relation)} AS ${key ? `SELECT DISTINCT ON (${ident(key)}) ${list} FROM (${union}) u ORDER BY ${ident(key)}, _row DESC` : union}`);
     },
+    countRows: async (relation: string) => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(relation)}`))[0]!.n),
     /** The stored (possibly encrypted) values of the given rows, as the dataset shows them now. */
     readRows: (relation: string, columns: Pick<ColumnRow, 'physical' | 'blind_index'>[], rows: number[]) =>
       db.query<Record<string, unknown>>(`SELECT ${physicalColumns(columns).map(ident).join(', ')} FROM ${ident(relation)} WHERE _row = ANY($1::bigint[]) ORDER BY _row`, [rows]),

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import type { Db } from '../../db/index.ts';
+import type { Db, Queryable } from '../../db/index.ts';
 import { AppError, BadRequestError, ConflictError } from '../../errors.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import { searchTextOf, type CatalogService } from '../catalog/catalog.service.ts';
@@ -51,6 +51,28 @@ export interface IngestPayload {
   mode: 'append' | 'replace';
   options: Pick<OpenTableOptions, 'encoding' | 'delimiter' | 'sheet' | 'format'>;
   userId: string;
+}
+
+/**
+ * One load through the pipeline, whatever the rows come from: an uploaded file, or a database
+ * source (the exchange module). `open` is called twice (classification pass, then loading pass) and
+ * must yield the same rows both times. `commit` runs inside the transaction that makes the version
+ * visible, so what the caller stores with it (a high-water mark) commits with the version or not at all.
+ */
+export interface LoadRequest {
+  datasetId: string;
+  userId: string;
+  mode: 'append' | 'replace';
+  /** Stored with the version (file name and bytes, or the source table). */
+  source: Record<string, unknown>;
+  totalBytes: number;
+  open: () => Promise<TableReader>;
+  /**
+   * append only: the 信息项 whose value identifies a row; a row loaded later replaces the earlier
+   * row with the same value (upsert). An encrypted key needs its blind index.
+   */
+  key?: string | undefined;
+  commit?: (tx: Queryable, version: number) => Promise<void>;
 }
 
 /** Sizes a column's physical SQL type; encrypted values are ciphertext text. */
@@ -140,6 +162,16 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     return columns.map((c) => header.indexOf(c.name));
   }
 
+  /** The physical column a key 信息项 is compared on: itself, or its blind index when encrypted. */
+  function keyColumnOf(columns: ColumnRow[], name: string): string {
+    const c = columns.find((c) => c.name === name);
+    if (!c) throw new BadRequestError('unknown_key_column', { zh: `数据资源没有信息项 ${name}`, en: `The dataset has no column ${name}` }, { column: name });
+    if (c.encrypted && !c.blind_index) {
+      throw new BadRequestError('key_not_comparable', { zh: `键列 ${name} 加密存储且无盲索引,无法按键更新`, en: `Key column ${name} is encrypted without a blind index: rows cannot be matched by it` }, { column: name });
+    }
+    return c.encrypted ? `${c.physical}_bi` : c.physical;
+  }
+
   const dropTable = (table: string) => ingestRepo(db).dropTable(table);
 
   const INTERRUPTED = { code: 'interrupted', message: { zh: '加载被中断(进程退出),该版本未生效', en: 'Load was interrupted (process exited); this version never became visible' } };
@@ -150,7 +182,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
    * another load is under way: this job waits its turn. One whose job died (killed process, or this
    * job's own earlier attempt) is marked failed, its job too, and its rows are dropped.
    */
-  async function reserveVersion(ctx: JobContext, dataset: DatasetRow, payload: IngestPayload, totalBytes: number) {
+  async function reserveVersion(ctx: JobContext, dataset: DatasetRow, payload: LoadRequest) {
     const reserved = await db.transaction(async (tx) => {
       const r = ingestRepo(tx);
       await r.lockDataset(dataset.id);
@@ -171,7 +203,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
         mode: payload.mode,
         table,
         jobId: ctx.job.id,
-        source: { fileName: payload.fileName, bytes: totalBytes },
+        source: payload.source,
         firstRow,
         userId: payload.userId,
       });
@@ -185,12 +217,28 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
   /** Loads one file into a new version table, then makes it visible in one short transaction. */
   async function runIngest(ctx: JobContext) {
     const payload = ctx.job.payload as unknown as IngestPayload;
+    try {
+      const bytes = fs.statSync(payload.file).size;
+      return await load(ctx, {
+        datasetId: payload.datasetId,
+        userId: payload.userId,
+        mode: payload.mode,
+        totalBytes: bytes,
+        source: { fileName: payload.fileName, bytes },
+        open: () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes, ...(deps.xlsx ? { xlsx: deps.xlsx } : {}) }),
+      });
+    } finally {
+      if (payload.spooled) fs.rmSync(payload.file, { force: true });
+    }
+  }
+
+  /** Classifies, then loads the rows of one request into a new version, made visible atomically. */
+  async function load(ctx: JobContext, payload: LoadRequest) {
     const dataset = await repo.byId(payload.datasetId);
     if (!dataset) throw new BadRequestError('unknown_dataset', { zh: '数据资源不存在', en: 'Dataset not found' });
-    const totalBytes = fs.statSync(payload.file).size;
-    const { version, table, active, firstRow } = await reserveVersion(ctx, dataset, payload, totalBytes);
+    const { totalBytes, open } = payload;
+    const { version, table, active, firstRow } = await reserveVersion(ctx, dataset, payload);
     const policy = await loadPolicy(db);
-    const open = () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes, ...(deps.xlsx ? { xlsx: deps.xlsx } : {}) });
 
     try {
       let columns = await repo.columns(dataset.id);
@@ -215,16 +263,15 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
           names.has(c.name) ? { ...c, encrypted: true, data_type: 'text' as const, blind_index: INDEXED_TYPES.has(topType(found[i]) ?? '') } : c,
         );
       }
+      const key = payload.key ? keyColumnOf(columns, payload.key) : undefined;
       const outcome = await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes);
-      return await finish(ctx, dataset, columns, table, version, payload, { ...outcome, classification: scan.classification.result, details: scan.classification.details }, active, encrypt);
+      return await finish(ctx, dataset, columns, table, version, payload, { ...outcome, classification: scan.classification.result, details: scan.classification.details }, active, encrypt, key);
     } catch (error) {
       await dropTable(table).catch(() => undefined);
       const stored = error instanceof AppError ? { code: error.code, message: error.text, details: error.details } : { code: 'load_failed', message: { zh: String(error), en: String(error) } };
       await ingestRepo(db).failVersion(dataset.id, version, stored);
       await record({ action: 'dataset.version_failed', result: 'failure', actor: { userId: payload.userId }, dataset: dataset.code, details: { version, error: stored.code } });
       throw error;
-    } finally {
-      if (payload.spooled) fs.rmSync(payload.file, { force: true });
     }
   }
 
@@ -319,21 +366,24 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     columns: ColumnRow[],
     table: string,
     version: number,
-    payload: IngestPayload,
+    payload: LoadRequest,
     outcome: Awaited<ReturnType<typeof loadVersion>> & { classification: TableScanResult; details: TableClassification['details'] },
     active: { relation: string; version: number; rows_loaded: number; mode: string }[],
     encrypt: ColumnResult[],
+    key?: string,
   ) {
     const keep = payload.mode === 'replace' ? [] : active;
     // A correction version repeats rows already counted.
-    const rowCount = keep.reduce((n, v) => n + (v.mode === 'correct' ? 0 : v.rows_loaded), 0) + outcome.loaded;
+    let rowCount = keep.reduce((n, v) => n + (v.mode === 'correct' ? 0 : v.rows_loaded), 0) + outcome.loaded;
     await db.transaction(async (tx) => {
       const r = ingestRepo(tx);
       for (const c of encrypt) await r.markEncrypted(dataset.id, c.name, INDEXED_TYPES.has(topType(c) ?? ''));
-      await r.rebuildView(dataset.relation, [...[...keep].sort((a, b) => a.version - b.version), { relation: table, mode: payload.mode }], columns);
+      await r.rebuildView(dataset.relation, [...[...keep].sort((a, b) => a.version - b.version), { relation: table, mode: payload.mode }], columns, key);
+      if (key) rowCount = await r.countRows(dataset.relation);
       if (payload.mode === 'replace') await r.supersedeActive(dataset.id);
       await r.activateVersion(dataset.id, version, { ...outcome, classification: { ...outcome.classification, details: outcome.details } });
       await r.setCurrentVersion(dataset.id, version, rowCount, outcome.classification.grade, outcome.classification.importantCandidate);
+      await payload.commit?.(tx, version);
     });
     if (payload.mode === 'replace') for (const v of active) await dropTable(v.relation).catch(() => undefined);
     await service.afterVersion?.(dataset.id);
@@ -361,6 +411,9 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
   const service = {
     /** Called after a version becomes visible (the review module re-applies officers' overrides). */
     afterVersion: undefined as ((datasetId: string) => Promise<void>) | undefined,
+
+    /** Runs one load of rows from elsewhere (a database source) inside the caller's job. */
+    load,
 
     /**
      * Streams an upload to the spool directory (refusing it past the size limit, keeping nothing

@@ -44,6 +44,7 @@ export const DETECTORS = [
   'reportClock',
   'telemetryFlood',
   'requestOverdue',
+  'syncFailures',
 ] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
@@ -62,6 +63,7 @@ export const DETECTOR_LABELS: Record<DetectorName, Message> = {
   reportClock: { zh: '事件报告时限临近', en: 'Incident report due soon' },
   telemetryFlood: { zh: '设备数据洪泛', en: 'Device flooding telemetry' },
   requestOverdue: { zh: '共享申请逾期未答复', en: 'Share request overdue' },
+  syncFailures: { zh: '库表同步连续失败', en: 'Database sync failing repeatedly' },
 };
 
 /** Failed sign-ins counted by the password-guessing detector: console users and telemetry devices (MQTT broker). */
@@ -70,6 +72,8 @@ export const SIGN_IN_ACTIONS = ['auth.login', 'telemetry.auth'];
 export const TELEMETRY_THROTTLED_ACTION = 'telemetry.throttled';
 /** Written by the duties module when a share request passes its time limit. */
 export const REQUEST_OVERDUE_ACTION = 'duties.request_overdue';
+/** The event the exchange module records when a sync run fails (details.consecutiveFailures). */
+export const SYNC_FAILED_ACTION = 'exchange.sync_failed';
 
 /** The event the sharing module records when a quota refuses a request (HTTP 429). */
 export const QUOTA_EXCEEDED_ACTION = 'data.quota_exceeded';
@@ -522,7 +526,28 @@ const requestOverdue: Detector = async (r, ctx) => {
   ];
 };
 
-const RECORD_DETECTORS: Detector[] = [volume, sensitiveBulk, outsideHours, bruteForce, denials, ipRange, revokedKey, quota, newSensitiveColumn, adminChange, telemetryFlood, requestOverdue];
+/** A database binding whose runs failed N times in a row (source down, credentials changed, schema drift). */
+const syncFailures: Detector = async (r, ctx) => {
+  const s = ctx.settings.detectors.syncFailures;
+  if (!s.enabled || r.action !== SYNC_FAILED_ACTION) return [];
+  const d = r.details as { consecutiveFailures?: number; error?: string };
+  if ((d.consecutiveFailures ?? 0) < s.count) return [];
+  return [
+    {
+      detector: 'syncFailures',
+      subject: `binding:${r.targetId ?? '?'}`,
+      severity: s.severity,
+      title: { zh: `库表同步连续失败 ${d.consecutiveFailures} 次`, en: `Database sync failed ${d.consecutiveFailures} times in a row` },
+      summary: { zh: `绑定 ${r.targetId ?? '?'} 最近一次错误:${d.error ?? '?'}`, en: `Binding ${r.targetId ?? '?'}, last error: ${d.error ?? '?'}` },
+      facts: { binding: r.targetId, failures: d.consecutiveFailures, error: d.error },
+      seq: r.seq,
+      dataset: r.dataset,
+      orgId: r.actorOrgId,
+    },
+  ];
+};
+
+const RECORD_DETECTORS: Detector[] = [volume, sensitiveBulk, outsideHours, bruteForce, denials, ipRange, revokedKey, quota, newSensitiveColumn, adminChange, telemetryFlood, requestOverdue, syncFailures];
 
 /** Runs every record detector over one record; the module's own records are never looked at. */
 export async function detect(record: AuditRecord, ctx: DetectorContext): Promise<Finding[]> {

@@ -118,6 +118,8 @@ export const settingsSchema = z.object({
       telemetryFlood: z.object({ enabled: on, severity: severity.default('general') }).prefault({}),
       /** A share request past its time limit, escalated by the duties module. */
       requestOverdue: z.object({ enabled: on, severity: severity.default('general') }).prefault({}),
+      /** A database binding (exchange) whose runs failed `count` times in a row. */
+      syncFailures: z.object({ enabled: on, count: z.number().int().min(1).default(3), severity: severity.default('general') }).prefault({}),
     })
     .prefault({}),
   webhooks: z

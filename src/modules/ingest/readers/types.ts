@@ -38,7 +38,8 @@ export interface TableRow {
 }
 
 export interface TableReader {
-  format: TableFormat;
+  /** 'database': rows read from a database source by the exchange module, not a file. */
+  format: TableFormat | 'database';
   /** e.g. 'utf-8', 'gbk', 'gb18030' ('binary' for xlsx). */
   encoding: string;
   delimiter?: string;

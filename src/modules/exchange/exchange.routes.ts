@@ -1,0 +1,199 @@
+/**
+ * Data sources (数据源) and bindings (库表绑定) of a provider's data officers. A source is visible to
+ * its own organisation only (others get "not found"); no response carries the password.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { callerOf, COMMON_ERRORS as errors } from '../../http/kit.ts';
+import { SOURCE_KINDS } from './connectors.ts';
+import { bindingView, type ExchangeService } from './exchange.service.ts';
+
+const officer = { roles: ['data_officer'] as const };
+const idParam = z.object({ id: z.uuid() });
+const codeParam = z.object({ code: z.string().regex(/^\d{6}-\d{6}$/).describe('资源代码') });
+const message = z.object({ zh: z.string(), en: z.string() });
+/** Source identifiers: any printable name up to the common 63/64-character limits. */
+const name = z.string().min(1).max(64).regex(/^[^\u0000-\u001f]+$/);
+
+const sourceSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  host: z.string(),
+  port: z.number(),
+  database: z.string(),
+  user: z.string(),
+  tls: z.enum(['verify-full', 'require', 'off']),
+  hasCa: z.boolean(),
+  state: z.enum(['active', 'disabled']),
+  createdAt: z.date(),
+});
+
+const mapped = z.object({ source: name, name: z.string().min(1).max(100) });
+const bindingSchema = z.object({
+  id: z.string(),
+  sourceId: z.string(),
+  schema: z.string(),
+  table: z.string(),
+  columns: z.array(z.object({ source: z.string(), name: z.string() })),
+  mode: z.enum(['replace', 'incremental']),
+  cursorColumn: z.string().nullable(),
+  keyColumn: z.string().nullable(),
+  intervalMinutes: z.number().nullable(),
+  nextRunAt: z.date().nullable(),
+  highWater: z.string().nullable(),
+  lastVersion: z.number().nullable(),
+  consecutiveFailures: z.number(),
+  lastError: z.object({ code: z.string(), message, details: z.unknown().optional() }).nullable(),
+  state: z.enum(['active', 'paused']),
+});
+
+export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPluginAsyncZod {
+  const { exchange } = deps;
+  return async (app) => {
+    app.post(
+      '/exchange/sources',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['exchange'],
+          summary: 'Register a department database / 登记数据源',
+          description: 'The password is stored encrypted under the master key and never returned.',
+          body: z.object({
+            name: z.string().min(1).max(100),
+            kind: z.enum(SOURCE_KINDS as [string, ...string[]]).describe('postgresql | mysql (MySQL and MariaDB)'),
+            host: z.string().min(1).max(255),
+            port: z.number().int().min(1).max(65535),
+            database: name,
+            user: name,
+            password: z.string().min(1).max(1024),
+            tls: z.enum(['verify-full', 'require', 'off']).default('verify-full'),
+            ca: z.string().max(65536).optional().describe('PEM of the CA (verify-full)'),
+          }),
+          response: { 201: sourceSchema, ...errors },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await exchange.addSource(callerOf(request), request.body as Parameters<ExchangeService['addSource']>[1])),
+    );
+
+    app.get(
+      '/exchange/sources',
+      { config: { access: officer }, schema: { tags: ['exchange'], summary: "Your organisation's data sources / 数据源列表", response: { 200: z.array(sourceSchema), ...errors } } },
+      async (request) => exchange.listSources(callerOf(request)),
+    );
+
+    app.get(
+      '/exchange/sources/:id',
+      { config: { access: officer }, schema: { tags: ['exchange'], summary: 'A data source / 数据源', params: idParam, response: { 200: sourceSchema, ...errors } } },
+      async (request) => exchange.getSource(callerOf(request), request.params.id),
+    );
+
+    app.post(
+      '/exchange/sources/:id/state',
+      {
+        config: { access: officer },
+        schema: { tags: ['exchange'], summary: 'Enable or disable a data source / 启用或停用数据源', params: idParam, body: z.object({ state: z.enum(['active', 'disabled']) }), response: { 200: sourceSchema, ...errors } },
+      },
+      async (request) => exchange.setSourceState(callerOf(request), request.params.id, request.body.state),
+    );
+
+    app.post(
+      '/exchange/sources/:id/test',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['exchange'],
+          summary: 'Test the connection: reachability, version, privileges / 测试连接',
+          params: idParam,
+          response: {
+            200: z.object({
+              ok: z.boolean(),
+              version: z.string().optional(),
+              privileges: z.array(z.string()).optional(),
+              canWrite: z.boolean().optional(),
+              warnings: z.array(message).optional(),
+              error: z.object({ code: z.string(), message }).optional(),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => {
+        const r = await exchange.testSource(callerOf(request), request.params.id);
+        return r.ok ? { ok: true, ...r.outcome, warnings: r.warnings } : r;
+      },
+    );
+
+    app.get(
+      '/exchange/sources/:id/tables',
+      {
+        config: { access: officer },
+        schema: { tags: ['exchange'], summary: 'Tables and views the source user can read / 源库表', params: idParam, response: { 200: z.array(z.object({ schema: z.string(), table: z.string(), kind: z.enum(['table', 'view']) })), ...errors } },
+      },
+      async (request) => exchange.tables(callerOf(request), request.params.id),
+    );
+
+    app.get(
+      '/exchange/sources/:id/columns',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['exchange'],
+          summary: 'Columns of a source table / 源表字段',
+          params: idParam,
+          querystring: z.object({ schema: name, table: name }),
+          response: { 200: z.array(z.object({ name: z.string(), type: z.string() })), ...errors },
+        },
+      },
+      async (request) => exchange.columns(callerOf(request), request.params.id, request.query),
+    );
+
+    app.put(
+      '/datasets/:code/binding',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['exchange'],
+          summary: 'Bind the dataset to a source table / 绑定库表',
+          params: codeParam,
+          body: z.object({
+            sourceId: z.uuid(),
+            schema: name,
+            table: name,
+            columns: z.array(mapped).min(1).max(1000).optional().describe('source column → 信息项; default all columns'),
+            mode: z.enum(['replace', 'incremental']),
+            cursorColumn: name.optional(),
+            keyColumn: name.optional(),
+            intervalMinutes: z.number().int().min(1).max(525600).optional().describe('schedule; none: runs only on request'),
+          }),
+          response: { 201: bindingSchema, ...errors },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await exchange.bind(callerOf(request), request.params.code, request.body)),
+    );
+
+    app.get(
+      '/datasets/:code/binding',
+      { config: { access: officer }, schema: { tags: ['exchange'], summary: "The dataset's binding / 库表绑定", params: codeParam, response: { 200: bindingSchema, ...errors } } },
+      async (request) => bindingView(await exchange.binding(callerOf(request), request.params.code)),
+    );
+
+    app.delete(
+      '/datasets/:code/binding',
+      { config: { access: officer }, schema: { tags: ['exchange'], summary: 'Remove the binding / 解除绑定', params: codeParam, response: { 204: z.null(), ...errors } } },
+      async (request, reply) => {
+        await exchange.unbind(callerOf(request), request.params.code);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/datasets/:code/sync',
+      {
+        config: { access: officer },
+        schema: { tags: ['exchange'], summary: 'Run the binding now / 立即同步', description: 'Returns a job id; poll GET /api/v1/jobs/{id}.', params: codeParam, response: { 202: z.object({ jobId: z.string() }), ...errors } },
+      },
+      async (request, reply) => reply.status(202).send({ jobId: await exchange.sync(callerOf(request), request.params.code) }),
+    );
+  };
+}

@@ -1,0 +1,386 @@
+/**
+ * Database exchange (库表汇聚): departments' databases as data sources, datasets bound to one of
+ * their tables, and sync runs that stream the table's rows through the ingest pipeline — the same
+ * classification, validation, 4级 encryption, quality report, atomic version and audit as an upload.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/index.ts';
+import { AppError, BadRequestError, ConflictError, NotFoundError } from '../../errors.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { Caller } from '../../http/kit.ts';
+import type { IngestService } from '../ingest/ingest.service.ts';
+import type { TableReader, TableRow } from '../ingest/readers/index.ts';
+import type { JobContext, Jobs } from '../jobs/jobs.service.ts';
+import type { Keyring } from '../protect/keyring.ts';
+import type { Connector, ConnectorFactory, RowRange, SourceColumn, SourceSettings, TableRef, TestOutcome } from './connector.ts';
+import { CONNECTORS, type SourceKind } from './connectors.ts';
+import { exchangeRepo, type BindingRow, type MappedColumn, type SourceRow } from './exchange.repo.ts';
+
+export const SYNC_JOB = 'exchange.sync';
+
+export interface SourceInput {
+  name: string;
+  kind: SourceKind;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+  tls: SourceSettings['tls'];
+  ca?: string | undefined;
+}
+
+export interface BindingInput {
+  sourceId: string;
+  schema: string;
+  table: string;
+  /** Default: every column of the source table, under its own name. */
+  columns?: MappedColumn[] | undefined;
+  mode: BindingRow['mode'];
+  cursorColumn?: string | undefined;
+  keyColumn?: string | undefined;
+  intervalMinutes?: number | undefined;
+}
+
+interface SyncPayload {
+  bindingId: string;
+  userId: string;
+}
+
+const SOURCE = { zh: '数据源', en: 'Data source' };
+const BINDING = { zh: '库表绑定', en: 'Binding' };
+
+/** A source as the API shows it: never the password. */
+export function sourceView(s: SourceRow) {
+  return { id: s.id, name: s.name, kind: s.kind, host: s.host, port: s.port, database: s.database, user: s.username, tls: s.tls, hasCa: s.tls_ca !== null, state: s.state, createdAt: s.created_at };
+}
+
+export function bindingView(b: BindingRow) {
+  return {
+    id: b.id,
+    sourceId: b.source_id,
+    schema: b.source_schema,
+    table: b.source_table,
+    columns: b.mapping,
+    mode: b.mode,
+    cursorColumn: b.cursor_column,
+    keyColumn: b.key_column,
+    intervalMinutes: b.interval_minutes,
+    nextRunAt: b.next_run_at,
+    highWater: b.high_water,
+    lastVersion: b.last_version,
+    consecutiveFailures: b.consecutive_failures,
+    lastError: b.last_error,
+    state: b.state,
+  };
+}
+
+/**
+ * What changed at the source since the binding was made; the run stops on any change and names the
+ * column, so the officer decides (map, ignore, new version) instead of pdx guessing.
+ */
+export function schemaDrift(bound: SourceColumn[], now: SourceColumn[]) {
+  const changes: { column: string; change: 'removed' | 'added' | 'retyped'; from?: string; to?: string }[] = [];
+  for (const c of bound) {
+    const found = now.find((n) => n.name === c.name);
+    if (!found) changes.push({ column: c.name, change: 'removed' });
+    else if (found.type !== c.type) changes.push({ column: c.name, change: 'retyped', from: c.type, to: found.type });
+  }
+  for (const n of now) if (!bound.some((c) => c.name === n.name)) changes.push({ column: n.name, change: 'added', to: n.type });
+  return changes;
+}
+
+const CHANGE_TEXT = {
+  removed: { zh: '已删除', en: 'was removed' },
+  added: { zh: '是新增的', en: 'was added' },
+  retyped: { zh: '类型已变化', en: 'changed type' },
+} as const;
+
+export function createExchangeService(deps: {
+  db: Db;
+  events: EventSink;
+  jobs: Pick<Jobs, 'enqueue' | 'handle' | 'get'>;
+  ingest: Pick<IngestService, 'load'>;
+  catalog: Pick<CatalogService, 'getOwned' | 'assertTable'>;
+  sealer: Pick<Keyring, 'seal' | 'unseal'>;
+  /** Connector kinds (default: CONNECTORS). */
+  connectors?: Record<string, ConnectorFactory>;
+}) {
+  const { db, events, jobs, sealer } = deps;
+  const connectors: Record<string, ConnectorFactory> = deps.connectors ?? CONNECTORS;
+  const repo = exchangeRepo(db);
+
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
+
+  /** The source if it belongs to the caller's organisation; otherwise "not found". */
+  async function ownSource(caller: Caller, id: string): Promise<SourceRow> {
+    const s = await repo.sourceById(id);
+    if (!s || s.org_id !== caller.principal.orgId) throw new NotFoundError(SOURCE);
+    return s;
+  }
+
+  function connectorOf(s: SourceRow): Connector {
+    const factory = connectors[s.kind];
+    if (!factory) throw new BadRequestError('unknown_source_kind', { zh: `不支持的数据源类型:${s.kind}`, en: `Unsupported source kind: ${s.kind}` });
+    return factory({
+      host: s.host,
+      port: s.port,
+      database: s.database,
+      user: s.username,
+      password: sealer.unseal(Buffer.from(s.password_sealed)).toString('utf8'),
+      tls: s.tls,
+      ca: s.tls_ca ?? undefined,
+    });
+  }
+
+  async function withConnector<T>(s: SourceRow, fn: (c: Connector) => Promise<T>): Promise<T> {
+    const c = connectorOf(s);
+    try {
+      return await fn(c);
+    } finally {
+      await c.close();
+    }
+  }
+
+  /** The source table's columns, or a clear error naming the table. */
+  async function sourceColumns(c: Connector, table: TableRef): Promise<SourceColumn[]> {
+    const columns = await c.columns(table);
+    if (!columns) {
+      throw new BadRequestError('source_table_missing', { zh: `数据源中没有表或视图 ${table.schema}.${table.table}`, en: `The source has no table or view ${table.schema}.${table.table}` }, { field: 'table' });
+    }
+    return columns;
+  }
+
+  /** One run: source rows → ingest pipeline → a version; the mark moves only with that version. */
+  async function runSync(ctx: JobContext) {
+    const payload = ctx.job.payload as unknown as SyncPayload;
+    const binding = await repo.bindingById(payload.bindingId);
+    if (!binding) throw new NotFoundError(BINDING);
+    try {
+      const source = (await repo.sourceById(binding.source_id))!;
+      if (source.state !== 'active') throw new ConflictError('source_disabled', { zh: `数据源 ${source.name} 已停用`, en: `Data source ${source.name} is disabled` });
+      const result = await withConnector(source, (c) => syncWith(ctx, c, source, binding, payload));
+      return result;
+    } catch (error) {
+      const stored = error instanceof AppError ? { code: error.code, message: error.text, details: error.details } : { code: 'sync_failed', message: { zh: String(error), en: String(error) } };
+      const failures = await repo.failRun(binding.id, stored);
+      await events.record({ action: 'exchange.sync_failed', result: 'failure', actor: { userId: payload.userId }, target: { type: 'binding', id: binding.id }, details: { error: stored.code, consecutiveFailures: failures } });
+      throw error;
+    } finally {
+      await repo.setPending(binding.id, null);
+    }
+  }
+
+  async function syncWith(ctx: JobContext, c: Connector, source: SourceRow, binding: BindingRow, payload: SyncPayload) {
+    const table = { schema: binding.source_schema, table: binding.source_table };
+    const drift = schemaDrift(binding.source_columns, await sourceColumns(c, table));
+    if (drift.length) {
+      const first = drift[0]!;
+      throw new ConflictError(
+        'schema_drift',
+        {
+          zh: `源表 ${table.schema}.${table.table} 的结构已变化:列 ${first.column} ${CHANGE_TEXT[first.change].zh}${drift.length > 1 ? `(共 ${drift.length} 处变化)` : ''};请重新绑定或调整映射`,
+          en: `The structure of source table ${table.schema}.${table.table} changed: column ${first.column} ${CHANGE_TEXT[first.change].en}${drift.length > 1 ? ` (${drift.length} changes)` : ''}; bind again or adjust the mapping`,
+        },
+        { column: first.column, changes: drift },
+      );
+    }
+    const snapshot = await c.snapshot();
+    try {
+      let range: RowRange | undefined;
+      if (binding.mode === 'incremental') {
+        const upTo = await snapshot.max(table, binding.cursor_column!, binding.high_water);
+        if (upTo === null) {
+          await repo.noChange(binding.id);
+          await ctx.progress({ phase: 'done', rows: 0 });
+          return { version: null, rows: 0, quarantined: 0, highWater: binding.high_water, unchanged: true };
+        }
+        range = { cursor: binding.cursor_column!, after: binding.high_water, upTo };
+      }
+      const sourceNames = binding.mapping.map((m) => m.source);
+      const open = async (): Promise<TableReader> => ({
+        format: 'database',
+        encoding: 'utf-8',
+        columns: binding.mapping.map((m) => m.name),
+        rows: numbered(snapshot.rows(table, sourceNames, range)),
+        bytesRead: () => 0,
+      });
+      const loaded = await deps.ingest.load(ctx, {
+        datasetId: binding.dataset_id,
+        userId: payload.userId,
+        mode: binding.mode === 'replace' ? 'replace' : 'append',
+        source: { kind: 'database', source: source.name, table: `${table.schema}.${table.table}`, ...(range ? { after: range.after, upTo: range.upTo } : {}) },
+        totalBytes: 0,
+        open,
+        ...(binding.mode === 'incremental' && binding.key_column ? { key: binding.mapping.find((m) => m.source === binding.key_column)?.name } : {}),
+        commit: async (tx, version) => {
+          await exchangeRepo(tx).commitRun(binding.id, { highWater: range?.upTo ?? null, version });
+        },
+      });
+      await events.record({
+        action: 'exchange.sync',
+        result: 'success',
+        actor: { userId: payload.userId },
+        target: { type: 'binding', id: binding.id, label: `${source.name}:${table.schema}.${table.table}` },
+        details: { mode: binding.mode, version: loaded.version, rows: loaded.rows, quarantined: loaded.quarantined, ...(range ? { highWater: range.upTo } : {}) },
+      });
+      return { ...loaded, highWater: range?.upTo ?? null, unchanged: false };
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  jobs.handle(SYNC_JOB, runSync);
+
+  /** Queues a run unless one is queued or running already; returns the job id. */
+  async function enqueue(binding: BindingRow, userId: string): Promise<string> {
+    if (binding.pending_job) {
+      const job = await jobs.get(binding.pending_job);
+      if (job && (job.state === 'queued' || job.state === 'running')) return job.id;
+    }
+    const jobId = await jobs.enqueue(SYNC_JOB, { bindingId: binding.id, userId } satisfies SyncPayload, userId);
+    await repo.setPending(binding.id, jobId);
+    return jobId;
+  }
+
+  const service = {
+    repo,
+
+    async addSource(caller: Caller, input: SourceInput) {
+      if (!connectors[input.kind]) throw new BadRequestError('unknown_source_kind', { zh: `不支持的数据源类型:${input.kind}`, en: `Unsupported source kind: ${input.kind}` }, { field: 'kind' });
+      if (input.tls === 'verify-full' && !input.ca) {
+        throw new BadRequestError('ca_required', { zh: 'verify-full 模式需要提供签发服务器证书的 CA(PEM)', en: 'verify-full needs the CA (PEM) that signs the server certificate' }, { field: 'ca' });
+      }
+      if (await repo.sourceByName(caller.principal.orgId, input.name)) {
+        throw new ConflictError('source_exists', { zh: `本单位已有名为“${input.name}”的数据源`, en: `Your organisation already has a data source named "${input.name}"` }, { field: 'name' });
+      }
+      const id = randomUUID();
+      await repo.insertSource({
+        id,
+        org_id: caller.principal.orgId,
+        name: input.name,
+        kind: input.kind,
+        host: input.host,
+        port: input.port,
+        database: input.database,
+        username: input.user,
+        password_sealed: sealer.seal(Buffer.from(input.password, 'utf8')),
+        tls: input.tls,
+        tls_ca: input.ca ?? null,
+        created_by: caller.principal.userId,
+      });
+      await record(caller, { action: 'exchange.source_add', result: 'success', target: { type: 'source', id, label: input.name }, details: { kind: input.kind, host: input.host, port: input.port, database: input.database, user: input.user, tls: input.tls } });
+      return sourceView((await repo.sourceById(id))!);
+    },
+
+    listSources: async (caller: Caller) => (await repo.sourcesOf(caller.principal.orgId)).map(sourceView),
+    getSource: async (caller: Caller, id: string) => sourceView(await ownSource(caller, id)),
+
+    async setSourceState(caller: Caller, id: string, state: SourceRow['state']) {
+      const s = await ownSource(caller, id);
+      await repo.setSourceState(s.id, state);
+      await record(caller, { action: state === 'active' ? 'exchange.source_enable' : 'exchange.source_disable', result: 'success', target: { type: 'source', id, label: s.name } });
+      return sourceView((await repo.sourceById(id))!);
+    },
+
+    /** Reachability, server version and the user's privileges; a failure is an answer, not an error. */
+    async testSource(caller: Caller, id: string): Promise<{ ok: true; outcome: TestOutcome; warnings: { zh: string; en: string }[] } | { ok: false; error: { code: string; message: { zh: string; en: string } } }> {
+      const s = await ownSource(caller, id);
+      try {
+        const outcome = await withConnector(s, (c) => c.test());
+        const warnings = outcome.canWrite
+          ? [{ zh: '该用户可以修改数据源中的数据或结构;建议改用只读用户(仅授予 SELECT)', en: 'This user can change data or schema at the source; use a read-only user (SELECT only)' }]
+          : [];
+        if (s.tls === 'off') warnings.push({ zh: '连接未加密(TLS 已关闭)', en: 'The connection is not encrypted (TLS off)' });
+        await record(caller, { action: 'exchange.source_test', result: 'success', target: { type: 'source', id, label: s.name }, details: { canWrite: outcome.canWrite } });
+        return { ok: true, outcome, warnings };
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        await record(caller, { action: 'exchange.source_test', result: 'failure', target: { type: 'source', id, label: s.name }, details: { error: error.code } });
+        return { ok: false, error: { code: error.code, message: error.text } };
+      }
+    },
+
+    tables: async (caller: Caller, id: string) => withConnector(await ownSource(caller, id), (c) => c.tables()),
+    columns: async (caller: Caller, id: string, table: TableRef) => withConnector(await ownSource(caller, id), (c) => sourceColumns(c, table)),
+
+    /** Binds a dataset of the caller's organisation to a table of one of its sources. */
+    async bind(caller: Caller, code: string, input: BindingInput) {
+      const dataset = await deps.catalog.getOwned(caller.principal, code);
+      deps.catalog.assertTable(dataset);
+      const source = await ownSource(caller, input.sourceId);
+      if (await repo.bindingOf(dataset.id)) throw new ConflictError('binding_exists', { zh: '该数据资源已绑定库表,请先解除绑定', en: 'This dataset is bound already; remove the binding first' });
+      const table = { schema: input.schema, table: input.table };
+      const columns = await withConnector(source, (c) => sourceColumns(c, table));
+      const has = (name: string) => columns.some((c) => c.name === name);
+      const mapping = input.columns ?? columns.map((c) => ({ source: c.name, name: c.name }));
+      const unknown = mapping.find((m) => !has(m.source));
+      if (unknown) throw new BadRequestError('unknown_source_column', { zh: `源表没有列 ${unknown.source}`, en: `The source table has no column ${unknown.source}` }, { field: 'columns', column: unknown.source });
+      if (input.mode === 'incremental' && !input.cursorColumn) {
+        throw new BadRequestError('cursor_required', { zh: '增量模式需要指定游标列(单调递增的编号或更新时间)', en: 'Incremental mode needs a cursor column (a monotonic id or update time)' }, { field: 'cursorColumn' });
+      }
+      for (const [field, name] of [['cursorColumn', input.cursorColumn], ['keyColumn', input.keyColumn]] as const) {
+        if (name && !has(name)) throw new BadRequestError('unknown_source_column', { zh: `源表没有列 ${name}`, en: `The source table has no column ${name}` }, { field, column: name });
+      }
+      if (input.keyColumn && !mapping.some((m) => m.source === input.keyColumn)) {
+        throw new BadRequestError('key_not_loaded', { zh: `键列 ${input.keyColumn} 须在加载的列中`, en: `Key column ${input.keyColumn} must be one of the loaded columns` }, { field: 'keyColumn' });
+      }
+      const id = randomUUID();
+      await repo.insertBinding({
+        id,
+        dataset_id: dataset.id,
+        source_id: source.id,
+        source_schema: input.schema,
+        source_table: input.table,
+        source_columns: columns,
+        mapping,
+        mode: input.mode,
+        cursor_column: input.mode === 'incremental' ? input.cursorColumn! : null,
+        key_column: input.keyColumn ?? null,
+        interval_minutes: input.intervalMinutes ?? null,
+        created_by: caller.principal.userId,
+      });
+      await record(caller, { action: 'exchange.bind', result: 'success', dataset: code, target: { type: 'binding', id, label: `${source.name}:${input.schema}.${input.table}` }, details: { mode: input.mode, columns: mapping.length } });
+      return bindingView((await repo.bindingById(id))!);
+    },
+
+    async binding(caller: Caller, code: string) {
+      const dataset = await deps.catalog.getOwned(caller.principal, code);
+      const b = await repo.bindingOf(dataset.id);
+      if (!b) throw new NotFoundError(BINDING);
+      return b;
+    },
+
+    async unbind(caller: Caller, code: string) {
+      const b = await service.binding(caller, code);
+      await repo.deleteBinding(b.id);
+      await record(caller, { action: 'exchange.unbind', result: 'success', dataset: code, target: { type: 'binding', id: b.id } });
+    },
+
+    /** Queues one run now (pdx sync, the console's 立即同步). */
+    async sync(caller: Caller, code: string): Promise<string> {
+      const b = await service.binding(caller, code);
+      const jobId = await enqueue(b, caller.principal.userId);
+      await record(caller, { action: 'exchange.sync_request', result: 'success', dataset: code, target: { type: 'binding', id: b.id }, details: { jobId } });
+      return jobId;
+    },
+
+    /** Queues the runs whose schedule has come (called every few seconds by the module). */
+    async tick(): Promise<number> {
+      const due = await repo.claimDue();
+      // Runs on behalf of the officer who made the binding.
+      for (const b of due) await enqueue(b, b.created_by!);
+      return due.length;
+    },
+  };
+  return service;
+}
+
+/** Numbers source rows 1, 2, … (the 'line' quarantine and validation errors name). */
+async function* numbered(rows: AsyncIterable<(string | null)[]>): AsyncIterable<TableRow> {
+  let line = 0;
+  for await (const values of rows) yield { line: ++line, values };
+}
+
+export type ExchangeService = ReturnType<typeof createExchangeService>;
