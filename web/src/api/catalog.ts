@@ -45,7 +45,7 @@ export interface Dataset {
   grade: number | null;
   importantCandidate: boolean;
   /** A table of loaded versions, or a telemetry set (series of points). */
-  resourceKind: 'table' | 'telemetry';
+  resourceKind: 'table' | 'telemetry' | 'service';
   updatedAt: string;
 }
 
