@@ -28,6 +28,7 @@ import { createProtectModule } from './modules/protect/protect.service.ts';
 import { createRotation } from './modules/protect/rotation.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 import { createTelemetryModule } from './modules/telemetry/telemetry.module.ts';
+import { createGatewayModule } from './modules/gateway/gateway.module.ts';
 
 export interface PlatformOptions {
   /** Also hand every security event to this sink (tests observe events this way). */
@@ -119,7 +120,8 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   });
   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
-  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open };
+  const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring });
+  const services = { identity, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, gateway };
   const app = await buildApp({
     config,
     db,
@@ -141,6 +143,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       secops.routes,
       telemetry.routes,
       open.routes,
+      gateway.routes,
     ],
     rootRoutes: [telemetry.rootRoutes, open.rootRoutes],
     society: open.society,
