@@ -308,7 +308,7 @@ describeEachBackend('interface gateway', ({ use }) => {
       ['DELETE', `/companies/${company.uscc}`, 404, 'unknown_operation'],
       ['GET', '/companies/..%2F..%2Fadmin', 400, 'invalid_path'],
       ['GET', '/companies/..%5C..%5Cadmin', 400, 'invalid_path'],
-      ['GET', '/companies/%00', 400, 'invalid_path'],
+      ['GET', '/companies/%00', 400, 'invalid_text'],
       ['GET', `/companies/${company.uscc}?debug=1`, 400, 'unknown_parameter'],
     ];
     const before = upstream.seen.length;
