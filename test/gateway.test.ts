@@ -100,7 +100,8 @@ interface Seen {
 
 /** The department's own API: needs its token, remembers what it received. */
 async function startUpstream(): Promise<{ app: FastifyInstance; url: string; seen: Seen[]; release(): void }> {
-  const app = Fastify();
+  // Keep-alive connections of the gateway's client are cut on close, so the test process ends promptly.
+  const app = Fastify({ forceCloseConnections: true });
   const seen: Seen[] = [];
   let release!: () => void;
   const hang = new Promise<void>((resolve) => (release = resolve));

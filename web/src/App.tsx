@@ -1,5 +1,6 @@
 import {
   AlertOutlined,
+  ApiOutlined,
   ApartmentOutlined,
   AuditOutlined,
   CloudUploadOutlined,
@@ -39,6 +40,7 @@ import { OpenAdminRoutes } from './pages/open/admin/index.tsx';
 import { NotificationBell, SharingRoutes } from './pages/sharing/index.tsx';
 import { NotificationList } from './pages/sharing/Notifications.tsx';
 import { TelemetryPage } from './pages/telemetry/TelemetryPage.tsx';
+import { GatewayPage } from './pages/gateway/GatewayPage.tsx';
 
 interface NavItem {
   path: string;
@@ -59,6 +61,7 @@ const NAV: NavItem[] = [
   { path: '/ingest', label: 'nav.ingest', icon: <CloudUploadOutlined />, roles: ['data_officer'], element: <IngestRoutes /> },
   { path: '/classify', label: 'nav.classify', icon: <SafetyCertificateOutlined />, roles: ['data_officer', 'secadmin'], element: <ClassifyPage /> },
   { path: '/telemetry', label: 'nav.telemetry', icon: <DeploymentUnitOutlined />, roles: ['data_officer'], element: <TelemetryPage /> },
+  { path: '/services', label: 'nav.gateway', icon: <ApiOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <GatewayPage /> },
   { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <SharingRoutes /> },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/opendata', label: 'nav.open', icon: <GlobalOutlined />, roles: ['data_officer', 'secadmin'], element: <OpenAdminRoutes /> },

@@ -1,12 +1,14 @@
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 import * as openMessages from './locales/open.ts';
 import { en as telemetryEn, zh as telemetryZh } from './locales/telemetry.ts';
+import { en as gatewayEn, zh as gatewayZh } from './locales/gateway.ts';
 
 /** Console languages: Chinese first, English available. */
 export type Lang = 'zh' | 'en';
 
 const zh = {
   ...telemetryZh,
+  ...gatewayZh,
   'app.title': '公共数据共享交换平台',
   'app.short': 'pdx',
   'nav.overview': '总览',
@@ -919,6 +921,7 @@ export type MessageKey = keyof typeof zhAll;
 
 const en: Record<keyof typeof zh, string> = {
   ...telemetryEn,
+  ...gatewayEn,
   'app.title': 'Public Data Exchange',
   'app.short': 'pdx',
   'nav.overview': 'Overview',

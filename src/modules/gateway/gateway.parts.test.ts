@@ -89,9 +89,9 @@ describe('call paths', () => {
 describe('responses and parameters', () => {
   it('rewrites granted fields, removes everything else, keeps arrays in place', () => {
     const body = { code: 0, data: { name: '张三', id: '110101199003077777', items: [{ n: 1, secret: 'x' }, { n: 2 }], extra: { a: 1 } } };
-    const granted = new Map([
-      ['data.name', (v: unknown) => `[${String(v)}]`],
-      ['data.items[].n', (v: unknown) => v as number],
+    const granted = new Map<string, (v: string | number | boolean | null) => string | number | boolean | null>([
+      ['data.name', (v) => `[${String(v)}]`],
+      ['data.items[].n', (v) => v],
     ]);
     expect(rewrite(body, granted)).toEqual({ body: { data: { name: '[张三]', items: [{ n: 1 }, { n: 2 }] } }, fields: 3 });
     expect(rewrite([{ a: 1 }], new Map())).toEqual({ body: {}, fields: 0 });
