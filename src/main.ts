@@ -16,6 +16,7 @@ import { overviewRoutes } from './modules/overview/overview.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
 import { loadDemoWorld, type DemoAccount } from './modules/demo/world.ts';
+import { startDemoGateway } from './modules/demo/world-gateway.ts';
 import { freePortOr, hasDemoTelemetry, loadDemoTelemetry, startDemoSimulation } from './modules/demo/world-telemetry.ts';
 import { bootstrapIdentity, type FirstCredentials } from './modules/identity/bootstrap.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
@@ -196,6 +197,9 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     });
     const demoAccounts = (await wantsDemo(config, services)) ? await loadDemoWorld(services, { dataDir: config.dataDir, people: config.PDX_DEMO_PEOPLE, log: options.log }) : undefined;
     if (demoAccounts && config.PDX_DEMO_TELEMETRY !== false) await loadDemoTelemetry(services, { dataDir: config.dataDir, log: options.log });
+    // The demo interface's upstream runs on every start of a data directory whose demo world has it.
+    const demoGateway = config.PDX_DEMO_GATEWAY !== false ? await startDemoGateway(services, { dataDir: config.dataDir, first: Boolean(demoAccounts), log: options.log }) : undefined;
+    demoAccounts?.push(...(demoGateway?.accounts ?? []));
     // The simulated plant runs on every start of a data directory whose demo world has it.
     const simulate = config.PDX_DEMO_TELEMETRY !== false && hasDemoTelemetry(config.dataDir);
     await app.listen({ port: config.PDX_PORT, host: config.PDX_HOST });
@@ -216,6 +220,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
       ...(demoAccounts ? { demoAccounts } : {}),
       async close() {
         await simulation?.stop();
+        await demoGateway?.stop();
         const deadline = Date.now() + config.PDX_SHUTDOWN_GRACE_SECONDS * 1000;
         const http = app.close();
         // A keep-alive connection whose request finished after close began would otherwise be waited on.
