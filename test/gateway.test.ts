@@ -99,12 +99,14 @@ interface Seen {
 }
 
 /** The department's own API: needs its token, remembers what it received. */
-async function startUpstream(): Promise<{ app: FastifyInstance; url: string; seen: Seen[]; release(): void }> {
+async function startUpstream(): Promise<{ app: FastifyInstance; url: string; seen: Seen[]; release(): void; releaseHeld(): void }> {
   // Keep-alive connections of the gateway's client are cut on close, so the test process ends promptly.
   const app = Fastify({ forceCloseConnections: true });
   const seen: Seen[] = [];
   let release!: () => void;
   const hang = new Promise<void>((resolve) => (release = resolve));
+  let releaseHeld!: () => void;
+  const held = new Promise<void>((resolve) => (releaseHeld = resolve));
   app.addHook('onRequest', async (request, reply) => {
     seen.push({ headers: request.headers, url: request.url });
     if (request.headers['x-api-token'] !== TOKEN) return reply.status(401).send({ message: 'bad token' });
@@ -122,8 +124,13 @@ async function startUpstream(): Promise<{ app: FastifyInstance; url: string; see
     await hang;
     return { value: 1 };
   });
+  // Answers when the test says so: a call in flight for as long as the test needs.
+  app.get('/api/held', async () => {
+    await held;
+    return { value: 2 };
+  });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { app, url: `${address}/api`, seen, release };
+  return { app, url: `${address}/api`, seen, release, releaseHeld };
 }
 
 describeEachBackend('interface gateway', ({ use }) => {
@@ -162,6 +169,7 @@ describeEachBackend('interface gateway', ({ use }) => {
   });
   afterAll(async () => {
     upstream?.release();
+    upstream?.releaseHeld();
     await t?.close();
     await upstream?.app.close();
   });
@@ -357,6 +365,34 @@ describeEachBackend('interface gateway', ({ use }) => {
     expect(res.json().error.code).toBe('upstream_timeout');
     const [failure] = await auditRecords(`action=gateway.call&dataset=${slowCode}&limit=1`);
     expect(failure).toMatchObject({ result: 'failure', details: { error: 'upstream_timeout', operation: 'slow' } });
+  });
+
+  it('a slow upstream cannot take more than its calls in flight: the next one is a 503 at once', async () => {
+    const reg = await officer.call('POST', '/api/v1/gateway/services', {
+      name: '单并发接口',
+      baseUrl: upstream.url,
+      timeoutMs: 60_000,
+      maxConcurrency: 1,
+      auth: { header: 'x-api-token', secret: TOKEN },
+      operations: [{ id: 'held', method: 'GET', path: '/held', fields: [{ path: 'value', label: '数值', dataType: 'integer' }] }],
+    });
+    const heldCode = reg.json().code as string;
+    await officer.call('POST', `/api/v1/datasets/${heldCode}/publish`);
+    const req = await consumer.call('POST', '/api/v1/share/requests', {
+      dataset: heldCode, columns: ['value'], operations: ['held'], purpose: '测试并发上限', purposeCategory: 'other', legalBasis: '测试依据', endDate: '2099-06-30',
+    });
+    await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: 'value', mode: 'clear' }] });
+    const first = key.call('GET', `/api/v1/services/${heldCode}/held`);
+    await expect.poll(() => upstream.seen.some((x) => x.url === '/api/held'), { timeout: 30_000 }).toBe(true);
+    const second = await key.call('GET', `/api/v1/services/${heldCode}/held`);
+    expect(second.statusCode).toBe(503);
+    expect(second.json().error).toMatchObject({ code: 'upstream_busy', details: { limit: 1 } });
+    upstream.releaseHeld();
+    const done = await first;
+    expect(done.statusCode).toBe(200);
+    expect(done.json()).toEqual({ value: 2 });
+    // The slot is free again.
+    expect((await key.call('GET', `/api/v1/services/${heldCode}/held`)).statusCode).toBe(200);
   });
 
   it('authorization boundary of every gateway route', async () => {

@@ -17,6 +17,9 @@ CREATE TABLE gateway_services (
   base_url text NOT NULL,
   timeout_ms integer NOT NULL DEFAULT 10000 CHECK (timeout_ms BETWEEN 100 AND 120000),
   max_response_bytes integer NOT NULL DEFAULT 4194304 CHECK (max_response_bytes > 0),
+  -- Calls in flight to this upstream per pdx process at most; more are refused with 503 at once,
+  -- so a slow upstream cannot tie up the server.
+  max_concurrency integer NOT NULL DEFAULT 32 CHECK (max_concurrency BETWEEN 1 AND 10000),
   -- Upstream credential: a header name and its value, encrypted with the resource's data key
   -- (wrapped under the master key). Never returned by the API, never logged.
   auth_header text,

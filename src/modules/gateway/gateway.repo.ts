@@ -8,6 +8,7 @@ export interface ServiceRow {
   base_url: string;
   timeout_ms: number;
   max_response_bytes: number;
+  max_concurrency: number;
   auth_header: string | null;
   /** Ciphertext under the resource's data key; only the gateway's call path decrypts it. */
   auth_secret: string | null;
@@ -28,10 +29,10 @@ export interface OperationRow {
 
 export function gatewayRepo(db: Queryable) {
   return {
-    insertService: (s: { datasetId: string; baseUrl: string; timeoutMs: number; maxResponseBytes: number; authHeader: string | null; authSecret: string | null }) =>
+    insertService: (s: { datasetId: string; baseUrl: string; timeoutMs: number; maxResponseBytes: number; maxConcurrency: number; authHeader: string | null; authSecret: string | null }) =>
       db.query(
-        `INSERT INTO gateway_services (dataset_id, base_url, timeout_ms, max_response_bytes, auth_header, auth_secret) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [s.datasetId, s.baseUrl, s.timeoutMs, s.maxResponseBytes, s.authHeader, s.authSecret],
+        `INSERT INTO gateway_services (dataset_id, base_url, timeout_ms, max_response_bytes, max_concurrency, auth_header, auth_secret) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [s.datasetId, s.baseUrl, s.timeoutMs, s.maxResponseBytes, s.maxConcurrency, s.authHeader, s.authSecret],
       ),
 
     setAuth: (datasetId: string, header: string | null, secret: string | null) =>

@@ -34,6 +34,7 @@ import { checkOperation, parseOpenApi, type OperationSpec } from './openapi.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_CONCURRENCY = 32;
 /** Request headers passed to the upstream; every other header of the caller stays at the gateway. */
 const FORWARDED_HEADERS = ['accept-language', 'content-type'] as const;
 const SERVICE = { zh: '接口服务', en: 'Service' };
@@ -45,6 +46,8 @@ export interface RegisterInput {
   baseUrl: string;
   timeoutMs?: number;
   maxResponseBytes?: number;
+  /** Calls in flight to the upstream per process at most (more: 503 upstream_busy). */
+  maxConcurrency?: number;
   /** Upstream credential: a header and its value (stored encrypted, never returned). */
   auth?: { header: string; secret: string };
   /** An OpenAPI 3 document (JSON or YAML); or `operations` entered by hand. */
@@ -65,6 +68,7 @@ export interface ServiceView {
   grade: number | null;
   baseUrl: string | null;
   timeoutMs: number;
+  maxConcurrency: number;
   authHeader: string | null;
   hasCredential: boolean;
   operations: { id: string; method: string; path: string; summary: string; parameters: OperationRow['parameters']; fields: string[] }[];
@@ -196,6 +200,8 @@ export function createGatewayService(deps: {
   const { db, events, catalog, records, keyring } = deps;
   const doFetch = deps.fetch ?? fetch;
   const repo = gatewayRepo(db);
+  /** Calls in flight per upstream (resource id) in this process. */
+  const inFlight = new Map<string, number>();
 
   const actorOf = (p: Principal) => ({ userId: p.userId, username: p.username, orgId: p.orgId, roles: p.roles, ...(p.apiKeyId ? { apiKeyId: p.apiKeyId } : {}) });
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
@@ -219,6 +225,7 @@ export function createGatewayService(deps: {
       grade: d.grade,
       baseUrl: own ? s.base_url : null,
       timeoutMs: s.timeout_ms,
+      maxConcurrency: s.max_concurrency,
       authHeader: own ? s.auth_header : null,
       hasCredential: s.auth_secret !== null,
       operations: ops.map((o) => ({ id: o.op_id, method: o.method, path: o.path, summary: o.summary, parameters: o.parameters, fields: o.fields })),
@@ -337,6 +344,7 @@ export function createGatewayService(deps: {
           baseUrl,
           timeoutMs: input.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           maxResponseBytes: input.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+          maxConcurrency: input.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
           authHeader: input.auth?.header.toLowerCase() ?? null,
           authSecret: secret,
         });
@@ -452,10 +460,19 @@ export function createGatewayService(deps: {
       };
 
       let answer: { status: number; type: string; bytes: Buffer };
+      const busy = inFlight.get(s.dataset_id) ?? 0;
+      if (busy >= s.max_concurrency) {
+        throw await fail(new AppError(503, 'upstream_busy', { zh: '上游接口并发调用已达上限,请稍后重试', en: 'Too many calls to this upstream service are in flight; retry shortly' }, { limit: s.max_concurrency }));
+      }
+      inFlight.set(s.dataset_id, busy + 1);
       try {
         answer = await upstream(s, url, { method: op.method, headers, ...(requestBody !== undefined ? { body: requestBody } : {}) });
       } catch (error) {
         throw error instanceof AppError ? await fail(error) : error;
+      } finally {
+        const left = (inFlight.get(s.dataset_id) ?? 1) - 1;
+        if (left > 0) inFlight.set(s.dataset_id, left);
+        else inFlight.delete(s.dataset_id);
       }
       if (answer.status < 200 || answer.status >= 300) throw await fail(statusError(answer.status), { upstreamStatus: answer.status, responseHash: hash(answer.bytes) });
       let parsed: unknown;

@@ -35,6 +35,7 @@ export interface ServiceView {
   /** Shown to the provider and the security administrator only. */
   baseUrl: string | null;
   timeoutMs: number;
+  maxConcurrency: number;
   authHeader: string | null;
   hasCredential: boolean;
   operations: Operation[];
