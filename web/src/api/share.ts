@@ -125,6 +125,8 @@ export interface RequestInput {
   expectedRowsPerDay?: number;
   /** Telemetry sets: finest resolution, data window, whole devices. */
   series?: { resolution: 'raw' | '1m' | '1h'; from?: string; to?: string; devices?: string[] };
+  /** Interfaces (接口服务): the operations asked for; the columns are their response fields. */
+  operations?: string[];
   rowFilter?: string;
 }
 
