@@ -248,22 +248,26 @@ describeEachBackend('API fuzz: NUL, surrogates and impossible UTC offsets in eve
       const slots: Slot[] = [...slotsOf(op)];
       // The records API takes its filters from any other query parameter.
       if (op.path.endsWith('/records')) slots.push({ where: 'query', keys: ['出生日期'], field: 'querystring.出生日期' }, { where: 'query', keys: ['人口数'], field: 'querystring.人口数' });
-      for (const slot of slots) {
-        for (const bad of BAD_TIMESTAMPS) {
-          const values = slot.where === 'query' && ['出生日期', '人口数'].includes(slot.keys[0]!) ? [`gt.${bad}`, `in.(${bad})`] : [bad];
-          for (const value of values) {
-            const r = request(op, slot, value);
-            for (const [who, c] of Object.entries(callers)) {
-              const problem = shapeProblem(await call(c, r), `${who} ${op.method} ${op.path} ${slot.field}=${value}`);
-              if (problem) problems.push(problem);
-              checked++;
-            }
-          }
+      const tries = slots.flatMap((slot) =>
+        BAD_TIMESTAMPS.flatMap((bad) => (slot.where === 'query' && ['出生日期', '人口数'].includes(slot.keys[0]!) ? [`gt.${bad}`, `in.(${bad})`] : [bad]).map((value) => ({ slot, value }))),
+      );
+      for (const [who, c] of Object.entries(callers)) {
+        // A caller the route refuses at the door (401/403 before any parameter is read) gets the same
+        // answer whatever the parameters: one bad value shows it, the rest would only repeat it.
+        const benign = await call(c, request(op, undefined, undefined));
+        let door: string | undefined = benign.statusCode === 401 || benign.statusCode === 403 ? `${benign.statusCode} ${benign.body}` : undefined;
+        for (const { slot, value } of tries) {
+          const res = await call(c, request(op, slot, value));
+          const problem = shapeProblem(res, `${who} ${op.method} ${op.path} ${slot.field}=${value}`);
+          if (problem) problems.push(problem);
+          checked++;
+          if (door !== undefined && `${res.statusCode} ${res.body}` === door) break;
+          door = undefined;
         }
       }
     }
     expect(problems).toEqual([]);
-    expect(checked).toBeGreaterThan(1000);
+    expect(checked).toBeGreaterThan(500);
   }, 900_000);
 
   it("the framework's own refusals on every operation carry the standard shape and quote nothing", async () => {

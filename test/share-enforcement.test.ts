@@ -58,7 +58,7 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
 
   it('exports: a file job with an expiring link, same checks and masking, re-checked at download', async () => {
     const { grantId } = await grantJourney(w);
-    const created = await w.keyClient.call('POST', `/api/v1/datasets/${w.code}/exports`, { format: 'csv', query: `grant=${grantId}&select=姓名,户籍地,身份证号` });
+    const created = await w.keyClient.call('POST', `/api/v1/datasets/${w.code}/exports`, { format: 'csv', query: `grant=${grantId}&select=姓名,户籍地,身份证号&户籍地=eq.朝阳市` });
     expect(created.statusCode).toBe(202);
     const { id, jobId, downloadUrl } = created.json();
     const job = await waitForJob(w.keyClient, jobId);
@@ -72,6 +72,14 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
     for (const line of lines.slice(1)) expect(line).toMatch(/^\S\*+,朝阳市,[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     expect(t.events.some((e) => e.action === 'data.export' && (e.details as { grantId: string }).grantId === grantId)).toBe(true);
     expect(t.events.some((e) => e.action === 'data.download')).toBe(true);
+    // The file and its query are sealed in the database: no value of the file, no filter value, in clear.
+    const stored = await use().db.query<{ query: string; data: Buffer }>('SELECT e.query::text AS query, c.data FROM share_exports e JOIN share_export_chunks c ON c.export_id = e.id WHERE e.id = $1', [id]);
+    expect(stored.length).toBeGreaterThan(0);
+    for (const row of stored) {
+      expect(row.query).not.toContain('朝阳市');
+      expect(Buffer.from(row.data).includes(Buffer.from('朝阳市'))).toBe(false);
+      expect(Buffer.from(row.data).includes(Buffer.from('身份证号'))).toBe(false);
+    }
 
     // Wrong token, other organisation: the export does not exist for them.
     expect((await w.keyClient.call('GET', downloadUrl.replace(/token=.*/, 'token=pdx_wrong_token_123'))).statusCode).toBe(404);

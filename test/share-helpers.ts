@@ -140,11 +140,9 @@ export async function grantJourney(
     ...approval,
   });
   if (approved.statusCode !== 200) throw new Error(`approve: ${approved.body}`);
-  let state = approved.json().state as string;
-  if (state === 'provider_approved') {
+  if ((approved.json().state as string) === 'provider_approved') {
     const sec = await w.secadmin.call('POST', `/api/v1/share/requests/${requestId}/security-approve`, { note: '同意' });
     if (sec.statusCode !== 200) throw new Error(`security approve: ${sec.body}`);
-    state = sec.json().state;
   }
   const final = (await w.consumer.call('GET', `/api/v1/share/requests/${requestId}`)).json();
   return { requestId, grantId: final.grantId };

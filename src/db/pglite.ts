@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { AppError } from '../errors.ts';
-import type { Db, Row, Tx } from './db.ts';
+import type { Db, Tx } from './db.ts';
 import { copySql, csvLine } from './sql.ts';
 import { valueParsers } from './types.ts';
 

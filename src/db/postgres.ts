@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Db, Row, Tx } from './db.ts';
+import type { Db, Tx } from './db.ts';
 import { copySql, csvLine } from './sql.ts';
 import { valueParsers } from './types.ts';
 

@@ -6,6 +6,8 @@
  * and one hook (identity module) authenticates the caller, then decides from this declaration.
  * Routes never inspect roles themselves; services receive the Principal for organisation checks.
  */
+import type { AuditActor } from '../modules/audit/events.ts';
+
 export const ROLES = ['sysadmin', 'secadmin', 'auditor', 'data_officer', 'consumer'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -32,6 +34,27 @@ export interface Principal {
   apiKeyId?: string;
   /** The session id, for console callers. */
   sessionId?: string;
+}
+
+/** Who is calling and from where, as services receive it (for decisions and for audit records). */
+export interface Caller {
+  principal: Principal;
+  requestId?: string;
+  ip?: string;
+}
+
+/**
+ * The audit actor of a principal: always the same fields, the API key when there is one. Here beside
+ * the principal (not in the audit module) so the auth hook needs nothing but a type from audit.
+ */
+export function actorOf(principal: Principal): AuditActor {
+  return {
+    userId: principal.userId,
+    username: principal.username,
+    orgId: principal.orgId,
+    roles: principal.roles,
+    ...(principal.apiKeyId ? { apiKeyId: principal.apiKeyId } : {}),
+  };
 }
 
 /**

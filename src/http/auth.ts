@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { EventSink } from '../modules/audit/events.ts';
 import { tokenHash } from '../modules/identity/tokens.ts';
-import type { Access, Principal, SocietyPrincipal } from './access.ts';
+import { actorOf, type Access, type Principal, type SocietyPrincipal } from './access.ts';
 
 export const SESSION_COOKIE = 'pdx_session';
 export const CSRF_COOKIE = 'pdx_csrf';
@@ -78,7 +78,7 @@ export function registerAuth(app: FastifyInstance, deps: { auth: Authenticator; 
       await deps.events.record({
         action: 'access.denied',
         result: 'denied',
-        actor: { userId: principal.userId, username: principal.username, orgId: principal.orgId, roles: principal.roles, ...(principal.apiKeyId ? { apiKeyId: principal.apiKeyId } : {}) },
+        actor: actorOf(principal),
         details: { method: request.method, route: request.routeOptions.url, reason: principal.kind === 'apikey' && !('roles' in access && access.apiKey) ? 'api_key_not_allowed' : 'role' },
         requestId: request.id,
         ip: request.ip,

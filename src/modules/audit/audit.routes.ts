@@ -3,18 +3,17 @@
  * holding an export can check its signed heads.
  */
 import { Readable } from 'node:stream';
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
 import type { AuditLog } from './audit.service.ts';
-import type { AuditEvent } from './events.ts';
+import { callerEvent } from './events.ts';
+import { callerOf, errorResponses } from '../../http/kit.ts';
 
 const AUDITOR = { roles: ['auditor'] } as const;
 const TAGS = ['audit'];
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-const errors = { 400: error, 401: error, 403: error, 404: error };
+const errors = errorResponses(400, 401, 403, 404);
 
 const hex = z.string().regex(/^[0-9a-f]*$/);
 const result = z.enum(['success', 'failure', 'denied']);
@@ -103,15 +102,6 @@ function filterOf(q: z.infer<typeof filterQuery>) {
   };
 }
 
-function actorOf(request: FastifyRequest): Pick<AuditEvent, 'actor' | 'requestId' | 'ip'> {
-  const p = request.principal;
-  return {
-    ...(p ? { actor: { userId: p.userId, username: p.username, orgId: p.orgId, roles: p.roles, ...(p.apiKeyId ? { apiKeyId: p.apiKeyId } : {}) } } : {}),
-    requestId: request.id,
-    ip: request.ip,
-  };
-}
-
 /** The audit routes, registered under /api/v1. */
 export function auditRoutes({ audit }: { audit: AuditLog }): FastifyPluginAsyncZod {
   return async (app) => {
@@ -138,12 +128,13 @@ export function auditRoutes({ audit }: { audit: AuditLog }): FastifyPluginAsyncZ
       },
       async (request) => {
         const report = await audit.verify();
-        await audit.record({
-          action: 'audit.verify',
-          result: 'success',
-          details: { ok: report.ok, checked: report.checked, ...(report.firstBadSeq ? { firstBadSeq: report.firstBadSeq } : {}) },
-          ...actorOf(request),
-        });
+        await audit.record(
+          callerEvent(callerOf(request), {
+            action: 'audit.verify',
+            result: 'success',
+            details: { ok: report.ok, checked: report.checked, ...(report.firstBadSeq ? { firstBadSeq: report.firstBadSeq } : {}) },
+          }),
+        );
         return report;
       },
     );
@@ -169,7 +160,7 @@ export function auditRoutes({ audit }: { audit: AuditLog }): FastifyPluginAsyncZ
       },
       async (request, reply) => {
         const witness = await audit.witness();
-        await audit.record({ action: 'audit.witness', result: 'success', details: { treeSize: witness.head?.treeSize ?? 0 }, ...actorOf(request) });
+        await audit.record(callerEvent(callerOf(request), { action: 'audit.witness', result: 'success', details: { treeSize: witness.head?.treeSize ?? 0 } }));
         const size = witness.head?.treeSize ?? 0;
         reply.header('content-disposition', `attachment; filename="pdx-audit-witness-${size}.json"`);
         return witness;
@@ -274,7 +265,7 @@ export function auditRoutes({ audit }: { audit: AuditLog }): FastifyPluginAsyncZ
       async (request, reply) => {
         const { format, ...filter } = request.query;
         // The export is itself evidence of who took what out of the log.
-        await audit.record({ action: 'audit.export', result: 'success', details: { format, filter: { ...filter } }, ...actorOf(request) });
+        await audit.record(callerEvent(callerOf(request), { action: 'audit.export', result: 'success', details: { format, filter: { ...filter } } }));
         const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
         reply
           .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')

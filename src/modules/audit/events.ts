@@ -4,6 +4,8 @@
  * sink appends it to the hash-chained log; `record` resolves only after the event is committed, so
  * callers that must not proceed without a record (data responses) simply await it.
  */
+import { actorOf, type Caller } from '../../http/access.ts';
+
 export type AuditResult = 'success' | 'failure' | 'denied';
 
 export interface AuditActor {
@@ -31,6 +33,20 @@ export interface AuditEvent {
 
 export interface EventSink {
   record(event: AuditEvent): Promise<void>;
+}
+
+
+/**
+ * The one way a module turns "this caller did this" into an audit event: the caller's actor fields,
+ * request id and address. Without a caller (pdx itself acting) the event has no actor.
+ */
+export function callerEvent(caller: Partial<Caller> | undefined, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>): AuditEvent {
+  return {
+    ...event,
+    ...(caller?.principal ? { actor: actorOf(caller.principal) } : {}),
+    ...(caller?.requestId ? { requestId: caller.requestId } : {}),
+    ...(caller?.ip ? { ip: caller.ip } : {}),
+  };
 }
 
 /** A sink that keeps events in memory: for wiring before the audit log exists and for unit tests. */

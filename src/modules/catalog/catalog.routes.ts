@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf } from '../identity/identity.routes.ts';
 import type { ColumnRow, DatasetRow, VersionRow } from './catalog.repo.ts';
 import type { CatalogService } from './catalog.service.ts';
 import { catalogJsonLd, catalogXlsx } from './catalog.export.ts';
+import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-const errors = { 400: error, 401: error, 403: error, 404: error, 409: error };
+const errors = COMMON_ERRORS;
 const shareType = z.enum(['unconditional', 'conditional', 'none']);
 const dataType = z.enum(['integer', 'decimal', 'boolean', 'date', 'timestamp', 'text']);
 const code = z.object({ code: z.string().regex(/^\d{6}-\d{6}$/).describe('资源代码') });

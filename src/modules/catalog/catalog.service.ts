@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
-import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import type { Caller, Principal } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import { catalogRepo, DATASET_FIELDS, type ColumnRow, type ColumnRules, type DatasetFields, type DatasetRow, type DataType, type ResourceKind } from './catalog.repo.ts';
+
+/** Row types other modules see: they import them from here, never from catalog.repo.ts. */
+export type { ColumnRow, ColumnRules, DatasetRow, DataType, ResourceKind, VersionRow } from './catalog.repo.ts';
 
 export type DatasetInput = DatasetFields;
 
@@ -44,13 +46,7 @@ export function createCatalogService(deps: { db: Db; events: EventSink }) {
   const { db, events } = deps;
   const repo = catalogRepo(db);
 
-  const record = (caller: Caller, event: Omit<AuditEvent, 'requestId' | 'ip' | 'actor'>) =>
-    events.record({
-      ...event,
-      actor: { userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId, roles: caller.principal.roles },
-      ...(caller.requestId ? { requestId: caller.requestId } : {}),
-      ...(caller.ip ? { ip: caller.ip } : {}),
-    });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   /** May this principal see the dataset at all? Drafts are visible only to their provider. */
   function visible(d: DatasetRow, p: Principal): boolean {

@@ -1,15 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { pickLanguage } from '../../http/errors.ts';
-import { callerOf } from '../identity/identity.routes.ts';
 import type { DecisionRow } from './review.repo.ts';
 import { createReviewService, installReviewGate, policySchema, type CandidateInfo, type DatasetState, type ReviewService } from './review.service.ts';
 import type { GradePolicy } from './grades.ts';
 import { TYPE_IDS } from './types.ts';
-import type { DatasetRow } from '../catalog/catalog.repo.ts';
+import type { DatasetRow } from '../catalog/catalog.service.ts';
+import { COMMON_ERRORS, callerOf, pickLanguage } from '../../http/kit.ts';
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-const errors = { 400: error, 401: error, 403: error, 404: error, 409: error };
+const errors = COMMON_ERRORS;
 const code = z.object({ code: z.string().regex(/^\d{6}-\d{6}$/).describe('资源代码') });
 const grade = z.literal([1, 2, 3, 4]);
 const level = z.enum(['general', 'important', 'core']);

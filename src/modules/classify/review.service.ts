@@ -17,11 +17,9 @@
  */
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../../errors.ts';
-import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import type { ColumnRow, DatasetRow } from '../catalog/catalog.repo.ts';
-import type { CatalogService } from '../catalog/catalog.service.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import type { Caller, Principal } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import type { CatalogService, ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
 import { mask } from '../protect/masking.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { z } from 'zod';
@@ -192,13 +190,7 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
   const { db, events, catalog, keyring } = deps;
   const repo = reviewRepo(db);
 
-  const record = (caller: Caller, event: Omit<AuditEvent, 'requestId' | 'ip' | 'actor'>) =>
-    events.record({
-      ...event,
-      actor: { userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId, roles: caller.principal.roles },
-      ...(caller.requestId ? { requestId: caller.requestId } : {}),
-      ...(caller.ip ? { ip: caller.ip } : {}),
-    });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   /**
    * 重要数据 candidacy of the current version under the policy in force: re-evaluated from the stored

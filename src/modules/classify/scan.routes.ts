@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { BadRequestError } from '../../errors.ts';
 import { scanUpload } from './scan.ts';
 import { scanText } from './text.ts';
+import { errorResponses } from '../../http/kit.ts';
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
 const typeResult = z.object({ type: z.string(), confidence: z.number(), matched: z.number(), checksumFailed: z.number() });
 const scanResult = z.union([
   z.object({
@@ -40,7 +40,7 @@ export function scanRoutes(deps: { maxBytes: number }): FastifyPluginAsyncZod {
           tags: ['classify'],
           summary: 'Classify a file or text without storing it / 敏感数据扫描',
           description: 'multipart/form-data with field "file" (CSV/TSV/XLSX/JSON scanned as a table, anything else as text), or JSON {"text": "…"}.',
-          response: { 200: scanResult, 400: error, 401: error, 403: error, 413: error },
+          response: { 200: scanResult, ...errorResponses(400, 401, 403, 413) },
         },
       },
       async (request) => {

@@ -8,7 +8,7 @@
 import type { Platform } from '../../main.ts';
 import type { Caller } from '../identity/identity.service.ts';
 import { generatePassword } from '../identity/passwords.ts';
-import type { PlanColumn } from '../open/open.repo.ts';
+import type { PlanColumn } from '../open/releases.ts';
 import type { DemoAccount } from './world.ts';
 
 type Services = Platform['services'];

@@ -1,17 +1,20 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ROLES, type Principal } from '../../http/access.ts';
+import { ROLES } from '../../http/access.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../../http/auth.ts';
 import type { AdminChangeRow } from './identity.repo.ts';
-import type { Caller, HeldChange, IdentityService } from './identity.service.ts';
+import type { HeldChange, IdentityService } from './identity.service.ts';
+import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
+
+/** Kept here for code written against the old place; new code imports it from src/http/kit.ts. */
+export { callerOf } from '../../http/kit.ts';
 
 const role = z.enum(ROLES);
 const orgType = z.enum(['authority', 'government', 'department', 'enterprise']);
 const orgLevel = z.enum(['province', 'city', 'county']);
 const id = z.object({ id: z.uuid() });
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-const errors = { 400: error, 401: error, 403: error, 404: error, 409: error };
+const errors = COMMON_ERRORS;
 
 export const orgSchema = z.object({
   id: z.string(),
@@ -150,11 +153,6 @@ function toChange(c: AdminChangeRow): z.infer<typeof adminChangeSchema> {
 }
 
 const toHeld = (h: HeldChange) => ({ change: toChange(h.change), ...(h.passwordPart ? { passwordPart: h.passwordPart } : {}) });
-
-/** The authenticated caller of a route that declared access (the hook guarantees a principal). */
-export function callerOf(request: FastifyRequest): Caller {
-  return { principal: request.principal as Principal, requestId: request.id, ip: request.ip };
-}
 
 /** Sign-in, sessions, organisations, users and API keys. */
 export function identityRoutes(deps: { identity: IdentityService; secureCookies: boolean }): FastifyPluginAsyncZod {

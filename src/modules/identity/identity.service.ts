@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, type Message } from '../../errors.ts';
-import { EXCLUSIVE_ROLES, ROLE_LABELS, type Principal, type Role } from '../../http/access.ts';
-import type { AuditActor, AuditEvent, EventSink } from '../audit/events.ts';
+import { EXCLUSIVE_ROLES, ROLE_LABELS, type Caller as BaseCaller, type Principal, type Role } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { Sealer } from '../audit/signer.ts';
 import { isValidRegionCode, isValidUscc } from './codes.ts';
 import { identityRepo, type AdminChangeFields, type AdminChangeRow, type ApiKeyRow, type IdentityRepo, type OrgRow, type UserRow } from './identity.repo.ts';
 import { checkPasswordPolicy, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 import { passwordSignIn } from './signin.ts';
-import { apiKeyPrefix, newApiKey, newToken, tokenHash } from './tokens.ts';
+import { apiKeyPrefix, newApiKey, tokenHash } from './tokens.ts';
 
 /** Who is acting and from where, for decisions and for the audit record. */
-export interface Caller {
-  principal: Principal;
-  requestId?: string;
-  ip?: string;
+export interface Caller extends BaseCaller {
   /**
    * Set by the pdx command line: the operator has access to the host (and so to the database and the
    * master key). Changes to secadmin and auditor accounts then apply at once, recorded and alerted as
@@ -65,16 +62,6 @@ type HeldKey = ApiKeyRow & { suspended_at?: Date | null; throttled_until?: Date 
 
 const LEVEL_RANK = { province: 0, city: 1, county: 2 } as const;
 const INVALID_LOGIN = { zh: '用户名或密码错误(连续失败 5 次将锁定 15 分钟)', en: 'Wrong username or password (5 failures lock the account for 15 minutes)' };
-
-function actorOf(principal: Principal): AuditActor {
-  return {
-    userId: principal.userId,
-    username: principal.username,
-    orgId: principal.orgId,
-    roles: principal.roles,
-    ...(principal.apiKeyId ? { apiKeyId: principal.apiKeyId } : {}),
-  };
-}
 
 function publicUser({ password_hash: _omit, ...user }: UserRow): PublicUser {
   return user;
@@ -187,8 +174,12 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
   const settings = { ...DEFAULT_IDENTITY_SETTINGS, ...deps.settings };
   const repo = identityRepo(db);
 
-  const record = (caller: Partial<Caller>, event: Omit<AuditEvent, 'requestId' | 'ip'>) =>
-    events.record({ ...event, ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+  /** The caller's event; an explicit actor (a sign-in, an API key's use) stands instead of the caller's. */
+  const record = (caller: Partial<Caller>, event: Omit<AuditEvent, 'requestId' | 'ip'>) => {
+    const { actor, ...rest } = event;
+    const base = callerEvent(caller, rest);
+    return events.record(actor ? { ...base, actor } : base);
+  };
 
   async function validateOrg(input: OrgInput, selfId?: string): Promise<void> {
     if (input.uscc !== null && !isValidUscc(input.uscc)) {
@@ -242,8 +233,6 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
   async function principalOf(user: UserRow, extra: Partial<Principal>): Promise<Principal> {
     return { kind: 'user', userId: user.id, username: user.username, orgId: user.org_id, roles: user.roles, ...extra };
   }
-
-  const actorField = (caller: Partial<Caller>) => (caller.principal ? { actor: actorOf(caller.principal) } : {});
 
   /** Checks a new account (organisation, 三员分立, user name) without writing anything. */
   async function validateNewUser(input: UserInput): Promise<{ username: string; org: OrgRow }> {
@@ -310,7 +299,6 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
     await record(caller, {
       action: rolesChanged ? 'user.roles_change' : 'user.update',
       result: 'success',
-      ...actorField(caller),
       target: { type: 'user', id: user.id, label: user.username },
       details: { before: { roles: current.roles, orgId: current.org_id, disabled: current.disabled }, after: { roles: user.roles, orgId: user.org_id, disabled: user.disabled }, ...extra },
     });
@@ -335,7 +323,6 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
     await record(caller, {
       action: 'admin_change.apply',
       result: 'success',
-      ...actorField(caller),
       target: { type: 'user', label: username },
       details: { kind, adminRoles: guarded, username, via: 'host', ...details },
     });
@@ -377,7 +364,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
       }
       throw error;
     }
-    await record(caller, { action: 'admin_change.propose', result: 'success', actor: actorOf(caller.principal), target: changeTarget(row), details: changeDetails(row) });
+    await record(caller, { action: 'admin_change.propose', result: 'success', target: changeTarget(row), details: changeDetails(row) });
     const kind = CHANGE_KIND[p.kind];
     const role = { zh: p.guarded.map((r) => ROLE_LABELS[r].zh).join('、'), en: p.guarded.map((r) => ROLE_LABELS[r].en).join(', ') };
     await repo.notify(
@@ -472,7 +459,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
 
     async logout(caller: Caller, token: string) {
       await repo.endSession(tokenHash(token));
-      await record(caller, { action: 'auth.logout', result: 'success', actor: actorOf(caller.principal) });
+      await record(caller, { action: 'auth.logout', result: 'success' });
     },
 
     /** Changes one's own password and ends every other session of the account (the current one stays). */
@@ -480,7 +467,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
       const user = await repo.getUser(caller.principal.userId);
       if (!user) throw new UnauthorizedError();
       if (!(await verifyPassword(current, user.password_hash))) {
-        await record(caller, { action: 'auth.password_change', result: 'failure', actor: actorOf(caller.principal), details: { reason: 'wrong_current_password' } });
+        await record(caller, { action: 'auth.password_change', result: 'failure', details: { reason: 'wrong_current_password' } });
         throw new BadRequestError('wrong_password', { zh: '当前密码不正确', en: 'Current password is wrong' }, { field: 'currentPassword' });
       }
       if (current === next) {
@@ -493,7 +480,6 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
       await record(caller, {
         action: 'auth.password_change',
         result: 'success',
-        actor: actorOf(caller.principal),
         target: { type: 'user', id: user.id, label: user.username },
         details: { otherSessionsEnded: ended.length },
       });
@@ -561,7 +547,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
         key_hash: tokenHash(key),
         expires_at: input.expiresAt,
       });
-      await record(caller, { action: 'apikey.create', result: 'success', actor: actorOf(caller.principal), target: { type: 'api_key', id: row.id, label: row.name }, details: { prefix, expiresAt: row.expires_at } });
+      await record(caller, { action: 'apikey.create', result: 'success', target: { type: 'api_key', id: row.id, label: row.name }, details: { prefix, expiresAt: row.expires_at } });
       return { key, row };
     },
 
@@ -570,7 +556,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
       const row = await repo.getApiKey(id);
       if (!row || row.org_id !== caller.principal.orgId) throw new NotFoundError({ zh: 'API 密钥', en: 'API key' });
       const revoked = (await repo.revokeApiKey(id)) ?? row;
-      await record(caller, { action: 'apikey.revoke', result: 'success', actor: actorOf(caller.principal), target: { type: 'api_key', id, label: row.name } });
+      await record(caller, { action: 'apikey.revoke', result: 'success', target: { type: 'api_key', id, label: row.name } });
       return revoked;
     },
 
@@ -591,7 +577,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
       const org = await uniqueOrgWrite(() =>
         repo.insertOrg({ id: randomUUID(), name: input.name, type: input.type, level: input.level, uscc: input.uscc, region_code: input.regionCode, parent_id: input.parentId }),
       );
-      await record(caller, { action: 'org.create', result: 'success', ...(caller.principal ? { actor: actorOf(caller.principal) } : {}), target: { type: 'organization', id: org.id, label: org.name } });
+      await record(caller, { action: 'org.create', result: 'success', target: { type: 'organization', id: org.id, label: org.name } });
       return org;
     },
 
@@ -609,7 +595,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
         repo.updateOrg(id, { name: input.name, type: input.type, level: input.level, uscc: input.uscc, region_code: input.regionCode, parent_id: input.parentId }),
       );
       if (!org) throw new NotFoundError({ zh: '机构', en: 'Organisation' });
-      await record(caller, { action: 'org.update', result: 'success', actor: actorOf(caller.principal), target: { type: 'organization', id, label: org.name } });
+      await record(caller, { action: 'org.update', result: 'success', target: { type: 'organization', id, label: org.name } });
       return org;
     },
 
@@ -636,7 +622,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
       const password = input.password ?? generatePassword();
       if (!generated) checkPasswordPolicy(password, username);
       const user = await insertUser(repo, { ...input, username }, password, generated);
-      await record(caller, { action: 'user.create', result: 'success', ...actorField(caller), target: { type: 'user', id: user.id, label: username }, details: { roles: user.roles, orgId: org.id } });
+      await record(caller, { action: 'user.create', result: 'success', target: { type: 'user', id: user.id, label: username }, details: { roles: user.roles, orgId: org.id } });
       if (guarded.length) await recordHostChange(caller, 'create', user.username, guarded, { roles: user.roles, orgId: org.id });
       return { user: publicUser(user), password: generated ? password : undefined };
     },
@@ -698,7 +684,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
       refuseWithoutSecondAdmin(caller, guarded);
       const password = generatePassword();
       await applyReset(repo, id, password);
-      await record(caller, { action: 'user.password_reset', result: 'success', ...actorField(caller), target: { type: 'user', id, label: user.username } });
+      await record(caller, { action: 'user.password_reset', result: 'success', target: { type: 'user', id, label: user.username } });
       if (guarded.length) await recordHostChange(caller, 'reset_password', user.username, guarded, {});
       return { user: publicUser(user), password };
     },
@@ -732,15 +718,15 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
         return { user, decided };
       });
       const target = { type: 'user', id: user.id, label: user.username };
-      await record(caller, { action: 'admin_change.approve', result: 'success', actor: actorOf(caller.principal), target, details: changeDetails(decided) });
+      await record(caller, { action: 'admin_change.approve', result: 'success', target, details: changeDetails(decided) });
       if (decided.kind === 'create') {
-        await record(caller, { action: 'user.create', result: 'success', actor: actorOf(caller.principal), target, details: { roles: user.roles, orgId: user.org_id, adminChange: id } });
+        await record(caller, { action: 'user.create', result: 'success', target, details: { roles: user.roles, orgId: user.org_id, adminChange: id } });
       } else if (decided.kind === 'update') {
         await recordUpdate(caller, before!, user, { adminChange: id });
       } else {
-        await record(caller, { action: 'user.password_reset', result: 'success', actor: actorOf(caller.principal), target, details: { adminChange: id } });
+        await record(caller, { action: 'user.password_reset', result: 'success', target, details: { adminChange: id } });
       }
-      await record(caller, { action: 'admin_change.apply', result: 'success', actor: actorOf(caller.principal), target, details: { ...changeDetails(decided), via: 'approval', after: fieldsOf(user) } });
+      await record(caller, { action: 'admin_change.apply', result: 'success', target, details: { ...changeDetails(decided), via: 'approval', after: fieldsOf(user) } });
       await repo.notify(
         { kind: 'admin_change', title: { zh: `三员账号变更已批准并生效:${user.username}`, en: `Administrator account change approved and applied: ${user.username}` }, body: { changeId: id }, link: CHANGES_LINK },
         { userIds: [decided.proposed_by] },
@@ -753,7 +739,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
       await pendingChange(caller, id);
       const decided = await repo.decideAdminChange(id, { state: 'rejected', by: caller.principal.userId, reason });
       if (!decided) throw changeDecided();
-      await record(caller, { action: 'admin_change.reject', result: 'success', actor: actorOf(caller.principal), target: changeTarget(decided), details: { ...changeDetails(decided), reason } });
+      await record(caller, { action: 'admin_change.reject', result: 'success', target: changeTarget(decided), details: { ...changeDetails(decided), reason } });
       await repo.notify(
         { kind: 'admin_change', title: { zh: `三员账号变更被驳回:${decided.target_username}`, en: `Administrator account change rejected: ${decided.target_username}` }, body: { changeId: id, reason }, link: CHANGES_LINK },
         { userIds: [decided.proposed_by] },
@@ -768,7 +754,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
         if (!(await repo.getAdminChange(id))) throw new NotFoundError(CHANGE);
         throw changeDecided();
       }
-      await record(caller, { action: 'admin_change.withdraw', result: 'success', actor: actorOf(caller.principal), target: changeTarget(decided), details: changeDetails(decided) });
+      await record(caller, { action: 'admin_change.withdraw', result: 'success', target: changeTarget(decided), details: changeDetails(decided) });
       return (await repo.getAdminChange(id))!;
     },
 
@@ -776,7 +762,7 @@ export function createIdentityService(deps: { db: Db; events: EventSink; sealer:
       const user = await repo.getUser(id);
       if (!user) throw new NotFoundError({ zh: '用户', en: 'User' });
       await repo.unlock(id);
-      await record(caller, { action: 'user.unlock', result: 'success', actor: actorOf(caller.principal), target: { type: 'user', id, label: user.username } });
+      await record(caller, { action: 'user.unlock', result: 'success', target: { type: 'user', id, label: user.username } });
     },
   };
   return service;

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/index.ts';
 import { ident } from '../../db/sql.ts';
-import type { ColumnRow } from '../catalog/catalog.repo.ts';
+import type { ColumnRow } from '../catalog/catalog.service.ts';
 
 /** Physical columns of a version table: the row id, each 信息项, and blind indexes beside them. */
 export function physicalColumns(columns: Pick<ColumnRow, 'physical' | 'blind_index'>[]): string[] {

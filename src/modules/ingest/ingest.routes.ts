@@ -2,10 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BadRequestError } from '../../errors.ts';
 import { assertStorable } from '../../http/input.ts';
-import { callerOf } from '../identity/identity.routes.ts';
 import type { IngestService } from './ingest.service.ts';
-
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
+import { callerOf, errorResponses } from '../../http/kit.ts';
 
 /** Upload of a new version: streamed to disk, loaded by a background job. */
 export function ingestRoutes(deps: { ingest: IngestService }): FastifyPluginAsyncZod {
@@ -26,7 +24,7 @@ export function ingestRoutes(deps: { ingest: IngestService }): FastifyPluginAsyn
             delimiter: z.string().length(1).optional(),
             sheet: z.string().max(100).optional().describe('XLSX 工作表名称或序号'),
           }),
-          response: { 202: z.object({ jobId: z.string() }), 400: error, 401: error, 403: error, 404: error, 413: error },
+          response: { 202: z.object({ jobId: z.string() }), ...errorResponses(400, 401, 403, 404, 413) },
         },
       },
       async (request, reply) => {

@@ -5,14 +5,15 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Db } from '../../db/index.ts';
 import { AppError, BadRequestError, ConflictError } from '../../errors.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import { searchTextOf, type CatalogService } from '../catalog/catalog.service.ts';
-import { catalogRepo, type ColumnRow, type DatasetRow, type DataType } from '../catalog/catalog.repo.ts';
+import type { ColumnRow, DatasetRow, DataType } from '../catalog/catalog.service.ts';
+import { catalogRepo } from '../catalog/catalog.repo.ts';
 import { TableClassifier, type TableClassification } from '../classify/engine.ts';
 import { columnProtection, type GradePolicy } from '../classify/grades.ts';
 import { loadPolicy } from '../classify/review.service.ts';
 import type { ColumnResult, TableScanResult } from '../classify/types.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import type { Caller } from '../../http/access.ts';
 import { jobsRepo } from '../jobs/jobs.repo.ts';
 import { RetryLater, type JobContext, type Jobs } from '../jobs/jobs.service.ts';
 import { ingestRepo, physicalColumns } from './ingest.repo.ts';
@@ -393,15 +394,9 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
     async enqueue(caller: Caller, dataset: DatasetRow, job: Omit<IngestPayload, 'datasetId' | 'userId'>, bytes: number) {
       const payload: IngestPayload = { ...job, datasetId: dataset.id, userId: caller.principal.userId };
       const jobId = await jobs.enqueue('ingest', { ...payload }, caller.principal.userId, bytes);
-      await events.record({
-        action: 'dataset.upload',
-        result: 'success',
-        actor: { userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId },
-        dataset: dataset.code,
-        details: { jobId, fileName: job.fileName, bytes, mode: job.mode },
-        ...(caller.requestId ? { requestId: caller.requestId } : {}),
-        ...(caller.ip ? { ip: caller.ip } : {}),
-      });
+      await events.record(
+        callerEvent(caller, { action: 'dataset.upload', result: 'success', dataset: dataset.code, details: { jobId, fileName: job.fileName, bytes, mode: job.mode } }),
+      );
       return jobId;
     },
   };

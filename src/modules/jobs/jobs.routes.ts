@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
-import { callerOf } from '../identity/identity.routes.ts';
 import type { IdentityService } from '../identity/identity.service.ts';
 import type { Jobs } from './jobs.service.ts';
+import { callerOf, errorResponses, errorSchema, pickLanguage } from '../../http/kit.ts';
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
 
 /** Job status for whoever started it and their organisation. */
 export function jobsRoutes(deps: { jobs: Jobs; identity: IdentityService }): FastifyPluginAsyncZod {
@@ -28,12 +27,11 @@ export function jobsRoutes(deps: { jobs: Jobs; identity: IdentityService }): Fas
               totalBytes: z.number().nullable(),
               phase: z.string().nullable(),
               result: z.record(z.string(), z.unknown()).nullable(),
-              error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).nullable(),
+              error: errorSchema.shape.error.nullable(),
               createdAt: z.date(),
               finishedAt: z.date().nullable(),
             }),
-            401: error,
-            404: error,
+            ...errorResponses(401, 404),
           },
         },
       },
@@ -42,7 +40,7 @@ export function jobsRoutes(deps: { jobs: Jobs; identity: IdentityService }): Fas
         const job = await deps.jobs.get(request.params.id);
         const creator = job?.created_by ? await deps.identity.repo.getUser(job.created_by) : undefined;
         if (!job || !creator || creator.org_id !== principal.orgId) throw new NotFoundError({ zh: '任务', en: 'Job' });
-        const lang = String(request.headers['x-pdx-lang'] ?? request.headers['accept-language'] ?? '').startsWith('en') ? 'en' : 'zh';
+        const lang = pickLanguage(request);
         return {
           id: job.id,
           kind: job.kind,

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf } from '../identity/identity.routes.ts';
+import { callerOf } from '../../http/kit.ts';
 import { HIERARCHY_KINDS, levelNamesOf } from './hierarchies.ts';
 import type { ReleaseRow } from './open.repo.ts';
 import { toComment, toDemand, toShowcase } from './open.routes.ts';

@@ -1,11 +1,11 @@
 /** zod schemas shared by the open-data route files (responses strip what they do not declare). */
 import { z } from 'zod';
+import { errorResponses } from '../../http/kit.ts';
 import { HIERARCHY_KINDS } from './hierarchies.ts';
 import { COLUMN_ROLES, type ApplicationRow } from './open.repo.ts';
 import { applicationState } from './participation.ts';
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-export const errors = { 400: error, 401: error, 403: error, 404: error, 409: error, 429: error, 503: error };
+export const errors = errorResponses(400, 401, 403, 404, 409, 429, 503);
 export const codeParam = z.object({ code: z.string().min(1).max(64).describe('资源代码') });
 export const idParam = z.object({ id: z.uuid() });
 export const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);

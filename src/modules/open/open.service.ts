@@ -4,10 +4,11 @@
  * security administrator keeps (thresholds, application time limit).
  */
 import type { Db } from '../../db/index.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
+import type { Caller } from '../../http/access.ts';
+import { callerEvent, type EventSink } from '../audit/events.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { ReviewService } from '../classify/review.service.ts';
-import type { Caller, IdentityService } from '../identity/identity.service.ts';
+import type { IdentityService } from '../identity/identity.service.ts';
 import type { Mailer } from '../secops/notify.ts';
 import type { ShareService } from '../share/share.service.ts';
 import { createLimiter } from './limiter.ts';
@@ -69,15 +70,7 @@ export function createOpenService(deps: OpenDeps) {
       const before = await settings();
       const next = openSettingsSchema.parse({ ...before, ...patch });
       await repo.saveSettings(next);
-      const event: AuditEvent = {
-        action: 'open.settings.change',
-        result: 'success',
-        actor: { userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId, roles: caller.principal.roles },
-        details: { before, after: next },
-        ...(caller.requestId ? { requestId: caller.requestId } : {}),
-        ...(caller.ip ? { ip: caller.ip } : {}),
-      };
-      await deps.events.record(event);
+      await deps.events.record(callerEvent(caller, { action: 'open.settings.change', result: 'success', details: { before, after: next } }));
       return next;
     },
   };

@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../../errors.ts';
-import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import type { Caller, IdentityService } from '../identity/identity.service.ts';
+import type { Caller, Principal } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import type { IdentityService } from '../identity/identity.service.ts';
 import { chinaToday, type ShareService } from '../share/share.service.ts';
 import { openRepo, type ApplicationRow } from './open.repo.ts';
 import type { OpenSettings } from './open.settings.ts';
@@ -40,13 +40,7 @@ export function createParticipationService(deps: {
 
   const recordSociety = (caller: SocietyCaller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
     events.record({ ...event, actor: societyActor(caller.society), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
-  const recordOfficer = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({
-      ...event,
-      actor: { userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId, roles: caller.principal.roles },
-      ...(caller.requestId ? { requestId: caller.requestId } : {}),
-      ...(caller.ip ? { ip: caller.ip } : {}),
-    });
+  const recordOfficer = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   const notifyOfficers = (orgId: string, kind: string, title: { zh: string; en: string }, body: Record<string, unknown>, tab: string) =>
     share.notify({ kind, title, body, link: `/opendata?tab=${tab}`, orgRole: { orgId, role: 'data_officer' } });

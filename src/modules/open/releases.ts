@@ -9,12 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, type Message } from '../../errors.ts';
-import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import type { DatasetRow } from '../catalog/catalog.repo.ts';
-import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { Caller, Principal } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import type { CatalogService, DatasetRow } from '../catalog/catalog.service.ts';
 import type { ColumnState, ReviewService } from '../classify/review.service.ts';
-import type { Caller } from '../identity/identity.service.ts';
 import { buildModel, check, levelNames, snapshotPlan, type NodeResult, type Proposal, type Thresholds } from './deid.ts';
 import { defaultHierarchy, HIERARCHY_KINDS, levelCount } from './hierarchies.ts';
 import { COLUMN_ROLES, openRepo, type PlanColumn, type ReleaseFacts, type ReleaseMeta, type ReleaseRow, type ReleasedColumn } from './open.repo.ts';
@@ -28,6 +26,9 @@ const DIRECT_TYPES = new Set(['cn_resident_id', 'passport', 'hk_macau_permit', '
 const QUASI_NAMES = /性别|出生|年龄|区县|所在地|户籍|住址|地址|邮编|职业|学历|民族|婚姻|籍贯|城市|国籍/;
 const SENSITIVE_NAMES = /诉求|疾病|诊断|病种|收入|工资|宗教|犯罪|处罚|残疾|健康/;
 const IDENTIFIER_NAMES = /编号|流水号|单号|证件号|账号|工号|学号/;
+
+/** A column's plan as callers outside the module (the demo world) write it. */
+export type { PlanColumn } from './open.repo.ts';
 
 export type DeidReport = {
   standards: string[];
@@ -126,13 +127,7 @@ export function createReleasesService(deps: {
   const { db, events, catalog, review } = deps;
   const repo = openRepo(db);
 
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({
-      ...event,
-      actor: { userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId, roles: caller.principal.roles },
-      ...(caller.requestId ? { requestId: caller.requestId } : {}),
-      ...(caller.ip ? { ip: caller.ip } : {}),
-    });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   /** The release if the caller is its provider's officer (or, to read and withdraw, the secadmin). */
   async function visibleRelease(p: Principal, id: string, forChange = false): Promise<ReleaseRow> {

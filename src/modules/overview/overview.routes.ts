@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/index.ts';
+import { errorResponses } from '../../http/kit.ts';
 import { overviewRepo } from './overview.repo.ts';
 
 const DAYS = 30;
@@ -23,6 +24,7 @@ export function overviewRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
               sharing: z.array(z.object({ day: z.string(), responses: z.number(), rows: z.number() })),
               security: z.array(z.object({ day: z.string(), kind: z.string(), events: z.number() })),
             }),
+            ...errorResponses(401),
           },
         },
       },

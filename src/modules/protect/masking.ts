@@ -133,7 +133,7 @@ function maskBankCard(value: string): string {
 }
 
 const HAN = /^\p{Script=Han}+$/u;
-const NAME_SEPARATOR = /[\s·•.\-]/;
+const NAME_SEPARATOR = /[\s·•.-]/;
 
 function maskPersonName(value: string): string {
   const text = value.trim();

@@ -5,14 +5,13 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf } from '../identity/identity.routes.ts';
 import type { AlertRow, ContainmentRow, DeliveryRow, IncidentRow } from './secops.repo.ts';
 import { INCIDENT_STATES } from './secops.repo.ts';
 import type { SecopsService } from './secops.service.ts';
 import { CONTAINMENT_KINDS, SEVERITIES, type SecopsSettings } from './secops.settings.ts';
+import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-const errors = { 400: error, 401: error, 403: error, 404: error, 409: error };
+const errors = COMMON_ERRORS;
 const SECADMIN = { roles: ['secadmin'] as const };
 const message = z.object({ zh: z.string(), en: z.string() });
 const id = z.object({ id: z.uuid() });

@@ -13,10 +13,10 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, NotFoundError, type Message } from '../../errors.ts';
-import type { Principal } from '../../http/access.ts';
+import type { Caller, Principal } from '../../http/access.ts';
 import { searchRecords } from '../audit/audit.repo.ts';
 import type { AuditLog } from '../audit/audit.service.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { AuditRecord } from '../audit/record.ts';
 import { detect, DETECTOR_LABELS, type DetectorName, type Finding } from './detectors.ts';
 import { createMailer, sendWebhook, type SmtpOptions } from './notify.ts';
@@ -34,11 +34,7 @@ import {
 } from './secops.settings.ts';
 import { incidentReport } from './report.ts';
 
-export interface Caller {
-  principal: Principal;
-  requestId?: string;
-  ip?: string;
-}
+export type { Caller } from '../../http/access.ts';
 
 /** What a sealer does for webhook secrets (the keyring implements it). */
 export interface SecretSealer {
@@ -104,14 +100,7 @@ export function createSecopsService(deps: SecopsDeps) {
   const changes = new EventEmitter();
   changes.setMaxListeners(1000);
 
-  const actorOf = (p: Principal) => ({ userId: p.userId, username: p.username, orgId: p.orgId, roles: p.roles });
-  const record = (caller: Caller | undefined, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({
-      ...event,
-      ...(caller ? { actor: actorOf(caller.principal) } : {}),
-      ...(caller?.requestId ? { requestId: caller.requestId } : {}),
-      ...(caller?.ip ? { ip: caller.ip } : {}),
-    });
+  const record = (caller: Caller | undefined, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   // ---- alerts, containment, incidents inside one transaction ---------------------------------
 
@@ -218,7 +207,7 @@ export function createSecopsService(deps: SecopsDeps) {
     const r = secopsRepo(q);
     const existing = await r.openAlertFor(f.detector, f.subject, new Date(Date.now() - s.dedupeMinutes * 60_000));
     let alert: AlertRow;
-    let notify = false;
+    let notify: boolean;
     if (existing) {
       const severity = maxSeverity(existing.severity, f.severity);
       notify = severity !== existing.severity;

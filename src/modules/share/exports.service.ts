@@ -1,16 +1,18 @@
 /**
  * Bulk export files (issue 7 §3): a job reads the grant's view through the same path as the API
  * (same checks, masking, quotas and per-chunk audit) into a file kept in the database, so every pdx
- * process can serve it; the download link carries a one-time-shown token and expires.
+ * process can serve it; the download link carries a one-time-shown token and expires. The file and
+ * its query (filter values may be ID numbers) are sealed under the platform key: a clear grant of a
+ * 4级 column must not leave clear values in the database's pages or WAL.
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
-import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import type { Caller, Principal } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import { newToken, tokenHash } from '../identity/tokens.ts';
 import type { Jobs } from '../jobs/jobs.service.ts';
+import type { Keyring } from '../protect/keyring.ts';
 import { encodeChunk, epilogue, prologue } from './encode.ts';
 import { compileRead } from './policy.ts';
 import { parseRecordsQuery, type RecordsService } from './records.service.ts';
@@ -32,17 +34,19 @@ interface ExportPayload {
   ip?: string;
 }
 
-export function createExportsService(deps: { db: Db; jobs: Jobs; records: RecordsService; events: EventSink }) {
-  const { db, jobs, records, events } = deps;
-  const repo = shareRepo(db);
+/** The stored query of an export: sealed since files are sealed; `text` from before (a clear file). */
+type StoredQuery = { sealed?: string; text?: string };
 
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({
-      ...event,
-      actor: { userId: caller.principal.userId, username: caller.principal.username, orgId: caller.principal.orgId, roles: caller.principal.roles, ...(caller.principal.apiKeyId ? { apiKeyId: caller.principal.apiKeyId } : {}) },
-      ...(caller.requestId ? { requestId: caller.requestId } : {}),
-      ...(caller.ip ? { ip: caller.ip } : {}),
-    });
+export function createExportsService(deps: { db: Db; jobs: Jobs; records: RecordsService; events: EventSink; sealer: Pick<Keyring, 'seal' | 'unseal'> }) {
+  const { db, jobs, records, events, sealer } = deps;
+  const repo = shareRepo(db);
+  const isSealed = (q: unknown) => typeof (q as StoredQuery).sealed === 'string';
+  const queryText = (q: unknown): string => {
+    const stored = q as StoredQuery;
+    return stored.sealed !== undefined ? sealer.unseal(Buffer.from(stored.sealed, 'base64')).toString('utf8') : String(stored.text ?? '');
+  };
+
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   /** Writes the file of one export job: the records stream, encoded, in 1 MB pieces. */
   jobs.handle(EXPORT_JOB, async (ctx) => {
@@ -50,8 +54,9 @@ export function createExportsService(deps: { db: Db; jobs: Jobs; records: Record
     const e = await repo.exportById(payload.exportId);
     if (!e) throw new NotFoundError(EXPORT);
     const caller: Caller = { principal: payload.principal, ...(payload.requestId ? { requestId: payload.requestId } : {}), ...(payload.ip ? { ip: payload.ip } : {}) };
-    const query = parseRecordsQuery(new URLSearchParams(String(e.query.text ?? '')), { maxLimit: EXPORT_MAX_ROWS });
-    if (!new URLSearchParams(String(e.query.text ?? '')).has('limit')) query.limit = EXPORT_MAX_ROWS;
+    const text = queryText(e.query);
+    const query = parseRecordsQuery(new URLSearchParams(text), { maxLimit: EXPORT_MAX_ROWS });
+    if (!new URLSearchParams(text).has('limit')) query.limit = EXPORT_MAX_ROWS;
     query.grant = e.grant_id;
     await repo.clearExportChunks(e.id);
     try {
@@ -65,7 +70,7 @@ export function createExportsService(deps: { db: Db; jobs: Jobs; records: Record
         while (Buffer.byteLength(pending) >= FILE_CHUNK_BYTES || (force && pending.length > 0)) {
           const data = Buffer.from(pending);
           pending = '';
-          await repo.addExportChunk(e.id, seq++, data);
+          await repo.addExportChunk(e.id, seq++, sealer.seal(data));
           bytes += data.length;
         }
       };
@@ -106,7 +111,7 @@ export function createExportsService(deps: { db: Db; jobs: Jobs; records: Record
         requestedBy: caller.principal.userId,
         apiKeyId: caller.principal.apiKeyId ?? null,
         format: input.format,
-        query: { text: input.query },
+        query: { sealed: sealer.seal(Buffer.from(input.query, 'utf8')).toString('base64') } satisfies StoredQuery,
         tokenHash: tokenHash(token),
         expiresAt,
       });
@@ -144,11 +149,12 @@ export function createExportsService(deps: { db: Db; jobs: Jobs; records: Record
         target: { type: 'share_export', id },
         details: { columns, rowCount: e.row_count ?? 0, grantId: e.grant_id, grant: e.grant_id, purpose: grant?.purpose ?? '', format: e.format },
       });
+      const sealed = isSealed(e.query);
       async function* pieces(): AsyncGenerator<Buffer> {
         for (let seq = 0; ; seq++) {
           const chunk = await repo.exportChunk(id, seq);
           if (!chunk) return;
-          yield chunk.data;
+          yield sealed ? sealer.unseal(chunk.data) : chunk.data;
         }
       }
       return { format: e.format, fileName: `${e.dataset_code}-${id.slice(0, 8)}.${e.format === 'csv' ? 'csv' : 'ndjson'}`, pieces: pieces() };

@@ -1,6 +1,6 @@
 /** The policy compiler's handling of free-text columns and the `redacted` mode (issue 24). */
 import { describe, expect, it } from 'vitest';
-import type { ColumnRow } from '../catalog/catalog.repo.ts';
+import type { ColumnRow } from '../catalog/catalog.service.ts';
 import { compileRead, defaultMode, isFreeText, outputValue, viewColumns } from './policy.ts';
 
 const column = (over: Partial<ColumnRow>): ColumnRow => ({

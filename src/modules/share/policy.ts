@@ -13,10 +13,10 @@
  */
 import { BadRequestError } from '../../errors.ts';
 import { ident } from '../../db/sql.ts';
-import type { ColumnRow, DataType } from '../catalog/catalog.repo.ts';
+import type { ColumnRow, DataType } from '../catalog/catalog.service.ts';
 import { applyOperator, canGeneralize, type GeneralizeOptions, type MaskedValue, type MaskOperator, type CellValue } from '../protect/masking.ts';
 import type { RedactStyle } from '../protect/redact.ts';
-import { filterError, isCondition, type Condition, type FilterNode } from './filter.ts';
+import { isCondition, type Condition, type FilterNode } from './filter.ts';
 import { withoutValue } from './redact.ts';
 
 export const GRANT_MODES = ['clear', 'masked', 'pseudonym', 'generalized', 'redacted', 'verify', 'hidden'] as const;

@@ -7,10 +7,9 @@
 import type { Db } from '../../db/index.ts';
 import { ident } from '../../db/sql.ts';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError } from '../../errors.ts';
-import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import type { ResourceKind } from '../catalog/catalog.repo.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import type { Caller } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import type { ResourceKind } from '../catalog/catalog.service.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type DatasetKeys, type Keyring } from '../protect/keyring.ts';
 import type { MaskedValue } from '../protect/masking.ts';
@@ -150,15 +149,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
   const { db, keyring, events, share } = deps;
   const repo = shareRepo(db);
 
-  const actorOf = (p: Principal) => ({
-    userId: p.userId,
-    username: p.username,
-    orgId: p.orgId,
-    roles: p.roles,
-    ...(p.apiKeyId ? { apiKeyId: p.apiKeyId } : {}),
-  });
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({ ...event, actor: actorOf(caller.principal), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   /** Picks the grant: the one named, else the newest active requested grant, else the automatic one. */
   function pickGrant(ctx: AccessContext, grantId: string | undefined): AccessGrant | undefined {

@@ -18,7 +18,7 @@ import { createShareService } from './share.service.ts';
 export function createShareModule(deps: { db: Db; catalog: CatalogService; keyring: Keyring; events: EventSink; jobs: Jobs }) {
   const share = createShareService({ db: deps.db, catalog: deps.catalog, events: deps.events });
   const records = createRecordsService({ db: deps.db, keyring: deps.keyring, events: deps.events, share });
-  const exports = createExportsService({ db: deps.db, jobs: deps.jobs, records, events: deps.events });
+  const exports = createExportsService({ db: deps.db, jobs: deps.jobs, records, events: deps.events, sealer: deps.keyring });
   return { share, records, exports, routes: shareRoutes({ share, records, exports }) };
 }
 

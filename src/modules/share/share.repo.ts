@@ -1,7 +1,7 @@
 /** All SQL of the sharing module, with bound parameters only. */
 import type { Queryable } from '../../db/index.ts';
 import { maybeOne } from '../../db/index.ts';
-import type { ColumnRow, DatasetRow } from '../catalog/catalog.repo.ts';
+import type { ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
 import type { FilterNode } from './filter.ts';
 import type { GrantColumn } from './policy.ts';
 import type { ServiceTerms } from './operations.ts';

@@ -5,7 +5,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf } from '../identity/identity.routes.ts';
 import { CONTENT_TYPES, encodeChunk, epilogue, formatOf, prologue } from './encode.ts';
 import type { ExportsService } from './exports.service.ts';
 import { filterText } from './filter.ts';
@@ -16,9 +15,9 @@ import { serviceTermsSchema } from './operations.ts';
 import { seriesTermsSchema } from './series.ts';
 import type { GrantRow, RequestRow } from './share.repo.ts';
 import { effectiveState, grantState, PURPOSE_CATEGORIES, type ShareService } from './share.service.ts';
+import { callerOf, errorResponses, pickLanguage } from '../../http/kit.ts';
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-const errors = { 400: error, 401: error, 403: error, 404: error, 409: error, 429: error, 503: error };
+const errors = errorResponses(400, 401, 403, 404, 409, 429, 503);
 const code = z.object({ code: z.string().min(1).max(64).describe('资源代码') });
 const id = z.object({ id: z.uuid() });
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -340,7 +339,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         schema: { tags: ['share'], summary: 'My console notifications / 站内通知', querystring: z.object({ unread: z.enum(['true', 'false']).optional() }), response: { 200: z.object({ unread: z.number(), items: z.array(notificationSchema) }), ...errors } },
       },
       async (request) => {
-        const lang = String(request.headers['x-pdx-lang'] ?? request.headers['accept-language'] ?? '').toLowerCase().startsWith('en') ? 'en' : 'zh';
+        const lang = pickLanguage(request);
         const [items, unread] = await share.notifications(callerOf(request).principal, request.query.unread === 'true');
         return { unread, items: items.map((n) => ({ id: n.id, kind: n.kind, title: n.title[lang], body: n.body, link: n.link, createdAt: n.created_at, readAt: n.read_at })) };
       },

@@ -8,11 +8,9 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, type Message } from '../../errors.ts';
-import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import type { ColumnRow, DatasetRow } from '../catalog/catalog.repo.ts';
-import type { CatalogService } from '../catalog/catalog.service.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import type { Caller, Principal } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import type { CatalogService, ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
 import { canGeneralize, type GeneralizeOptions } from '../protect/masking.ts';
 import type { RedactStyle } from '../protect/redact.ts';
 import { filterColumns, filterText, parseFilterText, type FilterNode } from './filter.ts';
@@ -181,15 +179,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
   /** Set at wiring by the module that keeps interfaces (gateway): the operation ids of one. */
   const hooks = { operationsOf: async (_datasetId: string): Promise<string[]> => [] };
 
-  const actorOf = (p: Principal) => ({
-    userId: p.userId,
-    username: p.username,
-    orgId: p.orgId,
-    roles: p.roles,
-    ...(p.apiKeyId ? { apiKeyId: p.apiKeyId } : {}),
-  });
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({ ...event, actor: actorOf(caller.principal), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   const notify = (n: Parameters<typeof repo.notify>[0]) => repo.notify(n);
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/index.ts';
+import { errorResponses } from '../../http/kit.ts';
 import { VERSION } from '../../version.ts';
 
 /** Public facts about this installation that the console shows before sign-in. */
@@ -15,6 +16,7 @@ export function systemRoutes({ db }: { db: Db }): FastifyPluginAsyncZod {
           summary: 'Platform name, version and database backend',
           response: {
             200: z.object({ name: z.string(), nameEn: z.string(), version: z.string(), database: z.enum(['pglite', 'postgres']) }),
+            ...errorResponses(429),
           },
         },
       },

@@ -6,9 +6,8 @@
  * in the audit log before it leaves.
  */
 import { BadRequestError, ForbiddenError } from '../../errors.ts';
-import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import type { Caller } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { RecordsService, ResolvedAccess } from '../share/records.service.ts';
 import { finer, type Resolution, type SeriesTerms } from '../share/series.ts';
 import { isoMicros } from './payloads.ts';
@@ -61,9 +60,7 @@ function bad(code: string, zh: string, en: string, details?: unknown) {
 export function createSeriesService(deps: { records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>; events: EventSink; repo: TelemetryRepo }) {
   const { records, events, repo } = deps;
 
-  const actorOf = (p: Principal) => ({ userId: p.userId, username: p.username, orgId: p.orgId, roles: p.roles, ...(p.apiKeyId ? { apiKeyId: p.apiKeyId } : {}) });
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({ ...event, actor: actorOf(caller.principal), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   /** The caller's grant on the set and what it covers. */
   async function granted(caller: Caller, code: string, grantId?: string): Promise<Granted> {

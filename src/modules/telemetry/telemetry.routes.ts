@@ -12,7 +12,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, BadRequestError, TooManyRequestsError, UnauthorizedError, UnavailableError } from '../../errors.ts';
 import { toDataset, datasetSchema } from '../catalog/catalog.routes.ts';
-import { callerOf } from '../identity/identity.routes.ts';
 import { csvLine } from '../share/encode.ts';
 import { RESOLUTIONS } from '../share/series.ts';
 import { parseCsvPayload, parseJson, parseLineProtocol, parseNdjson, PayloadError, type Precision, type RawSample } from './payloads.ts';
@@ -21,9 +20,9 @@ import { AGGS, MAX_VALUES, type SeriesService } from './series.service.ts';
 import type { DeviceRow, PointRow } from './telemetry.repo.ts';
 import { LEVEL_TO_GRADE, retentionSchema, type DeviceContext, type RegistryRow, type TelemetryService } from './telemetry.service.ts';
 import { OverloadedError } from './writer.ts';
+import { callerOf, errorResponses } from '../../http/kit.ts';
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-const errors = { 400: error, 401: error, 403: error, 404: error, 409: error, 429: error, 503: error };
+const errors = errorResponses(400, 401, 403, 404, 409, 429, 503);
 const officer = { roles: ['data_officer'] as const };
 const reader = { roles: ['consumer', 'data_officer'] as const, apiKey: true };
 /** Samples one HTTP request may carry. */

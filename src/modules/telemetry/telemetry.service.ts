@@ -8,10 +8,9 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { z } from 'zod';
 import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
-import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
+import type { Caller, Principal } from '../../http/access.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
-import type { Caller } from '../identity/identity.service.ts';
 import { PayloadError, type RawSample, type RejectReason } from './payloads.ts';
 import { converter, normalizeUnit, QUALITY_DEFAULTS, score, silent, type PointSpec } from './quality.ts';
 import { telemetryRepo, type DeviceRow, type PointDataType, type PointRow, type SettingsRow, type Table } from './telemetry.repo.ts';
@@ -157,9 +156,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     onError,
   });
 
-  const actorOf = (p: Principal) => ({ userId: p.userId, username: p.username, orgId: p.orgId, roles: p.roles, ...(p.apiKeyId ? { apiKeyId: p.apiKeyId } : {}) });
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({ ...event, actor: actorOf(caller.principal), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   function officerOf(p: Principal): string {
     if (!p.roles.includes('data_officer')) throw new ForbiddenError('not_data_officer', { zh: '只有本单位的数据管理员可以管理设备与测点', en: 'Only data officers manage devices and points' });
