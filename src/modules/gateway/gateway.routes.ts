@@ -5,12 +5,11 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf } from '../identity/identity.routes.ts';
+import { callerOf, errorResponses } from '../../http/kit.ts';
 import { METHODS, parseOpenApi } from './openapi.ts';
 import type { GatewayService } from './gateway.service.ts';
 
-const error = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
-const errors = { 400: error, 401: error, 403: error, 404: error, 409: error, 429: error, 502: error, 503: error, 504: error };
+const errors = errorResponses(400, 401, 403, 404, 409, 429, 502, 503, 504);
 const code = z.object({ code: z.string().min(1).max(64).describe('资源代码') });
 
 const parameterSchema = z.object({

@@ -13,15 +13,14 @@
 import type { Db } from '../../db/index.ts';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError, UpstreamError } from '../../errors.ts';
 import type { Principal } from '../../http/access.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import type { ColumnRow, DataType } from '../catalog/catalog.repo.ts';
-import type { CatalogService } from '../catalog/catalog.service.ts';
+import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import type { CatalogService, ColumnRow, DataType } from '../catalog/catalog.service.ts';
 import { classifyRows } from '../classify/engine.ts';
 import { columnProtection } from '../classify/grades.ts';
 import { headerHints } from '../classify/headers.ts';
 import { candidatesFor, RECOGNIZERS } from '../classify/recognizers/index.ts';
 import { MATCH, type TypeId } from '../classify/types.ts';
-import type { Caller } from '../identity/identity.service.ts';
+import type { Caller } from '../../http/access.ts';
 import type { Keyring } from '../protect/keyring.ts';
 import { mask } from '../protect/masking.ts';
 import { pseudonymizerOf } from '../protect/pseudonym.ts';
@@ -203,9 +202,7 @@ export function createGatewayService(deps: {
   /** Calls in flight per upstream (resource id) in this process. */
   const inFlight = new Map<string, number>();
 
-  const actorOf = (p: Principal) => ({ userId: p.userId, username: p.username, orgId: p.orgId, roles: p.roles, ...(p.apiKeyId ? { apiKeyId: p.apiKeyId } : {}) });
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({ ...event, actor: actorOf(caller.principal), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
   const hash = (data: string | Buffer) => suiteHash(keyring.suite, data).toString('hex');
 
   async function view(p: Principal, code: string): Promise<ServiceView> {

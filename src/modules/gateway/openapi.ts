@@ -6,7 +6,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { BadRequestError } from '../../errors.ts';
-import type { DataType } from '../catalog/catalog.repo.ts';
+import type { DataType } from '../catalog/catalog.service.ts';
 
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type Method = (typeof METHODS)[number];
