@@ -57,6 +57,8 @@ export interface ShareRequest {
   needsSecurity: boolean;
   /** Telemetry sets: the resolution, window and devices asked for (null for tables). */
   series: { resolution: 'raw' | '1m' | '1h'; from?: string | null; to?: string | null; devices?: string[] } | null;
+  /** Interfaces (接口服务): the operations asked for (null for tables and telemetry). */
+  operations: string[] | null;
   terms: Terms | null;
   providerDecidedAt: string | null;
   providerNote: string | null;
