@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeEachBackend } from '../../test/helpers/db.ts';
 import { one } from './db.ts';
-import { listMigrations, migrate } from './migrate.ts';
+import { checksum, listMigrations, migrate, MigrationChangedError } from './migrate.ts';
 import { csvLine, ident } from './sql.ts';
 
 describe('identifier guard', () => {
@@ -82,6 +82,36 @@ describeEachBackend('data layer', ({ backend, use }) => {
     expect(await migrate(db)).toEqual([]);
     const versions = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
     expect(versions.map((v) => v.version)).toEqual(listMigrations().map((m) => m.version));
+  });
+
+  it('records the checksum of every migration, also on the first start of a database migrated before checksums', async () => {
+    const { db } = use();
+    const checksums = async () => db.query<{ version: number; name: string; sha256: string }>('SELECT version, name, sha256 FROM schema_migration_checksums ORDER BY version');
+    const expected = listMigrations().map((m) => ({ version: m.version, name: m.name, sha256: checksum(m.sql) }));
+    expect(await checksums()).toEqual(expected);
+    // A database from before migration 0015: no checksum table, every other migration applied.
+    await db.exec('DROP TABLE schema_migration_checksums; DELETE FROM schema_migrations WHERE version = 15;');
+    expect(await migrate(db)).toEqual([15]);
+    expect(await checksums()).toEqual(expected);
+  });
+
+  it('refuses to start on a landed migration whose file was edited, saying which and what to do', async () => {
+    const { db } = use();
+    const edited = listMigrations().map((m) => (m.version === 3 ? { ...m, sql: `${m.sql}\nALTER TABLE datasets ADD COLUMN sneaky int;\n` } : m));
+    const later = { version: 9999, name: 'later', sql: 'CREATE TABLE later_migration (id int);' };
+    const refused = await migrate(db, [...edited, later]).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(MigrationChangedError);
+    const error = refused as MigrationChangedError;
+    expect(error.code).toBe('migration_changed');
+    expect(error.text.zh).toContain('0003_catalog.sql');
+    expect(error.text.zh).toContain('已应用的迁移不得修改');
+    expect(error.text.en).toContain('Database migration 0003_catalog.sql was changed after it was applied');
+    // Nothing ran: neither the edit nor a later migration.
+    expect(await db.query("SELECT 1 FROM information_schema.columns WHERE table_name = 'datasets' AND column_name = 'sneaky'")).toEqual([]);
+    expect(await db.query("SELECT to_regclass('later_migration')::text AS t")).toEqual([{ t: null }]);
+    // A CRLF checkout of the same file is the same migration.
+    const crlf = listMigrations().map((m) => ({ ...m, sql: m.sql.replace(/\n/g, '\r\n') }));
+    expect(await migrate(db, crlf)).toEqual([]);
   });
 
   it('serialises work under an advisory lock', async () => {

@@ -17,7 +17,21 @@ export interface Authenticator {
   orgUscc(orgId: string): Promise<string | null>;
 }
 
+/** A route as registered, with the access it declares (none: outside /api, e.g. /health, /openapi.json). */
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  access: Access | null;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Every route with its declared access, in registration order: who may call what, in one list
+     * (the checked-in route table test/route-access.txt is made from it).
+     */
+    declaredRoutes: readonly DeclaredRoute[];
+  }
   interface FastifyContextConfig {
     /** Reachable while the caller must still change a generated password (me, password, logout). */
     allowWhilePasswordExpired?: boolean;
@@ -53,10 +67,13 @@ export function allows(access: Access, principal: Principal | undefined): boolea
  * `config.access`; a route that forgets is refused at start-up, not left open.
  */
 export function registerAuth(app: FastifyInstance, deps: { auth: Authenticator; events: EventSink; requireClientCertificate?: boolean; society?: SocietyAuthenticator }): void {
+  const declared: DeclaredRoute[] = [];
+  app.decorate('declaredRoutes', declared);
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/') && !route.config?.access) {
       throw new Error(`route ${route.method} ${route.url} declares no access`);
     }
+    for (const method of [route.method].flat()) declared.push({ method, url: route.url, access: route.config?.access ?? null });
   });
 
   app.addHook('onRequest', async (request) => {
