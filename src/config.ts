@@ -80,6 +80,7 @@ export const configSchema = z.object({
   PDX_TELEMETRY_BUFFER: z.coerce.number().int().min(1000).max(10_000_000).default(200_000).describe('Telemetry samples held in memory between receipt and commit; beyond it senders wait, then are told to retry.'),
   PDX_TELEMETRY_ACK_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000).describe('How long a telemetry sender waits for room and for the commit before it is told to retry (HTTP 503 Retry-After; MQTT connection closed, no PUBACK).'),
   PDX_DEMO_TELEMETRY: bool.optional().describe('With the demo world: register 朝阳钢铁 (3 lines × 20 devices × 10 points) and simulate it publishing every second over MQTT (default: on with the demo world).'),
+  PDX_DEMO_GATEWAY: bool.optional().describe('With the demo world: serve 省市场监督管理局\'s 企业信息查询 on a local port (18717 when free) and share it through the gateway with 朝阳市民政局 (default: on with the demo world).'),
   PDX_SMTP_HOST: z.string().optional().describe("SMTP server for e-mail: security alerts, society users' verification and reset links. Unset: alert e-mail fails in the delivery log; links are written to the log."),
   PDX_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('SMTP port (default 587, or 465 with PDX_SMTP_SECURE).'),
   PDX_SMTP_SECURE: bool.default(false).describe('SMTP over TLS from the first byte (port 465); otherwise STARTTLS when offered.'),

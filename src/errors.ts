@@ -70,3 +70,13 @@ export class UnavailableError extends AppError {
     super(503, 'unavailable', text);
   }
 }
+
+/**
+ * 502/504: an upstream service behind the gateway failed, timed out or answered what cannot be
+ * passed on. The message says which; the upstream's own text and internals are never included.
+ */
+export class UpstreamError extends AppError {
+  constructor(status: 502 | 504, code: string, text: Message, details?: unknown) {
+    super(status, code, text, details);
+  }
+}

@@ -17,6 +17,7 @@ import { overviewRoutes } from './modules/overview/overview.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
 import { loadDemoWorld, type DemoAccount } from './modules/demo/world.ts';
+import { startDemoGateway } from './modules/demo/world-gateway.ts';
 import { freePortOr, hasDemoTelemetry, loadDemoTelemetry, startDemoSimulation } from './modules/demo/world-telemetry.ts';
 import { bootstrapIdentity, type FirstCredentials } from './modules/identity/bootstrap.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
@@ -31,6 +32,7 @@ import { createRotation } from './modules/protect/rotation.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 import { createTelemetryModule } from './modules/telemetry/telemetry.module.ts';
 import { createExchangeModule } from './modules/exchange/exchange.module.ts';
+import { createGatewayModule } from './modules/gateway/gateway.module.ts';
 
 export interface PlatformOptions {
   /** Also hand every security event to this sink (tests observe events this way). */
@@ -129,7 +131,8 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
   const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring });
-  const services = { identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties, exchange };
+  const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring });
+  const services = { identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties, exchange, gateway };
   const app = await buildApp({
     config,
     db,
@@ -154,6 +157,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       open.routes,
       duties.routes,
       exchange.routes,
+      gateway.routes,
     ],
     rootRoutes: [telemetry.rootRoutes, open.rootRoutes],
     society: open.society,
@@ -206,6 +210,9 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     });
     const demoAccounts = (await wantsDemo(config, services)) ? await loadDemoWorld(services, { dataDir: config.dataDir, people: config.PDX_DEMO_PEOPLE, log: options.log }) : undefined;
     if (demoAccounts && config.PDX_DEMO_TELEMETRY !== false) await loadDemoTelemetry(services, { dataDir: config.dataDir, log: options.log });
+    // The demo interface's upstream runs on every start of a data directory whose demo world has it.
+    const demoGateway = config.PDX_DEMO_GATEWAY !== false ? await startDemoGateway(services, { dataDir: config.dataDir, first: Boolean(demoAccounts), log: options.log }) : undefined;
+    demoAccounts?.push(...(demoGateway?.accounts ?? []));
     // The simulated plant runs on every start of a data directory whose demo world has it.
     const simulate = config.PDX_DEMO_TELEMETRY !== false && hasDemoTelemetry(config.dataDir);
     await app.listen({ port: config.PDX_PORT, host: config.PDX_HOST });
@@ -228,6 +235,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
       ...(demoAccounts ? { demoAccounts } : {}),
       async close() {
         await simulation?.stop();
+        await demoGateway?.stop();
         const deadline = Date.now() + config.PDX_SHUTDOWN_GRACE_SECONDS * 1000;
         const http = app.close();
         // A keep-alive connection whose request finished after close began would otherwise be waited on.

@@ -1,5 +1,6 @@
 import {
   AlertOutlined,
+  ApiOutlined,
   ApartmentOutlined,
   AuditOutlined,
   CloudUploadOutlined,
@@ -40,6 +41,7 @@ import { NotificationBell, SharingRoutes } from './pages/sharing/index.tsx';
 import { NotificationList } from './pages/sharing/Notifications.tsx';
 import { TelemetryPage } from './pages/telemetry/TelemetryPage.tsx';
 import { ObjectionsPage } from './pages/duties/ObjectionsPage.tsx';
+import { GatewayPage } from './pages/gateway/GatewayPage.tsx';
 
 interface NavItem {
   path: string;
@@ -60,6 +62,7 @@ const NAV: NavItem[] = [
   { path: '/ingest', label: 'nav.ingest', icon: <CloudUploadOutlined />, roles: ['data_officer'], element: <IngestRoutes /> },
   { path: '/classify', label: 'nav.classify', icon: <SafetyCertificateOutlined />, roles: ['data_officer', 'secadmin'], element: <ClassifyPage /> },
   { path: '/telemetry', label: 'nav.telemetry', icon: <DeploymentUnitOutlined />, roles: ['data_officer'], element: <TelemetryPage /> },
+  { path: '/services', label: 'nav.gateway', icon: <ApiOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <GatewayPage /> },
   { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <SharingRoutes /> },
   { path: '/duties/objections', label: 'nav.duties', icon: <AlertOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <ObjectionsPage /> },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },

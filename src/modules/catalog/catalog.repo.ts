@@ -3,7 +3,7 @@ import { maybeOne, one } from '../../db/index.ts';
 
 export type ShareType = 'unconditional' | 'conditional' | 'none';
 export type DataType = 'integer' | 'decimal' | 'boolean' | 'date' | 'timestamp' | 'text';
-export type ResourceKind = 'table' | 'telemetry';
+export type ResourceKind = 'table' | 'telemetry' | 'service';
 
 export interface DatasetRow {
   id: string;
@@ -31,7 +31,7 @@ export interface DatasetRow {
   row_count: number;
   grade: number | null;
   important_candidate: boolean;
-  /** A table of loaded versions, or a telemetry set (series of points, issue 19). */
+  /** A table of loaded versions, a telemetry set (series of points, issue 19) or an interface (接口, issue 17). */
   resource_kind: ResourceKind;
   created_by: string | null;
   created_at: Date;

@@ -35,7 +35,7 @@ export const datasetSchema = z.object({
   rowCount: z.number(),
   grade: z.number().nullable(),
   importantCandidate: z.boolean(),
-  resourceKind: z.enum(['table', 'telemetry']),
+  resourceKind: z.enum(['table', 'telemetry', 'service']),
   updatedAt: z.date(),
 });
 

@@ -143,8 +143,12 @@ export function createCatalogService(deps: { db: Db; events: EventSink }) {
     async publish(caller: Caller, code: string): Promise<DatasetRow> {
       const d = await service.getOwned(caller.principal, code);
       if (d.resource_kind !== 'table') {
-        // A telemetry set has no versions; its grades are the points' levels, set by the officer in the registry.
-        if ((await repo.columns(d.id)).length === 0) throw new ConflictError('no_data', { zh: '发布前须至少登记一个测点', en: 'Register at least one point before publishing' });
+        // A telemetry set or an interface has no versions; its 信息项 are kept by the module that owns it.
+        if ((await repo.columns(d.id)).length === 0) {
+          throw d.resource_kind === 'service'
+            ? new ConflictError('no_data', { zh: '发布前须至少登记一个带响应字段的接口操作', en: 'Register at least one operation with response fields before publishing' })
+            : new ConflictError('no_data', { zh: '发布前须至少登记一个测点', en: 'Register at least one point before publishing' });
+        }
       } else if (d.current_version === 0) {
         throw new ConflictError('no_data', { zh: '发布前须至少上传一个数据版本', en: 'Load at least one version before publishing' });
       } else await service.assertPublishable(d);
@@ -157,7 +161,10 @@ export function createCatalogService(deps: { db: Db; events: EventSink }) {
      * The 信息项 of a non-table resource, kept by the module that owns its content (telemetry points):
      * replaced whole, the resource's grade is the highest column grade (就高从严).
      */
-    async setResourceColumns(datasetId: string, columns: { name: string; physical: string; label: string; dataType: DataType; description: string; grade: number }[]): Promise<void> {
+    async setResourceColumns(
+      datasetId: string,
+      columns: { name: string; physical: string; label: string; dataType: DataType; description: string; grade: number; classification?: Record<string, unknown> }[],
+    ): Promise<void> {
       const d = await repo.byId(datasetId);
       if (!d || d.resource_kind === 'table') throw new Error(`not a resource with kept columns: ${datasetId}`);
       const rows: ColumnRow[] = columns.map((c, i) => ({
@@ -170,7 +177,7 @@ export function createCatalogService(deps: { db: Db; events: EventSink }) {
         length: null,
         description: c.description,
         rules: {},
-        classification: {},
+        classification: c.classification ?? {},
         grade: c.grade,
         encrypted: false,
         blind_index: false,
@@ -182,7 +189,8 @@ export function createCatalogService(deps: { db: Db; events: EventSink }) {
     /** Refuses a table operation (loading versions) on another kind of resource. */
     assertTable(d: DatasetRow): void {
       if (d.resource_kind !== 'table') {
-        throw new ConflictError('not_a_table', { zh: `资源 ${d.code} 是时序数据,不能上传数据版本`, en: `Resource ${d.code} is a telemetry set; it takes no file versions` });
+        const what = d.resource_kind === 'service' ? { zh: '接口服务', en: 'an interface (service)' } : { zh: '时序数据', en: 'a telemetry set' };
+        throw new ConflictError('not_a_table', { zh: `资源 ${d.code} 是${what.zh},不能上传数据版本`, en: `Resource ${d.code} is ${what.en}; it takes no file versions` });
       }
     },
 

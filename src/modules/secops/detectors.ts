@@ -77,8 +77,10 @@ export const SYNC_FAILED_ACTION = 'exchange.sync_failed';
 
 /** The event the sharing module records when a quota refuses a request (HTTP 429). */
 export const QUOTA_EXCEEDED_ACTION = 'data.quota_exceeded';
-/** Data responses counted by the volume and sensitive-read detectors. */
-const DATA_ACTIONS = new Set(['data.read', 'data.export', 'data.download']);
+/** The event of one call through the interface gateway (details: operation, columns, rowCount 1). */
+export const GATEWAY_CALL_ACTION = 'gateway.call';
+/** Data responses counted by the volume, off-hours and sensitive-read detectors (gateway calls too). */
+const DATA_ACTIONS = new Set(['data.read', 'data.export', 'data.download', GATEWAY_CALL_ACTION]);
 /** Column modes that give nothing of the value away. */
 const OPAQUE_MODES = new Set(['hidden', 'verify']);
 

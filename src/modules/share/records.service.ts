@@ -54,6 +54,12 @@ export const EXPORT_PSEUDONYM_SCAN_ROWS = 100_000;
 export const DEFAULT_VERIFY_PER_MINUTE = 600;
 
 const DATASET = { zh: '数据资源', en: 'Dataset' };
+/** Where each kind of resource is read, for the error of a call on the wrong path. */
+const READ_AT: Record<ResourceKind, { zh: string; en: string; path: (code: string) => string }> = {
+  table: { zh: '库表数据', en: 'a table', path: (c) => `/api/v1/datasets/${c}/records` },
+  telemetry: { zh: '时序数据', en: 'a telemetry set', path: (c) => `/api/v1/series/${c}/points` },
+  service: { zh: '接口服务', en: 'an interface (service)', path: (c) => `/api/v1/services/${c}/…` },
+};
 
 /** The parsed query of a records request (also stored with an export). */
 export interface RecordsQuery {
@@ -180,11 +186,10 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     // Drafts are visible only to their provider: to everyone else the dataset does not exist.
     if (!ctx || (ctx.dataset.status !== 'published' && ctx.dataset.provider_org_id !== p.orgId)) throw new NotFoundError(DATASET);
     if (ctx.dataset.resource_kind !== kind) {
+      const where = READ_AT[ctx.dataset.resource_kind];
       throw new BadRequestError(
         'wrong_resource_kind',
-        kind === 'table'
-          ? { zh: `资源 ${code} 是时序数据,请使用 /api/v1/series/${code}/points`, en: `Resource ${code} is a telemetry set; read it at /api/v1/series/${code}/points` }
-          : { zh: `资源 ${code} 不是时序数据,请使用 /api/v1/datasets/${code}/records`, en: `Resource ${code} is not a telemetry set; read it at /api/v1/datasets/${code}/records` },
+        { zh: `资源 ${code} 是${where.zh},请使用 ${where.path(code)}`, en: `Resource ${code} is ${where.en}; read it at ${where.path(code)}` },
         { kind: ctx.dataset.resource_kind },
       );
     }

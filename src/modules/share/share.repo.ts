@@ -5,6 +5,7 @@ import type { ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
 import type { StoredDataKey } from '../protect/keyring.ts';
 import type { FilterNode } from './filter.ts';
 import type { GrantColumn } from './policy.ts';
+import type { ServiceTerms } from './operations.ts';
 import type { SeriesTerms } from './series.ts';
 
 export type RequestState = 'submitted' | 'provider_approved' | 'active' | 'rejected' | 'expired' | 'revoked';
@@ -20,6 +21,8 @@ export interface GrantTerms {
   impactAssessment: string | null;
   /** Telemetry sets only: resolution, window, devices. */
   series?: SeriesTerms | null;
+  /** Interfaces only: the operations granted. */
+  service?: ServiceTerms | null;
 }
 
 export interface RequestRow {
@@ -36,6 +39,8 @@ export interface RequestRow {
   requested_filter: FilterNode | null;
   /** Telemetry sets only: the resolution, window and devices asked for. */
   series_terms: SeriesTerms | null;
+  /** Interfaces only: the operations asked for. */
+  service_terms: ServiceTerms | null;
   state: RequestState;
   needs_security: boolean;
   terms: GrantTerms | null;
@@ -76,6 +81,7 @@ export interface GrantRow {
   ip_ranges: string[];
   impact_assessment: string | null;
   series_terms: SeriesTerms | null;
+  service_terms: ServiceTerms | null;
   expires_at: Date | null;
   state: 'active' | 'revoked';
   revoked_at: Date | null;
@@ -99,6 +105,7 @@ export interface AccessGrant {
   requests_per_minute: number | null;
   ip_ranges: string[];
   series_terms: SeriesTerms | null;
+  service_terms: ServiceTerms | null;
   state: 'active' | 'revoked';
   expired: boolean;
 }
@@ -183,13 +190,15 @@ export function shareRepo(db: Queryable) {
       requestedFilter: FilterNode | null;
       needsSecurity: boolean;
       seriesTerms?: SeriesTerms | null;
+      serviceTerms?: ServiceTerms | null;
     }) =>
       db.query(
         `INSERT INTO share_requests (id, dataset_id, consumer_org_id, requested_by, columns, purpose, purpose_category, legal_basis,
-           end_date, expected_rows_per_day, requested_filter, needs_security, series_terms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+           end_date, expected_rows_per_day, requested_filter, needs_security, series_terms, service_terms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
         [r.id, r.datasetId, r.consumerOrgId, r.requestedBy, r.columns, r.purpose, r.purposeCategory, r.legalBasis, r.endDate, r.expectedRowsPerDay,
-          r.requestedFilter === null ? null : JSON.stringify(r.requestedFilter), r.needsSecurity, r.seriesTerms ? JSON.stringify(r.seriesTerms) : null],
+          r.requestedFilter === null ? null : JSON.stringify(r.requestedFilter), r.needsSecurity, r.seriesTerms ? JSON.stringify(r.seriesTerms) : null,
+          r.serviceTerms ? JSON.stringify(r.serviceTerms) : null],
       ),
 
     request: (id: string) => maybeOne<RequestRow>(db, `${SELECT_REQUEST} WHERE r.id = $1`, [id]),
@@ -268,14 +277,16 @@ export function shareRepo(db: Queryable) {
       impactAssessment: string | null;
       expiresAt: Date | null;
       seriesTerms?: SeriesTerms | null;
+      serviceTerms?: ServiceTerms | null;
     }) =>
       db.query<{ id: string }>(
         `INSERT INTO share_grants (id, dataset_id, consumer_org_id, request_id, automatic, columns, row_filter, purpose, purpose_category, legal_basis,
-           rows_per_day, requests_per_minute, ip_ranges, impact_assessment, expires_at, series_terms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+           rows_per_day, requests_per_minute, ip_ranges, impact_assessment, expires_at, series_terms, service_terms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          ON CONFLICT DO NOTHING RETURNING id`,
         [g.id, g.datasetId, g.consumerOrgId, g.requestId, g.automatic, JSON.stringify(g.columns), g.rowFilter === null ? null : JSON.stringify(g.rowFilter),
-          g.purpose, g.purposeCategory, g.legalBasis, g.rowsPerDay, g.requestsPerMinute, g.ipRanges, g.impactAssessment, g.expiresAt, g.seriesTerms ? JSON.stringify(g.seriesTerms) : null],
+          g.purpose, g.purposeCategory, g.legalBasis, g.rowsPerDay, g.requestsPerMinute, g.ipRanges, g.impactAssessment, g.expiresAt, g.seriesTerms ? JSON.stringify(g.seriesTerms) : null,
+          g.serviceTerms ? JSON.stringify(g.serviceTerms) : null],
       ),
 
     grant: (id: string) => maybeOne<GrantRow>(db, `${SELECT_GRANT} WHERE g.id = $1`, [id]),
@@ -315,7 +326,7 @@ export function shareRepo(db: Queryable) {
                 (SELECT json_agg(c ORDER BY c.position) FROM dataset_columns c WHERE c.dataset_id = d.id) AS columns,
                 (SELECT json_agg(json_build_object('id', g.id, 'automatic', g.automatic, 'columns', g.columns, 'row_filter', g.row_filter,
                           'purpose', g.purpose, 'rows_per_day', g.rows_per_day, 'requests_per_minute', g.requests_per_minute, 'ip_ranges', g.ip_ranges,
-                          'series_terms', g.series_terms, 'state', g.state, 'expired', g.expires_at IS NOT NULL AND g.expires_at <= now()) ORDER BY g.created_at DESC)
+                          'series_terms', g.series_terms, 'service_terms', g.service_terms, 'state', g.state, 'expired', g.expires_at IS NOT NULL AND g.expires_at <= now()) ORDER BY g.created_at DESC)
                    FROM (SELECT * FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2 ORDER BY created_at DESC LIMIT 50) g) AS grants,
                 (SELECT json_agg(json_build_object('id', s.id, 'kind', s.kind, 'target_id', s.target_id) ORDER BY s.created_at)
                    FROM secops_containments s

@@ -12,6 +12,7 @@ import { REDACT_STYLES } from '../protect/redact.ts';
 import { GRANT_MODES, isFreeText } from './policy.ts';
 import { parseRecordsQuery, type RecordsService } from './records.service.ts';
 import { requestClockSchema } from './clock.ts';
+import { serviceTermsSchema } from './operations.ts';
 import { seriesTermsSchema } from './series.ts';
 import type { GrantRow, RequestRow } from './share.repo.ts';
 import { effectiveState, grantState, PURPOSE_CATEGORIES, type ShareService } from './share.service.ts';
@@ -44,6 +45,7 @@ const termsSchema = z.object({
   ipRanges: z.array(z.string()),
   impactAssessment: z.string().nullable(),
   series: seriesTermsSchema.nullable().optional(),
+  service: serviceTermsSchema.nullable().optional(),
 });
 
 const requestSchema = z.object({
@@ -64,6 +66,7 @@ const requestSchema = z.object({
   state: z.enum(['submitted', 'provider_approved', 'active', 'rejected', 'expired', 'revoked']),
   needsSecurity: z.boolean(),
   series: seriesTermsSchema.nullable().describe('时序数据:申请的分辨率、时间窗与设备'),
+  operations: z.array(z.string()).nullable().describe('接口服务:申请调用的操作'),
   terms: termsSchema.nullable(),
   providerDecidedAt: z.date().nullable(),
   providerNote: z.string().nullable(),
@@ -100,6 +103,7 @@ const grantSchema = z.object({
   requestsPerMinute: z.number().nullable(),
   ipRanges: z.array(z.string()),
   series: seriesTermsSchema.nullable().describe('时序数据:最细分辨率、时间窗与设备'),
+  operations: z.array(z.string()).nullable().describe('接口服务:授权调用的操作'),
   expiresAt: z.date().nullable(),
   state: z.enum(['active', 'revoked', 'expired']),
   revokedAt: z.date().nullable(),
@@ -126,6 +130,7 @@ function toRequest(r: RequestRow) {
     state: effectiveState(r),
     needsSecurity: r.needs_security,
     series: r.series_terms,
+    operations: r.service_terms?.operations ?? null,
     terms: r.terms ? { ...r.terms, rowFilter: r.terms.rowFilter ? filterText(r.terms.rowFilter) : null } : null,
     providerDecidedAt: r.provider_decided_at,
     providerNote: r.provider_note,
@@ -153,6 +158,7 @@ function toGrant(g: GrantRow) {
     requestsPerMinute: g.requests_per_minute,
     ipRanges: g.ip_ranges,
     series: g.series_terms,
+    operations: g.service_terms?.operations ?? null,
     expiresAt: g.expires_at,
     state: grantState(g),
     revokedAt: g.revoked_at,
@@ -208,6 +214,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
             expectedRowsPerDay: z.number().int().positive().optional(),
             rowFilter: z.string().max(8000).optional().describe('申请的行范围,如 户籍地=eq.朝阳市'),
             series: seriesTermsSchema.optional().describe('时序数据必填:分辨率、时间窗、设备'),
+            operations: z.array(z.string().min(1).max(64)).max(500).optional().describe('接口服务必填:要调用的操作(operationId);columns 为其响应字段'),
           }),
           response: { 201: requestSchema, ...errors },
         },
@@ -281,6 +288,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
             impactAssessment: z.string().max(20000).optional().describe('个人信息保护影响评估说明(明文共享 4级信息项时必填)'),
             note: z.string().max(2000).optional(),
             series: seriesTermsSchema.optional().describe('时序数据:授权的分辨率、时间窗、设备(不宽于申请)'),
+            operations: z.array(z.string().min(1).max(64)).max(500).optional().describe('接口服务:授权的操作(不超出申请,缺省为申请的全部)'),
           }),
           response: { 200: requestSchema, ...errors },
         },

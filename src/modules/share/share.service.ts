@@ -17,6 +17,7 @@ import type { RedactStyle } from '../protect/redact.ts';
 import { filterColumns, filterText, parseFilterText, type FilterNode } from './filter.ts';
 import { redactFilter } from './redact.ts';
 import { compileFilter, defaultMode, Params, unknownColumn, viewColumns, type GrantColumn, type GrantMode } from './policy.ts';
+import { checkOperations, FIELD_MODES, narrowOperations, operationsNotApplicable, type ServiceTerms } from './operations.ts';
 import { checkSeriesTerms, narrowSeriesTerms, type SeriesTerms } from './series.ts';
 import { shareRepo, type AccessContext, type GrantRow, type GrantTerms, type RequestRow, type Scope } from './share.repo.ts';
 
@@ -34,6 +35,8 @@ export interface RequestInput {
   rowFilter?: string;
   /** Telemetry sets: the finest resolution, the data window and whole devices asked for. */
   series?: SeriesTerms;
+  /** Interfaces: the operations asked for (the columns are their response fields). */
+  operations?: string[];
 }
 
 export interface ApprovalInput {
@@ -47,6 +50,8 @@ export interface ApprovalInput {
   note?: string;
   /** Telemetry sets: the resolution, window and devices granted (inside the request's). */
   series?: SeriesTerms;
+  /** Interfaces: the operations granted (among those requested; all of them when omitted). */
+  operations?: string[];
 }
 
 const REQUEST = { zh: '共享申请', en: 'Share request' };
@@ -172,6 +177,8 @@ export function grantState(g: Pick<GrantRow, 'state' | 'expires_at'>, now = new 
 export function createShareService(deps: { db: Db; catalog: CatalogService; events: EventSink }) {
   const { db, catalog, events } = deps;
   const repo = shareRepo(db);
+  /** Set at wiring by the module that keeps interfaces (gateway): the operation ids of one. */
+  const hooks = { operationsOf: async (_datasetId: string): Promise<string[]> => [] };
 
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
@@ -216,6 +223,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       impactAssessment: terms.impactAssessment,
       expiresAt: expiryOf(terms.endDate),
       seriesTerms: terms.series ?? null,
+      serviceTerms: terms.service ?? null,
     });
     await txRepo.setRequestState(r.id, 'active', id);
     return id;
@@ -235,6 +243,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
 
   const service = {
     repo,
+    hooks,
 
     /** Time-limit clocks of requests, set by the duties module (main.ts); shown on every request in the API. */
     requestClocks: undefined as ((rows: RequestRow[]) => Promise<Map<string, RequestClock>>) | undefined,
@@ -264,6 +273,9 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       const names = [...new Set(input.columns)];
       for (const name of names) if (!columns.some((c) => c.name === name)) throw unknownColumn(name);
       const series = seriesOf(d, input.series);
+      let service: ServiceTerms | null = null;
+      if (d.resource_kind === 'service') service = checkOperations(input.operations, await hooks.operationsOf(d.id));
+      else if (input.operations) throw operationsNotApplicable();
       if (names.length === 0 && !series?.devices?.length) throw new BadRequestError('no_columns', { zh: '至少申请一个信息项', en: 'Request at least one column' }, { field: 'columns' });
       checkEndDate(input.endDate, 'endDate');
       const requestedFilter = parseRowFilter(input.rowFilter, columns);
@@ -285,13 +297,14 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         requestedFilter,
         needsSecurity,
         seriesTerms: series,
+        serviceTerms: service,
       });
       await record(caller, {
         action: 'share.request',
         result: 'success',
         dataset: d.code,
         target: { type: 'share_request', id },
-        details: { columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: auditedFilter(requestedFilter, columns), ...(series ? { series } : {}) },
+        details: { columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: auditedFilter(requestedFilter, columns), ...(series ? { series } : {}), ...(service ? { operations: service.operations } : {}) },
       });
       await notify({
         kind: 'share.request',
@@ -350,6 +363,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
           requestsPerMinute: terms.requestsPerMinute,
           ipRanges: terms.ipRanges,
           impactAssessment: terms.impactAssessment !== null,
+          ...(terms.service ? { operations: terms.service.operations } : {}),
           state,
         },
       });
@@ -381,6 +395,8 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       const telemetry = r.series_terms !== null;
       const series = telemetry ? (input.series ? narrowSeriesTerms(r.series_terms!, input.series) : r.series_terms) : null;
       if (!telemetry && input.series) throw seriesNotApplicable();
+      const service = r.service_terms ? narrowOperations(r.service_terms, input.operations) : null;
+      if (!service && input.operations) throw operationsNotApplicable();
       const seen = new Set<string>();
       for (const c of input.columns) {
         const column = columns.find((x) => x.name === c.name);
@@ -392,6 +408,9 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         seen.add(c.name);
         if (telemetry && c.mode !== 'clear' && c.mode !== 'hidden') {
           throw new BadRequestError('mode_not_applicable', { zh: `测点 ${c.name} 只能授权为明文或隐藏`, en: `Point ${c.name} is granted clear or hidden only` }, { column: c.name, mode: c.mode });
+        }
+        if (service && !FIELD_MODES.has(c.mode)) {
+          throw new BadRequestError('mode_not_applicable', { zh: `响应字段 ${c.name} 只能授权为明文、脱敏、假名或隐藏`, en: `Response field ${c.name} is granted clear, masked, pseudonym or hidden only` }, { column: c.name, mode: c.mode });
         }
         const view = viewColumns([column], [{ name: c.name, mode: c.mode }])[0]!;
         if (c.mode === 'generalized' && !canGeneralize(view.generalizeAs)) {
@@ -440,6 +459,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         ipRanges,
         impactAssessment: input.impactAssessment?.trim() || null,
         ...(series ? { series } : {}),
+        ...(service ? { service } : {}),
       };
     },
 

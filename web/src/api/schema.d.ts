@@ -1724,7 +1724,7 @@ export interface paths {
                                 grade: number | null;
                                 importantCandidate: boolean;
                                 /** @enum {string} */
-                                resourceKind: "table" | "telemetry";
+                                resourceKind: "table" | "telemetry" | "service";
                                 /** Format: date-time */
                                 updatedAt: string;
                             }[];
@@ -1892,7 +1892,7 @@ export interface paths {
                             grade: number | null;
                             importantCandidate: boolean;
                             /** @enum {string} */
-                            resourceKind: "table" | "telemetry";
+                            resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -1966,7 +1966,7 @@ export interface paths {
                             grade: number | null;
                             importantCandidate: boolean;
                             /** @enum {string} */
-                            resourceKind: "table" | "telemetry";
+                            resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -2108,7 +2108,7 @@ export interface paths {
                             grade: number | null;
                             importantCandidate: boolean;
                             /** @enum {string} */
-                            resourceKind: "table" | "telemetry";
+                            resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -2309,7 +2309,7 @@ export interface paths {
                             grade: number | null;
                             importantCandidate: boolean;
                             /** @enum {string} */
-                            resourceKind: "table" | "telemetry";
+                            resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -2385,7 +2385,7 @@ export interface paths {
                             grade: number | null;
                             importantCandidate: boolean;
                             /** @enum {string} */
-                            resourceKind: "table" | "telemetry";
+                            resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -4219,6 +4219,8 @@ export interface paths {
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
                                 } | null;
+                                /** @description 接口服务:申请调用的操作 */
+                                operations: string[] | null;
                                 terms: {
                                     columns: {
                                         name: string;
@@ -4256,6 +4258,10 @@ export interface paths {
                                         to?: string | null;
                                         /** @description 授权其全部测点的设备编码 */
                                         devices?: string[];
+                                    } | null;
+                                    service?: {
+                                        /** @description 授权调用的接口操作(operationId) */
+                                        operations: string[];
                                     } | null;
                                 } | null;
                                 /** Format: date-time */
@@ -4399,6 +4405,8 @@ export interface paths {
                             /** @description 授权其全部测点的设备编码 */
                             devices?: string[];
                         };
+                        /** @description 接口服务必填:要调用的操作(operationId);columns 为其响应字段 */
+                        operations?: string[];
                     };
                 };
             };
@@ -4448,6 +4456,8 @@ export interface paths {
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
+                            /** @description 接口服务:申请调用的操作 */
+                            operations: string[] | null;
                             terms: {
                                 columns: {
                                     name: string;
@@ -4485,6 +4495,10 @@ export interface paths {
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
+                                } | null;
+                                service?: {
+                                    /** @description 授权调用的接口操作(operationId) */
+                                    operations: string[];
                                 } | null;
                             } | null;
                             /** Format: date-time */
@@ -4656,6 +4670,8 @@ export interface paths {
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
+                            /** @description 接口服务:申请调用的操作 */
+                            operations: string[] | null;
                             terms: {
                                 columns: {
                                     name: string;
@@ -4693,6 +4709,10 @@ export interface paths {
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
+                                } | null;
+                                service?: {
+                                    /** @description 授权调用的接口操作(operationId) */
+                                    operations: string[];
                                 } | null;
                             } | null;
                             /** Format: date-time */
@@ -4875,6 +4895,8 @@ export interface paths {
                             /** @description 授权其全部测点的设备编码 */
                             devices?: string[];
                         };
+                        /** @description 接口服务:授权的操作(不超出申请,缺省为申请的全部) */
+                        operations?: string[];
                     };
                 };
             };
@@ -4924,6 +4946,8 @@ export interface paths {
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
+                            /** @description 接口服务:申请调用的操作 */
+                            operations: string[] | null;
                             terms: {
                                 columns: {
                                     name: string;
@@ -4961,6 +4985,10 @@ export interface paths {
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
+                                } | null;
+                                service?: {
+                                    /** @description 授权调用的接口操作(operationId) */
+                                    operations: string[];
                                 } | null;
                             } | null;
                             /** Format: date-time */
@@ -5140,6 +5168,8 @@ export interface paths {
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
+                            /** @description 接口服务:申请调用的操作 */
+                            operations: string[] | null;
                             terms: {
                                 columns: {
                                     name: string;
@@ -5177,6 +5207,10 @@ export interface paths {
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
+                                } | null;
+                                service?: {
+                                    /** @description 授权调用的接口操作(operationId) */
+                                    operations: string[];
                                 } | null;
                             } | null;
                             /** Format: date-time */
@@ -5356,6 +5390,8 @@ export interface paths {
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
+                            /** @description 接口服务:申请调用的操作 */
+                            operations: string[] | null;
                             terms: {
                                 columns: {
                                     name: string;
@@ -5393,6 +5429,10 @@ export interface paths {
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
+                                } | null;
+                                service?: {
+                                    /** @description 授权调用的接口操作(operationId) */
+                                    operations: string[];
                                 } | null;
                             } | null;
                             /** Format: date-time */
@@ -5575,6 +5615,8 @@ export interface paths {
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
                                 } | null;
+                                /** @description 接口服务:授权调用的操作 */
+                                operations: string[] | null;
                                 /** Format: date-time */
                                 expiresAt: string | null;
                                 /** @enum {string} */
@@ -5672,6 +5714,8 @@ export interface paths {
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
+                            /** @description 接口服务:授权调用的操作 */
+                            operations: string[] | null;
                             /** Format: date-time */
                             expiresAt: string | null;
                             /** @enum {string} */
@@ -5776,6 +5820,8 @@ export interface paths {
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
+                            /** @description 接口服务:授权调用的操作 */
+                            operations: string[] | null;
                             /** Format: date-time */
                             expiresAt: string | null;
                             /** @enum {string} */
@@ -8788,7 +8834,7 @@ export interface paths {
                             grade: number | null;
                             importantCandidate: boolean;
                             /** @enum {string} */
-                            resourceKind: "table" | "telemetry";
+                            resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -14190,6 +14236,1143 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your organisation's data sources / 数据源列表 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            kind: string;
+                            host: string;
+                            port: number;
+                            database: string;
+                            user: string;
+                            /** @enum {string} */
+                            tls: "verify-full" | "require" | "off";
+                            hasCa: boolean;
+                            /** @enum {string} */
+                            state: "active" | "disabled";
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Register a department database / 登记数据源
+         * @description The password is stored encrypted under the master key and never returned.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /**
+                         * @description postgresql | mysql (MySQL and MariaDB)
+                         * @enum {string}
+                         */
+                        kind: "postgresql" | "mysql";
+                        host: string;
+                        port: number;
+                        database: string;
+                        user: string;
+                        password: string;
+                        /**
+                         * @default verify-full
+                         * @enum {string}
+                         */
+                        tls?: "verify-full" | "require" | "off";
+                        /** @description PEM of the CA (verify-full) */
+                        ca?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            kind: string;
+                            host: string;
+                            port: number;
+                            database: string;
+                            user: string;
+                            /** @enum {string} */
+                            tls: "verify-full" | "require" | "off";
+                            hasCa: boolean;
+                            /** @enum {string} */
+                            state: "active" | "disabled";
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/sources/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A data source / 数据源 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            kind: string;
+                            host: string;
+                            port: number;
+                            database: string;
+                            user: string;
+                            /** @enum {string} */
+                            tls: "verify-full" | "require" | "off";
+                            hasCa: boolean;
+                            /** @enum {string} */
+                            state: "active" | "disabled";
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/sources/{id}/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable or disable a data source / 启用或停用数据源 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        state: "active" | "disabled";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            kind: string;
+                            host: string;
+                            port: number;
+                            database: string;
+                            user: string;
+                            /** @enum {string} */
+                            tls: "verify-full" | "require" | "off";
+                            hasCa: boolean;
+                            /** @enum {string} */
+                            state: "active" | "disabled";
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/sources/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test the connection: reachability, version, privileges / 测试连接 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                            version?: string;
+                            privileges?: string[];
+                            canWrite?: boolean;
+                            warnings?: {
+                                zh: string;
+                                en: string;
+                            }[];
+                            error?: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/sources/{id}/tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tables and views the source user can read / 源库表 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            schema: string;
+                            table: string;
+                            /** @enum {string} */
+                            kind: "table" | "view";
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/sources/{id}/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Columns of a source table / 源表字段 */
+        get: {
+            parameters: {
+                query: {
+                    schema: string;
+                    table: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            type: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{code}/binding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dataset's binding / 库表绑定 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            sourceId: string;
+                            schema: string;
+                            table: string;
+                            columns: {
+                                source: string;
+                                name: string;
+                            }[];
+                            /** @enum {string} */
+                            mode: "replace" | "incremental";
+                            cursorColumn: string | null;
+                            keyColumn: string | null;
+                            intervalMinutes: number | null;
+                            /** Format: date-time */
+                            nextRunAt: string | null;
+                            highWater: string | null;
+                            lastVersion: number | null;
+                            consecutiveFailures: number;
+                            lastError: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            state: "active" | "paused";
+                        };
+                    };
+                };
+            };
+        };
+        /** Bind the dataset to a source table / 绑定库表 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        sourceId: string;
+                        schema: string;
+                        table: string;
+                        /** @description source column → 信息项; default all columns */
+                        columns?: {
+                            source: string;
+                            name: string;
+                        }[];
+                        /** @enum {string} */
+                        mode: "replace" | "incremental";
+                        cursorColumn?: string;
+                        keyColumn?: string;
+                        /** @description schedule; none: runs only on request */
+                        intervalMinutes?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            sourceId: string;
+                            schema: string;
+                            table: string;
+                            columns: {
+                                source: string;
+                                name: string;
+                            }[];
+                            /** @enum {string} */
+                            mode: "replace" | "incremental";
+                            cursorColumn: string | null;
+                            keyColumn: string | null;
+                            intervalMinutes: number | null;
+                            /** Format: date-time */
+                            nextRunAt: string | null;
+                            highWater: string | null;
+                            lastVersion: number | null;
+                            consecutiveFailures: number;
+                            lastError: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            state: "active" | "paused";
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove the binding / 解除绑定 */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{code}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the binding now / 立即同步
+         * @description Returns a job id; poll GET /api/v1/jobs/{id}.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gateway/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Interfaces I may see / 接口服务列表 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                code: string;
+                                name: string;
+                                status: string;
+                                shareType: string;
+                                providerOrgId: string;
+                                providerName: string;
+                                grade: number | null;
+                                /** @description 仅提供方与安全管理员可见 */
+                                baseUrl: string | null;
+                                timeoutMs: number;
+                                maxConcurrency: number;
+                                /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                                authHeader: string | null;
+                                hasCredential: boolean;
+                                operations: {
+                                    id: string;
+                                    method: string;
+                                    path: string;
+                                    summary: string;
+                                    parameters: {
+                                        name: string;
+                                        /** @enum {string} */
+                                        in: "path" | "query";
+                                        /** @default false */
+                                        required: boolean;
+                                        /** @default  */
+                                        description: string;
+                                    }[];
+                                    fields: string[];
+                                }[];
+                                fields: {
+                                    name: string;
+                                    label: string;
+                                    grade: number | null;
+                                    type: string | null;
+                                    dataType: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register an interface of my department / 登记接口服务 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        summary?: string;
+                        /** @enum {string} */
+                        shareType?: "unconditional" | "conditional" | "none";
+                        /** @description 上游接口地址;网关只访问此地址之下的路径 */
+                        baseUrl: string;
+                        timeoutMs?: number;
+                        maxResponseBytes?: number;
+                        /** @description 每个 pdx 进程对该上游的最大并发调用数(超出即 503) */
+                        maxConcurrency?: number;
+                        /** @description 上游凭据(静态请求头),加密保存,从不返回 */
+                        auth?: {
+                            header: string;
+                            secret: string;
+                        };
+                        /** @description OpenAPI 3 文档(JSON 或 YAML) */
+                        openapi?: string;
+                        /** @description 手工登记的操作(未给 openapi 时) */
+                        operations?: {
+                            /** @description 操作编号(operationId) */
+                            id: string;
+                            /** @enum {string} */
+                            method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                            /** @description 路径模板,如 /companies/{uscc} */
+                            path: string;
+                            /** @default  */
+                            summary?: string;
+                            /** @default [] */
+                            parameters?: {
+                                name: string;
+                                /** @enum {string} */
+                                in: "path" | "query";
+                                /** @default false */
+                                required?: boolean;
+                                /** @default  */
+                                description?: string;
+                            }[];
+                            /** @default [] */
+                            fields?: {
+                                /** @description 响应字段的 JSON 路径,如 data.legalPerson.idNumber,数组元素写作 items[].name */
+                                path: string;
+                                /** @default  */
+                                label?: string;
+                                /**
+                                 * @default text
+                                 * @enum {string}
+                                 */
+                                dataType?: "integer" | "decimal" | "boolean" | "date" | "timestamp" | "text";
+                            }[];
+                        }[];
+                        /** @description 各操作的样例响应(用于识别与定级响应字段) */
+                        samples?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            name: string;
+                            status: string;
+                            shareType: string;
+                            providerOrgId: string;
+                            providerName: string;
+                            grade: number | null;
+                            /** @description 仅提供方与安全管理员可见 */
+                            baseUrl: string | null;
+                            timeoutMs: number;
+                            maxConcurrency: number;
+                            /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                            authHeader: string | null;
+                            hasCredential: boolean;
+                            operations: {
+                                id: string;
+                                method: string;
+                                path: string;
+                                summary: string;
+                                parameters: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    in: "path" | "query";
+                                    /** @default false */
+                                    required: boolean;
+                                    /** @default  */
+                                    description: string;
+                                }[];
+                                fields: string[];
+                            }[];
+                            fields: {
+                                name: string;
+                                label: string;
+                                grade: number | null;
+                                type: string | null;
+                                dataType: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gateway/openapi/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Operations an OpenAPI 3 document describes (nothing stored) / OpenAPI 导入预览 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        openapi: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            title: string;
+                            servers: string[];
+                            operations: {
+                                /** @description 操作编号(operationId) */
+                                id: string;
+                                /** @enum {string} */
+                                method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                                /** @description 路径模板,如 /companies/{uscc} */
+                                path: string;
+                                /** @default  */
+                                summary: string;
+                                /** @default [] */
+                                parameters: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    in: "path" | "query";
+                                    /** @default false */
+                                    required: boolean;
+                                    /** @default  */
+                                    description: string;
+                                }[];
+                                /** @default [] */
+                                fields: {
+                                    /** @description 响应字段的 JSON 路径,如 data.legalPerson.idNumber,数组元素写作 items[].name */
+                                    path: string;
+                                    /** @default  */
+                                    label: string;
+                                    /**
+                                     * @default text
+                                     * @enum {string}
+                                     */
+                                    dataType: "integer" | "decimal" | "boolean" | "date" | "timestamp" | "text";
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gateway/services/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One interface: operations and graded fields / 接口服务详情 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            name: string;
+                            status: string;
+                            shareType: string;
+                            providerOrgId: string;
+                            providerName: string;
+                            grade: number | null;
+                            /** @description 仅提供方与安全管理员可见 */
+                            baseUrl: string | null;
+                            timeoutMs: number;
+                            maxConcurrency: number;
+                            /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                            authHeader: string | null;
+                            hasCredential: boolean;
+                            operations: {
+                                id: string;
+                                method: string;
+                                path: string;
+                                summary: string;
+                                parameters: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    in: "path" | "query";
+                                    /** @default false */
+                                    required: boolean;
+                                    /** @default  */
+                                    description: string;
+                                }[];
+                                fields: string[];
+                            }[];
+                            fields: {
+                                name: string;
+                                label: string;
+                                grade: number | null;
+                                type: string | null;
+                                dataType: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gateway/services/{code}/credential": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace or remove the upstream credential / 更换上游凭据 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        auth: {
+                            header: string;
+                            secret: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            name: string;
+                            status: string;
+                            shareType: string;
+                            providerOrgId: string;
+                            providerName: string;
+                            grade: number | null;
+                            /** @description 仅提供方与安全管理员可见 */
+                            baseUrl: string | null;
+                            timeoutMs: number;
+                            maxConcurrency: number;
+                            /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                            authHeader: string | null;
+                            hasCredential: boolean;
+                            operations: {
+                                id: string;
+                                method: string;
+                                path: string;
+                                summary: string;
+                                parameters: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    in: "path" | "query";
+                                    /** @default false */
+                                    required: boolean;
+                                    /** @default  */
+                                    description: string;
+                                }[];
+                                fields: string[];
+                            }[];
+                            fields: {
+                                name: string;
+                                label: string;
+                                grade: number | null;
+                                type: string | null;
+                                dataType: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{code}/{*}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Call an operation of an interface under my grant / 接口调用(网关) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                    "*": string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 上游响应,按授权逐字段处理(未授权字段已移除) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        /** Call an operation of an interface under my grant / 接口调用(网关) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                    "*": string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 上游响应,按授权逐字段处理(未授权字段已移除) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        /** Call an operation of an interface under my grant / 接口调用(网关) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                    "*": string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 上游响应,按授权逐字段处理(未授权字段已移除) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        /** Call an operation of an interface under my grant / 接口调用(网关) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                    "*": string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 上游响应,按授权逐字段处理(未授权字段已移除) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Call an operation of an interface under my grant / 接口调用(网关) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                    "*": string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 上游响应,按授权逐字段处理(未授权字段已移除) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v2/write": {

@@ -4,6 +4,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { classificationOf, getColumns, getDataset, type Column, type Dataset } from '../../api/catalog.ts';
+import { gatewayApi, type Operation } from '../../api/gateway.ts';
 import { PURPOSE_CATEGORIES, shareApi, type PurposeCategory, type ShareRequest } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n } from '../../i18n.tsx';
@@ -19,6 +20,8 @@ interface FormValues {
   expectedRowsPerDay?: number;
   /** Telemetry sets: the finest resolution asked for. */
   resolution?: 'raw' | '1m' | '1h';
+  /** Interfaces: the operations asked for. */
+  operations?: string[];
 }
 
 /** /sharing/request/:code — a consumer asks for 信息项 of a dataset, for a purpose, until a date. */
@@ -36,12 +39,14 @@ export function RequestFormPage() {
   const [saving, setSaving] = useState(false);
   const [done, setDone] = useState<ShareRequest>();
   const [form] = Form.useForm<FormValues>();
+  const [operations, setOperations] = useState<Operation[]>([]);
 
   useEffect(() => {
     Promise.all([getDataset(code), getColumns(code)])
-      .then(([d, c]) => {
+      .then(async ([d, c]) => {
         setDataset(d);
         setColumns(c);
+        if (d.resourceKind === 'service') setOperations((await gatewayApi.get(code)).operations);
       })
       .catch((e: Error) => setLoadError(e.message));
   }, [code]);
@@ -89,6 +94,7 @@ export function RequestFormPage() {
         endDate: values.endDate.format('YYYY-MM-DD'),
         ...(values.expectedRowsPerDay ? { expectedRowsPerDay: values.expectedRowsPerDay } : {}),
         ...(dataset?.resourceKind === 'telemetry' ? { series: { resolution: values.resolution ?? '1h' } } : {}),
+        ...(dataset?.resourceKind === 'service' ? { operations: values.operations ?? [] } : {}),
       });
       setDone(r);
     } catch (e) {
@@ -162,6 +168,16 @@ export function RequestFormPage() {
             <Form.Item name="expectedRowsPerDay" label={t('share.f.volume')}>
               <InputNumber min={1} style={{ width: 200 }} placeholder="1000" data-testid="volume" />
             </Form.Item>
+            {dataset.resourceKind === 'service' && (
+              <Form.Item name="operations" label={t('gw.operations')} rules={[{ required: true }]}>
+                <Select
+                  mode="multiple"
+                  style={{ minWidth: 320 }}
+                  data-testid="operations"
+                  options={operations.map((o) => ({ value: o.id, label: `${o.id} · ${o.method} ${o.path}` }))}
+                />
+              </Form.Item>
+            )}
             {dataset.resourceKind === 'telemetry' && (
               <Form.Item name="resolution" label={t('tel.resolution')} initialValue="1h">
                 <Select style={{ width: 200 }} data-testid="resolution" options={(['raw', '1m', '1h'] as const).map((r) => ({ value: r, label: t(`tel.res.${r}`) }))} />

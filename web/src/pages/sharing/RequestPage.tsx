@@ -28,6 +28,8 @@ import { useTypeName } from '../classify/common.tsx';
 import { ModeTag, readAbout, RequestStateTag } from './common.tsx';
 import { ClockCard, ClockTag } from '../duties/Clock.tsx';
 
+/** Modes a response field of an interface can be granted in (the server refuses the others). */
+const SERVICE_FIELD_MODES: ReadonlySet<GrantMode> = new Set<GrantMode>(['clear', 'masked', 'pseudonym', 'hidden']);
 const PSEUDONYM_TYPES = new Set(['cn_resident_id', 'passport', 'hk_macau_permit', 'tw_permit', 'bank_card', 'cn_uscc']);
 const DATE_TYPES = new Set(['date_of_birth', 'date', 'timestamp']);
 
@@ -182,7 +184,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
                   value={choices[c.name]?.mode}
                   onChange={(e) => setChoice(c.name, { mode: e.target.value as GrantMode })}
                   data-testid={`mode-${c.name}`}
-                  options={GRANT_MODES.filter((m) => (m !== 'redacted' || c.dataType === 'text') && (!detail.series || m === 'clear' || m === 'hidden')).map((m) => ({
+                  options={GRANT_MODES.filter((m) => (m !== 'redacted' || c.dataType === 'text') && (!detail.series || m === 'clear' || m === 'hidden') && (!detail.operations || SERVICE_FIELD_MODES.has(m))).map((m) => ({
                     value: m,
                     label: t(`share.mode.${m}`),
                     disabled: m === 'verify' && c.encrypted && !c.blindIndex,

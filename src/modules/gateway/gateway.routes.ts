@@ -1,0 +1,158 @@
+/**
+ * Interface sharing endpoints: registration and listing under `/gateway/services`, and the gateway
+ * itself under `/services/{code}/{operation path}` (any method; the path after the code is the
+ * operation's path on the upstream).
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { callerOf, errorResponses } from '../../http/kit.ts';
+import { METHODS, parseOpenApi } from './openapi.ts';
+import type { GatewayService } from './gateway.service.ts';
+
+const errors = errorResponses(400, 401, 403, 404, 409, 429, 502, 503, 504);
+const code = z.object({ code: z.string().min(1).max(64).describe('资源代码') });
+
+const parameterSchema = z.object({
+  name: z.string().min(1).max(64),
+  in: z.enum(['path', 'query']),
+  required: z.boolean().default(false),
+  description: z.string().max(500).default(''),
+});
+const fieldSchema = z.object({
+  path: z.string().min(1).max(300).describe('响应字段的 JSON 路径,如 data.legalPerson.idNumber,数组元素写作 items[].name'),
+  label: z.string().max(64).default(''),
+  dataType: z.enum(['integer', 'decimal', 'boolean', 'date', 'timestamp', 'text']).default('text'),
+});
+const operationSchema = z.object({
+  id: z.string().min(1).max(64).describe('操作编号(operationId)'),
+  method: z.enum(METHODS),
+  path: z.string().min(1).max(512).describe('路径模板,如 /companies/{uscc}'),
+  summary: z.string().max(200).default(''),
+  parameters: z.array(parameterSchema).max(100).default([]),
+  fields: z.array(fieldSchema).max(1000).default([]),
+});
+
+const serviceSchema = z.object({
+  code: z.string(),
+  name: z.string(),
+  status: z.string(),
+  shareType: z.string(),
+  providerOrgId: z.string(),
+  providerName: z.string(),
+  grade: z.number().nullable(),
+  baseUrl: z.string().nullable().describe('仅提供方与安全管理员可见'),
+  timeoutMs: z.number(),
+  maxConcurrency: z.number(),
+  authHeader: z.string().nullable().describe('凭据请求头名称(仅提供方可见);凭据值从不返回'),
+  hasCredential: z.boolean(),
+  operations: z.array(z.object({ id: z.string(), method: z.string(), path: z.string(), summary: z.string(), parameters: z.array(parameterSchema), fields: z.array(z.string()) })),
+  fields: z.array(z.object({ name: z.string(), label: z.string(), grade: z.number().nullable(), type: z.string().nullable(), dataType: z.string() })),
+});
+
+const officer = { roles: ['data_officer'] as const };
+const participant = { roles: ['consumer', 'data_officer', 'secadmin'] as const };
+const reader = { roles: ['consumer', 'data_officer'] as const, apiKey: true };
+
+export function gatewayRoutes(deps: { gateway: GatewayService }): FastifyPluginAsyncZod {
+  const { gateway } = deps;
+  return async (app) => {
+    app.post(
+      '/gateway/services',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['gateway'],
+          summary: 'Register an interface of my department / 登记接口服务',
+          body: z.object({
+            name: z.string().trim().min(2).max(200),
+            summary: z.string().max(2000).optional(),
+            shareType: z.enum(['unconditional', 'conditional', 'none']).optional(),
+            baseUrl: z.string().min(1).max(2000).describe('上游接口地址;网关只访问此地址之下的路径'),
+            timeoutMs: z.number().int().min(100).max(120_000).optional(),
+            maxResponseBytes: z.number().int().positive().max(64 * 1024 * 1024).optional(),
+            maxConcurrency: z.number().int().min(1).max(10_000).optional().describe('每个 pdx 进程对该上游的最大并发调用数(超出即 503)'),
+            auth: z.object({ header: z.string().min(1).max(64), secret: z.string().min(1).max(4096) }).optional().describe('上游凭据(静态请求头),加密保存,从不返回'),
+            openapi: z.string().max(2_000_000).optional().describe('OpenAPI 3 文档(JSON 或 YAML)'),
+            operations: z.array(operationSchema).max(500).optional().describe('手工登记的操作(未给 openapi 时)'),
+            samples: z.record(z.string(), z.unknown()).optional().describe('各操作的样例响应(用于识别与定级响应字段)'),
+          }),
+          response: { 201: serviceSchema, ...errors },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await gateway.register(callerOf(request), request.body)),
+    );
+
+    app.post(
+      '/gateway/openapi/preview',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['gateway'],
+          summary: 'Operations an OpenAPI 3 document describes (nothing stored) / OpenAPI 导入预览',
+          body: z.object({ openapi: z.string().max(2_000_000) }),
+          response: { 200: z.object({ title: z.string(), servers: z.array(z.string()), operations: z.array(operationSchema) }), ...errors },
+        },
+      },
+      async (request) => {
+        const doc = parseOpenApi(request.body.openapi);
+        return { title: doc.title, servers: doc.servers, operations: doc.operations };
+      },
+    );
+
+    app.get(
+      '/gateway/services',
+      { config: { access: participant }, schema: { tags: ['gateway'], summary: 'Interfaces I may see / 接口服务列表', response: { 200: z.object({ items: z.array(serviceSchema) }), ...errors } } },
+      async (request) => ({ items: await gateway.list(callerOf(request).principal) }),
+    );
+
+    app.get(
+      '/gateway/services/:code',
+      { config: { access: participant }, schema: { tags: ['gateway'], summary: 'One interface: operations and graded fields / 接口服务详情', params: code, response: { 200: serviceSchema, ...errors } } },
+      async (request) => gateway.view(callerOf(request).principal, request.params.code),
+    );
+
+    app.put(
+      '/gateway/services/:code/credential',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['gateway'],
+          summary: 'Replace or remove the upstream credential / 更换上游凭据',
+          params: code,
+          body: z.object({ auth: z.object({ header: z.string().min(1).max(64), secret: z.string().min(1).max(4096) }).nullable() }),
+          response: { 200: serviceSchema, ...errors },
+        },
+      },
+      async (request) => gateway.setCredential(callerOf(request), request.params.code, request.body.auth),
+    );
+
+    app.route({
+      method: [...METHODS],
+      url: '/services/:code/*',
+      config: { access: reader },
+      schema: {
+        tags: ['gateway'],
+        summary: 'Call an operation of an interface under my grant / 接口调用(网关)',
+        params: z.object({ code: z.string().min(1).max(64), '*': z.string().max(2048) }),
+        response: { 200: z.unknown().describe('上游响应,按授权逐字段处理(未授权字段已移除)'), ...errors },
+      },
+      handler: async (request, reply) => {
+        // The operation path from the raw URL: encoded separators and dot segments must stay visible.
+        const raw = (request.raw.url ?? '').split('?')[0] ?? '';
+        const at = raw.indexOf('/services/');
+        const rest = raw.slice(at + '/services/'.length);
+        const path = rest.slice(rest.indexOf('/') < 0 ? rest.length : rest.indexOf('/'));
+        const q = (request.raw.url ?? '').indexOf('?');
+        const result = await gateway.call(callerOf(request), request.params.code, {
+          method: request.method,
+          path,
+          query: new URLSearchParams(q < 0 ? '' : (request.raw.url ?? '').slice(q + 1)),
+          body: request.body,
+          headers: request.headers,
+        });
+        reply.header('x-pdx-grant', result.grantId);
+        return reply.status(result.status).type('application/json; charset=utf-8').send(result.body);
+      },
+    });
+  };
+}

@@ -1,0 +1,18 @@
+/** Calls and shapes of the interface-sharing console (接口服务, /api/v1/gateway/*). */
+import { GET, POST, PUT, type BodyOf, type ResponseOf } from './client.ts';
+
+export type ServiceView = ResponseOf<'/api/v1/gateway/services/{code}', 'get'>;
+export type Operation = ServiceView['operations'][number];
+export type Parameter = Operation['parameters'][number];
+export type Method = Operation['method'];
+export type RegisterInput = BodyOf<'/api/v1/gateway/services', 'post'>;
+export type ImportedOperation = ResponseOf<'/api/v1/gateway/openapi/preview', 'post'>['operations'][number];
+
+export const gatewayApi = {
+  list: () => GET('/api/v1/gateway/services').then((r) => r.items),
+  get: (code: string) => GET('/api/v1/gateway/services/{code}', { path: { code } }),
+  register: (input: RegisterInput) => POST('/api/v1/gateway/services', { body: input }),
+  preview: (openapi: string) => POST('/api/v1/gateway/openapi/preview', { body: { openapi } }),
+  setCredential: (code: string, auth: { header: string; secret: string } | null) => PUT('/api/v1/gateway/services/{code}/credential', { path: { code }, body: { auth } }),
+  publish: (code: string) => POST('/api/v1/datasets/{code}/publish', { path: { code } }),
+};

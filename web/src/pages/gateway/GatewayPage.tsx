@@ -1,0 +1,253 @@
+import { Alert, App, Button, Card, Descriptions, Form, Input, InputNumber, Modal, Select, Space, Table, Tag, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError } from '../../api/client.ts';
+import { gatewayApi, type ImportedOperation, type ServiceView } from '../../api/gateway.ts';
+import { useAuth } from '../../auth.tsx';
+import { useI18n, type MessageKey } from '../../i18n.tsx';
+
+const GRADE_COLORS: Record<number, string> = { 1: 'default', 2: 'blue', 3: 'orange', 4: 'red' };
+
+function GradeTag({ grade }: { grade: number | null }) {
+  return grade ? <Tag color={GRADE_COLORS[grade]}>{`${grade}级`}</Tag> : <Tag>—</Tag>;
+}
+
+/** 接口服务: registered interfaces (operations, graded fields, call examples); data officers register and publish. */
+export function GatewayPage() {
+  const { t } = useI18n();
+  const { has } = useAuth();
+  const [items, setItems] = useState<ServiceView[]>([]);
+  const [error, setError] = useState<string>();
+  const [registering, setRegistering] = useState(false);
+  const load = useCallback(async () => {
+    try {
+      setItems(await gatewayApi.list());
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  return (
+    <Card
+      title={t('gw.title')}
+      extra={
+        has('data_officer') && (
+          <Button type="primary" data-testid="gw-register" onClick={() => setRegistering(true)}>
+            {t('gw.register')}
+          </Button>
+        )
+      }
+    >
+      {error && <Alert type="error" message={error} style={{ marginBottom: 16 }} />}
+      <Table<ServiceView>
+        rowKey="code"
+        dataSource={items}
+        locale={{ emptyText: t('gw.empty') }}
+        pagination={false}
+        expandable={{ expandedRowRender: (s) => <ServiceDetail service={s} onChanged={load} /> }}
+        columns={[
+          { title: t('gw.name'), dataIndex: 'name' },
+          { title: t('gw.code'), dataIndex: 'code', render: (c: string) => <Typography.Text code>{c}</Typography.Text> },
+          { title: t('gw.provider'), dataIndex: 'providerName' },
+          { title: t('gw.status'), dataIndex: 'status', render: (s: string) => <Tag>{s}</Tag> },
+          { title: t('gw.grade'), dataIndex: 'grade', render: (g: number | null) => <GradeTag grade={g} /> },
+          { title: t('gw.operations'), render: (_, s) => s.operations.length },
+        ]}
+      />
+      {registering && (
+        <RegisterModal
+          onClose={(done) => {
+            setRegistering(false);
+            if (done) void load();
+          }}
+        />
+      )}
+    </Card>
+  );
+}
+
+function ServiceDetail({ service, onChanged }: { service: ServiceView; onChanged: () => void }) {
+  const { t } = useI18n();
+  const { me } = useAuth();
+  const { message } = App.useApp();
+  const own = me?.orgId === service.providerOrgId && me.roles.includes('data_officer');
+  const origin = window.location.origin;
+  return (
+    <Space direction="vertical" size={12} style={{ width: '100%' }}>
+      <Descriptions size="small" column={2}>
+        {service.baseUrl && <Descriptions.Item label={t('gw.baseUrl')}>{service.baseUrl}</Descriptions.Item>}
+        <Descriptions.Item label={t('gw.timeout')}>{service.timeoutMs}</Descriptions.Item>
+        <Descriptions.Item label={t('gw.credential')}>
+          {service.hasCredential ? `${service.authHeader ?? ''} ${t('gw.hasCredential')}` : t('gw.noCredential')}
+        </Descriptions.Item>
+      </Descriptions>
+      {own && service.status === 'draft' && (
+        <Button
+          onClick={async () => {
+            try {
+              await gatewayApi.publish(service.code);
+              void message.success(t('gw.published'));
+              onChanged();
+            } catch (e) {
+              void message.error((e as Error).message);
+            }
+          }}
+        >
+          {t('gw.publish')}
+        </Button>
+      )}
+      <Table
+        size="small"
+        rowKey="id"
+        pagination={false}
+        dataSource={service.operations}
+        data-testid="gw-operations"
+        columns={[
+          { title: 'ID', dataIndex: 'id' },
+          { title: t('gw.method'), dataIndex: 'method', render: (m: string) => <Tag color="geekblue">{m}</Tag> },
+          { title: t('gw.path'), dataIndex: 'path', render: (p: string) => <Typography.Text code>{p}</Typography.Text> },
+          { title: t('gw.summary'), dataIndex: 'summary' },
+          { title: t('gw.params'), render: (_, o) => o.parameters.map((p) => `${p.name}${p.required ? '*' : ''}`).join(', ') },
+          {
+            title: t('gw.curl'),
+            render: (_, o) => (
+              <Typography.Text code copyable style={{ fontSize: 12 }}>
+                {`curl -X ${o.method} -H "Authorization: Bearer $PDX_KEY" ${origin}/api/v1/services/${service.code}${o.path}`}
+              </Typography.Text>
+            ),
+          },
+        ]}
+      />
+      <Table
+        size="small"
+        rowKey="name"
+        pagination={false}
+        dataSource={service.fields}
+        columns={[
+          { title: t('gw.field'), dataIndex: 'name', render: (n: string) => <Typography.Text code>{n}</Typography.Text> },
+          { title: t('gw.name'), dataIndex: 'label' },
+          { title: t('gw.type'), dataIndex: 'type', render: (x: string | null) => x ?? '—' },
+          { title: t('gw.grade'), dataIndex: 'grade', render: (g: number | null) => <GradeTag grade={g} /> },
+        ]}
+      />
+    </Space>
+  );
+}
+
+interface RegisterForm {
+  name: string;
+  baseUrl: string;
+  timeoutMs?: number;
+  authHeader?: string;
+  authSecret?: string;
+  openapi: string;
+  sampleOp?: string;
+  sample?: string;
+}
+
+function RegisterModal({ onClose }: { onClose: (done: boolean) => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<RegisterForm>();
+  const [preview, setPreview] = useState<ImportedOperation[]>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const format = (key: MessageKey, values: Record<string, string>) => t(key).replace(/\{(\w+)\}/g, (_, k: string) => values[k] ?? '');
+
+  async function doPreview() {
+    setError(undefined);
+    try {
+      const doc = await gatewayApi.preview(form.getFieldValue('openapi') ?? '');
+      setPreview(doc.operations);
+      if (!form.getFieldValue('name') && doc.title) form.setFieldValue('name', doc.title);
+      if (!form.getFieldValue('baseUrl') && doc.servers[0]) form.setFieldValue('baseUrl', doc.servers[0]);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
+  async function submit(v: RegisterForm) {
+    setError(undefined);
+    let samples: Record<string, unknown> | undefined;
+    if (v.sample?.trim() && v.sampleOp) {
+      try {
+        samples = { [v.sampleOp]: JSON.parse(v.sample) as unknown };
+      } catch {
+        setError(t('gw.badSample'));
+        return;
+      }
+    }
+    setBusy(true);
+    try {
+      const s = await gatewayApi.register({
+        name: v.name,
+        baseUrl: v.baseUrl,
+        openapi: v.openapi,
+        ...(v.timeoutMs ? { timeoutMs: v.timeoutMs } : {}),
+        ...(v.authHeader && v.authSecret ? { auth: { header: v.authHeader, secret: v.authSecret } } : {}),
+        ...(samples ? { samples } : {}),
+      });
+      void message.success(format('gw.registered', { code: s.code }));
+      onClose(true);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : (e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal open width={860} title={t('gw.register')} onCancel={() => onClose(false)} okText={t('gw.submit')} confirmLoading={busy} onOk={() => form.submit()}>
+      {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} data-testid="gw-error" />}
+      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ timeoutMs: 10000 }}>
+        <Form.Item name="openapi" label={t('gw.openapi')} rules={[{ required: true }]}>
+          <Input.TextArea rows={8} style={{ fontFamily: 'monospace' }} data-testid="gw-openapi" />
+        </Form.Item>
+        <Button onClick={doPreview} style={{ marginBottom: 12 }} data-testid="gw-preview">
+          {t('gw.preview')}
+        </Button>
+        {preview && (
+          <Table
+            size="small"
+            rowKey="id"
+            pagination={false}
+            style={{ marginBottom: 12 }}
+            dataSource={preview}
+            data-testid="gw-preview-table"
+            columns={[
+              { title: 'ID', dataIndex: 'id' },
+              { title: t('gw.method'), dataIndex: 'method' },
+              { title: t('gw.path'), dataIndex: 'path' },
+              { title: t('gw.fields'), render: (_, o: ImportedOperation) => o.fields.map((f) => f.path).join(', ') },
+            ]}
+          />
+        )}
+        <Form.Item name="name" label={t('gw.name')} rules={[{ required: true, min: 2 }]}>
+          <Input data-testid="gw-name" />
+        </Form.Item>
+        <Form.Item name="baseUrl" label={t('gw.baseUrl')} extra={t('gw.baseUrlHint')} rules={[{ required: true }]}>
+          <Input placeholder="https://api.example.gov.cn/v1" data-testid="gw-base-url" />
+        </Form.Item>
+        <Space size={16} wrap>
+          <Form.Item name="timeoutMs" label={t('gw.timeout')}>
+            <InputNumber min={100} max={120000} />
+          </Form.Item>
+          <Form.Item name="authHeader" label={t('gw.authHeader')}>
+            <Input placeholder="X-Api-Token" />
+          </Form.Item>
+          <Form.Item name="authSecret" label={t('gw.authSecret')}>
+            <Input.Password autoComplete="new-password" />
+          </Form.Item>
+        </Space>
+        <Form.Item name="sampleOp" label={t('gw.sampleOp')}>
+          <Select allowClear options={(preview ?? []).map((o) => ({ value: o.id, label: `${o.id} ${o.method} ${o.path}` }))} />
+        </Form.Item>
+        <Form.Item name="sample" label={t('gw.sample')}>
+          <Input.TextArea rows={4} style={{ fontFamily: 'monospace' }} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
