@@ -47,7 +47,7 @@ export function parseClaimMapping(text: string | undefined): ClaimMapping {
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new Error(`not JSON: ${(error as Error).message}`);
+      throw new Error(`not JSON: ${(error as Error).message}`, { cause: error });
     }
   }
   const parsed = claimMappingSchema.safeParse(json);
