@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Principal } from '../../http/access.ts';
 import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
 import { requestClockSchema } from '../share/clock.ts';
 import type { ObjectionRow } from './duties.repo.ts';
@@ -68,7 +69,13 @@ const objectionSchema = z.object({
   createdAt: z.date(),
 });
 
-function toObjection(o: ObjectionRow, now: Date) {
+/**
+ * An objection as `viewer` sees it. The values before and after a correction are the provider's
+ * data: only its data officers see them; the objecting organisation and the authority see which
+ * cells changed (the new values reach readers through the records API, under their grants).
+ */
+function toObjection(o: ObjectionRow, now: Date, viewer: Principal) {
+  const provider = viewer.orgId === o.provider_org_id && viewer.roles.includes('data_officer');
   return {
     id: o.id,
     dataset: { code: o.dataset_code, name: o.dataset_name },
@@ -82,7 +89,7 @@ function toObjection(o: ObjectionRow, now: Date) {
     answer: o.answer,
     answeredAt: o.answered_at,
     correctionVersion: o.correction_version,
-    changes: o.changes,
+    changes: provider || !o.changes ? o.changes : o.changes.map((c) => ({ ...c, before: null, after: null })),
     escalationReason: o.escalation_reason,
     escalatedAt: o.escalated_at,
     decisionNote: o.decision_note,
@@ -105,7 +112,7 @@ const objectionStats = z.object({
 
 export function dutiesRoutes(deps: { duties: DutiesService; objections: ObjectionsService }): FastifyPluginAsyncZod {
   const { duties, objections } = deps;
-  const show = (o: ObjectionRow) => toObjection(o, duties.now());
+  const show = (viewer: Principal, o: ObjectionRow) => toObjection(o, duties.now(), viewer);
   return async (app) => {
     // ---- objections and corrections -------------------------------------------------------------
 
@@ -124,7 +131,7 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
           response: { 201: objectionSchema, ...errors },
         },
       },
-      async (request, reply) => reply.status(201).send(show(await objections.raise(callerOf(request), request.body))),
+      async (request, reply) => reply.status(201).send(show(callerOf(request).principal, await objections.raise(callerOf(request), request.body))),
     );
 
     app.get(
@@ -138,7 +145,7 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
           response: { 200: z.object({ items: z.array(objectionSchema) }), ...errors },
         },
       },
-      async (request) => ({ items: (await objections.list(callerOf(request).principal, request.query)).map(show) }),
+      async (request) => ({ items: (await objections.list(callerOf(request).principal, request.query)).map((o) => show(callerOf(request).principal, o)) }),
     );
 
     app.get(
@@ -157,7 +164,7 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
     app.get(
       '/duties/objections/:id',
       { config: { access: participant }, schema: { tags: ['duties'], summary: 'One objection / 数据异议详情', params: id, response: { 200: objectionSchema, ...errors } } },
-      async (request) => show(await objections.get(callerOf(request).principal, request.params.id)),
+      async (request) => show(callerOf(request).principal, await objections.get(callerOf(request).principal, request.params.id)),
     );
 
     app.post(
@@ -172,7 +179,7 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
           response: { 200: objectionSchema, ...errors },
         },
       },
-      async (request) => show(await objections.accept(callerOf(request), request.params.id, request.body)),
+      async (request) => show(callerOf(request).principal, await objections.accept(callerOf(request), request.params.id, request.body)),
     );
 
     app.post(
@@ -181,7 +188,7 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
         config: { access: { roles: ['data_officer'] } },
         schema: { tags: ['duties'], summary: 'Reject with a reason / 不予采纳', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: objectionSchema, ...errors } },
       },
-      async (request) => show(await objections.reject(callerOf(request), request.params.id, request.body.reason)),
+      async (request) => show(callerOf(request).principal, await objections.reject(callerOf(request), request.params.id, request.body.reason)),
     );
 
     app.post(
@@ -190,7 +197,7 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
         config: { access: { roles: ['consumer', 'data_officer'] } },
         schema: { tags: ['duties'], summary: 'Escalate to the platform authority / 提请主管部门裁定', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: objectionSchema, ...errors } },
       },
-      async (request) => show(await objections.escalate(callerOf(request), request.params.id, request.body.reason)),
+      async (request) => show(callerOf(request).principal, await objections.escalate(callerOf(request), request.params.id, request.body.reason)),
     );
 
     app.post(
@@ -205,7 +212,7 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
           response: { 200: objectionSchema, ...errors },
         },
       },
-      async (request) => show(await objections.decide(callerOf(request), request.params.id, request.body)),
+      async (request) => show(callerOf(request).principal, await objections.decide(callerOf(request), request.params.id, request.body)),
     );
 
     // ---- time limits on share requests ----------------------------------------------------------

@@ -63,10 +63,11 @@ export function createObjectionsService(deps: ObjectionsDeps) {
     /** A reader with a grant objects to cells of rows it can read. */
     async raise(caller: Caller, input: { dataset: string; cells: ObjectionCell[]; evidence: string }): Promise<ObjectionRow> {
       const access = await records.resolve(caller, input.dataset);
-      const readable = new Set(access.view.filter((c) => c.mode !== 'hidden' && c.mode !== 'verify').map((c) => c.name));
+      // Only columns the grant shows in clear: an objection is about a value the reader can see.
+      const readable = new Set(access.view.filter((c) => c.mode === 'clear').map((c) => c.name));
       for (const cell of input.cells) {
         if (!readable.has(cell.column)) {
-          throw new BadRequestError('column_not_readable', { zh: `信息项 ${cell.column} 不在您的授权可读范围内`, en: `Column ${cell.column} is not readable under your grant` }, { column: cell.column, row: cell.row });
+          throw new BadRequestError('column_not_readable', { zh: `信息项 ${cell.column} 在您的授权中不是明文可读`, en: `Column ${cell.column} is not readable in clear under your grant` }, { column: cell.column, row: cell.row });
         }
       }
       const s = await deps.settings();
@@ -107,6 +108,10 @@ export function createObjectionsService(deps: ObjectionsDeps) {
       const o = await visible(p, id);
       if (!isProvider(p, o)) throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以处理异议', en: "Only the provider's data officers answer objections" });
       if (o.state !== 'open') throw new ConflictError('invalid_state', { zh: `异议当前状态为 ${o.state},不能执行此操作`, en: `The objection is ${o.state}; this action does not apply` }, { state: o.state });
+      // The officer may correct the objected cells with values of its own, never other cells.
+      const objected = new Set(o.cells.map((c) => `${c.row}:${c.column}`));
+      const stray = (input.cells ?? []).find((c) => !objected.has(`${c.row}:${c.column}`));
+      if (stray) throw new BadRequestError('cell_not_objected', { zh: `第 ${stray.row} 行的 ${stray.column} 不在该异议中`, en: `Row ${stray.row}, ${stray.column} is not part of this objection` }, { row: stray.row, column: stray.column });
       const cells = input.cells ?? o.cells;
       const { version, changes } = await ingest.correct({
         datasetId: o.dataset_id,

@@ -86,13 +86,19 @@ export function exchangeRepo(db: Queryable) {
          RETURNING *`,
       ),
     setPending: (id: string, jobId: string | null) => db.query('UPDATE exchange_bindings SET pending_job = $2 WHERE id = $1', [id, jobId]),
-    /** Part of the transaction that makes the run's version visible: the mark advances with it. */
-    commitRun: (id: string, r: { highWater: string | null; version: number }) =>
-      db.query(
-        `UPDATE exchange_bindings SET high_water = COALESCE($2, high_water), last_version = $3, consecutive_failures = 0, last_error = NULL, updated_at = now()
-         WHERE id = $1`,
-        [id, r.highWater, r.version],
-      ),
+    /**
+     * Part of the transaction that makes the run's version visible: the mark advances with it, and
+     * only from the mark the run started at (a second run of the same range commits nothing).
+     * Returns false when another run moved the mark first.
+     */
+    commitRun: async (id: string, r: { from: string | null; highWater: string | null; version: number }) =>
+      (
+        await db.query(
+          `UPDATE exchange_bindings SET high_water = COALESCE($2, high_water), last_version = $3, consecutive_failures = 0, last_error = NULL, updated_at = now()
+           WHERE id = $1 AND high_water IS NOT DISTINCT FROM $4 RETURNING id`,
+          [id, r.highWater, r.version, r.from],
+        )
+      ).length === 1,
     /** A run that found nothing new. */
     noChange: (id: string) => db.query('UPDATE exchange_bindings SET consecutive_failures = 0, last_error = NULL, updated_at = now() WHERE id = $1', [id]),
     failRun: async (id: string, error: unknown) =>

@@ -215,7 +215,10 @@ export function createExchangeService(deps: {
         open,
         ...(binding.mode === 'incremental' && binding.key_column ? { key: binding.mapping.find((m) => m.source === binding.key_column)?.name } : {}),
         commit: async (tx, version) => {
-          await exchangeRepo(tx).commitRun(binding.id, { highWater: range?.upTo ?? null, version });
+          if (!(await exchangeRepo(tx).commitRun(binding.id, { from: binding.high_water, highWater: range?.upTo ?? null, version }))) {
+            // Rolls the version back: another run of this binding committed the same range first.
+            throw new ConflictError('sync_overtaken', { zh: '另一次同步已提交了同一范围的数据,本次同步未生效', en: 'Another run of this binding committed the same range first; this run changed nothing' });
+          }
         },
       });
       await events.record({

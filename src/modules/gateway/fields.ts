@@ -32,19 +32,24 @@ export function valuesByPath(value: unknown, limit = 1000): Map<string, Scalar[]
 /**
  * Rewrites a response: each scalar whose path is a granted field goes through `out` (its granted
  * form); every other scalar, granted hidden or not registered at all, is removed with its key. An
- * object or array left empty by the removal is removed too, unless it was empty upstream.
- * Returns the rewritten value and how many fields were sent.
+ * object or array with nothing granted at or below it is removed, even when it was empty upstream
+ * (its presence would tell whether an ungranted field is empty); one left empty by the removal is
+ * removed too. Returns the rewritten value and how many fields were sent.
  */
 export function rewrite(value: unknown, granted: ReadonlyMap<string, (v: Scalar) => MaskedValue>): { body: unknown; fields: number } {
   let fields = 0;
   const REMOVED = Symbol('removed');
+  const paths = [...granted.keys()];
+  const holdsGranted = (path: string) => path === '' || paths.some((k) => k === path || k.startsWith(`${path}.`) || k.startsWith(`${path}[]`));
   const visit = (v: unknown, path: string, depth: number): unknown => {
     if (depth > 64) return REMOVED;
     if (Array.isArray(v)) {
+      if (!holdsGranted(path)) return REMOVED;
       const items = v.map((item) => visit(item, `${path}[]`, depth + 1)).filter((x) => x !== REMOVED);
       return items.length === 0 && v.length > 0 ? REMOVED : items;
     }
     if (isPlainObject(v)) {
+      if (!holdsGranted(path)) return REMOVED;
       const entries = Object.entries(v)
         .map(([k, sub]) => [k, visit(sub, join(path, k), depth + 1)] as const)
         .filter(([, x]) => x !== REMOVED);

@@ -95,6 +95,13 @@ describe('responses and parameters', () => {
     ]);
     expect(rewrite(body, granted)).toEqual({ body: { data: { name: '[张三]', items: [{ n: 1 }, { n: 2 }] } }, fields: 3 });
     expect(rewrite([{ a: 1 }], new Map())).toEqual({ body: {}, fields: 0 });
+    // An ungranted container is gone whether it was empty or not: its presence would tell which.
+    const named = new Map([['name', (v: string | number | boolean | null) => v]]);
+    expect(rewrite({ name: '张三', criminalRecords: [] }, named).body).toEqual({ name: '张三' });
+    expect(rewrite({ name: '张三', criminalRecords: [{ court: 'x' }] }, named).body).toEqual({ name: '张三' });
+    expect(rewrite({ name: '张三', history: [{}, {}], extra: {} }, named).body).toEqual({ name: '张三' });
+    // A granted list that is empty upstream stays an empty list.
+    expect(rewrite({ data: { items: [] } }, granted).body).toEqual({ data: { items: [] } });
     expect([...valuesByPath(body).keys()]).toEqual(['code', 'data.name', 'data.id', 'data.items[].n', 'data.items[].secret', 'data.extra.a']);
   });
   it('masks recognised personal values of parameters for the audit log', () => {

@@ -82,8 +82,7 @@ export function createSecondFactor(deps: { db: Db; sealer: Sealer; now: () => Da
         const recoveryCodes = newRecoveryCodes();
         const used = await db.transaction(async (tx) => {
           if (!(await signonRepo(tx).consumeChallenge(idHash))) return false;
-          await signonRepo(tx).enrol(user.id, seal(secret), result.step, recoveryCodes.map(recoveryCodeHash));
-          return true;
+          return signonRepo(tx).enrol(user.id, seal(secret), result.step, recoveryCodes.map(recoveryCodeHash));
         });
         if (!used) return { ok: false, user, factor: 'totp', reason: 'invalid_ticket' };
         return { ok: true, user, method: 'password+totp', recoveryCodes };

@@ -58,11 +58,17 @@ export function signonRepo(db: Queryable) {
      */
     acceptStep: async (userId: string, step: number) =>
       (await db.query('UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING 1', [userId, step])).length === 1,
-    /** Enrols a second factor: the sealed secret, the first accepted step and fresh recovery codes. */
+    /**
+     * Enrols a second factor: the sealed secret, the first accepted step and fresh recovery codes.
+     * Only an account without one: false when another enrolment came first (an older ticket never
+     * replaces the authenticator the holder has set up).
+     */
     enrol: async (userId: string, sealedSecret: string, step: number, codeHashes: string[]) => {
-      await db.query('UPDATE users SET totp_secret = $2, totp_enrolled_at = now(), totp_last_step = $3 WHERE id = $1', [userId, sealedSecret, step]);
+      const rows = await db.query('UPDATE users SET totp_secret = $2, totp_enrolled_at = now(), totp_last_step = $3 WHERE id = $1 AND totp_enrolled_at IS NULL RETURNING 1', [userId, sealedSecret, step]);
+      if (rows.length !== 1) return false;
       await db.query('DELETE FROM user_recovery_codes WHERE user_id = $1', [userId]);
       await db.query('INSERT INTO user_recovery_codes (user_id, code_hash) SELECT $1, unnest($2::text[])', [userId, codeHashes]);
+      return true;
     },
     /** Uses a recovery code up; false when it is unknown or used. */
     useRecoveryCode: async (userId: string, codeHash: string) =>
