@@ -144,9 +144,11 @@ describe('console: 统一身份认证 through a real OpenID Connect provider in 
     const li = ((await admin.call('GET', '/api/v1/users')).json().items as { id: string; username: string; pendingApproval: boolean; signOn: string }[]).find((u) => u.username === 'li.yingyong')!;
     expect(li).toMatchObject({ pendingApproval: true, signOn: 'sso' });
     expect((await admin.call('POST', `/api/v1/users/${li.id}/approve`)).statusCode).toBe(204);
-    await ssoSignIn(page, 'li');
-    await page.getByTestId('user-menu').waitFor();
-    expect(await signedInAs(page)).toMatchObject({ username: 'li.yingyong', roles: ['consumer'] });
+    // A fresh browser: the first one still has a session at the provider, which would skip its sign-in form.
+    const approved = await browser.newPage();
+    await ssoSignIn(approved, 'li');
+    await approved.getByTestId('user-menu').waitFor();
+    expect(await signedInAs(approved)).toMatchObject({ username: 'li.yingyong', roles: ['consumer'] });
 
     const other = await browser.newPage();
     expect((await ssoSignIn(other, 'zhao')).searchParams.get('sso_error')).toBe('unknown_org');

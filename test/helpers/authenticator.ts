@@ -27,8 +27,10 @@ export interface Authenticator {
 
 export function createAuthenticator(options: { stepping: boolean } = { stepping: true }): Authenticator {
   const secrets = new Map<string, string>();
+  const lastStep = new Map<string, number>();
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
+  const stepOf = () => Math.floor(now().getTime() / PERIOD_MS);
   return {
     now,
     secret: (username) => secrets.get(username),
@@ -37,6 +39,10 @@ export function createAuthenticator(options: { stepping: boolean } = { stepping:
       const secret = secrets.get(username);
       if (!secret) throw new Error(`no authenticator secret for ${username}: its first sign-in happened elsewhere`);
       if (options.stepping) offset += PERIOD_MS;
+      // On the real clock a code is used once per time step, as on a phone: the next sign-in of the
+      // same account waits for the next code (the server would refuse this one as a replay).
+      while (stepOf() <= (lastStep.get(username) ?? -1)) await new Promise((resolve) => setTimeout(resolve, (stepOf() + 1) * PERIOD_MS - now().getTime() + 50));
+      lastStep.set(username, stepOf());
       return generate({ secret, epoch: Math.floor(now().getTime() / 1000) });
     },
   };
