@@ -61,6 +61,9 @@ describeEachBackend('duties: objections and corrections', ({ use }) => {
     expect(accepted.statusCode).toBe(200);
     const a = accepted.json();
     expect(a).toMatchObject({ state: 'accepted', changes: [{ row, column: '户籍地', before: target['户籍地'], after: '北票市', encrypted: false }] });
+    // The objecting organisation sees which cells changed, not the provider's values before and after.
+    const seen = (await w.consumer.call('GET', `/api/v1/duties/objections/${o.id}`)).json();
+    expect(seen.changes).toEqual([{ row, column: '户籍地', before: null, after: null, encrypted: false }]);
 
     // The reader sees the corrected value, every other row as it was, the same number of rows, no flag.
     const after = await read();
@@ -85,6 +88,8 @@ describeEachBackend('duties: objections and corrections', ({ use }) => {
     expect(jz.some((n: { kind: string }) => n.kind === 'duties.corrected')).toBe(true);
     expect(t.events.some((e) => e.action === 'dataset.version_correct' && e.dataset === w.code)).toBe(true);
     expect(t.events.some((e) => e.action === 'duties.objection_accept' && e.target?.id === o.id)).toBe(true);
+    // The log names the changed cells, never their values.
+    for (const e of t.events.filter((x) => x.action === 'duties.objection_accept')) expect(JSON.stringify(e.details)).not.toContain('北票市');
   });
 
   it('a rejected objection is escalated to the authority, who upholds it; bad corrections are refused', async () => {

@@ -126,7 +126,8 @@ export function createObjectionsService(deps: ObjectionsDeps) {
         result: 'success',
         dataset: o.dataset_code,
         target: { type: 'objection', id },
-        details: { version, changes: changes.map((c) => ({ row: c.row, column: c.column, ...(c.encrypted ? { encrypted: true } : { before: c.before, after: c.after }) })) },
+        // Which cells changed, not their values: those stay in the version tables (the history), never in the log.
+        details: { version, changes: changes.map((c) => ({ row: c.row, column: c.column, ...(c.encrypted ? { encrypted: true } : {}) })) },
       });
       const title = { zh: `数据已更正:${o.dataset_name}(版本 ${version},${changes.length} 处)`, en: `Data corrected: ${o.dataset_name} (version ${version}, ${changes.length} cells)` };
       const body = { objectionId: id, dataset: o.dataset_code, version, rows: [...new Set(changes.map((c) => c.row))] };
