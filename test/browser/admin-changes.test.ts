@@ -1,7 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
-import { launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
+import { authenticatorFor } from '../helpers/authenticator.ts';
+import { launchBrowser, screenshot, signIn, submitSecondFactor, submitSignIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe('console: two-person control of administrator accounts in Chromium', () => {
@@ -65,10 +66,12 @@ describe('console: two-person control of administrator accounts in Chromium', ()
     await page.getByTestId('user-menu').hover();
     await page.getByText('退出登录').click();
 
-    // The holder signs in with both halves and must set a password of its own.
-    await page.getByLabel('用户名').fill('auditor2');
-    await page.getByLabel('密码').fill(`${first}${second}`);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
+    // The holder signs in with both halves, sets up its authenticator (an administrator), and must set a password of its own.
+    const answer = await submitSignIn(page, 'auditor2', `${first}${second}`);
+    const { secondFactor } = (await answer.json()) as { secondFactor: { ticket: string; enrol?: { secret: string } } };
+    expect(secondFactor.enrol).toBeDefined();
+    expect((await submitSecondFactor(page, await authenticatorFor(server.url).code('auditor2', secondFactor))).status()).toBe(200);
+    await page.getByRole('button', { name: '我已保存恢复码,进入平台' }).click();
     await expect.poll(() => page.getByText('首次登录或密码被重置后').count()).toBe(1);
     expect(errors).toEqual([]);
   }, 300_000);
