@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../../src/modules/identity/codes.ts';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
-import { confirmDialog, launchBrowser, screenshot, submitSignIn, watchErrors } from '../helpers/browser.ts';
+import { answerSecondFactor, confirmDialog, launchBrowser, screenshot, submitSignIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe.sequential('console: sign-in, administration and API keys in Chromium', () => {
@@ -34,7 +34,9 @@ describe.sequential('console: sign-in, administration and API keys in Chromium',
     await expect.poll(() => page.getByTestId('login-error').textContent()).toContain('用户名或密码错误');
     await screenshot(page, 'identity-01-login-error');
 
-    expect((await submitSignIn(page, 'sysadmin', ADMIN_PASSWORDS.sysadmin)).status()).toBe(200);
+    const answer = await submitSignIn(page, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
+    expect(answer.status()).toBe(200);
+    await answerSecondFactor(page, server.url, 'sysadmin', answer);
     await expect.poll(() => page.getByTestId('user-menu').textContent()).toContain('系统管理员');
     for (const label of ['总览', '数据目录', '系统管理']) await expect.poll(() => page.getByRole('menuitem', { name: label }).count()).toBe(1);
     // sysadmin does not read shared data or audit: those entries are not offered.

@@ -78,14 +78,18 @@ export async function signIn(page: Page, url: string, username: string, password
   await page.goto(`${url}${path}`);
   const answer = await submitSignIn(page, username, password);
   if (answer.status() !== 200) throw new Error(`sign-in of ${username} refused: ${answer.status()} ${await answer.text()}`);
-  const { secondFactor } = (await answer.json()) as { secondFactor?: SecondFactorAnswer };
-  if (secondFactor) {
-    const code = await submitSecondFactor(page, await authenticatorFor(url).code(username, secondFactor));
-    if (code.status() !== 200) throw new Error(`second factor of ${username} refused: ${code.status()} ${await code.text()}`);
-    // At enrolment the recovery codes are shown once; the holder confirms having kept them.
-    if (secondFactor.enrol) await page.getByRole('button', { name: '我已保存恢复码,进入平台' }).click();
-  }
+  await answerSecondFactor(page, url, username, answer);
   await page.getByTestId('user-menu').waitFor();
+}
+
+/** After the password step's `answer`: gives the code an administrator's second step asks for (enrolling at the first sign-in). */
+export async function answerSecondFactor(page: Page, url: string, username: string, answer: Response): Promise<void> {
+  const { secondFactor } = (await answer.json()) as { secondFactor?: SecondFactorAnswer };
+  if (!secondFactor) return;
+  const code = await submitSecondFactor(page, await authenticatorFor(url).code(username, secondFactor));
+  if (code.status() !== 200) throw new Error(`second factor of ${username} refused: ${code.status()} ${await code.text()}`);
+  // At enrolment the recovery codes are shown once; the holder confirms having kept them.
+  if (secondFactor.enrol) await page.getByRole('button', { name: '我已保存恢复码,进入平台' }).click();
 }
 
 /** Types a code into the second step of the sign-in page and waits for the server's answer. */
