@@ -73,8 +73,9 @@ function classify(error: unknown): SsoError {
 
 /**
  * Sign-on through the province's OpenID Connect provider (统一身份认证): authorization code flow with
- * PKCE, state and nonce; the ID token validated by openid-client (issuer, audience, expiry, signature
- * against the provider's JWKS, fetched at each sign-in so a rotated key works at once); claims mapped
+ * PKCE, state and nonce; the ID token validated by openid-client (issuer, audience, expiry, nonce). It
+ * comes straight from the token endpoint over TLS (HTTPS required except to a provider on this
+ * machine), which OIDC Core §3.1.3.7 accepts in place of checking its signature; claims mapped
  * to an organisation and business roles; a first sign-in makes an account that waits for the
  * sysadmin unless the mapping approves it. 三员 accounts are never reached this way.
  */
@@ -113,8 +114,8 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
         throw new SsoError('idp_unavailable', 'discovery_failed', (error as Error).message);
       }
     }
-    // A new metadata object per sign-in: openid-client caches signing keys per object, so each
-    // sign-in fetches the JWKS and a key the provider rotated in is found at once.
+    // A new metadata object per sign-in, so nothing cached from an earlier sign-in (keys, endpoints)
+    // outlives a change at the provider.
     const config = new client.Configuration(structuredClone(metadata.value), o.clientId, o.clientSecret);
     if (insecure(o)) client.allowInsecureRequests(config);
     config.timeout = TIMEOUT_SECONDS;
