@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { CONDITION_MS } from './test/helpers/bounds.ts';
+import { TEST_ENV } from './test/helpers/env.ts';
 
 /**
  * Time bounds, sized for a loaded 2-core machine (CI shares one with other work; `npm test` was
@@ -40,6 +41,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', ...(QUICK ? HEAVY : [])],
     globalSetup: ['test/setup/postgres.ts'],
+    // Child processes (servers, CLIs, workers) read their configuration from process.env.
+    env: { ...TEST_ENV },
     testTimeout: 600_000,
     hookTimeout: 900_000,
     pool: 'forks',

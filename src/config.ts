@@ -100,6 +100,13 @@ export const configSchema = z.object({
   PDX_OPEN_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(60).describe('Open data: reads (preview, download, open API) per minute from one address without an open-API key.'),
   PDX_OPEN_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(600).describe('Open data: reads per minute with one open-API key of a society user.'),
   PDX_OPEN_REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).default(20).describe('Open data: registrations, sign-in attempts and reset requests of society users per hour from one address.'),
+  PDX_PASSWORD_COST: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(20)
+    .default(15)
+    .describe('Work factor of new password hashes: scrypt N = 2^cost, r = 8 (15: 32 MiB per hash). Stored hashes keep their own; below 15 only for test runs.'),
   PDX_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30).describe('Console sessions end after this many idle minutes.'),
   PDX_OIDC_ISSUER: z
     .string()

@@ -23,6 +23,7 @@ import { bootstrapIdentity, type FirstCredentials } from './modules/identity/boo
 import { identityRoutes } from './modules/identity/identity.routes.ts';
 import { createIdentityService } from './modules/identity/identity.service.ts';
 import { createSignOnModule } from './modules/identity/signon.module.ts';
+import { setPasswordCost } from './modules/identity/passwords.ts';
 import { ingestRoutes } from './modules/ingest/ingest.routes.ts';
 import { createIngestService } from './modules/ingest/ingest.service.ts';
 import { jobsRoutes } from './modules/jobs/jobs.routes.ts';
@@ -82,6 +83,7 @@ function tee(audit: AuditLog, observe?: EventSink): EventSink {
  * Opening the keyring verifies the master key first: a wrong key stops here, before serving.
  */
 export async function createPlatform(config: Config, db: Db, options: PlatformOptions = {}) {
+  setPasswordCost(config.PDX_PASSWORD_COST);
   const { keyring, warning: masterKeyWarning } = await createProtectModule({ db, config });
   const { audit, routes: auditRoutes, notice: auditNotice } = await createAuditModule({
     db,

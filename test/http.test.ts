@@ -14,12 +14,13 @@ import { bootstrapIdentity } from '../src/modules/identity/bootstrap.ts';
 import type { App } from '../src/http/app.ts';
 import { ADMIN_PASSWORDS, loginClient } from './helpers/api.ts';
 import { describeEachBackend, openTestDatabase } from './helpers/db.ts';
+import { TEST_ENV } from './helpers/env.ts';
 
 const KEY = randomBytes(32).toString('base64');
 
 /** The configuration of one test platform, with a data directory of its own (never ./data). */
 function testConfig(env: Record<string, string>): ReturnType<typeof loadConfig> {
-  return loadConfig({ PDX_MASTER_KEY: KEY, PDX_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-http-')), ...env });
+  return loadConfig({ ...TEST_ENV, PDX_MASTER_KEY: KEY, PDX_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-http-')), ...env });
 }
 
 /** The DCAT document as an auditor reads it through a hostile Host header; its ids and pdx namespace. */

@@ -18,6 +18,7 @@ import { createServerDatabase, seedPgliteDir } from './helpers/db.ts';
 import { startTestServer } from './helpers/server.ts';
 import { tempDir, type TempDir } from './fixtures/tables.ts';
 import { createWorld, importHere, ROOT, spawnPdx, until, withPlatform, writePeopleCsv, type World } from './scripts/ingest-world.ts';
+import { TEST_ENV } from './helpers/env.ts';
 
 // Real processes and 60,000-row loads: the time bounds of vitest.config.ts are sized for them.
 
@@ -184,7 +185,7 @@ describe('two workers loading the same dataset at once [postgres]', () => {
       for (let i = 0; i < 2; i++) {
         const db = await openPostgres(server.url, 4);
         dbs.push(db);
-        platforms.push(await createPlatform(loadConfig(env), db, { jobPollMs: 10 }));
+        platforms.push(await createPlatform(loadConfig({ ...TEST_ENV, ...env }), db, { jobPollMs: 10 }));
       }
       for (const p of platforms) p.services.jobs.start();
       await until('both loads to finish', async () => (await jobStates(dbs[0]!, 'ingest')).every((j) => j.state === 'succeeded' || j.state === 'failed'), JOB_WAIT_MS, 50);

@@ -20,6 +20,7 @@ import { createServerDatabase } from './helpers/db.ts';
 import { peopleCsv } from './fixtures/people.ts';
 import { findPgBin } from './helpers/pg-cluster.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+import { TEST_ENV } from './helpers/env.ts';
 
 const CSV = peopleCsv(500, 99);
 const ROWS = CSV.trim().split('\n').slice(1).map((l) => l.split(','));
@@ -191,7 +192,7 @@ describe('the wrong master key', () => {
     await first.app.close();
     await first.platform.services.audit.close();
     await first.db.close();
-    const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'silent', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
+    const config = loadConfig({ ...TEST_ENV, PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'silent', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
     await expect(startServer(config)).rejects.toThrow(/master key does not match|主密钥/i);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -30,6 +30,7 @@ import { apiKey, grantJourney, shareWorld, type ShareTestApp, type ShareWorld } 
 import { httpClient, httpLogin } from './helpers/http.ts';
 import { CONDITION_MS } from './helpers/bounds.ts';
 import { startMailServer, type Mail } from './helpers/mail.ts';
+import { TEST_ENV } from './helpers/env.ts';
 
 const WEBHOOK_SECRET = 'whsec-liaoning-soc-2026-test';
 
@@ -87,7 +88,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const smtpPort = smtp.port;
 
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-secops-'));
-    const config = loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', PDX_DATA_DIR: dataDir, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_PORT: '0' });
+    const config = loadConfig({ ...TEST_ENV, PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', PDX_DATA_DIR: dataDir, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_PORT: '0' });
     const db = use().db;
     platform = await createPlatform(config, db, { jobPollMs: 50, secops: { smtp: { host: '127.0.0.1', port: smtpPort, secure: false, from: 'pdx@liaoning.gov.cn' }, eventTime } });
     const { app, services } = platform;

@@ -14,6 +14,7 @@ import { bootstrapIdentity } from '../modules/identity/bootstrap.ts';
 import { loadDemoTelemetry } from '../modules/demo/world-telemetry.ts';
 import { loadDemoWorld } from '../modules/demo/world.ts';
 import { VERSION } from '../version.ts';
+import { DEFAULT_PASSWORD_COST } from '../modules/identity/passwords.ts';
 
 /** Loads the configuration or exits with the message naming each bad variable. */
 function configOrExit(): Config {
@@ -45,6 +46,9 @@ program
     process.stdout.write(`\npdx ${VERSION} is running on ${backend}\n  console / 控制台: ${server.url}/\n  API docs / 接口文档: ${server.url}/docs\n${mqttLine}\n`);
     if (server.platform.masterKeyWarning) process.stdout.write(`WARNING / 警告: ${server.platform.masterKeyWarning}\n\n`);
     if (server.platform.auditNotice) process.stdout.write(`AUDIT / 审计: ${server.platform.auditNotice}\n\n`);
+    if (config.PDX_PASSWORD_COST < DEFAULT_PASSWORD_COST) {
+      process.stdout.write(`WARNING / 警告: PDX_PASSWORD_COST=${config.PDX_PASSWORD_COST} is below ${DEFAULT_PASSWORD_COST}: new password hashes are weak (for test runs only) / 密码哈希强度低于默认值,仅用于测试\n\n`);
+    }
     if (server.firstCredentials) printFirstCredentials(server.firstCredentials);
     if (server.demoAccounts) printDemoAccounts(server.demoAccounts);
     let stopping = false;

@@ -22,6 +22,7 @@ import { createAuthenticator, registerAuthenticator } from '../helpers/authentic
 import { animationsDone, confirmDialog, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
 import { seedPgliteDir } from '../helpers/db.ts';
 import { grantJourney, shareWorld, type ShareTestApp } from '../share-helpers.ts';
+import { TEST_ENV } from '../helpers/env.ts';
 
 function injectClient(app: App, headers: Record<string, string>): Client {
   return {
@@ -51,7 +52,7 @@ describe('console: security operations dashboard, alerts, incident clock and con
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-sec-'));
-    const config = loadConfig({ PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_RATE_LIMIT: '100000', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
+    const config = loadConfig({ ...TEST_ENV, PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_RATE_LIMIT: '100000', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
     seedPgliteDir(path.join(dataDir, 'pglite'));
     db = await openDatabase(config);
     await migrate(db);

@@ -15,6 +15,7 @@ import { memorySink, type AuditEvent } from '../../src/modules/audit/events.ts';
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
 import { authenticatorFor, createAuthenticator, registerAuthenticator, type Authenticator } from './authenticator.ts';
 import { JOB_WAIT_MS } from './bounds.ts';
+import { TEST_ENV } from './env.ts';
 
 export const ADMIN_PASSWORDS = { sysadmin: 'Liaoning-Ops-2026', secadmin: 'Hunnan-Guard-2026', auditor: 'Tiexi-Ledger-2026' };
 /** The same passwords as the first-start variables of a test server. */
@@ -74,6 +75,7 @@ export async function loginClient(app: App, username: string, password: string, 
 export async function startTestApp(db: Db, env: Record<string, string> = {}, options: Pick<PlatformOptions, 'duties'> = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-app-'));
   const config = loadConfig({
+    ...TEST_ENV,
     PDX_LOG_LEVEL: 'silent',
     PDX_RATE_LIMIT: '100000',
     PDX_DATA_DIR: dataDir,

@@ -12,6 +12,7 @@ import { migrate, openDatabase, type Db } from '../../src/db/index.ts';
 import { createPlatform, type Platform } from '../../src/main.ts';
 import type { Caller } from '../../src/modules/identity/identity.service.ts';
 import { PEOPLE_HEADER, peopleRows } from '../fixtures/people.ts';
+import { TEST_ENV } from '../helpers/env.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PDX_BIN = path.join(ROOT, 'bin', 'pdx.js');
@@ -25,7 +26,7 @@ export interface World {
 
 /** Opens the configured database with the services a pdx process has, runs fn, closes everything. */
 export async function withPlatform<T>(env: Record<string, string>, fn: (services: Platform['services'], db: Db, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig({ PDX_LOG_LEVEL: 'silent', PDX_DEMO: 'false', ...env });
+  const config = loadConfig({ ...TEST_ENV, PDX_LOG_LEVEL: 'silent', PDX_DEMO: 'false', ...env });
   const db = await openDatabase(config);
   try {
     await migrate(db);
@@ -118,7 +119,7 @@ export interface PdxChild {
 export function spawnPdx(args: string[], env: Record<string, string>, nodeArgs: string[] = []): PdxChild {
   const child = spawn(process.execPath, [...nodeArgs, PDX_BIN, ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PDX_LOG_LEVEL: 'warn', PDX_DEMO: 'false', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...TEST_ENV, PDX_LOG_LEVEL: 'warn', PDX_DEMO: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

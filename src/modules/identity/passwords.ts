@@ -1,8 +1,20 @@
 import { randomBytes, randomInt, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { BadRequestError } from '../../errors.ts';
 
-// scrypt with N=2^15, r=8: 32 MiB and tens of milliseconds per guess (memory-hard, OWASP baseline).
-const PARAMS = { N: 2 ** 15, r: 8, p: 1 };
+/** The default work factor: scrypt N=2^15, r=8 — 32 MiB and tens of milliseconds per guess (memory-hard). */
+export const DEFAULT_PASSWORD_COST = 15;
+// New hashes use these; a stored hash carries its own parameters, so a change of cost keeps old hashes valid.
+let PARAMS = { N: 2 ** DEFAULT_PASSWORD_COST, r: 8, p: 1 };
+
+/**
+ * Sets the work factor (log2 N) of new password hashes for this process (PDX_PASSWORD_COST). Raising
+ * it strengthens stored hashes as users change passwords; lowering it below the default is for test
+ * runs, which hash thousands of throwaway passwords.
+ */
+export function setPasswordCost(log2N: number): void {
+  if (!Number.isInteger(log2N) || log2N < 10 || log2N > 20) throw new Error(`password cost must be an integer 10..20, not ${log2N}`);
+  PARAMS = { ...PARAMS, N: 2 ** log2N };
+}
 const KEY_LENGTH = 32;
 
 function scryptAsync(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
@@ -28,8 +40,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** A hash of a random password, so unknown usernames cost the same time as known ones. */
-export const DUMMY_HASH_PROMISE = hashPassword(randomBytes(16).toString('hex'));
+const dummies = new Map<number, Promise<string>>();
+
+/** A hash of a random password at the current cost, so unknown usernames cost the same time as known ones. */
+export function dummyHash(): Promise<string> {
+  let dummy = dummies.get(PARAMS.N);
+  if (!dummy) dummies.set(PARAMS.N, (dummy = hashPassword(randomBytes(16).toString('hex'))));
+  return dummy;
+}
 
 const CLASSES = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/];
 const COMMON = ['password', '12345678', 'qwerty', 'admin', 'welcome', 'iloveyou', 'p@ssw0rd', 'abc123', 'letmein'];

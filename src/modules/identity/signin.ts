@@ -6,7 +6,7 @@
  * (TOTP, identity.service) between the password and the session.
  */
 import { UnauthorizedError, type Message } from '../../errors.ts';
-import { DUMMY_HASH_PROMISE, verifyPassword } from './passwords.ts';
+import { dummyHash, verifyPassword } from './passwords.ts';
 import { newToken, tokenHash } from './tokens.ts';
 
 export interface SignInAccount {
@@ -60,13 +60,13 @@ export async function countFailure(account: Pick<SignInAccount, 'id'>, o: Lockou
 export async function checkPassword<A extends SignInAccount>(account: A | undefined, password: string, o: Omit<SignInOptions, 'sessionHours' | 'ip' | 'userAgent'>): Promise<A> {
   if (!account) {
     // Unknown accounts (and ones without a password) cost the same time as known ones.
-    await verifyPassword(password, await DUMMY_HASH_PROMISE);
+    await verifyPassword(password, await dummyHash());
     await o.onFailure('unknown_user');
     throw new UnauthorizedError('invalid_credentials', o.refusal);
   }
   const locked = account.locked_until !== null && account.locked_until > new Date();
   const hasPassword = account.password_hash !== NO_PASSWORD;
-  const passwordOk = (await verifyPassword(password, hasPassword ? account.password_hash : await DUMMY_HASH_PROMISE)) && hasPassword;
+  const passwordOk = (await verifyPassword(password, hasPassword ? account.password_hash : await dummyHash())) && hasPassword;
   if (locked || account.disabled || !passwordOk) {
     if (!locked && !account.disabled) await countFailure(account, o);
     await o.onFailure(locked ? 'locked' : account.disabled ? 'disabled' : 'wrong_password');
