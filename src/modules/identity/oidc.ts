@@ -64,7 +64,9 @@ function classify(error: unknown): SsoError {
     return new SsoError('id_token_invalid', claim === 'nonce' ? 'nonce_mismatch' : `${claim}_mismatch`, (error as Error).message);
   }
   if (code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') return new SsoError('id_token_invalid', 'expired', (error as Error).message);
-  if (code === 'OAUTH_INVALID_RESPONSE' || code === 'OAUTH_KEY_SELECTION_FAILED' || code === 'OAUTH_PARSE_ERROR' || code === 'OAUTH_UNSUPPORTED_OPERATION') {
+  // A token signed by a key the provider does not publish (none with its kid and algorithm).
+  if (code === 'OAUTH_KEY_SELECTION_FAILED') return new SsoError('id_token_invalid', 'unknown_key', (error as Error).message);
+  if (code === 'OAUTH_INVALID_RESPONSE' || code === 'OAUTH_PARSE_ERROR' || code === 'OAUTH_UNSUPPORTED_OPERATION') {
     return new SsoError('id_token_invalid', 'signature', (error as Error).message);
   }
   // fetch failed (refused, reset, DNS), timeouts, a provider answering 5xx or not JSON.
@@ -73,9 +75,8 @@ function classify(error: unknown): SsoError {
 
 /**
  * Sign-on through the province's OpenID Connect provider (统一身份认证): authorization code flow with
- * PKCE, state and nonce; the ID token validated by openid-client (issuer, audience, expiry, nonce). It
- * comes straight from the token endpoint over TLS (HTTPS required except to a provider on this
- * machine), which OIDC Core §3.1.3.7 accepts in place of checking its signature; claims mapped
+ * PKCE, state and nonce; the ID token validated by openid-client (issuer, audience, expiry, nonce, and
+ * its signature against the provider's JWKS, fetched at each sign-in so rotated keys work); claims mapped
  * to an organisation and business roles; a first sign-in makes an account that waits for the
  * sysadmin unless the mapping approves it. 三员 accounts are never reached this way.
  */
@@ -118,6 +119,10 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
     // outlives a change at the provider.
     const config = new client.Configuration(structuredClone(metadata.value), o.clientId, o.clientSecret);
     if (insecure(o)) client.allowInsecureRequests(config);
+    // The ID token's signature is checked against the provider's JWKS (jwks_uri), not only its claims:
+    // TLS to the token endpoint is not taken as proof of who signed it. The keys are fetched for this
+    // configuration, so a key the provider rotated in since the last sign-in is found at once.
+    client.enableNonRepudiationChecks(config);
     config.timeout = TIMEOUT_SECONDS;
     return config;
   }
