@@ -109,6 +109,30 @@ describeEachBackend('identity: the ID token of 统一身份认证', ({ use }) =>
     expect(lastLogin()).toMatchObject({ result: 'failure', details: { factor: 'oidc', reason: 'token_endpoint_error' } });
   });
 
+  it('does not move a person whose organisation claim changes: refused, the sysadmin told, signed in once the sysadmin moves the account', async () => {
+    expect(session(await signIn())).toBe(true);
+    const wang = (await t.db.query<{ id: string; org_id: string }>(`SELECT id, org_id FROM users WHERE username = 'wang.shuju'`))[0]!;
+    const [minzheng] = await t.db.query<{ id: string }>(`SELECT id FROM organizations WHERE name = '省民政厅'`);
+
+    idp.person.claims = { ...idp.person.claims, uscc: OTHER_USCC };
+    for (let i = 0; i < 2; i++) {
+      const moved = await signIn();
+      expect(ssoError(moved)).toBe('org_changed');
+      expect(session(moved)).toBe(false);
+    }
+    expect(lastLogin()).toMatchObject({ result: 'denied', actor: { username: 'wang.shuju' }, details: { factor: 'oidc', reason: 'org_changed', detail: '省公安厅 → 省民政厅' } });
+    expect((await t.db.query<{ org_id: string }>('SELECT org_id FROM users WHERE id = $1', [wang.id]))[0]!.org_id).toBe(wang.org_id);
+    // One notification to the sysadmin for the two attempts.
+    const told = await t.db.query<{ body: { toOrg: string } }>(`SELECT n.body FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = 'sso_org_change' AND u.username = 'sysadmin'`);
+    expect(told.map((n) => n.body.toOrg)).toEqual(['省民政厅']);
+
+    const patched = await admin.call('PATCH', `/api/v1/users/${wang.id}`, { orgId: minzheng!.id });
+    expect(patched.statusCode, patched.body).toBe(200);
+    const after = await signIn();
+    expect(ssoError(after)).toBeNull();
+    expect(session(after)).toBe(true);
+  });
+
   it('feeds the password-guessing detector: the refused tokens from one address raise an alert', async () => {
     const secops = t.services.secops.service;
     while ((await secops.processBatch()) > 0);
