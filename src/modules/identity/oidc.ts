@@ -142,7 +142,7 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
    * PATCH /users/{id} orgId) is the approval, after which the next sign-in goes through. Each refused
    * attempt notifies once per day and organisation pair at most.
    */
-  async function refuseOrgChange(user: UserRow, to: { id: string; name: string }, meta: SignInMeta): Promise<never> {
+  async function refuseOrgChange(user: UserRow, to: { id: string; name: string }): Promise<never> {
     const from = await repo.orgName(user.org_id);
     const body = { userId: user.id, username: user.username, fromOrgId: user.org_id, fromOrg: from, toOrgId: to.id, toOrg: to.name };
     if (!(await repo.recentNotification('sso_org_change', user.id, to.id))) {
@@ -181,7 +181,7 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
     const actor = (u: UserRow) => ({ userId: u.id, username: u.username, orgId: u.org_id });
     if (existing) {
       if (existing.disabled) throw new SsoError('disabled', 'disabled', existing.username);
-      if (existing.org_id !== org.id) await refuseOrgChange(existing, org, meta);
+      if (existing.org_id !== org.id) await refuseOrgChange(existing, org);
       const rolesChanged = [...existing.roles].sort().join() !== [...mapped.roles].sort().join();
       let user = existing;
       if (rolesChanged) {
