@@ -160,6 +160,22 @@ user
   });
 
 user
+  .command('reset-mfa')
+  .description('remove an account’s authenticator and recovery codes (also of 三员); it enrols again at the next sign-in; audited and alerted / 重置动态验证码')
+  .argument('<username>')
+  .action(async (username: string) => {
+    await withServices(async ({ identity }) => {
+      const found = await identity.repo.getUserByName(username.toLowerCase());
+      if (!found) throw new Error(`unknown user / 用户不存在: ${username}`);
+      await identity.resetSecondFactor(CLI_CALLER, found.id);
+      process.stdout.write(
+        `authenticator of ${found.username} removed; it sets one up at the next sign-in (recorded in the audit log and alerted to security operations)\n` +
+          `已重置 ${found.username} 的动态验证码,下次登录时重新绑定(已记入审计日志并告警)\n`,
+      );
+    });
+  });
+
+user
   .command('update')
   .description('change roles, organisation or name, disable or enable an account / 修改用户')
   .argument('<username>')
