@@ -33,6 +33,11 @@ export const zh = {
   'so.users.resetTotp': '重置动态验证码',
   'so.policy.title': '登录安全策略',
   'so.policy.dataOfficers': '数据管理员登录也须动态验证码',
+  'so.policy.help': '开启后,尚未绑定验证器的数据管理员在下次登录时扫码绑定,此后每次登录输入 6 位动态验证码',
+  'so.policy.adminsAlways': '系统管理员、安全管理员、审计管理员(三员)始终以口令加动态验证码登录,不受此项影响',
+  'so.policy.audited': '每次修改记入审计日志(settings.sign_on)',
+  'so.policy.save': '保存',
+  'so.policy.saved': '登录安全策略已保存',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -69,4 +74,9 @@ export const en: Record<keyof typeof zh, string> = {
   'so.users.resetTotp': 'Reset authenticator',
   'so.policy.title': 'Sign-in policy',
   'so.policy.dataOfficers': 'Data officers also sign in with an authenticator code',
+  'so.policy.help': 'When on, data officers without an authenticator set one up at their next sign-in, then give a 6-digit code at every sign-in',
+  'so.policy.adminsAlways': 'The system, security and audit administrators (三员) always sign in with a password and an authenticator code, whatever this says',
+  'so.policy.audited': 'Every change is recorded in the audit log (settings.sign_on)',
+  'so.policy.save': 'Save',
+  'so.policy.saved': 'Sign-in policy saved',
 };
