@@ -47,6 +47,10 @@ program
     if (server.platform.auditNotice) process.stdout.write(`AUDIT / 审计: ${server.platform.auditNotice}\n\n`);
     if (server.firstCredentials) printFirstCredentials(server.firstCredentials);
     if (server.demoAccounts) printDemoAccounts(server.demoAccounts);
+    if (server.demoIdp) {
+      const people = server.demoIdp.people.map((p) => `    ${p.sub.padEnd(10)} ${p.name}(${p.org} · ${p.role})`).join('\n');
+      process.stdout.write(`DEMO identity provider / 演示身份认证(非正式身份认证平台): ${server.demoIdp.issuer}\n  统一身份认证登录 on the sign-in page; demo people (no password) / 演示用户:\n${people || '    (none: no organisation with a 统一社会信用代码 yet)'}\n\n`);
+    }
     let stopping = false;
     const stop = async () => {
       if (stopping) return;

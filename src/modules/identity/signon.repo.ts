@@ -126,6 +126,9 @@ export function signonRepo(db: Queryable) {
           [kind, userId, orgId],
         ),
       ),
+    /** Organisations the demo identity provider gives its people to: ones with a 统一社会信用代码, not the authority. */
+    demoOrgs: (limit: number) =>
+      db.query<{ name: string; uscc: string }>(`SELECT name, uscc FROM organizations WHERE uscc IS NOT NULL AND type <> 'authority' ORDER BY level DESC, name LIMIT $1`, [limit]),
     /** The organisation a claim names: by 统一社会信用代码, by 组织机构代码 (its characters 9-17) or by name. */
     findOrg: (by: 'uscc' | 'org_code' | 'name', value: string) =>
       maybeOne<{ id: string; name: string }>(
