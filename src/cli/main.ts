@@ -129,6 +129,13 @@ function parseRoles(text: string): Role[] {
   return roles as Role[];
 }
 
+/** The account a command names (user names are lower case), or an error naming it. */
+async function accountNamed(identity: Platform['services']['identity'], username: string) {
+  const found = await identity.repo.getUserByName(username.toLowerCase());
+  if (!found) throw new Error(`unknown user / 用户不存在: ${username}`);
+  return found;
+}
+
 const user = program.command('user').description('manage user accounts / 用户管理');
 user
   .command('add')
@@ -156,8 +163,7 @@ user
   .argument('<username>')
   .action(async (username: string) => {
     await withServices(async ({ identity }) => {
-      const found = await identity.repo.getUserByName(username.toLowerCase());
-      if (!found) throw new Error(`unknown user / 用户不存在: ${username}`);
+      const found = await accountNamed(identity, username);
       const { password } = await identity.resetPassword(CLI_CALLER, found.id);
       process.stdout.write(`new password for ${found.username} (shown once, must be changed at first sign-in): ${password}\n`);
     });
@@ -169,8 +175,7 @@ user
   .argument('<username>')
   .action(async (username: string) => {
     await withServices(async ({ identity }) => {
-      const found = await identity.repo.getUserByName(username.toLowerCase());
-      if (!found) throw new Error(`unknown user / 用户不存在: ${username}`);
+      const found = await accountNamed(identity, username);
       await identity.resetSecondFactor(CLI_CALLER, found.id);
       process.stdout.write(
         `authenticator of ${found.username} removed; it sets one up at the next sign-in (recorded in the audit log and alerted to security operations)\n` +
@@ -191,8 +196,7 @@ user
   .action(async (username: string, options: { roles?: string; org?: string; displayName?: string; disable?: boolean; enable?: boolean }) => {
     if (options.disable && options.enable) throw new Error('--disable and --enable exclude each other');
     await withServices(async ({ identity }) => {
-      const found = await identity.repo.getUserByName(username.toLowerCase());
-      if (!found) throw new Error(`unknown user / 用户不存在: ${username}`);
+      const found = await accountNamed(identity, username);
       const org = options.org ? await identity.repo.getOrgByName(options.org) : undefined;
       if (options.org && !org) throw new Error(`unknown organisation / 机构不存在: ${options.org}`);
       const updated = await identity.updateUser(CLI_CALLER, found.id, {
