@@ -66,6 +66,9 @@ export const configSchema = z.object({
   PDX_TLS_KEY: z.string().optional().describe('PEM private key file of PDX_TLS_CERT.'),
   PDX_TLS_CLIENT_CA: z.string().optional().describe('PEM CA file: API-key callers must present a client certificate from this CA whose subject serialNumber is their organisation\'s 统一社会信用代码.'),
   PDX_DEMO: bool.optional().describe('Load the Liaoning demo world on first start (default: true with the embedded database, false with PDX_DATABASE_URL).'),
+  PDX_DEMO_IDP: bool
+    .optional()
+    .describe('Run the bundled DEMO identity provider (演示身份认证, oidc-provider on 127.0.0.1:18719 or a free port) with a few demo people of the platform\'s organisations, so 统一身份认证登录 works on a laptop. Not with PDX_OIDC_ISSUER; never in production.'),
   PDX_DEMO_PEOPLE: z.coerce.number().int().min(100).max(10_000_000).default(100_000).describe('Rows of the demo 户籍人口 dataset.'),
   PDX_MQTT_PORT: port
     .optional()
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .refine((c) => !c.PDX_TLS_CLIENT_CA || c.PDX_TLS_CERT, { path: ['PDX_TLS_CLIENT_CA'], message: 'client certificates need TLS: set PDX_TLS_CERT and PDX_TLS_KEY' })
     .superRefine((c, ctx) => {
       const issue = (name: string, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
+      if (c.PDX_DEMO_IDP && c.PDX_OIDC_ISSUER) issue('PDX_DEMO_IDP', 'the demo identity provider replaces PDX_OIDC_ISSUER: set one of them');
       if (c.PDX_OIDC_ISSUER) {
         for (const name of ['PDX_OIDC_CLIENT_ID', 'PDX_OIDC_CLIENT_SECRET', 'PDX_PUBLIC_URL'] as const) {
           if (!c[name]) issue(name, `sign-on through PDX_OIDC_ISSUER needs ${name}`);

@@ -24,6 +24,7 @@ import { identityRoutes } from './modules/identity/identity.routes.ts';
 import { createIdentityService } from './modules/identity/identity.service.ts';
 import { createSignOnModule } from './modules/identity/signon.module.ts';
 import { setPasswordCost } from './modules/identity/passwords.ts';
+import { startDemoIdp, type DemoIdp } from './modules/identity/demo-idp.ts';
 import { ingestRoutes } from './modules/ingest/ingest.routes.ts';
 import { createIngestService } from './modules/ingest/ingest.service.ts';
 import { jobsRoutes } from './modules/jobs/jobs.routes.ts';
@@ -178,6 +179,8 @@ export interface Server {
   firstCredentials?: FirstCredentials[];
   /** Demo accounts created by this start, with their passwords to show once. */
   demoAccounts?: DemoAccount[];
+  /** The demo identity provider (PDX_DEMO_IDP) and the people one can sign in as there. */
+  demoIdp?: Pick<DemoIdp, 'issuer' | 'people'>;
   /**
    * Stops within PDX_SHUTDOWN_GRACE_SECONDS: no new connections, in-flight requests and the job in
    * hand may finish until then; after it open connections are cut and a job still running is left
@@ -228,14 +231,20 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
     const host = config.PDX_HOST === '0.0.0.0' || config.PDX_HOST === '::' ? 'localhost' : config.PDX_HOST;
+    const url = `${config.PDX_TLS_CERT ? 'https' : 'http'}://${host}:${port}`;
+    // The demo identity provider needs pdx's address (its redirect URI), known once pdx listens.
+    const demoIdp = config.PDX_DEMO_IDP ? await startDemoIdp({ db, publicUrl: config.PDX_PUBLIC_URL ?? url }) : undefined;
+    if (demoIdp) services.oidc.configure(demoIdp.options);
     return {
       app,
       db,
       platform,
-      url: `${config.PDX_TLS_CERT ? 'https' : 'http'}://${host}:${port}`,
+      url,
+      ...(demoIdp ? { demoIdp: { issuer: demoIdp.issuer, people: demoIdp.people } } : {}),
       ...(firstCredentials ? { firstCredentials } : {}),
       ...(demoAccounts ? { demoAccounts } : {}),
       async close() {
+        await demoIdp?.stop();
         await simulation?.stop();
         await demoGateway?.stop();
         const deadline = Date.now() + config.PDX_SHUTDOWN_GRACE_SECONDS * 1000;

@@ -51,6 +51,10 @@ program
     }
     if (server.firstCredentials) printFirstCredentials(server.firstCredentials);
     if (server.demoAccounts) printDemoAccounts(server.demoAccounts);
+    if (server.demoIdp) {
+      const people = server.demoIdp.people.map((p) => `    ${p.sub.padEnd(10)} ${p.name}(${p.org} · ${p.role})`).join('\n');
+      process.stdout.write(`DEMO identity provider / 演示身份认证(非正式身份认证平台): ${server.demoIdp.issuer}\n  统一身份认证登录 on the sign-in page; demo people (no password) / 演示用户:\n${people || '    (none: no organisation with a 统一社会信用代码 yet)'}\n\n`);
+    }
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
@@ -129,6 +133,13 @@ function parseRoles(text: string): Role[] {
   return roles as Role[];
 }
 
+/** The account a command names (user names are lower case), or an error naming it. */
+async function accountNamed(identity: Platform['services']['identity'], username: string) {
+  const found = await identity.repo.getUserByName(username.toLowerCase());
+  if (!found) throw new Error(`unknown user / 用户不存在: ${username}`);
+  return found;
+}
+
 const user = program.command('user').description('manage user accounts / 用户管理');
 user
   .command('add')
@@ -156,10 +167,24 @@ user
   .argument('<username>')
   .action(async (username: string) => {
     await withServices(async ({ identity }) => {
-      const found = await identity.repo.getUserByName(username.toLowerCase());
-      if (!found) throw new Error(`unknown user / 用户不存在: ${username}`);
+      const found = await accountNamed(identity, username);
       const { password } = await identity.resetPassword(CLI_CALLER, found.id);
       process.stdout.write(`new password for ${found.username} (shown once, must be changed at first sign-in): ${password}\n`);
+    });
+  });
+
+user
+  .command('reset-mfa')
+  .description('remove an account’s authenticator and recovery codes (also of 三员); it enrols again at the next sign-in; audited and alerted / 重置动态验证码')
+  .argument('<username>')
+  .action(async (username: string) => {
+    await withServices(async ({ identity }) => {
+      const found = await accountNamed(identity, username);
+      await identity.resetSecondFactor(CLI_CALLER, found.id);
+      process.stdout.write(
+        `authenticator of ${found.username} removed; it sets one up at the next sign-in (recorded in the audit log and alerted to security operations)\n` +
+          `已重置 ${found.username} 的动态验证码,下次登录时重新绑定(已记入审计日志并告警)\n`,
+      );
     });
   });
 
@@ -175,8 +200,7 @@ user
   .action(async (username: string, options: { roles?: string; org?: string; displayName?: string; disable?: boolean; enable?: boolean }) => {
     if (options.disable && options.enable) throw new Error('--disable and --enable exclude each other');
     await withServices(async ({ identity }) => {
-      const found = await identity.repo.getUserByName(username.toLowerCase());
-      if (!found) throw new Error(`unknown user / 用户不存在: ${username}`);
+      const found = await accountNamed(identity, username);
       const org = options.org ? await identity.repo.getOrgByName(options.org) : undefined;
       if (options.org && !org) throw new Error(`unknown organisation / 机构不存在: ${options.org}`);
       const updated = await identity.updateUser(CLI_CALLER, found.id, {

@@ -6,9 +6,9 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
+import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS, loginClient } from '../helpers/api.ts';
 import { authenticatorFor } from '../helpers/authenticator.ts';
-import { launchBrowser, screenshot, submitSecondFactor, submitSignIn, watchErrors } from '../helpers/browser.ts';
+import { launchBrowser, screenshot, signIn, submitSecondFactor, submitSignIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe('console: two-factor sign-in of administrators in Chromium', () => {
@@ -78,5 +78,40 @@ describe('console: two-factor sign-in of administrators in Chromium', () => {
     await page.getByRole('button', { name: '我已保存恢复码,进入平台' }).click();
     await page.getByTestId('user-menu').waitFor();
     expect(errors).toEqual([]);
+  });
+
+  it('the security administrator requires codes of data officers in 登录安全策略; an officer sets up an authenticator at the next sign-in', async () => {
+    const officerPassword = 'Minzheng-Officer-2026!';
+    const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
+    const org = await admin.call('POST', '/api/v1/orgs', { name: '省民政厅', type: 'department', level: 'province', regionCode: '210000' });
+    const created = await admin.call('POST', '/api/v1/users', { username: 'mz-officer', displayName: '刘科长', orgId: org.json().id, roles: ['data_officer'] });
+    const first = await loginClient(server.app, 'mz-officer', created.json().password);
+    expect((await first.call('POST', '/api/v1/auth/password', { currentPassword: created.json().password, newPassword: officerPassword })).statusCode).toBe(204);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = watchErrors(page);
+    await signIn(page, server.url, 'secadmin', ADMIN_PASSWORDS.secadmin, '/secops?tab=signon');
+    await page.getByTestId('sign-on-policy').waitFor();
+    expect(await page.getByText('三员)始终以口令加动态验证码登录').count()).toBe(1);
+    const toggle = page.getByRole('switch', { name: '数据管理员登录也须动态验证码' });
+    expect(await toggle.getAttribute('aria-checked')).toBe('false');
+    await toggle.click();
+    const [saved] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/sign-on-policy' && r.request().method() === 'PUT'),
+      page.getByRole('button', { name: /保\s*存/ }).click(),
+    ]);
+    expect(saved.status()).toBe(200);
+    await page.getByText('登录安全策略已保存').waitFor();
+    await screenshot(page, 'signon-04-policy');
+    // Read back after a reload: the setting is the server's, not the form's.
+    await page.reload();
+    await expect.poll(() => page.getByRole('switch', { name: '数据管理员登录也须动态验证码' }).getAttribute('aria-checked')).toBe('true');
+    expect(errors).toEqual([]);
+
+    const officer = await browser.newPage();
+    await officer.goto(server.url);
+    expect((await submitSignIn(officer, 'mz-officer', officerPassword)).status()).toBe(200);
+    await officer.getByTestId('totp-enrol').waitFor();
+    expect(await officer.getByTestId('user-menu').count()).toBe(0);
   });
 });

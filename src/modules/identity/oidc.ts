@@ -35,7 +35,7 @@ export interface OidcOptions {
  * Why a sign-in through the provider was refused. `code` is what the browser is told (the sign-in
  * page shows its message); `reason` and `detail` go to the audit log.
  */
-export type SsoErrorCode = 'not_configured' | 'idp_unavailable' | 'idp_error' | 'state_invalid' | 'id_token_invalid' | 'no_org_claim' | 'unknown_org' | 'pending_approval' | 'disabled' | 'admin_local_only';
+export type SsoErrorCode = 'not_configured' | 'idp_unavailable' | 'idp_error' | 'state_invalid' | 'id_token_invalid' | 'no_org_claim' | 'unknown_org' | 'pending_approval' | 'disabled' | 'admin_local_only' | 'org_changed';
 
 export class SsoError extends Error {
   constructor(
@@ -64,7 +64,9 @@ function classify(error: unknown): SsoError {
     return new SsoError('id_token_invalid', claim === 'nonce' ? 'nonce_mismatch' : `${claim}_mismatch`, (error as Error).message);
   }
   if (code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') return new SsoError('id_token_invalid', 'expired', (error as Error).message);
-  if (code === 'OAUTH_INVALID_RESPONSE' || code === 'OAUTH_KEY_SELECTION_FAILED' || code === 'OAUTH_PARSE_ERROR' || code === 'OAUTH_UNSUPPORTED_OPERATION') {
+  // A token signed by a key the provider does not publish (none with its kid and algorithm).
+  if (code === 'OAUTH_KEY_SELECTION_FAILED') return new SsoError('id_token_invalid', 'unknown_key', (error as Error).message);
+  if (code === 'OAUTH_INVALID_RESPONSE' || code === 'OAUTH_PARSE_ERROR' || code === 'OAUTH_UNSUPPORTED_OPERATION') {
     return new SsoError('id_token_invalid', 'signature', (error as Error).message);
   }
   // fetch failed (refused, reset, DNS), timeouts, a provider answering 5xx or not JSON.
@@ -73,9 +75,8 @@ function classify(error: unknown): SsoError {
 
 /**
  * Sign-on through the province's OpenID Connect provider (统一身份认证): authorization code flow with
- * PKCE, state and nonce; the ID token validated by openid-client (issuer, audience, expiry, nonce). It
- * comes straight from the token endpoint over TLS (HTTPS required except to a provider on this
- * machine), which OIDC Core §3.1.3.7 accepts in place of checking its signature; claims mapped
+ * PKCE, state and nonce; the ID token validated by openid-client (issuer, audience, expiry, nonce, and
+ * its signature against the provider's JWKS, fetched at each sign-in so rotated keys work); claims mapped
  * to an organisation and business roles; a first sign-in makes an account that waits for the
  * sysadmin unless the mapping approves it. 三员 accounts are never reached this way.
  */
@@ -118,6 +119,10 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
     // outlives a change at the provider.
     const config = new client.Configuration(structuredClone(metadata.value), o.clientId, o.clientSecret);
     if (insecure(o)) client.allowInsecureRequests(config);
+    // The ID token's signature is checked against the provider's JWKS (jwks_uri), not only its claims:
+    // TLS to the token endpoint is not taken as proof of who signed it. The keys are fetched for this
+    // configuration, so a key the provider rotated in since the last sign-in is found at once.
+    client.enableNonRepudiationChecks(config);
     config.timeout = TIMEOUT_SECONDS;
     return config;
   }
@@ -131,8 +136,35 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
   }
 
   /**
-   * The account of the person the provider vouches for: found through its link (organisation and roles
-   * follow the claims at every sign-in), or made at the first sign-in (waiting for the sysadmin unless
+   * A known person whose organisation claim names another organisation is not moved by the claim: the
+   * account would take the new organisation's data (and keep none of the old one's duties) on the
+   * provider's word alone. The sign-in is refused and the sysadmin told; moving the account (用户管理,
+   * PATCH /users/{id} orgId) is the approval, after which the next sign-in goes through. Each refused
+   * attempt notifies once per day and organisation pair at most.
+   */
+  async function refuseOrgChange(user: UserRow, to: { id: string; name: string }): Promise<never> {
+    const from = await repo.orgName(user.org_id);
+    const body = { userId: user.id, username: user.username, fromOrgId: user.org_id, fromOrg: from, toOrgId: to.id, toOrg: to.name };
+    if (!(await repo.recentNotification('sso_org_change', user.id, to.id))) {
+      await users.notify(
+        {
+          kind: 'sso_org_change',
+          title: {
+            zh: `待处理:统一身份认证账号 ${user.username} 的单位由 ${from} 变为 ${to.name}`,
+            en: `To decide: the sign-on account ${user.username} moved from ${from} to ${to.name} at the identity provider`,
+          },
+          body,
+          link: '/admin/users',
+        },
+        { role: 'sysadmin' },
+      );
+    }
+    throw new SsoError('org_changed', 'org_changed', `${from} → ${to.name}`);
+  }
+
+  /**
+   * The account of the person the provider vouches for: found through its link (roles follow the claims
+   * at every sign-in; a change of organisation waits for the sysadmin), or made at the first sign-in (waiting for the sysadmin unless
    * the mapping approves it). Refuses 三员 accounts, disabled ones and ones still waiting.
    */
   async function accountOf(o: OidcOptions, claims: Record<string, unknown>, who: { issuer: string; subject: string; user?: UserRow }, meta: SignInMeta): Promise<UserRow> {
@@ -149,12 +181,13 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
     const actor = (u: UserRow) => ({ userId: u.id, username: u.username, orgId: u.org_id });
     if (existing) {
       if (existing.disabled) throw new SsoError('disabled', 'disabled', existing.username);
+      if (existing.org_id !== org.id) await refuseOrgChange(existing, org);
       const rolesChanged = [...existing.roles].sort().join() !== [...mapped.roles].sort().join();
       let user = existing;
-      if (rolesChanged || existing.org_id !== org.id) {
-        user = (await users.updateUser(existing.id, { org_id: org.id, display_name: existing.display_name, roles: mapped.roles, disabled: existing.disabled })) ?? existing;
+      if (rolesChanged) {
+        user = (await users.updateUser(existing.id, { org_id: existing.org_id, display_name: existing.display_name, roles: mapped.roles, disabled: existing.disabled })) ?? existing;
         await record(meta, {
-          action: rolesChanged ? 'user.roles_change' : 'user.update',
+          action: 'user.roles_change',
           result: 'success',
           actor: actor(user),
           target: { type: 'user', id: user.id, label: user.username },
@@ -301,7 +334,7 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
         await record(meta, {
           action: 'auth.login',
           // A policy refusal of a genuine person (waiting, disabled, 三员) is not a guess.
-          result: ['pending_approval', 'disabled', 'admin_local_only'].includes(refusal.code) ? 'denied' : 'failure',
+          result: ['pending_approval', 'disabled', 'admin_local_only', 'org_changed'].includes(refusal.code) ? 'denied' : 'failure',
           ...(user ? { actor: { userId: user.id, username: user.username, orgId: user.org_id } } : {}),
           details: {
             method: 'oidc',

@@ -116,6 +116,19 @@ export function signonRepo(db: Queryable) {
       db.query('UPDATE user_identities SET last_login_at = now() WHERE issuer = $1 AND subject = $2', [issuer, subject]),
     /** Accounts reached through the provider (shown as such to the system administrator). */
     linkedUserIds: async () => new Set((await db.query<{ user_id: string }>('SELECT user_id FROM user_identities')).map((r) => r.user_id)),
+    orgName: async (id: string) => (await maybeOne<{ name: string }>(db, 'SELECT name FROM organizations WHERE id = $1', [id]))?.name ?? id,
+    /** Whether the sysadmins were told of this person and organisation within the last day. */
+    recentNotification: async (kind: string, userId: string, orgId: string) =>
+      Boolean(
+        await maybeOne(
+          db,
+          `SELECT 1 FROM notifications WHERE kind = $1 AND body->>'userId' = $2 AND body->>'toOrgId' = $3 AND created_at > now() - interval '1 day' LIMIT 1`,
+          [kind, userId, orgId],
+        ),
+      ),
+    /** Organisations the demo identity provider gives its people to: ones with a 统一社会信用代码, not the authority. */
+    demoOrgs: (limit: number) =>
+      db.query<{ name: string; uscc: string }>(`SELECT name, uscc FROM organizations WHERE uscc IS NOT NULL AND type <> 'authority' ORDER BY level DESC, name LIMIT $1`, [limit]),
     /** The organisation a claim names: by 统一社会信用代码, by 组织机构代码 (its characters 9-17) or by name. */
     findOrg: (by: 'uscc' | 'org_code' | 'name', value: string) =>
       maybeOne<{ id: string; name: string }>(

@@ -446,6 +446,7 @@ const KIND_LABELS: Record<string, { zh: string; en: string }> = {
   create: { zh: '新建', en: 'creation of' },
   update: { zh: '修改', en: 'change of' },
   reset_password: { zh: '重置密码', en: 'password reset of' },
+  reset_mfa: { zh: '重置动态验证码', en: 'authenticator reset of' },
 };
 
 /**

@@ -1,5 +1,5 @@
 /** Calls and shapes of accounts, organisations, API keys and 三员 changes (src/modules/identity/identity.routes.ts). */
-import { DELETE, GET, PATCH, POST, type BodyOf, type ResponseOf } from './client.ts';
+import { DELETE, GET, PATCH, POST, PUT, type BodyOf, type ResponseOf } from './client.ts';
 
 export type Me = ResponseOf<'/api/v1/auth/me', 'get'>;
 export type Role = Me['roles'][number];
@@ -29,6 +29,8 @@ export const identityApi = {
   resetPassword: (id: string) => POST('/api/v1/users/{id}/reset-password', { path: { id } }),
   unlock: (id: string) => POST('/api/v1/users/{id}/unlock', { path: { id } }),
   approveUser: (id: string) => POST('/api/v1/users/{id}/approve', { path: { id } }),
+  signOnPolicy: () => GET('/api/v1/auth/sign-on-policy'),
+  setSignOnPolicy: (body: BodyOf<'/api/v1/auth/sign-on-policy', 'put'>) => PUT('/api/v1/auth/sign-on-policy', { body }),
   resetSecondFactor: (id: string) => POST('/api/v1/users/{id}/reset-second-factor', { path: { id } }),
   adminChanges: () => GET('/api/v1/admin-changes').then((r) => r.items),
   approveChange: (id: string) => POST('/api/v1/admin-changes/{id}/approve', { path: { id } }),

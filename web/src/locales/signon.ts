@@ -24,6 +24,7 @@ export const zh = {
   'so.error.unknown_org': '所属单位未接入本平台,请联系系统管理员',
   'so.error.pending_approval': '账号已创建,等待系统管理员审核后方可登录',
   'so.error.disabled': '账号已停用',
+  'so.error.org_changed': '统一身份认证平台上的所属单位已变更,须系统管理员在本平台调整单位后方可登录(已通知系统管理员)',
   'so.error.admin_local_only': '三员账号(系统管理员、安全管理员、审计管理员)只能以本地口令加动态验证码登录',
   'so.users.sso': '统一身份认证',
   'so.users.pending': '待审核',
@@ -32,6 +33,11 @@ export const zh = {
   'so.users.resetTotp': '重置动态验证码',
   'so.policy.title': '登录安全策略',
   'so.policy.dataOfficers': '数据管理员登录也须动态验证码',
+  'so.policy.help': '开启后,尚未绑定验证器的数据管理员在下次登录时扫码绑定,此后每次登录输入 6 位动态验证码',
+  'so.policy.adminsAlways': '系统管理员、安全管理员、审计管理员(三员)始终以口令加动态验证码登录,不受此项影响',
+  'so.policy.audited': '每次修改记入审计日志(settings.sign_on)',
+  'so.policy.save': '保存',
+  'so.policy.saved': '登录安全策略已保存',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -59,6 +65,7 @@ export const en: Record<keyof typeof zh, string> = {
   'so.error.unknown_org': 'Your organisation is not on this platform; ask the system administrator',
   'so.error.pending_approval': 'Your account was created and waits for the system administrator’s approval',
   'so.error.disabled': 'This account is disabled',
+  'so.error.org_changed': 'Your organisation changed at the identity provider; the system administrator (who has been told) must move your account before you can sign in',
   'so.error.admin_local_only': 'Administrator accounts (sysadmin, secadmin, auditor) sign in only locally with a password and an authenticator code',
   'so.users.sso': '统一身份认证 (SSO)',
   'so.users.pending': 'Awaiting approval',
@@ -67,4 +74,9 @@ export const en: Record<keyof typeof zh, string> = {
   'so.users.resetTotp': 'Reset authenticator',
   'so.policy.title': 'Sign-in policy',
   'so.policy.dataOfficers': 'Data officers also sign in with an authenticator code',
+  'so.policy.help': 'When on, data officers without an authenticator set one up at their next sign-in, then give a 6-digit code at every sign-in',
+  'so.policy.adminsAlways': 'The system, security and audit administrators (三员) always sign in with a password and an authenticator code, whatever this says',
+  'so.policy.audited': 'Every change is recorded in the audit log (settings.sign_on)',
+  'so.policy.save': 'Save',
+  'so.policy.saved': 'Sign-in policy saved',
 };

@@ -5,6 +5,7 @@ import { ApiError } from '../../api/client.ts';
 import { INCIDENT_STATES, secopsApi, SEVERITIES, type Alert, type Clock, type Containment, type Dashboard, type Delivery, type Incident, type IncidentDetail, type Settings, type Severity } from '../../api/secops.ts';
 import { useI18n } from '../../i18n.tsx';
 import { DashboardTab } from './DashboardTab.tsx';
+import { SignOnPolicyTab } from './SignOnPolicyTab.tsx';
 import { detectorLabel, duration, SeverityTag, useLiveAlerts, useText } from './common.tsx';
 
 /** 安全运营 console of the security administrator: dashboard, alerts, incidents, containment, settings. */
@@ -38,6 +39,7 @@ export function SecopsPage() {
           { key: 'incidents', label: t('secops.tab.incidents'), children: <IncidentsTab version={version + live.length} onOpen={setIncidentId} /> },
           { key: 'containments', label: t('secops.tab.containments'), children: <ContainmentsTab version={version + live.length} onChange={refresh} /> },
           { key: 'settings', label: t('secops.tab.settings'), children: <SettingsTab /> },
+          { key: 'signon', label: t('so.policy.title'), children: <SignOnPolicyTab /> },
         ]}
       />
       <AlertDrawer
