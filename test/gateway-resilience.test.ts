@@ -108,7 +108,8 @@ describeEachBackend('gateway resilience and mTLS', ({ use }) => {
       baseUrl: upstream.url,
       timeoutMs: 30_000,
       retries: 2,
-      breaker: { threshold: 3, cooldownMs: 300 },
+      // A cooldown far longer than one local call, so the call right after the circuit opens is refused.
+      breaker: { threshold: 3, cooldownMs: 8000 },
       health: { path: '/health', intervalSeconds: 1 },
       operations: [
         { id: 'data', method: 'GET', path: '/data', fields: [{ path: 'value', label: '数值', dataType: 'integer' }] },
@@ -117,7 +118,7 @@ describeEachBackend('gateway resilience and mTLS', ({ use }) => {
     });
     expect(reg.statusCode, reg.body).toBe(201);
     code = reg.json().code;
-    expect(reg.json()).toMatchObject({ health: { path: '/health', intervalSeconds: 1, state: 'unknown' }, resilience: { retries: 2, breakerThreshold: 3, breakerCooldownMs: 300, breaker: 'closed' } });
+    expect(reg.json()).toMatchObject({ health: { path: '/health', intervalSeconds: 1, state: 'unknown' }, resilience: { retries: 2, breakerThreshold: 3, breakerCooldownMs: 8000, breaker: 'closed' } });
     await share(code, ['data', 'submit']);
   });
   afterAll(async () => {
@@ -168,12 +169,12 @@ describeEachBackend('gateway resilience and mTLS', ({ use }) => {
     expect(audited).toMatchObject({ result: 'failure', details: { error: 'upstream_unavailable', breaker: 'open' } });
 
     // The probe after the cooldown fails while the upstream is still down: open again at once.
-    await expect.poll(async () => (await call('/data')).statusCode, { timeout: 30_000, interval: 100 }).toBe(502);
+    await expect.poll(async () => (await call('/data')).statusCode, { timeout: 60_000, interval: 250 }).toBe(502);
     expect((await call('/data')).json().error.code).toBe('upstream_unavailable');
 
     // The upstream recovers: the next probe succeeds and closes the circuit.
     control.down = null;
-    await expect.poll(async () => (await call('/data')).statusCode, { timeout: 30_000, interval: 100 }).toBe(200);
+    await expect.poll(async () => (await call('/data')).statusCode, { timeout: 60_000, interval: 250 }).toBe(200);
     expect((await view()).resilience).toMatchObject({ breaker: 'closed', consecutiveFailures: 0 });
     expect((await call('/data')).statusCode).toBe(200);
   });

@@ -1,8 +1,8 @@
 /**
  * One call that wires interface sharing. In main.ts:
  *
- *   const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring });
- *   … routes: [ …, gateway.routes ]
+ *   const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring, egress: egress.service });
+ *   … routes: [ …, gateway.routes ]; after listen: gateway.start() (health checks); on close: await gateway.stop()
  */
 import type { Db } from '../../db/index.ts';
 import type { EventSink } from '../audit/events.ts';
@@ -11,6 +11,7 @@ import type { EgressService } from '../egress/egress.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
 import type { RecordsService } from '../share/records.service.ts';
 import type { ShareService } from '../share/share.service.ts';
+import { ticker } from '../jobs/ticker.ts';
 import { gatewayRoutes } from './gateway.routes.ts';
 import { createGatewayService } from './gateway.service.ts';
 
@@ -30,25 +31,13 @@ export function createGatewayModule(deps: {
   const service = createGatewayService(deps);
   // Requests for an interface name its operations; the sharing module checks them against these.
   deps.share.hooks.operationsOf = service.operationsOf;
-  const onError = deps.onError ?? ((e: unknown) => console.error('[gateway]', e));
-  let timer: NodeJS.Timeout | undefined;
-  let ticking: Promise<unknown> = Promise.resolve();
+  const health = ticker(() => service.healthTick(), HEALTH_TICK_MS, deps.onError ?? ((e: unknown) => console.error('[gateway]', e)));
   return {
     service,
     routes: gatewayRoutes({ gateway: service }),
     /** Runs the due health checks every HEALTH_TICK_MS (each service at its own interval). */
-    start() {
-      const tick = () => {
-        ticking = ticking.then(() => service.healthTick()).catch(onError);
-      };
-      tick();
-      timer = setInterval(tick, HEALTH_TICK_MS);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      await ticking;
-    },
+    start: health.start,
+    stop: health.stop,
   };
 }
 
