@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { envNetworks, parseCidr } from './modules/egress/egress.ts';
 import { parseClaimMapping } from './modules/identity/claims.ts';
 import type { XlsxLimits } from './modules/ingest/readers/types.ts';
 
@@ -84,6 +85,11 @@ export const configSchema = z.object({
   PDX_TELEMETRY_ACK_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000).describe('How long a telemetry sender waits for room and for the commit before it is told to retry (HTTP 503 Retry-After; MQTT connection closed, no PUBACK).'),
   PDX_DEMO_TELEMETRY: bool.optional().describe('With the demo world: register 朝阳钢铁 (3 lines × 20 devices × 10 points) and simulate it publishing every second over MQTT (default: on with the demo world).'),
   PDX_DEMO_GATEWAY: bool.optional().describe('With the demo world: serve 省市场监督管理局\'s 企业信息查询 on a local port (18717 when free) and share it through the gateway with 朝阳市民政局 (default: on with the demo world).'),
+  PDX_UPSTREAM_ALLOW: z
+    .string()
+    .default('')
+    .refine((v) => envNetworks(v).every((n) => parseCidr(n)), 'comma-separated CIDRs, e.g. 127.0.0.1/32,10.20.0.0/16')
+    .describe('Networks (CIDRs, comma-separated) that interface upstreams and data sources may point at although they are loopback, link-local or metadata addresses (refused otherwise). The security administrator can add more in the console (egress allowlist).'),
   PDX_SMTP_HOST: z.string().optional().describe("SMTP server for e-mail: security alerts, society users' verification and reset links. Unset: alert e-mail fails in the delivery log; links are written to the log."),
   PDX_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('SMTP port (default 587, or 465 with PDX_SMTP_SECURE).'),
   PDX_SMTP_SECURE: bool.default(false).describe('SMTP over TLS from the first byte (port 465); otherwise STARTTLS when offered.'),

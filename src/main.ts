@@ -33,6 +33,8 @@ import { createProtectModule } from './modules/protect/protect.service.ts';
 import { createRotation } from './modules/protect/rotation.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 import { createTelemetryModule } from './modules/telemetry/telemetry.module.ts';
+import { envNetworks } from './modules/egress/egress.ts';
+import { createEgressModule } from './modules/egress/egress.module.ts';
 import { createExchangeModule } from './modules/exchange/exchange.module.ts';
 import { createGatewayModule } from './modules/gateway/gateway.module.ts';
 
@@ -133,9 +135,11 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   });
   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
-  const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring });
-  const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring });
-  const services = { identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties, exchange, gateway };
+  // Every connection to a department's system (interface upstream, data source) goes through the egress guard.
+  const egress = createEgressModule({ db, events, envAllow: envNetworks(config.PDX_UPSTREAM_ALLOW), listen: { host: config.PDX_HOST, port: config.PDX_PORT } });
+  const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring, egress: egress.service });
+  const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring, egress: egress.service });
+  const services = { egress: egress.service, identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties, exchange, gateway };
   const app = await buildApp({
     config,
     db,
@@ -161,6 +165,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       duties.routes,
       exchange.routes,
       gateway.routes,
+      egress.routes,
     ],
     rootRoutes: [telemetry.rootRoutes, open.rootRoutes],
     society: open.society,
@@ -227,9 +232,11 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     services.open.start();
     services.duties.start();
     services.exchange.start();
+    services.gateway.start();
     const simulation = simulate ? startDemoSimulation({ dataDir: config.dataDir, port: services.telemetry.brokerPort()!, host: config.PDX_HOST, tls: Boolean(config.PDX_TLS_CERT) }) : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
+    services.egress.setListen(config.PDX_HOST, port);
     const host = config.PDX_HOST === '0.0.0.0' || config.PDX_HOST === '::' ? 'localhost' : config.PDX_HOST;
     const url = `${config.PDX_TLS_CERT ? 'https' : 'http'}://${host}:${port}`;
     // The demo identity provider needs pdx's address (its redirect URI), known once pdx listens.
@@ -252,7 +259,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
         // A keep-alive connection whose request finished after close began would otherwise be waited on.
         const idle = setInterval(() => app.server.closeIdleConnections(), 100);
         void http.finally(() => clearInterval(idle));
-        const workers = Promise.all([services.secops.stop(), services.open.stop(), services.duties.stop(), services.exchange.stop(), services.jobs.stop(), services.telemetry.stop()]);
+        const workers = Promise.all([services.secops.stop(), services.open.stop(), services.duties.stop(), services.exchange.stop(), services.gateway.stop(), services.jobs.stop(), services.telemetry.stop()]);
         let clean = true;
         if ((await until(http, deadline)) === 'late') {
           clean = false;

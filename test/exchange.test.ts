@@ -85,7 +85,7 @@ describeEachBackend('database exchange', ({ use }) => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp(use().db);
+    t = await startTestApp(use().db, { PDX_UPSTREAM_ALLOW: '127.0.0.1/32' });
     admin = await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin);
     const orgA = await createOrg(admin, '省公安厅');
     const orgB = await createOrg(admin, '省市场监督管理局');

@@ -124,6 +124,7 @@ async function startUpstream(): Promise<{ app: FastifyInstance; url: string; see
     await hang;
     return { value: 1 };
   });
+  app.get('/api/lookup', async () => ({ value: 3 }));
   // Answers when the test says so: a call in flight for as long as the test needs.
   app.get('/api/held', async () => {
     await held;
@@ -153,7 +154,7 @@ describeEachBackend('interface gateway', ({ use }) => {
 
   beforeAll(async () => {
     upstream = await startUpstream();
-    t = await startShareApp(use().db);
+    t = await startShareApp(use().db, { PDX_UPSTREAM_ALLOW: '127.0.0.1/32' });
     admin = await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin);
     secadmin = await t.login('secadmin', ADMIN_PASSWORDS.secadmin);
     auditor = await t.login('auditor', ADMIN_PASSWORDS.auditor);
@@ -393,6 +394,40 @@ describeEachBackend('interface gateway', ({ use }) => {
     expect(done.json()).toEqual({ value: 2 });
     // The slot is free again.
     expect((await key.call('GET', `/api/v1/services/${heldCode}/held`)).statusCode).toBe(200);
+  });
+
+  it('a missing parameter and the daily call quota are refused before the upstream, audited as refusals the detectors count', async () => {
+    const reg = await officer.call('POST', '/api/v1/gateway/services', {
+      name: '配额接口',
+      baseUrl: upstream.url,
+      auth: { header: 'x-api-token', secret: TOKEN },
+      operations: [{ id: 'lookup', method: 'GET', path: '/lookup', parameters: [{ name: 'id', in: 'query', required: true }], fields: [{ path: 'value', label: '数值', dataType: 'integer' }] }],
+    });
+    expect(reg.statusCode, reg.body).toBe(201);
+    const quotaCode = reg.json().code as string;
+    await officer.call('POST', `/api/v1/datasets/${quotaCode}/publish`);
+    const req = await consumer.call('POST', '/api/v1/share/requests', {
+      dataset: quotaCode, columns: ['value'], operations: ['lookup'], purpose: '测试配额', purposeCategory: 'other', legalBasis: '测试依据', endDate: '2099-06-30',
+    });
+    const approved = await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: 'value', mode: 'clear' }], rowsPerDay: 2 });
+    expect(approved.json().state, approved.body).toBe('active');
+    const call = (query: string) => key.call('GET', `/api/v1/services/${quotaCode}/lookup${query}`);
+    const before = upstream.seen.length;
+
+    const missing = await call('');
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error).toMatchObject({ code: 'missing_parameter', details: { parameter: 'id' } });
+    expect(upstream.seen.length).toBe(before);
+    const [denied] = await auditRecords(`action=access.denied&dataset=${quotaCode}&limit=1`);
+    expect(denied).toMatchObject({ result: 'denied', details: { reason: 'missing_parameter', operation: 'lookup', parameter: 'id' } });
+
+    expect((await call('?id=1')).statusCode).toBe(200);
+    expect((await call('?id=2')).statusCode).toBe(200);
+    const over = await call('?id=3');
+    expect(over.statusCode).toBe(429);
+    expect(upstream.seen.length).toBe(before + 2);
+    const [quota] = await auditRecords(`action=data.quota_exceeded&dataset=${quotaCode}&limit=1`);
+    expect(quota).toMatchObject({ result: 'denied', details: { quota: 'calls_per_day', limit: 2, operation: 'lookup' } });
   });
 
   it('authorization boundary of every gateway route', async () => {

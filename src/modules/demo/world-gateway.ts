@@ -92,6 +92,7 @@ export async function startDemoUpstream(options: { port: number; host: string; t
     const c = companies.get(request.params.uscc);
     return c ? { code: 0, data: c } : reply.status(404).send({ code: 404, message: 'not found' });
   });
+  app.get('/api/health', async () => ({ code: 0, status: 'ok' }));
   await app.listen({ port: options.port, host: options.host });
   const address = app.server.address();
   return { app, port: typeof address === 'object' && address ? address.port : options.port };
@@ -145,6 +146,10 @@ async function loadDemoGateway(services: Services, options: { port: number; toke
     accounts.push({ ...OFFICER, roles: [...OFFICER.roles], password });
   }
   const officer = await callerOf(OFFICER.username);
+  // The demo upstream listens on 127.0.0.1, which the egress guard refuses unless allowlisted: the
+  // demo world's security administrator allowlists exactly that address.
+  const allow = await services.egress.settings();
+  if (!allow.networks.includes('127.0.0.1/32')) await services.egress.setNetworks(system, [...allow.networks, '127.0.0.1/32']);
   const companies = demoCompanies();
   const registered = await gateway.service.register(officer, {
     name: '企业信息查询',
@@ -152,6 +157,7 @@ async function loadDemoGateway(services: Services, options: { port: number; toke
     baseUrl: `http://127.0.0.1:${options.port}/api`,
     timeoutMs: 5000,
     auth: { header: 'X-Api-Token', secret: options.token },
+    health: { path: '/health', intervalSeconds: 60 },
     openapi: OPENAPI,
     samples: { getCompany: { code: 0, data: companies[1] } },
   });

@@ -1,4 +1,5 @@
 /** The MySQL / MariaDB connector (mysql2). The source's "schema" is its database. */
+import net from 'node:net';
 import mysql from 'mysql2';
 import { mapSourceError, type Connector, type RowRange, type Snapshot, type SourceSettings, type TableRef } from './connector.ts';
 
@@ -16,8 +17,10 @@ export function mysqlConnector(settings: SourceSettings): Connector {
 
   async function connect(): Promise<mysql.Connection> {
     const connection = mysql.createConnection({
-      host: settings.host,
+      // The socket goes to the checked address; the registered name stays the TLS server name.
+      host: settings.servername ?? settings.host,
       port: settings.port,
+      stream: () => net.connect({ host: settings.host, port: settings.port }),
       database: settings.database,
       user: settings.user,
       password: settings.password,

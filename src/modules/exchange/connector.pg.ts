@@ -1,4 +1,5 @@
 /** The PostgreSQL connector (node-postgres), also for PostgreSQL-compatible servers. */
+import net from 'node:net';
 import pg from 'pg';
 import { FETCH_ROWS, mapSourceError, type Connector, type RowRange, type Snapshot, type SourceSettings, type TableRef } from './connector.ts';
 
@@ -30,7 +31,7 @@ export function postgresConnector(settings: SourceSettings): Connector {
       database: settings.database,
       user: settings.user,
       password: settings.password,
-      ssl: settings.tls === 'off' ? false : settings.tls === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...(settings.ca ? { ca: settings.ca } : {}) },
+      ssl: settings.tls === 'off' ? false : settings.tls === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...(settings.ca ? { ca: settings.ca } : {}), ...(settings.servername && !net.isIP(settings.servername) ? { servername: settings.servername } : {}) },
       connectionTimeoutMillis: 15_000,
       application_name: 'pdx-exchange',
       types: textTypes,

@@ -14,7 +14,10 @@
 import { AppError, BadRequestError } from '../../errors.ts';
 
 export interface SourceSettings {
+  /** The address to connect to (checked by the egress guard). */
   host: string;
+  /** The source's registered host name: the name TLS verifies (verify-full). */
+  servername?: string | undefined;
   port: number;
   database: string;
   user: string;

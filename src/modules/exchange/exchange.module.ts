@@ -4,6 +4,7 @@
  *   const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring });
  *   … routes: [ …, exchange.routes ]; after listen: exchange.start(); on close: await exchange.stop();
  */
+import { ticker } from '../jobs/ticker.ts';
 import { exchangeRoutes } from './exchange.routes.ts';
 import { createExchangeService } from './exchange.service.ts';
 
@@ -12,25 +13,13 @@ const TICK_MS = 15_000;
 
 export function createExchangeModule(deps: Parameters<typeof createExchangeService>[0] & { onError?: (error: unknown) => void }) {
   const service = createExchangeService(deps);
-  const onError = deps.onError ?? ((e: unknown) => console.error('[exchange]', e));
-  let timer: NodeJS.Timeout | undefined;
-  let ticking: Promise<unknown> = Promise.resolve();
+  const schedule = ticker(() => service.tick(), TICK_MS, deps.onError ?? ((e: unknown) => console.error('[exchange]', e)));
   return {
     service,
     routes: exchangeRoutes({ exchange: service }),
     /** Queues scheduled runs every 15 s (the job worker carries them out). */
-    start() {
-      const tick = () => {
-        ticking = service.tick().catch(onError);
-      };
-      tick();
-      timer = setInterval(tick, TICK_MS);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      await ticking;
-    },
+    start: schedule.start,
+    stop: schedule.stop,
   };
 }
 

@@ -12,8 +12,9 @@ import type { Caller } from '../../http/kit.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
 import type { TableReader, TableRow } from '../ingest/readers/index.ts';
 import type { JobContext, Jobs } from '../jobs/jobs.service.ts';
+import type { EgressService } from '../egress/egress.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
-import type { Connector, ConnectorFactory, RowRange, SourceColumn, SourceSettings, TableRef, TestOutcome } from './connector.ts';
+import { unreachable, type Connector, type ConnectorFactory, type RowRange, type SourceColumn, type SourceSettings, type TableRef, type TestOutcome } from './connector.ts';
 import { CONNECTORS, type SourceKind } from './connectors.ts';
 import { exchangeRepo, type BindingRow, type MappedColumn, type SourceRow } from './exchange.repo.ts';
 
@@ -104,6 +105,7 @@ export function createExchangeService(deps: {
   ingest: Pick<IngestService, 'load'>;
   catalog: Pick<CatalogService, 'getOwned' | 'assertTable'>;
   sealer: Pick<Keyring, 'seal' | 'unseal'>;
+  egress: Pick<EgressService, 'checkHost' | 'resolve'>;
   /** Connector kinds (default: CONNECTORS). */
   connectors?: Record<string, ConnectorFactory>;
 }) {
@@ -120,11 +122,20 @@ export function createExchangeService(deps: {
     return s;
   }
 
-  function connectorOf(s: SourceRow): Connector {
+  /** A connector to the source at an address the egress guard checked just now (TLS still checks the host name). */
+  async function connectorOf(s: SourceRow): Promise<Connector> {
     const factory = connectors[s.kind];
     if (!factory) throw new BadRequestError('unknown_source_kind', { zh: `不支持的数据源类型:${s.kind}`, en: `Unsupported source kind: ${s.kind}` });
+    let address: string;
+    try {
+      address = (await deps.egress.resolve('host', s.host, s.port))[0]!.address;
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw unreachable(`${s.host}:${s.port} (${(error as { code?: string }).code ?? 'ENOTFOUND'})`);
+    }
     return factory({
-      host: s.host,
+      host: address,
+      servername: s.host,
       port: s.port,
       database: s.database,
       user: s.username,
@@ -135,7 +146,7 @@ export function createExchangeService(deps: {
   }
 
   async function withConnector<T>(s: SourceRow, fn: (c: Connector) => Promise<T>): Promise<T> {
-    const c = connectorOf(s);
+    const c = await connectorOf(s);
     try {
       return await fn(c);
     } finally {
@@ -255,6 +266,7 @@ export function createExchangeService(deps: {
       if (input.tls === 'verify-full' && !input.ca) {
         throw new BadRequestError('ca_required', { zh: 'verify-full 模式需要提供签发服务器证书的 CA(PEM)', en: 'verify-full needs the CA (PEM) that signs the server certificate' }, { field: 'ca' });
       }
+      await deps.egress.checkHost('host', input.host, input.port);
       if (await repo.sourceByName(caller.principal.orgId, input.name)) {
         throw new ConflictError('source_exists', { zh: `本单位已有名为“${input.name}”的数据源`, en: `Your organisation already has a data source named "${input.name}"` }, { field: 'name' });
       }

@@ -1,17 +1,22 @@
 /**
  * One call that wires interface sharing. In main.ts:
  *
- *   const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring });
- *   … routes: [ …, gateway.routes ]
+ *   const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring, egress: egress.service });
+ *   … routes: [ …, gateway.routes ]; after listen: gateway.start() (health checks); on close: await gateway.stop()
  */
 import type { Db } from '../../db/index.ts';
 import type { EventSink } from '../audit/events.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { EgressService } from '../egress/egress.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
 import type { RecordsService } from '../share/records.service.ts';
 import type { ShareService } from '../share/share.service.ts';
+import { ticker } from '../jobs/ticker.ts';
 import { gatewayRoutes } from './gateway.routes.ts';
 import { createGatewayService } from './gateway.service.ts';
+
+/** How often due health checks are looked for (a service's own interval is at least 1 s). */
+const HEALTH_TICK_MS = 1_000;
 
 export function createGatewayModule(deps: {
   db: Db;
@@ -19,12 +24,21 @@ export function createGatewayModule(deps: {
   catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get' | 'getOwned' | 'visible' | 'repo'>;
   records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
   share: Pick<ShareService, 'hooks'>;
-  keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'suite'>;
+  keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'suite' | 'seal' | 'unseal'>;
+  onError?: (error: unknown) => void;
+  egress: Pick<EgressService, 'checkHost' | 'checkAddress' | 'lookupFor' | 'generation'>;
 }) {
   const service = createGatewayService(deps);
   // Requests for an interface name its operations; the sharing module checks them against these.
   deps.share.hooks.operationsOf = service.operationsOf;
-  return { service, routes: gatewayRoutes({ gateway: service }) };
+  const health = ticker(() => service.healthTick(), HEALTH_TICK_MS, deps.onError ?? ((e: unknown) => console.error('[gateway]', e)));
+  return {
+    service,
+    routes: gatewayRoutes({ gateway: service }),
+    /** Runs the due health checks every HEALTH_TICK_MS (each service at its own interval). */
+    start: health.start,
+    stop: health.stop,
+  };
 }
 
 export type GatewayModule = ReturnType<typeof createGatewayModule>;

@@ -12,6 +12,20 @@ export interface ServiceRow {
   auth_header: string | null;
   /** Ciphertext under the resource's data key; only the gateway's call path decrypts it. */
   auth_secret: string | null;
+  health_path: string | null;
+  health_interval_s: number;
+  health_state: 'unknown' | 'up' | 'down';
+  health_checked_at: Date | null;
+  health_error: string | null;
+  retries: number;
+  breaker_threshold: number;
+  breaker_cooldown_ms: number;
+  /** PEM certificate chain the gateway presents to the upstream (mTLS). */
+  client_cert: string | null;
+  /** Its private key, sealed under the master key; only the gateway's connection pool unseals it. */
+  client_key_sealed: Buffer | null;
+  /** PEM CA that signs the upstream's server certificate (default: the system's CAs). */
+  upstream_ca: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -27,13 +41,54 @@ export interface OperationRow {
   position: number;
 }
 
+export interface ServiceInsert {
+  datasetId: string;
+  baseUrl: string;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  maxConcurrency: number;
+  authHeader: string | null;
+  authSecret: string | null;
+  healthPath: string | null;
+  healthIntervalS: number;
+  retries: number;
+  breakerThreshold: number;
+  breakerCooldownMs: number;
+  clientCert: string | null;
+  clientKeySealed: Buffer | null;
+  upstreamCa: string | null;
+}
+
 export function gatewayRepo(db: Queryable) {
   return {
-    insertService: (s: { datasetId: string; baseUrl: string; timeoutMs: number; maxResponseBytes: number; maxConcurrency: number; authHeader: string | null; authSecret: string | null }) =>
+    insertService: (s: ServiceInsert) =>
       db.query(
-        `INSERT INTO gateway_services (dataset_id, base_url, timeout_ms, max_response_bytes, max_concurrency, auth_header, auth_secret) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [s.datasetId, s.baseUrl, s.timeoutMs, s.maxResponseBytes, s.maxConcurrency, s.authHeader, s.authSecret],
+        `INSERT INTO gateway_services (dataset_id, base_url, timeout_ms, max_response_bytes, max_concurrency, auth_header, auth_secret, health_path, health_interval_s, retries, breaker_threshold, breaker_cooldown_ms, client_cert, client_key_sealed, upstream_ca)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        [s.datasetId, s.baseUrl, s.timeoutMs, s.maxResponseBytes, s.maxConcurrency, s.authHeader, s.authSecret, s.healthPath, s.healthIntervalS, s.retries, s.breakerThreshold, s.breakerCooldownMs, s.clientCert, s.clientKeySealed, s.upstreamCa],
       ),
+
+    setClientCertificate: (datasetId: string, cert: string | null, keySealed: Buffer | null) =>
+      db.query('UPDATE gateway_services SET client_cert = $2, client_key_sealed = $3, updated_at = now() WHERE dataset_id = $1', [datasetId, cert, keySealed]),
+
+    /** Claims the services whose health check is due (one process checks each: the claim moves checked_at). */
+    claimHealthDue: () =>
+      db.query<ServiceRow>(
+        `UPDATE gateway_services SET health_checked_at = now()
+          WHERE health_path IS NOT NULL AND (health_checked_at IS NULL OR health_checked_at <= now() - make_interval(secs => health_interval_s))
+          RETURNING *`,
+      ),
+
+    /** Records a check's outcome; returns the state before it (a change is audited). */
+    setHealth: async (datasetId: string, state: 'up' | 'down', error: string | null) =>
+      (
+        await db.query<{ before: string }>(
+          `UPDATE gateway_services g SET health_state = $2, health_error = $3, health_checked_at = now()
+             FROM (SELECT health_state AS before FROM gateway_services WHERE dataset_id = $1) old
+            WHERE g.dataset_id = $1 RETURNING old.before`,
+          [datasetId, state, error],
+        )
+      )[0]?.before,
 
     setAuth: (datasetId: string, header: string | null, secret: string | null) =>
       db.query('UPDATE gateway_services SET auth_header = $2, auth_secret = $3, updated_at = now() WHERE dataset_id = $1', [datasetId, header, secret]),

@@ -45,8 +45,30 @@ const serviceSchema = z.object({
   maxConcurrency: z.number(),
   authHeader: z.string().nullable().describe('凭据请求头名称(仅提供方可见);凭据值从不返回'),
   hasCredential: z.boolean(),
+  clientCertificate: z.object({ subject: z.string(), issuer: z.string(), validTo: z.string() }).nullable().describe('客户端证书(仅提供方可见);私钥从不返回'),
+  hasClientCertificate: z.boolean(),
+  hasUpstreamCa: z.boolean(),
+  health: z.object({
+    path: z.string().nullable(),
+    intervalSeconds: z.number(),
+    state: z.string().describe('unknown 未检查 / up 正常 / down 异常'),
+    checkedAt: z.string().nullable(),
+    error: z.string().nullable().describe('最近一次失败的错误代码'),
+  }),
+  resilience: z.object({
+    retries: z.number().describe('幂等操作(GET/PUT/DELETE)失败后的重试次数'),
+    breakerThreshold: z.number().describe('连续失败多少次后熔断'),
+    breakerCooldownMs: z.number().describe('熔断后多久放行一次探测调用'),
+    breaker: z.enum(['closed', 'open', 'half_open']).describe('本进程的熔断状态'),
+    consecutiveFailures: z.number(),
+  }),
   operations: z.array(z.object({ id: z.string(), method: z.string(), path: z.string(), summary: z.string(), parameters: z.array(parameterSchema), fields: z.array(z.string()) })),
   fields: z.array(z.object({ name: z.string(), label: z.string(), grade: z.number().nullable(), type: z.string().nullable(), dataType: z.string() })),
+});
+
+const certificateSchema = z.object({
+  cert: z.string().min(1).max(65_536).describe('客户端证书(PEM,可含证书链)'),
+  key: z.string().min(1).max(65_536).describe('私钥(PEM,未加密);加密保存,从不返回'),
 });
 
 const officer = { roles: ['data_officer'] as const };
@@ -75,6 +97,11 @@ export function gatewayRoutes(deps: { gateway: GatewayService }): FastifyPluginA
             openapi: z.string().max(2_000_000).optional().describe('OpenAPI 3 文档(JSON 或 YAML)'),
             operations: z.array(operationSchema).max(500).optional().describe('手工登记的操作(未给 openapi 时)'),
             samples: z.record(z.string(), z.unknown()).optional().describe('各操作的样例响应(用于识别与定级响应字段)'),
+            health: z.object({ path: z.string().min(1).max(512), intervalSeconds: z.number().int().min(1).max(86_400).optional() }).optional().describe('定期健康检查:GET 接口地址 + path'),
+            retries: z.number().int().min(0).max(5).optional().describe('幂等操作失败(连接失败、502/503/504)后的重试次数,默认 2'),
+            breaker: z.object({ threshold: z.number().int().min(1).max(1000).optional(), cooldownMs: z.number().int().min(100).max(3_600_000).optional() }).optional().describe('熔断:连续失败 threshold 次后暂停调用,cooldownMs 后放行一次探测'),
+            clientCertificate: certificateSchema.optional().describe('上游要求客户端证书(mTLS)时网关出示的证书'),
+            upstreamCa: z.string().min(1).max(65_536).optional().describe('签发上游服务器证书的 CA(PEM);不填则使用系统 CA'),
           }),
           response: { 201: serviceSchema, ...errors },
         },
@@ -124,6 +151,30 @@ export function gatewayRoutes(deps: { gateway: GatewayService }): FastifyPluginA
         },
       },
       async (request) => gateway.setCredential(callerOf(request), request.params.code, request.body.auth),
+    );
+
+    app.put(
+      '/gateway/services/:code/client-certificate',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['gateway'],
+          summary: 'Replace or remove the client certificate presented upstream (mTLS) / 更换客户端证书',
+          params: code,
+          body: z.object({ clientCertificate: certificateSchema.nullable() }),
+          response: { 200: serviceSchema, ...errors },
+        },
+      },
+      async (request) => gateway.setClientCertificate(callerOf(request), request.params.code, request.body.clientCertificate),
+    );
+
+    app.post(
+      '/gateway/services/:code/health-check',
+      {
+        config: { access: officer },
+        schema: { tags: ['gateway'], summary: 'Check the upstream health now / 立即检查上游健康', params: code, response: { 200: serviceSchema, ...errors } },
+      },
+      async (request) => gateway.checkHealthNow(callerOf(request), request.params.code),
     );
 
     app.route({

@@ -10,6 +10,10 @@
  * service's timeout and size limit, each response field is rewritten to its granted form (fields not
  * granted are removed) and the call is in the audit log before the response leaves.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, fetch as undiciFetch, type Response } from 'undici';
 import type { Db } from '../../db/index.ts';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError, UpstreamError } from '../../errors.ts';
 import type { Principal } from '../../http/access.ts';
@@ -21,19 +25,26 @@ import { headerHints } from '../classify/headers.ts';
 import { candidatesFor, RECOGNIZERS } from '../classify/recognizers/index.ts';
 import { MATCH, type TypeId } from '../classify/types.ts';
 import type { Caller } from '../../http/access.ts';
+import { AddressRefusedError, type EgressService } from '../egress/egress.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
+import { QUOTA_EXCEEDED_ACTION } from '../secops/secops.module.ts';
 import { mask } from '../protect/masking.ts';
 import { pseudonymizerOf } from '../protect/pseudonym.ts';
 import { suiteHash } from '../protect/suites.ts';
 import { outputValue, type CellContext } from '../share/policy.ts';
 import type { RecordsService } from '../share/records.service.ts';
 import { rewrite, valuesByPath } from './fields.ts';
+import { backoffMs, CircuitBreaker, type BreakerState, isAvailabilityFailure, isIdempotent, isRetryable, RETRY_STATUSES } from './resilience.ts';
 import { gatewayRepo, type OperationRow, type ServiceRow } from './gateway.repo.ts';
 import { checkOperation, parseOpenApi, type OperationSpec } from './openapi.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_CONCURRENCY = 32;
+export const DEFAULT_HEALTH_INTERVAL_S = 60;
+export const DEFAULT_RETRIES = 2;
+export const DEFAULT_BREAKER_THRESHOLD = 5;
+export const DEFAULT_BREAKER_COOLDOWN_MS = 30_000;
 /** Request headers passed to the upstream; every other header of the caller stays at the gateway. */
 const FORWARDED_HEADERS = ['accept-language', 'content-type'] as const;
 const SERVICE = { zh: '接口服务', en: 'Service' };
@@ -54,6 +65,21 @@ export interface RegisterInput {
   operations?: OperationSpec[];
   /** Sample responses by operation id: their fields are added and their values classify the fields. */
   samples?: Record<string, unknown>;
+  /** Periodic health check: GET base URL + path every intervalSeconds. */
+  health?: { path: string; intervalSeconds?: number };
+  /** Retries of idempotent operations (default 2). */
+  retries?: number;
+  /** Circuit breaker: opens after `threshold` consecutive failed calls, probes after `cooldownMs`. */
+  breaker?: { threshold?: number; cooldownMs?: number };
+  clientCertificate?: ClientCertificateInput;
+  /** PEM CA that signs the upstream's server certificate (default: the system's CAs). */
+  upstreamCa?: string;
+}
+
+/** Client certificate (mTLS) the gateway presents to the upstream; the key is sealed, never returned. */
+export interface ClientCertificateInput {
+  cert: string;
+  key: string;
 }
 
 /** A registered interface as the API shows it: never the credential, the base URL only to its provider. */
@@ -70,8 +96,21 @@ export interface ServiceView {
   maxConcurrency: number;
   authHeader: string | null;
   hasCredential: boolean;
+  /** The client certificate's subject, issuer and expiry (provider only); never the key. */
+  clientCertificate: { subject: string; issuer: string; validTo: string } | null;
+  hasClientCertificate: boolean;
+  hasUpstreamCa: boolean;
+  health: { path: string | null; intervalSeconds: number; state: string; checkedAt: string | null; error: string | null };
+  resilience: { retries: number; breakerThreshold: number; breakerCooldownMs: number; breaker: BreakerState; consecutiveFailures: number };
   operations: { id: string; method: string; path: string; summary: string; parameters: OperationRow['parameters']; fields: string[] }[];
   fields: { name: string; label: string; grade: number | null; type: string | null; dataType: string }[];
+}
+
+/** The upstream's answer as read (within the size limit). */
+interface UpstreamAnswer {
+  status: number;
+  type: string;
+  bytes: Buffer;
 }
 
 /** What the gateway sends back: status, JSON body text, and headers. */
@@ -106,6 +145,26 @@ export function checkBaseUrl(text: string): string {
     throw bad('invalid_base_url', '接口地址(baseUrl)须为 http(s),不含用户名、查询串或片段', 'baseUrl must be http(s) without credentials, query or fragment', { field: 'baseUrl' });
   }
   return url.href.replace(/\/+$/, '');
+}
+
+/** A health check path: absolute, no dot segments, query allowed. */
+export function checkHealthPath(path: string): string {
+  const [p = ''] = path.split('?');
+  if (!p.startsWith('/') || p.split('/').some((seg) => seg === '.' || seg === '..') || /[\\#\u0000-\u001f]/.test(path)) {
+    throw bad('invalid_health_path', '健康检查路径(health.path)须以 / 开头,不含 . 或 .. 段', 'health.path must start with / and hold no . or .. segments', { field: 'health.path' });
+  }
+  return path;
+}
+
+/** What the API shows of a client certificate: subject, issuer, expiry. */
+export function certificateSummary(pem: string): { subject: string; issuer: string; validTo: string } {
+  const c = new X509Certificate(pem);
+  return { subject: c.subject.replace(/\n/g, ', '), issuer: c.issuer.replace(/\n/g, ', '), validTo: new Date(c.validTo).toISOString() };
+}
+
+/** The port a URL connects to. */
+export function portOf(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
 }
 
 /** A parameter value as the audit log keeps it: recognised personal values masked. */
@@ -192,13 +251,31 @@ export function createGatewayService(deps: {
   events: EventSink;
   catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get' | 'getOwned' | 'visible' | 'repo'>;
   records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
-  keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'suite'>;
-  /** The upstream client (global fetch by default). */
-  fetch?: typeof fetch;
+  keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'suite' | 'seal' | 'unseal'>;
+  egress: Pick<EgressService, 'checkHost' | 'checkAddress' | 'lookupFor' | 'generation'>;
 }) {
-  const { db, events, catalog, records, keyring } = deps;
-  const doFetch = deps.fetch ?? fetch;
+  const { db, events, catalog, records, keyring, egress } = deps;
   const repo = gatewayRepo(db);
+  /**
+   * One connection pool per upstream, rebuilt when the service changes: its sockets connect only to
+   * addresses the egress guard checked at connection time (the lookup below).
+   */
+  const agents = new Map<string, { key: string; agent: Agent }>();
+  function agentOf(s: ServiceRow): Agent {
+    const key = `${s.base_url}|${new Date(s.updated_at).toISOString()}|${egress.generation()}`;
+    const known = agents.get(s.dataset_id);
+    if (known?.key === key) return known.agent;
+    void known?.agent.close().catch(() => undefined);
+    const agent = new Agent({
+      connect: {
+        lookup: egress.lookupFor('baseUrl', portOf(new URL(s.base_url))),
+        ...(s.client_cert && s.client_key_sealed ? { cert: s.client_cert, key: keyring.unseal(Buffer.from(s.client_key_sealed)).toString('utf8') } : {}),
+        ...(s.upstream_ca ? { ca: s.upstream_ca } : {}),
+      },
+    });
+    agents.set(s.dataset_id, { key, agent });
+    return agent;
+  }
   /** Calls in flight per upstream (resource id) in this process. */
   const inFlight = new Map<string, number>();
 
@@ -225,6 +302,17 @@ export function createGatewayService(deps: {
       maxConcurrency: s.max_concurrency,
       authHeader: own ? s.auth_header : null,
       hasCredential: s.auth_secret !== null,
+      clientCertificate: own && s.client_cert ? certificateSummary(s.client_cert) : null,
+      hasClientCertificate: s.client_cert !== null,
+      hasUpstreamCa: s.upstream_ca !== null,
+      health: { path: s.health_path, intervalSeconds: s.health_interval_s, state: s.health_state, checkedAt: s.health_checked_at ? new Date(s.health_checked_at).toISOString() : null, error: s.health_error },
+      resilience: {
+        retries: s.retries,
+        breakerThreshold: s.breaker_threshold,
+        breakerCooldownMs: s.breaker_cooldown_ms,
+        breaker: breakers.get(s.dataset_id)?.state(s.breaker_cooldown_ms) ?? 'closed',
+        consecutiveFailures: breakers.get(s.dataset_id)?.consecutiveFailures() ?? 0,
+      },
       operations: ops.map((o) => ({ id: o.op_id, method: o.method, path: o.path, summary: o.summary, parameters: o.parameters, fields: o.fields })),
       fields: columns.map((c: ColumnRow) => ({
         name: c.name,
@@ -237,12 +325,19 @@ export function createGatewayService(deps: {
   }
 
   /** Calls the upstream within the timeout and size limit; every failure is an UpstreamError. */
-  async function upstream(s: ServiceRow, url: URL, init: { method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; type: string; bytes: Buffer }> {
+  async function upstream(s: ServiceRow, url: URL, init: { method: string; headers: Record<string, string>; body?: string }): Promise<UpstreamAnswer> {
     const signal = AbortSignal.timeout(s.timeout_ms);
     let res: Response;
     try {
-      res = await doFetch(url, { ...init, redirect: 'manual', signal });
+      // An address literal is not looked up: it is checked here, on every call.
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      if (net.isIP(host)) await egress.checkAddress('baseUrl', host, portOf(url));
+      res = await undiciFetch(url, { ...init, redirect: 'manual', signal, dispatcher: agentOf(s) });
     } catch (error) {
+      const refused = error instanceof AddressRefusedError ? error : (error as { cause?: unknown }).cause;
+      if (refused instanceof AddressRefusedError) {
+        throw new UpstreamError(502, 'upstream_address_refused', { zh: '上游接口地址指向不允许访问的地址', en: 'The upstream address points at an address pdx does not contact' });
+      }
       if (signal.aborted) throw new UpstreamError(504, 'upstream_timeout', { zh: `上游接口未在 ${s.timeout_ms} 毫秒内响应`, en: `The upstream service did not answer within ${s.timeout_ms} ms` });
       throw new UpstreamError(502, 'upstream_unreachable', { zh: '无法连接上游接口', en: 'The upstream service cannot be reached' }, { cause: (error as { cause?: { code?: string } }).cause?.code ?? 'error' });
     }
@@ -274,6 +369,92 @@ export function createGatewayService(deps: {
     return new UpstreamError(502, 'upstream_too_large', { zh: `上游响应超过 ${s.max_response_bytes} 字节上限`, en: `The upstream response exceeds the limit of ${s.max_response_bytes} bytes` }, { limit: s.max_response_bytes });
   }
 
+  /** Checks a client certificate (PEM, key matching, CA readable) and seals its key under the master key. */
+  function sealCertificate(input: ClientCertificateInput, field: string): { cert: string; keySealed: Buffer } {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(input.cert);
+    } catch {
+      throw bad('invalid_client_certificate', `${field}.cert 不是有效的 PEM 证书`, `${field}.cert is not a valid PEM certificate`, { field: `${field}.cert` });
+    }
+    let key: ReturnType<typeof createPrivateKey>;
+    try {
+      key = createPrivateKey(input.key);
+    } catch {
+      throw bad('invalid_client_certificate', `${field}.key 不是有效的 PEM 私钥(不支持加密的私钥)`, `${field}.key is not a valid PEM private key (encrypted keys are not supported)`, { field: `${field}.key` });
+    }
+    if (!cert.checkPrivateKey(key)) throw bad('invalid_client_certificate', `${field}.key 与证书不匹配`, `${field}.key does not belong to the certificate`, { field: `${field}.key` });
+    return { cert: input.cert, keySealed: keyring.seal(Buffer.from(input.key, 'utf8')) };
+  }
+
+  /**
+   * One health check: GET base URL + health path through the same guarded pool (egress, mTLS), the
+   * upstream credential added; up on a 2xx within the timeout. A change of state is audited.
+   */
+  async function checkHealth(s: ServiceRow, code?: string): Promise<void> {
+    let state: 'up' | 'down' = 'up';
+    let error: string | null = null;
+    try {
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (s.auth_header && s.auth_secret) headers[s.auth_header] = (await keyring.fieldCipher(s.dataset_id)).decrypt(s.auth_secret);
+      const answer = await upstream(s, new URL(`${s.base_url}${s.health_path}`), { method: 'GET', headers });
+      if (answer.status < 200 || answer.status >= 300) {
+        state = 'down';
+        error = `upstream_status_${answer.status}`;
+      }
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      state = 'down';
+      error = e.code;
+    }
+    const before = await repo.setHealth(s.dataset_id, state, error);
+    if (before !== state) {
+      await events.record({ action: 'gateway.health', result: state === 'up' ? 'success' : 'failure', ...(code ? { dataset: code } : {}), target: { type: 'service', id: s.dataset_id }, details: { from: before ?? 'unknown', to: state, error } });
+    }
+  }
+
+  /** Circuit breakers per upstream (resource id), in this process. */
+  const breakers = new Map<string, CircuitBreaker>();
+  function breakerOf(id: string): CircuitBreaker {
+    let b = breakers.get(id);
+    if (!b) breakers.set(id, (b = new CircuitBreaker()));
+    return b;
+  }
+
+  function unavailable(s: ServiceRow, breaker: CircuitBreaker): AppError {
+    const seconds = breaker.retryAfterSeconds(s.breaker_cooldown_ms);
+    return new AppError(
+      503,
+      'upstream_unavailable',
+      { zh: `上游接口连续调用失败,暂停调用(熔断),约 ${seconds} 秒后重试`, en: `The upstream service failed repeatedly; calls are paused (circuit open), retry in about ${seconds} s` },
+      { retryAfterSeconds: seconds },
+    );
+  }
+
+  /**
+   * One call with the service's retries: idempotent operations only, after a connection failure or
+   * a 502/503/504 answer, with exponential backoff, never past the service's timeout.
+   */
+  async function withRetries(s: ServiceRow, method: string, attempt: () => Promise<UpstreamAnswer>): Promise<{ answer: UpstreamAnswer; attempts: number }> {
+    const deadline = Date.now() + s.timeout_ms;
+    const retries = isIdempotent(method) ? s.retries : 0;
+    for (let n = 0; ; n++) {
+      let answer: UpstreamAnswer | undefined;
+      try {
+        answer = await attempt();
+      } catch (error) {
+        if (!isRetryable(error) || n >= retries) throw Object.assign(error as object, { attempts: n + 1 });
+      }
+      if (answer && (!RETRY_STATUSES.has(answer.status) || n >= retries)) return { answer, attempts: n + 1 };
+      const wait = backoffMs(n);
+      if (Date.now() + wait >= deadline) {
+        if (answer) return { answer, attempts: n + 1 };
+        throw new UpstreamError(502, 'upstream_unreachable', { zh: '无法连接上游接口', en: 'The upstream service cannot be reached' }, { attempts: n + 1 });
+      }
+      await sleep(wait);
+    }
+  }
+
   /** Maps an upstream status that is not a success to the pdx error the consumer sees (never the upstream body). */
   function statusError(status: number): AppError {
     if (status === 404) return new AppError(404, 'upstream_not_found', { zh: '上游接口未找到所查询的对象', en: 'The upstream service found nothing for this query' }, { upstreamStatus: status });
@@ -288,6 +469,8 @@ export function createGatewayService(deps: {
     /** Registers an interface (draft resource of kind service) with its operations and graded fields. */
     async register(caller: Caller, input: RegisterInput): Promise<ServiceView> {
       const baseUrl = checkBaseUrl(input.baseUrl);
+      const parsedBase = new URL(baseUrl);
+      await egress.checkHost('baseUrl', parsedBase.hostname, portOf(parsedBase));
       const imported = input.openapi !== undefined ? parseOpenApi(input.openapi) : undefined;
       const ops = imported ? imported.operations : (input.operations ?? []).map((o, i) => checkOperation(structuredClone(o), `operations[${i}]`));
       if (ops.length === 0) throw bad('no_operations', '至少登记一个接口操作(operations 或 openapi)', 'Register at least one operation (operations or openapi)', { field: 'operations' });
@@ -297,6 +480,15 @@ export function createGatewayService(deps: {
         ids.add(op.id);
       }
       if (input.auth && !/^[A-Za-z0-9-]{1,64}$/.test(input.auth.header)) throw bad('invalid_auth_header', '凭据请求头名称无效', 'Invalid credential header name', { field: 'auth.header' });
+      if (input.health) checkHealthPath(input.health.path);
+      const certificate = input.clientCertificate ? sealCertificate(input.clientCertificate, 'clientCertificate') : undefined;
+      if (input.upstreamCa !== undefined) {
+        try {
+          new X509Certificate(input.upstreamCa);
+        } catch {
+          throw bad('invalid_upstream_ca', 'upstreamCa 不是有效的 PEM 证书', 'upstreamCa is not a valid PEM certificate', { field: 'upstreamCa' });
+        }
+      }
       // Fields: declared ones, then those a sample response shows; their values classify them.
       const samples = new Map<string, unknown[]>();
       for (const [opId, sample] of Object.entries(input.samples ?? {})) {
@@ -344,6 +536,14 @@ export function createGatewayService(deps: {
           maxConcurrency: input.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
           authHeader: input.auth?.header.toLowerCase() ?? null,
           authSecret: secret,
+          healthPath: input.health ? checkHealthPath(input.health.path) : null,
+          healthIntervalS: input.health?.intervalSeconds ?? DEFAULT_HEALTH_INTERVAL_S,
+          retries: input.retries ?? DEFAULT_RETRIES,
+          breakerThreshold: input.breaker?.threshold ?? DEFAULT_BREAKER_THRESHOLD,
+          breakerCooldownMs: input.breaker?.cooldownMs ?? DEFAULT_BREAKER_COOLDOWN_MS,
+          clientCert: certificate?.cert ?? null,
+          clientKeySealed: certificate?.keySealed ?? null,
+          upstreamCa: input.upstreamCa ?? null,
         });
         for (const [i, op] of ops.entries()) {
           await r.insertOperation({ datasetId: d.id, op_id: op.id, method: op.method, path: op.path, summary: op.summary, parameters: op.parameters, fields: op.fields.map((f) => f.path), position: i + 1 });
@@ -355,7 +555,7 @@ export function createGatewayService(deps: {
         result: 'success',
         dataset: d.code,
         target: { type: 'service', id: d.id, label: input.name },
-        details: { host: new URL(baseUrl).host, operations: ops.map((o) => `${o.method} ${o.path}`), fields: columns.map((c) => ({ name: c.name, grade: c.grade })), credential: input.auth ? input.auth.header.toLowerCase() : null, imported: Boolean(imported) },
+        details: { host: new URL(baseUrl).host, clientCertificate: certificate ? certificateSummary(certificate.cert) : null, health: input.health?.path ?? null, operations: ops.map((o) => `${o.method} ${o.path}`), fields: columns.map((c) => ({ name: c.name, grade: c.grade })), credential: input.auth ? input.auth.header.toLowerCase() : null, imported: Boolean(imported) },
       });
       return view(caller.principal, d.code);
     },
@@ -368,6 +568,33 @@ export function createGatewayService(deps: {
       await repo.setAuth(d.id, auth?.header.toLowerCase() ?? null, auth ? (await keyring.fieldCipher(d.id)).encrypt(auth.secret) : null);
       await record(caller, { action: 'gateway.credential', result: 'success', dataset: code, target: { type: 'service', id: d.id }, details: { header: auth?.header.toLowerCase() ?? null, removed: auth === null } });
       return view(caller.principal, code);
+    },
+
+    /** Replaces (or removes) the client certificate; the key is sealed and never shown again. */
+    async setClientCertificate(caller: Caller, code: string, input: ClientCertificateInput | null): Promise<ServiceView> {
+      const d = await catalog.getOwned(caller.principal, code);
+      if (d.resource_kind !== 'service' || !(await repo.service(d.id))) throw new NotFoundError(SERVICE);
+      const sealed = input ? sealCertificate(input, 'clientCertificate') : undefined;
+      await repo.setClientCertificate(d.id, sealed?.cert ?? null, sealed?.keySealed ?? null);
+      await record(caller, { action: 'gateway.client_certificate', result: 'success', dataset: code, target: { type: 'service', id: d.id }, details: { certificate: sealed ? certificateSummary(sealed.cert) : null, removed: input === null } });
+      return view(caller.principal, code);
+    },
+
+    /** Checks the upstream's health now (the provider's 立即检查) and returns the service. */
+    async checkHealthNow(caller: Caller, code: string): Promise<ServiceView> {
+      const d = await catalog.getOwned(caller.principal, code);
+      const s = d.resource_kind === 'service' ? await repo.service(d.id) : undefined;
+      if (!s) throw new NotFoundError(SERVICE);
+      if (!s.health_path) throw bad('no_health_check', '该接口服务没有登记健康检查路径', 'This service has no health check path', { field: 'health.path' });
+      await checkHealth(s, d.code);
+      return view(caller.principal, code);
+    },
+
+    /** Checks every service whose health check is due (one process per check); called every few seconds. */
+    async healthTick(): Promise<number> {
+      const due = await repo.claimHealthDue();
+      await Promise.all(due.map((s) => checkHealth(s)));
+      return due.length;
     },
 
     /** Interfaces the caller may see (published ones, and drafts of the caller's organisation). */
@@ -417,11 +644,18 @@ export function createGatewayService(deps: {
         query.append(name, value);
       }
       for (const p of op.parameters) {
-        if (p.required && p.in === 'query' && !query.has(p.name)) throw bad('missing_parameter', `缺少必填参数 ${p.name}`, `Missing required parameter ${p.name}`, { parameter: p.name });
+        if (p.required && p.in === 'query' && !query.has(p.name)) {
+          throw await deny(bad('missing_parameter', `缺少必填参数 ${p.name}`, `Missing required parameter ${p.name}`, { parameter: p.name }), { operation: op.op_id, parameter: p.name });
+        }
       }
+      // Quota refusals are the platform's quota event (result denied), which the quota and denial
+      // detectors count: the per-minute one is recorded by the sharing module, the daily one here.
       await records.countRequest(caller, code, grant, 'requests', grant.requests_per_minute);
       // rows_per_day of a service grant counts calls per day.
-      if ((await records.reserveRows(grant, 1)) === 0) throw records.rowsQuotaError();
+      if ((await records.reserveRows(grant, 1)) === 0) {
+        await record(caller, { action: QUOTA_EXCEEDED_ACTION, result: 'denied', dataset: code, details: { grantId: grant.id, quota: 'calls_per_day', limit: grant.rows_per_day, operation: op.op_id } });
+        throw records.rowsQuotaError();
+      }
 
       // The upstream URL: the registered base, the template with encoded values, declared parameters.
       const base = new URL(s.base_url);
@@ -461,17 +695,26 @@ export function createGatewayService(deps: {
       if (busy >= s.max_concurrency) {
         throw await fail(new AppError(503, 'upstream_busy', { zh: '上游接口并发调用已达上限,请稍后重试', en: 'Too many calls to this upstream service are in flight; retry shortly' }, { limit: s.max_concurrency }));
       }
+      const breaker = breakerOf(s.dataset_id);
+      if (breaker.admit(s.breaker_cooldown_ms) === 'refuse') {
+        throw await fail(unavailable(s, breaker), { breaker: 'open' });
+      }
       inFlight.set(s.dataset_id, busy + 1);
+      let attempts: number;
       try {
-        answer = await upstream(s, url, { method: op.method, headers, ...(requestBody !== undefined ? { body: requestBody } : {}) });
+        ({ answer, attempts } = await withRetries(s, op.method, () => upstream(s, url, { method: op.method, headers, ...(requestBody !== undefined ? { body: requestBody } : {}) })));
+        if (answer.status >= 500) breaker.failure(s.breaker_threshold);
+        else breaker.success();
       } catch (error) {
-        throw error instanceof AppError ? await fail(error) : error;
+        if (isAvailabilityFailure(error)) breaker.failure(s.breaker_threshold);
+        else breaker.release();
+        throw error instanceof AppError ? await fail(error, { attempts: (error as { attempts?: number }).attempts ?? 1 }) : error;
       } finally {
         const left = (inFlight.get(s.dataset_id) ?? 1) - 1;
         if (left > 0) inFlight.set(s.dataset_id, left);
         else inFlight.delete(s.dataset_id);
       }
-      if (answer.status < 200 || answer.status >= 300) throw await fail(statusError(answer.status), { upstreamStatus: answer.status, responseHash: hash(answer.bytes) });
+      if (answer.status < 200 || answer.status >= 300) throw await fail(statusError(answer.status), { upstreamStatus: answer.status, responseHash: hash(answer.bytes), attempts });
       let parsed: unknown;
       try {
         if (!/json/i.test(answer.type)) throw new Error('not json');
@@ -497,6 +740,7 @@ export function createGatewayService(deps: {
           rowCount: 1,
           fieldsSent: fields,
           upstreamStatus: answer.status,
+          attempts,
           latencyMs: Date.now() - started,
           responseHash: hash(answer.bytes),
           sentHash: hash(text),

@@ -14850,6 +14850,37 @@ export interface paths {
                                 /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
                                 authHeader: string | null;
                                 hasCredential: boolean;
+                                /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                                clientCertificate: {
+                                    subject: string;
+                                    issuer: string;
+                                    validTo: string;
+                                } | null;
+                                hasClientCertificate: boolean;
+                                hasUpstreamCa: boolean;
+                                health: {
+                                    path: string | null;
+                                    intervalSeconds: number;
+                                    /** @description unknown 未检查 / up 正常 / down 异常 */
+                                    state: string;
+                                    checkedAt: string | null;
+                                    /** @description 最近一次失败的错误代码 */
+                                    error: string | null;
+                                };
+                                resilience: {
+                                    /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                    retries: number;
+                                    /** @description 连续失败多少次后熔断 */
+                                    breakerThreshold: number;
+                                    /** @description 熔断后多久放行一次探测调用 */
+                                    breakerCooldownMs: number;
+                                    /**
+                                     * @description 本进程的熔断状态
+                                     * @enum {string}
+                                     */
+                                    breaker: "closed" | "open" | "half_open";
+                                    consecutiveFailures: number;
+                                };
                                 operations: {
                                     id: string;
                                     method: string;
@@ -14945,6 +14976,27 @@ export interface paths {
                         samples?: {
                             [key: string]: unknown;
                         };
+                        /** @description 定期健康检查:GET 接口地址 + path */
+                        health?: {
+                            path: string;
+                            intervalSeconds?: number;
+                        };
+                        /** @description 幂等操作失败(连接失败、502/503/504)后的重试次数,默认 2 */
+                        retries?: number;
+                        /** @description 熔断:连续失败 threshold 次后暂停调用,cooldownMs 后放行一次探测 */
+                        breaker?: {
+                            threshold?: number;
+                            cooldownMs?: number;
+                        };
+                        /** @description 上游要求客户端证书(mTLS)时网关出示的证书 */
+                        clientCertificate?: {
+                            /** @description 客户端证书(PEM,可含证书链) */
+                            cert: string;
+                            /** @description 私钥(PEM,未加密);加密保存,从不返回 */
+                            key: string;
+                        };
+                        /** @description 签发上游服务器证书的 CA(PEM);不填则使用系统 CA */
+                        upstreamCa?: string;
                     };
                 };
             };
@@ -14970,6 +15022,37 @@ export interface paths {
                             /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
                             authHeader: string | null;
                             hasCredential: boolean;
+                            /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                            clientCertificate: {
+                                subject: string;
+                                issuer: string;
+                                validTo: string;
+                            } | null;
+                            hasClientCertificate: boolean;
+                            hasUpstreamCa: boolean;
+                            health: {
+                                path: string | null;
+                                intervalSeconds: number;
+                                /** @description unknown 未检查 / up 正常 / down 异常 */
+                                state: string;
+                                checkedAt: string | null;
+                                /** @description 最近一次失败的错误代码 */
+                                error: string | null;
+                            };
+                            resilience: {
+                                /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                retries: number;
+                                /** @description 连续失败多少次后熔断 */
+                                breakerThreshold: number;
+                                /** @description 熔断后多久放行一次探测调用 */
+                                breakerCooldownMs: number;
+                                /**
+                                 * @description 本进程的熔断状态
+                                 * @enum {string}
+                                 */
+                                breaker: "closed" | "open" | "half_open";
+                                consecutiveFailures: number;
+                            };
                             operations: {
                                 id: string;
                                 method: string;
@@ -15122,6 +15205,37 @@ export interface paths {
                             /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
                             authHeader: string | null;
                             hasCredential: boolean;
+                            /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                            clientCertificate: {
+                                subject: string;
+                                issuer: string;
+                                validTo: string;
+                            } | null;
+                            hasClientCertificate: boolean;
+                            hasUpstreamCa: boolean;
+                            health: {
+                                path: string | null;
+                                intervalSeconds: number;
+                                /** @description unknown 未检查 / up 正常 / down 异常 */
+                                state: string;
+                                checkedAt: string | null;
+                                /** @description 最近一次失败的错误代码 */
+                                error: string | null;
+                            };
+                            resilience: {
+                                /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                retries: number;
+                                /** @description 连续失败多少次后熔断 */
+                                breakerThreshold: number;
+                                /** @description 熔断后多久放行一次探测调用 */
+                                breakerCooldownMs: number;
+                                /**
+                                 * @description 本进程的熔断状态
+                                 * @enum {string}
+                                 */
+                                breaker: "closed" | "open" | "half_open";
+                                consecutiveFailures: number;
+                            };
                             operations: {
                                 id: string;
                                 method: string;
@@ -15209,6 +15323,37 @@ export interface paths {
                             /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
                             authHeader: string | null;
                             hasCredential: boolean;
+                            /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                            clientCertificate: {
+                                subject: string;
+                                issuer: string;
+                                validTo: string;
+                            } | null;
+                            hasClientCertificate: boolean;
+                            hasUpstreamCa: boolean;
+                            health: {
+                                path: string | null;
+                                intervalSeconds: number;
+                                /** @description unknown 未检查 / up 正常 / down 异常 */
+                                state: string;
+                                checkedAt: string | null;
+                                /** @description 最近一次失败的错误代码 */
+                                error: string | null;
+                            };
+                            resilience: {
+                                /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                retries: number;
+                                /** @description 连续失败多少次后熔断 */
+                                breakerThreshold: number;
+                                /** @description 熔断后多久放行一次探测调用 */
+                                breakerCooldownMs: number;
+                                /**
+                                 * @description 本进程的熔断状态
+                                 * @enum {string}
+                                 */
+                                breaker: "closed" | "open" | "half_open";
+                                consecutiveFailures: number;
+                            };
                             operations: {
                                 id: string;
                                 method: string;
@@ -15238,6 +15383,233 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gateway/services/{code}/client-certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace or remove the client certificate presented upstream (mTLS) / 更换客户端证书 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        clientCertificate: {
+                            /** @description 客户端证书(PEM,可含证书链) */
+                            cert: string;
+                            /** @description 私钥(PEM,未加密);加密保存,从不返回 */
+                            key: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            name: string;
+                            status: string;
+                            shareType: string;
+                            providerOrgId: string;
+                            providerName: string;
+                            grade: number | null;
+                            /** @description 仅提供方与安全管理员可见 */
+                            baseUrl: string | null;
+                            timeoutMs: number;
+                            maxConcurrency: number;
+                            /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                            authHeader: string | null;
+                            hasCredential: boolean;
+                            /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                            clientCertificate: {
+                                subject: string;
+                                issuer: string;
+                                validTo: string;
+                            } | null;
+                            hasClientCertificate: boolean;
+                            hasUpstreamCa: boolean;
+                            health: {
+                                path: string | null;
+                                intervalSeconds: number;
+                                /** @description unknown 未检查 / up 正常 / down 异常 */
+                                state: string;
+                                checkedAt: string | null;
+                                /** @description 最近一次失败的错误代码 */
+                                error: string | null;
+                            };
+                            resilience: {
+                                /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                retries: number;
+                                /** @description 连续失败多少次后熔断 */
+                                breakerThreshold: number;
+                                /** @description 熔断后多久放行一次探测调用 */
+                                breakerCooldownMs: number;
+                                /**
+                                 * @description 本进程的熔断状态
+                                 * @enum {string}
+                                 */
+                                breaker: "closed" | "open" | "half_open";
+                                consecutiveFailures: number;
+                            };
+                            operations: {
+                                id: string;
+                                method: string;
+                                path: string;
+                                summary: string;
+                                parameters: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    in: "path" | "query";
+                                    /** @default false */
+                                    required: boolean;
+                                    /** @default  */
+                                    description: string;
+                                }[];
+                                fields: string[];
+                            }[];
+                            fields: {
+                                name: string;
+                                label: string;
+                                grade: number | null;
+                                type: string | null;
+                                dataType: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gateway/services/{code}/health-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check the upstream health now / 立即检查上游健康 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            name: string;
+                            status: string;
+                            shareType: string;
+                            providerOrgId: string;
+                            providerName: string;
+                            grade: number | null;
+                            /** @description 仅提供方与安全管理员可见 */
+                            baseUrl: string | null;
+                            timeoutMs: number;
+                            maxConcurrency: number;
+                            /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                            authHeader: string | null;
+                            hasCredential: boolean;
+                            /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                            clientCertificate: {
+                                subject: string;
+                                issuer: string;
+                                validTo: string;
+                            } | null;
+                            hasClientCertificate: boolean;
+                            hasUpstreamCa: boolean;
+                            health: {
+                                path: string | null;
+                                intervalSeconds: number;
+                                /** @description unknown 未检查 / up 正常 / down 异常 */
+                                state: string;
+                                checkedAt: string | null;
+                                /** @description 最近一次失败的错误代码 */
+                                error: string | null;
+                            };
+                            resilience: {
+                                /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                retries: number;
+                                /** @description 连续失败多少次后熔断 */
+                                breakerThreshold: number;
+                                /** @description 熔断后多久放行一次探测调用 */
+                                breakerCooldownMs: number;
+                                /**
+                                 * @description 本进程的熔断状态
+                                 * @enum {string}
+                                 */
+                                breaker: "closed" | "open" | "half_open";
+                                consecutiveFailures: number;
+                            };
+                            operations: {
+                                id: string;
+                                method: string;
+                                path: string;
+                                summary: string;
+                                parameters: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    in: "path" | "query";
+                                    /** @default false */
+                                    required: boolean;
+                                    /** @default  */
+                                    description: string;
+                                }[];
+                                fields: string[];
+                            }[];
+                            fields: {
+                                name: string;
+                                label: string;
+                                grade: number | null;
+                                type: string | null;
+                                dataType: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -15373,6 +15745,79 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/egress/allow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Networks upstreams may point at / 上游地址白名单 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description PDX_UPSTREAM_ALLOW 中的网段(只读) */
+                            env: string[];
+                            /** @description 安全管理员允许的网段 */
+                            networks: string[];
+                        };
+                    };
+                };
+            };
+        };
+        /** Change the upstream allowlist / 修改上游地址白名单 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 网段(CIDR),如 127.0.0.1/32、10.20.0.0/16 */
+                        networks: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description PDX_UPSTREAM_ALLOW 中的网段(只读) */
+                            env: string[];
+                            /** @description 安全管理员允许的网段 */
+                            networks: string[];
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v2/write": {

@@ -54,6 +54,15 @@ export function GatewayPage() {
           { title: t('gw.status'), dataIndex: 'status', render: (s: string) => <Tag>{s}</Tag> },
           { title: t('gw.grade'), dataIndex: 'grade', render: (g: number | null) => <GradeTag grade={g} /> },
           { title: t('gw.operations'), render: (_, s) => s.operations.length },
+          {
+            title: t('gw.health'),
+            render: (_, s) => (
+              <>
+                <Tag color={s.health.state === 'up' ? 'green' : s.health.state === 'down' ? 'red' : undefined}>{t(`gw.health.${s.health.state as 'up' | 'down' | 'unknown'}`)}</Tag>
+                {s.resilience.breaker !== 'closed' && <Tag color="orange">{t(`gw.breaker.${s.resilience.breaker}`)}</Tag>}
+              </>
+            ),
+          },
         ]}
       />
       {registering && (
