@@ -20,28 +20,37 @@ import {
 import { App as AntApp, Button, ConfigProvider, Dropdown, Layout, Menu, Result, Space, Spin, Tag, Typography } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ComponentType, type ReactNode } from 'react';
 import { Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth, type Role } from './auth.tsx';
 import { useI18n, type MessageKey } from './i18n.tsx';
 import { AdminChangesPage, ChangesMenuLabel } from './pages/admin/AdminChanges.tsx';
-import { OrgsPage } from './pages/admin/Orgs.tsx';
-import { UsersPage } from './pages/admin/Users.tsx';
-import { ApiKeysPage } from './pages/ApiKeys.tsx';
-import { AuditPage } from './pages/audit/AuditPage.tsx';
-import { CatalogRoutes } from './pages/catalog/index.tsx';
 import { ChangePasswordPage } from './pages/ChangePassword.tsx';
-import { IngestRoutes } from './pages/ingest/index.tsx';
-import { ClassifyPage } from './pages/classify/ClassifyPage.tsx';
 import { LoginPage } from './pages/Login.tsx';
-import { OverviewPage } from './pages/Overview.tsx';
-import { SecopsPage } from './pages/secops/SecopsPage.tsx';
-import { OpenAdminRoutes } from './pages/open/admin/index.tsx';
-import { NotificationBell, SharingRoutes } from './pages/sharing/index.tsx';
-import { NotificationList } from './pages/sharing/Notifications.tsx';
-import { TelemetryPage } from './pages/telemetry/TelemetryPage.tsx';
-import { ObjectionsPage } from './pages/duties/ObjectionsPage.tsx';
-import { GatewayPage } from './pages/gateway/GatewayPage.tsx';
+import { NotificationBell, NotificationList } from './pages/sharing/Notifications.tsx';
+
+/**
+ * A page loaded when its route is first opened (its own chunk): the sign-in page and the shell load
+ * none of them, and ECharts comes only with the pages that draw charts (components/Chart.tsx).
+ */
+function lazyPage<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  return lazy(() => load().then((m) => ({ default: m[name] })));
+}
+
+const OrgsPage = lazyPage(() => import('./pages/admin/Orgs.tsx'), 'OrgsPage');
+const UsersPage = lazyPage(() => import('./pages/admin/Users.tsx'), 'UsersPage');
+const ApiKeysPage = lazyPage(() => import('./pages/ApiKeys.tsx'), 'ApiKeysPage');
+const AuditPage = lazyPage(() => import('./pages/audit/AuditPage.tsx'), 'AuditPage');
+const CatalogRoutes = lazyPage(() => import('./pages/catalog/index.tsx'), 'CatalogRoutes');
+const IngestRoutes = lazyPage(() => import('./pages/ingest/index.tsx'), 'IngestRoutes');
+const ClassifyPage = lazyPage(() => import('./pages/classify/ClassifyPage.tsx'), 'ClassifyPage');
+const OverviewPage = lazyPage(() => import('./pages/Overview.tsx'), 'OverviewPage');
+const SecopsPage = lazyPage(() => import('./pages/secops/SecopsPage.tsx'), 'SecopsPage');
+const OpenAdminRoutes = lazyPage(() => import('./pages/open/admin/index.tsx'), 'OpenAdminRoutes');
+const SharingRoutes = lazyPage(() => import('./pages/sharing/index.tsx'), 'SharingRoutes');
+const TelemetryPage = lazyPage(() => import('./pages/telemetry/TelemetryPage.tsx'), 'TelemetryPage');
+const ObjectionsPage = lazyPage(() => import('./pages/duties/ObjectionsPage.tsx'), 'ObjectionsPage');
+const GatewayPage = lazyPage(() => import('./pages/gateway/GatewayPage.tsx'), 'GatewayPage');
 
 interface NavItem {
   path: string;
@@ -145,14 +154,16 @@ function Shell() {
           </Space>
         </Layout.Header>
         <Layout.Content style={{ padding: 24 }}>
-          <Routes>
-            {leaves.map((item) => (
-              <Route key={item.path} path={item.path === '/' ? '/' : `${item.path}/*`} element={item.element ?? <ComingSoon />} />
-            ))}
-            <Route path="/account/password" element={<ChangePasswordPage />} />
-            <Route path="/notifications" element={<NotificationList />} />
-            <Route path="*" element={<Result status="404" title="404" subTitle={t('notfound')} />} />
-          </Routes>
+          <Suspense fallback={<Spin size="large" style={{ display: 'block', marginTop: '20vh' }} />}>
+            <Routes>
+              {leaves.map((item) => (
+                <Route key={item.path} path={item.path === '/' ? '/' : `${item.path}/*`} element={item.element ?? <ComingSoon />} />
+              ))}
+              <Route path="/account/password" element={<ChangePasswordPage />} />
+              <Route path="/notifications" element={<NotificationList />} />
+              <Route path="*" element={<Result status="404" title="404" subTitle={t('notfound')} />} />
+            </Routes>
+          </Suspense>
         </Layout.Content>
       </Layout>
     </Layout>
