@@ -5,7 +5,8 @@
  *     form; measured unthrottled and on a throttled link (PDX_BENCH_CONSOLE_MBIT, default 10 Mbit/s,
  *     PDX_BENCH_CONSOLE_RTT_MS, default 40 ms: a county office's line). pdx (precompressed brotli,
  *     route-split chunks) next to the same web/dist served by a bare @fastify/static with its
- *     defaults (uncompressed, `max-age=0`), as pdx served it before. Also the bytes transferred.
+ *     defaults (uncompressed, `max-age=0`), as pdx served it before, passing /api/ GETs on to pdx.
+ *     Also the bytes transferred. PDX_BENCH_CONSOLE_BASELINE_DIST: another build for the baseline.
  * (b) A second load of the sign-in page in the same context (the browser's cache): pdx's hashed
  *     assets are immutable, the baseline revalidates each one.
  * (c) One navigation, pdx alone (a bare server has no API to sign in to): signed in as the demo
@@ -31,6 +32,11 @@ const MBIT = numberKnob('PDX_BENCH_CONSOLE_MBIT', 10);
 const RTT_MS = numberKnob('PDX_BENCH_CONSOLE_RTT_MS', 40, 0);
 const CHROMIUM = process.env.PDX_CHROMIUM ?? '/usr/bin/chromium';
 const WAIT_MS = 300_000;
+/**
+ * What the baseline serves: this build's web/dist by default; PDX_BENCH_CONSOLE_BASELINE_DIST names
+ * another build, e.g. one made from an older commit's web/ to compare before and after.
+ */
+const BASELINE_DIST = process.env.PDX_BENCH_CONSOLE_BASELINE_DIST;
 
 interface Load {
   ms: number;
@@ -89,7 +95,7 @@ async function navigation(browser: Browser, url: string, username: string, passw
     const before = wire();
     const start = performance.now();
     await page.getByRole('menuitem', { name: '数据目录' }).click();
-    await page.getByTestId('catalog-table').locator('tbody tr').first().waitFor();
+    await page.getByTestId('catalog-table').locator('tr.ant-table-row').first().waitFor();
     const ms = performance.now() - start;
     const after = wire();
     return { ms, kb: after.kb - before.kb, requests: after.requests - before.requests };
@@ -107,7 +113,14 @@ export default async function bench(): Promise<void> {
     loadConfig({ PDX_PORT: '0', PDX_HOST: '127.0.0.1', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_DEMO: 'true', PDX_DEMO_PEOPLE: '200', PDX_DEMO_TELEMETRY: 'false', PDX_DEMO_GATEWAY: 'false', PDX_RATE_LIMIT: '1000000' }),
   );
   const bare = Fastify();
-  await bare.register(fastifyStatic, { root: dist, index: ['index.html'] });
+  const baselineDist = BASELINE_DIST ? path.resolve(BASELINE_DIST) : dist;
+  console.log(`baseline serves ${path.relative(ROOT, baselineDist) || baselineDist}`);
+  await bare.register(fastifyStatic, { root: baselineDist, index: ['index.html'] });
+  // The sign-in page asks the API who is signed in: the baseline passes /api/ GETs on to pdx.
+  bare.get('/api/*', async (request, reply) => {
+    const answer = await fetch(`${pdx.url}${request.url}`, { headers: { cookie: request.headers.cookie ?? '' } });
+    return reply.status(answer.status).type(answer.headers.get('content-type') ?? 'application/json').send(Buffer.from(await answer.arrayBuffer()));
+  });
   bare.setNotFoundHandler((_request, reply) => reply.type('text/html').sendFile('index.html'));
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-dev-shm-usage'] });
