@@ -1234,8 +1234,16 @@ export interface paths {
                                 lastUsedAt: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                /** @enum {string} */
-                                state: "active" | "revoked" | "expired";
+                                /**
+                                 * @description suspended / throttled: contained by security operations (安全运营处置)
+                                 * @enum {string}
+                                 */
+                                state: "active" | "revoked" | "expired" | "suspended" | "throttled";
+                                /**
+                                 * Format: date-time
+                                 * @description throttled: refused until this time (限流截止时间)
+                                 */
+                                throttledUntil: string | null;
                             }[];
                         };
                     };
@@ -1281,8 +1289,16 @@ export interface paths {
                                 lastUsedAt: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                /** @enum {string} */
-                                state: "active" | "revoked" | "expired";
+                                /**
+                                 * @description suspended / throttled: contained by security operations (安全运营处置)
+                                 * @enum {string}
+                                 */
+                                state: "active" | "revoked" | "expired" | "suspended" | "throttled";
+                                /**
+                                 * Format: date-time
+                                 * @description throttled: refused until this time (限流截止时间)
+                                 */
+                                throttledUntil: string | null;
                             };
                         };
                     };
@@ -1335,8 +1351,16 @@ export interface paths {
                             lastUsedAt: string | null;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @enum {string} */
-                            state: "active" | "revoked" | "expired";
+                            /**
+                             * @description suspended / throttled: contained by security operations (安全运营处置)
+                             * @enum {string}
+                             */
+                            state: "active" | "revoked" | "expired" | "suspended" | "throttled";
+                            /**
+                             * Format: date-time
+                             * @description throttled: refused until this time (限流截止时间)
+                             */
+                            throttledUntil: string | null;
                         };
                     };
                 };
