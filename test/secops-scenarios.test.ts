@@ -170,12 +170,18 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect(contain.some((r) => r.targetId === suspension.targetId && r.details.kind === 'suspend_key')).toBe(true);
 
     // In-app notices: the provider's data officer and the secadmin.
+    // Each names the dataset and the consumer organisation.
     for (const c of [w.officer, secadmin]) {
       const notes = (await c.call('GET', '/api/v1/notifications')).json().items as any[];
-      expect(notes.some((n) => n.kind === 'secops.alert' && n.body.alertId === alert.id)).toBe(true);
+      const note = notes.find((n) => n.kind === 'secops.alert' && n.body.alertId === alert.id);
+      expect(note.title).toContain('数据资源:户籍人口信息');
+      expect(note.title).toContain('使用方:朝阳市民政局');
     }
-    // The consumer's people hear nothing from security operations.
-    expect(((await w.consumer.call('GET', '/api/v1/notifications')).json().items as any[]).some((n) => n.kind === 'secops.alert')).toBe(false);
+    // The consumer's people get no alert (its evidence is for the provider and the secadmin), but are
+    // told their key is suspended and why.
+    const consumerNotes = (await w.consumer.call('GET', '/api/v1/notifications')).json().items as any[];
+    expect(consumerNotes.some((n) => n.kind === 'secops.alert')).toBe(false);
+    expect(consumerNotes.find((n) => n.kind === 'secops.key_contained' && n.body.containmentId === suspension.id)?.title).toMatch(/^API 密钥「.+」已暂停,待安全管理员解除:自动处置:/);
 
     // Signed webhook (after one failed attempt) and e-mail.
     const hook = await within(CONDITION_MS, async () => hooks.find((h) => JSON.parse(h.body).alert?.id === alert.id), 'webhook');
@@ -294,7 +300,17 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect(ip.severity).toBe('significant');
     expect((await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=1`)).json().error.code).toBe('api_key_suspended');
     const suspension = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'suspend_key' && c.targetId === keyId);
+    // The key's holder sees it: the key list says 已暂停, a notice names the key and the reason.
+    const keyState = async () => ((await w.consumer.call('GET', '/api/v1/api-keys')).json().items as any[]).find((k) => k.id === keyId);
+    const notices = async (kind: string) => ((await w.consumer.call('GET', '/api/v1/notifications')).json().items as any[]).filter((n) => n.kind === kind && n.body.keyId === keyId);
+    expect(await keyState()).toMatchObject({ state: 'suspended', throttledUntil: null });
+    const suspended = (await notices('secops.key_contained')).find((n) => n.body.containment === 'suspend_key');
+    expect(suspended.body.containmentId).toBe(suspension.id);
+    expect(suspended.title).toContain(`API 密钥「${suspended.body.keyName}」已暂停`);
+    expect(suspended.title).toContain(suspension.reason.zh ?? suspension.reason);
+    expect(suspended.link).toBe('/api-keys');
     await secadmin.call('POST', `/api/v1/secops/containments/${suspension.id}/lift`, { reason: 'test' });
+    expect((await keyState()).state).toBe('active');
 
     for (let i = 0; i < 3; i++) await events.record({ action: 'data.quota_exceeded', result: 'denied', actor, dataset: w.code, details: { grantId: 'g-1', quota: 'rows_per_day' } });
     const quota = await within(CONDITION_MS, async () => (await alerts('quota'))[0], 'quota alert');
@@ -303,6 +319,12 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect(refused.json().error.code).toBe('api_key_throttled');
     const throttle = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'throttle_key' && c.targetId === keyId);
     expect(Date.parse(throttle.until) - Date.now()).toBeGreaterThan(10 * 60_000);
+    // 限流至 hh:mm (China Standard Time) in the key list's data and in the notice, with the end time.
+    expect(await keyState()).toMatchObject({ state: 'throttled', throttledUntil: new Date(throttle.until).toISOString() });
+    const hhmm = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(throttle.until));
+    const throttled = (await notices('secops.key_contained')).find((n) => n.body.containment === 'throttle_key');
+    expect(throttled.title).toContain(`已限流至 ${hhmm}`);
+    expect(throttled.body.until).toBe(new Date(throttle.until).toISOString());
     await secadmin.call('POST', `/api/v1/secops/containments/${throttle.id}/lift`, { reason: 'test' });
     expect((await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=1`)).statusCode).toBe(200);
   });

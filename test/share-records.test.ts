@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findPgBin } from './helpers/pg-cluster.ts';
 import { pseudonymizer } from '../src/modules/protect/pseudonym.ts';
@@ -47,6 +48,29 @@ describeEachBackend('records API: the view compiled from the grant', ({ use }) =
       expect(JSON.stringify(row)).not.toContain(p['手机号']!);
     });
     expect(res.headers['x-pdx-grant']).toBe(grantId);
+  });
+
+  it("README's curl example, sent as curl -G --data-urlencode sends it, answers the rows it shows; no README curl puts raw text in a URL", async () => {
+    const readme = fs.readFileSync('README.md', 'utf8');
+    const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const commands = blocks.flatMap((b) => b.replaceAll('\\\n', ' ').split('\n')).filter((l) => /^curl\b/.test(l.trim()));
+    // Every URL a README curl puts on its command line is ASCII without spaces: the rest goes through --data-urlencode.
+    for (const command of commands) {
+      for (const url of command.match(/"https?:\/\/[^"]*"/g) ?? []) expect(url, command).toMatch(/^"[\x21-\x7e]*"$/);
+    }
+    const example = commands.find((c) => c.includes('/records"') && c.includes('select='))!;
+    expect(example).toMatch(/^curl -G /);
+    const url = new URL(/"(https?:\/\/[^"]+)"/.exec(example)![1]!);
+    // curl -G appends each --data-urlencode "name=value" as name=<value percent-encoded>, joined by &.
+    const data = [...example.matchAll(/--data-urlencode "([^"=]+)=([^"]*)"/g)].map((m) => `${m[1]}=${encodeURIComponent(m[2]!)}`);
+    const path = url.pathname.replace('210000-000001', w.code);
+    const res = await w.keyClient.call('GET', `${path}?${data.join('&')}`);
+    expect(res.statusCode, res.body).toBe(200);
+    const shown = JSON.parse(/^# (\{"rows".*)$/m.exec(blocks.find((b) => b.includes(example.slice(0, 30)))!)![1]!.replace(',…]', ']').replace('"…"', 'null')) as { rows: Record<string, string>[] };
+    const rows = res.json().rows as Record<string, unknown>[];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThanOrEqual(100);
+    for (const row of rows) expect(Object.keys(row)).toEqual(Object.keys(shown.rows[0]!));
   });
 
   it('every data response is in the audit log with columns, modes, rows, filter, purpose and grant', async () => {

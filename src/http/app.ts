@@ -239,10 +239,34 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
   return app;
 }
 
-/** Serves the built console; unknown non-API GETs return index.html so client routes work. */
+/** Vite's output names under assets/ carry a content hash: a changed file gets a new name. */
+const HASHED_ASSET = `${path.sep}assets${path.sep}`;
+
+/**
+ * How long a browser may keep a console file: hashed assets for a year without asking again
+ * (`immutable`); everything else, index.html above all, is revalidated on every load, so a new
+ * release is seen at once.
+ */
+export function consoleCacheControl(file: string): string {
+  return file.startsWith(WEB_DIST) && file.slice(WEB_DIST.length).startsWith(HASHED_ASSET) ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
+/**
+ * Serves the built console; unknown non-API GETs return index.html so client routes work. Files
+ * are sent as the .br or .gz the build wrote beside them when the client accepts that encoding.
+ */
 async function registerConsole(app: FastifyInstance): Promise<void> {
   const hasConsole = fs.existsSync(path.join(WEB_DIST, 'index.html'));
-  if (hasConsole) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: ['index.html'] });
+  if (hasConsole) {
+    await app.register(fastifyStatic, {
+      root: WEB_DIST,
+      wildcard: false,
+      index: ['index.html'],
+      preCompressed: true,
+      cacheControl: false,
+      setHeaders: (reply, file) => reply.header('cache-control', consoleCacheControl(file)),
+    });
+  }
   app.setNotFoundHandler((request, reply) => {
     if (request.method !== 'GET' || request.url.startsWith('/api/')) return apiNotFound(request, reply);
     if (!hasConsole) return reply.status(503).type('text/plain').send('Console not built: run `npm run build`.');

@@ -10,6 +10,7 @@ import {
   GlobalOutlined,
   KeyOutlined,
   LogoutOutlined,
+  MenuOutlined,
   SafetyCertificateOutlined,
   SolutionOutlined,
   SettingOutlined,
@@ -17,31 +18,41 @@ import {
   TeamOutlined,
   UserOutlined,
 } from '@ant-design/icons';
-import { App as AntApp, Button, ConfigProvider, Dropdown, Layout, Menu, Result, Space, Spin, Tag, Typography } from 'antd';
+import { App as AntApp, Button, ConfigProvider, Drawer, Dropdown, Grid, Layout, Menu, Result, Space, Spin, Tag, Typography } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
-import type { ReactNode } from 'react';
+import { lazy, Suspense, useState, type ComponentType, type ReactNode } from 'react';
+import './shell.css';
 import { Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth, type Role } from './auth.tsx';
 import { useI18n, type MessageKey } from './i18n.tsx';
 import { AdminChangesPage, ChangesMenuLabel } from './pages/admin/AdminChanges.tsx';
-import { OrgsPage } from './pages/admin/Orgs.tsx';
-import { UsersPage } from './pages/admin/Users.tsx';
-import { ApiKeysPage } from './pages/ApiKeys.tsx';
-import { AuditPage } from './pages/audit/AuditPage.tsx';
-import { CatalogRoutes } from './pages/catalog/index.tsx';
 import { ChangePasswordPage } from './pages/ChangePassword.tsx';
-import { IngestRoutes } from './pages/ingest/index.tsx';
-import { ClassifyPage } from './pages/classify/ClassifyPage.tsx';
 import { LoginPage } from './pages/Login.tsx';
-import { OverviewPage } from './pages/Overview.tsx';
-import { SecopsPage } from './pages/secops/SecopsPage.tsx';
-import { OpenAdminRoutes } from './pages/open/admin/index.tsx';
-import { NotificationBell, SharingRoutes } from './pages/sharing/index.tsx';
-import { NotificationList } from './pages/sharing/Notifications.tsx';
-import { TelemetryPage } from './pages/telemetry/TelemetryPage.tsx';
-import { ObjectionsPage } from './pages/duties/ObjectionsPage.tsx';
-import { GatewayPage } from './pages/gateway/GatewayPage.tsx';
+import { NotificationBell, NotificationList } from './pages/sharing/Notifications.tsx';
+
+/**
+ * A page loaded when its route is first opened (its own chunk): the sign-in page and the shell load
+ * none of them, and ECharts comes only with the pages that draw charts (components/Chart.tsx).
+ */
+function lazyPage<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  return lazy(() => load().then((m) => ({ default: m[name] })));
+}
+
+const OrgsPage = lazyPage(() => import('./pages/admin/Orgs.tsx'), 'OrgsPage');
+const UsersPage = lazyPage(() => import('./pages/admin/Users.tsx'), 'UsersPage');
+const ApiKeysPage = lazyPage(() => import('./pages/ApiKeys.tsx'), 'ApiKeysPage');
+const AuditPage = lazyPage(() => import('./pages/audit/AuditPage.tsx'), 'AuditPage');
+const CatalogRoutes = lazyPage(() => import('./pages/catalog/index.tsx'), 'CatalogRoutes');
+const IngestRoutes = lazyPage(() => import('./pages/ingest/index.tsx'), 'IngestRoutes');
+const ClassifyPage = lazyPage(() => import('./pages/classify/ClassifyPage.tsx'), 'ClassifyPage');
+const OverviewPage = lazyPage(() => import('./pages/Overview.tsx'), 'OverviewPage');
+const SecopsPage = lazyPage(() => import('./pages/secops/SecopsPage.tsx'), 'SecopsPage');
+const OpenAdminRoutes = lazyPage(() => import('./pages/open/admin/index.tsx'), 'OpenAdminRoutes');
+const SharingRoutes = lazyPage(() => import('./pages/sharing/index.tsx'), 'SharingRoutes');
+const TelemetryPage = lazyPage(() => import('./pages/telemetry/TelemetryPage.tsx'), 'TelemetryPage');
+const ObjectionsPage = lazyPage(() => import('./pages/duties/ObjectionsPage.tsx'), 'ObjectionsPage');
+const GatewayPage = lazyPage(() => import('./pages/gateway/GatewayPage.tsx'), 'GatewayPage');
 
 interface NavItem {
   path: string;
@@ -54,6 +65,9 @@ interface NavItem {
   labelNode?: ReactNode;
   children?: NavItem[];
 }
+
+/** The public open-data portal (main.tsx), linked from every role's menu. */
+const PORTAL = '/open';
 
 /** Every capability has a place in the navigation; each role sees what it may use. */
 const NAV: NavItem[] = [
@@ -83,9 +97,11 @@ const NAV: NavItem[] = [
   },
 ];
 
-function ComingSoon() {
-  const { t } = useI18n();
-  return <Result status="info" title={t('soon.title')} subTitle={t('soon.body')} />;
+/** Below this width (antd's md breakpoint, 768 px) the shell is a phone's: a drawer menu and a compact header. */
+function usePhone(): boolean {
+  const screens = Grid.useBreakpoint();
+  // Before the first measurement useBreakpoint answers {}: treat it as a wide screen.
+  return screens.md === false;
 }
 
 function Shell() {
@@ -93,39 +109,93 @@ function Shell() {
   const { me, logout, has } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
+  const phone = usePhone();
+  const [drawer, setDrawer] = useState(false);
   const allowed = (item: NavItem) => !item.roles || has(...item.roles);
   const visible = NAV.filter(allowed).map((item) => (item.children ? { ...item, children: item.children.filter(allowed) } : item));
   const leaves = visible.flatMap((item) => item.children ?? [item]);
   const selected = leaves.filter((item) => item.path !== '/' && location.pathname.startsWith(item.path))[0]?.path ?? '/';
   const roleTags = me?.roles.map((r) => <Tag key={r} color="blue">{t(`role.${r}`)}</Tag>);
 
+  const brand = (
+    <div style={{ color: '#fff', padding: '18px 16px', fontWeight: 600, fontSize: 16, whiteSpace: 'nowrap', overflow: 'hidden' }}>
+      <img src="/favicon.svg" alt="" width={22} style={{ verticalAlign: -5, marginRight: 8 }} />
+      {t('app.short')}
+    </div>
+  );
+  const menu = (
+    <Menu
+      theme="dark"
+      mode="inline"
+      selectedKeys={[selected]}
+      defaultOpenKeys={['/admin']}
+      items={[
+        ...visible.map((item) => ({
+          key: item.path,
+          icon: item.icon,
+          label: item.labelNode ?? t(item.label),
+          children: item.children?.map((c) => ({ key: c.path, icon: c.icon, label: c.labelNode ?? t(c.label) })),
+        })),
+        // The public open-data portal (no sign-in), in a tab of its own.
+        {
+          key: PORTAL,
+          icon: <GlobalOutlined />,
+          label: (
+            <a href={PORTAL} target="_blank" rel="noreferrer" data-testid="nav-portal">
+              {t('nav.portal')}
+            </a>
+          ),
+        },
+      ]}
+      onClick={({ key }) => {
+        if (key === PORTAL) return;
+        setDrawer(false);
+        navigate(key);
+      }}
+    />
+  );
+
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Sider width={208} breakpoint="lg" collapsedWidth={56} theme="dark">
-        <div style={{ color: '#fff', padding: '18px 16px', fontWeight: 600, fontSize: 16, whiteSpace: 'nowrap', overflow: 'hidden' }}>
-          <img src="/favicon.svg" alt="" width={22} style={{ verticalAlign: -5, marginRight: 8 }} />
-          {t('app.short')}
-        </div>
-        <Menu
-          theme="dark"
-          mode="inline"
-          selectedKeys={[selected]}
-          defaultOpenKeys={['/admin']}
-          items={visible.map((item) => ({
-            key: item.path,
-            icon: item.icon,
-            label: item.labelNode ?? t(item.label),
-            children: item.children?.map((c) => ({ key: c.path, icon: c.icon, label: c.labelNode ?? t(c.label) })),
-          }))}
-          onClick={({ key }) => navigate(key)}
-        />
-      </Layout.Sider>
-      <Layout>
-        <Layout.Header style={{ background: '#fff', display: 'flex', alignItems: 'center', justifyContent: 'space-between', padding: '0 24px', borderBottom: '1px solid #f0f0f0' }}>
-          <Typography.Title level={4} style={{ margin: 0 }} data-testid="app-title">
-            {t('app.title')}
-          </Typography.Title>
-          <Space>
+      {!phone && (
+        <Layout.Sider width={208} breakpoint="lg" collapsedWidth={56} theme="dark">
+          {brand}
+          {menu}
+        </Layout.Sider>
+      )}
+      {phone && (
+        <Drawer
+          open={drawer}
+          onClose={() => setDrawer(false)}
+          placement="left"
+          size={248}
+          closable={false}
+          styles={{ body: { padding: 0, background: '#001529' }, header: { display: 'none' } }}
+          data-testid="nav-drawer"
+        >
+          {brand}
+          {menu}
+        </Drawer>
+      )}
+      <Layout style={{ minWidth: 0 }}>
+        <Layout.Header
+          style={{
+            background: '#fff',
+            display: 'flex',
+            alignItems: 'center',
+            justifyContent: 'space-between',
+            gap: 8,
+            padding: phone ? '0 8px' : '0 24px',
+            borderBottom: '1px solid #f0f0f0',
+          }}
+        >
+          <Space size={4} style={{ minWidth: 0 }}>
+            {phone && <Button type="text" icon={<MenuOutlined />} aria-label={t('nav.menu')} onClick={() => setDrawer(true)} data-testid="nav-toggle" />}
+            <Typography.Title level={4} style={{ margin: 0, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }} data-testid="app-title">
+              {phone ? t('app.short') : t('app.title')}
+            </Typography.Title>
+          </Space>
+          <Space size={phone ? 0 : 8}>
             <NotificationBell />
             <Button type="text" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang-switch">
               {t('lang.switch')}
@@ -133,26 +203,32 @@ function Shell() {
             <Dropdown
               menu={{
                 items: [
+                  // On a phone the header shows only an icon: the name, organisation and roles are here.
+                  ...(phone ? [{ key: 'who', disabled: true, label: <span data-testid="user-who">{me?.displayName} · {me?.orgName} {roleTags}</span> }] : []),
                   { key: 'password', icon: <KeyOutlined />, label: t('pwd.title'), onClick: () => navigate('/account/password') },
                   { key: 'logout', icon: <LogoutOutlined />, label: t('logout'), onClick: () => void logout().then(() => navigate('/')) },
                 ],
               }}
             >
-              <Button type="text" icon={<UserOutlined />} data-testid="user-menu">
-                {me?.displayName} · {me?.orgName} {roleTags}
+              <Button type="text" icon={<UserOutlined />} data-testid="user-menu" aria-label={me?.displayName}>
+                {!phone && (
+                  <>
+                    {me?.displayName} · {me?.orgName} {roleTags}
+                  </>
+                )}
               </Button>
             </Dropdown>
           </Space>
         </Layout.Header>
-        <Layout.Content style={{ padding: 24 }}>
-          <Routes>
-            {leaves.map((item) => (
-              <Route key={item.path} path={item.path === '/' ? '/' : `${item.path}/*`} element={item.element ?? <ComingSoon />} />
-            ))}
-            <Route path="/account/password" element={<ChangePasswordPage />} />
-            <Route path="/notifications" element={<NotificationList />} />
-            <Route path="*" element={<Result status="404" title="404" subTitle={t('notfound')} />} />
-          </Routes>
+        <Layout.Content style={{ padding: phone ? 8 : 24, minWidth: 0 }} className={phone ? 'pdx-phone' : undefined}>
+          <Suspense fallback={<Spin size="large" style={{ display: 'block', marginTop: '20vh' }} />}>
+            <Routes>
+              {leaves.flatMap((item) => (item.element ? [<Route key={item.path} path={item.path === '/' ? '/' : `${item.path}/*`} element={item.element} />] : []))}
+              <Route path="/account/password" element={<ChangePasswordPage />} />
+              <Route path="/notifications" element={<NotificationList />} />
+              <Route path="*" element={<Result status="404" title="404" subTitle={t('notfound')} />} />
+            </Routes>
+          </Suspense>
         </Layout.Content>
       </Layout>
     </Layout>

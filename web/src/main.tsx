@@ -1,10 +1,12 @@
-import { StrictMode } from 'react';
+import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { App } from './App.tsx';
 import { AuthProvider } from './auth.tsx';
 import { I18nProvider } from './i18n.tsx';
-import { PortalApp } from './pages/open/portal/PortalApp.tsx';
+
+/** The portal is its own chunk: console users never load it, portal visitors never load the console pages. */
+const PortalApp = lazy(() => import('./pages/open/portal/PortalApp.tsx').then((m) => ({ default: m.PortalApp })));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
@@ -12,7 +14,14 @@ createRoot(document.getElementById('root')!).render(
       <BrowserRouter>
         <Routes>
           {/* The public open-data portal: no console shell, no console sign-in. */}
-          <Route path="/open/*" element={<PortalApp />} />
+          <Route
+            path="/open/*"
+            element={
+              <Suspense>
+                <PortalApp />
+              </Suspense>
+            }
+          />
           <Route
             path="*"
             element={

@@ -56,7 +56,8 @@ const apiKeySchema = z.object({
   revokedAt: z.date().nullable(),
   lastUsedAt: z.date().nullable(),
   createdAt: z.date(),
-  state: z.enum(['active', 'revoked', 'expired']),
+  state: z.enum(['active', 'revoked', 'expired', 'suspended', 'throttled']).describe('suspended / throttled: contained by security operations (安全运营处置)'),
+  throttledUntil: z.date().nullable().describe('throttled: refused until this time (限流截止时间)'),
 });
 export const meSchema = z.object({
   id: z.string(),
@@ -136,9 +137,30 @@ function toUser(u: {
   };
 }
 
-function toApiKey(k: { id: string; name: string; prefix: string; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null; created_at: Date }) {
-  const state = k.revoked_at ? ('revoked' as const) : k.expires_at && k.expires_at <= new Date() ? ('expired' as const) : ('active' as const);
-  return { id: k.id, name: k.name, prefix: k.prefix, expiresAt: k.expires_at, revokedAt: k.revoked_at, lastUsedAt: k.last_used_at, createdAt: k.created_at, state };
+/** A key as its holder sees it, including what security operations did to it (suspended, throttled until). */
+function toApiKey(k: {
+  id: string;
+  name: string;
+  prefix: string;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  created_at: Date;
+  suspended_at?: Date | null;
+  throttled_until?: Date | null;
+}) {
+  const now = new Date();
+  const throttledUntil = k.throttled_until && k.throttled_until > now ? k.throttled_until : null;
+  const state = k.revoked_at
+    ? ('revoked' as const)
+    : k.expires_at && k.expires_at <= now
+      ? ('expired' as const)
+      : k.suspended_at
+        ? ('suspended' as const)
+        : throttledUntil
+          ? ('throttled' as const)
+          : ('active' as const);
+  return { id: k.id, name: k.name, prefix: k.prefix, expiresAt: k.expires_at, revokedAt: k.revoked_at, lastUsedAt: k.last_used_at, createdAt: k.created_at, state, throttledUntil };
 }
 
 function toChange(c: AdminChangeRow): z.infer<typeof adminChangeSchema> {

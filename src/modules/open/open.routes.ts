@@ -60,7 +60,8 @@ const department = z.object({ id: z.string(), name: z.string(), region: z.string
 
 const RECORDS_EXAMPLE = `示例 / example:
 curl "$PDX/api/v1/open/datasets/210700-000005/records?limit=100"
-curl -H "Authorization: Bearer pdxo_…" "$PDX/api/v1/open/datasets/210700-000005/records?limit=1000&after=1000&板块=滨海风情"
+curl -G -H "Authorization: Bearer pdxo_…" "$PDX/api/v1/open/datasets/210700-000005/records" --data-urlencode "limit=1000" --data-urlencode "after=1000" --data-urlencode "%E6%9D%BF%E5%9D%97=滨海风情"
+(query parameters URL-encoded: curl encodes the value after "=", the column name 板块 is encoded by hand)
 → {"release":1,"rows":[{"活动名称":"…","板块":"滨海风情",…}],"next":"1000"}`;
 
 export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {

@@ -213,6 +213,7 @@ export function secopsRepo(q: Queryable) {
     unthrottleKey: (id: string) => q.query('UPDATE api_keys SET throttled_until = NULL WHERE id = $1', [id]),
     lockUser: (id: string, until: Date) => q.query('UPDATE users SET locked_until = GREATEST(COALESCE(locked_until, $2), $2) WHERE id = $1 RETURNING username', [id, until]),
     unlockUser: (id: string) => q.query('UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = $1', [id]),
+    orgName: async (id: string) => (await q.query<{ name: string }>('SELECT name FROM organizations WHERE id = $1', [id]))[0]?.name,
     apiKeyLabel: async (id: string) => (await q.query<{ name: string; org_id: string }>('SELECT name, org_id FROM api_keys WHERE id = $1', [id]))[0],
 
     // ---- notifications (the console's table, shared with the sharing module) ----
@@ -222,6 +223,14 @@ export function secopsRepo(q: Queryable) {
          SELECT gen_random_uuid(), u.id, $1, $2, $3, $4 FROM users u
           WHERE NOT u.disabled AND ('secadmin' = ANY(u.roles) OR ($5::uuid IS NOT NULL AND u.org_id = $5::uuid AND 'data_officer' = ANY(u.roles)))`,
         [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, n.providerOrgId],
+      ),
+
+    /** A notice to every active user of one organisation (the holder of a contained API key). */
+    notifyOrg: (n: { orgId: string; kind: string; title: Message; body: Record<string, unknown>; link: string }) =>
+      q.query(
+        `INSERT INTO notifications (id, user_id, kind, title, body, link)
+         SELECT gen_random_uuid(), u.id, $1, $2, $3, $4 FROM users u WHERE NOT u.disabled AND u.org_id = $5`,
+        [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, n.orgId],
       ),
 
     // ---- deliveries ----

@@ -76,6 +76,14 @@ const CONTAINMENT_LABELS: Record<ContainmentKind, Message> = {
   lock_account: { zh: '锁定账号', en: 'Lock account' },
 };
 /** Default length of a timed containment when the detector names none. */
+/**
+ * hh:mm in China Standard Time, for notices stored as text (the console and e-mail show them as
+ * written): the platform serves a provincial authority in that zone.
+ */
+function clockTime(d: Date): string {
+  return new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+}
+
 const DEFAULT_MINUTES: Partial<Record<ContainmentKind, number>> = { throttle_key: 15, lock_account: 60 };
 
 export const STATE_LABELS: Record<IncidentState, Message> = {
@@ -157,8 +165,29 @@ export function createSecopsService(deps: SecopsDeps) {
         await r.addIncidentEvent({ incidentId: alert.incident_id, actorId: null, actorName: 'pdx', kind: 'action', text: `${CONTAINMENT_LABELS[c.kind].zh}:${label ?? c.targetId}`, details: { containmentId: row.id } });
       }
     }
+    if (c.kind === 'throttle_key' || c.kind === 'suspend_key') await notifyKeyHolder(r, c.kind, c.targetId, until, c.reason, row.id);
     fx.contained.push(row);
     return row;
+  }
+
+  /**
+   * Tells the organisation holding a contained API key what happened to it, why and until when:
+   * its applications are being refused, and nobody else would tell it.
+   */
+  async function notifyKeyHolder(r: SecopsRepo, kind: 'throttle_key' | 'suspend_key', keyId: string, until: Date | null, reason: Message, containmentId: string) {
+    const key = await r.apiKeyLabel(keyId);
+    if (!key) return;
+    const state: Message =
+      kind === 'throttle_key' && until
+        ? { zh: `已限流至 ${clockTime(until)}`, en: `throttled until ${clockTime(until)}` }
+        : { zh: '已暂停,待安全管理员解除', en: 'suspended until the security administrator lifts it' };
+    await r.notifyOrg({
+      orgId: key.org_id,
+      kind: 'secops.key_contained',
+      title: { zh: `API 密钥「${key.name}」${state.zh}:${reason.zh}`, en: `API key "${key.name}" ${state.en}: ${reason.en}` },
+      body: { keyId, keyName: key.name, containment: kind, containmentId, until: until?.toISOString() ?? null, reason },
+      link: '/api-keys',
+    });
   }
 
   function deliveriesFor(alert: AlertRow, s: SecopsSettings, containment: ContainmentRow | undefined) {
@@ -241,10 +270,25 @@ export function createSecopsService(deps: SecopsDeps) {
       : undefined;
     if (notify) {
       const dataset = alert.dataset ? await r.datasetByCode(alert.dataset) : undefined;
+      // A notice names what it is about: the dataset and the organisation whose key or account acted.
+      const consumer = alert.org_id && alert.org_id !== dataset?.provider_org_id ? await r.orgName(alert.org_id) : undefined;
+      const about = [
+        ...(dataset ? [{ zh: `数据资源:${dataset.name}`, en: `dataset: ${dataset.name}` }] : []),
+        ...(consumer ? [{ zh: `使用方:${consumer}`, en: `consumer: ${consumer}` }] : []),
+      ];
+      const suffix = about.length ? { zh: `(${about.map((a) => a.zh).join(';')})`, en: ` (${about.map((a) => a.en).join('; ')})` } : { zh: '', en: '' };
       await r.notifyUsers({
         kind: 'secops.alert',
-        title: { zh: `【${SEVERITY_LABELS[alert.severity].zh}】${alert.title.zh}`, en: `[${SEVERITY_LABELS[alert.severity].en}] ${alert.title.en}` },
-        body: { alertId: alert.id, severity: alert.severity, summary: alert.summary, incidentId: alert.incident_id, ...(containment ? { containment: containment.kind } : {}) },
+        title: { zh: `【${SEVERITY_LABELS[alert.severity].zh}】${alert.title.zh}${suffix.zh}`, en: `[${SEVERITY_LABELS[alert.severity].en}] ${alert.title.en}${suffix.en}` },
+        body: {
+          alertId: alert.id,
+          severity: alert.severity,
+          summary: alert.summary,
+          incidentId: alert.incident_id,
+          ...(dataset ? { datasetName: dataset.name } : {}),
+          ...(consumer ? { consumerOrg: consumer } : {}),
+          ...(containment ? { containment: containment.kind } : {}),
+        },
         link: `/secops?alert=${alert.id}`,
         providerOrgId: dataset?.provider_org_id ?? null,
       });

@@ -1234,8 +1234,16 @@ export interface paths {
                                 lastUsedAt: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                /** @enum {string} */
-                                state: "active" | "revoked" | "expired";
+                                /**
+                                 * @description suspended / throttled: contained by security operations (安全运营处置)
+                                 * @enum {string}
+                                 */
+                                state: "active" | "revoked" | "expired" | "suspended" | "throttled";
+                                /**
+                                 * Format: date-time
+                                 * @description throttled: refused until this time (限流截止时间)
+                                 */
+                                throttledUntil: string | null;
                             }[];
                         };
                     };
@@ -1281,8 +1289,16 @@ export interface paths {
                                 lastUsedAt: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                /** @enum {string} */
-                                state: "active" | "revoked" | "expired";
+                                /**
+                                 * @description suspended / throttled: contained by security operations (安全运营处置)
+                                 * @enum {string}
+                                 */
+                                state: "active" | "revoked" | "expired" | "suspended" | "throttled";
+                                /**
+                                 * Format: date-time
+                                 * @description throttled: refused until this time (限流截止时间)
+                                 */
+                                throttledUntil: string | null;
                             };
                         };
                     };
@@ -1335,8 +1351,16 @@ export interface paths {
                             lastUsedAt: string | null;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @enum {string} */
-                            state: "active" | "revoked" | "expired";
+                            /**
+                             * @description suspended / throttled: contained by security operations (安全运营处置)
+                             * @enum {string}
+                             */
+                            state: "active" | "revoked" | "expired" | "suspended" | "throttled";
+                            /**
+                             * Format: date-time
+                             * @description throttled: refused until this time (限流截止时间)
+                             */
+                            throttledUntil: string | null;
                         };
                     };
                 };
@@ -9573,7 +9597,8 @@ export interface paths {
          * Open API: rows of the release, paged, filtered by equality on columns / 开放接口
          * @description 示例 / example:
          *     curl "$PDX/api/v1/open/datasets/210700-000005/records?limit=100"
-         *     curl -H "Authorization: Bearer pdxo_…" "$PDX/api/v1/open/datasets/210700-000005/records?limit=1000&after=1000&板块=滨海风情"
+         *     curl -G -H "Authorization: Bearer pdxo_…" "$PDX/api/v1/open/datasets/210700-000005/records" --data-urlencode "limit=1000" --data-urlencode "after=1000" --data-urlencode "%E6%9D%BF%E5%9D%97=滨海风情"
+         *     (query parameters URL-encoded: curl encodes the value after "=", the column name 板块 is encoded by hand)
          *     → {"release":1,"rows":[{"活动名称":"…","板块":"滨海风情",…}],"next":"1000"}
          */
         get: {

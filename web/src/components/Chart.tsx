@@ -1,18 +1,30 @@
-import * as echarts from 'echarts';
+import type { ECharts, EChartsOption } from 'echarts';
 import { useEffect, useRef } from 'react';
 
-/** One ECharts chart that follows its option and its container's size. */
-export function Chart({ option, height = 320, testId }: { option: echarts.EChartsOption; height?: number; testId?: string }) {
+/**
+ * One ECharts chart that follows its option and its container's size. ECharts (about 1 MB) is
+ * fetched when the first chart mounts, so pages without charts never load it.
+ */
+export function Chart({ option, height = 320, testId }: { option: EChartsOption; height?: number; testId?: string }) {
   const ref = useRef<HTMLDivElement>(null);
-  const chart = useRef<echarts.ECharts>(undefined);
+  const chart = useRef<ECharts>(undefined);
+  const latest = useRef(option);
+  latest.current = option;
   useEffect(() => {
-    if (!ref.current) return;
-    chart.current = echarts.init(ref.current);
-    const observer = new ResizeObserver(() => chart.current?.resize());
-    observer.observe(ref.current);
+    let disposed = false;
+    let observer: ResizeObserver | undefined;
+    void import('./echarts.ts').then((echarts) => {
+      if (disposed || !ref.current) return;
+      chart.current = echarts.init(ref.current);
+      chart.current.setOption(latest.current, true);
+      observer = new ResizeObserver(() => chart.current?.resize());
+      observer.observe(ref.current);
+    });
     return () => {
-      observer.disconnect();
+      disposed = true;
+      observer?.disconnect();
       chart.current?.dispose();
+      chart.current = undefined;
     };
   }, []);
   useEffect(() => {

@@ -5,7 +5,7 @@ import { useI18n } from '../i18n.tsx';
 
 /** The caller's organisation's API keys: create (shown once), see use, revoke. */
 export function ApiKeysPage() {
-  const { t, time } = useI18n();
+  const { t, time, lang } = useI18n();
   const { modal, message } = App.useApp();
   const [keys, setKeys] = useState<ApiKey[]>([]);
   const [open, setOpen] = useState(false);
@@ -49,7 +49,9 @@ export function ApiKeysPage() {
       },
     });
 
-  const color = { active: 'green', revoked: 'red', expired: 'default' } as const;
+  const color = { active: 'green', revoked: 'red', expired: 'default', suspended: 'red', throttled: 'orange' } as const;
+  /** hh:mm of a throttle's end (a throttle lasts minutes, not days). */
+  const clock = (v: string) => new Date(v).toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   return (
     <>
       <Space style={{ marginBottom: 16 }}>
@@ -63,7 +65,15 @@ export function ApiKeysPage() {
         columns={[
           { title: t('keys.name'), dataIndex: 'name' },
           { title: t('keys.prefix'), dataIndex: 'prefix', render: (p: string) => <Typography.Text code>pdx_{p}_…</Typography.Text> },
-          { title: t('keys.state'), dataIndex: 'state', render: (s: ApiKey['state']) => <Tag color={color[s]}>{t(`keys.state.${s}`)}</Tag> },
+          {
+            title: t('keys.state'),
+            dataIndex: 'state',
+            render: (s: ApiKey['state'], k) => (
+              <Tag color={color[s]} data-testid={`key-state-${k.name}`}>
+                {s === 'throttled' && k.throttledUntil ? t('keys.state.throttledUntil', { time: clock(k.throttledUntil) }) : t(`keys.state.${s}`)}
+              </Tag>
+            ),
+          },
           { title: t('keys.expires'), dataIndex: 'expiresAt', render: (v: string | null) => (v ? time(v) : t('keys.never')) },
           { title: t('keys.lastUsed'), dataIndex: 'lastUsedAt', render: (v: string | null) => (v ? time(v) : t('common.never')) },
           {

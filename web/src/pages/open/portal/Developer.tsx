@@ -16,7 +16,8 @@ export function DeveloperPage() {
         </Typography.Text>
         <Typography.Text>{t('op.dev.step3')}</Typography.Text>
         {[
-          `curl "${origin}/api/v1/open/datasets?q=旅游"`,
+          // Chinese text in a query must be URL-encoded: curl -G --data-urlencode does it.
+          `curl -G "${origin}/api/v1/open/datasets" --data-urlencode "q=旅游"`,
           `curl "${origin}/api/v1/open/datasets/<资源代码>/records?limit=100"`,
           `curl -H "Authorization: Bearer pdxo_…" "${origin}/api/v1/open/datasets/<资源代码>/records?limit=1000&after=<next>"`,
           `curl -OJ "${origin}/api/v1/open/datasets/<资源代码>/download?format=xlsx"`,
