@@ -135,7 +135,7 @@ describe.sequential('the core journey in the console', () => {
     await officer.getByTestId('add-condition').click();
     await choose(officer, 'filter-column-0', '户籍地');
     await officer.getByTestId('filter-value-0').fill('朝阳市');
-    await expect.poll(() => officer.getByTestId('filter-text').textContent()).toBe('户籍地=eq.朝阳市');
+    await expect.poll(() => officer.getByTestId('filter-text').textContent()).toBe('户籍地 等于 朝阳市');
     await officer.getByTestId('rows-per-day').fill('50000');
     await screenshot(officer, 'journey-07-provider-approval');
     await officer.getByTestId('approve').click();

@@ -107,7 +107,7 @@ describe.sequential('console: share request → provider approval → security a
     await o.getByTestId('add-condition').click();
     await choose(o, 'filter-column-0', '户籍地');
     await o.getByTestId('filter-value-0').fill('朝阳市');
-    await expect.poll(() => o.getByTestId('filter-text').textContent()).toBe('户籍地=eq.朝阳市');
+    await expect.poll(() => o.getByTestId('filter-text').textContent()).toBe('户籍地 等于 朝阳市');
     await o.getByTestId('approve-note').fill('按最小必要原则提供,仅限朝阳市户籍');
     await screenshot(o, 'sharing-06-officer-decides');
     await o.getByTestId('approve').click();
@@ -151,7 +151,7 @@ describe.sequential('console: share request → provider approval → security a
     expect(curl).toContain(`${server.url}/api/v1/datasets/${code}/records`);
     expect(curl).toContain("--data-urlencode 'select=姓名,身份证号,住址'");
     expect(curl).toContain("Authorization: Bearer <your key>");
-    expect(await c.getByTestId('grant-filter').textContent()).toBe('户籍地=eq.朝阳市');
+    expect(await c.getByTestId('grant-filter').textContent()).toBe('户籍地 等于 朝阳市');
     await settled(c);
     await screenshot(c, 'sharing-13-grant-examples');
     // A CSV export of the granted rows, downloaded with the console session.

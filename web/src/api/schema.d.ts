@@ -3373,6 +3373,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/overview/todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's to-do counts by queue, for the roles it holds (工作台) / 我的待办 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * @description approvals 待我审批 / securityReviews 待安全审核 / openAlerts 未处理告警 / classifyReviews 待复核分类 / expiringGrants 我方即将到期的授权 / grantsEnding 本单位给出的即将到期的授权 / objections 待答复异议
+                                 * @enum {string}
+                                 */
+                                kind: "approvals" | "securityReviews" | "openAlerts" | "classifyReviews" | "expiringGrants" | "grantsEnding" | "objections";
+                                count: number;
+                            }[];
+                            expiringDays: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/overview": {
         parameters: {
             query?: never;
@@ -6401,6 +6447,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -6506,6 +6560,14 @@ export interface paths {
                             dataset: string | null;
                             orgId: string | null;
                             incidentId: string | null;
+                            /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                            names: {
+                                actor?: string;
+                                /** @enum {string} */
+                                actorKind?: "key" | "user";
+                                org?: string;
+                                dataset?: string;
+                            };
                             /** Format: date-time */
                             firstSeen: string;
                             /** Format: date-time */
@@ -6576,6 +6638,14 @@ export interface paths {
                             dataset: string | null;
                             orgId: string | null;
                             incidentId: string | null;
+                            /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                            names: {
+                                actor?: string;
+                                /** @enum {string} */
+                                actorKind?: "key" | "user";
+                                org?: string;
+                                dataset?: string;
+                            };
                             /** Format: date-time */
                             firstSeen: string;
                             /** Format: date-time */
@@ -6644,6 +6714,14 @@ export interface paths {
                             dataset: string | null;
                             orgId: string | null;
                             incidentId: string | null;
+                            /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                            names: {
+                                actor?: string;
+                                /** @enum {string} */
+                                actorKind?: "key" | "user";
+                                org?: string;
+                                dataset?: string;
+                            };
                             /** Format: date-time */
                             firstSeen: string;
                             /** Format: date-time */
@@ -7060,6 +7138,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7181,6 +7267,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7316,6 +7410,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7446,6 +7548,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7576,6 +7686,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7710,6 +7828,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7842,6 +7968,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7973,6 +8107,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */

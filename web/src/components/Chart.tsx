@@ -1,22 +1,38 @@
 import * as echarts from 'echarts';
 import { useEffect, useRef } from 'react';
+import { useI18n } from '../i18n.tsx';
 
-/** One ECharts chart that follows its option and its container's size. */
+/**
+ * One ECharts chart that follows its option, its container's size and the console language (ECharts'
+ * own texts). ARIA is on: the container gets a spoken description naming the series, which screen
+ * readers and tests read where the canvas cannot be.
+ */
 export function Chart({ option, height = 320, testId }: { option: echarts.EChartsOption; height?: number; testId?: string }) {
+  const { lang } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts>(undefined);
   useEffect(() => {
     if (!ref.current) return;
-    chart.current = echarts.init(ref.current);
+    chart.current = echarts.init(ref.current, undefined, { locale: lang === 'zh' ? 'ZH' : 'EN' });
+    chart.current.setOption({ aria: { enabled: true }, ...option }, true);
     const observer = new ResizeObserver(() => chart.current?.resize());
     observer.observe(ref.current);
     return () => {
       observer.disconnect();
       chart.current?.dispose();
     };
-  }, []);
+    // The option is applied by the effect below; a new language makes a new chart.
+  }, [lang]);
   useEffect(() => {
-    chart.current?.setOption(option, true);
+    chart.current?.setOption({ aria: { enabled: true }, ...option }, true);
   }, [option]);
   return <div ref={ref} style={{ width: '100%', height }} data-testid={testId} />;
+}
+
+/** The last `days` days up to now as an ECharts time axis (a day without events is an empty day, not a missing one). */
+export function lastDaysAxis(days: number, name?: string): echarts.XAXisComponentOption {
+  const end = new Date();
+  end.setHours(23, 59, 59, 999);
+  const start = new Date(end.getTime() - days * 86_400_000);
+  return { type: 'time', min: start.getTime(), max: end.getTime(), minInterval: 86_400_000, ...(name ? { name, nameLocation: 'middle', nameGap: 28 } : {}) };
 }

@@ -176,6 +176,17 @@ export const zh = {
   'share.exportReady': '导出完成:{rows} 行,下载链接有效至 {time}',
   'share.exportDownload': '下载',
   'share.exportFailed': '导出失败',
+  'share.opText.eq': '等于',
+  'share.opText.neq': '不等于',
+  'share.opText.gt': '大于',
+  'share.opText.gte': '大于等于',
+  'share.opText.lt': '小于',
+  'share.opText.lte': '小于等于',
+  'share.opText.like': '匹配',
+  'share.opText.in': '属于',
+  'share.opText.is': '为空',
+  'share.opText.and': ' 且 ',
+  'share.opText.advanced': '高级条件',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -355,4 +366,15 @@ export const en: Record<keyof typeof zh, string> = {
   'share.exportReady': 'Export ready: {rows} rows; the link works until {time}',
   'share.exportDownload': 'Download',
   'share.exportFailed': 'The export failed',
+  'share.opText.eq': 'equals',
+  'share.opText.neq': 'is not',
+  'share.opText.gt': 'greater than',
+  'share.opText.gte': 'at least',
+  'share.opText.lt': 'less than',
+  'share.opText.lte': 'at most',
+  'share.opText.like': 'matches',
+  'share.opText.in': 'is one of',
+  'share.opText.is': 'is empty',
+  'share.opText.and': ' and ',
+  'share.opText.advanced': 'Advanced condition',
 };

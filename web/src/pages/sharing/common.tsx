@@ -1,6 +1,6 @@
 /** Tags and helpers shared by the sharing pages. */
-import { Tag } from 'antd';
-import { shareApi, type GrantMode, type GrantState, type RequestState } from '../../api/share.ts';
+import { Tag, Tooltip, Typography } from 'antd';
+import { conditionsFromFilter, shareApi, type GrantMode, type GrantState, type RequestState } from '../../api/share.ts';
 import { useI18n } from '../../i18n.tsx';
 
 const STATE_COLORS: Record<RequestState, string> = {
@@ -66,4 +66,39 @@ export async function readAbout(key: 'requestId' | 'grantId', id: string): Promi
   } catch {
     // Notifications are a convenience; a failure here must not break the page.
   }
+}
+
+/**
+ * A row filter as a person reads it: "户籍地 等于 朝阳市 且 人口数 大于等于 3" (the API's text, e.g.
+ * `户籍地=eq.朝阳市`, in the tooltip). A filter beyond simple conditions (or/and groups) is shown as
+ * the text itself, marked as an advanced condition. The one formatter for every page that shows one.
+ */
+export function rowFilterText(t: ReturnType<typeof useI18n>['t'], filter: string): string | undefined {
+  const conditions = conditionsFromFilter(filter);
+  if (!conditions?.length) return undefined;
+  return conditions
+    .map((c) => {
+      const op = t(`share.opText.${c.op}`);
+      if (c.op === 'is') return `${c.column} ${op}`;
+      const value = c.op === 'in' ? c.value.split(/[,,、]/).map((v) => v.trim()).filter(Boolean).join('、') : c.value;
+      return `${c.column} ${op} ${value}`;
+    })
+    .join(t('share.opText.and'));
+}
+
+export function RowFilter({ filter, testId }: { filter: string | null | undefined; testId?: string }) {
+  const { t } = useI18n();
+  if (!filter) return <span data-testid={testId}>{t('share.allRows')}</span>;
+  const text = rowFilterText(t, filter);
+  return (
+    <Tooltip title={filter}>
+      {text ? (
+        <span data-testid={testId}>{text}</span>
+      ) : (
+        <Typography.Text code data-testid={testId}>
+          {t('share.opText.advanced')}:{filter}
+        </Typography.Text>
+      )}
+    </Tooltip>
+  );
 }
