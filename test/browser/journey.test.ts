@@ -122,6 +122,9 @@ describe.sequential('the core journey in the console', () => {
     await consumer.getByTestId('volume').fill('500');
     await screenshot(consumer, 'journey-06-request');
     await consumer.getByTestId('submit-request').click();
+    // A summary of the request, confirmed before anything is sent.
+    await expect.poll(() => consumer.getByTestId('request-summary').textContent()).toContain('低保');
+    await confirmDialog(consumer, '确认提交', { answer: '/share/requests' });
     await expect.poll(() => consumer.getByText('申请已提交').count()).toBe(1);
   });
 

@@ -74,6 +74,9 @@ describe.sequential('console: share request → provider approval → security a
     await settled(c);
     await screenshot(c, 'sharing-01-request-form');
     await c.getByTestId('submit-request').click();
+    // A summary of the request, confirmed before anything is sent.
+    await expect.poll(() => c.getByTestId('request-summary').textContent()).toContain('低保');
+    await confirmDialog(c, '确认提交', { answer: '/share/requests' });
     await expect.poll(() => c.getByText('申请已提交').count()).toBe(1);
     await screenshot(c, 'sharing-02-request-submitted');
     await c.getByTestId('go-my-requests').click();

@@ -187,6 +187,11 @@ export const zh = {
   'share.opText.is': '为空',
   'share.opText.and': ' 且 ',
   'share.opText.advanced': '高级条件',
+  'share.confirmTitle': '确认提交以下共享申请?',
+  'share.confirmSubmit': '确认提交',
+  'share.confirmBack': '返回修改',
+  'share.confirmDataset': '数据资源',
+  'share.confirmColumns': '申请的信息项',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -377,4 +382,9 @@ export const en: Record<keyof typeof zh, string> = {
   'share.opText.is': 'is empty',
   'share.opText.and': ' and ',
   'share.opText.advanced': 'Advanced condition',
+  'share.confirmTitle': 'Submit this share request?',
+  'share.confirmSubmit': 'Submit',
+  'share.confirmBack': 'Back to the form',
+  'share.confirmDataset': 'Dataset',
+  'share.confirmColumns': 'Columns asked for',
 };
