@@ -51,7 +51,7 @@ function TermsView({ terms, detail }: { terms: Terms; detail: RequestDetail }) {
         <Space size={[8, 4]} wrap>
           {terms.columns.map((c) => (
             <span key={c.name} data-testid={`term-${c.name}`}>
-              {c.name} <GradeTag grade={grades.get(c.name) ?? null} short /> <ModeTag mode={c.mode} />
+              {c.name} <GradeTag grade={grades.get(c.name) ?? null} short /> <ModeTag mode={c.mode} grade={grades.get(c.name) ?? null} />
               {c.generalize?.address && <Tag>{t(`share.gen.address.${c.generalize.address}`)}</Tag>}
               {c.generalize?.date && <Tag>{t(`share.gen.date.${c.generalize.date}`)}</Tag>}
               {c.mode === 'redacted' && <Tag>{t(`share.redact.${c.redact ?? 'masked'}`)}</Tag>}

@@ -33,11 +33,17 @@ export function GrantStateTag({ state }: { state: GrantState }) {
 
 const MODE_COLORS: Record<GrantMode, string> = { clear: 'red', masked: 'blue', pseudonym: 'purple', generalized: 'cyan', redacted: 'geekblue', verify: 'gold', hidden: 'default' };
 
-/** 明文 / 脱敏 / 假名化 / 泛化 / 文本去标识 / 仅核验 / 不提供. */
-export function ModeTag({ mode, testId }: { mode: GrantMode; testId?: string }) {
+/** The colour of 明文: a warning only where the column is sensitive (3级/4级); unknown grade: caution. */
+function clearColor(grade: number | null | undefined): string {
+  if (grade === undefined || grade === null) return 'orange';
+  return grade >= 3 ? 'red' : 'green';
+}
+
+/** 明文 / 脱敏 / 假名化 / 泛化 / 文本去标识 / 仅核验 / 不提供; `grade` of the column where the page knows it. */
+export function ModeTag({ mode, testId, grade }: { mode: GrantMode; testId?: string; grade?: number | null }) {
   const { t } = useI18n();
   return (
-    <Tag color={MODE_COLORS[mode]} data-testid={testId}>
+    <Tag color={mode === 'clear' ? clearColor(grade) : MODE_COLORS[mode]} data-testid={testId} data-grade={grade ?? undefined}>
       {t(`share.mode.${mode}`)}
     </Tag>
   );
