@@ -102,3 +102,12 @@ export async function openDataset(officer: Client, code: string, columns?: { nam
   if (published.statusCode !== 200) throw new Error(`publish: ${published.body}`);
   return published.json();
 }
+
+/** A society user signed in through the portal's own cookie (and CSRF header). */
+export async function societyClient(t: TestApp, email: string, password: string): Promise<Client> {
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/open/account/login', payload: { email, password } });
+  if (res.statusCode !== 200) throw new Error(`society login ${email}: ${res.statusCode} ${res.body}`);
+  const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
+  const headers = { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_open_csrf ?? '' };
+  return { headers, call: (method, url, body, extra = {}) => t.app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }) };
+}

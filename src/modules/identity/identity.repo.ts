@@ -235,7 +235,15 @@ export function identityRepo(db: Queryable) {
     listApiKeys: (orgId: string) =>
       db.query<ApiKeyRow>('SELECT * FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC', [orgId]),
     getApiKey: (id: string) => maybeOne<ApiKeyRow>(db, 'SELECT * FROM api_keys WHERE id = $1', [id]),
-    getApiKeyByPrefix: (prefix: string) => maybeOne<ApiKeyRow>(db, 'SELECT * FROM api_keys WHERE prefix = $1', [prefix]),
+    /** A key with its owner in one round trip (every API request asks for both). */
+    getApiKeyWithOwner: (prefix: string) =>
+      maybeOne<ApiKeyRow & { owner: Pick<UserRow, 'id' | 'username' | 'roles' | 'disabled'> | null }>(
+        db,
+        `SELECT k.*, (SELECT jsonb_build_object('id', u.id, 'username', u.username, 'roles', u.roles, 'disabled', u.disabled)
+                        FROM users u WHERE u.id = k.created_by) AS owner
+           FROM api_keys k WHERE k.prefix = $1`,
+        [prefix],
+      ),
     revokeApiKey: (id: string) =>
       maybeOne<ApiKeyRow>(db, 'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING *', [id]),
     /** Records use at most once a minute, so a busy key does not write on every request. */

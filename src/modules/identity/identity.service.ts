@@ -582,7 +582,7 @@ export function createIdentityService(deps: {
     async authenticateApiKey(key: string, caller: Partial<Caller> = {}): Promise<{ principal?: Principal; refusal?: string }> {
       const prefix = apiKeyPrefix(key);
       if (!prefix) return { refusal: 'malformed' };
-      const row = await repo.getApiKeyByPrefix(prefix);
+      const row = await repo.getApiKeyWithOwner(prefix);
       if (!row || row.key_hash !== tokenHash(key)) return { refusal: 'unknown' };
       const refusal = row.revoked_at
         ? 'revoked'
@@ -594,7 +594,7 @@ export function createIdentityService(deps: {
             : (row as HeldKey).throttled_until && (row as HeldKey).throttled_until! > new Date()
               ? 'throttled'
               : undefined;
-      const owner = await repo.getUser(row.created_by);
+      const owner = row.owner;
       if (refusal || !owner || owner.disabled) {
         await record(caller, {
           action: 'auth.apikey',
@@ -605,7 +605,8 @@ export function createIdentityService(deps: {
         });
         return { refusal: refusal ?? 'owner_disabled' };
       }
-      await repo.touchApiKey(row.id);
+      // Last use is kept to the minute: a key that was used within it does not write on every request.
+      if (!row.last_used_at || Date.now() - row.last_used_at.getTime() >= 60_000) await repo.touchApiKey(row.id);
       return {
         principal: {
           kind: 'apikey',

@@ -5,22 +5,13 @@
  * on the portal).
  */
 import { beforeAll, expect, it } from 'vitest';
-import { openDataset, openWorld, PETITION_HEADER, type OpenWorld } from '../../../test/open-helpers.ts';
+import { openDataset, openWorld, PETITION_HEADER, societyClient, type OpenWorld } from '../../../test/open-helpers.ts';
 import type { Client, TestApp } from '../../../test/helpers/api.ts';
 import { startTestApp } from '../../../test/helpers/api.ts';
 import { describeEachBackend } from '../../../test/helpers/db.ts';
 import { memorySink } from '../audit/events.ts';
 import { createLimiter } from './limiter.ts';
 import { createPortalService } from './portal.ts';
-
-/** A society user signed in through the portal's own cookie (and CSRF header). */
-async function societyClient(t: TestApp, email: string, password: string): Promise<Client> {
-  const res = await t.app.inject({ method: 'POST', url: '/api/v1/open/account/login', payload: { email, password } });
-  if (res.statusCode !== 200) throw new Error(`society login ${email}: ${res.statusCode} ${res.body}`);
-  const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
-  const headers = { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_open_csrf ?? '' };
-  return { headers, call: (method, url, body, extra = {}) => t.app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }) };
-}
 
 describeEachBackend('open data API', ({ use }) => {
   let t: TestApp;
