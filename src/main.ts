@@ -156,7 +156,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       jobsRoutes({ jobs, identity }),
       auditRoutes,
       scanRoutes({ maxBytes: config.PDX_MAX_UPLOAD_BYTES }),
-      overviewRoutes({ db }),
+      overviewRoutes({ db, review }),
       reviewRoutes,
       share.routes,
       secops.routes,

@@ -122,6 +122,9 @@ describe.sequential('the core journey in the console', () => {
     await consumer.getByTestId('volume').fill('500');
     await screenshot(consumer, 'journey-06-request');
     await consumer.getByTestId('submit-request').click();
+    // A summary of the request, confirmed before anything is sent.
+    await expect.poll(() => consumer.getByTestId('request-summary').textContent()).toContain('低保');
+    await confirmDialog(consumer, '确认提交', { answer: '/share/requests' });
     await expect.poll(() => consumer.getByText('申请已提交').count()).toBe(1);
   });
 
@@ -135,7 +138,7 @@ describe.sequential('the core journey in the console', () => {
     await officer.getByTestId('add-condition').click();
     await choose(officer, 'filter-column-0', '户籍地');
     await officer.getByTestId('filter-value-0').fill('朝阳市');
-    await expect.poll(() => officer.getByTestId('filter-text').textContent()).toBe('户籍地=eq.朝阳市');
+    await expect.poll(() => officer.getByTestId('filter-text').textContent()).toBe('户籍地 等于 朝阳市');
     await officer.getByTestId('rows-per-day').fill('50000');
     await screenshot(officer, 'journey-07-provider-approval');
     await officer.getByTestId('approve').click();

@@ -4,96 +4,28 @@
  * drawer the evidence, the incident drawer the 4-hour clock, and the containment can be lifted.
  * Needs the built console (web/dist: `node scripts/build-web.mjs`).
  */
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { migrate, openDatabase, type Db } from '../../src/db/index.ts';
-import type { App } from '../../src/http/app.ts';
-import { createPlatform, type Platform } from '../../src/main.ts';
-import type { AuditRecord } from '../../src/modules/audit/record.ts';
-import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
-import type { SecopsModule } from '../../src/modules/secops/secops.module.ts';
-import { ADMIN_PASSWORDS, loginClient, type Client } from '../helpers/api.ts';
-import { createAuthenticator, registerAuthenticator } from '../helpers/authenticator.ts';
+import type { Db } from '../../src/db/index.ts';
+import { ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { animationsDone, confirmDialog, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
-import { seedPgliteDir } from '../helpers/db.ts';
-import { grantJourney, shareWorld, type ShareTestApp } from '../share-helpers.ts';
-import { TEST_ENV } from '../helpers/env.ts';
-
-function injectClient(app: App, headers: Record<string, string>): Client {
-  return {
-    headers,
-    call: (method, url, body, extra = {}) => app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }),
-  };
-}
-
-async function apiLogin(app: App, username: string, password: string): Promise<Client> {
-  return loginClient(app, username, password);
-}
+import { startSecopsWorld, type SecopsWorld } from '../helpers/secops-world.ts';
 
 describe('console: security operations dashboard, alerts, incident clock and containment in Chromium', () => {
+  let world: SecopsWorld;
   let db: Db;
-  let platform: Platform;
-  let secops: SecopsModule;
   let browser: Browser;
   let url: string;
-  let dataDir: string;
-  const segments: { real: number; virtual: number }[] = [];
-  const setVirtual = (iso: string) => segments.push({ real: Date.now(), virtual: Date.parse(iso) });
-  const eventTime = (r: AuditRecord) => {
-    const real = Date.parse(r.time);
-    const seg = segments.filter((s) => s.real <= real).at(-1);
-    return new Date(seg ? seg.virtual + (real - seg.real) : real);
-  };
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-sec-'));
-    const config = loadConfig({ ...TEST_ENV, PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_RATE_LIMIT: '100000', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
-    seedPgliteDir(path.join(dataDir, 'pglite'));
-    db = await openDatabase(config);
-    await migrate(db);
-    const authenticator = createAuthenticator();
-    platform = await createPlatform(config, db, { jobPollMs: 50, secops: { eventTime }, now: authenticator.now });
-    const { app, services } = platform;
-    secops = services.secops;
-    await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    registerAuthenticator(authenticator, { url, app });
-    services.jobs.start();
-
-    const t = { login: (u: string, p: string) => apiLogin(app, u, p), withKey: (key: string) => injectClient(app, { authorization: `Bearer ${key}` }) };
-    const w = await shareWorld(t as unknown as ShareTestApp, 1500);
-    await w.secadmin.call('PUT', '/api/v1/secops/settings', { intervalMs: 200, detectors: { volume: { minRows: 200 } } });
-    secops.start();
-    await grantJourney(w, { columns: [{ name: '姓名', mode: 'clear' }, { name: '身份证号', mode: 'clear' }, { name: '户籍地', mode: 'clear' }], impactAssessment: '低保核验须比对身份证号与姓名,已评估并采取最小必要措施' }, { columns: ['姓名', '身份证号', '户籍地'] });
-    // Yesterday's working hours (UTC+8), then 03:00 today: recent enough for the 30-day ranking.
-    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
-    const yesterday = new Date(Date.parse(today) - 86_400_000).toISOString().slice(0, 10);
-    for (const hour of ['09', '10', '15']) {
-      setVirtual(`${yesterday}T${hour}:00:00+08:00`);
-      await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=4`);
-    }
-    setVirtual(`${today}T03:00:00+08:00`);
-    for (let i = 0; i < 6; i++) if ((await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=1000`)).statusCode !== 200) break;
-    for (let i = 0; i < 6; i++) await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'mz-officer', password: `wrong-${i}` } });
-    for (let i = 0; i < 150 && (await w.secadmin.call('GET', '/api/v1/secops/alerts')).json().items.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    world = await startSecopsWorld();
+    ({ db, url } = world);
     browser = await launchBrowser();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await secops?.stop();
-    await platform?.services.jobs.stop();
-    await platform?.app.close();
-    await platform?.services.audit.close();
-    await db?.close();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await world?.close();
   });
 
   it('shows live alerts and charts, the evidence, the 4-hour clock, and lifts a suspension', async () => {

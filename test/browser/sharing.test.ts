@@ -74,6 +74,9 @@ describe.sequential('console: share request → provider approval → security a
     await settled(c);
     await screenshot(c, 'sharing-01-request-form');
     await c.getByTestId('submit-request').click();
+    // A summary of the request, confirmed before anything is sent.
+    await expect.poll(() => c.getByTestId('request-summary').textContent()).toContain('低保');
+    await confirmDialog(c, '确认提交', { answer: '/share/requests' });
     await expect.poll(() => c.getByText('申请已提交').count()).toBe(1);
     await screenshot(c, 'sharing-02-request-submitted');
     await c.getByTestId('go-my-requests').click();
@@ -107,7 +110,7 @@ describe.sequential('console: share request → provider approval → security a
     await o.getByTestId('add-condition').click();
     await choose(o, 'filter-column-0', '户籍地');
     await o.getByTestId('filter-value-0').fill('朝阳市');
-    await expect.poll(() => o.getByTestId('filter-text').textContent()).toBe('户籍地=eq.朝阳市');
+    await expect.poll(() => o.getByTestId('filter-text').textContent()).toBe('户籍地 等于 朝阳市');
     await o.getByTestId('approve-note').fill('按最小必要原则提供,仅限朝阳市户籍');
     await screenshot(o, 'sharing-06-officer-decides');
     await o.getByTestId('approve').click();
@@ -151,7 +154,7 @@ describe.sequential('console: share request → provider approval → security a
     expect(curl).toContain(`${server.url}/api/v1/datasets/${code}/records`);
     expect(curl).toContain("--data-urlencode 'select=姓名,身份证号,住址'");
     expect(curl).toContain("Authorization: Bearer <your key>");
-    expect(await c.getByTestId('grant-filter').textContent()).toBe('户籍地=eq.朝阳市');
+    expect(await c.getByTestId('grant-filter').textContent()).toBe('户籍地 等于 朝阳市');
     await settled(c);
     await screenshot(c, 'sharing-13-grant-examples');
     // A CSV export of the granted rows, downloaded with the console session.

@@ -1,15 +1,68 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/index.ts';
-import { errorResponses } from '../../http/kit.ts';
+import { callerOf, errorResponses } from '../../http/kit.ts';
+import type { Principal } from '../../http/access.ts';
+import type { ReviewService } from '../classify/review.service.ts';
 import { overviewRepo } from './overview.repo.ts';
 
 const DAYS = 30;
+/** A grant ending within this many days is listed as expiring on the 工作台. */
+export const EXPIRING_DAYS = 30;
+
+export const TODO_KINDS = ['approvals', 'securityReviews', 'openAlerts', 'classifyReviews', 'expiringGrants', 'grantsEnding', 'objections'] as const;
+type TodoKind = (typeof TODO_KINDS)[number];
 
 /** GET /overview: the 城市大脑 view of data assets, sharing activity and security events. */
-export function overviewRoutes(deps: { db: Db }): FastifyPluginAsyncZod {
+export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list'> }): FastifyPluginAsyncZod {
   const repo = overviewRepo(deps.db);
+
+  /** The queues of the caller's roles, each with how many items wait in it. */
+  async function todo(p: Principal): Promise<{ kind: TodoKind; count: number }[]> {
+    const out: { kind: TodoKind; count: number }[] = [];
+    const has = (role: Principal['roles'][number]) => p.roles.includes(role);
+    if (has('data_officer') && p.orgId) {
+      out.push({ kind: 'approvals', count: await repo.approvalsFor(p.orgId) });
+      out.push({ kind: 'classifyReviews', count: (await deps.review.list(p)).filter((d) => d.state !== 'confirmed').length });
+      out.push({ kind: 'objections', count: await repo.openObjections(p.orgId) });
+      out.push({ kind: 'grantsEnding', count: await repo.expiringGrants(p.orgId, 'provider', EXPIRING_DAYS) });
+    }
+    if (has('secadmin')) {
+      out.push({ kind: 'securityReviews', count: await repo.securityReviews() });
+      out.push({ kind: 'openAlerts', count: await repo.openAlerts() });
+    }
+    if (has('consumer') && p.orgId) out.push({ kind: 'expiringGrants', count: await repo.expiringGrants(p.orgId, 'consumer', EXPIRING_DAYS) });
+    return out;
+  }
+
   return async (app) => {
+    app.get(
+      '/overview/todo',
+      {
+        config: { access: { authenticated: true } },
+        schema: {
+          tags: ['overview'],
+          summary: "The caller's to-do counts by queue, for the roles it holds (工作台) / 我的待办",
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({
+                  kind: z
+                    .enum(TODO_KINDS)
+                    .describe(
+                      'approvals 待我审批 / securityReviews 待安全审核 / openAlerts 未处理告警 / classifyReviews 待复核分类 / expiringGrants 我方即将到期的授权 / grantsEnding 本单位给出的即将到期的授权 / objections 待答复异议',
+                    ),
+                  count: z.number().int(),
+                }),
+              ),
+              expiringDays: z.number().int(),
+            }),
+            ...errorResponses(401),
+          },
+        },
+      },
+      async (request) => ({ items: await todo(callerOf(request).principal), expiringDays: EXPIRING_DAYS }),
+    );
     app.get(
       '/overview',
       {

@@ -12,6 +12,7 @@ import type { Queryable } from '../../db/index.ts';
 import type { Message } from '../../errors.ts';
 import { ROLE_LABELS, type Role } from '../../http/access.ts';
 import type { AuditRecord } from '../audit/record.ts';
+import type { AlertNames } from './secops.repo.ts';
 import { inHours, localHour, type ContainmentKind, type SecopsSettings, type Severity } from './secops.settings.ts';
 
 export interface Finding {
@@ -27,6 +28,8 @@ export interface Finding {
   dataset?: string | null;
   orgId?: string | null;
   contain?: { kind: ContainmentKind; targetId: string; label?: string; minutes?: number };
+  /** Names of the actor, organisation and dataset for the console (set by `detect`). */
+  names?: AlertNames;
 }
 
 export const DETECTORS = [
@@ -90,6 +93,12 @@ export interface DetectorContext {
   eventTime(record: AuditRecord): Date;
   /** 信息项 name → effective grade of a dataset's columns (catalogue code). */
   columnGrades(dataset: string): Promise<Map<string, number>>;
+  /** The API key or person of a record and their organisation, by name (undefined: not found). */
+  actorNames(record: AuditRecord): Promise<AlertNames | undefined>;
+  /** A dataset's name by its catalogue code. */
+  datasetName(code: string): Promise<string | undefined>;
+  /** Set by `detect` for the record at hand: what `who` says. */
+  actor?: AlertNames;
 }
 
 type Detector = (record: AuditRecord, ctx: DetectorContext) => Promise<Finding[]>;
@@ -114,7 +123,18 @@ const grantOf = (r: AuditRecord) => {
 };
 /** The consumer a data response is counted against: its API key, else its user. */
 const consumerOf = (r: AuditRecord) => (r.actorApiKeyId ? `key:${r.actorApiKeyId}` : r.actorUserId ? `user:${r.actorUserId}` : undefined);
-const who = (r: AuditRecord) => r.actorApiKeyId ? `API key ${r.actorApiKeyId.slice(0, 8)}` : (r.actorUsername ?? r.actorUserId ?? '?');
+/**
+ * The actor of a record as a person reads it: "朝阳市民政局的密钥「低保核验」", "省公安厅 张三"; ids
+ * only when the key or account no longer exists.
+ */
+function who(r: AuditRecord, ctx: DetectorContext): Message {
+  const a = ctx.actor;
+  if (a?.actorKind === 'key') return { zh: `${a.org ?? ''}的密钥「${a.actor}」`, en: `the key “${a.actor}” of ${a.org ?? '?'}` };
+  if (a?.actor) return { zh: `${a.org ? `${a.org} ` : ''}${a.actor}`, en: `${a.actor}${a.org ? ` (${a.org})` : ''}` };
+  if (r.actorApiKeyId) return { zh: `密钥 ${r.actorApiKeyId.slice(0, 8)}`, en: `key ${r.actorApiKeyId.slice(0, 8)}` };
+  const name = r.actorUsername ?? r.actorUserId ?? '?';
+  return { zh: name, en: name };
+}
 
 function keyContainment(r: AuditRecord, action: 'none' | 'throttle_key' | 'suspend_key' | 'suspend_grant', minutes?: number): Finding['contain'] {
   if (action === 'none') return undefined;
@@ -185,8 +205,8 @@ const volume: Detector = async (r, ctx) => {
       severity,
       title: { zh: `访问量达到基线的 ${x} 倍${night ? '(夜间)' : ''}`, en: `Volume ${x}× the baseline${night ? ' at night' : ''}` },
       summary: {
-        zh: `${who(r)} 在 ${local} 这一小时读取 ${current} 行,过去 ${base.hours} 个活跃小时平均 ${Math.round(base.mean)} 行`,
-        en: `${who(r)} read ${current} rows in the hour of ${local}; its mean over ${base.hours} active hours is ${Math.round(base.mean)}`,
+        zh: `${who(r, ctx).zh} 在 ${local} 这一小时读取 ${current} 行,过去 ${base.hours} 个活跃小时平均 ${Math.round(base.mean)} 行`,
+        en: `${who(r, ctx).en} read ${current} rows in the hour of ${local}; its mean over ${base.hours} active hours is ${Math.round(base.mean)}`,
       },
       facts: { rows: current, baselineMean: base.mean, baselineHours: base.hours, ratio, night, hour: hour.toISOString(), grantId: grantOf(r) ?? null, apiKeyId: r.actorApiKeyId },
       seq: r.seq,
@@ -210,7 +230,7 @@ const sensitiveBulk: Detector = async (r, ctx) => {
       subject,
       severity: sensitive.clear4 ? 'significant' : 'general',
       title: { zh: `批量读取敏感字段(${sensitive.names.join('、')})`, en: `Bulk read of sensitive columns (${sensitive.names.join(', ')})` },
-      summary: { zh: `${who(r)} 一次读取 ${rowsOf(r)} 行,含 3级/4级 信息项`, en: `${who(r)} read ${rowsOf(r)} rows including 3级/4级 columns in one response` },
+      summary: { zh: `${who(r, ctx).zh} 一次读取 ${rowsOf(r)} 行,含 3级/4级 信息项`, en: `${who(r, ctx).en} read ${rowsOf(r)} rows including 3级/4级 columns in one response` },
       facts: { rows: rowsOf(r), columns: sensitive.names, clear4: sensitive.clear4 },
       seq: r.seq,
       dataset: r.dataset,
@@ -233,7 +253,7 @@ const outsideHours: Detector = async (r, ctx) => {
       subject: consumerOf(r) ?? 'unknown',
       severity: 'general',
       title: { zh: '授权时段外访问数据', en: 'Data read outside the allowed hours' },
-      summary: { zh: `${who(r)} 在当地 ${hourOfDay} 时读取数据`, en: `${who(r)} read data at ${hourOfDay}:00 local time` },
+      summary: { zh: `${who(r, ctx).zh} 在当地 ${hourOfDay} 时读取数据`, en: `${who(r, ctx).en} read data at ${hourOfDay}:00 local time` },
       facts: { hour: hourOfDay, markedByGrant: marked, allowedHours: detailsOf(r).allowedHours ?? { from: s.from, to: s.to } },
       seq: r.seq,
       dataset: r.dataset,
@@ -308,7 +328,7 @@ const denials: Detector = async (r, ctx) => {
       subject: consumerOf(r)!,
       severity: 'general',
       title: { zh: '频繁被拒绝的访问', en: 'Repeated denied requests' },
-      summary: { zh: `${who(r)} ${s.windowMinutes} 分钟内被拒绝 ${n!.n} 次`, en: `${who(r)} was refused ${n!.n} times within ${s.windowMinutes} minutes` },
+      summary: { zh: `${who(r, ctx).zh} ${s.windowMinutes} 分钟内被拒绝 ${n!.n} 次`, en: `${who(r, ctx).en} was refused ${n!.n} times within ${s.windowMinutes} minutes` },
       facts: { denials: n!.n },
       seq: r.seq,
       dataset: r.dataset,
@@ -329,7 +349,7 @@ const ipRange: Detector = async (r, ctx) => {
       subject: consumerOf(r) ?? `ip:${r.clientIp ?? '?'}`,
       severity: s.severity,
       title: { zh: '授权 IP 范围外的调用', en: "Call from outside the grant's IP ranges" },
-      summary: { zh: `${who(r)} 从 ${r.clientIp ?? '?'} 调用`, en: `${who(r)} called from ${r.clientIp ?? '?'}` },
+      summary: { zh: `${who(r, ctx).zh} 从 ${r.clientIp ?? '?'} 调用`, en: `${who(r, ctx).en} called from ${r.clientIp ?? '?'}` },
       facts: { ip: r.clientIp, grantId: grantOf(r) ?? null },
       seq: r.seq,
       dataset: r.dataset,
@@ -376,7 +396,7 @@ const quota: Detector = async (r, ctx) => {
       subject,
       severity: 'general',
       title: { zh: '反复超出共享配额', en: 'Quota exhausted repeatedly' },
-      summary: { zh: `${who(r)} ${s.windowMinutes} 分钟内 ${n!.n} 次超出配额`, en: `${who(r)} hit its quota ${n!.n} times within ${s.windowMinutes} minutes` },
+      summary: { zh: `${who(r, ctx).zh} ${s.windowMinutes} 分钟内 ${n!.n} 次超出配额`, en: `${who(r, ctx).en} hit its quota ${n!.n} times within ${s.windowMinutes} minutes` },
       facts: { refusals: n!.n, grantId: grantOf(r) ?? null },
       seq: r.seq,
       dataset: r.dataset,
@@ -473,8 +493,8 @@ const adminChange: Detector = async (r, ctx) => {
         en: `Administrator account change ${stepLabel.en}: ${kind.en} the ${roles.map((x) => x.en).join(', ')} account ${account}${host ? ' (host command line)' : ''}`,
       },
       summary: {
-        zh: `${who(r)} ${stepLabel.zh}了对账号 ${account} 的${kind.zh}${typeof d.reason === 'string' ? `,理由:${d.reason}` : ''}`,
-        en: `${who(r)} ${stepLabel.en} the ${kind.en} account ${account}${typeof d.reason === 'string' ? `; reason: ${d.reason}` : ''}`,
+        zh: `${who(r, ctx).zh} ${stepLabel.zh}了对账号 ${account} 的${kind.zh}${typeof d.reason === 'string' ? `,理由:${d.reason}` : ''}`,
+        en: `${who(r, ctx).en} ${stepLabel.en} the ${kind.en} account ${account}${typeof d.reason === 'string' ? `; reason: ${d.reason}` : ''}`,
       },
       facts: { step, changeId: d.changeId ?? null, kind: d.kind ?? null, adminRoles: d.adminRoles ?? null, username: account, via: host ? 'host' : 'api' },
       seq: r.seq,
@@ -556,6 +576,11 @@ const RECORD_DETECTORS: Detector[] = [volume, sensitiveBulk, outsideHours, brute
 export async function detect(record: AuditRecord, ctx: DetectorContext): Promise<Finding[]> {
   if (record.action.startsWith('secops.')) return [];
   const findings: Finding[] = [];
-  for (const detector of RECORD_DETECTORS) findings.push(...(await detector(record, ctx)));
+  const named: DetectorContext = { ...ctx, actor: await ctx.actorNames(record) };
+  for (const detector of RECORD_DETECTORS) findings.push(...(await detector(record, named)));
+  for (const f of findings) {
+    const dataset = f.dataset ? await ctx.datasetName(f.dataset) : undefined;
+    f.names = { ...named.actor, ...(dataset ? { dataset } : {}) };
+  }
   return findings;
 }

@@ -3,6 +3,15 @@ import type { Queryable } from '../../db/index.ts';
 import type { Message } from '../../errors.ts';
 import type { ContainmentKind, Severity } from './secops.settings.ts';
 
+/** Names of what an alert is about, as they stood when it was raised (the console shows these, not ids). */
+export interface AlertNames {
+  /** The API key's name or the person's display name. */
+  actor?: string;
+  actorKind?: 'key' | 'user';
+  org?: string;
+  dataset?: string;
+}
+
 export interface AlertRow {
   id: string;
   detector: string;
@@ -17,6 +26,7 @@ export interface AlertRow {
   dataset: string | null;
   org_id: string | null;
   incident_id: string | null;
+  names: AlertNames;
   first_seen: Date;
   last_seen: Date;
   updated_at: Date;
@@ -88,7 +98,7 @@ export interface DeliveryRow {
   sent_at: Date | null;
 }
 
-const ALERT_COLUMNS = `id, detector, subject, severity, state, title, summary, facts, evidence, hits, dataset, org_id, incident_id, first_seen, last_seen, updated_at`;
+const ALERT_COLUMNS = `id, detector, subject, severity, state, title, summary, facts, evidence, hits, dataset, org_id, incident_id, names, first_seen, last_seen, updated_at`;
 const INCIDENT_COLUMNS = `i.id, i.title, i.severity, i.state, i.owner_id, u.display_name AS owner_name, i.description, i.summary, i.opened_at,
   i.first_report_due, i.first_reported_at, i.first_warned_at, i.final_report_due, i.final_reported_at, i.final_warned_at, i.closed_at, i.created_by`;
 
@@ -105,6 +115,16 @@ export function secopsRepo(q: Queryable) {
 
     columnGrades: (code: string) =>
       q.query<{ name: string; grade: number | null }>('SELECT c.name, c.grade FROM dataset_columns c JOIN datasets d ON d.id = c.dataset_id WHERE d.code = $1', [code]),
+    /** Who a data response or refusal came from, by name: the API key (and its organisation) or the person. */
+    actorNames: async (apiKeyId: string | null, userId: string | null) => {
+      if (apiKeyId) {
+        const [k] = await q.query<{ name: string; org: string }>('SELECT k.name, o.name AS org FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE k.id = $1', [apiKeyId]);
+        return k ? { actor: k.name, actorKind: 'key' as const, org: k.org } : undefined;
+      }
+      if (!userId) return undefined;
+      const [u] = await q.query<{ name: string; org: string | null }>('SELECT u.display_name AS name, o.name AS org FROM users u LEFT JOIN organizations o ON o.id = u.org_id WHERE u.id = $1', [userId]);
+      return u ? { actor: u.name, actorKind: 'user' as const, ...(u.org ? { org: u.org } : {}) } : undefined;
+    },
     datasetByCode: async (code: string) =>
       (await q.query<{ id: string; provider_org_id: string; name: string }>('SELECT id, provider_org_id, name FROM datasets WHERE code = $1', [code]))[0],
 
@@ -117,13 +137,13 @@ export function secopsRepo(q: Queryable) {
       );
       return rows[0] ? normaliseAlert(rows[0]) : undefined;
     },
-    insertAlert: async (a: { id: string; detector: string; subject: string; severity: Severity; title: Message; summary: Message; facts: unknown; evidence: number[]; dataset: string | null; orgId: string | null }) =>
+    insertAlert: async (a: { id: string; detector: string; subject: string; severity: Severity; title: Message; summary: Message; facts: unknown; evidence: number[]; dataset: string | null; orgId: string | null; names: AlertNames }) =>
       normaliseAlert(
         (
           await q.query<AlertRow>(
-            `INSERT INTO secops_alerts (id, detector, subject, severity, title, summary, facts, evidence, dataset, org_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::bigint[], $9, $10) RETURNING ${ALERT_COLUMNS}`,
-            [a.id, a.detector, a.subject, a.severity, JSON.stringify(a.title), JSON.stringify(a.summary), JSON.stringify(a.facts), a.evidence, a.dataset, a.orgId],
+            `INSERT INTO secops_alerts (id, detector, subject, severity, title, summary, facts, evidence, dataset, org_id, names)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::bigint[], $9, $10, $11) RETURNING ${ALERT_COLUMNS}`,
+            [a.id, a.detector, a.subject, a.severity, JSON.stringify(a.title), JSON.stringify(a.summary), JSON.stringify(a.facts), a.evidence, a.dataset, a.orgId, JSON.stringify(a.names)],
           )
         )[0]!,
       ),
@@ -208,6 +228,14 @@ export function secopsRepo(q: Queryable) {
       ),
     // The state the auth path and the sharing module read.
     suspendKey: (id: string) => q.query('UPDATE api_keys SET suspended_at = now() WHERE id = $1 RETURNING name', [id]),
+    /** A grant as a person names it: "户籍人口信息 → 朝阳市民政局". */
+    grantLabel: async (id: string) =>
+      (
+        await q.query<{ label: string }>(
+          `SELECT d.name || ' → ' || o.name AS label FROM share_grants g JOIN datasets d ON d.id = g.dataset_id JOIN organizations o ON o.id = g.consumer_org_id WHERE g.id = $1`,
+          [id],
+        )
+      )[0]?.label,
     unsuspendKey: (id: string) => q.query('UPDATE api_keys SET suspended_at = NULL WHERE id = $1', [id]),
     throttleKey: (id: string, until: Date) => q.query('UPDATE api_keys SET throttled_until = $2 WHERE id = $1 RETURNING name', [id, until]),
     unthrottleKey: (id: string) => q.query('UPDATE api_keys SET throttled_until = NULL WHERE id = $1', [id]),

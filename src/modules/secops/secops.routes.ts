@@ -31,6 +31,9 @@ const alertSchema = z.object({
   dataset: z.string().nullable(),
   orgId: z.string().nullable(),
   incidentId: z.string().nullable(),
+  names: z
+    .object({ actor: z.string().optional(), actorKind: z.enum(['key', 'user']).optional(), org: z.string().optional(), dataset: z.string().optional() })
+    .describe('names of the key or person, organisation and dataset as they stood when the alert was raised'),
   firstSeen: z.date(),
   lastSeen: z.date(),
   updatedAt: z.date(),
@@ -49,6 +52,7 @@ export const alertOut = (a: AlertRow): z.infer<typeof alertSchema> => ({
   dataset: a.dataset,
   orgId: a.org_id,
   incidentId: a.incident_id,
+  names: a.names ?? {},
   firstSeen: a.first_seen,
   lastSeen: a.last_seen,
   updatedAt: a.updated_at,

@@ -20,7 +20,7 @@ import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts
 import type { AuditRecord } from '../audit/record.ts';
 import { detect, DETECTOR_LABELS, type DetectorName, type Finding } from './detectors.ts';
 import { createMailer, sendWebhook, type SmtpOptions } from './notify.ts';
-import { INCIDENT_STATES, secopsRepo, type AlertRow, type ContainmentRow, type IncidentState, type SecopsRepo } from './secops.repo.ts';
+import { INCIDENT_STATES, secopsRepo, type AlertNames, type AlertRow, type ContainmentRow, type IncidentState, type SecopsRepo } from './secops.repo.ts';
 import {
   loadSettings,
   maxSeverity,
@@ -135,7 +135,7 @@ export function createSecopsService(deps: SecopsDeps) {
       actorId: input.createdBy?.userId ?? null,
       actorName: input.createdBy?.username ?? 'pdx',
       kind: 'opened',
-      text: input.createdBy ? '' : '由告警自动创建 / opened automatically from an alert',
+      text: input.createdBy ? '' : '由告警自动创建',
       details: { alertIds: input.alertIds, severity: input.severity },
     });
     for (const alertId of input.alertIds) await r.linkIncident(alertId, id);
@@ -157,6 +157,7 @@ export function createSecopsService(deps: SecopsDeps) {
     if (c.kind === 'suspend_key') label = ((await r.suspendKey(c.targetId))[0] as { name?: string } | undefined)?.name ?? label;
     if (c.kind === 'throttle_key') label = ((await r.throttleKey(c.targetId, until!))[0] as { name?: string } | undefined)?.name ?? label;
     if (c.kind === 'lock_account') label = ((await r.lockUser(c.targetId, until!))[0] as { username?: string } | undefined)?.username ?? label;
+    if (c.kind === 'suspend_grant') label = (await r.grantLabel(c.targetId)) ?? label;
     // suspend_grant and freeze_dataset: the row itself is the state the sharing module reads (isContained).
     const row = await r.insertContainment({ id: randomUUID(), kind: c.kind, targetId: c.targetId, label, alertId: c.alertId, reason: c.reason, automatic: !c.by, createdBy: c.by?.userId ?? null, until });
     if (c.alertId) {
@@ -253,6 +254,7 @@ export function createSecopsService(deps: SecopsDeps) {
         evidence: f.seq !== undefined ? [f.seq] : [],
         dataset: f.dataset ?? null,
         orgId: f.orgId ?? null,
+        names: f.names ?? {},
       });
       notify = true;
     }
@@ -261,7 +263,7 @@ export function createSecopsService(deps: SecopsDeps) {
       if (f.incidentId) {
         await r.linkIncident(alert.id, f.incidentId);
       } else if (s.autoIncidentSeverity !== 'none' && severityRank(alert.severity) >= severityRank(s.autoIncidentSeverity)) {
-        await openIncidentTx(r, s, { title: alert.title.zh, severity: alert.severity, description: `${alert.summary.zh}\n${alert.summary.en}`, createdBy: null, alertIds: [alert.id] }, fx);
+        await openIncidentTx(r, s, { title: alert.title.zh, severity: alert.severity, description: alert.summary.zh, createdBy: null, alertIds: [alert.id] }, fx);
       }
       alert = (await r.getAlert(alert.id))!;
     }
@@ -335,6 +337,8 @@ export function createSecopsService(deps: SecopsDeps) {
       const records = await searchRecords(tx, {}, { cursor, limit: s.batchSize, order: 'asc' });
       if (!records.length) return 0;
       const grades = new Map<string, Map<string, number>>();
+      const actors = new Map<string, AlertNames | undefined>();
+      const datasets = new Map<string, string | undefined>();
       const ctx = {
         q: tx,
         settings: s,
@@ -343,6 +347,16 @@ export function createSecopsService(deps: SecopsDeps) {
           let g = grades.get(code);
           if (!g) grades.set(code, (g = new Map((await r.columnGrades(code)).map((c) => [c.name, c.grade ?? 0]))));
           return g;
+        },
+        // Per batch: a burst is many records of one key, named once.
+        async actorNames(rec: AuditRecord) {
+          const id = rec.actorApiKeyId ? `key:${rec.actorApiKeyId}` : `user:${rec.actorUserId ?? ''}`;
+          if (!actors.has(id)) actors.set(id, await r.actorNames(rec.actorApiKeyId, rec.actorUserId));
+          return actors.get(id);
+        },
+        async datasetName(code: string) {
+          if (!datasets.has(code)) datasets.set(code, (await r.datasetByCode(code))?.name);
+          return datasets.get(code);
         },
       };
       for (const rec of records) for (const finding of await detect(rec, ctx)) await raiseTx(tx, s, finding, fx);

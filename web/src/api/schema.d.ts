@@ -3397,6 +3397,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/overview/todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's to-do counts by queue, for the roles it holds (工作台) / 我的待办 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * @description approvals 待我审批 / securityReviews 待安全审核 / openAlerts 未处理告警 / classifyReviews 待复核分类 / expiringGrants 我方即将到期的授权 / grantsEnding 本单位给出的即将到期的授权 / objections 待答复异议
+                                 * @enum {string}
+                                 */
+                                kind: "approvals" | "securityReviews" | "openAlerts" | "classifyReviews" | "expiringGrants" | "grantsEnding" | "objections";
+                                count: number;
+                            }[];
+                            expiringDays: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/overview": {
         parameters: {
             query?: never;
@@ -6425,6 +6471,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -6530,6 +6584,14 @@ export interface paths {
                             dataset: string | null;
                             orgId: string | null;
                             incidentId: string | null;
+                            /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                            names: {
+                                actor?: string;
+                                /** @enum {string} */
+                                actorKind?: "key" | "user";
+                                org?: string;
+                                dataset?: string;
+                            };
                             /** Format: date-time */
                             firstSeen: string;
                             /** Format: date-time */
@@ -6600,6 +6662,14 @@ export interface paths {
                             dataset: string | null;
                             orgId: string | null;
                             incidentId: string | null;
+                            /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                            names: {
+                                actor?: string;
+                                /** @enum {string} */
+                                actorKind?: "key" | "user";
+                                org?: string;
+                                dataset?: string;
+                            };
                             /** Format: date-time */
                             firstSeen: string;
                             /** Format: date-time */
@@ -6668,6 +6738,14 @@ export interface paths {
                             dataset: string | null;
                             orgId: string | null;
                             incidentId: string | null;
+                            /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                            names: {
+                                actor?: string;
+                                /** @enum {string} */
+                                actorKind?: "key" | "user";
+                                org?: string;
+                                dataset?: string;
+                            };
                             /** Format: date-time */
                             firstSeen: string;
                             /** Format: date-time */
@@ -7084,6 +7162,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7205,6 +7291,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7340,6 +7434,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7470,6 +7572,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7600,6 +7710,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7734,6 +7852,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7866,6 +7992,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */
@@ -7997,6 +8131,14 @@ export interface paths {
                                 dataset: string | null;
                                 orgId: string | null;
                                 incidentId: string | null;
+                                /** @description names of the key or person, organisation and dataset as they stood when the alert was raised */
+                                names: {
+                                    actor?: string;
+                                    /** @enum {string} */
+                                    actorKind?: "key" | "user";
+                                    org?: string;
+                                    dataset?: string;
+                                };
                                 /** Format: date-time */
                                 firstSeen: string;
                                 /** Format: date-time */

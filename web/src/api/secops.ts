@@ -31,6 +31,7 @@ export const secopsApi = {
   alerts: (query: QueryOf<'/api/v1/secops/alerts', 'get'> = {}) => GET('/api/v1/secops/alerts', { query }).then((r) => r.items),
   setAlert: (id: string, action: 'ack' | 'close') => POST(action === 'ack' ? '/api/v1/secops/alerts/{id}/ack' : '/api/v1/secops/alerts/{id}/close', { path: { id } }),
   containments: (active: boolean) => GET('/api/v1/secops/containments', { query: active ? { active: 'true' } : {} }).then((r) => r.items),
+  contain: (body: BodyOf<'/api/v1/secops/containments', 'post'>) => POST('/api/v1/secops/containments', { body }),
   lift: (id: string, reason: string) => POST('/api/v1/secops/containments/{id}/lift', { path: { id }, body: { reason } }),
   deliveries: (alertId: string) => GET('/api/v1/secops/deliveries', { query: { alert: alertId } }).then((r) => r.items),
   incidents: () => GET('/api/v1/secops/incidents').then((r) => r.items),

@@ -1,11 +1,15 @@
-import type { ECharts, EChartsOption } from 'echarts';
+import type { ECharts, EChartsOption, XAXisComponentOption } from 'echarts';
 import { useEffect, useRef } from 'react';
+import { useI18n } from '../i18n.tsx';
 
 /**
- * One ECharts chart that follows its option and its container's size. ECharts (about 1 MB) is
- * fetched when the first chart mounts, so pages without charts never load it.
+ * One ECharts chart that follows its option, its container's size and the console language (ECharts'
+ * own texts). ECharts is fetched when the first chart mounts, so pages without charts never load it.
+ * ARIA is on: the container gets a spoken description naming the series, which screen readers and
+ * tests read where the canvas cannot be.
  */
 export function Chart({ option, height = 320, testId }: { option: EChartsOption; height?: number; testId?: string }) {
+  const { lang } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<ECharts>(undefined);
   const latest = useRef(option);
@@ -15,8 +19,8 @@ export function Chart({ option, height = 320, testId }: { option: EChartsOption;
     let observer: ResizeObserver | undefined;
     void import('./echarts.ts').then((echarts) => {
       if (disposed || !ref.current) return;
-      chart.current = echarts.init(ref.current);
-      chart.current.setOption(latest.current, true);
+      chart.current = echarts.init(ref.current, undefined, { locale: lang === 'zh' ? 'ZH' : 'EN' });
+      chart.current.setOption({ aria: { enabled: true }, ...latest.current }, true);
       observer = new ResizeObserver(() => chart.current?.resize());
       observer.observe(ref.current);
     });
@@ -26,9 +30,18 @@ export function Chart({ option, height = 320, testId }: { option: EChartsOption;
       chart.current?.dispose();
       chart.current = undefined;
     };
-  }, []);
+    // The option is applied by the effect below; a new language makes a new chart.
+  }, [lang]);
   useEffect(() => {
-    chart.current?.setOption(option, true);
+    chart.current?.setOption({ aria: { enabled: true }, ...option }, true);
   }, [option]);
   return <div ref={ref} style={{ width: '100%', height }} data-testid={testId} />;
+}
+
+/** The last `days` days up to now as an ECharts time axis (a day without events is an empty day, not a missing one). */
+export function lastDaysAxis(days: number, name?: string): XAXisComponentOption {
+  const end = new Date();
+  end.setHours(23, 59, 59, 999);
+  const start = new Date(end.getTime() - days * 86_400_000);
+  return { type: 'time', min: start.getTime(), max: end.getTime(), minInterval: 86_400_000, ...(name ? { name, nameLocation: 'middle', nameGap: 28 } : {}) };
 }

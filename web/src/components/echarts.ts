@@ -7,6 +7,7 @@
  */
 import { BarChart, LineChart, PieChart } from 'echarts/charts';
 import {
+  AriaComponent,
   DatasetComponent,
   DataZoomComponent,
   GridComponent,
@@ -23,6 +24,7 @@ use([
   BarChart,
   LineChart,
   PieChart,
+  AriaComponent,
   DatasetComponent,
   DataZoomComponent,
   GridComponent,

@@ -2,15 +2,17 @@ import { Alert, Card, Col, Descriptions, Empty, Row, Space, Statistic, Tag, Typo
 import type { EChartsOption } from 'echarts';
 import { useEffect, useMemo, useState } from 'react';
 import { PlantsOverview } from './telemetry/TelemetryPage.tsx';
+import { Workbench } from './Workbench.tsx';
 import { systemApi, type Overview, type SystemInfo } from '../api/system.ts';
-import { Chart } from '../components/Chart.tsx';
+import { Chart, lastDaysAxis } from '../components/Chart.tsx';
+import { actionName } from '../components/actions.ts';
 import { useI18n } from '../i18n.tsx';
 
 const GRADE_COLORS = ['#52c41a', '#1677ff', '#fa8c16', '#f5222d'];
 
 /** The 城市大脑 view: data assets by grade and department, sharing activity, security events. */
 export function OverviewPage() {
-  const { t, lang } = useI18n();
+  const { t, lang, label } = useI18n();
   const [info, setInfo] = useState<SystemInfo>();
   const [healthy, setHealthy] = useState<boolean>();
   const [data, setData] = useState<Overview>();
@@ -28,8 +30,8 @@ export function OverviewPage() {
     return {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       legend: { top: 0 },
-      grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
-      xAxis: { type: 'value', name: t('overview.datasets'), minInterval: 1 },
+      grid: { left: 8, right: 16, bottom: 36, top: 36, containLabel: true },
+      xAxis: { type: 'value', name: t('overview.datasets'), nameLocation: 'middle', nameGap: 28, minInterval: 1 },
       yAxis: { type: 'category', data: orgs },
       series: [1, 2, 3, 4].map((g) => ({
         name: t(`grade.${g}` as 'grade.1'),
@@ -46,12 +48,12 @@ export function OverviewPage() {
     return {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
-      xAxis: { type: 'category', data: data.sharing.map((s) => s.day) },
-      yAxis: [{ type: 'value', name: t('overview.responses') }, { type: 'value', name: t('overview.rowsShared') }],
+      grid: { left: 8, right: 16, bottom: 36, top: 44, containLabel: true },
+      xAxis: lastDaysAxis(30, t('overview.day')),
+      yAxis: [{ type: 'value', name: t('overview.responses'), minInterval: 1 }, { type: 'value', name: t('overview.rowsShared'), minInterval: 1 }],
       series: [
-        { name: t('overview.responses'), type: 'bar', data: data.sharing.map((s) => s.responses) },
-        { name: t('overview.rowsShared'), type: 'line', yAxisIndex: 1, smooth: true, data: data.sharing.map((s) => s.rows) },
+        { name: t('overview.responses'), type: 'bar', barMaxWidth: 16, data: data.sharing.map((s) => [s.day, s.responses]) },
+        { name: t('overview.rowsShared'), type: 'line', yAxisIndex: 1, data: data.sharing.map((s) => [s.day, s.rows]) },
       ],
     };
   }, [data, t]);
@@ -63,16 +65,23 @@ export function OverviewPage() {
     return {
       tooltip: { trigger: 'axis' },
       legend: { top: 0, type: 'scroll' },
-      grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
-      xAxis: { type: 'category', data: days },
-      yAxis: { type: 'value' },
-      series: kinds.map((k) => ({ name: k, type: 'bar', stack: 'events', data: days.map((d) => data.security.find((s) => s.day === d && s.kind === k)?.events ?? 0) })),
+      grid: { left: 8, right: 16, bottom: 36, top: 44, containLabel: true },
+      xAxis: lastDaysAxis(30, t('overview.day')),
+      yAxis: { type: 'value', name: t('overview.events'), minInterval: 1 },
+      series: kinds.map((k) => ({
+        name: actionName(label, k),
+        type: 'bar',
+        stack: 'events',
+        barMaxWidth: 16,
+        data: days.map((d) => [d, data.security.find((s) => s.day === d && s.kind === k)?.events ?? 0]),
+      })),
     };
-  }, [data]);
+  }, [data, t, label]);
 
   const number = (n: number) => n.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
   return (
     <Space direction="vertical" size="large" style={{ width: '100%' }}>
+      <Workbench />
       <Card>
         <Typography.Title level={3} style={{ marginTop: 0 }}>
           {t('overview.welcome')}

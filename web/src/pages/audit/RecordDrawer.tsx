@@ -1,5 +1,5 @@
 import { CheckCircleFilled, CloseCircleFilled, DownloadOutlined, MinusCircleFilled } from '@ant-design/icons';
-import { Alert, Button, Descriptions, Divider, Drawer, Space, Spin, Tag, Typography } from 'antd';
+import { Alert, Button, Collapse, Descriptions, Divider, Drawer, Space, Spin, Tag, Tooltip, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { getRecord, inclusionProof, publicKey, type AuditRecord, type InclusionProof, type PublicKey } from '../../api/audit.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
@@ -48,8 +48,28 @@ function downloadProof(proof: InclusionProof) {
 }
 
 /** One record with every field, its chain links and its inclusion proof checked in the browser. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The details of a record as labelled fields: values as text, lists joined, nested objects as "name: value". */
+function DetailsList({ details }: { details: Record<string, unknown> }) {
+  const { label } = useI18n();
+  const show = (v: unknown): string => {
+    if (v === null || v === undefined) return '—';
+    if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' && 'name' in x ? String((x as { name: unknown }).name) : show(x))).join('、');
+    if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${label('audit.detail', k)}:${show(x)}`).join(';');
+    if (typeof v === 'number') return v.toLocaleString();
+    return String(v);
+  };
+  // Ids (grant, organisation, alert …) stay in the technical details below.
+  const entries = Object.entries(details).filter(([, v]) => !(typeof v === 'string' && UUID.test(v)));
+  if (!entries.length) return <Typography.Text type="secondary">—</Typography.Text>;
+  return (
+    <Descriptions size="small" column={1} bordered data-testid="record-details-list" items={entries.map(([k, v]) => ({ key: k, label: label('audit.detail', k), children: show(v) }))} />
+  );
+}
+
 export function RecordDrawer({ seq, onClose }: { seq: number | undefined; onClose(): void }) {
-  const { t, time } = useI18n();
+  const { t, label, time } = useI18n();
   const { orgName } = useOrgs();
   const [record, setRecord] = useState<AuditRecord>();
   const [proof, setProof] = useState<InclusionProof>();
@@ -99,20 +119,54 @@ export function RecordDrawer({ seq, onClose }: { seq: number | undefined; onClos
               { key: 'action', label: t('audit.col.action'), span: 2, children: <ActionText action={record.action} /> },
               { key: 'result', label: t('audit.col.result'), children: <ResultTag result={record.result} /> },
               { key: 'actor', label: t('audit.col.actor'), children: <ActorText username={record.actorUsername} apiKeyId={record.actorApiKeyId} /> },
-              { key: 'userId', label: t('audit.field.userId'), children: text(record.actorUserId) },
               { key: 'org', label: t('audit.col.org'), children: orgName(record.actorOrgId) },
-              { key: 'apiKey', label: t('audit.field.apiKeyId'), children: text(record.actorApiKeyId) },
-              { key: 'roles', label: t('audit.field.roles'), children: record.actorRoles.length ? record.actorRoles.map((r) => <Tag key={r}>{r}</Tag>) : text(null) },
-              { key: 'target', label: t('audit.field.target'), span: 2, children: record.targetType ? `${record.targetType} · ${record.targetLabel ?? ''} ${record.targetId ? `(${record.targetId})` : ''}` : text(null) },
+              { key: 'roles', label: t('audit.field.roles'), children: record.actorRoles.length ? record.actorRoles.map((r) => <Tag key={r}>{label('role', r)}</Tag>) : text(null) },
+              {
+                key: 'target',
+                label: t('audit.field.target'),
+                span: 2,
+                children: record.targetType ? (
+                  <Tooltip title={record.targetId ? `${record.targetType} ${record.targetId}` : record.targetType}>
+                    <span>{record.targetLabel ?? label('audit.targetType', record.targetType)}</span>
+                  </Tooltip>
+                ) : (
+                  text(null)
+                ),
+              },
               { key: 'dataset', label: t('audit.col.dataset'), children: text(record.dataset) },
               { key: 'ip', label: t('audit.col.ip'), children: text(record.clientIp) },
-              { key: 'request', label: t('audit.col.request'), span: 2, children: text(record.requestId) },
             ]}
           />
           <Divider titlePlacement="start">{t('audit.field.details')}</Divider>
-          <pre data-testid="record-details" style={{ background: '#fafafa', border: '1px solid #f0f0f0', padding: 12, margin: 0, maxHeight: 260, overflow: 'auto', fontSize: 12 }}>
-            {JSON.stringify(record.details, null, 2)}
-          </pre>
+          <DetailsList details={record.details} />
+          <Collapse
+            size="small"
+            style={{ marginTop: 12 }}
+            items={[
+              {
+                key: 'raw',
+                label: t('audit.advanced'),
+                forceRender: true,
+                children: (
+                  <Space orientation="vertical" style={{ width: '100%' }}>
+                    <Descriptions
+                      size="small"
+                      column={1}
+                      items={[
+                        { key: 'userId', label: t('audit.field.userId'), children: text(record.actorUserId) },
+                        { key: 'apiKey', label: t('audit.field.apiKeyId'), children: text(record.actorApiKeyId) },
+                        { key: 'target', label: t('audit.field.targetId'), children: text(record.targetId) },
+                        { key: 'request', label: t('audit.col.request'), children: text(record.requestId) },
+                      ]}
+                    />
+                    <pre data-testid="record-details" style={{ background: '#fafafa', border: '1px solid #f0f0f0', padding: 12, margin: 0, maxHeight: 260, overflow: 'auto', fontSize: 12 }}>
+                      {JSON.stringify(record.details, null, 2)}
+                    </pre>
+                  </Space>
+                ),
+              },
+            ]}
+          />
           <Divider titlePlacement="start">{t('audit.field.chain')}</Divider>
           <Descriptions
             size="small"

@@ -166,7 +166,6 @@ export function AuditSearchPage() {
           { title: t('audit.col.action'), dataIndex: 'action', width: 230, render: (a: string) => <ActionText action={a} /> },
           { title: t('audit.col.result'), dataIndex: 'result', width: 80, render: (r: AuditResult) => <ResultTag result={r} /> },
           { title: t('audit.col.dataset'), dataIndex: 'dataset', width: 130, render: (d: string | null) => d ?? '' },
-          { title: t('audit.col.request'), dataIndex: 'requestId', ellipsis: true, render: (v: string | null) => <Typography.Text style={{ fontSize: 12 }} title={v ?? undefined}>{v ?? ''}</Typography.Text> },
           { title: t('audit.col.ip'), dataIndex: 'clientIp', width: 130, render: (v: string | null) => v ?? '' },
         ]}
       />

@@ -1,11 +1,12 @@
 /** Shared pieces of the auditor console: action choices, result tags, actors, time ranges, organisations. */
 import { ApiOutlined, UserOutlined } from '@ant-design/icons';
-import { Space, Tag, Typography } from 'antd';
+import { Space, Tag, Tooltip, Typography } from 'antd';
 import type { TimeRangePickerProps } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
 import type { AuditResult } from '../../api/audit.ts';
 import { identityApi, type Org } from '../../api/identity.ts';
+import { actionName } from '../../components/actions.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 
 /** An action filter: an exact action, or a family (`auth.*`) sent as `action_prefix`. */
@@ -102,23 +103,23 @@ export const ACTION_GROUPS: { family: ActionChoice; actions: ActionChoice[] }[] 
   },
 ];
 
-const ACTION_LABELS = new Map(ACTION_GROUPS.flatMap((g) => g.actions.map((a) => [a.value, a.label] as const)));
-
 /** The API filter of a choice: `auth.*` is a prefix, anything else an exact action. */
 export function actionFilter(choice: string | undefined): { action?: string; action_prefix?: string } {
   if (!choice) return {};
   return choice.endsWith('.*') ? { action_prefix: choice.slice(0, -1) } : { action: choice };
 }
 
-/** The action code with its name in the console language when pdx knows it. */
+/**
+ * An action's name in the console language; its code only in the tooltip. An action pdx has no name
+ * for shows its family's name with the code.
+ */
 export function ActionText({ action }: { action: string }) {
-  const { t } = useI18n();
-  const label = ACTION_LABELS.get(action);
+  const { label } = useI18n();
+  const name = actionName(label, action);
   return (
-    <Space size={4} wrap>
-      <Typography.Text code>{action}</Typography.Text>
-      {label && <Typography.Text type="secondary">{t(label)}</Typography.Text>}
-    </Space>
+    <Tooltip title={action}>
+      <span data-action={action}>{name}</span>
+    </Tooltip>
   );
 }
 
@@ -138,9 +139,9 @@ export function ActorText({ username, apiKeyId }: { username: string | null; api
       {apiKeyId ? <ApiOutlined title={t('audit.viaApiKey')} /> : <UserOutlined />}
       <span>{username ?? '—'}</span>
       {apiKeyId && (
-        <Tag title={apiKeyId} style={{ marginInlineEnd: 0 }}>
-          {t('audit.app')} {apiKeyId.slice(0, 8)}
-        </Tag>
+        <Tooltip title={apiKeyId}>
+          <Tag style={{ marginInlineEnd: 0 }}>{t('audit.app')}</Tag>
+        </Tooltip>
       )}
     </Space>
   );

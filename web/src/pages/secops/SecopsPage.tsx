@@ -1,6 +1,6 @@
-import { App as AntApp, Button, Card, Descriptions, Drawer, Form, Input, InputNumber, Popconfirm, Select, Space, Switch, Table, Tabs, Tag, Timeline, Typography } from 'antd';
+import { App as AntApp, Button, Card, Collapse, Descriptions, Drawer, Form, Input, InputNumber, Popconfirm, Select, Space, Switch, Table, Tabs, Tag, Timeline, Tooltip, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
 import { INCIDENT_STATES, secopsApi, SEVERITIES, type Alert, type Clock, type Containment, type Dashboard, type Delivery, type Incident, type IncidentDetail, type Settings, type Severity } from '../../api/secops.ts';
 import { useI18n } from '../../i18n.tsx';
@@ -101,24 +101,53 @@ function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert;
     if (alert) secopsApi.deliveries(alert.id).then(setDeliveries, () => setDeliveries([]));
   }, [alert]);
   const act = (p: Promise<Alert>) => p.then(onChanged, (e: ApiError) => message.error(e.message));
+  const keyId = alert ? alertKeyId(alert) : undefined;
+  const grantId = typeof alert?.facts.grantId === 'string' ? alert.facts.grantId : undefined;
+  /** Suspends the key or grant by hand, linked to this alert (the containment tab lifts it). */
+  const suspend = (kind: 'suspend_key' | 'suspend_grant', targetId: string) =>
+    secopsApi.contain({ kind, targetId, reason: `${t(kind === 'suspend_key' ? 'secops.suspendKey' : 'secops.suspendGrant')}:${text(alert!.title)}`, alertId: alert!.id }).then(
+      () => message.success(t('secops.suspended', { what: t(kind === 'suspend_key' ? 'secops.suspendKey' : 'secops.suspendGrant') })),
+      (e: ApiError) => message.error(e.message),
+    );
   return (
     <Drawer width={640} open={Boolean(alert)} onClose={onClose} title={alert ? <Space><SeverityTag severity={alert.severity} />{text(alert.title)}</Space> : null}>
       {alert && (
         <Space direction="vertical" style={{ width: '100%' }}>
-          <Typography.Paragraph>{text(alert.summary)}</Typography.Paragraph>
+          <Typography.Paragraph data-testid="alert-summary">{text(alert.summary)}</Typography.Paragraph>
           <Descriptions column={1} size="small" bordered>
             <Descriptions.Item label={t('secops.col.detector')}>{detectorLabel(label, alert.detector)}</Descriptions.Item>
-            <Descriptions.Item label={t('secops.col.subject')}>{alert.subject}</Descriptions.Item>
+            {alert.names.actor && (
+              <Descriptions.Item label={t('secops.col.subject')}>
+                <SubjectName alert={alert} />
+              </Descriptions.Item>
+            )}
+            {alert.names.org && <Descriptions.Item label={t('secops.col.org')}>{alert.names.org}</Descriptions.Item>}
+            {alert.dataset && (
+              <Descriptions.Item label={t('secops.col.dataset')}>
+                <Link to={`/catalog/${alert.dataset}`}>{alert.names.dataset ?? alert.dataset}</Link>
+              </Descriptions.Item>
+            )}
             <Descriptions.Item label={t('secops.col.hits')}>{alert.hits}</Descriptions.Item>
             <Descriptions.Item label={t('secops.col.lastSeen')}>{time(alert.firstSeen)} → {time(alert.lastSeen)}</Descriptions.Item>
             <Descriptions.Item label={t('secops.col.evidence')}>{alert.evidence.map((s) => <Tag key={s}>#{s}</Tag>)}</Descriptions.Item>
             <Descriptions.Item label={t('secops.facts')}>
-              <pre style={{ margin: 0, whiteSpace: 'pre-wrap', fontSize: 12 }}>{JSON.stringify(alert.facts, null, 2)}</pre>
+              <FactsList facts={alert.facts} />
+              {grantId && <Link to={`/sharing/grants/${grantId}`}>{t('secops.viewGrant')}</Link>}
             </Descriptions.Item>
           </Descriptions>
-          <Space>
+          <Space wrap>
             {alert.state === 'open' && <Button onClick={() => act(secopsApi.setAlert(alert.id, 'ack'))}>{t('secops.ack')}</Button>}
-            {alert.state !== 'closed' && <Button onClick={() => act(secopsApi.setAlert(alert.id, 'close'))}>{t('secops.close')}</Button>}
+            {keyId && (
+              <Popconfirm title={t('secops.suspendConfirm', { what: t('secops.suspendKey') })} onConfirm={() => suspend('suspend_key', keyId)}>
+                <Button danger>{t('secops.suspendKey')}</Button>
+              </Popconfirm>
+            )}
+            {grantId && (
+              <Popconfirm title={t('secops.suspendConfirm', { what: t('secops.suspendGrant') })} onConfirm={() => suspend('suspend_grant', grantId)}>
+                <Button danger>{t('secops.suspendGrant')}</Button>
+              </Popconfirm>
+            )}
+            {alert.state !== 'closed' && <Button onClick={() => act(secopsApi.setAlert(alert.id, 'close'))}>{t('secops.closeAlert')}</Button>}
             {alert.incidentId ? (
               <Button type="primary" onClick={() => onIncident(alert.incidentId!)}>{t('secops.viewIncident')}</Button>
             ) : (
@@ -142,16 +171,74 @@ function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert;
               title={() => t('secops.deliveries')}
               dataSource={deliveries}
               columns={[
-                { title: 'channel', dataIndex: 'channel', width: 80 },
+                { title: t('secops.col.channel'), dataIndex: 'channel', width: 80, render: (c: Delivery['channel']) => t(`secops.channel.${c}`) },
                 { title: t('secops.col.target'), dataIndex: 'target' },
-                { title: t('secops.col.state'), dataIndex: 'state', width: 80, render: (s) => <Tag color={s === 'sent' ? 'green' : s === 'failed' ? 'red' : 'default'}>{s}</Tag> },
-                { title: '#', dataIndex: 'attempts', width: 40 },
+                { title: t('secops.col.state'), dataIndex: 'state', width: 80, render: (s: Delivery['state']) => <Tag color={s === 'sent' ? 'green' : s === 'failed' ? 'red' : 'default'}>{t(`secops.delivery.${s}`)}</Tag> },
+                { title: t('secops.col.attempts'), dataIndex: 'attempts', width: 70 },
               ]}
             />
           )}
+          <Collapse
+            size="small"
+            items={[
+              {
+                key: 'raw',
+                label: t('secops.advanced'),
+                children: (
+                  <pre style={{ margin: 0, whiteSpace: 'pre-wrap', fontSize: 12 }} data-testid="alert-raw">
+                    {JSON.stringify({ detector: alert.detector, subject: alert.subject, facts: alert.facts }, null, 2)}
+                  </pre>
+                ),
+              },
+            ]}
+          />
         </Space>
       )}
     </Drawer>
+  );
+}
+
+/** The API key of an alert: its facts, else its subject (`key:<id>`). */
+function alertKeyId(alert: Alert): string | undefined {
+  if (typeof alert.facts.apiKeyId === 'string') return alert.facts.apiKeyId;
+  return alert.subject.startsWith('key:') ? alert.subject.slice(4) : undefined;
+}
+
+/** "朝阳市民政局的密钥「低保核验」" with the id in a tooltip. */
+function SubjectName({ alert }: { alert: Alert }) {
+  const { t } = useI18n();
+  const { actor, actorKind, org } = alert.names;
+  const name = actorKind === 'key' ? t('secops.subjectKey', { org: org ?? '', name: actor ?? '' }) : org ? t('secops.subjectUser', { org, name: actor ?? '' }) : (actor ?? '');
+  return (
+    <Tooltip title={alert.subject}>
+      <span>{name}</span>
+    </Tooltip>
+  );
+}
+
+/** Ids in the facts: shown as names or links elsewhere in the drawer, and in the technical details. */
+const ID_FACTS = new Set(['grantId', 'apiKeyId', 'changeId', 'requestId', 'providerOrgId', 'binding', 'incidentId', 'via', 'kind', 'adminRoles']);
+
+/** What a detector saw, as labelled fields in the console language (raw JSON only in the technical details). */
+export function FactsList({ facts }: { facts: Record<string, unknown> }) {
+  const { t, label, time } = useI18n();
+  const show = (key: string, v: unknown): string => {
+    if (typeof v === 'boolean') return t(v ? 'secops.yes' : 'secops.no');
+    if (typeof v === 'number') return key === 'ratio' || key === 'baselineMean' ? (Math.round(v * 10) / 10).toLocaleString() : v.toLocaleString();
+    if ((key === 'hour' || key === 'due' || key === 'dueAt') && typeof v === 'string' && /^\d{4}-/.test(v)) return time(v);
+    if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' && 'name' in x ? String((x as { name: unknown }).name) : String(x))).join('、');
+    if (v && typeof v === 'object' && 'from' in v && 'to' in v) return `${String((v as { from: unknown }).from)}:00–${String((v as { to: unknown }).to)}:00`;
+    return String(v);
+  };
+  const entries = Object.entries(facts).filter(([k, v]) => !ID_FACTS.has(k) && v !== null && v !== undefined && v !== '');
+  return (
+    <Descriptions column={1} size="small" data-testid="alert-facts">
+      {entries.map(([k, v]) => (
+        <Descriptions.Item key={k} label={label('secops.fact', k)}>
+          {show(k, v)}
+        </Descriptions.Item>
+      ))}
+    </Descriptions>
   );
 }
 
@@ -201,7 +288,7 @@ function IncidentsTab({ version, onOpen }: { version: number; onOpen(id: string)
 }
 
 function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): void; onChanged(): void }) {
-  const { t, time } = useI18n();
+  const { t, label, time } = useI18n();
   const text = useText();
   const { message } = AntApp.useApp();
   const [detail, setDetail] = useState<IncidentDetail>();
@@ -286,7 +373,9 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
             items={detail.timeline.map((e) => ({
               children: (
                 <span>
-                  <Typography.Text type="secondary">{time(e.at)}</Typography.Text> <Tag>{e.kind}</Tag> {e.actorName} {e.text}
+                  <Typography.Text type="secondary">{time(e.at)}</Typography.Text> <Tag>{label('secops.event', e.kind)}</Tag> {e.actorName === 'pdx' ? t('secops.system') : e.actorName}{' '}
+                  {e.kind === 'state' && typeof e.details.to === 'string' ? `${label('secops.state', String(e.details.from))} → ${label('secops.state', e.details.to)} ` : ''}
+                  {e.text}
                 </span>
               ),
             }))}

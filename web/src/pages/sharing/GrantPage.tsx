@@ -6,7 +6,7 @@ import { shareApi, type Grant } from '../../api/share.ts';
 import { identityApi, type ApiKey } from '../../api/identity.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n } from '../../i18n.tsx';
-import { endDateOf, GrantStateTag, ModeTag, readAbout } from './common.tsx';
+import { endDateOf, GrantStateTag, ModeTag, readAbout, RowFilter } from './common.tsx';
 
 const READABLE = new Set(['clear', 'masked', 'pseudonym', 'generalized']);
 
@@ -222,7 +222,7 @@ export function GrantPage() {
             </Space>
           </Descriptions.Item>
           <Descriptions.Item label={t('share.col.rowFilter')} span={2}>
-            {g.rowFilter ? <Typography.Text code data-testid="grant-filter">{g.rowFilter}</Typography.Text> : t('share.allRows')}
+            <RowFilter filter={g.rowFilter} testId="grant-filter" />
           </Descriptions.Item>
           <Descriptions.Item label={t('share.col.endDate')}>{endDateOf(g.expiresAt) ?? t('share.noEnd')}</Descriptions.Item>
           <Descriptions.Item label={t('share.grantedAt')}>{time(g.createdAt)}</Descriptions.Item>

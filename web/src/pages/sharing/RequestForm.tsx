@@ -1,5 +1,5 @@
 import { ArrowLeftOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, DatePicker, Form, Input, InputNumber, Result, Select, Space, Spin, Table, Typography } from 'antd';
+import { Alert, App, Button, Card, DatePicker, Descriptions, Form, Input, InputNumber, Result, Select, Space, Spin, Table, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
@@ -39,6 +39,7 @@ export function RequestFormPage() {
   const [saving, setSaving] = useState(false);
   const [done, setDone] = useState<ShareRequest>();
   const [form] = Form.useForm<FormValues>();
+  const { modal } = App.useApp();
   const [operations, setOperations] = useState<Operation[]>([]);
 
   useEffect(() => {
@@ -77,11 +78,32 @@ export function RequestFormPage() {
   const refused = dataset.shareType === 'none' || dataset.status !== 'published' || own;
   const hasGrade4 = columns.some((c) => picked.includes(c.name) && (c.grade ?? 0) >= 4);
 
-  async function submit(values: FormValues) {
+  /** Shows what is about to be asked for and sends it only once confirmed. */
+  function confirmSubmit(values: FormValues) {
     if (picked.length === 0) {
       setError(t('share.pickColumns'));
       return;
     }
+    modal.confirm({
+      title: t('share.confirmTitle'),
+      width: 560,
+      okText: t('share.confirmSubmit'),
+      cancelText: t('share.confirmBack'),
+      content: (
+        <Descriptions column={1} size="small" data-testid="request-summary">
+          <Descriptions.Item label={t('share.confirmDataset')}>{dataset!.name}({dataset!.providerName})</Descriptions.Item>
+          <Descriptions.Item label={t('share.confirmColumns')}>{picked.join('、')}</Descriptions.Item>
+          <Descriptions.Item label={t('share.f.category')}>{t(`share.category.${values.purposeCategory}`)}</Descriptions.Item>
+          <Descriptions.Item label={t('share.f.purpose')}>{values.purpose}</Descriptions.Item>
+          <Descriptions.Item label={t('share.f.endDate')}>{values.endDate.format('YYYY-MM-DD')}</Descriptions.Item>
+          {hasGrade4 && <Descriptions.Item label={t('share.col.grade')}>{t('share.grade4Hint')}</Descriptions.Item>}
+        </Descriptions>
+      ),
+      onOk: () => submit(values),
+    });
+  }
+
+  async function submit(values: FormValues) {
     setSaving(true);
     setError(undefined);
     try {
@@ -148,7 +170,11 @@ export function RequestFormPage() {
           form={form}
           layout="vertical"
           disabled={refused}
-          onFinish={submit}
+          onFinish={confirmSubmit}
+          // Enter in a field (the date picker above all) must not send a request: only the button does.
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && (e.target as HTMLElement).tagName === 'INPUT') e.preventDefault();
+          }}
           initialValues={{ purposeCategory: 'social_assistance', endDate: dayjs().add(1, 'year') }}
           style={{ maxWidth: 720 }}
         >

@@ -1,5 +1,5 @@
 import { ArrowLeftOutlined, DeleteOutlined, PlusOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, DatePicker, Descriptions, Form, Input, InputNumber, Modal, Radio, Result, Select, Space, Spin, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, DatePicker, Descriptions, Form, Input, InputNumber, Modal, Radio, Result, Select, Space, Spin, Table, Tag, Tooltip, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
@@ -25,7 +25,7 @@ import { useAuth } from '../../auth.tsx';
 import { useI18n } from '../../i18n.tsx';
 import { GradeTag } from '../catalog/labels.tsx';
 import { useTypeName } from '../classify/common.tsx';
-import { ModeTag, readAbout, RequestStateTag } from './common.tsx';
+import { ModeTag, readAbout, RequestStateTag, RowFilter, rowFilterText } from './common.tsx';
 import { ClockCard, ClockTag } from '../duties/Clock.tsx';
 
 /** Modes a response field of an interface can be granted in (the server refuses the others). */
@@ -51,7 +51,7 @@ function TermsView({ terms, detail }: { terms: Terms; detail: RequestDetail }) {
         <Space size={[8, 4]} wrap>
           {terms.columns.map((c) => (
             <span key={c.name} data-testid={`term-${c.name}`}>
-              {c.name} <GradeTag grade={grades.get(c.name) ?? null} short /> <ModeTag mode={c.mode} />
+              {c.name} <GradeTag grade={grades.get(c.name) ?? null} short /> <ModeTag mode={c.mode} grade={grades.get(c.name) ?? null} />
               {c.generalize?.address && <Tag>{t(`share.gen.address.${c.generalize.address}`)}</Tag>}
               {c.generalize?.date && <Tag>{t(`share.gen.date.${c.generalize.date}`)}</Tag>}
               {c.mode === 'redacted' && <Tag>{t(`share.redact.${c.redact ?? 'masked'}`)}</Tag>}
@@ -59,7 +59,7 @@ function TermsView({ terms, detail }: { terms: Terms; detail: RequestDetail }) {
           ))}
         </Space>
       </Descriptions.Item>
-      <Descriptions.Item label={t('share.col.rowFilter')}>{terms.rowFilter ? <Typography.Text code data-testid="terms-filter">{terms.rowFilter}</Typography.Text> : t('share.allRows')}</Descriptions.Item>
+      <Descriptions.Item label={t('share.col.rowFilter')}><RowFilter filter={terms.rowFilter} testId="terms-filter" /></Descriptions.Item>
       <Descriptions.Item label={t('share.col.endDate')}>{terms.endDate}</Descriptions.Item>
       <Descriptions.Item label={t('share.f.quotas')}>
         {t('share.f.rowsPerDay')}: {terms.rowsPerDay ?? t('share.unlimited')} · {t('share.f.requestsPerMinute')}: {terms.requestsPerMinute ?? t('share.unlimited')}
@@ -228,7 +228,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
       />
 
       <Form layout="vertical" style={{ marginTop: 16 }}>
-        <Form.Item label={t('share.f.rowFilter')} extra={<span>{t('share.rowFilterHint')} <Typography.Text code data-testid="filter-text">{filterShown || '—'}</Typography.Text></span>}>
+        <Form.Item label={t('share.f.rowFilter')} extra={<span>{t('share.rowFilterHint')} <Tooltip title={filterShown || undefined}><Typography.Text strong data-testid="filter-text">{filterShown ? (rowFilterText(t, filterShown) ?? filterShown) : '—'}</Typography.Text></Tooltip></span>}>
           {rawFilter === undefined ? (
             <Space direction="vertical" style={{ width: '100%' }}>
               {conditions.map((c, i) => (
@@ -427,7 +427,7 @@ export function RequestPage() {
             {d.legalBasis}
           </Descriptions.Item>
           <Descriptions.Item label={t('share.f.volume')}>{d.expectedRowsPerDay ?? '—'}</Descriptions.Item>
-          <Descriptions.Item label={t('share.f.requestedRows')}>{d.rowFilter ? <Typography.Text code>{d.rowFilter}</Typography.Text> : t('share.allRows')}</Descriptions.Item>
+          <Descriptions.Item label={t('share.f.requestedRows')}><RowFilter filter={d.rowFilter} /></Descriptions.Item>
           <Descriptions.Item label={t('share.col.columns')} span={2}>
             <Space size={[8, 4]} wrap>
               {d.columnDetails.map((c) => (

@@ -3,7 +3,7 @@ import { useNavigate, useSearchParams } from 'react-router-dom';
 import { shareApi, type Grant, type ShareRequest } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
-import { endDateOf, GrantStateTag, ModeTag, RequestStateTag } from './common.tsx';
+import { endDateOf, GrantStateTag, ModeTag, RequestStateTag, RowFilter } from './common.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { ClockTag } from '../duties/Clock.tsx';
 import { NotificationList } from './Notifications.tsx';
@@ -105,7 +105,7 @@ function GrantTable({ items, side, loading }: { items: Grant[]; side: 'consumer'
             </Space>
           ),
         },
-        { title: t('share.col.rowFilter'), dataIndex: 'rowFilter', render: (f: string | null) => (f ? <Typography.Text code>{f}</Typography.Text> : t('share.allRows')) },
+        { title: t('share.col.rowFilter'), dataIndex: 'rowFilter', render: (f: string | null) => <RowFilter filter={f} /> },
         { title: t('share.col.endDate'), render: (_, g) => endDateOf(g.expiresAt) ?? t('share.noEnd') },
         { title: t('share.col.state'), render: (_, g) => <Space size={4}><GrantStateTag state={g.state} />{g.automatic && <Tag>{t('share.automatic')}</Tag>}</Space> },
         {

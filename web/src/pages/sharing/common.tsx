@@ -1,6 +1,6 @@
 /** Tags and helpers shared by the sharing pages. */
-import { Tag } from 'antd';
-import { shareApi, type GrantMode, type GrantState, type RequestState } from '../../api/share.ts';
+import { Tag, Tooltip, Typography } from 'antd';
+import { conditionsFromFilter, shareApi, type GrantMode, type GrantState, type RequestState } from '../../api/share.ts';
 import { useI18n } from '../../i18n.tsx';
 
 const STATE_COLORS: Record<RequestState, string> = {
@@ -33,11 +33,17 @@ export function GrantStateTag({ state }: { state: GrantState }) {
 
 const MODE_COLORS: Record<GrantMode, string> = { clear: 'red', masked: 'blue', pseudonym: 'purple', generalized: 'cyan', redacted: 'geekblue', verify: 'gold', hidden: 'default' };
 
-/** 明文 / 脱敏 / 假名化 / 泛化 / 文本去标识 / 仅核验 / 不提供. */
-export function ModeTag({ mode, testId }: { mode: GrantMode; testId?: string }) {
+/** The colour of 明文: a warning only where the column is sensitive (3级/4级); unknown grade: caution. */
+function clearColor(grade: number | null | undefined): string {
+  if (grade === undefined || grade === null) return 'orange';
+  return grade >= 3 ? 'red' : 'green';
+}
+
+/** 明文 / 脱敏 / 假名化 / 泛化 / 文本去标识 / 仅核验 / 不提供; `grade` of the column where the page knows it. */
+export function ModeTag({ mode, testId, grade }: { mode: GrantMode; testId?: string; grade?: number | null }) {
   const { t } = useI18n();
   return (
-    <Tag color={MODE_COLORS[mode]} data-testid={testId}>
+    <Tag color={mode === 'clear' ? clearColor(grade) : MODE_COLORS[mode]} data-testid={testId} data-grade={grade ?? undefined}>
       {t(`share.mode.${mode}`)}
     </Tag>
   );
@@ -66,4 +72,39 @@ export async function readAbout(key: 'requestId' | 'grantId', id: string): Promi
   } catch {
     // Notifications are a convenience; a failure here must not break the page.
   }
+}
+
+/**
+ * A row filter as a person reads it: "户籍地 等于 朝阳市 且 人口数 大于等于 3" (the API's text, e.g.
+ * `户籍地=eq.朝阳市`, in the tooltip). A filter beyond simple conditions (or/and groups) is shown as
+ * the text itself, marked as an advanced condition. The one formatter for every page that shows one.
+ */
+export function rowFilterText(t: ReturnType<typeof useI18n>['t'], filter: string): string | undefined {
+  const conditions = conditionsFromFilter(filter);
+  if (!conditions?.length) return undefined;
+  return conditions
+    .map((c) => {
+      const op = t(`share.opText.${c.op}`);
+      if (c.op === 'is') return `${c.column} ${op}`;
+      const value = c.op === 'in' ? c.value.split(/[,,、]/).map((v) => v.trim()).filter(Boolean).join('、') : c.value;
+      return `${c.column} ${op} ${value}`;
+    })
+    .join(t('share.opText.and'));
+}
+
+export function RowFilter({ filter, testId }: { filter: string | null | undefined; testId?: string }) {
+  const { t } = useI18n();
+  if (!filter) return <span data-testid={testId}>{t('share.allRows')}</span>;
+  const text = rowFilterText(t, filter);
+  return (
+    <Tooltip title={filter}>
+      {text ? (
+        <span data-testid={testId}>{text}</span>
+      ) : (
+        <Typography.Text code data-testid={testId}>
+          {t('share.opText.advanced')}:{filter}
+        </Typography.Text>
+      )}
+    </Tooltip>
+  );
 }

@@ -1,0 +1,146 @@
+/**
+ * The console pages a provincial official works in all day (issue 22), in Chromium: security and
+ * audit pages speak in sentences (names, not ids; no action codes or JSON in what a person reads),
+ * alerts offer their actions, charts name their series in the console language.
+ * Needs the built console (web/dist: `node scripts/build-web.mjs`).
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORDS } from '../helpers/api.ts';
+import { animationsDone, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
+import { startSecopsWorld, type SecopsWorld } from '../helpers/secops-world.ts';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+const JSON_TEXT = /\{\s*"/;
+/** An audit action code (auth.login, data.quota_exceeded, secops.contain …). */
+const ACTION_CODE = /\b(auth|access|data|dataset|classification|share|grant|secops|user|org|apikey|audit|duties|open|telemetry|gateway|exchange|admin_change)\.[a-z_]+\b/;
+
+/** What a person reads in `scope` (hidden text, tooltips and collapsed panels excluded). */
+async function readable(page: Page, scope = page.locator('body')): Promise<string> {
+  await settled(page);
+  return scope.innerText();
+}
+
+function speaksInSentences(text: string, where: string): void {
+  expect(text, `${where}: an id`).not.toMatch(UUID);
+  expect(text, `${where}: JSON`).not.toMatch(JSON_TEXT);
+  expect(text, `${where}: an action code`).not.toMatch(ACTION_CODE);
+}
+
+describe('console pages in Chromium: sentences, not codes', () => {
+  let world: SecopsWorld;
+  let browser: Browser;
+  let url: string;
+
+  beforeAll(async () => {
+    world = await startSecopsWorld();
+    url = world.url;
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  it('names the key, organisation and dataset of an alert, offers 暂停密钥 / 暂停授权 / 关闭告警, and keeps codes in the technical details', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const errors = watchErrors(page);
+    await signIn(page, url, 'secadmin', ADMIN_PASSWORDS.secadmin);
+
+    // 工作台 first: the secadmin's queues with their counts, each a link into the queue.
+    const open = await world.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM secops_alerts WHERE state = 'open'`);
+    const alerts = page.getByTestId('todo-openAlerts');
+    await expect.poll(() => alerts.textContent()).toContain('未处理告警');
+    expect(await alerts.textContent()).toContain(String(open[0]!.n));
+    await expect.poll(() => page.getByTestId('todo-securityReviews').textContent()).toContain('待安全审核');
+    await animationsDone(page);
+    await screenshot(page, 'pages-00-workbench-secadmin');
+    await alerts.click();
+    await page.waitForURL(/\/secops\?tab=alerts/);
+    const table = page.getByTestId('alerts-table');
+    await expect.poll(() => table.textContent()).toContain('访问量达到基线');
+    speaksInSentences(await readable(page), 'alerts');
+
+    await table.getByText('访问量达到基线').first().click();
+    const drawer = page.getByRole('dialog').first();
+    await expect.poll(() => drawer.getByTestId('alert-summary').textContent()).toContain('朝阳市民政局的密钥「app」');
+    const text = await readable(page, drawer);
+    speaksInSentences(text, 'alert drawer');
+    expect(text).not.toMatch(/API key [0-9a-f]{8}/);
+    expect(text).toContain('户籍人口信息');
+    expect(text).toContain('读取行数');
+    for (const action of ['暂停密钥', '暂停授权', '关闭告警']) await expect.poll(() => drawer.getByRole('button', { name: action }).count()).toBe(1);
+    // The codes are there for whoever opens the technical details.
+    await drawer.getByText('技术信息').click();
+    await expect.poll(() => drawer.getByTestId('alert-raw').textContent()).toMatch(/"subject": "key:/);
+    await animationsDone(page);
+    await screenshot(page, 'pages-01-alert-zh');
+
+    // 暂停授权 from the alert: asked once, then listed under 处置措施.
+    await drawer.getByRole('button', { name: '暂停授权' }).click();
+    const suspended = await confirmDialog(page, /确\s*定|OK/, { answer: '/secops/containments', within: page.locator('.ant-popconfirm') });
+    expect(suspended?.status()).toBe(201);
+    const [grant] = await world.db.query<{ kind: string }>(`SELECT kind FROM secops_containments WHERE kind = 'suspend_grant' AND target_id = $1 AND lifted_at IS NULL`, [world.grant.grantId]);
+    expect(grant?.kind).toBe('suspend_grant');
+
+    // The incident opened from the alert: its timeline in words.
+    await drawer.getByRole('button', { name: '查看事件' }).click();
+    const incident = page.getByRole('dialog').last();
+    await expect.poll(() => incident.textContent()).toContain('立案');
+    const incidentText = await readable(page, incident);
+    speaksInSentences(incidentText, 'incident');
+    expect(incidentText).not.toMatch(/\bopened\b|\baction\b/);
+    expect(incidentText).toContain('平台自动');
+    await animationsDone(page);
+    await screenshot(page, 'pages-02-incident-zh');
+
+    // English: the same alert in English words.
+    await page.evaluate(() => localStorage.setItem('pdx.lang', 'en'));
+    await page.goto(`${url}/secops?tab=alerts`);
+    await page.getByTestId('alerts-table').getByText('Volume').first().click();
+    const en = page.getByRole('dialog').first();
+    await expect.poll(() => en.getByTestId('alert-summary').textContent()).toContain('the key “app” of 朝阳市民政局');
+    speaksInSentences(await readable(page, en), 'alert drawer (en)');
+    for (const action of ['Suspend key', 'Suspend grant', 'Close alert']) await expect.poll(() => en.getByRole('button', { name: action }).count()).toBe(1);
+    await animationsDone(page);
+    await screenshot(page, 'pages-03-alert-en');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows the auditor actions, actors and roles by name, and the overview names its chart series', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = watchErrors(page);
+    await signIn(page, url, 'auditor', ADMIN_PASSWORDS.auditor);
+
+    // Overview: the security chart's series are sign-ins and refusals in words, over 30 days.
+    await page.goto(`${url}/`);
+    const security = page.getByTestId('chart-security');
+    await expect.poll(() => security.getAttribute('aria-label')).toContain('登录');
+    expect(await security.getAttribute('aria-label')).not.toMatch(ACTION_CODE);
+    speaksInSentences(await readable(page), 'overview');
+    await screenshot(page, 'pages-04-overview-zh');
+
+    await page.goto(`${url}/audit`);
+    const rows = page.locator('[data-testid="audit-records"] tbody tr.ant-table-row');
+    await expect.poll(() => rows.count()).toBeGreaterThan(5);
+    speaksInSentences(await readable(page, page.getByTestId('audit-records')), 'audit records');
+    await screenshot(page, 'pages-05-audit-zh');
+
+    // A data read by the consumer's key: roles in Chinese, details as labelled fields, ids and JSON folded away.
+    await page.getByPlaceholder('资源代码').fill(world.world.code);
+    await page.getByTestId('audit-search').click();
+    await expect.poll(() => rows.filter({ hasText: '读取数据' }).count()).toBeGreaterThan(0);
+    await rows.filter({ hasText: '读取数据' }).first().click();
+    const drawer = page.getByRole('dialog');
+    await expect.poll(() => drawer.getByTestId('record-details-list').textContent()).toContain('行数');
+    const text = await readable(page, drawer);
+    speaksInSentences(text, 'audit record');
+    expect(text).toContain('数据使用方');
+    // The role code itself (not the account mz-consumer).
+    expect(text).not.toMatch(/(?<![\w-])consumer(?![\w-])/);
+    await animationsDone(page);
+    await screenshot(page, 'pages-06-audit-record-zh');
+    expect(errors).toEqual([]);
+  });
+});
