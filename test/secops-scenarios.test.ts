@@ -19,7 +19,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { createPlatform, type Platform } from '../src/main.ts';
-import type { AuditRecord } from '../src/modules/audit/record.ts';
 import { bootstrapIdentity } from '../src/modules/identity/bootstrap.ts';
 import type { SecopsModule } from '../src/modules/secops/secops.module.ts';
 import { residentId } from './corpus/values.ts';
@@ -31,6 +30,7 @@ import { httpClient, httpLogin } from './helpers/http.ts';
 import { CONDITION_MS } from './helpers/bounds.ts';
 import { startMailServer, type Mail } from './helpers/mail.ts';
 import { TEST_ENV } from './helpers/env.ts';
+import { virtualClock } from './helpers/virtual-clock.ts';
 
 const WEBHOOK_SECRET = 'whsec-liaoning-soc-2026-test';
 
@@ -58,13 +58,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
   let smtp: Awaited<ReturnType<typeof startMailServer>>;
   let failNextHooks = 0;
   // The virtual clock of the volume detector: from real instant `real` on, time reads `virtual`.
-  const segments: { real: number; virtual: number }[] = [];
-  const setVirtual = (iso: string) => segments.push({ real: Date.now(), virtual: Date.parse(iso) });
-  const eventTime = (r: AuditRecord) => {
-    const real = Date.parse(r.time);
-    const seg = segments.filter((s) => s.real <= real).at(-1);
-    return new Date(seg ? seg.virtual + (real - seg.real) : real);
-  };
+  const { setVirtual, eventTime } = virtualClock();
 
   const alerts = async (detector: string) => (await secadmin.call('GET', `/api/v1/secops/alerts?detector=${detector}`)).json().items as any[];
 

@@ -14,12 +14,12 @@ import path from 'node:path';
 import iconv from 'iconv-lite';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditRecord } from '../../src/modules/audit/record.ts';
 import { peopleCsv, peopleRows } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { JOB_WAIT_MS } from '../helpers/bounds.ts';
 import { animationsDone, choose, confirmDialog, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { virtualClock } from '../helpers/virtual-clock.ts';
 
 const ROWS = 3000;
 const SEED = 17;
@@ -29,13 +29,7 @@ describe.sequential('the core journey in the console', () => {
   let browser: Browser;
   const password = (username: string) => server.demoAccounts!.find((a) => a.username === username)!.password;
   // The detectors judge "night" and the hourly baseline on this clock: the test cannot wait for 03:00.
-  const segments: { real: number; virtual: number }[] = [];
-  const setVirtual = (iso: string) => segments.push({ real: Date.now(), virtual: Date.parse(iso) });
-  const eventTime = (r: AuditRecord) => {
-    const real = Date.parse(r.time);
-    const segment = segments.filter((x) => x.real <= real).at(-1);
-    return new Date(segment ? segment.virtual + (real - segment.real) : real);
-  };
+  const { setVirtual, eventTime } = virtualClock();
 
   beforeAll(async () => {
     server = await startTestServer({

@@ -129,7 +129,9 @@ describe.sequential('console: share request → provider approval → security a
     await screenshot(s, 'sharing-08-security-inbox');
     await s.getByTestId(`open-request-${code}`).click();
     await expect.poll(() => s.getByTestId('security-form').count()).toBe(1);
-    expect(await s.getByTestId('terms').textContent()).toContain('户籍地=eq.朝阳市');
+    // The row filter reads as words; the query syntax is only in a tooltip.
+    expect(await s.getByTestId('terms-filter').textContent()).toBe('户籍地 等于 朝阳市');
+    expect(await s.getByTestId('terms').textContent()).not.toContain('=eq.');
     await s.getByTestId('security-note').fill('已核对共享方式与范围,同意');
     await screenshot(s, 'sharing-09-security-review');
     await s.getByTestId('security-approve').click();

@@ -13,12 +13,12 @@ import { TEST_ENV } from './env.ts';
 import { migrate, openDatabase, type Db } from '../../src/db/index.ts';
 import type { App } from '../../src/http/app.ts';
 import { createPlatform, type Platform } from '../../src/main.ts';
-import type { AuditRecord } from '../../src/modules/audit/record.ts';
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.ts';
 import { ADMIN_PASSWORDS, loginClient, type Client } from './api.ts';
 import { createAuthenticator, registerAuthenticator } from './authenticator.ts';
 import { seedPgliteDir } from './db.ts';
 import { grantJourney, shareWorld, type ShareTestApp, type ShareWorld } from '../share-helpers.ts';
+import { virtualClock } from './virtual-clock.ts';
 
 export interface SecopsWorld {
   url: string;
@@ -38,13 +38,7 @@ function injectClient(app: App, headers: Record<string, string>): Client {
 
 export async function startSecopsWorld(): Promise<SecopsWorld> {
   // Detectors see "night" and the hourly baseline through eventTime: real stamps mapped onto virtual hours.
-  const segments: { real: number; virtual: number }[] = [];
-  const setVirtual = (iso: string) => segments.push({ real: Date.now(), virtual: Date.parse(iso) });
-  const eventTime = (r: AuditRecord) => {
-    const real = Date.parse(r.time);
-    const seg = segments.filter((s) => s.real <= real).at(-1);
-    return new Date(seg ? seg.virtual + (real - seg.real) : real);
-  };
+  const { setVirtual, eventTime } = virtualClock();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-sec-'));
   const config = loadConfig({ ...TEST_ENV, PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_RATE_LIMIT: '100000', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
   seedPgliteDir(path.join(dataDir, 'pglite'));
