@@ -24,7 +24,7 @@ import { identityRoutes } from './modules/identity/identity.routes.ts';
 import { createIdentityService } from './modules/identity/identity.service.ts';
 import { createSignOnModule } from './modules/identity/signon.module.ts';
 import { setPasswordCost } from './modules/identity/passwords.ts';
-import { startDemoIdp, type DemoIdp } from './modules/identity/demo-idp.ts';
+import type { DemoIdp } from './modules/identity/demo-idp.ts';
 import { ingestRoutes } from './modules/ingest/ingest.routes.ts';
 import { createIngestService } from './modules/ingest/ingest.service.ts';
 import { jobsRoutes } from './modules/jobs/jobs.routes.ts';
@@ -240,7 +240,8 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     const host = config.PDX_HOST === '0.0.0.0' || config.PDX_HOST === '::' ? 'localhost' : config.PDX_HOST;
     const url = `${config.PDX_TLS_CERT ? 'https' : 'http'}://${host}:${port}`;
     // The demo identity provider needs pdx's address (its redirect URI), known once pdx listens.
-    const demoIdp = config.PDX_DEMO_IDP ? await startDemoIdp({ db, publicUrl: config.PDX_PUBLIC_URL ?? url }) : undefined;
+    // Loaded only when asked for: the demo provider's library is not needed (nor loaded) otherwise.
+    const demoIdp = config.PDX_DEMO_IDP ? await (await import('./modules/identity/demo-idp.ts')).startDemoIdp({ db, publicUrl: config.PDX_PUBLIC_URL ?? url }) : undefined;
     if (demoIdp) services.oidc.configure(demoIdp.options);
     return {
       app,
