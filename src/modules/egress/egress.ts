@@ -73,14 +73,15 @@ export function blockListOf(cidrs: readonly string[]): net.BlockList {
 export function refusedReason(address: string): Reason | undefined {
   const a = plainAddress(address);
   const family = net.isIPv4(a) ? 'ipv4' : 'ipv6';
-  for (const r of REFUSED) {
-    if (r.family !== family) continue;
-    const one = new net.BlockList();
-    one.addSubnet(r.network, r.prefix, r.family);
-    if (one.check(a, family)) return r.reason;
-  }
-  return undefined;
+  return REFUSED_LISTS.find((r) => r.family === family && r.list.check(a, family))?.reason;
 }
+
+/** One block list per refused network, built once (every outbound connection is checked against them). */
+const REFUSED_LISTS = REFUSED.map((r) => {
+  const list = new net.BlockList();
+  list.addSubnet(r.network, r.prefix, r.family);
+  return { family: r.family, reason: r.reason, list };
+});
 
 /** The listen address's host matches `address` (a wildcard listen address matches every local interface). */
 export function isOwnAddress(address: string, listenHost: string): boolean {
