@@ -27,14 +27,14 @@ async function firstLineOfStdin(): Promise<string> {
 }
 
 /** The caller of a user named on the command line who holds one of `roles`. */
-async function member(services: Platform['services'], username: string, roles: readonly Role[], what: string): Promise<Caller> {
+async function member(services: Platform['services'], username: string, roles: readonly Role[], what: { en: string; zh: string }): Promise<Caller> {
   const user = await services.identity.repo.getUserByName(username);
-  if (!user || !user.roles.some((r) => roles.includes(r))) throw new Error(`no ${what} named ${username}`);
+  if (!user || !user.roles.some((r) => roles.includes(r))) throw new Error(`no ${what.en} named ${username} / 没有该${what.zh}`);
   return { principal: { kind: 'user', userId: user.id, username: user.username, orgId: user.org_id, roles: user.roles }, requestId: 'cli' };
 }
 
 /** The caller of a data officer named on the command line. */
-const officer = (services: Platform['services'], username: string) => member(services, username, ['data_officer'], 'data officer / 没有该数据管理员');
+const officer = (services: Platform['services'], username: string) => member(services, username, ['data_officer'], { en: 'data officer', zh: '数据管理员' });
 
 export function registerExchangeCommands(program: Command, deps: ExchangeCliDeps): void {
   const write = deps.write ?? ((text: string) => process.stdout.write(text));
@@ -116,7 +116,7 @@ export function registerExchangeCommands(program: Command, deps: ExchangeCliDeps
     .requiredOption('--as <username>', 'a consumer or data officer of the organisation')
     .action(async (o: { as: string }) => {
       await deps.withServices(async (services) => {
-        const caller = await member(services, o.as, ['consumer', 'data_officer'], 'consumer or data officer / 没有该用户');
+        const caller = await member(services, o.as, ['consumer', 'data_officer'], { en: 'consumer or data officer', zh: '数据使用方或数据管理员' });
         for (const s of await services.exchange.push.list(caller)) {
           const last = s.lastDeliveredAt ? s.lastDeliveredAt.toISOString() : '-';
           const problem = s.state === 'stopped' ? (s.stopReason?.code ?? '') : s.lastError ? `${s.lastError.code} ×${s.consecutiveFailures}` : '';
