@@ -124,7 +124,9 @@ export function PushPage() {
           <Typography.Title level={5} style={{ margin: 0 }}>
             {t('push.targets')}
           </Typography.Title>
-          <Button onClick={() => setAdding(true)}>{t('push.addTarget')}</Button>
+          <Button onClick={() => setAdding(true)} data-testid="push-add-target">
+            {t('push.addTarget')}
+          </Button>
         </Space>
         <Table<Target>
           rowKey="id"
@@ -181,7 +183,7 @@ export function PushPage() {
               render: (_, s) => (
                 <Space size={0} wrap>
                   {s.state !== 'stopped' && (
-                    <Button type="link" onClick={() => void deliver(s)}>
+                    <Button type="link" onClick={() => void deliver(s)} data-testid={`push-deliver-${s.table}`}>
                       {t('push.deliverNow')}
                     </Button>
                   )}
@@ -207,28 +209,28 @@ export function PushPage() {
         <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('push.targetHint')} />
         <Form form={targetForm} layout="vertical" onFinish={addTarget} initialValues={{ kind: 'postgresql', port: 5432, tls: 'verify-full' }}>
           <Form.Item name="name" label={t('push.name')} rules={[{ required: true }]}>
-            <Input placeholder="民政前置库" />
+            <Input placeholder="民政前置库" data-testid="target-name" />
           </Form.Item>
           <Form.Item name="kind" label={t('push.kind')} rules={[{ required: true }]}>
             <Radio.Group options={[{ value: 'postgresql', label: 'PostgreSQL' }, { value: 'mysql', label: 'MySQL / MariaDB' }]} />
           </Form.Item>
           <Space>
             <Form.Item name="host" label={t('push.host')} rules={[{ required: true }]}>
-              <Input placeholder="10.2.3.4" />
+              <Input placeholder="10.2.3.4" data-testid="target-host" />
             </Form.Item>
             <Form.Item name="port" label={t('push.port')} rules={[{ required: true }]}>
-              <InputNumber min={1} max={65535} />
+              <InputNumber min={1} max={65535} data-testid="target-port" />
             </Form.Item>
           </Space>
           <Form.Item name="database" label={t('push.database')} rules={[{ required: true }]}>
-            <Input />
+            <Input data-testid="target-database" />
           </Form.Item>
           <Space>
             <Form.Item name="user" label={t('push.user')} rules={[{ required: true }]}>
-              <Input />
+              <Input data-testid="target-user" />
             </Form.Item>
             <Form.Item name="password" label={t('push.password')} rules={[{ required: true }]}>
-              <Input.Password autoComplete="new-password" />
+              <Input.Password autoComplete="new-password" data-testid="target-password" />
             </Form.Item>
           </Space>
           <Form.Item name="tls" label="TLS">
@@ -249,17 +251,17 @@ export function PushPage() {
       <Modal open={subscribing} title={t('push.subscribe')} onCancel={() => setSubscribing(false)} onOk={() => subForm.submit()} okText={t('common.create')} destroyOnHidden width={560}>
         <Form form={subForm} layout="vertical" onFinish={subscribe} initialValues={{ mode: 'full', intervalMinutes: 60 }}>
           <Form.Item name="grantId" label={t('push.grant')} rules={[{ required: true }]} extra={grants.length === 0 ? t('push.noGrants') : undefined}>
-            <Select options={grants.map((g) => ({ value: g.id, label: `${g.dataset.name}(${g.dataset.code})· ${g.purpose}` }))} />
+            <Select showSearch optionFilterProp="label" data-testid="push-grant" options={grants.map((g) => ({ value: g.id, label: `${g.dataset.name}(${g.dataset.code})· ${g.purpose}` }))} />
           </Form.Item>
           <Form.Item name="targetId" label={t('push.target')} rules={[{ required: true }]}>
-            <Select options={targets.filter((x) => x.state === 'active').map((x) => ({ value: x.id, label: x.name }))} />
+            <Select showSearch optionFilterProp="label" data-testid="push-target" options={targets.filter((x) => x.state === 'active').map((x) => ({ value: x.id, label: x.name }))} />
           </Form.Item>
           <Space>
             <Form.Item name="schema" label={t('push.schema')} extra={t('push.schemaHint')}>
               <Input placeholder="public" />
             </Form.Item>
             <Form.Item name="table" label={t('push.table')} rules={[{ required: true, pattern: /^[A-Za-z_][A-Za-z0-9_]{0,62}$/, message: t('push.tableRule') }]}>
-              <Input placeholder="hukou_dibao" />
+              <Input placeholder="hukou_dibao" data-testid="push-table" />
             </Form.Item>
           </Space>
           <Form.Item name="mode" label={t('push.mode')} extra={t('push.modeHint')}>
@@ -280,6 +282,7 @@ export function PushPage() {
         <Table<Delivery>
           rowKey="id"
           size="small"
+          data-testid="push-history"
           dataSource={history?.rows ?? []}
           columns={[
             { title: t('push.startedAt'), dataIndex: 'startedAt', render: (v: string) => time(v) },
