@@ -166,6 +166,12 @@ describeEachBackend('push subscriptions', ({ use }) => {
     expect(history).toHaveLength(2);
     expect(history[0]).toMatchObject({ status: 'delivered', rows: expected.rows.length, error: null });
     expect(history[0].durationMs).toBeGreaterThanOrEqual(0);
+
+    // The schedule: due when made; a tick queues it once, the next finds nothing due.
+    expect(await t.services.exchange.push.tick()).toBe(1);
+    expect(await t.services.exchange.push.tick()).toBe(0);
+    const [row] = await t.db.query<{ pending_job: string | null }>('SELECT pending_job FROM exchange_subscriptions WHERE id = $1', [sub.id]);
+    if (row!.pending_job) expect((await waitForJob(w.consumer, row!.pending_job)).state).toBe('succeeded');
   });
 
   it('incremental: the first delivery is the whole view, then only rows of appended versions; a replaced version is delivered in full', async () => {
@@ -290,6 +296,14 @@ describeEachBackend('push subscriptions', ({ use }) => {
 
     // A revoked grant cannot be subscribed to.
     expect((await subscribe(w.consumer, { grantId: second.grantId, table: 'hukou_rev2' })).statusCode).toBe(403);
+
+    // Expiry stops a subscription the same way.
+    const third = await grantJourney(w);
+    const expiring = (await subscribe(w.consumer, { grantId: third.grantId, table: 'hukou_exp' })).json();
+    await t.db.query(`UPDATE share_grants SET expires_at = now() - interval '1 minute' WHERE id = $1`, [third.grantId]);
+    expect((await deliver(w.consumer, expiring.id)).result).toMatchObject({ status: 'stopped', reason: 'grant_expired' });
+    expect((await call(w.consumer, 'GET', `/exchange/subscriptions/${expiring.id}`)).json()).toMatchObject({ state: 'stopped', stopReason: { code: 'grant_expired' } });
+    expect((await targetDb.query(`SELECT to_regclass('public.hukou_exp') AS t`)).rows[0].t).toBeNull();
   });
 
   it('delivers into MariaDB the same rows as the records API answers', async () => {
