@@ -12,6 +12,7 @@ import {
   LogoutOutlined,
   MenuOutlined,
   SafetyCertificateOutlined,
+  SendOutlined,
   SolutionOutlined,
   SettingOutlined,
   ShareAltOutlined,
@@ -53,6 +54,7 @@ const SharingRoutes = lazyPage(() => import('./pages/sharing/index.tsx'), 'Shari
 const TelemetryPage = lazyPage(() => import('./pages/telemetry/TelemetryPage.tsx'), 'TelemetryPage');
 const ObjectionsPage = lazyPage(() => import('./pages/duties/ObjectionsPage.tsx'), 'ObjectionsPage');
 const GatewayPage = lazyPage(() => import('./pages/gateway/GatewayPage.tsx'), 'GatewayPage');
+const PushPage = lazyPage(() => import('./pages/exchange/PushPage.tsx'), 'PushPage');
 
 interface NavItem {
   path: string;
@@ -79,6 +81,7 @@ const NAV: NavItem[] = [
   { path: '/services', label: 'nav.gateway', icon: <ApiOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <GatewayPage /> },
   { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <SharingRoutes /> },
   { path: '/duties/objections', label: 'nav.duties', icon: <AlertOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <ObjectionsPage /> },
+  { path: '/push', label: 'nav.push', icon: <SendOutlined />, roles: ['data_officer', 'consumer'], element: <PushPage /> },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/opendata', label: 'nav.open', icon: <GlobalOutlined />, roles: ['data_officer', 'secadmin'], element: <OpenAdminRoutes /> },
   { path: '/audit', label: 'nav.audit', icon: <AuditOutlined />, roles: ['auditor'], element: <AuditPage /> },
