@@ -170,6 +170,7 @@ describe.sequential('console: catalogue and aggregation in Chromium', () => {
     // Publish. Where the classification review gate is installed, the officer confirms it first.
     await page.getByRole('tab', { name: /信息项/ }).click();
     await page.getByTestId('publish').click();
+    await confirmDialog(page, /发\s*布/, { answer: '/publish' });
     const outcome = page.getByTestId('status-tag').filter({ hasText: '已发布' }).or(page.getByTestId('go-review'));
     await outcome.first().waitFor();
     if (await page.getByTestId('go-review').count()) {
@@ -179,6 +180,7 @@ describe.sequential('console: catalogue and aggregation in Chromium', () => {
       await expect.poll(() => page.getByText('分类分级已确认').count()).toBeGreaterThan(0);
       await page.goto(`${server.url}${new URL(page.url()).pathname.replace('/classify/', '/catalog/')}`);
       await page.getByTestId('publish').click();
+      await confirmDialog(page, /发\s*布/, { answer: '/publish' });
     }
     await expect.poll(() => page.getByTestId('status-tag').first().textContent()).toBe('已发布');
     await expect.poll(() => page.getByTestId('withdraw').getAttribute('class')).not.toContain('loading');

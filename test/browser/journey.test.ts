@@ -97,6 +97,9 @@ describe.sequential('the core journey in the console', () => {
     await officer.goto(`${url}/catalog/${code}`);
     expect(await officer.getByTestId('metadata').textContent()).toContain('有条件共享');
     await officer.getByTestId('publish').click();
+    // Publishing shows what it means first (sharing type, grade, version) and waits for the officer.
+    await expect.poll(() => officer.getByTestId('publish-summary').textContent()).toContain('有条件共享');
+    expect((await confirmDialog(officer, /发\s*布/, { answer: '/publish' }))?.status()).toBe(200);
     await expect.poll(() => officer.getByTestId('status-tag').first().textContent()).toBe('已发布');
     await screenshot(officer, 'journey-04-published');
   });
@@ -136,6 +139,10 @@ describe.sequential('the core journey in the console', () => {
     await officer.getByTestId('rows-per-day').fill('50000');
     await screenshot(officer, 'journey-07-provider-approval');
     await officer.getByTestId('approve').click();
+    // The terms are shown in words before they are granted.
+    await expect.poll(() => officer.getByTestId('approve-summary').textContent()).toContain('户籍地 等于 朝阳市');
+    await screenshot(officer, 'journey-07b-approve-confirm');
+    expect((await confirmDialog(officer, '批准并提交安全审核', { answer: '/approve' }))?.status()).toBe(200);
     await expect.poll(() => officer.getByTestId('detail-state').textContent()).toBe('待安全审核');
 
     secadmin = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -144,6 +151,7 @@ describe.sequential('the core journey in the console', () => {
     await secadmin.getByTestId(`open-request-${code}`).click();
     await secadmin.getByTestId('security-note').fill('已核对共享方式与范围,同意');
     await secadmin.getByTestId('security-approve').click();
+    expect((await confirmDialog(secadmin, '同意并生效', { answer: '/security-approve' }))?.status()).toBe(200);
     await expect.poll(() => secadmin.getByTestId('detail-state').textContent()).toBe('已生效');
     await screenshot(secadmin, 'journey-08-security-approval');
   });

@@ -114,6 +114,9 @@ describe.sequential('console: share request → provider approval → security a
     await o.getByTestId('approve-note').fill('按最小必要原则提供,仅限朝阳市户籍');
     await screenshot(o, 'sharing-06-officer-decides');
     await o.getByTestId('approve').click();
+    await expect.poll(() => o.getByTestId('approve-summary').textContent()).toContain('户籍地 等于 朝阳市');
+    expect(await o.getByTestId('approve-summary').textContent()).toMatch(/身份证号\s*假名化/);
+    expect((await confirmDialog(o, '批准并提交安全审核', { answer: '/approve' }))?.status()).toBe(200);
     await expect.poll(() => o.getByTestId('detail-state').textContent()).toBe('待安全审核');
     await settled(o);
     await screenshot(o, 'sharing-07-officer-approved');
@@ -135,6 +138,7 @@ describe.sequential('console: share request → provider approval → security a
     await s.getByTestId('security-note').fill('已核对共享方式与范围,同意');
     await screenshot(s, 'sharing-09-security-review');
     await s.getByTestId('security-approve').click();
+    expect((await confirmDialog(s, '同意并生效', { answer: '/security-approve' }))?.status()).toBe(200);
     await expect.poll(() => s.getByTestId('detail-state').textContent()).toBe('已生效');
     await settled(s);
     await screenshot(s, 'sharing-10-security-approved');

@@ -161,7 +161,28 @@ export function DatasetPage() {
                   {t('cat.withdraw')}
                 </Button>
               ) : (
-                <Button type="primary" icon={<SendOutlined />} loading={busy} disabled={d.currentVersion === 0 && !telemetry} onClick={() => act(() => publishDataset(code), 'cat.published')} data-testid="publish">
+                <Button type="primary" icon={<SendOutlined />} loading={busy} disabled={d.currentVersion === 0 && !telemetry} onClick={() =>
+                    modal.confirm({
+                      title: t('cat.publishConfirm', { name: d.name }),
+                      content: (
+                        <Descriptions size="small" column={1} style={{ marginTop: 12 }} data-testid="publish-summary">
+                          <Descriptions.Item label={t('cat.f.shareType')}>
+                            <ShareTag value={d.shareType} />
+                          </Descriptions.Item>
+                          <Descriptions.Item label={t('cat.f.grade')}>
+                            <GradeTag grade={d.grade} important={d.importantCandidate} />
+                          </Descriptions.Item>
+                          {!telemetry && <Descriptions.Item label={t('cat.f.version')}>{`v${d.currentVersion} · ${count(d.rowCount)} ${t('cat.f.rows')}`}</Descriptions.Item>}
+                          <Descriptions.Item label={t('cat.publishEffect')}>{t(d.shareType === 'none' ? 'cat.publishEffectNone' : 'cat.publishEffectShared')}</Descriptions.Item>
+                        </Descriptions>
+                      ),
+                      okText: t('cat.publish'),
+                      cancelText: t('common.cancel'),
+                      onOk: () => act(() => publishDataset(code), 'cat.published'),
+                    })
+                  }
+                  data-testid="publish"
+                >
                   {t('cat.publish')}
                 </Button>
               )}

@@ -80,7 +80,7 @@ interface ColumnChoice {
 /** The provider officer's decision: a mode per column, rows, term, quotas, IP ranges, impact assessment. */
 function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () => void }) {
   const { t } = useI18n();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const typeName = useTypeName();
   const [all, setAll] = useState<Column[]>([]);
   const [choices, setChoices] = useState<Record<string, ColumnChoice>>(() =>
@@ -114,11 +114,45 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
   };
   const setCondition = (i: number, patch: Partial<FilterCondition>) => setConditions((prev) => prev.map((c, j) => (j === i ? { ...c, ...patch } : c)));
 
-  async function approve() {
+  /** Shows the terms about to be granted and approves only once confirmed. */
+  function confirmApprove() {
     if (impactMissing) {
       setError(t('share.impactRequired', { columns: clear4.join('、') }));
       return;
     }
+    modal.confirm({
+      title: t('share.approveConfirm', { org: detail.consumerName, dataset: detail.dataset.name }),
+      width: 560,
+      content: (
+        <Descriptions size="small" column={1} style={{ marginTop: 12 }} data-testid="approve-summary">
+          <Descriptions.Item label={t('share.confirmColumns')}>
+            <Space size={[4, 4]} wrap>
+              {detail.columnDetails.map((c) => {
+                const mode = choices[c.name]?.mode ?? 'hidden';
+                return (
+                  <span key={c.name}>
+                    {c.name} <ModeTag mode={mode} grade={c.grade} />
+                  </span>
+                );
+              })}
+            </Space>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('share.f.rowFilter')}>{filterShown ? (rowFilterText(t, filterShown) ?? filterShown) : t('share.allRows')}</Descriptions.Item>
+          <Descriptions.Item label={t('share.f.endDate')}>{endDate.format('YYYY-MM-DD')}</Descriptions.Item>
+          {!!(rowsPerDay || requestsPerMinute) && (
+            <Descriptions.Item label={t('share.quotas')}>{[rowsPerDay ? t('share.rowsPerDayValue', { n: rowsPerDay.toLocaleString() }) : null, requestsPerMinute ? t('share.perMinuteValue', { n: requestsPerMinute }) : null].filter(Boolean).join(',')}</Descriptions.Item>
+          )}
+          {ipRanges.length > 0 && <Descriptions.Item label={t('share.f.ipRanges')}>{ipRanges.join('、')}</Descriptions.Item>}
+          <Descriptions.Item label={t('share.approveNext')}>{t(detail.needsSecurity ? 'share.approveNextSecurity' : 'share.approveNextActive')}</Descriptions.Item>
+        </Descriptions>
+      ),
+      okText: t(detail.needsSecurity ? 'share.approveToSecurity' : 'share.approve'),
+      cancelText: t('share.confirmBack'),
+      onOk: () => approve(),
+    });
+  }
+
+  async function approve() {
     setBusy(true);
     setError(undefined);
     try {
@@ -296,7 +330,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
       </Form>
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} data-testid="approve-error" />}
       <Space>
-        <Button type="primary" loading={busy} onClick={() => void approve()} data-testid="approve">
+        <Button type="primary" loading={busy} onClick={confirmApprove} data-testid="approve">
           {t(detail.needsSecurity ? 'share.approveToSecurity' : 'share.approve')}
         </Button>
         <Button danger onClick={() => setRejecting(true)} data-testid="reject">
@@ -313,7 +347,7 @@ function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () =>
 /** The security administrator's second approval of a request with 4级 columns or a 重要数据 candidate. */
 function SecurityDecision({ detail, onDone }: { detail: RequestDetail; onDone: () => void }) {
   const { t } = useI18n();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   async function run(action: 'approve' | 'reject') {
@@ -334,7 +368,20 @@ function SecurityDecision({ detail, onDone }: { detail: RequestDetail; onDone: (
       <Typography.Paragraph type="secondary">{t('share.securityHint')}</Typography.Paragraph>
       <Input.TextArea rows={2} value={note} onChange={(e) => setNote(e.target.value)} placeholder={t('share.securityNote')} style={{ marginBottom: 12 }} data-testid="security-note" />
       <Space>
-        <Button type="primary" loading={busy} onClick={() => void run('approve')} data-testid="security-approve">
+        <Button
+          type="primary"
+          loading={busy}
+          onClick={() =>
+            modal.confirm({
+              title: t('share.securityConfirm', { org: detail.consumerName, dataset: detail.dataset.name }),
+              content: t('share.approveNextActive'),
+              okText: t('share.securityApprove'),
+              cancelText: t('share.confirmBack'),
+              onOk: () => run('approve'),
+            })
+          }
+          data-testid="security-approve"
+        >
           {t('share.securityApprove')}
         </Button>
         <Button danger disabled={note.trim().length < 2} loading={busy} onClick={() => void run('reject')} data-testid="security-reject">
