@@ -9,6 +9,7 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type tls from 'node:tls';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../src/modules/identity/codes.ts';
@@ -159,8 +160,10 @@ describe('TLS and client certificates', () => {
     expect((await telemetry.service.recent(officer.principal, 'D01', 'temp', ts - 1000, 'raw')).map((s) => s.value)).toEqual([1180.5]);
 
     // Old TLS and plain MQTT (the token would cross the network in clear) are refused.
-    await expect(mqtt.connectAsync({ protocol: 'mqtts', host: '127.0.0.1', port: mqttPort, ca: fs.readFileSync(file('ca.crt')), servername: 'localhost', maxVersion: 'TLSv1.1', minVersion: 'TLSv1', username: device.username, password: device.token, reconnectPeriod: 0, connectTimeout: 20_000 }, undefined, false)).rejects.toThrow();
-    await expect(mqtt.connectAsync({ protocol: 'mqtt', host: '127.0.0.1', port: mqttPort, username: device.username, password: device.token, reconnectPeriod: 0, connectTimeout: 20_000 }, undefined, false)).rejects.toThrow();
+    // mqtt passes TLS options through to tls.connect, though its type does not list them all.
+    const oldTls: mqtt.IClientOptions & tls.ConnectionOptions = { ca: fs.readFileSync(file('ca.crt')), servername: 'localhost', maxVersion: 'TLSv1.1', minVersion: 'TLSv1', username: device.username, password: device.token, reconnectPeriod: 0, connectTimeout: 20_000 };
+    await expect(mqtt.connectAsync(`mqtts://127.0.0.1:${mqttPort}`, oldTls, false)).rejects.toThrow();
+    await expect(mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: device.username, password: device.token, reconnectPeriod: 0, connectTimeout: 20_000 }, false)).rejects.toThrow();
     expect((await telemetry.service.recent(officer.principal, 'D01', 'temp', ts - 1000, 'raw')).map((s) => s.value)).toEqual([1180.5]);
   });
 });
