@@ -318,6 +318,17 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect((await other.call('GET', `/api/v1/series/${setCode}/points?from=${from}`)).json().error.code).toBe('no_grant');
     expect((await keyClient.call('GET', `/api/v1/datasets/${setCode}/records`)).json().error.code).toBe('wrong_resource_kind');
     expect((await t.anonymous.call('GET', `/api/v1/series/${setCode}/points?from=${from}`)).statusCode).toBe(401);
+    // Containment by the security administrator holds on series too (query and live stream), until lifted.
+    const points = `/api/v1/series/${setCode}/points?points=D01.temp&from=${from}&step=1h`;
+    expect((await keyClient.call('GET', points)).statusCode).toBe(200);
+    const hold = await secadmin.call('POST', '/api/v1/secops/containments', { kind: 'suspend_grant', targetId: grantId, reason: '安全处置测试' });
+    expect(hold.statusCode, hold.body).toBe(201);
+    const contained = await keyClient.call('GET', points);
+    expect(contained.statusCode).toBe(403);
+    expect(contained.json().error.code).toBe('contained');
+    expect((await keyClient.call('GET', `/api/v1/series/${setCode}/live?points=D01.temp`)).json().error.code).toBe('contained');
+    expect((await secadmin.call('POST', `/api/v1/secops/containments/${hold.json().id}/lift`, { reason: '解除处置' })).statusCode).toBe(200);
+    expect((await keyClient.call('GET', points)).statusCode).toBe(200);
     expect((await officer.call('POST', `/api/v1/share/grants/${grantId}/revoke`, { reason: '监测任务结束' })).statusCode).toBe(200);
     expect((await keyClient.call('GET', `/api/v1/series/${setCode}/points?from=${from}`)).json().error.code).toBe('grant_revoked');
     const denied = t.events.filter((e) => e.action === 'access.denied' && e.dataset === setCode).map((e) => e.details?.reason);
