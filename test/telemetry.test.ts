@@ -221,6 +221,25 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } })).statusCode).toBe(200);
     expect((await officer.call('PUT', '/api/v1/telemetry/retention', { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } })).statusCode).toBe(403);
     expect((await officer.call('GET', '/api/v1/telemetry/retention')).json()[3]).toEqual({ raw: 3, minute: 30, hour: 365 });
+
+    // Retention per grade inside a partition kept for the others: raw samples of a 二级 point kept
+    // 3 days go after 3 days, while a 一级 point's samples of the same day stay (kept 7).
+    const keep = { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 3, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } };
+    expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', keep)).statusCode).toBe(200);
+    const fiveDaysAgo = Date.now() - 5 * 86_400_000;
+    await t.services.telemetry.service.ensurePartitions([fiveDaysAgo * 1000]);
+    const ids = await t.db.query<{ code: string; id: number }>(
+      `SELECT p.code, p.id FROM telemetry_points p JOIN telemetry_devices d ON d.id = p.device_id WHERE d.code = 'D01' AND p.code IN ('temp', 'energy')`,
+    );
+    for (const { id } of ids) await t.db.query('INSERT INTO telemetry_raw (point_id, ts, value) VALUES ($1, $2, 1)', [id, new Date(fiveDaysAgo)]);
+    await t.services.telemetry.service.applyRetention();
+    const left = await t.db.query<{ code: string }>(
+      'SELECT p.code FROM telemetry_raw r JOIN telemetry_points p ON p.id = r.point_id WHERE r.ts = $1 AND r.point_id = ANY($2::int[]) ORDER BY p.code',
+      [new Date(fiveDaysAgo), ids.map((i) => i.id)],
+    );
+    expect(left.map((r) => r.code)).toEqual(['energy']);
+    const back = { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } };
+    expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', back)).statusCode).toBe(200);
   });
 
   let setCode: string;
