@@ -34,7 +34,8 @@ describe('pdx user reset-mfa', () => {
   });
 
   it('removes an administrator’s authenticator on the host: enrols again at the next sign-in, audited and alerted', { timeout: 300_000 }, async () => {
-    await t.login('auditor', ADMIN_PASSWORDS.auditor);
+    const auditor = await t.login('auditor', ADMIN_PASSWORDS.auditor);
+    expect((await auditor.call('GET', '/api/v1/auth/me')).statusCode).toBe(200);
     const enrolled = async () => (await t.db.query<{ totp_enrolled_at: Date | null }>(`SELECT totp_enrolled_at FROM users WHERE username = 'auditor'`))[0]!.totp_enrolled_at;
     expect(await enrolled()).not.toBeNull();
 
@@ -50,6 +51,8 @@ describe('pdx user reset-mfa', () => {
     expect(reset.stdout()).toContain('authenticator of auditor removed');
     expect(reset.stdout()).toContain('已重置 auditor 的动态验证码');
     expect(await enrolled()).toBeNull();
+    // Like pdx user reset-password, it ends the account's sessions.
+    expect((await auditor.call('GET', '/api/v1/auth/me')).statusCode).toBe(401);
     expect(await t.db.query(`SELECT 1 FROM user_recovery_codes WHERE user_id = $1`, [row!.id])).toEqual([]);
 
     // The next sign-in sets up a new authenticator.

@@ -66,6 +66,38 @@ describe('demo world on first start', () => {
     }
   });
 
+  it('opens its datasets on the portal: three without conditions, one on application with an application waiting, the petitions only de-identified', async () => {
+    // As anyone sees the portal: no sign-in.
+    const search = (await (await fetch(`${server.url}/api/v1/open/datasets?pageSize=100`)).json()) as { items: { code: string; name: string; openType: string }[] };
+    const byName = Object.fromEntries(search.items.map((d) => [d.name, d]));
+    expect(Object.keys(byName).sort()).toEqual(['信访事项登记', '全国科普日活动', '科技型企业登记信息', '耕地保护任务分解', '锦州金秋文化旅游季活动'].sort());
+    for (const name of ['锦州金秋文化旅游季活动', '全国科普日活动', '耕地保护任务分解']) expect(byName[name]!.openType, name).toBe('unconditional');
+    expect(byName['科技型企业登记信息']!.openType).toBe('conditional');
+    // 户籍人口信息 (4级) is not opened at all.
+    expect(byName['户籍人口信息']).toBeUndefined();
+
+    // One enterprise application waits for the providing department.
+    const waiting = await server.db.query<{ dataset_name: string; state: string }>(`SELECT dataset_name, state FROM open_applications`);
+    expect(waiting).toEqual([{ dataset_name: '科技型企业登记信息', state: 'submitted' }]);
+
+    // The petitions: a release that passed its check, without the petitioners' direct identifiers,
+    // the district generalized; its rows hold none of the removed columns.
+    const petitions = byName['信访事项登记']!.code;
+    const page = (await (await fetch(`${server.url}/api/v1/open/datasets/${petitions}`)).json()) as {
+      columns: { name: string; generalization: unknown }[];
+      deidentification: { k: number | null; thresholds: { k: number }; removedColumns: number; quasiIdentifiers: string[] };
+    };
+    const names = page.columns.map((c) => c.name);
+    for (const direct of ['信访人', '联系电话', '事项编号']) expect(names).not.toContain(direct);
+    expect(page.deidentification.removedColumns).toBeGreaterThanOrEqual(3);
+    expect(page.deidentification.quasiIdentifiers).toEqual(expect.arrayContaining(['所在地', '登记日期']));
+    expect(page.deidentification.k).toBeGreaterThanOrEqual(page.deidentification.thresholds.k);
+    expect(page.columns.find((c) => c.name === '所在地')!.generalization).not.toBeNull();
+    const rows = (await (await fetch(`${server.url}/api/v1/open/datasets/${petitions}/records?limit=100`)).json()) as { rows: Record<string, unknown>[] };
+    expect(rows.rows.length).toBeGreaterThan(0);
+    for (const row of rows.rows) for (const direct of ['信访人', '联系电话', '事项编号']) expect(Object.keys(row)).not.toContain(direct);
+  });
+
   it('feeds the overview with assets by department and grade', async () => {
     const cookie = await sessionOf('zy-minzheng');
     const overview = await (await fetch(`${server.url}/api/v1/overview`, { headers: { cookie } })).json();

@@ -25,6 +25,10 @@ describe('an embedded data directory has one owner', () => {
   it('refuses every other command while pdx start runs, and lets one in after the server was killed', { timeout: 600_000 }, async () => {
     server = spawnPdx(['start'], env);
     await until('the server to listen', () => server!.stdout().includes('console / 控制台'), 420_000, 100);
+    // The first start pins the audit signing public key outside the database and prints it (issue 23 point 3).
+    expect(server.stdout()).toContain('The audit signing public key is pinned in');
+    expect(server.stdout()).toContain('PDX_AUDIT_PUBLIC_KEY=');
+    expect(fs.readFileSync(path.join(dataDir, 'audit-public-key.pem'), 'utf8')).toContain('BEGIN PUBLIC KEY');
     const lock = JSON.parse(fs.readFileSync(path.join(dataDir, 'pglite', 'pdx.lock'), 'utf8')) as { pid: number };
     expect(lock.pid).toBe(server.child.pid);
 

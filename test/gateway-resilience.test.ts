@@ -169,12 +169,12 @@ describeEachBackend('gateway resilience and mTLS', ({ use }) => {
     expect(audited).toMatchObject({ result: 'failure', details: { error: 'upstream_unavailable', breaker: 'open' } });
 
     // The probe after the cooldown fails while the upstream is still down: open again at once.
-    await expect.poll(async () => (await call('/data')).statusCode, { timeout: 60_000, interval: 250 }).toBe(502);
+    await expect.poll(async () => (await call('/data')).statusCode, { interval: 250 }).toBe(502);
     expect((await call('/data')).json().error.code).toBe('upstream_unavailable');
 
     // The upstream recovers: the next probe succeeds and closes the circuit.
     control.down = null;
-    await expect.poll(async () => (await call('/data')).statusCode, { timeout: 60_000, interval: 250 }).toBe(200);
+    await expect.poll(async () => (await call('/data')).statusCode, { interval: 250 }).toBe(200);
     expect((await view()).resilience).toMatchObject({ breaker: 'closed', consecutiveFailures: 0 });
     expect((await call('/data')).statusCode).toBe(200);
   });
@@ -191,7 +191,7 @@ describeEachBackend('gateway resilience and mTLS', ({ use }) => {
     // The periodic check (every second for this service) sees the recovery.
     control.health = 200;
     t.services.gateway.start();
-    await expect.poll(async () => (await view()).health.state, { timeout: 30_000, interval: 200 }).toBe('up');
+    await expect.poll(async () => (await view()).health.state, { interval: 200 }).toBe('up');
     // Consumers see the state too (not the path's upstream address).
     const seen = (await consumer.call('GET', `/api/v1/gateway/services/${code}`)).json();
     expect(seen).toMatchObject({ baseUrl: null, health: { state: 'up' } });

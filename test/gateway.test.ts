@@ -384,7 +384,7 @@ describeEachBackend('interface gateway', ({ use }) => {
     });
     await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: 'value', mode: 'clear' }] });
     const first = key.call('GET', `/api/v1/services/${heldCode}/held`);
-    await expect.poll(() => upstream.seen.some((x) => x.url === '/api/held'), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => upstream.seen.some((x) => x.url === '/api/held')).toBe(true);
     const second = await key.call('GET', `/api/v1/services/${heldCode}/held`);
     expect(second.statusCode).toBe(503);
     expect(second.json().error).toMatchObject({ code: 'upstream_busy', details: { limit: 1 } });

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PEOPLE_HEADER, peopleRows } from './fixtures/people.ts';
-import { JOB_WAIT_MS, PROCESS_START_MS } from './helpers/bounds.ts';
+import { CONDITION_MS, JOB_WAIT_MS, PROCESS_START_MS } from './helpers/bounds.ts';
 import { createServerDatabase } from './helpers/db.ts';
 import { tempDir, type TempDir } from './fixtures/tables.ts';
 import { createWorld, importHere, spawnPdx, until, withPlatform, writePeopleCsv, type PdxChild, type World } from './scripts/ingest-world.ts';
@@ -93,7 +93,7 @@ describe('HTTP upload into a pdx process with a 96 MB heap [postgres]', () => {
   async function peaks(): Promise<{ heapUsed: number; arrayBuffers: number; rss: number }> {
     const file = dir.file(`heap.json.${++phases}`);
     server.child.kill('SIGUSR2');
-    await until('the memory report', () => fs.existsSync(file), 10_000, 20);
+    await until('the memory report', () => fs.existsSync(file), CONDITION_MS, 20);
     await new Promise((r) => setTimeout(r, 50));
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   }
@@ -146,7 +146,7 @@ describe('HTTP upload into a pdx process with a 96 MB heap [postgres]', () => {
     expect(job.state).toBe('failed');
     expect(job.error?.code).toBe('schema_mismatch');
     // The spooled file is removed once its job has run.
-    await until('the spool to empty', () => fs.readdirSync(dir.file('data/spool')).length === 0, 10_000, 50);
+    await until('the spool to empty', () => fs.readdirSync(dir.file('data/spool')).length === 0, CONDITION_MS, 50);
     expect(server.child.exitCode).toBeNull();
   });
 

@@ -221,6 +221,25 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } })).statusCode).toBe(200);
     expect((await officer.call('PUT', '/api/v1/telemetry/retention', { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } })).statusCode).toBe(403);
     expect((await officer.call('GET', '/api/v1/telemetry/retention')).json()[3]).toEqual({ raw: 3, minute: 30, hour: 365 });
+
+    // Retention per grade inside a partition kept for the others: raw samples of a 二级 point kept
+    // 3 days go after 3 days, while a 一级 point's samples of the same day stay (kept 7).
+    const keep = { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 3, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } };
+    expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', keep)).statusCode).toBe(200);
+    const fiveDaysAgo = Date.now() - 5 * 86_400_000;
+    await t.services.telemetry.service.ensurePartitions([fiveDaysAgo * 1000]);
+    const ids = await t.db.query<{ code: string; id: number }>(
+      `SELECT p.code, p.id FROM telemetry_points p JOIN telemetry_devices d ON d.id = p.device_id WHERE d.code = 'D01' AND p.code IN ('temp', 'energy')`,
+    );
+    for (const { id } of ids) await t.db.query('INSERT INTO telemetry_raw (point_id, ts, value) VALUES ($1, $2, 1)', [id, new Date(fiveDaysAgo)]);
+    await t.services.telemetry.service.applyRetention();
+    const left = await t.db.query<{ code: string }>(
+      'SELECT p.code FROM telemetry_raw r JOIN telemetry_points p ON p.id = r.point_id WHERE r.ts = $1 AND r.point_id = ANY($2::int[]) ORDER BY p.code',
+      [new Date(fiveDaysAgo), ids.map((i) => i.id)],
+    );
+    expect(left.map((r) => r.code)).toEqual(['energy']);
+    const back = { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } };
+    expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', back)).statusCode).toBe(200);
   });
 
   let setCode: string;
@@ -318,6 +337,17 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect((await other.call('GET', `/api/v1/series/${setCode}/points?from=${from}`)).json().error.code).toBe('no_grant');
     expect((await keyClient.call('GET', `/api/v1/datasets/${setCode}/records`)).json().error.code).toBe('wrong_resource_kind');
     expect((await t.anonymous.call('GET', `/api/v1/series/${setCode}/points?from=${from}`)).statusCode).toBe(401);
+    // Containment by the security administrator holds on series too (query and live stream), until lifted.
+    const points = `/api/v1/series/${setCode}/points?points=D01.temp&from=${from}&step=1h`;
+    expect((await keyClient.call('GET', points)).statusCode).toBe(200);
+    const hold = await secadmin.call('POST', '/api/v1/secops/containments', { kind: 'suspend_grant', targetId: grantId, reason: '安全处置测试' });
+    expect(hold.statusCode, hold.body).toBe(201);
+    const contained = await keyClient.call('GET', points);
+    expect(contained.statusCode).toBe(403);
+    expect(contained.json().error.code).toBe('contained');
+    expect((await keyClient.call('GET', `/api/v1/series/${setCode}/live?points=D01.temp`)).json().error.code).toBe('contained');
+    expect((await secadmin.call('POST', `/api/v1/secops/containments/${hold.json().id}/lift`, { reason: '解除处置' })).statusCode).toBe(200);
+    expect((await keyClient.call('GET', points)).statusCode).toBe(200);
     expect((await officer.call('POST', `/api/v1/share/grants/${grantId}/revoke`, { reason: '监测任务结束' })).statusCode).toBe(200);
     expect((await keyClient.call('GET', `/api/v1/series/${setCode}/points?from=${from}`)).json().error.code).toBe('grant_revoked');
     const denied = t.events.filter((e) => e.action === 'access.denied' && e.dataset === setCode).map((e) => e.details?.reason);

@@ -1,6 +1,7 @@
 /**
- * TLS in transit with real certificates made here by openssl: HTTPS only, TLS 1.2+, and client
- * certificates that bind an application's API key to its organisation.
+ * TLS in transit with real certificates made here by openssl: HTTPS only, TLS 1.2+, client
+ * certificates that bind an application's API key to its organisation, and the built-in MQTT broker
+ * speaking TLS with the same certificate (issue 19: devices' tokens never cross the network in clear).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,6 +9,8 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type tls from 'node:tls';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../src/modules/identity/codes.ts';
 import { ADMIN_PASSWORDS } from './helpers/api.ts';
@@ -47,8 +50,19 @@ function request(url: string, options: https.RequestOptions & { body?: string } 
   });
 }
 
+/** A port nobody listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 describe('TLS and client certificates', () => {
   let server: TestServer;
+  let mqttPort: number;
   let apiKey: string;
   const client = (name: string) => ({ cert: fs.readFileSync(file(`${name}.crt`)), key: fs.readFileSync(file(`${name}.key`)) });
 
@@ -58,7 +72,9 @@ describe('TLS and client certificates', () => {
     issue('city', `/CN=低保核验系统/O=朝阳市民政局/serialNumber=${CITY_USCC}`, 'ca');
     issue('other', `/CN=其他系统/O=省公安厅/serialNumber=${OTHER_USCC}`, 'ca');
     issue('rogue', `/CN=rogue/serialNumber=${CITY_USCC}`, undefined);
+    mqttPort = await freePort();
     server = await startTestServer({
+      PDX_MQTT_PORT: String(mqttPort),
       PDX_TLS_CERT: file('server.crt'),
       PDX_TLS_KEY: file('server.key'),
       PDX_TLS_CLIENT_CA: file('ca.crt'),
@@ -122,5 +138,32 @@ describe('TLS and client certificates', () => {
     const other = await request(`${server.url}/api/v1/auth/me`, { headers: auth, ...client('other') });
     expect(other.status).toBe(403);
     expect(JSON.parse(other.body).error.code).toBe('client_certificate_mismatch');
+  });
+  it('runs the MQTT broker over TLS only: a device publishes with its token under TLS 1.2+, plain MQTT gets nothing', async () => {
+    const { identity, telemetry } = server.platform.services;
+    const org = await identity.createOrg({}, { name: '鞍钢集团朝阳钢铁有限公司', type: 'enterprise', level: 'city', uscc: makeUscc('9', '1', '211300', 'MB2C0011'), regionCode: '211300', parentId: null });
+    const { user } = await identity.createUser({}, { username: 'zg-officer', displayName: '朝钢数据专员', orgId: org.id, roles: ['data_officer'], password: 'Chaoyang-Steel-2027' });
+    const officer = { principal: { kind: 'user' as const, userId: user.id, username: user.username, orgId: org.id, roles: user.roles }, requestId: 'tls-test' };
+    await telemetry.service.updateSettings(officer, { enterpriseCode: 'cysteel' });
+    await telemetry.service.register(officer, [{ plant: 'CY', line: 'BF1', device: 'D01', point: 'temp', unit: '°C', min: 0, max: 2000, samplingMs: 1000 }]);
+    const device = await telemetry.service.issueToken(officer, 'D01');
+    expect(telemetry.brokerPort()).toBe(mqttPort);
+
+    const ts = Date.now() - 5000;
+    const secure = await mqtt.connectAsync({ protocol: 'mqtts', host: '127.0.0.1', port: mqttPort, ca: fs.readFileSync(file('ca.crt')), servername: 'localhost', username: device.username, password: device.token, reconnectPeriod: 0, connectTimeout: 20_000 });
+    try {
+      await secure.publishAsync(device.topic, JSON.stringify({ ts, values: { temp: 1180.5 } }), { qos: 1 });
+    } finally {
+      await secure.endAsync(true);
+    }
+    // Acknowledged only once stored.
+    expect((await telemetry.service.recent(officer.principal, 'D01', 'temp', ts - 1000, 'raw')).map((s) => s.value)).toEqual([1180.5]);
+
+    // Old TLS and plain MQTT (the token would cross the network in clear) are refused.
+    // mqtt passes TLS options through to tls.connect, though its type does not list them all.
+    const oldTls: mqtt.IClientOptions & tls.ConnectionOptions = { ca: fs.readFileSync(file('ca.crt')), servername: 'localhost', maxVersion: 'TLSv1.1', minVersion: 'TLSv1', username: device.username, password: device.token, reconnectPeriod: 0, connectTimeout: 20_000 };
+    await expect(mqtt.connectAsync(`mqtts://127.0.0.1:${mqttPort}`, oldTls, false)).rejects.toThrow();
+    await expect(mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: device.username, password: device.token, reconnectPeriod: 0, connectTimeout: 20_000 }, false)).rejects.toThrow();
+    expect((await telemetry.service.recent(officer.principal, 'D01', 'temp', ts - 1000, 'raw')).map((s) => s.value)).toEqual([1180.5]);
   });
 });

@@ -48,16 +48,16 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
     // The overview shows the live plant.
     await page.getByTestId('overview-plants').getByText('鞍钢集团朝阳钢铁有限公司').waitFor();
     await page.getByRole('menuitem', { name: '工业数据' }).click();
-    await expect.poll(() => page.getByTestId('tel-enterprise').textContent(), { timeout: 30_000 }).toBe('cysteel');
+    await expect.poll(() => page.getByTestId('tel-enterprise').textContent()).toBe('cysteel');
     await page.getByText('plant/cysteel/BF1-D01/telemetry').waitFor();
-    await expect.poll(async () => (await server.db.query(`SELECT 1 FROM telemetry_devices WHERE last_seen_at > now() - interval '1 minute'`)).length, { timeout: 60_000 }).toBe(60);
+    await expect.poll(async () => (await server.db.query(`SELECT 1 FROM telemetry_devices WHERE last_seen_at > now() - interval '1 minute'`)).length).toBe(60);
     await screenshot(page, 'telemetry-registry');
   }, 240_000);
 
   it("charts a device's points live", async () => {
     await page.getByRole('tab', { name: '实时曲线' }).click();
-    await page.getByTestId('tel-live-chart-temp').waitFor({ timeout: 60_000 });
-    await page.getByTestId('tel-live-chart-vibration').waitFor({ timeout: 60_000 });
+    await page.getByTestId('tel-live-chart-temp').waitFor();
+    await page.getByTestId('tel-live-chart-vibration').waitFor();
     await screenshot(page, 'telemetry-live');
   }, 240_000);
 
@@ -67,7 +67,7 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
     await expect.poll(() => events('stuck'), { timeout: 120_000 }).toContain('BF1-D03');
     await page.getByRole('tab', { name: '数据质量' }).click();
     const table = page.getByTestId('tel-quality-events');
-    await table.getByText('BOF2-D15').first().waitFor({ timeout: 30_000 });
+    await table.getByText('BOF2-D15').first().waitFor();
     await table.getByText('数值僵死').first().waitFor();
     await page.getByTestId('tel-quality-lines').getByText('1号高炉').waitFor();
     await screenshot(page, 'telemetry-quality');
@@ -75,7 +75,7 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
 
   it('shows the ingestion status: points per second and the write buffer', async () => {
     await page.getByRole('tab', { name: '接入状态' }).click();
-    await expect.poll(async () => Number((await page.getByTestId('tel-status-pps').locator('.ant-statistic-content-value').textContent())?.replace(/,/g, '')), { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => Number((await page.getByTestId('tel-status-pps').locator('.ant-statistic-content-value').textContent())?.replace(/,/g, ''))).toBeGreaterThan(0);
     await page.getByTestId('tel-status-chart').waitFor();
     await screenshot(page, 'telemetry-status');
   }, 240_000);

@@ -269,6 +269,40 @@ describeEachBackend('audit log: chain, group commit, checkpoints, proofs', ({ us
     expect(headIsSigned(auto, (await auto.proof(1000, 1000)).head)).toBe(true);
     await expect(auto.record(dataRead(0))).rejects.toMatchObject({ code: 'audit_unavailable' });
   });
+
+  it('closes only after the checkpoint timer’s check in hand, so the database can close right after', async () => {
+    // A database whose queries the test holds, and which refuses every query once "closed" (as a pg
+    // pool after end(): "Cannot use a pool after calling end").
+    const real = use().db;
+    const gate = { hold: false, closed: false, held: [] as (() => void)[], inflight: [] as Promise<unknown>[], afterClose: 0 };
+    const wrapped: Db = Object.create(real) as Db;
+    wrapped.query = (async (text: string, params?: readonly unknown[]) => {
+      if (gate.closed) {
+        gate.afterClose++;
+        throw new Error('Cannot use a pool after calling end on the pool');
+      }
+      if (gate.hold) await new Promise<void>((resolve) => gate.held.push(resolve));
+      const result = real.query(text, params);
+      gate.inflight.push(result.catch(() => undefined));
+      return result;
+    }) as Db['query'];
+    const errors: unknown[] = [];
+    const timed = createAuditLog({ db: wrapped, hash: 'sha256', signer: generateSigner(), checkpointEvery: { seconds: 0.02 }, onError: (e) => errors.push(e) });
+    await timed.append(dataRead(1));
+    gate.hold = true;
+    // The timer's check has begun (its queries are held).
+    await expect.poll(() => gate.held.length).toBeGreaterThan(0);
+    const closing = timed.close();
+    gate.hold = false;
+    for (const release of gate.held.splice(0)) release();
+    await closing;
+    // The platform closes the database as soon as the log has closed.
+    gate.closed = true;
+    await Promise.all(gate.inflight);
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(errors).toEqual([]);
+    expect(gate.afterClose).toBe(0);
+  });
 });
 
 describeEachBackend('audit signing key', ({ use }) => {

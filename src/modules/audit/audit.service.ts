@@ -195,7 +195,7 @@ export interface AuditLog extends EventSink {
   publicKey(): { algorithm: 'Ed25519'; keyId: string; publicKeyPem: string; hashAlg: HashAlg };
   /** A head over every record now, with the public key: what an auditor keeps outside pdx. */
   witness(): Promise<{ format: 'pdx-audit-witness/v1'; head: SignedHead | null; publicKeyPem: string; keyId: string; hashAlg: HashAlg }>;
-  /** Flushes queued events and stops the checkpoint timer. */
+  /** Flushes queued events, stops the checkpoint timer and waits for its check in hand: the database may close after. */
   close(): Promise<void>;
 }
 
@@ -397,12 +397,20 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   }
 
   let timer: NodeJS.Timeout | undefined;
+  // The timer's check in hand: close() waits for it, so no query reaches a database closed after
+  // close() ("Cannot use a pool after calling end"); one at a time, and none once closing.
+  let ticking: Promise<void> | undefined;
   if (everySeconds > 0) {
     timer = setInterval(() => {
-      void (async () => {
+      if (ticking || closed) return;
+      ticking = (async () => {
         const [size, latest] = await Promise.all([maxSeq(db), latestCheckpoint(db)]);
-        if (size > (latest?.treeSize ?? 0)) await checkpoint();
-      })().catch(onError);
+        if (!closed && size > (latest?.treeSize ?? 0)) await checkpoint();
+      })()
+        .catch(onError)
+        .finally(() => {
+          ticking = undefined;
+        });
     }, everySeconds * 1000);
     timer.unref();
   }
@@ -710,6 +718,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       closed = true;
       if (timer) clearInterval(timer);
       while (flushing) await flushing;
+      await ticking;
       await checkpointChain;
       await trust?.flush();
     },

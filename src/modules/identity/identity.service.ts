@@ -865,8 +865,8 @@ export function createIdentityService(deps: {
     },
 
     /**
-     * Removes an account's second factor (lost phone and recovery codes): the holder enrols again at
-     * the next sign-in. An administrator's (三员) only with host access (`pdx user reset-mfa`), recorded
+     * Removes an account's second factor (lost phone and recovery codes) and ends its sessions: the
+     * holder enrols again at the next sign-in. An administrator's (三员) only with host access (`pdx user reset-mfa`), recorded
      * and alerted as an administrator account change.
      */
     async resetSecondFactor(caller: Partial<Caller>, id: string): Promise<void> {
@@ -875,6 +875,8 @@ export function createIdentityService(deps: {
       const guarded = adminRolesOf(user.roles);
       refuseWithoutSecondAdmin(caller, guarded);
       await secondFactor.repo.clearSecondFactor(id);
+      // As a password reset: whoever holds the lost authenticator may be signed in.
+      await repo.endUserSessions(id);
       await record(caller, { action: 'user.mfa_reset', result: 'success', target: { type: 'user', id, label: user.username } });
       if (guarded.length) await recordHostChange(caller, 'reset_mfa', user.username, guarded, {});
     },

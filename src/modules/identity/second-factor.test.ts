@@ -128,11 +128,14 @@ describeEachBackend('identity: two-factor sign-in of administrators', ({ use }) 
 
     const login = await t.anonymous.call('POST', '/api/v1/auth/login', { username: 'mz-officer', password: officer.password });
     expect(login.json().secondFactor.enrol).toBeDefined();
-    await t.login('mz-officer', officer.password);
+    const signedIn = await t.login('mz-officer', officer.password);
     expect((await t.anonymous.call('POST', '/api/v1/auth/login', { username: 'mz-officer', password: officer.password })).json().secondFactor.enrol).toBeUndefined();
+    expect((await signedIn.call('GET', '/api/v1/auth/me')).statusCode).toBe(200);
 
     // Lost phone: the sysadmin removes the authenticator; the officer enrols again at the next sign-in.
     expect((await admin.call('POST', `/api/v1/users/${officer.id}/reset-second-factor`)).statusCode).toBe(204);
+    // Like a password reset, it ends the account's sessions (whoever holds the lost phone may be signed in).
+    expect((await signedIn.call('GET', '/api/v1/auth/me')).statusCode).toBe(401);
     expect((await t.anonymous.call('POST', '/api/v1/auth/login', { username: 'mz-officer', password: officer.password })).json().secondFactor.enrol).toBeDefined();
     expect(t.events.some((e) => e.action === 'user.mfa_reset' && e.target?.label === 'mz-officer')).toBe(true);
     // An administrator's authenticator is not the sysadmin's to remove alone (三员: host access only).

@@ -132,6 +132,50 @@ describeEachBackend('open data API', ({ use }) => {
     expect((await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/records?nosuch=1`)).json().error.code).toBe('unknown_column');
   });
 
+  it('portal pages: home figures with newest and most used, facets that filter, department pages, and a dataset page with dictionary, chart, history, licence and quality', async () => {
+    // Home: figures over the open releases, the newest and the most used (the downloads and calls
+    // above; a running server flushes its counters every few seconds, here by hand).
+    await t.services.open.service.portal.flushUsage();
+    const home = (await t.anonymous.call('GET', '/api/v1/open/home')).json();
+    expect(home.stats).toMatchObject({ datasets: 2, departments: 2 });
+    expect(home.stats.apiCalls).toBeGreaterThanOrEqual(2);
+    expect(home.newest.map((d: { code: string }) => d.code).sort()).toEqual([w.events, w.petitions].sort());
+    expect(home.popular[0].code).toBe(w.events);
+    expect(home.domains.map((d: { name: string }) => d.name).sort()).toEqual(['文化旅游', '社会治理']);
+
+    // Facets: each counts over the other filters; choosing one narrows the list.
+    const all = (await t.anonymous.call('GET', '/api/v1/open/datasets')).json();
+    expect(all.total).toBe(2);
+    const tourism = all.facets.org.find((f: { label: string }) => f.label === '锦州市文化旅游和广播电视局');
+    expect(tourism).toMatchObject({ count: 1 });
+    expect(all.facets.domain.map((f: { value: string; count: number }) => [f.value, f.count]).sort()).toEqual([['文化旅游', 1], ['社会治理', 1]]);
+    expect(all.facets.openType).toEqual([expect.objectContaining({ value: 'unconditional', count: 2 })]);
+    const byOrg = (await t.anonymous.call('GET', `/api/v1/open/datasets?org=${tourism.value}`)).json();
+    expect(byOrg.items.map((d: { code: string }) => d.code)).toEqual([w.events]);
+    expect(byOrg.facets.org.length).toBe(2);
+    expect((await t.anonymous.call('GET', '/api/v1/open/datasets?domain=社会治理')).json().items.map((d: { code: string }) => d.code)).toEqual([w.petitions]);
+    expect((await t.anonymous.call('GET', '/api/v1/open/datasets?openType=conditional')).json().total).toBe(0);
+
+    // Department pages.
+    const departments = (await t.anonymous.call('GET', '/api/v1/open/departments')).json().items;
+    expect(departments.map((d: { name: string }) => d.name).sort()).toEqual(['省信访局', '锦州市文化旅游和广播电视局'].sort());
+    const department = (await t.anonymous.call('GET', `/api/v1/open/departments/${tourism.value}`)).json();
+    expect(department).toMatchObject({ name: '锦州市文化旅游和广播电视局', datasets: 1 });
+    expect(department.downloads).toBeGreaterThanOrEqual(2);
+    expect(department.items.map((d: { code: string }) => d.code)).toEqual([w.events]);
+    expect((await t.anonymous.call('GET', `/api/v1/open/departments/${w.orgId}`)).json().items.map((d: { code: string }) => d.code)).toEqual([w.petitions]);
+
+    // A dataset page: data dictionary, a chart, the update history, licence and quality score.
+    const page = (await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}`)).json();
+    expect(page.columns.map((c: { name: string }) => c.name)).toEqual(['活动名称', '板块', '地点', '开始日期']);
+    expect(page.columns.every((c: { dataType: string; completeness: number }) => c.dataType !== '' && c.completeness === 1)).toBe(true);
+    expect(page.chart).not.toBeNull();
+    expect(page.chart.values.reduce((a: number, v: { count: number }) => a + v.count, 0)).toBeGreaterThan(0);
+    expect(page.history).toEqual([expect.objectContaining({ release: 1, state: 'published', rows: 60 })]);
+    expect(page.licence).not.toBe('');
+    expect(page.quality.score).toBeGreaterThan(0);
+  });
+
   it('keeps society users and government roles apart', async () => {
     // A society session or key never passes a console check.
     expect((await citizen.call('GET', '/api/v1/auth/me')).statusCode).toBe(401);
