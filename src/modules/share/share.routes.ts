@@ -29,7 +29,8 @@ const generalizeSchema = z.object({
   address: z.enum(['province', 'city', 'district']).optional(),
   bucket: z.number().positive().optional(),
 });
-const grantColumnSchema = z.object({
+/** One column of a grant: its mode and options (also the return flow's column modes). */
+export const grantColumnSchema = z.object({
   name: z.string(),
   mode: z.enum(GRANT_MODES),
   generalize: generalizeSchema.optional(),
