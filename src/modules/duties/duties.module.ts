@@ -13,6 +13,8 @@ import type { ShareService } from '../share/share.service.ts';
 import { createObjectionsService, type ObjectionsDeps } from './objections.service.ts';
 import { dutiesRoutes } from './duties.routes.ts';
 import { createDutiesService, type DutiesDeps } from './duties.service.ts';
+import { demandRoutes } from './demand.routes.ts';
+import { createDemandService } from './demand.service.ts';
 import { returnFlowRoutes } from './returnflow.routes.ts';
 import { createReturnFlowService, type ReturnFlowDeps } from './returnflow.service.ts';
 
@@ -33,6 +35,7 @@ export function createDutiesModule(
   const service = createDutiesService(deps);
   const objections = createObjectionsService({ ...deps, now: service.now, settings: service.settings, calendar: service.calendar });
   const returnFlow = createReturnFlowService(deps);
+  const demands = createDemandService({ ...deps, now: service.now, settings: service.settings, calendar: service.calendar });
   deps.share.requestClocks = (rows) => service.clocksOf(rows);
   deps.records.flaggedRows = (datasetId) => objections.flaggedRows(datasetId);
   let timer: NodeJS.Timeout | undefined;
@@ -41,9 +44,11 @@ export function createDutiesModule(
     service,
     objections,
     returnFlow,
+    demands,
     routes: (async (app, options) => {
       await dutiesRoutes({ duties: service, objections })(app, options);
       await returnFlowRoutes({ returnFlow })(app, options);
+      await demandRoutes({ demands, now: service.now })(app, options);
     }) as FastifyPluginAsyncZod,
     start() {
       timer ??= setInterval(() => {

@@ -90,6 +90,8 @@ export interface DemandStep {
   by: string;
   orgId: string;
   note: string | null;
+  /** The answer of an `answer` step (kept when the need is reopened). */
+  answer?: { kind: AnswerKind; dataset: string | null };
 }
 
 export interface DemandRow {

@@ -109,6 +109,8 @@ const grantSchema = z.object({
   state: z.enum(['active', 'revoked', 'expired']),
   revokedAt: z.date().nullable(),
   revokeReason: z.string().nullable(),
+  returnFlowId: z.string().nullable().describe('数据回流所生成的授权:其回流编号'),
+  suspendedAt: z.date().nullable().describe('暂停时间(数据回流暂停期间不能读取)'),
   createdAt: z.date(),
 });
 
@@ -164,6 +166,8 @@ function toGrant(g: GrantRow) {
     state: grantState(g),
     revokedAt: g.revoked_at,
     revokeReason: g.revoke_reason,
+    returnFlowId: g.return_flow_id,
+    suspendedAt: g.suspended_at,
     createdAt: g.created_at,
   };
 }
