@@ -115,7 +115,7 @@ export function DemandsPage() {
         }}
         columns={[
           { title: t('duties.dm.name'), render: (_, m) => <strong>{m.title}</strong> },
-          { title: t('duties.dm.fields'), render: (_, m) => m.fields.join('、') },
+          { title: t('duties.dm.fieldsCol'), render: (_, m) => m.fields.join('、') },
           { title: t('duties.dm.raisedBy'), render: (_, m) => m.raisedOrg.name },
           { title: t('duties.dm.assigned'), render: (_, m) => m.assignedOrg?.name ?? (m.suggestedOrg ? `(${m.suggestedOrg.name})` : '—') },
           {

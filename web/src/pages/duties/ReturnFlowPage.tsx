@@ -80,7 +80,7 @@ export function ReturnFlowPage() {
                 <Input style={{ width: 180 }} onBlur={() => void loadColumns()} data-testid="rf-dataset" />
               </Form.Item>
               <Form.Item name="regionColumn" label={t('duties.rf.regionColumn')} rules={[{ required: true }]}>
-                <Select style={{ width: 180 }} options={columns.map((c) => ({ value: c.name, label: c.name }))} data-testid="rf-region-column" />
+                <Select showSearch style={{ width: 180 }} options={columns.map((c) => ({ value: c.name, label: c.name }))} data-testid="rf-region-column" />
               </Form.Item>
               <Form.Item name="regionKind" label={t('duties.rf.regionKind')}>
                 <Select
