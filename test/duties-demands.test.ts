@@ -130,6 +130,18 @@ describeEachBackend('duties: demand lists', ({ use }) => {
   it('a registered answer must be the department\'s own dataset', async () => {
     const m = (await other.call('POST', '/api/v1/duties/demands', { title: '锦州旅游季活动', description: '活动清单', purpose: '文旅统计' })).json();
     await secadmin.call('POST', `/api/v1/duties/demands/${m.id}/assign`, { orgId: police });
+    // Left unanswered past its deadline, it is escalated to the authority once (the sweep, with a moved clock).
+    const { demands } = t.services.duties;
+    expect(await demands.sweep()).not.toContain(m.id);
+    const late = new Date(Date.now() + 40 * 86_400_000);
+    expect(await demands.sweep(late)).toContain(m.id);
+    expect(await demands.sweep(late)).not.toContain(m.id);
+    expect((await other.call('GET', `/api/v1/duties/demands/${m.id}`)).json().escalatedAt).not.toBeNull();
+    expect(await kinds(secadmin)).toContain(`duties.demand_overdue:${m.id}`);
+    expect(await kinds(policeOfficer)).toContain(`duties.demand_overdue:${m.id}`);
+    const overdueLog = await auditor.call('GET', '/api/v1/audit/records?action=duties.demand_overdue');
+    expect((overdueLog.json().items as { targetId: string }[]).some((r) => r.targetId === m.id)).toBe(true);
+
     const res = await policeOfficer.call('POST', `/api/v1/duties/demands/${m.id}/answer`, { kind: 'registered', dataset });
     expect(res.statusCode, res.body).toBe(200);
     const m2 = (await other.call('POST', '/api/v1/duties/demands', { title: '另一需求', description: '说明', purpose: '用途' })).json();

@@ -55,8 +55,11 @@ CREATE TABLE duty_demands (
   answered_by uuid REFERENCES users (id),
   answered_at timestamptz,
   reopened integer NOT NULL DEFAULT 0,
+  -- When an overdue answer was escalated to the authority (claimed once by the sweep; cleared on a new clock).
+  escalated_at timestamptz,
   history jsonb NOT NULL DEFAULT '[]',
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX duty_demands_state ON duty_demands (state, created_at DESC);
+CREATE INDEX duty_demands_due ON duty_demands (due_at) WHERE state = 'assigned' AND escalated_at IS NULL;

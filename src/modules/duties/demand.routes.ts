@@ -29,6 +29,7 @@ const demandSchema = z.object({
   state: z.enum(STATES).describe('待分派 / 待答复 / 已答复 / 已确认'),
   dueAt: z.date().nullable().describe('承办部门答复期限'),
   overdue: z.boolean(),
+  escalatedAt: z.date().nullable().describe('逾期未答复,上报主管部门的时间'),
   answer: z
     .object({ kind: z.enum(KINDS).describe('linked 关联已有资源 / registered 新编目资源 / declined 不予提供'), dataset: z.object({ code: z.string(), name: z.string() }).nullable(), text: z.string().nullable(), at: z.date().nullable() })
     .nullable(),
@@ -58,6 +59,7 @@ function toDemand(m: DemandRow, now: Date) {
     state: m.state,
     dueAt: m.due_at,
     overdue: m.state === 'assigned' && m.due_at !== null && new Date(m.due_at) <= now,
+    escalatedAt: m.escalated_at,
     answer: m.answer_kind
       ? { kind: m.answer_kind, dataset: m.answer_dataset_code ? { code: m.answer_dataset_code, name: m.answer_dataset_name ?? '' } : null, text: m.answer_text, at: m.answered_at }
       : null,

@@ -112,6 +112,29 @@ export function createDemandService(deps: DemandDeps) {
   const service = {
     isAuthority,
 
+    /**
+     * The sweep: each need whose department let its answer deadline pass is escalated once to the
+     * authority (audited `duties.demand_overdue`, notified to the authority and the department).
+     */
+    async sweep(at = now()): Promise<string[]> {
+      const escalated: string[] = [];
+      for (const m of await repo.overdueDemands(at)) {
+        if (!(await repo.claimDemandEscalation(m.id, at))) continue;
+        escalated.push(m.id);
+        await events.record({
+          action: 'duties.demand_overdue',
+          result: 'failure',
+          actor: { orgId: m.assigned_org_id ?? undefined },
+          target: { type: 'demand', id: m.id, label: m.title },
+          details: { dueAt: m.due_at, assignedOrgId: m.assigned_org_id, assignedOrgName: m.assigned_org_name },
+        });
+        const title = { zh: `数据需求逾期未答复:${m.assigned_org_name ?? ''}·${m.title}`, en: `Data need overdue: ${m.assigned_org_name ?? ''} · ${m.title}` };
+        await notifyAuthority('duties.demand_overdue', title, { demandId: m.id }, `/duties/demands/${m.id}`);
+        if (m.assigned_org_id) await share.notify({ kind: 'duties.demand_overdue', title, body: { demandId: m.id }, link: `/duties/demands/${m.id}`, orgRole: { orgId: m.assigned_org_id, role: 'data_officer' } });
+      }
+      return escalated;
+    },
+
     /** A department publishes a need. */
     async publish(caller: Caller, input: DemandInput): Promise<DemandRow> {
       const p = caller.principal;
@@ -150,7 +173,7 @@ export function createDemandService(deps: DemandDeps) {
       const s = await deps.settings();
       const at = now();
       const dueAt = (await deps.calendar(s)).dueAt(at, s.limits.demand);
-      const updated = await move(caller, m, ['open', 'assigned'], 'assigned', step(p, 'assign', input.note ?? null, at), { assigned_org_id: input.orgId, due_at: dueAt });
+      const updated = await move(caller, m, ['open', 'assigned'], 'assigned', step(p, 'assign', input.note ?? null, at), { assigned_org_id: input.orgId, due_at: dueAt, escalated_at: null });
       await share.notify({
         kind: 'duties.demand_assigned',
         title: { zh: `数据需求待答复:${m.title}`, en: `Data need to answer: ${m.title}` },
@@ -217,6 +240,7 @@ export function createDemandService(deps: DemandDeps) {
       const dueAt = (await deps.calendar(s)).dueAt(at, s.limits.demand);
       const updated = await move(caller, m, ['answered'], 'assigned', step(p, 'reopen', input.reason!.trim(), at), {
         due_at: dueAt,
+        escalated_at: null,
         reopened: m.reopened + 1,
         answer_kind: null,
         answer_dataset_id: null,

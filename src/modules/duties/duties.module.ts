@@ -53,7 +53,7 @@ export function createDutiesModule(
     start() {
       timer ??= setInterval(() => {
         // Organisations added since the last pass receive their return-flow grants here.
-        running = Promise.all([service.sweep(), returnFlow.sync()]).catch(() => undefined);
+        running = Promise.all([service.sweep(), returnFlow.sync(), demands.sweep()]).catch(() => undefined);
       }, deps.sweepMs ?? SWEEP_MS);
       timer.unref();
     },

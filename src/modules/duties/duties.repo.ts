@@ -112,6 +112,7 @@ export interface DemandRow {
   answered_by: string | null;
   answered_at: Date | null;
   reopened: number;
+  escalated_at: Date | null;
   history: DemandStep[];
   created_at: Date;
   updated_at: Date;
@@ -235,7 +236,7 @@ export function dutiesRepo(db: Queryable) {
       from: DemandState[],
       to: DemandState,
       step: DemandStep,
-      fields: Partial<Pick<DemandRow, 'assigned_org_id' | 'due_at' | 'answer_kind' | 'answer_dataset_id' | 'answer_text' | 'answered_by' | 'answered_at' | 'reopened'>>,
+      fields: Partial<Pick<DemandRow, 'assigned_org_id' | 'due_at' | 'answer_kind' | 'answer_dataset_id' | 'answer_text' | 'answered_by' | 'answered_at' | 'reopened' | 'escalated_at'>>,
     ) {
       const names = Object.keys(fields) as (keyof typeof fields)[];
       const sets = names.map((n, i) => `${n} = $${i + 5}`);
@@ -246,6 +247,12 @@ export function dutiesRepo(db: Queryable) {
       );
       return rows.length > 0;
     },
+
+    /** Assigned needs past their answer deadline and not yet escalated. */
+    overdueDemands: (at: Date) => db.query<DemandRow>(`${SELECT_DEMAND} WHERE m.state = 'assigned' AND m.escalated_at IS NULL AND m.due_at < $1 ORDER BY m.due_at`, [at]),
+    /** Claims the escalation of an overdue need (once, across processes). */
+    claimDemandEscalation: async (id: string, at: Date) =>
+      (await db.query(`UPDATE duty_demands SET escalated_at = $2 WHERE id = $1 AND state = 'assigned' AND escalated_at IS NULL RETURNING id`, [id, at])).length > 0,
 
     settings: async () => (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [SETTINGS_KEY]))[0]?.value,
     saveSettings: (value: unknown) =>

@@ -15062,6 +15062,11 @@ export interface paths {
                                  */
                                 dueAt: string | null;
                                 overdue: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description 逾期未答复,上报主管部门的时间
+                                 */
+                                escalatedAt: string | null;
                                 answer: {
                                     /**
                                      * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
@@ -15168,6 +15173,11 @@ export interface paths {
                              */
                             dueAt: string | null;
                             overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 逾期未答复,上报主管部门的时间
+                             */
+                            escalatedAt: string | null;
                             answer: {
                                 /**
                                  * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
@@ -15266,6 +15276,11 @@ export interface paths {
                              */
                             dueAt: string | null;
                             overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 逾期未答复,上报主管部门的时间
+                             */
+                            escalatedAt: string | null;
                             answer: {
                                 /**
                                  * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
@@ -15379,6 +15394,11 @@ export interface paths {
                              */
                             dueAt: string | null;
                             overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 逾期未答复,上报主管部门的时间
+                             */
+                            escalatedAt: string | null;
                             answer: {
                                 /**
                                  * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
@@ -15493,6 +15513,11 @@ export interface paths {
                              */
                             dueAt: string | null;
                             overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 逾期未答复,上报主管部门的时间
+                             */
+                            escalatedAt: string | null;
                             answer: {
                                 /**
                                  * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
@@ -15599,6 +15624,11 @@ export interface paths {
                              */
                             dueAt: string | null;
                             overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 逾期未答复,上报主管部门的时间
+                             */
+                            escalatedAt: string | null;
                             answer: {
                                 /**
                                  * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
@@ -15705,6 +15735,11 @@ export interface paths {
                              */
                             dueAt: string | null;
                             overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 逾期未答复,上报主管部门的时间
+                             */
+                            escalatedAt: string | null;
                             answer: {
                                 /**
                                  * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
