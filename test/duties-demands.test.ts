@@ -71,6 +71,10 @@ describeEachBackend('duties: demand lists', ({ use }) => {
     expect((await enterprise.call('GET', '/api/v1/duties/demands')).statusCode).toBe(403);
     expect((await enterprise.call('POST', '/api/v1/duties/demands', { title: '需求', description: '说明', purpose: '用途' })).statusCode).toBe(403);
     expect((await auditor.call('GET', '/api/v1/duties/demands')).statusCode).toBe(403);
+    expect((await enterprise.call('GET', `/api/v1/duties/demands/${m.id}`)).statusCode).toBe(403);
+    expect((await auditor.call('GET', `/api/v1/duties/demands/${m.id}`)).statusCode).toBe(403);
+    // Answering or accepting before assignment is refused by state, not by luck.
+    expect((await owner.call('POST', `/api/v1/duties/demands/${m.id}/accept`, {})).statusCode).toBe(409);
 
     // Only the authority assigns: the secadmin or the authority organisation's data officers.
     expect((await otherOfficer.call('POST', `/api/v1/duties/demands/${m.id}/assign`, { orgId: police })).statusCode).toBe(403);

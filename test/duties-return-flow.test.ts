@@ -107,14 +107,26 @@ describeEachBackend('duties: return flow', ({ use }) => {
       expect((await chaoyangOfficer.call('GET', '/api/v1/duties/return-flows')).json().items).toEqual([]);
       expect((await secadmin.call('GET', '/api/v1/duties/return-flows')).json().items).toHaveLength(2);
 
+      // A rejection goes back to the provider, who proposes again (the same flow).
+      expect((await chaoyang.call('POST', `/api/v1/duties/return-flows/${nameFlow}/reject`, { reason: '信息项过多' })).statusCode).toBe(403);
+      expect((await officer.call('POST', `/api/v1/duties/return-flows/${nameFlow}/reject`, { reason: '信息项过多' })).statusCode).toBe(403);
+      const rejected = await secadmin.call('POST', `/api/v1/duties/return-flows/${nameFlow}/reject`, { reason: '请说明姓名的必要性' });
+      expect(rejected.json()).toMatchObject({ state: 'rejected', decisionNote: '请说明姓名的必要性' });
+      expect((await secadmin.call('POST', `/api/v1/duties/return-flows/${nameFlow}/approve`, {})).statusCode).toBe(409);
+      const again = await officer.call('POST', '/api/v1/duties/return-flows', { ...body, dataset: byName, regionColumn: '所在地区', regionKind: 'name' });
+      expect(again.json()).toMatchObject({ id: nameFlow, state: 'proposed' });
+      // Resume and pause belong to the provider and the secadmin only.
+      expect((await chaoyang.call('POST', `/api/v1/duties/return-flows/${nameFlow}/resume`)).statusCode).toBe(403);
+      expect((await chaoyangOfficer.call('POST', `/api/v1/duties/return-flows/${nameFlow}/pause`, { reason: '不是我的' })).statusCode).toBe(404);
+
       for (const id of [codeFlow, nameFlow]) {
         const approved = await secadmin.call('POST', `/api/v1/duties/return-flows/${id}/approve`, { note: '同意回流' });
         expect(approved.statusCode, approved.body).toBe(200);
         expect(approved.json().state).toBe('active');
       }
       // The modes are fixed once approved.
-      const again = await officer.call('POST', '/api/v1/duties/return-flows', { ...body, columns: [{ name: '姓名', mode: 'clear' }] });
-      expect(again.statusCode).toBe(409);
+      const fixed = await officer.call('POST', '/api/v1/duties/return-flows', { ...body, columns: [{ name: '姓名', mode: 'clear' }] });
+      expect(fixed.statusCode).toBe(409);
       // The cities and counties are told.
       const inbox = (await chaoyang.call('GET', '/api/v1/notifications')).json().items as { kind: string }[];
       expect(inbox.some((n) => n.kind === 'duties.return_flow')).toBe(true);
