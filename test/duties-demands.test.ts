@@ -64,6 +64,8 @@ describeEachBackend('duties: demand lists', ({ use }) => {
     const m = published.json();
     expect(m).toMatchObject({ state: 'open', fields: ['姓名', '身份证号', '户籍地'], suggestedOrg: { id: police, name: '省公安厅' }, raisedOrg: { name: '朝阳市民政局' }, assignedOrg: null, dueAt: null });
     expect(await kinds(secadmin)).toContain(`duties.demand:${m.id}`);
+    const todo = async (c: Client) => Object.fromEntries(((await c.call('GET', '/api/v1/overview/todo')).json().items as { kind: string; count: number }[]).map((i) => [i.kind, i.count]));
+    expect((await todo(secadmin)).demandsToAssign).toBe(1);
     expect(await kinds(authorityOfficer)).toContain(`duties.demand:${m.id}`);
 
     // Every government organisation sees the list; an enterprise and the auditor do not.
@@ -89,6 +91,8 @@ describeEachBackend('duties: demand lists', ({ use }) => {
     // Ten working days: at least fourteen calendar days ahead.
     expect(new Date(a.dueAt).getTime() - Date.now()).toBeGreaterThan(13 * 86_400_000);
     expect(await kinds(policeOfficer)).toContain(`duties.demand_assigned:${m.id}`);
+    expect((await todo(policeOfficer)).demandsToAnswer).toBe(1);
+    expect((await todo(secadmin)).demandsToAssign).toBe(0);
 
     // Only the assigned department's officers answer.
     expect((await otherOfficer.call('POST', `/api/v1/duties/demands/${m.id}/answer`, { kind: 'declined', text: '无此数据' })).statusCode).toBe(403);

@@ -106,6 +106,8 @@ describeEachBackend('duties: return flow', ({ use }) => {
       expect((await chaoyangOfficer.call('GET', `/api/v1/duties/return-flows/${codeFlow}`)).statusCode).toBe(404);
       expect((await chaoyangOfficer.call('GET', '/api/v1/duties/return-flows')).json().items).toEqual([]);
       expect((await secadmin.call('GET', '/api/v1/duties/return-flows')).json().items).toHaveLength(2);
+      const todo = (await secadmin.call('GET', '/api/v1/overview/todo')).json().items as { kind: string; count: number }[];
+      expect(todo.find((i) => i.kind === 'returnFlowReviews')?.count).toBe(2);
 
       // A rejection goes back to the provider, who proposes again (the same flow).
       expect((await chaoyang.call('POST', `/api/v1/duties/return-flows/${nameFlow}/reject`, { reason: '信息项过多' })).statusCode).toBe(403);

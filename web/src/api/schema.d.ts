@@ -3423,10 +3423,10 @@ export interface paths {
                         "application/json": {
                             items: {
                                 /**
-                                 * @description approvals 待我审批 / securityReviews 待安全审核 / openAlerts 未处理告警 / classifyReviews 待复核分类 / expiringGrants 我方即将到期的授权 / grantsEnding 本单位给出的即将到期的授权 / objections 待答复异议
+                                 * @description approvals 待我审批 / securityReviews 待安全审核 / openAlerts 未处理告警 / classifyReviews 待复核分类 / expiringGrants 我方即将到期的授权 / grantsEnding 本单位给出的即将到期的授权 / objections 待答复异议 / demandsToAnswer 待答复数据需求 / demandsToAssign 待分派数据需求 / returnFlowReviews 待审批数据回流
                                  * @enum {string}
                                  */
-                                kind: "approvals" | "securityReviews" | "openAlerts" | "classifyReviews" | "expiringGrants" | "grantsEnding" | "objections";
+                                kind: "approvals" | "securityReviews" | "openAlerts" | "classifyReviews" | "expiringGrants" | "grantsEnding" | "objections" | "demandsToAnswer" | "demandsToAssign" | "returnFlowReviews";
                                 count: number;
                             }[];
                             expiringDays: number;
