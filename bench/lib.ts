@@ -290,9 +290,11 @@ export interface ServerChild {
 
 /**
  * Starts a long-running server process (pdx, or a baseline server) with stdout and stderr to `log`,
- * and waits until `readyUrl` answers 200 (bounded by `timeoutMs`; a process that exits first fails).
+ * and waits until `ready` answers 200 (bounded by `timeoutMs`; a process that exits first fails).
  */
-export async function startServerChild(args: string[], env: Record<string, string>, log: string, readyUrl: string, timeoutMs = 300_000): Promise<ServerChild> {
+export async function startServerChild(args: string[], env: Record<string, string>, log: string, ready: string | { url: string; headers: Record<string, string> }, timeoutMs = 300_000): Promise<ServerChild> {
+  const readyUrl = typeof ready === 'string' ? ready : ready.url;
+  const readyHeaders = typeof ready === 'string' ? {} : ready.headers;
   const fd = fs.openSync(log, 'a');
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
@@ -310,7 +312,7 @@ export async function startServerChild(args: string[], env: Record<string, strin
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (exited !== null) throw new Error(`${args.join(' ')} exited with ${exited} before it was ready; log: ${fs.readFileSync(log, 'utf8').slice(-2000)}`);
-    const ok = await fetch(readyUrl).then(
+    const ok = await fetch(readyUrl, { headers: readyHeaders }).then(
       async (res) => (await res.arrayBuffer(), res.status === 200),
       () => false,
     );

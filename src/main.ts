@@ -137,7 +137,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
   // Every connection to a department's system (interface upstream, data source) goes through the egress guard.
   const egress = createEgressModule({ db, events, envAllow: envNetworks(config.PDX_UPSTREAM_ALLOW), listen: { host: config.PDX_HOST, port: config.PDX_PORT } });
-  const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring, egress: egress.service });
+  const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring, egress: egress.service, records: share.records, share: share.share, identity });
   const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring, egress: egress.service });
   const services = { egress: egress.service, identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties, exchange, gateway };
   const app = await buildApp({

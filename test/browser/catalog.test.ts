@@ -111,7 +111,14 @@ describe.sequential('console: catalogue and aggregation in Chromium', () => {
     await page.getByTestId('load-result').waitFor({ timeout: JOB_WAIT_MS });
     expect(await page.getByTestId('result-rows').textContent()).toContain('20,000');
     expect(await page.getByTestId('result-quarantined').textContent()).toContain('0');
-    expect(await page.getByTestId('load-result').getByTestId('grade-tag').textContent()).toContain('4级');
+    expect(await page.getByTestId('load-result').getByTestId('grade-tag').first().textContent()).toContain('4级');
+    // What was detected in the file, each 信息项 with its type and grade; the form is put away so the
+    // file cannot be loaded twice by accident; the next step is the classification review.
+    await expect.poll(() => page.getByTestId('detected-source').textContent()).toMatch(/CSV.*GBK.*逗号/);
+    const idRow = page.getByTestId('detected-columns').getByRole('row').filter({ hasText: '身份证号' });
+    await expect.poll(() => idRow.textContent()).toContain('4级');
+    expect(await page.getByTestId('upload-form').isVisible()).toBe(false);
+    expect(await page.getByTestId('review-classification').textContent()).toContain('复核分类分级');
     await screenshot(page, 'catalog-05-loaded');
   });
 

@@ -87,4 +87,50 @@ describe('console: security operations dashboard, alerts, incident clock and con
     await screenshot(page, 'secops-05-alerts-en');
     expect(errors).toEqual([]);
   });
+
+  it('sets up the monitoring as one form per detector, with labels, units and defaults, validated before it is saved', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const errors = watchErrors(page);
+    await signIn(page, url, 'secadmin', ADMIN_PASSWORDS.secadmin);
+    await page.goto(`${url}/secops?tab=settings`);
+    const volume = page.getByTestId('sset-card-volume');
+    await expect.poll(() => volume.textContent()).toContain('访问量异常');
+    const text = (await volume.textContent()) ?? '';
+    for (const shown of ['超过基线的倍数', '默认:10 倍', '基线统计窗口', '默认:168 小时', '自动处置', '暂停密钥']) expect(text).toContain(shown);
+    // No JSON to edit, no English keys or milliseconds.
+    expect(await page.locator('textarea').count()).toBe(0);
+    const all = (await page.locator('form').textContent()) ?? '';
+    for (const code of ['windowMinutes', 'intervalMs', 'bruteForce', '毫秒', '"enabled"']) expect(all).not.toContain(code);
+    await screenshot(page, 'secops-06-settings');
+
+    // An emptied field is refused in the form, next to the field; nothing is sent. (A number outside
+    // its limits cannot be entered: the field takes the nearest limit, from the server's schema.)
+    const failures = page.getByTestId('sset-detectors-bruteForce-failures');
+    await failures.fill('');
+    let puts = 0;
+    page.on('request', (r) => {
+      if (r.method() === 'PUT' && r.url().endsWith('/api/v1/secops/settings')) puts++;
+    });
+    await page.getByTestId('sset-save').click();
+    await expect.poll(() => page.getByTestId('sset-card-bruteForce').locator('.ant-form-item-explain-error').count()).toBeGreaterThan(0);
+    expect(puts).toBe(0);
+
+    // Fixed, and the quota detector switched off: saved, and the server keeps both.
+    await failures.fill('7');
+    await page.getByTestId('sset-quota-enabled').click();
+    const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith('/api/v1/secops/settings'));
+    await page.getByTestId('sset-save').click();
+    expect((await saved).status()).toBe(200);
+    const stored = await db.query<{ value: { detectors: { bruteForce: { failures: number }; quota: { enabled: boolean } }; intervalMs: number } }>(`SELECT value FROM settings WHERE key = 'secops.settings'`);
+    expect(stored[0]?.value.detectors.bruteForce.failures).toBe(7);
+    expect(stored[0]?.value.detectors.quota.enabled).toBe(false);
+    expect(stored[0]?.value.intervalMs).toBeGreaterThan(0);
+
+    await page.evaluate(() => localStorage.setItem('pdx.lang', 'en'));
+    await page.goto(`${url}/secops?tab=settings`);
+    await expect.poll(() => page.getByTestId('sset-card-volume').textContent()).toContain('Times above the baseline');
+    await screenshot(page, 'secops-07-settings-en');
+    await page.close();
+    expect(errors).toEqual([]);
+  });
 });

@@ -13,6 +13,7 @@ import {
   MenuOutlined,
   RollbackOutlined,
   SafetyCertificateOutlined,
+  SendOutlined,
   SolutionOutlined,
   SettingOutlined,
   ShareAltOutlined,
@@ -57,6 +58,7 @@ const ObjectionsPage = lazyPage(() => import('./pages/duties/ObjectionsPage.tsx'
 const ReturnFlowPage = lazyPage(() => import('./pages/duties/ReturnFlowPage.tsx'), 'ReturnFlowPage');
 const DemandsPage = lazyPage(() => import('./pages/duties/DemandsPage.tsx'), 'DemandsPage');
 const GatewayPage = lazyPage(() => import('./pages/gateway/GatewayPage.tsx'), 'GatewayPage');
+const PushPage = lazyPage(() => import('./pages/exchange/PushPage.tsx'), 'PushPage');
 
 interface NavItem {
   path: string;
@@ -85,6 +87,7 @@ const NAV: NavItem[] = [
   { path: '/duties/objections', label: 'nav.duties', icon: <AlertOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <ObjectionsPage /> },
   { path: '/duties/return-flows', label: 'nav.returnFlow', icon: <RollbackOutlined />, roles: ['data_officer', 'secadmin'], element: <ReturnFlowPage /> },
   { path: '/duties/demands', label: 'nav.demands', icon: <SwapOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <DemandsPage /> },
+  { path: '/push', label: 'nav.push', icon: <SendOutlined />, roles: ['data_officer', 'consumer'], element: <PushPage /> },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/opendata', label: 'nav.open', icon: <GlobalOutlined />, roles: ['data_officer', 'secadmin'], element: <OpenAdminRoutes /> },
   { path: '/audit', label: 'nav.audit', icon: <AuditOutlined />, roles: ['auditor'], element: <AuditPage /> },

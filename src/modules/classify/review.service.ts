@@ -26,7 +26,7 @@ import { z } from 'zod';
 import { HLL_STANDARD_ERROR } from './distinct.ts';
 import { DEFAULT_POLICY, importantCandidate, PI_CATEGORIES, protectionFor, type DataLevel, type GradePolicy, type GradeProtection } from './grades.ts';
 import { reviewRepo, type ConfirmedColumn, type DecisionRow, type ReviewRow } from './review.repo.ts';
-import { findSpans } from './text.ts';
+import { findSpans, redactString } from './text.ts';
 import { isTypeId, TYPE_IDS, TYPE_LABELS, type ColumnType, type FreeTextResult, type Grade, type TypeId } from './types.ts';
 
 /** Masked example values shown per column. */
@@ -274,7 +274,16 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
     return d;
   }
 
-  /** Masked examples of a column (of a free-text column: masked spans), decrypted first when stored encrypted; never a clear value. */
+  /**
+   * A column with no personal type at 1级/2级 (城市, 男/女, 状态) is shown as it is, so the reviewer can
+   * judge it; any personal value found inside is still masked.
+   */
+  const shownPlain = (c: ColumnState) => !c.effectiveType && !c.detected.text && c.effectiveGrade <= 2;
+
+  /**
+   * Examples of a column: masked (of a free-text column: masked spans), decrypted first when stored
+   * encrypted; a 1级/2级 column without a personal type as it is, with personal values inside masked.
+   */
   async function examplesOf(d: DatasetRow, c: ColumnState): Promise<string[]> {
     const text = c.detected.text;
     const values = await repo.sampleValues(d.relation, c.physical, text ? TEXT_SAMPLE : EXAMPLES);
@@ -289,7 +298,8 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
     });
     // Free text: never the value itself, only the spans found in it, masked.
     if (text) return exampleSpans(clear.filter((v): v is string => v !== null), text, EXAMPLES);
-    return clear.map((v) => (v === null ? '******' : mask(c.effectiveType ?? undefined, v)));
+    const plain = shownPlain(c);
+    return clear.map((v) => (v === null ? '******' : plain ? redactString(v, (type, value) => mask(type, value)) : mask(c.effectiveType ?? undefined, v)));
   }
 
   /** Writes effective grades to 信息项 and the dataset (for the catalogue's grade facet). */
@@ -310,12 +320,12 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
       const d = await reviewable(caller.principal, code);
       const s = await stateOf(d);
       const examples = d.current_version > 0 ? await Promise.all(s.columns.map((c) => examplesOf(d, c))) : s.columns.map(() => []);
-      // Masked examples are values of the dataset: recorded like any data response (DataResponseDetails).
+      // Examples are values of the dataset: recorded like any data response (DataResponseDetails).
       await record(caller, {
         action: 'classification.view',
         result: 'success',
         dataset: code,
-        details: { columns: s.columns.map((c) => ({ name: c.name, mode: 'masked' })), rowCount: Math.max(0, ...examples.map((e) => e.length)), purpose: 'classification review' },
+        details: { columns: s.columns.map((c) => ({ name: c.name, mode: shownPlain(c) ? 'clear' : 'masked' })), rowCount: Math.max(0, ...examples.map((e) => e.length)), purpose: 'classification review' },
       });
       return { ...s, examples };
     },

@@ -84,9 +84,14 @@ describeEachBackend('classification review', ({ use }) => {
     for (const e of byName['手机号']!.examples) expect(e).toMatch(/1\d{2}\*{4}\d{4}$/);
     for (const e of byName['姓名']!.examples) expect(e).toMatch(/^[\u4e00-\u9fff]{1,2}\*+$/);
     expect(byName['户籍地']).toMatchObject({ detectedType: null, effectiveGrade: 2 });
-    // Showing masked examples is recorded like a data response.
+    // A 2级 column without a personal type shows its values, so the reviewer can judge it (城市名, not ***).
+    for (const e of byName['户籍地']!.examples) expect(e).toMatch(/^[\u4e00-\u9fff]+(市|区|县)$/);
+    // Showing examples is recorded like a data response, with each column's form.
     expect(t.events.find((e) => e.action === 'classification.view' && e.dataset === people)?.details).toMatchObject({
-      columns: expect.arrayContaining([{ name: '身份证号', mode: 'masked' }]),
+      columns: expect.arrayContaining([
+        { name: '身份证号', mode: 'masked' },
+        { name: '户籍地', mode: 'clear' },
+      ]),
       rowCount: 3,
     });
 

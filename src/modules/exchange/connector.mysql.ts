@@ -1,7 +1,7 @@
 /** The MySQL / MariaDB connector (mysql2). The source's "schema" is its database. */
 import net from 'node:net';
 import mysql from 'mysql2';
-import { mapSourceError, type Connector, type RowRange, type Snapshot, type SourceSettings, type TableRef } from './connector.ts';
+import { insertBatches, mapSourceError, targetColumnMissing, type Connector, type RowRange, type Snapshot, type SourceSettings, type TableRef, type TargetColumn, type TargetValue, type TargetWrite } from './connector.ts';
 
 /** A MySQL identifier, quoted (names were checked against the catalogue listing first). */
 const q = (name: string) => `\`${name.replaceAll('`', '``')}\``;
@@ -11,6 +11,12 @@ const qt = (t: TableRef) => `${q(t.schema)}.${q(t.table)}`;
 const READ_ONLY = new Set(['SELECT', 'USAGE', 'SHOW VIEW', 'SHOW DATABASES', 'PROCESS', 'REPLICATION CLIENT', 'REPLICATION SLAVE', 'BINLOG MONITOR', 'SLAVE MONITOR', 'REPLICA MONITOR']);
 
 const mapError = (error: unknown, settings: SourceSettings) => mapSourceError(error, settings, ['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR']);
+
+/**
+ * Column types of a table pdx creates at a target. Timestamps stay text: MySQL's DATETIME has no zone
+ * and pdx serves them with one.
+ */
+const TARGET_TYPES: Record<TargetColumn['type'], string> = { text: 'LONGTEXT', integer: 'BIGINT', decimal: 'DECIMAL(65,20)', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'VARCHAR(40)' };
 
 export function mysqlConnector(settings: SourceSettings): Connector {
   const connections = new Set<mysql.Connection>();
@@ -141,6 +147,56 @@ export function mysqlConnector(settings: SourceSettings): Connector {
             c.destroy();
             return;
           }
+          await query(c, 'ROLLBACK').catch(() => undefined);
+          await release(c);
+        },
+      };
+    },
+
+    async write(table, columns, options): Promise<TargetWrite> {
+      const c = await connect();
+      let created = false;
+      try {
+        const found = await query(c, 'SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?', [table.schema, table.table]);
+        if (found.length === 0) {
+          // MySQL commits DDL at once: the table is made before the delivery's transaction (empty).
+          await query(c, `CREATE TABLE ${qt(table)} (${columns.map((col) => `${q(col.name)} ${TARGET_TYPES[col.type]}`).join(', ')}) ENGINE=InnoDB DEFAULT CHARSET utf8mb4`);
+          created = true;
+        } else {
+          const names = new Set((await query<{ name: string }>(c, 'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?', [table.schema, table.table])).map((r) => r.name));
+          const missing = columns.find((col) => !names.has(col.name));
+          if (missing) throw targetColumnMissing(table, missing.name);
+        }
+        await query(c, 'START TRANSACTION');
+        // DELETE, not TRUNCATE (which commits at once): readers keep the old rows until COMMIT.
+        if (options.replace && !created) await query(c, `DELETE FROM ${qt(table)}`);
+      } catch (error) {
+        await query(c, 'ROLLBACK').catch(() => undefined);
+        await release(c);
+        throw error;
+      }
+      const list = columns.map((col) => q(col.name)).join(', ');
+      let open = true;
+      return {
+        created,
+        async insert(rows) {
+          for (const batch of insertBatches(rows, columns.length)) {
+            const values: TargetValue[] = [];
+            const tuples = batch.map((row) => `(${row.map((v) => (values.push(v), '?')).join(', ')})`);
+            await query(c, `INSERT INTO ${qt(table)} (${list}) VALUES ${tuples.join(', ')}`, values);
+          }
+        },
+        async commit() {
+          open = false;
+          try {
+            await query(c, 'COMMIT');
+          } finally {
+            await release(c);
+          }
+        },
+        async abort() {
+          if (!open) return;
+          open = false;
           await query(c, 'ROLLBACK').catch(() => undefined);
           await release(c);
         },

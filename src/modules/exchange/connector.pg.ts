@@ -1,7 +1,7 @@
 /** The PostgreSQL connector (node-postgres), also for PostgreSQL-compatible servers. */
 import net from 'node:net';
 import pg from 'pg';
-import { FETCH_ROWS, mapSourceError, type Connector, type RowRange, type Snapshot, type SourceSettings, type TableRef } from './connector.ts';
+import { FETCH_ROWS, insertBatches, mapSourceError, targetColumnMissing, type Connector, type RowRange, type Snapshot, type SourceSettings, type TableRef, type TargetColumn, type TargetValue, type TargetWrite } from './connector.ts';
 
 const TIMESTAMPTZ = 1184;
 const BOOL = 16;
@@ -20,6 +20,9 @@ const textTypes = {
 };
 
 const mapError = (error: unknown, settings: SourceSettings) => mapSourceError(error, settings, ['28P01', '28000']);
+
+/** Column types of a table pdx creates at a target. */
+const TARGET_TYPES: Record<TargetColumn['type'], string> = { text: 'text', integer: 'bigint', decimal: 'numeric', boolean: 'boolean', date: 'date', timestamp: 'timestamptz' };
 
 export function postgresConnector(settings: SourceSettings): Connector {
   const clients = new Set<pg.Client>();
@@ -155,6 +158,70 @@ export function postgresConnector(settings: SourceSettings): Connector {
           }
         },
         async close() {
+          await client.query('ROLLBACK').catch(() => undefined);
+          await release(client);
+        },
+      };
+    },
+
+    async write(table, columns, options): Promise<TargetWrite> {
+      const client = await connect();
+      let created = false;
+      try {
+        await client.query('BEGIN');
+        const found = await client.query(
+          `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
+          [table.schema, table.table],
+        );
+        if (found.rowCount === 0) {
+          // Inside the delivery's transaction: a failed first delivery leaves no table behind.
+          await client.query(`CREATE TABLE ${qt(table)} (${columns.map((c) => `${q(c.name)} ${TARGET_TYPES[c.type]}`).join(', ')})`);
+          created = true;
+        } else {
+          const { rows } = await client.query<{ name: string }>(
+            `SELECT a.attname AS name FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`,
+            [table.schema, table.table],
+          );
+          const names = new Set(rows.map((r) => r.name));
+          const missing = columns.find((c) => !names.has(c.name));
+          if (missing) throw targetColumnMissing(table, missing.name);
+          // DELETE, not TRUNCATE: the target's readers keep reading the old rows until COMMIT.
+          if (options.replace) await client.query(`DELETE FROM ${qt(table)}`);
+        }
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        await release(client);
+        throw mapError(error, settings);
+      }
+      const list = columns.map((c) => q(c.name)).join(', ');
+      let open = true;
+      return {
+        created,
+        async insert(rows) {
+          try {
+            for (const batch of insertBatches(rows, columns.length)) {
+              const values: TargetValue[] = [];
+              const tuples = batch.map((row) => `(${row.map((v) => `$${values.push(v)}`).join(', ')})`);
+              await client.query(`INSERT INTO ${qt(table)} (${list}) VALUES ${tuples.join(', ')}`, values);
+            }
+          } catch (error) {
+            throw mapError(error, settings);
+          }
+        },
+        async commit() {
+          open = false;
+          try {
+            await client.query('COMMIT');
+          } catch (error) {
+            throw mapError(error, settings);
+          } finally {
+            await release(client);
+          }
+        },
+        async abort() {
+          if (!open) return;
+          open = false;
           await client.query('ROLLBACK').catch(() => undefined);
           await release(client);
         },

@@ -9,7 +9,12 @@
  *   infers, validates and converts them as it does for a file.
  * - `snapshot()` opens ONE read-only transaction with a consistent view (REPEATABLE READ): the
  *   pipeline reads the rows twice (classification, then loading) and must see the same rows.
+ * - `write()` (push subscriptions, optional: a kind without it cannot be a target) opens ONE
+ *   read-write transaction at the target: the table is created when missing (columns typed from
+ *   `TargetColumn.type`), an existing one must have every column; with `replace` its rows are deleted
+ *   first. Nothing is visible to the target's readers before `commit()`; `abort()` rolls back.
  * - Errors are `AppError`s (src/errors.ts) with the codes below; no message carries the password.
+ *   A connector for a target (`role: 'target'`) reports `target_*` codes instead of `source_*`.
  */
 import { AppError, BadRequestError } from '../../errors.ts';
 
@@ -25,6 +30,8 @@ export interface SourceSettings {
   /** verify-full: TLS checking the certificate against `ca` and the host name; require: TLS, no check. */
   tls: 'verify-full' | 'require' | 'off';
   ca?: string | undefined;
+  /** What pdx does with this database: read it (a data source, the default) or deliver to it (a push target). */
+  role?: 'source' | 'target' | undefined;
 }
 
 export interface TableRef {
@@ -61,12 +68,34 @@ export interface Snapshot {
   close(): Promise<void>;
 }
 
+/** A column of a target table: its name (a 信息项) and the kind of values it receives. */
+export interface TargetColumn {
+  name: string;
+  /** Clear values keep the catalogue's type; masked, pseudonymised or generalised values are text. */
+  type: 'text' | 'integer' | 'decimal' | 'boolean' | 'date' | 'timestamp';
+}
+
+export type TargetValue = string | number | boolean | null;
+
+/** One delivery into a target table: one transaction at the target. */
+export interface TargetWrite {
+  /** pdx created the table for this delivery. */
+  created: boolean;
+  /** Inserts rows (values in the columns' order), in bounded statements. */
+  insert(rows: readonly (readonly TargetValue[])[]): Promise<void>;
+  commit(): Promise<void>;
+  /** Rolls back and closes; harmless after commit or a second call. */
+  abort(): Promise<void>;
+}
+
 export interface Connector {
   test(): Promise<TestOutcome>;
   tables(): Promise<(TableRef & { kind: 'table' | 'view' })[]>;
   /** Columns in table order; undefined when there is no such table or view. */
   columns(table: TableRef): Promise<SourceColumn[] | undefined>;
   snapshot(): Promise<Snapshot>;
+  /** Opens a delivery into `table` (push targets); `replace`: the table's rows are replaced. */
+  write?(table: TableRef, columns: readonly TargetColumn[], options: { replace: boolean }): Promise<TargetWrite>;
   close(): Promise<void>;
 }
 
@@ -76,19 +105,40 @@ export type ConnectorFactory = (settings: SourceSettings) => Connector;
 /** Rows a connector fetches per round trip. */
 export const FETCH_ROWS = 2_000;
 
-/** The error of a source that does not answer (host, port, TLS). */
-export function unreachable(reason: string): AppError {
-  return new BadRequestError('source_unreachable', { zh: `无法连接数据源:${reason}`, en: `Cannot reach the data source: ${reason}` });
+/** Bound values per INSERT statement at a target (both PostgreSQL and MySQL allow 65,535). */
+const MAX_PARAMS = 30_000;
+
+/** Splits rows into INSERT statements of at most MAX_PARAMS bound values (and 1,000 rows). */
+export function* insertBatches<T>(rows: readonly T[], width: number): Generator<readonly T[]> {
+  const size = Math.max(1, Math.min(1000, Math.floor(MAX_PARAMS / Math.max(1, width))));
+  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
 }
 
-/** The error of a user name or password the source refuses (never naming the password). */
-export function authFailed(user: string): AppError {
-  return new BadRequestError('source_auth_failed', { zh: `数据源拒绝了用户 ${user} 的登录(用户名或密码错误)`, en: `The data source refused the login of user ${user} (wrong user name or password)` });
+/** The error of an existing target table that lacks a column of the granted view. */
+export function targetColumnMissing(table: TableRef, column: string): AppError {
+  return new BadRequestError(
+    'target_column_missing',
+    { zh: `目标表 ${table.schema}.${table.table} 缺少列 ${column}(请补列、改用新表名,或删除该表由 pdx 重建)`, en: `Target table ${table.schema}.${table.table} has no column ${column} (add it, use a new table name, or drop the table so pdx creates it)` },
+    { column },
+  );
 }
 
-/** Any other error the source reports while reading. */
-export function sourceError(reason: string): AppError {
-  return new BadRequestError('source_error', { zh: `数据源报错:${reason}`, en: `The data source reported an error: ${reason}` });
+type Role = NonNullable<SourceSettings['role']>;
+const WHAT: Record<Role, { zh: string; en: string }> = { source: { zh: '数据源', en: 'data source' }, target: { zh: '目标库', en: 'target database' } };
+
+/** The error of a source (or target) that does not answer (host, port, TLS). */
+export function unreachable(reason: string, role: Role = 'source'): AppError {
+  return new BadRequestError(`${role}_unreachable`, { zh: `无法连接${WHAT[role].zh}:${reason}`, en: `Cannot reach the ${WHAT[role].en}: ${reason}` });
+}
+
+/** The error of a user name or password the source (or target) refuses (never naming the password). */
+export function authFailed(user: string, role: Role = 'source'): AppError {
+  return new BadRequestError(`${role}_auth_failed`, { zh: `${WHAT[role].zh}拒绝了用户 ${user} 的登录(用户名或密码错误)`, en: `The ${WHAT[role].en} refused the login of user ${user} (wrong user name or password)` });
+}
+
+/** Any other error the source reports while reading (or the target while writing). */
+export function sourceError(reason: string, role: Role = 'source'): AppError {
+  return new BadRequestError(`${role}_error`, { zh: `${WHAT[role].zh}报错:${reason}`, en: `The ${WHAT[role].en} reported an error: ${reason}` });
 }
 
 /** Network failures that mean "not reachable" (node's and the drivers' codes). */
@@ -100,10 +150,11 @@ const NETWORK = /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|EAI_
  */
 export function mapSourceError(error: unknown, settings: SourceSettings, authCodes: readonly string[]): AppError {
   if (error instanceof AppError) return error;
+  const role = settings.role ?? 'source';
   const e = error as { code?: string; message?: string };
-  if (e.code && authCodes.includes(e.code)) return authFailed(settings.user);
-  if (e.code && NETWORK.test(e.code)) return unreachable(`${settings.host}:${settings.port} (${e.code})`);
+  if (e.code && authCodes.includes(e.code)) return authFailed(settings.user, role);
+  if (e.code && NETWORK.test(e.code)) return unreachable(`${settings.host}:${settings.port} (${e.code})`, role);
   const message = String(e.message ?? error).replaceAll(settings.password, '***');
-  if (/SSL|certificate|self[- ]signed|HANDSHAKE|timeout/i.test(message)) return unreachable(message);
-  return sourceError(message);
+  if (/SSL|certificate|self[- ]signed|HANDSHAKE|timeout/i.test(message)) return unreachable(message, role);
+  return sourceError(message, role);
 }

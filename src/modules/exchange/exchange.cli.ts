@@ -1,10 +1,11 @@
 /**
- * `pdx source add|test|list` and `pdx sync DATASET`. The source commands act as a named data officer
+ * `pdx source add|test|list`, `pdx sync DATASET` and `pdx push list`. The source commands act as a named data officer
  * (`--as`), whose organisation owns the source; the password is read from PDX_SOURCE_PASSWORD or the
  * first line of standard input, never from the command line (other users see `ps`).
  */
 import type { Command } from 'commander';
 import type { Platform } from '../../main.ts';
+import type { Role } from '../../http/access.ts';
 import type { Caller } from '../../http/kit.ts';
 import { SOURCE_KINDS, type SourceKind } from './connectors.ts';
 
@@ -25,12 +26,15 @@ async function firstLineOfStdin(): Promise<string> {
   return text.split(/\r?\n/)[0] ?? '';
 }
 
-/** The caller of a data officer named on the command line. */
-async function officer(services: Platform['services'], username: string): Promise<Caller> {
+/** The caller of a user named on the command line who holds one of `roles`. */
+async function member(services: Platform['services'], username: string, roles: readonly Role[], what: { en: string; zh: string }): Promise<Caller> {
   const user = await services.identity.repo.getUserByName(username);
-  if (!user || !user.roles.includes('data_officer')) throw new Error(`no data officer named ${username} / 没有该数据管理员`);
+  if (!user || !user.roles.some((r) => roles.includes(r))) throw new Error(`no ${what.en} named ${username} / 没有该${what.zh}`);
   return { principal: { kind: 'user', userId: user.id, username: user.username, orgId: user.org_id, roles: user.roles }, requestId: 'cli' };
 }
+
+/** The caller of a data officer named on the command line. */
+const officer = (services: Platform['services'], username: string) => member(services, username, ['data_officer'], { en: 'data officer', zh: '数据管理员' });
 
 export function registerExchangeCommands(program: Command, deps: ExchangeCliDeps): void {
   const write = deps.write ?? ((text: string) => process.stdout.write(text));
@@ -100,6 +104,23 @@ export function registerExchangeCommands(program: Command, deps: ExchangeCliDeps
       await deps.withServices(async (services) => {
         for (const s of await services.exchange.service.listSources(await officer(services, o.as))) {
           write(`${s.name}\t${s.kind}\t${s.user}@${s.host}:${s.port}/${s.database}\ttls=${s.tls}\t${s.state}\n`);
+        }
+      });
+    });
+
+  program
+    .command('push')
+    .description("push subscriptions (库表推送) of a consumer organisation / 推送订阅")
+    .command('list')
+    .description("the organisation's subscriptions: state, last delivery, failures / 推送订阅列表")
+    .requiredOption('--as <username>', 'a consumer or data officer of the organisation')
+    .action(async (o: { as: string }) => {
+      await deps.withServices(async (services) => {
+        const caller = await member(services, o.as, ['consumer', 'data_officer'], { en: 'consumer or data officer', zh: '数据使用方或数据管理员' });
+        for (const s of await services.exchange.push.list(caller)) {
+          const last = s.lastDeliveredAt ? s.lastDeliveredAt.toISOString() : '-';
+          const problem = s.state === 'stopped' ? (s.stopReason?.code ?? '') : s.lastError ? `${s.lastError.code} ×${s.consecutiveFailures}` : '';
+          write(`${s.dataset}\t${s.datasetName}\t→ ${s.targetName}:${s.schema}.${s.table}\t${s.mode}\tevery ${s.intervalMinutes} min\t${s.state}\tlast ${last}\t${problem}\n`);
         }
       });
     });

@@ -1,4 +1,4 @@
-/** All SQL of the exchange module: its own tables of migration 0017, bound parameters only. */
+/** All SQL of the exchange module's sources and bindings (migrations 0017, 0024), bound parameters only. */
 import type { Queryable } from '../../db/index.ts';
 import type { SourceColumn } from './connector.ts';
 
@@ -15,6 +15,8 @@ export interface SourceRow {
   tls: 'verify-full' | 'require' | 'off';
   tls_ca: string | null;
   state: 'active' | 'disabled';
+  /** source: read by sync runs (data officers); target: written by push deliveries (the consumer's users). */
+  purpose: 'source' | 'target';
   created_at: Date;
   updated_at: Date;
 }
@@ -54,13 +56,14 @@ export function exchangeRepo(db: Queryable) {
   return {
     insertSource: (s: Omit<SourceRow, 'state' | 'created_at' | 'updated_at'> & { created_by: string }) =>
       db.query(
-        `INSERT INTO exchange_sources (id, org_id, name, kind, host, port, database, username, password_sealed, tls, tls_ca, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [s.id, s.org_id, s.name, s.kind, s.host, s.port, s.database, s.username, s.password_sealed, s.tls, s.tls_ca, s.created_by],
+        `INSERT INTO exchange_sources (id, org_id, name, kind, host, port, database, username, password_sealed, tls, tls_ca, created_by, purpose)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [s.id, s.org_id, s.name, s.kind, s.host, s.port, s.database, s.username, s.password_sealed, s.tls, s.tls_ca, s.created_by, s.purpose],
       ),
     sourceById: async (id: string) => (await db.query<SourceRow>('SELECT * FROM exchange_sources WHERE id = $1', [id]))[0],
     sourceByName: async (orgId: string, name: string) => (await db.query<SourceRow>('SELECT * FROM exchange_sources WHERE org_id = $1 AND name = $2', [orgId, name]))[0],
-    sourcesOf: (orgId: string) => db.query<SourceRow>('SELECT * FROM exchange_sources WHERE org_id = $1 ORDER BY name', [orgId]),
+    sourcesOf: (orgId: string, purpose: SourceRow['purpose'] = 'source') =>
+      db.query<SourceRow>('SELECT * FROM exchange_sources WHERE org_id = $1 AND purpose = $2 ORDER BY name', [orgId, purpose]),
     setSourceState: (id: string, state: SourceRow['state']) => db.query('UPDATE exchange_sources SET state = $2, updated_at = now() WHERE id = $1', [id, state]),
 
     insertBinding: (b: Pick<BindingRow, 'id' | 'dataset_id' | 'source_id' | 'source_schema' | 'source_table' | 'source_columns' | 'mapping' | 'mode' | 'cursor_column' | 'key_column' | 'interval_minutes'> & { created_by: string }) =>

@@ -9,13 +9,13 @@ import { SOURCE_KINDS } from './connectors.ts';
 import { bindingView, type ExchangeService } from './exchange.service.ts';
 
 const officer = { roles: ['data_officer'] as const };
-const idParam = z.object({ id: z.uuid() });
+export const idParam = z.object({ id: z.uuid() });
 const codeParam = z.object({ code: z.string().regex(/^\d{6}-\d{6}$/).describe('资源代码') });
-const message = z.object({ zh: z.string(), en: z.string() });
+export const message = z.object({ zh: z.string(), en: z.string() });
 /** Source identifiers: any printable name up to the common 63/64-character limits. */
 const name = z.string().min(1).max(64).regex(/^[^\u0000-\u001f]+$/);
 
-const sourceSchema = z.object({
+export const sourceSchema = z.object({
   id: z.string(),
   name: z.string(),
   kind: z.string(),
@@ -28,6 +28,32 @@ const sourceSchema = z.object({
   state: z.enum(['active', 'disabled']),
   createdAt: z.date(),
 });
+
+/** A database to register (a source, or a push target): the password is write-only. */
+export const sourceBody = z.object({
+  name: z.string().min(1).max(100),
+  kind: z.enum(SOURCE_KINDS as [string, ...string[]]).describe('postgresql | mysql (MySQL and MariaDB)'),
+  host: z.string().min(1).max(255),
+  port: z.number().int().min(1).max(65535),
+  database: name,
+  user: name,
+  password: z.string().min(1).max(1024),
+  tls: z.enum(['verify-full', 'require', 'off']).default('verify-full'),
+  ca: z.string().max(65536).optional().describe('PEM of the CA (verify-full)'),
+});
+
+/** The answer of "test connection": a failure is an answer (ok false), not an error. */
+export const testSchema = z.object({
+  ok: z.boolean(),
+  version: z.string().optional(),
+  privileges: z.array(z.string()).optional(),
+  canWrite: z.boolean().optional(),
+  warnings: z.array(message).optional(),
+  error: z.object({ code: z.string(), message }).optional(),
+});
+
+/** A test outcome as the API answers it. */
+export const testAnswer = (r: Awaited<ReturnType<ExchangeService['testSource']>>) => (r.ok ? { ok: true, ...r.outcome, warnings: r.warnings } : r);
 
 const mapped = z.object({ source: name, name: z.string().min(1).max(100) });
 const bindingSchema = z.object({
@@ -59,17 +85,7 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
           tags: ['exchange'],
           summary: 'Register a department database / 登记数据源',
           description: 'The password is stored encrypted under the master key and never returned.',
-          body: z.object({
-            name: z.string().min(1).max(100),
-            kind: z.enum(SOURCE_KINDS as [string, ...string[]]).describe('postgresql | mysql (MySQL and MariaDB)'),
-            host: z.string().min(1).max(255),
-            port: z.number().int().min(1).max(65535),
-            database: name,
-            user: name,
-            password: z.string().min(1).max(1024),
-            tls: z.enum(['verify-full', 'require', 'off']).default('verify-full'),
-            ca: z.string().max(65536).optional().describe('PEM of the CA (verify-full)'),
-          }),
+          body: sourceBody,
           response: { 201: sourceSchema, ...errors },
         },
       },
@@ -105,23 +121,10 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
           tags: ['exchange'],
           summary: 'Test the connection: reachability, version, privileges / 测试连接',
           params: idParam,
-          response: {
-            200: z.object({
-              ok: z.boolean(),
-              version: z.string().optional(),
-              privileges: z.array(z.string()).optional(),
-              canWrite: z.boolean().optional(),
-              warnings: z.array(message).optional(),
-              error: z.object({ code: z.string(), message }).optional(),
-            }),
-            ...errors,
-          },
+          response: { 200: testSchema, ...errors },
         },
       },
-      async (request) => {
-        const r = await exchange.testSource(callerOf(request), request.params.id);
-        return r.ok ? { ok: true, ...r.outcome, warnings: r.warnings } : r;
-      },
+      async (request) => testAnswer(await exchange.testSource(callerOf(request), request.params.id)),
     );
 
     app.get(

@@ -50,6 +50,8 @@ interface SyncPayload {
 }
 
 const SOURCE = { zh: '数据源', en: 'Data source' };
+const TARGET = { zh: '目标库', en: 'Target database' };
+type Purpose = SourceRow['purpose'];
 const BINDING = { zh: '库表绑定', en: 'Binding' };
 
 /** A source as the API shows it: never the password. */
@@ -115,15 +117,20 @@ export function createExchangeService(deps: {
 
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
-  /** The source if it belongs to the caller's organisation; otherwise "not found". */
-  async function ownSource(caller: Caller, id: string): Promise<SourceRow> {
+  /** The source (or target) if it belongs to the caller's organisation; otherwise "not found". */
+  async function ownSource(caller: Caller, id: string, purpose: Purpose = 'source'): Promise<SourceRow> {
     const s = await repo.sourceById(id);
-    if (!s || s.org_id !== caller.principal.orgId) throw new NotFoundError(SOURCE);
+    if (!s || s.org_id !== caller.principal.orgId || s.purpose !== purpose) throw new NotFoundError(purpose === 'source' ? SOURCE : TARGET);
     return s;
   }
 
   /** A connector to the source at an address the egress guard checked just now (TLS still checks the host name). */
   async function connectorOf(s: SourceRow): Promise<Connector> {
+    return (await connectTo(s)).connector;
+  }
+
+  /** connectorOf, with the checked address it connects to (a push delivery checks the grant's IP ranges against it). */
+  async function connectTo(s: SourceRow): Promise<{ connector: Connector; address: string }> {
     const factory = connectors[s.kind];
     if (!factory) throw new BadRequestError('unknown_source_kind', { zh: `不支持的数据源类型:${s.kind}`, en: `Unsupported source kind: ${s.kind}` });
     let address: string;
@@ -131,9 +138,9 @@ export function createExchangeService(deps: {
       address = (await deps.egress.resolve('host', s.host, s.port))[0]!.address;
     } catch (error) {
       if (error instanceof AppError) throw error;
-      throw unreachable(`${s.host}:${s.port} (${(error as { code?: string }).code ?? 'ENOTFOUND'})`);
+      throw unreachable(`${s.host}:${s.port} (${(error as { code?: string }).code ?? 'ENOTFOUND'})`, s.purpose);
     }
-    return factory({
+    const connector = factory({
       host: address,
       servername: s.host,
       port: s.port,
@@ -142,7 +149,9 @@ export function createExchangeService(deps: {
       password: sealer.unseal(Buffer.from(s.password_sealed)).toString('utf8'),
       tls: s.tls,
       ca: s.tls_ca ?? undefined,
+      role: s.purpose,
     });
+    return { connector, address };
   }
 
   async function withConnector<T>(s: SourceRow, fn: (c: Connector) => Promise<T>): Promise<T> {
@@ -221,7 +230,8 @@ export function createExchangeService(deps: {
         datasetId: binding.dataset_id,
         userId: payload.userId,
         mode: binding.mode === 'replace' ? 'replace' : 'append',
-        source: { kind: 'database', source: source.name, table: `${table.schema}.${table.table}`, ...(range ? { after: range.after, upTo: range.upTo } : {}) },
+        // `key` is kept with the version: push subscriptions deliver such a version in full (rows replaced by key).
+        source: { kind: 'database', source: source.name, table: `${table.schema}.${table.table}`, ...(range ? { after: range.after, upTo: range.upTo } : {}), ...(binding.mode === 'incremental' && binding.key_column ? { key: binding.key_column } : {}) },
         totalBytes: 0,
         open,
         ...(binding.mode === 'incremental' && binding.key_column ? { key: binding.mapping.find((m) => m.source === binding.key_column)?.name } : {}),
@@ -260,15 +270,19 @@ export function createExchangeService(deps: {
 
   const service = {
     repo,
+    ownSource,
+    /** A connector to a registered database at the address the egress guard checks now; the caller closes it. */
+    connect: connectTo,
 
-    async addSource(caller: Caller, input: SourceInput) {
+    /** Registers a department database (a source) or, with purpose 'target', a consumer's push target. */
+    async addSource(caller: Caller, input: SourceInput, purpose: Purpose = 'source') {
       if (!connectors[input.kind]) throw new BadRequestError('unknown_source_kind', { zh: `不支持的数据源类型:${input.kind}`, en: `Unsupported source kind: ${input.kind}` }, { field: 'kind' });
       if (input.tls === 'verify-full' && !input.ca) {
         throw new BadRequestError('ca_required', { zh: 'verify-full 模式需要提供签发服务器证书的 CA(PEM)', en: 'verify-full needs the CA (PEM) that signs the server certificate' }, { field: 'ca' });
       }
       await deps.egress.checkHost('host', input.host, input.port);
       if (await repo.sourceByName(caller.principal.orgId, input.name)) {
-        throw new ConflictError('source_exists', { zh: `本单位已有名为“${input.name}”的数据源`, en: `Your organisation already has a data source named "${input.name}"` }, { field: 'name' });
+        throw new ConflictError('source_exists', { zh: `本单位已有名为“${input.name}”的数据源或目标库`, en: `Your organisation already has a data source or target named "${input.name}"` }, { field: 'name' });
       }
       const id = randomUUID();
       await repo.insertSource({
@@ -284,35 +298,44 @@ export function createExchangeService(deps: {
         tls: input.tls,
         tls_ca: input.ca ?? null,
         created_by: caller.principal.userId,
+        purpose,
       });
-      await record(caller, { action: 'exchange.source_add', result: 'success', target: { type: 'source', id, label: input.name }, details: { kind: input.kind, host: input.host, port: input.port, database: input.database, user: input.user, tls: input.tls } });
+      await record(caller, { action: purpose === 'source' ? 'exchange.source_add' : 'exchange.target_add', result: 'success', target: { type: purpose, id, label: input.name }, details: { kind: input.kind, host: input.host, port: input.port, database: input.database, user: input.user, tls: input.tls } });
       return sourceView((await repo.sourceById(id))!);
     },
 
-    listSources: async (caller: Caller) => (await repo.sourcesOf(caller.principal.orgId)).map(sourceView),
-    getSource: async (caller: Caller, id: string) => sourceView(await ownSource(caller, id)),
+    listSources: async (caller: Caller, purpose: Purpose = 'source') => (await repo.sourcesOf(caller.principal.orgId, purpose)).map(sourceView),
+    getSource: async (caller: Caller, id: string, purpose: Purpose = 'source') => sourceView(await ownSource(caller, id, purpose)),
 
-    async setSourceState(caller: Caller, id: string, state: SourceRow['state']) {
-      const s = await ownSource(caller, id);
+    async setSourceState(caller: Caller, id: string, state: SourceRow['state'], purpose: Purpose = 'source') {
+      const s = await ownSource(caller, id, purpose);
       await repo.setSourceState(s.id, state);
-      await record(caller, { action: state === 'active' ? 'exchange.source_enable' : 'exchange.source_disable', result: 'success', target: { type: 'source', id, label: s.name } });
+      await record(caller, { action: `exchange.${purpose}_${state === 'active' ? 'enable' : 'disable'}`, result: 'success', target: { type: purpose, id, label: s.name } });
       return sourceView((await repo.sourceById(id))!);
     },
 
-    /** Reachability, server version and the user's privileges; a failure is an answer, not an error. */
-    async testSource(caller: Caller, id: string): Promise<{ ok: true; outcome: TestOutcome; warnings: { zh: string; en: string }[] } | { ok: false; error: { code: string; message: { zh: string; en: string } } }> {
-      const s = await ownSource(caller, id);
+    /**
+     * Reachability, server version and the user's privileges; a failure is an answer, not an error.
+     * A source warns when its user can write; a target when its user cannot.
+     */
+    async testSource(caller: Caller, id: string, purpose: Purpose = 'source'): Promise<{ ok: true; outcome: TestOutcome; warnings: { zh: string; en: string }[] } | { ok: false; error: { code: string; message: { zh: string; en: string } } }> {
+      const s = await ownSource(caller, id, purpose);
       try {
         const outcome = await withConnector(s, (c) => c.test());
-        const warnings = outcome.canWrite
-          ? [{ zh: '该用户可以修改数据源中的数据或结构;建议改用只读用户(仅授予 SELECT)', en: 'This user can change data or schema at the source; use a read-only user (SELECT only)' }]
-          : [];
+        const warnings =
+          purpose === 'source'
+            ? outcome.canWrite
+              ? [{ zh: '该用户可以修改数据源中的数据或结构;建议改用只读用户(仅授予 SELECT)', en: 'This user can change data or schema at the source; use a read-only user (SELECT only)' }]
+              : []
+            : outcome.canWrite
+              ? []
+              : [{ zh: '该用户不能在目标库建表或写入;推送将失败(需 CREATE、INSERT、DELETE 权限)', en: 'This user cannot create tables or write at the target; deliveries will fail (CREATE, INSERT, DELETE needed)' }];
         if (s.tls === 'off') warnings.push({ zh: '连接未加密(TLS 已关闭)', en: 'The connection is not encrypted (TLS off)' });
-        await record(caller, { action: 'exchange.source_test', result: 'success', target: { type: 'source', id, label: s.name }, details: { canWrite: outcome.canWrite } });
+        await record(caller, { action: `exchange.${purpose}_test`, result: 'success', target: { type: purpose, id, label: s.name }, details: { canWrite: outcome.canWrite } });
         return { ok: true, outcome, warnings };
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
-        await record(caller, { action: 'exchange.source_test', result: 'failure', target: { type: 'source', id, label: s.name }, details: { error: error.code } });
+        await record(caller, { action: `exchange.${purpose}_test`, result: 'failure', target: { type: purpose, id, label: s.name }, details: { error: error.code } });
         return { ok: false, error: { code: error.code, message: error.text } };
       }
     },

@@ -24,7 +24,7 @@ export function createGatewayModule(deps: {
   catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get' | 'getOwned' | 'visible' | 'repo'>;
   records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
   share: Pick<ShareService, 'hooks'>;
-  keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'suite' | 'seal' | 'unseal'>;
+  keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'keysFromRows' | 'suite' | 'seal' | 'unseal'>;
   onError?: (error: unknown) => void;
   egress: Pick<EgressService, 'checkHost' | 'checkAddress' | 'lookupFor' | 'generation'>;
 }) {

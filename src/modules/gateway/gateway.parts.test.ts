@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { rewrite, valuesByPath } from './fields.ts';
 import type { OperationRow } from './gateway.repo.ts';
-import { auditedParameter, callSegments, checkBaseUrl, matchOperation } from './gateway.service.ts';
+import { auditedParameter, callSegments, checkBaseUrl, fieldColumns, matchOperation } from './gateway.service.ts';
 import { parseOpenApi } from './openapi.ts';
 
 const doc = {
@@ -108,5 +108,26 @@ describe('responses and parameters', () => {
     expect(auditedParameter('id', '11010519491231002X')).toBe('110***********002X');
     expect(auditedParameter('phone', '13812345678')).not.toBe('13812345678');
     expect(auditedParameter('year', '2024')).toBe('2024');
+  });
+});
+
+describe('fields registered without a sample response', () => {
+  it('are typed and graded from their label, so masking keeps the surname and the ends of a number', async () => {
+    const fields = [
+      { path: 'data.legalPerson.name', label: '法定代表人姓名', dataType: 'text' as const },
+      { path: 'data.legalPerson.mobile', label: '联系电话', dataType: 'text' as const },
+      { path: 'data.capital', label: '注册资本', dataType: 'integer' as const },
+    ];
+    const [name, mobile, capital] = await fieldColumns(fields, new Map());
+    expect(name!.classification.types.map((t) => t.type)).toEqual(['person_name']);
+    expect(name!.grade).toBe(3);
+    expect(mobile!.classification.types.map((t) => t.type)).toEqual(['cn_mobile']);
+    expect(capital!.classification.types).toEqual([]);
+    expect(capital!.grade).toBe(2);
+  });
+
+  it('keep what their sample values show over the label', async () => {
+    const [f] = await fieldColumns([{ path: 'contact', label: '联系电话', dataType: 'text' }], new Map([['contact', ['024-23456789', '0421-2345678']]]));
+    expect(f!.classification.types[0]!.type).toBe('cn_landline');
   });
 });

@@ -103,9 +103,18 @@ export function gatewayRepo(db: Queryable) {
 
     operations: (datasetId: string) => db.query<OperationRow>('SELECT * FROM gateway_operations WHERE dataset_id = $1 ORDER BY position', [datasetId]),
 
-    /** The operations of a service with the given method: the candidates a call path is matched against. */
-    operationsFor: (datasetId: string, method: string) =>
-      db.query<OperationRow>('SELECT * FROM gateway_operations WHERE dataset_id = $1 AND method = $2 ORDER BY position', [datasetId, method]),
+    /** A service with its operations of one method, in one statement (the call path). */
+    callTarget: async (datasetId: string, method: string): Promise<{ service: ServiceRow; operations: OperationRow[] } | undefined> => {
+      const row = await maybeOne<ServiceRow & { ops: OperationRow[] }>(
+        db,
+        `SELECT s.*, COALESCE((SELECT json_agg(o ORDER BY o.position) FROM gateway_operations o WHERE o.dataset_id = s.dataset_id AND o.method = $2), '[]') AS ops
+           FROM gateway_services s WHERE s.dataset_id = $1`,
+        [datasetId, method],
+      );
+      if (!row) return undefined;
+      const { ops, ...service } = row;
+      return { service, operations: ops };
+    },
 
     /** Every registered interface, oldest first (the service filters by catalogue visibility). */
     serviceIds: async () => (await db.query<{ dataset_id: string }>('SELECT dataset_id FROM gateway_services ORDER BY created_at')).map((r) => r.dataset_id),

@@ -19,14 +19,14 @@ import { AppError, BadRequestError, ForbiddenError, NotFoundError, UpstreamError
 import type { Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { CatalogService, ColumnRow, DataType } from '../catalog/catalog.service.ts';
-import { classifyRows } from '../classify/engine.ts';
-import { columnProtection } from '../classify/grades.ts';
+import { classifyRows, REPORT_THRESHOLD } from '../classify/engine.ts';
+import { columnProtection, gradeColumn } from '../classify/grades.ts';
 import { headerHints } from '../classify/headers.ts';
 import { candidatesFor, RECOGNIZERS } from '../classify/recognizers/index.ts';
-import { MATCH, type TypeId } from '../classify/types.ts';
+import { MATCH, type ColumnResult, type TypeId } from '../classify/types.ts';
 import type { Caller } from '../../http/access.ts';
 import { AddressRefusedError, type EgressService } from '../egress/egress.service.ts';
-import type { Keyring } from '../protect/keyring.ts';
+import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { QUOTA_EXCEEDED_ACTION } from '../secops/secops.module.ts';
 import { mask } from '../protect/masking.ts';
 import { pseudonymizerOf } from '../protect/pseudonym.ts';
@@ -180,8 +180,13 @@ export function auditedParameter(name: string, value: string): string {
   return value;
 }
 
-/** Classifies the fields (names and sample values) into 信息项 rows for the catalogue. */
-async function fieldColumns(fields: { path: string; label: string; dataType: DataType }[], samples: Map<string, unknown[]>) {
+/**
+ * Classifies the fields (names and sample values) into 信息项 rows for the catalogue. A field that no
+ * sample shows is typed from its label and name alone (the first type they name, at the reporting
+ * threshold), so that 法定代表人姓名 is masked as a name even before a response was seen; the officer
+ * reviews it as any classification.
+ */
+export async function fieldColumns(fields: { path: string; label: string; dataType: DataType }[], samples: Map<string, unknown[]>) {
   const headers = fields.map((f) => (f.label && f.label !== f.path ? `${f.label} ${lastSegment(f.path)}` : lastSegment(f.path)));
   const depth = Math.max(0, ...fields.map((f) => samples.get(f.path)?.length ?? 0));
   const rows = Array.from({ length: depth }, (_, i) => ({
@@ -192,7 +197,7 @@ async function fieldColumns(fields: { path: string; label: string; dataType: Dat
   }));
   const classified = (await classifyRows(headers, rows)).result.columns;
   return fields.map((f, i) => {
-    const c = classified[i]!;
+    const c = typedFromHeader(classified[i]!, headers[i]!, samples.has(f.path));
     return {
       name: f.path,
       physical: `f${String(i + 1).padStart(3, '0')}`,
@@ -203,6 +208,15 @@ async function fieldColumns(fields: { path: string; label: string; dataType: Dat
       classification: { ...c, protection: columnProtection(c) },
     };
   });
+}
+
+function typedFromHeader(c: ColumnResult, header: string, sampled: boolean): ColumnResult {
+  if (sampled || c.types.length > 0) return c;
+  const hinted = Object.entries(headerHints(header)).find(([, v]) => v === 1)?.[0] as TypeId | undefined;
+  if (!hinted) return c;
+  const types = [{ type: hinted, confidence: REPORT_THRESHOLD, matched: 0, checksumFailed: 0 }];
+  // A response field sits next to the others of one person or company: graded as person-tied (就高从严).
+  return { ...c, types, ...gradeColumn(types, true) };
 }
 
 function lastSegment(path: string): string {
@@ -251,7 +265,7 @@ export function createGatewayService(deps: {
   events: EventSink;
   catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get' | 'getOwned' | 'visible' | 'repo'>;
   records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
-  keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'suite' | 'seal' | 'unseal'>;
+  keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'keysFromRows' | 'suite' | 'seal' | 'unseal'>;
   egress: Pick<EgressService, 'checkHost' | 'checkAddress' | 'lookupFor' | 'generation'>;
 }) {
   const { db, events, catalog, records, keyring, egress } = deps;
@@ -276,6 +290,8 @@ export function createGatewayService(deps: {
     agents.set(s.dataset_id, { key, agent });
     return agent;
   }
+  /** Resource id by code, as the grants resolved them (lets the call read its service early). */
+  const datasetIds = new Map<string, string>();
   /** Calls in flight per upstream (resource id) in this process. */
   const inFlight = new Map<string, number>();
 
@@ -614,21 +630,28 @@ export function createGatewayService(deps: {
     /** One proxied call (see the module comment for the guarantees). */
     async call(caller: Caller, code: string, input: CallInput): Promise<CallResult> {
       const started = Date.now();
+      // The service row is read alongside the grant when this process has seen the code before (a
+      // code names one resource for good; the id is checked against the grant's all the same).
+      const known = datasetIds.get(code);
+      const early = known === undefined ? undefined : repo.callTarget(known, input.method);
+      early?.catch(() => undefined);
       const access = await records.resolve(caller, code, undefined, 'service');
       const { grant, ctx } = access;
+      datasetIds.set(code, ctx.dataset.id);
       const deny = async (error: AppError, details: Record<string, unknown>) => {
         await record(caller, { action: 'access.denied', result: 'denied', dataset: code, details: { reason: error.code, grant: grant.id, ...details } });
         return error;
       };
-      const s = await repo.service(ctx.dataset.id);
-      if (!s) throw new NotFoundError(SERVICE);
+      const target = early && known === ctx.dataset.id ? await early : await repo.callTarget(ctx.dataset.id, input.method);
+      if (!target) throw new NotFoundError(SERVICE);
+      const s = target.service;
       let segments: string[];
       try {
         segments = callSegments(input.path);
       } catch (error) {
         throw await deny(error as AppError, { method: input.method });
       }
-      const matched = matchOperation(await repo.operationsFor(ctx.dataset.id, input.method), segments);
+      const matched = matchOperation(target.operations, segments);
       if (!matched) {
         throw await deny(new AppError(404, 'unknown_operation', { zh: '接口服务没有与该方法和路径对应的操作', en: 'The service has no operation for this method and path' }, { method: input.method }), { method: input.method });
       }
@@ -670,7 +693,9 @@ export function createGatewayService(deps: {
         const v = input.headers[name];
         if (typeof v === 'string') headers[name] = v;
       }
-      if (s.auth_header && s.auth_secret) headers[s.auth_header] = (await keyring.fieldCipher(ctx.dataset.id)).decrypt(s.auth_secret);
+      // The key rows came with the grant (one statement); before the resource's first key, datasetKeys makes it.
+      const datasetKeys = () => (ctx.dataKeys.length ? keyring.keysFromRows(ctx.dataset.id, ctx.dataKeys) : keyring.datasetKeys(ctx.dataset.id));
+      if (s.auth_header && s.auth_secret) headers[s.auth_header] = fieldCipherOf(await datasetKeys()).decrypt(s.auth_secret);
       const requestBody = input.body === undefined || input.method === 'GET' || input.method === 'DELETE' ? undefined : JSON.stringify(input.body);
       if (requestBody === undefined) delete headers['content-type'];
       else headers['content-type'] = 'application/json';
@@ -725,7 +750,7 @@ export function createGatewayService(deps: {
 
       // Each granted field of this operation in its form; everything else is removed.
       const visible = access.view.filter((c) => c.mode !== 'hidden' && op.fields.includes(c.name));
-      const keys = visible.some((c) => c.mode === 'pseudonym') ? await keyring.datasetKeys(ctx.dataset.id) : undefined;
+      const keys = visible.some((c) => c.mode === 'pseudonym') ? await datasetKeys() : undefined;
       const cellCtx: CellContext = keys ? { pseudonym: pseudonymizerOf(keys, caller.principal.orgId) } : {};
       const forms = new Map(visible.map((c) => [c.name, (v: string | number | boolean | null) => outputValue(c, v, cellCtx)] as const));
       const { body, fields } = rewrite(parsed, forms);

@@ -66,7 +66,7 @@ export const DETECTOR_LABELS: Record<DetectorName, Message> = {
   reportClock: { zh: '事件报告时限临近', en: 'Incident report due soon' },
   telemetryFlood: { zh: '设备数据洪泛', en: 'Device flooding telemetry' },
   requestOverdue: { zh: '共享申请逾期未答复', en: 'Share request overdue' },
-  syncFailures: { zh: '库表同步连续失败', en: 'Database sync failing repeatedly' },
+  syncFailures: { zh: '库表同步或推送连续失败', en: 'Database sync or push failing repeatedly' },
 };
 
 /** Failed sign-ins counted by the password-guessing detector: console users and telemetry devices (MQTT broker). */
@@ -77,13 +77,15 @@ export const TELEMETRY_THROTTLED_ACTION = 'telemetry.throttled';
 export const REQUEST_OVERDUE_ACTION = 'duties.request_overdue';
 /** The event the exchange module records when a sync run fails (details.consecutiveFailures). */
 export const SYNC_FAILED_ACTION = 'exchange.sync_failed';
+/** The same for a failed delivery of a push subscription (库表推送). */
+export const PUSH_FAILED_ACTION = 'exchange.push_failed';
 
 /** The event the sharing module records when a quota refuses a request (HTTP 429). */
 export const QUOTA_EXCEEDED_ACTION = 'data.quota_exceeded';
 /** The event of one call through the interface gateway (details: operation, columns, rowCount 1). */
 export const GATEWAY_CALL_ACTION = 'gateway.call';
 /** Data responses counted by the volume, off-hours and sensitive-read detectors (gateway calls too). */
-const DATA_ACTIONS = new Set(['data.read', 'data.export', 'data.download', GATEWAY_CALL_ACTION]);
+const DATA_ACTIONS = new Set(['data.read', 'data.export', 'data.download', 'data.push', GATEWAY_CALL_ACTION]);
 /** Column modes that give nothing of the value away. */
 const OPAQUE_MODES = new Set(['hidden', 'verify']);
 
@@ -549,20 +551,28 @@ const requestOverdue: Detector = async (r, ctx) => {
   ];
 };
 
-/** A database binding whose runs failed N times in a row (source down, credentials changed, schema drift). */
+/**
+ * A database binding whose runs failed N times in a row (source down, credentials changed, schema
+ * drift), or a push subscription whose deliveries did (target down, credentials changed).
+ */
 const syncFailures: Detector = async (r, ctx) => {
   const s = ctx.settings.detectors.syncFailures;
-  if (!s.enabled || r.action !== SYNC_FAILED_ACTION) return [];
+  if (!s.enabled || (r.action !== SYNC_FAILED_ACTION && r.action !== PUSH_FAILED_ACTION)) return [];
   const d = r.details as { consecutiveFailures?: number; error?: string };
   if ((d.consecutiveFailures ?? 0) < s.count) return [];
+  const push = r.action === PUSH_FAILED_ACTION;
   return [
     {
       detector: 'syncFailures',
-      subject: `binding:${r.targetId ?? '?'}`,
+      subject: `${push ? 'subscription' : 'binding'}:${r.targetId ?? '?'}`,
       severity: s.severity,
-      title: { zh: `库表同步连续失败 ${d.consecutiveFailures} 次`, en: `Database sync failed ${d.consecutiveFailures} times in a row` },
-      summary: { zh: `绑定 ${r.targetId ?? '?'} 最近一次错误:${d.error ?? '?'}`, en: `Binding ${r.targetId ?? '?'}, last error: ${d.error ?? '?'}` },
-      facts: { binding: r.targetId, failures: d.consecutiveFailures, error: d.error },
+      title: push
+        ? { zh: `库表推送连续失败 ${d.consecutiveFailures} 次`, en: `Database push failed ${d.consecutiveFailures} times in a row` }
+        : { zh: `库表同步连续失败 ${d.consecutiveFailures} 次`, en: `Database sync failed ${d.consecutiveFailures} times in a row` },
+      summary: push
+        ? { zh: `推送订阅 ${r.targetLabel ?? r.targetId ?? '?'} 最近一次错误:${d.error ?? '?'}`, en: `Push subscription ${r.targetLabel ?? r.targetId ?? '?'}, last error: ${d.error ?? '?'}` }
+        : { zh: `绑定 ${r.targetId ?? '?'} 最近一次错误:${d.error ?? '?'}`, en: `Binding ${r.targetId ?? '?'}, last error: ${d.error ?? '?'}` },
+      facts: { [push ? 'subscription' : 'binding']: r.targetId, failures: d.consecutiveFailures, error: d.error },
       seq: r.seq,
       dataset: r.dataset,
       orgId: r.actorOrgId,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AlertRow, ContainmentRow, DeliveryRow, IncidentRow } from './secops.repo.ts';
 import { INCIDENT_STATES } from './secops.repo.ts';
 import type { SecopsService } from './secops.service.ts';
-import { CONTAINMENT_KINDS, SEVERITIES, type SecopsSettings } from './secops.settings.ts';
+import { CONTAINMENT_KINDS, SETTINGS_JSON_SCHEMA, SEVERITIES, type SecopsSettings } from './secops.settings.ts';
 import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
 
 const errors = COMMON_ERRORS;
@@ -178,6 +178,18 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
       '/secops/settings',
       { config: { access: SECADMIN }, schema: { tags: ['secops'], summary: 'Detector, containment and notification settings / 安全运营设置', response: { 200: z.record(z.string(), z.unknown()), ...errors } } },
       async () => settingsOut(await secops.getSettings()),
+    );
+    app.get(
+      '/secops/settings/schema',
+      {
+        config: { access: SECADMIN },
+        schema: {
+          tags: ['secops'],
+          summary: 'JSON Schema of the settings: types, limits and defaults of every field (the console builds its forms from it) / 安全运营设置的字段说明',
+          response: { 200: z.record(z.string(), z.unknown()), ...errors },
+        },
+      },
+      async () => SETTINGS_JSON_SCHEMA,
     );
     app.put(
       '/secops/settings',

@@ -148,6 +148,9 @@ export type SecopsSettings = z.infer<typeof settingsSchema>;
 
 export const DEFAULT_SETTINGS: SecopsSettings = settingsSchema.parse({});
 
+/** The settings' JSON Schema as accepted on input (limits and defaults of every field), for forms. */
+export const SETTINGS_JSON_SCHEMA = z.toJSONSchema(settingsSchema, { io: 'input' }) as Record<string, unknown>;
+
 /** Reads the stored settings over the defaults (a missing or partial row takes defaults). */
 export async function loadSettings(q: Queryable): Promise<SecopsSettings> {
   const rows = await q.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [SETTINGS_KEY]);

@@ -9,7 +9,7 @@ import { ident } from '../../db/sql.ts';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError, TooManyRequestsError } from '../../errors.ts';
 import type { Caller } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
-import type { ResourceKind } from '../catalog/catalog.service.ts';
+import type { DataType, ResourceKind } from '../catalog/catalog.service.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type DatasetKeys, type Keyring } from '../protect/keyring.ts';
 import type { CellValue, MaskedValue } from '../protect/masking.ts';
@@ -132,6 +132,8 @@ export interface ResolvedAccess {
 /** One streamed read: chunks of rows in their granted forms, each audited before it is yielded. */
 export interface RecordStream {
   columns: { name: string; mode: string }[];
+  /** The catalogue type of each output column, in `columns` order (a push target types its columns by it). */
+  types: DataType[];
   datasetId: string;
   grantId: string;
   chunks: AsyncGenerator<Record<string, MaskedValue>[], void, void>;
@@ -254,9 +256,11 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
 
   /**
    * Opens a streamed read. Throws before anything is sent on every refusal (grant, column, filter,
-   * quota); the route awaits the first chunk (audited) before it sends headers.
+   * quota); the route awaits the first chunk (audited) before it sends headers. `data.push` is a
+   * delivery into a consumer's database (exchange module); `audit` adds to each chunk's record
+   * (where the rows go).
    */
-  async function open(caller: Caller, code: string, query: RecordsQuery, action: 'data.read' | 'data.export' = 'data.read'): Promise<RecordStream> {
+  async function open(caller: Caller, code: string, query: RecordsQuery, action: 'data.read' | 'data.export' | 'data.push' = 'data.read', audit: Record<string, unknown> = {}): Promise<RecordStream> {
     const scanBudget = action === 'data.export' ? EXPORT_PSEUDONYM_SCAN_ROWS : PSEUDONYM_SCAN_ROWS;
     const access = await resolve(caller, code, query.grant);
     const { grant, ctx } = access;
@@ -371,6 +375,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
             filter: auditFilter,
             ...(query.order.length ? { order: query.order } : {}),
             ...(part > 0 ? { part } : {}),
+            ...audit,
           },
         });
         part++;
@@ -386,7 +391,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
       return p.values.has(normalizePseudonym(cellCtx.pseudonym(String(value), p.column.type)));
     }
 
-    return { columns, datasetId: ctx.dataset.id, grantId: grant.id, chunks: chunks(), next: () => next, finished: () => finished };
+    return { columns, types: compiled.output.map((c) => c.dataType), datasetId: ctx.dataset.id, grantId: grant.id, chunks: chunks(), next: () => next, finished: () => finished };
   }
 
   const service = {

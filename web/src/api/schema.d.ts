@@ -6439,6 +6439,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/secops/settings/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON Schema of the settings: types, limits and defaults of every field (the console builds its forms from it) / 安全运营设置的字段说明 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/secops/alerts": {
         parameters: {
             query?: never;
@@ -16348,6 +16386,667 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your organisation's push targets / 目标库列表 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            kind: string;
+                            host: string;
+                            port: number;
+                            database: string;
+                            user: string;
+                            /** @enum {string} */
+                            tls: "verify-full" | "require" | "off";
+                            hasCa: boolean;
+                            /** @enum {string} */
+                            state: "active" | "disabled";
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Register a push target database of your organisation / 登记目标库
+         * @description The password is stored encrypted under the master key and never returned. The user needs CREATE, INSERT and DELETE on the target schema.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /**
+                         * @description postgresql | mysql (MySQL and MariaDB)
+                         * @enum {string}
+                         */
+                        kind: "postgresql" | "mysql";
+                        host: string;
+                        port: number;
+                        database: string;
+                        user: string;
+                        password: string;
+                        /**
+                         * @default verify-full
+                         * @enum {string}
+                         */
+                        tls?: "verify-full" | "require" | "off";
+                        /** @description PEM of the CA (verify-full) */
+                        ca?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            kind: string;
+                            host: string;
+                            port: number;
+                            database: string;
+                            user: string;
+                            /** @enum {string} */
+                            tls: "verify-full" | "require" | "off";
+                            hasCa: boolean;
+                            /** @enum {string} */
+                            state: "active" | "disabled";
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/targets/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test a target: reachability, version, privileges / 测试目标库 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                            version?: string;
+                            privileges?: string[];
+                            canWrite?: boolean;
+                            warnings?: {
+                                zh: string;
+                                en: string;
+                            }[];
+                            error?: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/targets/{id}/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable or disable a target / 启用或停用目标库 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        state: "active" | "disabled";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            kind: string;
+                            host: string;
+                            port: number;
+                            database: string;
+                            user: string;
+                            /** @enum {string} */
+                            tls: "verify-full" | "require" | "off";
+                            hasCa: boolean;
+                            /** @enum {string} */
+                            state: "active" | "disabled";
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your organisation's push subscriptions / 推送订阅列表 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            grantId: string;
+                            dataset: string;
+                            datasetName: string;
+                            targetId: string;
+                            targetName: string;
+                            schema: string;
+                            table: string;
+                            /** @enum {string} */
+                            mode: "full" | "incremental";
+                            intervalMinutes: number;
+                            /** Format: date-time */
+                            nextRunAt: string | null;
+                            /** @enum {string} */
+                            state: "active" | "paused" | "stopped";
+                            stopReason: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            lastVersion: number | null;
+                            /** Format: date-time */
+                            lastDeliveredAt: string | null;
+                            consecutiveFailures: number;
+                            lastError: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Subscribe a target table to the view of an active grant / 新建推送订阅
+         * @description full: each delivery replaces the table content in one target transaction; incremental: rows appended since the last delivery (a replaced or corrected version is delivered in full).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        grantId: string;
+                        /** Format: uuid */
+                        targetId: string;
+                        /** @description PostgreSQL schema (default public); MySQL database (default the target database) */
+                        schema?: string;
+                        /** @description created by pdx when missing */
+                        table: string;
+                        /** @enum {string} */
+                        mode: "full" | "incremental";
+                        intervalMinutes: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            grantId: string;
+                            dataset: string;
+                            datasetName: string;
+                            targetId: string;
+                            targetName: string;
+                            schema: string;
+                            table: string;
+                            /** @enum {string} */
+                            mode: "full" | "incremental";
+                            intervalMinutes: number;
+                            /** Format: date-time */
+                            nextRunAt: string | null;
+                            /** @enum {string} */
+                            state: "active" | "paused" | "stopped";
+                            stopReason: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            lastVersion: number | null;
+                            /** Format: date-time */
+                            lastDeliveredAt: string | null;
+                            consecutiveFailures: number;
+                            lastError: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A push subscription / 推送订阅 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            grantId: string;
+                            dataset: string;
+                            datasetName: string;
+                            targetId: string;
+                            targetName: string;
+                            schema: string;
+                            table: string;
+                            /** @enum {string} */
+                            mode: "full" | "incremental";
+                            intervalMinutes: number;
+                            /** Format: date-time */
+                            nextRunAt: string | null;
+                            /** @enum {string} */
+                            state: "active" | "paused" | "stopped";
+                            stopReason: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            lastVersion: number | null;
+                            /** Format: date-time */
+                            lastDeliveredAt: string | null;
+                            consecutiveFailures: number;
+                            lastError: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a subscription (the target table stays) / 删除推送订阅 */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/subscriptions/{id}/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause or resume a subscription / 暂停或恢复推送 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        state: "active" | "paused";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            grantId: string;
+                            dataset: string;
+                            datasetName: string;
+                            targetId: string;
+                            targetName: string;
+                            schema: string;
+                            table: string;
+                            /** @enum {string} */
+                            mode: "full" | "incremental";
+                            intervalMinutes: number;
+                            /** Format: date-time */
+                            nextRunAt: string | null;
+                            /** @enum {string} */
+                            state: "active" | "paused" | "stopped";
+                            stopReason: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            lastVersion: number | null;
+                            /** Format: date-time */
+                            lastDeliveredAt: string | null;
+                            consecutiveFailures: number;
+                            lastError: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/subscriptions/{id}/deliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver now / 立即推送
+         * @description Returns a job id; poll GET /api/v1/jobs/{id}.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/subscriptions/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery history: rows, duration, error / 推送记录 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            jobId: string | null;
+                            /** @enum {string} */
+                            status: "running" | "delivered" | "unchanged" | "failed" | "refused" | "stopped";
+                            /** @enum {string|null} */
+                            mode: "full" | "incremental" | null;
+                            version: number | null;
+                            rows: number;
+                            error: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                            durationMs: number | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

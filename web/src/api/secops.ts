@@ -27,6 +27,7 @@ export type ContainmentKind = Containment['kind'];
 export type Settings = Omit<SecopsSettings, 'webhooks'> & { webhooks: (Pick<SecopsSettings['webhooks'][number], 'url' | 'minSeverity'> & { hasSecret: boolean })[] };
 
 export const secopsApi = {
+  settingsSchema: () => GET('/api/v1/secops/settings/schema'),
   dashboard: () => GET('/api/v1/secops/dashboard'),
   alerts: (query: QueryOf<'/api/v1/secops/alerts', 'get'> = {}) => GET('/api/v1/secops/alerts', { query }).then((r) => r.items),
   setAlert: (id: string, action: 'ack' | 'close') => POST(action === 'ack' ? '/api/v1/secops/alerts/{id}/ack' : '/api/v1/secops/alerts/{id}/close', { path: { id } }),

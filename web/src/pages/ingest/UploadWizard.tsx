@@ -6,7 +6,8 @@ import { ApiError } from '../../api/client.ts';
 import { getJob, ingestResultOf, searchDatasets, uploadVersion, type Dataset, type Job } from '../../api/catalog.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n } from '../../i18n.tsx';
-import { bytes, count, GradeTag, StatusTag, useErrorText } from '../catalog/labels.tsx';
+import { bytes, count, StatusTag, useErrorText } from '../catalog/labels.tsx';
+import { UploadResult } from './UploadResult.tsx';
 
 const ACCEPT = '.csv,.tsv,.txt,.json,.ndjson,.jsonl,.xlsx';
 const POLL_MS = 500;
@@ -112,7 +113,7 @@ export function UploadWizardPage() {
       <Steps current={current} items={[{ title: t('ingest.step.dataset') }, { title: t('ingest.step.file') }, { title: t('ingest.step.load') }, { title: t('ingest.step.result') }]} />
       {params.get('registered') && dataset && stage.step === 'choose' && <Alert type="success" showIcon message={t('ingest.registered', { name: dataset.name, code: dataset.code })} />}
 
-      <Card title={t('ingest.title')}>
+      <Card title={t('ingest.title')} hidden={job?.state === 'succeeded'} data-testid="upload-form">
         {listError && <Alert type="error" showIcon message={listError} style={{ marginBottom: 16 }} />}
         <Form<Options> form={form} layout="vertical" initialValues={{ mode: 'replace', encoding: '', sheet: '' }} onFinish={start} disabled={busy}>
           <Form.Item label={t('ingest.dataset')} required>
@@ -236,41 +237,7 @@ export function UploadWizardPage() {
           </Card>
         )}
 
-        {job?.state === 'succeeded' && (
-          <Card data-testid="load-result">
-            <Result
-              status={result?.quarantined ? 'warning' : 'success'}
-              title={t('ingest.done')}
-              subTitle={
-                <Space direction="vertical" size={8}>
-                  <Space wrap size={16}>
-                    <span>
-                      {t('cat.v.version')} v{result?.version ?? '?'}
-                    </span>
-                    <span data-testid="result-rows">
-                      {t('ingest.rowsLoaded')} {count(result?.rows ?? 0)}
-                    </span>
-                    <span data-testid="result-quarantined">
-                      {t('ingest.quarantined')} {count(result?.quarantined ?? 0)}
-                    </span>
-                    <span>
-                      {t('cat.f.grade')} <GradeTag grade={result?.grade ?? null} />
-                    </span>
-                  </Space>
-                  {!!result?.quarantined && <Typography.Text type="warning">{t('ingest.quarantineHint')}</Typography.Text>}
-                </Space>
-              }
-              extra={[
-                <Button type="primary" key="open" onClick={() => navigate(`/catalog/${code}`)} data-testid="open-dataset">
-                  {t('ingest.openDataset')}
-                </Button>,
-                <Button key="again" onClick={reset}>
-                  {t('ingest.again')}
-                </Button>,
-              ]}
-            />
-          </Card>
-        )}
+        {job?.state === 'succeeded' && code && <UploadResult code={code} result={result} onAgain={reset} />}
 
         {(job?.state === 'failed' || job?.state === 'cancelled' || stage.step === 'failed') && (
           <Card data-testid="load-failed">

@@ -1,10 +1,11 @@
-import { App as AntApp, Button, Card, Collapse, Descriptions, Drawer, Form, Input, InputNumber, Popconfirm, Select, Space, Switch, Table, Tabs, Tag, Timeline, Tooltip, Typography } from 'antd';
+import { App as AntApp, Button, Card, Collapse, Descriptions, Drawer, Input, Popconfirm, Select, Space, Switch, Table, Tabs, Tag, Timeline, Tooltip, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
-import { INCIDENT_STATES, secopsApi, SEVERITIES, type Alert, type Clock, type Containment, type Dashboard, type Delivery, type Incident, type IncidentDetail, type Settings, type Severity } from '../../api/secops.ts';
+import { INCIDENT_STATES, secopsApi, type Alert, type Clock, type Containment, type Dashboard, type Delivery, type Incident, type IncidentDetail } from '../../api/secops.ts';
 import { useI18n } from '../../i18n.tsx';
 import { DashboardTab } from './DashboardTab.tsx';
+import { SettingsTab } from './SettingsTab.tsx';
 import { SignOnPolicyTab } from './SignOnPolicyTab.tsx';
 import { detectorLabel, duration, SeverityTag, useLiveAlerts, useText } from './common.tsx';
 
@@ -440,97 +441,5 @@ function ContainmentsTab({ version, onChange }: { version: number; onChange(): v
         ]}
       />
     </Space>
-  );
-}
-
-function SettingsTab() {
-  const { t } = useI18n();
-  const { message } = AntApp.useApp();
-  const [settings, setSettings] = useState<Settings>();
-  const [form] = Form.useForm();
-  useEffect(() => {
-    secopsApi.settings().then((s) => {
-      setSettings(s);
-      form.setFieldsValue({
-        intervalMs: s.intervalMs,
-        webhooks: s.webhooks.map((w) => ({ url: w.url, minSeverity: w.minSeverity, secret: '' })),
-        emailTo: s.email.to,
-        emailMin: s.email.minSeverity,
-        warnBefore: s.reporting.warnBeforeMinutes,
-        detectors: JSON.stringify(s.detectors, null, 2),
-      });
-    }, () => undefined);
-  }, [form]);
-  if (!settings) return null;
-  const severityOptions = SEVERITIES.map((s) => ({ value: s, label: t(`secops.sev.${s}`) }));
-  const save = async (v: { intervalMs: number; webhooks?: { url: string; minSeverity: Severity; secret?: string }[]; emailTo: string[]; emailMin: Severity; warnBefore: number; detectors: string }) => {
-    let detectors: unknown;
-    try {
-      detectors = JSON.parse(v.detectors);
-    } catch {
-      message.error(t('secops.settings.badJson'));
-      return;
-    }
-    const { webhooks: _shown, ...rest } = settings;
-    try {
-      const saved = await secopsApi.saveSettings({
-        ...rest,
-        intervalMs: v.intervalMs,
-        webhooks: (v.webhooks ?? []).map((w) => ({ url: w.url, minSeverity: w.minSeverity, ...(w.secret ? { secret: w.secret } : {}) })),
-        email: { to: v.emailTo ?? [], minSeverity: v.emailMin },
-        reporting: { ...settings.reporting, warnBeforeMinutes: v.warnBefore },
-        detectors,
-      });
-      setSettings(saved);
-      message.success(t('secops.settings.saved'));
-    } catch (e) {
-      message.error((e as Error).message);
-    }
-  };
-  return (
-    <Form form={form} layout="vertical" onFinish={save} style={{ maxWidth: 820 }}>
-      <Space size="large">
-        <Form.Item name="intervalMs" label={t('secops.settings.interval')}>
-          <InputNumber min={50} max={600000} />
-        </Form.Item>
-        <Form.Item name="warnBefore" label={t('secops.settings.warnBefore')}>
-          <InputNumber min={0} />
-        </Form.Item>
-      </Space>
-      <Typography.Title level={5}>{t('secops.settings.webhooks')}</Typography.Title>
-      <Form.List name="webhooks">
-        {(fields, { add, remove }) => (
-          <>
-            {fields.map((f) => (
-              <Space key={f.key} align="baseline">
-                <Form.Item name={[f.name, 'url']} rules={[{ required: true, type: 'url' }]}>
-                  <Input placeholder="https://soc.example.gov.cn/hooks/pdx" style={{ width: 320 }} />
-                </Form.Item>
-                <Form.Item name={[f.name, 'secret']}>
-                  <Input.Password placeholder={t('secops.settings.secret')} style={{ width: 240 }} />
-                </Form.Item>
-                <Form.Item name={[f.name, 'minSeverity']} initialValue="general">
-                  <Select options={severityOptions} style={{ width: 110 }} />
-                </Form.Item>
-                <Button onClick={() => remove(f.name)}>−</Button>
-              </Space>
-            ))}
-            <Button onClick={() => add({ minSeverity: 'significant' })}>+ Webhook</Button>
-          </>
-        )}
-      </Form.List>
-      <Space size="large" style={{ marginTop: 16 }}>
-        <Form.Item name="emailTo" label={t('secops.settings.email')}>
-          <Select mode="tags" style={{ width: 420 }} tokenSeparators={[',', ' ']} />
-        </Form.Item>
-        <Form.Item name="emailMin" label={t('secops.settings.minSeverity')}>
-          <Select options={severityOptions} style={{ width: 120 }} />
-        </Form.Item>
-      </Space>
-      <Form.Item name="detectors" label={t('secops.settings.detectors')}>
-        <Input.TextArea rows={14} style={{ fontFamily: 'monospace', fontSize: 12 }} />
-      </Form.Item>
-      <Button type="primary" htmlType="submit">{t('secops.settings.save')}</Button>
-    </Form>
   );
 }

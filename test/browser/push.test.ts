@@ -1,0 +1,119 @@
+/**
+ * The consumer's 推送订阅 page in Chromium: 朝阳市民政局 registers a database of its own (a throwaway
+ * database on the harness's PostgreSQL cluster), subscribes a table to its grant of 户籍人口, delivers
+ * now and reads the history; the rows are in the table. Needs the built console (web/dist).
+ */
+import type { Browser, Page } from 'playwright-core';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/http/app.ts';
+import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS, loginClient, type Client } from '../helpers/api.ts';
+import { choose, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
+import { createServerDatabase } from '../helpers/db.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { publishPeople } from '../share-helpers.ts';
+
+async function provision(app: App, admin: Client, username: string, orgId: string, roles: string[], password: string): Promise<Client> {
+  const user = await admin.call('POST', '/api/v1/users', { username, displayName: username, orgId, roles });
+  if (user.statusCode !== 201) throw new Error(`user ${username}: ${user.body}`);
+  const first = await loginClient(app, username, user.json().password);
+  expect((await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: password })).statusCode).toBe(204);
+  return loginClient(app, username, password);
+}
+
+describe.sequential('console: 推送订阅 in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let target: { url: string; drop(): Promise<void> };
+  let targetDb: pg.Client;
+  let page: Page;
+  let errors: string[];
+  let code: string;
+  const consumerPassword = 'Chaoyang-Civil-2026!';
+
+  beforeAll(async () => {
+    server = await startTestServer({ ...ADMIN_PASSWORD_ENV, PDX_UPSTREAM_ALLOW: '127.0.0.1/32', PDX_RATE_LIMIT: '100000' });
+    browser = await launchBrowser();
+    target = await createServerDatabase();
+    targetDb = new pg.Client(target.url);
+    await targetDb.connect();
+    const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
+    const police = (await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' })).json().id as string;
+    const civil = (await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', regionCode: '211300' })).json().id as string;
+    const officer = await provision(server.app, admin, 'ga-officer', police, ['data_officer'], 'Hunnan-Officer-2026!');
+    const consumer = await provision(server.app, admin, 'mz-consumer', civil, ['consumer'], consumerPassword);
+    code = await publishPeople(officer, { name: '户籍人口信息', rows: 200, seed: 7 });
+    const request = await consumer.call('POST', '/api/v1/share/requests', {
+      dataset: code,
+      columns: ['姓名', '身份证号', '户籍地', '人口数'],
+      purpose: '低保资格核验',
+      purposeCategory: 'social_assistance',
+      legalBasis: '《社会救助暂行办法》第十一条',
+      endDate: '2099-06-30',
+      rowFilter: '户籍地=eq.朝阳市',
+    });
+    expect(request.statusCode, request.body).toBe(201);
+    const id = request.json().id as string;
+    const approved = await officer.call('POST', `/api/v1/share/requests/${id}/approve`, {
+      columns: [
+        { name: '姓名', mode: 'masked' },
+        { name: '身份证号', mode: 'pseudonym' },
+        { name: '户籍地', mode: 'clear' },
+        { name: '人口数', mode: 'clear' },
+      ],
+    });
+    expect(approved.statusCode, approved.body).toBe(200);
+    if (approved.json().state === 'provider_approved') {
+      const secadmin = await loginClient(server.app, 'secadmin', ADMIN_PASSWORDS.secadmin);
+      expect((await secadmin.call('POST', `/api/v1/share/requests/${id}/security-approve`, { note: '同意' })).statusCode).toBe(200);
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await targetDb?.end();
+    await target?.drop();
+  });
+
+  it('registers the target database from the page', async () => {
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    errors = watchErrors(page);
+    await signIn(page, server.url, 'mz-consumer', consumerPassword);
+    await page.getByRole('menuitem', { name: '推送订阅' }).click();
+    await page.waitForURL(/\/push$/);
+    await page.getByTestId('push-add-target').click();
+    const u = new URL(target.url);
+    const dialog = page.getByRole('dialog');
+    await dialog.getByTestId('target-name').fill('民政前置库');
+    await dialog.getByTestId('target-host').fill(u.hostname);
+    await dialog.getByTestId('target-port').fill(u.port);
+    await dialog.getByTestId('target-database').fill(u.pathname.slice(1));
+    await dialog.getByTestId('target-user').fill(decodeURIComponent(u.username));
+    await dialog.getByTestId('target-password').fill('Target-Password-1');
+    await dialog.getByLabel('off').check();
+    expect((await confirmDialog(page, /创\s*建/, { answer: '/exchange/targets' }))?.status()).toBe(201);
+    await expect.poll(() => page.getByRole('cell', { name: '民政前置库' }).count()).toBe(1);
+    await settled(page);
+    await screenshot(page, 'push-01-target');
+  });
+
+  it('subscribes a table to the grant, delivers now and shows the history; the rows are at the target', async () => {
+    await page.getByTestId('push-subscribe').click();
+    const dialog = page.getByRole('dialog');
+    await choose(page, 'push-grant', '户籍人口');
+    await choose(page, 'push-target', '民政前置库');
+    await dialog.getByTestId('push-table').fill('hukou_dibao');
+    expect((await confirmDialog(page, /创\s*建/, { answer: '/exchange/subscriptions' }))?.status()).toBe(201);
+    await expect.poll(() => page.getByTestId('push-state-hukou_dibao').textContent()).toBe('运行中');
+
+    await page.getByTestId('push-deliver-hukou_dibao').click();
+    const history = page.getByTestId('push-history');
+    await expect.poll(() => history.textContent(), { timeout: 60_000 }).toContain('已推送');
+    const { rows } = await targetDb.query<{ n: string }>('SELECT count(*) AS n FROM public.hukou_dibao');
+    expect(Number(rows[0]!.n)).toBeGreaterThan(0);
+    expect(await history.textContent()).toContain(rows[0]!.n);
+    await settled(page);
+    await screenshot(page, 'push-02-history');
+    expect(errors).toEqual([]);
+  });
+});
