@@ -114,7 +114,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const { review, routes: reviewRoutes } = createReviewModule({ db, events, catalog, keyring });
   ingest.afterVersion = (datasetId) => review.refreshEffectiveGrades(datasetId);
   const share = createShareModule({ db, catalog, keyring, events, jobs });
-  const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, ...options.duties });
+  const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, catalog, identity, audit, ...options.duties });
   const secops = createSecopsModule({
     db,
     events,

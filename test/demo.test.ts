@@ -51,6 +51,30 @@ describe('demo world on first start', () => {
     expect(res.headers.get('x-pdx-flagged-rows')).toBe('7');
   });
 
+  it('户籍人口 flows back to 朝阳市 and its counties, each reading its own region; a data need is answered with a linked dataset', async () => {
+    const { duties, catalog } = server.platform.services;
+    const people = (await catalog.repo.published()).find((d) => d.name === '户籍人口信息')!;
+    const secadmin = { kind: 'user' as const, userId: '', username: 'secadmin', orgId: '', roles: ['secadmin' as const] };
+    const [flow] = await duties.returnFlow.list(secadmin);
+    expect(flow).toMatchObject({ state: 'active', dataset_code: people.code });
+    const { items } = await duties.returnFlow.deliveries(secadmin, flow!.id);
+    const names = items.filter((i) => i.cityName === '朝阳市' && i.grantState === 'active').map((i) => i.orgName);
+    expect(names).toEqual(expect.arrayContaining(['朝阳市民政局', '朝阳市双塔区人民政府', '北票市人民政府']));
+    // 朝阳市民政局 reads under its return-flow grant: only codes of 朝阳 (2113xx), 姓名 masked.
+    const cookie = await sessionOf('zy-minzheng');
+    const grant = items.find((i) => i.orgName === '朝阳市民政局')!.grantId!;
+    const res = await fetch(`${server.url}/api/v1/datasets/${people.code}/records?limit=200&grant=${grant}`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const rows = ((await res.json()) as { rows: Record<string, unknown>[] }).rows;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => String(r['户籍地代码']).startsWith('2113') && r['户籍地'] === '朝阳市')).toBe(true);
+    expect(rows[0]).not.toHaveProperty('手机号');
+
+    const needs = await duties.demands.list(secadmin, {});
+    expect(needs).toHaveLength(1);
+    expect(needs[0]).toMatchObject({ state: 'answered', answer_kind: 'linked', answer_dataset_code: people.code, raised_org_name: '朝阳市民政局', assigned_org_name: '省公安厅' });
+  });
+
   it('朝阳市民政局 reads the petitions of 朝阳市 with 事项内容 redacted', async () => {
     const cookie = await sessionOf('zy-minzheng');
     const dataset = (await server.platform.services.catalog.repo.published()).find((d) => d.name === '信访事项登记')!;

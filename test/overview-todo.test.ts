@@ -25,8 +25,8 @@ describeEachBackend('工作台: the to-do counts of the caller', ({ use }) => {
     expect((await t.anonymous.call('GET', '/api/v1/overview/todo')).statusCode).toBe(401);
     expect(Object.keys(await todo(w.auditor))).toEqual([]);
     expect(Object.keys(await todo(w.admin))).toEqual([]);
-    expect(Object.keys(await todo(w.secadmin)).sort()).toEqual(['openAlerts', 'securityReviews']);
-    expect(Object.keys(await todo(w.officer)).sort()).toEqual(['approvals', 'classifyReviews', 'grantsEnding', 'objections']);
+    expect(Object.keys(await todo(w.secadmin)).sort()).toEqual(['demandsToAssign', 'openAlerts', 'returnFlowReviews', 'securityReviews']);
+    expect(Object.keys(await todo(w.officer)).sort()).toEqual(['approvals', 'classifyReviews', 'demandsToAnswer', 'grantsEnding', 'objections']);
     expect(Object.keys(await todo(w.consumer))).toEqual(['expiringGrants']);
   });
 

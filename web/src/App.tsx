@@ -11,11 +11,13 @@ import {
   KeyOutlined,
   LogoutOutlined,
   MenuOutlined,
+  RollbackOutlined,
   SafetyCertificateOutlined,
   SendOutlined,
   SolutionOutlined,
   SettingOutlined,
   ShareAltOutlined,
+  SwapOutlined,
   TeamOutlined,
   UserOutlined,
 } from '@ant-design/icons';
@@ -53,6 +55,8 @@ const OpenAdminRoutes = lazyPage(() => import('./pages/open/admin/index.tsx'), '
 const SharingRoutes = lazyPage(() => import('./pages/sharing/index.tsx'), 'SharingRoutes');
 const TelemetryPage = lazyPage(() => import('./pages/telemetry/TelemetryPage.tsx'), 'TelemetryPage');
 const ObjectionsPage = lazyPage(() => import('./pages/duties/ObjectionsPage.tsx'), 'ObjectionsPage');
+const ReturnFlowPage = lazyPage(() => import('./pages/duties/ReturnFlowPage.tsx'), 'ReturnFlowPage');
+const DemandsPage = lazyPage(() => import('./pages/duties/DemandsPage.tsx'), 'DemandsPage');
 const GatewayPage = lazyPage(() => import('./pages/gateway/GatewayPage.tsx'), 'GatewayPage');
 const PushPage = lazyPage(() => import('./pages/exchange/PushPage.tsx'), 'PushPage');
 
@@ -81,6 +85,8 @@ const NAV: NavItem[] = [
   { path: '/services', label: 'nav.gateway', icon: <ApiOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <GatewayPage /> },
   { path: '/sharing', label: 'nav.sharing', icon: <ShareAltOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <SharingRoutes /> },
   { path: '/duties/objections', label: 'nav.duties', icon: <AlertOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <ObjectionsPage /> },
+  { path: '/duties/return-flows', label: 'nav.returnFlow', icon: <RollbackOutlined />, roles: ['data_officer', 'secadmin'], element: <ReturnFlowPage /> },
+  { path: '/duties/demands', label: 'nav.demands', icon: <SwapOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <DemandsPage /> },
   { path: '/push', label: 'nav.push', icon: <SendOutlined />, roles: ['data_officer', 'consumer'], element: <PushPage /> },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/opendata', label: 'nav.open', icon: <GlobalOutlined />, roles: ['data_officer', 'secadmin'], element: <OpenAdminRoutes /> },

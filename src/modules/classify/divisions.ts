@@ -232,3 +232,21 @@ export function resolveDivision(value: string, near?: string): DivisionChain | n
   }
   return chainOf([...candidates].sort()[0]!);
 }
+
+/**
+ * A region and every division below it, as 6-digit codes and full names: 211300 (朝阳市) → 211300,
+ * 211302 双塔区, 211303 龙城区 …; a county → itself. Null for a code not in GB/T 2260 or a province
+ * (a province is not a level the return flow goes back to). 市辖区 placeholders keep their codes, not the
+ * name (it is the same in every city).
+ */
+export function divisionsWithin(code: string): { codes: string[]; names: string[] } | null {
+  const chain = /^\d{6}$/.test(code) ? resolveDivision(code) : null;
+  if (!chain || chain.level === 1) return null;
+  if (chain.level === 3) return { codes: [chain.code], names: [chain.county!] };
+  const prefix = chain.code.slice(0, 4);
+  const below = data.counties.filter(([c]) => c.startsWith(prefix));
+  return {
+    codes: [chain.code, ...below.map(([c]) => c)],
+    names: [chain.city, ...below.map(([, name]) => name).filter((name) => !name.endsWith('市辖区'))],
+  };
+}

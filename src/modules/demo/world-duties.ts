@@ -1,7 +1,8 @@
 /**
  * The duties part of the demo world (issue 20): a share request left unanswered past its time limit
  * and escalated to the platform authority, an objection pending with its rows flagged, and a
- * correction applied.
+ * correction applied; 户籍人口 flowing back to the cities and counties (朝阳市 and its counties among
+ * them); a data need of 朝阳市民政局 answered by 省公安厅 with a linked dataset.
  */
 import type { Platform } from '../../main.ts';
 import type { Caller } from '../../http/access.ts';
@@ -27,10 +28,53 @@ export async function loadDutiesWorld(services: Services, codes: Map<string, str
     }
   }
 
-  // 朝阳城市大脑 reads the steel plant's sensors: it objects to one reading (pending) and to another,
-  // which 朝阳钢铁 verifies and corrects (a correction version of that row).
   const sensors = codes.get('朝阳钢铁生产线传感器读数');
-  if (!sensors) return;
+  if (sensors) await loadObjections(duties, callerOf, sensors, log);
+
+  // 户籍人口 flows back (数据回流) by its county code: 省公安厅 chooses the forms, the secadmin approves;
+  // every city and county organisation then holds a grant on the rows of its region and below.
+  const people = codes.get('户籍人口信息');
+  if (!people) return;
+  const police = await callerOf('ga-officer');
+  const secadmin = await callerOf('secadmin');
+  const flow = await duties.returnFlow.propose(police, {
+    dataset: people,
+    regionColumn: '户籍地代码',
+    regionKind: 'code',
+    columns: [
+      { name: '姓名', mode: 'masked' },
+      { name: '性别', mode: 'clear' },
+      { name: '身份证号', mode: 'pseudonym' },
+      { name: '户籍地', mode: 'clear' },
+      { name: '户籍地代码', mode: 'clear' },
+      { name: '登记日期', mode: 'clear' },
+    ],
+    purpose: '数据回流:支撑市县户籍人口相关政务服务',
+  });
+  await duties.returnFlow.approve(secadmin, flow.id, '同意回流,身份证号假名化、姓名脱敏');
+  const delivered = (await share.share.returnFlowGrants(flow.id)).length;
+  log(`  return flow of 户籍人口信息: ${delivered} cities and counties hold their grant`);
+
+  // 供需对接: 朝阳市民政局 needs data on 低保 applicants' household registration; the authority
+  // assigns it to 省公安厅, which answers with the existing 户籍人口 dataset (awaiting acceptance).
+  const minzheng = await callerOf('zy-minzheng');
+  const need = await duties.demands.publish(minzheng, {
+    title: '低保申请人户籍信息核验',
+    description: '核验低保申请人的户籍所在地与家庭成员户籍关系,减少群众提交户口簿复印件',
+    fields: ['姓名', '身份证号', '户籍地'],
+    purpose: '低保资格核验(《社会救助暂行办法》第十一条)',
+    suggestedOrgId: police.principal.orgId,
+  });
+  await duties.demands.assign(secadmin, need.id, { orgId: police.principal.orgId, note: '请省公安厅答复' });
+  await duties.demands.answer(police, need.id, { kind: 'linked', dataset: people, text: '已编目的户籍人口信息可满足,请按最小必要原则提交共享申请' });
+  log(`  data need ${need.id.slice(0, 8)} answered by 省公安厅 with 户籍人口信息`);
+}
+
+/**
+ * 朝阳城市大脑 reads the steel plant's sensors: it objects to one reading (pending) and to another,
+ * which 朝阳钢铁 verifies and corrects (a correction version of that row).
+ */
+async function loadObjections(duties: Services['duties'], callerOf: (username: string) => Promise<Caller>, sensors: string, log: (line: string) => void): Promise<void> {
   const brain = await callerOf('zy-brain');
   const pendingObjection = await duties.objections.raise(brain, {
     dataset: sensors,

@@ -38,6 +38,9 @@ export const DEMO_ORGS: OrgSpec[] = [
   { name: '朝阳市人民政府', type: 'government', level: 'city', region: '211300' },
   { name: '朝阳市民政局', type: 'department', level: 'city', region: '211300', parent: '朝阳市人民政府' },
   { name: '朝阳市城市大脑指挥中心', type: 'department', level: 'city', region: '211300', parent: '朝阳市人民政府' },
+  // Counties of 朝阳: 户籍人口 flows back to them (数据回流).
+  { name: '朝阳市双塔区人民政府', type: 'government', level: 'county', region: '211302', parent: '朝阳市人民政府' },
+  { name: '北票市人民政府', type: 'government', level: 'county', region: '211381', parent: '朝阳市人民政府' },
   { name: '锦州市人民政府', type: 'government', level: 'city', region: '210700' },
   { name: '锦州市文化旅游和广播电视局', type: 'department', level: 'city', region: '210700', parent: '锦州市人民政府' },
   { name: '营口市人民政府', type: 'government', level: 'city', region: '210800' },
@@ -111,13 +114,13 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
       contact: { name: '王警官', phone: '024-23456789' },
     },
     rows: function* (r) {
-      yield ['姓名', '性别', '身份证号', '出生日期', '手机号', '户籍地', '住址', '登记日期'];
+      yield ['姓名', '性别', '身份证号', '出生日期', '手机号', '户籍地', '户籍地代码', '住址', '登记日期'];
       for (let i = 0; i < people; i++) {
         const city = i % 9 === 0 ? LIAONING_CITIES.find((c) => c.name === '朝阳市')! : r.pick(LIAONING_CITIES);
         const [code, countyName] = county(r, city.code);
         const male = r.next() < 0.5;
         const birth = birthDate(r);
-        yield [personName(r), male ? '男' : '女', residentId(r, code, birth, male), birth, mobile(r), city.name, address(r, city, countyName), birthDate(r, 2015, 2025)];
+        yield [personName(r), male ? '男' : '女', residentId(r, code, birth, male), birth, mobile(r), city.name, code, address(r, city, countyName), birthDate(r, 2015, 2025)];
       }
     },
   },

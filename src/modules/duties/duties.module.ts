@@ -1,31 +1,41 @@
 /**
  * One call that wires the duties of the 政务数据共享条例. In main.ts:
  *
- *   const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest });
+ *   const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, catalog, identity, audit });
  *   … routes: [ …, duties.routes ]; duties.start() / stop()
  *
  * It also sets the sharing module's hooks: `requestClocks` (every request in the sharing API shows its
  * clock) and `flaggedRows` (the records API names rows under an open objection).
  */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { RecordsService } from '../share/records.service.ts';
 import type { ShareService } from '../share/share.service.ts';
 import { createObjectionsService, type ObjectionsDeps } from './objections.service.ts';
 import { dutiesRoutes } from './duties.routes.ts';
 import { createDutiesService, type DutiesDeps } from './duties.service.ts';
+import { demandRoutes } from './demand.routes.ts';
+import { createDemandService } from './demand.service.ts';
+import { returnFlowRoutes } from './returnflow.routes.ts';
+import { createReturnFlowService, type ReturnFlowDeps } from './returnflow.service.ts';
 
 /** How often reminders and escalations are looked for. */
 const SWEEP_MS = 60_000;
 
 export function createDutiesModule(
   deps: Omit<DutiesDeps, 'share'> & {
-    share: DutiesDeps['share'] & ObjectionsDeps['share'] & Pick<ShareService, 'requestClocks'>;
+    share: DutiesDeps['share'] & ObjectionsDeps['share'] & ReturnFlowDeps['share'] & Pick<ShareService, 'requestClocks'>;
     records: ObjectionsDeps['records'] & Pick<RecordsService, 'flaggedRows'>;
     ingest: ObjectionsDeps['ingest'];
+    catalog: ReturnFlowDeps['catalog'];
+    identity: ReturnFlowDeps['identity'];
+    audit: ReturnFlowDeps['audit'];
     sweepMs?: number;
   },
 ) {
   const service = createDutiesService(deps);
   const objections = createObjectionsService({ ...deps, now: service.now, settings: service.settings, calendar: service.calendar });
+  const returnFlow = createReturnFlowService(deps);
+  const demands = createDemandService({ ...deps, now: service.now, settings: service.settings, calendar: service.calendar });
   deps.share.requestClocks = (rows) => service.clocksOf(rows);
   deps.records.flaggedRows = (datasetId) => objections.flaggedRows(datasetId);
   let timer: NodeJS.Timeout | undefined;
@@ -33,10 +43,17 @@ export function createDutiesModule(
   return {
     service,
     objections,
-    routes: dutiesRoutes({ duties: service, objections }),
+    returnFlow,
+    demands,
+    routes: (async (app, options) => {
+      await dutiesRoutes({ duties: service, objections })(app, options);
+      await returnFlowRoutes({ returnFlow })(app, options);
+      await demandRoutes({ demands, now: service.now })(app, options);
+    }) as FastifyPluginAsyncZod,
     start() {
       timer ??= setInterval(() => {
-        running = service.sweep().catch(() => undefined);
+        // Organisations added since the last pass receive their return-flow grants here.
+        running = Promise.all([service.sweep(), returnFlow.sync(), demands.sweep()]).catch(() => undefined);
       }, deps.sweepMs ?? SWEEP_MS);
       timer.unref();
     },

@@ -1,5 +1,6 @@
 /** All SQL of the duties module (its own tables and its key in `settings`), with bound parameters only. */
 import type { Queryable } from '../../db/index.ts';
+import type { GrantColumn } from '../share/policy.ts';
 import { SETTINGS_KEY } from './duties.settings.ts';
 
 export type Stage = 'provider' | 'security';
@@ -53,6 +54,88 @@ export interface ObjectionRow {
   created_at: Date;
 }
 
+export type ReturnFlowState = 'proposed' | 'active' | 'paused' | 'rejected';
+
+export interface ReturnFlowRow {
+  id: string;
+  dataset_id: string;
+  provider_org_id: string;
+  region_column: string;
+  region_kind: 'code' | 'name';
+  columns: GrantColumn[];
+  impact_assessment: string | null;
+  purpose: string;
+  state: ReturnFlowState;
+  proposed_by: string;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_note: string | null;
+  paused_by: string | null;
+  paused_at: Date | null;
+  pause_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+  dataset_code: string;
+  dataset_name: string;
+  provider_name: string;
+}
+
+export type DemandState = 'open' | 'assigned' | 'answered' | 'accepted';
+export type AnswerKind = 'linked' | 'registered' | 'declined';
+
+/** One step of a demand, kept in its history. */
+export interface DemandStep {
+  step: 'publish' | 'assign' | 'answer' | 'accept' | 'reopen';
+  at: string;
+  by: string;
+  orgId: string;
+  note: string | null;
+  /** The answer of an `answer` step (kept when the need is reopened). */
+  answer?: { kind: AnswerKind; dataset: string | null };
+}
+
+export interface DemandRow {
+  id: string;
+  title: string;
+  description: string;
+  fields: string[];
+  purpose: string;
+  suggested_org_id: string | null;
+  raised_by: string;
+  raised_org_id: string;
+  state: DemandState;
+  assigned_org_id: string | null;
+  due_at: Date | null;
+  answer_kind: AnswerKind | null;
+  answer_dataset_id: string | null;
+  answer_text: string | null;
+  answered_by: string | null;
+  answered_at: Date | null;
+  reopened: number;
+  escalated_at: Date | null;
+  history: DemandStep[];
+  created_at: Date;
+  updated_at: Date;
+  raised_org_name: string;
+  suggested_org_name: string | null;
+  assigned_org_name: string | null;
+  answer_dataset_code: string | null;
+  answer_dataset_name: string | null;
+}
+
+const SELECT_FLOW = `
+  SELECT f.*, d.code AS dataset_code, d.name AS dataset_name, o.name AS provider_name
+    FROM duty_return_flows f JOIN datasets d ON d.id = f.dataset_id JOIN organizations o ON o.id = f.provider_org_id`;
+
+const SELECT_DEMAND = `
+  SELECT m.*, ro.name AS raised_org_name, so.name AS suggested_org_name, ao.name AS assigned_org_name,
+         d.code AS answer_dataset_code, d.name AS answer_dataset_name
+    FROM duty_demands m
+    JOIN organizations ro ON ro.id = m.raised_org_id
+    LEFT JOIN organizations so ON so.id = m.suggested_org_id
+    LEFT JOIN organizations ao ON ao.id = m.assigned_org_id
+    LEFT JOIN datasets d ON d.id = m.answer_dataset_id`;
+
 /** States in which an objection's rows are flagged to readers. */
 export const FLAGGING_STATES: ObjectionState[] = ['open', 'escalated'];
 
@@ -95,6 +178,81 @@ export function dutiesRepo(db: Queryable) {
         `SELECT dataset_id, dataset_code, dataset_name, provider_org_id, state, (state = 'open' AND due_at < now()) AS overdue, count(*)::int AS n
            FROM duty_objections GROUP BY 1, 2, 3, 4, 5, 6`,
       ),
+
+    // ---- return flow ------------------------------------------------------------------------------
+
+    /** A proposal, or a new one over a proposed or rejected flow of the dataset; undefined when the flow is already approved. */
+    proposeFlow: async (f: Pick<ReturnFlowRow, 'id' | 'dataset_id' | 'provider_org_id' | 'region_column' | 'region_kind' | 'columns' | 'impact_assessment' | 'purpose' | 'proposed_by'>) =>
+      (
+        await db.query<{ id: string }>(
+          `INSERT INTO duty_return_flows (id, dataset_id, provider_org_id, region_column, region_kind, columns, impact_assessment, purpose, state, proposed_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', $9)
+           ON CONFLICT (dataset_id) DO UPDATE SET region_column = EXCLUDED.region_column, region_kind = EXCLUDED.region_kind, columns = EXCLUDED.columns,
+             impact_assessment = EXCLUDED.impact_assessment, purpose = EXCLUDED.purpose, state = 'proposed', proposed_by = EXCLUDED.proposed_by,
+             decided_by = NULL, decided_at = NULL, decision_note = NULL, updated_at = now()
+           WHERE duty_return_flows.state IN ('proposed', 'rejected')
+           RETURNING id`,
+          [f.id, f.dataset_id, f.provider_org_id, f.region_column, f.region_kind, JSON.stringify(f.columns), f.impact_assessment, f.purpose, f.proposed_by],
+        )
+      )[0]?.id,
+    flow: async (id: string) => (await db.query<ReturnFlowRow>(`${SELECT_FLOW} WHERE f.id = $1`, [id]))[0],
+    /** Flows of one provider organisation, or all (undefined). */
+    flows: (providerOrgId: string | undefined, states: ReturnFlowState[] | null = null) =>
+      db.query<ReturnFlowRow>(
+        `${SELECT_FLOW} WHERE ($1::uuid IS NULL OR f.provider_org_id = $1) AND ($2::text[] IS NULL OR f.state = ANY($2::text[])) ORDER BY f.created_at DESC`,
+        [providerOrgId ?? null, states],
+      ),
+    /** Moves a flow from one of `from` to `to`; false if it was not in `from`. */
+    async moveFlow(id: string, from: ReturnFlowState[], to: ReturnFlowState, by: string, note: string | null) {
+      const decided = to === 'active' && from.includes('proposed');
+      const rows = await db.query(
+        `UPDATE duty_return_flows SET state = $3, updated_at = now(),
+           decided_by = CASE WHEN $5 OR $3 = 'rejected' THEN $4 ELSE decided_by END,
+           decided_at = CASE WHEN $5 OR $3 = 'rejected' THEN now() ELSE decided_at END,
+           decision_note = CASE WHEN $5 OR $3 = 'rejected' THEN $6 ELSE decision_note END,
+           paused_by = CASE WHEN $3 = 'paused' THEN $4 WHEN $3 = 'active' THEN NULL ELSE paused_by END,
+           paused_at = CASE WHEN $3 = 'paused' THEN now() WHEN $3 = 'active' THEN NULL ELSE paused_at END,
+           pause_reason = CASE WHEN $3 = 'paused' THEN $6 WHEN $3 = 'active' THEN NULL ELSE pause_reason END
+         WHERE id = $1 AND state = ANY($2::text[]) RETURNING id`,
+        [id, from, to, by, decided, note],
+      );
+      return rows.length > 0;
+    },
+
+    // ---- demand lists -----------------------------------------------------------------------------
+
+    insertDemand: (m: Pick<DemandRow, 'id' | 'title' | 'description' | 'fields' | 'purpose' | 'suggested_org_id' | 'raised_by' | 'raised_org_id' | 'history'>) =>
+      db.query(
+        `INSERT INTO duty_demands (id, title, description, fields, purpose, suggested_org_id, raised_by, raised_org_id, state, history)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9)`,
+        [m.id, m.title, m.description, m.fields, m.purpose, m.suggested_org_id, m.raised_by, m.raised_org_id, JSON.stringify(m.history)],
+      ),
+    demand: async (id: string) => (await db.query<DemandRow>(`${SELECT_DEMAND} WHERE m.id = $1`, [id]))[0],
+    demands: (filter: { state?: DemandState }, limit: number) =>
+      db.query<DemandRow>(`${SELECT_DEMAND} WHERE ($1::text IS NULL OR m.state = $1) ORDER BY m.created_at DESC LIMIT $2`, [filter.state ?? null, limit]),
+    /** Moves a demand from one of `from` to `to` with the given fields and one more history step; false if it was not in `from`. */
+    async moveDemand(
+      id: string,
+      from: DemandState[],
+      to: DemandState,
+      step: DemandStep,
+      fields: Partial<Pick<DemandRow, 'assigned_org_id' | 'due_at' | 'answer_kind' | 'answer_dataset_id' | 'answer_text' | 'answered_by' | 'answered_at' | 'reopened' | 'escalated_at'>>,
+    ) {
+      const names = Object.keys(fields) as (keyof typeof fields)[];
+      const sets = names.map((n, i) => `${n} = $${i + 5}`);
+      const rows = await db.query(
+        `UPDATE duty_demands SET ${['state = $3', 'history = history || $4::jsonb', 'updated_at = now()', ...sets].join(', ')}
+          WHERE id = $1 AND state = ANY($2::text[]) RETURNING id`,
+        [id, from, to, JSON.stringify([step]), ...names.map((n) => fields[n])],
+      );
+      return rows.length > 0;
+    },
+
+    /** Assigned needs past their answer deadline and not yet escalated. */
+    overdueDemands: (at: Date) => db.query<DemandRow>(`${SELECT_DEMAND} WHERE m.state = 'assigned' AND m.escalated_at IS NULL AND m.due_at < $1 ORDER BY m.due_at`, [at]),
+    /** Claims the escalation of an overdue need (once, across processes). */
+    claimDemandEscalation: async (id: string, at: Date) =>
+      (await db.query(`UPDATE duty_demands SET escalated_at = $2 WHERE id = $1 AND state = 'assigned' AND escalated_at IS NULL RETURNING id`, [id, at])).length > 0,
 
     settings: async () => (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [SETTINGS_KEY]))[0]?.value,
     saveSettings: (value: unknown) =>

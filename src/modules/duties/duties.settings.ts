@@ -19,6 +19,7 @@ export const dutiesSettingsSchema = z.object({
       security: days(60).default(5).describe('安全管理员审批(4级信息项、重要数据):时限(工作日)'),
       maxExtension: days(60).default(15).describe('一次延期的上限(工作日)'),
       objection: days(60).default(5).describe('数据异议:提供方核实答复时限(工作日)'),
+      demand: days(60).default(10).describe('供需对接:承办部门答复数据需求的时限(工作日)'),
       remindBefore: z.number().int().min(0).max(10).default(1).describe('到期前几个工作日提醒(0:到期日当天)'),
     })
     .prefault({}),

@@ -52,6 +52,13 @@ export function overviewRepo(db: Queryable) {
           [orgId, side, days],
         )
       )[0]?.n ?? 0,
+    /** Data needs assigned to the organisation and waiting for its answer (供需对接). */
+    demandsToAnswer: async (orgId: string) =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM duty_demands WHERE state = 'assigned' AND assigned_org_id = $1`, [orgId]))[0]?.n ?? 0,
+    /** Data needs waiting for the authority to assign them. */
+    demandsToAssign: async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM duty_demands WHERE state = 'open'`))[0]?.n ?? 0,
+    /** Return flows proposed and waiting for the security administrator (数据回流). */
+    returnFlowReviews: async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM duty_return_flows WHERE state = 'proposed'`))[0]?.n ?? 0,
     /** Objections to the organisation's data that wait for its answer. */
     openObjections: async (orgId: string) =>
       (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM duty_objections WHERE state = 'open' AND provider_org_id = $1`, [orgId]))[0]?.n ?? 0,

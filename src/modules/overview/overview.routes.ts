@@ -10,7 +10,7 @@ const DAYS = 30;
 /** A grant ending within this many days is listed as expiring on the 工作台. */
 export const EXPIRING_DAYS = 30;
 
-export const TODO_KINDS = ['approvals', 'securityReviews', 'openAlerts', 'classifyReviews', 'expiringGrants', 'grantsEnding', 'objections'] as const;
+export const TODO_KINDS = ['approvals', 'securityReviews', 'openAlerts', 'classifyReviews', 'expiringGrants', 'grantsEnding', 'objections', 'demandsToAnswer', 'demandsToAssign', 'returnFlowReviews'] as const;
 type TodoKind = (typeof TODO_KINDS)[number];
 
 /** GET /overview: the 城市大脑 view of data assets, sharing activity and security events. */
@@ -26,10 +26,13 @@ export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list
       out.push({ kind: 'classifyReviews', count: (await deps.review.list(p)).filter((d) => d.state !== 'confirmed').length });
       out.push({ kind: 'objections', count: await repo.openObjections(p.orgId) });
       out.push({ kind: 'grantsEnding', count: await repo.expiringGrants(p.orgId, 'provider', EXPIRING_DAYS) });
+      out.push({ kind: 'demandsToAnswer', count: await repo.demandsToAnswer(p.orgId) });
     }
     if (has('secadmin')) {
       out.push({ kind: 'securityReviews', count: await repo.securityReviews() });
       out.push({ kind: 'openAlerts', count: await repo.openAlerts() });
+      out.push({ kind: 'returnFlowReviews', count: await repo.returnFlowReviews() });
+      out.push({ kind: 'demandsToAssign', count: await repo.demandsToAssign() });
     }
     if (has('consumer') && p.orgId) out.push({ kind: 'expiringGrants', count: await repo.expiringGrants(p.orgId, 'consumer', EXPIRING_DAYS) });
     return out;
@@ -50,7 +53,7 @@ export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list
                   kind: z
                     .enum(TODO_KINDS)
                     .describe(
-                      'approvals 待我审批 / securityReviews 待安全审核 / openAlerts 未处理告警 / classifyReviews 待复核分类 / expiringGrants 我方即将到期的授权 / grantsEnding 本单位给出的即将到期的授权 / objections 待答复异议',
+                      'approvals 待我审批 / securityReviews 待安全审核 / openAlerts 未处理告警 / classifyReviews 待复核分类 / expiringGrants 我方即将到期的授权 / grantsEnding 本单位给出的即将到期的授权 / objections 待答复异议 / demandsToAnswer 待答复数据需求 / demandsToAssign 待分派数据需求 / returnFlowReviews 待审批数据回流',
                     ),
                   count: z.number().int(),
                 }),

@@ -162,7 +162,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
   function pickGrant(ctx: AccessContext, grantId: string | undefined): AccessGrant | undefined {
     const usable = (g: AccessGrant) => !g.automatic || ctx.dataset.share_type === 'unconditional';
     if (grantId) return ctx.grants.find((g) => g.id === grantId && usable(g));
-    const live = ctx.grants.filter((g) => g.state === 'active' && !g.expired && usable(g));
+    const live = ctx.grants.filter((g) => g.state === 'active' && !g.expired && !g.suspended && usable(g));
     return live.find((g) => !g.automatic) ?? live[0] ?? ctx.grants.find(usable);
   }
 
@@ -207,6 +207,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     if (!grant) throw denied('no_grant', '本单位没有该数据资源的共享授权', 'Your organisation has no grant for this dataset');
     if (grant.state === 'revoked') throw denied('grant_revoked', '共享授权已被撤销', 'The grant has been revoked');
     if (grant.expired) throw denied('grant_expired', '共享授权已过期', 'The grant has expired');
+    if (grant.suspended) throw denied('grant_suspended', '共享授权已暂停(数据回流暂停)', 'The grant is suspended (return flow paused)');
     if (!ipAllowed(caller.ip ?? '', grant.ip_ranges)) throw denied('ip_not_allowed', '请求来源地址不在授权的 IP 范围内', 'Your address is outside the IP ranges of the grant');
     // Containment by security operations (a suspended grant, a frozen dataset, a suspended key), read
     // with the grants: the statement returns only those on this dataset, its grants and this key.

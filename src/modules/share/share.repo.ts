@@ -87,6 +87,10 @@ export interface GrantRow {
   revoked_at: Date | null;
   revoked_by: string | null;
   revoke_reason: string | null;
+  /** The return flow (数据回流) that made this grant, if any. */
+  return_flow_id: string | null;
+  /** Set while the grant is suspended (a paused return flow): it reads nothing until resumed. */
+  suspended_at: Date | null;
   created_at: Date;
   dataset_code: string;
   dataset_name: string;
@@ -108,6 +112,8 @@ export interface AccessGrant {
   service_terms: ServiceTerms | null;
   state: 'active' | 'revoked';
   expired: boolean;
+  /** Suspended (a paused return flow): refused until resumed. */
+  suspended: boolean;
 }
 
 /** A containment by security operations in force now that can apply to a request (secops_containments). */
@@ -278,15 +284,16 @@ export function shareRepo(db: Queryable) {
       expiresAt: Date | null;
       seriesTerms?: SeriesTerms | null;
       serviceTerms?: ServiceTerms | null;
+      returnFlowId?: string | null;
     }) =>
       db.query<{ id: string }>(
         `INSERT INTO share_grants (id, dataset_id, consumer_org_id, request_id, automatic, columns, row_filter, purpose, purpose_category, legal_basis,
-           rows_per_day, requests_per_minute, ip_ranges, impact_assessment, expires_at, series_terms, service_terms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+           rows_per_day, requests_per_minute, ip_ranges, impact_assessment, expires_at, series_terms, service_terms, return_flow_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
          ON CONFLICT DO NOTHING RETURNING id`,
         [g.id, g.datasetId, g.consumerOrgId, g.requestId, g.automatic, JSON.stringify(g.columns), g.rowFilter === null ? null : JSON.stringify(g.rowFilter),
           g.purpose, g.purposeCategory, g.legalBasis, g.rowsPerDay, g.requestsPerMinute, g.ipRanges, g.impactAssessment, g.expiresAt, g.seriesTerms ? JSON.stringify(g.seriesTerms) : null,
-          g.serviceTerms ? JSON.stringify(g.serviceTerms) : null],
+          g.serviceTerms ? JSON.stringify(g.serviceTerms) : null, g.returnFlowId ?? null],
       ),
 
     grant: (id: string) => maybeOne<GrantRow>(db, `${SELECT_GRANT} WHERE g.id = $1`, [id]),
@@ -301,6 +308,19 @@ export function shareRepo(db: Queryable) {
       params.push(limit);
       return db.query<GrantRow>(`${SELECT_GRANT} WHERE ${where.join(' AND ')} ORDER BY g.created_at DESC LIMIT $${params.length}`, params);
     },
+
+    /** The grants a return flow made, one per organisation. */
+    flowGrants: (flowId: string) => db.query<GrantRow>(`${SELECT_GRANT} WHERE g.return_flow_id = $1 ORDER BY co.region_code, co.name`, [flowId]),
+
+    /** Suspends (pause) or resumes every grant of a return flow; returns how many changed. */
+    suspendFlowGrants: async (flowId: string, suspend: boolean) =>
+      (
+        await db.query(
+          `UPDATE share_grants SET suspended_at = CASE WHEN $2 THEN now() END
+            WHERE return_flow_id = $1 AND state = 'active' AND (suspended_at IS NULL) = $2 RETURNING id`,
+          [flowId, suspend],
+        )
+      ).length,
 
     revokeGrant: (id: string, by: string, reason: string) =>
       db.query<{ id: string; request_id: string | null }>(
@@ -326,7 +346,8 @@ export function shareRepo(db: Queryable) {
                 (SELECT json_agg(c ORDER BY c.position) FROM dataset_columns c WHERE c.dataset_id = d.id) AS columns,
                 (SELECT json_agg(json_build_object('id', g.id, 'automatic', g.automatic, 'columns', g.columns, 'row_filter', g.row_filter,
                           'purpose', g.purpose, 'rows_per_day', g.rows_per_day, 'requests_per_minute', g.requests_per_minute, 'ip_ranges', g.ip_ranges,
-                          'series_terms', g.series_terms, 'service_terms', g.service_terms, 'state', g.state, 'expired', g.expires_at IS NOT NULL AND g.expires_at <= now()) ORDER BY g.created_at DESC)
+                          'series_terms', g.series_terms, 'service_terms', g.service_terms, 'state', g.state, 'expired', g.expires_at IS NOT NULL AND g.expires_at <= now(),
+                          'suspended', g.suspended_at IS NOT NULL) ORDER BY g.created_at DESC)
                    FROM (SELECT * FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2 ORDER BY created_at DESC LIMIT 50) g) AS grants,
                 (SELECT json_agg(json_build_object('id', s.id, 'kind', s.kind, 'target_id', s.target_id) ORDER BY s.created_at)
                    FROM secops_containments s

@@ -29,7 +29,8 @@ const generalizeSchema = z.object({
   address: z.enum(['province', 'city', 'district']).optional(),
   bucket: z.number().positive().optional(),
 });
-const grantColumnSchema = z.object({
+/** One column of a grant: its mode and options (also the return flow's column modes). */
+export const grantColumnSchema = z.object({
   name: z.string(),
   mode: z.enum(GRANT_MODES),
   generalize: generalizeSchema.optional(),
@@ -108,6 +109,8 @@ const grantSchema = z.object({
   state: z.enum(['active', 'revoked', 'expired']),
   revokedAt: z.date().nullable(),
   revokeReason: z.string().nullable(),
+  returnFlowId: z.string().nullable().describe('数据回流所生成的授权:其回流编号'),
+  suspendedAt: z.date().nullable().describe('暂停时间(数据回流暂停期间不能读取)'),
   createdAt: z.date(),
 });
 
@@ -163,6 +166,8 @@ function toGrant(g: GrantRow) {
     state: grantState(g),
     revokedAt: g.revoked_at,
     revokeReason: g.revoke_reason,
+    returnFlowId: g.return_flow_id,
+    suspendedAt: g.suspended_at,
     createdAt: g.created_at,
   };
 }

@@ -390,7 +390,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
     },
 
     /** Validates an approval against the request and the catalogue; returns the terms to store. */
-    checkTerms(r: RequestRow, columns: readonly ColumnRow[], input: ApprovalInput): GrantTerms {
+    checkTerms(r: Pick<RequestRow, 'columns' | 'end_date' | 'series_terms' | 'service_terms' | 'requested_filter'>, columns: readonly ColumnRow[], input: ApprovalInput): GrantTerms {
       const granted: GrantColumn[] = [];
       const telemetry = r.series_terms !== null;
       const series = telemetry ? (input.series ? narrowSeriesTerms(r.series_terms!, input.series) : r.series_terms) : null;
@@ -572,6 +572,55 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       await record(caller, { action: 'share.grant_auto', result: 'success', dataset: ctx.dataset.code, target: { type: 'share_grant', id }, details: { columns } });
       return true;
     },
+
+    /**
+     * The column modes of a grant made without a request (a return flow): the checks of an approval
+     * (modes applicable, PIPL art. 55 note for clear 4级 columns), every column of the dataset offerable.
+     */
+    async columnsWithoutRequest(datasetId: string, input: Pick<ApprovalInput, 'columns' | 'impactAssessment'>): Promise<Pick<GrantTerms, 'columns' | 'impactAssessment'>> {
+      const columns = await catalog.repo.columns(datasetId);
+      const offer = { columns: columns.map((c) => c.name), end_date: '9999-12-31', series_terms: null, service_terms: null, requested_filter: null };
+      const terms = service.checkTerms(offer, columns, { columns: input.columns, ...(input.impactAssessment !== undefined ? { impactAssessment: input.impactAssessment } : {}) });
+      return { columns: terms.columns, impactAssessment: terms.impactAssessment };
+    },
+
+    /**
+     * A grant made without a request by a return flow (数据回流): the flow's column modes and the
+     * organisation's region as row filter (checked against the catalogue like any grant's). Made once
+     * per flow and organisation; returns the new grant's id, or null when it exists already.
+     */
+    async returnFlowGrant(g: { datasetId: string; consumerOrgId: string; returnFlowId: string; columns: GrantColumn[]; rowFilter: FilterNode; purpose: string; legalBasis: string; impactAssessment: string | null }): Promise<string | null> {
+      const rowFilter = await service.checkGrantFilter(g.datasetId, g.rowFilter);
+      const id = randomUUID();
+      const inserted = await repo.insertGrant({
+        id,
+        datasetId: g.datasetId,
+        consumerOrgId: g.consumerOrgId,
+        requestId: null,
+        automatic: false,
+        columns: g.columns,
+        rowFilter,
+        purpose: g.purpose,
+        purposeCategory: 'administrative_duty',
+        legalBasis: g.legalBasis,
+        rowsPerDay: null,
+        requestsPerMinute: null,
+        ipRanges: [],
+        impactAssessment: g.impactAssessment,
+        expiresAt: null,
+        returnFlowId: g.returnFlowId,
+      });
+      return inserted.length ? id : null;
+    },
+
+    /** A row filter checked against the dataset's catalogue as a grant's is (a 400 naming rowFilter). */
+    checkGrantFilter: async (datasetId: string, node: FilterNode) => recheckRowFilter(node, await catalog.repo.columns(datasetId))!,
+
+    /** The grants of a return flow, one per organisation. */
+    returnFlowGrants: (flowId: string) => repo.flowGrants(flowId),
+
+    /** Suspends (pause) or resumes every grant of a return flow; the read path refuses a suspended grant at once. */
+    suspendReturnFlow: (flowId: string, suspend: boolean) => repo.suspendFlowGrants(flowId, suspend),
 
     datasetOf: (id: string) => catalog.repo.byId(id),
     notifications: (p: Principal, unreadOnly: boolean) => Promise.all([repo.notifications(p.userId, unreadOnly, 200), repo.unreadCount(p.userId)]),

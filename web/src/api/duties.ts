@@ -1,5 +1,5 @@
 /** Calls and shapes of /api/v1/duties/* and the clocks on share requests (issue 20). */
-import { GET, POST, type ResponseOf } from './client.ts';
+import { GET, POST, type BodyOf, type ResponseOf } from './client.ts';
 
 export type RequestClock = Exclude<ResponseOf<'/api/v1/duties/requests/{id}/clock', 'get'>, void>;
 export type StageClock = RequestClock['stages'][number];
@@ -7,6 +7,32 @@ export type ClockState = StageClock['state'];
 export type Objection = ResponseOf<'/api/v1/duties/objections/{id}', 'get'>;
 export type ObjectionState = Objection['state'];
 export type ObjectionCell = Objection['cells'][number];
+
+export type ReturnFlow = ResponseOf<'/api/v1/duties/return-flows/{id}', 'get'>['flow'];
+export type Delivery = ResponseOf<'/api/v1/duties/return-flows/{id}', 'get'>['deliveries'][number];
+export type ReturnFlowInput = BodyOf<'/api/v1/duties/return-flows', 'post'>;
+export type Demand = ResponseOf<'/api/v1/duties/demands/{id}', 'get'>;
+export type DemandInput = BodyOf<'/api/v1/duties/demands', 'post'>;
+export type DemandAnswer = BodyOf<'/api/v1/duties/demands/{id}/answer', 'post'>;
+
+export const returnFlowApi = {
+  list: () => GET('/api/v1/duties/return-flows').then((r) => r.items),
+  get: (id: string) => GET('/api/v1/duties/return-flows/{id}', { path: { id } }),
+  propose: (body: ReturnFlowInput) => POST('/api/v1/duties/return-flows', { body }),
+  approve: (id: string, note?: string) => POST('/api/v1/duties/return-flows/{id}/approve', { path: { id }, body: note ? { note } : {} }),
+  reject: (id: string, reason: string) => POST('/api/v1/duties/return-flows/{id}/reject', { path: { id }, body: { reason } }),
+  pause: (id: string, reason: string) => POST('/api/v1/duties/return-flows/{id}/pause', { path: { id }, body: { reason } }),
+  resume: (id: string) => POST('/api/v1/duties/return-flows/{id}/resume', { path: { id } }),
+};
+
+export const demandApi = {
+  list: () => GET('/api/v1/duties/demands').then((r) => r.items),
+  publish: (body: DemandInput) => POST('/api/v1/duties/demands', { body }),
+  assign: (id: string, orgId: string, note?: string) => POST('/api/v1/duties/demands/{id}/assign', { path: { id }, body: { orgId, ...(note ? { note } : {}) } }),
+  answer: (id: string, body: DemandAnswer) => POST('/api/v1/duties/demands/{id}/answer', { path: { id }, body }),
+  accept: (id: string) => POST('/api/v1/duties/demands/{id}/accept', { path: { id }, body: {} }),
+  reopen: (id: string, reason: string) => POST('/api/v1/duties/demands/{id}/reopen', { path: { id }, body: { reason } }),
+};
 
 export const dutiesApi = {
   extend: (requestId: string, days: number, reason: string) => POST('/api/v1/duties/requests/{id}/extend', { path: { id: requestId }, body: { days, reason } }),

@@ -3423,10 +3423,10 @@ export interface paths {
                         "application/json": {
                             items: {
                                 /**
-                                 * @description approvals 待我审批 / securityReviews 待安全审核 / openAlerts 未处理告警 / classifyReviews 待复核分类 / expiringGrants 我方即将到期的授权 / grantsEnding 本单位给出的即将到期的授权 / objections 待答复异议
+                                 * @description approvals 待我审批 / securityReviews 待安全审核 / openAlerts 未处理告警 / classifyReviews 待复核分类 / expiringGrants 我方即将到期的授权 / grantsEnding 本单位给出的即将到期的授权 / objections 待答复异议 / demandsToAnswer 待答复数据需求 / demandsToAssign 待分派数据需求 / returnFlowReviews 待审批数据回流
                                  * @enum {string}
                                  */
-                                kind: "approvals" | "securityReviews" | "openAlerts" | "classifyReviews" | "expiringGrants" | "grantsEnding" | "objections";
+                                kind: "approvals" | "securityReviews" | "openAlerts" | "classifyReviews" | "expiringGrants" | "grantsEnding" | "objections" | "demandsToAnswer" | "demandsToAssign" | "returnFlowReviews";
                                 count: number;
                             }[];
                             expiringDays: number;
@@ -5694,6 +5694,13 @@ export interface paths {
                                 /** Format: date-time */
                                 revokedAt: string | null;
                                 revokeReason: string | null;
+                                /** @description 数据回流所生成的授权:其回流编号 */
+                                returnFlowId: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 暂停时间(数据回流暂停期间不能读取)
+                                 */
+                                suspendedAt: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
                             }[];
@@ -5793,6 +5800,13 @@ export interface paths {
                             /** Format: date-time */
                             revokedAt: string | null;
                             revokeReason: string | null;
+                            /** @description 数据回流所生成的授权:其回流编号 */
+                            returnFlowId: string | null;
+                            /**
+                             * Format: date-time
+                             * @description 暂停时间(数据回流暂停期间不能读取)
+                             */
+                            suspendedAt: string | null;
                             /** Format: date-time */
                             createdAt: string;
                         };
@@ -5899,6 +5913,13 @@ export interface paths {
                             /** Format: date-time */
                             revokedAt: string | null;
                             revokeReason: string | null;
+                            /** @description 数据回流所生成的授权:其回流编号 */
+                            returnFlowId: string | null;
+                            /**
+                             * Format: date-time
+                             * @description 暂停时间(数据回流暂停期间不能读取)
+                             */
+                            suspendedAt: string | null;
                             /** Format: date-time */
                             createdAt: string;
                         };
@@ -14307,6 +14328,11 @@ export interface paths {
                                  */
                                 objection: number;
                                 /**
+                                 * @description 供需对接:承办部门答复数据需求的时限(工作日)
+                                 * @default 10
+                                 */
+                                demand: number;
+                                /**
                                  * @description 到期前几个工作日提醒(0:到期日当天)
                                  * @default 1
                                  */
@@ -14398,6 +14424,11 @@ export interface paths {
                                  */
                                 objection: number;
                                 /**
+                                 * @description 供需对接:承办部门答复数据需求的时限(工作日)
+                                 * @default 10
+                                 */
+                                demand: number;
+                                /**
                                  * @description 到期前几个工作日提醒(0:到期日当天)
                                  * @default 1
                                  */
@@ -14437,6 +14468,1351 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/return-flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Return flows of my department, or all (secadmin) / 数据回流列表 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                };
+                                providerOrgId: string;
+                                providerName: string;
+                                /** @description 区划列 */
+                                regionColumn: string;
+                                /**
+                                 * @description code 区划代码 / name 区划名称
+                                 * @enum {string}
+                                 */
+                                regionKind: "code" | "name";
+                                /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                                columns: {
+                                    name: string;
+                                    mode: string;
+                                }[];
+                                purpose: string;
+                                /**
+                                 * @description 待审批 / 回流中 / 已暂停 / 未批准
+                                 * @enum {string}
+                                 */
+                                state: "proposed" | "active" | "paused" | "rejected";
+                                decisionNote: string | null;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                                /** Format: date-time */
+                                pausedAt: string | null;
+                                pauseReason: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Propose a return flow to the cities and counties / 设置数据回流 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 资源代码 */
+                        dataset: string;
+                        /** @description 区划列(行政区划代码或名称) */
+                        regionColumn: string;
+                        /**
+                         * @description code:GB/T 2260 代码;name:区划名称
+                         * @enum {string}
+                         */
+                        regionKind: "code" | "name";
+                        /** @description 各信息项的共享方式 */
+                        columns: {
+                            name: string;
+                            /** @enum {string} */
+                            mode: "clear" | "masked" | "pseudonym" | "generalized" | "redacted" | "verify" | "hidden";
+                            generalize?: {
+                                /** @enum {string} */
+                                date?: "year" | "month";
+                                ageBand?: 5 | 10;
+                                /** @enum {string} */
+                                address?: "province" | "city" | "district";
+                                bucket?: number;
+                            };
+                            /**
+                             * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                             * @enum {string}
+                             */
+                            redact?: "masked" | "placeholder";
+                        }[];
+                        /** @description 明文共享 4级信息项时的个人信息保护影响评估说明 */
+                        impactAssessment?: string;
+                        purpose?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            providerName: string;
+                            /** @description 区划列 */
+                            regionColumn: string;
+                            /**
+                             * @description code 区划代码 / name 区划名称
+                             * @enum {string}
+                             */
+                            regionKind: "code" | "name";
+                            /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                            columns: {
+                                name: string;
+                                mode: string;
+                            }[];
+                            purpose: string;
+                            /**
+                             * @description 待审批 / 回流中 / 已暂停 / 未批准
+                             * @enum {string}
+                             */
+                            state: "proposed" | "active" | "paused" | "rejected";
+                            decisionNote: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            pausedAt: string | null;
+                            pauseReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/return-flows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A return flow with what each city and county received and read / 数据回流及各地市交付情况 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            flow: {
+                                id: string;
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                };
+                                providerOrgId: string;
+                                providerName: string;
+                                /** @description 区划列 */
+                                regionColumn: string;
+                                /**
+                                 * @description code 区划代码 / name 区划名称
+                                 * @enum {string}
+                                 */
+                                regionKind: "code" | "name";
+                                /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                                columns: {
+                                    name: string;
+                                    mode: string;
+                                }[];
+                                purpose: string;
+                                /**
+                                 * @description 待审批 / 回流中 / 已暂停 / 未批准
+                                 * @enum {string}
+                                 */
+                                state: "proposed" | "active" | "paused" | "rejected";
+                                decisionNote: string | null;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                                /** Format: date-time */
+                                pausedAt: string | null;
+                                pauseReason: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                            deliveries: {
+                                orgId: string;
+                                orgName: string;
+                                /** @enum {string} */
+                                level: "province" | "city" | "county";
+                                regionCode: string;
+                                regionName: string | null;
+                                /** @description 所属地市的区划代码(按地市分组) */
+                                cityCode: string;
+                                cityName: string | null;
+                                grantId: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 授权生成时间
+                                 */
+                                grantedAt: string | null;
+                                /** @enum {string} */
+                                grantState: "active" | "suspended" | "revoked" | "missing";
+                                /** @description 授权的行范围(过滤语言) */
+                                rowFilter: string | null;
+                                /** @description 该机构读取本数据资源的响应次数(审计日志) */
+                                responses: number;
+                                /** @description 读取的行数(审计日志) */
+                                rows: number;
+                                lastReadAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/return-flows/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve the column modes; the grants are made / 批准数据回流 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            providerName: string;
+                            /** @description 区划列 */
+                            regionColumn: string;
+                            /**
+                             * @description code 区划代码 / name 区划名称
+                             * @enum {string}
+                             */
+                            regionKind: "code" | "name";
+                            /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                            columns: {
+                                name: string;
+                                mode: string;
+                            }[];
+                            purpose: string;
+                            /**
+                             * @description 待审批 / 回流中 / 已暂停 / 未批准
+                             * @enum {string}
+                             */
+                            state: "proposed" | "active" | "paused" | "rejected";
+                            decisionNote: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            pausedAt: string | null;
+                            pauseReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/return-flows/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject with a reason / 不批准数据回流 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            providerName: string;
+                            /** @description 区划列 */
+                            regionColumn: string;
+                            /**
+                             * @description code 区划代码 / name 区划名称
+                             * @enum {string}
+                             */
+                            regionKind: "code" | "name";
+                            /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                            columns: {
+                                name: string;
+                                mode: string;
+                            }[];
+                            purpose: string;
+                            /**
+                             * @description 待审批 / 回流中 / 已暂停 / 未批准
+                             * @enum {string}
+                             */
+                            state: "proposed" | "active" | "paused" | "rejected";
+                            decisionNote: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            pausedAt: string | null;
+                            pauseReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/return-flows/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause: every grant of the flow is suspended / 暂停数据回流 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            providerName: string;
+                            /** @description 区划列 */
+                            regionColumn: string;
+                            /**
+                             * @description code 区划代码 / name 区划名称
+                             * @enum {string}
+                             */
+                            regionKind: "code" | "name";
+                            /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                            columns: {
+                                name: string;
+                                mode: string;
+                            }[];
+                            purpose: string;
+                            /**
+                             * @description 待审批 / 回流中 / 已暂停 / 未批准
+                             * @enum {string}
+                             */
+                            state: "proposed" | "active" | "paused" | "rejected";
+                            decisionNote: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            pausedAt: string | null;
+                            pauseReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/return-flows/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused flow / 恢复数据回流 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            providerName: string;
+                            /** @description 区划列 */
+                            regionColumn: string;
+                            /**
+                             * @description code 区划代码 / name 区划名称
+                             * @enum {string}
+                             */
+                            regionKind: "code" | "name";
+                            /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                            columns: {
+                                name: string;
+                                mode: string;
+                            }[];
+                            purpose: string;
+                            /**
+                             * @description 待审批 / 回流中 / 已暂停 / 未批准
+                             * @enum {string}
+                             */
+                            state: "proposed" | "active" | "paused" | "rejected";
+                            decisionNote: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            pausedAt: string | null;
+                            pauseReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/demands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The list of data needs and answers / 数据需求清单 */
+        get: {
+            parameters: {
+                query?: {
+                    state?: "open" | "assigned" | "answered" | "accepted";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                title: string;
+                                description: string;
+                                /** @description 所需信息项 */
+                                fields: string[];
+                                purpose: string;
+                                raisedOrg: {
+                                    id: string;
+                                    name: string;
+                                };
+                                /** @description 需求方认为持有数据的部门 */
+                                suggestedOrg: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                /** @description 承办部门 */
+                                assignedOrg: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                /**
+                                 * @description 待分派 / 待答复 / 已答复 / 已确认
+                                 * @enum {string}
+                                 */
+                                state: "open" | "assigned" | "answered" | "accepted";
+                                /**
+                                 * Format: date-time
+                                 * @description 承办部门答复期限
+                                 */
+                                dueAt: string | null;
+                                overdue: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description 逾期未答复,上报主管部门的时间
+                                 */
+                                escalatedAt: string | null;
+                                answer: {
+                                    /**
+                                     * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
+                                     * @enum {string}
+                                     */
+                                    kind: "linked" | "registered" | "declined";
+                                    dataset: {
+                                        code: string;
+                                        name: string;
+                                    } | null;
+                                    text: string | null;
+                                    /** Format: date-time */
+                                    at: string | null;
+                                } | null;
+                                /** @description 被重新提出的次数 */
+                                reopened: number;
+                                history: {
+                                    /** @enum {string} */
+                                    step: "publish" | "assign" | "answer" | "accept" | "reopen";
+                                    at: string;
+                                    orgId: string;
+                                    note: string | null;
+                                    answer?: {
+                                        /** @enum {string} */
+                                        kind: "linked" | "registered" | "declined";
+                                        dataset: string | null;
+                                    };
+                                }[];
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Publish a data need / 发布数据需求 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 需求名称 */
+                        title: string;
+                        /** @description 需求说明 */
+                        description: string;
+                        /**
+                         * @description 所需信息项
+                         * @default []
+                         */
+                        fields?: string[];
+                        /** @description 用途 */
+                        purpose: string;
+                        /**
+                         * Format: uuid
+                         * @description 认为持有数据的部门
+                         */
+                        suggestedOrgId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            title: string;
+                            description: string;
+                            /** @description 所需信息项 */
+                            fields: string[];
+                            purpose: string;
+                            raisedOrg: {
+                                id: string;
+                                name: string;
+                            };
+                            /** @description 需求方认为持有数据的部门 */
+                            suggestedOrg: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @description 承办部门 */
+                            assignedOrg: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /**
+                             * @description 待分派 / 待答复 / 已答复 / 已确认
+                             * @enum {string}
+                             */
+                            state: "open" | "assigned" | "answered" | "accepted";
+                            /**
+                             * Format: date-time
+                             * @description 承办部门答复期限
+                             */
+                            dueAt: string | null;
+                            overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 逾期未答复,上报主管部门的时间
+                             */
+                            escalatedAt: string | null;
+                            answer: {
+                                /**
+                                 * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
+                                 * @enum {string}
+                                 */
+                                kind: "linked" | "registered" | "declined";
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                text: string | null;
+                                /** Format: date-time */
+                                at: string | null;
+                            } | null;
+                            /** @description 被重新提出的次数 */
+                            reopened: number;
+                            history: {
+                                /** @enum {string} */
+                                step: "publish" | "assign" | "answer" | "accept" | "reopen";
+                                at: string;
+                                orgId: string;
+                                note: string | null;
+                                answer?: {
+                                    /** @enum {string} */
+                                    kind: "linked" | "registered" | "declined";
+                                    dataset: string | null;
+                                };
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/demands/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One data need / 数据需求详情 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            title: string;
+                            description: string;
+                            /** @description 所需信息项 */
+                            fields: string[];
+                            purpose: string;
+                            raisedOrg: {
+                                id: string;
+                                name: string;
+                            };
+                            /** @description 需求方认为持有数据的部门 */
+                            suggestedOrg: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @description 承办部门 */
+                            assignedOrg: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /**
+                             * @description 待分派 / 待答复 / 已答复 / 已确认
+                             * @enum {string}
+                             */
+                            state: "open" | "assigned" | "answered" | "accepted";
+                            /**
+                             * Format: date-time
+                             * @description 承办部门答复期限
+                             */
+                            dueAt: string | null;
+                            overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 逾期未答复,上报主管部门的时间
+                             */
+                            escalatedAt: string | null;
+                            answer: {
+                                /**
+                                 * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
+                                 * @enum {string}
+                                 */
+                                kind: "linked" | "registered" | "declined";
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                text: string | null;
+                                /** Format: date-time */
+                                at: string | null;
+                            } | null;
+                            /** @description 被重新提出的次数 */
+                            reopened: number;
+                            history: {
+                                /** @enum {string} */
+                                step: "publish" | "assign" | "answer" | "accept" | "reopen";
+                                at: string;
+                                orgId: string;
+                                note: string | null;
+                                answer?: {
+                                    /** @enum {string} */
+                                    kind: "linked" | "registered" | "declined";
+                                    dataset: string | null;
+                                };
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/demands/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The authority assigns a need to a department / 分派数据需求 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description 承办部门
+                         */
+                        orgId: string;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            title: string;
+                            description: string;
+                            /** @description 所需信息项 */
+                            fields: string[];
+                            purpose: string;
+                            raisedOrg: {
+                                id: string;
+                                name: string;
+                            };
+                            /** @description 需求方认为持有数据的部门 */
+                            suggestedOrg: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @description 承办部门 */
+                            assignedOrg: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /**
+                             * @description 待分派 / 待答复 / 已答复 / 已确认
+                             * @enum {string}
+                             */
+                            state: "open" | "assigned" | "answered" | "accepted";
+                            /**
+                             * Format: date-time
+                             * @description 承办部门答复期限
+                             */
+                            dueAt: string | null;
+                            overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 逾期未答复,上报主管部门的时间
+                             */
+                            escalatedAt: string | null;
+                            answer: {
+                                /**
+                                 * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
+                                 * @enum {string}
+                                 */
+                                kind: "linked" | "registered" | "declined";
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                text: string | null;
+                                /** Format: date-time */
+                                at: string | null;
+                            } | null;
+                            /** @description 被重新提出的次数 */
+                            reopened: number;
+                            history: {
+                                /** @enum {string} */
+                                step: "publish" | "assign" | "answer" | "accept" | "reopen";
+                                at: string;
+                                orgId: string;
+                                note: string | null;
+                                answer?: {
+                                    /** @enum {string} */
+                                    kind: "linked" | "registered" | "declined";
+                                    dataset: string | null;
+                                };
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/demands/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The assigned department answers / 答复数据需求 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
+                         * @enum {string}
+                         */
+                        kind: "linked" | "registered" | "declined";
+                        /** @description 资源代码(linked、registered) */
+                        dataset?: string;
+                        /** @description 说明;不予提供时为理由 */
+                        text?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            title: string;
+                            description: string;
+                            /** @description 所需信息项 */
+                            fields: string[];
+                            purpose: string;
+                            raisedOrg: {
+                                id: string;
+                                name: string;
+                            };
+                            /** @description 需求方认为持有数据的部门 */
+                            suggestedOrg: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @description 承办部门 */
+                            assignedOrg: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /**
+                             * @description 待分派 / 待答复 / 已答复 / 已确认
+                             * @enum {string}
+                             */
+                            state: "open" | "assigned" | "answered" | "accepted";
+                            /**
+                             * Format: date-time
+                             * @description 承办部门答复期限
+                             */
+                            dueAt: string | null;
+                            overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 逾期未答复,上报主管部门的时间
+                             */
+                            escalatedAt: string | null;
+                            answer: {
+                                /**
+                                 * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
+                                 * @enum {string}
+                                 */
+                                kind: "linked" | "registered" | "declined";
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                text: string | null;
+                                /** Format: date-time */
+                                at: string | null;
+                            } | null;
+                            /** @description 被重新提出的次数 */
+                            reopened: number;
+                            history: {
+                                /** @enum {string} */
+                                step: "publish" | "assign" | "answer" | "accept" | "reopen";
+                                at: string;
+                                orgId: string;
+                                note: string | null;
+                                answer?: {
+                                    /** @enum {string} */
+                                    kind: "linked" | "registered" | "declined";
+                                    dataset: string | null;
+                                };
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/demands/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The need's organisation accepts the answer / 确认答复 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            title: string;
+                            description: string;
+                            /** @description 所需信息项 */
+                            fields: string[];
+                            purpose: string;
+                            raisedOrg: {
+                                id: string;
+                                name: string;
+                            };
+                            /** @description 需求方认为持有数据的部门 */
+                            suggestedOrg: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @description 承办部门 */
+                            assignedOrg: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /**
+                             * @description 待分派 / 待答复 / 已答复 / 已确认
+                             * @enum {string}
+                             */
+                            state: "open" | "assigned" | "answered" | "accepted";
+                            /**
+                             * Format: date-time
+                             * @description 承办部门答复期限
+                             */
+                            dueAt: string | null;
+                            overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 逾期未答复,上报主管部门的时间
+                             */
+                            escalatedAt: string | null;
+                            answer: {
+                                /**
+                                 * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
+                                 * @enum {string}
+                                 */
+                                kind: "linked" | "registered" | "declined";
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                text: string | null;
+                                /** Format: date-time */
+                                at: string | null;
+                            } | null;
+                            /** @description 被重新提出的次数 */
+                            reopened: number;
+                            history: {
+                                /** @enum {string} */
+                                step: "publish" | "assign" | "answer" | "accept" | "reopen";
+                                at: string;
+                                orgId: string;
+                                note: string | null;
+                                answer?: {
+                                    /** @enum {string} */
+                                    kind: "linked" | "registered" | "declined";
+                                    dataset: string | null;
+                                };
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/demands/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen: the answer does not meet the need / 重新提出 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            title: string;
+                            description: string;
+                            /** @description 所需信息项 */
+                            fields: string[];
+                            purpose: string;
+                            raisedOrg: {
+                                id: string;
+                                name: string;
+                            };
+                            /** @description 需求方认为持有数据的部门 */
+                            suggestedOrg: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @description 承办部门 */
+                            assignedOrg: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /**
+                             * @description 待分派 / 待答复 / 已答复 / 已确认
+                             * @enum {string}
+                             */
+                            state: "open" | "assigned" | "answered" | "accepted";
+                            /**
+                             * Format: date-time
+                             * @description 承办部门答复期限
+                             */
+                            dueAt: string | null;
+                            overdue: boolean;
+                            /**
+                             * Format: date-time
+                             * @description 逾期未答复,上报主管部门的时间
+                             */
+                            escalatedAt: string | null;
+                            answer: {
+                                /**
+                                 * @description linked 关联已有资源 / registered 新编目资源 / declined 不予提供
+                                 * @enum {string}
+                                 */
+                                kind: "linked" | "registered" | "declined";
+                                dataset: {
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                text: string | null;
+                                /** Format: date-time */
+                                at: string | null;
+                            } | null;
+                            /** @description 被重新提出的次数 */
+                            reopened: number;
+                            history: {
+                                /** @enum {string} */
+                                step: "publish" | "assign" | "answer" | "accept" | "reopen";
+                                at: string;
+                                orgId: string;
+                                note: string | null;
+                                answer?: {
+                                    /** @enum {string} */
+                                    kind: "linked" | "registered" | "declined";
+                                    dataset: string | null;
+                                };
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

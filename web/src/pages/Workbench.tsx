@@ -11,6 +11,9 @@ const QUEUES: Record<TodoKind, string> = {
   openAlerts: '/secops?tab=alerts',
   classifyReviews: '/classify',
   objections: '/duties/objections',
+  demandsToAnswer: '/duties/demands',
+  demandsToAssign: '/duties/demands',
+  returnFlowReviews: '/duties/return-flows',
   grantsEnding: '/sharing?tab=given',
   expiringGrants: '/sharing?tab=grants',
 };
