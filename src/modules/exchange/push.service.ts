@@ -57,8 +57,8 @@ const GRANT = { zh: '共享授权', en: 'Grant' };
 
 /** Refusals that end a subscription: the grant (or the dataset under it) will not come back. */
 const GONE = new Set(['grant_revoked', 'grant_expired', 'no_grant', 'not_shareable', 'not_published', 'not_found', 'owner_gone']);
-/** Refusals that hold only while a containment lasts: this delivery is refused, the schedule goes on. */
-const HELD = new Set(['contained', 'owner_locked']);
+/** Refusals that hold only while a containment (or a paused return flow) lasts: this delivery is refused, the schedule goes on. */
+const HELD = new Set(['contained', 'owner_locked', 'grant_suspended']);
 
 /** A delivery that must not happen: the subscription stops (`stop`) or this run is refused (`hold`). */
 class Refusal extends Error {
