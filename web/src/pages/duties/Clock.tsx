@@ -41,7 +41,7 @@ export function ClockCard({ requestId, clock, canExtend, onChange }: { requestId
   return (
     <Card title={t('duties.clock.title')} data-testid="clock-card" extra={<ClockTag clock={clock} testId="clock-current" />}>
       <Descriptions size="small" column={1} bordered>
-        <Descriptions.Item label={t('duties.clock.limit', { n: '' })}>{t(`duties.basis.${clock.basis}` as MessageKey)}</Descriptions.Item>
+        <Descriptions.Item label={t('duties.basis')}>{t(`duties.basis.${clock.basis}` as MessageKey)}</Descriptions.Item>
         {clock.stages.map((s) => (
           <Descriptions.Item key={s.stage} label={t(`duties.stage.${s.stage}` as MessageKey)}>
             <Space wrap>
