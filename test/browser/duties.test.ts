@@ -6,21 +6,13 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/http/app.ts';
-import { ADMIN_PASSWORDS, loginClient, type Client } from '../helpers/api.ts';
+import { ADMIN_PASSWORDS, loginClient, provisionWithPassword, type Client } from '../helpers/api.ts';
 import { choose, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { publishCsv } from '../share-helpers.ts';
 
 const CSV = ['姓名,区划代码,人数', '张明华,211300,3', '李建国,211302,2', '赵德胜,210700,5'].join('\n');
 
-async function provision(app: App, admin: Client, username: string, orgId: string, roles: string[], password: string): Promise<Client> {
-  const user = await admin.call('POST', '/api/v1/users', { username, displayName: username, orgId, roles });
-  if (user.statusCode !== 201) throw new Error(`user ${username}: ${user.body}`);
-  const first = await loginClient(app, username, user.json().password);
-  expect((await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: password })).statusCode).toBe(204);
-  return loginClient(app, username, password);
-}
 
 describe.sequential('console: 数据回流 and 供需对接 in Chromium', () => {
   let server: TestServer;
@@ -39,8 +31,8 @@ describe.sequential('console: 数据回流 and 供需对接 in Chromium', () => 
     police = await org('省公安厅', 'province', '210000');
     const civil = await org('朝阳市民政局', 'city', '211300');
     await org('双塔区民政局', 'county', '211302');
-    officer = await provision(server.app, admin, 'ga-officer', police, ['data_officer'], password);
-    consumer = await provision(server.app, admin, 'mz-consumer', civil, ['consumer'], password);
+    officer = await provisionWithPassword(server.app, admin, { username: 'ga-officer', orgId: police, roles: ['data_officer'], password });
+    consumer = await provisionWithPassword(server.app, admin, { username: 'mz-consumer', orgId: civil, roles: ['consumer'], password });
     code = await publishCsv(officer, '户籍人口(回流)', CSV);
   });
   afterAll(async () => {

@@ -6,20 +6,12 @@
 import type { Browser, Page } from 'playwright-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/http/app.ts';
-import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS, loginClient, type Client } from '../helpers/api.ts';
+import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS, loginClient, provisionWithPassword } from '../helpers/api.ts';
 import { choose, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
 import { createServerDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { publishPeople } from '../share-helpers.ts';
 
-async function provision(app: App, admin: Client, username: string, orgId: string, roles: string[], password: string): Promise<Client> {
-  const user = await admin.call('POST', '/api/v1/users', { username, displayName: username, orgId, roles });
-  if (user.statusCode !== 201) throw new Error(`user ${username}: ${user.body}`);
-  const first = await loginClient(app, username, user.json().password);
-  expect((await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: password })).statusCode).toBe(204);
-  return loginClient(app, username, password);
-}
 
 describe.sequential('console: 推送订阅 in Chromium', () => {
   let server: TestServer;
@@ -40,8 +32,8 @@ describe.sequential('console: 推送订阅 in Chromium', () => {
     const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
     const police = (await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' })).json().id as string;
     const civil = (await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', regionCode: '211300' })).json().id as string;
-    const officer = await provision(server.app, admin, 'ga-officer', police, ['data_officer'], 'Hunnan-Officer-2026!');
-    const consumer = await provision(server.app, admin, 'mz-consumer', civil, ['consumer'], consumerPassword);
+    const officer = await provisionWithPassword(server.app, admin, { username: 'ga-officer', orgId: police, roles: ['data_officer'], password: 'Hunnan-Officer-2026!' });
+    const consumer = await provisionWithPassword(server.app, admin, { username: 'mz-consumer', orgId: civil, roles: ['consumer'], password: consumerPassword });
     code = await publishPeople(officer, { name: '户籍人口信息', rows: 200, seed: 7 });
     const request = await consumer.call('POST', '/api/v1/share/requests', {
       dataset: code,

@@ -1,8 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/http/app.ts';
 import { peopleRows } from '../fixtures/people.ts';
-import { ADMIN_PASSWORDS, loginClient, type Client } from '../helpers/api.ts';
+import { ADMIN_PASSWORDS, loginClient, provisionWithPassword, type Client } from '../helpers/api.ts';
 import { choose, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
 import { apiKey, publishPeople } from '../share-helpers.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -13,13 +12,6 @@ const ROWS = 200;
 
 
 /** A user with a known password (the generated one is changed on first sign-in, as the console requires). */
-async function provision(app: App, admin: Client, username: string, displayName: string, orgId: string, roles: string[], password: string): Promise<Client> {
-  const user = await admin.call('POST', '/api/v1/users', { username, displayName, orgId, roles });
-  if (user.statusCode !== 201) throw new Error(`user ${username}: ${user.body}`);
-  const first = await loginClient(app, username, user.json().password);
-  expect((await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: password })).statusCode).toBe(204);
-  return loginClient(app, username, password);
-}
 describe.sequential('console: share request → provider approval → security approval → API call, in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
@@ -36,8 +28,8 @@ describe.sequential('console: share request → provider approval → security a
     const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
     const police = (await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' })).json().id as string;
     const civil = (await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', regionCode: '211300' })).json().id as string;
-    officer = await provision(server.app, admin, 'ga-officer', '王科长', police, ['data_officer'], officerPassword);
-    consumer = await provision(server.app, admin, 'mz-consumer', '李干事', civil, ['consumer'], consumerPassword);
+    officer = await provisionWithPassword(server.app, admin, { username: 'ga-officer', displayName: '王科长', orgId: police, roles: ['data_officer'], password: officerPassword });
+    consumer = await provisionWithPassword(server.app, admin, { username: 'mz-consumer', displayName: '李干事', orgId: civil, roles: ['consumer'], password: consumerPassword });
     code = await publishPeople(officer, { name: '户籍人口信息', rows: ROWS, seed: 7 });
     key = await apiKey(consumer, '低保资格核验系统');
   });

@@ -108,6 +108,19 @@ export async function startTestApp(db: Db, env: Record<string, string> = {}, opt
 }
 
 /** Creates a user as sysadmin and signs in once to replace the generated password; returns the signed-in client. */
+/**
+ * A user created by the sysadmin, signed in once with the generated password and moved to `password`
+ * (for browser tests that sign in with it); returns a client signed in with the new password.
+ */
+export async function provisionWithPassword(app: App, admin: Client, u: { username: string; displayName?: string; orgId: string; roles: string[]; password: string }): Promise<Client> {
+  const user = await admin.call('POST', '/api/v1/users', { username: u.username, displayName: u.displayName ?? u.username, orgId: u.orgId, roles: u.roles });
+  if (user.statusCode !== 201) throw new Error(`user ${u.username}: ${user.body}`);
+  const first = await loginClient(app, u.username, user.json().password);
+  const changed = await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: u.password });
+  if (changed.statusCode !== 204) throw new Error(`password of ${u.username}: ${changed.statusCode} ${changed.body}`);
+  return loginClient(app, u.username, u.password);
+}
+
 export async function provisionUser(
   t: TestApp,
   admin: Client,

@@ -2,15 +2,15 @@
  * 数据异议与纠错: objections raised by the caller's organisation, to be answered by it, or (the
  * authority) all; raise one, answer, escalate, decide.
  */
-import { Alert, App, Button, Card, Form, Input, InputNumber, Modal, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Form, Input, InputNumber, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { dutiesApi, type Objection } from '../../api/duties.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { ReasonPrompt, type Ask } from './ReasonPrompt.tsx';
 
 const STATE_COLORS: Record<Objection['state'], string> = { open: 'orange', accepted: 'green', rejected: 'default', escalated: 'red', dismissed: 'default' };
 
-type Ask = { title: string; run: (text: string) => Promise<unknown> };
 
 export function ObjectionsPage() {
   const { t } = useI18n();
@@ -18,7 +18,6 @@ export function ObjectionsPage() {
   const { message } = App.useApp();
   const [items, setItems] = useState<Objection[]>([]);
   const [ask, setAsk] = useState<Ask | null>(null);
-  const [text, setText] = useState('');
   const [form] = Form.useForm<{ dataset: string; row: number; column: string; proposed: string; evidence: string }>();
 
   const load = useCallback(() => void dutiesApi.objections().then(setItems).catch((e: Error) => void message.error(e.message)), [message]);
@@ -154,18 +153,7 @@ export function ObjectionsPage() {
           },
         ]}
       />
-      <Modal
-        open={ask !== null}
-        title={ask?.title}
-        onCancel={() => setAsk(null)}
-        onOk={() => {
-          const a = ask!;
-          setAsk(null);
-          void act(() => a.run(text)).then(() => setText(''));
-        }}
-      >
-        <Input.TextArea rows={3} placeholder={t('duties.obj.reason')} value={text} onChange={(e) => setText(e.target.value)} />
-      </Modal>
+      <ReasonPrompt ask={ask} placeholder={t('duties.obj.reason')} onClose={() => setAsk(null)} act={act} />
     </Space>
   );
 }

@@ -3,18 +3,18 @@
  * security administrator approves; both see per city what each organisation received and read, and
  * pause or resume the flow.
  */
-import { Alert, App, Button, Card, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Form, Input, Select, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { getColumns, type Column } from '../../api/catalog.ts';
 import { returnFlowApi, type Delivery, type ReturnFlow } from '../../api/duties.ts';
 import { GRANT_MODES, type GrantMode } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { ReasonPrompt, type Ask } from './ReasonPrompt.tsx';
 
 const STATE_COLORS: Record<ReturnFlow['state'], string> = { proposed: 'orange', active: 'green', paused: 'default', rejected: 'red' };
 const GRANT_COLORS: Record<Delivery['grantState'], string> = { active: 'green', suspended: 'orange', revoked: 'red', missing: 'default' };
 
-type Ask = { title: string; run: (text: string) => Promise<unknown> };
 
 export function ReturnFlowPage() {
   const { t } = useI18n();
@@ -23,7 +23,6 @@ export function ReturnFlowPage() {
   const [flows, setFlows] = useState<ReturnFlow[]>([]);
   const [open, setOpen] = useState<{ flow: ReturnFlow; deliveries: Delivery[] } | null>(null);
   const [ask, setAsk] = useState<Ask | null>(null);
-  const [text, setText] = useState('');
   const [columns, setColumns] = useState<Column[]>([]);
   const [modes, setModes] = useState<Record<string, GrantMode>>({});
   const [form] = Form.useForm<{ dataset: string; regionColumn: string; regionKind: 'code' | 'name'; impactAssessment?: string }>();
@@ -198,18 +197,7 @@ export function ReturnFlowPage() {
           />
         </Card>
       )}
-      <Modal
-        open={ask !== null}
-        title={ask?.title}
-        onCancel={() => setAsk(null)}
-        onOk={() => {
-          const a = ask!;
-          setAsk(null);
-          void act(() => a.run(text)).then(() => setText(''));
-        }}
-      >
-        <Input.TextArea rows={3} placeholder={t('duties.rf.reason')} value={text} onChange={(e) => setText(e.target.value)} />
-      </Modal>
+      <ReasonPrompt ask={ask} placeholder={t('duties.rf.reason')} onClose={() => setAsk(null)} act={act} />
     </Space>
   );
 }
