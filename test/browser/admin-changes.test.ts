@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { authenticatorFor } from '../helpers/authenticator.ts';
-import { launchBrowser, screenshot, signIn, submitSecondFactor, submitSignIn, watchErrors } from '../helpers/browser.ts';
+import { launchBrowser, screenshot, signOut, signIn, submitSecondFactor, submitSignIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe('console: two-person control of administrator accounts in Chromium', () => {
@@ -42,8 +42,7 @@ describe('console: two-person control of administrator accounts in Chromium', ()
     expect(await page.getByRole('cell', { name: 'auditor2', exact: true }).count()).toBe(1);
     await screenshot(page, 'admin-changes-02-users-page');
 
-    await page.getByTestId('user-menu').hover();
-    await page.getByText('退出登录').click();
+    await signOut(page);
 
     // The secadmin's to-do: a count on the menu entry, the change in its list, and the second half.
     await signIn(page, server.url, 'secadmin', ADMIN_PASSWORDS.secadmin);
@@ -63,8 +62,7 @@ describe('console: two-person control of administrator accounts in Chromium', ()
     await screenshot(page, 'admin-changes-04-list-en');
     await page.getByTestId('lang-switch').click();
 
-    await page.getByTestId('user-menu').hover();
-    await page.getByText('退出登录').click();
+    await signOut(page);
 
     // The holder signs in with both halves, sets up its authenticator (an administrator), and must set a password of its own.
     const answer = await submitSignIn(page, 'auditor2', `${first}${second}`);

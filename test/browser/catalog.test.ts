@@ -8,7 +8,7 @@ import { makeUscc } from '../../src/modules/identity/codes.ts';
 import { peopleCsv } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { JOB_WAIT_MS } from '../helpers/bounds.ts';
-import { confirmDialog, launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
+import { confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { fetchSignIn } from '../helpers/http.ts';
 
@@ -179,6 +179,9 @@ describe.sequential('console: catalogue and aggregation in Chromium', () => {
       await page.getByRole('button', { name: '确认复核结果' }).click();
       await expect.poll(() => page.getByText('分类分级已确认').count()).toBeGreaterThan(0);
       await page.goto(`${server.url}${new URL(page.url()).pathname.replace('/classify/', '/catalog/')}`);
+      // The reloaded page has its dataset, columns and versions before the officer acts on it.
+      await expect.poll(() => page.getByTestId('status-tag').first().textContent()).not.toBe('已发布');
+      await settled(page);
       await page.getByTestId('publish').click();
       await confirmDialog(page, /发\s*布/, { answer: '/publish' });
     }

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../../src/modules/identity/codes.ts';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
-import { answerSecondFactor, confirmDialog, launchBrowser, screenshot, submitSignIn, watchErrors } from '../helpers/browser.ts';
+import { answerSecondFactor, confirmDialog, launchBrowser, screenshot, signOut, submitSignIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe.sequential('console: sign-in, administration and API keys in Chromium', () => {
@@ -86,8 +86,7 @@ describe.sequential('console: sign-in, administration and API keys in Chromium',
   });
 
   it('the new user must change the generated password at the first sign-in', async () => {
-    await page.getByTestId('user-menu').hover();
-    await page.getByText('退出登录').click();
+    await signOut(page);
     expect((await submitSignIn(page, 'zy-minzheng', generated)).status()).toBe(200);
     await expect.poll(() => page.getByText('首次登录或密码被重置后').count()).toBe(1);
     await page.getByLabel('当前密码').fill(generated);

@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../../src/modules/identity/codes.ts';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
-import { launchBrowser, screenshot, watchErrors } from '../helpers/browser.ts';
+import { launchBrowser, screenshot, signOut, watchErrors } from '../helpers/browser.ts';
 import { httpLogin } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -126,8 +126,7 @@ describe('console: 统一身份认证 through a real OpenID Connect provider in 
     expect(errors.filter((e) => !e.includes('ERR_NAME_NOT_RESOLVED'))).toEqual([]);
 
     // RP-initiated logout: pdx's session ends and the browser visits the provider's end-session page.
-    await page.getByTestId('user-menu').hover();
-    await page.getByText('退出登录').click();
+    await signOut(page);
     await page.waitForURL((u) => u.href.startsWith(issuer), { waitUntil: 'commit' });
     expect(await signedInAs(page)).toBeUndefined();
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();

@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS, loginClient } from '../helpers/api.ts';
 import { authenticatorFor } from '../helpers/authenticator.ts';
-import { launchBrowser, screenshot, signIn, submitSecondFactor, submitSignIn, watchErrors } from '../helpers/browser.ts';
+import { launchBrowser, screenshot, signOut, signIn, submitSecondFactor, submitSignIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe('console: two-factor sign-in of administrators in Chromium', () => {
@@ -57,8 +57,7 @@ describe('console: two-factor sign-in of administrators in Chromium', () => {
     await page.getByTestId('user-menu').waitFor();
 
     // Signed out and in again: a code, no QR code this time.
-    await page.getByTestId('user-menu').hover();
-    await page.getByText('退出登录').click();
+    await signOut(page);
     expect((await submitSignIn(page, 'secadmin', ADMIN_PASSWORDS.secadmin)).status()).toBe(200);
     await page.getByLabel('动态验证码').waitFor();
     expect(await page.getByTestId('totp-enrol').count()).toBe(0);
@@ -66,8 +65,7 @@ describe('console: two-factor sign-in of administrators in Chromium', () => {
     await page.getByTestId('user-menu').waitFor();
 
     // The phone is lost: a recovery code signs in once, and the page says how many are left.
-    await page.getByTestId('user-menu').hover();
-    await page.getByText('退出登录').click();
+    await signOut(page);
     expect((await submitSignIn(page, 'secadmin', ADMIN_PASSWORDS.secadmin)).status()).toBe(200);
     await page.getByTestId('lang-switch').click();
     expect(await page.getByText('Enter the 6-digit code your authenticator app shows').count()).toBe(1);

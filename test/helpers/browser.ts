@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page, type Response } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page, type Request, type Response } from 'playwright-core';
 import { expect } from 'vitest';
 import { CONDITION_MS } from './bounds.ts';
 import { authenticatorFor, type SecondFactorAnswer } from './authenticator.ts';
@@ -107,6 +107,10 @@ export async function submitSecondFactor(page: Page, code: string): Promise<Resp
  * is enabled — antd enables it only when the form is valid and the opening animation is done — and
  * waits for the server's answer to the request it sends (`answer`: the end of the request's path;
  * GETs are not answers). Without `answer` it waits for the dialog to close. Returns the answer.
+ *
+ * The click and the answer are awaited one after the other, so a failure says which of them did not
+ * happen (a click that never landed, a request never sent, or a request the server never answered),
+ * with a screenshot of the page at that moment.
  */
 export async function confirmDialog(
   page: Page,
@@ -116,21 +120,66 @@ export async function confirmDialog(
   const scope = options.within ?? page.getByRole('dialog').filter({ has: page.getByRole('button', { name: button }) }).last();
   const ok = scope.getByRole('button', { name: button });
   await expect.poll(() => ok.isEnabled()).toBe(true);
+  // A dialog still zooming in moves its button under the pointer.
+  await animationsDone(page);
   const { answer } = options;
   if (answer === undefined) {
     await ok.click();
     await ok.waitFor({ state: 'hidden' });
     return undefined;
   }
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => {
-      if (r.request().method() === 'GET') return false;
-      const pathname = new URL(r.url()).pathname;
-      return typeof answer === 'string' ? pathname.endsWith(answer) : answer.test(pathname);
-    }),
-    ok.click(),
+  const isAnswer = (r: Request) => {
+    if (r.method() === 'GET') return false;
+    const pathname = new URL(r.url()).pathname;
+    return typeof answer === 'string' ? pathname.endsWith(answer) : answer.test(pathname);
+  };
+  const sent: Request[] = [];
+  const onRequest = (r: Request) => void (isAnswer(r) && sent.push(r));
+  page.on('request', onRequest);
+  const response = page.waitForResponse((r) => isAnswer(r.request())).then(
+    (r) => ({ r }),
+    (error: Error) => ({ error }),
+  );
+  try {
+    await ok.click().catch(async (error: Error) => {
+      throw new Error(`the dialog's ${String(button)} button could not be clicked (${await failureShot(page)}): ${error.message}`);
+    });
+    const outcome = await response;
+    if ('r' in outcome) return outcome.r;
+    const what = sent.length
+      ? `${sent.map((r) => `${r.method()} ${new URL(r.url()).pathname}`).join(', ')} was sent and not answered`
+      : `no ${String(answer)} request was sent after the click (dialog ${(await ok.isVisible()) ? 'still open' : 'closed'})`;
+    throw new Error(`${what} (${await failureShot(page)}): ${outcome.error.message}`);
+  } finally {
+    page.off('request', onRequest);
+  }
+}
+
+/** A screenshot for a failed wait, named by time; returns where it is. */
+async function failureShot(page: Page): Promise<string> {
+  return screenshot(page, `failure-${new Date().toISOString().replace(/[:.]/g, '-')}`).catch((e: Error) => `no screenshot: ${e.message}`);
+}
+
+/**
+ * Signs out through the user menu, as a person would: hovers the name in the header until the menu
+ * shows (a hover while the header still moves, after a language switch, opens nothing) and chooses
+ * 退出登录 once the menu stands still. Waits for the server's answer to the logout.
+ */
+export async function signOut(page: Page): Promise<Response> {
+  const item = page.getByRole('menuitem', { name: /退出登录|Sign out/ });
+  await animationsDone(page);
+  await expect
+    .poll(async () => {
+      if (!(await item.isVisible())) await page.getByTestId('user-menu').hover();
+      return item.isVisible();
+    })
+    .toBe(true);
+  await animationsDone(page);
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/logout' && r.request().method() === 'POST'),
+    item.click(),
   ]);
-  return response;
+  return answer;
 }
 
 /** Tables and pages finished loading (no spinner, no dimmed content), so checks and screenshots see the result. */
