@@ -15,7 +15,7 @@ import { createSecopsModule } from './modules/secops/secops.module.ts';
 import type { SecopsDeps } from './modules/secops/secops.service.ts';
 import { overviewRoutes } from './modules/overview/overview.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
-import { createCatalogService } from './modules/catalog/catalog.service.ts';
+import { createCatalogReader, createCatalogService } from './modules/catalog/catalog.service.ts';
 import { loadDemoWorld, type DemoAccount } from './modules/demo/world.ts';
 import { startDemoGateway } from './modules/demo/world-gateway.ts';
 import { freePortOr, hasDemoTelemetry, loadDemoTelemetry, startDemoSimulation } from './modules/demo/world-telemetry.ts';
@@ -58,7 +58,7 @@ export interface PlatformOptions {
 /** The demo world loads on a first start with an empty catalogue, by default only when embedded. */
 async function wantsDemo(config: Config, services: Platform['services']): Promise<boolean> {
   if (!(config.PDX_DEMO ?? !config.PDX_DATABASE_URL)) return false;
-  return services.catalog.repo.isEmpty();
+  return services.catalog.isEmpty();
 }
 
 /** The audit log's trust outside the database: the pin next to the master key, the witness in the data directory. */
@@ -98,7 +98,10 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const identity = createIdentityService({ db, events, sealer: keyring, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES }, ...(options.now ? { now: options.now } : {}) });
   const signOn = createSignOnModule({ db, events, sealer: keyring, identity, config });
   const jobs = createJobs(db, { pollMs: options.jobPollMs ?? 1000 });
-  const catalog = createCatalogService({ db, events });
+  // The classification review reads the catalogue and is its publication gate: it is built on a
+  // reader first, and the catalogue service gets the gate at construction.
+  const { review, routes: reviewRoutes } = createReviewModule({ db, events, catalog: createCatalogReader(db), keyring });
+  const catalog = createCatalogService({ db, events, publishGate: (d) => review.assertPublishable(d) });
   const ingest = createIngestService({
     db,
     jobs,
@@ -108,11 +111,9 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     spoolDir: path.join(config.dataDir, 'spool'),
     maxBytes: config.PDX_MAX_UPLOAD_BYTES,
     xlsx: xlsxLimitsOf(config),
+    afterVersion: (datasetId) => review.refreshEffectiveGrades(datasetId),
   });
   const rotation = createRotation({ db, jobs, keyring, events });
-  // Also installs the publication gate: no first publication without a confirmed classification.
-  const { review, routes: reviewRoutes } = createReviewModule({ db, events, catalog, keyring });
-  ingest.afterVersion = (datasetId) => review.refreshEffectiveGrades(datasetId);
   const share = createShareModule({ db, catalog, keyring, events, jobs });
   const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, catalog, identity, audit, ...options.duties });
   const secops = createSecopsModule({

@@ -46,14 +46,14 @@ describe('demo world on first start', () => {
     const all = await duties.objections.list({ kind: 'user', userId: '', username: 'secadmin', orgId: '', roles: ['secadmin'] }, {});
     expect(all.map((o) => o.state).sort()).toEqual(['accepted', 'open']);
     const brain = await sessionOf('zy-brain');
-    const sensors = (await server.platform.services.catalog.repo.published()).find((d) => d.name === '朝阳钢铁生产线传感器读数')!;
+    const sensors = (await server.platform.services.catalog.published()).find((d) => d.name === '朝阳钢铁生产线传感器读数')!;
     const res = await fetch(`${server.url}/api/v1/datasets/${sensors.code}/records?limit=1`, { headers: { cookie: brain } });
     expect(res.headers.get('x-pdx-flagged-rows')).toBe('7');
   });
 
   it('户籍人口 flows back to 朝阳市 and its counties, each reading its own region; a data need is answered with a linked dataset', async () => {
     const { duties, catalog } = server.platform.services;
-    const people = (await catalog.repo.published()).find((d) => d.name === '户籍人口信息')!;
+    const people = (await catalog.published()).find((d) => d.name === '户籍人口信息')!;
     const secadmin = { kind: 'user' as const, userId: '', username: 'secadmin', orgId: '', roles: ['secadmin' as const] };
     const [flow] = await duties.returnFlow.list(secadmin);
     expect(flow).toMatchObject({ state: 'active', dataset_code: people.code });
@@ -77,7 +77,7 @@ describe('demo world on first start', () => {
 
   it('朝阳市民政局 reads the petitions of 朝阳市 with 事项内容 redacted', async () => {
     const cookie = await sessionOf('zy-minzheng');
-    const dataset = (await server.platform.services.catalog.repo.published()).find((d) => d.name === '信访事项登记')!;
+    const dataset = (await server.platform.services.catalog.published()).find((d) => d.name === '信访事项登记')!;
     const res = await fetch(`${server.url}/api/v1/datasets/${dataset.code}/records?limit=50`, { headers: { cookie } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { rows: Record<string, string>[] };
@@ -132,7 +132,7 @@ describe('demo world on first start', () => {
 
   it('publishes the seed datasets with generated, realistic data', async () => {
     const { catalog } = server.platform.services;
-    const published = await catalog.repo.published();
+    const published = await catalog.published();
     const byName = Object.fromEntries(published.map((d) => [d.name, d]));
     expect(Object.keys(byName)).toEqual(
       expect.arrayContaining(['户籍人口信息', '耕地保护任务分解', '科技型企业登记信息', '全国科普日活动', '锦州金秋文化旅游季活动', '信访事项登记', '朝阳钢铁生产线传感器读数']),
@@ -150,7 +150,7 @@ describe('demo world on first start', () => {
 
     // Every resident ID and credit code passes its checksum (the classifier saw no failures).
     for (const [name, column] of [['户籍人口信息', '身份证号'], ['科技型企业登记信息', '统一社会信用代码']] as const) {
-      const columns = await catalog.repo.columns(byName[name]!.id);
+      const columns = await catalog.columnsOf(byName[name]!.id);
       const types = (columns.find((c) => c.name === column)!.classification as { types: { matched: number; checksumFailed: number }[] }).types;
       expect(types[0]).toMatchObject({ matched: 1, checksumFailed: 0 });
     }

@@ -80,7 +80,7 @@ describeEachBackend('database exchange', ({ use }) => {
   }
 
   async function rows(code: string): Promise<Record<string, unknown>[]> {
-    const d = (await t.services.catalog.repo.byCode(code))!;
+    const d = (await t.services.catalog.byCode(code))!;
     return t.db.query(`SELECT * FROM ${d.relation} ORDER BY _row`);
   }
 
@@ -207,8 +207,8 @@ describeEachBackend('database exchange', ({ use }) => {
     const job = await syncAndWait(code);
     expect(job.error).toBeNull();
     expect(job.result).toMatchObject({ version: 1, rows: 40, quarantined: 0 });
-    const d = (await t.services.catalog.repo.byCode(code))!;
-    const cols = await t.services.catalog.repo.columns(d.id);
+    const d = (await t.services.catalog.byCode(code))!;
+    const cols = await t.services.catalog.columnsOf(d.id);
     expect(cols.find((c) => c.name === '身份证号')).toMatchObject({ encrypted: true });
     const loaded = await rows(code);
     expect(loaded).toHaveLength(40);
@@ -248,11 +248,11 @@ describeEachBackend('database exchange', ({ use }) => {
     expect((await syncAndWait(code)).result).toMatchObject({ version: null, unchanged: true });
 
     // An invalid 身份证号 in a dataset that rejects invalid rows: the run fails, nothing moves.
-    const d = (await t.services.catalog.repo.byCode(code))!;
+    const d = (await t.services.catalog.byCode(code))!;
     await maria.admin(`INSERT INTO ${myDb}.people VALUES (31, '错号', '210102199001011235', '13800000000', '1990-01-01')`);
     const failed = await syncAndWait(code);
     expect(failed.state).toBe('failed');
-    const after = (await t.services.catalog.repo.byCode(code))!;
+    const after = (await t.services.catalog.byCode(code))!;
     expect(after.current_version).toBe(d.current_version);
     expect(await rows(code)).toHaveLength(30);
     const binding = (await officer.call('GET', `/api/v1/datasets/${code}/binding`)).json();
@@ -286,8 +286,8 @@ describeEachBackend('database exchange', ({ use }) => {
     await maria.admin(`UPDATE ${myDb}.firms SET \`状态\` = '注销', change_no = 4 WHERE id = 2`);
     await maria.admin(`INSERT INTO ${myDb}.firms VALUES (4, '抚顺丁公司', '存续', 5)`);
     expect((await syncAndWait(code)).result).toMatchObject({ version: 2, rows: 2, highWater: '5' });
-    const d = (await t.services.catalog.repo.byCode(code))!;
-    const cols = await t.services.catalog.repo.columns(d.id);
+    const d = (await t.services.catalog.byCode(code))!;
+    const cols = await t.services.catalog.columnsOf(d.id);
     const col = (name: string) => cols.find((c) => c.name === name)!.physical;
     const visible = await t.db.query<Record<string, string>>(`SELECT * FROM ${d.relation} ORDER BY ${col('id')}`);
     expect(visible.map((r) => [String(r[col('id')]), r[col('状态')]])).toEqual([['1', '存续'], ['2', '注销'], ['3', '存续'], ['4', '存续']]);

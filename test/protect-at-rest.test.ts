@@ -77,7 +77,7 @@ describe('encryption at rest on a PostgreSQL server', () => {
   });
 
   it('rotates the data key and re-encrypts in the background while the data stays readable', async () => {
-    const dataset = (await t.services.catalog.repo.byCode(code))!;
+    const dataset = (await t.services.catalog.byCode(code))!;
     const cipherBefore = await t.services.keyring.fieldCipher(dataset.id);
     const read = async () => t.db.query<{ c002: string; c002_bi: string }>(`SELECT c002, c002_bi FROM ${dataset.relation} ORDER BY _row`);
     const before = await read();
@@ -122,8 +122,8 @@ describe('encryption of 3级 columns too, by the secadmin policy, on a PostgreSQ
     const saved = await secadmin.call('PUT', '/api/v1/classification/policy', { ...policy, encryptFromGrade: 3 });
     expect(saved.statusCode, saved.body).toBe(200);
     const code = await loadPeople(await setUp(t));
-    const dataset = (await t.services.catalog.repo.byCode(code))!;
-    const columns = await t.services.catalog.repo.columns(dataset.id);
+    const dataset = (await t.services.catalog.byCode(code))!;
+    const columns = await t.services.catalog.columnsOf(dataset.id);
     expect(Object.fromEntries(columns.map((c) => [c.name, c.encrypted]))).toMatchObject({ 姓名: true, 身份证号: true, 手机号: true, 住址: true, 人口数: false });
     const dump = execFileSync(findPgBin('pg_dump'), ['--data-only', server.url], { maxBuffer: 1 << 28 }).toString('utf8');
     expect(dump).toContain('户籍人口信息');

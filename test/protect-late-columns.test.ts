@@ -63,7 +63,7 @@ async function load(services: Platform['services'], file: string) {
     /** Checked after the disk was searched: what the load reported and what the catalogue says. */
     async check() {
       expect(job?.result).toMatchObject({ rows: EMPTY_ROWS + ID_ROWS - 1, quarantined: 1 });
-      const columns = await catalog.repo.columns(dataset.id);
+      const columns = await catalog.columnsOf(dataset.id);
       expect(columns.find((c) => c.name === '证件号码')).toMatchObject({ encrypted: true, blind_index: true, grade: 4 });
     },
   };

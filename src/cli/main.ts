@@ -253,7 +253,7 @@ program
   .action(async (file: string, options: { dataset: string; mode: string; encoding?: string; sheet?: string }) => {
     if (options.mode !== 'append' && options.mode !== 'replace') throw new Error('--mode must be append or replace');
     const ok = await withServices(async ({ catalog, ingest, jobs }, db) => {
-      const dataset = await catalog.repo.byCode(options.dataset);
+      const dataset = await catalog.byCode(options.dataset);
       if (!dataset) throw new Error(`unknown dataset / 数据资源不存在: ${options.dataset}`);
       // The command acts as the provider's data officer who registered the dataset.
       const caller = {
@@ -290,7 +290,7 @@ registerKeysCommands(program, {
     return {
       db,
       keyring: services.keyring,
-      resolveDataset: async (code) => (await services.catalog.repo.byCode(code))?.id,
+      resolveDataset: async (code) => (await services.catalog.byCode(code))?.id,
       async scheduleReencryption(datasetId) {
         // Queued in the database: a running server's worker (or the drain below) carries it out.
         const jobId = await services.rotation.schedule(datasetId);

@@ -187,6 +187,11 @@ export interface AuditLog extends EventSink {
   consistency(from: number, to: number): Promise<ConsistencyProof>;
   search(filter: RecordFilter, page?: { cursor?: number; limit?: number; order?: 'asc' | 'desc' }): Promise<Page<AuditRecord>>;
   get(seq: number): Promise<AuditRecord | undefined>;
+  /**
+   * The records after `afterSeq`, oldest first, read inside the caller's transaction: a consumer of
+   * the log (security operations) reads and advances its own cursor atomically.
+   */
+  recordsAfter(q: Queryable, afterSeq: number, limit: number): Promise<AuditRecord[]>;
   accessHistory(filter: AccessFilter, page?: { cursor?: number; limit?: number }): Promise<AccessHistory>;
   /** Streams a selection as CSV, or as JSON with an inclusion proof per record under one head. */
   exportRecords(filter: RecordFilter, format: 'csv' | 'json'): AsyncGenerator<string>;
@@ -698,6 +703,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       return { items, ...(items.length === limit ? { nextCursor: (items.at(-1) as AuditRecord).seq } : {}) };
     },
     get: (seq) => recordBySeq(db, seq),
+    recordsAfter: (q, afterSeq, limit) => recordsAfter(q, afterSeq, limit),
     async accessHistory(filter, page = {}) {
       const limit = Math.min(Math.max(page.limit ?? 50, 1), 500);
       const [summary, records] = await Promise.all([

@@ -284,14 +284,14 @@ export function catalogRoutes(deps: { catalog: CatalogService; /** PDX_PUBLIC_UR
       { config: { access: anyone }, schema: { tags: ['catalog'], summary: 'Published catalogue as DCAT JSON-LD' } },
       async (_request, reply) => {
         reply.type('application/ld+json; charset=utf-8');
-        return catalogJsonLd(await catalog.repo.published(), (id) => catalog.repo.columns(id), base);
+        return catalogJsonLd(await catalog.published(), (id) => catalog.columnsOf(id), base);
       },
     );
     app.get(
       '/catalog.xlsx',
       { config: { access: anyone }, schema: { tags: ['catalog'], summary: 'Published catalogue as an XLSX 目录 sheet' } },
       async (_request, reply) => {
-        const buffer = await catalogXlsx(await catalog.repo.published(), (id) => catalog.repo.columns(id));
+        const buffer = await catalogXlsx(await catalog.published(), (id) => catalog.columnsOf(id));
         reply.header('content-disposition', `attachment; filename="catalog.xlsx"; filename*=UTF-8''${encodeURIComponent('政务信息资源目录.xlsx')}`);
         reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
         return reply.send(buffer);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../db/index.ts';
+import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
@@ -41,21 +41,27 @@ function likeTerm(term: string): string {
   return term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** The catalogue: datasets, their 信息项 and versions, search and visibility. */
-export function createCatalogService(deps: { db: Db; events: EventSink }) {
-  const { db, events } = deps;
+/**
+ * What other modules read of the catalogue: datasets by id or code, their 信息项, and the visibility
+ * rules. It needs only the database, so a module the catalogue itself depends on (the classification
+ * review, whose gate the catalogue asks before publishing) is built with it before the catalogue.
+ */
+export function createCatalogReader(db: Db) {
   const repo = catalogRepo(db);
-
-  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   /** May this principal see the dataset at all? Drafts are visible only to their provider. */
   function visible(d: DatasetRow, p: Principal): boolean {
     return d.status === 'published' || d.provider_org_id === p.orgId || p.roles.includes('secadmin');
   }
 
-  const service = {
-    repo,
+  const reader = {
     visible,
+    byId: (id: string) => repo.byId(id),
+    byCode: (code: string) => repo.byCode(code),
+    /** The 信息项 of a dataset, in order (no access check: for modules that checked it already). */
+    columnsOf: (datasetId: string) => repo.columns(datasetId),
+    published: () => repo.published(),
+    isEmpty: () => repo.isEmpty(),
 
     /** The dataset if the caller may see it; otherwise "not found", never "forbidden". */
     async get(principal: Principal, code: string): Promise<DatasetRow> {
@@ -66,11 +72,39 @@ export function createCatalogService(deps: { db: Db; events: EventSink }) {
 
     /** The dataset if the caller is a data officer of its provider organisation. */
     async getOwned(principal: Principal, code: string): Promise<DatasetRow> {
-      const d = await service.get(principal, code);
+      const d = await reader.get(principal, code);
       if (d.provider_org_id !== principal.orgId || !principal.roles.includes('data_officer')) {
         throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以管理该数据资源', en: "Only the provider's data officers manage this dataset" });
       }
       return d;
+    },
+  };
+  return reader;
+}
+
+export type CatalogReader = ReturnType<typeof createCatalogReader>;
+
+/** Refuses publication with a reason (the classification review's gate); resolves when it may go. */
+export type PublishGate = (d: DatasetRow) => Promise<void>;
+
+/** The catalogue: datasets, their 信息项 and versions, search and visibility. */
+export function createCatalogService(deps: { db: Db; events: EventSink; publishGate?: PublishGate }) {
+  const { db, events } = deps;
+  const repo = catalogRepo(db);
+  const assertPublishable: PublishGate = deps.publishGate ?? (async () => {});
+
+  const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
+
+  const service = {
+    ...createCatalogReader(db),
+
+    /**
+     * The catalogue's part of a version load, inside the loader's own transaction: the new version's
+     * 信息项, the search text, and the versions so far.
+     */
+    within(tx: Queryable) {
+      const r = catalogRepo(tx);
+      return { insertColumn: r.insertColumn, setSearchText: r.setSearchText, versions: r.versions };
     },
 
     /** Registers a resource (draft). `kind` telemetry: a set of points whose 信息项 the telemetry module keeps. */
@@ -151,7 +185,7 @@ export function createCatalogService(deps: { db: Db; events: EventSink }) {
         }
       } else if (d.current_version === 0) {
         throw new ConflictError('no_data', { zh: '发布前须至少上传一个数据版本', en: 'Load at least one version before publishing' });
-      } else await service.assertPublishable(d);
+      } else await assertPublishable(d);
       await repo.setStatus(d.id, 'published');
       await record(caller, { action: 'dataset.publish', result: 'success', dataset: code, details: { shareType: d.share_type, openType: d.open_type } });
       return (await repo.byId(d.id))!;
@@ -193,9 +227,6 @@ export function createCatalogService(deps: { db: Db; events: EventSink }) {
         throw new ConflictError('not_a_table', { zh: `资源 ${d.code} 是${what.zh},不能上传数据版本`, en: `Resource ${d.code} is ${what.en}; it takes no file versions` });
       }
     },
-
-    /** Hook for other modules (classification review) to block publication; set at wiring. */
-    assertPublishable: async (_d: DatasetRow): Promise<void> => {},
 
     async withdraw(caller: Caller, code: string): Promise<DatasetRow> {
       const d = await service.getOwned(caller.principal, code);

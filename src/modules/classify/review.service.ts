@@ -5,7 +5,7 @@
  *   column's type and grade with a written reason. Overrides stay in force for later versions; a
  *   column's effective grade is its override if any, else what the current version's full pass
  *   detected; the dataset's effective grade is the highest effective column grade (就高从严).
- * - Publication gate (installReviewGate): a dataset is publishable only once its officer confirmed
+ * - Publication gate (`assertPublishable`, the catalogue's `publishGate`): a dataset is publishable only once its officer confirmed
  *   the classification, and only while the current version's detection did not rise above what was
  *   confirmed (a column's detected grade went up, or it became 个人敏感信息). The FIRST publication
  *   therefore needs a confirmation: the product journey has the officer review before publishing.
@@ -19,7 +19,7 @@ import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
-import type { CatalogService, ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
+import type { CatalogReader, ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
 import { mask } from '../protect/masking.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { z } from 'zod';
@@ -185,8 +185,8 @@ function namesOf(columns: string[], lang: 'zh' | 'en'): string {
   return columns.join(lang === 'zh' ? '、' : ', ');
 }
 
-/** The review service; `assertPublishable` is what installReviewGate hands to the catalogue. */
-export function createReviewService(deps: { db: Db; events: EventSink; catalog: CatalogService; keyring: Keyring }) {
+/** The review service; `assertPublishable` is the catalogue's publication gate (passed in at wiring). */
+export function createReviewService(deps: { db: Db; events: EventSink; catalog: Pick<CatalogReader, 'get' | 'getOwned' | 'byId' | 'visible' | 'columnsOf'>; keyring: Keyring }) {
   const { db, events, catalog, keyring } = deps;
   const repo = reviewRepo(db);
 
@@ -222,7 +222,7 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
     const stored = d.current_version > 0 ? ((await repo.versionClassification(d.id, d.current_version)) as StoredClassification | null) : null;
     const reviews = new Map((await repo.currentReviews(d.id)).map((r) => [r.column_name, r]));
     const confirmation = await repo.lastConfirmation(d.id);
-    const columns = (await catalog.repo.columns(d.id)).map((column): ColumnState => {
+    const columns = (await catalog.columnsOf(d.id)).map((column): ColumnState => {
       const detected = detectedOf(column, stored, p);
       const detectedType = detected.types[0]?.type ?? null;
       const review = reviews.get(column.name) ?? null;
@@ -337,7 +337,7 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
       const policy = await loadPolicy(db);
       const out: DatasetState[] = [];
       for (const id of ids) {
-        const d = await catalog.repo.byId(id);
+        const d = await catalog.byId(id);
         if (d) out.push(await stateOf(d, policy));
       }
       return out;
@@ -465,7 +465,7 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
       const policy = await loadPolicy(db);
       const out: { dataset: DatasetRow; info: CandidateInfo }[] = [];
       for (const id of await repo.loadedDatasetIds(null)) {
-        const d = await catalog.repo.byId(id);
+        const d = await catalog.byId(id);
         if (!d || !catalog.visible(d, principal)) continue;
         const stored = (await repo.versionClassification(d.id, d.current_version)) as StoredClassification | null;
         const info = await candidateOf(d, stored, policy);
@@ -497,7 +497,7 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
 
     /** Level (general/important/core) and default protection of a dataset, for sharing. */
     async protectionOf(datasetId: string) {
-      const d = await catalog.repo.byId(datasetId);
+      const d = await catalog.byId(datasetId);
       if (!d) throw new NotFoundError(DATASET);
       const s = await stateOf(d);
       return { level: s.level, grade: s.effectiveGrade, importantCandidate: s.important.candidate && !s.important.decision, protection: s.protection };
@@ -505,7 +505,7 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
 
     /** Re-applies overrides after ingestion loaded a version (dataset and column grades = effective). */
     async refreshEffectiveGrades(datasetId: string): Promise<void> {
-      const d = await catalog.repo.byId(datasetId);
+      const d = await catalog.byId(datasetId);
       if (d) await storeEffectiveGrades(await stateOf(d));
     },
 
@@ -529,12 +529,3 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
 }
 
 export type ReviewService = ReturnType<typeof createReviewService>;
-
-/** Makes the catalogue refuse publication until the classification is reviewed (chains any earlier hook). */
-export function installReviewGate(catalog: CatalogService, review: Pick<ReviewService, 'assertPublishable'>): void {
-  const previous = catalog.assertPublishable;
-  catalog.assertPublishable = async (d) => {
-    await previous(d);
-    await review.assertPublishable(d);
-  };
-}

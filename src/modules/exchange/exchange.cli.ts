@@ -131,7 +131,7 @@ export function registerExchangeCommands(program: Command, deps: ExchangeCliDeps
     .argument('<dataset>', 'dataset code, e.g. 210000-000001')
     .action(async (code: string) => {
       const ok = await deps.withServices(async (services) => {
-        const dataset = await services.catalog.repo.byCode(code);
+        const dataset = await services.catalog.byCode(code);
         if (!dataset) throw new Error(`unknown dataset / 数据资源不存在: ${code}`);
         const binding = await services.exchange.service.repo.bindingOf(dataset.id);
         if (!binding) throw new Error(`dataset ${code} has no binding / 未绑定库表`);

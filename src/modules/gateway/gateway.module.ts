@@ -21,7 +21,7 @@ const HEALTH_TICK_MS = 1_000;
 export function createGatewayModule(deps: {
   db: Db;
   events: EventSink;
-  catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get' | 'getOwned' | 'visible' | 'repo'>;
+  catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get' | 'getOwned' | 'visible' | 'columnsOf' | 'byId'>;
   records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
   share: Pick<ShareService, 'hooks'>;
   keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'keysFromRows' | 'suite' | 'seal' | 'unseal'>;

@@ -263,7 +263,7 @@ export function matchOperation(ops: readonly OperationRow[], segments: readonly 
 export function createGatewayService(deps: {
   db: Db;
   events: EventSink;
-  catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get' | 'getOwned' | 'visible' | 'repo'>;
+  catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get' | 'getOwned' | 'visible' | 'columnsOf' | 'byId'>;
   records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
   keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'keysFromRows' | 'suite' | 'seal' | 'unseal'>;
   egress: Pick<EgressService, 'checkHost' | 'checkAddress' | 'lookupFor' | 'generation'>;
@@ -303,7 +303,7 @@ export function createGatewayService(deps: {
     const s = d.resource_kind === 'service' ? await repo.service(d.id) : undefined;
     if (!s) throw new NotFoundError(SERVICE);
     const ops = await repo.operations(d.id);
-    const columns = await catalog.repo.columns(d.id);
+    const columns = await catalog.columnsOf(d.id);
     const own = (d.provider_org_id === p.orgId && p.roles.includes('data_officer')) || p.roles.includes('secadmin');
     return {
       code: d.code,
@@ -618,7 +618,7 @@ export function createGatewayService(deps: {
       const ids = await repo.serviceIds();
       const out: ServiceView[] = [];
       for (const id of ids) {
-        const d = await catalog.repo.byId(id);
+        const d = await catalog.byId(id);
         if (d && catalog.visible(d, p)) out.push(await view(p, d.code));
       }
       return out;

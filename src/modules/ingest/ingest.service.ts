@@ -8,13 +8,11 @@ import { AppError, BadRequestError, ConflictError } from '../../errors.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import { searchTextOf, type CatalogService } from '../catalog/catalog.service.ts';
 import type { ColumnRow, DatasetRow, DataType } from '../catalog/catalog.service.ts';
-import { catalogRepo } from '../catalog/catalog.repo.ts';
 import { TableClassifier, type TableClassification } from '../classify/engine.ts';
 import { columnProtection, type GradePolicy } from '../classify/grades.ts';
 import { loadPolicy } from '../classify/review.service.ts';
 import type { ColumnResult, TableScanResult } from '../classify/types.ts';
 import type { Caller } from '../../http/access.ts';
-import { jobsRepo } from '../jobs/jobs.repo.ts';
 import { RetryLater, type JobContext, type Jobs } from '../jobs/jobs.service.ts';
 import { ingestRepo, physicalColumns } from './ingest.repo.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
@@ -85,9 +83,19 @@ function topType(result: ColumnResult | undefined): string | undefined {
 }
 
 /** Aggregation: files in, atomic versions out (issue 4), classified and protected on the way. */
-export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: CatalogService; keyring: Keyring; events: EventSink; spoolDir: string; maxBytes: number; xlsx?: XlsxLimits }) {
-  const { db, jobs, catalog, keyring, events } = deps;
-  const repo = catalog.repo;
+export function createIngestService(deps: {
+  db: Db;
+  jobs: Jobs;
+  catalog: Pick<CatalogService, 'get' | 'getOwned' | 'byId' | 'columnsOf' | 'within' | 'assertTable'>;
+  keyring: Keyring;
+  events: EventSink;
+  spoolDir: string;
+  maxBytes: number;
+  xlsx?: XlsxLimits;
+  /** Called after a version becomes visible (the classification review re-applies officers' overrides). */
+  afterVersion?: (datasetId: string) => Promise<void>;
+}) {
+  const { db, jobs, catalog, keyring, events, afterVersion } = deps;
 
   const record = (event: AuditEvent) => events.record(event);
 
@@ -139,8 +147,8 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       };
     });
     await db.transaction(async (tx) => {
-      for (const column of columns) await catalogRepo(tx).insertColumn(column);
-      await catalogRepo(tx).setSearchText(dataset.id, searchTextOf(dataset, columns));
+      for (const column of columns) await catalog.within(tx).insertColumn(column);
+      await catalog.within(tx).setSearchText(dataset.id, searchTextOf(dataset, columns));
     });
     return columns;
   }
@@ -190,9 +198,9 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       if (loading.some((v) => v.job_id !== ctx.job.id && v.alive)) return undefined;
       for (const v of loading) {
         await r.failVersion(dataset.id, v.version, INTERRUPTED);
-        if (v.job_id && v.job_id !== ctx.job.id) await jobsRepo(tx).failAbandoned(v.job_id, INTERRUPTED);
+        if (v.job_id && v.job_id !== ctx.job.id) await jobs.failAbandoned(tx, v.job_id, INTERRUPTED);
       }
-      const versions = await catalogRepo(tx).versions(dataset.id);
+      const versions = await catalog.within(tx).versions(dataset.id);
       const version = (versions[0]?.version ?? 0) + 1;
       const table = `${dataset.relation}_v${version}`;
       const active = versions.filter((v) => v.state === 'active');
@@ -234,14 +242,14 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
 
   /** Classifies, then loads the rows of one request into a new version, made visible atomically. */
   async function load(ctx: JobContext, payload: LoadRequest) {
-    const dataset = await repo.byId(payload.datasetId);
+    const dataset = await catalog.byId(payload.datasetId);
     if (!dataset) throw new BadRequestError('unknown_dataset', { zh: '数据资源不存在', en: 'Dataset not found' });
     const { totalBytes, open } = payload;
     const { version, table, active, firstRow } = await reserveVersion(ctx, dataset, payload);
     const policy = await loadPolicy(db);
 
     try {
-      let columns = await repo.columns(dataset.id);
+      let columns = await catalog.columnsOf(dataset.id);
       await ctx.progress({ phase: 'classifying', totalBytes });
       const scan = await classifyFile(ctx, await open(), columns, policy, totalBytes);
       const found = scan.classification.result.columns;
@@ -386,7 +394,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
       await payload.commit?.(tx, version);
     });
     if (payload.mode === 'replace') for (const v of active) await dropTable(v.relation).catch(() => undefined);
-    await service.afterVersion?.(dataset.id);
+    await afterVersion?.(dataset.id);
     await record({
       action: 'dataset.version_load',
       result: 'success',
@@ -409,9 +417,6 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
   };
 
   const service = {
-    /** Called after a version becomes visible (the review module re-applies officers' overrides). */
-    afterVersion: undefined as ((datasetId: string) => Promise<void>) | undefined,
-
     /** Runs one load of rows from elsewhere (a database source) inside the caller's job. */
     load,
 
@@ -460,10 +465,10 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
      * loaded one (encrypted, blind-indexed). Returns the version and every changed cell.
      */
     async correct(input: { datasetId: string; userId: string; reason: string; cells: { row: number; column: string; value: string | null }[] }) {
-      const dataset = await repo.byId(input.datasetId);
+      const dataset = await catalog.byId(input.datasetId);
       if (!dataset) throw new BadRequestError('unknown_dataset', { zh: '数据资源不存在', en: 'Dataset not found' });
       catalog.assertTable(dataset);
-      const columns = await repo.columns(dataset.id);
+      const columns = await catalog.columnsOf(dataset.id);
       const byName = new Map(columns.map((c) => [c.name, c]));
       const policyTypes = new Map(columns.map((c) => [c.name, (c.classification as { types?: { type: string }[] }).types?.[0]?.type]));
       const cells = input.cells.map((cell) => {
@@ -483,7 +488,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
         const r = ingestRepo(tx);
         await r.lockDataset(dataset.id);
         if ((await r.loadingVersions(dataset.id, jobs.staleSeconds)).some((v) => v.alive)) return undefined;
-        const versions = await catalogRepo(tx).versions(dataset.id);
+        const versions = await catalog.within(tx).versions(dataset.id);
         const version = (versions[0]?.version ?? 0) + 1;
         const table = `${dataset.relation}_v${version}`;
         await r.insertLoadingVersion({ datasetId: dataset.id, version, mode: 'correct', table, jobId: null, source: { correction: input.reason, rows: rows.length }, firstRow: rows[0]!, userId: input.userId });
@@ -517,7 +522,7 @@ export function createIngestService(deps: { db: Db; jobs: Jobs; catalog: Catalog
           await t.activateVersion(dataset.id, version, { loaded: rows.length, quarantined: 0, quality: null, classification: last?.classification ?? null, source: {} });
           await t.setCurrentVersion(dataset.id, version, dataset.row_count ?? 0, dataset.grade ?? 0, dataset.important_candidate);
         });
-        await service.afterVersion?.(dataset.id);
+        await afterVersion?.(dataset.id);
         await record({
           action: 'dataset.version_correct',
           result: 'success',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { Db } from '../../db/index.ts';
+import type { Db, Queryable } from '../../db/index.ts';
 import { AppError } from '../../errors.ts';
 import { jobsRepo, type JobRow } from './jobs.repo.ts';
 
@@ -65,6 +65,9 @@ export function createJobs(db: Db, options: JobsOptions = {}) {
     worker,
     staleSeconds,
     get: (id: string) => repo.get(id),
+
+    /** Fails a job whose work was found abandoned, inside the finder's own transaction. */
+    failAbandoned: (tx: Queryable, id: string, error: unknown) => jobsRepo(tx).failAbandoned(id, error),
 
     /** Registers the handler of a job kind (before start()). */
     handle(kind: string, handler: JobHandler) {

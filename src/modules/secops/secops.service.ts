@@ -14,7 +14,6 @@ import { EventEmitter } from 'node:events';
 import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, NotFoundError, type Message } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
-import { searchRecords } from '../audit/audit.repo.ts';
 import type { AuditLog } from '../audit/audit.service.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { AuditRecord } from '../audit/record.ts';
@@ -45,7 +44,7 @@ export interface SecretSealer {
 export interface SecopsDeps {
   db: Db;
   events: EventSink;
-  audit: Pick<AuditLog, 'verify'>;
+  audit: Pick<AuditLog, 'verify' | 'recordsAfter'>;
   sealer?: SecretSealer;
   smtp?: SmtpOptions;
   /** The clock of reporting deadlines and warnings (default: the system clock). */
@@ -334,7 +333,7 @@ export function createSecopsService(deps: SecopsDeps) {
     const n = await db.transaction(async (tx) => {
       const r = secopsRepo(tx);
       const cursor = await r.lockCursor('detectors');
-      const records = await searchRecords(tx, {}, { cursor, limit: s.batchSize, order: 'asc' });
+      const records = await deps.audit.recordsAfter(tx, cursor, s.batchSize);
       if (!records.length) return 0;
       const grades = new Map<string, Map<string, number>>();
       const actors = new Map<string, AlertNames | undefined>();

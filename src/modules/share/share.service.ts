@@ -269,7 +269,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       }
       if (d.status !== 'published') throw conflict('not_published', '数据资源尚未发布,不能申请', 'The dataset is not published');
       if (d.provider_org_id === p.orgId) throw conflict('own_dataset', '不能申请本单位的数据资源', 'You cannot request your own organisation\'s dataset');
-      const columns = await catalog.repo.columns(d.id);
+      const columns = await catalog.columnsOf(d.id);
       const names = [...new Set(input.columns)];
       for (const name of names) if (!columns.some((c) => c.name === name)) throw unknownColumn(name);
       const series = seriesOf(d, input.series);
@@ -321,7 +321,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
     /** Requests the caller may see, newest first. */
     list: (p: Principal, filter: { state?: string; dataset?: string }, limit = 200) =>
       (async () => {
-        const datasetId = filter.dataset ? (await catalog.repo.byCode(filter.dataset))?.id : undefined;
+        const datasetId = filter.dataset ? (await catalog.byCode(filter.dataset))?.id : undefined;
         if (filter.dataset && !datasetId) return [];
         return repo.requests(scopeOf(p), { ...(filter.state ? { state: filter.state } : {}), ...(datasetId ? { datasetId } : {}) }, limit);
       })(),
@@ -329,7 +329,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
     /** The columns of a request's dataset with their grades, for approvers (who asks, why, what grades). */
     async requestColumns(p: Principal, id: string): Promise<ColumnRow[]> {
       const r = await visibleRequest(p, id);
-      return catalog.repo.columns(r.dataset_id);
+      return catalog.columnsOf(r.dataset_id);
     },
 
     /** The provider's data officer decides the form of each column, the rows, the term and the quotas. */
@@ -339,7 +339,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       if (!isProviderOfficer(p, r.provider_org_id)) {
         throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以审批', en: "Only the provider's data officers approve requests" });
       }
-      const columns = await catalog.repo.columns(r.dataset_id);
+      const columns = await catalog.columnsOf(r.dataset_id);
       const terms = service.checkTerms(r, columns, input);
       const state = await transition(id, ['submitted'], async (tx) => {
         if (r.needs_security) {
@@ -515,7 +515,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
 
     grants: (p: Principal, filter: { dataset?: string }, limit = 200) =>
       (async () => {
-        const datasetId = filter.dataset ? (await catalog.repo.byCode(filter.dataset))?.id : undefined;
+        const datasetId = filter.dataset ? (await catalog.byCode(filter.dataset))?.id : undefined;
         if (filter.dataset && !datasetId) return [];
         return repo.grants(scopeOf(p), datasetId ? { datasetId } : {}, limit);
       })(),
@@ -578,7 +578,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
      * (modes applicable, PIPL art. 55 note for clear 4级 columns), every column of the dataset offerable.
      */
     async columnsWithoutRequest(datasetId: string, input: Pick<ApprovalInput, 'columns' | 'impactAssessment'>): Promise<Pick<GrantTerms, 'columns' | 'impactAssessment'>> {
-      const columns = await catalog.repo.columns(datasetId);
+      const columns = await catalog.columnsOf(datasetId);
       const offer = { columns: columns.map((c) => c.name), end_date: '9999-12-31', series_terms: null, service_terms: null, requested_filter: null };
       const terms = service.checkTerms(offer, columns, { columns: input.columns, ...(input.impactAssessment !== undefined ? { impactAssessment: input.impactAssessment } : {}) });
       return { columns: terms.columns, impactAssessment: terms.impactAssessment };
@@ -614,7 +614,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
     },
 
     /** A row filter checked against the dataset's catalogue as a grant's is (a 400 naming rowFilter). */
-    checkGrantFilter: async (datasetId: string, node: FilterNode) => recheckRowFilter(node, await catalog.repo.columns(datasetId))!,
+    checkGrantFilter: async (datasetId: string, node: FilterNode) => recheckRowFilter(node, await catalog.columnsOf(datasetId))!,
 
     /** The grants of a return flow, one per organisation. */
     returnFlowGrants: (flowId: string) => repo.flowGrants(flowId),
@@ -622,7 +622,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
     /** Suspends (pause) or resumes every grant of a return flow; the read path refuses a suspended grant at once. */
     suspendReturnFlow: (flowId: string, suspend: boolean) => repo.suspendFlowGrants(flowId, suspend),
 
-    datasetOf: (id: string) => catalog.repo.byId(id),
+    datasetOf: (id: string) => catalog.byId(id),
     notifications: (p: Principal, unreadOnly: boolean) => Promise.all([repo.notifications(p.userId, unreadOnly, 200), repo.unreadCount(p.userId)]),
     markRead: (p: Principal, id: string | null) => repo.markRead(p.userId, id),
     /** Console notice to users by id, by organisation and role, or by role (other modules' events too). */
