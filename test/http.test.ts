@@ -58,6 +58,11 @@ describeEachBackend('platform endpoints', ({ backend, use }) => {
     const docs = await app.inject('/docs/');
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('swagger');
+    // pdx's name and mark, not another product's.
+    expect(docs.body).toContain('<title>pdx 接口文档 · API</title>');
+    const initializer = (await app.inject('/docs/static/swagger-initializer.js')).body;
+    const logo = /img\.src = 'data:image\/svg\+xml;base64,([^']+)'/.exec(initializer)?.[1];
+    expect(Buffer.from(logo ?? '', 'base64').toString('utf8')).toContain('公共数据共享交换平台 接口文档');
   });
 
   it('exposes Prometheus metrics including request counts to a direct loopback caller only (no token set)', async () => {

@@ -3,6 +3,9 @@
  * has a label in Chinese and English, and each detector a name and a line saying what it watches
  * (web/src/locales/secops-settings.ts; the form is web/src/pages/secops/SettingsTab.tsx).
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../src/modules/secops/secops.settings.ts';
 import * as exchange from '../web/src/locales/exchange.ts';
@@ -21,5 +24,21 @@ describe('monitoring settings labels', () => {
     }
     expect(missing).toEqual([]);
     expect(detectors.length).toBeGreaterThan(10);
+  });
+});
+
+describe('Chinese console text', () => {
+  // Full-width punctuation in Chinese sentences (，：；（）), as officials write them; ASCII stays
+  // where the text is code (a filter, a URL, a time such as 09:37).
+  it('uses full-width punctuation next to Chinese characters', async () => {
+    const files = fs.readdirSync(path.resolve('web/src/locales')).filter((f) => f.endsWith('.ts'));
+    const ascii = /[\u4e00-\u9fff][,;()]|[,;(][\u4e00-\u9fff]|[\u4e00-\u9fff]:/u;
+    const found: string[] = [];
+    for (const file of files) {
+      const { zh } = (await import(/* @vite-ignore */ pathToFileURL(path.resolve('web/src/locales', file)).href)) as { zh?: Record<string, string> };
+      for (const [key, text] of Object.entries(zh ?? {})) if (ascii.test(text)) found.push(`${file} ${key}: ${text}`);
+    }
+    expect(found).toEqual([]);
+    expect(files.length).toBeGreaterThan(10);
   });
 });

@@ -8,7 +8,7 @@ import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
+import swaggerUi, { type FastifySwaggerUiOptions } from '@fastify/swagger-ui';
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type http from 'node:http';
 import {
@@ -30,6 +30,22 @@ import { registerInputCheck } from './input.ts';
 import { createMetrics } from './metrics.ts';
 
 const WEB_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
+const FAVICON = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'public', 'favicon.svg');
+
+/** The API docs page in pdx's colours, with its mark and name (not the Swagger UI's own). */
+function docsBranding(): Pick<FastifySwaggerUiOptions, 'logo' | 'theme'> {
+  const icon = fs.readFileSync(FAVICON);
+  const mark = icon.toString('utf8').replace('<svg ', '<svg x="0" y="4" width="32" height="32" ');
+  const logo = `<svg xmlns="http://www.w3.org/2000/svg" width="360" height="40" viewBox="0 0 360 40">${mark}<text x="44" y="27" font-size="18" font-family="sans-serif" fill="#fff">pdx · 公共数据共享交换平台 接口文档</text></svg>`;
+  return {
+    logo: { type: 'image/svg+xml', content: Buffer.from(logo), href: '/docs', target: '_self' },
+    theme: {
+      title: 'pdx 接口文档 · API',
+      favicon: [{ filename: 'favicon.svg', rel: 'icon', sizes: 'any', type: 'image/svg+xml', content: icon }],
+      css: [{ filename: 'pdx.css', content: '.swagger-ui .topbar { background-color: #001529; } body { margin: 0; }' }],
+    },
+  };
+}
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 export interface AppDeps {
@@ -192,7 +208,7 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false, ...docsBranding() });
 
   const metrics = createMetrics(db);
   app.addHook('onResponse', async (request, reply) => {

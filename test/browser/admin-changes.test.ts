@@ -69,7 +69,7 @@ describe('console: two-person control of administrator accounts in Chromium', ()
     const { secondFactor } = (await answer.json()) as { secondFactor: { ticket: string; enrol?: { secret: string } } };
     expect(secondFactor.enrol).toBeDefined();
     expect((await submitSecondFactor(page, await authenticatorFor(server.url).code('auditor2', secondFactor))).status()).toBe(200);
-    await page.getByRole('button', { name: '我已保存恢复码,进入平台' }).click();
+    await page.getByRole('button', { name: '我已保存恢复码，进入平台' }).click();
     await expect.poll(() => page.getByText('首次登录或密码被重置后').count()).toBe(1);
     expect(errors).toEqual([]);
   }, 300_000);

@@ -107,7 +107,7 @@ describe('console: classification review and the 重要数据 queue in Chromium'
     await page.getByRole('button', { name: '添加规则' }).click();
     await page.getByPlaceholder('规则标识').fill('household');
     await page.getByPlaceholder('说明').fill('户籍类数据');
-    await page.getByPlaceholder('列名匹配(正则)').fill('户籍');
+    await page.getByPlaceholder('列名匹配（正则）').fill('户籍');
     await page.getByTestId('policy-save').click();
     await expect.poll(() => page.getByText('策略已保存').count()).toBe(1);
     await screenshot(page, 'classify-07-policy');

@@ -58,6 +58,13 @@ describe.sequential('console: sign-in, administration and API keys in Chromium',
     expect((await confirmDialog(page, /创\s*建/, { answer: '/orgs' }))?.status()).toBe(201);
     await expect.poll(() => page.getByRole('cell', { name: '朝阳市民政局' }).count()).toBe(1);
     await screenshot(page, 'identity-03-orgs');
+    // Edited in the same form, filled with what is stored.
+    await page.getByRole('row', { name: /朝阳市民政局/ }).getByRole('button', { name: '编辑' }).click();
+    await expect.poll(() => orgDialog.getByLabel('机构名称').inputValue()).toBe('朝阳市民政局');
+    expect(await orgDialog.getByText('编辑机构：朝阳市民政局').count()).toBe(1);
+    await orgDialog.getByLabel('行政区划代码').fill('211302');
+    expect((await confirmDialog(page, /保\s*存/, { answer: /\/orgs\/[0-9a-f-]+$/ }))?.status()).toBe(200);
+    await expect.poll(() => page.getByRole('row', { name: /朝阳市民政局/ }).textContent()).toContain('211302');
   });
 
   it('users: 三员分立 is enforced, a consumer is created and its password shown once', async () => {
@@ -89,6 +96,12 @@ describe.sequential('console: sign-in, administration and API keys in Chromium',
     await signOut(page);
     expect((await submitSignIn(page, 'zy-minzheng', generated)).status()).toBe(200);
     await expect.poll(() => page.getByText('首次登录或密码被重置后').count()).toBe(1);
+    // Before the console opens the page still says who is signed in and offers the way out.
+    expect(await page.getByTestId('forced-who').textContent()).toContain('朝阳市民政局');
+    expect(await page.getByTestId('forced-logout').textContent()).toMatch(/退出登录/);
+    // The page fills the window: no white frame of the browser's default body margin.
+    expect(await page.evaluate(() => getComputedStyle(document.body).margin)).toBe('0px');
+    await screenshot(page, 'identity-05b-forced-password');
     await page.getByLabel('当前密码').fill(generated);
     await page.getByLabel('新密码', { exact: true }).fill('weak');
     await page.getByLabel('确认新密码').fill('weak');

@@ -96,7 +96,7 @@ describe('console: security operations dashboard, alerts, incident clock and con
     const volume = page.getByTestId('sset-card-volume');
     await expect.poll(() => volume.textContent()).toContain('访问量异常');
     const text = (await volume.textContent()) ?? '';
-    for (const shown of ['超过基线的倍数', '默认:10 倍', '基线统计窗口', '默认:168 小时', '自动处置', '暂停密钥']) expect(text).toContain(shown);
+    for (const shown of ['超过基线的倍数', '默认：10 倍', '基线统计窗口', '默认：168 小时', '自动处置', '暂停密钥']) expect(text).toContain(shown);
     // No JSON to edit, no English keys or milliseconds.
     expect(await page.locator('textarea').count()).toBe(0);
     const all = (await page.locator('form').textContent()) ?? '';

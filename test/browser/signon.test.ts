@@ -53,7 +53,7 @@ describe('console: two-factor sign-in of administrators in Chromium', () => {
     const codes = ((await page.locator('[data-testid="recovery-codes"] pre').textContent()) ?? '').split('\n').filter(Boolean);
     expect(codes).toHaveLength(10);
     await screenshot(page, 'signon-02-recovery-codes');
-    await page.getByRole('button', { name: '我已保存恢复码,进入平台' }).click();
+    await page.getByRole('button', { name: '我已保存恢复码，进入平台' }).click();
     await page.getByTestId('user-menu').waitFor();
 
     // Signed out and in again: a code, no QR code this time.
@@ -73,7 +73,7 @@ describe('console: two-factor sign-in of administrators in Chromium', () => {
     expect((await submitSecondFactor(page, codes[0]!)).status()).toBe(200);
     await expect.poll(() => page.getByTestId('recovery-codes').textContent()).toContain('剩余 9 个');
     await screenshot(page, 'signon-03-recovery-used');
-    await page.getByRole('button', { name: '我已保存恢复码,进入平台' }).click();
+    await page.getByRole('button', { name: '我已保存恢复码，进入平台' }).click();
     await page.getByTestId('user-menu').waitFor();
     expect(errors).toEqual([]);
   });
@@ -90,7 +90,7 @@ describe('console: two-factor sign-in of administrators in Chromium', () => {
     const errors = watchErrors(page);
     await signIn(page, server.url, 'secadmin', ADMIN_PASSWORDS.secadmin, '/secops?tab=signon');
     await page.getByTestId('sign-on-policy').waitFor();
-    expect(await page.getByText('三员)始终以口令加动态验证码登录').count()).toBe(1);
+    expect(await page.getByText('三员）始终以口令加动态验证码登录').count()).toBe(1);
     const toggle = page.getByRole('switch', { name: '数据管理员登录也须动态验证码' });
     expect(await toggle.getAttribute('aria-checked')).toBe('false');
     await toggle.click();

@@ -89,7 +89,7 @@ export async function answerSecondFactor(page: Page, url: string, username: stri
   const code = await submitSecondFactor(page, await authenticatorFor(url).code(username, secondFactor));
   if (code.status() !== 200) throw new Error(`second factor of ${username} refused: ${code.status()} ${await code.text()}`);
   // At enrolment the recovery codes are shown once; the holder confirms having kept them.
-  if (secondFactor.enrol) await page.getByRole('button', { name: '我已保存恢复码,进入平台' }).click();
+  if (secondFactor.enrol) await page.getByRole('button', { name: '我已保存恢复码，进入平台' }).click();
 }
 
 /** Types a code into the second step of the sign-in page and waits for the server's answer. */

@@ -4,6 +4,7 @@ import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { App } from './App.tsx';
 import { AuthProvider } from './auth.tsx';
 import { I18nProvider } from './i18n.tsx';
+import './global.css';
 
 /** The portal is its own chunk: console users never load it, portal visitors never load the console pages. */
 const PortalApp = lazy(() => import('./pages/open/portal/PortalApp.tsx').then((m) => ({ default: m.PortalApp })));

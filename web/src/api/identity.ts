@@ -23,6 +23,7 @@ export const identityApi = {
   changePassword: (body: BodyOf<'/api/v1/auth/password', 'post'>) => POST('/api/v1/auth/password', { body }),
   orgs: () => GET('/api/v1/orgs').then((r) => r.items),
   createOrg: (body: BodyOf<'/api/v1/orgs', 'post'>) => POST('/api/v1/orgs', { body }),
+  updateOrg: (id: string, body: BodyOf<'/api/v1/orgs/{id}', 'put'>) => PUT('/api/v1/orgs/{id}', { path: { id }, body }),
   users: () => GET('/api/v1/users').then((r) => r.items),
   createUser: (body: BodyOf<'/api/v1/users', 'post'>) => POST('/api/v1/users', { body }),
   updateUser: (id: string, body: BodyOf<'/api/v1/users/{id}', 'patch'>) => PATCH('/api/v1/users/{id}', { path: { id }, body }),

@@ -21,15 +21,27 @@ function tree(orgs: Org[]): OrgNode[] {
 export function OrgsPage() {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
+  /** The organisation being edited; undefined while a new one is entered. */
+  const [editing, setEditing] = useState<Org>();
   const [error, setError] = useState<string>();
   const [form] = Form.useForm();
   const { data: orgs, loading, error: loadError, reload } = useLoad(() => identityApi.orgs(), []);
   const data = useMemo(() => tree(orgs ?? []), [orgs]);
 
-  async function create(values: Omit<Org, 'id'>) {
+  function openForm(org?: Org) {
+    form.resetFields();
+    if (org) form.setFieldsValue({ name: org.name, type: org.type, level: org.level, parentId: org.parentId ?? undefined, regionCode: org.regionCode, uscc: org.uscc ?? '' });
+    setEditing(org);
+    setError(undefined);
+    setOpen(true);
+  }
+
+  async function save(values: Omit<Org, 'id'>) {
     setError(undefined);
     try {
-      await identityApi.createOrg({ ...values, uscc: values.uscc || null, parentId: values.parentId ?? null });
+      const body = { ...values, uscc: values.uscc || null, parentId: values.parentId ?? null };
+      if (editing) await identityApi.updateOrg(editing.id, body);
+      else await identityApi.createOrg(body);
       setOpen(false);
       await reload();
     } catch (e) {
@@ -40,14 +52,7 @@ export function OrgsPage() {
   return (
     <>
       <Space style={{ marginBottom: 16 }}>
-        <Button
-          type="primary"
-          onClick={() => {
-            form.resetFields();
-            setError(undefined);
-            setOpen(true);
-          }}
-        >
+        <Button type="primary" onClick={() => openForm()}>
           {t('orgs.new')}
         </Button>
       </Space>
@@ -66,11 +71,28 @@ export function OrgsPage() {
           { title: t('orgs.level'), dataIndex: 'level', render: (v: Org['level']) => t(`orgs.level.${v}`) },
           { title: t('orgs.region'), dataIndex: 'regionCode' },
           { title: t('orgs.uscc'), dataIndex: 'uscc', render: (v: string | null) => v ?? '—' },
+          {
+            title: t('common.actions'),
+            key: 'actions',
+            width: 90,
+            render: (_, org) => (
+              <Button type="link" size="small" onClick={() => openForm(org)} data-testid={`org-edit-${org.regionCode}-${org.name}`}>
+                {t('orgs.edit')}
+              </Button>
+            ),
+          },
         ]}
       />
-      <Modal open={open} title={t('orgs.new')} onCancel={() => setOpen(false)} onOk={() => form.submit()} okText={t('common.create')} destroyOnHidden>
+      <Modal
+        open={open}
+        title={editing ? t('orgs.editTitle', { name: editing.name }) : t('orgs.new')}
+        onCancel={() => setOpen(false)}
+        onOk={() => form.submit()}
+        okText={editing ? t('common.save') : t('common.create')}
+        destroyOnHidden
+      >
         {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} data-testid="org-error" />}
-        <Form form={form} layout="vertical" onFinish={create} initialValues={{ type: 'department', level: 'city' }}>
+        <Form form={form} layout="vertical" onFinish={save} initialValues={{ type: 'department', level: 'city' }}>
           <Form.Item name="name" label={t('orgs.name')} rules={[{ required: true }]}>
             <Input />
           </Form.Item>
@@ -81,7 +103,7 @@ export function OrgsPage() {
             <Select options={(['province', 'city', 'county'] as const).map((v) => ({ value: v, label: t(`orgs.level.${v}`) }))} />
           </Form.Item>
           <Form.Item name="parentId" label={t('orgs.parent')}>
-            <Select allowClear showSearch optionFilterProp="label" options={(orgs ?? []).map((o) => ({ value: o.id, label: o.name }))} />
+            <Select allowClear showSearch optionFilterProp="label" options={(orgs ?? []).filter((o) => o.id !== editing?.id).map((o) => ({ value: o.id, label: o.name }))} />
           </Form.Item>
           <Form.Item name="regionCode" label={t('orgs.region')} rules={[{ required: true }]}>
             <Input placeholder="211300" />

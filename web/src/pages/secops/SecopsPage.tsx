@@ -411,7 +411,7 @@ function ContainmentsTab({ version, onChange }: { version: number; onChange(): v
           { title: t('secops.col.kind'), dataIndex: 'kind', width: 110, render: (_, c) => <Tag color="volcano">{t(`secops.kind.${c.kind}`)}</Tag> },
           { title: t('secops.col.target'), render: (_, c) => c.targetLabel ?? c.targetId },
           { title: t('secops.col.reason'), render: (_, c) => text(c.reason) },
-          { title: '', dataIndex: 'automatic', width: 70, render: (a) => (a ? t('secops.auto') : t('secops.manual')) },
+          { title: t('secops.col.origin'), dataIndex: 'automatic', width: 90, render: (a) => (a ? t('secops.auto') : t('secops.manual')) },
           { title: t('secops.col.created'), dataIndex: 'createdAt', width: 170, render: (v) => time(v) },
           { title: t('secops.col.until'), dataIndex: 'until', width: 170, render: (v) => (v ? time(v) : '—') },
           {
