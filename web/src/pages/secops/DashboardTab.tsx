@@ -9,6 +9,12 @@ import { detectorLabel, SeverityTag, useText } from './common.tsx';
 const SEVERITY_HEX = { general: '#1677ff', significant: '#fa8c16', major: '#f5222d', critical: '#c41d7f' };
 const GRADE_HEX = ['#52c41a', '#1677ff', '#fa8c16', '#f5222d'];
 
+/** The numbers (hours since the epoch) of the last `n` hours, the current one last. */
+function lastHours(n: number): number[] {
+  const now = Math.floor(Date.now() / 3_600_000);
+  return Array.from({ length: n }, (_, i) => now - n + 1 + i);
+}
+
 /** The secadmin's view: live alerts, incidents by stage, detector hits, sensitive reads, assets. */
 export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Dashboard; live: Alert[]; connected: boolean; onOpenAlert(a: Alert): void }) {
   const { t, label, time } = useI18n();
@@ -32,17 +38,25 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
   );
 
   const hitsOption = useMemo<EChartsOption>(() => {
-    const hours = [...new Set(data.hits.map((h) => h.hour))].sort();
     const detectors = [...new Set(data.hits.map((h) => h.detector))];
+    // Always the last 24 hours, one slot each: an hour without hits is an empty slot, not a missing one.
+    const slots = lastHours(24);
+    const slotOf = (hour: string) => Math.floor(new Date(hour).getTime() / 3_600_000);
     return {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
       grid: { left: 8, right: 16, bottom: 8, top: 40, containLabel: true },
-      xAxis: { type: 'category', data: hours.map((h) => time(h).slice(-8, -3)) },
-      yAxis: { type: 'value', minInterval: 1 },
-      series: detectors.map((d) => ({ name: detectorLabel(label, d), type: 'bar', stack: 'hits', data: hours.map((h) => data.hits.find((x) => x.hour === h && x.detector === d)?.n ?? 0) })),
+      xAxis: { type: 'category', data: slots.map((h) => `${String(new Date(h * 3_600_000).getHours()).padStart(2, '0')}:00`) },
+      yAxis: { type: 'value', minInterval: 1, name: t('secops.hitsUnit') },
+      series: detectors.map((d) => ({
+        name: detectorLabel(label, d),
+        type: 'bar',
+        stack: 'hits',
+        barMaxWidth: 18,
+        data: slots.map((slot) => data.hits.filter((x) => x.detector === d && slotOf(x.hour) === slot).reduce((n, x) => n + x.n, 0)),
+      })),
     };
-  }, [data, t, time]);
+  }, [data, t, label]);
 
   const consumersOption = useMemo<EChartsOption>(() => {
     const rows = [...data.consumers].reverse();
@@ -53,8 +67,8 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
       xAxis: { type: 'value' },
       yAxis: { type: 'category', data: rows.map((c) => `${c.orgName ?? ''} ${c.keyName ?? c.subject.slice(0, 12)}`) },
       series: [
-        { name: t('secops.sensitiveRows'), type: 'bar', itemStyle: { color: '#f5222d' }, data: rows.map((c) => c.sensitiveRows) },
-        { name: t('secops.rows'), type: 'bar', itemStyle: { color: '#91caff' }, data: rows.map((c) => c.rows) },
+        { name: t('secops.sensitiveRows'), type: 'bar', barMaxWidth: 24, itemStyle: { color: '#f5222d' }, data: rows.map((c) => c.sensitiveRows) },
+        { name: t('secops.rows'), type: 'bar', barMaxWidth: 24, itemStyle: { color: '#91caff' }, data: rows.map((c) => c.rows) },
       ],
     };
   }, [data, t]);
@@ -64,14 +78,15 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
     return {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       legend: { top: 0 },
-      grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
-      xAxis: { type: 'value', minInterval: 1, name: t('secops.datasets') },
+      grid: { left: 8, right: 16, bottom: 28, top: 36, containLabel: true },
+      xAxis: { type: 'value', minInterval: 1, name: t('secops.datasets'), nameLocation: 'middle', nameGap: 26 },
       yAxis: { type: 'category', data: orgs },
       series: [
         ...([1, 2, 3, 4] as const).map((g) => ({
           name: t(`grade.${g}`),
           type: 'bar' as const,
           stack: 'grade',
+          barMaxWidth: 28,
           itemStyle: { color: GRADE_HEX[g - 1] },
           data: orgs.map((o) => data.assets.find((a) => a.orgName === o && a.grade === g)?.n ?? 0),
         })),
