@@ -1,7 +1,7 @@
 import { Badge, Card, Col, Row, Statistic, Typography } from 'antd';
-import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { systemApi, type Todo, type TodoKind } from '../api/system.ts';
+import { systemApi, type TodoKind } from '../api/system.ts';
+import { useLoad } from '../hooks/useLoad.ts';
 import { useI18n } from '../i18n.tsx';
 
 /** Where each to-do count leads: the queue itself. */
@@ -24,10 +24,7 @@ const QUEUES: Record<TodoKind, string> = {
  */
 export function Workbench() {
   const { t } = useI18n();
-  const [todo, setTodo] = useState<Todo>();
-  useEffect(() => {
-    systemApi.todo().then(setTodo, () => undefined);
-  }, []);
+  const { data: todo } = useLoad(() => systemApi.todo(), []);
   if (!todo?.items.length) return null;
   return (
     <Card title={t('todo.title')} data-testid="workbench">

@@ -1,7 +1,8 @@
 import { Alert, App, Badge, Button, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';
-import { identityApi, type AdminChange, type HeldChange, type Org } from '../../api/identity.ts';
+import { useState, type HTMLAttributes } from 'react';
+import { identityApi, type AdminChange, type HeldChange } from '../../api/identity.ts';
 import { useAuth } from '../../auth.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 
 /** Tells every view of the pending changes (list, menu badge) to reload. */
@@ -12,24 +13,13 @@ const STATE_COLORS: Record<AdminChange['state'], string> = { pending: 'orange', 
 /** Pending changes the signed-in administrator may approve: the console's to-do count. */
 export function useChangesToApprove(): number {
   const { me, has } = useAuth();
-  const [n, setN] = useState(0);
   const approver = has('secadmin', 'auditor');
-  const refresh = useCallback(() => {
-    if (!approver || !me) return;
-    identityApi
-      .adminChanges()
-      .then((items) => setN(items.filter((c) => c.state === 'pending' && me.roles.includes(c.approverRole)).length))
-      .catch(() => undefined);
-  }, [approver, me]);
-  useEffect(() => {
-    refresh();
-    const timer = window.setInterval(refresh, 60_000);
-    window.addEventListener(CHANGES_EVENT, refresh);
-    return () => {
-      window.clearInterval(timer);
-      window.removeEventListener(CHANGES_EVENT, refresh);
-    };
-  }, [refresh]);
+  // Only an approver has a count; a failed refresh keeps the last one.
+  const { data: n = 0 } = useLoad(
+    async () => (approver && me ? (await identityApi.adminChanges()).filter((c) => c.state === 'pending' && me.roles.includes(c.approverRole)).length : 0),
+    [approver, me],
+    { when: approver && !!me, every: 60_000, on: CHANGES_EVENT },
+  );
   return n;
 }
 
@@ -84,31 +74,15 @@ export function AdminChangesPage() {
   const { t, time, lang } = useI18n();
   const { me } = useAuth();
   const { modal, message } = App.useApp();
-  const [items, setItems] = useState<AdminChange[]>();
-  const [orgs, setOrgs] = useState<Org[]>([]);
+  const { data, error, reload } = useLoad(() => Promise.all([identityApi.adminChanges(), identityApi.orgs()]), [], { on: CHANGES_EVENT });
+  const [items, orgs = []] = data ?? [];
   const [rejecting, setRejecting] = useState<AdminChange>();
-  const [error, setError] = useState<string>();
   const [form] = Form.useForm<{ reason: string }>();
-
-  const load = useCallback(async () => {
-    try {
-      const [changes, o] = await Promise.all([identityApi.adminChanges(), identityApi.orgs()]);
-      setItems(changes);
-      setOrgs(o);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-    window.addEventListener(CHANGES_EVENT, load);
-    return () => window.removeEventListener(CHANGES_EVENT, load);
-  }, [load]);
 
   const done = async (text: string) => {
     message.success(text);
     window.dispatchEvent(new Event(CHANGES_EVENT));
-    await load();
+    await reload();
   };
 
   async function approve(c: AdminChange) {

@@ -1,6 +1,7 @@
 import { Alert, App, Button, Checkbox, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
-import { identityApi, isHeld, type Org, type Role, type User } from '../../api/identity.ts';
+import { useState } from 'react';
+import { identityApi, isHeld, type Role, type User } from '../../api/identity.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { AdminChangesPage, useHeldNotice } from './AdminChanges.tsx';
 
@@ -14,20 +15,11 @@ export function UsersPage() {
   const { t, time } = useI18n();
   const { modal, message } = App.useApp();
   const held = useHeldNotice();
-  const [users, setUsers] = useState<User[]>([]);
-  const [orgs, setOrgs] = useState<Org[]>([]);
+  const { data, loading, error: loadError, reload } = useLoad(() => Promise.all([identityApi.users(), identityApi.orgs()]), []);
+  const [users = [], orgs = []] = data ?? [];
   const [editing, setEditing] = useState<User | 'new'>();
   const [error, setError] = useState<string>();
   const [form] = Form.useForm();
-
-  const load = useCallback(async () => {
-    const [u, o] = await Promise.all([identityApi.users(), identityApi.orgs()]);
-    setUsers(u);
-    setOrgs(o);
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const orgName = (id: string) => orgs.find((o) => o.id === id)?.name ?? id;
   const showPassword = (title: string, password: string) =>
@@ -55,7 +47,7 @@ export function UsersPage() {
         if (isHeld(r)) held(r);
       }
       setEditing(undefined);
-      await load();
+      await reload();
     } catch (e) {
       setError((e as Error).message);
     }
@@ -64,7 +56,7 @@ export function UsersPage() {
   async function act(call: () => Promise<unknown>) {
     try {
       await call();
-      await load();
+      await reload();
     } catch (e) {
       message.error((e as Error).message);
     }
@@ -84,8 +76,10 @@ export function UsersPage() {
           {t('users.new')}
         </Button>
       </Space>
+      {loadError && <Alert style={{ marginBottom: 16 }} type="error" showIcon message={loadError} />}
       <Table<User>
         rowKey="id"
+        loading={loading && !data}
         dataSource={users}
         pagination={{ pageSize: 20 }}
         columns={[

@@ -1,8 +1,9 @@
 import { SearchOutlined } from '@ant-design/icons';
 import { Alert, AutoComplete, Button, Card, DatePicker, Empty, Form, Select, Space, Table, Tag, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { accessHistory, RESULTS, type AccessEntry, type AccessFilter, type AccessSummary, type AuditResult } from '../../api/audit.ts';
 import { getColumns, searchDatasets, type Dataset } from '../../api/catalog.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { ActorText, rangeQuery, ResultTag, thisMonth, useOrgs, useRangePresets, type Range } from './common.tsx';
 import { RecordDrawer } from './RecordDrawer.tsx';
@@ -24,30 +25,15 @@ const isMode = (m: string): m is Mode => m in MODES;
 
 /** Catalogue entries to pick from (the auditor may also type any code: withdrawn datasets stay auditable). */
 function useDatasets(): DatasetRef[] {
-  const [items, setItems] = useState<DatasetRef[]>([]);
-  useEffect(() => {
-    searchDatasets({ pageSize: 200 })
-      .then((r) => setItems(r.items))
-      .catch(() => setItems([]));
-  }, []);
+  const { data: items = [] } = useLoad(() => searchDatasets({ pageSize: 200 }).then((r): DatasetRef[] => r.items, (): DatasetRef[] => []), []);
   return items;
 }
 
 /** Column names of a catalogue dataset, as suggestions. */
 function useColumns(code: string | undefined): string[] {
-  const [names, setNames] = useState<string[]>([]);
-  useEffect(() => {
-    setNames([]);
-    if (!code) return;
-    let live = true;
-    getColumns(code)
-      .then((items) => live && setNames(items.map((c) => c.name)))
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [code]);
-  return names;
+  const { data } = useLoad(async () => ({ code, names: (await getColumns(code!)).map((c) => c.name) }), [code], { when: !!code });
+  // Another dataset's columns are no suggestion for this one, not even while its own load.
+  return data && data.code === code ? data.names : [];
 }
 
 /** "Who read the 身份证号 column of 户籍人口 this month": data responses of a dataset (and column), per caller and one by one. */

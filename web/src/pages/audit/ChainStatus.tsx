@@ -1,8 +1,9 @@
 import { CheckCircleFilled, CloseCircleFilled, DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Col, Descriptions, Row, Space, Spin, Statistic, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { latestHead, verifyChain, WITNESS_URL, type SignedHead, type VerifyReport } from '../../api/audit.ts';
 import { ApiError } from '../../api/client.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { Hex } from './common.tsx';
 
@@ -15,30 +16,19 @@ interface Status {
 // Verification reads the whole log: once per console session, again only on request.
 let lastStatus: Status | undefined;
 
+async function verify(): Promise<Status> {
+  const report = await verifyChain();
+  const head = await latestHead().catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e)));
+  lastStatus = { report, head, at: new Date() };
+  return lastStatus;
+}
+
 /** Chain status: the whole log recomputed by the server (GET /audit/verify) and the latest signed head. */
 export function ChainStatus() {
   const { t, time } = useI18n();
-  const [status, setStatus] = useState<Status | undefined>(lastStatus);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  const load = useCallback(async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const report = await verifyChain();
-      const head = await latestHead().catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e)));
-      lastStatus = { report, head, at: new Date() };
-      setStatus(lastStatus);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }, []);
-  useEffect(() => {
-    if (!lastStatus) void load();
-  }, [load]);
+  // This session's verification, if one ran already: then only the button verifies again.
+  const [earlier] = useState(() => lastStatus);
+  const { data: status = earlier, loading: busy, error, reload } = useLoad(verify, [], { when: !earlier });
 
   const report = status?.report;
   const head = status?.head;
@@ -55,7 +45,7 @@ export function ChainStatus() {
               {t('audit.chain.checkedAt')} {time(status.at)}
             </Typography.Text>
           )}
-          <Button size="small" icon={<ReloadOutlined />} onClick={() => void load()} loading={busy} data-testid="chain-reverify">
+          <Button size="small" icon={<ReloadOutlined />} onClick={() => void reload()} loading={busy} data-testid="chain-reverify">
             {t('audit.chain.reverify')}
           </Button>
           <Button size="small" icon={<DownloadOutlined />} href={WITNESS_URL} title={t('audit.chain.witnessHint')} data-testid="chain-witness">

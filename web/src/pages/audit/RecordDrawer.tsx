@@ -1,7 +1,7 @@
 import { CheckCircleFilled, CloseCircleFilled, DownloadOutlined, MinusCircleFilled } from '@ant-design/icons';
 import { Alert, Button, Collapse, Descriptions, Divider, Drawer, Space, Spin, Tag, Tooltip, Typography } from 'antd';
-import { useEffect, useState } from 'react';
-import { getRecord, inclusionProof, publicKey, type AuditRecord, type InclusionProof, type PublicKey } from '../../api/audit.ts';
+import { getRecord, inclusionProof, publicKey, type InclusionProof, type PublicKey } from '../../api/audit.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { ActionText, ActorText, Hex, ResultTag, useOrgs } from './common.tsx';
 import { checkProof, type Check, type ProofCheck } from './proof.ts';
@@ -47,7 +47,6 @@ function downloadProof(proof: InclusionProof) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** One record with every field, its chain links and its inclusion proof checked in the browser. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The details of a record as labelled fields: values as text, lists joined, nested objects as "name: value". */
@@ -68,43 +67,29 @@ function DetailsList({ details }: { details: Record<string, unknown> }) {
   );
 }
 
+/** The drawer of one audit record; its content starts afresh for each record opened. */
 export function RecordDrawer({ seq, onClose }: { seq: number | undefined; onClose(): void }) {
-  const { t, label, time } = useI18n();
+  const { t } = useI18n();
   const { orgName } = useOrgs();
-  const [record, setRecord] = useState<AuditRecord>();
-  const [proof, setProof] = useState<InclusionProof>();
-  const [checks, setChecks] = useState<ProofCheck>();
-  const [error, setError] = useState<string>();
+  return (
+    <Drawer open={seq !== undefined} onClose={onClose} size={760} title={`${t('audit.record')} #${seq ?? ''}`} destroyOnHidden data-testid="record-drawer">
+      {seq !== undefined && <RecordView key={seq} seq={seq} orgName={orgName} />}
+    </Drawer>
+  );
+}
 
-  useEffect(() => {
-    setRecord(undefined);
-    setProof(undefined);
-    setChecks(undefined);
-    setError(undefined);
-    if (seq === undefined) return;
-    let live = true;
-    void (async () => {
-      try {
-        const p = await inclusionProof(seq);
-        if (!live) return;
-        setProof(p);
-        setRecord(p.record);
-        const c = await checkProof(p, await platformKey());
-        if (live) setChecks(c);
-      } catch (e) {
-        if (!live) return;
-        setError((e as Error).message);
-        setRecord(await getRecord(seq).catch(() => undefined));
-      }
-    })();
-    return () => {
-      live = false;
-    };
-  }, [seq]);
+/** One record with every field, its chain links and its inclusion proof checked in the browser; without a proof, the bare record. */
+function RecordView({ seq, orgName }: { seq: number; orgName(id: string | null): string }) {
+  const { t, label, time } = useI18n();
+  const { data: proof, error: proofError } = useLoad(() => inclusionProof(seq), [seq]);
+  const { data: checks, error: checkError } = useLoad(async () => checkProof(proof!, await platformKey()), [proof], { when: !!proof });
+  const { data: bare } = useLoad(() => getRecord(seq).catch(() => undefined), [seq], { when: !!proofError });
+  const record = proof?.record ?? bare;
+  const error = proofError ?? checkError;
 
   const text = (v: string | null) => v ?? <Typography.Text type="secondary">—</Typography.Text>;
   return (
-    <Drawer open={seq !== undefined} onClose={onClose} size={760} title={`${t('audit.record')} #${seq ?? ''}`} destroyOnHidden data-testid="record-drawer">
+    <>
       {!record && !error && <Spin />}
       {error && <Alert type="warning" showIcon title={error} style={{ marginBottom: 16 }} />}
       {record && (
@@ -226,6 +211,6 @@ export function RecordDrawer({ seq, onClose }: { seq: number | undefined; onClos
           </Space>
         </>
       )}
-    </Drawer>
+    </>
   );
 }

@@ -1,7 +1,8 @@
 import { DownloadOutlined, LeftOutlined, RightOutlined, SearchOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, DatePicker, Form, Input, Select, Space, Table, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { exportUrl, RESULTS, searchRecords, type AuditRecord, type AuditResult, type RecordFilter } from '../../api/audit.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { ChainStatus } from './ChainStatus.tsx';
 import { ACTION_GROUPS, actionFilter, ActionText, ActorText, rangeQuery, ResultTag, useOrgs, useRangePresets, type Range } from './common.tsx';
@@ -38,32 +39,12 @@ export function AuditSearchPage() {
   // cursors[i] is the cursor that opens page i (undefined: the newest records).
   const [cursors, setCursors] = useState<(number | undefined)[]>([undefined]);
   const [page, setPage] = useState(0);
-  const [items, setItems] = useState<AuditRecord[]>([]);
-  const [next, setNext] = useState<number>();
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string>();
+  const { data, loading, error } = useLoad(() => searchRecords(filter, { cursor: cursors[page], limit }), [filter, cursors, page, limit]);
+  // A failed search shows no page (not the previous one).
+  const items = error ? [] : (data?.items ?? []);
+  const next = error ? undefined : data?.nextCursor;
   const [open, setOpen] = useState<number>();
   const [actionSearch, setActionSearch] = useState('');
-
-  const load = useCallback(async (f: RecordFilter, cursor: number | undefined, size: number) => {
-    setLoading(true);
-    setError(undefined);
-    try {
-      const result = await searchRecords(f, { cursor, limit: size });
-      setItems(result.items);
-      setNext(result.nextCursor);
-    } catch (e) {
-      setItems([]);
-      setNext(undefined);
-      setError((e as Error).message);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load(filter, cursors[page], limit);
-  }, [load, filter, cursors, page, limit]);
 
   function search(values: FilterForm) {
     setFilter(filterOf(values));

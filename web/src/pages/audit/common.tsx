@@ -3,10 +3,10 @@ import { ApiOutlined, UserOutlined } from '@ant-design/icons';
 import { Space, Tag, Tooltip, Typography } from 'antd';
 import type { TimeRangePickerProps } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
-import { useEffect, useState } from 'react';
 import type { AuditResult } from '../../api/audit.ts';
 import { identityApi, type Org } from '../../api/identity.ts';
 import { actionName } from '../../components/actions.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 
 /** An action filter: an exact action, or a family (`auth.*`) sent as `action_prefix`. */
@@ -149,13 +149,7 @@ export function ActorText({ username, apiKeyId }: { username: string | null; api
 
 /** Organisations by id, for names in tables (every signed-in user may list them). */
 export function useOrgs(): { orgs: Org[]; orgName(id: string | null): string } {
-  const [orgs, setOrgs] = useState<Org[]>([]);
-  useEffect(() => {
-    identityApi
-      .orgs()
-      .then(setOrgs)
-      .catch(() => setOrgs([]));
-  }, []);
+  const { data: orgs = [] } = useLoad(() => identityApi.orgs().catch((): Org[] => []), []);
   return { orgs, orgName: (id) => (id ? (orgs.find((o) => o.id === id)?.name ?? id) : '—') };
 }
 

@@ -1,7 +1,8 @@
-import { App, Button, Card, Empty, Form, Input, InputNumber, Modal, Radio, Select, Space, Switch, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { Alert, App, Button, Card, Empty, Form, Input, InputNumber, Modal, Radio, Select, Space, Switch, Table, Tag, Typography } from 'antd';
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { classifyApi, TYPE_IDS, type Candidate, type Level, type Policy } from '../../api/classify.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { LevelTag, useTypeName } from './common.tsx';
 
@@ -16,20 +17,16 @@ export function CandidatesPanel() {
   const { t, time, lang } = useI18n();
   const { message } = App.useApp();
   const [all, setAll] = useState(false);
-  const [items, setItems] = useState<Candidate[]>();
+  const { data: items, reload } = useLoad(async () => (await classifyApi.candidates(all)).items, [all]);
   const [deciding, setDeciding] = useState<Candidate>();
   const [form] = Form.useForm<{ level: Level; reason: string }>();
-  const load = useCallback(async () => setItems((await classifyApi.candidates(all)).items), [all]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   async function decide(values: { level: Level; reason: string }) {
     try {
       await classifyApi.decide(deciding!.code, values);
       setDeciding(undefined);
       form.resetFields();
-      await load();
+      await reload();
     } catch (e) {
       message.error((e as Error).message);
     }
@@ -140,14 +137,9 @@ export function PolicyPanel() {
   const { t } = useI18n();
   const { message } = App.useApp();
   const typeName = useTypeName();
-  const [policy, setPolicy] = useState<Policy>();
+  const { data: policy, error, set: setPolicy } = useLoad(() => classifyApi.policy(), []);
   const [form] = Form.useForm<Policy>();
-  useEffect(() => {
-    classifyApi
-      .policy()
-      .then(setPolicy)
-      .catch((e: Error) => message.error(e.message));
-  }, [message]);
+  if (error) return <Alert type="error" showIcon message={error} />;
   if (!policy) return null;
 
   async function save(values: Policy) {

@@ -1,8 +1,8 @@
 import { Alert, Button, Table, Tabs, Typography } from 'antd';
-import { useEffect, useState } from 'react';
 import { Route, Routes, useNavigate } from 'react-router-dom';
 import { classifyApi, type ReviewSummary } from '../../api/classify.ts';
 import { useAuth } from '../../auth.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { CandidatesPanel, PolicyPanel } from './CandidatesPage.tsx';
 import { GradeTag, LevelTag, StateTag } from './common.tsx';
@@ -12,13 +12,9 @@ import { ReviewPage } from './ReviewPage.tsx';
 function DatasetList() {
   const { t } = useI18n();
   const navigate = useNavigate();
-  const [items, setItems] = useState<ReviewSummary[]>();
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    classifyApi
-      .list()
-      .then((r) => setItems([...r.items].sort((a, b) => Number(a.state === 'confirmed') - Number(b.state === 'confirmed'))))
-      .catch((e: Error) => setError(e.message));
+  const { data: items, error } = useLoad(async () => {
+    const r = await classifyApi.list();
+    return [...r.items].sort((a, b) => Number(a.state === 'confirmed') - Number(b.state === 'confirmed'));
   }, []);
   if (error) return <Alert type="error" showIcon message={error} />;
   return (

@@ -1,8 +1,9 @@
 import { Alert, App, Button, Drawer, Form, Input, InputNumber, Modal, Radio, Select, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { getJob } from '../../api/catalog.ts';
 import { exchangeApi, type Delivery, type Subscription, type Target, type TargetInput } from '../../api/exchange.ts';
 import { shareApi, type Grant } from '../../api/share.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 
 const STATE_COLOR = { active: 'green', paused: 'default', stopped: 'red' } as const;
@@ -15,8 +16,8 @@ const DELIVERY_COLOR = { running: 'processing', delivered: 'green', unchanged: '
 export function PushPage() {
   const { t, time, lang } = useI18n();
   const { message, modal } = App.useApp();
-  const [targets, setTargets] = useState<Target[]>([]);
-  const [subs, setSubs] = useState<Subscription[]>([]);
+  const { data, reload } = useLoad(() => Promise.all([exchangeApi.targets(), exchangeApi.subscriptions()]), []);
+  const [targets = [], subs = []] = data ?? [];
   const [grants, setGrants] = useState<Grant[]>([]);
   const [adding, setAdding] = useState(false);
   const [subscribing, setSubscribing] = useState(false);
@@ -25,22 +26,13 @@ export function PushPage() {
   const [subForm] = Form.useForm();
   const text = (m: { zh: string; en: string } | null | undefined) => (m ? m[lang] : '');
 
-  const load = useCallback(async () => {
-    const [tg, ss] = await Promise.all([exchangeApi.targets(), exchangeApi.subscriptions()]);
-    setTargets(tg);
-    setSubs(ss);
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
-
   const fail = (e: unknown) => message.error((e as Error).message);
 
   async function addTarget(values: TargetInput) {
     try {
       await exchangeApi.addTarget(values);
       setAdding(false);
-      await load();
+      await reload();
     } catch (e) {
       fail(e);
     }
@@ -78,7 +70,7 @@ export function PushPage() {
     try {
       await exchangeApi.subscribe({ ...values, schema: values.schema || undefined });
       setSubscribing(false);
-      await load();
+      await reload();
     } catch (e) {
       fail(e);
     }
@@ -98,7 +90,7 @@ export function PushPage() {
         if (job.state === 'succeeded' || job.state === 'failed') break;
         await new Promise((r) => setTimeout(r, 1000));
       }
-      await load();
+      await reload();
       await showHistory(sub);
     } catch (e) {
       fail(e);
@@ -112,7 +104,7 @@ export function PushPage() {
       okButtonProps: { danger: true },
       onOk: async () => {
         await exchangeApi.remove(sub.id);
-        await load();
+        await reload();
       },
     });
 
@@ -188,7 +180,7 @@ export function PushPage() {
                     </Button>
                   )}
                   {s.state !== 'stopped' && (
-                    <Button type="link" onClick={() => void exchangeApi.setState(s.id, s.state === 'active' ? 'paused' : 'active').then(load, fail)}>
+                    <Button type="link" onClick={() => void exchangeApi.setState(s.id, s.state === 'active' ? 'paused' : 'active').then(reload, fail)}>
                       {s.state === 'active' ? t('push.pause') : t('push.resume')}
                     </Button>
                   )}

@@ -1,8 +1,9 @@
 import { Alert, App, Button, Card, Descriptions, Form, Input, InputNumber, Modal, Select, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ApiError } from '../../api/client.ts';
 import { gatewayApi, type ImportedOperation, type ServiceView } from '../../api/gateway.ts';
 import { useAuth } from '../../auth.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 
 const GRADE_COLORS: Record<number, string> = { 1: 'default', 2: 'blue', 3: 'orange', 4: 'red' };
@@ -15,19 +16,8 @@ function GradeTag({ grade }: { grade: number | null }) {
 export function GatewayPage() {
   const { t } = useI18n();
   const { has } = useAuth();
-  const [items, setItems] = useState<ServiceView[]>([]);
-  const [error, setError] = useState<string>();
+  const { data: items = [], error, reload } = useLoad(() => gatewayApi.list(), []);
   const [registering, setRegistering] = useState(false);
-  const load = useCallback(async () => {
-    try {
-      setItems(await gatewayApi.list());
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   return (
     <Card
@@ -46,7 +36,7 @@ export function GatewayPage() {
         dataSource={items}
         locale={{ emptyText: t('gw.empty') }}
         pagination={false}
-        expandable={{ expandedRowRender: (s) => <ServiceDetail service={s} onChanged={load} /> }}
+        expandable={{ expandedRowRender: (s) => <ServiceDetail service={s} onChanged={() => void reload()} /> }}
         columns={[
           { title: t('gw.name'), dataIndex: 'name' },
           { title: t('gw.code'), dataIndex: 'code', render: (c: string) => <Typography.Text code>{c}</Typography.Text> },
@@ -69,7 +59,7 @@ export function GatewayPage() {
         <RegisterModal
           onClose={(done) => {
             setRegistering(false);
-            if (done) void load();
+            if (done) void reload();
           }}
         />
       )}

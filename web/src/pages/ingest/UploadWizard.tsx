@@ -1,12 +1,15 @@
 import { InboxOutlined, PlusOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Col, Descriptions, Empty, Form, Input, Progress, Radio, Result, Row, Select, Space, Spin, Steps, Typography, Upload } from 'antd';
+import { Alert, Button, Card, Col, Descriptions, Empty, Form, Input, Progress, Radio, Row, Select, Space, Spin, Steps, Typography, Upload } from 'antd';
 import { useEffect, useRef, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
-import { getJob, ingestResultOf, searchDatasets, uploadVersion, type Dataset, type Job } from '../../api/catalog.ts';
+import { getJob, ingestResultOf, searchDatasets, uploadVersion, type Job } from '../../api/catalog.ts';
 import { useAuth } from '../../auth.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { bytes, count, StatusTag, useErrorText } from '../catalog/labels.tsx';
+import { LoadFailed } from './LoadFailed.tsx';
+import { LoadProgress } from './LoadProgress.tsx';
 import { UploadResult } from './UploadResult.tsx';
 
 const ACCEPT = '.csv,.tsv,.txt,.json,.ndjson,.jsonl,.xlsx';
@@ -22,13 +25,11 @@ type Stage = { step: 'choose' } | { step: 'uploading'; sent: number; total: numb
 
 /** Upload wizard: dataset, file and options; upload progress; load progress polled from the job; result. */
 export function UploadWizardPage() {
-  const { t, label } = useI18n();
+  const { t } = useI18n();
   const { me } = useAuth();
   const navigate = useNavigate();
   const errorText = useErrorText();
   const [params] = useSearchParams();
-  const [datasets, setDatasets] = useState<Dataset[]>();
-  const [listError, setListError] = useState<string>();
   const [code, setCode] = useState<string | undefined>(params.get('dataset') ?? undefined);
   const [file, setFile] = useState<File>();
   const [stage, setStage] = useState<Stage>({ step: 'choose' });
@@ -38,12 +39,7 @@ export function UploadWizardPage() {
   const orgId = me?.orgId;
   const jobDone = stage.step === 'loading' && stage.job?.state === 'succeeded';
   // The organisation's datasets; loaded again once a load finished, for the new version and row count.
-  useEffect(() => {
-    if (!orgId) return;
-    searchDatasets({ org: orgId, pageSize: 200 })
-      .then((r) => setDatasets(r.items))
-      .catch((e: Error) => setListError(e.message));
-  }, [orgId, jobDone]);
+  const { data: datasets, error: listError } = useLoad(async () => (await searchDatasets({ org: orgId!, pageSize: 200 })).items, [orgId, jobDone], { when: !!orgId });
 
   // Bring the progress, then the result, into view.
   const below = useRef<HTMLDivElement>(null);
@@ -105,7 +101,6 @@ export function UploadWizardPage() {
   }
 
   const current = stage.step === 'choose' ? (code ? 1 : 0) : finished || stage.step === 'failed' ? 3 : 2;
-  const phase = job ? (job.state === 'queued' ? 'queued' : (job.phase ?? 'loading')) : 'queued';
   const busy = stage.step === 'uploading' || (stage.step === 'loading' && !finished);
 
   return (
@@ -219,46 +214,12 @@ export function UploadWizardPage() {
           </Card>
         )}
 
-        {stage.step === 'loading' && !finished && (
-          <Card title={t('ingest.loading')} data-testid="load-progress">
-            <Progress percent={job?.totalBytes ? Math.min(99, Math.floor((job.bytes / job.totalBytes) * 100)) : 0} status="active" />
-            <Descriptions size="small" column={{ xs: 1, md: 3 }}>
-              <Descriptions.Item label={t('ingest.phase')}>
-                <span data-testid="job-phase">{label('ingest.phase', phase)}</span>
-              </Descriptions.Item>
-              <Descriptions.Item label={t('ingest.rowsRead')}>
-                <span data-testid="job-rows">{count(job?.rows ?? 0)}</span>
-              </Descriptions.Item>
-              <Descriptions.Item label={t('ingest.bytesRead')}>
-                {bytes(job?.bytes ?? 0)}
-                {job?.totalBytes ? ` / ${bytes(job.totalBytes)}` : ''}
-              </Descriptions.Item>
-            </Descriptions>
-          </Card>
-        )}
+        {stage.step === 'loading' && !finished && <LoadProgress job={job} />}
 
         {job?.state === 'succeeded' && code && <UploadResult code={code} result={result} onAgain={reset} />}
 
         {(job?.state === 'failed' || job?.state === 'cancelled' || stage.step === 'failed') && (
-          <Card data-testid="load-failed">
-            <Result
-              status="error"
-              title={t('ingest.failed')}
-              subTitle={<span data-testid="load-error">{stage.step === 'failed' ? stage.message : (job?.error ? errorText(job.error) : t('ingest.cancelled'))}</span>}
-              extra={[
-                <Button type="primary" key="again" onClick={reset}>
-                  {t('ingest.again')}
-                </Button>,
-                ...(code
-                  ? [
-                      <Link key="open" to={`/catalog/${code}`}>
-                        <Button>{t('ingest.openDataset')}</Button>
-                      </Link>,
-                    ]
-                  : []),
-              ]}
-            />
-          </Card>
+          <LoadFailed reason={stage.step === 'failed' ? stage.message : job?.error ? errorText(job.error) : t('ingest.cancelled')} code={code} onAgain={reset} />
         )}
       </div>
     </Space>

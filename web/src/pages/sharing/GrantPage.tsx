@@ -1,10 +1,11 @@
 import { ArrowLeftOutlined, DownloadOutlined, KeyOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Descriptions, Input, Modal, Radio, Result, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { shareApi, type Grant } from '../../api/share.ts';
 import { identityApi, type ApiKey } from '../../api/identity.ts';
 import { useAuth } from '../../auth.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { endDateOf, GrantStateTag, ModeTag, readAbout, RowFilter } from './common.tsx';
 
@@ -100,13 +101,7 @@ function ExportCard({ grant, withGrantId }: { grant: Grant; withGrantId: boolean
 function KeysCard() {
   const { t, time } = useI18n();
   const navigate = useNavigate();
-  const [keys, setKeys] = useState<ApiKey[]>();
-  useEffect(() => {
-    identityApi
-      .apiKeys()
-      .then((items) => setKeys(items.filter((k) => k.state === 'active')))
-      .catch(() => setKeys([]));
-  }, []);
+  const { data: keys } = useLoad(() => identityApi.apiKeys().then((items) => items.filter((k) => k.state === 'active'), () => []), []);
   return (
     <Card
       title={t('share.keysTitle')}
@@ -140,6 +135,13 @@ function KeysCard() {
   );
 }
 
+/** A grant and how many active grants its consumer holds on the same dataset (then calls must name the grant). */
+async function grantWithSiblings(id: string): Promise<{ grant: Grant; siblings: number }> {
+  const grant = await shareApi.grant(id);
+  const same = await shareApi.grants(grant.dataset.code).catch(() => []);
+  return { grant, siblings: same.filter((x) => x.state === 'active' && x.consumerOrgId === grant.consumerOrgId).length };
+}
+
 /** /sharing/grants/:id — what a grant allows, how to call it (consumer), revocation (provider, secadmin). */
 export function GrantPage() {
   const { id = '' } = useParams();
@@ -147,29 +149,14 @@ export function GrantPage() {
   const { me, has } = useAuth();
   const { message } = App.useApp();
   const navigate = useNavigate();
-  const [grant, setGrant] = useState<Grant>();
-  const [siblings, setSiblings] = useState(0);
-  const [error, setError] = useState<string>();
+  const { data, error, reload } = useLoad(() => grantWithSiblings(id), [id]);
   const [revoking, setRevoking] = useState(false);
   const [reason, setReason] = useState('');
-  const load = useCallback(async () => {
-    try {
-      const g = await shareApi.grant(id);
-      setGrant(g);
-      const same = await shareApi.grants(g.dataset.code).catch(() => []);
-      setSiblings(same.filter((x) => x.state === 'active' && x.consumerOrgId === g.consumerOrgId).length);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, [id]);
-  useEffect(() => {
-    void load();
-  }, [load]);
   useEffect(() => void readAbout('grantId', id), [id]);
 
   if (error) return <Result status="error" title={t('share.loadFailed')} subTitle={error} extra={<Button onClick={() => navigate('/sharing')}>{t('share.back')}</Button>} />;
-  if (!grant) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
-  const g = grant;
+  if (!data) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
+  const { grant: g, siblings } = data;
   const consumerSide = me?.orgId === g.consumerOrgId;
   const canRevoke = g.state === 'active' && ((me?.orgId === g.providerOrgId && has('data_officer')) || has('secadmin'));
   const calls = exampleCalls(window.location.origin, g, siblings > 1);
@@ -179,7 +166,7 @@ export function GrantPage() {
       await shareApi.revoke(g.id, reason);
       setRevoking(false);
       message.success(t('share.revoked'));
-      await load();
+      await reload();
     } catch (e) {
       message.error((e as Error).message);
     }

@@ -1,12 +1,13 @@
 import { ArrowLeftOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, DatePicker, Descriptions, Form, Input, InputNumber, Result, Select, Space, Spin, Table, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { classificationOf, getColumns, getDataset, type Column, type Dataset } from '../../api/catalog.ts';
 import { gatewayApi, type Operation } from '../../api/gateway.ts';
 import { PURPOSE_CATEGORIES, shareApi, type PurposeCategory, type ShareRequest } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { GradeTag, ShareTag } from '../catalog/labels.tsx';
 import { useTypeName } from '../classify/common.tsx';
@@ -24,6 +25,13 @@ interface FormValues {
   operations?: string[];
 }
 
+/** A dataset with its 信息项, and for an interface the operations one may ask for. */
+async function requestable(code: string): Promise<{ dataset: Dataset; columns: Column[]; operations: Operation[] }> {
+  const [dataset, columns] = await Promise.all([getDataset(code), getColumns(code)]);
+  const operations = dataset.resourceKind === 'service' ? (await gatewayApi.get(code)).operations : [];
+  return { dataset, columns, operations };
+}
+
 /** /sharing/request/:code — a consumer asks for 信息项 of a dataset, for a purpose, until a date. */
 export function RequestFormPage() {
   const { code = '' } = useParams();
@@ -31,29 +39,17 @@ export function RequestFormPage() {
   const { me } = useAuth();
   const navigate = useNavigate();
   const typeName = useTypeName();
-  const [dataset, setDataset] = useState<Dataset>();
-  const [columns, setColumns] = useState<Column[]>([]);
+  const { data: loaded, error: loadError } = useLoad(() => requestable(code), [code]);
   const [picked, setPicked] = useState<string[]>([]);
-  const [loadError, setLoadError] = useState<string>();
   const [error, setError] = useState<string>();
   const [saving, setSaving] = useState(false);
   const [done, setDone] = useState<ShareRequest>();
   const [form] = Form.useForm<FormValues>();
   const { modal } = App.useApp();
-  const [operations, setOperations] = useState<Operation[]>([]);
-
-  useEffect(() => {
-    Promise.all([getDataset(code), getColumns(code)])
-      .then(async ([d, c]) => {
-        setDataset(d);
-        setColumns(c);
-        if (d.resourceKind === 'service') setOperations((await gatewayApi.get(code)).operations);
-      })
-      .catch((e: Error) => setLoadError(e.message));
-  }, [code]);
 
   if (loadError) return <Result status="error" title={t('share.loadFailed')} subTitle={loadError} extra={<Button onClick={() => navigate('/catalog')}>{t('cat.back')}</Button>} />;
-  if (!dataset) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
+  if (!loaded) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
+  const { dataset, columns, operations } = loaded;
 
   if (done) {
     return (
@@ -91,7 +87,7 @@ export function RequestFormPage() {
       cancelText: t('share.confirmBack'),
       content: (
         <Descriptions column={1} size="small" data-testid="request-summary">
-          <Descriptions.Item label={t('share.confirmDataset')}>{dataset!.name}({dataset!.providerName})</Descriptions.Item>
+          <Descriptions.Item label={t('share.confirmDataset')}>{dataset.name}({dataset.providerName})</Descriptions.Item>
           <Descriptions.Item label={t('share.confirmColumns')}>{picked.join('、')}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.category')}>{t(`share.category.${values.purposeCategory}`)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.purpose')}>{values.purpose}</Descriptions.Item>
@@ -115,8 +111,8 @@ export function RequestFormPage() {
         legalBasis: values.legalBasis,
         endDate: values.endDate.format('YYYY-MM-DD'),
         ...(values.expectedRowsPerDay ? { expectedRowsPerDay: values.expectedRowsPerDay } : {}),
-        ...(dataset?.resourceKind === 'telemetry' ? { series: { resolution: values.resolution ?? '1h' } } : {}),
-        ...(dataset?.resourceKind === 'service' ? { operations: values.operations ?? [] } : {}),
+        ...(dataset.resourceKind === 'telemetry' ? { series: { resolution: values.resolution ?? '1h' } } : {}),
+        ...(dataset.resourceKind === 'service' ? { operations: values.operations ?? [] } : {}),
       });
       setDone(r);
     } catch (e) {

@@ -1,10 +1,11 @@
 import { UploadOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Col, Empty, Modal, Row, Select, Space, Statistic, Switch, Table, Tabs, Tag, Typography, Upload } from 'antd';
 import type { EChartsOption } from 'echarts';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { QUALITY_KINDS, telemetryApi, type Device, type DevicePoint, type Point, type Quality, type QualityEvent, type QualityKind, type Status, type TelemetrySettings } from '../../api/telemetry.ts';
+import { QUALITY_KINDS, telemetryApi, type QualityKind, type TelemetrySettings } from '../../api/telemetry.ts';
 import { Chart } from '../../components/Chart.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 
 const KIND_COLORS: Record<string, string> = { gap: 'orange', out_of_range: 'red', stuck: 'purple', spike: 'magenta', future_timestamp: 'gold', clock_skew: 'gold', unit_mismatch: 'blue', unknown_point: 'default' };
@@ -43,26 +44,12 @@ export function TelemetryPage() {
 function RegistryTab() {
   const { t, time } = useI18n();
   const { message } = App.useApp();
-  const [settings, setSettings] = useState<TelemetrySettings>();
-  const [devices, setDevices] = useState<Device[]>([]);
-  const [points, setPoints] = useState<Point[]>([]);
-  const [unknown, setUnknown] = useState<Awaited<ReturnType<typeof telemetryApi.unknown>>>([]);
+  const { data, error, reload, set } = useLoad(() => Promise.all([telemetryApi.registry(), telemetryApi.unknown()]), []);
+  const [registry, unknown = []] = data ?? [];
+  const { settings, devices = [], points = [] } = registry ?? {};
   const [token, setToken] = useState<{ token: string; username: string; topic: string }>();
-  const [error, setError] = useState<string>();
-  const load = useCallback(async () => {
-    try {
-      const [r, u] = await Promise.all([telemetryApi.registry(), telemetryApi.unknown()]);
-      setSettings(r.settings);
-      setDevices(r.devices);
-      setPoints(r.points);
-      setUnknown(u);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  // The switch shows the settings the server saved.
+  const setSettings = (saved: TelemetrySettings) => registry && set([{ ...registry, settings: saved }, unknown]);
 
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
@@ -87,7 +74,7 @@ function RegistryTab() {
               try {
                 const r = await telemetryApi.importSheet(file);
                 message.success(t('tel.importDone', r));
-                await load();
+                await reload();
               } catch (e) {
                 message.error((e as Error).message);
               }
@@ -147,37 +134,24 @@ function RegistryTab() {
   );
 }
 
+/** A device's points and the last 10 minutes of raw samples of each. */
+async function liveOf(device: string) {
+  const { points } = await telemetryApi.device(device);
+  const since = Date.now() - 10 * 60_000;
+  const all = await Promise.all(points.map(async (p) => [p.code, (await telemetryApi.samples(device, p.code, since)).map((s) => [s.ts, s.value] as [string, number])] as const));
+  return { points, series: Object.fromEntries(all) as Record<string, [string, number][]> };
+}
+
 /** One chart per point of a device, the last 10 minutes of raw samples, refreshed every 2 s. */
 function LiveTab({ initial }: { initial?: string }) {
   const { t } = useI18n();
-  const [devices, setDevices] = useState<Device[]>([]);
-  const [device, setDevice] = useState<string | undefined>(initial);
-  const [points, setPoints] = useState<DevicePoint[]>([]);
-  const [series, setSeries] = useState<Record<string, [string, number][]>>({});
-  useEffect(() => {
-    telemetryApi.registry().then((r) => {
-      setDevices(r.devices);
-      setDevice((d) => d ?? r.devices[0]?.code);
-    }, () => undefined);
-  }, []);
-  useEffect(() => {
-    if (!device) return;
-    let stop = false;
-    const tick = async () => {
-      const d = await telemetryApi.device(device);
-      if (stop) return;
-      setPoints(d.points);
-      const since = Date.now() - 10 * 60_000;
-      const all = await Promise.all(d.points.map(async (p) => [p.code, (await telemetryApi.samples(device, p.code, since)).map((s) => [s.ts, s.value] as [string, number])] as const));
-      if (!stop) setSeries(Object.fromEntries(all));
-    };
-    void tick().catch(() => undefined);
-    const timer = setInterval(() => void tick().catch(() => undefined), 2000);
-    return () => {
-      stop = true;
-      clearInterval(timer);
-    };
-  }, [device]);
+  const { data: registry } = useLoad(() => telemetryApi.registry(), []);
+  const devices = registry?.devices ?? [];
+  const [picked, setDevice] = useState<string | undefined>(initial);
+  // Until one is picked, the first registered device.
+  const device = picked ?? devices[0]?.code;
+  const { data: live } = useLoad(() => liveOf(device!), [device], { when: !!device, every: 2000 });
+  const { points = [], series = {} } = live ?? {};
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
       <Space>
@@ -222,15 +196,9 @@ function LiveTab({ initial }: { initial?: string }) {
 
 function QualityTab() {
   const { t, time } = useI18n();
-  const [quality, setQuality] = useState<Quality>();
-  const [events, setEvents] = useState<QualityEvent[]>([]);
+  const { data: quality } = useLoad(() => telemetryApi.quality(24), []);
   const [kind, setKind] = useState<QualityKind>();
-  useEffect(() => {
-    telemetryApi.quality(24).then(setQuality, () => undefined);
-  }, []);
-  useEffect(() => {
-    telemetryApi.events(kind ? { kind } : {}).then(setEvents, () => undefined);
-  }, [kind]);
+  const { data: events = [] } = useLoad(() => telemetryApi.events(kind ? { kind } : {}), [kind]);
   const chart = useMemo<EChartsOption | undefined>(() => {
     if (!quality) return undefined;
     const hours = [...new Set(quality.counts.map((c) => c.hour))].sort();
@@ -301,13 +269,7 @@ function QualityTab() {
 
 function StatusTab() {
   const { t, time } = useI18n();
-  const [status, setStatus] = useState<Status>();
-  useEffect(() => {
-    const load = () => telemetryApi.status().then(setStatus, () => undefined);
-    void load();
-    const timer = setInterval(load, 5000);
-    return () => clearInterval(timer);
-  }, []);
+  const { data: status } = useLoad(() => telemetryApi.status(), [], { every: 5000 });
   if (!status) return null;
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
@@ -355,13 +317,7 @@ function StatusTab() {
 /** The overview's card of connected plants, refreshed every 5 seconds; nothing when no plant is connected. */
 export function PlantsOverview() {
   const { t } = useI18n();
-  const [items, setItems] = useState<Awaited<ReturnType<typeof telemetryApi.summary>>>([]);
-  useEffect(() => {
-    const load = () => telemetryApi.summary().then(setItems, () => undefined);
-    void load();
-    const timer = setInterval(load, 5000);
-    return () => clearInterval(timer);
-  }, []);
+  const { data: items = [] } = useLoad(() => telemetryApi.summary(), [], { every: 5000 });
   if (!items.length) return null;
   return (
     <Card title={t('tel.overview')} data-testid="overview-plants">
