@@ -115,7 +115,6 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   });
   const rotation = createRotation({ db, jobs, keyring, events });
   const share = createShareModule({ db, catalog, keyring, events, jobs });
-  const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, catalog, identity, audit, ...options.duties });
   const secops = createSecopsModule({
     db,
     events,
@@ -135,6 +134,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     ...options.secops,
   });
   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
+  const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, catalog, identity, audit, telemetry: telemetry.service, ...options.duties });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
   // Every connection to a department's system (interface upstream, data source) goes through the egress guard.
   const egress = createEgressModule({ db, events, envAllow: envNetworks(config.PDX_UPSTREAM_ALLOW), listen: { host: config.PDX_HOST, port: config.PDX_PORT } });
@@ -152,7 +152,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       systemRoutes({ db }),
       identityRoutes({ identity, secureCookies: Boolean(config.PDX_TLS_CERT), ...signOn.identityRouteDeps }),
       signOn.routes,
-      catalogRoutes({ catalog, ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}) }),
+      catalogRoutes({ catalog, upkeep: duties.upkeep, ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}) }),
       ingestRoutes({ ingest }),
       jobsRoutes({ jobs, identity }),
       auditRoutes,

@@ -166,12 +166,13 @@ describeEachBackend('API fuzz: NUL, surrogates and impossible UTC offsets in eve
         multipart: Boolean(op.requestBody?.content['multipart/form-data']) || path.endsWith('/versions') || path.endsWith('/scan'),
       })),
     );
-    // The consumer is represented by its API key (the console session admits the same routes and more refusals).
+    // The consumer signs in too: a rating (共享评价) is a person's, so its route admits no API key.
     await t.services.open.service.society.seed({ email: 'fuzz@example.cn', password: 'Hunhe-River-2026!', kind: 'individual', displayName: '演练' });
     callers = {
       anonymous: t.anonymous,
       society: await societyClient(t, 'fuzz@example.cn', 'Hunhe-River-2026!'),
       consumerKey: w.keyClient,
+      consumer: w.consumer,
       officer: w.officer,
       secadmin: w.secadmin,
       auditor: w.auditor,

@@ -75,6 +75,23 @@ describe('demo world on first start', () => {
     expect(needs[0]).toMatchObject({ state: 'answered', answer_kind: 'linked', answer_dataset_code: people.code, raised_org_name: '朝阳市民政局', assigned_org_name: '省公安厅' });
   });
 
+  it('has ratings on three datasets, an overdue catalogue entry whose officers were reminded, and usage to count', async () => {
+    const { duties, catalog } = server.platform.services;
+    const secadmin = { kind: 'user' as const, userId: '', username: 'secadmin', orgId: '', roles: ['secadmin' as const] };
+    expect((await duties.ratings.summaries()).map((s) => s.count)).toEqual([1, 1, 1]);
+    const entries = await duties.upkeep.entries();
+    const overdue = entries.filter((e) => e.upkeep.state === 'overdue').map((e) => e.facts.name);
+    expect(overdue).toContain('科技型企业登记信息');
+    const register = (await catalog.published()).find((d) => d.name === '科技型企业登记信息')!;
+    const cookie = await sessionOf('kj-officer');
+    const inbox = (await (await fetch(`${server.url}/api/v1/notifications`, { headers: { cookie } })).json()) as { items: { kind: string; body: { dataset?: string } }[] };
+    expect(inbox.items.filter((n) => n.kind === 'duties.upkeep_overdue' && n.body.dataset === register.code)).toHaveLength(1);
+    const usage = await duties.evaluation.usage(secadmin, {});
+    expect(usage.byDataset.map((d) => d.name)).toEqual(expect.arrayContaining(['朝阳钢铁生产线传感器读数', '信访事项登记', '户籍人口信息']));
+    const scores = await duties.evaluation.scores(secadmin);
+    expect(scores.items.find((i) => i.orgName === '省科技厅')?.catalogue).toMatchObject({ overdue: 1 });
+  });
+
   it('朝阳市民政局 reads the petitions of 朝阳市 with 事项内容 redacted', async () => {
     const cookie = await sessionOf('zy-minzheng');
     const dataset = (await server.platform.services.catalog.published()).find((d) => d.name === '信访事项登记')!;

@@ -3,6 +3,7 @@ import {
   ApiOutlined,
   ApartmentOutlined,
   AuditOutlined,
+  BarChartOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
   DatabaseOutlined,
@@ -57,6 +58,7 @@ const TelemetryPage = lazyPage(() => import('./pages/telemetry/TelemetryPage.tsx
 const ObjectionsPage = lazyPage(() => import('./pages/duties/ObjectionsPage.tsx'), 'ObjectionsPage');
 const ReturnFlowPage = lazyPage(() => import('./pages/duties/ReturnFlowPage.tsx'), 'ReturnFlowPage');
 const DemandsPage = lazyPage(() => import('./pages/duties/DemandsPage.tsx'), 'DemandsPage');
+const EvaluationPage = lazyPage(() => import('./pages/duties/EvaluationPage.tsx'), 'EvaluationPage');
 const GatewayPage = lazyPage(() => import('./pages/gateway/GatewayPage.tsx'), 'GatewayPage');
 const PushPage = lazyPage(() => import('./pages/exchange/PushPage.tsx'), 'PushPage');
 
@@ -87,6 +89,7 @@ const NAV: NavItem[] = [
   { path: '/duties/objections', label: 'nav.duties', icon: <AlertOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <ObjectionsPage /> },
   { path: '/duties/return-flows', label: 'nav.returnFlow', icon: <RollbackOutlined />, roles: ['data_officer', 'secadmin'], element: <ReturnFlowPage /> },
   { path: '/duties/demands', label: 'nav.demands', icon: <SwapOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <DemandsPage /> },
+  { path: '/duties/evaluation', label: 'nav.evaluation', icon: <BarChartOutlined />, roles: ['data_officer', 'secadmin'], element: <EvaluationPage /> },
   { path: '/push', label: 'nav.push', icon: <SendOutlined />, roles: ['data_officer', 'consumer'], element: <PushPage /> },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/opendata', label: 'nav.open', icon: <GlobalOutlined />, roles: ['data_officer', 'secadmin'], element: <OpenAdminRoutes /> },

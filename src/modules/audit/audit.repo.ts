@@ -277,6 +277,44 @@ export async function accessSummary(q: Queryable, filter: AccessFilter): Promise
   }));
 }
 
+/** Which data responses the usage statistics count, over which instants and (optionally) datasets. */
+export interface UsageFilter {
+  actions: readonly string[];
+  from: Date;
+  to: Date;
+  /** Catalogue codes; null: every dataset. */
+  datasets: string[] | null;
+}
+
+/** Successful responses and rows of one dataset, one China day (UTC+8) and one consumer organisation. */
+export interface UsageRow {
+  dataset: string;
+  day: string;
+  orgId: string | null;
+  calls: number;
+  rows: number;
+}
+
+/**
+ * Data responses grouped by dataset, China day and consumer organisation. A read streamed in several
+ * chunks has one record per chunk (`details.part` from the second on): each adds its rows, only the
+ * first counts as a call.
+ */
+export async function usageRows(q: Queryable, filter: UsageFilter): Promise<UsageRow[]> {
+  const rows = await q.query<{ dataset: string; day: string; org_id: string | null; calls: number; rows: number }>(
+    `SELECT dataset, to_char((time AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD') AS day, actor_org_id AS org_id,
+            count(*) FILTER (WHERE NOT (details ? 'part'))::int8 AS calls,
+            coalesce(sum(CASE WHEN jsonb_typeof(details -> 'rowCount') = 'number' THEN (details ->> 'rowCount')::numeric END), 0)::int8 AS rows
+       FROM audit_records
+      WHERE action = ANY($1::text[]) AND result = 'success' AND dataset IS NOT NULL AND time >= $2 AND time < $3
+        AND ($4::text[] IS NULL OR dataset = ANY($4::text[]))
+      GROUP BY 1, 2, 3
+      ORDER BY 2, 1`,
+    [filter.actions, filter.from, filter.to, filter.datasets],
+  );
+  return rows.map((r) => ({ dataset: r.dataset, day: r.day, orgId: r.org_id, calls: Number(r.calls), rows: Number(r.rows) }));
+}
+
 // ---- checkpoints and tree ----------------------------------------------------------------------
 
 export interface CheckpointRow {

@@ -23,11 +23,14 @@ import {
   recordBySeq,
   recordsAfter,
   searchRecords,
+  usageRows,
   type AccessFilter,
   type AccessSummaryRow,
   type CheckpointRow,
   type HeadPolicy,
   type RecordFilter,
+  type UsageFilter,
+  type UsageRow,
 } from './audit.repo.ts';
 import { archiveRecords, type ArchivedFile } from './audit.archive.ts';
 import { canonicalJson, GENESIS_HASH, type HashAlg, type Json } from './canonical.ts';
@@ -167,6 +170,8 @@ export interface AccessHistory {
 }
 
 export type ArchiveFile = ArchivedFile;
+/** Row types of the usage statistics (duties) see. */
+export type { UsageFilter, UsageRow } from './audit.repo.ts';
 
 export interface AuditLog extends EventSink {
   /** Appends one event; resolves after its batch committed. */
@@ -193,6 +198,8 @@ export interface AuditLog extends EventSink {
    */
   recordsAfter(q: Queryable, afterSeq: number, limit: number): Promise<AuditRecord[]>;
   accessHistory(filter: AccessFilter, page?: { cursor?: number; limit?: number }): Promise<AccessHistory>;
+  /** Data responses per dataset, China day and consumer organisation (usage statistics). */
+  usage(filter: UsageFilter): Promise<UsageRow[]>;
   /** Streams a selection as CSV, or as JSON with an inclusion proof per record under one head. */
   exportRecords(filter: RecordFilter, format: 'csv' | 'json'): AsyncGenerator<string>;
   /** Writes records older than the retention period, with proofs, to NDJSON files; deletes nothing. */
@@ -713,6 +720,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       const entries = records.map((r) => accessEntryOf(r, filter.column));
       return { summary, entries, ...(records.length === limit ? { nextCursor: (records.at(-1) as AuditRecord).seq } : {}) };
     },
+    usage: (filter) => usageRows(db, filter),
     exportRecords,
     archive,
     publicKey: () => ({ algorithm: 'Ed25519', keyId, publicKeyPem: trustedKeyPem, hashAlg: alg }),

@@ -84,6 +84,13 @@ export interface VersionRow {
   activated_at: Date | null;
 }
 
+/** What the upkeep of a catalogue entry (目录挂接) is judged on, besides its 更新周期. */
+export interface UpkeepFactsRow extends Pick<DatasetRow, 'id' | 'code' | 'name' | 'provider_org_id' | 'provider_name' | 'status' | 'resource_kind' | 'update_cycle' | 'publish_date' | 'created_at'> {
+  column_count: number;
+  /** The data time of the newest active version (its `asOf` when the upload declared one), corrections left out. */
+  last_version_at: Date | null;
+}
+
 const SELECT_DATASET = `SELECT d.*, o.name AS provider_name FROM datasets d JOIN organizations o ON o.id = d.provider_org_id`;
 
 /** Editable catalogue fields, in column order for insert/update. */
@@ -137,6 +144,18 @@ export function catalogRepo(db: Queryable) {
            AND (SELECT bool_and(d.search_text LIKE '%' || t || '%' ESCAPE '\\') FROM unnest($3::text[]) AS t) IS NOT FALSE
          ORDER BY d.updated_at DESC`,
         [viewer.orgId, viewer.seesAll, terms],
+      ),
+    /** Upkeep facts of the given datasets (null: all of them). */
+    upkeepFacts: (ids: string[] | null) =>
+      db.query<UpkeepFactsRow>(
+        `SELECT d.id, d.code, d.name, d.provider_org_id, o.name AS provider_name, d.status, d.resource_kind, d.update_cycle, d.publish_date, d.created_at,
+                (SELECT count(*)::int FROM dataset_columns c WHERE c.dataset_id = d.id) AS column_count,
+                (SELECT max(coalesce((v.source ->> 'asOf')::timestamptz, v.activated_at)) FROM dataset_versions v
+                  WHERE v.dataset_id = d.id AND v.state = 'active' AND v.mode <> 'correct') AS last_version_at
+           FROM datasets d JOIN organizations o ON o.id = d.provider_org_id
+          WHERE ($1::uuid[] IS NULL OR d.id = ANY($1::uuid[]))
+          ORDER BY d.code`,
+        [ids],
       ),
     isEmpty: async () => (await db.query('SELECT 1 FROM datasets LIMIT 1')).length === 0,
     published: () => db.query<DatasetRow>(`${SELECT_DATASET} WHERE d.status = 'published' ORDER BY d.code`),

@@ -4,6 +4,7 @@ import type { ColumnRow, DatasetRow, VersionRow } from './catalog.repo.ts';
 import type { CatalogService } from './catalog.service.ts';
 import { catalogJsonLd, catalogXlsx } from './catalog.export.ts';
 import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
+import { upkeepSchema, type UpkeepSource } from './upkeep.ts';
 
 const errors = COMMON_ERRORS;
 const shareType = z.enum(['unconditional', 'conditional', 'none']);
@@ -37,6 +38,7 @@ export const datasetSchema = z.object({
   importantCandidate: z.boolean(),
   resourceKind: z.enum(['table', 'telemetry', 'service']),
   updatedAt: z.date(),
+  upkeep: upkeepSchema.optional().describe('目录挂接与按期更新(目录检索与资源详情中给出)'),
 });
 
 const rulesSchema = z.object({
@@ -158,8 +160,23 @@ const officer = { roles: ['data_officer'] as const };
 const anyone = { authenticated: true as const, apiKey: true };
 
 /** The catalogue: metadata, 信息项, versions, search with facets, DCAT and XLSX exports. */
-export function catalogRoutes(deps: { catalog: CatalogService; /** PDX_PUBLIC_URL: the base of the DCAT ids. */ publicUrl?: string }): FastifyPluginAsyncZod {
+export function catalogRoutes(deps: {
+  catalog: CatalogService;
+  /** PDX_PUBLIC_URL: the base of the DCAT ids. */
+  publicUrl?: string;
+  /** Judges each entry's upkeep (目录挂接, the duties module). */
+  upkeep?: UpkeepSource;
+}): FastifyPluginAsyncZod {
   const { catalog } = deps;
+  /** Catalogue entries as the API shows them, with their upkeep. */
+  async function shown(rows: DatasetRow[]): Promise<z.infer<typeof datasetSchema>[]> {
+    const upkeep = (await deps.upkeep?.of(rows)) ?? new Map();
+    return rows.map((d) => {
+      const u = upkeep.get(d.id);
+      return { ...toDataset(d), ...(u ? { upkeep: u } : {}) };
+    });
+  }
+  const one = async (d: DatasetRow) => (await shown([d]))[0]!;
   // The ids of the DCAT document come from configuration, never from the request's Host header
   // (which any caller sets); without PDX_PUBLIC_URL they are relative to where the document was read.
   const base = deps.publicUrl?.replace(/\/+$/, '') ?? '';
@@ -194,7 +211,7 @@ export function catalogRoutes(deps: { catalog: CatalogService; /** PDX_PUBLIC_UR
       },
       async (request) => {
         const result = await catalog.search(callerOf(request).principal, request.query);
-        return { ...result, items: result.items.map(toDataset) };
+        return { ...result, items: await shown(result.items) };
       },
     );
     app.post(
@@ -211,7 +228,7 @@ export function catalogRoutes(deps: { catalog: CatalogService; /** PDX_PUBLIC_UR
         config: { access: anyone },
         schema: { tags: ['catalog'], summary: 'A catalogue entry / 资源详情', params: code, response: { 200: datasetSchema, ...errors } },
       },
-      async (request) => toDataset(await catalog.get(callerOf(request).principal, request.params.code)),
+      async (request) => one(await catalog.get(callerOf(request).principal, request.params.code)),
     );
     app.patch(
       '/datasets/:code',
@@ -219,7 +236,7 @@ export function catalogRoutes(deps: { catalog: CatalogService; /** PDX_PUBLIC_UR
         config: { access: officer },
         schema: { tags: ['catalog'], summary: 'Edit a catalogue entry / 修改资源', params: code, body: datasetInput.partial(), response: { 200: datasetSchema, ...errors } },
       },
-      async (request) => toDataset(await catalog.update(callerOf(request), request.params.code, request.body)),
+      async (request) => one(await catalog.update(callerOf(request), request.params.code, request.body)),
     );
     app.get(
       '/datasets/:code/columns',
@@ -252,7 +269,7 @@ export function catalogRoutes(deps: { catalog: CatalogService; /** PDX_PUBLIC_UR
           config: { access: officer },
           schema: { tags: ['catalog'], summary: action === 'publish' ? 'Publish to the catalogue / 发布' : 'Withdraw / 撤回', params: code, response: { 200: datasetSchema, ...errors } },
         },
-        async (request) => toDataset(await catalog[action](callerOf(request), request.params.code)),
+        async (request) => one(await catalog[action](callerOf(request), request.params.code)),
       );
     }
     app.get(

@@ -6,7 +6,7 @@ import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts
 import { catalogRepo, DATASET_FIELDS, type ColumnRow, type ColumnRules, type DatasetFields, type DatasetRow, type DataType, type ResourceKind } from './catalog.repo.ts';
 
 /** Row types other modules see: they import them from here, never from catalog.repo.ts. */
-export type { ColumnRow, ColumnRules, DatasetRow, DataType, ResourceKind, VersionRow } from './catalog.repo.ts';
+export type { ColumnRow, ColumnRules, DatasetRow, DataType, ResourceKind, UpkeepFactsRow, VersionRow } from './catalog.repo.ts';
 
 export type DatasetInput = DatasetFields;
 
@@ -278,6 +278,12 @@ export function createCatalogService(deps: { db: Db; events: EventSink; publishG
         },
       };
     },
+
+    /**
+     * What the upkeep of catalogue entries is judged on (目录挂接, the duties module): 信息项 count and
+     * the data time of the newest version, for the given datasets (null: every dataset).
+     */
+    upkeepFacts: (ids: string[] | null) => repo.upkeepFacts(ids),
 
     async columns(principal: Principal, code: string) {
       return repo.columns((await service.get(principal, code)).id);

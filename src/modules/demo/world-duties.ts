@@ -2,7 +2,9 @@
  * The duties part of the demo world (issue 20): a share request left unanswered past its time limit
  * and escalated to the platform authority, an objection pending with its rows flagged, and a
  * correction applied; 户籍人口 flowing back to the cities and counties (朝阳市 and its counties among
- * them); a data need of 朝阳市民政局 answered by 省公安厅 with a linked dataset.
+ * them); a data need of 朝阳市民政局 answered by 省公安厅 with a linked dataset; consumers' ratings of
+ * three datasets they read, and the reminder of an overdue catalogue entry (科技型企业登记信息, whose
+ * monthly file was extracted 70 days before the load).
  */
 import type { Platform } from '../../main.ts';
 import type { Caller } from '../../http/access.ts';
@@ -68,6 +70,46 @@ export async function loadDutiesWorld(services: Services, codes: Map<string, str
   await duties.demands.assign(secadmin, need.id, { orgId: police.principal.orgId, note: '请省公安厅答复' });
   await duties.demands.answer(police, need.id, { kind: 'linked', dataset: people, text: '已编目的户籍人口信息可满足,请按最小必要原则提交共享申请' });
   log(`  data need ${need.id.slice(0, 8)} answered by 省公安厅 with 户籍人口信息`);
+
+  await loadEvaluation(services, codes, callerOf, log);
+}
+
+/** Reads a few pages as a consumer does (each audited as a data response, so counted in the usage statistics). */
+async function read(records: Services['share']['records'], caller: Caller, code: string, limit: number, grant?: string): Promise<number> {
+  const stream = await records.open(caller, code, { filter: { and: [] }, order: [], limit, ...(grant ? { grant } : {}) });
+  let rows = 0;
+  for await (const chunk of stream.chunks) rows += chunk.length;
+  return rows;
+}
+
+/**
+ * 共享评价: 朝阳城市大脑 and 朝阳市民政局 read what they hold grants on, then rate it (the sensors, the
+ * petitions, and 户籍人口 under its return-flow grant); the upkeep sweep reminds 省科技厅 of its
+ * overdue register.
+ */
+async function loadEvaluation(services: Services, codes: Map<string, string>, callerOf: (username: string) => Promise<Caller>, log: (line: string) => void): Promise<void> {
+  const { duties, share } = services;
+  const brain = await callerOf('zy-brain');
+  const minzheng = await callerOf('zy-minzheng');
+  const sensors = codes.get('朝阳钢铁生产线传感器读数');
+  const petitions = codes.get('信访事项登记');
+  const people = codes.get('户籍人口信息');
+  if (sensors) {
+    await read(share.records, brain, sensors, 200);
+    await duties.ratings.rate(brain, sensors, { quality: 4, timeliness: 5, usefulness: 5, comment: '读数完整,秒级更新,满足城市大脑运行监测' });
+  }
+  if (petitions) {
+    await read(share.records, minzheng, petitions, 50);
+    await duties.ratings.rate(minzheng, petitions, { quality: 4, timeliness: 3, usefulness: 4, comment: '事项内容去标识后仍可用于督办;建议补充办结时间' });
+  }
+  if (people) {
+    const grants = await share.share.grants(minzheng.principal, { dataset: people });
+    const returned = grants.find((g) => g.return_flow_id !== null);
+    if (returned) await read(share.records, minzheng, people, 100, returned.id);
+    await duties.ratings.rate(minzheng, people, { quality: 5, timeliness: 3, usefulness: 5, comment: '回流数据覆盖全市及各县区,建议按月及时更新' });
+  }
+  const { reminded } = await duties.upkeep.sweep();
+  log(`  ratings on ${[sensors, petitions, people].filter(Boolean).length} datasets; overdue catalogue entries reminded: ${reminded.length}`);
 }
 
 /**

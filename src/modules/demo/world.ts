@@ -74,6 +74,8 @@ export interface DemoDataset {
   file: string;
   encoding: 'utf-8' | 'gbk';
   meta: Partial<DatasetInput> & { name: string };
+  /** The file's data was extracted this many days before the load (数据截至): its catalogue entry may be overdue at once. */
+  asOfDaysAgo?: number;
   /** Generates the rows (header first). */
   rows: (r: Rng) => Iterable<string[]>;
 }
@@ -159,6 +161,8 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
       update_cycle: 'monthly',
       tags: ['企业', '信用代码', '产业集群'],
     },
+    // A monthly register last extracted 70 days ago: overdue against its 更新周期 (目录挂接).
+    asOfDaysAgo: 70,
     rows: function* (r) {
       yield ['企业名称', '统一社会信用代码', '法定代表人', '注册地', '所属产业集群', '成立日期', '注册资本(万元)'];
       for (let i = 0; i < 2000; i++) {
@@ -377,7 +381,8 @@ export async function loadDemoWorld(services: Services, options: { dataDir: stri
       ...spec.meta,
     });
     const file = writeCsv(dir, spec, 1000 + i);
-    const jobId = await ingest.importFile(caller, dataset.code, file, { mode: 'replace', options: { encoding: spec.encoding } });
+    const asOf = spec.asOfDaysAgo ? { asOf: new Date(Date.now() - spec.asOfDaysAgo * 86_400_000).toISOString() } : {};
+    const jobId = await ingest.importFile(caller, dataset.code, file, { mode: 'replace', options: { encoding: spec.encoding }, ...asOf });
     await jobs.drain();
     const job = await jobs.get(jobId);
     if (job?.state !== 'succeeded') throw new Error(`demo dataset ${spec.meta.name} failed to load: ${JSON.stringify(job?.error)}`);

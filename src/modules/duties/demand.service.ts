@@ -21,7 +21,7 @@ import type { IdentityService } from '../identity/identity.service.ts';
 import type { ShareService } from '../share/share.service.ts';
 import type { WorkCalendar } from './calendar.ts';
 import { dutiesRepo, type AnswerKind, type DemandRow, type DemandState, type DemandStep } from './duties.repo.ts';
-import type { DutiesSettings } from './duties.settings.ts';
+import { actsForAuthority, type DutiesSettings } from './duties.settings.ts';
 
 const DEMAND = { zh: '数据需求', en: 'Data need' };
 
@@ -72,11 +72,7 @@ export function createDemandService(deps: DemandDeps) {
     if (!(await governmentOrg(p.orgId))) throw new ForbiddenError('not_government', { zh: '数据需求清单仅对政务部门开放', en: 'The demand list is open to government organisations only' });
   }
 
-  async function isAuthority(p: Principal): Promise<boolean> {
-    if (p.roles.includes('secadmin')) return true;
-    const { authority } = await deps.settings();
-    return authority.orgId !== null && authority.orgId === p.orgId && p.roles.includes('data_officer');
-  }
+  const isAuthority = async (p: Principal): Promise<boolean> => actsForAuthority(await deps.settings(), p);
 
   async function load(p: Principal, id: string): Promise<DemandRow> {
     await checkGovernment(p);

@@ -1,13 +1,16 @@
 /**
  * One call that wires the duties of the 政务数据共享条例. In main.ts:
  *
- *   const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, catalog, identity, audit });
- *   … routes: [ …, duties.routes ]; duties.start() / stop()
+ *   const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, catalog, identity, audit, telemetry: telemetry.service });
+ *   … routes: [ catalogRoutes({ catalog, upkeep: duties.upkeep }), …, duties.routes ]; duties.start() / stop()
  *
  * It also sets the sharing module's hooks: `requestClocks` (every request in the sharing API shows its
- * clock) and `flaggedRows` (the records API names rows under an open objection).
+ * clock) and `flaggedRows` (the records API names rows under an open objection). `upkeep` judges the
+ * catalogue entries' upkeep for the catalogue API.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AuditLog } from '../audit/audit.service.ts';
+import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { RecordsService } from '../share/records.service.ts';
 import type { ShareService } from '../share/share.service.ts';
 import { createObjectionsService, type ObjectionsDeps } from './objections.service.ts';
@@ -17,18 +20,24 @@ import { demandRoutes } from './demand.routes.ts';
 import { createDemandService } from './demand.service.ts';
 import { returnFlowRoutes } from './returnflow.routes.ts';
 import { createReturnFlowService, type ReturnFlowDeps } from './returnflow.service.ts';
+import { dutiesRepo } from './duties.repo.ts';
+import { createEvaluationService, type EvaluationDeps } from './evaluation.service.ts';
+import { evaluationRoutes } from './evaluation.routes.ts';
+import { createRatingsService, type RatingsDeps } from './ratings.service.ts';
+import { createUpkeepService, type UpkeepDeps } from './upkeep.service.ts';
 
 /** How often reminders and escalations are looked for. */
 const SWEEP_MS = 60_000;
 
 export function createDutiesModule(
   deps: Omit<DutiesDeps, 'share'> & {
-    share: DutiesDeps['share'] & ObjectionsDeps['share'] & ReturnFlowDeps['share'] & Pick<ShareService, 'requestClocks'>;
+    share: DutiesDeps['share'] & ObjectionsDeps['share'] & ReturnFlowDeps['share'] & RatingsDeps['share'] & Pick<ShareService, 'requestClocks'>;
     records: ObjectionsDeps['records'] & Pick<RecordsService, 'flaggedRows'>;
     ingest: ObjectionsDeps['ingest'];
-    catalog: ReturnFlowDeps['catalog'];
-    identity: ReturnFlowDeps['identity'];
-    audit: ReturnFlowDeps['audit'];
+    catalog: ReturnFlowDeps['catalog'] & Pick<CatalogService, 'upkeepFacts'>;
+    identity: ReturnFlowDeps['identity'] & EvaluationDeps['identity'];
+    audit: ReturnFlowDeps['audit'] & Pick<AuditLog, 'usage'>;
+    telemetry: UpkeepDeps['telemetry'];
     sweepMs?: number;
   },
 ) {
@@ -36,6 +45,9 @@ export function createDutiesModule(
   const objections = createObjectionsService({ ...deps, now: service.now, settings: service.settings, calendar: service.calendar });
   const returnFlow = createReturnFlowService(deps);
   const demands = createDemandService({ ...deps, now: service.now, settings: service.settings, calendar: service.calendar });
+  const upkeep = createUpkeepService({ ...deps, now: service.now });
+  const ratings = createRatingsService({ ...deps, settings: service.settings });
+  const evaluation = createEvaluationService({ duties: service, repo: dutiesRepo(deps.db), upkeep, ratings, identity: deps.identity, audit: deps.audit });
   deps.share.requestClocks = (rows) => service.clocksOf(rows);
   deps.records.flaggedRows = (datasetId) => objections.flaggedRows(datasetId);
   let timer: NodeJS.Timeout | undefined;
@@ -45,15 +57,19 @@ export function createDutiesModule(
     objections,
     returnFlow,
     demands,
+    upkeep,
+    ratings,
+    evaluation,
     routes: (async (app, options) => {
       await dutiesRoutes({ duties: service, objections })(app, options);
       await returnFlowRoutes({ returnFlow })(app, options);
       await demandRoutes({ demands, now: service.now })(app, options);
+      await evaluationRoutes({ ratings, evaluation, now: service.now })(app, options);
     }) as FastifyPluginAsyncZod,
     start() {
       timer ??= setInterval(() => {
         // Organisations added since the last pass receive their return-flow grants here.
-        running = Promise.all([service.sweep(), returnFlow.sync(), demands.sweep()]).catch(() => undefined);
+        running = Promise.all([service.sweep(), returnFlow.sync(), demands.sweep(), upkeep.sweep()]).catch(() => undefined);
       }, deps.sweepMs ?? SWEEP_MS);
       timer.unref();
     },

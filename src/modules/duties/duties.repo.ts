@@ -123,6 +123,31 @@ export interface DemandRow {
   answer_dataset_name: string | null;
 }
 
+/** One person's rating of a dataset (共享评价), 1-5 on each dimension. */
+export interface RatingRow {
+  dataset_id: string;
+  user_id: string;
+  org_id: string;
+  quality: number;
+  timeliness: number;
+  usefulness: number;
+  comment: string | null;
+  created_at: Date;
+  updated_at: Date;
+  org_name: string;
+}
+
+/** The ratings of one dataset summed up: how many, and the mean of each dimension. */
+export interface RatingSummaryRow {
+  dataset_id: string;
+  count: number;
+  quality: number;
+  timeliness: number;
+  usefulness: number;
+}
+
+const SELECT_RATING = `SELECT r.*, o.name AS org_name FROM duty_ratings r JOIN organizations o ON o.id = r.org_id`;
+
 const SELECT_FLOW = `
   SELECT f.*, d.code AS dataset_code, d.name AS dataset_name, o.name AS provider_name
     FROM duty_return_flows f JOIN datasets d ON d.id = f.dataset_id JOIN organizations o ON o.id = f.provider_org_id`;
@@ -253,6 +278,51 @@ export function dutiesRepo(db: Queryable) {
     /** Claims the escalation of an overdue need (once, across processes). */
     claimDemandEscalation: async (id: string, at: Date) =>
       (await db.query(`UPDATE duty_demands SET escalated_at = $2 WHERE id = $1 AND state = 'assigned' AND escalated_at IS NULL RETURNING id`, [id, at])).length > 0,
+
+    // ---- ratings and upkeep (目录挂接与共享评价) ------------------------------------------------------
+
+    rating: async (datasetId: string, userId: string) => (await db.query<RatingRow>(`${SELECT_RATING} WHERE r.dataset_id = $1 AND r.user_id = $2`, [datasetId, userId]))[0],
+    /** Rates, or replaces the person's earlier rating of the dataset. */
+    saveRating: (r: Pick<RatingRow, 'dataset_id' | 'user_id' | 'org_id' | 'quality' | 'timeliness' | 'usefulness' | 'comment'>) =>
+      db.query(
+        `INSERT INTO duty_ratings (dataset_id, user_id, org_id, quality, timeliness, usefulness, comment) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (dataset_id, user_id) DO UPDATE SET org_id = EXCLUDED.org_id, quality = EXCLUDED.quality, timeliness = EXCLUDED.timeliness,
+           usefulness = EXCLUDED.usefulness, comment = EXCLUDED.comment, updated_at = now()`,
+        [r.dataset_id, r.user_id, r.org_id, r.quality, r.timeliness, r.usefulness, r.comment],
+      ),
+    ratings: (datasetId: string) => db.query<RatingRow>(`${SELECT_RATING} WHERE r.dataset_id = $1 ORDER BY r.updated_at DESC`, [datasetId]),
+    /** Count and means per dataset, of the given datasets (null: every rated dataset). */
+    ratingSummaries: async (datasetIds: string[] | null) =>
+      (
+        await db.query<{ dataset_id: string; count: number; quality: string; timeliness: string; usefulness: string }>(
+          `SELECT dataset_id, count(*)::int AS count, avg(quality) AS quality, avg(timeliness) AS timeliness, avg(usefulness) AS usefulness
+             FROM duty_ratings WHERE ($1::uuid[] IS NULL OR dataset_id = ANY($1::uuid[])) GROUP BY dataset_id`,
+          [datasetIds],
+        )
+      ).map((r): RatingSummaryRow => ({ dataset_id: r.dataset_id, count: r.count, quality: Number(r.quality), timeliness: Number(r.timeliness), usefulness: Number(r.usefulness) })),
+
+    /** Claims the reminder of an overdue catalogue entry for one overdue period (once, across processes). */
+    claimUpkeepReminder: async (datasetId: string, periodStart: Date, dueAt: Date, at: Date) =>
+      (
+        await db.query(
+          `INSERT INTO duty_upkeep_reminders (dataset_id, period_start, due_at, reminded_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING dataset_id`,
+          [datasetId, periodStart, dueAt, at],
+        )
+      ).length > 0,
+
+    /**
+     * Objections per provider department judged for timeliness at `at`: answered by their deadline, or
+     * answered after it (or escalated unanswered, or still open past it). Open ones within their
+     * deadline are not judged yet; an upheld objection is judged on its new deadline.
+     */
+    objectionTimeliness: (at: Date) =>
+      db.query<{ provider_org_id: string; on_time: number; late: number }>(
+        `SELECT provider_org_id,
+                count(*) FILTER (WHERE state <> 'open' AND answered_at IS NOT NULL AND answered_at <= due_at)::int AS on_time,
+                count(*) FILTER (WHERE (state <> 'open' AND (answered_at IS NULL OR answered_at > due_at)) OR (state = 'open' AND due_at <= $1))::int AS late
+           FROM duty_objections GROUP BY provider_org_id`,
+        [at],
+      ),
 
     settings: async () => (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [SETTINGS_KEY]))[0]?.value,
     saveSettings: (value: unknown) =>

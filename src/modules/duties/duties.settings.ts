@@ -4,6 +4,7 @@
  * who the platform authority is, and calendar overrides over the official table.
  */
 import { z } from 'zod';
+import type { Principal } from '../../http/access.ts';
 import { isIsoDate } from './calendar.ts';
 
 export const SETTINGS_KEY = 'duties.settings';
@@ -44,3 +45,13 @@ export const dutiesSettingsSchema = z.object({
 
 export type DutiesSettings = z.infer<typeof dutiesSettingsSchema>;
 export const DEFAULT_DUTIES_SETTINGS: DutiesSettings = dutiesSettingsSchema.parse({});
+
+/**
+ * Whether the caller acts for the platform authority (辽宁省大数据管理局): product.md has no 数据主管部门
+ * role, so the authority acts through the security administrator and, when the settings name its
+ * organisation (`authority.orgId`), through that organisation's data officers.
+ */
+export function actsForAuthority(s: DutiesSettings, p: Principal): boolean {
+  if (p.roles.includes('secadmin')) return true;
+  return s.authority.orgId !== null && s.authority.orgId === p.orgId && p.roles.includes('data_officer');
+}

@@ -23,6 +23,10 @@ export function ingestRoutes(deps: { ingest: IngestService }): FastifyPluginAsyn
             encoding: z.enum(['utf-8', 'gbk', 'gb18030']).optional().describe('默认自动识别'),
             delimiter: z.string().length(1).optional(),
             sheet: z.string().max(100).optional().describe('XLSX 工作表名称或序号'),
+            asOf: z.iso
+              .datetime({ offset: true })
+              .optional()
+              .describe('数据截至时间(文件数据的提取时间,如 2026-01-31T24:00:00+08:00 写作 2026-02-01T00:00:00+08:00);目录更新周期按它而非上传时间判断'),
           }),
           response: { 202: z.object({ jobId: z.string() }), ...errorResponses(400, 401, 403, 404, 413) },
         },
@@ -35,11 +39,12 @@ export function ingestRoutes(deps: { ingest: IngestService }): FastifyPluginAsyn
         if (!part) throw new BadRequestError('file_required', { zh: '缺少文件(字段 file)', en: 'Missing file (field "file")' }, { field: 'file' });
         // The file name is stored with the version: it must be storable text like every other input.
         assertStorable(part.filename, 'file.filename');
-        const { mode, encoding, delimiter, sheet } = request.query;
+        const { mode, encoding, delimiter, sheet, asOf } = request.query;
         const jobId = await deps.ingest.upload(callerOf(request), request.params.code, part.file, {
           fileName: part.filename,
           mode,
           options: { ...(encoding ? { encoding } : {}), ...(delimiter ? { delimiter } : {}), ...(sheet ? { sheet: /^\d+$/.test(sheet) ? Number(sheet) : sheet } : {}) },
+          ...(asOf ? { asOf: new Date(asOf).toISOString() } : {}),
         });
         return reply.status(202).send({ jobId });
       },

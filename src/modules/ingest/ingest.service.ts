@@ -49,6 +49,18 @@ export interface IngestPayload {
   mode: 'append' | 'replace';
   options: Pick<OpenTableOptions, 'encoding' | 'delimiter' | 'sheet' | 'format'>;
   userId: string;
+  /**
+   * When the file's data was extracted (数据截至), ISO instant, if the officer declared it: the upkeep
+   * of the catalogue entry (更新周期) is judged by it rather than by the upload time.
+   */
+  asOf?: string;
+}
+
+/** Refuses a declared data time in the future. */
+function checkAsOf(asOf: string | undefined): void {
+  if (asOf !== undefined && !(Date.parse(asOf) <= Date.now())) {
+    throw new BadRequestError('invalid_as_of', { zh: '数据截至时间不能晚于现在', en: 'The data time (asOf) cannot be in the future' }, { field: 'asOf' });
+  }
 }
 
 /**
@@ -232,7 +244,7 @@ export function createIngestService(deps: {
         userId: payload.userId,
         mode: payload.mode,
         totalBytes: bytes,
-        source: { fileName: payload.fileName, bytes },
+        source: { fileName: payload.fileName, bytes, ...(payload.asOf ? { asOf: payload.asOf } : {}) },
         open: () => openTable(payload.file, { ...payload.options, name: payload.fileName, maxBytes: deps.maxBytes, ...(deps.xlsx ? { xlsx: deps.xlsx } : {}) }),
       });
     } finally {
@@ -424,7 +436,8 @@ export function createIngestService(deps: {
      * Streams an upload to the spool directory (refusing it past the size limit, keeping nothing
      * partial), then queues the load and returns its job id.
      */
-    async upload(caller: Caller, code: string, stream: NodeJS.ReadableStream, request: { fileName: string; mode: 'append' | 'replace'; options: IngestPayload['options'] }) {
+    async upload(caller: Caller, code: string, stream: NodeJS.ReadableStream, request: { fileName: string; mode: 'append' | 'replace'; options: IngestPayload['options']; asOf?: string }) {
+      checkAsOf(request.asOf);
       const dataset = await catalog.getOwned(caller.principal, code);
       catalog.assertTable(dataset);
       fs.mkdirSync(deps.spoolDir, { recursive: true });
@@ -451,7 +464,8 @@ export function createIngestService(deps: {
     },
 
     /** Queues the load of a file already on this machine (pdx import). */
-    async importFile(caller: Caller, code: string, file: string, request: { mode: 'append' | 'replace'; options: IngestPayload['options'] }) {
+    async importFile(caller: Caller, code: string, file: string, request: { mode: 'append' | 'replace'; options: IngestPayload['options']; asOf?: string }) {
+      checkAsOf(request.asOf);
       const dataset = await catalog.getOwned(caller.principal, code);
       catalog.assertTable(dataset);
       if (!fs.existsSync(file)) throw new BadRequestError('file_not_found', { zh: `文件不存在:${file}`, en: `No such file: ${file}` });
@@ -543,7 +557,7 @@ export function createIngestService(deps: {
       const payload: IngestPayload = { ...job, datasetId: dataset.id, userId: caller.principal.userId };
       const jobId = await jobs.enqueue('ingest', { ...payload }, caller.principal.userId, bytes);
       await events.record(
-        callerEvent(caller, { action: 'dataset.upload', result: 'success', dataset: dataset.code, details: { jobId, fileName: job.fileName, bytes, mode: job.mode } }),
+        callerEvent(caller, { action: 'dataset.upload', result: 'success', dataset: dataset.code, details: { jobId, fileName: job.fileName, bytes, mode: job.mode, ...(job.asOf ? { asOf: job.asOf } : {}) } }),
       );
       return jobId;
     },

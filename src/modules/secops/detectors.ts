@@ -84,8 +84,13 @@ export const PUSH_FAILED_ACTION = 'exchange.push_failed';
 export const QUOTA_EXCEEDED_ACTION = 'data.quota_exceeded';
 /** The event of one call through the interface gateway (details: operation, columns, rowCount 1). */
 export const GATEWAY_CALL_ACTION = 'gateway.call';
-/** Data responses counted by the volume, off-hours and sensitive-read detectors (gateway calls too). */
-const DATA_ACTIONS = new Set(['data.read', 'data.export', 'data.download', 'data.push', GATEWAY_CALL_ACTION]);
+/**
+ * The audit actions of a data response: rows of a dataset handed to a consumer (a records page, an
+ * export, its download, a push into the consumer's database, a call through the interface gateway).
+ * The volume, off-hours and sensitive-read detectors count these; so do the usage statistics (duties).
+ */
+export const DATA_RESPONSE_ACTIONS = ['data.read', 'data.export', 'data.download', 'data.push', GATEWAY_CALL_ACTION] as const;
+const DATA_ACTIONS = new Set<string>(DATA_RESPONSE_ACTIONS);
 /** Column modes that give nothing of the value away. */
 const OPAQUE_MODES = new Set(['hidden', 'verify']);
 

@@ -241,6 +241,10 @@ export function shareRepo(db: Queryable) {
       return new Set(found.map((r) => r.id));
     },
 
+    /** Whether the organisation holds or ever held a grant on the dataset (active, expired, revoked or suspended). */
+    heldGrant: async (datasetId: string, orgId: string) =>
+      (await db.query('SELECT 1 FROM share_grants WHERE dataset_id = $1 AND consumer_org_id = $2 LIMIT 1', [datasetId, orgId])).length > 0,
+
     grantHolders: async (datasetId: string) =>
       (
         await db.query<{ consumer_org_id: string }>(

@@ -251,13 +251,16 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
     /** Every request in the given states (all organisations), oldest first: for the duties module's clocks and counts. */
     allRequests: (filter: { states?: RequestRow['state'][] } = {}, limit = 10_000) => repo.allRequests(filter.states ?? null, limit),
 
+    /** Organisations holding an active grant on a dataset (told of corrections, for instance). */
+    grantHolders: (datasetId: string) => repo.grantHolders(datasetId),
+
+    /** Whether the organisation holds or ever held a grant on the dataset (who may rate it). */
+    heldGrant: (datasetId: string, orgId: string) => repo.heldGrant(datasetId, orgId),
+
     /**
      * The ids of those requests whose dataset was already shared to another organisation when the
      * request arrived (a grant made before it and not revoked by then): the shorter time limit applies.
      */
-    /** Organisations holding an active grant on a dataset (told of corrections, for instance). */
-    grantHolders: (datasetId: string) => repo.grantHolders(datasetId),
-
     sharedBefore: (rows: Pick<RequestRow, 'id' | 'dataset_id' | 'consumer_org_id' | 'created_at'>[]) => repo.sharedBefore(rows),
 
     /** A consumer asks for columns of a published, shareable dataset. */

@@ -134,6 +134,19 @@ function mergeRollup(table: 'telemetry_rollup_1m' | 'telemetry_rollup_1h', sourc
 
 export function telemetryRepo(db: Queryable) {
   return {
+    /** The newest sample time of each telemetry set's points (sets without any sample are left out). */
+    lastSamples: (datasetIds: string[]) =>
+      db.query<{ dataset_id: string; last_ts: Date }>(
+        `SELECT s.dataset_id, max(ps.last_ts) AS last_ts
+           FROM telemetry_sets s
+           JOIN telemetry_devices d ON d.org_id = s.org_id
+           JOIN telemetry_lines l ON l.id = d.line_id
+           JOIN telemetry_points p ON p.device_id = d.id
+           JOIN telemetry_point_state ps ON ps.point_id = p.id
+          WHERE s.dataset_id = ANY($1::uuid[]) AND (s.plant_id IS NULL OR l.plant_id = s.plant_id) AND ps.last_ts IS NOT NULL
+          GROUP BY s.dataset_id`,
+        [datasetIds],
+      ),
     // ---- registry ------------------------------------------------------------------------------
     settings: (orgId: string) => maybeOne<SettingsRow>(db, 'SELECT org_id, enterprise_code, auto_register FROM telemetry_settings WHERE org_id = $1', [orgId]),
     settingsByCode: (code: string) => maybeOne<SettingsRow>(db, 'SELECT org_id, enterprise_code, auto_register FROM telemetry_settings WHERE enterprise_code = $1', [code]),

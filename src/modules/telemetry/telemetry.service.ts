@@ -670,6 +670,12 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     /** The overview's view of the plants: counts only, no values (any signed-in user). */
     summary: () => repo.summary(),
 
+    /** The newest sample time of each telemetry set (the upkeep of its catalogue entry, duties module). */
+    async lastSamples(datasetIds: string[]): Promise<Map<string, Date>> {
+      if (datasetIds.length === 0) return new Map();
+      return new Map((await repo.lastSamples(datasetIds)).map((r) => [r.dataset_id, r.last_ts]));
+    },
+
     async unknownPoints(p: Principal) {
       return repo.unknownPoints(officerOf(p));
     },

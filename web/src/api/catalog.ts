@@ -115,6 +115,8 @@ export interface UploadOptions {
   mode: 'append' | 'replace';
   encoding?: 'utf-8' | 'gbk' | 'gb18030';
   sheet?: string;
+  /** When the file's data was extracted (数据截至), an ISO instant: the catalogue's upkeep is judged by it. */
+  asOf?: string;
   /** Called with bytes sent and the total as the browser sends the file. */
   onProgress?(sent: number, total: number): void;
 }
@@ -123,7 +125,7 @@ export interface UploadOptions {
 export function uploadVersion(code: string, file: File, options: UploadOptions): { done: Promise<string>; abort(): void } {
   const form = new FormData();
   form.append('file', file, file.name);
-  const query = { mode: options.mode, encoding: options.encoding, sheet: options.sheet };
+  const query = { mode: options.mode, encoding: options.encoding, sheet: options.sheet, asOf: options.asOf };
   const sending = upload('/api/v1/datasets/{code}/versions', { path: { code }, query }, form, (sent, total) => options.onProgress?.(sent, total ?? file.size));
   return { done: sending.done.then((r) => r.jobId), abort: sending.abort };
 }

@@ -1,5 +1,5 @@
 /** Calls and shapes of /api/v1/duties/* and the clocks on share requests (issue 20). */
-import { GET, POST, type BodyOf, type ResponseOf } from './client.ts';
+import { GET, POST, PUT, urlOf, type BodyOf, type ResponseOf } from './client.ts';
 
 export type RequestClock = Exclude<ResponseOf<'/api/v1/duties/requests/{id}/clock', 'get'>, void>;
 export type StageClock = RequestClock['stages'][number];
@@ -42,4 +42,21 @@ export const dutiesApi = {
   reject: (objectionId: string, reason: string) => POST('/api/v1/duties/objections/{id}/reject', { path: { id: objectionId }, body: { reason } }),
   escalate: (objectionId: string, reason: string) => POST('/api/v1/duties/objections/{id}/escalate', { path: { id: objectionId }, body: { reason } }),
   decide: (objectionId: string, uphold: boolean, note: string) => POST('/api/v1/duties/objections/{id}/decide', { path: { id: objectionId }, body: { uphold, note } }),
+};
+
+export type Ratings = ResponseOf<'/api/v1/duties/ratings/{code}', 'get'>;
+export type RatingInput = BodyOf<'/api/v1/duties/ratings/{code}', 'put'>;
+export type Scores = ResponseOf<'/api/v1/duties/scores', 'get'>;
+export type DepartmentScore = Scores['items'][number];
+export type Usage = ResponseOf<'/api/v1/duties/usage', 'get'>;
+export type UsageRange = { from?: string; to?: string };
+
+/** 共享评价: ratings of a dataset, the department scores, usage statistics and their exports. */
+export const evaluationApi = {
+  ratings: (code: string) => GET('/api/v1/duties/ratings/{code}', { path: { code } }),
+  rate: (code: string, body: RatingInput) => PUT('/api/v1/duties/ratings/{code}', { path: { code }, body }),
+  scores: () => GET('/api/v1/duties/scores'),
+  scoresXlsx: () => urlOf('/api/v1/duties/scores.xlsx'),
+  usage: (query: UsageRange) => GET('/api/v1/duties/usage', { query }),
+  usageXlsx: (query: UsageRange) => urlOf('/api/v1/duties/usage.xlsx', { query }),
 };

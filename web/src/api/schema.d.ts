@@ -1751,6 +1751,26 @@ export interface paths {
                                 resourceKind: "table" | "telemetry" | "service";
                                 /** Format: date-time */
                                 updatedAt: string;
+                                /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                                upkeep?: {
+                                    /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                    attached: boolean;
+                                    /**
+                                     * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                     * @enum {string}
+                                     */
+                                    state: "current" | "overdue" | "unattached" | "untracked";
+                                    /**
+                                     * Format: date-time
+                                     * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                     */
+                                    lastUpdatedAt: string | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                     */
+                                    dueAt: string | null;
+                                };
                             }[];
                             facets: {
                                 org: {
@@ -1919,6 +1939,26 @@ export interface paths {
                             resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                            upkeep?: {
+                                /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                attached: boolean;
+                                /**
+                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                 * @enum {string}
+                                 */
+                                state: "current" | "overdue" | "unattached" | "untracked";
+                                /**
+                                 * Format: date-time
+                                 * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                 */
+                                lastUpdatedAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                 */
+                                dueAt: string | null;
+                            };
                         };
                     };
                 };
@@ -1993,6 +2033,26 @@ export interface paths {
                             resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                            upkeep?: {
+                                /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                attached: boolean;
+                                /**
+                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                 * @enum {string}
+                                 */
+                                state: "current" | "overdue" | "unattached" | "untracked";
+                                /**
+                                 * Format: date-time
+                                 * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                 */
+                                lastUpdatedAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                 */
+                                dueAt: string | null;
+                            };
                         };
                     };
                 };
@@ -2135,6 +2195,26 @@ export interface paths {
                             resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                            upkeep?: {
+                                /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                attached: boolean;
+                                /**
+                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                 * @enum {string}
+                                 */
+                                state: "current" | "overdue" | "unattached" | "untracked";
+                                /**
+                                 * Format: date-time
+                                 * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                 */
+                                lastUpdatedAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                 */
+                                dueAt: string | null;
+                            };
                         };
                     };
                 };
@@ -2336,6 +2416,26 @@ export interface paths {
                             resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                            upkeep?: {
+                                /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                attached: boolean;
+                                /**
+                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                 * @enum {string}
+                                 */
+                                state: "current" | "overdue" | "unattached" | "untracked";
+                                /**
+                                 * Format: date-time
+                                 * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                 */
+                                lastUpdatedAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                 */
+                                dueAt: string | null;
+                            };
                         };
                     };
                 };
@@ -2412,6 +2512,26 @@ export interface paths {
                             resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                            upkeep?: {
+                                /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                attached: boolean;
+                                /**
+                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                 * @enum {string}
+                                 */
+                                state: "current" | "overdue" | "unattached" | "untracked";
+                                /**
+                                 * Format: date-time
+                                 * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                 */
+                                lastUpdatedAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                 */
+                                dueAt: string | null;
+                            };
                         };
                     };
                 };
@@ -2496,6 +2616,8 @@ export interface paths {
                     delimiter?: string;
                     /** @description XLSX 工作表名称或序号 */
                     sheet?: string;
+                    /** @description 数据截至时间(文件数据的提取时间,如 2026-01-31T24:00:00+08:00 写作 2026-02-01T00:00:00+08:00);目录更新周期按它而非上传时间判断 */
+                    asOf?: string;
                 };
                 header?: never;
                 path: {
@@ -9062,6 +9184,26 @@ export interface paths {
                             resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                            upkeep?: {
+                                /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                attached: boolean;
+                                /**
+                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                 * @enum {string}
+                                 */
+                                state: "current" | "overdue" | "unattached" | "untracked";
+                                /**
+                                 * Format: date-time
+                                 * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                 */
+                                lastUpdatedAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                 */
+                                dueAt: string | null;
+                            };
                         };
                     };
                 };
@@ -15813,6 +15955,386 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/ratings/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ratings of a dataset: means, your own, whether you may rate / 共享评价 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            count: number;
+                            /** @description 各项平均分(1-5) */
+                            means: {
+                                quality: number;
+                                timeliness: number;
+                                usefulness: number;
+                                overall: number;
+                            } | null;
+                            /** @description 调用者可以评价(本单位持有或曾持有该资源的共享授权) */
+                            canRate: boolean;
+                            /** @description 调用者自己的评价 */
+                            mine: {
+                                /** @description 数据质量 */
+                                quality: number;
+                                /** @description 更新及时 */
+                                timeliness: number;
+                                /** @description 实用程度 */
+                                usefulness: number;
+                                comment: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } | null;
+                            /** @description 每条评价及意见:仅提供方的数据管理员和平台主管部门可见 */
+                            reviews: {
+                                /** @description 数据质量 */
+                                quality: number;
+                                /** @description 更新及时 */
+                                timeliness: number;
+                                /** @description 实用程度 */
+                                usefulness: number;
+                                comment: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                /** @description 评价单位 */
+                                orgName: string;
+                            }[] | null;
+                        };
+                    };
+                };
+            };
+        };
+        /** Rate a dataset your organisation holds or held a grant on (replaces your earlier rating) / 评价数据资源 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        quality: number;
+                        timeliness: number;
+                        usefulness: number;
+                        /** @description 评价意见 */
+                        comment?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            count: number;
+                            /** @description 各项平均分(1-5) */
+                            means: {
+                                quality: number;
+                                timeliness: number;
+                                usefulness: number;
+                                overall: number;
+                            } | null;
+                            /** @description 调用者可以评价(本单位持有或曾持有该资源的共享授权) */
+                            canRate: boolean;
+                            /** @description 调用者自己的评价 */
+                            mine: {
+                                /** @description 数据质量 */
+                                quality: number;
+                                /** @description 更新及时 */
+                                timeliness: number;
+                                /** @description 实用程度 */
+                                usefulness: number;
+                                comment: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } | null;
+                            /** @description 每条评价及意见:仅提供方的数据管理员和平台主管部门可见 */
+                            reviews: {
+                                /** @description 数据质量 */
+                                quality: number;
+                                /** @description 更新及时 */
+                                timeliness: number;
+                                /** @description 实用程度 */
+                                usefulness: number;
+                                comment: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                /** @description 评价单位 */
+                                orgName: string;
+                            }[] | null;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The 共享评价 score per department (the authority: all; a department: its own) / 部门共享评价 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description all:平台主管部门看到全部部门;own:本部门
+                             * @enum {string}
+                             */
+                            scope: "all" | "own";
+                            /** @description 各指标权重 */
+                            weights: {
+                                requests: number;
+                                objections: number;
+                                catalogue: number;
+                                ratings: number;
+                            };
+                            items: {
+                                orgId: string;
+                                orgName: string;
+                                /** @description 共享申请按时答复 */
+                                requests: {
+                                    judged: number;
+                                    onTime: number;
+                                    /** @description 0-1;无可评内容为 null */
+                                    rate: number | null;
+                                };
+                                /** @description 数据异议按时处理 */
+                                objections: {
+                                    judged: number;
+                                    onTime: number;
+                                    /** @description 0-1;无可评内容为 null */
+                                    rate: number | null;
+                                };
+                                /** @description 目录按期更新 */
+                                catalogue: {
+                                    entries: number;
+                                    current: number;
+                                    overdue: number;
+                                    unattached: number;
+                                    /** @description 0-1;无可评内容为 null */
+                                    rate: number | null;
+                                };
+                                /** @description 使用方评价 */
+                                ratings: {
+                                    count: number;
+                                    mean: number | null;
+                                    /** @description 0-1;无可评内容为 null */
+                                    rate: number | null;
+                                };
+                                /** @description 综合得分 0-100(计分方法见 README) */
+                                score: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/scores.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The department scores as XLSX / 导出部门共享评价 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: never;
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls, rows and consumers per dataset, department and day (the provider: its own datasets) / 使用统计 */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 开始日期 YYYY-MM-DD(北京时间,默认近 30 天) */
+                    from?: string;
+                    /** @description 结束日期 YYYY-MM-DD(含) */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            totals: {
+                                /** @description 调用次数 */
+                                calls: number;
+                                /** @description 数据行数 */
+                                rows: number;
+                                /** @description 不同使用方单位数 */
+                                consumers: number;
+                            };
+                            byDataset: {
+                                code: string;
+                                name: string;
+                                providerOrgId: string;
+                                providerName: string;
+                                /** @description 调用次数 */
+                                calls: number;
+                                /** @description 数据行数 */
+                                rows: number;
+                                /** @description 不同使用方单位数 */
+                                consumers: number;
+                            }[];
+                            byDepartment: {
+                                orgId: string;
+                                orgName: string;
+                                datasets: number;
+                                /** @description 调用次数 */
+                                calls: number;
+                                /** @description 数据行数 */
+                                rows: number;
+                                /** @description 不同使用方单位数 */
+                                consumers: number;
+                            }[];
+                            byDay: {
+                                day: string;
+                                /** @description 调用次数 */
+                                calls: number;
+                                /** @description 数据行数 */
+                                rows: number;
+                                /** @description 不同使用方单位数 */
+                                consumers: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/usage.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Usage statistics as XLSX / 导出使用统计 */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 开始日期 YYYY-MM-DD(北京时间,默认近 30 天) */
+                    from?: string;
+                    /** @description 结束日期 YYYY-MM-DD(含) */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: never;
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -1,6 +1,7 @@
 import { Alert, Card, Col, Descriptions, Empty, Row, Space, Statistic, Tag, Typography } from 'antd';
 import type { EChartsOption } from 'echarts';
 import { useEffect, useMemo, useState } from 'react';
+import { ScoresOverviewCard } from './duties/EvaluationPage.tsx';
 import { PlantsOverview } from './telemetry/TelemetryPage.tsx';
 import { Workbench } from './Workbench.tsx';
 import { systemApi, type Overview, type SystemInfo } from '../api/system.ts';
@@ -119,6 +120,9 @@ export function OverviewPage() {
         </Col>
         <Col xs={24} xl={12}>
           <Card title={t('overview.sharing')}>{sharingOption ? <Chart option={sharingOption} height={360} testId="chart-sharing" /> : <Empty description={t('overview.noSharing')} />}</Card>
+        </Col>
+        <Col xs={24}>
+          <ScoresOverviewCard />
         </Col>
         <Col xs={24}>
           <PlantsOverview />

@@ -6,6 +6,7 @@ import { searchDatasets, type Dataset, type Facet, type FacetKey, type SearchRes
 import { useAuth } from '../../auth.tsx';
 import { useI18n } from '../../i18n.tsx';
 import { count, GradeTag, ShareTag, StatusTag } from './labels.tsx';
+import { UpkeepTag } from '../duties/Upkeep.tsx';
 
 const PAGE_SIZE = 20;
 
@@ -138,7 +139,7 @@ export function CatalogListPage() {
         loading={loading}
         dataSource={result?.items ?? []}
         data-testid="catalog-table"
-        scroll={{ x: 900 }}
+        scroll={{ x: 1010 }}
         locale={{ emptyText: <Empty description={params.get('q') || filtered ? t('cat.noMatch') : t('cat.empty')} /> }}
         pagination={{
           current: page,
@@ -172,6 +173,7 @@ export function CatalogListPage() {
           { title: t('cat.f.shareType'), dataIndex: 'shareType', width: 120, render: (v: Dataset['shareType']) => <ShareTag value={v} /> },
           { title: t('cat.f.grade'), key: 'grade', width: 150, render: (_, d) => <GradeTag grade={d.grade} important={d.importantCandidate} /> },
           { title: t('cat.f.updateCycle'), dataIndex: 'updateCycle', width: 96, render: (v: string) => label('cat.cycle', v) },
+          { title: t('duties.up.column'), key: 'upkeep', width: 110, render: (_, d) => <UpkeepTag upkeep={d.upkeep} cycle={d.updateCycle} /> },
           { title: t('cat.f.rows'), dataIndex: 'rowCount', width: 110, align: 'right', render: (v: number) => count(v) },
           ...(officer ? [{ title: t('cat.f.status'), dataIndex: 'status', width: 90, render: (v: Dataset['status']) => <StatusTag value={v} /> }] : []),
         ]}

@@ -25,6 +25,8 @@ import { ColumnEditor } from './ColumnEditor.tsx';
 import { cleanInput, DatasetForm } from './DatasetForm.tsx';
 import { bytes, count, EncryptedTag, GradeTag, OpenTag, ShareTag, StatusTag, useErrorText, useTypeLabel, VersionStateTag } from './labels.tsx';
 import { QualityReportView } from './QualityReport.tsx';
+import { RatingsCard } from '../duties/RatingsCard.tsx';
+import { UpkeepLine } from '../duties/Upkeep.tsx';
 
 /** A catalogue entry: metadata, 信息项, versions; for the provider's officers also quality and management. */
 export function DatasetPage() {
@@ -132,6 +134,7 @@ export function DatasetPage() {
             <Typography.Text type="secondary">
               {t('cat.f.code')} {d.code} · {d.providerName} · {t('cat.f.rows')} {count(d.rowCount)} · {t('cat.f.version')} {d.currentVersion ? `v${d.currentVersion}` : '—'}
             </Typography.Text>
+            <UpkeepLine dataset={d} />
           </Space>
           {officer && (
             <Space wrap>
@@ -256,6 +259,8 @@ export function DatasetPage() {
           {officer && <Descriptions.Item label={t('cat.f.onInvalid')}>{t(`cat.onInvalid.${d.onInvalid}`)}</Descriptions.Item>}
         </Descriptions>
       </Card>
+
+      {d.status === 'published' && <RatingsCard code={d.code} providerOrgId={d.providerOrgId} />}
 
       <Card>
         <Tabs

@@ -6,7 +6,9 @@ import { useI18n, type MessageKey } from '../../i18n.tsx';
 
 const COLORS: Record<StageClock['state'], string> = { running: 'blue', due_soon: 'orange', overdue: 'red', met: 'green', late: 'volcano' };
 
-const day = (iso: string) => new Date(new Date(iso).getTime() - 1).toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' });
+/** The last day (China time) before a deadline given as the midnight that ends it. */
+export const lastDay = (iso: string) => new Date(new Date(iso).getTime() - 1).toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' });
+const day = lastDay;
 
 export function ClockTag({ clock, testId }: { clock: RequestClock | null; testId?: string }) {
   const { t } = useI18n();

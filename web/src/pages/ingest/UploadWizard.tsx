@@ -1,5 +1,6 @@
 import { InboxOutlined, PlusOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Col, Descriptions, Empty, Form, Input, Progress, Radio, Row, Select, Space, Spin, Steps, Typography, Upload } from 'antd';
+import { Alert, Button, Card, Col, DatePicker, Descriptions, Empty, Form, Input, Progress, Radio, Row, Select, Space, Spin, Steps, Typography, Upload } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
@@ -19,6 +20,8 @@ interface Options {
   mode: 'append' | 'replace';
   encoding: '' | 'utf-8' | 'gbk' | 'gb18030';
   sheet: string;
+  /** The day the file's data was extracted (数据截至), if not today. */
+  asOf?: Dayjs | null;
 }
 
 type Stage = { step: 'choose' } | { step: 'uploading'; sent: number; total: number } | { step: 'loading'; jobId: string; job?: Job } | { step: 'failed'; message: string };
@@ -86,6 +89,8 @@ export function UploadWizardPage() {
       mode: options.mode,
       ...(options.encoding ? { encoding: options.encoding } : {}),
       ...(isXlsx && options.sheet ? { sheet: options.sheet } : {}),
+      // The start of that day in China: the upkeep compares it with the 更新周期's periods there.
+      ...(options.asOf ? { asOf: `${options.asOf.format('YYYY-MM-DD')}T00:00:00+08:00` } : {}),
       onProgress: (sent, total) => setStage({ step: 'uploading', sent, total }),
     });
     abort.current = upload.abort;
@@ -194,6 +199,11 @@ export function UploadWizardPage() {
                 </Form.Item>
               </Col>
             )}
+            <Col xs={24} md={7}>
+              <Form.Item name="asOf" label={t('ingest.asOf')} tooltip={t('ingest.asOfHint')}>
+                <DatePicker style={{ width: '100%' }} disabledDate={(d) => d.isAfter(dayjs(), 'day')} data-testid="as-of" />
+              </Form.Item>
+            </Col>
           </Row>
           <Space>
             <Button type="primary" htmlType="submit" disabled={!code || !file || busy} loading={busy} data-testid="start-upload">
