@@ -1,9 +1,10 @@
+import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { AppError } from '../errors.ts';
 import { ConfigError, describeConfig, loadConfig, type Config } from '../config.ts';
 import { migrate, openDatabase, type Db } from '../db/index.ts';
 import { ROLES, type Role } from '../http/access.ts';
-import { auditTrustOf, createPlatform, startServer, type Platform } from '../main.ts';
+import { auditTrustOf, createPlatform, startServer, type Platform, type PlatformOptions } from '../main.ts';
 import { openAuditForVerify } from '../modules/audit/audit.module.ts';
 import { registerAuditCommands } from '../modules/audit/audit.cli.ts';
 import { registerScanCommand } from '../modules/classify/scan.cli.ts';
@@ -13,6 +14,7 @@ import { printDemoAccounts, printFirstCredentials, progressLine } from './output
 import { bootstrapIdentity } from '../modules/identity/bootstrap.ts';
 import { loadDemoTelemetry } from '../modules/demo/world-telemetry.ts';
 import { loadDemoWorld } from '../modules/demo/world.ts';
+import { burstReport, replayBurst } from '../modules/demo/burst.ts';
 import { VERSION } from '../version.ts';
 import { DEFAULT_PASSWORD_COST } from '../modules/identity/passwords.ts';
 
@@ -86,14 +88,14 @@ program
   });
 
 /** Runs a CLI action on the configured database with the same services (and audit log) the server uses. */
-async function withServices<T>(fn: (services: Platform['services'], db: Db) => Promise<T>): Promise<T> {
+async function withServices<T>(fn: (services: Platform['services'], db: Db, app: Platform['app']) => Promise<T>, options: PlatformOptions = {}): Promise<T> {
   const config = configOrExit();
   const db = await openDatabase(config);
   try {
     await migrate(db);
-    const { services } = await createPlatform(config, db);
+    const { services, app } = await createPlatform(config, db, options);
     try {
-      return await fn(services, db);
+      return await fn(services, db, app);
     } finally {
       await services.audit.close();
     }
@@ -329,8 +331,28 @@ registerAuditCommands(
   },
 );
 
-program
-  .command('demo')
+/** The in-process requests of `demo burst` would fill the terminal with the request log. */
+const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+
+const demo = program.command('demo');
+demo
+  .command('burst')
+  .description('replay journey step 6: 朝阳市民政局’s key pulls far above its baseline at 03:00 / 重放夜间突发访问(旅程第 6 步)')
+  .action(async () => {
+    await withServices(async (services, _db, app) => {
+      // The security worker of this process judges the reads (a server on the same database may take them first).
+      services.secops.start();
+      try {
+        process.stdout.write('replaying the night burst / 正在重放夜间突发访问 …\n');
+        const outcome = await replayBurst({ services, inject: app.inject.bind(app), log: (line) => process.stdout.write(`${line}\n`) });
+        process.stdout.write(`\n${burstReport(outcome)}`);
+        if (!outcome.alert) process.exitCode = 1;
+      } finally {
+        await services.secops.stop();
+      }
+    }, { logStream: quiet });
+  });
+demo
   .description('load the Liaoning demo world; --reset first erases everything / 加载演示数据')
   .option('--reset', 'erase ALL data of this database first (asks no question) / 先清空全部数据')
   .action(async (options: { reset?: boolean }) => {
