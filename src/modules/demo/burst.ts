@@ -226,7 +226,7 @@ async function noticesOf(services: Services, w: World, alertId: string, keyId: s
   const out: BurstOutcome['notified'] = [];
   for (const who of [w.officer, w.secadmin, w.consumer]) {
     const [items] = await services.share.share.notifications(who.principal, false);
-    const mine = items.find((n) => n.link === `/secops?alert=${alertId}` || (n.kind === 'secops.key_contained' && n.body.keyId === keyId));
+    const mine = items.find((n) => (n.kind === 'secops.alert' && n.body.alertId === alertId) || (n.kind === 'secops.key_contained' && n.body.keyId === keyId));
     const org = (await services.identity.repo.getOrg(who.principal.orgId))?.name ?? '';
     if (mine) out.push({ username: who.principal.username, org, title: mine.title });
   }

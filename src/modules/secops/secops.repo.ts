@@ -265,12 +265,13 @@ export function secopsRepo(q: Queryable) {
     apiKeyLabel: async (id: string) => (await q.query<{ name: string; org_id: string }>('SELECT name, org_id FROM api_keys WHERE id = $1', [id]))[0],
 
     // ---- notifications (the console's table, shared with the sharing module) ----
-    notifyUsers: (n: { kind: string; title: Message; body: Record<string, unknown>; link: string; providerOrgId: string | null }) =>
+    /** To every secadmin (linked to the alert) and the provider's data officers (linked to their dataset: they have no security pages). */
+    notifyUsers: (n: { kind: string; title: Message; body: Record<string, unknown>; link: string; providerOrgId: string | null; officerLink: string | null }) =>
       q.query(
         `INSERT INTO notifications (id, user_id, kind, title, body, link)
-         SELECT gen_random_uuid(), u.id, $1, $2, $3, $4 FROM users u
+         SELECT gen_random_uuid(), u.id, $1, $2, $3, CASE WHEN 'secadmin' = ANY(u.roles) THEN $4 ELSE $6 END FROM users u
           WHERE NOT u.disabled AND ('secadmin' = ANY(u.roles) OR ($5::uuid IS NOT NULL AND u.org_id = $5::uuid AND 'data_officer' = ANY(u.roles)))`,
-        [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, n.providerOrgId],
+        [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, n.providerOrgId, n.officerLink],
       ),
 
     /** A notice to every active user of one organisation (the holder of a contained API key). */

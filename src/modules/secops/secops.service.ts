@@ -312,6 +312,7 @@ export function createSecopsService(deps: SecopsDeps) {
         },
         link: `/secops?alert=${alert.id}`,
         providerOrgId: dataset?.provider_org_id ?? null,
+        officerLink: alert.dataset ? `/datasets/${alert.dataset}` : null,
       });
       for (const d of deliveriesFor(alert, s, containment)) await r.insertDelivery({ id: randomUUID(), alertId: alert.id, incidentId: alert.incident_id, ...d });
       fx.alerts.push(alert);

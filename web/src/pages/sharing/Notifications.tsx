@@ -90,7 +90,16 @@ export function NotificationList() {
                   {typeof n.body.reason === 'string' && <Tag>{n.body.reason}</Tag>}
                 </Space>
               }
-              description={time(n.createdAt)}
+              description={
+                <Space size="middle">
+                  <span>{time(n.createdAt)}</span>
+                  {consoleLink(n.link) && (
+                    <Typography.Link data-testid="notification-link" href={consoleLink(n.link)!} onClick={(e) => e.preventDefault()}>
+                      {t('share.openNotice')}
+                    </Typography.Link>
+                  )}
+                </Space>
+              }
             />
           </List.Item>
         )}
