@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts';
 import { ConfigError, describeConfig, loadConfig, type Config } from '../config.ts';
 import { migrate, openDatabase, type Db } from '../db/index.ts';
 import { ROLES, type Role } from '../http/access.ts';
-import { auditTrustOf, createPlatform, startServer, type Platform, type PlatformOptions } from '../main.ts';
+import { auditTrustOf, createPlatform, startServer, type Platform } from '../main.ts';
 import { openAuditForVerify } from '../modules/audit/audit.module.ts';
 import { registerAuditCommands } from '../modules/audit/audit.cli.ts';
 import { registerScanCommand } from '../modules/classify/scan.cli.ts';
@@ -14,7 +14,7 @@ import { printDemoAccounts, printFirstCredentials, progressLine } from './output
 import { bootstrapIdentity } from '../modules/identity/bootstrap.ts';
 import { loadDemoTelemetry } from '../modules/demo/world-telemetry.ts';
 import { loadDemoWorld } from '../modules/demo/world.ts';
-import { burstReport, replayBurst } from '../modules/demo/burst.ts';
+import { registerBurstCommand } from '../modules/demo/burst.cli.ts';
 import { VERSION } from '../version.ts';
 import { DEFAULT_PASSWORD_COST } from '../modules/identity/passwords.ts';
 
@@ -88,14 +88,14 @@ program
   });
 
 /** Runs a CLI action on the configured database with the same services (and audit log) the server uses. */
-async function withServices<T>(fn: (services: Platform['services'], db: Db, app: Platform['app']) => Promise<T>, options: PlatformOptions = {}): Promise<T> {
+async function withServices<T>(fn: (services: Platform['services'], db: Db) => Promise<T>): Promise<T> {
   const config = configOrExit();
   const db = await openDatabase(config);
   try {
     await migrate(db);
-    const { services, app } = await createPlatform(config, db, options);
+    const { services } = await createPlatform(config, db);
     try {
-      return await fn(services, db, app);
+      return await fn(services, db);
     } finally {
       await services.audit.close();
     }
@@ -331,27 +331,25 @@ registerAuditCommands(
   },
 );
 
-/** The in-process requests of `demo burst` would fill the terminal with the request log. */
-const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-
 const demo = program.command('demo');
-demo
-  .command('burst')
-  .description('replay journey step 6: 朝阳市民政局’s key pulls far above its baseline at 03:00 / 重放夜间突发访问(旅程第 6 步)')
-  .action(async () => {
-    await withServices(async (services, _db, app) => {
-      // The security worker of this process judges the reads (a server on the same database may take them first).
-      services.secops.start();
-      try {
-        process.stdout.write('replaying the night burst / 正在重放夜间突发访问 …\n');
-        const outcome = await replayBurst({ services, inject: app.inject.bind(app), log: (line) => process.stdout.write(`${line}\n`) });
-        process.stdout.write(`\n${burstReport(outcome)}`);
-        if (!outcome.alert) process.exitCode = 1;
-      } finally {
-        await services.secops.stop();
-      }
-    }, { logStream: quiet });
-  });
+registerBurstCommand(demo, {
+  async open() {
+    const config = configOrExit();
+    const db = await openDatabase(config);
+    await migrate(db);
+    // The burst's in-process requests would fill the terminal with the request log.
+    const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const { services, app } = await createPlatform(config, db, { logStream: quiet });
+    return {
+      services,
+      inject: app.inject.bind(app),
+      async close() {
+        await services.audit.close();
+        await db.close();
+      },
+    };
+  },
+});
 demo
   .description('load the Liaoning demo world; --reset first erases everything / 加载演示数据')
   .option('--reset', 'erase ALL data of this database first (asks no question) / 先清空全部数据')

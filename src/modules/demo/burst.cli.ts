@@ -1,0 +1,37 @@
+/**
+ * `pdx demo burst`: replays journey step 6 on the configured database (see burst.ts). The CLI owner
+ * wires it with `registerBurstCommand(demo, { open })`, where `open` opens the database and the
+ * platform as `pdx start` does, without listening.
+ */
+import type { Command } from 'commander';
+import type { App } from '../../http/app.ts';
+import type { Platform } from '../../main.ts';
+import { burstReport, replayBurst } from './burst.ts';
+
+export interface BurstCliContext {
+  services: Platform['services'];
+  /** The platform's HTTP app: the burst's reads go through it in process. */
+  inject: App['inject'];
+  close(): Promise<void>;
+}
+
+export function registerBurstCommand(demo: Command, deps: { open(): Promise<BurstCliContext>; write?(text: string): void }): void {
+  const write = deps.write ?? ((text: string) => void process.stdout.write(text));
+  demo
+    .command('burst')
+    .description('replay journey step 6: 朝阳市民政局’s key pulls far above its baseline at 03:00 / 重放夜间突发访问(旅程第 6 步)')
+    .action(async () => {
+      const ctx = await deps.open();
+      // The security worker of this process judges the reads (a server on the same database may take them first).
+      ctx.services.secops.start();
+      try {
+        write('replaying the night burst / 正在重放夜间突发访问 …\n');
+        const outcome = await replayBurst({ services: ctx.services, inject: ctx.inject, log: (line) => write(`${line}\n`) });
+        write(`\n${burstReport(outcome)}`);
+        if (!outcome.alert) process.exitCode = 1;
+      } finally {
+        await ctx.services.secops.stop();
+        await ctx.close();
+      }
+    });
+}
