@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerBurstCommand } from '../src/modules/demo/burst.cli.ts';
 import { loadDemoWorld, type DemoAccount } from '../src/modules/demo/world.ts';
-import { startTestApp, type TestApp } from './helpers/api.ts';
+import { ADMIN_PASSWORDS, startTestApp, type TestApp } from './helpers/api.ts';
 import { describeEachBackend } from './helpers/db.ts';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
@@ -18,6 +18,7 @@ const DATASET_CODE = /\b\d{6}-\d{6}\b/;
 const JSON_TEXT = /[{[]\s*"|"\s*:/;
 
 describeEachBackend('pdx demo burst', ({ use }) => {
+  // (The first test refuses, so the demo world's request of step 4 is still waiting when the command runs.)
   let t: TestApp;
   let accounts: DemoAccount[];
 
@@ -48,6 +49,24 @@ describeEachBackend('pdx demo burst', ({ use }) => {
   const signIn = (username: string) => t.login(username, accounts.find((a) => a.username === username)!.password);
   const notices = async (username: string) => ((await (await signIn(username)).call('GET', '/api/v1/notifications')).json().items as { kind: string; title: string; body: Record<string, unknown>; link: string | null }[]);
 
+  const secadmin = () => t.login('secadmin', ADMIN_PASSWORDS.secadmin);
+
+  it('the console replay is the secadmin’s only, and approves on nobody’s behalf: before step 4 it refuses, naming what to do', async () => {
+    for (const username of ['zy-minzheng', 'ga-officer']) {
+      const c = await signIn(username);
+      expect((await c.call('GET', '/api/v1/demo/burst')).statusCode).toBe(403);
+      expect((await c.call('POST', '/api/v1/demo/burst')).statusCode).toBe(403);
+    }
+    const sec = await secadmin();
+    expect((await sec.call('GET', '/api/v1/demo/burst')).json()).toEqual({ available: true });
+    const refused = await sec.call('POST', '/api/v1/demo/burst');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error).toMatchObject({ code: 'demo_grant_needed' });
+    expect(refused.json().error.message).toContain('旅程第 4 步');
+    const [request] = await use().db.query<{ state: string }>(`SELECT state FROM share_requests r JOIN datasets d ON d.id = r.dataset_id WHERE d.name = '户籍人口信息' AND r.purpose = '低保资格核验'`);
+    expect(request!.state).toBe('submitted');
+  });
+
   it('raises a 较大 alert, suspends the key, opens an incident with its 4-hour clock and tells the officer, the secadmin and 朝阳市民政局', async () => {
     const out = await burst();
     expect(out).toContain('夜间突发访问已重放');
@@ -73,8 +92,7 @@ describeEachBackend('pdx demo burst', ({ use }) => {
     expect(officer.title).toContain('户籍人口信息');
     expect(officer.title).toContain('朝阳市民政局');
     expect(officer.link).toMatch(/^\/datasets\//);
-    const secadmin = await t.login('secadmin', 'Hunnan-Guard-2026');
-    const sec = ((await secadmin.call('GET', '/api/v1/notifications')).json().items as { kind: string; body: { alertId?: string }; link: string }[]).find((n) => n.body.alertId === alert.id)!;
+    const sec = ((await (await secadmin()).call('GET', '/api/v1/notifications')).json().items as { kind: string; body: { alertId?: string }; link: string }[]).find((n) => n.body.alertId === alert.id)!;
     expect(sec.link).toBe(`/secops?alert=${alert.id}`);
     // The consumer's organisation: the key by name, suspended until the secadmin lifts it, why, and on which dataset.
     const held = (await notices('zy-minzheng')).find((n) => n.kind === 'secops.key_contained' && n.body.keyId === key!.id)!;
@@ -97,6 +115,21 @@ describeEachBackend('pdx demo burst', ({ use }) => {
     expect(out).toContain('沿用已有授权');
     const alerts = await use().db.query<{ severity: string }>(`SELECT severity FROM secops_alerts WHERE detector = 'volume'`);
     expect(alerts.map((a) => a.severity)).toEqual(['significant', 'significant']);
+    // The refused console attempt, then two replays.
+    expect((await use().db.query<{ result: string }>(`SELECT result FROM audit_records WHERE action = 'demo.burst' ORDER BY seq`)).map((r) => r.result)).toEqual(['failure', 'success', 'success']);
+  });
+
+  it('the secadmin’s button replays it under the grant of step 4 while the server runs: the same outcome, named', async () => {
+    t.services.secops.start();
+    const res = await (await secadmin()).call('POST', '/api/v1/demo/burst');
+    expect(res.statusCode, res.body).toBe(200);
+    const o = res.json();
+    expect(o).toMatchObject({ dataset: '户籍人口信息', consumer: '朝阳市民政局', keyState: 'suspended', alert: { severity: 'significant' } });
+    expect(o.incident.title).toContain('访问量达到基线');
+    expect(o.notified.map((n: { username: string }) => n.username).sort()).toEqual(['ga-officer', 'secadmin', 'zy-minzheng']);
+    expect(JSON.stringify(o)).not.toMatch(UUID);
+    const [by] = await use().db.query<{ actor_username: string }>(`SELECT actor_username FROM audit_records WHERE action = 'demo.burst' ORDER BY seq DESC LIMIT 1`);
+    expect(by!.actor_username).toBe('secadmin');
   });
 
   it('every notification names its subjects: no UUID, code or JSON in any title, the dataset by its name', async () => {
@@ -121,5 +154,21 @@ describeEachBackend('pdx demo burst', ({ use }) => {
       expect(n.title).not.toMatch(UUID);
       expect(n.title).not.toMatch(DATASET_CODE);
     }
+  });
+});
+
+describeEachBackend('demo burst without the demo world', ({ use }) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(use().db);
+  });
+  afterAll(() => t?.close());
+
+  it('is not offered, and refused with a clear message', async () => {
+    const sec = await t.login('secadmin', ADMIN_PASSWORDS.secadmin);
+    expect((await sec.call('GET', '/api/v1/demo/burst')).json()).toEqual({ available: false });
+    const refused = await sec.call('POST', '/api/v1/demo/burst');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('demo_world_missing');
   });
 });

@@ -14,6 +14,7 @@ import type { App } from '../../http/app.ts';
 import type { Principal } from '../../http/access.ts';
 import { ConflictError, type Message } from '../../errors.ts';
 import type { Platform } from '../../main.ts';
+import { callerEvent } from '../audit/events.ts';
 import type { Caller } from '../identity/identity.service.ts';
 import { inHours, SEVERITY_LABELS, type Severity } from '../secops/secops.settings.ts';
 
@@ -35,11 +36,23 @@ const PAGE_ROWS = 9000;
 const MAX_BURST_REQUESTS = 200;
 /** How long the run waits for the security worker's alert before it says it saw none. */
 const ALERT_WAIT_MS = 180_000;
+/** The audit action of a replay, by whoever started it. */
+export const BURST_ACTION = 'demo.burst';
 
 export interface BurstDeps {
   services: Services;
   /** The HTTP app the reads go through (in process: the same auth hook, records route and audit as a real call). */
   inject: App['inject'];
+  /** Who replays it (the host's command line, or the secadmin's button): recorded as `demo.burst`. */
+  by: Partial<Caller>;
+  /**
+   * May the run approve the waiting request of step 4 as 省公安厅 and the secadmin? The host's command
+   * line may; the console button may not (its secadmin is not 省公安厅's officer): without a usable
+   * grant it refuses, naming the steps to do first.
+   */
+  approve: boolean;
+  /** How long to wait for the security worker's alert (default 180 s). */
+  waitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -82,12 +95,20 @@ async function stepSixWorld(services: Services) {
 
 type World = Awaited<ReturnType<typeof stepSixWorld>>;
 
+/** True when the demo world of step 6 is there (the console offers its replay only then). */
+export async function burstAvailable(services: Services): Promise<boolean> {
+  return stepSixWorld(services).then(
+    () => true,
+    () => false,
+  );
+}
+
 /**
  * The grant the burst reads under: an active requested grant of the consumer that lets the whole
  * replay through (no daily row quota below it, no IP ranges, a request rate that allows it); else the
  * demo world's waiting request (or a new one), approved as journey steps 4 and 5 approve it.
  */
-async function ensureGrant(services: Services, w: World, rowsNeeded: number): Promise<{ id: string; approvedNow: boolean }> {
+async function ensureGrant(services: Services, w: World, rowsNeeded: number, approve: boolean): Promise<{ id: string; approvedNow: boolean }> {
   const share = services.share.share;
   const grants = await share.grants(w.consumer.principal, { dataset: w.dataset.code });
   const usable = grants.find(
@@ -101,6 +122,12 @@ async function ensureGrant(services: Services, w: World, rowsNeeded: number): Pr
       g.ip_ranges.length === 0,
   );
   if (usable) return { id: usable.id, approvedNow: false };
+  if (!approve) {
+    throw new ConflictError('demo_grant_needed', {
+      zh: `${w.consumerOrg}尚无可用于演示的「${BURST_DATASET}」共享授权:请先完成旅程第 4 步(${w.provider}与安全管理员批准其申请,不设每日行数上限或不少于 ${2 * rowsNeeded} 行),或在服务器主机上运行 npx pdx demo burst`,
+      en: `${w.consumerOrg} holds no grant on “${BURST_DATASET}” the replay can use: do journey step 4 first (${w.provider} and the secadmin approve its request, with no daily row quota or at least ${2 * rowsNeeded} rows), or run npx pdx demo burst on the server host`,
+    });
+  }
   const waiting = (await share.list(w.consumer.principal, { state: 'submitted', dataset: w.dataset.code })).find((r) => r.consumer_org_id === w.consumer.principal.orgId);
   const request =
     waiting ??
@@ -153,8 +180,8 @@ async function readPage(deps: BurstDeps, key: string, code: string, query: Recor
 }
 
 /** Waits for the volume alert on the key (the security worker runs in this process or another one). */
-async function alertOf(services: Services, keyId: string) {
-  const deadline = Date.now() + ALERT_WAIT_MS;
+async function alertOf(services: Services, keyId: string, waitMs: number) {
+  const deadline = Date.now() + waitMs;
   for (;;) {
     const alert = await services.secops.service.latestAlertFor('volume', `key:${keyId}`);
     if (alert || Date.now() > deadline) return alert;
@@ -170,7 +197,14 @@ export async function replayBurst(deps: BurstDeps): Promise<BurstOutcome> {
   const settings = await services.secops.service.getSettings();
   const volume = settings.detectors.volume;
   const burstTarget = Math.max(volume.minRows, Math.ceil(volume.highRatio * BASELINE_ROWS));
-  const grant = await ensureGrant(services, w, burstTarget + BASELINE_ROWS * BASELINE_HOURS.length);
+  const started = (result: 'success' | 'failure', details: Record<string, unknown>) =>
+    services.events.record(callerEvent(deps.by, { action: BURST_ACTION, result, dataset: w.dataset.code, target: { type: 'dataset', id: w.dataset.id, label: w.dataset.name }, details: { consumer: w.consumerOrg, ...details } }));
+  const grant = await ensureGrant(services, w, burstTarget + BASELINE_ROWS * BASELINE_HOURS.length, deps.approve).catch(async (error: unknown) => {
+    await started('failure', { reason: error instanceof ConflictError ? error.code : 'error' });
+    throw error;
+  });
+  // Who replayed it, before the first read: the reads and the alert that follow are explained by this record.
+  await started('success', { grantApprovedNow: grant.approvedNow });
   log(grant.approvedNow ? `  共享申请已批准(${w.provider} 与安全管理员)/ share request approved (${w.provider} and the secadmin)` : '  沿用已有的共享授权 / using the existing grant');
 
   const plan = replayPlan(new Date(), settings);
@@ -204,7 +238,7 @@ export async function replayBurst(deps: BurstDeps): Promise<BurstOutcome> {
   }
   log(`  突发 / burst: ${burst.rows} rows, ${burst.requests} requests`);
 
-  const alert = await alertOf(services, row.id);
+  const alert = await alertOf(services, row.id, deps.waitMs ?? ALERT_WAIT_MS);
   const held = (await services.identity.repo.getApiKey(row.id)) as { suspended_at?: Date | null; throttled_until?: Date | null } | undefined;
   const throttledUntil = held?.throttled_until && held.throttled_until > new Date() ? held.throttled_until : null;
   const incident = alert?.incident_id ? (await services.secops.service.incidentDetail(alert.incident_id)).incident : undefined;
