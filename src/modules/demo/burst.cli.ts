@@ -4,6 +4,7 @@
  * platform as `pdx start` does, without listening.
  */
 import type { Command } from 'commander';
+import { AppError, ConflictError } from '../../errors.ts';
 import type { App } from '../../http/app.ts';
 import type { Platform } from '../../main.ts';
 import { burstReport, replayBurst } from './burst.ts';
@@ -21,7 +22,16 @@ export function registerBurstCommand(demo: Command, deps: { open(): Promise<Burs
     .command('burst')
     .description('replay journey step 6: 朝阳市民政局’s key pulls far above its baseline at 03:00 / 重放夜间突发访问(旅程第 6 步)')
     .action(async () => {
-      const ctx = await deps.open();
+      const ctx = await deps.open().catch((error: unknown) => {
+        // The embedded server holds the data directory: the same replay is one click in its console.
+        if (error instanceof AppError && error.code === 'database_locked') {
+          throw new ConflictError('database_locked', {
+            zh: `${error.text.zh}。服务运行时,可由安全管理员在控制台「安全运营」页点击「演示:重放夜间突发访问」`,
+            en: `${error.text.en}. While it runs, the secadmin can press “Demo: replay the night burst” on the console's Security operations page`,
+          });
+        }
+        throw error;
+      });
       // The security worker of this process judges the reads (a server on the same database may take them first).
       ctx.services.secops.start();
       try {
