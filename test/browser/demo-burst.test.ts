@@ -102,6 +102,16 @@ describe('console: the night burst of journey step 6, replayed by the secadmin a
     // Every notice reads as a sentence about something named: the approvals of step 4 name both sides.
     expect(list).toContain('朝阳市民政局申请共享「户籍人口信息」');
     await screenshot(page, 'demo-burst-05-officer-notifications');
+    // In English the same notices name the same subjects; on a phone they still read as sentences.
+    await page.getByTestId('lang-switch').click();
+    const en = page.getByTestId('notification').filter({ hasText: 'Volume' }).first();
+    await expect.poll(() => en.textContent()).toContain('(dataset: 户籍人口信息; consumer: 朝阳市民政局)');
+    expect((await page.getByTestId('notification').allTextContents()).join('\n')).toContain('朝阳市民政局 requests “户籍人口信息”');
+    await screenshot(page, 'demo-burst-06-officer-notifications-en');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'demo-burst-07-officer-notifications-phone-en');
+    await page.getByTestId('lang-switch').click();
+    await page.setViewportSize({ width: 1440, height: 900 });
     await notice.getByTestId('notification-link').click();
     await page.waitForURL(/\/catalog\/\d{6}-\d{6}/);
     await expect.poll(() => page.textContent('body')).toContain('户籍人口信息');

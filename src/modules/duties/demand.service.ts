@@ -228,14 +228,15 @@ export function createDemandService(deps: DemandDeps) {
         zh: `${updated.assigned_org_name ?? ''}已答复数据需求「${m.title}」${answer.zh}`,
         en: `${updated.assigned_org_name ?? ''} answered the data need “${m.title}”${answer.en}`,
       };
+      // One notice each: the need's author and its organisation's consumers (the author is often both).
       await share.notify({
         kind: 'duties.demand_answered',
         title: answered,
         body: { demandId: id, kind: input.kind, dataset: input.dataset ?? null },
         link: `/duties/demands/${id}`,
         orgRole: { orgId: m.raised_org_id, role: 'consumer' },
+        userIds: [m.raised_by],
       });
-      await share.notify({ kind: 'duties.demand_answered', title: answered, body: { demandId: id, kind: input.kind }, link: `/duties/demands/${id}`, userIds: [m.raised_by] });
       return updated;
     },
 

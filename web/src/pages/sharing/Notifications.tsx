@@ -91,10 +91,11 @@ export function NotificationList() {
                 </Space>
               }
               description={
-                <Space size="middle">
+                <Space size="middle" wrap>
                   <span>{time(n.createdAt)}</span>
                   {consoleLink(n.link) && (
-                    <Typography.Link data-testid="notification-link" href={consoleLink(n.link)!} onClick={(e) => e.preventDefault()}>
+                    // The whole row opens it too; the link says so (and keeps to one line on a phone).
+                    <Typography.Link data-testid="notification-link" href={consoleLink(n.link)!} onClick={(e) => e.preventDefault()} style={{ whiteSpace: 'nowrap' }}>
                       {t('share.openNotice')}
                     </Typography.Link>
                   )}
