@@ -52,8 +52,9 @@ describeEachBackend('pdx demo burst', ({ use }) => {
   const secadmin = () => t.login('secadmin', ADMIN_PASSWORDS.secadmin);
 
   it('the console replay is the secadmin’s only, and approves on nobody’s behalf: before step 4 it refuses, naming what to do', async () => {
-    for (const username of ['zy-minzheng', 'ga-officer']) {
-      const c = await signIn(username);
+    const others = [await signIn('zy-minzheng'), await signIn('ga-officer'), await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin), await t.login('auditor', ADMIN_PASSWORDS.auditor)];
+    expect((await t.anonymous.call('POST', '/api/v1/demo/burst')).statusCode).toBe(401);
+    for (const c of others) {
       expect((await c.call('GET', '/api/v1/demo/burst')).statusCode).toBe(403);
       expect((await c.call('POST', '/api/v1/demo/burst')).statusCode).toBe(403);
     }
