@@ -17,6 +17,7 @@ import { overviewRoutes } from './modules/overview/overview.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogReader, createCatalogService } from './modules/catalog/catalog.service.ts';
 import { loadDemoWorld, type DemoAccount } from './modules/demo/world.ts';
+import { demoRoutes } from './modules/demo/demo.routes.ts';
 import { startDemoGateway } from './modules/demo/world-gateway.ts';
 import { freePortOr, hasDemoTelemetry, loadDemoTelemetry, startDemoSimulation } from './modules/demo/world-telemetry.ts';
 import { bootstrapIdentity, type FirstCredentials } from './modules/identity/bootstrap.ts';
@@ -167,6 +168,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       exchange.routes,
       gateway.routes,
       egress.routes,
+      demoRoutes({ services }),
     ],
     rootRoutes: [telemetry.rootRoutes, open.rootRoutes],
     society: open.society,

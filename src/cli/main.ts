@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { AppError } from '../errors.ts';
 import { ConfigError, describeConfig, loadConfig, type Config } from '../config.ts';
@@ -13,6 +14,7 @@ import { printDemoAccounts, printFirstCredentials, progressLine } from './output
 import { bootstrapIdentity } from '../modules/identity/bootstrap.ts';
 import { loadDemoTelemetry } from '../modules/demo/world-telemetry.ts';
 import { loadDemoWorld } from '../modules/demo/world.ts';
+import { registerBurstCommand } from '../modules/demo/burst.cli.ts';
 import { VERSION } from '../version.ts';
 import { DEFAULT_PASSWORD_COST } from '../modules/identity/passwords.ts';
 
@@ -329,8 +331,26 @@ registerAuditCommands(
   },
 );
 
-program
-  .command('demo')
+const demo = program.command('demo');
+registerBurstCommand(demo, {
+  async open() {
+    const config = configOrExit();
+    const db = await openDatabase(config);
+    await migrate(db);
+    // The burst's in-process requests would fill the terminal with the request log.
+    const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const { services, app } = await createPlatform(config, db, { logStream: quiet });
+    return {
+      services,
+      inject: app.inject.bind(app),
+      async close() {
+        await services.audit.close();
+        await db.close();
+      },
+    };
+  },
+});
+demo
   .description('load the Liaoning demo world; --reset first erases everything / 加载演示数据')
   .option('--reset', 'erase ALL data of this database first (asks no question) / 先清空全部数据')
   .action(async (options: { reset?: boolean }) => {

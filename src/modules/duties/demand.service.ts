@@ -149,8 +149,9 @@ export function createDemandService(deps: DemandDeps) {
         history: [step(p, 'publish', null)],
       });
       await record(caller, { action: 'duties.demand_publish', result: 'success', target: { type: 'demand', id, label: input.title }, details: { fields: input.fields, purpose: input.purpose, suggestedOrgId: input.suggestedOrgId ?? null } });
-      await notifyAuthority('duties.demand', { zh: `新的数据需求待分派:${input.title}`, en: `New data need to assign: ${input.title}` }, { demandId: id }, `/duties/demands/${id}`);
-      return (await repo.demand(id))!;
+      const made = (await repo.demand(id))!;
+      await notifyAuthority('duties.demand', { zh: `${made.raised_org_name}的数据需求待分派:${input.title}`, en: `Data need of ${made.raised_org_name} to assign: ${input.title}` }, { demandId: id }, `/duties/demands/${id}`);
+      return made;
     },
 
     async list(p: Principal, filter: { state?: DemandState }): Promise<DemandRow[]> {
@@ -172,12 +173,18 @@ export function createDemandService(deps: DemandDeps) {
       const updated = await move(caller, m, ['open', 'assigned'], 'assigned', step(p, 'assign', input.note ?? null, at), { assigned_org_id: input.orgId, due_at: dueAt, escalated_at: null });
       await share.notify({
         kind: 'duties.demand_assigned',
-        title: { zh: `数据需求待答复:${m.title}`, en: `Data need to answer: ${m.title}` },
+        title: { zh: `${m.raised_org_name}的数据需求待您答复:${m.title}`, en: `Data need of ${m.raised_org_name} to answer: ${m.title}` },
         body: { demandId: id, dueAt },
         link: `/duties/demands/${id}`,
         orgRole: { orgId: input.orgId, role: 'data_officer' },
       });
-      await share.notify({ kind: 'duties.demand_assigned', title: { zh: `数据需求已分派:${m.title}`, en: `Data need assigned: ${m.title}` }, body: { demandId: id, dueAt }, link: `/duties/demands/${id}`, userIds: [m.raised_by] });
+      await share.notify({
+        kind: 'duties.demand_assigned',
+        title: { zh: `数据需求已分派给${updated.assigned_org_name ?? ''}:${m.title}`, en: `Data need assigned to ${updated.assigned_org_name ?? ''}: ${m.title}` },
+        body: { demandId: id, dueAt },
+        link: `/duties/demands/${id}`,
+        userIds: [m.raised_by],
+      });
       return updated;
     },
 
@@ -209,14 +216,23 @@ export function createDemandService(deps: DemandDeps) {
         answered_by: p.userId,
         answered_at: at,
       });
+      // The answer names the dataset it points to (linked or newly registered), or says it was declined.
+      const answer = updated.answer_dataset_name
+        ? { zh: `,数据资源「${updated.answer_dataset_name}」`, en: `: dataset “${updated.answer_dataset_name}”` }
+        : { zh: ',不予提供', en: ': declined' };
+      const answered = {
+        zh: `${updated.assigned_org_name ?? ''}已答复数据需求「${m.title}」${answer.zh}`,
+        en: `${updated.assigned_org_name ?? ''} answered the data need “${m.title}”${answer.en}`,
+      };
+      // One notice each: the need's author and its organisation's consumers (the author is often both).
       await share.notify({
         kind: 'duties.demand_answered',
-        title: { zh: `数据需求已答复:${m.title}`, en: `Data need answered: ${m.title}` },
+        title: answered,
         body: { demandId: id, kind: input.kind, dataset: input.dataset ?? null },
         link: `/duties/demands/${id}`,
         orgRole: { orgId: m.raised_org_id, role: 'consumer' },
+        userIds: [m.raised_by],
       });
-      await share.notify({ kind: 'duties.demand_answered', title: { zh: `数据需求已答复:${m.title}`, en: `Data need answered: ${m.title}` }, body: { demandId: id, kind: input.kind }, link: `/duties/demands/${id}`, userIds: [m.raised_by] });
       return updated;
     },
 
@@ -227,7 +243,7 @@ export function createDemandService(deps: DemandDeps) {
       if (m.raised_org_id !== p.orgId) throw new ForbiddenError('not_owner', { zh: '只有提出需求的部门可以确认或重新提出', en: 'Only the organisation that published the need accepts or reopens it' });
       if (input.accept) {
         const updated = await move(caller, m, ['answered'], 'accepted', step(p, 'accept', input.reason ?? null), {});
-        await share.notify({ kind: 'duties.demand_accepted', title: { zh: `数据需求答复已确认:${m.title}`, en: `Answer accepted: ${m.title}` }, body: { demandId: id }, link: `/duties/demands/${id}`, ...(m.assigned_org_id ? { orgRole: { orgId: m.assigned_org_id, role: 'data_officer' } } : {}) });
+        await share.notify({ kind: 'duties.demand_accepted', title: { zh: `${m.raised_org_name}已确认数据需求的答复:${m.title}`, en: `${m.raised_org_name} accepted the answer: ${m.title}` }, body: { demandId: id }, link: `/duties/demands/${id}`, ...(m.assigned_org_id ? { orgRole: { orgId: m.assigned_org_id, role: 'data_officer' } } : {}) });
         return updated;
       }
       if ((input.reason ?? '').trim().length < 2) throw new BadRequestError('reason_required', { zh: '重新提出须说明理由(reason)', en: 'Reopening needs a reason (reason)' }, { field: 'reason' });
@@ -246,7 +262,7 @@ export function createDemandService(deps: DemandDeps) {
       });
       await share.notify({
         kind: 'duties.demand_reopened',
-        title: { zh: `数据需求被重新提出:${m.title}`, en: `Data need reopened: ${m.title}` },
+        title: { zh: `${m.raised_org_name}重新提出数据需求:${m.title}`, en: `${m.raised_org_name} reopened the data need: ${m.title}` },
         body: { demandId: id, reason: input.reason, dueAt },
         link: `/duties/demands/${id}`,
         ...(m.assigned_org_id ? { orgRole: { orgId: m.assigned_org_id, role: 'data_officer' } } : {}),

@@ -148,7 +148,7 @@ export function createDutiesService(deps: DutiesDeps) {
       await record(caller, { action: 'duties.request_extend', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id }, details: { days: input.days, reason: input.reason, dueAt: clock.current?.dueAt ?? null } });
       await share.notify({
         kind: 'duties.extended',
-        title: { zh: `共享申请答复期限已延长 ${input.days} 个工作日:${r.dataset_name}`, en: `Answer deadline extended by ${input.days} working days: ${r.dataset_name}` },
+        title: { zh: `${r.provider_name}将您对「${r.dataset_name}」的共享申请答复期限延长 ${input.days} 个工作日`, en: `${r.provider_name} extended the answer to your request for “${r.dataset_name}” by ${input.days} working days` },
         body: { requestId: id, dataset: r.dataset_code, reason: input.reason, dueAt: clock.current?.dueAt ?? null },
         link: `/share/requests/${id}`,
         userIds: [r.requested_by],
@@ -176,7 +176,7 @@ export function createDutiesService(deps: DutiesDeps) {
           await events.record({ action: 'duties.request_reminder', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id: r.id }, details: { stage: c.stage, dueAt: c.dueAt, remainingWorkingDays: c.remainingWorkingDays, providerOrgId: r.provider_org_id } });
           await share.notify({
             kind: 'duties.due_soon',
-            title: { zh: `共享申请即将到期(${stage.zh}):${r.dataset_name}`, en: `Share request due soon (${stage.en}): ${r.dataset_name}` },
+            title: { zh: `共享申请即将到期(${stage.zh}):${r.consumer_name}申请的「${r.dataset_name}」`, en: `Share request due soon (${stage.en}): ${r.consumer_name}'s request for “${r.dataset_name}”` },
             body: { requestId: r.id, dataset: r.dataset_code, stage: c.stage, dueAt: c.dueAt, remainingWorkingDays: c.remainingWorkingDays },
             link: `/share/requests/${r.id}`,
             ...toAnswer,
@@ -193,8 +193,8 @@ export function createDutiesService(deps: DutiesDeps) {
             details: { stage: c.stage, dueAt: c.dueAt, limitDays: c.limitDays, providerOrgId: r.provider_org_id, providerName: r.provider_name, consumerName: r.consumer_name, authority: s.authority.name },
           });
           const title = {
-            zh: `共享申请逾期未答复(${stage.zh}),已上报${s.authority.name}:${r.provider_name}·${r.dataset_name}`,
-            en: `Share request overdue (${stage.en}), escalated to ${s.authority.name}: ${r.provider_name} · ${r.dataset_name}`,
+            zh: `共享申请逾期未答复(${stage.zh}),已上报${s.authority.name}:${r.consumer_name}申请${r.provider_name}的「${r.dataset_name}」`,
+            en: `Share request overdue (${stage.en}), escalated to ${s.authority.name}: ${r.consumer_name}'s request for “${r.dataset_name}” of ${r.provider_name}`,
           };
           const body = { requestId: r.id, dataset: r.dataset_code, stage: c.stage, dueAt: c.dueAt, providerOrgId: r.provider_org_id, providerName: r.provider_name };
           await share.notify({ kind: 'duties.overdue', title, body, link: `/share/requests/${r.id}`, role: 'secadmin', ...(s.authority.orgId ? { orgRole: { orgId: s.authority.orgId, role: 'data_officer' } } : {}) });

@@ -27,7 +27,7 @@ export const MAX_CELLS = 200;
 export interface ObjectionsDeps {
   db: Db;
   events: EventSink;
-  share: Pick<ShareService, 'notify' | 'grantHolders'>;
+  share: Pick<ShareService, 'notify' | 'grantHolders' | 'grant'>;
   records: Pick<RecordsService, 'resolve'>;
   ingest: Pick<IngestService, 'correct'>;
   settings: () => Promise<DutiesSettings>;
@@ -87,9 +87,13 @@ export function createObjectionsService(deps: ObjectionsDeps) {
         due_at: cal.dueAt(now(), s.limits.objection),
       });
       await record(caller, { action: 'duties.objection_raise', result: 'success', dataset: d.code, target: { type: 'objection', id }, details: { cells: input.cells.map((c) => ({ row: c.row, column: c.column })), grantId: access.grant.id } });
+      // The notice names who objects: the organisation holding the grant the cells were read under.
+      const objector = (await share.grant(caller.principal, access.grant.id).catch(() => undefined))?.consumer_name;
       await share.notify({
         kind: 'duties.objection',
-        title: { zh: `数据异议待核实:${d.name}(${input.cells.length} 处)`, en: `Objection to verify: ${d.name} (${input.cells.length} cells)` },
+        title: objector
+          ? { zh: `${objector}对「${d.name}」提出数据异议(${input.cells.length} 处),待核实`, en: `${objector} objects to ${input.cells.length} cells of “${d.name}”; to verify` }
+          : { zh: `数据异议待核实:${d.name}(${input.cells.length} 处)`, en: `Objection to verify: ${d.name} (${input.cells.length} cells)` },
         body: { objectionId: id, dataset: d.code },
         link: link(id),
         orgRole: { orgId: d.provider_org_id, role: 'data_officer' },

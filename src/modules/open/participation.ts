@@ -76,7 +76,15 @@ export function createParticipationService(deps: {
         due_at: new Date(Date.now() + settings.applicationDays * 86_400_000),
       });
       await recordSociety(caller, { action: 'open.application.submit', result: 'success', dataset: code, target: { type: 'open_application', id: a.id, label: r.meta.name }, details: { purpose: a.purpose, dueAt: a.due_at } });
-      await notifyOfficers(r.provider_org_id, 'open.application', { zh: `有条件开放申请待审核:${r.meta.name}`, en: `Open-data application to review: ${r.meta.name}` }, { application: a.id, dataset: code, dueAt: a.due_at }, 'applications');
+      // Names the applicant as it applied: its organisation, else the person.
+      const applicant = a.applicant.organization ?? a.applicant.name;
+      await notifyOfficers(
+        r.provider_org_id,
+        'open.application',
+        { zh: `${applicant}申请有条件开放数据「${r.meta.name}」,待审核`, en: `${applicant} applies for the open data “${r.meta.name}”; to review` },
+        { application: a.id, dataset: code, dueAt: a.due_at },
+        'applications',
+      );
       return a;
     },
 

@@ -32,6 +32,14 @@ export interface AlertRow {
   updated_at: Date;
 }
 
+/** Until `real_end`, the key's records from `real_start` on are judged as if at `replay_start` plus the time passed since. */
+export interface ReplayClockRow {
+  api_key_id: string;
+  real_start: Date;
+  real_end: Date;
+  replay_start: Date;
+}
+
 export interface ContainmentRow {
   id: string;
   kind: ContainmentKind;
@@ -128,6 +136,13 @@ export function secopsRepo(q: Queryable) {
     datasetByCode: async (code: string) =>
       (await q.query<{ id: string; provider_org_id: string; name: string }>('SELECT id, provider_org_id, name FROM datasets WHERE code = $1', [code]))[0],
 
+    // ---- replay clocks (migration 0027) ----
+    insertReplayClock: (c: { id: string; apiKeyId: string; realStart: Date; realEnd: Date; replayStart: Date; note: string }) =>
+      q.query('INSERT INTO secops_replay_clocks (id, api_key_id, real_start, real_end, replay_start, note) VALUES ($1, $2, $3, $4, $5, $6)', [c.id, c.apiKeyId, c.realStart, c.realEnd, c.replayStart, c.note]),
+    /** The replay clocks of these keys, oldest first. */
+    replayClocks: (apiKeyIds: string[]) =>
+      q.query<ReplayClockRow>('SELECT api_key_id, real_start, real_end, replay_start FROM secops_replay_clocks WHERE api_key_id = ANY($1::uuid[]) ORDER BY real_start', [apiKeyIds]),
+
     // ---- alerts ----
     openAlertFor: async (detector: string, subject: string, since: Date) => {
       const rows = await q.query<AlertRow>(
@@ -160,6 +175,11 @@ export function secopsRepo(q: Queryable) {
       ),
     insertHit: (detector: string, alertId: string, seq: number | null) => q.query('INSERT INTO secops_hits (detector, alert_id, seq) VALUES ($1, $2, $3)', [detector, alertId, seq]),
     linkIncident: (alertId: string, incidentId: string) => q.query('UPDATE secops_alerts SET incident_id = $2, updated_at = now() WHERE id = $1', [alertId, incidentId]),
+    /** The latest alert of a detector on one subject (any state). */
+    latestAlertFor: async (detector: string, subject: string) => {
+      const row = (await q.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM secops_alerts WHERE detector = $1 AND subject = $2 ORDER BY first_seen DESC LIMIT 1`, [detector, subject]))[0];
+      return row ? normaliseAlert(row) : undefined;
+    },
     getAlert: async (id: string) => {
       const row = (await q.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM secops_alerts WHERE id = $1`, [id]))[0];
       return row ? normaliseAlert(row) : undefined;
@@ -245,12 +265,13 @@ export function secopsRepo(q: Queryable) {
     apiKeyLabel: async (id: string) => (await q.query<{ name: string; org_id: string }>('SELECT name, org_id FROM api_keys WHERE id = $1', [id]))[0],
 
     // ---- notifications (the console's table, shared with the sharing module) ----
-    notifyUsers: (n: { kind: string; title: Message; body: Record<string, unknown>; link: string; providerOrgId: string | null }) =>
+    /** To every secadmin (linked to the alert) and the provider's data officers (linked to their dataset: they have no security pages). */
+    notifyUsers: (n: { kind: string; title: Message; body: Record<string, unknown>; link: string; providerOrgId: string | null; officerLink: string | null }) =>
       q.query(
         `INSERT INTO notifications (id, user_id, kind, title, body, link)
-         SELECT gen_random_uuid(), u.id, $1, $2, $3, $4 FROM users u
+         SELECT gen_random_uuid(), u.id, $1, $2, $3, CASE WHEN 'secadmin' = ANY(u.roles) THEN $4 ELSE $6 END FROM users u
           WHERE NOT u.disabled AND ('secadmin' = ANY(u.roles) OR ($5::uuid IS NOT NULL AND u.org_id = $5::uuid AND 'data_officer' = ANY(u.roles)))`,
-        [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, n.providerOrgId],
+        [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, n.providerOrgId, n.officerLink],
       ),
 
     /** A notice to every active user of one organisation (the holder of a contained API key). */

@@ -19,7 +19,7 @@ import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts
 import type { AuditRecord } from '../audit/record.ts';
 import { detect, DETECTOR_LABELS, type DetectorName, type Finding } from './detectors.ts';
 import { createMailer, sendWebhook, type SmtpOptions } from './notify.ts';
-import { INCIDENT_STATES, secopsRepo, type AlertNames, type AlertRow, type ContainmentRow, type IncidentState, type SecopsRepo } from './secops.repo.ts';
+import { INCIDENT_STATES, secopsRepo, type AlertNames, type AlertRow, type ContainmentRow, type IncidentState, type ReplayClockRow, type SecopsRepo } from './secops.repo.ts';
 import {
   loadSettings,
   maxSeverity,
@@ -85,6 +85,18 @@ function clockTime(d: Date): string {
 
 const DEFAULT_MINUTES: Partial<Record<ContainmentKind, number>> = { throttle_key: 15, lock_account: 60 };
 
+/**
+ * The detectors' clock over stored replay clocks: a record of a key with a clock running at its stamp
+ * (the latest begun, not yet ended) is judged at the replayed time; every other record at its stamp.
+ */
+export function replayEventTime(clocks: ReplayClockRow[]): (record: AuditRecord) => Date {
+  return (r) => {
+    const real = Date.parse(r.time);
+    const clock = clocks.filter((c) => c.api_key_id === r.actorApiKeyId && c.real_start.getTime() <= real && real < c.real_end.getTime()).at(-1);
+    return new Date(clock ? clock.replay_start.getTime() + (real - clock.real_start.getTime()) : real);
+  };
+}
+
 export const STATE_LABELS: Record<IncidentState, Message> = {
   discovered: { zh: '发现', en: 'Discovered' },
   analysing: { zh: '研判', en: 'Analysis' },
@@ -100,7 +112,12 @@ const CONTAINMENT = { zh: '处置措施', en: 'Containment' };
 export function createSecopsService(deps: SecopsDeps) {
   const { db, events } = deps;
   const now = deps.now ?? (() => new Date());
-  const eventTime = deps.eventTime ?? ((r: AuditRecord) => new Date(r.time));
+  /** The clock of one batch: the injected one, else the stamps with any stored replay clocks of the batch's keys. */
+  async function batchEventTime(r: SecopsRepo, records: AuditRecord[]): Promise<(record: AuditRecord) => Date> {
+    if (deps.eventTime) return deps.eventTime;
+    const keys = [...new Set(records.flatMap((rec) => (rec.actorApiKeyId ? [rec.actorApiKeyId] : [])))];
+    return replayEventTime(keys.length ? await r.replayClocks(keys) : []);
+  }
   const onError = deps.onError ?? ((error: unknown) => console.error('[secops]', error));
   const mailer = createMailer(deps.smtp ?? {});
   /** Wakes live alert streams and the delivery loop of this process. */
@@ -266,8 +283,10 @@ export function createSecopsService(deps: SecopsDeps) {
       }
       alert = (await r.getAlert(alert.id))!;
     }
+    // The reason names the dataset too: the key holder's notice quotes it.
+    const on = alert.names.dataset ? { zh: `(数据资源:${alert.names.dataset})`, en: ` (dataset: ${alert.names.dataset})` } : { zh: '', en: '' };
     const containment = f.contain
-      ? await containTx(r, { ...f.contain, alertId: alert.id, reason: { zh: `自动处置:${alert.title.zh}`, en: `Automatic: ${alert.title.en}` }, by: null }, fx)
+      ? await containTx(r, { ...f.contain, alertId: alert.id, reason: { zh: `自动处置:${alert.title.zh}${on.zh}`, en: `Automatic: ${alert.title.en}${on.en}` }, by: null }, fx)
       : undefined;
     if (notify) {
       const dataset = alert.dataset ? await r.datasetByCode(alert.dataset) : undefined;
@@ -292,6 +311,7 @@ export function createSecopsService(deps: SecopsDeps) {
         },
         link: `/secops?alert=${alert.id}`,
         providerOrgId: dataset?.provider_org_id ?? null,
+        officerLink: alert.dataset ? `/datasets/${alert.dataset}` : null,
       });
       for (const d of deliveriesFor(alert, s, containment)) await r.insertDelivery({ id: randomUUID(), alertId: alert.id, incidentId: alert.incident_id, ...d });
       fx.alerts.push(alert);
@@ -341,7 +361,7 @@ export function createSecopsService(deps: SecopsDeps) {
       const ctx = {
         q: tx,
         settings: s,
-        eventTime,
+        eventTime: await batchEventTime(r, records),
         async columnGrades(code: string) {
           let g = grades.get(code);
           if (!g) grades.set(code, (g = new Map((await r.columnGrades(code)).map((c) => [c.name, c.grade ?? 0]))));
@@ -605,6 +625,25 @@ export function createSecopsService(deps: SecopsDeps) {
       changes.emit('change');
       return row;
     },
+
+    /**
+     * From now on, for `minutes`, the detectors judge the records of one API key as if they happened
+     * at `at` plus the time passed since: a demonstration replays a night at 03:00 on any time of day.
+     * The audit records keep their true stamps; the clock itself is recorded.
+     */
+    async declareReplayClock(caller: Caller, input: { apiKeyId: string; keyName: string; at: Date; minutes: number; note: string }) {
+      const realStart = new Date();
+      const realEnd = new Date(realStart.getTime() + input.minutes * 60_000);
+      await secopsRepo(db).insertReplayClock({ id: randomUUID(), apiKeyId: input.apiKeyId, realStart, realEnd, replayStart: input.at, note: input.note });
+      await record(caller, {
+        action: 'secops.replay_clock',
+        result: 'success',
+        target: { type: 'api_key', id: input.apiKeyId, label: input.keyName },
+        details: { replayStart: input.at.toISOString(), realStart: realStart.toISOString(), realEnd: realEnd.toISOString(), note: input.note },
+      });
+    },
+    /** The latest alert of a detector on a subject (`key:<id>`, `user:<id>` …), if any. */
+    latestAlertFor: (detector: DetectorName, subject: string) => secopsRepo(db).latestAlertFor(detector, subject),
 
     listDeliveries: (alertId?: string) => secopsRepo(db).listDeliveries(200, alertId),
 

@@ -309,14 +309,15 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         target: { type: 'share_request', id },
         details: { columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: auditedFilter(requestedFilter, columns), ...(series ? { series } : {}), ...(service ? { operations: service.operations } : {}) },
       });
+      const made = (await repo.request(id))!;
       await notify({
         kind: 'share.request',
-        title: { zh: `新的共享申请:${d.name}`, en: `New share request: ${d.name}` },
+        title: { zh: `${made.consumer_name}申请共享「${d.name}」,用途:${input.purpose}`, en: `${made.consumer_name} requests “${d.name}” for ${input.purpose}` },
         body: { requestId: id, dataset: d.code, purpose: input.purpose },
         link: `/share/requests/${id}`,
         orgRole: { orgId: d.provider_org_id, role: 'data_officer' },
       });
-      return (await repo.request(id))!;
+      return made;
     },
 
     get: (p: Principal, id: string) => visibleRequest(p, id),
@@ -374,8 +375,8 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       await notify({
         kind: done ? 'share.active' : 'share.provider_approved',
         title: done
-          ? { zh: `共享申请已批准:${r.dataset_name}`, en: `Share request approved: ${r.dataset_name}` }
-          : { zh: `提供方已批准,待安全管理员审批:${r.dataset_name}`, en: `Approved by the provider, awaiting security approval: ${r.dataset_name}` },
+          ? { zh: `${r.provider_name}已批准您对「${r.dataset_name}」的共享申请`, en: `${r.provider_name} approved your request for “${r.dataset_name}”` }
+          : { zh: `${r.provider_name}已批准您对「${r.dataset_name}」的共享申请,待安全管理员审批`, en: `${r.provider_name} approved your request for “${r.dataset_name}”; awaiting security approval` },
         body: { requestId: id, dataset: r.dataset_code },
         link: `/share/requests/${id}`,
         userIds: [r.requested_by],
@@ -383,7 +384,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       if (!done) {
         await notify({
           kind: 'share.security_review',
-          title: { zh: `待安全审批的共享申请:${r.dataset_name}`, en: `Share request awaiting security approval: ${r.dataset_name}` },
+          title: { zh: `待安全审批:${r.consumer_name}申请共享${r.provider_name}的「${r.dataset_name}」(提供方已批准)`, en: `Awaiting security approval: ${r.consumer_name}'s request for “${r.dataset_name}” of ${r.provider_name} (approved by the provider)` },
           body: { requestId: id, dataset: r.dataset_code },
           link: `/share/requests/${id}`,
           role: 'secadmin',
@@ -478,7 +479,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       await record(caller, { action: 'share.security_approve', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id }, details: { columns: r.terms?.columns ?? [] } });
       await notify({
         kind: 'share.active',
-        title: { zh: `共享申请已生效:${r.dataset_name}`, en: `Share request active: ${r.dataset_name}` },
+        title: { zh: `共享授权已生效:${r.consumer_name}可读取${r.provider_name}的「${r.dataset_name}」`, en: `Grant active: ${r.consumer_name} may read “${r.dataset_name}” of ${r.provider_name}` },
         body: { requestId: id, dataset: r.dataset_code },
         link: `/share/requests/${id}`,
         userIds: [r.requested_by, ...(r.provider_decided_by ? [r.provider_decided_by] : [])],
@@ -500,7 +501,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       await record(caller, { action: 'share.reject', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id }, details: { reason } });
       await notify({
         kind: 'share.rejected',
-        title: { zh: `共享申请未获批准:${r.dataset_name}`, en: `Share request rejected: ${r.dataset_name}` },
+        title: { zh: `${r.provider_name}未批准您对「${r.dataset_name}」的共享申请`, en: `${r.provider_name} rejected your request for “${r.dataset_name}”` },
         body: { requestId: id, dataset: r.dataset_code, reason },
         link: `/share/requests/${id}`,
         userIds: [r.requested_by],
@@ -539,7 +540,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       await record(caller, { action: 'share.revoke', result: 'success', dataset: g.dataset_code, target: { type: 'share_grant', id }, details: { reason, consumerOrgId: g.consumer_org_id } });
       await notify({
         kind: 'share.revoked',
-        title: { zh: `共享授权已撤销:${g.dataset_name}`, en: `Grant revoked: ${g.dataset_name}` },
+        title: { zh: `${g.consumer_name}对「${g.dataset_name}」的共享授权已撤销`, en: `The grant of ${g.consumer_name} on “${g.dataset_name}” was revoked` },
         body: { grantId: id, dataset: g.dataset_code, reason },
         link: `/share/grants/${id}`,
         orgRole: { orgId: g.consumer_org_id, role: 'consumer' },

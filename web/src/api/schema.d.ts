@@ -18584,6 +18584,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/demo/burst": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the night-burst replay is available (demo world loaded) / 夜间突发访问演示是否可用 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            available: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Replay journey step 6 on the demo world: a night burst of 朝阳市民政局’s key / 演示:重放夜间突发访问 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the dataset by name */
+                            dataset: string;
+                            /** @description the consumer organisation by name */
+                            consumer: string;
+                            keyName: string;
+                            /** @enum {string} */
+                            keyState: "suspended" | "throttled" | "active";
+                            baselineRowsPerHour: number;
+                            /** @description China time, YYYY-MM-DD HH:mm */
+                            burstAt: string;
+                            burstRows: number;
+                            /** @description the last request of the burst was refused (the key was contained meanwhile) */
+                            burstRefused: boolean;
+                            /** @description null: not raised yet (it appears live in the console) */
+                            alert: {
+                                /** @enum {string} */
+                                severity: "general" | "significant" | "major" | "critical";
+                                title: {
+                                    zh: string;
+                                    en: string;
+                                };
+                            } | null;
+                            incident: {
+                                title: string;
+                                /** Format: date-time */
+                                firstDue: string | null;
+                            } | null;
+                            notified: {
+                                username: string;
+                                org: string;
+                                title: {
+                                    zh: string;
+                                    en: string;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/write": {
         parameters: {
             query?: never;

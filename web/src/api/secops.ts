@@ -26,7 +26,12 @@ export type ContainmentKind = Containment['kind'];
  */
 export type Settings = Omit<SecopsSettings, 'webhooks'> & { webhooks: (Pick<SecopsSettings['webhooks'][number], 'url' | 'minSeverity'> & { hasSecret: boolean })[] };
 
+export type BurstOutcome = ResponseOf<'/api/v1/demo/burst', 'post'>;
+
 export const secopsApi = {
+  /** The demo world's replay of journey step 6 (offered only when the demo world is loaded). */
+  demoBurstAvailable: () => GET('/api/v1/demo/burst').then((r) => r.available),
+  demoBurst: () => POST('/api/v1/demo/burst'),
   settingsSchema: () => GET('/api/v1/secops/settings/schema'),
   dashboard: () => GET('/api/v1/secops/dashboard'),
   alerts: (query: QueryOf<'/api/v1/secops/alerts', 'get'> = {}) => GET('/api/v1/secops/alerts', { query }).then((r) => r.items),

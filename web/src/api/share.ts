@@ -41,10 +41,10 @@ export const shareApi = {
   markAllRead: () => POST('/api/v1/notifications/read-all'),
 };
 
-/** Console route of a notification's link (the API links to /share/…, the console lives under /sharing/…). */
+/** Console route of a notification's link (the API links to /share/… and /datasets/…; the console shows them under /sharing/… and /catalog/…). */
 export function consoleLink(link: string | null): string | null {
   if (!link) return null;
-  return link.replace(/^\/share\//, '/sharing/');
+  return link.replace(/^\/share\//, '/sharing/').replace(/^\/datasets\//, '/catalog/');
 }
 
 // ---- row filters ----------------------------------------------------------------------------------

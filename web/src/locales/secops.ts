@@ -1,6 +1,20 @@
 /** Messages of the security operations console (web/src/pages/secops). */
 export const zh = {
   'secops.tab.dashboard': '安全态势',
+  'secops.demo.button': '演示:重放夜间突发访问',
+  'secops.demo.confirm': '以演示数据重放旅程第 6 步:朝阳市民政局的新 API 密钥先在昨日 5 个工作时段正常读取「户籍人口信息」,再于凌晨 03:00 读取其 50 倍。检测器将据此告警、暂停密钥并通知相关人员。审计日志记录每次真实读取的实际时间。继续吗?',
+  'secops.demo.run': '开始重放',
+  'secops.demo.title': '夜间突发访问已重放',
+  'secops.demo.reads': '{consumer}的密钥「{key}」在 {at} 读取「{dataset}」{rows} 行,平时每小时约 {base} 行。',
+  'secops.demo.refused': '密钥被暂停后,其后的请求已被拒绝。',
+  'secops.demo.alert': '告警:【{severity}】{title}。',
+  'secops.demo.noAlert': '告警尚未出现,稍后将在“告警”中实时显示。',
+  'secops.demo.keyState': '密钥状态:{state}。',
+  'secops.demo.key.suspended': '已暂停,待安全管理员解除',
+  'secops.demo.key.throttled': '已限流',
+  'secops.demo.key.active': '有效(未被处置)',
+  'secops.demo.incident': '已创建安全事件「{title}」,首次报告截止 {due}。',
+  'secops.demo.notified': '已通知:{who}。',
   'secops.tab.alerts': '告警',
   'secops.tab.incidents': '安全事件',
   'secops.tab.containments': '处置措施',
@@ -162,6 +176,21 @@ export const zh = {
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
+  'secops.demo.button': 'Demo: replay the night burst',
+  'secops.demo.confirm':
+    'Replays journey step 6 on the demo data: a new API key of 朝阳市民政局 reads “户籍人口信息” as usual in five working hours of yesterday, then 50 times as much at 03:00. The detectors alert, suspend the key and notify the people concerned. The audit log records each real read at its real time. Go on?',
+  'secops.demo.run': 'Replay',
+  'secops.demo.title': 'Night burst replayed',
+  'secops.demo.reads': 'The key “{key}” of {consumer} read {rows} rows of “{dataset}” at {at}; it usually reads about {base} an hour.',
+  'secops.demo.refused': 'Once the key was suspended, its next request was refused.',
+  'secops.demo.alert': 'Alert: [{severity}] {title}.',
+  'secops.demo.noAlert': 'No alert yet: it will appear live under Alerts.',
+  'secops.demo.keyState': 'Key: {state}.',
+  'secops.demo.key.suspended': 'suspended until the security administrator lifts it',
+  'secops.demo.key.throttled': 'throttled',
+  'secops.demo.key.active': 'active (not contained)',
+  'secops.demo.incident': 'Incident “{title}” opened; first report due {due}.',
+  'secops.demo.notified': 'Notified: {who}.',
   'secops.tab.dashboard': 'Dashboard',
   'secops.tab.alerts': 'Alerts',
   'secops.tab.incidents': 'Incidents',

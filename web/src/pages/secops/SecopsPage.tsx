@@ -2,6 +2,7 @@ import { App as AntApp, Button, Card, Collapse, Descriptions, Drawer, Input, Pop
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
+import { DemoBurstButton } from './DemoBurst.tsx';
 import { INCIDENT_STATES, secopsApi, type Alert, type Clock, type Containment, type Dashboard, type Delivery, type Incident, type IncidentDetail } from '../../api/secops.ts';
 import { useI18n } from '../../i18n.tsx';
 import { DashboardTab } from './DashboardTab.tsx';
@@ -30,7 +31,7 @@ export function SecopsPage() {
   }, [params]);
 
   return (
-    <Card title={t('nav.secops')}>
+    <Card title={t('nav.secops')} extra={<DemoBurstButton onDone={refresh} />}>
       <Tabs
         activeKey={tab}
         onChange={(key) => setParams({ tab: key })}

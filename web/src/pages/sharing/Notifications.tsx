@@ -90,7 +90,17 @@ export function NotificationList() {
                   {typeof n.body.reason === 'string' && <Tag>{n.body.reason}</Tag>}
                 </Space>
               }
-              description={time(n.createdAt)}
+              description={
+                <Space size="middle" wrap>
+                  <span>{time(n.createdAt)}</span>
+                  {consoleLink(n.link) && (
+                    // The whole row opens it too; the link says so (and keeps to one line on a phone).
+                    <Typography.Link data-testid="notification-link" href={consoleLink(n.link)!} onClick={(e) => e.preventDefault()} style={{ whiteSpace: 'nowrap' }}>
+                      {t('share.openNotice')}
+                    </Typography.Link>
+                  )}
+                </Space>
+              }
             />
           </List.Item>
         )}

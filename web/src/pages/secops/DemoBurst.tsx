@@ -1,0 +1,64 @@
+import { ThunderboltOutlined } from '@ant-design/icons';
+import { App as AntApp, Button, Popconfirm, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import type { ApiError } from '../../api/client.ts';
+import { secopsApi, type BurstOutcome } from '../../api/secops.ts';
+import { useI18n } from '../../i18n.tsx';
+
+/**
+ * 演示:重放夜间突发访问 — journey step 6 on the demo world, for the secadmin, shown only when the demo
+ * world is loaded. The alert then arrives live in the page; the dialog says what happened in sentences.
+ */
+export function DemoBurstButton({ onDone }: { onDone: () => void }) {
+  const { t, lang, time } = useI18n();
+  const { message, modal } = AntApp.useApp();
+  const [available, setAvailable] = useState(false);
+  const [running, setRunning] = useState(false);
+  useEffect(() => {
+    secopsApi.demoBurstAvailable().then(setAvailable, () => setAvailable(false));
+  }, []);
+  if (!available) return null;
+
+  function sentences(o: BurstOutcome): string[] {
+    const n = (x: number) => x.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
+    return [
+      t('secops.demo.reads', { consumer: o.consumer, key: o.keyName, at: o.burstAt, dataset: o.dataset, rows: n(o.burstRows), base: n(o.baselineRowsPerHour) }),
+      ...(o.burstRefused ? [t('secops.demo.refused')] : []),
+      o.alert ? t('secops.demo.alert', { severity: t(`secops.sev.${o.alert.severity}`), title: o.alert.title[lang] }) : t('secops.demo.noAlert'),
+      t('secops.demo.keyState', { state: t(`secops.demo.key.${o.keyState}`) }),
+      ...(o.incident ? [t('secops.demo.incident', { title: o.incident.title, due: o.incident.firstDue ? time(o.incident.firstDue) : '—' })] : []),
+      ...(o.notified.length ? [t('secops.demo.notified', { who: o.notified.map((x) => `${x.username}(${x.org})`).join(lang === 'zh' ? '、' : ', ') })] : []),
+    ];
+  }
+
+  async function run() {
+    setRunning(true);
+    try {
+      const outcome = await secopsApi.demoBurst();
+      modal.info({
+        title: t('secops.demo.title'),
+        width: 560,
+        content: (
+          <div data-testid="demo-burst-result">
+            {sentences(outcome).map((line) => (
+              <Typography.Paragraph key={line}>{line}</Typography.Paragraph>
+            ))}
+          </div>
+        ),
+      });
+      onDone();
+    } catch (e) {
+      void message.error((e as ApiError).message);
+    } finally {
+      setRunning(false);
+    }
+  }
+
+  return (
+    <Popconfirm title={t('secops.demo.button')} description={<div style={{ maxWidth: 360 }}>{t('secops.demo.confirm')}</div>} okText={t('secops.demo.run')} onConfirm={() => void run()}>
+      <Button icon={<ThunderboltOutlined />} loading={running} data-testid="demo-burst">
+        {t('secops.demo.button')}
+      </Button>
+    </Popconfirm>
+  );
+}
