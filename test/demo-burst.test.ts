@@ -134,7 +134,7 @@ describeEachBackend('pdx demo burst', ({ use }) => {
   });
 
   it('every notification names its subjects: no UUID, code or JSON in any title, the dataset by its name', async () => {
-    const names = new Map((await t.services.catalog.repo.published()).map((d) => [d.code, d.name]));
+    const names = new Map((await t.services.catalog.published()).map((d) => [d.code, d.name]));
     const rows = await use().db.query<{ kind: string; title: { zh: string; en: string }; body: Record<string, unknown> }>(`SELECT kind, title, body FROM notifications`);
     const kinds = new Set(rows.map((r) => r.kind));
     // The demo world and the burst leave many kinds behind: sharing, duties, open data, security.

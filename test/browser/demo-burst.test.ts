@@ -60,8 +60,8 @@ describe('console: the night burst of journey step 6, replayed by the secadmin a
     const text = (await result.textContent()) ?? '';
     expect(text).toContain('朝阳市民政局的密钥「低保核验系统');
     expect(text).toContain('户籍人口信息');
-    expect(text).toContain('告警:【较大】访问量达到基线的');
-    expect(text).toContain('密钥状态:已暂停,待安全管理员解除');
+    expect(text).toContain('告警：【较大】访问量达到基线的');
+    expect(text).toContain('密钥状态：已暂停，待安全管理员解除');
     expect(text).toContain('首次报告截止');
     expect(text).not.toMatch(UUID);
     expect(text).not.toMatch(DATASET_CODE);

@@ -123,7 +123,7 @@ describe.sequential('console: 目录挂接, 共享评价 and usage statistics in
     const police = table.locator('tr', { hasText: '省公安厅' });
     // One request answered on time (1), the entry overdue (0), mean rating 4 ((4 − 1) / 4): 100 × (30 + 0 + 25 × 0.75) / 80.
     expect(await police.getByTestId('score').textContent()).toBe('60.9');
-    expect(await police.textContent()).toContain('0 / 1 条,逾期 1');
+    expect(await police.textContent()).toContain('0 / 1 条，逾期 1');
     expect(await s.getByTestId('score-formula').textContent()).toContain('权重');
     await settled(s);
     await screenshot(s, 'evaluation-04-scores');
@@ -136,7 +136,7 @@ describe.sequential('console: 目录挂接, 共享评价 and usage statistics in
   it('the usage statistics by dataset, department and day, exported for the range shown; also in English', async () => {
     const s = pages.at(-1)!.page;
     await s.getByRole('tab', { name: '使用统计' }).click();
-    await expect.poll(() => s.getByTestId('usage-totals').textContent()).toContain('调用 2 次,数据 12 行,使用方 1 个');
+    await expect.poll(() => s.getByTestId('usage-totals').textContent()).toContain('调用 2 次，数据 12 行，使用方 1 个');
     await expect.poll(() => s.getByTestId('usage-datasets').textContent()).toContain('户籍人口信息');
     await settled(s);
     await screenshot(s, 'evaluation-05-usage');

@@ -80,7 +80,7 @@ function callerOf(user: { id: string; username: string; org_id: string; roles: P
 /** The demo world's people and dataset of step 6, or a clear refusal when the world is not loaded. */
 async function stepSixWorld(services: Services) {
   const { identity, catalog } = services;
-  const dataset = (await catalog.repo.published()).find((d) => d.name === BURST_DATASET);
+  const dataset = (await catalog.published()).find((d) => d.name === BURST_DATASET);
   const users = await Promise.all([CONSUMER, OFFICER, SECADMIN].map((u) => identity.repo.getUserByName(u)));
   const [consumer, officer, secadmin] = users;
   if (!dataset || !consumer || !officer || !secadmin) {

@@ -230,7 +230,7 @@ export const zh = {
   'audit.act.secops.contain': '处置措施',
   'audit.act.secops.contain_lift': '解除处置',
   'audit.act.secops.replay_clock': '设定演示重放时钟',
-  'audit.act.demo.burst': '演示:重放夜间突发访问',
+  'audit.act.demo.burst': '演示：重放夜间突发访问',
   'audit.act.secops.incident_export': '导出事件报告',
   'audit.act.secops.incident_open': '安全事件立案',
   'audit.act.secops.incident_state': '事件阶段变更',
