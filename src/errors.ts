@@ -58,7 +58,7 @@ export class ConflictError extends AppError {
 export class TooManyRequestsError extends AppError {
   constructor(
     readonly retryAfter: number,
-    text: Message = { zh: '请求过于频繁,请稍后再试', en: 'Too many requests, retry later' },
+    text: Message = { zh: '请求过于频繁，请稍后再试', en: 'Too many requests, retry later' },
   ) {
     super(429, 'rate_limited', text, { retryAfter });
   }

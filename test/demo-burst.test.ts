@@ -97,7 +97,7 @@ describeEachBackend('pdx demo burst', ({ use }) => {
     expect(sec.link).toBe(`/secops?alert=${alert.id}`);
     // The consumer's organisation: the key by name, suspended until the secadmin lifts it, why, and on which dataset.
     const held = (await notices('zy-minzheng')).find((n) => n.kind === 'secops.key_contained' && n.body.keyId === key!.id)!;
-    expect(held.title).toContain(`API 密钥「${key!.name}」已暂停,待安全管理员解除`);
+    expect(held.title).toContain(`API 密钥「${key!.name}」已暂停，待安全管理员解除`);
     expect(held.title).toContain('户籍人口信息');
     expect(held.link).toBe('/api-keys');
 

@@ -83,7 +83,7 @@ describeEachBackend('platform endpoints', ({ backend, use }) => {
   it('answers unknown API paths with the standard error body in the caller language, quoting nothing', async () => {
     const zh = await app.inject('/api/v1/no-such-thing?token=secret');
     expect(zh.statusCode).toBe(404);
-    expect(zh.json()).toEqual({ error: { code: 'not_found', message: '接口不存在:请对照 /docs 检查请求方法和路径' } });
+    expect(zh.json()).toEqual({ error: { code: 'not_found', message: '接口不存在：请对照 /docs 检查请求方法和路径' } });
     const en = await app.inject({ url: '/api/v1/no-such-thing', headers: { 'accept-language': 'en-US,en' } });
     expect(en.json().error.message).toBe('No such endpoint: check the method and path against /docs');
     expect(`${zh.body}${en.body}`).not.toMatch(/no-such-thing|secret/);

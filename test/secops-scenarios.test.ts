@@ -168,14 +168,14 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     for (const c of [w.officer, secadmin]) {
       const notes = (await c.call('GET', '/api/v1/notifications')).json().items as any[];
       const note = notes.find((n) => n.kind === 'secops.alert' && n.body.alertId === alert.id);
-      expect(note.title).toContain('数据资源:户籍人口信息');
-      expect(note.title).toContain('使用方:朝阳市民政局');
+      expect(note.title).toContain('数据资源：户籍人口信息');
+      expect(note.title).toContain('使用方：朝阳市民政局');
     }
     // The consumer's people get no alert (its evidence is for the provider and the secadmin), but are
     // told their key is suspended and why.
     const consumerNotes = (await w.consumer.call('GET', '/api/v1/notifications')).json().items as any[];
     expect(consumerNotes.some((n) => n.kind === 'secops.alert')).toBe(false);
-    expect(consumerNotes.find((n) => n.kind === 'secops.key_contained' && n.body.containmentId === suspension.id)?.title).toMatch(/^API 密钥「.+」已暂停,待安全管理员解除:自动处置:/);
+    expect(consumerNotes.find((n) => n.kind === 'secops.key_contained' && n.body.containmentId === suspension.id)?.title).toMatch(/^API 密钥「.+」已暂停，待安全管理员解除：自动处置：/);
 
     // Signed webhook (after one failed attempt) and e-mail.
     const hook = await within(CONDITION_MS, async () => hooks.find((h) => JSON.parse(h.body).alert?.id === alert.id), 'webhook');
@@ -353,7 +353,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const md = await secadmin.call('GET', `/api/v1/secops/incidents/${id}/report?format=md`);
     expect(md.statusCode).toBe(200);
     expect(md.headers['content-disposition']).toContain('.md');
-    expect(md.body).toContain('# 网络安全事件报告:疑似 API 密钥泄露');
+    expect(md.body).toContain('# 网络安全事件报告：疑似 API 密钥泄露');
     expect(md.body).toContain('较大');
     expect(md.body).toContain('已吊销并重新签发密钥');
     const html = await secadmin.call('GET', `/api/v1/secops/incidents/${id}/report?format=html`);

@@ -357,6 +357,40 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     void device;
   });
 
+  it('keeps reads inside the grant\'s window of data time and its daily value quota', async () => {
+    // A new grant on the same set: hourly roll-ups of D01.temp, data time up to the start of this hour, one value a day.
+    const thisHour = hourAgo() + 3_600_000;
+    const req = await consumer.call('POST', '/api/v1/share/requests', {
+      dataset: setCode,
+      columns: ['D01.temp'],
+      purpose: '城市大脑能耗与运行监测（上一小时）',
+      purposeCategory: 'regulation',
+      legalBasis: '《辽宁省大数据发展条例》',
+      endDate: '2099-12-31',
+      series: { resolution: '1h', to: new Date(thisHour).toISOString() },
+    });
+    expect(req.statusCode, req.body).toBe(201);
+    // The provider cannot widen the window it was asked for.
+    const wider = await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: 'D01.temp', mode: 'clear' }], series: { resolution: '1h' } });
+    expect(wider.json().error).toMatchObject({ code: 'invalid_series_terms', details: { field: 'series.to' } });
+    const approved = await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, {
+      columns: [{ name: 'D01.temp', mode: 'clear' }],
+      series: { resolution: '1h', to: new Date(thisHour).toISOString() },
+      rowsPerDay: 1,
+    });
+    expect(approved.json()).toMatchObject({ state: 'active' });
+
+    // Values exist in the last hour and in this one (the live test's sample); only the last hour's bucket is granted.
+    const url = `/api/v1/series/${setCode}/points?points=D01.temp&from=${new Date(hourAgo()).toISOString()}&to=${new Date(Date.now() + 60_000).toISOString()}&step=1h&agg=max`;
+    const first = await keyClient.call('GET', url);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json().values.map((v: { ts: string }) => v.ts)).toEqual([new Date(hourAgo()).toISOString()]);
+    // The day's one value is used: the next read is refused until tomorrow, and says so.
+    const second = await keyClient.call('GET', url);
+    expect(second.statusCode).toBe(429);
+    expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   it.runIf(backend === 'postgres')('makes a sender wait while the database is blocked, then tells it to retry, and stores the retry once', async () => {
     const client = new pg.Client(use().url);
     await client.connect();

@@ -185,7 +185,7 @@ user
       await identity.resetSecondFactor(CLI_CALLER, found.id);
       process.stdout.write(
         `authenticator of ${found.username} removed; it sets one up at the next sign-in (recorded in the audit log and alerted to security operations)\n` +
-          `已重置 ${found.username} 的动态验证码,下次登录时重新绑定(已记入审计日志并告警)\n`,
+          `已重置 ${found.username} 的动态验证码，下次登录时重新绑定（已记入审计日志并告警）\n`,
       );
     });
   });

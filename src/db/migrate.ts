@@ -30,7 +30,7 @@ export class MigrationChangedError extends AppError {
       503,
       'migration_changed',
       {
-        zh: `数据库迁移 ${file} 在应用到本数据库之后被修改过(记录的 SHA-256 ${recorded.sha256.slice(0, 12)}…,现在文件的 ${checksum(m.sql).slice(0, 12)}…)。已应用的迁移不得修改:请恢复该文件的原文,把改动写成一个新的编号迁移。`,
+        zh: `数据库迁移 ${file} 在应用到本数据库之后被修改过（记录的 SHA-256 ${recorded.sha256.slice(0, 12)}…，现在文件的 ${checksum(m.sql).slice(0, 12)}…）。已应用的迁移不得修改：请恢复该文件的原文，把改动写成一个新的编号迁移。`,
         en: `Database migration ${file} was changed after it was applied to this database (recorded SHA-256 ${recorded.sha256.slice(0, 12)}…, the file now ${checksum(m.sql).slice(0, 12)}…). A landed migration is never edited: restore the file and put the change in a new numbered migration.`,
       },
       { version: m.version, name: m.name, recordedName: recorded.name, recorded: recorded.sha256, actual: checksum(m.sql) },

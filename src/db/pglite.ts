@@ -17,7 +17,7 @@ export class DatabaseLockedError extends AppError {
   constructor(dir: string, owner: { pid: number; command?: string }) {
     const who = `${owner.pid}${owner.command ? ` (${owner.command})` : ''}`;
     super(409, 'database_locked', {
-      zh: `嵌入式数据库 ${dir} 正由进程 ${who} 使用,同一数据目录只能由一个进程打开。请先停止该 pdx 服务,或通过正在运行的服务的控制台或 API 操作`,
+      zh: `嵌入式数据库 ${dir} 正由进程 ${who} 使用，同一数据目录只能由一个进程打开。请先停止该 pdx 服务，或通过正在运行的服务的控制台或 API 操作`,
       en: `The embedded database in ${dir} is in use by process ${who}; only one process may open a data directory. Stop that pdx server first, or do this through the running server's console or API`,
     });
   }

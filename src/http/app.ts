@@ -107,7 +107,7 @@ function checkMetricsAccess(request: FastifyRequest, token: string | undefined):
   const direct = request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined;
   if (!direct || !LOOPBACK.has(request.socket.remoteAddress ?? '')) {
     throw new ForbiddenError('metrics_loopback_only', {
-      zh: '未设置 PDX_METRICS_TOKEN 时,/metrics 只应答本机直连的请求',
+      zh: '未设置 PDX_METRICS_TOKEN 时，/metrics 只应答本机直连的请求',
       en: 'Without PDX_METRICS_TOKEN, /metrics answers only direct callers on the loopback interface',
     });
   }

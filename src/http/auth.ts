@@ -39,12 +39,12 @@ declare module 'fastify' {
 }
 
 const REFUSALS: Record<string, { zh: string; en: string }> = {
-  malformed: { zh: 'API 密钥格式错误,应为 Authorization: Bearer pdx_…', en: 'Malformed API key; expected Authorization: Bearer pdx_…' },
+  malformed: { zh: 'API 密钥格式错误，应为 Authorization: Bearer pdx_…', en: 'Malformed API key; expected Authorization: Bearer pdx_…' },
   unknown: { zh: 'API 密钥无效', en: 'Invalid API key' },
   revoked: { zh: 'API 密钥已被吊销', en: 'API key has been revoked' },
   expired: { zh: 'API 密钥已过期', en: 'API key has expired' },
   suspended: { zh: 'API 密钥已被安全管理员暂停', en: 'API key suspended by the security administrator' },
-  throttled: { zh: 'API 密钥因异常访问被暂时限流,请稍后再试', en: 'API key temporarily throttled after unusual use; retry later' },
+  throttled: { zh: 'API 密钥因异常访问被暂时限流，请稍后再试', en: 'API key temporarily throttled after unusual use; retry later' },
   owner_disabled: { zh: 'API 密钥的创建者账号已停用', en: 'The owner of this API key is disabled' },
 };
 
@@ -123,12 +123,12 @@ async function identify(request: FastifyRequest, auth: Authenticator): Promise<P
   if (!session) {
     const access = request.routeOptions.config.access;
     if (access && 'public' in access) return undefined;
-    throw new UnauthorizedError('session_expired', { zh: '会话已失效,请重新登录', en: 'Session expired, please sign in again' });
+    throw new UnauthorizedError('session_expired', { zh: '会话已失效，请重新登录', en: 'Session expired, please sign in again' });
   }
   if (!SAFE_METHODS.has(request.method)) {
     const given = request.headers['x-csrf-token'];
     if (typeof given !== 'string' || tokenHash(given) !== session.csrfHash) {
-      throw new ForbiddenError('csrf_failed', { zh: 'CSRF 校验失败,请刷新页面后重试', en: 'CSRF check failed; reload the page and retry' });
+      throw new ForbiddenError('csrf_failed', { zh: 'CSRF 校验失败，请刷新页面后重试', en: 'CSRF check failed; reload the page and retry' });
     }
   }
   if (session.mustChangePassword && !request.routeOptions.config.allowWhilePasswordExpired) {

@@ -26,17 +26,17 @@ function body(request: FastifyRequest, code: string, text: Message, details?: un
 const fastifyCodes: Record<string, { code: string; text: Message }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', text: { zh: '请求体超过大小限制', en: 'Request body too large' } },
   FST_REQ_FILE_TOO_LARGE: { code: 'payload_too_large', text: { zh: '上传文件超过大小限制', en: 'Uploaded file too large' } },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', text: { zh: '不支持的内容类型(Content-Type)', en: 'Unsupported content type' } },
-  FST_ERR_CTP_INVALID_TYPE: { code: 'unsupported_media_type', text: { zh: '内容类型(Content-Type)无效', en: 'Invalid content type' } },
-  FST_ERR_CTP_EMPTY_TYPE: { code: 'unsupported_media_type', text: { zh: '缺少内容类型(Content-Type)', en: 'Missing content type' } },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', text: { zh: '不支持的内容类型（Content-Type）', en: 'Unsupported content type' } },
+  FST_ERR_CTP_INVALID_TYPE: { code: 'unsupported_media_type', text: { zh: '内容类型（Content-Type）无效', en: 'Invalid content type' } },
+  FST_ERR_CTP_EMPTY_TYPE: { code: 'unsupported_media_type', text: { zh: '缺少内容类型（Content-Type）', en: 'Missing content type' } },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad_request', text: { zh: 'Content-Length 与请求体长度不符', en: 'Content-Length does not match the body' } },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_json', text: { zh: '请求体为空', en: 'Empty JSON body' } },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_json', text: { zh: '请求体不是合法的 JSON', en: 'Body is not valid JSON' } },
   FST_INVALID_MULTIPART_CONTENT_TYPE: { code: 'multipart_required', text: { zh: '请以 multipart/form-data 上传', en: 'Send the request as multipart/form-data' } },
-  FST_PROTO_VIOLATION: { code: 'invalid_json', text: { zh: '请求体含有不允许的属性(__proto__)', en: 'Body holds a forbidden property (__proto__)' } },
+  FST_PROTO_VIOLATION: { code: 'invalid_json', text: { zh: '请求体含有不允许的属性（__proto__）', en: 'Body holds a forbidden property (__proto__)' } },
   FST_ERR_BAD_URL: {
     code: 'bad_url',
-    text: { zh: '请求路径的百分号编码无效(如 %E4%ZZ);路径中的中文等字符须做 URL 编码', en: 'Invalid percent-encoding in the path; encode non-ASCII characters in the URL' },
+    text: { zh: '请求路径的百分号编码无效（如 %E4%ZZ）；路径中的中文等字符须做 URL 编码', en: 'Invalid percent-encoding in the path; encode non-ASCII characters in the URL' },
   },
   FST_ERR_MAX_PARAM_LENGTH: { code: 'uri_too_long', text: { zh: '路径参数过长', en: 'A path parameter is too long' } },
 };
@@ -46,12 +46,12 @@ const statusTexts: Record<number, { code: string; text: Message }> = {
   400: { code: 'bad_request', text: { zh: '请求无效', en: 'Bad request' } },
   404: { code: 'not_found', text: { zh: '资源不存在', en: 'Not found' } },
   405: { code: 'method_not_allowed', text: { zh: '不支持该请求方法', en: 'Method not allowed' } },
-  406: { code: 'not_acceptable', text: { zh: '无法按请求的格式(Accept)应答', en: 'Not acceptable' } },
+  406: { code: 'not_acceptable', text: { zh: '无法按请求的格式（Accept）应答', en: 'Not acceptable' } },
   408: { code: 'request_timeout', text: { zh: '请求超时', en: 'Request timeout' } },
   411: { code: 'length_required', text: { zh: '缺少 Content-Length', en: 'Length required' } },
   413: { code: 'payload_too_large', text: { zh: '请求体超过大小限制', en: 'Payload too large' } },
   414: { code: 'uri_too_long', text: { zh: '请求地址过长', en: 'URI too long' } },
-  415: { code: 'unsupported_media_type', text: { zh: '不支持的内容类型(Content-Type)', en: 'Unsupported media type' } },
+  415: { code: 'unsupported_media_type', text: { zh: '不支持的内容类型（Content-Type）', en: 'Unsupported media type' } },
   431: { code: 'headers_too_large', text: { zh: '请求头过大', en: 'Request headers too large' } },
 };
 
@@ -72,7 +72,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     const fields = details.map((d) => d.field).join(', ');
     return reply
       .status(400)
-      .send(body(request, 'invalid_request', { zh: `请求参数无效:${fields}`, en: `Invalid request: ${fields}` }, details));
+      .send(body(request, 'invalid_request', { zh: `请求参数无效：${fields}`, en: `Invalid request: ${fields}` }, details));
   }
   if (isResponseSerializationError(error)) {
     request.log.error({ err: error }, 'response did not match its schema');
@@ -82,7 +82,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   const status = error.statusCode ?? 500;
   if (known && status < 500) return reply.status(status).send(body(request, known.code, known.text, reasonOf(error.code)));
   if (status === 429) {
-    return reply.status(429).send(body(request, 'rate_limited', { zh: '请求过于频繁,请稍后再试', en: 'Too many requests, retry later' }));
+    return reply.status(429).send(body(request, 'rate_limited', { zh: '请求过于频繁，请稍后再试', en: 'Too many requests, retry later' }));
   }
   if (status >= 400 && status < 500) {
     const generic = statusTexts[status] ?? statusTexts[400]!;
@@ -106,11 +106,11 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 
 /** Unknown API paths get the standard body (without quoting the path); other paths are left to the console. */
 export function apiNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return reply.status(404).send(body(request, 'not_found', { zh: '接口不存在:请对照 /docs 检查请求方法和路径', en: 'No such endpoint: check the method and path against /docs' }));
+  return reply.status(404).send(body(request, 'not_found', { zh: '接口不存在：请对照 /docs 检查请求方法和路径', en: 'No such endpoint: check the method and path against /docs' }));
 }
 
 const NOT_ENCODED: Message = {
-  zh: '请求地址含有未经 URL 编码的字符(如中文、空格或逗号以外的符号);请对查询参数做 URL 编码,例如 curl -G --data-urlencode "select=姓名,住址"',
+  zh: '请求地址含有未经 URL 编码的字符（如中文、空格或逗号以外的符号）；请对查询参数做 URL 编码，例如 curl -G --data-urlencode "select=姓名,住址"',
   en: 'The request URL holds characters that are not URL-encoded (such as Chinese text or spaces); percent-encode query parameters, e.g. curl -G --data-urlencode "select=姓名,住址"',
 };
 
@@ -120,7 +120,7 @@ function clientErrorOf(code: string | undefined): { status: number; code: string
   if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, ...statusTexts[431]! };
   if (code === 'HPE_INVALID_URL') return { status: 400, code: 'url_not_encoded', text: NOT_ENCODED };
   if (code === 'HPE_INVALID_HEADER_TOKEN') return { status: 400, code: 'bad_header', text: { zh: '请求头含有非法字符', en: 'A request header holds an invalid character' } };
-  return { status: 400, code: 'bad_request', text: { zh: '请求格式错误,无法解析', en: 'Malformed request' } };
+  return { status: 400, code: 'bad_request', text: { zh: '请求格式错误，无法解析', en: 'Malformed request' } };
 }
 
 /** The caller's language read from the raw bytes of a request Node could not parse. */

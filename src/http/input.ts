@@ -28,7 +28,7 @@ export function unstorableError(field: string): BadRequestError {
   return new BadRequestError(
     'invalid_text',
     {
-      zh: `参数 ${name} 含有无法保存的字符(NUL 空字符或不成对的 UTF-16 代理项)`,
+      zh: `参数 ${name} 含有无法保存的字符（NUL 空字符或不成对的 UTF-16 代理项）`,
       en: `Parameter ${name} contains a character that cannot be stored (NUL or an unpaired UTF-16 surrogate)`,
     },
     { field: name },

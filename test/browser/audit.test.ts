@@ -91,8 +91,11 @@ describe('auditor console in Chromium: chain status, search, proofs, export, acc
 
     // Search: failed sign-ins.
     await page.getByTestId('audit-filters').getByRole('combobox', { name: /^操作/ }).click();
+    // Options read as words; the recorded code is the tooltip and can still be typed.
     await page.keyboard.type('auth.login');
-    await page.getByTitle('auth.login · 登录').click();
+    const loginOption = page.getByTitle('auth.login', { exact: true });
+    expect(await loginOption.textContent()).toBe('登录');
+    await loginOption.click();
     await page.getByTestId('audit-filters').getByRole('combobox', { name: /^结果/ }).click();
     await page.getByTitle('失败').click();
     await page.getByTestId('audit-search').click();

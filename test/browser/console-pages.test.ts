@@ -141,6 +141,19 @@ describe('console pages in Chromium: sentences, not codes', () => {
     expect(text).not.toMatch(/(?<![\w-])consumer(?![\w-])/);
     await animationsDone(page);
     await screenshot(page, 'pages-06-audit-record-zh');
+
+    // The same pages in English: words of that language, no codes.
+    await page.keyboard.press('Escape');
+    await page.evaluate(() => localStorage.setItem('pdx.lang', 'en'));
+    await page.goto(`${url}/`);
+    await expect.poll(() => security.getAttribute('aria-label')).toContain('Sign-in');
+    expect(await security.getAttribute('aria-label')).not.toMatch(ACTION_CODE);
+    speaksInSentences(await readable(page), 'overview (en)');
+    await screenshot(page, 'pages-07-overview-en');
+    await page.goto(`${url}/audit`);
+    await expect.poll(() => rows.count()).toBeGreaterThan(5);
+    speaksInSentences(await readable(page, page.getByTestId('audit-records')), 'audit records (en)');
+    await screenshot(page, 'pages-08-audit-en');
     expect(errors).toEqual([]);
   });
 });

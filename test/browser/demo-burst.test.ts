@@ -83,7 +83,7 @@ describe('console: the night burst of journey step 6, replayed by the secadmin a
     const notice = page.getByTestId('notification').filter({ hasText: 'API 密钥「低保核验系统' }).first();
     await notice.waitFor();
     const said = (await notice.textContent()) ?? '';
-    for (const part of ['已暂停,待安全管理员解除', '自动处置:访问量达到基线的', '(夜间)', '(数据资源:户籍人口信息)']) expect(said).toContain(part);
+    for (const part of ['已暂停，待安全管理员解除', '自动处置：访问量达到基线的', '（夜间）', '（数据资源：户籍人口信息）']) expect(said).toContain(part);
     const list = (await page.getByTestId('notification').allTextContents()).join('\n');
     expect(list).not.toMatch(UUID);
     expect(list).not.toMatch(DATASET_CODE);
@@ -95,7 +95,7 @@ describe('console: the night burst of journey step 6, replayed by the secadmin a
     await signIn(page, server.url, 'ga-officer', password('ga-officer'), '/sharing?tab=notifications');
     const notice = page.getByTestId('notification').filter({ hasText: '访问量达到基线' }).first();
     await notice.waitFor();
-    expect(await notice.textContent()).toContain('(数据资源:户籍人口信息;使用方:朝阳市民政局)');
+    expect(await notice.textContent()).toContain('（数据资源：户籍人口信息；使用方：朝阳市民政局）');
     const list = (await page.getByTestId('notification').allTextContents()).join('\n');
     expect(list).not.toMatch(UUID);
     expect(list).not.toMatch(DATASET_CODE);

@@ -37,7 +37,7 @@ export async function openAuditForVerify(deps: { db: Db; hash: AuditLogDeps['has
   }
   if (!trusted) {
     const stored = await currentSigningKey(deps.db);
-    if (!stored) throw new AuditTrustError('audit_key_missing', '没有固定的审计公钥,数据库中也没有签名密钥', 'No pinned audit public key, and no signing key in the database');
+    if (!stored) throw new AuditTrustError('audit_key_missing', '没有固定的审计公钥，数据库中也没有签名密钥', 'No pinned audit public key, and no signing key in the database');
     trusted = stored.publicKeyPem;
     trustedFrom = 'the database (not pinned: a database superuser could have replaced it)';
   }

@@ -48,7 +48,7 @@ export const MIN_RETENTION_MONTHS = 6;
 export class AuditWriteError extends AppError {
   constructor(cause: unknown) {
     super(503, 'audit_unavailable', {
-      zh: '审计日志暂不可写,操作已拒绝',
+      zh: '审计日志暂不可写，操作已拒绝',
       en: 'The audit log cannot be written; the operation was refused',
     });
     this.cause = cause;
@@ -310,7 +310,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     if (size < seen.seq || (size === seen.seq && head && hex(head.hash) !== seen.hash)) {
       throw new AuditIntegrityError(
         `the audit log holds ${size} records but this host saw record ${seen.seq} committed at ${seen.time}: the log was cut back or rewritten (run pdx audit verify)`,
-        `审计日志只有 ${size} 条记录,而本机已见过第 ${seen.seq} 条记录于 ${seen.time} 提交:日志被截短或改写(请运行 pdx audit verify)`,
+        `审计日志只有 ${size} 条记录，而本机已见过第 ${seen.seq} 条记录于 ${seen.time} 提交：日志被截短或改写（请运行 pdx audit verify）`,
       );
     }
   }
@@ -393,7 +393,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     if (held && (held.treeSize > size || !(await reader.root(0, held.treeSize)).equals(Buffer.from(held.rootHash, 'hex')))) {
       throw new AuditIntegrityError(
         `the audit log no longer extends the head of size ${held.treeSize} this host witnessed; no head signed (run pdx audit verify)`,
-        `审计日志与本机见证的大小为 ${held.treeSize} 的签名树头不一致,拒绝签名(请运行 pdx audit verify)`,
+        `审计日志与本机见证的大小为 ${held.treeSize} 的签名树头不一致，拒绝签名（请运行 pdx audit verify）`,
       );
     }
     const head = toHead(await signHead(db, size, reader));

@@ -69,14 +69,14 @@ export async function createSigner(deps: { db: Db; trust?: AuditTrust } & Sealer
     if (size > 0) {
       throw new AuditTrustError(
         'audit_key_missing',
-        `审计签名密钥不在数据库中,而审计日志已有 ${size} 条记录:pdx 不会为已有记录的日志生成新密钥。请从备份恢复 audit_signing_keys 中的密钥记录${pinned ? `(固定公钥 ${keyIdOf(pinned).slice(0, 16)}…)` : ''}`,
+        `审计签名密钥不在数据库中，而审计日志已有 ${size} 条记录：pdx 不会为已有记录的日志生成新密钥。请从备份恢复 audit_signing_keys 中的密钥记录${pinned ? `(固定公钥 ${keyIdOf(pinned).slice(0, 16)}…)` : ''}`,
         `The audit signing key is missing from the database while the log holds ${size} records: pdx never makes a new key for a log that has records. Restore the row of audit_signing_keys from a backup${pinned ? ` (pinned key ${keyIdOf(pinned).slice(0, 16)}…)` : ''}`,
       );
     }
     if (pinned) {
       throw new AuditTrustError(
         'audit_key_mismatch',
-        `${deps.trust!.pinWhere} 固定了审计签名公钥,但该数据库中没有签名密钥。若这是新数据库,请删除该文件或取消设置 PDX_AUDIT_PUBLIC_KEY`,
+        `${deps.trust!.pinWhere} 固定了审计签名公钥，但该数据库中没有签名密钥。若这是新数据库，请删除该文件或取消设置 PDX_AUDIT_PUBLIC_KEY`,
         `${deps.trust!.pinWhere} pins an audit signing key but this database has none. If this is a new database, remove that file or unset PDX_AUDIT_PUBLIC_KEY`,
       );
     }
@@ -90,7 +90,7 @@ export async function createSigner(deps: { db: Db; trust?: AuditTrust } & Sealer
   if (pinned && keyIdOf(pinned) !== keyId) {
     throw new AuditTrustError(
       'audit_key_mismatch',
-      `数据库中的审计签名密钥(${keyId.slice(0, 16)}…)与 ${deps.trust!.pinWhere} 固定的公钥(${keyIdOf(pinned).slice(0, 16)}…)不一致:密钥记录可能被替换,拒绝启动`,
+      `数据库中的审计签名密钥（${keyId.slice(0, 16)}…）与 ${deps.trust!.pinWhere} 固定的公钥（${keyIdOf(pinned).slice(0, 16)}…）不一致：密钥记录可能被替换，拒绝启动`,
       `The audit signing key in the database (${keyId.slice(0, 16)}…) is not the one pinned in ${deps.trust!.pinWhere} (${keyIdOf(pinned).slice(0, 16)}…): the key row may have been replaced; refusing to start`,
     );
   }

@@ -63,7 +63,7 @@ export function parsePublicKey(text: string, where: string): string {
   } catch {
     throw new AuditTrustError(
       'audit_key_mismatch',
-      `${where} 不是有效的 Ed25519 公钥(PEM 或 DER 的 Base64)`,
+      `${where} 不是有效的 Ed25519 公钥（PEM 或 DER 的 Base64）`,
       `${where} is not a valid Ed25519 public key (PEM, or base64 of the DER SubjectPublicKeyInfo)`,
     );
   }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ColumnRow, DatasetRow, VersionRow } from './catalog.repo.ts';
-import type { CatalogService } from './catalog.service.ts';
+import { DATASET_DEFAULTS, type CatalogService } from './catalog.service.ts';
 import { catalogJsonLd, catalogXlsx } from './catalog.export.ts';
 import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
 import { upkeepSchema, type UpkeepSource } from './upkeep.ts';
@@ -79,19 +79,19 @@ const versionSchema = z.object({
 
 const datasetInput = z.object({
   name: z.string().trim().min(2).max(200).describe('资源名称'),
-  summary: z.string().max(4000).default('').describe('资源摘要'),
-  domain: z.string().max(100).default('').describe('行业领域/主题'),
-  category: z.string().max(200).default('').describe('资源分类 (类/项/目/细目)'),
-  format: z.string().max(50).default('库表').describe('资源格式'),
-  share_type: shareType.default('conditional').describe('共享类型'),
-  share_conditions: z.string().max(2000).default('').describe('共享条件'),
-  share_methods: z.array(z.enum(['api', 'table', 'file'])).min(1).default(['api']).describe('共享方式'),
-  open_type: shareType.default('none').describe('开放类型'),
-  update_cycle: z.enum(['realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'irregular']).default('irregular').describe('更新周期'),
-  related_codes: z.array(z.string().max(50)).max(50).default([]).describe('关联资源代码'),
-  tags: z.array(z.string().max(50)).max(50).default([]),
-  contact: z.object({ name: z.string().max(50).optional(), phone: z.string().max(30).optional(), email: z.string().max(100).optional() }).default({}),
-  on_invalid: z.enum(['reject', 'quarantine']).default('reject').describe('含无效行的版本:拒绝或隔离'),
+  summary: z.string().max(4000).default(DATASET_DEFAULTS.summary).describe('资源摘要'),
+  domain: z.string().max(100).default(DATASET_DEFAULTS.domain).describe('行业领域/主题'),
+  category: z.string().max(200).default(DATASET_DEFAULTS.category).describe('资源分类 (类/项/目/细目)'),
+  format: z.string().max(50).default(DATASET_DEFAULTS.format).describe('资源格式'),
+  share_type: shareType.default(DATASET_DEFAULTS.share_type).describe('共享类型'),
+  share_conditions: z.string().max(2000).default(DATASET_DEFAULTS.share_conditions).describe('共享条件'),
+  share_methods: z.array(z.enum(['api', 'table', 'file'])).min(1).default(DATASET_DEFAULTS.share_methods).describe('共享方式'),
+  open_type: shareType.default(DATASET_DEFAULTS.open_type).describe('开放类型'),
+  update_cycle: z.enum(['realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'irregular']).default(DATASET_DEFAULTS.update_cycle).describe('更新周期'),
+  related_codes: z.array(z.string().max(50)).max(50).default(DATASET_DEFAULTS.related_codes).describe('关联资源代码'),
+  tags: z.array(z.string().max(50)).max(50).default(DATASET_DEFAULTS.tags),
+  contact: z.object({ name: z.string().max(50).optional(), phone: z.string().max(30).optional(), email: z.string().max(100).optional() }).default(DATASET_DEFAULTS.contact),
+  on_invalid: z.enum(['reject', 'quarantine']).default(DATASET_DEFAULTS.on_invalid).describe('含无效行的版本:拒绝或隔离'),
 });
 
 export function toDataset(d: DatasetRow): z.infer<typeof datasetSchema> {

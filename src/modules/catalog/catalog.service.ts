@@ -10,6 +10,23 @@ export type { ColumnRow, ColumnRules, DatasetRow, DataType, ResourceKind, Upkeep
 
 export type DatasetInput = DatasetFields;
 
+/** What a new catalogue entry says when its registrant leaves a field out (the API's defaults too). */
+export const DATASET_DEFAULTS: Omit<DatasetInput, 'name'> = {
+  summary: '',
+  domain: '',
+  category: '',
+  format: '库表',
+  share_type: 'conditional',
+  share_conditions: '',
+  share_methods: ['api'],
+  open_type: 'none',
+  update_cycle: 'irregular',
+  related_codes: [],
+  tags: [],
+  contact: {},
+  on_invalid: 'reject',
+};
+
 export interface SearchQuery {
   q?: string;
   org?: string;
@@ -149,16 +166,16 @@ export function createCatalogService(deps: { db: Db; events: EventSink; publishG
       for (const change of changes) {
         const column = columns.find((c) => c.name === change.name);
         if (!column) {
-          throw new BadRequestError('unknown_column', { zh: `信息项不存在:${change.name}`, en: `Unknown column: ${change.name}` }, { field: 'name', column: change.name });
+          throw new BadRequestError('unknown_column', { zh: `信息项不存在：${change.name}`, en: `Unknown column: ${change.name}` }, { field: 'name', column: change.name });
         }
         if (change.dataType && change.dataType !== column.data_type && column.encrypted && change.dataType !== 'text') {
-          throw new BadRequestError('encrypted_column_type', { zh: `加密存储的信息项只能为文本类型:${change.name}`, en: `An encrypted column stays text: ${change.name}` }, { column: change.name });
+          throw new BadRequestError('encrypted_column_type', { zh: `加密存储的信息项只能为文本类型：${change.name}`, en: `An encrypted column stays text: ${change.name}` }, { column: change.name });
         }
         if (change.rules?.pattern !== undefined) {
           try {
             new RegExp(change.rules.pattern, 'u');
           } catch {
-            throw new BadRequestError('invalid_pattern', { zh: `校验规则中的正则表达式无效:${change.name}`, en: `Invalid pattern for column ${change.name}` }, { column: change.name });
+            throw new BadRequestError('invalid_pattern', { zh: `校验规则中的正则表达式无效：${change.name}`, en: `Invalid pattern for column ${change.name}` }, { column: change.name });
           }
         }
         await repo.updateColumn(d.id, column.position, {
@@ -224,7 +241,7 @@ export function createCatalogService(deps: { db: Db; events: EventSink; publishG
     assertTable(d: DatasetRow): void {
       if (d.resource_kind !== 'table') {
         const what = d.resource_kind === 'service' ? { zh: '接口服务', en: 'an interface (service)' } : { zh: '时序数据', en: 'a telemetry set' };
-        throw new ConflictError('not_a_table', { zh: `资源 ${d.code} 是${what.zh},不能上传数据版本`, en: `Resource ${d.code} is ${what.en}; it takes no file versions` });
+        throw new ConflictError('not_a_table', { zh: `资源 ${d.code} 是${what.zh}，不能上传数据版本`, en: `Resource ${d.code} is ${what.en}; it takes no file versions` });
       }
     },
 

@@ -351,11 +351,11 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
      */
     async review(caller: Caller, code: string, input: { version?: number; columns: ColumnDecision[] }) {
       const d = await catalog.getOwned(caller.principal, code);
-      if (d.current_version === 0) throw new ConflictError('no_data', { zh: '尚无数据版本,无法复核分类分级', en: 'No version loaded yet: nothing to review' });
+      if (d.current_version === 0) throw new ConflictError('no_data', { zh: '尚无数据版本，无法复核分类分级', en: 'No version loaded yet: nothing to review' });
       if (input.version !== undefined && input.version !== d.current_version) {
         throw new ConflictError(
           'classification_stale',
-          { zh: `数据已更新到第 ${d.current_version} 版,请刷新后重新复核`, en: `The dataset moved on to version ${d.current_version}; reload and review again` },
+          { zh: `数据已更新到第 ${d.current_version} 版，请刷新后重新复核`, en: `The dataset moved on to version ${d.current_version}; reload and review again` },
           { currentVersion: d.current_version },
         );
       }
@@ -364,15 +364,15 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
       const seen = new Set<string>();
       const decisions = input.columns.map((decision) => {
         const column = byName.get(decision.name);
-        if (!column) throw new BadRequestError('unknown_column', { zh: `信息项不存在:${decision.name}`, en: `Unknown column: ${decision.name}` }, { column: decision.name });
-        if (seen.has(decision.name)) throw new BadRequestError('duplicate_column', { zh: `信息项重复:${decision.name}`, en: `Column listed twice: ${decision.name}` }, { column: decision.name });
+        if (!column) throw new BadRequestError('unknown_column', { zh: `信息项不存在：${decision.name}`, en: `Unknown column: ${decision.name}` }, { column: decision.name });
+        if (seen.has(decision.name)) throw new BadRequestError('duplicate_column', { zh: `信息项重复：${decision.name}`, en: `Column listed twice: ${decision.name}` }, { column: decision.name });
         seen.add(decision.name);
         const override = decision.type !== column.detectedType || decision.grade !== column.detected.grade;
         const reason = (decision.reason ?? '').trim();
         if (override && reason.length < 2) {
           throw new BadRequestError(
             'reason_required',
-            { zh: `修改识别结果须填写理由:${decision.name}`, en: `An override needs a written reason: ${decision.name}` },
+            { zh: `修改识别结果须填写理由：${decision.name}`, en: `An override needs a written reason: ${decision.name}` },
             { column: decision.name, field: 'reason' },
           );
         }
@@ -432,7 +432,7 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
         throw new ConflictError(
           'classification_review_required',
           {
-            zh: `发布前须由数据管理员复核确认分类分级(待复核信息项:${namesOf(names, 'zh')})`,
+            zh: `发布前须由数据管理员复核确认分类分级（待复核信息项：${namesOf(names, 'zh')}）`,
             en: `The data officer must review and confirm the classification before publishing (columns to review: ${namesOf(names, 'en')})`,
           },
           { columns: names },
@@ -442,7 +442,7 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
         throw new ConflictError(
           'classification_review_required',
           {
-            zh: `新版本的识别结果高于已确认的分类分级,须重新复核:${namesOf(s.flaggedColumns, 'zh')}`,
+            zh: `新版本的识别结果高于已确认的分类分级，须重新复核：${namesOf(s.flaggedColumns, 'zh')}`,
             en: `The new version's detection rose above the confirmed classification; review again: ${namesOf(s.flaggedColumns, 'en')}`,
           },
           { columns: s.flaggedColumns },
@@ -452,7 +452,7 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
         throw new ConflictError(
           'replace_upload_required',
           {
-            zh: `以下信息项已定为 4 级但以明文存储,须以替换方式重新上传数据后方可发布:${namesOf(s.replaceColumns, 'zh')}`,
+            zh: `以下信息项已定为 4 级但以明文存储，须以替换方式重新上传数据后方可发布：${namesOf(s.replaceColumns, 'zh')}`,
             en: `These columns are grade 4 but stored in clear; upload the data again in replace mode before publishing: ${namesOf(s.replaceColumns, 'en')}`,
           },
           { columns: s.replaceColumns },

@@ -46,7 +46,7 @@ export function scanRoutes(deps: { maxBytes: number }): FastifyPluginAsyncZod {
       async (request) => {
         if (request.isMultipart()) {
           const part = await request.file();
-          if (!part) throw new BadRequestError('file_required', { zh: '缺少文件(字段 file)', en: 'Missing file (field "file")' }, { field: 'file' });
+          if (!part) throw new BadRequestError('file_required', { zh: '缺少文件（字段 file）', en: 'Missing file (field "file")' }, { field: 'file' });
           return scanUpload(part.file, part.filename, { maxBytes: deps.maxBytes });
         }
         const body = request.body as { text?: unknown } | undefined;

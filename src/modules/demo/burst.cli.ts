@@ -26,7 +26,7 @@ export function registerBurstCommand(demo: Command, deps: { open(): Promise<Burs
         // The embedded server holds the data directory: the same replay is one click in its console.
         if (error instanceof AppError && error.code === 'database_locked') {
           throw new ConflictError('database_locked', {
-            zh: `${error.text.zh}。服务运行时,可由安全管理员在控制台「安全运营」页点击「演示:重放夜间突发访问」`,
+            zh: `${error.text.zh}。服务运行时，可由安全管理员在控制台「安全运营」页点击「演示：重放夜间突发访问」`,
             en: `${error.text.en}. While it runs, the secadmin can press “Demo: replay the night burst” on the console's Security operations page`,
           });
         }

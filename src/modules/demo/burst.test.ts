@@ -17,11 +17,11 @@ it('the report says what happened and where to look, in Chinese and English, wit
     key: { id: '7a2b0d2e-0000-4000-8000-000000000000', name: '低保核验系统', state: 'suspended', throttledUntil: null },
     baseline: { day: '2026-12-02', hours: ['09:00', '10:00'], rowsPerHour: 100 },
     burst: { at: '2026-12-03 03:00', rows: 5000, requests: 1, refused: false },
-    alert: { id: '8c3b0d2e-0000-4000-8000-000000000000', severity: 'significant', title: { zh: '访问量达到基线的 50 倍(夜间)', en: 'Volume 50× the baseline at night' }, summary: { zh: '…', en: '…' } },
-    incident: { id: '9d4b0d2e-0000-4000-8000-000000000000', title: '访问量达到基线的 50 倍(夜间)', firstDue: new Date('2026-12-03T10:00:00Z') },
-    notified: [{ username: 'ga-officer', org: '省公安厅', title: { zh: '【较大】访问量达到基线的 50 倍(夜间)', en: '' } }],
+    alert: { id: '8c3b0d2e-0000-4000-8000-000000000000', severity: 'significant', title: { zh: '访问量达到基线的 50 倍（夜间）', en: 'Volume 50× the baseline at night' }, summary: { zh: '…', en: '…' } },
+    incident: { id: '9d4b0d2e-0000-4000-8000-000000000000', title: '访问量达到基线的 50 倍（夜间）', firstDue: new Date('2026-12-03T10:00:00Z') },
+    notified: [{ username: 'ga-officer', org: '省公安厅', title: { zh: '【较大】访问量达到基线的 50 倍（夜间）', en: '' } }],
   });
-  expect(text).toContain('【较大】访问量达到基线的 50 倍(夜间) / [Significant] Volume 50× the baseline at night');
+  expect(text).toContain('【较大】访问量达到基线的 50 倍（夜间） / [Significant] Volume 50× the baseline at night');
   expect(text).toContain('首次报告截止 / first report due 2026-12-03 18:00');
   expect(text).toContain('读取 5,000 行');
   expect(text).toContain('安全运营 → 告警');

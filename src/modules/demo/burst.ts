@@ -85,7 +85,7 @@ async function stepSixWorld(services: Services) {
   const [consumer, officer, secadmin] = users;
   if (!dataset || !consumer || !officer || !secadmin) {
     throw new ConflictError('demo_world_missing', {
-      zh: `未找到演示数据(数据资源「${BURST_DATASET}」和账号 ${CONSUMER}、${OFFICER}、${SECADMIN}):请先加载演示数据(npx pdx demo)`,
+      zh: `未找到演示数据（数据资源「${BURST_DATASET}」和账号 ${CONSUMER}、${OFFICER}、${SECADMIN}）：请先加载演示数据（npx pdx demo）`,
       en: `The demo world is not loaded (dataset “${BURST_DATASET}”, accounts ${CONSUMER}, ${OFFICER}, ${SECADMIN}): load it first (npx pdx demo)`,
     });
   }
@@ -124,7 +124,7 @@ async function ensureGrant(services: Services, w: World, rowsNeeded: number, app
   if (usable) return { id: usable.id, approvedNow: false };
   if (!approve) {
     throw new ConflictError('demo_grant_needed', {
-      zh: `${w.consumerOrg}尚无可用于演示的「${BURST_DATASET}」共享授权:请先完成旅程第 4 步(${w.provider}与安全管理员批准其申请,不设每日行数上限或不少于 ${2 * rowsNeeded} 行),或在服务器主机上运行 npx pdx demo burst`,
+      zh: `${w.consumerOrg}尚无可用于演示的「${BURST_DATASET}」共享授权：请先完成旅程第 4 步（${w.provider}与安全管理员批准其申请，不设每日行数上限或不少于 ${2 * rowsNeeded} 行），或在服务器主机上运行 npx pdx demo burst`,
       en: `${w.consumerOrg} holds no grant on “${BURST_DATASET}” the replay can use: do journey step 4 first (${w.provider} and the secadmin approve its request, with no daily row quota or at least ${2 * rowsNeeded} rows), or run npx pdx demo burst on the server host`,
     });
   }
@@ -150,9 +150,9 @@ async function ensureGrant(services: Services, w: World, rowsNeeded: number, app
     rowFilter: '户籍地=eq.朝阳市',
     rowsPerDay: Math.max(20_000, 2 * rowsNeeded),
     requestsPerMinute: 120,
-    note: '同意低保资格核验(演示:夜间突发访问重放)',
+    note: '同意低保资格核验（演示：夜间突发访问重放）',
   });
-  const active = approved.state === 'active' ? approved : await share.securityApprove(w.secadmin, request.id, '涉及4级字段,以假名方式共享,同意(演示)');
+  const active = approved.state === 'active' ? approved : await share.securityApprove(w.secadmin, request.id, '涉及4级字段，以假名方式共享，同意（演示）');
   if (!active.grant_id) throw new ConflictError('demo_grant_missing', { zh: '演示申请批准后未生成共享授权', en: 'The demo request was approved but no grant was made' });
   return { id: active.grant_id, approvedNow: true };
 }
@@ -208,7 +208,7 @@ export async function replayBurst(deps: BurstDeps): Promise<BurstOutcome> {
   log(grant.approvedNow ? `  共享申请已批准(${w.provider} 与安全管理员)/ share request approved (${w.provider} and the secadmin)` : '  沿用已有的共享授权 / using the existing grant');
 
   const plan = replayPlan(new Date(), settings);
-  const keyName = `低保核验系统(夜间突发演示 ${chinaTime(new Date()).slice(5)})`;
+  const keyName = `低保核验系统（夜间突发演示 ${chinaTime(new Date()).slice(5)}）`;
   const { key, row } = await services.identity.createApiKey(w.consumer, { name: keyName, expiresAt: null });
   const note = `演示:重放旅程第 6 步(${BURST_DATASET} 夜间突发访问)/ demo: journey step 6 replayed`;
   const replay = (at: Date) => services.secops.service.declareReplayClock(w.consumer, { apiKeyId: row.id, keyName, at, minutes: 60, note });
@@ -268,9 +268,9 @@ async function noticesOf(services: Services, w: World, alertId: string, keyId: s
 }
 
 const KEY_STATE: Record<BurstOutcome['key']['state'], Message> = {
-  suspended: { zh: '已暂停(待安全管理员解除)', en: 'suspended (until the security administrator lifts it)' },
+  suspended: { zh: '已暂停（待安全管理员解除）', en: 'suspended (until the security administrator lifts it)' },
   throttled: { zh: '已限流', en: 'throttled' },
-  active: { zh: '有效(未被处置)', en: 'active (not contained)' },
+  active: { zh: '有效（未被处置）', en: 'active (not contained)' },
 };
 
 /** What happened and where to look, in Chinese and English, for the terminal. */

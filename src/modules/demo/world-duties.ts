@@ -51,9 +51,9 @@ export async function loadDutiesWorld(services: Services, codes: Map<string, str
       { name: '户籍地代码', mode: 'clear' },
       { name: '登记日期', mode: 'clear' },
     ],
-    purpose: '数据回流:支撑市县户籍人口相关政务服务',
+    purpose: '数据回流：支撑市县户籍人口相关政务服务',
   });
-  await duties.returnFlow.approve(secadmin, flow.id, '同意回流,身份证号假名化、姓名脱敏');
+  await duties.returnFlow.approve(secadmin, flow.id, '同意回流，身份证号假名化、姓名脱敏');
   const delivered = (await share.share.returnFlowGrants(flow.id)).length;
   log(`  return flow of 户籍人口信息: ${delivered} cities and counties hold their grant`);
 
@@ -62,13 +62,13 @@ export async function loadDutiesWorld(services: Services, codes: Map<string, str
   const minzheng = await callerOf('zy-minzheng');
   const need = await duties.demands.publish(minzheng, {
     title: '低保申请人户籍信息核验',
-    description: '核验低保申请人的户籍所在地与家庭成员户籍关系,减少群众提交户口簿复印件',
+    description: '核验低保申请人的户籍所在地与家庭成员户籍关系，减少群众提交户口簿复印件',
     fields: ['姓名', '身份证号', '户籍地'],
-    purpose: '低保资格核验(《社会救助暂行办法》第十一条)',
+    purpose: '低保资格核验（《社会救助暂行办法》第十一条）',
     suggestedOrgId: police.principal.orgId,
   });
   await duties.demands.assign(secadmin, need.id, { orgId: police.principal.orgId, note: '请省公安厅答复' });
-  await duties.demands.answer(police, need.id, { kind: 'linked', dataset: people, text: '已编目的户籍人口信息可满足,请按最小必要原则提交共享申请' });
+  await duties.demands.answer(police, need.id, { kind: 'linked', dataset: people, text: '已编目的户籍人口信息可满足，请按最小必要原则提交共享申请' });
   log(`  data need ${need.id.slice(0, 8)} answered by 省公安厅 with 户籍人口信息`);
 
   await loadEvaluation(services, codes, callerOf, log);
@@ -96,17 +96,17 @@ async function loadEvaluation(services: Services, codes: Map<string, string>, ca
   const people = codes.get('户籍人口信息');
   if (sensors) {
     await read(share.records, brain, sensors, 200);
-    await duties.ratings.rate(brain, sensors, { quality: 4, timeliness: 5, usefulness: 5, comment: '读数完整,秒级更新,满足城市大脑运行监测' });
+    await duties.ratings.rate(brain, sensors, { quality: 4, timeliness: 5, usefulness: 5, comment: '读数完整，秒级更新，满足城市大脑运行监测' });
   }
   if (petitions) {
     await read(share.records, minzheng, petitions, 50);
-    await duties.ratings.rate(minzheng, petitions, { quality: 4, timeliness: 3, usefulness: 4, comment: '事项内容去标识后仍可用于督办;建议补充办结时间' });
+    await duties.ratings.rate(minzheng, petitions, { quality: 4, timeliness: 3, usefulness: 4, comment: '事项内容去标识后仍可用于督办；建议补充办结时间' });
   }
   if (people) {
     const grants = await share.share.grants(minzheng.principal, { dataset: people });
     const returned = grants.find((g) => g.return_flow_id !== null);
     if (returned) await read(share.records, minzheng, people, 100, returned.id);
-    await duties.ratings.rate(minzheng, people, { quality: 5, timeliness: 3, usefulness: 5, comment: '回流数据覆盖全市及各县区,建议按月及时更新' });
+    await duties.ratings.rate(minzheng, people, { quality: 5, timeliness: 3, usefulness: 5, comment: '回流数据覆盖全市及各县区，建议按月及时更新' });
   }
   const { reminded } = await duties.upkeep.sweep();
   log(`  ratings on ${[sensors, petitions, people].filter(Boolean).length} datasets; overdue catalogue entries reminded: ${reminded.length}`);
@@ -121,13 +121,13 @@ async function loadObjections(duties: Services['duties'], callerOf: (username: s
   const pendingObjection = await duties.objections.raise(brain, {
     dataset: sensors,
     cells: [{ row: 7, column: '数值', proposed: '1452.5' }],
-    evidence: '同一时刻热电偶备用通道读数为 1452.5℃,该值为通道漂移所致',
+    evidence: '同一时刻热电偶备用通道读数为 1452.5℃，该值为通道漂移所致',
   });
   const corrected = await duties.objections.raise(brain, {
     dataset: sensors,
     cells: [{ row: 3, column: '单位', proposed: '℃' }],
     evidence: '高炉炉温的计量单位应为摄氏度',
   });
-  await duties.objections.accept(await callerOf('zg-officer'), corrected.id, { note: '核实为录入错误,已更正' });
+  await duties.objections.accept(await callerOf('zg-officer'), corrected.id, { note: '核实为录入错误，已更正' });
   log(`  objections: ${pendingObjection.id.slice(0, 8)} pending (row 7 flagged), ${corrected.id.slice(0, 8)} corrected`);
 }

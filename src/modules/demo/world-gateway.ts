@@ -18,7 +18,7 @@ type Services = Platform['services'];
 
 const FILE = 'demo-gateway.json';
 export const DEMO_GATEWAY_ORG = '省市场监督管理局';
-const OFFICER = { username: 'sj-officer', displayName: '陈科长(省市场监管局数据管理员)', org: DEMO_GATEWAY_ORG, roles: ['data_officer' as const] };
+const OFFICER = { username: 'sj-officer', displayName: '陈科长（省市场监管局数据管理员）', org: DEMO_GATEWAY_ORG, roles: ['data_officer' as const] };
 /** The upstream's port when free (else any free port, recorded for the next start). */
 const PREFERRED_PORT = 18717;
 
@@ -39,7 +39,7 @@ export function demoCompanies(): DemoCompany[] {
     const birth = birthDate(r, 1960, 1995);
     return {
       uscc: uscc(r, '211300', '91'),
-      name: `朝阳市${personName(r).slice(0, 1)}氏${r.pick(trades)}有限公司${i % 7 === 0 ? '(分公司)' : ''}`,
+      name: `朝阳市${personName(r).slice(0, 1)}氏${r.pick(trades)}有限公司${i % 7 === 0 ? '（分公司）' : ''}`,
       status: i % 11 === 0 ? '注销' : '存续',
       capital: r.int(10, 5000) * 10,
       legalPerson: { name: personName(r), idNumber: residentId(r, countyCode, birth, r.next() < 0.5), mobile: mobile(r) },
@@ -153,7 +153,7 @@ async function loadDemoGateway(services: Services, options: { port: number; toke
   const companies = demoCompanies();
   const registered = await gateway.service.register(officer, {
     name: '企业信息查询',
-    summary: '按统一社会信用代码查询企业登记信息与法定代表人(省市场监督管理局 接口服务)',
+    summary: '按统一社会信用代码查询企业登记信息与法定代表人（省市场监督管理局 接口服务）',
     baseUrl: `http://127.0.0.1:${options.port}/api`,
     timeoutMs: 5000,
     auth: { header: 'X-Api-Token', secret: options.token },
@@ -183,10 +183,10 @@ async function loadDemoGateway(services: Services, options: { port: number; toke
     ],
     requestsPerMinute: 120,
     rowsPerDay: 5000,
-    note: '法定代表人信息脱敏后共享,仅限低保核查',
+    note: '法定代表人信息脱敏后共享，仅限低保核查',
   });
   // The legal representative's ID number is 4级: the security administrator approves as well.
-  await share.share.securityApprove(await callerOf('secadmin'), request.id, '脱敏共享,同意');
+  await share.share.securityApprove(await callerOf('secadmin'), request.id, '脱敏共享，同意');
   options.log?.(`  ${registered.code}  企业信息查询 (接口服务)  /api/v1/services/${registered.code}/companies/${companies[0]!.uscc}`);
   return accounts;
 }

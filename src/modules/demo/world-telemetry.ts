@@ -119,8 +119,8 @@ export async function loadDemoTelemetry(services: Services, options: { dataDir: 
 
   const set = await t.createSet(officer, {
     name: '朝阳钢铁生产线实时测点',
-    summary: '1号高炉、2号转炉、3号热轧线 60 台机组的温度、压力、流量、功率、电量、振动等 600 个测点,秒级采集(工业大数据)。',
-    shareConditions: '仅限工业和信息化主管部门及城市大脑,按测点与分辨率申请',
+    summary: '1号高炉、2号转炉、3号热轧线 60 台机组的温度、压力、流量、功率、电量、振动等 600 个测点，秒级采集（工业大数据）。',
+    shareConditions: '仅限工业和信息化主管部门及城市大脑，按测点与分辨率申请',
     tags: ['工业大数据', '钢铁', '时序', '能耗'],
   });
   await catalog.publish(officer, set.code);
@@ -129,7 +129,7 @@ export async function loadDemoTelemetry(services: Services, options: { dataDir: 
   const request = await share.share.submit(brain, {
     dataset: set.code,
     columns: energy,
-    purpose: '城市大脑能耗监测:重点企业小时用电量',
+    purpose: '城市大脑能耗监测：重点企业小时用电量',
     purposeCategory: 'regulation',
     legalBasis: '《辽宁省大数据发展条例》',
     endDate: `${new Date().getUTCFullYear() + 1}-12-31`,

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import type { Role } from '../../http/access.ts';
-import type { DatasetInput } from '../catalog/catalog.service.ts';
+import { DATASET_DEFAULTS, type DatasetInput } from '../catalog/catalog.service.ts';
 import type { Caller } from '../identity/identity.service.ts';
 import { generatePassword } from '../identity/passwords.ts';
 import type { Platform } from '../../main.ts';
@@ -57,16 +57,16 @@ interface UserSpec {
 
 /** One account per working role; the 三员 come from the first start. */
 export const DEMO_USERS: UserSpec[] = [
-  { username: 'ga-officer', displayName: '王警官(省公安厅数据管理员)', org: '省公安厅', roles: ['data_officer'] },
-  { username: 'zr-officer', displayName: '刘处长(省自然资源厅数据管理员)', org: '省自然资源厅', roles: ['data_officer'] },
-  { username: 'kj-officer', displayName: '孙工(省科技厅数据管理员)', org: '省科技厅', roles: ['data_officer'] },
-  { username: 'cz-officer', displayName: '钱会计(省财政厅数据管理员)', org: '省财政厅', roles: ['data_officer'] },
-  { username: 'fy-officer', displayName: '周书记员(省高院数据管理员)', org: '省高级人民法院', roles: ['data_officer'] },
-  { username: 'xf-officer', displayName: '吴科长(省信访局数据管理员)', org: '省信访局', roles: ['data_officer'] },
-  { username: 'jz-officer', displayName: '郑主任(锦州文旅数据管理员)', org: '锦州市文化旅游和广播电视局', roles: ['data_officer'] },
-  { username: 'zg-officer', displayName: '冯工程师(朝阳钢铁数据管理员)', org: '鞍钢集团朝阳钢铁有限公司', roles: ['data_officer'] },
-  { username: 'zy-minzheng', displayName: '李民政(朝阳市民政局)', org: '朝阳市民政局', roles: ['consumer'] },
-  { username: 'zy-brain', displayName: '赵调度(朝阳城市大脑)', org: '朝阳市城市大脑指挥中心', roles: ['consumer', 'data_officer'] },
+  { username: 'ga-officer', displayName: '王警官（省公安厅数据管理员）', org: '省公安厅', roles: ['data_officer'] },
+  { username: 'zr-officer', displayName: '刘处长（省自然资源厅数据管理员）', org: '省自然资源厅', roles: ['data_officer'] },
+  { username: 'kj-officer', displayName: '孙工（省科技厅数据管理员）', org: '省科技厅', roles: ['data_officer'] },
+  { username: 'cz-officer', displayName: '钱会计（省财政厅数据管理员）', org: '省财政厅', roles: ['data_officer'] },
+  { username: 'fy-officer', displayName: '周书记员（省高院数据管理员）', org: '省高级人民法院', roles: ['data_officer'] },
+  { username: 'xf-officer', displayName: '吴科长（省信访局数据管理员）', org: '省信访局', roles: ['data_officer'] },
+  { username: 'jz-officer', displayName: '郑主任（锦州文旅数据管理员）', org: '锦州市文化旅游和广播电视局', roles: ['data_officer'] },
+  { username: 'zg-officer', displayName: '冯工程师（朝阳钢铁数据管理员）', org: '鞍钢集团朝阳钢铁有限公司', roles: ['data_officer'] },
+  { username: 'zy-minzheng', displayName: '李民政（朝阳市民政局）', org: '朝阳市民政局', roles: ['consumer'] },
+  { username: 'zy-brain', displayName: '赵调度（朝阳城市大脑）', org: '朝阳市城市大脑指挥中心', roles: ['consumer', 'data_officer'] },
 ];
 
 export interface DemoDataset {
@@ -97,7 +97,7 @@ function apportion(total: number, weights: number[]): number[] {
 const INDUSTRY_CLUSTERS = ['数控机床', '航空装备', '集成电路装备', '机器人', '新能源汽车', '精细化工', '冶金新材料', '生物医药', '软件和信息服务', '工业互联网', '海工装备', '节能环保'];
 const PETITION_KINDS = ['劳动社保', '城乡建设', '农村农业', '自然资源', '卫生健康', '教育', '交通运输', '市场监管', '生态环境', '民政'];
 const JINZHOU_BLOCKS = ['滨海风情', '英雄传承', '锦州美食', '情满锦州', '锦州旅拍', '研学展览', '动炫锦城'];
-const SCIENCE_THEMES = ['提升全民科学素质,助力科技自立自强', '走进科技馆', '社区科普', '青少年科学营', '科学家精神宣讲', '应急科普'];
+const SCIENCE_THEMES = ['提升全民科学素质，助力科技自立自强', '走进科技馆', '社区科普', '青少年科学营', '科学家精神宣讲', '应急科普'];
 
 export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ people }) => [
   {
@@ -106,11 +106,11 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
     encoding: 'gbk',
     meta: {
       name: '户籍人口信息',
-      summary: '全省户籍人口基本信息,包括姓名、性别、公民身份号码、出生日期、联系电话、户籍地和住址。用于社会救助资格核验、政务服务身份核验等法定职责。',
+      summary: '全省户籍人口基本信息，包括姓名、性别、公民身份号码、出生日期、联系电话、户籍地和住址。用于社会救助资格核验、政务服务身份核验等法定职责。',
       domain: '公共安全',
       category: '社会/人口/户籍',
       share_type: 'conditional',
-      share_conditions: '仅限履行法定职责所需,按最小必要原则申请信息项',
+      share_conditions: '仅限履行法定职责所需，按最小必要原则申请信息项',
       update_cycle: 'monthly',
       tags: ['人口', '户籍', '身份核验'],
       contact: { name: '王警官', phone: '024-23456789' },
@@ -153,7 +153,7 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
     encoding: 'utf-8',
     meta: {
       name: '科技型企业登记信息',
-      summary: '全省科技型中小企业和高新技术企业登记信息,覆盖22个重点产业集群。',
+      summary: '全省科技型中小企业和高新技术企业登记信息，覆盖22个重点产业集群。',
       domain: '科技创新',
       category: '经济/企业/科技型企业',
       share_type: 'unconditional',
@@ -178,7 +178,7 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
     encoding: 'utf-8',
     meta: {
       name: '全国科普日活动',
-      summary: '2023年辽宁省暨沈阳市全国科普日活动清单,全省3000余场重点科普活动。',
+      summary: '2023年辽宁省暨沈阳市全国科普日活动清单，全省3000余场重点科普活动。',
       domain: '科技创新',
       category: '文化/科普/活动',
       share_type: 'unconditional',
@@ -201,7 +201,7 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
     encoding: 'utf-8',
     meta: {
       name: '锦州金秋文化旅游季活动',
-      summary: '“奔赴山海前程 是‘锦’”锦州金秋文化旅游季(9月至11月)七个板块系列活动。',
+      summary: '“奔赴山海前程 是‘锦’”锦州金秋文化旅游季（9月至11月）七个板块系列活动。',
       domain: '文化旅游',
       category: '文化/旅游/活动',
       share_type: 'unconditional',
@@ -232,7 +232,7 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
     encoding: 'utf-8',
     meta: {
       name: '信访事项登记',
-      summary: '全省信访事项登记与办理情况,包括信访人、联系方式、事项内容、诉求类别和办理状态。',
+      summary: '全省信访事项登记与办理情况，包括信访人、联系方式、事项内容、诉求类别和办理状态。',
       domain: '社会治理',
       category: '社会/信访/事项',
       share_type: 'conditional',
@@ -258,7 +258,7 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
     encoding: 'utf-8',
     meta: {
       name: '朝阳钢铁生产线传感器读数',
-      summary: '鞍钢集团朝阳钢铁数智中心采集的高炉、转炉、轧线传感器读数(工业大数据)。',
+      summary: '鞍钢集团朝阳钢铁数智中心采集的高炉、转炉、轧线传感器读数（工业大数据）。',
       domain: '工业',
       category: '经济/工业/生产监测',
       share_type: 'conditional',
@@ -364,22 +364,7 @@ export async function loadDemoWorld(services: Services, options: { dataDir: stri
   for (const [i, spec] of DEMO_DATASETS({ people: options.people ?? 100_000 }).entries()) {
     const orgId = orgIds.get(spec.org)!;
     const caller: Caller = { principal: { kind: 'user', userId: userIds.get(spec.org)!, username: 'demo', orgId, roles: ['data_officer'] }, requestId: 'demo' };
-    const dataset = await catalog.create(caller, {
-      summary: '',
-      domain: '',
-      category: '',
-      format: '库表',
-      share_type: 'conditional',
-      share_conditions: '',
-      share_methods: ['api'],
-      open_type: 'none',
-      update_cycle: 'irregular',
-      related_codes: [],
-      tags: [],
-      contact: {},
-      on_invalid: 'reject',
-      ...spec.meta,
-    });
+    const dataset = await catalog.create(caller, { ...DATASET_DEFAULTS, ...spec.meta });
     const file = writeCsv(dir, spec, 1000 + i);
     const asOf = spec.asOfDaysAgo ? { asOf: new Date(Date.now() - spec.asOfDaysAgo * 86_400_000).toISOString() } : {};
     const jobId = await ingest.importFile(caller, dataset.code, file, { mode: 'replace', options: { encoding: spec.encoding }, ...asOf });
@@ -426,7 +411,7 @@ async function seedSharing(services: Services, codes: Map<string, string>): Prom
   const request = await share.share.submit(brain, {
     dataset: sensors,
     columns: sensorColumns,
-    purpose: '城市大脑工业运行监测:高炉、转炉和轧线运行状态',
+    purpose: '城市大脑工业运行监测：高炉、转炉和轧线运行状态',
     purposeCategory: 'administrative_duty',
     legalBasis: '《辽宁省大数据发展条例》',
     endDate,
@@ -455,10 +440,10 @@ async function seedSharing(services: Services, codes: Map<string, string>): Prom
     columns: petitionColumns.map((name) => (name === '事项内容' ? { name, mode: 'redacted' as const, redact: 'placeholder' as const } : { name, mode: 'clear' as const })),
     rowsPerDay: 5000,
     requestsPerMinute: 60,
-    note: '事项内容去标识后共享,仅限督办',
+    note: '事项内容去标识后共享，仅限督办',
   });
   // 事项内容 is 4级 (IDs in the text): the security administrator approves as well.
-  await share.share.securityApprove(await callerOf('secadmin'), petitions.id, '去标识共享,同意');
+  await share.share.securityApprove(await callerOf('secadmin'), petitions.id, '去标识共享，同意');
   // 朝阳市民政局 asks for 户籍人口 to check 低保 eligibility: waiting for 省公安厅 (journey step 5).
   await share.share.submit(minzheng, {
     dataset: codes.get('户籍人口信息')!,

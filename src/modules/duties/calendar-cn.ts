@@ -28,7 +28,7 @@ export interface OfficialYear {
 export const OFFICIAL_CALENDAR: readonly OfficialYear[] = [
   {
     year: 2024,
-    source: '国务院办公厅关于2024年部分节假日安排的通知(国办发明电〔2023〕7号)',
+    source: '国务院办公厅关于2024年部分节假日安排的通知（国办发明电〔2023〕7号）',
     festivals: [
       { name: '元旦', off: [['2024-01-01', '2024-01-01']], makeup: [] },
       { name: '春节', off: [['2024-02-10', '2024-02-17']], makeup: ['2024-02-04', '2024-02-18'] },
@@ -41,7 +41,7 @@ export const OFFICIAL_CALENDAR: readonly OfficialYear[] = [
   },
   {
     year: 2025,
-    source: '国务院办公厅关于2025年部分节假日安排的通知(国办发明电〔2024〕12号)',
+    source: '国务院办公厅关于2025年部分节假日安排的通知（国办发明电〔2024〕12号）',
     festivals: [
       { name: '元旦', off: [['2025-01-01', '2025-01-01']], makeup: [] },
       { name: '春节', off: [['2025-01-28', '2025-02-04']], makeup: ['2025-01-26', '2025-02-08'] },
@@ -53,7 +53,7 @@ export const OFFICIAL_CALENDAR: readonly OfficialYear[] = [
   },
   {
     year: 2026,
-    source: '国务院办公厅关于2026年部分节假日安排的通知(国办发明电〔2025〕7号)',
+    source: '国务院办公厅关于2026年部分节假日安排的通知（国办发明电〔2025〕7号）',
     festivals: [
       { name: '元旦', off: [['2026-01-01', '2026-01-03']], makeup: ['2026-01-04'] },
       { name: '春节', off: [['2026-02-15', '2026-02-23']], makeup: ['2026-02-14', '2026-02-28'] },

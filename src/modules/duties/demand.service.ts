@@ -82,7 +82,7 @@ export function createDemandService(deps: DemandDeps) {
   }
 
   function invalidState(m: DemandRow) {
-    return new ConflictError('invalid_state', { zh: `数据需求当前状态为 ${m.state},不能执行此操作`, en: `The data need is ${m.state}; this action does not apply` }, { state: m.state });
+    return new ConflictError('invalid_state', { zh: `数据需求当前状态为 ${m.state}，不能执行此操作`, en: `The data need is ${m.state}; this action does not apply` }, { state: m.state });
   }
 
   const step = (p: Principal, kind: DemandStep['step'], note: string | null, at = now(), answer?: DemandStep['answer']): DemandStep => ({
@@ -124,7 +124,7 @@ export function createDemandService(deps: DemandDeps) {
           target: { type: 'demand', id: m.id, label: m.title },
           details: { dueAt: m.due_at, assignedOrgId: m.assigned_org_id, assignedOrgName: m.assigned_org_name },
         });
-        const title = { zh: `数据需求逾期未答复:${m.assigned_org_name ?? ''}·${m.title}`, en: `Data need overdue: ${m.assigned_org_name ?? ''} · ${m.title}` };
+        const title = { zh: `数据需求逾期未答复：${m.assigned_org_name ?? ''}·${m.title}`, en: `Data need overdue: ${m.assigned_org_name ?? ''} · ${m.title}` };
         await notifyAuthority('duties.demand_overdue', title, { demandId: m.id }, `/duties/demands/${m.id}`);
         if (m.assigned_org_id) await share.notify({ kind: 'duties.demand_overdue', title, body: { demandId: m.id }, link: `/duties/demands/${m.id}`, orgRole: { orgId: m.assigned_org_id, role: 'data_officer' } });
       }
@@ -150,7 +150,7 @@ export function createDemandService(deps: DemandDeps) {
       });
       await record(caller, { action: 'duties.demand_publish', result: 'success', target: { type: 'demand', id, label: input.title }, details: { fields: input.fields, purpose: input.purpose, suggestedOrgId: input.suggestedOrgId ?? null } });
       const made = (await repo.demand(id))!;
-      await notifyAuthority('duties.demand', { zh: `${made.raised_org_name}的数据需求待分派:${input.title}`, en: `Data need of ${made.raised_org_name} to assign: ${input.title}` }, { demandId: id }, `/duties/demands/${id}`);
+      await notifyAuthority('duties.demand', { zh: `${made.raised_org_name}的数据需求待分派：${input.title}`, en: `Data need of ${made.raised_org_name} to assign: ${input.title}` }, { demandId: id }, `/duties/demands/${id}`);
       return made;
     },
 
@@ -173,7 +173,7 @@ export function createDemandService(deps: DemandDeps) {
       const updated = await move(caller, m, ['open', 'assigned'], 'assigned', step(p, 'assign', input.note ?? null, at), { assigned_org_id: input.orgId, due_at: dueAt, escalated_at: null });
       await share.notify({
         kind: 'duties.demand_assigned',
-        title: { zh: `${m.raised_org_name}的数据需求待您答复:${m.title}`, en: `Data need of ${m.raised_org_name} to answer: ${m.title}` },
+        title: { zh: `${m.raised_org_name}的数据需求待您答复：${m.title}`, en: `Data need of ${m.raised_org_name} to answer: ${m.title}` },
         body: { demandId: id, dueAt },
         link: `/duties/demands/${id}`,
         orgRole: { orgId: input.orgId, role: 'data_officer' },
@@ -197,9 +197,9 @@ export function createDemandService(deps: DemandDeps) {
       }
       let datasetId: string | null = null;
       if (input.kind === 'declined') {
-        if ((input.text ?? '').trim().length < 2) throw new BadRequestError('reason_required', { zh: '不予提供须说明理由(text)', en: 'A refusal needs a reason (text)' }, { field: 'text' });
+        if ((input.text ?? '').trim().length < 2) throw new BadRequestError('reason_required', { zh: '不予提供须说明理由（text）', en: 'A refusal needs a reason (text)' }, { field: 'text' });
       } else {
-        if (!input.dataset) throw new BadRequestError('dataset_required', { zh: '须指明数据资源代码(dataset)', en: 'Name the dataset (dataset)' }, { field: 'dataset' });
+        if (!input.dataset) throw new BadRequestError('dataset_required', { zh: '须指明数据资源代码（dataset）', en: 'Name the dataset (dataset)' }, { field: 'dataset' });
         const d = await catalog.get(p, input.dataset).catch(() => {
           throw new BadRequestError('unknown_dataset', { zh: `数据资源 ${input.dataset} 不存在`, en: `No dataset ${input.dataset}` }, { field: 'dataset' });
         });
@@ -243,10 +243,10 @@ export function createDemandService(deps: DemandDeps) {
       if (m.raised_org_id !== p.orgId) throw new ForbiddenError('not_owner', { zh: '只有提出需求的部门可以确认或重新提出', en: 'Only the organisation that published the need accepts or reopens it' });
       if (input.accept) {
         const updated = await move(caller, m, ['answered'], 'accepted', step(p, 'accept', input.reason ?? null), {});
-        await share.notify({ kind: 'duties.demand_accepted', title: { zh: `${m.raised_org_name}已确认数据需求的答复:${m.title}`, en: `${m.raised_org_name} accepted the answer: ${m.title}` }, body: { demandId: id }, link: `/duties/demands/${id}`, ...(m.assigned_org_id ? { orgRole: { orgId: m.assigned_org_id, role: 'data_officer' } } : {}) });
+        await share.notify({ kind: 'duties.demand_accepted', title: { zh: `${m.raised_org_name}已确认数据需求的答复：${m.title}`, en: `${m.raised_org_name} accepted the answer: ${m.title}` }, body: { demandId: id }, link: `/duties/demands/${id}`, ...(m.assigned_org_id ? { orgRole: { orgId: m.assigned_org_id, role: 'data_officer' } } : {}) });
         return updated;
       }
-      if ((input.reason ?? '').trim().length < 2) throw new BadRequestError('reason_required', { zh: '重新提出须说明理由(reason)', en: 'Reopening needs a reason (reason)' }, { field: 'reason' });
+      if ((input.reason ?? '').trim().length < 2) throw new BadRequestError('reason_required', { zh: '重新提出须说明理由（reason）', en: 'Reopening needs a reason (reason)' }, { field: 'reason' });
       const s = await deps.settings();
       const at = now();
       const dueAt = (await deps.calendar(s)).dueAt(at, s.limits.demand);
@@ -262,7 +262,7 @@ export function createDemandService(deps: DemandDeps) {
       });
       await share.notify({
         kind: 'duties.demand_reopened',
-        title: { zh: `${m.raised_org_name}重新提出数据需求:${m.title}`, en: `${m.raised_org_name} reopened the data need: ${m.title}` },
+        title: { zh: `${m.raised_org_name}重新提出数据需求：${m.title}`, en: `${m.raised_org_name} reopened the data need: ${m.title}` },
         body: { demandId: id, reason: input.reason, dueAt },
         link: `/duties/demands/${id}`,
         ...(m.assigned_org_id ? { orgRole: { orgId: m.assigned_org_id, role: 'data_officer' } } : {}),

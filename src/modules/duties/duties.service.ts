@@ -103,7 +103,7 @@ export function createDutiesService(deps: DutiesDeps) {
       const parsed = dutiesSettingsSchema.safeParse(input);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
-        throw new BadRequestError('invalid_settings', { zh: `设置无效:${issue.path.join('.')} ${issue.message}`, en: `Invalid settings: ${issue.path.join('.')} ${issue.message}` }, { field: issue.path.join('.') });
+        throw new BadRequestError('invalid_settings', { zh: `设置无效：${issue.path.join('.')} ${issue.message}`, en: `Invalid settings: ${issue.path.join('.')} ${issue.message}` }, { field: issue.path.join('.') });
       }
       const before = await settings();
       await repo.saveSettings(parsed.data);
@@ -176,7 +176,7 @@ export function createDutiesService(deps: DutiesDeps) {
           await events.record({ action: 'duties.request_reminder', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id: r.id }, details: { stage: c.stage, dueAt: c.dueAt, remainingWorkingDays: c.remainingWorkingDays, providerOrgId: r.provider_org_id } });
           await share.notify({
             kind: 'duties.due_soon',
-            title: { zh: `共享申请即将到期(${stage.zh}):${r.consumer_name}申请的「${r.dataset_name}」`, en: `Share request due soon (${stage.en}): ${r.consumer_name}'s request for “${r.dataset_name}”` },
+            title: { zh: `共享申请即将到期（${stage.zh}）：${r.consumer_name}申请的「${r.dataset_name}」`, en: `Share request due soon (${stage.en}): ${r.consumer_name}'s request for “${r.dataset_name}”` },
             body: { requestId: r.id, dataset: r.dataset_code, stage: c.stage, dueAt: c.dueAt, remainingWorkingDays: c.remainingWorkingDays },
             link: `/share/requests/${r.id}`,
             ...toAnswer,
@@ -193,7 +193,7 @@ export function createDutiesService(deps: DutiesDeps) {
             details: { stage: c.stage, dueAt: c.dueAt, limitDays: c.limitDays, providerOrgId: r.provider_org_id, providerName: r.provider_name, consumerName: r.consumer_name, authority: s.authority.name },
           });
           const title = {
-            zh: `共享申请逾期未答复(${stage.zh}),已上报${s.authority.name}:${r.consumer_name}申请${r.provider_name}的「${r.dataset_name}」`,
+            zh: `共享申请逾期未答复（${stage.zh}），已上报${s.authority.name}：${r.consumer_name}申请${r.provider_name}的「${r.dataset_name}」`,
             en: `Share request overdue (${stage.en}), escalated to ${s.authority.name}: ${r.consumer_name}'s request for “${r.dataset_name}” of ${r.provider_name}`,
           };
           const body = { requestId: r.id, dataset: r.dataset_code, stage: c.stage, dueAt: c.dueAt, providerOrgId: r.provider_org_id, providerName: r.provider_name };

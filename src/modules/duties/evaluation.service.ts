@@ -93,7 +93,7 @@ export function createEvaluationService(deps: EvaluationDeps) {
   function rangeOf(input: { from?: string; to?: string }): { from: string; to: string } {
     for (const field of ['from', 'to'] as const) {
       const v = input[field];
-      if (v !== undefined && !isIsoDate(v)) throw new BadRequestError('invalid_date', { zh: `${field} 不是有效日期(YYYY-MM-DD)`, en: `${field} is not a valid date (YYYY-MM-DD)` }, { field });
+      if (v !== undefined && !isIsoDate(v)) throw new BadRequestError('invalid_date', { zh: `${field} 不是有效日期（YYYY-MM-DD）`, en: `${field} is not a valid date (YYYY-MM-DD)` }, { field });
     }
     const to = input.to ?? chinaDate(duties.now());
     const from = input.from ?? addDays(to, 1 - DEFAULT_USAGE_DAYS);

@@ -23,16 +23,16 @@ export async function scoresXlsx(items: DepartmentScore[], generatedAt: Date): P
     { header: '部门', key: 'org', width: 28 },
     { header: '综合得分', key: 'score', width: 10 },
     { header: '申请按时答复率', key: 'requestsRate', width: 14, style: { numFmt: PERCENT } },
-    { header: '按时答复(件)', key: 'requestsOnTime', width: 12 },
-    { header: '应答复(件)', key: 'requestsJudged', width: 10 },
+    { header: '按时答复（件）', key: 'requestsOnTime', width: 12 },
+    { header: '应答复（件）', key: 'requestsJudged', width: 10 },
     { header: '异议按时处理率', key: 'objectionsRate', width: 14, style: { numFmt: PERCENT } },
-    { header: '按时处理(件)', key: 'objectionsOnTime', width: 12 },
-    { header: '应处理(件)', key: 'objectionsJudged', width: 10 },
+    { header: '按时处理（件）', key: 'objectionsOnTime', width: 12 },
+    { header: '应处理（件）', key: 'objectionsJudged', width: 10 },
     { header: '目录按期更新率', key: 'catalogueRate', width: 14, style: { numFmt: PERCENT } },
-    { header: '按期更新(条)', key: 'current', width: 12 },
-    { header: '逾期未更新(条)', key: 'overdue', width: 14 },
-    { header: '未挂接(条)', key: 'unattached', width: 10 },
-    { header: '平均评分(1-5)', key: 'mean', width: 12, style: { numFmt: '0.00' } },
+    { header: '按期更新（条）', key: 'current', width: 12 },
+    { header: '逾期未更新（条）', key: 'overdue', width: 14 },
+    { header: '未挂接（条）', key: 'unattached', width: 10 },
+    { header: '平均评分（1-5）', key: 'mean', width: 12, style: { numFmt: '0.00' } },
     { header: '评价数', key: 'ratings', width: 8 },
   ];
   for (const r of items) {
@@ -61,11 +61,11 @@ export async function scoresXlsx(items: DepartmentScore[], generatedAt: Date): P
     { header: '计算', key: 'how', width: 80 },
   ];
   method.addRows([
-    { part: '申请按时答复率', weight: SCORE_WEIGHTS.requests, how: '按时答复 ÷(按时答复 + 逾期答复 + 逾期未答复),按提供方答复阶段的工作日时限' },
-    { part: '异议按时处理率', weight: SCORE_WEIGHTS.objections, how: '期限内答复 ÷(期限内答复 + 逾期答复 + 逾期未答复)' },
-    { part: '目录按期更新率', weight: SCORE_WEIGHTS.catalogue, how: '按期更新 ÷(按期更新 + 逾期未更新 + 未挂接),已发布且有固定更新周期的目录' },
-    { part: '平均评分', weight: SCORE_WEIGHTS.ratings, how: '(平均评分 − 1)÷ 4,平均评分为每条评价质量、及时、实用三项的平均' },
-    { part: '综合得分', weight: '', how: '100 × Σ(权重 × 指标)÷ Σ 权重,只计有可评内容的指标;均无则不计分' },
+    { part: '申请按时答复率', weight: SCORE_WEIGHTS.requests, how: '按时答复 ÷（按时答复 + 逾期答复 + 逾期未答复），按提供方答复阶段的工作日时限' },
+    { part: '异议按时处理率', weight: SCORE_WEIGHTS.objections, how: '期限内答复 ÷（期限内答复 + 逾期答复 + 逾期未答复）' },
+    { part: '目录按期更新率', weight: SCORE_WEIGHTS.catalogue, how: '按期更新 ÷（按期更新 + 逾期未更新 + 未挂接），已发布且有固定更新周期的目录' },
+    { part: '平均评分', weight: SCORE_WEIGHTS.ratings, how: '（平均评分 − 1）÷ 4，平均评分为每条评价质量、及时、实用三项的平均' },
+    { part: '综合得分', weight: '', how: '100 × Σ（权重 × 指标）÷ Σ 权重，只计有可评内容的指标；均无则不计分' },
     { part: '生成时间', weight: '', how: generatedAt.toISOString() },
   ]);
   bold(method);
@@ -95,10 +95,10 @@ export async function usageXlsx(usage: Usage): Promise<Buffer> {
     { header: '内容', key: 'value', width: 80 },
   ];
   scope.addRows([
-    { item: '统计区间', value: `${usage.from} 至 ${usage.to}(北京时间,含首尾两日)` },
+    { item: '统计区间', value: `${usage.from} 至 ${usage.to}（北京时间，含首尾两日）` },
     { item: '合计', value: `调用 ${usage.totals.calls} 次,数据 ${usage.totals.rows} 行,使用方 ${usage.totals.consumers} 个` },
-    { item: '调用次数', value: '审计日志中成功的数据响应:数据接口查询、导出、库表推送、接口服务调用、核验;分块返回的一次查询计一次' },
-    { item: '数据行数', value: '各次数据响应返回的行数之和(导出文件的下载不重复计)' },
+    { item: '调用次数', value: '审计日志中成功的数据响应：数据接口查询、导出、库表推送、接口服务调用、核验；分块返回的一次查询计一次' },
+    { item: '数据行数', value: '各次数据响应返回的行数之和（导出文件的下载不重复计）' },
     { item: '使用方数', value: '发起调用的不同使用方单位数' },
   ]);
   for (const s of [byDataset, byDepartment, byDay, scope]) bold(s);

@@ -55,7 +55,7 @@ export function createObjectionsService(deps: ObjectionsDeps) {
   async function move(id: string, from: ObjectionState[], to: ObjectionState, fields: Parameters<typeof repo.transition>[3]): Promise<void> {
     if (!(await repo.transition(id, from, to, fields))) {
       const o = await repo.objection(id);
-      throw new ConflictError('invalid_state', { zh: `异议当前状态为 ${o?.state},不能执行此操作`, en: `The objection is ${o?.state}; this action does not apply` }, { state: o?.state });
+      throw new ConflictError('invalid_state', { zh: `异议当前状态为 ${o?.state}，不能执行此操作`, en: `The objection is ${o?.state}; this action does not apply` }, { state: o?.state });
     }
   }
 
@@ -92,8 +92,8 @@ export function createObjectionsService(deps: ObjectionsDeps) {
       await share.notify({
         kind: 'duties.objection',
         title: objector
-          ? { zh: `${objector}对「${d.name}」提出数据异议(${input.cells.length} 处),待核实`, en: `${objector} objects to ${input.cells.length} cells of “${d.name}”; to verify` }
-          : { zh: `数据异议待核实:${d.name}(${input.cells.length} 处)`, en: `Objection to verify: ${d.name} (${input.cells.length} cells)` },
+          ? { zh: `${objector}对「${d.name}」提出数据异议（${input.cells.length} 处），待核实`, en: `${objector} objects to ${input.cells.length} cells of “${d.name}”; to verify` }
+          : { zh: `数据异议待核实：${d.name}（${input.cells.length} 处）`, en: `Objection to verify: ${d.name} (${input.cells.length} cells)` },
         body: { objectionId: id, dataset: d.code },
         link: link(id),
         orgRole: { orgId: d.provider_org_id, role: 'data_officer' },
@@ -111,7 +111,7 @@ export function createObjectionsService(deps: ObjectionsDeps) {
       const p = caller.principal;
       const o = await visible(p, id);
       if (!isProvider(p, o)) throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以处理异议', en: "Only the provider's data officers answer objections" });
-      if (o.state !== 'open') throw new ConflictError('invalid_state', { zh: `异议当前状态为 ${o.state},不能执行此操作`, en: `The objection is ${o.state}; this action does not apply` }, { state: o.state });
+      if (o.state !== 'open') throw new ConflictError('invalid_state', { zh: `异议当前状态为 ${o.state}，不能执行此操作`, en: `The objection is ${o.state}; this action does not apply` }, { state: o.state });
       // The officer may correct the objected cells with values of its own, never other cells.
       const objected = new Set(o.cells.map((c) => `${c.row}:${c.column}`));
       const stray = (input.cells ?? []).find((c) => !objected.has(`${c.row}:${c.column}`));
@@ -133,7 +133,7 @@ export function createObjectionsService(deps: ObjectionsDeps) {
         // Which cells changed, not their values: those stay in the version tables (the history), never in the log.
         details: { version, changes: changes.map((c) => ({ row: c.row, column: c.column, ...(c.encrypted ? { encrypted: true } : {}) })) },
       });
-      const title = { zh: `数据已更正:${o.dataset_name}(版本 ${version},${changes.length} 处)`, en: `Data corrected: ${o.dataset_name} (version ${version}, ${changes.length} cells)` };
+      const title = { zh: `数据已更正：${o.dataset_name}（版本 ${version}，${changes.length} 处）`, en: `Data corrected: ${o.dataset_name} (version ${version}, ${changes.length} cells)` };
       const body = { objectionId: id, dataset: o.dataset_code, version, rows: [...new Set(changes.map((c) => c.row))] };
       await share.notify({ kind: 'duties.corrected', title, body, link: link(id), userIds: [o.raised_by] });
       for (const orgId of await share.grantHolders(o.dataset_id)) {
@@ -149,7 +149,7 @@ export function createObjectionsService(deps: ObjectionsDeps) {
       if (!isProvider(p, o)) throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以处理异议', en: "Only the provider's data officers answer objections" });
       await move(id, ['open'], 'rejected', { answer: reason, answered_by: p.userId, answered_at: now() });
       await record(caller, { action: 'duties.objection_reject', result: 'success', dataset: o.dataset_code, target: { type: 'objection', id }, details: { reason } });
-      await share.notify({ kind: 'duties.objection_rejected', title: { zh: `数据异议未被采纳:${o.dataset_name}`, en: `Objection rejected: ${o.dataset_name}` }, body: { objectionId: id, reason }, link: link(id), userIds: [o.raised_by] });
+      await share.notify({ kind: 'duties.objection_rejected', title: { zh: `数据异议未被采纳：${o.dataset_name}`, en: `Objection rejected: ${o.dataset_name}` }, body: { objectionId: id, reason }, link: link(id), userIds: [o.raised_by] });
       return (await repo.objection(id))!;
     },
 
@@ -167,7 +167,7 @@ export function createObjectionsService(deps: ObjectionsDeps) {
       const s = await deps.settings();
       await share.notify({
         kind: 'duties.objection_escalated',
-        title: { zh: `数据异议提请${s.authority.name}裁定:${o.dataset_name}`, en: `Objection escalated to ${s.authority.name}: ${o.dataset_name}` },
+        title: { zh: `数据异议提请${s.authority.name}裁定：${o.dataset_name}`, en: `Objection escalated to ${s.authority.name}: ${o.dataset_name}` },
         body: { objectionId: id, reason },
         link: link(id),
         role: 'secadmin',
@@ -191,8 +191,8 @@ export function createObjectionsService(deps: ObjectionsDeps) {
       });
       await record(caller, { action: 'duties.objection_decide', result: 'success', dataset: o.dataset_code, target: { type: 'objection', id }, details: { uphold: input.uphold, note: input.note } });
       const title = input.uphold
-        ? { zh: `主管部门支持该数据异议,请提供方核实更正:${o.dataset_name}`, en: `The authority upholds the objection; the provider must correct: ${o.dataset_name}` }
-        : { zh: `主管部门未支持该数据异议:${o.dataset_name}`, en: `The authority dismissed the objection: ${o.dataset_name}` };
+        ? { zh: `主管部门支持该数据异议，请提供方核实更正：${o.dataset_name}`, en: `The authority upholds the objection; the provider must correct: ${o.dataset_name}` }
+        : { zh: `主管部门未支持该数据异议：${o.dataset_name}`, en: `The authority dismissed the objection: ${o.dataset_name}` };
       await share.notify({ kind: 'duties.objection_decided', title, body: { objectionId: id, uphold: input.uphold }, link: link(id), userIds: [o.raised_by] });
       if (input.uphold) await share.notify({ kind: 'duties.objection_decided', title, body: { objectionId: id, uphold: true }, link: link(id), orgRole: { orgId: o.provider_org_id, role: 'data_officer' } });
       return (await repo.objection(id))!;

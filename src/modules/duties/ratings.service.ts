@@ -81,7 +81,7 @@ export function createRatingsService(deps: RatingsDeps) {
       await share.notify({
         kind: 'duties.rated',
         title: {
-          zh: `共享评价:${d.name}(质量 ${input.quality} · 及时 ${input.timeliness} · 实用 ${input.usefulness})`,
+          zh: `共享评价：${d.name}（质量 ${input.quality} · 及时 ${input.timeliness} · 实用 ${input.usefulness}）`,
           en: `Rating: ${d.name} (quality ${input.quality} · timeliness ${input.timeliness} · usefulness ${input.usefulness})`,
         },
         body: { dataset: d.code, ...after },

@@ -26,7 +26,7 @@ import type { ApprovalInput, ShareService } from '../share/share.service.ts';
 import { dutiesRepo, type ReturnFlowRow } from './duties.repo.ts';
 
 const FLOW = { zh: '数据回流', en: 'Return flow' };
-const LEGAL_BASIS = '政务数据共享条例(国务院令第809号)数据回流';
+const LEGAL_BASIS = '政务数据共享条例（国务院令第809号）数据回流';
 
 export interface ReturnFlowDeps {
   db: Db;
@@ -97,7 +97,7 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
   }
 
   function invalidState(f: ReturnFlowRow) {
-    return new ConflictError('invalid_state', { zh: `数据回流当前状态为 ${f.state},不能执行此操作`, en: `The return flow is ${f.state}; this action does not apply` }, { state: f.state });
+    return new ConflictError('invalid_state', { zh: `数据回流当前状态为 ${f.state}，不能执行此操作`, en: `The return flow is ${f.state}; this action does not apply` }, { state: f.state });
   }
 
   /** Makes the missing grants of one active flow; returns the organisations that received one. */
@@ -131,7 +131,7 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
       });
       await share.notify({
         kind: 'duties.return_flow',
-        title: { zh: `数据回流:${f.dataset_name}(本地区数据)已可使用`, en: `Return flow: ${f.dataset_name} (your region's rows) is available` },
+        title: { zh: `数据回流：${f.dataset_name}（本地区数据）已可使用`, en: `Return flow: ${f.dataset_name} (your region's rows) is available` },
         body: { returnFlowId: f.id, grantId, dataset: f.dataset_code, regionCode: org.region_code },
         link: `/datasets/${f.dataset_code}`,
         orgRole: { orgId: org.id, role: 'consumer' },
@@ -146,13 +146,13 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
       const p = caller.principal;
       const d = await catalog.getOwned(p, input.dataset);
       if (d.resource_kind !== 'table') throw new BadRequestError('not_a_table', { zh: '只有数据表可以回流', en: 'Only tables flow back' }, { field: 'dataset' });
-      if (d.share_type === 'none') throw new ForbiddenError('not_shareable', { zh: '该数据资源为不予共享,不能回流', en: 'This dataset is not shared (不予共享) and cannot flow back' });
+      if (d.share_type === 'none') throw new ForbiddenError('not_shareable', { zh: '该数据资源为不予共享，不能回流', en: 'This dataset is not shared (不予共享) and cannot flow back' });
       if (d.status !== 'published') throw new ConflictError('not_published', { zh: '数据资源尚未发布', en: 'The dataset is not published' });
       const { columns, impactAssessment } = await share.columnsWithoutRequest(d.id, { columns: input.columns, ...(input.impactAssessment !== undefined ? { impactAssessment: input.impactAssessment } : {}) });
       // The region column must be filterable as a grant's row filter is (checked with a sample region, 朝阳市).
       await share.checkGrantFilter(d.id, regionFilter({ region_column: input.regionColumn, region_kind: input.regionKind }, '211300')!).catch((error: unknown) => {
         if (!(error instanceof BadRequestError)) throw error;
-        throw new BadRequestError(error.code, { zh: `区划列 regionColumn 无效:${error.text.zh}`, en: `Invalid region column (regionColumn): ${error.text.en}` }, { field: 'regionColumn' });
+        throw new BadRequestError(error.code, { zh: `区划列 regionColumn 无效：${error.text.zh}`, en: `Invalid region column (regionColumn): ${error.text.en}` }, { field: 'regionColumn' });
       });
       const id = await repo.proposeFlow({
         id: randomUUID(),
@@ -162,14 +162,14 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
         region_kind: input.regionKind,
         columns,
         impact_assessment: impactAssessment,
-        purpose: input.purpose?.trim() || '数据回流:支撑市县履职',
+        purpose: input.purpose?.trim() || '数据回流：支撑市县履职',
         proposed_by: p.userId,
       });
-      if (!id) throw new ConflictError('already_approved', { zh: '该数据资源的回流已批准,信息项方式不再更改', en: 'The return flow of this dataset is approved; its column modes are fixed' });
+      if (!id) throw new ConflictError('already_approved', { zh: '该数据资源的回流已批准，信息项方式不再更改', en: 'The return flow of this dataset is approved; its column modes are fixed' });
       await record(caller, { action: 'duties.return_flow_propose', result: 'success', dataset: d.code, target: { type: 'return_flow', id }, details: { regionColumn: input.regionColumn, regionKind: input.regionKind, columns } });
       await share.notify({
         kind: 'duties.return_flow_review',
-        title: { zh: `待审批的数据回流:${d.name}`, en: `Return flow awaiting approval: ${d.name}` },
+        title: { zh: `待审批的数据回流：${d.name}`, en: `Return flow awaiting approval: ${d.name}` },
         body: { returnFlowId: id, dataset: d.code },
         link: `/duties/return-flows/${id}`,
         role: 'secadmin',
@@ -189,7 +189,7 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
       const made = await service.sync(id);
       await share.notify({
         kind: 'duties.return_flow_active',
-        title: { zh: `数据回流已批准:${f.dataset_name}`, en: `Return flow approved: ${f.dataset_name}` },
+        title: { zh: `数据回流已批准：${f.dataset_name}`, en: `Return flow approved: ${f.dataset_name}` },
         body: { returnFlowId: id, dataset: f.dataset_code, organisations: made.length },
         link: `/duties/return-flows/${id}`,
         userIds: [f.proposed_by],
@@ -203,7 +203,7 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
       await record(caller, { action: 'duties.return_flow_reject', result: 'success', dataset: f.dataset_code, target: { type: 'return_flow', id }, details: { reason } });
       await share.notify({
         kind: 'duties.return_flow_rejected',
-        title: { zh: `数据回流未获批准:${f.dataset_name}`, en: `Return flow rejected: ${f.dataset_name}` },
+        title: { zh: `数据回流未获批准：${f.dataset_name}`, en: `Return flow rejected: ${f.dataset_name}` },
         body: { returnFlowId: id, dataset: f.dataset_code, reason },
         link: `/duties/return-flows/${id}`,
         userIds: [f.proposed_by],
@@ -223,7 +223,7 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
       for (const g of await share.returnFlowGrants(id)) {
         await share.notify({
           kind: pause ? 'duties.return_flow_paused' : 'duties.return_flow_resumed',
-          title: pause ? { zh: `数据回流已暂停:${f.dataset_name}`, en: `Return flow paused: ${f.dataset_name}` } : { zh: `数据回流已恢复:${f.dataset_name}`, en: `Return flow resumed: ${f.dataset_name}` },
+          title: pause ? { zh: `数据回流已暂停：${f.dataset_name}`, en: `Return flow paused: ${f.dataset_name}` } : { zh: `数据回流已恢复：${f.dataset_name}`, en: `Return flow resumed: ${f.dataset_name}` },
           body: { returnFlowId: id, grantId: g.id, dataset: f.dataset_code, reason: reason ?? null },
           link: `/datasets/${f.dataset_code}`,
           orgRole: { orgId: g.consumer_org_id, role: 'consumer' },

@@ -62,7 +62,7 @@ export function createUpkeepService(deps: UpkeepDeps) {
         await events.record({ action: 'duties.upkeep_reminder', result: 'success', dataset: d.code, target: { type: 'dataset', id: d.id, label: d.name }, details });
         await share.notify({
           kind: 'duties.upkeep_overdue',
-          title: { zh: `目录资源逾期未更新(更新周期:${CYCLE_LABELS[d.update_cycle]}):${d.name}`, en: `Catalogue entry not updated on time (${CYCLE_EN[d.update_cycle]}): ${d.name}` },
+          title: { zh: `目录资源逾期未更新（更新周期：${CYCLE_LABELS[d.update_cycle]}）：${d.name}`, en: `Catalogue entry not updated on time (${CYCLE_EN[d.update_cycle]}): ${d.name}` },
           body: { dataset: d.code, ...details },
           link: `/catalog/${d.code}`,
           orgRole: { orgId: d.provider_org_id, role: 'data_officer' },

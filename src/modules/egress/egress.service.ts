@@ -25,7 +25,7 @@ export class AddressRefusedError extends AppError {
       400,
       'address_refused',
       {
-        zh: `${field} 指向${what.zh}(${address}),不允许访问;如确需访问,请安全管理员将该网段加入上游白名单`,
+        zh: `${field} 指向${what.zh}（${address}），不允许访问；如确需访问，请安全管理员将该网段加入上游白名单`,
         en: `${field} points at ${what.en} (${address}), which pdx does not contact; the security administrator can allowlist the network`,
       },
       { field, address, reason },
@@ -129,7 +129,7 @@ export function createEgressService(deps: {
       const clean: string[] = [];
       for (const [i, n] of networks.entries()) {
         const p = parseCidr(n);
-        if (!p) throw new BadRequestError('invalid_network', { zh: `networks[${i}] 不是有效的网段(CIDR,如 10.20.0.0/16)`, en: `networks[${i}] is not a valid network (CIDR, e.g. 10.20.0.0/16)` }, { field: `networks[${i}]` });
+        if (!p) throw new BadRequestError('invalid_network', { zh: `networks[${i}] 不是有效的网段（CIDR，如 10.20.0.0/16）`, en: `networks[${i}] is not a valid network (CIDR, e.g. 10.20.0.0/16)` }, { field: `networks[${i}]` });
         clean.push(`${p.network}/${p.prefix}`);
       }
       const before = await repo.networks();

@@ -26,7 +26,7 @@ export type Reason = 'loopback' | 'unspecified' | 'link_local' | 'metadata' | 's
 
 export const REASON_TEXT: Record<Reason, { zh: string; en: string }> = {
   loopback: { zh: '本机回环地址', en: 'a loopback address' },
-  unspecified: { zh: '未指定地址(本机)', en: 'an unspecified (this-host) address' },
+  unspecified: { zh: '未指定地址（本机）', en: 'an unspecified (this-host) address' },
   link_local: { zh: '链路本地地址', en: 'a link-local address' },
   metadata: { zh: '云平台元数据地址', en: 'a cloud metadata address' },
   self: { zh: 'pdx 自身的监听地址', en: "pdx's own listen address" },

@@ -132,7 +132,7 @@ export function createExchangeService(deps: {
   /** connectorOf, with the checked address it connects to (a push delivery checks the grant's IP ranges against it). */
   async function connectTo(s: SourceRow): Promise<{ connector: Connector; address: string }> {
     const factory = connectors[s.kind];
-    if (!factory) throw new BadRequestError('unknown_source_kind', { zh: `不支持的数据源类型:${s.kind}`, en: `Unsupported source kind: ${s.kind}` });
+    if (!factory) throw new BadRequestError('unknown_source_kind', { zh: `不支持的数据源类型：${s.kind}`, en: `Unsupported source kind: ${s.kind}` });
     let address: string;
     try {
       address = (await deps.egress.resolve('host', s.host, s.port))[0]!.address;
@@ -200,7 +200,7 @@ export function createExchangeService(deps: {
       throw new ConflictError(
         'schema_drift',
         {
-          zh: `源表 ${table.schema}.${table.table} 的结构已变化:列 ${first.column} ${CHANGE_TEXT[first.change].zh}${drift.length > 1 ? `(共 ${drift.length} 处变化)` : ''};请重新绑定或调整映射`,
+          zh: `源表 ${table.schema}.${table.table} 的结构已变化：列 ${first.column} ${CHANGE_TEXT[first.change].zh}${drift.length > 1 ? `(共 ${drift.length} 处变化)` : ''}；请重新绑定或调整映射`,
           en: `The structure of source table ${table.schema}.${table.table} changed: column ${first.column} ${CHANGE_TEXT[first.change].en}${drift.length > 1 ? ` (${drift.length} changes)` : ''}; bind again or adjust the mapping`,
         },
         { column: first.column, changes: drift },
@@ -238,7 +238,7 @@ export function createExchangeService(deps: {
         commit: async (tx, version) => {
           if (!(await exchangeRepo(tx).commitRun(binding.id, { from: binding.high_water, highWater: range?.upTo ?? null, version }))) {
             // Rolls the version back: another run of this binding committed the same range first.
-            throw new ConflictError('sync_overtaken', { zh: '另一次同步已提交了同一范围的数据,本次同步未生效', en: 'Another run of this binding committed the same range first; this run changed nothing' });
+            throw new ConflictError('sync_overtaken', { zh: '另一次同步已提交了同一范围的数据，本次同步未生效', en: 'Another run of this binding committed the same range first; this run changed nothing' });
           }
         },
       });
@@ -276,7 +276,7 @@ export function createExchangeService(deps: {
 
     /** Registers a department database (a source) or, with purpose 'target', a consumer's push target. */
     async addSource(caller: Caller, input: SourceInput, purpose: Purpose = 'source') {
-      if (!connectors[input.kind]) throw new BadRequestError('unknown_source_kind', { zh: `不支持的数据源类型:${input.kind}`, en: `Unsupported source kind: ${input.kind}` }, { field: 'kind' });
+      if (!connectors[input.kind]) throw new BadRequestError('unknown_source_kind', { zh: `不支持的数据源类型：${input.kind}`, en: `Unsupported source kind: ${input.kind}` }, { field: 'kind' });
       if (input.tls === 'verify-full' && !input.ca) {
         throw new BadRequestError('ca_required', { zh: 'verify-full 模式需要提供签发服务器证书的 CA(PEM)', en: 'verify-full needs the CA (PEM) that signs the server certificate' }, { field: 'ca' });
       }
@@ -325,12 +325,12 @@ export function createExchangeService(deps: {
         const warnings =
           purpose === 'source'
             ? outcome.canWrite
-              ? [{ zh: '该用户可以修改数据源中的数据或结构;建议改用只读用户(仅授予 SELECT)', en: 'This user can change data or schema at the source; use a read-only user (SELECT only)' }]
+              ? [{ zh: '该用户可以修改数据源中的数据或结构；建议改用只读用户（仅授予 SELECT）', en: 'This user can change data or schema at the source; use a read-only user (SELECT only)' }]
               : []
             : outcome.canWrite
               ? []
-              : [{ zh: '该用户不能在目标库建表或写入;推送将失败(需 CREATE、INSERT、DELETE 权限)', en: 'This user cannot create tables or write at the target; deliveries will fail (CREATE, INSERT, DELETE needed)' }];
-        if (s.tls === 'off') warnings.push({ zh: '连接未加密(TLS 已关闭)', en: 'The connection is not encrypted (TLS off)' });
+              : [{ zh: '该用户不能在目标库建表或写入；推送将失败（需 CREATE、INSERT、DELETE 权限）', en: 'This user cannot create tables or write at the target; deliveries will fail (CREATE, INSERT, DELETE needed)' }];
+        if (s.tls === 'off') warnings.push({ zh: '连接未加密（TLS 已关闭）', en: 'The connection is not encrypted (TLS off)' });
         await record(caller, { action: `exchange.${purpose}_test`, result: 'success', target: { type: purpose, id, label: s.name }, details: { canWrite: outcome.canWrite } });
         return { ok: true, outcome, warnings };
       } catch (error) {
@@ -348,7 +348,7 @@ export function createExchangeService(deps: {
       const dataset = await deps.catalog.getOwned(caller.principal, code);
       deps.catalog.assertTable(dataset);
       const source = await ownSource(caller, input.sourceId);
-      if (await repo.bindingOf(dataset.id)) throw new ConflictError('binding_exists', { zh: '该数据资源已绑定库表,请先解除绑定', en: 'This dataset is bound already; remove the binding first' });
+      if (await repo.bindingOf(dataset.id)) throw new ConflictError('binding_exists', { zh: '该数据资源已绑定库表，请先解除绑定', en: 'This dataset is bound already; remove the binding first' });
       const table = { schema: input.schema, table: input.table };
       const columns = await withConnector(source, (c) => sourceColumns(c, table));
       const has = (name: string) => columns.some((c) => c.name === name);
@@ -356,7 +356,7 @@ export function createExchangeService(deps: {
       const unknown = mapping.find((m) => !has(m.source));
       if (unknown) throw new BadRequestError('unknown_source_column', { zh: `源表没有列 ${unknown.source}`, en: `The source table has no column ${unknown.source}` }, { field: 'columns', column: unknown.source });
       if (input.mode === 'incremental' && !input.cursorColumn) {
-        throw new BadRequestError('cursor_required', { zh: '增量模式需要指定游标列(单调递增的编号或更新时间)', en: 'Incremental mode needs a cursor column (a monotonic id or update time)' }, { field: 'cursorColumn' });
+        throw new BadRequestError('cursor_required', { zh: '增量模式需要指定游标列（单调递增的编号或更新时间）', en: 'Incremental mode needs a cursor column (a monotonic id or update time)' }, { field: 'cursorColumn' });
       }
       for (const [field, name] of [['cursorColumn', input.cursorColumn], ['keyColumn', input.keyColumn]] as const) {
         if (name && !has(name)) throw new BadRequestError('unknown_source_column', { zh: `源表没有列 ${name}`, en: `The source table has no column ${name}` }, { field, column: name });

@@ -71,7 +71,7 @@ class Refusal extends Error {
 }
 
 const stored = (error: unknown): Stored =>
-  error instanceof AppError ? { code: error.code, message: error.text, ...(error.details === undefined ? {} : { details: error.details }) } : { code: 'push_failed', message: { zh: `推送失败:${String(error)}`, en: `Delivery failed: ${String(error)}` } };
+  error instanceof AppError ? { code: error.code, message: error.text, ...(error.details === undefined ? {} : { details: error.details }) } : { code: 'push_failed', message: { zh: `推送失败：${String(error)}`, en: `Delivery failed: ${String(error)}` } };
 
 /** The dataset's visible version: the greatest active one. */
 export function currentVersion(versions: readonly Pick<VersionRow, 'version' | 'state'>[]): number | null {
@@ -144,7 +144,7 @@ export function createPushService(deps: {
       throw new Refusal('stop', new ConflictError('owner_gone', { zh: '创建该订阅的账号已停用或已调离本单位', en: 'The account that made this subscription is disabled or left the organisation' }));
     }
     if (user.locked_until && new Date(user.locked_until) > new Date()) {
-      throw new Refusal('hold', new ConflictError('owner_locked', { zh: '创建该订阅的账号已被锁定(安全处置中)', en: 'The account that made this subscription is locked (incident response)' }));
+      throw new Refusal('hold', new ConflictError('owner_locked', { zh: '创建该订阅的账号已被锁定（安全处置中）', en: 'The account that made this subscription is locked (incident response)' }));
     }
     return { kind: 'user', userId: user.id, username: user.username, orgId: s.org_id, roles: user.roles };
   }
@@ -201,11 +201,11 @@ export function createPushService(deps: {
           await ctx.progress({ phase: 'delivering', rows });
         }
         if (stream.next() !== null) {
-          throw new ConflictError('push_quota', { zh: '授权的每日行数上限在推送中途用尽;本次推送未提交,稍后重试', en: "The grant's daily row quota ran out during the delivery; nothing was committed, it is retried later" });
+          throw new ConflictError('push_quota', { zh: '授权的每日行数上限在推送中途用尽；本次推送未提交，稍后重试', en: "The grant's daily row quota ran out during the delivery; nothing was committed, it is retried later" });
         }
         // A replace or correction made visible while the rows were read: they may mix two versions.
         if (!appendsOnly(await deps.catalog.versions(principal, s.dataset_code), version ?? 0)) {
-          throw new ConflictError('dataset_changed', { zh: '推送期间数据资源发布了替换或更正版本;本次推送未提交,稍后重试', en: 'The dataset was replaced or corrected during the delivery; nothing was committed, it is retried later' });
+          throw new ConflictError('dataset_changed', { zh: '推送期间数据资源发布了替换或更正版本；本次推送未提交，稍后重试', en: 'The dataset was replaced or corrected during the delivery; nothing was committed, it is retried later' });
         }
         // Audit before commit: if this record cannot be written, the target's transaction rolls back.
         await record(caller, {
@@ -285,7 +285,7 @@ export function createPushService(deps: {
       const schema = input.schema ?? (target.kind === 'mysql' ? target.database : 'public');
       for (const [field, value] of [['schema', schema], ['table', input.table]] as const) {
         if (!TARGET_IDENT.test(value)) {
-          throw new BadRequestError('invalid_identifier', { zh: `${field} 须为字母或下划线开头、由字母数字下划线组成的名称(至多 63 个字符)`, en: `${field} must be a name of letters, digits and underscores starting with a letter or underscore (up to 63 characters)` }, { field });
+          throw new BadRequestError('invalid_identifier', { zh: `${field} 须为字母或下划线开头、由字母数字下划线组成的名称（至多 63 个字符）`, en: `${field} must be a name of letters, digits and underscores starting with a letter or underscore (up to 63 characters)` }, { field });
         }
       }
       if (await repo.byTable(target.id, schema, input.table)) {
@@ -297,7 +297,7 @@ export function createPushService(deps: {
       const access = await records.resolve({ ...caller, ip: address }, grant.dataset_code, grant.id);
       const columns = access.view.filter((c) => c.mode !== 'hidden' && c.mode !== 'verify').map((c) => ({ name: c.name, mode: c.mode }));
       if (columns.length === 0) {
-        throw new BadRequestError('no_readable_columns', { zh: '该授权没有可查询的信息项(仅可核验),不能推送', en: 'This grant has no readable columns (verification only); nothing can be pushed' }, { field: 'grantId' });
+        throw new BadRequestError('no_readable_columns', { zh: '该授权没有可查询的信息项（仅可核验），不能推送', en: 'This grant has no readable columns (verification only); nothing can be pushed' }, { field: 'grantId' });
       }
       const id = randomUUID();
       await repo.insert({
@@ -365,7 +365,7 @@ export function createPushService(deps: {
 function stoppedError(s: SubscriptionRow): ConflictError {
   return new ConflictError(
     'subscription_stopped',
-    { zh: `该订阅已终止(${s.stop_reason?.message.zh ?? '授权已失效'}),请基于有效授权新建订阅`, en: `This subscription has stopped (${s.stop_reason?.message.en ?? 'the grant is gone'}); subscribe again on an active grant` },
+    { zh: `该订阅已终止（${s.stop_reason?.message.zh ?? '授权已失效'}），请基于有效授权新建订阅`, en: `This subscription has stopped (${s.stop_reason?.message.en ?? 'the grant is gone'}); subscribe again on an active grant` },
     { reason: s.stop_reason?.code },
   );
 }

@@ -18,7 +18,7 @@ import type { Db } from '../../db/index.ts';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError, UpstreamError } from '../../errors.ts';
 import type { Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
-import type { CatalogService, ColumnRow, DataType } from '../catalog/catalog.service.ts';
+import { DATASET_DEFAULTS, type CatalogService, type ColumnRow, type DataType } from '../catalog/catalog.service.ts';
 import { classifyRows, REPORT_THRESHOLD } from '../classify/engine.ts';
 import { columnProtection, gradeColumn } from '../classify/grades.ts';
 import { headerHints } from '../classify/headers.ts';
@@ -139,10 +139,10 @@ export function checkBaseUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw bad('invalid_base_url', '接口地址(baseUrl)不是有效的 URL', 'baseUrl is not a valid URL', { field: 'baseUrl' });
+    throw bad('invalid_base_url', '接口地址（baseUrl）不是有效的 URL', 'baseUrl is not a valid URL', { field: 'baseUrl' });
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash) {
-    throw bad('invalid_base_url', '接口地址(baseUrl)须为 http(s),不含用户名、查询串或片段', 'baseUrl must be http(s) without credentials, query or fragment', { field: 'baseUrl' });
+    throw bad('invalid_base_url', '接口地址（baseUrl）须为 http(s)，不含用户名、查询串或片段', 'baseUrl must be http(s) without credentials, query or fragment', { field: 'baseUrl' });
   }
   return url.href.replace(/\/+$/, '');
 }
@@ -359,7 +359,7 @@ export function createGatewayService(deps: {
     }
     try {
       if (res.status >= 300 && res.status < 400) {
-        throw new UpstreamError(502, 'upstream_redirect', { zh: '上游接口返回重定向,网关不跟随', en: 'The upstream service answered with a redirect; the gateway does not follow it' }, { status: res.status });
+        throw new UpstreamError(502, 'upstream_redirect', { zh: '上游接口返回重定向，网关不跟随', en: 'The upstream service answered with a redirect; the gateway does not follow it' }, { status: res.status });
       }
       const declared = Number(res.headers.get('content-length') ?? '0');
       if (declared > s.max_response_bytes) throw tooLarge(s);
@@ -397,7 +397,7 @@ export function createGatewayService(deps: {
     try {
       key = createPrivateKey(input.key);
     } catch {
-      throw bad('invalid_client_certificate', `${field}.key 不是有效的 PEM 私钥(不支持加密的私钥)`, `${field}.key is not a valid PEM private key (encrypted keys are not supported)`, { field: `${field}.key` });
+      throw bad('invalid_client_certificate', `${field}.key 不是有效的 PEM 私钥（不支持加密的私钥）`, `${field}.key is not a valid PEM private key (encrypted keys are not supported)`, { field: `${field}.key` });
     }
     if (!cert.checkPrivateKey(key)) throw bad('invalid_client_certificate', `${field}.key 与证书不匹配`, `${field}.key does not belong to the certificate`, { field: `${field}.key` });
     return { cert: input.cert, keySealed: keyring.seal(Buffer.from(input.key, 'utf8')) };
@@ -442,7 +442,7 @@ export function createGatewayService(deps: {
     return new AppError(
       503,
       'upstream_unavailable',
-      { zh: `上游接口连续调用失败,暂停调用(熔断),约 ${seconds} 秒后重试`, en: `The upstream service failed repeatedly; calls are paused (circuit open), retry in about ${seconds} s` },
+      { zh: `上游接口连续调用失败，暂停调用（熔断），约 ${seconds} 秒后重试`, en: `The upstream service failed repeatedly; calls are paused (circuit open), retry in about ${seconds} s` },
       { retryAfterSeconds: seconds },
     );
   }
@@ -475,7 +475,7 @@ export function createGatewayService(deps: {
   function statusError(status: number): AppError {
     if (status === 404) return new AppError(404, 'upstream_not_found', { zh: '上游接口未找到所查询的对象', en: 'The upstream service found nothing for this query' }, { upstreamStatus: status });
     if (status === 400 || status === 422) return new AppError(400, 'upstream_rejected', { zh: '上游接口认为请求参数无效', en: 'The upstream service refused the parameters' }, { upstreamStatus: status });
-    return new UpstreamError(502, 'upstream_error', { zh: `上游接口返回错误(HTTP ${status})`, en: `The upstream service answered with an error (HTTP ${status})` }, { upstreamStatus: status });
+    return new UpstreamError(502, 'upstream_error', { zh: `上游接口返回错误（HTTP ${status}）`, en: `The upstream service answered with an error (HTTP ${status})` }, { upstreamStatus: status });
   }
 
   const service = {
@@ -489,7 +489,7 @@ export function createGatewayService(deps: {
       await egress.checkHost('baseUrl', parsedBase.hostname, portOf(parsedBase));
       const imported = input.openapi !== undefined ? parseOpenApi(input.openapi) : undefined;
       const ops = imported ? imported.operations : (input.operations ?? []).map((o, i) => checkOperation(structuredClone(o), `operations[${i}]`));
-      if (ops.length === 0) throw bad('no_operations', '至少登记一个接口操作(operations 或 openapi)', 'Register at least one operation (operations or openapi)', { field: 'operations' });
+      if (ops.length === 0) throw bad('no_operations', '至少登记一个接口操作（operations 或 openapi）', 'Register at least one operation (operations or openapi)', { field: 'operations' });
       const ids = new Set<string>();
       for (const op of ops) {
         if (ids.has(op.id)) throw bad('duplicate_operation', `接口操作 ${op.id} 重复`, `Operation ${op.id} appears twice`, { field: 'operations', operation: op.id });
@@ -518,26 +518,19 @@ export function createGatewayService(deps: {
       for (const op of ops) checkOperation(op, `operations.${op.id}`);
       const fields = new Map<string, { path: string; label: string; dataType: DataType }>();
       for (const op of ops) for (const f of op.fields) if (!fields.has(f.path)) fields.set(f.path, f);
-      if (fields.size === 0) throw bad('no_fields', '接口操作没有响应字段(在 OpenAPI 响应结构、fields 或样例响应中给出)', 'The operations declare no response fields (give them in the OpenAPI response schema, fields or a sample)', { field: 'operations' });
+      if (fields.size === 0) throw bad('no_fields', '接口操作没有响应字段（在 OpenAPI 响应结构、fields 或样例响应中给出）', 'The operations declare no response fields (give them in the OpenAPI response schema, fields or a sample)', { field: 'operations' });
       const columns = await fieldColumns([...fields.values()], samples);
 
       const d = await catalog.create(
         caller,
         {
+          ...DATASET_DEFAULTS,
           name: input.name,
           summary: input.summary ?? imported?.description ?? '',
-          domain: '',
-          category: '',
           format: '接口',
           share_type: input.shareType ?? 'conditional',
-          share_conditions: '',
-          share_methods: ['api'],
-          open_type: 'none',
           update_cycle: 'realtime',
-          related_codes: [],
           tags: ['接口服务'],
-          contact: {},
-          on_invalid: 'reject',
         },
         'service',
       );
@@ -718,7 +711,7 @@ export function createGatewayService(deps: {
       let answer: { status: number; type: string; bytes: Buffer };
       const busy = inFlight.get(s.dataset_id) ?? 0;
       if (busy >= s.max_concurrency) {
-        throw await fail(new AppError(503, 'upstream_busy', { zh: '上游接口并发调用已达上限,请稍后重试', en: 'Too many calls to this upstream service are in flight; retry shortly' }, { limit: s.max_concurrency }));
+        throw await fail(new AppError(503, 'upstream_busy', { zh: '上游接口并发调用已达上限，请稍后重试', en: 'Too many calls to this upstream service are in flight; retry shortly' }, { limit: s.max_concurrency }));
       }
       const breaker = breakerOf(s.dataset_id);
       if (breaker.admit(s.breaker_cooldown_ms) === 'refuse') {

@@ -48,7 +48,7 @@ function invalid(field: string, zh: string, en: string): BadRequestError {
 
 /** Checks one operation (hand-entered or imported); errors name the operation and the field. */
 export function checkOperation(op: OperationSpec, where: string): OperationSpec {
-  if (!OP_ID.test(op.id)) throw invalid(`${where}.id`, '操作编号只能含字母、数字、_ . -,最长 64', 'an operation id is letters, digits, _ . - (at most 64)');
+  if (!OP_ID.test(op.id)) throw invalid(`${where}.id`, '操作编号只能含字母、数字、_ . -，最长 64', 'an operation id is letters, digits, _ . - (at most 64)');
   if (!op.path.startsWith('/') || op.path.length > 512) throw invalid(`${where}.path`, '路径须以 / 开头', 'the path must start with /');
   const segments = op.path.split('/').slice(1);
   const names = new Set<string>();
@@ -93,7 +93,7 @@ export function parseOpenApi(source: string): { title: string; description: stri
     throw new BadRequestError('invalid_openapi', { zh: `OpenAPI 文档无法解析${line ? `(第 ${line} 行)` : ''}`, en: `The OpenAPI document cannot be parsed${line ? ` (line ${line})` : ''}` }, { field: 'openapi', ...(line ? { line } : {}) });
   }
   if (!isObject(doc) || typeof doc.openapi !== 'string' || !doc.openapi.startsWith('3.') || !isObject(doc.paths)) {
-    throw new BadRequestError('invalid_openapi', { zh: '不是 OpenAPI 3 文档(缺少 openapi: 3.x 或 paths)', en: 'Not an OpenAPI 3 document (openapi: 3.x or paths missing)' }, { field: 'openapi' });
+    throw new BadRequestError('invalid_openapi', { zh: '不是 OpenAPI 3 文档（缺少 openapi: 3.x 或 paths）', en: 'Not an OpenAPI 3 document (openapi: 3.x or paths missing)' }, { field: 'openapi' });
   }
   const root = doc;
   const resolve = (v: unknown, seen: ReadonlySet<string>): [Json | undefined, Set<string>] => {

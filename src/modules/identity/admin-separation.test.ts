@@ -45,8 +45,8 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
     const self = await admin.call('PATCH', `/api/v1/users/${ids.sysadmin}`, { roles: ['sysadmin', 'consumer'] });
     expect(self.statusCode).toBe(400);
     expect(self.json().error.code).toBe('role_separation');
-    expect(self.json().error.message).toContain('系统管理员(sysadmin)');
-    expect(self.json().error.message).toContain('数据使用方(consumer)');
+    expect(self.json().error.message).toContain('系统管理员（sysadmin）');
+    expect(self.json().error.message).toContain('数据使用方（consumer）');
     const en = await admin.call('PATCH', `/api/v1/users/${ids.sysadmin}`, { roles: ['sysadmin', 'consumer'] }, { 'accept-language': 'en' });
     expect(en.json().error.message).toBe('Separation of duties: sysadmin cannot be combined with other roles (consumer)');
     const sec = await admin.call('PATCH', `/api/v1/users/${ids.secadmin}`, { roles: ['secadmin', 'consumer', 'data_officer'] });
@@ -117,7 +117,7 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
     const listed = (await secadmin.call('GET', '/api/v1/admin-changes')).json().items;
     expect(listed[0]).toMatchObject({ id: change.id, state: 'pending' });
     const notes = (await secadmin.call('GET', '/api/v1/notifications')).json().items as { kind: string; title: string; link: string }[];
-    expect(notes.find((n) => n.kind === 'admin_change')).toMatchObject({ title: '待审批:新建审计管理员账号 auditor2', link: '/admin/changes' });
+    expect(notes.find((n) => n.kind === 'admin_change')).toMatchObject({ title: '待审批：新建审计管理员账号 auditor2', link: '/admin/changes' });
 
     const approved = await secadmin.call('POST', `/api/v1/admin-changes/${change.id}/approve`);
     expect(approved.statusCode, approved.body).toBe(200);
@@ -163,7 +163,7 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
     expect(rejected.json()).toMatchObject({ state: 'rejected', reason: '未说明停用理由', decidedBy: { username: 'auditor' } });
     expect((await secadmin.call('GET', '/api/v1/auth/me')).statusCode).toBe(200);
     const sysNotes = (await admin.call('GET', '/api/v1/notifications')).json().items as { title: string }[];
-    expect(sysNotes.map((n) => n.title)).toContain('三员账号变更被驳回:secadmin');
+    expect(sysNotes.map((n) => n.title)).toContain('三员账号变更被驳回：secadmin');
 
     // A name is not a change of duties: it applies at once.
     const renamed = await admin.call('PATCH', `/api/v1/users/${ids.secadmin}`, { displayName: '安全管理员(值班)' });
@@ -209,8 +209,8 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
     const steps = alerts.map((a) => a.subject.split(':').at(-1));
     for (const step of ['propose', 'approve', 'apply', 'reject', 'withdraw']) expect(steps, step).toContain(step);
     const titles = alerts.map((a) => a.title.zh);
-    expect(titles).toContain('三员账号变更生效:重置密码安全管理员账号 secadmin(主机命令行)');
-    expect(titles).toContain('三员账号变更驳回:修改安全管理员账号 secadmin');
+    expect(titles).toContain('三员账号变更生效：重置密码安全管理员账号 secadmin（主机命令行）');
+    expect(titles).toContain('三员账号变更驳回：修改安全管理员账号 secadmin');
   });
 
   it('a password change ends the account\'s other sessions and keeps the current one', async () => {

@@ -77,16 +77,16 @@ export interface OpenedSession {
 type HeldKey = ApiKeyRow & { suspended_at?: Date | null; throttled_until?: Date | null };
 
 const LEVEL_RANK = { province: 0, city: 1, county: 2 } as const;
-const INVALID_LOGIN = { zh: '用户名或密码错误(连续失败 5 次将锁定 15 分钟)', en: 'Wrong username or password (5 failures lock the account for 15 minutes)' };
-const INVALID_CODE = { zh: '动态验证码或恢复码错误(连续失败 5 次将锁定 15 分钟)', en: 'Wrong authenticator code or recovery code (5 failures lock the account for 15 minutes)' };
-const SIGN_IN_EXPIRED = { zh: '登录已超时或已完成,请重新输入用户名和密码', en: 'This sign-in has expired or was completed; enter your user name and password again' };
+const INVALID_LOGIN = { zh: '用户名或密码错误（连续失败 5 次将锁定 15 分钟）', en: 'Wrong username or password (5 failures lock the account for 15 minutes)' };
+const INVALID_CODE = { zh: '动态验证码或恢复码错误（连续失败 5 次将锁定 15 分钟）', en: 'Wrong authenticator code or recovery code (5 failures lock the account for 15 minutes)' };
+const SIGN_IN_EXPIRED = { zh: '登录已超时或已完成，请重新输入用户名和密码', en: 'This sign-in has expired or was completed; enter your user name and password again' };
 export { NO_PASSWORD };
 
 function publicUser({ password_hash: _omit, totp_secret: _secret, ...user }: UserRow): PublicUser {
   return user;
 }
 
-const zhRoles = (roles: readonly Role[]) => roles.map((r) => `${ROLE_LABELS[r].zh}(${r})`).join('、');
+const zhRoles = (roles: readonly Role[]) => roles.map((r) => `${ROLE_LABELS[r].zh}（${r}）`).join('、');
 
 /**
  * 三员分立: an account holds at most one of sysadmin, secadmin and auditor, holds it alone (no
@@ -97,10 +97,10 @@ export function checkRoleSeparation(roles: readonly Role[], org?: Pick<OrgRow, '
   const unique = [...new Set(roles)];
   const admin = unique.filter((r) => EXCLUSIVE_ROLES.includes(r));
   const refuse = (text: Message, details: Record<string, unknown> = {}) =>
-    new BadRequestError('role_separation', { zh: `三员分立:${text.zh}`, en: `Separation of duties: ${text.en}` }, { field: 'roles', roles: unique, ...details });
+    new BadRequestError('role_separation', { zh: `三员分立：${text.zh}`, en: `Separation of duties: ${text.en}` }, { field: 'roles', roles: unique, ...details });
   if (admin.length > 1) {
     throw refuse({
-      zh: `系统管理员、安全管理员、审计管理员不能由同一账号兼任(${zhRoles(admin)})`,
+      zh: `系统管理员、安全管理员、审计管理员不能由同一账号兼任（${zhRoles(admin)}）`,
       en: `one account cannot hold more than one of sysadmin, secadmin, auditor (${admin.join(', ')})`,
     });
   }
@@ -109,13 +109,13 @@ export function checkRoleSeparation(roles: readonly Role[], org?: Pick<OrgRow, '
   const others = unique.filter((r) => r !== role);
   if (others.length > 0) {
     throw refuse({
-      zh: `${zhRoles([role])}不能兼任其他角色(${zhRoles(others)})`,
+      zh: `${zhRoles([role])}不能兼任其他角色（${zhRoles(others)}）`,
       en: `${role} cannot be combined with other roles (${others.join(', ')})`,
     });
   }
   if (org && org.type !== 'authority') {
     throw refuse(
-      { zh: `${zhRoles([role])}账号只能属于平台管理机构,${org.name}不是平台管理机构`, en: `a ${role} account belongs to the platform authority; ${org.name} is not it` },
+      { zh: `${zhRoles([role])}账号只能属于平台管理机构，${org.name}不是平台管理机构`, en: `a ${role} account belongs to the platform authority; ${org.name} is not it` },
       { field: 'orgId' },
     );
   }
@@ -169,7 +169,7 @@ const PROPOSER_PART = 8;
 const CHANGE = { zh: '三员账号变更', en: 'Administrator account change' };
 
 function changeDecided(): ConflictError {
-  return new ConflictError('change_decided', { zh: '该变更已处理(已生效、已驳回或已撤回)', en: 'This change has already been decided (applied, rejected or withdrawn)' });
+  return new ConflictError('change_decided', { zh: '该变更已处理（已生效、已驳回或已撤回）', en: 'This change has already been decided (applied, rejected or withdrawn)' });
 }
 
 /** The audit target of a change: the account, or the proposed user name before it exists. */
@@ -212,21 +212,21 @@ export function createIdentityService(deps: {
     if (input.uscc !== null && !isValidUscc(input.uscc)) {
       throw new BadRequestError(
         'invalid_uscc',
-        { zh: `统一社会信用代码无效:${input.uscc}(校验位不符或含非法字符)`, en: `Invalid unified social credit code: ${input.uscc}` },
+        { zh: `统一社会信用代码无效：${input.uscc}（校验位不符或含非法字符）`, en: `Invalid unified social credit code: ${input.uscc}` },
         { field: 'uscc' },
       );
     }
     if (!isValidRegionCode(input.regionCode)) {
       throw new BadRequestError(
         'invalid_region_code',
-        { zh: `行政区划代码无效:${input.regionCode}(应为 GB/T 2260 六位代码)`, en: `Invalid region code: ${input.regionCode} (six-digit GB/T 2260)` },
+        { zh: `行政区划代码无效：${input.regionCode}（应为 GB/T 2260 六位代码）`, en: `Invalid region code: ${input.regionCode} (six-digit GB/T 2260)` },
         { field: 'regionCode' },
       );
     }
     if (input.parentId === null) return;
     const parent = await repo.getOrg(input.parentId);
     if (!parent) {
-      throw new BadRequestError('unknown_org', { zh: `上级机构不存在:${input.parentId}`, en: `Unknown parent organisation: ${input.parentId}` }, { field: 'parentId' });
+      throw new BadRequestError('unknown_org', { zh: `上级机构不存在：${input.parentId}`, en: `Unknown parent organisation: ${input.parentId}` }, { field: 'parentId' });
     }
     if (LEVEL_RANK[parent.level] > LEVEL_RANK[input.level]) {
       throw new BadRequestError(
@@ -253,7 +253,7 @@ export function createIdentityService(deps: {
 
   async function requireOrg(id: string): Promise<OrgRow> {
     const org = await repo.getOrg(id);
-    if (!org) throw new BadRequestError('unknown_org', { zh: `机构不存在:${id}`, en: `Unknown organisation: ${id}` }, { field: 'orgId' });
+    if (!org) throw new BadRequestError('unknown_org', { zh: `机构不存在：${id}`, en: `Unknown organisation: ${id}` }, { field: 'orgId' });
     return org;
   }
 
@@ -278,7 +278,7 @@ export function createIdentityService(deps: {
   }
 
   function usernameTaken(username: string): ConflictError {
-    return new ConflictError('username_taken', { zh: `用户名已存在:${username}`, en: `Username already exists: ${username}` }, { field: 'username' });
+    return new ConflictError('username_taken', { zh: `用户名已存在：${username}`, en: `Username already exists: ${username}` }, { field: 'username' });
   }
 
   async function insertUser(r: IdentityRepo, input: UserInput, password: string, mustChange: boolean): Promise<UserRow> {
@@ -338,7 +338,7 @@ export function createIdentityService(deps: {
   function refuseWithoutSecondAdmin(caller: Partial<Caller>, guarded: readonly AdminRole[]): void {
     if (guarded.length && caller.principal && !caller.hostAccess) {
       throw new ForbiddenError('two_person_control', {
-        zh: '三员账号(系统管理员、安全管理员、审计管理员)的新建、角色变更、重置密码、停用和启用须经第二位管理员审批',
+        zh: '三员账号（系统管理员、安全管理员、审计管理员）的新建、角色变更、重置密码、停用和启用须经第二位管理员审批',
         en: 'Creating, re-roling, resetting, disabling or enabling an administrator account needs a second administrator’s approval',
       });
     }
@@ -364,7 +364,7 @@ export function createIdentityService(deps: {
       throw new BadRequestError(
         'admin_role_swap',
         {
-          zh: '安全管理员与审计管理员之间不能直接转换(双方互为审批人);请用主机命令行 pdx user 操作',
+          zh: '安全管理员与审计管理员之间不能直接转换（双方互为审批人）；请用主机命令行 pdx user 操作',
           en: 'An account cannot move between secadmin and auditor (each approves the other’s changes); use the pdx user command on the host',
         },
         { field: 'roles' },
@@ -397,7 +397,7 @@ export function createIdentityService(deps: {
     await repo.notify(
       {
         kind: 'admin_change',
-        title: { zh: `待审批:${kind.zh}${role.zh}账号 ${p.username}`, en: `Awaiting your approval: ${kind.en} the ${role.en} account ${p.username}` },
+        title: { zh: `待审批：${kind.zh}${role.zh}账号 ${p.username}`, en: `Awaiting your approval: ${kind.en} the ${role.en} account ${p.username}` },
         body: { changeId: row.id, kind: p.kind, username: p.username, proposedBy: caller.principal.username },
         link: CHANGES_LINK,
       },
@@ -675,7 +675,7 @@ export function createIdentityService(deps: {
       if (current.type === 'authority' && input.type !== 'authority' && (await repo.orgHasAdmins(id))) {
         throw new BadRequestError(
           'role_separation',
-          { zh: `三员分立:${current.name} 有系统管理员、安全管理员或审计管理员账号,须保持为平台管理机构`, en: `Separation of duties: ${current.name} holds administrator accounts and must stay the platform authority` },
+          { zh: `三员分立：${current.name} 有系统管理员、安全管理员或审计管理员账号，须保持为平台管理机构`, en: `Separation of duties: ${current.name} holds administrator accounts and must stay the platform authority` },
           { field: 'type' },
         );
       }
@@ -817,7 +817,7 @@ export function createIdentityService(deps: {
       }
       await record(caller, { action: 'admin_change.apply', result: 'success', target, details: { ...changeDetails(decided), via: 'approval', after: fieldsOf(user) } });
       await repo.notify(
-        { kind: 'admin_change', title: { zh: `三员账号变更已批准并生效:${user.username}`, en: `Administrator account change approved and applied: ${user.username}` }, body: { changeId: id }, link: CHANGES_LINK },
+        { kind: 'admin_change', title: { zh: `三员账号变更已批准并生效：${user.username}`, en: `Administrator account change approved and applied: ${user.username}` }, body: { changeId: id }, link: CHANGES_LINK },
         { userIds: [decided.proposed_by] },
       );
       return { change: (await repo.getAdminChange(id))!, ...(password ? { passwordPart: password.slice(PROPOSER_PART) } : {}) };
@@ -830,7 +830,7 @@ export function createIdentityService(deps: {
       if (!decided) throw changeDecided();
       await record(caller, { action: 'admin_change.reject', result: 'success', target: changeTarget(decided), details: { ...changeDetails(decided), reason } });
       await repo.notify(
-        { kind: 'admin_change', title: { zh: `三员账号变更被驳回:${decided.target_username}`, en: `Administrator account change rejected: ${decided.target_username}` }, body: { changeId: id, reason }, link: CHANGES_LINK },
+        { kind: 'admin_change', title: { zh: `三员账号变更被驳回：${decided.target_username}`, en: `Administrator account change rejected: ${decided.target_username}` }, body: { changeId: id, reason }, link: CHANGES_LINK },
         { userIds: [decided.proposed_by] },
       );
       return (await repo.getAdminChange(id))!;

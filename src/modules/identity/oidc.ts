@@ -150,7 +150,7 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
         {
           kind: 'sso_org_change',
           title: {
-            zh: `待处理:统一身份认证账号 ${user.username} 的单位由 ${from} 变为 ${to.name}`,
+            zh: `待处理：统一身份认证账号 ${user.username} 的单位由 ${from} 变为 ${to.name}`,
             en: `To decide: the sign-on account ${user.username} moved from ${from} to ${to.name} at the identity provider`,
           },
           body,
@@ -236,7 +236,7 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
       await users.notify(
         {
           kind: 'sso_account',
-          title: { zh: `待审核:统一身份认证新账号 ${user.username}(${org.name})`, en: `Awaiting approval: new sign-on account ${user.username} (${org.name})` },
+          title: { zh: `待审核：统一身份认证新账号 ${user.username}（${org.name}）`, en: `Awaiting approval: new sign-on account ${user.username} (${org.name})` },
           body: { userId: user.id, username: user.username, org: org.name, roles: user.roles },
           link: '/admin/users',
         },

@@ -70,7 +70,7 @@ export function checkPasswordPolicy(password: string, username: string): void {
   if (problems.length) {
     throw new BadRequestError(
       'weak_password',
-      { zh: `密码不符合要求:${problems.map((p) => p.zh).join(';')}`, en: `Password too weak: ${problems.map((p) => p.en).join('; ')}` },
+      { zh: `密码不符合要求：${problems.map((p) => p.zh).join('；')}`, en: `Password too weak: ${problems.map((p) => p.en).join('; ')}` },
       { field: 'password' },
     );
   }

@@ -33,10 +33,10 @@ export function ingestRoutes(deps: { ingest: IngestService }): FastifyPluginAsyn
       },
       async (request, reply) => {
         if (!request.isMultipart()) {
-          throw new BadRequestError('multipart_required', { zh: '请以 multipart/form-data 上传文件(字段 file)', en: 'Upload the file as multipart/form-data (field "file")' }, { field: 'file' });
+          throw new BadRequestError('multipart_required', { zh: '请以 multipart/form-data 上传文件（字段 file）', en: 'Upload the file as multipart/form-data (field "file")' }, { field: 'file' });
         }
         const part = await request.file();
-        if (!part) throw new BadRequestError('file_required', { zh: '缺少文件(字段 file)', en: 'Missing file (field "file")' }, { field: 'file' });
+        if (!part) throw new BadRequestError('file_required', { zh: '缺少文件（字段 file）', en: 'Missing file (field "file")' }, { field: 'file' });
         // The file name is stored with the version: it must be storable text like every other input.
         assertStorable(part.filename, 'file.filename');
         const { mode, encoding, delimiter, sheet, asOf } = request.query;

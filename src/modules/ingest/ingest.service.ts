@@ -173,7 +173,7 @@ export function createIngestService(deps: {
       throw new BadRequestError(
         'schema_mismatch',
         {
-          zh: `文件的列与数据资源的信息项不一致:${missing.length ? `缺少 ${missing.join('、')}` : ''}${missing.length && extra.length ? ';' : ''}${extra.length ? `多出 ${extra.join('、')}` : ''}`,
+          zh: `文件的列与数据资源的信息项不一致：${missing.length ? `缺少 ${missing.join('、')}` : ''}${missing.length && extra.length ? ';' : ''}${extra.length ? `多出 ${extra.join('、')}` : ''}`,
           en: `File columns do not match the dataset: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unexpected ${extra.join(', ')}` : ''}`,
         },
         { missing, extra },
@@ -187,14 +187,14 @@ export function createIngestService(deps: {
     const c = columns.find((c) => c.name === name);
     if (!c) throw new BadRequestError('unknown_key_column', { zh: `数据资源没有信息项 ${name}`, en: `The dataset has no column ${name}` }, { column: name });
     if (c.encrypted && !c.blind_index) {
-      throw new BadRequestError('key_not_comparable', { zh: `键列 ${name} 加密存储且无盲索引,无法按键更新`, en: `Key column ${name} is encrypted without a blind index: rows cannot be matched by it` }, { column: name });
+      throw new BadRequestError('key_not_comparable', { zh: `键列 ${name} 加密存储且无盲索引，无法按键更新`, en: `Key column ${name} is encrypted without a blind index: rows cannot be matched by it` }, { column: name });
     }
     return c.encrypted ? `${c.physical}_bi` : c.physical;
   }
 
   const dropTable = (table: string) => ingestRepo(db).dropTable(table);
 
-  const INTERRUPTED = { code: 'interrupted', message: { zh: '加载被中断(进程退出),该版本未生效', en: 'Load was interrupted (process exited); this version never became visible' } };
+  const INTERRUPTED = { code: 'interrupted', message: { zh: '加载被中断（进程退出），该版本未生效', en: 'Load was interrupted (process exited); this version never became visible' } };
 
   /**
    * Reserves the next version of a dataset for this job, under a row lock on the dataset so two
@@ -274,7 +274,7 @@ export function createIngestService(deps: {
         encrypt = found.filter((c, i) => columnProtection(c, policy).encryptAtRest && !columns[i]!.encrypted);
         if (encrypt.length && payload.mode === 'append' && active.length) {
           throw new ConflictError('reload_required', {
-            zh: `新版本中发现须加密的敏感列(${encrypt.map((c) => c.name).join('、')}),请以替换方式重新上传全部数据`,
+            zh: `新版本中发现须加密的敏感列（${encrypt.map((c) => c.name).join('、')}），请以替换方式重新上传全部数据`,
             en: `This version revealed sensitive columns that must be encrypted (${encrypt.map((c) => c.name).join(', ')}); upload all data again in replace mode`,
           });
         }
@@ -369,7 +369,7 @@ export function createIngestService(deps: {
     }
     await flush();
     await inFlight;
-    if (rowsSeen === 0) throw new BadRequestError('no_rows', { zh: '文件只有表头,没有数据行', en: 'The file has a header but no data rows' });
+    if (rowsSeen === 0) throw new BadRequestError('no_rows', { zh: '文件只有表头，没有数据行', en: 'The file has a header but no data rows' });
     await ingestRepo(db).indexVersionTable(table, columns);
     return {
       loaded,
@@ -446,7 +446,7 @@ export function createIngestService(deps: {
       const limit = new Transform({
         transform(chunk: Buffer, _enc, done) {
           bytes += chunk.length;
-          if (bytes > deps.maxBytes) done(new BadRequestError('file_too_large', { zh: `文件超过大小上限(${deps.maxBytes} 字节)`, en: `File exceeds the size limit (${deps.maxBytes} bytes)` }, { limit: deps.maxBytes }));
+          if (bytes > deps.maxBytes) done(new BadRequestError('file_too_large', { zh: `文件超过大小上限（${deps.maxBytes} 字节）`, en: `File exceeds the size limit (${deps.maxBytes} bytes)` }, { limit: deps.maxBytes }));
           else done(null, chunk);
         },
       });
@@ -468,7 +468,7 @@ export function createIngestService(deps: {
       checkAsOf(request.asOf);
       const dataset = await catalog.getOwned(caller.principal, code);
       catalog.assertTable(dataset);
-      if (!fs.existsSync(file)) throw new BadRequestError('file_not_found', { zh: `文件不存在:${file}`, en: `No such file: ${file}` });
+      if (!fs.existsSync(file)) throw new BadRequestError('file_not_found', { zh: `文件不存在：${file}`, en: `No such file: ${file}` });
       return service.enqueue(caller, dataset, { file: path.resolve(file), fileName: path.basename(file), spooled: false, ...request }, fs.statSync(file).size);
     },
 
@@ -508,7 +508,7 @@ export function createIngestService(deps: {
         await r.insertLoadingVersion({ datasetId: dataset.id, version, mode: 'correct', table, jobId: null, source: { correction: input.reason, rows: rows.length }, firstRow: rows[0]!, userId: input.userId });
         return { version, table, active: versions.filter((v) => v.state === 'active') };
       });
-      if (!reserved) throw new ConflictError('load_in_progress', { zh: '该数据资源正在装载新版本,请稍后再更正', en: 'A version of this dataset is loading; correct it afterwards' });
+      if (!reserved) throw new ConflictError('load_in_progress', { zh: '该数据资源正在装载新版本，请稍后再更正', en: 'A version of this dataset is loading; correct it afterwards' });
       const { version, table, active } = reserved;
       const r = ingestRepo(db);
       try {

@@ -136,7 +136,7 @@ export function createValidator(columns: readonly string[], rules: ValidationRul
       if (c.allowed !== undefined && !c.allowed.has(v)) failures = add(failures, line, c.name, 'enum', v, ENUM);
       if (c.identifier !== undefined && identifierCheck !== undefined && !identifierCheck(c.identifier, v)) {
         failures = add(failures, line, c.name, 'identifier', v, {
-          zh: `不是有效的${IDENTIFIER_ZH[c.identifier] ?? c.identifier}(格式或校验位不符)`,
+          zh: `不是有效的${IDENTIFIER_ZH[c.identifier] ?? c.identifier}（格式或校验位不符）`,
           en: `is not a valid ${c.identifier} (format or check digit)`,
         });
       }
@@ -151,7 +151,7 @@ export function createValidator(columns: readonly string[], rules: ValidationRul
       const names = key.names.join(', ');
       const shown = key.indexes.length === 1 ? text : text.replaceAll('\u0000', ', ');
       failures = add(failures, line, key.names.join('+'), 'unique', shown, {
-        zh: `与第 ${first} 行重复(唯一键:${names})`,
+        zh: `与第 ${first} 行重复（唯一键：${names}）`,
         en: `repeats line ${first} (unique key: ${names})`,
       }, first);
     }
@@ -170,7 +170,7 @@ export function createValidator(columns: readonly string[], rules: ValidationRul
   };
 }
 
-const REQUIRED: Message = { zh: '值为空,但此列必填', en: 'is empty but the column is required' };
+const REQUIRED: Message = { zh: '值为空，但此列必填', en: 'is empty but the column is required' };
 const PATTERN: Message = { zh: '不符合规定格式', en: 'does not match the required pattern' };
 const ENUM: Message = { zh: '不在允许的取值之中', en: 'is not one of the allowed values' };
 
@@ -192,7 +192,7 @@ function add(
 const TYPE_ZH: Record<ColumnType, string> = {
   integer: '整数',
   decimal: '数值',
-  boolean: '布尔值(是/否)',
+  boolean: '布尔值（是/否）',
   date: '日期',
   timestamp: '日期时间',
   text: '文本',
@@ -274,7 +274,7 @@ function inRange(range: NonNullable<CompiledColumn['range']>, type: ColumnType |
 function invalidRule(column: string, rule: string, why: string): BadRequestError {
   return new BadRequestError(
     'invalid_rule',
-    { zh: `“${column}”列的${rule}规则无效:${why}`, en: `The ${rule} rule of column "${column}" is invalid: ${why}` },
+    { zh: `“${column}”列的${rule}规则无效：${why}`, en: `The ${rule} rule of column "${column}" is invalid: ${why}` },
     { column, rule },
   );
 }
@@ -300,7 +300,7 @@ function failure(line: number, column: string, rule: RuleName, value: string | n
     rule,
     value: shown,
     message: {
-      zh: `第 ${line} 行“${column}”列:${zhValue}${what.zh}`,
+      zh: `第 ${line} 行“${column}”列：${zhValue}${what.zh}`,
       en: `Line ${line}, column "${column}": ${enValue} ${what.en}`,
     },
   };

@@ -31,7 +31,7 @@ export class RetryLater extends Error {
 function storedError(error: unknown): JobRow['error'] {
   if (error instanceof AppError) return { code: error.code, message: error.text, details: error.details };
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'job_failed', message: { zh: `任务失败:${message}`, en: `Job failed: ${message}` } };
+  return { code: 'job_failed', message: { zh: `任务失败：${message}`, en: `Job failed: ${message}` } };
 }
 
 /**

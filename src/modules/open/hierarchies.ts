@@ -31,34 +31,34 @@ export interface Hierarchy {
 
 const LEVEL_NAMES: Record<Exclude<HierarchyKind, 'number'>, Message[]> = {
   date: [
-    { zh: '原值(日)', en: 'as stored (day)' },
+    { zh: '原值（日）', en: 'as stored (day)' },
     { zh: '月', en: 'month' },
     { zh: '年', en: 'year' },
-    { zh: '全部隐去(*)', en: 'fully generalized (*)' },
+    { zh: '全部隐去（*）', en: 'fully generalized (*)' },
   ],
   age: [
     { zh: '原值', en: 'as stored' },
     { zh: '5 岁段', en: '5-year band' },
     { zh: '10 岁段', en: '10-year band' },
     { zh: '20 岁段', en: '20-year band' },
-    { zh: '全部隐去(*)', en: 'fully generalized (*)' },
+    { zh: '全部隐去（*）', en: 'fully generalized (*)' },
   ],
   region: [
     { zh: '原值', en: 'as stored' },
     { zh: '区县', en: 'district' },
     { zh: '地市', en: 'city' },
     { zh: '省', en: 'province' },
-    { zh: '全部隐去(*)', en: 'fully generalized (*)' },
+    { zh: '全部隐去（*）', en: 'fully generalized (*)' },
   ],
   prefix: [
     { zh: '原值', en: 'as stored' },
     { zh: '隐去末 2 位', en: 'last 2 characters hidden' },
     { zh: '隐去末 4 位', en: 'last 4 characters hidden' },
-    { zh: '全部隐去(*)', en: 'fully generalized (*)' },
+    { zh: '全部隐去（*）', en: 'fully generalized (*)' },
   ],
   category: [
     { zh: '原值', en: 'as stored' },
-    { zh: '全部隐去(*)', en: 'fully generalized (*)' },
+    { zh: '全部隐去（*）', en: 'fully generalized (*)' },
   ],
 };
 
@@ -132,8 +132,8 @@ export function hierarchyOf(kind: HierarchyKind, options: { values?: readonly (s
       const fmt = (w: number) => (w >= 1 ? w.toLocaleString('en-US') : String(w));
       const levels: Message[] = [
         { zh: '原值', en: 'as stored' },
-        ...widths.map((w) => ({ zh: `区间(宽 ${fmt(w)})`, en: `range (width ${fmt(w)})` })),
-        { zh: '全部隐去(*)', en: 'fully generalized (*)' },
+        ...widths.map((w) => ({ zh: `区间（宽 ${fmt(w)}）`, en: `range (width ${fmt(w)})` })),
+        { zh: '全部隐去（*）', en: 'fully generalized (*)' },
       ];
       return wrap(levels, (v, level) => generalize('number', v, { bucket: widths[level - 1]! }));
     }
@@ -157,9 +157,9 @@ export function levelNamesOf(kind: HierarchyKind): Message[] {
   if (kind !== 'number') return LEVEL_NAMES[kind];
   return [
     { zh: '原值', en: 'as stored' },
-    { zh: '区间(细)', en: 'range (fine)' },
-    { zh: '区间(中)', en: 'range (medium)' },
-    { zh: '区间(粗)', en: 'range (coarse)' },
-    { zh: '全部隐去(*)', en: 'fully generalized (*)' },
+    { zh: '区间（细）', en: 'range (fine)' },
+    { zh: '区间（中）', en: 'range (medium)' },
+    { zh: '区间（粗）', en: 'range (coarse)' },
+    { zh: '全部隐去（*）', en: 'fully generalized (*)' },
   ];
 }

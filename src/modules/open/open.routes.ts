@@ -209,7 +209,7 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
         let after: string | undefined;
         for (const key of new Set(params.keys())) {
           const all = params.getAll(key);
-          if (all.length > 1) throw new BadRequestError('duplicate_parameter', { zh: `参数重复:${key}`, en: `Parameter given twice: ${key}` }, { field: key });
+          if (all.length > 1) throw new BadRequestError('duplicate_parameter', { zh: `参数重复：${key}`, en: `Parameter given twice: ${key}` }, { field: key });
           const v = all[0]!;
           if (key === 'limit') {
             if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > MAX_API_LIMIT) throw new BadRequestError('invalid_limit', { zh: `limit 应为 1 到 ${MAX_API_LIMIT}`, en: `limit: 1 to ${MAX_API_LIMIT}` }, { field: 'limit' });

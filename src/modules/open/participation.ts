@@ -60,7 +60,7 @@ export function createParticipationService(deps: {
     async apply(caller: SocietyCaller, code: string, input: { purpose: string; intendedUse: string; applicant: ApplicationRow['applicant'] }) {
       const p = society.requireVerified(caller.society);
       const r = await published(code);
-      if (r.open_type !== 'conditional') throw new ConflictError('not_conditional', { zh: '该数据集为无条件开放,无需申请', en: 'This dataset is open without conditions: no application needed' });
+      if (r.open_type !== 'conditional') throw new ConflictError('not_conditional', { zh: '该数据集为无条件开放，无需申请', en: 'This dataset is open without conditions: no application needed' });
       if (await repo.pendingApplication(p.userId, code)) throw new ConflictError('application_pending', { zh: '您对该数据集的申请正在审核中', en: 'Your application for this dataset is being reviewed' });
       const settings = await deps.settings();
       const a = await repo.insertApplication({
@@ -81,7 +81,7 @@ export function createParticipationService(deps: {
       await notifyOfficers(
         r.provider_org_id,
         'open.application',
-        { zh: `${applicant}申请有条件开放数据「${r.meta.name}」,待审核`, en: `${applicant} applies for the open data “${r.meta.name}”; to review` },
+        { zh: `${applicant}申请有条件开放数据「${r.meta.name}」，待审核`, en: `${applicant} applies for the open data “${r.meta.name}”; to review` },
         { application: a.id, dataset: code, dueAt: a.due_at },
         'applications',
       );
@@ -136,7 +136,7 @@ export function createParticipationService(deps: {
       const id = randomUUID();
       await repo.insertComment({ id, code, providerOrgId: r.provider_org_id, userId: p.userId, rating: input.rating, body: clean(input.body) });
       await recordSociety(caller, { action: 'open.comment.submit', result: 'success', dataset: code, target: { type: 'open_comment', id }, details: { rating: input.rating } });
-      await notifyOfficers(r.provider_org_id, 'open.comment', { zh: `开放数据评论待审核:${r.meta.name}`, en: `Comment to moderate: ${r.meta.name}` }, { comment: id, dataset: code }, 'feedback');
+      await notifyOfficers(r.provider_org_id, 'open.comment', { zh: `开放数据评论待审核：${r.meta.name}`, en: `Comment to moderate: ${r.meta.name}` }, { comment: id, dataset: code }, 'feedback');
       return { id, state: 'pending' as const };
     },
 
@@ -161,7 +161,7 @@ export function createParticipationService(deps: {
       const id = randomUUID();
       await repo.insertDemand({ id, userId: p.userId, orgId: input.orgId, title: clean(input.title), body: clean(input.body) });
       await recordSociety(caller, { action: 'open.demand.submit', result: 'success', target: { type: 'open_demand', id, label: clean(input.title) }, details: { orgId: input.orgId } });
-      await notifyOfficers(input.orgId, 'open.demand', { zh: `数据需求待答复:${clean(input.title)}`, en: `Data request to answer: ${clean(input.title)}` }, { demand: id }, 'feedback');
+      await notifyOfficers(input.orgId, 'open.demand', { zh: `数据需求待答复：${clean(input.title)}`, en: `Data request to answer: ${clean(input.title)}` }, { demand: id }, 'feedback');
       return { id, state: 'submitted' as const };
     },
 
@@ -185,7 +185,7 @@ export function createParticipationService(deps: {
       const providerOrgId = releases[0]!.provider_org_id;
       await repo.insertShowcase({ id, userId: p.userId, providerOrgId, title: clean(input.title), description: clean(input.description), url: input.url ?? null, codes: input.datasets });
       await recordSociety(caller, { action: 'open.showcase.submit', result: 'success', target: { type: 'open_showcase', id, label: clean(input.title) }, details: { datasets: input.datasets } });
-      await notifyOfficers(providerOrgId, 'open.showcase', { zh: `应用展示待审核:${clean(input.title)}`, en: `Showcase to review: ${clean(input.title)}` }, { showcase: id }, 'feedback');
+      await notifyOfficers(providerOrgId, 'open.showcase', { zh: `应用展示待审核：${clean(input.title)}`, en: `Showcase to review: ${clean(input.title)}` }, { showcase: id }, 'feedback');
       return { id, state: 'pending' as const };
     },
 

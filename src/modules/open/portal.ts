@@ -400,7 +400,7 @@ export function createPortalService(deps: {
     async download(caller: SocietyCaller, code: string, format: DownloadFormat, ifNoneMatch?: string) {
       const r = await readable(caller, code);
       if (format === 'xlsx' && Number(r.row_count ?? 0) > XLSX_MAX_ROWS) {
-        throw new BadRequestError('too_large_for_xlsx', { zh: '数据超过 XLSX 的行数上限,请下载 CSV', en: 'Too many rows for XLSX; download CSV' }, { field: 'format' });
+        throw new BadRequestError('too_large_for_xlsx', { zh: '数据超过 XLSX 的行数上限，请下载 CSV', en: 'Too many rows for XLSX; download CSV' }, { field: 'format' });
       }
       const etag = `W/"${r.id}-${format}"`;
       const fileName = `${code}-r${r.number}.${format}`;
@@ -427,7 +427,7 @@ export function createPortalService(deps: {
       if (!Number.isSafeInteger(after) || after < 0) throw new BadRequestError('invalid_cursor', { zh: 'after 游标无效', en: 'Invalid after cursor' }, { field: 'after' });
       const equals = Object.entries(query.equals).map(([name, value]) => {
         const c = columns.find((col) => col.name === name);
-        if (!c) throw new BadRequestError('unknown_column', { zh: `开放数据集没有信息项:${name}`, en: `The open dataset has no column ${name}` }, { field: name });
+        if (!c) throw new BadRequestError('unknown_column', { zh: `开放数据集没有信息项：${name}`, en: `The open dataset has no column ${name}` }, { field: name });
         return { column: c.column, value };
       });
       const page = await repo.snapshotRows(r.relation!, columns.map((c) => c.column), after, query.limit, equals);
@@ -463,7 +463,7 @@ export function createPortalService(deps: {
           { '@language': 'zh', '@value': '公共数据开放目录' },
           { '@language': 'en', '@value': 'Open data catalogue' },
         ],
-        'dct:description': { '@language': 'zh', '@value': '经去标识化检查后开放的公共数据集(GB/T 37964、GB/T 42460)' },
+        'dct:description': { '@language': 'zh', '@value': '经去标识化检查后开放的公共数据集（GB/T 37964、GB/T 42460）' },
         'dct:publisher': { '@type': 'foaf:Agent', 'foaf:name': '公共数据共享交换平台' },
         'foaf:homepage': { '@id': `${base}/open` },
         'dct:language': { '@id': `${EU}/language/ZHO` },

@@ -19,7 +19,7 @@ import { COLUMN_ROLES, openRepo, type PlanColumn, type ReleaseFacts, type Releas
 import type { OpenSettings } from './open.settings.ts';
 
 const RELEASE = { zh: '开放发布', en: 'Release' };
-export const DEFAULT_LICENCE = 'CC BY 4.0(署名 4.0 国际)';
+export const DEFAULT_LICENCE = 'CC BY 4.0（署名 4.0 国际）';
 
 /** 3级 identifier types that identify a person by themselves: only ever removed. */
 const DIRECT_TYPES = new Set(['cn_resident_id', 'passport', 'hk_macau_permit', 'tw_permit', 'bank_card', 'gps', 'person_name', 'cn_mobile', 'cn_landline', 'email', 'cn_plate', 'ipv4', 'ipv6', 'mac']);
@@ -83,19 +83,19 @@ export function validatePlan(plan: readonly PlanColumn[], columns: ColumnState[]
   const seen = new Set<string>();
   for (const p of plan) {
     const c = byName.get(p.name);
-    if (!c) denied('unknown_column', `信息项不存在:${p.name}`, `Unknown column: ${p.name}`, { column: p.name });
-    if (seen.has(p.name)) denied('duplicate_column', `信息项重复:${p.name}`, `Column given twice: ${p.name}`, { column: p.name });
+    if (!c) denied('unknown_column', `信息项不存在：${p.name}`, `Unknown column: ${p.name}`, { column: p.name });
+    if (seen.has(p.name)) denied('duplicate_column', `信息项重复：${p.name}`, `Column given twice: ${p.name}`, { column: p.name });
     seen.add(p.name);
-    if (!COLUMN_ROLES.includes(p.role)) denied('invalid_role', `角色无效:${p.name}`, `Invalid role of ${p.name}`, { column: p.name });
+    if (!COLUMN_ROLES.includes(p.role)) denied('invalid_role', `角色无效：${p.name}`, `Invalid role of ${p.name}`, { column: p.name });
     const lock = lockOf(c);
     const opened = p.role === 'quasi' || p.role === 'sensitive' || p.role === 'insensitive';
     if (lock && opened) denied(c.effectiveGrade >= 4 ? 'grade4_never_opened' : 'direct_identifier', `${lock.zh}:${p.name}`, `${lock.en}: ${p.name}`, { column: p.name });
-    if (!HIERARCHY_KINDS.includes(p.hierarchy)) denied('invalid_hierarchy', `泛化层级类型无效:${p.name}`, `Invalid hierarchy of ${p.name}`, { column: p.name });
+    if (!HIERARCHY_KINDS.includes(p.hierarchy)) denied('invalid_hierarchy', `泛化层级类型无效：${p.name}`, `Invalid hierarchy of ${p.name}`, { column: p.name });
     if (!Number.isInteger(p.level) || p.level < 0 || p.level >= levelCount(p.hierarchy)) {
-      denied('invalid_level', `泛化级别超出范围:${p.name}`, `Generalization level out of range: ${p.name}`, { column: p.name });
+      denied('invalid_level', `泛化级别超出范围：${p.name}`, `Generalization level out of range: ${p.name}`, { column: p.name });
     }
     if (c.effectiveGrade === 3 && opened && !(p.role === 'quasi' && p.level >= 1)) {
-      denied('grade3_needs_deidentification', `3级信息项只能去标识化后开放(作为准标识符至少泛化一级)或删除:${p.name}`, `A grade-3 column is opened only de-identified (a quasi-identifier generalized at least one level) or removed: ${p.name}`, { column: p.name });
+      denied('grade3_needs_deidentification', `3级信息项只能去标识化后开放（作为准标识符至少泛化一级）或删除：${p.name}`, `A grade-3 column is opened only de-identified (a quasi-identifier generalized at least one level) or removed: ${p.name}`, { column: p.name });
     }
   }
   // Columns the plan leaves out are not released.
@@ -224,7 +224,7 @@ export function createReleasesService(deps: {
     const suppressionOk = verified.rows >= c.model.total * (1 - t.maxSuppression) - 1e-9 && (verified.rows > 0 || c.model.total === 0);
     if (!kOk || !lOk || !suppressionOk) {
       throw new ConflictError('release_verification_failed', {
-        zh: '发布快照复核未通过(数据在检查期间发生了变化),请重新检查',
+        zh: '发布快照复核未通过（数据在检查期间发生了变化），请重新检查',
         en: 'The snapshot failed its own check (the data changed during the check); check again',
       }, verified);
     }
@@ -250,7 +250,7 @@ export function createReleasesService(deps: {
       columns,
       quality: { score: Math.round(100 * (0.7 * completeness + 0.3 * documentation)), completeness, documentation },
       chart: chartColumn
-        ? { column: chartColumn.name, values: (await txRepo.topValues(table, chartColumn.column, 12)).map((v) => ({ value: v.value ?? '(空)', count: Number(v.count) })) }
+        ? { column: chartColumn.name, values: (await txRepo.topValues(table, chartColumn.column, 12)).map((v) => ({ value: v.value ?? '（空）', count: Number(v.count) })) }
         : null,
     };
     return { table, verified, facts };
@@ -357,7 +357,7 @@ export function createReleasesService(deps: {
           if (!c.report.passed) {
             refused = c.report;
             throw new ConflictError('release_check_failed', {
-              zh: '去标识化检查未通过,不予发布:请按建议泛化或调整信息项后重新检查',
+              zh: '去标识化检查未通过，不予发布：请按建议泛化或调整信息项后重新检查',
               en: 'The de-identification check failed: publication refused. Apply a proposal or change the plan and check again',
             }, { misses: c.result.misses, k: c.result.k, l: c.result.l, suppression: c.result.suppression, thresholds: t });
           }

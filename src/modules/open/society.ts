@@ -30,7 +30,7 @@ const VERIFY_HOURS = 48;
 const RESET_MINUTES = 60;
 const MAIL_TIMEOUT_MS = 10_000;
 
-const INVALID_LOGIN = { zh: '邮箱或密码错误(连续失败 5 次将锁定 15 分钟)', en: 'Wrong e-mail or password (5 failures lock the account for 15 minutes)' };
+const INVALID_LOGIN = { zh: '邮箱或密码错误（连续失败 5 次将锁定 15 分钟）', en: 'Wrong e-mail or password (5 failures lock the account for 15 minutes)' };
 
 /** Who calls a portal route, and from where. */
 export interface SocietyCaller {
@@ -257,7 +257,7 @@ export function createSocietyService(deps: {
       if (header !== undefined) {
         if (!options.apiKey) throw new UnauthorizedError('api_key_not_allowed', { zh: '该接口不接受 API 密钥', en: 'This endpoint does not accept API keys' });
         const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-        if (!match) throw new UnauthorizedError('invalid_open_key', { zh: '开放接口密钥格式错误,应为 Authorization: Bearer pdxo_…', en: 'Malformed key; expected Authorization: Bearer pdxo_…' });
+        if (!match) throw new UnauthorizedError('invalid_open_key', { zh: '开放接口密钥格式错误，应为 Authorization: Bearer pdxo_…', en: 'Malformed key; expected Authorization: Bearer pdxo_…' });
         return keyPrincipal(match[1]!);
       }
       const token = request.cookies[SOCIETY_COOKIE];
@@ -269,7 +269,7 @@ export function createSocietyService(deps: {
       if (!SAFE_METHODS.has(request.method)) {
         const given = request.headers['x-csrf-token'];
         if (typeof given !== 'string' || tokenHash(given) !== session.csrf_hash) {
-          throw new ForbiddenError('csrf_failed', { zh: 'CSRF 校验失败,请刷新页面后重试', en: 'CSRF check failed; reload the page and retry' });
+          throw new ForbiddenError('csrf_failed', { zh: 'CSRF 校验失败，请刷新页面后重试', en: 'CSRF check failed; reload the page and retry' });
         }
       }
       return { kind: 'society', userId: user.id, email: user.email, verified: user.email_verified_at !== null };

@@ -7,7 +7,7 @@ import { AppError } from '../../errors.ts';
 /** A ciphertext failed authentication or is malformed: tampered, truncated or under another key. */
 export class CiphertextError extends AppError {
   constructor(reason: string) {
-    super(500, 'ciphertext_invalid', { zh: `密文无效或已被篡改(${reason})`, en: `Ciphertext is invalid or was tampered with (${reason})` });
+    super(500, 'ciphertext_invalid', { zh: `密文无效或已被篡改（${reason}）`, en: `Ciphertext is invalid or was tampered with (${reason})` });
   }
 }
 
@@ -15,7 +15,7 @@ export class CiphertextError extends AppError {
 export class MasterKeyMismatchError extends AppError {
   constructor() {
     super(500, 'master_key_mismatch', {
-      zh: '主密钥与此数据库不匹配:请检查 PDX_MASTER_KEY / PDX_MASTER_KEY_FILE 是否为该数据库所用的主密钥',
+      zh: '主密钥与此数据库不匹配：请检查 PDX_MASTER_KEY / PDX_MASTER_KEY_FILE 是否为该数据库所用的主密钥',
       en: 'Master key does not match this database: check that PDX_MASTER_KEY / PDX_MASTER_KEY_FILE is the key this database was set up with',
     });
   }

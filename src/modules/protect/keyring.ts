@@ -70,7 +70,7 @@ export function parseMasterKey(input: string | Buffer, where: string): Buffer {
     if (key.length === 32) return key;
   }
   throw new MasterKeyConfigError(
-    `${where} 不是有效的主密钥:需要 32 字节的 Base64 编码(例如 openssl rand -base64 32 的输出)`,
+    `${where} 不是有效的主密钥：需要 32 字节的 Base64 编码（例如 openssl rand -base64 32 的输出）`,
     `${where} is not a valid master key: expected 32 bytes, base64-encoded (e.g. the output of openssl rand -base64 32)`,
   );
 }
@@ -91,7 +91,7 @@ function loosePermissionsWarning(file: string): string | undefined {
   const mode = fs.statSync(file).mode & 0o777;
   if ((mode & 0o077) === 0) return undefined;
   return (
-    `主密钥文件 ${file} 的权限为 ${mode.toString(8)},其他用户可读;请执行 chmod 600。` +
+    `主密钥文件 ${file} 的权限为 ${mode.toString(8)}，其他用户可读；请执行 chmod 600。` +
     ` / The master key file ${file} has mode ${mode.toString(8)} and is readable by other users; run chmod 600.`
   );
 }
@@ -117,7 +117,7 @@ export function loadMasterKey(options: MasterKeyOptions): LoadedMasterKey {
   }
   if (!options.embedded) {
     throw new MasterKeyConfigError(
-      '服务器模式必须提供主密钥:请设置 PDX_MASTER_KEY(Base64 编码的 32 字节)或 PDX_MASTER_KEY_FILE',
+      '服务器模式必须提供主密钥：请设置 PDX_MASTER_KEY（Base64 编码的 32 字节）或 PDX_MASTER_KEY_FILE',
       'A master key is required with a database server: set PDX_MASTER_KEY (32 bytes, base64) or PDX_MASTER_KEY_FILE',
     );
   }
@@ -142,7 +142,7 @@ export function loadMasterKey(options: MasterKeyOptions): LoadedMasterKey {
     source: 'generated',
     path: file,
     warning:
-      `已生成主密钥并保存在 ${file}(权限 0600)。请立即将其备份到数据目录以外的安全位置:丢失该文件将无法解密任何加密数据。` +
+      `已生成主密钥并保存在 ${file}（权限 0600）。请立即将其备份到数据目录以外的安全位置：丢失该文件将无法解密任何加密数据。` +
       ` / Generated a master key in ${file} (mode 0600). Back it up now, somewhere outside the data directory:` +
       ' without this file no encrypted data can ever be decrypted.',
   };

@@ -129,9 +129,9 @@ export function registerKeysCommands(program: Command, deps: KeysCliDeps): Comma
         write(
           dataDirKey && ctx.masterKey?.path
             ? `Now replace ${ctx.masterKey.path} with ${file} (or set PDX_MASTER_KEY_FILE=${file}) before the next start; the old key no longer opens this database.\n` +
-                `请在下次启动前用 ${file} 替换 ${ctx.masterKey.path}(或设置 PDX_MASTER_KEY_FILE=${file});旧主密钥已不能打开此数据库。\n`
+                `请在下次启动前用 ${file} 替换 ${ctx.masterKey.path}（或设置 PDX_MASTER_KEY_FILE=${file}）；旧主密钥已不能打开此数据库。\n`
             : `Now set PDX_MASTER_KEY_FILE=${file} (or PDX_MASTER_KEY to its content) for every pdx process, and back the file up; the old key no longer opens this database.\n` +
-                `请为所有 pdx 进程设置 PDX_MASTER_KEY_FILE=${file}(或将其内容设为 PDX_MASTER_KEY)并备份该文件;旧主密钥已不能打开此数据库。\n`,
+                `请为所有 pdx 进程设置 PDX_MASTER_KEY_FILE=${file}（或将其内容设为 PDX_MASTER_KEY）并备份该文件；旧主密钥已不能打开此数据库。\n`,
         );
       }),
     );

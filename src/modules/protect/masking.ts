@@ -325,7 +325,7 @@ export function generalize(type: string | undefined, value: CellValue, options: 
   if (type !== undefined && DATE_TYPES.has(type)) return generalizeDate(value, options.date ?? 'year');
   if (type !== undefined && NUMBER_TYPES.has(type)) return generalizeNumber(value, options.bucket);
   throw new BadRequestError('operator_not_applicable', {
-    zh: `类型 ${type ?? '(未知)'} 不支持泛化`,
+    zh: `类型 ${type ?? '（未知）'} 不支持泛化`,
     en: `Type ${type ?? '(unknown)'} cannot be generalized`,
   });
 }

@@ -210,9 +210,9 @@ const volume: Detector = async (r, ctx) => {
       detector: 'volume',
       subject,
       severity,
-      title: { zh: `访问量达到基线的 ${x} 倍${night ? '(夜间)' : ''}`, en: `Volume ${x}× the baseline${night ? ' at night' : ''}` },
+      title: { zh: `访问量达到基线的 ${x} 倍${night ? '（夜间）' : ''}`, en: `Volume ${x}× the baseline${night ? ' at night' : ''}` },
       summary: {
-        zh: `${who(r, ctx).zh} 在 ${local} 这一小时读取 ${current} 行,过去 ${base.hours} 个活跃小时平均 ${Math.round(base.mean)} 行`,
+        zh: `${who(r, ctx).zh} 在 ${local} 这一小时读取 ${current} 行，过去 ${base.hours} 个活跃小时平均 ${Math.round(base.mean)} 行`,
         en: `${who(r, ctx).en} read ${current} rows in the hour of ${local}; its mean over ${base.hours} active hours is ${Math.round(base.mean)}`,
       },
       facts: { rows: current, baselineMean: base.mean, baselineHours: base.hours, ratio, night, hour: hour.toISOString(), grantId: grantOf(r) ?? null, apiKeyId: r.actorApiKeyId },
@@ -236,8 +236,8 @@ const sensitiveBulk: Detector = async (r, ctx) => {
       detector: 'sensitiveBulk',
       subject,
       severity: sensitive.clear4 ? 'significant' : 'general',
-      title: { zh: `批量读取敏感字段(${sensitive.names.join('、')})`, en: `Bulk read of sensitive columns (${sensitive.names.join(', ')})` },
-      summary: { zh: `${who(r, ctx).zh} 一次读取 ${rowsOf(r)} 行,含 3级/4级 信息项`, en: `${who(r, ctx).en} read ${rowsOf(r)} rows including 3级/4级 columns in one response` },
+      title: { zh: `批量读取敏感字段（${sensitive.names.join('、')}）`, en: `Bulk read of sensitive columns (${sensitive.names.join(', ')})` },
+      summary: { zh: `${who(r, ctx).zh} 一次读取 ${rowsOf(r)} 行，含 3级/4级 信息项`, en: `${who(r, ctx).en} read ${rowsOf(r)} rows including 3级/4级 columns in one response` },
       facts: { rows: rowsOf(r), columns: sensitive.names, clear4: sensitive.clear4 },
       seq: r.seq,
       dataset: r.dataset,
@@ -287,7 +287,7 @@ const bruteForce: Detector = async (r, ctx) => {
         subject: `user:${r.actorUsername}`,
         severity: 'general',
         title: { zh: `账号 ${r.actorUsername} 连续登录失败`, en: `Repeated failed sign-ins for ${r.actorUsername}` },
-        summary: { zh: `${s.windowMinutes} 分钟内失败 ${n!.n} 次(来源 ${r.clientIp ?? '?'})`, en: `${n!.n} failures within ${s.windowMinutes} minutes (from ${r.clientIp ?? '?'})` },
+        summary: { zh: `${s.windowMinutes} 分钟内失败 ${n!.n} 次（来源 ${r.clientIp ?? '?'}）`, en: `${n!.n} failures within ${s.windowMinutes} minutes (from ${r.clientIp ?? '?'})` },
         facts: { username: r.actorUsername, failures: n!.n, ip: r.clientIp },
         seq: r.seq,
         orgId: r.actorOrgId,
@@ -307,8 +307,8 @@ const bruteForce: Detector = async (r, ctx) => {
         detector: 'bruteForce',
         subject: `ip:${r.clientIp}`,
         severity: spray ? 'significant' : 'general',
-        title: { zh: `来源 ${r.clientIp} 口令猜测${spray ? '(多账号)' : ''}`, en: `Password guessing from ${r.clientIp}${spray ? ' (many accounts)' : ''}` },
-        summary: { zh: `${s.windowMinutes} 分钟内失败 ${n.n} 次,涉及 ${n.accounts} 个账号`, en: `${n.n} failures within ${s.windowMinutes} minutes on ${n.accounts} accounts` },
+        title: { zh: `来源 ${r.clientIp} 口令猜测${spray ? '（多账号）' : ''}`, en: `Password guessing from ${r.clientIp}${spray ? ' (many accounts)' : ''}` },
+        summary: { zh: `${s.windowMinutes} 分钟内失败 ${n.n} 次，涉及 ${n.accounts} 个账号`, en: `${n.n} failures within ${s.windowMinutes} minutes on ${n.accounts} accounts` },
         facts: { ip: r.clientIp, failures: n.n, accounts: n.accounts },
         seq: r.seq,
       });
@@ -446,9 +446,9 @@ const newSensitiveColumn: Detector = async (r, ctx) => {
       detector: 'newSensitiveColumn',
       subject: `dataset:${r.dataset}`,
       severity: top >= 4 && shared ? 'significant' : 'general',
-      title: { zh: `新版本出现未经确认的敏感字段:${names.join('、')}`, en: `New version brings unconfirmed sensitive columns: ${names.join(', ')}` },
+      title: { zh: `新版本出现未经确认的敏感字段：${names.join('、')}`, en: `New version brings unconfirmed sensitive columns: ${names.join(', ')}` },
       summary: {
-        zh: `数据资源 ${r.dataset} 第 ${version} 版的分类结果高于已确认的分级${shared && s.freezeSharing ? ',已冻结共享待复核' : ''}`,
+        zh: `数据资源 ${r.dataset} 第 ${version} 版的分类结果高于已确认的分级${shared && s.freezeSharing ? '，已冻结共享待复核' : ''}`,
         en: `Version ${version} of ${r.dataset} classifies above the confirmed grades${shared && s.freezeSharing ? '; sharing frozen until reviewed' : ''}`,
       },
       facts: { version, columns: risen.map((c) => ({ name: c.name, grade: c.grade, type: c.types?.[0]?.type ?? null })) },
@@ -496,11 +496,11 @@ const adminChange: Detector = async (r, ctx) => {
       subject: `admin_change:${typeof d.changeId === 'string' ? d.changeId : `seq${r.seq}`}:${step}`,
       severity: ctx.settings.detectors.adminChange.severity,
       title: {
-        zh: `三员账号变更${stepLabel.zh}:${kind.zh}${roles.map((x) => x.zh).join('、')}账号 ${account}${host ? '(主机命令行)' : ''}`,
+        zh: `三员账号变更${stepLabel.zh}：${kind.zh}${roles.map((x) => x.zh).join('、')}账号 ${account}${host ? '（主机命令行）' : ''}`,
         en: `Administrator account change ${stepLabel.en}: ${kind.en} the ${roles.map((x) => x.en).join(', ')} account ${account}${host ? ' (host command line)' : ''}`,
       },
       summary: {
-        zh: `${who(r, ctx).zh} ${stepLabel.zh}了对账号 ${account} 的${kind.zh}${typeof d.reason === 'string' ? `,理由:${d.reason}` : ''}`,
+        zh: `${who(r, ctx).zh} ${stepLabel.zh}了对账号 ${account} 的${kind.zh}${typeof d.reason === 'string' ? `，理由：${d.reason}` : ''}`,
         en: `${who(r, ctx).en} ${stepLabel.en} the ${kind.en} account ${account}${typeof d.reason === 'string' ? `; reason: ${d.reason}` : ''}`,
       },
       facts: { step, changeId: d.changeId ?? null, kind: d.kind ?? null, adminRoles: d.adminRoles ?? null, username: account, via: host ? 'host' : 'api' },
@@ -520,9 +520,9 @@ const telemetryFlood: Detector = async (r, ctx) => {
       detector: 'telemetryFlood',
       subject: `device:${r.targetId ?? d.device ?? '?'}`,
       severity: s.severity,
-      title: { zh: `设备 ${d.device ?? '?'} 超出上报速率,已限流`, en: `Device ${d.device ?? '?'} exceeded its rate and is throttled` },
+      title: { zh: `设备 ${d.device ?? '?'} 超出上报速率，已限流`, en: `Device ${d.device ?? '?'} exceeded its rate and is throttled` },
       summary: {
-        zh: `设备 ${d.device ?? '?'} 经 ${d.via ?? '?'} 一次上报 ${d.points ?? '?'} 个点,超过每秒 ${d.limit ?? '?'} 点的限额(来源 ${r.clientIp ?? '?'})`,
+        zh: `设备 ${d.device ?? '?'} 经 ${d.via ?? '?'} 一次上报 ${d.points ?? '?'} 个点，超过每秒 ${d.limit ?? '?'} 点的限额（来源 ${r.clientIp ?? '?'}）`,
         en: `Device ${d.device ?? '?'} sent ${d.points ?? '?'} points over ${d.via ?? '?'}, above its limit of ${d.limit ?? '?'} per second (from ${r.clientIp ?? '?'})`,
       },
       facts: { device: d.device, limit: d.limit, points: d.points, via: d.via, ip: r.clientIp },
@@ -543,9 +543,9 @@ const requestOverdue: Detector = async (r, ctx) => {
       detector: 'requestOverdue',
       subject: `share_request:${r.targetId ?? '?'}:${d.stage ?? '?'}`,
       severity: s.severity,
-      title: { zh: `共享申请逾期未答复:${d.providerName ?? '?'}·${r.targetLabel ?? r.dataset ?? '?'}`, en: `Share request overdue: ${d.providerName ?? '?'} · ${r.targetLabel ?? r.dataset ?? '?'}` },
+      title: { zh: `共享申请逾期未答复：${d.providerName ?? '?'}·${r.targetLabel ?? r.dataset ?? '?'}`, en: `Share request overdue: ${d.providerName ?? '?'} · ${r.targetLabel ?? r.dataset ?? '?'}` },
       summary: {
-        zh: `${d.consumerName ?? '?'} 的共享申请(${stage.zh})已超过 ${d.dueAt ?? '?'} 的期限,已上报${d.authority ?? '平台主管部门'}`,
+        zh: `${d.consumerName ?? '?'} 的共享申请（${stage.zh}）已超过 ${d.dueAt ?? '?'} 的期限，已上报${d.authority ?? '平台主管部门'}`,
         en: `The share request of ${d.consumerName ?? '?'} (${stage.en}) passed its deadline ${d.dueAt ?? '?'} and was escalated to ${d.authority ?? 'the platform authority'}`,
       },
       facts: { requestId: r.targetId, stage: d.stage, dueAt: d.dueAt, providerOrgId: d.providerOrgId },
@@ -575,8 +575,8 @@ const syncFailures: Detector = async (r, ctx) => {
         ? { zh: `库表推送连续失败 ${d.consecutiveFailures} 次`, en: `Database push failed ${d.consecutiveFailures} times in a row` }
         : { zh: `库表同步连续失败 ${d.consecutiveFailures} 次`, en: `Database sync failed ${d.consecutiveFailures} times in a row` },
       summary: push
-        ? { zh: `推送订阅 ${r.targetLabel ?? r.targetId ?? '?'} 最近一次错误:${d.error ?? '?'}`, en: `Push subscription ${r.targetLabel ?? r.targetId ?? '?'}, last error: ${d.error ?? '?'}` }
-        : { zh: `绑定 ${r.targetId ?? '?'} 最近一次错误:${d.error ?? '?'}`, en: `Binding ${r.targetId ?? '?'}, last error: ${d.error ?? '?'}` },
+        ? { zh: `推送订阅 ${r.targetLabel ?? r.targetId ?? '?'} 最近一次错误：${d.error ?? '?'}`, en: `Push subscription ${r.targetLabel ?? r.targetId ?? '?'}, last error: ${d.error ?? '?'}` }
+        : { zh: `绑定 ${r.targetId ?? '?'} 最近一次错误：${d.error ?? '?'}`, en: `Binding ${r.targetId ?? '?'}, last error: ${d.error ?? '?'}` },
       facts: { [push ? 'subscription' : 'binding']: r.targetId, failures: d.consecutiveFailures, error: d.error },
       seq: r.seq,
       dataset: r.dataset,

@@ -25,10 +25,10 @@ const KINDS: Record<string, string> = { opened: '创建', state: '阶段', actio
 const fmt = (d: Date | null | undefined) => (d ? `${new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')} (UTC+8)` : '—');
 
 function clockLine(name: string, c: Clock | null): string {
-  if (!c) return `- ${name}:不适用(一般事件)`;
-  if (c.reportedAt) return `- ${name}:截止 ${fmt(c.due)},已于 ${fmt(c.reportedAt)} 报告`;
+  if (!c) return `- ${name}：不适用（一般事件）`;
+  if (c.reportedAt) return `- ${name}：截止 ${fmt(c.due)}，已于 ${fmt(c.reportedAt)} 报告`;
   const minutes = Math.round((c.remainingMs ?? 0) / 60_000);
-  return `- ${name}:截止 ${fmt(c.due)},${c.overdue ? `已超时 ${-minutes} 分钟` : `剩余 ${Math.floor(minutes / 60)} 小时 ${minutes % 60} 分钟`}`;
+  return `- ${name}：截止 ${fmt(c.due)}，${c.overdue ? `已超时 ${-minutes} 分钟` : `剩余 ${Math.floor(minutes / 60)} 小时 ${minutes % 60} 分钟`}`;
 }
 
 /** Table cells must not break the Markdown table. */
@@ -37,7 +37,7 @@ const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 export function incidentMarkdown(d: IncidentDetail, at: Date): string {
   const i = d.incident;
   const lines = [
-    `# 网络安全事件报告:${i.title}`,
+    `# 网络安全事件报告：${i.title}`,
     '',
     `| 项目 | 内容 |`,
     `| --- | --- |`,
@@ -49,10 +49,10 @@ export function incidentMarkdown(d: IncidentDetail, at: Date): string {
     `| 关闭时间 | ${fmt(i.closed_at)} |`,
     `| 报告生成 | ${fmt(at)} |`,
     '',
-    '## 报告时限(国家网络安全事件报告管理办法)',
+    '## 报告时限（国家网络安全事件报告管理办法）',
     '',
-    clockLine('首次报告(省网信办,4 小时内)', d.clocks.first),
-    clockLine('最终报告(30 日内)', d.clocks.final),
+    clockLine('首次报告（省网信办，4 小时内）', d.clocks.first),
+    clockLine('最终报告（30 日内）', d.clocks.final),
     '',
     '## 事件描述',
     '',
@@ -62,7 +62,7 @@ export function incidentMarkdown(d: IncidentDetail, at: Date): string {
     '',
     '| 级别 | 检测器 | 告警 | 次数 | 审计记录序号 |',
     '| --- | --- | --- | --- | --- |',
-    ...d.alerts.map((a) => `| ${SEVERITY_LABELS[a.severity].zh} | ${a.detector} | ${cell(a.title.zh)}:${cell(a.summary.zh)} | ${a.hits} | ${a.evidence.join(', ')} |`),
+    ...d.alerts.map((a) => `| ${SEVERITY_LABELS[a.severity].zh} | ${a.detector} | ${cell(a.title.zh)}：${cell(a.summary.zh)} | ${a.hits} | ${a.evidence.join(', ')} |`),
     '',
     '## 处置时间线',
     '',
@@ -75,7 +75,7 @@ export function incidentMarkdown(d: IncidentDetail, at: Date): string {
     i.summary || '—',
     '',
     '---',
-    '审计记录可用 `pdx audit verify` 校验,并可导出含包含证明的证据(审计管理员)。',
+    '审计记录可用 `pdx audit verify` 校验，并可导出含包含证明的证据（审计管理员）。',
     '',
   ];
   return lines.join('\n');

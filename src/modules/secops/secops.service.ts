@@ -197,11 +197,11 @@ export function createSecopsService(deps: SecopsDeps) {
     const state: Message =
       kind === 'throttle_key' && until
         ? { zh: `已限流至 ${clockTime(until)}`, en: `throttled until ${clockTime(until)}` }
-        : { zh: '已暂停,待安全管理员解除', en: 'suspended until the security administrator lifts it' };
+        : { zh: '已暂停，待安全管理员解除', en: 'suspended until the security administrator lifts it' };
     await r.notifyOrg({
       orgId: key.org_id,
       kind: 'secops.key_contained',
-      title: { zh: `API 密钥「${key.name}」${state.zh}:${reason.zh}`, en: `API key "${key.name}" ${state.en}: ${reason.en}` },
+      title: { zh: `API 密钥「${key.name}」${state.zh}：${reason.zh}`, en: `API key "${key.name}" ${state.en}: ${reason.en}` },
       body: { keyId, keyName: key.name, containment: kind, containmentId, until: until?.toISOString() ?? null, reason },
       link: '/api-keys',
     });
@@ -284,19 +284,19 @@ export function createSecopsService(deps: SecopsDeps) {
       alert = (await r.getAlert(alert.id))!;
     }
     // The reason names the dataset too: the key holder's notice quotes it.
-    const on = alert.names.dataset ? { zh: `(数据资源:${alert.names.dataset})`, en: ` (dataset: ${alert.names.dataset})` } : { zh: '', en: '' };
+    const on = alert.names.dataset ? { zh: `（数据资源：${alert.names.dataset}）`, en: ` (dataset: ${alert.names.dataset})` } : { zh: '', en: '' };
     const containment = f.contain
-      ? await containTx(r, { ...f.contain, alertId: alert.id, reason: { zh: `自动处置:${alert.title.zh}${on.zh}`, en: `Automatic: ${alert.title.en}${on.en}` }, by: null }, fx)
+      ? await containTx(r, { ...f.contain, alertId: alert.id, reason: { zh: `自动处置：${alert.title.zh}${on.zh}`, en: `Automatic: ${alert.title.en}${on.en}` }, by: null }, fx)
       : undefined;
     if (notify) {
       const dataset = alert.dataset ? await r.datasetByCode(alert.dataset) : undefined;
       // A notice names what it is about: the dataset and the organisation whose key or account acted.
       const consumer = alert.org_id && alert.org_id !== dataset?.provider_org_id ? await r.orgName(alert.org_id) : undefined;
       const about = [
-        ...(dataset ? [{ zh: `数据资源:${dataset.name}`, en: `dataset: ${dataset.name}` }] : []),
-        ...(consumer ? [{ zh: `使用方:${consumer}`, en: `consumer: ${consumer}` }] : []),
+        ...(dataset ? [{ zh: `数据资源：${dataset.name}`, en: `dataset: ${dataset.name}` }] : []),
+        ...(consumer ? [{ zh: `使用方：${consumer}`, en: `consumer: ${consumer}` }] : []),
       ];
-      const suffix = about.length ? { zh: `(${about.map((a) => a.zh).join(';')})`, en: ` (${about.map((a) => a.en).join('; ')})` } : { zh: '', en: '' };
+      const suffix = about.length ? { zh: `（${about.map((a) => a.zh).join('；')}）`, en: ` (${about.map((a) => a.en).join('; ')})` } : { zh: '', en: '' };
       await r.notifyUsers({
         kind: 'secops.alert',
         title: { zh: `【${SEVERITY_LABELS[alert.severity].zh}】${alert.title.zh}${suffix.zh}`, en: `[${SEVERITY_LABELS[alert.severity].en}] ${alert.title.en}${suffix.en}` },
@@ -444,7 +444,7 @@ export function createSecopsService(deps: SecopsDeps) {
               severity: i.severity,
               title: { zh: `安全事件「${i.title}」${what.zh}时限临近`, en: `Incident "${i.title}": ${what.en} due soon` },
               summary: {
-                zh: minutes >= 0 ? `剩余 ${minutes} 分钟(截止 ${due.toISOString()}),请向省网信办报告` : `已超时 ${-minutes} 分钟(截止 ${due.toISOString()})`,
+                zh: minutes >= 0 ? `剩余 ${minutes} 分钟（截止 ${due.toISOString()}），请向省网信办报告` : `已超时 ${-minutes} 分钟(截止 ${due.toISOString()})`,
                 en: minutes >= 0 ? `${minutes} minutes left (due ${due.toISOString()}): report to the provincial cyberspace office` : `Overdue by ${-minutes} minutes (due ${due.toISOString()})`,
               },
               facts: { incidentId: i.id, which, due, minutesLeft: minutes },
@@ -571,7 +571,7 @@ export function createSecopsService(deps: SecopsDeps) {
       const parsed = settingsSchema.safeParse({ ...raw, webhooks });
       if (!parsed.success) {
         const field = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-        throw new BadRequestError('invalid_settings', { zh: `安全运营设置无效:${field}`, en: `Invalid security settings: ${field}` }, { issues: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) });
+        throw new BadRequestError('invalid_settings', { zh: `安全运营设置无效：${field}`, en: `Invalid security settings: ${field}` }, { issues: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) });
       }
       await saveSettings(db, parsed.data);
       await record(caller, { action: 'secops.settings_change', result: 'success', target: { type: 'setting', id: 'secops.settings' }, details: { webhooks: parsed.data.webhooks.map((w) => w.url), email: parsed.data.email.to.length } });
@@ -654,7 +654,7 @@ export function createSecopsService(deps: SecopsDeps) {
       const s = await loadSettings(db);
       for (const alertId of input.alertIds) {
         const alert = await secopsRepo(db).getAlert(alertId);
-        if (!alert) throw new BadRequestError('unknown_alert', { zh: `告警不存在:${alertId}`, en: `Unknown alert: ${alertId}` }, { field: 'alertIds' });
+        if (!alert) throw new BadRequestError('unknown_alert', { zh: `告警不存在：${alertId}`, en: `Unknown alert: ${alertId}` }, { field: 'alertIds' });
         if (alert.incident_id) throw new ConflictError('alert_has_incident', { zh: '该告警已关联安全事件', en: 'This alert already belongs to an incident' }, { incidentId: alert.incident_id });
       }
       const fx = noEffects();
@@ -666,7 +666,7 @@ export function createSecopsService(deps: SecopsDeps) {
     async transition(caller: Caller, id: string, input: { state: IncidentState; note: string; summary?: string }) {
       const incident = await requireIncident(id);
       if (INCIDENT_STATES.indexOf(input.state) <= INCIDENT_STATES.indexOf(incident.state)) {
-        throw new ConflictError('invalid_transition', { zh: `安全事件只能向后推进(当前:${STATE_LABELS[incident.state].zh})`, en: `An incident only moves forward (now: ${STATE_LABELS[incident.state].en})` }, { state: incident.state });
+        throw new ConflictError('invalid_transition', { zh: `安全事件只能向后推进（当前：${STATE_LABELS[incident.state].zh}）`, en: `An incident only moves forward (now: ${STATE_LABELS[incident.state].en})` }, { state: incident.state });
       }
       const summary = input.summary ?? incident.summary;
       if (input.state === 'closed' && !summary.trim()) {

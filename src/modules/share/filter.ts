@@ -36,7 +36,7 @@ export function isCondition(node: FilterNode): node is Condition {
 
 /** A 400 naming the parameter and what is wrong with it. */
 export function filterError(parameter: string, zh: string, en: string): BadRequestError {
-  return new BadRequestError('invalid_filter', { zh: `过滤条件 ${parameter} 无效:${zh}`, en: `Invalid filter ${parameter}: ${en}` }, { parameter });
+  return new BadRequestError('invalid_filter', { zh: `过滤条件 ${parameter} 无效：${zh}`, en: `Invalid filter ${parameter}: ${en}` }, { parameter });
 }
 
 interface Budget {
@@ -119,7 +119,7 @@ function parseOperation(column: string, text: string, budget: Budget): Condition
   const dot = rest.indexOf('.');
   const op = (dot < 0 ? rest : rest.slice(0, dot)) as Operator;
   if (!OPERATORS.includes(op)) {
-    throw filterError(budget.parameter, `未知的运算符,应为 ${OPERATORS.join('、')} 之一`, `unknown operator; expected one of ${OPERATORS.join(', ')}`);
+    throw filterError(budget.parameter, `未知的运算符，应为 ${OPERATORS.join('、')} 之一`, `unknown operator; expected one of ${OPERATORS.join(', ')}`);
   }
   if (dot < 0) throw filterError(budget.parameter, `运算符 ${op} 缺少值`, `operator ${op} needs a value`);
   const raw = checkValue(rest.slice(dot + 1), budget);

@@ -128,11 +128,11 @@ function columnError(code: string, column: string, zh: string, en: string): BadR
 
 export const unknownColumn = (column: string) => columnError('unknown_column', column, '不存在', 'does not exist');
 const notGranted = (column: string) => columnError('column_not_granted', column, '不在授权范围内', 'is not granted to you');
-const verifyOnly = (column: string) => columnError('column_verify_only', column, '仅授权用于核验,不能查询、过滤或排序', 'is granted for verification only; it cannot be selected, filtered or ordered');
+const verifyOnly = (column: string) => columnError('column_verify_only', column, '仅授权用于核验，不能查询、过滤或排序', 'is granted for verification only; it cannot be selected, filtered or ordered');
 const notFilterable = (column: string, mode: string) =>
-  columnError('column_not_filterable', column, `以${MODE_ZH[mode] ?? mode}形式授权,不能用于过滤`, `is granted ${mode}; it cannot be used in a filter`);
+  columnError('column_not_filterable', column, `以${MODE_ZH[mode] ?? mode}形式授权，不能用于过滤`, `is granted ${mode}; it cannot be used in a filter`);
 const notOrderable = (column: string, mode: string) =>
-  columnError('column_not_orderable', column, `以${MODE_ZH[mode] ?? mode}形式授权或加密存储,不能用于排序`, `is granted ${mode} or stored encrypted; it cannot be used to order`);
+  columnError('column_not_orderable', column, `以${MODE_ZH[mode] ?? mode}形式授权或加密存储，不能用于排序`, `is granted ${mode} or stored encrypted; it cannot be used to order`);
 
 const MODE_ZH: Record<string, string> = { clear: '明文', masked: '脱敏', pseudonym: '假名', generalized: '泛化', redacted: '去标识', verify: '核验', hidden: '隐藏' };
 
@@ -192,7 +192,7 @@ function badOffset(column: string, value: string): BadRequestError {
   return new BadRequestError(
     'invalid_value',
     {
-      zh: `信息项 ${column} 的值 ${JSON.stringify(shown)} 的时区偏移超出范围(应在 -15:59 到 +15:59 之间)`,
+      zh: `信息项 ${column} 的值 ${JSON.stringify(shown)} 的时区偏移超出范围（应在 -15:59 到 +15:59 之间）`,
       en: `Value ${JSON.stringify(shown)} for column ${column} has a UTC offset out of range (-15:59 to +15:59)`,
     },
     { column, type: 'timestamp' },
@@ -277,7 +277,7 @@ function compileConditionOn(column: ViewColumn, c: Condition, ctx: CompileContex
   if (ctx.audience === 'consumer') {
     if (column.mode === 'pseudonym') {
       if (!topLevel || c.not || (c.op !== 'eq' && c.op !== 'in')) {
-        throw columnError('column_not_filterable', c.column, '以假名形式授权,只能在顶层用 eq 或 in 按假名过滤', 'is granted as a pseudonym; filter it only with eq or in on the pseudonym, at the top level');
+        throw columnError('column_not_filterable', c.column, '以假名形式授权，只能在顶层用 eq 或 in 按假名过滤', 'is granted as a pseudonym; filter it only with eq or in on the pseudonym, at the top level');
       }
       const values = (Array.isArray(c.value) ? c.value : [c.value ?? '']).map(normalizePseudonym);
       ctx.post.push({ column, values: new Set(values) });
@@ -292,7 +292,7 @@ function compileConditionOn(column: ViewColumn, c: Condition, ctx: CompileContex
   if (column.encrypted) {
     // Ciphertext can only be matched for equality, through the blind index.
     if (!column.blindIndex || (c.op !== 'eq' && c.op !== 'in')) {
-      throw columnError('column_not_filterable', c.column, '加密存储,只能用 eq、in 或 is.null 过滤(需盲索引)', 'is stored encrypted; filter it only with eq, in or is.null (needs a blind index)');
+      throw columnError('column_not_filterable', c.column, '加密存储，只能用 eq、in 或 is.null 过滤（需盲索引）', 'is stored encrypted; filter it only with eq, in or is.null (needs a blind index)');
     }
     if (!ctx.terms) throw new Error('blind index terms not loaded');
     const values = Array.isArray(c.value) ? c.value : [c.value ?? ''];
@@ -444,7 +444,7 @@ export function compileRead(
     : view.filter((c) => VISIBLE_MODES.has(c.mode));
   if (output.length === 0) {
     // A verify-only grant reads no rows at all: not even how many there are.
-    throw new BadRequestError('no_readable_columns', { zh: '该授权没有可查询的信息项(仅可核验)', en: 'This grant has no readable columns (verification only)' });
+    throw new BadRequestError('no_readable_columns', { zh: '该授权没有可查询的信息项（仅可核验）', en: 'This grant has no readable columns (verification only)' });
   }
   const order = request.order.map((o) => {
     const column = readable(columns, o.column);

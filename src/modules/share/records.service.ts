@@ -191,7 +191,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
       const where = READ_AT[ctx.dataset.resource_kind];
       throw new BadRequestError(
         'wrong_resource_kind',
-        { zh: `资源 ${code} 是${where.zh},请使用 ${where.path(code)}`, en: `Resource ${code} is ${where.en}; read it at ${where.path(code)}` },
+        { zh: `资源 ${code} 是${where.zh}，请使用 ${where.path(code)}`, en: `Resource ${code} is ${where.en}; read it at ${where.path(code)}` },
         { kind: ctx.dataset.resource_kind },
       );
     }
@@ -207,14 +207,14 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     if (!grant) throw denied('no_grant', '本单位没有该数据资源的共享授权', 'Your organisation has no grant for this dataset');
     if (grant.state === 'revoked') throw denied('grant_revoked', '共享授权已被撤销', 'The grant has been revoked');
     if (grant.expired) throw denied('grant_expired', '共享授权已过期', 'The grant has expired');
-    if (grant.suspended) throw denied('grant_suspended', '共享授权已暂停(数据回流暂停)', 'The grant is suspended (return flow paused)');
+    if (grant.suspended) throw denied('grant_suspended', '共享授权已暂停（数据回流暂停）', 'The grant is suspended (return flow paused)');
     if (!ipAllowed(caller.ip ?? '', grant.ip_ranges)) throw denied('ip_not_allowed', '请求来源地址不在授权的 IP 范围内', 'Your address is outside the IP ranges of the grant');
     // Containment by security operations (a suspended grant, a frozen dataset, a suspended key), read
     // with the grants: the statement returns only those on this dataset, its grants and this key.
     const pickedId = grant.id;
     const contained = ctx.containments.some((c) => c.kind !== 'suspend_grant' || c.target_id === pickedId);
     if (contained) {
-      throw denied('contained', '该访问已被安全管理员暂停(安全处置中)', 'Access is suspended by the security administrator (incident response)');
+      throw denied('contained', '该访问已被安全管理员暂停（安全处置中）', 'Access is suspended by the security administrator (incident response)');
     }
     return { ctx, grant, view: viewColumns(ctx.columns, grant.columns) };
   }
@@ -423,7 +423,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
           throw new BadRequestError('column_not_verifiable', { zh: `信息项 ${name} 未授权用于核验`, en: `Column ${name} is not granted for verification` }, { column: name });
         }
         if (column.encrypted && !column.blindIndex) {
-          throw new BadRequestError('column_not_verifiable', { zh: `信息项 ${name} 加密存储且无盲索引,不能核验`, en: `Column ${name} is encrypted without a blind index; it cannot be verified` }, { column: name });
+          throw new BadRequestError('column_not_verifiable', { zh: `信息项 ${name} 加密存储且无盲索引，不能核验`, en: `Column ${name} is encrypted without a blind index; it cannot be verified` }, { column: name });
         }
       }
       await countRequest(caller, code, grant, 'verify', grant.requests_per_minute ?? DEFAULT_VERIFY_PER_MINUTE);

@@ -26,7 +26,7 @@ export function finer(a: Resolution, b: Resolution): boolean {
 }
 
 function invalid(field: string, zh: string, en: string): BadRequestError {
-  return new BadRequestError('invalid_series_terms', { zh: `${field}:${zh}`, en: `${field}: ${en}` }, { field });
+  return new BadRequestError('invalid_series_terms', { zh: `${field}：${zh}`, en: `${field}: ${en}` }, { field });
 }
 
 function instant(text: string | null | undefined, field: string): number | null {
@@ -57,6 +57,6 @@ export function narrowSeriesTerms(requested: SeriesTerms, granted: SeriesTerms):
   if (requested.from && (!g.from || g.from < requested.from)) throw invalid('series.from', '不能早于申请的起点', 'cannot be before the requested start');
   if (requested.to && (!g.to || g.to > requested.to)) throw invalid('series.to', '不能晚于申请的终点', 'cannot be after the requested end');
   const extra = (g.devices ?? []).filter((d) => !(requested.devices ?? []).includes(d));
-  if (extra.length) throw invalid('series.devices', `未申请的设备:${extra.join('、')}`, `devices not requested: ${extra.join(', ')}`);
+  if (extra.length) throw invalid('series.devices', `未申请的设备：${extra.join('、')}`, `devices not requested: ${extra.join(', ')}`);
   return g;
 }

@@ -87,7 +87,7 @@ export function checkCidr(range: string): { address: string; prefix: number; fam
   const max = family === 'ipv4' ? 32 : 128;
   const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
   if (!family || extra !== undefined || !(prefix >= 0 && prefix <= max)) {
-    throw new BadRequestError('invalid_ip_range', { zh: `IP 地址段无效:${range}`, en: `Invalid IP range: ${range}` }, { field: 'ipRanges', value: range });
+    throw new BadRequestError('invalid_ip_range', { zh: `IP 地址段无效：${range}`, en: `Invalid IP range: ${range}` }, { field: 'ipRanges', value: range });
   }
   return { address, prefix, family };
 }
@@ -126,7 +126,7 @@ function inRowFilter<T>(check: () => T): T {
     if (!(error instanceof BadRequestError)) throw error;
     throw new BadRequestError(
       error.code,
-      { zh: `行过滤条件 rowFilter 无效:${error.text.zh}`, en: `Invalid row filter (rowFilter): ${error.text.en}` },
+      { zh: `行过滤条件 rowFilter 无效：${error.text.zh}`, en: `Invalid row filter (rowFilter): ${error.text.en}` },
       { ...(error.details as Record<string, unknown> | undefined), field: 'rowFilter' },
     );
   }
@@ -165,7 +165,7 @@ function seriesOf(d: DatasetRow, series: SeriesTerms | undefined): SeriesTerms |
     if (series) throw seriesNotApplicable();
     return null;
   }
-  if (!series) throw new BadRequestError('series_required', { zh: '申请时序数据须说明分辨率(series.resolution)', en: 'A request for a telemetry set must give series.resolution' }, { field: 'series' });
+  if (!series) throw new BadRequestError('series_required', { zh: '申请时序数据须说明分辨率（series.resolution）', en: 'A request for a telemetry set must give series.resolution' }, { field: 'series' });
   return checkSeriesTerms(series);
 }
 
@@ -235,7 +235,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       const locked = await shareRepo(tx).lockRequest(id);
       if (!locked) throw new NotFoundError(REQUEST);
       if (!from.includes(locked.state)) {
-        throw conflict('invalid_state', `申请当前状态为 ${locked.state},不能执行此操作`, `The request is ${locked.state}; this action does not apply`, { state: locked.state });
+        throw conflict('invalid_state', `申请当前状态为 ${locked.state}，不能执行此操作`, `The request is ${locked.state}; this action does not apply`, { state: locked.state });
       }
       return fn(tx);
     });
@@ -268,9 +268,9 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       const p = caller.principal;
       const d = await catalog.get(p, input.dataset);
       if (d.share_type === 'none') {
-        throw new ForbiddenError('not_shareable', { zh: '该数据资源为不予共享,不能申请', en: 'This dataset is not shared (不予共享) and cannot be requested' });
+        throw new ForbiddenError('not_shareable', { zh: '该数据资源为不予共享，不能申请', en: 'This dataset is not shared (不予共享) and cannot be requested' });
       }
-      if (d.status !== 'published') throw conflict('not_published', '数据资源尚未发布,不能申请', 'The dataset is not published');
+      if (d.status !== 'published') throw conflict('not_published', '数据资源尚未发布，不能申请', 'The dataset is not published');
       if (d.provider_org_id === p.orgId) throw conflict('own_dataset', '不能申请本单位的数据资源', 'You cannot request your own organisation\'s dataset');
       const columns = await catalog.columnsOf(d.id);
       const names = [...new Set(input.columns)];
@@ -312,7 +312,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       const made = (await repo.request(id))!;
       await notify({
         kind: 'share.request',
-        title: { zh: `${made.consumer_name}申请共享「${d.name}」,用途:${input.purpose}`, en: `${made.consumer_name} requests “${d.name}” for ${input.purpose}` },
+        title: { zh: `${made.consumer_name}申请共享「${d.name}」，用途：${input.purpose}`, en: `${made.consumer_name} requests “${d.name}” for ${input.purpose}` },
         body: { requestId: id, dataset: d.code, purpose: input.purpose },
         link: `/share/requests/${id}`,
         orgRole: { orgId: d.provider_org_id, role: 'data_officer' },
@@ -376,7 +376,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         kind: done ? 'share.active' : 'share.provider_approved',
         title: done
           ? { zh: `${r.provider_name}已批准您对「${r.dataset_name}」的共享申请`, en: `${r.provider_name} approved your request for “${r.dataset_name}”` }
-          : { zh: `${r.provider_name}已批准您对「${r.dataset_name}」的共享申请,待安全管理员审批`, en: `${r.provider_name} approved your request for “${r.dataset_name}”; awaiting security approval` },
+          : { zh: `${r.provider_name}已批准您对「${r.dataset_name}」的共享申请，待安全管理员审批`, en: `${r.provider_name} approved your request for “${r.dataset_name}”; awaiting security approval` },
         body: { requestId: id, dataset: r.dataset_code },
         link: `/share/requests/${id}`,
         userIds: [r.requested_by],
@@ -384,7 +384,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       if (!done) {
         await notify({
           kind: 'share.security_review',
-          title: { zh: `待安全审批:${r.consumer_name}申请共享${r.provider_name}的「${r.dataset_name}」(提供方已批准)`, en: `Awaiting security approval: ${r.consumer_name}'s request for “${r.dataset_name}” of ${r.provider_name} (approved by the provider)` },
+          title: { zh: `待安全审批：${r.consumer_name}申请共享${r.provider_name}的「${r.dataset_name}」（提供方已批准）`, en: `Awaiting security approval: ${r.consumer_name}'s request for “${r.dataset_name}” of ${r.provider_name} (approved by the provider)` },
           body: { requestId: id, dataset: r.dataset_code },
           link: `/share/requests/${id}`,
           role: 'secadmin',
@@ -421,15 +421,15 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
           throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 不支持泛化`, en: `Column ${c.name} cannot be generalized` }, { column: c.name, mode: c.mode });
         }
         if (c.mode === 'redacted' && column.data_type !== 'text') {
-          throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 不是文本,不能以去标识形式共享`, en: `Column ${c.name} is not text; it cannot be shared redacted` }, { column: c.name, mode: c.mode });
+          throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 不是文本，不能以去标识形式共享`, en: `Column ${c.name} is not text; it cannot be shared redacted` }, { column: c.name, mode: c.mode });
         }
         if (c.mode === 'verify' && column.encrypted && !column.blind_index) {
-          throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 加密存储且无盲索引,不能用于核验`, en: `Column ${c.name} is encrypted without a blind index; it cannot be verified` }, { column: c.name, mode: c.mode });
+          throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 加密存储且无盲索引，不能用于核验`, en: `Column ${c.name} is encrypted without a blind index; it cannot be verified` }, { column: c.name, mode: c.mode });
         }
         if (c.mode === 'clear' && (column.grade ?? 0) >= 4 && (input.impactAssessment ?? '').trim().length < MIN_ASSESSMENT_CHARS) {
           throw new BadRequestError(
             'impact_assessment_required',
-            { zh: `明文共享 4级信息项 ${c.name} 须填写个人信息保护影响评估说明(个人信息保护法第五十五条)`, en: `Clear access to the 4级 column ${c.name} needs a written impact assessment (PIPL art. 55)` },
+            { zh: `明文共享 4级信息项 ${c.name} 须填写个人信息保护影响评估说明（个人信息保护法第五十五条）`, en: `Clear access to the 4级 column ${c.name} needs a written impact assessment (PIPL art. 55)` },
             { column: c.name, field: 'impactAssessment' },
           );
         }
@@ -479,7 +479,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       await record(caller, { action: 'share.security_approve', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id }, details: { columns: r.terms?.columns ?? [] } });
       await notify({
         kind: 'share.active',
-        title: { zh: `共享授权已生效:${r.consumer_name}可读取${r.provider_name}的「${r.dataset_name}」`, en: `Grant active: ${r.consumer_name} may read “${r.dataset_name}” of ${r.provider_name}` },
+        title: { zh: `共享授权已生效：${r.consumer_name}可读取${r.provider_name}的「${r.dataset_name}」`, en: `Grant active: ${r.consumer_name} may read “${r.dataset_name}” of ${r.provider_name}` },
         body: { requestId: id, dataset: r.dataset_code },
         link: `/share/requests/${id}`,
         userIds: [r.requested_by, ...(r.provider_decided_by ? [r.provider_decided_by] : [])],
@@ -565,7 +565,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         rowFilter: null,
         purpose: '无条件共享',
         purposeCategory: 'administrative_duty',
-        legalBasis: '政务信息资源共享管理暂行办法(国发〔2016〕51号)无条件共享',
+        legalBasis: '政务信息资源共享管理暂行办法（国发〔2016〕51号）无条件共享',
         rowsPerDay: null,
         requestsPerMinute: null,
         ipRanges: [],

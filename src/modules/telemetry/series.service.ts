@@ -100,7 +100,7 @@ export function createSeriesService(deps: { records: Pick<RecordsService, 'resol
 
   function checkStep(g: Granted, step: Resolution): void {
     if (finer(step, g.terms.resolution)) {
-      throw new ForbiddenError('resolution_not_granted', { zh: `授权的最细分辨率为 ${g.terms.resolution},不能读取 ${step}`, en: `Your grant allows ${g.terms.resolution} at the finest, not ${step}` }, { step, granted: g.terms.resolution });
+      throw new ForbiddenError('resolution_not_granted', { zh: `授权的最细分辨率为 ${g.terms.resolution}，不能读取 ${step}`, en: `Your grant allows ${g.terms.resolution} at the finest, not ${step}` }, { step, granted: g.terms.resolution });
     }
   }
 

@@ -144,7 +144,7 @@ export async function readRegistrySheet(fileName: string, data: Buffer): Promise
     try {
       table = parseCsv(data.toString('utf8'), { skip_empty_lines: true, trim: true, bom: true, relax_column_count: true }) as string[][];
     } catch (e) {
-      throw new BadRequestError('invalid_sheet', { zh: `CSV 无法解析:${(e as Error).message}`, en: `Cannot read the CSV: ${(e as Error).message}` });
+      throw new BadRequestError('invalid_sheet', { zh: `CSV 无法解析：${(e as Error).message}`, en: `Cannot read the CSV: ${(e as Error).message}` });
     }
   }
   const header = (table[0] ?? []).map((h) => HEADERS[h.trim().toLowerCase()] ?? HEADERS[h.trim()]);
@@ -202,12 +202,12 @@ function precisionOf(value: unknown): Precision {
 /** Turns the outcome of an ingestion into HTTP: 400 naming the line, 429 and 503 with Retry-After. */
 function httpError(error: unknown, reply: FastifyReply): AppError | unknown {
   if (error instanceof PayloadError) {
-    if (error.reason === 'rate_limited') return new TooManyRequestsError(1, { zh: `设备超出上报速率:${error.message}`, en: `The device exceeds its rate: ${error.message}` });
-    return new BadRequestError(`payload_${error.reason}`, { zh: `数据被拒收(${error.reason}):${error.message}`, en: `Payload refused (${error.reason}): ${error.message}` }, { reason: error.reason, ...(error.line !== undefined ? { line: error.line } : {}) });
+    if (error.reason === 'rate_limited') return new TooManyRequestsError(1, { zh: `设备超出上报速率：${error.message}`, en: `The device exceeds its rate: ${error.message}` });
+    return new BadRequestError(`payload_${error.reason}`, { zh: `数据被拒收（${error.reason}）：${error.message}`, en: `Payload refused (${error.reason}): ${error.message}` }, { reason: error.reason, ...(error.line !== undefined ? { line: error.line } : {}) });
   }
   if (error instanceof OverloadedError) {
     reply.header('retry-after', String(error.retryAfterSeconds));
-    return new UnavailableError({ zh: '平台写入繁忙,数据未确认,请稍后重发', en: 'pdx is busy storing; nothing was acknowledged, retry later' });
+    return new UnavailableError({ zh: '平台写入繁忙，数据未确认，请稍后重发', en: 'pdx is busy storing; nothing was acknowledged, retry later' });
   }
   return error;
 }
@@ -218,7 +218,7 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
   async function authenticate(request: FastifyRequest): Promise<DeviceContext> {
     const ctx = await telemetry.authenticateDevice(deviceToken(request) ?? '', { via: 'http', ip: request.ip });
     if (!ctx) {
-      throw new UnauthorizedError('invalid_device_token', { zh: '设备令牌无效(Authorization: Token pdxd_…)', en: 'Invalid device token (Authorization: Token pdxd_…)' });
+      throw new UnauthorizedError('invalid_device_token', { zh: '设备令牌无效（Authorization: Token pdxd_…）', en: 'Invalid device token (Authorization: Token pdxd_…)' });
     }
     return ctx;
   }
@@ -338,7 +338,7 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
       '/telemetry/registry/import',
       { config: { access: officer }, schema: { tags: ['telemetry'], summary: 'Import the registry from CSV or XLSX (multipart field "file") / 导入设备测点表', consumes: ['multipart/form-data'], response: { 200: counts, ...errors } } },
       async (request) => {
-        if (!request.isMultipart()) throw new BadRequestError('multipart_required', { zh: '请以 multipart/form-data 上传文件(字段 file)', en: 'Upload the file as multipart/form-data (field "file")' }, { field: 'file' });
+        if (!request.isMultipart()) throw new BadRequestError('multipart_required', { zh: '请以 multipart/form-data 上传文件（字段 file）', en: 'Upload the file as multipart/form-data (field "file")' }, { field: 'file' });
         const part = await request.file({ limits: { fileSize: 20 * 1024 * 1024 } });
         if (!part) throw new BadRequestError('file_required', { zh: '缺少文件', en: 'No file' }, { field: 'file' });
         const rows = await readRegistrySheet(part.filename, await part.toBuffer());

@@ -10,7 +10,7 @@ import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
-import type { CatalogService } from '../catalog/catalog.service.ts';
+import { DATASET_DEFAULTS, type CatalogService } from '../catalog/catalog.service.ts';
 import { PayloadError, type RawSample, type RejectReason } from './payloads.ts';
 import { converter, normalizeUnit, QUALITY_DEFAULTS, score, silent, type PointSpec } from './quality.ts';
 import { telemetryRepo, type DeviceRow, type PointDataType, type PointRow, type SettingsRow, type Table } from './telemetry.repo.ts';
@@ -520,7 +520,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
         for (const [field, value] of [['plant', r.plant], ['line', r.line], ['device', r.device], ['point', r.point]] as const) {
           if (!CODE.test(value)) throw bad('invalid_code', `第 ${i + 1} 行:${field} 编码 ${JSON.stringify(value)} 应为 1-64 位字母、数字、_ . -`, `Row ${i + 1}: ${field} code ${JSON.stringify(value)} must be 1-64 of letters, digits, _ . -`, { row: i + 1, field });
         }
-        if (r.min != null && r.max != null && r.min > r.max) throw bad('invalid_range', `第 ${i + 1} 行:下限大于上限`, `Row ${i + 1}: min is above max`, { row: i + 1, field: 'min' });
+        if (r.min != null && r.max != null && r.min > r.max) throw bad('invalid_range', `第 ${i + 1} 行：下限大于上限`, `Row ${i + 1}: min is above max`, { row: i + 1, field: 'min' });
       });
       // Samples waiting in quarantine become the history of the points registered now: their
       // partitions are made first (DDL stays outside the transaction that moves them).
@@ -730,6 +730,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       const d = await catalog.create(
         caller,
         {
+          ...DATASET_DEFAULTS,
           name: input.name,
           summary: input.summary ?? '',
           domain: '工业',
@@ -737,13 +738,8 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
           format: '时序数据',
           share_type: input.shareType ?? 'conditional',
           share_conditions: input.shareConditions ?? '',
-          share_methods: ['api'],
-          open_type: 'none',
           update_cycle: 'realtime',
-          related_codes: [],
           tags: input.tags ?? ['工业大数据', '时序'],
-          contact: {},
-          on_invalid: 'reject',
         },
         'telemetry',
       );

@@ -25,7 +25,7 @@ export async function openDelimited(
   const sample = decodeSample(source.head, encoding);
   if (sample.trim() === '' && source.complete) throw emptyFile();
   if (delimiterOption !== undefined && !/^[\x01-\x7f]$/.test(delimiterOption)) {
-    throw readerError('invalid_delimiter', `分隔符须为单个 ASCII 字符,收到“${delimiterOption}”`, `The delimiter must be one ASCII character, got "${delimiterOption}"`, {
+    throw readerError('invalid_delimiter', `分隔符须为单个 ASCII 字符，收到“${delimiterOption}”`, `The delimiter must be one ASCII character, got "${delimiterOption}"`, {
       delimiter: delimiterOption,
     });
   }
@@ -128,17 +128,17 @@ function syntaxProblem(err: CsvSyntaxError, columns: string[]): Error {
   switch (err.kind) {
     case 'unclosed_quote':
       return errorAt('unclosed_quote', place, {
-        zh: '引号未闭合(从此处起到文件末尾都在引号内)',
+        zh: '引号未闭合（从此处起到文件末尾都在引号内）',
         en: 'quote is never closed (everything from here to the end of the file is inside it)',
       });
     case 'bad_quote':
       return errorAt('bad_quote', place, {
-        zh: '引号使用有误:值中的引号须写成两个双引号(""),且整个值用引号括起',
+        zh: '引号使用有误：值中的引号须写成两个双引号（""），且整个值用引号括起',
         en: 'misplaced quote: a quote inside a value must be doubled ("") and the whole value quoted',
       });
     case 'record_too_large':
       return errorAt('record_too_large', { line: err.line }, {
-        zh: `一条记录超过 ${MAX_RECORD_BYTES / 1024 / 1024} MiB,可能是引号未闭合`,
+        zh: `一条记录超过 ${MAX_RECORD_BYTES / 1024 / 1024} MiB，可能是引号未闭合`,
         en: `a record is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB; perhaps a quote is not closed`,
       });
   }

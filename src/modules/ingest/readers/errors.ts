@@ -77,7 +77,7 @@ function capitalise(s: string): string {
 }
 
 export function emptyFile(): BadRequestError {
-  return readerError('empty_file', '文件为空:没有表头,也没有数据', 'The file is empty: no header and no data');
+  return readerError('empty_file', '文件为空：没有表头，也没有数据', 'The file is empty: no header and no data');
 }
 
 export function fileTooLarge(maxBytes: number, seen: number): BadRequestError {
@@ -99,7 +99,7 @@ export function formatBytes(n: number): string {
 /** A NUL character, which PostgreSQL cannot store in text (and which no honest table holds). */
 export function nulByteAt(place: Place): BadRequestError {
   return errorAt('nul_byte', place, {
-    zh: '含有 NUL 字节(0x00),无法存储;文件可能已损坏,或不是文本文件',
+    zh: '含有 NUL 字节（0x00），无法存储；文件可能已损坏，或不是文本文件',
     en: 'holds a NUL byte (0x00), which cannot be stored; the file may be damaged or not text',
   });
 }
@@ -111,7 +111,7 @@ export function tooDeepAt(place: Place, depth: number): BadRequestError {
   return errorAt(
     'too_deep',
     place,
-    { zh: `JSON 嵌套超过 ${MAX_JSON_DEPTH} 层(至少 ${depth} 层)`, en: `JSON is nested more than ${MAX_JSON_DEPTH} levels deep (at least ${depth})` },
+    { zh: `JSON 嵌套超过 ${MAX_JSON_DEPTH} 层（至少 ${depth} 层）`, en: `JSON is nested more than ${MAX_JSON_DEPTH} levels deep (at least ${depth})` },
     { maxDepth: MAX_JSON_DEPTH, depth },
   );
 }

@@ -68,7 +68,7 @@ export async function openJsonArray(source: ByteSource, encoding: DetectedEncodi
       throw errorAt(
         'invalid_json',
         { row: lastRow + 1 },
-        { zh: `JSON 格式错误(${jsonReason(err)})`, en: `invalid JSON (${jsonReason(err)})` },
+        { zh: `JSON 格式错误（${jsonReason(err)}）`, en: `invalid JSON (${jsonReason(err)})` },
       );
     } finally {
       source.close();
@@ -94,7 +94,7 @@ export async function openNdjson(source: ByteSource, encoding: DetectedEncoding)
         value = JSON.parse(quoteNumbers(text, MAX_JSON_DEPTH));
       } catch (err) {
         if (err instanceof JsonTooDeep) throw tooDeepAt({ line }, err.depth);
-        throw errorAt('invalid_json', { line }, { zh: `JSON 格式错误(${jsonReason(err)})`, en: `invalid JSON (${jsonReason(err)})` });
+        throw errorAt('invalid_json', { line }, { zh: `JSON 格式错误（${jsonReason(err)}）`, en: `invalid JSON (${jsonReason(err)})` });
       }
       if (!isPlainObject(value)) throw notAnObject({ line });
       return { line, object: value };
@@ -169,7 +169,7 @@ async function tableFromRecords(
       const index = keys.get(k);
       if (index === undefined) {
         throw errorAt('wrong_field_count', { ...place(record.line), column: k }, {
-          zh: `出现表头之外的字段(表头取自前 ${HEADER_SAMPLE} 条记录的字段)`,
+          zh: `出现表头之外的字段（表头取自前 ${HEADER_SAMPLE} 条记录的字段）`,
           en: `has a field that is not in the header (taken from the keys of the first ${HEADER_SAMPLE} records)`,
         });
       }
@@ -217,7 +217,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function notAnObject(place: Place) {
-  return errorAt('invalid_json', place, { zh: '不是 JSON 对象({…})', en: 'is not a JSON object ({…})' });
+  return errorAt('invalid_json', place, { zh: '不是 JSON 对象（{…}）', en: 'is not a JSON object ({…})' });
 }
 
 function jsonReason(err: unknown): string {

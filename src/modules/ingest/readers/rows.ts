@@ -15,7 +15,7 @@ export function undecodableAt(place: Place, column: string, encoding: string): E
     'undecodable_bytes',
     { ...place, column },
     {
-      zh: `含有无法按 ${encoding} 解码的字节;请确认文件编码(可指定 UTF-8、GBK 或 GB18030)`,
+      zh: `含有无法按 ${encoding} 解码的字节；请确认文件编码（可指定 UTF-8、GBK 或 GB18030）`,
       en: `holds bytes that are not valid ${encoding}; check the file's encoding (UTF-8, GBK or GB18030 can be given)`,
     },
     { encoding },
@@ -33,7 +33,7 @@ export function wrongFieldCount(line: number, actual: number, columns: readonly 
     'wrong_field_count',
     { line, column },
     {
-      zh: `有 ${actual} 个字段,表头有 ${expected} 列`,
+      zh: `有 ${actual} 个字段，表头有 ${expected} 列`,
       en: `has ${actual} field${actual === 1 ? '' : 's'} but the header has ${expected} columns`,
     },
     { expected, actual },

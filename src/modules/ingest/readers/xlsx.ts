@@ -30,7 +30,7 @@ interface BookReader extends AsyncIterable<SheetReader> {
 function tooLarge(what: { zh: string; en: string }, limit: number, variable: string) {
   return readerError(
     'xlsx_too_large',
-    `工作簿${what.zh}超过上限 ${formatBytes(limit)}(${variable}),已拒绝;可能是压缩炸弹`,
+    `工作簿${what.zh}超过上限 ${formatBytes(limit)}(${variable})，已拒绝；可能是压缩炸弹`,
     `The workbook's ${what.en} exceeds the limit of ${formatBytes(limit)} (${variable}); refused (possibly a zip bomb)`,
     { limit, variable },
   );
@@ -136,7 +136,7 @@ export async function openXlsx(source: ByteSource, sheet: string | number | unde
           const extra = values.findIndex((v, i) => i >= width && v !== null);
           if (extra >= 0) {
             throw errorAt('wrong_field_count', { row: r.value.number, column: columnLetter(extra + 1) }, {
-              zh: `在表头之外的第 ${extra + 1} 列(${columnLetter(extra + 1)} 列)有值,表头只有 ${width} 列`,
+              zh: `在表头之外的第 ${extra + 1} 列（${columnLetter(extra + 1)} 列）有值，表头只有 ${width} 列`,
               en: `has a value in column ${extra + 1} (${columnLetter(extra + 1)}), beyond the ${width} columns of the header`,
             }, { expected: width, actual: extra + 1 });
           }
@@ -210,7 +210,7 @@ function notXlsx(oldXls: boolean, cause?: unknown) {
   return oldXls
     ? readerError(
         'not_xlsx',
-        '这是旧版 Excel(.xls)文件,请在 Excel 中另存为 .xlsx 后再上传',
+        '这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再上传',
         'This is an old Excel (.xls) file; save it as .xlsx in Excel and upload again',
       )
     : readerError('not_xlsx', `不是有效的 XLSX 文件${why}`, `Not a valid XLSX file${why}`);
@@ -220,7 +220,7 @@ function sheetNotFound(sheet: string | number | undefined, names: string[]) {
   const label = sheet === undefined ? '' : String(sheet);
   return readerError(
     'sheet_not_found',
-    `工作簿中没有工作表“${label}”(现有:${names.join('、') || '无'})`,
+    `工作簿中没有工作表“${label}”（现有：${names.join('、') || '无'}）`,
     `The workbook has no sheet "${label}" (it has: ${names.join(', ') || 'none'})`,
     { sheet: label, sheets: names },
   );

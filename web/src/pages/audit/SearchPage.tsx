@@ -66,7 +66,7 @@ export function AuditSearchPage() {
     ...ACTION_GROUPS.map((g) => ({
       label: t(g.family.label),
       title: g.family.value,
-      options: [g.family, ...g.actions].map((a) => ({ value: a.value, label: `${a.value} · ${t(a.label)}` })),
+      options: [g.family, ...g.actions].map((a) => ({ value: a.value, label: t(a.label), title: a.value })),
     })),
   ];
 
@@ -87,7 +87,7 @@ export function AuditSearchPage() {
           <Form.Item name="action" label={t('audit.col.action')}>
             <Select
               allowClear
-              showSearch={{ onSearch: setActionSearch, optionFilterProp: 'label' }}
+              showSearch={{ onSearch: setActionSearch, filterOption: matchesLabelOrCode }}
               style={{ width: 260 }}
               popupMatchSelectWidth={340}
               options={actionOptions}
@@ -174,4 +174,10 @@ export function AuditSearchPage() {
       <RecordDrawer seq={open} onClose={() => setOpen(undefined)} />
     </>
   );
+}
+
+/** Auditors search actions by their label or, if they know it, by the recorded code (shown as the option's tooltip). */
+function matchesLabelOrCode(input: string, option?: { label?: unknown; value?: unknown }): boolean {
+  const needle = input.trim().toLowerCase();
+  return [option?.label, option?.value].some((v) => typeof v === 'string' && v.toLowerCase().includes(needle));
 }
