@@ -3,6 +3,7 @@ import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import { CATALOG_DEFAULTS } from './defaults.ts';
 import { catalogRepo, DATASET_FIELDS, type ColumnRow, type ColumnRules, type DatasetFields, type DatasetRow, type DataType, type ResourceKind } from './catalog.repo.ts';
 
 /** Row types other modules see: they import them from here, never from catalog.repo.ts. */
@@ -11,21 +12,8 @@ export type { ColumnRow, ColumnRules, DatasetRow, DataType, ResourceKind, Upkeep
 export type DatasetInput = DatasetFields;
 
 /** What a new catalogue entry says when its registrant leaves a field out (the API's defaults too). */
-export const DATASET_DEFAULTS: Omit<DatasetInput, 'name'> = {
-  summary: '',
-  domain: '',
-  category: '',
-  format: '库表',
-  share_type: 'conditional',
-  share_conditions: '',
-  share_methods: ['api'],
-  open_type: 'none',
-  update_cycle: 'irregular',
-  related_codes: [],
-  tags: [],
-  contact: {},
-  on_invalid: 'reject',
-};
+export const DATASET_DEFAULTS: Omit<DatasetInput, 'name'> = CATALOG_DEFAULTS;
+
 
 export interface SearchQuery {
   q?: string;

@@ -1,27 +1,13 @@
 /** The catalogue fields of a dataset (standards.md §4), for registering and editing it. */
 import { AutoComplete, Checkbox, Col, Form, Input, Radio, Row, Select, type FormInstance } from 'antd';
 import { SHARE_METHODS, SHARE_TYPES, UPDATE_CYCLES, type DatasetInput } from '../../api/catalog.ts';
+import { CATALOG_DEFAULTS } from '../../../../src/modules/catalog/defaults.ts';
 import { useI18n } from '../../i18n.tsx';
 
 const DOMAINS = ['公共安全', '民政', '卫生健康', '人力资源社会保障', '市场监管', '自然资源', '交通运输', '生态环境', '住房城乡建设', '教育', '税务', '农业农村'];
 const FORMATS = ['库表', '电子表格', '文本', 'XML', 'JSON', '图片', '音视频'];
 
-export const DATASET_DEFAULTS: DatasetInput = {
-  name: '',
-  summary: '',
-  domain: '',
-  category: '',
-  format: '库表',
-  share_type: 'conditional',
-  share_conditions: '',
-  share_methods: ['api'],
-  open_type: 'none',
-  update_cycle: 'irregular',
-  related_codes: [],
-  tags: [],
-  contact: {},
-  on_invalid: 'reject',
-};
+export const DATASET_DEFAULTS: DatasetInput = { name: '', ...CATALOG_DEFAULTS };
 
 export function DatasetForm({ form, initial, onFinish }: { form: FormInstance<DatasetInput>; initial: DatasetInput; onFinish(values: DatasetInput): void }) {
   const { t } = useI18n();
