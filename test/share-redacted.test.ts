@@ -1,14 +1,17 @@
 /**
  * The `redacted` grant mode (issue 24 §3): a free-text column read through the records API (JSON,
  * NDJSON, CSV) and an export, with every detected span replaced; no clear span gets through; filters
- * and order on it are refused; only the granted organisation reads it.
+ * and order on it are refused; only the granted organisation reads it. A push delivery into the
+ * consumer's own database carries the same redacted text.
  */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findSpans } from '../src/modules/classify/text.ts';
 import { redactText } from '../src/modules/protect/redact.ts';
 import { generateDocuments } from './corpus/documents.ts';
 import { ADMIN_PASSWORDS, createOrg, provisionUser, waitForJob, type Client } from './helpers/api.ts';
-import { describeEachBackend } from './helpers/db.ts';
+import { createServerDatabase, describeEachBackend } from './helpers/db.ts';
 import { apiKey, startShareApp, uploadCsv, type ShareTestApp } from './share-helpers.ts';
 
 /** 60 petitions: one row each, the prose of a generated document in 事项内容. */
@@ -45,7 +48,7 @@ describeEachBackend('the redacted grant mode', ({ use }) => {
   const records = (query: string, headers: Record<string, string> = {}) => t.withKey(key).call('GET', `/api/v1/datasets/${code}/records${query}`, undefined, headers);
 
   beforeAll(async () => {
-    t = await startShareApp(use().db);
+    t = await startShareApp(use().db, { PDX_UPSTREAM_ALLOW: '127.0.0.1/32' });
     const admin = await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin);
     const secadmin = await t.login('secadmin', ADMIN_PASSWORDS.secadmin);
     const petitionOrg = await createOrg(admin, '省信访局');
@@ -132,6 +135,39 @@ describeEachBackend('the redacted grant mode', ({ use }) => {
     const lines = file.body.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
     expect(lines.map((l) => l['事项内容'])).toEqual(petitions.map((p) => redactText(p.content, 'placeholder')));
     expectNoLeak(file.body);
+  });
+
+  it('push deliveries into the consumer\'s database are redacted too', async () => {
+    const target = await createServerDatabase();
+    const client = new pg.Client(target.url);
+    await client.connect();
+    try {
+      const u = new URL(target.url);
+      const added = await consumer.call('POST', '/api/v1/exchange/targets', {
+        name: '朝阳民政前置库',
+        kind: 'postgresql',
+        host: u.hostname,
+        port: Number(u.port),
+        database: u.pathname.slice(1),
+        user: decodeURIComponent(u.username),
+        password: `Tg-${randomBytes(6).toString('hex')}`,
+        tls: 'off',
+      });
+      expect(added.statusCode, added.body).toBe(201);
+      const sub = await consumer.call('POST', '/api/v1/exchange/subscriptions', { grantId, targetId: added.json().id, mode: 'full', intervalMinutes: 60, table: 'petitions' });
+      expect(sub.statusCode, sub.body).toBe(201);
+      const run = await consumer.call('POST', `/api/v1/exchange/subscriptions/${sub.json().id}/deliver`);
+      expect(run.statusCode, run.body).toBe(202);
+      expect((await waitForJob(consumer, run.json().jobId)).error).toBeNull();
+      const rows = (await client.query('SELECT * FROM public.petitions')).rows as Record<string, string>[];
+      const byNo = new Map(rows.map((r) => [r['事项编号'], r['事项内容']]));
+      expect(byNo.size).toBe(petitions.length);
+      for (const p of petitions) expect(byNo.get(p.no)).toBe(redactText(p.content, 'placeholder'));
+      expectNoLeak(JSON.stringify(rows));
+    } finally {
+      await client.end();
+      await target.drop();
+    }
   });
 
   it('refuses a filter or an order on the redacted column, like on a masked one', async () => {
