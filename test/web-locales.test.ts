@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../src/modules/secops/secops.settings.ts';
+import { REJECT_REASONS } from '../src/modules/telemetry/payloads.ts';
 import * as exchange from '../web/src/locales/exchange.ts';
 import * as secops from '../web/src/locales/secops.ts';
 import * as labels from '../web/src/locales/secops-settings.ts';
@@ -24,6 +25,13 @@ describe('monitoring settings labels', () => {
     }
     expect(missing).toEqual([]);
     expect(detectors.length).toBeGreaterThan(10);
+  });
+});
+
+describe('telemetry rejection reasons', () => {
+  it.each(['zh', 'en'] as const)('names every reason a payload can be refused for in %s', (lang) => {
+    const dict: Record<string, string> = telemetry[lang];
+    expect(REJECT_REASONS.filter((r) => !dict[`tel.reject.${r}`])).toEqual([]);
   });
 });
 

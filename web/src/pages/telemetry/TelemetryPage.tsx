@@ -6,7 +6,7 @@ import { useSearchParams } from 'react-router-dom';
 import { QUALITY_KINDS, telemetryApi, type QualityKind, type TelemetrySettings } from '../../api/telemetry.ts';
 import { Chart } from '../../components/Chart.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
-import { useI18n } from '../../i18n.tsx';
+import { useI18n, type MessageKey } from '../../i18n.tsx';
 
 const KIND_COLORS: Record<string, string> = { gap: 'orange', out_of_range: 'red', stuck: 'purple', spike: 'magenta', future_timestamp: 'gold', clock_skew: 'gold', unit_mismatch: 'blue', unknown_point: 'default' };
 
@@ -303,7 +303,7 @@ function StatusTab() {
           dataSource={status.rejected}
           columns={[
             { title: t('tel.device'), dataIndex: 'device', render: (d: string | null) => d ?? '—' },
-            { title: t('tel.reason'), dataIndex: 'reason', render: (r: string) => <Tag>{r}</Tag> },
+            { title: t('tel.reason'), dataIndex: 'reason', render: (r: string) => <Tag title={r}>{t(`tel.reject.${r}` as MessageKey)}</Tag> },
             { title: t('tel.count'), dataIndex: 'count' },
             { title: t('tel.lastSeen'), dataIndex: 'lastAt', render: (v: string) => time(v) },
             { title: t('tel.lastDetail'), dataIndex: 'lastDetail' },
