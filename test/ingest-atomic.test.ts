@@ -173,7 +173,8 @@ describe('an interrupted append that the officer already ran again [postgres]', 
 
     // Time passes: the dead job's heartbeat is older than the takeover limit.
     await withPlatform(env, (_services, db) => db.query(`UPDATE jobs SET heartbeat_at = now() - interval '10 minutes' WHERE state = 'running'`));
-    const again = spawnPdx(['import', dir.file('more.csv'), '--dataset', world.code, '--mode', 'append'], env);
+    // The officer says when the file was extracted (数据截至): the end of that day in China.
+    const again = spawnPdx(['import', dir.file('more.csv'), '--dataset', world.code, '--mode', 'append', '--as-of', '2026-01-31'], env);
     expect(await again.exited).toBe(0);
     expect(again.stdout()).toContain('loaded version 3');
 
@@ -181,9 +182,11 @@ describe('an interrupted append that the officer already ran again [postgres]', 
       await db.query(`UPDATE jobs SET heartbeat_at = now() - interval '10 minutes' WHERE state = 'running'`);
       await services.jobs.drain();
       const jobs = await db.query<{ state: string; error: { code: string } | null }>(`SELECT state, error FROM jobs WHERE kind = 'ingest' ORDER BY created_at`);
-      return { jobs, state: await datasetState(db, world), rows: await visible(db, world.relation) };
+      const [v3] = await db.query<{ as_of: string | null }>(`SELECT source->>'asOf' AS as_of FROM dataset_versions WHERE dataset_id = $1 AND version = 3`, [world.datasetId]);
+      return { jobs, state: await datasetState(db, world), rows: await visible(db, world.relation), asOf: v3!.as_of };
     });
     expect(later.state.versions[1]).toMatchObject({ version: 2, state: 'failed', error: { code: 'interrupted' } });
+    expect(later.asOf).toBe('2026-01-31T16:00:00.000Z');
     expect(later.rows.n).toBe(110_000);
     expect(later.state.dataset.row_count).toBe(110_000);
     expect(later.jobs.map((j) => [j.state, j.error?.code ?? null])).toEqual([

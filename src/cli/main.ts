@@ -252,8 +252,10 @@ program
   .option('--mode <mode>', 'append | replace', 'replace')
   .option('--encoding <name>', 'utf-8 | gbk | gb18030 (default: detected)')
   .option('--sheet <name>', 'XLSX sheet name or number')
-  .action(async (file: string, options: { dataset: string; mode: string; encoding?: string; sheet?: string }) => {
+  .option('--as-of <time>', 'when the data was extracted (数据截至), e.g. 2026-01-31 or 2026-01-31T18:00:00+08:00; the update cycle is judged by it')
+  .action(async (file: string, options: { dataset: string; mode: string; encoding?: string; sheet?: string; asOf?: string }) => {
     if (options.mode !== 'append' && options.mode !== 'replace') throw new Error('--mode must be append or replace');
+    const asOf = options.asOf === undefined ? undefined : asOfInstant(options.asOf);
     const ok = await withServices(async ({ catalog, ingest, jobs }, db) => {
       const dataset = await catalog.byCode(options.dataset);
       if (!dataset) throw new Error(`unknown dataset / 数据资源不存在: ${options.dataset}`);
@@ -265,6 +267,7 @@ program
       const jobId = await ingest.importFile(caller, options.dataset, file, {
         mode: options.mode as 'append' | 'replace',
         options: { ...(options.encoding ? { encoding: options.encoding } : {}), ...(options.sheet ? { sheet: /^\d+$/.test(options.sheet) ? Number(options.sheet) : options.sheet } : {}) },
+        ...(asOf ? { asOf } : {}),
       });
       const job = await followJob(jobs, jobId);
       void db;
@@ -395,3 +398,12 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`pdx: ${text}\n`);
   process.exit(1);
 });
+
+/** `--as-of`: a date (the end of that day in China, when the extract was complete) or an ISO 8601 time with its offset. */
+function asOfInstant(text: string): string {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  const ms = day ? Date.parse(`${text}T00:00:00+08:00`) + 86_400_000 : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(ms)) throw new Error(`--as-of: not a date or an ISO 8601 time with offset / 数据截至时间无效: ${text}`);
+  // Today's date means "as of now"; a time in the future is refused by the load itself.
+  return new Date(day ? Math.min(ms, Date.now()) : ms).toISOString();
+}
