@@ -43,5 +43,13 @@ export function lastDaysAxis(days: number, name?: string): XAXisComponentOption 
   const end = new Date();
   end.setHours(23, 59, 59, 999);
   const start = new Date(end.getTime() - days * 86_400_000);
-  return { type: 'time', min: start.getTime(), max: end.getTime(), minInterval: 86_400_000, ...(name ? { name, nameLocation: 'middle', nameGap: 28 } : {}) };
+  // Day labels as month/day in both languages (the default's month names collide with the days around them).
+  return {
+    type: 'time',
+    min: start.getTime(),
+    max: end.getTime(),
+    minInterval: 86_400_000,
+    axisLabel: { formatter: '{M}/{d}', hideOverlap: true },
+    ...(name ? { name, nameLocation: 'middle', nameGap: 28 } : {}),
+  };
 }

@@ -136,17 +136,17 @@ export function AuditSearchPage() {
         loading={loading}
         dataSource={items}
         pagination={false}
-        scroll={{ x: 1400 }}
+        scroll={{ x: 1160 }}
         onRow={(r) => ({ onClick: () => setOpen(r.seq), style: { cursor: 'pointer' } })}
         data-testid="audit-records"
         columns={[
           { title: t('audit.col.seq'), dataIndex: 'seq', width: 80, render: (seq: number) => <a onClick={() => setOpen(seq)}>{seq}</a> },
           { title: t('audit.col.time'), dataIndex: 'time', width: 170, render: (v: string) => time(v) },
           { title: t('audit.col.actor'), width: 150, render: (_, r) => <ActorText username={r.actorUsername} apiKeyId={r.actorApiKeyId} /> },
-          { title: t('audit.col.org'), dataIndex: 'actorOrgId', width: 190, render: (id: string | null) => orgName(id) },
           { title: t('audit.col.action'), dataIndex: 'action', width: 230, render: (a: string) => <ActionText action={a} /> },
           { title: t('audit.col.result'), dataIndex: 'result', width: 80, render: (r: AuditResult) => <ResultTag result={r} /> },
           { title: t('audit.col.dataset'), dataIndex: 'dataset', width: 130, render: (d: string | null) => d ?? '' },
+          { title: t('audit.col.org'), dataIndex: 'actorOrgId', width: 190, render: (id: string | null) => orgName(id) },
           { title: t('audit.col.ip'), dataIndex: 'clientIp', width: 130, render: (v: string | null) => v ?? '' },
         ]}
       />
