@@ -46,6 +46,7 @@ const REFUSALS: Record<string, { zh: string; en: string }> = {
   suspended: { zh: 'API 密钥已被安全管理员暂停', en: 'API key suspended by the security administrator' },
   throttled: { zh: 'API 密钥因异常访问被暂时限流，请稍后再试', en: 'API key temporarily throttled after unusual use; retry later' },
   owner_disabled: { zh: 'API 密钥的创建者账号已停用', en: 'The owner of this API key is disabled' },
+  org_disabled: { zh: 'API 密钥所属机构已停用', en: 'The organisation holding this API key is disabled' },
 };
 
 /** What the open-data module offers to recognise society users (its own cookie and keys). */

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../../src/modules/identity/codes.ts';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
-import { answerSecondFactor, confirmDialog, launchBrowser, screenshot, signOut, submitSignIn, watchErrors } from '../helpers/browser.ts';
+import { animationsDone, answerSecondFactor, confirmDialog, launchBrowser, screenshot, signOut, submitSignIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe.sequential('console: sign-in, administration and API keys in Chromium', () => {
@@ -65,6 +65,19 @@ describe.sequential('console: sign-in, administration and API keys in Chromium',
     await orgDialog.getByLabel('行政区划代码').fill('211302');
     expect((await confirmDialog(page, /保\s*存/, { answer: /\/orgs\/[0-9a-f-]+$/ }))?.status()).toBe(200);
     await expect.poll(() => page.getByRole('row', { name: /朝阳市民政局/ }).textContent()).toContain('211302');
+
+    // Disabled with a reason (the button waits for one), shown as such, and enabled again.
+    await page.getByTestId('org-disable-朝阳市民政局').click();
+    await expect.poll(() => page.getByTestId('org-disable-confirm').isDisabled()).toBe(true);
+    await page.getByTestId('org-disable-reason').fill('机构改革，职能调整中');
+    expect((await confirmDialog(page, /停\s*用/, { answer: /\/orgs\/[0-9a-f-]+\/state$/ }))?.status()).toBe(200);
+    await expect.poll(() => page.getByTestId('org-state-朝阳市民政局').textContent()).toBe('已停用');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    await animationsDone(page);
+    await screenshot(page, 'identity-03b-org-disabled');
+    await page.getByTestId('org-enable-朝阳市民政局').click();
+    expect((await confirmDialog(page, /启\s*用/, { answer: /\/orgs\/[0-9a-f-]+\/state$/ }))?.status()).toBe(200);
+    await expect.poll(() => page.getByTestId('org-state-朝阳市民政局').textContent()).toBe('正常');
   });
 
   it('users: 三员分立 is enforced, a consumer is created and its password shown once', async () => {

@@ -11,6 +11,9 @@ export interface OrgRow {
   region_code: string;
   parent_id: string | null;
   created_at: Date;
+  /** Set while the organisation is disabled (停用, migration 0032): none of its accounts or keys is accepted. */
+  disabled_at: Date | null;
+  disabled_reason: string | null;
 }
 
 export interface UserRow {
@@ -33,6 +36,8 @@ export interface UserRow {
   totp_last_step: number | null;
   /** Made by a first sign-in through the identity provider; waits for the system administrator. */
   pending_approval: boolean;
+  /** The user's organisation is disabled; kept by the database (migration 0032). */
+  org_disabled: boolean;
 }
 
 /** A change to a secadmin or auditor account waiting for (or decided by) a second administrator. */
@@ -86,20 +91,30 @@ export function identityRepo(db: Queryable) {
     listOrgs: () => db.query<OrgRow>('SELECT * FROM organizations ORDER BY region_code, level, name'),
     getOrg: (id: string) => maybeOne<OrgRow>(db, 'SELECT * FROM organizations WHERE id = $1', [id]),
     getOrgByName: (name: string) => maybeOne<OrgRow>(db, 'SELECT * FROM organizations WHERE name = $1', [name]),
-    insertOrg: (o: Omit<OrgRow, 'created_at'>) =>
+    insertOrg: (o: Omit<OrgRow, 'created_at' | 'disabled_at' | 'disabled_reason'>) =>
       one<OrgRow>(
         db,
         `INSERT INTO organizations (id, name, type, level, uscc, region_code, parent_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
         [o.id, o.name, o.type, o.level, o.uscc, o.region_code, o.parent_id],
       ),
-    updateOrg: (id: string, o: Omit<OrgRow, 'id' | 'created_at'>) =>
+    updateOrg: (id: string, o: Omit<OrgRow, 'id' | 'created_at' | 'disabled_at' | 'disabled_reason'>) =>
       maybeOne<OrgRow>(
         db,
         `UPDATE organizations SET name = $2, type = $3, level = $4, uscc = $5, region_code = $6, parent_id = $7
          WHERE id = $1 RETURNING *`,
         [id, o.name, o.type, o.level, o.uscc, o.region_code, o.parent_id],
       ),
+    /** Disables (with a reason) or enables an organisation; its users follow by trigger. */
+    setOrgDisabled: (id: string, disabled: boolean, reason: string | null) =>
+      maybeOne<OrgRow>(
+        db,
+        `UPDATE organizations SET disabled_at = CASE WHEN $2 THEN COALESCE(disabled_at, now()) END, disabled_reason = CASE WHEN $2 THEN $3 END
+         WHERE id = $1 RETURNING *`,
+        [id, disabled, reason],
+      ),
+    endOrgSessions: (orgId: string) =>
+      db.query('UPDATE sessions SET ended_at = now() WHERE ended_at IS NULL AND user_id IN (SELECT id FROM users WHERE org_id = $1)', [orgId]),
     /** Ancestors of an organisation, itself first, to refuse cycles. */
     orgAncestors: (id: string) =>
       db.query<{ id: string }>(
@@ -237,9 +252,9 @@ export function identityRepo(db: Queryable) {
     getApiKey: (id: string) => maybeOne<ApiKeyRow>(db, 'SELECT * FROM api_keys WHERE id = $1', [id]),
     /** A key with its owner in one round trip (every API request asks for both). */
     getApiKeyWithOwner: (prefix: string) =>
-      maybeOne<ApiKeyRow & { owner: Pick<UserRow, 'id' | 'username' | 'roles' | 'disabled'> | null }>(
+      maybeOne<ApiKeyRow & { owner: Pick<UserRow, 'id' | 'username' | 'roles' | 'disabled' | 'org_disabled'> | null }>(
         db,
-        `SELECT k.*, (SELECT jsonb_build_object('id', u.id, 'username', u.username, 'roles', u.roles, 'disabled', u.disabled)
+        `SELECT k.*, (SELECT jsonb_build_object('id', u.id, 'username', u.username, 'roles', u.roles, 'disabled', u.disabled, 'org_disabled', u.org_disabled)
                         FROM users u WHERE u.id = k.created_by) AS owner
            FROM api_keys k WHERE k.prefix = $1`,
         [prefix],

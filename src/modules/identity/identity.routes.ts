@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLES } from '../../http/access.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../../http/auth.ts';
-import type { AdminChangeRow } from './identity.repo.ts';
+import type { AdminChangeRow, OrgRow } from './identity.repo.ts';
 import type { HeldChange, IdentityService, PublicUser } from './identity.service.ts';
 import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
 
@@ -24,6 +24,9 @@ export const orgSchema = z.object({
   uscc: z.string().nullable(),
   regionCode: z.string(),
   parentId: z.string().nullable(),
+  /** When it was disabled (停用); null while in service. */
+  disabledAt: z.date().nullable(),
+  disabledReason: z.string().nullable(),
 });
 const orgInput = z.object({
   name: z.string().trim().min(2).max(100).describe('机构名称'),
@@ -102,8 +105,8 @@ const heldSchema = z.object({
 type OrgOut = z.infer<typeof orgSchema>;
 type UserOut = z.infer<typeof userSchema>;
 
-function toOrg(o: { id: string; name: string; type: OrgOut['type']; level: OrgOut['level']; uscc: string | null; region_code: string; parent_id: string | null }): OrgOut {
-  return { id: o.id, name: o.name, type: o.type, level: o.level, uscc: o.uscc, regionCode: o.region_code, parentId: o.parent_id };
+function toOrg(o: OrgRow): OrgOut {
+  return { id: o.id, name: o.name, type: o.type, level: o.level, uscc: o.uscc, regionCode: o.region_code, parentId: o.parent_id, disabledAt: o.disabled_at, disabledReason: o.disabled_reason };
 }
 
 function toUser(u: {
@@ -337,6 +340,20 @@ export function identityRoutes(deps: {
         schema: { tags: ['identity'], summary: 'Update an organisation / 修改机构', params: id, body: orgInput, response: { 200: orgSchema, ...errors } },
       },
       async (request) => toOrg(await identity.updateOrg(callerOf(request), request.params.id, request.body)),
+    );
+    app.post(
+      '/orgs/:id/state',
+      {
+        config: { access: { roles: ['sysadmin'] } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Disable or enable an organisation: while disabled none of its accounts or API keys is accepted / 停用或启用机构',
+          params: id,
+          body: z.object({ disabled: z.boolean(), reason: z.string().max(500).optional().describe('停用理由（停用时必填）') }),
+          response: { 200: orgSchema, ...errors },
+        },
+      },
+      async (request) => toOrg(await identity.setOrgDisabled(callerOf(request), request.params.id, request.body)),
     );
 
     // ---- users ----

@@ -77,6 +77,11 @@ export interface OpenedSession {
 type HeldKey = ApiKeyRow & { suspended_at?: Date | null; throttled_until?: Date | null };
 
 const LEVEL_RANK = { province: 0, city: 1, county: 2 } as const;
+/** Why a known account is refused at sign-in (audited; the caller hears only INVALID_LOGIN). */
+function disabledReason(user: Pick<UserRow, 'pending_approval' | 'org_disabled'>): string {
+  return user.pending_approval ? 'pending_approval' : user.org_disabled ? 'org_disabled' : 'disabled';
+}
+
 const INVALID_LOGIN = { zh: '用户名或密码错误（连续失败 5 次将锁定 15 分钟）', en: 'Wrong username or password (5 failures lock the account for 15 minutes)' };
 const INVALID_CODE = { zh: '动态验证码或恢复码错误（连续失败 5 次将锁定 15 分钟）', en: 'Wrong authenticator code or recovery code (5 failures lock the account for 15 minutes)' };
 const SIGN_IN_EXPIRED = { zh: '登录已超时或已完成，请重新输入用户名和密码', en: 'This sign-in has expired or was completed; enter your user name and password again' };
@@ -257,13 +262,20 @@ export function createIdentityService(deps: {
     return org;
   }
 
+  /** A new account, or an account moved, goes only into an organisation that is in service. */
+  async function requireEnabledOrg(id: string): Promise<OrgRow> {
+    const org = await requireOrg(id);
+    if (org.disabled_at) throw new BadRequestError('org_disabled', { zh: `机构已停用：${org.name}`, en: `The organisation is disabled: ${org.name}` }, { field: 'orgId' });
+    return org;
+  }
+
   async function principalOf(user: UserRow, extra: Partial<Principal>): Promise<Principal> {
     return { kind: 'user', userId: user.id, username: user.username, orgId: user.org_id, roles: user.roles, ...extra };
   }
 
   /** Checks a new account (organisation, 三员分立, user name) without writing anything. */
   async function validateNewUser(input: UserInput): Promise<{ username: string; org: OrgRow }> {
-    const org = await requireOrg(input.orgId);
+    const org = await requireEnabledOrg(input.orgId);
     checkRoleSeparation(input.roles, org);
     const username = input.username.trim().toLowerCase();
     if (!/^[a-z0-9][a-z0-9._-]{2,63}$/.test(username)) {
@@ -301,7 +313,8 @@ export function createIdentityService(deps: {
   /** The account after a patch, checked (organisation, 三员分立, a sysadmin cannot lock itself out). */
   async function validatePatch(caller: Partial<Caller>, current: UserRow, input: UserPatch): Promise<Pick<UserRow, 'org_id' | 'display_name' | 'roles' | 'disabled'>> {
     const roles = input.roles ? [...new Set(input.roles)] : current.roles;
-    const org = await requireOrg(input.orgId ?? current.org_id);
+    // Moving an account into a disabled organisation is refused; an account of one may still be edited.
+    const org = input.orgId && input.orgId !== current.org_id ? await requireEnabledOrg(input.orgId) : await requireOrg(current.org_id);
     checkRoleSeparation(roles, org);
     if (current.id === caller.principal?.userId && (input.disabled || !roles.includes('sysadmin'))) {
       throw new BadRequestError('self_lockout', { zh: '不能停用自己或移除自己的系统管理员角色', en: 'You cannot disable yourself or drop your own sysadmin role' }, { field: 'roles' });
@@ -492,11 +505,11 @@ export function createIdentityService(deps: {
       const user = await repo.getUserByName(input.username.trim().toLowerCase());
       const actor = user ? actorOfUser(user) : { username: input.username };
       // The shared password step; an account waiting for approval is refused like a disabled one.
-      await checkPassword(user ? { ...user, disabled: user.disabled || user.pending_approval } : undefined, input.password, {
+      await checkPassword(user ? { ...user, disabled: user.disabled || user.pending_approval || user.org_disabled } : undefined, input.password, {
         ...(user ? lockout(caller, user, 'password') : { store: repo, maxFailedLogins: settings.maxFailedLogins, lockMinutes: settings.lockMinutes, onLockout: async () => {} }),
         refusal: INVALID_LOGIN,
         onFailure: (reason) =>
-          record(caller, { action: 'auth.login', result: 'failure', actor, details: { method: 'password', factor: 'password', reason: reason === 'disabled' && user?.pending_approval ? 'pending_approval' : reason } }),
+          record(caller, { action: 'auth.login', result: 'failure', actor, details: { method: 'password', factor: 'password', reason: reason === 'disabled' ? disabledReason(user!) : reason } }),
       });
       if (await secondFactor.required(user!)) {
         const challenge = await secondFactor.challenge(user!);
@@ -535,7 +548,7 @@ export function createIdentityService(deps: {
       const session = await repo.touchSession(tokenHash(token), settings.sessionIdleMinutes);
       if (!session) return undefined;
       const user = await repo.getUser(session.user_id);
-      if (!user || user.disabled || user.pending_approval) return undefined;
+      if (!user || user.disabled || user.pending_approval || user.org_disabled) return undefined;
       return {
         principal: await principalOf(user, { sessionId: tokenHash(token).slice(0, 16) }),
         csrfHash: session.csrf_hash,
@@ -595,15 +608,16 @@ export function createIdentityService(deps: {
               ? 'throttled'
               : undefined;
       const owner = row.owner;
-      if (refusal || !owner || owner.disabled) {
+      const denied = refusal ?? (!owner || owner.disabled ? 'owner_disabled' : owner.org_disabled ? 'org_disabled' : undefined);
+      if (denied || !owner) {
         await record(caller, {
           action: 'auth.apikey',
           result: 'denied',
           actor: { apiKeyId: row.id, orgId: row.org_id },
           target: { type: 'api_key', id: row.id, label: row.name },
-          details: { reason: refusal ?? 'owner_disabled' },
+          details: { reason: denied ?? 'owner_disabled' },
         });
-        return { refusal: refusal ?? 'owner_disabled' };
+        return { refusal: denied ?? 'owner_disabled' };
       }
       // Last use is kept to the minute: a key that was used within it does not write on every request.
       if (!row.last_used_at || Date.now() - row.last_used_at.getTime() >= 60_000) await repo.touchApiKey(row.id);
@@ -685,6 +699,35 @@ export function createIdentityService(deps: {
       );
       if (!org) throw new NotFoundError({ zh: '机构', en: 'Organisation' });
       await record(caller, { action: 'org.update', result: 'success', target: { type: 'organization', id, label: org.name } });
+      return org;
+    },
+
+    /**
+     * Disables (停用) or enables an organisation, e.g. when a department is merged: while disabled,
+     * none of its accounts signs in (open sessions end now) and none of its API keys is accepted; its
+     * catalogue, grants and records stay as they are. The platform authority, home of the 三员, is
+     * never disabled.
+     */
+    async setOrgDisabled(caller: Caller, id: string, input: { disabled: boolean; reason?: string }): Promise<OrgRow> {
+      const current = await service.getOrg(id);
+      if (input.disabled && current.type === 'authority') {
+        throw new BadRequestError('org_authority', { zh: `平台管理机构不能停用：${current.name}`, en: `The platform authority cannot be disabled: ${current.name}` }, { field: 'disabled' });
+      }
+      const reason = input.reason?.trim() || null;
+      if (input.disabled && !reason) throw new BadRequestError('reason_required', { zh: '停用机构须说明理由', en: 'Give a reason for disabling the organisation' }, { field: 'reason' });
+      const org = await db.transaction(async (tx) => {
+        const r = identityRepo(tx);
+        const updated = await r.setOrgDisabled(id, input.disabled, reason);
+        if (input.disabled) await r.endOrgSessions(id);
+        return updated;
+      });
+      if (!org) throw new NotFoundError({ zh: '机构', en: 'Organisation' });
+      await record(caller, {
+        action: input.disabled ? 'org.disable' : 'org.enable',
+        result: 'success',
+        target: { type: 'organization', id, label: org.name },
+        ...(reason ? { details: { reason } } : {}),
+      });
       return org;
     },
 

@@ -180,7 +180,7 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
     checkRoleSeparation(mapped.roles);
     const actor = (u: UserRow) => ({ userId: u.id, username: u.username, orgId: u.org_id });
     if (existing) {
-      if (existing.disabled) throw new SsoError('disabled', 'disabled', existing.username);
+      if (existing.disabled || existing.org_disabled) throw new SsoError('disabled', 'disabled', existing.username);
       if (existing.org_id !== org.id) await refuseOrgChange(existing, org);
       const rolesChanged = [...existing.roles].sort().join() !== [...mapped.roles].sort().join();
       let user = existing;

@@ -72,7 +72,7 @@ export function createSecondFactor(deps: { db: Db; sealer: Sealer; now: () => Da
       const totp = isTotpCode(code);
       const factor = totp ? ('totp' as const) : ('recovery_code' as const);
       if (!challenge || !user) return { ok: false, factor, reason: 'invalid_ticket' };
-      if (user.disabled || user.pending_approval) return { ok: false, user, factor, reason: 'disabled' };
+      if (user.disabled || user.pending_approval || user.org_disabled) return { ok: false, user, factor, reason: 'disabled' };
       if (user.locked_until !== null && user.locked_until > new Date()) return { ok: false, user, factor, reason: 'locked' };
 
       if (challenge.kind === 'enrol') {

@@ -24,6 +24,7 @@ export const identityApi = {
   orgs: () => GET('/api/v1/orgs').then((r) => r.items),
   createOrg: (body: BodyOf<'/api/v1/orgs', 'post'>) => POST('/api/v1/orgs', { body }),
   updateOrg: (id: string, body: BodyOf<'/api/v1/orgs/{id}', 'put'>) => PUT('/api/v1/orgs/{id}', { path: { id }, body }),
+  setOrgDisabled: (id: string, body: BodyOf<'/api/v1/orgs/{id}/state', 'post'>) => POST('/api/v1/orgs/{id}/state', { path: { id }, body }),
   users: () => GET('/api/v1/users').then((r) => r.items),
   createUser: (body: BodyOf<'/api/v1/users', 'post'>) => POST('/api/v1/users', { body }),
   updateUser: (id: string, body: BodyOf<'/api/v1/users/{id}', 'patch'>) => PATCH('/api/v1/users/{id}', { path: { id }, body }),

@@ -330,6 +330,9 @@ export interface paths {
                                 uscc: string | null;
                                 regionCode: string;
                                 parentId: string | null;
+                                /** Format: date-time */
+                                disabledAt: string | null;
+                                disabledReason: string | null;
                             }[];
                         };
                     };
@@ -386,6 +389,9 @@ export interface paths {
                             uscc: string | null;
                             regionCode: string;
                             parentId: string | null;
+                            /** Format: date-time */
+                            disabledAt: string | null;
+                            disabledReason: string | null;
                         };
                     };
                 };
@@ -456,12 +462,74 @@ export interface paths {
                             uscc: string | null;
                             regionCode: string;
                             parentId: string | null;
+                            /** Format: date-time */
+                            disabledAt: string | null;
+                            disabledReason: string | null;
                         };
                     };
                 };
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{id}/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable or enable an organisation: while disabled none of its accounts or API keys is accepted / 停用或启用机构 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        disabled: boolean;
+                        /** @description 停用理由（停用时必填） */
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            type: "authority" | "government" | "department" | "enterprise";
+                            /** @enum {string} */
+                            level: "province" | "city" | "county";
+                            uscc: string | null;
+                            regionCode: string;
+                            parentId: string | null;
+                            /** Format: date-time */
+                            disabledAt: string | null;
+                            disabledReason: string | null;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

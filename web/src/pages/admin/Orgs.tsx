@@ -1,4 +1,4 @@
-import { Alert, Button, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
+import { Alert, App, Button, Form, Input, Modal, Select, Space, Table, Tag, Tooltip, type ButtonProps } from 'antd';
 import { useMemo, useState } from 'react';
 import { identityApi, type Org } from '../../api/identity.ts';
 import { useLoad } from '../../hooks/useLoad.ts';
@@ -25,6 +25,10 @@ export function OrgsPage() {
   const [editing, setEditing] = useState<Org>();
   const [error, setError] = useState<string>();
   const [form] = Form.useForm();
+  /** The organisation being disabled, while its reason is asked. */
+  const [disabling, setDisabling] = useState<Org>();
+  const [reason, setReason] = useState('');
+  const { message, modal } = App.useApp();
   const { data: orgs, loading, error: loadError, reload } = useLoad(() => identityApi.orgs(), []);
   const data = useMemo(() => tree(orgs ?? []), [orgs]);
 
@@ -36,7 +40,23 @@ export function OrgsPage() {
     setOpen(true);
   }
 
-  async function save(values: Omit<Org, 'id'>) {
+  async function setDisabled(org: Org, disabled: boolean, why?: string) {
+    try {
+      await identityApi.setOrgDisabled(org.id, { disabled, ...(why ? { reason: why } : {}) });
+      void message.success(t(disabled ? 'orgs.disabledDone' : 'orgs.enabledDone', { name: org.name }));
+      setDisabling(undefined);
+      setReason('');
+      await reload();
+    } catch (e) {
+      void message.error((e as Error).message);
+    }
+  }
+
+  function confirmEnable(org: Org) {
+    modal.confirm({ title: t('orgs.enableTitle', { name: org.name }), content: t('orgs.enableBody'), okText: t('orgs.enable'), onOk: () => setDisabled(org, false) });
+  }
+
+  async function save(values: Omit<Org, 'id' | 'disabledAt' | 'disabledReason'>) {
     setError(undefined);
     try {
       const body = { ...values, uscc: values.uscc || null, parentId: values.parentId ?? null };
@@ -72,17 +92,57 @@ export function OrgsPage() {
           { title: t('orgs.region'), dataIndex: 'regionCode' },
           { title: t('orgs.uscc'), dataIndex: 'uscc', render: (v: string | null) => v ?? '—' },
           {
+            title: t('orgs.state'),
+            key: 'state',
+            render: (_, org) =>
+              org.disabledAt ? (
+                <Tooltip title={org.disabledReason}>
+                  <Tag color="red" data-testid={`org-state-${org.name}`}>
+                    {t('orgs.disabled')}
+                  </Tag>
+                </Tooltip>
+              ) : (
+                <Tag color="green" data-testid={`org-state-${org.name}`}>
+                  {t('orgs.inService')}
+                </Tag>
+              ),
+          },
+          {
             title: t('common.actions'),
             key: 'actions',
-            width: 90,
+            width: 140,
             render: (_, org) => (
-              <Button type="link" size="small" onClick={() => openForm(org)} data-testid={`org-edit-${org.regionCode}-${org.name}`}>
-                {t('orgs.edit')}
-              </Button>
+              <Space size={0}>
+                <Button type="link" size="small" onClick={() => openForm(org)} data-testid={`org-edit-${org.regionCode}-${org.name}`}>
+                  {t('orgs.edit')}
+                </Button>
+                {org.type !== 'authority' &&
+                  (org.disabledAt ? (
+                    <Button type="link" size="small" onClick={() => confirmEnable(org)} data-testid={`org-enable-${org.name}`}>
+                      {t('orgs.enable')}
+                    </Button>
+                  ) : (
+                    <Button type="link" size="small" danger onClick={() => setDisabling(org)} data-testid={`org-disable-${org.name}`}>
+                      {t('orgs.disable')}
+                    </Button>
+                  ))}
+              </Space>
             ),
           },
         ]}
       />
+      <Modal
+        open={disabling !== undefined}
+        title={disabling ? t('orgs.disableTitle', { name: disabling.name }) : ''}
+        okText={t('orgs.disable')}
+        okButtonProps={{ danger: true, disabled: !reason.trim(), 'data-testid': 'org-disable-confirm' } as ButtonProps}
+        onCancel={() => setDisabling(undefined)}
+        onOk={() => disabling && setDisabled(disabling, true, reason.trim())}
+        destroyOnHidden
+      >
+        <Alert type="warning" showIcon message={t('orgs.disableBody')} style={{ marginBottom: 12 }} />
+        <Input.TextArea rows={3} placeholder={t('orgs.disableReason')} value={reason} onChange={(e) => setReason(e.target.value)} data-testid="org-disable-reason" />
+      </Modal>
       <Modal
         open={open}
         title={editing ? t('orgs.editTitle', { name: editing.name }) : t('orgs.new')}

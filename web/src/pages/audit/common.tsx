@@ -78,6 +78,8 @@ export const ACTION_GROUPS: { family: ActionChoice; actions: ActionChoice[] }[] 
     actions: [
       { value: 'org.create', label: 'audit.act.org.create' },
       { value: 'org.update', label: 'audit.act.org.update' },
+      { value: 'org.disable', label: 'audit.act.org.disable' },
+      { value: 'org.enable', label: 'audit.act.org.enable' },
     ],
   },
   {
