@@ -41,7 +41,7 @@ import { alternate, benchDatabase, fmt, median, numberKnob, report, section, sec
 const ROWS = numberKnob('PDX_BENCH_INGEST_ROWS', 1_000_000, 1000);
 const WARMUP_ROWS = Math.min(ROWS, Math.max(10_000, Math.round(ROWS / 10)));
 const MB = 1024 * 1024;
-const EXTRA_HEADER = ['性别', '民族', '文化程度', '婚姻状况', '登记日期'];
+export const EXTRA_HEADER = ['性别', '民族', '文化程度', '婚姻状况', '登记日期'];
 const ETHNIC = ['汉族', '汉族', '汉族', '满族', '蒙古族', '回族', '朝鲜族', '锡伯族'];
 const EDUCATION = ['小学', '初中', '高中', '中专', '大专', '大学本科', '硕士研究生', '博士研究生'];
 const MARRIAGE = ['未婚', '已婚', '离婚', '丧偶'];
@@ -61,7 +61,7 @@ function variantsWanted(): VariantName[] {
 }
 
 /** Writes `rows` rows of the 12-column file (or 11 without 身份证号) in 1 MB blocks; returns its size. */
-function writeFile(file: string, rows: number, withId: boolean): number {
+export function writeFile(file: string, rows: number, withId: boolean): number {
   const r = new Random(42);
   const keep = (row: string[]) => (withId ? row : row.filter((_, i) => i !== 1));
   const fd = fs.openSync(file, 'w');
@@ -118,13 +118,13 @@ async function pdxImport(env: Record<string, string>, file: string, world: World
   }
 }
 
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+export const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * The DDL of the version table pdx loaded last for `world`: CREATE TABLE with the same column types,
  * the \copy column list (file order) and the CREATE INDEX statements, all for table `target`.
  */
-async function pdxDdl(url: string, world: World, header: string[], target: string) {
+export async function pdxDdl(url: string, world: World, header: string[], target: string) {
   const client = new pg.Client(url);
   await client.connect();
   try {
@@ -253,7 +253,7 @@ export default async function run(): Promise<void> {
       const rss = rounds.pdx.map((r) => r.peakRss / MB);
       console.log(
         `pdx import peak RSS ${fmt(median(rss))} MB (max ${fmt(Math.max(...rss))} MB; file ${(bytes / MB).toFixed(0)} MB); ` +
-          `${fmt(warmRss)} MB for the ${WARMUP_ROWS.toLocaleString('en-US')}-row warm-up file (flat memory: about the same). Seconds per round: ` +
+          `${fmt(warmRss)} MB for the ${WARMUP_ROWS.toLocaleString('en-US')}-row warm-up file (RSS includes heap V8 has not yet collected; a heap-limited run is the test of bounded memory). Seconds per round: ` +
           `pdx ${rounds.pdx.map((r) => `${r.seconds.toFixed(1)} (job ${r.jobSeconds.toFixed(1)})`).join(', ')}; ` +
           `\\copy typed ${rounds.baseline.map((r) => r.typed.toFixed(1)).join(', ')}; \\copy text ${rounds.baseline.map((r) => r.text.toFixed(1)).join(', ')}`,
       );

@@ -1,0 +1,162 @@
+/**
+ * Database exchange (issue 16 point 9): a department's PostgreSQL table pulled into pdx by `pdx sync`
+ * in a child process — the full pipeline: the pg connector reading the source, validation,
+ * classification, encryption of 身份证号 with its blind index, COPY, indexes, the version switch —
+ * against `psql \copy (SELECT …) TO STDOUT | psql \copy … FROM STDIN` between the same two clusters
+ * (the source's and pdx's), into a table of the same column types and indexes as pdx made (the DDL is
+ * read from pdx's version table, as `bench ingest` does).
+ *
+ * The binding is `replace`, so every round is a full snapshot of the table as a new version. One
+ * warm-up of each side, then PDX_BENCH_ROUNDS alternating rounds; medians, the median ratio and its
+ * spread; peak RSS of the pdx process for the full table and for the warm-up's tenth of it (a
+ * streaming pull's memory does not grow with the table).
+ *
+ * Not measured: CDC (logical replication) is not built yet.
+ *
+ * Knobs: PDX_BENCH_EXCHANGE_ROWS (default 1,000,000); PDX_BENCH_EXCHANGE_HEAP_MB runs the pdx processes
+ * under that V8 heap limit (a pull that held the table in memory fails); PDX_BENCH_ROUNDS (lib.ts).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { PEOPLE_HEADER } from '../test/fixtures/people.ts';
+import { findPgBin } from '../test/helpers/pg-cluster.ts';
+import { createWorld, PDX_BIN, ROOT, withPlatform, type World } from '../test/scripts/ingest-world.ts';
+import { EXTRA_HEADER, pdxDdl, quote, writeFile } from './ingest.ts';
+import { alternate, benchDatabase, fmt, median, numberKnob, report, section, seconds, type BenchDatabase } from './lib.ts';
+
+const ROWS = numberKnob('PDX_BENCH_EXCHANGE_ROWS', 1_000_000, 1000);
+const WARMUP_ROWS = Math.min(ROWS, Math.max(10_000, Math.round(ROWS / 10)));
+const HEADER = [...PEOPLE_HEADER, ...EXTRA_HEADER];
+const MB = 1024 * 1024;
+const HEAP_MB = process.env.PDX_BENCH_EXCHANGE_HEAP_MB ? numberKnob('PDX_BENCH_EXCHANGE_HEAP_MB', 0, 16) : undefined;
+
+/** Runs psql against `url` with `args`, feeding `input` (a stream) when given; resolves with its stdout stream ended. */
+function psql(url: string, args: string[], io: { stdin?: NodeJS.ReadableStream; stdout?: boolean } = {}) {
+  const child = spawn(findPgBin('psql'), [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args], { stdio: [io.stdin ? 'pipe' : 'ignore', io.stdout ? 'pipe' : 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  if (io.stdin) io.stdin.pipe(child.stdin!);
+  const done = new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql ${args.join(' ')}: ${code}\n${err}`)))));
+  return { child, done };
+}
+
+/** The department's table: 12 text columns (a department's export table), filled from the generated CSV. */
+async function fillSource(source: BenchDatabase, table: string, rows: number, dir: string): Promise<void> {
+  const file = path.join(dir, `${table}.csv`);
+  writeFile(file, rows, true);
+  await psql(source.url, ['-c', `CREATE TABLE ${table} (${HEADER.map((h) => `${quote(h)} text`).join(', ')})`]).done;
+  await psql(source.url, ['-c', `\\copy ${table} FROM '${file}' WITH (FORMAT csv, HEADER true)`]).done;
+  fs.rmSync(file);
+}
+
+interface PdxRun {
+  seconds: number;
+  jobSeconds: number;
+  peakRss: number;
+  output: string;
+}
+
+/** `pdx sync CODE` as a child with the memory sampler; wall time, the sync job's own time, peak RSS. */
+async function pdxSync(env: Record<string, string>, world: World, dir: string, rows: number): Promise<PdxRun> {
+  const heap = path.join(dir, `heap-${randomBytes(4).toString('hex')}`);
+  const start = performance.now();
+  const heapLimit = HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : [];
+  const child = spawn(process.execPath, [...heapLimit, '--import', './test/scripts/heap-watch.mjs', PDX_BIN, 'sync', world.code], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PDX_HEAP_REPORT: heap, PDX_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const wall = (performance.now() - start) / 1000;
+  if (code !== 0) throw new Error(`pdx sync failed (${code}): ${out}\n${err.slice(-2000)}`);
+  const peaks = JSON.parse(fs.readFileSync(`${heap}.exit`, 'utf8')) as { maxRss: number };
+  const client = new pg.Client(env.PDX_DATABASE_URL);
+  await client.connect();
+  try {
+    const [timing] = (
+      await client.query<{ s: number; rows: number }>(
+        `SELECT extract(epoch FROM finished_at - started_at)::float8 AS s, (result->>'rows')::int AS rows FROM jobs
+          WHERE kind = 'exchange.sync' AND state = 'succeeded' ORDER BY finished_at DESC LIMIT 1`,
+      )
+    ).rows;
+    if (timing?.rows !== rows) throw new Error(`pdx synced ${timing?.rows} rows, expected ${rows}`);
+    return { seconds: wall, jobSeconds: timing.s, peakRss: peaks.maxRss, output: out.trim() };
+  } finally {
+    await client.end();
+  }
+}
+
+/** The baseline: `\copy (SELECT …) TO STDOUT` on the source piped into `\copy … FROM STDIN` on pdx's cluster, then the indexes. */
+async function copyAcross(source: BenchDatabase, target: BenchDatabase, table: string, ddl: Awaited<ReturnType<typeof pdxDdl>>): Promise<number> {
+  await psql(target.url, ['-c', `DROP TABLE IF EXISTS copy_typed; ${ddl.create}`]).done;
+  const took = await seconds(async () => {
+    const out = psql(source.url, ['-c', `\\copy (SELECT ${HEADER.map(quote).join(', ')} FROM ${table}) TO STDOUT WITH (FORMAT csv)`], { stdout: true });
+    const into = psql(target.url, ['-c', `\\copy copy_typed (${ddl.copyColumns.map(quote).join(', ')}) FROM STDIN WITH (FORMAT csv)`], { stdin: out.child.stdout! });
+    await Promise.all([out.done, into.done]);
+    for (const index of ddl.createIndexes) await psql(target.url, ['-c', index]).done;
+  });
+  await psql(target.url, ['-c', 'DROP TABLE copy_typed']).done;
+  return took;
+}
+
+export default async function run(): Promise<void> {
+  const [target, source] = [await benchDatabase('exchange'), await benchDatabase('exchange_source')];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-bench-exchange-'));
+  const env = { PDX_DATABASE_URL: target.url, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_DATA_DIR: path.join(dir, 'data'), PDX_UPSTREAM_ALLOW: '127.0.0.1/32' };
+  try {
+    await fillSource(source, 'people', ROWS, dir);
+    await fillSource(source, 'people_warmup', WARMUP_ROWS, dir);
+    const u = new URL(source.url);
+    const sourceInput = { kind: 'postgresql' as const, host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), user: decodeURIComponent(u.username), password: 'trust', tls: 'off' as const };
+    // Two datasets bound to the two tables: the warm-up's and the measured one.
+    const [warmWorld, world] = await withPlatform(env, async (services) => {
+      const made: World[] = [];
+      for (const [name, table] of [['户籍人口 warm-up', 'people_warmup'], ['户籍人口 exchange', 'people']] as const) {
+        const w = await createWorld(services, name);
+        const added = await services.exchange.service.addSource(w.caller, { name: `公安人口库 ${table}`, ...sourceInput });
+        await services.exchange.service.bind(w.caller, w.code, { sourceId: added.id, schema: 'public', table, mode: 'replace' });
+        made.push(w);
+      }
+      return made;
+    });
+    const size = `${ROWS.toLocaleString('en-US')} rows × ${HEADER.length} columns (身份证号 encrypted with its blind index); warm-up ${WARMUP_ROWS.toLocaleString('en-US')} rows${HEAP_MB ? `; pdx under a ${HEAP_MB} MB heap limit` : ''}`;
+    section(`pull from a PostgreSQL source: ${size}`);
+
+    // Warm-up of each side (thrown away); pdx's also gives the DDL of the typed baseline table.
+    const warm = await pdxSync(env, warmWorld!, dir, WARMUP_ROWS);
+    await pdxSync(env, world!, dir, ROWS);
+    const ddl = await pdxDdl(target.url, world!, HEADER, 'copy_typed');
+    await copyAcross(source, target, 'people_warmup', ddl);
+
+    const rounds = await alternate({
+      warmup: false,
+      pdx: () => pdxSync(env, world!, dir, ROWS),
+      baseline: () => copyAcross(source, target, 'people', ddl),
+    });
+    console.log(`typed baseline: pdx's version table ${ddl.relation}: ${ddl.describe}`);
+    const perSecond = (s: number[]) => s.map((x) => ROWS / x);
+    const baselineName = 'psql \\copy TO STDOUT | \\copy FROM STDIN, same types + indexes';
+    report({ name: 'pdx sync (whole command)', size, unit: 'rows/s', pdx: perSecond(rounds.pdx.map((r) => r.seconds)), baseline: perSecond(rounds.baseline), baselineName });
+    report({ name: 'pdx sync job (excl. process start)', size, unit: 'rows/s', pdx: perSecond(rounds.pdx.map((r) => r.jobSeconds)), baseline: perSecond(rounds.baseline), baselineName });
+    const rss = rounds.pdx.map((r) => r.peakRss / MB);
+    console.log(
+      `pdx sync peak RSS ${fmt(median(rss))} MB (max ${fmt(Math.max(...rss))} MB) for ${ROWS.toLocaleString('en-US')} rows; ${fmt(warm.peakRss / MB)} MB for the ` +
+        `${WARMUP_ROWS.toLocaleString('en-US')}-row warm-up (RSS includes heap V8 has not yet collected; a heap-limited run is the test of bounded memory). Seconds per round: pdx ${rounds.pdx.map((r) => `${r.seconds.toFixed(1)} (job ${r.jobSeconds.toFixed(1)})`).join(', ')}; ` +
+        `baseline ${rounds.baseline.map((s) => s.toFixed(1)).join(', ')}`,
+    );
+    console.log(`  ${rounds.pdx.at(-1)!.output.split('\n').at(-1)}`);
+  } finally {
+    await target.close();
+    await source.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
