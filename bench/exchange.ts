@@ -21,12 +21,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { PEOPLE_HEADER } from '../test/fixtures/people.ts';
 import { findPgBin } from '../test/helpers/pg-cluster.ts';
-import { createWorld, PDX_BIN, ROOT, withPlatform, type World } from '../test/scripts/ingest-world.ts';
-import { EXTRA_HEADER, pdxDdl, quote, writeFile } from './ingest.ts';
+import { createWorld, withPlatform, type World } from '../test/scripts/ingest-world.ts';
+import { EXTRA_HEADER, pdxDdl, quote, runPdx, writeFile } from './ingest.ts';
 import { alternate, benchDatabase, fmt, median, numberKnob, report, section, seconds, type BenchDatabase } from './lib.ts';
 
 const ROWS = numberKnob('PDX_BENCH_EXCHANGE_ROWS', 1_000_000, 1000);
@@ -63,22 +62,7 @@ interface PdxRun {
 
 /** `pdx sync CODE` as a child with the memory sampler; wall time, the sync job's own time, peak RSS. */
 async function pdxSync(env: Record<string, string>, world: World, dir: string, rows: number): Promise<PdxRun> {
-  const heap = path.join(dir, `heap-${randomBytes(4).toString('hex')}`);
-  const start = performance.now();
-  const heapLimit = HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : [];
-  const child = spawn(process.execPath, [...heapLimit, '--import', './test/scripts/heap-watch.mjs', PDX_BIN, 'sync', world.code], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PDX_HEAP_REPORT: heap, PDX_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const wall = (performance.now() - start) / 1000;
-  if (code !== 0) throw new Error(`pdx sync failed (${code}): ${out}\n${err.slice(-2000)}`);
-  const peaks = JSON.parse(fs.readFileSync(`${heap}.exit`, 'utf8')) as { maxRss: number };
+  const { seconds: wall, out, peakRss } = await runPdx(['sync', world.code], env, dir, HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : []);
   const client = new pg.Client(env.PDX_DATABASE_URL);
   await client.connect();
   try {
@@ -89,7 +73,7 @@ async function pdxSync(env: Record<string, string>, world: World, dir: string, r
       )
     ).rows;
     if (timing?.rows !== rows) throw new Error(`pdx synced ${timing?.rows} rows, expected ${rows}`);
-    return { seconds: wall, jobSeconds: timing.s, peakRss: peaks.maxRss, output: out.trim() };
+    return { seconds: wall, jobSeconds: timing.s, peakRss, output: out.trim() };
   } finally {
     await client.end();
   }

@@ -87,20 +87,32 @@ interface PdxRun {
   output: string;
 }
 
-/** Runs `pdx import` as a child with the memory sampler; wall time, the job's own time, peak RSS. */
-async function pdxImport(env: Record<string, string>, file: string, world: World, dir: string, profile: boolean, rows: number): Promise<PdxRun> {
-  const heap = path.join(dir, `heap-${world.code}`);
-  const args = ['--import', './test/scripts/heap-watch.mjs', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profiles')}`] : []), PDX_BIN, 'import', file, '--dataset', world.code];
+/**
+ * Runs a `pdx` command as a child with the memory sampler (node flags first, e.g. a heap limit or
+ * --cpu-prof); its wall time, standard output and peak RSS. Throws with the output when it fails.
+ */
+export async function runPdx(args: string[], env: Record<string, string>, dir: string, nodeFlags: string[] = []): Promise<{ seconds: number; out: string; peakRss: number }> {
+  const heap = path.join(dir, `heap-${randomBytes(4).toString('hex')}`);
   const start = performance.now();
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env, PDX_HEAP_REPORT: heap, PDX_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, '--import', './test/scripts/heap-watch.mjs', PDX_BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PDX_HEAP_REPORT: heap, PDX_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const wall = (performance.now() - start) / 1000;
-  if (code !== 0) throw new Error(`pdx import failed (${code}): ${out}\n${err.slice(-2000)}`);
+  const seconds = (performance.now() - start) / 1000;
+  if (code !== 0) throw new Error(`pdx ${args[0]} failed (${code}): ${out}\n${err.slice(-2000)}`);
   const peaks = JSON.parse(fs.readFileSync(`${heap}.exit`, 'utf8')) as { maxRss: number };
+  return { seconds, out, peakRss: peaks.maxRss };
+}
+
+/** Runs `pdx import` as a child with the memory sampler; wall time, the job's own time, peak RSS. */
+async function pdxImport(env: Record<string, string>, file: string, world: World, dir: string, profile: boolean, rows: number): Promise<PdxRun> {
+  const { seconds: wall, out, peakRss } = await runPdx(['import', file, '--dataset', world.code], env, dir, profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profiles')}`] : []);
   const client = new pg.Client(env.PDX_DATABASE_URL);
   await client.connect();
   try {
@@ -112,7 +124,7 @@ async function pdxImport(env: Record<string, string>, file: string, world: World
       )
     ).rows;
     if (timing?.rows !== rows) throw new Error(`pdx loaded ${timing?.rows} rows, expected ${rows}`);
-    return { seconds: wall, jobSeconds: timing.s, peakRss: peaks.maxRss, output: out.trim() };
+    return { seconds: wall, jobSeconds: timing.s, peakRss, output: out.trim() };
   } finally {
     await client.end();
   }
