@@ -116,8 +116,11 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   });
   const rotation = createRotation({ db, jobs, keyring, events });
   const share = createShareModule({ db, catalog, keyring, events, jobs });
+  // Every connection pdx opens to another system (interface upstream, data source, webhook) goes through the egress guard.
+  const egress = createEgressModule({ db, events, envAllow: envNetworks(config.PDX_UPSTREAM_ALLOW), listen: { host: config.PDX_HOST, port: config.PDX_PORT } });
   const secops = createSecopsModule({
     db,
+    egress: egress.service,
     events,
     audit,
     sealer: keyring,
@@ -137,8 +140,6 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
   const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, catalog, identity, audit, telemetry: telemetry.service, ...options.duties });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
-  // Every connection to a department's system (interface upstream, data source) goes through the egress guard.
-  const egress = createEgressModule({ db, events, envAllow: envNetworks(config.PDX_UPSTREAM_ALLOW), listen: { host: config.PDX_HOST, port: config.PDX_PORT } });
   const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring, egress: egress.service, records: share.records, share: share.share, identity });
   const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring, egress: egress.service });
   const services = { egress: egress.service, identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties, exchange, gateway };

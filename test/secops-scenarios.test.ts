@@ -82,7 +82,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const smtpPort = smtp.port;
 
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-secops-'));
-    const config = loadConfig({ ...TEST_ENV, PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', PDX_DATA_DIR: dataDir, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_PORT: '0' });
+    const config = loadConfig({ ...TEST_ENV, PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', PDX_DATA_DIR: dataDir, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_PORT: '0', PDX_UPSTREAM_ALLOW: '127.0.0.1/32' });
     const db = use().db;
     platform = await createPlatform(config, db, { jobPollMs: 50, secops: { smtp: { host: '127.0.0.1', port: smtpPort, secure: false, from: 'pdx@liaoning.gov.cn' }, eventTime } });
     const { app, services } = platform;
@@ -96,6 +96,13 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     w = await shareWorld(t as unknown as ShareTestApp, 1500);
     secadmin = w.secadmin;
     const hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/soc`;
+    // Webhooks go through the egress guard like every outbound connection: the cloud metadata address
+    // and a non-http scheme are refused, naming the field (the receiver on 127.0.0.1 is allowlisted above).
+    for (const [url, code] of [['http://169.254.169.254/latest/meta-data/', 'address_refused'], ['ftp://soc.liaoning.gov.cn/hook', 'invalid_webhook_url']] as const) {
+      const refused = await secadmin.call('PUT', '/api/v1/secops/settings', { webhooks: [{ url }] });
+      expect(refused.statusCode, url).toBe(400);
+      expect(refused.json().error).toMatchObject({ code, details: { field: 'webhooks[0].url' } });
+    }
     const put = await secadmin.call('PUT', '/api/v1/secops/settings', {
       intervalMs: 100,
       webhooks: [{ url: hookUrl, secret: WEBHOOK_SECRET, minSeverity: 'significant' }],

@@ -99,3 +99,8 @@ export function isOwnAddress(address: string, listenHost: string): boolean {
 export function envNetworks(text: string | undefined): string[] {
   return (text ?? '').split(/[\s,]+/).filter(Boolean);
 }
+
+/** The port a URL connects to. */
+export function portOf(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+}

@@ -25,6 +25,7 @@ import { headerHints } from '../classify/headers.ts';
 import { candidatesFor, RECOGNIZERS } from '../classify/recognizers/index.ts';
 import { MATCH, type ColumnResult, type TypeId } from '../classify/types.ts';
 import type { Caller } from '../../http/access.ts';
+import { portOf } from '../egress/egress.ts';
 import { AddressRefusedError, type EgressService } from '../egress/egress.service.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { QUOTA_EXCEEDED_ACTION } from '../secops/secops.module.ts';
@@ -160,11 +161,6 @@ export function checkHealthPath(path: string): string {
 export function certificateSummary(pem: string): { subject: string; issuer: string; validTo: string } {
   const c = new X509Certificate(pem);
   return { subject: c.subject.replace(/\n/g, ', '), issuer: c.issuer.replace(/\n/g, ', '), validTo: new Date(c.validTo).toISOString() };
-}
-
-/** The port a URL connects to. */
-export function portOf(url: URL): number {
-  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
 }
 
 /** A parameter value as the audit log keeps it: recognised personal values masked. */

@@ -5,6 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import { fetch, type Dispatcher } from 'undici';
 import type { DeliveryRow } from './secops.repo.ts';
 
 /** PDX_SMTP_* as main.ts hands them over. Without a host, e-mail deliveries fail with a clear error. */
@@ -31,12 +32,13 @@ export interface SendResult {
   error?: string;
 }
 
-export async function sendWebhook(d: DeliveryRow, secret: string | undefined, timeoutMs: number): Promise<SendResult> {
+/** `dispatcher` connects to the address the egress guard checked (no loopback, metadata or other refused address). */
+export async function sendWebhook(d: DeliveryRow, secret: string | undefined, timeoutMs: number, dispatcher: Dispatcher): Promise<SendResult> {
   const body = JSON.stringify({ ...d.payload, deliveryId: d.id, attempt: d.attempts });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-pdx-delivery': d.id, 'user-agent': 'pdx-secops' };
   if (secret) headers[SIGNATURE_HEADER] = signBody(secret, body);
   try {
-    const res = await fetch(d.target, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const res = await fetch(d.target, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual', dispatcher });
     await res.arrayBuffer().catch(() => undefined);
     return res.ok ? { ok: true, status: res.status } : { ok: false, status: res.status, error: `HTTP ${res.status}` };
   } catch (error) {

@@ -12,7 +12,7 @@ describeEachBackend('secops worker', ({ use }) => {
 
   beforeAll(async () => {
     t = await startTestApp(use().db);
-    const deps = { db: t.db, events: t.services.events, audit: t.services.audit, sealer: t.services.keyring, onError: (e: unknown) => { throw e; } };
+    const deps = { db: t.db, events: t.services.events, audit: t.services.audit, sealer: t.services.keyring, egress: t.services.egress, onError: (e: unknown) => { throw e; } };
     // Two workers on one database, as two pdx processes would run them.
     a = createSecopsService(deps);
     b = createSecopsService(deps);

@@ -11,14 +11,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { Agent } from 'undici';
 import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, NotFoundError, type Message } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import type { AuditLog } from '../audit/audit.service.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { AuditRecord } from '../audit/record.ts';
+import { portOf } from '../egress/egress.ts';
+import type { EgressService } from '../egress/egress.service.ts';
 import { detect, DETECTOR_LABELS, type DetectorName, type Finding } from './detectors.ts';
 import { createMailer, sendWebhook, type SmtpOptions } from './notify.ts';
+import type { DeliveryRow } from './secops.repo.ts';
 import { INCIDENT_STATES, secopsRepo, type AlertNames, type AlertRow, type ContainmentRow, type IncidentState, type ReplayClockRow, type SecopsRepo } from './secops.repo.ts';
 import {
   loadSettings,
@@ -56,6 +60,8 @@ export interface SecopsDeps {
   eventTime?: (record: AuditRecord) => Date;
   /** Console address for links in e-mails and webhooks (e.g. https://pdx.example). */
   publicUrl?: string;
+  /** The egress guard: webhook addresses are checked when set and when each delivery connects. */
+  egress: Pick<EgressService, 'checkHost' | 'lookupFor'>;
   onError?: (error: unknown) => void;
 }
 
@@ -458,6 +464,25 @@ export function createSecopsService(deps: SecopsDeps) {
     await publish(fx);
   }
 
+  /** A webhook goes over http(s) to an address pdx may contact (not loopback, link-local, metadata …). */
+  async function checkWebhookUrl(field: string, text: string): Promise<void> {
+    const url = URL.canParse(text) ? new URL(text) : undefined;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new BadRequestError('invalid_webhook_url', { zh: `${field} 须为 http 或 https 地址`, en: `${field} must be an http or https URL` }, { field });
+    }
+    await deps.egress.checkHost(field, url.hostname, portOf(url));
+  }
+
+  /** A webhook delivery over a connection to the address the egress guard checked at connect time. */
+  async function sendGuarded(d: DeliveryRow, secret: string | undefined, timeoutMs: number) {
+    const agent = new Agent({ connect: { lookup: deps.egress.lookupFor('webhooks.url', portOf(new URL(d.target))) } });
+    try {
+      return await sendWebhook(d, secret, timeoutMs, agent);
+    } finally {
+      await agent.close();
+    }
+  }
+
   /** Sends due deliveries (this process's share of them) and schedules retries with backoff. */
   async function deliverDue(): Promise<number> {
     const s = await loadSettings(db);
@@ -469,7 +494,7 @@ export function createSecopsService(deps: SecopsDeps) {
         if (d.channel === 'webhook') {
           const sealed = s.webhooks.find((w) => w.url === d.target)?.sealedSecret;
           const secret = sealed && deps.sealer ? deps.sealer.unseal(Buffer.from(sealed, 'base64')).toString('utf8') : undefined;
-          result = await sendWebhook(d, secret, s.delivery.timeoutMs);
+          result = await sendGuarded(d, secret, s.delivery.timeoutMs);
         } else {
           result = await mailer.send(d, s.delivery.timeoutMs);
         }
@@ -562,6 +587,7 @@ export function createSecopsService(deps: SecopsDeps) {
     async putSettings(caller: Caller, input: unknown) {
       const before = await loadSettings(db);
       const raw = input as { webhooks?: { url: string; secret?: string; minSeverity?: Severity }[] } & Record<string, unknown>;
+      for (const [i, w] of (raw.webhooks ?? []).entries()) await checkWebhookUrl(`webhooks[${i}].url`, w.url);
       const webhooks = (raw.webhooks ?? []).map((w) => {
         const kept = before.webhooks.find((b) => b.url === w.url)?.sealedSecret;
         if (w.secret && !deps.sealer) throw new BadRequestError('no_sealer', { zh: '无法加密保存 Webhook 密钥', en: 'Webhook secrets cannot be sealed' });
