@@ -3,10 +3,11 @@
  * (the authority), answer it (the assigned department), accept or reopen (the need's organisation).
  */
 import { Alert, App, Button, Card, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { demandApi, type Demand, type DemandAnswer } from '../../api/duties.ts';
-import { identityApi, type Org } from '../../api/identity.ts';
+import { identityApi } from '../../api/identity.ts';
 import { useAuth } from '../../auth.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 
 const STATE_COLORS: Record<Demand['state'], string> = { open: 'orange', assigned: 'blue', answered: 'purple', accepted: 'green' };
@@ -17,15 +18,13 @@ export function DemandsPage() {
   const { t } = useI18n();
   const { me, has } = useAuth();
   const { message } = App.useApp();
-  const [items, setItems] = useState<Demand[]>([]);
-  const [orgs, setOrgs] = useState<Org[]>([]);
+  const { data: items = [], error, reload } = useLoad(() => demandApi.list(), []);
+  const { data: orgs = [] } = useLoad(async () => (await identityApi.orgs()).filter((o) => o.type !== 'enterprise'), []);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [publish] = Form.useForm<{ title: string; description: string; fields?: string; purpose: string; suggestedOrgId?: string }>();
   const [step] = Form.useForm<{ orgId?: string; kind?: DemandAnswer['kind']; dataset?: string; text?: string }>();
 
-  const load = useCallback(() => void demandApi.list().then(setItems).catch((e: Error) => void message.error(e.message)), [message]);
-  useEffect(load, [load]);
-  useEffect(() => void identityApi.orgs().then((list) => setOrgs(list.filter((o) => o.type !== 'enterprise'))).catch(() => undefined), []);
+  const load = () => void reload();
   const orgOptions = orgs.map((o) => ({ value: o.id, label: o.name }));
 
   const act = async (work: () => Promise<unknown>) => {
@@ -94,6 +93,7 @@ export function DemandsPage() {
           </Form>
         </Card>
       )}
+      {error && <Alert type="error" showIcon message={error} />}
       <Table<Demand>
         rowKey="id"
         dataSource={items}

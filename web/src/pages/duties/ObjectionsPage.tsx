@@ -3,9 +3,10 @@
  * authority) all; raise one, answer, escalate, decide.
  */
 import { Alert, App, Button, Card, Form, Input, InputNumber, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { dutiesApi, type Objection } from '../../api/duties.ts';
 import { useAuth } from '../../auth.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { ReasonPrompt, type Ask } from './ReasonPrompt.tsx';
 
@@ -16,12 +17,11 @@ export function ObjectionsPage() {
   const { t } = useI18n();
   const { me, has } = useAuth();
   const { message } = App.useApp();
-  const [items, setItems] = useState<Objection[]>([]);
+  const { data: items = [], error, reload } = useLoad(() => dutiesApi.objections(), []);
   const [ask, setAsk] = useState<Ask | null>(null);
   const [form] = Form.useForm<{ dataset: string; row: number; column: string; proposed: string; evidence: string }>();
 
-  const load = useCallback(() => void dutiesApi.objections().then(setItems).catch((e: Error) => void message.error(e.message)), [message]);
-  useEffect(load, [load]);
+  const load = () => void reload();
 
   const act = async (work: () => Promise<unknown>) => {
     try {
@@ -67,6 +67,7 @@ export function ObjectionsPage() {
           </Form>
         </Card>
       )}
+      {error && <Alert type="error" showIcon message={error} />}
       <Table<Objection>
         rowKey="id"
         dataSource={items}

@@ -4,11 +4,12 @@
  * pause or resume the flow.
  */
 import { Alert, App, Button, Card, Form, Input, Select, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { getColumns, type Column } from '../../api/catalog.ts';
 import { returnFlowApi, type Delivery, type ReturnFlow } from '../../api/duties.ts';
 import { GRANT_MODES, type GrantMode } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { ReasonPrompt, type Ask } from './ReasonPrompt.tsx';
 
@@ -20,15 +21,14 @@ export function ReturnFlowPage() {
   const { t } = useI18n();
   const { has } = useAuth();
   const { message } = App.useApp();
-  const [flows, setFlows] = useState<ReturnFlow[]>([]);
+  const { data: flows = [], error, reload } = useLoad(() => returnFlowApi.list(), []);
   const [open, setOpen] = useState<{ flow: ReturnFlow; deliveries: Delivery[] } | null>(null);
   const [ask, setAsk] = useState<Ask | null>(null);
   const [columns, setColumns] = useState<Column[]>([]);
   const [modes, setModes] = useState<Record<string, GrantMode>>({});
   const [form] = Form.useForm<{ dataset: string; regionColumn: string; regionKind: 'code' | 'name'; impactAssessment?: string }>();
 
-  const load = useCallback(() => void returnFlowApi.list().then(setFlows).catch((e: Error) => void message.error(e.message)), [message]);
-  useEffect(load, [load]);
+  const load = () => void reload();
 
   const show = async (id: string) => {
     try {
@@ -124,6 +124,7 @@ export function ReturnFlowPage() {
           </Form>
         </Card>
       )}
+      {error && <Alert type="error" showIcon message={error} />}
       <Table<ReturnFlow>
         rowKey="id"
         dataSource={flows}

@@ -1,7 +1,8 @@
 import { Alert, App, Button, Card, Descriptions, Form, Input, Modal, Radio, Result, Skeleton, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { portalApi, type Application, type Demand, type MailNotice, type OpenKey, type Showcase } from '../../../api/open.ts';
+import { portalApi, type Application, type MailNotice } from '../../../api/open.ts';
+import { useLoad } from '../../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../../i18n.tsx';
 import { FeedbackStateTag, useSociety } from './common.tsx';
 
@@ -173,11 +174,10 @@ export function ResetPage() {
 function Keys() {
   const { t, time } = useI18n();
   const { message } = App.useApp();
-  const [items, setItems] = useState<OpenKey[]>([]);
+  const { data: items = [], reload } = useLoad(async () => (await portalApi.keys()).items, []);
   const [shown, setShown] = useState<string>();
   const [form] = Form.useForm();
-  const load = () => void portalApi.keys().then((r) => setItems(r.items));
-  useEffect(load, []);
+  const load = () => void reload();
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Form form={form} layout="inline" onFinish={(v: { name: string }) => portalApi.createKey(v.name).then((r) => { setShown(r.key); form.resetFields(); load(); }, (e: Error) => message.error(e.message))}>
@@ -225,15 +225,11 @@ const APP_COLORS: Record<Application['state'], string> = { submitted: 'processin
 export function AccountPage() {
   const { t, time } = useI18n();
   const { me } = useSociety();
-  const [apps, setApps] = useState<Application[]>([]);
-  const [demands, setDemands] = useState<Demand[]>([]);
-  const [showcases, setShowcases] = useState<Showcase[]>([]);
-  useEffect(() => {
-    if (!me?.verified) return;
-    void portalApi.myApplications().then((r) => setApps(r.items));
-    void portalApi.myDemands().then((r) => setDemands(r.items));
-    void portalApi.myShowcases().then((r) => setShowcases(r.items));
-  }, [me]);
+  // A member's own lists, once the e-mail address is verified.
+  const when = { when: Boolean(me?.verified) };
+  const { data: apps = [] } = useLoad(async () => (await portalApi.myApplications()).items, [me], when);
+  const { data: demands = [] } = useLoad(async () => (await portalApi.myDemands()).items, [me], when);
+  const { data: showcases = [] } = useLoad(async () => (await portalApi.myShowcases()).items, [me], when);
   if (me === undefined) return <Skeleton active />;
   if (me === null) return <LoginPage />;
   return (

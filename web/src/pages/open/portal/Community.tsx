@@ -1,6 +1,7 @@
 import { Alert, App, Button, Card, Form, Input, List, Select, Skeleton, Space, Typography } from 'antd';
-import { useEffect, useState } from 'react';
-import { portalApi, type Demand, type Showcase } from '../../../api/open.ts';
+import { useState } from 'react';
+import { portalApi } from '../../../api/open.ts';
+import { useLoad } from '../../../hooks/useLoad.ts';
 import { useI18n } from '../../../i18n.tsx';
 import { useSociety } from './common.tsx';
 
@@ -35,18 +36,16 @@ function MemberForm({ title, onSubmit, done, children }: { title: string; onSubm
 /** 数据需求: answered requests, shown publicly, and the form to ask a department. */
 export function DemandsPage() {
   const { t, time } = useI18n();
-  const [items, setItems] = useState<Demand[]>();
-  const [orgs, setOrgs] = useState<{ id: string; name: string }[]>([]);
-  useEffect(() => {
-    void portalApi.demands().then((r) => setItems(r.items));
-    void portalApi.demandDepartments().then((r) => setOrgs(r.items));
-  }, []);
+  const { data: items, error } = useLoad(async () => (await portalApi.demands()).items, []);
+  const { data: orgs = [] } = useLoad(async () => (await portalApi.demandDepartments()).items, []);
   const name = (id: string) => orgs.find((o) => o.id === id)?.name ?? '';
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Card title={t('op.nav.demands')} size="small">
         <Typography.Paragraph type="secondary">{t('op.demand.intro')}</Typography.Paragraph>
-        {!items ? (
+        {error ? (
+          <Alert type="error" showIcon message={error} />
+        ) : !items ? (
           <Skeleton active />
         ) : (
           <List
@@ -91,15 +90,14 @@ export function DemandsPage() {
 /** 应用展示: applications built on open data, after review, and the form to submit one. */
 export function ShowcasesPage() {
   const { t, time } = useI18n();
-  const [items, setItems] = useState<Showcase[]>();
-  useEffect(() => {
-    void portalApi.showcases().then((r) => setItems(r.items));
-  }, []);
+  const { data: items, error } = useLoad(async () => (await portalApi.showcases()).items, []);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Card title={t('op.nav.showcases')} size="small">
         <Typography.Paragraph type="secondary">{t('op.show.intro')}</Typography.Paragraph>
-        {!items ? (
+        {error ? (
+          <Alert type="error" showIcon message={error} />
+        ) : !items ? (
           <Skeleton active />
         ) : (
           <List

@@ -1,24 +1,28 @@
 import { DownloadOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Descriptions, Empty, Form, Input, List, Modal, Rate, Result, Skeleton, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError } from '../../../api/client.ts';
 import { portalApi, type Application, type Cell, type DatasetPage as Page } from '../../../api/open.ts';
 import { Chart } from '../../../components/Chart.tsx';
+import { useLoad } from '../../../hooks/useLoad.ts';
 import { useI18n } from '../../../i18n.tsx';
 import { number, OpenTypeTag, percent, useLabel, useSociety } from './common.tsx';
 
 function Preview({ code, conditional }: { code: string; conditional: boolean }) {
   const { t } = useI18n();
-  const [data, setData] = useState<{ columns: string[]; rows: Record<string, Cell>[] }>();
-  const [locked, setLocked] = useState(false);
-  useEffect(() => {
-    portalApi.preview(code).then(setData, (error: unknown) => {
-      if (error instanceof ApiError && (error.status === 401 || error.status === 403) && conditional) setLocked(true);
-      else throw error;
-    });
+  // A conditionally open dataset shows its rows only to an approved applicant: "locked" for others.
+  const { data: loaded, error } = useLoad(async () => {
+    try {
+      return await portalApi.preview(code);
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403) && conditional) return 'locked' as const;
+      throw e;
+    }
   }, [code, conditional]);
-  if (locked) return <Empty description={t('op.preview.locked')} />;
+  if (loaded === 'locked') return <Empty description={t('op.preview.locked')} />;
+  if (error) return <Alert type="error" showIcon message={error} />;
+  const data: { columns: string[]; rows: Record<string, Cell>[] } | undefined = loaded;
   if (!data) return <Skeleton active />;
   return (
     <Table
@@ -43,11 +47,12 @@ function ApplyButton({ page }: { page: Page }) {
   const { message } = App.useApp();
   const [open, setOpen] = useState(false);
   const [done, setDone] = useState<string>();
-  const [mine, setMine] = useState<Application>();
   const [form] = Form.useForm();
-  useEffect(() => {
-    if (me?.verified) void portalApi.myApplications().then((r) => setMine(r.items.find((a) => a.dataset.code === page.code && (a.state === 'approved' || a.state === 'submitted'))));
-  }, [me, page.code]);
+  const { data: mine } = useLoad(
+    async (): Promise<Application | undefined> => (await portalApi.myApplications()).items.find((a) => a.dataset.code === page.code && (a.state === 'approved' || a.state === 'submitted')),
+    [me, page.code],
+    { when: Boolean(me?.verified) },
+  );
   if (mine?.state === 'approved' && mine.terms) return <Tag color="success" data-testid="approved">{t('op.app.approved')} · {t('op.app.until')} {mine.terms.until}</Tag>;
   if (mine?.state === 'submitted') return <Tag color="processing">{t('op.app.submitted')} · {t('op.app.due')} {time(mine.dueAt)}</Tag>;
   if (!me?.verified) {
@@ -221,13 +226,14 @@ export function DatasetPage() {
   const { code = '' } = useParams();
   const { t, time, lang } = useI18n();
   const label = useLabel();
-  const [page, setPage] = useState<Page | null>();
-  useEffect(() => {
-    setPage(undefined);
-    portalApi.dataset(code).then(setPage, (error: unknown) => {
-      if (error instanceof ApiError && error.status === 404) setPage(null);
-      else throw error;
-    });
+  // null: no such open dataset (or no longer open).
+  const { data: page, error } = useLoad(async (): Promise<Page | null> => {
+    try {
+      return await portalApi.dataset(code);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
+    }
   }, [code]);
   const chart = useMemo(
     () =>
@@ -242,6 +248,7 @@ export function DatasetPage() {
         : undefined,
     [page],
   );
+  if (error) return <Alert type="error" showIcon message={error} />;
   if (page === undefined) return <Skeleton active />;
   if (page === null) return <Result status="404" title={t('op.ds.notFound')} />;
   const conditional = page.openType === 'conditional';

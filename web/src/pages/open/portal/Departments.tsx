@@ -1,17 +1,15 @@
-import { Card, Col, List, Row, Skeleton, Space, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { Alert, Card, Col, List, Row, Skeleton, Space, Typography } from 'antd';
 import { Link, useParams } from 'react-router-dom';
-import { portalApi, type DatasetSummary, type Department } from '../../../api/open.ts';
+import { portalApi } from '../../../api/open.ts';
+import { useLoad } from '../../../hooks/useLoad.ts';
 import { useI18n } from '../../../i18n.tsx';
 import { DatasetCard, number } from './common.tsx';
 
 /** Departments with open datasets. */
 export function DepartmentsPage() {
   const { t } = useI18n();
-  const [items, setItems] = useState<Department[]>();
-  useEffect(() => {
-    void portalApi.departments().then((r) => setItems(r.items));
-  }, []);
+  const { data: items, error } = useLoad(async () => (await portalApi.departments()).items, []);
+  if (error) return <Alert type="error" showIcon message={error} />;
   if (!items) return <Skeleton active />;
   return (
     <Card title={t('op.nav.departments')} size="small">
@@ -34,10 +32,8 @@ export function DepartmentsPage() {
 export function DepartmentPage() {
   const { id = '' } = useParams();
   const { t } = useI18n();
-  const [d, setD] = useState<Department & { items: DatasetSummary[] }>();
-  useEffect(() => {
-    void portalApi.department(id).then(setD);
-  }, [id]);
+  const { data: d, error } = useLoad(() => portalApi.department(id), [id]);
+  if (error) return <Alert type="error" showIcon message={error} />;
   if (!d) return <Skeleton active />;
   return (
     <Space direction="vertical" style={{ width: '100%' }}>

@@ -1,7 +1,7 @@
-import { Card, Col, Input, Row, Skeleton, Space, Statistic, Tag, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { Alert, Card, Col, Input, Row, Skeleton, Space, Statistic, Tag, Typography } from 'antd';
 import { useNavigate } from 'react-router-dom';
-import { portalApi, type Home } from '../../../api/open.ts';
+import { portalApi } from '../../../api/open.ts';
+import { useLoad } from '../../../hooks/useLoad.ts';
 import { useI18n } from '../../../i18n.tsx';
 import { DatasetCard } from './common.tsx';
 
@@ -9,10 +9,7 @@ import { DatasetCard } from './common.tsx';
 export function HomePage() {
   const { t } = useI18n();
   const navigate = useNavigate();
-  const [home, setHome] = useState<Home>();
-  useEffect(() => {
-    void portalApi.home().then(setHome);
-  }, []);
+  const { data: home, error } = useLoad(() => portalApi.home(), []);
   const search = (q: string) => navigate(`/open/datasets${q.trim() ? `?q=${encodeURIComponent(q.trim())}` : ''}`);
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
@@ -23,7 +20,9 @@ export function HomePage() {
         <Typography.Paragraph style={{ color: '#e6fffa' }}>{t('op.subtitle')}</Typography.Paragraph>
         <Input.Search size="large" placeholder={t('op.search.placeholder')} enterButton={t('op.search.button')} onSearch={search} data-testid="portal-search" allowClear />
       </Card>
-      {!home ? (
+      {error ? (
+        <Alert type="error" showIcon message={error} />
+      ) : !home ? (
         <Skeleton active />
       ) : (
         <>

@@ -1,7 +1,7 @@
-import { Button, Card, Col, Collapse, Empty, Grid, Input, Pagination, Row, Segmented, Space, Spin, Tag, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { Alert, Button, Card, Col, Collapse, Empty, Grid, Input, Pagination, Row, Segmented, Space, Spin, Tag, Typography } from 'antd';
 import { useSearchParams } from 'react-router-dom';
 import { portalApi, type SearchResult } from '../../../api/open.ts';
+import { useLoad } from '../../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../../i18n.tsx';
 import { DatasetCard, useLabel } from './common.tsx';
 
@@ -21,13 +21,10 @@ export function SearchPage() {
   const label = useLabel();
   const screens = Grid.useBreakpoint();
   const [params, setParams] = useSearchParams();
-  const [result, setResult] = useState<SearchResult>();
   const query = Object.fromEntries(params.entries());
   const key = params.toString();
-  useEffect(() => {
-    setResult(undefined);
-    void portalApi.search({ ...Object.fromEntries(new URLSearchParams(key).entries()), pageSize: PAGE_SIZE }).then(setResult);
-  }, [key]);
+  // The last answer stays on screen, dimmed, while the next query runs.
+  const { data: result, loading, error } = useLoad(() => portalApi.search({ ...Object.fromEntries(new URLSearchParams(key).entries()), pageSize: PAGE_SIZE }), [key]);
   const set = (name: string, value: string | undefined) => {
     const next = new URLSearchParams(params);
     if (value) next.set(name, value);
@@ -79,10 +76,12 @@ export function SearchPage() {
           {screens.md ? <Card size="small" title={t('op.filters')}>{facets}</Card> : <Collapse items={[{ key: 'f', label: t('op.filters'), children: facets }]} />}
         </Col>
         <Col xs={24} md={17}>
-          {!result ? (
+          {error ? (
+            <Alert type="error" showIcon message={error} />
+          ) : !result ? (
             <Spin />
           ) : (
-            <Space direction="vertical" size={12} style={{ width: '100%' }}>
+            <Space direction="vertical" size={12} style={{ width: '100%', opacity: loading ? 0.6 : 1 }}>
               <Space wrap style={{ justifyContent: 'space-between', width: '100%' }}>
                 <Typography.Text data-testid="result-count">
                   {result.total} {t('op.results')}
