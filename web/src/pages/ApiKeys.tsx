@@ -1,19 +1,16 @@
 import { Alert, App, Button, DatePicker, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { identityApi, type ApiKey } from '../api/identity.ts';
+import { useLoad } from '../hooks/useLoad.ts';
 import { useI18n } from '../i18n.tsx';
 
 /** The caller's organisation's API keys: create (shown once), see use, revoke. */
 export function ApiKeysPage() {
   const { t, time, lang } = useI18n();
   const { modal, message } = App.useApp();
-  const [keys, setKeys] = useState<ApiKey[]>([]);
+  const { data: keys = [], error, reload: load } = useLoad(() => identityApi.apiKeys(), []);
   const [open, setOpen] = useState(false);
   const [form] = Form.useForm();
-  const load = useCallback(async () => setKeys(await identityApi.apiKeys()), []);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   async function create(values: { name: string; expiresAt?: { toDate(): Date } }) {
     try {
@@ -59,6 +56,7 @@ export function ApiKeysPage() {
           {t('keys.new')}
         </Button>
       </Space>
+      {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
       <Table<ApiKey>
         rowKey="id"
         dataSource={keys}

@@ -1,10 +1,11 @@
 import { Alert, Card, Col, Descriptions, Empty, Row, Space, Statistic, Tag, Typography } from 'antd';
 import type { EChartsOption } from 'echarts';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { ScoresOverviewCard } from './duties/EvaluationPage.tsx';
 import { PlantsOverview } from './telemetry/TelemetryPage.tsx';
 import { Workbench } from './Workbench.tsx';
-import { systemApi, type Overview, type SystemInfo } from '../api/system.ts';
+import { systemApi } from '../api/system.ts';
+import { useLoad } from '../hooks/useLoad.ts';
 import { Chart, lastDaysAxis } from '../components/Chart.tsx';
 import { actionName } from '../components/actions.ts';
 import { useI18n } from '../i18n.tsx';
@@ -14,16 +15,10 @@ const GRADE_COLORS = ['#52c41a', '#1677ff', '#fa8c16', '#f5222d'];
 /** The 城市大脑 view: data assets by grade and department, sharing activity, security events. */
 export function OverviewPage() {
   const { t, lang, label } = useI18n();
-  const [info, setInfo] = useState<SystemInfo>();
-  const [healthy, setHealthy] = useState<boolean>();
-  const [data, setData] = useState<Overview>();
-  const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    systemApi.info().then(setInfo, (e: Error) => setError(e.message));
-    systemApi.overview().then(setData, (e: Error) => setError(e.message));
-    void systemApi.healthy().then(setHealthy);
-  }, []);
+  const { data: info, error: infoError } = useLoad(() => systemApi.info(), []);
+  const { data, error: dataError } = useLoad(() => systemApi.overview(), []);
+  const { data: healthy } = useLoad(() => systemApi.healthy(), []);
+  const error = infoError ?? dataError;
 
   const assetsOption = useMemo<EChartsOption | undefined>(() => {
     if (!data?.assets.length) return undefined;

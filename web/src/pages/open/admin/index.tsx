@@ -1,9 +1,9 @@
 import { GlobalOutlined } from '@ant-design/icons';
-import { App, Badge, Button, Card, Space, Table, Tabs, Tag, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { Alert, App, Badge, Button, Card, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { Route, Routes, useNavigate, useSearchParams } from 'react-router-dom';
 import { manageApi, type Application, type Release } from '../../../api/open.ts';
 import { useAuth } from '../../../auth.tsx';
+import { useLoad } from '../../../hooks/useLoad.ts';
 import { useI18n } from '../../../i18n.tsx';
 import { ApplicationsTab, FeedbackTab, SettingsTab } from './Moderation.tsx';
 import { ReleaseStateTag } from './common.tsx';
@@ -15,12 +15,8 @@ function ReleasesTab() {
   const { has } = useAuth();
   const { message } = App.useApp();
   const navigate = useNavigate();
-  const [candidates, setCandidates] = useState<Awaited<ReturnType<typeof manageApi.candidates>>['items']>([]);
-  const [releases, setReleases] = useState<Release[]>();
-  useEffect(() => {
-    if (has('data_officer')) void manageApi.candidates().then((r) => setCandidates(r.items));
-    void manageApi.releases().then((r) => setReleases(r.items));
-  }, [has]);
+  const { data: candidates = [] } = useLoad(async () => (await manageApi.candidates()).items, [has], { when: has('data_officer') });
+  const { data: releases, error } = useLoad(async () => (await manageApi.releases()).items, [has]);
   const start = (code: string) => manageApi.create(code).then((r) => navigate(`/opendata/releases/${r.id}`), (e: Error) => message.error(e.message));
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
@@ -49,10 +45,11 @@ function ReleasesTab() {
         </Card>
       )}
       <Card size="small" title={t('oa.releases')}>
+        {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
         <Table<Release>
           size="small"
           rowKey="id"
-          loading={!releases}
+          loading={!releases && !error}
           dataSource={releases}
           columns={[
             { title: t('oa.col.dataset'), render: (_, r) => <>{r.dataset.name} <Typography.Text type="secondary">{r.dataset.code}</Typography.Text></> },
@@ -79,10 +76,7 @@ function ReleasesTab() {
 function OpenAdminHome() {
   const { t } = useI18n();
   const [params, setParams] = useSearchParams();
-  const [pending, setPending] = useState(0);
-  useEffect(() => {
-    void manageApi.applications().then((r) => setPending(r.items.filter((a: Application) => a.state === 'submitted').length));
-  }, []);
+  const { data: pending = 0 } = useLoad(async () => (await manageApi.applications()).items.filter((a: Application) => a.state === 'submitted').length, []);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Space style={{ justifyContent: 'space-between', width: '100%' }}>
