@@ -1,30 +1,19 @@
 import { BellOutlined } from '@ant-design/icons';
 import { Alert, Badge, Button, List, Space, Tag, Tooltip, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { consoleLink, shareApi, type Notification } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 
 /** The console notifications of the signed-in user, newest first; opening one marks it read. */
 export function NotificationList() {
   const { t, time, lang } = useI18n();
   const navigate = useNavigate();
-  const [items, setItems] = useState<Notification[]>();
-  const [unread, setUnread] = useState(0);
-  const [error, setError] = useState<string>();
-  const load = useCallback(async () => {
-    try {
-      const r = await shareApi.notifications();
-      setItems(r.items);
-      setUnread(r.unread);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load, lang]);
+  // Titles are in the console language: loaded again when it changes.
+  const { data, error, reload: load } = useLoad(() => shareApi.notifications(), [lang]);
+  const items: Notification[] | undefined = data?.items;
+  const unread = data?.unread ?? 0;
 
   async function open(n: Notification) {
     if (!n.readAt) await shareApi.markRead(n.id).catch(() => undefined);
@@ -117,22 +106,8 @@ export function NotificationBell() {
   const page = has('data_officer', 'consumer', 'secadmin') ? '/sharing?tab=notifications' : '/notifications';
   const navigate = useNavigate();
   const location = useLocation();
-  const [unread, setUnread] = useState(0);
-  const refresh = useCallback(() => {
-    shareApi
-      .notifications(true)
-      .then((r) => setUnread(r.unread))
-      .catch(() => undefined);
-  }, []);
-  useEffect(refresh, [refresh, location.pathname, location.search]);
-  useEffect(() => {
-    const timer = window.setInterval(refresh, 60_000);
-    window.addEventListener('pdx:notifications', refresh);
-    return () => {
-      window.clearInterval(timer);
-      window.removeEventListener('pdx:notifications', refresh);
-    };
-  }, [refresh]);
+  // Every minute, on navigation and when another view reads one ('pdx:notifications'); a failed count keeps the last one.
+  const { data: unread = 0 } = useLoad(async () => (await shareApi.notifications(true)).unread, [location.pathname, location.search], { every: 60_000, on: 'pdx:notifications' });
   return (
     <Tooltip title={t('share.tab.notifications')}>
       <Button type="text" onClick={() => navigate(page)} data-testid="notification-bell" aria-label={t('share.tab.notifications')}>
