@@ -1,9 +1,10 @@
-import { App as AntApp, Button, Card, Collapse, Descriptions, Drawer, Input, Popconfirm, Select, Space, Switch, Table, Tabs, Tag, Timeline, Tooltip, Typography } from 'antd';
+import { Alert as Notice, App as AntApp, Button, Card, Collapse, Descriptions, Drawer, Input, Popconfirm, Select, Space, Switch, Table, Tabs, Tag, Timeline, Tooltip, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
 import { DemoBurstButton } from './DemoBurst.tsx';
-import { INCIDENT_STATES, secopsApi, type Alert, type Clock, type Containment, type Dashboard, type Delivery, type Incident, type IncidentDetail } from '../../api/secops.ts';
+import { INCIDENT_STATES, secopsApi, type Alert, type Clock, type Containment, type Delivery, type Incident, type IncidentDetail } from '../../api/secops.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { DashboardTab } from './DashboardTab.tsx';
 import { SettingsTab } from './SettingsTab.tsx';
@@ -14,17 +15,17 @@ import { detectorLabel, duration, SeverityTag, useLiveAlerts, useText } from './
 export function SecopsPage() {
   const { t } = useI18n();
   const [params, setParams] = useSearchParams();
-  const [dashboard, setDashboard] = useState<Dashboard>();
   const [alert, setAlert] = useState<Alert>();
   const [incidentId, setIncidentId] = useState<string>();
   const [version, setVersion] = useState(0);
   const refresh = useCallback(() => setVersion((v) => v + 1), []);
+  const [liveLength, setLiveLength] = useState(0);
+  // The dashboard again after every change (an action here, or a live alert).
+  const { data: dashboard, error } = useLoad(() => secopsApi.dashboard(), [version, liveLength]);
   const { alerts: live, connected } = useLiveAlerts(dashboard?.live);
+  useEffect(() => setLiveLength(live.length), [live.length]);
   const tab = params.get('tab') ?? 'dashboard';
 
-  useEffect(() => {
-    secopsApi.dashboard().then(setDashboard, () => undefined);
-  }, [version, live.length]);
   useEffect(() => {
     const id = params.get('alert');
     if (id) secopsApi.alerts().then((items) => setAlert(items.find((a) => a.id === id)), () => undefined);
@@ -32,6 +33,7 @@ export function SecopsPage() {
 
   return (
     <Card title={t('nav.secops')} extra={<DemoBurstButton onDone={refresh} />}>
+      {error && <Notice type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
       <Tabs
         activeKey={tab}
         onChange={(key) => setParams({ tab: key })}
@@ -67,11 +69,8 @@ export function SecopsPage() {
 function AlertsTab({ version, onOpen }: { version: number; onOpen(a: Alert): void }) {
   const { t, label, time } = useI18n();
   const text = useText();
-  const [items, setItems] = useState<Alert[]>([]);
   const [state, setState] = useState<Alert['state']>();
-  useEffect(() => {
-    secopsApi.alerts({ state }).then(setItems, () => undefined);
-  }, [version, state]);
+  const { data: items = [] } = useLoad(() => secopsApi.alerts({ state }), [version, state]);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Select allowClear placeholder={t('secops.col.state')} style={{ width: 160 }} value={state} onChange={setState} options={(['open', 'acknowledged', 'closed'] as const).map((s) => ({ value: s, label: t(`secops.alertState.${s}`) }))} />
@@ -98,10 +97,7 @@ function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert;
   const { t, label, time } = useI18n();
   const text = useText();
   const { message } = AntApp.useApp();
-  const [deliveries, setDeliveries] = useState<Delivery[]>([]);
-  useEffect(() => {
-    if (alert) secopsApi.deliveries(alert.id).then(setDeliveries, () => setDeliveries([]));
-  }, [alert]);
+  const { data: deliveries = [] } = useLoad(() => secopsApi.deliveries(alert!.id), [alert], { when: Boolean(alert) });
   const act = (p: Promise<Alert>) => p.then(onChanged, (e: ApiError) => message.error(e.message));
   const keyId = alert ? alertKeyId(alert) : undefined;
   const grantId = typeof alert?.facts.grantId === 'string' ? alert.facts.grantId : undefined;
@@ -261,10 +257,7 @@ function ClockLine({ clock }: { clock: Clock | null }) {
 
 function IncidentsTab({ version, onOpen }: { version: number; onOpen(id: string): void }) {
   const { t, time } = useI18n();
-  const [items, setItems] = useState<Incident[]>([]);
-  useEffect(() => {
-    secopsApi.incidents().then(setItems, () => undefined);
-  }, [version]);
+  const { data: items = [] } = useLoad(() => secopsApi.incidents(), [version]);
   return (
     <Table<Incident>
       rowKey="id"
@@ -393,11 +386,8 @@ function ContainmentsTab({ version, onChange }: { version: number; onChange(): v
   const text = useText();
   const { message } = AntApp.useApp();
   const [activeOnly, setActiveOnly] = useState(true);
-  const [items, setItems] = useState<Containment[]>([]);
   const [reason, setReason] = useState('');
-  useEffect(() => {
-    secopsApi.containments(activeOnly).then(setItems, () => undefined);
-  }, [version, activeOnly]);
+  const { data: items = [] } = useLoad(() => secopsApi.containments(activeOnly), [version, activeOnly]);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Space>
