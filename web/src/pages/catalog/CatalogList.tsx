@@ -2,8 +2,9 @@ import { DownloadOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Empty, Input, Space, Table, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { searchDatasets, type Dataset, type Facet, type FacetKey, type SearchResult } from '../../api/catalog.ts';
+import { searchDatasets, type Dataset, type Facet, type FacetKey } from '../../api/catalog.ts';
 import { useAuth } from '../../auth.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { count, GradeTag, ShareTag, StatusTag } from './labels.tsx';
 import { UpkeepTag } from '../duties/Upkeep.tsx';
@@ -16,9 +17,6 @@ export function CatalogListPage() {
   const { has } = useAuth();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
-  const [result, setResult] = useState<SearchResult>();
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string>();
   const [text, setText] = useState(params.get('q') ?? '');
   const officer = has('data_officer', 'secadmin');
   const page = Number(params.get('page') ?? '1') || 1;
@@ -26,17 +24,9 @@ export function CatalogListPage() {
   const q = params.get('q') ?? '';
   useEffect(() => setText(q), [q]);
 
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
+  const { data: result, loading, error } = useLoad(() => {
     const query = Object.fromEntries(new URLSearchParams(key));
-    searchDatasets({ ...query, page: Number(query.page ?? 1) || 1, pageSize: PAGE_SIZE })
-      .then((r) => live && (setResult(r), setError(undefined)))
-      .catch((e: Error) => live && setError(e.message))
-      .finally(() => live && setLoading(false));
-    return () => {
-      live = false;
-    };
+    return searchDatasets({ ...query, page: Number(query.page ?? 1) || 1, pageSize: PAGE_SIZE });
   }, [key]);
 
   /** Changes one filter (or the keyword) and goes back to page 1. */

@@ -1,8 +1,9 @@
 import { ThunderboltOutlined } from '@ant-design/icons';
 import { App as AntApp, Button, Popconfirm, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { ApiError } from '../../api/client.ts';
 import { secopsApi, type BurstOutcome } from '../../api/secops.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 
 /**
@@ -12,11 +13,9 @@ import { useI18n } from '../../i18n.tsx';
 export function DemoBurstButton({ onDone }: { onDone: () => void }) {
   const { t, lang, time } = useI18n();
   const { message, modal } = AntApp.useApp();
-  const [available, setAvailable] = useState(false);
+  // Offered only when the server says the demo world is loaded (an error means not).
+  const { data: available = false } = useLoad(() => secopsApi.demoBurstAvailable(), []);
   const [running, setRunning] = useState(false);
-  useEffect(() => {
-    secopsApi.demoBurstAvailable().then(setAvailable, () => setAvailable(false));
-  }, []);
   if (!available) return null;
 
   function sentences(o: BurstOutcome): string[] {

@@ -1,6 +1,7 @@
-import { App as AntApp, Button, Card, Col, Form, Input, InputNumber, Row, Select, Space, Switch, Typography } from 'antd';
-import { useEffect, useState, type ReactNode } from 'react';
+import { Alert, App as AntApp, Button, Card, Col, Form, Input, InputNumber, Row, Select, Space, Switch, Typography } from 'antd';
+import { useEffect, type ReactNode } from 'react';
 import { secopsApi, SEVERITIES, type Settings, type Severity } from '../../api/secops.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 
 /**
@@ -52,15 +53,9 @@ type Values = Omit<Settings, 'webhooks' | 'intervalMs' | 'delivery' | 'email'> &
 export function SettingsTab() {
   const { t } = useI18n();
   const { message } = AntApp.useApp();
-  const [settings, setSettings] = useState<Settings>();
-  const [schema, setSchema] = useState<Prop>();
+  const { data: settings, error, set: setSettings } = useLoad(() => secopsApi.settings(), []);
+  const { data: schema } = useLoad(async () => (await secopsApi.settingsSchema()) as Prop, []);
   const [form] = Form.useForm<Values>();
-  useEffect(() => {
-    Promise.all([secopsApi.settings(), secopsApi.settingsSchema()]).then(([s, js]) => {
-      setSettings(s);
-      setSchema(js as Prop);
-    }, () => undefined);
-  }, []);
   useEffect(() => {
     if (!settings) return;
     const { intervalMs, delivery, webhooks, ...rest } = settings;
@@ -71,6 +66,7 @@ export function SettingsTab() {
       webhooks: webhooks.map((w) => ({ url: w.url, minSeverity: w.minSeverity, secret: '' })),
     });
   }, [form, settings]);
+  if (error) return <Alert type="error" showIcon message={error} />;
   if (!settings || !schema) return null;
 
   const severityOptions = SEVERITIES.map((s) => ({ value: s, label: t(`secops.sev.${s}`) }));

@@ -2,6 +2,7 @@ import { App as AntApp, Alert, Button, Form, Switch, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { identityApi } from '../../api/identity.ts';
 import type { SignOnPolicy } from '../../api/signon.ts';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 
 /**
@@ -12,15 +13,12 @@ export function SignOnPolicyTab() {
   const { t } = useI18n();
   const { message } = AntApp.useApp();
   const [form] = Form.useForm<SignOnPolicy>();
-  const [loaded, setLoaded] = useState(false);
   const [busy, setBusy] = useState(false);
-
+  const { data: policy, error } = useLoad(() => identityApi.signOnPolicy(), []);
+  // The form starts from what is stored.
   useEffect(() => {
-    identityApi.signOnPolicy().then((p) => {
-      form.setFieldsValue(p);
-      setLoaded(true);
-    }, (e: Error) => message.error(e.message));
-  }, [form, message]);
+    if (policy) form.setFieldsValue(policy);
+  }, [policy, form]);
 
   const save = async (policy: SignOnPolicy) => {
     setBusy(true);
@@ -34,7 +32,8 @@ export function SignOnPolicyTab() {
     }
   };
 
-  if (!loaded) return null;
+  if (error) return <Alert type="error" showIcon message={error} />;
+  if (!policy) return null;
   return (
     <Form form={form} layout="vertical" onFinish={save} style={{ maxWidth: 720 }} data-testid="sign-on-policy">
       <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('so.policy.adminsAlways')} />
