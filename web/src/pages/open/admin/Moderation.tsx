@@ -1,8 +1,9 @@
 import { App, Alert, Button, Card, DatePicker, Form, Input, InputNumber, Modal, Radio, Space, Table, Tabs, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useCallback, useEffect, useState } from 'react';
-import { manageApi, type Application, type Comment, type Demand, type OpenSettings, type Showcase } from '../../../api/open.ts';
+import { useEffect, useState } from 'react';
+import { manageApi, type Application, type Demand, type OpenSettings } from '../../../api/open.ts';
 import { useAuth } from '../../../auth.tsx';
+import { useLoad } from '../../../hooks/useLoad.ts';
 import { useI18n } from '../../../i18n.tsx';
 import { FeedbackStateTag } from '../portal/common.tsx';
 
@@ -59,9 +60,8 @@ function Decide({ application, onDone }: { application: Application; onDone: () 
 export function ApplicationsTab() {
   const { t, time } = useI18n();
   const { has } = useAuth();
-  const [items, setItems] = useState<Application[]>();
-  const load = useCallback(() => void manageApi.applications().then((r) => setItems(r.items)), []);
-  useEffect(load, [load]);
+  const { data: items, reload } = useLoad(async () => (await manageApi.applications()).items, []);
+  const load = () => void reload();
   return (
     <Table<Application>
       size="small"
@@ -101,17 +101,14 @@ export function FeedbackTab() {
   const { has } = useAuth();
   const { message } = App.useApp();
   const officer = has('data_officer');
-  const [comments, setComments] = useState<Comment[]>([]);
-  const [demands, setDemands] = useState<Demand[]>([]);
-  const [showcases, setShowcases] = useState<Showcase[]>([]);
+  const feedback = useLoad(async () => {
+    const [c, d, s] = await Promise.all([manageApi.comments(), manageApi.demands(), manageApi.showcases()]);
+    return { comments: c.items, demands: d.items, showcases: s.items };
+  }, []);
+  const { comments = [], demands = [], showcases = [] } = feedback.data ?? {};
   const [answering, setAnswering] = useState<Demand>();
   const [answer, setAnswer] = useState('');
-  const load = useCallback(() => {
-    void manageApi.comments().then((r) => setComments(r.items));
-    void manageApi.demands().then((r) => setDemands(r.items));
-    void manageApi.showcases().then((r) => setShowcases(r.items));
-  }, []);
-  useEffect(load, [load]);
+  const load = () => void feedback.reload();
   const act = (p: Promise<unknown>) => p.then(load, (e: Error) => message.error(e.message));
   const decide = (pending: boolean, onApprove: () => Promise<unknown>, onReject: () => Promise<unknown>) =>
     pending && officer ? (
@@ -122,6 +119,7 @@ export function FeedbackTab() {
     ) : null;
   return (
     <>
+      {feedback.error && <Alert type="error" showIcon message={feedback.error} />}
       <Tabs
         items={[
           {
