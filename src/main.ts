@@ -159,7 +159,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       jobsRoutes({ jobs, identity }),
       auditRoutes,
       scanRoutes({ maxBytes: config.PDX_MAX_UPLOAD_BYTES }),
-      overviewRoutes({ db, review }),
+      overviewRoutes({ db, review, audit }),
       reviewRoutes,
       share.routes,
       secops.routes,

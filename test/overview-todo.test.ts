@@ -61,3 +61,38 @@ describeEachBackend('工作台: the to-do counts of the caller', ({ use }) => {
     expect((await todo(w.consumer)).expiringGrants).toBe(1);
   });
 });
+
+describeEachBackend('城市大脑: the sharing trend counts every data response', ({ use }) => {
+  let t: ShareTestApp;
+  let w: ShareWorld;
+
+  beforeAll(async () => {
+    t = await startShareApp(use().db);
+    w = await shareWorld(t, 200);
+  });
+  afterAll(() => t?.close());
+
+  type Day = { day: string; responses: number; rows: number };
+  const today = async (): Promise<Day> => {
+    const res = await w.secadmin.call('GET', '/api/v1/overview');
+    expect(res.statusCode, res.body).toBe(200);
+    const chinaDay = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    return (res.json().sharing as Day[]).find((d) => d.day === chinaDay) ?? { day: chinaDay, responses: 0, rows: 0 };
+  };
+
+  it('counts a records read and an export as the usage statistics do, with their rows', async () => {
+    const { grantId } = await grantJourney(w);
+    const before = await today();
+    const read = await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?grant=${grantId}&select=${encodeURI('姓名,户籍地')}&limit=5`);
+    expect(read.statusCode, read.body).toBe(200);
+    const created = await w.keyClient.call('POST', `/api/v1/datasets/${w.code}/exports`, { format: 'csv', query: `grant=${grantId}&select=姓名,户籍地` });
+    expect(created.statusCode, created.body).toBe(202);
+    const id = created.json().id as string;
+    await expect.poll(async () => (await w.keyClient.call('GET', `/api/v1/exports/${id}`)).json().state, { timeout: 60_000 }).toBe('ready');
+
+    const after = await today();
+    expect(after.responses).toBe(before.responses + 2);
+    const exported = (await w.keyClient.call('GET', `/api/v1/exports/${id}`)).json().rowCount as number;
+    expect(after.rows).toBe(before.rows + 5 + exported);
+  });
+});

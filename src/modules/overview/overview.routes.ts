@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { Db } from '../../db/index.ts';
 import { callerOf, errorResponses } from '../../http/kit.ts';
 import type { Principal } from '../../http/access.ts';
+import type { AuditLog } from '../audit/audit.service.ts';
 import type { ReviewService } from '../classify/review.service.ts';
+import { USAGE_ACTIONS } from '../duties/evaluation.service.ts';
 import { overviewRepo } from './overview.repo.ts';
 
 const DAYS = 30;
@@ -14,8 +16,25 @@ export const TODO_KINDS = ['approvals', 'securityReviews', 'openAlerts', 'classi
 type TodoKind = (typeof TODO_KINDS)[number];
 
 /** GET /overview: the 城市大脑 view of data assets, sharing activity and security events. */
-export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list'> }): FastifyPluginAsyncZod {
+export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list'>; audit: Pick<AuditLog, 'usage'> }): FastifyPluginAsyncZod {
   const repo = overviewRepo(deps.db);
+
+  /**
+   * Data responses and rows per China day over the last DAYS days, counted as the usage statistics
+   * count them (reads, exports, pushes, gateway calls and verifications), so both pages agree.
+   */
+  async function sharingByDay(): Promise<{ day: string; responses: number; rows: number }[]> {
+    const to = new Date();
+    const from = new Date(to.getTime() - DAYS * 86_400_000);
+    const byDay = new Map<string, { day: string; responses: number; rows: number }>();
+    for (const u of await deps.audit.usage({ actions: USAGE_ACTIONS, from, to, datasets: null })) {
+      const d = byDay.get(u.day) ?? { day: u.day, responses: 0, rows: 0 };
+      d.responses += u.calls;
+      d.rows += u.rows;
+      byDay.set(u.day, d);
+    }
+    return [...byDay.values()].sort((a, b) => a.day.localeCompare(b.day));
+  }
 
   /** The queues of the caller's roles, each with how many items wait in it. */
   async function todo(p: Principal): Promise<{ kind: TodoKind; count: number }[]> {
@@ -95,7 +114,7 @@ export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list
             openDatasets: totals?.open_datasets ?? 0,
           },
           assets: (await repo.assetsByOrgAndGrade()).map((a) => ({ ...a, rows: Number(a.rows) })),
-          sharing: (await repo.sharingByDay(DAYS)).map((s) => ({ ...s, rows: Number(s.rows) })),
+          sharing: await sharingByDay(),
           security: await repo.securityByDay(DAYS),
         };
       },
