@@ -1,6 +1,6 @@
 import { ArrowLeftOutlined, CloudUploadOutlined, EditOutlined, RollbackOutlined, SendOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Descriptions, Empty, Form, Modal, Result, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import {
   classificationOf,
@@ -20,6 +20,7 @@ import {
 } from '../../api/catalog.ts';
 import { ApiError } from '../../api/client.ts';
 import { useAuth } from '../../auth.tsx';
+import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { ColumnEditor } from './ColumnEditor.tsx';
 import { cleanInput, DatasetForm } from './DatasetForm.tsx';
@@ -27,6 +28,13 @@ import { bytes, count, EncryptedTag, GradeTag, OpenTag, ShareTag, StatusTag, use
 import { QualityReportView } from './QualityReport.tsx';
 import { RatingsCard } from '../duties/RatingsCard.tsx';
 import { UpkeepLine } from '../duties/Upkeep.tsx';
+
+/** What the page shows of one entry, loaded together. */
+interface Entry {
+  dataset: Dataset;
+  columns: Column[];
+  versions: Version[];
+}
 
 /** A catalogue entry: metadata, 信息项, versions; for the provider's officers also quality and management. */
 export function DatasetPage() {
@@ -37,10 +45,6 @@ export function DatasetPage() {
   const navigate = useNavigate();
   const typeLabel = useTypeLabel();
   const errorText = useErrorText();
-  const [dataset, setDataset] = useState<Dataset>();
-  const [columns, setColumns] = useState<Column[]>([]);
-  const [versions, setVersions] = useState<Version[]>([]);
-  const [error, setError] = useState<ApiError | Error>();
   const [actionError, setActionError] = useState<ApiError | Error>();
   const [editing, setEditing] = useState(false);
   const [editError, setEditError] = useState<string>();
@@ -49,35 +53,36 @@ export function DatasetPage() {
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm<DatasetInput>();
 
-  const load = useCallback(async () => {
+  // null: no such entry (or not visible to the caller), shown as 404; other failures as such.
+  const loaded = useLoad(async (): Promise<Entry | null> => {
     try {
-      const [d, c, v] = await Promise.all([getDataset(code), getColumns(code), getVersions(code)]);
-      setDataset(d);
-      setColumns(c);
-      setVersions(v);
-      setError(undefined);
+      const [dataset, columns, versions] = await Promise.all([getDataset(code), getColumns(code), getVersions(code)]);
+      return { dataset, columns, versions };
     } catch (e) {
-      setError(e as Error);
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
     }
   }, [code]);
-  useEffect(() => {
-    setDataset(undefined);
-    void load();
-  }, [load]);
+  const entry = loaded.data;
+  // An action's answer replaces that part of the entry; the rest stays as loaded.
+  const setDataset = (dataset: Dataset) => entry && loaded.set({ ...entry, dataset });
+  const setColumns = (columns: Column[]) => entry && loaded.set({ ...entry, columns });
 
-  if (error) {
-    const missing = error instanceof ApiError && error.status === 404;
+  if (entry === null || (loaded.error && !entry)) {
+    const missing = entry === null;
     return (
       <Result
         status={missing ? '404' : 'error'}
         title={missing ? t('cat.notFound') : t('cat.loadFailed')}
-        subTitle={error.message}
+        subTitle={missing ? undefined : loaded.error}
         extra={<Button onClick={() => navigate('/catalog')}>{t('cat.back')}</Button>}
       />
     );
   }
-  if (!dataset) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
+  // A change of `code` keeps the last entry while the next loads: show the spinner, not the old entry.
+  if (!entry || (loaded.loading && entry.dataset.code !== code)) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
 
+  const { dataset, columns, versions } = entry;
   const d = dataset;
   const owner = !!me && me.orgId === d.providerOrgId;
   const officer = owner && has('data_officer');

@@ -1,10 +1,11 @@
 import { App, Alert, Button, Card, Descriptions, Input, Modal, Popconfirm, Result, Select, Skeleton, Space, Statistic, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { ApiError } from '../../../api/client.ts';
 import { COLUMN_ROLES, HIERARCHY_KINDS, manageApi, type NodeResult, type PlanColumn, type ReleaseDetail, type Report } from '../../../api/open.ts';
 import { useAuth } from '../../../auth.tsx';
 import { Chart } from '../../../components/Chart.tsx';
+import { useLoad } from '../../../hooks/useLoad.ts';
 import { useI18n } from '../../../i18n.tsx';
 import { ReleaseStateTag } from './common.tsx';
 
@@ -124,26 +125,27 @@ export function ReleaseEditor() {
   const { has } = useAuth();
   const { message } = App.useApp();
   const navigate = useNavigate();
-  const [release, setRelease] = useState<ReleaseDetail | null>();
   const [plan, setPlan] = useState<PlanColumn[]>([]);
   const [dirty, setDirty] = useState(false);
   const [busy, setBusy] = useState(false);
   const [withdrawing, setWithdrawing] = useState(false);
   const [reason, setReason] = useState('');
-  const load = useCallback(async () => {
+  // null: no such release (404), shown as such; any other failure is shown with a retry.
+  const { data: release, error, reload: load } = useLoad(async (): Promise<ReleaseDetail | null> => {
     try {
-      const r = await manageApi.release(id);
-      setRelease(r);
-      setPlan(r.columns);
-      setDirty(false);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) setRelease(null);
-      else throw error;
+      return await manageApi.release(id);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
     }
   }, [id]);
+  // Each answer from the server is the plan to edit, until the officer changes it again.
   useEffect(() => {
-    void load();
-  }, [load]);
+    if (!release) return;
+    setPlan(release.columns);
+    setDirty(false);
+  }, [release]);
+  if (error && release === undefined) return <Alert type="error" showIcon message={error} data-testid="release-load-error" />;
   if (release === undefined) return <Skeleton active />;
   if (release === null) return <Result status="404" title="404" />;
   const editable = release.state === 'draft' && has('data_officer');
