@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoCompanies } from '../src/modules/demo/world-gateway.ts';
 import { mask } from '../src/modules/protect/masking.ts';
+import { sessionHeaders } from './helpers/http.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 describe('demo world interface', () => {
@@ -17,8 +18,7 @@ describe('demo world interface', () => {
 
   it('朝阳市民政局 looks an enterprise up by 统一社会信用代码: name in clear, legal representative masked, phone hidden', async () => {
     const account = server.demoAccounts!.find((a) => a.username === 'zy-minzheng')!;
-    const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'zy-minzheng', password: account.password }) });
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const { cookie } = await sessionHeaders(server.url, 'zy-minzheng', account.password);
     expect(server.demoAccounts!.map((a) => a.username)).toContain('sj-officer');
     const services = (await (await fetch(`${server.url}/api/v1/gateway/services`, { headers: { cookie } })).json()) as { items: { code: string; name: string; status: string }[] };
     const service = services.items.find((s) => s.name === '企业信息查询')!;

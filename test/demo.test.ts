@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FARMLAND_TOTAL, BASIC_FARMLAND_TOTAL } from '../src/modules/demo/world.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import { fetchSignIn } from './helpers/http.ts';
+import { sessionHeaders } from './helpers/http.ts';
 
 describe('demo world on first start', () => {
   let server: TestServer;
@@ -16,12 +16,7 @@ describe('demo world on first start', () => {
 
   /** Signs a demo account in with its once-shown password; returns the session cookie. */
   async function sessionOf(username: string): Promise<string> {
-    const login = await fetch(`${server.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password: server.demoAccounts!.find((a) => a.username === username)!.password }),
-    });
-    return login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    return (await sessionHeaders(server.url, username, server.demoAccounts!.find((a) => a.username === username)!.password)).cookie;
   }
 
   it('creates the departments of the seed page and accounts for every working role, passwords returned once', () => {
@@ -175,10 +170,7 @@ describe('demo world on first start', () => {
 
   it("runs README's curl example as written once the journey's grant exists", async () => {
     const login = async (username: string, password: string) => {
-      const res = await fetchSignIn(server.url, username, password);
-      expect(res.status, username).toBe(200);
-      const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
-      const headers = { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '', 'content-type': 'application/json' };
+      const headers = { ...(await sessionHeaders(server.url, username, password)), 'content-type': 'application/json' };
       return async (method: string, path: string, body?: unknown) => {
         const r = await fetch(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
         const text = await r.text();

@@ -4,19 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { fetchSignIn } from '../helpers/http.ts';
+import { httpLogin, sessionHeaders } from '../helpers/http.ts';
 
 const DATASET = '210000-000001';
-
-/** Signs in over HTTP; returns the cookie header of the session. */
-async function login(url: string, username: string, password: string): Promise<{ status: number; cookie: string }> {
-  const res = await fetchSignIn(url, username, password);
-  const cookie = res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  return { status: res.status, cookie };
-}
 
 describe('auditor console in Chromium: chain status, search, proofs, export, access history', () => {
   let server: TestServer;
@@ -29,10 +19,9 @@ describe('auditor console in Chromium: chain status, search, proofs, export, acc
     browser = await launchBrowser();
 
     // Events to audit: two failed sign-ins, a sysadmin sign-in, and that sysadmin denied the audit log.
-    expect((await login(server.url, 'ghost', 'Whatever-2026')).status).toBe(401);
-    expect((await login(server.url, 'sysadmin', 'not-the-password')).status).toBe(401);
-    const sysadmin = await login(server.url, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
-    expect(sysadmin.status).toBe(200);
+    expect((await httpLogin(server.url, 'ghost', 'Whatever-2026')).status).toBe(401);
+    expect((await httpLogin(server.url, 'sysadmin', 'not-the-password')).status).toBe(401);
+    const sysadmin = await sessionHeaders(server.url, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
     const orgs = (await (await fetch(`${server.url}/api/v1/orgs`, { headers: { cookie: sysadmin.cookie } })).json()) as { items: { id: string }[] };
     orgId = orgs.items[0]!.id;
     // A sysadmin gets nothing from the audit API (三员分立), and each refusal is itself recorded.

@@ -10,16 +10,13 @@ import { ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { JOB_WAIT_MS } from '../helpers/bounds.ts';
 import { confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { fetchSignIn } from '../helpers/http.ts';
+import { sessionHeaders } from '../helpers/http.ts';
 
 const ROWS = 20_000;
 
 /** A fetch client holding a session (cookie + CSRF header), as the console would. */
 async function session(base: string, username: string, password: string) {
-  const res = await fetchSignIn(base, username, password);
-  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
-  const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
-  const headers = { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': decodeURIComponent(cookies.pdx_csrf ?? '') };
+  const headers = await sessionHeaders(base, username, password);
   return async <T>(method: string, url: string, body?: unknown): Promise<T> => {
     const r = await fetch(`${base}${url}`, { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await r.text();

@@ -42,12 +42,26 @@ export async function fetchSignIn(base: string, username: string, password: stri
   return post('/api/v1/auth/second-factor', { ticket: secondFactor.ticket, code: await authenticatorFor(base).code(username, secondFactor) });
 }
 
-/** Signs in over HTTP; an account that needs a second factor gets a code from the server's authenticator. */
-export async function httpLogin(base: string, username: string, password: string): Promise<{ status: number; client?: Client }> {
+type SessionHeaders = { cookie: string; 'x-csrf-token': string };
+
+/** Signs in over HTTP (a second factor answered by the server's authenticator): the status, and the session's headers when it succeeded. */
+async function signInOverHttp(base: string, username: string, password: string): Promise<{ status: number; body: string; headers?: SessionHeaders }> {
   const res = await fetchSignIn(base, username, password);
-  await res.text();
-  if (res.status !== 200) return { status: res.status };
+  const body = await res.text();
+  if (res.status !== 200) return { status: res.status, body };
   const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
-  return { status: 200, client: httpClient(base, { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' }) };
+  return { status: 200, body, headers: { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': decodeURIComponent(cookies.pdx_csrf ?? '') } };
 }
 
+/** The headers of a signed-in session as the console sends them (cookies and the CSRF header); throws on a refusal. */
+export async function sessionHeaders(base: string, username: string, password: string): Promise<SessionHeaders> {
+  const { status, body, headers } = await signInOverHttp(base, username, password);
+  if (!headers) throw new Error(`sign-in of ${username}: ${status} ${body}`);
+  return headers;
+}
+
+/** Signs in over HTTP; an account that needs a second factor gets a code from the server's authenticator. */
+export async function httpLogin(base: string, username: string, password: string): Promise<{ status: number; client?: Client }> {
+  const { status, headers } = await signInOverHttp(base, username, password);
+  return headers ? { status, client: httpClient(base, headers) } : { status };
+}
