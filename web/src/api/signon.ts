@@ -1,27 +1,11 @@
 /** Sign-on: the second factor and the identity provider (统一身份认证). */
-import type { Me } from '../auth.tsx';
+import type { ResponseOf } from './client.ts';
 
-/** What the password step answers an account that needs a second factor. */
-export interface SecondFactorStep {
-  ticket: string;
-  expiresAt: string;
-  /** First sign-in: the authenticator to set up. */
-  enrol?: { secret: string; otpauthUrl: string; qrDataUrl: string };
-}
-
-export type LoginAnswer = { user: Me } | { secondFactor: SecondFactorStep };
-
-export interface SecondFactorAnswer {
-  user: Me;
-  /** Shown once, at enrolment. */
-  recoveryCodes?: string[];
-  recoveryCodesLeft?: number;
-}
-
-export interface SignInOptions {
-  sso: { enabled: boolean; demo: boolean };
-}
-
-export interface SignOnPolicy {
-  totpForDataOfficers: boolean;
-}
+/** What the password step answers: the user, or (an account that needs a second factor) the step to take. */
+export type LoginAnswer = ResponseOf<'/api/v1/auth/login', 'post'>;
+/** The second step: its ticket and, at the first sign-in, the authenticator to set up. */
+export type SecondFactorStep = Extract<LoginAnswer, { secondFactor: unknown }>['secondFactor'];
+/** The signed-in user, with the recovery codes shown once at enrolment. */
+export type SecondFactorAnswer = ResponseOf<'/api/v1/auth/second-factor', 'post'>;
+export type SignInOptions = ResponseOf<'/api/v1/auth/options', 'get'>;
+export type SignOnPolicy = ResponseOf<'/api/v1/auth/sign-on-policy', 'get'>;
