@@ -87,7 +87,7 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
     await page.goto(`${server.url}/catalog/${setCode}`);
     await page.getByTestId('telemetry-kind').waitFor();
     await expect.poll(() => page.getByTestId('telemetry-hint').textContent()).toContain(`/api/v1/series/${setCode}/points`);
-    await screenshot(page, 'telemetry-catalogue');
+    await screenshot(page, 'telemetry-catalogue', { fullPage: false });
     expect(errors).toEqual([]);
   }, 240_000);
 
