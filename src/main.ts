@@ -54,6 +54,11 @@ export interface PlatformOptions {
   logStream?: NodeJS.WritableStream;
   /** The clock second-factor codes are checked against (tests sign in many times a minute with a stepping clock). */
   now?: () => Date;
+  /**
+   * The demo plant starts with this much history (ms): the instants of that span are sent at its
+   * first tick, as a gateway catching up (tests see its injected faults without waiting minutes).
+   */
+  demoPlantHistoryMs?: number;
 }
 
 /** The demo world loads on a first start with an empty catalogue, by default only when embedded. */
@@ -237,7 +242,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     services.duties.start();
     services.exchange.start();
     services.gateway.start();
-    const simulation = simulate ? startDemoSimulation({ dataDir: config.dataDir, port: services.telemetry.brokerPort()!, host: config.PDX_HOST, tls: Boolean(config.PDX_TLS_CERT) }) : undefined;
+    const simulation = simulate ? startDemoSimulation({ dataDir: config.dataDir, port: services.telemetry.brokerPort()!, host: config.PDX_HOST, tls: Boolean(config.PDX_TLS_CERT), ...(options.demoPlantHistoryMs === undefined ? {} : { historyMs: options.demoPlantHistoryMs }) }) : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
     services.egress.setListen(config.PDX_HOST, port);

@@ -48,11 +48,15 @@ export async function launchBrowser(): Promise<Browser> {
   return browser;
 }
 
-/** Saves a full-page screenshot as test-artifacts/<name>.png. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Saves a full-page screenshot as test-artifacts/<name>.png; `fullPage: false` keeps to the window
+ * (a page thousands of pixels tall, such as a 600-point telemetry set's items, takes a minute to
+ * capture on a loaded machine).
+ */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage: options.fullPage ?? true });
   return file;
 }
 

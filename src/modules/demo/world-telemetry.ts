@@ -150,7 +150,7 @@ export async function loadDemoTelemetry(services: Services, options: { dataDir: 
  * points (more instants in one message when it fell behind), QoS 1. Faults: BF1-D03's thermometer is stuck; BOF2-D07 falls silent 20 s in every 2
  * minutes; HSM3-D12's vibration spikes now and then; BOF2-D15 runs over its temperature range.
  */
-export function startDemoSimulation(options: { dataDir: string; port: number; host: string; tls: boolean; intervalMs?: number }) {
+export function startDemoSimulation(options: { dataDir: string; port: number; host: string; tls: boolean; intervalMs?: number; historyMs?: number }) {
   const { enterprise, tokens } = JSON.parse(fs.readFileSync(path.join(options.dataDir, FILE), 'utf8')) as { enterprise: string; tokens: Record<string, string> };
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const clients = Object.entries(tokens).map(([device, token]) => ({
@@ -171,8 +171,9 @@ export function startDemoSimulation(options: { dataDir: string; port: number; ho
   const energy = new Map<string, number>();
   const step = options.intervalMs ?? 1000;
   // Samples sit on a fixed grid of instants, like a gateway's scan cycle: when the process is busy
-  // and a timer fires late, the instants it missed are sent together (late, not lost).
-  let next = Math.ceil(Date.now() / step) * step;
+  // and a timer fires late, the instants it missed are sent together (late, not lost). A plant that
+  // starts with `historyMs` of history sends those instants the same way at its first tick.
+  let next = Math.ceil((Date.now() - (options.historyMs ?? 0)) / step) * step;
   const timer = setInterval(() => {
     const due: { tick: number; ts: number }[] = [];
     for (; next <= Date.now(); next += step) due.push({ tick: Math.round(next / step), ts: next });
