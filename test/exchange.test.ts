@@ -229,6 +229,64 @@ describeEachBackend('database exchange', ({ use }) => {
     if (b!.pending_job) expect((await waitForJob(officer, b!.pending_job)).state).toBe('succeeded');
   });
 
+  it('schedules: a cron expression in Asia/Shanghai gives the next run, a bad one is refused naming the field; a due binding is queued once; each run is in the history', async () => {
+    const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === '户籍库').id as string;
+    const code = await dataset('户籍人口(定时)');
+    const body = { sourceId, schema: 'public', table: 'people', columns: ['id', '姓名', '手机号'].map((c) => ({ source: c, name: c })), mode: 'replace' };
+    const bad = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, cron: '61 * * * *' }, { 'accept-language': 'zh-CN' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'invalid_cron', details: { field: 'cron' } });
+    expect(bad.json().error.message).toContain('字段 cron');
+    const both = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, cron: '0 2 * * *', intervalMinutes: 5 });
+    expect(both.json().error).toMatchObject({ code: 'schedule_ambiguous', details: { field: 'cron' } });
+
+    const shanghai = (d: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(d));
+    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, cron: '0 2 * * *' });
+    expect(bound.statusCode, bound.body).toBe(201);
+    expect(bound.json()).toMatchObject({ cron: '0 2 * * *', intervalMinutes: null });
+    const next = bound.json().nextRunAt as string;
+    expect(shanghai(next)).toBe('02:00');
+    expect(Date.parse(next) - Date.now()).toBeGreaterThan(0);
+    expect(Date.parse(next) - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
+
+    // Due now: two schedule ticks at once (as two pdx processes would) queue it once; the next run is the following 02:00.
+    const d = (await t.services.catalog.byCode(code))!;
+    await t.db.query(`UPDATE exchange_bindings SET next_run_at = now() - interval '1 minute' WHERE dataset_id = $1`, [d.id]);
+    const ticks = await Promise.all([t.services.exchange.service.tick(), t.services.exchange.service.tick()]);
+    expect(ticks[0]! + ticks[1]!).toBe(1);
+    const after = (await officer.call('GET', `/api/v1/datasets/${code}/binding`)).json();
+    expect(after.nextRunAt).toBe(next);
+    const [{ pending_job: job }] = (await t.db.query<{ pending_job: string }>('SELECT pending_job FROM exchange_bindings WHERE dataset_id = $1', [d.id])) as [{ pending_job: string }];
+    expect((await waitForJob(officer, job)).state).toBe('succeeded');
+
+    const runs = await officer.call('GET', `/api/v1/datasets/${code}/binding/runs`);
+    expect(runs.statusCode, runs.body).toBe(200);
+    expect(runs.json()).toHaveLength(1);
+    expect(runs.json()[0]).toMatchObject({ jobId: job, state: 'succeeded', version: 1, rowsRead: 30, rowsApplied: 30, rowsQuarantined: 0, error: null });
+    expect(runs.json()[0].durationMs).toBeGreaterThanOrEqual(0);
+
+    // A failed run is in the history with its error.
+    await pgAdmin.query('ALTER TABLE people ADD COLUMN "备注" text');
+    expect((await syncAndWait(code)).state).toBe('failed');
+    await pgAdmin.query('ALTER TABLE people DROP COLUMN "备注"');
+    const failed = (await officer.call('GET', `/api/v1/datasets/${code}/binding/runs`)).json()[0];
+    expect(failed).toMatchObject({ state: 'failed', rowsApplied: 0, error: { code: 'schema_drift' } });
+
+    // Changing the schedule: an interval instead, next run one interval on.
+    const changed = await officer.call('PUT', `/api/v1/datasets/${code}/binding/schedule`, { intervalMinutes: 30 });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json()).toMatchObject({ intervalMinutes: 30, cron: null });
+    expect(Math.abs(Date.parse(changed.json().nextRunAt) - Date.now() - 30 * 60_000)).toBeLessThan(60_000);
+    expect((await officer.call('PUT', `/api/v1/datasets/${code}/binding/schedule`, { cron: 'nope' })).json().error.code).toBe('invalid_cron');
+
+    // Another organisation's officer, a consumer, nobody: nothing.
+    expect((await other.call('GET', `/api/v1/datasets/${code}/binding/runs`)).statusCode).toBe(404);
+    expect((await other.call('PUT', `/api/v1/datasets/${code}/binding/schedule`, { intervalMinutes: 5 })).statusCode).toBe(404);
+    expect((await consumer.call('GET', `/api/v1/datasets/${code}/binding/runs`)).statusCode).toBe(403);
+    expect((await consumer.call('PUT', `/api/v1/datasets/${code}/binding/schedule`, { intervalMinutes: 5 })).statusCode).toBe(403);
+    expect((await t.anonymous.call('GET', `/api/v1/datasets/${code}/binding/runs`)).statusCode).toBe(401);
+  });
+
   it('incremental (MariaDB): only rows beyond the high-water mark are applied; a failed run and schema drift change nothing stored', async () => {
     await maria.admin(`CREATE TABLE ${myDb}.people ${PEOPLE_DDL_MY.slice('CREATE TABLE people '.length)}`);
     const insert = async (from: number, count: number, seed: number) => {

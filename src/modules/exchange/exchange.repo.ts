@@ -40,6 +40,8 @@ export interface BindingRow {
   cursor_column: string | null;
   key_column: string | null;
   interval_minutes: number | null;
+  /** A cron expression in Asia/Shanghai (schedule.ts); at most one of it and interval_minutes. */
+  cron: string | null;
   next_run_at: Date | null;
   high_water: string | null;
   last_version: number | null;
@@ -51,6 +53,26 @@ export interface BindingRow {
   created_at: Date;
   updated_at: Date;
 }
+
+/** One sync run of a binding (the console's run history). */
+export interface RunRow {
+  id: string;
+  binding_id: string;
+  job_id: string | null;
+  state: 'running' | 'succeeded' | 'unchanged' | 'failed';
+  version: number | null;
+  rows_read: string | number;
+  rows_applied: string | number;
+  rows_quarantined: string | number;
+  high_water: string | null;
+  error: { code: string; message: { zh: string; en: string } } | null;
+  started_at: Date;
+  finished_at: Date | null;
+  duration_ms: number | null;
+}
+
+/** Connection fields an officer may change; the password only when a new one is given. */
+export type SourceChanges = Partial<Pick<SourceRow, 'name' | 'host' | 'port' | 'database' | 'username' | 'password_sealed' | 'tls' | 'tls_ca'>>;
 
 export function exchangeRepo(db: Queryable) {
   return {
@@ -65,29 +87,55 @@ export function exchangeRepo(db: Queryable) {
     sourcesOf: (orgId: string, purpose: SourceRow['purpose'] = 'source') =>
       db.query<SourceRow>('SELECT * FROM exchange_sources WHERE org_id = $1 AND purpose = $2 ORDER BY name', [orgId, purpose]),
     setSourceState: (id: string, state: SourceRow['state']) => db.query('UPDATE exchange_sources SET state = $2, updated_at = now() WHERE id = $1', [id, state]),
+    /** Sets the given connection fields (a field left out keeps its value; tls_ca may be set to null). */
+    updateSource: (id: string, c: SourceChanges) =>
+      db.query(
+        `UPDATE exchange_sources SET name = COALESCE($2, name), host = COALESCE($3, host), port = COALESCE($4, port), database = COALESCE($5, database),
+           username = COALESCE($6, username), password_sealed = COALESCE($7, password_sealed), tls = COALESCE($8, tls),
+           tls_ca = CASE WHEN $9::boolean THEN $10 ELSE tls_ca END, updated_at = now()
+         WHERE id = $1`,
+        [id, c.name ?? null, c.host ?? null, c.port ?? null, c.database ?? null, c.username ?? null, c.password_sealed ?? null, c.tls ?? null, 'tls_ca' in c, c.tls_ca ?? null],
+      ),
 
-    insertBinding: (b: Pick<BindingRow, 'id' | 'dataset_id' | 'source_id' | 'source_schema' | 'source_table' | 'source_columns' | 'mapping' | 'mode' | 'cursor_column' | 'key_column' | 'interval_minutes'> & { created_by: string }) =>
+    insertBinding: (
+      b: Pick<BindingRow, 'id' | 'dataset_id' | 'source_id' | 'source_schema' | 'source_table' | 'source_columns' | 'mapping' | 'mode' | 'cursor_column' | 'key_column' | 'interval_minutes' | 'cron' | 'next_run_at'> & { created_by: string },
+    ) =>
       db.query(
         `INSERT INTO exchange_bindings (id, dataset_id, source_id, source_schema, source_table, source_columns, mapping, mode, cursor_column, key_column,
-           interval_minutes, next_run_at, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $11::int IS NULL THEN NULL ELSE now() END, $12)`,
-        [b.id, b.dataset_id, b.source_id, b.source_schema, b.source_table, JSON.stringify(b.source_columns), JSON.stringify(b.mapping), b.mode, b.cursor_column, b.key_column, b.interval_minutes, b.created_by],
+           interval_minutes, cron, next_run_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        [b.id, b.dataset_id, b.source_id, b.source_schema, b.source_table, JSON.stringify(b.source_columns), JSON.stringify(b.mapping), b.mode, b.cursor_column, b.key_column, b.interval_minutes, b.cron, b.next_run_at, b.created_by],
       ),
+    setSchedule: (id: string, s: Pick<BindingRow, 'interval_minutes' | 'cron' | 'next_run_at'>) =>
+      db.query('UPDATE exchange_bindings SET interval_minutes = $2, cron = $3, next_run_at = $4, updated_at = now() WHERE id = $1', [id, s.interval_minutes, s.cron, s.next_run_at]),
     bindingById: async (id: string) => (await db.query<BindingRow>('SELECT * FROM exchange_bindings WHERE id = $1', [id]))[0],
     bindingOf: async (datasetId: string) => (await db.query<BindingRow>('SELECT * FROM exchange_bindings WHERE dataset_id = $1', [datasetId]))[0],
     deleteBinding: (id: string) => db.query('DELETE FROM exchange_bindings WHERE id = $1', [id]),
 
     /**
-     * Bindings whose time has come: their next run moves one interval on in the same statement, so
-     * two pdx processes on one database never both take one (SKIP LOCKED).
+     * Inside a transaction: bindings whose time has come, row-locked (SKIP LOCKED) until the caller
+     * has moved their next run on (setNextRun) and committed, so two pdx processes on one database
+     * never both take one.
      */
-    claimDue: () =>
+    lockDue: () =>
       db.query<BindingRow>(
-        `UPDATE exchange_bindings SET next_run_at = now() + make_interval(mins => interval_minutes)
-         WHERE id IN (SELECT id FROM exchange_bindings WHERE state = 'active' AND interval_minutes IS NOT NULL AND next_run_at <= now()
-                      FOR UPDATE SKIP LOCKED)
-         RETURNING *`,
+        `SELECT * FROM exchange_bindings WHERE state = 'active' AND (interval_minutes IS NOT NULL OR cron IS NOT NULL) AND next_run_at <= now()
+         ORDER BY next_run_at FOR UPDATE SKIP LOCKED`,
       ),
+    setNextRun: (id: string, at: Date | null) => db.query('UPDATE exchange_bindings SET next_run_at = $2 WHERE id = $1', [id, at]),
+
+    insertRun: (r: { id: string; bindingId: string; jobId: string }) =>
+      db.query(`INSERT INTO exchange_runs (id, binding_id, job_id, state) VALUES ($1, $2, $3, 'running')`, [r.id, r.bindingId, r.jobId]),
+    finishRun: (id: string, r: { state: RunRow['state']; version?: number | null; read?: number; applied?: number; quarantined?: number; highWater?: string | null; error?: unknown }) =>
+      db.query(
+        `UPDATE exchange_runs SET state = $2, version = $3, rows_read = $4, rows_applied = $5, rows_quarantined = $6, high_water = $7, error = $8,
+           finished_at = clock_timestamp(), duration_ms = GREATEST(0, round(extract(epoch FROM clock_timestamp() - started_at) * 1000))::int
+         WHERE id = $1`,
+        [id, r.state, r.version ?? null, r.read ?? 0, r.applied ?? 0, r.quarantined ?? 0, r.highWater ?? null, r.error === undefined ? null : JSON.stringify(r.error)],
+      ),
+    deleteRun: (id: string) => db.query('DELETE FROM exchange_runs WHERE id = $1', [id]),
+    runsOf: (bindingId: string, limit: number) =>
+      db.query<RunRow>('SELECT * FROM exchange_runs WHERE binding_id = $1 ORDER BY started_at DESC, id LIMIT $2', [bindingId, limit]),
     setPending: (id: string, jobId: string | null) => db.query('UPDATE exchange_bindings SET pending_job = $2 WHERE id = $1', [id, jobId]),
     /**
      * Part of the transaction that makes the run's version visible: the mark advances with it, and

@@ -66,12 +66,34 @@ const bindingSchema = z.object({
   cursorColumn: z.string().nullable(),
   keyColumn: z.string().nullable(),
   intervalMinutes: z.number().nullable(),
-  nextRunAt: z.date().nullable(),
+  cron: z.string().nullable().describe('cron expression, Asia/Shanghai'),
+  nextRunAt: z.date().nullable().describe('when the schedule next runs the binding'),
   highWater: z.string().nullable(),
   lastVersion: z.number().nullable(),
   consecutiveFailures: z.number(),
   lastError: z.object({ code: z.string(), message, details: z.unknown().optional() }).nullable(),
   state: z.enum(['active', 'paused']),
+});
+
+/** A binding's schedule: every N minutes, or a cron expression in Asia/Shanghai; neither: only on request. */
+const scheduleFields = {
+  intervalMinutes: z.number().int().min(1).max(525600).optional().describe('every N minutes; none (and no cron): runs only on request'),
+  cron: z.string().min(1).max(100).optional().describe('cron expression (minute hour day month weekday, or @daily …) in Asia/Shanghai; instead of intervalMinutes'),
+};
+
+const runSchema = z.object({
+  id: z.string(),
+  jobId: z.string().nullable(),
+  state: z.enum(['running', 'succeeded', 'unchanged', 'failed']),
+  version: z.number().nullable(),
+  rowsRead: z.number(),
+  rowsApplied: z.number(),
+  rowsQuarantined: z.number(),
+  highWater: z.string().nullable(),
+  error: z.object({ code: z.string(), message }).nullable(),
+  startedAt: z.date(),
+  finishedAt: z.date().nullable(),
+  durationMs: z.number().nullable(),
 });
 
 export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPluginAsyncZod {
@@ -167,7 +189,7 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
             mode: z.enum(['replace', 'incremental']),
             cursorColumn: name.optional(),
             keyColumn: name.optional(),
-            intervalMinutes: z.number().int().min(1).max(525600).optional().describe('schedule; none: runs only on request'),
+            ...scheduleFields,
           }),
           response: { 201: bindingSchema, ...errors },
         },
@@ -179,6 +201,30 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
       '/datasets/:code/binding',
       { config: { access: officer }, schema: { tags: ['exchange'], summary: "The dataset's binding / 库表绑定", params: codeParam, response: { 200: bindingSchema, ...errors } } },
       async (request) => bindingView(await exchange.binding(callerOf(request), request.params.code)),
+    );
+
+    app.put(
+      '/datasets/:code/binding/schedule',
+      {
+        config: { access: officer },
+        schema: { tags: ['exchange'], summary: "Change the binding's schedule / 修改同步计划", params: codeParam, body: z.object(scheduleFields), response: { 200: bindingSchema, ...errors } },
+      },
+      async (request) => bindingView(await exchange.schedule(callerOf(request), request.params.code, request.body)),
+    );
+
+    app.get(
+      '/datasets/:code/binding/runs',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['exchange'],
+          summary: "The binding's run history, newest first / 同步记录",
+          params: codeParam,
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+          response: { 200: z.array(runSchema), ...errors },
+        },
+      },
+      async (request) => exchange.runs(callerOf(request), request.params.code, request.query.limit),
     );
 
     app.delete(

@@ -11,12 +11,14 @@ import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Caller } from '../../http/kit.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
 import type { TableReader, TableRow } from '../ingest/readers/index.ts';
-import type { JobContext, Jobs } from '../jobs/jobs.service.ts';
+import { RetryLater, type JobContext, type Jobs } from '../jobs/jobs.service.ts';
 import type { EgressService } from '../egress/egress.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
+import { mask } from '../protect/masking.ts';
 import { unreachable, type Connector, type ConnectorFactory, type RowRange, type SourceColumn, type SourceSettings, type TableRef, type TestOutcome } from './connector.ts';
 import { CONNECTORS, type SourceKind } from './connectors.ts';
-import { exchangeRepo, type BindingRow, type MappedColumn, type SourceRow } from './exchange.repo.ts';
+import { exchangeRepo, type BindingRow, type MappedColumn, type RunRow, type SourceChanges, type SourceRow } from './exchange.repo.ts';
+import { checkSchedule, nextRun } from './schedule.ts';
 
 export const SYNC_JOB = 'exchange.sync';
 
@@ -42,6 +44,8 @@ export interface BindingInput {
   cursorColumn?: string | undefined;
   keyColumn?: string | undefined;
   intervalMinutes?: number | undefined;
+  /** Cron expression in Asia/Shanghai; at most one of it and intervalMinutes. */
+  cron?: string | undefined;
 }
 
 interface SyncPayload {
@@ -59,6 +63,24 @@ export function sourceView(s: SourceRow) {
   return { id: s.id, name: s.name, kind: s.kind, host: s.host, port: s.port, database: s.database, user: s.username, tls: s.tls, hasCa: s.tls_ca !== null, state: s.state, createdAt: s.created_at };
 }
 
+/** A run as the history shows it. */
+export function runView(r: RunRow) {
+  return {
+    id: r.id,
+    jobId: r.job_id,
+    state: r.state,
+    version: r.version,
+    rowsRead: Number(r.rows_read),
+    rowsApplied: Number(r.rows_applied),
+    rowsQuarantined: Number(r.rows_quarantined),
+    highWater: r.high_water,
+    error: r.error,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationMs: r.duration_ms,
+  };
+}
+
 export function bindingView(b: BindingRow) {
   return {
     id: b.id,
@@ -70,6 +92,7 @@ export function bindingView(b: BindingRow) {
     cursorColumn: b.cursor_column,
     keyColumn: b.key_column,
     intervalMinutes: b.interval_minutes,
+    cron: b.cron,
     nextRunAt: b.next_run_at,
     highWater: b.high_water,
     lastVersion: b.last_version,
@@ -104,7 +127,7 @@ export function createExchangeService(deps: {
   db: Db;
   events: EventSink;
   jobs: Pick<Jobs, 'enqueue' | 'handle' | 'get'>;
-  ingest: Pick<IngestService, 'load'>;
+  ingest: Pick<IngestService, 'load' | 'preview'>;
   catalog: Pick<CatalogService, 'getOwned' | 'assertTable'>;
   sealer: Pick<Keyring, 'seal' | 'unseal'>;
   egress: Pick<EgressService, 'checkHost' | 'resolve'>;
@@ -177,18 +200,36 @@ export function createExchangeService(deps: {
     const payload = ctx.job.payload as unknown as SyncPayload;
     const binding = await repo.bindingById(payload.bindingId);
     if (!binding) throw new NotFoundError(BINDING);
+    const runId = randomUUID();
+    await repo.insertRun({ id: runId, bindingId: binding.id, jobId: ctx.job.id });
+    let retry = false;
     try {
       const source = (await repo.sourceById(binding.source_id))!;
       if (source.state !== 'active') throw new ConflictError('source_disabled', { zh: `数据源 ${source.name} 已停用`, en: `Data source ${source.name} is disabled` });
       const result = await withConnector(source, (c) => syncWith(ctx, c, source, binding, payload));
+      await repo.finishRun(runId, {
+        state: result.unchanged ? 'unchanged' : 'succeeded',
+        version: result.version,
+        read: result.rows + result.quarantined,
+        applied: result.rows,
+        quarantined: result.quarantined,
+        highWater: result.highWater,
+      });
       return result;
     } catch (error) {
+      if (error instanceof RetryLater) {
+        // Another load of the dataset holds it: the job comes back later, this attempt is no run.
+        retry = true;
+        await repo.deleteRun(runId);
+        throw error;
+      }
       const stored = error instanceof AppError ? { code: error.code, message: error.text, details: error.details } : { code: 'sync_failed', message: { zh: String(error), en: String(error) } };
+      await repo.finishRun(runId, { state: 'failed', error: { code: stored.code, message: stored.message } });
       const failures = await repo.failRun(binding.id, stored);
       await events.record({ action: 'exchange.sync_failed', result: 'failure', actor: { userId: payload.userId }, target: { type: 'binding', id: binding.id }, details: { error: stored.code, consecutiveFailures: failures } });
       throw error;
     } finally {
-      await repo.setPending(binding.id, null);
+      if (!retry) await repo.setPending(binding.id, null);
     }
   }
 
@@ -214,7 +255,7 @@ export function createExchangeService(deps: {
         if (upTo === null) {
           await repo.noChange(binding.id);
           await ctx.progress({ phase: 'done', rows: 0 });
-          return { version: null, rows: 0, quarantined: 0, highWater: binding.high_water, unchanged: true };
+          return { version: null, rows: 0, quarantined: 0, highWater: binding.high_water, unchanged: true as boolean };
         }
         range = { cursor: binding.cursor_column!, after: binding.high_water, upTo };
       }
@@ -249,7 +290,7 @@ export function createExchangeService(deps: {
         target: { type: 'binding', id: binding.id, label: `${source.name}:${table.schema}.${table.table}` },
         details: { mode: binding.mode, version: loaded.version, rows: loaded.rows, quarantined: loaded.quarantined, ...(range ? { highWater: range.upTo } : {}) },
       });
-      return { ...loaded, highWater: range?.upTo ?? null, unchanged: false };
+      return { ...loaded, version: loaded.version as number | null, highWater: range?.upTo ?? null, unchanged: false as boolean };
     } finally {
       await snapshot.close();
     }
@@ -340,6 +381,68 @@ export function createExchangeService(deps: {
       }
     },
 
+    /**
+     * Changes a source's connection fields; a field left out (a blank password) keeps its value. The
+     * kind is fixed. The host is checked by the egress guard again; verify-full still needs a CA.
+     */
+    async updateSource(caller: Caller, id: string, input: Partial<Omit<SourceInput, 'kind'>>, purpose: Purpose = 'source') {
+      const s = await ownSource(caller, id, purpose);
+      const tls = input.tls ?? s.tls;
+      if (tls === 'verify-full' && !(input.ca ?? s.tls_ca)) {
+        throw new BadRequestError('ca_required', { zh: 'verify-full 模式需要提供签发服务器证书的 CA(PEM)', en: 'verify-full needs the CA (PEM) that signs the server certificate' }, { field: 'ca' });
+      }
+      if (input.host !== undefined || input.port !== undefined) await deps.egress.checkHost('host', input.host ?? s.host, input.port ?? s.port);
+      if (input.name !== undefined && input.name !== s.name && (await repo.sourceByName(caller.principal.orgId, input.name))) {
+        throw new ConflictError('source_exists', { zh: `本单位已有名为“${input.name}”的数据源或目标库`, en: `Your organisation already has a data source or target named "${input.name}"` }, { field: 'name' });
+      }
+      const changes: SourceChanges = {
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.host !== undefined ? { host: input.host } : {}),
+        ...(input.port !== undefined ? { port: input.port } : {}),
+        ...(input.database !== undefined ? { database: input.database } : {}),
+        ...(input.user !== undefined ? { username: input.user } : {}),
+        ...(input.password ? { password_sealed: sealer.seal(Buffer.from(input.password, 'utf8')) } : {}),
+        ...(input.tls !== undefined ? { tls: input.tls } : {}),
+        ...(input.ca !== undefined ? { tls_ca: input.ca || null } : {}),
+      };
+      await repo.updateSource(s.id, changes);
+      // The audit names what changed, never a password.
+      const fields = Object.keys(changes).map((k) => (k === 'password_sealed' ? 'password' : k === 'tls_ca' ? 'ca' : k === 'username' ? 'user' : k));
+      await record(caller, { action: `exchange.${purpose}_update`, result: 'success', target: { type: purpose, id, label: input.name ?? s.name }, details: { fields } });
+      return sourceView((await repo.sourceById(id))!);
+    },
+
+    /**
+     * The first rows of a source table and what an upload of them would make of each column (type,
+     * detected types, grade, encryption) through the ingest pipeline's own classification. Values
+     * of columns that would be stored encrypted are shown masked.
+     */
+    async preview(caller: Caller, id: string, table: TableRef, limit: number) {
+      return withConnector(await ownSource(caller, id), async (c) => {
+        const columns = await sourceColumns(c, table);
+        const rows: (string | null)[][] = [];
+        const snapshot = await c.snapshot();
+        try {
+          for await (const row of snapshot.rows(table, columns.map((x) => x.name))) {
+            rows.push(row);
+            if (rows.length >= limit) break;
+          }
+        } finally {
+          await snapshot.close();
+        }
+        const found = await deps.ingest.preview(
+          columns.map((x) => x.name),
+          rows,
+        );
+        return {
+          grade: found.grade,
+          importantCandidate: found.importantCandidate,
+          columns: found.columns.map((x, i) => ({ ...x, sourceType: columns[i]!.type })),
+          rows: rows.map((r) => r.map((v, i) => (v !== null && found.columns[i]!.encrypted ? mask(found.columns[i]!.maskAs ?? undefined, v) : v))),
+        };
+      });
+    },
+
     tables: async (caller: Caller, id: string) => withConnector(await ownSource(caller, id), (c) => c.tables()),
     columns: async (caller: Caller, id: string, table: TableRef) => withConnector(await ownSource(caller, id), (c) => sourceColumns(c, table)),
 
@@ -361,6 +464,7 @@ export function createExchangeService(deps: {
       for (const [field, name] of [['cursorColumn', input.cursorColumn], ['keyColumn', input.keyColumn]] as const) {
         if (name && !has(name)) throw new BadRequestError('unknown_source_column', { zh: `源表没有列 ${name}`, en: `The source table has no column ${name}` }, { field, column: name });
       }
+      checkSchedule(input);
       if (input.keyColumn && !mapping.some((m) => m.source === input.keyColumn)) {
         throw new BadRequestError('key_not_loaded', { zh: `键列 ${input.keyColumn} 须在加载的列中`, en: `Key column ${input.keyColumn} must be one of the loaded columns` }, { field: 'keyColumn' });
       }
@@ -377,6 +481,9 @@ export function createExchangeService(deps: {
         cursor_column: input.mode === 'incremental' ? input.cursorColumn! : null,
         key_column: input.keyColumn ?? null,
         interval_minutes: input.intervalMinutes ?? null,
+        cron: input.cron?.trim() ?? null,
+        // An interval binding runs right away; a cron one at its first time.
+        next_run_at: input.cron ? nextRun(input) : input.intervalMinutes ? new Date() : null,
         created_by: caller.principal.userId,
       });
       await record(caller, { action: 'exchange.bind', result: 'success', dataset: code, target: { type: 'binding', id, label: `${source.name}:${input.schema}.${input.table}` }, details: { mode: input.mode, columns: mapping.length } });
@@ -404,9 +511,34 @@ export function createExchangeService(deps: {
       return jobId;
     },
 
-    /** Queues the runs whose schedule has come (called every few seconds by the module). */
+    /** Changes the schedule of a binding (none: runs only on request); the next run is computed anew. */
+    async schedule(caller: Caller, code: string, input: { intervalMinutes?: number | undefined; cron?: string | undefined }) {
+      const b = await service.binding(caller, code);
+      checkSchedule(input);
+      await repo.setSchedule(b.id, { interval_minutes: input.intervalMinutes ?? null, cron: input.cron?.trim() ?? null, next_run_at: nextRun(input) });
+      await record(caller, { action: 'exchange.schedule', result: 'success', dataset: code, target: { type: 'binding', id: b.id }, details: { intervalMinutes: input.intervalMinutes ?? null, cron: input.cron ?? null } });
+      return (await repo.bindingById(b.id))!;
+    },
+
+    /** The latest runs of the dataset's binding, newest first. */
+    async runs(caller: Caller, code: string, limit = 50) {
+      const b = await service.binding(caller, code);
+      return (await repo.runsOf(b.id, limit)).map(runView);
+    },
+
+    /**
+     * Queues the runs whose schedule has come (called every few seconds by the module). The due
+     * bindings stay row-locked until their next run has moved on, so a binding is queued by one
+     * process only even when several share the database.
+     */
     async tick(): Promise<number> {
-      const due = await repo.claimDue();
+      const due = await db.transaction(async (tx) => {
+        const r = exchangeRepo(tx);
+        const rows = await r.lockDue();
+        const now = new Date();
+        for (const b of rows) await r.setNextRun(b.id, nextRun({ intervalMinutes: b.interval_minutes, cron: b.cron }, now));
+        return rows;
+      });
       // Runs on behalf of the officer who made the binding.
       for (const b of due) await enqueue(b, b.created_by!);
       return due.length;

@@ -17,7 +17,7 @@ import { RetryLater, type JobContext, type Jobs } from '../jobs/jobs.service.ts'
 import { ingestRepo, physicalColumns } from './ingest.repo.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
-import { canonical, Inferrer } from './infer.ts';
+import { canonical, Inferrer, type ColumnInference } from './infer.ts';
 import { openTable, type OpenTableOptions, type TableReader, type XlsxLimits } from './readers/index.ts';
 import { QualityCollector } from './quality.ts';
 import { createValidator, ruleError, type RuleFailure } from './validate.ts';
@@ -94,6 +94,22 @@ function topType(result: ColumnResult | undefined): string | undefined {
   return result?.types[0]?.type;
 }
 
+/**
+ * What the first load makes of a column: its SQL type (identifiers stay text even when they look
+ * like numbers), whether it is stored encrypted (and blind-indexed), its protection and rules.
+ */
+function columnDraft(c: ColumnResult, inferred: ColumnInference, policy: GradePolicy) {
+  const protection = columnProtection(c, policy);
+  const encrypted = protection.encryptAtRest;
+  return {
+    data_type: (encrypted || (c.types.length > 0 && (inferred.type === 'integer' || inferred.type === 'decimal')) ? 'text' : inferred.type) as DataType,
+    rules: topType(c) && ['cn_resident_id', 'cn_uscc', 'cn_org_code', 'bank_card'].includes(topType(c)!) ? { identifier: topType(c)! } : {},
+    protection,
+    encrypted,
+    blind_index: encrypted && INDEXED_TYPES.has(topType(c) ?? ''),
+  };
+}
+
 /** Aggregation: files in, atomic versions out (issue 4), classified and protected on the way. */
 export function createIngestService(deps: {
   db: Db;
@@ -139,23 +155,21 @@ export function createIngestService(deps: {
     const classified = scan.classification.result.columns;
     const columns: ColumnRow[] = scan.header.map((name, i) => {
       const c = classified[i]!;
-      const protection = columnProtection(c, policy);
-      const encrypted = protection.encryptAtRest;
+      const draft = columnDraft(c, inferred[i]!, policy);
       return {
         dataset_id: dataset.id,
         position: i + 1,
         physical: `c${String(i + 1).padStart(3, '0')}`,
         name,
         label: name,
-        // Identifiers (phone numbers, codes) are text even when they look like numbers.
-        data_type: encrypted || (c.types.length > 0 && (inferred[i]!.type === 'integer' || inferred[i]!.type === 'decimal')) ? 'text' : inferred[i]!.type,
+        data_type: draft.data_type,
         length: inferred[i]!.maxLength || null,
         description: '',
-        rules: topType(c) && ['cn_resident_id', 'cn_uscc', 'cn_org_code', 'bank_card'].includes(topType(c)!) ? { identifier: topType(c)! } : {},
-        classification: { ...c, protection },
+        rules: draft.rules,
+        classification: { ...c, protection: draft.protection },
         grade: c.grade,
-        encrypted,
-        blind_index: encrypted && INDEXED_TYPES.has(topType(c) ?? ''),
+        encrypted: draft.encrypted,
+        blind_index: draft.blind_index,
       };
     });
     await db.transaction(async (tx) => {
@@ -431,6 +445,31 @@ export function createIngestService(deps: {
   const service = {
     /** Runs one load of rows from elsewhere (a database source) inside the caller's job. */
     load,
+
+    /**
+     * What a first load of these rows would make of them, storing nothing: per column the SQL type,
+     * the detected types, category and grade, and whether it would be stored encrypted — the same
+     * classifier, inference and grade policy as an upload (the binding wizard's preview).
+     */
+    async preview(header: readonly string[], rows: readonly (readonly (string | null)[])[]) {
+      const policy = await loadPolicy(db);
+      const classifier = new TableClassifier(header, { policy });
+      const inferrer = new Inferrer(header);
+      rows.forEach((values, i) => {
+        classifier.addRow(values);
+        inferrer.add(values, i + 1);
+      });
+      const { result } = classifier.finish();
+      const inferred = inferrer.result();
+      return {
+        grade: result.grade,
+        importantCandidate: result.importantCandidate,
+        columns: result.columns.map((c, i) => {
+          const draft = columnDraft(c, inferred[i]!, policy);
+          return { name: header[i]!, dataType: draft.data_type, types: c.types.map((x) => x.type), category: c.category, sensitive: c.sensitive, grade: c.grade, encrypted: draft.encrypted, maskAs: draft.protection.maskAs };
+        }),
+      };
+    },
 
     /**
      * Streams an upload to the spool directory (refusing it past the size limit, keeping nothing

@@ -16815,7 +16815,12 @@ export interface paths {
                             cursorColumn: string | null;
                             keyColumn: string | null;
                             intervalMinutes: number | null;
-                            /** Format: date-time */
+                            /** @description cron expression, Asia/Shanghai */
+                            cron: string | null;
+                            /**
+                             * Format: date-time
+                             * @description when the schedule next runs the binding
+                             */
                             nextRunAt: string | null;
                             highWater: string | null;
                             lastVersion: number | null;
@@ -16862,8 +16867,10 @@ export interface paths {
                         mode: "replace" | "incremental";
                         cursorColumn?: string;
                         keyColumn?: string;
-                        /** @description schedule; none: runs only on request */
+                        /** @description every N minutes; none (and no cron): runs only on request */
                         intervalMinutes?: number;
+                        /** @description cron expression (minute hour day month weekday, or @daily …) in Asia/Shanghai; instead of intervalMinutes */
+                        cron?: string;
                     };
                 };
             };
@@ -16888,7 +16895,12 @@ export interface paths {
                             cursorColumn: string | null;
                             keyColumn: string | null;
                             intervalMinutes: number | null;
-                            /** Format: date-time */
+                            /** @description cron expression, Asia/Shanghai */
+                            cron: string | null;
+                            /**
+                             * Format: date-time
+                             * @description when the schedule next runs the binding
+                             */
                             nextRunAt: string | null;
                             highWater: string | null;
                             lastVersion: number | null;
@@ -16933,6 +16945,151 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{code}/binding/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change the binding's schedule / 修改同步计划 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description every N minutes; none (and no cron): runs only on request */
+                        intervalMinutes?: number;
+                        /** @description cron expression (minute hour day month weekday, or @daily …) in Asia/Shanghai; instead of intervalMinutes */
+                        cron?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            sourceId: string;
+                            schema: string;
+                            table: string;
+                            columns: {
+                                source: string;
+                                name: string;
+                            }[];
+                            /** @enum {string} */
+                            mode: "replace" | "incremental";
+                            cursorColumn: string | null;
+                            keyColumn: string | null;
+                            intervalMinutes: number | null;
+                            /** @description cron expression, Asia/Shanghai */
+                            cron: string | null;
+                            /**
+                             * Format: date-time
+                             * @description when the schedule next runs the binding
+                             */
+                            nextRunAt: string | null;
+                            highWater: string | null;
+                            lastVersion: number | null;
+                            consecutiveFailures: number;
+                            lastError: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            state: "active" | "paused";
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{code}/binding/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The binding's run history, newest first / 同步记录 */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            jobId: string | null;
+                            /** @enum {string} */
+                            state: "running" | "succeeded" | "unchanged" | "failed";
+                            version: number | null;
+                            rowsRead: number;
+                            rowsApplied: number;
+                            rowsQuarantined: number;
+                            highWater: string | null;
+                            error: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                            } | null;
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                            durationMs: number | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
