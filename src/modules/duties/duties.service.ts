@@ -210,6 +210,8 @@ export function createDutiesService(deps: DutiesDeps) {
       const clocks = await clocksOf(rows, at);
       const byOrg = new Map<string, DepartmentCount>();
       for (const r of rows) {
+        // A request its requester withdrew is nobody's answer to give.
+        if (r.state === 'withdrawn') continue;
         const d = byOrg.get(r.provider_org_id) ?? { orgId: r.provider_org_id, orgName: r.provider_name, requests: 0, open: 0, answeredOnTime: 0, answeredLate: 0, overdueOpen: 0, escalated: 0, extended: 0 };
         byOrg.set(r.provider_org_id, d);
         const c = clocks.get(r.id);

@@ -8,7 +8,7 @@ import type { GrantColumn } from './policy.ts';
 import type { ServiceTerms } from './operations.ts';
 import type { SeriesTerms } from './series.ts';
 
-export type RequestState = 'submitted' | 'provider_approved' | 'active' | 'rejected' | 'expired' | 'revoked';
+export type RequestState = 'submitted' | 'provider_approved' | 'active' | 'rejected' | 'expired' | 'revoked' | 'withdrawn';
 
 /** What the provider decided: the grant to be made once every approval is in. */
 export interface GrantTerms {
@@ -51,6 +51,11 @@ export interface RequestRow {
   security_decided_at: Date | null;
   security_note: string | null;
   grant_id: string | null;
+  /** Withdrawn by the requester (撤回): when, and the reason given. */
+  withdrawn_at: Date | null;
+  withdraw_reason: string | null;
+  /** A renewal (续期): the grant it asks to continue. */
+  renews_grant_id: string | null;
   created_at: Date;
   updated_at: Date;
   // Joined for approvers: who asks, for what.
@@ -91,6 +96,10 @@ export interface GrantRow {
   return_flow_id: string | null;
   /** Set while the grant is suspended (a paused return flow): it reads nothing until resumed. */
   suspended_at: Date | null;
+  /** Made by a renewal: the grant it continues. */
+  renews_grant_id: string | null;
+  /** Continued by a renewal's grant (this one ended when that one started). */
+  superseded_by: string | null;
   created_at: Date;
   dataset_code: string;
   dataset_name: string;
@@ -197,14 +206,35 @@ export function shareRepo(db: Queryable) {
       needsSecurity: boolean;
       seriesTerms?: SeriesTerms | null;
       serviceTerms?: ServiceTerms | null;
+      renewsGrantId?: string | null;
     }) =>
       db.query(
         `INSERT INTO share_requests (id, dataset_id, consumer_org_id, requested_by, columns, purpose, purpose_category, legal_basis,
-           end_date, expected_rows_per_day, requested_filter, needs_security, series_terms, service_terms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+           end_date, expected_rows_per_day, requested_filter, needs_security, series_terms, service_terms, renews_grant_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
         [r.id, r.datasetId, r.consumerOrgId, r.requestedBy, r.columns, r.purpose, r.purposeCategory, r.legalBasis, r.endDate, r.expectedRowsPerDay,
           r.requestedFilter === null ? null : JSON.stringify(r.requestedFilter), r.needsSecurity, r.seriesTerms ? JSON.stringify(r.seriesTerms) : null,
-          r.serviceTerms ? JSON.stringify(r.serviceTerms) : null],
+          r.serviceTerms ? JSON.stringify(r.serviceTerms) : null, r.renewsGrantId ?? null],
+      ),
+
+    /** The renewal of a grant awaiting a decision, if any. */
+    openRenewal: (grantId: string) =>
+      maybeOne<{ id: string }>(db, `SELECT id FROM share_requests WHERE renews_grant_id = $1 AND state IN ('submitted', 'provider_approved')`, [grantId]),
+
+    /** The requester withdraws (inside the transition's lock). */
+    withdraw: (id: string, reason: string | null) =>
+      db.query(`UPDATE share_requests SET state = 'withdrawn', withdrawn_at = now(), withdraw_reason = $2, updated_at = now() WHERE id = $1`, [id, reason]),
+
+    /** Marks the notices about a request read for everyone (a withdrawn request needs no more action). */
+    settleNotifications: (requestId: string) =>
+      db.query(`UPDATE notifications SET read_at = now() WHERE read_at IS NULL AND body ->> 'requestId' = $1`, [requestId]),
+
+    /** A renewal's grant takes over: the old one ends now (if it had not ended already) and points at the new. */
+    supersedeGrant: (oldId: string, newId: string) =>
+      db.query(
+        `UPDATE share_grants SET superseded_by = $2, expires_at = CASE WHEN expires_at IS NULL OR expires_at > now() THEN now() ELSE expires_at END
+          WHERE id = $1 AND superseded_by IS NULL`,
+        [oldId, newId],
       ),
 
     request: (id: string) => maybeOne<RequestRow>(db, `${SELECT_REQUEST} WHERE r.id = $1`, [id]),
@@ -289,15 +319,16 @@ export function shareRepo(db: Queryable) {
       seriesTerms?: SeriesTerms | null;
       serviceTerms?: ServiceTerms | null;
       returnFlowId?: string | null;
+      renewsGrantId?: string | null;
     }) =>
       db.query<{ id: string }>(
         `INSERT INTO share_grants (id, dataset_id, consumer_org_id, request_id, automatic, columns, row_filter, purpose, purpose_category, legal_basis,
-           rows_per_day, requests_per_minute, ip_ranges, impact_assessment, expires_at, series_terms, service_terms, return_flow_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+           rows_per_day, requests_per_minute, ip_ranges, impact_assessment, expires_at, series_terms, service_terms, return_flow_id, renews_grant_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
          ON CONFLICT DO NOTHING RETURNING id`,
         [g.id, g.datasetId, g.consumerOrgId, g.requestId, g.automatic, JSON.stringify(g.columns), g.rowFilter === null ? null : JSON.stringify(g.rowFilter),
           g.purpose, g.purposeCategory, g.legalBasis, g.rowsPerDay, g.requestsPerMinute, g.ipRanges, g.impactAssessment, g.expiresAt, g.seriesTerms ? JSON.stringify(g.seriesTerms) : null,
-          g.serviceTerms ? JSON.stringify(g.serviceTerms) : null, g.returnFlowId ?? null],
+          g.serviceTerms ? JSON.stringify(g.serviceTerms) : null, g.returnFlowId ?? null, g.renewsGrantId ?? null],
       ),
 
     grant: (id: string) => maybeOne<GrantRow>(db, `${SELECT_GRANT} WHERE g.id = $1`, [id]),

@@ -18,6 +18,7 @@ import type { GrantRow, RequestRow } from './share.repo.ts';
 import { effectiveState, grantState, PURPOSE_CATEGORIES, type ShareService } from './share.service.ts';
 import { callerOf, errorResponses, pickLanguage } from '../../http/kit.ts';
 
+const REQUEST_STATES = ['submitted', 'provider_approved', 'active', 'rejected', 'expired', 'revoked', 'withdrawn'] as const;
 const errors = errorResponses(400, 401, 403, 404, 409, 429, 503);
 const code = z.object({ code: z.string().min(1).max(64).describe('资源代码') });
 const id = z.object({ id: z.uuid() });
@@ -64,7 +65,7 @@ const requestSchema = z.object({
   endDate: z.string(),
   expectedRowsPerDay: z.number().nullable(),
   rowFilter: z.string().nullable(),
-  state: z.enum(['submitted', 'provider_approved', 'active', 'rejected', 'expired', 'revoked']),
+  state: z.enum(REQUEST_STATES),
   needsSecurity: z.boolean(),
   series: seriesTermsSchema.nullable().describe('时序数据:申请的分辨率、时间窗与设备'),
   operations: z.array(z.string()).nullable().describe('接口服务:申请调用的操作'),
@@ -74,6 +75,9 @@ const requestSchema = z.object({
   securityDecidedAt: z.date().nullable(),
   securityNote: z.string().nullable(),
   grantId: z.string().nullable(),
+  withdrawnAt: z.date().nullable().describe('申请人撤回的时间'),
+  withdrawReason: z.string().nullable().describe('撤回原因'),
+  renewsGrantId: z.string().nullable().describe('续期申请:所续期的授权'),
   createdAt: z.date(),
   clock: requestClockSchema.nullable().describe('申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null)'),
 });
@@ -111,6 +115,8 @@ const grantSchema = z.object({
   revokeReason: z.string().nullable(),
   returnFlowId: z.string().nullable().describe('数据回流所生成的授权:其回流编号'),
   suspendedAt: z.date().nullable().describe('暂停时间(数据回流暂停期间不能读取)'),
+  renewsGrantId: z.string().nullable().describe('续期所延续的原授权'),
+  supersededBy: z.string().nullable().describe('延续本授权的续期授权(本授权于其生效时结束)'),
   createdAt: z.date(),
 });
 
@@ -140,6 +146,9 @@ function toRequest(r: RequestRow) {
     securityDecidedAt: r.security_decided_at,
     securityNote: r.security_note,
     grantId: r.grant_id,
+    withdrawnAt: r.withdrawn_at,
+    withdrawReason: r.withdraw_reason,
+    renewsGrantId: r.renews_grant_id,
     createdAt: r.created_at,
   };
 }
@@ -168,6 +177,8 @@ function toGrant(g: GrantRow) {
     revokeReason: g.revoke_reason,
     returnFlowId: g.return_flow_id,
     suspendedAt: g.suspended_at,
+    renewsGrantId: g.renews_grant_id,
+    supersededBy: g.superseded_by,
     createdAt: g.created_at,
   };
 }
@@ -196,7 +207,8 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
   /** Requests as the API shows them, each with its time-limit clock. */
   const withClocks = async (rows: RequestRow[]) => {
     const clocks = rows.length && share.requestClocks ? await share.requestClocks(rows) : undefined;
-    return rows.map((r) => ({ ...toRequest(r), clock: clocks?.get(r.id) ?? null }));
+    // A withdrawn request's clock stopped: none is shown.
+    return rows.map((r) => ({ ...toRequest(r), clock: r.state === 'withdrawn' ? null : (clocks?.get(r.id) ?? null) }));
   };
   const withClock = async (r: RequestRow) => (await withClocks([r]))[0]!;
   return async (app) => {
@@ -234,7 +246,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         schema: {
           tags: ['share'],
           summary: 'Requests I made, for my datasets, or awaiting security review / 共享申请列表',
-          querystring: z.object({ state: z.enum(['submitted', 'provider_approved', 'active', 'rejected', 'expired', 'revoked']).optional(), dataset: z.string().max(64).optional() }),
+          querystring: z.object({ state: z.enum(REQUEST_STATES).optional(), dataset: z.string().max(64).optional() }),
           response: { 200: z.object({ items: z.array(requestSchema) }), ...errors },
         },
       },
@@ -319,7 +331,41 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
       async (request) => withClock(await share.reject(callerOf(request), request.params.id, request.body.reason)),
     );
 
+    app.post(
+      '/share/requests/:id/withdraw',
+      {
+        config: { access: { roles: ['consumer', 'data_officer'] } },
+        schema: {
+          tags: ['share'],
+          summary: 'The requester withdraws a request awaiting a decision / 撤回共享申请',
+          params: id,
+          body: z.object({ reason: z.string().trim().max(2000).optional() }).optional(),
+          response: { 200: requestSchema, ...errors },
+        },
+      },
+      async (request) => withClock(await share.withdraw(callerOf(request), request.params.id, request.body?.reason)),
+    );
+
     // ---- grants --------------------------------------------------------------------------------
+
+    app.post(
+      '/share/grants/:id/renew',
+      {
+        config: { access: { roles: ['consumer', 'data_officer'] } },
+        schema: {
+          tags: ['share'],
+          summary: 'Ask to renew a grant: a new request prefilled from it, through the same approvals / 授权续期申请',
+          params: id,
+          body: z.object({
+            endDate: date.describe('新的截止日期 YYYY-MM-DD(晚于原授权)'),
+            purpose: z.string().trim().min(2).max(2000).optional().describe('用途(缺省沿用原授权)'),
+            legalBasis: z.string().trim().min(2).max(2000).optional().describe('法律依据(缺省沿用原授权)'),
+          }),
+          response: { 201: requestSchema, ...errors },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await withClock(await share.renew(callerOf(request), request.params.id, request.body))),
+    );
 
     app.get(
       '/share/grants',

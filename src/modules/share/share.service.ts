@@ -56,6 +56,8 @@ export interface ApprovalInput {
 
 const REQUEST = { zh: '共享申请', en: 'Share request' };
 const GRANT = { zh: '共享授权', en: 'Grant' };
+/** How long after its end a grant may still be renewed (later: a new request). */
+export const RENEWABLE_DAYS = 90;
 /** PIPL art. 55: the note must say something. */
 const MIN_ASSESSMENT_CHARS = 10;
 
@@ -224,8 +226,11 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       expiresAt: expiryOf(terms.endDate),
       seriesTerms: terms.series ?? null,
       serviceTerms: terms.service ?? null,
+      renewsGrantId: r.renews_grant_id,
     });
     await txRepo.setRequestState(r.id, 'active', id);
+    // A renewal's grant continues the old one, which ends as this one starts.
+    if (r.renews_grant_id) await txRepo.supersedeGrant(r.renews_grant_id, id);
     return id;
   }
 
@@ -263,8 +268,8 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
      */
     sharedBefore: (rows: Pick<RequestRow, 'id' | 'dataset_id' | 'consumer_org_id' | 'created_at'>[]) => repo.sharedBefore(rows),
 
-    /** A consumer asks for columns of a published, shareable dataset. */
-    async submit(caller: Caller, input: RequestInput): Promise<RequestRow> {
+    /** A consumer asks for columns of a published, shareable dataset (a renewal names the grant it continues). */
+    async submit(caller: Caller, input: RequestInput, renews?: GrantRow): Promise<RequestRow> {
       const p = caller.principal;
       const d = await catalog.get(p, input.dataset);
       if (d.share_type === 'none') {
@@ -301,18 +306,21 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         needsSecurity,
         seriesTerms: series,
         serviceTerms: service,
+        renewsGrantId: renews?.id ?? null,
       });
       await record(caller, {
-        action: 'share.request',
+        action: renews ? 'share.renew' : 'share.request',
         result: 'success',
         dataset: d.code,
         target: { type: 'share_request', id },
-        details: { columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: auditedFilter(requestedFilter, columns), ...(series ? { series } : {}), ...(service ? { operations: service.operations } : {}) },
+        details: { ...(renews ? { renewsGrantId: renews.id } : {}), columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: auditedFilter(requestedFilter, columns), ...(series ? { series } : {}), ...(service ? { operations: service.operations } : {}) },
       });
       const made = (await repo.request(id))!;
       await notify({
         kind: 'share.request',
-        title: { zh: `${made.consumer_name}申请共享「${d.name}」，用途：${input.purpose}`, en: `${made.consumer_name} requests “${d.name}” for ${input.purpose}` },
+        title: renews
+          ? { zh: `${made.consumer_name}申请续期「${d.name}」的共享授权（至 ${input.endDate}），用途：${input.purpose}`, en: `${made.consumer_name} asks to renew its grant on “${d.name}” (to ${input.endDate}) for ${input.purpose}` }
+          : { zh: `${made.consumer_name}申请共享「${d.name}」，用途：${input.purpose}`, en: `${made.consumer_name} requests “${d.name}” for ${input.purpose}` },
         body: { requestId: id, dataset: d.code, purpose: input.purpose },
         link: `/share/requests/${id}`,
         orgRole: { orgId: d.provider_org_id, role: 'data_officer' },
@@ -321,6 +329,73 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
     },
 
     get: (p: Principal, id: string) => visibleRequest(p, id),
+
+    /**
+     * The requester withdraws a request awaiting a decision (撤回): it leaves the approvers' queues, their
+     * notices about it are settled, and it can no longer be approved (the transition refuses).
+     */
+    async withdraw(caller: Caller, id: string, reason?: string): Promise<RequestRow> {
+      const p = caller.principal;
+      const r = await visibleRequest(p, id);
+      if (r.requested_by !== p.userId) {
+        throw new ForbiddenError('not_requester', { zh: '只有申请人本人可以撤回申请', en: 'Only the requester withdraws a request' });
+      }
+      await transition(id, ['submitted', 'provider_approved'], async (tx) => {
+        await shareRepo(tx).withdraw(id, reason?.trim() || null);
+        await shareRepo(tx).settleNotifications(id);
+      });
+      await record(caller, { action: 'share.withdraw', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id }, details: { state: r.state, reason: reason?.trim() || null } });
+      const title = { zh: `${r.consumer_name}已撤回对「${r.dataset_name}」的共享申请，无需再审批`, en: `${r.consumer_name} withdrew its request for “${r.dataset_name}”; no decision is needed` };
+      const body = { requestId: id, dataset: r.dataset_code, withdrawn: true };
+      await notify({ kind: 'share.withdrawn', title, body, link: `/share/requests/${id}`, orgRole: { orgId: r.provider_org_id, role: 'data_officer' } });
+      if (r.state === 'provider_approved') await notify({ kind: 'share.withdrawn', title, body, link: `/share/requests/${id}`, role: 'secadmin' });
+      return (await repo.request(id))!;
+    },
+
+    /**
+     * The holder of a grant asks to renew it (续期): a new request prefilled from the grant (its columns,
+     * rows, purpose and legal basis) to a later end date, through the same approvals (a 4级 column needs
+     * the security administrator again). Allowed while the grant is active or ended at most
+     * RENEWABLE_DAYS ago, never for a revoked, automatic, return-flow or already-continued grant.
+     */
+    async renew(caller: Caller, grantId: string, input: { endDate: string; purpose?: string; legalBasis?: string }): Promise<RequestRow> {
+      const p = caller.principal;
+      const g = await service.grant(p, grantId);
+      if (g.consumer_org_id !== p.orgId) {
+        throw new ForbiddenError('not_holder', { zh: '只有持有授权的单位可以申请续期', en: 'Only the organisation holding the grant asks to renew it' });
+      }
+      if (!g.request_id || g.automatic || g.return_flow_id) {
+        throw conflict('not_renewable', '该授权不是经申请取得的，无需续期', 'This grant was not made by a request; it is not renewed');
+      }
+      if (g.superseded_by) throw conflict('already_renewed', '该授权已续期', 'This grant has already been renewed', { grantId: g.superseded_by });
+      const state = grantState(g);
+      if (state === 'revoked') throw conflict('grant_revoked', '授权已撤销，不能续期，请重新申请', 'The grant was revoked; it cannot be renewed (submit a new request)');
+      if (state === 'expired' && g.expires_at && g.expires_at.getTime() < Date.now() - RENEWABLE_DAYS * 86_400_000) {
+        throw conflict('expired_too_long', `授权已过期超过 ${RENEWABLE_DAYS} 天，请重新申请`, `The grant ended more than ${RENEWABLE_DAYS} days ago; submit a new request`);
+      }
+      if (g.expires_at && input.endDate <= chinaToday(new Date(g.expires_at.getTime() - 1))) {
+        throw new BadRequestError('end_date_not_later', { zh: '续期的截止日期须晚于原授权的截止日期', en: 'A renewal must end after the grant it renews' }, { field: 'endDate' });
+      }
+      const open = await repo.openRenewal(g.id);
+      if (open) throw conflict('renewal_pending', '该授权已有待审批的续期申请', 'A renewal of this grant is already awaiting a decision', { requestId: open.id });
+      const before = (await repo.request(g.request_id))!;
+      return service.submit(
+        caller,
+        {
+          dataset: g.dataset_code,
+          columns: before.columns,
+          purpose: input.purpose?.trim() || g.purpose,
+          purposeCategory: g.purpose_category as RequestInput['purposeCategory'],
+          legalBasis: input.legalBasis?.trim() || g.legal_basis,
+          endDate: input.endDate,
+          ...(before.expected_rows_per_day ? { expectedRowsPerDay: before.expected_rows_per_day } : {}),
+          ...(g.row_filter ? { rowFilter: filterText(g.row_filter) } : {}),
+          ...(before.series_terms ? { series: before.series_terms } : {}),
+          ...(before.service_terms ? { operations: before.service_terms.operations } : {}),
+        },
+        g,
+      );
+    },
 
     /** Requests the caller may see, newest first. */
     list: (p: Principal, filter: { state?: string; dataset?: string }, limit = 200) =>

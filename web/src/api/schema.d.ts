@@ -4424,7 +4424,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    state?: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked";
+                    state?: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                     dataset?: string;
                 };
                 header?: never;
@@ -4463,7 +4463,7 @@ export interface paths {
                                 expectedRowsPerDay: number | null;
                                 rowFilter: string | null;
                                 /** @enum {string} */
-                                state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked";
+                                state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                                 needsSecurity: boolean;
                                 /** @description 时序数据:申请的分辨率、时间窗与设备 */
                                 series: {
@@ -4531,6 +4531,15 @@ export interface paths {
                                 securityDecidedAt: string | null;
                                 securityNote: string | null;
                                 grantId: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 申请人撤回的时间
+                                 */
+                                withdrawnAt: string | null;
+                                /** @description 撤回原因 */
+                                withdrawReason: string | null;
+                                /** @description 续期申请:所续期的授权 */
+                                renewsGrantId: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
@@ -4700,7 +4709,7 @@ export interface paths {
                             expectedRowsPerDay: number | null;
                             rowFilter: string | null;
                             /** @enum {string} */
-                            state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked";
+                            state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                             needsSecurity: boolean;
                             /** @description 时序数据:申请的分辨率、时间窗与设备 */
                             series: {
@@ -4768,6 +4777,15 @@ export interface paths {
                             securityDecidedAt: string | null;
                             securityNote: string | null;
                             grantId: string | null;
+                            /**
+                             * Format: date-time
+                             * @description 申请人撤回的时间
+                             */
+                            withdrawnAt: string | null;
+                            /** @description 撤回原因 */
+                            withdrawReason: string | null;
+                            /** @description 续期申请:所续期的授权 */
+                            renewsGrantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
@@ -4914,7 +4932,7 @@ export interface paths {
                             expectedRowsPerDay: number | null;
                             rowFilter: string | null;
                             /** @enum {string} */
-                            state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked";
+                            state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                             needsSecurity: boolean;
                             /** @description 时序数据:申请的分辨率、时间窗与设备 */
                             series: {
@@ -4982,6 +5000,15 @@ export interface paths {
                             securityDecidedAt: string | null;
                             securityNote: string | null;
                             grantId: string | null;
+                            /**
+                             * Format: date-time
+                             * @description 申请人撤回的时间
+                             */
+                            withdrawnAt: string | null;
+                            /** @description 撤回原因 */
+                            withdrawReason: string | null;
+                            /** @description 续期申请:所续期的授权 */
+                            renewsGrantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
@@ -5190,7 +5217,7 @@ export interface paths {
                             expectedRowsPerDay: number | null;
                             rowFilter: string | null;
                             /** @enum {string} */
-                            state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked";
+                            state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                             needsSecurity: boolean;
                             /** @description 时序数据:申请的分辨率、时间窗与设备 */
                             series: {
@@ -5258,6 +5285,15 @@ export interface paths {
                             securityDecidedAt: string | null;
                             securityNote: string | null;
                             grantId: string | null;
+                            /**
+                             * Format: date-time
+                             * @description 申请人撤回的时间
+                             */
+                            withdrawnAt: string | null;
+                            /** @description 撤回原因 */
+                            withdrawReason: string | null;
+                            /** @description 续期申请:所续期的授权 */
+                            renewsGrantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
@@ -5412,7 +5448,7 @@ export interface paths {
                             expectedRowsPerDay: number | null;
                             rowFilter: string | null;
                             /** @enum {string} */
-                            state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked";
+                            state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                             needsSecurity: boolean;
                             /** @description 时序数据:申请的分辨率、时间窗与设备 */
                             series: {
@@ -5480,6 +5516,15 @@ export interface paths {
                             securityDecidedAt: string | null;
                             securityNote: string | null;
                             grantId: string | null;
+                            /**
+                             * Format: date-time
+                             * @description 申请人撤回的时间
+                             */
+                            withdrawnAt: string | null;
+                            /** @description 撤回原因 */
+                            withdrawReason: string | null;
+                            /** @description 续期申请:所续期的授权 */
+                            renewsGrantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
@@ -5634,7 +5679,7 @@ export interface paths {
                             expectedRowsPerDay: number | null;
                             rowFilter: string | null;
                             /** @enum {string} */
-                            state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked";
+                            state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                             needsSecurity: boolean;
                             /** @description 时序数据:申请的分辨率、时间窗与设备 */
                             series: {
@@ -5702,6 +5747,482 @@ export interface paths {
                             securityDecidedAt: string | null;
                             securityNote: string | null;
                             grantId: string | null;
+                            /**
+                             * Format: date-time
+                             * @description 申请人撤回的时间
+                             */
+                            withdrawnAt: string | null;
+                            /** @description 撤回原因 */
+                            withdrawReason: string | null;
+                            /** @description 续期申请:所续期的授权 */
+                            renewsGrantId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            clock: {
+                                /**
+                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @enum {string}
+                                 */
+                                basis: "unconditional" | "conditional_shared" | "conditional";
+                                /** @description 正在计时的阶段(已办结为 null) */
+                                current: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                } | null;
+                                stages: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                }[];
+                                extension: {
+                                    days: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                } | null;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/share/requests/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The requester withdraws a request awaiting a decision / 撤回共享申请 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            providerName: string;
+                            consumerOrgId: string;
+                            consumerName: string;
+                            requester: {
+                                id: string;
+                                username: string;
+                                name: string;
+                            };
+                            columns: string[];
+                            purpose: string;
+                            purposeCategory: string;
+                            legalBasis: string;
+                            endDate: string;
+                            expectedRowsPerDay: number | null;
+                            rowFilter: string | null;
+                            /** @enum {string} */
+                            state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
+                            needsSecurity: boolean;
+                            /** @description 时序数据:申请的分辨率、时间窗与设备 */
+                            series: {
+                                /**
+                                 * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                 * @enum {string}
+                                 */
+                                resolution: "raw" | "1m" | "1h";
+                                /** @description 数据时间窗起点(ISO 8601) */
+                                from?: string | null;
+                                /** @description 数据时间窗终点(ISO 8601) */
+                                to?: string | null;
+                                /** @description 授权其全部测点的设备编码 */
+                                devices?: string[];
+                            } | null;
+                            /** @description 接口服务:申请调用的操作 */
+                            operations: string[] | null;
+                            terms: {
+                                columns: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    mode: "clear" | "masked" | "pseudonym" | "generalized" | "redacted" | "verify" | "hidden";
+                                    generalize?: {
+                                        /** @enum {string} */
+                                        date?: "year" | "month";
+                                        ageBand?: 5 | 10;
+                                        /** @enum {string} */
+                                        address?: "province" | "city" | "district";
+                                        bucket?: number;
+                                    };
+                                    /**
+                                     * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                     * @enum {string}
+                                     */
+                                    redact?: "masked" | "placeholder";
+                                }[];
+                                rowFilter: string | null;
+                                endDate: string;
+                                rowsPerDay: number | null;
+                                requestsPerMinute: number | null;
+                                ipRanges: string[];
+                                impactAssessment: string | null;
+                                series?: {
+                                    /**
+                                     * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                     * @enum {string}
+                                     */
+                                    resolution: "raw" | "1m" | "1h";
+                                    /** @description 数据时间窗起点(ISO 8601) */
+                                    from?: string | null;
+                                    /** @description 数据时间窗终点(ISO 8601) */
+                                    to?: string | null;
+                                    /** @description 授权其全部测点的设备编码 */
+                                    devices?: string[];
+                                } | null;
+                                service?: {
+                                    /** @description 授权调用的接口操作(operationId) */
+                                    operations: string[];
+                                } | null;
+                            } | null;
+                            /** Format: date-time */
+                            providerDecidedAt: string | null;
+                            providerNote: string | null;
+                            /** Format: date-time */
+                            securityDecidedAt: string | null;
+                            securityNote: string | null;
+                            grantId: string | null;
+                            /**
+                             * Format: date-time
+                             * @description 申请人撤回的时间
+                             */
+                            withdrawnAt: string | null;
+                            /** @description 撤回原因 */
+                            withdrawReason: string | null;
+                            /** @description 续期申请:所续期的授权 */
+                            renewsGrantId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            clock: {
+                                /**
+                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @enum {string}
+                                 */
+                                basis: "unconditional" | "conditional_shared" | "conditional";
+                                /** @description 正在计时的阶段(已办结为 null) */
+                                current: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                } | null;
+                                stages: {
+                                    /**
+                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @enum {string}
+                                     */
+                                    stage: "provider" | "security";
+                                    /** @description 时限(工作日),含延期 */
+                                    limitDays: number;
+                                    /** @description 延期的工作日数(0 为未延期) */
+                                    extensionDays: number;
+                                    /** Format: date-time */
+                                    startedAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     */
+                                    dueAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description 答复时刻(未答复为 null)
+                                     */
+                                    endedAt: string | null;
+                                    /**
+                                     * @description 进行中 / 临近到期 / 已逾期 / 按时答复 / 逾期答复
+                                     * @enum {string}
+                                     */
+                                    state: "running" | "due_soon" | "overdue" | "met" | "late";
+                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    remainingWorkingDays: number | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description 逾期上报平台主管部门的时刻
+                                     */
+                                    escalatedAt: string | null;
+                                }[];
+                                extension: {
+                                    days: number;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                } | null;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/share/grants/{id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask to renew a grant: a new request prefilled from it, through the same approvals / 授权续期申请 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 新的截止日期 YYYY-MM-DD(晚于原授权) */
+                        endDate: string;
+                        /** @description 用途(缺省沿用原授权) */
+                        purpose?: string;
+                        /** @description 法律依据(缺省沿用原授权) */
+                        legalBasis?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            providerOrgId: string;
+                            providerName: string;
+                            consumerOrgId: string;
+                            consumerName: string;
+                            requester: {
+                                id: string;
+                                username: string;
+                                name: string;
+                            };
+                            columns: string[];
+                            purpose: string;
+                            purposeCategory: string;
+                            legalBasis: string;
+                            endDate: string;
+                            expectedRowsPerDay: number | null;
+                            rowFilter: string | null;
+                            /** @enum {string} */
+                            state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
+                            needsSecurity: boolean;
+                            /** @description 时序数据:申请的分辨率、时间窗与设备 */
+                            series: {
+                                /**
+                                 * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                 * @enum {string}
+                                 */
+                                resolution: "raw" | "1m" | "1h";
+                                /** @description 数据时间窗起点(ISO 8601) */
+                                from?: string | null;
+                                /** @description 数据时间窗终点(ISO 8601) */
+                                to?: string | null;
+                                /** @description 授权其全部测点的设备编码 */
+                                devices?: string[];
+                            } | null;
+                            /** @description 接口服务:申请调用的操作 */
+                            operations: string[] | null;
+                            terms: {
+                                columns: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    mode: "clear" | "masked" | "pseudonym" | "generalized" | "redacted" | "verify" | "hidden";
+                                    generalize?: {
+                                        /** @enum {string} */
+                                        date?: "year" | "month";
+                                        ageBand?: 5 | 10;
+                                        /** @enum {string} */
+                                        address?: "province" | "city" | "district";
+                                        bucket?: number;
+                                    };
+                                    /**
+                                     * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                     * @enum {string}
+                                     */
+                                    redact?: "masked" | "placeholder";
+                                }[];
+                                rowFilter: string | null;
+                                endDate: string;
+                                rowsPerDay: number | null;
+                                requestsPerMinute: number | null;
+                                ipRanges: string[];
+                                impactAssessment: string | null;
+                                series?: {
+                                    /**
+                                     * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                     * @enum {string}
+                                     */
+                                    resolution: "raw" | "1m" | "1h";
+                                    /** @description 数据时间窗起点(ISO 8601) */
+                                    from?: string | null;
+                                    /** @description 数据时间窗终点(ISO 8601) */
+                                    to?: string | null;
+                                    /** @description 授权其全部测点的设备编码 */
+                                    devices?: string[];
+                                } | null;
+                                service?: {
+                                    /** @description 授权调用的接口操作(operationId) */
+                                    operations: string[];
+                                } | null;
+                            } | null;
+                            /** Format: date-time */
+                            providerDecidedAt: string | null;
+                            providerNote: string | null;
+                            /** Format: date-time */
+                            securityDecidedAt: string | null;
+                            securityNote: string | null;
+                            grantId: string | null;
+                            /**
+                             * Format: date-time
+                             * @description 申请人撤回的时间
+                             */
+                            withdrawnAt: string | null;
+                            /** @description 撤回原因 */
+                            withdrawReason: string | null;
+                            /** @description 续期申请:所续期的授权 */
+                            renewsGrantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
@@ -5891,6 +6412,10 @@ export interface paths {
                                  * @description 暂停时间(数据回流暂停期间不能读取)
                                  */
                                 suspendedAt: string | null;
+                                /** @description 续期所延续的原授权 */
+                                renewsGrantId: string | null;
+                                /** @description 延续本授权的续期授权(本授权于其生效时结束) */
+                                supersededBy: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
                             }[];
@@ -5997,6 +6522,10 @@ export interface paths {
                              * @description 暂停时间(数据回流暂停期间不能读取)
                              */
                             suspendedAt: string | null;
+                            /** @description 续期所延续的原授权 */
+                            renewsGrantId: string | null;
+                            /** @description 延续本授权的续期授权(本授权于其生效时结束) */
+                            supersededBy: string | null;
                             /** Format: date-time */
                             createdAt: string;
                         };
@@ -6110,6 +6639,10 @@ export interface paths {
                              * @description 暂停时间(数据回流暂停期间不能读取)
                              */
                             suspendedAt: string | null;
+                            /** @description 续期所延续的原授权 */
+                            renewsGrantId: string | null;
+                            /** @description 延续本授权的续期授权(本授权于其生效时结束) */
+                            supersededBy: string | null;
                             /** Format: date-time */
                             createdAt: string;
                         };

@@ -21,7 +21,7 @@ export const REDACT_STYLES = allOf<RedactStyle>()(['masked', 'placeholder']);
 export type PurposeCategory = RequestInput['purposeCategory'];
 export const PURPOSE_CATEGORIES = allOf<PurposeCategory>()(['social_assistance', 'public_service', 'regulation', 'statistics', 'administrative_duty', 'emergency', 'other']);
 export type RequestState = ShareRequest['state'];
-export const REQUEST_STATES = allOf<RequestState>()(['submitted', 'provider_approved', 'active', 'rejected', 'expired', 'revoked']);
+export const REQUEST_STATES = allOf<RequestState>()(['submitted', 'provider_approved', 'active', 'rejected', 'expired', 'revoked', 'withdrawn']);
 export type GrantState = Grant['state'];
 
 export const shareApi = {
@@ -31,6 +31,8 @@ export const shareApi = {
   approve: (id: string, input: ApprovalInput) => POST('/api/v1/share/requests/{id}/approve', { path: { id }, body: input }),
   securityApprove: (id: string, note?: string) => POST('/api/v1/share/requests/{id}/security-approve', { path: { id }, body: note ? { note } : {} }),
   reject: (id: string, reason: string) => POST('/api/v1/share/requests/{id}/reject', { path: { id }, body: { reason } }),
+  withdraw: (id: string, reason: string) => POST('/api/v1/share/requests/{id}/withdraw', { path: { id }, body: reason.trim() ? { reason } : {} }),
+  renew: (id: string, input: BodyOf<'/api/v1/share/grants/{id}/renew', 'post'>) => POST('/api/v1/share/grants/{id}/renew', { path: { id }, body: input }),
   grants: (dataset?: string) => GET('/api/v1/share/grants', { query: { dataset } }).then((r) => r.items),
   grant: (id: string) => GET('/api/v1/share/grants/{id}', { path: { id } }),
   revoke: (id: string, reason: string) => POST('/api/v1/share/grants/{id}/revoke', { path: { id }, body: { reason } }),

@@ -1,5 +1,6 @@
 import { ArrowLeftOutlined, DownloadOutlined, KeyOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Descriptions, Input, Modal, Radio, Result, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, DatePicker, Descriptions, Input, Modal, Radio, Result, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { shareApi, type Grant } from '../../api/share.ts';
@@ -152,6 +153,9 @@ export function GrantPage() {
   const { data, error, reload } = useLoad(() => grantWithSiblings(id), [id]);
   const [revoking, setRevoking] = useState(false);
   const [reason, setReason] = useState('');
+  const [renewing, setRenewing] = useState(false);
+  const [renewEnd, setRenewEnd] = useState<Dayjs | null>(null);
+  const [renewPurpose, setRenewPurpose] = useState('');
   useEffect(() => void readAbout('grantId', id), [id]);
 
   if (error) return <Result status="error" title={t('share.loadFailed')} subTitle={error} extra={<Button onClick={() => navigate('/sharing')}>{t('share.back')}</Button>} />;
@@ -160,6 +164,27 @@ export function GrantPage() {
   const consumerSide = me?.orgId === g.consumerOrgId;
   const canRevoke = g.state === 'active' && ((me?.orgId === g.providerOrgId && has('data_officer')) || has('secadmin'));
   const calls = exampleCalls(window.location.origin, g, siblings > 1);
+  // The holder renews a grant made by a request while it is active or recently ended (the server has the last word).
+  const canRenew = consumerSide && has('consumer', 'data_officer') && g.state !== 'revoked' && !!g.requestId && !g.automatic && !g.returnFlowId && !g.supersededBy;
+  const oldEnd = endDateOf(g.expiresAt);
+
+  function openRenew() {
+    setRenewEnd(dayjs(oldEnd ?? undefined).add(1, 'year'));
+    setRenewPurpose(g.purpose);
+    setRenewing(true);
+  }
+
+  async function renew() {
+    if (!renewEnd) return;
+    try {
+      const made = await shareApi.renew(g.id, { endDate: renewEnd.format('YYYY-MM-DD'), ...(renewPurpose.trim() && renewPurpose.trim() !== g.purpose ? { purpose: renewPurpose.trim() } : {}) });
+      setRenewing(false);
+      message.success(t('share.renewDone'));
+      navigate(`/sharing/requests/${made.id}`);
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  }
 
   async function revoke() {
     try {
@@ -179,11 +204,18 @@ export function GrantPage() {
       </Link>
       <Card
         extra={
-          canRevoke && (
-            <Button danger onClick={() => setRevoking(true)} data-testid="revoke">
-              {t('share.revoke')}
-            </Button>
-          )
+          <Space wrap>
+            {canRenew && (
+              <Button type="primary" onClick={openRenew} data-testid="renew">
+                {t('share.renew')}
+              </Button>
+            )}
+            {canRevoke && (
+              <Button danger onClick={() => setRevoking(true)} data-testid="revoke">
+                {t('share.revoke')}
+              </Button>
+            )}
+          </Space>
         }
         title={
           <Space wrap>
@@ -194,6 +226,20 @@ export function GrantPage() {
         }
       >
         {g.state === 'revoked' && <Alert style={{ marginBottom: 16 }} type="error" showIcon message={t('share.revokedBecause')} description={g.revokeReason} />}
+        {g.supersededBy && (
+          <Alert
+            style={{ marginBottom: 16 }}
+            type="info"
+            showIcon
+            message={t('share.renewedBy')}
+            data-testid="renewed-by"
+            action={
+              <Button size="small" onClick={() => navigate(`/sharing/grants/${g.supersededBy}`)}>
+                {t('share.viewNewGrant')}
+              </Button>
+            }
+          />
+        )}
         <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} data-testid="grant-facts" styles={{ label: { width: 150, whiteSpace: 'nowrap' } }}>
           <Descriptions.Item label={t('share.col.dataset')}>
             <Link to={`/catalog/${encodeURIComponent(g.dataset.code)}`}>{g.dataset.code}</Link>
@@ -224,6 +270,11 @@ export function GrantPage() {
           <Descriptions.Item label={t('share.f.legalBasis')} span={2}>
             {g.legalBasis}
           </Descriptions.Item>
+          {g.renewsGrantId && (
+            <Descriptions.Item label={t('share.renewalOfGrant')} span={2}>
+              <Link to={`/sharing/grants/${g.renewsGrantId}`} data-testid="renews-grant">{t('share.viewOldGrant')}</Link>
+            </Descriptions.Item>
+          )}
           {g.requestId && (
             <Descriptions.Item label={t('share.request')} span={2}>
               <Link to={`/sharing/requests/${g.requestId}`}>{t('share.viewRequest')}</Link>
@@ -259,6 +310,15 @@ export function GrantPage() {
         </>
       )}
 
+      <Modal open={renewing} title={t('share.renew')} onCancel={() => setRenewing(false)} onOk={() => void renew()} okButtonProps={{ disabled: !renewEnd || renewPurpose.trim().length < 2, 'data-testid': 'renew-ok' }} okText={t('share.renewSubmit')} cancelText={t('common.cancel')} destroyOnHidden>
+        <Typography.Paragraph type="secondary">{t('share.renewHint')}</Typography.Paragraph>
+        <Space direction="vertical" style={{ width: '100%' }}>
+          <Typography.Text>{t('share.renewEndDate')}</Typography.Text>
+          <DatePicker value={renewEnd} onChange={setRenewEnd} allowClear={false} disabledDate={(d) => d.isBefore(dayjs(oldEnd ?? undefined).add(1, 'day').startOf('day')) || d.isBefore(dayjs().startOf('day'))} data-testid="renew-end" />
+          <Typography.Text>{t('share.renewPurpose')}</Typography.Text>
+          <Input.TextArea rows={2} value={renewPurpose} maxLength={2000} onChange={(e) => setRenewPurpose(e.target.value)} data-testid="renew-purpose" />
+        </Space>
+      </Modal>
       <Modal open={revoking} title={t('share.revoke')} onCancel={() => setRevoking(false)} onOk={() => void revoke()} okButtonProps={{ danger: true, disabled: reason.trim().length < 2 }} okText={t('share.revoke')} cancelText={t('common.cancel')} destroyOnHidden>
         <Typography.Paragraph>{t('share.revokeConfirm')}</Typography.Paragraph>
         <Input.TextArea rows={3} value={reason} onChange={(e) => setReason(e.target.value)} placeholder={t('share.revokeReason')} data-testid="revoke-reason" />

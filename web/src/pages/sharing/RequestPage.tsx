@@ -1,6 +1,6 @@
 import { ArrowLeftOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Descriptions, Result, Space, Spin, Tag, Typography } from 'antd';
-import { useEffect, useMemo } from 'react';
+import { Alert, App, Button, Card, Descriptions, Input, Modal, Result, Space, Spin, Tag, Typography } from 'antd';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { TypeId } from '../../api/classify.ts';
 import { shareApi } from '../../api/share.ts';
@@ -23,6 +23,9 @@ export function RequestPage() {
   const navigate = useNavigate();
   const typeName = useTypeName();
   const { data: detail, error, reload } = useLoad(() => shareApi.request(id), [id]);
+  const { message } = App.useApp();
+  const [withdrawing, setWithdrawing] = useState(false);
+  const [reason, setReason] = useState('');
   useEffect(() => void readAbout('requestId', id), [id]);
   const maxGrade = useMemo(() => Math.max(0, ...(detail?.columnDetails ?? []).map((c) => c.grade ?? 0)), [detail]);
 
@@ -31,18 +34,43 @@ export function RequestPage() {
   const d = detail;
   const providerOfficer = me?.orgId === d.providerOrgId && has('data_officer');
   const rejectedNote = d.state === 'rejected' ? (d.securityNote ?? d.providerNote) : null;
+  const canWithdraw = me?.id === d.requester.id && (d.state === 'submitted' || d.state === 'provider_approved');
+
+  async function withdraw() {
+    try {
+      await shareApi.withdraw(d.id, reason);
+      setWithdrawing(false);
+      message.success(t('share.withdrawnDone'));
+      await reload();
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  }
 
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
       <Link to="/sharing">
         <ArrowLeftOutlined /> {t('share.back')}
       </Link>
-      <Card>
+      <Card
+        extra={
+          canWithdraw && (
+            <Button danger onClick={() => setWithdrawing(true)} data-testid="withdraw">
+              {t('share.withdraw')}
+            </Button>
+          )
+        }
+      >
         <Space wrap align="center">
           <Typography.Title level={3} style={{ margin: 0 }} data-testid="request-dataset">
             {d.dataset.name}
           </Typography.Title>
           <RequestStateTag state={d.state} testId="detail-state" />
+          {d.renewsGrantId && (
+            <Link to={`/sharing/grants/${d.renewsGrantId}`} data-testid="renews-grant">
+              <Tag color="blue">{t('share.renewalOf')}</Tag>
+            </Link>
+          )}
           <ClockTag clock={d.clock} testId="detail-clock" />
           {d.needsSecurity && d.state === 'submitted' && <Tag color="orange">{t('share.needsSecurity')}</Tag>}
           {d.importantCandidate && <Tag color="purple">{t('cat.important')}</Tag>}
@@ -52,6 +80,9 @@ export function RequestPage() {
             {d.dataset.code} · {t('share.col.provider')} {d.providerName} · {t('share.col.created')} {time(d.createdAt)}
           </Typography.Text>
         </div>
+        {d.state === 'withdrawn' && d.withdrawnAt && (
+          <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('share.withdrawnAt', { time: time(d.withdrawnAt) })} description={d.withdrawReason ?? undefined} data-testid="withdrawn-note" />
+        )}
         {rejectedNote && <Alert style={{ marginTop: 16 }} type="error" showIcon message={t('share.rejectedBecause')} description={rejectedNote} data-testid="rejected-reason" />}
         {d.state === 'provider_approved' && !has('secadmin') && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('share.waitingSecurity')} />}
         {d.grantId && (
@@ -116,6 +147,10 @@ export function RequestPage() {
       {has('secadmin') && d.state === 'submitted' && (
         <Alert type="info" showIcon message={t('share.waitingProvider')} />
       )}
+      <Modal open={withdrawing} title={t('share.withdraw')} onCancel={() => setWithdrawing(false)} onOk={() => void withdraw()} okButtonProps={{ danger: true, 'data-testid': 'withdraw-ok' }} okText={t('share.withdraw')} cancelText={t('common.cancel')} destroyOnHidden>
+        <Typography.Paragraph>{t('share.withdrawConfirm')}</Typography.Paragraph>
+        <Input.TextArea rows={3} value={reason} maxLength={2000} onChange={(e) => setReason(e.target.value)} placeholder={t('share.withdrawReason')} data-testid="withdraw-reason" />
+      </Modal>
     </Space>
   );
 }

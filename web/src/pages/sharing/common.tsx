@@ -10,6 +10,7 @@ const STATE_COLORS: Record<RequestState, string> = {
   rejected: 'red',
   expired: 'default',
   revoked: 'volcano',
+  withdrawn: 'default',
 };
 
 /** 已提交 / 待安全审核 / 已生效 / 已驳回 / 已过期 / 已撤销. */
