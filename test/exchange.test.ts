@@ -184,6 +184,55 @@ describeEachBackend('database exchange', ({ use }) => {
     expect((await officer.call('POST', `/api/v1/exchange/sources/${nowhere.json().id}/test`)).json()).toMatchObject({ ok: false, error: { code: 'source_unreachable' } });
   });
 
+  it('edits a source (a blank password keeps the stored one) and previews a table classified as an upload would be; the password never comes back', async () => {
+    const made = await addSource(officer, { name: '预览库', ...pgSource(), user: reader, password: readerPassword });
+    const id = made.json().id as string;
+    const sealed = async () => Buffer.from((await t.db.query<{ password_sealed: Uint8Array }>('SELECT password_sealed FROM exchange_sources WHERE id = $1', [id]))[0]!.password_sealed).toString('hex');
+    const before = await sealed();
+    const renamed = await officer.call('PATCH', `/api/v1/exchange/sources/${id}`, { name: '预览库(改)', password: '' });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(renamed.json()).toMatchObject({ name: '预览库(改)', user: reader, host: pgSource().host });
+    expect(await sealed()).toBe(before);
+    expect((await officer.call('POST', `/api/v1/exchange/sources/${id}/test`)).json()).toMatchObject({ ok: true });
+    const newPassword = `New-${randomBytes(6).toString('hex')}`;
+    const changed = await officer.call('PATCH', `/api/v1/exchange/sources/${id}`, { password: newPassword });
+    expect(changed.statusCode).toBe(200);
+    expect(await sealed()).not.toBe(before);
+    expect((await officer.call('PATCH', `/api/v1/exchange/sources/${id}`, { tls: 'verify-full' })).json().error).toMatchObject({ code: 'ca_required', details: { field: 'ca' } });
+    expect((await officer.call('PATCH', `/api/v1/exchange/sources/${id}`, { name: '户籍库' })).json().error.code).toBe('source_exists');
+    const update = t.events.filter((e) => e.action === 'exchange.source_update');
+    expect(update.at(-1)!.details).toMatchObject({ fields: ['password'] });
+
+    const preview = await officer.call('GET', `/api/v1/exchange/sources/${id}/preview?schema=public&table=people&limit=5`);
+    expect(preview.statusCode, preview.body).toBe(200);
+    const p = preview.json();
+    expect(p.rows).toHaveLength(5);
+    expect(p.grade).toBe(4);
+    const col = (n: string) => p.columns.find((c: { name: string }) => c.name === n);
+    expect(col('身份证号')).toMatchObject({ sourceType: 'text', types: ['cn_resident_id'], grade: 4, encrypted: true, dataType: 'text' });
+    expect(col('手机号')).toMatchObject({ types: ['cn_mobile'], encrypted: false });
+    expect(col('出生日期')).toMatchObject({ dataType: 'date' });
+    // 4级 values are shown masked; the first person's number never appears.
+    const idAt = p.columns.findIndex((c: { name: string }) => c.name === '身份证号');
+    const firstId = people(1, 1, 3)[0]![2] as string;
+    expect(preview.body).not.toContain(firstId);
+    expect(p.rows[0][idAt]).toMatch(/^\d{3}\*+/);
+
+    // No response, event or export carries either password; others get nothing.
+    for (const body of [made.body, renamed.body, changed.body, preview.body, (await officer.call('GET', '/api/v1/exchange/sources')).body]) {
+      expect(body).not.toContain(readerPassword);
+      expect(body).not.toContain(newPassword);
+    }
+    expect(JSON.stringify(t.events)).not.toContain(newPassword);
+    expect((await other.call('PATCH', `/api/v1/exchange/sources/${id}`, { name: 'x' })).statusCode).toBe(404);
+    expect((await other.call('GET', `/api/v1/exchange/sources/${id}/preview?schema=public&table=people`)).statusCode).toBe(404);
+    expect((await consumer.call('PATCH', `/api/v1/exchange/sources/${id}`, { name: 'x' })).statusCode).toBe(403);
+    expect((await consumer.call('GET', `/api/v1/exchange/sources/${id}/preview?schema=public&table=people`)).statusCode).toBe(403);
+    expect((await t.anonymous.call('GET', `/api/v1/exchange/sources/${id}/preview?schema=public&table=people`)).statusCode).toBe(401);
+    await officer.call('PATCH', `/api/v1/exchange/sources/${id}`, { password: readerPassword });
+    expect((await officer.call('POST', `/api/v1/exchange/sources/${id}/state`, { state: 'disabled' })).json()).toMatchObject({ state: 'disabled' });
+  });
+
   it('replace: each run loads a full snapshot as a new version through the pipeline, 身份证号 encrypted; the schedule queues due runs', async () => {
     const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === '户籍库').id as string;
     const tables = (await officer.call('GET', `/api/v1/exchange/sources/${sourceId}/tables`)).json();
@@ -279,7 +328,14 @@ describeEachBackend('database exchange', ({ use }) => {
     expect(Math.abs(Date.parse(changed.json().nextRunAt) - Date.now() - 30 * 60_000)).toBeLessThan(60_000);
     expect((await officer.call('PUT', `/api/v1/datasets/${code}/binding/schedule`, { cron: 'nope' })).json().error.code).toBe('invalid_cron');
 
+    const list = await officer.call('GET', '/api/v1/exchange/bindings');
+    expect(list.json().find((x: { dataset: string }) => x.dataset === code)).toMatchObject({ datasetName: '户籍人口(定时)', sourceName: '户籍库', intervalMinutes: 30 });
+    expect(list.body).not.toContain(readerPassword);
+
     // Another organisation's officer, a consumer, nobody: nothing.
+    expect((await other.call('GET', '/api/v1/exchange/bindings')).json()).toEqual([]);
+    expect((await consumer.call('GET', '/api/v1/exchange/bindings')).statusCode).toBe(403);
+    expect((await t.anonymous.call('GET', '/api/v1/exchange/bindings')).statusCode).toBe(401);
     expect((await other.call('GET', `/api/v1/datasets/${code}/binding/runs`)).statusCode).toBe(404);
     expect((await other.call('PUT', `/api/v1/datasets/${code}/binding/schedule`, { intervalMinutes: 5 })).statusCode).toBe(404);
     expect((await consumer.call('GET', `/api/v1/datasets/${code}/binding/runs`)).statusCode).toBe(403);

@@ -15,6 +15,7 @@ import {
   RollbackOutlined,
   SafetyCertificateOutlined,
   SendOutlined,
+  ClusterOutlined,
   SolutionOutlined,
   SettingOutlined,
   ShareAltOutlined,
@@ -61,6 +62,7 @@ const DemandsPage = lazyPage(() => import('./pages/duties/DemandsPage.tsx'), 'De
 const EvaluationPage = lazyPage(() => import('./pages/duties/EvaluationPage.tsx'), 'EvaluationPage');
 const GatewayPage = lazyPage(() => import('./pages/gateway/GatewayPage.tsx'), 'GatewayPage');
 const PushPage = lazyPage(() => import('./pages/exchange/PushPage.tsx'), 'PushPage');
+const SourcesPage = lazyPage(() => import('./pages/exchange/SourcesPage.tsx'), 'SourcesPage');
 
 interface NavItem {
   path: string;
@@ -90,6 +92,7 @@ const NAV: NavItem[] = [
   { path: '/duties/return-flows', label: 'nav.returnFlow', icon: <RollbackOutlined />, roles: ['data_officer', 'secadmin'], element: <ReturnFlowPage /> },
   { path: '/duties/demands', label: 'nav.demands', icon: <SwapOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <DemandsPage /> },
   { path: '/duties/evaluation', label: 'nav.evaluation', icon: <BarChartOutlined />, roles: ['data_officer', 'secadmin'], element: <EvaluationPage /> },
+  { path: '/sources', label: 'nav.sources', icon: <ClusterOutlined />, roles: ['data_officer'], element: <SourcesPage /> },
   { path: '/push', label: 'nav.push', icon: <SendOutlined />, roles: ['data_officer', 'consumer'], element: <PushPage /> },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },
   { path: '/opendata', label: 'nav.open', icon: <GlobalOutlined />, roles: ['data_officer', 'secadmin'], element: <OpenAdminRoutes /> },

@@ -109,6 +109,12 @@ export function exchangeRepo(db: Queryable) {
     setSchedule: (id: string, s: Pick<BindingRow, 'interval_minutes' | 'cron' | 'next_run_at'>) =>
       db.query('UPDATE exchange_bindings SET interval_minutes = $2, cron = $3, next_run_at = $4, updated_at = now() WHERE id = $1', [id, s.interval_minutes, s.cron, s.next_run_at]),
     bindingById: async (id: string) => (await db.query<BindingRow>('SELECT * FROM exchange_bindings WHERE id = $1', [id]))[0],
+    /** The bindings of an organisation's sources, with the source's name. */
+    bindingsOfOrg: (orgId: string) =>
+      db.query<BindingRow & { source_name: string }>(
+        `SELECT b.*, s.name AS source_name FROM exchange_bindings b JOIN exchange_sources s ON s.id = b.source_id WHERE s.org_id = $1 ORDER BY s.name, b.created_at`,
+        [orgId],
+      ),
     bindingOf: async (datasetId: string) => (await db.query<BindingRow>('SELECT * FROM exchange_bindings WHERE dataset_id = $1', [datasetId]))[0],
     deleteBinding: (id: string) => db.query('DELETE FROM exchange_bindings WHERE id = $1', [id]),
 

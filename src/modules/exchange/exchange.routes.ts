@@ -42,6 +42,15 @@ export const sourceBody = z.object({
   ca: z.string().max(65536).optional().describe('PEM of the CA (verify-full)'),
 });
 
+/** Changes to a registered database: fields left out keep their value; a blank or missing password keeps the stored one. */
+export const sourcePatch = sourceBody
+  .omit({ kind: true, password: true, tls: true })
+  .partial()
+  .extend({
+    password: z.string().max(1024).optional().describe('blank or missing: unchanged'),
+    tls: z.enum(['verify-full', 'require', 'off']).optional(),
+  });
+
 /** The answer of "test connection": a failure is an answer (ok false), not an error. */
 export const testSchema = z.object({
   ok: z.boolean(),
@@ -135,6 +144,22 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
       async (request) => exchange.setSourceState(callerOf(request), request.params.id, request.body.state),
     );
 
+    app.patch(
+      '/exchange/sources/:id',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['exchange'],
+          summary: 'Change a data source / 修改数据源',
+          description: 'Fields left out keep their value; a blank password keeps the stored one. The kind cannot change.',
+          params: idParam,
+          body: sourcePatch,
+          response: { 200: sourceSchema, ...errors },
+        },
+      },
+      async (request) => exchange.updateSource(callerOf(request), request.params.id, request.body),
+    );
+
     app.post(
       '/exchange/sources/:id/test',
       {
@@ -173,6 +198,42 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
       async (request) => exchange.columns(callerOf(request), request.params.id, request.query),
     );
 
+    app.get(
+      '/exchange/sources/:id/preview',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['exchange'],
+          summary: 'First rows of a source table, classified as an upload would be / 预览源表',
+          description: 'Per column: the source type, the type pdx would store, detected types, category, grade and whether it is stored encrypted; values of encrypted (4级) columns are masked.',
+          params: idParam,
+          querystring: z.object({ schema: name, table: name, limit: z.coerce.number().int().min(1).max(100).default(20) }),
+          response: {
+            200: z.object({
+              grade: z.number(),
+              importantCandidate: z.boolean(),
+              columns: z.array(
+                z.object({
+                  name: z.string(),
+                  sourceType: z.string(),
+                  dataType: z.enum(['integer', 'decimal', 'boolean', 'date', 'timestamp', 'text']),
+                  types: z.array(z.string()),
+                  category: z.string().nullable(),
+                  sensitive: z.boolean(),
+                  grade: z.number(),
+                  encrypted: z.boolean(),
+                  maskAs: z.string().nullable(),
+                }),
+              ),
+              rows: z.array(z.array(z.string().nullable())),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => exchange.preview(callerOf(request), request.params.id, { schema: request.query.schema, table: request.query.table }, request.query.limit),
+    );
+
     app.put(
       '/datasets/:code/binding',
       {
@@ -201,6 +262,19 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
       '/datasets/:code/binding',
       { config: { access: officer }, schema: { tags: ['exchange'], summary: "The dataset's binding / 库表绑定", params: codeParam, response: { 200: bindingSchema, ...errors } } },
       async (request) => bindingView(await exchange.binding(callerOf(request), request.params.code)),
+    );
+
+    app.get(
+      '/exchange/bindings',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['exchange'],
+          summary: "Your organisation's bindings / 库表绑定列表",
+          response: { 200: z.array(bindingSchema.extend({ dataset: z.string(), datasetName: z.string(), sourceName: z.string() })), ...errors },
+        },
+      },
+      async (request) => exchange.bindings(callerOf(request)),
     );
 
     app.put(

@@ -128,7 +128,7 @@ export function createExchangeService(deps: {
   events: EventSink;
   jobs: Pick<Jobs, 'enqueue' | 'handle' | 'get'>;
   ingest: Pick<IngestService, 'load' | 'preview'>;
-  catalog: Pick<CatalogService, 'getOwned' | 'assertTable'>;
+  catalog: Pick<CatalogService, 'getOwned' | 'assertTable' | 'byId'>;
   sealer: Pick<Keyring, 'seal' | 'unseal'>;
   egress: Pick<EgressService, 'checkHost' | 'resolve'>;
   /** Connector kinds (default: CONNECTORS). */
@@ -488,6 +488,17 @@ export function createExchangeService(deps: {
       });
       await record(caller, { action: 'exchange.bind', result: 'success', dataset: code, target: { type: 'binding', id, label: `${source.name}:${input.schema}.${input.table}` }, details: { mode: input.mode, columns: mapping.length } });
       return bindingView((await repo.bindingById(id))!);
+    },
+
+    /** Every binding of the caller's organisation's sources, with its dataset and source names (the console's list). */
+    async bindings(caller: Caller) {
+      const rows = await repo.bindingsOfOrg(caller.principal.orgId);
+      return Promise.all(
+        rows.map(async (b) => {
+          const d = await deps.catalog.byId(b.dataset_id);
+          return { ...bindingView(b), dataset: d?.code ?? '', datasetName: d?.name ?? '', sourceName: b.source_name };
+        }),
+      );
     },
 
     async binding(caller: Caller, code: string) {

@@ -17104,7 +17104,63 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a data source / 修改数据源
+         * @description Fields left out keep their value; a blank password keeps the stored one. The kind cannot change.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        host?: string;
+                        port?: number;
+                        database?: string;
+                        user?: string;
+                        /** @description PEM of the CA (verify-full) */
+                        ca?: string;
+                        /** @description blank or missing: unchanged */
+                        password?: string;
+                        /** @enum {string} */
+                        tls?: "verify-full" | "require" | "off";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            kind: string;
+                            host: string;
+                            port: number;
+                            database: string;
+                            user: string;
+                            /** @enum {string} */
+                            tls: "verify-full" | "require" | "off";
+                            hasCa: boolean;
+                            /** @enum {string} */
+                            state: "active" | "disabled";
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/exchange/sources/{id}/state": {
@@ -17308,6 +17364,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exchange/sources/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * First rows of a source table, classified as an upload would be / 预览源表
+         * @description Per column: the source type, the type pdx would store, detected types, category, grade and whether it is stored encrypted; values of encrypted (4级) columns are masked.
+         */
+        get: {
+            parameters: {
+                query: {
+                    schema: string;
+                    table: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            grade: number;
+                            importantCandidate: boolean;
+                            columns: {
+                                name: string;
+                                sourceType: string;
+                                /** @enum {string} */
+                                dataType: "integer" | "decimal" | "boolean" | "date" | "timestamp" | "text";
+                                types: string[];
+                                category: string | null;
+                                sensitive: boolean;
+                                grade: number;
+                                encrypted: boolean;
+                                maskAs: string | null;
+                            }[];
+                            rows: (string | null)[][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets/{code}/binding": {
         parameters: {
             query?: never;
@@ -17478,6 +17595,79 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange/bindings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your organisation's bindings / 库表绑定列表 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            sourceId: string;
+                            schema: string;
+                            table: string;
+                            columns: {
+                                source: string;
+                                name: string;
+                            }[];
+                            /** @enum {string} */
+                            mode: "replace" | "incremental";
+                            cursorColumn: string | null;
+                            keyColumn: string | null;
+                            intervalMinutes: number | null;
+                            /** @description cron expression, Asia/Shanghai */
+                            cron: string | null;
+                            /**
+                             * Format: date-time
+                             * @description when the schedule next runs the binding
+                             */
+                            nextRunAt: string | null;
+                            highWater: string | null;
+                            lastVersion: number | null;
+                            consecutiveFailures: number;
+                            lastError: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                                details?: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            state: "active" | "paused";
+                            dataset: string;
+                            datasetName: string;
+                            sourceName: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
