@@ -15,6 +15,8 @@ import { TEST_ENV } from './test/helpers/env.ts';
  *   that no single test holds many;
  * - one setup 900 s: it may start a server with the demo world, a browser and child processes, or
  *   load a 100,000-row file.
+ * A test file does not lower these bounds for one test, hook or wait (smaller per-file numbers are
+ * what timed out on busy machines); it may raise them (test/api-fuzz.test.ts: 900 s per test).
  * Typical durations of the heaviest files are in README.md ("Testing").
  */
 

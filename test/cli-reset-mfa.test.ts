@@ -33,7 +33,7 @@ describe('pdx user reset-mfa', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('removes an administrator’s authenticator on the host: enrols again at the next sign-in, audited and alerted', { timeout: 300_000 }, async () => {
+  it('removes an administrator’s authenticator on the host: enrols again at the next sign-in, audited and alerted', async () => {
     const auditor = await t.login('auditor', ADMIN_PASSWORDS.auditor);
     expect((await auditor.call('GET', '/api/v1/auth/me')).statusCode).toBe(200);
     const enrolled = async () => (await t.db.query<{ totp_enrolled_at: Date | null }>(`SELECT totp_enrolled_at FROM users WHERE username = 'auditor'`))[0]!.totp_enrolled_at;
@@ -73,7 +73,7 @@ describe('pdx user reset-mfa', () => {
     expect(titles.some((x) => x.includes('重置动态验证码') && x.includes('auditor') && x.includes('主机命令行')), titles.join('\n')).toBe(true);
   });
 
-  it('names an unknown account and changes nothing', { timeout: 120_000 }, async () => {
+  it('names an unknown account and changes nothing', async () => {
     const reset = spawnPdx(['user', 'reset-mfa', 'nobody'], env);
     expect(await reset.exited).not.toBe(0);
     expect(reset.stderr()).toContain('unknown user / 用户不存在: nobody');

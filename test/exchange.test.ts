@@ -16,7 +16,7 @@ import { peopleRows } from './fixtures/people.ts';
 let maria: MariaDb;
 beforeAll(async () => {
   maria = await startMariaDb();
-}, 120_000);
+});
 afterAll(async () => {
   await maria?.stop();
 });
@@ -107,7 +107,7 @@ describeEachBackend('database exchange', ({ use }) => {
     await maria.admin(`CREATE USER '${myUser}'@'127.0.0.1' IDENTIFIED BY '${myPassword}'`);
     await maria.admin(`GRANT SELECT ON ${myDb}.* TO '${myUser}'@'127.0.0.1'`);
     await maria.admin(`USE ${myDb}`);
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await t?.close();

@@ -133,7 +133,7 @@ describe('a 4级 column first seen after the sample, on a PostgreSQL server', ()
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes no ID in clear to the WAL or the database files, and quarantines the bad line once', { timeout: 300_000 }, async () => {
+  it('writes no ID in clear to the WAL or the database files, and quarantines the bad line once', async () => {
     const dataDir = (await admin.query<{ data_directory: string }>('SHOW data_directory')).rows[0]!.data_directory;
     const firstWal = (await admin.query<{ name: string }>('SELECT pg_walfile_name(pg_current_wal_lsn()) AS name')).rows[0]!.name;
     const dbOid = (await admin.query<{ oid: number }>('SELECT oid FROM pg_database WHERE datname = current_database()')).rows[0]!.oid;
@@ -171,7 +171,7 @@ describe('a 4级 column first seen after the sample, in the embedded database', 
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('leaves no ID in clear anywhere in the data directory', { timeout: 300_000 }, async () => {
+  it('leaves no ID in clear anywhere in the data directory', async () => {
     const { check } = await load(server.platform.services, file);
     await server.db.query('CHECKPOINT');
     const all = bytesUnder(server.dataDir);

@@ -18,7 +18,7 @@ import { grantJourney, shareWorld, startShareApp, uploadCsv, type ShareTestApp, 
 let maria: MariaDb;
 beforeAll(async () => {
   maria = await startMariaDb();
-}, 120_000);
+});
 afterAll(async () => {
   await maria?.stop();
 });
@@ -68,7 +68,7 @@ describeEachBackend('push subscriptions', ({ use }) => {
     target = await createServerDatabase();
     targetDb = new pg.Client(target.url);
     await targetDb.connect();
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await t?.close();

@@ -72,5 +72,5 @@ describe('console: two-person control of administrator accounts in Chromium', ()
     await page.getByRole('button', { name: '我已保存恢复码，进入平台' }).click();
     await expect.poll(() => page.getByText('首次登录或密码被重置后').count()).toBe(1);
     expect(errors).toEqual([]);
-  }, 300_000);
+  });
 });

@@ -155,5 +155,5 @@ describe('the open-data portal in the browser', () => {
     expect(errors).toEqual([]);
     expect(pageErrors).toEqual([]);
     expect(officerErrors).toEqual([]);
-  }, 300_000);
+  });
 });

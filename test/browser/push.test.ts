@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS, loginClient, provisionWithPassword } from '../helpers/api.ts';
+import { JOB_WAIT_MS } from '../helpers/bounds.ts';
 import { choose, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
 import { createServerDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -100,7 +101,7 @@ describe.sequential('console: 推送订阅 in Chromium', () => {
 
     await page.getByTestId('push-deliver-hukou_dibao').click();
     const history = page.getByTestId('push-history');
-    await expect.poll(() => history.textContent(), { timeout: 60_000 }).toContain('已推送');
+    await expect.poll(() => history.textContent(), { timeout: JOB_WAIT_MS }).toContain('已推送');
     const { rows } = await targetDb.query<{ n: string }>('SELECT count(*) AS n FROM public.hukou_dibao');
     expect(Number(rows[0]!.n)).toBeGreaterThan(0);
     expect(await history.textContent()).toContain(rows[0]!.n);

@@ -35,16 +35,14 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
     }, { demoPlantHistoryMs: 75_000 });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN' });
-    // The plant keeps the embedded database busy; a shared machine is slower still.
-    page.setDefaultTimeout(90_000);
     errors = watchErrors(page);
     const [set] = await server.db.query<{ code: string }>(`SELECT code FROM datasets WHERE resource_kind = 'telemetry'`);
     setCode = set!.code;
-  }, 600_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-  }, 240_000);
+  });
 
   it('shows the registered plant: 60 devices with their MQTT topics, data arriving from the simulator', async () => {
     await signIn(page, server.url, 'zg-officer', password('zg-officer'));
@@ -55,33 +53,33 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
     await page.getByText('plant/cysteel/BF1-D01/telemetry').waitFor();
     await expect.poll(async () => (await server.db.query(`SELECT 1 FROM telemetry_devices WHERE last_seen_at > now() - interval '1 minute'`)).length).toBe(60);
     await screenshot(page, 'telemetry-registry');
-  }, 240_000);
+  });
 
   it("charts a device's points live", async () => {
     await page.getByRole('tab', { name: '实时曲线' }).click();
     await page.getByTestId('tel-live-chart-temp').waitFor();
     await page.getByTestId('tel-live-chart-vibration').waitFor();
     await screenshot(page, 'telemetry-live');
-  }, 240_000);
+  });
 
   it('finds the injected faults: over-range temperature and a stuck thermometer', async () => {
     const events = async (kind: string) => (await server.db.query<{ code: string }>(`SELECT d.code FROM telemetry_quality_events e JOIN telemetry_devices d ON d.id = e.device_id WHERE e.kind = $1`, [kind])).map((r) => r.code);
-    await expect.poll(() => events('out_of_range'), { timeout: 120_000 }).toContain('BOF2-D15');
-    await expect.poll(() => events('stuck'), { timeout: 120_000 }).toContain('BF1-D03');
+    await expect.poll(() => events('out_of_range')).toContain('BOF2-D15');
+    await expect.poll(() => events('stuck')).toContain('BF1-D03');
     await page.getByRole('tab', { name: '数据质量' }).click();
     const table = page.getByTestId('tel-quality-events');
     await table.getByText('BOF2-D15').first().waitFor();
     await table.getByText('数值僵死').first().waitFor();
     await page.getByTestId('tel-quality-lines').getByText('1号高炉').waitFor();
     await screenshot(page, 'telemetry-quality');
-  }, 240_000);
+  });
 
   it('shows the ingestion status: points per second and the write buffer', async () => {
     await page.getByRole('tab', { name: '接入状态' }).click();
     await expect.poll(async () => Number((await page.getByTestId('tel-status-pps').locator('.ant-statistic-content-value').textContent())?.replace(/,/g, ''))).toBeGreaterThan(0);
     await page.getByTestId('tel-status-chart').waitFor();
     await screenshot(page, 'telemetry-status');
-  }, 240_000);
+  });
 
   it('lists the telemetry set in the catalogue with how to read it', async () => {
     await page.goto(`${server.url}/catalog/${setCode}`);
@@ -89,7 +87,7 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
     await expect.poll(() => page.getByTestId('telemetry-hint').textContent()).toContain(`/api/v1/series/${setCode}/points`);
     await screenshot(page, 'telemetry-catalogue', { fullPage: false });
     expect(errors).toEqual([]);
-  }, 240_000);
+  });
 
   it("lets 朝阳城市大脑 read hourly energy roll-ups under its grant, and nothing finer", async () => {
     const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'zy-brain', password: password('zy-brain') }) });

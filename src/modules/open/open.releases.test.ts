@@ -48,7 +48,7 @@ describeEachBackend('releases', ({ use }) => {
     t = await startTestApp(use().db, { PDX_OPEN_ANONYMOUS_PER_MINUTE: '100000' });
     w = await openWorld(t, 60);
     return () => t.close();
-  }, 240_000);
+  });
 
   it('every published release satisfies its thresholds and never contains a removed column (property)', async () => {
     let published = 0;
@@ -110,7 +110,7 @@ describeEachBackend('releases', ({ use }) => {
     );
     expect(published).toBeGreaterThan(0);
     expect((await w.secadmin.call('PUT', '/api/v1/open/manage/settings', { k: 5, l: 2, maxSuppression: 0.05 })).statusCode).toBe(200);
-  }, 600_000);
+  });
 
   it('never opens a 4级 column, also when the classification rises after planning', async () => {
     const code = await catalogueDataset(w.officer, { name: '信访样本 分级', summary: '随机表', open_type: 'unconditional' }, csvOf(HEADER, table(7, 80)));
@@ -152,7 +152,7 @@ describe('releases on several processes [postgres]', () => {
     const key = randomBytes(32).toString('base64');
     a = await startTestApp(database.db, { PDX_MASTER_KEY: key, PDX_OPEN_ANONYMOUS_PER_MINUTE: '100000' });
     b = await startTestApp(database.db, { PDX_MASTER_KEY: key, PDX_OPEN_ANONYMOUS_PER_MINUTE: '100000' });
-  }, 240_000);
+  });
   afterAll(async () => {
     await a?.close();
     await b?.close();

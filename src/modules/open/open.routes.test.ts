@@ -28,7 +28,7 @@ describeEachBackend('open data API', ({ use }) => {
     expect(key.statusCode, key.body).toBe(201);
     citizenKey = key.json().key;
     return () => t.close();
-  }, 240_000);
+  });
 
   it('proposes a plan from the classification: 4级 and direct identifiers removed, 3级 generalized', async () => {
     const res = await w.officer.call('POST', '/api/v1/open/manage/releases', { dataset: w.petitions });

@@ -46,7 +46,7 @@ describeEachBackend('society users', ({ use }) => {
       await t.close();
       await smtp.close();
     };
-  }, 240_000);
+  });
 
   it('registers with a verification link by e-mail, and tells nobody whether an address is taken', async () => {
     const body = { email: 'Li.Hua@Example.cn', password: PASSWORD, kind: 'individual', displayName: '李华' };
