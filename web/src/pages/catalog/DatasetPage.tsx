@@ -27,6 +27,7 @@ import { bytes, count, EncryptedTag, GradeTag, OpenTag, ShareTag, StatusTag, use
 import { QualityReportView } from './QualityReport.tsx';
 import { RatingsCard } from '../duties/RatingsCard.tsx';
 import { UpkeepLine } from '../duties/Upkeep.tsx';
+import { DatasetGrantsCard } from '../sharing/GrantUsage.tsx';
 
 /** A catalogue entry: metadata, 信息项, versions; for the provider's officers also quality and management. */
 export function DatasetPage() {
@@ -261,6 +262,7 @@ export function DatasetPage() {
       </Card>
 
       {d.status === 'published' && <RatingsCard code={d.code} providerOrgId={d.providerOrgId} />}
+      {(officer || has('secadmin')) && <DatasetGrantsCard code={d.code} />}
 
       <Card>
         <Tabs
