@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORDS, loginClient, provisionWithPassword, type Client } from '../helpers/api.ts';
 import { confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
-import { publishPeople } from '../share-helpers.ts';
+import { apiKey, publishPeople } from '../share-helpers.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const VIEWPORTS = [
@@ -115,6 +115,27 @@ describe.sequential('console: withdraw a request, renew a grant, in Chromium', (
     expect(await page.getByTestId('renew').count()).toBe(0);
     await settled(page);
     await screenshot(page, 'sharing-extras-desktop-05-old-grant-renewed');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the provider sees each grant\'s calls, rows and last use on the dataset page and the grant page', async () => {
+    const key = await apiKey(consumer, '低保资格核验系统');
+    const res = await fetch(`${server.url}/api/v1/datasets/${code}/records?limit=3`, { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(200);
+    const current = (await consumer.call('GET', `/api/v1/share/grants/${grantId}`)).json().supersededBy as string;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = watchErrors(page);
+    await signIn(page, server.url, 'ga-officer', 'Hunnan-Officer-2026!', `/catalog/${code}`);
+    await expect.poll(() => page.getByTestId(`usage-calls-${current}`).textContent()).toBe('1');
+    expect(await page.getByTestId(`usage-rows-${current}`).textContent()).toBe('3');
+    await page.getByTestId('dataset-grants').scrollIntoViewIfNeeded();
+    await settled(page);
+    await screenshot(page, 'sharing-extras-desktop-06-dataset-grant-usage');
+    await page.goto(`${server.url}/sharing/grants/${current}`);
+    await expect.poll(() => page.getByTestId('grant-usage-rows').textContent()).toBe('3');
+    await settled(page);
+    await screenshot(page, 'sharing-extras-desktop-07-grant-usage');
     expect(errors).toEqual([]);
     await page.close();
   });

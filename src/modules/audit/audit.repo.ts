@@ -277,42 +277,50 @@ export async function accessSummary(q: Queryable, filter: AccessFilter): Promise
   }));
 }
 
-/** Which data responses the usage statistics count, over which instants and (optionally) datasets. */
+/** Which data responses the usage statistics count, over which instants and (optionally) datasets and grants. */
 export interface UsageFilter {
   actions: readonly string[];
   from: Date;
   to: Date;
   /** Catalogue codes; null: every dataset. */
   datasets: string[] | null;
+  /** Grant ids (details.grantId); omitted or null: every grant. */
+  grants?: string[] | null;
 }
 
-/** Successful responses and rows of one dataset, one China day (UTC+8) and one consumer organisation. */
+/** Successful responses and rows of one dataset, one China day (UTC+8), one consumer organisation and one grant. */
 export interface UsageRow {
   dataset: string;
   day: string;
   orgId: string | null;
+  /** The grant the responses were made under (details.grantId); null for records without one. */
+  grantId: string | null;
   calls: number;
   rows: number;
+  /** The last of these responses. */
+  lastAt: Date;
 }
 
 /**
- * Data responses grouped by dataset, China day and consumer organisation. A read streamed in several
- * chunks has one record per chunk (`details.part` from the second on): each adds its rows, only the
- * first counts as a call.
+ * Data responses grouped by dataset, China day, consumer organisation and grant. A read streamed in
+ * several chunks has one record per chunk (`details.part` from the second on): each adds its rows,
+ * only the first counts as a call.
  */
 export async function usageRows(q: Queryable, filter: UsageFilter): Promise<UsageRow[]> {
-  const rows = await q.query<{ dataset: string; day: string; org_id: string | null; calls: number; rows: number }>(
-    `SELECT dataset, to_char((time AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD') AS day, actor_org_id AS org_id,
+  const rows = await q.query<{ dataset: string; day: string; org_id: string | null; grant_id: string | null; calls: number; rows: number; last_at: Date }>(
+    `SELECT dataset, to_char((time AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD') AS day, actor_org_id AS org_id, details ->> 'grantId' AS grant_id,
             count(*) FILTER (WHERE NOT (details ? 'part'))::int8 AS calls,
-            coalesce(sum(CASE WHEN jsonb_typeof(details -> 'rowCount') = 'number' THEN (details ->> 'rowCount')::numeric END), 0)::int8 AS rows
+            coalesce(sum(CASE WHEN jsonb_typeof(details -> 'rowCount') = 'number' THEN (details ->> 'rowCount')::numeric END), 0)::int8 AS rows,
+            max(time) AS last_at
        FROM audit_records
       WHERE action = ANY($1::text[]) AND result = 'success' AND dataset IS NOT NULL AND time >= $2 AND time < $3
         AND ($4::text[] IS NULL OR dataset = ANY($4::text[]))
-      GROUP BY 1, 2, 3
+        AND ($5::text[] IS NULL OR details ->> 'grantId' = ANY($5::text[]))
+      GROUP BY 1, 2, 3, 4
       ORDER BY 2, 1`,
-    [filter.actions, filter.from, filter.to, filter.datasets],
+    [filter.actions, filter.from, filter.to, filter.datasets, filter.grants ?? null],
   );
-  return rows.map((r) => ({ dataset: r.dataset, day: r.day, orgId: r.org_id, calls: Number(r.calls), rows: Number(r.rows) }));
+  return rows.map((r) => ({ dataset: r.dataset, day: r.day, orgId: r.org_id, grantId: r.grant_id, calls: Number(r.calls), rows: Number(r.rows), lastAt: new Date(r.last_at) }));
 }
 
 // ---- checkpoints and tree ----------------------------------------------------------------------

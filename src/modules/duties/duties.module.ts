@@ -5,7 +5,7 @@
  *   … routes: [ catalogRoutes({ catalog, upkeep: duties.upkeep }), …, duties.routes ]; duties.start() / stop()
  *
  * It also sets the sharing module's hooks: `requestClocks` (every request in the sharing API shows its
- * clock) and `flaggedRows` (the records API names rows under an open objection). `upkeep` judges the
+ * clock), `grantUsage` (a grant's calls, rows and last use, from the usage statistics) and `flaggedRows` (the records API names rows under an open objection). `upkeep` judges the
  * catalogue entries' upkeep for the catalogue API.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -31,7 +31,7 @@ const SWEEP_MS = 60_000;
 
 export function createDutiesModule(
   deps: Omit<DutiesDeps, 'share'> & {
-    share: DutiesDeps['share'] & ObjectionsDeps['share'] & ReturnFlowDeps['share'] & RatingsDeps['share'] & Pick<ShareService, 'requestClocks'>;
+    share: DutiesDeps['share'] & ObjectionsDeps['share'] & ReturnFlowDeps['share'] & RatingsDeps['share'] & Pick<ShareService, 'requestClocks' | 'grantUsage'>;
     records: ObjectionsDeps['records'] & Pick<RecordsService, 'flaggedRows'>;
     ingest: ObjectionsDeps['ingest'];
     catalog: ReturnFlowDeps['catalog'] & Pick<CatalogService, 'upkeepFacts'>;
@@ -49,6 +49,7 @@ export function createDutiesModule(
   const ratings = createRatingsService({ ...deps, settings: service.settings });
   const evaluation = createEvaluationService({ duties: service, repo: dutiesRepo(deps.db), upkeep, ratings, identity: deps.identity, audit: deps.audit });
   deps.share.requestClocks = (rows) => service.clocksOf(rows);
+  deps.share.grantUsage = (grants) => evaluation.grantUsage(grants);
   deps.records.flaggedRows = (datasetId) => objections.flaggedRows(datasetId);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();

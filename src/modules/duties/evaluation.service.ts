@@ -56,6 +56,13 @@ interface Counts {
   consumers: number;
 }
 
+/** Use of one grant since it was made: calls, rows returned and the last response. */
+export interface GrantUsage {
+  calls: number;
+  rows: number;
+  lastUsedAt: Date | null;
+}
+
 export interface Usage {
   from: string;
   to: string;
@@ -160,6 +167,23 @@ export function createEvaluationService(deps: EvaluationDeps) {
         .filter((r) => 'all' in scope || r.orgId === scope.orgId)
         .sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || a.orgName.localeCompare(b.orgName, 'zh'));
       return { scope: 'all' in scope ? 'all' : 'own', items };
+    },
+
+    /**
+     * Use of each grant since it was made, from the same data responses as the usage statistics (the
+     * caller has already checked that these grants may be seen). Grants never used count zero.
+     */
+    async grantUsage(grants: readonly { id: string; dataset_code: string; created_at: Date }[]): Promise<Map<string, GrantUsage>> {
+      const out = new Map<string, GrantUsage>(grants.map((g) => [g.id, { calls: 0, rows: 0, lastUsedAt: null }]));
+      if (grants.length === 0) return out;
+      const from = new Date(Math.min(...grants.map((g) => new Date(g.created_at).getTime())));
+      const to = new Date(Math.max(Date.now(), duties.now().getTime()) + 60_000);
+      const rows = await audit.usage({ actions: USAGE_ACTIONS, from, to, datasets: [...new Set(grants.map((g) => g.dataset_code))], grants: grants.map((g) => g.id) });
+      for (const [grantId, rs] of groupBy(rows.filter((r) => r.grantId && out.has(r.grantId)), (r) => r.grantId!)) {
+        const { calls, rows: total } = tally(rs);
+        out.set(grantId, { calls, rows: total, lastUsedAt: new Date(Math.max(...rs.map((r) => r.lastAt.getTime()))) });
+      }
+      return out;
     },
 
     /** Usage of the datasets the caller may see, between two China days (default: the last 30). */

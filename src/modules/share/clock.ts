@@ -1,7 +1,9 @@
 /**
- * The time limits on a share request (申请时限, 政务数据共享条例) as the sharing API shows them. The
+ * The time limits on a share request (申请时限, 政务数据共享条例) and the use of a grant, as the
+ * sharing API shows them. The
  * sharing module only declares the shape and a hook (`ShareService.requestClocks`); the duties module
- * computes the clocks on its working-day calendar and is wired to the hook in main.ts.
+ * computes the clocks on its working-day calendar (and a grant's use from its usage statistics) and is
+ * wired to the hooks in main.ts.
  */
 import { z } from 'zod';
 
@@ -26,3 +28,12 @@ export const requestClockSchema = z.object({
 
 export type StageClock = z.infer<typeof stageClockSchema>;
 export type RequestClock = z.infer<typeof requestClockSchema>;
+
+/** Use of a grant since it was made, from the audit log's data responses (the duties module's usage statistics). */
+export const grantUsageSchema = z.object({
+  calls: z.number().int().describe('调用次数'),
+  rows: z.number().int().describe('返回行数'),
+  lastUsedAt: z.date().nullable().describe('最近一次使用(从未使用为 null)'),
+});
+
+export type GrantUsage = z.infer<typeof grantUsageSchema>;

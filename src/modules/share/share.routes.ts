@@ -11,7 +11,7 @@ import { filterText } from './filter.ts';
 import { REDACT_STYLES } from '../protect/redact.ts';
 import { GRANT_MODES, isFreeText } from './policy.ts';
 import { parseRecordsQuery, type RecordsService } from './records.service.ts';
-import { requestClockSchema } from './clock.ts';
+import { grantUsageSchema, requestClockSchema } from './clock.ts';
 import { serviceTermsSchema } from './operations.ts';
 import { seriesTermsSchema } from './series.ts';
 import type { GrantRow, RequestRow } from './share.repo.ts';
@@ -118,6 +118,7 @@ const grantSchema = z.object({
   renewsGrantId: z.string().nullable().describe('续期所延续的原授权'),
   supersededBy: z.string().nullable().describe('延续本授权的续期授权(本授权于其生效时结束)'),
   createdAt: z.date(),
+  usage: grantUsageSchema.nullable().describe('授权以来的使用:调用次数、返回行数、最近使用(单个授权与按数据资源列出时提供,否则为 null)'),
 });
 
 function toRequest(r: RequestRow) {
@@ -211,6 +212,11 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
     return rows.map((r) => ({ ...toRequest(r), clock: r.state === 'withdrawn' ? null : (clocks?.get(r.id) ?? null) }));
   };
   const withClock = async (r: RequestRow) => (await withClocks([r]))[0]!;
+  /** Grants as the API shows them, each with its use when asked for. */
+  const withUsage = async (grants: GrantRow[], usage: boolean) => {
+    const used = usage && grants.length && share.grantUsage ? await share.grantUsage(grants) : undefined;
+    return grants.map((g) => ({ ...toGrant(g), usage: used?.get(g.id) ?? null }));
+  };
   return async (app) => {
     // ---- requests and approvals ----------------------------------------------------------------
 
@@ -373,13 +379,14 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         config: { access: participant },
         schema: { tags: ['share'], summary: 'Grants of my organisation, of my datasets, or all (secadmin) / 共享授权列表', querystring: z.object({ dataset: z.string().max(64).optional() }), response: { 200: z.object({ items: z.array(grantSchema) }), ...errors } },
       },
-      async (request) => ({ items: (await share.grants(callerOf(request).principal, request.query)).map(toGrant) }),
+      // A dataset's grants come with their use (the provider's view of who uses what).
+      async (request) => ({ items: await withUsage(await share.grants(callerOf(request).principal, request.query), request.query.dataset !== undefined) }),
     );
 
     app.get(
       '/share/grants/:id',
       { config: { access: participant }, schema: { tags: ['share'], summary: 'One grant / 共享授权详情', params: id, response: { 200: grantSchema, ...errors } } },
-      async (request) => toGrant(await share.grant(callerOf(request).principal, request.params.id)),
+      async (request) => (await withUsage([await share.grant(callerOf(request).principal, request.params.id)], true))[0]!,
     );
 
     app.post(
@@ -388,7 +395,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         config: { access: { roles: ['data_officer', 'secadmin'] } },
         schema: { tags: ['share'], summary: 'Revoke a grant (effective on the next request everywhere) / 撤销授权', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: grantSchema, ...errors } },
       },
-      async (request) => toGrant(await share.revoke(callerOf(request), request.params.id, request.body.reason)),
+      async (request) => (await withUsage([await share.revoke(callerOf(request), request.params.id, request.body.reason)], false))[0]!,
     );
 
     // ---- notifications -------------------------------------------------------------------------

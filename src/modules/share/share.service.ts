@@ -11,7 +11,7 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, type Mes
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { CatalogService, ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
-import type { RequestClock } from './clock.ts';
+import type { GrantUsage, RequestClock } from './clock.ts';
 import { canGeneralize, type GeneralizeOptions } from '../protect/masking.ts';
 import type { RedactStyle } from '../protect/redact.ts';
 import { filterColumns, filterText, parseFilterText, type FilterNode } from './filter.ts';
@@ -249,6 +249,12 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
   const service = {
     repo,
     hooks,
+
+    /**
+     * Use of grants (calls, rows returned, last use), set by the duties module from its usage
+     * statistics (main.ts); shown on a grant and on a dataset's grants list.
+     */
+    grantUsage: undefined as ((grants: GrantRow[]) => Promise<Map<string, GrantUsage>>) | undefined,
 
     /** Time-limit clocks of requests, set by the duties module (main.ts); shown on every request in the API. */
     requestClocks: undefined as ((rows: RequestRow[]) => Promise<Map<string, RequestClock>>) | undefined,

@@ -6418,6 +6418,18 @@ export interface paths {
                                 supersededBy: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
+                                /** @description 授权以来的使用:调用次数、返回行数、最近使用(单个授权与按数据资源列出时提供,否则为 null) */
+                                usage: {
+                                    /** @description 调用次数 */
+                                    calls: number;
+                                    /** @description 返回行数 */
+                                    rows: number;
+                                    /**
+                                     * Format: date-time
+                                     * @description 最近一次使用(从未使用为 null)
+                                     */
+                                    lastUsedAt: string | null;
+                                } | null;
                             }[];
                         };
                     };
@@ -6528,6 +6540,18 @@ export interface paths {
                             supersededBy: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description 授权以来的使用:调用次数、返回行数、最近使用(单个授权与按数据资源列出时提供,否则为 null) */
+                            usage: {
+                                /** @description 调用次数 */
+                                calls: number;
+                                /** @description 返回行数 */
+                                rows: number;
+                                /**
+                                 * Format: date-time
+                                 * @description 最近一次使用(从未使用为 null)
+                                 */
+                                lastUsedAt: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -6645,6 +6669,18 @@ export interface paths {
                             supersededBy: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description 授权以来的使用:调用次数、返回行数、最近使用(单个授权与按数据资源列出时提供,否则为 null) */
+                            usage: {
+                                /** @description 调用次数 */
+                                calls: number;
+                                /** @description 返回行数 */
+                                rows: number;
+                                /**
+                                 * Format: date-time
+                                 * @description 最近一次使用(从未使用为 null)
+                                 */
+                                lastUsedAt: string | null;
+                            } | null;
                         };
                     };
                 };

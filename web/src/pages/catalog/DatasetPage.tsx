@@ -28,6 +28,7 @@ import { bytes, count, EncryptedTag, GradeTag, OpenTag, ShareTag, StatusTag, use
 import { QualityReportView } from './QualityReport.tsx';
 import { RatingsCard } from '../duties/RatingsCard.tsx';
 import { UpkeepLine } from '../duties/Upkeep.tsx';
+import { DatasetGrantsCard } from '../sharing/GrantUsage.tsx';
 
 /** What the page shows of one entry, loaded together. */
 interface Entry {
@@ -266,6 +267,7 @@ export function DatasetPage() {
       </Card>
 
       {d.status === 'published' && <RatingsCard code={d.code} providerOrgId={d.providerOrgId} />}
+      {(officer || has('secadmin')) && <DatasetGrantsCard code={d.code} />}
 
       <Card>
         <Tabs

@@ -9,6 +9,7 @@ import { useAuth } from '../../auth.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { endDateOf, GrantStateTag, ModeTag, readAbout, RowFilter } from './common.tsx';
+import { useUsageText } from './GrantUsage.tsx';
 
 const READABLE = new Set(['clear', 'masked', 'pseudonym', 'generalized']);
 
@@ -153,6 +154,7 @@ export function GrantPage() {
   const { data, error, reload } = useLoad(() => grantWithSiblings(id), [id]);
   const [revoking, setRevoking] = useState(false);
   const [reason, setReason] = useState('');
+  const usage = useUsageText();
   const [renewing, setRenewing] = useState(false);
   const [renewEnd, setRenewEnd] = useState<Dayjs | null>(null);
   const [renewPurpose, setRenewPurpose] = useState('');
@@ -259,6 +261,9 @@ export function GrantPage() {
           </Descriptions.Item>
           <Descriptions.Item label={t('share.col.endDate')}>{endDateOf(g.expiresAt) ?? t('share.noEnd')}</Descriptions.Item>
           <Descriptions.Item label={t('share.grantedAt')}>{time(g.createdAt)}</Descriptions.Item>
+          <Descriptions.Item label={t('share.usage.calls')}><span data-testid="grant-usage-calls">{usage.calls(g)}</span></Descriptions.Item>
+          <Descriptions.Item label={t('share.usage.rows')}><span data-testid="grant-usage-rows">{usage.rows(g)}</span></Descriptions.Item>
+          <Descriptions.Item label={t('share.usage.last')} span={2}>{usage.last(g)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.rowsPerDay')}>{g.rowsPerDay ?? t('share.unlimited')}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.requestsPerMinute')}>{g.requestsPerMinute ?? t('share.unlimited')}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.ipRanges')} span={2}>
