@@ -18,12 +18,15 @@ export function overviewRepo(db: Queryable) {
                 (SELECT count(*)::int FROM dataset_columns c JOIN datasets d ON d.id = c.dataset_id WHERE c.encrypted AND d.status = 'published') AS encrypted_columns,
                 (SELECT count(*)::int FROM datasets WHERE status = 'published' AND open_type <> 'none') AS open_datasets`,
       ),
-    /** Data responses per day (sharing activity) over the last `days` days. */
+    /** Data responses and interface calls (gateway.call, success or not) per day (sharing activity) over the last `days` days. */
     sharingByDay: (days: number) =>
-      db.query<{ day: string; responses: number; rows: number }>(
-        `SELECT to_char(date_trunc('day', time), 'YYYY-MM-DD') AS day, count(*)::int AS responses,
-                coalesce(sum((details->>'rowCount')::bigint), 0)::bigint AS rows
-         FROM audit_records WHERE action = 'data.read' AND result = 'success' AND time > now() - make_interval(days => $1)
+      db.query<{ day: string; responses: number; rows: number; calls: number }>(
+        `SELECT to_char(date_trunc('day', time), 'YYYY-MM-DD') AS day,
+                count(*) FILTER (WHERE action = 'data.read')::int AS responses,
+                coalesce(sum((details->>'rowCount')::bigint) FILTER (WHERE action = 'data.read'), 0)::bigint AS rows,
+                count(*) FILTER (WHERE action = 'gateway.call')::int AS calls
+         FROM audit_records
+         WHERE ((action = 'data.read' AND result = 'success') OR action = 'gateway.call') AND time > now() - make_interval(days => $1)
          GROUP BY 1 ORDER BY 1`,
         [days],
       ),

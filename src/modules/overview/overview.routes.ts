@@ -75,9 +75,9 @@ export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list
           summary: 'Data assets, sharing activity and security events (counts only) / 总览',
           response: {
             200: z.object({
-              totals: z.object({ datasets: z.number(), rows: z.number(), organizations: z.number(), encryptedColumns: z.number(), openDatasets: z.number() }),
+              totals: z.object({ datasets: z.number(), rows: z.number(), organizations: z.number(), encryptedColumns: z.number(), openDatasets: z.number(), gatewayCalls: z.number().describe('近 30 天接口调用次数(网关)') }),
               assets: z.array(z.object({ org: z.string(), grade: z.number().nullable(), datasets: z.number(), rows: z.number() })),
-              sharing: z.array(z.object({ day: z.string(), responses: z.number(), rows: z.number() })),
+              sharing: z.array(z.object({ day: z.string(), responses: z.number(), rows: z.number(), calls: z.number().describe('接口调用次数(网关)') })),
               security: z.array(z.object({ day: z.string(), kind: z.string(), events: z.number() })),
             }),
             ...errorResponses(401),
@@ -86,6 +86,7 @@ export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list
       },
       async () => {
         const [totals] = await repo.totals();
+        const sharing = (await repo.sharingByDay(DAYS)).map((s) => ({ ...s, rows: Number(s.rows) }));
         return {
           totals: {
             datasets: totals?.datasets ?? 0,
@@ -93,9 +94,10 @@ export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list
             organizations: totals?.organizations ?? 0,
             encryptedColumns: totals?.encrypted_columns ?? 0,
             openDatasets: totals?.open_datasets ?? 0,
+            gatewayCalls: sharing.reduce((n, s) => n + s.calls, 0),
           },
           assets: (await repo.assetsByOrgAndGrade()).map((a) => ({ ...a, rows: Number(a.rows) })),
-          sharing: (await repo.sharingByDay(DAYS)).map((s) => ({ ...s, rows: Number(s.rows) })),
+          sharing,
           security: await repo.securityByDay(DAYS),
         };
       },
