@@ -146,7 +146,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, catalog, identity, audit, telemetry: telemetry.service, ...options.duties });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
   const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring, egress: egress.service, records: share.records, share: share.share, identity });
-  const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring, egress: egress.service });
+  const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring, egress: egress.service, audit, identity, isAuthority: (p) => duties.demands.isAuthority(p) });
   const services = { egress: egress.service, identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties, exchange, gateway };
   const app = await buildApp({
     config,

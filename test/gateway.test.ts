@@ -145,6 +145,7 @@ describeEachBackend('interface gateway', ({ use }) => {
   let consumer: Client;
   let key: Client;
   let otherKey: Client;
+  let otherConsumer: Client;
   let code: string;
   let slowCode: string;
   let grantId: string;
@@ -164,7 +165,7 @@ describeEachBackend('interface gateway', ({ use }) => {
     officer = (await provisionUser(t, admin, 'sc-officer', ['data_officer'], market)).client;
     otherOfficer = (await provisionUser(t, admin, 'mz-officer', ['data_officer'], civil)).client;
     consumer = (await provisionUser(t, admin, 'mz-consumer', ['consumer'], civil)).client;
-    const otherConsumer = (await provisionUser(t, admin, 'jz-consumer', ['consumer'], other)).client;
+    otherConsumer = (await provisionUser(t, admin, 'jz-consumer', ['consumer'], other)).client;
     key = t.withKey(await apiKey(consumer));
     otherKey = t.withKey(await apiKey(otherConsumer));
   });
@@ -467,6 +468,61 @@ describeEachBackend('interface gateway', ({ use }) => {
     expect((await gw(officer, `/companies/${company.uscc}`)).json().error.code).toBe('no_grant');
     // The data API of tables does not read an interface.
     expect((await key.call('GET', `/api/v1/datasets/${code}/records`)).json().error.code).toBe('wrong_resource_kind');
+  });
+
+  it('call statistics from the message log: the provider sees its services, a consumer its own calls, the authority all; others nothing', async () => {
+    const stats = async (c: Client, query = '') => {
+      const res = await c.call('GET', `/api/v1/gateway/stats${query}`);
+      expect(res.body).not.toContain(TOKEN);
+      return res;
+    };
+    type Item = { service: string; operation: string; consumerOrgId: string | null; consumerOrgName: string; calls: number; errors: number; p50: number | null; p95: number | null; days: { day: string; calls: number }[] };
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+    const provided = await stats(officer);
+    expect(provided.statusCode, provided.body).toBe(200);
+    const p = provided.json();
+    expect(p).toMatchObject({ view: 'provided', views: ['provided', 'consumed'], to: today });
+    const item = (items: Item[], service: string, operation: string) => items.find((i) => i.service === service && i.operation === operation);
+    const company = item(p.items, code, 'getCompany')!;
+    // One answered call and one the upstream did not find (a failure), both by 朝阳市民政局.
+    expect(company).toMatchObject({ calls: 2, errors: 1, consumerOrgName: '朝阳市民政局', days: [{ day: today, calls: 2 }] });
+    expect(company.p50).toEqual(expect.any(Number));
+    expect(company.p95!).toBeGreaterThanOrEqual(company.p50!);
+    expect(item(p.items, code, 'broken')).toMatchObject({ calls: 1, errors: 1 });
+    expect(item(p.items, slowCode, 'slow')).toMatchObject({ calls: 1, errors: 1 });
+    expect(p.totals.calls).toBe(p.items.reduce((n: number, i: Item) => n + i.calls, 0));
+    expect(p.byDay).toEqual([expect.objectContaining({ day: today, calls: p.totals.calls, errors: p.totals.errors })]);
+    // Filters: one service, one operation; a range without calls.
+    const one = (await stats(officer, `?service=${code}&operation=getCompany`)).json();
+    expect(one.items).toHaveLength(1);
+    expect(one.totals).toMatchObject({ calls: 2, errors: 1 });
+    expect((await stats(officer, '?from=2020-01-01&to=2020-01-31')).json()).toMatchObject({ totals: { calls: 0 }, items: [], byDay: [] });
+    expect((await stats(officer, '?from=2020-02-01&to=2020-01-01')).json().error.code).toBe('invalid_range');
+    expect((await stats(officer, '?from=2019-01-01&to=2020-06-01')).json().error.code).toBe('range_too_long');
+
+    // The consumer: its own organisation's calls, never the provider's view or another organisation's.
+    const consumed = (await stats(consumer)).json();
+    expect(consumed.view).toBe('consumed');
+    expect(item(consumed.items, code, 'getCompany')).toMatchObject({ calls: 2 });
+    expect(new Set(consumed.items.map((i: Item) => i.consumerOrgName))).toEqual(new Set(['朝阳市民政局']));
+    for (const view of ['provided', 'all']) expect((await stats(consumer, `?view=${view}`)).statusCode).toBe(403);
+    expect((await stats(consumer, '?consumerOrgId=not-mine')).json().items).toEqual([]);
+    // Another department's officer provides no service; a consumer without a grant made no call.
+    expect((await stats(otherOfficer, '?view=provided')).json()).toMatchObject({ items: [], totals: { calls: 0 } });
+    expect((await stats(otherOfficer, `?view=provided&service=${code}`)).json().items).toEqual([]);
+    expect((await stats(otherConsumer)).json()).toMatchObject({ view: 'consumed', items: [], totals: { calls: 0 } });
+    // The authority sees every service; administrators without the role and anonymous callers nothing.
+    const all = (await stats(secadmin)).json();
+    expect(all.view).toBe('all');
+    expect(all.totals.calls).toBeGreaterThanOrEqual(p.totals.calls);
+    for (const c of [auditor, admin]) expect((await stats(c)).statusCode).toBe(403);
+    expect((await stats(key)).statusCode).toBe(403);
+    expect((await t.anonymous.call('GET', '/api/v1/gateway/stats')).statusCode).toBe(401);
+    // The overview counts the gateway's calls by day.
+    const overview = (await consumer.call('GET', '/api/v1/overview')).json();
+    expect(overview.totals.gatewayCalls).toBeGreaterThanOrEqual(p.totals.calls);
+    expect(overview.sharing.reduce((n: number, d: { calls: number }) => n + d.calls, 0)).toBe(overview.totals.gatewayCalls);
   });
 
   it('replacing the credential takes effect on the next call; revocation is immediate', async () => {

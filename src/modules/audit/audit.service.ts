@@ -24,6 +24,7 @@ import {
   recordsAfter,
   searchRecords,
   usageRows,
+  callStatsRows,
   type AccessFilter,
   type AccessSummaryRow,
   type CheckpointRow,
@@ -31,6 +32,8 @@ import {
   type RecordFilter,
   type UsageFilter,
   type UsageRow,
+  type CallStatsFilter,
+  type CallStatsRow,
 } from './audit.repo.ts';
 import { archiveRecords, type ArchivedFile } from './audit.archive.ts';
 import { canonicalJson, GENESIS_HASH, type HashAlg, type Json } from './canonical.ts';
@@ -172,6 +175,8 @@ export interface AccessHistory {
 export type ArchiveFile = ArchivedFile;
 /** Row types of the usage statistics (duties) see. */
 export type { UsageFilter, UsageRow } from './audit.repo.ts';
+/** Row types of the interface call statistics (gateway) see. */
+export type { CallStatsFilter, CallStatsRow } from './audit.repo.ts';
 
 export interface AuditLog extends EventSink {
   /** Appends one event; resolves after its batch committed. */
@@ -200,6 +205,8 @@ export interface AuditLog extends EventSink {
   accessHistory(filter: AccessFilter, page?: { cursor?: number; limit?: number }): Promise<AccessHistory>;
   /** Data responses per dataset, China day and consumer organisation (usage statistics). */
   usage(filter: UsageFilter): Promise<UsageRow[]>;
+  /** Interface calls (`gateway.call`): calls, failures, latency p50/p95 by China day, service, operation and calling organisation. */
+  callStats(filter: CallStatsFilter): Promise<CallStatsRow[]>;
   /** Streams a selection as CSV, or as JSON with an inclusion proof per record under one head. */
   exportRecords(filter: RecordFilter, format: 'csv' | 'json'): AsyncGenerator<string>;
   /** Writes records older than the retention period, with proofs, to NDJSON files; deletes nothing. */
@@ -721,6 +728,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       return { summary, entries, ...(records.length === limit ? { nextCursor: (records.at(-1) as AuditRecord).seq } : {}) };
     },
     usage: (filter) => usageRows(db, filter),
+    callStats: (filter) => callStatsRows(db, filter),
     exportRecords,
     archive,
     publicKey: () => ({ algorithm: 'Ed25519', keyId, publicKeyPem: trustedKeyPem, hashAlg: alg }),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { callerOf, errorResponses } from '../../http/kit.ts';
 import { METHODS, parseOpenApi } from './openapi.ts';
 import type { GatewayService } from './gateway.service.ts';
+import { STATS_VIEWS, type CallStatsService } from './stats.ts';
 
 const errors = errorResponses(400, 401, 403, 404, 409, 429, 502, 503, 504);
 const code = z.object({ code: z.string().min(1).max(64).describe('资源代码') });
@@ -75,8 +76,35 @@ const officer = { roles: ['data_officer'] as const };
 const participant = { roles: ['consumer', 'data_officer', 'secadmin'] as const };
 const reader = { roles: ['consumer', 'data_officer'] as const, apiKey: true };
 
-export function gatewayRoutes(deps: { gateway: GatewayService }): FastifyPluginAsyncZod {
-  const { gateway } = deps;
+const figures = {
+  calls: z.number().int().describe('调用次数(成功与失败)'),
+  errors: z.number().int().describe('失败次数(上游错误、超时、熔断、并发上限等)'),
+  p50: z.number().nullable().describe('延迟中位数(毫秒)'),
+  p95: z.number().nullable().describe('延迟 95 分位(毫秒)'),
+};
+const dayFigures = z.object({ day: z.string().describe('中国日期(UTC+8)YYYY-MM-DD'), ...figures });
+const statsSchema = z.object({
+  view: z.enum(STATS_VIEWS),
+  views: z.array(z.enum(STATS_VIEWS)).describe('调用者可选的范围'),
+  from: z.string(),
+  to: z.string(),
+  totals: z.object(figures),
+  byDay: z.array(dayFigures).describe('按日汇总(无调用的日期不列出)'),
+  items: z.array(
+    z.object({
+      service: z.string(),
+      serviceName: z.string(),
+      operation: z.string(),
+      consumerOrgId: z.string().nullable(),
+      consumerOrgName: z.string(),
+      ...figures,
+      days: z.array(dayFigures),
+    }),
+  ),
+});
+
+export function gatewayRoutes(deps: { gateway: GatewayService; stats: CallStatsService }): FastifyPluginAsyncZod {
+  const { gateway, stats } = deps;
   return async (app) => {
     app.post(
       '/gateway/services',
@@ -175,6 +203,29 @@ export function gatewayRoutes(deps: { gateway: GatewayService }): FastifyPluginA
         schema: { tags: ['gateway'], summary: 'Check the upstream health now / 立即检查上游健康', params: code, response: { 200: serviceSchema, ...errors } },
       },
       async (request) => gateway.checkHealthNow(callerOf(request), request.params.code),
+    );
+
+    app.get(
+      '/gateway/stats',
+      {
+        config: { access: participant },
+        schema: {
+          tags: ['gateway'],
+          summary: 'Call statistics: calls, errors, latency p50/p95 by service, operation, consumer and day / 接口调用统计',
+          description:
+            'provided 本部门提供的接口(数据管理员);consumed 本单位的调用(使用方、数据管理员);all 全部(安全管理员、主管部门的数据管理员)。来自消息日志(gateway.call 审计记录)。',
+          querystring: z.object({
+            view: z.enum(STATS_VIEWS).optional().describe('统计范围,默认按角色'),
+            from: z.string().max(10).optional().describe('开始日期 YYYY-MM-DD(含),默认 30 天前'),
+            to: z.string().max(10).optional().describe('结束日期 YYYY-MM-DD(含),默认今天'),
+            service: z.string().min(1).max(64).optional().describe('资源代码'),
+            operation: z.string().min(1).max(64).optional().describe('操作编号'),
+            consumerOrgId: z.string().min(1).max(64).optional().describe('调用方机构'),
+          }),
+          response: { 200: statsSchema, ...errors },
+        },
+      },
+      async (request) => stats.stats(callerOf(request).principal, request.query),
     );
 
     app.route({

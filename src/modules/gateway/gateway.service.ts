@@ -613,6 +613,16 @@ export function createGatewayService(deps: {
       return out;
     },
 
+    /** Every registered interface with its provider, whatever its status (the call statistics' scope). */
+    async registered(): Promise<{ code: string; name: string; providerOrgId: string }[]> {
+      const out: { code: string; name: string; providerOrgId: string }[] = [];
+      for (const id of await repo.serviceIds()) {
+        const d = await catalog.byId(id);
+        if (d) out.push({ code: d.code, name: d.name, providerOrgId: d.provider_org_id });
+      }
+      return out;
+    },
+
     /** Operation ids of an interface (the sharing module checks requests against them). */
     operationsOf: async (datasetId: string) => (await repo.operations(datasetId)).map((o) => o.op_id),
 

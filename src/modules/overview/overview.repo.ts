@@ -18,6 +18,15 @@ export function overviewRepo(db: Queryable) {
                 (SELECT count(*)::int FROM dataset_columns c JOIN datasets d ON d.id = c.dataset_id WHERE c.encrypted AND d.status = 'published') AS encrypted_columns,
                 (SELECT count(*)::int FROM datasets WHERE status = 'published' AND open_type <> 'none') AS open_datasets`,
       ),
+    /** Interface calls through the gateway (gateway.call, success or not) per China day over the last `days` days. */
+    gatewayCallsByDay: (days: number) =>
+      db.query<{ day: string; calls: number }>(
+        `SELECT to_char((time AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD') AS day, count(*)::int AS calls
+           FROM audit_records
+          WHERE action = 'gateway.call' AND time > now() - make_interval(days => $1)
+          GROUP BY 1 ORDER BY 1`,
+        [days],
+      ),
     /** Denials and failures per day (security events) over the last `days` days. */
     securityByDay: (days: number) =>
       db.query<{ day: string; kind: string; events: number }>(

@@ -21,18 +21,20 @@ export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list
 
   /**
    * Data responses and rows per China day over the last DAYS days, counted as the usage statistics
-   * count them (reads, exports, pushes, gateway calls and verifications), so both pages agree.
+   * count them (reads, exports, pushes, gateway calls and verifications), so both pages agree; and
+   * the gateway's interface calls, failed ones included.
    */
-  async function sharingByDay(): Promise<{ day: string; responses: number; rows: number }[]> {
+  async function sharingByDay(): Promise<{ day: string; responses: number; rows: number; calls: number }[]> {
     const to = new Date();
     const from = new Date(to.getTime() - DAYS * 86_400_000);
-    const byDay = new Map<string, { day: string; responses: number; rows: number }>();
+    const byDay = new Map<string, { day: string; responses: number; rows: number; calls: number }>();
+    const dayOf = (day: string) => byDay.get(day) ?? byDay.set(day, { day, responses: 0, rows: 0, calls: 0 }).get(day)!;
     for (const u of await deps.audit.usage({ actions: USAGE_ACTIONS, from, to, datasets: null })) {
-      const d = byDay.get(u.day) ?? { day: u.day, responses: 0, rows: 0 };
+      const d = dayOf(u.day);
       d.responses += u.calls;
       d.rows += u.rows;
-      byDay.set(u.day, d);
     }
+    for (const g of await repo.gatewayCallsByDay(DAYS)) dayOf(g.day).calls += g.calls;
     return [...byDay.values()].sort((a, b) => a.day.localeCompare(b.day));
   }
 
@@ -94,9 +96,9 @@ export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list
           summary: 'Data assets, sharing activity and security events (counts only) / 总览',
           response: {
             200: z.object({
-              totals: z.object({ datasets: z.number(), rows: z.number(), organizations: z.number(), encryptedColumns: z.number(), openDatasets: z.number() }),
+              totals: z.object({ datasets: z.number(), rows: z.number(), organizations: z.number(), encryptedColumns: z.number(), openDatasets: z.number(), gatewayCalls: z.number().describe('近 30 天接口调用次数(网关)') }),
               assets: z.array(z.object({ org: z.string(), grade: z.number().nullable(), datasets: z.number(), rows: z.number() })),
-              sharing: z.array(z.object({ day: z.string(), responses: z.number(), rows: z.number() })),
+              sharing: z.array(z.object({ day: z.string(), responses: z.number(), rows: z.number(), calls: z.number().describe('接口调用次数(网关)') })),
               security: z.array(z.object({ day: z.string(), kind: z.string(), events: z.number() })),
             }),
             ...errorResponses(401),
@@ -105,6 +107,7 @@ export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list
       },
       async () => {
         const [totals] = await repo.totals();
+        const sharing = await sharingByDay();
         return {
           totals: {
             datasets: totals?.datasets ?? 0,
@@ -112,9 +115,10 @@ export function overviewRoutes(deps: { db: Db; review: Pick<ReviewService, 'list
             organizations: totals?.organizations ?? 0,
             encryptedColumns: totals?.encrypted_columns ?? 0,
             openDatasets: totals?.open_datasets ?? 0,
+            gatewayCalls: sharing.reduce((n, s) => n + s.calls, 0),
           },
           assets: (await repo.assetsByOrgAndGrade()).map((a) => ({ ...a, rows: Number(a.rows) })),
-          sharing: await sharingByDay(),
+          sharing,
           security: await repo.securityByDay(DAYS),
         };
       },

@@ -1,11 +1,14 @@
 /** Calls and shapes of the interface-sharing console (接口服务, /api/v1/gateway/*). */
-import { GET, POST, PUT, type BodyOf, type ResponseOf } from './client.ts';
+import { GET, POST, PUT, type BodyOf, type QueryOf, type ResponseOf } from './client.ts';
 
 export type ServiceView = ResponseOf<'/api/v1/gateway/services/{code}', 'get'>;
 export type Operation = ServiceView['operations'][number];
 export type Parameter = Operation['parameters'][number];
 export type Method = Operation['method'];
 export type RegisterInput = BodyOf<'/api/v1/gateway/services', 'post'>;
+export type CallStats = ResponseOf<'/api/v1/gateway/stats', 'get'>;
+export type CallStatsItem = CallStats['items'][number];
+export type StatsQuery = QueryOf<'/api/v1/gateway/stats', 'get'>;
 export type ImportedOperation = ResponseOf<'/api/v1/gateway/openapi/preview', 'post'>['operations'][number];
 
 export const gatewayApi = {
@@ -14,5 +17,6 @@ export const gatewayApi = {
   register: (input: RegisterInput) => POST('/api/v1/gateway/services', { body: input }),
   preview: (openapi: string) => POST('/api/v1/gateway/openapi/preview', { body: { openapi } }),
   setCredential: (code: string, auth: { header: string; secret: string } | null) => PUT('/api/v1/gateway/services/{code}/credential', { path: { code }, body: { auth } }),
+  stats: (query: StatsQuery) => GET('/api/v1/gateway/stats', { query }),
   publish: (code: string) => POST('/api/v1/datasets/{code}/publish', { path: { code } }),
 };

@@ -3663,6 +3663,8 @@ export interface paths {
                                 organizations: number;
                                 encryptedColumns: number;
                                 openDatasets: number;
+                                /** @description 近 30 天接口调用次数(网关) */
+                                gatewayCalls: number;
                             };
                             assets: {
                                 org: string;
@@ -3674,6 +3676,8 @@ export interface paths {
                                 day: string;
                                 responses: number;
                                 rows: number;
+                                /** @description 接口调用次数(网关) */
+                                calls: number;
                             }[];
                             security: {
                                 day: string;
@@ -19358,6 +19362,115 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gateway/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Call statistics: calls, errors, latency p50/p95 by service, operation, consumer and day / 接口调用统计
+         * @description provided 本部门提供的接口(数据管理员);consumed 本单位的调用(使用方、数据管理员);all 全部(安全管理员、主管部门的数据管理员)。来自消息日志(gateway.call 审计记录)。
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 统计范围,默认按角色 */
+                    view?: "provided" | "consumed" | "all";
+                    /** @description 开始日期 YYYY-MM-DD(含),默认 30 天前 */
+                    from?: string;
+                    /** @description 结束日期 YYYY-MM-DD(含),默认今天 */
+                    to?: string;
+                    /** @description 资源代码 */
+                    service?: string;
+                    /** @description 操作编号 */
+                    operation?: string;
+                    /** @description 调用方机构 */
+                    consumerOrgId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            view: "provided" | "consumed" | "all";
+                            /** @description 调用者可选的范围 */
+                            views: ("provided" | "consumed" | "all")[];
+                            from: string;
+                            to: string;
+                            totals: {
+                                /** @description 调用次数(成功与失败) */
+                                calls: number;
+                                /** @description 失败次数(上游错误、超时、熔断、并发上限等) */
+                                errors: number;
+                                /** @description 延迟中位数(毫秒) */
+                                p50: number | null;
+                                /** @description 延迟 95 分位(毫秒) */
+                                p95: number | null;
+                            };
+                            /** @description 按日汇总(无调用的日期不列出) */
+                            byDay: {
+                                /** @description 中国日期(UTC+8)YYYY-MM-DD */
+                                day: string;
+                                /** @description 调用次数(成功与失败) */
+                                calls: number;
+                                /** @description 失败次数(上游错误、超时、熔断、并发上限等) */
+                                errors: number;
+                                /** @description 延迟中位数(毫秒) */
+                                p50: number | null;
+                                /** @description 延迟 95 分位(毫秒) */
+                                p95: number | null;
+                            }[];
+                            items: {
+                                service: string;
+                                serviceName: string;
+                                operation: string;
+                                consumerOrgId: string | null;
+                                consumerOrgName: string;
+                                /** @description 调用次数(成功与失败) */
+                                calls: number;
+                                /** @description 失败次数(上游错误、超时、熔断、并发上限等) */
+                                errors: number;
+                                /** @description 延迟中位数(毫秒) */
+                                p50: number | null;
+                                /** @description 延迟 95 分位(毫秒) */
+                                p95: number | null;
+                                days: {
+                                    /** @description 中国日期(UTC+8)YYYY-MM-DD */
+                                    day: string;
+                                    /** @description 调用次数(成功与失败) */
+                                    calls: number;
+                                    /** @description 失败次数(上游错误、超时、熔断、并发上限等) */
+                                    errors: number;
+                                    /** @description 延迟中位数(毫秒) */
+                                    p50: number | null;
+                                    /** @description 延迟 95 分位(毫秒) */
+                                    p95: number | null;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -50,6 +50,7 @@ export function OverviewPage() {
       series: [
         { name: t('overview.responses'), type: 'bar', barMaxWidth: 16, data: data.sharing.map((s) => [s.day, s.responses]) },
         { name: t('overview.rowsShared'), type: 'line', yAxisIndex: 1, data: data.sharing.map((s) => [s.day, s.rows]) },
+        { name: t('overview.gatewayCalls'), type: 'bar', barMaxWidth: 16, data: data.sharing.map((s) => [s.day, s.calls]) },
       ],
     };
   }, [data, t]);
@@ -100,9 +101,10 @@ export function OverviewPage() {
             ['overview.organizations', data?.totals.organizations],
             ['overview.encryptedColumns', data?.totals.encryptedColumns],
             ['overview.openDatasets', data?.totals.openDatasets],
+            ['overview.gatewayCalls30', data?.totals.gatewayCalls],
           ] as const
         ).map(([label, value]) => (
-          <Col key={label} xs={12} md={8} xl={{ flex: '20%' }}>
+          <Col key={label} xs={12} md={8} xl={4}>
             <Card>
               <Statistic title={t(label)} value={value === undefined ? '…' : number(value)} />
             </Card>

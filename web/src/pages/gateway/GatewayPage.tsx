@@ -1,10 +1,11 @@
-import { Alert, App, Button, Card, Descriptions, Form, Input, InputNumber, Modal, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Descriptions, Form, Input, InputNumber, Modal, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { ApiError } from '../../api/client.ts';
 import { gatewayApi, type ImportedOperation, type ServiceView } from '../../api/gateway.ts';
 import { useAuth } from '../../auth.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { GatewayStats } from './GatewayStats.tsx';
 
 const GRADE_COLORS: Record<number, string> = { 1: 'default', 2: 'blue', 3: 'orange', 4: 'red' };
 
@@ -18,11 +19,13 @@ export function GatewayPage() {
   const { has } = useAuth();
   const { data: items = [], error, reload } = useLoad(() => gatewayApi.list(), []);
   const [registering, setRegistering] = useState(false);
+  const [tab, setTab] = useState('services');
 
   return (
     <Card
       title={t('gw.title')}
       extra={
+        tab === 'services' &&
         has('data_officer') && (
           <Button type="primary" data-testid="gw-register" onClick={() => setRegistering(true)}>
             {t('gw.register')}
@@ -30,29 +33,13 @@ export function GatewayPage() {
         )
       }
     >
-      {error && <Alert type="error" message={error} style={{ marginBottom: 16 }} />}
-      <Table<ServiceView>
-        rowKey="code"
-        dataSource={items}
-        locale={{ emptyText: t('gw.empty') }}
-        pagination={false}
-        expandable={{ expandedRowRender: (s) => <ServiceDetail service={s} onChanged={() => void reload()} /> }}
-        columns={[
-          { title: t('gw.name'), dataIndex: 'name' },
-          { title: t('gw.code'), dataIndex: 'code', render: (c: string) => <Typography.Text code>{c}</Typography.Text> },
-          { title: t('gw.provider'), dataIndex: 'providerName' },
-          { title: t('gw.status'), dataIndex: 'status', render: (s: string) => <Tag>{s}</Tag> },
-          { title: t('gw.grade'), dataIndex: 'grade', render: (g: number | null) => <GradeTag grade={g} /> },
-          { title: t('gw.operations'), render: (_, s) => s.operations.length },
-          {
-            title: t('gw.health'),
-            render: (_, s) => (
-              <>
-                <Tag color={s.health.state === 'up' ? 'green' : s.health.state === 'down' ? 'red' : undefined}>{t(`gw.health.${s.health.state as 'up' | 'down' | 'unknown'}`)}</Tag>
-                {s.resilience.breaker !== 'closed' && <Tag color="orange">{t(`gw.breaker.${s.resilience.breaker}`)}</Tag>}
-              </>
-            ),
-          },
+      <Tabs
+        activeKey={tab}
+        onChange={setTab}
+        destroyOnHidden
+        items={[
+          { key: 'services', label: t('gw.tab.services'), children: services() },
+          { key: 'stats', label: <span data-testid="gw-tab-stats">{t('gw.tab.stats')}</span>, children: <GatewayStats /> },
         ]}
       />
       {registering && (
@@ -65,6 +52,38 @@ export function GatewayPage() {
       )}
     </Card>
   );
+
+  function services() {
+    return (
+      <>
+        {error && <Alert type="error" message={error} style={{ marginBottom: 16 }} />}
+        <Table<ServiceView>
+          rowKey="code"
+          dataSource={items}
+          locale={{ emptyText: t('gw.empty') }}
+          pagination={false}
+          expandable={{ expandedRowRender: (s) => <ServiceDetail service={s} onChanged={() => void reload()} /> }}
+          columns={[
+            { title: t('gw.name'), dataIndex: 'name' },
+            { title: t('gw.code'), dataIndex: 'code', render: (c: string) => <Typography.Text code>{c}</Typography.Text> },
+            { title: t('gw.provider'), dataIndex: 'providerName' },
+            { title: t('gw.status'), dataIndex: 'status', render: (s: string) => <Tag>{s}</Tag> },
+            { title: t('gw.grade'), dataIndex: 'grade', render: (g: number | null) => <GradeTag grade={g} /> },
+            { title: t('gw.operations'), render: (_, s) => s.operations.length },
+            {
+              title: t('gw.health'),
+              render: (_, s) => (
+                <>
+                  <Tag color={s.health.state === 'up' ? 'green' : s.health.state === 'down' ? 'red' : undefined}>{t(`gw.health.${s.health.state as 'up' | 'down' | 'unknown'}`)}</Tag>
+                  {s.resilience.breaker !== 'closed' && <Tag color="orange">{t(`gw.breaker.${s.resilience.breaker}`)}</Tag>}
+                </>
+              ),
+            },
+          ]}
+        />
+      </>
+    );
+  }
 }
 
 function ServiceDetail({ service, onChanged }: { service: ServiceView; onChanged: () => void }) {
