@@ -525,6 +525,69 @@ describeEachBackend('interface gateway', ({ use }) => {
     expect(overview.sharing.reduce((n: number, d: { calls: number }) => n + d.calls, 0)).toBe(overview.totals.gatewayCalls);
   });
 
+  it('the provider edits its interface: preview of a re-import with field grades, blank secret kept, operations replaced, audited; nobody else may', async () => {
+    const extended = `${OPENAPI}\n`.replace(
+      '  /broken:',
+      `  /companies/{uscc}/branches:
+    get:
+      operationId: listBranches
+      parameters:
+        - { name: uscc, in: path, required: true, schema: { type: string } }
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  branches:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        managerId: { type: string, title: 负责人身份证号 }
+  /broken:`,
+    );
+    for (const c of [otherOfficer, consumer, secadmin, auditor, admin]) {
+      const res = await c.call('PUT', `/api/v1/gateway/services/${code}`, { timeoutMs: 1000 });
+      expect(res.statusCode).toBe(403);
+      expect(res.body).not.toContain(TOKEN);
+      expect((await c.call('POST', '/api/v1/gateway/openapi/preview', { openapi: extended, service: code })).statusCode).toBe(403);
+    }
+    expect((await key.call('PUT', `/api/v1/gateway/services/${code}`, { timeoutMs: 1000 })).statusCode).toBe(403);
+    expect((await t.anonymous.call('PUT', `/api/v1/gateway/services/${code}`, {})).statusCode).toBe(401);
+
+    const preview = await officer.call('POST', '/api/v1/gateway/openapi/preview', { openapi: extended, service: code });
+    expect(preview.statusCode, preview.body).toBe(200);
+    const p = preview.json();
+    expect(p).toMatchObject({ added: ['listBranches'], removed: [] });
+    const field = (name: string) => p.fields.find((f: { path: string }) => f.path === name);
+    expect(field('data.legalPerson.idNumber')).toMatchObject({ grade: 4, existing: true });
+    expect(field('branches[].managerId')).toMatchObject({ type: 'cn_resident_id', grade: 4, existing: false });
+    expect(preview.body).not.toContain(TOKEN);
+
+    // A blank secret keeps the stored one: the next call still authenticates upstream.
+    const edited = await officer.call('PUT', `/api/v1/gateway/services/${code}`, { timeoutMs: 20_000, auth: { header: 'X-Api-Token', secret: '' }, openapi: extended });
+    expect(edited.statusCode, edited.body).toBe(200);
+    expect(edited.body).not.toContain(TOKEN);
+    const s = edited.json();
+    expect(s).toMatchObject({ timeoutMs: 20_000, hasCredential: true, authHeader: 'x-api-token' });
+    expect(s.operations.map((o: { id: string }) => o.id)).toEqual(['getCompany', 'listLicenses', 'listBranches', 'broken', 'moved']);
+    expect(s.fields.find((f: { name: string }) => f.name === 'data.legalPerson.idNumber')).toMatchObject({ grade: 4 });
+    expect((await gw(key, `/companies/${company.uscc}`)).statusCode).toBe(200);
+    // The new operation is not in the grant.
+    expect((await gw(key, `/companies/${company.uscc}/branches`)).json().error.code).toBe('operation_not_granted');
+    // Without a stored secret, a header alone is refused.
+    const bare = await officer.call('POST', '/api/v1/gateway/services', { name: '无凭据接口', baseUrl: upstream.url, operations: [{ id: 'a', method: 'GET', path: '/a', fields: [{ path: 'v' }] }] });
+    expect((await officer.call('PUT', `/api/v1/gateway/services/${bare.json().code}`, { auth: { header: 'x-api-token' } })).json().error.code).toBe('credential_required');
+    expect((await officer.call('PUT', `/api/v1/gateway/services/${code}`, { baseUrl: 'ftp://x/y' })).json().error.code).toBe('invalid_base_url');
+
+    const [update] = await auditRecords(`action=gateway.update&dataset=${code}&limit=1`);
+    expect(update).toMatchObject({ result: 'success', details: { timeoutMs: { from: 30_000, to: 20_000 }, credential: { header: 'x-api-token', replaced: false }, operations: { added: ['listBranches'], removed: [] } } });
+    expect(JSON.stringify(t.events)).not.toContain(TOKEN);
+  });
+
   it('replacing the credential takes effect on the next call; revocation is immediate', async () => {
     const replaced = await officer.call('PUT', `/api/v1/gateway/services/${code}/credential`, { auth: { header: 'x-api-token', secret: 'wrong-now' } });
     expect(replaced.statusCode).toBe(200);

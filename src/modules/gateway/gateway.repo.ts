@@ -93,6 +93,12 @@ export function gatewayRepo(db: Queryable) {
     setAuth: (datasetId: string, header: string | null, secret: string | null) =>
       db.query('UPDATE gateway_services SET auth_header = $2, auth_secret = $3, updated_at = now() WHERE dataset_id = $1', [datasetId, header, secret]),
 
+    /** The connection settings an edit changes (updated_at moves: the connection pool is rebuilt). */
+    updateService: (datasetId: string, u: { baseUrl: string; timeoutMs: number; authHeader: string | null; authSecret: string | null }) =>
+      db.query('UPDATE gateway_services SET base_url = $2, timeout_ms = $3, auth_header = $4, auth_secret = $5, updated_at = now() WHERE dataset_id = $1', [datasetId, u.baseUrl, u.timeoutMs, u.authHeader, u.authSecret]),
+
+    deleteOperations: (datasetId: string) => db.query('DELETE FROM gateway_operations WHERE dataset_id = $1', [datasetId]),
+
     insertOperation: (o: Omit<OperationRow, 'dataset_id'> & { datasetId: string }) =>
       db.query(
         `INSERT INTO gateway_operations (dataset_id, op_id, method, path, summary, parameters, fields, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf, errorResponses } from '../../http/kit.ts';
-import { METHODS, parseOpenApi } from './openapi.ts';
+import { METHODS } from './openapi.ts';
 import type { GatewayService } from './gateway.service.ts';
 import { STATS_VIEWS, type CallStatsService } from './stats.ts';
 
@@ -143,15 +143,53 @@ export function gatewayRoutes(deps: { gateway: GatewayService; stats: CallStatsS
         config: { access: officer },
         schema: {
           tags: ['gateway'],
-          summary: 'Operations an OpenAPI 3 document describes (nothing stored) / OpenAPI 导入预览',
-          body: z.object({ openapi: z.string().max(2_000_000) }),
-          response: { 200: z.object({ title: z.string(), servers: z.array(z.string()), operations: z.array(operationSchema) }), ...errors },
+          summary: 'Operations and detected field grades an OpenAPI 3 document (or a list) would register, nothing stored / OpenAPI 导入预览',
+          body: z.object({
+            openapi: z.string().max(2_000_000).optional(),
+            operations: z.array(operationSchema).max(500).optional(),
+            samples: z.record(z.string(), z.unknown()).optional().describe('各操作的样例响应'),
+            service: z.string().min(1).max(64).optional().describe('修改本部门已登记的接口时给出:已有字段保留其分级,并列出新增与删除的操作'),
+          }),
+          response: {
+            200: z.object({
+              title: z.string(),
+              servers: z.array(z.string()),
+              operations: z.array(operationSchema),
+              fields: z.array(z.object({ path: z.string(), label: z.string(), grade: z.number().nullable(), type: z.string().nullable(), existing: z.boolean().describe('该接口已有此字段(保留原分级)') })),
+              added: z.array(z.string()).describe('新增的操作'),
+              removed: z.array(z.string()).describe('将删除的操作'),
+            }),
+            ...errors,
+          },
         },
       },
-      async (request) => {
-        const doc = parseOpenApi(request.body.openapi);
-        return { title: doc.title, servers: doc.servers, operations: doc.operations };
+      async (request) => gateway.preview(callerOf(request), request.body),
+    );
+
+    app.put(
+      '/gateway/services/:code',
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['gateway'],
+          summary: 'Edit an interface of my department: base URL, timeout, credential, operations / 修改接口服务',
+          params: code,
+          body: z.object({
+            baseUrl: z.string().min(1).max(2000).optional(),
+            timeoutMs: z.number().int().min(100).max(120_000).optional(),
+            auth: z
+              .object({ header: z.string().min(1).max(64), secret: z.string().max(4096).optional().describe('留空则保留已保存的凭据值') })
+              .nullable()
+              .optional()
+              .describe('上游凭据;null 删除;凭据值加密保存,从不返回'),
+            openapi: z.string().max(2_000_000).optional().describe('重新导入 OpenAPI 3 文档(替换全部操作)'),
+            operations: z.array(operationSchema).max(500).optional().describe('替换全部操作(未给 openapi 时)'),
+            samples: z.record(z.string(), z.unknown()).optional(),
+          }),
+          response: { 200: serviceSchema, ...errors },
+        },
       },
+      async (request) => gateway.update(callerOf(request), request.params.code, request.body),
     );
 
     app.get(

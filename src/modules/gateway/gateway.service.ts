@@ -77,6 +77,34 @@ export interface RegisterInput {
   upstreamCa?: string;
 }
 
+/** An edit of a registered service; what is absent stays as it is. */
+export interface UpdateInput {
+  baseUrl?: string;
+  timeoutMs?: number;
+  /** A header with a new value, or a blank value to keep the stored one; null removes the credential. */
+  auth?: { header: string; secret?: string } | null;
+  openapi?: string;
+  operations?: OperationSpec[];
+  samples?: Record<string, unknown>;
+}
+
+export interface EditPreviewInput {
+  openapi?: string;
+  operations?: OperationSpec[];
+  samples?: Record<string, unknown>;
+  /** The caller's service an edit would change. */
+  service?: string;
+}
+
+export interface ImportPreview {
+  title: string;
+  servers: string[];
+  operations: OperationSpec[];
+  fields: { path: string; label: string; grade: number | null; type: string | null; existing: boolean }[];
+  added: string[];
+  removed: string[];
+}
+
 /** Client certificate (mTLS) the gateway presents to the upstream; the key is sealed, never returned. */
 export interface ClientCertificateInput {
   cert: string;
@@ -217,6 +245,35 @@ function typedFromHeader(c: ColumnResult, header: string, sampled: boolean): Col
 
 function lastSegment(path: string): string {
   return path.replace(/\[\]/g, '').split('.').pop() || path;
+}
+
+/**
+ * The operations of a registration or an edit (an OpenAPI document, else the hand-entered list) with
+ * their response fields: declared ones, then those a sample response shows, whose values classify them.
+ */
+export async function operationsFrom(input: { openapi?: string; operations?: OperationSpec[]; samples?: Record<string, unknown> }) {
+  const imported = input.openapi !== undefined ? parseOpenApi(input.openapi) : undefined;
+  const ops = imported ? imported.operations : (input.operations ?? []).map((o, i) => checkOperation(structuredClone(o), `operations[${i}]`));
+  if (ops.length === 0) throw bad('no_operations', '至少登记一个接口操作（operations 或 openapi）', 'Register at least one operation (operations or openapi)', { field: 'operations' });
+  const ids = new Set<string>();
+  for (const op of ops) {
+    if (ids.has(op.id)) throw bad('duplicate_operation', `接口操作 ${op.id} 重复`, `Operation ${op.id} appears twice`, { field: 'operations', operation: op.id });
+    ids.add(op.id);
+  }
+  const samples = new Map<string, unknown[]>();
+  for (const [opId, sample] of Object.entries(input.samples ?? {})) {
+    const op = ops.find((o) => o.id === opId);
+    if (!op) throw bad('unknown_operation', `样例响应对应的接口操作 ${opId} 不存在`, `Sample for unknown operation ${opId}`, { field: 'samples', operation: opId });
+    for (const [path, values] of valuesByPath(sample)) {
+      if (!op.fields.some((f) => f.path === path)) op.fields.push({ path, label: lastSegment(path), dataType: typeof values.find((v) => v !== null) === 'number' ? 'decimal' : typeof values.find((v) => v !== null) === 'boolean' ? 'boolean' : 'text' });
+      samples.set(path, [...(samples.get(path) ?? []), ...values]);
+    }
+  }
+  for (const op of ops) checkOperation(op, `operations.${op.id}`);
+  const fields = new Map<string, { path: string; label: string; dataType: DataType }>();
+  for (const op of ops) for (const f of op.fields) if (!fields.has(f.path)) fields.set(f.path, f);
+  if (fields.size === 0) throw bad('no_fields', '接口操作没有响应字段（在 OpenAPI 响应结构、fields 或样例响应中给出）', 'The operations declare no response fields (give them in the OpenAPI response schema, fields or a sample)', { field: 'operations' });
+  return { imported, ops, columns: await fieldColumns([...fields.values()], samples) };
 }
 
 /** Splits a call path into decoded segments; refuses traversal, empty segments and encoded separators. */
@@ -474,6 +531,13 @@ export function createGatewayService(deps: {
     return new UpstreamError(502, 'upstream_error', { zh: `上游接口返回错误（HTTP ${status}）`, en: `The upstream service answered with an error (HTTP ${status})` }, { upstreamStatus: status });
   }
 
+  /** The caller's own registered service (its department's data officer). */
+  async function ownService(caller: Caller, code: string) {
+    const d = await catalog.getOwned(caller.principal, code);
+    if (d.resource_kind !== 'service' || !(await repo.service(d.id))) throw new NotFoundError(SERVICE);
+    return d;
+  }
+
   const service = {
     repo,
     view,
@@ -483,14 +547,6 @@ export function createGatewayService(deps: {
       const baseUrl = checkBaseUrl(input.baseUrl);
       const parsedBase = new URL(baseUrl);
       await egress.checkHost('baseUrl', parsedBase.hostname, portOf(parsedBase));
-      const imported = input.openapi !== undefined ? parseOpenApi(input.openapi) : undefined;
-      const ops = imported ? imported.operations : (input.operations ?? []).map((o, i) => checkOperation(structuredClone(o), `operations[${i}]`));
-      if (ops.length === 0) throw bad('no_operations', '至少登记一个接口操作（operations 或 openapi）', 'Register at least one operation (operations or openapi)', { field: 'operations' });
-      const ids = new Set<string>();
-      for (const op of ops) {
-        if (ids.has(op.id)) throw bad('duplicate_operation', `接口操作 ${op.id} 重复`, `Operation ${op.id} appears twice`, { field: 'operations', operation: op.id });
-        ids.add(op.id);
-      }
       if (input.auth && !/^[A-Za-z0-9-]{1,64}$/.test(input.auth.header)) throw bad('invalid_auth_header', '凭据请求头名称无效', 'Invalid credential header name', { field: 'auth.header' });
       if (input.health) checkHealthPath(input.health.path);
       const certificate = input.clientCertificate ? sealCertificate(input.clientCertificate, 'clientCertificate') : undefined;
@@ -501,21 +557,7 @@ export function createGatewayService(deps: {
           throw bad('invalid_upstream_ca', 'upstreamCa 不是有效的 PEM 证书', 'upstreamCa is not a valid PEM certificate', { field: 'upstreamCa' });
         }
       }
-      // Fields: declared ones, then those a sample response shows; their values classify them.
-      const samples = new Map<string, unknown[]>();
-      for (const [opId, sample] of Object.entries(input.samples ?? {})) {
-        const op = ops.find((o) => o.id === opId);
-        if (!op) throw bad('unknown_operation', `样例响应对应的接口操作 ${opId} 不存在`, `Sample for unknown operation ${opId}`, { field: 'samples', operation: opId });
-        for (const [path, values] of valuesByPath(sample)) {
-          if (!op.fields.some((f) => f.path === path)) op.fields.push({ path, label: lastSegment(path), dataType: typeof values.find((v) => v !== null) === 'number' ? 'decimal' : typeof values.find((v) => v !== null) === 'boolean' ? 'boolean' : 'text' });
-          samples.set(path, [...(samples.get(path) ?? []), ...values]);
-        }
-      }
-      for (const op of ops) checkOperation(op, `operations.${op.id}`);
-      const fields = new Map<string, { path: string; label: string; dataType: DataType }>();
-      for (const op of ops) for (const f of op.fields) if (!fields.has(f.path)) fields.set(f.path, f);
-      if (fields.size === 0) throw bad('no_fields', '接口操作没有响应字段（在 OpenAPI 响应结构、fields 或样例响应中给出）', 'The operations declare no response fields (give them in the OpenAPI response schema, fields or a sample)', { field: 'operations' });
-      const columns = await fieldColumns([...fields.values()], samples);
+      const { imported, ops, columns } = await operationsFrom(input);
 
       const d = await catalog.create(
         caller,
@@ -563,6 +605,96 @@ export function createGatewayService(deps: {
         details: { host: new URL(baseUrl).host, clientCertificate: certificate ? certificateSummary(certificate.cert) : null, health: input.health?.path ?? null, operations: ops.map((o) => `${o.method} ${o.path}`), fields: columns.map((c) => ({ name: c.name, grade: c.grade })), credential: input.auth ? input.auth.header.toLowerCase() : null, imported: Boolean(imported) },
       });
       return view(caller.principal, d.code);
+    },
+
+    /**
+     * What an OpenAPI document (or a hand-entered list) would register, nothing stored: operations and
+     * response fields with their detected type and grade. For an edit of the caller's own service, a
+     * field it already has keeps its reviewed classification (`existing`), and the operations added
+     * and removed are named.
+     */
+    async preview(caller: Caller, input: EditPreviewInput): Promise<ImportPreview> {
+      const { imported, ops, columns } = await operationsFrom(input);
+      const kept = input.service ? await ownService(caller, input.service) : undefined;
+      const before = kept ? new Map((await catalog.columnsOf(kept.id)).map((c) => [c.name, c])) : new Map<string, ColumnRow>();
+      const previous = kept ? (await repo.operations(kept.id)).map((o) => o.op_id) : [];
+      return {
+        title: imported?.title ?? '',
+        servers: imported?.servers ?? [],
+        operations: ops,
+        fields: columns.map((c) => {
+          const old = before.get(c.name);
+          const types = ((old?.classification ?? c.classification) as { types?: { type?: string }[] }).types;
+          return { path: c.name, label: c.label, grade: old ? old.grade : c.grade, type: types?.[0]?.type ?? null, existing: Boolean(old) };
+        }),
+        added: kept ? ops.map((o) => o.id).filter((id) => !previous.includes(id)) : [],
+        removed: previous.filter((id) => !ops.some((o) => o.id === id)),
+      };
+    },
+
+    /**
+     * Edits a registered service: base URL, timeout, upstream credential (a blank secret keeps the
+     * stored one; null removes it) and the operations (an OpenAPI document or a list). Fields the
+     * service had keep their classification; new ones are classified; audited without the secret.
+     */
+    async update(caller: Caller, code: string, input: UpdateInput): Promise<ServiceView> {
+      const d = await ownService(caller, code);
+      const s = (await repo.service(d.id))!;
+      const baseUrl = input.baseUrl !== undefined ? checkBaseUrl(input.baseUrl) : s.base_url;
+      if (input.baseUrl !== undefined) {
+        const parsedBase = new URL(baseUrl);
+        await egress.checkHost('baseUrl', parsedBase.hostname, portOf(parsedBase));
+      }
+      let authHeader = s.auth_header;
+      let authSecret = s.auth_secret;
+      if (input.auth === null) {
+        authHeader = null;
+        authSecret = null;
+      } else if (input.auth) {
+        if (!/^[A-Za-z0-9-]{1,64}$/.test(input.auth.header)) throw bad('invalid_auth_header', '凭据请求头名称无效', 'Invalid credential header name', { field: 'auth.header' });
+        authHeader = input.auth.header.toLowerCase();
+        if (input.auth.secret) authSecret = (await keyring.fieldCipher(d.id)).encrypt(input.auth.secret);
+        else if (!authSecret) throw bad('credential_required', '没有已保存的凭据值，请填写凭据值', 'No credential value is stored; give one', { field: 'auth.secret' });
+      }
+      const replacing = input.openapi !== undefined || input.operations !== undefined;
+      const next = replacing ? await operationsFrom(input) : undefined;
+      const previous = await repo.operations(d.id);
+      let columns: Parameters<typeof catalog.setResourceColumns>[1] | undefined;
+      if (next) {
+        const before = new Map((await catalog.columnsOf(d.id)).map((c) => [c.name, c]));
+        let n = Math.max(0, ...[...before.values()].map((c) => Number(c.physical.slice(1)) || 0));
+        columns = next.columns.map((c) => {
+          const old = before.get(c.name);
+          if (!old) return { ...c, physical: `f${String(++n).padStart(3, '0')}` };
+          return { ...c, physical: old.physical, label: old.label || c.label, grade: old.grade ?? c.grade, classification: old.classification };
+        });
+      }
+      await db.transaction(async (tx) => {
+        const r = gatewayRepo(tx);
+        await r.updateService(d.id, { baseUrl, timeoutMs: input.timeoutMs ?? s.timeout_ms, authHeader, authSecret });
+        if (next) {
+          await r.deleteOperations(d.id);
+          for (const [i, op] of next.ops.entries()) {
+            await r.insertOperation({ datasetId: d.id, op_id: op.id, method: op.method, path: op.path, summary: op.summary, parameters: op.parameters, fields: op.fields.map((f) => f.path), position: i + 1 });
+          }
+        }
+      });
+      if (columns) await catalog.setResourceColumns(d.id, columns);
+      const ids = next?.ops.map((o) => o.id);
+      await record(caller, {
+        action: 'gateway.update',
+        result: 'success',
+        dataset: code,
+        target: { type: 'service', id: d.id, label: d.name },
+        details: {
+          ...(baseUrl !== s.base_url ? { host: { from: new URL(s.base_url).host, to: new URL(baseUrl).host } } : {}),
+          ...(input.timeoutMs !== undefined && input.timeoutMs !== s.timeout_ms ? { timeoutMs: { from: s.timeout_ms, to: input.timeoutMs } } : {}),
+          ...(input.auth !== undefined ? { credential: { header: authHeader, replaced: Boolean(input.auth?.secret), removed: input.auth === null } } : {}),
+          ...(ids ? { operations: { added: ids.filter((id) => !previous.some((o) => o.op_id === id)), removed: previous.map((o) => o.op_id).filter((id) => !ids.includes(id)) }, imported: Boolean(next?.imported) } : {}),
+          ...(columns ? { fields: columns.map((c) => ({ name: c.name, grade: c.grade })) } : {}),
+        },
+      });
+      return view(caller.principal, code);
     },
 
     /** Replaces (or removes) the upstream credential; the value is encrypted and never shown again. */

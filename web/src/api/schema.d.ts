@@ -18848,7 +18848,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Operations an OpenAPI 3 document describes (nothing stored) / OpenAPI 导入预览 */
+        /** Operations and detected field grades an OpenAPI 3 document (or a list) would register, nothing stored / OpenAPI 导入预览 */
         post: {
             parameters: {
                 query?: never;
@@ -18859,7 +18859,45 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        openapi: string;
+                        openapi?: string;
+                        operations?: {
+                            /** @description 操作编号(operationId) */
+                            id: string;
+                            /** @enum {string} */
+                            method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                            /** @description 路径模板,如 /companies/{uscc} */
+                            path: string;
+                            /** @default  */
+                            summary?: string;
+                            /** @default [] */
+                            parameters?: {
+                                name: string;
+                                /** @enum {string} */
+                                in: "path" | "query";
+                                /** @default false */
+                                required?: boolean;
+                                /** @default  */
+                                description?: string;
+                            }[];
+                            /** @default [] */
+                            fields?: {
+                                /** @description 响应字段的 JSON 路径,如 data.legalPerson.idNumber,数组元素写作 items[].name */
+                                path: string;
+                                /** @default  */
+                                label?: string;
+                                /**
+                                 * @default text
+                                 * @enum {string}
+                                 */
+                                dataType?: "integer" | "decimal" | "boolean" | "date" | "timestamp" | "text";
+                            }[];
+                        }[];
+                        /** @description 各操作的样例响应 */
+                        samples?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description 修改本部门已登记的接口时给出:已有字段保留其分级,并列出新增与删除的操作 */
+                        service?: string;
                     };
                 };
             };
@@ -18905,6 +18943,18 @@ export interface paths {
                                     dataType: "integer" | "decimal" | "boolean" | "date" | "timestamp" | "text";
                                 }[];
                             }[];
+                            fields: {
+                                path: string;
+                                label: string;
+                                grade: number | null;
+                                type: string | null;
+                                /** @description 该接口已有此字段(保留原分级) */
+                                existing: boolean;
+                            }[];
+                            /** @description 新增的操作 */
+                            added: string[];
+                            /** @description 将删除的操作 */
+                            removed: string[];
                         };
                     };
                 };
@@ -19016,7 +19066,150 @@ export interface paths {
                 };
             };
         };
-        put?: never;
+        /** Edit an interface of my department: base URL, timeout, credential, operations / 修改接口服务 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        baseUrl?: string;
+                        timeoutMs?: number;
+                        /** @description 上游凭据;null 删除;凭据值加密保存,从不返回 */
+                        auth?: {
+                            header: string;
+                            /** @description 留空则保留已保存的凭据值 */
+                            secret?: string;
+                        } | null;
+                        /** @description 重新导入 OpenAPI 3 文档(替换全部操作) */
+                        openapi?: string;
+                        /** @description 替换全部操作(未给 openapi 时) */
+                        operations?: {
+                            /** @description 操作编号(operationId) */
+                            id: string;
+                            /** @enum {string} */
+                            method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                            /** @description 路径模板,如 /companies/{uscc} */
+                            path: string;
+                            /** @default  */
+                            summary?: string;
+                            /** @default [] */
+                            parameters?: {
+                                name: string;
+                                /** @enum {string} */
+                                in: "path" | "query";
+                                /** @default false */
+                                required?: boolean;
+                                /** @default  */
+                                description?: string;
+                            }[];
+                            /** @default [] */
+                            fields?: {
+                                /** @description 响应字段的 JSON 路径,如 data.legalPerson.idNumber,数组元素写作 items[].name */
+                                path: string;
+                                /** @default  */
+                                label?: string;
+                                /**
+                                 * @default text
+                                 * @enum {string}
+                                 */
+                                dataType?: "integer" | "decimal" | "boolean" | "date" | "timestamp" | "text";
+                            }[];
+                        }[];
+                        samples?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            name: string;
+                            status: string;
+                            shareType: string;
+                            providerOrgId: string;
+                            providerName: string;
+                            grade: number | null;
+                            /** @description 仅提供方与安全管理员可见 */
+                            baseUrl: string | null;
+                            timeoutMs: number;
+                            maxConcurrency: number;
+                            /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                            authHeader: string | null;
+                            hasCredential: boolean;
+                            /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                            clientCertificate: {
+                                subject: string;
+                                issuer: string;
+                                validTo: string;
+                            } | null;
+                            hasClientCertificate: boolean;
+                            hasUpstreamCa: boolean;
+                            health: {
+                                path: string | null;
+                                intervalSeconds: number;
+                                /** @description unknown 未检查 / up 正常 / down 异常 */
+                                state: string;
+                                checkedAt: string | null;
+                                /** @description 最近一次失败的错误代码 */
+                                error: string | null;
+                            };
+                            resilience: {
+                                /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                retries: number;
+                                /** @description 连续失败多少次后熔断 */
+                                breakerThreshold: number;
+                                /** @description 熔断后多久放行一次探测调用 */
+                                breakerCooldownMs: number;
+                                /**
+                                 * @description 本进程的熔断状态
+                                 * @enum {string}
+                                 */
+                                breaker: "closed" | "open" | "half_open";
+                                consecutiveFailures: number;
+                            };
+                            operations: {
+                                id: string;
+                                method: string;
+                                path: string;
+                                summary: string;
+                                parameters: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    in: "path" | "query";
+                                    /** @default false */
+                                    required: boolean;
+                                    /** @default  */
+                                    description: string;
+                                }[];
+                                fields: string[];
+                            }[];
+                            fields: {
+                                name: string;
+                                label: string;
+                                grade: number | null;
+                                type: string | null;
+                                dataType: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
