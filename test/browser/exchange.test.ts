@@ -100,7 +100,10 @@ describe.sequential('console: 数据源 in Chromium', () => {
     await choose(page, 'wizard-table', 'people');
     await wizard.getByTestId('wizard-next').click();
     const columns = page.getByTestId('wizard-columns');
-    await expect.poll(() => columns.textContent()).toContain('cn_resident_id');
+    // Recognised content and types in words, the codes only in a tooltip.
+    await expect.poll(() => columns.textContent()).toContain('身份证号');
+    expect(await columns.textContent()).not.toContain('cn_resident_id');
+    expect(await columns.textContent()).toContain('整数');
     expect(await columns.textContent()).toContain('加密存储');
     expect(await columns.textContent()).toContain('4 级');
     await expect.poll(() => page.getByTestId('wizard-rows').locator('tbody tr.ant-table-row').count()).toBe(20);

@@ -1,10 +1,11 @@
-import { Alert, App, Button, Checkbox, Drawer, Form, Input, InputNumber, Radio, Select, Space, Steps, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Checkbox, Drawer, Form, Input, InputNumber, Radio, Select, Space, Steps, Table, Tag, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import { searchDatasets } from '../../api/catalog.ts';
 import { sourcesApi, type BindingInput, type Preview, type Source } from '../../api/exchange.ts';
 import { useAuth } from '../../auth.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
-import { useI18n } from '../../i18n.tsx';
+import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { useTypeLabel } from '../catalog/labels.tsx';
 
 const GRADE_COLOR = ['default', 'green', 'blue', 'orange', 'red'] as const;
 
@@ -30,6 +31,7 @@ interface Settings {
  */
 export function BindingWizard(props: { sources: Source[]; sourceId?: string | undefined; dataset?: string | undefined; onClose: (changed: boolean) => void }) {
   const { t } = useI18n();
+  const typeLabel = useTypeLabel();
   const { message } = App.useApp();
   const { me } = useAuth();
   const [step, setStep] = useState(0);
@@ -201,8 +203,17 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
                   <Input size="small" style={{ width: 140 }} value={mapping[i]?.name} onChange={(e) => setMapping((m) => m.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} />
                 ),
               },
-              { title: t('sources.detectedType'), dataIndex: 'dataType' },
-              { title: t('sources.recognised'), dataIndex: 'types', render: (types: string[]) => types.map((x) => <Tag key={x}>{x}</Tag>) },
+              { title: t('sources.detectedType'), dataIndex: 'dataType', render: (v: string) => t(`dtype.${v}` as MessageKey) },
+              {
+                title: t('sources.recognised'),
+                dataIndex: 'types',
+                render: (types: string[]) =>
+                  types.map((x) => (
+                    <Tooltip key={x} title={x}>
+                      <Tag>{typeLabel(x)}</Tag>
+                    </Tooltip>
+                  )),
+              },
               {
                 title: t('sources.grade'),
                 dataIndex: 'grade',
