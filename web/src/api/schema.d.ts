@@ -4526,9 +4526,19 @@ export interface paths {
                                 } | null;
                                 /** Format: date-time */
                                 providerDecidedAt: string | null;
+                                /** @description 提供方审批人 */
+                                providerDecider: {
+                                    name: string;
+                                    username: string;
+                                } | null;
                                 providerNote: string | null;
                                 /** Format: date-time */
                                 securityDecidedAt: string | null;
+                                /** @description 安全管理员审批人 */
+                                securityDecider: {
+                                    name: string;
+                                    username: string;
+                                } | null;
                                 securityNote: string | null;
                                 grantId: string | null;
                                 /**
@@ -4772,9 +4782,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
@@ -4995,9 +5015,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
@@ -5280,9 +5310,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
@@ -5511,9 +5551,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
@@ -5742,9 +5792,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
@@ -5973,9 +6033,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
@@ -6209,9 +6279,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
