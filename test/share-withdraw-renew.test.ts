@@ -93,6 +93,8 @@ describeEachBackend('share request withdrawal and grant renewal', ({ use }) => {
     expect((await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=1`)).statusCode).toBe(200);
     const sec = await w.secadmin.call('POST', `/api/v1/share/requests/${r.id}/security-approve`, { note: '同意续期' });
     expect(sec.json().state).toBe('active');
+    // Who decided, for the 审批单.
+    expect(sec.json()).toMatchObject({ providerDecider: { username: 'ga-officer' }, securityDecider: { username: 'secadmin' }, securityNote: '同意续期' });
     const newId = sec.json().grantId as string;
     const fresh = (await w.consumer.call('GET', `/api/v1/share/grants/${newId}`)).json();
     expect(fresh).toMatchObject({ state: 'active', renewsGrantId: grantId });

@@ -139,4 +139,34 @@ describe.sequential('console: withdraw a request, renew a grant, in Chromium', (
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  for (const vp of VIEWPORTS) {
+    it(`the 审批单 of a granted request prints requester, columns with grades and forms, rows in words and every decision (${vp.name})`, async () => {
+      const page = await browser.newPage({ viewport: { width: vp.width, height: vp.height } });
+      const errors = watchErrors(page);
+      await signIn(page, server.url, 'ga-officer', 'Hunnan-Officer-2026!', `/sharing/grants/${grantId}`);
+      await page.getByTestId('grant-print-form').click();
+      await expect.poll(() => page.url()).toMatch(/\/sharing\/requests\/[0-9a-f-]{36}\/print$/);
+      const sheet = page.getByTestId('print-sheet');
+      await expect.poll(() => sheet.textContent()).toContain('政务数据共享申请审批单');
+      const text = (await sheet.textContent()) ?? '';
+      for (const part of ['朝阳市民政局', '李干事', '户籍人口信息', '低保资格核验', '《社会救助暂行办法》第十一条', '2099-06-30', '王科长', '同意，按最小必要原则脱敏', '安全管理员审核']) expect(text).toContain(part);
+      expect(await page.getByTestId('print-filter').textContent()).toBe('户籍地 等于 朝阳市');
+      const columns = (await page.getByTestId('print-columns').textContent()) ?? '';
+      expect(columns).toContain('身份证号4级假名化');
+      expect(columns).toContain('姓名3级脱敏');
+      expect(await page.getByTestId('print').textContent()).toContain('打印');
+      await settled(page);
+      if (vp.name === 'phone') expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await screenshot(page, `sharing-extras-${vp.name}-08-approval-form`);
+      // On paper only the sheet: no menu, no header, no buttons.
+      await page.emulateMedia({ media: 'print' });
+      expect(await page.locator('.ant-layout-sider').isVisible()).toBe(false);
+      expect(await page.getByTestId('print').isVisible()).toBe(false);
+      expect(await sheet.isVisible()).toBe(true);
+      await screenshot(page, `sharing-extras-${vp.name}-09-approval-form-print`);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  }
 });

@@ -68,6 +68,11 @@ export interface RequestRow {
   requester_name: string;
   grant_state: 'active' | 'revoked' | null;
   grant_expires_at: Date | null;
+  /** Who decided (for the 审批单). */
+  provider_decider_name: string | null;
+  provider_decider_username: string | null;
+  security_decider_name: string | null;
+  security_decider_username: string | null;
 }
 
 export interface GrantRow {
@@ -154,13 +159,17 @@ const SELECT_REQUEST = `
   SELECT r.*, to_char(r.end_date, 'YYYY-MM-DD') AS end_date,
          d.code AS dataset_code, d.name AS dataset_name, d.provider_org_id, po.name AS provider_name,
          co.name AS consumer_name, u.username AS requester_username, u.display_name AS requester_name,
-         g.state AS grant_state, g.expires_at AS grant_expires_at
+         g.state AS grant_state, g.expires_at AS grant_expires_at,
+         pu.display_name AS provider_decider_name, pu.username AS provider_decider_username,
+         su.display_name AS security_decider_name, su.username AS security_decider_username
     FROM share_requests r
     JOIN datasets d ON d.id = r.dataset_id
     JOIN organizations po ON po.id = d.provider_org_id
     JOIN organizations co ON co.id = r.consumer_org_id
     JOIN users u ON u.id = r.requested_by
-    LEFT JOIN share_grants g ON g.id = r.grant_id`;
+    LEFT JOIN share_grants g ON g.id = r.grant_id
+    LEFT JOIN users pu ON pu.id = r.provider_decided_by
+    LEFT JOIN users su ON su.id = r.security_decided_by`;
 
 const SELECT_GRANT = `
   SELECT g.*, d.code AS dataset_code, d.name AS dataset_name, d.provider_org_id, co.name AS consumer_name

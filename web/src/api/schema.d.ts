@@ -4530,9 +4530,19 @@ export interface paths {
                                 } | null;
                                 /** Format: date-time */
                                 providerDecidedAt: string | null;
+                                /** @description 提供方审批人 */
+                                providerDecider: {
+                                    name: string;
+                                    username: string;
+                                } | null;
                                 providerNote: string | null;
                                 /** Format: date-time */
                                 securityDecidedAt: string | null;
+                                /** @description 安全管理员审批人 */
+                                securityDecider: {
+                                    name: string;
+                                    username: string;
+                                } | null;
                                 securityNote: string | null;
                                 grantId: string | null;
                                 /**
@@ -4776,9 +4786,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
@@ -4999,9 +5019,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
@@ -5284,9 +5314,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
@@ -5515,9 +5555,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
@@ -5746,9 +5796,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
@@ -5977,9 +6037,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**
@@ -6213,9 +6283,19 @@ export interface paths {
                             } | null;
                             /** Format: date-time */
                             providerDecidedAt: string | null;
+                            /** @description 提供方审批人 */
+                            providerDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             providerNote: string | null;
                             /** Format: date-time */
                             securityDecidedAt: string | null;
+                            /** @description 安全管理员审批人 */
+                            securityDecider: {
+                                name: string;
+                                username: string;
+                            } | null;
                             securityNote: string | null;
                             grantId: string | null;
                             /**

@@ -282,7 +282,8 @@ export function GrantPage() {
           )}
           {g.requestId && (
             <Descriptions.Item label={t('share.request')} span={2}>
-              <Link to={`/sharing/requests/${g.requestId}`}>{t('share.viewRequest')}</Link>
+              <Link to={`/sharing/requests/${g.requestId}`}>{t('share.viewRequest')}</Link> ·{' '}
+              <Link to={`/sharing/requests/${g.requestId}/print`} data-testid="grant-print-form">{t('share.printForm')}</Link>
             </Descriptions.Item>
           )}
         </Descriptions>

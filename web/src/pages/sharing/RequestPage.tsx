@@ -1,4 +1,4 @@
-import { ArrowLeftOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, PrinterOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Descriptions, Input, Modal, Result, Space, Spin, Tag, Typography } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
@@ -54,11 +54,16 @@ export function RequestPage() {
       </Link>
       <Card
         extra={
-          canWithdraw && (
-            <Button danger onClick={() => setWithdrawing(true)} data-testid="withdraw">
-              {t('share.withdraw')}
+          <Space wrap>
+            <Button icon={<PrinterOutlined />} onClick={() => navigate(`/sharing/requests/${d.id}/print`)} data-testid="print-form">
+              {t('share.printForm')}
             </Button>
-          )
+            {canWithdraw && (
+              <Button danger onClick={() => setWithdrawing(true)} data-testid="withdraw">
+                {t('share.withdraw')}
+              </Button>
+            )}
+          </Space>
         }
       >
         <Space wrap align="center">
