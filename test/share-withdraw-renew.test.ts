@@ -122,4 +122,11 @@ describeEachBackend('share request withdrawal and grant renewal', ({ use }) => {
     expect(renewed.statusCode).toBe(201);
     expect(renewed.json()).toMatchObject({ purpose: '低保动态复核', renewsGrantId: b.grantId });
   });
+
+  it('two renewals of one grant sent at once: one is made, the other is refused as pending (never a 500)', async () => {
+    const { grantId } = await grantJourney(w);
+    const answers = await Promise.all([0, 1, 2].map(() => w.consumer.call('POST', `/api/v1/share/grants/${grantId}/renew`, { endDate: '2100-06-30' })));
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409, 409]);
+    for (const a of answers.filter((x) => x.statusCode === 409)) expect(a.json().error.code).toBe('renewal_pending');
+  });
 });

@@ -382,10 +382,12 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       if (g.expires_at && input.endDate <= chinaToday(new Date(g.expires_at.getTime() - 1))) {
         throw new BadRequestError('end_date_not_later', { zh: '续期的截止日期须晚于原授权的截止日期', en: 'A renewal must end after the grant it renews' }, { field: 'endDate' });
       }
+      const pending = (details?: { requestId: string }) => conflict('renewal_pending', '该授权已有待审批的续期申请', 'A renewal of this grant is already awaiting a decision', details);
       const open = await repo.openRenewal(g.id);
-      if (open) throw conflict('renewal_pending', '该授权已有待审批的续期申请', 'A renewal of this grant is already awaiting a decision', { requestId: open.id });
+      if (open) throw pending({ requestId: open.id });
       const before = (await repo.request(g.request_id))!;
-      return service.submit(
+      // Two renewals sent at the same moment both pass the check above; the unique index keeps one.
+      const submitted = service.submit(
         caller,
         {
           dataset: g.dataset_code,
@@ -401,6 +403,11 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
         },
         g,
       );
+      return submitted.catch((error: unknown) => {
+        const e = error as { code?: string; constraint?: string };
+        if (e.code === '23505' && (e.constraint ?? 'share_requests_open_renewal_idx') === 'share_requests_open_renewal_idx') throw pending();
+        throw error;
+      });
     },
 
     /** Requests the caller may see, newest first. */
