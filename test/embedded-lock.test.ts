@@ -25,7 +25,9 @@ describe('an embedded data directory has one owner', () => {
   it('refuses every other command while pdx start runs, and lets one in after the server was killed', { timeout: 600_000 }, async () => {
     server = spawnPdx(['start'], env);
     await until('the server to listen', () => server!.stdout().includes('console / 控制台'), 420_000, 100);
-    // The first start pins the audit signing public key outside the database and prints it (issue 23 point 3).
+    // The first start pins the audit signing public key outside the database and prints it (issue 23 point 3);
+    // the pipe may hand the banner over in more than one piece, so wait for its end.
+    await until('the audit notice', () => server!.stdout().includes('PDX_AUDIT_PUBLIC_KEY='), 60_000, 100);
     expect(server.stdout()).toContain('The audit signing public key is pinned in');
     expect(server.stdout()).toContain('PDX_AUDIT_PUBLIC_KEY=');
     expect(fs.readFileSync(path.join(dataDir, 'audit-public-key.pem'), 'utf8')).toContain('BEGIN PUBLIC KEY');

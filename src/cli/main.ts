@@ -45,12 +45,14 @@ program
     const backend = server.db.backend === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server';
     const mqtt = server.platform.services.telemetry.brokerPort();
     const mqttLine = mqtt ? `  MQTT telemetry / 工业数据接入: ${config.PDX_TLS_CERT ? 'mqtts' : 'mqtt'}://${new URL(server.url).hostname}:${mqtt}\n` : '';
-    process.stdout.write(`\npdx ${VERSION} is running on ${backend}\n  console / 控制台: ${server.url}/\n  API docs / 接口文档: ${server.url}/docs\n${mqttLine}\n`);
-    if (server.platform.masterKeyWarning) process.stdout.write(`WARNING / 警告: ${server.platform.masterKeyWarning}\n\n`);
-    if (server.platform.auditNotice) process.stdout.write(`AUDIT / 审计: ${server.platform.auditNotice}\n\n`);
+    // One write, so that whoever reads the pipe sees the address and the notices together.
+    const banner = [`\npdx ${VERSION} is running on ${backend}\n  console / 控制台: ${server.url}/\n  API docs / 接口文档: ${server.url}/docs\n${mqttLine}\n`];
+    if (server.platform.masterKeyWarning) banner.push(`WARNING / 警告: ${server.platform.masterKeyWarning}\n\n`);
+    if (server.platform.auditNotice) banner.push(`AUDIT / 审计: ${server.platform.auditNotice}\n\n`);
     if (config.PDX_PASSWORD_COST < DEFAULT_PASSWORD_COST) {
-      process.stdout.write(`WARNING / 警告: PDX_PASSWORD_COST=${config.PDX_PASSWORD_COST} is below ${DEFAULT_PASSWORD_COST}: new password hashes are weak (for test runs only) / 密码哈希强度低于默认值,仅用于测试\n\n`);
+      banner.push(`WARNING / 警告: PDX_PASSWORD_COST=${config.PDX_PASSWORD_COST} is below ${DEFAULT_PASSWORD_COST}: new password hashes are weak (for test runs only) / 密码哈希强度低于默认值,仅用于测试\n\n`);
     }
+    process.stdout.write(banner.join(''));
     if (server.firstCredentials) printFirstCredentials(server.firstCredentials);
     if (server.demoAccounts) printDemoAccounts(server.demoAccounts);
     if (server.demoIdp) {
