@@ -276,6 +276,8 @@ export async function startServer(config: Config, options: PlatformOptions = {})
           app.server.closeAllConnections();
           await http;
         }
+        // No request runs any more: the API keys' waiting last-use times are written.
+        await services.identity.stop().catch((error: unknown) => app.log.error(error, 'last-use times of API keys not written'));
         if ((await until(workers, deadline)) === 'late') {
           // A job still running keeps using the database: leave it (and the database) to end with the
           // process; its stale heartbeat lets the next worker take the job over.

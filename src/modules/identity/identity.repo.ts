@@ -261,11 +261,12 @@ export function identityRepo(db: Queryable) {
       ),
     revokeApiKey: (id: string) =>
       maybeOne<ApiKeyRow>(db, 'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING *', [id]),
-    /** Records use at most once a minute, so a busy key does not write on every request. */
-    touchApiKey: (id: string) =>
+    /** Last-use times of many keys in one statement (kept in the process, written in batches); never moves one back. */
+    touchApiKeys: (ids: readonly string[], times: readonly Date[]) =>
       db.query(
-        `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-        [id],
+        `UPDATE api_keys k SET last_used_at = u.at FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at)
+          WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+        [ids, times.map((t) => t.toISOString())],
       ),
   };
 }

@@ -195,6 +195,10 @@ describeEachBackend('identity', ({ use }) => {
     const me = await app.call('GET', '/api/v1/auth/me');
     expect(me.statusCode).toBe(200);
     expect(me.json()).toMatchObject({ kind: 'apikey', orgId: cityOrg });
+    // Last use is written in batches off the request path; the key list writes this process's waiting
+    // times first, so it shows the use made a moment ago, and so does the database after it.
+    const listed = (await consumer.call('GET', '/api/v1/api-keys')).json().items as { id: string; lastUsedAt: string | null }[];
+    expect(listed.find((k) => k.id === created.json().apiKey.id)?.lastUsedAt).not.toBeNull();
     expect((await t.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [created.json().apiKey.id]))[0]!.last_used_at).not.toBeNull();
     // Keys act for applications: console-only endpoints refuse them.
     expect((await app.call('GET', '/api/v1/api-keys')).statusCode).toBe(403);
