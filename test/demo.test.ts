@@ -163,7 +163,7 @@ describe('demo world on first start', () => {
     // Every resident ID and credit code passes its checksum (the classifier saw no failures).
     for (const [name, column] of [['户籍人口信息', '身份证号'], ['科技型企业登记信息', '统一社会信用代码']] as const) {
       const columns = await catalog.columnsOf(byName[name]!.id);
-      const types = (columns.find((c) => c.name === column)!.classification as { types: { matched: number; checksumFailed: number }[] }).types;
+      const types = columns.find((c) => c.name === column)!.classification.types!;
       expect(types[0]).toMatchObject({ matched: 1, checksumFailed: 0 });
     }
   });

@@ -139,7 +139,7 @@ function parseRoles(text: string): Role[] {
 
 /** The account a command names (user names are lower case), or an error naming it. */
 async function accountNamed(identity: Platform['services']['identity'], username: string) {
-  const found = await identity.repo.getUserByName(username.toLowerCase());
+  const found = await identity.find.userByName(username.toLowerCase());
   if (!found) throw new Error(`unknown user / 用户不存在: ${username}`);
   return found;
 }
@@ -154,7 +154,7 @@ user
   .option('--display-name <text>', 'display name')
   .action(async (options: { username: string; org: string; roles: string; displayName?: string }) => {
     await withServices(async ({ identity }) => {
-      const org = await identity.repo.getOrgByName(options.org);
+      const org = await identity.find.orgByName(options.org);
       if (!org) throw new Error(`unknown organisation / 机构不存在: ${options.org}`);
       const { user: created, password } = await identity.createUser(CLI_CALLER, {
         username: options.username,
@@ -205,7 +205,7 @@ user
     if (options.disable && options.enable) throw new Error('--disable and --enable exclude each other');
     await withServices(async ({ identity }) => {
       const found = await accountNamed(identity, username);
-      const org = options.org ? await identity.repo.getOrgByName(options.org) : undefined;
+      const org = options.org ? await identity.find.orgByName(options.org) : undefined;
       if (options.org && !org) throw new Error(`unknown organisation / 机构不存在: ${options.org}`);
       const updated = await identity.updateUser(CLI_CALLER, found.id, {
         ...(options.roles ? { roles: parseRoles(options.roles) } : {}),
@@ -230,7 +230,7 @@ program
   .option('--parent <name>', 'parent organisation name')
   .action(async (options: { name: string; type: string; level: string; region: string; uscc?: string; parent?: string }) => {
     await withServices(async ({ identity }) => {
-      const parent = options.parent ? await identity.repo.getOrgByName(options.parent) : undefined;
+      const parent = options.parent ? await identity.find.orgByName(options.parent) : undefined;
       if (options.parent && !parent) throw new Error(`unknown parent organisation / 上级机构不存在: ${options.parent}`);
       if (!['authority', 'government', 'department', 'enterprise'].includes(options.type)) throw new Error(`--type must be authority, government, department or enterprise`);
       if (!['province', 'city', 'county'].includes(options.level)) throw new Error(`--level must be province, city or county`);

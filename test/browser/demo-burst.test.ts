@@ -27,7 +27,7 @@ describe('console: the night burst of journey step 6, replayed by the secadmin a
     // Step 4, as the journey's people do it (the console's approval forms have their own tests).
     const { identity, share } = server.platform.services;
     const as = async (username: string) => {
-      const u = (await identity.repo.getUserByName(username))!;
+      const u = (await identity.find.userByName(username))!;
       return { principal: { kind: 'user', userId: u.id, username, orgId: u.org_id, roles: u.roles } as Principal, requestId: 'test' };
     };
     const [request] = (await share.share.list((await as('zy-minzheng')).principal, { state: 'submitted' })).filter((r) => r.dataset_name === '户籍人口信息');

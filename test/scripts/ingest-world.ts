@@ -45,9 +45,9 @@ export async function withPlatform<T>(env: Record<string, string>, fn: (services
 export async function createWorld(services: Platform['services'], name = '户籍人口信息'): Promise<World> {
   const system: Caller = { principal: { kind: 'user', userId: '', username: 'test', orgId: '', roles: ['sysadmin'] }, requestId: 'test' };
   const org =
-    (await services.identity.repo.getOrgByName('省公安厅')) ??
+    (await services.identity.find.orgByName('省公安厅')) ??
     (await services.identity.createOrg(system, { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000', uscc: null, parentId: null }));
-  const existing = await services.identity.repo.getUserByName('ga-officer');
+  const existing = await services.identity.find.userByName('ga-officer');
   const userId =
     existing?.id ??
     (await services.identity.createUser(system, { username: 'ga-officer', displayName: '公安数据管理员', orgId: org.id, roles: ['data_officer'], password: 'Shenyang-Officer-2026' })).user.id;

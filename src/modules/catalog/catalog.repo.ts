@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/index.ts';
 import { maybeOne, one } from '../../db/index.ts';
+import type { ColumnClassification, VersionError, VersionSource } from './version-fields.ts';
 
 export type ShareType = 'unconditional' | 'conditional' | 'none';
 export type DataType = 'integer' | 'decimal' | 'boolean' | 'date' | 'timestamp' | 'text';
@@ -48,7 +49,7 @@ export interface ColumnRow {
   length: number | null;
   description: string;
   rules: ColumnRules;
-  classification: Record<string, unknown>;
+  classification: ColumnClassification;
   grade: number | null;
   encrypted: boolean;
   blind_index: boolean;
@@ -73,13 +74,13 @@ export interface VersionRow {
   mode: 'append' | 'replace' | 'correct';
   relation: string;
   job_id: string | null;
-  source: Record<string, unknown>;
+  source: VersionSource;
   rows_loaded: number;
   rows_quarantined: number;
   first_row: number;
   quality: Record<string, unknown> | null;
   classification: Record<string, unknown> | null;
-  error: Record<string, unknown> | null;
+  error: VersionError | null;
   created_at: Date;
   activated_at: Date | null;
 }

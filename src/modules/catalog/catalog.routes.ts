@@ -5,6 +5,7 @@ import { DATASET_DEFAULTS, type CatalogService } from './catalog.service.ts';
 import { catalogJsonLd, catalogXlsx } from './catalog.export.ts';
 import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
 import { upkeepSchema, type UpkeepSource } from './upkeep.ts';
+import { columnClassificationSchema, versionErrorSchema, versionSourceSchema } from './version-fields.ts';
 
 const errors = COMMON_ERRORS;
 const shareType = z.enum(['unconditional', 'conditional', 'none']);
@@ -60,7 +61,7 @@ export const columnSchema = z.object({
   rules: rulesSchema,
   grade: z.number().nullable(),
   encrypted: z.boolean(),
-  classification: z.record(z.string(), z.unknown()),
+  classification: columnClassificationSchema,
 });
 
 const versionSchema = z.object({
@@ -68,11 +69,11 @@ const versionSchema = z.object({
   state: z.enum(['loading', 'active', 'failed', 'superseded']),
   mode: z.enum(['append', 'replace', 'correct']).describe('correct:数据纠错版本,只含更正的行'),
   jobId: z.string().nullable(),
-  source: z.record(z.string(), z.unknown()),
+  source: versionSourceSchema,
   rowsLoaded: z.number(),
   rowsQuarantined: z.number(),
   quality: z.record(z.string(), z.unknown()).nullable(),
-  error: z.record(z.string(), z.unknown()).nullable(),
+  error: versionErrorSchema.nullable(),
   createdAt: z.date(),
   activatedAt: z.date().nullable(),
 });

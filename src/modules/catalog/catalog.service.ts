@@ -8,6 +8,7 @@ import { catalogRepo, DATASET_FIELDS, type ColumnRow, type ColumnRules, type Dat
 
 /** Row types other modules see: they import them from here, never from catalog.repo.ts. */
 export type { ColumnRow, ColumnRules, DatasetRow, DataType, ResourceKind, UpkeepFactsRow, VersionRow } from './catalog.repo.ts';
+export type { ColumnClassification, VersionError, VersionSource } from './version-fields.ts';
 
 export type DatasetInput = DatasetFields;
 

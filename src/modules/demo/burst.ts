@@ -81,7 +81,7 @@ function callerOf(user: { id: string; username: string; org_id: string; roles: P
 async function stepSixWorld(services: Services) {
   const { identity, catalog } = services;
   const dataset = (await catalog.published()).find((d) => d.name === BURST_DATASET);
-  const users = await Promise.all([CONSUMER, OFFICER, SECADMIN].map((u) => identity.repo.getUserByName(u)));
+  const users = await Promise.all([CONSUMER, OFFICER, SECADMIN].map((u) => identity.find.userByName(u)));
   const [consumer, officer, secadmin] = users;
   if (!dataset || !consumer || !officer || !secadmin) {
     throw new ConflictError('demo_world_missing', {
@@ -239,7 +239,7 @@ export async function replayBurst(deps: BurstDeps): Promise<BurstOutcome> {
   log(`  突发 / burst: ${burst.rows} rows, ${burst.requests} requests`);
 
   const alert = await alertOf(services, row.id, deps.waitMs ?? ALERT_WAIT_MS);
-  const held = (await services.identity.repo.getApiKey(row.id)) as { suspended_at?: Date | null; throttled_until?: Date | null } | undefined;
+  const held = (await services.identity.find.apiKey(row.id)) as { suspended_at?: Date | null; throttled_until?: Date | null } | undefined;
   const throttledUntil = held?.throttled_until && held.throttled_until > new Date() ? held.throttled_until : null;
   const incident = alert?.incident_id ? (await services.secops.service.incidentDetail(alert.incident_id)).incident : undefined;
   return {
@@ -261,7 +261,7 @@ async function noticesOf(services: Services, w: World, alertId: string, keyId: s
   for (const who of [w.officer, w.secadmin, w.consumer]) {
     const [items] = await services.share.share.notifications(who.principal, false);
     const mine = items.find((n) => (n.kind === 'secops.alert' && n.body.alertId === alertId) || (n.kind === 'secops.key_contained' && n.body.keyId === keyId));
-    const org = (await services.identity.repo.getOrg(who.principal.orgId))?.name ?? '';
+    const org = (await services.identity.find.org(who.principal.orgId))?.name ?? '';
     if (mine) out.push({ username: who.principal.username, org, title: mine.title });
   }
   return out;

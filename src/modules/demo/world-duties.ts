@@ -14,7 +14,7 @@ type Services = Platform['services'];
 export async function loadDutiesWorld(services: Services, codes: Map<string, string>, log: (line: string) => void): Promise<void> {
   const { identity, share, duties } = services;
   const callerOf = async (username: string): Promise<Caller> => {
-    const user = (await identity.repo.getUserByName(username))!;
+    const user = (await identity.find.userByName(username))!;
     return { principal: { kind: 'user', userId: user.id, username, orgId: user.org_id, roles: user.roles }, requestId: 'demo' };
   };
 

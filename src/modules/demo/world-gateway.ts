@@ -131,16 +131,16 @@ export async function startDemoGateway(services: Services, options: { dataDir: s
 async function loadDemoGateway(services: Services, options: { port: number; token: string; log?: (line: string) => void }): Promise<DemoAccount[]> {
   const { identity, catalog, share, gateway } = services;
   const callerOf = async (username: string): Promise<Caller> => {
-    const user = (await identity.repo.getUserByName(username))!;
+    const user = (await identity.find.userByName(username))!;
     return { principal: { kind: 'user', userId: user.id, username, orgId: user.org_id, roles: user.roles }, requestId: 'demo' };
   };
   const accounts: DemoAccount[] = [];
-  const platform = await identity.repo.getOrgByName(PLATFORM_ORG.name);
+  const platform = await identity.find.orgByName(PLATFORM_ORG.name);
   const system: Caller = { principal: { kind: 'user', userId: '', username: 'demo', orgId: platform?.id ?? '', roles: ['sysadmin'] }, requestId: 'demo' };
   const org =
-    (await identity.repo.getOrgByName(DEMO_GATEWAY_ORG)) ??
+    (await identity.find.orgByName(DEMO_GATEWAY_ORG)) ??
     (await identity.createOrg(system, { name: DEMO_GATEWAY_ORG, type: 'department', level: 'province', regionCode: '210000', uscc: uscc(new Rng(17), '210000', '11'), parentId: platform?.id ?? null }));
-  if (!(await identity.repo.getUserByName(OFFICER.username))) {
+  if (!(await identity.find.userByName(OFFICER.username))) {
     const password = generatePassword();
     await identity.createUser(system, { username: OFFICER.username, displayName: OFFICER.displayName, orgId: org.id, roles: [...OFFICER.roles], password });
     accounts.push({ ...OFFICER, roles: [...OFFICER.roles], password });

@@ -31,7 +31,7 @@ export async function loadOpenWorld(services: Services, codes: Map<string, strin
   const { identity, catalog } = services;
   const { releases, society, participation } = services.open.service;
   const callerOf = async (username: string): Promise<Caller> => {
-    const user = (await identity.repo.getUserByName(username))!;
+    const user = (await identity.find.userByName(username))!;
     return { principal: { kind: 'user', userId: user.id, username, orgId: user.org_id, roles: user.roles }, requestId: 'demo' };
   };
 

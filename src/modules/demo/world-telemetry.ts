@@ -95,7 +95,7 @@ export async function freePortOr(preferred: number, host: string): Promise<numbe
 export async function loadDemoTelemetry(services: Services, options: { dataDir: string; log?: (line: string) => void }): Promise<void> {
   const { identity, telemetry, catalog, share } = services;
   const callerOf = async (username: string): Promise<Caller> => {
-    const user = (await identity.repo.getUserByName(username))!;
+    const user = (await identity.find.userByName(username))!;
     return { principal: { kind: 'user', userId: user.id, username, orgId: user.org_id, roles: user.roles }, requestId: 'demo' };
   };
   const officer = await callerOf('zg-officer');

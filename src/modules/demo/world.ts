@@ -328,12 +328,12 @@ function writeCsv(dir: string, spec: DemoDataset, seed: number): string {
 export async function loadDemoWorld(services: Services, options: { dataDir: string; people?: number; log?: (line: string) => void }): Promise<DemoAccount[]> {
   const log = options.log ?? (() => {});
   const { identity, catalog, ingest, jobs, review } = services;
-  const platform = await identity.repo.getOrgByName(PLATFORM_ORG.name);
+  const platform = await identity.find.orgByName(PLATFORM_ORG.name);
   const system: Caller = { principal: { kind: 'user', userId: '', username: 'demo', orgId: platform?.id ?? '', roles: ['sysadmin'] }, requestId: 'demo' };
   const orgIds = new Map<string, string>();
   const rng = new Rng(20230920);
   for (const spec of DEMO_ORGS) {
-    const existing = await identity.repo.getOrgByName(spec.name);
+    const existing = await identity.find.orgByName(spec.name);
     const parentId = spec.parent ? orgIds.get(spec.parent)! : (platform?.id ?? null);
     const org =
       existing ??
@@ -352,7 +352,7 @@ export async function loadDemoWorld(services: Services, options: { dataDir: stri
   const userIds = new Map<string, string>();
   for (const spec of DEMO_USERS) {
     const password = generatePassword();
-    const existing = await identity.repo.getUserByName(spec.username);
+    const existing = await identity.find.userByName(spec.username);
     const user = existing ?? (await identity.createUser(system, { username: spec.username, displayName: spec.displayName, orgId: orgIds.get(spec.org)!, roles: spec.roles, password })).user;
     userIds.set(spec.org, user.id);
     if (!existing) accounts.push({ ...spec, password });
@@ -400,7 +400,7 @@ async function seedPasswordGuessing(services: Services): Promise<void> {
 async function seedSharing(services: Services, codes: Map<string, string>): Promise<void> {
   const { identity, share } = services;
   const callerOf = async (username: string): Promise<Caller> => {
-    const user = (await identity.repo.getUserByName(username))!;
+    const user = (await identity.find.userByName(username))!;
     return { principal: { kind: 'user', userId: user.id, username, orgId: user.org_id, roles: user.roles }, requestId: 'demo' };
   };
   const endDate = `${new Date().getUTCFullYear() + 1}-12-31`;

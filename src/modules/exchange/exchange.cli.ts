@@ -28,7 +28,7 @@ async function firstLineOfStdin(): Promise<string> {
 
 /** The caller of a user named on the command line who holds one of `roles`. */
 async function member(services: Platform['services'], username: string, roles: readonly Role[], what: { en: string; zh: string }): Promise<Caller> {
-  const user = await services.identity.repo.getUserByName(username);
+  const user = await services.identity.find.userByName(username);
   if (!user || !user.roles.some((r) => roles.includes(r))) throw new Error(`no ${what.en} named ${username} / 没有该${what.zh}`);
   return { principal: { kind: 'user', userId: user.id, username: user.username, orgId: user.org_id, roles: user.roles }, requestId: 'cli' };
 }
@@ -136,7 +136,7 @@ export function registerExchangeCommands(program: Command, deps: ExchangeCliDeps
         const binding = await services.exchange.service.repo.bindingOf(dataset.id);
         if (!binding) throw new Error(`dataset ${code} has no binding / 未绑定库表`);
         // Acts as the officer who made the binding.
-        const user = binding.created_by ? await services.identity.repo.getUser(binding.created_by) : undefined;
+        const user = binding.created_by ? await services.identity.find.user(binding.created_by) : undefined;
         if (!user) throw new Error('the officer who made the binding no longer exists; bind again');
         const caller: Caller = { principal: { kind: 'user', userId: user.id, username: user.username, orgId: user.org_id, roles: user.roles }, requestId: 'cli' };
         const job = await deps.followJob(services.jobs, await services.exchange.service.sync(caller, code));

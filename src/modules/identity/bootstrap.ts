@@ -39,10 +39,10 @@ export async function bootstrapIdentity(
   passwords: Partial<Record<'sysadmin' | 'secadmin' | 'auditor', string>>,
 ): Promise<FirstCredentials[] | undefined> {
   return db.withAdvisoryLock(BOOTSTRAP_LOCK, async () => {
-    const held = new Set((await identity.repo.listUsers()).flatMap((u) => u.roles));
+    const held = new Set((await identity.find.users()).flatMap((u) => u.roles));
     const missing = FIRST_ACCOUNTS.filter((a) => !held.has(a.role));
     if (missing.length === 0) return undefined;
-    const org = (await identity.repo.getOrgByName(PLATFORM_ORG.name)) ?? (await identity.createOrg({}, PLATFORM_ORG));
+    const org = (await identity.find.orgByName(PLATFORM_ORG.name)) ?? (await identity.createOrg({}, PLATFORM_ORG));
     const created: FirstCredentials[] = [];
     for (const account of missing) {
       const given = passwords[account.role as 'sysadmin' | 'secadmin' | 'auditor'];

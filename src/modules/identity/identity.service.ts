@@ -493,7 +493,18 @@ export function createIdentityService(deps: {
 
   const service = {
     settings,
-    repo,
+    /**
+     * Read-only lookups for other modules, the CLI and the demo world (rows or undefined); the repo
+     * itself stays inside this module.
+     */
+    find: {
+      user: (id: string) => repo.getUser(id),
+      userByName: (username: string) => repo.getUserByName(username),
+      users: () => repo.listUsers(),
+      org: (id: string) => repo.getOrg(id),
+      orgByName: (name: string) => repo.getOrgByName(name),
+      apiKey: (id: string) => repo.getApiKey(id),
+    },
     secondFactor,
 
     // ---- sign-in and sessions ----

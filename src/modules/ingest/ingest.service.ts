@@ -7,7 +7,8 @@ import type { Db, Queryable } from '../../db/index.ts';
 import { AppError, BadRequestError, ConflictError } from '../../errors.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import { searchTextOf, type CatalogService } from '../catalog/catalog.service.ts';
-import type { ColumnRow, DatasetRow, DataType } from '../catalog/catalog.service.ts';
+import type { ColumnRow, DatasetRow, DataType, VersionSource } from '../catalog/catalog.service.ts';
+import type { IngestResult } from './result.ts';
 import { TableClassifier, type TableClassification } from '../classify/engine.ts';
 import { columnProtection, type GradePolicy } from '../classify/grades.ts';
 import { loadPolicy } from '../classify/review.service.ts';
@@ -74,7 +75,7 @@ export interface LoadRequest {
   userId: string;
   mode: 'append' | 'replace';
   /** Stored with the version (file name and bytes, or the source table). */
-  source: Record<string, unknown>;
+  source: VersionSource;
   totalBytes: number;
   open: () => Promise<TableReader>;
   /**
@@ -405,7 +406,7 @@ export function createIngestService(deps: {
     active: { relation: string; version: number; rows_loaded: number; mode: string }[],
     encrypt: ColumnResult[],
     key?: string,
-  ) {
+  ): Promise<IngestResult> {
     const keep = payload.mode === 'replace' ? [] : active;
     // A correction version repeats rows already counted.
     let rowCount = keep.reduce((n, v) => n + (v.mode === 'correct' ? 0 : v.rows_loaded), 0) + outcome.loaded;

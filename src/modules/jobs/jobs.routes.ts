@@ -38,7 +38,7 @@ export function jobsRoutes(deps: { jobs: Jobs; identity: IdentityService }): Fas
       async (request) => {
         const { principal } = callerOf(request);
         const job = await deps.jobs.get(request.params.id);
-        const creator = job?.created_by ? await deps.identity.repo.getUser(job.created_by) : undefined;
+        const creator = job?.created_by ? await deps.identity.find.user(job.created_by) : undefined;
         if (!job || !creator || creator.org_id !== principal.orgId) throw new NotFoundError({ zh: '任务', en: 'Job' });
         const lang = pickLanguage(request);
         return {

@@ -29,9 +29,9 @@ const column = (position: number, name: string, over: Partial<ColumnRow> = {}): 
 
 /** A 户籍人口-like table: name, ID number (4级, encrypted, blind-indexed), phone, district, birth date, income. */
 const CATALOGUE: ColumnRow[] = [
-  column(1, '姓名', { grade: 3, classification: { types: ['cn_name'], grade: 3 } }),
-  column(2, '身份证号', { grade: 4, encrypted: true, blind_index: true, classification: { types: ['cn_resident_id'], grade: 4 } }),
-  column(3, '手机号', { grade: 3, classification: { types: ['cn_mobile'], grade: 3 } }),
+  column(1, '姓名', { grade: 3, classification: { types: [{ type: 'cn_name' }], grade: 3 } }),
+  column(2, '身份证号', { grade: 4, encrypted: true, blind_index: true, classification: { types: [{ type: 'cn_resident_id' }], grade: 4 } }),
+  column(3, '手机号', { grade: 3, classification: { types: [{ type: 'cn_mobile' }], grade: 3 } }),
   column(4, '区县', { classification: { types: [], grade: 2 } }),
   column(5, '出生日期', { data_type: 'date', classification: { types: [], grade: 2 } }),
   column(6, '月收入', { data_type: 'decimal', classification: { types: [], grade: 2 } }),

@@ -1,5 +1,6 @@
 /** Calls and shapes of the catalogue, aggregation (upload) and job APIs (src/modules/catalog, ingest, jobs). */
 import type { QualityReport } from '../../../src/modules/ingest/quality.ts';
+import type { IngestResult } from '../../../src/modules/ingest/result.ts';
 import { allOf, GET, PATCH, POST, PUT, upload, type BodyOf, type QueryOf, type ResponseOf } from './client.ts';
 
 export type Dataset = ResponseOf<'/api/v1/datasets/{code}', 'get'>;
@@ -29,53 +30,21 @@ export const UPDATE_CYCLES = allOf<UpdateCycle>()(['realtime', 'daily', 'weekly'
 export const updateCycleOf = (d: Dataset): UpdateCycle | undefined => UPDATE_CYCLES.find((c) => c === d.updateCycle);
 export const DATA_TYPES = allOf<DataType>()(['text', 'integer', 'decimal', 'boolean', 'date', 'timestamp']);
 
-// ---- readings of fields the server declares as open records (z.record) --------------------------
-// The routes declare these JSON columns as `Record<string, unknown>`; the console reads the fields
-// below from them. Declaring them in the route schema would let schema.d.ts carry them instead.
+// ---- readings of JSON fields --------------------------------------------------------------------
+// Version.source and error and Column.classification are declared by the routes (schema.d.ts);
+// Version.quality and an ingest job's result are the server's own types, imported type-only (nothing
+// of the server reaches the console bundle); the job route answers every kind of job's result.
 
-/**
- * Version.quality is the report src/modules/ingest/quality.ts writes; its type is the server's own
- * (a type-only import: nothing of the server reaches the console bundle).
- */
 export type { QualityReport } from '../../../src/modules/ingest/quality.ts';
 /** One failure example of a quality report. */
 export type { RuleFailure } from '../../../src/modules/ingest/validate.ts';
-
-/** Version.source: what the upload was. */
-export interface VersionSource {
-  fileName?: string;
-  bytes?: number;
-  format?: string;
-  encoding?: string;
-}
-
-/** Version.error: why a version failed. */
-export interface VersionError {
-  code?: string;
-  message?: { zh: string; en: string } | string;
-  details?: unknown;
-}
-
-/** Job.result of an ingest job. */
-export interface IngestResult {
-  version?: number;
-  rows?: number;
-  quarantined?: number;
-  grade?: number | null;
-}
-
-/** Column.classification as the scan stores it. */
-export interface ColumnClassification {
-  types?: { type: string; confidence?: number }[];
-  category?: string | null;
-  sensitive?: boolean;
-}
+export type { IngestResult } from '../../../src/modules/ingest/result.ts';
+export type VersionSource = Version['source'];
+export type VersionError = NonNullable<Version['error']>;
+export type ColumnClassification = Column['classification'];
 
 export const qualityOf = (v: Version) => v.quality as QualityReport | null;
-export const sourceOf = (v: Version) => v.source as VersionSource;
-export const errorOf = (v: Version) => v.error as VersionError | null;
 export const ingestResultOf = (job: Job) => job.result as IngestResult | null;
-export const classificationOf = (c: Column) => c.classification as ColumnClassification;
 
 // ---- calls -----------------------------------------------------------------------------------------
 
@@ -90,6 +59,17 @@ export const withdrawDataset = (code: string) => POST('/api/v1/datasets/{code}/w
 export const getVersions = (code: string) => GET('/api/v1/datasets/{code}/versions', { path: { code } }).then((r) => r.items);
 export const getVersionReport = (code: string, version: number) => GET('/api/v1/datasets/{code}/versions/{version}', { path: { code, version } });
 export const getJob = (id: string) => GET('/api/v1/jobs/{id}', { path: { id } });
+/** Whether a job has ended (succeeded, failed or cancelled). */
+export const jobEnded = (job: Job) => job.state !== 'queued' && job.state !== 'running';
+/** Asks for a job every `every` ms until it ends, at most `tries` times; resolves with its last state. */
+export async function waitForJob(id: string, { every = 1000, tries = 120 } = {}): Promise<Job> {
+  let job = await getJob(id);
+  for (let i = 1; i < tries && !jobEnded(job); i++) {
+    await new Promise((r) => setTimeout(r, every));
+    job = await getJob(id);
+  }
+  return job;
+}
 
 /** Form values of a dataset, for editing it. */
 export function toInput(d: Dataset): DatasetInput {

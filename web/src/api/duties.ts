@@ -1,5 +1,5 @@
 /** Calls and shapes of /api/v1/duties/* and the clocks on share requests (issue 20). */
-import { GET, POST, PUT, urlOf, type BodyOf, type ResponseOf } from './client.ts';
+import { GET, POST, PUT, urlOf, type BodyOf, type QueryOf, type ResponseOf } from './client.ts';
 
 export type RequestClock = Exclude<ResponseOf<'/api/v1/duties/requests/{id}/clock', 'get'>, void>;
 export type StageClock = RequestClock['stages'][number];
@@ -49,7 +49,7 @@ export type RatingInput = BodyOf<'/api/v1/duties/ratings/{code}', 'put'>;
 export type Scores = ResponseOf<'/api/v1/duties/scores', 'get'>;
 export type DepartmentScore = Scores['items'][number];
 export type Usage = ResponseOf<'/api/v1/duties/usage', 'get'>;
-export type UsageRange = { from?: string; to?: string };
+export type UsageRange = QueryOf<'/api/v1/duties/usage', 'get'>;
 
 /** 共享评价: ratings of a dataset, the department scores, usage statistics and their exports. */
 export const evaluationApi = {

@@ -2336,6 +2336,15 @@ export interface paths {
                                 grade: number | null;
                                 encrypted: boolean;
                                 classification: {
+                                    types?: {
+                                        type: string;
+                                        confidence?: number;
+                                        matched?: number;
+                                        checksumFailed?: number;
+                                    }[];
+                                    category?: string | null;
+                                    sensitive?: boolean;
+                                } & {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -2404,6 +2413,15 @@ export interface paths {
                                 grade: number | null;
                                 encrypted: boolean;
                                 classification: {
+                                    types?: {
+                                        type: string;
+                                        confidence?: number;
+                                        matched?: number;
+                                        checksumFailed?: number;
+                                    }[];
+                                    category?: string | null;
+                                    sensitive?: boolean;
+                                } & {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -2649,6 +2667,23 @@ export interface paths {
                                 mode: "append" | "replace" | "correct";
                                 jobId: string | null;
                                 source: {
+                                    /** @enum {string} */
+                                    kind?: "database";
+                                    /** @description 上传的文件名 */
+                                    fileName?: string;
+                                    bytes?: number;
+                                    asOf?: string;
+                                    format?: string;
+                                    encoding?: string;
+                                    delimiter?: string | null;
+                                    source?: string;
+                                    table?: string;
+                                    after?: string | null;
+                                    upTo?: string | null;
+                                    key?: string;
+                                    correction?: string;
+                                    rows?: number;
+                                } & {
                                     [key: string]: unknown;
                                 };
                                 rowsLoaded: number;
@@ -2656,9 +2691,16 @@ export interface paths {
                                 quality: {
                                     [key: string]: unknown;
                                 } | null;
-                                error: {
+                                error: ({
+                                    code: string;
+                                    message: {
+                                        zh: string;
+                                        en: string;
+                                    };
+                                    details?: unknown;
+                                } & {
                                     [key: string]: unknown;
-                                } | null;
+                                }) | null;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -2753,6 +2795,23 @@ export interface paths {
                                 mode: "append" | "replace" | "correct";
                                 jobId: string | null;
                                 source: {
+                                    /** @enum {string} */
+                                    kind?: "database";
+                                    /** @description 上传的文件名 */
+                                    fileName?: string;
+                                    bytes?: number;
+                                    asOf?: string;
+                                    format?: string;
+                                    encoding?: string;
+                                    delimiter?: string | null;
+                                    source?: string;
+                                    table?: string;
+                                    after?: string | null;
+                                    upTo?: string | null;
+                                    key?: string;
+                                    correction?: string;
+                                    rows?: number;
+                                } & {
                                     [key: string]: unknown;
                                 };
                                 rowsLoaded: number;
@@ -2760,9 +2819,16 @@ export interface paths {
                                 quality: {
                                     [key: string]: unknown;
                                 } | null;
-                                error: {
+                                error: ({
+                                    code: string;
+                                    message: {
+                                        zh: string;
+                                        en: string;
+                                    };
+                                    details?: unknown;
+                                } & {
                                     [key: string]: unknown;
-                                } | null;
+                                }) | null;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */

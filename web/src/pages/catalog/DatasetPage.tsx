@@ -3,13 +3,10 @@ import { Alert, App, Button, Card, Descriptions, Empty, Form, Modal, Result, Spa
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import {
-  classificationOf,
-  errorOf,
   getColumns,
   getDataset,
   getVersions,
   publishDataset,
-  sourceOf,
   toInput,
   updateDataset,
   withdrawDataset,
@@ -314,7 +311,7 @@ export function DatasetPage() {
                       key: 'detected',
                       width: 170,
                       render: (_, c) => {
-                        const top = classificationOf(c).types?.[0]?.type;
+                        const top = c.classification.types?.[0]?.type;
                         return top ? (
                           <Tag color="geekblue" data-testid="detected-type">
                             {typeLabel(top)}
@@ -368,7 +365,7 @@ export function DatasetPage() {
                       key: 'file',
                       ellipsis: true,
                       render: (_, v) => {
-                        const source = sourceOf(v);
+                        const source = v.source;
                         return (
                           <span>
                             {source.fileName ?? '—'}
@@ -385,7 +382,7 @@ export function DatasetPage() {
                       title: t('cat.v.error'),
                       key: 'error',
                       width: 280,
-                      render: (_, v) => (v.error ? <Typography.Text type="danger">{errorText(errorOf(v))}</Typography.Text> : ''),
+                      render: (_, v) => (v.error ? <Typography.Text type="danger">{errorText(v.error)}</Typography.Text> : ''),
                     },
                   ]}
                 />

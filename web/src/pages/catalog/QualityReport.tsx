@@ -1,7 +1,7 @@
 /** Quality report of one version: rows, per-column null rate and invalid values, failures, quarantine. */
 import { Alert, Card, Col, Empty, Progress, Row, Select, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
-import { errorOf, getVersionReport, qualityOf, type RuleFailure, type Version } from '../../api/catalog.ts';
+import { getVersionReport, qualityOf, type RuleFailure, type Version } from '../../api/catalog.ts';
 import { useI18n } from '../../i18n.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { count, useErrorText, useLocalized } from './labels.tsx';
@@ -33,7 +33,7 @@ export function QualityReportView({ code, versions }: { code: string; versions: 
       </Space>
       {error && <Alert type="error" showIcon message={error} />}
       {loading && !report && <Spin />}
-      {v?.error && <Alert type="error" showIcon message={t('cat.q.failed')} description={errorText(errorOf(v))} data-testid="version-error" />}
+      {v?.error && <Alert type="error" showIcon message={t('cat.q.failed')} description={errorText(v.error)} data-testid="version-error" />}
       {v && q && (
         <Spin spinning={loading}>
           <Space direction="vertical" size={16} style={{ width: '100%' }}>

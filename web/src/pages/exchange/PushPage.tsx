@@ -1,6 +1,6 @@
 import { Alert, App, Button, Drawer, Form, Input, InputNumber, Modal, Radio, Select, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
-import { getJob } from '../../api/catalog.ts';
+import { waitForJob } from '../../api/catalog.ts';
 import { exchangeApi, type Delivery, type Subscription, type Target, type TargetInput } from '../../api/exchange.ts';
 import { shareApi, type Grant } from '../../api/share.ts';
 import { useLoad } from '../../hooks/useLoad.ts';
@@ -85,11 +85,7 @@ export function PushPage() {
       const { jobId } = await exchangeApi.deliver(sub.id);
       message.info(t('push.queued'));
       // Wait for the job to end (a few seconds for most tables), then show the outcome.
-      for (let i = 0; i < 120; i++) {
-        const job = await getJob(jobId);
-        if (job.state === 'succeeded' || job.state === 'failed') break;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+      await waitForJob(jobId);
       await reload();
       await showHistory(sub);
     } catch (e) {

@@ -1,6 +1,6 @@
 import { Button, Card, Descriptions, Result, Space, Table, Tag, Typography } from 'antd';
 import { useNavigate } from 'react-router-dom';
-import { classificationOf, getColumns, getVersionReport, sourceOf, type Column, type IngestResult } from '../../api/catalog.ts';
+import { getColumns, getVersionReport, type Column, type IngestResult } from '../../api/catalog.ts';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { bytes, count, EncryptedTag, GradeTag, useTypeLabel } from '../catalog/labels.tsx';
@@ -19,7 +19,7 @@ export function UploadResult({ code, result, onAgain }: { code: string; result: 
   const version = result?.version;
   const { data } = useLoad(async () => (version === undefined ? undefined : Promise.all([getVersionReport(code, version), getColumns(code)])), [code, version]);
   const [report, columns] = data ?? [];
-  const source = report ? (sourceOf(report.version) as ReturnType<typeof sourceOf> & { delimiter?: string | null }) : undefined;
+  const source = report ? report.version.source : undefined;
   const delimiter = source?.delimiter ? (DELIMITERS[source.delimiter] ? t(DELIMITERS[source.delimiter]!) : source.delimiter) : undefined;
 
   return (
@@ -84,7 +84,7 @@ export function UploadResult({ code, result, onAgain }: { code: string; result: 
               key: 'detected',
               width: 150,
               render: (_, c) => {
-                const top = classificationOf(c).types?.[0]?.type;
+                const top = c.classification.types?.[0]?.type;
                 return top ? <Tag color="geekblue">{typeLabel(top)}</Tag> : '—';
               },
             },

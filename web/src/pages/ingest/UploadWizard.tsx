@@ -4,8 +4,9 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
-import { getJob, ingestResultOf, searchDatasets, uploadVersion, type Job } from '../../api/catalog.ts';
+import { ingestResultOf, jobEnded, searchDatasets, uploadVersion } from '../../api/catalog.ts';
 import { useAuth } from '../../auth.tsx';
+import { useJob } from '../../hooks/useJob.ts';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { bytes, count, StatusTag, useErrorText } from '../catalog/labels.tsx';
@@ -24,7 +25,7 @@ interface Options {
   asOf?: Dayjs | null;
 }
 
-type Stage = { step: 'choose' } | { step: 'uploading'; sent: number; total: number } | { step: 'loading'; jobId: string; job?: Job } | { step: 'failed'; message: string };
+type Stage = { step: 'choose' } | { step: 'uploading'; sent: number; total: number } | { step: 'loading'; jobId: string } | { step: 'failed'; message: string };
 
 /** Upload wizard: dataset, file and options; upload progress; load progress polled from the job; result. */
 export function UploadWizardPage() {
@@ -40,47 +41,27 @@ export function UploadWizardPage() {
   const abort = useRef<() => void>(undefined);
 
   const orgId = me?.orgId;
-  const jobDone = stage.step === 'loading' && stage.job?.state === 'succeeded';
+  // The load's progress, asked for every 500 ms until the job ends.
+  const jobId = stage.step === 'loading' ? stage.jobId : undefined;
+  const { data: job, error: pollError } = useJob(jobId, POLL_MS);
+
+  const jobDone = job?.state === 'succeeded';
   // The organisation's datasets; loaded again once a load finished, for the new version and row count.
   const { data: datasets, error: listError } = useLoad(async () => (await searchDatasets({ org: orgId!, pageSize: 200 })).items, [orgId, jobDone], { when: !!orgId });
 
   // Bring the progress, then the result, into view.
   const below = useRef<HTMLDivElement>(null);
-  const view = stage.step === 'loading' ? (stage.job?.state ?? 'queued') : stage.step;
+  const view = stage.step === 'loading' ? (job?.state ?? 'queued') : stage.step;
   useEffect(() => {
     if (view !== 'choose') below.current?.scrollIntoView({ behavior: 'smooth', block: 'end' });
   }, [view]);
-
-  // Poll the job every 500 ms until it ends.
-  const jobId = stage.step === 'loading' ? stage.jobId : undefined;
-  useEffect(() => {
-    if (!jobId) return;
-    let live = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
-      try {
-        const job = await getJob(jobId);
-        if (!live) return;
-        setStage({ step: 'loading', jobId, job });
-        if (job.state === 'queued' || job.state === 'running') timer = setTimeout(() => void poll(), POLL_MS);
-      } catch (e) {
-        if (live) setStage({ step: 'failed', message: (e as Error).message });
-      }
-    };
-    void poll();
-    return () => {
-      live = false;
-      if (timer) clearTimeout(timer);
-    };
-  }, [jobId]);
 
   useEffect(() => () => abort.current?.(), []);
 
   const dataset = datasets?.find((d) => d.code === code);
   const isXlsx = !!file && /\.xlsx$/i.test(file.name);
-  const job = stage.step === 'loading' ? stage.job : undefined;
   const result = job ? ingestResultOf(job) : null;
-  const finished = job && (job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled');
+  const finished = job && jobEnded(job);
 
   function start(options: Options) {
     if (!code || !file) return;
@@ -225,6 +206,7 @@ export function UploadWizardPage() {
         )}
 
         {stage.step === 'loading' && !finished && <LoadProgress job={job} />}
+        {stage.step === 'loading' && !finished && pollError && <Alert type="warning" showIcon message={pollError} data-testid="poll-error" />}
 
         {job?.state === 'succeeded' && code && <UploadResult code={code} result={result} onAgain={reset} />}
 

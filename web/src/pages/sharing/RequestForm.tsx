@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, DatePicker, Descriptions, Form, Input, InputN
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { classificationOf, getColumns, getDataset, type Column, type Dataset } from '../../api/catalog.ts';
+import { getColumns, getDataset, type Column, type Dataset } from '../../api/catalog.ts';
 import { gatewayApi, type Operation } from '../../api/gateway.ts';
 import { PURPOSE_CATEGORIES, shareApi, type PurposeCategory, type ShareRequest } from '../../api/share.ts';
 import { useAuth } from '../../auth.tsx';
@@ -151,7 +151,7 @@ export function RequestFormPage() {
           columns={[
             { title: t('share.col.column'), dataIndex: 'name', render: (n: string, c) => <span data-testid={`pick-${n}`}>{c.label && c.label !== n ? `${n}(${c.label})` : n}</span> },
             { title: t('share.col.type'), render: (_, c) => {
-              const top = classificationOf(c).types?.[0]?.type;
+              const top = c.classification.types?.[0]?.type;
               return top ? typeName(top as TypeId) : '—';
             } },
             { title: t('share.col.grade'), dataIndex: 'grade', render: (g: number | null) => <GradeTag grade={g} short /> },
