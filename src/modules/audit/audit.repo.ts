@@ -71,12 +71,14 @@ export async function maxSeq(q: Queryable): Promise<number> {
   return row ? Number(row.seq) : 0;
 }
 
-/** One multi-row INSERT for a whole batch. */
-export async function insertRecords(tx: Queryable, rows: readonly { body: RecordBody; prevHash: Buffer; hash: Buffer }[]): Promise<void> {
+type ChainedRow = { body: RecordBody; prevHash: Buffer; hash: Buffer };
+
+/** The VALUES list of a batch, its parameters numbered after `first` already taken. */
+function recordValues(rows: readonly ChainedRow[], first = 0): { values: string; params: unknown[] } {
   const params: unknown[] = [];
   const tuples: string[] = [];
   for (const { body, prevHash, hash } of rows) {
-    const b = params.length;
+    const b = first + params.length;
     const p = (i: number) => `$${b + i}`;
     tuples.push(
       `(${p(1)}::int8, ${p(2)}::timestamptz, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}::text::jsonb, ` +
@@ -103,7 +105,40 @@ export async function insertRecords(tx: Queryable, rows: readonly { body: Record
       hash,
     );
   }
-  await tx.query(`INSERT INTO audit_records (${RECORD_COLUMNS}) VALUES ${tuples.join(', ')}`, params);
+  return { values: tuples.join(', '), params };
+}
+
+/** One multi-row INSERT for a whole batch (inside the transaction that holds the chain lock). */
+export async function insertRecords(tx: Queryable, rows: readonly ChainedRow[]): Promise<void> {
+  const { values, params } = recordValues(rows);
+  await tx.query(`INSERT INTO audit_records (${RECORD_COLUMNS}) VALUES ${values}`, params);
+}
+
+/**
+ * Appends a batch chained to `expected` in one statement (its own transaction), only if `expected`
+ * is still the head: the statement takes the chain lock, reads the head after the lock was granted
+ * (audit_lock_chain_head), and inserts nothing when another writer moved it. The request path's
+ * append in one round trip; answers the head found, so the caller can chain to it and try again.
+ */
+export async function insertRecordsAfterHead(
+  q: Queryable,
+  expected: { seq: number; hash: Buffer },
+  rows: readonly ChainedRow[],
+): Promise<{ inserted: boolean; head: { seq: number; hash: Buffer; time: Date } | undefined }> {
+  const { values, params } = recordValues(rows, 2);
+  const row = await maybeOne<{ head_seq: number; head_hash: Buffer; head_time: Date; inserted: number }>(
+    q,
+    `WITH head AS MATERIALIZED (SELECT head_seq, head_hash, head_time FROM audit_lock_chain_head()),
+     appended AS (
+       INSERT INTO audit_records (${RECORD_COLUMNS})
+       SELECT * FROM (VALUES ${values}) AS batch
+       WHERE EXISTS (SELECT 1 FROM head WHERE head_seq = $1::int8 AND head_hash = $2::bytea)
+       RETURNING seq)
+     SELECT head_seq, head_hash, head_time, (SELECT count(*) FROM appended)::int AS inserted FROM head`,
+    [expected.seq, expected.hash, ...params],
+  );
+  const head = row && { seq: Number(row.head_seq), hash: row.head_hash, time: row.head_time };
+  return { inserted: (row?.inserted ?? 0) === rows.length && rows.length > 0, head };
 }
 
 /** Records with seq > afterSeq in order, at most `limit` (streaming reads page with this). */

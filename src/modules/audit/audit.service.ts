@@ -17,6 +17,7 @@ import {
   signingKeys,
   insertCheckpoint,
   insertRecords,
+  insertRecordsAfterHead,
   latestCheckpoint,
   lockChainHead,
   maxSeq,
@@ -280,34 +281,67 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   let flushing: Promise<void> | undefined;
   let closed = false;
 
+  type Head = { seq: number; hash: Buffer; time: Date };
+  // The head this process last committed or saw: the next batch chains to it without a transaction.
+  let known: Head | undefined;
+
+  /** The batch's records chained to `head`, with one time that never goes backwards along the chain. */
+  function chain(head: Head | undefined, drafts: readonly RecordDraft[]) {
+    let prev: Buffer = head?.hash ?? GENESIS_HASH;
+    let seq = head?.seq ?? 0;
+    // Time never goes backwards along the chain, even across processes with skewed clocks.
+    const now = clock();
+    const time = (head && head.time > now ? head.time : now).toISOString();
+    return drafts.map((draft) => {
+      const body: RecordBody = { ...draft, seq: ++seq, time };
+      const hash = chainHash(alg, prev, body);
+      const row = { body, prevHash: prev, hash };
+      prev = hash;
+      return row;
+    });
+  }
+
+  /** The sizes in (from, to] at which a signed head is required: multiples of the policy past its start. */
+  function requiredHeads(from: number, to: number, { everyRecords, requiredFrom }: HeadPolicy): number[] {
+    const sizes: number[] = [];
+    for (let m = Math.ceil((from + 1) / everyRecords) * everyRecords; m <= to; m += everyRecords) if (m > requiredFrom) sizes.push(m);
+    return sizes;
+  }
+
+  const committedOf = (rows: ReturnType<typeof chain>) => rows.map((r) => ({ seq: r.body.seq, hash: r.hash }));
+  const headOf = (rows: ReturnType<typeof chain>): Head => {
+    const last = rows.at(-1)!;
+    return { seq: last.body.seq, hash: last.hash, time: new Date(last.body.time) };
+  };
+
   async function commitBatch(drafts: readonly RecordDraft[]): Promise<{ seq: number; hash: Buffer }[]> {
-    const { everyRecords, requiredFrom } = await policyOf();
-    return db.transaction(async (tx) => {
+    const policy = await policyOf();
+    // One round trip when the head is where this process left it (or where the first try found it)
+    // and the batch completes no required signed head: the statement inserts only after that head.
+    for (let attempt = 0; attempt < 2 && known && requiredHeads(known.seq, known.seq + drafts.length, policy).length === 0; attempt++) {
+      const rows = chain(known, drafts);
+      const outcome = await insertRecordsAfterHead(db, known, rows);
+      if (outcome.inserted) {
+        known = headOf(rows);
+        return committedOf(rows);
+      }
+      known = outcome.head;
+      if (known) checkAgainstWitness(known);
+    }
+    const rows = await db.transaction(async (tx) => {
       // The lock first, then the head with a snapshot taken after it: under READ COMMITTED that sees
       // the batch another process committed while we waited.
       const head = await lockChainHead(tx);
       checkAgainstWitness(head);
-      let prev: Buffer = head?.hash ?? GENESIS_HASH;
-      let seq = head?.seq ?? 0;
-      // Time never goes backwards along the chain, even across processes with skewed clocks.
-      const now = clock();
-      const time = (head && head.time > now ? head.time : now).toISOString();
-      const rows = drafts.map((draft) => {
-        const body: RecordBody = { ...draft, seq: ++seq, time };
-        const hash = chainHash(alg, prev, body);
-        const row = { body, prevHash: prev, hash };
-        prev = hash;
-        return row;
-      });
-      await insertRecords(tx, rows);
+      const chained = chain(head, drafts);
+      await insertRecords(tx, chained);
       // The head at a multiple of the policy is part of the commit that completes it: no crash or
       // failure can leave a required head missing, so a missing one means it was deleted.
-      const first = rows[0]!.body.seq;
-      for (let m = Math.ceil(first / everyRecords) * everyRecords; m <= seq; m += everyRecords) {
-        if (m > requiredFrom) await signHead(tx, m, createTreeReader(tx, alg, m));
-      }
-      return rows.map((r) => ({ seq: r.body.seq, hash: r.hash }));
+      for (const m of requiredHeads(head?.seq ?? 0, chained.at(-1)!.body.seq, policy)) await signHead(tx, m, createTreeReader(tx, alg, m));
+      return chained;
     });
+    known = headOf(rows);
+    return committedOf(rows);
   }
 
   /** Refuses to extend a log shorter than (or different from) what this host saw committed. */
