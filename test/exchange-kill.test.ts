@@ -3,7 +3,7 @@
  * `pdx sync` of an incremental binding is killed with SIGKILL while it loads; readers still see no
  * version, the high-water mark has not moved; the next `pdx sync` (once the dead job's heartbeat is
  * stale) takes the dead run's job over and loads every source row exactly once, rows added meanwhile
- * included. The source is a table on the harness's PostgreSQL server; pdx runs on a server database
+ * included; the killed run shows as interrupted in the run history. The source is a table on the harness's PostgreSQL server; pdx runs on a server database
  * and on embedded PGlite (where killing pdx kills the database too).
  */
 import { randomBytes } from 'node:crypto';
@@ -109,13 +109,19 @@ for (const backend of ['postgres', 'pglite'] as const) {
       const after = await withPlatform(env, async (services, db) => {
         await services.jobs.drain();
         const jobs = await db.query<{ state: string; code: string | null }>(`SELECT state, error->>'code' AS code FROM jobs WHERE kind = 'exchange.sync' ORDER BY created_at`);
-        return { ...(await state(db, world)), jobs };
+        const runs = await db.query<{ state: string; code: string | null }>(`SELECT state, error->>'code' AS code FROM exchange_runs ORDER BY started_at`);
+        return { ...(await state(db, world)), jobs, runs };
       });
       expect(after).toMatchObject({ n: ROWS + LATER, ids: ROWS + LATER, highWater: String(ROWS + LATER) });
       expect(after.version).toBeGreaterThan(0);
       // The new command took the dead run's job over (one sync of a binding at a time) and ran it
       // again from the committed mark: one job, succeeded, and each row above is there once.
       expect(after.jobs).toEqual([{ state: 'succeeded', code: null }]);
+      // The run history never shows the killed run as running forever: it ended as interrupted.
+      expect(after.runs).toEqual([
+        { state: 'failed', code: 'interrupted' },
+        { state: 'succeeded', code: null },
+      ]);
     });
   });
 }

@@ -140,6 +140,18 @@ export function exchangeRepo(db: Queryable) {
         [id, r.state, r.version ?? null, r.read ?? 0, r.applied ?? 0, r.quarantined ?? 0, r.highWater ?? null, r.error === undefined ? null : JSON.stringify(r.error)],
       ),
     deleteRun: (id: string) => db.query('DELETE FROM exchange_runs WHERE id = $1', [id]),
+    /** Runs still marked running (few: at most one live run per binding). */
+    runningRuns: () => db.query<RunRow>(`SELECT * FROM exchange_runs WHERE state = 'running' ORDER BY started_at`),
+    /** Ends a run whose process stopped before it recorded an outcome; false when it ended meanwhile. */
+    interruptRun: async (id: string, error: unknown) =>
+      (
+        await db.query(
+          `UPDATE exchange_runs SET state = 'failed', error = $2, finished_at = clock_timestamp(),
+             duration_ms = GREATEST(0, round(extract(epoch FROM clock_timestamp() - started_at) * 1000))::int
+           WHERE id = $1 AND state = 'running' RETURNING id`,
+          [id, JSON.stringify(error)],
+        )
+      ).length > 0,
     runsOf: (bindingId: string, limit: number) =>
       db.query<RunRow>('SELECT * FROM exchange_runs WHERE binding_id = $1 ORDER BY started_at DESC, id LIMIT $2', [bindingId, limit]),
     setPending: (id: string, jobId: string | null) => db.query('UPDATE exchange_bindings SET pending_job = $2 WHERE id = $1', [id, jobId]),

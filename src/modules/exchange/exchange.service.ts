@@ -126,7 +126,7 @@ const CHANGE_TEXT = {
 export function createExchangeService(deps: {
   db: Db;
   events: EventSink;
-  jobs: Pick<Jobs, 'enqueue' | 'handle' | 'get'>;
+  jobs: Pick<Jobs, 'enqueue' | 'handle' | 'get' | 'staleSeconds'>;
   ingest: Pick<IngestService, 'load' | 'preview'>;
   catalog: Pick<CatalogService, 'getOwned' | 'assertTable' | 'byId'>;
   sealer: Pick<Keyring, 'seal' | 'unseal'>;
@@ -200,6 +200,8 @@ export function createExchangeService(deps: {
     const payload = ctx.job.payload as unknown as SyncPayload;
     const binding = await repo.bindingById(payload.bindingId);
     if (!binding) throw new NotFoundError(BINDING);
+    // An earlier attempt of this job (its process died, the job was taken over) left its run open.
+    await closeInterruptedRuns();
     const runId = randomUUID();
     await repo.insertRun({ id: runId, bindingId: binding.id, jobId: ctx.job.id });
     let retry = false;
@@ -294,6 +296,30 @@ export function createExchangeService(deps: {
     } finally {
       await snapshot.close();
     }
+  }
+
+  const INTERRUPTED = {
+    code: 'interrupted',
+    message: { zh: '同步运行中断：执行它的进程已退出，未记录结果', en: 'The run was interrupted: the process running it stopped before it recorded an outcome' },
+  };
+
+  /**
+   * Ends the runs left "running" by a process that stopped (killed, crashed, restarted): their job
+   * has ended, been taken over by a later attempt (claimed after the run started), or stopped
+   * beating. A version such a run loaded is visible only if it committed with its mark, so the run
+   * history never claims more than the versions show.
+   */
+  async function closeInterruptedRuns(): Promise<number> {
+    let closed = 0;
+    for (const run of await repo.runningRuns()) {
+      const job = run.job_id ? await jobs.get(run.job_id) : undefined;
+      const stale = job?.heartbeat_at && job.heartbeat_at.getTime() < Date.now() - jobs.staleSeconds * 1000;
+      const takenOver = job?.started_at && job.started_at > run.started_at;
+      if (!job || job.state !== 'running' || stale || takenOver) {
+        if (await repo.interruptRun(run.id, INTERRUPTED)) closed++;
+      }
+    }
+    return closed;
   }
 
   jobs.handle(SYNC_JOB, runSync);
@@ -543,6 +569,7 @@ export function createExchangeService(deps: {
      * process only even when several share the database.
      */
     async tick(): Promise<number> {
+      await closeInterruptedRuns();
       const due = await db.transaction(async (tx) => {
         const r = exchangeRepo(tx);
         const rows = await r.lockDue();
