@@ -5,7 +5,7 @@ import iconv from 'iconv-lite';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUscc } from '../../src/modules/identity/codes.ts';
-import { peopleCsv } from '../fixtures/people.ts';
+import { peopleCsv, peopleRows } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { JOB_WAIT_MS } from '../helpers/bounds.ts';
 import { confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
@@ -131,6 +131,22 @@ describe.sequential('console: catalogue and aggregation in Chromium', () => {
     await page.getByRole('tab', { name: '质量报告' }).click();
     await expect.poll(() => page.getByTestId('quality-rows').textContent()).toContain('20,000');
     await screenshot(page, 'catalog-07-quality');
+  });
+
+  it('the dataset page previews the first rows masked: ID numbers and names masked, the city as it is', async () => {
+    const [first] = [...peopleRows(1)];
+    await page.getByRole('tab', { name: '数据预览' }).click();
+    const preview = page.getByTestId('data-preview');
+    await expect.poll(() => preview.getByRole('row').count()).toBe(11);
+    const row = preview.getByRole('row').nth(1);
+    const text = (await row.textContent())!;
+    expect(text).toContain(first![4]!);
+    expect(text).toContain(first![1]!.slice(-4));
+    expect(text).not.toContain(first![1]!);
+    expect(text).not.toContain(first![0]!);
+    expect(await preview.textContent()).toContain('已记入审计日志');
+    expect(await preview.getByRole('columnheader').filter({ hasText: '身份证号' }).textContent()).toContain('脱敏');
+    await screenshot(page, 'catalog-07b-preview');
   });
 
   it('the officer edits the catalogue entry and a rule of one 信息项', async () => {

@@ -235,7 +235,7 @@ export interface AccessFilter {
 }
 
 /** Events that put values of a dataset in someone's hands; approvals and reviews that only name columns are not reads. */
-export const DATA_ACCESS_ACTIONS = ['data.read', 'data.export', 'data.download', 'data.push', 'data.verify', 'classification.view'];
+export const DATA_ACCESS_ACTIONS = ['data.read', 'data.export', 'data.download', 'data.push', 'data.verify', 'classification.view', 'dataset.preview'];
 
 function accessWhere(filter: AccessFilter, params: unknown[]): string[] {
   const where = whereOf({ dataset: filter.dataset, from: filter.from, to: filter.to, result: filter.result }, params);

@@ -128,6 +128,15 @@ export function reviewRepo(db: Queryable) {
         await db.query<{ v: string }>(`SELECT ${ident(physical)}::text AS v FROM ${ident(relation)} WHERE ${ident(physical)} IS NOT NULL LIMIT $1`, [limit])
       ).map((r) => r.v),
 
+    /** The first rows of a dataset's view in row order, the given columns as text. */
+    firstRows: async (relation: string, physicals: readonly string[], limit: number) =>
+      (
+        await db.query<{ v: (string | null)[] }>(
+          `SELECT ARRAY[${physicals.map((p) => `${ident(p)}::text`).join(', ')}]::text[] AS v FROM ${ident(relation)} ORDER BY _row LIMIT $1`,
+          [limit],
+        )
+      ).map((r) => r.v),
+
     policy: async () => (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [POLICY_KEY]))[0]?.value,
 
     savePolicy: (value: unknown) =>

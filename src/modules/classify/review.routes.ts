@@ -217,6 +217,28 @@ export function reviewRoutes(deps: { review: ReviewService }): FastifyPluginAsyn
       },
       async (request) => toView(await review.view(callerOf(request), request.params.code), pickLanguage(request)),
     );
+    app.get(
+      '/datasets/:code/preview',
+      {
+        config: { access: reviewers },
+        schema: {
+          tags: ['classify'],
+          summary: 'The first rows, masked, for the provider and the secadmin / 数据预览（脱敏）',
+          description: 'Each value as the classification review shows it: masked by its type; 1级/2级 columns without a personal type plain; persons in free text masked. Recorded in the audit log.',
+          params: code,
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) }),
+          response: {
+            200: z.object({
+              version: z.number(),
+              columns: z.array(z.object({ name: z.string(), mode: z.enum(['clear', 'masked', 'redacted']) })),
+              rows: z.array(z.array(z.string().nullable())),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => review.preview(callerOf(request), request.params.code, request.query.limit),
+    );
     app.put(
       '/datasets/:code/classification',
       {

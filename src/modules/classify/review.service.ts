@@ -288,18 +288,28 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
     const text = c.detected.text;
     const values = await repo.sampleValues(d.relation, c.physical, text ? TEXT_SAMPLE : EXAMPLES);
     const cipher = c.encrypted && values.length ? fieldCipherOf(await keyring.datasetKeys(d.id)) : undefined;
-    const clear = values.map((v) => {
-      if (!cipher) return v;
-      try {
-        return cipher.decrypt(v);
-      } catch {
-        return null;
-      }
-    });
+    const clear = values.map((v) => clearOf(v, c.encrypted ? cipher : undefined));
     // Free text: never the value itself, only the spans found in it, masked.
     if (text) return exampleSpans(clear.filter((v): v is string => v !== null), text, EXAMPLES);
-    const plain = shownPlain(c);
-    return clear.map((v) => (v === null ? '******' : plain ? redactString(v, (type, value) => mask(type, value)) : mask(c.effectiveType ?? undefined, v)));
+    return clear.map((v) => (v === null ? '******' : shown(c, v)));
+  }
+
+  /** A stored value in clear: decrypted when its column is encrypted; null when it cannot be. */
+  function clearOf(value: string, cipher: ReturnType<typeof fieldCipherOf> | undefined): string | null {
+    if (!cipher) return value;
+    try {
+      return cipher.decrypt(value);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A clear value as the review shows it: masked by its column's type; a 1级/2级 column without a
+   * personal type (or free text) as it is, with the personal values found inside masked.
+   */
+  function shown(c: ColumnState, value: string): string {
+    return shownPlain(c) || c.detected.text ? redactString(value, (type, v) => mask(type, v)) : mask(c.effectiveType ?? undefined, value);
   }
 
   /** Writes effective grades to 信息项 and the dataset (for the catalogue's grade facet). */
@@ -328,6 +338,36 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
         details: { columns: s.columns.map((c) => ({ name: c.name, mode: shownPlain(c) ? 'clear' : 'masked' })), rowCount: Math.max(0, ...examples.map((e) => e.length)), purpose: 'classification review' },
       });
       return { ...s, examples };
+    },
+
+    /**
+     * The first rows of the current version as the provider's officer or the secadmin may see them
+     * on the dataset page: every value shown as the review shows it (masked by type, plain only for
+     * 1级/2级 columns without a personal type, persons in free text masked), recorded as a data
+     * response.
+     */
+    async preview(caller: Caller, code: string, limit: number) {
+      const d = await reviewable(caller.principal, code);
+      const s = await stateOf(d);
+      const columns = s.columns.map((c) => ({ name: c.name, mode: shownPlain(c) ? ('clear' as const) : c.detected.text ? ('redacted' as const) : ('masked' as const) }));
+      if (d.current_version === 0) return { version: 0, columns, rows: [] as (string | null)[][] };
+      const stored = await repo.firstRows(d.relation, s.columns.map((c) => c.physical), limit);
+      const cipher = s.columns.some((c) => c.encrypted) && stored.length ? fieldCipherOf(await keyring.datasetKeys(d.id)) : undefined;
+      const rows = stored.map((row) =>
+        s.columns.map((c, i) => {
+          const value = row[i] ?? null;
+          if (value === null) return null;
+          const clear = clearOf(value, c.encrypted ? cipher : undefined);
+          return clear === null ? '******' : shown(c, clear);
+        }),
+      );
+      await record(caller, {
+        action: 'dataset.preview',
+        result: 'success',
+        dataset: code,
+        details: { columns, rowCount: rows.length, purpose: 'dataset page preview' },
+      });
+      return { version: d.current_version, columns, rows };
     },
 
     /** Datasets with data of the caller's organisation (secadmin: all), with their review state. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, startTestApp, waitForJob, type Client, type TestApp } from '../../../test/helpers/api.ts';
 import { describeEachBackend } from '../../../test/helpers/db.ts';
-import { peopleCsv } from '../../../test/fixtures/people.ts';
+import { PEOPLE_HEADER, peopleCsv, peopleRows } from '../../../test/fixtures/people.ts';
 import type { Db } from '../../db/index.ts';
 import { DEFAULT_POLICY } from './grades.ts';
 import { loadPolicy } from './review.service.ts';
@@ -101,6 +101,41 @@ describeEachBackend('classification review', ({ use }) => {
     expect(refused.json().error.message).toContain('身份证号');
     const english = await officer.call('POST', `/api/v1/datasets/${people}/publish`, undefined, { 'x-pdx-lang': 'en' });
     expect(english.json().error.message).toMatch(/review and confirm the classification/);
+  });
+
+  it('previews the first rows masked to the provider officer and the secadmin, recorded in the audit log; nobody else', async () => {
+    const clear = [...peopleRows(5)];
+    const res = await officer.call('GET', `/api/v1/datasets/${people}/preview?limit=5`);
+    expect(res.statusCode, res.body).toBe(200);
+    const preview = res.json() as { version: number; columns: { name: string; mode: string }[]; rows: (string | null)[][] };
+    expect(preview.version).toBe(1);
+    expect(preview.columns.map((c) => c.name)).toEqual(PEOPLE_HEADER);
+    const at = (name: string) => PEOPLE_HEADER.indexOf(name);
+    expect(preview.columns[at('身份证号')]!.mode).toBe('masked');
+    expect(preview.columns[at('户籍地')]!.mode).toBe('clear');
+    expect(preview.rows).toHaveLength(5);
+    preview.rows.forEach((row, i) => {
+      // The encrypted ID number decrypted and masked, the name and phone masked; the city as it is.
+      for (const name of ['身份证号', '姓名', '手机号']) {
+        expect(row[at(name)]).toContain('*');
+        expect(row[at(name)]).not.toBe(clear[i]![at(name)]);
+      }
+      expect(row[at('身份证号')]!.slice(-4)).toBe(clear[i]![at('身份证号')]!.slice(-4));
+      expect(row[at('户籍地')]).toBe(clear[i]![at('户籍地')]);
+    });
+    expect(res.body).not.toContain(clear[0]![at('身份证号')]!);
+    expect((await secadmin.call('GET', `/api/v1/datasets/${people}/preview`)).json().rows).toHaveLength(10);
+
+    const log = (await auditor.call('GET', '/api/v1/audit/records?action=dataset.preview')).json() as { items: { dataset: string; details: { rowCount: number } }[] };
+    expect(log.items.map((r) => [r.dataset, r.details.rowCount])).toEqual([
+      [people, 10],
+      [people, 5],
+    ]);
+    for (const [c, status] of [[otherOfficer, 404], [consumer, 403], [sysadmin, 403], [auditor, 403], [t.anonymous, 401]] as const) {
+      const refused = await c.call('GET', `/api/v1/datasets/${people}/preview`);
+      expect(refused.statusCode).toBe(status);
+      expect(refused.body).not.toContain('"rows"');
+    }
   });
 
   it('requires a reason for an override, keeps it, records the review, and then publishing works', async () => {

@@ -11,6 +11,7 @@ export type Important = Candidate['important'];
 export type Policy = ResponseOf<'/api/v1/classification/policy', 'get'>;
 export type PolicyInput = BodyOf<'/api/v1/classification/policy', 'put'>;
 export type ImportantRule = Policy['extraRules'][number];
+export type DataPreview = ResponseOf<'/api/v1/datasets/{code}/preview', 'get'>;
 
 export type Grade = ReviewSummary['effectiveGrade'];
 export type Level = ReviewSummary['level'];
@@ -29,6 +30,8 @@ export const typeId = (value: string | null | undefined): TypeId | null => (valu
 export const classifyApi = {
   list: () => GET('/api/v1/classification/datasets'),
   view: (code: string) => GET('/api/v1/datasets/{code}/classification', { path: { code } }),
+  /** The first rows, masked as the review shows values (audited). */
+  preview: (code: string, limit = 10) => GET('/api/v1/datasets/{code}/preview', { path: { code }, query: { limit } }),
   review: (code: string, body: ReviewInput) => PUT('/api/v1/datasets/{code}/classification', { path: { code }, body }),
   candidates: (all = false) => GET('/api/v1/classification/candidates', { query: all ? { all: 'true' } : {} }),
   decide: (code: string, body: BodyOf<'/api/v1/classification/candidates/{code}/decision', 'post'>) =>

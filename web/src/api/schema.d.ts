@@ -4166,6 +4166,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/{code}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The first rows, masked, for the provider and the secadmin / 数据预览（脱敏）
+         * @description Each value as the classification review shows it: masked by its type; 1级/2级 columns without a personal type plain; persons in free text masked. Recorded in the audit log.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            columns: {
+                                name: string;
+                                /** @enum {string} */
+                                mode: "clear" | "masked" | "redacted";
+                            }[];
+                            rows: (string | null)[][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/classification/candidates": {
         parameters: {
             query?: never;

@@ -22,6 +22,7 @@ import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { ColumnEditor } from './ColumnEditor.tsx';
 import { cleanInput, DatasetForm } from './DatasetForm.tsx';
 import { bytes, count, EncryptedTag, GradeTag, OpenTag, ShareTag, StatusTag, useErrorText, useTypeLabel, VersionStateTag } from './labels.tsx';
+import { DataPreview } from './DataPreview.tsx';
 import { QualityReportView } from './QualityReport.tsx';
 import { RatingsCard } from '../duties/RatingsCard.tsx';
 import { UpkeepLine } from '../duties/Upkeep.tsx';
@@ -388,6 +389,15 @@ export function DatasetPage() {
                 />
               ),
             },
+            ...(seesQuality && d.currentVersion > 0
+              ? [
+                  {
+                    key: 'preview',
+                    label: t('cat.preview'),
+                    children: <DataPreview code={code} version={d.currentVersion} />,
+                  },
+                ]
+              : []),
             ...(seesQuality
               ? [
                   {
