@@ -112,6 +112,8 @@ describe.sequential('console: withdraw a request, renew a grant, in Chromium', (
     expect(sec.json().state).toBe('active');
     await page.goto(`${server.url}/sharing/grants/${grantId}`);
     await expect.poll(() => page.getByTestId('renewed-by').count()).toBe(1);
+    // It ended because its renewal took effect: 已续期, not 已过期.
+    expect(await page.getByTestId('grant-state').textContent()).toBe('已续期');
     expect(await page.getByTestId('renew').count()).toBe(0);
     await settled(page);
     await screenshot(page, 'sharing-extras-desktop-05-old-grant-renewed');

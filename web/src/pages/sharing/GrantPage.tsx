@@ -222,7 +222,7 @@ export function GrantPage() {
         title={
           <Space wrap>
             <span data-testid="grant-dataset">{g.dataset.name}</span>
-            <GrantStateTag state={g.state} />
+            <GrantStateTag state={g.state} supersededBy={g.supersededBy} />
             {g.automatic && <Tag>{t('share.automatic')}</Tag>}
           </Space>
         }

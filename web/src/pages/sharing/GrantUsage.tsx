@@ -33,7 +33,7 @@ export function DatasetGrantsCard({ code }: { code: string }) {
         locale={{ emptyText: error ?? t('share.noDatasetGrants') }}
         columns={[
           { title: t('share.col.consumer'), render: (_, g) => <Link to={`/sharing/grants/${g.id}`}>{g.consumerName}</Link> },
-          { title: t('share.col.state'), render: (_, g) => <GrantStateTag state={g.state} /> },
+          { title: t('share.col.state'), render: (_, g) => <GrantStateTag state={g.state} supersededBy={g.supersededBy} /> },
           { title: t('share.col.endDate'), render: (_, g) => endDateOf(g.expiresAt) ?? t('share.noEnd') },
           { title: t('share.usage.calls'), align: 'right', render: (_, g) => <span data-testid={`usage-calls-${g.id}`}>{usage.calls(g)}</span> },
           { title: t('share.usage.rows'), align: 'right', render: (_, g) => <span data-testid={`usage-rows-${g.id}`}>{usage.rows(g)}</span> },

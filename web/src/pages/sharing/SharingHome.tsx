@@ -107,7 +107,7 @@ function GrantTable({ items, side, loading }: { items: Grant[]; side: 'consumer'
         },
         { title: t('share.col.rowFilter'), dataIndex: 'rowFilter', render: (f: string | null) => <RowFilter filter={f} /> },
         { title: t('share.col.endDate'), render: (_, g) => endDateOf(g.expiresAt) ?? t('share.noEnd') },
-        { title: t('share.col.state'), render: (_, g) => <Space size={4}><GrantStateTag state={g.state} />{g.automatic && <Tag>{t('share.automatic')}</Tag>}</Space> },
+        { title: t('share.col.state'), render: (_, g) => <Space size={4}><GrantStateTag state={g.state} supersededBy={g.supersededBy} />{g.automatic && <Tag>{t('share.automatic')}</Tag>}</Space> },
         {
           title: t('common.actions'),
           render: (_, g) => (

@@ -23,8 +23,21 @@ export function RequestStateTag({ state, testId }: { state: RequestState; testId
   );
 }
 
-export function GrantStateTag({ state }: { state: GrantState }) {
+/**
+ * A grant's state; a grant that ended because its renewal took effect reads 已续期 (renewed), not
+ * 已过期, with its state in the tooltip.
+ */
+export function GrantStateTag({ state, supersededBy }: { state: GrantState; supersededBy?: string | null }) {
   const { t } = useI18n();
+  if (supersededBy && state !== 'active' && state !== 'revoked') {
+    return (
+      <Tooltip title={t(`share.state.${state}`)}>
+        <Tag color="cyan" data-testid="grant-state">
+          {t('share.state.renewed')}
+        </Tag>
+      </Tooltip>
+    );
+  }
   return (
     <Tag color={STATE_COLORS[state]} data-testid="grant-state">
       {t(`share.state.${state}`)}
