@@ -120,7 +120,21 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     afterVersion: (datasetId) => review.refreshEffectiveGrades(datasetId),
   });
   const rotation = createRotation({ db, jobs, keyring, events });
-  const share = createShareModule({ db, catalog, keyring, events, jobs });
+  // Sharing asks modules built after it (gateway, duties) through hooks given here, bound to them
+  // once they exist: nothing is set on the sharing services afterwards.
+  const share = createShareModule({
+    db,
+    catalog,
+    keyring,
+    events,
+    jobs,
+    hooks: {
+      operationsOf: (datasetId) => gateway.service.operationsOf(datasetId),
+      requestClocks: (rows) => duties.service.clocksOf(rows),
+      grantUsage: (grants) => duties.evaluation.grantUsage(grants),
+      flaggedRows: (datasetId) => duties.objections.flaggedRows(datasetId),
+    },
+  });
   // Every connection pdx opens to another system (interface upstream, data source, webhook) goes through the egress guard.
   const egress = createEgressModule({ db, events, envAllow: envNetworks(config.PDX_UPSTREAM_ALLOW), listen: { host: config.PDX_HOST, port: config.PDX_PORT } });
   const secops = createSecopsModule({
@@ -146,7 +160,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, catalog, identity, audit, telemetry: telemetry.service, ...options.duties });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
   const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring, egress: egress.service, records: share.records, share: share.share, identity });
-  const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring, egress: egress.service, audit, identity, isAuthority: (p) => duties.demands.isAuthority(p) });
+  const gateway = createGatewayModule({ db, events, catalog, records: share.records, keyring, egress: egress.service, audit, identity, isAuthority: (p) => duties.demands.isAuthority(p) });
   const services = { egress: egress.service, identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties, exchange, gateway };
   const app = await buildApp({
     config,

@@ -4,15 +4,15 @@
  *   const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, catalog, identity, audit, telemetry: telemetry.service });
  *   … routes: [ catalogRoutes({ catalog, upkeep: duties.upkeep }), …, duties.routes ]; duties.start() / stop()
  *
- * It also sets the sharing module's hooks: `requestClocks` (every request in the sharing API shows its
- * clock), `grantUsage` (a grant's calls, rows and last use, from the usage statistics) and `flaggedRows` (the records API names rows under an open objection). `upkeep` judges the
+ * It answers the sharing module's hooks, bound in main.ts when sharing is created: `requestClocks`
+ * (service.clocksOf: every request in the sharing API shows its clock), `grantUsage`
+ * (evaluation.grantUsage: a grant's calls, rows and last use) and `flaggedRows`
+ * (objections.flaggedRows: the records API names rows under an open objection). `upkeep` judges the
  * catalogue entries' upkeep for the catalogue API.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
-import type { RecordsService } from '../share/records.service.ts';
-import type { ShareService } from '../share/share.service.ts';
 import { createObjectionsService, type ObjectionsDeps } from './objections.service.ts';
 import { dutiesRoutes } from './duties.routes.ts';
 import { createDutiesService, type DutiesDeps } from './duties.service.ts';
@@ -31,8 +31,8 @@ const SWEEP_MS = 60_000;
 
 export function createDutiesModule(
   deps: Omit<DutiesDeps, 'share'> & {
-    share: DutiesDeps['share'] & ObjectionsDeps['share'] & ReturnFlowDeps['share'] & RatingsDeps['share'] & Pick<ShareService, 'requestClocks' | 'grantUsage'>;
-    records: ObjectionsDeps['records'] & Pick<RecordsService, 'flaggedRows'>;
+    share: DutiesDeps['share'] & ObjectionsDeps['share'] & ReturnFlowDeps['share'] & RatingsDeps['share'];
+    records: ObjectionsDeps['records'];
     ingest: ObjectionsDeps['ingest'];
     catalog: ReturnFlowDeps['catalog'] & Pick<CatalogService, 'upkeepFacts'>;
     identity: ReturnFlowDeps['identity'] & EvaluationDeps['identity'];
@@ -48,9 +48,6 @@ export function createDutiesModule(
   const upkeep = createUpkeepService({ ...deps, now: service.now });
   const ratings = createRatingsService({ ...deps, settings: service.settings });
   const evaluation = createEvaluationService({ duties: service, repo: dutiesRepo(deps.db), upkeep, ratings, identity: deps.identity, audit: deps.audit });
-  deps.share.requestClocks = (rows) => service.clocksOf(rows);
-  deps.share.grantUsage = (grants) => evaluation.grantUsage(grants);
-  deps.records.flaggedRows = (datasetId) => objections.flaggedRows(datasetId);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   return {

@@ -1,7 +1,7 @@
 /**
  * One call that wires interface sharing. In main.ts:
  *
- *   const gateway = createGatewayModule({ db, events, catalog, records: share.records, share: share.share, keyring, egress: egress.service, audit, identity, isAuthority });
+ *   const gateway = createGatewayModule({ db, events, catalog, records: share.records, keyring, egress: egress.service, audit, identity, isAuthority });
  *   … routes: [ …, gateway.routes ]; after listen: gateway.start() (health checks); on close: await gateway.stop()
  */
 import type { Db } from '../../db/index.ts';
@@ -13,7 +13,6 @@ import type { IdentityService } from '../identity/identity.service.ts';
 import type { Principal } from '../../http/access.ts';
 import type { Keyring } from '../protect/keyring.ts';
 import type { RecordsService } from '../share/records.service.ts';
-import type { ShareService } from '../share/share.service.ts';
 import { ticker } from '../jobs/ticker.ts';
 import { gatewayRoutes } from './gateway.routes.ts';
 import { createGatewayService } from './gateway.service.ts';
@@ -27,7 +26,6 @@ export function createGatewayModule(deps: {
   events: EventSink;
   catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get' | 'getOwned' | 'visible' | 'columnsOf' | 'byId'>;
   records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
-  share: Pick<ShareService, 'hooks'>;
   keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'keysFromRows' | 'suite' | 'seal' | 'unseal'>;
   onError?: (error: unknown) => void;
   egress: Pick<EgressService, 'checkHost' | 'checkAddress' | 'lookupFor' | 'generation'>;
@@ -39,8 +37,6 @@ export function createGatewayModule(deps: {
 }) {
   const service = createGatewayService(deps);
   const stats = createCallStats({ audit: deps.audit, identity: deps.identity, services: () => service.registered(), ...(deps.isAuthority ? { isAuthority: deps.isAuthority } : {}) });
-  // Requests for an interface name its operations; the sharing module checks them against these.
-  deps.share.hooks.operationsOf = service.operationsOf;
   const health = ticker(() => service.healthTick(), HEALTH_TICK_MS, deps.onError ?? ((e: unknown) => console.error('[gateway]', e)));
   return {
     service,

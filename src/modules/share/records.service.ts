@@ -395,11 +395,6 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
   }
 
   const service = {
-    /**
-     * Rows of a dataset currently flagged (标注) to every reader, e.g. under an open objection; set by
-     * the duties module in main.ts. The records API sends them in the `x-pdx-flagged-rows` header.
-     */
-    flaggedRows: undefined as ((datasetId: string) => Promise<number[]>) | undefined,
     resolve,
     open,
     /** The grant's quotas, for other data paths under the same grants (telemetry series). */

@@ -2,7 +2,7 @@
  * One call that wires sharing: requests/approvals/grants, the data path (records, verification),
  * export jobs, and the route plugin. In main.ts:
  *
- *   const share = createShareModule({ db, catalog, keyring, events, jobs });
+ *   const share = createShareModule({ db, catalog, keyring, events, jobs, hooks: { operationsOf: (id) => gateway.service.operationsOf(id), … } });
  *   … routes: [ …, share.routes ]
  */
 import type { Db } from '../../db/index.ts';
@@ -13,10 +13,10 @@ import type { Keyring } from '../protect/keyring.ts';
 import { createExportsService } from './exports.service.ts';
 import { createRecordsService } from './records.service.ts';
 import { shareRoutes } from './share.routes.ts';
-import { createShareService } from './share.service.ts';
+import { createShareService, type ShareHooks } from './share.service.ts';
 
-export function createShareModule(deps: { db: Db; catalog: CatalogService; keyring: Keyring; events: EventSink; jobs: Jobs }) {
-  const share = createShareService({ db: deps.db, catalog: deps.catalog, events: deps.events });
+export function createShareModule(deps: { db: Db; catalog: CatalogService; keyring: Keyring; events: EventSink; jobs: Jobs; hooks?: ShareHooks }) {
+  const share = createShareService({ db: deps.db, catalog: deps.catalog, events: deps.events, ...(deps.hooks ? { hooks: deps.hooks } : {}) });
   const records = createRecordsService({ db: deps.db, keyring: deps.keyring, events: deps.events, share });
   const exports = createExportsService({ db: deps.db, jobs: deps.jobs, records, events: deps.events, sealer: deps.keyring });
   return { share, records, exports, routes: shareRoutes({ share, records, exports }) };

@@ -211,14 +211,14 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
   const { share, records, exports } = deps;
   /** Requests as the API shows them, each with its time-limit clock. */
   const withClocks = async (rows: RequestRow[]) => {
-    const clocks = rows.length && share.requestClocks ? await share.requestClocks(rows) : undefined;
+    const clocks = rows.length && share.hooks.requestClocks ? await share.hooks.requestClocks(rows) : undefined;
     // A withdrawn request's clock stopped: none is shown.
     return rows.map((r) => ({ ...toRequest(r), clock: r.state === 'withdrawn' ? null : (clocks?.get(r.id) ?? null) }));
   };
   const withClock = async (r: RequestRow) => (await withClocks([r]))[0]!;
   /** Grants as the API shows them, each with its use when asked for. */
   const withUsage = async (grants: GrantRow[], usage: boolean) => {
-    const used = usage && grants.length && share.grantUsage ? await share.grantUsage(grants) : undefined;
+    const used = usage && grants.length && share.hooks.grantUsage ? await share.hooks.grantUsage(grants) : undefined;
     return grants.map((g) => ({ ...toGrant(g), usage: used?.get(g.id) ?? null }));
   };
   return async (app) => {
@@ -487,7 +487,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         if (known) reply.header('x-next-cursor', stream.next() ?? '');
         reply.header('x-pdx-grant', stream.grantId);
         // 标注: rows under an open objection (数据异议) are named to every reader, by row number (_row).
-        const flagged = records.flaggedRows ? await records.flaggedRows(stream.datasetId) : [];
+        const flagged = (await share.hooks.flaggedRows?.(stream.datasetId)) ?? [];
         if (flagged.length) reply.header('x-pdx-flagged-rows', flagged.slice(0, FLAGGED_HEADER_MAX).join(','));
         reply.type(CONTENT_TYPES[format]);
         async function* body(): AsyncGenerator<string> {

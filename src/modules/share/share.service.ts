@@ -176,11 +176,25 @@ export function grantState(g: Pick<GrantRow, 'state' | 'expires_at'>, now = new 
   return g.expires_at && new Date(g.expires_at) <= now ? 'expired' : 'active';
 }
 
-export function createShareService(deps: { db: Db; catalog: CatalogService; events: EventSink }) {
+/**
+ * What modules built after sharing tell it, passed in when it is created (main.ts binds them to those
+ * modules): none of them is set on the service afterwards.
+ */
+export interface ShareHooks {
+  /** The operation ids of an interface service (gateway): a request for one names some of them. */
+  operationsOf?(datasetId: string): Promise<string[]>;
+  /** Time-limit clocks of requests (duties), shown on every request in the API. */
+  requestClocks?(rows: RequestRow[]): Promise<Map<string, RequestClock>>;
+  /** Use of grants (calls, rows returned, last use) from the usage statistics (duties), shown on a grant and a dataset's grants. */
+  grantUsage?(grants: GrantRow[]): Promise<Map<string, GrantUsage>>;
+  /** Rows of a dataset flagged (标注) to every reader, e.g. under an open objection (duties): the records API names them. */
+  flaggedRows?(datasetId: string): Promise<number[]>;
+}
+
+export function createShareService(deps: { db: Db; catalog: CatalogService; events: EventSink; hooks?: ShareHooks }) {
   const { db, catalog, events } = deps;
+  const hooks = deps.hooks ?? {};
   const repo = shareRepo(db);
-  /** Set at wiring by the module that keeps interfaces (gateway): the operation ids of one. */
-  const hooks = { operationsOf: async (_datasetId: string): Promise<string[]> => [] };
 
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
@@ -250,15 +264,6 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
     repo,
     hooks,
 
-    /**
-     * Use of grants (calls, rows returned, last use), set by the duties module from its usage
-     * statistics (main.ts); shown on a grant and on a dataset's grants list.
-     */
-    grantUsage: undefined as ((grants: GrantRow[]) => Promise<Map<string, GrantUsage>>) | undefined,
-
-    /** Time-limit clocks of requests, set by the duties module (main.ts); shown on every request in the API. */
-    requestClocks: undefined as ((rows: RequestRow[]) => Promise<Map<string, RequestClock>>) | undefined,
-
     /** Every request in the given states (all organisations), oldest first: for the duties module's clocks and counts. */
     allRequests: (filter: { states?: RequestRow['state'][] } = {}, limit = 10_000) => repo.allRequests(filter.states ?? null, limit),
 
@@ -288,7 +293,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
       for (const name of names) if (!columns.some((c) => c.name === name)) throw unknownColumn(name);
       const series = seriesOf(d, input.series);
       let service: ServiceTerms | null = null;
-      if (d.resource_kind === 'service') service = checkOperations(input.operations, await hooks.operationsOf(d.id));
+      if (d.resource_kind === 'service') service = checkOperations(input.operations, (await hooks.operationsOf?.(d.id)) ?? []);
       else if (input.operations) throw operationsNotApplicable();
       if (names.length === 0 && !series?.devices?.length) throw new BadRequestError('no_columns', { zh: '至少申请一个信息项', en: 'Request at least one column' }, { field: 'columns' });
       checkEndDate(input.endDate, 'endDate');
