@@ -1,5 +1,5 @@
 import { ArrowLeftOutlined, CloudUploadOutlined, EditOutlined, RollbackOutlined, SendOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Descriptions, Empty, Form, Modal, Result, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Descriptions, Form, Modal, Result, Space, Spin, Tabs, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import {
@@ -21,7 +21,8 @@ import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { ColumnEditor } from './ColumnEditor.tsx';
 import { cleanInput, DatasetForm } from './DatasetForm.tsx';
-import { bytes, count, EncryptedTag, GradeTag, OpenTag, ShareTag, StatusTag, useErrorText, useTypeLabel, VersionStateTag } from './labels.tsx';
+import { count, GradeTag, OpenTag, ShareTag, StatusTag } from './labels.tsx';
+import { ColumnsTable, VersionsTable } from './DatasetTables.tsx';
 import { DataPreview } from './DataPreview.tsx';
 import { QualityReportView } from './QualityReport.tsx';
 import { RatingsCard } from '../duties/RatingsCard.tsx';
@@ -42,8 +43,6 @@ export function DatasetPage() {
   const { me, has } = useAuth();
   const { message, modal } = App.useApp();
   const navigate = useNavigate();
-  const typeLabel = useTypeLabel();
-  const errorText = useErrorText();
   const [actionError, setActionError] = useState<ApiError | Error>();
   const [editing, setEditing] = useState(false);
   const [editError, setEditError] = useState<string>();
@@ -274,119 +273,14 @@ export function DatasetPage() {
               key: 'columns',
               label: `${t('cat.columns')} (${columns.length})`,
               children: (
-                <Table<Column>
-                  rowKey="position"
-                  size="small"
-                  dataSource={columns}
-                  pagination={false}
-                  scroll={{ x: 820 }}
-                  data-testid="columns-table"
-                  locale={{ emptyText: <Empty description={t('cat.noColumns')} /> }}
-                  columns={[
-                    { title: '#', dataIndex: 'position', width: 48 },
-                    {
-                      title: t('cat.col.name'),
-                      key: 'name',
-                      render: (_, c) => (
-                        <Space direction="vertical" size={0}>
-                          <Typography.Text strong>{c.name}</Typography.Text>
-                          {c.label !== c.name && <Typography.Text type="secondary">{c.label}</Typography.Text>}
-                          {c.description && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{c.description}</Typography.Text>}
-                        </Space>
-                      ),
-                    },
-                    { title: t('cat.col.dataType'), dataIndex: 'dataType', width: 100, render: (v: Column['dataType']) => t(`dtype.${v}`) },
-                    {
-                      title: t('cat.col.grade'),
-                      key: 'grade',
-                      width: 190,
-                      render: (_, c) => (
-                        <Space size={0} wrap>
-                          <GradeTag grade={c.grade} short />
-                          {c.encrypted && <EncryptedTag />}
-                        </Space>
-                      ),
-                    },
-                    {
-                      title: t('cat.col.detected'),
-                      key: 'detected',
-                      width: 170,
-                      render: (_, c) => {
-                        const top = c.classification.types?.[0]?.type;
-                        return top ? (
-                          <Tag color="geekblue" data-testid="detected-type">
-                            {typeLabel(top)}
-                          </Tag>
-                        ) : (
-                          dash
-                        );
-                      },
-                    },
-                    {
-                      title: t('cat.col.rules'),
-                      key: 'rules',
-                      render: (_, c) => <RuleTags column={c} />,
-                    },
-                    ...(officer
-                      ? [
-                          {
-                            title: t('common.actions'),
-                            key: 'actions',
-                            width: 90,
-                            render: (_: unknown, c: Column) => (
-                              <Button type="link" size="small" onClick={() => setColumn(c)}>
-                                {t('cat.col.edit')}
-                              </Button>
-                            ),
-                          },
-                        ]
-                      : []),
-                  ]}
-                />
+                <ColumnsTable columns={columns} onEdit={officer ? setColumn : undefined} />
               ),
             },
             {
               key: 'versions',
               label: `${t('cat.versions')} (${versions.length})`,
               children: (
-                <Table<Version>
-                  rowKey="version"
-                  size="small"
-                  dataSource={versions}
-                  pagination={{ pageSize: 10, hideOnSinglePage: true }}
-                  scroll={{ x: 820 }}
-                  data-testid="versions-table"
-                  locale={{ emptyText: <Empty description={t('cat.noVersions')} /> }}
-                  columns={[
-                    { title: t('cat.v.version'), dataIndex: 'version', width: 70, render: (v: number) => `v${v}` },
-                    { title: t('cat.v.state'), dataIndex: 'state', width: 90, render: (s: Version['state']) => <VersionStateTag value={s} /> },
-                    { title: t('cat.v.mode'), dataIndex: 'mode', width: 80, render: (m: Version['mode']) => t(`ingest.mode.${m}`) },
-                    {
-                      title: t('cat.v.file'),
-                      key: 'file',
-                      ellipsis: true,
-                      render: (_, v) => {
-                        const source = v.source;
-                        return (
-                          <span>
-                            {source.fileName ?? '—'}
-                            {typeof source.bytes === 'number' && <Typography.Text type="secondary"> · {bytes(source.bytes)}</Typography.Text>}
-                            {typeof source.encoding === 'string' && <Typography.Text type="secondary"> · {source.encoding.toUpperCase()}</Typography.Text>}
-                          </span>
-                        );
-                      },
-                    },
-                    { title: t('cat.v.loaded'), dataIndex: 'rowsLoaded', width: 100, align: 'right', render: (n: number) => count(n) },
-                    { title: t('cat.v.quarantined'), dataIndex: 'rowsQuarantined', width: 90, align: 'right', render: (n: number) => (n ? <Typography.Text type="warning">{count(n)}</Typography.Text> : 0) },
-                    { title: t('cat.v.created'), dataIndex: 'createdAt', width: 170, render: (v: string) => time(v) },
-                    {
-                      title: t('cat.v.error'),
-                      key: 'error',
-                      width: 280,
-                      render: (_, v) => (v.error ? <Typography.Text type="danger">{errorText(v.error)}</Typography.Text> : ''),
-                    },
-                  ]}
-                />
+                <VersionsTable versions={versions} />
               ),
             },
             ...(seesQuality && d.currentVersion > 0
@@ -427,31 +321,6 @@ export function DatasetPage() {
           }}
         />
       )}
-    </Space>
-  );
-}
-
-function RuleTags({ column }: { column: Column }) {
-  const { t } = useI18n();
-  const typeLabel = useTypeLabel();
-  const r = column.rules;
-  const tags = [
-    r.required && t('cat.col.required'),
-    r.unique && t('cat.col.unique'),
-    r.identifier && `${t('rule.identifier')}: ${typeLabel(r.identifier)}`,
-    r.pattern && `${t('cat.col.pattern')}: ${r.pattern}`,
-    r.min !== undefined && `≥ ${r.min}`,
-    r.max !== undefined && `≤ ${r.max}`,
-    r.enum?.length && `${t('cat.col.enum')}: ${r.enum.slice(0, 3).join('/')}${r.enum.length > 3 ? '…' : ''}`,
-  ].filter((x): x is string => typeof x === 'string');
-  if (!tags.length) return <Typography.Text type="secondary">—</Typography.Text>;
-  return (
-    <Space size={[0, 4]} wrap>
-      {tags.map((x) => (
-        <Tag key={x} style={{ maxWidth: 220, overflow: 'hidden', textOverflow: 'ellipsis' }}>
-          {x}
-        </Tag>
-      ))}
     </Space>
   );
 }
