@@ -36,7 +36,7 @@ const operationSchema = z.object({
 const serviceSchema = z.object({
   code: z.string(),
   name: z.string(),
-  status: z.string(),
+  status: z.enum(['draft', 'published', 'withdrawn']),
   shareType: z.string(),
   providerOrgId: z.string(),
   providerName: z.string(),

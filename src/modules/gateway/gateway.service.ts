@@ -18,7 +18,7 @@ import type { Db } from '../../db/index.ts';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError, UpstreamError } from '../../errors.ts';
 import type { Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
-import { DATASET_DEFAULTS, type CatalogService, type ColumnRow, type DataType } from '../catalog/catalog.service.ts';
+import { DATASET_DEFAULTS, type CatalogService, type ColumnRow, type DatasetRow, type DataType } from '../catalog/catalog.service.ts';
 import { classifyRows, REPORT_THRESHOLD } from '../classify/engine.ts';
 import { columnProtection, gradeColumn } from '../classify/grades.ts';
 import { headerHints } from '../classify/headers.ts';
@@ -115,7 +115,7 @@ export interface ClientCertificateInput {
 export interface ServiceView {
   code: string;
   name: string;
-  status: string;
+  status: DatasetRow['status'];
   shareType: string;
   providerOrgId: string;
   providerName: string;

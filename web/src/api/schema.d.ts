@@ -18788,7 +18788,8 @@ export interface paths {
                             items: {
                                 code: string;
                                 name: string;
-                                status: string;
+                                /** @enum {string} */
+                                status: "draft" | "published" | "withdrawn";
                                 shareType: string;
                                 providerOrgId: string;
                                 providerName: string;
@@ -18960,7 +18961,8 @@ export interface paths {
                         "application/json": {
                             code: string;
                             name: string;
-                            status: string;
+                            /** @enum {string} */
+                            status: "draft" | "published" | "withdrawn";
                             shareType: string;
                             providerOrgId: string;
                             providerName: string;
@@ -19193,7 +19195,8 @@ export interface paths {
                         "application/json": {
                             code: string;
                             name: string;
-                            status: string;
+                            /** @enum {string} */
+                            status: "draft" | "published" | "withdrawn";
                             shareType: string;
                             providerOrgId: string;
                             providerName: string;
@@ -19337,7 +19340,8 @@ export interface paths {
                         "application/json": {
                             code: string;
                             name: string;
-                            status: string;
+                            /** @enum {string} */
+                            status: "draft" | "published" | "withdrawn";
                             shareType: string;
                             providerOrgId: string;
                             providerName: string;
@@ -19454,7 +19458,8 @@ export interface paths {
                         "application/json": {
                             code: string;
                             name: string;
-                            status: string;
+                            /** @enum {string} */
+                            status: "draft" | "published" | "withdrawn";
                             shareType: string;
                             providerOrgId: string;
                             providerName: string;
@@ -19573,7 +19578,8 @@ export interface paths {
                         "application/json": {
                             code: string;
                             name: string;
-                            status: string;
+                            /** @enum {string} */
+                            status: "draft" | "published" | "withdrawn";
                             shareType: string;
                             providerOrgId: string;
                             providerName: string;
@@ -19682,7 +19688,8 @@ export interface paths {
                         "application/json": {
                             code: string;
                             name: string;
-                            status: string;
+                            /** @enum {string} */
+                            status: "draft" | "published" | "withdrawn";
                             shareType: string;
                             providerOrgId: string;
                             providerName: string;

@@ -5,7 +5,9 @@ import { gatewayApi, type ImportedOperation, type ServiceView } from '../../api/
 import { useAuth } from '../../auth.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { StatusTag } from '../catalog/labels.tsx';
 import { GatewayStats } from './GatewayStats.tsx';
+import { curlOf, MyServices } from './MyServices.tsx';
 
 const GRADE_COLORS: Record<number, string> = { 1: 'default', 2: 'blue', 3: 'orange', 4: 'red' };
 
@@ -39,6 +41,7 @@ export function GatewayPage() {
         destroyOnHidden
         items={[
           { key: 'services', label: t('gw.tab.services'), children: services() },
+          ...(has('consumer') ? [{ key: 'mine', label: <span data-testid="gw-tab-mine">{t('gw.tab.mine')}</span>, children: <MyServices /> }] : []),
           { key: 'stats', label: <span data-testid="gw-tab-stats">{t('gw.tab.stats')}</span>, children: <GatewayStats /> },
         ]}
       />
@@ -67,7 +70,7 @@ export function GatewayPage() {
             { title: t('gw.name'), dataIndex: 'name' },
             { title: t('gw.code'), dataIndex: 'code', render: (c: string) => <Typography.Text code>{c}</Typography.Text> },
             { title: t('gw.provider'), dataIndex: 'providerName' },
-            { title: t('gw.status'), dataIndex: 'status', render: (s: string) => <Tag>{s}</Tag> },
+            { title: t('gw.status'), dataIndex: 'status', render: (s: ServiceView['status']) => <StatusTag value={s} /> },
             { title: t('gw.grade'), dataIndex: 'grade', render: (g: number | null) => <GradeTag grade={g} /> },
             { title: t('gw.operations'), render: (_, s) => s.operations.length },
             {
@@ -132,7 +135,7 @@ function ServiceDetail({ service, onChanged }: { service: ServiceView; onChanged
             title: t('gw.curl'),
             render: (_, o) => (
               <Typography.Text code copyable style={{ fontSize: 12 }}>
-                {`curl -X ${o.method} -H "Authorization: Bearer $PDX_KEY" ${origin}/api/v1/services/${service.code}${o.path}`}
+                {curlOf(origin, service.code, o)}
               </Typography.Text>
             ),
           },

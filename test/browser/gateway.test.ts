@@ -1,0 +1,60 @@
+/**
+ * Interface sharing in the console (issue 17 point 8), on the demo world's 企业信息查询 of
+ * 省市场监督管理局, granted to 朝阳市民政局 with the legal representative masked and the phone hidden:
+ * the consumer's 我的接口 lists the granted operation with its parameters, the response fields in
+ * their granted forms (in words) and an example call; the registry shows statuses in words; a phone
+ * shows the same without sideways scroll.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+describe.sequential('interface services in the console', () => {
+  let server: TestServer;
+  let browser: Browser;
+  const password = (username: string) => server.demoAccounts!.find((a) => a.username === username)!.password;
+
+  beforeAll(async () => {
+    server = await startTestServer({ PDX_DEMO: 'true', PDX_DEMO_PEOPLE: '200', PDX_DEMO_GATEWAY: 'true' });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function myServices(page: Page) {
+    await signIn(page, server.url, 'zy-minzheng', password('zy-minzheng'), '/services');
+    // The registry first: the published service with its status in words, not a code.
+    const row = page.getByRole('row').filter({ hasText: '企业信息查询' });
+    await expect.poll(() => row.getByTestId('status-tag').textContent()).toBe('已发布');
+    await page.getByTestId('gw-tab-mine').click();
+    return page.getByTestId('gw-mine-grant').filter({ hasText: '企业信息查询' });
+  }
+
+  it('the consumer sees 我的接口: the granted operation, the fields in their forms and an example call', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = watchErrors(page);
+    const grant = await myServices(page);
+    await grant.waitFor();
+    const fields = (await grant.getByTestId('gw-mine-fields').textContent())!;
+    expect(fields).toMatch(/脱敏/);
+    expect(fields).not.toMatch(/\bmasked\b|\bhidden\b/);
+    const curl = (await grant.getByTestId('gw-mine-curl').first().textContent())!;
+    expect(curl).toMatch(/^curl -X GET -H "Authorization: Bearer \$PDX_KEY" "http:\/\/[^"]+\/api\/v1\/services\/[^/]+\/companies\/<[^>]+>"$/);
+    expect(await grant.textContent()).toContain('查看授权');
+    await screenshot(page, 'gateway-01-my-services');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('on a phone, 我的接口 fits the screen (tables scroll inside their cards)', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const grant = await myServices(page);
+    await grant.waitFor();
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await screenshot(page, 'gateway-02-my-services-phone');
+    await page.close();
+  });
+});
