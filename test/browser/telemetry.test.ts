@@ -85,6 +85,10 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
     await page.goto(`${server.url}/catalog/${setCode}`);
     await page.getByTestId('telemetry-kind').waitFor();
     await expect.poll(() => page.getByTestId('telemetry-hint').textContent()).toContain(`/api/v1/series/${setCode}/points`);
+    // The 600 points are 信息项 in pages of 50, so the page draws at once.
+    const points = page.getByTestId('columns-table');
+    await expect.poll(() => points.locator('tr.ant-table-row').count()).toBe(50);
+    expect(await page.getByText('共 600 个信息项').count()).toBe(1);
     await screenshot(page, 'telemetry-catalogue', { fullPage: false });
     expect(errors).toEqual([]);
   });

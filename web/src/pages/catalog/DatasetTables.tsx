@@ -4,6 +4,9 @@ import type { Column, Version } from '../../api/catalog.ts';
 import { useI18n } from '../../i18n.tsx';
 import { bytes, count, EncryptedTag, GradeTag, useErrorText, useTypeLabel, VersionStateTag } from './labels.tsx';
 
+/** 信息项 per page of the columns table. */
+const PAGE = 50;
+
 const dash = <Typography.Text type="secondary">—</Typography.Text>;
 
 /** The dataset's 信息项 with grade, detected type and rules; `onEdit` (the provider's officer) adds an edit link. */
@@ -15,7 +18,8 @@ export function ColumnsTable({ columns, onEdit }: { columns: Column[]; onEdit?: 
       rowKey="position"
       size="small"
       dataSource={columns}
-      pagination={false}
+      // A telemetry set has hundreds of points: pages of 50, so the page draws at once.
+      pagination={columns.length > PAGE ? { pageSize: PAGE, showSizeChanger: false, showTotal: (n) => t('cat.columnsTotal', { n }) } : false}
       scroll={{ x: 820 }}
       data-testid="columns-table"
       locale={{ emptyText: <Empty description={t('cat.noColumns')} /> }}
