@@ -2,8 +2,8 @@
  * Interface sharing in the console (issue 17 point 8), on the demo world's 企业信息查询 of
  * 省市场监督管理局, granted to 朝阳市民政局 with the legal representative masked and the phone hidden:
  * the consumer's 我的接口 lists the granted operation with its parameters, the response fields in
- * their granted forms (in words) and an example call; the registry shows statuses in words; a phone
- * shows the same without sideways scroll.
+ * their granted forms (in words) and an example call; the registry shows statuses in words; the
+ * provider's officer edits the interface; a phone shows 我的接口 without sideways scroll.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,31 @@ describe.sequential('interface services in the console', () => {
     expect(curl).toMatch(/^curl -X GET -H "Authorization: Bearer \$PDX_KEY" "http:\/\/[^"]+\/api\/v1\/services\/[^/]+\/companies\/<[^>]+>"$/);
     expect(await grant.textContent()).toContain('查看授权');
     await screenshot(page, 'gateway-01-my-services');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the provider\'s officer edits the interface: a new timeout is saved, the credential is never shown', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = watchErrors(page);
+    await signIn(page, server.url, 'sj-officer', password('sj-officer'), '/services');
+    const row = page.getByRole('row').filter({ hasText: '企业信息查询' });
+    await row.locator('.ant-table-row-expand-icon').click();
+    await page.getByTestId('gw-edit').click();
+    const timeout = page.getByTestId('gw-edit-timeout');
+    await timeout.fill('8000');
+    await screenshot(page, 'gateway-03-edit');
+    const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && /\/api\/v1\/gateway\/services\//.test(r.url()));
+    await page.getByTestId('gw-edit-save').click();
+    expect((await saved).status()).toBe(200);
+    await expect.poll(() => page.getByText('已保存接口设置').count()).toBe(1);
+    // The detail shows the new timeout; the stored secret appears nowhere on the page.
+    await expect.poll(() => page.getByTestId('gw-detail').textContent()).toContain('8000');
+    // The detected types of the response fields read as words (身份证号), not codes.
+    const fields = (await page.getByTestId('gw-fields').textContent())!;
+    expect(fields).toContain('身份证号');
+    expect(fields).not.toContain('cn_resident_id');
+    expect(await page.locator('input[type=password]').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -6,6 +6,7 @@ export type Operation = ServiceView['operations'][number];
 export type Parameter = Operation['parameters'][number];
 export type Method = Operation['method'];
 export type RegisterInput = BodyOf<'/api/v1/gateway/services', 'post'>;
+export type UpdateInput = BodyOf<'/api/v1/gateway/services/{code}', 'put'>;
 export type CallStats = ResponseOf<'/api/v1/gateway/stats', 'get'>;
 export type CallStatsItem = CallStats['items'][number];
 export type StatsQuery = QueryOf<'/api/v1/gateway/stats', 'get'>;
@@ -15,6 +16,7 @@ export const gatewayApi = {
   list: () => GET('/api/v1/gateway/services').then((r) => r.items),
   get: (code: string) => GET('/api/v1/gateway/services/{code}', { path: { code } }),
   register: (input: RegisterInput) => POST('/api/v1/gateway/services', { body: input }),
+  update: (code: string, input: UpdateInput) => PUT('/api/v1/gateway/services/{code}', { path: { code }, body: input }),
   preview: (openapi: string) => POST('/api/v1/gateway/openapi/preview', { body: { openapi } }),
   setCredential: (code: string, auth: { header: string; secret: string } | null) => PUT('/api/v1/gateway/services/{code}/credential', { path: { code }, body: { auth } }),
   stats: (query: StatsQuery) => GET('/api/v1/gateway/stats', { query }),

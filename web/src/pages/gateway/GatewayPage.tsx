@@ -1,11 +1,11 @@
-import { Alert, App, Button, Card, Descriptions, Form, Input, InputNumber, Modal, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Descriptions, Form, Input, InputNumber, Modal, Select, Space, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import { ApiError } from '../../api/client.ts';
 import { gatewayApi, type ImportedOperation, type ServiceView } from '../../api/gateway.ts';
 import { useAuth } from '../../auth.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
-import { StatusTag } from '../catalog/labels.tsx';
+import { StatusTag, useTypeLabel } from '../catalog/labels.tsx';
 import { GatewayStats } from './GatewayStats.tsx';
 import { curlOf, MyServices } from './MyServices.tsx';
 
@@ -95,15 +95,31 @@ function ServiceDetail({ service, onChanged }: { service: ServiceView; onChanged
   const { message } = App.useApp();
   const own = me?.orgId === service.providerOrgId && me.roles.includes('data_officer');
   const origin = window.location.origin;
+  const [editing, setEditing] = useState(false);
+  const typeLabel = useTypeLabel();
   return (
     <Space direction="vertical" size={12} style={{ width: '100%' }}>
-      <Descriptions size="small" column={2}>
+      <Descriptions size="small" column={2} data-testid="gw-detail">
         {service.baseUrl && <Descriptions.Item label={t('gw.baseUrl')}>{service.baseUrl}</Descriptions.Item>}
         <Descriptions.Item label={t('gw.timeout')}>{service.timeoutMs}</Descriptions.Item>
         <Descriptions.Item label={t('gw.credential')}>
           {service.hasCredential ? `${service.authHeader ?? ''} ${t('gw.hasCredential')}` : t('gw.noCredential')}
         </Descriptions.Item>
       </Descriptions>
+      {own && (
+        <Button onClick={() => setEditing(true)} data-testid="gw-edit">
+          {t('gw.edit')}
+        </Button>
+      )}
+      {editing && (
+        <EditModal
+          service={service}
+          onClose={(done) => {
+            setEditing(false);
+            if (done) onChanged();
+          }}
+        />
+      )}
       {own && service.status === 'draft' && (
         <Button
           onClick={async () => {
@@ -146,10 +162,11 @@ function ServiceDetail({ service, onChanged }: { service: ServiceView; onChanged
         rowKey="name"
         pagination={false}
         dataSource={service.fields}
+        data-testid="gw-fields"
         columns={[
           { title: t('gw.field'), dataIndex: 'name', render: (n: string) => <Typography.Text code>{n}</Typography.Text> },
           { title: t('gw.name'), dataIndex: 'label' },
-          { title: t('gw.type'), dataIndex: 'type', render: (x: string | null) => x ?? '—' },
+          { title: t('gw.type'), dataIndex: 'type', render: (x: string | null) => (x ? <Tooltip title={x}>{typeLabel(x)}</Tooltip> : '—') },
           { title: t('gw.grade'), dataIndex: 'grade', render: (g: number | null) => <GradeTag grade={g} /> },
         ]}
       />
@@ -267,6 +284,79 @@ function RegisterModal({ onClose }: { onClose: (done: boolean) => void }) {
         </Form.Item>
         <Form.Item name="sample" label={t('gw.sample')}>
           <Input.TextArea rows={4} style={{ fontFamily: 'monospace' }} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+interface EditForm {
+  baseUrl: string;
+  timeoutMs: number;
+  authHeader?: string;
+  authSecret?: string;
+  removeCredential?: boolean;
+  openapi?: string;
+}
+
+/**
+ * Edits a registered interface (the provider's officer): base URL, timeout, the upstream credential
+ * (the stored secret is never shown; a blank one keeps it) and, optionally, a re-imported OpenAPI
+ * document that replaces the operations.
+ */
+function EditModal({ service, onClose }: { service: ServiceView; onClose: (done: boolean) => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<EditForm>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const removing = Form.useWatch('removeCredential', form);
+
+  async function submit(v: EditForm) {
+    setError(undefined);
+    setBusy(true);
+    try {
+      const header = v.authHeader?.trim();
+      await gatewayApi.update(service.code, {
+        baseUrl: v.baseUrl,
+        timeoutMs: v.timeoutMs,
+        ...(v.removeCredential ? { auth: null } : header ? { auth: { header, ...(v.authSecret ? { secret: v.authSecret } : {}) } } : {}),
+        ...(v.openapi?.trim() ? { openapi: v.openapi } : {}),
+      });
+      void message.success(t('gw.saved'));
+      onClose(true);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal open width={760} title={`${t('gw.edit')} · ${service.name}`} onCancel={() => onClose(false)} okText={t('common.save')} cancelText={t('common.cancel')} confirmLoading={busy} onOk={() => form.submit()} okButtonProps={{ 'data-testid': 'gw-edit-save' }}>
+      {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} data-testid="gw-edit-error" />}
+      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ baseUrl: service.baseUrl ?? '', timeoutMs: service.timeoutMs, authHeader: service.authHeader ?? '' }}>
+        <Form.Item name="baseUrl" label={t('gw.baseUrl')} extra={t('gw.baseUrlHint')} rules={[{ required: true }]}>
+          <Input data-testid="gw-edit-base-url" />
+        </Form.Item>
+        <Form.Item name="timeoutMs" label={t('gw.timeout')} rules={[{ required: true }]}>
+          <InputNumber min={100} max={120000} data-testid="gw-edit-timeout" />
+        </Form.Item>
+        <Space size={16} wrap align="start">
+          <Form.Item name="authHeader" label={t('gw.authHeader')}>
+            <Input placeholder="X-Api-Token" disabled={removing} />
+          </Form.Item>
+          <Form.Item name="authSecret" label={t('gw.authSecret')} extra={service.hasCredential ? t('gw.edit.keepSecret') : undefined}>
+            <Input.Password autoComplete="new-password" disabled={removing} />
+          </Form.Item>
+        </Space>
+        {service.hasCredential && (
+          <Form.Item name="removeCredential" valuePropName="checked">
+            <Checkbox>{t('gw.edit.removeCredential')}</Checkbox>
+          </Form.Item>
+        )}
+        <Form.Item name="openapi" label={t('gw.edit.openapi')} extra={t('gw.edit.openapiHint')}>
+          <Input.TextArea rows={6} style={{ fontFamily: 'monospace' }} />
         </Form.Item>
       </Form>
     </Modal>
