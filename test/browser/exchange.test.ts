@@ -135,6 +135,20 @@ describe.sequential('console: 数据源 in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('the dataset page shows its binding (table, schedule, last version) and where each version came from', async () => {
+    await page.goto(`${server.url}/catalog/${code}`);
+    const binding = page.getByTestId('dataset-binding');
+    await expect.poll(() => binding.textContent()).toContain('户籍库:public.people');
+    expect(await binding.textContent()).toContain('cron 0 2 * * *');
+    expect(await binding.textContent()).toContain('第 1 版');
+    expect(await binding.getByRole('link').getAttribute('href')).toBe('/sources');
+    await page.getByRole('tab', { name: /数据版本/ }).click();
+    await expect.poll(() => page.getByTestId('version-source').first().textContent()).toContain('数据源 户籍库 · public.people');
+    await screenshot(page, 'exchange-04b-dataset-binding');
+    await page.goto(`${server.url}/sources`);
+    expect(errors).toEqual([]);
+  });
+
   it('fits a phone (390×844)', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const phoneErrors = watchErrors(phone);

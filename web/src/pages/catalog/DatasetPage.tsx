@@ -24,6 +24,7 @@ import { cleanInput, DatasetForm } from './DatasetForm.tsx';
 import { count, GradeTag, OpenTag, ShareTag, StatusTag } from './labels.tsx';
 import { ColumnsTable, VersionsTable } from './DatasetTables.tsx';
 import { DataPreview } from './DataPreview.tsx';
+import { DatasetBinding } from '../exchange/DatasetBinding.tsx';
 import { QualityReportView } from './QualityReport.tsx';
 import { RatingsCard } from '../duties/RatingsCard.tsx';
 import { UpkeepLine } from '../duties/Upkeep.tsx';
@@ -265,6 +266,7 @@ export function DatasetPage() {
 
       {d.status === 'published' && <RatingsCard code={d.code} providerOrgId={d.providerOrgId} />}
       {(officer || has('secadmin')) && <DatasetGrantsCard code={d.code} />}
+      {officer && d.resourceKind === 'table' && <DatasetBinding code={d.code} />}
 
       <Card>
         <Tabs
