@@ -50,7 +50,7 @@ program
     if (server.platform.masterKeyWarning) banner.push(`WARNING / 警告: ${server.platform.masterKeyWarning}\n\n`);
     if (server.platform.auditNotice) banner.push(`AUDIT / 审计: ${server.platform.auditNotice}\n\n`);
     if (config.PDX_PASSWORD_COST < DEFAULT_PASSWORD_COST) {
-      banner.push(`WARNING / 警告: PDX_PASSWORD_COST=${config.PDX_PASSWORD_COST} is below ${DEFAULT_PASSWORD_COST}: new password hashes are weak (for test runs only) / 密码哈希强度低于默认值,仅用于测试\n\n`);
+      banner.push(`WARNING / 警告: PDX_PASSWORD_COST=${config.PDX_PASSWORD_COST} is below ${DEFAULT_PASSWORD_COST}: new password hashes are weak (for test runs only) / 密码哈希强度低于默认值，仅用于测试\n\n`);
     }
     process.stdout.write(banner.join(''));
     if (server.firstCredentials) printFirstCredentials(server.firstCredentials);

@@ -69,7 +69,7 @@ export async function createSigner(deps: { db: Db; trust?: AuditTrust } & Sealer
     if (size > 0) {
       throw new AuditTrustError(
         'audit_key_missing',
-        `审计签名密钥不在数据库中，而审计日志已有 ${size} 条记录：pdx 不会为已有记录的日志生成新密钥。请从备份恢复 audit_signing_keys 中的密钥记录${pinned ? `(固定公钥 ${keyIdOf(pinned).slice(0, 16)}…)` : ''}`,
+        `审计签名密钥不在数据库中，而审计日志已有 ${size} 条记录：pdx 不会为已有记录的日志生成新密钥。请从备份恢复 audit_signing_keys 中的密钥记录${pinned ? `（固定公钥 ${keyIdOf(pinned).slice(0, 16)}…）` : ''}`,
         `The audit signing key is missing from the database while the log holds ${size} records: pdx never makes a new key for a log that has records. Restore the row of audit_signing_keys from a backup${pinned ? ` (pinned key ${keyIdOf(pinned).slice(0, 16)}…)` : ''}`,
       );
     }
@@ -97,7 +97,7 @@ export async function createSigner(deps: { db: Db; trust?: AuditTrust } & Sealer
   let notice: string | undefined;
   if (!pinned && deps.trust?.pin(signer.publicKeyPem)) {
     notice =
-      `审计签名公钥已固定在 ${deps.trust.pinWhere}(密钥编号 ${keyId})。请另存一份,并在其他服务器上设置 PDX_AUDIT_PUBLIC_KEY=${publicKeyLine(signer.publicKeyPem)}` +
+      `审计签名公钥已固定在 ${deps.trust.pinWhere}（密钥编号 ${keyId}）。请另存一份，并在其他服务器上设置 PDX_AUDIT_PUBLIC_KEY=${publicKeyLine(signer.publicKeyPem)}` +
       ` / The audit signing public key is pinned in ${deps.trust.pinWhere} (key id ${keyId}). Keep a copy elsewhere, and on other servers set PDX_AUDIT_PUBLIC_KEY=${publicKeyLine(signer.publicKeyPem)}`;
   }
   return { ...signer, keyId, ...(notice ? { notice } : {}) };
