@@ -8,11 +8,17 @@ import { sourcesApi, type Binding } from '../../api/exchange.ts';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 
+/** A binding's schedule in words: cron, every N minutes, or on request. */
+export function useScheduleText(): (b: Pick<Binding, 'cron' | 'intervalMinutes'>) => string {
+  const { t } = useI18n();
+  return (b) => (b.cron ? t('sources.cronAt', { cron: b.cron }) : b.intervalMinutes ? t('sources.everyMinutes', { n: b.intervalMinutes }) : t('sources.onRequest'));
+}
+
 export function DatasetBinding({ code }: { code: string }) {
   const { t, time, lang } = useI18n();
   const { data: bindings, error } = useLoad(() => sourcesApi.bindings(), [code]);
   const b: Binding | undefined = bindings?.find((x) => x.dataset === code);
-  const schedule = (x: Binding) => (x.cron ? t('sources.cronAt', { cron: x.cron }) : x.intervalMinutes ? t('sources.everyMinutes', { n: x.intervalMinutes }) : t('sources.onRequest'));
+  const schedule = useScheduleText();
   if (error) return <Alert type="error" showIcon message={error} />;
   if (!bindings) return null;
   return (

@@ -5,6 +5,7 @@ import { sourcesApi, type Binding, type Run, type Source, type SourceInput, type
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { BindingWizard } from './BindingWizard.tsx';
+import { useScheduleText } from './DatasetBinding.tsx';
 
 const RUN_COLOR = { running: 'processing', succeeded: 'green', unchanged: 'default', failed: 'red' } as const;
 
@@ -77,7 +78,7 @@ export function SourcesPage() {
     if (changed) void reload();
   };
 
-  const schedule = (b: Binding) => (b.cron ? t('sources.cronAt', { cron: b.cron }) : b.intervalMinutes ? t('sources.everyMinutes', { n: b.intervalMinutes }) : t('sources.onRequest'));
+  const schedule = useScheduleText();
 
   return (
     <Space direction="vertical" size="large" style={{ width: '100%' }}>
