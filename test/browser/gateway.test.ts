@@ -41,7 +41,7 @@ describe.sequential('interface services in the console', () => {
     const fields = (await grant.getByTestId('gw-mine-fields').textContent())!;
     expect(fields).toMatch(/脱敏/);
     expect(fields).not.toMatch(/\bmasked\b|\bhidden\b/);
-    const curl = (await grant.getByTestId('gw-mine-curl').first().textContent())!;
+    const curl = (await grant.getByTestId('gw-curl').first().textContent())!;
     expect(curl).toMatch(/^curl -X GET -H "Authorization: Bearer \$PDX_KEY" "http:\/\/[^"]+\/api\/v1\/services\/[^/]+\/companies\/<[^>]+>"$/);
     expect(await grant.textContent()).toContain('查看授权');
     await screenshot(page, 'gateway-01-my-services');

@@ -7,7 +7,7 @@ import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { StatusTag, useTypeLabel } from '../catalog/labels.tsx';
 import { GatewayStats } from './GatewayStats.tsx';
-import { curlOf, MyServices } from './MyServices.tsx';
+import { MyServices, OperationsTable } from './MyServices.tsx';
 
 const GRADE_COLORS: Record<number, string> = { 1: 'default', 2: 'blue', 3: 'orange', 4: 'red' };
 
@@ -94,7 +94,6 @@ function ServiceDetail({ service, onChanged }: { service: ServiceView; onChanged
   const { me } = useAuth();
   const { message } = App.useApp();
   const own = me?.orgId === service.providerOrgId && me.roles.includes('data_officer');
-  const origin = window.location.origin;
   const [editing, setEditing] = useState(false);
   const typeLabel = useTypeLabel();
   return (
@@ -135,28 +134,7 @@ function ServiceDetail({ service, onChanged }: { service: ServiceView; onChanged
           {t('gw.publish')}
         </Button>
       )}
-      <Table
-        size="small"
-        rowKey="id"
-        pagination={false}
-        dataSource={service.operations}
-        data-testid="gw-operations"
-        columns={[
-          { title: 'ID', dataIndex: 'id' },
-          { title: t('gw.method'), dataIndex: 'method', render: (m: string) => <Tag color="geekblue">{m}</Tag> },
-          { title: t('gw.path'), dataIndex: 'path', render: (p: string) => <Typography.Text code>{p}</Typography.Text> },
-          { title: t('gw.summary'), dataIndex: 'summary' },
-          { title: t('gw.params'), render: (_, o) => o.parameters.map((p) => `${p.name}${p.required ? '*' : ''}`).join(', ') },
-          {
-            title: t('gw.curl'),
-            render: (_, o) => (
-              <Typography.Text code copyable style={{ fontSize: 12 }}>
-                {curlOf(origin, service.code, o)}
-              </Typography.Text>
-            ),
-          },
-        ]}
-      />
+      <OperationsTable code={service.code} operations={service.operations} testId="gw-operations" showId />
       <Table
         size="small"
         rowKey="name"

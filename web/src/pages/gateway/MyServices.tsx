@@ -19,10 +19,40 @@ export function curlOf(origin: string, code: string, o: Operation): string {
   return `curl -X ${o.method} -H "Authorization: Bearer $PDX_KEY" "${url}"`;
 }
 
+/** Operations of an interface: (the registry: its id,) method, path, summary, parameters (required ones starred) and an example call. */
+export function OperationsTable({ code, operations, testId, showId }: { code: string; operations: Operation[]; testId?: string; showId?: boolean }) {
+  const { t, lang } = useI18n();
+  const origin = window.location.origin;
+  return (
+    <Table<Operation>
+      size="small"
+      rowKey="id"
+      pagination={false}
+      scroll={{ x: 'max-content' }}
+      dataSource={operations}
+      data-testid={testId}
+      columns={[
+        ...(showId ? [{ title: 'ID', dataIndex: 'id' }] : []),
+        { title: t('gw.method'), dataIndex: 'method', render: (m: string) => <Tag color="geekblue">{m}</Tag> },
+        { title: t('gw.path'), dataIndex: 'path', render: (p: string) => <Typography.Text code>{p}</Typography.Text> },
+        { title: t('gw.summary'), dataIndex: 'summary' },
+        { title: t('gw.params'), render: (_, o) => o.parameters.map((p) => `${p.name}${p.required ? '*' : ''}`).join(lang === 'zh' ? '、' : ', ') || '—' },
+        {
+          title: t('gw.curl'),
+          render: (_, o) => (
+            <Typography.Text code copyable style={{ fontSize: 12 }} data-testid="gw-curl">
+              {curlOf(origin, code, o)}
+            </Typography.Text>
+          ),
+        },
+      ]}
+    />
+  );
+}
+
 export function MyServices() {
   const { t } = useI18n();
   const { me } = useAuth();
-  const origin = window.location.origin;
   const { data, loading, error } = useLoad(async () => {
     const [grants, services] = await Promise.all([shareApi.grants(), gatewayApi.list()]);
     const byCode = new Map(services.map((s) => [s.code, s]));
@@ -65,27 +95,7 @@ export function MyServices() {
                 </Space>
               </Descriptions.Item>
             </Descriptions>
-            <Table<Operation>
-              size="small"
-              rowKey="id"
-              pagination={false}
-              scroll={{ x: 'max-content' }}
-              dataSource={operations}
-              columns={[
-                { title: t('gw.method'), dataIndex: 'method', render: (m: string) => <Tag color="geekblue">{m}</Tag> },
-                { title: t('gw.path'), dataIndex: 'path', render: (p: string) => <Typography.Text code>{p}</Typography.Text> },
-                { title: t('gw.summary'), dataIndex: 'summary' },
-                { title: t('gw.params'), render: (_, o) => o.parameters.map((p) => `${p.name}${p.required ? '*' : ''}`).join('、') || '—' },
-                {
-                  title: t('gw.curl'),
-                  render: (_, o) => (
-                    <Typography.Text code copyable style={{ fontSize: 12 }} data-testid="gw-mine-curl">
-                      {curlOf(origin, g.dataset.code, o)}
-                    </Typography.Text>
-                  ),
-                },
-              ]}
-            />
+            <OperationsTable code={g.dataset.code} operations={operations} />
           </Card>
         );
       })}
