@@ -76,6 +76,13 @@ describeEachBackend('releases', ({ use }) => {
             checked = (await w.officer.call('POST', `/api/v1/open/manage/releases/${created.id}/check`)).json();
           }
           const publish = await w.officer.call('POST', `/api/v1/open/manage/releases/${created.id}/publish`);
+          if (!checked.columns.some((c: { role: string }) => ['quasi', 'sensitive', 'insensitive'].includes(c.role))) {
+            // A plan that removes every column puts nothing on the portal.
+            expect(publish.statusCode).toBe(400);
+            expect(publish.json().error.code).toBe('nothing_opened');
+            expect((await t.anonymous.call('GET', `/api/v1/open/datasets/${code}`)).statusCode).toBe(404);
+            return;
+          }
           if (!checked.report.passed) {
             expect(publish.statusCode).toBe(409);
             expect((await t.anonymous.call('GET', `/api/v1/open/datasets/${code}`)).statusCode).toBe(404);

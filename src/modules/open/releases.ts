@@ -53,6 +53,9 @@ function denied(code: string, zh: string, en: string, details?: unknown): never 
   throw new BadRequestError(code, { zh, en }, details);
 }
 
+/** Whether the plan puts the column in the release (in some form). */
+const isOpened = (p: Pick<PlanColumn, 'role'>) => p.role === 'quasi' || p.role === 'sensitive' || p.role === 'insensitive';
+
 /** Why a column may only be removed (or nothing), or undefined when it may be opened in some form. */
 export function lockOf(c: Pick<ColumnState, 'effectiveGrade' | 'effectiveType' | 'encrypted'>): Message | undefined {
   if (c.effectiveGrade >= 4) return { zh: '4级信息项不予开放', en: 'Grade-4 columns are never opened' };
@@ -88,7 +91,7 @@ export function validatePlan(plan: readonly PlanColumn[], columns: ColumnState[]
     seen.add(p.name);
     if (!COLUMN_ROLES.includes(p.role)) denied('invalid_role', `角色无效：${p.name}`, `Invalid role of ${p.name}`, { column: p.name });
     const lock = lockOf(c);
-    const opened = p.role === 'quasi' || p.role === 'sensitive' || p.role === 'insensitive';
+    const opened = isOpened(p);
     if (lock && opened) denied(c.effectiveGrade >= 4 ? 'grade4_never_opened' : 'direct_identifier', `${lock.zh}:${p.name}`, `${lock.en}: ${p.name}`, { column: p.name });
     if (!HIERARCHY_KINDS.includes(p.hierarchy)) denied('invalid_hierarchy', `泛化层级类型无效：${p.name}`, `Invalid hierarchy of ${p.name}`, { column: p.name });
     if (!Number.isInteger(p.level) || p.level < 0 || p.level >= levelCount(p.hierarchy)) {
@@ -203,7 +206,7 @@ export function createReleasesService(deps: {
   /** Writes the snapshot of a passing plan and checks it again; returns what the release records. */
   async function writeSnapshot(tx: Queryable, r: ReleaseRow, d: DatasetRow, c: Awaited<ReturnType<typeof runCheck>>, t: Thresholds, descriptions: Map<string, string>) {
     const txRepo = openRepo(tx);
-    const released = r.columns.filter((p) => p.role === 'quasi' || p.role === 'sensitive' || p.role === 'insensitive');
+    const released = r.columns.filter(isOpened);
     const table = `open_r_${r.id.replaceAll('-', '').slice(0, 20)}`;
     const out = (p: PlanColumn) => `c${released.indexOf(p) + 1}`;
     const plan: ReturnType<typeof snapshotPlan> = snapshotPlan(c.model, c.qis.map((p) => p.level), t);
@@ -342,6 +345,8 @@ export function createReleasesService(deps: {
       const d = await catalog.getOwned(caller.principal, r0.dataset_code);
       // The plan against today's classification first: a column graded 4级 since planning stops here.
       validatePlan(r0.columns, (await review.stateOf(d)).columns);
+      // A release that opens no column would put an empty dataset on the portal.
+      if (!r0.columns.some(isOpened)) denied('nothing_opened', '开放发布至少要开放一个信息项', 'A release opens at least one column');
       const s = await openable(d);
       const settings = await deps.settings();
       const t = { k: settings.k, l: settings.l, maxSuppression: settings.maxSuppression };
