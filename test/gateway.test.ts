@@ -397,22 +397,27 @@ describeEachBackend('interface gateway', ({ use }) => {
     expect((await key.call('GET', `/api/v1/services/${heldCode}/held`)).statusCode).toBe(200);
   });
 
-  it('a missing parameter and the daily call quota are refused before the upstream, audited as refusals the detectors count', async () => {
+  /** A one-operation service of the provider, granted to the consumer with the given quotas. */
+  async function quotaService(name: string, quotas: { rowsPerDay?: number; requestsPerMinute?: number }) {
     const reg = await officer.call('POST', '/api/v1/gateway/services', {
-      name: '配额接口',
+      name,
       baseUrl: upstream.url,
       auth: { header: 'x-api-token', secret: TOKEN },
       operations: [{ id: 'lookup', method: 'GET', path: '/lookup', parameters: [{ name: 'id', in: 'query', required: true }], fields: [{ path: 'value', label: '数值', dataType: 'integer' }] }],
     });
     expect(reg.statusCode, reg.body).toBe(201);
-    const quotaCode = reg.json().code as string;
-    await officer.call('POST', `/api/v1/datasets/${quotaCode}/publish`);
+    const code = reg.json().code as string;
+    await officer.call('POST', `/api/v1/datasets/${code}/publish`);
     const req = await consumer.call('POST', '/api/v1/share/requests', {
-      dataset: quotaCode, columns: ['value'], operations: ['lookup'], purpose: '测试配额', purposeCategory: 'other', legalBasis: '测试依据', endDate: '2099-06-30',
+      dataset: code, columns: ['value'], operations: ['lookup'], purpose: '测试配额', purposeCategory: 'other', legalBasis: '测试依据', endDate: '2099-06-30',
     });
-    const approved = await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: 'value', mode: 'clear' }], rowsPerDay: 2 });
+    const approved = await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: 'value', mode: 'clear' }], ...quotas });
     expect(approved.json().state, approved.body).toBe('active');
-    const call = (query: string) => key.call('GET', `/api/v1/services/${quotaCode}/lookup${query}`);
+    return { code, call: (query: string) => key.call('GET', `/api/v1/services/${code}/lookup${query}`) };
+  }
+
+  it('a missing parameter and the daily call quota are refused before the upstream, audited as refusals the detectors count', async () => {
+    const { code: quotaCode, call } = await quotaService('配额接口', { rowsPerDay: 2 });
     const before = upstream.seen.length;
 
     const missing = await call('');
@@ -429,6 +434,20 @@ describeEachBackend('interface gateway', ({ use }) => {
     expect(upstream.seen.length).toBe(before + 2);
     const [quota] = await auditRecords(`action=data.quota_exceeded&dataset=${quotaCode}&limit=1`);
     expect(quota).toMatchObject({ result: 'denied', details: { quota: 'calls_per_day', limit: 2, operation: 'lookup' } });
+  });
+
+  it('the per-minute call quota is refused before the upstream and audited, the daily quota counted in the same statement', async () => {
+    const { code, call } = await quotaService('每分钟配额接口', { requestsPerMinute: 1, rowsPerDay: 100 });
+    const before = upstream.seen.length;
+    expect((await call('?id=1')).statusCode).toBe(200);
+    // The minute's window may have turned between the calls: then the second call passes; the third cannot pass too.
+    const second = await call('?id=2');
+    const refused = second.statusCode === 429 ? second : await call('?id=3');
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(upstream.seen.length).toBe(before + (second.statusCode === 429 ? 1 : 2));
+    const [quota] = await auditRecords(`action=data.quota_exceeded&dataset=${code}&limit=1`);
+    expect(quota).toMatchObject({ result: 'denied', details: { quota: 'requests', limit: 1 } });
   });
 
   it('authorization boundary of every gateway route', async () => {

@@ -101,6 +101,8 @@ export async function startTestApp(db: Db, env: Record<string, string> = {}, opt
     async close() {
       await services.jobs.stop();
       await app.close();
+      // As the server does: the API keys' waiting last-use times are written before the database closes.
+      await services.identity.stop();
       await services.audit.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

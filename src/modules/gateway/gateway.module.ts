@@ -25,7 +25,7 @@ export function createGatewayModule(deps: {
   db: Db;
   events: EventSink;
   catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get' | 'getOwned' | 'visible' | 'columnsOf' | 'byId'>;
-  records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
+  records: Pick<RecordsService, 'resolve' | 'countCall'>;
   keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'keysFromRows' | 'suite' | 'seal' | 'unseal'>;
   onError?: (error: unknown) => void;
   egress: Pick<EgressService, 'checkHost' | 'checkAddress' | 'lookupFor' | 'generation'>;

@@ -28,7 +28,6 @@ import type { Caller } from '../../http/access.ts';
 import { portOf } from '../egress/egress.ts';
 import { AddressRefusedError, type EgressService } from '../egress/egress.service.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
-import { QUOTA_EXCEEDED_ACTION } from '../secops/secops.module.ts';
 import { mask } from '../protect/masking.ts';
 import { pseudonymizerOf } from '../protect/pseudonym.ts';
 import { suiteHash } from '../protect/suites.ts';
@@ -317,7 +316,7 @@ export function createGatewayService(deps: {
   db: Db;
   events: EventSink;
   catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get' | 'getOwned' | 'visible' | 'columnsOf' | 'byId'>;
-  records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
+  records: Pick<RecordsService, 'resolve' | 'countCall'>;
   keyring: Pick<Keyring, 'fieldCipher' | 'datasetKeys' | 'keysFromRows' | 'suite' | 'seal' | 'unseal'>;
   egress: Pick<EgressService, 'checkHost' | 'checkAddress' | 'lookupFor' | 'generation'>;
 }) {
@@ -803,13 +802,8 @@ export function createGatewayService(deps: {
         }
       }
       // Quota refusals are the platform's quota event (result denied), which the quota and denial
-      // detectors count: the per-minute one is recorded by the sharing module, the daily one here.
-      await records.countRequest(caller, code, grant, 'requests', grant.requests_per_minute);
-      // rows_per_day of a service grant counts calls per day.
-      if ((await records.reserveRows(grant, 1)) === 0) {
-        await record(caller, { action: QUOTA_EXCEEDED_ACTION, result: 'denied', dataset: code, details: { grantId: grant.id, quota: 'calls_per_day', limit: grant.rows_per_day, operation: op.op_id } });
-        throw records.rowsQuotaError();
-      }
+      // detectors count; rows_per_day of a service grant counts calls per day.
+      await records.countCall(caller, code, grant, { operation: op.op_id });
 
       // The upstream URL: the registered base, the template with encoded values, declared parameters.
       const base = new URL(s.base_url);

@@ -241,6 +241,34 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     return allowed;
   }
 
+  /**
+   * One call of a service grant against both its quotas in one statement: the per-minute request
+   * count and the daily count of calls (`rows_per_day`). A refusal is recorded and thrown; a refused
+   * call is not counted against the day.
+   */
+  async function countCall(caller: Caller, code: string, grant: AccessGrant, details: Record<string, unknown>): Promise<void> {
+    const now = new Date();
+    const minute = windowStart(now, 60_000);
+    const day = chinaDayStart(now);
+    const items = [
+      ...(grant.requests_per_minute === null ? [] : [{ kind: 'requests' as const, windowStart: minute, amount: 1 }]),
+      ...(grant.rows_per_day === null ? [] : [{ kind: 'rows' as const, windowStart: day, amount: 1 }]),
+    ];
+    if (!items.length) return;
+    const used = await repo.addUsages(grant.id, items);
+    const overMinute = grant.requests_per_minute !== null && used.get('requests')! > grant.requests_per_minute;
+    const overDay = grant.rows_per_day !== null && used.get('rows')! > grant.rows_per_day;
+    if (overDay || (overMinute && grant.rows_per_day !== null)) await repo.addUsage(grant.id, 'rows', day, -1);
+    if (overMinute) {
+      await record(caller, { action: 'data.quota_exceeded', result: 'denied', dataset: code, details: { grantId: grant.id, quota: 'requests', limit: grant.requests_per_minute } });
+      throw new TooManyRequestsError(Math.max(1, Math.ceil((minute.getTime() + 60_000 - now.getTime()) / 1000)));
+    }
+    if (overDay) {
+      await record(caller, { action: 'data.quota_exceeded', result: 'denied', dataset: code, details: { grantId: grant.id, quota: 'calls_per_day', limit: grant.rows_per_day, ...details } });
+      throw rowsQuotaError();
+    }
+  }
+
   function rowsQuotaError(): TooManyRequestsError {
     const now = Date.now();
     const next = chinaDayStart(new Date()).getTime() + 86_400_000;
@@ -401,6 +429,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     countRequest,
     reserveRows,
     rowsQuotaError,
+    countCall,
 
     /** 核验: do rows matching every given value exist in the grant's view? Never returns data. */
     async verify(caller: Caller, code: string, match: Record<string, string>, grantId?: string): Promise<boolean> {

@@ -427,6 +427,17 @@ export function shareRepo(db: Queryable) {
       return Number(rows[0]!.used);
     },
 
+    /** Adds to several windows of one grant in one statement; the used amount per kind. */
+    async addUsages(grantId: string, items: { kind: 'requests' | 'rows' | 'verify'; windowStart: Date; amount: number }[]): Promise<Map<string, number>> {
+      const rows = await db.query<{ kind: string; used: number }>(
+        `INSERT INTO share_usage (grant_id, kind, window_start, used)
+         SELECT $1, k, w, a FROM unnest($2::text[], $3::timestamptz[], $4::bigint[]) AS t(k, w, a)
+         ON CONFLICT (grant_id, kind, window_start) DO UPDATE SET used = share_usage.used + EXCLUDED.used RETURNING kind, used`,
+        [grantId, items.map((i) => i.kind), items.map((i) => i.windowStart), items.map((i) => i.amount)],
+      );
+      return new Map(rows.map((r) => [r.kind, Number(r.used)]));
+    },
+
     // ---- notifications -------------------------------------------------------------------------
 
     /** Notifies users picked by id, by organisation and role, or by role anywhere. */
