@@ -38,13 +38,16 @@ describe('ingest memory', () => {
         peakHeap: number;
         peakRss: number;
         maxRssBytes: number;
+        maxRssAtStart: number;
       };
       expect(result.rows).toBe(rows);
       expect(result.width).toBe(5);
       expect(result.bytes).toBe(size);
       // Bounded: the heap never approaches the file, and the whole process stays a fraction of it.
       expect(result.peakHeap).toBeLessThan(HEAP_LIMIT_MB * MB);
-      expect(Math.max(result.peakRss, result.maxRssBytes)).toBeLessThan(size / 2);
+      expect(result.peakRss).toBeLessThan(size / 2);
+      // The kernel's peak counts only when this process raised it (it starts at the test runner's).
+      if (result.maxRssBytes > result.maxRssAtStart) expect(result.maxRssBytes).toBeLessThan(size / 2);
     },
   );
 });

@@ -99,7 +99,8 @@ export async function startTestApp(db: Db, env: Record<string, string> = {}, opt
     withKey: (key) => client(app, { authorization: `Bearer ${key}` }),
     anonymous: client(app, {}),
     async close() {
-      await services.jobs.stop();
+      // Every background worker a test may have started, as the server stops them.
+      await Promise.all([services.jobs.stop(), services.secops.stop(), services.open.stop(), services.duties.stop(), services.exchange.stop(), services.gateway.stop(), services.telemetry.stop()]);
       await app.close();
       // As the server does: the API keys' waiting last-use times are written before the database closes.
       await services.identity.stop();
