@@ -489,4 +489,25 @@ describeEachBackend('database exchange', ({ use }) => {
       ]);
     });
   }
+
+  it('soft delete by an encrypted key: the deleted person is matched through the blind index of 身份证号 (timestamp column set when deleted)', async () => {
+    await pgAdmin.query(`CREATE TABLE residents_sd AS SELECT id, "姓名", "身份证号", id AS change_no, NULL::timestamptz AS "注销时间" FROM people`);
+    await pgAdmin.query(`GRANT SELECT ON residents_sd TO ${reader}`);
+    const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === '户籍库').id as string;
+    const code = await dataset('户籍人口(软删除)');
+    const columns = ['id', '姓名', '身份证号', 'change_no'].map((c) => ({ source: c, name: c }));
+    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'residents_sd', columns, mode: 'incremental', cursorColumn: 'change_no', keyColumn: '身份证号', softDeleteColumn: '注销时间' });
+    expect(bound.statusCode, bound.body).toBe(201);
+    const first = (await syncAndWait(code)).result!;
+    const d = (await t.services.catalog.byCode(code))!;
+    expect((await t.services.catalog.columnsOf(d.id)).find((c) => c.name === '身份证号')).toMatchObject({ encrypted: true, blind_index: true });
+    const [{ id: gone }] = (await pgAdmin.query<{ id: number }>('SELECT min(id) AS id FROM residents_sd')).rows as [{ id: number }];
+    await pgAdmin.query(`UPDATE residents_sd SET "注销时间" = now(), change_no = 1000 WHERE id = $1`, [gone]);
+    expect((await syncAndWait(code)).result).toMatchObject({ rows: 0, deleted: 1, highWater: '1000' });
+    const idColumn = (await t.services.catalog.columnsOf(d.id)).find((c) => c.name === 'id')!.physical;
+    const left = (await rows(code)).map((r) => Number(r[idColumn]));
+    expect(left).toHaveLength(Number(first.rows) - 1);
+    expect(left).not.toContain(gone);
+    expect((await t.services.catalog.byCode(code))!.row_count).toBe(Number(first.rows) - 1);
+  });
 });
