@@ -4,7 +4,9 @@
  * version, the high-water mark has not moved; the next `pdx sync` (once the dead job's heartbeat is
  * stale) takes the dead run's job over and loads every source row exactly once, rows added meanwhile
  * included; the killed run shows as interrupted in the run history. The source is a table on the harness's PostgreSQL server; pdx runs on a server database
- * and on embedded PGlite (where killing pdx kills the database too).
+ * and on embedded PGlite (where killing pdx kills the database too). A binding with a soft-delete
+ * column: a run killed while loading removes none of the rows deleted at the source; the next run
+ * removes all of them, with the new rows.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -31,6 +33,18 @@ async function state(db: Db, world: World) {
   return { version: dataset!.current_version, highWater: binding!.high_water, ...rows };
 }
 
+/** What readers see of the soft-delete world: rows, and how many of the keys 1..DELETED are still there. */
+async function softState(db: Db, world: World) {
+  const [dataset] = await db.query<{ current_version: number }>('SELECT current_version FROM datasets WHERE id = $1', [world.datasetId]);
+  const [binding] = await db.query<{ high_water: string | null }>('SELECT high_water FROM exchange_bindings WHERE dataset_id = $1', [world.datasetId]);
+  const [key] = await db.query<{ physical: string }>(`SELECT physical FROM dataset_columns WHERE dataset_id = $1 AND name = '编号'`, [world.datasetId]);
+  const [rows] = await db.query<{ n: number; deleted: number }>(`SELECT count(*)::int AS n, count(*) FILTER (WHERE "${key!.physical}"::bigint <= ${DELETED})::int AS deleted FROM ${world.relation}`);
+  return { version: dataset!.current_version, highWater: binding!.high_water, ...rows! };
+}
+
+/** Rows of the soft-delete world marked deleted at the source (keys 1..DELETED). */
+const DELETED = 1_000;
+
 for (const backend of ['postgres', 'pglite'] as const) {
   describe(`a killed sync resumes from its last committed mark [${backend}]`, () => {
     let dir: TempDir;
@@ -38,6 +52,7 @@ for (const backend of ['postgres', 'pglite'] as const) {
     let source: { url: string; drop(): Promise<void> };
     let drops: (() => Promise<void>)[] = [];
     let world: World;
+    let soft: World;
 
     beforeAll(async () => {
       dir = tempDir('pdx-sync-kill-');
@@ -48,6 +63,9 @@ for (const backend of ['postgres', 'pglite'] as const) {
       try {
         await client.query(`CREATE TABLE people (编号 bigint PRIMARY KEY, 姓名 text NOT NULL, 户籍地 text NOT NULL, 人口数 integer NOT NULL)`);
         await client.query(`INSERT INTO people SELECT g, '居民' || g, (ARRAY['沈阳市', '朝阳市', '锦州市'])[1 + g % 3], 1 + g % 6 FROM generate_series(1, $1::int) g`, [ROWS]);
+        // 变更号 moves on every change; 已删除 marks a soft-deleted row.
+        await client.query(`CREATE TABLE firms (编号 bigint PRIMARY KEY, 名称 text NOT NULL, 变更号 bigint NOT NULL, 已删除 boolean NOT NULL DEFAULT false)`);
+        await client.query(`INSERT INTO firms SELECT g, '企业' || g, g FROM generate_series(1, $1::int) g`, [ROWS]);
       } finally {
         await client.end();
       }
@@ -74,6 +92,8 @@ for (const backend of ['postgres', 'pglite'] as const) {
           tls: 'off',
         });
         await services.exchange.service.bind(w.caller, w.code, { sourceId: added.id, schema: 'public', table: 'people', mode: 'incremental', cursorColumn: '编号' });
+        soft = await createWorld(services, '市场主体（软删除）');
+        await services.exchange.service.bind(soft.caller, soft.code, { sourceId: added.id, schema: 'public', table: 'firms', mode: 'incremental', cursorColumn: '变更号', keyColumn: '编号', softDeleteColumn: '已删除' });
         return w;
       });
     });
@@ -122,6 +142,33 @@ for (const backend of ['postgres', 'pglite'] as const) {
         { state: 'failed', code: 'interrupted' },
         { state: 'succeeded', code: null },
       ]);
+    });
+
+    it('soft deletes: a run killed while loading removes none of the rows deleted at the source; the next run removes them all, with the new rows', async () => {
+      const first = spawnPdx(['sync', soft.code], env);
+      expect(await first.exited, first.stderr()).toBe(0);
+      const client = new pg.Client(source.url);
+      await client.connect();
+      try {
+        await client.query(`UPDATE firms SET 已删除 = true, 变更号 = $1::int + 编号 WHERE 编号 <= $2::int`, [ROWS, DELETED]);
+        await client.query(`INSERT INTO firms SELECT g, '企业' || g, $1::int + g FROM generate_series($1::int + 1, 2 * $1::int) g`, [ROWS]);
+      } finally {
+        await client.end();
+      }
+      const killed = spawnPdx(['sync', soft.code], env);
+      await until('rows loaded before the kill', () => killed.rows() > 0 || killed.child.exitCode !== null, PROCESS_START_MS, 5);
+      killed.child.kill('SIGKILL');
+      expect(await killed.exited, killed.stdout()).toBe('SIGKILL');
+      const before = await withPlatform(env, (_services, db) => softState(db, soft));
+      expect(before).toMatchObject({ n: ROWS, deleted: DELETED, highWater: String(ROWS) });
+
+      await withPlatform(env, (_services, db) => db.query(`UPDATE jobs SET heartbeat_at = now() - interval '10 minutes' WHERE state = 'running'`));
+      const again = spawnPdx(['sync', soft.code], env);
+      expect(await again.exited, again.stderr()).toBe(0);
+      expect(again.stdout()).toContain(`${ROWS} rows, 0 quarantined, ${DELETED} deleted`);
+      const after = await withPlatform(env, (_services, db) => softState(db, soft));
+      expect(after).toMatchObject({ n: 2 * ROWS - DELETED, deleted: 0, highWater: String(3 * ROWS) });
+      expect(after.version).toBeGreaterThan(before.version);
     });
   });
 }

@@ -35,6 +35,8 @@ describeEachBackend('database exchange', ({ use }) => {
   let officer: Client;
   let other: Client;
   let consumer: Client;
+  /** A consumer of another organisation: reads published datasets through the records API. */
+  let outsider: Client;
   let caller: Caller;
   let source: { url: string; drop(): Promise<void> };
   let pgAdmin: pg.Client;
@@ -44,14 +46,14 @@ describeEachBackend('database exchange', ({ use }) => {
   const myUser = `u_${randomBytes(4).toString('hex')}`;
   const myPassword = `My-${randomBytes(6).toString('hex')}`;
 
-  async function dataset(name: string): Promise<string> {
+  async function dataset(name: string, shareType: 'conditional' | 'unconditional' = 'conditional'): Promise<string> {
     const d = await t.services.catalog.create(caller, {
       name,
       summary: '部门库表汇聚',
       domain: '公共安全',
       category: '社会/人口/户籍',
       format: '库表',
-      share_type: 'conditional',
+      share_type: shareType,
       share_conditions: '法定职责',
       share_methods: ['api'],
       open_type: 'none',
@@ -94,6 +96,7 @@ describeEachBackend('database exchange', ({ use }) => {
     caller = { principal: { kind: 'user', userId: a.id, username: 'ga-officer', orgId: orgA, roles: ['data_officer'] }, requestId: 'test' };
     other = (await provisionUser(t, admin, 'sj-officer', ['data_officer'], orgB)).client;
     consumer = (await provisionUser(t, admin, 'ga-consumer', ['consumer'], orgA)).client;
+    outsider = (await provisionUser(t, admin, 'sj-consumer', ['consumer'], orgB)).client;
 
     source = await createServerDatabase();
     pgAdmin = new pg.Client(source.url);
@@ -406,5 +409,105 @@ describeEachBackend('database exchange', ({ use }) => {
     const visible = await t.db.query<Record<string, string>>(`SELECT * FROM ${d.relation} ORDER BY ${col('id')}`);
     expect(visible.map((r) => [String(r[col('id')]), r[col('状态')]])).toEqual([['1', '存续'], ['2', '注销'], ['3', '存续'], ['4', '存续']]);
     expect(d.row_count).toBe(4);
+  });
+
+  // Soft deletes: PostgreSQL with a boolean column (true when deleted), MariaDB with a datetime (set when deleted).
+  for (const kind of ['postgresql', 'mysql'] as const) {
+    it(`incremental with a soft-delete column (${kind}): insert, update, soft-delete; the deleted key's row leaves the records API in the run that reads it, a failed run removes nothing`, async () => {
+      const flag = kind === 'postgresql' ? '已删除' : 'deleted_at';
+      const deleted = kind === 'postgresql' ? 'true' : 'now()';
+      const exec = async (sql: string) => (kind === 'postgresql' ? pgAdmin.query(sql.replaceAll('`', '"')) : maria.admin(sql.replaceAll('firms_sd', `${myDb}.firms_sd`)));
+      await exec(
+        kind === 'postgresql'
+          ? 'CREATE TABLE firms_sd (id integer PRIMARY KEY, `名称` text, `成立日期` text, `状态` text, change_no integer NOT NULL, `已删除` boolean NOT NULL DEFAULT false)'
+          : 'CREATE TABLE firms_sd (id integer PRIMARY KEY, `名称` varchar(40), `成立日期` varchar(20), `状态` varchar(10), change_no integer NOT NULL, deleted_at datetime NULL) DEFAULT CHARSET utf8mb4',
+      );
+      if (kind === 'postgresql') await pgAdmin.query(`GRANT SELECT ON firms_sd TO ${reader}`);
+      await exec("INSERT INTO firms_sd (id, `名称`, `成立日期`, `状态`, change_no) VALUES (1, '沈阳甲公司', '2001-03-04', '存续', 1), (2, '大连乙公司', '2002-05-06', '存续', 2), (3, '鞍山丙公司', '2003-07-08', '存续', 3), (4, '抚顺丁公司', '2004-09-10', '存续', 4)");
+      await exec(`UPDATE firms_sd SET \`${flag}\` = ${deleted}, change_no = 5 WHERE id = 4`);
+
+      const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === (kind === 'postgresql' ? '户籍库' : '市场主体库')).id as string;
+      const code = await dataset(`市场主体登记(软删除 ${kind})`, 'unconditional');
+      const schema = kind === 'postgresql' ? 'public' : myDb;
+      const columns = ['id', '名称', '成立日期', '状态', 'change_no'].map((c) => ({ source: c, name: c }));
+      const body = { sourceId, schema, table: 'firms_sd', columns, mode: 'incremental', cursorColumn: 'change_no', keyColumn: 'id', softDeleteColumn: flag };
+
+      // Refused, naming the field: no key, replace mode, a column of another type.
+      const noKey = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, keyColumn: undefined }, { 'accept-language': 'zh-CN' });
+      expect(noKey.statusCode).toBe(400);
+      expect(noKey.json().error).toMatchObject({ code: 'soft_delete_needs_key', details: { field: 'softDeleteColumn' } });
+      expect(noKey.json().error.message).toContain('字段 softDeleteColumn');
+      expect((await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, mode: 'replace' })).json().error.code).toBe('soft_delete_needs_key');
+      const text = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, softDeleteColumn: '状态' });
+      expect(text.json().error).toMatchObject({ code: 'soft_delete_type', details: { field: 'softDeleteColumn', column: '状态' } });
+      expect((await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, softDeleteColumn: 'nope' })).json().error).toMatchObject({ code: 'unknown_source_column', details: { field: 'softDeleteColumn' } });
+      expect((await consumer.call('PUT', `/api/v1/datasets/${code}/binding`, body)).statusCode).toBe(403);
+      expect((await other.call('PUT', `/api/v1/datasets/${code}/binding`, body)).statusCode).toBe(404);
+
+      const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, body);
+      expect(bound.statusCode, bound.body).toBe(201);
+      expect(bound.json()).toMatchObject({ softDeleteColumn: flag, keyColumn: 'id' });
+      // A row deleted before the first run is never loaded.
+      expect((await syncAndWait(code)).result).toMatchObject({ version: 1, rows: 3, deleted: 1, highWater: '5' });
+      expect((await officer.call('PUT', `/api/v1/datasets/${code}/classification`, { columns: [] })).statusCode).toBe(200);
+      const published = await officer.call('POST', `/api/v1/datasets/${code}/publish`);
+      expect(published.statusCode, published.body).toBe(200);
+
+      const read = async () => {
+        const res = await outsider.call('GET', `/api/v1/datasets/${code}/records?limit=100`);
+        expect(res.statusCode, res.body).toBe(200);
+        return (res.json().rows as Record<string, unknown>[]).map((r) => [String(r.id), r['状态']]).sort();
+      };
+      expect(await read()).toEqual([['1', '存续'], ['2', '存续'], ['3', '存续']]);
+
+      // Insert, update, soft-delete in one run.
+      await exec("INSERT INTO firms_sd (id, `名称`, `成立日期`, `状态`, change_no) VALUES (5, '本溪戊公司', '2005-01-02', '存续', 6)");
+      await exec("UPDATE firms_sd SET `状态` = '注销', change_no = 7 WHERE id = 2");
+      await exec(`UPDATE firms_sd SET \`${flag}\` = ${deleted}, change_no = 8 WHERE id = 3`);
+      expect((await syncAndWait(code)).result).toMatchObject({ version: 2, rows: 2, deleted: 1, highWater: '8' });
+      expect(await read()).toEqual([['1', '存续'], ['2', '注销'], ['5', '存续']]);
+      expect((await t.services.catalog.byCode(code))!.row_count).toBe(3);
+
+      // A run that fails (an invalid 成立日期 in a dataset that rejects invalid rows) removes nothing and keeps the mark.
+      await exec(`UPDATE firms_sd SET \`${flag}\` = ${deleted}, change_no = 9 WHERE id = 1`);
+      await exec("INSERT INTO firms_sd (id, `名称`, `成立日期`, `状态`, change_no) VALUES (6, '丹东己公司', '不是日期', '存续', 10)");
+      expect((await syncAndWait(code)).state).toBe('failed');
+      expect(await read()).toEqual([['1', '存续'], ['2', '注销'], ['5', '存续']]);
+      expect((await officer.call('GET', `/api/v1/datasets/${code}/binding`)).json()).toMatchObject({ highWater: '8', lastVersion: 2 });
+
+      // Corrected at the source: the next run (version 3 was the failed one) applies the deletion and the row together.
+      await exec("UPDATE firms_sd SET `成立日期` = '2006-03-04', change_no = 11 WHERE id = 6");
+      expect((await syncAndWait(code)).result).toMatchObject({ version: 4, rows: 1, deleted: 1, highWater: '11' });
+      expect(await read()).toEqual([['2', '注销'], ['5', '存续'], ['6', '存续']]);
+
+      const runs = (await officer.call('GET', `/api/v1/datasets/${code}/binding/runs`)).json();
+      expect(runs.map((r: { state: string; rowsApplied: number; rowsDeleted: number }) => [r.state, r.rowsApplied, r.rowsDeleted])).toEqual([
+        ['succeeded', 1, 1],
+        ['failed', 0, 0],
+        ['succeeded', 2, 1],
+        ['succeeded', 3, 1],
+      ]);
+    });
+  }
+
+  it('soft delete by an encrypted key: the deleted person is matched through the blind index of 身份证号 (timestamp column set when deleted)', async () => {
+    await pgAdmin.query(`CREATE TABLE residents_sd AS SELECT id, "姓名", "身份证号", id AS change_no, NULL::timestamptz AS "注销时间" FROM people`);
+    await pgAdmin.query(`GRANT SELECT ON residents_sd TO ${reader}`);
+    const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === '户籍库').id as string;
+    const code = await dataset('户籍人口(软删除)');
+    const columns = ['id', '姓名', '身份证号', 'change_no'].map((c) => ({ source: c, name: c }));
+    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'residents_sd', columns, mode: 'incremental', cursorColumn: 'change_no', keyColumn: '身份证号', softDeleteColumn: '注销时间' });
+    expect(bound.statusCode, bound.body).toBe(201);
+    const first = (await syncAndWait(code)).result!;
+    const d = (await t.services.catalog.byCode(code))!;
+    expect((await t.services.catalog.columnsOf(d.id)).find((c) => c.name === '身份证号')).toMatchObject({ encrypted: true, blind_index: true });
+    const [{ id: gone }] = (await pgAdmin.query<{ id: number }>('SELECT min(id) AS id FROM residents_sd')).rows as [{ id: number }];
+    await pgAdmin.query(`UPDATE residents_sd SET "注销时间" = now(), change_no = 1000 WHERE id = $1`, [gone]);
+    expect((await syncAndWait(code)).result).toMatchObject({ rows: 0, deleted: 1, highWater: '1000' });
+    const idColumn = (await t.services.catalog.columnsOf(d.id)).find((c) => c.name === 'id')!.physical;
+    const left = (await rows(code)).map((r) => Number(r[idColumn]));
+    expect(left).toHaveLength(Number(first.rows) - 1);
+    expect(left).not.toContain(gone);
+    expect((await t.services.catalog.byCode(code))!.row_count).toBe(Number(first.rows) - 1);
   });
 });

@@ -29,9 +29,10 @@ describe.sequential('console: 数据源 in Chromium', () => {
     source = await createServerDatabase();
     const db = new pg.Client(source.url);
     await db.connect();
-    await db.query(`CREATE TABLE people (id integer PRIMARY KEY, "姓名" text, "身份证号" text, "手机号" text, "出生日期" date)`);
+    // 变更号 moves on every change (the cursor); 已注销 marks a soft-deleted row.
+    await db.query(`CREATE TABLE people (id integer PRIMARY KEY, "姓名" text, "身份证号" text, "手机号" text, "出生日期" date, "变更号" integer NOT NULL, "已注销" boolean NOT NULL DEFAULT false)`);
     let id = 0;
-    for (const [name, rid, phone, , , birth] of peopleRows(40, 5)) await db.query('INSERT INTO people VALUES ($1, $2, $3, $4, $5)', [++id, name, rid, phone, birth]);
+    for (const [name, rid, phone, , , birth] of peopleRows(40, 5)) await db.query('INSERT INTO people VALUES ($1, $2, $3, $4, $5, $1)', [++id, name, rid, phone, birth]);
     await db.end();
     const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
     const police = (await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' })).json().id as string;
@@ -92,7 +93,7 @@ describe.sequential('console: 数据源 in Chromium', () => {
     await result.waitFor({ state: 'hidden' });
   });
 
-  it('binds a table through the wizard (preview with types and grades, cron schedule), runs it now and sees the run in the history', async () => {
+  it('binds a table through the wizard (preview with types and grades, incremental with a soft-delete column, cron schedule), runs it now and sees the run in the history', async () => {
     await page.getByTestId('source-bind-户籍库').click();
     const wizard = page.getByTestId('binding-wizard');
     await choose(page, 'wizard-dataset', '户籍人口');
@@ -111,11 +112,23 @@ describe.sequential('console: 数据源 in Chromium', () => {
     await animationsDone(page);
     await screenshot(page, 'exchange-03-preview');
     await wizard.getByTestId('wizard-next').click();
+    await page.getByTestId('wizard-mode').getByText('增量').click();
+    await choose(page, 'wizard-cursor', '变更号');
+    // The soft-delete column needs a key column first; it offers boolean and date/time columns only.
+    const softDelete = page.getByTestId('wizard-soft-delete');
+    const disabled = () => softDelete.evaluate((e) => !!e.closest('.ant-select')?.classList.contains('ant-select-disabled'));
+    await expect.poll(disabled).toBe(true);
+    await choose(page, 'wizard-key', 'id');
+    await expect.poll(disabled).toBe(false);
+    await softDelete.click();
+    const options = page.locator('.ant-select-dropdown:visible .ant-select-item-option');
+    await expect.poll(() => options.allTextContents()).toEqual(['出生日期 (date)', '已注销 (boolean)']);
+    await options.filter({ hasText: '已注销' }).click();
     await page.getByTestId('wizard-schedule').getByText('按 cron 表达式').click();
     await page.getByTestId('wizard-cron').fill('0 2 * * *');
     const [bound] = await Promise.all([page.waitForResponse((r) => r.url().endsWith(`/datasets/${code}/binding`) && r.request().method() === 'PUT'), page.getByTestId('wizard-bind').click()]);
     expect(bound.status(), await bound.text()).toBe(201);
-    expect((await bound.json()).cron).toBe('0 2 * * *');
+    expect(await bound.json()).toMatchObject({ cron: '0 2 * * *', mode: 'incremental', cursorColumn: '变更号', keyColumn: 'id', softDeleteColumn: '已注销' });
     await page.getByTestId('wizard-run').click();
     await wizard.waitFor({ state: 'hidden' });
 
@@ -145,6 +158,24 @@ describe.sequential('console: 数据源 in Chromium', () => {
     await page.getByRole('tab', { name: /数据版本/ }).click();
     await expect.poll(() => page.getByTestId('version-source').first().textContent()).toContain('数据源 户籍库 · public.people');
     await screenshot(page, 'exchange-04b-dataset-binding');
+    await page.goto(`${server.url}/sources`);
+    expect(errors).toEqual([]);
+  });
+
+  it('a row soft-deleted at the source leaves the dataset in the next run: the history and the version say so', async () => {
+    const db = new pg.Client(source.url);
+    await db.connect();
+    await db.query(`UPDATE people SET "已注销" = true, "变更号" = 41 WHERE id = 1`);
+    await db.end();
+    // 立即同步 queues the run and opens the history.
+    await page.getByTestId(`binding-run-${code}`).click();
+    const runs = page.getByTestId('binding-runs');
+    const first = runs.locator('tbody tr.ant-table-row').first();
+    await expect.poll(async () => (await first.locator('td').allTextContents()).slice(1, 7), { timeout: 60_000 }).toEqual(['成功', '2', '1', '0', '0', '1']);
+    await page.keyboard.press('Escape');
+    await page.goto(`${server.url}/catalog/${code}`);
+    await page.getByRole('tab', { name: /数据版本/ }).click();
+    await expect.poll(() => page.getByTestId('version-source').first().textContent()).toContain('删除 1 行');
     await page.goto(`${server.url}/sources`);
     expect(errors).toEqual([]);
   });

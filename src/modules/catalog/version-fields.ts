@@ -25,6 +25,9 @@ export const versionSourceSchema = z.looseObject({
   after: z.string().nullable().optional(),
   upTo: z.string().nullable().optional(),
   key: z.string().optional(),
+  /** An incremental pull with a soft-delete column: its name, and the soft-deleted rows whose key's stored row the version removed. */
+  softDelete: z.string().optional(),
+  deleted: z.number().optional(),
   /** A correction version (数据纠错): its reason and the number of corrected rows. */
   correction: z.string().optional(),
   rows: z.number().optional(),

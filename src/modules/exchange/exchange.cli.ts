@@ -141,8 +141,12 @@ export function registerExchangeCommands(program: Command, deps: ExchangeCliDeps
         const caller: Caller = { principal: { kind: 'user', userId: user.id, username: user.username, orgId: user.org_id, roles: user.roles }, requestId: 'cli' };
         const job = await deps.followJob(services.jobs, await services.exchange.service.sync(caller, code));
         if (job?.state === 'succeeded') {
-          const r = job.result as { version: number | null; rows: number; quarantined: number; highWater: string | null };
-          write(r.version === null ? `no new rows in the source / 源表无新数据\n` : `loaded version ${r.version} of ${code}: ${r.rows} rows, ${r.quarantined} quarantined${r.highWater ? `, up to ${r.highWater}` : ''} / 已同步\n`);
+          const r = job.result as { version: number | null; rows: number; quarantined: number; deleted?: number; highWater: string | null };
+          write(
+            r.version === null
+              ? `no new rows in the source / 源表无新数据\n`
+              : `loaded version ${r.version} of ${code}: ${r.rows} rows, ${r.quarantined} quarantined${r.deleted ? `, ${r.deleted} deleted` : ''}${r.highWater ? `, up to ${r.highWater}` : ''} / 已同步\n`,
+          );
           return true;
         }
         process.stderr.write(`\nsync failed / 同步失败: ${job?.error ? `${job.error.message.zh} / ${job.error.message.en}` : 'unknown'}\n`);

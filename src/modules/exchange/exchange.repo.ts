@@ -39,6 +39,8 @@ export interface BindingRow {
   mode: 'replace' | 'incremental';
   cursor_column: string | null;
   key_column: string | null;
+  /** Soft-delete column (migration 0038; needs key_column): boolean true, or a date/time set, when the row is deleted. */
+  soft_delete_column: string | null;
   interval_minutes: number | null;
   /** A cron expression in Asia/Shanghai (schedule.ts); at most one of it and interval_minutes. */
   cron: string | null;
@@ -64,6 +66,8 @@ export interface RunRow {
   rows_read: string | number;
   rows_applied: string | number;
   rows_quarantined: string | number;
+  /** Soft-deleted source rows whose key's stored row the run removed. */
+  rows_deleted: string | number;
   high_water: string | null;
   error: { code: string; message: { zh: string; en: string } } | null;
   started_at: Date;
@@ -98,13 +102,13 @@ export function exchangeRepo(db: Queryable) {
       ),
 
     insertBinding: (
-      b: Pick<BindingRow, 'id' | 'dataset_id' | 'source_id' | 'source_schema' | 'source_table' | 'source_columns' | 'mapping' | 'mode' | 'cursor_column' | 'key_column' | 'interval_minutes' | 'cron' | 'next_run_at'> & { created_by: string },
+      b: Pick<BindingRow, 'id' | 'dataset_id' | 'source_id' | 'source_schema' | 'source_table' | 'source_columns' | 'mapping' | 'mode' | 'cursor_column' | 'key_column' | 'soft_delete_column' | 'interval_minutes' | 'cron' | 'next_run_at'> & { created_by: string },
     ) =>
       db.query(
         `INSERT INTO exchange_bindings (id, dataset_id, source_id, source_schema, source_table, source_columns, mapping, mode, cursor_column, key_column,
-           interval_minutes, cron, next_run_at, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-        [b.id, b.dataset_id, b.source_id, b.source_schema, b.source_table, JSON.stringify(b.source_columns), JSON.stringify(b.mapping), b.mode, b.cursor_column, b.key_column, b.interval_minutes, b.cron, b.next_run_at, b.created_by],
+           interval_minutes, cron, next_run_at, created_by, soft_delete_column)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        [b.id, b.dataset_id, b.source_id, b.source_schema, b.source_table, JSON.stringify(b.source_columns), JSON.stringify(b.mapping), b.mode, b.cursor_column, b.key_column, b.interval_minutes, b.cron, b.next_run_at, b.created_by, b.soft_delete_column],
       ),
     setSchedule: (id: string, s: Pick<BindingRow, 'interval_minutes' | 'cron' | 'next_run_at'>) =>
       db.query('UPDATE exchange_bindings SET interval_minutes = $2, cron = $3, next_run_at = $4, updated_at = now() WHERE id = $1', [id, s.interval_minutes, s.cron, s.next_run_at]),
@@ -132,12 +136,12 @@ export function exchangeRepo(db: Queryable) {
 
     insertRun: (r: { id: string; bindingId: string; jobId: string }) =>
       db.query(`INSERT INTO exchange_runs (id, binding_id, job_id, state) VALUES ($1, $2, $3, 'running')`, [r.id, r.bindingId, r.jobId]),
-    finishRun: (id: string, r: { state: RunRow['state']; version?: number | null; read?: number; applied?: number; quarantined?: number; highWater?: string | null; error?: unknown }) =>
+    finishRun: (id: string, r: { state: RunRow['state']; version?: number | null; read?: number; applied?: number; quarantined?: number; deleted?: number; highWater?: string | null; error?: unknown }) =>
       db.query(
-        `UPDATE exchange_runs SET state = $2, version = $3, rows_read = $4, rows_applied = $5, rows_quarantined = $6, high_water = $7, error = $8,
+        `UPDATE exchange_runs SET state = $2, version = $3, rows_read = $4, rows_applied = $5, rows_quarantined = $6, high_water = $7, error = $8, rows_deleted = $9,
            finished_at = clock_timestamp(), duration_ms = GREATEST(0, round(extract(epoch FROM clock_timestamp() - started_at) * 1000))::int
          WHERE id = $1`,
-        [id, r.state, r.version ?? null, r.read ?? 0, r.applied ?? 0, r.quarantined ?? 0, r.highWater ?? null, r.error === undefined ? null : JSON.stringify(r.error)],
+        [id, r.state, r.version ?? null, r.read ?? 0, r.applied ?? 0, r.quarantined ?? 0, r.highWater ?? null, r.error === undefined ? null : JSON.stringify(r.error), r.deleted ?? 0],
       ),
     deleteRun: (id: string) => db.query('DELETE FROM exchange_runs WHERE id = $1', [id]),
     /** Runs still marked running (few: at most one live run per binding). */

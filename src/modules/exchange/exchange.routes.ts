@@ -74,6 +74,7 @@ const bindingSchema = z.object({
   mode: z.enum(['replace', 'incremental']),
   cursorColumn: z.string().nullable(),
   keyColumn: z.string().nullable(),
+  softDeleteColumn: z.string().nullable().describe('boolean column true when deleted, or date/time column set when deleted'),
   intervalMinutes: z.number().nullable(),
   cron: z.string().nullable().describe('cron expression, Asia/Shanghai'),
   nextRunAt: z.date().nullable().describe('when the schedule next runs the binding'),
@@ -98,6 +99,7 @@ const runSchema = z.object({
   rowsRead: z.number(),
   rowsApplied: z.number(),
   rowsQuarantined: z.number(),
+  rowsDeleted: z.number().describe('soft-deleted source rows whose stored row the run removed'),
   highWater: z.string().nullable(),
   error: z.object({ code: z.string(), message }).nullable(),
   startedAt: z.date(),
@@ -250,6 +252,9 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
             mode: z.enum(['replace', 'incremental']),
             cursorColumn: name.optional(),
             keyColumn: name.optional(),
+            softDeleteColumn: name
+              .optional()
+              .describe('incremental with keyColumn only: a boolean column (true when deleted) or a date/time column (set when deleted); such a row beyond the mark removes the stored row of its key'),
             ...scheduleFields,
           }),
           response: { 201: bindingSchema, ...errors },

@@ -43,6 +43,8 @@ export interface BindingInput {
   mode: BindingRow['mode'];
   cursorColumn?: string | undefined;
   keyColumn?: string | undefined;
+  /** incremental with a key only: a boolean (true when deleted) or a date/time (set when deleted) column. */
+  softDeleteColumn?: string | undefined;
   intervalMinutes?: number | undefined;
   /** Cron expression in Asia/Shanghai; at most one of it and intervalMinutes. */
   cron?: string | undefined;
@@ -73,6 +75,7 @@ export function runView(r: RunRow) {
     rowsRead: Number(r.rows_read),
     rowsApplied: Number(r.rows_applied),
     rowsQuarantined: Number(r.rows_quarantined),
+    rowsDeleted: Number(r.rows_deleted),
     highWater: r.high_water,
     error: r.error,
     startedAt: r.started_at,
@@ -91,6 +94,7 @@ export function bindingView(b: BindingRow) {
     mode: b.mode,
     cursorColumn: b.cursor_column,
     keyColumn: b.key_column,
+    softDeleteColumn: b.soft_delete_column,
     intervalMinutes: b.interval_minutes,
     cron: b.cron,
     nextRunAt: b.next_run_at,
@@ -117,11 +121,46 @@ export function schemaDrift(bound: SourceColumn[], now: SourceColumn[]) {
   return changes;
 }
 
+/**
+ * How a soft-delete column says a row is deleted, from its source type: a boolean (PostgreSQL
+ * boolean; MySQL BOOLEAN = tinyint(1), or bit(1)) when true; a date or time (date, timestamp,
+ * datetime) when set (MySQL's zero date counts as not set). Undefined for any other type.
+ */
+export function deletedTest(type: string): ((value: string | null) => boolean) | undefined {
+  if (/^(boolean|bool|tinyint\(1\)|bit\(1\))/i.test(type)) return (v) => v !== null && /^(true|t|1|\u0001)$/i.test(v);
+  if (/^(date|datetime|timestamp)\b/i.test(type)) return (v) => v !== null && !v.startsWith('0000-00-00');
+  return undefined;
+}
+
 const CHANGE_TEXT = {
   removed: { zh: '已删除', en: 'was removed' },
   added: { zh: '是新增的', en: 'was added' },
   retyped: { zh: '类型已变化', en: 'changed type' },
 } as const;
+
+/** A soft-delete column needs incremental mode with a key (deletions remove the key's stored row) and a boolean or date/time type. */
+function checkSoftDelete(input: BindingInput, column: SourceColumn): void {
+  if (input.mode !== 'incremental' || !input.keyColumn) {
+    throw new BadRequestError(
+      'soft_delete_needs_key',
+      {
+        zh: '字段 softDeleteColumn（软删除列）需要增量模式和键列（keyColumn）：删除按键移除已存储的行',
+        en: 'Field softDeleteColumn (soft-delete column) needs incremental mode and a key column (keyColumn): a deletion removes the stored row of its key',
+      },
+      { field: 'softDeleteColumn' },
+    );
+  }
+  if (!deletedTest(column.type)) {
+    throw new BadRequestError(
+      'soft_delete_type',
+      {
+        zh: `字段 softDeleteColumn：软删除列 ${column.name} 的类型为 ${column.type}，须为布尔（删除时为真）或日期时间（删除时有值）`,
+        en: `Field softDeleteColumn: soft-delete column ${column.name} is of type ${column.type}; it must be a boolean (true when deleted) or a date/time (set when deleted)`,
+      },
+      { field: 'softDeleteColumn', column: column.name },
+    );
+  }
+}
 
 export function createExchangeService(deps: {
   db: Db;
@@ -212,9 +251,10 @@ export function createExchangeService(deps: {
       await repo.finishRun(runId, {
         state: result.unchanged ? 'unchanged' : 'succeeded',
         version: result.version,
-        read: result.rows + result.quarantined,
+        read: result.rows + result.quarantined + result.deleted,
         applied: result.rows,
         quarantined: result.quarantined,
+        deleted: result.deleted,
         highWater: result.highWater,
       });
       return result;
@@ -257,16 +297,19 @@ export function createExchangeService(deps: {
         if (upTo === null) {
           await repo.noChange(binding.id);
           await ctx.progress({ phase: 'done', rows: 0 });
-          return { version: null, rows: 0, quarantined: 0, highWater: binding.high_water, unchanged: true as boolean };
+          return { version: null, rows: 0, quarantined: 0, deleted: 0, highWater: binding.high_water, unchanged: true as boolean };
         }
         range = { cursor: binding.cursor_column!, after: binding.high_water, upTo };
       }
       const sourceNames = binding.mapping.map((m) => m.source);
+      // The soft-delete column is read after the mapped ones (whether or not it is loaded too).
+      const softDelete = binding.mode === 'incremental' && binding.soft_delete_column ? binding.soft_delete_column : undefined;
+      const isDeleted = softDelete ? deletedTest(binding.source_columns.find((c) => c.name === softDelete)?.type ?? '') : undefined;
       const open = async (): Promise<TableReader> => ({
         format: 'database',
         encoding: 'utf-8',
         columns: binding.mapping.map((m) => m.name),
-        rows: numbered(snapshot.rows(table, sourceNames, range)),
+        rows: numbered(snapshot.rows(table, isDeleted ? [...sourceNames, softDelete!] : sourceNames, range), isDeleted),
         bytesRead: () => 0,
       });
       const loaded = await deps.ingest.load(ctx, {
@@ -274,7 +317,14 @@ export function createExchangeService(deps: {
         userId: payload.userId,
         mode: binding.mode === 'replace' ? 'replace' : 'append',
         // `key` is kept with the version: push subscriptions deliver such a version in full (rows replaced by key).
-        source: { kind: 'database', source: source.name, table: `${table.schema}.${table.table}`, ...(range ? { after: range.after, upTo: range.upTo } : {}), ...(binding.mode === 'incremental' && binding.key_column ? { key: binding.key_column } : {}) },
+        source: {
+          kind: 'database',
+          source: source.name,
+          table: `${table.schema}.${table.table}`,
+          ...(range ? { after: range.after, upTo: range.upTo } : {}),
+          ...(binding.mode === 'incremental' && binding.key_column ? { key: binding.key_column } : {}),
+          ...(softDelete ? { softDelete } : {}),
+        },
         totalBytes: 0,
         open,
         ...(binding.mode === 'incremental' && binding.key_column ? { key: binding.mapping.find((m) => m.source === binding.key_column)?.name } : {}),
@@ -290,9 +340,9 @@ export function createExchangeService(deps: {
         result: 'success',
         actor: { userId: payload.userId },
         target: { type: 'binding', id: binding.id, label: `${source.name}:${table.schema}.${table.table}` },
-        details: { mode: binding.mode, version: loaded.version, rows: loaded.rows, quarantined: loaded.quarantined, ...(range ? { highWater: range.upTo } : {}) },
+        details: { mode: binding.mode, version: loaded.version, rows: loaded.rows, quarantined: loaded.quarantined, ...(loaded.deleted ? { deleted: loaded.deleted } : {}), ...(range ? { highWater: range.upTo } : {}) },
       });
-      return { ...loaded, version: loaded.version as number | null, highWater: range?.upTo ?? null, unchanged: false as boolean };
+      return { ...loaded, deleted: loaded.deleted ?? 0, version: loaded.version as number | null, highWater: range?.upTo ?? null, unchanged: false as boolean };
     } finally {
       await snapshot.close();
     }
@@ -487,9 +537,10 @@ export function createExchangeService(deps: {
       if (input.mode === 'incremental' && !input.cursorColumn) {
         throw new BadRequestError('cursor_required', { zh: '增量模式需要指定游标列（单调递增的编号或更新时间）', en: 'Incremental mode needs a cursor column (a monotonic id or update time)' }, { field: 'cursorColumn' });
       }
-      for (const [field, name] of [['cursorColumn', input.cursorColumn], ['keyColumn', input.keyColumn]] as const) {
+      for (const [field, name] of [['cursorColumn', input.cursorColumn], ['keyColumn', input.keyColumn], ['softDeleteColumn', input.softDeleteColumn]] as const) {
         if (name && !has(name)) throw new BadRequestError('unknown_source_column', { zh: `源表没有列 ${name}`, en: `The source table has no column ${name}` }, { field, column: name });
       }
+      if (input.softDeleteColumn) checkSoftDelete(input, columns.find((c) => c.name === input.softDeleteColumn)!);
       checkSchedule(input);
       if (input.keyColumn && !mapping.some((m) => m.source === input.keyColumn)) {
         throw new BadRequestError('key_not_loaded', { zh: `键列 ${input.keyColumn} 须在加载的列中`, en: `Key column ${input.keyColumn} must be one of the loaded columns` }, { field: 'keyColumn' });
@@ -506,13 +557,20 @@ export function createExchangeService(deps: {
         mode: input.mode,
         cursor_column: input.mode === 'incremental' ? input.cursorColumn! : null,
         key_column: input.keyColumn ?? null,
+        soft_delete_column: input.softDeleteColumn ?? null,
         interval_minutes: input.intervalMinutes ?? null,
         cron: input.cron?.trim() ?? null,
         // An interval binding runs right away; a cron one at its first time.
         next_run_at: input.cron ? nextRun(input) : input.intervalMinutes ? new Date() : null,
         created_by: caller.principal.userId,
       });
-      await record(caller, { action: 'exchange.bind', result: 'success', dataset: code, target: { type: 'binding', id, label: `${source.name}:${input.schema}.${input.table}` }, details: { mode: input.mode, columns: mapping.length } });
+      await record(caller, {
+        action: 'exchange.bind',
+        result: 'success',
+        dataset: code,
+        target: { type: 'binding', id, label: `${source.name}:${input.schema}.${input.table}` },
+        details: { mode: input.mode, columns: mapping.length, ...(input.softDeleteColumn ? { softDeleteColumn: input.softDeleteColumn } : {}) },
+      });
       return bindingView((await repo.bindingById(id))!);
     },
 
@@ -585,10 +643,20 @@ export function createExchangeService(deps: {
   return service;
 }
 
-/** Numbers source rows 1, 2, … (the 'line' quarantine and validation errors name). */
-async function* numbered(rows: AsyncIterable<(string | null)[]>): AsyncIterable<TableRow> {
+/**
+ * Numbers source rows 1, 2, … (the 'line' quarantine and validation errors name). With a
+ * soft-delete test, each row's last value is the soft-delete column's: it is taken off the row and
+ * marks the row deleted when the test says so.
+ */
+async function* numbered(rows: AsyncIterable<(string | null)[]>, isDeleted?: (value: string | null) => boolean): AsyncIterable<TableRow> {
   let line = 0;
-  for await (const values of rows) yield { line: ++line, values };
+  for await (const values of rows) {
+    if (!isDeleted) yield { line: ++line, values };
+    else {
+      const flag = values.pop() ?? null;
+      yield isDeleted(flag) ? { line: ++line, values, deleted: true } : { line: ++line, values };
+    }
+  }
 }
 
 export type ExchangeService = ReturnType<typeof createExchangeService>;

@@ -7,6 +7,9 @@ export function physicalColumns(columns: Pick<ColumnRow, 'physical' | 'blind_ind
   return ['_row', ...columns.flatMap((c) => (c.blind_index ? [c.physical, `${c.physical}_bi`] : [c.physical]))];
 }
 
+/** Keys bound per DELETE statement. */
+const DELETE_CHUNK = 10_000;
+
 /** All SQL of loading versions. Identifiers are catalogue names, passed through ident(). */
 export function ingestRepo(db: Queryable) {
   return {
@@ -55,6 +58,12 @@ export function ingestRepo(db: Queryable) {
       const union = parts.join(' UNION ALL ');
       await db.query(`DROP VIEW IF EXISTS ${ident(relation)}`);
       await db.query(`CREATE VIEW ${ident(relation)} AS ${key ? `SELECT DISTINCT ON (${ident(key)}) ${list} FROM (${union}) u ORDER BY ${ident(key)}, _row DESC` : union}`);
+    },
+    /** Removes the rows whose key column holds one of `keys` (stored forms, cast to the column's SQL type). */
+    async deleteKeys(table: string, column: string, sqlType: string, keys: readonly unknown[]) {
+      for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
+        await db.query(`DELETE FROM ${ident(table)} WHERE ${ident(column)} = ANY($1::${sqlType}[])`, [keys.slice(i, i + DELETE_CHUNK)]);
+      }
     },
     countRows: async (relation: string) => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(relation)}`))[0]!.n),
     /** The stored (possibly encrypted) values of the given rows, as the dataset shows them now. */

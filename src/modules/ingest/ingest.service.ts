@@ -80,10 +80,18 @@ export interface LoadRequest {
   open: () => Promise<TableReader>;
   /**
    * append only: the 信息项 whose value identifies a row; a row loaded later replaces the earlier
-   * row with the same value (upsert). An encrypted key needs its blind index.
+   * row with the same value (upsert), and a row the reader marks `deleted` removes it. An encrypted
+   * key needs its blind index.
    */
   key?: string | undefined;
   commit?: (tx: Queryable, version: number) => Promise<void>;
+}
+
+/** A key 信息项 as the load compares it: physical column, its SQL type, its position among the columns. */
+interface LoadKey {
+  physical: string;
+  sqlType: string;
+  index: number;
 }
 
 /** Sizes a column's physical SQL type; encrypted values are ciphertext text. */
@@ -141,6 +149,7 @@ export function createIngestService(deps: {
     const inferrer = columns.length ? undefined : new Inferrer(reader.columns);
     let rows = 0;
     for await (const row of reader.rows) {
+      if (row.deleted) continue;
       const values = order ? order.map((i) => row.values[i] ?? null) : row.values;
       classifier.addRow(values);
       if (inferrer && rows < SAMPLE_ROWS) inferrer.add(values, row.line);
@@ -197,14 +206,18 @@ export function createIngestService(deps: {
     return columns.map((c) => header.indexOf(c.name));
   }
 
-  /** The physical column a key 信息项 is compared on: itself, or its blind index when encrypted. */
-  function keyColumnOf(columns: ColumnRow[], name: string): string {
-    const c = columns.find((c) => c.name === name);
+  /**
+   * What a key 信息项 is compared on: its physical column (itself, or its blind index when
+   * encrypted) with that column's SQL type, and its position among the columns.
+   */
+  function keyOf(columns: ColumnRow[], name: string): LoadKey {
+    const index = columns.findIndex((c) => c.name === name);
+    const c = columns[index];
     if (!c) throw new BadRequestError('unknown_key_column', { zh: `数据资源没有信息项 ${name}`, en: `The dataset has no column ${name}` }, { column: name });
     if (c.encrypted && !c.blind_index) {
       throw new BadRequestError('key_not_comparable', { zh: `键列 ${name} 加密存储且无盲索引，无法按键更新`, en: `Key column ${name} is encrypted without a blind index: rows cannot be matched by it` }, { column: name });
     }
-    return c.encrypted ? `${c.physical}_bi` : c.physical;
+    return c.encrypted ? { physical: `${c.physical}_bi`, sqlType: 'text', index } : { physical: c.physical, sqlType: sqlType(c), index };
   }
 
   const dropTable = (table: string) => ingestRepo(db).dropTable(table);
@@ -298,8 +311,8 @@ export function createIngestService(deps: {
           names.has(c.name) ? { ...c, encrypted: true, data_type: 'text' as const, blind_index: INDEXED_TYPES.has(topType(found[i]) ?? '') } : c,
         );
       }
-      const key = payload.key ? keyColumnOf(columns, payload.key) : undefined;
-      const outcome = await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes);
+      const key = payload.key ? keyOf(columns, payload.key) : undefined;
+      const outcome = await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes, key);
       return await finish(ctx, dataset, columns, table, version, payload, { ...outcome, classification: scan.classification.result, details: scan.classification.details }, active, encrypt, key);
     } catch (error) {
       await dropTable(table).catch(() => undefined);
@@ -310,8 +323,12 @@ export function createIngestService(deps: {
     }
   }
 
-  /** Streams every row: checks, quarantine, encryption, COPY in chunks (the second pass). */
-  async function loadVersion(ctx: JobContext, dataset: DatasetRow, columns: ColumnRow[], table: string, version: number, open: () => Promise<TableReader>, firstRow: number, totalBytes: number) {
+  /**
+   * Streams every row: checks, quarantine, encryption, COPY in chunks (the second pass). A
+   * soft-deleted row is not loaded: the stored form of its key (as the key column holds it, its
+   * blind index when encrypted) is kept for the commit, which removes that key's stored row.
+   */
+  async function loadVersion(ctx: JobContext, dataset: DatasetRow, columns: ColumnRow[], table: string, version: number, open: () => Promise<TableReader>, firstRow: number, totalBytes: number, key?: LoadKey) {
     const reader = await open();
     const order = mapHeader(columns, reader.columns);
     await ingestRepo(db).createVersionTable(table, columns.map((c) => ({ ...c, sqlType: sqlType(c) })));
@@ -332,6 +349,8 @@ export function createIngestService(deps: {
     let quarantine: { line: number; problems: RuleFailure[] }[] = [];
     let loaded = 0;
     let rowsSeen = 0;
+    let deletedRows = 0;
+    const deleted: unknown[] = [];
     // One chunk is written while the next is parsed: at most one COPY in flight, so memory stays
     // bounded by two chunks and a failed COPY stops the load at the next flush.
     let inFlight: Promise<void> = Promise.resolve();
@@ -356,8 +375,18 @@ export function createIngestService(deps: {
     };
 
     for await (const row of reader.rows) {
-      rowsSeen++;
       const values = order.map((i) => row.values[i] ?? null);
+      if (row.deleted) {
+        if (!key) throw new BadRequestError('delete_needs_key', { zh: '删除源数据行需要键列', en: 'Deleting rows needs a key column' });
+        deletedRows++;
+        const raw = values[key.index] ?? null;
+        if (raw === null) continue;
+        const c = columns[key.index]!;
+        const v = canonical(c.data_type, raw) ?? raw;
+        deleted.push(c.encrypted ? indexer!.index(v, types[key.index]) : v);
+        continue;
+      }
+      rowsSeen++;
       const problems = validator.check(values, row.line);
       quality.add(values, row.line, problems);
       if (problems) {
@@ -384,13 +413,14 @@ export function createIngestService(deps: {
     }
     await flush();
     await inFlight;
-    if (rowsSeen === 0) throw new BadRequestError('no_rows', { zh: '文件只有表头，没有数据行', en: 'The file has a header but no data rows' });
+    if (rowsSeen === 0 && deletedRows === 0) throw new BadRequestError('no_rows', { zh: '文件只有表头，没有数据行', en: 'The file has a header but no data rows' });
     await ingestRepo(db).indexVersionTable(table, columns);
     return {
       loaded,
       quarantined: rowsSeen - loaded,
+      deleted,
       quality: quality.report(),
-      source: { format: reader.format, encoding: reader.encoding, delimiter: reader.delimiter ?? null },
+      source: { format: reader.format, encoding: reader.encoding, delimiter: reader.delimiter ?? null, ...(deletedRows ? { deleted: deletedRows } : {}) },
     };
   }
 
@@ -405,7 +435,7 @@ export function createIngestService(deps: {
     outcome: Awaited<ReturnType<typeof loadVersion>> & { classification: TableScanResult; details: TableClassification['details'] },
     active: { relation: string; version: number; rows_loaded: number; mode: string }[],
     encrypt: ColumnResult[],
-    key?: string,
+    key?: LoadKey,
   ): Promise<IngestResult> {
     const keep = payload.mode === 'replace' ? [] : active;
     // A correction version repeats rows already counted.
@@ -413,7 +443,9 @@ export function createIngestService(deps: {
     await db.transaction(async (tx) => {
       const r = ingestRepo(tx);
       for (const c of encrypt) await r.markEncrypted(dataset.id, c.name, INDEXED_TYPES.has(topType(c) ?? ''));
-      await r.rebuildView(dataset.relation, [...[...keep].sort((a, b) => a.version - b.version), { relation: table, mode: payload.mode }], columns, key);
+      // Soft-deleted keys leave every earlier version table in the same commit as the new version.
+      if (key && outcome.deleted.length) for (const v of keep) await r.deleteKeys(v.relation, key.physical, key.sqlType, outcome.deleted);
+      await r.rebuildView(dataset.relation, [...[...keep].sort((a, b) => a.version - b.version), { relation: table, mode: payload.mode }], columns, key?.physical);
       if (key) rowCount = await r.countRows(dataset.relation);
       if (payload.mode === 'replace') await r.supersedeActive(dataset.id);
       await r.activateVersion(dataset.id, version, { ...outcome, classification: { ...outcome.classification, details: outcome.details } });
@@ -427,10 +459,10 @@ export function createIngestService(deps: {
       result: 'success',
       actor: { userId: payload.userId },
       dataset: dataset.code,
-      details: { version, mode: payload.mode, rows: outcome.loaded, quarantined: outcome.quarantined, grade: outcome.classification.grade },
+      details: { version, mode: payload.mode, rows: outcome.loaded, quarantined: outcome.quarantined, grade: outcome.classification.grade, ...(outcome.source.deleted ? { deleted: outcome.source.deleted } : {}) },
     });
     await ctx.progress({ phase: 'done', rows: outcome.loaded + outcome.quarantined });
-    return { version, rows: outcome.loaded, quarantined: outcome.quarantined, grade: outcome.classification.grade };
+    return { version, rows: outcome.loaded, quarantined: outcome.quarantined, ...(outcome.source.deleted ? { deleted: outcome.source.deleted } : {}), grade: outcome.classification.grade };
   }
 
   jobs.handle('ingest', runIngest);

@@ -3,5 +3,7 @@ export type IngestResult = {
   version: number;
   rows: number;
   quarantined: number;
+  /** Soft-deleted source rows whose key's stored row the version removed (database sources). */
+  deleted?: number;
   grade: number | null;
 };

@@ -2681,6 +2681,8 @@ export interface paths {
                                     after?: string | null;
                                     upTo?: string | null;
                                     key?: string;
+                                    softDelete?: string;
+                                    deleted?: number;
                                     correction?: string;
                                     rows?: number;
                                 } & {
@@ -2809,6 +2811,8 @@ export interface paths {
                                     after?: string | null;
                                     upTo?: string | null;
                                     key?: string;
+                                    softDelete?: string;
+                                    deleted?: number;
                                     correction?: string;
                                     rows?: number;
                                 } & {
@@ -17702,6 +17706,8 @@ export interface paths {
                             mode: "replace" | "incremental";
                             cursorColumn: string | null;
                             keyColumn: string | null;
+                            /** @description boolean column true when deleted, or date/time column set when deleted */
+                            softDeleteColumn: string | null;
                             intervalMinutes: number | null;
                             /** @description cron expression, Asia/Shanghai */
                             cron: string | null;
@@ -17755,6 +17761,8 @@ export interface paths {
                         mode: "replace" | "incremental";
                         cursorColumn?: string;
                         keyColumn?: string;
+                        /** @description incremental with keyColumn only: a boolean column (true when deleted) or a date/time column (set when deleted); such a row beyond the mark removes the stored row of its key */
+                        softDeleteColumn?: string;
                         /** @description every N minutes; none (and no cron): runs only on request */
                         intervalMinutes?: number;
                         /** @description cron expression (minute hour day month weekday, or @daily …) in Asia/Shanghai; instead of intervalMinutes */
@@ -17782,6 +17790,8 @@ export interface paths {
                             mode: "replace" | "incremental";
                             cursorColumn: string | null;
                             keyColumn: string | null;
+                            /** @description boolean column true when deleted, or date/time column set when deleted */
+                            softDeleteColumn: string | null;
                             intervalMinutes: number | null;
                             /** @description cron expression, Asia/Shanghai */
                             cron: string | null;
@@ -17874,6 +17884,8 @@ export interface paths {
                             mode: "replace" | "incremental";
                             cursorColumn: string | null;
                             keyColumn: string | null;
+                            /** @description boolean column true when deleted, or date/time column set when deleted */
+                            softDeleteColumn: string | null;
                             intervalMinutes: number | null;
                             /** @description cron expression, Asia/Shanghai */
                             cron: string | null;
@@ -17960,6 +17972,8 @@ export interface paths {
                             mode: "replace" | "incremental";
                             cursorColumn: string | null;
                             keyColumn: string | null;
+                            /** @description boolean column true when deleted, or date/time column set when deleted */
+                            softDeleteColumn: string | null;
                             intervalMinutes: number | null;
                             /** @description cron expression, Asia/Shanghai */
                             cron: string | null;
@@ -18030,6 +18044,8 @@ export interface paths {
                             rowsRead: number;
                             rowsApplied: number;
                             rowsQuarantined: number;
+                            /** @description soft-deleted source rows whose stored row the run removed */
+                            rowsDeleted: number;
                             highWater: string | null;
                             error: {
                                 code: string;

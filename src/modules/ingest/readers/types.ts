@@ -35,6 +35,11 @@ export interface TableRow {
   line: number;
   /** Exactly columns.length values; empty cells are null. */
   values: (string | null)[];
+  /**
+   * A database source's soft-deleted row (never set by a file reader): it is not classified or
+   * loaded; the load removes the stored row of its key instead (LoadRequest.key is required).
+   */
+  deleted?: boolean;
 }
 
 export interface TableReader {

@@ -134,6 +134,7 @@ function VersionSourceText({ version }: { version: Version }) {
       <span data-testid="version-source">
         {t('cat.v.fromDatabase')} {s.source} · {s.table}
         {s.upTo ? extra(`${s.after ?? '…'} → ${s.upTo}`) : null}
+        {s.deleted ? extra(t('cat.v.deletedRows', { n: count(s.deleted) })) : null}
       </span>
     );
   }

@@ -9,6 +9,9 @@ import { useTypeLabel } from '../catalog/labels.tsx';
 
 const GRADE_COLOR = ['default', 'green', 'blue', 'orange', 'red'] as const;
 
+/** Source types a soft-delete column may have (the server checks the same): boolean, or a date/time. */
+const SOFT_DELETE_TYPE = /^(boolean|bool|tinyint\(1\)|bit\(1\)|date|datetime|timestamp)\b/i;
+
 interface Mapped {
   source: string;
   name: string;
@@ -19,6 +22,7 @@ interface Settings {
   mode: 'replace' | 'incremental';
   cursorColumn?: string;
   keyColumn?: string;
+  softDeleteColumn?: string;
   schedule: 'none' | 'interval' | 'cron';
   intervalMinutes?: number;
   cron?: string;
@@ -72,6 +76,7 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
         mode: values.mode,
         ...(values.mode === 'incremental' && values.cursorColumn ? { cursorColumn: values.cursorColumn } : {}),
         ...(values.mode === 'incremental' && values.keyColumn ? { keyColumn: values.keyColumn } : {}),
+        ...(values.mode === 'incremental' && values.keyColumn && values.softDeleteColumn ? { softDeleteColumn: values.softDeleteColumn } : {}),
         ...(values.schedule === 'interval' && values.intervalMinutes ? { intervalMinutes: values.intervalMinutes } : {}),
         ...(values.schedule === 'cron' && values.cron ? { cron: values.cron } : {}),
       };
@@ -256,15 +261,25 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
               ]}
             />
           </Form.Item>
-          <Form.Item noStyle shouldUpdate={(a, b) => a.mode !== b.mode}>
+          <Form.Item noStyle shouldUpdate={(a, b) => a.mode !== b.mode || a.keyColumn !== b.keyColumn}>
             {({ getFieldValue }) =>
               getFieldValue('mode') === 'incremental' && (
                 <Space wrap>
                   <Form.Item name="cursorColumn" label={t('sources.cursor')} rules={[{ required: true }]} extra={t('sources.cursorHint')}>
-                    <Select style={{ minWidth: 180 }} options={columnNames} />
+                    <Select style={{ minWidth: 180 }} options={columnNames} showSearch data-testid="wizard-cursor" />
                   </Form.Item>
                   <Form.Item name="keyColumn" label={t('sources.key')} extra={t('sources.keyHint')}>
-                    <Select style={{ minWidth: 180 }} allowClear options={included.map((m) => ({ value: m.source, label: m.source }))} />
+                    <Select style={{ minWidth: 180 }} allowClear showSearch options={included.map((m) => ({ value: m.source, label: m.source }))} data-testid="wizard-key" />
+                  </Form.Item>
+                  <Form.Item name="softDeleteColumn" label={t('sources.softDelete')} extra={t('sources.softDeleteHint')}>
+                    <Select
+                      style={{ minWidth: 180 }}
+                      allowClear
+                      disabled={!getFieldValue('keyColumn')}
+                      placeholder={getFieldValue('keyColumn') ? undefined : t('sources.softDeleteNeedsKey')}
+                      data-testid="wizard-soft-delete"
+                      options={(preview.data?.columns ?? []).filter((c) => SOFT_DELETE_TYPE.test(c.sourceType)).map((c) => ({ value: c.name, label: `${c.name} (${c.sourceType})` }))}
+                    />
                   </Form.Item>
                 </Space>
               )

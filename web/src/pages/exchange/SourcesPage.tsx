@@ -299,6 +299,7 @@ export function SourcesPage() {
             { title: t('sources.rowsRead'), dataIndex: 'rowsRead' },
             { title: t('sources.rowsApplied'), dataIndex: 'rowsApplied' },
             { title: t('sources.rowsQuarantined'), dataIndex: 'rowsQuarantined' },
+            { title: t('sources.rowsDeleted'), dataIndex: 'rowsDeleted' },
             { title: t('sources.duration'), dataIndex: 'durationMs', render: (v: number | null) => (v === null ? '' : `${(v / 1000).toFixed(1)} s`) },
             { title: t('sources.error'), dataIndex: 'error', render: (e: Run['error']) => (e ? text(e.message) : '') },
           ]}
