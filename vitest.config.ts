@@ -30,6 +30,7 @@ export const HEAVY = [
   'test/ingest-jobs.test.ts',
   'test/ingest-memory.test.ts',
   'test/ingest-upload-memory.test.ts',
+  'test/exchange-kill.test.ts',
   'test/share-processes.test.ts',
   'test/audit-concurrency.test.ts',
   'test/migrate-processes.test.ts',
