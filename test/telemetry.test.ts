@@ -242,6 +242,42 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', back)).statusCode).toBe(200);
   });
 
+  it('keeps roll-ups past the raw retention, deletes each table\'s rows past their own, and refuses roll-ups kept shorter than raw', async () => {
+    const shorter = { 1: { raw: 7, minute: 3, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } };
+    const refused = await secadmin.call('PUT', '/api/v1/telemetry/retention', shorter);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toMatchObject({ code: 'retention_order', details: { field: '1.minute' }, message: expect.stringMatching(/分钟汇总/) });
+    expect((await officer.call('GET', '/api/v1/telemetry/retention')).json()[1]).toEqual({ raw: 7, minute: 90, hour: 365 });
+
+    // A 一级 energy reading five days old, sent as a device would: raw, 1-minute and 1-hour rows.
+    const old = Math.floor((Date.now() - 5 * 86_400_000) / 1000) * 1000;
+    expect((await send(JSON.stringify({ point: 'energy', value: 4242, ts: old }), 'application/json')).json()).toEqual({ accepted: 1, quarantined: 0 });
+    const [energy] = await t.db.query<{ id: number }>(`SELECT p.id FROM telemetry_points p JOIN telemetry_devices d ON d.id = p.device_id WHERE d.code = 'D01' AND p.code = 'energy'`);
+    const rows = async () => {
+      const count = async (sql: string) => Number((await t.db.query<{ n: string }>(sql, [energy!.id, new Date(old)]))[0]!.n);
+      return {
+        raw: await count('SELECT count(*) AS n FROM telemetry_raw WHERE point_id = $1 AND ts = $2'),
+        minute: await count(`SELECT count(*) AS n FROM telemetry_rollup_1m WHERE point_id = $1 AND bucket = date_trunc('minute', $2::timestamptz)`),
+        hour: await count(`SELECT count(*) AS n FROM telemetry_rollup_1h WHERE point_id = $1 AND bucket = date_trunc('hour', $2::timestamptz) AND max = 4242`),
+      };
+    };
+    expect(await rows()).toEqual({ raw: 1, minute: 1, hour: 1 });
+
+    // Every level: raw 2 days, 1-minute 4, 1-hour a year. The upkeep drops the raw day and deletes the
+    // 1-minute rows past 4 days from the month's partition it keeps; the hourly roll-up stays.
+    const keep = { raw: 2, minute: 4, hour: 365 };
+    expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', { 1: keep, 2: keep, 3: keep })).statusCode).toBe(200);
+    await t.services.telemetry.service.maintain();
+    expect(await rows()).toEqual({ raw: 0, minute: 0, hour: 1 });
+    const oldDay = `telemetry_raw_p${new Date(old).toISOString().slice(0, 10).replaceAll('-', '')}`;
+    expect(await t.db.query('SELECT 1 FROM pg_class WHERE relname = $1', [oldDay])).toEqual([]);
+    // The roll-up is still read where the raw samples are gone.
+    expect((await samples('D01', 'energy', old - 3_600_000, '1h')).some((s) => s.max === 4242)).toBe(true);
+
+    const back = { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } };
+    expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', back)).statusCode).toBe(200);
+  });
+
   let setCode: string;
   let grantId: string;
 
