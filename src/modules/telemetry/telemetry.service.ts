@@ -768,7 +768,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       for (const level of [1, 2, 3] as const) {
         const { raw, minute, hour } = value[level];
         if (minute < raw || hour < minute) {
-          const label = LEVEL_LABELS[level];
+          const label = LEVEL_LABELS[level]!;
           throw bad('retention_order', `${label.zh}：分钟汇总的保留天数不得少于原始数据，小时汇总不得少于分钟汇总`, `${label.en}: 1-minute roll-ups must be kept at least as long as raw samples, 1-hour roll-ups at least as long as 1-minute ones`, { field: `${level}.${minute < raw ? 'minute' : 'hour'}` });
         }
       }
