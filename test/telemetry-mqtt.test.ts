@@ -144,6 +144,29 @@ describeEachBackend('telemetry over MQTT', ({ backend, use }) => {
     expect((await officer.call('PATCH', '/api/v1/telemetry/devices/D02', { maxPointsPerSecond: 2000 })).statusCode).toBe(200);
   });
 
+  it('ends a connected device\'s session at once when its token is re-issued or it is disabled', async () => {
+    const old = tokens.D01!;
+    const c = await connect(old.username, old.token, 4);
+    const ts = Date.now() - 2000;
+    await c.publishAsync(old.topic, JSON.stringify({ ts, values: { temp: 1301 } }), { qos: 1 });
+    const fresh = (await officer.call('POST', '/api/v1/telemetry/devices/D01/token')).json();
+    tokens.D01 = fresh;
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+    c.publish(old.topic, JSON.stringify({ ts: ts + 1, values: { temp: 1302 } }), { qos: 1 });
+    await closed;
+    expect((await stored('D01', 'temp')).filter((s) => s.value > 1300).map((s) => s.value)).toEqual([1301]);
+    await expect(connect(old.username, old.token, 4)).rejects.toThrow();
+
+    const v5 = await connect(fresh.username, fresh.token, 5);
+    await v5.publishAsync(fresh.topic, JSON.stringify({ ts: ts + 2, values: { temp: 1303 } }), { qos: 1 });
+    expect((await officer.call('PATCH', '/api/v1/telemetry/devices/D01', { state: 'disabled' })).statusCode).toBe(200);
+    const ended = new Promise<void>((resolve) => v5.once('close', () => resolve()));
+    v5.publish(fresh.topic, JSON.stringify({ ts: ts + 3, values: { temp: 1304 } }), { qos: 1 });
+    await ended;
+    expect((await stored('D01', 'temp')).filter((s) => s.value > 1300).map((s) => s.value)).toEqual([1301, 1303]);
+    expect((await officer.call('PATCH', '/api/v1/telemetry/devices/D01', { state: 'active' })).statusCode).toBe(200);
+  });
+
   it.runIf(backend === 'postgres')('withholds the QoS 1 PUBACK while the database is blocked, closes the connection past the bound, and stores the resent message once', async () => {
     const d01 = tokens.D01!;
     const blocker = new pg.Client(use().url);
