@@ -441,6 +441,17 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     if (!device || a.length !== b.length || !timingSafeEqual(a, b) || device.state !== 'active') {
       const detail = `${who.via} sign-in refused${who.username ? ` for ${who.username}` : ''}${who.ip ? ` from ${who.ip}` : ''}${device ? (device.state === 'active' ? ': wrong token' : ': device disabled') : ''}`;
       await countRejection('bad_credentials', detail, device ? { device } : { subject: `${who.via}:${who.username ?? who.ip ?? '?'}` });
+      // A wrong token over HTTP is a failed sign-in too: the password-guessing detector (secops) counts
+      // it by the device it names and by address. The broker records its own, with the MQTT user name.
+      if (who.via !== 'mqtt') {
+        await events.record({
+          action: 'telemetry.auth',
+          result: 'failure',
+          ...(device ? { actor: { username: `${device.enterprise_code ?? '?'}/${device.code}`, orgId: device.org_id } } : {}),
+          details: { via: who.via, reason: device ? (device.state === 'active' ? 'bad_token' : 'device_disabled') : 'unknown_token' },
+          ...(who.ip ? { ip: who.ip } : {}),
+        });
+      }
       return undefined;
     }
     tokenCache.set(hash, { deviceId: device.id, at: now() });
