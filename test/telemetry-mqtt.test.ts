@@ -196,4 +196,28 @@ describeEachBackend('telemetry over MQTT', ({ backend, use }) => {
       await blocker.end();
     }
   });
+  it.runIf(backend === 'postgres')('external broker: no PUBACK while the database is blocked, then Mosquitto redelivers after the reconnect and the sample is kept once', async () => {
+    const writer = t.services.telemetry.service.writer;
+    const blocker = new pg.Client(use().url);
+    await blocker.connect();
+    try {
+      const [point] = await t.db.query<{ id: number }>(`SELECT p.id FROM telemetry_points p JOIN telemetry_devices d ON d.id = p.device_id WHERE d.code = 'D02' AND p.code = 'temp'`);
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM telemetry_point_state WHERE point_id = $1 FOR UPDATE', [point!.id]);
+      const before = writer.stats();
+      const device = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 4, clientId: 'gw-D02-blocked', reconnectPeriod: 0 });
+      clients.push(device);
+      await device.publishAsync('plant/cysteel/D02/telemetry', JSON.stringify({ point: 'temp', value: 955.5, ts: Date.now() - 3000 }), { qos: 1 });
+      // pdx gives up waiting (2 s here), sends no PUBACK and drops its connection to Mosquitto.
+      await expect.poll(() => writer.stats().overloaded, { timeout: 60_000 }).toBeGreaterThan(before.overloaded);
+      expect((await stored('D02', 'temp')).filter((s) => s.value === 955.5)).toEqual([]);
+      await blocker.query('ROLLBACK');
+      // Mosquitto sends the message again once pdx is back: stored once, the repeat counted as a duplicate.
+      await expect.poll(() => writer.stats().duplicates, { timeout: 60_000 }).toBeGreaterThan(before.duplicates);
+      expect((await stored('D02', 'temp')).filter((s) => s.value === 955.5)).toHaveLength(1);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => {});
+      await blocker.end();
+    }
+  });
 });
