@@ -144,6 +144,21 @@ describeEachBackend('telemetry over MQTT', ({ backend, use }) => {
     expect((await officer.call('PATCH', '/api/v1/telemetry/devices/D02', { maxPointsPerSecond: 2000 })).statusCode).toBe(200);
   });
 
+  it('external broker: refuses and counts a flooding device\'s message without stalling the other devices', async () => {
+    expect((await officer.call('PATCH', '/api/v1/telemetry/devices/D01', { maxPointsPerSecond: 5 })).statusCode).toBe(200);
+    const gateway = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 4, clientId: 'gw-flood', reconnectPeriod: 0 });
+    clients.push(gateway);
+    const ts = Date.now() - 20_000;
+    // 50 samples at 5 per second could never pass: refused (counted), not redelivered for ever.
+    await gateway.publishAsync('plant/cysteel/D01/telemetry', JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ point: 'temp', value: 500 + i, ts: ts + i }))), { qos: 1 });
+    await gateway.publishAsync('plant/cysteel/D02/telemetry', JSON.stringify({ point: 'pressure', value: 432.1, ts }), { qos: 1 });
+    await expect.poll(async () => (await stored('D02', 'pressure')).filter((s) => s.value === 432.1).length, { timeout: 60_000 }).toBe(1);
+    expect((await stored('D01', 'temp')).filter((s) => s.value >= 500 && s.value < 550)).toEqual([]);
+    const rejected = (await officer.call('GET', '/api/v1/telemetry/status')).json().rejected as { device: string; reason: string }[];
+    expect(rejected).toEqual(expect.arrayContaining([expect.objectContaining({ device: 'D01', reason: 'rate_limited' })]));
+    expect((await officer.call('PATCH', '/api/v1/telemetry/devices/D01', { maxPointsPerSecond: 2000 })).statusCode).toBe(200);
+  });
+
   it('ends a connected device\'s session at once when its token is re-issued or it is disabled', async () => {
     const old = tokens.D01!;
     const c = await connect(old.username, old.token, 4);

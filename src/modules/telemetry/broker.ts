@@ -200,8 +200,10 @@ export function subscribeExternal(telemetry: Telemetry, options: { url: string; 
         await telemetry.ingestPayload(ctx, () => parseMqttPayload(packet.payload as Buffer, ctx.device.code, MQTT_MAX_SAMPLES), { via: 'external', receivedMs, maxDelayMs: MQTT_MAX_DELAY_MS });
         callback();
       } catch (error) {
-        if (error instanceof PayloadError && error.reason !== 'rate_limited') {
-          // Refused and counted per device; acknowledged so the broker does not send it forever.
+        if (error instanceof PayloadError) {
+          // Refused and counted per device; acknowledged so the broker does not send it forever. A
+          // device over its rate included: one subscription carries every device, so holding its
+          // message back would stall them all (and one larger than the rate allows, for ever).
           return callback();
         }
         // Not stored: no PUBACK; drop the connection so the broker redelivers after reconnecting.
