@@ -120,6 +120,18 @@ describeEachBackend('telemetry over MQTT', ({ backend, use }) => {
     await device.publishAsync('plant/cysteel/NOPE/telemetry', JSON.stringify({ values: { temp: 1 } }), { qos: 1 });
     await expect.poll(async () => (await officer.call('GET', '/api/v1/telemetry/status')).json().perMinute.length).toBeGreaterThan(0);
   });
+  it('external broker: takes messages in parallel, so many share one write transaction', async () => {
+    const writer = t.services.telemetry.service.writer;
+    const gateway = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 4, clientId: 'gw-many', reconnectPeriod: 0 });
+    clients.push(gateway);
+    const ts = Date.now() - 50_000;
+    const before = writer.stats().batches;
+    await Promise.all(Array.from({ length: 40 }, (_, i) => gateway.publishAsync('plant/cysteel/D02/telemetry', JSON.stringify({ point: 'pressure', value: 1000 + i, ts: ts + i * 1000 }), { qos: 1 })));
+    await expect.poll(async () => (await stored('D02', 'pressure')).filter((s) => s.value >= 1000 && s.value < 1040).length, { timeout: 60_000 }).toBe(40);
+    // One subscriber took one message per transaction (40 batches).
+    expect(writer.stats().batches - before).toBeLessThanOrEqual(20);
+  });
+
   it('slows down a device publishing beyond its rate, disconnects it past the bound without a PUBACK, and raises an alert', async () => {
     await t.services.secops.service.processBatch();
     expect((await officer.call('PATCH', '/api/v1/telemetry/devices/D02', { maxPointsPerSecond: 5 })).statusCode).toBe(200);

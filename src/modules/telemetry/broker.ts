@@ -169,51 +169,64 @@ export type Broker = Awaited<ReturnType<typeof startBroker>>;
  * A message is acknowledged only after its samples are stored; when pdx is overloaded the
  * connection is dropped without the PUBACK and the broker redelivers after the reconnect.
  */
-export function subscribeExternal(telemetry: Telemetry, options: { url: string; username?: string; password?: string; clientId: string; onError?: (error: unknown) => void }) {
+/**
+ * Subscriptions to the external broker at once, in one shared-subscription group: each handles one
+ * message at a time (its PUBACK waits for the commit), so with one the external mode stored one
+ * message per transaction; with several their messages share the writer's batches.
+ */
+export const EXTERNAL_SUBSCRIBERS = 16;
+
+export function subscribeExternal(telemetry: Telemetry, options: { url: string; username?: string; password?: string; clientId: string; subscribers?: number; onError?: (error: unknown) => void }) {
   const onError = options.onError ?? ((e: unknown) => console.error('[mqtt external]', e));
-  const client = mqtt.connect(options.url, {
-    clientId: options.clientId,
-    protocolVersion: 5,
-    clean: false,
-    properties: { sessionExpiryInterval: 3600 },
-    reconnectPeriod: 2000,
-    ...(options.username ? { username: options.username } : {}),
-    ...(options.password ? { password: options.password } : {}),
-  });
-  client.on('connect', (connack) => {
-    if (!connack.sessionPresent) client.subscribe('$share/pdx/plant/+/+/telemetry', { qos: 1 }, (e) => e && onError(e));
-  });
-  client.on('error', onError);
-  // mqtt.js sends the PUBACK of a QoS 1 message once this callback is called without an error.
-  client.handleMessage = (packet, callback) => {
-    if (packet.cmd !== 'publish') return callback();
-    const m = TOPIC.exec(packet.topic);
-    if (!m || m[3] !== 'telemetry') return callback();
-    const receivedMs = Date.now();
-    void (async () => {
-      const ctx = await telemetry.deviceByCodes(m[1]!, m[2]!);
-      if (!ctx) {
-        await telemetry.countRejection('bad_credentials', `no registered device ${m[1]}/${m[2]} (external broker)`, { subject: `external:${m[1]}/${m[2]}` });
-        return callback();
-      }
-      try {
-        await telemetry.ingestPayload(ctx, () => parseMqttPayload(packet.payload as Buffer, ctx.device.code, MQTT_MAX_SAMPLES), { via: 'external', receivedMs, maxDelayMs: MQTT_MAX_DELAY_MS });
-        callback();
-      } catch (error) {
-        if (error instanceof PayloadError) {
-          // Refused and counted per device; acknowledged so the broker does not send it forever. A
-          // device over its rate included: one subscription carries every device, so holding its
-          // message back would stall them all (and one larger than the rate allows, for ever).
+  const clients = Array.from({ length: options.subscribers ?? EXTERNAL_SUBSCRIBERS }, (_, i) => subscriber(`${options.clientId.slice(0, 60)}-${i}`));
+
+  function subscriber(clientId: string) {
+    const client = mqtt.connect(options.url, {
+      clientId,
+      protocolVersion: 5,
+      clean: false,
+      properties: { sessionExpiryInterval: 3600 },
+      reconnectPeriod: 2000,
+      ...(options.username ? { username: options.username } : {}),
+      ...(options.password ? { password: options.password } : {}),
+    });
+    client.on('connect', (connack) => {
+      if (!connack.sessionPresent) client.subscribe('$share/pdx/plant/+/+/telemetry', { qos: 1 }, (e) => e && onError(e));
+    });
+    client.on('error', onError);
+    // mqtt.js sends the PUBACK of a QoS 1 message once this callback is called without an error.
+    client.handleMessage = (packet, callback) => {
+      if (packet.cmd !== 'publish') return callback();
+      const m = TOPIC.exec(packet.topic);
+      if (!m || m[3] !== 'telemetry') return callback();
+      const receivedMs = Date.now();
+      void (async () => {
+        const ctx = await telemetry.deviceByCodes(m[1]!, m[2]!);
+        if (!ctx) {
+          await telemetry.countRejection('bad_credentials', `no registered device ${m[1]}/${m[2]} (external broker)`, { subject: `external:${m[1]}/${m[2]}` });
           return callback();
         }
-        // Not stored: no PUBACK; drop the connection so the broker redelivers after reconnecting.
-        onError(error);
-        client.stream.destroy();
-      }
-    })().catch(onError);
-  };
+        try {
+          await telemetry.ingestPayload(ctx, () => parseMqttPayload(packet.payload as Buffer, ctx.device.code, MQTT_MAX_SAMPLES), { via: 'external', receivedMs, maxDelayMs: MQTT_MAX_DELAY_MS });
+          callback();
+        } catch (error) {
+          if (error instanceof PayloadError) {
+            // Refused and counted per device; acknowledged so the broker does not send it forever. A
+            // device over its rate included: one subscription group carries every device, so holding
+            // its message back would stall them all (and one larger than the rate allows, for ever).
+            return callback();
+          }
+          // Not stored: no PUBACK; drop the connection so the broker redelivers after reconnecting.
+          onError(error);
+          client.stream.destroy();
+        }
+      })().catch(onError);
+    };
+    return client;
+  }
+
   return {
-    client,
-    close: () => new Promise<void>((resolve) => client.end(false, {}, () => resolve())),
+    clients,
+    close: () => Promise.all(clients.map((client) => new Promise<void>((resolve) => client.end(false, {}, () => resolve())))).then(() => undefined),
   };
 }
