@@ -81,7 +81,7 @@ export const configSchema = z.object({
     .describe('Instead of (or besides) the built-in broker, subscribe to plant/+/+/telemetry on this external MQTT broker (which authenticates the devices).'),
   PDX_MQTT_EXTERNAL_USERNAME: z.string().optional().describe('User name pdx presents to the external MQTT broker.'),
   PDX_MQTT_EXTERNAL_PASSWORD: z.string().optional().describe('Password pdx presents to the external MQTT broker.'),
-  PDX_TELEMETRY_BUFFER: z.coerce.number().int().min(1000).max(10_000_000).default(200_000).describe('Telemetry samples held in memory between receipt and commit; beyond it senders wait, then are told to retry.'),
+  PDX_TELEMETRY_BUFFER: z.coerce.number().int().min(1000).max(10_000_000).default(200_000).describe('Telemetry samples held in memory between receipt and commit; beyond it senders wait, then are told to retry (senders holding as many samples again may wait; more are told to retry at once).'),
   PDX_TELEMETRY_ACK_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000).describe('How long a telemetry sender waits for room and for the commit before it is told to retry (HTTP 503 Retry-After; MQTT connection closed, no PUBACK).'),
   PDX_DEMO_TELEMETRY: bool.optional().describe('With the demo world: register 朝阳钢铁 (3 lines × 20 devices × 10 points) and simulate it publishing every second over MQTT (default: on with the demo world).'),
   PDX_DEMO_GATEWAY: bool.optional().describe('With the demo world: serve 省市场监督管理局\'s 企业信息查询 on a local port (18717 when free) and share it through the gateway with 朝阳市民政局 (default: on with the demo world).'),

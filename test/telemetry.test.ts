@@ -5,6 +5,7 @@
  * partitions and retention, and sharing a telemetry set under a grant with the series API.
  */
 import { gzipSync } from 'node:zlib';
+import ExcelJS from 'exceljs';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachBackend } from './helpers/db.ts';
@@ -51,7 +52,7 @@ describeEachBackend('telemetry', ({ backend, use }) => {
   });
   afterAll(() => t?.close());
 
-  it('registers plants, lines, devices and points (form and CSV sheet), idempotently, for its own enterprise only', async () => {
+  it('registers plants, lines, devices and points (form, CSV and XLSX sheets), idempotently, for its own enterprise only', async () => {
     const rows = ['D01', 'D02'].flatMap((d) => [
       { plant: 'CY', plantName: '朝阳钢铁本部', line: 'BF1', lineName: '1号高炉', device: d, point: 'temp', pointName: '温度', unit: '°C', min: 0, max: 1600, samplingMs: 1000, level: 2 as const },
       { plant: 'CY', line: 'BF1', device: d, point: 'energy', pointName: '电量', unit: 'kWh', samplingMs: 60_000, level: 1 as const },
@@ -69,6 +70,24 @@ describeEachBackend('telemetry', ({ backend, use }) => {
 
     const registry = (await officer.call('GET', '/api/v1/telemetry/registry')).json();
     expect(registry.points).toHaveLength(6);
+
+    // The same sheet as XLSX (numbers as numbers, the header in Chinese): updates a point; a bad cell names its row.
+    const xlsx = async (rows: unknown[][]) => {
+      const book = new ExcelJS.Workbook();
+      const sheet = book.addWorksheet('测点');
+      sheet.addRow(['厂区', '产线', '设备', '测点', '测点名称', '单位', '下限', '上限', '采样间隔ms', '分级']);
+      for (const r of rows) sheet.addRow(r);
+      return multipart('registry.xlsx', Buffer.from(await book.xlsx.writeBuffer()));
+    };
+    const book = await xlsx([['CY', 'BF1', 'D01', 'running', '运行状态', '', 0, 1, 1000, '一级']]);
+    expect((await officer.call('POST', '/api/v1/telemetry/registry/import', book.body, { 'content-type': book.contentType })).json()).toEqual({ plants: 0, lines: 0, devices: 0, points: 0, updated: 1 });
+    const points = (await officer.call('GET', '/api/v1/telemetry/registry')).json().points as { device: string; code: string; name: string }[];
+    expect(points.find((p) => p.device === 'D01' && p.code === 'running')).toMatchObject({ name: '运行状态', level: 1, max: 1 });
+    const badBook = await xlsx([['CY', 'BF1', 'D01', 'running', '运行状态', '', 0, 1, 1000, '一级'], ['CY', 'BF1', 'D01', 'flow', '流量', 'm³/h', 'low', 10, 1000, '一级']]);
+    const badXlsx = await officer.call('POST', '/api/v1/telemetry/registry/import', badBook.body, { 'content-type': badBook.contentType });
+    expect(badXlsx.statusCode).toBe(400);
+    expect(badXlsx.json().error.details).toEqual({ row: 3, field: 'min' });
+    expect((await officer.call('GET', '/api/v1/telemetry/registry')).json().points).toHaveLength(6);
     expect(registry.points.find((p: { device: string; code: string }) => p.device === 'D01' && p.code === 'temp')).toMatchObject({ level: 2, grade: 3, unit: '°C', min: 0, max: 1600 });
     for (const c of [consumer, other, secadmin]) expect((await c.call('GET', '/api/v1/telemetry/registry')).statusCode).toBe(403);
     expect((await t.anonymous.call('GET', '/api/v1/telemetry/registry')).statusCode).toBe(401);
@@ -88,6 +107,20 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect((await t.anonymous.call('POST', '/api/v2/write', 'm v=1', { authorization: 'Token nope' })).json()).toEqual({ code: 'unauthorized', message: expect.any(String) });
     // A console session or API key is no device credential.
     expect((await officer.call('POST', '/api/v1/telemetry', '{"point":"temp","value":1}', { 'content-type': 'application/json' })).statusCode).toBe(401);
+  });
+
+  it('feeds wrong device tokens over HTTP and the line protocol to the password-guessing detector', async () => {
+    await t.services.secops.service.processBatch();
+    const guess = (i: number) => `${token.slice(0, 16)}${String(i).padStart(43, 'x')}`;
+    for (let i = 0; i < 3; i++) expect((await t.anonymous.call('POST', '/api/v1/telemetry', '{"point":"temp","value":1}', { 'content-type': 'application/json', authorization: `Token ${guess(i)}` })).statusCode).toBe(401);
+    for (let i = 3; i < 5; i++) expect((await t.anonymous.call('POST', '/api/v2/write', 'D01 temp=1', { authorization: `Token ${guess(i)}` })).statusCode).toBe(401);
+    const failures = t.events.filter((e) => e.action === 'telemetry.auth' && e.result === 'failure');
+    expect(failures.length).toBeGreaterThanOrEqual(5);
+    expect(failures.at(-1)).toMatchObject({ actor: { username: expect.stringMatching(/\/D01$/) }, details: { via: 'line', reason: 'bad_token' } });
+    expect(JSON.stringify(failures)).not.toContain(guess(0));
+    await t.services.secops.service.processBatch();
+    const alerts = (await secadmin.call('GET', '/api/v1/secops/alerts?detector=bruteForce')).json().items as { subject: string }[];
+    expect(alerts.map((a) => a.subject)).toEqual(expect.arrayContaining([expect.stringMatching(/^user:.+\/D01$/)]));
   });
 
   it('stores JSON, NDJSON, CSV and line-protocol samples and answers after they are stored', async () => {
@@ -238,6 +271,42 @@ describeEachBackend('telemetry', ({ backend, use }) => {
       [new Date(fiveDaysAgo), ids.map((i) => i.id)],
     );
     expect(left.map((r) => r.code)).toEqual(['energy']);
+    const back = { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } };
+    expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', back)).statusCode).toBe(200);
+  });
+
+  it('keeps roll-ups past the raw retention, deletes each table\'s rows past their own, and refuses roll-ups kept shorter than raw', async () => {
+    const shorter = { 1: { raw: 7, minute: 3, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } };
+    const refused = await secadmin.call('PUT', '/api/v1/telemetry/retention', shorter);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toMatchObject({ code: 'retention_order', details: { field: '1.minute' }, message: expect.stringMatching(/分钟汇总/) });
+    expect((await officer.call('GET', '/api/v1/telemetry/retention')).json()[1]).toEqual({ raw: 7, minute: 90, hour: 365 });
+
+    // A 一级 energy reading five days old, sent as a device would: raw, 1-minute and 1-hour rows.
+    const old = Math.floor((Date.now() - 5 * 86_400_000) / 1000) * 1000;
+    expect((await send(JSON.stringify({ point: 'energy', value: 4242, ts: old }), 'application/json')).json()).toEqual({ accepted: 1, quarantined: 0 });
+    const [energy] = await t.db.query<{ id: number }>(`SELECT p.id FROM telemetry_points p JOIN telemetry_devices d ON d.id = p.device_id WHERE d.code = 'D01' AND p.code = 'energy'`);
+    const rows = async () => {
+      const count = async (sql: string) => Number((await t.db.query<{ n: string }>(sql, [energy!.id, new Date(old)]))[0]!.n);
+      return {
+        raw: await count('SELECT count(*) AS n FROM telemetry_raw WHERE point_id = $1 AND ts = $2'),
+        minute: await count(`SELECT count(*) AS n FROM telemetry_rollup_1m WHERE point_id = $1 AND bucket = date_trunc('minute', $2::timestamptz)`),
+        hour: await count(`SELECT count(*) AS n FROM telemetry_rollup_1h WHERE point_id = $1 AND bucket = date_trunc('hour', $2::timestamptz) AND max = 4242`),
+      };
+    };
+    expect(await rows()).toEqual({ raw: 1, minute: 1, hour: 1 });
+
+    // Every level: raw 2 days, 1-minute 4, 1-hour a year. The upkeep drops the raw day and deletes the
+    // 1-minute rows past 4 days from the month's partition it keeps; the hourly roll-up stays.
+    const keep = { raw: 2, minute: 4, hour: 365 };
+    expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', { 1: keep, 2: keep, 3: keep })).statusCode).toBe(200);
+    await t.services.telemetry.service.maintain();
+    expect(await rows()).toEqual({ raw: 0, minute: 0, hour: 1 });
+    const oldDay = `telemetry_raw_p${new Date(old).toISOString().slice(0, 10).replaceAll('-', '')}`;
+    expect(await t.db.query('SELECT 1 FROM pg_class WHERE relname = $1', [oldDay])).toEqual([]);
+    // The roll-up is still read where the raw samples are gone.
+    expect((await samples('D01', 'energy', old - 3_600_000, '1h')).some((s) => s.max === 4242)).toBe(true);
+
     const back = { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } };
     expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', back)).statusCode).toBe(200);
   });

@@ -29,7 +29,7 @@ export interface BrokerOptions {
   onError?: (error: unknown) => void;
 }
 
-type Telemetry = Pick<TelemetryService, 'authenticateDevice' | 'ingestPayload' | 'countRejection' | 'deviceByCodes'>;
+type Telemetry = Pick<TelemetryService, 'authenticateDevice' | 'ingestPayload' | 'countRejection' | 'deviceByCodes' | 'context'>;
 
 function remoteOf(client: BrokerClient | null): string | undefined {
   const conn = client?.conn as { remoteAddress?: string } | undefined;
@@ -81,40 +81,62 @@ export async function startBroker(telemetry: Telemetry, events: EventSink, optio
       done(null, own && subscription.topic.startsWith(own) ? subscription : null);
     },
     authorizePublish(client, packet, done) {
-      const ctx = client ? devices.get(client) : undefined;
-      const m = TOPIC.exec(packet.topic);
-      if (!client || !ctx || !m || m[1] !== ctx.settings.enterprise_code || m[2] !== ctx.device.code) {
-        // ACL: a device publishes only under plant/{its enterprise}/{itself}/…
-        if (ctx) void telemetry.countRejection('unauthorized_topic', `topic ${packet.topic.slice(0, 200)} is not under plant/${ctx.settings.enterprise_code}/${ctx.device.code}/`, { device: ctx.device });
-        return done(new Error('a device publishes only under its own topics'));
-      }
-      if (m[3] !== 'telemetry') return done(null);
+      const session = client ? devices.get(client) : undefined;
+      if (!client || !session) return done(new Error('not signed in'));
       const receivedMs = Date.now();
+      // The registry as it is now (cached briefly), not as it was at sign-in: a new token or a disabled
+      // device ends the session at once, a new rate or point applies to the next message.
       telemetry
-        .ingestPayload(ctx, () => parseMqttPayload(packet.payload as Buffer, ctx.device.code, MQTT_MAX_SAMPLES), {
-          via: 'mqtt',
-          receivedMs,
-          maxDelayMs: MQTT_MAX_DELAY_MS,
-          ...(remoteOf(client) ? { ip: remoteOf(client) } : {}),
-        })
-        .then(
-          () => done(null),
-          (error: unknown) => {
-            if (error instanceof OverloadedError || (error instanceof PayloadError && error.reason === 'rate_limited')) {
-              // Not stored: close without a PUBACK, so the device keeps the message and resends it.
-              client.close();
-              return done(error);
-            }
-            // A refused payload (counted per device with its reason): MQTT 5 answers the QoS 1 publish
-            // with a refusing PUBACK; 3.1.1 has no negative acknowledgement, so it is acknowledged.
-            if (error instanceof PayloadError) return versionOf(client) === 5 ? done(error) : done(null);
-            onError(error);
+        .context(session.device.id)
+        .then((ctx) => {
+          if (!ctx || ctx.device.state !== 'active' || ctx.device.token_hash !== session.device.token_hash) {
+            void telemetry.countRejection('bad_credentials', `mqtt session of ${session.settings.enterprise_code}/${session.device.code} ended: ${ctx?.device.state === 'active' ? 'a new token was issued' : 'the device is disabled'}`, { device: session.device });
             client.close();
-            done(error as Error);
-          },
-        );
+            return done(new Error('the device credential was revoked'));
+          }
+          devices.set(client, ctx);
+          publish(client, ctx, packet, receivedMs, done);
+        })
+        .catch((error: unknown) => {
+          onError(error);
+          client.close();
+          done(error as Error);
+        });
     },
   });
+
+  function publish(client: BrokerClient, ctx: DeviceContext, packet: { topic: string; payload: Buffer | string }, receivedMs: number, done: (error?: Error | null) => void): void {
+    const m = TOPIC.exec(packet.topic);
+    if (!m || m[1] !== ctx.settings.enterprise_code || m[2] !== ctx.device.code) {
+      // ACL: a device publishes only under plant/{its enterprise}/{itself}/…
+      void telemetry.countRejection('unauthorized_topic', `topic ${packet.topic.slice(0, 200)} is not under plant/${ctx.settings.enterprise_code}/${ctx.device.code}/`, { device: ctx.device });
+      return done(new Error('a device publishes only under its own topics'));
+    }
+    if (m[3] !== 'telemetry') return done(null);
+    telemetry
+      .ingestPayload(ctx, () => parseMqttPayload(packet.payload as Buffer, ctx.device.code, MQTT_MAX_SAMPLES), {
+        via: 'mqtt',
+        receivedMs,
+        maxDelayMs: MQTT_MAX_DELAY_MS,
+        ...(remoteOf(client) ? { ip: remoteOf(client) } : {}),
+      })
+      .then(
+        () => done(null),
+        (error: unknown) => {
+          if (error instanceof OverloadedError || (error instanceof PayloadError && error.reason === 'rate_limited')) {
+            // Not stored: close without a PUBACK, so the device keeps the message and resends it.
+            client.close();
+            return done(error);
+          }
+          // A refused payload (counted per device with its reason): MQTT 5 answers the QoS 1 publish
+          // with a refusing PUBACK; 3.1.1 has no negative acknowledgement, so it is acknowledged.
+          if (error instanceof PayloadError) return versionOf(client) === 5 ? done(error) : done(null);
+          onError(error);
+          client.close();
+          done(error as Error);
+        },
+      );
+  }
   // Client errors (refused sign-ins, ACL refusals, dropped sockets) are counted or audited above, or
   // are the client's own business: nothing to log.
   broker.on('clientError', () => {});
@@ -147,49 +169,64 @@ export type Broker = Awaited<ReturnType<typeof startBroker>>;
  * A message is acknowledged only after its samples are stored; when pdx is overloaded the
  * connection is dropped without the PUBACK and the broker redelivers after the reconnect.
  */
-export function subscribeExternal(telemetry: Telemetry, options: { url: string; username?: string; password?: string; clientId: string; onError?: (error: unknown) => void }) {
+/**
+ * Subscriptions to the external broker at once, in one shared-subscription group: each handles one
+ * message at a time (its PUBACK waits for the commit), so with one the external mode stored one
+ * message per transaction; with several their messages share the writer's batches.
+ */
+export const EXTERNAL_SUBSCRIBERS = 16;
+
+export function subscribeExternal(telemetry: Telemetry, options: { url: string; username?: string; password?: string; clientId: string; subscribers?: number; onError?: (error: unknown) => void }) {
   const onError = options.onError ?? ((e: unknown) => console.error('[mqtt external]', e));
-  const client = mqtt.connect(options.url, {
-    clientId: options.clientId,
-    protocolVersion: 5,
-    clean: false,
-    properties: { sessionExpiryInterval: 3600 },
-    reconnectPeriod: 2000,
-    ...(options.username ? { username: options.username } : {}),
-    ...(options.password ? { password: options.password } : {}),
-  });
-  client.on('connect', (connack) => {
-    if (!connack.sessionPresent) client.subscribe('$share/pdx/plant/+/+/telemetry', { qos: 1 }, (e) => e && onError(e));
-  });
-  client.on('error', onError);
-  // mqtt.js sends the PUBACK of a QoS 1 message once this callback is called without an error.
-  client.handleMessage = (packet, callback) => {
-    if (packet.cmd !== 'publish') return callback();
-    const m = TOPIC.exec(packet.topic);
-    if (!m || m[3] !== 'telemetry') return callback();
-    const receivedMs = Date.now();
-    void (async () => {
-      const ctx = await telemetry.deviceByCodes(m[1]!, m[2]!);
-      if (!ctx) {
-        await telemetry.countRejection('bad_credentials', `no registered device ${m[1]}/${m[2]} (external broker)`, { subject: `external:${m[1]}/${m[2]}` });
-        return callback();
-      }
-      try {
-        await telemetry.ingestPayload(ctx, () => parseMqttPayload(packet.payload as Buffer, ctx.device.code, MQTT_MAX_SAMPLES), { via: 'external', receivedMs, maxDelayMs: MQTT_MAX_DELAY_MS });
-        callback();
-      } catch (error) {
-        if (error instanceof PayloadError && error.reason !== 'rate_limited') {
-          // Refused and counted per device; acknowledged so the broker does not send it forever.
+  const clients = Array.from({ length: options.subscribers ?? EXTERNAL_SUBSCRIBERS }, (_, i) => subscriber(`${options.clientId.slice(0, 60)}-${i}`));
+
+  function subscriber(clientId: string) {
+    const client = mqtt.connect(options.url, {
+      clientId,
+      protocolVersion: 5,
+      clean: false,
+      properties: { sessionExpiryInterval: 3600 },
+      reconnectPeriod: 2000,
+      ...(options.username ? { username: options.username } : {}),
+      ...(options.password ? { password: options.password } : {}),
+    });
+    client.on('connect', (connack) => {
+      if (!connack.sessionPresent) client.subscribe('$share/pdx/plant/+/+/telemetry', { qos: 1 }, (e) => e && onError(e));
+    });
+    client.on('error', onError);
+    // mqtt.js sends the PUBACK of a QoS 1 message once this callback is called without an error.
+    client.handleMessage = (packet, callback) => {
+      if (packet.cmd !== 'publish') return callback();
+      const m = TOPIC.exec(packet.topic);
+      if (!m || m[3] !== 'telemetry') return callback();
+      const receivedMs = Date.now();
+      void (async () => {
+        const ctx = await telemetry.deviceByCodes(m[1]!, m[2]!);
+        if (!ctx) {
+          await telemetry.countRejection('bad_credentials', `no registered device ${m[1]}/${m[2]} (external broker)`, { subject: `external:${m[1]}/${m[2]}` });
           return callback();
         }
-        // Not stored: no PUBACK; drop the connection so the broker redelivers after reconnecting.
-        onError(error);
-        client.stream.destroy();
-      }
-    })().catch(onError);
-  };
+        try {
+          await telemetry.ingestPayload(ctx, () => parseMqttPayload(packet.payload as Buffer, ctx.device.code, MQTT_MAX_SAMPLES), { via: 'external', receivedMs, maxDelayMs: MQTT_MAX_DELAY_MS });
+          callback();
+        } catch (error) {
+          if (error instanceof PayloadError) {
+            // Refused and counted per device; acknowledged so the broker does not send it forever. A
+            // device over its rate included: one subscription group carries every device, so holding
+            // its message back would stall them all (and one larger than the rate allows, for ever).
+            return callback();
+          }
+          // Not stored: no PUBACK; drop the connection so the broker redelivers after reconnecting.
+          onError(error);
+          client.stream.destroy();
+        }
+      })().catch(onError);
+    };
+    return client;
+  }
+
   return {
-    client,
-    close: () => new Promise<void>((resolve) => client.end(false, {}, () => resolve())),
+    clients,
+    close: () => Promise.all(clients.map((client) => new Promise<void>((resolve) => client.end(false, {}, () => resolve())))).then(() => undefined),
   };
 }

@@ -235,7 +235,11 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     return retentionCache.value;
   }
 
-  /** Drops partitions past every level's retention; deletes older rows of levels kept shorter. */
+  /**
+   * Drops the partitions past every level's retention, then deletes each level's rows older than its
+   * own retention from the partitions kept (a 1-minute partition spans a month, a 1-hour one a year:
+   * without this a roll-up would outlive its retention by up to that long).
+   */
   async function applyRetention(): Promise<{ dropped: string[] }> {
     const r = await retention();
     const dropped: string[] = [];
@@ -260,7 +264,6 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
         }
       });
       for (const level of levels) {
-        if (r[level][key] >= longest) continue;
         const ids = points.filter((p) => p.industrial_level === level).map((p) => p.id);
         if (ids.length) await repo.deleteOlder(table, ids, new Date(now() - r[level][key] * 86_400_000));
       }
@@ -438,6 +441,17 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     if (!device || a.length !== b.length || !timingSafeEqual(a, b) || device.state !== 'active') {
       const detail = `${who.via} sign-in refused${who.username ? ` for ${who.username}` : ''}${who.ip ? ` from ${who.ip}` : ''}${device ? (device.state === 'active' ? ': wrong token' : ': device disabled') : ''}`;
       await countRejection('bad_credentials', detail, device ? { device } : { subject: `${who.via}:${who.username ?? who.ip ?? '?'}` });
+      // A wrong token over HTTP is a failed sign-in too: the password-guessing detector (secops) counts
+      // it by the device it names and by address. The broker records its own, with the MQTT user name.
+      if (who.via !== 'mqtt') {
+        await events.record({
+          action: 'telemetry.auth',
+          result: 'failure',
+          ...(device ? { actor: { username: `${device.enterprise_code ?? '?'}/${device.code}`, orgId: device.org_id } } : {}),
+          details: { via: who.via, reason: device ? (device.state === 'active' ? 'bad_token' : 'device_disabled') : 'unknown_token' },
+          ...(who.ip ? { ip: who.ip } : {}),
+        });
+      }
       return undefined;
     }
     tokenCache.set(hash, { deviceId: device.id, at: now() });
@@ -761,6 +775,14 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     /** The secadmin sets the retention per industrial level; partitions follow at the next upkeep. */
     async setRetention(caller: Caller, value: Retention): Promise<Retention> {
       if (!caller.principal.roles.includes('secadmin')) throw new ForbiddenError();
+      // A roll-up is kept at least as long as what it rolls up (raw ≤ 1-minute ≤ 1-hour).
+      for (const level of [1, 2, 3] as const) {
+        const { raw, minute, hour } = value[level];
+        if (minute < raw || hour < minute) {
+          const label = LEVEL_LABELS[level]!;
+          throw bad('retention_order', `${label.zh}：分钟汇总的保留天数不得少于原始数据，小时汇总不得少于分钟汇总`, `${label.en}: 1-minute roll-ups must be kept at least as long as raw samples, 1-hour roll-ups at least as long as 1-minute ones`, { field: `${level}.${minute < raw ? 'minute' : 'hour'}` });
+        }
+      }
       await db.query(
         `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
         [RETENTION_KEY, JSON.stringify(value)],

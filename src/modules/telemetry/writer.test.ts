@@ -69,4 +69,17 @@ describe('the write buffer', () => {
     await Promise.all([a, b, c]);
     expect(writer.stats()).toMatchObject({ buffered: 0, batches: 3 });
   });
+
+  it('holds at most another buffer of waiting senders and tells the rest to retry at once (bounded memory)', async () => {
+    const g = gatedDb();
+    const writer = createWriter(g.db, { capacity: 100, batchSize: 100, waitMs: 60_000, specs: async () => new Map() });
+    const buffered = [writer.submit(submission(100))];
+    // The buffer is full: two senders of 50 wait for room; a third finds a buffer's worth waiting.
+    const waiting = [writer.submit(submission(50)), writer.submit(submission(50))];
+    await expect(writer.submit(submission(1))).rejects.toBeInstanceOf(OverloadedError);
+    expect(writer.stats()).toMatchObject({ buffered: 100, overloaded: 1 });
+    g.release();
+    await Promise.all([...buffered, ...waiting]);
+    expect(writer.stats()).toMatchObject({ buffered: 0, overloaded: 1 });
+  });
 });

@@ -207,11 +207,19 @@ export function createWriter(db: Db, options: WriterOptions) {
      * Resolves once the submission is committed. Waits for room at most `waitMs`, then for the
      * commit at most `waitMs` more; either bound passed → OverloadedError (the caller says "retry";
      * a submission already in the buffer may still be stored, and a retry of it is a duplicate).
+     * When the senders already waiting for room hold a buffer's worth of samples, refused at once.
      */
     async submit(submission: Submission, waitMs = options.waitMs): Promise<void> {
       if (stopped) throw new OverloadedError('pdx is shutting down; retry', 5);
       const size = Math.max(1, submission.samples.length + submission.quarantined.length);
       if (buffered + size > options.capacity || admission.length > 0) {
+        // Senders waiting for room hold their samples too: at most another buffer's worth of them, so
+        // memory stays bounded however many senders there are; the rest are told to retry at once.
+        const waiting = admission.reduce((n, a) => n + a.size, 0);
+        if (waiting + Math.min(size, options.capacity) > options.capacity) {
+          stats.overloaded++;
+          throw new OverloadedError('pdx is storing slower than samples arrive; retry later', Math.max(1, Math.ceil(waitMs / 1000)));
+        }
         let entry: { size: number; admit: () => void } | undefined;
         const room = new Promise<void>((admit) => {
           entry = { size: Math.min(size, options.capacity), admit };
