@@ -191,7 +191,11 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect(JSON.parse(hook.body)).toMatchObject({ type: 'pdx.secops.alert', alert: { severity: 'significant', detector: 'volume' }, containment: { kind: 'suspend_key' } });
     const mail = await within(CONDITION_MS, async () => mails.find((m) => m.raw.includes(alert.id)), 'e-mail');
     expect(mail.to).toEqual(['soc@liaoning.gov.cn']);
-    const deliveries = (await secadmin.call('GET', `/api/v1/secops/deliveries?alert=${alert.id}`)).json().items as any[];
+    // The receiver has the message before the sender records it as sent: wait for the record.
+    const deliveries = await within(CONDITION_MS, async () => {
+      const items = (await secadmin.call('GET', `/api/v1/secops/deliveries?alert=${alert.id}`)).json().items as any[];
+      return items.filter((d) => d.state === 'sent').length === 2 && items;
+    }, 'deliveries recorded as sent');
     expect(deliveries.find((d) => d.channel === 'webhook')).toMatchObject({ state: 'sent', attempts: 2 });
     expect(deliveries.find((d) => d.channel === 'email')).toMatchObject({ state: 'sent' });
 
