@@ -126,6 +126,18 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
       await t.db.query(`UPDATE share_grants SET expires_at = now() - interval '1 second' WHERE id = $1`, [expiring.grantId]);
       for (const i of [0, 1]) expect((await read(i, expiring.grantId)).status).toBe(403);
 
+      // A grant that reaches its end while a process keeps its access context (nothing changes in
+      // the database at that instant): refused on the first request after the end, on both processes.
+      const ending = await grantJourney(w);
+      const [{ end }] = (await t.db.query<{ end: Date }>(`UPDATE share_grants SET expires_at = now() + interval '2 seconds' WHERE id = $1 RETURNING expires_at AS end`, [ending.grantId])) as [{ end: Date }];
+      for (const i of [0, 1]) expect((await read(i, ending.grantId)).status).toBe(200);
+      await expect.poll(() => Date.now() > end.getTime() + 50).toBe(true);
+      for (const i of [0, 1]) {
+        const res = await read(i, ending.grantId);
+        expect(res.status).toBe(403);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('grant_expired');
+      }
+
       // A containment made through one process holds on the next request on both, and so does its lifting.
       const contained = await grantJourney(w);
       const hold = await contain('suspend_grant', contained.grantId);

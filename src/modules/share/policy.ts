@@ -357,8 +357,11 @@ export interface CompiledRead {
   fetch: ViewColumn[];
   post: PostCondition[];
   order: { column: ViewColumn; direction: 'asc' | 'desc' }[];
-  /** The SQL of one chunk after `cursor` (or from the start). */
-  chunk(cursor: Cursor | undefined, limit: number): { text: string; values: unknown[] };
+  /**
+   * The SQL of one chunk after `cursor` (or from the start); with `guard`, it answers no rows unless
+   * the access revisions of the guard's scopes still sum to its revision (a kept access context).
+   */
+  chunk(cursor: Cursor | undefined, limit: number, guard?: { scopes: string[]; revision: number }): { text: string; values: unknown[] };
   /** The cursor of a fetched row (its order values and _row). */
   cursorOf(row: Record<string, unknown>): Cursor;
 }
@@ -469,11 +472,13 @@ export function compileRead(
     fetch,
     post,
     order,
-    chunk(cursor, limit) {
+    chunk(cursor, limit, guard) {
       const params = new Params();
       params.values.push(...base.values);
       const conditions = [...where];
       if (cursor) conditions.push(keysetCondition(order, cursor, params));
+      // Uncorrelated: evaluated once per statement, in its snapshot (migration 0040).
+      if (guard) conditions.push(`(SELECT coalesce(sum(rev), 0) FROM access_revisions WHERE scope = ANY(${params.add(guard.scopes)}::text[])) = ${params.add(guard.revision)}::bigint`);
       const text = `SELECT ${select} FROM ${ident(relation)}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ${params.add(limit)}::int`;
       return { text, values: params.values };
     },

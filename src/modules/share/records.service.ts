@@ -52,6 +52,8 @@ export const PSEUDONYM_SCAN_ROWS = MAX_LIMIT;
 export const EXPORT_PSEUDONYM_SCAN_ROWS = 100_000;
 /** Verification answers per minute per grant when the grant sets no request quota. */
 export const DEFAULT_VERIFY_PER_MINUTE = 600;
+/** Access contexts a process keeps (dataset × organisation × key), least recently used dropped first. */
+export const KEPT_CONTEXTS = 2000;
 
 const DATASET = { zh: '数据资源', en: 'Dataset' };
 /** Where each kind of resource is read, for the error of a call on the wrong path. */
@@ -137,6 +139,8 @@ export interface RecordStream {
   datasetId: string;
   grantId: string;
   chunks: AsyncGenerator<Record<string, MaskedValue>[], void, void>;
+  /** Rows of the dataset flagged to every reader (an open objection), read alongside the first chunk (records reads only). */
+  flagged: Promise<number[]>;
   /** The cursor of the next page, or null at the end (read after the chunks are done). */
   next(): string | null;
   /** True once the last chunk has been yielded (then next() is final). */
@@ -145,6 +149,20 @@ export interface RecordStream {
 
 function windowStart(now: Date, ms: number): Date {
   return new Date(Math.floor(now.getTime() / ms) * ms);
+}
+
+/** A kept access context cannot decide this request alone: it is read again. */
+class StaleContext extends Error {}
+
+/** The context as of now: a grant past its end is expired, a timed containment past its end is over. */
+function asOfNow<T extends AccessContext | undefined>(ctx: T): T {
+  if (!ctx) return ctx;
+  const now = Date.now();
+  return {
+    ...ctx,
+    grants: ctx.grants.map((g) => ({ ...g, expired: g.expires_at !== null && Date.parse(g.expires_at) <= now })),
+    containments: ctx.containments.filter((c) => c.until === null || Date.parse(c.until) > now),
+  };
 }
 
 /** The start of today in China (rows-per-day quotas reset at midnight there). */
@@ -157,6 +175,25 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
   const repo = shareRepo(db);
 
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
+
+  /**
+   * Access contexts kept by this process for the records path. A kept context is used only by a data
+   * query that checks, in its own snapshot, that the context's access revisions have not moved
+   * (migration 0040); anything else it would decide — a refusal, a stale revision, a failed query —
+   * is decided again on a context read now.
+   */
+  const kept = new Map<string, AccessContext>();
+  const keptKey = (code: string, caller: Caller) => `${code}\u0000${caller.principal.orgId}\u0000${caller.principal.apiKeyId ?? ''}`;
+  function keep(key: string, ctx: AccessContext): void {
+    kept.delete(key);
+    kept.set(key, ctx);
+    if (kept.size > KEPT_CONTEXTS) kept.delete(kept.keys().next().value!);
+  }
+  async function readContext(caller: Caller, code: string): Promise<AccessContext | undefined> {
+    const ctx = await repo.accessContext(code, caller.principal.orgId, caller.principal.apiKeyId);
+    if (ctx) keep(keptKey(code, caller), ctx);
+    return ctx;
+  }
 
   /** Picks the grant: the one named, else the newest active requested grant, else the automatic one. */
   function pickGrant(ctx: AccessContext, grantId: string | undefined): AccessGrant | undefined {
@@ -182,9 +219,9 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     }
   }
 
-  async function resolveOrRefuse(caller: Caller, code: string, grantId: string | undefined, kind: ResourceKind): Promise<ResolvedAccess> {
+  async function resolveOrRefuse(caller: Caller, code: string, grantId: string | undefined, kind: ResourceKind, keptCtx?: AccessContext): Promise<ResolvedAccess> {
     const p = caller.principal;
-    let ctx = await repo.accessContext(code, p.orgId, p.apiKeyId);
+    let ctx = asOfNow(keptCtx ?? (await readContext(caller, code)));
     // Drafts are visible only to their provider: to everyone else the dataset does not exist.
     if (!ctx || (ctx.dataset.status !== 'published' && ctx.dataset.provider_org_id !== p.orgId)) throw new NotFoundError(DATASET);
     if (ctx.dataset.resource_kind !== kind) {
@@ -200,8 +237,9 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     if (ctx.dataset.provider_org_id === p.orgId) throw denied('no_grant', '本单位没有该数据资源的共享授权', 'Your organisation has no grant for this dataset');
     let grant = pickGrant(ctx, grantId);
     if (!grant && !grantId && ctx.dataset.share_type === 'unconditional' && !ctx.grants.some((g) => g.automatic)) {
+      if (keptCtx) throw new StaleContext();
       await share.automaticGrant(caller, ctx);
-      ctx = (await repo.accessContext(code, p.orgId, p.apiKeyId))!;
+      ctx = asOfNow(await readContext(caller, code))!;
       grant = pickGrant(ctx, undefined);
     }
     if (!grant) throw denied('no_grant', '本单位没有该数据资源的共享授权', 'Your organisation has no grant for this dataset');
@@ -275,11 +313,13 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
     return new TooManyRequestsError(Math.max(1, Math.ceil((next - now) / 1000)), { zh: '已达到授权的每日行数上限', en: 'The daily row quota of the grant is used up' });
   }
 
-  async function keysFor(access: ResolvedAccess, filterTouchesEncrypted: boolean): Promise<DatasetKeys | undefined> {
+  async function keysFor(access: ResolvedAccess, filterTouchesEncrypted: boolean, keptCtx: boolean): Promise<DatasetKeys | undefined> {
     if (!needsKeys(access.view) && !filterTouchesEncrypted) return undefined;
     // The key rows came with the grant (one statement); before the dataset's first key, datasetKeys makes it.
     const { id } = access.ctx.dataset;
-    return access.ctx.dataKeys.length ? keyring.keysFromRows(id, access.ctx.dataKeys) : keyring.datasetKeys(id);
+    if (access.ctx.dataKeys.length) return keyring.keysFromRows(id, access.ctx.dataKeys);
+    if (keptCtx) throw new StaleContext();
+    return keyring.datasetKeys(id);
   }
 
   /**
@@ -289,24 +329,59 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
    * (where the rows go).
    */
   async function open(caller: Caller, code: string, query: RecordsQuery, action: 'data.read' | 'data.export' | 'data.push' = 'data.read', audit: Record<string, unknown> = {}): Promise<RecordStream> {
-    const scanBudget = action === 'data.export' ? EXPORT_PSEUDONYM_SCAN_ROWS : PSEUDONYM_SCAN_ROWS;
-    const access = await resolve(caller, code, query.grant);
+    const key = keptKey(code, caller);
+    const keptCtx = kept.get(key);
+    if (keptCtx) {
+      // Refused, failed or stale on the kept context: decided again below on the context as it is now.
+      const ready = await prepare(caller, code, query, action, keptCtx).catch(() => undefined);
+      if (ready) return stream(caller, code, query, action, audit, ready);
+      kept.delete(key);
+    }
+    return stream(caller, code, query, action, audit, (await prepare(caller, code, query, action))!);
+  }
+
+  /**
+   * The grant, the compiled read and its first chunk's query under way, on a context read now or on
+   * a kept one (`keptCtx`). On a kept context nothing is written and nothing counted, and the answer
+   * waits for the first chunk's query to confirm, in its own snapshot, that the context's access
+   * revisions have not moved (undefined when they have).
+   */
+  async function prepare(caller: Caller, code: string, query: RecordsQuery, action: 'data.read' | 'data.export' | 'data.push', keptCtx?: AccessContext) {
+    const access = keptCtx ? await resolveOrRefuse(caller, code, query.grant, 'table', keptCtx) : await resolve(caller, code, query.grant);
     const { grant, ctx } = access;
     const columnMap = new Map(access.view.map((c) => [c.name, c]));
     const encryptedFilter = touchesEncrypted(grant.row_filter, columnMap) || touchesEncrypted(query.filter, columnMap);
     // The key load, the quota count and the first chunk's query are independent round trips: run
     // them together (the blind-index terms are needed before the query only when a filter touches
     // an encrypted column).
-    const keysPromise = keysFor(access, encryptedFilter);
-    const quota = action === 'data.read' ? countRequest(caller, code, grant, 'requests', grant.requests_per_minute) : Promise.resolve();
+    const keysPromise = keysFor(access, encryptedFilter, keptCtx !== undefined);
+    keysPromise.catch(() => undefined);
+    const quota = action === 'data.read' && !keptCtx ? countRequest(caller, code, grant, 'requests', grant.requests_per_minute) : undefined;
+    quota?.catch(() => undefined);
+    const flagged = action === 'data.read' && share.hooks.flaggedRows ? share.hooks.flaggedRows(ctx.dataset.id) : Promise.resolve([]);
+    flagged.catch(() => undefined);
     const termKeys = encryptedFilter ? await keysPromise : undefined;
     const terms = termKeys ? blindIndexerOf(termKeys) : undefined;
     const compiled = compileRead(ctx.dataset.relation, access.view, grant.row_filter, { ...(query.select ? { select: query.select } : {}), filter: query.filter, order: query.order }, terms);
     const cursor0: Cursor | undefined = query.after === undefined ? undefined : decodeCursor(query.after, compiled.order);
     const firstSize = compiled.post.length ? CHUNK_ROWS : Math.min(CHUNK_ROWS, query.limit);
-    const firstSql = compiled.chunk(cursor0, firstSize);
+    const firstSql = compiled.chunk(cursor0, firstSize, keptCtx ? { scopes: ctx.scopes, revision: ctx.revision } : undefined);
     const firstRows = db.query(firstSql.text, firstSql.values);
     firstRows.catch(() => undefined);
+    if (keptCtx) {
+      // The query answers nothing once the revisions moved; a short answer may be that, or the end.
+      const rows = await firstRows;
+      if (rows.length < firstSize && (await repo.accessRevision(ctx.scopes)) !== ctx.revision) return undefined;
+      await keysPromise;
+    }
+    return { access, columnMap, keysPromise, quota, flagged, compiled, cursor0, firstRows, kept: keptCtx !== undefined };
+  }
+
+  async function stream(caller: Caller, code: string, query: RecordsQuery, action: 'data.read' | 'data.export' | 'data.push', audit: Record<string, unknown>, ready: NonNullable<Awaited<ReturnType<typeof prepare>>>): Promise<RecordStream> {
+    const scanBudget = action === 'data.export' ? EXPORT_PSEUDONYM_SCAN_ROWS : PSEUDONYM_SCAN_ROWS;
+    const { access, columnMap, keysPromise, flagged, compiled, cursor0, firstRows } = ready;
+    const { grant, ctx } = access;
+    const quota = ready.quota ?? (ready.kept && action === 'data.read' ? countRequest(caller, code, grant, 'requests', grant.requests_per_minute) : undefined);
     const [keys] = await Promise.all([keysPromise, quota]);
     const cipher = keys && compiled.fetch.some((c) => c.encrypted) ? fieldCipherOf(keys) : undefined;
     const cellCtx: CellContext = {
@@ -419,7 +494,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
       return p.values.has(normalizePseudonym(cellCtx.pseudonym(String(value), p.column.type)));
     }
 
-    return { columns, types: compiled.output.map((c) => c.dataType), datasetId: ctx.dataset.id, grantId: grant.id, chunks: chunks(), next: () => next, finished: () => finished };
+    return { columns, types: compiled.output.map((c) => c.dataType), datasetId: ctx.dataset.id, grantId: grant.id, chunks: chunks(), flagged, next: () => next, finished: () => finished };
   }
 
   const service = {

@@ -125,7 +125,9 @@ export interface AccessGrant {
   series_terms: SeriesTerms | null;
   service_terms: ServiceTerms | null;
   state: 'active' | 'revoked';
+  /** Past its end (judged when the context is used: a kept context outlives the instant it was read). */
   expired: boolean;
+  expires_at: string | null;
   /** Suspended (a paused return flow): refused until resumed. */
   suspended: boolean;
 }
@@ -135,6 +137,8 @@ export interface AccessContainment {
   id: string;
   kind: 'suspend_grant' | 'freeze_dataset' | 'suspend_key' | 'throttle_key';
   target_id: string;
+  /** The end of a timed containment (null: until lifted). */
+  until: string | null;
 }
 
 /** Everything the read path needs about a dataset and the caller's grants, read in one query. */
@@ -150,7 +154,19 @@ export interface AccessContext {
   containments: AccessContainment[];
   /** The dataset's wrapped data keys (Keyring.keysFromRows unwraps them; empty before the first key). */
   dataKeys: AccessDataKey[];
+  /**
+   * The access revisions of the dataset and the caller's key (migration 0040), read in the same
+   * snapshot: a kept context is current while `accessRevision` of the same scopes still returns it.
+   */
+  revision: number;
+  scopes: string[];
 }
+
+/** The scopes whose access revisions a read of a dataset by an organisation's key depends on. */
+export function accessScopes(datasetId: string, apiKeyId?: string): string[] {
+  return apiKeyId ? [datasetId, `key:${apiKeyId}`] : [datasetId];
+}
+
 
 /** A data_keys row as the read path needs it (the key stays wrapped under the master key). */
 export type AccessDataKey = StoredDataKey;
@@ -383,6 +399,7 @@ export function shareRepo(db: Queryable) {
         grants: AccessGrant[] | null;
         containments: AccessContainment[] | null;
         data_keys: (Omit<AccessDataKey, 'wrapped_key'> & { wrapped_key: string })[] | null;
+        revision: string;
       }>(
         db,
         `SELECT json_build_object('id', d.id, 'code', d.code, 'name', d.name, 'relation', d.relation, 'status', d.status, 'share_type', d.share_type,
@@ -390,17 +407,18 @@ export function shareRepo(db: Queryable) {
                 (SELECT json_agg(c ORDER BY c.position) FROM dataset_columns c WHERE c.dataset_id = d.id) AS columns,
                 (SELECT json_agg(json_build_object('id', g.id, 'automatic', g.automatic, 'columns', g.columns, 'row_filter', g.row_filter,
                           'purpose', g.purpose, 'rows_per_day', g.rows_per_day, 'requests_per_minute', g.requests_per_minute, 'ip_ranges', g.ip_ranges,
-                          'series_terms', g.series_terms, 'service_terms', g.service_terms, 'state', g.state, 'expired', g.expires_at IS NOT NULL AND g.expires_at <= now(),
+                          'series_terms', g.series_terms, 'service_terms', g.service_terms, 'state', g.state, 'expires_at', g.expires_at,
                           'suspended', g.suspended_at IS NOT NULL) ORDER BY g.created_at DESC)
                    FROM (SELECT * FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2 ORDER BY created_at DESC LIMIT 50) g) AS grants,
-                (SELECT json_agg(json_build_object('id', s.id, 'kind', s.kind, 'target_id', s.target_id) ORDER BY s.created_at)
+                (SELECT json_agg(json_build_object('id', s.id, 'kind', s.kind, 'target_id', s.target_id, 'until', s.until) ORDER BY s.created_at)
                    FROM secops_containments s
                   WHERE s.lifted_at IS NULL AND (s.until IS NULL OR s.until > now())
                     AND ((s.kind = 'suspend_grant' AND s.target_id IN (SELECT id::text FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2))
                       OR (s.kind = 'freeze_dataset' AND s.target_id = d.id::text)
                       OR (s.kind IN ('suspend_key', 'throttle_key') AND s.target_id = $3::text))) AS containments,
                 (SELECT json_agg(json_build_object('version', k.version, 'suite', k.suite, 'state', k.state, 'wrapped_key', encode(k.wrapped_key, 'base64')) ORDER BY k.version)
-                   FROM data_keys k WHERE k.dataset_id = d.id) AS data_keys
+                   FROM data_keys k WHERE k.dataset_id = d.id) AS data_keys,
+                (SELECT coalesce(sum(rev), 0) FROM access_revisions WHERE scope IN (d.id::text, 'key:' || $3::text)) AS revision
            FROM datasets d WHERE d.code = $1`,
         [code, consumerOrgId, apiKeyId ?? null],
       );
@@ -411,7 +429,15 @@ export function shareRepo(db: Queryable) {
         grants: row.grants ?? [],
         containments: row.containments ?? [],
         dataKeys: (row.data_keys ?? []).map((k) => ({ ...k, wrapped_key: Buffer.from(k.wrapped_key, 'base64') })),
+        revision: Number(row.revision),
+        scopes: accessScopes(row.dataset.id, apiKeyId),
       };
+    },
+
+    /** The current sum of the access revisions of `scopes` (see AccessContext.revision). */
+    async accessRevision(scopes: string[]): Promise<number> {
+      const rows = await db.query<{ revision: string }>('SELECT coalesce(sum(rev), 0) AS revision FROM access_revisions WHERE scope = ANY($1::text[])', [scopes]);
+      return Number(rows[0]!.revision);
     },
 
     /**

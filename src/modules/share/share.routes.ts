@@ -480,9 +480,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         const query = parseRecordsQuery(new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)));
         const stream = await records.open(callerOf(request), request.params.code, query);
         // 标注: rows under an open objection (数据异议) are named to every reader, by row number (_row);
-        // read while the first chunk is (one round trip fewer on the request path).
-        const flaggedRows = share.hooks.flaggedRows?.(stream.datasetId) ?? Promise.resolve([]);
-        flaggedRows.catch(() => undefined);
+        // read alongside the first chunk (one round trip fewer on the request path).
         // The first chunk is read and audited before any header is sent: a refusal is a clean error.
         const first = await stream.chunks.next();
         const format = formatOf(request.headers.accept);
@@ -490,7 +488,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         const known = first.done || stream.finished();
         if (known) reply.header('x-next-cursor', stream.next() ?? '');
         reply.header('x-pdx-grant', stream.grantId);
-        const flagged = await flaggedRows;
+        const flagged = await stream.flagged;
         if (flagged.length) reply.header('x-pdx-flagged-rows', flagged.slice(0, FLAGGED_HEADER_MAX).join(','));
         reply.type(CONTENT_TYPES[format]);
         async function* body(): AsyncGenerator<string> {
