@@ -106,6 +106,10 @@ export interface DetectorContext {
   datasetName(code: string): Promise<string | undefined>;
   /** Set by `detect` for the record at hand: what `who` says. */
   actor?: AlertNames;
+  /** Rows of a consumer's hour up to and including a data response, from `countUsage` (by seq). */
+  usage?: ReadonlyMap<number, number>;
+  /** The trailing baseline of a consumer before an hour, read once per batch. */
+  baseline?: Map<string, Promise<{ hours: number; mean: number | null } | undefined>>;
 }
 
 type Detector = (record: AuditRecord, ctx: DetectorContext) => Promise<Finding[]>;
@@ -173,6 +177,50 @@ async function sensitiveColumns(r: AuditRecord, ctx: DetectorContext): Promise<{
   return { names, clear4 };
 }
 
+/**
+ * Counts a batch's data responses into the hourly usage of each consumer, in one statement, and
+ * returns each response's running total of its consumer's hour (by seq), as if counted one by one.
+ */
+export async function countUsage(records: AuditRecord[], ctx: DetectorContext): Promise<Map<number, number>> {
+  const counted: { seq: number; key: string; rows: number }[] = [];
+  const hours = new Map<string, { subject: string; hour: Date; rows: number; sensitive: number; requests: number; org: string | null }>();
+  for (const r of records) {
+    const subject = consumerOf(r);
+    if (!DATA_ACTIONS.has(r.action) || r.result !== 'success' || !subject) continue;
+    const hour = hourOf(ctx.eventTime(r));
+    const key = `${subject}\u0000${hour.toISOString()}`;
+    const rows = rowsOf(r);
+    const sensitive = (await sensitiveColumns(r, ctx)).names.length ? rows : 0;
+    const h = hours.get(key) ?? { subject, hour, rows: 0, sensitive: 0, requests: 0, org: r.actorOrgId };
+    h.rows += rows;
+    h.sensitive += sensitive;
+    h.requests++;
+    h.org = r.actorOrgId ?? h.org;
+    hours.set(key, h);
+    counted.push({ seq: r.seq, key, rows });
+  }
+  if (!hours.size) return new Map();
+  const list = [...hours.values()];
+  const totals = await ctx.q.query<{ subject: string; hour: Date; rows: number }>(
+    `INSERT INTO secops_usage (subject, hour, rows, sensitive_rows, requests, org_id)
+     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::int[], $6::text[])
+     ON CONFLICT (subject, hour) DO UPDATE SET rows = secops_usage.rows + EXCLUDED.rows,
+       sensitive_rows = secops_usage.sensitive_rows + EXCLUDED.sensitive_rows, requests = secops_usage.requests + EXCLUDED.requests
+     RETURNING subject, hour, rows`,
+    [list.map((h) => h.subject), list.map((h) => h.hour), list.map((h) => h.rows), list.map((h) => h.sensitive), list.map((h) => h.requests), list.map((h) => h.org)],
+  );
+  // The total after the batch, less the rows of the responses after each one.
+  const running = new Map(totals.map((t) => [`${t.subject}\u0000${new Date(t.hour).toISOString()}`, Number(t.rows)]));
+  const usage = new Map<number, number>();
+  for (let i = counted.length - 1; i >= 0; i--) {
+    const c = counted[i]!;
+    const total = running.get(c.key)!;
+    usage.set(c.seq, total);
+    running.set(c.key, total - c.rows);
+  }
+  return usage;
+}
+
 /** Rows read per consumer and hour, against its own trailing mean over active hours. */
 const volume: Detector = async (r, ctx) => {
   if (!DATA_ACTIONS.has(r.action) || r.result !== 'success') return [];
@@ -181,23 +229,26 @@ const volume: Detector = async (r, ctx) => {
   const s = ctx.settings.detectors.volume;
   const time = ctx.eventTime(r);
   const hour = hourOf(time);
-  const rows = rowsOf(r);
-  const sensitive = await sensitiveColumns(r, ctx);
-  const [usage] = await ctx.q.query<{ rows: number }>(
-    `INSERT INTO secops_usage (subject, hour, rows, sensitive_rows, requests, org_id) VALUES ($1, $2, $3, $4, 1, $5)
-     ON CONFLICT (subject, hour) DO UPDATE SET rows = secops_usage.rows + EXCLUDED.rows,
-       sensitive_rows = secops_usage.sensitive_rows + EXCLUDED.sensitive_rows, requests = secops_usage.requests + 1
-     RETURNING rows`,
-    [subject, hour, rows, sensitive.names.length ? rows : 0, r.actorOrgId],
-  );
-  if (!s.enabled || !usage) return [];
-  const current = Number(usage.rows);
+  const usage = ctx.usage?.get(r.seq);
+  if (!s.enabled || usage === undefined) return [];
+  const current = usage;
   if (current < s.minRows) return [];
-  const [base] = await ctx.q.query<{ hours: number; mean: number | null }>(
-    `SELECT count(*)::int AS hours, avg(rows)::float8 AS mean FROM secops_usage
-      WHERE subject = $1 AND hour >= $2 AND hour < $3 AND rows > 0`,
-    [subject, new Date(hour.getTime() - s.baselineHours * 3_600_000), hour],
-  );
+  const since = new Date(hour.getTime() - s.baselineHours * 3_600_000);
+  const baselineKey = `${subject}\u0000${hour.toISOString()}`;
+  const baselines = ctx.baseline ?? new Map();
+  if (!baselines.has(baselineKey)) {
+    baselines.set(
+      baselineKey,
+      ctx.q
+        .query<{ hours: number; mean: number | null }>(
+          `SELECT count(*)::int AS hours, avg(rows)::float8 AS mean FROM secops_usage
+            WHERE subject = $1 AND hour >= $2 AND hour < $3 AND rows > 0`,
+          [subject, since, hour],
+        )
+        .then((rows) => rows[0]),
+    );
+  }
+  const base = await baselines.get(baselineKey)!;
   if (!base || base.hours < s.minBaselineHours || !base.mean) return [];
   const ratio = current / base.mean;
   if (ratio < s.ratio) return [];

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers/api.ts';
 import { describeEachBackend } from '../../../test/helpers/db.ts';
 import { createSecopsService, replayEventTime, type SecopsService } from './secops.service.ts';
-import { hourOf } from './detectors.ts';
+import { randomUUID } from 'node:crypto';
+import type { AuditRecord } from '../audit/record.ts';
+import { countUsage, hourOf, type DetectorContext } from './detectors.ts';
 import { inHours, localHour } from './secops.settings.ts';
 
 describeEachBackend('secops worker', ({ use }) => {
@@ -18,6 +20,22 @@ describeEachBackend('secops worker', ({ use }) => {
     b = createSecopsService(deps);
   });
   afterAll(() => t?.close());
+
+  it('counts a batch of data responses in one statement; each response sees the running total of its hour', async () => {
+    const [k1, k2] = [randomUUID(), randomUUID()];
+    const time = new Date().toISOString();
+    const read = (seq: number, key: string, rows: number) =>
+      ({ seq, time, action: 'data.read', result: 'success', actorApiKeyId: key, actorUserId: null, actorOrgId: null, dataset: null, details: { rowCount: rows } }) as unknown as AuditRecord;
+    const ctx = { q: t.db, eventTime: (r: AuditRecord) => new Date(r.time), columnGrades: async () => new Map() } as unknown as DetectorContext;
+    const denied = { ...read(3, k1, 99), result: 'denied' } as AuditRecord;
+    expect(await countUsage([read(1, k1, 10), read(2, k2, 5), denied, read(4, k1, 7)], ctx)).toEqual(new Map([[1, 10], [2, 5], [4, 17]]));
+    expect(await countUsage([read(5, k1, 3)], ctx)).toEqual(new Map([[5, 20]]));
+    const rows = await t.db.query<{ subject: string; rows: string; requests: number }>('SELECT subject, rows::text, requests FROM secops_usage WHERE subject = ANY($1::text[]) ORDER BY requests', [[`key:${k1}`, `key:${k2}`]]);
+    expect(rows).toEqual([
+      { subject: `key:${k2}`, rows: '5', requests: 1 },
+      { subject: `key:${k1}`, rows: '20', requests: 3 },
+    ]);
+  });
 
   it('two workers never judge the same record twice, and the cursor ends at the head', async () => {
     for (let i = 0; i < 12; i++) {

@@ -20,7 +20,7 @@ import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts
 import type { AuditRecord } from '../audit/record.ts';
 import { portOf } from '../egress/egress.ts';
 import type { EgressService } from '../egress/egress.service.ts';
-import { detect, DETECTOR_LABELS, type DetectorName, type Finding } from './detectors.ts';
+import { countUsage, detect, DETECTOR_LABELS, type DetectorName, type Finding } from './detectors.ts';
 import { createMailer, sendWebhook, type SmtpOptions } from './notify.ts';
 import type { DeliveryRow } from './secops.repo.ts';
 import { INCIDENT_STATES, secopsRepo, type AlertNames, type AlertRow, type ContainmentRow, type IncidentState, type ReplayClockRow, type SecopsRepo } from './secops.repo.ts';
@@ -384,7 +384,9 @@ export function createSecopsService(deps: SecopsDeps) {
           return datasets.get(code);
         },
       };
-      for (const rec of records) for (const finding of await detect(rec, ctx)) await raiseTx(tx, s, finding, fx);
+      // One statement counts the batch's usage; each record then sees its own running total.
+      const batch = { ...ctx, usage: await countUsage(records, ctx), baseline: new Map() };
+      for (const rec of records) for (const finding of await detect(rec, batch)) await raiseTx(tx, s, finding, fx);
       await r.moveCursor('detectors', records.at(-1)!.seq);
       return records.length;
     });
