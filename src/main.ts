@@ -256,7 +256,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     services.duties.start();
     services.exchange.start();
     services.gateway.start();
-    const simulation = simulate ? startDemoSimulation({ dataDir: config.dataDir, port: services.telemetry.brokerPort()!, host: config.PDX_HOST, tls: Boolean(config.PDX_TLS_CERT), ...(options.demoPlantHistoryMs === undefined ? {} : { historyMs: options.demoPlantHistoryMs }) }) : undefined;
+    const simulation = simulate ? await startDemoSimulation({ dataDir: config.dataDir, port: services.telemetry.brokerPort()!, host: config.PDX_HOST, tls: Boolean(config.PDX_TLS_CERT), ...(options.demoPlantHistoryMs === undefined ? {} : { historyMs: options.demoPlantHistoryMs }) }) : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
     services.egress.setListen(config.PDX_HOST, port);

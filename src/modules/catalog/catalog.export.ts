@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import { loadExcel } from '../../heavy.ts';
 import type { ColumnRow, DatasetRow } from './catalog.repo.ts';
 
 export const SHARE_LABELS = { unconditional: '无条件共享', conditional: '有条件共享', none: '不予共享' } as const;
@@ -66,6 +66,7 @@ export async function catalogJsonLd(datasets: DatasetRow[], columnsOf: Columns, 
 
 /** The published catalogue as one 目录 sheet plus one 信息项 sheet. */
 export async function catalogXlsx(datasets: DatasetRow[], columnsOf: Columns): Promise<Buffer> {
+  const ExcelJS = await loadExcel();
   const book = new ExcelJS.Workbook();
   const sheet = book.addWorksheet('目录');
   sheet.columns = [

@@ -11,7 +11,7 @@
  */
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import ExcelJS from 'exceljs';
+import { loadExcel } from '../../heavy.ts';
 import iconv from 'iconv-lite';
 import { openTable } from '../ingest/readers/index.ts';
 import { mask } from '../protect/masking.ts';
@@ -95,6 +95,7 @@ async function redactTableFile(file: string, output: string, style: RedactStyle,
   const masked = reader.columns.flatMap((column, i) => (types[i] ? [{ column, type: types[i]! }] : []));
 
   if (reader.format === 'xlsx') {
+    const ExcelJS = await loadExcel();
     const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: output, useSharedStrings: false });
     const sheet = workbook.addWorksheet('Sheet1');
     sheet.addRow(reader.columns).commit();

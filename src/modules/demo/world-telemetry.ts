@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import mqtt from 'mqtt';
+import { loadMqtt } from '../../heavy.ts';
 import type { Platform } from '../../main.ts';
 import type { Caller } from '../identity/identity.service.ts';
 import type { RegistryRow } from '../telemetry/telemetry.service.ts';
@@ -150,7 +150,8 @@ export async function loadDemoTelemetry(services: Services, options: { dataDir: 
  * points (more instants in one message when it fell behind), QoS 1. Faults: BF1-D03's thermometer is stuck; BOF2-D07 falls silent 20 s in every 2
  * minutes; HSM3-D12's vibration spikes now and then; BOF2-D15 runs over its temperature range.
  */
-export function startDemoSimulation(options: { dataDir: string; port: number; host: string; tls: boolean; intervalMs?: number; historyMs?: number }) {
+export async function startDemoSimulation(options: { dataDir: string; port: number; host: string; tls: boolean; intervalMs?: number; historyMs?: number }) {
+  const mqtt = await loadMqtt();
   const { enterprise, tokens } = JSON.parse(fs.readFileSync(path.join(options.dataDir, FILE), 'utf8')) as { enterprise: string; tokens: Record<string, string> };
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const clients = Object.entries(tokens).map(([device, token]) => ({

@@ -3,7 +3,8 @@
  * day: small at any province's size). Headers in Chinese, as the bureau files them; rates as
  * percentages, scores with one decimal.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { loadExcel } from '../../heavy.ts';
 import type { DepartmentScore, Usage } from './evaluation.service.ts';
 import { SCORE_WEIGHTS } from './score.ts';
 
@@ -16,7 +17,7 @@ function bold(sheet: ExcelJS.Worksheet): void {
 
 /** The department scores (评价结果) and how they are computed (计分方法). */
 export async function scoresXlsx(items: DepartmentScore[], generatedAt: Date): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
+  const book = new (await loadExcel()).Workbook();
   book.created = generatedAt;
   const sheet = book.addWorksheet('部门评价');
   sheet.columns = [
@@ -74,7 +75,7 @@ export async function scoresXlsx(items: DepartmentScore[], generatedAt: Date): P
 
 /** Usage statistics: by dataset, by department, by day, and what was counted (统计口径). */
 export async function usageXlsx(usage: Usage): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
+  const book = new (await loadExcel()).Workbook();
   const counts = [
     { header: '调用次数', key: 'calls', width: 10 },
     { header: '数据行数', key: 'rows', width: 12 },

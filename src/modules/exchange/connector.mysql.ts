@@ -1,6 +1,7 @@
 /** The MySQL / MariaDB connector (mysql2). The source's "schema" is its database. */
 import net from 'node:net';
-import mysql from 'mysql2';
+import type mysql from 'mysql2';
+import { loadMysql } from '../../heavy.ts';
 import { insertBatches, mapSourceError, targetColumnMissing, type Connector, type RowRange, type Snapshot, type SourceSettings, type TableRef, type TargetColumn, type TargetValue, type TargetWrite } from './connector.ts';
 
 /** A MySQL identifier, quoted (names were checked against the catalogue listing first). */
@@ -22,7 +23,7 @@ export function mysqlConnector(settings: SourceSettings): Connector {
   const connections = new Set<mysql.Connection>();
 
   async function connect(): Promise<mysql.Connection> {
-    const connection = mysql.createConnection({
+    const connection = (await loadMysql()).createConnection({
       // The socket goes to the checked address; the registered name stays the TLS server name.
       host: settings.servername ?? settings.host,
       port: settings.port,

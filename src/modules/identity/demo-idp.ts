@@ -9,7 +9,8 @@
 import http from 'node:http';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import Provider, { type FindAccount, type KoaContextWithOIDC } from 'oidc-provider';
+import type { FindAccount, KoaContextWithOIDC } from 'oidc-provider';
+import { loadOidcProvider } from '../../heavy.ts';
 import type { Db } from '../../db/index.ts';
 import type { ClaimMapping } from './claims.ts';
 import type { OidcOptions } from './oidc.ts';
@@ -103,6 +104,7 @@ export async function startDemoIdp(deps: { db: Db; publicUrl: string }): Promise
   const port = await listen(server, '127.0.0.1');
   const issuer = `http://127.0.0.1:${port}`;
 
+  const Provider = await loadOidcProvider();
   const provider = new Provider(issuer, {
     clients: [
       {

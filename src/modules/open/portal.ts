@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import { loadExcel } from '../../heavy.ts';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.ts';
 import type { AuditEvent, EventSink } from '../audit/events.ts';
@@ -244,11 +244,12 @@ export function createPortalService(deps: {
 
   function xlsxFile(r: ReleaseRow): Readable {
     const out = new PassThrough();
-    const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
-    const sheet = book.addWorksheet(r.meta.name.slice(0, 31).replace(/[\\/?*[\]:]/g, ' ') || 'data');
     const names = columnsOf(r).map((c) => c.name);
     void (async () => {
       try {
+        const ExcelJS = await loadExcel();
+        const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
+        const sheet = book.addWorksheet(r.meta.name.slice(0, 31).replace(/[\\/?*[\]:]/g, ' ') || 'data');
         sheet.addRow(names).commit();
         for await (const page of allRows(r)) for (const row of page) sheet.addRow(names.map((n) => row[n])).commit();
         sheet.commit();

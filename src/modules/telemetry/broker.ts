@@ -8,8 +8,8 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { Aedes, type Client as BrokerClient } from 'aedes';
-import mqtt from 'mqtt';
+import type { Client as BrokerClient } from 'aedes';
+import { loadAedes, loadMqtt } from '../../heavy.ts';
 import type { EventSink } from '../audit/events.ts';
 import { parseMqttPayload, PayloadError } from './payloads.ts';
 import type { DeviceContext, TelemetryService } from './telemetry.service.ts';
@@ -45,7 +45,7 @@ export async function startBroker(telemetry: Telemetry, events: EventSink, optio
   const devices = new WeakMap<BrokerClient, DeviceContext>();
   const onError = options.onError ?? ((e: unknown) => console.error('[mqtt]', e));
 
-  const broker = await Aedes.createBroker({
+  const broker = await (await loadAedes()).createBroker({
     // Telemetry is stored on receipt; the broker keeps no retained store beyond memory.
     maxClientsIdLength: 128,
     authenticate(client, username, password, done) {
@@ -176,7 +176,8 @@ export type Broker = Awaited<ReturnType<typeof startBroker>>;
  */
 export const EXTERNAL_SUBSCRIBERS = 16;
 
-export function subscribeExternal(telemetry: Telemetry, options: { url: string; username?: string; password?: string; clientId: string; subscribers?: number; onError?: (error: unknown) => void }) {
+export async function subscribeExternal(telemetry: Telemetry, options: { url: string; username?: string; password?: string; clientId: string; subscribers?: number; onError?: (error: unknown) => void }) {
+  const mqtt = await loadMqtt();
   const onError = options.onError ?? ((e: unknown) => console.error('[mqtt external]', e));
   const clients = Array.from({ length: options.subscribers ?? EXTERNAL_SUBSCRIBERS }, (_, i) => subscriber(`${options.clientId.slice(0, 60)}-${i}`));
 

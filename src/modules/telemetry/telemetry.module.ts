@@ -41,7 +41,7 @@ export function createTelemetryModule(deps: {
   const series = createSeriesService({ records: deps.records, events: deps.events, repo: service.repo });
   const routes = telemetryRoutes({ telemetry: service, series });
   let broker: Broker | undefined;
-  let external: ReturnType<typeof subscribeExternal> | undefined;
+  let external: Awaited<ReturnType<typeof subscribeExternal>> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let upkeep: Promise<void> = Promise.resolve();
 
@@ -71,7 +71,7 @@ export function createTelemetryModule(deps: {
         });
       }
       if (config.PDX_MQTT_EXTERNAL_URL) {
-        external = subscribeExternal(service, {
+        external = await subscribeExternal(service, {
           url: config.PDX_MQTT_EXTERNAL_URL,
           clientId: `pdx-${os.hostname()}-${process.pid}`.slice(0, 64),
           ...(config.PDX_MQTT_EXTERNAL_USERNAME ? { username: config.PDX_MQTT_EXTERNAL_USERNAME } : {}),

@@ -5,7 +5,7 @@
  * Consumers: `GET /api/v1/series/{code}/points` and the live stream, under their grants.
  */
 import zlib from 'node:zlib';
-import ExcelJS from 'exceljs';
+import { loadExcel } from '../../heavy.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -132,6 +132,7 @@ const LEVEL_WORDS: Record<string, 1 | 2 | 3> = { '1': 1, '2': 2, '3': 3, 一级:
 export async function readRegistrySheet(fileName: string, data: Buffer): Promise<RegistryRow[]> {
   let table: string[][];
   if (/\.xlsx$/i.test(fileName)) {
+    const ExcelJS = await loadExcel();
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(data as unknown as ArrayBuffer);
     const sheet = book.worksheets[0];

@@ -7,7 +7,8 @@
  * beyond their row.
  */
 import { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { loadExcel } from '../../../heavy.ts';
 import { emptyFile, errorAt, formatBytes, readerError } from './errors.ts';
 import { normaliseHeader } from './header.ts';
 import { hasMagic, OLE2_MAGIC, ZIP_MAGIC } from './sniff.ts';
@@ -78,6 +79,7 @@ export async function openXlsx(source: ByteSource, sheet: string | number | unde
     throw notXlsx(hasMagic(source.head, OLE2_MAGIC));
   }
   const input = Readable.from(source.chunks());
+  const ExcelJS = await loadExcel();
   const book = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     worksheets: 'emit',
     sharedStrings: 'cache',
