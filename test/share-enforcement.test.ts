@@ -109,16 +109,26 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
       }
       const read = (i: number, grantId: string) =>
         fetch(`${addresses[i]}/api/v1/datasets/${w.code}/records?grant=${grantId}&limit=2`, { headers: { authorization: `Bearer ${w.key}` } });
+      // 核验 decides on the grant alone (no data query): a kept context is checked by its revisions.
+      const verify = (i: number, grantId: string) =>
+        fetch(`${addresses[i]}/api/v1/datasets/${w.code}/verify`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${w.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ match: { 手机号: '13800000000' }, grant: grantId }),
+        });
 
       const revoked = await grantJourney(w);
-      expect((await read(0, revoked.grantId)).status).toBe(200);
-      expect((await read(1, revoked.grantId)).status).toBe(200);
+      for (const i of [0, 1]) {
+        expect((await read(i, revoked.grantId)).status).toBe(200);
+        expect((await verify(i, revoked.grantId)).status).toBe(200);
+      }
       const r = await w.officer.call('POST', `/api/v1/share/grants/${revoked.grantId}/revoke`, { reason: '立即撤销' });
       expect(r.statusCode).toBe(200);
       for (const i of [0, 1]) {
-        const res = await read(i, revoked.grantId);
-        expect(res.status).toBe(403);
-        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('grant_revoked');
+        for (const res of [await read(i, revoked.grantId), await verify(i, revoked.grantId)]) {
+          expect(res.status).toBe(403);
+          expect(((await res.json()) as { error: { code: string } }).error.code).toBe('grant_revoked');
+        }
       }
 
       const expiring = await grantJourney(w);

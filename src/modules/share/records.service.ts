@@ -204,10 +204,30 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
   }
 
   /**
-   * Every data request starts here: the dataset, the caller's grant read from the database now, the
+   * Every data request starts here: the dataset, the caller's grant as it is in the database now, the
    * grant's state, IP ranges and the view. Errors say why without revealing any data.
    */
   async function resolve(caller: Caller, code: string, grantId?: string, kind: ResourceKind = 'table'): Promise<ResolvedAccess> {
+    // A kept context decides when its access revisions are still current (one small read instead of
+    // the whole context); anything else is decided on the context read now.
+    const key = keptKey(code, caller);
+    const keptCtx = kept.get(key);
+    if (keptCtx) {
+      const current = repo.accessRevision(keptCtx.scopes);
+      current.catch(() => undefined);
+      try {
+        const access = await resolveOrRefuse(caller, code, grantId, kind, keptCtx);
+        if ((await current) === keptCtx.revision) return access;
+      } catch {
+        // decided again below
+      }
+      kept.delete(key);
+    }
+    return resolveNow(caller, code, grantId, kind);
+  }
+
+  /** `resolve` on the context as it is in the database now; a refusal is recorded. */
+  async function resolveNow(caller: Caller, code: string, grantId?: string, kind: ResourceKind = 'table'): Promise<ResolvedAccess> {
     try {
       return await resolveOrRefuse(caller, code, grantId, kind);
     } catch (error) {
@@ -347,7 +367,7 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
    * revisions have not moved (undefined when they have).
    */
   async function prepare(caller: Caller, code: string, query: RecordsQuery, action: 'data.read' | 'data.export' | 'data.push', keptCtx?: AccessContext) {
-    const access = keptCtx ? await resolveOrRefuse(caller, code, query.grant, 'table', keptCtx) : await resolve(caller, code, query.grant);
+    const access = keptCtx ? await resolveOrRefuse(caller, code, query.grant, 'table', keptCtx) : await resolveNow(caller, code, query.grant);
     const { grant, ctx } = access;
     const columnMap = new Map(access.view.map((c) => [c.name, c]));
     const encryptedFilter = touchesEncrypted(grant.row_filter, columnMap) || touchesEncrypted(query.filter, columnMap);
