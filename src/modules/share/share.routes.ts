@@ -491,8 +491,15 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         const flagged = await stream.flagged;
         if (flagged.length) reply.header('x-pdx-flagged-rows', flagged.slice(0, FLAGGED_HEADER_MAX).join(','));
         reply.type(CONTENT_TYPES[format]);
+        const firstText = prologue(format, names) + encodeChunk(format, names, first.done ? [] : first.value, true);
+        if (known) {
+          // The whole answer came in the first chunk: one body with its length, not a chunked stream.
+          await stream.chunks.return(undefined);
+          // A string bypasses the serializer, as the stream below does.
+          return reply.send((firstText + epilogue(format, stream.next())) as never);
+        }
         async function* body(): AsyncGenerator<string> {
-          yield prologue(format, names) + encodeChunk(format, names, first.done ? [] : first.value, true);
+          yield firstText;
           let sent = first.done ? 0 : first.value.length;
           for await (const chunk of stream.chunks) {
             yield encodeChunk(format, names, chunk, sent === 0);
@@ -500,7 +507,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           }
           yield epilogue(format, stream.next());
         }
-        if (!known && format !== 'json') {
+        if (format !== 'json') {
           // NDJSON and CSV carry the next cursor as a trailer (known only at the end of the stream).
           reply.trailer('x-next-cursor', async () => stream.next() ?? '');
         }
