@@ -445,10 +445,12 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
           rows = await db.query(sql.text, sql.values);
         }
         const out: Record<string, MaskedValue>[] = [];
-        const emitted: Cursor[] = [];
+        // The rows sent; a cursor is made only of the rows a page ends on.
+        const emitted: Record<string, unknown>[] = [];
+        let last: Record<string, unknown> | undefined;
         let full = false;
         for (const row of rows) {
-          cursor = compiled.cursorOf(row);
+          last = row;
           scanned++;
           for (let i = 0; i < fetchCount; i++) clear[i] = clearValue(fetch[i]!, row[physical[i]!], cellCtx);
           if (post.length && !post.every((p, k) => matchesPseudonym(p, clear[postIndex[k]!]))) continue;
@@ -456,12 +458,13 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
           for (let i = 0; i < outputCount; i++) item[outputNames[i]!] = writers[i]!(clear[i]);
           if (query.rowId) item._row = Number(row._row);
           out.push(item);
-          emitted.push(cursor);
+          emitted.push(row);
           if (sent + out.length >= query.limit) {
             full = true;
             break;
           }
         }
+        if (last) cursor = compiled.cursorOf(last);
         const allowed = await reserveRows(grant, out.length);
         if (allowed === 0 && out.length > 0 && part === 0) throw rowsQuotaError();
         const truncated = allowed < out.length;
@@ -470,10 +473,10 @@ export function createRecordsService(deps: { db: Db; keyring: Keyring; events: E
         if (truncated) {
           // The daily quota ran out: send what it allows; the next page starts after the last row sent.
           out.length = allowed;
-          const last = allowed > 0 ? emitted[allowed - 1] : chunkStart;
-          next = last ? encodeCursor(last) : null;
+          const end = allowed > 0 ? compiled.cursorOf(emitted[allowed - 1]!) : chunkStart;
+          next = end ? encodeCursor(end) : null;
         } else if (full) {
-          next = encodeCursor(emitted.at(-1)!);
+          next = encodeCursor(compiled.cursorOf(emitted.at(-1)!));
         } else if (exhausted) {
           next = null;
         } else if (scanned >= scanBudget) {
