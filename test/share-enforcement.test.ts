@@ -182,6 +182,19 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
       expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(8);
       expect(statuses.some((s, k) => s === 429 && k % 2 === 0)).toBe(true);
       expect(statuses.some((s, k) => s === 429 && k % 2 === 1)).toBe(true);
+
+      // The dataset itself changed (here: no longer shared) holds on the next request on both processes.
+      const last = await grantJourney(w);
+      for (const i of [0, 1]) expect((await read(i, last.grantId)).status).toBe(200);
+      const [{ share_type: shareType }] = (await t.db.query<{ share_type: string }>(`SELECT share_type FROM datasets WHERE code = $1`, [w.code])) as [{ share_type: string }];
+      await t.db.query(`UPDATE datasets SET share_type = 'none' WHERE code = $1`, [w.code]);
+      for (const i of [0, 1]) {
+        const res = await read(i, last.grantId);
+        expect(res.status).toBe(403);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_shareable');
+      }
+      await t.db.query(`UPDATE datasets SET share_type = $2 WHERE code = $1`, [w.code, shareType]);
+      for (const i of [0, 1]) expect((await read(i, last.grantId)).status).toBe(200);
     } finally {
       await t2.close();
       await second.close();
