@@ -147,6 +147,19 @@ export function telemetryRepo(db: Queryable) {
           GROUP BY s.dataset_id`,
         [datasetIds],
       ),
+    // ---- retention (a platform setting) and telemetry sets --------------------------------------
+    /** The stored retention per industrial level (unparsed; the service checks it). */
+    retentionSetting: async (key: string) => (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [key]))[0]?.value,
+    saveRetentionSetting: (key: string, value: unknown) =>
+      db.query(
+        `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+        [key, JSON.stringify(value)],
+      ),
+    setsOfOrg: (orgId: string) => db.query<{ dataset_id: string; plant_id: string | null }>('SELECT dataset_id, plant_id FROM telemetry_sets WHERE org_id = $1', [orgId]),
+    setOf: (datasetId: string) => maybeOne<{ org_id: string; plant_id: string | null }>(db, 'SELECT org_id, plant_id FROM telemetry_sets WHERE dataset_id = $1', [datasetId]),
+    insertSet: (datasetId: string, orgId: string, plantId: string | null) =>
+      db.query('INSERT INTO telemetry_sets (dataset_id, org_id, plant_id) VALUES ($1, $2, $3)', [datasetId, orgId, plantId]),
+
     // ---- registry ------------------------------------------------------------------------------
     settings: (orgId: string) => maybeOne<SettingsRow>(db, 'SELECT org_id, enterprise_code, auto_register FROM telemetry_settings WHERE org_id = $1', [orgId]),
     settingsByCode: (code: string) => maybeOne<SettingsRow>(db, 'SELECT org_id, enterprise_code, auto_register FROM telemetry_settings WHERE enterprise_code = $1', [code]),

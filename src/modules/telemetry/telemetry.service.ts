@@ -229,8 +229,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
   let retentionCache: { value: Retention; at: number } | undefined;
   async function retention(): Promise<Retention> {
     if (retentionCache && now() - retentionCache.at < 30_000) return retentionCache.value;
-    const rows = await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [RETENTION_KEY]);
-    const parsed = retentionSchema.safeParse(rows[0]?.value);
+    const parsed = retentionSchema.safeParse(await repo.retentionSetting(RETENTION_KEY));
     retentionCache = { value: parsed.success ? parsed.data : DEFAULT_RETENTION, at: now() };
     return retentionCache.value;
   }
@@ -470,7 +469,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
 
   /** Keeps the 信息项 of an organisation's telemetry sets equal to its points (and their grades). */
   async function syncSets(orgId: string): Promise<void> {
-    const sets = await db.query<{ dataset_id: string; plant_id: string | null }>('SELECT dataset_id, plant_id FROM telemetry_sets WHERE org_id = $1', [orgId]);
+    const sets = await repo.setsOfOrg(orgId);
     if (!sets.length) return;
     const devices = new Map((await repo.devices(orgId)).map((d) => [d.id, d]));
     const points = await repo.pointsOfOrg(orgId);
@@ -757,18 +756,18 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
         },
         'telemetry',
       );
-      await db.query('INSERT INTO telemetry_sets (dataset_id, org_id, plant_id) VALUES ($1, $2, $3)', [d.id, orgId, plant?.id ?? null]);
+      await repo.insertSet(d.id, orgId, plant?.id ?? null);
       await syncSets(orgId);
       return catalog.get(caller.principal, d.code);
     },
 
     /** The devices of a telemetry set's points (for grants naming devices). */
     async setDevices(datasetId: string): Promise<Map<string, string[]>> {
-      const set = await db.query<{ org_id: string; plant_id: string | null }>('SELECT org_id, plant_id FROM telemetry_sets WHERE dataset_id = $1', [datasetId]);
-      if (!set[0]) return new Map();
-      const devices = await repo.devices(set[0].org_id);
+      const set = await repo.setOf(datasetId);
+      if (!set) return new Map();
+      const devices = await repo.devices(set.org_id);
       const out = new Map<string, string[]>();
-      for (const d of devices) if (!set[0].plant_id || d.plant_id === set[0].plant_id) out.set(d.code, []);
+      for (const d of devices) if (!set.plant_id || d.plant_id === set.plant_id) out.set(d.code, []);
       return out;
     },
 
@@ -783,10 +782,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
           throw bad('retention_order', `${label.zh}：分钟汇总的保留天数不得少于原始数据，小时汇总不得少于分钟汇总`, `${label.en}: 1-minute roll-ups must be kept at least as long as raw samples, 1-hour roll-ups at least as long as 1-minute ones`, { field: `${level}.${minute < raw ? 'minute' : 'hour'}` });
         }
       }
-      await db.query(
-        `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-        [RETENTION_KEY, JSON.stringify(value)],
-      );
+      await repo.saveRetentionSetting(RETENTION_KEY, value);
       retentionCache = undefined;
       await record(caller, { action: 'telemetry.retention', result: 'success', details: value });
       return value;
