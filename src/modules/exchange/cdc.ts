@@ -111,7 +111,8 @@ export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs:
             applying = false;
           }
         }
-        if (failure !== undefined) throw failure;
+        // Stopping ends the replication connection too: that is no failure.
+        if (failure !== undefined && !stopped) throw failure;
         await job.finish({ stopped: true });
       } catch (error) {
         await job.fail(error).catch(() => undefined);

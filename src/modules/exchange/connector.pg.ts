@@ -182,11 +182,16 @@ export function postgresConnector(settings: SourceSettings): Connector {
           }
         }
       });
+      // The library queues received changes (flow control) but emits keep-alives at once: idle
+      // means its queue is empty too, so every change sent before the keep-alive has been handled.
+      const internals = service as unknown as { _messageQueue: unknown[]; _processing: boolean };
+      const idle = () => changes === undefined && internals._messageQueue.length === 0 && !internals._processing && handlers.idle();
       service.on('heartbeat', async (lsn: string, _timestamp: number, shouldRespond: boolean) => {
         // Idle (nothing received is unapplied): the slot may move on to the server's position,
-        // so unrelated WAL does not count as lag; otherwise answer with what pdx has applied.
-        if (changes === undefined && handlers.idle()) acked = lsn;
-        if (shouldRespond || handlers.idle()) await service.acknowledge(acked).catch(() => undefined);
+        // so unrelated WAL neither counts as lag nor stays at the source; otherwise answer with
+        // what pdx has applied.
+        if (idle()) acked = lsn;
+        if (shouldRespond || idle()) await service.acknowledge(acked).catch(() => undefined);
       });
       service.on('error', (error: unknown) => handlers.onError(mapError(error, settings)));
       let started = false;
