@@ -38,6 +38,8 @@ export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs:
   const batchChanges = options.batchChanges ?? 5_000;
   const batchMs = options.batchMs ?? 500;
   const sessions = new Map<string, Session>();
+  /** Bindings whose stream failed: consecutive failures and when to try again (2 s doubling, at most 5 min). */
+  const backoff = new Map<string, { failures: number; until: number }>();
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
   let running = false;
@@ -106,6 +108,7 @@ export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs:
             applied = batch.at(-1)!.lsn;
             // Only now, with pdx's commit done, may the source forget these transactions.
             await stream.ack(applied);
+            backoff.delete(binding.id);
             await ctx.progress({ phase: 'streaming', rows: batch.reduce((n, t) => n + t.changes.length, 0) });
           } finally {
             applying = false;
@@ -116,7 +119,11 @@ export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs:
         await job.finish({ stopped: true });
       } catch (error) {
         await job.fail(error).catch(() => undefined);
-        if (!stopped) onError(error);
+        if (!stopped) {
+          const failures = (backoff.get(binding.id)?.failures ?? 0) + 1;
+          backoff.set(binding.id, { failures, until: Date.now() + Math.min(300_000, pollMs * 2 ** (failures - 1)) });
+          onError(error);
+        }
       } finally {
         drained?.();
         await stream?.stop();
@@ -145,7 +152,7 @@ export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs:
       if (!b || b.state !== 'active' || b.cdc_job !== session.ctx.job.id) await session.stop();
     }
     for (const b of await repo.cdcClaimable(jobs.staleSeconds)) {
-      if (!running || sessions.has(b.id)) continue;
+      if (!running || sessions.has(b.id) || (backoff.get(b.id)?.until ?? 0) > Date.now()) continue;
       const job = await jobs.begin(CDC_JOB, { bindingId: b.id }, b.created_by);
       const claimed = await repo.cdcClaim(b.id, job.ctx.job.id, jobs.staleSeconds);
       if (!claimed) {

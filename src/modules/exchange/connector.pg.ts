@@ -139,7 +139,8 @@ export function postgresConnector(settings: SourceSettings): Connector {
     lag: (slot) =>
       once(async (client) => {
         const { rows } = await client.query<{ bytes: string }>(
-          'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint AS bytes FROM pg_replication_slots WHERE slot_name = $1',
+          // The acknowledgement names the byte after the last one applied: caught up reads -1, shown as 0.
+          'SELECT GREATEST(0, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn))::bigint AS bytes FROM pg_replication_slots WHERE slot_name = $1',
           [slot],
         );
         return rows[0] ? Number(rows[0].bytes) : undefined;
@@ -175,7 +176,8 @@ export function postgresConnector(settings: SourceSettings): Connector {
             changes?.push({ op: 'delete', values: textValues(message.key ?? message.old) });
             break;
           case 'commit': {
-            const tx = { lsn: message.commitEndLsn!, changes: changes ?? [] };
+            // The library pads LSNs (00000000/015058D0); PostgreSQL prints 0/15058D0.
+            const tx = { lsn: message.commitEndLsn!.replace(/\b0+(?=[0-9A-F])/g, ''), changes: changes ?? [] };
             changes = undefined;
             await handlers.onTransaction(tx);
             break;
