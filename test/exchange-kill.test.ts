@@ -7,6 +7,10 @@
  * and on embedded PGlite (where killing pdx kills the database too). A binding with a soft-delete
  * column: a run killed while loading removes none of the rows deleted at the source; the next run
  * removes all of them, with the new rows.
+ *
+ * CDC: a `pdx serve` streaming a cdc binding of a wal_level=logical source is killed with SIGKILL
+ * while a few thousand inserts, updates and deletes arrive; after the restart (the dead stream's
+ * job stale) the dataset equals the source table: no duplicates, no gaps.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -15,6 +19,7 @@ import type { Db } from '../src/db/index.ts';
 import { tempDir, type TempDir } from './fixtures/tables.ts';
 import { PROCESS_START_MS } from './helpers/bounds.ts';
 import { createServerDatabase, seedPgliteDir } from './helpers/db.ts';
+import { startPgCluster, type PgCluster } from './helpers/pg-cluster.ts';
 import { createWorld, spawnPdx, until, withPlatform, type World } from './scripts/ingest-world.ts';
 
 // Real processes and 100,000-row pulls: the time bounds of vitest.config.ts are sized for them.
@@ -169,6 +174,107 @@ for (const backend of ['postgres', 'pglite'] as const) {
       const after = await withPlatform(env, (_services, db) => softState(db, soft));
       expect(after).toMatchObject({ n: 2 * ROWS - DELETED, deleted: 0, highWater: String(3 * ROWS) });
       expect(after.version).toBeGreaterThan(before.version);
+    });
+  });
+}
+
+/** Transactions of changes at the CDC source per phase (each: an insert, an update, every third a delete). */
+const CDC_TXS = 400;
+
+/** Writes CDC_TXS transactions at the source, starting at transaction `from`. */
+async function churn(client: pg.Client, from: number) {
+  for (let i = from; i < from + CDC_TXS; i++) {
+    await client.query('BEGIN');
+    await client.query('INSERT INTO ledger VALUES ($1, $2)', [100_000 + i, i]);
+    await client.query('UPDATE ledger SET n = n + 1 WHERE id = $1', [1 + (i % 1000)]);
+    if (i % 3 === 0) await client.query('DELETE FROM ledger WHERE id = $1', [1000 - (i % 1000)]);
+    await client.query('COMMIT');
+  }
+}
+
+for (const backend of ['postgres', 'pglite'] as const) {
+  describe(`a killed CDC stream resumes without duplicates or gaps [${backend}]`, () => {
+    let dir: TempDir;
+    let env: Record<string, string>;
+    let cluster: PgCluster;
+    let dropServer: (() => Promise<void>) | undefined;
+    let world: World;
+
+    beforeAll(async () => {
+      dir = tempDir('pdx-cdc-kill-');
+      cluster = await startPgCluster({ walLevel: 'logical' });
+      const client = new pg.Client(cluster.url);
+      await client.connect();
+      try {
+        await client.query('CREATE TABLE ledger (id bigint PRIMARY KEY, n integer NOT NULL)');
+        await client.query('INSERT INTO ledger SELECT g, 0 FROM generate_series(1, 1000) g');
+      } finally {
+        await client.end();
+      }
+      env = { PDX_DATA_DIR: dir.file('data'), PDX_UPSTREAM_ALLOW: '127.0.0.1/32', PDX_PORT: '0' };
+      if (backend === 'postgres') {
+        const server = await createServerDatabase({ migrated: true });
+        dropServer = server.drop;
+        env = { ...env, PDX_DATABASE_URL: server.url, PDX_MASTER_KEY: randomBytes(32).toString('base64') };
+      } else {
+        seedPgliteDir(dir.file('data/pglite'));
+      }
+      world = await withPlatform(env, async (services) => {
+        const w = await createWorld(services, '账目（CDC）');
+        const added = await services.exchange.service.addSource(w.caller, { name: '账目库', kind: 'postgresql', host: '127.0.0.1', port: cluster.port, database: 'postgres', user: 'postgres', password: 'trust', tls: 'off' });
+        await services.exchange.service.bind(w.caller, w.code, { sourceId: added.id, schema: 'public', table: 'ledger', mode: 'cdc', keyColumn: 'id' });
+        return w;
+      });
+    });
+    afterAll(async () => {
+      cluster?.stop();
+      await dropServer?.();
+      dir?.remove();
+    });
+
+    it('SIGKILL mid-stream, restart: the dataset equals the source table', async () => {
+      const source = new pg.Client(cluster.url);
+      await source.connect();
+      const confirmed = async () => (await source.query<{ lsn: string }>(`SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots`)).rows[0]!.lsn;
+      const reached = async (target: string) => (await source.query<{ ok: boolean }>('SELECT confirmed_flush_lsn >= $1::pg_lsn AS ok FROM pg_replication_slots', [target])).rows[0]!.ok;
+      try {
+        const start = await confirmed();
+        const first = spawnPdx(['start'], env);
+        // Changes arrive while pdx takes its snapshot and streams; it dies once it has applied some.
+        const writing = churn(source, 0);
+        await until('pdx applied changes', async () => (await confirmed()) !== start || first.child.exitCode !== null, PROCESS_START_MS, 20);
+        first.child.kill('SIGKILL');
+        expect(await first.exited, first.stderr()).toBe('SIGKILL');
+        await writing;
+        await churn(source, CDC_TXS);
+        const target = (await source.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+
+        // Time passes: the killed stream's job heartbeat is older than the takeover limit.
+        await withPlatform(env, (_services, db) => db.query(`UPDATE jobs SET heartbeat_at = now() - interval '10 minutes' WHERE state = 'running'`));
+        const again = spawnPdx(['start'], env);
+        await until('pdx caught up with the source', () => reached(target), PROCESS_START_MS, 100);
+        again.child.kill('SIGTERM');
+        expect(await again.exited, again.stderr()).toBe(0);
+
+        const want = (await source.query<{ id: string; n: number }>('SELECT id::text AS id, n FROM ledger ORDER BY ledger.id')).rows.map((r) => `${r.id}:${r.n}`);
+        const after = await withPlatform(env, async (_services, db) => {
+          const columns = await db.query<{ name: string; physical: string }>('SELECT name, physical FROM dataset_columns WHERE dataset_id = $1', [world.datasetId]);
+          const col = (name: string) => columns.find((c) => c.name === name)!.physical;
+          const rows = await db.query<{ id: string; n: string }>(`SELECT "${col('id')}"::text AS id, "${col('n')}"::text AS n FROM ${world.relation} ORDER BY "${col('id')}"::bigint`);
+          const jobs = await db.query<{ state: string; code: string | null }>(`SELECT state, error->>'code' AS code FROM jobs WHERE kind = 'exchange.cdc' ORDER BY created_at`);
+          return { rows: rows.map((r) => `${r.id}:${r.n}`), jobs };
+        });
+        expect(after.rows.length).toBe(want.length);
+        expect(new Set(after.rows.map((r) => r.split(':')[0])).size).toBe(want.length);
+        expect(after.rows).toEqual(want);
+        // The killed stream's job ended as interrupted when the restarted process took over; the second stopped cleanly.
+        expect(after.jobs).toEqual([
+          { state: 'failed', code: 'interrupted' },
+          { state: 'succeeded', code: null },
+        ]);
+      } finally {
+        await source.end();
+      }
     });
   });
 }

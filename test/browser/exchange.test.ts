@@ -2,7 +2,8 @@
  * The data officer's 数据源 page in Chromium: 省公安厅 registers a real PostgreSQL database (a
  * throwaway database on the harness's cluster) as a source, tests it (version, privileges, the
  * warning for a user that can write), binds a dataset to a table through the wizard (preview
- * classified as an upload would be, cron schedule), runs it now and sees the run in the history.
+ * classified as an upload would be, cron schedule), runs it now and sees the run in the history;
+ * a CDC binding of a wal_level=logical source shows its lag in the history.
  * Needs the built console (web/dist).
  */
 import type { Browser, Page } from 'playwright-core';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS, loginClient, provisionWithPassword } from '../helpers/api.ts';
 import { animationsDone, choose, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
 import { createServerDatabase } from '../helpers/db.ts';
+import { startPgCluster } from '../helpers/pg-cluster.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { peopleRows } from '../fixtures/people.ts';
 
@@ -178,6 +180,61 @@ describe.sequential('console: 数据源 in Chromium', () => {
     await expect.poll(() => page.getByTestId('version-source').first().textContent()).toContain('删除 1 行');
     await page.goto(`${server.url}/sources`);
     expect(errors).toEqual([]);
+  });
+
+  it('a CDC binding shows its lag (bytes, last change applied, stream running) above its batches', async () => {
+    const cluster = await startPgCluster({ walLevel: 'logical' });
+    let officer: Awaited<ReturnType<typeof loginClient>> | undefined;
+    let cdcCode: string | undefined;
+    try {
+      const db = new pg.Client(cluster.url);
+      // Stopping the cluster ends this connection too (when the test fails before it ends it).
+      db.on('error', () => undefined);
+      await db.connect();
+      await db.query(`CREATE TABLE firms (id integer PRIMARY KEY, "名称" text NOT NULL)`);
+      await db.query(`INSERT INTO firms VALUES (1, '沈阳甲公司'), (2, '大连乙公司')`);
+      officer = await loginClient(server.app, 'ga-officer', password);
+      const made = await officer.call('POST', '/api/v1/datasets', {
+        name: '市场主体(CDC)',
+        summary: '部门库表变更同步',
+        domain: '市场监管',
+        category: '经济/市场主体',
+        format: '库表',
+        share_type: 'conditional',
+        share_conditions: '法定职责',
+        share_methods: ['api'],
+        open_type: 'none',
+        update_cycle: 'realtime',
+        on_invalid: 'quarantine',
+      });
+      const code = made.json().code as string;
+      const added = await officer.call('POST', '/api/v1/exchange/sources', { name: '市场主体库', kind: 'postgresql', host: '127.0.0.1', port: cluster.port, database: 'postgres', user: 'postgres', password: 'trust', tls: 'off' });
+      const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId: added.json().id, schema: 'public', table: 'firms', mode: 'cdc', keyColumn: 'id' });
+      expect(bound.statusCode, bound.body).toBe(201);
+      cdcCode = code;
+
+      await page.goto(`${server.url}/sources`);
+      await expect.poll(() => page.getByTestId('bindings-table').textContent()).toContain('持续（CDC）');
+      await page.getByTestId(`binding-history-${cdcCode}`).click();
+      const lag = page.getByTestId('binding-lag');
+      await expect.poll(() => lag.textContent(), { timeout: 60_000 }).toContain('运行中');
+      expect(await lag.textContent()).toContain('复制延迟');
+      await db.query(`INSERT INTO firms VALUES (3, '鞍山丙公司')`);
+      await db.end();
+      await expect.poll(() => lag.textContent(), { timeout: 60_000 }).toMatch(/上次应用变更\d+ 秒前/);
+      // The applied LSN moves past the snapshot's 0/0 with the insert; the lag is never negative.
+      await expect.poll(() => lag.locator('code').textContent(), { timeout: 60_000 }).toMatch(/^(?!0\/0$)[0-9A-F]+\/[0-9A-F]+$/);
+      expect(await lag.textContent()).toMatch(/复制延迟\d/);
+      await expect.poll(() => page.getByTestId('binding-runs').locator('tbody tr.ant-table-row').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+      await animationsDone(page);
+      await screenshot(page, 'exchange-04c-cdc-lag');
+      await page.keyboard.press('Escape');
+      expect(errors).toEqual([]);
+    } finally {
+      // Unbinding ends the stream and drops the slot before the source goes away.
+      if (cdcCode) expect((await officer!.call('DELETE', `/api/v1/datasets/${cdcCode}/binding`)).statusCode).toBe(204);
+      cluster.stop();
+    }
   });
 
   it('fits a phone (390×844)', async () => {

@@ -42,8 +42,11 @@ export interface PgCluster {
   stop(): void;
 }
 
-/** Starts a cluster; `durable: false` turns off fsync for speed (tests), benchmarks keep defaults. */
-export async function startPgCluster(options: { durable?: boolean } = {}): Promise<PgCluster> {
+/**
+ * Starts a cluster; `durable: false` turns off fsync for speed (tests), benchmarks keep defaults.
+ * `walLevel: 'logical'`: a source for CDC bindings (logical replication slots and walsenders).
+ */
+export async function startPgCluster(options: { durable?: boolean; walLevel?: 'replica' | 'logical' } = {}): Promise<PgCluster> {
   const asRoot = process.getuid?.() === 0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-pg-'));
   const run = (bin: string, args: string[]) =>
@@ -55,7 +58,8 @@ export async function startPgCluster(options: { durable?: boolean } = {}): Promi
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
   const port = await freePort();
   const fast = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
-  const settings = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c max_connections=300${fast}`;
+  const logical = options.walLevel === 'logical' ? ' -c wal_level=logical -c max_replication_slots=20 -c max_wal_senders=20' : '';
+  const settings = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c max_connections=300${fast}${logical}`;
   run('pg_ctl', ['-D', data, '-o', settings, '-l', path.join(dir, 'server.log'), '-w', 'start']);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

@@ -88,6 +88,59 @@ export interface TargetWrite {
   abort(): Promise<void>;
 }
 
+/** A row change of the bound table, values as text (a delete carries only the replica identity's columns). */
+export interface RowChange {
+  op: 'upsert' | 'delete';
+  /** Column name → value as text; undefined: not sent (a large value an update left unchanged). */
+  values: Record<string, string | null | undefined>;
+}
+
+/** One committed source transaction: its end LSN and its changes of the bound table, in order. */
+export interface SourceTransaction {
+  lsn: string;
+  changes: RowChange[];
+}
+
+/** A running change stream (one replication connection). */
+export interface ChangeStream {
+  /** Tells the source every transaction up to `lsn` is applied: it may discard them. */
+  ack(lsn: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Change data capture (optional: PostgreSQL logical replication). Slot and publication names are
+ * pdx's own (`pdx_` and hex), not user input.
+ */
+export interface Replication {
+  /**
+   * Creates the slot, and the publication of `table` when the user may (CREATE on the database and
+   * ownership of the table); otherwise uses a publication the DBA made for the table. Errors name
+   * the missing privilege.
+   */
+  prepare(table: TableRef, slot: string, publication: string): Promise<{ publication: string; created: boolean }>;
+  /** Drops the slot (ending a stream that holds it) and, when `publication` is given, the publication; absent ones are fine. */
+  drop(slot: string, publication: string | null): Promise<void>;
+  /** Bytes of WAL the slot has not confirmed (pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)); undefined without the slot. */
+  lag(slot: string): Promise<number | undefined>;
+  /**
+   * Streams committed transactions after `from` (null: from the slot's start). `onTransaction`
+   * is awaited (back pressure); nothing is acknowledged except by `ack`, and idle keep-alives.
+   * `idle()` tells whether pdx holds nothing unapplied, so a keep-alive may move the slot on.
+   */
+  stream(slot: string, publication: string, from: string | null, handlers: { onTransaction(tx: SourceTransaction): Promise<void>; idle(): boolean; onError(error: unknown): void }): Promise<ChangeStream>;
+}
+
+/** Compares two LSNs (X/Y hex): negative, zero or positive. */
+export function compareLsn(a: string, b: string): number {
+  const n = (l: string) => {
+    const [hi, lo] = l.split('/');
+    return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
+  };
+  const d = n(a) - n(b);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}
+
 export interface Connector {
   test(): Promise<TestOutcome>;
   tables(): Promise<(TableRef & { kind: 'table' | 'view' })[]>;
@@ -96,6 +149,8 @@ export interface Connector {
   snapshot(): Promise<Snapshot>;
   /** Opens a delivery into `table` (push targets); `replace`: the table's rows are replaced. */
   write?(table: TableRef, columns: readonly TargetColumn[], options: { replace: boolean }): Promise<TargetWrite>;
+  /** Change data capture (cdc bindings); a kind without it offers no cdc mode. */
+  replication?: Replication;
   close(): Promise<void>;
 }
 

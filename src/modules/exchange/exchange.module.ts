@@ -6,6 +6,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ticker } from '../jobs/ticker.ts';
+import { createCdcWorker, type CdcOptions } from './cdc.ts';
 import { exchangeRoutes } from './exchange.routes.ts';
 import { createExchangeService } from './exchange.service.ts';
 import { pushRoutes } from './push.routes.ts';
@@ -19,6 +20,7 @@ export function createExchangeModule(
     Pick<Parameters<typeof createPushService>[0], 'records' | 'share' | 'identity'> & {
       catalog: Parameters<typeof createPushService>[0]['catalog'];
       onError?: (error: unknown) => void;
+      cdc?: CdcOptions;
     },
 ) {
   const service = createExchangeService(deps);
@@ -32,6 +34,8 @@ export function createExchangeModule(
     TICK_MS,
     onError,
   );
+  // cdc bindings stream continuously, one process per binding (cdc.ts).
+  const cdc = createCdcWorker({ db: deps.db, exchange: service, jobs: deps.jobs, onError }, deps.cdc);
   const pull = exchangeRoutes({ exchange: service });
   const deliver = pushRoutes({ exchange: service, push });
   const routes: FastifyPluginAsyncZod = async (app, options) => {
@@ -42,9 +46,15 @@ export function createExchangeModule(
     service,
     push,
     routes,
-    /** Queues scheduled runs and deliveries every 15 s (the job worker carries them out). */
-    start: schedule.start,
-    stop: schedule.stop,
+    cdc,
+    /** Queues scheduled runs and deliveries every 15 s (the job worker carries them out); streams cdc bindings. */
+    start() {
+      schedule.start();
+      cdc.start();
+    },
+    async stop() {
+      await Promise.all([schedule.stop(), cdc.stop()]);
+    },
   };
 }
 

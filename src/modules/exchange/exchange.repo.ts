@@ -36,7 +36,7 @@ export interface BindingRow {
   source_table: string;
   source_columns: SourceColumn[];
   mapping: MappedColumn[];
-  mode: 'replace' | 'incremental';
+  mode: 'replace' | 'incremental' | 'cdc';
   cursor_column: string | null;
   key_column: string | null;
   /** Soft-delete column (migration 0038; needs key_column): boolean true, or a date/time set, when the row is deleted. */
@@ -51,6 +51,15 @@ export interface BindingRow {
   consecutive_failures: number;
   last_error: { code: string; message: { zh: string; en: string }; details?: unknown } | null;
   state: 'active' | 'paused';
+  /** cdc (migration 0039): the replication slot and publication at the source; whether pdx created the publication. */
+  cdc_slot: string | null;
+  cdc_publication: string | null;
+  cdc_publication_owned: boolean;
+  /** End LSN of the last source transaction applied ('0/0': the snapshot, nothing streamed yet; null: no snapshot yet). */
+  cdc_lsn: string | null;
+  cdc_applied_at: Date | null;
+  /** The running job of the process streaming the binding. */
+  cdc_job: string | null;
   created_by: string | null;
   created_at: Date;
   updated_at: Date;
@@ -102,14 +111,47 @@ export function exchangeRepo(db: Queryable) {
       ),
 
     insertBinding: (
-      b: Pick<BindingRow, 'id' | 'dataset_id' | 'source_id' | 'source_schema' | 'source_table' | 'source_columns' | 'mapping' | 'mode' | 'cursor_column' | 'key_column' | 'soft_delete_column' | 'interval_minutes' | 'cron' | 'next_run_at'> & { created_by: string },
+      b: Pick<BindingRow, 'id' | 'dataset_id' | 'source_id' | 'source_schema' | 'source_table' | 'source_columns' | 'mapping' | 'mode' | 'cursor_column' | 'key_column' | 'soft_delete_column' | 'interval_minutes' | 'cron' | 'next_run_at'> &
+        Partial<Pick<BindingRow, 'cdc_slot' | 'cdc_publication' | 'cdc_publication_owned'>> & { created_by: string },
     ) =>
       db.query(
         `INSERT INTO exchange_bindings (id, dataset_id, source_id, source_schema, source_table, source_columns, mapping, mode, cursor_column, key_column,
-           interval_minutes, cron, next_run_at, created_by, soft_delete_column)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-        [b.id, b.dataset_id, b.source_id, b.source_schema, b.source_table, JSON.stringify(b.source_columns), JSON.stringify(b.mapping), b.mode, b.cursor_column, b.key_column, b.interval_minutes, b.cron, b.next_run_at, b.created_by, b.soft_delete_column],
+           interval_minutes, cron, next_run_at, created_by, soft_delete_column, cdc_slot, cdc_publication, cdc_publication_owned)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+        [b.id, b.dataset_id, b.source_id, b.source_schema, b.source_table, JSON.stringify(b.source_columns), JSON.stringify(b.mapping), b.mode, b.cursor_column, b.key_column, b.interval_minutes, b.cron, b.next_run_at, b.created_by, b.soft_delete_column, b.cdc_slot ?? null, b.cdc_publication ?? null, b.cdc_publication_owned ?? false],
       ),
+    setState: (id: string, state: BindingRow['state']) => db.query('UPDATE exchange_bindings SET state = $2, updated_at = now() WHERE id = $1', [id, state]),
+    /** Active cdc bindings whose streaming job is missing, ended, or silent for staleSeconds: another process may take them. */
+    cdcClaimable: (staleSeconds: number) =>
+      db.query<BindingRow>(
+        `SELECT b.* FROM exchange_bindings b WHERE b.mode = 'cdc' AND b.state = 'active'
+           AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = b.cdc_job AND j.state = 'running' AND j.heartbeat_at > now() - make_interval(secs => $1))`,
+        [staleSeconds],
+      ),
+    /** Takes a cdc binding for the job (see cdcClaimable), under the row lock; the binding, or undefined when another process took it. */
+    cdcClaim: async (id: string, job: string, staleSeconds: number) =>
+      (
+        await db.query<BindingRow & { previous: string | null }>(
+          `UPDATE exchange_bindings b SET cdc_job = $2 FROM (SELECT id, cdc_job AS previous FROM exchange_bindings WHERE id = $1 FOR UPDATE) o
+           WHERE b.id = o.id AND b.mode = 'cdc' AND b.state = 'active'
+             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = o.previous AND j.state = 'running' AND j.heartbeat_at > now() - make_interval(secs => $3))
+           RETURNING b.*, o.previous`,
+          [id, job, staleSeconds],
+        )
+      )[0],
+    /**
+     * Part of the transaction that makes a cdc batch's version visible (or, with no version, of its
+     * own): the LSN moves with it, only from the LSN the batch started at and only for the job that
+     * holds the binding. False when either changed (nothing commits).
+     */
+    commitCdc: async (id: string, r: { from: string | null; lsn: string; version: number | null; job: string }) =>
+      (
+        await db.query(
+          `UPDATE exchange_bindings SET cdc_lsn = $2, cdc_applied_at = now(), last_version = COALESCE($3, last_version), consecutive_failures = 0, last_error = NULL, updated_at = now()
+           WHERE id = $1 AND cdc_lsn IS NOT DISTINCT FROM $4 AND cdc_job = $5 RETURNING id`,
+          [id, r.lsn, r.version, r.from, r.job],
+        )
+      ).length === 1,
     setSchedule: (id: string, s: Pick<BindingRow, 'interval_minutes' | 'cron' | 'next_run_at'>) =>
       db.query('UPDATE exchange_bindings SET interval_minutes = $2, cron = $3, next_run_at = $4, updated_at = now() WHERE id = $1', [id, s.interval_minutes, s.cron, s.next_run_at]),
     bindingById: async (id: string) => (await db.query<BindingRow>('SELECT * FROM exchange_bindings WHERE id = $1', [id]))[0],

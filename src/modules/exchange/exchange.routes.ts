@@ -71,7 +71,7 @@ const bindingSchema = z.object({
   schema: z.string(),
   table: z.string(),
   columns: z.array(z.object({ source: z.string(), name: z.string() })),
-  mode: z.enum(['replace', 'incremental']),
+  mode: z.enum(['replace', 'incremental', 'cdc']),
   cursorColumn: z.string().nullable(),
   keyColumn: z.string().nullable(),
   softDeleteColumn: z.string().nullable().describe('boolean column true when deleted, or date/time column set when deleted'),
@@ -83,6 +83,24 @@ const bindingSchema = z.object({
   consecutiveFailures: z.number(),
   lastError: z.object({ code: z.string(), message, details: z.unknown().optional() }).nullable(),
   state: z.enum(['active', 'paused']),
+  cdc: z
+    .object({
+      slot: z.string().describe('replication slot at the source (pdx drops it with the binding)'),
+      publication: z.string(),
+      lsn: z.string().nullable().describe('end LSN of the last source transaction applied; 0/0: snapshot loaded, no change yet; null: no snapshot yet'),
+      appliedAt: z.date().nullable(),
+    })
+    .nullable()
+    .describe('cdc mode only'),
+});
+
+const lagSchema = z.object({
+  bytes: z.number().nullable().describe('WAL bytes not yet confirmed by pdx: pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn); null when the source did not answer'),
+  lsn: z.string().nullable(),
+  appliedAt: z.date().nullable().describe('when pdx last applied a batch of changes'),
+  secondsSinceApplied: z.number().nullable(),
+  streaming: z.boolean().describe('a pdx process is streaming the binding now'),
+  error: z.object({ code: z.string(), message }).nullable(),
 });
 
 /** A binding's schedule: every N minutes, or a cron expression in Asia/Shanghai; neither: only on request. */
@@ -249,9 +267,9 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
             schema: name,
             table: name,
             columns: z.array(mapped).min(1).max(1000).optional().describe('source column → 信息项; default all columns'),
-            mode: z.enum(['replace', 'incremental']),
+            mode: z.enum(['replace', 'incremental', 'cdc']).describe('cdc: PostgreSQL sources; logical replication, applied continuously'),
             cursorColumn: name.optional(),
-            keyColumn: name.optional(),
+            keyColumn: name.optional().describe('incremental: upsert key; cdc (required): the primary key / replica identity'),
             softDeleteColumn: name
               .optional()
               .describe('incremental with keyColumn only: a boolean column (true when deleted) or a date/time column (set when deleted); such a row beyond the mark removes the stored row of its key'),
@@ -304,6 +322,15 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
         },
       },
       async (request) => exchange.runs(callerOf(request), request.params.code, request.query.limit),
+    );
+
+    app.get(
+      '/datasets/:code/binding/lag',
+      {
+        config: { access: officer },
+        schema: { tags: ['exchange'], summary: "A CDC binding's lag / CDC 同步延迟", params: codeParam, response: { 200: lagSchema, ...errors } },
+      },
+      async (request) => exchange.lag(callerOf(request), request.params.code),
     );
 
     app.delete(

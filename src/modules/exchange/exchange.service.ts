@@ -9,13 +9,13 @@ import { AppError, BadRequestError, ConflictError, NotFoundError } from '../../e
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Caller } from '../../http/kit.ts';
-import type { IngestService } from '../ingest/ingest.service.ts';
+import type { IngestService, LoadRequest } from '../ingest/ingest.service.ts';
 import type { TableReader, TableRow } from '../ingest/readers/index.ts';
 import { RetryLater, type JobContext, type Jobs } from '../jobs/jobs.service.ts';
 import type { EgressService } from '../egress/egress.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
 import { mask } from '../protect/masking.ts';
-import { unreachable, type Connector, type ConnectorFactory, type RowRange, type SourceColumn, type SourceSettings, type TableRef, type TestOutcome } from './connector.ts';
+import { compareLsn, unreachable, type Connector, type ConnectorFactory, type RowChange, type RowRange, type SourceTransaction, type SourceColumn, type SourceSettings, type TableRef, type TestOutcome } from './connector.ts';
 import { CONNECTORS, type SourceKind } from './connectors.ts';
 import { exchangeRepo, type BindingRow, type MappedColumn, type RunRow, type SourceChanges, type SourceRow } from './exchange.repo.ts';
 import { checkSchedule, nextRun } from './schedule.ts';
@@ -103,8 +103,12 @@ export function bindingView(b: BindingRow) {
     consecutiveFailures: b.consecutive_failures,
     lastError: b.last_error,
     state: b.state,
+    cdc: b.mode === 'cdc' ? { slot: b.cdc_slot!, publication: b.cdc_publication!, lsn: b.cdc_lsn, appliedAt: b.cdc_applied_at } : null,
   };
 }
+
+/** The names pdx gives a cdc binding's replication slot and publication (63-byte limits kept). */
+export const cdcName = (bindingId: string) => `pdx_${bindingId.replaceAll('-', '')}`;
 
 /**
  * What changed at the source since the binding was made; the run stops on any change and names the
@@ -165,7 +169,7 @@ function checkSoftDelete(input: BindingInput, column: SourceColumn): void {
 export function createExchangeService(deps: {
   db: Db;
   events: EventSink;
-  jobs: Pick<Jobs, 'enqueue' | 'handle' | 'get' | 'staleSeconds'>;
+  jobs: Pick<Jobs, 'enqueue' | 'handle' | 'get' | 'staleSeconds' | 'begin' | 'failAbandoned'>;
   ingest: Pick<IngestService, 'load' | 'preview'>;
   catalog: Pick<CatalogService, 'getOwned' | 'assertTable' | 'byId'>;
   sealer: Pick<Keyring, 'seal' | 'unseal'>;
@@ -275,7 +279,8 @@ export function createExchangeService(deps: {
     }
   }
 
-  async function syncWith(ctx: JobContext, c: Connector, source: SourceRow, binding: BindingRow, payload: SyncPayload) {
+  /** `commit`: replaces the high-water commit (a cdc binding's snapshot stores its LSN instead). */
+  async function syncWith(ctx: JobContext, c: Connector, source: SourceRow, binding: BindingRow, payload: SyncPayload, commit?: (tx: Parameters<NonNullable<LoadRequest['commit']>>[0], version: number) => Promise<void>) {
     const table = { schema: binding.source_schema, table: binding.source_table };
     const drift = schemaDrift(binding.source_columns, await sourceColumns(c, table));
     if (drift.length) {
@@ -328,12 +333,12 @@ export function createExchangeService(deps: {
         totalBytes: 0,
         open,
         ...(binding.mode === 'incremental' && binding.key_column ? { key: binding.mapping.find((m) => m.source === binding.key_column)?.name } : {}),
-        commit: async (tx, version) => {
+        commit: commit ?? (async (tx, version) => {
           if (!(await exchangeRepo(tx).commitRun(binding.id, { from: binding.high_water, highWater: range?.upTo ?? null, version }))) {
             // Rolls the version back: another run of this binding committed the same range first.
             throw new ConflictError('sync_overtaken', { zh: '另一次同步已提交了同一范围的数据，本次同步未生效', en: 'Another run of this binding committed the same range first; this run changed nothing' });
           }
-        },
+        }),
       });
       await events.record({
         action: 'exchange.sync',
@@ -385,9 +390,123 @@ export function createExchangeService(deps: {
     return jobId;
   }
 
+  const CDC_ONLY_PG = { zh: 'CDC 模式仅支持 PostgreSQL 数据源', en: 'CDC mode is for PostgreSQL sources only' };
+
+  /**
+   * A cdc binding's initial snapshot: the replace read of the whole table as a version, its commit
+   * marking the snapshot done (cdc_lsn '0/0': stream from the slot's start, which was made before
+   * the snapshot; changes the snapshot already shows are applied again, by key, to the same end).
+   */
+  async function cdcSnapshot(ctx: JobContext, binding: BindingRow, source: SourceRow, c: Connector) {
+    const runId = randomUUID();
+    await repo.insertRun({ id: runId, bindingId: binding.id, jobId: ctx.job.id });
+    const mark = (tx: Parameters<NonNullable<LoadRequest['commit']>>[0], version: number | null) => cdcCommit(tx, binding, { from: null, lsn: '0/0', version, job: ctx.job.id });
+    try {
+      const result = await syncWith(ctx, c, source, { ...binding, mode: 'replace' }, { bindingId: binding.id, userId: binding.created_by! }, mark).catch(async (error: unknown) => {
+        // An empty table: nothing to load, the stream starts at once.
+        if (!(error instanceof AppError && error.code === 'no_rows')) throw error;
+        await mark(db, null);
+        return { version: null, rows: 0, quarantined: 0, deleted: 0, highWater: null, unchanged: true };
+      });
+      await repo.finishRun(runId, { state: result.unchanged ? 'unchanged' : 'succeeded', version: result.version, read: result.rows + result.quarantined, applied: result.rows, quarantined: result.quarantined, highWater: '0/0' });
+    } catch (error) {
+      await failCdcRun(runId, binding, error);
+      throw error;
+    }
+  }
+
+  async function cdcCommit(tx: Parameters<NonNullable<LoadRequest['commit']>>[0], binding: BindingRow, r: { from: string | null; lsn: string; version: number | null; job: string }) {
+    if (!(await exchangeRepo(tx).commitCdc(binding.id, r))) {
+      throw new ConflictError('sync_overtaken', { zh: '另一进程已接管该绑定的变更同步，本批未生效', en: 'Another process took the binding over; this batch changed nothing' });
+    }
+  }
+
+  async function failCdcRun(runId: string, binding: BindingRow, error: unknown) {
+    const stored = error instanceof AppError ? { code: error.code, message: error.text } : { code: 'sync_failed', message: { zh: String(error), en: String(error) } };
+    await repo.finishRun(runId, { state: 'failed', error: stored });
+    const failures = await repo.failRun(binding.id, stored);
+    await events.record({ action: 'exchange.sync_failed', result: 'failure', actor: { userId: binding.created_by! }, target: { type: 'binding', id: binding.id }, details: { error: stored.code, consecutiveFailures: failures, mode: 'cdc' } });
+  }
+
+  /**
+   * Applies committed source transactions (all after `from`) as one version, through the same load
+   * as an incremental run with a key: the last change of each key wins; a delete removes the key's
+   * stored row. The LSN moves in the transaction that makes the version visible.
+   */
+  async function cdcApply(ctx: JobContext, binding: BindingRow, source: SourceRow, txs: readonly SourceTransaction[], from: string) {
+    const lsn = txs.at(-1)!.lsn;
+    const keyColumn = binding.key_column!;
+    const latest = new Map<string, RowChange>();
+    for (const tx of txs) {
+      for (const change of tx.changes) {
+        const key = change.values[keyColumn];
+        if (key === null || key === undefined) throw new BadRequestError('cdc_no_key', { zh: `变更中缺少键列 ${keyColumn}（键列须为表的主键或复制标识）`, en: `A change lacks key column ${keyColumn} (it must be the table's primary key or replica identity)` });
+        latest.delete(key);
+        latest.set(key, change);
+      }
+    }
+    if (latest.size === 0) {
+      await db.transaction((tx) => cdcCommit(tx, binding, { from, lsn, version: null, job: ctx.job.id }));
+      return { version: null, rows: 0, quarantined: 0, deleted: 0, lsn };
+    }
+    const rows: TableRow[] = [...latest.values()].map((change, i) => {
+      if (change.op === 'delete') return { line: i + 1, values: binding.mapping.map((m) => (m.source === keyColumn ? change.values[keyColumn]! : null)), deleted: true };
+      return {
+        line: i + 1,
+        values: binding.mapping.map((m) => {
+          const v = change.values[m.source];
+          if (v === undefined) {
+            throw new BadRequestError('cdc_unchanged_value', {
+              zh: `源表未发送列 ${m.source} 未变的大值；请数据库管理员对该表设置 REPLICA IDENTITY FULL`,
+              en: `The source did not send the unchanged large value of column ${m.source}; the DBA should set REPLICA IDENTITY FULL on the table`,
+            });
+          }
+          return v;
+        }),
+      };
+    });
+    const runId = randomUUID();
+    await repo.insertRun({ id: runId, bindingId: binding.id, jobId: ctx.job.id });
+    const table = `${binding.source_schema}.${binding.source_table}`;
+    try {
+      const loaded = await deps.ingest.load(ctx, {
+        datasetId: binding.dataset_id,
+        userId: binding.created_by!,
+        mode: 'append',
+        source: { kind: 'database', source: source.name, table, cdc: { after: from, upTo: lsn }, key: keyColumn },
+        totalBytes: 0,
+        open: async () => ({ format: 'database', encoding: 'utf-8', columns: binding.mapping.map((m) => m.name), rows: listed(rows), bytesRead: () => 0 }),
+        key: binding.mapping.find((m) => m.source === keyColumn)!.name,
+        commit: (tx, version) => cdcCommit(tx, binding, { from, lsn, version, job: ctx.job.id }),
+      });
+      const deleted = loaded.deleted ?? 0;
+      await repo.finishRun(runId, { state: 'succeeded', version: loaded.version, read: rows.length, applied: loaded.rows, quarantined: loaded.quarantined, deleted, highWater: lsn });
+      await events.record({
+        action: 'exchange.sync',
+        result: 'success',
+        actor: { userId: binding.created_by! },
+        target: { type: 'binding', id: binding.id, label: `${source.name}:${table}` },
+        details: { mode: 'cdc', version: loaded.version, rows: loaded.rows, quarantined: loaded.quarantined, ...(deleted ? { deleted } : {}), lsn },
+      });
+      return { version: loaded.version, rows: loaded.rows, quarantined: loaded.quarantined, deleted, lsn };
+    } catch (error) {
+      await failCdcRun(runId, binding, error);
+      throw error;
+    }
+  }
+
+  /** What the cdc worker needs of the service. */
+  const cdc = {
+    snapshot: cdcSnapshot,
+    apply: cdcApply,
+    /** Set by the worker: stops this process's stream of a binding (before its slot is dropped). */
+    stopLocal: async (_bindingId: string) => undefined as void,
+  };
+
   const service = {
     repo,
     ownSource,
+    cdc,
     /** A connector to a registered database at the address the egress guard checks now; the caller closes it. */
     connect: connectTo,
 
@@ -534,6 +653,14 @@ export function createExchangeService(deps: {
       const mapping = input.columns ?? columns.map((c) => ({ source: c.name, name: c.name }));
       const unknown = mapping.find((m) => !has(m.source));
       if (unknown) throw new BadRequestError('unknown_source_column', { zh: `源表没有列 ${unknown.source}`, en: `The source table has no column ${unknown.source}` }, { field: 'columns', column: unknown.source });
+      if (input.mode === 'cdc') {
+        if (!input.keyColumn) {
+          throw new BadRequestError('key_required', { zh: 'CDC 模式需要键列（keyColumn，表的主键或复制标识）', en: 'CDC mode needs a key column (keyColumn: the primary key or replica identity)' }, { field: 'keyColumn' });
+        }
+        if (input.softDeleteColumn || input.cursorColumn) {
+          throw new BadRequestError('cdc_fields', { zh: 'CDC 模式不使用游标列和软删除列（变更由数据源的复制日志给出）', en: 'CDC mode takes no cursor or soft-delete column (the source’s replication log gives the changes)' }, { field: input.cursorColumn ? 'cursorColumn' : 'softDeleteColumn' });
+        }
+      }
       if (input.mode === 'incremental' && !input.cursorColumn) {
         throw new BadRequestError('cursor_required', { zh: '增量模式需要指定游标列（单调递增的编号或更新时间）', en: 'Incremental mode needs a cursor column (a monotonic id or update time)' }, { field: 'cursorColumn' });
       }
@@ -546,7 +673,18 @@ export function createExchangeService(deps: {
         throw new BadRequestError('key_not_loaded', { zh: `键列 ${input.keyColumn} 须在加载的列中`, en: `Key column ${input.keyColumn} must be one of the loaded columns` }, { field: 'keyColumn' });
       }
       const id = randomUUID();
+      // cdc: the slot (and the publication, when pdx may make it) exist before the binding does.
+      let cdcFields: Pick<BindingRow, 'cdc_slot' | 'cdc_publication' | 'cdc_publication_owned'> | undefined;
+      if (input.mode === 'cdc') {
+        const name = cdcName(id);
+        const made = await withConnector(source, (c) => {
+          if (!c.replication) throw new BadRequestError('cdc_unsupported', CDC_ONLY_PG, { field: 'mode' });
+          return c.replication.prepare(table, name, name);
+        });
+        cdcFields = { cdc_slot: name, cdc_publication: made.publication, cdc_publication_owned: made.created };
+      }
       await repo.insertBinding({
+        ...cdcFields,
         id,
         dataset_id: dataset.id,
         source_id: source.id,
@@ -558,11 +696,14 @@ export function createExchangeService(deps: {
         cursor_column: input.mode === 'incremental' ? input.cursorColumn! : null,
         key_column: input.keyColumn ?? null,
         soft_delete_column: input.softDeleteColumn ?? null,
-        interval_minutes: input.intervalMinutes ?? null,
-        cron: input.cron?.trim() ?? null,
-        // An interval binding runs right away; a cron one at its first time.
-        next_run_at: input.cron ? nextRun(input) : input.intervalMinutes ? new Date() : null,
+        interval_minutes: input.mode === 'cdc' ? null : (input.intervalMinutes ?? null),
+        cron: input.mode === 'cdc' ? null : (input.cron?.trim() ?? null),
+        // An interval binding runs right away; a cron one at its first time; a cdc one runs continuously.
+        next_run_at: input.mode === 'cdc' ? null : input.cron ? nextRun(input) : input.intervalMinutes ? new Date() : null,
         created_by: caller.principal.userId,
+      }).catch(async (error: unknown) => {
+        if (cdcFields) await withConnector(source, (c) => c.replication!.drop(cdcFields.cdc_slot!, cdcFields.cdc_publication_owned ? cdcFields.cdc_publication : null)).catch(() => undefined);
+        throw error;
       });
       await record(caller, {
         action: 'exchange.bind',
@@ -594,6 +735,19 @@ export function createExchangeService(deps: {
 
     async unbind(caller: Caller, code: string) {
       const b = await service.binding(caller, code);
+      if (b.mode === 'cdc') {
+        // Paused first: no process takes the stream up again while the slot is dropped at the source.
+        await repo.setState(b.id, 'paused');
+        try {
+          await cdc.stopLocal(b.id);
+          const source = (await repo.sourceById(b.source_id))!;
+          await withConnector(source, (c) => c.replication!.drop(b.cdc_slot!, b.cdc_publication_owned ? b.cdc_publication : null));
+        } catch (error) {
+          // The slot is still there: the binding stays, streaming again, so nothing is left behind unowned.
+          await repo.setState(b.id, b.state);
+          throw error;
+        }
+      }
       await repo.deleteBinding(b.id);
       await record(caller, { action: 'exchange.unbind', result: 'success', dataset: code, target: { type: 'binding', id: b.id } });
     },
@@ -601,6 +755,7 @@ export function createExchangeService(deps: {
     /** Queues one run now (pdx sync, the console's 立即同步). */
     async sync(caller: Caller, code: string): Promise<string> {
       const b = await service.binding(caller, code);
+      if (b.mode === 'cdc') throw new BadRequestError('cdc_continuous', { zh: 'CDC 绑定由服务持续同步，无需手动同步', en: 'A CDC binding is applied continuously by the server; there is no run to request' });
       const jobId = await enqueue(b, caller.principal.userId);
       await record(caller, { action: 'exchange.sync_request', result: 'success', dataset: code, target: { type: 'binding', id: b.id }, details: { jobId } });
       return jobId;
@@ -613,6 +768,33 @@ export function createExchangeService(deps: {
       await repo.setSchedule(b.id, { interval_minutes: input.intervalMinutes ?? null, cron: input.cron?.trim() ?? null, next_run_at: nextRun(input) });
       await record(caller, { action: 'exchange.schedule', result: 'success', dataset: code, target: { type: 'binding', id: b.id }, details: { intervalMinutes: input.intervalMinutes ?? null, cron: input.cron ?? null } });
       return (await repo.bindingById(b.id))!;
+    },
+
+    /**
+     * A cdc binding's lag: WAL bytes the slot has not confirmed (asked of the source now; null with
+     * the source's error when it cannot answer), and the time of the last applied change.
+     */
+    async lag(caller: Caller, code: string) {
+      const b = await service.binding(caller, code);
+      if (b.mode !== 'cdc') throw new BadRequestError('not_cdc', { zh: '该绑定不是 CDC 模式', en: 'This binding is not in CDC mode' });
+      let bytes: number | null = null;
+      let error: { code: string; message: { zh: string; en: string } } | null = null;
+      try {
+        bytes = (await withConnector((await repo.sourceById(b.source_id))!, (c) => c.replication!.lag(b.cdc_slot!))) ?? null;
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        error = { code: e.code, message: e.text };
+      }
+      const job = b.cdc_job ? await jobs.get(b.cdc_job) : undefined;
+      const streaming = !!job && job.state === 'running' && !!job.heartbeat_at && job.heartbeat_at.getTime() > Date.now() - jobs.staleSeconds * 1000;
+      return {
+        bytes,
+        lsn: b.cdc_lsn,
+        appliedAt: b.cdc_applied_at,
+        secondsSinceApplied: b.cdc_applied_at ? Math.max(0, Math.round((Date.now() - b.cdc_applied_at.getTime()) / 1000)) : null,
+        streaming,
+        error,
+      };
     },
 
     /** The latest runs of the dataset's binding, newest first. */
@@ -658,5 +840,12 @@ async function* numbered(rows: AsyncIterable<(string | null)[]>, isDeleted?: (va
     }
   }
 }
+
+async function* listed(rows: readonly TableRow[]): AsyncIterable<TableRow> {
+  yield* rows;
+}
+
+/** LSN order (the cdc worker skips a resent transaction at or below the applied one). */
+export const lsnAfter = (lsn: string, applied: string | null) => applied === null || compareLsn(lsn, applied) > 0;
 
 export type ExchangeService = ReturnType<typeof createExchangeService>;

@@ -29,6 +29,12 @@ export function jobsRepo(db: Queryable) {
         j.createdBy,
         JSON.stringify({ rows: 0, bytes: 0, totalBytes: j.totalBytes ?? null }),
       ]),
+    /** A job that its worker runs itself from the start (never queued, so no worker loop claims it). */
+    insertRunning: (j: { id: string; kind: string; payload: unknown; createdBy: string | null; worker: string }) =>
+      db.query(
+        `INSERT INTO jobs (id, kind, payload, created_by, state, locked_by, heartbeat_at, started_at, attempts) VALUES ($1, $2, $3, $4, 'running', $5, now(), now(), 1)`,
+        [j.id, j.kind, JSON.stringify(j.payload), j.createdBy, j.worker],
+      ),
     get: (id: string) => maybeOne<JobRow>(db, 'SELECT * FROM jobs WHERE id = $1', [id]),
     /**
      * Claims the oldest queued job of the given kinds; SKIP LOCKED lets several processes share the

@@ -82,6 +82,23 @@ export function createJobs(db: Db, options: JobsOptions = {}) {
       return id;
     },
 
+    /**
+     * Starts a job that this process runs itself, outside the queue (a long-running worker such as a
+     * CDC stream): it is 'running' from the start, kept alive by `ctx.progress`, and ended with
+     * `finish` or `fail`. Its heartbeat tells other processes whether the work is still in hand.
+     */
+    async begin(kind: string, payload: Record<string, unknown>, createdBy: string | null) {
+      const id = randomUUID();
+      await repo.insertRunning({ id, kind, payload, createdBy, worker });
+      const job = (await repo.get(id))!;
+      const ctx: JobContext = { job, progress: (update) => repo.progress(id, worker, update).then(() => undefined) };
+      return {
+        ctx,
+        finish: (result: Record<string, unknown> = {}) => repo.finish(id, worker, result).then(() => undefined),
+        fail: (error: unknown) => repo.fail(id, worker, storedError(error)).then(() => undefined),
+      };
+    },
+
     /** Claims and runs queued jobs until none is left; returns how many ran (CLI and tests). */
     async drain(): Promise<number> {
       let count = 0;

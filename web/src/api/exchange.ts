@@ -13,6 +13,7 @@ export type Preview = ResponseOf<'/api/v1/exchange/sources/{id}/preview', 'get'>
 export type Binding = ResponseOf<'/api/v1/exchange/bindings', 'get'>[number];
 export type BindingInput = BodyOf<'/api/v1/datasets/{code}/binding', 'put'>;
 export type Run = ResponseOf<'/api/v1/datasets/{code}/binding/runs', 'get'>[number];
+export type Lag = ResponseOf<'/api/v1/datasets/{code}/binding/lag', 'get'>;
 
 export const sourcesApi = {
   list: () => GET('/api/v1/exchange/sources'),
@@ -27,6 +28,7 @@ export const sourcesApi = {
   unbind: (code: string) => DELETE('/api/v1/datasets/{code}/binding', { path: { code } }),
   sync: (code: string) => POST('/api/v1/datasets/{code}/sync', { path: { code } }),
   runs: (code: string) => GET('/api/v1/datasets/{code}/binding/runs', { path: { code }, query: { limit: 50 } }),
+  lag: (code: string) => GET('/api/v1/datasets/{code}/binding/lag', { path: { code } }),
 };
 
 export type Target = ResponseOf<'/api/v1/exchange/targets', 'get'>[number];

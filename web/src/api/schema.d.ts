@@ -17703,7 +17703,7 @@ export interface paths {
                                 name: string;
                             }[];
                             /** @enum {string} */
-                            mode: "replace" | "incremental";
+                            mode: "replace" | "incremental" | "cdc";
                             cursorColumn: string | null;
                             keyColumn: string | null;
                             /** @description boolean column true when deleted, or date/time column set when deleted */
@@ -17729,6 +17729,16 @@ export interface paths {
                             } | null;
                             /** @enum {string} */
                             state: "active" | "paused";
+                            /** @description cdc mode only */
+                            cdc: {
+                                /** @description replication slot at the source (pdx drops it with the binding) */
+                                slot: string;
+                                publication: string;
+                                /** @description end LSN of the last source transaction applied; 0/0: snapshot loaded, no change yet; null: no snapshot yet */
+                                lsn: string | null;
+                                /** Format: date-time */
+                                appliedAt: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -17757,9 +17767,13 @@ export interface paths {
                             source: string;
                             name: string;
                         }[];
-                        /** @enum {string} */
-                        mode: "replace" | "incremental";
+                        /**
+                         * @description cdc: PostgreSQL sources; logical replication, applied continuously
+                         * @enum {string}
+                         */
+                        mode: "replace" | "incremental" | "cdc";
                         cursorColumn?: string;
+                        /** @description incremental: upsert key; cdc (required): the primary key / replica identity */
                         keyColumn?: string;
                         /** @description incremental with keyColumn only: a boolean column (true when deleted) or a date/time column (set when deleted); such a row beyond the mark removes the stored row of its key */
                         softDeleteColumn?: string;
@@ -17787,7 +17801,7 @@ export interface paths {
                                 name: string;
                             }[];
                             /** @enum {string} */
-                            mode: "replace" | "incremental";
+                            mode: "replace" | "incremental" | "cdc";
                             cursorColumn: string | null;
                             keyColumn: string | null;
                             /** @description boolean column true when deleted, or date/time column set when deleted */
@@ -17813,6 +17827,16 @@ export interface paths {
                             } | null;
                             /** @enum {string} */
                             state: "active" | "paused";
+                            /** @description cdc mode only */
+                            cdc: {
+                                /** @description replication slot at the source (pdx drops it with the binding) */
+                                slot: string;
+                                publication: string;
+                                /** @description end LSN of the last source transaction applied; 0/0: snapshot loaded, no change yet; null: no snapshot yet */
+                                lsn: string | null;
+                                /** Format: date-time */
+                                appliedAt: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -17881,7 +17905,7 @@ export interface paths {
                                 name: string;
                             }[];
                             /** @enum {string} */
-                            mode: "replace" | "incremental";
+                            mode: "replace" | "incremental" | "cdc";
                             cursorColumn: string | null;
                             keyColumn: string | null;
                             /** @description boolean column true when deleted, or date/time column set when deleted */
@@ -17907,6 +17931,16 @@ export interface paths {
                             } | null;
                             /** @enum {string} */
                             state: "active" | "paused";
+                            /** @description cdc mode only */
+                            cdc: {
+                                /** @description replication slot at the source (pdx drops it with the binding) */
+                                slot: string;
+                                publication: string;
+                                /** @description end LSN of the last source transaction applied; 0/0: snapshot loaded, no change yet; null: no snapshot yet */
+                                lsn: string | null;
+                                /** Format: date-time */
+                                appliedAt: string | null;
+                            } | null;
                             dataset: string;
                             datasetName: string;
                             sourceName: string;
@@ -17969,7 +18003,7 @@ export interface paths {
                                 name: string;
                             }[];
                             /** @enum {string} */
-                            mode: "replace" | "incremental";
+                            mode: "replace" | "incremental" | "cdc";
                             cursorColumn: string | null;
                             keyColumn: string | null;
                             /** @description boolean column true when deleted, or date/time column set when deleted */
@@ -17995,6 +18029,16 @@ export interface paths {
                             } | null;
                             /** @enum {string} */
                             state: "active" | "paused";
+                            /** @description cdc mode only */
+                            cdc: {
+                                /** @description replication slot at the source (pdx drops it with the binding) */
+                                slot: string;
+                                publication: string;
+                                /** @description end LSN of the last source transaction applied; 0/0: snapshot loaded, no change yet; null: no snapshot yet */
+                                lsn: string | null;
+                                /** Format: date-time */
+                                appliedAt: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -18060,6 +18104,64 @@ export interface paths {
                             finishedAt: string | null;
                             durationMs: number | null;
                         }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{code}/binding/lag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A CDC binding's lag / CDC 同步延迟 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 资源代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description WAL bytes not yet confirmed by pdx: pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn); null when the source did not answer */
+                            bytes: number | null;
+                            lsn: string | null;
+                            /**
+                             * Format: date-time
+                             * @description when pdx last applied a batch of changes
+                             */
+                            appliedAt: string | null;
+                            secondsSinceApplied: number | null;
+                            /** @description a pdx process is streaming the binding now */
+                            streaming: boolean;
+                            error: {
+                                code: string;
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                };
+                            } | null;
+                        };
                     };
                 };
             };

@@ -19,7 +19,7 @@ interface Mapped {
 }
 
 interface Settings {
-  mode: 'replace' | 'incremental';
+  mode: 'replace' | 'incremental' | 'cdc';
   cursorColumn?: string;
   keyColumn?: string;
   softDeleteColumn?: string;
@@ -45,6 +45,7 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
   const [table, setTable] = useState<string>();
   const [mapping, setMapping] = useState<Mapped[]>([]);
   const [bound, setBound] = useState(false);
+  const [continuous, setContinuous] = useState(false);
   const [saving, setSaving] = useState(false);
   const [form] = Form.useForm<Settings>();
 
@@ -75,13 +76,14 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
         columns: included.map(({ source, name }) => ({ source, name })),
         mode: values.mode,
         ...(values.mode === 'incremental' && values.cursorColumn ? { cursorColumn: values.cursorColumn } : {}),
-        ...(values.mode === 'incremental' && values.keyColumn ? { keyColumn: values.keyColumn } : {}),
+        ...(values.mode !== 'replace' && values.keyColumn ? { keyColumn: values.keyColumn } : {}),
         ...(values.mode === 'incremental' && values.keyColumn && values.softDeleteColumn ? { softDeleteColumn: values.softDeleteColumn } : {}),
-        ...(values.schedule === 'interval' && values.intervalMinutes ? { intervalMinutes: values.intervalMinutes } : {}),
-        ...(values.schedule === 'cron' && values.cron ? { cron: values.cron } : {}),
+        ...(values.mode !== 'cdc' && values.schedule === 'interval' && values.intervalMinutes ? { intervalMinutes: values.intervalMinutes } : {}),
+        ...(values.mode !== 'cdc' && values.schedule === 'cron' && values.cron ? { cron: values.cron } : {}),
       };
       await sourcesApi.bind(dataset!, body);
       setBound(true);
+      setContinuous(values.mode === 'cdc');
       setStep(3);
     } catch (e) {
       fail(e);
@@ -258,8 +260,19 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
               options={[
                 { value: 'replace', label: t('sources.mode.replace') },
                 { value: 'incremental', label: t('sources.mode.incremental') },
+                // CDC: PostgreSQL sources only (logical replication).
+                ...(props.sources.find((x) => x.id === sourceId)?.kind === 'postgresql' ? [{ value: 'cdc', label: t('sources.mode.cdc') }] : []),
               ]}
             />
+          </Form.Item>
+          <Form.Item noStyle shouldUpdate={(a, b) => a.mode !== b.mode}>
+            {({ getFieldValue }) =>
+              getFieldValue('mode') === 'cdc' && (
+                <Form.Item name="keyColumn" label={t('sources.key')} rules={[{ required: true }]} extra={t('sources.cdcHint')}>
+                  <Select style={{ minWidth: 180 }} showSearch options={included.map((m) => ({ value: m.source, label: m.source }))} data-testid="wizard-cdc-key" />
+                </Form.Item>
+              )
+            }
           </Form.Item>
           <Form.Item noStyle shouldUpdate={(a, b) => a.mode !== b.mode || a.keyColumn !== b.keyColumn}>
             {({ getFieldValue }) =>
@@ -285,19 +298,26 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
               )
             }
           </Form.Item>
-          <Form.Item name="schedule" label={t('sources.schedule')}>
-            <Radio.Group
-              data-testid="wizard-schedule"
-              options={[
-                { value: 'none', label: t('sources.onRequest') },
-                { value: 'interval', label: t('sources.byInterval') },
-                { value: 'cron', label: t('sources.byCron') },
-              ]}
-            />
-          </Form.Item>
-          <Form.Item noStyle shouldUpdate={(a, b) => a.schedule !== b.schedule}>
+          <Form.Item noStyle shouldUpdate={(a, b) => a.mode !== b.mode}>
             {({ getFieldValue }) =>
-              (getFieldValue('schedule') === 'interval' && (
+              getFieldValue('mode') !== 'cdc' && (
+                <Form.Item name="schedule" label={t('sources.schedule')}>
+                  <Radio.Group
+                    data-testid="wizard-schedule"
+                    options={[
+                      { value: 'none', label: t('sources.onRequest') },
+                      { value: 'interval', label: t('sources.byInterval') },
+                      { value: 'cron', label: t('sources.byCron') },
+                    ]}
+                  />
+                </Form.Item>
+              )
+            }
+          </Form.Item>
+          <Form.Item noStyle shouldUpdate={(a, b) => a.schedule !== b.schedule || a.mode !== b.mode}>
+            {({ getFieldValue }) =>
+              getFieldValue('mode') !== 'cdc' &&
+              ((getFieldValue('schedule') === 'interval' && (
                 <Form.Item name="intervalMinutes" label={t('sources.interval')} rules={[{ required: true }]}>
                   <InputNumber min={1} max={525600} addonAfter={t('sources.minutes')} />
                 </Form.Item>
@@ -306,7 +326,7 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
                 <Form.Item name="cron" label={t('sources.cron')} rules={[{ required: true }]} extra={t('sources.cronHint')}>
                   <Input style={{ maxWidth: 240 }} data-testid="wizard-cron" />
                 </Form.Item>
-              ))
+              )))
             }
           </Form.Item>
           <Space>
@@ -321,10 +341,13 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
       {step === 3 && (
         <Space direction="vertical">
           <Alert type="success" showIcon message={t('sources.bound', { dataset: (datasets.data ?? []).find((d) => d.code === dataset)?.name ?? dataset ?? '', table: `${schema}.${table}` })} />
+          {continuous && <Alert type="info" showIcon message={t('sources.cdcStarted')} />}
           <Space>
-            <Button type="primary" onClick={() => void runNow()} data-testid="wizard-run">
-              {t('sources.runNow')}
-            </Button>
+            {!continuous && (
+              <Button type="primary" onClick={() => void runNow()} data-testid="wizard-run">
+                {t('sources.runNow')}
+              </Button>
+            )}
             <Button onClick={() => props.onClose(true)}>{t('common.close')}</Button>
           </Space>
         </Space>

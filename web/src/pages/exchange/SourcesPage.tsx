@@ -1,4 +1,4 @@
-import { Alert, App, Button, Drawer, Form, Input, InputNumber, Modal, Radio, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Descriptions, Drawer, Form, Input, InputNumber, Modal, Radio, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { sourcesApi, type Binding, type Run, type Source, type SourceInput, type SourceTest } from '../../api/exchange.ts';
@@ -13,6 +13,9 @@ const RUN_COLOR = { running: 'processing', succeeded: 'green', unchanged: 'defau
  * 数据源: a data officer's department databases (register, test, edit, disable), the bindings of
  * datasets to their tables (the wizard, run now, schedule) and each binding's run history.
  */
+/** WAL bytes as B / KB / MB. */
+const formatBytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
+
 export function SourcesPage() {
   const { t, time, lang } = useI18n();
   const { message, modal } = App.useApp();
@@ -28,6 +31,8 @@ export function SourcesPage() {
   const fail = (e: unknown) => message.error((e as Error).message);
 
   const runs = useLoad(() => sourcesApi.runs(history!.dataset), [history?.dataset], { when: !!history, every: history ? 2000 : undefined });
+  const cdc = history?.mode === 'cdc';
+  const lag = useLoad(() => sourcesApi.lag(history!.dataset), [history?.dataset], { when: cdc, every: cdc ? 2000 : undefined });
 
   async function save(values: SourceInput) {
     try {
@@ -151,7 +156,7 @@ export function SourcesPage() {
             { title: t('sources.dataset'), render: (_, b) => `${b.datasetName}(${b.dataset})` },
             { title: t('sources.from'), render: (_, b) => <Typography.Text code>{`${b.sourceName}:${b.schema}.${b.table}`}</Typography.Text> },
             { title: t('sources.mode'), dataIndex: 'mode', render: (m: Binding['mode']) => t(`sources.mode.${m}`) },
-            { title: t('sources.schedule'), render: (_, b) => schedule(b) },
+            { title: t('sources.schedule'), render: (_, b) => (b.mode === 'cdc' ? t('sources.continuous') : schedule(b)) },
             { title: t('sources.nextRun'), dataIndex: 'nextRunAt', render: (v: string | null) => (v ? time(v) : '—') },
             {
               title: t('sources.state'),
@@ -168,9 +173,11 @@ export function SourcesPage() {
               title: t('common.actions'),
               render: (_, b) => (
                 <Space size={0} wrap>
-                  <Button type="link" onClick={() => void runNow(b)} data-testid={`binding-run-${b.dataset}`}>
-                    {t('sources.runNow')}
-                  </Button>
+                  {b.mode !== 'cdc' && (
+                    <Button type="link" onClick={() => void runNow(b)} data-testid={`binding-run-${b.dataset}`}>
+                      {t('sources.runNow')}
+                    </Button>
+                  )}
                   <Button type="link" onClick={() => setHistory(b)} data-testid={`binding-history-${b.dataset}`}>
                     {t('sources.history')}
                   </Button>
@@ -286,6 +293,20 @@ export function SourcesPage() {
         }}
       >
         {runs.error && <Alert type="error" showIcon message={runs.error} />}
+        {cdc && lag.data && (
+          <Descriptions size="small" column={2} style={{ marginBottom: 16 }} data-testid="binding-lag">
+            <Descriptions.Item label={t('sources.lagBytes')}>{lag.data.bytes === null ? text(lag.data.error?.message) : formatBytes(lag.data.bytes)}</Descriptions.Item>
+            <Descriptions.Item label={t('sources.lagSince')}>
+              {lag.data.secondsSinceApplied === null ? t('sources.lagNever') : t('sources.lagSeconds', { n: lag.data.secondsSinceApplied })}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('sources.streaming')}>
+              <Tag color={lag.data.streaming ? 'green' : 'red'}>{lag.data.streaming ? t('sources.streamingYes') : t('sources.streamingNo')}</Tag>
+            </Descriptions.Item>
+            <Descriptions.Item label="LSN">
+              <Typography.Text code>{lag.data.lsn ?? '—'}</Typography.Text>
+            </Descriptions.Item>
+          </Descriptions>
+        )}
         <Table<Run>
           rowKey="id"
           size="small"
