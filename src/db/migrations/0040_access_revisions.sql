@@ -42,7 +42,15 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER datasets_access AFTER UPDATE OR DELETE ON datasets FOR EACH ROW EXECUTE FUNCTION access_bump_dataset('id');
+-- A dataset row changes with every version (current version, row count, times): only the fields an
+-- access context holds raise its revision, so a dataset fed every few seconds (CDC) keeps its contexts.
+CREATE TRIGGER datasets_access AFTER UPDATE ON datasets FOR EACH ROW
+  WHEN (OLD.code IS DISTINCT FROM NEW.code OR OLD.name IS DISTINCT FROM NEW.name OR OLD.relation IS DISTINCT FROM NEW.relation
+        OR OLD.status IS DISTINCT FROM NEW.status OR OLD.share_type IS DISTINCT FROM NEW.share_type
+        OR OLD.provider_org_id IS DISTINCT FROM NEW.provider_org_id OR OLD.important_candidate IS DISTINCT FROM NEW.important_candidate
+        OR OLD.resource_kind IS DISTINCT FROM NEW.resource_kind)
+  EXECUTE FUNCTION access_bump_dataset('id');
+CREATE TRIGGER datasets_access_delete AFTER DELETE ON datasets FOR EACH ROW EXECUTE FUNCTION access_bump_dataset('id');
 CREATE TRIGGER dataset_columns_access AFTER INSERT OR UPDATE OR DELETE ON dataset_columns FOR EACH ROW EXECUTE FUNCTION access_bump_dataset('dataset_id');
 CREATE TRIGGER share_grants_access AFTER INSERT OR UPDATE OR DELETE ON share_grants FOR EACH ROW EXECUTE FUNCTION access_bump_dataset('dataset_id');
 CREATE TRIGGER data_keys_access AFTER INSERT OR UPDATE OR DELETE ON data_keys FOR EACH ROW EXECUTE FUNCTION access_bump_dataset('dataset_id');
