@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seedPgliteDir } from './helpers/db.ts';
 import { spawnPdx, until, type PdxChild } from './scripts/ingest-world.ts';
 
 describe('an embedded data directory has one owner', () => {
@@ -23,6 +24,9 @@ describe('an embedded data directory has one owner', () => {
   });
 
   it('refuses every other command while pdx start runs, and lets one in after the server was killed', { timeout: 600_000 }, async () => {
+    // The directory holds a copy of the migrated template (what the lock guards is the same): the
+    // server does not spend its start on PGlite's initdb and the migrations.
+    seedPgliteDir(path.join(dataDir, 'pglite'));
     server = spawnPdx(['start'], env);
     await until('the server to listen', () => server!.stdout().includes('console / 控制台'), 420_000, 100);
     // The first start pins the audit signing public key outside the database and prints it (issue 23 point 3);

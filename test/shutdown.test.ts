@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seedPgliteDir } from './helpers/db.ts';
 import { spawnPdx, until, type PdxChild } from './scripts/ingest-world.ts';
 
 /** Starts a POST whose body is sent in two parts; `finish()` sends the rest. */
@@ -40,6 +41,8 @@ describe('shutdown on SIGTERM', () => {
 
   it('finishes the request in flight and exits within the grace period despite a stalled one', { timeout: 600_000 }, async () => {
     const password = 'Tiexi-Ledger-2026';
+    // A copy of the migrated template: the server does not spend its start on PGlite's initdb and the migrations.
+    seedPgliteDir(path.join(dataDir, 'pglite'));
     server = spawnPdx(['start'], { PDX_DATA_DIR: dataDir, PDX_PORT: '0', PDX_AUDITOR_PASSWORD: password, PDX_SHUTDOWN_GRACE_SECONDS: '20' });
     await until('the server to listen', () => server!.stdout().includes('console / 控制台'), 420_000, 100);
     const url = `${/http:\/\/[^\s/]+/.exec(server.stdout())![0]}/api/v1/auth/login`;
