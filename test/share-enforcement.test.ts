@@ -138,8 +138,9 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
 
       // A grant that reaches its end while a process keeps its access context (nothing changes in
       // the database at that instant): refused on the first request after the end, on both processes.
+      // The end leaves the two reads before it ample time on a loaded machine; the test waits for it.
       const ending = await grantJourney(w);
-      const [{ end }] = (await t.db.query<{ end: Date }>(`UPDATE share_grants SET expires_at = now() + interval '2 seconds' WHERE id = $1 RETURNING expires_at AS end`, [ending.grantId])) as [{ end: Date }];
+      const [{ end }] = (await t.db.query<{ end: Date }>(`UPDATE share_grants SET expires_at = now() + interval '20 seconds' WHERE id = $1 RETURNING expires_at AS end`, [ending.grantId])) as [{ end: Date }];
       for (const i of [0, 1]) expect((await read(i, ending.grantId)).status).toBe(200);
       await expect.poll(() => Date.now() > end.getTime() + 50).toBe(true);
       for (const i of [0, 1]) {
