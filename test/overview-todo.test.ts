@@ -88,7 +88,7 @@ describeEachBackend('城市大脑: the sharing trend counts every data response'
     const created = await w.keyClient.call('POST', `/api/v1/datasets/${w.code}/exports`, { format: 'csv', query: `grant=${grantId}&select=姓名,户籍地` });
     expect(created.statusCode, created.body).toBe(202);
     const id = created.json().id as string;
-    await expect.poll(async () => (await w.keyClient.call('GET', `/api/v1/exports/${id}`)).json().state, { timeout: 60_000 }).toBe('ready');
+    await expect.poll(async () => (await w.keyClient.call('GET', `/api/v1/exports/${id}`)).json().state).toBe('ready');
 
     const after = await today();
     expect(after.responses).toBe(before.responses + 2);

@@ -127,7 +127,7 @@ describeEachBackend('telemetry over MQTT', ({ backend, use }) => {
     const ts = Date.now() - 50_000;
     const before = writer.stats().batches;
     await Promise.all(Array.from({ length: 40 }, (_, i) => gateway.publishAsync('plant/cysteel/D02/telemetry', JSON.stringify({ point: 'pressure', value: 1000 + i, ts: ts + i * 1000 }), { qos: 1 })));
-    await expect.poll(async () => (await stored('D02', 'pressure')).filter((s) => s.value >= 1000 && s.value < 1040).length, { timeout: 60_000 }).toBe(40);
+    await expect.poll(async () => (await stored('D02', 'pressure')).filter((s) => s.value >= 1000 && s.value < 1040).length).toBe(40);
     // One subscriber took one message per transaction (40 batches).
     expect(writer.stats().batches - before).toBeLessThanOrEqual(20);
   });
@@ -164,7 +164,7 @@ describeEachBackend('telemetry over MQTT', ({ backend, use }) => {
     // 50 samples at 5 per second could never pass: refused (counted), not redelivered for ever.
     await gateway.publishAsync('plant/cysteel/D01/telemetry', JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ point: 'temp', value: 500 + i, ts: ts + i }))), { qos: 1 });
     await gateway.publishAsync('plant/cysteel/D02/telemetry', JSON.stringify({ point: 'pressure', value: 432.1, ts }), { qos: 1 });
-    await expect.poll(async () => (await stored('D02', 'pressure')).filter((s) => s.value === 432.1).length, { timeout: 60_000 }).toBe(1);
+    await expect.poll(async () => (await stored('D02', 'pressure')).filter((s) => s.value === 432.1).length).toBe(1);
     expect((await stored('D01', 'temp')).filter((s) => s.value >= 500 && s.value < 550)).toEqual([]);
     const rejected = (await officer.call('GET', '/api/v1/telemetry/status')).json().rejected as { device: string; reason: string }[];
     expect(rejected).toEqual(expect.arrayContaining([expect.objectContaining({ device: 'D01', reason: 'rate_limited' })]));
@@ -236,11 +236,11 @@ describeEachBackend('telemetry over MQTT', ({ backend, use }) => {
       clients.push(device);
       await device.publishAsync('plant/cysteel/D02/telemetry', JSON.stringify({ point: 'temp', value: 955.5, ts: Date.now() - 3000 }), { qos: 1 });
       // pdx gives up waiting (2 s here), sends no PUBACK and drops its connection to Mosquitto.
-      await expect.poll(() => writer.stats().overloaded, { timeout: 60_000 }).toBeGreaterThan(before.overloaded);
+      await expect.poll(() => writer.stats().overloaded).toBeGreaterThan(before.overloaded);
       expect((await stored('D02', 'temp')).filter((s) => s.value === 955.5)).toEqual([]);
       await blocker.query('ROLLBACK');
       // Mosquitto sends the message again once pdx is back: stored once, the repeat counted as a duplicate.
-      await expect.poll(() => writer.stats().duplicates, { timeout: 60_000 }).toBeGreaterThan(before.duplicates);
+      await expect.poll(() => writer.stats().duplicates).toBeGreaterThan(before.duplicates);
       expect((await stored('D02', 'temp')).filter((s) => s.value === 955.5)).toHaveLength(1);
     } finally {
       await blocker.query('ROLLBACK').catch(() => {});
