@@ -38,6 +38,7 @@ describeEachBackend('database exchange', ({ use }) => {
   /** A consumer of another organisation: reads published datasets through the records API. */
   let outsider: Client;
   let caller: Caller;
+  let officerId: string;
   let source: { url: string; drop(): Promise<void> };
   let pgAdmin: pg.Client;
   const reader = `pdx_reader_${randomBytes(4).toString('hex')}`;
@@ -93,6 +94,7 @@ describeEachBackend('database exchange', ({ use }) => {
     const orgB = await createOrg(admin, '省市场监督管理局');
     const a = await provisionUser(t, admin, 'ga-officer', ['data_officer'], orgA);
     officer = a.client;
+    officerId = a.id;
     caller = { principal: { kind: 'user', userId: a.id, username: 'ga-officer', orgId: orgA, roles: ['data_officer'] }, requestId: 'test' };
     other = (await provisionUser(t, admin, 'sj-officer', ['data_officer'], orgB)).client;
     consumer = (await provisionUser(t, admin, 'ga-consumer', ['consumer'], orgA)).client;
@@ -409,6 +411,56 @@ describeEachBackend('database exchange', ({ use }) => {
     const visible = await t.db.query<Record<string, string>>(`SELECT * FROM ${d.relation} ORDER BY ${col('id')}`);
     expect(visible.map((r) => [String(r[col('id')]), r[col('状态')]])).toEqual([['1', '存续'], ['2', '注销'], ['3', '存续'], ['4', '存续']]);
     expect(d.row_count).toBe(4);
+  });
+
+  it('many runs of a keyed binding: the dataset stays on a few tables (the newest merged), shows the source exactly, keeps every version in its history, and a correction keeps one row per key', async () => {
+    await pgAdmin.query(`CREATE TABLE firms_many (id integer PRIMARY KEY, "状态" text NOT NULL, change_no integer NOT NULL)`);
+    await pgAdmin.query(`INSERT INTO firms_many SELECT g, '存续', g FROM generate_series(1, 60) g`);
+    await pgAdmin.query(`GRANT SELECT ON firms_many TO ${reader}`);
+    const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === '户籍库').id as string;
+    const code = await dataset('市场主体登记(多次按键更新)');
+    const columns = ['id', '状态', 'change_no'].map((c) => ({ source: c, name: c }));
+    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'firms_many', columns, mode: 'incremental', cursorColumn: 'change_no', keyColumn: 'id' });
+    expect(bound.statusCode, bound.body).toBe(201);
+    expect((await syncAndWait(code)).result).toMatchObject({ version: 1, rows: 60 });
+    const d = (await t.services.catalog.byCode(code))!;
+    const col = async (name: string) => (await t.services.catalog.columnsOf(d.id)).find((c) => c.name === name)!.physical;
+    const [idCol, stateCol] = [await col('id'), await col('状态')];
+    const tables = async () => (await t.db.query<{ relation: string }>(`SELECT DISTINCT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [d.id])).map((r) => r.relation);
+    const shown = async () => (await rows(code)).map((r) => [Number(r[idCol]), r[stateCol]]).sort((a, b) => Number(a[0]) - Number(b[0]));
+    const atSource = async () => (await pgAdmin.query<{ id: number; s: string }>(`SELECT id, "状态" AS s FROM firms_many ORDER BY id`)).rows.map((r) => [r.id, r.s]);
+    const everTables = new Set<string>(await tables());
+
+    for (let run = 1; run <= 14; run++) {
+      // Two rows change and one is added per run, as a busy department's table would.
+      await pgAdmin.query(`UPDATE firms_many SET "状态" = $1, change_no = 3000 + $2 * 10 + id % 2 WHERE id IN ($2, $2 + 20)`, [`变更${run}`, run]);
+      await pgAdmin.query(`INSERT INTO firms_many VALUES (60 + $1, '存续', 3000 + $1 * 10 + 5)`, [run]);
+      expect((await syncAndWait(code)).state).toBe('succeeded');
+      const now = await tables();
+      for (const r of now) everTables.add(r);
+      expect(now.length).toBeLessThanOrEqual(8);
+    }
+    expect(await shown()).toEqual(await atSource());
+    expect((await t.services.catalog.byCode(code))!.row_count).toBe(74);
+    const history = (await officer.call('GET', `/api/v1/datasets/${code}/versions`)).json().items as { version: number; state: string }[];
+    expect(history.map((v) => v.state)).toEqual(Array(15).fill('active'));
+    // Tables merged away are gone from the database, not left behind.
+    const live = new Set(await tables());
+    for (const r of everTables) {
+      const [{ exists }] = (await t.db.query<{ exists: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [r])) as [{ exists: boolean }];
+      expect(exists, r).toBe(live.has(r));
+    }
+
+    // A correction of one firm's state: the dataset still shows one row per key, with the corrected value.
+    const [target] = (await t.db.query<{ _row: string }>(`SELECT _row FROM ${d.relation} WHERE ${idCol} = 3`)) as [{ _row: string }];
+    await t.services.ingest.correct({ datasetId: d.id, userId: officerId, reason: '核实更正', cells: [{ row: Number(target._row), column: '状态', value: '吊销' }] });
+    const corrected = await shown();
+    expect(corrected).toHaveLength(74);
+    expect(corrected.find((r) => r[0] === 3)).toEqual([3, '吊销']);
+    // The next change at the source wins over the correction.
+    await pgAdmin.query(`UPDATE firms_many SET "状态" = '注销', change_no = 9000 WHERE id = 3`);
+    expect((await syncAndWait(code)).state).toBe('succeeded');
+    expect(await shown()).toEqual(await atSource());
   });
 
   // Soft deletes: PostgreSQL with a boolean column (true when deleted), MariaDB with a datetime (set when deleted).

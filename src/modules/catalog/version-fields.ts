@@ -25,6 +25,8 @@ export const versionSourceSchema = z.looseObject({
   after: z.string().nullable().optional(),
   upTo: z.string().nullable().optional(),
   key: z.string().optional(),
+  /** The 信息项 that identifies a row of a keyed load (later rows of the same value replace earlier ones). */
+  keyItem: z.string().optional(),
   /** An incremental pull with a soft-delete column: its name, and the soft-deleted rows whose key's stored row the version removed. */
   softDelete: z.string().optional(),
   deleted: z.number().optional(),

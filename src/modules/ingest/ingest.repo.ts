@@ -7,6 +7,23 @@ export function physicalColumns(columns: Pick<ColumnRow, 'physical' | 'blind_ind
   return ['_row', ...columns.flatMap((c) => (c.blind_index ? [c.physical, `${c.physical}_bi`] : [c.physical]))];
 }
 
+/** A physical table behind a dataset's view, oldest first; `correct` hides earlier rows of its row numbers. */
+export interface VersionTable {
+  relation: string;
+  mode: string;
+}
+
+/** The SELECT of what a dataset shows from its version tables (see rebuildView). */
+function visibleRows(tables: readonly VersionTable[], list: string, key?: string): string {
+  const parts = tables.map((t, i) => {
+    const later = tables.slice(i + 1).filter((c) => c.mode === 'correct');
+    const hidden = later.map((c) => `NOT EXISTS (SELECT 1 FROM ${ident(c.relation)} c WHERE c._row = t._row)`);
+    return `SELECT ${list} FROM ${ident(t.relation)} t${hidden.length ? ` WHERE ${hidden.join(' AND ')}` : ''}`;
+  });
+  const union = parts.join(' UNION ALL ');
+  return key ? `SELECT DISTINCT ON (${ident(key)}) ${list} FROM (${union}) u ORDER BY ${ident(key)}, _row DESC` : union;
+}
+
 /** Keys bound per DELETE statement. */
 const DELETE_CHUNK = 10_000;
 
@@ -48,17 +65,18 @@ export function ingestRepo(db: Queryable) {
      * physical column), only the latest row of each key is visible: later loads replace earlier rows
      * of the same key (upsert).
      */
-    async rebuildView(relation: string, tables: { relation: string; mode: string }[], columns: Pick<ColumnRow, 'physical' | 'blind_index'>[], key?: string) {
-      const list = physicalColumns(columns).map(ident).join(', ');
-      const parts = tables.map((t, i) => {
-        const later = tables.slice(i + 1).filter((c) => c.mode === 'correct');
-        const hidden = later.map((c) => `NOT EXISTS (SELECT 1 FROM ${ident(c.relation)} c WHERE c._row = t._row)`);
-        return `SELECT ${list} FROM ${ident(t.relation)} t${hidden.length ? ` WHERE ${hidden.join(' AND ')}` : ''}`;
-      });
-      const union = parts.join(' UNION ALL ');
+    async rebuildView(relation: string, tables: VersionTable[], columns: Pick<ColumnRow, 'physical' | 'blind_index'>[], key?: string) {
       await db.query(`DROP VIEW IF EXISTS ${ident(relation)}`);
-      await db.query(`CREATE VIEW ${ident(relation)} AS ${key ? `SELECT DISTINCT ON (${ident(key)}) ${list} FROM (${union}) u ORDER BY ${ident(key)}, _row DESC` : union}`);
+      await db.query(`CREATE VIEW ${ident(relation)} AS ${visibleRows(tables, physicalColumns(columns).map(ident).join(', '), key)}`);
     },
+    /** Fills `table` with the rows the given version tables show together (as the view would). */
+    mergeInto: (table: string, tables: VersionTable[], columns: Pick<ColumnRow, 'physical' | 'blind_index'>[], key?: string) => {
+      const list = physicalColumns(columns).map(ident).join(', ');
+      return db.query(`INSERT INTO ${ident(table)} (${list}) ${visibleRows(tables, list, key)}`);
+    },
+    /** The versions whose rows were merged into `table` read from it from now on. */
+    moveVersions: (datasetId: string, from: readonly string[], table: string) =>
+      db.query(`UPDATE dataset_versions SET relation = $3 WHERE dataset_id = $1 AND relation = ANY($2::text[])`, [datasetId, from, table]),
     /** Removes the rows whose key column holds one of `keys` (stored forms, cast to the column's SQL type). */
     async deleteKeys(table: string, column: string, sqlType: string, keys: readonly unknown[]) {
       for (let i = 0; i < keys.length; i += DELETE_CHUNK) {

@@ -15,7 +15,7 @@ import { loadPolicy } from '../classify/review.service.ts';
 import type { ColumnResult, TableScanResult } from '../classify/types.ts';
 import type { Caller } from '../../http/access.ts';
 import { RetryLater, type JobContext, type Jobs } from '../jobs/jobs.service.ts';
-import { ingestRepo, physicalColumns } from './ingest.repo.ts';
+import { ingestRepo, physicalColumns, type VersionTable } from './ingest.repo.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { canonical, Inferrer, type ColumnInference } from './infer.ts';
@@ -92,6 +92,43 @@ interface LoadKey {
   physical: string;
   sqlType: string;
   index: number;
+}
+
+/**
+ * Most physical tables behind a dataset's view. Each append (an incremental run, a CDC batch) adds
+ * one; past this number a load merges the newest into one table in its own commit.
+ */
+const MAX_VERSION_TABLES = 8;
+
+/**
+ * The physical tables behind the given versions, oldest first, with the rows loaded into each.
+ * Versions merged into one table share it; a merged table hides nothing (it holds the rows as shown).
+ */
+function versionTables(versions: readonly { relation: string; mode: string; version: number; rows_loaded: number }[]): (VersionTable & { rows: number })[] {
+  const tables = new Map<string, VersionTable & { rows: number }>();
+  for (const v of [...versions].sort((a, b) => a.version - b.version)) {
+    const t = tables.get(v.relation);
+    if (t) tables.set(v.relation, { relation: v.relation, mode: 'append', rows: t.rows + v.rows_loaded });
+    else tables.set(v.relation, { relation: v.relation, mode: v.mode, rows: v.rows_loaded });
+  }
+  return [...tables.values()];
+}
+
+/**
+ * Where merging starts when there are too many tables: at the oldest table that holds no more rows
+ * than all the tables after it (size-tiered, so a row is copied a few times in its life rather than
+ * at every load, and a large first version is left alone until the later ones add up to it). From
+ * the first table when a correction is among them: it hides rows of tables before it.
+ */
+export function mergeFrom(tables: readonly { mode: string; rows: number }[]): number | undefined {
+  if (tables.length <= MAX_VERSION_TABLES) return undefined;
+  let from = tables.length - 2;
+  let after = 0;
+  for (let i = tables.length - 1; i > 0; i--) {
+    after += tables[i]!.rows;
+    if (tables[i - 1]!.rows <= after) from = i - 1;
+  }
+  return tables.slice(from).some((t) => t.mode === 'correct') ? 0 : from;
 }
 
 /** Sizes a column's physical SQL type; encrypted values are ciphertext text. */
@@ -440,19 +477,32 @@ export function createIngestService(deps: {
     const keep = payload.mode === 'replace' ? [] : active;
     // A correction version repeats rows already counted.
     let rowCount = keep.reduce((n, v) => n + (v.mode === 'correct' ? 0 : v.rows_loaded), 0) + outcome.loaded;
+    let tables = versionTables([...keep, { relation: table, mode: payload.mode, version, rows_loaded: outcome.loaded }]);
+    const from = mergeFrom(tables);
+    const merged = from === undefined ? [] : tables.slice(from).map((t) => t.relation);
     await db.transaction(async (tx) => {
       const r = ingestRepo(tx);
       for (const c of encrypt) await r.markEncrypted(dataset.id, c.name, INDEXED_TYPES.has(topType(c) ?? ''));
       // Soft-deleted keys leave every earlier version table in the same commit as the new version.
-      if (key && outcome.deleted.length) for (const v of keep) await r.deleteKeys(v.relation, key.physical, key.sqlType, outcome.deleted);
-      await r.rebuildView(dataset.relation, [...[...keep].sort((a, b) => a.version - b.version), { relation: table, mode: payload.mode }], columns, key?.physical);
+      if (key && outcome.deleted.length) for (const t of tables.slice(0, -1)) await r.deleteKeys(t.relation, key.physical, key.sqlType, outcome.deleted);
+      if (from !== undefined) {
+        const into = `${dataset.relation}_m${version}`;
+        await r.createVersionTable(into, columns.map((c) => ({ ...c, sqlType: sqlType(c) })));
+        await r.mergeInto(into, tables.slice(from), columns, key?.physical);
+        await r.indexVersionTable(into, columns);
+        await r.moveVersions(dataset.id, merged, into);
+        tables = [...tables.slice(0, from), { relation: into, mode: 'append', rows: 0 }];
+      }
+      await r.rebuildView(dataset.relation, tables, columns, key?.physical);
       if (key) rowCount = await r.countRows(dataset.relation);
       if (payload.mode === 'replace') await r.supersedeActive(dataset.id);
-      await r.activateVersion(dataset.id, version, { ...outcome, classification: { ...outcome.classification, details: outcome.details } });
+      const source = payload.key ? { ...outcome.source, keyItem: payload.key } : outcome.source;
+      await r.activateVersion(dataset.id, version, { ...outcome, source, classification: { ...outcome.classification, details: outcome.details } });
       await r.setCurrentVersion(dataset.id, version, rowCount, outcome.classification.grade, outcome.classification.importantCandidate);
       await payload.commit?.(tx, version);
     });
-    if (payload.mode === 'replace') for (const v of active) await dropTable(v.relation).catch(() => undefined);
+    const unused = payload.mode === 'replace' ? active.map((v) => v.relation) : merged;
+    for (const relation of new Set(unused)) await dropTable(relation).catch(() => undefined);
     await afterVersion?.(dataset.id);
     await record({
       action: 'dataset.version_load',
@@ -602,9 +652,12 @@ export function createIngestService(deps: {
         }
         await r.indexVersionTable(table, columns);
         const last = active[0];
+        // A keyed dataset (an incremental or CDC binding) keeps showing one row per key.
+        const keyItem = active.map((v) => v.source.keyItem).find((k) => k !== undefined);
+        const key = keyItem ? keyOf(columns, keyItem) : undefined;
         await db.transaction(async (tx) => {
           const t = ingestRepo(tx);
-          await t.rebuildView(dataset.relation, [...[...active].sort((a, b) => a.version - b.version), { relation: table, mode: 'correct' }], columns);
+          await t.rebuildView(dataset.relation, versionTables([...active, { relation: table, mode: 'correct', version, rows_loaded: rows.length }]), columns, key?.physical);
           await t.activateVersion(dataset.id, version, { loaded: rows.length, quarantined: 0, quality: null, classification: last?.classification ?? null, source: {} });
           await t.setCurrentVersion(dataset.id, version, dataset.row_count ?? 0, dataset.grade ?? 0, dataset.important_candidate);
         });

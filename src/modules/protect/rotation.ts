@@ -17,7 +17,7 @@ function rotationRepo(db: Queryable) {
         [datasetId],
       ),
     activeTables: (datasetId: string) =>
-      db.query<{ relation: string }>(`SELECT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [datasetId]),
+      db.query<{ relation: string }>(`SELECT DISTINCT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [datasetId]),
     /** Values not yet under the current key version (their text prefix names suite and version). */
     staleValues: (table: string, column: string, currentPrefix: string, limit: number) =>
       db.query<{ _row: number; value: string }>(

@@ -2681,6 +2681,7 @@ export interface paths {
                                     after?: string | null;
                                     upTo?: string | null;
                                     key?: string;
+                                    keyItem?: string;
                                     softDelete?: string;
                                     deleted?: number;
                                     correction?: string;
@@ -2811,6 +2812,7 @@ export interface paths {
                                     after?: string | null;
                                     upTo?: string | null;
                                     key?: string;
+                                    keyItem?: string;
                                     softDelete?: string;
                                     deleted?: number;
                                     correction?: string;
