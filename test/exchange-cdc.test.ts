@@ -179,6 +179,51 @@ describeEachBackend('CDC bindings', ({ use }) => {
     await dept.query('DROP PUBLICATION dept_firms');
   });
 
+  it('a disabled source streams nothing until enabled again; a column added at the source stops the stream naming it (a failed run, counted) until the table is as bound', async () => {
+    const code = await dataset('市场主体登记(CDC 停用与结构变化)');
+    const sourceId = await addSource('市场主体库(属主,停用)', 'postgres');
+    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'firms', mode: 'cdc', keyColumn: 'id' });
+    expect(bound.statusCode, bound.body).toBe(201);
+    const bindingId = bound.json().id as string;
+    const atSource = async () => (await dept.query<{ n: number }>('SELECT count(*)::int AS n FROM firms')).rows[0]!.n;
+    const stored = async () => (await t.services.catalog.byCode(code))!.row_count;
+    const lag = async () => (await officer.call('GET', `/api/v1/datasets/${code}/binding/lag`)).json() as { streaming: boolean };
+    const worker = t.services.exchange.cdc;
+    const base = await atSource();
+    await until('the snapshot', async () => (await stored()) === base && (await lag()).streaming, 120_000, 100);
+
+    // Disabled: the stream ends, and no process takes the binding while it stays so.
+    expect((await officer.call('POST', `/api/v1/exchange/sources/${sourceId}/state`, { state: 'disabled' })).statusCode).toBe(200);
+    await worker.tick();
+    await until('the stream ends', async () => !(await lag()).streaming, 120_000, 100);
+    await dept.query(`INSERT INTO firms VALUES (20, '朝阳庚公司', '存续', NULL)`);
+    await worker.tick();
+    expect(worker.sessions.has(bindingId)).toBe(false);
+    expect(await stored()).toBe(base);
+    // Enabled again: what changed meanwhile arrives.
+    expect((await officer.call('POST', `/api/v1/exchange/sources/${sourceId}/state`, { state: 'active' })).statusCode).toBe(200);
+    await until('the change made while disabled', async () => (await stored()) === base + 1, 120_000, 200);
+
+    // A column added at the source: the stream stops before the change that follows it, naming the column.
+    await dept.query(`ALTER TABLE firms ADD COLUMN "注册资本" numeric`);
+    await dept.query(`INSERT INTO firms VALUES (21, '葫芦岛辛公司', '存续', NULL, 500)`);
+    const runs = async () => (await officer.call('GET', `/api/v1/datasets/${code}/binding/runs`, undefined, { 'accept-language': 'zh-CN' })).json() as { state: string; error: { code: string; message: string } | null }[];
+    await until('the failed run', async () => (await runs()).some((r) => r.error?.code === 'schema_drift'), 120_000, 200);
+    const failed = (await runs()).find((r) => r.error?.code === 'schema_drift')!;
+    expect(failed.state).toBe('failed');
+    expect(JSON.stringify(failed.error)).toContain('注册资本');
+    const binding = (await officer.call('GET', `/api/v1/datasets/${code}/binding`)).json();
+    expect(binding.consecutiveFailures).toBeGreaterThanOrEqual(1);
+    expect(t.events.some((e) => e.action === 'exchange.sync_failed' && (e.details as { error?: string }).error === 'schema_drift')).toBe(true);
+    expect(await stored()).toBe(base + 1);
+
+    // The DBA takes the column away again: the stream resumes and the row arrives.
+    await dept.query(`ALTER TABLE firms DROP COLUMN "注册资本"`);
+    await until('the row after the drift', async () => (await stored()) === base + 2, 120_000, 200);
+    expect((await officer.call('DELETE', `/api/v1/datasets/${code}/binding`)).statusCode).toBe(204);
+    await dept.query('DELETE FROM firms WHERE id IN (20, 21)');
+  });
+
   it('with a user that owns the table pdx creates the publication, and drops it with the slot', async () => {
     const code = await dataset('市场主体登记(CDC 属主)');
     const sourceId = await addSource('市场主体库(属主)', 'postgres');

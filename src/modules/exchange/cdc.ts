@@ -50,6 +50,7 @@ export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs:
     let stopped = false;
     let wake: (() => void) | undefined;
     let failure: unknown;
+    let counted = false;
     const pending: SourceTransaction[] = [];
     let pendingChanges = 0;
     let firstAt = 0;
@@ -67,7 +68,9 @@ export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs:
       try {
         let current = (await repo.bindingById(binding.id))!;
         if (current.cdc_lsn === null) {
+          counted = true;
           await exchange.cdc.snapshot(ctx, current, source, connector);
+          counted = false;
           current = (await repo.bindingById(binding.id))!;
         }
         let applied = current.cdc_lsn;
@@ -82,6 +85,8 @@ export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs:
             // Back pressure: the source waits while a full batch is being applied.
             if (pendingChanges >= batchChanges * 2) await new Promise<void>((resolve) => (drained = resolve));
           },
+          // Checked before any change that follows it is taken: a drifted table applies nothing more.
+          onRelation: () => exchange.cdc.checkDrift(connector, current),
           idle: () => pending.length === 0 && !applying,
           onError(error) {
             failure ??= error;
@@ -104,7 +109,10 @@ export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs:
           drained = undefined;
           try {
             const fresh = (await repo.bindingById(binding.id))!;
+            // A failed batch is counted by apply itself.
+            counted = true;
             await exchange.cdc.apply(ctx, fresh, source, batch, applied!);
+            counted = false;
             applied = batch.at(-1)!.lsn;
             // Only now, with pdx's commit done, may the source forget these transactions.
             await stream.ack(applied);
@@ -118,6 +126,7 @@ export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs:
         if (failure !== undefined && !stopped) throw failure;
         await job.finish({ stopped: true });
       } catch (error) {
+        if (!stopped && !counted) await exchange.cdc.failed(ctx, binding, error).catch(onError);
         await job.fail(error).catch(() => undefined);
         if (!stopped) {
           const failures = (backoff.get(binding.id)?.failures ?? 0) + 1;
@@ -145,11 +154,12 @@ export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs:
     };
   }
 
-  /** Takes the bindings no live process streams, and ends streams of bindings paused or removed meanwhile. */
+  /** Takes the bindings no live process streams, and ends streams of bindings paused or removed, or of sources disabled, meanwhile. */
   async function tick() {
     for (const [id, session] of sessions) {
       const b = await repo.bindingById(id);
-      if (!b || b.state !== 'active' || b.cdc_job !== session.ctx.job.id) await session.stop();
+      const source = b && (await repo.sourceById(b.source_id));
+      if (!b || b.state !== 'active' || b.cdc_job !== session.ctx.job.id || source?.state !== 'active') await session.stop();
     }
     for (const b of await repo.cdcClaimable(jobs.staleSeconds)) {
       if (!running || sessions.has(b.id) || (backoff.get(b.id)?.until ?? 0) > Date.now()) continue;

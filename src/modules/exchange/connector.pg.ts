@@ -161,6 +161,9 @@ export function postgresConnector(settings: SourceSettings): Connector {
       let acked = from ?? '0/0';
       service.on('data', async (_lsn: string, message: Pgoutput.Message) => {
         switch (message.tag) {
+          case 'relation':
+            await handlers.onRelation().catch((error: unknown) => handlers.onError(error));
+            break;
           case 'begin':
             changes = [];
             break;

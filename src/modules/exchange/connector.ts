@@ -108,6 +108,15 @@ export interface ChangeStream {
   stop(): Promise<void>;
 }
 
+/** What a change stream calls; each is awaited before the next message is handled. */
+export interface StreamHandlers {
+  onTransaction(tx: SourceTransaction): Promise<void>;
+  /** The source sent the table's definition (before its first change in a stream, and after it changed); a rejection ends the stream as a failure. */
+  onRelation(): Promise<void>;
+  idle(): boolean;
+  onError(error: unknown): void;
+}
+
 /**
  * Change data capture (optional: PostgreSQL logical replication). Slot and publication names are
  * pdx's own (`pdx_` and hex), not user input.
@@ -128,7 +137,7 @@ export interface Replication {
    * is awaited (back pressure); nothing is acknowledged except by `ack`, and idle keep-alives.
    * `idle()` tells whether pdx holds nothing unapplied, so a keep-alive may move the slot on.
    */
-  stream(slot: string, publication: string, from: string | null, handlers: { onTransaction(tx: SourceTransaction): Promise<void>; idle(): boolean; onError(error: unknown): void }): Promise<ChangeStream>;
+  stream(slot: string, publication: string, from: string | null, handlers: StreamHandlers): Promise<ChangeStream>;
 }
 
 /** Compares two LSNs (X/Y hex): negative, zero or positive. */

@@ -125,6 +125,7 @@ export function exchangeRepo(db: Queryable) {
     cdcClaimable: (staleSeconds: number) =>
       db.query<BindingRow>(
         `SELECT b.* FROM exchange_bindings b WHERE b.mode = 'cdc' AND b.state = 'active'
+           AND EXISTS (SELECT 1 FROM exchange_sources s WHERE s.id = b.source_id AND s.state = 'active')
            AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = b.cdc_job AND j.state = 'running' AND j.heartbeat_at > now() - make_interval(secs => $1))`,
         [staleSeconds],
       ),
@@ -134,6 +135,7 @@ export function exchangeRepo(db: Queryable) {
         await db.query<BindingRow & { previous: string | null }>(
           `UPDATE exchange_bindings b SET cdc_job = $2 FROM (SELECT id, cdc_job AS previous FROM exchange_bindings WHERE id = $1 FOR UPDATE) o
            WHERE b.id = o.id AND b.mode = 'cdc' AND b.state = 'active'
+             AND EXISTS (SELECT 1 FROM exchange_sources s WHERE s.id = b.source_id AND s.state = 'active')
              AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = o.previous AND j.state = 'running' AND j.heartbeat_at > now() - make_interval(secs => $3))
            RETURNING b.*, o.previous`,
           [id, job, staleSeconds],

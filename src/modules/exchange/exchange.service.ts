@@ -279,21 +279,26 @@ export function createExchangeService(deps: {
     }
   }
 
+  /** Refuses to read a source table whose columns are no longer those the binding was made with, naming the first change. */
+  async function assertNoDrift(c: Connector, binding: Pick<BindingRow, 'source_schema' | 'source_table' | 'source_columns'>) {
+    const table = { schema: binding.source_schema, table: binding.source_table };
+    const drift = schemaDrift(binding.source_columns, await sourceColumns(c, table));
+    if (drift.length === 0) return;
+    const first = drift[0]!;
+    throw new ConflictError(
+      'schema_drift',
+      {
+        zh: `源表 ${table.schema}.${table.table} 的结构已变化：列 ${first.column} ${CHANGE_TEXT[first.change].zh}${drift.length > 1 ? `（共 ${drift.length} 处变化）` : ''}；请重新绑定或调整映射`,
+        en: `The structure of source table ${table.schema}.${table.table} changed: column ${first.column} ${CHANGE_TEXT[first.change].en}${drift.length > 1 ? ` (${drift.length} changes)` : ''}; bind again or adjust the mapping`,
+      },
+      { column: first.column, changes: drift },
+    );
+  }
+
   /** `commit`: replaces the high-water commit (a cdc binding's snapshot stores its LSN instead). */
   async function syncWith(ctx: JobContext, c: Connector, source: SourceRow, binding: BindingRow, payload: SyncPayload, commit?: (tx: Parameters<NonNullable<LoadRequest['commit']>>[0], version: number) => Promise<void>) {
     const table = { schema: binding.source_schema, table: binding.source_table };
-    const drift = schemaDrift(binding.source_columns, await sourceColumns(c, table));
-    if (drift.length) {
-      const first = drift[0]!;
-      throw new ConflictError(
-        'schema_drift',
-        {
-          zh: `源表 ${table.schema}.${table.table} 的结构已变化：列 ${first.column} ${CHANGE_TEXT[first.change].zh}${drift.length > 1 ? `(共 ${drift.length} 处变化)` : ''}；请重新绑定或调整映射`,
-          en: `The structure of source table ${table.schema}.${table.table} changed: column ${first.column} ${CHANGE_TEXT[first.change].en}${drift.length > 1 ? ` (${drift.length} changes)` : ''}; bind again or adjust the mapping`,
-        },
-        { column: first.column, changes: drift },
-      );
-    }
+    await assertNoDrift(c, binding);
     const snapshot = await c.snapshot();
     try {
       let range: RowRange | undefined;
@@ -499,6 +504,14 @@ export function createExchangeService(deps: {
   const cdc = {
     snapshot: cdcSnapshot,
     apply: cdcApply,
+    /** The source sent the table's definition (at a stream's start, and after every change of it): stop when it drifted. */
+    checkDrift: assertNoDrift,
+    /** A stream that failed outside a batch (connection, slot, drift): a failed run in the history, counted toward the alert. */
+    async failed(ctx: JobContext, binding: BindingRow, error: unknown) {
+      const runId = randomUUID();
+      await repo.insertRun({ id: runId, bindingId: binding.id, jobId: ctx.job.id });
+      await failCdcRun(runId, binding, error);
+    },
     /** Set by the worker: stops this process's stream of a binding (before its slot is dropped). */
     stopLocal: async (_bindingId: string) => undefined as void,
   };
