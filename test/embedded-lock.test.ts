@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedPgliteDir } from './helpers/db.ts';
 import { spawnPdx, until, type PdxChild } from './scripts/ingest-world.ts';
+import { CONDITION_MS } from './helpers/bounds.ts';
 
 describe('an embedded data directory has one owner', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-lock-'));
@@ -31,7 +32,7 @@ describe('an embedded data directory has one owner', () => {
     await until('the server to listen', () => server!.stdout().includes('console / 控制台'), 420_000, 100);
     // The first start pins the audit signing public key outside the database and prints it (issue 23 point 3);
     // the pipe may hand the banner over in more than one piece, so wait for its end.
-    await until('the audit notice', () => server!.stdout().includes('PDX_AUDIT_PUBLIC_KEY='), 60_000, 100);
+    await until('the audit notice', () => server!.stdout().includes('PDX_AUDIT_PUBLIC_KEY='), CONDITION_MS, 100);
     expect(server.stdout()).toContain('The audit signing public key is pinned in');
     expect(server.stdout()).toContain('PDX_AUDIT_PUBLIC_KEY=');
     expect(fs.readFileSync(path.join(dataDir, 'audit-public-key.pem'), 'utf8')).toContain('BEGIN PUBLIC KEY');

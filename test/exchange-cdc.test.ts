@@ -13,6 +13,7 @@ import { ADMIN_PASSWORDS, createOrg, provisionUser, startTestApp, type Client, t
 import { describeEachBackend } from './helpers/db.ts';
 import { startPgCluster, type PgCluster } from './helpers/pg-cluster.ts';
 import { until } from './scripts/ingest-world.ts';
+import { CONDITION_MS } from './helpers/bounds.ts';
 
 let cluster: PgCluster;
 beforeAll(async () => {
@@ -121,7 +122,7 @@ describeEachBackend('CDC bindings', ({ use }) => {
     expect((await officer.call('POST', `/api/v1/datasets/${code}/sync`)).json().error.code).toBe('cdc_continuous');
 
     // The snapshot becomes version 1; then the dataset is published for readers of any organisation.
-    await until('the snapshot', async () => (await t.services.catalog.byCode(code))!.current_version > 0, 60_000, 100);
+    await until('the snapshot', async () => (await t.services.catalog.byCode(code))!.current_version > 0, CONDITION_MS, 100);
     expect((await officer.call('PUT', `/api/v1/datasets/${code}/classification`, { columns: [] })).statusCode).toBe(200);
     expect((await officer.call('POST', `/api/v1/datasets/${code}/publish`)).statusCode).toBe(200);
     const read = async () => {
@@ -152,13 +153,13 @@ describeEachBackend('CDC bindings', ({ use }) => {
       ['5', '丹东戊公司', '存续'],
       ['6', '沈阳甲公司', '存续'],
     ];
-    await until('the changes in the records API', async () => JSON.stringify(await read()) === JSON.stringify(expected), 60_000, 200);
+    await until('the changes in the records API', async () => JSON.stringify(await read()) === JSON.stringify(expected), CONDITION_MS, 200);
 
     // The lag: WAL bytes unconfirmed at the source and the time of the last applied change.
     await until('the source confirms what pdx applied', async () => {
       const lag = (await officer.call('GET', `/api/v1/datasets/${code}/binding/lag`)).json();
       return lag.streaming === true && lag.bytes !== null && lag.bytes < 1_000_000 && lag.appliedAt !== null;
-    }, 30_000, 200);
+    }, CONDITION_MS, 200);
     const lag = (await officer.call('GET', `/api/v1/datasets/${code}/binding/lag`)).json();
     expect(lag).toMatchObject({ streaming: true, error: null });
     expect(lag.secondsSinceApplied).toBeGreaterThanOrEqual(0);
@@ -190,25 +191,25 @@ describeEachBackend('CDC bindings', ({ use }) => {
     const lag = async () => (await officer.call('GET', `/api/v1/datasets/${code}/binding/lag`)).json() as { streaming: boolean };
     const worker = t.services.exchange.cdc;
     const base = await atSource();
-    await until('the snapshot', async () => (await stored()) === base && (await lag()).streaming, 120_000, 100);
+    await until('the snapshot', async () => (await stored()) === base && (await lag()).streaming, CONDITION_MS, 100);
 
     // Disabled: the stream ends, and no process takes the binding while it stays so.
     expect((await officer.call('POST', `/api/v1/exchange/sources/${sourceId}/state`, { state: 'disabled' })).statusCode).toBe(200);
     await worker.tick();
-    await until('the stream ends', async () => !(await lag()).streaming, 120_000, 100);
+    await until('the stream ends', async () => !(await lag()).streaming, CONDITION_MS, 100);
     await dept.query(`INSERT INTO firms VALUES (20, '朝阳庚公司', '存续', NULL)`);
     await worker.tick();
     expect(worker.sessions.has(bindingId)).toBe(false);
     expect(await stored()).toBe(base);
     // Enabled again: what changed meanwhile arrives.
     expect((await officer.call('POST', `/api/v1/exchange/sources/${sourceId}/state`, { state: 'active' })).statusCode).toBe(200);
-    await until('the change made while disabled', async () => (await stored()) === base + 1, 120_000, 200);
+    await until('the change made while disabled', async () => (await stored()) === base + 1, CONDITION_MS, 200);
 
     // A column added at the source: the stream stops before the change that follows it, naming the column.
     await dept.query(`ALTER TABLE firms ADD COLUMN "注册资本" numeric`);
     await dept.query(`INSERT INTO firms VALUES (21, '葫芦岛辛公司', '存续', NULL, 500)`);
     const runs = async () => (await officer.call('GET', `/api/v1/datasets/${code}/binding/runs`, undefined, { 'accept-language': 'zh-CN' })).json() as { state: string; error: { code: string; message: string } | null }[];
-    await until('the failed run', async () => (await runs()).some((r) => r.error?.code === 'schema_drift'), 120_000, 200);
+    await until('the failed run', async () => (await runs()).some((r) => r.error?.code === 'schema_drift'), CONDITION_MS, 200);
     const failed = (await runs()).find((r) => r.error?.code === 'schema_drift')!;
     expect(failed.state).toBe('failed');
     expect(JSON.stringify(failed.error)).toContain('注册资本');
@@ -219,7 +220,7 @@ describeEachBackend('CDC bindings', ({ use }) => {
 
     // The DBA takes the column away again: the stream resumes and the row arrives.
     await dept.query(`ALTER TABLE firms DROP COLUMN "注册资本"`);
-    await until('the row after the drift', async () => (await stored()) === base + 2, 120_000, 200);
+    await until('the row after the drift', async () => (await stored()) === base + 2, CONDITION_MS, 200);
     expect((await officer.call('DELETE', `/api/v1/datasets/${code}/binding`)).statusCode).toBe(204);
     await dept.query('DELETE FROM firms WHERE id IN (20, 21)');
   });
@@ -233,12 +234,12 @@ describeEachBackend('CDC bindings', ({ use }) => {
     expect(publication).toBe(slot);
     expect(await slots()).toEqual([slot]);
     expect(await publications()).toEqual([publication]);
-    await until('the snapshot', async () => (await t.services.catalog.byCode(code))!.current_version > 0, 60_000, 100);
+    await until('the snapshot', async () => (await t.services.catalog.byCode(code))!.current_version > 0, CONDITION_MS, 100);
     await dept.query(`INSERT INTO firms VALUES (7, '营口己公司', '存续', NULL)`);
     await until('the insert', async () => {
       const d = (await t.services.catalog.byCode(code))!;
       return d.row_count === 5;
-    }, 60_000, 200);
+    }, CONDITION_MS, 200);
     expect((await officer.call('DELETE', `/api/v1/datasets/${code}/binding`)).statusCode).toBe(204);
     expect(await slots()).toEqual([]);
     expect(await publications()).toEqual([]);

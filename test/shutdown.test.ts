@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedPgliteDir } from './helpers/db.ts';
 import { spawnPdx, until, type PdxChild } from './scripts/ingest-world.ts';
+import { CONDITION_MS } from './helpers/bounds.ts';
 
 /** Starts a POST whose body is sent in two parts; `finish()` sends the rest. */
 function slowPost(url: string, body: string) {
@@ -53,7 +54,7 @@ describe('shutdown on SIGTERM', () => {
     await until('two open requests', async () => {
       const out = await fetch(url.replace('/api/v1/auth/login', '/health')).then((r) => r.status);
       return out === 200;
-    }, 30_000, 100);
+    }, CONDITION_MS, 100);
     server.child.kill('SIGTERM');
     inFlight.finish();
     expect(await inFlight.answer).toMatchObject({ status: 200 });

@@ -13,6 +13,7 @@ import { createPlatform, type Platform } from '../../src/main.ts';
 import type { Caller } from '../../src/modules/identity/identity.service.ts';
 import { PEOPLE_HEADER, peopleRows } from '../fixtures/people.ts';
 import { TEST_ENV } from '../helpers/env.ts';
+import { CONDITION_MS } from '../helpers/bounds.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PDX_BIN = path.join(ROOT, 'bin', 'pdx.js');
@@ -141,7 +142,7 @@ export function spawnPdx(args: string[], env: Record<string, string>, nodeArgs: 
 }
 
 /** Polls until the predicate holds; throws with the description after the time limit. */
-export async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 60_000, everyMs = 20): Promise<void> {
+export async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = CONDITION_MS, everyMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
