@@ -355,6 +355,25 @@ describeEachBackend('database exchange', ({ use }) => {
     };
     await insert(1, 25, 11);
     const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === '市场主体库').id as string;
+    // Browsing and previewing a MariaDB table, as the binding wizard does: tables, columns, classified first rows.
+    const tables = (await officer.call('GET', `/api/v1/exchange/sources/${sourceId}/tables`)).json() as { schema: string; table: string }[];
+    expect(tables).toContainEqual(expect.objectContaining({ schema: myDb, table: 'people', kind: 'table' }));
+    const columns = (await officer.call('GET', `/api/v1/exchange/sources/${sourceId}/columns?schema=${myDb}&table=people`)).json() as { name: string; type: string }[];
+    expect(columns.map((c) => c.name)).toEqual(['id', '姓名', '身份证号', '手机号', '出生日期']);
+    const preview = await officer.call('GET', `/api/v1/exchange/sources/${sourceId}/preview?schema=${myDb}&table=people&limit=3`);
+    expect(preview.statusCode, preview.body).toBe(200);
+    const p = preview.json();
+    expect(p.rows).toHaveLength(3);
+    expect(p.columns.find((c: { name: string }) => c.name === '身份证号')).toMatchObject({ types: ['cn_resident_id'], grade: 4, encrypted: true });
+    expect(p.columns.find((c: { name: string }) => c.name === '出生日期')).toMatchObject({ dataType: 'date' });
+    expect(preview.body).not.toContain(people(1, 1, 11)[0]![2] as string);
+    // Editing the MariaDB source: a wrong password is a clear error on test, the right one works again; neither comes back.
+    expect((await officer.call('PATCH', `/api/v1/exchange/sources/${sourceId}`, { password: 'wrong-password' })).statusCode).toBe(200);
+    const wrong = await officer.call('POST', `/api/v1/exchange/sources/${sourceId}/test`);
+    expect(wrong.json()).toMatchObject({ ok: false, error: { code: 'source_auth_failed' } });
+    expect(wrong.body).not.toContain('wrong-password');
+    expect((await officer.call('PATCH', `/api/v1/exchange/sources/${sourceId}`, { password: myPassword })).statusCode).toBe(200);
+    expect((await officer.call('POST', `/api/v1/exchange/sources/${sourceId}/test`)).json()).toMatchObject({ ok: true });
     const code = await dataset('市场主体(增量)');
     const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: myDb, table: 'people', mode: 'incremental', cursorColumn: 'id' });
     expect(bound.statusCode, bound.body).toBe(201);
