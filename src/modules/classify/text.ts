@@ -138,7 +138,8 @@ function tokenType(buffer: string, start: number, t: string): TypeId | null {
   if (t.includes('@')) return checkEmail(t) === MATCH ? 'email' : null;
   const first = t.charCodeAt(0);
   if (isAllDigits(t)) {
-    if (n === 11) return checkMobile(t) === MATCH ? 'cn_mobile' : null;
+    // 11 digits starting with 0 are a landline without its dash (04514572908), not a mobile.
+    if (n === 11 && first !== 48) return checkMobile(t) === MATCH ? 'cn_mobile' : null;
     if (n === 15 || n === 18) {
       if (checkResidentId(t) === MATCH) return 'cn_resident_id';
       if (n === 18 && checkUscc(t) === MATCH && contextBefore(buffer, start, CONTEXT.uscc)) return 'cn_uscc';
