@@ -43,11 +43,16 @@ const SENTENCES: ((r: Random) => Piece[])[] = [
 /** `count` sentences (every template in turn), joined by newlines, with the spans in code points. */
 export function generateText(seed: number, count: number): CorpusText {
   const r = new Random(seed);
+  return assembleLines(Array.from({ length: count }, (_, i) => SENTENCES[i % SENTENCES.length]!(r)));
+}
+
+/** Lines of labelled pieces joined by newlines, with the spans in code points. */
+export function assembleLines(lines: readonly (readonly (string | [TypeId, string])[])[]): CorpusText {
   let text = '';
   let offset = 0;
   const spans: Span[] = [];
-  for (let i = 0; i < count; i++) {
-    for (const piece of SENTENCES[i % SENTENCES.length]!(r)) {
+  for (const line of lines) {
+    for (const piece of line) {
       const s = typeof piece === 'string' ? piece : piece[1];
       const length = Array.from(s).length;
       if (typeof piece !== 'string') spans.push({ type: piece[0], start: offset, end: offset + length });

@@ -92,12 +92,21 @@ describe('free-text scanning', () => {
       'cn_mobile:199.3619.0081',
       'cn_mobile:138-1234-5678',
     ]);
-    expect(found('座机(024)39431591，（0421）2345678，024 3943 1591，0421-8095768转588。')).toEqual([
+    expect(found('座机(024)39431591，（0421）2345678，024 3943 1591，0421-8095768转588，（0421）-2818888转6，(024)-2345678。')).toEqual([
       'cn_landline:(024)39431591',
       'cn_landline:（0421）2345678',
       'cn_landline:024 3943 1591',
       'cn_landline:0421-8095768转588',
+      'cn_landline:（0421）-2818888转6',
+      'cn_landline:(024)-2345678',
     ]);
+    // A landline without its dash needs a phone word near it, whatever its length (4-digit area code + 7 digits = 11)
+    expect(found('回访电话：04514572908，座机02355780754，传真0421-2818888。')).toEqual([
+      'cn_landline:04514572908',
+      'cn_landline:02355780754',
+      'cn_landline:0421-2818888',
+    ]);
+    expect(found('编号04514572908，批次02355780754。')).toEqual([]);
     expect(found('收款卡号6259 6519 9430 2402 203。')).toEqual(['bank_card:6259 6519 9430 2402 203']);
     expect(found('身份证号110105 19491231 002X。')).toEqual(['cn_resident_id:110105 19491231 002X']);
     // fields of a record line run together by spaces are still told apart

@@ -50,7 +50,7 @@ const DOB_AFTER_RE = new RegExp(String.raw`(?<![\d.])${DATE_SOURCE}\s?(?:出生|
  * Digits in groups (spaces, dashes, dots) with an optional +86 / (+86) prefix or a bracketed area code,
  * and an optional landline extension.
  */
-const GROUPED_RE = /(?<![0-9A-Za-z])(?:(?:\+|00)86[ -]?|[(（]\+?86[)）] ?)?(?:[(（]0\d{2,3}[)）] ?)?\d+(?:[ .-]\d+)*[Xx]?(?:(?:转|分机|ext\.?|-)\d{1,6})?(?![0-9A-Za-z])/g;
+const GROUPED_RE = /(?<![0-9A-Za-z])(?:(?:\+|00)86[ -]?|[(（]\+?86[)）] ?)?(?:[(（]0\d{2,3}[)）][ -]?)?\d+(?:[ .-]\d+)*[Xx]?(?:(?:转|分机|ext\.?|-)\d{1,6})?(?![0-9A-Za-z])/g;
 const GPS_NEXT_RE = /^\s*[,，]\s*(-?\d{1,3}\.\d{4,})(?![\d.])/;
 
 /** Words that say what a document number is; the nearest one before (or right after) a value decides. */
@@ -138,7 +138,8 @@ function tokenType(buffer: string, start: number, t: string): TypeId | null {
   if (t.includes('@')) return checkEmail(t) === MATCH ? 'email' : null;
   const first = t.charCodeAt(0);
   if (isAllDigits(t)) {
-    if (n === 11) return checkMobile(t) === MATCH ? 'cn_mobile' : null;
+    // 11 digits starting with 0 are a landline without its dash (04514572908), not a mobile.
+    if (n === 11 && first !== 48) return checkMobile(t) === MATCH ? 'cn_mobile' : null;
     if (n === 15 || n === 18) {
       if (checkResidentId(t) === MATCH) return 'cn_resident_id';
       if (n === 18 && checkUscc(t) === MATCH && contextBefore(buffer, start, CONTEXT.uscc)) return 'cn_uscc';
@@ -251,14 +252,14 @@ function groupedType(buffer: string, start: number, raw: string): { type: TypeId
   const ext = /(?:转|分机|ext\.?)\d{1,6}$/.exec(raw);
   const text = ext ? raw.slice(0, ext.index) : raw;
   const prefix = /^(?:(?:\+|00)86[ -]?|[(（]\+?86[)）] ?)/.exec(text)?.[0] ?? '';
-  const area = /^[(（](0\d{2,3})[)）] ?/.exec(text.slice(prefix.length));
+  const area = /^[(（](0\d{2,3})[)）][ -]?/.exec(text.slice(prefix.length));
   const body = text.slice(prefix.length + (area ? area[0].length : 0));
   const digits = body.replace(/[ .-]/g, '');
   const sizes = groupSizes(body);
   const separators = new Set(body.replace(/[\dXx]/g, ''));
   const dots = separators.has('.');
   if (area) {
-    // (024)39431591, (024) 3943 1591
+    // (024)39431591, (024) 3943 1591, （0421）-2818888
     const local = digits;
     if (!/^[2-9]\d{6,7}$/.test(local) || dots) return null;
     if (checkLandline(`${area[1]}-${local}`) !== MATCH) return null;

@@ -38,6 +38,11 @@ describe('masking conventions of standards.md §3', () => {
     expect(mask('cn_mobile', '+86 138-1234-5678')).toBe('+86 138-****-5678');
     expect(mask('cn_landline', '02412345678')).toBe('024******78');
     expect(mask('cn_landline', '(0411)87654321转123')).toBe('(0411)******21转***');
+    // Full-width brackets, a dash after the bracket, a grouped local number (how letters write them)
+    expect(mask('cn_landline', '（0421）2345678')).toBe('（0421）*****78');
+    expect(mask('cn_landline', '（0421）-2818888转6')).toBe('（0421）-*****88转*');
+    expect(mask('cn_landline', '024 3943 1591')).toBe('024 **** **91');
+    expect(mask('cn_landline', '0411-8888 6666')).toBe('0411-**** **66');
     expect(mask('bank_card', '6222 0212 3456 1234 567')).toBe('6222 02** **** ***4 567');
     expect(mask('person_name', '阿依古丽·买买提')).toBe('阿***·***');
     expect(mask('person_name', '欧阳')).toBe('欧*');

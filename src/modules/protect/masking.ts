@@ -104,7 +104,8 @@ const EXTENSION = /^(?:\s*(?:-|转|ext\.?|x)\s*\d{1,6})?$/i;
 
 /** Splits a landline into area code (with its separator), local number and extension. */
 function splitLandline(text: string): { prefix: string; local: string; ext: string } | null {
-  const separated = /^(\(0\d{2,3}\)\s?|0\d{2,3}[\s-])(\d{7,8})(.*)$/.exec(text);
+  // (024)39431591, （0421）-2818888, 024 3943 1591: brackets of either width, the local number grouped or not.
+  const separated = /^([(（]0\d{2,3}[)）][\s-]?|0\d{2,3}[\s-])(\d{3,4}[\s-]?\d{4})(.*)$/.exec(text);
   if (separated) {
     const [, prefix = '', local = '', ext = ''] = separated;
     return EXTENSION.test(ext) ? { prefix, local, ext } : null;
@@ -121,7 +122,11 @@ function splitLandline(text: string): { prefix: string; local: string; ext: stri
 function maskLandline(value: string): string {
   const parts = splitLandline(value);
   if (!parts) return maskDefault(value);
-  return `${parts.prefix}${stars(parts.local.length - 2)}${parts.local.slice(-2)}${parts.ext.replace(/\d/g, STAR)}`;
+  // The local number's grouping is kept; all its digits but the last 2 are starred.
+  const digits = parts.local.replace(/\D/g, '').length;
+  let seen = 0;
+  const local = parts.local.replace(/\d/g, (d) => (++seen > digits - 2 ? d : STAR));
+  return `${parts.prefix}${local}${parts.ext.replace(/\d/g, STAR)}`;
 }
 
 function maskBankCard(value: string): string {

@@ -2,7 +2,7 @@
  * Terms of a grant on an interface (接口服务, issue 17): the operations the consumer may call. A
  * request names the operations asked for; the provider may grant fewer, never others. Response
  * fields are the resource's 信息项 and take their modes from the grant's columns like any column;
- * only clear, masked, pseudonym and hidden apply to them.
+ * only clear, masked, pseudonym, redacted (free-text fields, issue 24) and hidden apply to them.
  */
 import { z } from 'zod';
 import { BadRequestError } from '../../errors.ts';
@@ -14,7 +14,7 @@ export const serviceTermsSchema = z.object({
 export type ServiceTerms = z.infer<typeof serviceTermsSchema>;
 
 /** Modes a response field can be granted in. */
-export const FIELD_MODES: ReadonlySet<GrantMode> = new Set(['clear', 'masked', 'pseudonym', 'hidden']);
+export const FIELD_MODES: ReadonlySet<GrantMode> = new Set(['clear', 'masked', 'pseudonym', 'redacted', 'hidden']);
 
 function invalid(code: string, zh: string, en: string, details: Record<string, unknown>): BadRequestError {
   return new BadRequestError(code, { zh, en }, { field: 'operations', ...details });

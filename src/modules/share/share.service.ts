@@ -507,7 +507,7 @@ export function createShareService(deps: { db: Db; catalog: CatalogService; even
           throw new BadRequestError('mode_not_applicable', { zh: `测点 ${c.name} 只能授权为明文或隐藏`, en: `Point ${c.name} is granted clear or hidden only` }, { column: c.name, mode: c.mode });
         }
         if (service && !FIELD_MODES.has(c.mode)) {
-          throw new BadRequestError('mode_not_applicable', { zh: `响应字段 ${c.name} 只能授权为明文、脱敏、假名或隐藏`, en: `Response field ${c.name} is granted clear, masked, pseudonym or hidden only` }, { column: c.name, mode: c.mode });
+          throw new BadRequestError('mode_not_applicable', { zh: `响应字段 ${c.name} 只能授权为明文、脱敏、假名、去标识（文本）或隐藏`, en: `Response field ${c.name} is granted clear, masked, pseudonym, redacted (text) or hidden only` }, { column: c.name, mode: c.mode });
         }
         const view = viewColumns([column], [{ name: c.name, mode: c.mode }])[0]!;
         if (c.mode === 'generalized' && !canGeneralize(view.generalizeAs)) {

@@ -6,7 +6,7 @@ import { GradeTag } from '../catalog/labels.tsx';
 import { useTypeName } from '../classify/common.tsx';
 
 /** Modes a response field of an interface can be granted in (the server refuses the others). */
-const SERVICE_FIELD_MODES: ReadonlySet<GrantMode> = new Set<GrantMode>(['clear', 'masked', 'pseudonym', 'hidden']);
+const SERVICE_FIELD_MODES: ReadonlySet<GrantMode> = new Set<GrantMode>(['clear', 'masked', 'pseudonym', 'redacted', 'hidden']);
 const DATE_TYPES = new Set(['date_of_birth', 'date', 'timestamp']);
 
 /** How the approver grants one column: the mode, and how to generalise or redact where the mode needs it. */
