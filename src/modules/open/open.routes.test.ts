@@ -5,7 +5,8 @@
  * on the portal).
  */
 import { beforeAll, expect, it } from 'vitest';
-import { openDataset, openWorld, PETITION_HEADER, societyClient, type OpenWorld } from '../../../test/open-helpers.ts';
+import { csvOf, openDataset, openWorld, PETITION_HEADER, societyClient, type OpenWorld } from '../../../test/open-helpers.ts';
+import { uploadCsv } from '../../../test/share-helpers.ts';
 import type { Client, TestApp } from '../../../test/helpers/api.ts';
 import { startTestApp } from '../../../test/helpers/api.ts';
 import { describeEachBackend } from '../../../test/helpers/db.ts';
@@ -355,6 +356,24 @@ describeEachBackend('open data API', ({ use }) => {
     for await (const chunk of file.body as AsyncIterable<string | Buffer>) text += chunk.toString();
     const cached = await t.anonymous.call('GET', `/api/v1/open/datasets/${w.petitions}/download?format=csv`);
     expect(text).toBe(cached.body);
+  });
+
+  it('keeps serving the frozen snapshot when the live dataset changes', async () => {
+    const before = await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/download?format=json`);
+    expect(before.statusCode).toBe(200);
+    // The provider loads a new version of the live dataset: five other rows.
+    await uploadCsv(w.otherOfficer, w.events, csvOf(['活动名称', '板块', '地点', '开始日期'], Array.from({ length: 5 }, (_, i) => [`新活动${i + 1}`, '冰雪季', '笔架山', `2024-01-0${i + 1}`])));
+    expect((await w.otherOfficer.call('GET', `/api/v1/datasets/${w.events}`)).json().currentVersion).toBe(2);
+    // The portal, downloads and the open API still read release 1: its 60 rows, nothing of version 2.
+    const page = (await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}`)).json();
+    expect(page).toMatchObject({ release: 1, version: 1, rows: 60 });
+    const after = await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/download?format=json`);
+    expect(after.body).toBe(before.body);
+    expect(after.body).not.toContain('新活动');
+    const api = (await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/records?limit=1000`)).json();
+    expect(api.rows).toHaveLength(60);
+    expect(JSON.stringify(api.rows)).not.toContain('冰雪季');
+    expect((await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/records?${encodeURIComponent('板块')}=${encodeURIComponent('冰雪季')}`)).json().rows).toEqual([]);
   });
 
   it('withdrawal removes a release at once', async () => {
