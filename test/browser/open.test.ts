@@ -191,6 +191,66 @@ describe('the open-data portal in the browser', () => {
     expect(pageErrors).toEqual([]);
     expect(officerErrors).toEqual([]);
   });
+
+  it('refuses a person-level release that misses the thresholds, shows proposals with their loss, publishes one, exports the report and withdraws it', async () => {
+    const url = server.url;
+    const petitions = ((await (await fetch(`${url}/api/v1/open/datasets?q=${encodeURIComponent('信访事项')}`)).json()) as { items: { code: string }[] }).items[0]!.code;
+    const officer = await browser.newPage({ viewport: DESKTOP, acceptDownloads: true });
+    const errors = watchErrors(officer);
+    await signIn(officer, url, 'xf-officer', server.demoAccounts!.find((a) => a.username === 'xf-officer')!.password);
+    // A draft whose plan keeps the district and the exact day: far too identifying for k ≥ 5.
+    const csrf = (await officer.context().cookies()).find((c) => c.name === 'pdx_csrf')!.value;
+    const created = await officer.request.post(`${url}/api/v1/open/manage/releases`, { data: { dataset: petitions }, headers: { 'x-csrf-token': csrf } });
+    expect(created.status()).toBe(201);
+    const draft = (await created.json()) as { id: string; columns: { name: string; role: string; hierarchy: string; level: number }[] };
+    const plan: Record<string, { role: string; hierarchy?: string; level?: number }> = {
+      事项编号: { role: 'direct' },
+      信访人: { role: 'direct' },
+      联系电话: { role: 'direct' },
+      诉求类别: { role: 'sensitive' },
+      所在地: { role: 'quasi', hierarchy: 'region', level: 1 },
+      登记日期: { role: 'quasi', hierarchy: 'date', level: 0 },
+    };
+    const columns = draft.columns.map((c) => ({ ...c, ...plan[c.name] }));
+    expect((await officer.request.put(`${url}/api/v1/open/manage/releases/${draft.id}`, { data: { columns }, headers: { 'x-csrf-token': csrf } })).status()).toBe(200);
+
+    await officer.goto(`${url}/opendata/releases/${draft.id}`);
+    await officer.getByTestId('run-check').click();
+    await expect.poll(() => officer.getByTestId('report-verdict').textContent()).toContain('未通过');
+    expect(await officer.getByTestId('publish-release').isDisabled()).toBe(true);
+    // Each proposal with its k, suppression and information loss.
+    const proposals = officer.getByTestId('proposals');
+    await expect.poll(() => proposals.locator('tbody tr.ant-table-row').count()).toBeGreaterThan(0);
+    expect(await proposals.locator('thead').textContent()).toContain('信息损失');
+    expect(await proposals.locator('tbody tr.ant-table-row').first().textContent()).toMatch(/\d+\.\d%/);
+    await screenshot(officer, 'open-11-check-refused');
+    await officer.getByTestId('apply-proposal-0').click();
+    await officer.getByTestId('run-check').click();
+    await expect.poll(() => officer.getByTestId('report-verdict').textContent()).toContain('通过：可以发布');
+    await officer.getByTestId('publish-release').click();
+    await expect.poll(() => officer.getByTestId('release-state').textContent()).toBe('已发布');
+    await officer.getByTestId('snapshot-check').waitFor();
+
+    // The report, exported as a file: the standards, the figures, the snapshot's own count.
+    const [file] = await Promise.all([officer.waitForEvent('download'), officer.getByRole('button', { name: '导出报告' }).click()]);
+    const report = JSON.parse(fs.readFileSync((await file.path())!, 'utf8')) as { standards: string[]; passed: boolean; result: { k: number; risks: { prosecutor: unknown; journalist: unknown; marketer: unknown } }; snapshot: { k: number } };
+    expect(report.standards.join()).toContain('GB/T 42460');
+    expect(report.passed).toBe(true);
+    expect(report.result.k).toBeGreaterThanOrEqual(5);
+    expect(report.snapshot.k).toBeGreaterThanOrEqual(5);
+    expect(Object.keys(report.result.risks).sort()).toEqual(['journalist', 'marketer', 'prosecutor']);
+    await screenshot(officer, 'open-12-published-report');
+    expect((await fetch(`${url}/api/v1/open/datasets/${petitions}`)).status).toBe(200);
+
+    // Withdrawn in the console: gone from the portal on the next request.
+    await officer.getByTestId('withdraw-release').click();
+    await officer.getByTestId('withdraw-reason').fill('发现登记日期未按月泛化');
+    await officer.getByRole('dialog').getByRole('button', { name: /确\s*定/ }).click();
+    await expect.poll(() => officer.getByTestId('release-state').textContent()).not.toBe('已发布');
+    expect((await fetch(`${url}/api/v1/open/datasets/${petitions}`)).status).toBe(404);
+    expect((await fetch(`${url}/api/v1/open/datasets/${petitions}/download?format=csv`)).status).toBe(404);
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('the portal without a mail server', () => {
