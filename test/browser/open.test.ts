@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PETITION_PLAN } from '../../src/modules/demo/world-open.ts';
 import { ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
 import { startMailServer } from '../helpers/mail.ts';
@@ -203,14 +204,8 @@ describe('the open-data portal in the browser', () => {
     const created = await officer.request.post(`${url}/api/v1/open/manage/releases`, { data: { dataset: petitions }, headers: { 'x-csrf-token': csrf } });
     expect(created.status()).toBe(201);
     const draft = (await created.json()) as { id: string; columns: { name: string; role: string; hierarchy: string; level: number }[] };
-    const plan: Record<string, { role: string; hierarchy?: string; level?: number }> = {
-      事项编号: { role: 'direct' },
-      信访人: { role: 'direct' },
-      联系电话: { role: 'direct' },
-      诉求类别: { role: 'sensitive' },
-      所在地: { role: 'quasi', hierarchy: 'region', level: 1 },
-      登记日期: { role: 'quasi', hierarchy: 'date', level: 0 },
-    };
+    // The demo's plan, but with the registration day kept as it is.
+    const plan: typeof PETITION_PLAN = { ...PETITION_PLAN, 登记日期: { role: 'quasi', hierarchy: 'date', level: 0 } };
     const columns = draft.columns.map((c) => ({ ...c, ...plan[c.name] }));
     expect((await officer.request.put(`${url}/api/v1/open/manage/releases/${draft.id}`, { data: { columns }, headers: { 'x-csrf-token': csrf } })).status()).toBe(200);
 
