@@ -17,7 +17,7 @@ type Services = Platform['services'];
 const ENTERPRISE = { email: 'data@lnzhikong.example.cn', displayName: '辽宁智控科技有限公司', orgName: '辽宁智控科技有限公司', uscc: '91210100MA0Y8K1U3W' };
 
 /** Plans of the person-level release; other columns keep the plan pdx proposes. */
-const PETITION_PLAN: Record<string, Partial<PlanColumn>> = {
+export const PETITION_PLAN: Record<string, Partial<PlanColumn>> = {
   事项编号: { role: 'direct' },
   信访人: { role: 'direct' },
   联系电话: { role: 'direct' },

@@ -121,6 +121,11 @@ describe('de-identification check', () => {
     expect(hierarchyOf('age').generalize('37', 1)).toBe('35-39');
     expect(hierarchyOf('prefix').generalize('121000', 1)).toBe('1210**');
     expect(hierarchyOf('number', { values: ['12', '950', '3300'] }).generalize('3300', 1)).toBe('3300-3309');
+    // The whole ladders of issue 18: dates → month → year, age → 5/10-year bands, numbers → ranges.
+    expect([0, 1, 2, 3].map((l) => hierarchyOf('date').generalize('1987-03-05', l))).toEqual(['1987-03-05', '1987-03', '1987', '*']);
+    expect([0, 1, 2, 3, 4].map((l) => hierarchyOf('age').generalize('37', l))).toEqual(['37', '35-39', '30-39', '20-39', '*']);
+    expect([0, 1, 2, 3, 4].map((l) => hierarchyOf('number', { values: ['12', '950', '3300'] }).generalize('3300', l))).toEqual(['3300', '3300-3309', '3300-3399', '3000-3999', '*']);
+    expect([0, 1, 2, 3, 4].map((l) => hierarchyOf('region', { near: '210700' }).generalize('凌河区', l))).toEqual(['凌河区', '辽宁省锦州市凌河区', '辽宁省锦州市', '辽宁省', '*']);
     expect(defaultHierarchy({ name: '邮编', dataType: 'text', type: null })).toBe('prefix');
     expect(defaultHierarchy({ name: '区县', dataType: 'text', type: null })).toBe('region');
   });

@@ -5,7 +5,8 @@
  * on the portal).
  */
 import { beforeAll, expect, it } from 'vitest';
-import { openDataset, openWorld, PETITION_HEADER, societyClient, type OpenWorld } from '../../../test/open-helpers.ts';
+import { csvOf, openDataset, openWorld, PETITION_HEADER, societyClient, type OpenWorld } from '../../../test/open-helpers.ts';
+import { uploadCsv } from '../../../test/share-helpers.ts';
 import type { Client, TestApp } from '../../../test/helpers/api.ts';
 import { startTestApp } from '../../../test/helpers/api.ts';
 import { describeEachBackend } from '../../../test/helpers/db.ts';
@@ -116,6 +117,11 @@ describeEachBackend('open data API', ({ use }) => {
     expect(home.json().items.map((d: { code: string }) => d.code)).toContain(w.events);
     const cached = await t.anonymous.call('GET', '/api/v1/open/datasets?q=锦州', undefined, { 'if-none-match': home.headers.etag as string });
     expect(cached.statusCode).toBe(304);
+    // A cache holding several versions sends them all; the weak tag matches its strong form too.
+    const listed = await t.anonymous.call('GET', '/api/v1/open/datasets?q=锦州', undefined, { 'if-none-match': `W/"older", ${home.headers.etag as string}` });
+    expect(listed.statusCode).toBe(304);
+    const strong = (page.headers.etag as string).replace(/^W\//, '');
+    expect((await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}`, undefined, { 'if-none-match': strong })).statusCode).toBe(304);
   });
 
   it('answers the open API anonymously and with a key, audited, filtered by equality', async () => {
@@ -231,8 +237,27 @@ describeEachBackend('open data API', ({ use }) => {
     const file = await citizen.call('GET', `/api/v1/open/datasets/${w.enterprises}/download?format=csv`);
     expect(file.statusCode).toBe(200);
     expect(file.body).toContain('某某咨询服务有限公司');
+    // Only the approved applicant may read it: no shared cache keeps a copy.
+    expect(file.headers['cache-control']).toBe('private, no-cache');
     expect((await citizen.call('GET', '/api/v1/open/account/applications')).json().items[0].state).toBe('approved');
     for (const action of ['open.application.submit', 'open.application.approve', 'open.download']) expect(t.events.some((e) => e.action === action)).toBe(true);
+
+    // Within the terms only: once the approved period has ended, the same user is refused.
+    await use().db.query(`UPDATE open_applications SET terms = jsonb_set(terms, '{until}', '"2020-12-31"') WHERE id = $1`, [mine.id]);
+    const late = await citizen.call('GET', `/api/v1/open/datasets/${w.enterprises}/records?limit=1`);
+    expect(late.statusCode).toBe(403);
+    expect(late.json().error.code).toBe('application_required');
+    expect((await citizen.call('GET', '/api/v1/open/account/applications')).json().items[0].state).toBe('expired');
+
+    // A new application, rejected: a reason is required, and the applicant sees it.
+    const again = await citizen.call('POST', `/api/v1/open/datasets/${w.enterprises}/applications`, { purpose: '续期研究', intendedUse: '同上', applicant: { name: '张先生' } });
+    expect(again.statusCode, again.body).toBe(201);
+    expect((await w.officer.call('POST', `/api/v1/open/manage/applications/${again.json().id}/decide`, { approve: false })).json().error.code).toBe('reason_required');
+    const rejected = await w.officer.call('POST', `/api/v1/open/manage/applications/${again.json().id}/decide`, { approve: false, reason: '研究期已结束,请提供新的立项材料' });
+    expect(rejected.statusCode, rejected.body).toBe(200);
+    const seen = (await citizen.call('GET', '/api/v1/open/account/applications')).json().items.find((a: { id: string }) => a.id === again.json().id);
+    expect(seen).toMatchObject({ state: 'rejected', reason: '研究期已结束,请提供新的立项材料' });
+    expect(t.events.some((e) => e.action === 'open.application.reject' && e.target?.id === again.json().id)).toBe(true);
   });
 
   it('runs the use layer: comments moderated, data requests answered publicly, showcase reviewed', async () => {
@@ -258,6 +283,8 @@ describeEachBackend('open data API', ({ use }) => {
     expect((await citizen.call('POST', '/api/v1/open/showcases', { title: '信访地图', description: '按区县展示', url: 'javascript:alert(1)', datasets: [w.petitions] })).statusCode).toBe(400);
     const showcase = await citizen.call('POST', '/api/v1/open/showcases', { title: '信访地图', description: '按区县展示', url: 'https://example.cn/map', datasets: [w.petitions] });
     expect(showcase.statusCode, showcase.body).toBe(201);
+    // Reviewed before shown.
+    expect((await t.anonymous.call('GET', '/api/v1/open/showcases')).json().items).toHaveLength(0);
     expect((await w.officer.call('POST', `/api/v1/open/manage/showcases/${showcase.json().id}/review`, { approve: true })).statusCode).toBe(204);
     expect((await t.anonymous.call('GET', '/api/v1/open/showcases')).json().items[0]).toMatchObject({ title: '信访地图', url: 'https://example.cn/map' });
     for (const action of ['open.comment.submit', 'open.comment.approve', 'open.demand.submit', 'open.demand.answer', 'open.showcase.submit', 'open.showcase.approve']) {
@@ -331,6 +358,24 @@ describeEachBackend('open data API', ({ use }) => {
     expect(text).toBe(cached.body);
   });
 
+  it('keeps serving the frozen snapshot when the live dataset changes', async () => {
+    const before = await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/download?format=json`);
+    expect(before.statusCode).toBe(200);
+    // The provider loads a new version of the live dataset: five other rows.
+    await uploadCsv(w.otherOfficer, w.events, csvOf(['活动名称', '板块', '地点', '开始日期'], Array.from({ length: 5 }, (_, i) => [`新活动${i + 1}`, '冰雪季', '笔架山', `2024-01-0${i + 1}`])));
+    expect((await w.otherOfficer.call('GET', `/api/v1/datasets/${w.events}`)).json().currentVersion).toBe(2);
+    // The portal, downloads and the open API still read release 1: its 60 rows, nothing of version 2.
+    const page = (await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}`)).json();
+    expect(page).toMatchObject({ release: 1, version: 1, rows: 60 });
+    const after = await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/download?format=json`);
+    expect(after.body).toBe(before.body);
+    expect(after.body).not.toContain('新活动');
+    const api = (await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/records?limit=1000`)).json();
+    expect(api.rows).toHaveLength(60);
+    expect(JSON.stringify(api.rows)).not.toContain('冰雪季');
+    expect((await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/records?${encodeURIComponent('板块')}=${encodeURIComponent('冰雪季')}`)).json().rows).toEqual([]);
+  });
+
   it('withdrawal removes a release at once', async () => {
     const release = (await w.otherOfficer.call('GET', '/api/v1/open/manage/releases')).json().items.find((r: { state: string }) => r.state === 'published');
     const withdrawn = await w.otherOfficer.call('POST', `/api/v1/open/manage/releases/${release.id}/withdraw`, { reason: '数据有误' });
@@ -346,6 +391,12 @@ describeEachBackend('open data API', ({ use }) => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('application/ld+json');
     expect(res.body).not.toContain('evil.example');
+    // Harvesters revalidate it with its ETag.
+    expect(res.headers['cache-control']).toBe('public, no-cache');
+    expect(res.headers.etag).toMatch(/^W\/"/);
+    const again = await t.app.inject({ method: 'GET', url: '/open/catalog.jsonld', headers: { 'if-none-match': res.headers.etag as string } });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
     const doc = res.json();
     expect(doc['@type']).toBe('dcat:Catalog');
     expect(doc['@id']).toBe('https://data.ln.gov.cn/open/catalog.jsonld');

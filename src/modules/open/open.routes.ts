@@ -3,7 +3,8 @@
  * `/open/catalog.jsonld`. Every route is a portal route (`access.society`): anonymous callers and
  * society users only; console sessions and government keys count for nothing here. Catalogue pages
  * carry an ETag and `Cache-Control: public, no-cache` (revalidated every time, so a withdrawal shows at
- * once); downloads carry the release's ETag.
+ * once), and so does `/open/catalog.jsonld`; downloads carry the release's ETag (`private` for
+ * 有条件开放 files, which only approved applicants may read).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -13,7 +14,7 @@ import { BadRequestError } from '../../errors.ts';
 import type { CommentRow, DemandRow, ShowcaseRow } from './open.repo.ts';
 import { codeParam, demandSchema, errors, idParam, risksSchema, showcaseSchema, summarySchema, webUrl } from './open.schemas.ts';
 import type { OpenService } from './open.service.ts';
-import { DOWNLOAD_FORMATS, MAX_API_LIMIT } from './portal.ts';
+import { DOWNLOAD_FORMATS, etagMatches, MAX_API_LIMIT } from './portal.ts';
 import type { SocietyCaller } from './society.ts';
 
 declare module 'fastify' {
@@ -72,7 +73,7 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
       if (!request.routeOptions.config.openCache || request.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
       const etag = `W/"${createHash('sha1').update(payload).digest('base64url')}"`;
       reply.header('etag', etag).header('cache-control', 'public, no-cache');
-      if (request.headers['if-none-match'] === etag) {
+      if (etagMatches(request.headers['if-none-match'], etag)) {
         reply.code(304);
         return '';
       }
@@ -138,7 +139,7 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
         // Rendered through the schema once and reused a few seconds; the release is checked every time.
         const page = await portal.datasetPage(request.params.code, (p) => JSON.stringify(datasetPage.parse(p)));
         reply.header('etag', page.etag).header('cache-control', 'public, no-cache');
-        if (request.headers['if-none-match'] === page.etag) return reply.code(304).send(null as never);
+        if (etagMatches(request.headers['if-none-match'], page.etag)) return reply.code(304).send(null as never);
         return reply.type('application/json; charset=utf-8').send(page.body as never);
       },
     );
@@ -176,7 +177,7 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
       async (request, reply) => {
         const ifNoneMatch = request.headers['if-none-match'];
         const file = await portal.download(societyCaller(request), request.params.code, request.query.format, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined);
-        reply.header('etag', file.etag).header('cache-control', 'public, no-cache');
+        reply.header('etag', file.etag).header('cache-control', file.cacheControl);
         if (file.notModified) return reply.code(304).send(null as never);
         reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`);
         if (Buffer.isBuffer(file.body)) reply.header('content-length', String(file.body.length));
@@ -344,9 +345,13 @@ export function openRootRoutes(deps: { open: OpenService }): FastifyPluginAsyncZ
     app.get(
       '/open/catalog.jsonld',
       { config: { access: anyone }, schema: { tags: ['open'], summary: 'The open catalogue as DCAT-AP (JSON-LD) / 开放目录' } },
-      async (_request, reply) => {
-        reply.type('application/ld+json; charset=utf-8').header('cache-control', 'public, no-cache');
-        return JSON.stringify(await deps.open.portal.catalogJsonLd());
+      async (request, reply) => {
+        // Harvesters poll it: an ETag over the document lets them revalidate without the body.
+        const body = JSON.stringify(await deps.open.portal.catalogJsonLd());
+        const etag = `W/"${createHash('sha1').update(body).digest('base64url')}"`;
+        reply.type('application/ld+json; charset=utf-8').header('etag', etag).header('cache-control', 'public, no-cache');
+        if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+        return body;
       },
     );
   };

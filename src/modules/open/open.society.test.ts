@@ -69,12 +69,27 @@ describeEachBackend('society users', ({ use }) => {
     const key = await post('/api/v1/open/account/keys', { name: 'app' }, session.headers);
     expect(key.statusCode).toBe(403);
     expect(key.json().error.code).toBe('email_not_verified');
+    // Nor any application, comment, data request or showcase entry before the address is verified.
+    await openDataset(w.officer, w.enterprises);
+    const application = { purpose: '企业分布研究', intendedUse: '统计分析', applicant: { name: '李华' } };
+    for (const [url, body] of [
+      [`/api/v1/open/datasets/${w.enterprises}/applications`, application],
+      [`/api/v1/open/datasets/${w.enterprises}/comments`, { rating: 5, body: '很有用' }],
+      ['/api/v1/open/demands', { orgId: w.orgId, title: '按月统计', body: '希望开放按月统计' }],
+      ['/api/v1/open/showcases', { title: '企业地图', description: '按城市展示', datasets: [w.enterprises] }],
+    ] as const) {
+      const refused = await post(url, body, session.headers);
+      expect(refused.statusCode, url).toBe(403);
+      expect(refused.json().error.code, url).toBe('email_not_verified');
+    }
+    expect(t.events.some((e) => e.action === 'open.application.submit')).toBe(false);
     // The link verifies once.
     const verified = await post('/api/v1/open/account/verify', { token: decodeURIComponent(token!) });
     expect(verified.statusCode, verified.body).toBe(200);
     expect(verified.json().verified).toBe(true);
     expect((await post('/api/v1/open/account/verify', { token: decodeURIComponent(token!) })).statusCode).toBe(400);
     expect((await post('/api/v1/open/account/keys', { name: 'app' }, session.headers)).statusCode).toBe(201);
+    expect((await post(`/api/v1/open/datasets/${w.enterprises}/applications`, application, session.headers)).statusCode).toBe(201);
     expect(t.events.filter((e) => e.action === 'open.register').map((e) => e.result)).toEqual(['success', 'failure']);
     expect(t.events.some((e) => e.action === 'open.verify')).toBe(true);
   });

@@ -38,6 +38,16 @@ const PAGE_TTL_MS = 5000;
 export const MAX_API_LIMIT = 1000;
 const XLSX_MAX_ROWS = 1_000_000;
 
+/**
+ * Whether an If-None-Match header names `etag` (RFC 9110 13.1.2: a list of tags or `*`, compared
+ * weakly, so `W/"x"` and `"x"` match).
+ */
+export function etagMatches(header: string | string[] | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return (Array.isArray(header) ? header.join(',') : header).split(',').some((t) => t.trim() === '*' || opaque(t) === opaque(etag));
+}
+
 export type OpenValue = string | number | boolean | null;
 export type OpenRow = Record<string, OpenValue>;
 
@@ -405,7 +415,9 @@ export function createPortalService(deps: {
       }
       const etag = `W/"${r.id}-${format}"`;
       const fileName = `${code}-r${r.number}.${format}`;
-      if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag)) return { etag, fileName, notModified: true as const };
+      // 有条件开放 files are for the approved applicant only: no shared cache keeps a copy.
+      const cacheControl = r.open_type === 'conditional' ? 'private, no-cache' : 'public, no-cache';
+      if (etagMatches(ifNoneMatch, etag)) return { etag, fileName, cacheControl, notModified: true as const };
       limit(caller);
       await record(caller, {
         action: 'open.download',
@@ -416,7 +428,7 @@ export function createPortalService(deps: {
       });
       count(code, 'downloads');
       const body = await cached(r, format);
-      return { etag, fileName, notModified: false as const, contentType: DOWNLOAD_TYPES[format], body: body ?? fileOf(r, format) };
+      return { etag, fileName, cacheControl, notModified: false as const, contentType: DOWNLOAD_TYPES[format], body: body ?? fileOf(r, format) };
     },
 
     /** The open API: a page of rows in the release's order, optionally filtered by equality on columns. */
