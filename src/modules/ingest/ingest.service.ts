@@ -122,9 +122,9 @@ function columnDraft(c: ColumnResult, inferred: ColumnInference, policy: GradePo
 /** Aggregation: files in, atomic versions out (issue 4), classified and protected on the way. */
 export function createIngestService(deps: {
   db: Db;
-  jobs: Jobs;
+  jobs: Pick<Jobs, 'handle' | 'enqueue' | 'failAbandoned' | 'staleSeconds'>;
   catalog: Pick<CatalogService, 'get' | 'getOwned' | 'byId' | 'columnsOf' | 'within' | 'assertTable'>;
-  keyring: Keyring;
+  keyring: Pick<Keyring, 'datasetKeys'>;
   events: EventSink;
   spoolDir: string;
   maxBytes: number;
