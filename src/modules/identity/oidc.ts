@@ -7,7 +7,7 @@ import { mapClaims, usernameFor, type ClaimMapping } from './claims.ts';
 import { identityRepo, type UserRow } from './identity.repo.ts';
 import { checkRoleSeparation, NO_PASSWORD, type IdentityService, type OpenedSession, type SignInMeta } from './identity.service.ts';
 import { signonRepo } from './signon.repo.ts';
-import { newToken, tokenHash } from './tokens.ts';
+import { newToken, tokenHash } from '../../lib/tokens.ts';
 
 /** Where the provider sends the browser back (under pdx's public address). */
 export const SSO_CALLBACK_PATH = '/api/v1/auth/sso/callback';

@@ -19,7 +19,7 @@ import { ingestRepo, physicalColumns } from './ingest.repo.ts';
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { canonical, Inferrer, type ColumnInference } from './infer.ts';
-import { openTable, type OpenTableOptions, type TableReader, type XlsxLimits } from './readers/index.ts';
+import { openTable, type OpenTableOptions, type TableReader, type XlsxLimits } from '../../lib/readers/index.ts';
 import { QualityCollector } from './quality.ts';
 import { createValidator, ruleError, type RuleFailure } from './validate.ts';
 import { isValidIdentifier } from '../classify/validate.ts';

@@ -10,7 +10,7 @@ import type { Db } from '../../db/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
-import { newToken, tokenHash } from '../identity/tokens.ts';
+import { newToken, tokenHash } from '../../lib/tokens.ts';
 import type { Jobs } from '../jobs/jobs.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
 import { encodeChunk, epilogue, prologue } from './encode.ts';
