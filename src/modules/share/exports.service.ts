@@ -37,7 +37,7 @@ interface ExportPayload {
 /** The stored query of an export: sealed since files are sealed; `text` from before (a clear file). */
 type StoredQuery = { sealed?: string; text?: string };
 
-export function createExportsService(deps: { db: Db; jobs: Jobs; records: RecordsService; events: EventSink; sealer: Pick<Keyring, 'seal' | 'unseal'> }) {
+export function createExportsService(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' | 'get' | 'handle'>; records: RecordsService; events: EventSink; sealer: Pick<Keyring, 'seal' | 'unseal'> }) {
   const { db, jobs, records, events, sealer } = deps;
   const repo = shareRepo(db);
   const isSealed = (q: unknown) => typeof (q as StoredQuery).sealed === 'string';

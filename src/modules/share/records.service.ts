@@ -170,7 +170,7 @@ function chinaDayStart(now: Date): Date {
   return new Date(Date.parse(`${chinaToday(now)}T00:00:00+08:00`));
 }
 
-export function createRecordsService(deps: { db: Db; keyring: Keyring; events: EventSink; share: ShareService }) {
+export function createRecordsService(deps: { db: Db; keyring: Pick<Keyring, 'datasetKeys' | 'keysFromRows'>; events: EventSink; share: ShareService }) {
   const { db, keyring, events, share } = deps;
   const repo = shareRepo(db);
 

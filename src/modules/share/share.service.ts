@@ -201,7 +201,7 @@ export interface ShareHooks {
   flaggedRows?(datasetId: string): Promise<number[]>;
 }
 
-export function createShareService(deps: { db: Db; catalog: CatalogService; events: EventSink; hooks?: ShareHooks }) {
+export function createShareService(deps: { db: Db; catalog: Pick<CatalogService, 'get' | 'byCode' | 'byId' | 'columnsOf'>; events: EventSink; hooks?: ShareHooks }) {
   const { db, catalog, events } = deps;
   const hooks = deps.hooks ?? {};
   const repo = shareRepo(db);
