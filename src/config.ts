@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { envNetworks, parseCidr } from './modules/egress/egress.ts';
 import { parseClaimMapping } from './modules/identity/claims.ts';
-import type { XlsxLimits } from './modules/ingest/readers/types.ts';
+import type { XlsxLimits } from './lib/readers/types.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -14,8 +14,8 @@ import { createOpenModule } from './modules/open/open.module.ts';
 import { createSecopsModule } from './modules/secops/secops.module.ts';
 import type { SecopsDeps } from './modules/secops/secops.service.ts';
 import { overviewRoutes } from './modules/overview/overview.routes.ts';
-import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
-import { createCatalogReader, createCatalogService } from './modules/catalog/catalog.service.ts';
+import { createCatalogModule } from './modules/catalog/catalog.module.ts';
+import { createCatalogReader } from './modules/catalog/catalog.service.ts';
 import { loadDemoWorld, type DemoAccount } from './modules/demo/world.ts';
 import { demoRoutes } from './modules/demo/demo.routes.ts';
 import { startDemoGateway } from './modules/demo/world-gateway.ts';
@@ -26,10 +26,8 @@ import { createIdentityService } from './modules/identity/identity.service.ts';
 import { createSignOnModule } from './modules/identity/signon.module.ts';
 import { setPasswordCost } from './modules/identity/passwords.ts';
 import type { DemoIdp } from './modules/identity/demo-idp.ts';
-import { ingestRoutes } from './modules/ingest/ingest.routes.ts';
-import { createIngestService } from './modules/ingest/ingest.service.ts';
-import { jobsRoutes } from './modules/jobs/jobs.routes.ts';
-import { createJobs } from './modules/jobs/jobs.service.ts';
+import { createIngestModule } from './modules/ingest/ingest.module.ts';
+import { createJobsModule } from './modules/jobs/jobs.module.ts';
 import { createProtectModule } from './modules/protect/protect.service.ts';
 import { createRotation } from './modules/protect/rotation.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
@@ -103,12 +101,21 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const events = tee(audit, options.observe);
   const identity = createIdentityService({ db, events, sealer: keyring, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES }, ...(options.now ? { now: options.now } : {}) });
   const signOn = createSignOnModule({ db, events, sealer: keyring, identity, config });
-  const jobs = createJobs(db, { pollMs: options.jobPollMs ?? 1000 });
+  const jobsModule = createJobsModule({ db, identity, pollMs: options.jobPollMs ?? 1000 });
+  const jobs = jobsModule.service;
   // The classification review reads the catalogue and is its publication gate: it is built on a
   // reader first, and the catalogue service gets the gate at construction.
   const { review, routes: reviewRoutes } = createReviewModule({ db, events, catalog: createCatalogReader(db), keyring });
-  const catalog = createCatalogService({ db, events, publishGate: (d) => review.assertPublishable(d) });
-  const ingest = createIngestService({
+  const catalogModule = createCatalogModule({
+    db,
+    events,
+    publishGate: (d) => review.assertPublishable(d),
+    ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}),
+    // The duties module (built later) judges each entry's upkeep.
+    upkeep: { of: (rows) => duties.upkeep.of(rows) },
+  });
+  const catalog = catalogModule.service;
+  const ingestModule = createIngestModule({
     db,
     jobs,
     catalog,
@@ -119,6 +126,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     xlsx: xlsxLimitsOf(config),
     afterVersion: (datasetId) => review.refreshEffectiveGrades(datasetId),
   });
+  const ingest = ingestModule.service;
   const rotation = createRotation({ db, jobs, keyring, events });
   // Sharing asks modules built after it (gateway, duties) through hooks given here, bound to them
   // once they exist: nothing is set on the sharing services afterwards.
@@ -173,9 +181,9 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       systemRoutes({ db }),
       identityRoutes({ identity, secureCookies: Boolean(config.PDX_TLS_CERT), ...signOn.identityRouteDeps }),
       signOn.routes,
-      catalogRoutes({ catalog, upkeep: duties.upkeep, ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}) }),
-      ingestRoutes({ ingest }),
-      jobsRoutes({ jobs, identity }),
+      catalogModule.routes,
+      ingestModule.routes,
+      jobsModule.routes,
       auditRoutes,
       scanRoutes({ maxBytes: config.PDX_MAX_UPLOAD_BYTES }),
       overviewRoutes({ db, review, audit }),

@@ -2,7 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { EventSink } from '../modules/audit/events.ts';
-import { tokenHash } from '../modules/identity/tokens.ts';
+import { tokenHash } from '../lib/tokens.ts';
 import { actorOf, type Access, type Principal, type SocietyPrincipal } from './access.ts';
 
 export const SESSION_COOKIE = 'pdx_session';

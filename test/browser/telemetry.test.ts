@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORDS } from '../helpers/api.ts';
 import { launchBrowser, screenshot, signIn, watchErrors } from '../helpers/browser.ts';
+import { sessionHeaders } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe('console: the demo plant, live charts, quality and ingestion status in Chromium', () => {
@@ -94,8 +95,7 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
   });
 
   it("lets 朝阳城市大脑 read hourly energy roll-ups under its grant, and nothing finer", async () => {
-    const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'zy-brain', password: password('zy-brain') }) });
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const { cookie } = await sessionHeaders(server.url, 'zy-brain', password('zy-brain'));
     const from = new Date(Date.now() - 6 * 3_600_000).toISOString();
     const hourly = await (await fetch(`${server.url}/api/v1/series/${setCode}/points?points=BF1-D01.energy&from=${from}&step=1h&agg=last`, { headers: { cookie } })).json();
     expect(hourly.values.length).toBeGreaterThanOrEqual(5);

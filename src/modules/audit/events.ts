@@ -41,11 +41,18 @@ export interface EventSink {
  * request id and address. Without a caller (pdx itself acting) the event has no actor.
  */
 export function callerEvent(caller: Partial<Caller> | undefined, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>): AuditEvent {
+  return requestEvent(caller, { ...event, ...(caller?.principal ? { actor: actorOf(caller.principal) } : {}) });
+}
+
+/**
+ * An event whose actor is not a signed-in console caller (a sign-in before its session exists, a
+ * society user of the open portal): the actor as the event names it, the request's id and address.
+ */
+export function requestEvent(request: { requestId?: string | undefined; ip?: string | undefined } | undefined, event: Omit<AuditEvent, 'requestId' | 'ip'>): AuditEvent {
   return {
     ...event,
-    ...(caller?.principal ? { actor: actorOf(caller.principal) } : {}),
-    ...(caller?.requestId ? { requestId: caller.requestId } : {}),
-    ...(caller?.ip ? { ip: caller.ip } : {}),
+    ...(request?.requestId ? { requestId: request.requestId } : {}),
+    ...(request?.ip ? { ip: request.ip } : {}),
   };
 }
 

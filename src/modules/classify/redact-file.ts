@@ -13,7 +13,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { loadExcel } from '../../heavy.ts';
 import iconv from 'iconv-lite';
-import { openTable } from '../ingest/readers/index.ts';
+import { openTable } from '../../lib/readers/index.ts';
 import { mask } from '../protect/masking.ts';
 import { createRedactor, redactText, type RedactStyle } from '../protect/redact.ts';
 import { isTableName, scanTable, decodeText, type TextEncoding } from './scan.ts';

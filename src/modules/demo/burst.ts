@@ -17,6 +17,7 @@ import type { Platform } from '../../main.ts';
 import { callerEvent } from '../audit/events.ts';
 import type { Caller } from '../identity/identity.service.ts';
 import { inHours, SEVERITY_LABELS, type Severity } from '../secops/secops.settings.ts';
+import { grantExpired } from '../share/share.service.ts';
 
 type Services = Platform['services'];
 
@@ -116,7 +117,7 @@ async function ensureGrant(services: Services, w: World, rowsNeeded: number, app
       g.state === 'active' &&
       !g.return_flow_id &&
       !g.suspended_at &&
-      (!g.expires_at || g.expires_at > new Date()) &&
+      !grantExpired(g.expires_at) &&
       (g.rows_per_day === null || g.rows_per_day >= 2 * rowsNeeded) &&
       (g.requests_per_minute === null || g.requests_per_minute >= 60) &&
       g.ip_ranges.length === 0,

@@ -10,7 +10,7 @@ import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Caller } from '../../http/kit.ts';
 import type { IngestService, LoadRequest } from '../ingest/ingest.service.ts';
-import type { TableReader, TableRow } from '../ingest/readers/index.ts';
+import type { TableReader, TableRow } from '../../lib/readers/index.ts';
 import { RetryLater, type JobContext, type Jobs } from '../jobs/jobs.service.ts';
 import type { EgressService } from '../egress/egress.service.ts';
 import type { Keyring } from '../protect/keyring.ts';

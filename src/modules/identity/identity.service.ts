@@ -11,7 +11,7 @@ import { checkPasswordPolicy, generatePassword, hashPassword, verifyPassword } f
 import { createSecondFactor, type Challenge, type SignInMethod } from './second-factor.ts';
 import { checkPassword, countFailure as countLockout, NO_PASSWORD, openSignInSession } from './signin.ts';
 import type { SignOnPolicy } from './signon.repo.ts';
-import { apiKeyPrefix, newApiKey, tokenHash } from './tokens.ts';
+import { apiKeyPrefix, newApiKey, tokenHash } from '../../lib/tokens.ts';
 
 /** Who is acting and from where, for decisions and for the audit record. */
 export interface Caller extends BaseCaller {

@@ -2,12 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as client from 'openid-client';
 import type { Db } from '../../db/index.ts';
 import type { Sealer } from '../audit/signer.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
+import { requestEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import { mapClaims, usernameFor, type ClaimMapping } from './claims.ts';
 import { identityRepo, type UserRow } from './identity.repo.ts';
 import { checkRoleSeparation, NO_PASSWORD, type IdentityService, type OpenedSession, type SignInMeta } from './identity.service.ts';
 import { signonRepo } from './signon.repo.ts';
-import { newToken, tokenHash } from './tokens.ts';
+import { newToken, tokenHash } from '../../lib/tokens.ts';
 
 /** Where the provider sends the browser back (under pdx's public address). */
 export const SSO_CALLBACK_PATH = '/api/v1/auth/sso/callback';
@@ -89,8 +89,7 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
 
   const seal = (text: string) => sealer.seal(Buffer.from(text, 'utf8')).toString('base64');
   const unseal = (sealed: string) => sealer.unseal(Buffer.from(sealed, 'base64')).toString('utf8');
-  const record = (meta: SignInMeta, event: Omit<AuditEvent, 'requestId' | 'ip'>) =>
-    events.record({ ...event, ...(meta.requestId ? { requestId: meta.requestId } : {}), ...(meta.ip ? { ip: meta.ip } : {}) });
+  const record = (meta: SignInMeta, event: Omit<AuditEvent, 'requestId' | 'ip'>) => events.record(requestEvent(meta, event));
 
   const redirectUri = (o: OidcOptions) => `${o.publicUrl.replace(/\/+$/, '')}${SSO_CALLBACK_PATH}`;
   /** Plain HTTP only to a provider on this machine (the demo, tests); a real provider is HTTPS (config refuses others). */

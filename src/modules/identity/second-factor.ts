@@ -3,7 +3,7 @@ import type { Role } from '../../http/access.ts';
 import type { Sealer } from '../audit/signer.ts';
 import { identityRepo, type UserRow } from './identity.repo.ts';
 import { signonRepo } from './signon.repo.ts';
-import { newToken, tokenHash } from './tokens.ts';
+import { newToken, tokenHash } from '../../lib/tokens.ts';
 import { checkTotp, isTotpCode, newRecoveryCodes, newTotpSecret, otpauthUri, qrDataUrl, recoveryCodeHash } from './totp.ts';
 
 /** How a console session was opened; the audit record of every sign-in names it. */

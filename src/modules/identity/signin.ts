@@ -7,7 +7,7 @@
  */
 import { UnauthorizedError, type Message } from '../../errors.ts';
 import { dummyHash, verifyPassword } from './passwords.ts';
-import { newToken, tokenHash } from './tokens.ts';
+import { newToken, tokenHash } from '../../lib/tokens.ts';
 
 export interface SignInAccount {
   id: string;

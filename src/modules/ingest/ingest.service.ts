@@ -19,7 +19,7 @@ import { ingestRepo, physicalColumns, type VersionTable } from './ingest.repo.ts
 import { blindIndexerOf } from '../protect/blind-index.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { canonical, Inferrer, type ColumnInference } from './infer.ts';
-import { openTable, type OpenTableOptions, type TableReader, type XlsxLimits } from './readers/index.ts';
+import { openTable, type OpenTableOptions, type TableReader, type XlsxLimits } from '../../lib/readers/index.ts';
 import { QualityCollector } from './quality.ts';
 import { createValidator, ruleError, type RuleFailure } from './validate.ts';
 import { isValidIdentifier } from '../classify/validate.ts';
@@ -159,9 +159,9 @@ function columnDraft(c: ColumnResult, inferred: ColumnInference, policy: GradePo
 /** Aggregation: files in, atomic versions out (issue 4), classified and protected on the way. */
 export function createIngestService(deps: {
   db: Db;
-  jobs: Jobs;
+  jobs: Pick<Jobs, 'handle' | 'enqueue' | 'failAbandoned' | 'staleSeconds'>;
   catalog: Pick<CatalogService, 'get' | 'getOwned' | 'byId' | 'columnsOf' | 'within' | 'assertTable'>;
-  keyring: Keyring;
+  keyring: Pick<Keyring, 'datasetKeys'>;
   events: EventSink;
   spoolDir: string;
   maxBytes: number;

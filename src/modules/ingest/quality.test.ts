@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { csvText, tempDir, writeText } from '../../../test/fixtures/tables.ts';
 import { QualityCollector } from './quality.ts';
-import { openTable } from './readers/index.ts';
+import { openTable } from '../../lib/readers/index.ts';
 import { createValidator } from './validate.ts';
 
 describe('quality report', () => {

@@ -7,7 +7,7 @@ import { callerOf, errorResponses, errorSchema, pickLanguage } from '../../http/
 
 
 /** Job status for whoever started it and their organisation. */
-export function jobsRoutes(deps: { jobs: Jobs; identity: IdentityService }): FastifyPluginAsyncZod {
+export function jobsRoutes(deps: { jobs: Jobs; identity: Pick<IdentityService, 'find'> }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/jobs/:id',

@@ -16,7 +16,7 @@ import { isValidUscc } from '../identity/codes.ts';
 import { DEFAULT_IDENTITY_SETTINGS } from '../identity/identity.service.ts';
 import { checkPasswordPolicy, hashPassword } from '../identity/passwords.ts';
 import { passwordSignIn } from '../identity/signin.ts';
-import { newToken, tokenHash } from '../identity/tokens.ts';
+import { newToken, tokenHash } from '../../lib/tokens.ts';
 import type { Mailer } from '../secops/notify.ts';
 import type { Limiter } from './limiter.ts';
 import { openRepo, type SocietyUserRow } from './open.repo.ts';

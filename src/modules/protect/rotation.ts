@@ -40,7 +40,7 @@ function rotationRepo(db: Queryable) {
  * current data key version, batch by batch. Old versions keep decrypting until it is done, and blind
  * index lookups match every live version meanwhile, so readers notice nothing.
  */
-export function createRotation(deps: { db: Db; jobs: Jobs; keyring: Keyring; events: EventSink }) {
+export function createRotation(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' | 'handle'>; keyring: Keyring; events: EventSink }) {
   const { db, jobs, keyring } = deps;
 
   async function reencryptDataset(ctx: JobContext) {

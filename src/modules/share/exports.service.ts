@@ -10,7 +10,7 @@ import type { Db } from '../../db/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
-import { newToken, tokenHash } from '../identity/tokens.ts';
+import { newToken, tokenHash } from '../../lib/tokens.ts';
 import type { Jobs } from '../jobs/jobs.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
 import { encodeChunk, epilogue, prologue } from './encode.ts';
@@ -37,7 +37,7 @@ interface ExportPayload {
 /** The stored query of an export: sealed since files are sealed; `text` from before (a clear file). */
 type StoredQuery = { sealed?: string; text?: string };
 
-export function createExportsService(deps: { db: Db; jobs: Jobs; records: RecordsService; events: EventSink; sealer: Pick<Keyring, 'seal' | 'unseal'> }) {
+export function createExportsService(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' | 'get' | 'handle'>; records: RecordsService; events: EventSink; sealer: Pick<Keyring, 'seal' | 'unseal'> }) {
   const { db, jobs, records, events, sealer } = deps;
   const repo = shareRepo(db);
   const isSealed = (q: unknown) => typeof (q as StoredQuery).sealed === 'string';

@@ -35,7 +35,7 @@ import {
 } from './policy.ts';
 import { redactFilter } from './redact.ts';
 import { shareRepo, type AccessContext, type AccessGrant } from './share.repo.ts';
-import { chinaToday, ipAllowed, type ShareService } from './share.service.ts';
+import { chinaToday, grantExpired, ipAllowed, type ShareService } from './share.service.ts';
 
 /** Largest page of the records API. */
 export const MAX_LIMIT = 10_000;
@@ -160,7 +160,7 @@ function asOfNow<T extends AccessContext | undefined>(ctx: T): T {
   const now = Date.now();
   return {
     ...ctx,
-    grants: ctx.grants.map((g) => ({ ...g, expired: g.expires_at !== null && Date.parse(g.expires_at) <= now })),
+    grants: ctx.grants.map((g) => ({ ...g, expired: grantExpired(g.expires_at, now) })),
     containments: ctx.containments.filter((c) => c.until === null || Date.parse(c.until) > now),
   };
 }
@@ -170,7 +170,7 @@ function chinaDayStart(now: Date): Date {
   return new Date(Date.parse(`${chinaToday(now)}T00:00:00+08:00`));
 }
 
-export function createRecordsService(deps: { db: Db; keyring: Keyring; events: EventSink; share: ShareService }) {
+export function createRecordsService(deps: { db: Db; keyring: Pick<Keyring, 'datasetKeys' | 'keysFromRows'>; events: EventSink; share: ShareService }) {
   const { db, keyring, events, share } = deps;
   const repo = shareRepo(db);
 

@@ -15,7 +15,14 @@ import { createRecordsService } from './records.service.ts';
 import { shareRoutes } from './share.routes.ts';
 import { createShareService, type ShareHooks } from './share.service.ts';
 
-export function createShareModule(deps: { db: Db; catalog: CatalogService; keyring: Keyring; events: EventSink; jobs: Jobs; hooks?: ShareHooks }) {
+export function createShareModule(deps: {
+  db: Db;
+  catalog: Pick<CatalogService, 'get' | 'byCode' | 'byId' | 'columnsOf'>;
+  keyring: Pick<Keyring, 'datasetKeys' | 'keysFromRows' | 'seal' | 'unseal'>;
+  events: EventSink;
+  jobs: Pick<Jobs, 'enqueue' | 'get' | 'handle'>;
+  hooks?: ShareHooks;
+}) {
   const share = createShareService({ db: deps.db, catalog: deps.catalog, events: deps.events, ...(deps.hooks ? { hooks: deps.hooks } : {}) });
   const records = createRecordsService({ db: deps.db, keyring: deps.keyring, events: deps.events, share });
   const exports = createExportsService({ db: deps.db, jobs: deps.jobs, records, events: deps.events, sealer: deps.keyring });

@@ -168,6 +168,12 @@ export function accessScopes(datasetId: string, apiKeyId?: string): string[] {
 }
 
 
+/**
+ * A grant that has not ended, in SQL: the same rule as `grantExpired` (share.service.ts), no end or
+ * an end still to come. `g` is the alias of share_grants in the query.
+ */
+export const GRANT_LIVE_SQL = (g = 'share_grants') => `(${g}.expires_at IS NULL OR ${g}.expires_at > now())`;
+
 /** A data_keys row as the read path needs it (the key stays wrapped under the master key). */
 export type AccessDataKey = StoredDataKey;
 
@@ -257,7 +263,7 @@ export function shareRepo(db: Queryable) {
     /** A renewal's grant takes over: the old one ends now (if it had not ended already) and points at the new. */
     supersedeGrant: (oldId: string, newId: string) =>
       db.query(
-        `UPDATE share_grants SET superseded_by = $2, expires_at = CASE WHEN expires_at IS NULL OR expires_at > now() THEN now() ELSE expires_at END
+        `UPDATE share_grants SET superseded_by = $2, expires_at = CASE WHEN ${GRANT_LIVE_SQL()} THEN now() ELSE expires_at END
           WHERE id = $1 AND superseded_by IS NULL`,
         [oldId, newId],
       ),
@@ -303,7 +309,7 @@ export function shareRepo(db: Queryable) {
     grantHolders: async (datasetId: string) =>
       (
         await db.query<{ consumer_org_id: string }>(
-          `SELECT DISTINCT consumer_org_id FROM share_grants WHERE dataset_id = $1 AND state = 'active' AND (expires_at IS NULL OR expires_at > now())`,
+          `SELECT DISTINCT consumer_org_id FROM share_grants WHERE dataset_id = $1 AND state = 'active' AND ${GRANT_LIVE_SQL()}`,
           [datasetId],
         )
       ).map((r) => r.consumer_org_id),

@@ -75,6 +75,16 @@ export function expiryOf(endDate: string): Date {
   return new Date(Date.parse(`${endDate}T00:00:00+08:00`) + 86_400_000);
 }
 
+/**
+ * The one definition of a grant's end in JavaScript: it has ended once its `expires_at` has come
+ * (an instant, as the repository reads it: a Date, or ISO text in an access context); no end, never.
+ * The queries that need it in SQL use `GRANT_LIVE_SQL` (share.repo.ts), the same rule.
+ */
+export function grantExpired(expiresAt: Date | string | null | undefined, now: Date | number = Date.now()): boolean {
+  if (expiresAt === null || expiresAt === undefined) return false;
+  return (typeof expiresAt === 'string' ? Date.parse(expiresAt) : expiresAt.getTime()) <= (typeof now === 'number' ? now : now.getTime());
+}
+
 function checkEndDate(endDate: string, field: string): void {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(endDate) || Number.isNaN(Date.parse(`${endDate}T00:00:00Z`))) {
     throw new BadRequestError('invalid_end_date', { zh: `${field} 不是有效日期`, en: `${field} is not a valid date` }, { field });
@@ -153,7 +163,7 @@ function recheckRowFilter(node: FilterNode | null, columns: readonly ColumnRow[]
 export function effectiveState(r: Pick<RequestRow, 'state' | 'grant_state' | 'grant_expires_at'>, now = new Date()): RequestRow['state'] {
   if (r.state !== 'active') return r.state;
   if (r.grant_state === 'revoked') return 'revoked';
-  if (r.grant_expires_at && new Date(r.grant_expires_at) <= now) return 'expired';
+  if (grantExpired(r.grant_expires_at, now)) return 'expired';
   return 'active';
 }
 
@@ -173,7 +183,7 @@ function seriesOf(d: DatasetRow, series: SeriesTerms | undefined): SeriesTerms |
 
 export function grantState(g: Pick<GrantRow, 'state' | 'expires_at'>, now = new Date()): 'active' | 'revoked' | 'expired' {
   if (g.state === 'revoked') return 'revoked';
-  return g.expires_at && new Date(g.expires_at) <= now ? 'expired' : 'active';
+  return grantExpired(g.expires_at, now) ? 'expired' : 'active';
 }
 
 /**
@@ -191,7 +201,7 @@ export interface ShareHooks {
   flaggedRows?(datasetId: string): Promise<number[]>;
 }
 
-export function createShareService(deps: { db: Db; catalog: CatalogService; events: EventSink; hooks?: ShareHooks }) {
+export function createShareService(deps: { db: Db; catalog: Pick<CatalogService, 'get' | 'byCode' | 'byId' | 'columnsOf'>; events: EventSink; hooks?: ShareHooks }) {
   const { db, catalog, events } = deps;
   const hooks = deps.hooks ?? {};
   const repo = shareRepo(db);

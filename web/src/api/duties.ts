@@ -7,6 +7,7 @@ export type ClockState = StageClock['state'];
 export type Objection = ResponseOf<'/api/v1/duties/objections/{id}', 'get'>;
 export type ObjectionState = Objection['state'];
 export type ObjectionCell = Objection['cells'][number];
+export type ObjectionInput = BodyOf<'/api/v1/duties/objections', 'post'>;
 
 export type ReturnFlow = ResponseOf<'/api/v1/duties/return-flows/{id}', 'get'>['flow'];
 export type Delivery = ResponseOf<'/api/v1/duties/return-flows/{id}', 'get'>['deliveries'][number];
@@ -37,7 +38,7 @@ export const demandApi = {
 export const dutiesApi = {
   extend: (requestId: string, days: number, reason: string) => POST('/api/v1/duties/requests/{id}/extend', { path: { id: requestId }, body: { days, reason } }),
   objections: () => GET('/api/v1/duties/objections').then((r) => r.items),
-  raise: (input: { dataset: string; cells: ObjectionCell[]; evidence: string }) => POST('/api/v1/duties/objections', { body: input }),
+  raise: (input: ObjectionInput) => POST('/api/v1/duties/objections', { body: input }),
   accept: (objectionId: string, note?: string) => POST('/api/v1/duties/objections/{id}/accept', { path: { id: objectionId }, body: note ? { note } : {} }),
   reject: (objectionId: string, reason: string) => POST('/api/v1/duties/objections/{id}/reject', { path: { id: objectionId }, body: { reason } }),
   escalate: (objectionId: string, reason: string) => POST('/api/v1/duties/objections/{id}/escalate', { path: { id: objectionId }, body: { reason } }),

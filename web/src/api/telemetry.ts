@@ -9,6 +9,7 @@ export type DevicePoint = ResponseOf<'/api/v1/telemetry/devices/{code}', 'get'>[
 export type Quality = ResponseOf<'/api/v1/telemetry/quality', 'get'>;
 export type QualityEvent = ResponseOf<'/api/v1/telemetry/quality/events', 'get'>['items'][number];
 export type Status = ResponseOf<'/api/v1/telemetry/status', 'get'>;
+export type DeviceToken = ResponseOf<'/api/v1/telemetry/devices/{code}/token', 'post'>;
 
 type EventQuery = QueryOf<'/api/v1/telemetry/quality/events', 'get'>;
 export type QualityKind = NonNullable<EventQuery['kind']>;

@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, Col, Empty, Modal, Row, Select, Space, Statis
 import type { EChartsOption } from 'echarts';
 import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { QUALITY_KINDS, telemetryApi, type QualityKind, type TelemetrySettings } from '../../api/telemetry.ts';
+import { QUALITY_KINDS, telemetryApi, type DeviceToken, type QualityKind, type TelemetrySettings } from '../../api/telemetry.ts';
 import { Chart } from '../../components/Chart.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
@@ -47,7 +47,7 @@ function RegistryTab() {
   const { data, error, reload, set } = useLoad(() => Promise.all([telemetryApi.registry(), telemetryApi.unknown()]), []);
   const [registry, unknown = []] = data ?? [];
   const { settings, devices = [], points = [] } = registry ?? {};
-  const [token, setToken] = useState<{ token: string; username: string; topic: string }>();
+  const [token, setToken] = useState<DeviceToken>();
   // The switch shows the settings the server saved.
   const setSettings = (saved: TelemetrySettings) => registry && set([{ ...registry, settings: saved }, unknown]);
 

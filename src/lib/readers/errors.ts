@@ -2,7 +2,7 @@
  * Errors of the table readers: one BadRequestError per kind of bad input, with a stable code, a
  * zh/en message that names the line (or row) and the column, and the same facts in `details`.
  */
-import { BadRequestError } from '../../../errors.ts';
+import { BadRequestError } from '../../errors.ts';
 
 export type ReaderErrorCode =
   | 'empty_file'

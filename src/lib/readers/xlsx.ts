@@ -8,7 +8,7 @@
  */
 import { Readable } from 'node:stream';
 import type ExcelJS from 'exceljs';
-import { loadExcel } from '../../../heavy.ts';
+import { loadExcel } from '../../heavy.ts';
 import { emptyFile, errorAt, formatBytes, readerError } from './errors.ts';
 import { normaliseHeader } from './header.ts';
 import { hasMagic, OLE2_MAGIC, ZIP_MAGIC } from './sniff.ts';

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../errors.ts';
-import { csvText, tempDir, writeText, writeXlsx } from '../../../../test/fixtures/tables.ts';
+import { AppError } from '../../errors.ts';
+import { csvText, tempDir, writeText, writeXlsx } from '../../../test/fixtures/tables.ts';
 import { openTable, type OpenTableOptions, type TableRow } from './index.ts';
 
 const dir = tempDir();

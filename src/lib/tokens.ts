@@ -1,3 +1,4 @@
+/** Random tokens and their hashes (sessions, CSRF, API keys, download links): not a domain, used by identity, sharing, the open portal and the HTTP auth hook. */
 import { createHash, randomBytes } from 'node:crypto';
 
 /** SHA-256 hex of a high-entropy token; such tokens need no slow hash, only no plaintext at rest. */
