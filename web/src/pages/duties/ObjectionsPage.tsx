@@ -3,7 +3,7 @@
  * authority) all; raise one, answer, escalate, decide.
  */
 import { PaperClipOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Form, Input, InputNumber, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Form, Input, InputNumber, Space, Table, Tag, Typography, Upload } from 'antd';
 import { useState } from 'react';
 import { dutiesApi, type AttachmentInput, type Objection } from '../../api/duties.ts';
 import { useAuth } from '../../auth.tsx';
@@ -87,14 +87,22 @@ export function ObjectionsPage() {
             <Form.Item name="evidence" label={t('duties.obj.evidence')} rules={[{ required: true, min: 2 }]}>
               <Input style={{ width: 240 }} />
             </Form.Item>
-            <Form.Item label={t('duties.obj.attach')} tooltip={t('duties.obj.attachHint')}>
-              <input
-                type="file"
-                multiple
-                accept={Object.keys(FILE_TYPES).map((e) => `.${e}`).join(',')}
-                data-testid="raise-files"
-                onChange={(e) => setFiles(Array.from(e.target.files ?? []).slice(0, 3))}
-              />
+            <Form.Item label={t('duties.obj.attachments')} tooltip={t('duties.obj.attachHint')}>
+              <span data-testid="raise-files">
+                <Upload
+                  multiple
+                  maxCount={3}
+                  accept={Object.keys(FILE_TYPES).map((e) => `.${e}`).join(',')}
+                  fileList={files.map((f, i) => ({ uid: String(i), name: f.name, status: 'done' as const }))}
+                  beforeUpload={(file) => {
+                    setFiles((now) => [...now, file].slice(0, 3));
+                    return false;
+                  }}
+                  onRemove={(f) => setFiles((now) => now.filter((_, i) => String(i) !== f.uid))}
+                >
+                  <Button icon={<PaperClipOutlined />}>{t('duties.obj.attach')}</Button>
+                </Upload>
+              </span>
             </Form.Item>
             <Button type="primary" onClick={() => void raise()} data-testid="raise">
               {t('duties.obj.raise')}
