@@ -165,7 +165,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     ...options.secops,
   });
   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
-  const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, catalog, identity, audit, telemetry: telemetry.service, ...options.duties });
+  const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, sealer: keyring, catalog, identity, audit, telemetry: telemetry.service, ...options.duties });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
   const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring, egress: egress.service, records: share.records, share: share.share, identity });
   const gateway = createGatewayModule({ db, events, catalog, records: share.records, keyring, egress: egress.service, audit, identity, isAuthority: (p) => duties.demands.isAuthority(p) });

@@ -4,6 +4,7 @@
  * corrected rows; history kept) or rejects; escalation to the authority; grant holders notified;
  * and who may do what.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createOrg, provisionUser } from './helpers/api.ts';
 import { describeEachBackend } from './helpers/db.ts';
@@ -50,6 +51,12 @@ describeEachBackend('duties: objections and corrections', ({ use }) => {
     expect(flagged.headers['x-pdx-flagged-rows']).toBe(String(row));
     const other = await t.withKey(w.otherKey).call('GET', `/api/v1/datasets/${w.code}/records?limit=1`);
     expect(other.headers['x-pdx-flagged-rows']).toBe(String(row));
+    // And for the console (标注): the row and the column objected to, to whoever sees the entry; not who objected nor the value proposed.
+    const marked = await w.otherConsumer.call('GET', `/api/v1/duties/flagged/${w.code}`);
+    expect(marked.statusCode, marked.body).toBe(200);
+    expect(marked.json().rows).toEqual([{ row, columns: ['户籍地'], since: expect.any(String) }]);
+    expect(marked.body).not.toContain('北票市');
+    expect((await t.anonymous.call('GET', `/api/v1/duties/flagged/${w.code}`)).statusCode).toBe(401);
     // The provider's officers are told.
     const inbox = (await w.officer.call('GET', '/api/v1/notifications')).json().items;
     expect(inbox.some((n: { kind: string; body: { objectionId?: string } }) => n.kind === 'duties.objection' && n.body.objectionId === o.id)).toBe(true);
@@ -68,6 +75,7 @@ describeEachBackend('duties: objections and corrections', ({ use }) => {
     // The reader sees the corrected value, every other row as it was, the same number of rows, no flag.
     const after = await read();
     expect(after.headers['x-pdx-flagged-rows']).toBeUndefined();
+    expect((await w.otherConsumer.call('GET', `/api/v1/duties/flagged/${w.code}`)).json().rows).toEqual([]);
     const afterRows = after.json().rows as Record<string, unknown>[];
     expect(afterRows).toHaveLength(rows.length);
     for (const r of afterRows) {
@@ -150,5 +158,62 @@ describeEachBackend('duties: objections and corrections', ({ use }) => {
     expect((await w.auditor.call('GET', '/api/v1/duties/objections')).statusCode).toBe(403);
     expect((await w.admin.call('GET', '/api/v1/duties/objections')).statusCode).toBe(403);
     expect((await w.consumer.call('GET', '/api/v1/duties/objections/stats')).statusCode).toBe(403);
+  });
+
+  it('evidence files travel with an objection: sealed at rest, downloaded by its parties only, audited', async () => {
+    const row = ((await read()).json().rows as { _row: number }[])[8]!._row;
+    const certificate = Buffer.concat([Buffer.from('%PDF-1.4\n户籍迁移证明 第2026-118号 MARKER-7f3a\n'), randomBytes(2000)]);
+    const photo = randomBytes(5000);
+    const raised = await w.consumer.call('POST', '/api/v1/duties/objections', {
+      dataset: w.code,
+      cells: [{ row, column: '户籍地', proposed: '凌源市' }],
+      evidence: '见附件：户籍迁移证明及户口簿照片',
+      attachments: [
+        { name: '户籍迁移证明.pdf', contentType: 'application/pdf', content: certificate.toString('base64') },
+        { name: 'hukou.png', contentType: 'image/png', content: photo.toString('base64') },
+      ],
+    });
+    expect(raised.statusCode, raised.body).toBe(201);
+    const o = raised.json();
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    expect(o.attachments).toEqual([
+      { seq: 1, name: '户籍迁移证明.pdf', contentType: 'application/pdf', size: certificate.length, sha256: sha(certificate) },
+      { seq: 2, name: 'hukou.png', contentType: 'image/png', size: photo.length, sha256: sha(photo) },
+    ]);
+    // The provider's officer sees them in its list and downloads each, byte for byte, as a download.
+    const listed = (await w.officer.call('GET', '/api/v1/duties/objections')).json().items.find((x: { id: string }) => x.id === o.id);
+    expect(listed.attachments.map((a: { name: string }) => a.name)).toEqual(['户籍迁移证明.pdf', 'hukou.png']);
+    const file = await w.officer.call('GET', `/api/v1/duties/objections/${o.id}/attachments/1`);
+    expect(file.statusCode).toBe(200);
+    expect(file.rawPayload.equals(certificate)).toBe(true);
+    expect(file.headers['content-type']).toContain('application/pdf');
+    expect(file.headers['content-disposition']).toMatch(/^attachment;/);
+    expect(file.headers['x-content-type-options']).toBe('nosniff');
+    expect((await w.consumer.call('GET', `/api/v1/duties/objections/${o.id}/attachments/2`)).rawPayload.equals(photo)).toBe(true);
+    expect((await w.secadmin.call('GET', `/api/v1/duties/objections/${o.id}/attachments/2`)).statusCode).toBe(200);
+    // Nobody else: another consumer, an unknown file, an anonymous caller.
+    expect((await w.otherConsumer.call('GET', `/api/v1/duties/objections/${o.id}/attachments/1`)).statusCode).toBe(404);
+    expect((await w.officer.call('GET', `/api/v1/duties/objections/${o.id}/attachments/3`)).statusCode).toBe(404);
+    expect((await t.anonymous.call('GET', `/api/v1/duties/objections/${o.id}/attachments/1`)).statusCode).toBe(401);
+    // Sealed at rest: the stored bytes are not the file.
+    const stored = await t.db.query<{ data: Uint8Array }>('SELECT data FROM duty_objection_attachments WHERE objection_id = $1 ORDER BY seq', [o.id]);
+    expect(stored).toHaveLength(2);
+    expect(Buffer.from(stored[0]!.data).includes(Buffer.from('MARKER-7f3a'))).toBe(false);
+    // Audited: which files came with the objection (names and hashes), and each download.
+    const raise = t.events.find((e) => e.action === 'duties.objection_raise' && e.target?.id === o.id)!;
+    expect(raise.details).toMatchObject({ attachments: [{ name: '户籍迁移证明.pdf', sha256: sha(certificate) }, { name: 'hukou.png', sha256: sha(photo) }] });
+    expect(t.events.filter((e) => e.action === 'duties.objection_attachment' && e.target?.id === o.id)).toHaveLength(3);
+
+    // Refused, naming the field: not base64, too large, too many, a kind that is not evidence.
+    const base = { dataset: w.code, cells: [{ row, column: '户籍地', proposed: '凌源市' }], evidence: '见附件' };
+    const one = (a: object) => w.consumer.call('POST', '/api/v1/duties/objections', { ...base, attachments: [a] });
+    const notBase64 = await one({ name: 'a.txt', contentType: 'text/plain', content: '这不是base64!!' });
+    expect(notBase64.json().error).toMatchObject({ code: 'invalid_attachment', details: { field: 'attachments.0.content' } });
+    const tooLarge = await one({ name: 'big.pdf', contentType: 'application/pdf', content: Buffer.alloc(2 * 1024 * 1024 + 1, 1).toString('base64') });
+    expect(tooLarge.statusCode).toBe(400);
+    expect(tooLarge.json().error.code).toMatch(/attachment_too_large|validation/);
+    expect((await one({ name: 'x.html', contentType: 'text/html', content: Buffer.from('<script>').toString('base64') })).statusCode).toBe(400);
+    const four = Array.from({ length: 4 }, (_, i) => ({ name: `${i}.txt`, contentType: 'text/plain', content: Buffer.from('证明').toString('base64') }));
+    expect((await w.consumer.call('POST', '/api/v1/duties/objections', { ...base, attachments: four })).statusCode).toBe(400);
   });
 });

@@ -5,7 +5,7 @@
  * receives its grant; pausing stops every read; wrong roles are refused; reads are audited.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORDS, createOrg, provisionUser, type Client } from './helpers/api.ts';
+import { ADMIN_PASSWORDS, createOrg, provisionUser, waitForJob, type Client } from './helpers/api.ts';
 import { describeEachBackend } from './helpers/db.ts';
 import { publishCsv, startShareApp, type ShareTestApp } from './share-helpers.ts';
 
@@ -154,6 +154,30 @@ describeEachBackend('duties: return flow', ({ use }) => {
       expect(await regions(shuangta, byCode, '&所在地区=in.(朝阳市,双塔区,锦州市)')).toEqual(SHUANGTA);
       expect(await regions(jinzhou, byName, '&or=(所在地区.eq.朝阳市,所在地区.eq.锦州市)')).toEqual(['210700']);
     });
+  });
+
+  it('every data path of a return-flow grant keeps to its region: NDJSON, CSV, verification and export files', async () => {
+    const codesIn = (text: string) => [...new Set(text.match(/21\d{4}/g) ?? [])].sort();
+    for (const [c, own] of [[chaoyang, CHAOYANG], [shuangta, SHUANGTA], [jinzhou, JINZHOU]] as const) {
+      const ndjson = await c.call('GET', `/api/v1/datasets/${byCode}/records?limit=100`, undefined, { accept: 'application/x-ndjson' });
+      expect(ndjson.statusCode).toBe(200);
+      expect(codesIn(ndjson.body)).toEqual(own);
+      const csv = await c.call('GET', `/api/v1/datasets/${byName}/records?limit=100`, undefined, { accept: 'text/csv' });
+      expect(csv.statusCode).toBe(200);
+      expect(codesIn(csv.body)).toEqual(own);
+      // A verification answers for the organisation's own rows only: another region's row "does not exist".
+      for (const code of ['211300', '211302', '210700', '210102']) {
+        const v = await c.call('POST', `/api/v1/datasets/${byCode}/verify`, { match: { 区划代码: code } });
+        expect(v.json(), `${code}`).toEqual({ match: own.includes(code) });
+      }
+      // An export file: the same rows as a read.
+      const created = await c.call('POST', `/api/v1/datasets/${byCode}/exports`, { format: 'csv', query: '' });
+      expect(created.statusCode, created.body).toBe(202);
+      expect((await waitForJob(c, created.json().jobId)).error).toBeNull();
+      const file = await c.call('GET', created.json().downloadUrl);
+      expect(file.statusCode).toBe(200);
+      expect(codesIn(file.body)).toEqual(own);
+    }
   });
 
   it('an organisation added later receives its grant on the next sweep', async () => {

@@ -34,7 +34,8 @@ export function createDutiesModule(
     share: DutiesDeps['share'] & ObjectionsDeps['share'] & ReturnFlowDeps['share'] & RatingsDeps['share'];
     records: ObjectionsDeps['records'];
     ingest: ObjectionsDeps['ingest'];
-    catalog: ReturnFlowDeps['catalog'] & Pick<CatalogService, 'upkeepFacts'>;
+    sealer: ObjectionsDeps['sealer'];
+    catalog: ReturnFlowDeps['catalog'] & ObjectionsDeps['catalog'] & Pick<CatalogService, 'upkeepFacts'>;
     identity: ReturnFlowDeps['identity'] & EvaluationDeps['identity'];
     audit: ReturnFlowDeps['audit'] & Pick<AuditLog, 'usage'>;
     telemetry: UpkeepDeps['telemetry'];

@@ -54,6 +54,16 @@ export interface ObjectionRow {
   created_at: Date;
 }
 
+/** A file attached to an objection as evidence (the file itself is sealed in `data`). */
+export interface AttachmentRow {
+  objection_id: string;
+  seq: number;
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+}
+
 export type ReturnFlowState = 'proposed' | 'active' | 'paused' | 'rejected';
 
 export interface ReturnFlowRow {
@@ -190,6 +200,31 @@ export function dutiesRepo(db: Queryable) {
       const rows = await db.query(`UPDATE duty_objections SET ${['state = $3', ...sets].join(', ')} WHERE id = $1 AND state = ANY($2::text[]) RETURNING id`, [id, from, to, ...values]);
       return rows.length > 0;
     },
+    /** Evidence files of an objection, sealed by the caller (seq from 1). */
+    insertAttachments: async (objectionId: string, files: { name: string; contentType: string; size: number; sha256: string; sealed: Buffer }[]) => {
+      for (const [i, f] of files.entries()) {
+        await db.query(
+          `INSERT INTO duty_objection_attachments (objection_id, seq, name, content_type, size, sha256, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [objectionId, i + 1, f.name, f.contentType, f.size, f.sha256, f.sealed],
+        );
+      }
+    },
+    /** What is attached to each of the objections (without the files). */
+    attachments: (objectionIds: string[]) =>
+      db.query<AttachmentRow>(
+        `SELECT objection_id, seq, name, content_type, size, sha256 FROM duty_objection_attachments WHERE objection_id = ANY($1::uuid[]) ORDER BY objection_id, seq`,
+        [objectionIds],
+      ),
+    /** One attached file, still sealed. */
+    attachment: async (objectionId: string, seq: number) =>
+      (await db.query<AttachmentRow & { data: Buffer }>(`SELECT objection_id, seq, name, content_type, size, sha256, data FROM duty_objection_attachments WHERE objection_id = $1 AND seq = $2`, [objectionId, seq]))[0],
+    /** The cells under an open or escalated objection, each with when it was first objected to. */
+    flaggedCells: (datasetId: string) =>
+      db.query<{ row: string; column: string; since: Date }>(
+        `SELECT (c->>'row')::bigint AS row, c->>'column' AS column, min(o.created_at) AS since FROM duty_objections o, jsonb_array_elements(o.cells) c
+          WHERE o.dataset_id = $1 AND o.state = ANY($2::text[]) GROUP BY 1, 2 ORDER BY 1, 2`,
+        [datasetId, FLAGGING_STATES],
+      ),
     flaggedRows: async (datasetId: string) =>
       (
         await db.query<{ row: string }>(

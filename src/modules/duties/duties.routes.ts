@@ -7,9 +7,9 @@ import { z } from 'zod';
 import type { Principal } from '../../http/access.ts';
 import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
 import { requestClockSchema } from '../share/clock.ts';
-import type { ObjectionRow } from './duties.repo.ts';
+
 import type { DutiesService } from './duties.service.ts';
-import { MAX_CELLS, type ObjectionsService } from './objections.service.ts';
+import { ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MAX_CELLS, type ObjectionsService, type ObjectionView } from './objections.service.ts';
 import { dutiesSettingsSchema } from './duties.settings.ts';
 
 const errors = COMMON_ERRORS;
@@ -46,6 +46,20 @@ const cell = z.object({
   proposed: z.string().max(4000).nullable().describe('认为正确的值(null 表示应为空)'),
 });
 
+const attachmentInput = z.object({
+  name: z.string().trim().min(1).max(200).describe('文件名'),
+  contentType: z.enum(ATTACHMENT_TYPES).describe('文件类型'),
+  content: z.string().min(1).max(Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4 + 8).describe('文件内容(base64,不超过 2 MB)'),
+});
+
+const attachmentSchema = z.object({
+  seq: z.number().int().describe('序号(下载:GET /duties/objections/{id}/attachments/{seq})'),
+  name: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  sha256: z.string().describe('文件的 SHA-256(十六进制)'),
+});
+
 const objectionSchema = z.object({
   id: z.string(),
   dataset: z.object({ code: z.string(), name: z.string() }),
@@ -53,6 +67,7 @@ const objectionSchema = z.object({
   raisedOrgId: z.string(),
   cells: z.array(cell),
   evidence: z.string(),
+  attachments: z.array(attachmentSchema).describe('证明材料附件'),
   state: z.enum(['open', 'accepted', 'rejected', 'escalated', 'dismissed']).describe('待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持'),
   dueAt: z.date().describe('提供方答复期限'),
   overdue: z.boolean(),
@@ -74,7 +89,7 @@ const objectionSchema = z.object({
  * data: only its data officers see them; the objecting organisation and the authority see which
  * cells changed (the new values reach readers through the records API, under their grants).
  */
-function toObjection(o: ObjectionRow, now: Date, viewer: Principal) {
+function toObjection(o: ObjectionView, now: Date, viewer: Principal) {
   const provider = viewer.orgId === o.provider_org_id && viewer.roles.includes('data_officer');
   return {
     id: o.id,
@@ -83,6 +98,7 @@ function toObjection(o: ObjectionRow, now: Date, viewer: Principal) {
     raisedOrgId: o.raised_org_id,
     cells: o.cells,
     evidence: o.evidence,
+    attachments: o.attachments.map((a) => ({ seq: a.seq, name: a.name, contentType: a.content_type, size: a.size, sha256: a.sha256 })),
     state: o.state,
     dueAt: o.due_at,
     overdue: o.state === 'open' && new Date(o.due_at) <= now,
@@ -112,7 +128,7 @@ const objectionStats = z.object({
 
 export function dutiesRoutes(deps: { duties: DutiesService; objections: ObjectionsService }): FastifyPluginAsyncZod {
   const { duties, objections } = deps;
-  const show = (viewer: Principal, o: ObjectionRow) => toObjection(o, duties.now(), viewer);
+  const show = (viewer: Principal, o: ObjectionView) => toObjection(o, duties.now(), viewer);
   return async (app) => {
     // ---- objections and corrections -------------------------------------------------------------
 
@@ -127,6 +143,7 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
             dataset: z.string().min(1).max(64).describe('资源代码'),
             cells: z.array(cell).min(1).max(MAX_CELLS),
             evidence: z.string().trim().min(2).max(8000).describe('依据与说明'),
+            attachments: z.array(attachmentInput).max(MAX_ATTACHMENTS).optional().describe('证明材料(至多 3 个文件,每个不超过 2 MB)'),
           }),
           response: { 201: objectionSchema, ...errors },
         },
@@ -162,9 +179,51 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
     );
 
     app.get(
+      '/duties/flagged/:code',
+      {
+        config: { access: { authenticated: true } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Rows of a dataset under an open objection, with the columns objected to (标注) / 数据异议标注',
+          params: z.object({ code: z.string().min(1).max(64) }),
+          response: {
+            200: z.object({
+              dataset: z.object({ code: z.string(), name: z.string() }),
+              rows: z.array(z.object({ row: z.number().int().describe('行号 _row'), columns: z.array(z.string()), since: z.date().describe('首次提出异议的时间') })),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => objections.flagged(callerOf(request).principal, request.params.code),
+    );
+
+    app.get(
       '/duties/objections/:id',
       { config: { access: participant }, schema: { tags: ['duties'], summary: 'One objection / 数据异议详情', params: id, response: { 200: objectionSchema, ...errors } } },
       async (request) => show(callerOf(request).principal, await objections.get(callerOf(request).principal, request.params.id)),
+    );
+
+    app.get(
+      '/duties/objections/:id/attachments/:seq',
+      {
+        config: { access: participant },
+        schema: {
+          tags: ['duties'],
+          summary: 'Download an evidence file of an objection (its parties only) / 下载异议证明材料',
+          params: z.object({ id: z.uuid(), seq: z.coerce.number().int().min(1).max(MAX_ATTACHMENTS) }),
+          response: { ...errors },
+        },
+      },
+      async (request, reply) => {
+        const file = await objections.attachment(callerOf(request), request.params.id, request.params.seq);
+        const ascii = file.name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+        // Always a download, never rendered by the browser as a page of pdx.
+        reply.header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.name)}`);
+        reply.header('x-content-type-options', 'nosniff');
+        reply.type(file.contentType);
+        return reply.send(file.data as never);
+      },
     );
 
     app.post(

@@ -7,22 +7,39 @@
  * objection (back to the provider) or dismisses it. While open or escalated, the rows are flagged to
  * every reader of the records API. Corrections are notified to every organisation holding a grant.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import type { Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { Caller } from '../../http/access.ts';
+import type { Sealer } from '../audit/signer.ts';
+import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
 import type { RecordsService } from '../share/records.service.ts';
 import type { ShareService } from '../share/share.service.ts';
-import { dutiesRepo, type ObjectionCell, type ObjectionRow, type ObjectionState } from './duties.repo.ts';
+import { dutiesRepo, type AttachmentRow, type ObjectionCell, type ObjectionRow, type ObjectionState } from './duties.repo.ts';
 import type { DutiesSettings } from './duties.settings.ts';
 import type { WorkCalendar } from './calendar.ts';
 
 const OBJECTION = { zh: '数据异议', en: 'Objection' };
 /** Cells one objection may name. */
 export const MAX_CELLS = 200;
+/** Evidence files one objection may carry, and the size of each (bytes, as sent). */
+export const MAX_ATTACHMENTS = 3;
+export const MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024;
+/** The kinds of evidence file accepted: documents and images, served back only as downloads. */
+export const ATTACHMENT_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'text/plain', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'] as const;
+
+/** An evidence file as sent: its name, kind and content in base64. */
+export interface AttachmentInput {
+  name: string;
+  contentType: (typeof ATTACHMENT_TYPES)[number];
+  content: string;
+}
+
+/** An objection with the list of its evidence files. */
+export type ObjectionView = ObjectionRow & { attachments: Omit<AttachmentRow, 'objection_id'>[] };
 
 export interface ObjectionsDeps {
   db: Db;
@@ -30,6 +47,9 @@ export interface ObjectionsDeps {
   share: Pick<ShareService, 'notify' | 'grantHolders' | 'grant'>;
   records: Pick<RecordsService, 'resolve'>;
   ingest: Pick<IngestService, 'correct'>;
+  catalog: Pick<CatalogService, 'get'>;
+  /** Seals the evidence files under the platform key (they may carry personal information). */
+  sealer: Pick<Sealer, 'seal' | 'unseal'>;
   settings: () => Promise<DutiesSettings>;
   calendar: (s?: DutiesSettings) => Promise<WorkCalendar>;
   now: () => Date;
@@ -52,6 +72,28 @@ export function createObjectionsService(deps: ObjectionsDeps) {
 
   const link = (id: string) => `/duties/objections/${id}`;
 
+  /** The objections with the list of their evidence files. */
+  async function withAttachments(rows: ObjectionRow[]): Promise<ObjectionView[]> {
+    const files = rows.length ? await repo.attachments(rows.map((o) => o.id)) : [];
+    return rows.map((o) => ({ ...o, attachments: files.filter((f) => f.objection_id === o.id).map(({ objection_id: _, ...f }) => f) }));
+  }
+  const view = async (id: string): Promise<ObjectionView> => (await withAttachments([(await repo.objection(id))!]))[0]!;
+
+  /** Decodes and checks the evidence files of a new objection. */
+  function decodeAttachments(files: AttachmentInput[]) {
+    return files.map((f, i) => {
+      const bytes = Buffer.from(f.content, 'base64');
+      // Base64 that does not round-trip is not a file (Buffer.from skips what it cannot read).
+      if (bytes.toString('base64').replace(/=+$/, '') !== f.content.replace(/\s/g, '').replace(/=+$/, '')) {
+        throw new BadRequestError('invalid_attachment', { zh: `附件 ${f.name} 的内容不是有效的 base64`, en: `Attachment ${f.name} is not valid base64` }, { field: `attachments.${i}.content` });
+      }
+      if (bytes.length === 0 || bytes.length > MAX_ATTACHMENT_BYTES) {
+        throw new BadRequestError('attachment_too_large', { zh: `附件 ${f.name} 须为 1 字节至 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB`, en: `Attachment ${f.name} must be 1 byte to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB` }, { field: `attachments.${i}.content`, max: MAX_ATTACHMENT_BYTES });
+      }
+      return { name: f.name, contentType: f.contentType, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), sealed: deps.sealer.seal(bytes) };
+    });
+  }
+
   async function move(id: string, from: ObjectionState[], to: ObjectionState, fields: Parameters<typeof repo.transition>[3]): Promise<void> {
     if (!(await repo.transition(id, from, to, fields))) {
       const o = await repo.objection(id);
@@ -61,7 +103,7 @@ export function createObjectionsService(deps: ObjectionsDeps) {
 
   return {
     /** A reader with a grant objects to cells of rows it can read. */
-    async raise(caller: Caller, input: { dataset: string; cells: ObjectionCell[]; evidence: string }): Promise<ObjectionRow> {
+    async raise(caller: Caller, input: { dataset: string; cells: ObjectionCell[]; evidence: string; attachments?: AttachmentInput[] }): Promise<ObjectionView> {
       const access = await records.resolve(caller, input.dataset);
       // Only columns the grant shows in clear: an objection is about a value the reader can see.
       const readable = new Set(access.view.filter((c) => c.mode === 'clear').map((c) => c.name));
@@ -70,11 +112,14 @@ export function createObjectionsService(deps: ObjectionsDeps) {
           throw new BadRequestError('column_not_readable', { zh: `信息项 ${cell.column} 在您的授权中不是明文可读`, en: `Column ${cell.column} is not readable in clear under your grant` }, { column: cell.column, row: cell.row });
         }
       }
+      const files = decodeAttachments(input.attachments ?? []);
       const s = await deps.settings();
       const cal = await deps.calendar(s);
       const id = randomUUID();
       const d = access.ctx.dataset;
-      await repo.insertObjection({
+      await db.transaction(async (tx) => {
+        const r = dutiesRepo(tx);
+        await r.insertObjection({
         id,
         dataset_id: d.id,
         dataset_code: d.code,
@@ -85,8 +130,16 @@ export function createObjectionsService(deps: ObjectionsDeps) {
         cells: input.cells,
         evidence: input.evidence,
         due_at: cal.dueAt(now(), s.limits.objection),
+        });
+        await r.insertAttachments(id, files);
       });
-      await record(caller, { action: 'duties.objection_raise', result: 'success', dataset: d.code, target: { type: 'objection', id }, details: { cells: input.cells.map((c) => ({ row: c.row, column: c.column })), grantId: access.grant.id } });
+      await record(caller, {
+        action: 'duties.objection_raise',
+        result: 'success',
+        dataset: d.code,
+        target: { type: 'objection', id },
+        details: { cells: input.cells.map((c) => ({ row: c.row, column: c.column })), grantId: access.grant.id, attachments: files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 })) },
+      });
       // The notice names who objects: the organisation holding the grant the cells were read under.
       const objector = (await share.grant(caller.principal, access.grant.id).catch(() => undefined))?.consumer_name;
       await share.notify({
@@ -98,16 +151,26 @@ export function createObjectionsService(deps: ObjectionsDeps) {
         link: link(id),
         orgRole: { orgId: d.provider_org_id, role: 'data_officer' },
       });
-      return (await repo.objection(id))!;
+      return view(id);
     },
 
-    get: visible,
+    get: async (p: Principal, id: string): Promise<ObjectionView> => (await withAttachments([await visible(p, id)]))[0]!,
 
     list: async (p: Principal, filter: { datasetId?: string; state?: string }) =>
-      repo.objections(isAuthority(p) ? { all: true } : { orgId: p.orgId, provider: p.roles.includes('data_officer') }, filter, 500),
+      withAttachments(await repo.objections(isAuthority(p) ? { all: true } : { orgId: p.orgId, provider: p.roles.includes('data_officer') }, filter, 500)),
+
+    /** One evidence file, for the objection's parties (the objecting organisation, the provider's officers, the authority); audited. */
+    async attachment(caller: Caller, id: string, seq: number): Promise<{ name: string; contentType: string; data: Buffer }> {
+      const o = await visible(caller.principal, id);
+      const f = await repo.attachment(id, seq);
+      if (!f) throw new NotFoundError({ zh: '异议附件', en: 'Objection attachment' });
+      const data = deps.sealer.unseal(Buffer.from(f.data));
+      await record(caller, { action: 'duties.objection_attachment', result: 'success', dataset: o.dataset_code, target: { type: 'objection', id }, details: { seq, name: f.name, sha256: f.sha256 } });
+      return { name: f.name, contentType: f.content_type, data };
+    },
 
     /** The provider accepts: the proposed values (or the officer's own) become a correction version. */
-    async accept(caller: Caller, id: string, input: { note?: string; cells?: ObjectionCell[] }): Promise<ObjectionRow> {
+    async accept(caller: Caller, id: string, input: { note?: string; cells?: ObjectionCell[] }): Promise<ObjectionView> {
       const p = caller.principal;
       const o = await visible(p, id);
       if (!isProvider(p, o)) throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以处理异议', en: "Only the provider's data officers answer objections" });
@@ -140,21 +203,21 @@ export function createObjectionsService(deps: ObjectionsDeps) {
         if (orgId === o.raised_org_id) continue;
         await share.notify({ kind: 'duties.corrected', title, body, link: `/catalog/${o.dataset_code}`, orgRole: { orgId, role: 'consumer' } });
       }
-      return (await repo.objection(id))!;
+      return view(id);
     },
 
-    async reject(caller: Caller, id: string, reason: string): Promise<ObjectionRow> {
+    async reject(caller: Caller, id: string, reason: string): Promise<ObjectionView> {
       const p = caller.principal;
       const o = await visible(p, id);
       if (!isProvider(p, o)) throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以处理异议', en: "Only the provider's data officers answer objections" });
       await move(id, ['open'], 'rejected', { answer: reason, answered_by: p.userId, answered_at: now() });
       await record(caller, { action: 'duties.objection_reject', result: 'success', dataset: o.dataset_code, target: { type: 'objection', id }, details: { reason } });
       await share.notify({ kind: 'duties.objection_rejected', title: { zh: `数据异议未被采纳：${o.dataset_name}`, en: `Objection rejected: ${o.dataset_name}` }, body: { objectionId: id, reason }, link: link(id), userIds: [o.raised_by] });
-      return (await repo.objection(id))!;
+      return view(id);
     },
 
     /** The objecting organisation escalates a rejected objection, or one left unanswered past its deadline. */
-    async escalate(caller: Caller, id: string, reason: string): Promise<ObjectionRow> {
+    async escalate(caller: Caller, id: string, reason: string): Promise<ObjectionView> {
       const p = caller.principal;
       const o = await visible(p, id);
       if (o.raised_org_id !== p.orgId) throw new ForbiddenError('not_objector', { zh: '只有提出异议的单位可以申请上级裁定', en: 'Only the objecting organisation escalates' });
@@ -173,11 +236,11 @@ export function createObjectionsService(deps: ObjectionsDeps) {
         role: 'secadmin',
         ...(s.authority.orgId ? { orgRole: { orgId: s.authority.orgId, role: 'data_officer' } } : {}),
       });
-      return (await repo.objection(id))!;
+      return view(id);
     },
 
     /** The authority upholds an escalated objection (back to the provider, with a new deadline) or dismisses it. */
-    async decide(caller: Caller, id: string, input: { uphold: boolean; note: string }): Promise<ObjectionRow> {
+    async decide(caller: Caller, id: string, input: { uphold: boolean; note: string }): Promise<ObjectionView> {
       const p = caller.principal;
       if (!isAuthority(p)) throw new ForbiddenError();
       const o = await visible(p, id);
@@ -195,11 +258,29 @@ export function createObjectionsService(deps: ObjectionsDeps) {
         : { zh: `主管部门未支持该数据异议：${o.dataset_name}`, en: `The authority dismissed the objection: ${o.dataset_name}` };
       await share.notify({ kind: 'duties.objection_decided', title, body: { objectionId: id, uphold: input.uphold }, link: link(id), userIds: [o.raised_by] });
       if (input.uphold) await share.notify({ kind: 'duties.objection_decided', title, body: { objectionId: id, uphold: true }, link: link(id), orgRole: { orgId: o.provider_org_id, role: 'data_officer' } });
-      return (await repo.objection(id))!;
+      return view(id);
     },
 
     /** Rows flagged to every reader (open and escalated objections). */
     flaggedRows: (datasetId: string) => repo.flaggedRows(datasetId),
+
+    /**
+     * The flagged rows of a dataset for the console (标注): every row under an open or escalated
+     * objection with the columns objected to, to whoever sees the catalogue entry. Row numbers and
+     * column names only: which organisation objected and the values proposed stay with the parties.
+     */
+    async flagged(p: Principal, code: string): Promise<{ dataset: { code: string; name: string }; rows: { row: number; columns: string[]; since: Date }[] }> {
+      const d = await deps.catalog.get(p, code);
+      const rows = new Map<number, { row: number; columns: string[]; since: Date }>();
+      for (const c of await repo.flaggedCells(d.id)) {
+        const row = Number(c.row);
+        const e = rows.get(row) ?? { row, columns: [], since: new Date(c.since) };
+        rows.set(row, e);
+        e.columns.push(c.column);
+        if (new Date(c.since) < e.since) e.since = new Date(c.since);
+      }
+      return { dataset: { code: d.code, name: d.name }, rows: [...rows.values()] };
+    },
 
     /** Objections per dataset and provider department, by state (and open ones past their deadline). */
     async stats() {

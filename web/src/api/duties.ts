@@ -35,7 +35,13 @@ export const demandApi = {
   reopen: (id: string, reason: string) => POST('/api/v1/duties/demands/{id}/reopen', { path: { id }, body: { reason } }),
 };
 
+export type ObjectionInput = BodyOf<'/api/v1/duties/objections', 'post'>;
+export type AttachmentInput = NonNullable<ObjectionInput['attachments']>[number];
+export type Flagged = ResponseOf<'/api/v1/duties/flagged/{code}', 'get'>;
+
 export const dutiesApi = {
+  flagged: (code: string) => GET('/api/v1/duties/flagged/{code}', { path: { code } }),
+  attachmentUrl: (objectionId: string, seq: number) => urlOf('/api/v1/duties/objections/{id}/attachments/{seq}', { path: { id: objectionId, seq } }),
   extend: (requestId: string, days: number, reason: string) => POST('/api/v1/duties/requests/{id}/extend', { path: { id: requestId }, body: { days, reason } }),
   objections: () => GET('/api/v1/duties/objections').then((r) => r.items),
   raise: (input: ObjectionInput) => POST('/api/v1/duties/objections', { body: input }),

@@ -14129,6 +14129,16 @@ export interface paths {
                                     proposed: string | null;
                                 }[];
                                 evidence: string;
+                                /** @description 证明材料附件 */
+                                attachments: {
+                                    /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                    seq: number;
+                                    name: string;
+                                    contentType: string;
+                                    size: number;
+                                    /** @description 文件的 SHA-256(十六进制) */
+                                    sha256: string;
+                                }[];
                                 /**
                                  * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
                                  * @enum {string}
@@ -14191,6 +14201,18 @@ export interface paths {
                         }[];
                         /** @description 依据与说明 */
                         evidence: string;
+                        /** @description 证明材料(至多 3 个文件,每个不超过 2 MB) */
+                        attachments?: {
+                            /** @description 文件名 */
+                            name: string;
+                            /**
+                             * @description 文件类型
+                             * @enum {string}
+                             */
+                            contentType: "application/pdf" | "image/png" | "image/jpeg" | "text/plain" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+                            /** @description 文件内容(base64,不超过 2 MB) */
+                            content: string;
+                        }[];
                     };
                 };
             };
@@ -14218,6 +14240,16 @@ export interface paths {
                                 proposed: string | null;
                             }[];
                             evidence: string;
+                            /** @description 证明材料附件 */
+                            attachments: {
+                                /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                seq: number;
+                                name: string;
+                                contentType: string;
+                                size: number;
+                                /** @description 文件的 SHA-256(十六进制) */
+                                sha256: string;
+                            }[];
                             /**
                              * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
                              * @enum {string}
@@ -14309,6 +14341,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/duties/flagged/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rows of a dataset under an open objection, with the columns objected to (标注) / 数据异议标注 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            dataset: {
+                                code: string;
+                                name: string;
+                            };
+                            rows: {
+                                /** @description 行号 _row */
+                                row: number;
+                                columns: string[];
+                                /**
+                                 * Format: date-time
+                                 * @description 首次提出异议的时间
+                                 */
+                                since: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/duties/objections/{id}": {
         parameters: {
             query?: never;
@@ -14351,6 +14436,16 @@ export interface paths {
                                 proposed: string | null;
                             }[];
                             evidence: string;
+                            /** @description 证明材料附件 */
+                            attachments: {
+                                /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                seq: number;
+                                name: string;
+                                contentType: string;
+                                size: number;
+                                /** @description 文件的 SHA-256(十六进制) */
+                                sha256: string;
+                            }[];
                             /**
                              * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
                              * @enum {string}
@@ -14387,6 +14482,35 @@ export interface paths {
                     };
                 };
             };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/objections/{id}/attachments/{seq}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an evidence file of an objection (its parties only) / 下载异议证明材料 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    seq: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: never;
         };
         put?: never;
         post?: never;
@@ -14455,6 +14579,16 @@ export interface paths {
                                 proposed: string | null;
                             }[];
                             evidence: string;
+                            /** @description 证明材料附件 */
+                            attachments: {
+                                /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                seq: number;
+                                name: string;
+                                contentType: string;
+                                size: number;
+                                /** @description 文件的 SHA-256(十六进制) */
+                                sha256: string;
+                            }[];
                             /**
                              * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
                              * @enum {string}
@@ -14548,6 +14682,16 @@ export interface paths {
                                 proposed: string | null;
                             }[];
                             evidence: string;
+                            /** @description 证明材料附件 */
+                            attachments: {
+                                /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                seq: number;
+                                name: string;
+                                contentType: string;
+                                size: number;
+                                /** @description 文件的 SHA-256(十六进制) */
+                                sha256: string;
+                            }[];
                             /**
                              * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
                              * @enum {string}
@@ -14641,6 +14785,16 @@ export interface paths {
                                 proposed: string | null;
                             }[];
                             evidence: string;
+                            /** @description 证明材料附件 */
+                            attachments: {
+                                /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                seq: number;
+                                name: string;
+                                contentType: string;
+                                size: number;
+                                /** @description 文件的 SHA-256(十六进制) */
+                                sha256: string;
+                            }[];
                             /**
                              * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
                              * @enum {string}
@@ -14736,6 +14890,16 @@ export interface paths {
                                 proposed: string | null;
                             }[];
                             evidence: string;
+                            /** @description 证明材料附件 */
+                            attachments: {
+                                /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                seq: number;
+                                name: string;
+                                contentType: string;
+                                size: number;
+                                /** @description 文件的 SHA-256(十六进制) */
+                                sha256: string;
+                            }[];
                             /**
                              * @description 待核实 / 已更正 / 未采纳 / 已提请裁定 / 裁定不支持
                              * @enum {string}

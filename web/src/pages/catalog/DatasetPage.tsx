@@ -27,6 +27,7 @@ import { DataPreview } from './DataPreview.tsx';
 import { DatasetBinding } from '../exchange/DatasetBinding.tsx';
 import { QualityReportView } from './QualityReport.tsx';
 import { RatingsCard } from '../duties/RatingsCard.tsx';
+import { FlaggedRows } from '../duties/FlaggedRows.tsx';
 import { UpkeepLine } from '../duties/Upkeep.tsx';
 import { DatasetGrantsCard } from '../sharing/GrantUsage.tsx';
 
@@ -264,6 +265,7 @@ export function DatasetPage() {
         </Descriptions>
       </Card>
 
+      {d.status === 'published' && <FlaggedRows code={d.code} />}
       {d.status === 'published' && <RatingsCard code={d.code} providerOrgId={d.providerOrgId} />}
       {(officer || has('secadmin')) && <DatasetGrantsCard code={d.code} />}
       {officer && d.resourceKind === 'table' && <DatasetBinding code={d.code} />}

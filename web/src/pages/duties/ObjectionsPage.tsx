@@ -2,13 +2,34 @@
  * 数据异议与纠错: objections raised by the caller's organisation, to be answered by it, or (the
  * authority) all; raise one, answer, escalate, decide.
  */
-import { Alert, App, Button, Card, Form, Input, InputNumber, Space, Table, Tag, Typography } from 'antd';
+import { PaperClipOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Card, Form, Input, InputNumber, Space, Table, Tag, Typography, Upload } from 'antd';
 import { useState } from 'react';
-import { dutiesApi, type Objection } from '../../api/duties.ts';
+import { dutiesApi, type AttachmentInput, type Objection } from '../../api/duties.ts';
 import { useAuth } from '../../auth.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { ReasonPrompt, type Ask } from './ReasonPrompt.tsx';
+
+const MAX_FILE_BYTES = 2 * 1024 * 1024;
+const FILE_TYPES: Record<string, AttachmentInput['contentType']> = {
+  pdf: 'application/pdf',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  txt: 'text/plain',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/** A chosen file as the objections API takes it: its kind from the name, its bytes in base64. */
+async function attachmentOf(file: File): Promise<AttachmentInput> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  const ext = file.name.split('.').pop()?.toLowerCase() ?? '';
+  return { name: file.name, contentType: FILE_TYPES[ext] ?? 'application/pdf', content: btoa(binary) };
+}
 
 const STATE_COLORS: Record<Objection['state'], string> = { open: 'orange', accepted: 'green', rejected: 'default', escalated: 'red', dismissed: 'default' };
 
@@ -19,6 +40,7 @@ export function ObjectionsPage() {
   const { message } = App.useApp();
   const { data: items = [], error, reload } = useLoad(() => dutiesApi.objections(), []);
   const [ask, setAsk] = useState<Ask | null>(null);
+  const [files, setFiles] = useState<File[]>([]);
   const [form] = Form.useForm<{ dataset: string; row: number; column: string; proposed: string; evidence: string }>();
 
   const load = () => void reload();
@@ -35,8 +57,12 @@ export function ObjectionsPage() {
 
   const raise = async () => {
     const v = await form.validateFields();
-    await act(() => dutiesApi.raise({ dataset: v.dataset, cells: [{ row: v.row, column: v.column, proposed: v.proposed ?? null }], evidence: v.evidence }));
+    const big = files.find((f) => f.size > MAX_FILE_BYTES);
+    if (big) return void message.error(t('duties.obj.attachTooLarge', { name: big.name }));
+    const attachments = await Promise.all(files.map(attachmentOf));
+    await act(() => dutiesApi.raise({ dataset: v.dataset, cells: [{ row: v.row, column: v.column, proposed: v.proposed ?? null }], evidence: v.evidence, ...(attachments.length ? { attachments } : {}) }));
     form.resetFields();
+    setFiles([]);
   };
 
   return (
@@ -60,6 +86,23 @@ export function ObjectionsPage() {
             </Form.Item>
             <Form.Item name="evidence" label={t('duties.obj.evidence')} rules={[{ required: true, min: 2 }]}>
               <Input style={{ width: 240 }} />
+            </Form.Item>
+            <Form.Item label={t('duties.obj.attachments')} tooltip={t('duties.obj.attachHint')}>
+              <span data-testid="raise-files">
+                <Upload
+                  multiple
+                  maxCount={3}
+                  accept={Object.keys(FILE_TYPES).map((e) => `.${e}`).join(',')}
+                  fileList={files.map((f, i) => ({ uid: String(i), name: f.name, status: 'done' as const }))}
+                  beforeUpload={(file) => {
+                    setFiles((now) => [...now, file].slice(0, 3));
+                    return false;
+                  }}
+                  onRemove={(f) => setFiles((now) => now.filter((_, i) => String(i) !== f.uid))}
+                >
+                  <Button icon={<PaperClipOutlined />}>{t('duties.obj.attach')}</Button>
+                </Upload>
+              </span>
             </Form.Item>
             <Button type="primary" onClick={() => void raise()} data-testid="raise">
               {t('duties.obj.raise')}
@@ -85,6 +128,11 @@ export function ObjectionsPage() {
                   </span>
                 ))}
                 <Typography.Text type="secondary">{o.evidence}</Typography.Text>
+                {o.attachments.map((a) => (
+                  <a key={a.seq} href={dutiesApi.attachmentUrl(o.id, a.seq)} download={a.name} data-testid={`attachment-${o.id}-${a.seq}`}>
+                    <PaperClipOutlined /> {a.name} ({Math.max(1, Math.round(a.size / 1024))} KB)
+                  </a>
+                ))}
               </Space>
             ),
           },
