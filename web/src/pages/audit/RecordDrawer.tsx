@@ -4,6 +4,7 @@ import { getRecord, inclusionProof, publicKey, type InclusionProof, type PublicK
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { ActionText, ActorText, Hex, ResultTag, useOrgs } from './common.tsx';
+import { filterNodeText, isFilterNode } from '../sharing/common.tsx';
 import { checkProof, type Check, type ProofCheck } from './proof.ts';
 
 let pinnedKey: Promise<PublicKey | undefined> | undefined;
@@ -51,11 +52,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The details of a record as labelled fields: values as text, lists joined, nested objects as "name: value". */
 function DetailsList({ details }: { details: Record<string, unknown> }) {
-  const { label } = useI18n();
+  const { t, label, colon, sep } = useI18n();
   const show = (v: unknown): string => {
     if (v === null || v === undefined) return '—';
-    if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' && 'name' in x ? String((x as { name: unknown }).name) : show(x))).join('、');
-    if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${label('audit.detail', k)}:${show(x)}`).join(';');
+    // A row filter (data reads record the grant's and the request's) in words, as the sharing pages say it.
+    if (isFilterNode(v)) return filterNodeText(t, v);
+    if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' && 'name' in x ? String((x as { name: unknown }).name) : show(x))).join(sep);
+    if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${label('audit.detail', k)}${colon}${show(x)}`).join(colon === '：' ? '；' : '; ');
     if (typeof v === 'number') return v.toLocaleString();
     return String(v);
   };

@@ -40,7 +40,7 @@ interface Entry {
 /** A catalogue entry: metadata, 信息项, versions; for the provider's officers also quality and management. */
 export function DatasetPage() {
   const { code = '' } = useParams();
-  const { t, label, time } = useI18n();
+  const { t, label, time, date } = useI18n();
   const { me, has } = useAuth();
   const { message, modal } = App.useApp();
   const navigate = useNavigate();
@@ -241,7 +241,7 @@ export function DatasetPage() {
             <OpenTag value={d.openType} />
           </Descriptions.Item>
           <Descriptions.Item label={t('cat.f.updateCycle')}>{label('cat.cycle', d.updateCycle)}</Descriptions.Item>
-          <Descriptions.Item label={t('cat.f.publishDate')}>{d.publishDate ? d.publishDate.slice(0, 10) : dash}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.publishDate')}>{d.publishDate ? date(d.publishDate) : dash}</Descriptions.Item>
           <Descriptions.Item label={t('cat.f.updatedAt')}>{time(d.updatedAt)}</Descriptions.Item>
           <Descriptions.Item label={t('cat.f.relatedCodes')}>
             {d.relatedCodes.length

@@ -15,7 +15,7 @@ const STATE_COLORS: Record<Demand['state'], string> = { open: 'orange', assigned
 type Dialog = { kind: 'assign'; demand: Demand } | { kind: 'answer'; demand: Demand } | { kind: 'reopen'; demand: Demand };
 
 export function DemandsPage() {
-  const { t } = useI18n();
+  const { t, time, date, colon } = useI18n();
   const { me, has } = useAuth();
   const { message } = App.useApp();
   const { data: items = [], error, reload } = useLoad(() => demandApi.list(), []);
@@ -105,7 +105,7 @@ export function DemandsPage() {
               <span>{m.description}</span>
               {m.history.map((h, i) => (
                 <Typography.Text key={i} type="secondary">
-                  {new Date(h.at).toLocaleString()} · {t(`duties.dm.step.${h.step}`)}
+                  {time(h.at)} · {t(`duties.dm.step.${h.step}`)}
                   {h.answer ? ` · ${t(`duties.dm.kind.${h.answer.kind}`)}${h.answer.dataset ? ` ${h.answer.dataset}` : ''}` : ''}
                   {h.note ? ` · ${h.note}` : ''}
                 </Typography.Text>
@@ -130,7 +130,7 @@ export function DemandsPage() {
               </Space>
             ),
           },
-          { title: t('duties.dm.due'), render: (_, m) => (m.dueAt ? new Date(m.dueAt).toLocaleDateString() : '—') },
+          { title: t('duties.dm.due'), render: (_, m) => (m.dueAt ? date(m.dueAt) : '—') },
           {
             title: t('duties.dm.answer'),
             render: (_, m) =>
@@ -181,7 +181,7 @@ export function DemandsPage() {
       />
       <Modal
         open={dialog !== null}
-        title={dialog ? `${t(dialog.kind === 'assign' ? 'duties.dm.assign' : dialog.kind === 'answer' ? 'duties.dm.reply' : 'duties.dm.reopen')}:${dialog.demand.title}` : ''}
+        title={dialog ? `${t(dialog.kind === 'assign' ? 'duties.dm.assign' : dialog.kind === 'answer' ? 'duties.dm.reply' : 'duties.dm.reopen')}${colon}${dialog.demand.title}` : ''}
         onCancel={() => setDialog(null)}
         onOk={() => void submitStep()}
       >

@@ -35,7 +35,7 @@ async function requestable(code: string): Promise<{ dataset: Dataset; columns: C
 /** /sharing/request/:code — a consumer asks for 信息项 of a dataset, for a purpose, until a date. */
 export function RequestFormPage() {
   const { code = '' } = useParams();
-  const { t } = useI18n();
+  const { t, colon } = useI18n();
   const { me } = useAuth();
   const navigate = useNavigate();
   const typeName = useTypeName();
@@ -130,7 +130,7 @@ export function RequestFormPage() {
       <Card>
         <Space direction="vertical" size={4}>
           <Typography.Title level={3} style={{ margin: 0 }} data-testid="request-title">
-            {t('share.requestTitle')}:{dataset.name}
+            {t('share.requestTitle')}{colon}{dataset.name}
           </Typography.Title>
           <Typography.Text type="secondary">
             {dataset.code} · {dataset.providerName} · <ShareTag value={dataset.shareType} /> <GradeTag grade={dataset.grade} important={dataset.importantCandidate} />

@@ -42,7 +42,7 @@ export function TelemetryPage() {
 }
 
 function RegistryTab() {
-  const { t, time } = useI18n();
+  const { t, time, colon } = useI18n();
   const { message } = App.useApp();
   const { data, error, reload, set } = useLoad(() => Promise.all([telemetryApi.registry(), telemetryApi.unknown()]), []);
   const [registry, unknown = []] = data ?? [];
@@ -57,7 +57,7 @@ function RegistryTab() {
       {settings && (
         <Space wrap size={24}>
           <span>
-            {t('tel.enterprise')}: <Typography.Text code data-testid="tel-enterprise">{settings.enterpriseCode}</Typography.Text>
+            {t('tel.enterprise')}{colon}<Typography.Text code data-testid="tel-enterprise">{settings.enterpriseCode}</Typography.Text>
           </span>
           <Space>
             <Switch

@@ -42,7 +42,7 @@ function Preview({ code, conditional }: { code: string; conditional: boolean }) 
 }
 
 function ApplyButton({ page }: { page: Page }) {
-  const { t, time } = useI18n();
+  const { t, time, colon } = useI18n();
   const { me } = useSociety();
   const { message } = App.useApp();
   const [open, setOpen] = useState(false);
@@ -82,7 +82,7 @@ function ApplyButton({ page }: { page: Page }) {
       <Button type="primary" onClick={() => setOpen(true)} data-testid="apply">
         {t('op.apply')}
       </Button>
-      <Modal open={open} title={`${t('op.apply.title')}:${page.name}`} onCancel={() => setOpen(false)} onOk={() => void submit()} okText={t('op.apply.submit')} okButtonProps={{ 'data-testid': 'apply-submit' }}>
+      <Modal open={open} title={`${t('op.apply.title')}${colon}${page.name}`} onCancel={() => setOpen(false)} onOk={() => void submit()} okText={t('op.apply.submit')} okButtonProps={{ 'data-testid': 'apply-submit' }}>
         <Form form={form} layout="vertical" initialValues={{ name: me.displayName, organization: me.orgName ?? '', uscc: me.uscc ?? '', phone: me.phone ?? '' }}>
           <Form.Item name="purpose" label={t('op.apply.purpose')} rules={[{ required: true, min: 2 }]}>
             <Input data-testid="apply-purpose" />
