@@ -103,6 +103,11 @@ describe.sequential('console: share request → provider approval → security a
     await choose(o, 'filter-column-0', '户籍地');
     await o.getByTestId('filter-value-0').fill('朝阳市');
     await expect.poll(() => o.getByTestId('filter-text').textContent()).toBe('户籍地 等于 朝阳市');
+    // Chinese brackets after a name, and days in the console's one format (2026-12-18, not 2026/12/18).
+    const pageText = await o.locator('.ant-layout-content').innerText();
+    expect(pageText).toContain('李干事（mz-consumer）');
+    expect(pageText).toContain('住址（地址）');
+    expect(pageText).not.toMatch(/\d{4}\/\d{1,2}\/\d{1,2}/);
     await o.getByTestId('approve-note').fill('按最小必要原则提供,仅限朝阳市户籍');
     await screenshot(o, 'sharing-06-officer-decides');
     await o.getByTestId('approve').click();

@@ -71,6 +71,8 @@ interface I18n {
   colon: string;
   /** Between the items of a list: '、' in Chinese, ', ' in English. */
   sep: string;
+  /** Text in brackets after a name: '（…）' in Chinese, ' (…)' in English. */
+  paren(text: string | number): string;
 }
 
 const CHINA_OFFSET_MS = 8 * 3600_000;
@@ -128,6 +130,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       date: chinaDate,
       colon: lang === 'zh' ? '：' : ': ',
       sep: lang === 'zh' ? '、' : ', ',
+      paren: (text) => (lang === 'zh' ? `（${text}）` : ` (${text})`),
     }),
     [lang],
   );

@@ -83,7 +83,7 @@ export function RecordDrawer({ seq, onClose }: { seq: number | undefined; onClos
 
 /** One record with every field, its chain links and its inclusion proof checked in the browser; without a proof, the bare record. */
 function RecordView({ seq, orgName }: { seq: number; orgName(id: string | null): string }) {
-  const { t, label, time } = useI18n();
+  const { t, label, time, paren } = useI18n();
   const { data: proof, error: proofError } = useLoad(() => inclusionProof(seq), [seq]);
   const { data: checks, error: checkError } = useLoad(async () => checkProof(proof!, await platformKey()), [proof], { when: !!proof });
   const { data: bare } = useLoad(() => getRecord(seq).catch(() => undefined), [seq], { when: !!proofError });
@@ -193,7 +193,7 @@ function RecordView({ seq, orgName }: { seq: number; orgName(id: string | null):
                 { key: 'sig', label: t('audit.proof.signature'), span: 2, children: <Hex value={proof.head.signature} shown={24} /> },
                 {
                   key: 'path',
-                  label: `${t('audit.proof.path')} (${proof.auditPath.length})`,
+                  label: `${t('audit.proof.path')}${paren(proof.auditPath.length)}`,
                   span: 2,
                   children: (
                     <Space orientation="vertical" size={0}>

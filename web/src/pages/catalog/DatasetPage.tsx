@@ -40,7 +40,7 @@ interface Entry {
 /** A catalogue entry: metadata, 信息项, versions; for the provider's officers also quality and management. */
 export function DatasetPage() {
   const { code = '' } = useParams();
-  const { t, label, time, date } = useI18n();
+  const { t, label, time, date, paren } = useI18n();
   const { me, has } = useAuth();
   const { message, modal } = App.useApp();
   const navigate = useNavigate();
@@ -273,14 +273,14 @@ export function DatasetPage() {
           items={[
             {
               key: 'columns',
-              label: `${t('cat.columns')} (${columns.length})`,
+              label: `${t('cat.columns')}${paren(columns.length)}`,
               children: (
                 <ColumnsTable columns={columns} onEdit={officer ? setColumn : undefined} />
               ),
             },
             {
               key: 'versions',
-              label: `${t('cat.versions')} (${versions.length})`,
+              label: `${t('cat.versions')}${paren(versions.length)}`,
               children: (
                 <VersionsTable versions={versions} />
               ),

@@ -15,7 +15,7 @@ const STATE_COLORS: Record<Demand['state'], string> = { open: 'orange', assigned
 type Dialog = { kind: 'assign'; demand: Demand } | { kind: 'answer'; demand: Demand } | { kind: 'reopen'; demand: Demand };
 
 export function DemandsPage() {
-  const { t, time, date, colon } = useI18n();
+  const { t, time, date, colon, paren } = useI18n();
   const { me, has } = useAuth();
   const { message } = App.useApp();
   const { data: items = [], error, reload } = useLoad(() => demandApi.list(), []);
@@ -117,7 +117,7 @@ export function DemandsPage() {
           { title: t('duties.dm.name'), render: (_, m) => <strong>{m.title}</strong> },
           { title: t('duties.dm.fieldsCol'), render: (_, m) => m.fields.join('、') },
           { title: t('duties.dm.raisedBy'), render: (_, m) => m.raisedOrg.name },
-          { title: t('duties.dm.assigned'), render: (_, m) => m.assignedOrg?.name ?? (m.suggestedOrg ? `(${m.suggestedOrg.name})` : '—') },
+          { title: t('duties.dm.assigned'), render: (_, m) => m.assignedOrg?.name ?? (m.suggestedOrg ? paren(m.suggestedOrg.name).trim() : '—') },
           {
             title: t('duties.dm.state'),
             render: (_, m) => (
@@ -138,7 +138,7 @@ export function DemandsPage() {
                 <Space direction="vertical" size={0}>
                   <span>
                     {t(`duties.dm.kind.${m.answer.kind}`)}
-                    {m.answer.dataset ? `:${m.answer.dataset.name} (${m.answer.dataset.code})` : ''}
+                    {m.answer.dataset ? `${colon}${m.answer.dataset.name}${paren(m.answer.dataset.code)}` : ''}
                   </span>
                   {m.answer.text && <Typography.Text type="secondary">{m.answer.text}</Typography.Text>}
                 </Space>

@@ -14,7 +14,7 @@ const STATE_COLORS: Record<Objection['state'], string> = { open: 'orange', accep
 
 
 export function ObjectionsPage() {
-  const { t, time } = useI18n();
+  const { t, time, paren } = useI18n();
   const { me, has } = useAuth();
   const { message } = App.useApp();
   const { data: items = [], error, reload } = useLoad(() => dutiesApi.objections(), []);
@@ -74,7 +74,7 @@ export function ObjectionsPage() {
         locale={{ emptyText: t('duties.obj.empty') }}
         data-testid="objections"
         columns={[
-          { title: t('duties.obj.dataset'), render: (_, o) => `${o.dataset.name} (${o.dataset.code})` },
+          { title: t('duties.obj.dataset'), render: (_, o) => `${o.dataset.name}${paren(o.dataset.code)}` },
           {
             title: t('duties.obj.cells'),
             render: (_, o) => (

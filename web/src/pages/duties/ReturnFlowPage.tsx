@@ -18,7 +18,7 @@ const GRANT_COLORS: Record<Delivery['grantState'], string> = { active: 'green', 
 
 
 export function ReturnFlowPage() {
-  const { t, time, colon, sep } = useI18n();
+  const { t, time, colon, sep, paren } = useI18n();
   const { has } = useAuth();
   const { message } = App.useApp();
   const { data: flows = [], error, reload } = useLoad(() => returnFlowApi.list(), []);
@@ -131,7 +131,7 @@ export function ReturnFlowPage() {
         locale={{ emptyText: t('duties.rf.empty') }}
         data-testid="return-flows"
         columns={[
-          { title: t('duties.rf.dataset'), render: (_, f) => `${f.dataset.name} (${f.dataset.code})` },
+          { title: t('duties.rf.dataset'), render: (_, f) => `${f.dataset.name}${paren(f.dataset.code)}` },
           { title: t('duties.rf.regionColumn'), render: (_, f) => `${f.regionColumn} · ${t(`duties.rf.kind.${f.regionKind}`)}` },
           { title: t('duties.rf.columns'), render: (_, f) => f.columns.map((c) => `${c.name}${colon}${t(`share.mode.${c.mode}` as MessageKey)}`).join(sep) },
           {

@@ -14,7 +14,7 @@ const DELIVERY_COLOR = { running: 'processing', delivered: 'green', unchanged: '
  * delivered into a table of its own database), with pause, deliver-now and the delivery history.
  */
 export function PushPage() {
-  const { t, time, lang, colon } = useI18n();
+  const { t, time, lang, colon, paren } = useI18n();
   const { message, modal } = App.useApp();
   const { data, reload } = useLoad(() => Promise.all([exchangeApi.targets(), exchangeApi.subscriptions()]), []);
   const [targets = [], subs = []] = data ?? [];
@@ -145,7 +145,7 @@ export function PushPage() {
           size="small"
           dataSource={subs}
           columns={[
-            { title: t('push.dataset'), render: (_, s) => `${s.datasetName}(${s.dataset})` },
+            { title: t('push.dataset'), render: (_, s) => `${s.datasetName}${paren(s.dataset)}` },
             { title: t('push.into'), render: (_, s) => <Typography.Text code>{`${s.targetName}:${s.schema}.${s.table}`}</Typography.Text> },
             { title: t('push.mode'), dataIndex: 'mode', render: (m: Subscription['mode']) => t(`push.mode.${m}`) },
             { title: t('push.interval'), dataIndex: 'intervalMinutes', render: (n: number) => t('push.everyMinutes', { n }) },

@@ -35,7 +35,7 @@ async function requestable(code: string): Promise<{ dataset: Dataset; columns: C
 /** /sharing/request/:code — a consumer asks for 信息项 of a dataset, for a purpose, until a date. */
 export function RequestFormPage() {
   const { code = '' } = useParams();
-  const { t, colon } = useI18n();
+  const { t, colon, paren } = useI18n();
   const { me } = useAuth();
   const navigate = useNavigate();
   const typeName = useTypeName();
@@ -87,7 +87,7 @@ export function RequestFormPage() {
       cancelText: t('share.confirmBack'),
       content: (
         <Descriptions column={1} size="small" data-testid="request-summary">
-          <Descriptions.Item label={t('share.confirmDataset')}>{dataset.name}({dataset.providerName})</Descriptions.Item>
+          <Descriptions.Item label={t('share.confirmDataset')}>{dataset.name}{paren(dataset.providerName)}</Descriptions.Item>
           <Descriptions.Item label={t('share.confirmColumns')}>{picked.join('、')}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.category')}>{t(`share.category.${values.purposeCategory}`)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.purpose')}>{values.purpose}</Descriptions.Item>
@@ -149,7 +149,7 @@ export function RequestFormPage() {
           dataSource={columns}
           rowSelection={{ selectedRowKeys: picked, onChange: (keys) => setPicked(keys as string[]), getCheckboxProps: () => ({ disabled: refused }) }}
           columns={[
-            { title: t('share.col.column'), dataIndex: 'name', render: (n: string, c) => <span data-testid={`pick-${n}`}>{c.label && c.label !== n ? `${n}(${c.label})` : n}</span> },
+            { title: t('share.col.column'), dataIndex: 'name', render: (n: string, c) => <span data-testid={`pick-${n}`}>{c.label && c.label !== n ? `${n}${paren(c.label)}` : n}</span> },
             { title: t('share.col.type'), render: (_, c) => {
               const top = c.classification.types?.[0]?.type;
               return top ? typeName(top as TypeId) : '—';

@@ -224,7 +224,7 @@ function Deidentification({ page }: { page: Page }) {
 /** A dataset page: metadata, downloads, preview, data dictionary, chart, API, history, reviews, de-identification. */
 export function DatasetPage() {
   const { code = '' } = useParams();
-  const { t, time, lang } = useI18n();
+  const { t, time, lang, paren } = useI18n();
   const label = useLabel();
   // null: no such open dataset (or no longer open).
   const { data: page, error } = useLoad(async (): Promise<Page | null> => {
@@ -289,7 +289,7 @@ export function DatasetPage() {
           <Descriptions.Item label={t('op.ds.cycle')}>{label('op.cycle', page.updateCycle)}</Descriptions.Item>
           <Descriptions.Item label={t('op.ds.published')}>{time(page.publishedAt)}</Descriptions.Item>
           <Descriptions.Item label={t('op.ds.release')}>
-            {page.release} ({page.code})
+            {page.release}{paren(page.code)}
           </Descriptions.Item>
           <Descriptions.Item label={t('op.ds.rows')}>{number(page.rows)}</Descriptions.Item>
           <Descriptions.Item label={t('op.ds.licence')}>{page.licence}</Descriptions.Item>
