@@ -207,9 +207,12 @@ export function RequestFormPage() {
             )}
           </Space>
           {error && <Alert style={{ marginBottom: 16 }} type="error" showIcon message={error} data-testid="request-error" />}
-          <Button type="primary" htmlType="submit" loading={saving} data-testid="submit-request">
-            {t('share.submit')}
-          </Button>
+          {/* On its own line under the fields, at their left edge (beside the inline fields it sat on their label line). */}
+          <Form.Item style={{ marginBottom: 0 }}>
+            <Button type="primary" htmlType="submit" loading={saving} data-testid="submit-request">
+              {t('share.submit')}
+            </Button>
+          </Form.Item>
         </Form>
       </Card>
     </Space>
