@@ -50,7 +50,7 @@ function precompress(): Plugin {
 // regression to split, not a limit to raise. Libraries get chunks of their own, kept by browsers
 // across releases that do not upgrade them and fetched in parallel: ECharts (only the parts
 // components/echarts.ts registers) and zrender under it as echarts-*.js, React with its router, and
-// antd's base components with its style engine. A group that others depend on goes first (higher
+// antd's base components with its style engine, dayjs with its locales. A group that others depend on goes first (higher
 // priority), or the first group takes it along as a dependency. (Cutting chunks by size,
 // codeSplitting maxSize, broke the order modules run in: do not.)
 export default defineConfig({
@@ -67,6 +67,8 @@ export default defineConfig({
             { name: 'echarts-zrender', test: /node_modules[\\/]zrender[\\/]/, priority: 3 },
             { name: 'antd-base', test: /node_modules[\\/](@ant-design|@rc-component|stylis|@emotion)[\\/]/, tags: ['$initial'], priority: 1 },
             { name: 'react', test: /node_modules[\\/](react|react-dom|react-router|react-router-dom|scheduler)[\\/]/, priority: 2 },
+            // dayjs with its Chinese locale: the language switch sets it (i18n.tsx), every date picker formats through it.
+            { name: 'dayjs', test: /node_modules[\\/]dayjs[\\/]/, priority: 2 },
           ],
         },
       },

@@ -159,9 +159,12 @@ describe.sequential('console: catalogue and aggregation in Chromium', () => {
     await page.getByTestId('columns-table').getByRole('row').filter({ hasText: '人口数' }).getByRole('button', { name: '编辑' }).click();
     await page.getByRole('dialog').getByLabel('最小值').fill('1');
     await page.getByRole('dialog').getByLabel('最大值').fill('10');
+    // A field description, shown under the 信息项 on the dataset page (and to requesters).
+    await page.getByRole('dialog').getByLabel('说明').fill('同一户籍登记的人口数');
     await screenshot(page, 'catalog-07a-column');
     expect((await confirmDialog(page, /保\s*存/, { answer: '/columns' }))?.status()).toBe(200);
     await expect.poll(() => page.getByTestId('columns-table').getByRole('row').filter({ hasText: '人口数' }).textContent()).toContain('≤ 10');
+    expect(await page.getByTestId('columns-table').getByRole('row').filter({ hasText: '人口数' }).textContent()).toContain('同一户籍登记的人口数');
   });
 
   it('a second file with a wrong check digit on line 3 is refused as a whole, naming line and column', async () => {

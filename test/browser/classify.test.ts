@@ -53,6 +53,9 @@ describe('console: classification review and the 重要数据 queue in Chromium'
     await expect.poll(() => page.getByTestId('review-title').textContent()).toBe('户籍人口信息');
     await expect.poll(() => page.getByTestId('examples-身份证号').textContent()).toMatch(/\d{3}\*{11}\d{3}[\dX]/);
     expect(await page.getByTestId('evidence-身份证号').textContent()).toContain('匹配 100%');
+    // A 2级 column's samples are shown as they are (city names), not as ***.
+    expect(await page.getByTestId('examples-户籍地').textContent()).toMatch(/[\u4e00-\u9fff]{2,3}市/);
+    expect(await page.getByTestId('examples-户籍地').textContent()).not.toContain('***');
     expect(await page.getByTestId('effective-grade').textContent()).toBe('4级');
     await screenshot(page, 'classify-02-review-unreviewed');
 

@@ -21,10 +21,39 @@ async function readable(page: Page, scope = page.locator('body')): Promise<strin
   return scope.innerText();
 }
 
-function speaksInSentences(text: string, where: string): void {
+/** ASCII punctuation beside a Chinese character: Chinese text takes ，：；（）. A time (09:37) or a code is not beside one. */
+const ASCII_BY_CHINESE = /[\u4e00-\u9fff][,;:()]|[,;:(][\u4e00-\u9fff]/u;
+/** A moment or a day in another format than the console's one (2026-12-04 14:51:20): 2026/12/4, 12/4/2026, 4 Dec 2026, AM/PM. */
+const OTHER_DATE = /\b\d{4}\/\d{1,2}\/\d{1,2}\b|\b\d{1,2}\/\d{1,2}\/\d{4}\b|\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}\b|\d:\d\d(:\d\d)? ?[AP]M\b/;
+
+function speaksInSentences(text: string, where: string, lang: 'zh' | 'en' = 'zh'): void {
   expect(text, `${where}: an id`).not.toMatch(UUID);
   expect(text, `${where}: JSON`).not.toMatch(JSON_TEXT);
   expect(text, `${where}: an action code`).not.toMatch(ACTION_CODE);
+  expect(text, `${where}: a date in another format`).not.toMatch(OTHER_DATE);
+  if (lang === 'zh') expect(text.match(ASCII_BY_CHINESE)?.[0], `${where}: ASCII punctuation in Chinese text`).toBeUndefined();
+}
+
+/**
+ * Opens the audit page's time range picker: its weekdays and months are in the console language
+ * (一 二 三 … and 1月 … in Chinese; Mo Tu … and Jan … in English), then closes it.
+ */
+async function pickerSpeaks(page: Page, lang: 'zh' | 'en', shot: string): Promise<void> {
+  await page.getByPlaceholder(lang === 'zh' ? '开始日期' : 'Start date').click();
+  const panel = page.locator('.ant-picker-dropdown:not(.ant-picker-dropdown-hidden)');
+  await panel.locator('.ant-picker-content thead').first().waitFor();
+  const weekdays = (await panel.locator('.ant-picker-content thead').first().innerText()).replace(/\s+/g, ' ').trim();
+  if (lang === 'zh') expect(weekdays).toBe('一 二 三 四 五 六 日');
+  else expect(weekdays).toMatch(/^Su Mo Tu We Th Fr Sa$/);
+  await animationsDone(page);
+  await screenshot(page, shot, { fullPage: false });
+  // The month panel names the months.
+  await panel.locator('.ant-picker-month-btn').first().click();
+  const months = (await panel.locator('.ant-picker-month-panel .ant-picker-cell-inner').allInnerTexts()).join(' ');
+  if (lang === 'zh') expect(months).toBe('1月 2月 3月 4月 5月 6月 7月 8月 9月 10月 11月 12月');
+  else expect(months).toBe('Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec');
+  await page.keyboard.press('Escape');
+  await expect.poll(() => panel.count()).toBe(0);
 }
 
 describe('console pages in Chromium: sentences, not codes', () => {
@@ -92,6 +121,8 @@ describe('console pages in Chromium: sentences, not codes', () => {
     speaksInSentences(incidentText, 'incident');
     expect(incidentText).not.toMatch(/\bopened\b|\baction\b/);
     expect(incidentText).toContain('平台自动');
+    // The containment in its timeline names the key after a full-width colon.
+    expect(incidentText).toContain('暂停 API 密钥：app');
     await animationsDone(page);
     await screenshot(page, 'pages-02-incident-zh');
 
@@ -101,7 +132,7 @@ describe('console pages in Chromium: sentences, not codes', () => {
     await page.getByTestId('alerts-table').getByText('Volume').first().click();
     const en = page.getByRole('dialog').first();
     await expect.poll(() => en.getByTestId('alert-summary').textContent()).toContain('the key “app” of 朝阳市民政局');
-    speaksInSentences(await readable(page, en), 'alert drawer (en)');
+    speaksInSentences(await readable(page, en), 'alert drawer (en)', 'en');
     for (const action of ['Suspend key', 'Suspend grant', 'Close alert']) await expect.poll(() => en.getByRole('button', { name: action }).count()).toBe(1);
     await animationsDone(page);
     await screenshot(page, 'pages-03-alert-en');
@@ -125,7 +156,10 @@ describe('console pages in Chromium: sentences, not codes', () => {
     const rows = page.locator('[data-testid="audit-records"] tbody tr.ant-table-row');
     await expect.poll(() => rows.count()).toBeGreaterThan(5);
     speaksInSentences(await readable(page, page.getByTestId('audit-records')), 'audit records');
+    // Every moment in one format, China time.
+    expect(await rows.first().locator('td').nth(1).textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     await screenshot(page, 'pages-05-audit-zh');
+    await pickerSpeaks(page, 'zh', 'pages-05b-date-picker-zh');
 
     // A data read by the consumer's key: roles in Chinese, details as labelled fields, ids and JSON folded away.
     await page.getByPlaceholder('资源代码').fill(world.world.code);
@@ -137,6 +171,9 @@ describe('console pages in Chromium: sentences, not codes', () => {
     const text = await readable(page, drawer);
     speaksInSentences(text, 'audit record');
     expect(text).toContain('数据使用方');
+    // The row filter of the read in words, as the sharing pages say it, not its parsed fields.
+    expect(await drawer.getByTestId('record-details-list').textContent()).toContain('户籍地 等于 朝阳市');
+    expect(text).not.toMatch(/\bop:|\band:|\bvalue:/);
     // The role code itself (not the account mz-consumer).
     expect(text).not.toMatch(/(?<![\w-])consumer(?![\w-])/);
     await animationsDone(page);
@@ -148,12 +185,13 @@ describe('console pages in Chromium: sentences, not codes', () => {
     await page.goto(`${url}/`);
     await expect.poll(() => security.getAttribute('aria-label')).toContain('Sign-in');
     expect(await security.getAttribute('aria-label')).not.toMatch(ACTION_CODE);
-    speaksInSentences(await readable(page), 'overview (en)');
+    speaksInSentences(await readable(page), 'overview (en)', 'en');
     await screenshot(page, 'pages-07-overview-en');
     await page.goto(`${url}/audit`);
     await expect.poll(() => rows.count()).toBeGreaterThan(5);
-    speaksInSentences(await readable(page, page.getByTestId('audit-records')), 'audit records (en)');
+    speaksInSentences(await readable(page, page.getByTestId('audit-records')), 'audit records (en)', 'en');
     await screenshot(page, 'pages-08-audit-en');
+    await pickerSpeaks(page, 'en', 'pages-08b-date-picker-en');
     expect(errors).toEqual([]);
   });
 });

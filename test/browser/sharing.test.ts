@@ -64,7 +64,24 @@ describe.sequential('console: share request → provider approval → security a
     await c.getByTestId('legal-basis').fill('《社会救助暂行办法》第十一条');
     await c.getByTestId('volume').fill('500');
     await settled(c);
+    // The submit button stands under the fields at their left edge, not on a label's line beside them.
+    const button = (await c.getByTestId('submit-request').boundingBox())!;
+    const purpose = (await c.getByTestId('purpose').boundingBox())!;
+    const volume = (await c.getByTestId('volume').boundingBox())!;
+    expect(Math.abs(button.x - purpose.x)).toBeLessThan(2);
+    expect(button.y).toBeGreaterThan(volume.y + volume.height);
     await screenshot(c, 'sharing-01-request-form');
+    // Enter in the end date field sends nothing (a 4级 column is asked for): no summary, no request.
+    let posted = 0;
+    const onRequest = (r: { method(): string; url(): string }) => void (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/share/requests' && posted++);
+    c.on('request', onRequest);
+    await c.getByTestId('end-date').click();
+    await c.keyboard.press('Enter');
+    await c.keyboard.press('Escape');
+    await c.getByTestId('volume').press('Enter');
+    expect(await c.getByTestId('request-summary').count()).toBe(0);
+    expect(posted).toBe(0);
+    c.off('request', onRequest);
     await c.getByTestId('submit-request').click();
     // A summary of the request, confirmed before anything is sent.
     await expect.poll(() => c.getByTestId('request-summary').textContent()).toContain('低保');
@@ -103,6 +120,11 @@ describe.sequential('console: share request → provider approval → security a
     await choose(o, 'filter-column-0', '户籍地');
     await o.getByTestId('filter-value-0').fill('朝阳市');
     await expect.poll(() => o.getByTestId('filter-text').textContent()).toBe('户籍地 等于 朝阳市');
+    // Chinese brackets after a name, and days in the console's one format (2026-12-18, not 2026/12/18).
+    const pageText = await o.locator('.ant-layout-content').innerText();
+    expect(pageText).toContain('李干事（mz-consumer）');
+    expect(pageText).toContain('住址（地址）');
+    expect(pageText).not.toMatch(/\d{4}\/\d{1,2}\/\d{1,2}/);
     await o.getByTestId('approve-note').fill('按最小必要原则提供,仅限朝阳市户籍');
     await screenshot(o, 'sharing-06-officer-decides');
     await o.getByTestId('approve').click();

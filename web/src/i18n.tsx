@@ -1,3 +1,5 @@
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 import * as admin from './locales/admin.ts';
 import * as audit from './locales/audit.ts';
@@ -61,8 +63,40 @@ interface I18n {
    * schema types as an enum, prefer t(`prefix.${code}`): the compiler then checks every label exists.
    */
   label(prefix: string, code: string | number): string;
-  /** A timestamp in the console language's conventions. */
+  /** A timestamp, one format in both languages: 2026-12-04 14:51:20, China time (chinaTime). */
   time(value: string | Date): string;
+  /** A day, in the same format: 2026-12-04, China time. */
+  date(value: string | Date): string;
+  /** Between a label and its value: '：' in Chinese, ': ' in English. */
+  colon: string;
+  /** Between the items of a list: '、' in Chinese, ', ' in English. */
+  sep: string;
+  /** Text in brackets after a name: '（…）' in Chinese, ' (…)' in English. */
+  paren(text: string | number): string;
+}
+
+const CHINA_OFFSET_MS = 8 * 3600_000;
+
+/**
+ * A timestamp as the console shows every one: `YYYY-MM-DD HH:mm:ss` in China time (UTC+8, no daylight
+ * saving), the platform's clock — the server's sentences ("在 03:00 这一小时"), the duties clocks and
+ * grant end dates use it too, so a page never shows one moment in two zones or two formats.
+ */
+export function chinaTime(value: string | Date | number): string {
+  return new Date(new Date(value).getTime() + CHINA_OFFSET_MS).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** The China day of a moment, `YYYY-MM-DD`. */
+export function chinaDate(value: string | Date | number): string {
+  return chinaTime(value).slice(0, 10);
+}
+
+/**
+ * Date pickers name months and weekdays in the console language: antd's picker formats through
+ * dayjs, whose Chinese locale is loaded above; the global locale follows the language switch too.
+ */
+function setPickerLocale(lang: Lang): void {
+  dayjs.locale(lang === 'zh' ? 'zh-cn' : 'en');
 }
 
 const I18nContext = createContext<I18n | null>(null);
@@ -78,6 +112,7 @@ export function currentLang(): Lang {
 
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [lang, setLangState] = useState<Lang>(initialLang);
+  setPickerLocale(lang);
   const value = useMemo<I18n>(
     () => ({
       lang,
@@ -91,7 +126,11 @@ export function I18nProvider({ children }: { children: ReactNode }) {
         const key = `${prefix}.${code}`;
         return key in dictionaries[lang] ? dictionaries[lang][key as MessageKey] : String(code);
       },
-      time: (value) => new Date(value).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false }),
+      time: chinaTime,
+      date: chinaDate,
+      colon: lang === 'zh' ? '：' : ': ',
+      sep: lang === 'zh' ? '、' : ', ',
+      paren: (text) => (lang === 'zh' ? `（${text}）` : ` (${text})`),
     }),
     [lang],
   );

@@ -383,13 +383,15 @@ export function secopsRepo(q: Queryable) {
         `SELECT date_trunc('hour', at) AS hour, detector, count(*)::int AS n FROM secops_hits WHERE at >= $1 GROUP BY 1, 2 ORDER BY 1`,
         [since],
       ),
+    /** Who read the most sensitive rows: the API key's name, or the person's name for a signed-in reader (key_name). */
     topSensitiveConsumers: (since: Date, limit: number) =>
       q.query<{ subject: string; org_name: string | null; key_name: string | null; sensitive_rows: number; rows: number }>(
-        `SELECT s.subject, o.name AS org_name, k.name AS key_name, sum(s.sensitive_rows)::bigint AS sensitive_rows, sum(s.rows)::bigint AS rows
+        `SELECT s.subject, o.name AS org_name, COALESCE(k.name, u.display_name) AS key_name, sum(s.sensitive_rows)::bigint AS sensitive_rows, sum(s.rows)::bigint AS rows
            FROM secops_usage s
            LEFT JOIN api_keys k ON s.subject = 'key:' || k.id::text
+           LEFT JOIN users u ON s.subject = 'user:' || u.id::text
            LEFT JOIN organizations o ON o.id::text = s.org_id
-          WHERE s.hour >= $1 GROUP BY s.subject, o.name, k.name HAVING sum(s.sensitive_rows) > 0
+          WHERE s.hour >= $1 GROUP BY s.subject, o.name, k.name, u.display_name HAVING sum(s.sensitive_rows) > 0
           ORDER BY sum(s.sensitive_rows) DESC LIMIT $2`,
         [since, limit],
       ),

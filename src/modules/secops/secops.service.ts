@@ -185,7 +185,7 @@ export function createSecopsService(deps: SecopsDeps) {
     if (c.alertId) {
       const alert = await r.getAlert(c.alertId);
       if (alert?.incident_id) {
-        await r.addIncidentEvent({ incidentId: alert.incident_id, actorId: null, actorName: 'pdx', kind: 'action', text: `${CONTAINMENT_LABELS[c.kind].zh}:${label ?? c.targetId}`, details: { containmentId: row.id } });
+        await r.addIncidentEvent({ incidentId: alert.incident_id, actorId: null, actorName: 'pdx', kind: 'action', text: `${CONTAINMENT_LABELS[c.kind].zh}：${label ?? c.targetId}`, details: { containmentId: row.id } });
       }
     }
     if (c.kind === 'throttle_key' || c.kind === 'suspend_key') await notifyKeyHolder(r, c.kind, c.targetId, until, c.reason, row.id);

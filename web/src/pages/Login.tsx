@@ -13,7 +13,7 @@ function ssoErrorKey(): MessageKey | undefined {
 }
 
 export function LoginPage() {
-  const { t, lang, setLang } = useI18n();
+  const { t, lang, setLang, colon } = useI18n();
   const { login, secondFactor, signedIn } = useAuth();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -76,7 +76,7 @@ export function LoginPage() {
           <div style={{ textAlign: 'center', marginBottom: 16 }} data-testid="totp-enrol">
             <img src={step.enrol.qrDataUrl} alt="otpauth QR" width={180} height={180} />
             <div>
-              <Typography.Text type="secondary">{t('so.enrol.secret')}: </Typography.Text>
+              <Typography.Text type="secondary">{t('so.enrol.secret')}{colon}</Typography.Text>
               <Typography.Text code copyable data-testid="totp-secret">
                 {step.enrol.secret}
               </Typography.Text>

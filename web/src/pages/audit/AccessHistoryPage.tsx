@@ -38,7 +38,7 @@ function useColumns(code: string | undefined): string[] {
 
 /** "Who read the 身份证号 column of 户籍人口 this month": data responses of a dataset (and column), per caller and one by one. */
 export function AccessHistoryPage() {
-  const { t, time } = useI18n();
+  const { t, time, paren } = useI18n();
   const { orgName } = useOrgs();
   const presets = useRangePresets();
   const datasets = useDatasets();
@@ -116,7 +116,7 @@ export function AccessHistoryPage() {
         <>
           <Typography.Title level={5} data-testid="access-question">
             {query.column ? `${t('access.whoReadColumn')} ${query.column} · ` : `${t('access.whoRead')} `}
-            {datasetName(query.dataset) ? `${datasetName(query.dataset)} (${query.dataset})` : query.dataset}
+            {datasetName(query.dataset) ? `${datasetName(query.dataset)}${paren(query.dataset)}` : query.dataset}
           </Typography.Title>
           <Table<AccessSummary>
             rowKey={(s) => `${s.actorUserId}|${s.actorApiKeyId}|${s.actorUsername}|${s.actorOrgId}`}

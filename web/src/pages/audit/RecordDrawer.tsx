@@ -4,6 +4,7 @@ import { getRecord, inclusionProof, publicKey, type InclusionProof, type PublicK
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { ActionText, ActorText, Hex, ResultTag, useOrgs } from './common.tsx';
+import { filterNodeText, isFilterNode } from '../sharing/common.tsx';
 import { checkProof, type Check, type ProofCheck } from './proof.ts';
 
 let pinnedKey: Promise<PublicKey | undefined> | undefined;
@@ -51,11 +52,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The details of a record as labelled fields: values as text, lists joined, nested objects as "name: value". */
 function DetailsList({ details }: { details: Record<string, unknown> }) {
-  const { label } = useI18n();
+  const { t, label, colon, sep } = useI18n();
   const show = (v: unknown): string => {
     if (v === null || v === undefined) return '—';
-    if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' && 'name' in x ? String((x as { name: unknown }).name) : show(x))).join('、');
-    if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${label('audit.detail', k)}:${show(x)}`).join(';');
+    // A row filter (data reads record the grant's and the request's) in words, as the sharing pages say it.
+    if (isFilterNode(v)) return filterNodeText(t, v);
+    if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' && 'name' in x ? String((x as { name: unknown }).name) : show(x))).join(sep);
+    if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${label('audit.detail', k)}${colon}${show(x)}`).join(colon === '：' ? '；' : '; ');
     if (typeof v === 'number') return v.toLocaleString();
     return String(v);
   };
@@ -80,7 +83,7 @@ export function RecordDrawer({ seq, onClose }: { seq: number | undefined; onClos
 
 /** One record with every field, its chain links and its inclusion proof checked in the browser; without a proof, the bare record. */
 function RecordView({ seq, orgName }: { seq: number; orgName(id: string | null): string }) {
-  const { t, label, time } = useI18n();
+  const { t, label, time, paren } = useI18n();
   const { data: proof, error: proofError } = useLoad(() => inclusionProof(seq), [seq]);
   const { data: checks, error: checkError } = useLoad(async () => checkProof(proof!, await platformKey()), [proof], { when: !!proof });
   const { data: bare } = useLoad(() => getRecord(seq).catch(() => undefined), [seq], { when: !!proofError });
@@ -190,7 +193,7 @@ function RecordView({ seq, orgName }: { seq: number; orgName(id: string | null):
                 { key: 'sig', label: t('audit.proof.signature'), span: 2, children: <Hex value={proof.head.signature} shown={24} /> },
                 {
                   key: 'path',
-                  label: `${t('audit.proof.path')} (${proof.auditPath.length})`,
+                  label: `${t('audit.proof.path')}${paren(proof.auditPath.length)}`,
                   span: 2,
                   children: (
                     <Space orientation="vertical" size={0}>

@@ -41,7 +41,7 @@ interface Entry {
 /** A catalogue entry: metadata, 信息项, versions; for the provider's officers also quality and management. */
 export function DatasetPage() {
   const { code = '' } = useParams();
-  const { t, label, time } = useI18n();
+  const { t, label, time, date, paren } = useI18n();
   const { me, has } = useAuth();
   const { message, modal } = App.useApp();
   const navigate = useNavigate();
@@ -242,7 +242,7 @@ export function DatasetPage() {
             <OpenTag value={d.openType} />
           </Descriptions.Item>
           <Descriptions.Item label={t('cat.f.updateCycle')}>{label('cat.cycle', d.updateCycle)}</Descriptions.Item>
-          <Descriptions.Item label={t('cat.f.publishDate')}>{d.publishDate ? d.publishDate.slice(0, 10) : dash}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.publishDate')}>{d.publishDate ? date(d.publishDate) : dash}</Descriptions.Item>
           <Descriptions.Item label={t('cat.f.updatedAt')}>{time(d.updatedAt)}</Descriptions.Item>
           <Descriptions.Item label={t('cat.f.relatedCodes')}>
             {d.relatedCodes.length
@@ -275,14 +275,14 @@ export function DatasetPage() {
           items={[
             {
               key: 'columns',
-              label: `${t('cat.columns')} (${columns.length})`,
+              label: `${t('cat.columns')}${paren(columns.length)}`,
               children: (
                 <ColumnsTable columns={columns} onEdit={officer ? setColumn : undefined} />
               ),
             },
             {
               key: 'versions',
-              label: `${t('cat.versions')} (${versions.length})`,
+              label: `${t('cat.versions')}${paren(versions.length)}`,
               children: (
                 <VersionsTable versions={versions} />
               ),

@@ -149,17 +149,17 @@ function VersionSourceText({ version }: { version: Version }) {
 }
 
 function RuleTags({ column }: { column: Column }) {
-  const { t } = useI18n();
+  const { t, colon } = useI18n();
   const typeLabel = useTypeLabel();
   const r = column.rules;
   const tags = [
     r.required && t('cat.col.required'),
     r.unique && t('cat.col.unique'),
-    r.identifier && `${t('rule.identifier')}: ${typeLabel(r.identifier)}`,
-    r.pattern && `${t('cat.col.pattern')}: ${r.pattern}`,
+    r.identifier && `${t('rule.identifier')}${colon}${typeLabel(r.identifier)}`,
+    r.pattern && `${t('cat.col.pattern')}${colon}${r.pattern}`,
     r.min !== undefined && `≥ ${r.min}`,
     r.max !== undefined && `≤ ${r.max}`,
-    r.enum?.length && `${t('cat.col.enum')}: ${r.enum.slice(0, 3).join('/')}${r.enum.length > 3 ? '…' : ''}`,
+    r.enum?.length && `${t('cat.col.enum')}${colon}${r.enum.slice(0, 3).join('/')}${r.enum.length > 3 ? '…' : ''}`,
   ].filter((x): x is string => typeof x === 'string');
   if (!tags.length) return <Typography.Text type="secondary">—</Typography.Text>;
   return (

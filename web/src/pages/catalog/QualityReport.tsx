@@ -8,7 +8,7 @@ import { count, useErrorText, useLocalized } from './labels.tsx';
 
 
 export function QualityReportView({ code, versions }: { code: string; versions: Version[] }) {
-  const { t, label } = useI18n();
+  const { t, label, paren } = useI18n();
   const localized = useLocalized();
   const errorText = useErrorText();
   const loaded = versions.filter((v) => v.state !== 'loading');
@@ -98,7 +98,7 @@ export function QualityReportView({ code, versions }: { code: string; versions: 
                 ]}
               />
             </Card>
-            <Card size="small" title={`${t('cat.q.quarantined')} (${count(v.rowsQuarantined)})`}>
+            <Card size="small" title={`${t('cat.q.quarantined')}${paren(count(v.rowsQuarantined))}`}>
               <Table
                 size="small"
                 rowKey="line"

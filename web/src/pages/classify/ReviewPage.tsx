@@ -20,7 +20,7 @@ function draftOf(view: ReviewView): Draft {
  */
 export function ReviewPage() {
   const { code = '' } = useParams();
-  const { t } = useI18n();
+  const { t, sep } = useI18n();
   const { has } = useAuth();
   const { message } = App.useApp();
   const { data: view, error, set: setView } = useLoad(() => classifyApi.view(code), [code]);
@@ -42,7 +42,7 @@ export function ReviewPage() {
   async function confirm() {
     const missing = view!.columns.filter((c) => isOverride(c, draft[c.name]) && draft[c.name]!.reason.trim().length < 2).map((c) => c.name);
     if (missing.length) {
-      message.error(`${t('cls.reasonRequired')}${missing.join(', ')}`);
+      message.error(`${t('cls.reasonRequired')}${missing.join(sep)}`);
       return;
     }
     setSaving(true);
@@ -66,7 +66,7 @@ export function ReviewPage() {
       <Link to="/classify">← {t('cls.back')}</Link>
       <ReviewSummary view={view} />
       {view.state === 'unreviewed' && <Alert type="warning" showIcon message={t('cls.unreviewedHint')} />}
-      {view.state === 'changed' && <Alert type="warning" showIcon message={`${t('cls.changedHint')}${view.flaggedColumns.join(', ')}`} />}
+      {view.state === 'changed' && <Alert type="warning" showIcon message={`${t('cls.changedHint')}${view.flaggedColumns.join(sep)}`} />}
       {view.notice && <Alert type="error" showIcon message={view.notice} data-testid="replace-notice" />}
       <ReviewColumns view={view} draft={draft} officer={officer} onChange={set} />
       {officer && (

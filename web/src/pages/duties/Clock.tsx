@@ -2,12 +2,12 @@
 import { Alert, App, Button, Card, Descriptions, Form, Input, InputNumber, Modal, Space, Tag, Tooltip } from 'antd';
 import { useState } from 'react';
 import { dutiesApi, type RequestClock, type StageClock } from '../../api/duties.ts';
-import { useI18n, type MessageKey } from '../../i18n.tsx';
+import { chinaDate, useI18n, type MessageKey } from '../../i18n.tsx';
 
 const COLORS: Record<StageClock['state'], string> = { running: 'blue', due_soon: 'orange', overdue: 'red', met: 'green', late: 'volcano' };
 
 /** The last day (China time) before a deadline given as the midnight that ends it. */
-export const lastDay = (iso: string) => new Date(new Date(iso).getTime() - 1).toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' });
+export const lastDay = (iso: string) => chinaDate(new Date(iso).getTime() - 1);
 const day = lastDay;
 
 export function ClockTag({ clock, testId }: { clock: RequestClock | null; testId?: string }) {

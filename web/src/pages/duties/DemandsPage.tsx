@@ -15,7 +15,7 @@ const STATE_COLORS: Record<Demand['state'], string> = { open: 'orange', assigned
 type Dialog = { kind: 'assign'; demand: Demand } | { kind: 'answer'; demand: Demand } | { kind: 'reopen'; demand: Demand };
 
 export function DemandsPage() {
-  const { t } = useI18n();
+  const { t, time, date, colon, paren } = useI18n();
   const { me, has } = useAuth();
   const { message } = App.useApp();
   const { data: items = [], error, reload } = useLoad(() => demandApi.list(), []);
@@ -105,7 +105,7 @@ export function DemandsPage() {
               <span>{m.description}</span>
               {m.history.map((h, i) => (
                 <Typography.Text key={i} type="secondary">
-                  {new Date(h.at).toLocaleString()} · {t(`duties.dm.step.${h.step}`)}
+                  {time(h.at)} · {t(`duties.dm.step.${h.step}`)}
                   {h.answer ? ` · ${t(`duties.dm.kind.${h.answer.kind}`)}${h.answer.dataset ? ` ${h.answer.dataset}` : ''}` : ''}
                   {h.note ? ` · ${h.note}` : ''}
                 </Typography.Text>
@@ -117,7 +117,7 @@ export function DemandsPage() {
           { title: t('duties.dm.name'), render: (_, m) => <strong>{m.title}</strong> },
           { title: t('duties.dm.fieldsCol'), render: (_, m) => m.fields.join('、') },
           { title: t('duties.dm.raisedBy'), render: (_, m) => m.raisedOrg.name },
-          { title: t('duties.dm.assigned'), render: (_, m) => m.assignedOrg?.name ?? (m.suggestedOrg ? `(${m.suggestedOrg.name})` : '—') },
+          { title: t('duties.dm.assigned'), render: (_, m) => m.assignedOrg?.name ?? (m.suggestedOrg ? paren(m.suggestedOrg.name).trim() : '—') },
           {
             title: t('duties.dm.state'),
             render: (_, m) => (
@@ -130,7 +130,7 @@ export function DemandsPage() {
               </Space>
             ),
           },
-          { title: t('duties.dm.due'), render: (_, m) => (m.dueAt ? new Date(m.dueAt).toLocaleDateString() : '—') },
+          { title: t('duties.dm.due'), render: (_, m) => (m.dueAt ? date(m.dueAt) : '—') },
           {
             title: t('duties.dm.answer'),
             render: (_, m) =>
@@ -138,7 +138,7 @@ export function DemandsPage() {
                 <Space direction="vertical" size={0}>
                   <span>
                     {t(`duties.dm.kind.${m.answer.kind}`)}
-                    {m.answer.dataset ? `:${m.answer.dataset.name} (${m.answer.dataset.code})` : ''}
+                    {m.answer.dataset ? `${colon}${m.answer.dataset.name}${paren(m.answer.dataset.code)}` : ''}
                   </span>
                   {m.answer.text && <Typography.Text type="secondary">{m.answer.text}</Typography.Text>}
                 </Space>
@@ -181,7 +181,7 @@ export function DemandsPage() {
       />
       <Modal
         open={dialog !== null}
-        title={dialog ? `${t(dialog.kind === 'assign' ? 'duties.dm.assign' : dialog.kind === 'answer' ? 'duties.dm.reply' : 'duties.dm.reopen')}:${dialog.demand.title}` : ''}
+        title={dialog ? `${t(dialog.kind === 'assign' ? 'duties.dm.assign' : dialog.kind === 'answer' ? 'duties.dm.reply' : 'duties.dm.reopen')}${colon}${dialog.demand.title}` : ''}
         onCancel={() => setDialog(null)}
         onOk={() => void submitStep()}
       >

@@ -18,7 +18,7 @@ const GRANT_COLORS: Record<Delivery['grantState'], string> = { active: 'green', 
 
 
 export function ReturnFlowPage() {
-  const { t } = useI18n();
+  const { t, time, colon, sep, paren } = useI18n();
   const { has } = useAuth();
   const { message } = App.useApp();
   const { data: flows = [], error, reload } = useLoad(() => returnFlowApi.list(), []);
@@ -131,9 +131,9 @@ export function ReturnFlowPage() {
         locale={{ emptyText: t('duties.rf.empty') }}
         data-testid="return-flows"
         columns={[
-          { title: t('duties.rf.dataset'), render: (_, f) => `${f.dataset.name} (${f.dataset.code})` },
+          { title: t('duties.rf.dataset'), render: (_, f) => `${f.dataset.name}${paren(f.dataset.code)}` },
           { title: t('duties.rf.regionColumn'), render: (_, f) => `${f.regionColumn} · ${t(`duties.rf.kind.${f.regionKind}`)}` },
-          { title: t('duties.rf.columns'), render: (_, f) => f.columns.map((c) => `${c.name}:${t(`share.mode.${c.mode}` as MessageKey)}`).join(',') },
+          { title: t('duties.rf.columns'), render: (_, f) => f.columns.map((c) => `${c.name}${colon}${t(`share.mode.${c.mode}` as MessageKey)}`).join(sep) },
           {
             title: t('duties.rf.state'),
             render: (_, f) => (
@@ -179,7 +179,7 @@ export function ReturnFlowPage() {
         ]}
       />
       {open && (
-        <Card title={`${t('duties.rf.deliveries')}:${open.flow.dataset.name}`} data-testid="rf-deliveries">
+        <Card title={`${t('duties.rf.deliveries')}${colon}${open.flow.dataset.name}`} data-testid="rf-deliveries">
           <Table<Delivery>
             rowKey="orgId"
             size="small"
@@ -190,10 +190,10 @@ export function ReturnFlowPage() {
               { title: t('duties.rf.org'), dataIndex: 'orgName' },
               { title: t('duties.rf.region'), render: (_, d) => `${d.regionName ?? ''} ${d.regionCode}` },
               { title: t('duties.rf.grant'), render: (_, d) => <Tag color={GRANT_COLORS[d.grantState]}>{t(`duties.rf.grant.${d.grantState}`)}</Tag> },
-              { title: t('duties.rf.grantedAt'), render: (_, d) => (d.grantedAt ? new Date(d.grantedAt).toLocaleString() : '—') },
+              { title: t('duties.rf.grantedAt'), render: (_, d) => (d.grantedAt ? time(d.grantedAt) : '—') },
               { title: t('duties.rf.rows'), render: (_, d) => (d.rowFilter ? <Typography.Text code>{d.rowFilter}</Typography.Text> : '—') },
               { title: t('duties.rf.reads'), render: (_, d) => `${d.responses} / ${d.rows}` },
-              { title: t('duties.rf.lastRead'), render: (_, d) => (d.lastReadAt ? new Date(d.lastReadAt).toLocaleString() : '—') },
+              { title: t('duties.rf.lastRead'), render: (_, d) => (d.lastReadAt ? time(d.lastReadAt) : '—') },
             ]}
           />
         </Card>

@@ -34,7 +34,7 @@ interface Settings {
  * schedule, bind, and optionally run it now.
  */
 export function BindingWizard(props: { sources: Source[]; sourceId?: string | undefined; dataset?: string | undefined; onClose: (changed: boolean) => void }) {
-  const { t } = useI18n();
+  const { t, paren } = useI18n();
   const typeLabel = useTypeLabel();
   const { message } = App.useApp();
   const { me } = useAuth();
@@ -122,7 +122,7 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
               onChange={setDataset}
               loading={datasets.loading}
               data-testid="wizard-dataset"
-              options={(datasets.data ?? []).map((d) => ({ value: d.code, label: `${d.name}(${d.code})` }))}
+              options={(datasets.data ?? []).map((d) => ({ value: d.code, label: `${d.name}${paren(d.code)}` }))}
             />
           </Form.Item>
           <Form.Item label={t('sources.source')} required>

@@ -14,7 +14,7 @@ const DELIVERY_COLOR = { running: 'processing', delivered: 'green', unchanged: '
  * delivered into a table of its own database), with pause, deliver-now and the delivery history.
  */
 export function PushPage() {
-  const { t, time, lang } = useI18n();
+  const { t, time, lang, colon, paren } = useI18n();
   const { message, modal } = App.useApp();
   const { data, reload } = useLoad(() => Promise.all([exchangeApi.targets(), exchangeApi.subscriptions()]), []);
   const [targets = [], subs = []] = data ?? [];
@@ -145,7 +145,7 @@ export function PushPage() {
           size="small"
           dataSource={subs}
           columns={[
-            { title: t('push.dataset'), render: (_, s) => `${s.datasetName}(${s.dataset})` },
+            { title: t('push.dataset'), render: (_, s) => `${s.datasetName}${paren(s.dataset)}` },
             { title: t('push.into'), render: (_, s) => <Typography.Text code>{`${s.targetName}:${s.schema}.${s.table}`}</Typography.Text> },
             { title: t('push.mode'), dataIndex: 'mode', render: (m: Subscription['mode']) => t(`push.mode.${m}`) },
             { title: t('push.interval'), dataIndex: 'intervalMinutes', render: (n: number) => t('push.everyMinutes', { n }) },
@@ -159,7 +159,7 @@ export function PushPage() {
                   {s.state === 'stopped' && <Typography.Text type="danger">{text(s.stopReason?.message)}</Typography.Text>}
                   {s.state !== 'stopped' && s.lastError && (
                     <Typography.Text type="danger">
-                      {t('push.failures', { n: s.consecutiveFailures })}:{text(s.lastError.message)}
+                      {t('push.failures', { n: s.consecutiveFailures })}{colon}{text(s.lastError.message)}
                     </Typography.Text>
                   )}
                 </Space>

@@ -17,7 +17,7 @@ const RUN_COLOR = { running: 'processing', succeeded: 'green', unchanged: 'defau
 const formatBytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
 export function SourcesPage() {
-  const { t, time, lang } = useI18n();
+  const { t, time, lang, paren } = useI18n();
   const { message, modal } = App.useApp();
   const [params, setParams] = useSearchParams();
   const { data, reload, error } = useLoad(() => Promise.all([sourcesApi.list(), sourcesApi.bindings()]), []);
@@ -153,7 +153,7 @@ export function SourcesPage() {
           dataSource={bindings}
           data-testid="bindings-table"
           columns={[
-            { title: t('sources.dataset'), render: (_, b) => `${b.datasetName}(${b.dataset})` },
+            { title: t('sources.dataset'), render: (_, b) => `${b.datasetName}${paren(b.dataset)}` },
             { title: t('sources.from'), render: (_, b) => <Typography.Text code>{`${b.sourceName}:${b.schema}.${b.table}`}</Typography.Text> },
             { title: t('sources.mode'), dataIndex: 'mode', render: (m: Binding['mode']) => t(`sources.mode.${m}`) },
             { title: t('sources.schedule'), render: (_, b) => (b.mode === 'cdc' ? t('sources.continuous') : schedule(b)) },

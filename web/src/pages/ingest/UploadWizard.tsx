@@ -29,7 +29,7 @@ type Stage = { step: 'choose' } | { step: 'uploading'; sent: number; total: numb
 
 /** Upload wizard: dataset, file and options; upload progress; load progress polled from the job; result. */
 export function UploadWizardPage() {
-  const { t } = useI18n();
+  const { t, paren } = useI18n();
   const { me } = useAuth();
   const navigate = useNavigate();
   const errorText = useErrorText();
@@ -107,7 +107,7 @@ export function UploadWizardPage() {
                 placeholder={t('ingest.chooseDataset')}
                 optionFilterProp="label"
                 notFoundContent={datasets ? <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('ingest.noDatasets')} /> : <Spin size="small" />}
-                options={(datasets ?? []).map((d) => ({ value: d.code, label: `${d.name}(${d.code})` }))}
+                options={(datasets ?? []).map((d) => ({ value: d.code, label: `${d.name}${paren(d.code)}` }))}
                 data-testid="dataset-select"
               />
               <Button icon={<PlusOutlined />} onClick={() => navigate('/ingest/new')} data-testid="register-new">

@@ -65,7 +65,8 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
       legend: { top: 0 },
       grid: { left: 8, right: 24, bottom: 8, top: 36, containLabel: true },
       xAxis: { type: 'value' },
-      yAxis: { type: 'category', data: rows.map((c) => `${c.orgName ?? ''} ${c.keyName ?? c.subject.slice(0, 12)}`) },
+      // A key or a person by name; never the subject code (key:…, user:…), which stays in the data.
+      yAxis: { type: 'category', data: rows.map((c) => `${c.orgName ?? ''} ${c.keyName ?? '—'}`.trim()) },
       series: [
         { name: t('secops.sensitiveRows'), type: 'bar', barMaxWidth: 24, itemStyle: { color: '#f5222d' }, data: rows.map((c) => c.sensitiveRows) },
         { name: t('secops.rows'), type: 'bar', barMaxWidth: 24, itemStyle: { color: '#91caff' }, data: rows.map((c) => c.rows) },
@@ -97,27 +98,28 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
 
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
-      <Row gutter={16}>
-        <Col span={6}>
+      {/* On a phone the counts go two a row and each card takes the full width. */}
+      <Row gutter={[16, 16]}>
+        <Col xs={12} md={6}>
           <Card size="small">
             <Statistic title={t('secops.openAlerts')} value={openAlerts} valueStyle={{ color: openAlerts ? '#fa8c16' : undefined }} />
           </Card>
         </Col>
-        <Col span={6}>
+        <Col xs={12} md={6}>
           <Card size="small">
             <Statistic title={t('secops.openIncidents')} value={openIncidents} />
           </Card>
         </Col>
         {SEVERITIES.slice(1).map((s) => (
-          <Col span={4} key={s}>
+          <Col xs={8} md={4} key={s}>
             <Card size="small">
               <Statistic title={t(`secops.sev.${s}`)} value={data.alerts.filter((a) => a.severity === s).reduce((n, a) => n + a.n, 0)} valueStyle={{ color: SEVERITY_HEX[s] }} />
             </Card>
           </Col>
         ))}
       </Row>
-      <Row gutter={16}>
-        <Col span={10}>
+      <Row gutter={[16, 16]}>
+        <Col xs={24} lg={10}>
           <Card
             size="small"
             title={
@@ -149,24 +151,24 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
             />
           </Card>
         </Col>
-        <Col span={6}>
+        <Col xs={24} md={12} lg={6}>
           <Card size="small" title={t('secops.byState')}>
             {data.incidents.length ? <Chart option={incidentsOption} height={300} testId="chart-incidents" /> : <Empty description={t('secops.empty')} />}
           </Card>
         </Col>
-        <Col span={8}>
+        <Col xs={24} md={12} lg={8}>
           <Card size="small" title={t('secops.hitsOverTime')}>
             {data.hits.length ? <Chart option={hitsOption} height={300} testId="chart-hits" /> : <Empty description={t('secops.empty')} />}
           </Card>
         </Col>
       </Row>
-      <Row gutter={16}>
-        <Col span={12}>
+      <Row gutter={[16, 16]}>
+        <Col xs={24} lg={12}>
           <Card size="small" title={t('secops.topConsumers')}>
             {data.consumers.length ? <Chart option={consumersOption} height={300} testId="chart-consumers" /> : <Empty description={t('secops.empty')} />}
           </Card>
         </Col>
-        <Col span={12}>
+        <Col xs={24} lg={12}>
           <Card size="small" title={t('secops.assets')}>
             {data.assets.length ? <Chart option={assetsOption} height={300} testId="chart-assets" /> : <Empty description={t('secops.empty')} />}
           </Card>

@@ -94,7 +94,7 @@ function AlertsTab({ version, onOpen }: { version: number; onOpen(a: Alert): voi
 }
 
 function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert; onClose(): void; onChanged(a: Alert): void; onIncident(id: string): void }) {
-  const { t, label, time } = useI18n();
+  const { t, label, time, colon } = useI18n();
   const text = useText();
   const { message } = AntApp.useApp();
   const { data: deliveries = [] } = useLoad(() => secopsApi.deliveries(alert!.id), [alert], { when: Boolean(alert) });
@@ -103,7 +103,7 @@ function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert;
   const grantId = typeof alert?.facts.grantId === 'string' ? alert.facts.grantId : undefined;
   /** Suspends the key or grant by hand, linked to this alert (the containment tab lifts it). */
   const suspend = (kind: 'suspend_key' | 'suspend_grant', targetId: string) =>
-    secopsApi.contain({ kind, targetId, reason: `${t(kind === 'suspend_key' ? 'secops.suspendKey' : 'secops.suspendGrant')}:${text(alert!.title)}`, alertId: alert!.id }).then(
+    secopsApi.contain({ kind, targetId, reason: `${t(kind === 'suspend_key' ? 'secops.suspendKey' : 'secops.suspendGrant')}${colon}${text(alert!.title)}`, alertId: alert!.id }).then(
       () => message.success(t('secops.suspended', { what: t(kind === 'suspend_key' ? 'secops.suspendKey' : 'secops.suspendGrant') })),
       (e: ApiError) => message.error(e.message),
     );
@@ -283,7 +283,7 @@ function IncidentsTab({ version, onOpen }: { version: number; onOpen(id: string)
 }
 
 function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): void; onChanged(): void }) {
-  const { t, label, time } = useI18n();
+  const { t, label, time, lang } = useI18n();
   const text = useText();
   const { message } = AntApp.useApp();
   const [detail, setDetail] = useState<IncidentDetail>();
@@ -354,8 +354,8 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
             <Button disabled={!action.trim()} onClick={() => run(secopsApi.addAction(i.id, action))}>{t('secops.addAction')}</Button>
           </Space.Compact>
           <Space>
-            <Button href={secopsApi.reportUrl(i.id, 'md')}>{t('secops.export')} (Markdown)</Button>
-            <Button href={secopsApi.reportUrl(i.id, 'html')} target="_blank">{t('secops.export')} (HTML)</Button>
+            <Button href={secopsApi.reportUrl(i.id, 'md')}>{t('secops.export')}{lang === 'zh' ? '（Markdown）' : ' (Markdown)'}</Button>
+            <Button href={secopsApi.reportUrl(i.id, 'html')} target="_blank">{t('secops.export')}{lang === 'zh' ? '（HTML）' : ' (HTML)'}</Button>
           </Space>
           <Typography.Title level={5}>{t('secops.incidentAlerts')}</Typography.Title>
           {detail.alerts.map((a) => (

@@ -35,7 +35,7 @@ async function requestable(code: string): Promise<{ dataset: Dataset; columns: C
 /** /sharing/request/:code — a consumer asks for 信息项 of a dataset, for a purpose, until a date. */
 export function RequestFormPage() {
   const { code = '' } = useParams();
-  const { t } = useI18n();
+  const { t, colon, paren } = useI18n();
   const { me } = useAuth();
   const navigate = useNavigate();
   const typeName = useTypeName();
@@ -87,7 +87,7 @@ export function RequestFormPage() {
       cancelText: t('share.confirmBack'),
       content: (
         <Descriptions column={1} size="small" data-testid="request-summary">
-          <Descriptions.Item label={t('share.confirmDataset')}>{dataset.name}({dataset.providerName})</Descriptions.Item>
+          <Descriptions.Item label={t('share.confirmDataset')}>{dataset.name}{paren(dataset.providerName)}</Descriptions.Item>
           <Descriptions.Item label={t('share.confirmColumns')}>{picked.join('、')}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.category')}>{t(`share.category.${values.purposeCategory}`)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.purpose')}>{values.purpose}</Descriptions.Item>
@@ -130,7 +130,7 @@ export function RequestFormPage() {
       <Card>
         <Space direction="vertical" size={4}>
           <Typography.Title level={3} style={{ margin: 0 }} data-testid="request-title">
-            {t('share.requestTitle')}:{dataset.name}
+            {t('share.requestTitle')}{colon}{dataset.name}
           </Typography.Title>
           <Typography.Text type="secondary">
             {dataset.code} · {dataset.providerName} · <ShareTag value={dataset.shareType} /> <GradeTag grade={dataset.grade} important={dataset.importantCandidate} />
@@ -149,7 +149,7 @@ export function RequestFormPage() {
           dataSource={columns}
           rowSelection={{ selectedRowKeys: picked, onChange: (keys) => setPicked(keys as string[]), getCheckboxProps: () => ({ disabled: refused }) }}
           columns={[
-            { title: t('share.col.column'), dataIndex: 'name', render: (n: string, c) => <span data-testid={`pick-${n}`}>{c.label && c.label !== n ? `${n}(${c.label})` : n}</span> },
+            { title: t('share.col.column'), dataIndex: 'name', render: (n: string, c) => <span data-testid={`pick-${n}`}>{c.label && c.label !== n ? `${n}${paren(c.label)}` : n}</span> },
             { title: t('share.col.type'), render: (_, c) => {
               const top = c.classification.types?.[0]?.type;
               return top ? typeName(top as TypeId) : '—';
@@ -207,9 +207,12 @@ export function RequestFormPage() {
             )}
           </Space>
           {error && <Alert style={{ marginBottom: 16 }} type="error" showIcon message={error} data-testid="request-error" />}
-          <Button type="primary" htmlType="submit" loading={saving} data-testid="submit-request">
-            {t('share.submit')}
-          </Button>
+          {/* On its own line under the fields, at their left edge (beside the inline fields it sat on their label line). */}
+          <Form.Item style={{ marginBottom: 0 }}>
+            <Button type="primary" htmlType="submit" loading={saving} data-testid="submit-request">
+              {t('share.submit')}
+            </Button>
+          </Form.Item>
         </Form>
       </Card>
     </Space>

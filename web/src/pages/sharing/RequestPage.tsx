@@ -18,7 +18,7 @@ import { TermsView } from './TermsView.tsx';
 /** /sharing/requests/:id — who asks, why, which grades; the decision forms for whoever decides next. */
 export function RequestPage() {
   const { id = '' } = useParams();
-  const { t, label, time } = useI18n();
+  const { t, label, time, paren } = useI18n();
   const { me, has } = useAuth();
   const navigate = useNavigate();
   const typeName = useTypeName();
@@ -111,7 +111,7 @@ export function RequestPage() {
         <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} data-testid="request-facts" styles={{ label: { width: 140, whiteSpace: 'nowrap' } }}>
           <Descriptions.Item label={t('share.col.consumer')}>{d.consumerName}</Descriptions.Item>
           <Descriptions.Item label={t('share.col.requesterUser')}>
-            {d.requester.name} ({d.requester.username})
+            {d.requester.name}{paren(d.requester.username)}
           </Descriptions.Item>
           <Descriptions.Item label={t('share.f.category')}>{label('share.category', d.purposeCategory)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.endDate')}>{d.endDate}</Descriptions.Item>
@@ -128,7 +128,7 @@ export function RequestPage() {
               {d.columnDetails.map((c) => (
                 <span key={c.name}>
                   {c.name}
-                  {c.type && typeName(c.type as TypeId) !== c.name ? `(${typeName(c.type as TypeId)})` : ''} <GradeTag grade={c.grade} short />
+                  {c.type && typeName(c.type as TypeId) !== c.name ? paren(typeName(c.type as TypeId)).trim() : ''} <GradeTag grade={c.grade} short />
                 </span>
               ))}
               {maxGrade >= 4 && <Tag color="red">{t('share.has4')}</Tag>}

@@ -6,7 +6,7 @@ import { ModeTag, RowFilter } from './common.tsx';
 
 /** The terms the provider granted: a mode per column, rows, term, quotas, IP ranges, assessment and note. */
 export function TermsView({ terms, detail }: { terms: Terms; detail: RequestDetail }) {
-  const { t } = useI18n();
+  const { t, colon } = useI18n();
   const grades = new Map(detail.columnDetails.map((c) => [c.name, c.grade]));
   return (
     <Descriptions bordered size="small" column={1} data-testid="terms" styles={{ label: { width: 160, whiteSpace: 'nowrap' } }}>
@@ -25,7 +25,7 @@ export function TermsView({ terms, detail }: { terms: Terms; detail: RequestDeta
       <Descriptions.Item label={t('share.col.rowFilter')}><RowFilter filter={terms.rowFilter} testId="terms-filter" /></Descriptions.Item>
       <Descriptions.Item label={t('share.col.endDate')}>{terms.endDate}</Descriptions.Item>
       <Descriptions.Item label={t('share.f.quotas')}>
-        {t('share.f.rowsPerDay')}: {terms.rowsPerDay ?? t('share.unlimited')} · {t('share.f.requestsPerMinute')}: {terms.requestsPerMinute ?? t('share.unlimited')}
+        {t('share.f.rowsPerDay')}{colon}{terms.rowsPerDay ?? t('share.unlimited')} · {t('share.f.requestsPerMinute')}{colon}{terms.requestsPerMinute ?? t('share.unlimited')}
       </Descriptions.Item>
       <Descriptions.Item label={t('share.f.ipRanges')}>{terms.ipRanges.length ? terms.ipRanges.join(', ') : t('share.anyIp')}</Descriptions.Item>
       {terms.impactAssessment && <Descriptions.Item label={t('share.f.impact')}>{terms.impactAssessment}</Descriptions.Item>}

@@ -106,8 +106,38 @@ export function rowFilterText(t: ReturnType<typeof useI18n>['t'], filter: string
     .join(t('share.opText.and'));
 }
 
+/** A row filter as the audit log records it (the parsed form: a condition, or an and/or group of them). */
+export type FilterNodeShape = { column: string; op: string; value: string | string[] | null; not?: boolean } | { and: FilterNodeShape[] } | { or: FilterNodeShape[] };
+
+/** Is `v` a recorded row filter (so the audit drawer says it in words instead of listing its fields)? */
+export function isFilterNode(v: unknown): v is FilterNodeShape {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  if (typeof o.column === 'string' && typeof o.op === 'string') return true;
+  const group = o.and ?? o.or;
+  return Object.keys(o).length === 1 && Array.isArray(group) && group.every(isFilterNode);
+}
+
+/**
+ * A recorded row filter in the words of rowFilterText: "户籍地 等于 朝阳市", groups joined by 且 / 或
+ * and bracketed （…） when nested; an empty group is every row.
+ */
+export function filterNodeText(t: ReturnType<typeof useI18n>['t'], node: FilterNodeShape, nested = false): string {
+  if ('column' in node) {
+    const not = node.not ? t('share.opText.not') : '';
+    const op = t(`share.opText.${node.op}` as Parameters<typeof t>[0]);
+    if (node.op === 'is') return `${node.column} ${not}${op}`;
+    const value = Array.isArray(node.value) ? node.value.join('、') : (node.value ?? '');
+    return `${node.column} ${not}${op} ${value}`;
+  }
+  const [items, joiner] = 'and' in node ? [node.and, t('share.opText.and')] : [node.or, t('share.opText.or')];
+  if (!items.length) return t('share.allRows');
+  const text = items.map((n) => filterNodeText(t, n, true)).join(joiner);
+  return nested && items.length > 1 ? `（${text}）` : text;
+}
+
 export function RowFilter({ filter, testId }: { filter: string | null | undefined; testId?: string }) {
-  const { t } = useI18n();
+  const { t, colon } = useI18n();
   if (!filter) return <span data-testid={testId}>{t('share.allRows')}</span>;
   const text = rowFilterText(t, filter);
   return (
@@ -116,7 +146,7 @@ export function RowFilter({ filter, testId }: { filter: string | null | undefine
         <span data-testid={testId}>{text}</span>
       ) : (
         <Typography.Text code data-testid={testId}>
-          {t('share.opText.advanced')}:{filter}
+          {t('share.opText.advanced')}{colon}{filter}
         </Typography.Text>
       )}
     </Tooltip>

@@ -42,7 +42,7 @@ export function TelemetryPage() {
 }
 
 function RegistryTab() {
-  const { t, time } = useI18n();
+  const { t, time, colon } = useI18n();
   const { message } = App.useApp();
   const { data, error, reload, set } = useLoad(() => Promise.all([telemetryApi.registry(), telemetryApi.unknown()]), []);
   const [registry, unknown = []] = data ?? [];
@@ -57,7 +57,7 @@ function RegistryTab() {
       {settings && (
         <Space wrap size={24}>
           <span>
-            {t('tel.enterprise')}: <Typography.Text code data-testid="tel-enterprise">{settings.enterpriseCode}</Typography.Text>
+            {t('tel.enterprise')}{colon}<Typography.Text code data-testid="tel-enterprise">{settings.enterpriseCode}</Typography.Text>
           </span>
           <Space>
             <Switch
@@ -144,7 +144,7 @@ async function liveOf(device: string) {
 
 /** One chart per point of a device, the last 10 minutes of raw samples, refreshed every 2 s. */
 function LiveTab({ initial }: { initial?: string }) {
-  const { t } = useI18n();
+  const { t, paren } = useI18n();
   const { data: registry } = useLoad(() => telemetryApi.registry(), []);
   const devices = registry?.devices ?? [];
   const [picked, setDevice] = useState<string | undefined>(initial);
@@ -162,7 +162,7 @@ function LiveTab({ initial }: { initial?: string }) {
       <Row gutter={[16, 16]}>
         {points.map((p) => (
           <Col key={p.code} xs={24} lg={12}>
-            <Card size="small" title={`${p.name}${p.unit ? `(${p.unit})` : ''} · ${p.code}`} extra={p.openEvents.map((k) => <KindTag key={k} kind={k} />)}>
+            <Card size="small" title={`${p.name}${p.unit ? paren(p.unit) : ''} · ${p.code}`} extra={p.openEvents.map((k) => <KindTag key={k} kind={k} />)}>
               {(series[p.code]?.length ?? 0) === 0 ? (
                 <Empty description={t('tel.noData')} />
               ) : (
@@ -195,7 +195,7 @@ function LiveTab({ initial }: { initial?: string }) {
 }
 
 function QualityTab() {
-  const { t, time } = useI18n();
+  const { t, time, paren } = useI18n();
   const { data: quality } = useLoad(() => telemetryApi.quality(24), []);
   const [kind, setKind] = useState<QualityKind>();
   const { data: events = [] } = useLoad(() => telemetryApi.events(kind ? { kind } : {}), [kind]);
@@ -222,7 +222,7 @@ function QualityTab() {
         <Col xs={24} lg={8}>
           <Card size="small" title={t('tel.lines')}>
             <Table rowKey="line" size="small" pagination={false} dataSource={quality?.lines ?? []} data-testid="tel-quality-lines" columns={[
-              { title: t('tel.line'), render: (_, l) => `${l.lineName}(${l.line})` },
+              { title: t('tel.line'), render: (_, l) => `${l.lineName}${paren(l.line)}` },
               { title: t('tel.score'), dataIndex: 'score', render: (s: number | null) => <ScoreTag score={s} /> },
             ]} />
           </Card>
@@ -273,17 +273,17 @@ function StatusTab() {
   if (!status) return null;
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
-      <Row gutter={16}>
-        <Col span={6}>
+      <Row gutter={[16, 16]}>
+        <Col xs={12} md={6}>
           <Statistic title={t('tel.pointsPerSecond')} value={Math.round(status.pointsPerSecond * 10) / 10} data-testid="tel-status-pps" />
         </Col>
-        <Col span={6}>
+        <Col xs={12} md={6}>
           <Statistic title={t('tel.lag')} value={status.lagMsMax === null ? '—' : `${(status.lagMsMax / 1000).toFixed(1)} s`} />
         </Col>
-        <Col span={6}>
+        <Col xs={12} md={6}>
           <Statistic title={t('tel.buffer')} value={`${status.writer.buffered} / ${status.writer.capacity}`} />
         </Col>
-        <Col span={6}>
+        <Col xs={12} md={6}>
           <Statistic title={t('tel.rejected')} value={status.rejected.reduce((n, r) => n + r.count, 0)} />
         </Col>
       </Row>

@@ -51,7 +51,7 @@ function Risks({ node }: { node: NodeResult }) {
 }
 
 function ReportView({ report, onApply, canApply }: { report: Report; onApply: (levels: NodeResult['levels']) => void; canApply: boolean }) {
-  const { t, lang, time } = useI18n();
+  const { t, lang, time, sep, colon } = useI18n();
   const histogram = useMemo(
     () => ({
       tooltip: {},
@@ -69,22 +69,22 @@ function ReportView({ report, onApply, canApply }: { report: Report; onApply: (l
         showIcon
         data-testid="report-verdict"
         message={report.passed ? t('oa.passed') : t('oa.failed')}
-        description={!report.passed && report.result.misses.map((m) => t(`oa.miss.${m}`)).join(';')}
+        description={!report.passed && report.result.misses.map((m) => t(`oa.miss.${m}`)).join(sep)}
       />
       <Typography.Text type="secondary">
-        {t('oa.thresholds')}: k ≥ {report.thresholds.k} · l ≥ {report.thresholds.l} · ≤ {pct(report.thresholds.maxSuppression)} · {report.standards.join(';')} · {time(report.checkedAt)}
+        {t('oa.thresholds')}{colon}k ≥ {report.thresholds.k} · l ≥ {report.thresholds.l} · ≤ {pct(report.thresholds.maxSuppression)} · {report.standards.join(sep)} · {time(report.checkedAt)}
       </Typography.Text>
       <Figures node={report.result} testId="report-figures" />
       {report.snapshot && (
         <Typography.Text data-testid="snapshot-check">
-          {t('oa.snapshot')}: {report.snapshot.rows} · k = {report.snapshot.k ?? '—'} · l = {report.snapshot.l.join(', ') || '—'}
+          {t('oa.snapshot')}{colon}{report.snapshot.rows} · k = {report.snapshot.k ?? '—'} · l = {report.snapshot.l.join(', ') || '—'}
         </Typography.Text>
       )}
       <Risks node={report.result} />
       <Typography.Text strong>{t('oa.classSizes')}</Typography.Text>
       <Chart option={histogram} height={200} />
       <Typography.Text>
-        {t('oa.removed')}: {report.removed.join('、') || '—'}
+        {t('oa.removed')}{colon}{report.removed.join(sep) || '—'}
       </Typography.Text>
       {report.proposals.length > 0 && (
         <>
@@ -121,7 +121,7 @@ function ReportView({ report, onApply, canApply }: { report: Report; onApply: (l
 /** One release: the plan per column, the check's report and proposals, publication and withdrawal. */
 export function ReleaseEditor() {
   const { id = '' } = useParams();
-  const { t, lang } = useI18n();
+  const { t, lang, colon } = useI18n();
   const { has } = useAuth();
   const { message } = App.useApp();
   const navigate = useNavigate();
@@ -225,7 +225,7 @@ export function ReleaseEditor() {
             )}
           </Space>
         </Space>
-        {release.withdrawReason && <Alert type="warning" style={{ marginTop: 8 }} message={`${t('oa.withdrawReason')}:${release.withdrawReason}`} />}
+        {release.withdrawReason && <Alert type="warning" style={{ marginTop: 8 }} message={`${t('oa.withdrawReason')}${colon}${release.withdrawReason}`} />}
       </Card>
       <Modal open={withdrawing} title={t('oa.withdraw')} onCancel={() => setWithdrawing(false)} okButtonProps={{ danger: true, disabled: reason.trim().length < 2 }} onOk={() => void run(() => manageApi.withdraw(id, reason), t('oa.withdrawn')).then(() => setWithdrawing(false))}>
         <Input.TextArea rows={3} placeholder={t('oa.withdrawReason')} value={reason} onChange={(e) => setReason(e.target.value)} data-testid="withdraw-reason" />

@@ -42,7 +42,7 @@ function Preview({ code, conditional }: { code: string; conditional: boolean }) 
 }
 
 function ApplyButton({ page }: { page: Page }) {
-  const { t, time } = useI18n();
+  const { t, time, colon } = useI18n();
   const { me } = useSociety();
   const { message } = App.useApp();
   const [open, setOpen] = useState(false);
@@ -82,7 +82,7 @@ function ApplyButton({ page }: { page: Page }) {
       <Button type="primary" onClick={() => setOpen(true)} data-testid="apply">
         {t('op.apply')}
       </Button>
-      <Modal open={open} title={`${t('op.apply.title')}:${page.name}`} onCancel={() => setOpen(false)} onOk={() => void submit()} okText={t('op.apply.submit')} okButtonProps={{ 'data-testid': 'apply-submit' }}>
+      <Modal open={open} title={`${t('op.apply.title')}${colon}${page.name}`} onCancel={() => setOpen(false)} onOk={() => void submit()} okText={t('op.apply.submit')} okButtonProps={{ 'data-testid': 'apply-submit' }}>
         <Form form={form} layout="vertical" initialValues={{ name: me.displayName, organization: me.orgName ?? '', uscc: me.uscc ?? '', phone: me.phone ?? '' }}>
           <Form.Item name="purpose" label={t('op.apply.purpose')} rules={[{ required: true, min: 2 }]}>
             <Input data-testid="apply-purpose" />
@@ -224,7 +224,7 @@ function Deidentification({ page }: { page: Page }) {
 /** A dataset page: metadata, downloads, preview, data dictionary, chart, API, history, reviews, de-identification. */
 export function DatasetPage() {
   const { code = '' } = useParams();
-  const { t, time, lang } = useI18n();
+  const { t, time, lang, paren } = useI18n();
   const label = useLabel();
   // null: no such open dataset (or no longer open).
   const { data: page, error } = useLoad(async (): Promise<Page | null> => {
@@ -289,7 +289,7 @@ export function DatasetPage() {
           <Descriptions.Item label={t('op.ds.cycle')}>{label('op.cycle', page.updateCycle)}</Descriptions.Item>
           <Descriptions.Item label={t('op.ds.published')}>{time(page.publishedAt)}</Descriptions.Item>
           <Descriptions.Item label={t('op.ds.release')}>
-            {page.release} ({page.code})
+            {page.release}{paren(page.code)}
           </Descriptions.Item>
           <Descriptions.Item label={t('op.ds.rows')}>{number(page.rows)}</Descriptions.Item>
           <Descriptions.Item label={t('op.ds.licence')}>{page.licence}</Descriptions.Item>

@@ -17,7 +17,7 @@ const PAGE_SIZE = 12;
 
 /** Search with facets (领域, 部门, 地区, 格式, 更新频率, 开放属性); the query lives in the address. */
 export function SearchPage() {
-  const { t } = useI18n();
+  const { t, paren } = useI18n();
   const label = useLabel();
   const screens = Grid.useBreakpoint();
   const [params, setParams] = useSearchParams();
@@ -44,7 +44,7 @@ export function SearchPage() {
               <Space size={[4, 6]} wrap>
                 {result.facets[f.key].map((v) => (
                   <Tag.CheckableTag key={v.value} checked={query[f.key] === v.value} onChange={(on) => set(f.key, on ? v.value : undefined)} data-testid={`facet-${f.key}-${v.value}`}>
-                    {facetLabel(f.key, v.value, v.label)} ({v.count})
+                    {facetLabel(f.key, v.value, v.label)}{paren(v.count)}
                   </Tag.CheckableTag>
                 ))}
               </Space>
