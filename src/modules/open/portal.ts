@@ -12,7 +12,7 @@ import { loadExcel } from '../../heavy.ts';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.ts';
 import type { AuditEvent, EventSink } from '../audit/events.ts';
-import { regionName } from '../classify/divisions.ts';
+import { regionName } from '../../lib/divisions.ts';
 import { chinaToday } from '../share/share.service.ts';
 import { csvLine } from '../share/encode.ts';
 import type { Limiter } from './limiter.ts';
