@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedPgliteDir } from './helpers/db.ts';
+import { fetchSignIn } from './helpers/http.ts';
 import { spawnPdx, until, type PdxChild } from './scripts/ingest-world.ts';
 import { CONDITION_MS } from './helpers/bounds.ts';
 
@@ -49,7 +50,7 @@ describe('an embedded data directory has one owner', () => {
     }
     // The running server is unharmed: it still answers, and the auditor's password is the one it had.
     const url = /http:\/\/[^\s/]+/.exec(server.stdout())![0];
-    const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'auditor', password: env.PDX_AUDITOR_PASSWORD }) });
+    const login = await fetchSignIn(url, 'auditor', env.PDX_AUDITOR_PASSWORD);
     expect(login.status).toBe(200);
 
     // Killed without a chance to clean up: the lock names a dead process and is taken over.

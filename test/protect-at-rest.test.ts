@@ -17,6 +17,7 @@ import { blindIndexer } from '../src/modules/protect/blind-index.ts';
 import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, startTestApp, waitForJob, type Client, type TestApp } from './helpers/api.ts';
 import { JOB_WAIT_MS } from './helpers/bounds.ts';
 import { createServerDatabase } from './helpers/db.ts';
+import { fetchSignIn } from './helpers/http.ts';
 import { peopleCsv } from './fixtures/people.ts';
 import { findPgBin } from './helpers/pg-cluster.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
@@ -143,11 +144,7 @@ describe('encryption at rest in the embedded database', () => {
   afterAll(() => server?.close());
 
   it('leaves no 4级 value in clear in the PGlite data directory', async () => {
-    const login = await fetch(`${server.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'sysadmin', password: ADMIN_PASSWORDS.sysadmin }),
-    });
+    const login = await fetchSignIn(server.url, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
     expect(login.status).toBe(200);
     // Drive the services directly: the HTTP path is covered above; here the point is the bytes on disk.
     const { identity, catalog, ingest, jobs } = server.platform.services;

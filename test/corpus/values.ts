@@ -15,7 +15,7 @@ interface Divisions {
   counties: [string, string][];
 }
 const divisions = JSON.parse(
-  readFileSync(new URL('../../src/modules/classify/data/divisions.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/lib/data/divisions.json', import.meta.url), 'utf8'),
 ) as Divisions;
 const provinceByCode = new Map(divisions.provinces);
 const cityByCode = new Map(divisions.cities);

@@ -18,9 +18,9 @@
  * names, which collide with ordinary words more often). Scores and threshold were set on one seed of
  * the generated document corpus (test/corpus/documents.ts) and are reported on another.
  */
-import { COMPOUND_SURNAMES, SINGLE_SURNAMES } from './data/surnames.ts';
+import { COMPOUND_SURNAMES, SINGLE_SURNAMES } from '../../lib/data/surnames.ts';
 import { FREQUENT_SURNAME_SET, GIVEN_COMMON, GIVEN_OTHER } from './data/given-names.ts';
-import { isPlaceName } from './divisions.ts';
+import { isPlaceName } from '../../lib/divisions.ts';
 import { NAME_TAGS, segment, type Word } from './segmenter.ts';
 
 export interface Hit {

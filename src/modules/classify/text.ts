@@ -12,7 +12,7 @@
  * after (E12345678号护照); the nearest document word decides between passport and permit. Birth dates
  * need 出生/生日/birth before or 出生/生 after (1995年6月23日出生). Names: see text-names.ts.
  */
-import { divisionChainAt, divisionFirstChars } from './divisions.ts';
+import { divisionChainAt, divisionFirstChars } from '../../lib/divisions.ts';
 import { mask } from '../protect/masking.ts';
 import { checkBankCard, hasDomesticBin, luhnValid } from './recognizers/bank-card.ts';
 import { isPastDate } from './recognizers/dates.ts';

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { residentIdCheckChar } from '../classify/recognizers/resident-id.ts';
 import { makeUscc } from '../identity/codes.ts';
 
-const divisions = createRequire(import.meta.url)('../classify/data/divisions.json') as {
+const divisions = createRequire(import.meta.url)('../../lib/data/divisions.json') as {
   cities: [string, string][];
   counties: [string, string][];
 };

@@ -7,12 +7,12 @@
  *   date      day → month → year → *                (masking.generalize, the read paths' library)
  *   age       years → 5-year band → 10-year band → 20-year band → *
  *   number    value → range w → range 10w → range 100w → *   (w from the data's spread)
- *   region    value → 区县 → 地市 → 省 → *               (GB/T 2260 divisions, classify/divisions.ts)
+ *   region    value → 区县 → 地市 → 省 → *               (GB/T 2260 divisions, src/lib/divisions.ts)
  *   prefix    code → last 2 digits hidden → last 4 hidden → *   (邮编 and similar codes)
  *   category  value → *
  */
 import type { Message } from '../../errors.ts';
-import { resolveDivision } from '../classify/divisions.ts';
+import { resolveDivision } from '../../lib/divisions.ts';
 import { generalize } from '../protect/masking.ts';
 
 export const HIERARCHY_KINDS = ['date', 'age', 'number', 'region', 'prefix', 'category'] as const;

@@ -290,6 +290,10 @@ describeEachBackend('open data API', ({ use }) => {
     for (const action of ['open.comment.submit', 'open.comment.approve', 'open.demand.submit', 'open.demand.answer', 'open.showcase.submit', 'open.showcase.approve']) {
       expect(t.events.some((e) => e.action === action)).toBe(true);
     }
+    // A society user's steps (sign-in, data reads, participation) name the user, the request and its address.
+    for (const action of ['open.login', 'open.download', 'open.comment.submit', 'open.demand.submit', 'open.showcase.submit']) {
+      expect(t.events.find((e) => e.action === action && e.actor?.username === 'citizen@example.cn'), action).toMatchObject({ actor: { roles: ['society'] }, requestId: expect.any(String), ip: expect.any(String) });
+    }
   });
 
   it('refuses every officer endpoint to anonymous callers, society users and other roles, and every account endpoint to console users', async () => {

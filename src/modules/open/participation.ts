@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
-import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import { callerEvent, requestEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { IdentityService } from '../identity/identity.service.ts';
 import { chinaToday, type ShareService } from '../share/share.service.ts';
 import { openRepo, type ApplicationRow } from './open.repo.ts';
@@ -39,7 +39,7 @@ export function createParticipationService(deps: {
   const repo = openRepo(db);
 
   const recordSociety = (caller: SocietyCaller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({ ...event, actor: societyActor(caller.society), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+    events.record(requestEvent(caller, { ...event, actor: societyActor(caller.society) }));
   const recordOfficer = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   const notifyOfficers = (orgId: string, kind: string, title: { zh: string; en: string }, body: Record<string, unknown>, tab: string) =>

@@ -11,8 +11,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { loadExcel } from '../../heavy.ts';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.ts';
-import type { AuditEvent, EventSink } from '../audit/events.ts';
-import { regionName } from '../classify/divisions.ts';
+import { requestEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import { regionName } from '../../lib/divisions.ts';
 import { chinaToday } from '../share/share.service.ts';
 import { csvLine } from '../share/encode.ts';
 import type { Limiter } from './limiter.ts';
@@ -171,7 +171,7 @@ export function createPortalService(deps: {
   const pages = new Map<string, { releaseId: string; body: string; etag: string; at: number }>();
 
   const record = (caller: SocietyCaller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) =>
-    events.record({ ...event, ...(caller.society ? { actor: societyActor(caller.society) } : {}), ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+    events.record(requestEvent(caller, { ...event, ...(caller.society ? { actor: societyActor(caller.society) } : {}) }));
 
   function count(code: string, kind: 'downloads' | 'apiCalls' | 'previews', n = 1) {
     const c = counts.get(code) ?? { downloads: 0, apiCalls: 0, previews: 0 };

@@ -11,7 +11,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.ts';
 import type { SocietyPrincipal } from '../../http/access.ts';
-import type { AuditActor, AuditEvent, EventSink } from '../audit/events.ts';
+import { requestEvent, type AuditActor, type AuditEvent, type EventSink } from '../audit/events.ts';
 import { isValidUscc } from '../identity/codes.ts';
 import { DEFAULT_IDENTITY_SETTINGS } from '../identity/identity.service.ts';
 import { checkPasswordPolicy, hashPassword } from '../identity/passwords.ts';
@@ -88,8 +88,7 @@ export function createSocietyService(deps: {
   const repo = openRepo(db);
   const { maxFailedLogins, lockMinutes } = DEFAULT_IDENTITY_SETTINGS;
 
-  const record = (caller: SocietyCaller, event: Omit<AuditEvent, 'requestId' | 'ip'>) =>
-    events.record({ ...event, ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) });
+  const record = (caller: SocietyCaller, event: Omit<AuditEvent, 'requestId' | 'ip'>) => events.record(requestEvent(caller, event));
 
   /** One attempt of an abuse-prone action from an address (registration, sign-in, reset). */
   const attempt = (caller: SocietyCaller) => deps.limiter.hit(`acct:${caller.ip ?? '?'}`, deps.limits.perHour);

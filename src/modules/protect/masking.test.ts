@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '../../errors.ts';
-import { COMPOUND_SURNAMES, SINGLE_SURNAMES } from '../classify/data/surnames.ts';
+import { COMPOUND_SURNAMES, SINGLE_SURNAMES } from '../../lib/data/surnames.ts';
 import { applyOperator, createRowMasker, generalize, mask, MASKED_TYPES, maskDefault, operatorsFor, parseAddressPrefix } from './masking.ts';
 
 const cps = (s: string) => Array.from(s);

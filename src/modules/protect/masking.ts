@@ -22,8 +22,8 @@
  * value never reveals more than a well-formed one would.
  */
 import { BadRequestError } from '../../errors.ts';
-import { COMPOUND_SURNAMES } from '../classify/data/surnames.ts';
-import { divisionAt, type DivisionLevel } from '../classify/divisions.ts';
+import { COMPOUND_SURNAMES } from '../../lib/data/surnames.ts';
+import { divisionAt, type DivisionLevel } from '../../lib/divisions.ts';
 import { redactText, type RedactStyle } from './redact.ts';
 
 export const MASK_OPERATORS = ['clear', 'masked', 'pseudonym', 'generalized', 'redacted', 'null', 'hidden'] as const;

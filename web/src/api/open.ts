@@ -16,6 +16,8 @@ export type Cell = Preview['rows'][number][string];
 export type Department = ResponseOf<'/api/v1/open/departments', 'get'>['items'][number];
 export type Demand = ResponseOf<'/api/v1/open/demands', 'get'>['items'][number];
 export type Showcase = ResponseOf<'/api/v1/open/account/showcases', 'get'>['items'][number];
+export type DemandInput = BodyOf<'/api/v1/open/demands', 'post'>;
+export type ShowcaseInput = BodyOf<'/api/v1/open/showcases', 'post'>;
 export type SocietyUser = ResponseOf<'/api/v1/open/account/me', 'get'>;
 export type OpenKey = ResponseOf<'/api/v1/open/account/keys', 'get'>['items'][number];
 export type Application = ResponseOf<'/api/v1/open/manage/applications', 'get'>['items'][number];
@@ -51,8 +53,8 @@ export const portalApi = {
 
   apply: (code: string, body: BodyOf<'/api/v1/open/datasets/{code}/applications', 'post'>) => portal.POST('/api/v1/open/datasets/{code}/applications', { path: { code }, body }),
   comment: (code: string, body: BodyOf<'/api/v1/open/datasets/{code}/comments', 'post'>) => portal.POST('/api/v1/open/datasets/{code}/comments', { path: { code }, body }),
-  demand: (body: BodyOf<'/api/v1/open/demands', 'post'>) => portal.POST('/api/v1/open/demands', { body }),
-  showcase: (body: BodyOf<'/api/v1/open/showcases', 'post'>) => portal.POST('/api/v1/open/showcases', { body }),
+  demand: (body: DemandInput) => portal.POST('/api/v1/open/demands', { body }),
+  showcase: (body: ShowcaseInput) => portal.POST('/api/v1/open/showcases', { body }),
 
   register: (body: BodyOf<'/api/v1/open/account/register', 'post'>) => portal.POST('/api/v1/open/account/register', { body }),
   verify: (token: string) => portal.POST('/api/v1/open/account/verify', { body: { token } }),

@@ -2,7 +2,7 @@
  * 地址: a province/city/district name of the division list (GB/T 2260) followed by street-level tokens
  * (路 街 号 室 村 …). A street name alone (王府井大街) has no division name and is not an address.
  */
-import { findDivisionEnd } from '../divisions.ts';
+import { findDivisionEnd } from '../../../lib/divisions.ts';
 import { FAILED, MATCH, NO, type Verdict } from '../types.ts';
 import { isHan } from './person-name.ts';
 

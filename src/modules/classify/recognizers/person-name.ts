@@ -3,8 +3,8 @@
  * name. Values that are place names or end like a place or an organisation (沈阳市, 王府井大街, 李宁公司)
  * are not names.
  */
-import { COMPOUND_SURNAMES, SINGLE_SURNAMES } from '../data/surnames.ts';
-import { isPlaceName } from '../divisions.ts';
+import { COMPOUND_SURNAMES, SINGLE_SURNAMES } from '../../../lib/data/surnames.ts';
+import { isPlaceName } from '../../../lib/divisions.ts';
 import { FAILED, MATCH, NO, type Verdict } from '../types.ts';
 
 /** Last characters that end place, road, building and organisation names, never given names. */

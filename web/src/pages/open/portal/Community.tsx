@@ -1,6 +1,6 @@
 import { Alert, App, Button, Card, Form, Input, List, Select, Skeleton, Space, Typography } from 'antd';
 import { useState } from 'react';
-import { portalApi } from '../../../api/open.ts';
+import { portalApi, type DemandInput, type ShowcaseInput } from '../../../api/open.ts';
 import { useLoad } from '../../../hooks/useLoad.ts';
 import { useI18n } from '../../../i18n.tsx';
 import { useSociety } from './common.tsx';
@@ -72,7 +72,7 @@ export function DemandsPage() {
           />
         )}
       </Card>
-      <MemberForm title={t('op.demand.new')} done={t('op.demand.submitted')} onSubmit={(v: { orgId: string; title: string; body: string }) => portalApi.demand(v)}>
+      <MemberForm title={t('op.demand.new')} done={t('op.demand.submitted')} onSubmit={(v: DemandInput) => portalApi.demand(v)}>
         <Form.Item name="orgId" label={t('op.demand.org')} rules={[{ required: true }]}>
           <Select showSearch optionFilterProp="label" options={orgs.map((o) => ({ value: o.id, label: o.name }))} />
         </Form.Item>
@@ -124,7 +124,7 @@ export function ShowcasesPage() {
       <MemberForm
         title={t('op.show.new')}
         done={t('op.show.submitted')}
-        onSubmit={(v: { title: string; description: string; url?: string; datasets: string }) =>
+        onSubmit={(v: Omit<ShowcaseInput, 'datasets'> & { datasets: string }) =>
           portalApi.showcase({ title: v.title, description: v.description, ...(v.url ? { url: v.url } : {}), datasets: v.datasets.split(/[\s,，、]+/).filter(Boolean) })
         }
       >

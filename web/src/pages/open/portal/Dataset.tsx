@@ -3,7 +3,7 @@ import { Alert, App, Button, Card, Descriptions, Empty, Form, Input, List, Modal
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError } from '../../../api/client.ts';
-import { portalApi, type Application, type Cell, type DatasetPage as Page } from '../../../api/open.ts';
+import { portalApi, type Application, type Cell, type DatasetPage as Page, type Preview as PreviewData } from '../../../api/open.ts';
 import { Chart } from '../../../components/Chart.tsx';
 import { useLoad } from '../../../hooks/useLoad.ts';
 import { useI18n } from '../../../i18n.tsx';
@@ -22,7 +22,7 @@ function Preview({ code, conditional }: { code: string; conditional: boolean }) 
   }, [code, conditional]);
   if (loaded === 'locked') return <Empty description={t('op.preview.locked')} />;
   if (error) return <Alert type="error" showIcon message={error} />;
-  const data: { columns: string[]; rows: Record<string, Cell>[] } | undefined = loaded;
+  const data: PreviewData | undefined = loaded;
   if (!data) return <Skeleton active />;
   return (
     <Table
