@@ -255,7 +255,7 @@ describe.sequential('the core journey in the console', () => {
     const portal = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await portal.goto(`${url}/open/datasets?q=${encodeURIComponent('锦州金秋')}`);
     await portal.locator('[data-testid^="dataset-link-"]').first().click();
-    await expect.poll(() => portal.getByTestId('dataset-meta').textContent()).toContain('2 (');
+    await expect.poll(() => portal.getByTestId('dataset-meta').textContent()).toContain('2（');
     const csv = await fetch(`${url}${await portal.getByTestId('download-csv').getAttribute('href')}`);
     expect(csv.status).toBe(200);
     expect((await csv.text()).split('\r\n')[0]).toContain('活动名称');

@@ -122,9 +122,9 @@ describe('the open-data portal in the browser', () => {
     await page.getByTestId('apply-submit').click();
     await page.getByTestId('apply-done').waitFor();
     // The applicant is told when the department must answer: the time limit (15 days by default).
-    const due = /\d{4}\/\d{1,2}\/\d{1,2}/.exec((await page.getByTestId('apply-done').textContent()) ?? '')?.[0];
+    const due = /\d{4}-\d{2}-\d{2}/.exec((await page.getByTestId('apply-done').textContent()) ?? '')?.[0];
     expect(due).toBeDefined();
-    const [y, m, d] = due!.split('/').map(Number);
+    const [y, m, d] = due!.split('-').map(Number);
     expect(Math.round((Date.UTC(y!, m! - 1, d!) - Date.now()) / 86_400_000)).toBeGreaterThanOrEqual(14);
     expect(Math.round((Date.UTC(y!, m! - 1, d!) - Date.now()) / 86_400_000)).toBeLessThanOrEqual(16);
 
