@@ -35,7 +35,6 @@ export const demandApi = {
   reopen: (id: string, reason: string) => POST('/api/v1/duties/demands/{id}/reopen', { path: { id }, body: { reason } }),
 };
 
-export type ObjectionInput = BodyOf<'/api/v1/duties/objections', 'post'>;
 export type AttachmentInput = NonNullable<ObjectionInput['attachments']>[number];
 export type Flagged = ResponseOf<'/api/v1/duties/flagged/{code}', 'get'>;
 
