@@ -15865,7 +15865,7 @@ export interface paths {
                                  */
                                 grantedAt: string | null;
                                 /** @enum {string} */
-                                grantState: "active" | "suspended" | "revoked" | "missing";
+                                grantState: "active" | "suspended" | "revoked" | "expired" | "missing";
                                 /** @description 授权的行范围(过滤语言) */
                                 rowFilter: string | null;
                                 /** @description 该机构读取本数据资源的响应次数(审计日志) */
