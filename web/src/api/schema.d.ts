@@ -4764,6 +4764,8 @@ export interface paths {
                                         /** Format: date-time */
                                         at: string;
                                     } | null;
+                                    /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                    maxExtension: number;
                                 } | null;
                             }[];
                         };
@@ -5020,6 +5022,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                         };
                     };
@@ -5253,6 +5257,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                             columnDetails: {
                                 name: string;
@@ -5548,6 +5554,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                         };
                     };
@@ -5789,6 +5797,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                         };
                     };
@@ -6030,6 +6040,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                         };
                     };
@@ -6271,6 +6283,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                         };
                     };
@@ -6517,6 +6531,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                         };
                     };
@@ -15061,6 +15077,8 @@ export interface paths {
                                         /** Format: date-time */
                                         at: string;
                                     } | null;
+                                    /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                    maxExtension: number;
                                 } | null;
                             }[];
                         };
@@ -15184,6 +15202,8 @@ export interface paths {
                                 /** Format: date-time */
                                 at: string;
                             } | null;
+                            /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                            maxExtension: number;
                         } | null;
                     };
                 };
@@ -15316,6 +15336,8 @@ export interface paths {
                                 /** Format: date-time */
                                 at: string;
                             } | null;
+                            /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                            maxExtension: number;
                         };
                     };
                 };

@@ -35,7 +35,7 @@ const STATE_COLORS: Record<Objection['state'], string> = { open: 'orange', accep
 
 
 export function ObjectionsPage() {
-  const { t } = useI18n();
+  const { t, time } = useI18n();
   const { me, has } = useAuth();
   const { message } = App.useApp();
   const { data: items = [], error, reload } = useLoad(() => dutiesApi.objections(), []);
@@ -148,7 +148,7 @@ export function ObjectionsPage() {
               </Space>
             ),
           },
-          { title: t('duties.obj.due'), render: (_, o) => new Date(o.dueAt).toLocaleString() },
+          { title: t('duties.obj.due'), render: (_, o) => time(o.dueAt) },
           {
             title: t('duties.obj.answer'),
             render: (_, o) => (
