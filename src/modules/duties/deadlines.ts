@@ -22,7 +22,10 @@ export function basisOf(shareType: string, sharedBefore: boolean): Basis {
 }
 
 export function limitOf(limits: Limits, basis: Basis, stage: Stage): number {
-  if (stage === 'security') return limits.security;
+  if (stage === 'security') {
+    const byType = basis === 'unconditional' ? limits.securityByType.unconditional : basis === 'conditional_shared' ? limits.securityByType.conditionalShared : limits.securityByType.conditional;
+    return byType ?? limits.security;
+  }
   return basis === 'unconditional' ? limits.unconditional : basis === 'conditional_shared' ? limits.conditionalShared : limits.conditional;
 }
 

@@ -15486,10 +15486,28 @@ export interface paths {
                                  */
                                 conditional: number;
                                 /**
-                                 * @description 安全管理员审批(4级信息项、重要数据):时限(工作日)
+                                 * @description 安全管理员审批(4级信息项、重要数据):时限(工作日),按共享类型未单独设置时适用
                                  * @default 5
                                  */
                                 security: number;
+                                /** @description 安全管理员审批时限按共享类型;未设置的类型用 security(旧设置仍然有效) */
+                                securityByType: {
+                                    /**
+                                     * @description 无条件共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @default null
+                                     */
+                                    unconditional: number | null;
+                                    /**
+                                     * @description 有条件共享,已向其他部门共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @default null
+                                     */
+                                    conditionalShared: number | null;
+                                    /**
+                                     * @description 有条件共享,首次共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @default null
+                                     */
+                                    conditional: number | null;
+                                };
                                 /**
                                  * @description 一次延期的上限(工作日)
                                  * @default 15
@@ -15582,10 +15600,28 @@ export interface paths {
                                  */
                                 conditional: number;
                                 /**
-                                 * @description 安全管理员审批(4级信息项、重要数据):时限(工作日)
+                                 * @description 安全管理员审批(4级信息项、重要数据):时限(工作日),按共享类型未单独设置时适用
                                  * @default 5
                                  */
                                 security: number;
+                                /** @description 安全管理员审批时限按共享类型;未设置的类型用 security(旧设置仍然有效) */
+                                securityByType: {
+                                    /**
+                                     * @description 无条件共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @default null
+                                     */
+                                    unconditional: number | null;
+                                    /**
+                                     * @description 有条件共享,已向其他部门共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @default null
+                                     */
+                                    conditionalShared: number | null;
+                                    /**
+                                     * @description 有条件共享,首次共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @default null
+                                     */
+                                    conditional: number | null;
+                                };
                                 /**
                                  * @description 一次延期的上限(工作日)
                                  * @default 15
