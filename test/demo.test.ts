@@ -37,7 +37,15 @@ describe('demo world on first start', () => {
 
   it('has one overdue request escalated, one objection pending with its row flagged, one correction applied', async () => {
     const { duties } = server.platform.services;
-    expect((await duties.service.departments()).find((d) => d.orgName === '省公安厅')).toMatchObject({ escalated: 1 });
+    // Truly past its time limit now (not only with a moved clock): the console shows it overdue, next to 已上报主管部门.
+    const [pending] = await server.platform.services.share.share.allRequests({ states: ['submitted'] });
+    const clock = (await duties.service.clocksOf([pending!])).get(pending!.id)!.current!;
+    expect(clock).toMatchObject({ stage: 'provider', state: 'overdue' });
+    expect(clock.escalatedAt).not.toBeNull();
+    expect(clock.dueAt.getTime()).toBeLessThan(Date.now());
+    const police = (await duties.service.departments()).find((d) => d.orgName === '省公安厅')!;
+    expect(police).toMatchObject({ escalated: 1 });
+    expect(police.overdueOpen).toBeGreaterThanOrEqual(1);
     const all = await duties.objections.list({ kind: 'user', userId: '', username: 'secadmin', orgId: '', roles: ['secadmin'] }, {});
     expect(all.map((o) => o.state).sort()).toEqual(['accepted', 'open']);
     const brain = await sessionOf('zy-brain');

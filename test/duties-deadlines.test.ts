@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WorkCalendar } from '../src/modules/duties/calendar.ts';
+import { limitOf } from '../src/modules/duties/deadlines.ts';
+import { dutiesSettingsSchema } from '../src/modules/duties/duties.settings.ts';
 import { createOrg, provisionUser, type Client } from './helpers/api.ts';
 import { describeEachBackend } from './helpers/db.ts';
 import { grantJourney, publishPeople, shareWorld, startShareApp, type ShareTestApp, type ShareWorld } from './share-helpers.ts';
@@ -177,5 +179,22 @@ describeEachBackend('duties: time limits on share requests', ({ use }) => {
     expect((await w.auditor.call('GET', '/api/v1/duties/calendar?year=2026')).statusCode).toBe(200);
     expect((await w.auditor.call('GET', '/api/v1/duties/requests')).statusCode).toBe(403);
     expect((await w.admin.call('GET', '/api/v1/duties/settings')).statusCode).toBe(403);
+  });
+
+  it('the security approval limit is per share type; a stored single value is the default for all three', async () => {
+    // Settings stored before the per-type limits: their one value still applies to every type.
+    const old = dutiesSettingsSchema.parse({ limits: { security: 7 } }).limits;
+    for (const basis of ['unconditional', 'conditional_shared', 'conditional'] as const) expect(limitOf(old, basis, 'security')).toBe(7);
+    // The secadmin sets one type; the others keep the default, and the provider stage is unchanged.
+    const settings = (await w.secadmin.call('GET', '/api/v1/duties/settings')).json();
+    expect(settings.limits.securityByType).toEqual({ unconditional: null, conditionalShared: null, conditional: null });
+    const put = await w.secadmin.call('PUT', '/api/v1/duties/settings', { ...settings, limits: { ...settings.limits, security: 6, securityByType: { ...settings.limits.securityByType, unconditional: 2 } } });
+    expect(put.statusCode, put.body).toBe(200);
+    const limits = dutiesSettingsSchema.parse(put.json()).limits;
+    expect(limitOf(limits, 'unconditional', 'security')).toBe(2);
+    expect(limitOf(limits, 'conditional', 'security')).toBe(6);
+    expect(limitOf(limits, 'conditional_shared', 'security')).toBe(6);
+    expect(limitOf(limits, 'unconditional', 'provider')).toBe(limits.unconditional);
+    expect((await w.secadmin.call('PUT', '/api/v1/duties/settings', { ...settings, limits: { ...settings.limits, securityByType: { conditional: 0 } } })).statusCode).toBe(400);
   });
 });

@@ -231,4 +231,16 @@ describeEachBackend('duties: return flow', ({ use }) => {
     const denied = await auditor.call('GET', `/api/v1/audit/records?action=access.denied`);
     expect((denied.json().items as { details: { reason: string } }[]).some((r) => r.details.reason === 'grant_suspended')).toBe(true);
   });
+
+  it('a return-flow grant past its end shows as expired, not active', async () => {
+    const before = (await officer.call('GET', `/api/v1/duties/return-flows/${nameFlow}`)).json().deliveries as { orgName: string; grantId: string; grantState: string }[];
+    const st = before.find((d) => d.orgName === '双塔区民政局')!;
+    expect(st.grantState).toBe('active');
+    // The grant's end has come (test setup only: no API sets a return-flow grant's end).
+    await t.db.query(`UPDATE share_grants SET expires_at = now() - interval '1 minute' WHERE id = $1`, [st.grantId]);
+    const after = (await officer.call('GET', `/api/v1/duties/return-flows/${nameFlow}`)).json().deliveries as { orgName: string; grantState: string }[];
+    expect(after.find((d) => d.orgName === '双塔区民政局')!.grantState).toBe('expired');
+    expect(after.find((d) => d.orgName === '朝阳市民政局')!.grantState).toBe('active');
+    expect((await read(shuangta, byName)).statusCode).toBe(403);
+  });
 });

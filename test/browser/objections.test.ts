@@ -68,8 +68,15 @@ describe.sequential('console: request clocks and objections in Chromium', () => 
     const card = o.getByTestId('clock-card');
     await expect.poll(() => card.textContent()).toContain('5 个工作日');
     expect(await card.textContent()).toContain('有条件共享');
+    // The dialog's maximum is the security administrator's setting (limits.maxExtension), not a fixed 15.
+    const secadmin = await loginClient(server.app, 'secadmin', ADMIN_PASSWORDS.secadmin);
+    const settings = (await secadmin.call('GET', '/api/v1/duties/settings')).json();
+    expect((await secadmin.call('PUT', '/api/v1/duties/settings', { ...settings, limits: { ...settings.limits, maxExtension: 4 } })).statusCode).toBe(200);
+    await o.reload();
+    await expect.poll(() => card.textContent()).toContain('5 个工作日');
     await o.getByTestId('extend').click();
     const modal = o.getByRole('dialog');
+    await expect.poll(() => modal.locator('input[role="spinbutton"]').getAttribute('aria-valuemax')).toBe('4');
     await modal.locator('input[role="spinbutton"]').fill('3');
     await modal.locator('textarea').fill('需会同户籍部门核实数据范围');
     await modal.getByRole('button', { name: /确\s*定|OK/ }).click();
@@ -93,6 +100,8 @@ describe.sequential('console: request clocks and objections in Chromium', () => 
     const table = c.getByTestId('objections');
     await expect.poll(() => table.textContent()).toContain('户籍迁移证明.pdf');
     expect(await table.textContent()).toContain('待核实');
+    // The deadline in the console's one time format (i18n time), not the browser's toLocaleString().
+    expect(await table.textContent()).toMatch(/\d{4}[-/]\d{1,2}[-/]\d{1,2} \d{2}:\d{2}:\d{2}/);
     // The form is empty again, its file list too.
     await expect.poll(() => c.getByTestId('raise-files').textContent()).not.toContain('户籍迁移证明.pdf');
     await settled(c);

@@ -18,16 +18,14 @@ export async function loadDutiesWorld(services: Services, codes: Map<string, str
     return { principal: { kind: 'user', userId: user.id, username, orgId: user.org_id, roles: user.roles }, requestId: 'demo' };
   };
 
-  // 朝阳市民政局 asked 省公安厅 for 户籍人口 (loaded just before, still unanswered). Its deadline is
-  // judged once with a clock moved past it, as the sweep will on the day: escalated to the authority,
-  // counted against 省公安厅 and alerted in security operations.
+  // 朝阳市民政局 asked 省公安厅 for 户籍人口 30 days before the load (world.ts), still unanswered: past its
+  // time limit. The sweep (as on any day) escalates it to the authority; it counts against 省公安厅 as
+  // overdue and escalated, and is alerted in security operations.
   const pending = (await share.share.allRequests({ states: ['submitted'] })).find((r) => r.dataset_code === codes.get('户籍人口信息'));
   if (pending) {
-    const clock = (await duties.service.clocksOf([pending])).get(pending.id)?.current;
-    if (clock) {
-      const { escalated } = await duties.service.sweep(new Date(clock.dueAt.getTime() + 3600_000));
-      log(`  share request ${pending.id.slice(0, 8)} (户籍人口信息) overdue, escalated: ${escalated.length}`);
-    }
+    const { escalated } = await duties.service.sweep();
+    const state = (await duties.service.clocksOf([pending])).get(pending.id)?.current?.state;
+    log(`  share request ${pending.id.slice(0, 8)} (户籍人口信息) ${state}, escalated: ${escalated.filter((id) => id === pending.id).length}`);
   }
 
   const sensors = codes.get('朝阳钢铁生产线传感器读数');

@@ -444,7 +444,8 @@ async function seedSharing(services: Services, codes: Map<string, string>): Prom
   });
   // 事项内容 is 4级 (IDs in the text): the security administrator approves as well.
   await share.share.securityApprove(await callerOf('secadmin'), petitions.id, '去标识共享，同意');
-  // 朝阳市民政局 asks for 户籍人口 to check 低保 eligibility: waiting for 省公安厅 (journey step 5).
+  // 朝阳市民政局 asks for 户籍人口 to check 低保 eligibility: waiting for 省公安厅 (journey step 5),
+  // submitted 30 days ago, so past its time limit (10 working days at most): overdue in earnest.
   await share.share.submit(minzheng, {
     dataset: codes.get('户籍人口信息')!,
     columns: ['姓名', '身份证号', '住址'],
@@ -454,5 +455,5 @@ async function seedSharing(services: Services, codes: Map<string, string>): Prom
     endDate: '2027-06-30',
     expectedRowsPerDay: 500,
     rowFilter: '户籍地=eq.朝阳市',
-  });
+  }, undefined, { submittedAt: new Date(Date.now() - 30 * 86_400_000) });
 }

@@ -22,7 +22,10 @@ export function basisOf(shareType: string, sharedBefore: boolean): Basis {
 }
 
 export function limitOf(limits: Limits, basis: Basis, stage: Stage): number {
-  if (stage === 'security') return limits.security;
+  if (stage === 'security') {
+    const byType = basis === 'unconditional' ? limits.securityByType.unconditional : basis === 'conditional_shared' ? limits.securityByType.conditionalShared : limits.securityByType.conditional;
+    return byType ?? limits.security;
+  }
   return basis === 'unconditional' ? limits.unconditional : basis === 'conditional_shared' ? limits.conditionalShared : limits.conditional;
 }
 
@@ -51,7 +54,8 @@ export function stageClock(calendar: WorkCalendar, row: ClockRow, span: { starte
 }
 
 /** The whole clock of a request from its stage rows (stages without a row are not shown). */
-export function requestClock(calendar: WorkCalendar, r: ClockedRequest, rows: ClockRow[], remindBefore: number, now: Date): RequestClock | null {
+export function requestClock(calendar: WorkCalendar, r: ClockedRequest, rows: ClockRow[], limits: { remindBefore: number; maxExtension: number }, now: Date): RequestClock | null {
+  const { remindBefore } = limits;
   const stages: StageClock[] = [];
   for (const span of stagesOf(r)) {
     const row = rows.find((x) => x.stage === span.stage);
@@ -66,5 +70,6 @@ export function requestClock(calendar: WorkCalendar, r: ClockedRequest, rows: Cl
     current: open ? (stages.find((s) => s.endedAt === null) ?? null) : null,
     stages,
     extension: extended ? { days: extended.extension_days, reason: extended.extension_reason ?? '', at: extended.extended_at! } : null,
+    maxExtension: limits.maxExtension,
   };
 }

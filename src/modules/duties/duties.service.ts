@@ -87,7 +87,7 @@ export function createDutiesService(deps: DutiesDeps) {
     const byRequest = await clockRows(rows, s);
     const out = new Map<string, RequestClock>();
     for (const r of rows) {
-      const clock = requestClock(cal, r, byRequest.get(r.id) ?? [], s.limits.remindBefore, at);
+      const clock = requestClock(cal, r, byRequest.get(r.id) ?? [], s.limits, at);
       if (clock) out.set(r.id, clock);
     }
     return out;

@@ -17,7 +17,15 @@ export const dutiesSettingsSchema = z.object({
       unconditional: days(60).default(2).describe('无条件共享:答复时限(工作日)'),
       conditionalShared: days(60).default(5).describe('有条件共享,该数据已向其他部门共享:答复时限(工作日)'),
       conditional: days(60).default(10).describe('有条件共享,首次共享:答复时限(工作日)'),
-      security: days(60).default(5).describe('安全管理员审批(4级信息项、重要数据):时限(工作日)'),
+      security: days(60).default(5).describe('安全管理员审批(4级信息项、重要数据):时限(工作日),按共享类型未单独设置时适用'),
+      securityByType: z
+        .object({
+          unconditional: days(60).nullable().default(null).describe('无条件共享:安全管理员审批时限(工作日,null 用 security)'),
+          conditionalShared: days(60).nullable().default(null).describe('有条件共享,已向其他部门共享:安全管理员审批时限(工作日,null 用 security)'),
+          conditional: days(60).nullable().default(null).describe('有条件共享,首次共享:安全管理员审批时限(工作日,null 用 security)'),
+        })
+        .prefault({})
+        .describe('安全管理员审批时限按共享类型;未设置的类型用 security(旧设置仍然有效)'),
       maxExtension: days(60).default(15).describe('一次延期的上限(工作日)'),
       objection: days(60).default(5).describe('数据异议:提供方核实答复时限(工作日)'),
       demand: days(60).default(10).describe('供需对接:承办部门答复数据需求的时限(工作日)'),

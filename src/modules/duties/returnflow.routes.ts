@@ -41,7 +41,7 @@ const delivery = z.object({
   cityName: z.string().nullable(),
   grantId: z.string().nullable(),
   grantedAt: z.date().nullable().describe('授权生成时间'),
-  grantState: z.enum(['active', 'suspended', 'revoked', 'missing']),
+  grantState: z.enum(['active', 'suspended', 'revoked', 'expired', 'missing']),
   rowFilter: z.string().nullable().describe('授权的行范围(过滤语言)'),
   responses: z.number().int().describe('该机构读取本数据资源的响应次数(审计日志)'),
   rows: z.number().int().describe('读取的行数(审计日志)'),

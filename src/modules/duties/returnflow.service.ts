@@ -22,7 +22,7 @@ import type { CatalogService } from '../catalog/catalog.service.ts';
 import { divisionsWithin, regionName } from '../classify/divisions.ts';
 import type { IdentityService } from '../identity/identity.service.ts';
 import { filterText, type FilterNode } from '../share/filter.ts';
-import type { ApprovalInput, ShareService } from '../share/share.service.ts';
+import { grantExpired, type ApprovalInput, type ShareService } from '../share/share.service.ts';
 import { dutiesRepo, type ReturnFlowRow } from './duties.repo.ts';
 
 const FLOW = { zh: '数据回流', en: 'Return flow' };
@@ -60,7 +60,8 @@ export interface Delivery {
   cityName: string | null;
   grantId: string | null;
   grantedAt: Date | null;
-  grantState: 'active' | 'suspended' | 'revoked' | 'missing';
+  /** `expired` by the shared rule (`grantExpired`): an ended grant shows as ended, paused or not. */
+  grantState: 'active' | 'suspended' | 'revoked' | 'expired' | 'missing';
   /** The rows the grant covers, in the filter language. */
   rowFilter: string | null;
   responses: number;
@@ -257,6 +258,7 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
       }
       const targets = provider ? below(provider, orgs) : [];
       for (const g of grants.values()) if (!targets.some((o) => o.id === g.consumer_org_id)) targets.push(...orgs.filter((o) => o.id === g.consumer_org_id));
+      const now = new Date();
       const items = targets.map((o): Delivery => {
         const g = grants.get(o.id);
         const r = reads.get(o.id);
@@ -271,7 +273,7 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
           cityName: regionName(cityCode),
           grantId: g?.id ?? null,
           grantedAt: g?.created_at ?? null,
-          grantState: !g ? 'missing' : g.state === 'revoked' ? 'revoked' : g.suspended_at ? 'suspended' : 'active',
+          grantState: !g ? 'missing' : g.state === 'revoked' ? 'revoked' : grantExpired(g.expires_at, now) ? 'expired' : g.suspended_at ? 'suspended' : 'active',
           rowFilter: g?.row_filter ? filterText(g.row_filter) : null,
           responses: g ? (r?.responses ?? 0) : 0,
           rows: g ? (r?.rows ?? 0) : 0,

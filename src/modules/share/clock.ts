@@ -24,6 +24,7 @@ export const requestClockSchema = z.object({
   current: stageClockSchema.nullable().describe('正在计时的阶段(已办结为 null)'),
   stages: z.array(stageClockSchema),
   extension: z.object({ days: z.number().int(), reason: z.string(), at: z.date() }).nullable(),
+  maxExtension: z.number().int().describe('一次延期的上限(工作日,安全管理员的设置 limits.maxExtension)'),
 });
 
 export type StageClock = z.infer<typeof stageClockSchema>;

@@ -238,14 +238,16 @@ export function shareRepo(db: Queryable) {
       seriesTerms?: SeriesTerms | null;
       serviceTerms?: ServiceTerms | null;
       renewsGrantId?: string | null;
+      /** Demo only: a request submitted earlier than now (the demo world's overdue request). */
+      createdAt?: Date | null;
     }) =>
       db.query(
         `INSERT INTO share_requests (id, dataset_id, consumer_org_id, requested_by, columns, purpose, purpose_category, legal_basis,
-           end_date, expected_rows_per_day, requested_filter, needs_security, series_terms, service_terms, renews_grant_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+           end_date, expected_rows_per_day, requested_filter, needs_security, series_terms, service_terms, renews_grant_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16::timestamptz, now()))`,
         [r.id, r.datasetId, r.consumerOrgId, r.requestedBy, r.columns, r.purpose, r.purposeCategory, r.legalBasis, r.endDate, r.expectedRowsPerDay,
           r.requestedFilter === null ? null : JSON.stringify(r.requestedFilter), r.needsSecurity, r.seriesTerms ? JSON.stringify(r.seriesTerms) : null,
-          r.serviceTerms ? JSON.stringify(r.serviceTerms) : null, r.renewsGrantId ?? null],
+          r.serviceTerms ? JSON.stringify(r.serviceTerms) : null, r.renewsGrantId ?? null, r.createdAt ?? null],
       ),
 
     /** The renewal of a grant awaiting a decision, if any. */

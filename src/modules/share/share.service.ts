@@ -289,8 +289,11 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
      */
     sharedBefore: (rows: Pick<RequestRow, 'id' | 'dataset_id' | 'consumer_org_id' | 'created_at'>[]) => repo.sharedBefore(rows),
 
-    /** A consumer asks for columns of a published, shareable dataset (a renewal names the grant it continues). */
-    async submit(caller: Caller, input: RequestInput, renews?: GrantRow): Promise<RequestRow> {
+    /**
+     * A consumer asks for columns of a published, shareable dataset (a renewal names the grant it continues).
+     * `demo.submittedAt` is for the demo world only (never from a request): a request submitted days ago.
+     */
+    async submit(caller: Caller, input: RequestInput, renews?: GrantRow, demo?: { submittedAt: Date }): Promise<RequestRow> {
       const p = caller.principal;
       const d = await catalog.get(p, input.dataset);
       if (d.share_type === 'none') {
@@ -328,6 +331,7 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
         seriesTerms: series,
         serviceTerms: service,
         renewsGrantId: renews?.id ?? null,
+        createdAt: demo?.submittedAt ?? null,
       });
       await record(caller, {
         action: renews ? 'share.renew' : 'share.request',

@@ -4764,6 +4764,8 @@ export interface paths {
                                         /** Format: date-time */
                                         at: string;
                                     } | null;
+                                    /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                    maxExtension: number;
                                 } | null;
                             }[];
                         };
@@ -5020,6 +5022,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                         };
                     };
@@ -5253,6 +5257,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                             columnDetails: {
                                 name: string;
@@ -5548,6 +5554,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                         };
                     };
@@ -5789,6 +5797,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                         };
                     };
@@ -6030,6 +6040,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                         };
                     };
@@ -6271,6 +6283,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                         };
                     };
@@ -6517,6 +6531,8 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
+                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                maxExtension: number;
                             } | null;
                         };
                     };
@@ -15061,6 +15077,8 @@ export interface paths {
                                         /** Format: date-time */
                                         at: string;
                                     } | null;
+                                    /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                    maxExtension: number;
                                 } | null;
                             }[];
                         };
@@ -15184,6 +15202,8 @@ export interface paths {
                                 /** Format: date-time */
                                 at: string;
                             } | null;
+                            /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                            maxExtension: number;
                         } | null;
                     };
                 };
@@ -15316,6 +15336,8 @@ export interface paths {
                                 /** Format: date-time */
                                 at: string;
                             } | null;
+                            /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                            maxExtension: number;
                         };
                     };
                 };
@@ -15464,10 +15486,28 @@ export interface paths {
                                  */
                                 conditional: number;
                                 /**
-                                 * @description 安全管理员审批(4级信息项、重要数据):时限(工作日)
+                                 * @description 安全管理员审批(4级信息项、重要数据):时限(工作日),按共享类型未单独设置时适用
                                  * @default 5
                                  */
                                 security: number;
+                                /** @description 安全管理员审批时限按共享类型;未设置的类型用 security(旧设置仍然有效) */
+                                securityByType: {
+                                    /**
+                                     * @description 无条件共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @default null
+                                     */
+                                    unconditional: number | null;
+                                    /**
+                                     * @description 有条件共享,已向其他部门共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @default null
+                                     */
+                                    conditionalShared: number | null;
+                                    /**
+                                     * @description 有条件共享,首次共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @default null
+                                     */
+                                    conditional: number | null;
+                                };
                                 /**
                                  * @description 一次延期的上限(工作日)
                                  * @default 15
@@ -15560,10 +15600,28 @@ export interface paths {
                                  */
                                 conditional: number;
                                 /**
-                                 * @description 安全管理员审批(4级信息项、重要数据):时限(工作日)
+                                 * @description 安全管理员审批(4级信息项、重要数据):时限(工作日),按共享类型未单独设置时适用
                                  * @default 5
                                  */
                                 security: number;
+                                /** @description 安全管理员审批时限按共享类型;未设置的类型用 security(旧设置仍然有效) */
+                                securityByType: {
+                                    /**
+                                     * @description 无条件共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @default null
+                                     */
+                                    unconditional: number | null;
+                                    /**
+                                     * @description 有条件共享,已向其他部门共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @default null
+                                     */
+                                    conditionalShared: number | null;
+                                    /**
+                                     * @description 有条件共享,首次共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @default null
+                                     */
+                                    conditional: number | null;
+                                };
                                 /**
                                  * @description 一次延期的上限(工作日)
                                  * @default 15
@@ -15865,7 +15923,7 @@ export interface paths {
                                  */
                                 grantedAt: string | null;
                                 /** @enum {string} */
-                                grantState: "active" | "suspended" | "revoked" | "missing";
+                                grantState: "active" | "suspended" | "revoked" | "expired" | "missing";
                                 /** @description 授权的行范围(过滤语言) */
                                 rowFilter: string | null;
                                 /** @description 该机构读取本数据资源的响应次数(审计日志) */

@@ -66,9 +66,9 @@ export function ClockCard({ requestId, clock, canExtend, onChange }: { requestId
         </Button>
       )}
       <Modal open={open} title={t('duties.extend')} onOk={() => void submit()} onCancel={() => setOpen(false)}>
-        <Form form={form} layout="vertical" initialValues={{ days: 5 }}>
+        <Form form={form} layout="vertical" initialValues={{ days: Math.min(5, clock.maxExtension) }}>
           <Form.Item name="days" label={t('duties.extend.days')} rules={[{ required: true }]}>
-            <InputNumber min={1} max={15} />
+            <InputNumber min={1} max={clock.maxExtension} data-testid="extend-days" />
           </Form.Item>
           <Form.Item name="reason" label={t('duties.extend.reason')} rules={[{ required: true, min: 2 }]}>
             <Input.TextArea rows={3} />

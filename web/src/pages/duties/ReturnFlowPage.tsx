@@ -14,7 +14,7 @@ import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { ReasonPrompt, type Ask } from './ReasonPrompt.tsx';
 
 const STATE_COLORS: Record<ReturnFlow['state'], string> = { proposed: 'orange', active: 'green', paused: 'default', rejected: 'red' };
-const GRANT_COLORS: Record<Delivery['grantState'], string> = { active: 'green', suspended: 'orange', revoked: 'red', missing: 'default' };
+const GRANT_COLORS: Record<Delivery['grantState'], string> = { active: 'green', suspended: 'orange', revoked: 'red', expired: 'default', missing: 'default' };
 
 
 export function ReturnFlowPage() {
