@@ -19,7 +19,7 @@ import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
-import { divisionsWithin, regionName } from '../classify/divisions.ts';
+import { divisionsWithin, regionName } from '../../lib/divisions.ts';
 import type { IdentityService } from '../identity/identity.service.ts';
 import { filterText, type FilterNode } from '../share/filter.ts';
 import { grantExpired, type ApprovalInput, type ShareService } from '../share/share.service.ts';
