@@ -12,6 +12,7 @@ import { REJECT_REASONS } from '../src/modules/telemetry/payloads.ts';
 import * as exchange from '../web/src/locales/exchange.ts';
 import * as secops from '../web/src/locales/secops.ts';
 import * as labels from '../web/src/locales/secops-settings.ts';
+import { formatNumber } from '../web/src/numbers.ts';
 import * as telemetry from '../web/src/locales/telemetry.ts';
 
 describe('monitoring settings labels', () => {
@@ -48,5 +49,14 @@ describe('Chinese console text', () => {
     }
     expect(found).toEqual([]);
     expect(files.length).toBeGreaterThan(10);
+  });
+});
+
+describe('counts in the console', () => {
+  // Stat cards, the audit drawer and classify counts go through one formatter in the console's
+  // language, not toLocaleString() with the browser's locale (issue 22, point 3).
+  it.each(['zh', 'en'] as const)('group a large count with separators in %s', (lang) => {
+    expect(formatNumber(1234567, lang)).toBe('1,234,567');
+    expect(formatNumber(12.5, lang)).toBe('12.5');
   });
 });

@@ -124,7 +124,7 @@ describe.sequential('console: 数据源 in Chromium', () => {
     await expect.poll(disabled).toBe(false);
     await softDelete.click();
     const options = page.locator('.ant-select-dropdown:visible .ant-select-item-option');
-    await expect.poll(() => options.allTextContents()).toEqual(['出生日期 (date)', '已注销 (boolean)']);
+    await expect.poll(() => options.allTextContents()).toEqual(['出生日期（date）', '已注销（boolean）']);
     await options.filter({ hasText: '已注销' }).click();
     await page.getByTestId('wizard-schedule').getByText('按 cron 表达式').click();
     await page.getByTestId('wizard-cron').fill('0 2 * * *');

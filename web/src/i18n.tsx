@@ -1,3 +1,4 @@
+import { formatNumber } from './numbers.ts';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
@@ -73,6 +74,8 @@ interface I18n {
   sep: string;
   /** Text in brackets after a name: '（…）' in Chinese, ' (…)' in English. */
   paren(text: string | number): string;
+  /** A count with the console language's digit grouping (zh-CN / en-US), not the browser's locale. */
+  num(value: number): string;
 }
 
 const CHINA_OFFSET_MS = 8 * 3600_000;
@@ -131,6 +134,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       colon: lang === 'zh' ? '：' : ': ',
       sep: lang === 'zh' ? '、' : ', ',
       paren: (text) => (lang === 'zh' ? `（${text}）` : ` (${text})`),
+      num: (n) => formatNumber(n, lang),
     }),
     [lang],
   );

@@ -59,7 +59,7 @@ export function errorAt(
   extra: Record<string, unknown> = {},
 ): BadRequestError {
   const p = placeText(place);
-  const zh = p.zh ? `${p.zh}:${what.zh}` : what.zh;
+  const zh = p.zh ? `${p.zh}：${what.zh}` : what.zh;
   const en = p.en ? `${capitalise(p.en)}: ${what.en}` : capitalise(what.en);
   return readerError(code, zh, en, { ...placeDetails(place), ...extra });
 }

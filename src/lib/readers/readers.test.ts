@@ -260,6 +260,9 @@ describe('bad input', () => {
     expect(err.code).toBe('unclosed_quote');
     expect(err.details).toMatchObject({ line: 4, column: 'b' });
     expect(err.text.zh).toContain('第 4 行');
+    // Chinese text takes the full-width colon after the place (issue 22, point 2).
+    expect(err.text.zh).toMatch(/列：/);
+    expect(err.text.zh).not.toContain(':');
     expect(err.text.en).toContain('line 4'.replace('l', 'L'));
   });
 

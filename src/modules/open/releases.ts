@@ -92,7 +92,7 @@ export function validatePlan(plan: readonly PlanColumn[], columns: ColumnState[]
     if (!COLUMN_ROLES.includes(p.role)) denied('invalid_role', `角色无效：${p.name}`, `Invalid role of ${p.name}`, { column: p.name });
     const lock = lockOf(c);
     const opened = isOpened(p);
-    if (lock && opened) denied(c.effectiveGrade >= 4 ? 'grade4_never_opened' : 'direct_identifier', `${lock.zh}:${p.name}`, `${lock.en}: ${p.name}`, { column: p.name });
+    if (lock && opened) denied(c.effectiveGrade >= 4 ? 'grade4_never_opened' : 'direct_identifier', `${lock.zh}：${p.name}`, `${lock.en}: ${p.name}`, { column: p.name });
     if (!HIERARCHY_KINDS.includes(p.hierarchy)) denied('invalid_hierarchy', `泛化层级类型无效：${p.name}`, `Invalid hierarchy of ${p.name}`, { column: p.name });
     if (!Number.isInteger(p.level) || p.level < 0 || p.level >= levelCount(p.hierarchy)) {
       denied('invalid_level', `泛化级别超出范围：${p.name}`, `Generalization level out of range: ${p.name}`, { column: p.name });

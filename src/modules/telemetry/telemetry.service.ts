@@ -531,7 +531,7 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       const counts = { plants: 0, lines: 0, devices: 0, points: 0, updated: 0 };
       rows.forEach((r, i) => {
         for (const [field, value] of [['plant', r.plant], ['line', r.line], ['device', r.device], ['point', r.point]] as const) {
-          if (!CODE.test(value)) throw bad('invalid_code', `第 ${i + 1} 行:${field} 编码 ${JSON.stringify(value)} 应为 1-64 位字母、数字、_ . -`, `Row ${i + 1}: ${field} code ${JSON.stringify(value)} must be 1-64 of letters, digits, _ . -`, { row: i + 1, field });
+          if (!CODE.test(value)) throw bad('invalid_code', `第 ${i + 1} 行：${field} 编码 ${JSON.stringify(value)} 应为 1-64 位字母、数字、_ . -`, `Row ${i + 1}: ${field} code ${JSON.stringify(value)} must be 1-64 of letters, digits, _ . -`, { row: i + 1, field });
         }
         if (r.min != null && r.max != null && r.min > r.max) throw bad('invalid_range', `第 ${i + 1} 行：下限大于上限`, `Row ${i + 1}: min is above max`, { row: i + 1, field: 'min' });
       });

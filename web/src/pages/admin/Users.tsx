@@ -6,6 +6,18 @@ import { useI18n } from '../../i18n.tsx';
 import { AdminChangesPage, useHeldNotice } from './AdminChanges.tsx';
 
 const ROLES: Role[] = ['sysadmin', 'secadmin', 'auditor', 'data_officer', 'consumer'];
+const ADMIN_ROLES: readonly Role[] = ['sysadmin', 'secadmin', 'auditor'];
+
+/**
+ * 三员分立 in the dialog (the server refuses the same): an administrator role is held alone, so once
+ * one is ticked every other role is disabled; once a business role is ticked the administrator roles are.
+ */
+function roleDisabled(role: Role, ticked: readonly Role[]): boolean {
+  if (ticked.includes(role)) return false;
+  const admin = ticked.some((r) => ADMIN_ROLES.includes(r));
+  const business = ticked.some((r) => !ADMIN_ROLES.includes(r));
+  return admin || (business && ADMIN_ROLES.includes(role));
+}
 
 /**
  * sysadmin: accounts, roles (三员分立 enforced by the server), resets and unlocks. Changes to
@@ -20,6 +32,7 @@ export function UsersPage() {
   const [editing, setEditing] = useState<User | 'new'>();
   const [error, setError] = useState<string>();
   const [form] = Form.useForm();
+  const ticked: Role[] = Form.useWatch('roles', form) ?? [];
 
   const orgName = (id: string) => orgs.find((o) => o.id === id)?.name ?? id;
   const showPassword = (title: string, password: string) =>
@@ -184,7 +197,7 @@ export function UsersPage() {
             <Select showSearch optionFilterProp="label" options={orgs.map((o) => ({ value: o.id, label: o.name }))} />
           </Form.Item>
           <Form.Item name="roles" label={t('users.roles')} rules={[{ required: true }]}>
-            <Checkbox.Group options={ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))} />
+            <Checkbox.Group options={ROLES.map((r) => ({ value: r, label: t(`role.${r}`), disabled: roleDisabled(r, ticked) }))} />
           </Form.Item>
         </Form>
       </Modal>

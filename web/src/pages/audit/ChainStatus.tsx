@@ -25,7 +25,7 @@ async function verify(): Promise<Status> {
 
 /** Chain status: the whole log recomputed by the server (GET /audit/verify) and the latest signed head. */
 export function ChainStatus() {
-  const { t, time } = useI18n();
+  const { t, time, num } = useI18n();
   // This session's verification, if one ran already: then only the button verifies again.
   const [earlier] = useState(() => lastStatus);
   const { data: status = earlier, loading: busy, error, reload } = useLoad(verify, [], { when: !earlier });
@@ -73,10 +73,10 @@ export function ChainStatus() {
             </Space>
           </Col>
           <Col flex="120px">
-            <Statistic title={t('audit.chain.checked')} value={report.checked} />
+            <Statistic formatter={(v) => num(Number(v))} title={t('audit.chain.checked')} value={report.checked} />
           </Col>
           <Col flex="120px">
-            <Statistic title={t('audit.chain.checkpoints')} value={report.checkpoints} />
+            <Statistic formatter={(v) => num(Number(v))} title={t('audit.chain.checkpoints')} value={report.checkpoints} />
           </Col>
           {!ok && (
             <Col flex="auto">

@@ -14,7 +14,7 @@ function inLanguage(reason: string, lang: 'zh' | 'en'): string {
 
 /** The secadmin's 重要数据 queue: candidates with their reasons, decided with a reason. */
 export function CandidatesPanel() {
-  const { t, time, lang } = useI18n();
+  const { t, time, lang, num } = useI18n();
   const { message } = App.useApp();
   const [all, setAll] = useState(false);
   const { data: items, reload } = useLoad(async () => (await classifyApi.candidates(all)).items, [all]);
@@ -62,7 +62,7 @@ export function CandidatesPanel() {
             render: (_, c) =>
               c.important.persons ? (
                 <>
-                  {c.important.persons.count.toLocaleString()}
+                  {num(c.important.persons.count)}
                   {!c.important.persons.exact && <Typography.Text type="secondary"> ({t('cls.estimated')})</Typography.Text>}
                 </>
               ) : (

@@ -5,14 +5,14 @@ import { GradeTag, LevelTag, StateTag } from './common.tsx';
 
 /** The head of a review: the dataset, its version and rows, review state, grades, level and the protection they bring. */
 export function ReviewSummary({ view }: { view: ReviewView }) {
-  const { t, time } = useI18n();
+  const { t, time, num } = useI18n();
   const p = view.protection;
   return (
     <Card title={<span data-testid="review-title">{view.name}</span>} extra={<Typography.Text type="secondary">{view.code}</Typography.Text>}>
       <Descriptions size="small" column={{ xs: 1, md: 2, xl: 4 }}>
         <Descriptions.Item label={t('cls.col.provider')}>{view.providerName}</Descriptions.Item>
         <Descriptions.Item label={t('cls.col.version')}>v{view.currentVersion}</Descriptions.Item>
-        <Descriptions.Item label={t('cls.rows')}>{view.important.rows.toLocaleString()}</Descriptions.Item>
+        <Descriptions.Item label={t('cls.rows')}>{num(view.important.rows)}</Descriptions.Item>
         <Descriptions.Item label={t('cls.col.state')}>
           <StateTag state={view.state} />
           {view.confirmation && (

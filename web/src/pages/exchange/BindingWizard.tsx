@@ -291,7 +291,7 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
                       disabled={!getFieldValue('keyColumn')}
                       placeholder={getFieldValue('keyColumn') ? undefined : t('sources.softDeleteNeedsKey')}
                       data-testid="wizard-soft-delete"
-                      options={(preview.data?.columns ?? []).filter((c) => SOFT_DELETE_TYPE.test(c.sourceType)).map((c) => ({ value: c.name, label: `${c.name} (${c.sourceType})` }))}
+                      options={(preview.data?.columns ?? []).filter((c) => SOFT_DELETE_TYPE.test(c.sourceType)).map((c) => ({ value: c.name, label: `${c.name}${paren(c.sourceType)}` }))}
                     />
                   </Form.Item>
                 </Space>

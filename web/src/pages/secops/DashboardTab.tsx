@@ -17,7 +17,7 @@ function lastHours(n: number): number[] {
 
 /** The secadmin's view: live alerts, incidents by stage, detector hits, sensitive reads, assets. */
 export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Dashboard; live: Alert[]; connected: boolean; onOpenAlert(a: Alert): void }) {
-  const { t, label, time } = useI18n();
+  const { t, label, time, num } = useI18n();
   const text = useText();
   const openAlerts = data.alerts.filter((a) => a.state !== 'closed').reduce((n, a) => n + a.n, 0);
   const openIncidents = data.incidents.filter((i) => i.state !== 'closed').reduce((n, i) => n + i.n, 0);
@@ -102,18 +102,18 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
       <Row gutter={[16, 16]}>
         <Col xs={12} md={6}>
           <Card size="small">
-            <Statistic title={t('secops.openAlerts')} value={openAlerts} valueStyle={{ color: openAlerts ? '#fa8c16' : undefined }} />
+            <Statistic formatter={(v) => num(Number(v))} title={t('secops.openAlerts')} value={openAlerts} valueStyle={{ color: openAlerts ? '#fa8c16' : undefined }} />
           </Card>
         </Col>
         <Col xs={12} md={6}>
           <Card size="small">
-            <Statistic title={t('secops.openIncidents')} value={openIncidents} />
+            <Statistic formatter={(v) => num(Number(v))} title={t('secops.openIncidents')} value={openIncidents} />
           </Card>
         </Col>
         {SEVERITIES.slice(1).map((s) => (
           <Col xs={8} md={4} key={s}>
             <Card size="small">
-              <Statistic title={t(`secops.sev.${s}`)} value={data.alerts.filter((a) => a.severity === s).reduce((n, a) => n + a.n, 0)} valueStyle={{ color: SEVERITY_HEX[s] }} />
+              <Statistic formatter={(v) => num(Number(v))} title={t(`secops.sev.${s}`)} value={data.alerts.filter((a) => a.severity === s).reduce((n, a) => n + a.n, 0)} valueStyle={{ color: SEVERITY_HEX[s] }} />
             </Card>
           </Col>
         ))}

@@ -219,10 +219,10 @@ const ID_FACTS = new Set(['grantId', 'apiKeyId', 'changeId', 'requestId', 'provi
 
 /** What a detector saw, as labelled fields in the console language (raw JSON only in the technical details). */
 export function FactsList({ facts }: { facts: Record<string, unknown> }) {
-  const { t, label, time } = useI18n();
+  const { t, label, time, num } = useI18n();
   const show = (key: string, v: unknown): string => {
     if (typeof v === 'boolean') return t(v ? 'secops.yes' : 'secops.no');
-    if (typeof v === 'number') return key === 'ratio' || key === 'baselineMean' ? (Math.round(v * 10) / 10).toLocaleString() : v.toLocaleString();
+    if (typeof v === 'number') return key === 'ratio' || key === 'baselineMean' ? num(Math.round(v * 10) / 10) : num(v);
     if ((key === 'hour' || key === 'due' || key === 'dueAt') && typeof v === 'string' && /^\d{4}-/.test(v)) return time(v);
     if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' && 'name' in x ? String((x as { name: unknown }).name) : String(x))).join('、');
     if (v && typeof v === 'object' && 'from' in v && 'to' in v) return `${String((v as { from: unknown }).from)}:00–${String((v as { to: unknown }).to)}:00`;

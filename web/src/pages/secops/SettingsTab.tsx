@@ -51,7 +51,7 @@ type Values = Omit<Settings, 'webhooks' | 'intervalMs' | 'delivery' | 'email'> &
 };
 
 export function SettingsTab() {
-  const { t } = useI18n();
+  const { t, num } = useI18n();
   const { message } = AntApp.useApp();
   const { data: settings, error, set: setSettings } = useLoad(() => secopsApi.settings(), []);
   const { data: schema } = useLoad(async () => (await secopsApi.settingsSchema()) as Prop, []);
@@ -98,7 +98,7 @@ export function SettingsTab() {
         key={name.join('.')}
         name={name}
         label={label}
-        extra={def === undefined ? undefined : t('sset.default', { value: `${def.toLocaleString()} ${unitText}` })}
+        extra={def === undefined ? undefined : t('sset.default', { value: `${num(def)} ${unitText}` })}
         rules={[{ required: true, type: 'number', min, max }]}
       >
         <InputNumber min={min} max={max} step={prop?.type === 'integer' && scale === 1 ? 1 : undefined} suffix={unitText} style={{ width: 180 }} data-testid={`sset-${name.join('-')}`} />

@@ -22,7 +22,7 @@ export function defaultModeFor(c: Pick<ColumnDetail, 'grade' | 'type' | 'freeTex
 
 /** The provider officer's decision: a mode per column, rows, term, quotas, IP ranges, impact assessment. */
 export function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () => void }) {
-  const { t, sep } = useI18n();
+  const { t, sep, num } = useI18n();
   const { message, modal } = App.useApp();
   // Every column of the dataset may be filtered on, not only the requested ones.
   const { data: all = [] } = useLoad(() => getColumns(detail.dataset.code).catch(() => []), [detail.dataset.code]);
@@ -78,7 +78,7 @@ export function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone
           <Descriptions.Item label={t('share.f.rowFilter')}>{filterShown ? (rowFilterText(t, filterShown) ?? filterShown) : t('share.allRows')}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.endDate')}>{endDate.format('YYYY-MM-DD')}</Descriptions.Item>
           {!!(rowsPerDay || requestsPerMinute) && (
-            <Descriptions.Item label={t('share.quotas')}>{[rowsPerDay ? t('share.rowsPerDayValue', { n: rowsPerDay.toLocaleString() }) : null, requestsPerMinute ? t('share.perMinuteValue', { n: requestsPerMinute }) : null].filter(Boolean).join(sep)}</Descriptions.Item>
+            <Descriptions.Item label={t('share.quotas')}>{[rowsPerDay ? t('share.rowsPerDayValue', { n: num(rowsPerDay) }) : null, requestsPerMinute ? t('share.perMinuteValue', { n: requestsPerMinute }) : null].filter(Boolean).join(sep)}</Descriptions.Item>
           )}
           {ipRanges.length > 0 && <Descriptions.Item label={t('share.f.ipRanges')}>{ipRanges.join('、')}</Descriptions.Item>}
           <Descriptions.Item label={t('share.approveNext')}>{t(detail.needsSecurity ? 'share.approveNextSecurity' : 'share.approveNextActive')}</Descriptions.Item>
