@@ -31,6 +31,19 @@ const DELETE_CHUNK = 10_000;
 export function ingestRepo(db: Queryable) {
   return {
     dropTable: (table: string) => db.query(`DROP TABLE IF EXISTS ${ident(table)}`),
+    /**
+     * Version tables of a dataset that no active or loading version reads: left behind when a process
+     * died between a commit and its drops (a replaced version's table, the tables a merge copied).
+     */
+    async strayTables(relation: string): Promise<string[]> {
+      const found = await db.query<{ relname: string; referenced: boolean }>(
+        `SELECT c.relname, EXISTS (SELECT 1 FROM dataset_versions v WHERE v.relation = c.relname AND v.state IN ('active', 'loading')) AS referenced
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind = 'r' AND n.nspname = current_schema() AND starts_with(c.relname, $1)`,
+        [`${relation}_`],
+      );
+      return found.filter((t) => !t.referenced && /^_[vm]\d+$/.test(t.relname.slice(relation.length))).map((t) => t.relname);
+    },
     /** Serialises loads of one dataset for the rest of the transaction. */
     lockDataset: (datasetId: string) => db.query('SELECT id FROM datasets WHERE id = $1 FOR UPDATE', [datasetId]),
     /** Versions still loading, and whether their job is alive (heartbeat within staleSeconds). */

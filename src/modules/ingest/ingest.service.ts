@@ -292,7 +292,10 @@ export function createIngestService(deps: {
         firstRow,
         userId: payload.userId,
       });
-      return { version, table, active, firstRow, dead: loading.map((v) => v.relation) };
+      // Tables no version reads any more, left by a process that died after a commit (a load that just
+      // committed drops the same ones itself; both drop IF EXISTS).
+      const stray = await r.strayTables(dataset.relation);
+      return { version, table, active, firstRow, dead: [...loading.map((v) => v.relation), ...stray] };
     });
     if (!reserved) throw new RetryLater(5);
     for (const table of reserved.dead) await dropTable(table);
@@ -482,6 +485,8 @@ export function createIngestService(deps: {
     const merged = from === undefined ? [] : tables.slice(from).map((t) => t.relation);
     await db.transaction(async (tx) => {
       const r = ingestRepo(tx);
+      // A key rotation's batches wait while the version switches (a merge copies values they rewrite).
+      await r.lockDataset(dataset.id);
       for (const c of encrypt) await r.markEncrypted(dataset.id, c.name, INDEXED_TYPES.has(topType(c) ?? ''));
       // Soft-deleted keys leave every earlier version table in the same commit as the new version.
       if (key && outcome.deleted.length) for (const t of tables.slice(0, -1)) await r.deleteKeys(t.relation, key.physical, key.sqlType, outcome.deleted);
@@ -657,6 +662,7 @@ export function createIngestService(deps: {
         const key = keyItem ? keyOf(columns, keyItem) : undefined;
         await db.transaction(async (tx) => {
           const t = ingestRepo(tx);
+          await t.lockDataset(dataset.id);
           await t.rebuildView(dataset.relation, versionTables([...active, { relation: table, mode: 'correct', version, rows_loaded: rows.length }]), columns, key?.physical);
           await t.activateVersion(dataset.id, version, { loaded: rows.length, quarantined: 0, quality: null, classification: last?.classification ?? null, source: {} });
           await t.setCurrentVersion(dataset.id, version, dataset.row_count ?? 0, dataset.grade ?? 0, dataset.important_candidate);

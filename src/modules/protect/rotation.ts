@@ -7,6 +7,14 @@ import { fieldCipherOf, type Keyring } from './keyring.ts';
 
 /** Rows re-encrypted per transaction: short locks, so the dataset stays readable throughout. */
 const BATCH = 2000;
+/** Passes over a dataset whose version tables keep being merged away before the job gives up. */
+const MAX_PASSES = 20;
+
+/** `undefined` for the error of a table dropped under the statement (PostgreSQL's undefined_table), rethrows others. */
+function unlessDropped(error: unknown): undefined {
+  if ((error as { code?: string }).code === '42P01') return undefined;
+  throw error;
+}
 
 /** All SQL of the re-encryption job; identifiers are catalogue names passed through ident(). */
 function rotationRepo(db: Queryable) {
@@ -25,6 +33,8 @@ function rotationRepo(db: Queryable) {
          WHERE ${ident(column)} IS NOT NULL AND left(${ident(column)}, 4) <> $1 ORDER BY _row LIMIT $2`,
         [currentPrefix, limit],
       ),
+    /** Conflicts with the load's FOR UPDATE of the dataset row only (not with its other updates). */
+    holdDataset: (datasetId: string) => db.query('SELECT 1 FROM datasets WHERE id = $1 FOR KEY SHARE', [datasetId]),
     writeValues: (table: string, column: string, ids: number[], values: string[], indexes: string[] | null) =>
       db.query(
         `UPDATE ${ident(table)} AS t SET ${ident(column)} = v.value${indexes ? `, ${ident(`${column}_bi`)} = v.bi` : ''}
@@ -51,21 +61,43 @@ export function createRotation(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' | 'han
     const indexer = blindIndexerOf(keys);
     const repo = rotationRepo(db);
     const columns = await repo.encryptedColumns(datasetId);
-    const tables = await repo.activeTables(datasetId);
     let moved = 0;
-    for (const { relation } of tables) {
+
+    /** Moves one table's stale values, batch by batch; false when the table was dropped meanwhile. */
+    async function reencryptTable(relation: string): Promise<boolean> {
       for (const column of columns) {
         for (;;) {
-          const rows = await repo.staleValues(relation, column.physical, cipher.currentPrefix, BATCH);
+          const rows = await repo.staleValues(relation, column.physical, cipher.currentPrefix, BATCH).catch(unlessDropped);
+          if (!rows) return false;
           if (rows.length === 0) break;
           const ids = rows.map((r) => r._row);
           const values = rows.map((r) => cipher.reencrypt(r.value) ?? r.value);
           const indexes = column.blind_index ? rows.map((r) => indexer.index(cipher.decrypt(r.value), column.type ?? undefined)) : null;
-          await db.transaction((tx) => rotationRepo(tx).writeValues(relation, column.physical, ids, values, indexes));
+          const written = await db
+            .transaction(async (tx) => {
+              const t = rotationRepo(tx);
+              // Waits while a load switches versions (a merge copies the values this batch rewrites).
+              await t.holdDataset(datasetId);
+              await t.writeValues(relation, column.physical, ids, values, indexes);
+              return true;
+            })
+            .catch(unlessDropped);
+          if (!written) return false;
           moved += rows.length;
           await ctx.progress({ phase: 'reencrypting', rows: moved });
         }
       }
+      return true;
+    }
+
+    // A load that merges version tables drops the ones it copied, with their values as they were when
+    // it copied them: a pass that meets a dropped table starts again over the tables the dataset reads
+    // now (values already moved are not stale and cost only the scan).
+    for (let pass = 1; ; pass++) {
+      let complete = true;
+      for (const { relation } of await repo.activeTables(datasetId)) if (!(await reencryptTable(relation))) complete = false;
+      if (complete) break;
+      if (pass >= MAX_PASSES) throw new Error(`version tables of dataset ${datasetId} kept changing during ${MAX_PASSES} passes`);
     }
     await deps.events.record({ action: 'keys.reencrypt', result: 'success', target: { type: 'dataset', id: datasetId }, details: { version: cipher.version, values: moved } });
     return { version: cipher.version, values: moved };
