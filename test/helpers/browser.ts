@@ -199,11 +199,27 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** Picks an option of an antd Select by typing into its search and pressing Enter. */
+/** The text an antd Select shows as chosen (its selection item), '' when nothing is chosen. */
+export function selectedText(page: Page, testId: string): Promise<string> {
+  return page.getByTestId(testId).evaluate((e) => {
+    // antd 6: the chosen label is the text of the Select's content, beside its search input and placeholder.
+    const content = e.closest('.ant-select')?.querySelector('.ant-select-content');
+    const placeholder = content?.querySelector('.ant-select-placeholder')?.textContent ?? '';
+    return (content?.textContent ?? '').replace(placeholder, '');
+  });
+}
+
+/**
+ * Picks an option of an antd Select by typing into its search and pressing Enter, once an option
+ * with that text is listed (options may arrive from the server after the typing), and waits until
+ * the Select shows it as chosen.
+ */
 export async function choose(page: Page, testId: string, text: string): Promise<void> {
   await page.getByTestId(testId).click();
   await page.keyboard.type(text);
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: text }).first().waitFor();
   await page.keyboard.press('Enter');
+  await expect.poll(() => selectedText(page, testId)).toContain(text);
 }
 
 /**
