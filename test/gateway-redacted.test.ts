@@ -9,7 +9,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findSpans } from '../src/modules/classify/text.ts';
-import { redactText } from '../src/modules/protect/redact.ts';
+import { redactText } from '../src/modules/classify/redact.ts';
 import { generateDocuments } from './corpus/documents.ts';
 import { ADMIN_PASSWORDS, createOrg, provisionUser, type Client } from './helpers/api.ts';
 import { describeEachBackend } from './helpers/db.ts';
