@@ -18,24 +18,30 @@ describe('repository hygiene', () => {
 });
 
 describe('module shape', () => {
-  /**
-   * Modules not yet wired through a `<m>.module.ts` (issue 14, point 2), each with what it has instead.
-   * Remove a line when its module gets the file; do not add one (docs/architecture.md, "How to add a module").
-   */
-  const NOT_YET: Record<string, string> = {
-    classify: 'createReviewModule in review.routes.ts, scanRoutes in scan.routes.ts',
-    identity: 'createIdentityService + identityRoutes, and signon.module.ts for sign-on',
-    protect: 'createProtectModule in protect.service.ts, createRotation in rotation.ts',
-    overview: 'overviewRoutes only (a read model over other modules’ tables)',
-    system: 'systemRoutes only',
-    demo: 'demoRoutes and the demo world loaders',
-  };
+  // Every folder of src/modules/ is wired the same way (docs/architecture.md, "How to add a module").
+  // There is no list of exceptions: a module without its module file fails here, by name.
+  const modules = fs
+    .readdirSync('src/modules', { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+  const factory = (m: string) => `create${m.replace(/(?:^|-)(\w)/g, (_, c: string) => c.toUpperCase())}Module`;
+  const main = fs.readFileSync('src/main.ts', 'utf8');
 
-  it('every module is wired by its <m>.module.ts (routes + service), but the listed ones', () => {
-    const modules = fs.readdirSync('src/modules', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-    const missing = modules.filter((m) => !fs.existsSync(`src/modules/${m}/${m}.module.ts`) && !NOT_YET[m]);
-    const listedButDone = Object.keys(NOT_YET).filter((m) => fs.existsSync(`src/modules/${m}/${m}.module.ts`));
-    expect({ missing, listedButDone }).toEqual({ missing: [], listedButDone: [] });
+  it('every module has exactly one module file, <m>.module.ts, exporting create<M>Module, and main.ts builds the module from it', () => {
+    const problems = modules.flatMap((m) => {
+      const files = fs.readdirSync(`src/modules/${m}`).filter((f) => f.endsWith('.module.ts'));
+      if (files.length !== 1 || files[0] !== `${m}.module.ts`) return [`${m}: module files ${JSON.stringify(files)}, expected exactly ${m}.module.ts`];
+      const text = fs.readFileSync(`src/modules/${m}/${m}.module.ts`, 'utf8');
+      const out: string[] = [];
+      if (!new RegExp(`export (async )?function ${factory(m)}\\(`).test(text)) out.push(`${m}: ${m}.module.ts does not export ${factory(m)}`);
+      if (!new RegExp(`import \\{[^}]*\\b${factory(m)}\\b[^}]*\\} from './modules/${m}/${m}\\.module\\.ts'`).test(main)) out.push(`${m}: src/main.ts does not import ${factory(m)} from ${m}.module.ts`);
+      return out;
+    });
+    expect(problems).toEqual([]);
     expect(modules.length).toBeGreaterThan(15);
+  });
+
+  it('main.ts takes every route plugin from a module file, never from a routes file', () => {
+    expect(main.match(/from '[^']*\.routes\.ts'/g) ?? []).toEqual([]);
   });
 });
