@@ -28,7 +28,7 @@ import type { Caller } from '../../http/access.ts';
 import { portOf } from '../egress/egress.ts';
 import { AddressRefusedError, type EgressService } from '../egress/egress.service.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
-import { mask } from '../protect/masking.ts';
+import { mask } from '../../lib/mask.ts';
 import { pseudonymizerOf } from '../protect/pseudonym.ts';
 import { suiteHash } from '../protect/suites.ts';
 import { outputValue, type CellContext } from '../share/policy.ts';

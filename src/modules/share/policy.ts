@@ -15,7 +15,7 @@ import { BadRequestError } from '../../errors.ts';
 import { ident } from '../../db/sql.ts';
 import type { ColumnRow, DataType } from '../catalog/catalog.service.ts';
 import { applyOperator, canGeneralize, type CellValue, type GeneralizeOptions, type MaskedValue, type MaskOperator, type OperatorContext } from '../protect/masking.ts';
-import type { RedactStyle } from '../protect/redact.ts';
+import { redactorOf, type RedactStyle } from '../classify/redact.ts';
 import { isCondition, type Condition, type FilterNode } from './filter.ts';
 import { withoutValue } from './redact.ts';
 
@@ -514,7 +514,8 @@ export type CellWriter = (clear: CellValue) => MaskedValue;
 /**
  * Compiles a column's operator once for every cell of a request: the operator's options (type,
  * pseudonymizer, generalisation, redaction) are fixed per column, so no object is built per cell.
- * Every value still goes through the one masking library's applyOperator.
+ * Every value still goes through the one masking library's applyOperator; a `redacted` column's
+ * operator gets classification's text redactor of the granted style (masked by default) here.
  */
 export function compileCell(column: ViewColumn, ctx: CellContext): CellWriter {
   const op = column.mode as MaskOperator;
@@ -522,7 +523,7 @@ export function compileCell(column: ViewColumn, ctx: CellContext): CellWriter {
     ...(column.mode === 'generalized' ? { type: column.generalizeAs } : column.mode === 'masked' ? { type: column.maskAs } : column.type ? { type: column.type } : {}),
     ...(ctx.pseudonym ? { pseudonym: ctx.pseudonym } : {}),
     ...(column.generalize ? { generalize: column.generalize } : {}),
-    ...(column.redact ? { redact: column.redact } : {}),
+    ...(column.mode === 'redacted' ? { redact: redactorOf(column.redact ?? 'masked') } : {}),
   };
   return (clear) => {
     const value = applyOperator(op, clear, options);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { CONTENT_TYPES, encodeChunk, epilogue, formatOf, prologue } from './encode.ts';
 import type { ExportsService } from './exports.service.ts';
 import { filterText } from './filter.ts';
-import { REDACT_STYLES } from '../protect/redact.ts';
+import { REDACT_STYLES } from '../classify/redact.ts';
 import { GRANT_MODES, isFreeText } from './policy.ts';
 import { parseRecordsQuery, type RecordsService } from './records.service.ts';
 import { grantUsageSchema, requestClockSchema } from './clock.ts';

@@ -13,7 +13,7 @@ import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts
 import type { CatalogService, ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
 import type { GrantUsage, RequestClock } from './clock.ts';
 import { canGeneralize, type GeneralizeOptions } from '../protect/masking.ts';
-import type { RedactStyle } from '../protect/redact.ts';
+import type { RedactStyle } from '../classify/redact.ts';
 import { filterColumns, filterText, parseFilterText, type FilterNode } from './filter.ts';
 import { redactFilter } from './redact.ts';
 import { compileFilter, defaultMode, Params, unknownColumn, viewColumns, type GrantColumn, type GrantMode } from './policy.ts';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { describeEachBackend } from '../../../test/helpers/db.ts';
 import { MasterKeyConfigError, MasterKeyMismatchError } from './errors.ts';
-import { createProtectModule } from './protect.service.ts';
+import { createProtectModule } from './protect.module.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-protect-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -5,8 +5,8 @@
  * platform authority, and each step is in the audit log.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ADMIN_PASSWORDS, createOrg, provisionUser, startTestApp, type Client, type TestApp } from '../../../test/helpers/api.ts';
-import { describeEachBackend } from '../../../test/helpers/db.ts';
+import { ADMIN_PASSWORDS, createOrg, provisionUser, startTestApp, type Client, type TestApp } from './helpers/api.ts';
+import { describeEachBackend } from './helpers/db.ts';
 
 describeEachBackend('disabling an organisation', ({ use }) => {
   let t: TestApp;

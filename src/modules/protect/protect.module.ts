@@ -1,9 +1,21 @@
 /**
- * Boot-time wiring of the protection module: resolve the master key from the configuration, check
- * it against the database (refusing the wrong one before anything is served) and open the keyring.
+ * One call that wires protection: resolve the master key from the configuration, check it against
+ * the database (refusing the wrong one before anything is served) and open the keyring, the service
+ * every module that encrypts, seals or pseudonymises gets. Protection has no routes (keys are managed
+ * with `pdx keys`). In main.ts:
+ *
+ *   const protect = await createProtectModule({ db, config });
+ *   … audit, identity, ingest, sharing … get `protect.keyring` (as narrow Pick<> deps);
+ *   once the job queue exists: const rotation = protect.rotation({ jobs: jobs.service, events })
+ *
+ * The keyring comes first (the audit log and identity seal with it, and the job queue needs identity),
+ * so the re-encryption job's handler is created by `rotation(…)` when the queue it runs on is built.
  */
 import type { Db } from '../../db/index.ts';
+import type { EventSink } from '../audit/events.ts';
+import type { Jobs } from '../jobs/jobs.service.ts';
 import { loadMasterKey, openKeyring, type Keyring, type LoadedMasterKey } from './keyring.ts';
+import { createRotation } from './rotation.ts';
 import { parseSuite } from './suites.ts';
 
 /** The configuration the module reads (PDX_MASTER_KEY, PDX_MASTER_KEY_FILE, PDX_CRYPTO, data dir, mode). */
@@ -21,6 +33,8 @@ export interface ProtectModule {
   masterKey: Pick<LoadedMasterKey, 'source' | 'path'>;
   /** To print or log at start-up: a generated key to back up, or a key file readable by others. */
   warning?: string;
+  /** The background re-encryption of datasets to their current key version (`pdx keys rotate`), on the job queue. */
+  rotation(deps: { jobs: Pick<Jobs, 'enqueue' | 'handle'>; events: EventSink }): ReturnType<typeof createRotation>;
 }
 
 /** Opens the keyring for a pdx process; throws MasterKeyConfigError or MasterKeyMismatchError. */
@@ -38,5 +52,6 @@ export async function createProtectModule(deps: { db: Db; config: ProtectConfig 
     keyring,
     masterKey: { source: loaded.source, ...(loaded.path ? { path: loaded.path } : {}) },
     ...(loaded.warning ? { warning: loaded.warning } : {}),
+    rotation: ({ jobs, events }) => createRotation({ db: deps.db, jobs, keyring, events }),
   };
 }

@@ -1,13 +1,13 @@
 /**
  * Redaction of free text (the `redacted` grant mode, `pdx scan --redact`): every span the free-text
  * scanner finds (names, IDs, phones, addresses … of standards.md §1) is replaced by its masked form
- * (王* , 138****5678) or by a typed placeholder (〔姓名〕, 〔手机号〕). This is the one function every
- * read path calls for a redacted column: the records API and exports today, the gateway and push
- * deliveries when they come.
+ * (王* , 138****5678) or by a typed placeholder (〔姓名〕, 〔手机号〕). This is the one redactor of every
+ * read path: the records API, exports, the gateway and push deliveries compile their views in
+ * share/policy.ts, which hands `redactorOf(style)` to protect's `redacted` column operator.
  */
-import { redactString, TextRedactor, type Replacement } from '../classify/text.ts';
-import type { TypeId } from '../classify/types.ts';
-import { mask } from './masking.ts';
+import { mask } from '../../lib/mask.ts';
+import { redactString, TextRedactor, type Replacement } from './text.ts';
+import type { TypeId } from './types.ts';
 
 export const REDACT_STYLES = ['masked', 'placeholder'] as const;
 /** masked: each span in its masked form; placeholder: each span replaced by its type in brackets. */
@@ -45,6 +45,12 @@ export function replacementOf(style: RedactStyle): Replacement {
 /** Redacts one text value: every detected span replaced per `style`. */
 export function redactText(text: string, style: RedactStyle = 'masked'): string {
   return redactString(text, replacementOf(style));
+}
+
+/** The text redactor of one style, as the `redacted` column operator takes it (protect/masking.ts). */
+export function redactorOf(style: RedactStyle = 'masked'): (text: string) => string {
+  const replacement = replacementOf(style);
+  return (text) => redactString(text, replacement);
 }
 
 /** A streaming redactor for files: push chunks, get redacted text back, then end(). */

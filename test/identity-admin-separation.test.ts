@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachBackend } from '../../../test/helpers/db.ts';
-import { ADMIN_PASSWORDS, provisionUser, startTestApp, type Client, type TestApp } from '../../../test/helpers/api.ts';
-import { listMigrations, migrate } from '../../db/migrate.ts';
-import { makeUscc } from './codes.ts';
+import { describeEachBackend } from './helpers/db.ts';
+import { ADMIN_PASSWORDS, provisionUser, startTestApp, type Client, type TestApp } from './helpers/api.ts';
+import { listMigrations, migrate } from '../src/db/migrate.ts';
+import { makeUscc } from '../src/modules/identity/codes.ts';
 
 describeEachBackend('identity: 三员分立 and two-person control', ({ use }) => {
   let t: TestApp;

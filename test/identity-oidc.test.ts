@@ -6,10 +6,10 @@
  * claim changes is not moved silently.
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { describeEachBackend } from '../../../test/helpers/db.ts';
-import { ADMIN_PASSWORDS, startTestApp, type Client, type TestApp } from '../../../test/helpers/api.ts';
-import { startSigningIdp, type SigningIdp } from '../../../test/helpers/signing-idp.ts';
-import { makeUscc } from './codes.ts';
+import { describeEachBackend } from './helpers/db.ts';
+import { ADMIN_PASSWORDS, startTestApp, type Client, type TestApp } from './helpers/api.ts';
+import { startSigningIdp, type SigningIdp } from './helpers/signing-idp.ts';
+import { makeUscc } from '../src/modules/identity/codes.ts';
 
 const USCC = makeUscc('1', '1', '210000', 'MB1G0001');
 const OTHER_USCC = makeUscc('1', '1', '210000', 'MB1G0002');

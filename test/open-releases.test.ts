@@ -8,11 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Random } from '../../../test/corpus/random.ts';
-import { personName, residentId } from '../../../test/corpus/values.ts';
-import { startTestApp, type TestApp } from '../../../test/helpers/api.ts';
-import { describeEachBackend, openTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
-import { catalogueDataset, COUNTIES, csvOf, KINDS, openDataset, openWorld, type OpenWorld } from '../../../test/open-helpers.ts';
+import { Random } from './corpus/random.ts';
+import { personName, residentId } from './corpus/values.ts';
+import { startTestApp, type TestApp } from './helpers/api.ts';
+import { describeEachBackend, openTestDatabase, type TestDatabase } from './helpers/db.ts';
+import { catalogueDataset, COUNTIES, csvOf, KINDS, openDataset, openWorld, type OpenWorld } from './open-helpers.ts';
 
 const HEADER = ['身份证号', '姓名', '性别', '年龄', '区县', '邮编', '诉求类别', '登记日期'];
 /** Columns an officer may open in some role. */

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachBackend } from '../../../test/helpers/db.ts';
-import { ADMIN_PASSWORDS, startTestApp, type Client, type TestApp } from '../../../test/helpers/api.ts';
-import type { Role } from '../../http/access.ts';
-import { makeUscc } from './codes.ts';
+import { describeEachBackend } from './helpers/db.ts';
+import { ADMIN_PASSWORDS, startTestApp, type Client, type TestApp } from './helpers/api.ts';
+import type { Role } from '../src/http/access.ts';
+import { makeUscc } from '../src/modules/identity/codes.ts';
 
 describeEachBackend('identity', ({ use }) => {
   let t: TestApp;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, startTestApp, type Client, type TestApp } from '../../../test/helpers/api.ts';
-import { describeEachBackend } from '../../../test/helpers/db.ts';
-import { peopleCsv } from '../../../test/fixtures/people.ts';
+import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, startTestApp, type Client, type TestApp } from './helpers/api.ts';
+import { describeEachBackend } from './helpers/db.ts';
+import { peopleCsv } from './fixtures/people.ts';
 
 describeEachBackend('POST /scan', ({ use }) => {
   let t: TestApp;

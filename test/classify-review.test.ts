@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, startTestApp, waitForJob, type Client, type TestApp } from '../../../test/helpers/api.ts';
-import { describeEachBackend } from '../../../test/helpers/db.ts';
-import { PEOPLE_HEADER, peopleCsv, peopleRows } from '../../../test/fixtures/people.ts';
-import type { Db } from '../../db/index.ts';
-import { DEFAULT_POLICY } from './grades.ts';
-import { loadPolicy } from './review.service.ts';
+import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, startTestApp, waitForJob, type Client, type TestApp } from './helpers/api.ts';
+import { describeEachBackend } from './helpers/db.ts';
+import { PEOPLE_HEADER, peopleCsv, peopleRows } from './fixtures/people.ts';
+import type { Db } from '../src/db/index.ts';
+import { DEFAULT_POLICY } from '../src/modules/classify/grades.ts';
+import { loadPolicy } from '../src/modules/classify/review.service.ts';
 
 /** The platform of main.ts, which wires this module's routes and publication gate. */
 async function startReviewApp(db: Db): Promise<TestApp> {

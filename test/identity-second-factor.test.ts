@@ -6,9 +6,9 @@
  */
 import { generate } from 'otplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachBackend } from '../../../test/helpers/db.ts';
-import { ADMIN_PASSWORDS, provisionUser, startTestApp, type Client, type TestApp } from '../../../test/helpers/api.ts';
-import { makeUscc } from './codes.ts';
+import { describeEachBackend } from './helpers/db.ts';
+import { ADMIN_PASSWORDS, provisionUser, startTestApp, type Client, type TestApp } from './helpers/api.ts';
+import { makeUscc } from '../src/modules/identity/codes.ts';
 
 describeEachBackend('identity: two-factor sign-in of administrators', ({ use }) => {
   let t: TestApp;

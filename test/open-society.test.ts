@@ -7,10 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { beforeAll, expect, it } from 'vitest';
-import { openDataset, openWorld, type OpenWorld } from '../../../test/open-helpers.ts';
-import { startTestApp, type TestApp } from '../../../test/helpers/api.ts';
-import { describeEachBackend } from '../../../test/helpers/db.ts';
-import { startMailServer, type Mail } from '../../../test/helpers/mail.ts';
+import { openDataset, openWorld, type OpenWorld } from './open-helpers.ts';
+import { startTestApp, type TestApp } from './helpers/api.ts';
+import { describeEachBackend } from './helpers/db.ts';
+import { startMailServer, type Mail } from './helpers/mail.ts';
 
 const PASSWORD = 'Liaohe-Delta-2026!';
 /** Two app instances on one database share the master key. */

@@ -4,12 +4,12 @@
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { expect, it } from 'vitest';
-import { ADMIN_PASSWORDS, startTestApp, type TestApp } from '../../../test/helpers/api.ts';
-import { describeEachBackend } from '../../../test/helpers/db.ts';
-import type { App } from '../../http/app.ts';
-import { treeHeadMessage, type AuditLog } from './audit.service.ts';
-import { verifyInclusion } from './merkle.ts';
-import { verifySignature } from './signer.ts';
+import { ADMIN_PASSWORDS, startTestApp, type TestApp } from './helpers/api.ts';
+import { describeEachBackend } from './helpers/db.ts';
+import type { App } from '../src/http/app.ts';
+import { treeHeadMessage, type AuditLog } from '../src/modules/audit/audit.service.ts';
+import { verifyInclusion } from '../src/modules/audit/merkle.ts';
+import { verifySignature } from '../src/modules/audit/signer.ts';
 
 type Call = (method: 'GET', url: string) => Promise<LightMyRequestResponse>;
 

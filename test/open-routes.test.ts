@@ -5,14 +5,14 @@
  * on the portal).
  */
 import { beforeAll, expect, it } from 'vitest';
-import { csvOf, openDataset, openWorld, PETITION_HEADER, societyClient, type OpenWorld } from '../../../test/open-helpers.ts';
-import { uploadCsv } from '../../../test/share-helpers.ts';
-import type { Client, TestApp } from '../../../test/helpers/api.ts';
-import { startTestApp } from '../../../test/helpers/api.ts';
-import { describeEachBackend } from '../../../test/helpers/db.ts';
-import { memorySink } from '../audit/events.ts';
-import { createLimiter } from './limiter.ts';
-import { createPortalService } from './portal.ts';
+import { csvOf, openDataset, openWorld, PETITION_HEADER, societyClient, type OpenWorld } from './open-helpers.ts';
+import { uploadCsv } from './share-helpers.ts';
+import type { Client, TestApp } from './helpers/api.ts';
+import { startTestApp } from './helpers/api.ts';
+import { describeEachBackend } from './helpers/db.ts';
+import { memorySink } from '../src/modules/audit/events.ts';
+import { createLimiter } from '../src/modules/open/limiter.ts';
+import { createPortalService } from '../src/modules/open/portal.ts';
 
 describeEachBackend('open data API', ({ use }) => {
   let t: TestApp;

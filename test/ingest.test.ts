@@ -1,8 +1,8 @@
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, startTestApp, waitForJob, type Client, type TestApp } from '../../../test/helpers/api.ts';
-import { describeEachBackend } from '../../../test/helpers/db.ts';
-import { peopleCsv } from '../../../test/fixtures/people.ts';
+import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, startTestApp, waitForJob, type Client, type TestApp } from './helpers/api.ts';
+import { describeEachBackend } from './helpers/db.ts';
+import { peopleCsv } from './fixtures/people.ts';
 
 describeEachBackend('catalogue and aggregation', ({ use }) => {
   let t: TestApp;
