@@ -72,7 +72,9 @@ describe('duties settings input', () => {
   });
 
   it('describes the bounds and defaults of every limit for the console', () => {
-    const limits = (DUTIES_SETTINGS_JSON_SCHEMA.properties as Record<string, { properties: Record<string, { default?: unknown; minimum?: number; maximum?: number }> }>).limits!.properties;
+    const limits = (
+      DUTIES_SETTINGS_JSON_SCHEMA.properties as Record<string, { properties: Record<string, { default?: unknown; minimum?: number; maximum?: number }> }>
+    ).limits!.properties;
     for (const [name, value] of Object.entries(DEFAULT_DUTIES_SETTINGS.limits)) {
       if (name === 'securityByType') continue;
       expect(limits[name], name).toMatchObject({ default: value, minimum: expect.any(Number), maximum: expect.any(Number) });
