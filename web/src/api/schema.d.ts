@@ -15562,7 +15562,7 @@ export interface paths {
                 };
             };
         };
-        /** Change time limits and calendar overrides / 修改时限与日历 */
+        /** Change time limits and calendar overrides; a 400 lists every wrong field in details.issues / 修改时限与日历 */
         put: {
             parameters: {
                 query?: never;
@@ -15676,6 +15676,44 @@ export interface paths {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/settings/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON Schema of the settings: bounds and defaults of every limit (the console builds its form from it) / 时限与日历设置的字段说明 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
