@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnRow } from '../src/modules/catalog/catalog.service.ts';
 import { rewrite } from '../src/modules/gateway/fields.ts';
-import { outputValue, viewColumns } from '../src/modules/share/policy.ts';
+import { outputValue, viewColumns } from '../src/modules/share/access/compile.ts';
 import { findSpans } from '../src/modules/classify/text.ts';
 import { redactText } from '../src/modules/classify/redact.ts';
 import { generateDocuments } from './corpus/documents.ts';

@@ -137,7 +137,7 @@ describe('where tests live', () => {
   it('the rule sees what it must: a platform test, a cross-module value import, a type-only import', () => {
     // The checks above on known files of test/, so that a change of the import parsing cannot make them pass vacuously.
     expect(chain('test/share-redacted.test.ts', 'src/main.ts')?.at(-1)).toBe('src/main.ts');
-    expect(valueDeps('test/gateway-redacted.test.ts')).toContain('src/modules/share/policy.ts');
+    expect(valueDeps('test/gateway-redacted.test.ts')).toContain('src/modules/share/access/compile.ts');
     expect(valueDeps('test/gateway-redacted.test.ts')).not.toContain('src/modules/catalog/catalog.service.ts');
     expect(importsOf('test/gateway-redacted.test.ts')).toContainEqual({ spec: '../src/modules/catalog/catalog.service.ts', typeOnly: true });
   });

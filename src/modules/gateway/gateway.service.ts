@@ -31,7 +31,7 @@ import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { mask } from '../../lib/mask.ts';
 import { pseudonymizerOf } from '../protect/pseudonym.ts';
 import { suiteHash } from '../protect/suites.ts';
-import { outputValue, type CellContext } from '../share/policy.ts';
+import { outputValue, type CellContext } from '../share/access/compile.ts';
 import type { RecordsService } from '../share/records.service.ts';
 import { rewrite, valuesByPath } from './fields.ts';
 import { backoffMs, CircuitBreaker, type BreakerState, isAvailabilityFailure, isIdempotent, isRetryable, RETRY_STATUSES } from './resilience.ts';

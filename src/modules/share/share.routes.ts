@@ -9,7 +9,7 @@ import { CONTENT_TYPES, encodeChunk, epilogue, formatOf, prologue } from './enco
 import type { ExportsService } from './exports.service.ts';
 import { filterText } from './filter.ts';
 import { REDACT_STYLES } from '../classify/redact.ts';
-import { GRANT_MODES, isFreeText } from './policy.ts';
+import { GRANT_MODES, isFreeText } from './access/compile.ts';
 import { parseRecordsQuery, type RecordsService } from './records.service.ts';
 import { grantUsageSchema, requestClockSchema } from './clock.ts';
 import { serviceTermsSchema } from './operations.ts';

@@ -1,7 +1,7 @@
 /** The policy compiler's handling of free-text columns and the `redacted` mode (issue 24). */
 import { describe, expect, it } from 'vitest';
-import type { ColumnRow } from '../catalog/catalog.service.ts';
-import { compileRead, defaultMode, isFreeText, outputValue, viewColumns } from './policy.ts';
+import type { ColumnRow } from '../../catalog/catalog.service.ts';
+import { compileRead, defaultMode, isFreeText, outputValue, viewColumns } from './compile.ts';
 
 const column = (over: Partial<ColumnRow>): ColumnRow => ({
   dataset_id: 'd',

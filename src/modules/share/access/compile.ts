@@ -11,13 +11,13 @@
  * - identifiers come only from the catalogue (`physical`, quoted by ident()); every value is a bound
  *   parameter with an explicit cast, checked here first so a bad value is a 400, never an SQL error.
  */
-import { BadRequestError } from '../../errors.ts';
-import { ident } from '../../db/sql.ts';
-import type { ColumnRow, DataType } from '../catalog/catalog.service.ts';
-import { applyOperator, canGeneralize, type CellValue, type GeneralizeOptions, type MaskedValue, type MaskOperator, type OperatorContext } from '../protect/masking.ts';
-import { redactorOf, type RedactStyle } from '../classify/redact.ts';
-import { isCondition, type Condition, type FilterNode } from './filter.ts';
-import { withoutValue } from './redact.ts';
+import { BadRequestError } from '../../../errors.ts';
+import { ident } from '../../../db/sql.ts';
+import type { ColumnRow, DataType } from '../../catalog/catalog.service.ts';
+import { applyOperator, canGeneralize, type CellValue, type GeneralizeOptions, type MaskedValue, type MaskOperator, type OperatorContext } from '../../protect/masking.ts';
+import { redactorOf, type RedactStyle } from '../../classify/redact.ts';
+import { isCondition, type Condition, type FilterNode } from '../filter.ts';
+import { withoutValue } from '../redact.ts';
 
 export const GRANT_MODES = ['clear', 'masked', 'pseudonym', 'generalized', 'redacted', 'verify', 'hidden'] as const;
 export type GrantMode = (typeof GRANT_MODES)[number];
@@ -486,6 +486,52 @@ export function compileRead(
       return [...order.map((o) => cursorValue(row[o.column.physical])), Number(row._row)];
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The compiled verification (核验)
+
+/** A checked verification: the match as a filter, on columns the grant lets the caller verify. */
+export interface VerifyMatch {
+  /** Every given value as an `eq` condition, ANDed. */
+  node: FilterNode;
+  columns: ReadonlyMap<string, ViewColumn>;
+  /** The match or the grant's row filter touches an encrypted column: the blind-index terms are needed. */
+  needsTerms: boolean;
+}
+
+/**
+ * Checks a verification's match against the grant's view: 1 to 10 columns, each granted `verify` or
+ * `clear`, and an encrypted one only through its blind index. Throws a 400 naming the column.
+ */
+export function verifyMatch(view: readonly ViewColumn[], rowFilter: FilterNode | null | undefined, match: Record<string, string>): VerifyMatch {
+  const columns = new Map(view.map((c) => [c.name, c]));
+  const entries = Object.entries(match);
+  if (entries.length === 0 || entries.length > 10) {
+    throw new BadRequestError('invalid_match', { zh: 'match 须包含 1 到 10 个信息项', en: 'match must name 1 to 10 columns' }, { field: 'match' });
+  }
+  for (const [name] of entries) {
+    const column = lookup(columns, name);
+    if (column.mode !== 'verify' && column.mode !== 'clear') {
+      throw new BadRequestError('column_not_verifiable', { zh: `信息项 ${name} 未授权用于核验`, en: `Column ${name} is not granted for verification` }, { column: name });
+    }
+    if (column.encrypted && !column.blindIndex) {
+      throw new BadRequestError('column_not_verifiable', { zh: `信息项 ${name} 加密存储且无盲索引，不能核验`, en: `Column ${name} is encrypted without a blind index; it cannot be verified` }, { column: name });
+    }
+  }
+  const node: FilterNode = { and: entries.map(([column, value]): Condition => ({ column, op: 'eq', value })) };
+  return { node, columns, needsTerms: touchesEncrypted(node, columns) || touchesEncrypted(rowFilter, columns) };
+}
+
+/**
+ * The SQL of a verification: whether a row of the grant's view (its row filter ANDed in) matches
+ * every value. It answers one boolean, never a value or a count.
+ */
+export function compileVerify(relation: string, rowFilter: FilterNode | null | undefined, match: VerifyMatch, terms?: BlindTerms): { text: string; values: unknown[] } {
+  const params = new Params();
+  const grantFilter = compileFilter(rowFilter, match.columns, params, 'provider', terms);
+  const matchSql = compileFilter(match.node, match.columns, params, 'provider', terms);
+  return { text: `SELECT EXISTS (SELECT 1 FROM ${ident(relation)} WHERE ${grantFilter.sql} AND ${matchSql.sql}) AS found`, values: params.values };
 }
 
 // ---------------------------------------------------------------------------------------------
