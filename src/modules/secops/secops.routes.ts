@@ -359,7 +359,7 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
         config: { access: SECADMIN },
         schema: {
           tags: ['secops'],
-          summary: 'Move to the next stage: 发现 → 研判 → 处置 → 恢复 → 总结 / 推进阶段',
+          summary: 'Move to the next stage / 推进阶段：发现 → 研判 → 处置 → 恢复 → 总结',
           params: id,
           body: z.object({ state: z.enum(INCIDENT_STATES as [string, ...string[]]), note: z.string().max(5000).default(''), summary: z.string().max(20_000).optional() }),
           response: { 200: detailSchema, ...errors },
