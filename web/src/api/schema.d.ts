@@ -8175,7 +8175,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -8304,7 +8310,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -8447,7 +8459,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -8585,7 +8603,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -8723,7 +8747,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -8865,7 +8895,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -9005,7 +9041,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };

@@ -370,7 +370,8 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
                 <span>
                   <Typography.Text type="secondary">{time(e.at)}</Typography.Text> <Tag>{label('secops.event', e.kind)}</Tag> {e.actorName === 'pdx' ? t('secops.system') : e.actorName}{' '}
                   {e.kind === 'state' && typeof e.details.to === 'string' ? `${label('secops.state', String(e.details.from))} → ${label('secops.state', e.details.to)} ` : ''}
-                  {e.text}
+                  {/* The platform's own entries in the console language; a person's note, and rows stored before codes, as written. */}
+                  {e.message ? text(e.message) : e.text}
                 </span>
               ),
             }))}
