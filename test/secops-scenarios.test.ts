@@ -207,6 +207,10 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect(Date.parse(incident.clocks.first.due) - opened).toBe(4 * 3_600_000);
     expect(Date.parse(incident.clocks.final.due) - opened).toBe(30 * 86_400_000);
     expect(incident.clocks.first.remainingMs).toBeGreaterThan(3 * 3_600_000);
+    // The platform's own timeline entries in both languages (the English console once showed the stored Chinese).
+    const said = (kind: string) => (incident.timeline as any[]).find((e) => e.kind === kind && e.actorName === 'pdx');
+    expect(said('opened')).toMatchObject({ text: '', message: { zh: '由告警自动创建', en: 'Opened automatically from an alert' } });
+    expect(said('action')).toMatchObject({ text: '', message: { zh: `暂停 API 密钥：${suspension.targetLabel}`, en: `Suspend API key: ${suspension.targetLabel}` } });
 
     // The secadmin lifts the suspension: recorded, and the key works again.
     const lifted = await secadmin.call('POST', `/api/v1/secops/containments/${suspension.id}/lift`, { reason: '核实为夜间批处理,已约谈使用方' });
@@ -358,6 +362,13 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const detail = (await secadmin.call('GET', `/api/v1/secops/incidents/${id}`)).json();
     expect(detail.timeline.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['opened', 'owner', 'state', 'action', 'report', 'warning']));
     expect(detail.clocks.first.reportedAt).toBeTruthy();
+    // The warning in both languages; what the secadmin typed as written.
+    const warned = (detail.timeline as any[]).find((e) => e.kind === 'warning');
+    expect(warned.message.en).toMatch(/^The final report is due in \d+ minutes$/);
+    expect(warned.message.zh).toMatch(/^最终报告将于 \d+ 分钟后到期$/);
+    expect((detail.timeline as any[]).find((e) => e.kind === 'action')).toMatchObject({ text: '已吊销并重新签发密钥', message: null });
+    const regraded = (await secadmin.call('POST', `/api/v1/secops/incidents/${id}/severity`, { severity: 'major' })).json();
+    expect((regraded.timeline as any[]).find((e) => e.kind === 'severity').message).toEqual({ zh: '较大 → 重大', en: 'Significant → Major' });
 
     const closed = await secadmin.call('POST', `/api/v1/secops/incidents/${id}/transition`, { state: 'closed', note: '结案', summary: '密钥外泄,已处置;加强密钥保管' });
     expect(closed.statusCode, closed.body).toBe(200);
@@ -365,7 +376,9 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect(md.statusCode).toBe(200);
     expect(md.headers['content-disposition']).toContain('.md');
     expect(md.body).toContain('# 网络安全事件报告：疑似 API 密钥泄露');
-    expect(md.body).toContain('较大');
+    expect(md.body).toContain('重大');
+    expect(md.body).toContain('较大 → 重大');
+    expect(md.body).toMatch(/最终报告将于 \d+ 分钟后到期/);
     expect(md.body).toContain('已吊销并重新签发密钥');
     const html = await secadmin.call('GET', `/api/v1/secops/incidents/${id}/report?format=html`);
     expect(html.headers['content-type']).toContain('text/html');

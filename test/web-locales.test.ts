@@ -15,6 +15,7 @@ import * as exchange from '../web/src/locales/exchange.ts';
 import * as secops from '../web/src/locales/secops.ts';
 import * as labels from '../web/src/locales/secops-settings.ts';
 import { formatNumber } from '../web/src/numbers.ts';
+import { factValue } from '../web/src/pages/secops/facts.ts';
 import * as telemetry from '../web/src/locales/telemetry.ts';
 
 describe('monitoring settings labels', () => {
@@ -71,5 +72,38 @@ describe('counts in the console', () => {
   it.each(['zh', 'en'] as const)('group a large count with separators in %s', (lang) => {
     expect(formatNumber(1234567, lang)).toBe('1,234,567');
     expect(formatNumber(12.5, lang)).toBe('12.5');
+  });
+});
+
+describe('lists and brackets in the console', () => {
+  // 、（）：；， come from the console language (i18n sep, paren, colon, semicolon), never from the code:
+  // an English page once listed an alert's columns as 姓名、身份证号 (issue 22). Comments and the
+  // character classes of input parsers ([,，、]) may name them.
+  it('has no Chinese punctuation written into console code outside the message files', () => {
+    const files = (fs.readdirSync(path.resolve('web/src'), { recursive: true }) as string[])
+      .filter((f) => /\.tsx?$/.test(f) && !f.startsWith('locales') && f !== 'i18n.tsx' && f !== path.join('api', 'schema.d.ts'))
+      .map((f) => path.join('web/src', f));
+    const found: string[] = [];
+    for (const file of files) {
+      fs.readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (/^\s*(\/\/|\*|\/\*)/.test(line)) return;
+          if (/[、（）：；，]/u.test(line.replace(/\[[^\]]*\]/g, ''))) found.push(`${file}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(found).toEqual([]);
+    expect(files.length).toBeGreaterThan(50);
+  });
+
+  it.each([
+    ['zh', '、'],
+    ['en', ', '],
+  ] as const)('lists what a detector saw with the separator of %s', (lang, sep) => {
+    const i18n = { t: (key: keyof typeof secops.en) => secops[lang][key], time: String, num: (n: number) => formatNumber(n, lang), sep };
+    expect(factValue('columns', [{ name: '姓名' }, { name: '身份证号' }], i18n)).toBe(`姓名${sep}身份证号`);
+    expect(factValue('accounts', ['mz-officer', 'ga-officer'], i18n)).toBe(`mz-officer${sep}ga-officer`);
+    expect(factValue('rows', 12000, i18n)).toBe('12,000');
+    expect(factValue('night', true, i18n)).toBe(secops[lang]['secops.yes']);
   });
 });

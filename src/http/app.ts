@@ -198,7 +198,7 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'pdx — Public Data Exchange API (公共数据共享交换平台)', version: VERSION },
+      info: { title: 'pdx — Public Data Exchange API / 公共数据共享交换平台', version: VERSION },
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer pdx_…' },

@@ -136,6 +136,17 @@ describe('console pages in Chromium: sentences, not codes', () => {
     for (const action of ['Suspend key', 'Suspend grant', 'Close alert']) await expect.poll(() => en.getByRole('button', { name: action }).count()).toBe(1);
     await animationsDone(page);
     await screenshot(page, 'pages-03-alert-en');
+    // Its incident's timeline: the platform's entries in English too, not the Chinese they were once stored as.
+    await en.getByRole('button', { name: 'View incident' }).click();
+    const enIncident = page.getByRole('dialog').last();
+    await expect.poll(() => enIncident.textContent()).toContain('Opened automatically from an alert');
+    const timeline = await readable(page, enIncident.locator('.ant-timeline'));
+    expect(timeline).toContain('Suspend API key: app');
+    expect(timeline).toContain('Suspend grant: ');
+    // Names (the grant's dataset and organisation) are data; the sentences around them are English.
+    expect(timeline).not.toMatch(/由告警自动创建|暂停 API 密钥|暂停共享授权|平台自动/);
+    await animationsDone(page);
+    await screenshot(page, 'pages-03b-incident-en');
     expect(errors).toEqual([]);
   });
 

@@ -51,7 +51,7 @@ function fill(text: string, values: Record<string, string | number> | undefined)
 }
 
 
-interface I18n {
+export interface I18n {
   lang: Lang;
   setLang(lang: Lang): void;
   /**
@@ -73,6 +73,8 @@ interface I18n {
   colon: string;
   /** Between the items of a list: '、' in Chinese, ', ' in English. */
   sep: string;
+  /** Between clauses (label: value pairs in a row): '；' in Chinese, '; ' in English. */
+  semicolon: string;
   /** Text in brackets after a name: '（…）' in Chinese, ' (…)' in English. */
   paren(text: string | number): string;
   /** A count with the console language's digit grouping (zh-CN / en-US), not the browser's locale. */
@@ -134,6 +136,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       date: chinaDate,
       colon: lang === 'zh' ? '：' : ': ',
       sep: lang === 'zh' ? '、' : ', ',
+      semicolon: lang === 'zh' ? '；' : '; ',
       paren: (text) => (lang === 'zh' ? `（${text}）` : ` (${text})`),
       num: (n) => formatNumber(n, lang),
     }),

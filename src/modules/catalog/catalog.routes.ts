@@ -39,7 +39,7 @@ export const datasetSchema = z.object({
   importantCandidate: z.boolean(),
   resourceKind: z.enum(['table', 'telemetry', 'service']),
   updatedAt: z.date(),
-  upkeep: upkeepSchema.optional().describe('目录挂接与按期更新(目录检索与资源详情中给出)'),
+  upkeep: upkeepSchema.optional().describe('目录挂接与按期更新（目录检索与资源详情中给出）'),
 });
 
 const rulesSchema = z.object({
@@ -67,7 +67,7 @@ export const columnSchema = z.object({
 const versionSchema = z.object({
   version: z.number(),
   state: z.enum(['loading', 'active', 'failed', 'superseded']),
-  mode: z.enum(['append', 'replace', 'correct']).describe('correct:数据纠错版本,只含更正的行'),
+  mode: z.enum(['append', 'replace', 'correct']).describe('correct：数据纠错版本，只含更正的行'),
   jobId: z.string().nullable(),
   source: versionSourceSchema,
   rowsLoaded: z.number(),
@@ -82,7 +82,7 @@ const datasetInput = z.object({
   name: z.string().trim().min(2).max(200).describe('资源名称'),
   summary: z.string().max(4000).default(DATASET_DEFAULTS.summary).describe('资源摘要'),
   domain: z.string().max(100).default(DATASET_DEFAULTS.domain).describe('行业领域/主题'),
-  category: z.string().max(200).default(DATASET_DEFAULTS.category).describe('资源分类 (类/项/目/细目)'),
+  category: z.string().max(200).default(DATASET_DEFAULTS.category).describe('资源分类（类/项/目/细目）'),
   format: z.string().max(50).default(DATASET_DEFAULTS.format).describe('资源格式'),
   share_type: shareType.default(DATASET_DEFAULTS.share_type).describe('共享类型'),
   share_conditions: z.string().max(2000).default(DATASET_DEFAULTS.share_conditions).describe('共享条件'),
@@ -92,7 +92,7 @@ const datasetInput = z.object({
   related_codes: z.array(z.string().max(50)).max(50).default(DATASET_DEFAULTS.related_codes).describe('关联资源代码'),
   tags: z.array(z.string().max(50)).max(50).default(DATASET_DEFAULTS.tags),
   contact: z.object({ name: z.string().max(50).optional(), phone: z.string().max(30).optional(), email: z.string().max(100).optional() }).default(DATASET_DEFAULTS.contact),
-  on_invalid: z.enum(['reject', 'quarantine']).default(DATASET_DEFAULTS.on_invalid).describe('含无效行的版本:拒绝或隔离'),
+  on_invalid: z.enum(['reject', 'quarantine']).default(DATASET_DEFAULTS.on_invalid).describe('含无效行的版本：拒绝或隔离'),
 });
 
 export function toDataset(d: DatasetRow): z.infer<typeof datasetSchema> {
@@ -190,7 +190,7 @@ export function catalogRoutes(deps: {
           tags: ['catalog'],
           summary: 'Search the catalogue / 目录检索',
           querystring: z.object({
-            q: z.string().max(200).optional().describe('关键词,如 人口'),
+            q: z.string().max(200).optional().describe('关键词，如 人口'),
             org: z.uuid().optional(),
             domain: z.string().max(100).optional(),
             shareType: shareType.optional(),

@@ -21,7 +21,7 @@ const decisionSchema = z.object({
 });
 
 const importantSchema = z.object({
-  candidate: z.boolean().describe('重要数据候选(按当前策略)'),
+  candidate: z.boolean().describe('重要数据候选（按当前策略）'),
   reasons: z.array(z.string()),
   persons: z.object({ type: z.string(), count: z.number(), exact: z.boolean() }).nullable().describe('去重人数及其计数列类型'),
   rows: z.number(),
@@ -37,7 +37,7 @@ const summarySchema = z.object({
   state: z.enum(['unreviewed', 'confirmed', 'changed']).describe('unreviewed 未复核 / confirmed 已确认 / changed 新版本须重新复核'),
   confirmation: z.object({ version: z.number(), by: z.string().nullable(), at: z.date() }).nullable(),
   detectedGrade: grade,
-  effectiveGrade: grade.describe('生效级别:各列生效级别的最高值(就高从严)'),
+  effectiveGrade: grade.describe('生效级别：各列生效级别的最高值（就高从严）'),
   flaggedColumns: z.array(z.string()),
   replaceColumns: z.array(z.string()).describe('已定为 4 级但明文存储、须替换上传的信息项'),
   needsReplace: z.boolean(),
@@ -64,7 +64,7 @@ const columnSchema = z.object({
     text: z
       .object({ spans: z.array(z.object({ type: z.string(), count: z.number() })), scanned: z.number() })
       .optional()
-      .describe('自由文本列:值中发现的敏感片段类型及数量(按最敏感类型定级)'),
+      .describe('自由文本列：值中发现的敏感片段类型及数量（按最敏感类型定级）'),
   }),
   detectedType: z.string().nullable(),
   effectiveType: z.string().nullable(),
@@ -82,7 +82,7 @@ const columnSchema = z.object({
     })
     .nullable(),
   changed: z.boolean().describe('新版本识别结果高于已确认结果'),
-  examples: z.array(z.string()).describe('脱敏示例值(自由文本列:脱敏后的敏感片段)'),
+  examples: z.array(z.string()).describe('脱敏示例值（自由文本列：脱敏后的敏感片段）'),
 });
 
 const viewSchema = summarySchema.extend({ columns: z.array(columnSchema), notice: z.string().nullable() });
@@ -98,12 +98,12 @@ const candidateSchema = z.object({
 });
 
 const reviewBody = z.object({
-  version: z.int().min(1).optional().describe('复核时看到的版本号;数据已更新则 409'),
+  version: z.int().min(1).optional().describe('复核时看到的版本号；数据已更新则 409'),
   columns: z
     .array(
       z.object({
         name: z.string().min(1).max(200),
-        type: z.enum(TYPE_IDS).nullable().describe('确认的类型;null 表示无标识类型'),
+        type: z.enum(TYPE_IDS).nullable().describe('确认的类型；null 表示无标识类型'),
         grade,
         reason: z.string().max(1000).optional().describe('修改识别结果时必填'),
       }),
@@ -264,7 +264,7 @@ export function reviewRoutes(deps: { review: ReviewService }): FastifyPluginAsyn
         schema: {
           tags: ['classify'],
           summary: 'Important-data candidates / 重要数据候选',
-          querystring: z.object({ all: z.enum(['true', 'false']).optional().describe('true: 也列出已认定的') }),
+          querystring: z.object({ all: z.enum(['true', 'false']).optional().describe('true：也列出已认定的') }),
           response: { 200: z.object({ items: z.array(candidateSchema) }), ...errors },
         },
       },

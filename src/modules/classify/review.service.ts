@@ -49,9 +49,9 @@ function compiles(pattern: string): boolean {
 export const importantRuleSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).describe('规则标识'),
-    description: z.string().trim().min(1).max(200).describe('规则说明,如 基因数据'),
+    description: z.string().trim().min(1).max(200).describe('规则说明，如 基因数据'),
     types: z.array(z.enum(TYPE_IDS)).min(1).max(TYPE_IDS.length).optional().describe('任一列被识别为其中之一'),
-    headerPattern: z.string().min(1).max(200).refine(compiles, { message: 'invalid regular expression' }).optional().describe('列名正则(不区分大小写)'),
+    headerPattern: z.string().min(1).max(200).refine(compiles, { message: 'invalid regular expression' }).optional().describe('列名正则（不区分大小写）'),
     minRows: z.int().min(0).optional(),
     minDistinctPersons: z.int().min(1).optional(),
   })
@@ -66,9 +66,9 @@ export const policySchema = z
     types: z
       .partialRecord(z.enum(TYPE_IDS), z.object({ category: z.enum(PI_CATEGORIES).nullable(), sensitive: z.boolean(), grade: gradeSchema }))
       .describe('类型分级覆盖'),
-    importantPersonThreshold: z.int().min(1).max(10_000_000_000).describe('重要数据人数阈值(默认 1,000,000)'),
+    importantPersonThreshold: z.int().min(1).max(10_000_000_000).describe('重要数据人数阈值（默认 1,000,000）'),
     extraRules: z.array(importantRuleSchema).max(100).describe('附加重要数据规则'),
-    encryptFromGrade: z.union([z.literal(3), z.literal(4)]).default(4).describe('静态加密的最低级别:4(默认,仅 4级)或 3(3级与 4级)'),
+    encryptFromGrade: z.union([z.literal(3), z.literal(4)]).default(4).describe('静态加密的最低级别：4（默认，仅 4级）或 3（3级与 4级）'),
   })
   .refine((p) => new Set(p.extraRules.map((r) => r.id)).size === p.extraRules.length, { message: 'rule ids must be unique', path: ['extraRules'] });
 

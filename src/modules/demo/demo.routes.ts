@@ -60,7 +60,7 @@ export function demoRoutes(deps: { demo: DemoService }): FastifyPluginAsyncZod {
         config: { access: SECADMIN },
         schema: {
           tags: ['demo'],
-          summary: 'Replay journey step 6 on the demo world: a night burst of 朝阳市民政局’s key / 演示:重放夜间突发访问',
+          summary: 'Replay journey step 6 on the demo world: a night burst of 朝阳市民政局’s key / 演示：重放夜间突发访问',
           response: { 200: outcomeSchema, ...errorResponses(401, 403, 409) },
         },
       },

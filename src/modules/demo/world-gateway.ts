@@ -50,7 +50,7 @@ export function demoCompanies(): DemoCompany[] {
 const OPENAPI = `openapi: 3.0.3
 info:
   title: 企业信息查询
-  description: 省市场监督管理局 企业登记信息查询接口,按统一社会信用代码查询企业基本信息与法定代表人
+  description: 省市场监督管理局 企业登记信息查询接口，按统一社会信用代码查询企业基本信息与法定代表人
 paths:
   /companies/{uscc}:
     get:
@@ -72,7 +72,7 @@ paths:
                       uscc: { type: string, title: 统一社会信用代码 }
                       name: { type: string, title: 企业名称 }
                       status: { type: string, title: 登记状态 }
-                      capital: { type: number, title: 注册资本(万元) }
+                      capital: { type: number, title: 注册资本（万元） }
                       legalPerson:
                         type: object
                         properties:

@@ -164,7 +164,7 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
     // A monthly register last extracted 70 days ago: overdue against its 更新周期 (目录挂接).
     asOfDaysAgo: 70,
     rows: function* (r) {
-      yield ['企业名称', '统一社会信用代码', '法定代表人', '注册地', '所属产业集群', '成立日期', '注册资本(万元)'];
+      yield ['企业名称', '统一社会信用代码', '法定代表人', '注册地', '所属产业集群', '成立日期', '注册资本（万元）'];
       for (let i = 0; i < 2000; i++) {
         const city = r.pick(LIAONING_CITIES);
         const cluster = r.pick(INDUSTRY_CLUSTERS);

@@ -29,7 +29,7 @@ const demandSchema = z.object({
   state: z.enum(STATES).describe('待分派 / 待答复 / 已答复 / 已确认'),
   dueAt: z.date().nullable().describe('承办部门答复期限'),
   overdue: z.boolean(),
-  escalatedAt: z.date().nullable().describe('逾期未答复,上报主管部门的时间'),
+  escalatedAt: z.date().nullable().describe('逾期未答复，上报主管部门的时间'),
   answer: z
     .object({ kind: z.enum(KINDS).describe('linked 关联已有资源 / registered 新编目资源 / declined 不予提供'), dataset: z.object({ code: z.string(), name: z.string() }).nullable(), text: z.string().nullable(), at: z.date().nullable() })
     .nullable(),
@@ -133,8 +133,8 @@ export function demandRoutes(deps: { demands: DemandService; now: () => Date }):
           params: id,
           body: z.object({
             kind: z.enum(KINDS).describe('linked 关联已有资源 / registered 新编目资源 / declined 不予提供'),
-            dataset: z.string().min(1).max(64).optional().describe('资源代码(linked、registered)'),
-            text: z.string().trim().max(4000).optional().describe('说明;不予提供时为理由'),
+            dataset: z.string().min(1).max(64).optional().describe('资源代码（linked、registered）'),
+            text: z.string().trim().max(4000).optional().describe('说明；不予提供时为理由'),
           }),
           response: { 200: demandSchema, ...errors },
         },

@@ -41,23 +41,23 @@ const department = z.object({
 });
 
 const cell = z.object({
-  row: z.number().int().positive().describe('行号 _row(数据接口加 rowid=true 可得)'),
+  row: z.number().int().positive().describe('行号 _row（数据接口加 rowid=true 可得）'),
   column: z.string().min(1).max(128).describe('信息项'),
-  proposed: z.string().max(4000).nullable().describe('认为正确的值(null 表示应为空)'),
+  proposed: z.string().max(4000).nullable().describe('认为正确的值（null 表示应为空）'),
 });
 
 const attachmentInput = z.object({
   name: z.string().trim().min(1).max(200).describe('文件名'),
   contentType: z.enum(ATTACHMENT_TYPES).describe('文件类型'),
-  content: z.string().min(1).max(Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4 + 8).describe('文件内容(base64,不超过 2 MB)'),
+  content: z.string().min(1).max(Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4 + 8).describe('文件内容（base64，不超过 2 MB）'),
 });
 
 const attachmentSchema = z.object({
-  seq: z.number().int().describe('序号(下载:GET /duties/objections/{id}/attachments/{seq})'),
+  seq: z.number().int().describe('序号（下载：GET /duties/objections/{id}/attachments/{seq}）'),
   name: z.string(),
   contentType: z.string(),
   size: z.number().int(),
-  sha256: z.string().describe('文件的 SHA-256(十六进制)'),
+  sha256: z.string().describe('文件的 SHA-256（十六进制）'),
 });
 
 const objectionSchema = z.object({
@@ -73,9 +73,9 @@ const objectionSchema = z.object({
   overdue: z.boolean(),
   answer: z.string().nullable(),
   answeredAt: z.date().nullable(),
-  correctionVersion: z.number().nullable().describe('更正所生成的数据版本(只含更正的行)'),
+  correctionVersion: z.number().nullable().describe('更正所生成的数据版本（只含更正的行）'),
   changes: z
-    .array(z.object({ row: z.number(), column: z.string(), before: z.string().nullable(), after: z.string().nullable(), encrypted: z.boolean().describe('加密列:更正前后的值保存在数据版本中,此处不复制') }))
+    .array(z.object({ row: z.number(), column: z.string(), before: z.string().nullable(), after: z.string().nullable(), encrypted: z.boolean().describe('加密列：更正前后的值保存在数据版本中，此处不复制') }))
     .nullable(),
   escalationReason: z.string().nullable(),
   escalatedAt: z.date().nullable(),
@@ -143,7 +143,7 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
             dataset: z.string().min(1).max(64).describe('资源代码'),
             cells: z.array(cell).min(1).max(MAX_CELLS),
             evidence: z.string().trim().min(2).max(8000).describe('依据与说明'),
-            attachments: z.array(attachmentInput).max(MAX_ATTACHMENTS).optional().describe('证明材料(至多 3 个文件,每个不超过 2 MB)'),
+            attachments: z.array(attachmentInput).max(MAX_ATTACHMENTS).optional().describe('证明材料（至多 3 个文件，每个不超过 2 MB）'),
           }),
           response: { 201: objectionSchema, ...errors },
         },
@@ -184,7 +184,7 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
         config: { access: { authenticated: true } },
         schema: {
           tags: ['duties'],
-          summary: 'Rows of a dataset under an open objection, with the columns objected to (标注) / 数据异议标注',
+          summary: 'Rows of a dataset under an open objection, with the columns objected to / 数据异议标注',
           params: z.object({ code: z.string().min(1).max(64) }),
           response: {
             200: z.object({
@@ -232,9 +232,9 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
         config: { access: { roles: ['data_officer'] } },
         schema: {
           tags: ['duties'],
-          summary: 'Accept: apply the correction as a new version of the corrected rows / 核实无误,更正数据',
+          summary: 'Accept: apply the correction as a new version of the corrected rows / 核实无误，更正数据',
           params: id,
-          body: z.object({ note: z.string().max(2000).optional(), cells: z.array(cell).min(1).max(MAX_CELLS).optional().describe('与异议不同的更正值(默认采用异议中的值)') }),
+          body: z.object({ note: z.string().max(2000).optional(), cells: z.array(cell).min(1).max(MAX_CELLS).optional().describe('与异议不同的更正值（默认采用异议中的值）') }),
           response: { 200: objectionSchema, ...errors },
         },
       },
@@ -267,7 +267,7 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
           tags: ['duties'],
           summary: "The authority's decision on an escalated objection / 主管部门裁定",
           params: id,
-          body: z.object({ uphold: z.boolean().describe('true:支持异议,退回提供方更正'), note: z.string().trim().min(2).max(2000) }),
+          body: z.object({ uphold: z.boolean().describe('true：支持异议，退回提供方更正'), note: z.string().trim().min(2).max(2000) }),
           response: { 200: objectionSchema, ...errors },
         },
       },
@@ -316,7 +316,7 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
           tags: ['duties'],
           summary: "The provider's one extension of the answer deadline, with a reason / 申请延期答复",
           params: id,
-          body: z.object({ days: z.number().int().min(1).max(60).describe('延长的工作日数(不超过设置的上限,默认 15)'), reason: z.string().trim().min(2).max(2000).describe('延期理由') }),
+          body: z.object({ days: z.number().int().min(1).max(60).describe('延长的工作日数（不超过设置的上限，默认 15）'), reason: z.string().trim().min(2).max(2000).describe('延期理由') }),
           response: { 200: requestClockSchema, ...errors },
         },
       },

@@ -16,28 +16,28 @@ const days = (max: number) => z.number().int().min(1).max(max);
 export const dutiesSettingsSchema = z.object({
   limits: z
     .object({
-      unconditional: days(60).default(2).describe('无条件共享:答复时限(工作日)'),
-      conditionalShared: days(60).default(5).describe('有条件共享,该数据已向其他部门共享:答复时限(工作日)'),
-      conditional: days(60).default(10).describe('有条件共享,首次共享:答复时限(工作日)'),
-      security: days(60).default(5).describe('安全管理员审批(4级信息项、重要数据):时限(工作日),按共享类型未单独设置时适用'),
+      unconditional: days(60).default(2).describe('无条件共享：答复时限（工作日）'),
+      conditionalShared: days(60).default(5).describe('有条件共享，该数据已向其他部门共享：答复时限（工作日）'),
+      conditional: days(60).default(10).describe('有条件共享，首次共享：答复时限（工作日）'),
+      security: days(60).default(5).describe('安全管理员审批（4级信息项、重要数据）：时限（工作日），按共享类型未单独设置时适用'),
       securityByType: z
         .object({
-          unconditional: days(60).nullable().default(null).describe('无条件共享:安全管理员审批时限(工作日,null 用 security)'),
-          conditionalShared: days(60).nullable().default(null).describe('有条件共享,已向其他部门共享:安全管理员审批时限(工作日,null 用 security)'),
-          conditional: days(60).nullable().default(null).describe('有条件共享,首次共享:安全管理员审批时限(工作日,null 用 security)'),
+          unconditional: days(60).nullable().default(null).describe('无条件共享：安全管理员审批时限（工作日，null 用 security）'),
+          conditionalShared: days(60).nullable().default(null).describe('有条件共享，已向其他部门共享：安全管理员审批时限（工作日，null 用 security）'),
+          conditional: days(60).nullable().default(null).describe('有条件共享，首次共享：安全管理员审批时限（工作日，null 用 security）'),
         })
         .prefault({})
-        .describe('安全管理员审批时限按共享类型;未设置的类型用 security(旧设置仍然有效)'),
-      maxExtension: days(60).default(15).describe('一次延期的上限(工作日)'),
-      objection: days(60).default(5).describe('数据异议:提供方核实答复时限(工作日)'),
-      demand: days(60).default(10).describe('供需对接:承办部门答复数据需求的时限(工作日)'),
-      remindBefore: z.number().int().min(0).max(10).default(1).describe('到期前几个工作日提醒(0:到期日当天)'),
+        .describe('安全管理员审批时限按共享类型；未设置的类型用 security（旧设置仍然有效）'),
+      maxExtension: days(60).default(15).describe('一次延期的上限（工作日）'),
+      objection: days(60).default(5).describe('数据异议：提供方核实答复时限（工作日）'),
+      demand: days(60).default(10).describe('供需对接：承办部门答复数据需求的时限（工作日）'),
+      remindBefore: z.number().int().min(0).max(10).default(1).describe('到期前几个工作日提醒（0：到期日当天）'),
     })
     .prefault({}),
   authority: z
     .object({
       name: z.string().trim().min(2).max(100).default('辽宁省大数据管理局').describe('平台主管部门名称'),
-      orgId: z.uuid().nullable().default(null).describe('主管部门在 pdx 中的机构(其数据管理员也收到逾期上报)'),
+      orgId: z.uuid().nullable().default(null).describe('主管部门在 pdx 中的机构（其数据管理员也收到逾期上报）'),
     })
     .prefault({}),
   calendar: z
@@ -45,12 +45,12 @@ export const dutiesSettingsSchema = z.object({
       z.object({
         date: z.string().refine(isIsoDate, 'YYYY-MM-DD').describe('日期'),
         kind: z.enum(['holiday', 'workday']).describe('holiday 放假 / workday 调休上班'),
-        name: z.string().trim().min(1).max(50).describe('名称,如 春节'),
+        name: z.string().trim().min(1).max(50).describe('名称，如 春节'),
       }),
     )
     .max(2000)
     .default([])
-    .describe('在国务院通知表之上的调整(新的年份、地方安排),按日覆盖'),
+    .describe('在国务院通知表之上的调整（新的年份、地方安排），按日覆盖'),
 });
 
 export type DutiesSettings = z.infer<typeof dutiesSettingsSchema>;

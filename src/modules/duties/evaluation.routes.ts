@@ -25,15 +25,15 @@ const ratingSchema = z.object({
   updatedAt: z.date(),
 });
 const round2 = (n: number) => Math.round(n * 100) / 100;
-const rate = z.number().nullable().describe('0-1;无可评内容为 null');
+const rate = z.number().nullable().describe('0-1；无可评内容为 null');
 
 const ratingsSummary = z.object({
   dataset: z.object({ code: z.string(), name: z.string() }),
   count: z.number().int(),
-  means: z.object({ quality: z.number(), timeliness: z.number(), usefulness: z.number(), overall: z.number() }).nullable().describe('各项平均分(1-5)'),
-  canRate: z.boolean().describe('调用者可以评价(本单位持有或曾持有该资源的共享授权)'),
+  means: z.object({ quality: z.number(), timeliness: z.number(), usefulness: z.number(), overall: z.number() }).nullable().describe('各项平均分（1-5）'),
+  canRate: z.boolean().describe('调用者可以评价（本单位持有或曾持有该资源的共享授权）'),
   mine: ratingSchema.nullable().describe('调用者自己的评价'),
-  reviews: z.array(ratingSchema.extend({ orgName: z.string().describe('评价单位') })).nullable().describe('每条评价及意见:仅提供方的数据管理员和平台主管部门可见'),
+  reviews: z.array(ratingSchema.extend({ orgName: z.string().describe('评价单位') })).nullable().describe('每条评价及意见：仅提供方的数据管理员和平台主管部门可见'),
 });
 
 const departmentScore = z.object({
@@ -43,11 +43,11 @@ const departmentScore = z.object({
   objections: z.object({ judged: z.number().int(), onTime: z.number().int(), rate }).describe('数据异议按时处理'),
   catalogue: z.object({ entries: z.number().int(), current: z.number().int(), overdue: z.number().int(), unattached: z.number().int(), rate }).describe('目录按期更新'),
   ratings: z.object({ count: z.number().int(), mean: z.number().nullable(), rate }).describe('使用方评价'),
-  score: z.number().nullable().describe('综合得分 0-100(计分方法见 README)'),
+  score: z.number().nullable().describe('综合得分 0-100（计分方法见 README）'),
 });
 
 const counts = { calls: z.number().int().describe('调用次数'), rows: z.number().int().describe('数据行数'), consumers: z.number().int().describe('不同使用方单位数') };
-const range = z.object({ from: z.string().max(10).optional().describe('开始日期 YYYY-MM-DD(北京时间,默认近 30 天)'), to: z.string().max(10).optional().describe('结束日期 YYYY-MM-DD(含)') });
+const range = z.object({ from: z.string().max(10).optional().describe('开始日期 YYYY-MM-DD（北京时间，默认近 30 天）'), to: z.string().max(10).optional().describe('结束日期 YYYY-MM-DD（含）') });
 const usageSchema = z.object({
   from: z.string(),
   to: z.string(),
@@ -113,7 +113,7 @@ export function evaluationRoutes(deps: { ratings: RatingsService; evaluation: Ev
           summary: 'The 共享评价 score per department (the authority: all; a department: its own) / 部门共享评价',
           response: {
             200: z.object({
-              scope: z.enum(['all', 'own']).describe('all:平台主管部门看到全部部门;own:本部门'),
+              scope: z.enum(['all', 'own']).describe('all：平台主管部门看到全部部门；own：本部门'),
               weights: z.object({ requests: z.number(), objections: z.number(), catalogue: z.number(), ratings: z.number() }).describe('各指标权重'),
               items: z.array(departmentScore),
             }),

@@ -6,7 +6,7 @@ import type { EgressService } from './egress.service.ts';
 
 const errors = errorResponses(400, 401, 403);
 const settings = z.object({
-  env: z.array(z.string()).describe('PDX_UPSTREAM_ALLOW 中的网段(只读)'),
+  env: z.array(z.string()).describe('PDX_UPSTREAM_ALLOW 中的网段（只读）'),
   networks: z.array(z.string()).describe('安全管理员允许的网段'),
 });
 const secadmin = { roles: ['secadmin'] as const };
@@ -26,7 +26,7 @@ export function egressRoutes(deps: { egress: EgressService }): FastifyPluginAsyn
         schema: {
           tags: ['egress'],
           summary: 'Change the upstream allowlist / 修改上游地址白名单',
-          body: z.object({ networks: z.array(z.string().max(64)).max(200).describe('网段(CIDR),如 127.0.0.1/32、10.20.0.0/16') }),
+          body: z.object({ networks: z.array(z.string().max(64)).max(200).describe('网段（CIDR），如 127.0.0.1/32、10.20.0.0/16') }),
           response: { 200: settings, ...errors },
         },
       },

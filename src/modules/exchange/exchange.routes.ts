@@ -225,7 +225,7 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
         schema: {
           tags: ['exchange'],
           summary: 'First rows of a source table, classified as an upload would be / 预览源表',
-          description: 'Per column: the source type, the type pdx would store, detected types, category, grade and whether it is stored encrypted; values of encrypted (4级) columns are masked.',
+          description: 'Per column: the source type, the type pdx would store, detected types, category, grade and whether it is stored encrypted; values of encrypted columns (grade 4) are masked.',
           params: idParam,
           querystring: z.object({ schema: name, table: name, limit: z.coerce.number().int().min(1).max(100).default(20) }),
           response: {
@@ -266,7 +266,7 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
             sourceId: z.uuid(),
             schema: name,
             table: name,
-            columns: z.array(mapped).min(1).max(1000).optional().describe('source column → 信息项; default all columns'),
+            columns: z.array(mapped).min(1).max(1000).optional().describe('源列 → 信息项；默认为全部列 / source column → column; default all columns'),
             mode: z.enum(['replace', 'incremental', 'cdc']).describe('cdc: PostgreSQL sources; logical replication, applied continuously'),
             cursorColumn: name.optional(),
             keyColumn: name.optional().describe('incremental: upsert key; cdc (required): the primary key / replica identity'),

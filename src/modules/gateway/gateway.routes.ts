@@ -20,14 +20,14 @@ const parameterSchema = z.object({
   description: z.string().max(500).default(''),
 });
 const fieldSchema = z.object({
-  path: z.string().min(1).max(300).describe('响应字段的 JSON 路径,如 data.legalPerson.idNumber,数组元素写作 items[].name'),
+  path: z.string().min(1).max(300).describe('响应字段的 JSON 路径，如 data.legalPerson.idNumber，数组元素写作 items[].name'),
   label: z.string().max(64).default(''),
   dataType: z.enum(['integer', 'decimal', 'boolean', 'date', 'timestamp', 'text']).default('text'),
 });
 const operationSchema = z.object({
-  id: z.string().min(1).max(64).describe('操作编号(operationId)'),
+  id: z.string().min(1).max(64).describe('操作编号（operationId）'),
   method: z.enum(METHODS),
-  path: z.string().min(1).max(512).describe('路径模板,如 /companies/{uscc}'),
+  path: z.string().min(1).max(512).describe('路径模板，如 /companies/{uscc}'),
   summary: z.string().max(200).default(''),
   parameters: z.array(parameterSchema).max(100).default([]),
   fields: z.array(fieldSchema).max(1000).default([]),
@@ -44,9 +44,9 @@ const serviceSchema = z.object({
   baseUrl: z.string().nullable().describe('仅提供方与安全管理员可见'),
   timeoutMs: z.number(),
   maxConcurrency: z.number(),
-  authHeader: z.string().nullable().describe('凭据请求头名称(仅提供方可见);凭据值从不返回'),
+  authHeader: z.string().nullable().describe('凭据请求头名称（仅提供方可见）；凭据值从不返回'),
   hasCredential: z.boolean(),
-  clientCertificate: z.object({ subject: z.string(), issuer: z.string(), validTo: z.string() }).nullable().describe('客户端证书(仅提供方可见);私钥从不返回'),
+  clientCertificate: z.object({ subject: z.string(), issuer: z.string(), validTo: z.string() }).nullable().describe('客户端证书（仅提供方可见）；私钥从不返回'),
   hasClientCertificate: z.boolean(),
   hasUpstreamCa: z.boolean(),
   health: z.object({
@@ -57,7 +57,7 @@ const serviceSchema = z.object({
     error: z.string().nullable().describe('最近一次失败的错误代码'),
   }),
   resilience: z.object({
-    retries: z.number().describe('幂等操作(GET/PUT/DELETE)失败后的重试次数'),
+    retries: z.number().describe('幂等操作（GET/PUT/DELETE）失败后的重试次数'),
     breakerThreshold: z.number().describe('连续失败多少次后熔断'),
     breakerCooldownMs: z.number().describe('熔断后多久放行一次探测调用'),
     breaker: z.enum(['closed', 'open', 'half_open']).describe('本进程的熔断状态'),
@@ -68,8 +68,8 @@ const serviceSchema = z.object({
 });
 
 const certificateSchema = z.object({
-  cert: z.string().min(1).max(65_536).describe('客户端证书(PEM,可含证书链)'),
-  key: z.string().min(1).max(65_536).describe('私钥(PEM,未加密);加密保存,从不返回'),
+  cert: z.string().min(1).max(65_536).describe('客户端证书（PEM，可含证书链）'),
+  key: z.string().min(1).max(65_536).describe('私钥（PEM，未加密）；加密保存，从不返回'),
 });
 
 const officer = { roles: ['data_officer'] as const };
@@ -77,19 +77,19 @@ const participant = { roles: ['consumer', 'data_officer', 'secadmin'] as const }
 const reader = { roles: ['consumer', 'data_officer'] as const, apiKey: true };
 
 const figures = {
-  calls: z.number().int().describe('调用次数(成功与失败)'),
-  errors: z.number().int().describe('失败次数(上游错误、超时、熔断、并发上限等)'),
-  p50: z.number().nullable().describe('延迟中位数(毫秒)'),
-  p95: z.number().nullable().describe('延迟 95 分位(毫秒)'),
+  calls: z.number().int().describe('调用次数（成功与失败）'),
+  errors: z.number().int().describe('失败次数（上游错误、超时、熔断、并发上限等）'),
+  p50: z.number().nullable().describe('延迟中位数（毫秒）'),
+  p95: z.number().nullable().describe('延迟 95 分位（毫秒）'),
 };
-const dayFigures = z.object({ day: z.string().describe('中国日期(UTC+8)YYYY-MM-DD'), ...figures });
+const dayFigures = z.object({ day: z.string().describe('中国日期（UTC+8）YYYY-MM-DD'), ...figures });
 const statsSchema = z.object({
   view: z.enum(STATS_VIEWS),
   views: z.array(z.enum(STATS_VIEWS)).describe('调用者可选的范围'),
   from: z.string(),
   to: z.string(),
   totals: z.object(figures),
-  byDay: z.array(dayFigures).describe('按日汇总(无调用的日期不列出)'),
+  byDay: z.array(dayFigures).describe('按日汇总（无调用的日期不列出）'),
   items: z.array(
     z.object({
       service: z.string(),
@@ -117,19 +117,19 @@ export function gatewayRoutes(deps: { gateway: GatewayService; stats: CallStatsS
             name: z.string().trim().min(2).max(200),
             summary: z.string().max(2000).optional(),
             shareType: z.enum(['unconditional', 'conditional', 'none']).optional(),
-            baseUrl: z.string().min(1).max(2000).describe('上游接口地址;网关只访问此地址之下的路径'),
+            baseUrl: z.string().min(1).max(2000).describe('上游接口地址；网关只访问此地址之下的路径'),
             timeoutMs: z.number().int().min(100).max(120_000).optional(),
             maxResponseBytes: z.number().int().positive().max(64 * 1024 * 1024).optional(),
-            maxConcurrency: z.number().int().min(1).max(10_000).optional().describe('每个 pdx 进程对该上游的最大并发调用数(超出即 503)'),
-            auth: z.object({ header: z.string().min(1).max(64), secret: z.string().min(1).max(4096) }).optional().describe('上游凭据(静态请求头),加密保存,从不返回'),
-            openapi: z.string().max(2_000_000).optional().describe('OpenAPI 3 文档(JSON 或 YAML)'),
-            operations: z.array(operationSchema).max(500).optional().describe('手工登记的操作(未给 openapi 时)'),
-            samples: z.record(z.string(), z.unknown()).optional().describe('各操作的样例响应(用于识别与定级响应字段)'),
-            health: z.object({ path: z.string().min(1).max(512), intervalSeconds: z.number().int().min(1).max(86_400).optional() }).optional().describe('定期健康检查:GET 接口地址 + path'),
-            retries: z.number().int().min(0).max(5).optional().describe('幂等操作失败(连接失败、502/503/504)后的重试次数,默认 2'),
-            breaker: z.object({ threshold: z.number().int().min(1).max(1000).optional(), cooldownMs: z.number().int().min(100).max(3_600_000).optional() }).optional().describe('熔断:连续失败 threshold 次后暂停调用,cooldownMs 后放行一次探测'),
-            clientCertificate: certificateSchema.optional().describe('上游要求客户端证书(mTLS)时网关出示的证书'),
-            upstreamCa: z.string().min(1).max(65_536).optional().describe('签发上游服务器证书的 CA(PEM);不填则使用系统 CA'),
+            maxConcurrency: z.number().int().min(1).max(10_000).optional().describe('每个 pdx 进程对该上游的最大并发调用数（超出即 503）'),
+            auth: z.object({ header: z.string().min(1).max(64), secret: z.string().min(1).max(4096) }).optional().describe('上游凭据（静态请求头），加密保存，从不返回'),
+            openapi: z.string().max(2_000_000).optional().describe('OpenAPI 3 文档（JSON 或 YAML）'),
+            operations: z.array(operationSchema).max(500).optional().describe('手工登记的操作（未给 openapi 时）'),
+            samples: z.record(z.string(), z.unknown()).optional().describe('各操作的样例响应（用于识别与定级响应字段）'),
+            health: z.object({ path: z.string().min(1).max(512), intervalSeconds: z.number().int().min(1).max(86_400).optional() }).optional().describe('定期健康检查：GET 接口地址 + path'),
+            retries: z.number().int().min(0).max(5).optional().describe('幂等操作失败（连接失败、502/503/504）后的重试次数，默认 2'),
+            breaker: z.object({ threshold: z.number().int().min(1).max(1000).optional(), cooldownMs: z.number().int().min(100).max(3_600_000).optional() }).optional().describe('熔断：连续失败 threshold 次后暂停调用，cooldownMs 后放行一次探测'),
+            clientCertificate: certificateSchema.optional().describe('上游要求客户端证书（mTLS）时网关出示的证书'),
+            upstreamCa: z.string().min(1).max(65_536).optional().describe('签发上游服务器证书的 CA（PEM）；不填则使用系统 CA'),
           }),
           response: { 201: serviceSchema, ...errors },
         },
@@ -148,14 +148,14 @@ export function gatewayRoutes(deps: { gateway: GatewayService; stats: CallStatsS
             openapi: z.string().max(2_000_000).optional(),
             operations: z.array(operationSchema).max(500).optional(),
             samples: z.record(z.string(), z.unknown()).optional().describe('各操作的样例响应'),
-            service: z.string().min(1).max(64).optional().describe('修改本部门已登记的接口时给出:已有字段保留其分级,并列出新增与删除的操作'),
+            service: z.string().min(1).max(64).optional().describe('修改本部门已登记的接口时给出：已有字段保留其分级，并列出新增与删除的操作'),
           }),
           response: {
             200: z.object({
               title: z.string(),
               servers: z.array(z.string()),
               operations: z.array(operationSchema),
-              fields: z.array(z.object({ path: z.string(), label: z.string(), grade: z.number().nullable(), type: z.string().nullable(), existing: z.boolean().describe('该接口已有此字段(保留原分级)') })),
+              fields: z.array(z.object({ path: z.string(), label: z.string(), grade: z.number().nullable(), type: z.string().nullable(), existing: z.boolean().describe('该接口已有此字段（保留原分级）') })),
               added: z.array(z.string()).describe('新增的操作'),
               removed: z.array(z.string()).describe('将删除的操作'),
             }),
@@ -181,9 +181,9 @@ export function gatewayRoutes(deps: { gateway: GatewayService; stats: CallStatsS
               .object({ header: z.string().min(1).max(64), secret: z.string().max(4096).optional().describe('留空则保留已保存的凭据值') })
               .nullable()
               .optional()
-              .describe('上游凭据;null 删除;凭据值加密保存,从不返回'),
-            openapi: z.string().max(2_000_000).optional().describe('重新导入 OpenAPI 3 文档(替换全部操作)'),
-            operations: z.array(operationSchema).max(500).optional().describe('替换全部操作(未给 openapi 时)'),
+              .describe('上游凭据；null 删除；凭据值加密保存，从不返回'),
+            openapi: z.string().max(2_000_000).optional().describe('重新导入 OpenAPI 3 文档（替换全部操作）'),
+            operations: z.array(operationSchema).max(500).optional().describe('替换全部操作（未给 openapi 时）'),
             samples: z.record(z.string(), z.unknown()).optional(),
           }),
           response: { 200: serviceSchema, ...errors },
@@ -251,11 +251,11 @@ export function gatewayRoutes(deps: { gateway: GatewayService; stats: CallStatsS
           tags: ['gateway'],
           summary: 'Call statistics: calls, errors, latency p50/p95 by service, operation, consumer and day / 接口调用统计',
           description:
-            'provided 本部门提供的接口(数据管理员);consumed 本单位的调用(使用方、数据管理员);all 全部(安全管理员、主管部门的数据管理员)。来自消息日志(gateway.call 审计记录)。',
+            'provided 本部门提供的接口（数据管理员）；consumed 本单位的调用（使用方、数据管理员）；all 全部（安全管理员、主管部门的数据管理员）。来自消息日志（gateway.call 审计记录）。',
           querystring: z.object({
-            view: z.enum(STATS_VIEWS).optional().describe('统计范围,默认按角色'),
-            from: z.string().max(10).optional().describe('开始日期 YYYY-MM-DD(含),默认 30 天前'),
-            to: z.string().max(10).optional().describe('结束日期 YYYY-MM-DD(含),默认今天'),
+            view: z.enum(STATS_VIEWS).optional().describe('统计范围，默认按角色'),
+            from: z.string().max(10).optional().describe('开始日期 YYYY-MM-DD（含），默认 30 天前'),
+            to: z.string().max(10).optional().describe('结束日期 YYYY-MM-DD（含），默认今天'),
             service: z.string().min(1).max(64).optional().describe('资源代码'),
             operation: z.string().min(1).max(64).optional().describe('操作编号'),
             consumerOrgId: z.string().min(1).max(64).optional().describe('调用方机构'),
@@ -272,9 +272,9 @@ export function gatewayRoutes(deps: { gateway: GatewayService; stats: CallStatsS
       config: { access: reader },
       schema: {
         tags: ['gateway'],
-        summary: 'Call an operation of an interface under my grant / 接口调用(网关)',
+        summary: 'Call an operation of an interface under my grant / 接口调用（网关）',
         params: z.object({ code: z.string().min(1).max(64), '*': z.string().max(2048) }),
-        response: { 200: z.unknown().describe('上游响应,按授权逐字段处理(未授权字段已移除)'), ...errors },
+        response: { 200: z.unknown().describe('上游响应，按授权逐字段处理（未授权字段已移除）'), ...errors },
       },
       handler: async (request, reply) => {
         // The operation path from the raw URL: encoded separators and dot segments must stay visible.

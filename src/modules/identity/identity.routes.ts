@@ -32,8 +32,8 @@ const orgInput = z.object({
   name: z.string().trim().min(2).max(100).describe('机构名称'),
   type: orgType,
   level: orgLevel,
-  uscc: z.string().trim().toUpperCase().nullable().default(null).describe('统一社会信用代码 (GB 32100)'),
-  regionCode: z.string().trim().describe('行政区划代码 (GB/T 2260)'),
+  uscc: z.string().trim().toUpperCase().nullable().default(null).describe('统一社会信用代码（GB 32100）'),
+  regionCode: z.string().trim().describe('行政区划代码（GB/T 2260）'),
   parentId: z.uuid().nullable().default(null),
 });
 const userSchema = z.object({
@@ -48,8 +48,8 @@ const userSchema = z.object({
   lastLoginAt: z.date().nullable(),
   createdAt: z.date(),
   pendingApproval: z.boolean().describe('统一身份认证首次登录创建、等待系统管理员审核'),
-  signOn: z.enum(['local', 'sso']).describe('local: 本地口令;sso: 统一身份认证'),
-  secondFactor: z.boolean().describe('已绑定动态验证码(TOTP)'),
+  signOn: z.enum(['local', 'sso']).describe('local：本地口令；sso：统一身份认证'),
+  secondFactor: z.boolean().describe('已绑定动态验证码（TOTP）'),
 });
 const apiKeySchema = z.object({
   id: z.string(),
@@ -59,8 +59,8 @@ const apiKeySchema = z.object({
   revokedAt: z.date().nullable(),
   lastUsedAt: z.date().nullable(),
   createdAt: z.date(),
-  state: z.enum(['active', 'revoked', 'expired', 'suspended', 'throttled']).describe('suspended / throttled: contained by security operations (安全运营处置)'),
-  throttledUntil: z.date().nullable().describe('throttled: refused until this time (限流截止时间)'),
+  state: z.enum(['active', 'revoked', 'expired', 'suspended', 'throttled']).describe('suspended / throttled: contained by security operations / 已被安全运营处置（暂停或限流）'),
+  throttledUntil: z.date().nullable().describe('throttled: refused until this time / 限流截止时间'),
 });
 export const meSchema = z.object({
   id: z.string(),
@@ -99,7 +99,7 @@ export const adminChangeSchema = z.object({
 });
 const heldSchema = z.object({
   change: adminChangeSchema,
-  passwordPart: z.string().optional().describe('生成密码的前半部分,仅此一次显示给提议人;后半部分在批准时显示给审批人'),
+  passwordPart: z.string().optional().describe('生成密码的前半部分，仅此一次显示给提议人；后半部分在批准时显示给审批人'),
 });
 
 type OrgOut = z.infer<typeof orgSchema>;
@@ -207,16 +207,16 @@ export function sessionCookies(secure: boolean) {
 
 /** What the password step answers an account that needs a second factor. */
 export const secondFactorSchema = z.object({
-  ticket: z.string().describe('第二步凭据,5 分钟内有效,与验证码一同提交到 /auth/second-factor'),
+  ticket: z.string().describe('第二步凭据，5 分钟内有效，与验证码一同提交到 /auth/second-factor'),
   expiresAt: z.date(),
   enrol: z
     .object({
-      secret: z.string().describe('新的 TOTP 密钥(base32),供手工输入验证器'),
+      secret: z.string().describe('新的 TOTP 密钥（base32），供手工输入验证器'),
       otpauthUrl: z.string(),
-      qrDataUrl: z.string().describe('二维码图片(data: URL)'),
+      qrDataUrl: z.string().describe('二维码图片（data: URL）'),
     })
     .optional()
-    .describe('首次登录:绑定验证器,提交第一个验证码后生效'),
+    .describe('首次登录：绑定验证器，提交第一个验证码后生效'),
 });
 
 /** Sign-in, sessions, organisations, users and API keys. */
@@ -264,7 +264,7 @@ export function identityRoutes(deps: {
         schema: {
           tags: ['identity'],
           summary: 'End the console session; a session opened through the identity provider answers 200 with the provider’s end-session URL to visit / 退出登录',
-          response: { 200: z.object({ endSessionUrl: z.string().describe('统一身份认证平台的退出地址(RP 发起的退出)') }), 204: z.null(), ...errors },
+          response: { 200: z.object({ endSessionUrl: z.string().describe('统一身份认证平台的退出地址（RP 发起的退出）') }), 204: z.null(), ...errors },
         },
       },
       async (request, reply) => {
@@ -466,7 +466,7 @@ export function identityRoutes(deps: {
           response: {
             200: z.object({
               change: adminChangeSchema,
-              passwordPart: z.string().optional().describe('生成密码的后半部分,仅此一次显示给审批人'),
+              passwordPart: z.string().optional().describe('生成密码的后半部分，仅此一次显示给审批人'),
             }),
             ...errors,
           },

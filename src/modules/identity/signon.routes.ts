@@ -13,7 +13,7 @@ const id = z.object({ id: z.uuid() });
 const SSO_COOKIE = 'pdx_sso';
 const SSO_COOKIE_PATH = '/api/v1/auth/sso';
 
-const policySchema = z.object({ totpForDataOfficers: z.boolean().describe('数据管理员登录也须动态验证码(三员始终须要)') });
+const policySchema = z.object({ totpForDataOfficers: z.boolean().describe('数据管理员登录也须动态验证码（三员始终须要）') });
 
 /**
  * Sign-on beyond the password: the second factor, the identity provider (统一身份认证) and what the
@@ -35,7 +35,7 @@ export function signonRoutes(deps: { identity: IdentityService; oidc: Oidc; secu
         schema: {
           tags: ['identity'],
           summary: 'How one may sign in (shown on the sign-in page) / 登录方式',
-          response: { 200: z.object({ sso: z.object({ enabled: z.boolean(), demo: z.boolean().describe('演示身份认证(非正式身份认证平台)') }) }) },
+          response: { 200: z.object({ sso: z.object({ enabled: z.boolean(), demo: z.boolean().describe('演示身份认证（非正式身份认证平台）') }) }) },
         },
       },
       async () => ({ sso: oidc.describe() }),
@@ -48,11 +48,11 @@ export function signonRoutes(deps: { identity: IdentityService; oidc: Oidc; secu
         schema: {
           tags: ['identity'],
           summary: 'Second step of a sign-in: the ticket of /auth/login and a code from the authenticator, or a recovery code / 动态验证码',
-          body: z.object({ ticket: z.string().min(1).max(100), code: z.string().trim().min(1).max(40).describe('6 位动态验证码,或恢复码 XXXX-XXXX-XXXX-XXXX') }),
+          body: z.object({ ticket: z.string().min(1).max(100), code: z.string().trim().min(1).max(40).describe('6 位动态验证码，或恢复码 XXXX-XXXX-XXXX-XXXX') }),
           response: {
             200: z.object({
               user: meSchema,
-              recoveryCodes: z.array(z.string()).optional().describe('首次绑定时的 10 个一次性恢复码,仅此一次显示'),
+              recoveryCodes: z.array(z.string()).optional().describe('首次绑定时的 10 个一次性恢复码，仅此一次显示'),
               recoveryCodesLeft: z.number().int().optional().describe('使用恢复码登录后剩余的恢复码个数'),
             }),
             ...errors,
@@ -76,7 +76,7 @@ export function signonRoutes(deps: { identity: IdentityService; oidc: Oidc; secu
         config: { access: { public: true } },
         schema: {
           tags: ['identity'],
-          summary: 'Sign in through the identity provider (统一身份认证): redirects to it / 统一身份认证登录',
+          summary: 'Sign in through the identity provider: redirects to it / 统一身份认证登录',
           querystring: z.object({ returnTo: z.string().max(500).optional().describe('登录后回到的控制台路径') }),
           response: { 302: z.null().describe('to the provider, or back to the sign-in page with sso_error') },
         },

@@ -26,7 +26,7 @@ export function ingestRoutes(deps: { ingest: IngestService }): FastifyPluginAsyn
             asOf: z.iso
               .datetime({ offset: true })
               .optional()
-              .describe('数据截至时间(文件数据的提取时间,如 2026-01-31T24:00:00+08:00 写作 2026-02-01T00:00:00+08:00);目录更新周期按它而非上传时间判断'),
+              .describe('数据截至时间（文件数据的提取时间，如 2026-01-31T24:00:00+08:00 写作 2026-02-01T00:00:00+08:00）；目录更新周期按它而非上传时间判断'),
           }),
           response: { 202: z.object({ jobId: z.string() }), ...errorResponses(400, 401, 403, 404, 413) },
         },

@@ -12,7 +12,7 @@ import { SOCIETY_COOKIE, SOCIETY_CSRF_COOKIE } from './society.ts';
 
 const anyone = { society: 'optional' } as const;
 const member = { society: 'required' } as const;
-const notice = z.object({ delivery: z.enum(['email', 'log']).describe('email: 已发送邮件;log: 未配置邮件服务,链接写入服务器日志') });
+const notice = z.object({ delivery: z.enum(['email', 'log']).describe('email：已发送邮件；log：未配置邮件服务，链接写入服务器日志') });
 const userSchema = z.object({
   id: z.string(),
   email: z.string(),

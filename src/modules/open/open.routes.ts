@@ -109,7 +109,7 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
           tags: ['open'],
           summary: 'Search open datasets with facets / 开放数据检索',
           querystring: z.object({
-            q: z.string().max(200).optional().describe('关键词,如 旅游'),
+            q: z.string().max(200).optional().describe('关键词，如 旅游'),
             domain: z.string().max(64).optional().describe('领域'),
             org: z.string().max(64).optional().describe('提供部门'),
             region: z.string().max(6).optional().describe('行政区划代码'),
@@ -196,9 +196,9 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
           description: RECORDS_EXAMPLE,
           params: codeParam,
           querystring: z
-            .object({ limit: z.string().optional().describe(`每页行数 1–${MAX_API_LIMIT},默认 100`), after: z.string().optional().describe('上一页返回的 next 游标') })
+            .object({ limit: z.string().optional().describe(`每页行数 1–${MAX_API_LIMIT}，默认 100`), after: z.string().optional().describe('上一页返回的 next 游标') })
             .catchall(z.string())
-            .describe('其他参数为等值过滤:信息项=值'),
+            .describe('其他参数为等值过滤：信息项=值'),
           response: { 200: z.object({ release: z.number(), rows: z.array(z.record(z.string(), value)), next: z.string().nullable() }), ...errors },
         },
       },

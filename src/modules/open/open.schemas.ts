@@ -79,7 +79,7 @@ export const reportSchema = z.object({
 
 export const planColumnSchema = z.object({
   name: z.string().min(1).max(128),
-  role: z.enum(COLUMN_ROLES as [string, ...string[]]).describe('direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布'),
+  role: z.enum(COLUMN_ROLES as [string, ...string[]]).describe('direct 直接标识符（删除）· quasi 准标识符（泛化）· sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布'),
   hierarchy: z.enum(HIERARCHY_KINDS),
   level: z.number().int().min(0).max(10),
 });

@@ -11,7 +11,7 @@ export const openSettingsSchema = z.object({
   k: z.number().int().min(2).max(1000).describe('每个等价类至少 k 行 / at least k rows per equivalence class'),
   l: z.number().int().min(1).max(100).describe('每个等价类的敏感属性至少 l 个不同值 / at least l distinct sensitive values per class'),
   maxSuppression: z.number().min(0).max(0.5).describe('最多抑制的行比例 / largest share of rows suppressed'),
-  applicationDays: z.number().int().min(1).max(60).describe('有条件开放申请的答复时限(天) / days a department has to decide an application'),
+  applicationDays: z.number().int().min(1).max(60).describe('有条件开放申请的答复时限（天）/ days a department has to decide an application'),
 });
 
 export type OpenSettings = z.infer<typeof openSettingsSchema>;

@@ -4,6 +4,7 @@
  */
 import type { AlertRow, IncidentEventRow, IncidentRow } from './secops.repo.ts';
 import { SEVERITY_LABELS } from './secops.settings.ts';
+import { timelineMessage } from './timeline.ts';
 
 interface Clock {
   due: Date;
@@ -68,7 +69,7 @@ export function incidentMarkdown(d: IncidentDetail, at: Date): string {
     '',
     '| 时间 | 类型 | 操作人 | 内容 |',
     '| --- | --- | --- | --- |',
-    ...d.timeline.map((e) => `| ${fmt(e.at)} | ${KINDS[e.kind] ?? e.kind} | ${cell(e.actor_name ?? '—')} | ${cell(e.text || JSON.stringify(e.details))} |`),
+    ...d.timeline.map((e) => `| ${fmt(e.at)} | ${KINDS[e.kind] ?? e.kind} | ${cell(e.actor_name ?? '—')} | ${cell(timelineMessage(e.code, e.params)?.zh ?? (e.text || JSON.stringify(e.details)))} |`),
     '',
     '## 事件总结',
     '',

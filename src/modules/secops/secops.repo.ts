@@ -2,6 +2,7 @@
 import type { Queryable } from '../../db/index.ts';
 import type { Message } from '../../errors.ts';
 import type { ContainmentKind, Severity } from './secops.settings.ts';
+import type { TimelineCode, TimelineEntry } from './timeline.ts';
 
 /** Names of what an alert is about, as they stood when it was raised (the console shows these, not ids). */
 export interface AlertNames {
@@ -86,8 +87,12 @@ export interface IncidentEventRow {
   actor_id: string | null;
   actor_name: string | null;
   kind: string;
+  /** What a person typed; for the platform's own entries empty (or, on rows written before codes, a Chinese sentence). */
   text: string;
   details: Record<string, unknown>;
+  /** The platform's own entry as a code with its parameters (timeline.ts); null for a person's. */
+  code: TimelineCode | null;
+  params: Record<string, unknown>;
 }
 
 export interface DeliveryRow {
@@ -363,14 +368,17 @@ export function secopsRepo(q: Queryable) {
       ),
     markWarned: (id: string, which: 'first' | 'final') =>
       q.query(which === 'first' ? 'UPDATE secops_incidents SET first_warned_at = now() WHERE id = $1' : 'UPDATE secops_incidents SET final_warned_at = now() WHERE id = $1', [id]),
-    addIncidentEvent: (e: { incidentId: string; actorId: string | null; actorName: string | null; kind: string; text: string; details?: unknown }) =>
-      q.query(`INSERT INTO secops_incident_events (incident_id, actor_id, actor_name, kind, text, details) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    /** A timeline entry: a person's `text`, or the platform's own `entry` (a code and its parameters, put into words when read). */
+    addIncidentEvent: (e: { incidentId: string; actorId: string | null; actorName: string | null; kind: string; text?: string; entry?: TimelineEntry; details?: unknown }) =>
+      q.query(`INSERT INTO secops_incident_events (incident_id, actor_id, actor_name, kind, text, details, code, params) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
         e.incidentId,
         e.actorId,
         e.actorName,
         e.kind,
-        e.text,
+        e.text ?? '',
         JSON.stringify(e.details ?? {}),
+        e.entry?.code ?? null,
+        JSON.stringify(e.entry?.params ?? {}),
       ]),
     incidentEvents: (id: string) => q.query<IncidentEventRow>('SELECT * FROM secops_incident_events WHERE incident_id = $1 ORDER BY id', [id]),
     incidentAlerts: (id: string) => q.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM secops_alerts WHERE incident_id = $1 ORDER BY first_seen`, [id]).then((rows) => rows.map(normaliseAlert)),

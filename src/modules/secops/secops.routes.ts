@@ -10,6 +10,7 @@ import { INCIDENT_STATES } from './secops.repo.ts';
 import type { SecopsService } from './secops.service.ts';
 import { CONTAINMENT_KINDS, SETTINGS_JSON_SCHEMA, SEVERITIES, type SecopsSettings } from './secops.settings.ts';
 import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
+import { timelineMessage } from './timeline.ts';
 
 const errors = COMMON_ERRORS;
 const SECADMIN = { roles: ['secadmin'] as const };
@@ -150,14 +151,24 @@ const clockSchema = z.object({ due: z.date(), reportedAt: z.date().nullable(), r
 const detailSchema = z.object({
   incident: incidentSchema,
   clocks: z.object({ first: clockSchema, final: clockSchema }),
-  timeline: z.array(z.object({ id: z.number(), at: z.date(), actorName: z.string().nullable(), kind: z.string(), text: z.string(), details: z.record(z.string(), z.unknown()) })),
+  timeline: z.array(
+    z.object({
+      id: z.number(),
+      at: z.date(),
+      actorName: z.string().nullable(),
+      kind: z.string(),
+      text: z.string().describe('填写人的说明；平台写入的早期条目为中文句子'),
+      message: message.nullable().describe('平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null'),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  ),
   alerts: z.array(alertSchema),
 });
 type Detail = Awaited<ReturnType<SecopsService['incidentDetail']>>;
 const detailOut = (d: Detail): z.infer<typeof detailSchema> => ({
   incident: incidentOut(d.incident),
   clocks: d.clocks,
-  timeline: d.timeline.map((e) => ({ id: Number(e.id), at: e.at, actorName: e.actor_name, kind: e.kind, text: e.text, details: e.details })),
+  timeline: d.timeline.map((e) => ({ id: Number(e.id), at: e.at, actorName: e.actor_name, kind: e.kind, text: e.text, message: timelineMessage(e.code, e.params), details: e.details })),
   alerts: d.alerts.map(alertOut),
 });
 
@@ -359,7 +370,7 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
         config: { access: SECADMIN },
         schema: {
           tags: ['secops'],
-          summary: 'Move to the next stage: 发现 → 研判 → 处置 → 恢复 → 总结 / 推进阶段',
+          summary: 'Move to the next stage / 推进阶段：发现 → 研判 → 处置 → 恢复 → 总结',
           params: id,
           body: z.object({ state: z.enum(INCIDENT_STATES as [string, ...string[]]), note: z.string().max(5000).default(''), summary: z.string().max(20_000).optional() }),
           response: { 200: detailSchema, ...errors },

@@ -25,6 +25,7 @@ import { createMailer, sendWebhook, type SmtpOptions } from './notify.ts';
 import type { DeliveryRow } from './secops.repo.ts';
 import { INCIDENT_STATES, secopsRepo, type AlertNames, type AlertRow, type ContainmentRow, type IncidentState, type ReplayClockRow, type SecopsRepo } from './secops.repo.ts';
 import {
+  CONTAINMENT_LABELS,
   loadSettings,
   maxSeverity,
   saveSettings,
@@ -36,6 +37,7 @@ import {
   type Severity,
 } from './secops.settings.ts';
 import { incidentReport } from './report.ts';
+import type { TimelineEntry } from './timeline.ts';
 
 export type { Caller } from '../../http/access.ts';
 
@@ -73,13 +75,6 @@ interface Effects {
 }
 const noEffects = (): Effects => ({ alerts: [], contained: [], incidents: [] });
 
-const CONTAINMENT_LABELS: Record<ContainmentKind, Message> = {
-  throttle_key: { zh: '限流 API 密钥', en: 'Throttle API key' },
-  suspend_key: { zh: '暂停 API 密钥', en: 'Suspend API key' },
-  suspend_grant: { zh: '暂停共享授权', en: 'Suspend grant' },
-  freeze_dataset: { zh: '冻结数据共享', en: "Freeze dataset's sharing" },
-  lock_account: { zh: '锁定账号', en: 'Lock account' },
-};
 /** Default length of a timed containment when the detector names none. */
 /**
  * hh:mm in China Standard Time, for notices stored as text (the console and e-mail show them as
@@ -157,7 +152,7 @@ export function createSecopsService(deps: SecopsDeps) {
       actorId: input.createdBy?.userId ?? null,
       actorName: input.createdBy?.username ?? 'pdx',
       kind: 'opened',
-      text: input.createdBy ? '' : '由告警自动创建',
+      ...(input.createdBy ? {} : { entry: { code: 'auto_opened', params: {} } as const }),
       details: { alertIds: input.alertIds, severity: input.severity },
     });
     for (const alertId of input.alertIds) await r.linkIncident(alertId, id);
@@ -185,7 +180,8 @@ export function createSecopsService(deps: SecopsDeps) {
     if (c.alertId) {
       const alert = await r.getAlert(c.alertId);
       if (alert?.incident_id) {
-        await r.addIncidentEvent({ incidentId: alert.incident_id, actorId: null, actorName: 'pdx', kind: 'action', text: `${CONTAINMENT_LABELS[c.kind].zh}：${label ?? c.targetId}`, details: { containmentId: row.id } });
+        const entry = { code: 'containment', params: { kind: c.kind, target: label ?? c.targetId } } as const;
+        await r.addIncidentEvent({ incidentId: alert.incident_id, actorId: null, actorName: 'pdx', kind: 'action', entry, details: { containmentId: row.id } });
       }
     }
     if (c.kind === 'throttle_key' || c.kind === 'suspend_key') await notifyKeyHolder(r, c.kind, c.targetId, until, c.reason, row.id);
@@ -442,7 +438,7 @@ export function createSecopsService(deps: SecopsDeps) {
           const minutes = Math.round((due.getTime() - now().getTime()) / 60_000);
           await r.markWarned(i.id, which);
           const what = which === 'first' ? { zh: '首次报告', en: 'first report' } : { zh: '最终报告', en: 'final report' };
-          await r.addIncidentEvent({ incidentId: i.id, actorId: null, actorName: 'pdx', kind: 'warning', text: `${what.zh}将于 ${minutes} 分钟后到期`, details: { which, due } });
+          await r.addIncidentEvent({ incidentId: i.id, actorId: null, actorName: 'pdx', kind: 'warning', entry: { code: 'deadline_warning', params: { which, minutes } }, details: { which, due } });
           await raiseTx(
             tx,
             s,
@@ -555,8 +551,9 @@ export function createSecopsService(deps: SecopsDeps) {
     };
   }
 
-  async function timeline(caller: Caller, id: string, kind: string, text: string, details: Record<string, unknown> = {}) {
-    await secopsRepo(db).addIncidentEvent({ incidentId: id, actorId: caller.principal.userId, actorName: caller.principal.username, kind, text, details });
+  /** A timeline entry by the caller: what it typed (`text`), or an `entry` the platform words (a severity change). */
+  async function timeline(caller: Caller, id: string, kind: string, text: string, details: Record<string, unknown> = {}, entry?: TimelineEntry) {
+    await secopsRepo(db).addIncidentEvent({ incidentId: id, actorId: caller.principal.userId, actorName: caller.principal.username, kind, text, details, ...(entry ? { entry } : {}) });
     await record(caller, { action: `secops.incident_${kind}`, result: 'success', target: { type: 'secops_incident', id }, details: { text: text.slice(0, 500), ...details } });
     changes.emit('change');
   }
@@ -737,7 +734,7 @@ export function createSecopsService(deps: SecopsDeps) {
         firstDue: clocked ? new Date(opened + s.reporting.firstReportHours * 3_600_000) : null,
         finalDue: clocked ? new Date(opened + s.reporting.finalReportDays * 86_400_000) : null,
       });
-      await timeline(caller, id, 'severity', `${SEVERITY_LABELS[incident.severity].zh} → ${SEVERITY_LABELS[severity].zh}`, { from: incident.severity, to: severity });
+      await timeline(caller, id, 'severity', '', { from: incident.severity, to: severity }, { code: 'severity', params: { from: incident.severity, to: severity } });
       return incidentDetail(id);
     },
     async report(caller: Caller, id: string, format: 'md' | 'html') {

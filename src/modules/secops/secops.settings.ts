@@ -22,6 +22,13 @@ export const maxSeverity = (a: Severity, b: Severity): Severity => (severityRank
 
 export const CONTAINMENT_KINDS = ['throttle_key', 'suspend_key', 'suspend_grant', 'freeze_dataset', 'lock_account'] as const;
 export type ContainmentKind = (typeof CONTAINMENT_KINDS)[number];
+export const CONTAINMENT_LABELS: Record<ContainmentKind, { zh: string; en: string }> = {
+  throttle_key: { zh: '限流 API 密钥', en: 'Throttle API key' },
+  suspend_key: { zh: '暂停 API 密钥', en: 'Suspend API key' },
+  suspend_grant: { zh: '暂停共享授权', en: 'Suspend grant' },
+  freeze_dataset: { zh: '冻结数据共享', en: "Freeze dataset's sharing" },
+  lock_account: { zh: '锁定账号', en: 'Lock account' },
+};
 
 const severity = z.enum(SEVERITIES);
 const hour = z.number().int().min(0).max(24);

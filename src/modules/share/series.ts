@@ -11,9 +11,9 @@ export const RESOLUTIONS = ['raw', '1m', '1h'] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
 
 export const seriesTermsSchema = z.object({
-  resolution: z.enum(RESOLUTIONS).describe('最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总'),
-  from: z.string().max(40).nullable().optional().describe('数据时间窗起点(ISO 8601)'),
-  to: z.string().max(40).nullable().optional().describe('数据时间窗终点(ISO 8601)'),
+  resolution: z.enum(RESOLUTIONS).describe('最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总'),
+  from: z.string().max(40).nullable().optional().describe('数据时间窗起点（ISO 8601）'),
+  to: z.string().max(40).nullable().optional().describe('数据时间窗终点（ISO 8601）'),
   devices: z.array(z.string().min(1).max(64)).max(1000).optional().describe('授权其全部测点的设备编码'),
 });
 export type SeriesTerms = z.infer<typeof seriesTermsSchema>;

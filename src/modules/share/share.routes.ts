@@ -35,7 +35,7 @@ export const grantColumnSchema = z.object({
   name: z.string(),
   mode: z.enum(GRANT_MODES),
   generalize: generalizeSchema.optional(),
-  redact: z.enum(REDACT_STYLES).optional().describe('去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)'),
+  redact: z.enum(REDACT_STYLES).optional().describe('去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）'),
 });
 
 const termsSchema = z.object({
@@ -67,8 +67,8 @@ const requestSchema = z.object({
   rowFilter: z.string().nullable(),
   state: z.enum(REQUEST_STATES),
   needsSecurity: z.boolean(),
-  series: seriesTermsSchema.nullable().describe('时序数据:申请的分辨率、时间窗与设备'),
-  operations: z.array(z.string()).nullable().describe('接口服务:申请调用的操作'),
+  series: seriesTermsSchema.nullable().describe('时序数据：申请的分辨率、时间窗与设备'),
+  operations: z.array(z.string()).nullable().describe('接口服务：申请调用的操作'),
   terms: termsSchema.nullable(),
   providerDecidedAt: z.date().nullable(),
   providerDecider: z.object({ name: z.string(), username: z.string() }).nullable().describe('提供方审批人'),
@@ -79,9 +79,9 @@ const requestSchema = z.object({
   grantId: z.string().nullable(),
   withdrawnAt: z.date().nullable().describe('申请人撤回的时间'),
   withdrawReason: z.string().nullable().describe('撤回原因'),
-  renewsGrantId: z.string().nullable().describe('续期申请:所续期的授权'),
+  renewsGrantId: z.string().nullable().describe('续期申请：所续期的授权'),
   createdAt: z.date(),
-  clock: requestClockSchema.nullable().describe('申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null)'),
+  clock: requestClockSchema.nullable().describe('申请时限：各阶段的到期时刻、剩余工作日与状态（未启用时限时为 null）'),
 });
 
 const columnGradeSchema = z.object({
@@ -91,7 +91,7 @@ const columnGradeSchema = z.object({
   type: z.string().nullable(),
   blindIndex: z.boolean(),
   dataType: z.string(),
-  freeText: z.boolean().describe('自由文本列(按其中的敏感片段定级,可去标识共享)'),
+  freeText: z.boolean().describe('自由文本列（按其中的敏感片段定级，可去标识共享）'),
 });
 
 const grantSchema = z.object({
@@ -109,18 +109,18 @@ const grantSchema = z.object({
   rowsPerDay: z.number().nullable(),
   requestsPerMinute: z.number().nullable(),
   ipRanges: z.array(z.string()),
-  series: seriesTermsSchema.nullable().describe('时序数据:最细分辨率、时间窗与设备'),
-  operations: z.array(z.string()).nullable().describe('接口服务:授权调用的操作'),
+  series: seriesTermsSchema.nullable().describe('时序数据：最细分辨率、时间窗与设备'),
+  operations: z.array(z.string()).nullable().describe('接口服务：授权调用的操作'),
   expiresAt: z.date().nullable(),
   state: z.enum(['active', 'revoked', 'expired']),
   revokedAt: z.date().nullable(),
   revokeReason: z.string().nullable(),
-  returnFlowId: z.string().nullable().describe('数据回流所生成的授权:其回流编号'),
-  suspendedAt: z.date().nullable().describe('暂停时间(数据回流暂停期间不能读取)'),
+  returnFlowId: z.string().nullable().describe('数据回流所生成的授权：其回流编号'),
+  suspendedAt: z.date().nullable().describe('暂停时间（数据回流暂停期间不能读取）'),
   renewsGrantId: z.string().nullable().describe('续期所延续的原授权'),
-  supersededBy: z.string().nullable().describe('延续本授权的续期授权(本授权于其生效时结束)'),
+  supersededBy: z.string().nullable().describe('延续本授权的续期授权（本授权于其生效时结束）'),
   createdAt: z.date(),
-  usage: grantUsageSchema.nullable().describe('授权以来的使用:调用次数、返回行数、最近使用(单个授权与按数据资源列出时提供,否则为 null)'),
+  usage: grantUsageSchema.nullable().describe('授权以来的使用：调用次数、返回行数、最近使用（单个授权与按数据资源列出时提供，否则为 null）'),
 });
 
 function toRequest(r: RequestRow) {
@@ -196,16 +196,16 @@ const participant = { roles: ['consumer', 'data_officer', 'secadmin'] as const }
 /** Query parameters of the records API, for the OpenAPI document (parsing reads the raw query). */
 const recordsQuery = z
   .object({
-    select: z.string().optional().describe('信息项列表,逗号分隔,如 select=姓名,住址'),
-    order: z.string().optional().describe('排序,如 order=人口数.desc'),
-    limit: z.string().optional().describe('每页行数,1–10000,默认 100'),
+    select: z.string().optional().describe('信息项列表，逗号分隔，如 `select=姓名,住址`'),
+    order: z.string().optional().describe('排序，如 order=人口数.desc'),
+    limit: z.string().optional().describe('每页行数，1–10000，默认 100'),
     after: z.string().optional().describe('上一页返回的 next 游标'),
-    grant: z.string().optional().describe('使用哪一项授权(有多项时)'),
-    or: z.string().optional().describe('或条件,如 or=(户籍地.eq.朝阳市,户籍地.eq.锦州市)'),
-    rowid: z.enum(['true', 'false']).optional().describe('rowid=true:每行附带行号 _row(提出数据异议时用来指明行)'),
+    grant: z.string().optional().describe('使用哪一项授权（有多项时）'),
+    or: z.string().optional().describe('或条件，如 `or=(户籍地.eq.朝阳市,户籍地.eq.锦州市)`'),
+    rowid: z.enum(['true', 'false']).optional().describe('rowid=true：每行附带行号 _row（提出数据异议时用来指明行）'),
   })
   .catchall(z.union([z.string(), z.array(z.string())]))
-  .describe('其他参数为过滤条件:信息项=运算符.值,运算符 eq neq gt gte lt lte like in is,可加 not.');
+  .describe('其他参数为过滤条件：信息项=运算符.值，运算符 eq neq gt gte lt lte like in is，可加 `not.`');
 
 export function shareRoutes(deps: { share: ShareService; records: RecordsService; exports: ExportsService }): FastifyPluginAsyncZod {
   const { share, records, exports } = deps;
@@ -233,15 +233,15 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           summary: 'Request access to a dataset / 提交共享申请',
           body: z.object({
             dataset: z.string().min(1).max(64).describe('资源代码'),
-            columns: z.array(z.string().min(1).max(128)).max(5000).describe('信息项;时序数据为测点 设备.测点(或在 series.devices 中列出设备)'),
-            purpose: z.string().trim().min(2).max(2000).describe('用途,如 低保资格核验'),
+            columns: z.array(z.string().min(1).max(128)).max(5000).describe('信息项；时序数据为测点 设备.测点（或在 series.devices 中列出设备）'),
+            purpose: z.string().trim().min(2).max(2000).describe('用途，如 低保资格核验'),
             purposeCategory: z.enum(PURPOSE_CATEGORIES),
             legalBasis: z.string().trim().min(2).max(2000).describe('法律依据'),
             endDate: date.describe('截止日期 YYYY-MM-DD'),
             expectedRowsPerDay: z.number().int().positive().optional(),
-            rowFilter: z.string().max(8000).optional().describe('申请的行范围,如 户籍地=eq.朝阳市'),
-            series: seriesTermsSchema.optional().describe('时序数据必填:分辨率、时间窗、设备'),
-            operations: z.array(z.string().min(1).max(64)).max(500).optional().describe('接口服务必填:要调用的操作(operationId);columns 为其响应字段'),
+            rowFilter: z.string().max(8000).optional().describe('申请的行范围，如 户籍地=eq.朝阳市'),
+            series: seriesTermsSchema.optional().describe('时序数据必填：分辨率、时间窗、设备'),
+            operations: z.array(z.string().min(1).max(64)).max(500).optional().describe('接口服务必填：要调用的操作（operationId）；columns 为其响应字段'),
           }),
           response: { 201: requestSchema, ...errors },
         },
@@ -312,10 +312,10 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
             rowsPerDay: z.number().int().positive().optional(),
             requestsPerMinute: z.number().int().positive().optional(),
             ipRanges: z.array(z.string().max(64)).max(100).optional(),
-            impactAssessment: z.string().max(20000).optional().describe('个人信息保护影响评估说明(明文共享 4级信息项时必填)'),
+            impactAssessment: z.string().max(20000).optional().describe('个人信息保护影响评估说明（明文共享 4级信息项时必填）'),
             note: z.string().max(2000).optional(),
-            series: seriesTermsSchema.optional().describe('时序数据:授权的分辨率、时间窗、设备(不宽于申请)'),
-            operations: z.array(z.string().min(1).max(64)).max(500).optional().describe('接口服务:授权的操作(不超出申请,缺省为申请的全部)'),
+            series: seriesTermsSchema.optional().describe('时序数据：授权的分辨率、时间窗、设备（不宽于申请）'),
+            operations: z.array(z.string().min(1).max(64)).max(500).optional().describe('接口服务：授权的操作（不超出申请，缺省为申请的全部）'),
           }),
           response: { 200: requestSchema, ...errors },
         },
@@ -367,9 +367,9 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           summary: 'Ask to renew a grant: a new request prefilled from it, through the same approvals / 授权续期申请',
           params: id,
           body: z.object({
-            endDate: date.describe('新的截止日期 YYYY-MM-DD(晚于原授权)'),
-            purpose: z.string().trim().min(2).max(2000).optional().describe('用途(缺省沿用原授权)'),
-            legalBasis: z.string().trim().min(2).max(2000).optional().describe('法律依据(缺省沿用原授权)'),
+            endDate: date.describe('新的截止日期 YYYY-MM-DD（晚于原授权）'),
+            purpose: z.string().trim().min(2).max(2000).optional().describe('用途（缺省沿用原授权）'),
+            legalBasis: z.string().trim().min(2).max(2000).optional().describe('法律依据（缺省沿用原授权）'),
           }),
           response: { 201: requestSchema, ...errors },
         },
@@ -465,7 +465,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           tags: ['share'],
           summary: 'Read records in the granted forms (JSON, NDJSON or CSV by Accept) / 数据接口',
           description:
-            '响应头 x-pdx-flagged-rows:该数据资源中正处于数据异议处理中的行号(_row,逗号分隔),读者应谨慎使用这些行;加 rowid=true 时每行附带 _row。 / Header x-pdx-flagged-rows: row numbers (_row) under an open objection; with rowid=true each row carries its _row.',
+            '响应头 x-pdx-flagged-rows：该数据资源中正处于数据异议处理中的行号（_row，逗号分隔），读者应谨慎使用这些行；加 rowid=true 时每行附带 _row。/ Header x-pdx-flagged-rows: row numbers (_row) under an open objection; with rowid=true each row carries its _row.',
           params: code,
           querystring: recordsQuery,
           response: {
@@ -522,7 +522,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
         config: { access: reader },
         schema: {
           tags: ['share'],
-          summary: '核验: does a row with these values exist? yes/no, never data',
+          summary: 'Does a row with these values exist? yes/no, never data / 核验',
           params: code,
           body: z.object({ match: z.record(z.string().min(1).max(128), z.string().max(2000)), grant: z.uuid().optional() }),
           response: { 200: z.object({ match: z.boolean() }), ...errors },
@@ -540,7 +540,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           tags: ['share'],
           summary: 'Export granted records to a file (job) with an expiring download link / 批量导出',
           params: code,
-          body: z.object({ format: z.enum(['csv', 'ndjson']).default('csv'), query: z.string().max(8000).default('').describe('与数据接口相同的查询参数,如 select=姓名&户籍地=eq.朝阳市') }),
+          body: z.object({ format: z.enum(['csv', 'ndjson']).default('csv'), query: z.string().max(8000).default('').describe('与数据接口相同的查询参数，如 select=姓名&户籍地=eq.朝阳市') }),
           response: { 202: z.object({ id: z.string(), jobId: z.string(), downloadUrl: z.string(), expiresAt: z.date() }), ...errors },
         },
       },

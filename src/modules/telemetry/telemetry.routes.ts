@@ -114,7 +114,7 @@ const rowSchema = z.object({
   min: z.number().nullable().optional(),
   max: z.number().nullable().optional(),
   samplingMs: z.number().int().positive().nullable().optional(),
-  level: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional().describe('工业数据分级:1 一级,2 二级,3 三级'),
+  level: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional().describe('工业数据分级：1 一级，2 二级，3 三级'),
 });
 
 /** Header names of an imported registry sheet (English or Chinese) → RegistryRow fields. */
@@ -516,7 +516,7 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
           body: z.object({
             name: z.string().trim().min(2).max(200),
             summary: z.string().max(4000).optional(),
-            plant: z.string().max(64).optional().describe('只含该厂区的测点;不填为本企业全部测点'),
+            plant: z.string().max(64).optional().describe('只含该厂区的测点；不填为本企业全部测点'),
             shareType: z.enum(['unconditional', 'conditional', 'none']).optional(),
             shareConditions: z.string().max(2000).optional(),
             tags: z.array(z.string().max(50)).max(50).optional(),
@@ -550,10 +550,10 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
       for (const end of streams) end();
     });
     const seriesQuery = z.object({
-      points: z.string().max(20_000).optional().describe('测点(设备.测点),逗号分隔;不填为授权的全部测点'),
+      points: z.string().max(20_000).optional().describe('测点（设备.测点），逗号分隔；不填为授权的全部测点'),
       from: z.string().max(40).describe('起始时间 ISO 8601'),
-      to: z.string().max(40).optional().describe('结束时间 ISO 8601,默认现在'),
-      step: z.enum(RESOLUTIONS).default('1h').describe('raw 原始,1m 分钟,1h 小时'),
+      to: z.string().max(40).optional().describe('结束时间 ISO 8601，默认现在'),
+      step: z.enum(RESOLUTIONS).default('1h').describe('raw 原始，1m 分钟，1h 小时'),
       agg: z.enum(AGGS).default('avg'),
       grant: z.uuid().optional(),
       limit: z.coerce.number().int().min(1).max(MAX_VALUES).default(10_000),

@@ -135,16 +135,16 @@ export interface paths {
                             };
                         } | {
                             secondFactor: {
-                                /** @description 第二步凭据,5 分钟内有效,与验证码一同提交到 /auth/second-factor */
+                                /** @description 第二步凭据，5 分钟内有效，与验证码一同提交到 /auth/second-factor */
                                 ticket: string;
                                 /** Format: date-time */
                                 expiresAt: string;
-                                /** @description 首次登录:绑定验证器,提交第一个验证码后生效 */
+                                /** @description 首次登录：绑定验证器，提交第一个验证码后生效 */
                                 enrol?: {
-                                    /** @description 新的 TOTP 密钥(base32),供手工输入验证器 */
+                                    /** @description 新的 TOTP 密钥（base32），供手工输入验证器 */
                                     secret: string;
                                     otpauthUrl: string;
-                                    /** @description 二维码图片(data: URL) */
+                                    /** @description 二维码图片（data: URL） */
                                     qrDataUrl: string;
                                 };
                             };
@@ -185,7 +185,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description 统一身份认证平台的退出地址(RP 发起的退出) */
+                            /** @description 统一身份认证平台的退出地址（RP 发起的退出） */
                             endSessionUrl: string;
                         };
                     };
@@ -358,11 +358,11 @@ export interface paths {
                         /** @enum {string} */
                         level: "province" | "city" | "county";
                         /**
-                         * @description 统一社会信用代码 (GB 32100)
+                         * @description 统一社会信用代码（GB 32100）
                          * @default null
                          */
                         uscc?: string | null;
-                        /** @description 行政区划代码 (GB/T 2260) */
+                        /** @description 行政区划代码（GB/T 2260） */
                         regionCode: string;
                         /**
                          * Format: uuid
@@ -431,11 +431,11 @@ export interface paths {
                         /** @enum {string} */
                         level: "province" | "city" | "county";
                         /**
-                         * @description 统一社会信用代码 (GB 32100)
+                         * @description 统一社会信用代码（GB 32100）
                          * @default null
                          */
                         uscc?: string | null;
-                        /** @description 行政区划代码 (GB/T 2260) */
+                        /** @description 行政区划代码（GB/T 2260） */
                         regionCode: string;
                         /**
                          * Format: uuid
@@ -576,11 +576,11 @@ export interface paths {
                                 /** @description 统一身份认证首次登录创建、等待系统管理员审核 */
                                 pendingApproval: boolean;
                                 /**
-                                 * @description local: 本地口令;sso: 统一身份认证
+                                 * @description local：本地口令；sso：统一身份认证
                                  * @enum {string}
                                  */
                                 signOn: "local" | "sso";
-                                /** @description 已绑定动态验证码(TOTP) */
+                                /** @description 已绑定动态验证码（TOTP） */
                                 secondFactor: boolean;
                             }[];
                         };
@@ -632,11 +632,11 @@ export interface paths {
                                 /** @description 统一身份认证首次登录创建、等待系统管理员审核 */
                                 pendingApproval: boolean;
                                 /**
-                                 * @description local: 本地口令;sso: 统一身份认证
+                                 * @description local：本地口令；sso：统一身份认证
                                  * @enum {string}
                                  */
                                 signOn: "local" | "sso";
-                                /** @description 已绑定动态验证码(TOTP) */
+                                /** @description 已绑定动态验证码（TOTP） */
                                 secondFactor: boolean;
                             };
                             password: string;
@@ -689,7 +689,7 @@ export interface paths {
                                 decidedAt: string | null;
                                 reason: string | null;
                             };
-                            /** @description 生成密码的前半部分,仅此一次显示给提议人;后半部分在批准时显示给审批人 */
+                            /** @description 生成密码的前半部分，仅此一次显示给提议人；后半部分在批准时显示给审批人 */
                             passwordPart?: string;
                         };
                     };
@@ -759,11 +759,11 @@ export interface paths {
                             /** @description 统一身份认证首次登录创建、等待系统管理员审核 */
                             pendingApproval: boolean;
                             /**
-                             * @description local: 本地口令;sso: 统一身份认证
+                             * @description local：本地口令；sso：统一身份认证
                              * @enum {string}
                              */
                             signOn: "local" | "sso";
-                            /** @description 已绑定动态验证码(TOTP) */
+                            /** @description 已绑定动态验证码（TOTP） */
                             secondFactor: boolean;
                         };
                     };
@@ -814,7 +814,7 @@ export interface paths {
                                 decidedAt: string | null;
                                 reason: string | null;
                             };
-                            /** @description 生成密码的前半部分,仅此一次显示给提议人;后半部分在批准时显示给审批人 */
+                            /** @description 生成密码的前半部分，仅此一次显示给提议人；后半部分在批准时显示给审批人 */
                             passwordPart?: string;
                         };
                     };
@@ -901,7 +901,7 @@ export interface paths {
                                 decidedAt: string | null;
                                 reason: string | null;
                             };
-                            /** @description 生成密码的前半部分,仅此一次显示给提议人;后半部分在批准时显示给审批人 */
+                            /** @description 生成密码的前半部分，仅此一次显示给提议人；后半部分在批准时显示给审批人 */
                             passwordPart?: string;
                         };
                     };
@@ -1095,7 +1095,7 @@ export interface paths {
                                 decidedAt: string | null;
                                 reason: string | null;
                             };
-                            /** @description 生成密码的后半部分,仅此一次显示给审批人 */
+                            /** @description 生成密码的后半部分，仅此一次显示给审批人 */
                             passwordPart?: string;
                         };
                     };
@@ -1303,13 +1303,13 @@ export interface paths {
                                 /** Format: date-time */
                                 createdAt: string;
                                 /**
-                                 * @description suspended / throttled: contained by security operations (安全运营处置)
+                                 * @description suspended / throttled: contained by security operations / 已被安全运营处置（暂停或限流）
                                  * @enum {string}
                                  */
                                 state: "active" | "revoked" | "expired" | "suspended" | "throttled";
                                 /**
                                  * Format: date-time
-                                 * @description throttled: refused until this time (限流截止时间)
+                                 * @description throttled: refused until this time / 限流截止时间
                                  */
                                 throttledUntil: string | null;
                             }[];
@@ -1358,13 +1358,13 @@ export interface paths {
                                 /** Format: date-time */
                                 createdAt: string;
                                 /**
-                                 * @description suspended / throttled: contained by security operations (安全运营处置)
+                                 * @description suspended / throttled: contained by security operations / 已被安全运营处置（暂停或限流）
                                  * @enum {string}
                                  */
                                 state: "active" | "revoked" | "expired" | "suspended" | "throttled";
                                 /**
                                  * Format: date-time
-                                 * @description throttled: refused until this time (限流截止时间)
+                                 * @description throttled: refused until this time / 限流截止时间
                                  */
                                 throttledUntil: string | null;
                             };
@@ -1420,13 +1420,13 @@ export interface paths {
                             /** Format: date-time */
                             createdAt: string;
                             /**
-                             * @description suspended / throttled: contained by security operations (安全运营处置)
+                             * @description suspended / throttled: contained by security operations / 已被安全运营处置（暂停或限流）
                              * @enum {string}
                              */
                             state: "active" | "revoked" | "expired" | "suspended" | "throttled";
                             /**
                              * Format: date-time
-                             * @description throttled: refused until this time (限流截止时间)
+                             * @description throttled: refused until this time / 限流截止时间
                              */
                             throttledUntil: string | null;
                         };
@@ -1465,7 +1465,7 @@ export interface paths {
                         "application/json": {
                             sso: {
                                 enabled: boolean;
-                                /** @description 演示身份认证(非正式身份认证平台) */
+                                /** @description 演示身份认证（非正式身份认证平台） */
                                 demo: boolean;
                             };
                         };
@@ -1502,7 +1502,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         ticket: string;
-                        /** @description 6 位动态验证码,或恢复码 XXXX-XXXX-XXXX-XXXX */
+                        /** @description 6 位动态验证码，或恢复码 XXXX-XXXX-XXXX-XXXX */
                         code: string;
                     };
                 };
@@ -1526,7 +1526,7 @@ export interface paths {
                                 /** @enum {string} */
                                 kind: "user" | "apikey";
                             };
-                            /** @description 首次绑定时的 10 个一次性恢复码,仅此一次显示 */
+                            /** @description 首次绑定时的 10 个一次性恢复码，仅此一次显示 */
                             recoveryCodes?: string[];
                             /** @description 使用恢复码登录后剩余的恢复码个数 */
                             recoveryCodesLeft?: number;
@@ -1548,7 +1548,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Sign in through the identity provider (统一身份认证): redirects to it / 统一身份认证登录 */
+        /** Sign in through the identity provider: redirects to it / 统一身份认证登录 */
         get: {
             parameters: {
                 query?: {
@@ -1625,7 +1625,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description 数据管理员登录也须动态验证码(三员始终须要) */
+                            /** @description 数据管理员登录也须动态验证码（三员始终须要） */
                             totpForDataOfficers: boolean;
                         };
                     };
@@ -1643,7 +1643,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description 数据管理员登录也须动态验证码(三员始终须要) */
+                        /** @description 数据管理员登录也须动态验证码（三员始终须要） */
                         totpForDataOfficers: boolean;
                     };
                 };
@@ -1656,7 +1656,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description 数据管理员登录也须动态验证码(三员始终须要) */
+                            /** @description 数据管理员登录也须动态验证码（三员始终须要） */
                             totpForDataOfficers: boolean;
                         };
                     };
@@ -1757,7 +1757,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 关键词,如 人口 */
+                    /** @description 关键词，如 人口 */
                     q?: string;
                     org?: string;
                     domain?: string;
@@ -1819,23 +1819,23 @@ export interface paths {
                                 resourceKind: "table" | "telemetry" | "service";
                                 /** Format: date-time */
                                 updatedAt: string;
-                                /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                                /** @description 目录挂接与按期更新（目录检索与资源详情中给出） */
                                 upkeep?: {
-                                    /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                    /** @description 已挂接：库表已有生效的数据版本，时序数据集或接口服务已有信息项 */
                                     attached: boolean;
                                     /**
-                                     * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                     * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核（不定期更新、接口服务、未发布）
                                      * @enum {string}
                                      */
                                     state: "current" | "overdue" | "unattached" | "untracked";
                                     /**
                                      * Format: date-time
-                                     * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                     * @description 最近一次数据更新（库表：最新生效版本的数据截至时间或生效时间；时序：最新采样时间）
                                      */
                                     lastUpdatedAt: string | null;
                                     /**
                                      * Format: date-time
-                                     * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                     * @description 按更新周期，下一次更新的最迟时间（北京时间）；不考核为 null
                                      */
                                     dueAt: string | null;
                                 };
@@ -1902,7 +1902,7 @@ export interface paths {
                          */
                         domain?: string;
                         /**
-                         * @description 资源分类 (类/项/目/细目)
+                         * @description 资源分类（类/项/目/细目）
                          * @default
                          */
                         category?: string;
@@ -1955,7 +1955,7 @@ export interface paths {
                             email?: string;
                         };
                         /**
-                         * @description 含无效行的版本:拒绝或隔离
+                         * @description 含无效行的版本：拒绝或隔离
                          * @default reject
                          * @enum {string}
                          */
@@ -2007,23 +2007,23 @@ export interface paths {
                             resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
-                            /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                            /** @description 目录挂接与按期更新（目录检索与资源详情中给出） */
                             upkeep?: {
-                                /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                /** @description 已挂接：库表已有生效的数据版本，时序数据集或接口服务已有信息项 */
                                 attached: boolean;
                                 /**
-                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核（不定期更新、接口服务、未发布）
                                  * @enum {string}
                                  */
                                 state: "current" | "overdue" | "unattached" | "untracked";
                                 /**
                                  * Format: date-time
-                                 * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                 * @description 最近一次数据更新（库表：最新生效版本的数据截至时间或生效时间；时序：最新采样时间）
                                  */
                                 lastUpdatedAt: string | null;
                                 /**
                                  * Format: date-time
-                                 * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                 * @description 按更新周期，下一次更新的最迟时间（北京时间）；不考核为 null
                                  */
                                 dueAt: string | null;
                             };
@@ -2101,23 +2101,23 @@ export interface paths {
                             resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
-                            /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                            /** @description 目录挂接与按期更新（目录检索与资源详情中给出） */
                             upkeep?: {
-                                /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                /** @description 已挂接：库表已有生效的数据版本，时序数据集或接口服务已有信息项 */
                                 attached: boolean;
                                 /**
-                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核（不定期更新、接口服务、未发布）
                                  * @enum {string}
                                  */
                                 state: "current" | "overdue" | "unattached" | "untracked";
                                 /**
                                  * Format: date-time
-                                 * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                 * @description 最近一次数据更新（库表：最新生效版本的数据截至时间或生效时间；时序：最新采样时间）
                                  */
                                 lastUpdatedAt: string | null;
                                 /**
                                  * Format: date-time
-                                 * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                 * @description 按更新周期，下一次更新的最迟时间（北京时间）；不考核为 null
                                  */
                                 dueAt: string | null;
                             };
@@ -2158,7 +2158,7 @@ export interface paths {
                          */
                         domain?: string;
                         /**
-                         * @description 资源分类 (类/项/目/细目)
+                         * @description 资源分类（类/项/目/细目）
                          * @default
                          */
                         category?: string;
@@ -2211,7 +2211,7 @@ export interface paths {
                             email?: string;
                         };
                         /**
-                         * @description 含无效行的版本:拒绝或隔离
+                         * @description 含无效行的版本：拒绝或隔离
                          * @default reject
                          * @enum {string}
                          */
@@ -2263,23 +2263,23 @@ export interface paths {
                             resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
-                            /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                            /** @description 目录挂接与按期更新（目录检索与资源详情中给出） */
                             upkeep?: {
-                                /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                /** @description 已挂接：库表已有生效的数据版本，时序数据集或接口服务已有信息项 */
                                 attached: boolean;
                                 /**
-                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核（不定期更新、接口服务、未发布）
                                  * @enum {string}
                                  */
                                 state: "current" | "overdue" | "unattached" | "untracked";
                                 /**
                                  * Format: date-time
-                                 * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                 * @description 最近一次数据更新（库表：最新生效版本的数据截至时间或生效时间；时序：最新采样时间）
                                  */
                                 lastUpdatedAt: string | null;
                                 /**
                                  * Format: date-time
-                                 * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                 * @description 按更新周期，下一次更新的最迟时间（北京时间）；不考核为 null
                                  */
                                 dueAt: string | null;
                             };
@@ -2502,23 +2502,23 @@ export interface paths {
                             resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
-                            /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                            /** @description 目录挂接与按期更新（目录检索与资源详情中给出） */
                             upkeep?: {
-                                /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                /** @description 已挂接：库表已有生效的数据版本，时序数据集或接口服务已有信息项 */
                                 attached: boolean;
                                 /**
-                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核（不定期更新、接口服务、未发布）
                                  * @enum {string}
                                  */
                                 state: "current" | "overdue" | "unattached" | "untracked";
                                 /**
                                  * Format: date-time
-                                 * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                 * @description 最近一次数据更新（库表：最新生效版本的数据截至时间或生效时间；时序：最新采样时间）
                                  */
                                 lastUpdatedAt: string | null;
                                 /**
                                  * Format: date-time
-                                 * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                 * @description 按更新周期，下一次更新的最迟时间（北京时间）；不考核为 null
                                  */
                                 dueAt: string | null;
                             };
@@ -2598,23 +2598,23 @@ export interface paths {
                             resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
-                            /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                            /** @description 目录挂接与按期更新（目录检索与资源详情中给出） */
                             upkeep?: {
-                                /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                /** @description 已挂接：库表已有生效的数据版本，时序数据集或接口服务已有信息项 */
                                 attached: boolean;
                                 /**
-                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核（不定期更新、接口服务、未发布）
                                  * @enum {string}
                                  */
                                 state: "current" | "overdue" | "unattached" | "untracked";
                                 /**
                                  * Format: date-time
-                                 * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                 * @description 最近一次数据更新（库表：最新生效版本的数据截至时间或生效时间；时序：最新采样时间）
                                  */
                                 lastUpdatedAt: string | null;
                                 /**
                                  * Format: date-time
-                                 * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                 * @description 按更新周期，下一次更新的最迟时间（北京时间）；不考核为 null
                                  */
                                 dueAt: string | null;
                             };
@@ -2661,7 +2661,7 @@ export interface paths {
                                 /** @enum {string} */
                                 state: "loading" | "active" | "failed" | "superseded";
                                 /**
-                                 * @description correct:数据纠错版本,只含更正的行
+                                 * @description correct：数据纠错版本，只含更正的行
                                  * @enum {string}
                                  */
                                 mode: "append" | "replace" | "correct";
@@ -2729,7 +2729,7 @@ export interface paths {
                     delimiter?: string;
                     /** @description XLSX 工作表名称或序号 */
                     sheet?: string;
-                    /** @description 数据截至时间(文件数据的提取时间,如 2026-01-31T24:00:00+08:00 写作 2026-02-01T00:00:00+08:00);目录更新周期按它而非上传时间判断 */
+                    /** @description 数据截至时间（文件数据的提取时间，如 2026-01-31T24:00:00+08:00 写作 2026-02-01T00:00:00+08:00）；目录更新周期按它而非上传时间判断 */
                     asOf?: string;
                 };
                 header?: never;
@@ -2792,7 +2792,7 @@ export interface paths {
                                 /** @enum {string} */
                                 state: "loading" | "active" | "failed" | "superseded";
                                 /**
-                                 * @description correct:数据纠错版本,只含更正的行
+                                 * @description correct：数据纠错版本，只含更正的行
                                  * @enum {string}
                                  */
                                 mode: "append" | "replace" | "correct";
@@ -3707,7 +3707,7 @@ export interface paths {
                                 /** @enum {number} */
                                 detectedGrade: 1 | 2 | 3 | 4;
                                 /**
-                                 * @description 生效级别:各列生效级别的最高值(就高从严)
+                                 * @description 生效级别：各列生效级别的最高值（就高从严）
                                  * @enum {number}
                                  */
                                 effectiveGrade: 1 | 2 | 3 | 4;
@@ -3721,7 +3721,7 @@ export interface paths {
                                  */
                                 level: "general" | "important" | "core";
                                 important: {
-                                    /** @description 重要数据候选(按当前策略) */
+                                    /** @description 重要数据候选（按当前策略） */
                                     candidate: boolean;
                                     reasons: string[];
                                     /** @description 去重人数及其计数列类型 */
@@ -3810,7 +3810,7 @@ export interface paths {
                             /** @enum {number} */
                             detectedGrade: 1 | 2 | 3 | 4;
                             /**
-                             * @description 生效级别:各列生效级别的最高值(就高从严)
+                             * @description 生效级别：各列生效级别的最高值（就高从严）
                              * @enum {number}
                              */
                             effectiveGrade: 1 | 2 | 3 | 4;
@@ -3824,7 +3824,7 @@ export interface paths {
                              */
                             level: "general" | "important" | "core";
                             important: {
-                                /** @description 重要数据候选(按当前策略) */
+                                /** @description 重要数据候选（按当前策略） */
                                 candidate: boolean;
                                 reasons: string[];
                                 /** @description 去重人数及其计数列类型 */
@@ -3868,7 +3868,7 @@ export interface paths {
                                     sensitive: boolean;
                                     /** @enum {number} */
                                     grade: 1 | 2 | 3 | 4;
-                                    /** @description 自由文本列:值中发现的敏感片段类型及数量(按最敏感类型定级) */
+                                    /** @description 自由文本列：值中发现的敏感片段类型及数量（按最敏感类型定级） */
                                     text?: {
                                         spans: {
                                             type: string;
@@ -3894,7 +3894,7 @@ export interface paths {
                                 } | null;
                                 /** @description 新版本识别结果高于已确认结果 */
                                 changed: boolean;
-                                /** @description 脱敏示例值(自由文本列:脱敏后的敏感片段) */
+                                /** @description 脱敏示例值（自由文本列：脱敏后的敏感片段） */
                                 examples: string[];
                             }[];
                             notice: string | null;
@@ -3917,12 +3917,12 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description 复核时看到的版本号;数据已更新则 409 */
+                        /** @description 复核时看到的版本号；数据已更新则 409 */
                         version?: number;
                         columns: {
                             name: string;
                             /**
-                             * @description 确认的类型;null 表示无标识类型
+                             * @description 确认的类型；null 表示无标识类型
                              * @enum {string|null}
                              */
                             type: "cn_resident_id" | "cn_uscc" | "cn_org_code" | "cn_mobile" | "cn_landline" | "bank_card" | "email" | "passport" | "hk_macau_permit" | "tw_permit" | "cn_plate" | "ipv4" | "ipv6" | "mac" | "gps" | "date_of_birth" | "person_name" | "address" | null;
@@ -3962,7 +3962,7 @@ export interface paths {
                             /** @enum {number} */
                             detectedGrade: 1 | 2 | 3 | 4;
                             /**
-                             * @description 生效级别:各列生效级别的最高值(就高从严)
+                             * @description 生效级别：各列生效级别的最高值（就高从严）
                              * @enum {number}
                              */
                             effectiveGrade: 1 | 2 | 3 | 4;
@@ -3976,7 +3976,7 @@ export interface paths {
                              */
                             level: "general" | "important" | "core";
                             important: {
-                                /** @description 重要数据候选(按当前策略) */
+                                /** @description 重要数据候选（按当前策略） */
                                 candidate: boolean;
                                 reasons: string[];
                                 /** @description 去重人数及其计数列类型 */
@@ -4020,7 +4020,7 @@ export interface paths {
                                     sensitive: boolean;
                                     /** @enum {number} */
                                     grade: 1 | 2 | 3 | 4;
-                                    /** @description 自由文本列:值中发现的敏感片段类型及数量(按最敏感类型定级) */
+                                    /** @description 自由文本列：值中发现的敏感片段类型及数量（按最敏感类型定级） */
                                     text?: {
                                         spans: {
                                             type: string;
@@ -4046,7 +4046,7 @@ export interface paths {
                                 } | null;
                                 /** @description 新版本识别结果高于已确认结果 */
                                 changed: boolean;
-                                /** @description 脱敏示例值(自由文本列:脱敏后的敏感片段) */
+                                /** @description 脱敏示例值（自由文本列：脱敏后的敏感片段） */
                                 examples: string[];
                             }[];
                             notice: string | null;
@@ -4125,7 +4125,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description true: 也列出已认定的 */
+                    /** @description true：也列出已认定的 */
                     all?: "true" | "false";
                 };
                 header?: never;
@@ -4150,7 +4150,7 @@ export interface paths {
                                 currentVersion: number;
                                 grade: number | null;
                                 important: {
-                                    /** @description 重要数据候选(按当前策略) */
+                                    /** @description 重要数据候选（按当前策略） */
                                     candidate: boolean;
                                     reasons: string[];
                                     /** @description 去重人数及其计数列类型 */
@@ -4232,7 +4232,7 @@ export interface paths {
                             currentVersion: number;
                             grade: number | null;
                             important: {
-                                /** @description 重要数据候选(按当前策略) */
+                                /** @description 重要数据候选（按当前策略） */
                                 candidate: boolean;
                                 reasons: string[];
                                 /** @description 去重人数及其计数列类型 */
@@ -4302,23 +4302,23 @@ export interface paths {
                                     grade: 1 | 2 | 3 | 4;
                                 };
                             };
-                            /** @description 重要数据人数阈值(默认 1,000,000) */
+                            /** @description 重要数据人数阈值（默认 1,000,000） */
                             importantPersonThreshold: number;
                             /** @description 附加重要数据规则 */
                             extraRules: {
                                 /** @description 规则标识 */
                                 id: string;
-                                /** @description 规则说明,如 基因数据 */
+                                /** @description 规则说明，如 基因数据 */
                                 description: string;
                                 /** @description 任一列被识别为其中之一 */
                                 types?: ("cn_resident_id" | "cn_uscc" | "cn_org_code" | "cn_mobile" | "cn_landline" | "bank_card" | "email" | "passport" | "hk_macau_permit" | "tw_permit" | "cn_plate" | "ipv4" | "ipv6" | "mac" | "gps" | "date_of_birth" | "person_name" | "address")[];
-                                /** @description 列名正则(不区分大小写) */
+                                /** @description 列名正则（不区分大小写） */
                                 headerPattern?: string;
                                 minRows?: number;
                                 minDistinctPersons?: number;
                             }[];
                             /**
-                             * @description 静态加密的最低级别:4(默认,仅 4级)或 3(3级与 4级)
+                             * @description 静态加密的最低级别：4（默认，仅 4级）或 3（3级与 4级）
                              * @default 4
                              */
                             encryptFromGrade: 3 | 4;
@@ -4353,23 +4353,23 @@ export interface paths {
                                 grade: 1 | 2 | 3 | 4;
                             };
                         };
-                        /** @description 重要数据人数阈值(默认 1,000,000) */
+                        /** @description 重要数据人数阈值（默认 1,000,000） */
                         importantPersonThreshold: number;
                         /** @description 附加重要数据规则 */
                         extraRules: {
                             /** @description 规则标识 */
                             id: string;
-                            /** @description 规则说明,如 基因数据 */
+                            /** @description 规则说明，如 基因数据 */
                             description: string;
                             /** @description 任一列被识别为其中之一 */
                             types?: ("cn_resident_id" | "cn_uscc" | "cn_org_code" | "cn_mobile" | "cn_landline" | "bank_card" | "email" | "passport" | "hk_macau_permit" | "tw_permit" | "cn_plate" | "ipv4" | "ipv6" | "mac" | "gps" | "date_of_birth" | "person_name" | "address")[];
-                            /** @description 列名正则(不区分大小写) */
+                            /** @description 列名正则（不区分大小写） */
                             headerPattern?: string;
                             minRows?: number;
                             minDistinctPersons?: number;
                         }[];
                         /**
-                         * @description 静态加密的最低级别:4(默认,仅 4级)或 3(3级与 4级)
+                         * @description 静态加密的最低级别：4（默认，仅 4级）或 3（3级与 4级）
                          * @default 4
                          */
                         encryptFromGrade?: 3 | 4;
@@ -4399,23 +4399,23 @@ export interface paths {
                                     grade: 1 | 2 | 3 | 4;
                                 };
                             };
-                            /** @description 重要数据人数阈值(默认 1,000,000) */
+                            /** @description 重要数据人数阈值（默认 1,000,000） */
                             importantPersonThreshold: number;
                             /** @description 附加重要数据规则 */
                             extraRules: {
                                 /** @description 规则标识 */
                                 id: string;
-                                /** @description 规则说明,如 基因数据 */
+                                /** @description 规则说明，如 基因数据 */
                                 description: string;
                                 /** @description 任一列被识别为其中之一 */
                                 types?: ("cn_resident_id" | "cn_uscc" | "cn_org_code" | "cn_mobile" | "cn_landline" | "bank_card" | "email" | "passport" | "hk_macau_permit" | "tw_permit" | "cn_plate" | "ipv4" | "ipv6" | "mac" | "gps" | "date_of_birth" | "person_name" | "address")[];
-                                /** @description 列名正则(不区分大小写) */
+                                /** @description 列名正则（不区分大小写） */
                                 headerPattern?: string;
                                 minRows?: number;
                                 minDistinctPersons?: number;
                             }[];
                             /**
-                             * @description 静态加密的最低级别:4(默认,仅 4级)或 3(3级与 4级)
+                             * @description 静态加密的最低级别：4（默认，仅 4级）或 3（3级与 4级）
                              * @default 4
                              */
                             encryptFromGrade: 3 | 4;
@@ -4438,7 +4438,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's to-do counts by queue, for the roles it holds (工作台) / 我的待办 */
+        /** The caller's to-do counts by queue, for the roles it holds / 工作台：我的待办 */
         get: {
             parameters: {
                 query?: never;
@@ -4507,7 +4507,7 @@ export interface paths {
                                 organizations: number;
                                 encryptedColumns: number;
                                 openDatasets: number;
-                                /** @description 近 30 天接口调用次数(网关) */
+                                /** @description 近 30 天接口调用次数（网关） */
                                 gatewayCalls: number;
                             };
                             assets: {
@@ -4520,7 +4520,7 @@ export interface paths {
                                 day: string;
                                 responses: number;
                                 rows: number;
-                                /** @description 接口调用次数(网关) */
+                                /** @description 接口调用次数（网关） */
                                 calls: number;
                             }[];
                             security: {
@@ -4593,21 +4593,21 @@ export interface paths {
                                 /** @enum {string} */
                                 state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                                 needsSecurity: boolean;
-                                /** @description 时序数据:申请的分辨率、时间窗与设备 */
+                                /** @description 时序数据：申请的分辨率、时间窗与设备 */
                                 series: {
                                     /**
-                                     * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                     * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                      * @enum {string}
                                      */
                                     resolution: "raw" | "1m" | "1h";
-                                    /** @description 数据时间窗起点(ISO 8601) */
+                                    /** @description 数据时间窗起点（ISO 8601） */
                                     from?: string | null;
-                                    /** @description 数据时间窗终点(ISO 8601) */
+                                    /** @description 数据时间窗终点（ISO 8601） */
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
                                 } | null;
-                                /** @description 接口服务:申请调用的操作 */
+                                /** @description 接口服务：申请调用的操作 */
                                 operations: string[] | null;
                                 terms: {
                                     columns: {
@@ -4623,7 +4623,7 @@ export interface paths {
                                             bucket?: number;
                                         };
                                         /**
-                                         * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                         * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                                          * @enum {string}
                                          */
                                         redact?: "masked" | "placeholder";
@@ -4636,19 +4636,19 @@ export interface paths {
                                     impactAssessment: string | null;
                                     series?: {
                                         /**
-                                         * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                         * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                          * @enum {string}
                                          */
                                         resolution: "raw" | "1m" | "1h";
-                                        /** @description 数据时间窗起点(ISO 8601) */
+                                        /** @description 数据时间窗起点（ISO 8601） */
                                         from?: string | null;
-                                        /** @description 数据时间窗终点(ISO 8601) */
+                                        /** @description 数据时间窗终点（ISO 8601） */
                                         to?: string | null;
                                         /** @description 授权其全部测点的设备编码 */
                                         devices?: string[];
                                     } | null;
                                     service?: {
-                                        /** @description 授权调用的接口操作(operationId) */
+                                        /** @description 授权调用的接口操作（operationId） */
                                         operations: string[];
                                     } | null;
                                 } | null;
@@ -4676,38 +4676,38 @@ export interface paths {
                                 withdrawnAt: string | null;
                                 /** @description 撤回原因 */
                                 withdrawReason: string | null;
-                                /** @description 续期申请:所续期的授权 */
+                                /** @description 续期申请：所续期的授权 */
                                 renewsGrantId: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                                /** @description 申请时限：各阶段的到期时刻、剩余工作日与状态（未启用时限时为 null） */
                                 clock: {
                                     /**
-                                     * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                     * @description 时限依据：无条件共享 / 有条件共享（已向他方共享）/ 有条件共享
                                      * @enum {string}
                                      */
                                     basis: "unconditional" | "conditional_shared" | "conditional";
-                                    /** @description 正在计时的阶段(已办结为 null) */
+                                    /** @description 正在计时的阶段（已办结为 null） */
                                     current: {
                                         /**
-                                         * @description provider: 提供方答复; security: 安全管理员审批
+                                         * @description provider：提供方答复；security：安全管理员审批
                                          * @enum {string}
                                          */
                                         stage: "provider" | "security";
-                                        /** @description 时限(工作日),含延期 */
+                                        /** @description 时限（工作日），含延期 */
                                         limitDays: number;
-                                        /** @description 延期的工作日数(0 为未延期) */
+                                        /** @description 延期的工作日数（0 为未延期） */
                                         extensionDays: number;
                                         /** Format: date-time */
                                         startedAt: string;
                                         /**
                                          * Format: date-time
-                                         * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                         * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                          */
                                         dueAt: string;
                                         /**
                                          * Format: date-time
-                                         * @description 答复时刻(未答复为 null)
+                                         * @description 答复时刻（未答复为 null）
                                          */
                                         endedAt: string | null;
                                         /**
@@ -4715,7 +4715,7 @@ export interface paths {
                                          * @enum {string}
                                          */
                                         state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                        /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                        /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                         remainingWorkingDays: number | null;
                                         /**
                                          * Format: date-time
@@ -4725,24 +4725,24 @@ export interface paths {
                                     } | null;
                                     stages: {
                                         /**
-                                         * @description provider: 提供方答复; security: 安全管理员审批
+                                         * @description provider：提供方答复；security：安全管理员审批
                                          * @enum {string}
                                          */
                                         stage: "provider" | "security";
-                                        /** @description 时限(工作日),含延期 */
+                                        /** @description 时限（工作日），含延期 */
                                         limitDays: number;
-                                        /** @description 延期的工作日数(0 为未延期) */
+                                        /** @description 延期的工作日数（0 为未延期） */
                                         extensionDays: number;
                                         /** Format: date-time */
                                         startedAt: string;
                                         /**
                                          * Format: date-time
-                                         * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                         * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                          */
                                         dueAt: string;
                                         /**
                                          * Format: date-time
-                                         * @description 答复时刻(未答复为 null)
+                                         * @description 答复时刻（未答复为 null）
                                          */
                                         endedAt: string | null;
                                         /**
@@ -4750,7 +4750,7 @@ export interface paths {
                                          * @enum {string}
                                          */
                                         state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                        /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                        /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                         remainingWorkingDays: number | null;
                                         /**
                                          * Format: date-time
@@ -4764,7 +4764,7 @@ export interface paths {
                                         /** Format: date-time */
                                         at: string;
                                     } | null;
-                                    /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                    /** @description 一次延期的上限（工作日，安全管理员的设置 limits.maxExtension） */
                                     maxExtension: number;
                                 } | null;
                             }[];
@@ -4787,9 +4787,9 @@ export interface paths {
                     "application/json": {
                         /** @description 资源代码 */
                         dataset: string;
-                        /** @description 信息项;时序数据为测点 设备.测点(或在 series.devices 中列出设备) */
+                        /** @description 信息项；时序数据为测点 设备.测点（或在 series.devices 中列出设备） */
                         columns: string[];
-                        /** @description 用途,如 低保资格核验 */
+                        /** @description 用途，如 低保资格核验 */
                         purpose: string;
                         /** @enum {string} */
                         purposeCategory: "administrative_duty" | "public_service" | "social_assistance" | "regulation" | "emergency" | "statistics" | "other";
@@ -4798,23 +4798,23 @@ export interface paths {
                         /** @description 截止日期 YYYY-MM-DD */
                         endDate: string;
                         expectedRowsPerDay?: number;
-                        /** @description 申请的行范围,如 户籍地=eq.朝阳市 */
+                        /** @description 申请的行范围，如 户籍地=eq.朝阳市 */
                         rowFilter?: string;
-                        /** @description 时序数据必填:分辨率、时间窗、设备 */
+                        /** @description 时序数据必填：分辨率、时间窗、设备 */
                         series?: {
                             /**
-                             * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                             * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                              * @enum {string}
                              */
                             resolution: "raw" | "1m" | "1h";
-                            /** @description 数据时间窗起点(ISO 8601) */
+                            /** @description 数据时间窗起点（ISO 8601） */
                             from?: string | null;
-                            /** @description 数据时间窗终点(ISO 8601) */
+                            /** @description 数据时间窗终点（ISO 8601） */
                             to?: string | null;
                             /** @description 授权其全部测点的设备编码 */
                             devices?: string[];
                         };
-                        /** @description 接口服务必填:要调用的操作(operationId);columns 为其响应字段 */
+                        /** @description 接口服务必填：要调用的操作（operationId）；columns 为其响应字段 */
                         operations?: string[];
                     };
                 };
@@ -4851,21 +4851,21 @@ export interface paths {
                             /** @enum {string} */
                             state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                             needsSecurity: boolean;
-                            /** @description 时序数据:申请的分辨率、时间窗与设备 */
+                            /** @description 时序数据：申请的分辨率、时间窗与设备 */
                             series: {
                                 /**
-                                 * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                 * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                  * @enum {string}
                                  */
                                 resolution: "raw" | "1m" | "1h";
-                                /** @description 数据时间窗起点(ISO 8601) */
+                                /** @description 数据时间窗起点（ISO 8601） */
                                 from?: string | null;
-                                /** @description 数据时间窗终点(ISO 8601) */
+                                /** @description 数据时间窗终点（ISO 8601） */
                                 to?: string | null;
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
-                            /** @description 接口服务:申请调用的操作 */
+                            /** @description 接口服务：申请调用的操作 */
                             operations: string[] | null;
                             terms: {
                                 columns: {
@@ -4881,7 +4881,7 @@ export interface paths {
                                         bucket?: number;
                                     };
                                     /**
-                                     * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                     * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                                      * @enum {string}
                                      */
                                     redact?: "masked" | "placeholder";
@@ -4894,19 +4894,19 @@ export interface paths {
                                 impactAssessment: string | null;
                                 series?: {
                                     /**
-                                     * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                     * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                      * @enum {string}
                                      */
                                     resolution: "raw" | "1m" | "1h";
-                                    /** @description 数据时间窗起点(ISO 8601) */
+                                    /** @description 数据时间窗起点（ISO 8601） */
                                     from?: string | null;
-                                    /** @description 数据时间窗终点(ISO 8601) */
+                                    /** @description 数据时间窗终点（ISO 8601） */
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
                                 } | null;
                                 service?: {
-                                    /** @description 授权调用的接口操作(operationId) */
+                                    /** @description 授权调用的接口操作（operationId） */
                                     operations: string[];
                                 } | null;
                             } | null;
@@ -4934,38 +4934,38 @@ export interface paths {
                             withdrawnAt: string | null;
                             /** @description 撤回原因 */
                             withdrawReason: string | null;
-                            /** @description 续期申请:所续期的授权 */
+                            /** @description 续期申请：所续期的授权 */
                             renewsGrantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            /** @description 申请时限：各阶段的到期时刻、剩余工作日与状态（未启用时限时为 null） */
                             clock: {
                                 /**
-                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @description 时限依据：无条件共享 / 有条件共享（已向他方共享）/ 有条件共享
                                  * @enum {string}
                                  */
                                 basis: "unconditional" | "conditional_shared" | "conditional";
-                                /** @description 正在计时的阶段(已办结为 null) */
+                                /** @description 正在计时的阶段（已办结为 null） */
                                 current: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -4973,7 +4973,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -4983,24 +4983,24 @@ export interface paths {
                                 } | null;
                                 stages: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -5008,7 +5008,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -5022,7 +5022,7 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
-                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                /** @description 一次延期的上限（工作日，安全管理员的设置 limits.maxExtension） */
                                 maxExtension: number;
                             } | null;
                         };
@@ -5086,21 +5086,21 @@ export interface paths {
                             /** @enum {string} */
                             state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                             needsSecurity: boolean;
-                            /** @description 时序数据:申请的分辨率、时间窗与设备 */
+                            /** @description 时序数据：申请的分辨率、时间窗与设备 */
                             series: {
                                 /**
-                                 * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                 * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                  * @enum {string}
                                  */
                                 resolution: "raw" | "1m" | "1h";
-                                /** @description 数据时间窗起点(ISO 8601) */
+                                /** @description 数据时间窗起点（ISO 8601） */
                                 from?: string | null;
-                                /** @description 数据时间窗终点(ISO 8601) */
+                                /** @description 数据时间窗终点（ISO 8601） */
                                 to?: string | null;
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
-                            /** @description 接口服务:申请调用的操作 */
+                            /** @description 接口服务：申请调用的操作 */
                             operations: string[] | null;
                             terms: {
                                 columns: {
@@ -5116,7 +5116,7 @@ export interface paths {
                                         bucket?: number;
                                     };
                                     /**
-                                     * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                     * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                                      * @enum {string}
                                      */
                                     redact?: "masked" | "placeholder";
@@ -5129,19 +5129,19 @@ export interface paths {
                                 impactAssessment: string | null;
                                 series?: {
                                     /**
-                                     * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                     * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                      * @enum {string}
                                      */
                                     resolution: "raw" | "1m" | "1h";
-                                    /** @description 数据时间窗起点(ISO 8601) */
+                                    /** @description 数据时间窗起点（ISO 8601） */
                                     from?: string | null;
-                                    /** @description 数据时间窗终点(ISO 8601) */
+                                    /** @description 数据时间窗终点（ISO 8601） */
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
                                 } | null;
                                 service?: {
-                                    /** @description 授权调用的接口操作(operationId) */
+                                    /** @description 授权调用的接口操作（operationId） */
                                     operations: string[];
                                 } | null;
                             } | null;
@@ -5169,38 +5169,38 @@ export interface paths {
                             withdrawnAt: string | null;
                             /** @description 撤回原因 */
                             withdrawReason: string | null;
-                            /** @description 续期申请:所续期的授权 */
+                            /** @description 续期申请：所续期的授权 */
                             renewsGrantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            /** @description 申请时限：各阶段的到期时刻、剩余工作日与状态（未启用时限时为 null） */
                             clock: {
                                 /**
-                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @description 时限依据：无条件共享 / 有条件共享（已向他方共享）/ 有条件共享
                                  * @enum {string}
                                  */
                                 basis: "unconditional" | "conditional_shared" | "conditional";
-                                /** @description 正在计时的阶段(已办结为 null) */
+                                /** @description 正在计时的阶段（已办结为 null） */
                                 current: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -5208,7 +5208,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -5218,24 +5218,24 @@ export interface paths {
                                 } | null;
                                 stages: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -5243,7 +5243,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -5257,7 +5257,7 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
-                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                /** @description 一次延期的上限（工作日，安全管理员的设置 limits.maxExtension） */
                                 maxExtension: number;
                             } | null;
                             columnDetails: {
@@ -5267,7 +5267,7 @@ export interface paths {
                                 type: string | null;
                                 blindIndex: boolean;
                                 dataType: string;
-                                /** @description 自由文本列(按其中的敏感片段定级,可去标识共享) */
+                                /** @description 自由文本列（按其中的敏感片段定级，可去标识共享） */
                                 freeText: boolean;
                             }[];
                             importantCandidate: boolean;
@@ -5319,7 +5319,7 @@ export interface paths {
                                 bucket?: number;
                             };
                             /**
-                             * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                             * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                              * @enum {string}
                              */
                             redact?: "masked" | "placeholder";
@@ -5329,24 +5329,24 @@ export interface paths {
                         rowsPerDay?: number;
                         requestsPerMinute?: number;
                         ipRanges?: string[];
-                        /** @description 个人信息保护影响评估说明(明文共享 4级信息项时必填) */
+                        /** @description 个人信息保护影响评估说明（明文共享 4级信息项时必填） */
                         impactAssessment?: string;
                         note?: string;
-                        /** @description 时序数据:授权的分辨率、时间窗、设备(不宽于申请) */
+                        /** @description 时序数据：授权的分辨率、时间窗、设备（不宽于申请） */
                         series?: {
                             /**
-                             * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                             * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                              * @enum {string}
                              */
                             resolution: "raw" | "1m" | "1h";
-                            /** @description 数据时间窗起点(ISO 8601) */
+                            /** @description 数据时间窗起点（ISO 8601） */
                             from?: string | null;
-                            /** @description 数据时间窗终点(ISO 8601) */
+                            /** @description 数据时间窗终点（ISO 8601） */
                             to?: string | null;
                             /** @description 授权其全部测点的设备编码 */
                             devices?: string[];
                         };
-                        /** @description 接口服务:授权的操作(不超出申请,缺省为申请的全部) */
+                        /** @description 接口服务：授权的操作（不超出申请，缺省为申请的全部） */
                         operations?: string[];
                     };
                 };
@@ -5383,21 +5383,21 @@ export interface paths {
                             /** @enum {string} */
                             state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                             needsSecurity: boolean;
-                            /** @description 时序数据:申请的分辨率、时间窗与设备 */
+                            /** @description 时序数据：申请的分辨率、时间窗与设备 */
                             series: {
                                 /**
-                                 * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                 * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                  * @enum {string}
                                  */
                                 resolution: "raw" | "1m" | "1h";
-                                /** @description 数据时间窗起点(ISO 8601) */
+                                /** @description 数据时间窗起点（ISO 8601） */
                                 from?: string | null;
-                                /** @description 数据时间窗终点(ISO 8601) */
+                                /** @description 数据时间窗终点（ISO 8601） */
                                 to?: string | null;
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
-                            /** @description 接口服务:申请调用的操作 */
+                            /** @description 接口服务：申请调用的操作 */
                             operations: string[] | null;
                             terms: {
                                 columns: {
@@ -5413,7 +5413,7 @@ export interface paths {
                                         bucket?: number;
                                     };
                                     /**
-                                     * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                     * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                                      * @enum {string}
                                      */
                                     redact?: "masked" | "placeholder";
@@ -5426,19 +5426,19 @@ export interface paths {
                                 impactAssessment: string | null;
                                 series?: {
                                     /**
-                                     * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                     * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                      * @enum {string}
                                      */
                                     resolution: "raw" | "1m" | "1h";
-                                    /** @description 数据时间窗起点(ISO 8601) */
+                                    /** @description 数据时间窗起点（ISO 8601） */
                                     from?: string | null;
-                                    /** @description 数据时间窗终点(ISO 8601) */
+                                    /** @description 数据时间窗终点（ISO 8601） */
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
                                 } | null;
                                 service?: {
-                                    /** @description 授权调用的接口操作(operationId) */
+                                    /** @description 授权调用的接口操作（operationId） */
                                     operations: string[];
                                 } | null;
                             } | null;
@@ -5466,38 +5466,38 @@ export interface paths {
                             withdrawnAt: string | null;
                             /** @description 撤回原因 */
                             withdrawReason: string | null;
-                            /** @description 续期申请:所续期的授权 */
+                            /** @description 续期申请：所续期的授权 */
                             renewsGrantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            /** @description 申请时限：各阶段的到期时刻、剩余工作日与状态（未启用时限时为 null） */
                             clock: {
                                 /**
-                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @description 时限依据：无条件共享 / 有条件共享（已向他方共享）/ 有条件共享
                                  * @enum {string}
                                  */
                                 basis: "unconditional" | "conditional_shared" | "conditional";
-                                /** @description 正在计时的阶段(已办结为 null) */
+                                /** @description 正在计时的阶段（已办结为 null） */
                                 current: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -5505,7 +5505,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -5515,24 +5515,24 @@ export interface paths {
                                 } | null;
                                 stages: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -5540,7 +5540,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -5554,7 +5554,7 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
-                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                /** @description 一次延期的上限（工作日，安全管理员的设置 limits.maxExtension） */
                                 maxExtension: number;
                             } | null;
                         };
@@ -5626,21 +5626,21 @@ export interface paths {
                             /** @enum {string} */
                             state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                             needsSecurity: boolean;
-                            /** @description 时序数据:申请的分辨率、时间窗与设备 */
+                            /** @description 时序数据：申请的分辨率、时间窗与设备 */
                             series: {
                                 /**
-                                 * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                 * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                  * @enum {string}
                                  */
                                 resolution: "raw" | "1m" | "1h";
-                                /** @description 数据时间窗起点(ISO 8601) */
+                                /** @description 数据时间窗起点（ISO 8601） */
                                 from?: string | null;
-                                /** @description 数据时间窗终点(ISO 8601) */
+                                /** @description 数据时间窗终点（ISO 8601） */
                                 to?: string | null;
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
-                            /** @description 接口服务:申请调用的操作 */
+                            /** @description 接口服务：申请调用的操作 */
                             operations: string[] | null;
                             terms: {
                                 columns: {
@@ -5656,7 +5656,7 @@ export interface paths {
                                         bucket?: number;
                                     };
                                     /**
-                                     * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                     * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                                      * @enum {string}
                                      */
                                     redact?: "masked" | "placeholder";
@@ -5669,19 +5669,19 @@ export interface paths {
                                 impactAssessment: string | null;
                                 series?: {
                                     /**
-                                     * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                     * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                      * @enum {string}
                                      */
                                     resolution: "raw" | "1m" | "1h";
-                                    /** @description 数据时间窗起点(ISO 8601) */
+                                    /** @description 数据时间窗起点（ISO 8601） */
                                     from?: string | null;
-                                    /** @description 数据时间窗终点(ISO 8601) */
+                                    /** @description 数据时间窗终点（ISO 8601） */
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
                                 } | null;
                                 service?: {
-                                    /** @description 授权调用的接口操作(operationId) */
+                                    /** @description 授权调用的接口操作（operationId） */
                                     operations: string[];
                                 } | null;
                             } | null;
@@ -5709,38 +5709,38 @@ export interface paths {
                             withdrawnAt: string | null;
                             /** @description 撤回原因 */
                             withdrawReason: string | null;
-                            /** @description 续期申请:所续期的授权 */
+                            /** @description 续期申请：所续期的授权 */
                             renewsGrantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            /** @description 申请时限：各阶段的到期时刻、剩余工作日与状态（未启用时限时为 null） */
                             clock: {
                                 /**
-                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @description 时限依据：无条件共享 / 有条件共享（已向他方共享）/ 有条件共享
                                  * @enum {string}
                                  */
                                 basis: "unconditional" | "conditional_shared" | "conditional";
-                                /** @description 正在计时的阶段(已办结为 null) */
+                                /** @description 正在计时的阶段（已办结为 null） */
                                 current: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -5748,7 +5748,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -5758,24 +5758,24 @@ export interface paths {
                                 } | null;
                                 stages: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -5783,7 +5783,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -5797,7 +5797,7 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
-                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                /** @description 一次延期的上限（工作日，安全管理员的设置 limits.maxExtension） */
                                 maxExtension: number;
                             } | null;
                         };
@@ -5869,21 +5869,21 @@ export interface paths {
                             /** @enum {string} */
                             state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                             needsSecurity: boolean;
-                            /** @description 时序数据:申请的分辨率、时间窗与设备 */
+                            /** @description 时序数据：申请的分辨率、时间窗与设备 */
                             series: {
                                 /**
-                                 * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                 * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                  * @enum {string}
                                  */
                                 resolution: "raw" | "1m" | "1h";
-                                /** @description 数据时间窗起点(ISO 8601) */
+                                /** @description 数据时间窗起点（ISO 8601） */
                                 from?: string | null;
-                                /** @description 数据时间窗终点(ISO 8601) */
+                                /** @description 数据时间窗终点（ISO 8601） */
                                 to?: string | null;
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
-                            /** @description 接口服务:申请调用的操作 */
+                            /** @description 接口服务：申请调用的操作 */
                             operations: string[] | null;
                             terms: {
                                 columns: {
@@ -5899,7 +5899,7 @@ export interface paths {
                                         bucket?: number;
                                     };
                                     /**
-                                     * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                     * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                                      * @enum {string}
                                      */
                                     redact?: "masked" | "placeholder";
@@ -5912,19 +5912,19 @@ export interface paths {
                                 impactAssessment: string | null;
                                 series?: {
                                     /**
-                                     * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                     * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                      * @enum {string}
                                      */
                                     resolution: "raw" | "1m" | "1h";
-                                    /** @description 数据时间窗起点(ISO 8601) */
+                                    /** @description 数据时间窗起点（ISO 8601） */
                                     from?: string | null;
-                                    /** @description 数据时间窗终点(ISO 8601) */
+                                    /** @description 数据时间窗终点（ISO 8601） */
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
                                 } | null;
                                 service?: {
-                                    /** @description 授权调用的接口操作(operationId) */
+                                    /** @description 授权调用的接口操作（operationId） */
                                     operations: string[];
                                 } | null;
                             } | null;
@@ -5952,38 +5952,38 @@ export interface paths {
                             withdrawnAt: string | null;
                             /** @description 撤回原因 */
                             withdrawReason: string | null;
-                            /** @description 续期申请:所续期的授权 */
+                            /** @description 续期申请：所续期的授权 */
                             renewsGrantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            /** @description 申请时限：各阶段的到期时刻、剩余工作日与状态（未启用时限时为 null） */
                             clock: {
                                 /**
-                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @description 时限依据：无条件共享 / 有条件共享（已向他方共享）/ 有条件共享
                                  * @enum {string}
                                  */
                                 basis: "unconditional" | "conditional_shared" | "conditional";
-                                /** @description 正在计时的阶段(已办结为 null) */
+                                /** @description 正在计时的阶段（已办结为 null） */
                                 current: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -5991,7 +5991,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -6001,24 +6001,24 @@ export interface paths {
                                 } | null;
                                 stages: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -6026,7 +6026,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -6040,7 +6040,7 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
-                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                /** @description 一次延期的上限（工作日，安全管理员的设置 limits.maxExtension） */
                                 maxExtension: number;
                             } | null;
                         };
@@ -6112,21 +6112,21 @@ export interface paths {
                             /** @enum {string} */
                             state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                             needsSecurity: boolean;
-                            /** @description 时序数据:申请的分辨率、时间窗与设备 */
+                            /** @description 时序数据：申请的分辨率、时间窗与设备 */
                             series: {
                                 /**
-                                 * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                 * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                  * @enum {string}
                                  */
                                 resolution: "raw" | "1m" | "1h";
-                                /** @description 数据时间窗起点(ISO 8601) */
+                                /** @description 数据时间窗起点（ISO 8601） */
                                 from?: string | null;
-                                /** @description 数据时间窗终点(ISO 8601) */
+                                /** @description 数据时间窗终点（ISO 8601） */
                                 to?: string | null;
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
-                            /** @description 接口服务:申请调用的操作 */
+                            /** @description 接口服务：申请调用的操作 */
                             operations: string[] | null;
                             terms: {
                                 columns: {
@@ -6142,7 +6142,7 @@ export interface paths {
                                         bucket?: number;
                                     };
                                     /**
-                                     * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                     * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                                      * @enum {string}
                                      */
                                     redact?: "masked" | "placeholder";
@@ -6155,19 +6155,19 @@ export interface paths {
                                 impactAssessment: string | null;
                                 series?: {
                                     /**
-                                     * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                     * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                      * @enum {string}
                                      */
                                     resolution: "raw" | "1m" | "1h";
-                                    /** @description 数据时间窗起点(ISO 8601) */
+                                    /** @description 数据时间窗起点（ISO 8601） */
                                     from?: string | null;
-                                    /** @description 数据时间窗终点(ISO 8601) */
+                                    /** @description 数据时间窗终点（ISO 8601） */
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
                                 } | null;
                                 service?: {
-                                    /** @description 授权调用的接口操作(operationId) */
+                                    /** @description 授权调用的接口操作（operationId） */
                                     operations: string[];
                                 } | null;
                             } | null;
@@ -6195,38 +6195,38 @@ export interface paths {
                             withdrawnAt: string | null;
                             /** @description 撤回原因 */
                             withdrawReason: string | null;
-                            /** @description 续期申请:所续期的授权 */
+                            /** @description 续期申请：所续期的授权 */
                             renewsGrantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            /** @description 申请时限：各阶段的到期时刻、剩余工作日与状态（未启用时限时为 null） */
                             clock: {
                                 /**
-                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @description 时限依据：无条件共享 / 有条件共享（已向他方共享）/ 有条件共享
                                  * @enum {string}
                                  */
                                 basis: "unconditional" | "conditional_shared" | "conditional";
-                                /** @description 正在计时的阶段(已办结为 null) */
+                                /** @description 正在计时的阶段（已办结为 null） */
                                 current: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -6234,7 +6234,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -6244,24 +6244,24 @@ export interface paths {
                                 } | null;
                                 stages: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -6269,7 +6269,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -6283,7 +6283,7 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
-                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                /** @description 一次延期的上限（工作日，安全管理员的设置 limits.maxExtension） */
                                 maxExtension: number;
                             } | null;
                         };
@@ -6319,11 +6319,11 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description 新的截止日期 YYYY-MM-DD(晚于原授权) */
+                        /** @description 新的截止日期 YYYY-MM-DD（晚于原授权） */
                         endDate: string;
-                        /** @description 用途(缺省沿用原授权) */
+                        /** @description 用途（缺省沿用原授权） */
                         purpose?: string;
-                        /** @description 法律依据(缺省沿用原授权) */
+                        /** @description 法律依据（缺省沿用原授权） */
                         legalBasis?: string;
                     };
                 };
@@ -6360,21 +6360,21 @@ export interface paths {
                             /** @enum {string} */
                             state: "submitted" | "provider_approved" | "active" | "rejected" | "expired" | "revoked" | "withdrawn";
                             needsSecurity: boolean;
-                            /** @description 时序数据:申请的分辨率、时间窗与设备 */
+                            /** @description 时序数据：申请的分辨率、时间窗与设备 */
                             series: {
                                 /**
-                                 * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                 * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                  * @enum {string}
                                  */
                                 resolution: "raw" | "1m" | "1h";
-                                /** @description 数据时间窗起点(ISO 8601) */
+                                /** @description 数据时间窗起点（ISO 8601） */
                                 from?: string | null;
-                                /** @description 数据时间窗终点(ISO 8601) */
+                                /** @description 数据时间窗终点（ISO 8601） */
                                 to?: string | null;
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
-                            /** @description 接口服务:申请调用的操作 */
+                            /** @description 接口服务：申请调用的操作 */
                             operations: string[] | null;
                             terms: {
                                 columns: {
@@ -6390,7 +6390,7 @@ export interface paths {
                                         bucket?: number;
                                     };
                                     /**
-                                     * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                     * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                                      * @enum {string}
                                      */
                                     redact?: "masked" | "placeholder";
@@ -6403,19 +6403,19 @@ export interface paths {
                                 impactAssessment: string | null;
                                 series?: {
                                     /**
-                                     * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                     * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                      * @enum {string}
                                      */
                                     resolution: "raw" | "1m" | "1h";
-                                    /** @description 数据时间窗起点(ISO 8601) */
+                                    /** @description 数据时间窗起点（ISO 8601） */
                                     from?: string | null;
-                                    /** @description 数据时间窗终点(ISO 8601) */
+                                    /** @description 数据时间窗终点（ISO 8601） */
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
                                 } | null;
                                 service?: {
-                                    /** @description 授权调用的接口操作(operationId) */
+                                    /** @description 授权调用的接口操作（operationId） */
                                     operations: string[];
                                 } | null;
                             } | null;
@@ -6443,38 +6443,38 @@ export interface paths {
                             withdrawnAt: string | null;
                             /** @description 撤回原因 */
                             withdrawReason: string | null;
-                            /** @description 续期申请:所续期的授权 */
+                            /** @description 续期申请：所续期的授权 */
                             renewsGrantId: string | null;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description 申请时限:各阶段的到期时刻、剩余工作日与状态(未启用时限时为 null) */
+                            /** @description 申请时限：各阶段的到期时刻、剩余工作日与状态（未启用时限时为 null） */
                             clock: {
                                 /**
-                                 * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                 * @description 时限依据：无条件共享 / 有条件共享（已向他方共享）/ 有条件共享
                                  * @enum {string}
                                  */
                                 basis: "unconditional" | "conditional_shared" | "conditional";
-                                /** @description 正在计时的阶段(已办结为 null) */
+                                /** @description 正在计时的阶段（已办结为 null） */
                                 current: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -6482,7 +6482,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -6492,24 +6492,24 @@ export interface paths {
                                 } | null;
                                 stages: {
                                     /**
-                                     * @description provider: 提供方答复; security: 安全管理员审批
+                                     * @description provider：提供方答复；security：安全管理员审批
                                      * @enum {string}
                                      */
                                     stage: "provider" | "security";
-                                    /** @description 时限(工作日),含延期 */
+                                    /** @description 时限（工作日），含延期 */
                                     limitDays: number;
-                                    /** @description 延期的工作日数(0 为未延期) */
+                                    /** @description 延期的工作日数（0 为未延期） */
                                     extensionDays: number;
                                     /** Format: date-time */
                                     startedAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                     * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                      */
                                     dueAt: string;
                                     /**
                                      * Format: date-time
-                                     * @description 答复时刻(未答复为 null)
+                                     * @description 答复时刻（未答复为 null）
                                      */
                                     endedAt: string | null;
                                     /**
@@ -6517,7 +6517,7 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                    /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                    /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                     remainingWorkingDays: number | null;
                                     /**
                                      * Format: date-time
@@ -6531,7 +6531,7 @@ export interface paths {
                                     /** Format: date-time */
                                     at: string;
                                 } | null;
-                                /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                /** @description 一次延期的上限（工作日，安全管理员的设置 limits.maxExtension） */
                                 maxExtension: number;
                             } | null;
                         };
@@ -6595,7 +6595,7 @@ export interface paths {
                                         bucket?: number;
                                     };
                                     /**
-                                     * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                     * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                                      * @enum {string}
                                      */
                                     redact?: "masked" | "placeholder";
@@ -6606,21 +6606,21 @@ export interface paths {
                                 rowsPerDay: number | null;
                                 requestsPerMinute: number | null;
                                 ipRanges: string[];
-                                /** @description 时序数据:最细分辨率、时间窗与设备 */
+                                /** @description 时序数据：最细分辨率、时间窗与设备 */
                                 series: {
                                     /**
-                                     * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                     * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                      * @enum {string}
                                      */
                                     resolution: "raw" | "1m" | "1h";
-                                    /** @description 数据时间窗起点(ISO 8601) */
+                                    /** @description 数据时间窗起点（ISO 8601） */
                                     from?: string | null;
-                                    /** @description 数据时间窗终点(ISO 8601) */
+                                    /** @description 数据时间窗终点（ISO 8601） */
                                     to?: string | null;
                                     /** @description 授权其全部测点的设备编码 */
                                     devices?: string[];
                                 } | null;
-                                /** @description 接口服务:授权调用的操作 */
+                                /** @description 接口服务：授权调用的操作 */
                                 operations: string[] | null;
                                 /** Format: date-time */
                                 expiresAt: string | null;
@@ -6629,20 +6629,20 @@ export interface paths {
                                 /** Format: date-time */
                                 revokedAt: string | null;
                                 revokeReason: string | null;
-                                /** @description 数据回流所生成的授权:其回流编号 */
+                                /** @description 数据回流所生成的授权：其回流编号 */
                                 returnFlowId: string | null;
                                 /**
                                  * Format: date-time
-                                 * @description 暂停时间(数据回流暂停期间不能读取)
+                                 * @description 暂停时间（数据回流暂停期间不能读取）
                                  */
                                 suspendedAt: string | null;
                                 /** @description 续期所延续的原授权 */
                                 renewsGrantId: string | null;
-                                /** @description 延续本授权的续期授权(本授权于其生效时结束) */
+                                /** @description 延续本授权的续期授权（本授权于其生效时结束） */
                                 supersededBy: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
-                                /** @description 授权以来的使用:调用次数、返回行数、最近使用(单个授权与按数据资源列出时提供,否则为 null) */
+                                /** @description 授权以来的使用：调用次数、返回行数、最近使用（单个授权与按数据资源列出时提供，否则为 null） */
                                 usage: {
                                     /** @description 调用次数 */
                                     calls: number;
@@ -6650,7 +6650,7 @@ export interface paths {
                                     rows: number;
                                     /**
                                      * Format: date-time
-                                     * @description 最近一次使用(从未使用为 null)
+                                     * @description 最近一次使用（从未使用为 null）
                                      */
                                     lastUsedAt: string | null;
                                 } | null;
@@ -6717,7 +6717,7 @@ export interface paths {
                                     bucket?: number;
                                 };
                                 /**
-                                 * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                 * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                                  * @enum {string}
                                  */
                                 redact?: "masked" | "placeholder";
@@ -6728,21 +6728,21 @@ export interface paths {
                             rowsPerDay: number | null;
                             requestsPerMinute: number | null;
                             ipRanges: string[];
-                            /** @description 时序数据:最细分辨率、时间窗与设备 */
+                            /** @description 时序数据：最细分辨率、时间窗与设备 */
                             series: {
                                 /**
-                                 * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                 * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                  * @enum {string}
                                  */
                                 resolution: "raw" | "1m" | "1h";
-                                /** @description 数据时间窗起点(ISO 8601) */
+                                /** @description 数据时间窗起点（ISO 8601） */
                                 from?: string | null;
-                                /** @description 数据时间窗终点(ISO 8601) */
+                                /** @description 数据时间窗终点（ISO 8601） */
                                 to?: string | null;
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
-                            /** @description 接口服务:授权调用的操作 */
+                            /** @description 接口服务：授权调用的操作 */
                             operations: string[] | null;
                             /** Format: date-time */
                             expiresAt: string | null;
@@ -6751,20 +6751,20 @@ export interface paths {
                             /** Format: date-time */
                             revokedAt: string | null;
                             revokeReason: string | null;
-                            /** @description 数据回流所生成的授权:其回流编号 */
+                            /** @description 数据回流所生成的授权：其回流编号 */
                             returnFlowId: string | null;
                             /**
                              * Format: date-time
-                             * @description 暂停时间(数据回流暂停期间不能读取)
+                             * @description 暂停时间（数据回流暂停期间不能读取）
                              */
                             suspendedAt: string | null;
                             /** @description 续期所延续的原授权 */
                             renewsGrantId: string | null;
-                            /** @description 延续本授权的续期授权(本授权于其生效时结束) */
+                            /** @description 延续本授权的续期授权（本授权于其生效时结束） */
                             supersededBy: string | null;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description 授权以来的使用:调用次数、返回行数、最近使用(单个授权与按数据资源列出时提供,否则为 null) */
+                            /** @description 授权以来的使用：调用次数、返回行数、最近使用（单个授权与按数据资源列出时提供，否则为 null） */
                             usage: {
                                 /** @description 调用次数 */
                                 calls: number;
@@ -6772,7 +6772,7 @@ export interface paths {
                                 rows: number;
                                 /**
                                  * Format: date-time
-                                 * @description 最近一次使用(从未使用为 null)
+                                 * @description 最近一次使用（从未使用为 null）
                                  */
                                 lastUsedAt: string | null;
                             } | null;
@@ -6846,7 +6846,7 @@ export interface paths {
                                     bucket?: number;
                                 };
                                 /**
-                                 * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                                 * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                                  * @enum {string}
                                  */
                                 redact?: "masked" | "placeholder";
@@ -6857,21 +6857,21 @@ export interface paths {
                             rowsPerDay: number | null;
                             requestsPerMinute: number | null;
                             ipRanges: string[];
-                            /** @description 时序数据:最细分辨率、时间窗与设备 */
+                            /** @description 时序数据：最细分辨率、时间窗与设备 */
                             series: {
                                 /**
-                                 * @description 最细分辨率:raw 原始采样,1m 分钟汇总,1h 小时汇总
+                                 * @description 最细分辨率：raw 原始采样，1m 分钟汇总，1h 小时汇总
                                  * @enum {string}
                                  */
                                 resolution: "raw" | "1m" | "1h";
-                                /** @description 数据时间窗起点(ISO 8601) */
+                                /** @description 数据时间窗起点（ISO 8601） */
                                 from?: string | null;
-                                /** @description 数据时间窗终点(ISO 8601) */
+                                /** @description 数据时间窗终点（ISO 8601） */
                                 to?: string | null;
                                 /** @description 授权其全部测点的设备编码 */
                                 devices?: string[];
                             } | null;
-                            /** @description 接口服务:授权调用的操作 */
+                            /** @description 接口服务：授权调用的操作 */
                             operations: string[] | null;
                             /** Format: date-time */
                             expiresAt: string | null;
@@ -6880,20 +6880,20 @@ export interface paths {
                             /** Format: date-time */
                             revokedAt: string | null;
                             revokeReason: string | null;
-                            /** @description 数据回流所生成的授权:其回流编号 */
+                            /** @description 数据回流所生成的授权：其回流编号 */
                             returnFlowId: string | null;
                             /**
                              * Format: date-time
-                             * @description 暂停时间(数据回流暂停期间不能读取)
+                             * @description 暂停时间（数据回流暂停期间不能读取）
                              */
                             suspendedAt: string | null;
                             /** @description 续期所延续的原授权 */
                             renewsGrantId: string | null;
-                            /** @description 延续本授权的续期授权(本授权于其生效时结束) */
+                            /** @description 延续本授权的续期授权（本授权于其生效时结束） */
                             supersededBy: string | null;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description 授权以来的使用:调用次数、返回行数、最近使用(单个授权与按数据资源列出时提供,否则为 null) */
+                            /** @description 授权以来的使用：调用次数、返回行数、最近使用（单个授权与按数据资源列出时提供，否则为 null） */
                             usage: {
                                 /** @description 调用次数 */
                                 calls: number;
@@ -6901,7 +6901,7 @@ export interface paths {
                                 rows: number;
                                 /**
                                  * Format: date-time
-                                 * @description 最近一次使用(从未使用为 null)
+                                 * @description 最近一次使用（从未使用为 null）
                                  */
                                 lastUsedAt: string | null;
                             } | null;
@@ -7105,24 +7105,24 @@ export interface paths {
         };
         /**
          * Read records in the granted forms (JSON, NDJSON or CSV by Accept) / 数据接口
-         * @description 响应头 x-pdx-flagged-rows:该数据资源中正处于数据异议处理中的行号(_row,逗号分隔),读者应谨慎使用这些行;加 rowid=true 时每行附带 _row。 / Header x-pdx-flagged-rows: row numbers (_row) under an open objection; with rowid=true each row carries its _row.
+         * @description 响应头 x-pdx-flagged-rows：该数据资源中正处于数据异议处理中的行号（_row，逗号分隔），读者应谨慎使用这些行；加 rowid=true 时每行附带 _row。/ Header x-pdx-flagged-rows: row numbers (_row) under an open objection; with rowid=true each row carries its _row.
          */
         get: {
             parameters: {
                 query?: {
-                    /** @description 信息项列表,逗号分隔,如 select=姓名,住址 */
+                    /** @description 信息项列表，逗号分隔，如 `select=姓名,住址` */
                     select?: string;
-                    /** @description 排序,如 order=人口数.desc */
+                    /** @description 排序，如 order=人口数.desc */
                     order?: string;
-                    /** @description 每页行数,1–10000,默认 100 */
+                    /** @description 每页行数，1–10000，默认 100 */
                     limit?: string;
                     /** @description 上一页返回的 next 游标 */
                     after?: string;
-                    /** @description 使用哪一项授权(有多项时) */
+                    /** @description 使用哪一项授权（有多项时） */
                     grant?: string;
-                    /** @description 或条件,如 or=(户籍地.eq.朝阳市,户籍地.eq.锦州市) */
+                    /** @description 或条件，如 `or=(户籍地.eq.朝阳市,户籍地.eq.锦州市)` */
                     or?: string;
-                    /** @description rowid=true:每行附带行号 _row(提出数据异议时用来指明行) */
+                    /** @description rowid=true：每行附带行号 _row（提出数据异议时用来指明行） */
                     rowid?: "true" | "false";
                 };
                 header?: never;
@@ -7167,7 +7167,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 核验: does a row with these values exist? yes/no, never data */
+        /** Does a row with these values exist? yes/no, never data / 核验 */
         post: {
             parameters: {
                 query?: never;
@@ -7238,7 +7238,7 @@ export interface paths {
                          */
                         format?: "csv" | "ndjson";
                         /**
-                         * @description 与数据接口相同的查询参数,如 select=姓名&户籍地=eq.朝阳市
+                         * @description 与数据接口相同的查询参数，如 select=姓名&户籍地=eq.朝阳市
                          * @default
                          */
                         query?: string;
@@ -8175,7 +8175,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -8304,7 +8310,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -8370,7 +8382,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move to the next stage: 发现 → 研判 → 处置 → 恢复 → 总结 / 推进阶段 */
+        /** Move to the next stage / 推进阶段：发现 → 研判 → 处置 → 恢复 → 总结 */
         post: {
             parameters: {
                 query?: never;
@@ -8447,7 +8459,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -8585,7 +8603,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -8723,7 +8747,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -8865,7 +8895,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -9005,7 +9041,13 @@ export interface paths {
                                 at: string;
                                 actorName: string | null;
                                 kind: string;
+                                /** @description 填写人的说明；平台写入的早期条目为中文句子 */
                                 text: string;
+                                /** @description 平台写入的条目（自动立案、处置措施、时限提醒、级别变更）的中英文表述；人填写的条目为 null */
+                                message: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 details: {
                                     [key: string]: unknown;
                                 };
@@ -9406,7 +9448,7 @@ export interface paths {
                             min?: number | null;
                             max?: number | null;
                             samplingMs?: number | null;
-                            /** @description 工业数据分级:1 一级,2 二级,3 三级 */
+                            /** @description 工业数据分级：1 一级，2 二级，3 三级 */
                             level?: 1 | 2 | 3;
                         }[];
                     };
@@ -9992,7 +10034,7 @@ export interface paths {
                     "application/json": {
                         name: string;
                         summary?: string;
-                        /** @description 只含该厂区的测点;不填为本企业全部测点 */
+                        /** @description 只含该厂区的测点；不填为本企业全部测点 */
                         plant?: string;
                         /** @enum {string} */
                         shareType?: "unconditional" | "conditional" | "none";
@@ -10045,23 +10087,23 @@ export interface paths {
                             resourceKind: "table" | "telemetry" | "service";
                             /** Format: date-time */
                             updatedAt: string;
-                            /** @description 目录挂接与按期更新(目录检索与资源详情中给出) */
+                            /** @description 目录挂接与按期更新（目录检索与资源详情中给出） */
                             upkeep?: {
-                                /** @description 已挂接:库表已有生效的数据版本,时序数据集或接口服务已有信息项 */
+                                /** @description 已挂接：库表已有生效的数据版本，时序数据集或接口服务已有信息项 */
                                 attached: boolean;
                                 /**
-                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核(不定期更新、接口服务、未发布)
+                                 * @description current 按期更新 / overdue 逾期未更新 / unattached 未挂接 / untracked 不考核（不定期更新、接口服务、未发布）
                                  * @enum {string}
                                  */
                                 state: "current" | "overdue" | "unattached" | "untracked";
                                 /**
                                  * Format: date-time
-                                 * @description 最近一次数据更新(库表:最新生效版本的数据截至时间或生效时间;时序:最新采样时间)
+                                 * @description 最近一次数据更新（库表：最新生效版本的数据截至时间或生效时间；时序：最新采样时间）
                                  */
                                 lastUpdatedAt: string | null;
                                 /**
                                  * Format: date-time
-                                 * @description 按更新周期,下一次更新的最迟时间(北京时间);不考核为 null
+                                 * @description 按更新周期，下一次更新的最迟时间（北京时间）；不考核为 null
                                  */
                                 dueAt: string | null;
                             };
@@ -10195,13 +10237,13 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    /** @description 测点(设备.测点),逗号分隔;不填为授权的全部测点 */
+                    /** @description 测点（设备.测点），逗号分隔；不填为授权的全部测点 */
                     points?: string;
                     /** @description 起始时间 ISO 8601 */
                     from: string;
-                    /** @description 结束时间 ISO 8601,默认现在 */
+                    /** @description 结束时间 ISO 8601，默认现在 */
                     to?: string;
-                    /** @description raw 原始,1m 分钟,1h 小时 */
+                    /** @description raw 原始，1m 分钟，1h 小时 */
                     step?: "raw" | "1m" | "1h";
                     agg?: "avg" | "min" | "max" | "last";
                     grant?: string;
@@ -10462,7 +10504,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 关键词,如 旅游 */
+                    /** @description 关键词，如 旅游 */
                     q?: string;
                     /** @description 领域 */
                     domain?: string;
@@ -10808,7 +10850,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 每页行数 1–1000,默认 100 */
+                    /** @description 每页行数 1–1000，默认 100 */
                     limit?: string;
                     /** @description 上一页返回的 next 游标 */
                     after?: string;
@@ -11325,7 +11367,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             /**
-                             * @description email: 已发送邮件;log: 未配置邮件服务,链接写入服务器日志
+                             * @description email：已发送邮件；log：未配置邮件服务，链接写入服务器日志
                              * @enum {string}
                              */
                             delivery: "email" | "log";
@@ -11568,7 +11610,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             /**
-                             * @description email: 已发送邮件;log: 未配置邮件服务,链接写入服务器日志
+                             * @description email：已发送邮件；log：未配置邮件服务，链接写入服务器日志
                              * @enum {string}
                              */
                             delivery: "email" | "log";
@@ -12007,7 +12049,7 @@ export interface paths {
                                 columns: {
                                     name: string;
                                     /**
-                                     * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                     * @description direct 直接标识符（删除）· quasi 准标识符（泛化）· sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
                                      * @enum {string}
                                      */
                                     role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
@@ -12204,7 +12246,7 @@ export interface paths {
                             columns: {
                                 name: string;
                                 /**
-                                 * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                 * @description direct 直接标识符（删除）· quasi 准标识符（泛化）· sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
                                  * @enum {string}
                                  */
                                 role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
@@ -12406,7 +12448,7 @@ export interface paths {
                             columns: {
                                 name: string;
                                 /**
-                                 * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                 * @description direct 直接标识符（删除）· quasi 准标识符（泛化）· sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
                                  * @enum {string}
                                  */
                                 role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
@@ -12592,7 +12634,7 @@ export interface paths {
                         columns?: {
                             name: string;
                             /**
-                             * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                             * @description direct 直接标识符（删除）· quasi 准标识符（泛化）· sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
                              * @enum {string}
                              */
                             role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
@@ -12631,7 +12673,7 @@ export interface paths {
                             columns: {
                                 name: string;
                                 /**
-                                 * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                 * @description direct 直接标识符（删除）· quasi 准标识符（泛化）· sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
                                  * @enum {string}
                                  */
                                 role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
@@ -12858,7 +12900,7 @@ export interface paths {
                             columns: {
                                 name: string;
                                 /**
-                                 * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                 * @description direct 直接标识符（删除）· quasi 准标识符（泛化）· sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
                                  * @enum {string}
                                  */
                                 role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
@@ -13062,7 +13104,7 @@ export interface paths {
                             columns: {
                                 name: string;
                                 /**
-                                 * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                 * @description direct 直接标识符（删除）· quasi 准标识符（泛化）· sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
                                  * @enum {string}
                                  */
                                 role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
@@ -13272,7 +13314,7 @@ export interface paths {
                             columns: {
                                 name: string;
                                 /**
-                                 * @description direct 直接标识符(删除) · quasi 准标识符(泛化) · sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
+                                 * @description direct 直接标识符（删除）· quasi 准标识符（泛化）· sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布
                                  * @enum {string}
                                  */
                                 role: "direct" | "quasi" | "sensitive" | "insensitive" | "excluded";
@@ -14045,7 +14087,7 @@ export interface paths {
                             l: number;
                             /** @description 最多抑制的行比例 / largest share of rows suppressed */
                             maxSuppression: number;
-                            /** @description 有条件开放申请的答复时限(天) / days a department has to decide an application */
+                            /** @description 有条件开放申请的答复时限（天）/ days a department has to decide an application */
                             applicationDays: number;
                         };
                     };
@@ -14069,7 +14111,7 @@ export interface paths {
                         l?: number;
                         /** @description 最多抑制的行比例 / largest share of rows suppressed */
                         maxSuppression?: number;
-                        /** @description 有条件开放申请的答复时限(天) / days a department has to decide an application */
+                        /** @description 有条件开放申请的答复时限（天）/ days a department has to decide an application */
                         applicationDays?: number;
                     };
                 };
@@ -14088,7 +14130,7 @@ export interface paths {
                             l: number;
                             /** @description 最多抑制的行比例 / largest share of rows suppressed */
                             maxSuppression: number;
-                            /** @description 有条件开放申请的答复时限(天) / days a department has to decide an application */
+                            /** @description 有条件开放申请的答复时限（天）/ days a department has to decide an application */
                             applicationDays: number;
                         };
                     };
@@ -14137,22 +14179,22 @@ export interface paths {
                                 providerOrgId: string;
                                 raisedOrgId: string;
                                 cells: {
-                                    /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                    /** @description 行号 _row（数据接口加 rowid=true 可得） */
                                     row: number;
                                     /** @description 信息项 */
                                     column: string;
-                                    /** @description 认为正确的值(null 表示应为空) */
+                                    /** @description 认为正确的值（null 表示应为空） */
                                     proposed: string | null;
                                 }[];
                                 evidence: string;
                                 /** @description 证明材料附件 */
                                 attachments: {
-                                    /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                    /** @description 序号（下载：GET /duties/objections/{id}/attachments/{seq}） */
                                     seq: number;
                                     name: string;
                                     contentType: string;
                                     size: number;
-                                    /** @description 文件的 SHA-256(十六进制) */
+                                    /** @description 文件的 SHA-256（十六进制） */
                                     sha256: string;
                                 }[];
                                 /**
@@ -14169,14 +14211,14 @@ export interface paths {
                                 answer: string | null;
                                 /** Format: date-time */
                                 answeredAt: string | null;
-                                /** @description 更正所生成的数据版本(只含更正的行) */
+                                /** @description 更正所生成的数据版本（只含更正的行） */
                                 correctionVersion: number | null;
                                 changes: {
                                     row: number;
                                     column: string;
                                     before: string | null;
                                     after: string | null;
-                                    /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                    /** @description 加密列：更正前后的值保存在数据版本中，此处不复制 */
                                     encrypted: boolean;
                                 }[] | null;
                                 escalationReason: string | null;
@@ -14208,16 +14250,16 @@ export interface paths {
                         /** @description 资源代码 */
                         dataset: string;
                         cells: {
-                            /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                            /** @description 行号 _row（数据接口加 rowid=true 可得） */
                             row: number;
                             /** @description 信息项 */
                             column: string;
-                            /** @description 认为正确的值(null 表示应为空) */
+                            /** @description 认为正确的值（null 表示应为空） */
                             proposed: string | null;
                         }[];
                         /** @description 依据与说明 */
                         evidence: string;
-                        /** @description 证明材料(至多 3 个文件,每个不超过 2 MB) */
+                        /** @description 证明材料（至多 3 个文件，每个不超过 2 MB） */
                         attachments?: {
                             /** @description 文件名 */
                             name: string;
@@ -14226,7 +14268,7 @@ export interface paths {
                              * @enum {string}
                              */
                             contentType: "application/pdf" | "image/png" | "image/jpeg" | "text/plain" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-                            /** @description 文件内容(base64,不超过 2 MB) */
+                            /** @description 文件内容（base64，不超过 2 MB） */
                             content: string;
                         }[];
                     };
@@ -14248,22 +14290,22 @@ export interface paths {
                             providerOrgId: string;
                             raisedOrgId: string;
                             cells: {
-                                /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                /** @description 行号 _row（数据接口加 rowid=true 可得） */
                                 row: number;
                                 /** @description 信息项 */
                                 column: string;
-                                /** @description 认为正确的值(null 表示应为空) */
+                                /** @description 认为正确的值（null 表示应为空） */
                                 proposed: string | null;
                             }[];
                             evidence: string;
                             /** @description 证明材料附件 */
                             attachments: {
-                                /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                /** @description 序号（下载：GET /duties/objections/{id}/attachments/{seq}） */
                                 seq: number;
                                 name: string;
                                 contentType: string;
                                 size: number;
-                                /** @description 文件的 SHA-256(十六进制) */
+                                /** @description 文件的 SHA-256（十六进制） */
                                 sha256: string;
                             }[];
                             /**
@@ -14280,14 +14322,14 @@ export interface paths {
                             answer: string | null;
                             /** Format: date-time */
                             answeredAt: string | null;
-                            /** @description 更正所生成的数据版本(只含更正的行) */
+                            /** @description 更正所生成的数据版本（只含更正的行） */
                             correctionVersion: number | null;
                             changes: {
                                 row: number;
                                 column: string;
                                 before: string | null;
                                 after: string | null;
-                                /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                /** @description 加密列：更正前后的值保存在数据版本中，此处不复制 */
                                 encrypted: boolean;
                             }[] | null;
                             escalationReason: string | null;
@@ -14364,7 +14406,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rows of a dataset under an open objection, with the columns objected to (标注) / 数据异议标注 */
+        /** Rows of a dataset under an open objection, with the columns objected to / 数据异议标注 */
         get: {
             parameters: {
                 query?: never;
@@ -14444,22 +14486,22 @@ export interface paths {
                             providerOrgId: string;
                             raisedOrgId: string;
                             cells: {
-                                /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                /** @description 行号 _row（数据接口加 rowid=true 可得） */
                                 row: number;
                                 /** @description 信息项 */
                                 column: string;
-                                /** @description 认为正确的值(null 表示应为空) */
+                                /** @description 认为正确的值（null 表示应为空） */
                                 proposed: string | null;
                             }[];
                             evidence: string;
                             /** @description 证明材料附件 */
                             attachments: {
-                                /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                /** @description 序号（下载：GET /duties/objections/{id}/attachments/{seq}） */
                                 seq: number;
                                 name: string;
                                 contentType: string;
                                 size: number;
-                                /** @description 文件的 SHA-256(十六进制) */
+                                /** @description 文件的 SHA-256（十六进制） */
                                 sha256: string;
                             }[];
                             /**
@@ -14476,14 +14518,14 @@ export interface paths {
                             answer: string | null;
                             /** Format: date-time */
                             answeredAt: string | null;
-                            /** @description 更正所生成的数据版本(只含更正的行) */
+                            /** @description 更正所生成的数据版本（只含更正的行） */
                             correctionVersion: number | null;
                             changes: {
                                 row: number;
                                 column: string;
                                 before: string | null;
                                 after: string | null;
-                                /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                /** @description 加密列：更正前后的值保存在数据版本中，此处不复制 */
                                 encrypted: boolean;
                             }[] | null;
                             escalationReason: string | null;
@@ -14545,7 +14587,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept: apply the correction as a new version of the corrected rows / 核实无误,更正数据 */
+        /** Accept: apply the correction as a new version of the corrected rows / 核实无误，更正数据 */
         post: {
             parameters: {
                 query?: never;
@@ -14559,13 +14601,13 @@ export interface paths {
                 content: {
                     "application/json": {
                         note?: string;
-                        /** @description 与异议不同的更正值(默认采用异议中的值) */
+                        /** @description 与异议不同的更正值（默认采用异议中的值） */
                         cells?: {
-                            /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                            /** @description 行号 _row（数据接口加 rowid=true 可得） */
                             row: number;
                             /** @description 信息项 */
                             column: string;
-                            /** @description 认为正确的值(null 表示应为空) */
+                            /** @description 认为正确的值（null 表示应为空） */
                             proposed: string | null;
                         }[];
                     };
@@ -14587,22 +14629,22 @@ export interface paths {
                             providerOrgId: string;
                             raisedOrgId: string;
                             cells: {
-                                /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                /** @description 行号 _row（数据接口加 rowid=true 可得） */
                                 row: number;
                                 /** @description 信息项 */
                                 column: string;
-                                /** @description 认为正确的值(null 表示应为空) */
+                                /** @description 认为正确的值（null 表示应为空） */
                                 proposed: string | null;
                             }[];
                             evidence: string;
                             /** @description 证明材料附件 */
                             attachments: {
-                                /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                /** @description 序号（下载：GET /duties/objections/{id}/attachments/{seq}） */
                                 seq: number;
                                 name: string;
                                 contentType: string;
                                 size: number;
-                                /** @description 文件的 SHA-256(十六进制) */
+                                /** @description 文件的 SHA-256（十六进制） */
                                 sha256: string;
                             }[];
                             /**
@@ -14619,14 +14661,14 @@ export interface paths {
                             answer: string | null;
                             /** Format: date-time */
                             answeredAt: string | null;
-                            /** @description 更正所生成的数据版本(只含更正的行) */
+                            /** @description 更正所生成的数据版本（只含更正的行） */
                             correctionVersion: number | null;
                             changes: {
                                 row: number;
                                 column: string;
                                 before: string | null;
                                 after: string | null;
-                                /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                /** @description 加密列：更正前后的值保存在数据版本中，此处不复制 */
                                 encrypted: boolean;
                             }[] | null;
                             escalationReason: string | null;
@@ -14690,22 +14732,22 @@ export interface paths {
                             providerOrgId: string;
                             raisedOrgId: string;
                             cells: {
-                                /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                /** @description 行号 _row（数据接口加 rowid=true 可得） */
                                 row: number;
                                 /** @description 信息项 */
                                 column: string;
-                                /** @description 认为正确的值(null 表示应为空) */
+                                /** @description 认为正确的值（null 表示应为空） */
                                 proposed: string | null;
                             }[];
                             evidence: string;
                             /** @description 证明材料附件 */
                             attachments: {
-                                /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                /** @description 序号（下载：GET /duties/objections/{id}/attachments/{seq}） */
                                 seq: number;
                                 name: string;
                                 contentType: string;
                                 size: number;
-                                /** @description 文件的 SHA-256(十六进制) */
+                                /** @description 文件的 SHA-256（十六进制） */
                                 sha256: string;
                             }[];
                             /**
@@ -14722,14 +14764,14 @@ export interface paths {
                             answer: string | null;
                             /** Format: date-time */
                             answeredAt: string | null;
-                            /** @description 更正所生成的数据版本(只含更正的行) */
+                            /** @description 更正所生成的数据版本（只含更正的行） */
                             correctionVersion: number | null;
                             changes: {
                                 row: number;
                                 column: string;
                                 before: string | null;
                                 after: string | null;
-                                /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                /** @description 加密列：更正前后的值保存在数据版本中，此处不复制 */
                                 encrypted: boolean;
                             }[] | null;
                             escalationReason: string | null;
@@ -14793,22 +14835,22 @@ export interface paths {
                             providerOrgId: string;
                             raisedOrgId: string;
                             cells: {
-                                /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                /** @description 行号 _row（数据接口加 rowid=true 可得） */
                                 row: number;
                                 /** @description 信息项 */
                                 column: string;
-                                /** @description 认为正确的值(null 表示应为空) */
+                                /** @description 认为正确的值（null 表示应为空） */
                                 proposed: string | null;
                             }[];
                             evidence: string;
                             /** @description 证明材料附件 */
                             attachments: {
-                                /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                /** @description 序号（下载：GET /duties/objections/{id}/attachments/{seq}） */
                                 seq: number;
                                 name: string;
                                 contentType: string;
                                 size: number;
-                                /** @description 文件的 SHA-256(十六进制) */
+                                /** @description 文件的 SHA-256（十六进制） */
                                 sha256: string;
                             }[];
                             /**
@@ -14825,14 +14867,14 @@ export interface paths {
                             answer: string | null;
                             /** Format: date-time */
                             answeredAt: string | null;
-                            /** @description 更正所生成的数据版本(只含更正的行) */
+                            /** @description 更正所生成的数据版本（只含更正的行） */
                             correctionVersion: number | null;
                             changes: {
                                 row: number;
                                 column: string;
                                 before: string | null;
                                 after: string | null;
-                                /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                /** @description 加密列：更正前后的值保存在数据版本中，此处不复制 */
                                 encrypted: boolean;
                             }[] | null;
                             escalationReason: string | null;
@@ -14876,7 +14918,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description true:支持异议,退回提供方更正 */
+                        /** @description true：支持异议，退回提供方更正 */
                         uphold: boolean;
                         note: string;
                     };
@@ -14898,22 +14940,22 @@ export interface paths {
                             providerOrgId: string;
                             raisedOrgId: string;
                             cells: {
-                                /** @description 行号 _row(数据接口加 rowid=true 可得) */
+                                /** @description 行号 _row（数据接口加 rowid=true 可得） */
                                 row: number;
                                 /** @description 信息项 */
                                 column: string;
-                                /** @description 认为正确的值(null 表示应为空) */
+                                /** @description 认为正确的值（null 表示应为空） */
                                 proposed: string | null;
                             }[];
                             evidence: string;
                             /** @description 证明材料附件 */
                             attachments: {
-                                /** @description 序号(下载:GET /duties/objections/{id}/attachments/{seq}) */
+                                /** @description 序号（下载：GET /duties/objections/{id}/attachments/{seq}） */
                                 seq: number;
                                 name: string;
                                 contentType: string;
                                 size: number;
-                                /** @description 文件的 SHA-256(十六进制) */
+                                /** @description 文件的 SHA-256（十六进制） */
                                 sha256: string;
                             }[];
                             /**
@@ -14930,14 +14972,14 @@ export interface paths {
                             answer: string | null;
                             /** Format: date-time */
                             answeredAt: string | null;
-                            /** @description 更正所生成的数据版本(只含更正的行) */
+                            /** @description 更正所生成的数据版本（只含更正的行） */
                             correctionVersion: number | null;
                             changes: {
                                 row: number;
                                 column: string;
                                 before: string | null;
                                 after: string | null;
-                                /** @description 加密列:更正前后的值保存在数据版本中,此处不复制 */
+                                /** @description 加密列：更正前后的值保存在数据版本中，此处不复制 */
                                 encrypted: boolean;
                             }[] | null;
                             escalationReason: string | null;
@@ -14996,31 +15038,31 @@ export interface paths {
                                 createdAt: string;
                                 clock: {
                                     /**
-                                     * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                                     * @description 时限依据：无条件共享 / 有条件共享（已向他方共享）/ 有条件共享
                                      * @enum {string}
                                      */
                                     basis: "unconditional" | "conditional_shared" | "conditional";
-                                    /** @description 正在计时的阶段(已办结为 null) */
+                                    /** @description 正在计时的阶段（已办结为 null） */
                                     current: {
                                         /**
-                                         * @description provider: 提供方答复; security: 安全管理员审批
+                                         * @description provider：提供方答复；security：安全管理员审批
                                          * @enum {string}
                                          */
                                         stage: "provider" | "security";
-                                        /** @description 时限(工作日),含延期 */
+                                        /** @description 时限（工作日），含延期 */
                                         limitDays: number;
-                                        /** @description 延期的工作日数(0 为未延期) */
+                                        /** @description 延期的工作日数（0 为未延期） */
                                         extensionDays: number;
                                         /** Format: date-time */
                                         startedAt: string;
                                         /**
                                          * Format: date-time
-                                         * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                         * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                          */
                                         dueAt: string;
                                         /**
                                          * Format: date-time
-                                         * @description 答复时刻(未答复为 null)
+                                         * @description 答复时刻（未答复为 null）
                                          */
                                         endedAt: string | null;
                                         /**
@@ -15028,7 +15070,7 @@ export interface paths {
                                          * @enum {string}
                                          */
                                         state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                        /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                        /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                         remainingWorkingDays: number | null;
                                         /**
                                          * Format: date-time
@@ -15038,24 +15080,24 @@ export interface paths {
                                     } | null;
                                     stages: {
                                         /**
-                                         * @description provider: 提供方答复; security: 安全管理员审批
+                                         * @description provider：提供方答复；security：安全管理员审批
                                          * @enum {string}
                                          */
                                         stage: "provider" | "security";
-                                        /** @description 时限(工作日),含延期 */
+                                        /** @description 时限（工作日），含延期 */
                                         limitDays: number;
-                                        /** @description 延期的工作日数(0 为未延期) */
+                                        /** @description 延期的工作日数（0 为未延期） */
                                         extensionDays: number;
                                         /** Format: date-time */
                                         startedAt: string;
                                         /**
                                          * Format: date-time
-                                         * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                         * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                          */
                                         dueAt: string;
                                         /**
                                          * Format: date-time
-                                         * @description 答复时刻(未答复为 null)
+                                         * @description 答复时刻（未答复为 null）
                                          */
                                         endedAt: string | null;
                                         /**
@@ -15063,7 +15105,7 @@ export interface paths {
                                          * @enum {string}
                                          */
                                         state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                        /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                        /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                         remainingWorkingDays: number | null;
                                         /**
                                          * Format: date-time
@@ -15077,7 +15119,7 @@ export interface paths {
                                         /** Format: date-time */
                                         at: string;
                                     } | null;
-                                    /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                                    /** @description 一次延期的上限（工作日，安全管理员的设置 limits.maxExtension） */
                                     maxExtension: number;
                                 } | null;
                             }[];
@@ -15121,31 +15163,31 @@ export interface paths {
                     content: {
                         "application/json": {
                             /**
-                             * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                             * @description 时限依据：无条件共享 / 有条件共享（已向他方共享）/ 有条件共享
                              * @enum {string}
                              */
                             basis: "unconditional" | "conditional_shared" | "conditional";
-                            /** @description 正在计时的阶段(已办结为 null) */
+                            /** @description 正在计时的阶段（已办结为 null） */
                             current: {
                                 /**
-                                 * @description provider: 提供方答复; security: 安全管理员审批
+                                 * @description provider：提供方答复；security：安全管理员审批
                                  * @enum {string}
                                  */
                                 stage: "provider" | "security";
-                                /** @description 时限(工作日),含延期 */
+                                /** @description 时限（工作日），含延期 */
                                 limitDays: number;
-                                /** @description 延期的工作日数(0 为未延期) */
+                                /** @description 延期的工作日数（0 为未延期） */
                                 extensionDays: number;
                                 /** Format: date-time */
                                 startedAt: string;
                                 /**
                                  * Format: date-time
-                                 * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                 * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                  */
                                 dueAt: string;
                                 /**
                                  * Format: date-time
-                                 * @description 答复时刻(未答复为 null)
+                                 * @description 答复时刻（未答复为 null）
                                  */
                                 endedAt: string | null;
                                 /**
@@ -15153,7 +15195,7 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                 remainingWorkingDays: number | null;
                                 /**
                                  * Format: date-time
@@ -15163,24 +15205,24 @@ export interface paths {
                             } | null;
                             stages: {
                                 /**
-                                 * @description provider: 提供方答复; security: 安全管理员审批
+                                 * @description provider：提供方答复；security：安全管理员审批
                                  * @enum {string}
                                  */
                                 stage: "provider" | "security";
-                                /** @description 时限(工作日),含延期 */
+                                /** @description 时限（工作日），含延期 */
                                 limitDays: number;
-                                /** @description 延期的工作日数(0 为未延期) */
+                                /** @description 延期的工作日数（0 为未延期） */
                                 extensionDays: number;
                                 /** Format: date-time */
                                 startedAt: string;
                                 /**
                                  * Format: date-time
-                                 * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                 * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                  */
                                 dueAt: string;
                                 /**
                                  * Format: date-time
-                                 * @description 答复时刻(未答复为 null)
+                                 * @description 答复时刻（未答复为 null）
                                  */
                                 endedAt: string | null;
                                 /**
@@ -15188,7 +15230,7 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                 remainingWorkingDays: number | null;
                                 /**
                                  * Format: date-time
@@ -15202,7 +15244,7 @@ export interface paths {
                                 /** Format: date-time */
                                 at: string;
                             } | null;
-                            /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                            /** @description 一次延期的上限（工作日，安全管理员的设置 limits.maxExtension） */
                             maxExtension: number;
                         } | null;
                     };
@@ -15239,7 +15281,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description 延长的工作日数(不超过设置的上限,默认 15) */
+                        /** @description 延长的工作日数（不超过设置的上限，默认 15） */
                         days: number;
                         /** @description 延期理由 */
                         reason: string;
@@ -15255,31 +15297,31 @@ export interface paths {
                     content: {
                         "application/json": {
                             /**
-                             * @description 时限依据:无条件共享 / 有条件共享(已向他方共享)/ 有条件共享
+                             * @description 时限依据：无条件共享 / 有条件共享（已向他方共享）/ 有条件共享
                              * @enum {string}
                              */
                             basis: "unconditional" | "conditional_shared" | "conditional";
-                            /** @description 正在计时的阶段(已办结为 null) */
+                            /** @description 正在计时的阶段（已办结为 null） */
                             current: {
                                 /**
-                                 * @description provider: 提供方答复; security: 安全管理员审批
+                                 * @description provider：提供方答复；security：安全管理员审批
                                  * @enum {string}
                                  */
                                 stage: "provider" | "security";
-                                /** @description 时限(工作日),含延期 */
+                                /** @description 时限（工作日），含延期 */
                                 limitDays: number;
-                                /** @description 延期的工作日数(0 为未延期) */
+                                /** @description 延期的工作日数（0 为未延期） */
                                 extensionDays: number;
                                 /** Format: date-time */
                                 startedAt: string;
                                 /**
                                  * Format: date-time
-                                 * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                 * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                  */
                                 dueAt: string;
                                 /**
                                  * Format: date-time
-                                 * @description 答复时刻(未答复为 null)
+                                 * @description 答复时刻（未答复为 null）
                                  */
                                 endedAt: string | null;
                                 /**
@@ -15287,7 +15329,7 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                 remainingWorkingDays: number | null;
                                 /**
                                  * Format: date-time
@@ -15297,24 +15339,24 @@ export interface paths {
                             } | null;
                             stages: {
                                 /**
-                                 * @description provider: 提供方答复; security: 安全管理员审批
+                                 * @description provider：提供方答复；security：安全管理员审批
                                  * @enum {string}
                                  */
                                 stage: "provider" | "security";
-                                /** @description 时限(工作日),含延期 */
+                                /** @description 时限（工作日），含延期 */
                                 limitDays: number;
-                                /** @description 延期的工作日数(0 为未延期) */
+                                /** @description 延期的工作日数（0 为未延期） */
                                 extensionDays: number;
                                 /** Format: date-time */
                                 startedAt: string;
                                 /**
                                  * Format: date-time
-                                 * @description 到期时刻(最后一个工作日结束,北京时间 24:00)
+                                 * @description 到期时刻（最后一个工作日结束，北京时间 24:00）
                                  */
                                 dueAt: string;
                                 /**
                                  * Format: date-time
-                                 * @description 答复时刻(未答复为 null)
+                                 * @description 答复时刻（未答复为 null）
                                  */
                                 endedAt: string | null;
                                 /**
@@ -15322,7 +15364,7 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 state: "running" | "due_soon" | "overdue" | "met" | "late";
-                                /** @description 剩余工作日(到期日当天为 0,逾期为负;已答复为 null) */
+                                /** @description 剩余工作日（到期日当天为 0，逾期为负；已答复为 null） */
                                 remainingWorkingDays: number | null;
                                 /**
                                  * Format: date-time
@@ -15336,7 +15378,7 @@ export interface paths {
                                 /** Format: date-time */
                                 at: string;
                             } | null;
-                            /** @description 一次延期的上限(工作日,安全管理员的设置 limits.maxExtension) */
+                            /** @description 一次延期的上限（工作日，安全管理员的设置 limits.maxExtension） */
                             maxExtension: number;
                         };
                     };
@@ -15471,60 +15513,60 @@ export interface paths {
                         "application/json": {
                             limits: {
                                 /**
-                                 * @description 无条件共享:答复时限(工作日)
+                                 * @description 无条件共享：答复时限（工作日）
                                  * @default 2
                                  */
                                 unconditional: number;
                                 /**
-                                 * @description 有条件共享,该数据已向其他部门共享:答复时限(工作日)
+                                 * @description 有条件共享，该数据已向其他部门共享：答复时限（工作日）
                                  * @default 5
                                  */
                                 conditionalShared: number;
                                 /**
-                                 * @description 有条件共享,首次共享:答复时限(工作日)
+                                 * @description 有条件共享，首次共享：答复时限（工作日）
                                  * @default 10
                                  */
                                 conditional: number;
                                 /**
-                                 * @description 安全管理员审批(4级信息项、重要数据):时限(工作日),按共享类型未单独设置时适用
+                                 * @description 安全管理员审批（4级信息项、重要数据）：时限（工作日），按共享类型未单独设置时适用
                                  * @default 5
                                  */
                                 security: number;
-                                /** @description 安全管理员审批时限按共享类型;未设置的类型用 security(旧设置仍然有效) */
+                                /** @description 安全管理员审批时限按共享类型；未设置的类型用 security（旧设置仍然有效） */
                                 securityByType: {
                                     /**
-                                     * @description 无条件共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @description 无条件共享：安全管理员审批时限（工作日，null 用 security）
                                      * @default null
                                      */
                                     unconditional: number | null;
                                     /**
-                                     * @description 有条件共享,已向其他部门共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @description 有条件共享，已向其他部门共享：安全管理员审批时限（工作日，null 用 security）
                                      * @default null
                                      */
                                     conditionalShared: number | null;
                                     /**
-                                     * @description 有条件共享,首次共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @description 有条件共享，首次共享：安全管理员审批时限（工作日，null 用 security）
                                      * @default null
                                      */
                                     conditional: number | null;
                                 };
                                 /**
-                                 * @description 一次延期的上限(工作日)
+                                 * @description 一次延期的上限（工作日）
                                  * @default 15
                                  */
                                 maxExtension: number;
                                 /**
-                                 * @description 数据异议:提供方核实答复时限(工作日)
+                                 * @description 数据异议：提供方核实答复时限（工作日）
                                  * @default 5
                                  */
                                 objection: number;
                                 /**
-                                 * @description 供需对接:承办部门答复数据需求的时限(工作日)
+                                 * @description 供需对接：承办部门答复数据需求的时限（工作日）
                                  * @default 10
                                  */
                                 demand: number;
                                 /**
-                                 * @description 到期前几个工作日提醒(0:到期日当天)
+                                 * @description 到期前几个工作日提醒（0：到期日当天）
                                  * @default 1
                                  */
                                 remindBefore: number;
@@ -15537,13 +15579,13 @@ export interface paths {
                                 name: string;
                                 /**
                                  * Format: uuid
-                                 * @description 主管部门在 pdx 中的机构(其数据管理员也收到逾期上报)
+                                 * @description 主管部门在 pdx 中的机构（其数据管理员也收到逾期上报）
                                  * @default null
                                  */
                                 orgId: string | null;
                             };
                             /**
-                             * @description 在国务院通知表之上的调整(新的年份、地方安排),按日覆盖
+                             * @description 在国务院通知表之上的调整（新的年份、地方安排），按日覆盖
                              * @default []
                              */
                             calendar: {
@@ -15554,7 +15596,7 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 kind: "holiday" | "workday";
-                                /** @description 名称,如 春节 */
+                                /** @description 名称，如 春节 */
                                 name: string;
                             }[];
                         };
@@ -15585,60 +15627,60 @@ export interface paths {
                         "application/json": {
                             limits: {
                                 /**
-                                 * @description 无条件共享:答复时限(工作日)
+                                 * @description 无条件共享：答复时限（工作日）
                                  * @default 2
                                  */
                                 unconditional: number;
                                 /**
-                                 * @description 有条件共享,该数据已向其他部门共享:答复时限(工作日)
+                                 * @description 有条件共享，该数据已向其他部门共享：答复时限（工作日）
                                  * @default 5
                                  */
                                 conditionalShared: number;
                                 /**
-                                 * @description 有条件共享,首次共享:答复时限(工作日)
+                                 * @description 有条件共享，首次共享：答复时限（工作日）
                                  * @default 10
                                  */
                                 conditional: number;
                                 /**
-                                 * @description 安全管理员审批(4级信息项、重要数据):时限(工作日),按共享类型未单独设置时适用
+                                 * @description 安全管理员审批（4级信息项、重要数据）：时限（工作日），按共享类型未单独设置时适用
                                  * @default 5
                                  */
                                 security: number;
-                                /** @description 安全管理员审批时限按共享类型;未设置的类型用 security(旧设置仍然有效) */
+                                /** @description 安全管理员审批时限按共享类型；未设置的类型用 security（旧设置仍然有效） */
                                 securityByType: {
                                     /**
-                                     * @description 无条件共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @description 无条件共享：安全管理员审批时限（工作日，null 用 security）
                                      * @default null
                                      */
                                     unconditional: number | null;
                                     /**
-                                     * @description 有条件共享,已向其他部门共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @description 有条件共享，已向其他部门共享：安全管理员审批时限（工作日，null 用 security）
                                      * @default null
                                      */
                                     conditionalShared: number | null;
                                     /**
-                                     * @description 有条件共享,首次共享:安全管理员审批时限(工作日,null 用 security)
+                                     * @description 有条件共享，首次共享：安全管理员审批时限（工作日，null 用 security）
                                      * @default null
                                      */
                                     conditional: number | null;
                                 };
                                 /**
-                                 * @description 一次延期的上限(工作日)
+                                 * @description 一次延期的上限（工作日）
                                  * @default 15
                                  */
                                 maxExtension: number;
                                 /**
-                                 * @description 数据异议:提供方核实答复时限(工作日)
+                                 * @description 数据异议：提供方核实答复时限（工作日）
                                  * @default 5
                                  */
                                 objection: number;
                                 /**
-                                 * @description 供需对接:承办部门答复数据需求的时限(工作日)
+                                 * @description 供需对接：承办部门答复数据需求的时限（工作日）
                                  * @default 10
                                  */
                                 demand: number;
                                 /**
-                                 * @description 到期前几个工作日提醒(0:到期日当天)
+                                 * @description 到期前几个工作日提醒（0：到期日当天）
                                  * @default 1
                                  */
                                 remindBefore: number;
@@ -15651,13 +15693,13 @@ export interface paths {
                                 name: string;
                                 /**
                                  * Format: uuid
-                                 * @description 主管部门在 pdx 中的机构(其数据管理员也收到逾期上报)
+                                 * @description 主管部门在 pdx 中的机构（其数据管理员也收到逾期上报）
                                  * @default null
                                  */
                                 orgId: string | null;
                             };
                             /**
-                             * @description 在国务院通知表之上的调整(新的年份、地方安排),按日覆盖
+                             * @description 在国务院通知表之上的调整（新的年份、地方安排），按日覆盖
                              * @default []
                              */
                             calendar: {
@@ -15668,7 +15710,7 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 kind: "holiday" | "workday";
-                                /** @description 名称,如 春节 */
+                                /** @description 名称，如 春节 */
                                 name: string;
                             }[];
                         };
@@ -15760,7 +15802,7 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 regionKind: "code" | "name";
-                                /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                                /** @description 各信息项的共享方式（提供方确定，安全管理员批准） */
                                 columns: {
                                     name: string;
                                     mode: string;
@@ -15799,10 +15841,10 @@ export interface paths {
                     "application/json": {
                         /** @description 资源代码 */
                         dataset: string;
-                        /** @description 区划列(行政区划代码或名称) */
+                        /** @description 区划列（行政区划代码或名称） */
                         regionColumn: string;
                         /**
-                         * @description code:GB/T 2260 代码;name:区划名称
+                         * @description code：GB/T 2260 代码；name：区划名称
                          * @enum {string}
                          */
                         regionKind: "code" | "name";
@@ -15820,7 +15862,7 @@ export interface paths {
                                 bucket?: number;
                             };
                             /**
-                             * @description 去标识(redacted)文本列:片段脱敏 masked 或类型占位符 placeholder(如〔姓名〕)
+                             * @description 去标识（redacted）文本列：片段脱敏 masked 或类型占位符 placeholder（如〔姓名〕）
                              * @enum {string}
                              */
                             redact?: "masked" | "placeholder";
@@ -15853,7 +15895,7 @@ export interface paths {
                              * @enum {string}
                              */
                             regionKind: "code" | "name";
-                            /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                            /** @description 各信息项的共享方式（提供方确定，安全管理员批准） */
                             columns: {
                                 name: string;
                                 mode: string;
@@ -15924,7 +15966,7 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 regionKind: "code" | "name";
-                                /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                                /** @description 各信息项的共享方式（提供方确定，安全管理员批准） */
                                 columns: {
                                     name: string;
                                     mode: string;
@@ -15951,7 +15993,7 @@ export interface paths {
                                 level: "province" | "city" | "county";
                                 regionCode: string;
                                 regionName: string | null;
-                                /** @description 所属地市的区划代码(按地市分组) */
+                                /** @description 所属地市的区划代码（按地市分组） */
                                 cityCode: string;
                                 cityName: string | null;
                                 grantId: string | null;
@@ -15962,11 +16004,11 @@ export interface paths {
                                 grantedAt: string | null;
                                 /** @enum {string} */
                                 grantState: "active" | "suspended" | "revoked" | "expired" | "missing";
-                                /** @description 授权的行范围(过滤语言) */
+                                /** @description 授权的行范围（过滤语言） */
                                 rowFilter: string | null;
-                                /** @description 该机构读取本数据资源的响应次数(审计日志) */
+                                /** @description 该机构读取本数据资源的响应次数（审计日志） */
                                 responses: number;
-                                /** @description 读取的行数(审计日志) */
+                                /** @description 读取的行数（审计日志） */
                                 rows: number;
                                 lastReadAt: string | null;
                             }[];
@@ -16031,7 +16073,7 @@ export interface paths {
                              * @enum {string}
                              */
                             regionKind: "code" | "name";
-                            /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                            /** @description 各信息项的共享方式（提供方确定，安全管理员批准） */
                             columns: {
                                 name: string;
                                 mode: string;
@@ -16109,7 +16151,7 @@ export interface paths {
                              * @enum {string}
                              */
                             regionKind: "code" | "name";
-                            /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                            /** @description 各信息项的共享方式（提供方确定，安全管理员批准） */
                             columns: {
                                 name: string;
                                 mode: string;
@@ -16187,7 +16229,7 @@ export interface paths {
                              * @enum {string}
                              */
                             regionKind: "code" | "name";
-                            /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                            /** @description 各信息项的共享方式（提供方确定，安全管理员批准） */
                             columns: {
                                 name: string;
                                 mode: string;
@@ -16259,7 +16301,7 @@ export interface paths {
                              * @enum {string}
                              */
                             regionKind: "code" | "name";
-                            /** @description 各信息项的共享方式(提供方确定,安全管理员批准) */
+                            /** @description 各信息项的共享方式（提供方确定，安全管理员批准） */
                             columns: {
                                 name: string;
                                 mode: string;
@@ -16349,7 +16391,7 @@ export interface paths {
                                 overdue: boolean;
                                 /**
                                  * Format: date-time
-                                 * @description 逾期未答复,上报主管部门的时间
+                                 * @description 逾期未答复，上报主管部门的时间
                                  */
                                 escalatedAt: string | null;
                                 answer: {
@@ -16460,7 +16502,7 @@ export interface paths {
                             overdue: boolean;
                             /**
                              * Format: date-time
-                             * @description 逾期未答复,上报主管部门的时间
+                             * @description 逾期未答复，上报主管部门的时间
                              */
                             escalatedAt: string | null;
                             answer: {
@@ -16563,7 +16605,7 @@ export interface paths {
                             overdue: boolean;
                             /**
                              * Format: date-time
-                             * @description 逾期未答复,上报主管部门的时间
+                             * @description 逾期未答复，上报主管部门的时间
                              */
                             escalatedAt: string | null;
                             answer: {
@@ -16681,7 +16723,7 @@ export interface paths {
                             overdue: boolean;
                             /**
                              * Format: date-time
-                             * @description 逾期未答复,上报主管部门的时间
+                             * @description 逾期未答复，上报主管部门的时间
                              */
                             escalatedAt: string | null;
                             answer: {
@@ -16752,9 +16794,9 @@ export interface paths {
                          * @enum {string}
                          */
                         kind: "linked" | "registered" | "declined";
-                        /** @description 资源代码(linked、registered) */
+                        /** @description 资源代码（linked、registered） */
                         dataset?: string;
-                        /** @description 说明;不予提供时为理由 */
+                        /** @description 说明；不予提供时为理由 */
                         text?: string;
                     };
                 };
@@ -16800,7 +16842,7 @@ export interface paths {
                             overdue: boolean;
                             /**
                              * Format: date-time
-                             * @description 逾期未答复,上报主管部门的时间
+                             * @description 逾期未答复，上报主管部门的时间
                              */
                             escalatedAt: string | null;
                             answer: {
@@ -16911,7 +16953,7 @@ export interface paths {
                             overdue: boolean;
                             /**
                              * Format: date-time
-                             * @description 逾期未答复,上报主管部门的时间
+                             * @description 逾期未答复，上报主管部门的时间
                              */
                             escalatedAt: string | null;
                             answer: {
@@ -17022,7 +17064,7 @@ export interface paths {
                             overdue: boolean;
                             /**
                              * Format: date-time
-                             * @description 逾期未答复,上报主管部门的时间
+                             * @description 逾期未答复，上报主管部门的时间
                              */
                             escalatedAt: string | null;
                             answer: {
@@ -17098,14 +17140,14 @@ export interface paths {
                                 name: string;
                             };
                             count: number;
-                            /** @description 各项平均分(1-5) */
+                            /** @description 各项平均分（1-5） */
                             means: {
                                 quality: number;
                                 timeliness: number;
                                 usefulness: number;
                                 overall: number;
                             } | null;
-                            /** @description 调用者可以评价(本单位持有或曾持有该资源的共享授权) */
+                            /** @description 调用者可以评价（本单位持有或曾持有该资源的共享授权） */
                             canRate: boolean;
                             /** @description 调用者自己的评价 */
                             mine: {
@@ -17119,7 +17161,7 @@ export interface paths {
                                 /** Format: date-time */
                                 updatedAt: string;
                             } | null;
-                            /** @description 每条评价及意见:仅提供方的数据管理员和平台主管部门可见 */
+                            /** @description 每条评价及意见：仅提供方的数据管理员和平台主管部门可见 */
                             reviews: {
                                 /** @description 数据质量 */
                                 quality: number;
@@ -17173,14 +17215,14 @@ export interface paths {
                                 name: string;
                             };
                             count: number;
-                            /** @description 各项平均分(1-5) */
+                            /** @description 各项平均分（1-5） */
                             means: {
                                 quality: number;
                                 timeliness: number;
                                 usefulness: number;
                                 overall: number;
                             } | null;
-                            /** @description 调用者可以评价(本单位持有或曾持有该资源的共享授权) */
+                            /** @description 调用者可以评价（本单位持有或曾持有该资源的共享授权） */
                             canRate: boolean;
                             /** @description 调用者自己的评价 */
                             mine: {
@@ -17194,7 +17236,7 @@ export interface paths {
                                 /** Format: date-time */
                                 updatedAt: string;
                             } | null;
-                            /** @description 每条评价及意见:仅提供方的数据管理员和平台主管部门可见 */
+                            /** @description 每条评价及意见：仅提供方的数据管理员和平台主管部门可见 */
                             reviews: {
                                 /** @description 数据质量 */
                                 quality: number;
@@ -17245,7 +17287,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             /**
-                             * @description all:平台主管部门看到全部部门;own:本部门
+                             * @description all：平台主管部门看到全部部门；own：本部门
                              * @enum {string}
                              */
                             scope: "all" | "own";
@@ -17263,14 +17305,14 @@ export interface paths {
                                 requests: {
                                     judged: number;
                                     onTime: number;
-                                    /** @description 0-1;无可评内容为 null */
+                                    /** @description 0-1；无可评内容为 null */
                                     rate: number | null;
                                 };
                                 /** @description 数据异议按时处理 */
                                 objections: {
                                     judged: number;
                                     onTime: number;
-                                    /** @description 0-1;无可评内容为 null */
+                                    /** @description 0-1；无可评内容为 null */
                                     rate: number | null;
                                 };
                                 /** @description 目录按期更新 */
@@ -17279,17 +17321,17 @@ export interface paths {
                                     current: number;
                                     overdue: number;
                                     unattached: number;
-                                    /** @description 0-1;无可评内容为 null */
+                                    /** @description 0-1；无可评内容为 null */
                                     rate: number | null;
                                 };
                                 /** @description 使用方评价 */
                                 ratings: {
                                     count: number;
                                     mean: number | null;
-                                    /** @description 0-1;无可评内容为 null */
+                                    /** @description 0-1；无可评内容为 null */
                                     rate: number | null;
                                 };
-                                /** @description 综合得分 0-100(计分方法见 README) */
+                                /** @description 综合得分 0-100（计分方法见 README） */
                                 score: number | null;
                             }[];
                         };
@@ -17342,9 +17384,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 开始日期 YYYY-MM-DD(北京时间,默认近 30 天) */
+                    /** @description 开始日期 YYYY-MM-DD（北京时间，默认近 30 天） */
                     from?: string;
-                    /** @description 结束日期 YYYY-MM-DD(含) */
+                    /** @description 结束日期 YYYY-MM-DD（含） */
                     to?: string;
                 };
                 header?: never;
@@ -17426,9 +17468,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 开始日期 YYYY-MM-DD(北京时间,默认近 30 天) */
+                    /** @description 开始日期 YYYY-MM-DD（北京时间，默认近 30 天） */
                     from?: string;
-                    /** @description 结束日期 YYYY-MM-DD(含) */
+                    /** @description 结束日期 YYYY-MM-DD（含） */
                     to?: string;
                 };
                 header?: never;
@@ -17877,7 +17919,7 @@ export interface paths {
         };
         /**
          * First rows of a source table, classified as an upload would be / 预览源表
-         * @description Per column: the source type, the type pdx would store, detected types, category, grade and whether it is stored encrypted; values of encrypted (4级) columns are masked.
+         * @description Per column: the source type, the type pdx would store, detected types, category, grade and whether it is stored encrypted; values of encrypted columns (grade 4) are masked.
          */
         get: {
             parameters: {
@@ -18024,7 +18066,7 @@ export interface paths {
                         sourceId: string;
                         schema: string;
                         table: string;
-                        /** @description source column → 信息项; default all columns */
+                        /** @description 源列 → 信息项；默认为全部列 / source column → column; default all columns */
                         columns?: {
                             source: string;
                             name: string;
@@ -19178,10 +19220,10 @@ export interface paths {
                                 baseUrl: string | null;
                                 timeoutMs: number;
                                 maxConcurrency: number;
-                                /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                                /** @description 凭据请求头名称（仅提供方可见）；凭据值从不返回 */
                                 authHeader: string | null;
                                 hasCredential: boolean;
-                                /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                                /** @description 客户端证书（仅提供方可见）；私钥从不返回 */
                                 clientCertificate: {
                                     subject: string;
                                     issuer: string;
@@ -19199,7 +19241,7 @@ export interface paths {
                                     error: string | null;
                                 };
                                 resilience: {
-                                    /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                    /** @description 幂等操作（GET/PUT/DELETE）失败后的重试次数 */
                                     retries: number;
                                     /** @description 连续失败多少次后熔断 */
                                     breakerThreshold: number;
@@ -19257,26 +19299,26 @@ export interface paths {
                         summary?: string;
                         /** @enum {string} */
                         shareType?: "unconditional" | "conditional" | "none";
-                        /** @description 上游接口地址;网关只访问此地址之下的路径 */
+                        /** @description 上游接口地址；网关只访问此地址之下的路径 */
                         baseUrl: string;
                         timeoutMs?: number;
                         maxResponseBytes?: number;
-                        /** @description 每个 pdx 进程对该上游的最大并发调用数(超出即 503) */
+                        /** @description 每个 pdx 进程对该上游的最大并发调用数（超出即 503） */
                         maxConcurrency?: number;
-                        /** @description 上游凭据(静态请求头),加密保存,从不返回 */
+                        /** @description 上游凭据（静态请求头），加密保存，从不返回 */
                         auth?: {
                             header: string;
                             secret: string;
                         };
-                        /** @description OpenAPI 3 文档(JSON 或 YAML) */
+                        /** @description OpenAPI 3 文档（JSON 或 YAML） */
                         openapi?: string;
-                        /** @description 手工登记的操作(未给 openapi 时) */
+                        /** @description 手工登记的操作（未给 openapi 时） */
                         operations?: {
-                            /** @description 操作编号(operationId) */
+                            /** @description 操作编号（operationId） */
                             id: string;
                             /** @enum {string} */
                             method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-                            /** @description 路径模板,如 /companies/{uscc} */
+                            /** @description 路径模板，如 /companies/{uscc} */
                             path: string;
                             /** @default  */
                             summary?: string;
@@ -19292,7 +19334,7 @@ export interface paths {
                             }[];
                             /** @default [] */
                             fields?: {
-                                /** @description 响应字段的 JSON 路径,如 data.legalPerson.idNumber,数组元素写作 items[].name */
+                                /** @description 响应字段的 JSON 路径，如 data.legalPerson.idNumber，数组元素写作 items[].name */
                                 path: string;
                                 /** @default  */
                                 label?: string;
@@ -19303,30 +19345,30 @@ export interface paths {
                                 dataType?: "integer" | "decimal" | "boolean" | "date" | "timestamp" | "text";
                             }[];
                         }[];
-                        /** @description 各操作的样例响应(用于识别与定级响应字段) */
+                        /** @description 各操作的样例响应（用于识别与定级响应字段） */
                         samples?: {
                             [key: string]: unknown;
                         };
-                        /** @description 定期健康检查:GET 接口地址 + path */
+                        /** @description 定期健康检查：GET 接口地址 + path */
                         health?: {
                             path: string;
                             intervalSeconds?: number;
                         };
-                        /** @description 幂等操作失败(连接失败、502/503/504)后的重试次数,默认 2 */
+                        /** @description 幂等操作失败（连接失败、502/503/504）后的重试次数，默认 2 */
                         retries?: number;
-                        /** @description 熔断:连续失败 threshold 次后暂停调用,cooldownMs 后放行一次探测 */
+                        /** @description 熔断：连续失败 threshold 次后暂停调用，cooldownMs 后放行一次探测 */
                         breaker?: {
                             threshold?: number;
                             cooldownMs?: number;
                         };
-                        /** @description 上游要求客户端证书(mTLS)时网关出示的证书 */
+                        /** @description 上游要求客户端证书（mTLS）时网关出示的证书 */
                         clientCertificate?: {
-                            /** @description 客户端证书(PEM,可含证书链) */
+                            /** @description 客户端证书（PEM，可含证书链） */
                             cert: string;
-                            /** @description 私钥(PEM,未加密);加密保存,从不返回 */
+                            /** @description 私钥（PEM，未加密）；加密保存，从不返回 */
                             key: string;
                         };
-                        /** @description 签发上游服务器证书的 CA(PEM);不填则使用系统 CA */
+                        /** @description 签发上游服务器证书的 CA（PEM）；不填则使用系统 CA */
                         upstreamCa?: string;
                     };
                 };
@@ -19351,10 +19393,10 @@ export interface paths {
                             baseUrl: string | null;
                             timeoutMs: number;
                             maxConcurrency: number;
-                            /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                            /** @description 凭据请求头名称（仅提供方可见）；凭据值从不返回 */
                             authHeader: string | null;
                             hasCredential: boolean;
-                            /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                            /** @description 客户端证书（仅提供方可见）；私钥从不返回 */
                             clientCertificate: {
                                 subject: string;
                                 issuer: string;
@@ -19372,7 +19414,7 @@ export interface paths {
                                 error: string | null;
                             };
                             resilience: {
-                                /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                /** @description 幂等操作（GET/PUT/DELETE）失败后的重试次数 */
                                 retries: number;
                                 /** @description 连续失败多少次后熔断 */
                                 breakerThreshold: number;
@@ -19441,11 +19483,11 @@ export interface paths {
                     "application/json": {
                         openapi?: string;
                         operations?: {
-                            /** @description 操作编号(operationId) */
+                            /** @description 操作编号（operationId） */
                             id: string;
                             /** @enum {string} */
                             method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-                            /** @description 路径模板,如 /companies/{uscc} */
+                            /** @description 路径模板，如 /companies/{uscc} */
                             path: string;
                             /** @default  */
                             summary?: string;
@@ -19461,7 +19503,7 @@ export interface paths {
                             }[];
                             /** @default [] */
                             fields?: {
-                                /** @description 响应字段的 JSON 路径,如 data.legalPerson.idNumber,数组元素写作 items[].name */
+                                /** @description 响应字段的 JSON 路径，如 data.legalPerson.idNumber，数组元素写作 items[].name */
                                 path: string;
                                 /** @default  */
                                 label?: string;
@@ -19476,7 +19518,7 @@ export interface paths {
                         samples?: {
                             [key: string]: unknown;
                         };
-                        /** @description 修改本部门已登记的接口时给出:已有字段保留其分级,并列出新增与删除的操作 */
+                        /** @description 修改本部门已登记的接口时给出：已有字段保留其分级，并列出新增与删除的操作 */
                         service?: string;
                     };
                 };
@@ -19492,11 +19534,11 @@ export interface paths {
                             title: string;
                             servers: string[];
                             operations: {
-                                /** @description 操作编号(operationId) */
+                                /** @description 操作编号（operationId） */
                                 id: string;
                                 /** @enum {string} */
                                 method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-                                /** @description 路径模板,如 /companies/{uscc} */
+                                /** @description 路径模板，如 /companies/{uscc} */
                                 path: string;
                                 /** @default  */
                                 summary: string;
@@ -19512,7 +19554,7 @@ export interface paths {
                                 }[];
                                 /** @default [] */
                                 fields: {
-                                    /** @description 响应字段的 JSON 路径,如 data.legalPerson.idNumber,数组元素写作 items[].name */
+                                    /** @description 响应字段的 JSON 路径，如 data.legalPerson.idNumber，数组元素写作 items[].name */
                                     path: string;
                                     /** @default  */
                                     label: string;
@@ -19528,7 +19570,7 @@ export interface paths {
                                 label: string;
                                 grade: number | null;
                                 type: string | null;
-                                /** @description 该接口已有此字段(保留原分级) */
+                                /** @description 该接口已有此字段（保留原分级） */
                                 existing: boolean;
                             }[];
                             /** @description 新增的操作 */
@@ -19585,10 +19627,10 @@ export interface paths {
                             baseUrl: string | null;
                             timeoutMs: number;
                             maxConcurrency: number;
-                            /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                            /** @description 凭据请求头名称（仅提供方可见）；凭据值从不返回 */
                             authHeader: string | null;
                             hasCredential: boolean;
-                            /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                            /** @description 客户端证书（仅提供方可见）；私钥从不返回 */
                             clientCertificate: {
                                 subject: string;
                                 issuer: string;
@@ -19606,7 +19648,7 @@ export interface paths {
                                 error: string | null;
                             };
                             resilience: {
-                                /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                /** @description 幂等操作（GET/PUT/DELETE）失败后的重试次数 */
                                 retries: number;
                                 /** @description 连续失败多少次后熔断 */
                                 breakerThreshold: number;
@@ -19663,21 +19705,21 @@ export interface paths {
                     "application/json": {
                         baseUrl?: string;
                         timeoutMs?: number;
-                        /** @description 上游凭据;null 删除;凭据值加密保存,从不返回 */
+                        /** @description 上游凭据；null 删除；凭据值加密保存，从不返回 */
                         auth?: {
                             header: string;
                             /** @description 留空则保留已保存的凭据值 */
                             secret?: string;
                         } | null;
-                        /** @description 重新导入 OpenAPI 3 文档(替换全部操作) */
+                        /** @description 重新导入 OpenAPI 3 文档（替换全部操作） */
                         openapi?: string;
-                        /** @description 替换全部操作(未给 openapi 时) */
+                        /** @description 替换全部操作（未给 openapi 时） */
                         operations?: {
-                            /** @description 操作编号(operationId) */
+                            /** @description 操作编号（operationId） */
                             id: string;
                             /** @enum {string} */
                             method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-                            /** @description 路径模板,如 /companies/{uscc} */
+                            /** @description 路径模板，如 /companies/{uscc} */
                             path: string;
                             /** @default  */
                             summary?: string;
@@ -19693,7 +19735,7 @@ export interface paths {
                             }[];
                             /** @default [] */
                             fields?: {
-                                /** @description 响应字段的 JSON 路径,如 data.legalPerson.idNumber,数组元素写作 items[].name */
+                                /** @description 响应字段的 JSON 路径，如 data.legalPerson.idNumber，数组元素写作 items[].name */
                                 path: string;
                                 /** @default  */
                                 label?: string;
@@ -19730,10 +19772,10 @@ export interface paths {
                             baseUrl: string | null;
                             timeoutMs: number;
                             maxConcurrency: number;
-                            /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                            /** @description 凭据请求头名称（仅提供方可见）；凭据值从不返回 */
                             authHeader: string | null;
                             hasCredential: boolean;
-                            /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                            /** @description 客户端证书（仅提供方可见）；私钥从不返回 */
                             clientCertificate: {
                                 subject: string;
                                 issuer: string;
@@ -19751,7 +19793,7 @@ export interface paths {
                                 error: string | null;
                             };
                             resilience: {
-                                /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                /** @description 幂等操作（GET/PUT/DELETE）失败后的重试次数 */
                                 retries: number;
                                 /** @description 连续失败多少次后熔断 */
                                 breakerThreshold: number;
@@ -19848,10 +19890,10 @@ export interface paths {
                             baseUrl: string | null;
                             timeoutMs: number;
                             maxConcurrency: number;
-                            /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                            /** @description 凭据请求头名称（仅提供方可见）；凭据值从不返回 */
                             authHeader: string | null;
                             hasCredential: boolean;
-                            /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                            /** @description 客户端证书（仅提供方可见）；私钥从不返回 */
                             clientCertificate: {
                                 subject: string;
                                 issuer: string;
@@ -19869,7 +19911,7 @@ export interface paths {
                                 error: string | null;
                             };
                             resilience: {
-                                /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                /** @description 幂等操作（GET/PUT/DELETE）失败后的重试次数 */
                                 retries: number;
                                 /** @description 连续失败多少次后熔断 */
                                 breakerThreshold: number;
@@ -19940,9 +19982,9 @@ export interface paths {
                 content: {
                     "application/json": {
                         clientCertificate: {
-                            /** @description 客户端证书(PEM,可含证书链) */
+                            /** @description 客户端证书（PEM，可含证书链） */
                             cert: string;
-                            /** @description 私钥(PEM,未加密);加密保存,从不返回 */
+                            /** @description 私钥（PEM，未加密）；加密保存，从不返回 */
                             key: string;
                         } | null;
                     };
@@ -19968,10 +20010,10 @@ export interface paths {
                             baseUrl: string | null;
                             timeoutMs: number;
                             maxConcurrency: number;
-                            /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                            /** @description 凭据请求头名称（仅提供方可见）；凭据值从不返回 */
                             authHeader: string | null;
                             hasCredential: boolean;
-                            /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                            /** @description 客户端证书（仅提供方可见）；私钥从不返回 */
                             clientCertificate: {
                                 subject: string;
                                 issuer: string;
@@ -19989,7 +20031,7 @@ export interface paths {
                                 error: string | null;
                             };
                             resilience: {
-                                /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                /** @description 幂等操作（GET/PUT/DELETE）失败后的重试次数 */
                                 retries: number;
                                 /** @description 连续失败多少次后熔断 */
                                 breakerThreshold: number;
@@ -20078,10 +20120,10 @@ export interface paths {
                             baseUrl: string | null;
                             timeoutMs: number;
                             maxConcurrency: number;
-                            /** @description 凭据请求头名称(仅提供方可见);凭据值从不返回 */
+                            /** @description 凭据请求头名称（仅提供方可见）；凭据值从不返回 */
                             authHeader: string | null;
                             hasCredential: boolean;
-                            /** @description 客户端证书(仅提供方可见);私钥从不返回 */
+                            /** @description 客户端证书（仅提供方可见）；私钥从不返回 */
                             clientCertificate: {
                                 subject: string;
                                 issuer: string;
@@ -20099,7 +20141,7 @@ export interface paths {
                                 error: string | null;
                             };
                             resilience: {
-                                /** @description 幂等操作(GET/PUT/DELETE)失败后的重试次数 */
+                                /** @description 幂等操作（GET/PUT/DELETE）失败后的重试次数 */
                                 retries: number;
                                 /** @description 连续失败多少次后熔断 */
                                 breakerThreshold: number;
@@ -20155,16 +20197,16 @@ export interface paths {
         };
         /**
          * Call statistics: calls, errors, latency p50/p95 by service, operation, consumer and day / 接口调用统计
-         * @description provided 本部门提供的接口(数据管理员);consumed 本单位的调用(使用方、数据管理员);all 全部(安全管理员、主管部门的数据管理员)。来自消息日志(gateway.call 审计记录)。
+         * @description provided 本部门提供的接口（数据管理员）；consumed 本单位的调用（使用方、数据管理员）；all 全部（安全管理员、主管部门的数据管理员）。来自消息日志（gateway.call 审计记录）。
          */
         get: {
             parameters: {
                 query?: {
-                    /** @description 统计范围,默认按角色 */
+                    /** @description 统计范围，默认按角色 */
                     view?: "provided" | "consumed" | "all";
-                    /** @description 开始日期 YYYY-MM-DD(含),默认 30 天前 */
+                    /** @description 开始日期 YYYY-MM-DD（含），默认 30 天前 */
                     from?: string;
-                    /** @description 结束日期 YYYY-MM-DD(含),默认今天 */
+                    /** @description 结束日期 YYYY-MM-DD（含），默认今天 */
                     to?: string;
                     /** @description 资源代码 */
                     service?: string;
@@ -20193,26 +20235,26 @@ export interface paths {
                             from: string;
                             to: string;
                             totals: {
-                                /** @description 调用次数(成功与失败) */
+                                /** @description 调用次数（成功与失败） */
                                 calls: number;
-                                /** @description 失败次数(上游错误、超时、熔断、并发上限等) */
+                                /** @description 失败次数（上游错误、超时、熔断、并发上限等） */
                                 errors: number;
-                                /** @description 延迟中位数(毫秒) */
+                                /** @description 延迟中位数（毫秒） */
                                 p50: number | null;
-                                /** @description 延迟 95 分位(毫秒) */
+                                /** @description 延迟 95 分位（毫秒） */
                                 p95: number | null;
                             };
-                            /** @description 按日汇总(无调用的日期不列出) */
+                            /** @description 按日汇总（无调用的日期不列出） */
                             byDay: {
-                                /** @description 中国日期(UTC+8)YYYY-MM-DD */
+                                /** @description 中国日期（UTC+8）YYYY-MM-DD */
                                 day: string;
-                                /** @description 调用次数(成功与失败) */
+                                /** @description 调用次数（成功与失败） */
                                 calls: number;
-                                /** @description 失败次数(上游错误、超时、熔断、并发上限等) */
+                                /** @description 失败次数（上游错误、超时、熔断、并发上限等） */
                                 errors: number;
-                                /** @description 延迟中位数(毫秒) */
+                                /** @description 延迟中位数（毫秒） */
                                 p50: number | null;
-                                /** @description 延迟 95 分位(毫秒) */
+                                /** @description 延迟 95 分位（毫秒） */
                                 p95: number | null;
                             }[];
                             items: {
@@ -20221,24 +20263,24 @@ export interface paths {
                                 operation: string;
                                 consumerOrgId: string | null;
                                 consumerOrgName: string;
-                                /** @description 调用次数(成功与失败) */
+                                /** @description 调用次数（成功与失败） */
                                 calls: number;
-                                /** @description 失败次数(上游错误、超时、熔断、并发上限等) */
+                                /** @description 失败次数（上游错误、超时、熔断、并发上限等） */
                                 errors: number;
-                                /** @description 延迟中位数(毫秒) */
+                                /** @description 延迟中位数（毫秒） */
                                 p50: number | null;
-                                /** @description 延迟 95 分位(毫秒) */
+                                /** @description 延迟 95 分位（毫秒） */
                                 p95: number | null;
                                 days: {
-                                    /** @description 中国日期(UTC+8)YYYY-MM-DD */
+                                    /** @description 中国日期（UTC+8）YYYY-MM-DD */
                                     day: string;
-                                    /** @description 调用次数(成功与失败) */
+                                    /** @description 调用次数（成功与失败） */
                                     calls: number;
-                                    /** @description 失败次数(上游错误、超时、熔断、并发上限等) */
+                                    /** @description 失败次数（上游错误、超时、熔断、并发上限等） */
                                     errors: number;
-                                    /** @description 延迟中位数(毫秒) */
+                                    /** @description 延迟中位数（毫秒） */
                                     p50: number | null;
-                                    /** @description 延迟 95 分位(毫秒) */
+                                    /** @description 延迟 95 分位（毫秒） */
                                     p95: number | null;
                                 }[];
                             }[];
@@ -20262,7 +20304,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Call an operation of an interface under my grant / 接口调用(网关) */
+        /** Call an operation of an interface under my grant / 接口调用（网关） */
         get: {
             parameters: {
                 query?: never;
@@ -20275,7 +20317,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description 上游响应,按授权逐字段处理(未授权字段已移除) */
+                /** @description 上游响应，按授权逐字段处理（未授权字段已移除） */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -20286,7 +20328,7 @@ export interface paths {
                 };
             };
         };
-        /** Call an operation of an interface under my grant / 接口调用(网关) */
+        /** Call an operation of an interface under my grant / 接口调用（网关） */
         put: {
             parameters: {
                 query?: never;
@@ -20299,7 +20341,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description 上游响应,按授权逐字段处理(未授权字段已移除) */
+                /** @description 上游响应，按授权逐字段处理（未授权字段已移除） */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -20310,7 +20352,7 @@ export interface paths {
                 };
             };
         };
-        /** Call an operation of an interface under my grant / 接口调用(网关) */
+        /** Call an operation of an interface under my grant / 接口调用（网关） */
         post: {
             parameters: {
                 query?: never;
@@ -20323,7 +20365,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description 上游响应,按授权逐字段处理(未授权字段已移除) */
+                /** @description 上游响应，按授权逐字段处理（未授权字段已移除） */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -20334,7 +20376,7 @@ export interface paths {
                 };
             };
         };
-        /** Call an operation of an interface under my grant / 接口调用(网关) */
+        /** Call an operation of an interface under my grant / 接口调用（网关） */
         delete: {
             parameters: {
                 query?: never;
@@ -20347,7 +20389,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description 上游响应,按授权逐字段处理(未授权字段已移除) */
+                /** @description 上游响应，按授权逐字段处理（未授权字段已移除） */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -20360,7 +20402,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Call an operation of an interface under my grant / 接口调用(网关) */
+        /** Call an operation of an interface under my grant / 接口调用（网关） */
         patch: {
             parameters: {
                 query?: never;
@@ -20373,7 +20415,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description 上游响应,按授权逐字段处理(未授权字段已移除) */
+                /** @description 上游响应，按授权逐字段处理（未授权字段已移除） */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -20410,7 +20452,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description PDX_UPSTREAM_ALLOW 中的网段(只读) */
+                            /** @description PDX_UPSTREAM_ALLOW 中的网段（只读） */
                             env: string[];
                             /** @description 安全管理员允许的网段 */
                             networks: string[];
@@ -20430,7 +20472,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description 网段(CIDR),如 127.0.0.1/32、10.20.0.0/16 */
+                        /** @description 网段（CIDR），如 127.0.0.1/32、10.20.0.0/16 */
                         networks: string[];
                     };
                 };
@@ -20443,7 +20485,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description PDX_UPSTREAM_ALLOW 中的网段(只读) */
+                            /** @description PDX_UPSTREAM_ALLOW 中的网段（只读） */
                             env: string[];
                             /** @description 安全管理员允许的网段 */
                             networks: string[];
@@ -20490,7 +20532,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Replay journey step 6 on the demo world: a night burst of 朝阳市民政局’s key / 演示:重放夜间突发访问 */
+        /** Replay journey step 6 on the demo world: a night burst of 朝阳市民政局’s key / 演示：重放夜间突发访问 */
         post: {
             parameters: {
                 query?: never;

@@ -71,7 +71,7 @@ export function useHeldNotice() {
  * proposals; the secadmin and the auditor approve or reject the ones waiting for them.
  */
 export function AdminChangesPage() {
-  const { t, time, lang } = useI18n();
+  const { t, time, sep, paren, colon, semicolon } = useI18n();
   const { me } = useAuth();
   const { modal, message } = App.useApp();
   const { data, error, reload } = useLoad(() => Promise.all([identityApi.adminChanges(), identityApi.orgs()]), [], { on: CHANGES_EVENT });
@@ -107,11 +107,10 @@ export function AdminChangesPage() {
   const orgName = (id: string | undefined) => orgs.find((o) => o.id === id)?.name ?? id;
   const describe = (c: AdminChange) => {
     const f = c.changes;
-    const [colon, semicolon] = lang === 'zh' ? ['：', '；'] : [': ', '; '];
     const created = c.kind === 'create';
     const parts: string[] = [];
     if (f.username) parts.push(`${t('users.username')}${colon}${f.username}`);
-    if (f.roles) parts.push(`${t(created ? 'users.roles' : 'changes.rolesTo')}${colon}${f.roles.map((r) => t(`role.${r}`)).join(lang === 'zh' ? '、' : ', ')}`);
+    if (f.roles) parts.push(`${t(created ? 'users.roles' : 'changes.rolesTo')}${colon}${f.roles.map((r) => t(`role.${r}`)).join(sep)}`);
     if (f.disabled !== undefined) parts.push(t(f.disabled ? 'changes.disable' : 'changes.enable'));
     if (f.orgId) parts.push(`${t(created ? 'users.org' : 'changes.orgTo')}${colon}${orgName(f.orgId)}`);
     if (f.displayName) parts.push(`${t(created ? 'users.displayName' : 'changes.nameTo')}${colon}${f.displayName}`);
@@ -132,7 +131,7 @@ export function AdminChangesPage() {
         onRow={(c) => ({ 'data-testid': `change-${c.targetUsername}` }) as HTMLAttributes<HTMLElement>}
         columns={[
           { title: t('changes.account'), dataIndex: 'targetUsername' },
-          { title: t('changes.kind'), render: (_, c) => `${t(`changes.kind.${c.kind}`)}${lang === 'zh' ? '（' : ' ('}${c.adminRoles.map((r) => t(`role.${r}`)).join(lang === 'zh' ? '、' : ', ')}${lang === 'zh' ? '）' : ')'}` },
+          { title: t('changes.kind'), render: (_, c) => `${t(`changes.kind.${c.kind}`)}${paren(c.adminRoles.map((r) => t(`role.${r}`)).join(sep))}` },
           { title: t('changes.what'), render: (_, c) => describe(c) },
           { title: t('changes.proposer'), render: (_, c) => c.proposedBy.username },
           { title: t('changes.proposedAt'), dataIndex: 'proposedAt', render: (v: string) => time(v) },

@@ -52,13 +52,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The details of a record as labelled fields: values as text, lists joined, nested objects as "name: value". */
 function DetailsList({ details }: { details: Record<string, unknown> }) {
-  const { t, label, colon, sep, num } = useI18n();
+  const i18n = useI18n();
+  const { label, colon, sep, semicolon, num } = i18n;
   const show = (v: unknown): string => {
     if (v === null || v === undefined) return '—';
     // A row filter (data reads record the grant's and the request's) in words, as the sharing pages say it.
-    if (isFilterNode(v)) return filterNodeText(t, v);
+    if (isFilterNode(v)) return filterNodeText(i18n, v);
     if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' && 'name' in x ? String((x as { name: unknown }).name) : show(x))).join(sep);
-    if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${label('audit.detail', k)}${colon}${show(x)}`).join(colon === '：' ? '；' : '; ');
+    if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${label('audit.detail', k)}${colon}${show(x)}`).join(semicolon);
     if (typeof v === 'number') return num(v);
     return String(v);
   };

@@ -41,7 +41,7 @@ interface Entry {
 /** A catalogue entry: metadata, 信息项, versions; for the provider's officers also quality and management. */
 export function DatasetPage() {
   const { code = '' } = useParams();
-  const { t, label, time, date, paren } = useI18n();
+  const { t, label, time, date, paren, sep } = useI18n();
   const { me, has } = useAuth();
   const { message, modal } = App.useApp();
   const navigate = useNavigate();
@@ -234,7 +234,7 @@ export function DatasetPage() {
           <Descriptions.Item label={t('cat.f.shareType')}>
             <ShareTag value={d.shareType} />
           </Descriptions.Item>
-          <Descriptions.Item label={t('cat.f.shareMethods')}>{d.shareMethods.map((m) => t(`cat.method.${m}`)).join('、')}</Descriptions.Item>
+          <Descriptions.Item label={t('cat.f.shareMethods')}>{d.shareMethods.map((m) => t(`cat.method.${m}`)).join(sep)}</Descriptions.Item>
           <Descriptions.Item label={t('cat.f.shareConditions')} span={2}>
             {text(d.shareConditions)}
           </Descriptions.Item>

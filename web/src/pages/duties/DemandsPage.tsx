@@ -15,7 +15,7 @@ const STATE_COLORS: Record<Demand['state'], string> = { open: 'orange', assigned
 type Dialog = { kind: 'assign'; demand: Demand } | { kind: 'answer'; demand: Demand } | { kind: 'reopen'; demand: Demand };
 
 export function DemandsPage() {
-  const { t, time, date, colon, paren } = useI18n();
+  const { t, time, date, colon, paren, sep } = useI18n();
   const { me, has } = useAuth();
   const { message } = App.useApp();
   const { data: items = [], error, reload } = useLoad(() => demandApi.list(), []);
@@ -115,7 +115,7 @@ export function DemandsPage() {
         }}
         columns={[
           { title: t('duties.dm.name'), render: (_, m) => <strong>{m.title}</strong> },
-          { title: t('duties.dm.fieldsCol'), render: (_, m) => m.fields.join('、') },
+          { title: t('duties.dm.fieldsCol'), render: (_, m) => m.fields.join(sep) },
           { title: t('duties.dm.raisedBy'), render: (_, m) => m.raisedOrg.name },
           { title: t('duties.dm.assigned'), render: (_, m) => m.assignedOrg?.name ?? (m.suggestedOrg ? paren(m.suggestedOrg.name).trim() : '—') },
           {

@@ -9,7 +9,7 @@ import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 
 export function FlaggedRows({ code }: { code: string }) {
-  const { t, time } = useI18n();
+  const { t, time, sep } = useI18n();
   const { data } = useLoad(() => dutiesApi.flagged(code), [code]);
   if (!data || data.rows.length === 0) return null;
   return (
@@ -23,7 +23,7 @@ export function FlaggedRows({ code }: { code: string }) {
           <Typography.Text type="secondary">{t('duties.flag.hint')}</Typography.Text>
           {data.rows.map((r) => (
             <span key={r.row} data-testid={`flagged-row-${r.row}`}>
-              {t('duties.flag.row', { row: r.row, columns: r.columns.join('、'), since: time(r.since) })}
+              {t('duties.flag.row', { row: r.row, columns: r.columns.join(sep), since: time(r.since) })}
             </span>
           ))}
         </Space>

@@ -164,7 +164,7 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
                 showSearch
                 optionFilterProp="label"
                 data-testid="wizard-table"
-                options={(tables.data ?? []).filter((x) => x.schema === schema).map((x) => ({ value: x.table, label: `${x.table}${x.kind === 'view' ? `（${t('sources.view')}）` : ''}` }))}
+                options={(tables.data ?? []).filter((x) => x.schema === schema).map((x) => ({ value: x.table, label: `${x.table}${x.kind === 'view' ? paren(t('sources.view')) : ''}` }))}
               />
             </Form.Item>
           </Space>

@@ -15,7 +15,7 @@ export function useScheduleText(): (b: Pick<Binding, 'cron' | 'intervalMinutes'>
 }
 
 export function DatasetBinding({ code }: { code: string }) {
-  const { t, time, lang } = useI18n();
+  const { t, time, lang, colon } = useI18n();
   const { data: bindings, error } = useLoad(() => sourcesApi.bindings(), [code]);
   const b: Binding | undefined = bindings?.find((x) => x.dataset === code);
   const schedule = useScheduleText();
@@ -39,7 +39,7 @@ export function DatasetBinding({ code }: { code: string }) {
           <Descriptions.Item label={t('sources.state')} span={2}>
             {b.lastError ? (
               <Typography.Text type="danger">
-                {t('sources.failures', { n: b.consecutiveFailures })}：{b.lastError.message[lang]}
+                {t('sources.failures', { n: b.consecutiveFailures })}{colon}{b.lastError.message[lang]}
               </Typography.Text>
             ) : (
               <Tag color="green">{b.lastVersion ? t('sources.atVersion', { n: b.lastVersion }) : t('sources.notRun')}</Tag>

@@ -17,7 +17,7 @@ const RUN_COLOR = { running: 'processing', succeeded: 'green', unchanged: 'defau
 const formatBytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
 export function SourcesPage() {
-  const { t, time, lang, paren } = useI18n();
+  const { t, time, lang, paren, colon } = useI18n();
   const { message, modal } = App.useApp();
   const [params, setParams] = useSearchParams();
   const { data, reload, error } = useLoad(() => Promise.all([sourcesApi.list(), sourcesApi.bindings()]), []);
@@ -163,7 +163,7 @@ export function SourcesPage() {
               render: (_, b) =>
                 b.lastError ? (
                   <Typography.Text type="danger">
-                    {t('sources.failures', { n: b.consecutiveFailures })}：{text(b.lastError.message)}
+                    {t('sources.failures', { n: b.consecutiveFailures })}{colon}{text(b.lastError.message)}
                   </Typography.Text>
                 ) : (
                   <Tag color="green">{b.lastVersion ? t('sources.atVersion', { n: b.lastVersion }) : t('sources.notRun')}</Tag>
@@ -266,12 +266,12 @@ export function SourcesPage() {
             {tested.result.ok ? <Alert type="success" showIcon message={t('sources.reachable')} /> : <Alert type="error" showIcon message={t('sources.unreachable')} description={text(tested.result.error?.message)} />}
             {tested.result.version && (
               <Typography.Text>
-                {t('sources.version')}：{tested.result.version}
+                {t('sources.version')}{colon}{tested.result.version}
               </Typography.Text>
             )}
             {tested.result.privileges && (
               <div>
-                <Typography.Text>{t('sources.privileges')}：</Typography.Text>
+                <Typography.Text>{t('sources.privileges')}{colon}</Typography.Text>
                 {tested.result.privileges.map((p) => (
                   <div key={p}>
                     <Typography.Text code>{p}</Typography.Text>

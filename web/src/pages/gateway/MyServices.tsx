@@ -21,7 +21,7 @@ export function curlOf(origin: string, code: string, o: Operation): string {
 
 /** Operations of an interface: (the registry: its id,) method, path, summary, parameters (required ones starred) and an example call. */
 export function OperationsTable({ code, operations, testId, showId }: { code: string; operations: Operation[]; testId?: string; showId?: boolean }) {
-  const { t, lang } = useI18n();
+  const { t, sep } = useI18n();
   const origin = window.location.origin;
   return (
     <Table<Operation>
@@ -36,7 +36,7 @@ export function OperationsTable({ code, operations, testId, showId }: { code: st
         { title: t('gw.method'), dataIndex: 'method', render: (m: string) => <Tag color="geekblue">{m}</Tag> },
         { title: t('gw.path'), dataIndex: 'path', render: (p: string) => <Typography.Text code>{p}</Typography.Text> },
         { title: t('gw.summary'), dataIndex: 'summary' },
-        { title: t('gw.params'), render: (_, o) => o.parameters.map((p) => `${p.name}${p.required ? '*' : ''}`).join(lang === 'zh' ? '、' : ', ') || '—' },
+        { title: t('gw.params'), render: (_, o) => o.parameters.map((p) => `${p.name}${p.required ? '*' : ''}`).join(sep) || '—' },
         {
           title: t('gw.curl'),
           render: (_, o) => (
@@ -51,7 +51,7 @@ export function OperationsTable({ code, operations, testId, showId }: { code: st
 }
 
 export function MyServices() {
-  const { t } = useI18n();
+  const { t, sep } = useI18n();
   const { me } = useAuth();
   const { data, loading, error } = useLoad(async () => {
     const [grants, services] = await Promise.all([shareApi.grants(), gatewayApi.list()]);
@@ -84,7 +84,7 @@ export function MyServices() {
             <Descriptions size="small" column={{ xs: 1, md: 3 }}>
               <Descriptions.Item label={t('gw.mine.until')}>{endDateOf(g.expiresAt) ?? t('gw.mine.noEnd')}</Descriptions.Item>
               <Descriptions.Item label={t('gw.mine.perMinute')}>{g.requestsPerMinute ?? t('gw.mine.unlimited')}</Descriptions.Item>
-              <Descriptions.Item label={t('gw.mine.ips')}>{g.ipRanges.length ? g.ipRanges.join('、') : t('gw.mine.unlimited')}</Descriptions.Item>
+              <Descriptions.Item label={t('gw.mine.ips')}>{g.ipRanges.length ? g.ipRanges.join(sep) : t('gw.mine.unlimited')}</Descriptions.Item>
               <Descriptions.Item label={t('gw.mine.fields')} span={3}>
                 <Space size={[8, 4]} wrap data-testid="gw-mine-fields">
                   {g.columns.map((c) => (

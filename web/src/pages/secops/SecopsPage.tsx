@@ -10,6 +10,7 @@ import { DashboardTab } from './DashboardTab.tsx';
 import { SettingsTab } from './SettingsTab.tsx';
 import { SignOnPolicyTab } from './SignOnPolicyTab.tsx';
 import { detectorLabel, duration, SeverityTag, useLiveAlerts, useText } from './common.tsx';
+import { factValue, ID_FACTS } from './facts.ts';
 
 /** 安全运营 console of the security administrator: dashboard, alerts, incidents, containment, settings. */
 export function SecopsPage() {
@@ -214,26 +215,16 @@ function SubjectName({ alert }: { alert: Alert }) {
   );
 }
 
-/** Ids in the facts: shown as names or links elsewhere in the drawer, and in the technical details. */
-const ID_FACTS = new Set(['grantId', 'apiKeyId', 'changeId', 'requestId', 'providerOrgId', 'binding', 'incidentId', 'via', 'kind', 'adminRoles']);
-
 /** What a detector saw, as labelled fields in the console language (raw JSON only in the technical details). */
 export function FactsList({ facts }: { facts: Record<string, unknown> }) {
-  const { t, label, time, num } = useI18n();
-  const show = (key: string, v: unknown): string => {
-    if (typeof v === 'boolean') return t(v ? 'secops.yes' : 'secops.no');
-    if (typeof v === 'number') return key === 'ratio' || key === 'baselineMean' ? num(Math.round(v * 10) / 10) : num(v);
-    if ((key === 'hour' || key === 'due' || key === 'dueAt') && typeof v === 'string' && /^\d{4}-/.test(v)) return time(v);
-    if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' && 'name' in x ? String((x as { name: unknown }).name) : String(x))).join('、');
-    if (v && typeof v === 'object' && 'from' in v && 'to' in v) return `${String((v as { from: unknown }).from)}:00–${String((v as { to: unknown }).to)}:00`;
-    return String(v);
-  };
+  const i18n = useI18n();
+  const { label } = i18n;
   const entries = Object.entries(facts).filter(([k, v]) => !ID_FACTS.has(k) && v !== null && v !== undefined && v !== '');
   return (
     <Descriptions column={1} size="small" data-testid="alert-facts">
       {entries.map(([k, v]) => (
         <Descriptions.Item key={k} label={label('secops.fact', k)}>
-          {show(k, v)}
+          {factValue(k, v, i18n)}
         </Descriptions.Item>
       ))}
     </Descriptions>
@@ -283,7 +274,7 @@ function IncidentsTab({ version, onOpen }: { version: number; onOpen(id: string)
 }
 
 function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): void; onChanged(): void }) {
-  const { t, label, time, lang } = useI18n();
+  const { t, label, time, paren } = useI18n();
   const text = useText();
   const { message } = AntApp.useApp();
   const [detail, setDetail] = useState<IncidentDetail>();
@@ -354,8 +345,8 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
             <Button disabled={!action.trim()} onClick={() => run(secopsApi.addAction(i.id, action))}>{t('secops.addAction')}</Button>
           </Space.Compact>
           <Space>
-            <Button href={secopsApi.reportUrl(i.id, 'md')}>{t('secops.export')}{lang === 'zh' ? '（Markdown）' : ' (Markdown)'}</Button>
-            <Button href={secopsApi.reportUrl(i.id, 'html')} target="_blank">{t('secops.export')}{lang === 'zh' ? '（HTML）' : ' (HTML)'}</Button>
+            <Button href={secopsApi.reportUrl(i.id, 'md')}>{t('secops.export')}{paren('Markdown')}</Button>
+            <Button href={secopsApi.reportUrl(i.id, 'html')} target="_blank">{t('secops.export')}{paren('HTML')}</Button>
           </Space>
           <Typography.Title level={5}>{t('secops.incidentAlerts')}</Typography.Title>
           {detail.alerts.map((a) => (
@@ -370,7 +361,8 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
                 <span>
                   <Typography.Text type="secondary">{time(e.at)}</Typography.Text> <Tag>{label('secops.event', e.kind)}</Tag> {e.actorName === 'pdx' ? t('secops.system') : e.actorName}{' '}
                   {e.kind === 'state' && typeof e.details.to === 'string' ? `${label('secops.state', String(e.details.from))} → ${label('secops.state', e.details.to)} ` : ''}
-                  {e.text}
+                  {/* The platform's own entries in the console language; a person's note, and rows stored before codes, as written. */}
+                  {e.message ? text(e.message) : e.text}
                 </span>
               ),
             }))}

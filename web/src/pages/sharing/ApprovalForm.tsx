@@ -22,7 +22,8 @@ export function defaultModeFor(c: Pick<ColumnDetail, 'grade' | 'type' | 'freeTex
 
 /** The provider officer's decision: a mode per column, rows, term, quotas, IP ranges, impact assessment. */
 export function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone: () => void }) {
-  const { t, sep, num } = useI18n();
+  const i18n = useI18n();
+  const { t, sep, num } = i18n;
   const { message, modal } = App.useApp();
   // Every column of the dataset may be filtered on, not only the requested ones.
   const { data: all = [] } = useLoad(() => getColumns(detail.dataset.code).catch(() => []), [detail.dataset.code]);
@@ -55,7 +56,7 @@ export function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone
   /** Shows the terms about to be granted and approves only once confirmed. */
   function confirmApprove() {
     if (impactMissing) {
-      setError(t('share.impactRequired', { columns: clear4.join('、') }));
+      setError(t('share.impactRequired', { columns: clear4.join(sep) }));
       return;
     }
     modal.confirm({
@@ -75,12 +76,12 @@ export function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone
               })}
             </Space>
           </Descriptions.Item>
-          <Descriptions.Item label={t('share.f.rowFilter')}>{filterShown ? (rowFilterText(t, filterShown) ?? filterShown) : t('share.allRows')}</Descriptions.Item>
+          <Descriptions.Item label={t('share.f.rowFilter')}>{filterShown ? (rowFilterText(i18n, filterShown) ?? filterShown) : t('share.allRows')}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.endDate')}>{endDate.format('YYYY-MM-DD')}</Descriptions.Item>
           {!!(rowsPerDay || requestsPerMinute) && (
             <Descriptions.Item label={t('share.quotas')}>{[rowsPerDay ? t('share.rowsPerDayValue', { n: num(rowsPerDay) }) : null, requestsPerMinute ? t('share.perMinuteValue', { n: requestsPerMinute }) : null].filter(Boolean).join(sep)}</Descriptions.Item>
           )}
-          {ipRanges.length > 0 && <Descriptions.Item label={t('share.f.ipRanges')}>{ipRanges.join('、')}</Descriptions.Item>}
+          {ipRanges.length > 0 && <Descriptions.Item label={t('share.f.ipRanges')}>{ipRanges.join(sep)}</Descriptions.Item>}
           <Descriptions.Item label={t('share.approveNext')}>{t(detail.needsSecurity ? 'share.approveNextSecurity' : 'share.approveNextActive')}</Descriptions.Item>
         </Descriptions>
       ),
@@ -159,7 +160,7 @@ export function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone
           label={t('share.f.impact')}
           required={clear4.length > 0}
           validateStatus={impactMissing ? 'error' : undefined}
-          help={clear4.length > 0 ? t('share.impactRequired', { columns: clear4.join('、') }) : t('share.impactOptional')}
+          help={clear4.length > 0 ? t('share.impactRequired', { columns: clear4.join(sep) }) : t('share.impactOptional')}
         >
           <Input.TextArea rows={3} value={impact} onChange={(e) => setImpact(e.target.value)} data-testid="impact" />
         </Form.Item>

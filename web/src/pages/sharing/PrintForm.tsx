@@ -14,22 +14,22 @@ import './print.css';
  */
 export function PrintForm() {
   const { id = '' } = useParams();
-  const { t, label, time } = useI18n();
+  const { t, label, time, colon, paren } = useI18n();
   const { data: d, error } = useLoad(() => shareApi.request(id), [id]);
   if (error) return <Result status="error" title={t('share.loadFailed')} subTitle={error} />;
   if (!d) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
   const granted = new Map((d.terms?.columns ?? []).map((c) => [c.name, c]));
   const none = '—';
   /** The verdict and the opinion written with it (a note that already says 同意 is not repeated). */
-  const opinion = (verdict: string, note: string | null) => (!note ? verdict : note.startsWith(verdict) ? note : `${verdict}：${note}`);
+  const opinion = (verdict: string, note: string | null) => (!note ? verdict : note.startsWith(verdict) ? note : `${verdict}${colon}${note}`);
   const decisions: { step: string; who: string; at: string; opinion: string }[] = [
-    { step: t('share.print.stepSubmit'), who: `${d.requester.name}（${d.consumerName}）`, at: time(d.createdAt), opinion: d.purpose },
+    { step: t('share.print.stepSubmit'), who: `${d.requester.name}${paren(d.consumerName)}`, at: time(d.createdAt), opinion: d.purpose },
   ];
   if (d.providerDecidedAt) {
     const approved = d.terms !== null;
     decisions.push({
       step: t('share.print.stepProvider'),
-      who: `${d.providerDecider?.name ?? none}（${d.providerName}）`,
+      who: `${d.providerDecider?.name ?? none}${paren(d.providerName)}`,
       at: time(d.providerDecidedAt),
       opinion: opinion(approved ? t('share.print.approved') : t('share.print.rejected'), d.providerNote),
     });
@@ -57,7 +57,7 @@ export function PrintForm() {
       <article className="pdx-print-sheet" data-testid="print-sheet">
         <h1>{t('share.print.title')}</h1>
         <p className="pdx-print-meta">
-          {t('share.print.number')}：{d.id} · {t('share.col.state')}：{t(`share.state.${d.state}`)}
+          {t('share.print.number')}{colon}{d.id} · {t('share.col.state')}{colon}{t(`share.state.${d.state}`)}
         </p>
         <table className="pdx-print-table">
           <tbody>
@@ -65,11 +65,17 @@ export function PrintForm() {
               <th>{t('share.col.consumer')}</th>
               <td>{d.consumerName}</td>
               <th>{t('share.col.requesterUser')}</th>
-              <td>{d.requester.name}（{d.requester.username}）</td>
+              <td>
+                {d.requester.name}
+                {paren(d.requester.username)}
+              </td>
             </tr>
             <tr>
               <th>{t('share.col.dataset')}</th>
-              <td>{d.dataset.name}（{d.dataset.code}）</td>
+              <td>
+                {d.dataset.name}
+                {paren(d.dataset.code)}
+              </td>
               <th>{t('share.col.provider')}</th>
               <td>{d.providerName}</td>
             </tr>

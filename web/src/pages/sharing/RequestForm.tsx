@@ -35,7 +35,7 @@ async function requestable(code: string): Promise<{ dataset: Dataset; columns: C
 /** /sharing/request/:code — a consumer asks for 信息项 of a dataset, for a purpose, until a date. */
 export function RequestFormPage() {
   const { code = '' } = useParams();
-  const { t, colon, paren } = useI18n();
+  const { t, colon, paren, sep } = useI18n();
   const { me } = useAuth();
   const navigate = useNavigate();
   const typeName = useTypeName();
@@ -88,7 +88,7 @@ export function RequestFormPage() {
       content: (
         <Descriptions column={1} size="small" data-testid="request-summary">
           <Descriptions.Item label={t('share.confirmDataset')}>{dataset.name}{paren(dataset.providerName)}</Descriptions.Item>
-          <Descriptions.Item label={t('share.confirmColumns')}>{picked.join('、')}</Descriptions.Item>
+          <Descriptions.Item label={t('share.confirmColumns')}>{picked.join(sep)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.category')}>{t(`share.category.${values.purposeCategory}`)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.purpose')}>{values.purpose}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.endDate')}>{values.endDate.format('YYYY-MM-DD')}</Descriptions.Item>

@@ -18,10 +18,11 @@ interface Props {
 
 /** The approver's row filter: conditions picked from the columns, or the filter typed as text. */
 export function RowFilterEditor({ names, conditions, onConditions, rawFilter, onRawFilter, shown }: Props) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const setCondition = (i: number, patch: Partial<FilterCondition>) => onConditions((prev) => prev.map((c, j) => (j === i ? { ...c, ...patch } : c)));
   return (
-    <Form.Item label={t('share.f.rowFilter')} extra={<span>{t('share.rowFilterHint')} <Tooltip title={shown || undefined}><Typography.Text strong data-testid="filter-text">{shown ? (rowFilterText(t, shown) ?? shown) : '—'}</Typography.Text></Tooltip></span>}>
+    <Form.Item label={t('share.f.rowFilter')} extra={<span>{t('share.rowFilterHint')} <Tooltip title={shown || undefined}><Typography.Text strong data-testid="filter-text">{shown ? (rowFilterText(i18n, shown) ?? shown) : '—'}</Typography.Text></Tooltip></span>}>
       {rawFilter === undefined ? (
         <Space direction="vertical" style={{ width: '100%' }}>
           {conditions.map((c, i) => (

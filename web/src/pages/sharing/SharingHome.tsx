@@ -11,7 +11,7 @@ import { NotificationList } from './Notifications.tsx';
 type Side = 'consumer' | 'provider' | 'security';
 
 function RequestTable({ items, side, loading }: { items: ShareRequest[]; side: Side; loading: boolean }) {
-  const { t, label, time } = useI18n();
+  const { t, label, time, sep } = useI18n();
   const navigate = useNavigate();
   const act = side === 'provider' ? (r: ShareRequest) => r.state === 'submitted' : side === 'security' ? (r: ShareRequest) => r.state === 'provider_approved' : () => false;
   return (
@@ -44,7 +44,7 @@ function RequestTable({ items, side, loading }: { items: ShareRequest[]; side: S
                 </>
               ),
             },
-        { title: t('share.col.columns'), dataIndex: 'columns', render: (c: string[]) => c.join('、') },
+        { title: t('share.col.columns'), dataIndex: 'columns', render: (c: string[]) => c.join(sep) },
         { title: t('share.col.purpose'), render: (_, r) => <>{r.purpose}<br /><Typography.Text type="secondary">{label('share.category', r.purposeCategory)}</Typography.Text></> },
         { title: t('share.col.endDate'), dataIndex: 'endDate' },
         {

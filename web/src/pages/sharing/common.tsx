@@ -1,7 +1,7 @@
 /** Tags and helpers shared by the sharing pages. */
 import { Tag, Tooltip, Typography } from 'antd';
 import { conditionsFromFilter, shareApi, type GrantMode, type GrantState, type RequestState } from '../../api/share.ts';
-import { useI18n } from '../../i18n.tsx';
+import { useI18n, type I18n } from '../../i18n.tsx';
 
 const STATE_COLORS: Record<RequestState, string> = {
   submitted: 'gold',
@@ -93,14 +93,15 @@ export async function readAbout(key: 'requestId' | 'grantId', id: string): Promi
  * `户籍地=eq.朝阳市`, in the tooltip). A filter beyond simple conditions (or/and groups) is shown as
  * the text itself, marked as an advanced condition. The one formatter for every page that shows one.
  */
-export function rowFilterText(t: ReturnType<typeof useI18n>['t'], filter: string): string | undefined {
+export function rowFilterText(i18n: Pick<I18n, 't' | 'sep'>, filter: string): string | undefined {
+  const { t, sep } = i18n;
   const conditions = conditionsFromFilter(filter);
   if (!conditions?.length) return undefined;
   return conditions
     .map((c) => {
       const op = t(`share.opText.${c.op}`);
       if (c.op === 'is') return `${c.column} ${op}`;
-      const value = c.op === 'in' ? c.value.split(/[,,、]/).map((v) => v.trim()).filter(Boolean).join('、') : c.value;
+      const value = c.op === 'in' ? c.value.split(/[,,、]/).map((v) => v.trim()).filter(Boolean).join(sep) : c.value;
       return `${c.column} ${op} ${value}`;
     })
     .join(t('share.opText.and'));
@@ -122,24 +123,26 @@ export function isFilterNode(v: unknown): v is FilterNodeShape {
  * A recorded row filter in the words of rowFilterText: "户籍地 等于 朝阳市", groups joined by 且 / 或
  * and bracketed （…） when nested; an empty group is every row.
  */
-export function filterNodeText(t: ReturnType<typeof useI18n>['t'], node: FilterNodeShape, nested = false): string {
+export function filterNodeText(i18n: Pick<I18n, 't' | 'sep' | 'paren'>, node: FilterNodeShape, nested = false): string {
+  const { t, sep } = i18n;
   if ('column' in node) {
     const not = node.not ? t('share.opText.not') : '';
     const op = t(`share.opText.${node.op}` as Parameters<typeof t>[0]);
     if (node.op === 'is') return `${node.column} ${not}${op}`;
-    const value = Array.isArray(node.value) ? node.value.join('、') : (node.value ?? '');
+    const value = Array.isArray(node.value) ? node.value.join(sep) : (node.value ?? '');
     return `${node.column} ${not}${op} ${value}`;
   }
   const [items, joiner] = 'and' in node ? [node.and, t('share.opText.and')] : [node.or, t('share.opText.or')];
   if (!items.length) return t('share.allRows');
-  const text = items.map((n) => filterNodeText(t, n, true)).join(joiner);
-  return nested && items.length > 1 ? `（${text}）` : text;
+  const text = items.map((n) => filterNodeText(i18n, n, true)).join(joiner);
+  return nested && items.length > 1 ? i18n.paren(text).trim() : text;
 }
 
 export function RowFilter({ filter, testId }: { filter: string | null | undefined; testId?: string }) {
-  const { t, colon } = useI18n();
+  const i18n = useI18n();
+  const { t, colon } = i18n;
   if (!filter) return <span data-testid={testId}>{t('share.allRows')}</span>;
-  const text = rowFilterText(t, filter);
+  const text = rowFilterText(i18n, filter);
   return (
     <Tooltip title={filter}>
       {text ? (

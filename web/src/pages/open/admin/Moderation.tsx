@@ -97,7 +97,7 @@ export function ApplicationsTab() {
 
 /** Comments, data requests and showcase entries of the department, to moderate or answer. */
 export function FeedbackTab() {
-  const { t, time } = useI18n();
+  const { t, time, sep } = useI18n();
   const { has } = useAuth();
   const { message } = App.useApp();
   const officer = has('data_officer');
@@ -156,7 +156,7 @@ export function FeedbackTab() {
               <Table size="small" rowKey="id" pagination={false} dataSource={showcases} columns={[
                 { title: t('op.show.name'), render: (_, s) => <>{s.title}<br /><Typography.Text type="secondary">{s.description}</Typography.Text></> },
                 { title: t('op.show.url'), dataIndex: 'url', render: (u: string | null) => u ?? '—' },
-                { title: t('op.show.datasets'), dataIndex: 'datasets', render: (d: string[]) => d.join('、') },
+                { title: t('op.show.datasets'), dataIndex: 'datasets', render: (d: string[]) => d.join(sep) },
                 { title: t('oa.col.state'), render: (_, s) => <FeedbackStateTag state={s.state} /> },
                 { title: t('oa.col.actions'), render: (_, s) => decide(s.state === 'pending', () => manageApi.review(s.id, { approve: true }), () => manageApi.review(s.id, { approve: false })) },
               ]} />

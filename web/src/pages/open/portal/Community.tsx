@@ -89,7 +89,7 @@ export function DemandsPage() {
 
 /** 应用展示: applications built on open data, after review, and the form to submit one. */
 export function ShowcasesPage() {
-  const { t, time } = useI18n();
+  const { t, time, sep } = useI18n();
   const { data: items, error } = useLoad(async () => (await portalApi.showcases()).items, []);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
@@ -111,7 +111,7 @@ export function ShowcasesPage() {
                     <Space direction="vertical" size={2}>
                       <Typography.Text style={{ whiteSpace: 'pre-wrap' }}>{s.description}</Typography.Text>
                       <Typography.Text type="secondary">
-                        {s.author} · {s.datasets.join('、')} · {time(s.createdAt)}
+                        {s.author} · {s.datasets.join(sep)} · {time(s.createdAt)}
                       </Typography.Text>
                     </Space>
                   }

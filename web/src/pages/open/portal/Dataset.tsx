@@ -193,7 +193,7 @@ function ApiTab({ page }: { page: Page }) {
 }
 
 function Deidentification({ page }: { page: Page }) {
-  const { t } = useI18n();
+  const { t, sep } = useI18n();
   const d = page.deidentification;
   const risk = d.risks;
   return (
@@ -213,8 +213,8 @@ function Deidentification({ page }: { page: Page }) {
         <Descriptions.Item label={t('op.deid.thresholds')}>
           k ≥ {d.thresholds.k} · l ≥ {d.thresholds.l} · ≤ {percent(d.thresholds.maxSuppression, 0)}
         </Descriptions.Item>
-        <Descriptions.Item label={t('op.deid.qi')}>{d.quasiIdentifiers.join('、') || '—'}</Descriptions.Item>
-        <Descriptions.Item label={t('op.deid.sensitive')}>{d.sensitive.join('、') || '—'}</Descriptions.Item>
+        <Descriptions.Item label={t('op.deid.qi')}>{d.quasiIdentifiers.join(sep) || '—'}</Descriptions.Item>
+        <Descriptions.Item label={t('op.deid.sensitive')}>{d.sensitive.join(sep) || '—'}</Descriptions.Item>
         <Descriptions.Item label={t('op.deid.removed')}>{d.removedColumns}</Descriptions.Item>
       </Descriptions>
     </Space>
