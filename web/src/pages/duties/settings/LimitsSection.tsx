@@ -11,7 +11,7 @@ export function useDays(): (n: number) => string {
 
 /** One limit in working days; a security limit per share type may be left empty (the general one applies). */
 function LimitField({ path, bounds }: { path: LimitPath; bounds: Bounds }) {
-  const { t, num, lang } = useI18n();
+  const { t, num, semicolon } = useI18n();
   const days = useDays();
   const form = Form.useFormInstance();
   const name = limitName(path);
@@ -37,7 +37,7 @@ function LimitField({ path, bounds }: { path: LimitPath; bounds: Bounds }) {
     <Form.Item
       name={name}
       label={label}
-      extra={extra.filter(Boolean).join(lang === 'zh' ? '；' : '; ')}
+      extra={extra.filter(Boolean).join(semicolon)}
       rules={optional ? [] : [{ required: true }]}
       style={{ marginBottom: 12 }}
     >
