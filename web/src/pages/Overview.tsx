@@ -46,7 +46,10 @@ export function OverviewPage() {
       legend: { top: 0 },
       grid: { left: 8, right: 16, bottom: 36, top: 44, containLabel: true },
       xAxis: lastDaysAxis(30, t('overview.day')),
-      yAxis: [{ type: 'value', name: t('overview.responses'), minInterval: 1 }, { type: 'value', name: t('overview.rowsShared'), minInterval: 1 }],
+      yAxis: [
+        { type: 'value', name: t('overview.responses'), minInterval: 1 },
+        { type: 'value', name: t('overview.rowsShared'), minInterval: 1 },
+      ],
       series: [
         { name: t('overview.responses'), type: 'bar', barMaxWidth: 16, data: data.sharing.map((s) => [s.day, s.responses]) },
         { name: t('overview.rowsShared'), type: 'line', yAxisIndex: 1, data: data.sharing.map((s) => [s.day, s.rows]) },
@@ -116,7 +119,9 @@ export function OverviewPage() {
           <Card title={t('overview.assets')}>{assetsOption ? <Chart option={assetsOption} height={360} testId="chart-assets" /> : <Empty />}</Card>
         </Col>
         <Col xs={24} xl={12}>
-          <Card title={t('overview.sharing')}>{sharingOption ? <Chart option={sharingOption} height={360} testId="chart-sharing" /> : <Empty description={t('overview.noSharing')} />}</Card>
+          <Card title={t('overview.sharing')}>
+            {sharingOption ? <Chart option={sharingOption} height={360} testId="chart-sharing" /> : <Empty description={t('overview.noSharing')} />}
+          </Card>
         </Col>
         <Col xs={24}>
           <ScoresOverviewCard />
