@@ -21,7 +21,7 @@ import { TEST_ENV } from './test/helpers/env.ts';
  */
 
 /**
- * The heaviest files: 100,000-row and 40 MB+ loads, drills with child processes, and the console in
+ * The heaviest files: 50,000-row and larger loads, 40 MB+ uploads, drills with child processes, and the console in
  * Chromium. `PDX_TEST_QUICK=1 npm test` leaves them out for a quick local run; plain `npm test` (and
  * so CI, .ci/run) runs everything. README.md ("Testing") lists them with their typical durations.
  */
