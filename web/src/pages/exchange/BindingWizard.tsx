@@ -339,6 +339,7 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
                     <Select
                       style={{ minWidth: 180 }}
                       allowClear
+                      showSearch
                       disabled={!getFieldValue('keyColumn')}
                       placeholder={getFieldValue('keyColumn') ? undefined : t('sources.softDeleteNeedsKey')}
                       data-testid="wizard-soft-delete"
