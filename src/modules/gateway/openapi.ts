@@ -43,7 +43,7 @@ const SEGMENT = /^(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]{0,63}\})$/;
 const FIELD_PATH = /^(?:\[\]|[^.[\]\s]{1,64}(?:\[\])*)(?:\.[^.[\]\s]{1,64}(?:\[\])*)*$/;
 
 function invalid(field: string, zh: string, en: string): BadRequestError {
-  return new BadRequestError('invalid_operation', { zh: `${field}:${zh}`, en: `${field}: ${en}` }, { field });
+  return new BadRequestError('invalid_operation', { zh: `${field}：${zh}`, en: `${field}: ${en}` }, { field });
 }
 
 /** Checks one operation (hand-entered or imported); errors name the operation and the field. */
@@ -54,7 +54,7 @@ export function checkOperation(op: OperationSpec, where: string): OperationSpec 
   const names = new Set<string>();
   for (const s of segments) {
     if (s === '' && segments.length === 1) continue;
-    if (!SEGMENT.test(s) || s === '.' || s === '..') throw invalid(`${where}.path`, `路径段 ${s || '(空)'} 无效`, `invalid path segment ${s || '(empty)'}`);
+    if (!SEGMENT.test(s) || s === '.' || s === '..') throw invalid(`${where}.path`, `路径段 ${s || '（空）'} 无效`, `invalid path segment ${s || '(empty)'}`);
     if (s.startsWith('{')) names.add(s.slice(1, -1));
   }
   for (const name of names) {
@@ -90,7 +90,7 @@ export function parseOpenApi(source: string): { title: string; description: stri
     doc = source.trimStart().startsWith('{') ? JSON.parse(source) : parseYaml(source, { maxAliasCount: 50 });
   } catch (error) {
     const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new BadRequestError('invalid_openapi', { zh: `OpenAPI 文档无法解析${line ? `(第 ${line} 行)` : ''}`, en: `The OpenAPI document cannot be parsed${line ? ` (line ${line})` : ''}` }, { field: 'openapi', ...(line ? { line } : {}) });
+    throw new BadRequestError('invalid_openapi', { zh: `OpenAPI 文档无法解析${line ? `（第 ${line} 行）` : ''}`, en: `The OpenAPI document cannot be parsed${line ? ` (line ${line})` : ''}` }, { field: 'openapi', ...(line ? { line } : {}) });
   }
   if (!isObject(doc) || typeof doc.openapi !== 'string' || !doc.openapi.startsWith('3.') || !isObject(doc.paths)) {
     throw new BadRequestError('invalid_openapi', { zh: '不是 OpenAPI 3 文档（缺少 openapi: 3.x 或 paths）', en: 'Not an OpenAPI 3 document (openapi: 3.x or paths missing)' }, { field: 'openapi' });

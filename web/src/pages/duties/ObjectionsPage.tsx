@@ -35,7 +35,7 @@ const STATE_COLORS: Record<Objection['state'], string> = { open: 'orange', accep
 
 
 export function ObjectionsPage() {
-  const { t, time, paren } = useI18n();
+  const { t, time, paren, colon } = useI18n();
   const { me, has } = useAuth();
   const { message } = App.useApp();
   const { data: items = [], error, reload } = useLoad(() => dutiesApi.objections(), []);
@@ -156,7 +156,9 @@ export function ObjectionsPage() {
                 {o.answer && <span>{o.answer}</span>}
                 {o.changes?.map((c) => (
                   <span key={`${c.row}-${c.column}`}>
-                    #{c.row} {c.column}: {c.encrypted ? '***' : `${c.before ?? '∅'} → ${c.after ?? '∅'}`}
+                    #{c.row} {c.column}
+                    {colon}
+                    {c.encrypted ? '***' : `${c.before ?? '∅'} → ${c.after ?? '∅'}`}
                   </span>
                 ))}
                 {o.escalationReason && <Typography.Text type="danger">{o.escalationReason}</Typography.Text>}

@@ -26,7 +26,7 @@ export function SecurityDecision({ detail, onDone }: { detail: RequestDetail; on
     <Card title={t('share.securityTitle')} data-testid="security-form">
       <Typography.Paragraph type="secondary">{t('share.securityHint')}</Typography.Paragraph>
       <Input.TextArea rows={2} value={note} onChange={(e) => setNote(e.target.value)} placeholder={t('share.securityNote')} style={{ marginBottom: 12 }} data-testid="security-note" />
-      <Space>
+      <Space wrap>
         <Button
           type="primary"
           loading={busy}
