@@ -28,6 +28,10 @@ describe('configuration', () => {
     expect(() => loadConfig({ PDX_TLS_CLIENT_CA: '/ca.crt' })).toThrow(/PDX_TLS_CLIENT_CA/);
   });
 
+  it('refuses the demo identity provider together with a real one', () => {
+    expect(() => loadConfig({ PDX_DEMO_IDP: 'true', PDX_OIDC_ISSUER: 'https://sso.example.gov.cn', PDX_OIDC_CLIENT_ID: 'pdx', PDX_OIDC_CLIENT_SECRET: 's', PDX_PUBLIC_URL: 'https://pdx.example.gov.cn' })).toThrow(/PDX_DEMO_IDP/);
+  });
+
   it('never echoes a secret value in its message', () => {
     expect(() => loadConfig({ PDX_CRYPTO: 'rot13', PDX_MASTER_KEY: 'c2VjcmV0' })).toThrow(/PDX_CRYPTO/);
   });

@@ -6,31 +6,27 @@ import { createAuditModule } from './modules/audit/audit.module.ts';
 import type { AuditLog } from './modules/audit/audit.service.ts';
 import { createAuditTrust, type AuditTrust } from './modules/audit/trust.ts';
 import type { EventSink } from './modules/audit/events.ts';
-import { scanRoutes } from './modules/classify/scan.routes.ts';
-import { createReviewModule } from './modules/classify/review.routes.ts';
+import { createClassifyModule } from './modules/classify/classify.module.ts';
 import { createShareModule } from './modules/share/share.module.ts';
 import { createDutiesModule } from './modules/duties/duties.module.ts';
 import { createOpenModule } from './modules/open/open.module.ts';
 import { createSecopsModule } from './modules/secops/secops.module.ts';
 import type { SecopsDeps } from './modules/secops/secops.service.ts';
-import { overviewRoutes } from './modules/overview/overview.routes.ts';
+import { createOverviewModule } from './modules/overview/overview.module.ts';
 import { createCatalogModule } from './modules/catalog/catalog.module.ts';
 import { createCatalogReader } from './modules/catalog/catalog.service.ts';
 import { loadDemoWorld, type DemoAccount } from './modules/demo/world.ts';
-import { demoRoutes } from './modules/demo/demo.routes.ts';
+import { createDemoModule } from './modules/demo/demo.module.ts';
 import { startDemoGateway } from './modules/demo/world-gateway.ts';
 import { freePortOr, hasDemoTelemetry, loadDemoTelemetry, startDemoSimulation } from './modules/demo/world-telemetry.ts';
 import { bootstrapIdentity, type FirstCredentials } from './modules/identity/bootstrap.ts';
-import { identityRoutes } from './modules/identity/identity.routes.ts';
-import { createIdentityService } from './modules/identity/identity.service.ts';
-import { createSignOnModule } from './modules/identity/signon.module.ts';
+import { createIdentityModule } from './modules/identity/identity.module.ts';
 import { setPasswordCost } from './modules/identity/passwords.ts';
 import type { DemoIdp } from './modules/identity/demo-idp.ts';
 import { createIngestModule } from './modules/ingest/ingest.module.ts';
 import { createJobsModule } from './modules/jobs/jobs.module.ts';
-import { createProtectModule } from './modules/protect/protect.service.ts';
-import { createRotation } from './modules/protect/rotation.ts';
-import { systemRoutes } from './modules/system/system.routes.ts';
+import { createProtectModule } from './modules/protect/protect.module.ts';
+import { createSystemModule } from './modules/system/system.module.ts';
 import { createTelemetryModule } from './modules/telemetry/telemetry.module.ts';
 import { envNetworks } from './modules/egress/egress.ts';
 import { createEgressModule } from './modules/egress/egress.module.ts';
@@ -91,7 +87,8 @@ function tee(audit: AuditLog, observe?: EventSink): EventSink {
  */
 export async function createPlatform(config: Config, db: Db, options: PlatformOptions = {}) {
   setPasswordCost(config.PDX_PASSWORD_COST);
-  const { keyring, warning: masterKeyWarning } = await createProtectModule({ db, config });
+  const protect = await createProtectModule({ db, config });
+  const { keyring, warning: masterKeyWarning } = protect;
   const { audit, routes: auditRoutes, notice: auditNotice } = await createAuditModule({
     db,
     sealer: keyring,
@@ -99,13 +96,14 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     trust: auditTrustOf(config),
   });
   const events = tee(audit, options.observe);
-  const identity = createIdentityService({ db, events, sealer: keyring, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES }, ...(options.now ? { now: options.now } : {}) });
-  const signOn = createSignOnModule({ db, events, sealer: keyring, identity, config });
+  const identityModule = createIdentityModule({ db, events, sealer: keyring, config, ...(options.now ? { now: options.now } : {}) });
+  const identity = identityModule.service;
   const jobsModule = createJobsModule({ db, identity, pollMs: options.jobPollMs ?? 1000 });
   const jobs = jobsModule.service;
   // The classification review reads the catalogue and is its publication gate: it is built on a
   // reader first, and the catalogue service gets the gate at construction.
-  const { review, routes: reviewRoutes } = createReviewModule({ db, events, catalog: createCatalogReader(db), keyring });
+  const classify = createClassifyModule({ db, events, catalog: createCatalogReader(db), keyring, maxBytes: config.PDX_MAX_UPLOAD_BYTES });
+  const { review } = classify;
   const catalogModule = createCatalogModule({
     db,
     events,
@@ -127,7 +125,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     afterVersion: (datasetId) => review.refreshEffectiveGrades(datasetId),
   });
   const ingest = ingestModule.service;
-  const rotation = createRotation({ db, jobs, keyring, events });
+  const rotation = protect.rotation({ jobs, events });
   // Sharing asks modules built after it (gateway, duties) through hooks given here, bound to them
   // once they exist: nothing is set on the sharing services afterwards.
   const share = createShareModule({
@@ -169,7 +167,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
   const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring, egress: egress.service, records: share.records, share: share.share, identity });
   const gateway = createGatewayModule({ db, events, catalog, records: share.records, keyring, egress: egress.service, audit, identity, isAuthority: (p) => duties.demands.isAuthority(p) });
-  const services = { egress: egress.service, identity, oidc: signOn.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties, exchange, gateway };
+  const services = { egress: egress.service, identity, oidc: identityModule.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties, exchange, gateway };
   const app = await buildApp({
     config,
     db,
@@ -178,16 +176,14 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     maxUploadBytes: config.PDX_MAX_UPLOAD_BYTES,
     ...(options.logStream ? { logStream: options.logStream } : {}),
     routes: [
-      systemRoutes({ db }),
-      identityRoutes({ identity, secureCookies: Boolean(config.PDX_TLS_CERT), ...signOn.identityRouteDeps }),
-      signOn.routes,
+      createSystemModule({ db }).routes,
+      identityModule.routes,
       catalogModule.routes,
       ingestModule.routes,
       jobsModule.routes,
       auditRoutes,
-      scanRoutes({ maxBytes: config.PDX_MAX_UPLOAD_BYTES }),
-      overviewRoutes({ db, review, audit }),
-      reviewRoutes,
+      classify.routes,
+      createOverviewModule({ db, review, audit }).routes,
       share.routes,
       secops.routes,
       telemetry.routes,
@@ -196,7 +192,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       exchange.routes,
       gateway.routes,
       egress.routes,
-      demoRoutes({ services }),
+      createDemoModule({ services }).routes,
     ],
     rootRoutes: [telemetry.rootRoutes, open.rootRoutes],
     society: open.society,

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoCompanies } from '../src/modules/demo/world-gateway.ts';
-import { mask } from '../src/modules/protect/masking.ts';
+import { mask } from '../src/lib/mask.ts';
 import { sessionHeaders } from './helpers/http.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 

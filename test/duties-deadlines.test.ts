@@ -136,7 +136,16 @@ describeEachBackend('duties: time limits on share requests', ({ use }) => {
     expect(settings.limits).toMatchObject({ unconditional: 2, conditionalShared: 5, conditional: 10, maxExtension: 15 });
     const bad = await w.secadmin.call('PUT', '/api/v1/duties/settings', { ...settings, calendar: [{ date: '2027-02-30', kind: 'holiday', name: '春节' }] });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.details.field).toBe('calendar.0.date');
+    expect(bad.json().error.details).toEqual({ field: 'calendar.0.date', issues: [{ field: 'calendar.0.date', message: '取值无效（YYYY-MM-DD）' }] });
+    // Every wrong field, worded in the caller's language, for a form to show beside each field.
+    const twice = [{ date: '2027-02-10', kind: 'holiday', name: '春节' }, { date: '2027-02-10', kind: 'workday', name: '调休' }];
+    const badEn = await w.secadmin.call('PUT', '/api/v1/duties/settings', { ...settings, limits: { ...settings.limits, demand: 0 }, calendar: twice }, { 'x-pdx-lang': 'en' });
+    expect(badEn.json().error.details.issues).toEqual([{ field: 'limits.demand', message: 'must be at least 1' }]);
+    const badTwice = await w.secadmin.call('PUT', '/api/v1/duties/settings', { ...settings, calendar: twice }, { 'x-pdx-lang': 'en' });
+    expect(badTwice.json().error.details.issues).toEqual([{ field: 'calendar.1.date', message: 'same date as item 1 (2027-02-10)' }]);
+    // The form's bounds and defaults come from the settings' own schema.
+    const schema = (await w.secadmin.call('GET', '/api/v1/duties/settings/schema')).json();
+    expect(schema.properties.limits.properties.conditional).toMatchObject({ type: 'integer', minimum: 1, maximum: 60, default: 10 });
     const put = await w.secadmin.call('PUT', '/api/v1/duties/settings', {
       ...settings,
       limits: { ...settings.limits, conditional: 8, conditionalShared: 3 },
@@ -164,11 +173,13 @@ describeEachBackend('duties: time limits on share requests', ({ use }) => {
       ['GET', '/api/v1/duties/departments'],
       ['GET', '/api/v1/duties/calendar?year=2026'],
       ['GET', '/api/v1/duties/settings'],
+      ['GET', '/api/v1/duties/settings/schema'],
       ['PUT', '/api/v1/duties/settings', {}],
     ];
     for (const [method, url, body] of endpoints) expect((await t.anonymous.call(method, url, body)).statusCode, `${method} ${url}`).toBe(401);
     // Consumers: no settings, no department counts, no extension.
     expect((await w.consumer.call('GET', '/api/v1/duties/settings')).statusCode).toBe(403);
+    for (const c of [w.consumer, w.officer, w.admin, w.auditor]) expect((await c.call('GET', '/api/v1/duties/settings/schema')).statusCode).toBe(403);
     expect((await w.consumer.call('PUT', '/api/v1/duties/settings', {})).statusCode).toBe(403);
     expect((await w.officer.call('PUT', '/api/v1/duties/settings', {})).statusCode).toBe(403);
     expect((await w.consumer.call('GET', '/api/v1/duties/departments')).statusCode).toBe(403);

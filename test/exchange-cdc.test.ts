@@ -215,7 +215,8 @@ describeEachBackend('CDC bindings', ({ use }) => {
     expect(JSON.stringify(failed.error)).toContain('注册资本');
     const binding = (await officer.call('GET', `/api/v1/datasets/${code}/binding`)).json();
     expect(binding.consecutiveFailures).toBeGreaterThanOrEqual(1);
-    expect(t.events.some((e) => e.action === 'exchange.sync_failed' && (e.details as { error?: string }).error === 'schema_drift')).toBe(true);
+    // The run is stored before its event is recorded.
+    await until('the sync_failed event', () => t.events.some((e) => e.action === 'exchange.sync_failed' && (e.details as { error?: string }).error === 'schema_drift'), CONDITION_MS, 100);
     expect(await stored()).toBe(base + 1);
 
     // The DBA takes the column away again: the stream resumes and the row arrives.

@@ -7,9 +7,12 @@
  * every detected span replaced, the rest of the text kept, no clear span in the answer or the audit.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ColumnRow } from '../src/modules/catalog/catalog.service.ts';
+import { rewrite } from '../src/modules/gateway/fields.ts';
+import { outputValue, viewColumns } from '../src/modules/share/access/compile.ts';
 import { findSpans } from '../src/modules/classify/text.ts';
-import { redactText } from '../src/modules/protect/redact.ts';
+import { redactText } from '../src/modules/classify/redact.ts';
 import { generateDocuments } from './corpus/documents.ts';
 import { ADMIN_PASSWORDS, createOrg, provisionUser, type Client } from './helpers/api.ts';
 import { describeEachBackend } from './helpers/db.ts';
@@ -139,5 +142,20 @@ describeEachBackend('interface gateway: a free-text field granted redacted', ({ 
     expect(records.filter((r) => r.result === 'success')).toHaveLength(orders.length);
     expect(records[0]!.details).toMatchObject({ columns: expect.arrayContaining([{ name: 'data.content', mode: 'redacted' }]) });
     expectNoLeak(JSON.stringify(records));
+  });
+});
+
+describe('gateway field forms of a redacted grant', () => {
+  it('answers a free-text field granted redacted with every detected span replaced (issue 24), as the gateway builds its forms', () => {
+    const field: ColumnRow = {
+      dataset_id: 'd', position: 1, physical: 'c001', name: 'data.remark', label: '备注', data_type: 'text', length: null, description: '', rules: {}, grade: 3,
+      classification: { types: [], grade: 3, text: { spans: [{ type: 'mobile', count: 1 }], scanned: 1 } }, encrypted: false, blind_index: false,
+    };
+    const body = { data: { remark: '经办人秦明辉，手机13812345678，已回访。' } };
+    for (const [redact, expected] of [['masked', '经办人秦**，手机138****5678，已回访。'], ['placeholder', '经办人〔姓名〕，手机〔手机号〕，已回访。']] as const) {
+      const visible = viewColumns([field], [{ name: 'data.remark', mode: 'redacted', redact }]);
+      const forms = new Map(visible.map((c) => [c.name, (v: string | number | boolean | null) => outputValue(c, v, {})] as const));
+      expect(rewrite(body, forms).body).toEqual({ data: { remark: expected } });
+    }
   });
 });

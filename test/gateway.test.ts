@@ -9,7 +9,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mask } from '../src/modules/protect/masking.ts';
+import { mask } from '../src/lib/mask.ts';
 import { Random } from './corpus/random.ts';
 import { mobile, personName, residentId, uscc } from './corpus/values.ts';
 import { ADMIN_PASSWORDS, createOrg, provisionUser, type Client } from './helpers/api.ts';

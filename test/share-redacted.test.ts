@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findSpans } from '../src/modules/classify/text.ts';
-import { redactText } from '../src/modules/protect/redact.ts';
+import { redactText } from '../src/modules/classify/redact.ts';
 import { generateDocuments } from './corpus/documents.ts';
 import { ADMIN_PASSWORDS, createOrg, provisionUser, waitForJob, type Client } from './helpers/api.ts';
 import { createServerDatabase, describeEachBackend } from './helpers/db.ts';

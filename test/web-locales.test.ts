@@ -7,8 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_DUTIES_SETTINGS } from '../src/modules/duties/duties.settings.ts';
 import { DEFAULT_SETTINGS } from '../src/modules/secops/secops.settings.ts';
 import { REJECT_REASONS } from '../src/modules/telemetry/payloads.ts';
+import * as dutiesSettings from '../web/src/locales/duties-settings.ts';
 import * as exchange from '../web/src/locales/exchange.ts';
 import * as secops from '../web/src/locales/secops.ts';
 import * as labels from '../web/src/locales/secops-settings.ts';
@@ -27,6 +29,17 @@ describe('monitoring settings labels', () => {
     }
     expect(missing).toEqual([]);
     expect(detectors.length).toBeGreaterThan(10);
+  });
+});
+
+describe('duties settings labels', () => {
+  // The form of 时限与日历 (web/src/pages/duties/settings) labels each limit of the server's settings as dset.f.<path>.
+  it.each(['zh', 'en'] as const)('label every time limit in %s', (lang) => {
+    const dict: Record<string, string> = dutiesSettings[lang];
+    const { securityByType, ...limits } = DEFAULT_DUTIES_SETTINGS.limits;
+    const paths = [...Object.keys(limits), ...Object.keys(securityByType).map((k) => `securityByType.${k}`)];
+    expect(paths.filter((p) => !dict[`dset.f.${p}`])).toEqual([]);
+    expect(paths.length).toBeGreaterThan(8);
   });
 });
 

@@ -2,11 +2,12 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peopleCsv } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS, loginClient, multipart, waitForJob, type Client } from '../helpers/api.ts';
-import { confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { confirmDialog, type ConsoleWorld, screenshot, settled, signIn, startConsoleWorld, watchErrors } from '../helpers/browser.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 
 describe('console: classification review and the 重要数据 queue in Chromium', () => {
+  let world: ConsoleWorld;
   let server: TestServer;
   let browser: Browser;
   let officer: Client;
@@ -15,11 +16,10 @@ describe('console: classification review and the 重要数据 queue in Chromium'
   const officerPassword = 'Hunnan-Officer-2026!';
 
   beforeAll(async () => {
-    server = await startTestServer({ PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin, PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin, PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor, PDX_RATE_LIMIT: '100000' });
-    browser = await launchBrowser();
-    const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
-    const org = await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' });
-    const user = await admin.call('POST', '/api/v1/users', { username: 'ga-officer', displayName: '王科长', orgId: org.json().id, roles: ['data_officer'] });
+    world = await startConsoleWorld();
+    ({ server, browser } = world);
+    const { admin, org } = world;
+    const user = await admin.call('POST', '/api/v1/users', { username: 'ga-officer', displayName: '王科长', orgId: await org('省公安厅', 'province', '210000'), roles: ['data_officer'] });
     const first = await loginClient(server.app, 'ga-officer', user.json().password);
     await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: officerPassword });
     officer = await loginClient(server.app, 'ga-officer', officerPassword);
@@ -31,8 +31,7 @@ describe('console: classification review and the 重要数据 queue in Chromium'
     expect((await waitForJob(officer, upload.json().jobId)).state).toBe('succeeded');
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await world?.close();
   });
 
   it('an officer reviews the classification, overrides one column with a reason, and can then publish', async () => {

@@ -6,15 +6,16 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORDS, loginClient, provisionWithPassword, type Client } from '../helpers/api.ts';
-import { choose, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { ADMIN_PASSWORDS, provisionWithPassword, type Client } from '../helpers/api.ts';
+import { choose, confirmDialog, type ConsoleWorld, screenshot, settled, signIn, startConsoleWorld, watchErrors } from '../helpers/browser.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { publishCsv } from '../share-helpers.ts';
 
 const CSV = ['姓名,区划代码,人数', '张明华,211300,3', '李建国,211302,2', '赵德胜,210700,5'].join('\n');
 
 
 describe.sequential('console: 数据回流 and 供需对接 in Chromium', () => {
+  let world: ConsoleWorld;
   let server: TestServer;
   let browser: Browser;
   let officer: Client;
@@ -24,10 +25,9 @@ describe.sequential('console: 数据回流 and 供需对接 in Chromium', () => 
   const password = 'Duties-Console-2026!';
 
   beforeAll(async () => {
-    server = await startTestServer({ PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin, PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin, PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor, PDX_RATE_LIMIT: '100000' });
-    browser = await launchBrowser();
-    const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
-    const org = async (name: string, level: string, regionCode: string) => (await admin.call('POST', '/api/v1/orgs', { name, type: 'department', level, regionCode })).json().id as string;
+    world = await startConsoleWorld();
+    ({ server, browser } = world);
+    const { admin, org } = world;
     police = await org('省公安厅', 'province', '210000');
     const civil = await org('朝阳市民政局', 'city', '211300');
     await org('双塔区民政局', 'county', '211302');
@@ -36,8 +36,7 @@ describe.sequential('console: 数据回流 and 供需对接 in Chromium', () => 
     code = await publishCsv(officer, '户籍人口(回流)', CSV);
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await world?.close();
   });
 
   it('the officer sets up a return flow, the secadmin approves and sees each city, the officer pauses it', async () => {

@@ -9,12 +9,13 @@ import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peopleCsv } from '../fixtures/people.ts';
-import { ADMIN_PASSWORDS, loginClient, multipart, provisionWithPassword, waitForJob, type Client } from '../helpers/api.ts';
-import { launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { ADMIN_PASSWORDS, multipart, provisionWithPassword, waitForJob, type Client } from '../helpers/api.ts';
+import { type ConsoleWorld, screenshot, settled, signIn, startConsoleWorld, watchErrors } from '../helpers/browser.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { publishCsv } from '../share-helpers.ts';
 
 describe.sequential('console: 目录挂接, 共享评价 and usage statistics in Chromium', () => {
+  let world: ConsoleWorld;
   let server: TestServer;
   let browser: Browser;
   let officer: Client;
@@ -42,10 +43,9 @@ describe.sequential('console: 目录挂接, 共享评价 and usage statistics in
   };
 
   beforeAll(async () => {
-    server = await startTestServer({ PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin, PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin, PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor, PDX_RATE_LIMIT: '100000' });
-    browser = await launchBrowser();
-    const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
-    const org = async (name: string, level: string, regionCode: string) => (await admin.call('POST', '/api/v1/orgs', { name, type: 'department', level, regionCode })).json().id as string;
+    world = await startConsoleWorld();
+    ({ server, browser } = world);
+    const { admin, org } = world;
     const police = await org('省公安厅', 'province', '210000');
     const civil = await org('朝阳市民政局', 'city', '211300');
     officer = await provisionWithPassword(server.app, admin, { username: 'ga-officer', orgId: police, roles: ['data_officer'], password });
@@ -71,8 +71,7 @@ describe.sequential('console: 目录挂接, 共享评价 and usage statistics in
     for (const limit of [5, 7]) expect((await consumer.call('GET', `/api/v1/datasets/${code}/records?limit=${limit}`)).statusCode).toBe(200);
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await world?.close();
   });
 
   it('the consumer sees the overdue entry flagged in the catalogue and on its page, and rates the dataset', async () => {

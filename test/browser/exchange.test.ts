@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS, loginClient, provisionWithPassword } from '../helpers/api.ts';
-import { animationsDone, choose, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
+import { animationsDone, choose, confirmDialog, selectedText, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
 import { createServerDatabase } from '../helpers/db.ts';
 import { startPgCluster } from '../helpers/pg-cluster.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -126,6 +126,7 @@ describe.sequential('console: 数据源 in Chromium', () => {
     const options = page.locator('.ant-select-dropdown:visible .ant-select-item-option');
     await expect.poll(() => options.allTextContents()).toEqual(['出生日期（date）', '已注销（boolean）']);
     await options.filter({ hasText: '已注销' }).click();
+    await expect.poll(() => selectedText(page, 'wizard-soft-delete')).toContain('已注销');
     await page.getByTestId('wizard-schedule').getByText('按 cron 表达式').click();
     await page.getByTestId('wizard-cron').fill('0 2 * * *');
     const [bound] = await Promise.all([page.waitForResponse((r) => r.url().endsWith(`/datasets/${code}/binding`) && r.request().method() === 'PUT'), page.getByTestId('wizard-bind').click()]);

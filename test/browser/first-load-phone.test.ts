@@ -89,9 +89,9 @@ describe.sequential('console first load and phone layout', () => {
 
   /** The main pages of each role (the menu of product.md's roles). */
   const ROLES: { username: string; pages: string[] }[] = [
-    { username: 'ga-officer', pages: ['/', '/catalog', '/ingest', '/classify', '/telemetry', '/services', '/sharing', '/duties/objections', '/api-keys', '/opendata'] },
+    { username: 'ga-officer', pages: ['/', '/catalog', '/ingest', '/classify', '/telemetry', '/services', '/sharing', '/duties/objections', '/duties/evaluation?tab=departments', '/api-keys', '/opendata'] },
     { username: 'zy-minzheng', pages: ['/', '/catalog', '/services', '/sharing', '/api-keys'] },
-    { username: 'secadmin', pages: ['/secops', '/classify', '/sharing', '/opendata'] },
+    { username: 'secadmin', pages: ['/secops', '/classify', '/sharing', '/duties/settings', '/duties/evaluation?tab=departments', '/opendata'] },
     { username: 'auditor', pages: ['/audit'] },
     { username: 'sysadmin', pages: ['/admin/users', '/admin/orgs', '/admin/changes'] },
   ];

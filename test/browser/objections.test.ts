@@ -9,11 +9,12 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peopleCsv } from '../fixtures/people.ts';
 import { ADMIN_PASSWORDS, loginClient, provisionWithPassword, type Client } from '../helpers/api.ts';
-import { launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { type ConsoleWorld, screenshot, settled, signIn, startConsoleWorld, watchErrors } from '../helpers/browser.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { publishCsv } from '../share-helpers.ts';
 
 describe.sequential('console: request clocks and objections in Chromium', () => {
+  let world: ConsoleWorld;
   let server: TestServer;
   let browser: Browser;
   let officer: Client;
@@ -32,10 +33,9 @@ describe.sequential('console: request clocks and objections in Chromium', () => 
   };
 
   beforeAll(async () => {
-    server = await startTestServer({ PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin, PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin, PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor, PDX_RATE_LIMIT: '100000' });
-    browser = await launchBrowser();
-    const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
-    const org = async (name: string, level: string, regionCode: string) => (await admin.call('POST', '/api/v1/orgs', { name, type: 'department', level, regionCode })).json().id as string;
+    world = await startConsoleWorld();
+    ({ server, browser } = world);
+    const { admin, org } = world;
     const police = await org('省公安厅', 'province', '210000');
     const civil = await org('朝阳市民政局', 'city', '211300');
     const jz = await org('锦州市民政局', 'city', '210700');
@@ -52,8 +52,7 @@ describe.sequential('console: request clocks and objections in Chromium', () => 
     row = ((await consumer.call('GET', `/api/v1/datasets/${code}/records?rowid=true&limit=5`)).json().rows as { _row: number }[])[2]!._row;
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await world?.close();
   });
 
   it('every request shows its clock; the provider extends the one waiting for it, with a reason', async () => {

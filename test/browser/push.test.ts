@@ -6,15 +6,16 @@
 import type { Browser, Page } from 'playwright-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS, loginClient, provisionWithPassword } from '../helpers/api.ts';
+import { ADMIN_PASSWORDS, loginClient, provisionWithPassword } from '../helpers/api.ts';
 import { JOB_WAIT_MS } from '../helpers/bounds.ts';
-import { choose, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
+import { choose, confirmDialog, type ConsoleWorld, screenshot, settled, signIn, startConsoleWorld, watchErrors } from '../helpers/browser.ts';
 import { createServerDatabase } from '../helpers/db.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { publishPeople } from '../share-helpers.ts';
 
 
 describe.sequential('console: 推送订阅 in Chromium', () => {
+  let world: ConsoleWorld;
   let server: TestServer;
   let browser: Browser;
   let target: { url: string; drop(): Promise<void> };
@@ -25,14 +26,14 @@ describe.sequential('console: 推送订阅 in Chromium', () => {
   const consumerPassword = 'Chaoyang-Civil-2026!';
 
   beforeAll(async () => {
-    server = await startTestServer({ ...ADMIN_PASSWORD_ENV, PDX_UPSTREAM_ALLOW: '127.0.0.1/32', PDX_RATE_LIMIT: '100000' });
-    browser = await launchBrowser();
+    world = await startConsoleWorld({ PDX_UPSTREAM_ALLOW: '127.0.0.1/32' });
+    ({ server, browser } = world);
+    const { admin, org } = world;
     target = await createServerDatabase();
     targetDb = new pg.Client(target.url);
     await targetDb.connect();
-    const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
-    const police = (await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' })).json().id as string;
-    const civil = (await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', regionCode: '211300' })).json().id as string;
+    const police = await org('省公安厅', 'province', '210000');
+    const civil = await org('朝阳市民政局', 'city', '211300');
     const officer = await provisionWithPassword(server.app, admin, { username: 'ga-officer', orgId: police, roles: ['data_officer'], password: 'Hunnan-Officer-2026!' });
     const consumer = await provisionWithPassword(server.app, admin, { username: 'mz-consumer', orgId: civil, roles: ['consumer'], password: consumerPassword });
     code = await publishPeople(officer, { name: '户籍人口信息', rows: 200, seed: 7 });
@@ -62,8 +63,7 @@ describe.sequential('console: 推送订阅 in Chromium', () => {
     }
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await world?.close();
     await targetDb?.end();
     await target?.drop();
   });

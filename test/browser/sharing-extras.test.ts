@@ -6,9 +6,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORDS, loginClient, provisionWithPassword, type Client } from '../helpers/api.ts';
-import { confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
+import { confirmDialog, type ConsoleWorld, screenshot, settled, signIn, startConsoleWorld, watchErrors } from '../helpers/browser.ts';
 import { apiKey, publishPeople } from '../share-helpers.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 720 },
@@ -16,6 +16,7 @@ const VIEWPORTS = [
 ] as const;
 
 describe.sequential('console: withdraw a request, renew a grant, in Chromium', () => {
+  let world: ConsoleWorld;
   let server: TestServer;
   let browser: Browser;
   let officer: Client;
@@ -41,11 +42,11 @@ describe.sequential('console: withdraw a request, renew a grant, in Chromium', (
   };
 
   beforeAll(async () => {
-    server = await startTestServer({ PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin, PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin, PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor, PDX_RATE_LIMIT: '100000' });
-    browser = await launchBrowser();
-    const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
-    const police = (await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' })).json().id as string;
-    const civil = (await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', regionCode: '211300' })).json().id as string;
+    world = await startConsoleWorld();
+    ({ server, browser } = world);
+    const { admin, org } = world;
+    const police = await org('省公安厅', 'province', '210000');
+    const civil = await org('朝阳市民政局', 'city', '211300');
     officer = await provisionWithPassword(server.app, admin, { username: 'ga-officer', displayName: '王科长', orgId: police, roles: ['data_officer'], password: 'Hunnan-Officer-2026!' });
     consumer = await provisionWithPassword(server.app, admin, { username: 'mz-consumer', displayName: '李干事', orgId: civil, roles: ['consumer'], password: consumerPassword });
     secadmin = await loginClient(server.app, 'secadmin', ADMIN_PASSWORDS.secadmin);
@@ -66,8 +67,7 @@ describe.sequential('console: withdraw a request, renew a grant, in Chromium', (
     for (const _ of VIEWPORTS) pending.push(await ask(['姓名', '户籍地']));
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await world?.close();
   });
 
   for (const [i, vp] of VIEWPORTS.entries()) {

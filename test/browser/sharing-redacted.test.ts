@@ -7,9 +7,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSpans } from '../../src/modules/classify/text.ts';
 import { generateDocuments } from '../corpus/documents.ts';
-import { ADMIN_PASSWORDS, loginClient, provisionWithPassword, type Client } from '../helpers/api.ts';
-import { confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { provisionWithPassword, type Client } from '../helpers/api.ts';
+import { confirmDialog, type ConsoleWorld, screenshot, settled, signIn, startConsoleWorld, watchErrors } from '../helpers/browser.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { uploadCsv } from '../share-helpers.ts';
 
 /** 40 petitions: 事项内容 (IDs, names, phones, addresses: 4级), 回访记录 (names and phones only: 3级), 诉求说明 (no person: 2级). */
@@ -28,6 +28,7 @@ const csv = ['事项编号,事项内容,回访记录,诉求说明', ...petitions
 const leakable = [...new Set(petitions.flatMap((p) => [p.content, p.followUp].flatMap((t) => findSpans(t).map((s) => t.slice(s.start, s.end)))))].filter((v) => v.length >= 6);
 
 describe('console: free-text columns reviewed with masked spans and granted redacted, in Chromium', () => {
+  let world: ConsoleWorld;
   let server: TestServer;
   let browser: Browser;
   let officer: Client;
@@ -39,19 +40,18 @@ describe('console: free-text columns reviewed with masked spans and granted reda
   const officerPassword = 'Xinfang-Officer-2026!';
 
   beforeAll(async () => {
-    server = await startTestServer({ PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin, PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin, PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor, PDX_RATE_LIMIT: '100000' });
-    browser = await launchBrowser();
-    const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
-    const petitionsOrg = (await admin.call('POST', '/api/v1/orgs', { name: '省信访局', type: 'department', level: 'province', regionCode: '210000' })).json().id as string;
-    const civil = (await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', regionCode: '211300' })).json().id as string;
+    world = await startConsoleWorld();
+    ({ server, browser } = world);
+    const { admin, org } = world;
+    const petitionsOrg = await org('省信访局', 'province', '210000');
+    const civil = await org('朝阳市民政局', 'city', '211300');
     officer = await provisionWithPassword(server.app, admin, { username: 'xf-officer', displayName: '赵科长', orgId: petitionsOrg, roles: ['data_officer'], password: officerPassword });
     consumer = await provisionWithPassword(server.app, admin, { username: 'zy-consumer', displayName: '李干事', orgId: civil, roles: ['consumer'], password: 'Chaoyang-Civil-2026!' });
     code = (await officer.call('POST', '/api/v1/datasets', { name: '信访事项登记', summary: '信访事项', share_type: 'conditional' })).json().code;
     await uploadCsv(officer, code, csv);
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await world?.close();
   });
 
   it('the review page shows the span types and masked example spans of a free-text column, never its text', async () => {

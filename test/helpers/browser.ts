@@ -6,8 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page, type Request, type Response } from 'playwright-core';
 import { expect } from 'vitest';
+import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORDS, createOrg, loginClient, type Client } from './api.ts';
 import { CONDITION_MS } from './bounds.ts';
 import { authenticatorFor, type SecondFactorAnswer } from './authenticator.ts';
+import { startTestServer, type TestServer } from './server.ts';
 
 export const CHROMIUM = process.env.PDX_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve('test-artifacts');
@@ -46,6 +48,40 @@ export async function launchBrowser(): Promise<Browser> {
     return context;
   };
   return browser;
+}
+
+/** What most console tests stand on (startConsoleWorld). */
+export interface ConsoleWorld {
+  server: TestServer;
+  browser: Browser;
+  /** The sysadmin's API client (signed in with its second factor). */
+  admin: Client;
+  /** Creates a department as the sysadmin and returns its id. */
+  org(name: string, level: 'province' | 'city' | 'county', regionCode: string): Promise<string>;
+  /** Closes Chromium and stops the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * A server with the three administrators' passwords (ADMIN_PASSWORDS) and the API's rate limit out
+ * of the way of the test's own calls, Chromium, and the sysadmin's client; `env` adds to or
+ * overrides the server's variables.
+ */
+export async function startConsoleWorld(env: Record<string, string> = {}): Promise<ConsoleWorld> {
+  const server = await startTestServer({ ...ADMIN_PASSWORD_ENV, PDX_RATE_LIMIT: '100000', ...env });
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await server.close();
+  };
+  try {
+    browser = await launchBrowser();
+    const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
+    return { server, browser, admin, org: (name, level, regionCode) => createOrg(admin, name, level, regionCode), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /**
@@ -199,11 +235,27 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** Picks an option of an antd Select by typing into its search and pressing Enter. */
+/** The text an antd Select shows as chosen (its selection item), '' when nothing is chosen. */
+export function selectedText(page: Page, testId: string): Promise<string> {
+  return page.getByTestId(testId).evaluate((e) => {
+    // antd 6: the chosen label is the text of the Select's content, beside its search input and placeholder.
+    const content = e.closest('.ant-select')?.querySelector('.ant-select-content');
+    const placeholder = content?.querySelector('.ant-select-placeholder')?.textContent ?? '';
+    return (content?.textContent ?? '').replace(placeholder, '');
+  });
+}
+
+/**
+ * Picks an option of an antd Select by typing into its search and pressing Enter, once an option
+ * with that text is listed (options may arrive from the server after the typing), and waits until
+ * the Select shows it as chosen.
+ */
 export async function choose(page: Page, testId: string, text: string): Promise<void> {
   await page.getByTestId(testId).click();
   await page.keyboard.type(text);
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: text }).first().waitFor();
   await page.keyboard.press('Enter');
+  await expect.poll(() => selectedText(page, testId)).toContain(text);
 }
 
 /**

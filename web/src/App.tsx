@@ -8,6 +8,7 @@ import {
   DashboardOutlined,
   DatabaseOutlined,
   DeploymentUnitOutlined,
+  FieldTimeOutlined,
   GlobalOutlined,
   KeyOutlined,
   LogoutOutlined,
@@ -60,6 +61,7 @@ const ObjectionsPage = lazyPage(() => import('./pages/duties/ObjectionsPage.tsx'
 const ReturnFlowPage = lazyPage(() => import('./pages/duties/ReturnFlowPage.tsx'), 'ReturnFlowPage');
 const DemandsPage = lazyPage(() => import('./pages/duties/DemandsPage.tsx'), 'DemandsPage');
 const EvaluationPage = lazyPage(() => import('./pages/duties/EvaluationPage.tsx'), 'EvaluationPage');
+const DutiesSettingsPage = lazyPage(() => import('./pages/duties/settings/DutiesSettingsPage.tsx'), 'DutiesSettingsPage');
 const GatewayPage = lazyPage(() => import('./pages/gateway/GatewayPage.tsx'), 'GatewayPage');
 const PushPage = lazyPage(() => import('./pages/exchange/PushPage.tsx'), 'PushPage');
 const SourcesPage = lazyPage(() => import('./pages/exchange/SourcesPage.tsx'), 'SourcesPage');
@@ -91,7 +93,10 @@ const NAV: NavItem[] = [
   { path: '/duties/objections', label: 'nav.duties', icon: <AlertOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <ObjectionsPage /> },
   { path: '/duties/return-flows', label: 'nav.returnFlow', icon: <RollbackOutlined />, roles: ['data_officer', 'secadmin'], element: <ReturnFlowPage /> },
   { path: '/duties/demands', label: 'nav.demands', icon: <SwapOutlined />, roles: ['data_officer', 'consumer', 'secadmin'], element: <DemandsPage /> },
+  // Scores, 部门履职统计 and usage: the roles of GET /api/v1/duties/scores, /departments and /usage.
   { path: '/duties/evaluation', label: 'nav.evaluation', icon: <BarChartOutlined />, roles: ['data_officer', 'secadmin'], element: <EvaluationPage /> },
+  // GET/PUT /api/v1/duties/settings: the security administrator's only.
+  { path: '/duties/settings', label: 'nav.dutiesSettings', icon: <FieldTimeOutlined />, roles: ['secadmin'], element: <DutiesSettingsPage /> },
   { path: '/sources', label: 'nav.sources', icon: <ClusterOutlined />, roles: ['data_officer'], element: <SourcesPage /> },
   { path: '/push', label: 'nav.push', icon: <SendOutlined />, roles: ['data_officer', 'consumer'], element: <PushPage /> },
   { path: '/api-keys', label: 'nav.apikeys', icon: <KeyOutlined />, roles: ['data_officer', 'consumer'], element: <ApiKeysPage /> },

@@ -1,7 +1,7 @@
-import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { ApiError } from './api/client.ts';
+import { createContext, useContext, type ReactNode } from 'react';
 import { identityApi, type Me, type Role } from './api/identity.ts';
 import type { SecondFactorAnswer, SecondFactorStep } from './api/signon.ts';
+import { useSession } from './hooks/useSession.ts';
 
 export type { Me, Role };
 
@@ -21,18 +21,7 @@ interface Auth {
 const AuthContext = createContext<Auth | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
-  const [me, setMe] = useState<Me | null | undefined>(undefined);
-  const refresh = useCallback(async () => {
-    try {
-      setMe(await identityApi.me());
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) setMe(null);
-      else throw error;
-    }
-  }, []);
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
+  const { me, refresh, setMe } = useSession<Me>(identityApi.me);
 
   const value: Auth = {
     me,

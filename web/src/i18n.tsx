@@ -7,6 +7,7 @@ import * as audit from './locales/audit.ts';
 import * as catalog from './locales/catalog.ts';
 import * as classify from './locales/classify.ts';
 import * as duties from './locales/duties.ts';
+import * as dutiesSettings from './locales/duties-settings.ts';
 import * as exchange from './locales/exchange.ts';
 import * as gateway from './locales/gateway.ts';
 import * as open from './locales/open.ts';
@@ -24,8 +25,8 @@ export type Lang = 'zh' | 'en';
  * The messages, one file per area under web/src/locales/<area>.ts, each exporting `zh` (as const: the
  * keys and placeholders come from it) and `en` (every key of zh). A new area adds its file here.
  */
-const zh = { ...shell.zh, ...admin.zh, ...catalog.zh, ...classify.zh, ...sharing.zh, ...audit.zh, ...secops.zh, ...secopsSettings.zh, ...telemetry.zh, ...open.zh, ...duties.zh, ...signon.zh, ...exchange.zh, ...gateway.zh };
-const en: Record<MessageKey, string> = { ...shell.en, ...admin.en, ...catalog.en, ...classify.en, ...sharing.en, ...audit.en, ...secops.en, ...secopsSettings.en, ...telemetry.en, ...open.en, ...duties.en, ...signon.en, ...exchange.en, ...gateway.en };
+const zh = { ...shell.zh, ...admin.zh, ...catalog.zh, ...classify.zh, ...sharing.zh, ...audit.zh, ...secops.zh, ...secopsSettings.zh, ...telemetry.zh, ...open.zh, ...duties.zh, ...dutiesSettings.zh, ...signon.zh, ...exchange.zh, ...gateway.zh };
+const en: Record<MessageKey, string> = { ...shell.en, ...admin.en, ...catalog.en, ...classify.en, ...sharing.en, ...audit.en, ...secops.en, ...secopsSettings.en, ...telemetry.en, ...open.en, ...duties.en, ...dutiesSettings.en, ...signon.en, ...exchange.en, ...gateway.en };
 
 export type MessageKey = keyof typeof zh;
 

@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeEachBackend, openTestDatabase } from '../../../test/helpers/db.ts';
-import { openKeyring } from '../protect/keyring.ts';
-import { createAuditModule } from './audit.module.ts';
+import { describeEachBackend } from '../../../test/helpers/db.ts';
 import type { Db } from '../../db/index.ts';
 import { createAuditLog, treeHeadMessage, type AuditLog, type SignedHead } from './audit.service.ts';
 import type { AuditEvent } from './events.ts';
@@ -334,26 +331,6 @@ describeEachBackend('audit signing key', ({ use }) => {
     expect(stored[0]!.sealed_private_key.subarray(0, 7).toString()).toBe('sealed:');
     const message = Buffer.from('tree head');
     expect(verifySignature(a.publicKeyPem, message, b.sign(message))).toBe(true);
-  });
-
-  it('works with the master keyring as the sealer', async () => {
-    const { db } = await openTestDatabase('pglite');
-    try {
-      const keyring = await openKeyring(db, { masterKey: randomBytes(32), suite: 'gm' });
-      const first = await createAuditModule({ db, hash: 'sm3', sealer: keyring, checkpointEvery: { seconds: 0 } });
-      await first.audit.record({ action: 'auth.login', result: 'success' });
-      await first.audit.checkpoint();
-      const again = await createAuditModule({ db, hash: 'sm3', sealer: keyring, checkpointEvery: { seconds: 0 } });
-      expect(again.audit.publicKey().keyId).toBe(first.audit.publicKey().keyId);
-      expect(await again.audit.verify()).toEqual({ ok: true, checked: 1, checkpoints: 1 });
-      const [row] = await db.query<{ sealed_private_key: Buffer }>('SELECT sealed_private_key FROM audit_signing_keys');
-      // Sealed, not a plain PKCS#8 DER key (which starts with 0x30).
-      expect(row!.sealed_private_key[0]).not.toBe(0x30);
-      await first.audit.close();
-      await again.audit.close();
-    } finally {
-      await db.close();
-    }
   });
 });
 

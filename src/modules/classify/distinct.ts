@@ -6,22 +6,7 @@
  * negligible at these sizes. Past the limit it switches to HyperLogLog with 2^14 registers (16 KB,
  * standard error 1.04/√16384 ≈ 0.81%), so memory stays flat whatever the file size.
  */
-
-/** cyrb53-style string hash: two independent 32-bit halves. */
-export function hash64(s: string): [number, number] {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return [h1 >>> 0, h2 >>> 0];
-}
+import { hash64, lanes } from '../../lib/hash64.ts';
 
 const P = 14;
 const M = 1 << P;
@@ -77,7 +62,8 @@ export class DistinctCounter {
   }
 
   add(value: string): void {
-    const [h1, h2] = hash64(value);
+    hash64(value);
+    const { h1, h2 } = lanes;
     if (this.exact) {
       this.addExact((h2 & 0x1fffff) * 0x100000000 + h1);
     } else {

@@ -14,8 +14,8 @@ import { once } from 'node:events';
 import { loadExcel } from '../../heavy.ts';
 import iconv from 'iconv-lite';
 import { openTable } from '../../lib/readers/index.ts';
-import { mask } from '../protect/masking.ts';
-import { createRedactor, redactText, type RedactStyle } from '../protect/redact.ts';
+import { mask } from '../../lib/mask.ts';
+import { createRedactor, redactText, type RedactStyle } from './redact.ts';
 import { isTableName, scanTable, decodeText, type TextEncoding } from './scan.ts';
 import type { TypeId } from './types.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DecisionRow } from './review.repo.ts';
-import { createReviewService, policySchema, type CandidateInfo, type DatasetState, type ReviewService } from './review.service.ts';
+import { policySchema, type CandidateInfo, type DatasetState, type ReviewService } from './review.service.ts';
 import type { GradePolicy } from './grades.ts';
 import { TYPE_IDS } from './types.ts';
 import type { DatasetRow } from '../catalog/catalog.service.ts';
@@ -301,14 +301,4 @@ export function reviewRoutes(deps: { review: ReviewService }): FastifyPluginAsyn
       async (request) => review.setPolicy(callerOf(request), request.body as GradePolicy),
     );
   };
-}
-
-/**
- * The review module for boot wiring: the service and its routes. Its `assertPublishable` is the
- * catalogue's publication gate (publishing needs a confirmed classification), and it reads the
- * catalogue through a reader, so it is built before the catalogue service that takes the gate.
- */
-export function createReviewModule(deps: Parameters<typeof createReviewService>[0]) {
-  const review = createReviewService(deps);
-  return { review, routes: reviewRoutes({ review }) };
 }

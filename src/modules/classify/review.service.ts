@@ -20,7 +20,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { CatalogReader, ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
-import { mask } from '../protect/masking.ts';
+import { mask } from '../../lib/mask.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { z } from 'zod';
 import { HLL_STANDARD_ERROR } from './distinct.ts';

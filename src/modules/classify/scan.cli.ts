@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { AppError } from '../../errors.ts';
 import { DEFAULT_POLICY, GRADE_PROTECTION, columnProtection, type GradePolicy } from './grades.ts';
 import { resolve } from 'node:path';
-import { REDACT_STYLES, type RedactStyle } from '../protect/redact.ts';
+import { REDACT_STYLES, type RedactStyle } from './redact.ts';
 import { defaultRedactedName, redactFile } from './redact-file.ts';
 import { isTableName, scanTable, scanTextInput } from './scan.ts';
 import type { TableClassification } from './engine.ts';

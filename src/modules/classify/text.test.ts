@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateText } from '../../../test/corpus/texts.ts';
-import { createRedactor, redactText } from '../protect/redact.ts';
+import { createRedactor, redactText } from './redact.ts';
 import { scanText, TextScanner } from './text.ts';
 
 const types = (text: string) => scanText(text).map((f) => f.type);

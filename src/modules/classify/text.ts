@@ -13,7 +13,7 @@
  * need 出生/生日/birth before or 出生/生 after (1995年6月23日出生). Names: see text-names.ts.
  */
 import { divisionChainAt, divisionFirstChars } from '../../lib/divisions.ts';
-import { mask } from '../protect/masking.ts';
+import { mask } from '../../lib/mask.ts';
 import { checkBankCard, hasDomesticBin, luhnValid } from './recognizers/bank-card.ts';
 import { isPastDate } from './recognizers/dates.ts';
 import { checkEmail } from './recognizers/email.ts';

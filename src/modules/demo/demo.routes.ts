@@ -6,8 +6,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { COMMON_ERRORS, callerOf, errorResponses } from '../../http/kit.ts';
-import type { Platform } from '../../main.ts';
-import { burstAvailable, replayBurst, type BurstOutcome } from './burst.ts';
+import type { BurstOutcome } from './burst.ts';
+import type { DemoService } from './demo.service.ts';
 
 const SECADMIN = { roles: ['secadmin'] as const };
 const message = z.object({ zh: z.string(), en: z.string() });
@@ -44,7 +44,7 @@ function outcomeOut(o: BurstOutcome): z.infer<typeof outcomeSchema> {
   };
 }
 
-export function demoRoutes(deps: { services: Platform['services'] }): FastifyPluginAsyncZod {
+export function demoRoutes(deps: { demo: DemoService }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/demo/burst',
@@ -52,7 +52,7 @@ export function demoRoutes(deps: { services: Platform['services'] }): FastifyPlu
         config: { access: SECADMIN },
         schema: { tags: ['demo'], summary: 'Whether the night-burst replay is available (demo world loaded) / 夜间突发访问演示是否可用', response: { 200: z.object({ available: z.boolean() }), ...COMMON_ERRORS } },
       },
-      async () => ({ available: await burstAvailable(deps.services) }),
+      async () => ({ available: await deps.demo.burstAvailable() }),
     );
     app.post(
       '/demo/burst',
@@ -65,7 +65,7 @@ export function demoRoutes(deps: { services: Platform['services'] }): FastifyPlu
         },
       },
       async (request) => {
-        const outcome = await replayBurst({ services: deps.services, inject: request.server.inject.bind(request.server), by: callerOf(request), approve: false, waitMs: ROUTE_WAIT_MS });
+        const outcome = await deps.demo.replayBurst({ inject: request.server.inject.bind(request.server), by: callerOf(request), approve: false, waitMs: ROUTE_WAIT_MS });
         return outcomeOut(outcome);
       },
     );

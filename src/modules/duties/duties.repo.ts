@@ -1,6 +1,6 @@
 /** All SQL of the duties module (its own tables and its key in `settings`), with bound parameters only. */
 import type { Queryable } from '../../db/index.ts';
-import type { GrantColumn } from '../share/policy.ts';
+import type { GrantColumn } from '../share/access/compile.ts';
 import { SETTINGS_KEY } from './duties.settings.ts';
 
 export type Stage = 'provider' | 'security';

@@ -5,12 +5,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Principal } from '../../http/access.ts';
-import { COMMON_ERRORS, callerOf } from '../../http/kit.ts';
+import { COMMON_ERRORS, callerOf, pickLanguage } from '../../http/kit.ts';
 import { requestClockSchema } from '../share/clock.ts';
 
 import type { DutiesService } from './duties.service.ts';
 import { ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MAX_CELLS, type ObjectionsService, type ObjectionView } from './objections.service.ts';
-import { dutiesSettingsSchema } from './duties.settings.ts';
+import { DUTIES_SETTINGS_JSON_SCHEMA, dutiesSettingsSchema } from './duties.settings.ts';
 
 const errors = COMMON_ERRORS;
 const id = z.object({ id: z.uuid() });
@@ -360,13 +360,31 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
       async () => duties.settings(),
     );
 
+    app.get(
+      '/duties/settings/schema',
+      {
+        config: { access: { roles: ['secadmin'] } },
+        schema: {
+          tags: ['duties'],
+          summary: 'JSON Schema of the settings: bounds and defaults of every limit (the console builds its form from it) / 时限与日历设置的字段说明',
+          response: { 200: z.record(z.string(), z.unknown()), ...errors },
+        },
+      },
+      async () => DUTIES_SETTINGS_JSON_SCHEMA,
+    );
+
     app.put(
       '/duties/settings',
       {
         config: { access: { roles: ['secadmin'] } },
-        schema: { tags: ['duties'], summary: 'Change time limits and calendar overrides / 修改时限与日历', body: z.unknown(), response: { 200: dutiesSettingsSchema, ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Change time limits and calendar overrides; a 400 lists every wrong field in details.issues / 修改时限与日历',
+          body: z.unknown(),
+          response: { 200: dutiesSettingsSchema, ...errors },
+        },
       },
-      async (request) => duties.updateSettings(callerOf(request), request.body),
+      async (request) => duties.updateSettings(callerOf(request), request.body, pickLanguage(request)),
     );
   };
 }

@@ -16,7 +16,7 @@ import type { RequestRow, ShareService } from '../share/share.service.ts';
 import { WorkCalendar } from './calendar.ts';
 import { basisOf, limitOf, requestClock, stagesOf } from './deadlines.ts';
 import { dutiesRepo, type ClockRow } from './duties.repo.ts';
-import { DEFAULT_DUTIES_SETTINGS, dutiesSettingsSchema, type DutiesSettings } from './duties.settings.ts';
+import { DEFAULT_DUTIES_SETTINGS, dutiesSettingsSchema, settingsInput, type DutiesSettings } from './duties.settings.ts';
 
 export interface DutiesDeps {
   db: Db;
@@ -99,16 +99,13 @@ export function createDutiesService(deps: DutiesDeps) {
     calendar,
     clocksOf,
 
-    async updateSettings(caller: Caller, input: unknown): Promise<DutiesSettings> {
-      const parsed = dutiesSettingsSchema.safeParse(input);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new BadRequestError('invalid_settings', { zh: `设置无效：${issue.path.join('.')} ${issue.message}`, en: `Invalid settings: ${issue.path.join('.')} ${issue.message}` }, { field: issue.path.join('.') });
-      }
+    /** Replaces the settings; a refusal names every wrong field, worded in `lang` (settingsInput). */
+    async updateSettings(caller: Caller, input: unknown, lang: keyof Message = 'zh'): Promise<DutiesSettings> {
+      const next = settingsInput(input, lang);
       const before = await settings();
-      await repo.saveSettings(parsed.data);
-      await record(caller, { action: 'duties.settings_update', result: 'success', target: { type: 'duties_settings' }, details: { before: { limits: before.limits, calendarDays: before.calendar.length }, after: { limits: parsed.data.limits, calendarDays: parsed.data.calendar.length } } });
-      return parsed.data;
+      await repo.saveSettings(next);
+      await record(caller, { action: 'duties.settings_update', result: 'success', target: { type: 'duties_settings' }, details: { before: { limits: before.limits, calendarDays: before.calendar.length }, after: { limits: next.limits, calendarDays: next.calendar.length } } });
+      return next;
     },
 
     /** A request the caller may see, with its clock. */

@@ -4,7 +4,9 @@
  * who the platform authority is, and calendar overrides over the official table.
  */
 import { z } from 'zod';
+import { BadRequestError, type Message } from '../../errors.ts';
 import type { Principal } from '../../http/access.ts';
+import { issueText } from '../../http/issues.ts';
 import { isIsoDate } from './calendar.ts';
 
 export const SETTINGS_KEY = 'duties.settings';
@@ -53,6 +55,34 @@ export const dutiesSettingsSchema = z.object({
 
 export type DutiesSettings = z.infer<typeof dutiesSettingsSchema>;
 export const DEFAULT_DUTIES_SETTINGS: DutiesSettings = dutiesSettingsSchema.parse({});
+/** The JSON Schema of what the secadmin submits (limits, units' bounds and defaults): the console builds its form from it. */
+export const DUTIES_SETTINGS_JSON_SCHEMA = z.toJSONSchema(dutiesSettingsSchema, { io: 'input' }) as Record<string, unknown>;
+
+/**
+ * The settings the secadmin submits, or a 400 that names every wrong field with what is wrong, worded
+ * in `lang` (`details.issues`, the first one also as `details.field`), for the console to show each
+ * beside its field. A date given twice in the calendar is refused here and not in the schema: the
+ * schema also reads the stored settings, and settings saved before this rule must still load.
+ */
+export function settingsInput(input: unknown, lang: keyof Message): DutiesSettings {
+  const parsed = dutiesSettingsSchema.safeParse(input);
+  const issues: { field: string; text: Message }[] = parsed.success ? [] : parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.'), text: issueText(i) }));
+  if (parsed.success) {
+    const first = new Map<string, number>();
+    for (const [i, day] of parsed.data.calendar.entries()) {
+      const j = first.get(day.date);
+      if (j === undefined) first.set(day.date, i);
+      else issues.push({ field: `calendar.${i}.date`, text: { zh: `与第 ${j + 1} 项日期相同（${day.date}）`, en: `same date as item ${j + 1} (${day.date})` } });
+    }
+  }
+  const [head] = issues;
+  if (!head) return parsed.data!;
+  throw new BadRequestError(
+    'invalid_settings',
+    { zh: `设置无效：${head.field} ${head.text.zh}`, en: `Invalid settings: ${head.field} ${head.text.en}` },
+    { field: head.field, issues: issues.map((i) => ({ field: i.field, message: i.text[lang] })) },
+  );
+}
 
 /**
  * Whether the caller acts for the platform authority (辽宁省大数据管理局): product.md has no 数据主管部门

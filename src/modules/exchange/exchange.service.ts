@@ -14,7 +14,7 @@ import type { TableReader, TableRow } from '../../lib/readers/index.ts';
 import { RetryLater, type JobContext, type Jobs } from '../jobs/jobs.service.ts';
 import type { EgressService } from '../egress/egress.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
-import { mask } from '../protect/masking.ts';
+import { mask } from '../../lib/mask.ts';
 import { compareLsn, unreachable, type Connector, type ConnectorFactory, type RowChange, type RowRange, type SourceTransaction, type SourceColumn, type SourceSettings, type TableRef, type TestOutcome } from './connector.ts';
 import { CONNECTORS, type SourceKind } from './connectors.ts';
 import { exchangeRepo, type BindingRow, type MappedColumn, type RunRow, type SourceChanges, type SourceRow } from './exchange.repo.ts';

@@ -1,8 +1,6 @@
 /** The pure parts of the gateway: OpenAPI import, path matching, response rewriting, audited parameters. */
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import type { ColumnRow } from '../catalog/catalog.service.ts';
-import { outputValue, viewColumns } from '../share/policy.ts';
 import { rewrite, valuesByPath } from './fields.ts';
 import type { OperationRow } from './gateway.repo.ts';
 import { auditedParameter, callSegments, checkBaseUrl, fieldColumns, matchOperation } from './gateway.service.ts';
@@ -106,19 +104,6 @@ describe('responses and parameters', () => {
     expect(rewrite({ data: { items: [] } }, granted).body).toEqual({ data: { items: [] } });
     expect([...valuesByPath(body).keys()]).toEqual(['code', 'data.name', 'data.id', 'data.items[].n', 'data.items[].secret', 'data.extra.a']);
   });
-  it('answers a free-text field granted redacted with every detected span replaced (issue 24), as the gateway builds its forms', () => {
-    const field: ColumnRow = {
-      dataset_id: 'd', position: 1, physical: 'c001', name: 'data.remark', label: '备注', data_type: 'text', length: null, description: '', rules: {}, grade: 3,
-      classification: { types: [], grade: 3, text: { spans: [{ type: 'mobile', count: 1 }], scanned: 1 } }, encrypted: false, blind_index: false,
-    };
-    const body = { data: { remark: '经办人秦明辉，手机13812345678，已回访。' } };
-    for (const [redact, expected] of [['masked', '经办人秦**，手机138****5678，已回访。'], ['placeholder', '经办人〔姓名〕，手机〔手机号〕，已回访。']] as const) {
-      const visible = viewColumns([field], [{ name: 'data.remark', mode: 'redacted', redact }]);
-      const forms = new Map(visible.map((c) => [c.name, (v: string | number | boolean | null) => outputValue(c, v, {})] as const));
-      expect(rewrite(body, forms).body).toEqual({ data: { remark: expected } });
-    }
-  });
-
   it('masks recognised personal values of parameters for the audit log', () => {
     expect(auditedParameter('id', '11010519491231002X')).toBe('110***********002X');
     expect(auditedParameter('phone', '13812345678')).not.toBe('13812345678');

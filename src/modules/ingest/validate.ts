@@ -14,6 +14,7 @@
 import type { Message } from '../../errors.ts';
 import { BadRequestError } from '../../errors.ts';
 import { canonical, conforms, type ColumnType } from './infer.ts';
+import { hash64, lanes } from '../../lib/hash64.ts';
 
 export type RuleName = 'required' | 'unique' | 'pattern' | 'range' | 'enum' | 'type' | 'identifier';
 
@@ -344,7 +345,7 @@ export class KeyHashSet {
   /** Remember the key; if it was already there, return the line it was first seen on. */
   addOrFind(key: string, line: number): number | undefined {
     hash64(key);
-    return this.addHash(H1 >>> 0, H2 >>> 0 || 1, line);
+    return this.addHash(lanes.h1, lanes.h2 || 1, line);
   }
 
   private addHash(hi: number, lo: number, line: number): number | undefined {
@@ -382,25 +383,4 @@ export class KeyHashSet {
       this.lines[slot] = lines[i]!;
     }
   }
-}
-
-// The two 32-bit halves of the last hash (module state avoids allocating a pair per row).
-let H1 = 0;
-let H2 = 0;
-
-/** cyrb53's two 32-bit lanes, both kept: a fast, well-mixed 64-bit string hash (not cryptographic). */
-function hash64(s: string): void {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  H1 = h1;
-  H2 = h2;
 }

@@ -14,7 +14,7 @@ import { newToken, tokenHash } from '../../lib/tokens.ts';
 import type { Jobs } from '../jobs/jobs.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
 import { encodeChunk, epilogue, prologue } from './encode.ts';
-import { compileRead } from './policy.ts';
+import { compileRead } from './access/compile.ts';
 import { parseRecordsQuery, type RecordsService } from './records.service.ts';
 import { shareRepo } from './share.repo.ts';
 import { grantState } from './share.service.ts';

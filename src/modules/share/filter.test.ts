@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../errors.ts';
 import { filterQuery, filterText, parseFilterParams, parseFilterText, type FilterNode } from './filter.ts';
-import { compileRead, likePattern, viewColumns, checkValue } from './policy.ts';
+import { compileRead, likePattern, viewColumns, checkValue } from './access/compile.ts';
 import { parseRecordsQuery } from './records.service.ts';
 
 const q = (text: string) => parseFilterParams(new URLSearchParams(text).entries());

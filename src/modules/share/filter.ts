@@ -4,7 +4,7 @@
  *   户籍地=eq.朝阳市   人口数=gte.3   姓名=like.张*   户籍地=in.(朝阳市,锦州市)   手机号=is.null
  *   住址=not.is.null   or=(户籍地.eq.朝阳市,and(人口数.gt.2,人口数.lt.5))
  *
- * Text is parsed into an AST (plain JSON, stored as is in grants) and compiled to SQL by policy.ts,
+ * Text is parsed into an AST (plain JSON, stored as is in grants) and compiled to SQL by access/compile.ts,
  * where each column is resolved through the catalogue and each value becomes a bound parameter.
  * Nothing in this file produces SQL from request text.
  */

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { BadRequestError } from '../../errors.ts';
-import type { GrantMode } from './policy.ts';
+import type { GrantMode } from './access/compile.ts';
 
 export const serviceTermsSchema = z.object({
   operations: z.array(z.string().min(1).max(64)).min(1).max(500).describe('授权调用的接口操作（operationId）'),

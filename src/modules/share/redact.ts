@@ -7,7 +7,7 @@
 import { BadRequestError } from '../../errors.ts';
 import { gradingOf } from '../classify/grades.ts';
 import { isTypeId } from '../classify/types.ts';
-import { mask } from '../protect/masking.ts';
+import { mask } from '../../lib/mask.ts';
 import { isCondition, type Condition, type FilterNode } from './filter.ts';
 
 /** What redaction needs to know of a column (a ViewColumn has it). */

@@ -4,7 +4,8 @@ import { maybeOne } from '../../db/index.ts';
 import type { ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
 import type { StoredDataKey } from '../protect/keyring.ts';
 import type { FilterNode } from './filter.ts';
-import type { GrantColumn } from './policy.ts';
+import type { GrantColumn } from './access/compile.ts';
+import { GRANT_LIVE_SQL } from './access/grant.ts';
 import type { ServiceTerms } from './operations.ts';
 import type { SeriesTerms } from './series.ts';
 
@@ -167,12 +168,6 @@ export function accessScopes(datasetId: string, apiKeyId?: string): string[] {
   return apiKeyId ? [datasetId, `key:${apiKeyId}`] : [datasetId];
 }
 
-
-/**
- * A grant that has not ended, in SQL: the same rule as `grantExpired` (share.service.ts), no end or
- * an end still to come. `g` is the alias of share_grants in the query.
- */
-export const GRANT_LIVE_SQL = (g = 'share_grants') => `(${g}.expires_at IS NULL OR ${g}.expires_at > now())`;
 
 /** A data_keys row as the read path needs it (the key stays wrapped under the master key). */
 export type AccessDataKey = StoredDataKey;

@@ -5,7 +5,6 @@
  * is audited and notified in the console.
  */
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import type { Db } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, type Message } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
@@ -13,13 +12,17 @@ import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts
 import type { CatalogService, ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
 import type { GrantUsage, RequestClock } from './clock.ts';
 import { canGeneralize, type GeneralizeOptions } from '../protect/masking.ts';
-import type { RedactStyle } from '../protect/redact.ts';
+import type { RedactStyle } from '../classify/redact.ts';
 import { filterColumns, filterText, parseFilterText, type FilterNode } from './filter.ts';
 import { redactFilter } from './redact.ts';
-import { compileFilter, defaultMode, Params, unknownColumn, viewColumns, type GrantColumn, type GrantMode } from './policy.ts';
+import { compileFilter, defaultMode, Params, unknownColumn, viewColumns, type GrantColumn, type GrantMode } from './access/compile.ts';
+import { checkCidr, chinaToday, expiryOf, grantExpired } from './access/grant.ts';
 import { checkOperations, FIELD_MODES, narrowOperations, operationsNotApplicable, type ServiceTerms } from './operations.ts';
 import { checkSeriesTerms, narrowSeriesTerms, type SeriesTerms } from './series.ts';
 import { shareRepo, type AccessContext, type GrantRow, type GrantTerms, type RequestRow, type Scope } from './share.repo.ts';
+
+// The end of a grant and its IP ranges have one definition, in access/grant.ts; other modules take them from here.
+export { chinaToday, expiryOf, grantExpired, ipAllowed } from './access/grant.ts';
 
 export const PURPOSE_CATEGORIES = ['administrative_duty', 'public_service', 'social_assistance', 'regulation', 'emergency', 'statistics', 'other'] as const;
 
@@ -65,57 +68,11 @@ function conflict(code: string, zh: string, en: string, details?: unknown) {
   return new ConflictError(code, { zh, en }, details);
 }
 
-/** Today in China (the date grants end on), as YYYY-MM-DD. */
-export function chinaToday(now = new Date()): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
-
-/** A grant ending on `endDate` (inclusive, China time) expires at the next midnight there. */
-export function expiryOf(endDate: string): Date {
-  return new Date(Date.parse(`${endDate}T00:00:00+08:00`) + 86_400_000);
-}
-
-/**
- * The one definition of a grant's end in JavaScript: it has ended once its `expires_at` has come
- * (an instant, as the repository reads it: a Date, or ISO text in an access context); no end, never.
- * The queries that need it in SQL use `GRANT_LIVE_SQL` (share.repo.ts), the same rule.
- */
-export function grantExpired(expiresAt: Date | string | null | undefined, now: Date | number = Date.now()): boolean {
-  if (expiresAt === null || expiresAt === undefined) return false;
-  return (typeof expiresAt === 'string' ? Date.parse(expiresAt) : expiresAt.getTime()) <= (typeof now === 'number' ? now : now.getTime());
-}
-
 function checkEndDate(endDate: string, field: string): void {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(endDate) || Number.isNaN(Date.parse(`${endDate}T00:00:00Z`))) {
     throw new BadRequestError('invalid_end_date', { zh: `${field} 不是有效日期`, en: `${field} is not a valid date` }, { field });
   }
   if (endDate < chinaToday()) throw new BadRequestError('end_date_past', { zh: `${field} 不能早于今天`, en: `${field} cannot be in the past` }, { field });
-}
-
-/** Parses `a.b.c.d/n` or an IPv6 prefix; throws a 400 naming the bad range. */
-export function checkCidr(range: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } {
-  const [address = '', bits, extra] = range.trim().split('/');
-  const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
-  const max = family === 'ipv4' ? 32 : 128;
-  const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
-  if (!family || extra !== undefined || !(prefix >= 0 && prefix <= max)) {
-    throw new BadRequestError('invalid_ip_range', { zh: `IP 地址段无效：${range}`, en: `Invalid IP range: ${range}` }, { field: 'ipRanges', value: range });
-  }
-  return { address, prefix, family };
-}
-
-/** True when the address is inside one of the ranges (an empty list allows every address). */
-export function ipAllowed(ip: string, ranges: readonly string[]): boolean {
-  if (ranges.length === 0) return true;
-  const list = new net.BlockList();
-  for (const r of ranges) {
-    const { address, prefix, family } = checkCidr(r);
-    list.addSubnet(address, prefix, family);
-  }
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
-  const candidate = mapped ?? ip;
-  const family = net.isIPv4(candidate) ? 'ipv4' : net.isIPv6(candidate) ? 'ipv6' : undefined;
-  return family !== undefined && list.check(candidate, family);
 }
 
 /** Checks a filter's columns and values against the catalogue (provider's view of every column). */

@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../db/index.ts';
 import { errorResponses } from '../../http/kit.ts';
-import { VERSION } from '../../version.ts';
+import type { SystemService } from './system.service.ts';
 
 /** Public facts about this installation that the console shows before sign-in. */
-export function systemRoutes({ db }: { db: Db }): FastifyPluginAsyncZod {
+export function systemRoutes({ system }: { system: SystemService }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/system/info',
@@ -20,7 +19,7 @@ export function systemRoutes({ db }: { db: Db }): FastifyPluginAsyncZod {
           },
         },
       },
-      async () => ({ name: '公共数据共享交换平台', nameEn: 'Public Data Exchange', version: VERSION, database: db.backend }),
+      async () => system.info(),
     );
   };
 }

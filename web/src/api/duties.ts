@@ -66,3 +66,25 @@ export const evaluationApi = {
   usage: (query: UsageRange) => GET('/api/v1/duties/usage', { query }),
   usageXlsx: (query: UsageRange) => urlOf('/api/v1/duties/usage.xlsx', { query }),
 };
+
+export type DutiesSettings = ResponseOf<'/api/v1/duties/settings', 'get'>;
+export type DutyLimits = DutiesSettings['limits'];
+export type CalendarOverride = DutiesSettings['calendar'][number];
+export type CalendarDay = ResponseOf<'/api/v1/duties/calendar', 'get'>['days'][number];
+export type DepartmentCount = ResponseOf<'/api/v1/duties/departments', 'get'>['items'][number];
+/** One field the server refused in a settings body (`details.issues` of `invalid_settings`): dotted path and what is wrong. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** 时限与日历 (the secadmin's) and the counts per department (部门履职统计). */
+export const dutiesSettingsApi = {
+  get: () => GET('/api/v1/duties/settings'),
+  /** JSON Schema of the settings: each limit's bounds and default. */
+  schema: () => GET('/api/v1/duties/settings/schema'),
+  // The route takes the body as it is and validates it itself, to name every wrong field (its body type is unknown).
+  save: (body: DutiesSettings) => PUT('/api/v1/duties/settings', { body }),
+  calendar: (year: number) => GET('/api/v1/duties/calendar', { query: { year } }),
+  departments: () => GET('/api/v1/duties/departments').then((r) => r.items),
+};

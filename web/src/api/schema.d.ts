@@ -3659,116 +3659,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/overview/todo": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The caller's to-do counts by queue, for the roles it holds / 工作台：我的待办 */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /**
-                                 * @description approvals 待我审批 / securityReviews 待安全审核 / openAlerts 未处理告警 / classifyReviews 待复核分类 / expiringGrants 我方即将到期的授权 / grantsEnding 本单位给出的即将到期的授权 / objections 待答复异议 / demandsToAnswer 待答复数据需求 / demandsToAssign 待分派数据需求 / returnFlowReviews 待审批数据回流
-                                 * @enum {string}
-                                 */
-                                kind: "approvals" | "securityReviews" | "openAlerts" | "classifyReviews" | "expiringGrants" | "grantsEnding" | "objections" | "demandsToAnswer" | "demandsToAssign" | "returnFlowReviews";
-                                count: number;
-                            }[];
-                            expiringDays: number;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/overview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Data assets, sharing activity and security events (counts only) / 总览 */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            totals: {
-                                datasets: number;
-                                rows: number;
-                                organizations: number;
-                                encryptedColumns: number;
-                                openDatasets: number;
-                                /** @description 近 30 天接口调用次数（网关） */
-                                gatewayCalls: number;
-                            };
-                            assets: {
-                                org: string;
-                                grade: number | null;
-                                datasets: number;
-                                rows: number;
-                            }[];
-                            sharing: {
-                                day: string;
-                                responses: number;
-                                rows: number;
-                                /** @description 接口调用次数（网关） */
-                                calls: number;
-                            }[];
-                            security: {
-                                day: string;
-                                kind: string;
-                                events: number;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/classification/datasets": {
         parameters: {
             query?: never;
@@ -4534,6 +4424,116 @@ export interface paths {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/overview/todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's to-do counts by queue, for the roles it holds / 工作台：我的待办 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * @description approvals 待我审批 / securityReviews 待安全审核 / openAlerts 未处理告警 / classifyReviews 待复核分类 / expiringGrants 我方即将到期的授权 / grantsEnding 本单位给出的即将到期的授权 / objections 待答复异议 / demandsToAnswer 待答复数据需求 / demandsToAssign 待分派数据需求 / returnFlowReviews 待审批数据回流
+                                 * @enum {string}
+                                 */
+                                kind: "approvals" | "securityReviews" | "openAlerts" | "classifyReviews" | "expiringGrants" | "grantsEnding" | "objections" | "demandsToAnswer" | "demandsToAssign" | "returnFlowReviews";
+                                count: number;
+                            }[];
+                            expiringDays: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data assets, sharing activity and security events (counts only) / 总览 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            totals: {
+                                datasets: number;
+                                rows: number;
+                                organizations: number;
+                                encryptedColumns: number;
+                                openDatasets: number;
+                                /** @description 近 30 天接口调用次数（网关） */
+                                gatewayCalls: number;
+                            };
+                            assets: {
+                                org: string;
+                                grade: number | null;
+                                datasets: number;
+                                rows: number;
+                            }[];
+                            sharing: {
+                                day: string;
+                                responses: number;
+                                rows: number;
+                                /** @description 接口调用次数（网关） */
+                                calls: number;
+                            }[];
+                            security: {
+                                day: string;
+                                kind: string;
+                                events: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -15604,7 +15604,7 @@ export interface paths {
                 };
             };
         };
-        /** Change time limits and calendar overrides / 修改时限与日历 */
+        /** Change time limits and calendar overrides; a 400 lists every wrong field in details.issues / 修改时限与日历 */
         put: {
             parameters: {
                 query?: never;
@@ -15718,6 +15718,44 @@ export interface paths {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duties/settings/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON Schema of the settings: bounds and defaults of every limit (the console builds its form from it) / 时限与日历设置的字段说明 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;

@@ -15,6 +15,7 @@ import { chartGrid, countsLabel, LEGEND } from '../../components/charts.ts';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { count } from '../catalog/labels.tsx';
+import { DepartmentsTab } from './DepartmentsTab.tsx';
 
 /** A rate (0-1) as a percentage with one decimal; nothing to judge: a dash. */
 export const percent = (rate: number | null) => (rate === null ? '—' : `${(rate * 100).toFixed(1)}%`);
@@ -198,19 +199,24 @@ function UsageTab() {
   );
 }
 
+/** The tabs after the first (scores), each at `?tab=<key>`. */
+const TABS = ['departments', 'usage'] as const;
+
 export function EvaluationPage() {
   const { t } = useI18n();
   const [params, setParams] = useSearchParams();
-  const tab = params.get('tab') === 'usage' ? 'usage' : 'scores';
+  const tab = TABS.find((k) => k === params.get('tab')) ?? 'scores';
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
       <Typography.Title level={3}>{t('duties.ev.title')}</Typography.Title>
       <Card>
         <Tabs
           activeKey={tab}
-          onChange={(key) => setParams(key === 'usage' ? { tab: 'usage' } : {})}
+          onChange={(key) => setParams(key === 'scores' ? {} : { tab: key })}
           items={[
             { key: 'scores', label: t('duties.ev.scores'), children: <ScoresTab /> },
+            // The counts behind the score's 申请按时答复 part, for the same readers (secadmin, a department's officers).
+            { key: 'departments', label: t('dept.tab'), children: <DepartmentsTab /> },
             { key: 'usage', label: t('duties.ev.usage'), children: <UsageTab /> },
           ]}
         />

@@ -1,8 +1,8 @@
 import { Card, Space, Tag, Typography } from 'antd';
-import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { createContext, useContext, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
-import { ApiError } from '../../../api/client.ts';
 import { portalApi, type Comment, type DatasetSummary, type Demand, type Showcase, type SocietyUser } from '../../../api/open.ts';
+import { useSession } from '../../../hooks/useSession.ts';
 import { useI18n, type MessageKey } from '../../../i18n.tsx';
 
 interface Society {
@@ -16,18 +16,7 @@ const SocietyContext = createContext<Society | null>(null);
 
 /** The signed-in society user of the portal (its own session, separate from the console's). */
 export function SocietyProvider({ children }: { children: ReactNode }) {
-  const [me, setMe] = useState<SocietyUser | null | undefined>(undefined);
-  const refresh = useCallback(async () => {
-    try {
-      setMe(await portalApi.me());
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) setMe(null);
-      else throw error;
-    }
-  }, []);
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
+  const { me, refresh, setMe } = useSession<SocietyUser>(portalApi.me);
   const signOut = async () => {
     await portalApi.logout().catch(() => undefined);
     setMe(null);

@@ -1,0 +1,16 @@
+/**
+ * One call that wires the overview (城市大脑 总览, the 工作台's to-do counts): the service and its routes.
+ * In main.ts:
+ *
+ *   const overview = createOverviewModule({ db, review: classify.review, audit });
+ *   routes: [ …, overview.routes ]
+ */
+import { overviewRoutes } from './overview.routes.ts';
+import { createOverviewService } from './overview.service.ts';
+
+export function createOverviewModule(deps: Parameters<typeof createOverviewService>[0]) {
+  const service = createOverviewService(deps);
+  return { service, routes: overviewRoutes({ overview: service }) };
+}
+
+export type OverviewModule = ReturnType<typeof createOverviewModule>;
