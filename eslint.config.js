@@ -13,7 +13,10 @@ import tseslint from 'typescript-eslint';
 import disableNeedsReason from './eslint/disable-needs-reason.js';
 import noFolderCycle from './eslint/no-folder-cycle.js';
 
-const MODULES = fs.readdirSync('src/modules', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+const MODULES = fs
+  .readdirSync('src/modules', { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
 
 /**
  * Files allowed to import another module's repository, each with its reason. None: a module that
@@ -43,7 +46,8 @@ function repoRestriction(m) {
           patterns: [
             {
               regex: `(^|/)(${others})/[^/]+\\.repo(\\.ts)?$`,
-              message: "A module never imports another module's repository: use that module's service (passed in as a narrow dependency) and the row types it exports.",
+              message:
+                "A module never imports another module's repository: use that module's service (passed in as a narrow dependency) and the row types it exports.",
             },
           ],
         },
@@ -70,7 +74,10 @@ export default tseslint.config(
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       // Unused names are errors, except a deliberately dropped one (`_name`, as in `{ secret: _omit, ...rest }`).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
       'pdx/disable-needs-reason': 'error',
       // Read-before-assign in closures (a handler registered before the value is known) stays `let`.
       'prefer-const': ['error', { destructuring: 'all', ignoreReadBeforeAssign: true }],

@@ -82,8 +82,24 @@ export default async function run(): Promise<void> {
         `INSERT INTO bench_plain (seq, time, action, result, actor_user_id, actor_username, actor_org_id, actor_api_key_id, actor_roles,
            target_type, target_id, target_label, dataset, details, request_id, client_ip, prev_hash, hash)
          VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9, $10, $11, $12, $13::text::jsonb, $14, $15, $16, $16)`,
-        [++plainSeq, d.action, d.result, d.actorUserId, d.actorUsername, d.actorOrgId, d.actorApiKeyId, JSON.stringify(d.actorRoles),
-          d.targetType, d.targetId, d.targetLabel, d.dataset, JSON.stringify(d.details), d.requestId, d.clientIp, zero],
+        [
+          ++plainSeq,
+          d.action,
+          d.result,
+          d.actorUserId,
+          d.actorUsername,
+          d.actorOrgId,
+          d.actorApiKeyId,
+          JSON.stringify(d.actorRoles),
+          d.targetType,
+          d.targetId,
+          d.targetLabel,
+          d.dataset,
+          JSON.stringify(d.details),
+          d.requestId,
+          d.clientIp,
+          zero,
+        ],
       );
     };
     for (const writers of WRITERS) {
@@ -106,7 +122,7 @@ export default async function run(): Promise<void> {
     const records = head?.treeSize ?? 0;
     const pagedRead = async () => {
       let read = 0;
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const rows = await db.query<{ seq: number }>('SELECT * FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT 1000', [after]);
         if (rows.length === 0) break;
         read += rows.length;
@@ -127,7 +143,13 @@ export default async function run(): Promise<void> {
         return read / ((performance.now() - start) / 1000);
       },
     });
-    report({ name: 'verify (chain + signed heads)', size: `${records.toLocaleString('en-US')} records`, unit: 'rec/s', ...verify, baselineName: 'paged SELECT' });
+    report({
+      name: 'verify (chain + signed heads)',
+      size: `${records.toLocaleString('en-US')} records`,
+      unit: 'rec/s',
+      ...verify,
+      baselineName: 'paged SELECT',
+    });
 
     section('proofs');
     const step = Math.max(1, Math.floor(records / 200));
@@ -138,7 +160,13 @@ export default async function run(): Promise<void> {
       pdx: () => rate(1, async () => audit.proof((proofSeq = next(proofSeq)), records)),
       baseline: () => rate(1, async () => db.query('SELECT * FROM audit_records WHERE seq = $1', [(pointSeq = next(pointSeq))])),
     });
-    report({ name: 'inclusion proof (warm node cache)', size: `tree of ${records.toLocaleString('en-US')}`, unit: 'proofs/s', ...proofs, baselineName: 'point SELECT' });
+    report({
+      name: 'inclusion proof (warm node cache)',
+      size: `tree of ${records.toLocaleString('en-US')}`,
+      unit: 'proofs/s',
+      ...proofs,
+      baselineName: 'point SELECT',
+    });
     await audit.close();
   } finally {
     await pool.end();

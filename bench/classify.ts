@@ -94,10 +94,21 @@ async function writeLines(file: string, bytes: number, next: () => string): Prom
 const CSV_HEADER = '姓名,身份证号,手机,电子邮箱,住址,银行卡号,车牌号,IP地址,金额,订单号,登记日期\n';
 
 function csvRow(r: Random): string {
-  return [
-    v.personName(r), v.VALID.cn_resident_id(r), v.mobile(r), v.email(r), v.address(r), v.bankCard(r), v.plate(r), v.ipv4(r),
-    v.amount(r), v.orderNumber18(r), v.recentDate(r),
-  ].join(',') + '\n';
+  return (
+    [
+      v.personName(r),
+      v.VALID.cn_resident_id(r),
+      v.mobile(r),
+      v.email(r),
+      v.address(r),
+      v.bankCard(r),
+      v.plate(r),
+      v.ipv4(r),
+      v.amount(r),
+      v.orderNumber18(r),
+      v.recentDate(r),
+    ].join(',') + '\n'
+  );
 }
 
 async function writeCsv(file: string, bytes: number, seed: number): Promise<number> {
@@ -171,7 +182,9 @@ function documentQuality(): void {
   const start = performance.now();
   const findings = scanText(text);
   const seconds = (performance.now() - start) / 1000;
-  console.log(`documents: ${Array.from(text).length.toLocaleString('en-US')} characters, ${spans.length} labelled spans, scanned at ${(Buffer.byteLength(text) / MB / seconds).toFixed(2)} MB/s`);
+  console.log(
+    `documents: ${Array.from(text).length.toLocaleString('en-US')} characters, ${spans.length} labelled spans, scanned at ${(Buffer.byteLength(text) / MB / seconds).toFixed(2)} MB/s`,
+  );
   console.log(formatScores('documents (spans)', scoreText(spans, findings).scores));
 }
 
@@ -187,7 +200,11 @@ async function readPath(): Promise<void> {
     const secadmin = await t.login('secadmin', ADMIN_PASSWORDS.secadmin);
     const officer = (await provisionUser(t, admin, 'xf-officer', ['data_officer'], await createOrg(admin, '省信访局'))).client;
     const consumer = (await provisionUser(t, admin, 'zy-consumer', ['consumer'], await createOrg(admin, '朝阳市民政局', 'city', '211300'))).client;
-    const docs = generateDocuments(77, READ_ROWS).text.split('\n\n').filter((d) => d.trim()).slice(0, READ_ROWS).map((d) => d.replaceAll('\n', ' '));
+    const docs = generateDocuments(77, READ_ROWS)
+      .text.split('\n\n')
+      .filter((d) => d.trim())
+      .slice(0, READ_ROWS)
+      .map((d) => d.replaceAll('\n', ' '));
     const csv = ['事项编号,事项内容', ...docs.map((d, i) => `XF${i},"${d.replaceAll('"', '""')}"`)].join('\n') + '\n';
     const created = await officer.call('POST', '/api/v1/datasets', { name: '信访事项登记', summary: '信访事项', share_type: 'conditional' });
     const code = created.json().code as string;
@@ -195,8 +212,20 @@ async function readPath(): Promise<void> {
     await officer.call('PUT', `/api/v1/datasets/${code}/classification`, { columns: [] });
     await officer.call('POST', `/api/v1/datasets/${code}/publish`);
     const grant = async (column: Record<string, unknown>) => {
-      const request = (await consumer.call('POST', '/api/v1/share/requests', { dataset: code, columns: ['事项内容'], purpose: '基准测试', purposeCategory: 'other', legalBasis: '基准测试', endDate: '2099-12-31' })).json();
-      const approved = await officer.call('POST', `/api/v1/share/requests/${request.id}/approve`, { columns: [{ name: '事项内容', ...column }], impactAssessment: '基准测试:同一列的明文读取作为对照' });
+      const request = (
+        await consumer.call('POST', '/api/v1/share/requests', {
+          dataset: code,
+          columns: ['事项内容'],
+          purpose: '基准测试',
+          purposeCategory: 'other',
+          legalBasis: '基准测试',
+          endDate: '2099-12-31',
+        })
+      ).json();
+      const approved = await officer.call('POST', `/api/v1/share/requests/${request.id}/approve`, {
+        columns: [{ name: '事项内容', ...column }],
+        impactAssessment: '基准测试:同一列的明文读取作为对照',
+      });
       if (approved.statusCode !== 200) throw new Error(approved.body);
       await secadmin.call('POST', `/api/v1/share/requests/${request.id}/security-approve`, { note: '基准测试' });
       return (await consumer.call('GET', `/api/v1/share/requests/${request.id}`)).json().grantId as string;
@@ -257,7 +286,13 @@ export default async function run(): Promise<void> {
       },
       baseline: () => (rg ? csvBytes / MB / ripgrepSeconds(csv) : NaN),
     });
-    report({ name: 'table scan (csv → 11 columns)', size: size(csvBytes, `csv, ${table!.result.rows.toLocaleString('en-US')} rows`), unit: 'MB/s', ...tableRounds, baselineName: 'rg' });
+    report({
+      name: 'table scan (csv → 11 columns)',
+      size: size(csvBytes, `csv, ${table!.result.rows.toLocaleString('en-US')} rows`),
+      unit: 'MB/s',
+      ...tableRounds,
+      baselineName: 'rg',
+    });
     let findings = 0;
     const textRounds = await alternate({
       pdx: async () => {
@@ -269,11 +304,18 @@ export default async function run(): Promise<void> {
       baseline: () => (rg ? txtBytes / MB / ripgrepSeconds(txt) : NaN),
     });
     report({ name: 'text scan', size: size(txtBytes, `text, ${findings.toLocaleString('en-US')} findings`), unit: 'MB/s', ...textRounds, baselineName: 'rg' });
-    console.log(`per round MB/s: table pdx ${tableRounds.pdx.map(fmt).join(', ')}, rg ${tableRounds.baseline.map(fmt).join(', ')}; text pdx ${textRounds.pdx.map(fmt).join(', ')}, rg ${textRounds.baseline.map(fmt).join(', ')}`);
-    console.log(`dataset grade ${table!.result.grade}, persons ${table!.details.persons?.count} (${table!.details.persons?.exact ? 'exact' : 'HyperLogLog estimate'}) of ${table!.result.rows} rows`);
+    console.log(
+      `per round MB/s: table pdx ${tableRounds.pdx.map(fmt).join(', ')}, rg ${tableRounds.baseline.map(fmt).join(', ')}; text pdx ${textRounds.pdx.map(fmt).join(', ')}, rg ${textRounds.baseline.map(fmt).join(', ')}`,
+    );
+    console.log(
+      `dataset grade ${table!.result.grade}, persons ${table!.details.persons?.count} (${table!.details.persons?.exact ? 'exact' : 'HyperLogLog estimate'}) of ${table!.result.rows} rows`,
+    );
 
     section('memory: peak RSS of one scan in a fresh process, full file vs a fifth of it, alternated (flat = ratio ≈ 1)');
-    for (const [what, small, full] of [['table', csvSmall, csv], ['text', txtSmall, txt]] as const) {
+    for (const [what, small, full] of [
+      ['table', csvSmall, csv],
+      ['text', txtSmall, txt],
+    ] as const) {
       const rss = await alternate({ pdx: () => peakRss(full) / MB, baseline: () => peakRss(small) / MB, warmup: false });
       report({
         name: `${what} scan peak RSS, full file`,

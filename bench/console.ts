@@ -59,7 +59,12 @@ async function context(browser: Browser, throttle: boolean): Promise<{ context: 
   });
   if (throttle) {
     const bytesPerSecond = (MBIT * 1_000_000) / 8;
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: RTT_MS, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond });
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: RTT_MS,
+      downloadThroughput: bytesPerSecond,
+      uploadThroughput: bytesPerSecond,
+    });
   }
   return { context: ctx, page, wire: () => ({ kb: bytes / 1024, requests }) };
 }
@@ -110,7 +115,17 @@ export default async function bench(): Promise<void> {
   console.log(machine());
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-bench-console-'));
   const pdx = await startServer(
-    loadConfig({ PDX_PORT: '0', PDX_HOST: '127.0.0.1', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_DEMO: 'true', PDX_DEMO_PEOPLE: '200', PDX_DEMO_TELEMETRY: 'false', PDX_DEMO_GATEWAY: 'false', PDX_RATE_LIMIT: '1000000' }),
+    loadConfig({
+      PDX_PORT: '0',
+      PDX_HOST: '127.0.0.1',
+      PDX_DATA_DIR: dataDir,
+      PDX_LOG_LEVEL: 'warn',
+      PDX_DEMO: 'true',
+      PDX_DEMO_PEOPLE: '200',
+      PDX_DEMO_TELEMETRY: 'false',
+      PDX_DEMO_GATEWAY: 'false',
+      PDX_RATE_LIMIT: '1000000',
+    }),
   );
   const bare = Fastify();
   const baselineDist = BASELINE_DIST ? path.resolve(BASELINE_DIST) : dist;
@@ -119,11 +134,18 @@ export default async function bench(): Promise<void> {
   // The sign-in page asks the API who is signed in: the baseline passes /api/ GETs on to pdx.
   bare.get('/api/*', async (request, reply) => {
     const answer = await fetch(`${pdx.url}${request.url}`, { headers: { cookie: request.headers.cookie ?? '' } });
-    return reply.status(answer.status).type(answer.headers.get('content-type') ?? 'application/json').send(Buffer.from(await answer.arrayBuffer()));
+    return reply
+      .status(answer.status)
+      .type(answer.headers.get('content-type') ?? 'application/json')
+      .send(Buffer.from(await answer.arrayBuffer()));
   });
   bare.setNotFoundHandler((_request, reply) => reply.type('text/html').sendFile('index.html'));
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-dev-shm-usage'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
   try {
     const consumer = pdx.demoAccounts!.find((a) => a.username === 'zy-minzheng')!;
     for (const throttle of [false, true]) {

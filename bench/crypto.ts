@@ -114,7 +114,11 @@ function directCipher(suite: SuiteId, keys: SuiteKeys, version: number) {
 }
 
 /** A resident ID as blind indexes and pseudonyms normalise it: no separators, upper case. */
-const normalizeId = (v: string) => v.trim().replace(/[\s\-:.]/g, '').toUpperCase();
+const normalizeId = (v: string) =>
+  v
+    .trim()
+    .replace(/[\s\-:.]/g, '')
+    .toUpperCase();
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 function directPseudonym(digest: string, key: Buffer) {
@@ -197,7 +201,11 @@ export default async function run(): Promise<void> {
     const bi = blindIndexerOf(keys);
     const biKey = keys.current.derive('blind-index');
     const directIndex = (v: string) => createHmac(digest, biKey).update(normalizeId(v)).digest().subarray(0, 16).toString('base64url');
-    sameOutputs(`blind index (${suite})`, ids.map((v) => bi.index(v, 'cn_resident_id')), ids.map(directIndex));
+    sameOutputs(
+      `blind index (${suite})`,
+      ids.map((v) => bi.index(v, 'cn_resident_id')),
+      ids.map(directIndex),
+    );
     const biRun = await alternate({
       pdx: () => rate(ids.length, () => ids.map((v) => bi.index(v, 'cn_resident_id'))),
       baseline: () => rate(ids.length, () => ids.map(directIndex)),
@@ -205,7 +213,11 @@ export default async function run(): Promise<void> {
     report({ name: `blind index (${suite})`, size: idSize, unit: 'values/s', ...biRun, baselineName: 'createHmac loop' });
     const ps = pseudonymizerOf(keys, 'consumer-org');
     const directPs = directPseudonym(digest, keys.current.derive('pseudonym:consumer-org'));
-    sameOutputs(`pseudonym (${suite})`, ids.map((v) => ps(v, 'cn_resident_id')), ids.map(directPs));
+    sameOutputs(
+      `pseudonym (${suite})`,
+      ids.map((v) => ps(v, 'cn_resident_id')),
+      ids.map(directPs),
+    );
     const psRun = await alternate({
       pdx: () => rate(ids.length, () => ids.map((v) => ps(v, 'cn_resident_id'))),
       baseline: () => rate(ids.length, () => ids.map(directPs)),
@@ -225,12 +237,20 @@ export default async function run(): Promise<void> {
   ] as const) {
     const column_ = rows.map((r) => r[column]);
     const direct = DIRECT_MASKS[type];
-    sameOutputs(`mask ${type}`, column_.map((v) => mask(type, v)), column_.map(direct));
+    sameOutputs(
+      `mask ${type}`,
+      column_.map((v) => mask(type, v)),
+      column_.map(direct),
+    );
     const m = await alternate({ pdx: () => rate(N, () => column_.map((v) => mask(type, v))), baseline: () => rate(N, () => column_.map(direct)) });
     report({ name: `mask ${type}`, size: rowSize, unit: 'values/s', ...m, baselineName: 'direct mask' });
   }
   const year = (v: string) => v.slice(0, 4);
-  sameOutputs('generalized date_of_birth', rows.map((r) => applyOperator('generalized', r.birth, { type: 'date_of_birth' })), rows.map((r) => year(r.birth)));
+  sameOutputs(
+    'generalized date_of_birth',
+    rows.map((r) => applyOperator('generalized', r.birth, { type: 'date_of_birth' })),
+    rows.map((r) => year(r.birth)),
+  );
   const generalized = await alternate({
     pdx: () => rate(N, () => rows.map((r) => applyOperator('generalized', r.birth, { type: 'date_of_birth' }))),
     baseline: () => rate(N, () => rows.map((r) => year(r.birth))),
@@ -251,5 +271,11 @@ export default async function run(): Promise<void> {
   });
   sameOutputs('row masker', rows.map(masker.apply), rows.map(directRow));
   const rowRun = await alternate({ pdx: () => rate(N, () => rows.map(masker.apply)), baseline: () => rate(N, () => rows.map(directRow)) });
-  report({ name: 'row masker (5 columns, 1 hidden)', size: `${N.toLocaleString('en-US')} rows × 5 columns`, unit: 'rows/s', ...rowRun, baselineName: 'direct per-column code' });
+  report({
+    name: 'row masker (5 columns, 1 hidden)',
+    size: `${N.toLocaleString('en-US')} rows × 5 columns`,
+    unit: 'rows/s',
+    ...rowRun,
+    baselineName: 'direct per-column code',
+  });
 }

@@ -44,11 +44,15 @@ const CDC_TX = 100;
 
 /** Runs psql against `url` with `args`, feeding `input` (a stream) when given; resolves with its stdout stream ended. */
 function psql(url: string, args: string[], io: { stdin?: NodeJS.ReadableStream; stdout?: boolean } = {}) {
-  const child = spawn(findPgBin('psql'), [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args], { stdio: [io.stdin ? 'pipe' : 'ignore', io.stdout ? 'pipe' : 'ignore', 'pipe'] });
+  const child = spawn(findPgBin('psql'), [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args], {
+    stdio: [io.stdin ? 'pipe' : 'ignore', io.stdout ? 'pipe' : 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   if (io.stdin) io.stdin.pipe(child.stdin!);
-  const done = new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql ${args.join(' ')}: ${code}\n${err}`)))));
+  const done = new Promise<void>((resolve, reject) =>
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql ${args.join(' ')}: ${code}\n${err}`)))),
+  );
   return { child, done };
 }
 
@@ -92,7 +96,9 @@ async function copyAcross(source: BenchDatabase, target: BenchDatabase, table: s
   await psql(target.url, ['-c', `DROP TABLE IF EXISTS copy_typed; ${ddl.create}`]).done;
   const took = await seconds(async () => {
     const out = psql(source.url, ['-c', `\\copy (SELECT ${HEADER.map(quote).join(', ')} FROM ${table}) TO STDOUT WITH (FORMAT csv)`], { stdout: true });
-    const into = psql(target.url, ['-c', `\\copy copy_typed (${ddl.copyColumns.map(quote).join(', ')}) FROM STDIN WITH (FORMAT csv)`], { stdin: out.child.stdout! });
+    const into = psql(target.url, ['-c', `\\copy copy_typed (${ddl.copyColumns.map(quote).join(', ')}) FROM STDIN WITH (FORMAT csv)`], {
+      stdin: out.child.stdout!,
+    });
     await Promise.all([out.done, into.done]);
     for (const index of ddl.createIndexes) await psql(target.url, ['-c', index]).done;
   });
@@ -103,16 +109,32 @@ async function copyAcross(source: BenchDatabase, target: BenchDatabase, table: s
 export default async function run(): Promise<void> {
   const [target, source] = [await benchDatabase('exchange'), await benchDatabase('exchange_source')];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-bench-exchange-'));
-  const env = { PDX_DATABASE_URL: target.url, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_DATA_DIR: path.join(dir, 'data'), PDX_UPSTREAM_ALLOW: '127.0.0.1/32' };
+  const env = {
+    PDX_DATABASE_URL: target.url,
+    PDX_MASTER_KEY: randomBytes(32).toString('base64'),
+    PDX_DATA_DIR: path.join(dir, 'data'),
+    PDX_UPSTREAM_ALLOW: '127.0.0.1/32',
+  };
   try {
     await fillSource(source, 'people', ROWS, dir);
     await fillSource(source, 'people_warmup', WARMUP_ROWS, dir);
     const u = new URL(source.url);
-    const sourceInput = { kind: 'postgresql' as const, host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), user: decodeURIComponent(u.username), password: 'trust', tls: 'off' as const };
+    const sourceInput = {
+      kind: 'postgresql' as const,
+      host: u.hostname,
+      port: Number(u.port),
+      database: u.pathname.slice(1),
+      user: decodeURIComponent(u.username),
+      password: 'trust',
+      tls: 'off' as const,
+    };
     // Two datasets bound to the two tables: the warm-up's and the measured one.
     const [warmWorld, world] = await withPlatform(env, async (services) => {
       const made: World[] = [];
-      for (const [name, table] of [['户籍人口 warm-up', 'people_warmup'], ['户籍人口 exchange', 'people']] as const) {
+      for (const [name, table] of [
+        ['户籍人口 warm-up', 'people_warmup'],
+        ['户籍人口 exchange', 'people'],
+      ] as const) {
         const w = await createWorld(services, name);
         const added = await services.exchange.service.addSource(w.caller, { name: `公安人口库 ${table}`, ...sourceInput });
         await services.exchange.service.bind(w.caller, w.code, { sourceId: added.id, schema: 'public', table, mode: 'replace' });
@@ -137,8 +159,22 @@ export default async function run(): Promise<void> {
     console.log(`typed baseline: pdx's version table ${ddl.relation}: ${ddl.describe}`);
     const perSecond = (s: number[]) => s.map((x) => ROWS / x);
     const baselineName = 'psql \\copy TO STDOUT | \\copy FROM STDIN, same types + indexes';
-    report({ name: 'pdx sync (whole command)', size, unit: 'rows/s', pdx: perSecond(rounds.pdx.map((r) => r.seconds)), baseline: perSecond(rounds.baseline), baselineName });
-    report({ name: 'pdx sync job (excl. process start)', size, unit: 'rows/s', pdx: perSecond(rounds.pdx.map((r) => r.jobSeconds)), baseline: perSecond(rounds.baseline), baselineName });
+    report({
+      name: 'pdx sync (whole command)',
+      size,
+      unit: 'rows/s',
+      pdx: perSecond(rounds.pdx.map((r) => r.seconds)),
+      baseline: perSecond(rounds.baseline),
+      baselineName,
+    });
+    report({
+      name: 'pdx sync job (excl. process start)',
+      size,
+      unit: 'rows/s',
+      pdx: perSecond(rounds.pdx.map((r) => r.jobSeconds)),
+      baseline: perSecond(rounds.baseline),
+      baselineName,
+    });
     const rss = rounds.pdx.map((r) => r.peakRss / MB);
     console.log(
       `pdx sync peak RSS ${fmt(median(rss))} MB (max ${fmt(Math.max(...rss))} MB) for ${ROWS.toLocaleString('en-US')} rows; ${fmt(warm.peakRss / MB)} MB for the ` +
@@ -170,7 +206,16 @@ export async function cdcFigure(env?: Record<string, string>): Promise<void> {
     const pdxEnv = env ?? { PDX_DATA_DIR: path.join(dir, 'data'), PDX_UPSTREAM_ALLOW: '127.0.0.1/32' };
     await withPlatform({ ...pdxEnv, PDX_UPSTREAM_ALLOW: '127.0.0.1/32' }, async (services) => {
       const w = await createWorld(services, '账目（CDC 基准）');
-      const added = await services.exchange.service.addSource(w.caller, { name: '账目库（CDC 基准）', kind: 'postgresql', host: '127.0.0.1', port: cluster.port, database: 'postgres', user: 'postgres', password: 'trust', tls: 'off' });
+      const added = await services.exchange.service.addSource(w.caller, {
+        name: '账目库（CDC 基准）',
+        kind: 'postgresql',
+        host: '127.0.0.1',
+        port: cluster.port,
+        database: 'postgres',
+        user: 'postgres',
+        password: 'trust',
+        tls: 'off',
+      });
       await services.exchange.service.bind(w.caller, w.code, { sourceId: added.id, schema: 'public', table: 'ledger', mode: 'cdc', keyColumn: 'id' });
       services.exchange.cdc.start();
       try {
@@ -184,9 +229,13 @@ export async function cdcFigure(env?: Record<string, string>): Promise<void> {
         await wait('the snapshot', async () => ((await services.catalog.byCode(w.code))?.current_version ?? 0) > 0);
         const caughtUp = async () => {
           const target = (await source.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
-          await wait('pdx catching up', async () => (await source.query<{ ok: boolean }>('SELECT confirmed_flush_lsn >= $1::pg_lsn AS ok FROM pg_replication_slots', [target])).rows[0]!.ok);
+          await wait(
+            'pdx catching up',
+            async () => (await source.query<{ ok: boolean }>('SELECT confirmed_flush_lsn >= $1::pg_lsn AS ok FROM pg_replication_slots', [target])).rows[0]!.ok,
+          );
         };
-        const update = (i: number) => source.query(`UPDATE ledger SET n = n + 1 WHERE id BETWEEN $1 AND $2`, [1 + ((i * CDC_TX) % ROWS_CDC), ((i * CDC_TX) % ROWS_CDC) + CDC_TX]);
+        const update = (i: number) =>
+          source.query(`UPDATE ledger SET n = n + 1 WHERE id BETWEEN $1 AND $2`, [1 + ((i * CDC_TX) % ROWS_CDC), ((i * CDC_TX) % ROWS_CDC) + CDC_TX]);
         const txs = Math.ceil(CDC_CHANGES / CDC_TX);
 
         // Steady load at CDC_RATE changes/s, the lag sampled as the API reports it.
@@ -225,7 +274,9 @@ export async function cdcFigure(env?: Record<string, string>): Promise<void> {
         const written = (performance.now() - burstStart) / 1000;
         await caughtUp();
         const applied = (performance.now() - burstStart) / 1000;
-        console.log(`burst: ${(txs * CDC_TX).toLocaleString('en-US')} changes written in ${written.toFixed(1)} s, applied by ${applied.toFixed(1)} s: ${fmt((txs * CDC_TX) / applied)} changes/s applied`);
+        console.log(
+          `burst: ${(txs * CDC_TX).toLocaleString('en-US')} changes written in ${written.toFixed(1)} s, applied by ${applied.toFixed(1)} s: ${fmt((txs * CDC_TX) / applied)} changes/s applied`,
+        );
         await services.exchange.service.unbind(w.caller, w.code);
       } finally {
         await services.exchange.cdc.stop();

@@ -61,19 +61,40 @@ async function setUp(url: string, env: Record<string, string>, upstreamPort: num
           name: '企业信息查询',
           baseUrl: `http://127.0.0.1:${upstreamPort}/api`,
           auth: { header: 'X-Api-Token', secret: TOKEN },
-          operations: [{ id: 'getCompany', method: 'GET', path: '/companies/{uscc}', parameters: [{ name: 'uscc', in: 'path', required: true }], fields: fields.map((f) => ({ ...f, dataType: 'text' })) }],
+          operations: [
+            {
+              id: 'getCompany',
+              method: 'GET',
+              path: '/companies/{uscc}',
+              parameters: [{ name: 'uscc', in: 'path', required: true }],
+              fields: fields.map((f) => ({ ...f, dataType: 'text' })),
+            },
+          ],
         }),
         201,
       );
-    const code = service.code as string;
-    await ok('publish', officer.call('POST', `/api/v1/datasets/${code}/publish`));
-    const request = await ok(
-      'request',
-      consumer.call('POST', '/api/v1/share/requests', { dataset: code, columns: fields.map((f) => f.path), operations: ['getCompany'], purpose: '低保申请人名下企业核查', purposeCategory: 'social_assistance', legalBasis: '《社会救助暂行办法》第十一条', endDate: '2099-06-30' }),
-      201,
-    );
-    const modes = { 'data.legalPerson.name': 'masked', 'data.legalPerson.mobile': 'masked' } as Record<string, string>;
-    await ok('approve', officer.call('POST', `/api/v1/share/requests/${request.id as string}/approve`, { columns: fields.map((f) => ({ name: f.path, mode: modes[f.path] ?? 'clear' })) }));
+      const code = service.code as string;
+      await ok('publish', officer.call('POST', `/api/v1/datasets/${code}/publish`));
+      const request = await ok(
+        'request',
+        consumer.call('POST', '/api/v1/share/requests', {
+          dataset: code,
+          columns: fields.map((f) => f.path),
+          operations: ['getCompany'],
+          purpose: '低保申请人名下企业核查',
+          purposeCategory: 'social_assistance',
+          legalBasis: '《社会救助暂行办法》第十一条',
+          endDate: '2099-06-30',
+        }),
+        201,
+      );
+      const modes = { 'data.legalPerson.name': 'masked', 'data.legalPerson.mobile': 'masked' } as Record<string, string>;
+      await ok(
+        'approve',
+        officer.call('POST', `/api/v1/share/requests/${request.id as string}/approve`, {
+          columns: fields.map((f) => ({ name: f.path, mode: modes[f.path] ?? 'clear' })),
+        }),
+      );
       return { code, key: await apiKey(consumer) };
     } finally {
       await t.close();
@@ -88,15 +109,25 @@ export default async function run(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-bench-gateway-'));
   const servers: ServerChild[] = [];
   try {
-    const env = { PDX_DATABASE_URL: database.url, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_DATA_DIR: path.join(dir, 'data'), PDX_UPSTREAM_ALLOW: '127.0.0.1/32' };
+    const env = {
+      PDX_DATABASE_URL: database.url,
+      PDX_MASTER_KEY: randomBytes(32).toString('base64'),
+      PDX_DATA_DIR: path.join(dir, 'data'),
+      PDX_UPSTREAM_ALLOW: '127.0.0.1/32',
+    };
     const child = (script: string) => ['--import', 'tsx', path.join(BENCH_DIR, 'child', script)];
     const upstreamPort = await freePort();
     const upstreamBase = `http://127.0.0.1:${upstreamPort}`;
     servers.push(
-      await startServerChild(child('demo-upstream.ts'), { ...process.env, PDX_BENCH_UPSTREAM_JOB: JSON.stringify({ port: upstreamPort, token: TOKEN }) } as Record<string, string>, path.join(dir, 'upstream.log'), {
-        url: `${upstreamBase}/api/health`,
-        headers: { 'x-api-token': TOKEN },
-      }),
+      await startServerChild(
+        child('demo-upstream.ts'),
+        { ...process.env, PDX_BENCH_UPSTREAM_JOB: JSON.stringify({ port: upstreamPort, token: TOKEN }) } as Record<string, string>,
+        path.join(dir, 'upstream.log'),
+        {
+          url: `${upstreamBase}/api/health`,
+          headers: { 'x-api-token': TOKEN },
+        },
+      ),
     );
     const { code, key } = await setUp(database.url, env, upstreamPort);
 
@@ -106,14 +137,30 @@ export default async function run(): Promise<void> {
     servers.push(
       await startServerChild(
         [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), path.join(ROOT, 'bin', 'pdx.js'), 'start'],
-        { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PDX_PORT: String(pdxPort), PDX_HOST: '127.0.0.1', PDX_DEMO: 'false', PDX_RATE_LIMIT: '1000000000', PDX_DB_POOL_SIZE: String(POOL) },
+        {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          ...env,
+          PDX_PORT: String(pdxPort),
+          PDX_HOST: '127.0.0.1',
+          PDX_DEMO: 'false',
+          PDX_RATE_LIMIT: '1000000000',
+          PDX_DB_POOL_SIZE: String(POOL),
+        },
         path.join(dir, 'pdx.log'),
         `${pdxBase}/health`,
       ),
     );
     const proxyPort = await freePort();
     const proxyBase = `http://127.0.0.1:${proxyPort}`;
-    servers.push(await startServerChild(child('bare-proxy.ts'), { ...process.env, PDX_BENCH_PROXY_JOB: JSON.stringify({ port: proxyPort, upstream: upstreamBase }) } as Record<string, string>, path.join(dir, 'proxy.log'), `${proxyBase}/ready`));
+    servers.push(
+      await startServerChild(
+        child('bare-proxy.ts'),
+        { ...process.env, PDX_BENCH_PROXY_JOB: JSON.stringify({ port: proxyPort, upstream: upstreamBase }) } as Record<string, string>,
+        path.join(dir, 'proxy.log'),
+        `${proxyBase}/ready`,
+      ),
+    );
 
     const company = demoCompanies()[0]!;
     const pdxPath = `/api/v1/services/${code}/companies/${company.uscc}`;
@@ -135,10 +182,27 @@ export default async function run(): Promise<void> {
       pdx: () => load(pdxBase, pdxPath, { authorization: `Bearer ${key}` }),
       baseline: () => load(proxyBase, proxyPath, { 'x-api-token': TOKEN }),
     });
-    section(`interface gateway vs a bare reverse proxy, ${CLIENTS} concurrent clients (pdx, proxy, upstream and load generator each in its own process, PostgreSQL server)`);
+    section(
+      `interface gateway vs a bare reverse proxy, ${CLIENTS} concurrent clients (pdx, proxy, upstream and load generator each in its own process, PostgreSQL server)`,
+    );
     const size = `1 operation, 4 fields (2 masked), audit before each answer; errors ${errors}`;
-    report({ name: 'gateway req/s', size, unit: 'req/s', pdx: rounds.pdx.map((r) => r.rps), baseline: rounds.baseline.map((r) => r.rps), baselineName: 'bare proxy' });
-    report({ name: 'gateway p99 latency', size, unit: 'ms', pdx: rounds.pdx.map((r) => r.p99), baseline: rounds.baseline.map((r) => r.p99), baselineName: 'bare proxy', lowerIsBetter: true });
+    report({
+      name: 'gateway req/s',
+      size,
+      unit: 'req/s',
+      pdx: rounds.pdx.map((r) => r.rps),
+      baseline: rounds.baseline.map((r) => r.rps),
+      baselineName: 'bare proxy',
+    });
+    report({
+      name: 'gateway p99 latency',
+      size,
+      unit: 'ms',
+      pdx: rounds.pdx.map((r) => r.p99),
+      baseline: rounds.baseline.map((r) => r.p99),
+      baselineName: 'bare proxy',
+      lowerIsBetter: true,
+    });
     const db = await openPostgres(database.url, 1);
     const audited = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_records WHERE action = 'gateway.call'`))[0]!.n;
     await db.close();

@@ -91,7 +91,12 @@ interface PdxRun {
  * Runs a `pdx` command as a child with the memory sampler (node flags first, e.g. a heap limit or
  * --cpu-prof); its wall time, standard output and peak RSS. Throws with the output when it fails.
  */
-export async function runPdx(args: string[], env: Record<string, string>, dir: string, nodeFlags: string[] = []): Promise<{ seconds: number; out: string; peakRss: number }> {
+export async function runPdx(
+  args: string[],
+  env: Record<string, string>,
+  dir: string,
+  nodeFlags: string[] = [],
+): Promise<{ seconds: number; out: string; peakRss: number }> {
   const heap = path.join(dir, `heap-${randomBytes(4).toString('hex')}`);
   const start = performance.now();
   const child = spawn(process.execPath, [...nodeFlags, '--import', './test/scripts/heap-watch.mjs', PDX_BIN, ...args], {
@@ -112,7 +117,11 @@ export async function runPdx(args: string[], env: Record<string, string>, dir: s
 
 /** Runs `pdx import` as a child with the memory sampler; wall time, the job's own time, peak RSS. */
 async function pdxImport(env: Record<string, string>, file: string, world: World, dir: string, profile: boolean, rows: number): Promise<PdxRun> {
-  const { seconds: wall, out, peakRss } = await runPdx(['import', file, '--dataset', world.code], env, dir, profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profiles')}`] : []);
+  const {
+    seconds: wall,
+    out,
+    peakRss,
+  } = await runPdx(['import', file, '--dataset', world.code], env, dir, profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profiles')}`] : []);
   const client = new pg.Client(env.PDX_DATABASE_URL);
   await client.connect();
   try {
@@ -140,9 +149,13 @@ export async function pdxDdl(url: string, world: World, header: string[], target
   const client = new pg.Client(url);
   await client.connect();
   try {
-    const [version] = (await client.query<{ relation: string }>(`SELECT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [world.datasetId])).rows;
+    const [version] = (
+      await client.query<{ relation: string }>(`SELECT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [world.datasetId])
+    ).rows;
     if (!version) throw new Error('pdx has no active version to copy the DDL of');
-    const columns = (await client.query<{ name: string; physical: string }>('SELECT name, physical FROM dataset_columns WHERE dataset_id = $1', [world.datasetId])).rows;
+    const columns = (
+      await client.query<{ name: string; physical: string }>('SELECT name, physical FROM dataset_columns WHERE dataset_id = $1', [world.datasetId])
+    ).rows;
     const physical = new Map(columns.map((c) => [c.name, c.physical]));
     const attributes = (
       await client.query<{ name: string; type: string; notnull: boolean }>(
@@ -151,7 +164,9 @@ export async function pdxDdl(url: string, world: World, header: string[], target
         [quote(version.relation)],
       )
     ).rows;
-    const indexes = (await client.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1', [version.relation])).rows;
+    const indexes = (
+      await client.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1', [version.relation])
+    ).rows;
     const names = new Set(attributes.map((a) => a.name));
     const copyColumns = header.map((h) => {
       const p = physical.get(h);
@@ -242,11 +257,17 @@ export default async function run(): Promise<void> {
         baseline: async (r) => {
           // The warm-up's baseline runs first, before pdx made a table to copy the DDL of: the text copy only.
           const source = warm(r).file;
-          const text = script('text', `CREATE TABLE copy_text (${header.map((_, c) => `c${c + 1} text`).join(', ')});\n\\copy copy_text FROM '${source}' WITH (FORMAT csv, HEADER true)\n`);
+          const text = script(
+            'text',
+            `CREATE TABLE copy_text (${header.map((_, c) => `c${c + 1} text`).join(', ')});\n\\copy copy_text FROM '${source}' WITH (FORMAT csv, HEADER true)\n`,
+          );
           const textSeconds = await seconds(() => psql(text));
           psql(script('drop-text', 'DROP TABLE copy_text;\n'));
           if (!ddl) return { typed: NaN, text: textSeconds };
-          const typed = script('typed', `${ddl.create};\n\\copy copy_typed (${ddl.copyColumns.map(quote).join(', ')}) FROM '${source}' WITH (FORMAT csv, HEADER true)\n${ddl.createIndexes.map((i) => `${i};\n`).join('')}`);
+          const typed = script(
+            'typed',
+            `${ddl.create};\n\\copy copy_typed (${ddl.copyColumns.map(quote).join(', ')}) FROM '${source}' WITH (FORMAT csv, HEADER true)\n${ddl.createIndexes.map((i) => `${i};\n`).join('')}`,
+          );
           const typedSeconds = await seconds(() => psql(typed));
           psql(script('drop-typed', 'DROP TABLE copy_typed;\n'));
           return { typed: typedSeconds, text: textSeconds };
@@ -260,7 +281,14 @@ export default async function run(): Promise<void> {
       const typed = perSecond(rounds.baseline.map((r) => r.typed));
       const text = perSecond(rounds.baseline.map((r) => r.text));
       report({ name: 'pdx import (whole command)', size, unit: 'rows/s', pdx: pdxWhole, baseline: typed, baselineName: '\\copy, same types + indexes' });
-      report({ name: 'pdx ingest job (excl. process start)', size, unit: 'rows/s', pdx: pdxJob, baseline: typed, baselineName: '\\copy, same types + indexes' });
+      report({
+        name: 'pdx ingest job (excl. process start)',
+        size,
+        unit: 'rows/s',
+        pdx: pdxJob,
+        baseline: typed,
+        baselineName: '\\copy, same types + indexes',
+      });
       report({ name: 'pdx import (whole command)', size, unit: 'rows/s', pdx: pdxWhole, baseline: text, baselineName: '\\copy, all text, no index' });
       const rss = rounds.pdx.map((r) => r.peakRss / MB);
       console.log(

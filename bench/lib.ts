@@ -133,7 +133,8 @@ export interface Figure {
   lowerIsBetter?: boolean;
 }
 
-export const fmt = (n: number) => (!Number.isFinite(n) ? String(n) : Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
+export const fmt = (n: number) =>
+  !Number.isFinite(n) ? String(n) : Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
 
 /** Median ratio and spread of the per-round pdx ÷ baseline ratios. */
 export function ratios(pdx: readonly number[], baseline: readonly number[]): { median: number; min: number; max: number } {
@@ -143,7 +144,8 @@ export function ratios(pdx: readonly number[], baseline: readonly number[]): { m
 
 /** Prints one figure: medians of both sides, median ratio (spread, rounds), data size. Returns the median ratio. */
 export function report(f: Figure): number {
-  if (f.pdx.length !== f.baseline.length || f.pdx.length === 0) throw new Error(`${f.name}: ${f.pdx.length} pdx rounds vs ${f.baseline.length} baseline rounds`);
+  if (f.pdx.length !== f.baseline.length || f.pdx.length === 0)
+    throw new Error(`${f.name}: ${f.pdx.length} pdx rounds vs ${f.baseline.length} baseline rounds`);
   const r = ratios(f.pdx, f.baseline);
   const better = f.lowerIsBetter ? 'lower is better' : 'higher is better';
   console.log(
@@ -174,7 +176,11 @@ export { freePort };
  */
 export function runChild<T>(script: string, env: Record<string, string>): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(BENCH_DIR, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(BENCH_DIR, script)], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -292,7 +298,13 @@ export interface ServerChild {
  * Starts a long-running server process (pdx, or a baseline server) with stdout and stderr to `log`,
  * and waits until `ready` answers 200 (bounded by `timeoutMs`; a process that exits first fails).
  */
-export async function startServerChild(args: string[], env: Record<string, string>, log: string, ready: string | { url: string; headers: Record<string, string> }, timeoutMs = 300_000): Promise<ServerChild> {
+export async function startServerChild(
+  args: string[],
+  env: Record<string, string>,
+  log: string,
+  ready: string | { url: string; headers: Record<string, string> },
+  timeoutMs = 300_000,
+): Promise<ServerChild> {
   const readyUrl = typeof ready === 'string' ? ready : ready.url;
   const readyHeaders = typeof ready === 'string' ? {} : ready.headers;
   const fd = fs.openSync(log, 'a');

@@ -42,8 +42,82 @@ const SPECS = [
   { name: '职业', kind: 'category' as const },
   { name: '学历', kind: 'category' as const },
 ];
-const COUNTIES = ['和平区', '沈河区', '大东区', '皇姑区', '铁西区', '苏家屯区', '浑南区', '于洪区', '辽中区', '康平县', '法库县', '新民市', '中山区', '西岗区', '沙河口区', '甘井子区', '旅顺口区', '金州区', '普兰店区', '长海县', '瓦房店市', '庄河市', '铁东区', '立山区', '千山区', '台安县', '岫岩满族自治县', '海城市', '新抚区', '东洲区', '望花区', '顺城区', '抚顺县', '古塔区', '凌河区', '太和区', '黑山县', '义县', '凌海市', '北镇市', '双塔区', '龙城区', '朝阳县', '建平县', '北票市', '凌源市', '站前区', '西市区', '鲅鱼圈区', '老边区', '盖州市', '大石桥市'];
-const OCCUPATIONS = ['教师', '医生', '护士', '工程师', '会计', '司机', '厨师', '销售', '农民', '工人', '公务员', '律师', '程序员', '设计师', '记者', '保安', '快递员', '个体经营', '学生', '退休'];
+const COUNTIES = [
+  '和平区',
+  '沈河区',
+  '大东区',
+  '皇姑区',
+  '铁西区',
+  '苏家屯区',
+  '浑南区',
+  '于洪区',
+  '辽中区',
+  '康平县',
+  '法库县',
+  '新民市',
+  '中山区',
+  '西岗区',
+  '沙河口区',
+  '甘井子区',
+  '旅顺口区',
+  '金州区',
+  '普兰店区',
+  '长海县',
+  '瓦房店市',
+  '庄河市',
+  '铁东区',
+  '立山区',
+  '千山区',
+  '台安县',
+  '岫岩满族自治县',
+  '海城市',
+  '新抚区',
+  '东洲区',
+  '望花区',
+  '顺城区',
+  '抚顺县',
+  '古塔区',
+  '凌河区',
+  '太和区',
+  '黑山县',
+  '义县',
+  '凌海市',
+  '北镇市',
+  '双塔区',
+  '龙城区',
+  '朝阳县',
+  '建平县',
+  '北票市',
+  '凌源市',
+  '站前区',
+  '西市区',
+  '鲅鱼圈区',
+  '老边区',
+  '盖州市',
+  '大石桥市',
+];
+const OCCUPATIONS = [
+  '教师',
+  '医生',
+  '护士',
+  '工程师',
+  '会计',
+  '司机',
+  '厨师',
+  '销售',
+  '农民',
+  '工人',
+  '公务员',
+  '律师',
+  '程序员',
+  '设计师',
+  '记者',
+  '保安',
+  '快递员',
+  '个体经营',
+  '学生',
+  '退休',
+];
 const EDUCATION = ['小学', '初中', '高中', '中专', '大专', '本科', '研究生'];
 const sqlList = (values: string[]) => `ARRAY[${values.map((v) => `'${v}'`).join(',')}]`;
 
@@ -67,7 +141,12 @@ async function checkBench(db: Db) {
   const pdx = async () => {
     const rows = await repo.classTable('bench_people', QIS, []);
     const model = buildModel(SPECS, [], rows);
-    const outcome = check(model, QIS.map(() => 0), t, 1);
+    const outcome = check(
+      model,
+      QIS.map(() => 0),
+      t,
+      1,
+    );
     classes = rows.length;
     proposal = outcome.proposals[0] ? outcome.proposals[0].result.levels.join(',') : 'none';
   };
@@ -131,7 +210,13 @@ async function portalBench(db: Db) {
           return r.rps;
         },
       });
-      report({ name, size: `${bytes.toLocaleString('en-US')} bytes per answer; errors ${errors}`, unit: 'req/s', ...rounds, baselineName: '@fastify/static, same bytes' });
+      report({
+        name,
+        size: `${bytes.toLocaleString('en-US')} bytes per answer; errors ${errors}`,
+        unit: 'req/s',
+        ...rounds,
+        baselineName: '@fastify/static, same bytes',
+      });
     }
     const audited = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_records WHERE action = 'open.download'`))[0]!.n;
     console.log(`open.download audit records written: ${audited.toLocaleString('en-US')}`);

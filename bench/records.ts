@@ -103,9 +103,18 @@ async function setUp(url: string, env: Record<string, string>, file: string): Pr
         if (r.statusCode !== status) throw new Error(`${what}: ${r.statusCode} ${r.body}`);
         return r.json();
       };
-      const code = (await ok('create dataset', officer.call('POST', '/api/v1/datasets', { name: '户籍人口信息', summary: '全省户籍人口基本信息', share_type: 'conditional' }), 201)).code as string;
+      const code = (
+        await ok(
+          'create dataset',
+          officer.call('POST', '/api/v1/datasets', { name: '户籍人口信息', summary: '全省户籍人口基本信息', share_type: 'conditional' }),
+          201,
+        )
+      ).code as string;
       // The file is streamed from disk by pdx's import (the same pipeline as an upload, without holding it in memory).
-      const caller: Caller = { principal: { kind: 'user', userId: officerUser.id, username: 'ga-officer', orgId: policeOrg, roles: ['data_officer'] }, requestId: 'bench' };
+      const caller: Caller = {
+        principal: { kind: 'user', userId: officerUser.id, username: 'ga-officer', orgId: policeOrg, roles: ['data_officer'] },
+        requestId: 'bench',
+      };
       const jobId = await t.services.ingest.importFile(caller, code, file, { mode: 'replace', options: {} });
       const job = await waitForJob(officer, jobId, 4 * 3_600_000);
       if (job.state !== 'succeeded') throw new Error(`load failed: ${JSON.stringify(job.error)}`);
@@ -126,7 +135,8 @@ async function setUp(url: string, env: Record<string, string>, file: string): Pr
         201,
       );
       const approved = await ok('approve', officer.call('POST', `/api/v1/share/requests/${request.id}/approve`, { columns: FIELDS }));
-      if (approved.state === 'provider_approved') await ok('security approve', secadmin.call('POST', `/api/v1/share/requests/${request.id}/security-approve`, { note: '同意' }));
+      if (approved.state === 'provider_approved')
+        await ok('security approve', secadmin.call('POST', `/api/v1/share/requests/${request.id}/security-approve`, { note: '同意' }));
       const granted = await ok('request', consumer.call('GET', `/api/v1/share/requests/${request.id}`));
       if (!granted.grantId) throw new Error(`no grant: ${JSON.stringify(granted)}`);
 
@@ -184,7 +194,11 @@ async function statementsPerRequest(admin: pg.Client, log: string, relation: str
     const during = read(a, b);
     const idle = read(b, c);
     const query = mine(during).find((l) => l.includes(`FROM ${quote(relation)}`) || l.includes(`FROM ${relation} `));
-    return { perRequest: (count(during) - count(idle)) / n, idlePerRequest: count(idle) / n, query: query?.replace(/^.*?LOG:\s+(statement|execute [^:]*):\s*/, '') ?? '(not found)' };
+    return {
+      perRequest: (count(during) - count(idle)) / n,
+      idlePerRequest: count(idle) / n,
+      query: query?.replace(/^.*?LOG:\s+(statement|execute [^:]*):\s*/, '') ?? '(not found)',
+    };
   } finally {
     await admin.query('ALTER SYSTEM RESET log_statement');
     await admin.query('ALTER SYSTEM RESET log_line_prefix');
@@ -210,7 +224,16 @@ export default async function run(): Promise<void> {
     const pdxPort = await freePort();
     const pdx = await startServerChild(
       [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), path.join(ROOT, 'bin', 'pdx.js'), 'start'],
-      { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PDX_PORT: String(pdxPort), PDX_HOST: '127.0.0.1', PDX_DEMO: 'false', PDX_RATE_LIMIT: '1000000000', PDX_DB_POOL_SIZE: String(POOL) },
+      {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        ...env,
+        PDX_PORT: String(pdxPort),
+        PDX_HOST: '127.0.0.1',
+        PDX_DEMO: 'false',
+        PDX_RATE_LIMIT: '1000000000',
+        PDX_DB_POOL_SIZE: String(POOL),
+      },
       path.join(dir, 'pdx.log'),
       `http://127.0.0.1:${pdxPort}/health`,
     );
@@ -242,10 +265,20 @@ export default async function run(): Promise<void> {
 
       const barePort = await freePort();
       bare = await startServerChild(
-          ['--import', 'tsx', path.join(BENCH_DIR, 'child', 'bare-records.ts')],
-          { ...process.env, PDX_BENCH_BARE_JOB: JSON.stringify({ databaseUrl: withApp(database.url, 'bench-bare'), port: barePort, sql, filterValue: CITY, page: PAGE, pool: POOL }) } as Record<string, string>,
-          path.join(dir, 'bare.log'),
-          `http://127.0.0.1:${barePort}/records?after=0`,
+        ['--import', 'tsx', path.join(BENCH_DIR, 'child', 'bare-records.ts')],
+        {
+          ...process.env,
+          PDX_BENCH_BARE_JOB: JSON.stringify({
+            databaseUrl: withApp(database.url, 'bench-bare'),
+            port: barePort,
+            sql,
+            filterValue: CITY,
+            page: PAGE,
+            pool: POOL,
+          }),
+        } as Record<string, string>,
+        path.join(dir, 'bare.log'),
+        `http://127.0.0.1:${barePort}/records?after=0`,
       );
       servers.push(bare);
       bareUrl = `http://127.0.0.1:${barePort}`;
@@ -255,7 +288,9 @@ export default async function run(): Promise<void> {
         const a = (await (await fetch(`${pdxUrl}${pdxPath(after)}`, { headers })).json()) as { rows: Record<string, unknown>[]; next: string | null };
         const b = (await (await fetch(`${bareUrl}/records?after=${after}`)).json()) as { rows: Record<string, unknown>[]; next: string | null };
         if (a.rows?.length !== PAGE || b.rows.length !== PAGE || a.next !== b.next) {
-          throw new Error(`pdx and the baseline disagree after ${after}: ${a.rows?.length} vs ${b.rows.length} rows, next ${a.next} vs ${b.next} (${JSON.stringify(a).slice(0, 300)})`);
+          throw new Error(
+            `pdx and the baseline disagree after ${after}: ${a.rows?.length} vs ${b.rows.length} rows, next ${a.next} vs ${b.next} (${JSON.stringify(a).slice(0, 300)})`,
+          );
         }
         if (after === 0) console.log(`first row, pdx: ${JSON.stringify(a.rows[0])}; baseline: ${JSON.stringify(b.rows[0])}`);
       }
@@ -265,22 +300,27 @@ export default async function run(): Promise<void> {
           await (await fetch(`${bareUrl}/records?after=${i++ * 997}`)).arrayBuffer();
         });
         section(`SQL statements per request (PostgreSQL statement log, ${STATEMENTS} requests one at a time, minus an idle window of the same length)`);
-        console.log(`pdx      ${pdxStatements.perRequest.toFixed(1)} statements per request (background in the idle window: ${pdxStatements.idlePerRequest.toFixed(1)} per request's time); data query: ${pdxStatements.query}`);
+        console.log(
+          `pdx      ${pdxStatements.perRequest.toFixed(1)} statements per request (background in the idle window: ${pdxStatements.idlePerRequest.toFixed(1)} per request's time); data query: ${pdxStatements.query}`,
+        );
         console.log(`baseline ${bareStatements.perRequest.toFixed(1)} statements per request; data query: ${bareStatements.query}`);
       }
     } finally {
       await admin?.end();
     }
 
-    const load = (side: 'pdx' | 'baseline', seconds: number) => async (round: number): Promise<LoadResult> => {
-      const vary = { max: afterMax, seed: 1000 + round };
-      const result =
-        side === 'pdx'
-          ? await httpLoad({ url: pdxUrl, path: pdxPath('{n}'), vary, headers, seconds })
-          : await httpLoad({ url: bareUrl, path: '/records?after={n}', vary, seconds });
-      if (result.errors > 0) throw new Error(`${side}: ${result.errors} of ${result.requests} requests failed (${JSON.stringify(result.statuses)}): ${result.firstError}`);
-      return result;
-    };
+    const load =
+      (side: 'pdx' | 'baseline', seconds: number) =>
+      async (round: number): Promise<LoadResult> => {
+        const vary = { max: afterMax, seed: 1000 + round };
+        const result =
+          side === 'pdx'
+            ? await httpLoad({ url: pdxUrl, path: pdxPath('{n}'), vary, headers, seconds })
+            : await httpLoad({ url: bareUrl, path: '/records?after={n}', vary, seconds });
+        if (result.errors > 0)
+          throw new Error(`${side}: ${result.errors} of ${result.requests} requests failed (${JSON.stringify(result.statuses)}): ${result.firstError}`);
+        return result;
+      };
     const auditedBefore = await countAudit(database.url);
     started = performance.now();
     const rounds = await alternate({
@@ -289,11 +329,36 @@ export default async function run(): Promise<void> {
     });
     const audited = (await countAudit(database.url)) - auditedBefore;
 
-    section(`records API: pdx (own process) vs bare Fastify + pg (own process), load generator in a third process, ${CLIENTS} connections, ${PAGE}-row pages, ${SECONDS} s runs`);
+    section(
+      `records API: pdx (own process) vs bare Fastify + pg (own process), load generator in a third process, ${CLIENTS} connections, ${PAGE}-row pages, ${SECONDS} s runs`,
+    );
     const size = `${ROWS.toLocaleString('en-US')} rows, ~${Math.round(ROWS / 14).toLocaleString('en-US')} match 户籍地 = ${CITY}; 4 fields: masked, pseudonym of encrypted, clear, generalized`;
-    report({ name: 'records req/s', size, unit: 'req/s', pdx: rounds.pdx.map((r) => r.rps), baseline: rounds.baseline.map((r) => r.rps), baselineName: 'bare Fastify + pg' });
-    report({ name: 'records p99 latency', size, unit: 'ms', pdx: rounds.pdx.map((r) => r.p99), baseline: rounds.baseline.map((r) => r.p99), baselineName: 'bare Fastify + pg', lowerIsBetter: true });
-    report({ name: 'records p50 latency', size, unit: 'ms', pdx: rounds.pdx.map((r) => r.p50), baseline: rounds.baseline.map((r) => r.p50), baselineName: 'bare Fastify + pg', lowerIsBetter: true });
+    report({
+      name: 'records req/s',
+      size,
+      unit: 'req/s',
+      pdx: rounds.pdx.map((r) => r.rps),
+      baseline: rounds.baseline.map((r) => r.rps),
+      baselineName: 'bare Fastify + pg',
+    });
+    report({
+      name: 'records p99 latency',
+      size,
+      unit: 'ms',
+      pdx: rounds.pdx.map((r) => r.p99),
+      baseline: rounds.baseline.map((r) => r.p99),
+      baselineName: 'bare Fastify + pg',
+      lowerIsBetter: true,
+    });
+    report({
+      name: 'records p50 latency',
+      size,
+      unit: 'ms',
+      pdx: rounds.pdx.map((r) => r.p50),
+      baseline: rounds.baseline.map((r) => r.p50),
+      baselineName: 'bare Fastify + pg',
+      lowerIsBetter: true,
+    });
     const requests = rounds.pdx.reduce((n, r) => n + r.requests, 0);
     console.log(
       `per round req/s: pdx ${rounds.pdx.map((r) => fmt(r.rps)).join(', ')}; baseline ${rounds.baseline.map((r) => fmt(r.rps)).join(', ')}. ` +
@@ -303,7 +368,9 @@ export default async function run(): Promise<void> {
     );
     const pm = pdx.memory();
     const bm = bare!.memory();
-    console.log(`server memory after the runs: pdx peak RSS ${fmt(pm.peakMb)} MB (now ${fmt(pm.rssMb)} MB); bare server peak ${fmt(bm.peakMb)} MB (now ${fmt(bm.rssMb)} MB)`);
+    console.log(
+      `server memory after the runs: pdx peak RSS ${fmt(pm.peakMb)} MB (now ${fmt(pm.rssMb)} MB); bare server peak ${fmt(bm.peakMb)} MB (now ${fmt(bm.rssMb)} MB)`,
+    );
   } finally {
     for (const s of servers.reverse()) await s.stop().catch(() => undefined);
     if (PROFILE) console.log(`CPU profile of the pdx server in ${PROFILE_DIR} (kept)`);

@@ -90,7 +90,12 @@ if (process.env.PDX_BENCH_TELEMETRY_JOB) {
             const m = next++;
             const body = Array.from({ length: Math.min(10, instants - m * 10) }, (_, k) => {
               const i = m * 10 + k;
-              return { ts: job.startMs + i * 10, values: Object.fromEntries(Array.from({ length: POINTS_PER_DEVICE }, (_, p) => [`p${p}`, Math.round((Math.sin(i / 50) * 10 + p) * 1000) / 1000])) };
+              return {
+                ts: job.startMs + i * 10,
+                values: Object.fromEntries(
+                  Array.from({ length: POINTS_PER_DEVICE }, (_, p) => [`p${p}`, Math.round((Math.sin(i / 50) * 10 + p) * 1000) / 1000]),
+                ),
+              };
             });
             await c.publishAsync(`plant/${job.enterprise}/D${d}/telemetry`, JSON.stringify(body), { qos: 1 });
           }
@@ -114,7 +119,11 @@ if (process.env.PDX_BENCH_TELEMETRY_JOB) {
               body += `D${d} ${Array.from({ length: POINTS_PER_DEVICE }, (_, p) => `p${p}=${(Math.sin(i / 50) * 10 + p).toFixed(3)}`).join(',')} ${job.startMs + i * 10}\n`;
             }
             for (;;) {
-              const res = await fetch(`http://127.0.0.1:${job.port}/api/v2/write?precision=ms`, { method: 'POST', headers: { authorization: `Token ${token}` }, body });
+              const res = await fetch(`http://127.0.0.1:${job.port}/api/v2/write?precision=ms`, {
+                method: 'POST',
+                headers: { authorization: `Token ${token}` },
+                body,
+              });
               await res.arrayBuffer();
               if (res.status === 204) break;
               if (res.status !== 503 && res.status !== 429) throw new Error(`write answered ${res.status}`);
@@ -133,7 +142,11 @@ if (process.env.PDX_BENCH_TELEMETRY_JOB) {
 
 /** Runs one job in a child process; asynchronously, since pdx serves from this process meanwhile. */
 async function runJob(job: Job): Promise<number> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', SELF], { env: { ...process.env, PDX_BENCH_TELEMETRY_JOB: JSON.stringify(job) }, encoding: 'utf8', maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', SELF], {
+    env: { ...process.env, PDX_BENCH_TELEMETRY_JOB: JSON.stringify(job) },
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   return (JSON.parse(stdout) as { pointsPerSecond: number }).pointsPerSecond;
 }
 
@@ -165,12 +178,20 @@ export default async function run(): Promise<void> {
     const t = telemetry.service;
     const system: Caller = { principal: { kind: 'user', userId: '', username: 'bench', orgId: '', roles: ['sysadmin'] } };
     const org = await identity.createOrg(system, { name: '基准测试钢铁', type: 'enterprise', level: 'city', regionCode: '211300', uscc: null, parentId: null });
-    const user = await identity.createUser(system, { username: 'bench-officer', displayName: 'bench', orgId: org.id, roles: ['data_officer'], password: `Qz${randomBytes(12).toString('base64url')}!9` });
+    const user = await identity.createUser(system, {
+      username: 'bench-officer',
+      displayName: 'bench',
+      orgId: org.id,
+      roles: ['data_officer'],
+      password: `Qz${randomBytes(12).toString('base64url')}!9`,
+    });
     const officer: Caller = { principal: { kind: 'user', userId: user.user.id, username: 'bench-officer', orgId: org.id, roles: ['data_officer'] } };
     await t.updateSettings(officer, { enterpriseCode: 'bench' });
     await t.register(
       officer,
-      Array.from({ length: DEVICES }, (_, d) => Array.from({ length: POINTS_PER_DEVICE }, (_, p) => ({ plant: 'P', line: 'L', device: `D${d}`, point: `p${p}`, unit: 'kW', samplingMs: 10 }))).flat(),
+      Array.from({ length: DEVICES }, (_, d) =>
+        Array.from({ length: POINTS_PER_DEVICE }, (_, p) => ({ plant: 'P', line: 'L', device: `D${d}`, point: `p${p}`, unit: 'kW', samplingMs: 10 })),
+      ).flat(),
     );
     const tokens: string[] = [];
     for (let d = 0; d < DEVICES; d++) {
@@ -178,7 +199,10 @@ export default async function run(): Promise<void> {
       tokens.push((await t.issueToken(officer, `D${d}`)).token);
     }
     const points = await t.repo.pointsOfOrg(org.id);
-    const pointIds = Array.from({ length: DEVICES * POINTS_PER_DEVICE }, (_, i) => points.find((p) => p.device_code === `D${Math.floor(i / POINTS_PER_DEVICE)}` && p.code === `p${i % POINTS_PER_DEVICE}`)!.id);
+    const pointIds = Array.from(
+      { length: DEVICES * POINTS_PER_DEVICE },
+      (_, i) => points.find((p) => p.device_code === `D${Math.floor(i / POINTS_PER_DEVICE)}` && p.code === `p${i % POINTS_PER_DEVICE}`)!.id,
+    );
     const httpPort = Number(new URL(server.url).port);
     const mqttPort = telemetry.brokerPort()!;
     // Each round's instants: 10 ms apart from a start inside the last hours (partitions made ahead).
@@ -187,7 +211,9 @@ export default async function run(): Promise<void> {
     const nextStart = () => (clock += span);
     await t.ensurePartitions([clock * 1000, (clock + span * rounds * 3) * 1000]);
 
-    section(`ingestion: ${fmt(samples)} samples a round, ${DEVICES} devices × ${POINTS_PER_DEVICE} points, ${rounds} rounds alternating with COPY (measured on a shared, loaded machine)`);
+    section(
+      `ingestion: ${fmt(samples)} samples a round, ${DEVICES} devices × ${POINTS_PER_DEVICE} points, ${rounds} rounds alternating with COPY (measured on a shared, loaded machine)`,
+    );
     for (const mode of ['mqtt', 'http'] as const) {
       const ratios: number[] = [];
       const pdxRates: number[] = [];
@@ -214,7 +240,7 @@ export default async function run(): Promise<void> {
     await t.ensurePartitions([dayStart * 1000, (dayStart + 86_399_000) * 1000]);
     const ctxs = await Promise.all(tokens.map((tok) => t.authenticateDevice(tok)));
     for (let d = 0; d < DEVICES; d++) {
-      for (let from = dayStart; from < dayStart + 86_400_000; from += 5000 * dayStepS * 1000 / POINTS_PER_DEVICE) {
+      for (let from = dayStart; from < dayStart + 86_400_000; from += (5000 * dayStepS * 1000) / POINTS_PER_DEVICE) {
         const batch = [];
         for (let ts = from; ts < Math.min(from + (5000 * dayStepS * 1000) / POINTS_PER_DEVICE, dayStart + 86_400_000); ts += dayStepS * 1000) {
           for (let p = 0; p < POINTS_PER_DEVICE; p++) batch.push({ point: `p${p}`, value: Math.sin(ts / 3e6) * 10 + p, tsUs: ts * 1000 });

@@ -21,7 +21,14 @@ function typeOnlyClause(clause) {
   if (!clause) return false;
   if (/^type[\s{]/.test(clause)) return true;
   const names = /^\{([^}]*)\}\s*from\s*$/.exec(clause.trim())?.[1];
-  return names !== undefined && names.split(',').map((n) => n.trim()).filter(Boolean).every((n) => n.startsWith('type '));
+  return (
+    names !== undefined &&
+    names
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean)
+      .every((n) => n.startsWith('type '))
+  );
 }
 
 /** The node a file belongs to, or undefined outside src/. */
@@ -104,7 +111,10 @@ export default {
       const back = pathBetween(graph, allow, to, from);
       if (back) context.report({ node, messageId: 'cycle', data: { route: [from, ...back].join(' → ') } });
     }
-    const typeOnly = (node) => node.importKind === 'type' || node.exportKind === 'type' || (node.specifiers?.length > 0 && node.specifiers.every((s) => s.importKind === 'type' || s.exportKind === 'type'));
+    const typeOnly = (node) =>
+      node.importKind === 'type' ||
+      node.exportKind === 'type' ||
+      (node.specifiers?.length > 0 && node.specifiers.every((s) => s.importKind === 'type' || s.exportKind === 'type'));
 
     return {
       ImportDeclaration: (node) => typeOnly(node) || check(node, node.source.value),

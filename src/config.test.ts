@@ -29,7 +29,15 @@ describe('configuration', () => {
   });
 
   it('refuses the demo identity provider together with a real one', () => {
-    expect(() => loadConfig({ PDX_DEMO_IDP: 'true', PDX_OIDC_ISSUER: 'https://sso.example.gov.cn', PDX_OIDC_CLIENT_ID: 'pdx', PDX_OIDC_CLIENT_SECRET: 's', PDX_PUBLIC_URL: 'https://pdx.example.gov.cn' })).toThrow(/PDX_DEMO_IDP/);
+    expect(() =>
+      loadConfig({
+        PDX_DEMO_IDP: 'true',
+        PDX_OIDC_ISSUER: 'https://sso.example.gov.cn',
+        PDX_OIDC_CLIENT_ID: 'pdx',
+        PDX_OIDC_CLIENT_SECRET: 's',
+        PDX_PUBLIC_URL: 'https://pdx.example.gov.cn',
+      }),
+    ).toThrow(/PDX_DEMO_IDP/);
   });
 
   it('never echoes a secret value in its message', () => {

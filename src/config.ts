@@ -4,9 +4,7 @@ import { envNetworks, parseCidr } from './modules/egress/egress.ts';
 import { parseClaimMapping } from './modules/identity/claims.ts';
 import type { XlsxLimits } from './lib/readers/types.ts';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -47,7 +45,9 @@ export const configSchema = z.object({
     .int()
     .min(1)
     .default(256 * 1024 * 1024)
-    .describe('Largest decompressed shared-string table of an XLSX upload, in bytes (it is held in memory while the sheet is read); beyond it the file is refused as a possible zip bomb.'),
+    .describe(
+      'Largest decompressed shared-string table of an XLSX upload, in bytes (it is held in memory while the sheet is read); beyond it the file is refused as a possible zip bomb.',
+    ),
   PDX_XLSX_MAX_SHARED_STRINGS: z.coerce.number().int().min(1).default(10_000_000).describe('Most entries in the shared-string table of an XLSX upload.'),
   PDX_XLSX_MAX_UNZIPPED_BYTES: z.coerce
     .number()
@@ -56,24 +56,38 @@ export const configSchema = z.object({
     .default(8 * 1024 ** 3)
     .describe('Largest decompressed size of the XLSX sheet read, in bytes (streamed; bounds the time a zip bomb can take).'),
   PDX_TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers from a reverse proxy.'),
-  PDX_MASTER_KEY: z.string().optional().describe('Master key (base64 of 32 bytes) that wraps every data key. Embedded mode generates one into PDX_DATA_DIR/master.key when unset.'),
+  PDX_MASTER_KEY: z
+    .string()
+    .optional()
+    .describe('Master key (base64 of 32 bytes) that wraps every data key. Embedded mode generates one into PDX_DATA_DIR/master.key when unset.'),
   PDX_MASTER_KEY_FILE: z.string().optional().describe('File holding the master key instead of PDX_MASTER_KEY (mode 0600).'),
   PDX_AUDIT_PUBLIC_KEY: z
     .string()
     .optional()
-    .describe('Pinned public key of the audit signing key (PEM, or base64 of its DER), printed at first start. Unset: the file audit-public-key.pem next to the master key (written at first start).'),
+    .describe(
+      'Pinned public key of the audit signing key (PEM, or base64 of its DER), printed at first start. Unset: the file audit-public-key.pem next to the master key (written at first start).',
+    ),
   PDX_CRYPTO: z.enum(['aes', 'gm']).default('aes').describe('Crypto suite: aes (AES-256-GCM, SHA-256) or gm (国密 SM4-CTR + HMAC-SM3, SM3).'),
   PDX_TLS_CERT: z.string().optional().describe('PEM certificate chain file: with PDX_TLS_KEY the server speaks HTTPS only (TLS 1.2+).'),
   PDX_TLS_KEY: z.string().optional().describe('PEM private key file of PDX_TLS_CERT.'),
-  PDX_TLS_CLIENT_CA: z.string().optional().describe('PEM CA file: API-key callers must present a client certificate from this CA whose subject serialNumber is their organisation\'s 统一社会信用代码.'),
+  PDX_TLS_CLIENT_CA: z
+    .string()
+    .optional()
+    .describe(
+      "PEM CA file: API-key callers must present a client certificate from this CA whose subject serialNumber is their organisation's 统一社会信用代码.",
+    ),
   PDX_DEMO: bool.optional().describe('Load the Liaoning demo world on first start (default: true with the embedded database, false with PDX_DATABASE_URL).'),
   PDX_DEMO_IDP: bool
     .optional()
-    .describe('Run the bundled DEMO identity provider (演示身份认证, oidc-provider on 127.0.0.1:18719 or a free port) with a few demo people of the platform\'s organisations, so 统一身份认证登录 works on a laptop. Not with PDX_OIDC_ISSUER; never in production.'),
+    .describe(
+      "Run the bundled DEMO identity provider (演示身份认证, oidc-provider on 127.0.0.1:18719 or a free port) with a few demo people of the platform's organisations, so 统一身份认证登录 works on a laptop. Not with PDX_OIDC_ISSUER; never in production.",
+    ),
   PDX_DEMO_PEOPLE: z.coerce.number().int().min(100).max(10_000_000).default(100_000).describe('Rows of the demo 户籍人口 dataset.'),
   PDX_MQTT_PORT: port
     .optional()
-    .describe('Port of the built-in MQTT broker for telemetry (MQTT 3.1.1 and 5; TLS with PDX_TLS_CERT/KEY). Unset: no broker, except the embedded demo world with PDX_DEMO_TELEMETRY, which uses 1883 (or a free port if taken).'),
+    .describe(
+      'Port of the built-in MQTT broker for telemetry (MQTT 3.1.1 and 5; TLS with PDX_TLS_CERT/KEY). Unset: no broker, except the embedded demo world with PDX_DEMO_TELEMETRY, which uses 1883 (or a free port if taken).',
+    ),
   PDX_MQTT_EXTERNAL_URL: z
     .string()
     .regex(/^mqtts?:\/\//, 'an mqtt:// or mqtts:// URL')
@@ -81,16 +95,47 @@ export const configSchema = z.object({
     .describe('Instead of (or besides) the built-in broker, subscribe to plant/+/+/telemetry on this external MQTT broker (which authenticates the devices).'),
   PDX_MQTT_EXTERNAL_USERNAME: z.string().optional().describe('User name pdx presents to the external MQTT broker.'),
   PDX_MQTT_EXTERNAL_PASSWORD: z.string().optional().describe('Password pdx presents to the external MQTT broker.'),
-  PDX_TELEMETRY_BUFFER: z.coerce.number().int().min(1000).max(10_000_000).default(200_000).describe('Telemetry samples held in memory between receipt and commit; beyond it senders wait, then are told to retry (senders holding as many samples again may wait; more are told to retry at once).'),
-  PDX_TELEMETRY_ACK_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000).describe('How long a telemetry sender waits for room and for the commit before it is told to retry (HTTP 503 Retry-After; MQTT connection closed, no PUBACK).'),
-  PDX_DEMO_TELEMETRY: bool.optional().describe('With the demo world: register 朝阳钢铁 (3 lines × 20 devices × 10 points) and simulate it publishing every second over MQTT (default: on with the demo world).'),
-  PDX_DEMO_GATEWAY: bool.optional().describe('With the demo world: serve 省市场监督管理局\'s 企业信息查询 on a local port (18717 when free) and share it through the gateway with 朝阳市民政局 (default: on with the demo world).'),
+  PDX_TELEMETRY_BUFFER: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(10_000_000)
+    .default(200_000)
+    .describe(
+      'Telemetry samples held in memory between receipt and commit; beyond it senders wait, then are told to retry (senders holding as many samples again may wait; more are told to retry at once).',
+    ),
+  PDX_TELEMETRY_ACK_WAIT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(120_000)
+    .default(10_000)
+    .describe(
+      'How long a telemetry sender waits for room and for the commit before it is told to retry (HTTP 503 Retry-After; MQTT connection closed, no PUBACK).',
+    ),
+  PDX_DEMO_TELEMETRY: bool
+    .optional()
+    .describe(
+      'With the demo world: register 朝阳钢铁 (3 lines × 20 devices × 10 points) and simulate it publishing every second over MQTT (default: on with the demo world).',
+    ),
+  PDX_DEMO_GATEWAY: bool
+    .optional()
+    .describe(
+      "With the demo world: serve 省市场监督管理局's 企业信息查询 on a local port (18717 when free) and share it through the gateway with 朝阳市民政局 (default: on with the demo world).",
+    ),
   PDX_UPSTREAM_ALLOW: z
     .string()
     .default('')
     .refine((v) => envNetworks(v).every((n) => parseCidr(n)), 'comma-separated CIDRs, e.g. 127.0.0.1/32,10.20.0.0/16')
-    .describe('Networks (CIDRs, comma-separated) that interface upstreams and data sources may point at although they are loopback, link-local or metadata addresses (refused otherwise). The security administrator can add more in the console (egress allowlist).'),
-  PDX_SMTP_HOST: z.string().optional().describe("SMTP server for e-mail: security alerts, society users' verification and reset links. Unset: alert e-mail fails in the delivery log; links are written to the log."),
+    .describe(
+      'Networks (CIDRs, comma-separated) that interface upstreams and data sources may point at although they are loopback, link-local or metadata addresses (refused otherwise). The security administrator can add more in the console (egress allowlist).',
+    ),
+  PDX_SMTP_HOST: z
+    .string()
+    .optional()
+    .describe(
+      "SMTP server for e-mail: security alerts, society users' verification and reset links. Unset: alert e-mail fails in the delivery log; links are written to the log.",
+    ),
   PDX_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional().describe('SMTP port (default 587, or 465 with PDX_SMTP_SECURE).'),
   PDX_SMTP_SECURE: bool.default(false).describe('SMTP over TLS from the first byte (port 465); otherwise STARTTLS when offered.'),
   PDX_SMTP_USER: z.string().optional().describe('SMTP user name.'),
@@ -100,15 +145,27 @@ export const configSchema = z.object({
     .string()
     .url()
     .optional()
-    .describe('Public address of pdx: links in e-mails (alerts, society-user verification) and webhooks, and the @id of catalog.jsonld and /open/catalog.jsonld (unset: relative ids; never the Host header).'),
+    .describe(
+      'Public address of pdx: links in e-mails (alerts, society-user verification) and webhooks, and the @id of catalog.jsonld and /open/catalog.jsonld (unset: relative ids; never the Host header).',
+    ),
   PDX_METRICS_TOKEN: z
     .string()
     .min(16, 'at least 16 characters')
     .optional()
     .describe('Bearer token for /metrics (Authorization: Bearer …). Unset: /metrics answers only direct callers on the loopback interface.'),
-  PDX_OPEN_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(60).describe('Open data: reads (preview, download, open API) per minute from one address without an open-API key.'),
+  PDX_OPEN_ANONYMOUS_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(60)
+    .describe('Open data: reads (preview, download, open API) per minute from one address without an open-API key.'),
   PDX_OPEN_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(600).describe('Open data: reads per minute with one open-API key of a society user.'),
-  PDX_OPEN_REGISTRATIONS_PER_HOUR: z.coerce.number().int().min(1).default(20).describe('Open data: registrations, sign-in attempts and reset requests of society users per hour from one address.'),
+  PDX_OPEN_REGISTRATIONS_PER_HOUR: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .describe('Open data: registrations, sign-in attempts and reset requests of society users per hour from one address.'),
   PDX_PASSWORD_COST: z.coerce
     .number()
     .int()
@@ -126,7 +183,11 @@ export const configSchema = z.object({
     ),
   PDX_OIDC_CLIENT_ID: z.string().min(1).optional().describe('Client id of pdx at the OpenID Connect provider.'),
   PDX_OIDC_CLIENT_SECRET: z.string().min(1).optional().describe('Client secret of pdx at the OpenID Connect provider (client_secret_post).'),
-  PDX_OIDC_SCOPE: z.string().min(1).default('openid profile').describe('Scopes pdx asks the provider for; include the ones that release the organisation and group claims.'),
+  PDX_OIDC_SCOPE: z
+    .string()
+    .min(1)
+    .default('openid profile')
+    .describe('Scopes pdx asks the provider for; include the ones that release the organisation and group claims.'),
   PDX_OIDC_CLAIMS: z
     .string()
     .optional()
@@ -155,7 +216,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const parsed = configSchema
     .refine((c) => !c.PDX_TLS_CERT === !c.PDX_TLS_KEY, { path: ['PDX_TLS_KEY'], message: 'PDX_TLS_CERT and PDX_TLS_KEY go together' })
-    .refine((c) => !c.PDX_TLS_CLIENT_CA || c.PDX_TLS_CERT, { path: ['PDX_TLS_CLIENT_CA'], message: 'client certificates need TLS: set PDX_TLS_CERT and PDX_TLS_KEY' })
+    .refine((c) => !c.PDX_TLS_CLIENT_CA || c.PDX_TLS_CERT, {
+      path: ['PDX_TLS_CLIENT_CA'],
+      message: 'client certificates need TLS: set PDX_TLS_CERT and PDX_TLS_KEY',
+    })
     .superRefine((c, ctx) => {
       const issue = (name: string, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
       if (c.PDX_DEMO_IDP && c.PDX_OIDC_ISSUER) issue('PDX_DEMO_IDP', 'the demo identity provider replaces PDX_OIDC_ISSUER: set one of them');
@@ -205,4 +269,3 @@ export function xlsxLimitsOf(config: Config): XlsxLimits {
     sheetBytes: config.PDX_XLSX_MAX_UNZIPPED_BYTES,
   };
 }
-

@@ -89,7 +89,11 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   setPasswordCost(config.PDX_PASSWORD_COST);
   const protect = await createProtectModule({ db, config });
   const { keyring, warning: masterKeyWarning } = protect;
-  const { audit, routes: auditRoutes, notice: auditNotice } = await createAuditModule({
+  const {
+    audit,
+    routes: auditRoutes,
+    notice: auditNotice,
+  } = await createAuditModule({
     db,
     sealer: keyring,
     hash: config.PDX_CRYPTO === 'gm' ? 'sm3' : 'sha256',
@@ -163,11 +167,63 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     ...options.secops,
   });
   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
-  const duties = createDutiesModule({ db, events, share: share.share, records: share.records, ingest, sealer: keyring, catalog, identity, audit, telemetry: telemetry.service, ...options.duties });
+  const duties = createDutiesModule({
+    db,
+    events,
+    share: share.share,
+    records: share.records,
+    ingest,
+    sealer: keyring,
+    catalog,
+    identity,
+    audit,
+    telemetry: telemetry.service,
+    ...options.duties,
+  });
   const open = createOpenModule({ db, events, catalog, review, share: share.share, identity, config, log: (fields, message) => app.log.warn(fields, message) });
-  const exchange = createExchangeModule({ db, events, jobs, ingest, catalog, sealer: keyring, egress: egress.service, records: share.records, share: share.share, identity });
-  const gateway = createGatewayModule({ db, events, catalog, records: share.records, keyring, egress: egress.service, audit, identity, isAuthority: (p) => duties.demands.isAuthority(p) });
-  const services = { egress: egress.service, identity, oidc: identityModule.oidc, jobs, catalog, ingest, keyring, audit, events, rotation, review, share, secops, telemetry, open, duties, exchange, gateway };
+  const exchange = createExchangeModule({
+    db,
+    events,
+    jobs,
+    ingest,
+    catalog,
+    sealer: keyring,
+    egress: egress.service,
+    records: share.records,
+    share: share.share,
+    identity,
+  });
+  const gateway = createGatewayModule({
+    db,
+    events,
+    catalog,
+    records: share.records,
+    keyring,
+    egress: egress.service,
+    audit,
+    identity,
+    isAuthority: (p) => duties.demands.isAuthority(p),
+  });
+  const services = {
+    egress: egress.service,
+    identity,
+    oidc: identityModule.oidc,
+    jobs,
+    catalog,
+    ingest,
+    keyring,
+    audit,
+    events,
+    rotation,
+    review,
+    share,
+    secops,
+    telemetry,
+    open,
+    duties,
+    exchange,
+    gateway,
+  };
   const app = await buildApp({
     config,
     db,
@@ -245,10 +301,15 @@ export async function startServer(config: Config, options: PlatformOptions = {})
       secadmin: config.PDX_SECADMIN_PASSWORD,
       auditor: config.PDX_AUDITOR_PASSWORD,
     });
-    const demoAccounts = (await wantsDemo(config, services)) ? await loadDemoWorld(services, { dataDir: config.dataDir, people: config.PDX_DEMO_PEOPLE, log: options.log }) : undefined;
+    const demoAccounts = (await wantsDemo(config, services))
+      ? await loadDemoWorld(services, { dataDir: config.dataDir, people: config.PDX_DEMO_PEOPLE, log: options.log })
+      : undefined;
     if (demoAccounts && config.PDX_DEMO_TELEMETRY !== false) await loadDemoTelemetry(services, { dataDir: config.dataDir, log: options.log });
     // The demo interface's upstream runs on every start of a data directory whose demo world has it.
-    const demoGateway = config.PDX_DEMO_GATEWAY !== false ? await startDemoGateway(services, { dataDir: config.dataDir, first: Boolean(demoAccounts), log: options.log }) : undefined;
+    const demoGateway =
+      config.PDX_DEMO_GATEWAY !== false
+        ? await startDemoGateway(services, { dataDir: config.dataDir, first: Boolean(demoAccounts), log: options.log })
+        : undefined;
     demoAccounts?.push(...(demoGateway?.accounts ?? []));
     // The simulated plant runs on every start of a data directory whose demo world has it.
     const simulate = config.PDX_DEMO_TELEMETRY !== false && hasDemoTelemetry(config.dataDir);
@@ -260,7 +321,15 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     services.duties.start();
     services.exchange.start();
     services.gateway.start();
-    const simulation = simulate ? await startDemoSimulation({ dataDir: config.dataDir, port: services.telemetry.brokerPort()!, host: config.PDX_HOST, tls: Boolean(config.PDX_TLS_CERT), ...(options.demoPlantHistoryMs === undefined ? {} : { historyMs: options.demoPlantHistoryMs }) }) : undefined;
+    const simulation = simulate
+      ? await startDemoSimulation({
+          dataDir: config.dataDir,
+          port: services.telemetry.brokerPort()!,
+          host: config.PDX_HOST,
+          tls: Boolean(config.PDX_TLS_CERT),
+          ...(options.demoPlantHistoryMs === undefined ? {} : { historyMs: options.demoPlantHistoryMs }),
+        })
+      : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PDX_PORT;
     services.egress.setListen(config.PDX_HOST, port);
@@ -268,7 +337,9 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     const url = `${config.PDX_TLS_CERT ? 'https' : 'http'}://${host}:${port}`;
     // The demo identity provider needs pdx's address (its redirect URI), known once pdx listens.
     // Loaded only when asked for: the demo provider's library is not needed (nor loaded) otherwise.
-    const demoIdp = config.PDX_DEMO_IDP ? await (await import('./modules/identity/demo-idp.ts')).startDemoIdp({ db, publicUrl: config.PDX_PUBLIC_URL ?? url }) : undefined;
+    const demoIdp = config.PDX_DEMO_IDP
+      ? await (await import('./modules/identity/demo-idp.ts')).startDemoIdp({ db, publicUrl: config.PDX_PUBLIC_URL ?? url })
+      : undefined;
     if (demoIdp) services.oidc.configure(demoIdp.options);
     return {
       app,
@@ -287,7 +358,15 @@ export async function startServer(config: Config, options: PlatformOptions = {})
         // A keep-alive connection whose request finished after close began would otherwise be waited on.
         const idle = setInterval(() => app.server.closeIdleConnections(), 100);
         void http.finally(() => clearInterval(idle));
-        const workers = Promise.all([services.secops.stop(), services.open.stop(), services.duties.stop(), services.exchange.stop(), services.gateway.stop(), services.jobs.stop(), services.telemetry.stop()]);
+        const workers = Promise.all([
+          services.secops.stop(),
+          services.open.stop(),
+          services.duties.stop(),
+          services.exchange.stop(),
+          services.gateway.stop(),
+          services.jobs.stop(),
+          services.telemetry.stop(),
+        ]);
         let clean = true;
         if ((await until(http, deadline)) === 'late') {
           clean = false;

@@ -156,7 +156,9 @@ describeEachBackend('API fuzz: NUL, surrogates and impossible UTC offsets in eve
     w = await shareWorld(t, 60);
     await grantJourney(w);
     scratch = await publishPeople(w.officer, { name: '演练数据', rows: 30, seed: 3 });
-    const spec = (await t.app.inject('/openapi.json')).json() as { paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>> };
+    const spec = (await t.app.inject('/openapi.json')).json() as {
+      paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>>;
+    };
     operations = Object.entries(spec.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, op]) => ({
         method: method.toUpperCase(),
@@ -188,7 +190,8 @@ describeEachBackend('API fuzz: NUL, surrogates and impossible UTC offsets in eve
   function request(op: Operation, slot: Slot | undefined, value: unknown): { method: string; url: string; payload?: Record<string, unknown> } {
     const dataPath = /\/(records|access|verify|exports)$/.test(op.path);
     let url = op.path.replace(/\{(\w+|\*)\}/g, (_m, name: string) => {
-      const given = slot?.where === 'path' && slot.keys[0] === name ? String(value) : name === 'code' ? (dataPath ? w.code : scratch) : name === 'id' ? randomUUID() : '1';
+      const given =
+        slot?.where === 'path' && slot.keys[0] === name ? String(value) : name === 'code' ? (dataPath ? w.code : scratch) : name === 'id' ? randomUUID() : '1';
       return encodeURIComponent(given);
     });
     const query = new URLSearchParams();
@@ -214,7 +217,13 @@ describeEachBackend('API fuzz: NUL, surrogates and impossible UTC offsets in eve
    * (the server ends it on close).
    */
   async function call(c: Client, r: ReturnType<typeof request>, headers: Record<string, string> = {}): Promise<Answer> {
-    const res = await t.app.inject({ method: r.method as 'GET', url: r.url, headers: { ...c.headers, ...headers }, ...(r.payload === undefined ? {} : { payload: r.payload }), payloadAsStream: true });
+    const res = await t.app.inject({
+      method: r.method as 'GET',
+      url: r.url,
+      headers: { ...c.headers, ...headers },
+      ...(r.payload === undefined ? {} : { payload: r.payload }),
+      payloadAsStream: true,
+    });
     const stream = res.stream();
     let body = '';
     if (String(res.headers['content-type']).startsWith('text/event-stream')) stream.destroy();
@@ -281,9 +290,12 @@ describeEachBackend('API fuzz: NUL, surrogates and impossible UTC offsets in eve
     for (const op of operations.filter((o) => !skipped(o))) {
       const slots: Slot[] = [...slotsOf(op)];
       // The records API takes its filters from any other query parameter.
-      if (op.path.endsWith('/records')) slots.push({ where: 'query', keys: ['出生日期'], field: 'querystring.出生日期' }, { where: 'query', keys: ['人口数'], field: 'querystring.人口数' });
+      if (op.path.endsWith('/records'))
+        slots.push({ where: 'query', keys: ['出生日期'], field: 'querystring.出生日期' }, { where: 'query', keys: ['人口数'], field: 'querystring.人口数' });
       const tries = slots.flatMap((slot) =>
-        BAD_TIMESTAMPS.flatMap((bad) => (slot.where === 'query' && ['出生日期', '人口数'].includes(slot.keys[0]!) ? [`gt.${bad}`, `in.(${bad})`] : [bad]).map((value) => ({ slot, value }))),
+        BAD_TIMESTAMPS.flatMap((bad) =>
+          (slot.where === 'query' && ['出生日期', '人口数'].includes(slot.keys[0]!) ? [`gt.${bad}`, `in.(${bad})`] : [bad]).map((value) => ({ slot, value })),
+        ),
       );
       // The callers are independent: each goes through the tries in order, all callers at once.
       await Promise.all(
@@ -324,7 +336,14 @@ describeEachBackend('API fuzz: NUL, surrogates and impossible UTC offsets in eve
       }
       for (const k of cases) {
         const answers = await Promise.all(
-          Object.values(callers).map((c) => t.app.inject({ method: op.method as 'GET', url: k.url, headers: { ...c.headers, ...k.headers }, ...(k.payload !== undefined ? { payload: k.payload } : {}) })),
+          Object.values(callers).map((c) =>
+            t.app.inject({
+              method: op.method as 'GET',
+              url: k.url,
+              headers: { ...c.headers, ...k.headers },
+              ...(k.payload !== undefined ? { payload: k.payload } : {}),
+            }),
+          ),
         );
         for (const [i, [who]] of Object.entries(callers).entries()) {
           const res = answers[i]!;

@@ -29,7 +29,13 @@ describeEachBackend('audit routes', ({ use }) => {
       as[username] = (method, url) => app.inject({ method, url, headers: { cookie } });
     }
     as.anonymous = (method, url) => app.inject({ method, url });
-    await audit.record({ action: 'data.read', result: 'success', actor: { userId: 'u-1', username: '民政局应用' }, dataset: 'huji_renkou', details: { columns: [{ name: '身份证号', mode: 'pseudonym' }], rowCount: 3 } });
+    await audit.record({
+      action: 'data.read',
+      result: 'success',
+      actor: { userId: 'u-1', username: '民政局应用' },
+      dataset: 'huji_renkou',
+      details: { columns: [{ name: '身份证号', mode: 'pseudonym' }], rowCount: 3 },
+    });
   });
 
   it('describes every audit route in the OpenAPI document', async () => {
@@ -83,7 +89,12 @@ describeEachBackend('audit routes', ({ use }) => {
 
     const logins = await as.auditor!('GET', '/api/v1/audit/records?action=auth.login&result=success&limit=10');
     expect(logins.statusCode).toBe(200);
-    expect(logins.json().items.map((r: { actorUsername: string }) => r.actorUsername).sort()).toEqual(['auditor', 'sysadmin']);
+    expect(
+      logins
+        .json()
+        .items.map((r: { actorUsername: string }) => r.actorUsername)
+        .sort(),
+    ).toEqual(['auditor', 'sysadmin']);
 
     const bad = await as.auditor!('GET', '/api/v1/audit/records?from=yesterday');
     expect(bad.statusCode).toBe(400);

@@ -79,7 +79,10 @@ describeEachBackend('classification review', ({ use }) => {
     // Encrypted values are decrypted and masked (keep first 3 and last 4), never shown in clear.
     expect(id.examples).toHaveLength(3);
     for (const e of id.examples) expect(e).toMatch(/^\d{3}\*{11}\d{3}[\dX]$/);
-    const clearIds = peopleCsv(300).split('\n').slice(1, -1).map((l) => l.split(',')[1]!);
+    const clearIds = peopleCsv(300)
+      .split('\n')
+      .slice(1, -1)
+      .map((l) => l.split(',')[1]!);
     expect(JSON.stringify(body)).not.toContain(clearIds[0]);
     for (const e of byName['手机号']!.examples) expect(e).toMatch(/1\d{2}\*{4}\d{4}$/);
     for (const e of byName['姓名']!.examples) expect(e).toMatch(/^[\u4e00-\u9fff]{1,2}\*+$/);
@@ -126,12 +129,20 @@ describeEachBackend('classification review', ({ use }) => {
     expect(res.body).not.toContain(clear[0]![at('身份证号')]!);
     expect((await secadmin.call('GET', `/api/v1/datasets/${people}/preview`)).json().rows).toHaveLength(10);
 
-    const log = (await auditor.call('GET', '/api/v1/audit/records?action=dataset.preview')).json() as { items: { dataset: string; details: { rowCount: number } }[] };
+    const log = (await auditor.call('GET', '/api/v1/audit/records?action=dataset.preview')).json() as {
+      items: { dataset: string; details: { rowCount: number } }[];
+    };
     expect(log.items.map((r) => [r.dataset, r.details.rowCount])).toEqual([
       [people, 10],
       [people, 5],
     ]);
-    for (const [c, status] of [[otherOfficer, 404], [consumer, 403], [sysadmin, 403], [auditor, 403], [t.anonymous, 401]] as const) {
+    for (const [c, status] of [
+      [otherOfficer, 404],
+      [consumer, 403],
+      [sysadmin, 403],
+      [auditor, 403],
+      [t.anonymous, 401],
+    ] as const) {
       const refused = await c.call('GET', `/api/v1/datasets/${people}/preview`);
       expect(refused.statusCode).toBe(status);
       expect(refused.body).not.toContain('"rows"');
@@ -142,7 +153,9 @@ describeEachBackend('classification review', ({ use }) => {
     const noReason = await officer.call('PUT', `/api/v1/datasets/${people}/classification`, { columns: [{ name: '户籍地', type: null, grade: 3 }] });
     expect(noReason.statusCode).toBe(400);
     expect(noReason.json().error).toMatchObject({ code: 'reason_required', details: { column: '户籍地' } });
-    const unknown = await officer.call('PUT', `/api/v1/datasets/${people}/classification`, { columns: [{ name: '不存在', type: null, grade: 3, reason: '测试' }] });
+    const unknown = await officer.call('PUT', `/api/v1/datasets/${people}/classification`, {
+      columns: [{ name: '不存在', type: null, grade: 3, reason: '测试' }],
+    });
     expect(unknown.json().error.code).toBe('unknown_column');
     const stale = await officer.call('PUT', `/api/v1/datasets/${people}/classification`, { version: 9, columns: [] });
     expect(stale.json().error.code).toBe('classification_stale');
@@ -159,10 +172,20 @@ describeEachBackend('classification review', ({ use }) => {
     expect(res.statusCode, res.body).toBe(200);
     const byName = Object.fromEntries((res.json().columns as ColumnView[]).map((c) => [c.name, c]));
     expect(res.json()).toMatchObject({ state: 'confirmed', confirmation: { version: 1, by: 'ga-officer' }, effectiveGrade: 4, notice: null });
-    expect(byName['户籍地']).toMatchObject({ effectiveGrade: 3, overridden: true, review: { override: true, reason: '户籍地与姓名结合可识别个人,按 3 级保护' } });
+    expect(byName['户籍地']).toMatchObject({
+      effectiveGrade: 3,
+      overridden: true,
+      review: { override: true, reason: '户籍地与姓名结合可识别个人,按 3 级保护' },
+    });
     expect(byName['身份证号']).toMatchObject({ overridden: false, review: { override: false } });
     const event = t.events.find((e) => e.action === 'classification.review' && e.dataset === people);
-    expect(event?.details).toMatchObject({ version: 1, columns: [{ name: '户籍地', override: true, grade: 3 }, { name: '身份证号', override: false }] });
+    expect(event?.details).toMatchObject({
+      version: 1,
+      columns: [
+        { name: '户籍地', override: true, grade: 3 },
+        { name: '身份证号', override: false },
+      ],
+    });
     const columns = (await officer.call('GET', `/api/v1/datasets/${people}/columns`)).json().items as { name: string; grade: number }[];
     expect(columns.find((c) => c.name === '户籍地')!.grade).toBe(3);
 
@@ -201,7 +224,10 @@ describeEachBackend('classification review', ({ use }) => {
 
   it('flags a new version whose detection rises above the confirmed result, keeping overrides', async () => {
     const code = await createDataset('来访登记');
-    const names = peopleCsv(60, 5).split('\n').slice(1, -1).map((l) => l.split(','));
+    const names = peopleCsv(60, 5)
+      .split('\n')
+      .slice(1, -1)
+      .map((l) => l.split(','));
     const v1 = ['姓名,备注,登记号', ...names.map((r) => `${r[0]},无,A${r[6]}`)].join('\n');
     await upload(officer, code, 'v1.csv', v1);
     const first = await officer.call('PUT', `/api/v1/datasets/${code}/classification`, {
@@ -232,7 +258,10 @@ describeEachBackend('classification review', ({ use }) => {
     expect((await secadmin.call('GET', '/api/v1/classification/policy')).json()).toEqual(DEFAULT_POLICY);
     expect((await secadmin.call('GET', '/api/v1/classification/candidates')).json().items).toEqual([]);
 
-    const badRegex = await secadmin.call('PUT', '/api/v1/classification/policy', { ...DEFAULT_POLICY, extraRules: [{ id: 'x', description: 'x', headerPattern: '(' }] });
+    const badRegex = await secadmin.call('PUT', '/api/v1/classification/policy', {
+      ...DEFAULT_POLICY,
+      extraRules: [{ id: 'x', description: 'x', headerPattern: '(' }],
+    });
     expect(badRegex.statusCode).toBe(400);
     const noCondition = await secadmin.call('PUT', '/api/v1/classification/policy', { ...DEFAULT_POLICY, extraRules: [{ id: 'x', description: 'x' }] });
     expect(noCondition.statusCode).toBe(400);
@@ -244,7 +273,10 @@ describeEachBackend('classification review', ({ use }) => {
     expect(await loadPolicy(t.db)).toEqual(policy);
     expect(t.events.some((e) => e.action === 'classification.policy_change')).toBe(true);
 
-    const queue = (await secadmin.call('GET', '/api/v1/classification/candidates')).json().items as { code: string; important: { reasons: string[]; persons: { count: number } } }[];
+    const queue = (await secadmin.call('GET', '/api/v1/classification/candidates')).json().items as {
+      code: string;
+      important: { reasons: string[]; persons: { count: number } };
+    }[];
     const pop = queue.find((c) => c.code === people)!;
     expect(pop.important.persons.count).toBe(300);
     expect(pop.important.reasons.join()).toContain('300');
@@ -257,7 +289,9 @@ describeEachBackend('classification review', ({ use }) => {
     expect(decided.json().important.decision).toMatchObject({ level: 'important', reason: '涉及全省户籍人口', decidedBy: expect.any(String) });
     expect(t.events.some((e) => e.action === 'classification.important_decision' && e.dataset === people)).toBe(true);
     expect(((await secadmin.call('GET', '/api/v1/classification/candidates')).json().items as { code: string }[]).map((c) => c.code)).not.toContain(people);
-    expect(((await secadmin.call('GET', '/api/v1/classification/candidates?all=true')).json().items as { code: string }[]).map((c) => c.code)).toContain(people);
+    expect(((await secadmin.call('GET', '/api/v1/classification/candidates?all=true')).json().items as { code: string }[]).map((c) => c.code)).toContain(
+      people,
+    );
 
     // Confirmed 重要数据 is protected as 4级.
     const view = (await officer.call('GET', `/api/v1/datasets/${people}/classification`)).json();

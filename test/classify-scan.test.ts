@@ -28,7 +28,8 @@ describeEachBackend('POST /scan', ({ use }) => {
   });
 
   it('finds names without labels, grouped numbers, permits and plates, answering masked values only', async () => {
-    const text = '此事由秦明辉负责跟进。村民冯秀云反映，手机199 3619 0080，座机(024)39431591，持往来港澳通行证C12345678，车牌辽J·18777，1995年6月23日出生。户主原身份证号已注销。';
+    const text =
+      '此事由秦明辉负责跟进。村民冯秀云反映，手机199 3619 0080，座机(024)39431591，持往来港澳通行证C12345678，车牌辽J·18777，1995年6月23日出生。户主原身份证号已注销。';
     const res = await officer.call('POST', '/api/v1/scan', { text });
     expect(res.statusCode).toBe(200);
     expect(res.json().findings).toEqual([

@@ -36,7 +36,8 @@ describe('pdx user reset-mfa', () => {
   it('removes an administrator’s authenticator on the host: enrols again at the next sign-in, audited and alerted', async () => {
     const auditor = await t.login('auditor', ADMIN_PASSWORDS.auditor);
     expect((await auditor.call('GET', '/api/v1/auth/me')).statusCode).toBe(200);
-    const enrolled = async () => (await t.db.query<{ totp_enrolled_at: Date | null }>(`SELECT totp_enrolled_at FROM users WHERE username = 'auditor'`))[0]!.totp_enrolled_at;
+    const enrolled = async () =>
+      (await t.db.query<{ totp_enrolled_at: Date | null }>(`SELECT totp_enrolled_at FROM users WHERE username = 'auditor'`))[0]!.totp_enrolled_at;
     expect(await enrolled()).not.toBeNull();
 
     // Through the API the sysadmin cannot do it alone.
@@ -70,7 +71,10 @@ describe('pdx user reset-mfa', () => {
     while ((await secops.processBatch()) > 0);
     const alerts = await t.db.query<{ title: { zh: string } }>(`SELECT title FROM secops_alerts WHERE detector = 'adminChange'`);
     const titles = alerts.map((a) => a.title.zh);
-    expect(titles.some((x) => x.includes('重置动态验证码') && x.includes('auditor') && x.includes('主机命令行')), titles.join('\n')).toBe(true);
+    expect(
+      titles.some((x) => x.includes('重置动态验证码') && x.includes('auditor') && x.includes('主机命令行')),
+      titles.join('\n'),
+    ).toBe(true);
   });
 
   it('names an unknown account and changes nothing', async () => {

@@ -47,12 +47,23 @@ describeEachBackend('pdx demo burst', ({ use }) => {
   }
 
   const signIn = (username: string) => t.login(username, accounts.find((a) => a.username === username)!.password);
-  const notices = async (username: string) => ((await (await signIn(username)).call('GET', '/api/v1/notifications')).json().items as { kind: string; title: string; body: Record<string, unknown>; link: string | null }[]);
+  const notices = async (username: string) =>
+    (await (await signIn(username)).call('GET', '/api/v1/notifications')).json().items as {
+      kind: string;
+      title: string;
+      body: Record<string, unknown>;
+      link: string | null;
+    }[];
 
   const secadmin = () => t.login('secadmin', ADMIN_PASSWORDS.secadmin);
 
   it('the console replay is the secadmin’s only, and approves on nobody’s behalf: before step 4 it refuses, naming what to do', async () => {
-    const others = [await signIn('zy-minzheng'), await signIn('ga-officer'), await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin), await t.login('auditor', ADMIN_PASSWORDS.auditor)];
+    const others = [
+      await signIn('zy-minzheng'),
+      await signIn('ga-officer'),
+      await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin),
+      await t.login('auditor', ADMIN_PASSWORDS.auditor),
+    ];
     expect((await t.anonymous.call('POST', '/api/v1/demo/burst')).statusCode).toBe(401);
     for (const c of others) {
       expect((await c.call('GET', '/api/v1/demo/burst')).statusCode).toBe(403);
@@ -64,7 +75,9 @@ describeEachBackend('pdx demo burst', ({ use }) => {
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error).toMatchObject({ code: 'demo_grant_needed' });
     expect(refused.json().error.message).toContain('旅程第 4 步');
-    const [request] = await use().db.query<{ state: string }>(`SELECT state FROM share_requests r JOIN datasets d ON d.id = r.dataset_id WHERE d.name = '户籍人口信息' AND r.purpose = '低保资格核验'`);
+    const [request] = await use().db.query<{ state: string }>(
+      `SELECT state FROM share_requests r JOIN datasets d ON d.id = r.dataset_id WHERE d.name = '户籍人口信息' AND r.purpose = '低保资格核验'`,
+    );
     expect(request!.state).toBe('submitted');
   });
 
@@ -93,7 +106,9 @@ describeEachBackend('pdx demo burst', ({ use }) => {
     expect(officer.title).toContain('户籍人口信息');
     expect(officer.title).toContain('朝阳市民政局');
     expect(officer.link).toMatch(/^\/datasets\//);
-    const sec = ((await (await secadmin()).call('GET', '/api/v1/notifications')).json().items as { kind: string; body: { alertId?: string }; link: string }[]).find((n) => n.body.alertId === alert.id)!;
+    const sec = (
+      (await (await secadmin()).call('GET', '/api/v1/notifications')).json().items as { kind: string; body: { alertId?: string }; link: string }[]
+    ).find((n) => n.body.alertId === alert.id)!;
     expect(sec.link).toBe(`/secops?alert=${alert.id}`);
     // The consumer's organisation: the key by name, suspended until the secadmin lifts it, why, and on which dataset.
     const held = (await notices('zy-minzheng')).find((n) => n.kind === 'secops.key_contained' && n.body.keyId === key!.id)!;
@@ -117,7 +132,9 @@ describeEachBackend('pdx demo burst', ({ use }) => {
     const alerts = await use().db.query<{ severity: string }>(`SELECT severity FROM secops_alerts WHERE detector = 'volume'`);
     expect(alerts.map((a) => a.severity)).toEqual(['significant', 'significant']);
     // The refused console attempt, then two replays.
-    expect((await use().db.query<{ result: string }>(`SELECT result FROM audit_records WHERE action = 'demo.burst' ORDER BY seq`)).map((r) => r.result)).toEqual(['failure', 'success', 'success']);
+    expect(
+      (await use().db.query<{ result: string }>(`SELECT result FROM audit_records WHERE action = 'demo.burst' ORDER BY seq`)).map((r) => r.result),
+    ).toEqual(['failure', 'success', 'success']);
   });
 
   it('the secadmin’s button replays it under the grant of step 4 while the server runs: the same outcome, named', async () => {
@@ -129,16 +146,31 @@ describeEachBackend('pdx demo burst', ({ use }) => {
     expect(o.incident.title).toContain('访问量达到基线');
     expect(o.notified.map((n: { username: string }) => n.username).sort()).toEqual(['ga-officer', 'secadmin', 'zy-minzheng']);
     expect(JSON.stringify(o)).not.toMatch(UUID);
-    const [by] = await use().db.query<{ actor_username: string }>(`SELECT actor_username FROM audit_records WHERE action = 'demo.burst' ORDER BY seq DESC LIMIT 1`);
+    const [by] = await use().db.query<{ actor_username: string }>(
+      `SELECT actor_username FROM audit_records WHERE action = 'demo.burst' ORDER BY seq DESC LIMIT 1`,
+    );
     expect(by!.actor_username).toBe('secadmin');
   });
 
   it('every notification names its subjects: no UUID, code or JSON in any title, the dataset by its name', async () => {
     const names = new Map((await t.services.catalog.published()).map((d) => [d.code, d.name]));
-    const rows = await use().db.query<{ kind: string; title: { zh: string; en: string }; body: Record<string, unknown> }>(`SELECT kind, title, body FROM notifications`);
+    const rows = await use().db.query<{ kind: string; title: { zh: string; en: string }; body: Record<string, unknown> }>(
+      `SELECT kind, title, body FROM notifications`,
+    );
     const kinds = new Set(rows.map((r) => r.kind));
     // The demo world and the burst leave many kinds behind: sharing, duties, open data, security.
-    for (const k of ['share.request', 'share.active', 'share.security_review', 'duties.overdue', 'duties.objection', 'duties.return_flow', 'duties.demand_answered', 'open.application', 'secops.alert', 'secops.key_contained']) {
+    for (const k of [
+      'share.request',
+      'share.active',
+      'share.security_review',
+      'duties.overdue',
+      'duties.objection',
+      'duties.return_flow',
+      'duties.demand_answered',
+      'open.application',
+      'secops.alert',
+      'secops.key_contained',
+    ]) {
       expect(kinds, k).toContain(k);
     }
     for (const r of rows) {

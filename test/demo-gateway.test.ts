@@ -20,7 +20,9 @@ describe('demo world interface', () => {
     const account = server.demoAccounts!.find((a) => a.username === 'zy-minzheng')!;
     const { cookie } = await sessionHeaders(server.url, 'zy-minzheng', account.password);
     expect(server.demoAccounts!.map((a) => a.username)).toContain('sj-officer');
-    const services = (await (await fetch(`${server.url}/api/v1/gateway/services`, { headers: { cookie } })).json()) as { items: { code: string; name: string; status: string }[] };
+    const services = (await (await fetch(`${server.url}/api/v1/gateway/services`, { headers: { cookie } })).json()) as {
+      items: { code: string; name: string; status: string }[];
+    };
     const service = services.items.find((s) => s.name === '企业信息查询')!;
     expect(service.status).toBe('published');
     const company = demoCompanies()[3]!;

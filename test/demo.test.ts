@@ -32,7 +32,12 @@ describe('demo world on first start', () => {
 
   it('has two active grants and one request waiting for its provider', async () => {
     const states = await server.db.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM share_requests GROUP BY state ORDER BY state`);
-    expect(states).toEqual(expect.arrayContaining([{ state: 'active', n: 2 }, { state: 'submitted', n: 1 }]));
+    expect(states).toEqual(
+      expect.arrayContaining([
+        { state: 'active', n: 2 },
+        { state: 'submitted', n: 1 },
+      ]),
+    );
   });
 
   it('has one overdue request escalated, one objection pending with its row flagged, one correction applied', async () => {
@@ -75,7 +80,13 @@ describe('demo world on first start', () => {
 
     const needs = await duties.demands.list(secadmin, {});
     expect(needs).toHaveLength(1);
-    expect(needs[0]).toMatchObject({ state: 'answered', answer_kind: 'linked', answer_dataset_code: people.code, raised_org_name: '朝阳市民政局', assigned_org_name: '省公安厅' });
+    expect(needs[0]).toMatchObject({
+      state: 'answered',
+      answer_kind: 'linked',
+      answer_dataset_code: people.code,
+      raised_org_name: '朝阳市民政局',
+      assigned_org_name: '省公安厅',
+    });
   });
 
   it('has ratings on three datasets, an overdue catalogue entry whose officers were reminded, and usage to count', async () => {
@@ -87,7 +98,9 @@ describe('demo world on first start', () => {
     expect(overdue).toContain('科技型企业登记信息');
     const register = (await catalog.published()).find((d) => d.name === '科技型企业登记信息')!;
     const cookie = await sessionOf('kj-officer');
-    const inbox = (await (await fetch(`${server.url}/api/v1/notifications`, { headers: { cookie } })).json()) as { items: { kind: string; body: { dataset?: string } }[] };
+    const inbox = (await (await fetch(`${server.url}/api/v1/notifications`, { headers: { cookie } })).json()) as {
+      items: { kind: string; body: { dataset?: string } }[];
+    };
     expect(inbox.items.filter((n) => n.kind === 'duties.upkeep_overdue' && n.body.dataset === register.code)).toHaveLength(1);
     const usage = await duties.evaluation.usage(secadmin, {});
     expect(usage.byDataset.map((d) => d.name)).toEqual(expect.arrayContaining(['朝阳钢铁生产线传感器读数', '信访事项登记', '户籍人口信息']));
@@ -112,7 +125,9 @@ describe('demo world on first start', () => {
 
   it('opens its datasets on the portal: three without conditions, one on application with an application waiting, the petitions only de-identified', async () => {
     // As anyone sees the portal: no sign-in.
-    const search = (await (await fetch(`${server.url}/api/v1/open/datasets?pageSize=100`)).json()) as { items: { code: string; name: string; openType: string }[] };
+    const search = (await (await fetch(`${server.url}/api/v1/open/datasets?pageSize=100`)).json()) as {
+      items: { code: string; name: string; openType: string }[];
+    };
     const byName = Object.fromEntries(search.items.map((d) => [d.name, d]));
     expect(Object.keys(byName).sort()).toEqual(['信访事项登记', '全国科普日活动', '科技型企业登记信息', '耕地保护任务分解', '锦州金秋文化旅游季活动'].sort());
     for (const name of ['锦州金秋文化旅游季活动', '全国科普日活动', '耕地保护任务分解']) expect(byName[name]!.openType, name).toBe('unconditional');
@@ -155,7 +170,15 @@ describe('demo world on first start', () => {
     const published = await catalog.published();
     const byName = Object.fromEntries(published.map((d) => [d.name, d]));
     expect(Object.keys(byName)).toEqual(
-      expect.arrayContaining(['户籍人口信息', '耕地保护任务分解', '科技型企业登记信息', '全国科普日活动', '锦州金秋文化旅游季活动', '信访事项登记', '朝阳钢铁生产线传感器读数']),
+      expect.arrayContaining([
+        '户籍人口信息',
+        '耕地保护任务分解',
+        '科技型企业登记信息',
+        '全国科普日活动',
+        '锦州金秋文化旅游季活动',
+        '信访事项登记',
+        '朝阳钢铁生产线传感器读数',
+      ]),
     );
     expect(byName['全国科普日活动']!.row_count).toBeGreaterThanOrEqual(3000);
     expect(byName['户籍人口信息']).toMatchObject({ row_count: 2000, grade: 4, share_type: 'conditional' });
@@ -169,7 +192,10 @@ describe('demo world on first start', () => {
     expect(sums).toEqual({ farmland: `${FARMLAND_TOTAL}.0`, basic: `${BASIC_FARMLAND_TOTAL}.0`, cities: 14 });
 
     // Every resident ID and credit code passes its checksum (the classifier saw no failures).
-    for (const [name, column] of [['户籍人口信息', '身份证号'], ['科技型企业登记信息', '统一社会信用代码']] as const) {
+    for (const [name, column] of [
+      ['户籍人口信息', '身份证号'],
+      ['科技型企业登记信息', '统一社会信用代码'],
+    ] as const) {
       const columns = await catalog.columnsOf(byName[name]!.id);
       const types = columns.find((c) => c.name === column)!.classification.types!;
       expect(types[0]).toMatchObject({ matched: 1, checksumFailed: 0 });
@@ -190,7 +216,11 @@ describe('demo world on first start', () => {
     const officer = await login('ga-officer', demo('ga-officer'));
     const waiting = (await officer('GET', '/api/v1/share/requests?state=submitted')).json.items[0];
     const approved = await officer('POST', `/api/v1/share/requests/${waiting.id}/approve`, {
-      columns: [{ name: '姓名', mode: 'masked' }, { name: '身份证号', mode: 'pseudonym' }, { name: '住址', mode: 'generalized', generalize: { address: 'district' } }],
+      columns: [
+        { name: '姓名', mode: 'masked' },
+        { name: '身份证号', mode: 'pseudonym' },
+        { name: '住址', mode: 'generalized', generalize: { address: 'district' } },
+      ],
     });
     expect(approved.status).toBe(200);
     const generated = server.firstCredentials!.find((c) => c.role === 'secadmin')!.password!;

@@ -76,7 +76,13 @@ describeEachBackend('duties: time limits on share requests', ({ use }) => {
     expect(shown.clock.current).toMatchObject({ state: 'overdue', remainingWorkingDays: -1 });
     expect(shown.clock.current.escalatedAt).not.toBeNull();
     const depts = (await w.secadmin.call('GET', '/api/v1/duties/departments')).json().items;
-    expect(depts.find((d: { orgId: string }) => d.orgId === w.policeOrg)).toMatchObject({ orgName: '省公安厅', open: 1, overdueOpen: 1, escalated: 1, answeredOnTime: 0 });
+    expect(depts.find((d: { orgId: string }) => d.orgId === w.policeOrg)).toMatchObject({
+      orgName: '省公安厅',
+      open: 1,
+      overdueOpen: 1,
+      escalated: 1,
+      answeredOnTime: 0,
+    });
 
     // Answered after the escalation: the stage ends 'late' and counts so.
     await w.officer.call('POST', `/api/v1/share/requests/${r.id}/reject`, { reason: '用途与数据不符' });
@@ -138,8 +144,16 @@ describeEachBackend('duties: time limits on share requests', ({ use }) => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.details).toEqual({ field: 'calendar.0.date', issues: [{ field: 'calendar.0.date', message: '取值无效（YYYY-MM-DD）' }] });
     // Every wrong field, worded in the caller's language, for a form to show beside each field.
-    const twice = [{ date: '2027-02-10', kind: 'holiday', name: '春节' }, { date: '2027-02-10', kind: 'workday', name: '调休' }];
-    const badEn = await w.secadmin.call('PUT', '/api/v1/duties/settings', { ...settings, limits: { ...settings.limits, demand: 0 }, calendar: twice }, { 'x-pdx-lang': 'en' });
+    const twice = [
+      { date: '2027-02-10', kind: 'holiday', name: '春节' },
+      { date: '2027-02-10', kind: 'workday', name: '调休' },
+    ];
+    const badEn = await w.secadmin.call(
+      'PUT',
+      '/api/v1/duties/settings',
+      { ...settings, limits: { ...settings.limits, demand: 0 }, calendar: twice },
+      { 'x-pdx-lang': 'en' },
+    );
     expect(badEn.json().error.details.issues).toEqual([{ field: 'limits.demand', message: 'must be at least 1' }]);
     const badTwice = await w.secadmin.call('PUT', '/api/v1/duties/settings', { ...settings, calendar: twice }, { 'x-pdx-lang': 'en' });
     expect(badTwice.json().error.details.issues).toEqual([{ field: 'calendar.1.date', message: 'same date as item 1 (2027-02-10)' }]);
@@ -199,13 +213,18 @@ describeEachBackend('duties: time limits on share requests', ({ use }) => {
     // The secadmin sets one type; the others keep the default, and the provider stage is unchanged.
     const settings = (await w.secadmin.call('GET', '/api/v1/duties/settings')).json();
     expect(settings.limits.securityByType).toEqual({ unconditional: null, conditionalShared: null, conditional: null });
-    const put = await w.secadmin.call('PUT', '/api/v1/duties/settings', { ...settings, limits: { ...settings.limits, security: 6, securityByType: { ...settings.limits.securityByType, unconditional: 2 } } });
+    const put = await w.secadmin.call('PUT', '/api/v1/duties/settings', {
+      ...settings,
+      limits: { ...settings.limits, security: 6, securityByType: { ...settings.limits.securityByType, unconditional: 2 } },
+    });
     expect(put.statusCode, put.body).toBe(200);
     const limits = dutiesSettingsSchema.parse(put.json()).limits;
     expect(limitOf(limits, 'unconditional', 'security')).toBe(2);
     expect(limitOf(limits, 'conditional', 'security')).toBe(6);
     expect(limitOf(limits, 'conditional_shared', 'security')).toBe(6);
     expect(limitOf(limits, 'unconditional', 'provider')).toBe(limits.unconditional);
-    expect((await w.secadmin.call('PUT', '/api/v1/duties/settings', { ...settings, limits: { ...settings.limits, securityByType: { conditional: 0 } } })).statusCode).toBe(400);
+    expect(
+      (await w.secadmin.call('PUT', '/api/v1/duties/settings', { ...settings, limits: { ...settings.limits, securityByType: { conditional: 0 } } })).statusCode,
+    ).toBe(400);
   });
 });

@@ -35,7 +35,13 @@ describeEachBackend('duties: demand lists', ({ use }) => {
     // The platform authority's organisation exists from the first start.
     const orgs = (await admin.call('GET', '/api/v1/orgs')).json();
     const bureau = ((orgs.items ?? orgs) as { id: string; name: string }[]).find((o) => o.name === '辽宁省大数据管理局')!.id;
-    const firm = await admin.call('POST', '/api/v1/orgs', { name: '朝阳钢铁', type: 'enterprise', level: 'city', regionCode: '211300', uscc: makeUscc('9', '1', '211300', 'MB2C0002') });
+    const firm = await admin.call('POST', '/api/v1/orgs', {
+      name: '朝阳钢铁',
+      type: 'enterprise',
+      level: 'city',
+      regionCode: '211300',
+      uscc: makeUscc('9', '1', '211300', 'MB2C0002'),
+    });
     expect(firm.statusCode, firm.body).toBe(201);
     policeOfficer = (await provisionUser(t, admin, 'ga-officer', ['data_officer'], police)).client;
     owner = (await provisionUser(t, admin, 'mz-consumer', ['consumer'], civil)).client;
@@ -50,7 +56,10 @@ describeEachBackend('duties: demand lists', ({ use }) => {
   });
   afterAll(() => t?.close());
 
-  const kinds = async (c: Client) => ((await c.call('GET', '/api/v1/notifications')).json().items as { kind: string; body: { demandId?: string } }[]).map((n) => `${n.kind}:${n.body.demandId ?? ''}`);
+  const kinds = async (c: Client) =>
+    ((await c.call('GET', '/api/v1/notifications')).json().items as { kind: string; body: { demandId?: string } }[]).map(
+      (n) => `${n.kind}:${n.body.demandId ?? ''}`,
+    );
 
   it('publish, assign, decline, reopen, answer with a linked dataset, accept; every step notified and audited', async () => {
     const published = await owner.call('POST', '/api/v1/duties/demands', {
@@ -62,9 +71,17 @@ describeEachBackend('duties: demand lists', ({ use }) => {
     });
     expect(published.statusCode, published.body).toBe(201);
     const m = published.json();
-    expect(m).toMatchObject({ state: 'open', fields: ['姓名', '身份证号', '户籍地'], suggestedOrg: { id: police, name: '省公安厅' }, raisedOrg: { name: '朝阳市民政局' }, assignedOrg: null, dueAt: null });
+    expect(m).toMatchObject({
+      state: 'open',
+      fields: ['姓名', '身份证号', '户籍地'],
+      suggestedOrg: { id: police, name: '省公安厅' },
+      raisedOrg: { name: '朝阳市民政局' },
+      assignedOrg: null,
+      dueAt: null,
+    });
     expect(await kinds(secadmin)).toContain(`duties.demand:${m.id}`);
-    const todo = async (c: Client) => Object.fromEntries(((await c.call('GET', '/api/v1/overview/todo')).json().items as { kind: string; count: number }[]).map((i) => [i.kind, i.count]));
+    const todo = async (c: Client) =>
+      Object.fromEntries(((await c.call('GET', '/api/v1/overview/todo')).json().items as { kind: string; count: number }[]).map((i) => [i.kind, i.count]));
     expect((await todo(secadmin)).demandsToAssign).toBe(1);
     expect(await kinds(authorityOfficer)).toContain(`duties.demand:${m.id}`);
 
@@ -132,10 +149,11 @@ describeEachBackend('duties: demand lists', ({ use }) => {
     const log = await auditor.call('GET', '/api/v1/audit/records?action_prefix=duties.demand_&limit=100');
     expect(log.statusCode, log.body).toBe(200);
     const actions = (log.json().items as { action: string }[]).map((r) => r.action);
-    for (const action of ['duties.demand_publish', 'duties.demand_assign', 'duties.demand_answer', 'duties.demand_reopen', 'duties.demand_accept']) expect(actions).toContain(action);
+    for (const action of ['duties.demand_publish', 'duties.demand_assign', 'duties.demand_answer', 'duties.demand_reopen', 'duties.demand_accept'])
+      expect(actions).toContain(action);
   });
 
-  it('a registered answer must be the department\'s own dataset', async () => {
+  it("a registered answer must be the department's own dataset", async () => {
     const m = (await other.call('POST', '/api/v1/duties/demands', { title: '锦州旅游季活动', description: '活动清单', purpose: '文旅统计' })).json();
     await secadmin.call('POST', `/api/v1/duties/demands/${m.id}/assign`, { orgId: police });
     // Left unanswered past its deadline, it is escalated to the authority once (the sweep, with a moved clock).

@@ -53,14 +53,29 @@ describeEachBackend('duties: catalogue upkeep, ratings, department score, usage 
     const early = await rate(w.consumer, { quality: 4, timeliness: 4, usefulness: 5 });
     expect(early.statusCode).toBe(403);
     expect(early.json().error.code).toBe('no_grant');
-    expect((await w.consumer.call('GET', `/api/v1/duties/ratings/${w.code}`)).json()).toMatchObject({ count: 0, means: null, canRate: false, mine: null, reviews: null });
+    expect((await w.consumer.call('GET', `/api/v1/duties/ratings/${w.code}`)).json()).toMatchObject({
+      count: 0,
+      means: null,
+      canRate: false,
+      mine: null,
+      reviews: null,
+    });
 
     ({ grantId } = await grantJourney(w));
     const first = await rate(w.consumer, { quality: 2, timeliness: 3, usefulness: 3, comment: '部分住址不完整' });
     expect(first.statusCode, first.body).toBe(200);
-    expect(first.json()).toMatchObject({ count: 1, canRate: true, mine: { quality: 2, timeliness: 3, usefulness: 3, comment: '部分住址不完整' }, reviews: null });
+    expect(first.json()).toMatchObject({
+      count: 1,
+      canRate: true,
+      mine: { quality: 2, timeliness: 3, usefulness: 3, comment: '部分住址不完整' },
+      reviews: null,
+    });
     const again = await rate(w.consumer, { quality: 4, timeliness: 4, usefulness: 5, comment: '已补全,可用' });
-    expect(again.json()).toMatchObject({ count: 1, means: { quality: 4, timeliness: 4, usefulness: 5, overall: 4.33 }, mine: { quality: 4, comment: '已补全,可用' } });
+    expect(again.json()).toMatchObject({
+      count: 1,
+      means: { quality: 4, timeliness: 4, usefulness: 5, overall: 4.33 },
+      mine: { quality: 4, comment: '已补全,可用' },
+    });
     const audited = t.events.filter((e) => e.action.startsWith('duties.rating_') && e.dataset === w.code);
     expect(audited.map((e) => e.action)).toEqual(['duties.rating_create', 'duties.rating_replace']);
     expect(audited[1]!.details).toMatchObject({ before: { quality: 2, comment: '部分住址不完整' }, after: { quality: 4, usefulness: 5 } });
@@ -77,7 +92,9 @@ describeEachBackend('duties: catalogue upkeep, ratings, department score, usage 
     const seen = (await w.otherConsumer.call('GET', `/api/v1/duties/ratings/${w.code}`)).json();
     expect(seen).toMatchObject({ count: 1, canRate: false, mine: null, reviews: null });
     for (const c of [w.officer, w.secadmin, bureauOfficer]) {
-      expect((await c.call('GET', `/api/v1/duties/ratings/${w.code}`)).json().reviews).toEqual([expect.objectContaining({ orgName: '朝阳市民政局', quality: 4, comment: '已补全,可用' })]);
+      expect((await c.call('GET', `/api/v1/duties/ratings/${w.code}`)).json().reviews).toEqual([
+        expect.objectContaining({ orgName: '朝阳市民政局', quality: 4, comment: '已补全,可用' }),
+      ]);
     }
     expect((await w.civilOfficer.call('GET', `/api/v1/duties/ratings/${w.code}`)).json().reviews).toBeNull();
     expect((await t.anonymous.call('GET', `/api/v1/duties/ratings/${w.code}`)).statusCode).toBe(401);
@@ -113,7 +130,11 @@ describeEachBackend('duties: catalogue upkeep, ratings, department score, usage 
     // Another range, another count.
     expect((await w.secadmin.call('GET', '/api/v1/duties/usage?from=2025-01-01&to=2025-01-31')).json().totals).toEqual({ calls: 0, rows: 0, consumers: 0 });
     // Another department's officer sees only its own datasets (none read); consumers and the auditor nothing.
-    expect((await w.civilOfficer.call('GET', `/api/v1/duties/usage?from=${today}&to=${today}`)).json()).toMatchObject({ byDataset: [], byDepartment: [], totals: { calls: 0 } });
+    expect((await w.civilOfficer.call('GET', `/api/v1/duties/usage?from=${today}&to=${today}`)).json()).toMatchObject({
+      byDataset: [],
+      byDepartment: [],
+      totals: { calls: 0 },
+    });
     for (const c of [w.consumer, w.auditor, w.keyClient, t.anonymous]) {
       expect([401, 403]).toContain((await c.call('GET', '/api/v1/duties/usage')).statusCode);
       expect([401, 403]).toContain((await c.call('GET', '/api/v1/duties/usage.xlsx')).statusCode);
@@ -121,7 +142,10 @@ describeEachBackend('duties: catalogue upkeep, ratings, department score, usage 
     const bad = await w.secadmin.call('GET', '/api/v1/duties/usage?from=2026-02-30');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.details).toMatchObject({ field: 'from' });
-    expect((await w.secadmin.call('GET', '/api/v1/duties/usage?from=2024-01-01&to=2025-12-31')).json().error).toMatchObject({ code: 'range_too_long', details: { field: 'from' } });
+    expect((await w.secadmin.call('GET', '/api/v1/duties/usage?from=2024-01-01&to=2025-12-31')).json().error).toMatchObject({
+      code: 'range_too_long',
+      details: { field: 'from' },
+    });
 
     // The export: one sheet per grouping, read back.
     const file = await w.officer.call('GET', `/api/v1/duties/usage.xlsx?from=${today}&to=${today}`);
@@ -173,14 +197,24 @@ describeEachBackend('duties: catalogue upkeep, ratings, department score, usage 
 
     // A draft without data is not attached.
     const draft = await w.officer.call('POST', '/api/v1/datasets', { name: '未挂接的目录', update_cycle: 'daily' });
-    expect((await w.officer.call('GET', `/api/v1/datasets/${draft.json().code}`)).json().upkeep).toMatchObject({ attached: false, state: 'unattached', dueAt: null });
+    expect((await w.officer.call('GET', `/api/v1/datasets/${draft.json().code}`)).json().upkeep).toMatchObject({
+      attached: false,
+      state: 'unattached',
+      dueAt: null,
+    });
   });
 
   it('the department score: its four parts and the combined score on a constructed case; the authority sees all, a department itself', async () => {
     clock = new Date();
     // An objection 省公安厅 answers within its deadline.
     const read = (await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?rowid=true&limit=1`)).json().rows as { _row: number }[];
-    const objection = (await w.consumer.call('POST', '/api/v1/duties/objections', { dataset: w.code, cells: [{ row: read[0]!._row, column: '户籍地', proposed: '北票市' }], evidence: '户籍迁移证明' })).json();
+    const objection = (
+      await w.consumer.call('POST', '/api/v1/duties/objections', {
+        dataset: w.code,
+        cells: [{ row: read[0]!._row, column: '户籍地', proposed: '北票市' }],
+        evidence: '户籍迁移证明',
+      })
+    ).json();
     expect((await w.officer.call('POST', `/api/v1/duties/objections/${objection.id}/reject`, { reason: '已核实,数据无误' })).statusCode).toBe(200);
     // A second request, left past its deadline.
     const late = await w.otherConsumer.call('POST', '/api/v1/share/requests', {

@@ -43,7 +43,11 @@ describeEachBackend('duties: objections and corrections', ({ use }) => {
     const o = raised.json();
     expect(o).toMatchObject({ state: 'open', overdue: false, cells: [{ row, column: '户籍地', proposed: '北票市' }] });
     // A column outside the grant's readable ones cannot be objected to.
-    const hidden = await w.consumer.call('POST', '/api/v1/duties/objections', { dataset: w.code, cells: [{ row, column: '手机号', proposed: '13800000000' }], evidence: '说明说明' });
+    const hidden = await w.consumer.call('POST', '/api/v1/duties/objections', {
+      dataset: w.code,
+      cells: [{ row, column: '手机号', proposed: '13800000000' }],
+      evidence: '说明说明',
+    });
     expect(hidden.json().error).toMatchObject({ code: 'column_not_readable', details: { column: '手机号' } });
 
     // Flagged to every reader, by row number.
@@ -103,7 +107,13 @@ describeEachBackend('duties: objections and corrections', ({ use }) => {
   it('a rejected objection is escalated to the authority, who upholds it; bad corrections are refused', async () => {
     const rows = (await read()).json().rows as Record<string, unknown>[];
     const row = rows[5]!._row as number;
-    const o = (await w.consumer.call('POST', '/api/v1/duties/objections', { dataset: w.code, cells: [{ row, column: '人口数', proposed: '不是数字' }], evidence: '户口簿' })).json();
+    const o = (
+      await w.consumer.call('POST', '/api/v1/duties/objections', {
+        dataset: w.code,
+        cells: [{ row, column: '人口数', proposed: '不是数字' }],
+        evidence: '户口簿',
+      })
+    ).json();
     // Not escalable while open and in time.
     expect((await w.consumer.call('POST', `/api/v1/duties/objections/${o.id}/escalate`, { reason: '未答复' })).json().error.code).toBe('not_escalable');
     // A value of the wrong type is refused, naming row and column; nothing changes.
@@ -123,7 +133,10 @@ describeEachBackend('duties: objections and corrections', ({ use }) => {
     expect((await w.officer.call('POST', `/api/v1/duties/objections/${o.id}/decide`, { uphold: true, note: '支持' })).statusCode).toBe(403);
     const decided = await w.secadmin.call('POST', `/api/v1/duties/objections/${o.id}/decide`, { uphold: true, note: '请提供方重新核实' });
     expect(decided.json()).toMatchObject({ state: 'open', decisionNote: '请提供方重新核实' });
-    const fixed = await w.officer.call('POST', `/api/v1/duties/objections/${o.id}/accept`, { cells: [{ row, column: '人口数', proposed: '4' }], note: '按户口簿更正' });
+    const fixed = await w.officer.call('POST', `/api/v1/duties/objections/${o.id}/accept`, {
+      cells: [{ row, column: '人口数', proposed: '4' }],
+      note: '按户口簿更正',
+    });
     expect(fixed.json()).toMatchObject({ state: 'accepted', changes: [{ row, column: '人口数', after: '4' }] });
     const now = (await read()).json().rows.find((r: { _row: number }) => r._row === row);
     expect(now['人口数']).toBe(4);
@@ -148,12 +161,20 @@ describeEachBackend('duties: objections and corrections', ({ use }) => {
     // An organisation without a grant cannot object; another consumer does not see the objection.
     const lonely = (await provisionUser(t, w.admin, 'dl-consumer', ['consumer'], await createOrg(w.admin, '大连市民政局', 'city', '210200'))).client;
     expect((await lonely.call('GET', `/api/v1/duties/objections/${o.id}`)).statusCode).toBe(404);
-    const noGrant = await lonely.call('POST', '/api/v1/duties/objections', { dataset: w.code, cells: [{ row: 1, column: '户籍地', proposed: 'x' }], evidence: '说明' });
+    const noGrant = await lonely.call('POST', '/api/v1/duties/objections', {
+      dataset: w.code,
+      cells: [{ row: 1, column: '户籍地', proposed: 'x' }],
+      evidence: '说明',
+    });
     expect(noGrant.statusCode).toBe(403);
     expect((await w.otherConsumer.call('GET', `/api/v1/duties/objections/${o.id}`)).statusCode).toBe(404);
     expect((await w.otherConsumer.call('GET', '/api/v1/duties/objections')).json().items.some((x: { id: string }) => x.id === o.id)).toBe(false);
     // An API key raises objections (the data path's callers); the auditor and sysadmin do not take part.
-    const byKey = await w.keyClient.call('POST', '/api/v1/duties/objections', { dataset: w.code, cells: [{ row: 2, column: '户籍地', proposed: '凌源市' }], evidence: '系统比对' });
+    const byKey = await w.keyClient.call('POST', '/api/v1/duties/objections', {
+      dataset: w.code,
+      cells: [{ row: 2, column: '户籍地', proposed: '凌源市' }],
+      evidence: '系统比对',
+    });
     expect(byKey.statusCode).toBe(201);
     expect((await w.auditor.call('GET', '/api/v1/duties/objections')).statusCode).toBe(403);
     expect((await w.admin.call('GET', '/api/v1/duties/objections')).statusCode).toBe(403);
@@ -201,7 +222,12 @@ describeEachBackend('duties: objections and corrections', ({ use }) => {
     expect(Buffer.from(stored[0]!.data).includes(Buffer.from('MARKER-7f3a'))).toBe(false);
     // Audited: which files came with the objection (names and hashes), and each download.
     const raise = t.events.find((e) => e.action === 'duties.objection_raise' && e.target?.id === o.id)!;
-    expect(raise.details).toMatchObject({ attachments: [{ name: '户籍迁移证明.pdf', sha256: sha(certificate) }, { name: 'hukou.png', sha256: sha(photo) }] });
+    expect(raise.details).toMatchObject({
+      attachments: [
+        { name: '户籍迁移证明.pdf', sha256: sha(certificate) },
+        { name: 'hukou.png', sha256: sha(photo) },
+      ],
+    });
     expect(t.events.filter((e) => e.action === 'duties.objection_attachment' && e.target?.id === o.id)).toHaveLength(3);
 
     // Refused, naming the field: not base64, too large, too many, a kind that is not evidence.

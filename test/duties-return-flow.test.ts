@@ -139,7 +139,7 @@ describeEachBackend('duties: return flow', ({ use }) => {
     it.each([
       ['code', () => byCode],
       ['name', () => byName],
-    ])('by region %s: a city sees its rows and its counties\', a county its own, another city none of them', async (_kind, code) => {
+    ])("by region %s: a city sees its rows and its counties', a county its own, another city none of them", async (_kind, code) => {
       expect(await regions(chaoyang, code())).toEqual(CHAOYANG);
       expect(await regions(shuangta, code())).toEqual(SHUANGTA);
       expect(await regions(jinzhou, code())).toEqual(JINZHOU);
@@ -158,7 +158,11 @@ describeEachBackend('duties: return flow', ({ use }) => {
 
   it('every data path of a return-flow grant keeps to its region: NDJSON, CSV, verification and export files', async () => {
     const codesIn = (text: string) => [...new Set(text.match(/21\d{4}/g) ?? [])].sort();
-    for (const [c, own] of [[chaoyang, CHAOYANG], [shuangta, SHUANGTA], [jinzhou, JINZHOU]] as const) {
+    for (const [c, own] of [
+      [chaoyang, CHAOYANG],
+      [shuangta, SHUANGTA],
+      [jinzhou, JINZHOU],
+    ] as const) {
       const ndjson = await c.call('GET', `/api/v1/datasets/${byCode}/records?limit=100`, undefined, { accept: 'application/x-ndjson' });
       expect(ndjson.statusCode).toBe(200);
       expect(codesIn(ndjson.body)).toEqual(own);
@@ -195,7 +199,14 @@ describeEachBackend('duties: return flow', ({ use }) => {
   it('shows per city what was delivered and read; pause stops reads, resume restores them', async () => {
     const status = await officer.call('GET', `/api/v1/duties/return-flows/${codeFlow}`);
     expect(status.statusCode).toBe(200);
-    const items = status.json().deliveries as { orgName: string; cityName: string; grantState: string; responses: number; grantedAt: string | null; rowFilter: string | null }[];
+    const items = status.json().deliveries as {
+      orgName: string;
+      cityName: string;
+      grantState: string;
+      responses: number;
+      grantedAt: string | null;
+      rowFilter: string | null;
+    }[];
     const cy = items.find((i) => i.orgName === '朝阳市民政局')!;
     expect(cy).toMatchObject({ cityName: '朝阳市', grantState: 'active' });
     expect(cy.grantedAt).not.toBeNull();
@@ -233,7 +244,11 @@ describeEachBackend('duties: return flow', ({ use }) => {
   });
 
   it('a return-flow grant past its end shows as expired, not active', async () => {
-    const before = (await officer.call('GET', `/api/v1/duties/return-flows/${nameFlow}`)).json().deliveries as { orgName: string; grantId: string; grantState: string }[];
+    const before = (await officer.call('GET', `/api/v1/duties/return-flows/${nameFlow}`)).json().deliveries as {
+      orgName: string;
+      grantId: string;
+      grantState: string;
+    }[];
     const st = before.find((d) => d.orgName === '双塔区民政局')!;
     expect(st.grantState).toBe('active');
     // The grant's end has come (test setup only: no API sets a return-flow grant's end).

@@ -21,7 +21,11 @@ describeEachBackend('egress guard (SSRF)', ({ use }) => {
   let auditor: Client;
 
   const register = (baseUrl: string, name = '查询接口') =>
-    officer.call('POST', '/api/v1/gateway/services', { name, baseUrl, operations: [{ id: 'get', method: 'GET', path: '/v', fields: [{ path: 'value', label: '数值', dataType: 'integer' }] }] });
+    officer.call('POST', '/api/v1/gateway/services', {
+      name,
+      baseUrl,
+      operations: [{ id: 'get', method: 'GET', path: '/v', fields: [{ path: 'value', label: '数值', dataType: 'integer' }] }],
+    });
   const allow = (networks: string[]) => secadmin.call('PUT', '/api/v1/egress/allow', { networks });
 
   beforeAll(async () => {
@@ -69,7 +73,16 @@ describeEachBackend('egress guard (SSRF)', ({ use }) => {
       expect(e.details, url).toMatchObject({ field: 'baseUrl', reason });
       expect(e.message, url).toContain('baseUrl');
     }
-    const source = await officer.call('POST', '/api/v1/exchange/sources', { name: '本机库', kind: 'postgresql', host: 'localhost', port: 5432, database: 'x', user: 'u', password: 'p', tls: 'off' });
+    const source = await officer.call('POST', '/api/v1/exchange/sources', {
+      name: '本机库',
+      kind: 'postgresql',
+      host: 'localhost',
+      port: 5432,
+      database: 'x',
+      user: 'u',
+      password: 'p',
+      tls: 'off',
+    });
     expect(source.statusCode, source.body).toBe(400);
     expect(source.json().error).toMatchObject({ code: 'address_refused', details: { field: 'host', reason: 'loopback' } });
     expect(calls).toBe(0);
@@ -101,7 +114,15 @@ describeEachBackend('egress guard (SSRF)', ({ use }) => {
     // A consumer of another department calls under a grant: request and approve.
     for (const s of [byAddress.json().code, byName.json().code]) {
       expect((await officer.call('POST', `/api/v1/datasets/${s}/publish`)).statusCode).toBe(200);
-      const req = await consumer.call('POST', '/api/v1/share/requests', { dataset: s, columns: ['value'], operations: ['get'], purpose: '核查', purposeCategory: 'social_assistance', legalBasis: '测试', endDate: '2099-12-31' });
+      const req = await consumer.call('POST', '/api/v1/share/requests', {
+        dataset: s,
+        columns: ['value'],
+        operations: ['get'],
+        purpose: '核查',
+        purposeCategory: 'social_assistance',
+        legalBasis: '测试',
+        endDate: '2099-12-31',
+      });
       expect(req.statusCode, req.body).toBe(201);
       const approved = await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: 'value', mode: 'clear' }] });
       expect(approved.statusCode, approved.body).toBe(200);

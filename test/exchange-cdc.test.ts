@@ -55,11 +55,23 @@ describeEachBackend('CDC bindings', ({ use }) => {
     return d.code;
   }
 
-  const slots = async () => (await dept.query<{ slot_name: string }>('SELECT slot_name FROM pg_replication_slots WHERE database = current_database() ORDER BY 1')).rows.map((r) => r.slot_name);
+  const slots = async () =>
+    (await dept.query<{ slot_name: string }>('SELECT slot_name FROM pg_replication_slots WHERE database = current_database() ORDER BY 1')).rows.map(
+      (r) => r.slot_name,
+    );
   const publications = async () => (await dept.query<{ pubname: string }>('SELECT pubname FROM pg_publication ORDER BY 1')).rows.map((r) => r.pubname);
 
   async function addSource(name: string, user: string) {
-    const res = await officer.call('POST', '/api/v1/exchange/sources', { name, kind: 'postgresql', host: url.hostname, port: Number(url.port), database: db, user, password: 'trust', tls: 'off' });
+    const res = await officer.call('POST', '/api/v1/exchange/sources', {
+      name,
+      kind: 'postgresql',
+      host: url.hostname,
+      port: Number(url.port),
+      database: db,
+      user,
+      password: 'trust',
+      tls: 'off',
+    });
     expect(res.statusCode, res.body).toBe(201);
     return res.json().id as string;
   }
@@ -87,7 +99,9 @@ describeEachBackend('CDC bindings', ({ use }) => {
     await dept.connect();
     await dept.query(DDL);
     await dept.query(`GRANT SELECT ON firms TO ${cdcUser}`);
-    await dept.query(`INSERT INTO firms VALUES (1, '沈阳甲公司', '存续', '610831195410236046'), (2, '大连乙公司', '存续', '441821194608183762'), (3, '鞍山丙公司', '存续', '42022219440416127X')`);
+    await dept.query(
+      `INSERT INTO firms VALUES (1, '沈阳甲公司', '存续', '610831195410236046'), (2, '大连乙公司', '存续', '441821194608183762'), (3, '鞍山丙公司', '存续', '42022219440416127X')`,
+    );
     t.services.exchange.cdc.start();
   });
 
@@ -156,10 +170,15 @@ describeEachBackend('CDC bindings', ({ use }) => {
     await until('the changes in the records API', async () => JSON.stringify(await read()) === JSON.stringify(expected), CONDITION_MS, 200);
 
     // The lag: WAL bytes unconfirmed at the source and the time of the last applied change.
-    await until('the source confirms what pdx applied', async () => {
-      const lag = (await officer.call('GET', `/api/v1/datasets/${code}/binding/lag`)).json();
-      return lag.streaming === true && lag.bytes !== null && lag.bytes < 1_000_000 && lag.appliedAt !== null;
-    }, CONDITION_MS, 200);
+    await until(
+      'the source confirms what pdx applied',
+      async () => {
+        const lag = (await officer.call('GET', `/api/v1/datasets/${code}/binding/lag`)).json();
+        return lag.streaming === true && lag.bytes !== null && lag.bytes < 1_000_000 && lag.appliedAt !== null;
+      },
+      CONDITION_MS,
+      200,
+    );
     const lag = (await officer.call('GET', `/api/v1/datasets/${code}/binding/lag`)).json();
     expect(lag).toMatchObject({ streaming: true, error: null });
     expect(lag.secondsSinceApplied).toBeGreaterThanOrEqual(0);
@@ -208,7 +227,11 @@ describeEachBackend('CDC bindings', ({ use }) => {
     // A column added at the source: the stream stops before the change that follows it, naming the column.
     await dept.query(`ALTER TABLE firms ADD COLUMN "注册资本" numeric`);
     await dept.query(`INSERT INTO firms VALUES (21, '葫芦岛辛公司', '存续', NULL, 500)`);
-    const runs = async () => (await officer.call('GET', `/api/v1/datasets/${code}/binding/runs`, undefined, { 'accept-language': 'zh-CN' })).json() as { state: string; error: { code: string; message: string } | null }[];
+    const runs = async () =>
+      (await officer.call('GET', `/api/v1/datasets/${code}/binding/runs`, undefined, { 'accept-language': 'zh-CN' })).json() as {
+        state: string;
+        error: { code: string; message: string } | null;
+      }[];
     await until('the failed run', async () => (await runs()).some((r) => r.error?.code === 'schema_drift'), CONDITION_MS, 200);
     const failed = (await runs()).find((r) => r.error?.code === 'schema_drift')!;
     expect(failed.state).toBe('failed');
@@ -216,7 +239,12 @@ describeEachBackend('CDC bindings', ({ use }) => {
     const binding = (await officer.call('GET', `/api/v1/datasets/${code}/binding`)).json();
     expect(binding.consecutiveFailures).toBeGreaterThanOrEqual(1);
     // The run is stored before its event is recorded.
-    await until('the sync_failed event', () => t.events.some((e) => e.action === 'exchange.sync_failed' && (e.details as { error?: string }).error === 'schema_drift'), CONDITION_MS, 100);
+    await until(
+      'the sync_failed event',
+      () => t.events.some((e) => e.action === 'exchange.sync_failed' && (e.details as { error?: string }).error === 'schema_drift'),
+      CONDITION_MS,
+      100,
+    );
     expect(await stored()).toBe(base + 1);
 
     // The DBA takes the column away again: the stream resumes and the row arrives.
@@ -237,10 +265,15 @@ describeEachBackend('CDC bindings', ({ use }) => {
     expect(await publications()).toEqual([publication]);
     await until('the snapshot', async () => (await t.services.catalog.byCode(code))!.current_version > 0, CONDITION_MS, 100);
     await dept.query(`INSERT INTO firms VALUES (7, '营口己公司', '存续', NULL)`);
-    await until('the insert', async () => {
-      const d = (await t.services.catalog.byCode(code))!;
-      return d.row_count === 5;
-    }, CONDITION_MS, 200);
+    await until(
+      'the insert',
+      async () => {
+        const d = (await t.services.catalog.byCode(code))!;
+        return d.row_count === 5;
+      },
+      CONDITION_MS,
+      200,
+    );
     expect((await officer.call('DELETE', `/api/v1/datasets/${code}/binding`)).statusCode).toBe(204);
     expect(await slots()).toEqual([]);
     expect(await publications()).toEqual([]);

@@ -44,7 +44,9 @@ async function softState(db: Db, world: World) {
   const [dataset] = await db.query<{ current_version: number }>('SELECT current_version FROM datasets WHERE id = $1', [world.datasetId]);
   const [binding] = await db.query<{ high_water: string | null }>('SELECT high_water FROM exchange_bindings WHERE dataset_id = $1', [world.datasetId]);
   const [key] = await db.query<{ physical: string }>(`SELECT physical FROM dataset_columns WHERE dataset_id = $1 AND name = '编号'`, [world.datasetId]);
-  const [rows] = await db.query<{ n: number; deleted: number }>(`SELECT count(*)::int AS n, count(*) FILTER (WHERE "${key!.physical}"::bigint <= ${DELETED})::int AS deleted FROM ${world.relation}`);
+  const [rows] = await db.query<{ n: number; deleted: number }>(
+    `SELECT count(*)::int AS n, count(*) FILTER (WHERE "${key!.physical}"::bigint <= ${DELETED})::int AS deleted FROM ${world.relation}`,
+  );
   return { version: dataset!.current_version, highWater: binding!.high_water, ...rows! };
 }
 
@@ -68,7 +70,10 @@ for (const backend of ['postgres', 'pglite'] as const) {
       await client.connect();
       try {
         await client.query(`CREATE TABLE people (编号 bigint PRIMARY KEY, 姓名 text NOT NULL, 户籍地 text NOT NULL, 人口数 integer NOT NULL)`);
-        await client.query(`INSERT INTO people SELECT g, '居民' || g, (ARRAY['沈阳市', '朝阳市', '锦州市'])[1 + g % 3], 1 + g % 6 FROM generate_series(1, $1::int) g`, [ROWS]);
+        await client.query(
+          `INSERT INTO people SELECT g, '居民' || g, (ARRAY['沈阳市', '朝阳市', '锦州市'])[1 + g % 3], 1 + g % 6 FROM generate_series(1, $1::int) g`,
+          [ROWS],
+        );
         // 变更号 moves on every change; 已删除 marks a soft-deleted row.
         await client.query(`CREATE TABLE firms (编号 bigint PRIMARY KEY, 名称 text NOT NULL, 变更号 bigint NOT NULL, 已删除 boolean NOT NULL DEFAULT false)`);
         await client.query(`INSERT INTO firms SELECT g, '企业' || g, g FROM generate_series(1, $1::int) g`, [ROWS]);
@@ -97,9 +102,23 @@ for (const backend of ['postgres', 'pglite'] as const) {
           password: 'not-needed-with-trust',
           tls: 'off',
         });
-        await services.exchange.service.bind(w.caller, w.code, { sourceId: added.id, schema: 'public', table: 'people', mode: 'incremental', cursorColumn: '编号' });
+        await services.exchange.service.bind(w.caller, w.code, {
+          sourceId: added.id,
+          schema: 'public',
+          table: 'people',
+          mode: 'incremental',
+          cursorColumn: '编号',
+        });
         soft = await createWorld(services, '市场主体（软删除）');
-        await services.exchange.service.bind(soft.caller, soft.code, { sourceId: added.id, schema: 'public', table: 'firms', mode: 'incremental', cursorColumn: '变更号', keyColumn: '编号', softDeleteColumn: '已删除' });
+        await services.exchange.service.bind(soft.caller, soft.code, {
+          sourceId: added.id,
+          schema: 'public',
+          table: 'firms',
+          mode: 'incremental',
+          cursorColumn: '变更号',
+          keyColumn: '编号',
+          softDeleteColumn: '已删除',
+        });
         return w;
       });
     });
@@ -134,7 +153,9 @@ for (const backend of ['postgres', 'pglite'] as const) {
 
       const after = await withPlatform(env, async (services, db) => {
         await services.jobs.drain();
-        const jobs = await db.query<{ state: string; code: string | null }>(`SELECT state, error->>'code' AS code FROM jobs WHERE kind = 'exchange.sync' ORDER BY created_at`);
+        const jobs = await db.query<{ state: string; code: string | null }>(
+          `SELECT state, error->>'code' AS code FROM jobs WHERE kind = 'exchange.sync' ORDER BY created_at`,
+        );
         const runs = await db.query<{ state: string; code: string | null }>(`SELECT state, error->>'code' AS code FROM exchange_runs ORDER BY started_at`);
         return { ...(await state(db, world)), jobs, runs };
       });
@@ -222,7 +243,16 @@ for (const backend of ['postgres', 'pglite'] as const) {
       }
       world = await withPlatform(env, async (services) => {
         const w = await createWorld(services, '账目（CDC）');
-        const added = await services.exchange.service.addSource(w.caller, { name: '账目库', kind: 'postgresql', host: '127.0.0.1', port: cluster.port, database: 'postgres', user: 'postgres', password: 'trust', tls: 'off' });
+        const added = await services.exchange.service.addSource(w.caller, {
+          name: '账目库',
+          kind: 'postgresql',
+          host: '127.0.0.1',
+          port: cluster.port,
+          database: 'postgres',
+          user: 'postgres',
+          password: 'trust',
+          tls: 'off',
+        });
         await services.exchange.service.bind(w.caller, w.code, { sourceId: added.id, schema: 'public', table: 'ledger', mode: 'cdc', keyColumn: 'id' });
         return w;
       });
@@ -237,7 +267,8 @@ for (const backend of ['postgres', 'pglite'] as const) {
       const source = new pg.Client(cluster.url);
       await source.connect();
       const confirmed = async () => (await source.query<{ lsn: string }>(`SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots`)).rows[0]!.lsn;
-      const reached = async (target: string) => (await source.query<{ ok: boolean }>('SELECT confirmed_flush_lsn >= $1::pg_lsn AS ok FROM pg_replication_slots', [target])).rows[0]!.ok;
+      const reached = async (target: string) =>
+        (await source.query<{ ok: boolean }>('SELECT confirmed_flush_lsn >= $1::pg_lsn AS ok FROM pg_replication_slots', [target])).rows[0]!.ok;
       try {
         const start = await confirmed();
         const first = spawnPdx(['start'], env);
@@ -257,12 +288,20 @@ for (const backend of ['postgres', 'pglite'] as const) {
         again.child.kill('SIGTERM');
         expect(await again.exited, again.stderr()).toBe(0);
 
-        const want = (await source.query<{ id: string; n: number }>('SELECT id::text AS id, n FROM ledger ORDER BY ledger.id')).rows.map((r) => `${r.id}:${r.n}`);
+        const want = (await source.query<{ id: string; n: number }>('SELECT id::text AS id, n FROM ledger ORDER BY ledger.id')).rows.map(
+          (r) => `${r.id}:${r.n}`,
+        );
         const after = await withPlatform(env, async (_services, db) => {
-          const columns = await db.query<{ name: string; physical: string }>('SELECT name, physical FROM dataset_columns WHERE dataset_id = $1', [world.datasetId]);
+          const columns = await db.query<{ name: string; physical: string }>('SELECT name, physical FROM dataset_columns WHERE dataset_id = $1', [
+            world.datasetId,
+          ]);
           const col = (name: string) => columns.find((c) => c.name === name)!.physical;
-          const rows = await db.query<{ id: string; n: string }>(`SELECT "${col('id')}"::text AS id, "${col('n')}"::text AS n FROM ${world.relation} ORDER BY "${col('id')}"::bigint`);
-          const jobs = await db.query<{ state: string; code: string | null }>(`SELECT state, error->>'code' AS code FROM jobs WHERE kind = 'exchange.cdc' ORDER BY created_at`);
+          const rows = await db.query<{ id: string; n: string }>(
+            `SELECT "${col('id')}"::text AS id, "${col('n')}"::text AS n FROM ${world.relation} ORDER BY "${col('id')}"::bigint`,
+          );
+          const jobs = await db.query<{ state: string; code: string | null }>(
+            `SELECT state, error->>'code' AS code FROM jobs WHERE kind = 'exchange.cdc' ORDER BY created_at`,
+          );
           return { rows: rows.map((r) => `${r.id}:${r.n}`), jobs };
         });
         expect(after.rows.length).toBe(want.length);

@@ -24,7 +24,8 @@ afterAll(async () => {
 });
 
 const PEOPLE_DDL_PG = `CREATE TABLE people (id integer PRIMARY KEY, "姓名" text, "身份证号" text, "手机号" text, "出生日期" date, updated_at timestamptz NOT NULL DEFAULT now())`;
-const PEOPLE_DDL_MY = 'CREATE TABLE people (id integer PRIMARY KEY, `姓名` varchar(40), `身份证号` varchar(18), `手机号` varchar(20), `出生日期` date) DEFAULT CHARSET utf8mb4';
+const PEOPLE_DDL_MY =
+  'CREATE TABLE people (id integer PRIMARY KEY, `姓名` varchar(40), `身份证号` varchar(18), `手机号` varchar(20), `出生日期` date) DEFAULT CHARSET utf8mb4';
 
 function people(from: number, count: number, seed: number): unknown[][] {
   let id = from;
@@ -165,7 +166,12 @@ describeEachBackend('database exchange', ({ use }) => {
     expect(good.privileges[0]).toMatch(/SELECT on 1 tables/);
 
     const owner = new URL(source.url);
-    const writer = await addSource(officer, { name: '户籍库(属主)', ...pgSource(), user: decodeURIComponent(owner.username), password: decodeURIComponent(owner.password) || 'none' });
+    const writer = await addSource(officer, {
+      name: '户籍库(属主)',
+      ...pgSource(),
+      user: decodeURIComponent(owner.username),
+      password: decodeURIComponent(owner.password) || 'none',
+    });
     const writes = (await officer.call('POST', `/api/v1/exchange/sources/${writer.json().id}/test`)).json();
     expect(writes.ok).toBe(true);
     expect(writes.canWrite).toBe(true);
@@ -173,14 +179,32 @@ describeEachBackend('database exchange', ({ use }) => {
 
     // The harness's PostgreSQL trusts local connections: MariaDB checks the password.
     const wrong = 'Not-The-Password-42';
-    const bad = await addSource(officer, { name: '错误口令', kind: 'mysql', host: maria.host, port: maria.port, database: myDb, user: myUser, password: wrong, tls: 'off' });
+    const bad = await addSource(officer, {
+      name: '错误口令',
+      kind: 'mysql',
+      host: maria.host,
+      port: maria.port,
+      database: myDb,
+      user: myUser,
+      password: wrong,
+      tls: 'off',
+    });
     const failed = await officer.call('POST', `/api/v1/exchange/sources/${bad.json().id}/test`);
     expect(failed.statusCode).toBe(200);
     expect(failed.json()).toMatchObject({ ok: false, error: { code: 'source_auth_failed' } });
     expect(failed.body).not.toContain(wrong);
     expect(JSON.stringify(t.events)).not.toContain(wrong);
 
-    const my = await addSource(officer, { name: '市场主体库', kind: 'mysql', host: maria.host, port: maria.port, database: myDb, user: myUser, password: myPassword, tls: 'off' });
+    const my = await addSource(officer, {
+      name: '市场主体库',
+      kind: 'mysql',
+      host: maria.host,
+      port: maria.port,
+      database: myDb,
+      user: myUser,
+      password: myPassword,
+      tls: 'off',
+    });
     expect(my.statusCode, my.body).toBe(201);
     const myTest = (await officer.call('POST', `/api/v1/exchange/sources/${my.json().id}/test`)).json();
     expect(myTest).toMatchObject({ ok: true, canWrite: false });
@@ -188,13 +212,19 @@ describeEachBackend('database exchange', ({ use }) => {
     expect(JSON.stringify(myTest)).not.toContain(myPassword);
 
     const nowhere = await addSource(officer, { name: '不可达', ...pgSource(), port: 1, user: reader, password: readerPassword });
-    expect((await officer.call('POST', `/api/v1/exchange/sources/${nowhere.json().id}/test`)).json()).toMatchObject({ ok: false, error: { code: 'source_unreachable' } });
+    expect((await officer.call('POST', `/api/v1/exchange/sources/${nowhere.json().id}/test`)).json()).toMatchObject({
+      ok: false,
+      error: { code: 'source_unreachable' },
+    });
   });
 
   it('edits a source (a blank password keeps the stored one) and previews a table classified as an upload would be; the password never comes back', async () => {
     const made = await addSource(officer, { name: '预览库', ...pgSource(), user: reader, password: readerPassword });
     const id = made.json().id as string;
-    const sealed = async () => Buffer.from((await t.db.query<{ password_sealed: Uint8Array }>('SELECT password_sealed FROM exchange_sources WHERE id = $1', [id]))[0]!.password_sealed).toString('hex');
+    const sealed = async () =>
+      Buffer.from(
+        (await t.db.query<{ password_sealed: Uint8Array }>('SELECT password_sealed FROM exchange_sources WHERE id = $1', [id]))[0]!.password_sealed,
+      ).toString('hex');
     const before = await sealed();
     const renamed = await officer.call('PATCH', `/api/v1/exchange/sources/${id}`, { name: '预览库(改)', password: '' });
     expect(renamed.statusCode, renamed.body).toBe(200);
@@ -205,7 +235,10 @@ describeEachBackend('database exchange', ({ use }) => {
     const changed = await officer.call('PATCH', `/api/v1/exchange/sources/${id}`, { password: newPassword });
     expect(changed.statusCode).toBe(200);
     expect(await sealed()).not.toBe(before);
-    expect((await officer.call('PATCH', `/api/v1/exchange/sources/${id}`, { tls: 'verify-full' })).json().error).toMatchObject({ code: 'ca_required', details: { field: 'ca' } });
+    expect((await officer.call('PATCH', `/api/v1/exchange/sources/${id}`, { tls: 'verify-full' })).json().error).toMatchObject({
+      code: 'ca_required',
+      details: { field: 'ca' },
+    });
     expect((await officer.call('PATCH', `/api/v1/exchange/sources/${id}`, { name: '户籍库' })).json().error.code).toBe('source_exists');
     const update = t.events.filter((e) => e.action === 'exchange.source_update');
     expect(update.at(-1)!.details).toMatchObject({ fields: ['password'] });
@@ -248,11 +281,22 @@ describeEachBackend('database exchange', ({ use }) => {
 
     const columns = ['id', '姓名', '身份证号', '手机号', '出生日期'].map((c) => ({ source: c, name: c }));
     // Another organisation's officer does not see a draft dataset at all.
-    expect((await other.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'people', mode: 'replace' })).statusCode).toBe(404);
-    expect((await consumer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'people', mode: 'replace' })).statusCode).toBe(403);
+    expect((await other.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'people', mode: 'replace' })).statusCode).toBe(
+      404,
+    );
+    expect((await consumer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'people', mode: 'replace' })).statusCode).toBe(
+      403,
+    );
     const missing = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'nope', mode: 'replace' });
     expect(missing.json().error.code).toBe('source_table_missing');
-    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'people', columns, mode: 'replace', intervalMinutes: 60 });
+    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, {
+      sourceId,
+      schema: 'public',
+      table: 'people',
+      columns,
+      mode: 'replace',
+      intervalMinutes: 60,
+    });
     expect(bound.statusCode, bound.body).toBe(201);
     expect((await other.call('POST', `/api/v1/datasets/${code}/sync`)).statusCode).toBe(404);
     expect((await other.call('GET', `/api/v1/datasets/${code}/binding`)).statusCode).toBe(404);
@@ -269,7 +313,7 @@ describeEachBackend('database exchange', ({ use }) => {
     const loaded = await rows(code);
     expect(loaded).toHaveLength(40);
     const idColumn = cols.find((c) => c.name === '身份证号')!.physical;
-    const firstId = (people(1, 1, 3)[0]![2]) as string;
+    const firstId = people(1, 1, 3)[0]![2] as string;
     expect(loaded.some((r) => r[idColumn] === firstId)).toBe(false);
 
     // A full snapshot again: the new version replaces the old one.
@@ -296,7 +340,8 @@ describeEachBackend('database exchange', ({ use }) => {
     const both = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, cron: '0 2 * * *', intervalMinutes: 5 });
     expect(both.json().error).toMatchObject({ code: 'schedule_ambiguous', details: { field: 'cron' } });
 
-    const shanghai = (d: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(d));
+    const shanghai = (d: string) =>
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(d));
     const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, cron: '0 2 * * *' });
     expect(bound.statusCode, bound.body).toBe(201);
     expect(bound.json()).toMatchObject({ cron: '0 2 * * *', intervalMinutes: null });
@@ -312,7 +357,9 @@ describeEachBackend('database exchange', ({ use }) => {
     expect(ticks[0]! + ticks[1]!).toBe(1);
     const after = (await officer.call('GET', `/api/v1/datasets/${code}/binding`)).json();
     expect(after.nextRunAt).toBe(next);
-    const [{ pending_job: job }] = (await t.db.query<{ pending_job: string }>('SELECT pending_job FROM exchange_bindings WHERE dataset_id = $1', [d.id])) as [{ pending_job: string }];
+    const [{ pending_job: job }] = (await t.db.query<{ pending_job: string }>('SELECT pending_job FROM exchange_bindings WHERE dataset_id = $1', [d.id])) as [
+      { pending_job: string },
+    ];
     expect((await waitForJob(officer, job)).state).toBe('succeeded');
 
     const runs = await officer.call('GET', `/api/v1/datasets/${code}/binding/runs`);
@@ -336,7 +383,11 @@ describeEachBackend('database exchange', ({ use }) => {
     expect((await officer.call('PUT', `/api/v1/datasets/${code}/binding/schedule`, { cron: 'nope' })).json().error.code).toBe('invalid_cron');
 
     const list = await officer.call('GET', '/api/v1/exchange/bindings');
-    expect(list.json().find((x: { dataset: string }) => x.dataset === code)).toMatchObject({ datasetName: '户籍人口(定时)', sourceName: '户籍库', intervalMinutes: 30 });
+    expect(list.json().find((x: { dataset: string }) => x.dataset === code)).toMatchObject({
+      datasetName: '户籍人口(定时)',
+      sourceName: '户籍库',
+      intervalMinutes: 30,
+    });
     expect(list.body).not.toContain(readerPassword);
 
     // Another organisation's officer, a consumer, nobody: nothing.
@@ -360,7 +411,10 @@ describeEachBackend('database exchange', ({ use }) => {
     // Browsing and previewing a MariaDB table, as the binding wizard does: tables, columns, classified first rows.
     const tables = (await officer.call('GET', `/api/v1/exchange/sources/${sourceId}/tables`)).json() as { schema: string; table: string }[];
     expect(tables).toContainEqual(expect.objectContaining({ schema: myDb, table: 'people', kind: 'table' }));
-    const columns = (await officer.call('GET', `/api/v1/exchange/sources/${sourceId}/columns?schema=${myDb}&table=people`)).json() as { name: string; type: string }[];
+    const columns = (await officer.call('GET', `/api/v1/exchange/sources/${sourceId}/columns?schema=${myDb}&table=people`)).json() as {
+      name: string;
+      type: string;
+    }[];
     expect(columns.map((c) => c.name)).toEqual(['id', '姓名', '身份证号', '手机号', '出生日期']);
     const preview = await officer.call('GET', `/api/v1/exchange/sources/${sourceId}/preview?schema=${myDb}&table=people&limit=3`);
     expect(preview.statusCode, preview.body).toBe(200);
@@ -377,7 +431,13 @@ describeEachBackend('database exchange', ({ use }) => {
     expect((await officer.call('PATCH', `/api/v1/exchange/sources/${sourceId}`, { password: myPassword })).statusCode).toBe(200);
     expect((await officer.call('POST', `/api/v1/exchange/sources/${sourceId}/test`)).json()).toMatchObject({ ok: true });
     const code = await dataset('市场主体(增量)');
-    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: myDb, table: 'people', mode: 'incremental', cursorColumn: 'id' });
+    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, {
+      sourceId,
+      schema: myDb,
+      table: 'people',
+      mode: 'incremental',
+      cursorColumn: 'id',
+    });
     expect(bound.statusCode, bound.body).toBe(201);
 
     expect((await syncAndWait(code)).result).toMatchObject({ version: 1, rows: 25, highWater: '25' });
@@ -415,11 +475,20 @@ describeEachBackend('database exchange', ({ use }) => {
   });
 
   it('incremental with a key column: a changed row replaces its earlier version of the same key (upsert)', async () => {
-    await maria.admin(`CREATE TABLE ${myDb}.firms (id integer PRIMARY KEY, \`名称\` varchar(40), \`状态\` varchar(10), change_no integer NOT NULL) DEFAULT CHARSET utf8mb4`);
+    await maria.admin(
+      `CREATE TABLE ${myDb}.firms (id integer PRIMARY KEY, \`名称\` varchar(40), \`状态\` varchar(10), change_no integer NOT NULL) DEFAULT CHARSET utf8mb4`,
+    );
     await maria.admin(`INSERT INTO ${myDb}.firms VALUES (1, '沈阳甲公司', '存续', 1), (2, '大连乙公司', '存续', 2), (3, '鞍山丙公司', '存续', 3)`);
     const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === '市场主体库').id as string;
     const code = await dataset('市场主体登记(按键更新)');
-    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: myDb, table: 'firms', mode: 'incremental', cursorColumn: 'change_no', keyColumn: 'id' });
+    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, {
+      sourceId,
+      schema: myDb,
+      table: 'firms',
+      mode: 'incremental',
+      cursorColumn: 'change_no',
+      keyColumn: 'id',
+    });
     expect(bound.statusCode, bound.body).toBe(201);
     expect((await syncAndWait(code)).result).toMatchObject({ version: 1, rows: 3 });
 
@@ -430,7 +499,12 @@ describeEachBackend('database exchange', ({ use }) => {
     const cols = await t.services.catalog.columnsOf(d.id);
     const col = (name: string) => cols.find((c) => c.name === name)!.physical;
     const visible = await t.db.query<Record<string, string>>(`SELECT * FROM ${d.relation} ORDER BY ${col('id')}`);
-    expect(visible.map((r) => [String(r[col('id')]), r[col('状态')]])).toEqual([['1', '存续'], ['2', '注销'], ['3', '存续'], ['4', '存续']]);
+    expect(visible.map((r) => [String(r[col('id')]), r[col('状态')]])).toEqual([
+      ['1', '存续'],
+      ['2', '注销'],
+      ['3', '存续'],
+      ['4', '存续'],
+    ]);
     expect(d.row_count).toBe(4);
   });
 
@@ -441,15 +515,27 @@ describeEachBackend('database exchange', ({ use }) => {
     const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === '户籍库').id as string;
     const code = await dataset('市场主体登记(多次按键更新)');
     const columns = ['id', '状态', 'change_no'].map((c) => ({ source: c, name: c }));
-    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'firms_many', columns, mode: 'incremental', cursorColumn: 'change_no', keyColumn: 'id' });
+    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, {
+      sourceId,
+      schema: 'public',
+      table: 'firms_many',
+      columns,
+      mode: 'incremental',
+      cursorColumn: 'change_no',
+      keyColumn: 'id',
+    });
     expect(bound.statusCode, bound.body).toBe(201);
     expect((await syncAndWait(code)).result).toMatchObject({ version: 1, rows: 60 });
     const d = (await t.services.catalog.byCode(code))!;
     const col = async (name: string) => (await t.services.catalog.columnsOf(d.id)).find((c) => c.name === name)!.physical;
     const [idCol, stateCol] = [await col('id'), await col('状态')];
-    const tables = async () => (await t.db.query<{ relation: string }>(`SELECT DISTINCT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [d.id])).map((r) => r.relation);
+    const tables = async () =>
+      (await t.db.query<{ relation: string }>(`SELECT DISTINCT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [d.id])).map(
+        (r) => r.relation,
+      );
     const shown = async () => (await rows(code)).map((r) => [Number(r[idCol]), r[stateCol]]).sort((a, b) => Number(a[0]) - Number(b[0]));
-    const atSource = async () => (await pgAdmin.query<{ id: number; s: string }>(`SELECT id, "状态" AS s FROM firms_many ORDER BY id`)).rows.map((r) => [r.id, r.s]);
+    const atSource = async () =>
+      (await pgAdmin.query<{ id: number; s: string }>(`SELECT id, "状态" AS s FROM firms_many ORDER BY id`)).rows.map((r) => [r.id, r.s]);
     const everTables = new Set<string>(await tables());
 
     for (let run = 1; run <= 14; run++) {
@@ -474,7 +560,12 @@ describeEachBackend('database exchange', ({ use }) => {
 
     // A correction of one firm's state: the dataset still shows one row per key, with the corrected value.
     const [target] = (await t.db.query<{ _row: string }>(`SELECT _row FROM ${d.relation} WHERE ${idCol} = 3`)) as [{ _row: string }];
-    await t.services.ingest.correct({ datasetId: d.id, userId: officerId, reason: '核实更正', cells: [{ row: Number(target._row), column: '状态', value: '吊销' }] });
+    await t.services.ingest.correct({
+      datasetId: d.id,
+      userId: officerId,
+      reason: '核实更正',
+      cells: [{ row: Number(target._row), column: '状态', value: '吊销' }],
+    });
     const corrected = await shown();
     expect(corrected).toHaveLength(74);
     expect(corrected.find((r) => r[0] === 3)).toEqual([3, '吊销']);
@@ -490,12 +581,23 @@ describeEachBackend('database exchange', ({ use }) => {
     const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === '户籍库').id as string;
     const code = await dataset('户籍人口(轮换与合并)');
     const columns = ['id', '姓名', '身份证号', 'change_no'].map((c) => ({ source: c, name: c }));
-    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'residents_rot', columns, mode: 'incremental', cursorColumn: 'change_no', keyColumn: 'id' });
+    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, {
+      sourceId,
+      schema: 'public',
+      table: 'residents_rot',
+      columns,
+      mode: 'incremental',
+      cursorColumn: 'change_no',
+      keyColumn: 'id',
+    });
     expect(bound.statusCode, bound.body).toBe(201);
     expect((await syncAndWait(code)).state).toBe('succeeded');
     const d = (await t.services.catalog.byCode(code))!;
     const exists = async (table: string) => ((await t.db.query<{ e: boolean }>('SELECT to_regclass($1) IS NOT NULL AS e', [table])) as [{ e: boolean }])[0].e;
-    const activeTables = async () => (await t.db.query<{ relation: string }>(`SELECT DISTINCT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [d.id])).map((r) => r.relation);
+    const activeTables = async () =>
+      (await t.db.query<{ relation: string }>(`SELECT DISTINCT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [d.id])).map(
+        (r) => r.relation,
+      );
 
     // What a process killed between a load's commit and its drops leaves: tables no version reads.
     const [live] = (await activeTables()) as [string];
@@ -539,17 +641,22 @@ describeEachBackend('database exchange', ({ use }) => {
     it(`incremental with a soft-delete column (${kind}): insert, update, soft-delete; the deleted key's row leaves the records API in the run that reads it, a failed run removes nothing`, async () => {
       const flag = kind === 'postgresql' ? '已删除' : 'deleted_at';
       const deleted = kind === 'postgresql' ? 'true' : 'now()';
-      const exec = async (sql: string) => (kind === 'postgresql' ? pgAdmin.query(sql.replaceAll('`', '"')) : maria.admin(sql.replaceAll('firms_sd', `${myDb}.firms_sd`)));
+      const exec = async (sql: string) =>
+        kind === 'postgresql' ? pgAdmin.query(sql.replaceAll('`', '"')) : maria.admin(sql.replaceAll('firms_sd', `${myDb}.firms_sd`));
       await exec(
         kind === 'postgresql'
           ? 'CREATE TABLE firms_sd (id integer PRIMARY KEY, `名称` text, `成立日期` text, `状态` text, change_no integer NOT NULL, `已删除` boolean NOT NULL DEFAULT false)'
           : 'CREATE TABLE firms_sd (id integer PRIMARY KEY, `名称` varchar(40), `成立日期` varchar(20), `状态` varchar(10), change_no integer NOT NULL, deleted_at datetime NULL) DEFAULT CHARSET utf8mb4',
       );
       if (kind === 'postgresql') await pgAdmin.query(`GRANT SELECT ON firms_sd TO ${reader}`);
-      await exec("INSERT INTO firms_sd (id, `名称`, `成立日期`, `状态`, change_no) VALUES (1, '沈阳甲公司', '2001-03-04', '存续', 1), (2, '大连乙公司', '2002-05-06', '存续', 2), (3, '鞍山丙公司', '2003-07-08', '存续', 3), (4, '抚顺丁公司', '2004-09-10', '存续', 4)");
+      await exec(
+        "INSERT INTO firms_sd (id, `名称`, `成立日期`, `状态`, change_no) VALUES (1, '沈阳甲公司', '2001-03-04', '存续', 1), (2, '大连乙公司', '2002-05-06', '存续', 2), (3, '鞍山丙公司', '2003-07-08', '存续', 3), (4, '抚顺丁公司', '2004-09-10', '存续', 4)",
+      );
       await exec(`UPDATE firms_sd SET \`${flag}\` = ${deleted}, change_no = 5 WHERE id = 4`);
 
-      const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === (kind === 'postgresql' ? '户籍库' : '市场主体库')).id as string;
+      const sourceId = (await officer.call('GET', '/api/v1/exchange/sources'))
+        .json()
+        .find((s: { name: string }) => s.name === (kind === 'postgresql' ? '户籍库' : '市场主体库')).id as string;
       const code = await dataset(`市场主体登记(软删除 ${kind})`, 'unconditional');
       const schema = kind === 'postgresql' ? 'public' : myDb;
       const columns = ['id', '名称', '成立日期', '状态', 'change_no'].map((c) => ({ source: c, name: c }));
@@ -563,7 +670,10 @@ describeEachBackend('database exchange', ({ use }) => {
       expect((await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, mode: 'replace' })).json().error.code).toBe('soft_delete_needs_key');
       const text = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, softDeleteColumn: '状态' });
       expect(text.json().error).toMatchObject({ code: 'soft_delete_type', details: { field: 'softDeleteColumn', column: '状态' } });
-      expect((await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, softDeleteColumn: 'nope' })).json().error).toMatchObject({ code: 'unknown_source_column', details: { field: 'softDeleteColumn' } });
+      expect((await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { ...body, softDeleteColumn: 'nope' })).json().error).toMatchObject({
+        code: 'unknown_source_column',
+        details: { field: 'softDeleteColumn' },
+      });
       expect((await consumer.call('PUT', `/api/v1/datasets/${code}/binding`, body)).statusCode).toBe(403);
       expect((await other.call('PUT', `/api/v1/datasets/${code}/binding`, body)).statusCode).toBe(404);
 
@@ -581,27 +691,43 @@ describeEachBackend('database exchange', ({ use }) => {
         expect(res.statusCode, res.body).toBe(200);
         return (res.json().rows as Record<string, unknown>[]).map((r) => [String(r.id), r['状态']]).sort();
       };
-      expect(await read()).toEqual([['1', '存续'], ['2', '存续'], ['3', '存续']]);
+      expect(await read()).toEqual([
+        ['1', '存续'],
+        ['2', '存续'],
+        ['3', '存续'],
+      ]);
 
       // Insert, update, soft-delete in one run.
       await exec("INSERT INTO firms_sd (id, `名称`, `成立日期`, `状态`, change_no) VALUES (5, '本溪戊公司', '2005-01-02', '存续', 6)");
       await exec("UPDATE firms_sd SET `状态` = '注销', change_no = 7 WHERE id = 2");
       await exec(`UPDATE firms_sd SET \`${flag}\` = ${deleted}, change_no = 8 WHERE id = 3`);
       expect((await syncAndWait(code)).result).toMatchObject({ version: 2, rows: 2, deleted: 1, highWater: '8' });
-      expect(await read()).toEqual([['1', '存续'], ['2', '注销'], ['5', '存续']]);
+      expect(await read()).toEqual([
+        ['1', '存续'],
+        ['2', '注销'],
+        ['5', '存续'],
+      ]);
       expect((await t.services.catalog.byCode(code))!.row_count).toBe(3);
 
       // A run that fails (an invalid 成立日期 in a dataset that rejects invalid rows) removes nothing and keeps the mark.
       await exec(`UPDATE firms_sd SET \`${flag}\` = ${deleted}, change_no = 9 WHERE id = 1`);
       await exec("INSERT INTO firms_sd (id, `名称`, `成立日期`, `状态`, change_no) VALUES (6, '丹东己公司', '不是日期', '存续', 10)");
       expect((await syncAndWait(code)).state).toBe('failed');
-      expect(await read()).toEqual([['1', '存续'], ['2', '注销'], ['5', '存续']]);
+      expect(await read()).toEqual([
+        ['1', '存续'],
+        ['2', '注销'],
+        ['5', '存续'],
+      ]);
       expect((await officer.call('GET', `/api/v1/datasets/${code}/binding`)).json()).toMatchObject({ highWater: '8', lastVersion: 2 });
 
       // Corrected at the source: the next run (version 3 was the failed one) applies the deletion and the row together.
       await exec("UPDATE firms_sd SET `成立日期` = '2006-03-04', change_no = 11 WHERE id = 6");
       expect((await syncAndWait(code)).result).toMatchObject({ version: 4, rows: 1, deleted: 1, highWater: '11' });
-      expect(await read()).toEqual([['2', '注销'], ['5', '存续'], ['6', '存续']]);
+      expect(await read()).toEqual([
+        ['2', '注销'],
+        ['5', '存续'],
+        ['6', '存续'],
+      ]);
 
       const runs = (await officer.call('GET', `/api/v1/datasets/${code}/binding/runs`)).json();
       expect(runs.map((r: { state: string; rowsApplied: number; rowsDeleted: number }) => [r.state, r.rowsApplied, r.rowsDeleted])).toEqual([
@@ -619,7 +745,16 @@ describeEachBackend('database exchange', ({ use }) => {
     const sourceId = (await officer.call('GET', '/api/v1/exchange/sources')).json().find((s: { name: string }) => s.name === '户籍库').id as string;
     const code = await dataset('户籍人口(软删除)');
     const columns = ['id', '姓名', '身份证号', 'change_no'].map((c) => ({ source: c, name: c }));
-    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId, schema: 'public', table: 'residents_sd', columns, mode: 'incremental', cursorColumn: 'change_no', keyColumn: '身份证号', softDeleteColumn: '注销时间' });
+    const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, {
+      sourceId,
+      schema: 'public',
+      table: 'residents_sd',
+      columns,
+      mode: 'incremental',
+      cursorColumn: 'change_no',
+      keyColumn: '身份证号',
+      softDeleteColumn: '注销时间',
+    });
     expect(bound.statusCode, bound.body).toBe(201);
     const first = (await syncAndWait(code)).result!;
     const d = (await t.services.catalog.byCode(code))!;

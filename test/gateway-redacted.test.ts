@@ -26,12 +26,21 @@ const orders = generateDocuments(2424, 12)
   .filter((d) => d.trim())
   .map((d, i) => ({ no: `GD2024${String(i + 1).padStart(6, '0')}`, content: d.replaceAll('\n', ' '), status: i % 2 ? '已办结' : '办理中' }));
 /** A sample response for the registration: a work order with a name, an ID and a phone in its text. */
-const SAMPLE = { data: { no: 'GD2023000001', content: '来电人秦明辉反映，其身份证号11010519491231002X，手机13812345678，住朝阳市双塔区燕都路3号，小区供暖不达标。', status: '已办结' } };
+const SAMPLE = {
+  data: {
+    no: 'GD2023000001',
+    content: '来电人秦明辉反映，其身份证号11010519491231002X，手机13812345678，住朝阳市双塔区燕都路3号，小区供暖不达标。',
+    status: '已办结',
+  },
+};
 
 /** The clear values of the spans in the orders that are long enough that seeing one can only mean a leak. */
 const leakable = [...new Set(orders.flatMap((o) => findSpans(o.content).map((s) => o.content.slice(s.start, s.end))))].filter((v) => v.length >= 6);
 function expectNoLeak(body: string): void {
-  expect(leakable.filter((v) => body.includes(v)), 'clear spans in the answer').toEqual([]);
+  expect(
+    leakable.filter((v) => body.includes(v)),
+    'clear spans in the answer',
+  ).toEqual([]);
 }
 
 async function startUpstream(): Promise<{ app: FastifyInstance; url: string }> {
@@ -138,7 +147,10 @@ describeEachBackend('interface gateway: a free-text field granted redacted', ({ 
     }
     const all = orders.map((o) => redactText(o.content, 'placeholder')).join('');
     for (const placeholder of ['〔姓名〕', '〔身份证号〕', '〔手机号〕']) expect(all).toContain(placeholder);
-    const records = (await auditor.call('GET', `/api/v1/audit/records?action=gateway.call&dataset=${code}&limit=100`)).json().items as { result: string; details: Record<string, unknown> }[];
+    const records = (await auditor.call('GET', `/api/v1/audit/records?action=gateway.call&dataset=${code}&limit=100`)).json().items as {
+      result: string;
+      details: Record<string, unknown>;
+    }[];
     expect(records.filter((r) => r.result === 'success')).toHaveLength(orders.length);
     expect(records[0]!.details).toMatchObject({ columns: expect.arrayContaining([{ name: 'data.content', mode: 'redacted' }]) });
     expectNoLeak(JSON.stringify(records));
@@ -148,11 +160,25 @@ describeEachBackend('interface gateway: a free-text field granted redacted', ({ 
 describe('gateway field forms of a redacted grant', () => {
   it('answers a free-text field granted redacted with every detected span replaced (issue 24), as the gateway builds its forms', () => {
     const field: ColumnRow = {
-      dataset_id: 'd', position: 1, physical: 'c001', name: 'data.remark', label: '备注', data_type: 'text', length: null, description: '', rules: {}, grade: 3,
-      classification: { types: [], grade: 3, text: { spans: [{ type: 'mobile', count: 1 }], scanned: 1 } }, encrypted: false, blind_index: false,
+      dataset_id: 'd',
+      position: 1,
+      physical: 'c001',
+      name: 'data.remark',
+      label: '备注',
+      data_type: 'text',
+      length: null,
+      description: '',
+      rules: {},
+      grade: 3,
+      classification: { types: [], grade: 3, text: { spans: [{ type: 'mobile', count: 1 }], scanned: 1 } },
+      encrypted: false,
+      blind_index: false,
     };
     const body = { data: { remark: '经办人秦明辉，手机13812345678，已回访。' } };
-    for (const [redact, expected] of [['masked', '经办人秦**，手机138****5678，已回访。'], ['placeholder', '经办人〔姓名〕，手机〔手机号〕，已回访。']] as const) {
+    for (const [redact, expected] of [
+      ['masked', '经办人秦**，手机138****5678，已回访。'],
+      ['placeholder', '经办人〔姓名〕，手机〔手机号〕，已回访。'],
+    ] as const) {
       const visible = viewColumns([field], [{ name: 'data.remark', mode: 'redacted', redact }]);
       const forms = new Map(visible.map((c) => [c.name, (v: string | number | boolean | null) => outputValue(c, v, {})] as const));
       expect(rewrite(body, forms).body).toEqual({ data: { remark: expected } });

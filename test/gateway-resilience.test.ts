@@ -50,7 +50,22 @@ const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir,
 function issue(name: string, subject: string, ca: string, ext?: string) {
   openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
   if (ext) fs.writeFileSync(file(`${name}.ext`), ext);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '2', '-out', `${name}.crt`, ...(ext ? ['-extfile', `${name}.ext`] : []));
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.crt`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    `${name}.crt`,
+    ...(ext ? ['-extfile', `${name}.ext`] : []),
+  );
 }
 const pem = (name: string) => fs.readFileSync(file(name), 'utf8');
 
@@ -73,7 +88,15 @@ describeEachBackend('gateway resilience and mTLS', ({ use }) => {
 
   async function share(serviceCode: string, operations: string[]) {
     expect((await officer.call('POST', `/api/v1/datasets/${serviceCode}/publish`)).statusCode).toBe(200);
-    const req = await consumer.call('POST', '/api/v1/share/requests', { dataset: serviceCode, columns: ['value'], operations, purpose: '测试', purposeCategory: 'other', legalBasis: '测试依据', endDate: '2099-06-30' });
+    const req = await consumer.call('POST', '/api/v1/share/requests', {
+      dataset: serviceCode,
+      columns: ['value'],
+      operations,
+      purpose: '测试',
+      purposeCategory: 'other',
+      legalBasis: '测试依据',
+      endDate: '2099-06-30',
+    });
     expect(req.statusCode, req.body).toBe(201);
     const ok = await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: 'value', mode: 'clear' }] });
     expect(ok.json().state, ok.body).toBe('active');
@@ -81,15 +104,34 @@ describeEachBackend('gateway resilience and mTLS', ({ use }) => {
 
   beforeAll(async () => {
     upstream = await startUpstream(control);
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=dept test CA');
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=dept test CA',
+    );
     issue('server', '/CN=localhost', 'ca', 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
     issue('gateway', '/CN=pdx gateway/O=省大数据局', 'ca');
-    tlsUpstream = https.createServer({ cert: pem('server.crt'), key: pem('server.key'), ca: pem('ca.crt'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      const socket = req.socket as import('node:tls').TLSSocket;
-      const cn = socket.getPeerCertificate().subject?.CN;
-      tlsSeen.push({ authorized: socket.authorized, subject: Array.isArray(cn) ? cn.join(',') : cn });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value: 3 }));
-    });
+    tlsUpstream = https.createServer(
+      { cert: pem('server.crt'), key: pem('server.key'), ca: pem('ca.crt'), requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        const socket = req.socket as import('node:tls').TLSSocket;
+        const cn = socket.getPeerCertificate().subject?.CN;
+        tlsSeen.push({ authorized: socket.authorized, subject: Array.isArray(cn) ? cn.join(',') : cn });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value: 3 }));
+      },
+    );
     await new Promise<void>((resolve) => tlsUpstream.listen(0, '127.0.0.1', resolve));
     tlsUrl = `https://127.0.0.1:${(tlsUpstream.address() as { port: number }).port}/api`;
 
@@ -118,7 +160,10 @@ describeEachBackend('gateway resilience and mTLS', ({ use }) => {
     });
     expect(reg.statusCode, reg.body).toBe(201);
     code = reg.json().code;
-    expect(reg.json()).toMatchObject({ health: { path: '/health', intervalSeconds: 1, state: 'unknown' }, resilience: { retries: 2, breakerThreshold: 3, breakerCooldownMs: 8000, breaker: 'closed' } });
+    expect(reg.json()).toMatchObject({
+      health: { path: '/health', intervalSeconds: 1, state: 'unknown' },
+      resilience: { retries: 2, breakerThreshold: 3, breakerCooldownMs: 8000, breaker: 'closed' },
+    });
     await share(code, ['data', 'submit']);
   });
   afterAll(async () => {
@@ -199,7 +244,12 @@ describeEachBackend('gateway resilience and mTLS', ({ use }) => {
 
   it('authorization boundary of the health-check and client-certificate routes', async () => {
     const cert = { clientCertificate: { cert: pem('gateway.crt'), key: pem('gateway.key') } };
-    for (const [c, status] of [[consumer, 403], [otherOfficer, 403], [t.anonymous, 401], [key, 403]] as const) {
+    for (const [c, status] of [
+      [consumer, 403],
+      [otherOfficer, 403],
+      [t.anonymous, 401],
+      [key, 403],
+    ] as const) {
       expect((await c.call('POST', `/api/v1/gateway/services/${code}/health-check`)).statusCode).toBe(status);
       expect((await c.call('PUT', `/api/v1/gateway/services/${code}/client-certificate`, cert)).statusCode).toBe(status);
     }
@@ -212,9 +262,17 @@ describeEachBackend('gateway resilience and mTLS', ({ use }) => {
       operations: [{ id: 'data', method: 'GET', path: '/data', fields: [{ path: 'value', label: '数值', dataType: 'integer' }] }],
     };
     // Bad certificates are named.
-    const wrongKey = await officer.call('POST', '/api/v1/gateway/services', { ...base, name: '错配证书', clientCertificate: { cert: pem('gateway.crt'), key: pem('server.key') } });
+    const wrongKey = await officer.call('POST', '/api/v1/gateway/services', {
+      ...base,
+      name: '错配证书',
+      clientCertificate: { cert: pem('gateway.crt'), key: pem('server.key') },
+    });
     expect(wrongKey.json().error).toMatchObject({ code: 'invalid_client_certificate', details: { field: 'clientCertificate.key' } });
-    const notPem = await officer.call('POST', '/api/v1/gateway/services', { ...base, name: '坏证书', clientCertificate: { cert: 'nonsense', key: pem('gateway.key') } });
+    const notPem = await officer.call('POST', '/api/v1/gateway/services', {
+      ...base,
+      name: '坏证书',
+      clientCertificate: { cert: 'nonsense', key: pem('gateway.key') },
+    });
     expect(notPem.json().error).toMatchObject({ code: 'invalid_client_certificate', details: { field: 'clientCertificate.cert' } });
 
     // Without a certificate the upstream (whose server certificate the CA verifies) refuses the handshake.
@@ -225,7 +283,11 @@ describeEachBackend('gateway resilience and mTLS', ({ use }) => {
     const refused = await key.call('GET', `/api/v1/services/${plainCode}/data`);
     expect(refused.statusCode).toBe(502);
 
-    const reg = await officer.call('POST', '/api/v1/gateway/services', { ...base, name: '双向认证接口', clientCertificate: { cert: pem('gateway.crt'), key: pem('gateway.key') } });
+    const reg = await officer.call('POST', '/api/v1/gateway/services', {
+      ...base,
+      name: '双向认证接口',
+      clientCertificate: { cert: pem('gateway.crt'), key: pem('gateway.key') },
+    });
     expect(reg.statusCode, reg.body).toBe(201);
     const mtlsCode = reg.json().code as string;
     const privateKey = pem('gateway.key');
@@ -249,7 +311,9 @@ describeEachBackend('gateway resilience and mTLS', ({ use }) => {
     const removed = await officer.call('PUT', `/api/v1/gateway/services/${mtlsCode}/client-certificate`, { clientCertificate: null });
     expect(removed.json()).toMatchObject({ hasClientCertificate: false, clientCertificate: null });
     expect((await key.call('GET', `/api/v1/services/${mtlsCode}/data`)).statusCode).toBe(502);
-    const back = await officer.call('PUT', `/api/v1/gateway/services/${mtlsCode}/client-certificate`, { clientCertificate: { cert: pem('gateway.crt'), key: privateKey } });
+    const back = await officer.call('PUT', `/api/v1/gateway/services/${mtlsCode}/client-certificate`, {
+      clientCertificate: { cert: pem('gateway.crt'), key: privateKey },
+    });
     expect(back.statusCode, back.body).toBe(200);
     expect(back.body).not.toContain(keyBody);
     expect((await key.call('GET', `/api/v1/services/${mtlsCode}/data`)).statusCode).toBe(200);

@@ -150,8 +150,10 @@ describeEachBackend('interface gateway', ({ use }) => {
   let slowCode: string;
   let grantId: string;
 
-  const gw = (c: Client, path: string, method = 'GET', headers: Record<string, string> = {}) => c.call(method, `/api/v1/services/${code}${path}`, undefined, headers);
-  const auditRecords = async (query: string) => (await auditor.call('GET', `/api/v1/audit/records?${query}`)).json().items as { action: string; result: string; details: Record<string, unknown> }[];
+  const gw = (c: Client, path: string, method = 'GET', headers: Record<string, string> = {}) =>
+    c.call(method, `/api/v1/services/${code}${path}`, undefined, headers);
+  const auditRecords = async (query: string) =>
+    (await auditor.call('GET', `/api/v1/audit/records?${query}`)).json().items as { action: string; result: string; details: Record<string, unknown> }[];
 
   beforeAll(async () => {
     upstream = await startUpstream();
@@ -330,7 +332,9 @@ describeEachBackend('interface gateway', ({ use }) => {
     }
     expect(upstream.seen.length).toBe(before);
     const denied = await auditRecords(`action=access.denied&dataset=${code}&limit=20`);
-    expect(denied.map((d) => d.details.reason)).toEqual(expect.arrayContaining(['operation_not_granted', 'unknown_operation', 'invalid_path', 'unknown_parameter']));
+    expect(denied.map((d) => d.details.reason)).toEqual(
+      expect.arrayContaining(['operation_not_granted', 'unknown_operation', 'invalid_path', 'unknown_parameter']),
+    );
   });
 
   it('maps upstream failures to pdx errors without the upstream internals', async () => {
@@ -381,7 +385,13 @@ describeEachBackend('interface gateway', ({ use }) => {
     const heldCode = reg.json().code as string;
     await officer.call('POST', `/api/v1/datasets/${heldCode}/publish`);
     const req = await consumer.call('POST', '/api/v1/share/requests', {
-      dataset: heldCode, columns: ['value'], operations: ['held'], purpose: '测试并发上限', purposeCategory: 'other', legalBasis: '测试依据', endDate: '2099-06-30',
+      dataset: heldCode,
+      columns: ['value'],
+      operations: ['held'],
+      purpose: '测试并发上限',
+      purposeCategory: 'other',
+      legalBasis: '测试依据',
+      endDate: '2099-06-30',
     });
     await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: 'value', mode: 'clear' }] });
     const first = key.call('GET', `/api/v1/services/${heldCode}/held`);
@@ -403,13 +413,27 @@ describeEachBackend('interface gateway', ({ use }) => {
       name,
       baseUrl: upstream.url,
       auth: { header: 'x-api-token', secret: TOKEN },
-      operations: [{ id: 'lookup', method: 'GET', path: '/lookup', parameters: [{ name: 'id', in: 'query', required: true }], fields: [{ path: 'value', label: '数值', dataType: 'integer' }] }],
+      operations: [
+        {
+          id: 'lookup',
+          method: 'GET',
+          path: '/lookup',
+          parameters: [{ name: 'id', in: 'query', required: true }],
+          fields: [{ path: 'value', label: '数值', dataType: 'integer' }],
+        },
+      ],
     });
     expect(reg.statusCode, reg.body).toBe(201);
     const code = reg.json().code as string;
     await officer.call('POST', `/api/v1/datasets/${code}/publish`);
     const req = await consumer.call('POST', '/api/v1/share/requests', {
-      dataset: code, columns: ['value'], operations: ['lookup'], purpose: '测试配额', purposeCategory: 'other', legalBasis: '测试依据', endDate: '2099-06-30',
+      dataset: code,
+      columns: ['value'],
+      operations: ['lookup'],
+      purpose: '测试配额',
+      purposeCategory: 'other',
+      legalBasis: '测试依据',
+      endDate: '2099-06-30',
     });
     const approved = await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: 'value', mode: 'clear' }], ...quotas });
     expect(approved.json().state, approved.body).toBe('active');
@@ -495,7 +519,17 @@ describeEachBackend('interface gateway', ({ use }) => {
       expect(res.body).not.toContain(TOKEN);
       return res;
     };
-    type Item = { service: string; operation: string; consumerOrgId: string | null; consumerOrgName: string; calls: number; errors: number; p50: number | null; p95: number | null; days: { day: string; calls: number }[] };
+    type Item = {
+      service: string;
+      operation: string;
+      consumerOrgId: string | null;
+      consumerOrgName: string;
+      calls: number;
+      errors: number;
+      p50: number | null;
+      p95: number | null;
+      days: { day: string; calls: number }[];
+    };
     const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
 
     const provided = await stats(officer);
@@ -587,7 +621,11 @@ describeEachBackend('interface gateway', ({ use }) => {
     expect(preview.body).not.toContain(TOKEN);
 
     // A blank secret keeps the stored one: the next call still authenticates upstream.
-    const edited = await officer.call('PUT', `/api/v1/gateway/services/${code}`, { timeoutMs: 20_000, auth: { header: 'X-Api-Token', secret: '' }, openapi: extended });
+    const edited = await officer.call('PUT', `/api/v1/gateway/services/${code}`, {
+      timeoutMs: 20_000,
+      auth: { header: 'X-Api-Token', secret: '' },
+      openapi: extended,
+    });
     expect(edited.statusCode, edited.body).toBe(200);
     expect(edited.body).not.toContain(TOKEN);
     const s = edited.json();
@@ -598,12 +636,25 @@ describeEachBackend('interface gateway', ({ use }) => {
     // The new operation is not in the grant.
     expect((await gw(key, `/companies/${company.uscc}/branches`)).json().error.code).toBe('operation_not_granted');
     // Without a stored secret, a header alone is refused.
-    const bare = await officer.call('POST', '/api/v1/gateway/services', { name: '无凭据接口', baseUrl: upstream.url, operations: [{ id: 'a', method: 'GET', path: '/a', fields: [{ path: 'v' }] }] });
-    expect((await officer.call('PUT', `/api/v1/gateway/services/${bare.json().code}`, { auth: { header: 'x-api-token' } })).json().error.code).toBe('credential_required');
+    const bare = await officer.call('POST', '/api/v1/gateway/services', {
+      name: '无凭据接口',
+      baseUrl: upstream.url,
+      operations: [{ id: 'a', method: 'GET', path: '/a', fields: [{ path: 'v' }] }],
+    });
+    expect((await officer.call('PUT', `/api/v1/gateway/services/${bare.json().code}`, { auth: { header: 'x-api-token' } })).json().error.code).toBe(
+      'credential_required',
+    );
     expect((await officer.call('PUT', `/api/v1/gateway/services/${code}`, { baseUrl: 'ftp://x/y' })).json().error.code).toBe('invalid_base_url');
 
     const [update] = await auditRecords(`action=gateway.update&dataset=${code}&limit=1`);
-    expect(update).toMatchObject({ result: 'success', details: { timeoutMs: { from: 30_000, to: 20_000 }, credential: { header: 'x-api-token', replaced: false }, operations: { added: ['listBranches'], removed: [] } } });
+    expect(update).toMatchObject({
+      result: 'success',
+      details: {
+        timeoutMs: { from: 30_000, to: 20_000 },
+        credential: { header: 'x-api-token', replaced: false },
+        operations: { added: ['listBranches'], removed: [] },
+      },
+    });
     expect(JSON.stringify(t.events)).not.toContain(TOKEN);
   });
 

@@ -94,14 +94,39 @@ describeEachBackend('platform endpoints', ({ backend, use }) => {
     const cases: [string, { method?: string; url: string; headers?: Record<string, string>; payload?: string }, number, string][] = [
       ['bad percent-encoding in the path (FST_ERR_BAD_URL)', { url: '/api/v1/datasets/%E4%ZZevil/records' }, 400, 'bad_url'],
       ['path parameter too long (FST_ERR_MAX_PARAM_LENGTH)', { url: `/api/v1/datasets/${long}/records` }, 414, 'uri_too_long'],
-      ['invalid JSON body', { method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"username": "evil' }, 400, 'invalid_json'],
-      ['unsupported content type', { method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'text/evil' }, payload: 'username=evil' }, 415, 'unsupported_media_type'],
+      [
+        'invalid JSON body',
+        { method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"username": "evil' },
+        400,
+        'invalid_json',
+      ],
+      [
+        'unsupported content type',
+        { method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'text/evil' }, payload: 'username=evil' },
+        415,
+        'unsupported_media_type',
+      ],
       ['empty JSON body', { method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: '' }, 400, 'invalid_json'],
-      ['body too large', { method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: `{"username":"${'e'.repeat(11 * 1024 * 1024)}"}` }, 413, 'payload_too_large'],
+      [
+        'body too large',
+        {
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          headers: { 'content-type': 'application/json' },
+          payload: `{"username":"${'e'.repeat(11 * 1024 * 1024)}"}`,
+        },
+        413,
+        'payload_too_large',
+      ],
     ];
     for (const [what, request, status, code] of cases) {
       for (const lang of ['zh', 'en'] as const) {
-        const res = await app.inject({ method: (request.method ?? 'GET') as 'GET', url: request.url, headers: { ...request.headers, 'x-pdx-lang': lang }, ...(request.payload !== undefined ? { payload: request.payload } : {}) });
+        const res = await app.inject({
+          method: (request.method ?? 'GET') as 'GET',
+          url: request.url,
+          headers: { ...request.headers, 'x-pdx-lang': lang },
+          ...(request.payload !== undefined ? { payload: request.payload } : {}),
+        });
         expect(res.statusCode, what).toBe(status);
         const body = res.json();
         expect(Object.keys(body), what).toEqual(['error']);
@@ -123,7 +148,12 @@ describeEachBackend('platform endpoints', ({ backend, use }) => {
       [{ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'sysadmin', password: '\ud800' } }, 'body.password'],
     ];
     for (const [request, field] of cases) {
-      const res = await app.inject({ method: (request.method ?? 'GET') as 'GET', url: request.url, ...(request.headers ? { headers: request.headers } : {}), ...(request.payload ? { payload: request.payload as object } : {}) });
+      const res = await app.inject({
+        method: (request.method ?? 'GET') as 'GET',
+        url: request.url,
+        ...(request.headers ? { headers: request.headers } : {}),
+        ...(request.payload ? { payload: request.payload as object } : {}),
+      });
       expect(res.statusCode, field).toBe(400);
       expect(res.json().error, field).toMatchObject({ code: 'invalid_text', details: { field } });
       expect(res.json().error.message, field).toContain(field);
@@ -227,7 +257,11 @@ describe('platform endpoints: secrets out of logs and URLs, framework errors ove
     const text = JSON.stringify(mine);
     expect(text).not.toContain(token);
     expect(text).not.toContain(id);
-    expect(mine.flatMap((l) => (l.req?.url ? [l.req.url] : []))).toEqual(['/api/v1/exports/:id/download?token', '/api/v1/datasets/:code/records?select&身份证号&limit', '(unmatched)?token']);
+    expect(mine.flatMap((l) => (l.req?.url ? [l.req.url] : []))).toEqual([
+      '/api/v1/exports/:id/download?token',
+      '/api/v1/datasets/:code/records?select&身份证号&limit',
+      '(unmatched)?token',
+    ]);
   });
 
   it('protects /metrics with PDX_METRICS_TOKEN when set', async () => {
@@ -247,7 +281,11 @@ describe('platform endpoints: secrets out of logs and URLs, framework errors ove
 
   it('answers a URL that is not URL-encoded (curl without -G --data-urlencode) with the standard body and a hint, in the caller language', async () => {
     const request = (lang: string) =>
-      Buffer.concat([Buffer.from('GET /api/v1/datasets/210000-000001/records?select='), Buffer.from('姓名,身份证号,住址'), Buffer.from(`&limit=100 HTTP/1.1\r\nHost: localhost\r\nAccept-Language: ${lang}\r\n\r\n`)]);
+      Buffer.concat([
+        Buffer.from('GET /api/v1/datasets/210000-000001/records?select='),
+        Buffer.from('姓名,身份证号,住址'),
+        Buffer.from(`&limit=100 HTTP/1.1\r\nHost: localhost\r\nAccept-Language: ${lang}\r\n\r\n`),
+      ]);
     for (const lang of ['zh-CN', 'en-US']) {
       const answer = await raw(request(lang));
       expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);

@@ -35,7 +35,14 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
     auditor = await t.login('auditor', ADMIN_PASSWORDS.auditor);
     const orgs = (await admin.call('GET', '/api/v1/orgs')).json().items as { id: string; name: string; type: string }[];
     platformOrg = orgs.find((o) => o.type === 'authority')!.id;
-    const city = await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', uscc: makeUscc('1', '1', '211300', 'MB2C0001'), regionCode: '211300', parentId: platformOrg });
+    const city = await admin.call('POST', '/api/v1/orgs', {
+      name: '朝阳市民政局',
+      type: 'department',
+      level: 'city',
+      uscc: makeUscc('1', '1', '211300', 'MB2C0001'),
+      regionCode: '211300',
+      parentId: platformOrg,
+    });
     cityOrg = city.json().id;
     for (const name of ['sysadmin', 'secadmin', 'auditor']) ids[name] = (await userId(name))!;
   });
@@ -64,14 +71,27 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
     const outside = await admin.call('POST', '/api/v1/users', { username: 'city-auditor', displayName: 'x', orgId: cityOrg, roles: ['auditor'] });
     expect(outside.statusCode).toBe(400);
     expect(outside.json().error.code).toBe('role_separation');
-    const twoHats = await admin.call('POST', '/api/v1/users', { username: 'ops-reader', displayName: 'x', orgId: platformOrg, roles: ['sysadmin', 'data_officer'] });
+    const twoHats = await admin.call('POST', '/api/v1/users', {
+      username: 'ops-reader',
+      displayName: 'x',
+      orgId: platformOrg,
+      roles: ['sysadmin', 'data_officer'],
+    });
     expect(twoHats.json().error.code).toBe('role_separation');
     // The platform authority holds the administrators: it cannot stop being one.
-    const retype = await admin.call('PUT', `/api/v1/orgs/${platformOrg}`, { name: '辽宁省大数据管理局', type: 'department', level: 'province', regionCode: '210000', uscc: null });
+    const retype = await admin.call('PUT', `/api/v1/orgs/${platformOrg}`, {
+      name: '辽宁省大数据管理局',
+      type: 'department',
+      level: 'province',
+      regionCode: '210000',
+      uscc: null,
+    });
     expect(retype.statusCode).toBe(400);
     expect(retype.json().error).toMatchObject({ code: 'role_separation', details: { field: 'type' } });
 
-    const roles = await t.db.query<{ username: string; roles: string[] }>(`SELECT username, roles FROM users WHERE username IN ('sysadmin', 'secadmin', 'mz-consumer') ORDER BY username`);
+    const roles = await t.db.query<{ username: string; roles: string[] }>(
+      `SELECT username, roles FROM users WHERE username IN ('sysadmin', 'secadmin', 'mz-consumer') ORDER BY username`,
+    );
     expect(roles).toEqual([
       { username: 'mz-consumer', roles: ['consumer'] },
       { username: 'secadmin', roles: ['secadmin'] },
@@ -86,7 +106,10 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
     await expect(t.db.query(`UPDATE users SET roles = ARRAY['secadmin'] WHERE username = 'mz-consumer'`)).rejects.toThrow(/role_separation/);
     await expect(t.db.query(`UPDATE users SET org_id = $1 WHERE username = 'auditor'`, [cityOrg])).rejects.toThrow(/role_separation/);
     await expect(
-      t.db.query(`INSERT INTO users (id, org_id, username, display_name, roles, password_hash) VALUES ($1, $2, 'sneaky', 'x', ARRAY['auditor'], 'x')`, [randomUUID(), cityOrg]),
+      t.db.query(`INSERT INTO users (id, org_id, username, display_name, roles, password_hash) VALUES ($1, $2, 'sneaky', 'x', ARRAY['auditor'], 'x')`, [
+        randomUUID(),
+        cityOrg,
+      ]),
     ).rejects.toThrow(/role_separation/);
     await expect(t.db.query(`UPDATE organizations SET type = 'department' WHERE id = $1`, [platformOrg])).rejects.toThrow(/role_separation/);
     // Other changes of the rows still work.
@@ -98,7 +121,15 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
     const proposed = await admin.call('POST', '/api/v1/users', { username: 'auditor2', displayName: '审计员二', orgId: platformOrg, roles: ['auditor'] });
     expect(proposed.statusCode, proposed.body).toBe(202);
     const { change, passwordPart: first } = proposed.json();
-    expect(change).toMatchObject({ kind: 'create', state: 'pending', targetUsername: 'auditor2', targetUserId: null, adminRoles: ['auditor'], approverRole: 'secadmin', proposedBy: { username: 'sysadmin' } });
+    expect(change).toMatchObject({
+      kind: 'create',
+      state: 'pending',
+      targetUsername: 'auditor2',
+      targetUserId: null,
+      adminRoles: ['auditor'],
+      approverRole: 'secadmin',
+      proposedBy: { username: 'sysadmin' },
+    });
     expect(first).toHaveLength(8);
     expect(JSON.stringify(change)).not.toContain(first);
     expect(await userId('auditor2')).toBeUndefined();
@@ -125,7 +156,9 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
     expect(second).toHaveLength(8);
     expect(approved.json().change).toMatchObject({ state: 'applied', decidedBy: { username: 'secadmin' } });
     expect(approved.json().change.targetUserId).toBe(await userId('auditor2'));
-    expect((await t.db.query<{ sealed_password: string | null }>('SELECT sealed_password FROM admin_changes WHERE id = $1', [change.id]))[0]!.sealed_password).toBeNull();
+    expect(
+      (await t.db.query<{ sealed_password: string | null }>('SELECT sealed_password FROM admin_changes WHERE id = $1', [change.id]))[0]!.sealed_password,
+    ).toBeNull();
 
     // Neither half alone signs in; both together do, and must be changed at once.
     for (const half of [first, second]) {
@@ -155,7 +188,12 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
 
     const disable = await admin.call('PATCH', `/api/v1/users/${ids.secadmin}`, { disabled: true });
     expect(disable.statusCode).toBe(202);
-    expect(disable.json().change).toMatchObject({ kind: 'update', approverRole: 'auditor', changes: { disabled: true }, before: { disabled: false, roles: ['secadmin'] } });
+    expect(disable.json().change).toMatchObject({
+      kind: 'update',
+      approverRole: 'auditor',
+      changes: { disabled: true },
+      before: { disabled: false, roles: ['secadmin'] },
+    });
     expect((await secadmin.call('GET', '/api/v1/auth/me')).statusCode).toBe(200);
     expect((await secadmin.call('POST', `/api/v1/admin-changes/${disable.json().change.id}/approve`)).json().error.code).toBe('not_approver');
     const rejected = await auditor.call('POST', `/api/v1/admin-changes/${disable.json().change.id}/reject`, { reason: '未说明停用理由' });
@@ -197,7 +235,9 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
     await expect(t.services.identity.updateUser({ principal }, ids.auditor!, { disabled: true })).rejects.toMatchObject({ code: 'two_person_control' });
     // Put the secadmin's password back for the tests that follow (host access again).
     secadmin = await t.login('secadmin', host.password);
-    expect((await secadmin.call('POST', '/api/v1/auth/password', { currentPassword: host.password, newPassword: ADMIN_PASSWORDS.secadmin })).statusCode).toBe(204);
+    expect((await secadmin.call('POST', '/api/v1/auth/password', { currentPassword: host.password, newPassword: ADMIN_PASSWORDS.secadmin })).statusCode).toBe(
+      204,
+    );
   });
 
   it('records every step in the audit log and raises an alert for each in security operations', async () => {
@@ -213,7 +253,7 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
     expect(titles).toContain('三员账号变更驳回：修改安全管理员账号 secadmin');
   });
 
-  it('a password change ends the account\'s other sessions and keeps the current one', async () => {
+  it("a password change ends the account's other sessions and keeps the current one", async () => {
     const { password } = await provisionUser(t, admin, 'mz-officer', ['data_officer'], cityOrg);
     const here = await t.login('mz-officer', password);
     const elsewhere = await t.login('mz-officer', password);
@@ -233,7 +273,14 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
       ['sysadmin gives itself a data role', 'PATCH', `/api/v1/users/${ids.sysadmin}`, { roles: ['sysadmin', 'consumer'] }, 400, 'role_separation'],
       ['sysadmin makes itself secadmin', 'PATCH', `/api/v1/users/${ids.sysadmin}`, { roles: ['secadmin'] }, 400, 'self_lockout'],
       ['sysadmin disables itself', 'PATCH', `/api/v1/users/${ids.sysadmin}`, { disabled: true }, 400, 'self_lockout'],
-      ['sysadmin gives the secadmin data roles', 'PATCH', `/api/v1/users/${ids.secadmin}`, { roles: ['secadmin', 'consumer', 'data_officer'] }, 400, 'role_separation'],
+      [
+        'sysadmin gives the secadmin data roles',
+        'PATCH',
+        `/api/v1/users/${ids.secadmin}`,
+        { roles: ['secadmin', 'consumer', 'data_officer'] },
+        400,
+        'role_separation',
+      ],
       ['sysadmin makes a city consumer secadmin', 'PATCH', `/api/v1/users/${consumer}`, { roles: ['secadmin'] }, 400, 'role_separation'],
       ['sysadmin demotes the secadmin', 'PATCH', `/api/v1/users/${ids.secadmin}`, { roles: ['consumer'] }, 202],
       ['sysadmin disables the auditor', 'PATCH', `/api/v1/users/${ids.auditor}`, { disabled: true }, 202],
@@ -251,8 +298,18 @@ describeEachBackend('identity: 三员分立 and two-person control', ({ use }) =
       if (code) expect(res.json().error.code, what).toBe(code);
       if (status === 202) held.push(res.json().change.id);
     }
-    const approvers = (await admin.call('GET', '/api/v1/admin-changes')).json().items.filter((c: { id: string }) => held.includes(c.id)).map((c: { targetUsername: string; approverRole: string }) => [c.targetUsername, c.approverRole]);
-    expect(approvers.sort()).toEqual([['aud3', 'secadmin'], ['auditor', 'secadmin'], ['sec2', 'auditor'], ['secadmin', 'auditor'], ['sys2', 'auditor'], ['sysadmin', 'auditor']]);
+    const approvers = (await admin.call('GET', '/api/v1/admin-changes'))
+      .json()
+      .items.filter((c: { id: string }) => held.includes(c.id))
+      .map((c: { targetUsername: string; approverRole: string }) => [c.targetUsername, c.approverRole]);
+    expect(approvers.sort()).toEqual([
+      ['aud3', 'secadmin'],
+      ['auditor', 'secadmin'],
+      ['sec2', 'auditor'],
+      ['secadmin', 'auditor'],
+      ['sys2', 'auditor'],
+      ['sysadmin', 'auditor'],
+    ]);
     for (const id of held) expect((await admin.call('POST', `/api/v1/admin-changes/${id}/withdraw`)).statusCode).toBe(200);
 
     // Who may list and decide changes: the three administrators see them; only secadmin and auditor decide.
@@ -286,10 +343,16 @@ describeEachBackend(
   ({ use }) => {
     it('strips business roles from administrators, takes administrator roles from accounts outside the authority, and signs them out', async () => {
       const db = use().db;
-      await migrate(db, listMigrations().filter((m) => m.version < 10));
+      await migrate(
+        db,
+        listMigrations().filter((m) => m.version < 10),
+      );
       const authority = randomUUID();
       const city = randomUUID();
-      await db.query(`INSERT INTO organizations (id, name, type, level, region_code) VALUES ($1, '辽宁省大数据管理局', 'authority', 'province', '210000'), ($2, '朝阳市民政局', 'department', 'city', '211300')`, [authority, city]);
+      await db.query(
+        `INSERT INTO organizations (id, name, type, level, region_code) VALUES ($1, '辽宁省大数据管理局', 'authority', 'province', '210000'), ($2, '朝阳市民政局', 'department', 'city', '211300')`,
+        [authority, city],
+      );
       const users = { sys: randomUUID(), sec: randomUUID(), cityBoth: randomUUID(), cityAdmin: randomUUID(), plain: randomUUID() };
       const insert = (id: string, org: string, name: string, roles: string[]) =>
         db.query(`INSERT INTO users (id, org_id, username, display_name, roles, password_hash) VALUES ($1, $2, $3, $3, $4, 'x')`, [id, org, name, roles]);

@@ -18,7 +18,13 @@ describeEachBackend('identity: the demo identity provider', ({ use }) => {
   beforeAll(async () => {
     t = await startTestApp(use().db, { PDX_PUBLIC_URL: PDX });
     const admin = await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin);
-    const org = await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', regionCode: '211300', uscc: makeUscc('1', '1', '211300', 'MB2C0001') });
+    const org = await admin.call('POST', '/api/v1/orgs', {
+      name: '朝阳市民政局',
+      type: 'department',
+      level: 'city',
+      regionCode: '211300',
+      uscc: makeUscc('1', '1', '211300', 'MB2C0001'),
+    });
     expect(org.statusCode, org.body).toBe(201);
     idp = await startDemoIdp({ db: t.db, publicUrl: PDX });
     t.services.oidc.configure(idp.options);
@@ -39,7 +45,11 @@ describeEachBackend('identity: the demo identity provider', ({ use }) => {
     // The browser at the provider: follows redirects, keeps its cookies, picks 张伟 on the sign-in page.
     const jar = new Map<string, string>();
     const go = async (url: string, init: RequestInit = {}) => {
-      const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      const res = await fetch(url, {
+        ...init,
+        redirect: 'manual',
+        headers: { ...(init.headers as Record<string, string>), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+      });
       for (const c of res.headers.getSetCookie()) {
         const [pair] = c.split(';');
         const at = pair!.indexOf('=');
@@ -67,6 +77,8 @@ describeEachBackend('identity: the demo identity provider', ({ use }) => {
     const session = callback.cookies.find((c) => c.name === 'pdx_session')!.value;
     const me = await t.anonymous.call('GET', '/api/v1/auth/me', undefined, { cookie: `pdx_session=${session}` });
     expect(me.json()).toMatchObject({ username: 'zhangwei', roles: ['data_officer'], orgName: '朝阳市民政局' });
-    expect(t.events.some((e) => e.action === 'auth.login' && e.result === 'success' && e.details?.method === 'oidc' && e.actor?.username === 'zhangwei')).toBe(true);
+    expect(t.events.some((e) => e.action === 'auth.login' && e.result === 'success' && e.details?.method === 'oidc' && e.actor?.username === 'zhangwei')).toBe(
+      true,
+    );
   });
 });

@@ -45,7 +45,10 @@ describeEachBackend('identity: the ID token of 统一身份认证', ({ use }) =>
       PDX_OIDC_CLAIMS: JSON.stringify({ roles: { shuju: ['data_officer'] }, autoApprove: true }),
     });
     admin = await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin);
-    for (const [name, uscc] of [['省公安厅', USCC], ['省民政厅', OTHER_USCC]]) {
+    for (const [name, uscc] of [
+      ['省公安厅', USCC],
+      ['省民政厅', OTHER_USCC],
+    ]) {
       const created = await admin.call('POST', '/api/v1/orgs', { name, type: 'department', level: 'province', regionCode: '210000', uscc });
       expect(created.statusCode, created.body).toBe(201);
     }
@@ -120,10 +123,16 @@ describeEachBackend('identity: the ID token of 统一身份认证', ({ use }) =>
       expect(ssoError(moved)).toBe('org_changed');
       expect(session(moved)).toBe(false);
     }
-    expect(lastLogin()).toMatchObject({ result: 'denied', actor: { username: 'wang.shuju' }, details: { factor: 'oidc', reason: 'org_changed', detail: '省公安厅 → 省民政厅' } });
+    expect(lastLogin()).toMatchObject({
+      result: 'denied',
+      actor: { username: 'wang.shuju' },
+      details: { factor: 'oidc', reason: 'org_changed', detail: '省公安厅 → 省民政厅' },
+    });
     expect((await t.db.query<{ org_id: string }>('SELECT org_id FROM users WHERE id = $1', [wang.id]))[0]!.org_id).toBe(wang.org_id);
     // One notification to the sysadmin for the two attempts.
-    const told = await t.db.query<{ body: { toOrg: string } }>(`SELECT n.body FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = 'sso_org_change' AND u.username = 'sysadmin'`);
+    const told = await t.db.query<{ body: { toOrg: string } }>(
+      `SELECT n.body FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = 'sso_org_change' AND u.username = 'sysadmin'`,
+    );
     expect(told.map((n) => n.body.toOrg)).toEqual(['省民政厅']);
 
     const patched = await admin.call('PATCH', `/api/v1/users/${wang.id}`, { orgId: minzheng!.id });

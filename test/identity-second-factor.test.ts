@@ -17,10 +17,16 @@ describeEachBackend('identity: two-factor sign-in of administrators', ({ use }) 
   /** The auditor's recovery codes, shown once at its enrolment. */
   let recoveryCodes: string[] = [];
 
-  const password = (username: 'sysadmin' | 'secadmin' | 'auditor') => t.anonymous.call('POST', '/api/v1/auth/login', { username, password: ADMIN_PASSWORDS[username] });
+  const password = (username: 'sysadmin' | 'secadmin' | 'auditor') =>
+    t.anonymous.call('POST', '/api/v1/auth/login', { username, password: ADMIN_PASSWORDS[username] });
   const second = (ticket: string, code: string) => t.anonymous.call('POST', '/api/v1/auth/second-factor', { ticket, code });
   const userRow = async (username: string) =>
-    (await t.db.query<{ id: string; totp_secret: string | null; totp_enrolled_at: Date | null; failed_logins: number }>('SELECT id, totp_secret, totp_enrolled_at, failed_logins FROM users WHERE username = $1', [username]))[0]!;
+    (
+      await t.db.query<{ id: string; totp_secret: string | null; totp_enrolled_at: Date | null; failed_logins: number }>(
+        'SELECT id, totp_secret, totp_enrolled_at, failed_logins FROM users WHERE username = $1',
+        [username],
+      )
+    )[0]!;
   /** The code the authenticator shows now, without moving the clock (the step of the last code). */
   const codeNow = (username: string) => generate({ secret: t.authenticator.secret(username)!, epoch: Math.floor(t.authenticator.now().getTime() / 1000) });
   /** A six-digit code the platform would refuse now: none of the codes of the steps it accepts. */
@@ -34,7 +40,16 @@ describeEachBackend('identity: two-factor sign-in of administrators', ({ use }) 
     t = await startTestApp(use().db);
     admin = await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin);
     const province = (await admin.call('GET', '/api/v1/orgs')).json().items[0].id;
-    cityOrg = (await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', uscc: makeUscc('1', '1', '211300', 'MB2C0001'), regionCode: '211300', parentId: province })).json().id;
+    cityOrg = (
+      await admin.call('POST', '/api/v1/orgs', {
+        name: '朝阳市民政局',
+        type: 'department',
+        level: 'city',
+        uscc: makeUscc('1', '1', '211300', 'MB2C0001'),
+        regionCode: '211300',
+        parentId: province,
+      })
+    ).json().id;
   });
   afterAll(() => t?.close());
 
@@ -74,7 +89,9 @@ describeEachBackend('identity: two-factor sign-in of administrators', ({ use }) 
     expect(users.find((u) => u.username === 'auditor')?.secondFactor).toBe(true);
     const enrolled = t.events.find((e) => e.action === 'auth.totp_enrol' && e.actor?.username === 'auditor');
     expect(enrolled?.result).toBe('success');
-    expect(t.events.some((e) => e.action === 'auth.login' && e.result === 'success' && e.actor?.username === 'auditor' && e.details?.method === 'password+totp')).toBe(true);
+    expect(
+      t.events.some((e) => e.action === 'auth.login' && e.result === 'success' && e.actor?.username === 'auditor' && e.details?.method === 'password+totp'),
+    ).toBe(true);
     expect(JSON.stringify(t.events)).not.toContain(secondFactor.enrol.secret);
   });
 
@@ -124,19 +141,26 @@ describeEachBackend('identity: two-factor sign-in of administrators', ({ use }) 
     const secadmin = await t.login('secadmin', ADMIN_PASSWORDS.secadmin);
     expect((await secadmin.call('GET', '/api/v1/auth/sign-on-policy')).json()).toEqual({ totpForDataOfficers: false });
     expect((await secadmin.call('PUT', '/api/v1/auth/sign-on-policy', { totpForDataOfficers: true })).statusCode).toBe(200);
-    expect(t.events.at(-1)).toMatchObject({ action: 'settings.sign_on', details: { before: { totpForDataOfficers: false }, after: { totpForDataOfficers: true } } });
+    expect(t.events.at(-1)).toMatchObject({
+      action: 'settings.sign_on',
+      details: { before: { totpForDataOfficers: false }, after: { totpForDataOfficers: true } },
+    });
 
     const login = await t.anonymous.call('POST', '/api/v1/auth/login', { username: 'mz-officer', password: officer.password });
     expect(login.json().secondFactor.enrol).toBeDefined();
     const signedIn = await t.login('mz-officer', officer.password);
-    expect((await t.anonymous.call('POST', '/api/v1/auth/login', { username: 'mz-officer', password: officer.password })).json().secondFactor.enrol).toBeUndefined();
+    expect(
+      (await t.anonymous.call('POST', '/api/v1/auth/login', { username: 'mz-officer', password: officer.password })).json().secondFactor.enrol,
+    ).toBeUndefined();
     expect((await signedIn.call('GET', '/api/v1/auth/me')).statusCode).toBe(200);
 
     // Lost phone: the sysadmin removes the authenticator; the officer enrols again at the next sign-in.
     expect((await admin.call('POST', `/api/v1/users/${officer.id}/reset-second-factor`)).statusCode).toBe(204);
     // Like a password reset, it ends the account's sessions (whoever holds the lost phone may be signed in).
     expect((await signedIn.call('GET', '/api/v1/auth/me')).statusCode).toBe(401);
-    expect((await t.anonymous.call('POST', '/api/v1/auth/login', { username: 'mz-officer', password: officer.password })).json().secondFactor.enrol).toBeDefined();
+    expect(
+      (await t.anonymous.call('POST', '/api/v1/auth/login', { username: 'mz-officer', password: officer.password })).json().secondFactor.enrol,
+    ).toBeDefined();
     expect(t.events.some((e) => e.action === 'user.mfa_reset' && e.target?.label === 'mz-officer')).toBe(true);
     // An administrator's authenticator is not the sysadmin's to remove alone (三员: host access only).
     const refused = await admin.call('POST', `/api/v1/users/${(await userRow('auditor')).id}/reset-second-factor`);

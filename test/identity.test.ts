@@ -38,7 +38,14 @@ describeEachBackend('identity', ({ use }) => {
     expect(city.statusCode).toBe(201);
     cityOrg = city.json().id;
     otherOrg = (
-      await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', uscc: null, regionCode: '210000', parentId: province })
+      await admin.call('POST', '/api/v1/orgs', {
+        name: '省公安厅',
+        type: 'department',
+        level: 'province',
+        uscc: null,
+        regionCode: '210000',
+        parentId: province,
+      })
     ).json().id;
   });
   afterAll(() => t?.close());
@@ -62,7 +69,10 @@ describeEachBackend('identity', ({ use }) => {
     expect(first.statusCode).toBe(200);
     expect(first.cookies.find((c) => c.name === 'pdx_session')).toBeUndefined();
     const { secondFactor } = first.json();
-    const ok = await t.anonymous.call('POST', '/api/v1/auth/second-factor', { ticket: secondFactor.ticket, code: await t.authenticator.code('auditor', secondFactor) });
+    const ok = await t.anonymous.call('POST', '/api/v1/auth/second-factor', {
+      ticket: secondFactor.ticket,
+      code: await t.authenticator.code('auditor', secondFactor),
+    });
     expect(ok.statusCode).toBe(200);
     const session = ok.cookies.find((c) => c.name === 'pdx_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
@@ -119,7 +129,12 @@ describeEachBackend('identity', ({ use }) => {
 
   it('refuses state changes without the CSRF token of the session', async () => {
     const session = await t.login('sysadmin', ADMIN_PASSWORDS.sysadmin);
-    const noToken = await session.call('POST', '/api/v1/orgs', { name: '无令牌', type: 'department', level: 'province', regionCode: '210000' }, { 'x-csrf-token': '' });
+    const noToken = await session.call(
+      'POST',
+      '/api/v1/orgs',
+      { name: '无令牌', type: 'department', level: 'province', regionCode: '210000' },
+      { 'x-csrf-token': '' },
+    );
     expect(noToken.statusCode).toBe(403);
     expect(noToken.json().error.code).toBe('csrf_failed');
     expect((await t.db.query('SELECT 1 FROM organizations WHERE name = $1', ['无令牌'])).length).toBe(0);
@@ -135,7 +150,9 @@ describeEachBackend('identity', ({ use }) => {
 
     const idle = await t.login('secadmin', ADMIN_PASSWORDS.secadmin);
     // Time passes: the session was last seen 31 minutes ago (idle limit 30).
-    await t.db.query(`UPDATE sessions SET last_seen_at = now() - interval '31 minutes' WHERE ended_at IS NULL AND user_id = (SELECT id FROM users WHERE username = 'secadmin')`);
+    await t.db.query(
+      `UPDATE sessions SET last_seen_at = now() - interval '31 minutes' WHERE ended_at IS NULL AND user_id = (SELECT id FROM users WHERE username = 'secadmin')`,
+    );
     expect((await idle.call('GET', '/api/v1/auth/me')).json().error.code).toBe('session_expired');
   });
 
@@ -149,7 +166,12 @@ describeEachBackend('identity', ({ use }) => {
     expect(add.json().error.code).toBe('role_separation');
     await expect(t.db.query(`UPDATE users SET roles = ARRAY['secadmin','sysadmin'] WHERE username = 'secadmin'`)).rejects.toThrow();
     // A data officer may also consume: those roles are not exclusive.
-    const ok = await admin.call('POST', '/api/v1/users', { username: 'officer-consumer', displayName: 'x', orgId: cityOrg, roles: ['data_officer', 'consumer'] });
+    const ok = await admin.call('POST', '/api/v1/users', {
+      username: 'officer-consumer',
+      displayName: 'x',
+      orgId: cityOrg,
+      roles: ['data_officer', 'consumer'],
+    });
     expect(ok.statusCode).toBe(201);
     const narrowed = await admin.call('PATCH', `/api/v1/users/${ok.json().user.id}`, { roles: ['consumer'] });
     expect(narrowed.json().roles).toEqual(['consumer']);
@@ -158,12 +180,25 @@ describeEachBackend('identity', ({ use }) => {
 
   it('validates organisations: credit code checksum, region, parent, duplicates', async () => {
     const province = (await admin.call('GET', '/api/v1/orgs')).json().items[0].id;
-    const bad = await admin.call('POST', '/api/v1/orgs', { name: '坏代码局', type: 'department', level: 'city', uscc: '91350100M000100Y44', regionCode: '211300', parentId: province });
+    const bad = await admin.call('POST', '/api/v1/orgs', {
+      name: '坏代码局',
+      type: 'department',
+      level: 'city',
+      uscc: '91350100M000100Y44',
+      regionCode: '211300',
+      parentId: province,
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatchObject({ code: 'invalid_uscc', details: { field: 'uscc' } });
     const region = await admin.call('POST', '/api/v1/orgs', { name: '坏区划局', type: 'department', level: 'city', regionCode: '991300' });
     expect(region.json().error.code).toBe('invalid_region_code');
-    const parent = await admin.call('POST', '/api/v1/orgs', { name: '无上级局', type: 'department', level: 'city', regionCode: '211300', parentId: '00000000-0000-4000-8000-000000000000' });
+    const parent = await admin.call('POST', '/api/v1/orgs', {
+      name: '无上级局',
+      type: 'department',
+      level: 'city',
+      regionCode: '211300',
+      parentId: '00000000-0000-4000-8000-000000000000',
+    });
     expect(parent.json().error.code).toBe('unknown_org');
     const dup = await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', regionCode: '211300' });
     expect(dup.statusCode).toBe(409);
@@ -176,7 +211,12 @@ describeEachBackend('identity', ({ use }) => {
     const dup = await admin.call('POST', '/api/v1/users', { username: 'auditor', displayName: 'x', orgId: cityOrg, roles: ['consumer'] });
     expect(dup.statusCode).toBe(409);
     expect(dup.json().error.code).toBe('username_taken');
-    const org = await admin.call('POST', '/api/v1/users', { username: 'noorg', displayName: 'x', orgId: '00000000-0000-4000-8000-000000000000', roles: ['consumer'] });
+    const org = await admin.call('POST', '/api/v1/users', {
+      username: 'noorg',
+      displayName: 'x',
+      orgId: '00000000-0000-4000-8000-000000000000',
+      roles: ['consumer'],
+    });
     expect(org.statusCode).toBe(400);
     expect(org.json().error).toMatchObject({ code: 'unknown_org', details: { field: 'orgId' } });
   });
@@ -199,7 +239,9 @@ describeEachBackend('identity', ({ use }) => {
     // times first, so it shows the use made a moment ago, and so does the database after it.
     const listed = (await consumer.call('GET', '/api/v1/api-keys')).json().items as { id: string; lastUsedAt: string | null }[];
     expect(listed.find((k) => k.id === created.json().apiKey.id)?.lastUsedAt).not.toBeNull();
-    expect((await t.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [created.json().apiKey.id]))[0]!.last_used_at).not.toBeNull();
+    expect(
+      (await t.db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [created.json().apiKey.id]))[0]!.last_used_at,
+    ).not.toBeNull();
     // Keys act for applications: console-only endpoints refuse them.
     expect((await app.call('GET', '/api/v1/api-keys')).statusCode).toBe(403);
 
@@ -236,7 +278,8 @@ describeEachBackend('identity', ({ use }) => {
       data_officer: await provision('matrix-officer', ['data_officer'], cityOrg),
       consumer: await provision('matrix-consumer', ['consumer'], cityOrg),
     };
-    const someUser = (await admin.call('POST', '/api/v1/users', { username: 'matrix-target', displayName: 'x', orgId: cityOrg, roles: ['consumer'] })).json().user.id;
+    const someUser = (await admin.call('POST', '/api/v1/users', { username: 'matrix-target', displayName: 'x', orgId: cityOrg, roles: ['consumer'] })).json()
+      .user.id;
     const endpoints: [string, string, unknown, string[]][] = [
       ['GET', '/api/v1/orgs', undefined, ['sysadmin', 'secadmin', 'auditor', 'data_officer', 'consumer']],
       ['POST', '/api/v1/orgs', { name: '矩阵局', type: 'department', level: 'province', regionCode: '210000' }, ['sysadmin']],
@@ -265,7 +308,18 @@ describeEachBackend('identity', ({ use }) => {
 
   it('records every security-relevant action through the one event function', async () => {
     const actions = new Set(t.events.map((e) => e.action));
-    for (const action of ['auth.login', 'auth.lockout', 'auth.logout', 'auth.password_change', 'user.create', 'user.roles_change', 'org.create', 'apikey.create', 'apikey.revoke', 'access.denied']) {
+    for (const action of [
+      'auth.login',
+      'auth.lockout',
+      'auth.logout',
+      'auth.password_change',
+      'user.create',
+      'user.roles_change',
+      'org.create',
+      'apikey.create',
+      'apikey.revoke',
+      'access.denied',
+    ]) {
       expect(actions, action).toContain(action);
     }
     const failure = t.events.find((e) => e.action === 'auth.login' && e.result === 'failure');

@@ -26,16 +26,27 @@ const SIZES = { postgres: { v1: 10_000, v2: 80_000 }, pglite: { v1: 10_000, v2: 
 
 /** The content of the dataset as readers see it: count and a digest of every visible row. */
 async function visible(db: Db, relation: string) {
-  const [row] = await db.query<{ n: number; digest: string }>(`SELECT count(*)::int AS n, md5(string_agg(t::text, '|' ORDER BY _row)) AS digest FROM ${relation} t`);
+  const [row] = await db.query<{ n: number; digest: string }>(
+    `SELECT count(*)::int AS n, md5(string_agg(t::text, '|' ORDER BY _row)) AS digest FROM ${relation} t`,
+  );
   return row!;
 }
 
 async function datasetState(db: Db, world: World) {
-  const [dataset] = await db.query<{ current_version: number; row_count: number }>('SELECT current_version, row_count::int AS row_count FROM datasets WHERE id = $1', [world.datasetId]);
-  const versions = await db.query<{ version: number; state: string; error: { code: string; message: { zh: string; en: string } } | null; relation: string; rows_loaded: number; job_id: string }>(
-    'SELECT version, state, error, relation, rows_loaded::int AS rows_loaded, job_id FROM dataset_versions WHERE dataset_id = $1 ORDER BY version',
+  const [dataset] = await db.query<{ current_version: number; row_count: number }>(
+    'SELECT current_version, row_count::int AS row_count FROM datasets WHERE id = $1',
     [world.datasetId],
   );
+  const versions = await db.query<{
+    version: number;
+    state: string;
+    error: { code: string; message: { zh: string; en: string } } | null;
+    relation: string;
+    rows_loaded: number;
+    job_id: string;
+  }>('SELECT version, state, error, relation, rows_loaded::int AS rows_loaded, job_id FROM dataset_versions WHERE dataset_id = $1 ORDER BY version', [
+    world.datasetId,
+  ]);
   const tables = await db.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE tablename LIKE $1 ORDER BY 1`, [`${world.relation}_v%`]);
   return { dataset: dataset!, versions, tables: tables.map((t) => t.name) };
 }
@@ -85,7 +96,11 @@ for (const backend of BACKENDS) {
       expect(rowsAtKill).toBeLessThan(sizes.v2);
 
       const afterKill = await withPlatform(env, async (_services, db) => {
-        const job = (await db.query<{ id: string; state: string; attempts: number; progress: { rows: number } }>(`SELECT id, state, attempts, progress FROM jobs WHERE kind = 'ingest' ORDER BY created_at DESC LIMIT 1`))[0]!;
+        const job = (
+          await db.query<{ id: string; state: string; attempts: number; progress: { rows: number } }>(
+            `SELECT id, state, attempts, progress FROM jobs WHERE kind = 'ingest' ORDER BY created_at DESC LIMIT 1`,
+          )
+        )[0]!;
         return { job, state: await datasetState(db, world), rows: await visible(db, world.relation) };
       });
       // Readers still see exactly version 1: same rows, same bytes, none of version 2.
@@ -141,7 +156,11 @@ for (const backend of BACKENDS) {
       expect(result.rows).toEqual(result.before.rows);
       expect(result.state.dataset).toEqual(result.before.state.dataset);
       expect(result.state.tables).toEqual(result.before.state.tables);
-      expect(result.state.versions.at(-1)).toMatchObject({ version: result.before.state.versions.length + 1, state: 'failed', error: { code: 'wrong_field_count' } });
+      expect(result.state.versions.at(-1)).toMatchObject({
+        version: result.before.state.versions.length + 1,
+        state: 'failed',
+        error: { code: 'wrong_field_count' },
+      });
     });
   });
 }
@@ -193,7 +212,9 @@ describe('an interrupted append that the officer already ran again [postgres]', 
       await db.query(`UPDATE jobs SET heartbeat_at = now() - interval '10 minutes' WHERE state = 'running'`);
       await services.jobs.drain();
       const jobs = await db.query<{ state: string; error: { code: string } | null }>(`SELECT state, error FROM jobs WHERE kind = 'ingest' ORDER BY created_at`);
-      const [v3] = await db.query<{ as_of: string | null }>(`SELECT source->>'asOf' AS as_of FROM dataset_versions WHERE dataset_id = $1 AND version = 3`, [world.datasetId]);
+      const [v3] = await db.query<{ as_of: string | null }>(`SELECT source->>'asOf' AS as_of FROM dataset_versions WHERE dataset_id = $1 AND version = 3`, [
+        world.datasetId,
+      ]);
       return { jobs, state: await datasetState(db, world), rows: await visible(db, world.relation), asOf: v3!.as_of };
     });
     expect(later.state.versions[1]).toMatchObject({ version: 2, state: 'failed', error: { code: 'interrupted' } });

@@ -59,7 +59,12 @@ describe('jobs survive a restart', () => {
 
         const server = await startTestServer(env);
         try {
-          await until('the queued job to finish', async () => ['succeeded', 'failed'].includes((await server.platform.services.jobs.get(queued.jobId))!.state), JOB_WAIT_MS, 50);
+          await until(
+            'the queued job to finish',
+            async () => ['succeeded', 'failed'].includes((await server.platform.services.jobs.get(queued.jobId))!.state),
+            JOB_WAIT_MS,
+            50,
+          );
           const job = (await server.platform.services.jobs.get(queued.jobId))!;
           expect(job.error).toBeNull();
           expect(job).toMatchObject({ state: 'succeeded', attempts: 1, result: { version: 1, rows: 2_000 } });
@@ -142,7 +147,12 @@ describe('several pdx processes share one queue [postgres]', () => {
     });
     const servers = [0, 1].map(() => spawnPdx(['start'], { ...env, PDX_PORT: '0' }));
     try {
-      await until('all 6 loads to finish', async () => (await jobStates(db, 'ingest')).every((j) => j.state === 'succeeded' || j.state === 'failed'), JOB_WAIT_MS, 100);
+      await until(
+        'all 6 loads to finish',
+        async () => (await jobStates(db, 'ingest')).every((j) => j.state === 'succeeded' || j.state === 'failed'),
+        JOB_WAIT_MS,
+        100,
+      );
     } finally {
       for (const s of servers) s.child.kill('SIGTERM');
       await Promise.all(servers.map((s) => s.exited));
@@ -150,7 +160,9 @@ describe('several pdx processes share one queue [postgres]', () => {
     const jobs = await jobStates(db, 'ingest');
     expect(jobs.map((j) => [j.state, j.attempts, j.error])).toEqual(worlds.map(() => ['succeeded', 1, null]));
     for (const [i, world] of worlds.entries()) {
-      const versions = await db.query<{ version: number; state: string }>('SELECT version, state FROM dataset_versions WHERE dataset_id = $1', [world.datasetId]);
+      const versions = await db.query<{ version: number; state: string }>('SELECT version, state FROM dataset_versions WHERE dataset_id = $1', [
+        world.datasetId,
+      ]);
       expect(versions).toEqual([{ version: 1, state: 'active' }]);
       const [count] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${world.relation}`);
       expect(count!.n).toBe(3_000 + i);
@@ -188,7 +200,12 @@ describe('two workers loading the same dataset at once [postgres]', () => {
         platforms.push(await createPlatform(loadConfig({ ...TEST_ENV, ...env }), db, { jobPollMs: 10 }));
       }
       for (const p of platforms) p.services.jobs.start();
-      await until('both loads to finish', async () => (await jobStates(dbs[0]!, 'ingest')).every((j) => j.state === 'succeeded' || j.state === 'failed'), JOB_WAIT_MS, 50);
+      await until(
+        'both loads to finish',
+        async () => (await jobStates(dbs[0]!, 'ingest')).every((j) => j.state === 'succeeded' || j.state === 'failed'),
+        JOB_WAIT_MS,
+        50,
+      );
       const jobs = await jobStates(dbs[0]!, 'ingest');
       expect(jobs.map((j) => [j.state, j.error?.code ?? null])).toEqual([
         ['succeeded', null],

@@ -19,35 +19,32 @@ const dir = tempDir('pdx-ingest-memory-');
 afterAll(() => dir.remove());
 
 describe('ingest memory', () => {
-  it(
-    'streams a 300 MB CSV in a process whose heap is limited to 48 MB',
-    async () => {
-      const file = dir.file('big.csv');
-      const rows = writeLargeCsv(file, FILE_BYTES);
-      const size = statSync(file).size;
-      expect(size).toBeGreaterThan(6 * HEAP_LIMIT_MB * MB);
+  it('streams a 300 MB CSV in a process whose heap is limited to 48 MB', async () => {
+    const file = dir.file('big.csv');
+    const rows = writeLargeCsv(file, FILE_BYTES);
+    const size = statSync(file).size;
+    expect(size).toBeGreaterThan(6 * HEAP_LIMIT_MB * MB);
 
-      const child = fileURLToPath(new URL('./fixtures/count-rows.ts', import.meta.url));
-      const { stdout } = await run(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, '--import', 'tsx', child, file], {
-        maxBuffer: 1 << 20,
-      });
-      const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
-        rows: number;
-        width: number;
-        bytes: number;
-        peakHeap: number;
-        peakRss: number;
-        maxRssBytes: number;
-        maxRssAtStart: number;
-      };
-      expect(result.rows).toBe(rows);
-      expect(result.width).toBe(5);
-      expect(result.bytes).toBe(size);
-      // Bounded: the heap never approaches the file, and the whole process stays a fraction of it.
-      expect(result.peakHeap).toBeLessThan(HEAP_LIMIT_MB * MB);
-      expect(result.peakRss).toBeLessThan(size / 2);
-      // The kernel's peak counts only when this process raised it (it starts at the test runner's).
-      if (result.maxRssBytes > result.maxRssAtStart) expect(result.maxRssBytes).toBeLessThan(size / 2);
-    },
-  );
+    const child = fileURLToPath(new URL('./fixtures/count-rows.ts', import.meta.url));
+    const { stdout } = await run(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, '--import', 'tsx', child, file], {
+      maxBuffer: 1 << 20,
+    });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      rows: number;
+      width: number;
+      bytes: number;
+      peakHeap: number;
+      peakRss: number;
+      maxRssBytes: number;
+      maxRssAtStart: number;
+    };
+    expect(result.rows).toBe(rows);
+    expect(result.width).toBe(5);
+    expect(result.bytes).toBe(size);
+    // Bounded: the heap never approaches the file, and the whole process stays a fraction of it.
+    expect(result.peakHeap).toBeLessThan(HEAP_LIMIT_MB * MB);
+    expect(result.peakRss).toBeLessThan(size / 2);
+    // The kernel's peak counts only when this process raised it (it starts at the test runner's).
+    if (result.maxRssBytes > result.maxRssAtStart) expect(result.maxRssBytes).toBeLessThan(size / 2);
+  });
 });

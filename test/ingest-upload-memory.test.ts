@@ -39,17 +39,27 @@ function csvBlock(rows: number, seed: number, addressNote = 0): Buffer {
 }
 
 /** POSTs a multipart upload of header + block × repeats, writing with back-pressure; returns status and body. */
-function streamUpload(url: string, headers: Record<string, string>, header: string, block: Buffer, repeats: number): Promise<{ status: number; body: string; bytes: number }> {
+function streamUpload(
+  url: string,
+  headers: Record<string, string>,
+  header: string,
+  block: Buffer,
+  repeats: number,
+): Promise<{ status: number; body: string; bytes: number }> {
   const boundary = `----pdx${randomBytes(8).toString('hex')}`;
   const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="people.csv"\r\nContent-Type: text/csv\r\n\r\n${header}\n`);
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const length = head.length + block.length * repeats + tail.length;
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(length) } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, bytes: length }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(length) } },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, bytes: length }));
+      },
+    );
     req.on('error', reject);
     let sent = 0;
     const pump = () => {
@@ -68,15 +78,25 @@ async function login(base: string, username: string, password: string): Promise<
   const res = await fetchSignIn(base, username, password);
   if (res.status !== 200) throw new Error(`login: ${res.status} ${await res.text()}`);
   const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
-  return { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_csrf ?? '' };
+  return {
+    cookie: Object.entries(cookies)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('; '),
+    'x-csrf-token': cookies.pdx_csrf ?? '',
+  };
 }
 
 async function waitForJob(base: string, headers: Record<string, string>, jobId: string) {
   let job: { state: string; rows: number; error: { code: string } | null; result: Record<string, unknown> | null } | undefined;
-  await until(`job ${jobId}`, async () => {
-    job = (await (await fetch(`${base}/api/v1/jobs/${jobId}`, { headers })).json()) as typeof job;
-    return job!.state === 'succeeded' || job!.state === 'failed';
-  }, JOB_WAIT_MS, 200);
+  await until(
+    `job ${jobId}`,
+    async () => {
+      job = (await (await fetch(`${base}/api/v1/jobs/${jobId}`, { headers })).json()) as typeof job;
+      return job!.state === 'succeeded' || job!.state === 'failed';
+    },
+    JOB_WAIT_MS,
+    200,
+  );
   return job!;
 }
 
@@ -98,7 +118,9 @@ describe('HTTP upload into a pdx process with a 96 MB heap [postgres]', () => {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   }
   const show = (what: string, p: { heapUsed: number; arrayBuffers: number; rss: number }) =>
-    console.log(`[upload memory] ${what}: peak heap ${(p.heapUsed / MB).toFixed(0)} MB, Buffers ${(p.arrayBuffers / MB).toFixed(0)} MB, RSS ${(p.rss / MB).toFixed(0)} MB`);
+    console.log(
+      `[upload memory] ${what}: peak heap ${(p.heapUsed / MB).toFixed(0)} MB, Buffers ${(p.arrayBuffers / MB).toFixed(0)} MB, RSS ${(p.rss / MB).toFixed(0)} MB`,
+    );
   let idle: { heapUsed: number; arrayBuffers: number; rss: number };
 
   beforeAll(async () => {
@@ -112,7 +134,11 @@ describe('HTTP upload into a pdx process with a 96 MB heap [postgres]', () => {
       await importHere(services, w, dir.file('v1.csv'));
       return w;
     });
-    server = spawnPdx(['start'], { ...env, PDX_PORT: '0', PDX_HEAP_REPORT: dir.file('heap.json') }, [`--max-old-space-size=${HEAP_LIMIT_MB}`, '--import', './test/scripts/heap-watch.mjs']);
+    server = spawnPdx(['start'], { ...env, PDX_PORT: '0', PDX_HEAP_REPORT: dir.file('heap.json') }, [
+      `--max-old-space-size=${HEAP_LIMIT_MB}`,
+      '--import',
+      './test/scripts/heap-watch.mjs',
+    ]);
     await until('the server to listen', () => /http:\/\/[\d.]+:\d+/.test(server.stdout()) || server.child.exitCode !== null, PROCESS_START_MS, 50);
     base = /http:\/\/[\d.]+:\d+/.exec(server.stdout())![0];
     auth = await login(base, 'ga-officer', PASSWORD);

@@ -56,7 +56,12 @@ describeEachBackend('catalogue and aggregation', ({ use }) => {
     expect(job.error).toBeNull();
     expect(job).toMatchObject({ state: 'succeeded', rows: 3000 });
 
-    const columns = (await officer.call('GET', `/api/v1/datasets/${code}/columns`)).json().items as { name: string; dataType: string; grade: number; encrypted: boolean }[];
+    const columns = (await officer.call('GET', `/api/v1/datasets/${code}/columns`)).json().items as {
+      name: string;
+      dataType: string;
+      grade: number;
+      encrypted: boolean;
+    }[];
     const byName = Object.fromEntries(columns.map((c) => [c.name, c]));
     expect(byName['身份证号']).toMatchObject({ grade: 4, encrypted: true });
     expect(byName['姓名']).toMatchObject({ grade: 3, encrypted: false });

@@ -69,16 +69,31 @@ export async function openWorld(t: Pick<TestApp, 'login'>, rows = 400): Promise<
   const officer = (await provisionUser(t as TestApp, admin, 'xf-officer', ['data_officer'], orgId)).client;
   const otherOfficer = (await provisionUser(t as TestApp, admin, 'jz-officer', ['data_officer'], otherOrg)).client;
   const consumer = (await provisionUser(t as TestApp, admin, 'zy-consumer', ['consumer'], consumerOrg)).client;
-  const petitions = await catalogueDataset(officer, { name: '信访事项登记', summary: '信访事项', domain: '社会治理', open_type: 'unconditional', tags: ['信访'] }, csvOf(PETITION_HEADER, petitionRows(rows)));
+  const petitions = await catalogueDataset(
+    officer,
+    { name: '信访事项登记', summary: '信访事项', domain: '社会治理', open_type: 'unconditional', tags: ['信访'] },
+    csvOf(PETITION_HEADER, petitionRows(rows)),
+  );
   const events = await catalogueDataset(
     otherOfficer,
     { name: '锦州金秋文化旅游季活动', summary: '锦州金秋文化旅游季系列活动', domain: '文化旅游', open_type: 'unconditional', tags: ['旅游'] },
-    csvOf(['活动名称', '板块', '地点', '开始日期'], Array.from({ length: 60 }, (_, i) => [`活动${i + 1}`, ['滨海风情', '锦州美食', '情满锦州'][i % 3]!, ['笔架山', '古塔公园'][i % 2]!, `2023-09-${String((i % 28) + 1).padStart(2, '0')}`])),
+    csvOf(
+      ['活动名称', '板块', '地点', '开始日期'],
+      Array.from({ length: 60 }, (_, i) => [
+        `活动${i + 1}`,
+        ['滨海风情', '锦州美食', '情满锦州'][i % 3]!,
+        ['笔架山', '古塔公园'][i % 2]!,
+        `2023-09-${String((i % 28) + 1).padStart(2, '0')}`,
+      ]),
+    ),
   );
   const enterprises = await catalogueDataset(
     officer,
     { name: '信访代理机构名录', summary: '登记的信访代理机构', domain: '社会治理', open_type: 'conditional' },
-    csvOf(['机构名称', '所在城市', '登记年份'], Array.from({ length: 30 }, (_, i) => [`某某咨询服务有限公司${i + 1}`, ['沈阳市', '大连市', '朝阳市'][i % 3]!, String(2010 + (i % 10))])),
+    csvOf(
+      ['机构名称', '所在城市', '登记年份'],
+      Array.from({ length: 30 }, (_, i) => [`某某咨询服务有限公司${i + 1}`, ['沈阳市', '大连市', '朝阳市'][i % 3]!, String(2010 + (i % 10))]),
+    ),
   );
   return { admin, secadmin, auditor, officer, orgId, otherOfficer, consumer, petitions, events, enterprises };
 }
@@ -108,6 +123,15 @@ export async function societyClient(t: TestApp, email: string, password: string)
   const res = await t.app.inject({ method: 'POST', url: '/api/v1/open/account/login', payload: { email, password } });
   if (res.statusCode !== 200) throw new Error(`society login ${email}: ${res.statusCode} ${res.body}`);
   const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
-  const headers = { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_open_csrf ?? '' };
-  return { headers, call: (method, url, body, extra = {}) => t.app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }) };
+  const headers = {
+    cookie: Object.entries(cookies)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('; '),
+    'x-csrf-token': cookies.pdx_open_csrf ?? '',
+  };
+  return {
+    headers,
+    call: (method, url, body, extra = {}) =>
+      t.app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }),
+  };
 }

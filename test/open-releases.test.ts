@@ -36,7 +36,13 @@ function table(seed: number, rows: number): string[][] {
 
 const planArb = fc.record(
   Object.fromEntries(
-    OPENABLE.map((name) => [name, fc.record({ role: fc.constantFrom('quasi', 'quasi', 'sensitive', 'insensitive', 'excluded', 'direct'), level: fc.integer({ min: 0, max: TOP[HIERARCHY[name]!]! }) })]),
+    OPENABLE.map((name) => [
+      name,
+      fc.record({
+        role: fc.constantFrom('quasi', 'quasi', 'sensitive', 'insensitive', 'excluded', 'direct'),
+        level: fc.integer({ min: 0, max: TOP[HIERARCHY[name]!]! }),
+      }),
+    ]),
   ) as Record<string, fc.Arbitrary<{ role: string; level: number }>>,
 );
 
@@ -60,7 +66,11 @@ describeEachBackend('releases', ({ use }) => {
         fc.record({ k: fc.integer({ min: 2, max: 6 }), l: fc.integer({ min: 1, max: 3 }), maxSuppression: fc.constantFrom(0, 0.05, 0.2) }),
         async (seed, rows, plan, thresholds) => {
           expect((await w.secadmin.call('PUT', '/api/v1/open/manage/settings', thresholds)).statusCode).toBe(200);
-          const code = await catalogueDataset(w.officer, { name: `信访样本 ${seed}`, summary: '随机表', open_type: 'unconditional' }, csvOf(HEADER, table(seed, rows)));
+          const code = await catalogueDataset(
+            w.officer,
+            { name: `信访样本 ${seed}`, summary: '随机表', open_type: 'unconditional' },
+            csvOf(HEADER, table(seed, rows)),
+          );
           const created = (await w.officer.call('POST', '/api/v1/open/manage/releases', { dataset: code })).json();
           const columns = created.columns.map((c: { name: string; hierarchy: string }) => {
             const p = plan[c.name];
@@ -122,10 +132,14 @@ describeEachBackend('releases', ({ use }) => {
   it('never opens a 4级 column, also when the classification rises after planning', async () => {
     const code = await catalogueDataset(w.officer, { name: '信访样本 分级', summary: '随机表', open_type: 'unconditional' }, csvOf(HEADER, table(7, 80)));
     const created = (await w.officer.call('POST', '/api/v1/open/manage/releases', { dataset: code })).json();
-    const plan = created.columns.map((c: { name: string }) => (c.name === '诉求类别' ? { ...c, role: 'insensitive' } : c.name === '身份证号' || c.name === '姓名' ? c : { ...c, role: 'excluded' }));
+    const plan = created.columns.map((c: { name: string }) =>
+      c.name === '诉求类别' ? { ...c, role: 'insensitive' } : c.name === '身份证号' || c.name === '姓名' ? c : { ...c, role: 'excluded' },
+    );
     expect((await w.officer.call('PUT', `/api/v1/open/manage/releases/${created.id}`, { columns: plan })).statusCode).toBe(200);
     // The officer grades 诉求类别 4级 (health-like sensitive data) after planning.
-    const review = await w.officer.call('PUT', `/api/v1/datasets/${code}/classification`, { columns: [{ name: '诉求类别', type: null, grade: 4, reason: '含健康信息,按 4 级保护' }] });
+    const review = await w.officer.call('PUT', `/api/v1/datasets/${code}/classification`, {
+      columns: [{ name: '诉求类别', type: null, grade: 4, reason: '含健康信息,按 4 级保护' }],
+    });
     expect(review.statusCode, review.body).toBe(200);
     const publish = await w.officer.call('POST', `/api/v1/open/manage/releases/${created.id}/publish`);
     expect(publish.statusCode).toBe(400);
@@ -139,7 +153,10 @@ describeEachBackend('releases', ({ use }) => {
       const waiting = await w.officer.call('POST', '/api/v1/open/manage/releases', { dataset: important });
       expect(waiting.statusCode).toBe(409);
       expect(waiting.json().error.code).toBe('important_candidate');
-      expect((await w.secadmin.call('POST', `/api/v1/classification/candidates/${important}/decision`, { level: 'important', reason: '涉及大量个人信息' })).statusCode).toBe(200);
+      expect(
+        (await w.secadmin.call('POST', `/api/v1/classification/candidates/${important}/decision`, { level: 'important', reason: '涉及大量个人信息' }))
+          .statusCode,
+      ).toBe(200);
       const refused = await w.officer.call('POST', '/api/v1/open/manage/releases', { dataset: important });
       expect(refused.statusCode).toBe(409);
       expect(refused.json().error.code).toBe('important_data');

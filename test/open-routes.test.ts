@@ -52,7 +52,13 @@ describeEachBackend('open data API', ({ use }) => {
 
   it('refuses publication until the check passes, proposes generalizations with their loss, then publishes', async () => {
     const created = (await w.officer.call('POST', '/api/v1/open/manage/releases', { dataset: w.petitions })).json();
-    const plan = created.columns.map((c: { name: string }) => (c.name === '年龄' ? { ...c, role: 'quasi', hierarchy: 'age', level: 0 } : c.name === '登记日期' ? { ...c, role: 'quasi', hierarchy: 'date', level: 0 } : c));
+    const plan = created.columns.map((c: { name: string }) =>
+      c.name === '年龄'
+        ? { ...c, role: 'quasi', hierarchy: 'age', level: 0 }
+        : c.name === '登记日期'
+          ? { ...c, role: 'quasi', hierarchy: 'date', level: 0 }
+          : c,
+    );
     expect((await w.officer.call('PUT', `/api/v1/open/manage/releases/${created.id}`, { columns: plan })).statusCode).toBe(200);
     const checked = (await w.officer.call('POST', `/api/v1/open/manage/releases/${created.id}/check`)).json();
     expect(checked.report.passed).toBe(false);
@@ -112,7 +118,9 @@ describeEachBackend('open data API', ({ use }) => {
     // Catalogue and dataset pages revalidate with their ETag.
     const page = await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}`);
     expect(page.json()).toMatchObject({ code: w.events, openType: 'unconditional', rows: 60 });
-    expect((await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}`, undefined, { 'if-none-match': page.headers.etag as string })).statusCode).toBe(304);
+    expect((await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}`, undefined, { 'if-none-match': page.headers.etag as string })).statusCode).toBe(
+      304,
+    );
     const home = await t.anonymous.call('GET', '/api/v1/open/datasets?q=锦州');
     expect(home.json().items.map((d: { code: string }) => d.code)).toContain(w.events);
     const cached = await t.anonymous.call('GET', '/api/v1/open/datasets?q=锦州', undefined, { 'if-none-match': home.headers.etag as string });
@@ -128,7 +136,9 @@ describeEachBackend('open data API', ({ use }) => {
     const anonymous = await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/records?limit=10`);
     expect(anonymous.statusCode).toBe(200);
     expect(anonymous.json().rows).toHaveLength(10);
-    const keyed = await t.withKey(citizenKey).call('GET', `/api/v1/open/datasets/${w.events}/records?limit=100&${encodeURIComponent('板块')}=${encodeURIComponent('锦州美食')}`);
+    const keyed = await t
+      .withKey(citizenKey)
+      .call('GET', `/api/v1/open/datasets/${w.events}/records?limit=100&${encodeURIComponent('板块')}=${encodeURIComponent('锦州美食')}`);
     expect(keyed.statusCode, keyed.body).toBe(200);
     expect(keyed.json().rows.length).toBe(20);
     expect(keyed.json().rows.every((r: Record<string, string>) => r['板块'] === '锦州美食')).toBe(true);
@@ -154,7 +164,10 @@ describeEachBackend('open data API', ({ use }) => {
     expect(all.total).toBe(2);
     const tourism = all.facets.org.find((f: { label: string }) => f.label === '锦州市文化旅游和广播电视局');
     expect(tourism).toMatchObject({ count: 1 });
-    expect(all.facets.domain.map((f: { value: string; count: number }) => [f.value, f.count]).sort()).toEqual([['文化旅游', 1], ['社会治理', 1]]);
+    expect(all.facets.domain.map((f: { value: string; count: number }) => [f.value, f.count]).sort()).toEqual([
+      ['文化旅游', 1],
+      ['社会治理', 1],
+    ]);
     expect(all.facets.openType).toEqual([expect.objectContaining({ value: 'unconditional', count: 2 })]);
     const byOrg = (await t.anonymous.call('GET', `/api/v1/open/datasets?org=${tourism.value}`)).json();
     expect(byOrg.items.map((d: { code: string }) => d.code)).toEqual([w.events]);
@@ -190,7 +203,10 @@ describeEachBackend('open data API', ({ use }) => {
     expect((await t.withKey(citizenKey).call('GET', '/api/v1/open/manage/applications')).statusCode).toBe(401);
     // A console session counts for nothing on the portal: no society user there.
     expect((await w.officer.call('GET', '/api/v1/open/account/me')).statusCode).toBe(401);
-    expect((await w.officer.call('POST', `/api/v1/open/datasets/${w.enterprises}/applications`, { purpose: '研究', intendedUse: '分析', applicant: { name: '王' } })).statusCode).toBe(401);
+    expect(
+      (await w.officer.call('POST', `/api/v1/open/datasets/${w.enterprises}/applications`, { purpose: '研究', intendedUse: '分析', applicant: { name: '王' } }))
+        .statusCode,
+    ).toBe(401);
     // A government API key is not an open-API key.
     const govKey = (await w.consumer.call('POST', '/api/v1/api-keys', { name: 'gov' })).json().key;
     expect((await t.withKey(govKey).call('GET', `/api/v1/open/datasets/${w.events}/records`)).json().error.code).toBe('invalid_open_key');
@@ -229,9 +245,16 @@ describeEachBackend('open data API', ({ use }) => {
     expect(mine).toMatchObject({ state: 'submitted', overdue: false, email: 'citizen@example.cn' });
     expect(Date.parse(mine.dueAt)).toBeGreaterThan(Date.now() + 14 * 86_400_000);
     // Another department cannot decide it.
-    expect((await w.otherOfficer.call('POST', `/api/v1/open/manage/applications/${mine.id}/decide`, { approve: true, until: '2099-01-01', conditions: '仅限研究' })).statusCode).toBe(404);
+    expect(
+      (await w.otherOfficer.call('POST', `/api/v1/open/manage/applications/${mine.id}/decide`, { approve: true, until: '2099-01-01', conditions: '仅限研究' }))
+        .statusCode,
+    ).toBe(404);
     expect((await w.officer.call('POST', `/api/v1/open/manage/applications/${mine.id}/decide`, { approve: true })).json().error.code).toBe('invalid_until');
-    const decided = await w.officer.call('POST', `/api/v1/open/manage/applications/${mine.id}/decide`, { approve: true, until: '2099-12-31', conditions: '仅限学术研究,不得再分发' });
+    const decided = await w.officer.call('POST', `/api/v1/open/manage/applications/${mine.id}/decide`, {
+      approve: true,
+      until: '2099-12-31',
+      conditions: '仅限学术研究,不得再分发',
+    });
     expect(decided.statusCode, decided.body).toBe(200);
     expect(decided.json().state).toBe('approved');
     const file = await citizen.call('GET', `/api/v1/open/datasets/${w.enterprises}/download?format=csv`);
@@ -250,10 +273,19 @@ describeEachBackend('open data API', ({ use }) => {
     expect((await citizen.call('GET', '/api/v1/open/account/applications')).json().items[0].state).toBe('expired');
 
     // A new application, rejected: a reason is required, and the applicant sees it.
-    const again = await citizen.call('POST', `/api/v1/open/datasets/${w.enterprises}/applications`, { purpose: '续期研究', intendedUse: '同上', applicant: { name: '张先生' } });
+    const again = await citizen.call('POST', `/api/v1/open/datasets/${w.enterprises}/applications`, {
+      purpose: '续期研究',
+      intendedUse: '同上',
+      applicant: { name: '张先生' },
+    });
     expect(again.statusCode, again.body).toBe(201);
-    expect((await w.officer.call('POST', `/api/v1/open/manage/applications/${again.json().id}/decide`, { approve: false })).json().error.code).toBe('reason_required');
-    const rejected = await w.officer.call('POST', `/api/v1/open/manage/applications/${again.json().id}/decide`, { approve: false, reason: '研究期已结束,请提供新的立项材料' });
+    expect((await w.officer.call('POST', `/api/v1/open/manage/applications/${again.json().id}/decide`, { approve: false })).json().error.code).toBe(
+      'reason_required',
+    );
+    const rejected = await w.officer.call('POST', `/api/v1/open/manage/applications/${again.json().id}/decide`, {
+      approve: false,
+      reason: '研究期已结束,请提供新的立项材料',
+    });
     expect(rejected.statusCode, rejected.body).toBe(200);
     const seen = (await citizen.call('GET', '/api/v1/open/account/applications')).json().items.find((a: { id: string }) => a.id === again.json().id);
     expect(seen).toMatchObject({ state: 'rejected', reason: '研究期已结束,请提供新的立项材料' });
@@ -273,26 +305,58 @@ describeEachBackend('open data API', ({ use }) => {
     expect((await page()).json()).toMatchObject({ rating: 4, ratings: 1 });
 
     const departments = (await t.anonymous.call('GET', '/api/v1/open/demand-departments')).json().items;
-    const demand = await citizen.call('POST', '/api/v1/open/demands', { orgId: departments.find((d: { name: string }) => d.name === '省信访局').id, title: '按月的信访总量', body: '希望开放各市按月统计的信访总量' });
+    const demand = await citizen.call('POST', '/api/v1/open/demands', {
+      orgId: departments.find((d: { name: string }) => d.name === '省信访局').id,
+      title: '按月的信访总量',
+      body: '希望开放各市按月统计的信访总量',
+    });
     expect(demand.statusCode, demand.body).toBe(201);
     expect((await t.anonymous.call('GET', '/api/v1/open/demands')).json().items).toHaveLength(0);
     expect((await w.otherOfficer.call('POST', `/api/v1/open/manage/demands/${demand.json().id}/answer`, { answer: '不是我们' })).statusCode).toBe(404);
     expect((await w.officer.call('POST', `/api/v1/open/manage/demands/${demand.json().id}/answer`, { answer: '已纳入下季度开放计划' })).statusCode).toBe(204);
-    expect((await t.anonymous.call('GET', '/api/v1/open/demands')).json().items[0]).toMatchObject({ title: '按月的信访总量', answer: '已纳入下季度开放计划', state: 'answered' });
+    expect((await t.anonymous.call('GET', '/api/v1/open/demands')).json().items[0]).toMatchObject({
+      title: '按月的信访总量',
+      answer: '已纳入下季度开放计划',
+      state: 'answered',
+    });
 
-    expect((await citizen.call('POST', '/api/v1/open/showcases', { title: '信访地图', description: '按区县展示', url: 'javascript:alert(1)', datasets: [w.petitions] })).statusCode).toBe(400);
-    const showcase = await citizen.call('POST', '/api/v1/open/showcases', { title: '信访地图', description: '按区县展示', url: 'https://example.cn/map', datasets: [w.petitions] });
+    expect(
+      (
+        await citizen.call('POST', '/api/v1/open/showcases', {
+          title: '信访地图',
+          description: '按区县展示',
+          url: 'javascript:alert(1)',
+          datasets: [w.petitions],
+        })
+      ).statusCode,
+    ).toBe(400);
+    const showcase = await citizen.call('POST', '/api/v1/open/showcases', {
+      title: '信访地图',
+      description: '按区县展示',
+      url: 'https://example.cn/map',
+      datasets: [w.petitions],
+    });
     expect(showcase.statusCode, showcase.body).toBe(201);
     // Reviewed before shown.
     expect((await t.anonymous.call('GET', '/api/v1/open/showcases')).json().items).toHaveLength(0);
     expect((await w.officer.call('POST', `/api/v1/open/manage/showcases/${showcase.json().id}/review`, { approve: true })).statusCode).toBe(204);
     expect((await t.anonymous.call('GET', '/api/v1/open/showcases')).json().items[0]).toMatchObject({ title: '信访地图', url: 'https://example.cn/map' });
-    for (const action of ['open.comment.submit', 'open.comment.approve', 'open.demand.submit', 'open.demand.answer', 'open.showcase.submit', 'open.showcase.approve']) {
+    for (const action of [
+      'open.comment.submit',
+      'open.comment.approve',
+      'open.demand.submit',
+      'open.demand.answer',
+      'open.showcase.submit',
+      'open.showcase.approve',
+    ]) {
       expect(t.events.some((e) => e.action === action)).toBe(true);
     }
     // A society user's steps (sign-in, data reads, participation) name the user, the request and its address.
     for (const action of ['open.login', 'open.download', 'open.comment.submit', 'open.demand.submit', 'open.showcase.submit']) {
-      expect(t.events.find((e) => e.action === action && e.actor?.username === 'citizen@example.cn'), action).toMatchObject({ actor: { roles: ['society'] }, requestId: expect.any(String), ip: expect.any(String) });
+      expect(
+        t.events.find((e) => e.action === action && e.actor?.username === 'citizen@example.cn'),
+        action,
+      ).toMatchObject({ actor: { roles: ['society'] }, requestId: expect.any(String), ip: expect.any(String) });
     }
   });
 
@@ -345,13 +409,24 @@ describeEachBackend('open data API', ({ use }) => {
       expect((await w.secadmin.call(method, url, body)).statusCode, `${method} ${url} secadmin`).toBe(401);
     }
     // Another society user's key cannot be revoked: it is "not found".
-    const other = (await t.services.open.service.society.seed({ email: 'other@example.cn', password: 'Liaohe-Delta-2026!', kind: 'individual', displayName: '李' })).id;
-    const otherKey = await t.services.open.service.society.createKey({ society: { kind: 'society', userId: other, email: 'other@example.cn', verified: true } }, 'x');
+    const other = (
+      await t.services.open.service.society.seed({ email: 'other@example.cn', password: 'Liaohe-Delta-2026!', kind: 'individual', displayName: '李' })
+    ).id;
+    const otherKey = await t.services.open.service.society.createKey(
+      { society: { kind: 'society', userId: other, email: 'other@example.cn', verified: true } },
+      'x',
+    );
     expect((await citizen.call('POST', `/api/v1/open/account/keys/${otherKey.row.id}/revoke`)).statusCode).toBe(404);
   });
 
   it('streams downloads of releases too large to keep in memory', async () => {
-    const portal = createPortalService({ db: use().db, events: memorySink(), limiter: createLimiter(60_000), limits: { anonymousPerMinute: 1000, keyPerMinute: 1000 }, cacheRows: 0 });
+    const portal = createPortalService({
+      db: use().db,
+      events: memorySink(),
+      limiter: createLimiter(60_000),
+      limits: { anonymousPerMinute: 1000, keyPerMinute: 1000 },
+      cacheRows: 0,
+    });
     const file = await portal.download({ ip: '203.0.113.9' }, w.petitions, 'csv');
     expect(file.notModified).toBe(false);
     if (file.notModified) return;
@@ -366,7 +441,14 @@ describeEachBackend('open data API', ({ use }) => {
     const before = await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/download?format=json`);
     expect(before.statusCode).toBe(200);
     // The provider loads a new version of the live dataset: five other rows.
-    await uploadCsv(w.otherOfficer, w.events, csvOf(['活动名称', '板块', '地点', '开始日期'], Array.from({ length: 5 }, (_, i) => [`新活动${i + 1}`, '冰雪季', '笔架山', `2024-01-0${i + 1}`])));
+    await uploadCsv(
+      w.otherOfficer,
+      w.events,
+      csvOf(
+        ['活动名称', '板块', '地点', '开始日期'],
+        Array.from({ length: 5 }, (_, i) => [`新活动${i + 1}`, '冰雪季', '笔架山', `2024-01-0${i + 1}`]),
+      ),
+    );
     expect((await w.otherOfficer.call('GET', `/api/v1/datasets/${w.events}`)).json().currentVersion).toBe(2);
     // The portal, downloads and the open API still read release 1: its 60 rows, nothing of version 2.
     const page = (await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}`)).json();
@@ -377,7 +459,9 @@ describeEachBackend('open data API', ({ use }) => {
     const api = (await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/records?limit=1000`)).json();
     expect(api.rows).toHaveLength(60);
     expect(JSON.stringify(api.rows)).not.toContain('冰雪季');
-    expect((await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/records?${encodeURIComponent('板块')}=${encodeURIComponent('冰雪季')}`)).json().rows).toEqual([]);
+    expect(
+      (await t.anonymous.call('GET', `/api/v1/open/datasets/${w.events}/records?${encodeURIComponent('板块')}=${encodeURIComponent('冰雪季')}`)).json().rows,
+    ).toEqual([]);
   });
 
   it('withdrawal removes a release at once', async () => {
@@ -405,7 +489,9 @@ describeEachBackend('open data API', ({ use }) => {
     expect(doc['@type']).toBe('dcat:Catalog');
     expect(doc['@id']).toBe('https://data.ln.gov.cn/open/catalog.jsonld');
     const petitions = doc['dcat:dataset'].find((d: { 'dct:identifier': string }) => d['dct:identifier'] === w.petitions);
-    expect(petitions['dcat:distribution'].map((d: { 'dcat:downloadURL': { '@id': string } }) => d['dcat:downloadURL']['@id'])).toContain(`https://data.ln.gov.cn/api/v1/open/datasets/${w.petitions}/download?format=csv`);
+    expect(petitions['dcat:distribution'].map((d: { 'dcat:downloadURL': { '@id': string } }) => d['dcat:downloadURL']['@id'])).toContain(
+      `https://data.ln.gov.cn/api/v1/open/datasets/${w.petitions}/download?format=csv`,
+    );
     expect(petitions['dct:accessRights']['@id']).toContain('PUBLIC');
     const api = (await t.anonymous.call('GET', '/api/v1/open/openapi.json')).json();
     expect(Object.keys(api.paths)).toContain('/api/v1/open/datasets/{code}/records');

@@ -30,7 +30,15 @@ describeEachBackend('society users', ({ use }) => {
   const login = async (email: string, password: string) => {
     const res = await post('/api/v1/open/account/login', { email, password });
     const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
-    return { res, headers: { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': cookies.pdx_open_csrf ?? '' } };
+    return {
+      res,
+      headers: {
+        cookie: Object.entries(cookies)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('; '),
+        'x-csrf-token': cookies.pdx_open_csrf ?? '',
+      },
+    };
   };
   const sameAnswer = (a: LightMyRequestResponse, b: LightMyRequestResponse) => {
     expect(a.statusCode).toBe(b.statusCode);
@@ -40,7 +48,13 @@ describeEachBackend('society users', ({ use }) => {
   beforeAll(async () => {
     const smtp = await startMailServer();
     mails = smtp.mails;
-    t = await startTestApp(use().db, { PDX_MASTER_KEY: MASTER_KEY, PDX_SMTP_HOST: '127.0.0.1', PDX_SMTP_PORT: String(smtp.port), PDX_PUBLIC_URL: 'https://data.ln.gov.cn', PDX_OPEN_REGISTRATIONS_PER_HOUR: '1000' });
+    t = await startTestApp(use().db, {
+      PDX_MASTER_KEY: MASTER_KEY,
+      PDX_SMTP_HOST: '127.0.0.1',
+      PDX_SMTP_PORT: String(smtp.port),
+      PDX_PUBLIC_URL: 'https://data.ln.gov.cn',
+      PDX_OPEN_REGISTRATIONS_PER_HOUR: '1000',
+    });
     w = await openWorld(t, 120);
     return async () => {
       await t.close();
@@ -98,9 +112,23 @@ describeEachBackend('society users', ({ use }) => {
     const weak = await post('/api/v1/open/account/register', { email: 'weak@example.cn', password: 'password1', kind: 'individual', displayName: '弱' });
     expect(weak.statusCode).toBe(400);
     expect(weak.json().error.code).toBe('weak_password');
-    const badUscc = await post('/api/v1/open/account/register', { email: 'corp@example.cn', password: PASSWORD, kind: 'enterprise', displayName: '某公司', orgName: '某公司', uscc: '91350100M000100Y44' });
+    const badUscc = await post('/api/v1/open/account/register', {
+      email: 'corp@example.cn',
+      password: PASSWORD,
+      kind: 'enterprise',
+      displayName: '某公司',
+      orgName: '某公司',
+      uscc: '91350100M000100Y44',
+    });
     expect(badUscc.json().error.code).toBe('invalid_uscc');
-    const good = await post('/api/v1/open/account/register', { email: 'corp@example.cn', password: PASSWORD, kind: 'enterprise', displayName: '某公司', orgName: '某公司', uscc: '91350100M000100Y43' });
+    const good = await post('/api/v1/open/account/register', {
+      email: 'corp@example.cn',
+      password: PASSWORD,
+      kind: 'enterprise',
+      displayName: '某公司',
+      orgName: '某公司',
+      uscc: '91350100M000100Y43',
+    });
     expect(good.statusCode).toBe(202);
   });
 
@@ -109,7 +137,10 @@ describeEachBackend('society users', ({ use }) => {
     const wrong = await post('/api/v1/open/account/login', { email: 'li.hua@example.cn', password: 'Wrong-Pass-2026!' });
     expect(unknown.statusCode).toBe(401);
     expect(unknown.json()).toEqual(wrong.json());
-    sameAnswer(await post('/api/v1/open/account/reset-request', { email: 'nobody@example.cn' }), await post('/api/v1/open/account/reset-request', { email: 'corp@example.cn' }));
+    sameAnswer(
+      await post('/api/v1/open/account/reset-request', { email: 'nobody@example.cn' }),
+      await post('/api/v1/open/account/reset-request', { email: 'corp@example.cn' }),
+    );
     // A reset link arrives only for the account; the stranger's mail holds none.
     expect(tokenIn(await mailTo('nobody@example.cn', 1), '/open/reset')).toBeUndefined();
     const resetMail = await mailTo('corp@example.cn', 2);
@@ -127,22 +158,40 @@ describeEachBackend('society users', ({ use }) => {
 
   it('writes the link to the log and says so when no SMTP server is configured', async () => {
     const lines: string[] = [];
-    const plain = await startTestApp(use().db, { PDX_MASTER_KEY: MASTER_KEY, PDX_OPEN_REGISTRATIONS_PER_HOUR: '2', PDX_OPEN_ANONYMOUS_PER_MINUTE: '3', PDX_OPEN_KEY_PER_MINUTE: '20' });
+    const plain = await startTestApp(use().db, {
+      PDX_MASTER_KEY: MASTER_KEY,
+      PDX_OPEN_REGISTRATIONS_PER_HOUR: '2',
+      PDX_OPEN_ANONYMOUS_PER_MINUTE: '3',
+      PDX_OPEN_KEY_PER_MINUTE: '20',
+    });
     try {
       plain.app.log.warn = ((fields: { link?: string }) => void lines.push(fields.link ?? '')) as never;
-      const res = await plain.app.inject({ method: 'POST', url: '/api/v1/open/account/register', payload: { email: 'log@example.cn', password: PASSWORD, kind: 'individual', displayName: '日志' } });
+      const res = await plain.app.inject({
+        method: 'POST',
+        url: '/api/v1/open/account/register',
+        payload: { email: 'log@example.cn', password: PASSWORD, kind: 'individual', displayName: '日志' },
+      });
       expect(res.statusCode).toBe(202);
       expect(res.json()).toEqual({ delivery: 'log' });
       expect(lines.some((l) => /\/open\/verify\?token=/.test(l))).toBe(true);
       // Registrations per address and hour.
-      await plain.app.inject({ method: 'POST', url: '/api/v1/open/account/register', payload: { email: 'log2@example.cn', password: PASSWORD, kind: 'individual', displayName: '日志' } });
-      const third = await plain.app.inject({ method: 'POST', url: '/api/v1/open/account/register', payload: { email: 'log3@example.cn', password: PASSWORD, kind: 'individual', displayName: '日志' } });
+      await plain.app.inject({
+        method: 'POST',
+        url: '/api/v1/open/account/register',
+        payload: { email: 'log2@example.cn', password: PASSWORD, kind: 'individual', displayName: '日志' },
+      });
+      const third = await plain.app.inject({
+        method: 'POST',
+        url: '/api/v1/open/account/register',
+        payload: { email: 'log3@example.cn', password: PASSWORD, kind: 'individual', displayName: '日志' },
+      });
       expect(third.statusCode).toBe(429);
       expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
 
       // Anonymous reads at a low rate per address; a key reads at its own, higher rate.
       await openDataset(w.otherOfficer, w.events);
-      const read = (headers: Record<string, string> = {}) => plain.app.inject({ method: 'GET', url: `/api/v1/open/datasets/${w.events}/records?limit=1`, headers });
+      const read = (headers: Record<string, string> = {}) =>
+        plain.app.inject({ method: 'GET', url: `/api/v1/open/datasets/${w.events}/records?limit=1`, headers });
       for (let i = 0; i < 3; i++) expect((await read()).statusCode).toBe(200);
       expect((await read()).statusCode).toBe(429);
       const session = await login('corp@example.cn', 'New-Liaoning-2026!');

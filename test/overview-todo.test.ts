@@ -45,7 +45,12 @@ describeEachBackend('工作台: the to-do counts of the caller', ({ use }) => {
     // Another organisation's officer has nothing to approve.
     expect((await todo(w.civilOfficer)).approvals).toBe(0);
 
-    const approved = await w.officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: '姓名', mode: 'masked' }, { name: '身份证号', mode: 'pseudonym' }] });
+    const approved = await w.officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, {
+      columns: [
+        { name: '姓名', mode: 'masked' },
+        { name: '身份证号', mode: 'pseudonym' },
+      ],
+    });
     expect(approved.statusCode, approved.body).toBe(200);
     expect((await todo(w.officer)).approvals).toBe(before.officer.approvals);
     expect((await todo(w.secadmin)).securityReviews).toBe(before.secadmin.securityReviews! + 1);

@@ -24,7 +24,10 @@ import { startTestServer, type TestServer } from './helpers/server.ts';
 import { TEST_ENV } from './helpers/env.ts';
 
 const CSV = peopleCsv(500, 99);
-const ROWS = CSV.trim().split('\n').slice(1).map((l) => l.split(','));
+const ROWS = CSV.trim()
+  .split('\n')
+  .slice(1)
+  .map((l) => l.split(','));
 const IDS = ROWS.map((r) => r[1]!);
 const NAMES = ROWS.map((r) => r[0]!);
 
@@ -125,7 +128,13 @@ describe('encryption of 3级 columns too, by the secadmin policy, on a PostgreSQ
     const code = await loadPeople(await setUp(t));
     const dataset = (await t.services.catalog.byCode(code))!;
     const columns = await t.services.catalog.columnsOf(dataset.id);
-    expect(Object.fromEntries(columns.map((c) => [c.name, c.encrypted]))).toMatchObject({ 姓名: true, 身份证号: true, 手机号: true, 住址: true, 人口数: false });
+    expect(Object.fromEntries(columns.map((c) => [c.name, c.encrypted]))).toMatchObject({
+      姓名: true,
+      身份证号: true,
+      手机号: true,
+      住址: true,
+      人口数: false,
+    });
     const dump = execFileSync(findPgBin('pg_dump'), ['--data-only', server.url], { maxBuffer: 1 << 28 }).toString('utf8');
     expect(dump).toContain('户籍人口信息');
     expect(NAMES.filter((n) => dump.includes(n))).toEqual([]);
@@ -149,9 +158,27 @@ describe('encryption at rest in the embedded database', () => {
     // Drive the services directly: the HTTP path is covered above; here the point is the bytes on disk.
     const { identity, catalog, ingest, jobs } = server.platform.services;
     const org = await identity.createOrg({}, { name: '省公安厅', type: 'department', level: 'province', uscc: null, regionCode: '210000', parentId: null });
-    const { user } = await identity.createUser({}, { username: 'ga-disk', displayName: 'x', orgId: org.id, roles: ['data_officer'], password: 'Liaoning-Police-2026' });
+    const { user } = await identity.createUser(
+      {},
+      { username: 'ga-disk', displayName: 'x', orgId: org.id, roles: ['data_officer'], password: 'Liaoning-Police-2026' },
+    );
     const caller = { principal: { kind: 'user' as const, userId: user.id, username: user.username, orgId: org.id, roles: user.roles } };
-    const dataset = await catalog.create(caller, { name: '户籍人口信息', summary: '', domain: '', category: '', format: '库表', share_type: 'conditional', share_conditions: '', share_methods: ['api'], open_type: 'none', update_cycle: 'monthly', related_codes: [], tags: [], contact: {}, on_invalid: 'reject' });
+    const dataset = await catalog.create(caller, {
+      name: '户籍人口信息',
+      summary: '',
+      domain: '',
+      category: '',
+      format: '库表',
+      share_type: 'conditional',
+      share_conditions: '',
+      share_methods: ['api'],
+      open_type: 'none',
+      update_cycle: 'monthly',
+      related_codes: [],
+      tags: [],
+      contact: {},
+      on_invalid: 'reject',
+    });
     const file = path.join(server.dataDir, 'people.csv');
     fs.writeFileSync(file, iconv.encode(CSV, 'gbk'));
     const jobId = await ingest.importFile(caller, dataset.code, file, { mode: 'replace', options: {} });
@@ -189,7 +216,13 @@ describe('the wrong master key', () => {
     await first.app.close();
     await first.platform.services.audit.close();
     await first.db.close();
-    const config = loadConfig({ ...TEST_ENV, PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'silent', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
+    const config = loadConfig({
+      ...TEST_ENV,
+      PDX_PORT: '0',
+      PDX_DATA_DIR: dataDir,
+      PDX_LOG_LEVEL: 'silent',
+      PDX_MASTER_KEY: randomBytes(32).toString('base64'),
+    });
     await expect(startServer(config)).rejects.toThrow(/master key does not match|主密钥/i);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -48,9 +48,27 @@ function writeLateIds(file: string, seed: number): { ids: string[]; names: strin
 async function load(services: Platform['services'], file: string) {
   const { identity, catalog, ingest, jobs } = services;
   const org = await identity.createOrg({}, { name: '省公安厅', type: 'department', level: 'province', uscc: null, regionCode: '210000', parentId: null });
-  const { user } = await identity.createUser({}, { username: 'ga-late', displayName: 'x', orgId: org.id, roles: ['data_officer'], password: 'Liaoning-Police-2026' });
+  const { user } = await identity.createUser(
+    {},
+    { username: 'ga-late', displayName: 'x', orgId: org.id, roles: ['data_officer'], password: 'Liaoning-Police-2026' },
+  );
   const caller = { principal: { kind: 'user' as const, userId: user.id, username: user.username, orgId: org.id, roles: user.roles } };
-  const dataset = await catalog.create(caller, { name: '人员证件信息', summary: '', domain: '', category: '', format: '库表', share_type: 'conditional', share_conditions: '', share_methods: ['api'], open_type: 'none', update_cycle: 'monthly', related_codes: [], tags: [], contact: {}, on_invalid: 'quarantine' });
+  const dataset = await catalog.create(caller, {
+    name: '人员证件信息',
+    summary: '',
+    domain: '',
+    category: '',
+    format: '库表',
+    share_type: 'conditional',
+    share_conditions: '',
+    share_methods: ['api'],
+    open_type: 'none',
+    update_cycle: 'monthly',
+    related_codes: [],
+    tags: [],
+    contact: {},
+    on_invalid: 'quarantine',
+  });
   const jobId = await ingest.importFile(caller, dataset.code, file, { mode: 'replace', options: {} });
   let job = await jobs.get(jobId);
   for (let i = 0; i < 4800 && job?.state !== 'succeeded' && job?.state !== 'failed'; i++) {

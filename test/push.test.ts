@@ -78,7 +78,15 @@ describeEachBackend('push subscriptions', ({ use }) => {
 
   const pgTarget = () => {
     const u = new URL(target.url);
-    return { kind: 'postgresql', host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), user: decodeURIComponent(u.username), password, tls: 'off' };
+    return {
+      kind: 'postgresql',
+      host: u.hostname,
+      port: Number(u.port),
+      database: u.pathname.slice(1),
+      user: decodeURIComponent(u.username),
+      password,
+      tls: 'off',
+    };
   };
 
   it("registers a target of the consumer's own organisation: password sealed and never returned; other organisations and roles get nothing", async () => {
@@ -86,7 +94,9 @@ describeEachBackend('push subscriptions', ({ use }) => {
     expect(res.statusCode, res.body).toBe(201);
     expect(res.body).not.toContain(password);
     targetId = res.json().id;
-    const [stored] = await t.db.query<{ password_sealed: Uint8Array; purpose: string }>('SELECT password_sealed, purpose FROM exchange_sources WHERE id = $1', [targetId]);
+    const [stored] = await t.db.query<{ password_sealed: Uint8Array; purpose: string }>('SELECT password_sealed, purpose FROM exchange_sources WHERE id = $1', [
+      targetId,
+    ]);
     expect(stored!.purpose).toBe('target');
     expect(Buffer.from(stored!.password_sealed).includes(Buffer.from(password))).toBe(false);
     expect(JSON.stringify(t.events)).not.toContain(password);
@@ -152,7 +162,12 @@ describeEachBackend('push subscriptions', ({ use }) => {
     // The audit log: a data.push record per chunk (columns, forms, target) and the delivery's record.
     const push = t.events.filter((e) => e.action === 'exchange.push').at(-1)!;
     expect(push).toMatchObject({ dataset: w.code, result: 'success', target: { type: 'subscription', id: sub.id } });
-    expect(push.details).toMatchObject({ rowCount: expected.rows.length, grantId, mode: 'full', target: { table: 'hukou', schema: 'public', name: '民政前置库' } });
+    expect(push.details).toMatchObject({
+      rowCount: expected.rows.length,
+      grantId,
+      mode: 'full',
+      target: { table: 'hukou', schema: 'public', name: '民政前置库' },
+    });
     expect((push.details as { columns: { name: string; mode: string }[] }).columns).toContainEqual({ name: '身份证号', mode: 'pseudonym' });
     const chunk = t.events.filter((e) => e.action === 'data.push').at(-1)!;
     expect(chunk.details).toMatchObject({ grantId, target: { table: 'hukou' } });
@@ -188,7 +203,11 @@ describeEachBackend('push subscriptions', ({ use }) => {
     expect((await waitForJob(w.officer, up.json().jobId)).state).toBe('succeeded');
     const after = await recordsUnder(grantId);
     expect(after.rows.length).toBeGreaterThan(before.rows.length);
-    expect((await deliver(w.consumer, sub.id)).result).toMatchObject({ status: 'delivered', mode: 'incremental', rows: after.rows.length - before.rows.length });
+    expect((await deliver(w.consumer, sub.id)).result).toMatchObject({
+      status: 'delivered',
+      mode: 'incremental',
+      rows: after.rows.length - before.rows.length,
+    });
     expect(canonical(await tableRows('hukou_inc'), after.columns)).toEqual(canonical(after.rows, after.columns));
 
     // A replace changes rows already delivered: the whole view again.
@@ -302,7 +321,10 @@ describeEachBackend('push subscriptions', ({ use }) => {
     const expiring = (await subscribe(w.consumer, { grantId: third.grantId, table: 'hukou_exp' })).json();
     await t.db.query(`UPDATE share_grants SET expires_at = now() - interval '1 minute' WHERE id = $1`, [third.grantId]);
     expect((await deliver(w.consumer, expiring.id)).result).toMatchObject({ status: 'stopped', reason: 'grant_expired' });
-    expect((await call(w.consumer, 'GET', `/exchange/subscriptions/${expiring.id}`)).json()).toMatchObject({ state: 'stopped', stopReason: { code: 'grant_expired' } });
+    expect((await call(w.consumer, 'GET', `/exchange/subscriptions/${expiring.id}`)).json()).toMatchObject({
+      state: 'stopped',
+      stopReason: { code: 'grant_expired' },
+    });
     expect((await targetDb.query(`SELECT to_regclass('public.hukou_exp') AS t`)).rows[0].t).toBeNull();
   });
 
@@ -313,7 +335,16 @@ describeEachBackend('push subscriptions', ({ use }) => {
     await maria.admin(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`);
     await maria.admin(`GRANT ALL ON ${db}.* TO '${user}'@'127.0.0.1'`);
     try {
-      const added = await call(w.consumer, 'POST', '/exchange/targets', { name: '民政前置库(MariaDB)', kind: 'mysql', host: maria.host, port: maria.port, database: db, user, password, tls: 'off' });
+      const added = await call(w.consumer, 'POST', '/exchange/targets', {
+        name: '民政前置库(MariaDB)',
+        kind: 'mysql',
+        host: maria.host,
+        port: maria.port,
+        database: db,
+        user,
+        password,
+        tls: 'off',
+      });
       expect(added.statusCode, added.body).toBe(201);
       const sub = (await subscribe(w.consumer, { targetId: added.json().id, table: 'hukou' })).json();
       expect(sub.schema).toBe(db);

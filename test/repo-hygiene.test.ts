@@ -37,7 +37,8 @@ describe('module shape', () => {
       const text = fs.readFileSync(`src/modules/${m}/${m}.module.ts`, 'utf8');
       const out: string[] = [];
       if (!new RegExp(`export (async )?function ${factory(m)}\\(`).test(text)) out.push(`${m}: ${m}.module.ts does not export ${factory(m)}`);
-      if (!new RegExp(`import \\{[^}]*\\b${factory(m)}\\b[^}]*\\} from './modules/${m}/${m}\\.module\\.ts'`).test(main)) out.push(`${m}: src/main.ts does not import ${factory(m)} from ${m}.module.ts`);
+      if (!new RegExp(`import \\{[^}]*\\b${factory(m)}\\b[^}]*\\} from './modules/${m}/${m}\\.module\\.ts'`).test(main))
+        out.push(`${m}: src/main.ts does not import ${factory(m)} from ${m}.module.ts`);
       return out;
     });
     expect(problems).toEqual([]);
@@ -61,7 +62,12 @@ function importsOf(file: string): { spec: string; typeOnly: boolean }[] {
       out.push({ spec: node.moduleSpecifier.text, typeOnly });
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       out.push({ spec: node.moduleSpecifier.text, typeOnly: node.isTypeOnly });
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       out.push({ spec: node.arguments[0].text, typeOnly: false });
     }
     ts.forEachChild(node, visit);
@@ -95,7 +101,7 @@ describe('where tests live', () => {
   /** The chain of value imports from `start` to `goal`, if there is one. */
   const chain = (start: string, goal: string): string[] | undefined => {
     const before = new Map<string, string | null>([[start, null]]);
-    for (const queue = [start]; queue.length; ) {
+    for (const queue = [start]; queue.length;) {
       const file = queue.shift()!;
       if (file === goal) {
         const steps = [file];

@@ -42,18 +42,53 @@ const ROWS: RowSpec[] = [
   { file: 'telemetry/telemetry.repo.ts', row: 'SettingsRow', table: 'telemetry_settings', unread: ['updated_at'] },
   { file: 'telemetry/telemetry.repo.ts', row: 'PlantRow', table: 'telemetry_plants' },
   { file: 'telemetry/telemetry.repo.ts', row: 'LineRow', table: 'telemetry_lines' },
-  { file: 'telemetry/telemetry.repo.ts', row: 'DeviceRow', table: 'telemetry_devices', derived: ['line_code', 'line_name', 'plant_id', 'plant_code', 'plant_name', 'enterprise_code'] },
+  {
+    file: 'telemetry/telemetry.repo.ts',
+    row: 'DeviceRow',
+    table: 'telemetry_devices',
+    derived: ['line_code', 'line_name', 'plant_id', 'plant_code', 'plant_name', 'enterprise_code'],
+  },
   { file: 'telemetry/telemetry.repo.ts', row: 'PointRow', table: 'telemetry_points', derived: ['device_code', 'org_id'] },
   { file: 'telemetry/telemetry.repo.ts', row: 'StateRow', table: 'telemetry_point_state', unread: ['updated_at'] },
-  { file: 'telemetry/telemetry.repo.ts', row: 'EventRow', table: 'telemetry_quality_events', derived: ['point_code', 'device_code', 'line_code'], unread: ['created_at', 'updated_at'] },
+  {
+    file: 'telemetry/telemetry.repo.ts',
+    row: 'EventRow',
+    table: 'telemetry_quality_events',
+    derived: ['point_code', 'device_code', 'line_code'],
+    unread: ['created_at', 'updated_at'],
+  },
   { file: 'duties/duties.repo.ts', row: 'ClockRow', table: 'duty_request_clocks', unread: ['created_at'] },
   { file: 'duties/duties.repo.ts', row: 'ObjectionRow', table: 'duty_objections' },
   { file: 'duties/duties.repo.ts', row: 'ReturnFlowRow', table: 'duty_return_flows', derived: ['dataset_code', 'dataset_name', 'provider_name'] },
-  { file: 'duties/duties.repo.ts', row: 'DemandRow', table: 'duty_demands', derived: ['raised_org_name', 'suggested_org_name', 'assigned_org_name', 'answer_dataset_code', 'answer_dataset_name'] },
+  {
+    file: 'duties/duties.repo.ts',
+    row: 'DemandRow',
+    table: 'duty_demands',
+    derived: ['raised_org_name', 'suggested_org_name', 'assigned_org_name', 'answer_dataset_code', 'answer_dataset_name'],
+  },
   { file: 'duties/duties.repo.ts', row: 'RatingRow', table: 'duty_ratings', derived: ['org_name'] },
   { file: 'protect/protect.repo.ts', row: 'KeyCheckRow', table: 'master_key_check', unread: ['id'] },
   { file: 'protect/protect.repo.ts', row: 'DataKeyRow', table: 'data_keys' },
-  { file: 'share/share.repo.ts', row: 'RequestRow', table: 'share_requests', derived: ['dataset_code', 'dataset_name', 'provider_org_id', 'provider_name', 'consumer_name', 'requester_username', 'requester_name', 'grant_state', 'grant_expires_at', 'provider_decider_name', 'provider_decider_username', 'security_decider_name', 'security_decider_username'] },
+  {
+    file: 'share/share.repo.ts',
+    row: 'RequestRow',
+    table: 'share_requests',
+    derived: [
+      'dataset_code',
+      'dataset_name',
+      'provider_org_id',
+      'provider_name',
+      'consumer_name',
+      'requester_username',
+      'requester_name',
+      'grant_state',
+      'grant_expires_at',
+      'provider_decider_name',
+      'provider_decider_username',
+      'security_decider_name',
+      'security_decider_username',
+    ],
+  },
   { file: 'share/share.repo.ts', row: 'GrantRow', table: 'share_grants', derived: ['dataset_code', 'dataset_name', 'provider_org_id', 'consumer_name'] },
   { file: 'classify/review.repo.ts', row: 'ReviewRow', table: 'classification_reviews', derived: ['reviewer_name'] },
   { file: 'classify/review.repo.ts', row: 'ConfirmationRow', table: 'classification_confirmations', derived: ['confirmer_name'], unread: ['id'] },
@@ -92,7 +127,15 @@ interface Field {
 /** The fields of each listed interface, read by the TypeScript compiler (`extends` and `Pick<>` resolved). */
 function rowFields(): Map<string, Field[]> {
   const files = [...new Set(ROWS.map((r) => path.join(MODULES, r.file)))];
-  const program = ts.createProgram(files, { strict: true, noEmit: true, allowImportingTsExtensions: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, skipLibCheck: true });
+  const program = ts.createProgram(files, {
+    strict: true,
+    noEmit: true,
+    allowImportingTsExtensions: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    skipLibCheck: true,
+  });
   const checker = program.getTypeChecker();
   const out = new Map<string, Field[]>();
   for (const spec of ROWS) {
@@ -183,7 +226,8 @@ describeEachBackend('row types of the repositories against the schema', ({ use }
         if (columnNullable && !f.nullable) problems.push(`${where}: ${f.name} may be NULL, the interface says it never is`);
         if (!columnNullable && f.nullable) problems.push(`${where}: ${f.name} is NOT NULL, the interface says it may be null`);
       }
-      for (const name of cols.keys()) if (!names.has(name) && !spec.unread?.includes(name)) problems.push(`${where}: column ${name} is missing from the interface`);
+      for (const name of cols.keys())
+        if (!names.has(name) && !spec.unread?.includes(name)) problems.push(`${where}: column ${name} is missing from the interface`);
       for (const d of spec.derived ?? []) if (cols.has(d) || !names.has(d)) problems.push(`${where}: ${d} is listed as derived but is a column, or no field`);
       for (const u of spec.unread ?? []) if (!cols.has(u) || names.has(u)) problems.push(`${where}: ${u} is listed as unread but is no column, or a field`);
     }

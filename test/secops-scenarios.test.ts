@@ -82,9 +82,20 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const smtpPort = smtp.port;
 
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-secops-'));
-    const config = loadConfig({ ...TEST_ENV, PDX_LOG_LEVEL: 'silent', PDX_RATE_LIMIT: '100000', PDX_DATA_DIR: dataDir, PDX_MASTER_KEY: randomBytes(32).toString('base64'), PDX_PORT: '0', PDX_UPSTREAM_ALLOW: '127.0.0.1/32' });
+    const config = loadConfig({
+      ...TEST_ENV,
+      PDX_LOG_LEVEL: 'silent',
+      PDX_RATE_LIMIT: '100000',
+      PDX_DATA_DIR: dataDir,
+      PDX_MASTER_KEY: randomBytes(32).toString('base64'),
+      PDX_PORT: '0',
+      PDX_UPSTREAM_ALLOW: '127.0.0.1/32',
+    });
     const db = use().db;
-    platform = await createPlatform(config, db, { jobPollMs: 50, secops: { smtp: { host: '127.0.0.1', port: smtpPort, secure: false, from: 'pdx@liaoning.gov.cn' }, eventTime } });
+    platform = await createPlatform(config, db, {
+      jobPollMs: 50,
+      secops: { smtp: { host: '127.0.0.1', port: smtpPort, secure: false, from: 'pdx@liaoning.gov.cn' }, eventTime },
+    });
     const { app, services } = platform;
     secops = services.secops;
     await bootstrapIdentity(db, services.identity, ADMIN_PASSWORDS);
@@ -92,13 +103,19 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     services.jobs.start();
 
-    const t = { login: async (u: string, p: string) => (await httpLogin(base, u, p)).client!, withKey: (key: string) => httpClient(base, { authorization: `Bearer ${key}` }) };
+    const t = {
+      login: async (u: string, p: string) => (await httpLogin(base, u, p)).client!,
+      withKey: (key: string) => httpClient(base, { authorization: `Bearer ${key}` }),
+    };
     w = await shareWorld(t as unknown as ShareTestApp, 1500);
     secadmin = w.secadmin;
     const hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/soc`;
     // Webhooks go through the egress guard like every outbound connection: the cloud metadata address
     // and a non-http scheme are refused, naming the field (the receiver on 127.0.0.1 is allowlisted above).
-    for (const [url, code] of [['http://169.254.169.254/latest/meta-data/', 'address_refused'], ['ftp://soc.liaoning.gov.cn/hook', 'invalid_webhook_url']] as const) {
+    for (const [url, code] of [
+      ['http://169.254.169.254/latest/meta-data/', 'address_refused'],
+      ['ftp://soc.liaoning.gov.cn/hook', 'invalid_webhook_url'],
+    ] as const) {
       const refused = await secadmin.call('PUT', '/api/v1/secops/settings', { webhooks: [{ url }] });
       expect(refused.statusCode, url).toBe(400);
       expect(refused.json().error).toMatchObject({ code, details: { field: 'webhooks[0].url' } });
@@ -127,7 +144,8 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
 
   it('a key pulling 50× its usual volume at 03:00: 较大 alert, key suspended, officer and secadmin notified, signed webhook, e-mail, incident with a 4-hour clock', async () => {
     const { grantId } = await grantJourney(w);
-    const read = (limit: number, after?: string) => w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+    const read = (limit: number, after?: string) =>
+      w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`);
     // The usual day: four rows an hour.
     for (const hour of ['2026-03-09T10:00:00+08:00', '2026-03-09T11:00:00+08:00', '2026-03-09T14:00:00+08:00']) {
       setVirtual(hour);
@@ -182,20 +200,30 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     // told their key is suspended and why.
     const consumerNotes = (await w.consumer.call('GET', '/api/v1/notifications')).json().items as any[];
     expect(consumerNotes.some((n) => n.kind === 'secops.alert')).toBe(false);
-    expect(consumerNotes.find((n) => n.kind === 'secops.key_contained' && n.body.containmentId === suspension.id)?.title).toMatch(/^API 密钥「.+」已暂停，待安全管理员解除：自动处置：/);
+    expect(consumerNotes.find((n) => n.kind === 'secops.key_contained' && n.body.containmentId === suspension.id)?.title).toMatch(
+      /^API 密钥「.+」已暂停，待安全管理员解除：自动处置：/,
+    );
 
     // Signed webhook (after one failed attempt) and e-mail.
     const hook = await within(CONDITION_MS, async () => hooks.find((h) => JSON.parse(h.body).alert?.id === alert.id), 'webhook');
     const expected = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(hook.body).digest('hex')}`;
     expect(hook.headers['x-pdx-signature']).toBe(expected);
-    expect(JSON.parse(hook.body)).toMatchObject({ type: 'pdx.secops.alert', alert: { severity: 'significant', detector: 'volume' }, containment: { kind: 'suspend_key' } });
+    expect(JSON.parse(hook.body)).toMatchObject({
+      type: 'pdx.secops.alert',
+      alert: { severity: 'significant', detector: 'volume' },
+      containment: { kind: 'suspend_key' },
+    });
     const mail = await within(CONDITION_MS, async () => mails.find((m) => m.raw.includes(alert.id)), 'e-mail');
     expect(mail.to).toEqual(['soc@liaoning.gov.cn']);
     // The receiver has the message before the sender records it as sent: wait for the record.
-    const deliveries = await within(CONDITION_MS, async () => {
-      const items = (await secadmin.call('GET', `/api/v1/secops/deliveries?alert=${alert.id}`)).json().items as any[];
-      return items.filter((d) => d.state === 'sent').length === 2 && items;
-    }, 'deliveries recorded as sent');
+    const deliveries = await within(
+      CONDITION_MS,
+      async () => {
+        const items = (await secadmin.call('GET', `/api/v1/secops/deliveries?alert=${alert.id}`)).json().items as any[];
+        return items.filter((d) => d.state === 'sent').length === 2 && items;
+      },
+      'deliveries recorded as sent',
+    );
     expect(deliveries.find((d) => d.channel === 'webhook')).toMatchObject({ state: 'sent', attempts: 2 });
     expect(deliveries.find((d) => d.channel === 'email')).toMatchObject({ state: 'sent' });
 
@@ -210,7 +238,10 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     // The platform's own timeline entries in both languages (the English console once showed the stored Chinese).
     const said = (kind: string) => (incident.timeline as any[]).find((e) => e.kind === kind && e.actorName === 'pdx');
     expect(said('opened')).toMatchObject({ text: '', message: { zh: '由告警自动创建', en: 'Opened automatically from an alert' } });
-    expect(said('action')).toMatchObject({ text: '', message: { zh: `暂停 API 密钥：${suspension.targetLabel}`, en: `Suspend API key: ${suspension.targetLabel}` } });
+    expect(said('action')).toMatchObject({
+      text: '',
+      message: { zh: `暂停 API 密钥：${suspension.targetLabel}`, en: `Suspend API key: ${suspension.targetLabel}` },
+    });
 
     // The secadmin lifts the suspension: recorded, and the key works again.
     const lifted = await secadmin.call('POST', `/api/v1/secops/containments/${suspension.id}/lift`, { reason: '核实为夜间批处理,已约谈使用方' });
@@ -223,7 +254,13 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
   it('a password-guessing run: account locked by the detector, 较大 for guessing across accounts from one address, reversible', async () => {
     const admin = w.admin;
     const orgId = await createOrg(admin, '省信访局');
-    const victim = await provisionUser({ login: async (u: string, p: string) => (await httpLogin(base, u, p)).client! } as never, admin, 'xf-officer', ['data_officer'], orgId);
+    const victim = await provisionUser(
+      { login: async (u: string, p: string) => (await httpLogin(base, u, p)).client! } as never,
+      admin,
+      'xf-officer',
+      ['data_officer'],
+      orgId,
+    );
     for (let i = 0; i < 5; i++) expect((await httpLogin(base, 'xf-officer', `Guess-${i}-Wrong!`)).status).toBe(401);
     for (const name of ['xf-admin', 'xf-root']) expect((await httpLogin(base, name, 'Password123!')).status).toBe(401);
 
@@ -231,10 +268,16 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect(byUser.severity).toBe('general');
     expect(byUser.facts.failures).toBeGreaterThanOrEqual(5);
     // The address's alert opens at the fifth failure and rises to 较大 once a third account is tried.
-    const byIp = await within(CONDITION_MS, async () => (await alerts('bruteForce')).find((a) => a.subject.startsWith('ip:') && a.severity === 'significant'), 'address alert at 较大');
+    const byIp = await within(
+      CONDITION_MS,
+      async () => (await alerts('bruteForce')).find((a) => a.subject.startsWith('ip:') && a.severity === 'significant'),
+      'address alert at 较大',
+    );
     expect(byIp.facts.accounts).toBeGreaterThanOrEqual(3);
 
-    const lock = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'lock_account' && c.targetId === victim.id);
+    const lock = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find(
+      (c) => c.kind === 'lock_account' && c.targetId === victim.id,
+    );
     expect(lock).toBeTruthy();
     // Locked for the detector's 60 minutes, longer than the sign-in lockout's 15.
     expect(Date.parse(lock.until) - Date.now()).toBeGreaterThan(50 * 60_000);
@@ -257,7 +300,11 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
       expect(res.json().error.code).toBe('api_key_revoked');
     }
     // Three uses, one alert with three hits (grouped by key).
-    const alert = await within(CONDITION_MS, async () => (await alerts('revokedKey')).find((a) => a.subject === `key:${row.id}` && a.hits === 3), 'revoked key alert, 3 hits');
+    const alert = await within(
+      CONDITION_MS,
+      async () => (await alerts('revokedKey')).find((a) => a.subject === `key:${row.id}` && a.hits === 3),
+      'revoked key alert, 3 hits',
+    );
     expect(alert.severity).toBe('general');
     expect(alert.evidence).toHaveLength(3);
     expect(alert.facts).toMatchObject({ reason: 'revoked', keyName: 'old-app' });
@@ -275,10 +322,14 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
       const res = await w.officer.call('POST', `/api/v1/datasets/${code}/versions?mode=replace`, body, { 'content-type': contentType });
       expect(res.statusCode, res.body).toBe(202);
       const jobId = res.json().jobId as string;
-      return within(CONDITION_MS, async () => {
-        const job = (await w.officer.call('GET', `/api/v1/jobs/${jobId}`)).json();
-        return job.state === 'succeeded' || job.state === 'failed' ? job : undefined;
-      }, 'load');
+      return within(
+        CONDITION_MS,
+        async () => {
+          const job = (await w.officer.call('GET', `/api/v1/jobs/${jobId}`)).json();
+          return job.state === 'succeeded' || job.state === 'failed' ? job : undefined;
+        },
+        'load',
+      );
     };
     expect((await upload(plain)).state).toBe('succeeded');
     expect((await w.officer.call('PUT', `/api/v1/datasets/${code}/classification`, { columns: [] })).statusCode).toBe(200);
@@ -292,7 +343,9 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect(alert.severity).toBe('significant');
     expect(alert.facts.columns).toEqual([expect.objectContaining({ name: '备注', grade: 4 })]);
     const datasetId = (await use().db.query<{ id: string }>('SELECT id FROM datasets WHERE code = $1', [code]))[0]!.id;
-    const freeze = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'freeze_dataset' && c.targetId === datasetId);
+    const freeze = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find(
+      (c) => c.kind === 'freeze_dataset' && c.targetId === datasetId,
+    );
     expect(freeze).toMatchObject({ automatic: true, targetLabel: code });
     const { isContained } = await import('../src/modules/secops/secops.module.ts');
     expect(await isContained(use().db, { datasetId })).toMatchObject({ contained: true, kind: 'freeze_dataset' });
@@ -302,16 +355,28 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
 
   it('events the sharing module is to record (IP range, quota) raise alerts and contain the key', async () => {
     const events = platform.services.events;
-    const keyId = (await use().db.query<{ id: string }>("SELECT id FROM api_keys WHERE revoked_at IS NULL AND org_id = $1 ORDER BY created_at LIMIT 1", [w.civilOrg]))[0]!.id;
+    const keyId = (
+      await use().db.query<{ id: string }>('SELECT id FROM api_keys WHERE revoked_at IS NULL AND org_id = $1 ORDER BY created_at LIMIT 1', [w.civilOrg])
+    )[0]!.id;
     const actor = { apiKeyId: keyId, orgId: w.civilOrg, userId: w.consumerId };
-    await events.record({ action: 'access.denied', result: 'denied', actor, dataset: w.code, ip: '203.0.113.9', details: { reason: 'ip_not_allowed', grantId: 'g-1' } });
+    await events.record({
+      action: 'access.denied',
+      result: 'denied',
+      actor,
+      dataset: w.code,
+      ip: '203.0.113.9',
+      details: { reason: 'ip_not_allowed', grantId: 'g-1' },
+    });
     const ip = await within(CONDITION_MS, async () => (await alerts('ipRange')).find((a) => a.subject === `key:${keyId}`), 'ip alert');
     expect(ip.severity).toBe('significant');
     expect((await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=1`)).json().error.code).toBe('api_key_suspended');
-    const suspension = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'suspend_key' && c.targetId === keyId);
+    const suspension = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find(
+      (c) => c.kind === 'suspend_key' && c.targetId === keyId,
+    );
     // The key's holder sees it: the key list says 已暂停, a notice names the key and the reason.
     const keyState = async () => ((await w.consumer.call('GET', '/api/v1/api-keys')).json().items as any[]).find((k) => k.id === keyId);
-    const notices = async (kind: string) => ((await w.consumer.call('GET', '/api/v1/notifications')).json().items as any[]).filter((n) => n.kind === kind && n.body.keyId === keyId);
+    const notices = async (kind: string) =>
+      ((await w.consumer.call('GET', '/api/v1/notifications')).json().items as any[]).filter((n) => n.kind === kind && n.body.keyId === keyId);
     expect(await keyState()).toMatchObject({ state: 'suspended', throttledUntil: null });
     const suspended = (await notices('secops.key_contained')).find((n) => n.body.containment === 'suspend_key');
     expect(suspended.body.containmentId).toBe(suspension.id);
@@ -321,16 +386,21 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     await secadmin.call('POST', `/api/v1/secops/containments/${suspension.id}/lift`, { reason: 'test' });
     expect((await keyState()).state).toBe('active');
 
-    for (let i = 0; i < 3; i++) await events.record({ action: 'data.quota_exceeded', result: 'denied', actor, dataset: w.code, details: { grantId: 'g-1', quota: 'rows_per_day' } });
+    for (let i = 0; i < 3; i++)
+      await events.record({ action: 'data.quota_exceeded', result: 'denied', actor, dataset: w.code, details: { grantId: 'g-1', quota: 'rows_per_day' } });
     const quota = await within(CONDITION_MS, async () => (await alerts('quota'))[0], 'quota alert');
     expect(quota.severity).toBe('general');
     const refused = await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=1`);
     expect(refused.json().error.code).toBe('api_key_throttled');
-    const throttle = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find((c) => c.kind === 'throttle_key' && c.targetId === keyId);
+    const throttle = ((await secadmin.call('GET', '/api/v1/secops/containments?active=true')).json().items as any[]).find(
+      (c) => c.kind === 'throttle_key' && c.targetId === keyId,
+    );
     expect(Date.parse(throttle.until) - Date.now()).toBeGreaterThan(10 * 60_000);
     // 限流至 hh:mm (China Standard Time) in the key list's data and in the notice, with the end time.
     expect(await keyState()).toMatchObject({ state: 'throttled', throttledUntil: new Date(throttle.until).toISOString() });
-    const hhmm = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(throttle.until));
+    const hhmm = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+      new Date(throttle.until),
+    );
     const throttled = (await notices('secops.key_contained')).find((n) => n.body.containment === 'throttle_key');
     expect(throttled.title).toContain(`已限流至 ${hhmm}`);
     expect(throttled.body.until).toBe(new Date(throttle.until).toISOString());
@@ -339,7 +409,11 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
   });
 
   it('incident workflow: forward only, owner, actions, report clock warning, report export', async () => {
-    const opened = await secadmin.call('POST', '/api/v1/secops/incidents', { title: '疑似 API 密钥泄露', severity: 'significant', description: '朝阳市民政局密钥夜间异常调用' });
+    const opened = await secadmin.call('POST', '/api/v1/secops/incidents', {
+      title: '疑似 API 密钥泄露',
+      severity: 'significant',
+      description: '朝阳市民政局密钥夜间异常调用',
+    });
     expect(opened.statusCode, opened.body).toBe(201);
     const id = opened.json().incident.id as string;
     const secadminId = (await secadmin.call('GET', '/api/v1/auth/me')).json().user?.id ?? (await secadmin.call('GET', '/api/v1/auth/me')).json().id;
@@ -354,7 +428,11 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
 
     // The final report's clock: warn 30 days ahead and the warning arrives as an alert on the incident.
     const current = (await secadmin.call('GET', '/api/v1/secops/settings')).json();
-    const put = await secadmin.call('PUT', '/api/v1/secops/settings', { ...current, webhooks: current.webhooks.map((h: { url: string; minSeverity: string }) => ({ url: h.url, minSeverity: h.minSeverity })), reporting: { firstReportHours: 4, finalReportDays: 30, warnBeforeMinutes: 31 * 24 * 60 } });
+    const put = await secadmin.call('PUT', '/api/v1/secops/settings', {
+      ...current,
+      webhooks: current.webhooks.map((h: { url: string; minSeverity: string }) => ({ url: h.url, minSeverity: h.minSeverity })),
+      reporting: { firstReportHours: 4, finalReportDays: 30, warnBeforeMinutes: 31 * 24 * 60 },
+    });
     expect(put.statusCode, put.body).toBe(200);
     expect(put.json().webhooks[0].hasSecret).toBe(true);
     const warning = await within(CONDITION_MS, async () => (await alerts('reportClock')).find((a) => a.subject === `incident:${id}:final`), 'clock warning');
@@ -370,7 +448,11 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const regraded = (await secadmin.call('POST', `/api/v1/secops/incidents/${id}/severity`, { severity: 'major' })).json();
     expect((regraded.timeline as any[]).find((e) => e.kind === 'severity').message).toEqual({ zh: '较大 → 重大', en: 'Significant → Major' });
 
-    const closed = await secadmin.call('POST', `/api/v1/secops/incidents/${id}/transition`, { state: 'closed', note: '结案', summary: '密钥外泄,已处置;加强密钥保管' });
+    const closed = await secadmin.call('POST', `/api/v1/secops/incidents/${id}/transition`, {
+      state: 'closed',
+      note: '结案',
+      summary: '密钥外泄,已处置;加强密钥保管',
+    });
     expect(closed.statusCode, closed.body).toBe(200);
     const md = await secadmin.call('GET', `/api/v1/secops/incidents/${id}/report?format=md`);
     expect(md.statusCode).toBe(200);

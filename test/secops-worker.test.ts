@@ -13,7 +13,16 @@ describeEachBackend('secops worker', ({ use }) => {
 
   beforeAll(async () => {
     t = await startTestApp(use().db);
-    const deps = { db: t.db, events: t.services.events, audit: t.services.audit, sealer: t.services.keyring, egress: t.services.egress, onError: (e: unknown) => { throw e; } };
+    const deps = {
+      db: t.db,
+      events: t.services.events,
+      audit: t.services.audit,
+      sealer: t.services.keyring,
+      egress: t.services.egress,
+      onError: (e: unknown) => {
+        throw e;
+      },
+    };
     // Two workers on one database, as two pdx processes would run them.
     a = createSecopsService(deps);
     b = createSecopsService(deps);
@@ -24,12 +33,31 @@ describeEachBackend('secops worker', ({ use }) => {
     const [k1, k2] = [randomUUID(), randomUUID()];
     const time = new Date().toISOString();
     const read = (seq: number, key: string, rows: number) =>
-      ({ seq, time, action: 'data.read', result: 'success', actorApiKeyId: key, actorUserId: null, actorOrgId: null, dataset: null, details: { rowCount: rows } }) as unknown as AuditRecord;
+      ({
+        seq,
+        time,
+        action: 'data.read',
+        result: 'success',
+        actorApiKeyId: key,
+        actorUserId: null,
+        actorOrgId: null,
+        dataset: null,
+        details: { rowCount: rows },
+      }) as unknown as AuditRecord;
     const ctx = { q: t.db, eventTime: (r: AuditRecord) => new Date(r.time), columnGrades: async () => new Map() } as unknown as DetectorContext;
     const denied = { ...read(3, k1, 99), result: 'denied' } as AuditRecord;
-    expect(await countUsage([read(1, k1, 10), read(2, k2, 5), denied, read(4, k1, 7)], ctx)).toEqual(new Map([[1, 10], [2, 5], [4, 17]]));
+    expect(await countUsage([read(1, k1, 10), read(2, k2, 5), denied, read(4, k1, 7)], ctx)).toEqual(
+      new Map([
+        [1, 10],
+        [2, 5],
+        [4, 17],
+      ]),
+    );
     expect(await countUsage([read(5, k1, 3)], ctx)).toEqual(new Map([[5, 20]]));
-    const rows = await t.db.query<{ subject: string; rows: string; requests: number }>('SELECT subject, rows::text, requests FROM secops_usage WHERE subject = ANY($1::text[]) ORDER BY requests', [[`key:${k1}`, `key:${k2}`]]);
+    const rows = await t.db.query<{ subject: string; rows: string; requests: number }>(
+      'SELECT subject, rows::text, requests FROM secops_usage WHERE subject = ANY($1::text[]) ORDER BY requests',
+      [[`key:${k1}`, `key:${k2}`]],
+    );
     expect(rows).toEqual([
       { subject: `key:${k2}`, rows: '5', requests: 1 },
       { subject: `key:${k1}`, rows: '20', requests: 3 },
@@ -38,7 +66,13 @@ describeEachBackend('secops worker', ({ use }) => {
 
   it('two workers never judge the same record twice, and the cursor ends at the head', async () => {
     for (let i = 0; i < 12; i++) {
-      await t.services.events.record({ action: 'auth.login', result: 'failure', actor: { username: 'nobody' }, ip: '198.51.100.7', details: { reason: 'unknown_user' } });
+      await t.services.events.record({
+        action: 'auth.login',
+        result: 'failure',
+        actor: { username: 'nobody' },
+        ip: '198.51.100.7',
+        details: { reason: 'unknown_user' },
+      });
     }
     await Promise.all([a.processBatch(), b.processBatch(), a.processBatch(), b.processBatch()]);
     while ((await a.processBatch()) > 0);

@@ -59,7 +59,10 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
 
   it('exports: a file job with an expiring link, same checks and masking, re-checked at download', async () => {
     const { grantId } = await grantJourney(w);
-    const created = await w.keyClient.call('POST', `/api/v1/datasets/${w.code}/exports`, { format: 'csv', query: `grant=${grantId}&select=姓名,户籍地,身份证号&户籍地=eq.朝阳市` });
+    const created = await w.keyClient.call('POST', `/api/v1/datasets/${w.code}/exports`, {
+      format: 'csv',
+      query: `grant=${grantId}&select=姓名,户籍地,身份证号&户籍地=eq.朝阳市`,
+    });
     expect(created.statusCode).toBe(202);
     const { id, jobId, downloadUrl } = created.json();
     const job = await waitForJob(w.keyClient, jobId);
@@ -67,14 +70,20 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
     expect((await w.keyClient.call('GET', `/api/v1/exports/${id}`)).json()).toMatchObject({ state: 'ready' });
     const file = await w.keyClient.call('GET', downloadUrl);
     expect(file.statusCode).toBe(200);
-    const lines = file.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = file.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).toBe('姓名,户籍地,身份证号');
     expect(lines.length).toBeGreaterThan(2);
     for (const line of lines.slice(1)) expect(line).toMatch(/^\S\*+,朝阳市,[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     expect(t.events.some((e) => e.action === 'data.export' && (e.details as { grantId: string }).grantId === grantId)).toBe(true);
     expect(t.events.some((e) => e.action === 'data.download')).toBe(true);
     // The file and its query are sealed in the database: no value of the file, no filter value, in clear.
-    const stored = await use().db.query<{ query: string; data: Buffer }>('SELECT e.query::text AS query, c.data FROM share_exports e JOIN share_export_chunks c ON c.export_id = e.id WHERE e.id = $1', [id]);
+    const stored = await use().db.query<{ query: string; data: Buffer }>(
+      'SELECT e.query::text AS query, c.data FROM share_exports e JOIN share_export_chunks c ON c.export_id = e.id WHERE e.id = $1',
+      [id],
+    );
     expect(stored.length).toBeGreaterThan(0);
     for (const row of stored) {
       expect(row.query).not.toContain('朝阳市');
@@ -140,7 +149,10 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
       // the database at that instant): refused on the first request after the end, on both processes.
       // The end leaves the two reads before it ample time on a loaded machine; the test waits for it.
       const ending = await grantJourney(w);
-      const [{ end }] = (await t.db.query<{ end: Date }>(`UPDATE share_grants SET expires_at = now() + interval '20 seconds' WHERE id = $1 RETURNING expires_at AS end`, [ending.grantId])) as [{ end: Date }];
+      const [{ end }] = (await t.db.query<{ end: Date }>(
+        `UPDATE share_grants SET expires_at = now() + interval '20 seconds' WHERE id = $1 RETURNING expires_at AS end`,
+        [ending.grantId],
+      )) as [{ end: Date }];
       for (const i of [0, 1]) expect((await read(i, ending.grantId)).status).toBe(200);
       await expect.poll(() => Date.now() > end.getTime() + 50).toBe(true);
       for (const i of [0, 1]) {
@@ -187,7 +199,9 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
       // The dataset itself changed (here: no longer shared) holds on the next request on both processes.
       const last = await grantJourney(w);
       for (const i of [0, 1]) expect((await read(i, last.grantId)).status).toBe(200);
-      const [{ share_type: shareType }] = (await t.db.query<{ share_type: string }>(`SELECT share_type FROM datasets WHERE code = $1`, [w.code])) as [{ share_type: string }];
+      const [{ share_type: shareType }] = (await t.db.query<{ share_type: string }>(`SELECT share_type FROM datasets WHERE code = $1`, [w.code])) as [
+        { share_type: string },
+      ];
       await t.db.query(`UPDATE datasets SET share_type = 'none' WHERE code = $1`, [w.code]);
       for (const i of [0, 1]) {
         const res = await read(i, last.grantId);
@@ -239,7 +253,9 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
     await lift(frozen);
     expect((await read(b.grantId)).statusCode).toBe(200);
 
-    const [key] = await t.db.query<{ id: string }>('SELECT id FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at LIMIT 1', [w.civilOrg]);
+    const [key] = await t.db.query<{ id: string }>('SELECT id FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at LIMIT 1', [
+      w.civilOrg,
+    ]);
     const keyHold = await contain('suspend_key', key!.id);
     const res = await read(a.grantId);
     // Refused by authentication (401) or by the data path (403 contained): never data.

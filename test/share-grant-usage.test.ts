@@ -57,7 +57,10 @@ describeEachBackend('usage per grant', ({ use }) => {
     const other = await grantJourney({ ...w, consumer: w.otherConsumer }, {}, {});
     const jz = t.withKey(w.otherKey);
     expect((await jz.call('GET', `/api/v1/datasets/${w.code}/records?limit=4`)).statusCode).toBe(200);
-    const both = (await w.officer.call('GET', `/api/v1/share/grants?dataset=${w.code}`)).json().items as { id: string; usage: { calls: number; rows: number } }[];
+    const both = (await w.officer.call('GET', `/api/v1/share/grants?dataset=${w.code}`)).json().items as {
+      id: string;
+      usage: { calls: number; rows: number };
+    }[];
     expect(both.find((g) => g.id === other.grantId)?.usage).toMatchObject({ calls: 1, rows: 4 });
     expect(both.find((g) => g.id === grantId)?.usage).toMatchObject({ calls: 2, rows: 8 });
   });

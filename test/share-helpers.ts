@@ -50,7 +50,12 @@ export async function uploadCsv(officer: Client, code: string, csv: string): Pro
 }
 
 /** Creates, loads, confirms the classification of and publishes a dataset from CSV text; returns its code. */
-export async function publishCsv(officer: Client, name: string, csv: string, shareType: 'conditional' | 'unconditional' | 'none' = 'conditional'): Promise<string> {
+export async function publishCsv(
+  officer: Client,
+  name: string,
+  csv: string,
+  shareType: 'conditional' | 'unconditional' | 'none' = 'conditional',
+): Promise<string> {
   const created = await officer.call('POST', '/api/v1/datasets', { name, summary: name, share_type: shareType });
   if (created.statusCode !== 201) throw new Error(`create dataset: ${created.body}`);
   const code = created.json().code as string;
@@ -64,7 +69,10 @@ export async function publishCsv(officer: Client, name: string, csv: string, sha
 }
 
 /** Creates, loads and publishes a people dataset; returns its code. */
-export async function publishPeople(officer: Client, options: { name?: string; shareType?: 'conditional' | 'unconditional' | 'none'; rows?: number; seed?: number } = {}): Promise<string> {
+export async function publishPeople(
+  officer: Client,
+  options: { name?: string; shareType?: 'conditional' | 'unconditional' | 'none'; rows?: number; seed?: number } = {},
+): Promise<string> {
   return publishCsv(officer, options.name ?? '户籍人口信息', peopleCsv(options.rows ?? 300, options.seed ?? 7), options.shareType);
 }
 

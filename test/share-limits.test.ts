@@ -41,9 +41,18 @@ describeEachBackend('data path limits: UTC offsets and pseudonym scans', ({ use 
   const read = (query: string) => w.keyClient.call('GET', `/api/v1/datasets/${air}/records${query}`);
 
   it("refuses a request's row filter with an impossible offset, naming rowFilter", async () => {
-    const columns = (await w.officer.call('GET', `/api/v1/datasets/${air}/columns`)).json().items.map((c: { name: string; dataType: string }) => `${c.name}:${c.dataType}`);
+    const columns = (await w.officer.call('GET', `/api/v1/datasets/${air}/columns`))
+      .json()
+      .items.map((c: { name: string; dataType: string }) => `${c.name}:${c.dataType}`);
     expect(columns).toContain('采集时间:timestamp');
-    const base = { dataset: air, columns: ['站点', '采集时间', 'PM25'], purpose: '大气污染联防联控', purposeCategory: 'other', legalBasis: '《大气污染防治法》', endDate: '2099-01-01' };
+    const base = {
+      dataset: air,
+      columns: ['站点', '采集时间', 'PM25'],
+      purpose: '大气污染联防联控',
+      purposeCategory: 'other',
+      legalBasis: '《大气污染防治法》',
+      endDate: '2099-01-01',
+    };
     for (const bad of BAD_OFFSETS) {
       const res = await w.consumer.call('POST', '/api/v1/share/requests', { ...base, rowFilter: rowFilter('gt', bad) });
       expect(res.statusCode, bad).toBe(400);
@@ -56,19 +65,29 @@ describeEachBackend('data path limits: UTC offsets and pseudonym scans', ({ use 
   });
 
   it('refuses to approve a grant whose row filter holds an impossible offset, naming rowFilter', async () => {
-    const columns = [{ name: '站点', mode: 'clear' }, { name: '采集时间', mode: 'clear' }, { name: 'PM25', mode: 'clear' }];
+    const columns = [
+      { name: '站点', mode: 'clear' },
+      { name: '采集时间', mode: 'clear' },
+      { name: 'PM25', mode: 'clear' },
+    ];
     for (const bad of BAD_OFFSETS) {
       const res = await w.officer.call('POST', `/api/v1/share/requests/${requestId}/approve`, { columns, rowFilter: rowFilter('lt', bad) });
       expect(res.statusCode, bad).toBe(400);
       expect(res.json().error).toMatchObject({ code: 'invalid_value', details: { field: 'rowFilter', column: '采集时间' } });
     }
     // A request stored before the check (its row filter written straight into the database) is checked again at approval.
-    await t.db.query(`UPDATE share_requests SET requested_filter = $2 WHERE id = $1`, [requestId, JSON.stringify({ and: [{ column: '采集时间', op: 'gt', value: BAD_OFFSETS[0] }] })]);
+    await t.db.query(`UPDATE share_requests SET requested_filter = $2 WHERE id = $1`, [
+      requestId,
+      JSON.stringify({ and: [{ column: '采集时间', op: 'gt', value: BAD_OFFSETS[0] }] }),
+    ]);
     const stale = await w.officer.call('POST', `/api/v1/share/requests/${requestId}/approve`, { columns });
     expect(stale.statusCode).toBe(400);
     expect(stale.json().error.details).toMatchObject({ field: 'rowFilter' });
 
-    const approved = await w.officer.call('POST', `/api/v1/share/requests/${requestId}/approve`, { columns, rowFilter: rowFilter('gte', '2024-05-01T00:00:00+08:00') });
+    const approved = await w.officer.call('POST', `/api/v1/share/requests/${requestId}/approve`, {
+      columns,
+      rowFilter: rowFilter('gte', '2024-05-01T00:00:00+08:00'),
+    });
     expect(approved.statusCode, approved.body).toBe(200);
     if (approved.json().state === 'provider_approved') {
       expect((await w.secadmin.call('POST', `/api/v1/share/requests/${requestId}/security-approve`, {})).statusCode).toBe(200);
@@ -78,7 +97,11 @@ describeEachBackend('data path limits: UTC offsets and pseudonym scans', ({ use 
 
   it('answers a filter or a forged cursor with an impossible offset with a 400 naming the parameter, never a 500', async () => {
     for (const bad of BAD_OFFSETS) {
-      const filters: [string, string][] = [['采集时间', `gt.${bad}`], ['or', `(采集时间.lt.${bad},PM25.gt.30)`], ['采集时间', `in.(${bad})`]];
+      const filters: [string, string][] = [
+        ['采集时间', `gt.${bad}`],
+        ['or', `(采集时间.lt.${bad},PM25.gt.30)`],
+        ['采集时间', `in.(${bad})`],
+      ];
       for (const filter of filters) {
         const res = await read(`?${new URLSearchParams([filter])}`);
         expect(res.statusCode, `${filter.join('=')}: ${res.body}`).toBe(400);
@@ -94,7 +117,10 @@ describeEachBackend('data path limits: UTC offsets and pseudonym scans', ({ use 
 
   it('a grant written with an impossible offset before the check answers 400 on read, not 500', async () => {
     const grantId = (await w.consumer.call('GET', `/api/v1/share/requests/${requestId}`)).json().grantId;
-    await t.db.query(`UPDATE share_grants SET row_filter = $2 WHERE id = $1`, [grantId, JSON.stringify({ and: [{ column: '采集时间', op: 'gt', value: BAD_OFFSETS[2] }] })]);
+    await t.db.query(`UPDATE share_grants SET row_filter = $2 WHERE id = $1`, [
+      grantId,
+      JSON.stringify({ and: [{ column: '采集时间', op: 'gt', value: BAD_OFFSETS[2] }] }),
+    ]);
     const res = await read('?limit=5');
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('invalid_value');

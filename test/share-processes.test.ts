@@ -21,7 +21,10 @@ interface PdxProcess {
 /** Starts `pdx start` and resolves with the URL it prints. */
 function startPdx(env: Record<string, string>): Promise<PdxProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-proc-'));
-  const child = spawn('node', ['bin/pdx.js', 'start'], { env: { ...process.env, ...env, PDX_DATA_DIR: dataDir, PDX_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node', ['bin/pdx.js', 'start'], {
+    env: { ...process.env, ...env, PDX_DATA_DIR: dataDir, PDX_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -54,7 +57,10 @@ describe('revocation across two pdx processes on one PostgreSQL', () => {
     };
     a = await startPdx(env);
     b = await startPdx(env);
-    const t = { login: async (u: string, p: string) => (await httpLogin(a.url, u, p)).client!, withKey: (key: string) => httpClient(a.url, { authorization: `Bearer ${key}` }) };
+    const t = {
+      login: async (u: string, p: string) => (await httpLogin(a.url, u, p)).client!,
+      withKey: (key: string) => httpClient(a.url, { authorization: `Bearer ${key}` }),
+    };
     w = await shareWorld(t as unknown as ShareTestApp, 200);
     await grantJourney(w);
   });

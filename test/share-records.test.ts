@@ -15,7 +15,8 @@ describeEachBackend('records API: the view compiled from the grant', ({ use }) =
   let t: ShareTestApp;
   let w: ShareWorld;
   let grantId: string;
-  const get = (query: string, headers: Record<string, string> = {}) => w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records${query}`, undefined, headers);
+  const get = (query: string, headers: Record<string, string> = {}) =>
+    w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records${query}`, undefined, headers);
 
   beforeAll(async () => {
     t = await startShareApp(use().db);
@@ -66,7 +67,12 @@ describeEachBackend('records API: the view compiled from the grant', ({ use }) =
     const path = url.pathname.replace('210000-000001', w.code);
     const res = await w.keyClient.call('GET', `${path}?${data.join('&')}`);
     expect(res.statusCode, res.body).toBe(200);
-    const shown = JSON.parse(/^# (\{"rows".*)$/m.exec(blocks.find((b) => b.includes(example.slice(0, 30)))!)![1]!.replace(',…]', ']').replace('"…"', 'null')) as { rows: Record<string, string>[] };
+    const shown = JSON.parse(
+      /^# (\{"rows".*)$/m
+        .exec(blocks.find((b) => b.includes(example.slice(0, 30)))!)![1]!
+        .replace(',…]', ']')
+        .replace('"…"', 'null'),
+    ) as { rows: Record<string, string>[] };
     const rows = res.json().rows as Record<string, unknown>[];
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.length).toBeLessThanOrEqual(100);
@@ -80,7 +86,15 @@ describeEachBackend('records API: the view compiled from the grant', ({ use }) =
       dataset: w.code,
       result: 'success',
       actor: { apiKeyId: expect.any(String), orgId: w.civilOrg },
-      details: { columns: [{ name: '姓名', mode: 'masked' }, { name: '人口数', mode: 'clear' }], rowCount: 3, grantId, purpose: '低保资格核验' },
+      details: {
+        columns: [
+          { name: '姓名', mode: 'masked' },
+          { name: '人口数', mode: 'clear' },
+        ],
+        rowCount: 3,
+        grantId,
+        purpose: '低保资格核验',
+      },
     });
     expect((event.details as { filter: { grant: unknown } }).filter.grant).toEqual({ and: [{ column: '户籍地', op: 'eq', value: '朝阳市' }] });
     const history = await w.auditor.call('GET', `/api/v1/audit/access-history?dataset=${w.code}&column=${encodeURIComponent('姓名')}`);
@@ -181,7 +195,10 @@ describeEachBackend('records API: the view compiled from the grant', ({ use }) =
   it('answers NDJSON and CSV by Accept, streamed', async () => {
     const nd = await get('?select=姓名,人口数&limit=5', { accept: 'application/x-ndjson' });
     expect(nd.headers['content-type']).toContain('application/x-ndjson');
-    const lines = nd.body.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = nd.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(5);
     expect(Object.keys(lines[0])).toEqual(['姓名', '人口数']);
     expect(nd.headers['x-next-cursor']).toMatch(/^\d+$/);
@@ -204,7 +221,18 @@ describeEachBackend('records API: the view compiled from the grant', ({ use }) =
     const payloads = ["' OR 1=1 --", '"; DROP TABLE datasets; --', '1) OR (1=1', "朝阳市' UNION SELECT * FROM users --", '\\', '%', '_', '*'];
     for (const p of payloads) {
       const e = encodeURIComponent(p);
-      for (const query of [`?户籍地=eq.${e}`, `?户籍地=like.${e}`, `?户籍地=in.(${e})`, `?or=(户籍地.eq.${e})`, `?select=${e}`, `?order=${e}`, `?${e}=eq.1`, `?after=${e}`, `?limit=${e}`, `?户籍地=${e}`]) {
+      for (const query of [
+        `?户籍地=eq.${e}`,
+        `?户籍地=like.${e}`,
+        `?户籍地=in.(${e})`,
+        `?or=(户籍地.eq.${e})`,
+        `?select=${e}`,
+        `?order=${e}`,
+        `?${e}=eq.1`,
+        `?after=${e}`,
+        `?limit=${e}`,
+        `?户籍地=${e}`,
+      ]) {
         const res = await get(query);
         expect([200, 400], `${query}`).toContain(res.statusCode);
         if (res.statusCode === 200) {
@@ -217,7 +245,7 @@ describeEachBackend('records API: the view compiled from the grant', ({ use }) =
         }
       }
     }
-    const tables = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM datasets");
+    const tables = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM datasets');
     expect(tables[0]!.n).toBeGreaterThan(0);
   });
 
@@ -243,10 +271,20 @@ describeEachBackend('records API: the view compiled from the grant', ({ use }) =
 
   it('核验 on an encrypted column works through the blind index', async () => {
     const req = await w.consumer.call('POST', '/api/v1/share/requests', {
-      dataset: w.code, columns: ['姓名', '身份证号'], purpose: '身份核验', purposeCategory: 'public_service', legalBasis: '《居民身份证法》', endDate: '2099-01-01',
+      dataset: w.code,
+      columns: ['姓名', '身份证号'],
+      purpose: '身份核验',
+      purposeCategory: 'public_service',
+      legalBasis: '《居民身份证法》',
+      endDate: '2099-01-01',
     });
     const id = req.json().id;
-    const approved = await w.officer.call('POST', `/api/v1/share/requests/${id}/approve`, { columns: [{ name: '姓名', mode: 'verify' }, { name: '身份证号', mode: 'verify' }] });
+    const approved = await w.officer.call('POST', `/api/v1/share/requests/${id}/approve`, {
+      columns: [
+        { name: '姓名', mode: 'verify' },
+        { name: '身份证号', mode: 'verify' },
+      ],
+    });
     expect(approved.json().state).toBe('provider_approved');
     const active = await w.secadmin.call('POST', `/api/v1/share/requests/${id}/security-approve`, {});
     const verifyGrant = active.json().grantId as string;
@@ -267,11 +305,20 @@ describeEachBackend('records API: the view compiled from the grant', ({ use }) =
   it('records filter values on personal columns masked, never in clear: audit log, pg_dump, error messages', async () => {
     // A grant with 身份证号 and 出生日期 in clear (the provider and the secadmin approve).
     const req = await w.consumer.call('POST', '/api/v1/share/requests', {
-      dataset: w.code, columns: ['姓名', '身份证号', '出生日期', '户籍地'], purpose: '户籍核查', purposeCategory: 'public_service', legalBasis: '《居民身份证法》', endDate: '2099-01-01',
+      dataset: w.code,
+      columns: ['姓名', '身份证号', '出生日期', '户籍地'],
+      purpose: '户籍核查',
+      purposeCategory: 'public_service',
+      legalBasis: '《居民身份证法》',
+      endDate: '2099-01-01',
     });
     const id = req.json().id;
     await w.officer.call('POST', `/api/v1/share/requests/${id}/approve`, {
-      columns: [{ name: '身份证号', mode: 'clear' }, { name: '出生日期', mode: 'clear' }, { name: '户籍地', mode: 'clear' }],
+      columns: [
+        { name: '身份证号', mode: 'clear' },
+        { name: '出生日期', mode: 'clear' },
+        { name: '户籍地', mode: 'clear' },
+      ],
       impactAssessment: '已完成个人信息保护影响评估',
     });
     const clearGrant = (await w.secadmin.call('POST', `/api/v1/share/requests/${id}/security-approve`, {})).json().grantId as string;

@@ -18,7 +18,12 @@ import { apiKey, startShareApp, uploadCsv, type ShareTestApp } from './share-hel
 const petitions = generateDocuments(424, 60)
   .text.split('\n\n')
   .filter((d) => d.trim())
-  .map((d, i) => ({ no: `XF2024${String(i + 1).padStart(6, '0')}`, content: d.replaceAll('\n', ' '), kind: ['城乡建设', '劳动社保', '农村农业'][i % 3]!, visits: 1 + (i % 4) }));
+  .map((d, i) => ({
+    no: `XF2024${String(i + 1).padStart(6, '0')}`,
+    content: d.replaceAll('\n', ' '),
+    kind: ['城乡建设', '劳动社保', '农村农业'][i % 3]!,
+    visits: 1 + (i % 4),
+  }));
 
 function csv(): string {
   const quote = (s: string) => `"${s.replaceAll('"', '""')}"`;
@@ -44,8 +49,16 @@ describeEachBackend('the redacted grant mode', ({ use }) => {
   let code: string;
   let grantId: string;
   const requestColumns = (columns: string[]) =>
-    consumer.call('POST', '/api/v1/share/requests', { dataset: code, columns, purpose: '信访事项督办', purposeCategory: 'administrative_duty', legalBasis: '《信访工作条例》', endDate: '2099-12-31' });
-  const records = (query: string, headers: Record<string, string> = {}) => t.withKey(key).call('GET', `/api/v1/datasets/${code}/records${query}`, undefined, headers);
+    consumer.call('POST', '/api/v1/share/requests', {
+      dataset: code,
+      columns,
+      purpose: '信访事项督办',
+      purposeCategory: 'administrative_duty',
+      legalBasis: '《信访工作条例》',
+      endDate: '2099-12-31',
+    });
+  const records = (query: string, headers: Record<string, string> = {}) =>
+    t.withKey(key).call('GET', `/api/v1/datasets/${code}/records${query}`, undefined, headers);
 
   beforeAll(async () => {
     t = await startShareApp(use().db, { PDX_UPSTREAM_ALLOW: '127.0.0.1/32' });
@@ -132,12 +145,15 @@ describeEachBackend('the redacted grant mode', ({ use }) => {
     expect((await waitForJob(t.withKey(key), jobId)).error).toBeNull();
     const file = await t.withKey(key).call('GET', downloadUrl);
     expect(file.statusCode).toBe(200);
-    const lines = file.body.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    const lines = file.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
     expect(lines.map((l) => l['事项内容'])).toEqual(petitions.map((p) => redactText(p.content, 'placeholder')));
     expectNoLeak(file.body);
   });
 
-  it('push deliveries into the consumer\'s database are redacted too', async () => {
+  it("push deliveries into the consumer's database are redacted too", async () => {
     const target = await createServerDatabase();
     const client = new pg.Client(target.url);
     await client.connect();
@@ -154,7 +170,13 @@ describeEachBackend('the redacted grant mode', ({ use }) => {
         tls: 'off',
       });
       expect(added.statusCode, added.body).toBe(201);
-      const sub = await consumer.call('POST', '/api/v1/exchange/subscriptions', { grantId, targetId: added.json().id, mode: 'full', intervalMinutes: 60, table: 'petitions' });
+      const sub = await consumer.call('POST', '/api/v1/exchange/subscriptions', {
+        grantId,
+        targetId: added.json().id,
+        mode: 'full',
+        intervalMinutes: 60,
+        table: 'petitions',
+      });
       expect(sub.statusCode, sub.body).toBe(201);
       const run = await consumer.call('POST', `/api/v1/exchange/subscriptions/${sub.json().id}/deliver`);
       expect(run.statusCode, run.body).toBe(202);

@@ -47,9 +47,15 @@ describeEachBackend('share requests, approvals and grants', ({ use }) => {
     // A column that was not requested cannot be granted.
     const extra = await w.officer.call('POST', `/api/v1/share/requests/${r.id}/approve`, { columns: [{ name: '手机号', mode: 'clear' }] });
     expect(extra.json().error.code).toBe('column_not_requested');
-    const badCidr = await w.officer.call('POST', `/api/v1/share/requests/${r.id}/approve`, { columns: [{ name: '姓名', mode: 'masked' }], ipRanges: ['10.0.0.0/33'] });
+    const badCidr = await w.officer.call('POST', `/api/v1/share/requests/${r.id}/approve`, {
+      columns: [{ name: '姓名', mode: 'masked' }],
+      ipRanges: ['10.0.0.0/33'],
+    });
     expect(badCidr.json().error.code).toBe('invalid_ip_range');
-    const badFilter = await w.officer.call('POST', `/api/v1/share/requests/${r.id}/approve`, { columns: [{ name: '姓名', mode: 'masked' }], rowFilter: '不存在=eq.1' });
+    const badFilter = await w.officer.call('POST', `/api/v1/share/requests/${r.id}/approve`, {
+      columns: [{ name: '姓名', mode: 'masked' }],
+      rowFilter: '不存在=eq.1',
+    });
     expect(badFilter.json().error).toMatchObject({ code: 'unknown_column', details: { column: '不存在' } });
 
     const approved = await w.officer.call('POST', `/api/v1/share/requests/${r.id}/approve`, {
@@ -88,13 +94,20 @@ describeEachBackend('share requests, approvals and grants', ({ use }) => {
     const marked = await w.consumer.call('POST', '/api/v1/notifications/read-all');
     expect(marked.json().marked).toBeGreaterThan(0);
     expect((await w.consumer.call('GET', '/api/v1/notifications')).json().unread).toBe(0);
-    expect(t.events.filter((e) => e.action.startsWith('share.')).map((e) => e.action)).toEqual(expect.arrayContaining(['share.request', 'share.approve', 'share.security_approve']));
+    expect(t.events.filter((e) => e.action.startsWith('share.')).map((e) => e.action)).toEqual(
+      expect.arrayContaining(['share.request', 'share.approve', 'share.security_approve']),
+    );
   });
 
   it('a request without 4级 columns is active after the provider alone; rejection and revocation are recorded', async () => {
     const req = await w.consumer.call('POST', '/api/v1/share/requests', { ...baseRequest(), columns: ['姓名', '户籍地'] });
     expect(req.json().needsSecurity).toBe(false);
-    const approved = await w.officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: '姓名', mode: 'masked' }, { name: '户籍地', mode: 'clear' }] });
+    const approved = await w.officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, {
+      columns: [
+        { name: '姓名', mode: 'masked' },
+        { name: '户籍地', mode: 'clear' },
+      ],
+    });
     expect(approved.json().state).toBe('active');
 
     const other = await w.consumer.call('POST', '/api/v1/share/requests', { ...baseRequest(), columns: ['户籍地'] });

@@ -33,12 +33,31 @@ describeEachBackend('share security matrix and API fuzz', ({ use }) => {
       const world = { ...w, code };
       if (state === 'none') continue;
       if (state === 'pending') {
-        await w.consumer.call('POST', '/api/v1/share/requests', { dataset: code, columns: ['姓名'], purpose: '测试用途', purposeCategory: 'other', legalBasis: '测试依据', endDate: '2099-01-01' });
+        await w.consumer.call('POST', '/api/v1/share/requests', {
+          dataset: code,
+          columns: ['姓名'],
+          purpose: '测试用途',
+          purposeCategory: 'other',
+          legalBasis: '测试依据',
+          endDate: '2099-01-01',
+        });
         continue;
       }
       if (state === 'provider_approved') {
-        const r = await w.consumer.call('POST', '/api/v1/share/requests', { dataset: code, columns: ['姓名', '身份证号'], purpose: '测试用途', purposeCategory: 'other', legalBasis: '测试依据', endDate: '2099-01-01' });
-        await w.officer.call('POST', `/api/v1/share/requests/${r.json().id}/approve`, { columns: [{ name: '姓名', mode: 'masked' }, { name: '身份证号', mode: 'pseudonym' }] });
+        const r = await w.consumer.call('POST', '/api/v1/share/requests', {
+          dataset: code,
+          columns: ['姓名', '身份证号'],
+          purpose: '测试用途',
+          purposeCategory: 'other',
+          legalBasis: '测试依据',
+          endDate: '2099-01-01',
+        });
+        await w.officer.call('POST', `/api/v1/share/requests/${r.json().id}/approve`, {
+          columns: [
+            { name: '姓名', mode: 'masked' },
+            { name: '身份证号', mode: 'pseudonym' },
+          ],
+        });
         continue;
       }
       const { grantId } = await grantJourney(world);
@@ -76,7 +95,7 @@ describeEachBackend('share security matrix and API fuzz', ({ use }) => {
   ];
   const dataCallers = new Set(['consumerSession', 'consumerKey', 'civilOfficer']);
 
-  it('only an active grant of the caller\'s own organisation yields data; nothing leaks otherwise', async () => {
+  it("only an active grant of the caller's own organisation yields data; nothing leaks otherwise", async () => {
     let checked = 0;
     for (const state of STATES) {
       for (const [who, client] of Object.entries(callers)) {
@@ -125,9 +144,43 @@ describeEachBackend('share security matrix and API fuzz', ({ use }) => {
   it('fuzz against the database: random query strings never give a 500 or an SQL error', async () => {
     const names = ['姓名', '身份证号', '手机号', '住址', '户籍地', '出生日期', '人口数', 'select', 'order', 'limit', 'after', 'or'];
     const ops = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'in', 'is', 'not.eq', 'not.in', 'not.is', 'zz'];
-    const values = ['朝阳市', '1', '-1', '99999999999999999999', '1.5', '1e308', '2024-02-30', '1987-01-01', 'null', "'", '"', '(a,b)', '("a,b",c)', '*', '%', '_', '\\', '', 'X'.repeat(3000), '\u0000', '姓名.asc', '人口数.desc,户籍地', 'WzEsMl0', '0', '10001'];
-    const param = fc.tuple(fc.constantFrom(...names), fc.constantFrom(...ops), fc.constantFrom(...values)).map(([n, o, v]) => `${encodeURIComponent(n)}=${encodeURIComponent(n === 'select' || n === 'order' || n === 'limit' || n === 'after' ? v : n === 'or' ? `(${names[0]}.${o}.${v})` : `${o}.${v}`)}`);
-    const query = fc.oneof(fc.array(param, { maxLength: 5 }).map((p) => p.join('&')), fc.string({ maxLength: 40 }).map((s) => encodeURIComponent(s).replace(/%3D/g, '=').replace(/%26/g, '&')));
+    const values = [
+      '朝阳市',
+      '1',
+      '-1',
+      '99999999999999999999',
+      '1.5',
+      '1e308',
+      '2024-02-30',
+      '1987-01-01',
+      'null',
+      "'",
+      '"',
+      '(a,b)',
+      '("a,b",c)',
+      '*',
+      '%',
+      '_',
+      '\\',
+      '',
+      'X'.repeat(3000),
+      '\u0000',
+      '姓名.asc',
+      '人口数.desc,户籍地',
+      'WzEsMl0',
+      '0',
+      '10001',
+    ];
+    const param = fc
+      .tuple(fc.constantFrom(...names), fc.constantFrom(...ops), fc.constantFrom(...values))
+      .map(
+        ([n, o, v]) =>
+          `${encodeURIComponent(n)}=${encodeURIComponent(n === 'select' || n === 'order' || n === 'limit' || n === 'after' ? v : n === 'or' ? `(${names[0]}.${o}.${v})` : `${o}.${v}`)}`,
+      );
+    const query = fc.oneof(
+      fc.array(param, { maxLength: 5 }).map((p) => p.join('&')),
+      fc.string({ maxLength: 40 }).map((s) => encodeURIComponent(s).replace(/%3D/g, '=').replace(/%26/g, '&')),
+    );
     const seen = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(query, async (q) => {

@@ -20,7 +20,14 @@ describeEachBackend('share request withdrawal and grant renewal', ({ use }) => {
   afterAll(() => t?.close());
 
   const ask = (columns = ['姓名', '身份证号']) =>
-    w.consumer.call('POST', '/api/v1/share/requests', { dataset: w.code, columns, purpose: '低保资格核验', purposeCategory: 'social_assistance', legalBasis: '《社会救助暂行办法》', endDate: '2099-06-30' });
+    w.consumer.call('POST', '/api/v1/share/requests', {
+      dataset: w.code,
+      columns,
+      purpose: '低保资格核验',
+      purposeCategory: 'social_assistance',
+      legalBasis: '《社会救助暂行办法》',
+      endDate: '2099-06-30',
+    });
 
   it('the requester withdraws a pending request: 已撤回, audited, out of the queues, notices settled, never approved after', async () => {
     const r = (await ask()).json();
@@ -42,7 +49,11 @@ describeEachBackend('share request withdrawal and grant renewal', ({ use }) => {
     // Out of the provider's queue, its notice settled, a new one says so.
     const after = (await w.officer.call('GET', '/api/v1/share/requests?state=submitted')).json().items;
     expect(after.some((x: { id: string }) => x.id === r.id)).toBe(false);
-    const inbox = (await w.officer.call('GET', '/api/v1/notifications')).json().items as { kind: string; body: { requestId?: string }; readAt: string | null }[];
+    const inbox = (await w.officer.call('GET', '/api/v1/notifications')).json().items as {
+      kind: string;
+      body: { requestId?: string };
+      readAt: string | null;
+    }[];
     const mine = inbox.filter((n) => n.body.requestId === r.id);
     expect(mine.find((n) => n.kind === 'share.request')?.readAt).toBeTruthy();
     expect(mine.find((n) => n.kind === 'share.withdrawn')).toBeTruthy();
@@ -59,7 +70,12 @@ describeEachBackend('share request withdrawal and grant renewal', ({ use }) => {
 
   it('a request awaiting the security administrator can be withdrawn; it leaves the security queue', async () => {
     const r = (await ask()).json();
-    const approved = await w.officer.call('POST', `/api/v1/share/requests/${r.id}/approve`, { columns: [{ name: '姓名', mode: 'masked' }, { name: '身份证号', mode: 'pseudonym' }] });
+    const approved = await w.officer.call('POST', `/api/v1/share/requests/${r.id}/approve`, {
+      columns: [
+        { name: '姓名', mode: 'masked' },
+        { name: '身份证号', mode: 'pseudonym' },
+      ],
+    });
     expect(approved.json().state).toBe('provider_approved');
     const withdrawn = await w.consumer.call('POST', `/api/v1/share/requests/${r.id}/withdraw`, {});
     expect(withdrawn.json().state, withdrawn.body).toBe('withdrawn');
@@ -82,12 +98,25 @@ describeEachBackend('share request withdrawal and grant renewal', ({ use }) => {
     const renewal = await w.consumer.call('POST', `/api/v1/share/grants/${grantId}/renew`, body);
     expect(renewal.statusCode).toBe(201);
     const r = renewal.json();
-    expect(r).toMatchObject({ state: 'submitted', renewsGrantId: grantId, needsSecurity: true, purpose: '低保资格核验', rowFilter: '户籍地=eq.朝阳市', endDate: '2100-12-31' });
+    expect(r).toMatchObject({
+      state: 'submitted',
+      renewsGrantId: grantId,
+      needsSecurity: true,
+      purpose: '低保资格核验',
+      rowFilter: '户籍地=eq.朝阳市',
+      endDate: '2100-12-31',
+    });
     expect(r.columns).toEqual(['姓名', '身份证号', '手机号', '住址', '户籍地', '出生日期', '人口数']);
     // One open renewal per grant.
     expect((await w.consumer.call('POST', `/api/v1/share/grants/${grantId}/renew`, body)).json().error.code).toBe('renewal_pending');
 
-    const approved = await w.officer.call('POST', `/api/v1/share/requests/${r.id}/approve`, { columns: [{ name: '姓名', mode: 'masked' }, { name: '户籍地', mode: 'clear' }, { name: '身份证号', mode: 'pseudonym' }] });
+    const approved = await w.officer.call('POST', `/api/v1/share/requests/${r.id}/approve`, {
+      columns: [
+        { name: '姓名', mode: 'masked' },
+        { name: '户籍地', mode: 'clear' },
+        { name: '身份证号', mode: 'pseudonym' },
+      ],
+    });
     expect(approved.json().state).toBe('provider_approved');
     // The old grant still serves while the renewal waits.
     expect((await w.keyClient.call('GET', `/api/v1/datasets/${w.code}/records?limit=1`)).statusCode).toBe(200);

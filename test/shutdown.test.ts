@@ -51,10 +51,15 @@ describe('shutdown on SIGTERM', () => {
     const inFlight = slowPost(url, JSON.stringify({ username: 'auditor', password }));
     const stalled = slowPost(url, JSON.stringify({ username: 'auditor', password: 'never-sent-in-full' }));
     // Both requests have reached the server (it holds two connections) before the signal.
-    await until('two open requests', async () => {
-      const out = await fetch(url.replace('/api/v1/auth/login', '/health')).then((r) => r.status);
-      return out === 200;
-    }, CONDITION_MS, 100);
+    await until(
+      'two open requests',
+      async () => {
+        const out = await fetch(url.replace('/api/v1/auth/login', '/health')).then((r) => r.status);
+        return out === 200;
+      },
+      CONDITION_MS,
+      100,
+    );
     server.child.kill('SIGTERM');
     inFlight.finish();
     expect(await inFlight.answer).toMatchObject({ status: 200 });

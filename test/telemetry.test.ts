@@ -25,9 +25,15 @@ describeEachBackend('telemetry', ({ backend, use }) => {
   let device: Client;
   let keyClient: Client;
 
-  const send = (body: string, type: string, extra: Record<string, string> = {}, url = '/api/v1/telemetry') => t.anonymous.call('POST', url, body, { 'content-type': type, authorization: `Token ${token}`, ...extra });
+  const send = (body: string, type: string, extra: Record<string, string> = {}, url = '/api/v1/telemetry') =>
+    t.anonymous.call('POST', url, body, { 'content-type': type, authorization: `Token ${token}`, ...extra });
   const samples = async (dev: string, point: string, since: number, step = 'raw') =>
-    (await officer.call('GET', `/api/v1/telemetry/devices/${dev}/points/${point}/samples?since=${since}&step=${step}`)).json().items as { ts: string; value: number; min?: number; max?: number }[];
+    (await officer.call('GET', `/api/v1/telemetry/devices/${dev}/points/${point}/samples?since=${since}&step=${step}`)).json().items as {
+      ts: string;
+      value: number;
+      min?: number;
+      max?: number;
+    }[];
 
   beforeAll(async () => {
     t = await startTestApp(use().db, { PDX_TELEMETRY_ACK_WAIT_MS: '2000' });
@@ -54,13 +60,31 @@ describeEachBackend('telemetry', ({ backend, use }) => {
 
   it('registers plants, lines, devices and points (form, CSV and XLSX sheets), idempotently, for its own enterprise only', async () => {
     const rows = ['D01', 'D02'].flatMap((d) => [
-      { plant: 'CY', plantName: '朝阳钢铁本部', line: 'BF1', lineName: '1号高炉', device: d, point: 'temp', pointName: '温度', unit: '°C', min: 0, max: 1600, samplingMs: 1000, level: 2 as const },
+      {
+        plant: 'CY',
+        plantName: '朝阳钢铁本部',
+        line: 'BF1',
+        lineName: '1号高炉',
+        device: d,
+        point: 'temp',
+        pointName: '温度',
+        unit: '°C',
+        min: 0,
+        max: 1600,
+        samplingMs: 1000,
+        level: 2 as const,
+      },
       { plant: 'CY', line: 'BF1', device: d, point: 'energy', pointName: '电量', unit: 'kWh', samplingMs: 60_000, level: 1 as const },
     ]);
     const res = await officer.call('POST', '/api/v1/telemetry/registry', { rows });
     expect(res.json()).toEqual({ plants: 1, lines: 1, devices: 2, points: 4, updated: 0 });
     expect((await officer.call('POST', '/api/v1/telemetry/registry', { rows })).json()).toMatchObject({ points: 0, updated: 4 });
-    const sheet = multipart('registry.csv', Buffer.from('厂区,产线,设备,测点,测点名称,单位,下限,上限,采样间隔ms,分级\nCY,BF1,D01,pressure,压力,kPa,0,600,1000,二级\nCY,BF1,D01,running,运行,,0,1,1000,一级\n'));
+    const sheet = multipart(
+      'registry.csv',
+      Buffer.from(
+        '厂区,产线,设备,测点,测点名称,单位,下限,上限,采样间隔ms,分级\nCY,BF1,D01,pressure,压力,kPa,0,600,1000,二级\nCY,BF1,D01,running,运行,,0,1,1000,一级\n',
+      ),
+    );
     const imported = await officer.call('POST', '/api/v1/telemetry/registry/import', sheet.body, { 'content-type': sheet.contentType });
     expect(imported.json()).toMatchObject({ points: 2 });
     const bad = multipart('registry.csv', Buffer.from('厂区,产线,设备,测点,分级\nCY,BF1,D01,x,四级\n'));
@@ -80,15 +104,30 @@ describeEachBackend('telemetry', ({ backend, use }) => {
       return multipart('registry.xlsx', Buffer.from(await book.xlsx.writeBuffer()));
     };
     const book = await xlsx([['CY', 'BF1', 'D01', 'running', '运行状态', '', 0, 1, 1000, '一级']]);
-    expect((await officer.call('POST', '/api/v1/telemetry/registry/import', book.body, { 'content-type': book.contentType })).json()).toEqual({ plants: 0, lines: 0, devices: 0, points: 0, updated: 1 });
+    expect((await officer.call('POST', '/api/v1/telemetry/registry/import', book.body, { 'content-type': book.contentType })).json()).toEqual({
+      plants: 0,
+      lines: 0,
+      devices: 0,
+      points: 0,
+      updated: 1,
+    });
     const points = (await officer.call('GET', '/api/v1/telemetry/registry')).json().points as { device: string; code: string; name: string }[];
     expect(points.find((p) => p.device === 'D01' && p.code === 'running')).toMatchObject({ name: '运行状态', level: 1, max: 1 });
-    const badBook = await xlsx([['CY', 'BF1', 'D01', 'running', '运行状态', '', 0, 1, 1000, '一级'], ['CY', 'BF1', 'D01', 'flow', '流量', 'm³/h', 'low', 10, 1000, '一级']]);
+    const badBook = await xlsx([
+      ['CY', 'BF1', 'D01', 'running', '运行状态', '', 0, 1, 1000, '一级'],
+      ['CY', 'BF1', 'D01', 'flow', '流量', 'm³/h', 'low', 10, 1000, '一级'],
+    ]);
     const badXlsx = await officer.call('POST', '/api/v1/telemetry/registry/import', badBook.body, { 'content-type': badBook.contentType });
     expect(badXlsx.statusCode).toBe(400);
     expect(badXlsx.json().error.details).toEqual({ row: 3, field: 'min' });
     expect((await officer.call('GET', '/api/v1/telemetry/registry')).json().points).toHaveLength(6);
-    expect(registry.points.find((p: { device: string; code: string }) => p.device === 'D01' && p.code === 'temp')).toMatchObject({ level: 2, grade: 3, unit: '°C', min: 0, max: 1600 });
+    expect(registry.points.find((p: { device: string; code: string }) => p.device === 'D01' && p.code === 'temp')).toMatchObject({
+      level: 2,
+      grade: 3,
+      unit: '°C',
+      min: 0,
+      max: 1600,
+    });
     for (const c of [consumer, other, secadmin]) expect((await c.call('GET', '/api/v1/telemetry/registry')).statusCode).toBe(403);
     expect((await t.anonymous.call('GET', '/api/v1/telemetry/registry')).statusCode).toBe(401);
   });
@@ -102,9 +141,15 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect(stored[0]!.token_hash).not.toContain(token.slice(16));
     expect(JSON.stringify(stored)).not.toContain(token);
     device = t.anonymous;
-    const wrong = await t.anonymous.call('POST', '/api/v1/telemetry', '{"point":"temp","value":1}', { 'content-type': 'application/json', authorization: `Token ${token.slice(0, 16)}${'A'.repeat(43)}` });
+    const wrong = await t.anonymous.call('POST', '/api/v1/telemetry', '{"point":"temp","value":1}', {
+      'content-type': 'application/json',
+      authorization: `Token ${token.slice(0, 16)}${'A'.repeat(43)}`,
+    });
     expect(wrong.statusCode).toBe(401);
-    expect((await t.anonymous.call('POST', '/api/v2/write', 'm v=1', { authorization: 'Token nope' })).json()).toEqual({ code: 'unauthorized', message: expect.any(String) });
+    expect((await t.anonymous.call('POST', '/api/v2/write', 'm v=1', { authorization: 'Token nope' })).json()).toEqual({
+      code: 'unauthorized',
+      message: expect.any(String),
+    });
     // A console session or API key is no device credential.
     expect((await officer.call('POST', '/api/v1/telemetry', '{"point":"temp","value":1}', { 'content-type': 'application/json' })).statusCode).toBe(401);
   });
@@ -112,8 +157,17 @@ describeEachBackend('telemetry', ({ backend, use }) => {
   it('feeds wrong device tokens over HTTP and the line protocol to the password-guessing detector', async () => {
     await t.services.secops.service.processBatch();
     const guess = (i: number) => `${token.slice(0, 16)}${String(i).padStart(43, 'x')}`;
-    for (let i = 0; i < 3; i++) expect((await t.anonymous.call('POST', '/api/v1/telemetry', '{"point":"temp","value":1}', { 'content-type': 'application/json', authorization: `Token ${guess(i)}` })).statusCode).toBe(401);
-    for (let i = 3; i < 5; i++) expect((await t.anonymous.call('POST', '/api/v2/write', 'D01 temp=1', { authorization: `Token ${guess(i)}` })).statusCode).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (
+          await t.anonymous.call('POST', '/api/v1/telemetry', '{"point":"temp","value":1}', {
+            'content-type': 'application/json',
+            authorization: `Token ${guess(i)}`,
+          })
+        ).statusCode,
+      ).toBe(401);
+    for (let i = 3; i < 5; i++)
+      expect((await t.anonymous.call('POST', '/api/v2/write', 'D01 temp=1', { authorization: `Token ${guess(i)}` })).statusCode).toBe(401);
     const failures = t.events.filter((e) => e.action === 'telemetry.auth' && e.result === 'failure');
     expect(failures.length).toBeGreaterThanOrEqual(5);
     expect(failures.at(-1)).toMatchObject({ actor: { username: expect.stringMatching(/\/D01$/) }, details: { via: 'line', reason: 'bad_token' } });
@@ -125,16 +179,28 @@ describeEachBackend('telemetry', ({ backend, use }) => {
 
   it('stores JSON, NDJSON, CSV and line-protocol samples and answers after they are stored', async () => {
     const base = hourAgo();
-    const json = await send(JSON.stringify([{ point: 'temp', value: 1180.5, ts: new Date(base).toISOString() }, { ts: base + 1000, values: { temp: 1181, pressure: 320 } }]), 'application/json');
+    const json = await send(
+      JSON.stringify([
+        { point: 'temp', value: 1180.5, ts: new Date(base).toISOString() },
+        { ts: base + 1000, values: { temp: 1181, pressure: 320 } },
+      ]),
+      'application/json',
+    );
     expect(json.statusCode).toBe(200);
     expect(json.json()).toEqual({ accepted: 3, quarantined: 0 });
     expect((await samples('D01', 'temp', base)).map((s) => s.value)).toEqual([1180.5, 1181]);
 
-    expect((await send(`{"point":"temp","value":1182,"ts":${base + 2000}}\n{"point":"temp","value":1183,"ts":${base + 3000}}\n`, 'application/x-ndjson')).json()).toEqual({ accepted: 2, quarantined: 0 });
+    expect(
+      (await send(`{"point":"temp","value":1182,"ts":${base + 2000}}\n{"point":"temp","value":1183,"ts":${base + 3000}}\n`, 'application/x-ndjson')).json(),
+    ).toEqual({ accepted: 2, quarantined: 0 });
     expect((await send(`point,value,ts\ntemp,1184,${base + 4000}\n`, 'text/csv')).json()).toEqual({ accepted: 1, quarantined: 0 });
     // Telegraf's influxdb_v2 output: gzip, Token auth, precision=s, 204.
     const lines = `D01,unit=°C temp=1185 ${(base + 5000) / 1000}\nD01 temp=1186,pressure=321i ${(base + 6000) / 1000}\n`;
-    const influx = await t.anonymous.call('POST', '/api/v2/write?org=cysteel&bucket=plant&precision=s', gzipSync(Buffer.from(lines)), { authorization: `Token ${token}`, 'content-encoding': 'gzip', 'content-type': 'text/plain; charset=utf-8' });
+    const influx = await t.anonymous.call('POST', '/api/v2/write?org=cysteel&bucket=plant&precision=s', gzipSync(Buffer.from(lines)), {
+      authorization: `Token ${token}`,
+      'content-encoding': 'gzip',
+      'content-type': 'text/plain; charset=utf-8',
+    });
     expect(influx.statusCode).toBe(204);
     expect((await send(`D01 temp=1187 ${(base + 7000) * 1_000_000}`, 'text/plain')).json()).toEqual({ accepted: 1, quarantined: 0 });
     expect((await samples('D01', 'temp', base)).map((s) => s.value)).toEqual([1180.5, 1181, 1182, 1183, 1184, 1185, 1186, 1187]);
@@ -151,9 +217,13 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect(influx.statusCode).toBe(400);
     expect(influx.json()).toEqual({ code: 'invalid', message: expect.stringContaining('line 1') });
     expect((await send('{"point":"temp","value":20,"unit":"kPa"}', 'application/json')).json().error.details.reason).toBe('unit_mismatch');
-    expect((await send('{"point":"temp","value":20,"ts":"1999-01-01T00:00:00Z"}', 'application/json')).json().error.details.reason).toBe('timestamp_out_of_range');
+    expect((await send('{"point":"temp","value":20,"ts":"1999-01-01T00:00:00Z"}', 'application/json')).json().error.details.reason).toBe(
+      'timestamp_out_of_range',
+    );
     const status = (await officer.call('GET', '/api/v1/telemetry/status')).json();
-    const reasons = Object.fromEntries(status.rejected.filter((r: { device: string | null }) => r.device === 'D01').map((r: { reason: string; count: number }) => [r.reason, r.count]));
+    const reasons = Object.fromEntries(
+      status.rejected.filter((r: { device: string | null }) => r.device === 'D01').map((r: { reason: string; count: number }) => [r.reason, r.count]),
+    );
     expect(reasons).toMatchObject({ malformed: 1, unsupported_type: 1, unit_mismatch: 1, timestamp_out_of_range: 1 });
     // The wrong secret for D01's token prefix is counted against D01.
     expect(reasons.bad_credentials).toBeGreaterThanOrEqual(1);
@@ -165,13 +235,23 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     // A resend (QoS 1 redelivery, a retry) of the same instant with another value is a duplicate.
     await send(JSON.stringify({ point: 'temp', value: 999, ts: base + 1000 }), 'application/json');
     // A late sample in the same minute, and one in an earlier minute of the same hour.
-    await send(JSON.stringify([{ point: 'temp', value: 5, ts: base + 500 }, { point: 'temp', value: 40, ts: base - 120_000 }]), 'application/json');
+    await send(
+      JSON.stringify([
+        { point: 'temp', value: 5, ts: base + 500 },
+        { point: 'temp', value: 40, ts: base - 120_000 },
+      ]),
+      'application/json',
+    );
     expect((await samples('D01', 'temp', base - 120_000)).filter((s) => Date.parse(s.ts) < base + 3000).map((s) => s.value)).toEqual([40, 10, 5, 20, 30]);
     const minute = (await samples('D01', 'temp', base, '1m'))[0]!;
     expect(minute).toMatchObject({ ts: new Date(base).toISOString(), min: 5, max: 30 });
     expect(minute.value).toBeCloseTo((10 + 5 + 20 + 30) / 4);
     // The hourly roll-up equals the same aggregate computed from the raw samples.
-    const ids = (await t.db.query<{ id: number }>(`SELECT p.id FROM telemetry_points p JOIN telemetry_devices d ON d.id = p.device_id WHERE d.code = 'D01' AND p.code = 'temp'`)).map((r) => r.id);
+    const ids = (
+      await t.db.query<{ id: number }>(
+        `SELECT p.id FROM telemetry_points p JOIN telemetry_devices d ON d.id = p.device_id WHERE d.code = 'D01' AND p.code = 'temp'`,
+      )
+    ).map((r) => r.id);
     const from = new Date(hourAgo());
     const to = new Date(hourAgo() + 3_600_000);
     const repo = t.services.telemetry.service.repo;
@@ -185,7 +265,14 @@ describeEachBackend('telemetry', ({ backend, use }) => {
 
   it('quarantines unknown points, lists them, and moves them into history once registered', async () => {
     const base = hourAgo() + 900_000;
-    const res = await send(JSON.stringify([{ point: 'temp', value: 1100, ts: base }, { point: 'oxygen', value: 21, ts: base, unit: '%' }, { point: 'oxygen', value: 20.9, ts: base + 1000, unit: '%' }]), 'application/json');
+    const res = await send(
+      JSON.stringify([
+        { point: 'temp', value: 1100, ts: base },
+        { point: 'oxygen', value: 21, ts: base, unit: '%' },
+        { point: 'oxygen', value: 20.9, ts: base + 1000, unit: '%' },
+      ]),
+      'application/json',
+    );
     expect(res.json()).toEqual({ accepted: 1, quarantined: 2 });
     const unknown = (await officer.call('GET', '/api/v1/telemetry/unknown-points')).json().items;
     expect(unknown).toEqual([expect.objectContaining({ device: 'D01', point: 'oxygen', unit: '%', samples: 2 })]);
@@ -215,8 +302,17 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     const base = Date.now() - 120_000;
     const values = Array.from({ length: 40 }, (_, i) => ({ point: 'pressure', value: i < 2 ? 700 : 300, ts: base + i * 1000 }));
     await send(JSON.stringify(values), 'application/json');
-    const events = (await officer.call('GET', '/api/v1/telemetry/quality/events?device=D01')).json().items as { kind: string; point: string; samples: number }[];
-    expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'out_of_range', point: 'pressure', samples: 2 }), expect.objectContaining({ kind: 'stuck', point: 'pressure' })]));
+    const events = (await officer.call('GET', '/api/v1/telemetry/quality/events?device=D01')).json().items as {
+      kind: string;
+      point: string;
+      samples: number;
+    }[];
+    expect(events).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'out_of_range', point: 'pressure', samples: 2 }),
+        expect.objectContaining({ kind: 'stuck', point: 'pressure' }),
+      ]),
+    );
     const quality = (await officer.call('GET', '/api/v1/telemetry/quality?hours=1')).json();
     expect(quality.devices.find((d: { code: string }) => d.code === 'D01')).toMatchObject({ score: expect.any(Number), openEvents: expect.any(Number) });
     expect(quality.lines).toEqual([expect.objectContaining({ line: 'BF1', score: expect.any(Number) })]);
@@ -240,7 +336,11 @@ describeEachBackend('telemetry', ({ backend, use }) => {
 
   it('makes daily partitions ahead and drops those past the retention of every level', async () => {
     await t.services.telemetry.service.maintain();
-    const names = (await t.db.query<{ name: string }>(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_raw'`)).map((r) => r.name);
+    const names = (
+      await t.db.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_raw'`,
+      )
+    ).map((r) => r.name);
     const today = new Date().toISOString().slice(0, 10).replaceAll('-', '');
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
     expect(names).toEqual(expect.arrayContaining([`telemetry_raw_p${today}`, `telemetry_raw_p${tomorrow}`]));
@@ -251,8 +351,24 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     const { dropped } = await t.services.telemetry.service.applyRetention();
     expect(dropped).toContain(oldName);
     expect(dropped).not.toContain(`telemetry_raw_p${today}`);
-    expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } })).statusCode).toBe(200);
-    expect((await officer.call('PUT', '/api/v1/telemetry/retention', { 1: { raw: 7, minute: 90, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } })).statusCode).toBe(403);
+    expect(
+      (
+        await secadmin.call('PUT', '/api/v1/telemetry/retention', {
+          1: { raw: 7, minute: 90, hour: 365 },
+          2: { raw: 7, minute: 90, hour: 365 },
+          3: { raw: 3, minute: 30, hour: 365 },
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await officer.call('PUT', '/api/v1/telemetry/retention', {
+          1: { raw: 7, minute: 90, hour: 365 },
+          2: { raw: 7, minute: 90, hour: 365 },
+          3: { raw: 3, minute: 30, hour: 365 },
+        })
+      ).statusCode,
+    ).toBe(403);
     expect((await officer.call('GET', '/api/v1/telemetry/retention')).json()[3]).toEqual({ raw: 3, minute: 30, hour: 365 });
 
     // Retention per grade inside a partition kept for the others: raw samples of a 二级 point kept
@@ -275,7 +391,7 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect((await secadmin.call('PUT', '/api/v1/telemetry/retention', back)).statusCode).toBe(200);
   });
 
-  it('keeps roll-ups past the raw retention, deletes each table\'s rows past their own, and refuses roll-ups kept shorter than raw', async () => {
+  it("keeps roll-ups past the raw retention, deletes each table's rows past their own, and refuses roll-ups kept shorter than raw", async () => {
     const shorter = { 1: { raw: 7, minute: 3, hour: 365 }, 2: { raw: 7, minute: 90, hour: 365 }, 3: { raw: 3, minute: 30, hour: 365 } };
     const refused = await secadmin.call('PUT', '/api/v1/telemetry/retention', shorter);
     expect(refused.statusCode).toBe(400);
@@ -285,7 +401,9 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     // A 一级 energy reading five days old, sent as a device would: raw, 1-minute and 1-hour rows.
     const old = Math.floor((Date.now() - 5 * 86_400_000) / 1000) * 1000;
     expect((await send(JSON.stringify({ point: 'energy', value: 4242, ts: old }), 'application/json')).json()).toEqual({ accepted: 1, quarantined: 0 });
-    const [energy] = await t.db.query<{ id: number }>(`SELECT p.id FROM telemetry_points p JOIN telemetry_devices d ON d.id = p.device_id WHERE d.code = 'D01' AND p.code = 'energy'`);
+    const [energy] = await t.db.query<{ id: number }>(
+      `SELECT p.id FROM telemetry_points p JOIN telemetry_devices d ON d.id = p.device_id WHERE d.code = 'D01' AND p.code = 'energy'`,
+    );
     const rows = async () => {
       const count = async (sql: string) => Number((await t.db.query<{ n: string }>(sql, [energy!.id, new Date(old)]))[0]!.n);
       return {
@@ -324,9 +442,18 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect((await officer.call('POST', `/api/v1/datasets/${setCode}/publish`)).statusCode).toBe(200);
     // A telemetry set takes no file versions.
     const upload = multipart('x.csv', Buffer.from('a,b\n1,2\n'));
-    expect((await officer.call('POST', `/api/v1/datasets/${setCode}/versions`, upload.body, { 'content-type': upload.contentType })).json().error.code).toBe('not_a_table');
+    expect((await officer.call('POST', `/api/v1/datasets/${setCode}/versions`, upload.body, { 'content-type': upload.contentType })).json().error.code).toBe(
+      'not_a_table',
+    );
 
-    const noSeries = await consumer.call('POST', '/api/v1/share/requests', { dataset: setCode, columns: ['D01.temp'], purpose: '能耗监测', purposeCategory: 'regulation', legalBasis: '条例', endDate: '2099-12-31' });
+    const noSeries = await consumer.call('POST', '/api/v1/share/requests', {
+      dataset: setCode,
+      columns: ['D01.temp'],
+      purpose: '能耗监测',
+      purposeCategory: 'regulation',
+      legalBasis: '条例',
+      endDate: '2099-12-31',
+    });
     expect(noSeries.json().error.code).toBe('series_required');
     const req = await consumer.call('POST', '/api/v1/share/requests', {
       dataset: setCode,
@@ -339,16 +466,29 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     });
     expect(req.statusCode).toBe(201);
     const id = req.json().id;
-    const finer = await officer.call('POST', `/api/v1/share/requests/${id}/approve`, { columns: [{ name: 'D01.temp', mode: 'clear' }], series: { resolution: 'raw' } });
+    const finer = await officer.call('POST', `/api/v1/share/requests/${id}/approve`, {
+      columns: [{ name: 'D01.temp', mode: 'clear' }],
+      series: { resolution: 'raw' },
+    });
     expect(finer.json().error.code).toBe('invalid_series_terms');
-    const masked = await officer.call('POST', `/api/v1/share/requests/${id}/approve`, { columns: [{ name: 'D01.temp', mode: 'masked' }], series: { resolution: '1h' } });
+    const masked = await officer.call('POST', `/api/v1/share/requests/${id}/approve`, {
+      columns: [{ name: 'D01.temp', mode: 'masked' }],
+      series: { resolution: '1h' },
+    });
     expect(masked.json().error.code).toBe('mode_not_applicable');
     const approved = await officer.call('POST', `/api/v1/share/requests/${id}/approve`, {
-      columns: [{ name: 'D01.temp', mode: 'clear' }, { name: 'D01.pressure', mode: 'hidden' }],
+      columns: [
+        { name: 'D01.temp', mode: 'clear' },
+        { name: 'D01.pressure', mode: 'hidden' },
+      ],
       series: { resolution: '1h', devices: ['D02'] },
       requestsPerMinute: 100,
     });
-    expect(approved.json()).toMatchObject({ state: 'active', series: { resolution: '1m', devices: ['D02'] }, terms: { series: { resolution: '1h', devices: ['D02'] } } });
+    expect(approved.json()).toMatchObject({
+      state: 'active',
+      series: { resolution: '1m', devices: ['D02'] },
+      terms: { series: { resolution: '1h', devices: ['D02'] } },
+    });
     grantId = approved.json().grantId;
     expect((await consumer.call('GET', `/api/v1/share/grants/${grantId}`)).json().series).toEqual({ resolution: '1h', devices: ['D02'] });
   });
@@ -363,10 +503,19 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     expect(body.values[0]).toMatchObject({ point: 'D01.temp', ts: new Date(hourAgo()).toISOString(), value: 1187 });
     const read = t.events.filter((e) => e.action === 'data.read' && e.dataset === setCode).at(-1)!;
     expect(read.details).toMatchObject({ columns: [{ name: 'D01.temp', mode: 'clear' }], rowCount: body.values.length, grantId });
-    expect((await keyClient.call('GET', url, undefined, { accept: 'application/x-ndjson' })).body.trim().split('\n').map((l) => JSON.parse(l).point)).toEqual(body.values.map(() => 'D01.temp'));
+    expect(
+      (await keyClient.call('GET', url, undefined, { accept: 'application/x-ndjson' })).body
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).point),
+    ).toEqual(body.values.map(() => 'D01.temp'));
     expect((await keyClient.call('GET', url, undefined, { accept: 'text/csv' })).body.split('\r\n')[0]).toBe('point,ts,value');
     // D02 is granted as a device: all its points.
-    expect((await keyClient.call('GET', `/api/v1/series/${setCode}/access`)).json()).toMatchObject({ resolution: '1h', devices: ['D02'], points: expect.arrayContaining([{ name: 'D02.temp', label: '温度(°C)' }]) });
+    expect((await keyClient.call('GET', `/api/v1/series/${setCode}/access`)).json()).toMatchObject({
+      resolution: '1h',
+      devices: ['D02'],
+      points: expect.arrayContaining([{ name: 'D02.temp', label: '温度(°C)' }]),
+    });
     expect((await keyClient.call('GET', `/api/v1/series/${setCode}/points?points=D02.energy&from=${from}`)).statusCode).toBe(200);
   });
 
@@ -375,7 +524,10 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     const address = t.app.server.address() as { port: number };
     const key = keyClient.headers.authorization!;
     const controller = new AbortController();
-    const res = await fetch(`http://127.0.0.1:${address.port}/api/v1/series/${setCode}/live?points=D01.temp`, { headers: { authorization: key }, signal: controller.signal });
+    const res = await fetch(`http://127.0.0.1:${address.port}/api/v1/series/${setCode}/live?points=D01.temp`, {
+      headers: { authorization: key },
+      signal: controller.signal,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();
@@ -426,7 +578,7 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     void device;
   });
 
-  it('keeps reads inside the grant\'s window of data time and its daily value quota', async () => {
+  it("keeps reads inside the grant's window of data time and its daily value quota", async () => {
     // A new grant on the same set: hourly roll-ups of D01.temp, data time up to the start of this hour, one value a day.
     const thisHour = hourAgo() + 3_600_000;
     const req = await consumer.call('POST', '/api/v1/share/requests', {
@@ -440,7 +592,10 @@ describeEachBackend('telemetry', ({ backend, use }) => {
     });
     expect(req.statusCode, req.body).toBe(201);
     // The provider cannot widen the window it was asked for.
-    const wider = await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, { columns: [{ name: 'D01.temp', mode: 'clear' }], series: { resolution: '1h' } });
+    const wider = await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, {
+      columns: [{ name: 'D01.temp', mode: 'clear' }],
+      series: { resolution: '1h' },
+    });
     expect(wider.json().error).toMatchObject({ code: 'invalid_series_terms', details: { field: 'series.to' } });
     const approved = await officer.call('POST', `/api/v1/share/requests/${req.json().id}/approve`, {
       columns: [{ name: 'D01.temp', mode: 'clear' }],
@@ -467,7 +622,9 @@ describeEachBackend('telemetry', ({ backend, use }) => {
       const base = Date.now() - 30_000;
       const body = JSON.stringify({ point: 'temp', value: 77, ts: base });
       // Another session holds the point's quality state: the write transaction cannot finish.
-      const [point] = await t.db.query<{ id: number }>(`SELECT p.id FROM telemetry_points p JOIN telemetry_devices d ON d.id = p.device_id WHERE d.code = 'D01' AND p.code = 'temp'`);
+      const [point] = await t.db.query<{ id: number }>(
+        `SELECT p.id FROM telemetry_points p JOIN telemetry_devices d ON d.id = p.device_id WHERE d.code = 'D01' AND p.code = 'temp'`,
+      );
       await client.query('BEGIN');
       await client.query('SELECT 1 FROM telemetry_point_state WHERE point_id = $1 FOR UPDATE', [point!.id]);
       const blocked = await send(body, 'application/json');

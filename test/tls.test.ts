@@ -67,7 +67,23 @@ describe('TLS and client certificates', () => {
   const client = (name: string) => ({ cert: fs.readFileSync(file(`${name}.crt`)), key: fs.readFileSync(file(`${name}.key`)) });
 
   beforeAll(async () => {
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=pdx test CA');
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=pdx test CA',
+    );
     issue('server', '/CN=localhost', 'ca', 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
     issue('city', `/CN=低保核验系统/O=朝阳市民政局/serialNumber=${CITY_USCC}`, 'ca');
     issue('other', `/CN=其他系统/O=省公安厅/serialNumber=${OTHER_USCC}`, 'ca');
@@ -82,8 +98,14 @@ describe('TLS and client certificates', () => {
     });
     // An organisation with the credit code the city certificate carries, a consumer, an API key.
     const { identity } = server.platform.services;
-    const org = await identity.createOrg({}, { name: '朝阳市民政局', type: 'department', level: 'city', uscc: CITY_USCC, regionCode: '211300', parentId: null });
-    const { user } = await identity.createUser({}, { username: 'mz-app', displayName: '民政应用', orgId: org.id, roles: ['consumer'], password: 'Chaoyang-Dibao-2027' });
+    const org = await identity.createOrg(
+      {},
+      { name: '朝阳市民政局', type: 'department', level: 'city', uscc: CITY_USCC, regionCode: '211300', parentId: null },
+    );
+    const { user } = await identity.createUser(
+      {},
+      { username: 'mz-app', displayName: '民政应用', orgId: org.id, roles: ['consumer'], password: 'Chaoyang-Dibao-2027' },
+    );
     const principal = { kind: 'user' as const, userId: user.id, username: user.username, orgId: org.id, roles: user.roles };
     apiKey = (await identity.createApiKey({ principal }, { name: '低保核验系统', expiresAt: null })).key;
   });
@@ -114,10 +136,14 @@ describe('TLS and client certificates', () => {
   });
 
   it('sets Secure session cookies', async () => {
-    const post = (url: string, body: unknown) => request(`${server.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (url: string, body: unknown) =>
+      request(`${server.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const first = await post('/api/v1/auth/login', { username: 'sysadmin', password: ADMIN_PASSWORDS.sysadmin });
     const { secondFactor } = JSON.parse(first.body);
-    const res = await post('/api/v1/auth/second-factor', { ticket: secondFactor.ticket, code: await authenticatorFor(server.url).code('sysadmin', secondFactor) });
+    const res = await post('/api/v1/auth/second-factor', {
+      ticket: secondFactor.ticket,
+      code: await authenticatorFor(server.url).code('sysadmin', secondFactor),
+    });
     expect(res.status).toBe(200);
     expect(String(res.headers['set-cookie'])).toMatch(/pdx_session=[^;]+;.*Secure/);
   });
@@ -141,8 +167,21 @@ describe('TLS and client certificates', () => {
   });
   it('runs the MQTT broker over TLS only: a device publishes with its token under TLS 1.2+, plain MQTT gets nothing', async () => {
     const { identity, telemetry } = server.platform.services;
-    const org = await identity.createOrg({}, { name: '鞍钢集团朝阳钢铁有限公司', type: 'enterprise', level: 'city', uscc: makeUscc('9', '1', '211300', 'MB2C0011'), regionCode: '211300', parentId: null });
-    const { user } = await identity.createUser({}, { username: 'zg-officer', displayName: '朝钢数据专员', orgId: org.id, roles: ['data_officer'], password: 'Chaoyang-Steel-2027' });
+    const org = await identity.createOrg(
+      {},
+      {
+        name: '鞍钢集团朝阳钢铁有限公司',
+        type: 'enterprise',
+        level: 'city',
+        uscc: makeUscc('9', '1', '211300', 'MB2C0011'),
+        regionCode: '211300',
+        parentId: null,
+      },
+    );
+    const { user } = await identity.createUser(
+      {},
+      { username: 'zg-officer', displayName: '朝钢数据专员', orgId: org.id, roles: ['data_officer'], password: 'Chaoyang-Steel-2027' },
+    );
     const officer = { principal: { kind: 'user' as const, userId: user.id, username: user.username, orgId: org.id, roles: user.roles }, requestId: 'tls-test' };
     await telemetry.service.updateSettings(officer, { enterpriseCode: 'cysteel' });
     await telemetry.service.register(officer, [{ plant: 'CY', line: 'BF1', device: 'D01', point: 'temp', unit: '°C', min: 0, max: 2000, samplingMs: 1000 }]);
@@ -150,7 +189,17 @@ describe('TLS and client certificates', () => {
     expect(telemetry.brokerPort()).toBe(mqttPort);
 
     const ts = Date.now() - 5000;
-    const secure = await mqtt.connectAsync({ protocol: 'mqtts', host: '127.0.0.1', port: mqttPort, ca: fs.readFileSync(file('ca.crt')), servername: 'localhost', username: device.username, password: device.token, reconnectPeriod: 0, connectTimeout: 20_000 });
+    const secure = await mqtt.connectAsync({
+      protocol: 'mqtts',
+      host: '127.0.0.1',
+      port: mqttPort,
+      ca: fs.readFileSync(file('ca.crt')),
+      servername: 'localhost',
+      username: device.username,
+      password: device.token,
+      reconnectPeriod: 0,
+      connectTimeout: 20_000,
+    });
     try {
       await secure.publishAsync(device.topic, JSON.stringify({ ts, values: { temp: 1180.5 } }), { qos: 1 });
     } finally {
@@ -161,9 +210,24 @@ describe('TLS and client certificates', () => {
 
     // Old TLS and plain MQTT (the token would cross the network in clear) are refused.
     // mqtt passes TLS options through to tls.connect, though its type does not list them all.
-    const oldTls: mqtt.IClientOptions & tls.ConnectionOptions = { ca: fs.readFileSync(file('ca.crt')), servername: 'localhost', maxVersion: 'TLSv1.1', minVersion: 'TLSv1', username: device.username, password: device.token, reconnectPeriod: 0, connectTimeout: 20_000 };
+    const oldTls: mqtt.IClientOptions & tls.ConnectionOptions = {
+      ca: fs.readFileSync(file('ca.crt')),
+      servername: 'localhost',
+      maxVersion: 'TLSv1.1',
+      minVersion: 'TLSv1',
+      username: device.username,
+      password: device.token,
+      reconnectPeriod: 0,
+      connectTimeout: 20_000,
+    };
     await expect(mqtt.connectAsync(`mqtts://127.0.0.1:${mqttPort}`, oldTls, false)).rejects.toThrow();
-    await expect(mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: device.username, password: device.token, reconnectPeriod: 0, connectTimeout: 20_000 }, false)).rejects.toThrow();
+    await expect(
+      mqtt.connectAsync(
+        `mqtt://127.0.0.1:${mqttPort}`,
+        { username: device.username, password: device.token, reconnectPeriod: 0, connectTimeout: 20_000 },
+        false,
+      ),
+    ).rejects.toThrow();
     expect((await telemetry.service.recent(officer.principal, 'D01', 'temp', ts - 1000, 'raw')).map((s) => s.value)).toEqual([1180.5]);
   });
 });

@@ -32,5 +32,8 @@ app.get('/records', async (request) => {
 
 await app.listen({ port: job.port, host: '127.0.0.1' });
 process.on('SIGTERM', () => {
-  void app.close().then(() => pool.end()).then(() => process.exit(0));
+  void app
+    .close()
+    .then(() => pool.end())
+    .then(() => process.exit(0));
 });

@@ -31,10 +31,7 @@ function configOrExit(): Config {
   }
 }
 
-const program = new Command('pdx')
-  .description('pdx — Public Data Exchange (公共数据共享交换平台)')
-  .version(VERSION)
-  .showHelpAfterError();
+const program = new Command('pdx').description('pdx — Public Data Exchange (公共数据共享交换平台)').version(VERSION).showHelpAfterError();
 
 program
   .command('start')
@@ -50,24 +47,31 @@ program
     if (server.platform.masterKeyWarning) banner.push(`WARNING / 警告: ${server.platform.masterKeyWarning}\n\n`);
     if (server.platform.auditNotice) banner.push(`AUDIT / 审计: ${server.platform.auditNotice}\n\n`);
     if (config.PDX_PASSWORD_COST < DEFAULT_PASSWORD_COST) {
-      banner.push(`WARNING / 警告: PDX_PASSWORD_COST=${config.PDX_PASSWORD_COST} is below ${DEFAULT_PASSWORD_COST}: new password hashes are weak (for test runs only) / 密码哈希强度低于默认值，仅用于测试\n\n`);
+      banner.push(
+        `WARNING / 警告: PDX_PASSWORD_COST=${config.PDX_PASSWORD_COST} is below ${DEFAULT_PASSWORD_COST}: new password hashes are weak (for test runs only) / 密码哈希强度低于默认值，仅用于测试\n\n`,
+      );
     }
     process.stdout.write(banner.join(''));
     if (server.firstCredentials) printFirstCredentials(server.firstCredentials);
     if (server.demoAccounts) printDemoAccounts(server.demoAccounts);
     if (server.demoIdp) {
       const people = server.demoIdp.people.map((p) => `    ${p.sub.padEnd(10)} ${p.name}(${p.org} · ${p.role})`).join('\n');
-      process.stdout.write(`DEMO identity provider / 演示身份认证(非正式身份认证平台): ${server.demoIdp.issuer}\n  统一身份认证登录 on the sign-in page; demo people (no password) / 演示用户:\n${people || '    (none: no organisation with a 统一社会信用代码 yet)'}\n\n`);
+      process.stdout.write(
+        `DEMO identity provider / 演示身份认证(非正式身份认证平台): ${server.demoIdp.issuer}\n  统一身份认证登录 on the sign-in page; demo people (no password) / 演示用户:\n${people || '    (none: no organisation with a 统一社会信用代码 yet)'}\n\n`,
+      );
     }
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
       stopping = true;
       // The bound of the shutdown: whatever still holds the process after the grace period and 5 s more.
-      setTimeout(() => {
-        process.stderr.write('pdx: shutdown did not finish in time; exiting / 停止超时,强制退出\n');
-        process.exit(1);
-      }, (config.PDX_SHUTDOWN_GRACE_SECONDS + 5) * 1000).unref();
+      setTimeout(
+        () => {
+          process.stderr.write('pdx: shutdown did not finish in time; exiting / 停止超时,强制退出\n');
+          process.exit(1);
+        },
+        (config.PDX_SHUTDOWN_GRACE_SECONDS + 5) * 1000,
+      ).unref();
       const { clean } = await server.close();
       if (!clean) process.stderr.write('pdx: stopped after the grace period; cut connections or a job were left / 宽限期结束后停止\n');
       process.exit(0);
@@ -131,7 +135,10 @@ async function followJob(jobs: Platform['services']['jobs'], jobId: string) {
 const CLI_CALLER = { requestId: 'cli', hostAccess: true };
 
 function parseRoles(text: string): Role[] {
-  const roles = text.split(',').map((r) => r.trim()).filter(Boolean);
+  const roles = text
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   const bad = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
   if (bad.length || roles.length === 0) throw new Error(`unknown role(s) ${bad.join(', ')}; roles: ${ROLES.join(', ')}`);
   return roles as Role[];
@@ -162,7 +169,9 @@ user
         orgId: org.id,
         roles: parseRoles(options.roles),
       });
-      process.stdout.write(`created ${created.username} (${created.roles.join(', ')}) in ${org.name}\npassword (shown once, must be changed at first sign-in): ${password}\n`);
+      process.stdout.write(
+        `created ${created.username} (${created.roles.join(', ')}) in ${org.name}\npassword (shown once, must be changed at first sign-in): ${password}\n`,
+      );
     });
   });
 user
@@ -232,7 +241,8 @@ program
     await withServices(async ({ identity }) => {
       const parent = options.parent ? await identity.find.orgByName(options.parent) : undefined;
       if (options.parent && !parent) throw new Error(`unknown parent organisation / 上级机构不存在: ${options.parent}`);
-      if (!['authority', 'government', 'department', 'enterprise'].includes(options.type)) throw new Error(`--type must be authority, government, department or enterprise`);
+      if (!['authority', 'government', 'department', 'enterprise'].includes(options.type))
+        throw new Error(`--type must be authority, government, department or enterprise`);
       if (!['province', 'city', 'county'].includes(options.level)) throw new Error(`--level must be province, city or county`);
       const org = await identity.createOrg(CLI_CALLER, {
         name: options.name,
@@ -263,12 +273,21 @@ program
       if (!dataset) throw new Error(`unknown dataset / 数据资源不存在: ${options.dataset}`);
       // The command acts as the provider's data officer who registered the dataset.
       const caller = {
-        principal: { kind: 'user' as const, userId: dataset.created_by ?? '', username: 'cli', orgId: dataset.provider_org_id, roles: ['data_officer' as const] },
+        principal: {
+          kind: 'user' as const,
+          userId: dataset.created_by ?? '',
+          username: 'cli',
+          orgId: dataset.provider_org_id,
+          roles: ['data_officer' as const],
+        },
         requestId: 'cli',
       };
       const jobId = await ingest.importFile(caller, options.dataset, file, {
         mode: options.mode as 'append' | 'replace',
-        options: { ...(options.encoding ? { encoding: options.encoding } : {}), ...(options.sheet ? { sheet: /^\d+$/.test(options.sheet) ? Number(options.sheet) : options.sheet } : {}) },
+        options: {
+          ...(options.encoding ? { encoding: options.encoding } : {}),
+          ...(options.sheet ? { sheet: /^\d+$/.test(options.sheet) ? Number(options.sheet) : options.sheet } : {}),
+        },
         ...(asOf ? { asOf } : {}),
       });
       const job = await followJob(jobs, jobId);
@@ -327,7 +346,12 @@ registerAuditCommands(
     const db = await openDatabase(config);
     try {
       await migrate(db);
-      const opened = await openAuditForVerify({ db, hash: config.PDX_CRYPTO === 'gm' ? 'sm3' : 'sha256', trust: auditTrustOf(config), ...(publicKeyPem ? { publicKeyPem } : {}) });
+      const opened = await openAuditForVerify({
+        db,
+        hash: config.PDX_CRYPTO === 'gm' ? 'sm3' : 'sha256',
+        trust: auditTrustOf(config),
+        ...(publicKeyPem ? { publicKeyPem } : {}),
+      });
       return { ...opened, close: () => db.close() };
     } catch (error) {
       await db.close();
@@ -372,12 +396,21 @@ demo
       await migrate(db);
       const { services } = await createPlatform(config, db);
       try {
-        const first = await bootstrapIdentity(db, services.identity, { sysadmin: config.PDX_ADMIN_PASSWORD, secadmin: config.PDX_SECADMIN_PASSWORD, auditor: config.PDX_AUDITOR_PASSWORD });
+        const first = await bootstrapIdentity(db, services.identity, {
+          sysadmin: config.PDX_ADMIN_PASSWORD,
+          secadmin: config.PDX_SECADMIN_PASSWORD,
+          auditor: config.PDX_AUDITOR_PASSWORD,
+        });
         if (first) printFirstCredentials(first);
         process.stdout.write('loading the demo world / 正在加载演示数据 …\n');
-        const accounts = await loadDemoWorld(services, { dataDir: config.dataDir, people: config.PDX_DEMO_PEOPLE, log: (line) => process.stdout.write(`${line}\n`) });
+        const accounts = await loadDemoWorld(services, {
+          dataDir: config.dataDir,
+          people: config.PDX_DEMO_PEOPLE,
+          log: (line) => process.stdout.write(`${line}\n`),
+        });
         // The live plant (its gateway's credentials are rewritten, so a reset world gets fresh ones).
-        if (config.PDX_DEMO_TELEMETRY !== false) await loadDemoTelemetry(services, { dataDir: config.dataDir, log: (line) => process.stdout.write(`${line}\n`) });
+        if (config.PDX_DEMO_TELEMETRY !== false)
+          await loadDemoTelemetry(services, { dataDir: config.dataDir, log: (line) => process.stdout.write(`${line}\n`) });
         printDemoAccounts(accounts);
       } finally {
         await services.audit.close();
@@ -404,7 +437,11 @@ program.parseAsync(process.argv).catch((error: unknown) => {
 /** `--as-of`: a date (the end of that day in China, when the extract was complete) or an ISO 8601 time with its offset. */
 function asOfInstant(text: string): string {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(text);
-  const ms = day ? Date.parse(`${text}T00:00:00+08:00`) + 86_400_000 : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
+  const ms = day
+    ? Date.parse(`${text}T00:00:00+08:00`) + 86_400_000
+    : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)
+      ? Date.parse(text)
+      : NaN;
   if (Number.isNaN(ms)) throw new Error(`--as-of: not a date or an ISO 8601 time with offset / 数据截至时间无效: ${text}`);
   // Today's date means "as of now"; a time in the future is refused by the load itself.
   return new Date(day ? Math.min(ms, Date.now()) : ms).toISOString();

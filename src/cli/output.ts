@@ -21,7 +21,8 @@ function displayWidth(text: string): number {
 /** A plain-text table with a header line, columns padded to their widest cell. */
 export function textTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))));
-  const line = (cells: string[]) => `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - displayWidth(c)))).join('  ')}`.trimEnd();
+  const line = (cells: string[]) =>
+    `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - displayWidth(c)))).join('  ')}`.trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -55,6 +56,11 @@ export function printDemoAccounts(accounts: DemoAccount[]): void {
   if (accounts.length === 0) return;
   const rows = accounts.map((a) => [a.username, a.password, a.roles.map((r) => ROLE_NAMES[r] ?? r).join('、'), a.org]);
   process.stdout.write(
-    ['Demo accounts (shown only this once) / 演示账号(仅显示这一次):', textTable(['account / 账号', 'password / 密码', 'role / 角色', 'organisation / 单位'], rows), '', ''].join('\n'),
+    [
+      'Demo accounts (shown only this once) / 演示账号(仅显示这一次):',
+      textTable(['account / 账号', 'password / 密码', 'role / 角色', 'organisation / 单位'], rows),
+      '',
+      '',
+    ].join('\n'),
   );
 }

@@ -86,7 +86,8 @@ describeEachBackend('data layer', ({ backend, use }) => {
 
   it('records the checksum of every migration, also on the first start of a database migrated before checksums', async () => {
     const { db } = use();
-    const checksums = async () => db.query<{ version: number; name: string; sha256: string }>('SELECT version, name, sha256 FROM schema_migration_checksums ORDER BY version');
+    const checksums = async () =>
+      db.query<{ version: number; name: string; sha256: string }>('SELECT version, name, sha256 FROM schema_migration_checksums ORDER BY version');
     const expected = listMigrations().map((m) => ({ version: m.version, name: m.name, sha256: checksum(m.sql) }));
     expect(await checksums()).toEqual(expected);
     // A database from before migration 0015: no checksum table, every other migration applied.

@@ -46,11 +46,7 @@ export async function one<R extends object>(db: Queryable, text: string, params?
 }
 
 /** Returns the first row of a query, or undefined. */
-export async function maybeOne<R extends object>(
-  db: Queryable,
-  text: string,
-  params?: readonly unknown[],
-): Promise<R | undefined> {
+export async function maybeOne<R extends object>(db: Queryable, text: string, params?: readonly unknown[]): Promise<R | undefined> {
   const rows = await db.query<R>(text, params);
   return rows[0];
 }

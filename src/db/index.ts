@@ -10,7 +10,5 @@ export { migrate } from './migrate.ts';
 
 /** Opens the database the configuration names: a server when PDX_DATABASE_URL is set, else PGlite. */
 export function openDatabase(config: Pick<Config, 'PDX_DATABASE_URL' | 'PDX_DB_POOL_SIZE' | 'dataDir'>): Promise<Db> {
-  return config.PDX_DATABASE_URL
-    ? openPostgres(config.PDX_DATABASE_URL, config.PDX_DB_POOL_SIZE)
-    : openPglite(path.join(config.dataDir, 'pglite'));
+  return config.PDX_DATABASE_URL ? openPostgres(config.PDX_DATABASE_URL, config.PDX_DB_POOL_SIZE) : openPglite(path.join(config.dataDir, 'pglite'));
 }

@@ -51,7 +51,9 @@ async function hasChecksums(q: Queryable): Promise<boolean> {
 /** Refuses (MigrationChangedError) when an applied migration's file no longer has its recorded text. */
 async function verifyChecksums(q: Queryable, migrations: Migration[]): Promise<void> {
   if (!(await hasChecksums(q))) return;
-  const recorded = new Map((await q.query<{ version: number; name: string; sha256: string }>(`SELECT version, name, sha256 FROM ${CHECKSUMS}`)).map((r) => [r.version, r]));
+  const recorded = new Map(
+    (await q.query<{ version: number; name: string; sha256: string }>(`SELECT version, name, sha256 FROM ${CHECKSUMS}`)).map((r) => [r.version, r]),
+  );
   for (const m of migrations) {
     const r = recorded.get(m.version);
     if (r && (r.sha256 !== checksum(m.sql) || r.name !== m.name)) throw new MigrationChangedError(m, r);
@@ -64,7 +66,11 @@ async function verifyChecksums(q: Queryable, migrations: Migration[]): Promise<v
  */
 async function recordChecksums(q: Queryable, migrations: Migration[]): Promise<void> {
   if (!(await hasChecksums(q))) return;
-  const applied = new Set((await q.query<{ version: number }>(`SELECT m.version FROM schema_migrations m LEFT JOIN ${CHECKSUMS} c USING (version) WHERE c.version IS NULL`)).map((r) => r.version));
+  const applied = new Set(
+    (await q.query<{ version: number }>(`SELECT m.version FROM schema_migrations m LEFT JOIN ${CHECKSUMS} c USING (version) WHERE c.version IS NULL`)).map(
+      (r) => r.version,
+    ),
+  );
   for (const m of migrations) {
     if (applied.has(m.version)) await q.query(`INSERT INTO ${CHECKSUMS} (version, name, sha256) VALUES ($1, $2, $3)`, [m.version, m.name, checksum(m.sql)]);
   }

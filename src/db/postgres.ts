@@ -9,9 +9,7 @@ import { valueParsers } from './types.ts';
 
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
-    valueParsers[oid] && format !== 'binary'
-      ? valueParsers[oid]
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    valueParsers[oid] && format !== 'binary' ? valueParsers[oid] : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 /** Opens a pooled connection to a PostgreSQL server. */

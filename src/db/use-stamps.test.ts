@@ -13,7 +13,12 @@ describe('last-use times written in batches', () => {
     stamps.note('c', at(-1000), at(3)); // stored within the minute: not written again
     expect(writes).toEqual([]);
     await stamps.flush();
-    expect(writes).toEqual([[['a', 'b'], [at(0), at(1)]]]);
+    expect(writes).toEqual([
+      [
+        ['a', 'b'],
+        [at(0), at(1)],
+      ],
+    ]);
     await stamps.flush();
     expect(writes).toHaveLength(1);
     await stamps.stop();
@@ -35,10 +40,13 @@ describe('last-use times written in batches', () => {
   it('a failed write is reported to the flush that asked, and later flushes still write', async () => {
     let fail = true;
     const writes: string[][] = [];
-    const stamps = createUseStamps(async (ids) => {
-      if (fail) throw new Error('database down');
-      writes.push(ids);
-    }, { everyMs: 60_000 });
+    const stamps = createUseStamps(
+      async (ids) => {
+        if (fail) throw new Error('database down');
+        writes.push(ids);
+      },
+      { everyMs: 60_000 },
+    );
     stamps.note('a', null);
     await expect(stamps.flush()).rejects.toThrow('database down');
     fail = false;

@@ -11,13 +11,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi, { type FastifySwaggerUiOptions } from '@fastify/swagger-ui';
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type http from 'node:http';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type FastifyPluginAsyncZod,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type FastifyPluginAsyncZod, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
@@ -100,7 +94,10 @@ function checkMetricsAccess(request: FastifyRequest, token: string | undefined):
   if (token) {
     const given = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
     if (!tokenMatches(given, token)) {
-      throw new UnauthorizedError('metrics_token_required', { zh: '读取 /metrics 须提供 Authorization: Bearer <PDX_METRICS_TOKEN>', en: '/metrics needs Authorization: Bearer <PDX_METRICS_TOKEN>' });
+      throw new UnauthorizedError('metrics_token_required', {
+        zh: '读取 /metrics 须提供 Authorization: Bearer <PDX_METRICS_TOKEN>',
+        en: '/metrics needs Authorization: Bearer <PDX_METRICS_TOKEN>',
+      });
     }
     return;
   }
@@ -229,7 +226,10 @@ export async function buildApp({ config, db, auth, events, maxUploadBytes, route
     },
     async (_request, reply) => {
       const reachable = await Promise.race([
-        db.ping().then(() => true, () => false),
+        db.ping().then(
+          () => true,
+          () => false,
+        ),
         new Promise<boolean>((resolve) => setTimeout(resolve, 2000, false).unref()),
       ]);
       if (reachable) return { status: 'ok' as const, database: db.backend, version: VERSION };

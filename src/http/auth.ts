@@ -67,7 +67,10 @@ export function allows(access: Access, principal: Principal | undefined): boolea
  * Installs the one authentication and authorization hook. Every /api route must declare
  * `config.access`; a route that forgets is refused at start-up, not left open.
  */
-export function registerAuth(app: FastifyInstance, deps: { auth: Authenticator; events: EventSink; requireClientCertificate?: boolean; society?: SocietyAuthenticator }): void {
+export function registerAuth(
+  app: FastifyInstance,
+  deps: { auth: Authenticator; events: EventSink; requireClientCertificate?: boolean; society?: SocietyAuthenticator },
+): void {
   const declared: DeclaredRoute[] = [];
   app.decorate('declaredRoutes', declared);
   app.addHook('onRoute', (route) => {
@@ -97,7 +100,11 @@ export function registerAuth(app: FastifyInstance, deps: { auth: Authenticator; 
         action: 'access.denied',
         result: 'denied',
         actor: actorOf(principal),
-        details: { method: request.method, route: request.routeOptions.url, reason: principal.kind === 'apikey' && !('roles' in access && access.apiKey) ? 'api_key_not_allowed' : 'role' },
+        details: {
+          method: request.method,
+          route: request.routeOptions.url,
+          reason: principal.kind === 'apikey' && !('roles' in access && access.apiKey) ? 'api_key_not_allowed' : 'role',
+        },
         requestId: request.id,
         ip: request.ip,
       });

@@ -32,11 +32,17 @@ const fastifyCodes: Record<string, { code: string; text: Message }> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad_request', text: { zh: 'Content-Length 与请求体长度不符', en: 'Content-Length does not match the body' } },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_json', text: { zh: '请求体为空', en: 'Empty JSON body' } },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_json', text: { zh: '请求体不是合法的 JSON', en: 'Body is not valid JSON' } },
-  FST_INVALID_MULTIPART_CONTENT_TYPE: { code: 'multipart_required', text: { zh: '请以 multipart/form-data 上传', en: 'Send the request as multipart/form-data' } },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: {
+    code: 'multipart_required',
+    text: { zh: '请以 multipart/form-data 上传', en: 'Send the request as multipart/form-data' },
+  },
   FST_PROTO_VIOLATION: { code: 'invalid_json', text: { zh: '请求体含有不允许的属性（__proto__）', en: 'Body holds a forbidden property (__proto__)' } },
   FST_ERR_BAD_URL: {
     code: 'bad_url',
-    text: { zh: '请求路径的百分号编码无效（如 %E4%ZZ）；路径中的中文等字符须做 URL 编码', en: 'Invalid percent-encoding in the path; encode non-ASCII characters in the URL' },
+    text: {
+      zh: '请求路径的百分号编码无效（如 %E4%ZZ）；路径中的中文等字符须做 URL 编码',
+      en: 'Invalid percent-encoding in the path; encode non-ASCII characters in the URL',
+    },
   },
   FST_ERR_MAX_PARAM_LENGTH: { code: 'uri_too_long', text: { zh: '路径参数过长', en: 'A path parameter is too long' } },
 };
@@ -70,9 +76,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
       message: v.message,
     }));
     const fields = details.map((d) => d.field).join(', ');
-    return reply
-      .status(400)
-      .send(body(request, 'invalid_request', { zh: `请求参数无效：${fields}`, en: `Invalid request: ${fields}` }, details));
+    return reply.status(400).send(body(request, 'invalid_request', { zh: `请求参数无效：${fields}`, en: `Invalid request: ${fields}` }, details));
   }
   if (isResponseSerializationError(error)) {
     request.log.error({ err: error }, 'response did not match its schema');
@@ -106,7 +110,9 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 
 /** Unknown API paths get the standard body (without quoting the path); other paths are left to the console. */
 export function apiNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return reply.status(404).send(body(request, 'not_found', { zh: '接口不存在：请对照 /docs 检查请求方法和路径', en: 'No such endpoint: check the method and path against /docs' }));
+  return reply
+    .status(404)
+    .send(body(request, 'not_found', { zh: '接口不存在：请对照 /docs 检查请求方法和路径', en: 'No such endpoint: check the method and path against /docs' }));
 }
 
 const NOT_ENCODED: Message = {
@@ -119,7 +125,8 @@ function clientErrorOf(code: string | undefined): { status: number; code: string
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, ...statusTexts[408]! };
   if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, ...statusTexts[431]! };
   if (code === 'HPE_INVALID_URL') return { status: 400, code: 'url_not_encoded', text: NOT_ENCODED };
-  if (code === 'HPE_INVALID_HEADER_TOKEN') return { status: 400, code: 'bad_header', text: { zh: '请求头含有非法字符', en: 'A request header holds an invalid character' } };
+  if (code === 'HPE_INVALID_HEADER_TOKEN')
+    return { status: 400, code: 'bad_header', text: { zh: '请求头含有非法字符', en: 'A request header holds an invalid character' } };
   return { status: 400, code: 'bad_request', text: { zh: '请求格式错误，无法解析', en: 'Malformed request' } };
 }
 
@@ -137,9 +144,17 @@ function rawLanguage(raw: Buffer | undefined): 'zh' | 'en' {
 export function clientErrorHandler(error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const { status, code, text } = clientErrorOf(error.code);
-  const json = JSON.stringify({ error: { code, message: text[rawLanguage(Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined)], ...(reasonOf(error.code) ? { details: reasonOf(error.code) } : {}) } });
+  const json = JSON.stringify({
+    error: {
+      code,
+      message: text[rawLanguage(Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined)],
+      ...(reasonOf(error.code) ? { details: reasonOf(error.code) } : {}),
+    },
+  });
   if (socket.writable) {
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
   } else {
     socket.destroy();
   }

@@ -92,7 +92,11 @@ describe('property: a masked value never shows more of the clear value than its 
   });
 
   it('cn_landline: the area code and the last 2 digits only', () => {
-    const area = fc.oneof(fc.constant('010'), digits(1).map((d) => `02${d}`), fc.tuple(pick([...'3456789']), digits(2)).map(([a, b]) => `0${a}${b}`));
+    const area = fc.oneof(
+      fc.constant('010'),
+      digits(1).map((d) => `02${d}`),
+      fc.tuple(pick([...'3456789']), digits(2)).map(([a, b]) => `0${a}${b}`),
+    );
     fc.assert(
       fc.property(area, pick(['-', '', ' ']), digits(7, 8), (code, sep, local) => {
         const clear = code + sep + local;
@@ -167,7 +171,11 @@ describe('property: a masked value never shows more of the clear value than its 
         const masked = mask('cn_plate', clear);
         const n = cps(clear).length;
         expect(revealedPositions(clear, masked).every((i) => i < 2 || i === n - 1)).toBe(true);
-        expect(cps(masked).slice(2, n - 1).every((c) => c === '*')).toBe(true);
+        expect(
+          cps(masked)
+            .slice(2, n - 1)
+            .every((c) => c === '*'),
+        ).toBe(true);
       }),
     );
   });
@@ -193,7 +201,10 @@ describe('property: a masked value never shows more of the clear value than its 
   it('any text under any type: never the clear value, never more than the type allows', () => {
     const maxShown: Record<string, number> = { cn_resident_id: 7, cn_mobile: 9, cn_landline: 6, bank_card: 10, cn_plate: 3, ipv4: 6, mac: 6 };
     const lengthKept = new Set([...Object.keys(maxShown), 'passport', 'cn_uscc', undefined]);
-    const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: fc.constantFrom(...'0123456789X-@. 辽A张欧阳省市区'), maxLength: 25 }));
+    const text = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 40 }),
+      fc.string({ unit: fc.constantFrom(...'0123456789X-@. 辽A张欧阳省市区'), maxLength: 25 }),
+    );
     fc.assert(
       fc.property(pick([...MASKED_TYPES, 'passport', 'cn_uscc', undefined]), text, (type, clear) => {
         const masked = mask(type, clear);

@@ -39,7 +39,14 @@ describe('auditor console in Chromium: chain status, search, proofs, export, acc
       result: 'success',
       actor,
       dataset: DATASET,
-      details: { columns: [{ name: '身份证号', mode: 'pseudonym' }, { name: '姓名', mode: 'masked' }], rowCount: 10, purpose: '低保资格核验' },
+      details: {
+        columns: [
+          { name: '身份证号', mode: 'pseudonym' },
+          { name: '姓名', mode: 'masked' },
+        ],
+        rowCount: 10,
+        purpose: '低保资格核验',
+      },
       requestId: 'req-dibao-1',
       ip: '10.2.3.4',
     });
@@ -141,7 +148,10 @@ describe('auditor console in Chromium: chain status, search, proofs, export, acc
     // The same selection as CSV for a spreadsheet: BOM, header, one line per record.
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
     expect(csv.suggestedFilename()).toMatch(/^pdx-audit-.*\.csv$/);
-    const lines = fs.readFileSync((await csv.path())!, 'utf8').trimEnd().split('\r\n');
+    const lines = fs
+      .readFileSync((await csv.path())!, 'utf8')
+      .trimEnd()
+      .split('\r\n');
     expect(lines[0]!.startsWith('\uFEFFseq,')).toBe(true);
     expect(lines.slice(1).map((l) => (l.includes('ghost') ? 'ghost' : l.includes('sysadmin') ? 'sysadmin' : l))).toEqual(['ghost', 'sysadmin']);
 

@@ -18,7 +18,11 @@ const ROWS = 20_000;
 async function session(base: string, username: string, password: string) {
   const headers = await sessionHeaders(base, username, password);
   return async <T>(method: string, url: string, body?: unknown): Promise<T> => {
-    const r = await fetch(`${base}${url}`, { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(`${base}${url}`, {
+      method,
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await r.text();
     if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
@@ -41,8 +45,20 @@ describe.sequential('console: catalogue and aggregation in Chromium', () => {
     });
     // The sysadmin sets up two departments and their people through the API.
     const admin = await session(server.url, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
-    const gat = await admin<{ id: string }>('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000', uscc: makeUscc('1', '1', '210000', 'MB1G0001') });
-    const mz = await admin<{ id: string }>('POST', '/api/v1/orgs', { name: '省民政厅', type: 'department', level: 'province', regionCode: '210000', uscc: makeUscc('1', '1', '210000', 'MB1M0002') });
+    const gat = await admin<{ id: string }>('POST', '/api/v1/orgs', {
+      name: '省公安厅',
+      type: 'department',
+      level: 'province',
+      regionCode: '210000',
+      uscc: makeUscc('1', '1', '210000', 'MB1G0001'),
+    });
+    const mz = await admin<{ id: string }>('POST', '/api/v1/orgs', {
+      name: '省民政厅',
+      type: 'department',
+      level: 'province',
+      regionCode: '210000',
+      uscc: makeUscc('1', '1', '210000', 'MB1M0002'),
+    });
     for (const [who, orgId, roles, name] of [
       [officer, gat.id, ['data_officer'], '王数据'],
       [consumer, mz.id, ['consumer'], '李民政'],
@@ -171,7 +187,10 @@ describe.sequential('console: catalogue and aggregation in Chromium', () => {
     // A second file with a wrong check digit on line 3 is refused as a whole; the message names line and column.
     await page.getByTestId('upload-version').click();
     await page.locator('input[type=file]').setInputFiles(badFile);
-    await page.locator('label').filter({ hasText: /^追加$/ }).click();
+    await page
+      .locator('label')
+      .filter({ hasText: /^追加$/ })
+      .click();
     await page.getByTestId('start-upload').click();
     await expect.poll(() => page.getByTestId('load-error').textContent()).toMatch(/第 3 行.*身份证号.*校验位/);
     await screenshot(page, 'catalog-07b-upload-refused');

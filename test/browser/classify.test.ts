@@ -5,7 +5,6 @@ import { ADMIN_PASSWORDS, loginClient, multipart, waitForJob, type Client } from
 import { confirmDialog, type ConsoleWorld, screenshot, settled, signIn, startConsoleWorld, watchErrors } from '../helpers/browser.ts';
 import type { TestServer } from '../helpers/server.ts';
 
-
 describe('console: classification review and the 重要数据 queue in Chromium', () => {
   let world: ConsoleWorld;
   let server: TestServer;
@@ -19,7 +18,12 @@ describe('console: classification review and the 重要数据 queue in Chromium'
     world = await startConsoleWorld();
     ({ server, browser } = world);
     const { admin, org } = world;
-    const user = await admin.call('POST', '/api/v1/users', { username: 'ga-officer', displayName: '王科长', orgId: await org('省公安厅', 'province', '210000'), roles: ['data_officer'] });
+    const user = await admin.call('POST', '/api/v1/users', {
+      username: 'ga-officer',
+      displayName: '王科长',
+      orgId: await org('省公安厅', 'province', '210000'),
+      roles: ['data_officer'],
+    });
     const first = await loginClient(server.app, 'ga-officer', user.json().password);
     await first.call('POST', '/api/v1/auth/password', { currentPassword: user.json().password, newPassword: officerPassword });
     officer = await loginClient(server.app, 'ga-officer', officerPassword);
@@ -69,7 +73,11 @@ describe('console: classification review and the 重要数据 queue in Chromium'
     await screenshot(page, 'classify-03-review-confirmed');
 
     const view = (await officer.call('GET', `/api/v1/datasets/${code}/classification`)).json();
-    expect(view.columns.find((c: { name: string }) => c.name === '户籍地')).toMatchObject({ effectiveGrade: 3, overridden: true, review: { reason: '户籍地与姓名结合可识别个人,按 3 级保护' } });
+    expect(view.columns.find((c: { name: string }) => c.name === '户籍地')).toMatchObject({
+      effectiveGrade: 3,
+      overridden: true,
+      review: { reason: '户籍地与姓名结合可识别个人,按 3 级保护' },
+    });
     expect((await officer.call('POST', `/api/v1/datasets/${code}/publish`)).statusCode).toBe(200);
 
     // The same page in English.

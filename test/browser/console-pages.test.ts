@@ -13,7 +13,8 @@ import { startSecopsWorld, type SecopsWorld } from '../helpers/secops-world.ts';
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 const JSON_TEXT = /\{\s*"/;
 /** An audit action code (auth.login, data.quota_exceeded, secops.contain …). */
-const ACTION_CODE = /\b(auth|access|data|dataset|classification|share|grant|secops|user|org|apikey|audit|duties|open|telemetry|gateway|exchange|admin_change)\.[a-z_]+\b/;
+const ACTION_CODE =
+  /\b(auth|access|data|dataset|classification|share|grant|secops|user|org|apikey|audit|duties|open|telemetry|gateway|exchange|admin_change)\.[a-z_]+\b/;
 
 /** What a person reads in `scope` (hidden text, tooltips and collapsed panels excluded). */
 async function readable(page: Page, scope = page.locator('body')): Promise<string> {
@@ -22,7 +23,8 @@ async function readable(page: Page, scope = page.locator('body')): Promise<strin
 }
 
 /** A moment or a day in another format than the console's one (2026-12-04 14:51:20): 2026/12/4, 12/4/2026, 4 Dec 2026, AM/PM. */
-const OTHER_DATE = /\b\d{4}\/\d{1,2}\/\d{1,2}\b|\b\d{1,2}\/\d{1,2}\/\d{4}\b|\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}\b|\d:\d\d(:\d\d)? ?[AP]M\b/;
+const OTHER_DATE =
+  /\b\d{4}\/\d{1,2}\/\d{1,2}\b|\b\d{1,2}\/\d{1,2}\/\d{4}\b|\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}\b|\d:\d\d(:\d\d)? ?[AP]M\b/;
 
 function speaksInSentences(text: string, where: string, lang: 'zh' | 'en' = 'zh'): void {
   expect(text, `${where}: an id`).not.toMatch(UUID);
@@ -108,7 +110,10 @@ describe('console pages in Chromium: sentences, not codes', () => {
     await drawer.getByRole('button', { name: '暂停授权' }).click();
     const suspended = await confirmDialog(page, /确\s*定|OK/, { answer: '/secops/containments', within: page.locator('.ant-popconfirm') });
     expect(suspended?.status()).toBe(201);
-    const [grant] = await world.db.query<{ kind: string }>(`SELECT kind FROM secops_containments WHERE kind = 'suspend_grant' AND target_id = $1 AND lifted_at IS NULL`, [world.grant.grantId]);
+    const [grant] = await world.db.query<{ kind: string }>(
+      `SELECT kind FROM secops_containments WHERE kind = 'suspend_grant' AND target_id = $1 AND lifted_at IS NULL`,
+      [world.grant.grantId],
+    );
     expect(grant?.kind).toBe('suspend_grant');
 
     // The incident opened from the alert: its timeline in words.

@@ -24,7 +24,7 @@ describe.sequential('console: sign-in, administration and API keys in Chromium',
   let errors: string[];
   let generated: string;
 
-  it('signs in: Chinese by default, one neutral message for a wrong password, the sysadmin\'s menu', async () => {
+  it("signs in: Chinese by default, one neutral message for a wrong password, the sysadmin's menu", async () => {
     page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
     errors = watchErrors(page);
     await page.goto(`${server.url}/`);
@@ -59,7 +59,10 @@ describe.sequential('console: sign-in, administration and API keys in Chromium',
     await expect.poll(() => page.getByRole('cell', { name: '朝阳市民政局' }).count()).toBe(1);
     await screenshot(page, 'identity-03-orgs');
     // Edited in the same form, filled with what is stored.
-    await page.getByRole('row', { name: /朝阳市民政局/ }).getByRole('button', { name: '编辑' }).click();
+    await page
+      .getByRole('row', { name: /朝阳市民政局/ })
+      .getByRole('button', { name: '编辑' })
+      .click();
     await expect.poll(() => orgDialog.getByLabel('机构名称').inputValue()).toBe('朝阳市民政局');
     expect(await orgDialog.getByText('编辑机构：朝阳市民政局').count()).toBe(1);
     await orgDialog.getByLabel('行政区划代码').fill('211302');

@@ -140,9 +140,14 @@ async function clipped(page: Page): Promise<string[]> {
     for (const button of Array.from(document.querySelectorAll<HTMLElement>('.ant-layout-content .ant-btn'))) {
       const box = button.getBoundingClientRect();
       if (box.width === 0 || button.closest(scrolls)) continue;
-      if (box.right > screenWidth + 1 || box.left < -1) found.push(`button "${button.innerText.trim()}" at ${Math.round(box.left)}–${Math.round(box.right)} px`);
+      if (box.right > screenWidth + 1 || box.left < -1)
+        found.push(`button "${button.innerText.trim()}" at ${Math.round(box.left)}–${Math.round(box.right)} px`);
     }
-    for (const title of Array.from(document.querySelectorAll<HTMLElement>('.ant-layout-content .ant-card-head-title, .ant-layout-content h1, .ant-layout-content h2, .ant-layout-content h3, .ant-layout-content h4'))) {
+    for (const title of Array.from(
+      document.querySelectorAll<HTMLElement>(
+        '.ant-layout-content .ant-card-head-title, .ant-layout-content h1, .ant-layout-content h2, .ant-layout-content h3, .ant-layout-content h4',
+      ),
+    )) {
       if (title.scrollWidth > title.clientWidth + 1) found.push(`title "${title.innerText.trim()}" cut`);
     }
     return found;
@@ -164,7 +169,8 @@ async function onScreen(page: Page, testId: string): Promise<void> {
 describe.sequential('the console page by page, each role', () => {
   let server: TestServer;
   let browser: Browser;
-  const passwordOf = (username: Username) => (ADMIN_PASSWORDS as Record<string, string>)[username] ?? server.demoAccounts!.find((a) => a.username === username)!.password;
+  const passwordOf = (username: Username) =>
+    (ADMIN_PASSWORDS as Record<string, string>)[username] ?? server.demoAccounts!.find((a) => a.username === username)!.password;
   /** The demo's request for 户籍人口信息, waiting for 省公安厅 (journey step 5), and that dataset's code. */
   let pending: { id: string; dataset: string };
 
@@ -172,7 +178,11 @@ describe.sequential('the console page by page, each role', () => {
     server = await startTestServer({ PDX_DEMO: 'true', PDX_DEMO_PEOPLE: '200', ...ADMIN_PASSWORD_ENV });
     browser = await launchBrowser();
     const { client } = await httpLogin(server.url, 'zy-minzheng', passwordOf('zy-minzheng'));
-    const items = (await client!.call('GET', '/api/v1/share/requests')).json().items as { id: string; state: string; dataset: { code: string; name: string } }[];
+    const items = (await client!.call('GET', '/api/v1/share/requests')).json().items as {
+      id: string;
+      state: string;
+      dataset: { code: string; name: string };
+    }[];
     const waiting = items.find((r) => r.state === 'submitted' && r.dataset.name === '户籍人口信息')!;
     pending = { id: waiting.id, dataset: waiting.dataset.code };
   });

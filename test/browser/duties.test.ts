@@ -13,7 +13,6 @@ import { publishCsv } from '../share-helpers.ts';
 
 const CSV = ['姓名,区划代码,人数', '张明华,211300,3', '李建国,211302,2', '赵德胜,210700,5'].join('\n');
 
-
 describe.sequential('console: 数据回流 and 供需对接 in Chromium', () => {
   let world: ConsoleWorld;
   let server: TestServer;

@@ -66,7 +66,12 @@ describe.sequential('console: 目录挂接, 共享评价 and usage statistics in
       legalBasis: '《社会救助暂行办法》第十一条',
       endDate: '2099-06-30',
     });
-    const approved = await officer.call('POST', `/api/v1/share/requests/${request.json().id}/approve`, { columns: [{ name: '姓名', mode: 'masked' }, { name: '户籍地', mode: 'clear' }] });
+    const approved = await officer.call('POST', `/api/v1/share/requests/${request.json().id}/approve`, {
+      columns: [
+        { name: '姓名', mode: 'masked' },
+        { name: '户籍地', mode: 'clear' },
+      ],
+    });
     expect(approved.json().state).toBe('active');
     for (const limit of [5, 7]) expect((await consumer.call('GET', `/api/v1/datasets/${code}/records?limit=${limit}`)).statusCode).toBe(200);
   });
@@ -85,8 +90,16 @@ describe.sequential('console: 目录挂接, 共享评价 and usage statistics in
     await row.getByRole('link', { name: '户籍人口信息' }).click();
     await expect.poll(() => c.getByTestId('upkeep-overdue').textContent()).toContain('每月');
     await expect.poll(() => c.getByTestId('rating-form').count()).toBe(1);
-    for (const [dimension, stars] of [['quality', 4], ['timeliness', 3], ['usefulness', 5]] as const) {
-      await c.getByTestId(`rate-${dimension}`).locator('li').nth(stars - 1).click();
+    for (const [dimension, stars] of [
+      ['quality', 4],
+      ['timeliness', 3],
+      ['usefulness', 5],
+    ] as const) {
+      await c
+        .getByTestId(`rate-${dimension}`)
+        .locator('li')
+        .nth(stars - 1)
+        .click();
     }
     await c.getByTestId('rate-comment').fill('字段齐全,但更新不够及时');
     await c.getByTestId('rate-submit').click();

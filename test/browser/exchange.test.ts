@@ -32,12 +32,16 @@ describe.sequential('console: 数据源 in Chromium', () => {
     const db = new pg.Client(source.url);
     await db.connect();
     // 变更号 moves on every change (the cursor); 已注销 marks a soft-deleted row.
-    await db.query(`CREATE TABLE people (id integer PRIMARY KEY, "姓名" text, "身份证号" text, "手机号" text, "出生日期" date, "变更号" integer NOT NULL, "已注销" boolean NOT NULL DEFAULT false)`);
+    await db.query(
+      `CREATE TABLE people (id integer PRIMARY KEY, "姓名" text, "身份证号" text, "手机号" text, "出生日期" date, "变更号" integer NOT NULL, "已注销" boolean NOT NULL DEFAULT false)`,
+    );
     let id = 0;
-    for (const [name, rid, phone, , , birth] of peopleRows(40, 5)) await db.query('INSERT INTO people VALUES ($1, $2, $3, $4, $5, $1)', [++id, name, rid, phone, birth]);
+    for (const [name, rid, phone, , , birth] of peopleRows(40, 5))
+      await db.query('INSERT INTO people VALUES ($1, $2, $3, $4, $5, $1)', [++id, name, rid, phone, birth]);
     await db.end();
     const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
-    const police = (await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' })).json().id as string;
+    const police = (await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' })).json()
+      .id as string;
     const officer = await provisionWithPassword(server.app, admin, { username: 'ga-officer', orgId: police, roles: ['data_officer'], password });
     const made = await officer.call('POST', '/api/v1/datasets', {
       name: '户籍人口(库表)',
@@ -129,7 +133,10 @@ describe.sequential('console: 数据源 in Chromium', () => {
     await expect.poll(() => selectedText(page, 'wizard-soft-delete')).toContain('已注销');
     await page.getByTestId('wizard-schedule').getByText('按 cron 表达式').click();
     await page.getByTestId('wizard-cron').fill('0 2 * * *');
-    const [bound] = await Promise.all([page.waitForResponse((r) => r.url().endsWith(`/datasets/${code}/binding`) && r.request().method() === 'PUT'), page.getByTestId('wizard-bind').click()]);
+    const [bound] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/datasets/${code}/binding`) && r.request().method() === 'PUT'),
+      page.getByTestId('wizard-bind').click(),
+    ]);
     expect(bound.status(), await bound.text()).toBe(201);
     expect(await bound.json()).toMatchObject({ cron: '0 2 * * *', mode: 'incremental', cursorColumn: '变更号', keyColumn: 'id', softDeleteColumn: '已注销' });
     await page.getByTestId('wizard-run').click();
@@ -209,8 +216,23 @@ describe.sequential('console: 数据源 in Chromium', () => {
         on_invalid: 'quarantine',
       });
       const code = made.json().code as string;
-      const added = await officer.call('POST', '/api/v1/exchange/sources', { name: '市场主体库', kind: 'postgresql', host: '127.0.0.1', port: cluster.port, database: 'postgres', user: 'postgres', password: 'trust', tls: 'off' });
-      const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, { sourceId: added.json().id, schema: 'public', table: 'firms', mode: 'cdc', keyColumn: 'id' });
+      const added = await officer.call('POST', '/api/v1/exchange/sources', {
+        name: '市场主体库',
+        kind: 'postgresql',
+        host: '127.0.0.1',
+        port: cluster.port,
+        database: 'postgres',
+        user: 'postgres',
+        password: 'trust',
+        tls: 'off',
+      });
+      const bound = await officer.call('PUT', `/api/v1/datasets/${code}/binding`, {
+        sourceId: added.json().id,
+        schema: 'public',
+        table: 'firms',
+        mode: 'cdc',
+        keyColumn: 'id',
+      });
       expect(bound.statusCode, bound.body).toBe(201);
       cdcCode = code;
 

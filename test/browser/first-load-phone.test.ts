@@ -36,7 +36,10 @@ describe.sequential('console first load and phone layout', () => {
     const html = await plain.text();
     expect(plain.headers.get('content-encoding')).toBeNull();
     expect(plain.headers.get('cache-control')).toBe('no-cache');
-    for (const [encoding, expected] of [['br, gzip', 'br'], ['gzip', 'gzip']] as const) {
+    for (const [encoding, expected] of [
+      ['br, gzip', 'br'],
+      ['gzip', 'gzip'],
+    ] as const) {
       const res = await get('/', encoding);
       expect(res.headers.get('content-encoding')).toBe(expected);
       expect(res.headers.get('cache-control')).toBe('no-cache');
@@ -89,7 +92,22 @@ describe.sequential('console first load and phone layout', () => {
 
   /** The main pages of each role (the menu of product.md's roles). */
   const ROLES: { username: string; pages: string[] }[] = [
-    { username: 'ga-officer', pages: ['/', '/catalog', '/ingest', '/classify', '/telemetry', '/services', '/sharing', '/duties/objections', '/duties/evaluation?tab=departments', '/api-keys', '/opendata'] },
+    {
+      username: 'ga-officer',
+      pages: [
+        '/',
+        '/catalog',
+        '/ingest',
+        '/classify',
+        '/telemetry',
+        '/services',
+        '/sharing',
+        '/duties/objections',
+        '/duties/evaluation?tab=departments',
+        '/api-keys',
+        '/opendata',
+      ],
+    },
     { username: 'zy-minzheng', pages: ['/', '/catalog', '/services', '/sharing', '/api-keys'] },
     { username: 'secadmin', pages: ['/secops', '/classify', '/sharing', '/duties/settings', '/duties/evaluation?tab=departments', '/opendata'] },
     { username: 'auditor', pages: ['/audit'] },

@@ -49,7 +49,7 @@ describe.sequential('interface services in the console', () => {
     await page.close();
   });
 
-  it('the provider\'s officer edits the interface: a new timeout is saved, the credential is never shown', async () => {
+  it("the provider's officer edits the interface: a new timeout is saved, the credential is never shown", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const errors = watchErrors(page);
     await signIn(page, server.url, 'sj-officer', password('sj-officer'), '/services');

@@ -32,13 +32,16 @@ describe.sequential('the core journey in the console', () => {
   const { setVirtual, eventTime } = virtualClock();
 
   beforeAll(async () => {
-    server = await startTestServer({
-      PDX_DEMO: 'true',
-      PDX_DEMO_PEOPLE: '1000',
-      PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
-      PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
-      PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
-    }, { secops: { eventTime } });
+    server = await startTestServer(
+      {
+        PDX_DEMO: 'true',
+        PDX_DEMO_PEOPLE: '1000',
+        PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
+        PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
+        PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
+      },
+      { secops: { eventTime } },
+    );
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -113,7 +116,12 @@ describe.sequential('the core journey in the console', () => {
     await screenshot(consumer, 'journey-05-search');
     await consumer.goto(`${url}/catalog/${code}`);
     await consumer.getByTestId('request-access').click();
-    for (const name of ['姓名', '身份证号', '住址']) await consumer.getByRole('row').filter({ has: consumer.getByTestId(`pick-${name}`) }).getByRole('checkbox').check();
+    for (const name of ['姓名', '身份证号', '住址'])
+      await consumer
+        .getByRole('row')
+        .filter({ has: consumer.getByTestId(`pick-${name}`) })
+        .getByRole('checkbox')
+        .check();
     await consumer.getByTestId('purpose').fill('低保资格核验');
     await consumer.getByTestId('legal-basis').fill('《社会救助暂行办法》第十一条');
     await consumer.getByTestId('volume').fill('500');
@@ -193,7 +201,11 @@ describe.sequential('the core journey in the console', () => {
     const secApi = async (method: string, path: string, body?: unknown) => {
       const cookies = (await secadmin.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
       const csrf = (await secadmin.context().cookies()).find((c) => c.name === 'pdx_csrf')?.value ?? '';
-      return fetch(`${url}/api/v1${path}`, { method, headers: { cookie: cookies, 'x-csrf-token': csrf, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return fetch(`${url}/api/v1${path}`, {
+        method,
+        headers: { cookie: cookies, 'x-csrf-token': csrf, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
     };
     expect((await secApi('PUT', '/secops/settings', { intervalMs: 200 })).status).toBe(200);
     const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
@@ -262,7 +274,7 @@ describe.sequential('the core journey in the console', () => {
     await screenshot(portal, 'journey-14-open-portal');
   });
 
-  it('leaves no script error on the officer\'s and the consumer\'s pages', () => {
+  it("leaves no script error on the officer's and the consumer's pages", () => {
     expect(officerErrors).toEqual([]);
     expect(consumerErrors).toEqual([]);
   });

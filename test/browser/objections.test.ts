@@ -44,9 +44,25 @@ describe.sequential('console: request clocks and objections in Chromium', () => 
     const jzConsumer = await provisionWithPassword(server.app, admin, { username: 'jz-consumer', orgId: jz, roles: ['consumer'], password });
     code = await publishCsv(officer, '户籍人口信息', peopleCsv(30, 3));
     const ask = (c: Client) =>
-      c.call('POST', '/api/v1/share/requests', { dataset: code, columns: ['姓名', '户籍地'], purpose: '低保资格核验', purposeCategory: 'social_assistance', legalBasis: '《社会救助暂行办法》第十一条', endDate: '2099-06-30' });
+      c.call('POST', '/api/v1/share/requests', {
+        dataset: code,
+        columns: ['姓名', '户籍地'],
+        purpose: '低保资格核验',
+        purposeCategory: 'social_assistance',
+        legalBasis: '《社会救助暂行办法》第十一条',
+        endDate: '2099-06-30',
+      });
     const granted = await ask(consumer);
-    expect((await officer.call('POST', `/api/v1/share/requests/${granted.json().id}/approve`, { columns: [{ name: '姓名', mode: 'masked' }, { name: '户籍地', mode: 'clear' }] })).json().state).toBe('active');
+    expect(
+      (
+        await officer.call('POST', `/api/v1/share/requests/${granted.json().id}/approve`, {
+          columns: [
+            { name: '姓名', mode: 'masked' },
+            { name: '户籍地', mode: 'clear' },
+          ],
+        })
+      ).json().state,
+    ).toBe('active');
     // 锦州市民政局's request waits for the provider: already shared to others, 5 working days.
     pendingId = (await ask(jzConsumer)).json().id;
     row = ((await consumer.call('GET', `/api/v1/datasets/${code}/records?rowid=true&limit=5`)).json().rows as { _row: number }[])[2]!._row;
@@ -94,7 +110,10 @@ describe.sequential('console: request clocks and objections in Chromium', () => 
     await form.locator('#column').fill('户籍地');
     await form.locator('#proposed').fill('北票市');
     await form.locator('#evidence').fill('户籍迁移证明(2026年第118号)');
-    await c.getByTestId('raise-files').locator('input[type=file]').setInputFiles({ name: '户籍迁移证明.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 户籍迁移证明 第118号') });
+    await c
+      .getByTestId('raise-files')
+      .locator('input[type=file]')
+      .setInputFiles({ name: '户籍迁移证明.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 户籍迁移证明 第118号') });
     await c.getByTestId('raise').click();
     const table = c.getByTestId('objections');
     await expect.poll(() => table.textContent()).toContain('户籍迁移证明.pdf');

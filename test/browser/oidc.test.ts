@@ -140,7 +140,9 @@ describe('console: 统一身份认证 through a real OpenID Connect provider in 
     await expect.poll(() => page.getByTestId('sso-error').textContent()).toContain('等待系统管理员审核');
     expect(await signedInAs(page)).toBeUndefined();
     const admin = (await httpLogin(server.url, 'sysadmin', ADMIN_PASSWORDS.sysadmin)).client!;
-    const li = ((await admin.call('GET', '/api/v1/users')).json().items as { id: string; username: string; pendingApproval: boolean; signOn: string }[]).find((u) => u.username === 'li.yingyong')!;
+    const li = ((await admin.call('GET', '/api/v1/users')).json().items as { id: string; username: string; pendingApproval: boolean; signOn: string }[]).find(
+      (u) => u.username === 'li.yingyong',
+    )!;
     expect(li).toMatchObject({ pendingApproval: true, signOn: 'sso' });
     expect((await admin.call('POST', `/api/v1/users/${li.id}/approve`)).statusCode).toBe(204);
     // A fresh browser: the first one still has a session at the provider, which would skip its sign-in form.
@@ -175,15 +177,25 @@ describe('console: 统一身份认证 through a real OpenID Connect provider in 
     // The provider goes down between the redirect and the code exchange.
     const start = await fetch(`${server.url}/api/v1/auth/sso/start`, { redirect: 'manual' });
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
-    const browserCookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const browserCookie = start.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     idp.closeAllConnections();
     await new Promise((resolve) => idp.close(resolve));
-    const answer = await fetch(`${server.url}/api/v1/auth/sso/callback?state=${state}&code=whatever&iss=${encodeURIComponent(issuer)}`, { redirect: 'manual', headers: { cookie: browserCookie } });
+    const answer = await fetch(`${server.url}/api/v1/auth/sso/callback?state=${state}&code=whatever&iss=${encodeURIComponent(issuer)}`, {
+      redirect: 'manual',
+      headers: { cookie: browserCookie },
+    });
     expect(answer.status).toBe(302);
     expect(answer.headers.get('location')).toBe('/?sso_error=idp_unavailable');
     expect(answer.headers.getSetCookie().some((c) => c.startsWith('pdx_session='))).toBe(false);
-    const records = (await server.db.query<{ details: { method?: string; reason?: string } ; result: string }>(`SELECT details, result FROM audit_records WHERE action = 'auth.login'`));
+    const records = await server.db.query<{ details: { method?: string; reason?: string }; result: string }>(
+      `SELECT details, result FROM audit_records WHERE action = 'auth.login'`,
+    );
     expect(records.some((r) => r.result === 'success' && r.details.method === 'oidc')).toBe(true);
-    expect(records.filter((r) => r.result === 'failure' && r.details.method === 'oidc').map((r) => r.details.reason)).toEqual(expect.arrayContaining(['state_unknown_or_used', 'unreachable']));
+    expect(records.filter((r) => r.result === 'failure' && r.details.method === 'oidc').map((r) => r.details.reason)).toEqual(
+      expect.arrayContaining(['state_unknown_or_used', 'unreachable']),
+    );
   });
 });

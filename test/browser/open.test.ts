@@ -57,7 +57,8 @@ describe('the open-data portal in the browser', () => {
 
   it('searches, previews, downloads, registers, applies, gets approved and calls the API', async () => {
     const url = server.url;
-    const codeOf = async (q: string) => ((await (await fetch(`${url}/api/v1/open/datasets?q=${encodeURIComponent(q)}`)).json()) as { items: { code: string }[] }).items[0]!.code;
+    const codeOf = async (q: string) =>
+      ((await (await fetch(`${url}/api/v1/open/datasets?q=${encodeURIComponent(q)}`)).json()) as { items: { code: string }[] }).items[0]!.code;
     const tourism = await codeOf('锦州金秋');
     const enterprises = await codeOf('科技型企业');
 
@@ -171,11 +172,17 @@ describe('the open-data portal in the browser', () => {
     // 8. A review with markup, shown after moderation, as text: nothing of it runs.
     const markup = '<img src=x onerror="window.__pdxXss=1"><b>很有用</b>';
     const societyCsrf = (await page.context().cookies()).find((c) => c.name === 'pdx_open_csrf')!.value;
-    const posted = await page.request.post(`${url}/api/v1/open/datasets/${enterprises}/comments`, { data: { rating: 5, body: markup }, headers: { 'x-csrf-token': societyCsrf } });
+    const posted = await page.request.post(`${url}/api/v1/open/datasets/${enterprises}/comments`, {
+      data: { rating: 5, body: markup },
+      headers: { 'x-csrf-token': societyCsrf },
+    });
     expect(posted.status()).toBe(201);
     const commentId = ((await posted.json()) as { id: string }).id;
     const consoleCsrf = (await officer.context().cookies()).find((c) => c.name === 'pdx_csrf')!.value;
-    const moderated = await officer.request.post(`${url}/api/v1/open/manage/comments/${commentId}/moderate`, { data: { approve: true }, headers: { 'x-csrf-token': consoleCsrf } });
+    const moderated = await officer.request.post(`${url}/api/v1/open/manage/comments/${commentId}/moderate`, {
+      data: { approve: true },
+      headers: { 'x-csrf-token': consoleCsrf },
+    });
     expect(moderated.status()).toBe(204);
     await expect
       .poll(async () => {
@@ -195,7 +202,8 @@ describe('the open-data portal in the browser', () => {
 
   it('refuses a person-level release that misses the thresholds, shows proposals with their loss, publishes one, exports the report and withdraws it', async () => {
     const url = server.url;
-    const petitions = ((await (await fetch(`${url}/api/v1/open/datasets?q=${encodeURIComponent('信访事项')}`)).json()) as { items: { code: string }[] }).items[0]!.code;
+    const petitions = ((await (await fetch(`${url}/api/v1/open/datasets?q=${encodeURIComponent('信访事项')}`)).json()) as { items: { code: string }[] })
+      .items[0]!.code;
     const officer = await browser.newPage({ viewport: DESKTOP, acceptDownloads: true });
     const errors = watchErrors(officer);
     await signIn(officer, url, 'xf-officer', server.demoAccounts!.find((a) => a.username === 'xf-officer')!.password);
@@ -207,7 +215,9 @@ describe('the open-data portal in the browser', () => {
     // The demo's plan, but with the registration day kept as it is.
     const plan: typeof PETITION_PLAN = { ...PETITION_PLAN, 登记日期: { role: 'quasi', hierarchy: 'date', level: 0 } };
     const columns = draft.columns.map((c) => ({ ...c, ...plan[c.name] }));
-    expect((await officer.request.put(`${url}/api/v1/open/manage/releases/${draft.id}`, { data: { columns }, headers: { 'x-csrf-token': csrf } })).status()).toBe(200);
+    expect(
+      (await officer.request.put(`${url}/api/v1/open/manage/releases/${draft.id}`, { data: { columns }, headers: { 'x-csrf-token': csrf } })).status(),
+    ).toBe(200);
 
     await officer.goto(`${url}/opendata/releases/${draft.id}`);
     await officer.getByTestId('run-check').click();
@@ -228,7 +238,12 @@ describe('the open-data portal in the browser', () => {
 
     // The report, exported as a file: the standards, the figures, the snapshot's own count.
     const [file] = await Promise.all([officer.waitForEvent('download'), officer.getByRole('button', { name: '导出报告' }).click()]);
-    const report = JSON.parse(fs.readFileSync((await file.path())!, 'utf8')) as { standards: string[]; passed: boolean; result: { k: number; risks: { prosecutor: unknown; journalist: unknown; marketer: unknown } }; snapshot: { k: number } };
+    const report = JSON.parse(fs.readFileSync((await file.path())!, 'utf8')) as {
+      standards: string[];
+      passed: boolean;
+      result: { k: number; risks: { prosecutor: unknown; journalist: unknown; marketer: unknown } };
+      snapshot: { k: number };
+    };
     expect(report.standards.join()).toContain('GB/T 42460');
     expect(report.passed).toBe(true);
     expect(report.result.k).toBeGreaterThanOrEqual(5);
@@ -240,7 +255,10 @@ describe('the open-data portal in the browser', () => {
     // Withdrawn in the console: gone from the portal on the next request.
     await officer.getByTestId('withdraw-release').click();
     await officer.getByTestId('withdraw-reason').fill('发现登记日期未按月泛化');
-    await officer.getByRole('dialog').getByRole('button', { name: /确\s*定/ }).click();
+    await officer
+      .getByRole('dialog')
+      .getByRole('button', { name: /确\s*定/ })
+      .click();
     await expect.poll(() => officer.getByTestId('release-state').textContent()).not.toBe('已发布');
     expect((await fetch(`${url}/api/v1/open/datasets/${petitions}`)).status).toBe(404);
     expect((await fetch(`${url}/api/v1/open/datasets/${petitions}/download?format=csv`)).status).toBe(404);

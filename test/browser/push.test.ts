@@ -13,7 +13,6 @@ import { createServerDatabase } from '../helpers/db.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { publishPeople } from '../share-helpers.ts';
 
-
 describe.sequential('console: 推送订阅 in Chromium', () => {
   let world: ConsoleWorld;
   let server: TestServer;
@@ -34,7 +33,12 @@ describe.sequential('console: 推送订阅 in Chromium', () => {
     await targetDb.connect();
     const police = await org('省公安厅', 'province', '210000');
     const civil = await org('朝阳市民政局', 'city', '211300');
-    const officer = await provisionWithPassword(server.app, admin, { username: 'ga-officer', orgId: police, roles: ['data_officer'], password: 'Hunnan-Officer-2026!' });
+    const officer = await provisionWithPassword(server.app, admin, {
+      username: 'ga-officer',
+      orgId: police,
+      roles: ['data_officer'],
+      password: 'Hunnan-Officer-2026!',
+    });
     const consumer = await provisionWithPassword(server.app, admin, { username: 'mz-consumer', orgId: civil, roles: ['consumer'], password: consumerPassword });
     code = await publishPeople(officer, { name: '户籍人口信息', rows: 200, seed: 7 });
     const request = await consumer.call('POST', '/api/v1/share/requests', {

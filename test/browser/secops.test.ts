@@ -121,7 +121,9 @@ describe('console: security operations dashboard, alerts, incident clock and con
     const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith('/api/v1/secops/settings'));
     await page.getByTestId('sset-save').click();
     expect((await saved).status()).toBe(200);
-    const stored = await db.query<{ value: { detectors: { bruteForce: { failures: number }; quota: { enabled: boolean } }; intervalMs: number } }>(`SELECT value FROM settings WHERE key = 'secops.settings'`);
+    const stored = await db.query<{ value: { detectors: { bruteForce: { failures: number }; quota: { enabled: boolean } }; intervalMs: number } }>(
+      `SELECT value FROM settings WHERE key = 'secops.settings'`,
+    );
     expect(stored[0]?.value.detectors.bruteForce.failures).toBe(7);
     expect(stored[0]?.value.detectors.quota.enabled).toBe(false);
     expect(stored[0]?.value.intervalMs).toBeGreaterThan(0);

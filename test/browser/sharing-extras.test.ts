@@ -47,8 +47,20 @@ describe.sequential('console: withdraw a request, renew a grant, in Chromium', (
     const { admin, org } = world;
     const police = await org('省公安厅', 'province', '210000');
     const civil = await org('朝阳市民政局', 'city', '211300');
-    officer = await provisionWithPassword(server.app, admin, { username: 'ga-officer', displayName: '王科长', orgId: police, roles: ['data_officer'], password: 'Hunnan-Officer-2026!' });
-    consumer = await provisionWithPassword(server.app, admin, { username: 'mz-consumer', displayName: '李干事', orgId: civil, roles: ['consumer'], password: consumerPassword });
+    officer = await provisionWithPassword(server.app, admin, {
+      username: 'ga-officer',
+      displayName: '王科长',
+      orgId: police,
+      roles: ['data_officer'],
+      password: 'Hunnan-Officer-2026!',
+    });
+    consumer = await provisionWithPassword(server.app, admin, {
+      username: 'mz-consumer',
+      displayName: '李干事',
+      orgId: civil,
+      roles: ['consumer'],
+      password: consumerPassword,
+    });
     secadmin = await loginClient(server.app, 'secadmin', ADMIN_PASSWORDS.secadmin);
     code = await publishPeople(officer, { name: '户籍人口信息', rows: 60, seed: 7 });
     const id = await ask(['姓名', '身份证号', '户籍地', '人口数']);
@@ -106,7 +118,13 @@ describe.sequential('console: withdraw a request, renew a grant, in Chromium', (
     await settled(page);
     await screenshot(page, 'sharing-extras-desktop-04-renewal-request');
     const renewalId = page.url().split('/').pop()!;
-    const approved = await officer.call('POST', `/api/v1/share/requests/${renewalId}/approve`, { columns: [{ name: '姓名', mode: 'masked' }, { name: '身份证号', mode: 'pseudonym' }, { name: '户籍地', mode: 'clear' }] });
+    const approved = await officer.call('POST', `/api/v1/share/requests/${renewalId}/approve`, {
+      columns: [
+        { name: '姓名', mode: 'masked' },
+        { name: '身份证号', mode: 'pseudonym' },
+        { name: '户籍地', mode: 'clear' },
+      ],
+    });
     expect(approved.json().state).toBe('provider_approved');
     const sec = await secadmin.call('POST', `/api/v1/share/requests/${renewalId}/security-approve`, { note: '同意续期' });
     expect(sec.json().state).toBe('active');
@@ -121,7 +139,7 @@ describe.sequential('console: withdraw a request, renew a grant, in Chromium', (
     await page.close();
   });
 
-  it('the provider sees each grant\'s calls, rows and last use on the dataset page and the grant page', async () => {
+  it("the provider sees each grant's calls, rows and last use on the dataset page and the grant page", async () => {
     const key = await apiKey(consumer, '低保资格核验系统');
     const res = await fetch(`${server.url}/api/v1/datasets/${code}/records?limit=3`, { headers: { authorization: `Bearer ${key}` } });
     expect(res.status).toBe(200);
@@ -152,7 +170,18 @@ describe.sequential('console: withdraw a request, renew a grant, in Chromium', (
       const sheet = page.getByTestId('print-sheet');
       await expect.poll(() => sheet.textContent()).toContain('政务数据共享申请审批单');
       const text = (await sheet.textContent()) ?? '';
-      for (const part of ['朝阳市民政局', '李干事', '户籍人口信息', '低保资格核验', '《社会救助暂行办法》第十一条', '2099-06-30', '王科长', '同意，按最小必要原则脱敏', '安全管理员审核']) expect(text).toContain(part);
+      for (const part of [
+        '朝阳市民政局',
+        '李干事',
+        '户籍人口信息',
+        '低保资格核验',
+        '《社会救助暂行办法》第十一条',
+        '2099-06-30',
+        '王科长',
+        '同意，按最小必要原则脱敏',
+        '安全管理员审核',
+      ])
+        expect(text).toContain(part);
       expect(await page.getByTestId('print-filter').textContent()).toBe('户籍地 等于 朝阳市');
       const columns = (await page.getByTestId('print-columns').textContent()) ?? '';
       expect(columns).toContain('身份证号4级假名化');

@@ -23,9 +23,12 @@ const petitions = generateDocuments(4242, 40)
     note: ['已转交属地街道办事处核实处理，要求7个工作日内回复。', '经调查，反映情况基本属实，已责令限期整改。'][i % 2]!,
   }));
 const quote = (s: string) => `"${s.replaceAll('"', '""')}"`;
-const csv = ['事项编号,事项内容,回访记录,诉求说明', ...petitions.map((p) => [p.no, quote(p.content), quote(p.followUp), quote(p.note)].join(','))].join('\n') + '\n';
+const csv =
+  ['事项编号,事项内容,回访记录,诉求说明', ...petitions.map((p) => [p.no, quote(p.content), quote(p.followUp), quote(p.note)].join(','))].join('\n') + '\n';
 /** Clear spans long enough that seeing one on a page can only mean it leaked. */
-const leakable = [...new Set(petitions.flatMap((p) => [p.content, p.followUp].flatMap((t) => findSpans(t).map((s) => t.slice(s.start, s.end)))))].filter((v) => v.length >= 6);
+const leakable = [...new Set(petitions.flatMap((p) => [p.content, p.followUp].flatMap((t) => findSpans(t).map((s) => t.slice(s.start, s.end)))))].filter(
+  (v) => v.length >= 6,
+);
 
 describe('console: free-text columns reviewed with masked spans and granted redacted, in Chromium', () => {
   let world: ConsoleWorld;
@@ -45,8 +48,20 @@ describe('console: free-text columns reviewed with masked spans and granted reda
     const { admin, org } = world;
     const petitionsOrg = await org('省信访局', 'province', '210000');
     const civil = await org('朝阳市民政局', 'city', '211300');
-    officer = await provisionWithPassword(server.app, admin, { username: 'xf-officer', displayName: '赵科长', orgId: petitionsOrg, roles: ['data_officer'], password: officerPassword });
-    consumer = await provisionWithPassword(server.app, admin, { username: 'zy-consumer', displayName: '李干事', orgId: civil, roles: ['consumer'], password: 'Chaoyang-Civil-2026!' });
+    officer = await provisionWithPassword(server.app, admin, {
+      username: 'xf-officer',
+      displayName: '赵科长',
+      orgId: petitionsOrg,
+      roles: ['data_officer'],
+      password: officerPassword,
+    });
+    consumer = await provisionWithPassword(server.app, admin, {
+      username: 'zy-consumer',
+      displayName: '李干事',
+      orgId: civil,
+      roles: ['consumer'],
+      password: 'Chaoyang-Civil-2026!',
+    });
     code = (await officer.call('POST', '/api/v1/datasets', { name: '信访事项登记', summary: '信访事项', share_type: 'conditional' })).json().code;
     await uploadCsv(officer, code, csv);
   });
@@ -67,7 +82,10 @@ describe('console: free-text columns reviewed with masked spans and granted reda
     await settled(page);
     await screenshot(page, 'redacted-01-review-free-text');
     const html = await page.content();
-    expect(leakable.filter((v) => html.includes(v)), 'clear spans on the review page').toEqual([]);
+    expect(
+      leakable.filter((v) => html.includes(v)),
+      'clear spans on the review page',
+    ).toEqual([]);
     expect(html).not.toContain(petitions[0]!.content.slice(0, 30));
     // Confirmed and published for the rest of the walk.
     expect((await officer.call('PUT', `/api/v1/datasets/${code}/classification`, { columns: [] })).statusCode).toBe(200);
@@ -85,7 +103,9 @@ describe('console: free-text columns reviewed with masked spans and granted reda
     });
     expect(req.statusCode, req.body).toBe(201);
     requestId = req.json().id;
-    const grades = Object.fromEntries((await officer.call('GET', `/api/v1/share/requests/${requestId}`)).json().columnDetails.map((c: { name: string; grade: number }) => [c.name, c.grade]));
+    const grades = Object.fromEntries(
+      (await officer.call('GET', `/api/v1/share/requests/${requestId}`)).json().columnDetails.map((c: { name: string; grade: number }) => [c.name, c.grade]),
+    );
     expect(grades).toMatchObject({ 事项内容: 4, 回访记录: 3, 诉求说明: 2 });
 
     await page.goto(`${server.url}/sharing/requests/${requestId}`);

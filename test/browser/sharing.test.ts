@@ -6,10 +6,7 @@ import { choose, confirmDialog, launchBrowser, screenshot, settled, signIn, watc
 import { apiKey, publishPeople } from '../share-helpers.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-
 const ROWS = 200;
-
-
 
 /** A user with a known password (the generated one is changed on first sign-in, as the console requires). */
 describe.sequential('console: share request → provider approval → security approval → API call, in Chromium', () => {
@@ -23,13 +20,32 @@ describe.sequential('console: share request → provider approval → security a
   const consumerPassword = 'Chaoyang-Civil-2026!';
 
   beforeAll(async () => {
-    server = await startTestServer({ PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin, PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin, PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor, PDX_RATE_LIMIT: '100000' });
+    server = await startTestServer({
+      PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
+      PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
+      PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
+      PDX_RATE_LIMIT: '100000',
+    });
     browser = await launchBrowser();
     const admin = await loginClient(server.app, 'sysadmin', ADMIN_PASSWORDS.sysadmin);
-    const police = (await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' })).json().id as string;
-    const civil = (await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', regionCode: '211300' })).json().id as string;
-    officer = await provisionWithPassword(server.app, admin, { username: 'ga-officer', displayName: '王科长', orgId: police, roles: ['data_officer'], password: officerPassword });
-    consumer = await provisionWithPassword(server.app, admin, { username: 'mz-consumer', displayName: '李干事', orgId: civil, roles: ['consumer'], password: consumerPassword });
+    const police = (await admin.call('POST', '/api/v1/orgs', { name: '省公安厅', type: 'department', level: 'province', regionCode: '210000' })).json()
+      .id as string;
+    const civil = (await admin.call('POST', '/api/v1/orgs', { name: '朝阳市民政局', type: 'department', level: 'city', regionCode: '211300' })).json()
+      .id as string;
+    officer = await provisionWithPassword(server.app, admin, {
+      username: 'ga-officer',
+      displayName: '王科长',
+      orgId: police,
+      roles: ['data_officer'],
+      password: officerPassword,
+    });
+    consumer = await provisionWithPassword(server.app, admin, {
+      username: 'mz-consumer',
+      displayName: '李干事',
+      orgId: civil,
+      roles: ['consumer'],
+      password: consumerPassword,
+    });
     code = await publishPeople(officer, { name: '户籍人口信息', rows: ROWS, seed: 7 });
     key = await apiKey(consumer, '低保资格核验系统');
   });
@@ -58,7 +74,12 @@ describe.sequential('console: share request → provider approval → security a
     await c.getByTestId('request-access').click();
     await expect.poll(() => c.url()).toContain(`/sharing/request/${code}`);
     await expect.poll(() => c.getByTestId('request-title').textContent()).toContain('户籍人口信息');
-    for (const name of ['姓名', '身份证号', '住址']) await c.getByRole('row').filter({ has: c.getByTestId(`pick-${name}`) }).getByRole('checkbox').check();
+    for (const name of ['姓名', '身份证号', '住址'])
+      await c
+        .getByRole('row')
+        .filter({ has: c.getByTestId(`pick-${name}`) })
+        .getByRole('checkbox')
+        .check();
     await expect.poll(() => c.getByTestId('grade4-hint').count()).toBe(1);
     await c.getByTestId('purpose').fill('低保对象资格核验:核对申请人身份与户籍');
     await c.getByTestId('legal-basis').fill('《社会救助暂行办法》第十一条');
@@ -73,7 +94,8 @@ describe.sequential('console: share request → provider approval → security a
     await screenshot(c, 'sharing-01-request-form');
     // Enter in the end date field sends nothing (a 4级 column is asked for): no summary, no request.
     let posted = 0;
-    const onRequest = (r: { method(): string; url(): string }) => void (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/share/requests' && posted++);
+    const onRequest = (r: { method(): string; url(): string }) =>
+      void (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/share/requests' && posted++);
     c.on('request', onRequest);
     await c.getByTestId('end-date').click();
     await c.keyboard.press('Enter');
@@ -94,7 +116,7 @@ describe.sequential('console: share request → provider approval → security a
     await screenshot(c, 'sharing-03-my-requests');
   });
 
-  it('the provider\'s officer decides each column, the rows and the term', async () => {
+  it("the provider's officer decides each column, the rows and the term", async () => {
     o = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     officerErrors = watchErrors(o);
     await signIn(o, server.url, 'ga-officer', officerPassword);
@@ -173,7 +195,7 @@ describe.sequential('console: share request → provider approval → security a
     const curl = (await c.getByTestId('example-json').textContent()) ?? '';
     expect(curl).toContain(`${server.url}/api/v1/datasets/${code}/records`);
     expect(curl).toContain("--data-urlencode 'select=姓名,身份证号,住址'");
-    expect(curl).toContain("Authorization: Bearer <your key>");
+    expect(curl).toContain('Authorization: Bearer <your key>');
     expect(await c.getByTestId('grant-filter').textContent()).toBe('户籍地 等于 朝阳市');
     await settled(c);
     await screenshot(c, 'sharing-13-grant-examples');

@@ -84,7 +84,9 @@ describe('console: two-factor sign-in of administrators in Chromium', () => {
     const org = await admin.call('POST', '/api/v1/orgs', { name: '省民政厅', type: 'department', level: 'province', regionCode: '210000' });
     const created = await admin.call('POST', '/api/v1/users', { username: 'mz-officer', displayName: '刘科长', orgId: org.json().id, roles: ['data_officer'] });
     const first = await loginClient(server.app, 'mz-officer', created.json().password);
-    expect((await first.call('POST', '/api/v1/auth/password', { currentPassword: created.json().password, newPassword: officerPassword })).statusCode).toBe(204);
+    expect((await first.call('POST', '/api/v1/auth/password', { currentPassword: created.json().password, newPassword: officerPassword })).statusCode).toBe(
+      204,
+    );
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = watchErrors(page);

@@ -21,19 +21,22 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
   let setCode: string;
 
   beforeAll(async () => {
-    server = await startTestServer({
-      PDX_DEMO: 'true',
-      PDX_DEMO_TELEMETRY: 'true',
-      PDX_DEMO_PEOPLE: '200',
-      PDX_MQTT_PORT: '0',
-      PDX_RATE_LIMIT: '100000',
-      PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
-      PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
-      PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
-      // The plant starts with 75 s of history, sent at its first tick as a gateway catching up: the
-      // faults it injects (BF1-D03 flat for 30 s, BOF2-D15 over range 5 s in every minute) are in it,
-      // so the quality checks find them without the test waiting up to a minute of real time.
-    }, { demoPlantHistoryMs: 75_000 });
+    server = await startTestServer(
+      {
+        PDX_DEMO: 'true',
+        PDX_DEMO_TELEMETRY: 'true',
+        PDX_DEMO_PEOPLE: '200',
+        PDX_MQTT_PORT: '0',
+        PDX_RATE_LIMIT: '100000',
+        PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
+        PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
+        PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
+        // The plant starts with 75 s of history, sent at its first tick as a gateway catching up: the
+        // faults it injects (BF1-D03 flat for 30 s, BOF2-D15 over range 5 s in every minute) are in it,
+        // so the quality checks find them without the test waiting up to a minute of real time.
+      },
+      { demoPlantHistoryMs: 75_000 },
+    );
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN' });
     errors = watchErrors(page);
@@ -64,7 +67,13 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
   });
 
   it('finds the injected faults: over-range temperature and a stuck thermometer', async () => {
-    const events = async (kind: string) => (await server.db.query<{ code: string }>(`SELECT d.code FROM telemetry_quality_events e JOIN telemetry_devices d ON d.id = e.device_id WHERE e.kind = $1`, [kind])).map((r) => r.code);
+    const events = async (kind: string) =>
+      (
+        await server.db.query<{ code: string }>(
+          `SELECT d.code FROM telemetry_quality_events e JOIN telemetry_devices d ON d.id = e.device_id WHERE e.kind = $1`,
+          [kind],
+        )
+      ).map((r) => r.code);
     await expect.poll(() => events('out_of_range')).toContain('BOF2-D15');
     await expect.poll(() => events('stuck')).toContain('BF1-D03');
     await page.getByRole('tab', { name: '数据质量' }).click();
@@ -77,7 +86,9 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
 
   it('shows the ingestion status: points per second and the write buffer', async () => {
     await page.getByRole('tab', { name: '接入状态' }).click();
-    await expect.poll(async () => Number((await page.getByTestId('tel-status-pps').locator('.ant-statistic-content-value').textContent())?.replace(/,/g, ''))).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number((await page.getByTestId('tel-status-pps').locator('.ant-statistic-content-value').textContent())?.replace(/,/g, '')))
+      .toBeGreaterThan(0);
     await page.getByTestId('tel-status-chart').waitFor();
     await screenshot(page, 'telemetry-status');
   });
@@ -94,10 +105,12 @@ describe('console: the demo plant, live charts, quality and ingestion status in 
     expect(errors).toEqual([]);
   });
 
-  it("lets 朝阳城市大脑 read hourly energy roll-ups under its grant, and nothing finer", async () => {
+  it('lets 朝阳城市大脑 read hourly energy roll-ups under its grant, and nothing finer', async () => {
     const { cookie } = await sessionHeaders(server.url, 'zy-brain', password('zy-brain'));
     const from = new Date(Date.now() - 6 * 3_600_000).toISOString();
-    const hourly = await (await fetch(`${server.url}/api/v1/series/${setCode}/points?points=BF1-D01.energy&from=${from}&step=1h&agg=last`, { headers: { cookie } })).json();
+    const hourly = await (
+      await fetch(`${server.url}/api/v1/series/${setCode}/points?points=BF1-D01.energy&from=${from}&step=1h&agg=last`, { headers: { cookie } })
+    ).json();
     expect(hourly.values.length).toBeGreaterThanOrEqual(5);
     expect(hourly.values.every((v: { point: string }) => v.point === 'BF1-D01.energy')).toBe(true);
     const raw = await fetch(`${server.url}/api/v1/series/${setCode}/points?points=BF1-D01.energy&from=${from}&step=raw`, { headers: { cookie } });

@@ -25,9 +25,56 @@ const COMPOUND = ['欧阳', '司马', '上官', '诸葛', '东方', '皇甫', '�
 /** Given-name characters, common ones first (drawn with a bias towards the front). */
 const GIVEN =
   '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂华玉兰萍红鹏辉建国志文斌宇浩凯晨欣怡梓涵子轩雨婷佳琪思远嘉俊博晓东海波丹倩立新永春梅德福金凤淑珍振庆云飞翔宏亮成林荣福生贵兴昌隆瑞祥和顺安宁泰康健龙虎豹鸿鹤雁燕莺蓉莲菊竹松柏杨柳青碧翠彩霖露雪冰清琳璐瑶琼玲珊瑾璇妍婉媛嫣娇婕雯蕾薇芸芝茜蓓蕊兵武威雄毅坚刚锋铭钢锐鑫森淼焱垚鹏程骏驰腾跃昊旭晖晓曦阳昕晟睿哲聪颖慧敬恒信义仁礼智忠孝廉耀光宗祖继承传家树培育植根基正直秀丽雅静淑贤惠婷娴妮莎蓓爽双喜乐欢笑悦怡畅达通广博宽容厚德载物佳嘉家恩泽润沛涵洁澄溪滨涛洪浩渊湘江汉川山峰岩岭崇嵩岳巍峻';
-const ROLE_BEFORE = ['村民', '居民', '市民', '群众', '业主', '租户', '老人', '农民工', '个体户', '职工', '退休职工', '学生家长', '网格员', '社区主任', '村支书', '经办民警', '承办人', '工作人员', '律师', '邻居', '其丈夫', '其妻子', '其子', '其女', '其母亲', '其父亲', '驾驶员'];
+const ROLE_BEFORE = [
+  '村民',
+  '居民',
+  '市民',
+  '群众',
+  '业主',
+  '租户',
+  '老人',
+  '农民工',
+  '个体户',
+  '职工',
+  '退休职工',
+  '学生家长',
+  '网格员',
+  '社区主任',
+  '村支书',
+  '经办民警',
+  '承办人',
+  '工作人员',
+  '律师',
+  '邻居',
+  '其丈夫',
+  '其妻子',
+  '其子',
+  '其女',
+  '其母亲',
+  '其父亲',
+  '驾驶员',
+];
 const VERB_AFTER = ['反映', '称', '表示', '来访', '来电', '诉称', '要求', '投诉', '举报', '提出', '认为', '说', '介绍', '陈述'];
-const ROAD = ['人民路', '解放路', '中山路', '建设街', '和平大街', '胜利街', '新华路', '长江路', '黄河大街', '青年大街', '文化路', '友谊街', '朝阳大街', '燕都路', '龙山街', '迎宾路', '站前街', '光明巷'];
+const ROAD = [
+  '人民路',
+  '解放路',
+  '中山路',
+  '建设街',
+  '和平大街',
+  '胜利街',
+  '新华路',
+  '长江路',
+  '黄河大街',
+  '青年大街',
+  '文化路',
+  '友谊街',
+  '朝阳大街',
+  '燕都路',
+  '龙山街',
+  '迎宾路',
+  '站前街',
+  '光明巷',
+];
 const COMMUNITY = ['幸福小区', '阳光花园', '锦绣家园', '龙城苑', '翠湖新村', '金地华府', '滨河湾小区', '世纪城'];
 const PETITION_TOPICS = [
   '小区供暖温度不达标，多次向物业反映未果',
@@ -161,7 +208,12 @@ export function plateText(r: Random): string {
 }
 
 export function passportText(r: Random): string {
-  return r.pick([() => 'E' + r.digits(8), () => r.pick(['EA', 'EB', 'EC', 'ED']) + r.digits(7), () => 'G' + r.digits(8), () => r.pick(['SE', 'DE', 'PE']) + r.digits(7)])();
+  return r.pick([
+    () => 'E' + r.digits(8),
+    () => r.pick(['EA', 'EB', 'EC', 'ED']) + r.digits(7),
+    () => 'G' + r.digits(8),
+    () => r.pick(['SE', 'DE', 'PE']) + r.digits(7),
+  ])();
 }
 
 /** 往来港澳通行证 (C + 8 digits, or C + letter + 7) and 回乡证 (H/M + 8 digits, older cards 10). */
@@ -173,7 +225,22 @@ export function homeReturnPermit(r: Random): string {
 }
 
 function liaoningAddress(r: Random): string {
-  const city = r.pick(['沈阳市', '大连市', '鞍山市', '抚顺市', '本溪市', '丹东市', '锦州市', '营口市', '阜新市', '辽阳市', '铁岭市', '朝阳市', '盘锦市', '葫芦岛市']);
+  const city = r.pick([
+    '沈阳市',
+    '大连市',
+    '鞍山市',
+    '抚顺市',
+    '本溪市',
+    '丹东市',
+    '锦州市',
+    '营口市',
+    '阜新市',
+    '辽阳市',
+    '铁岭市',
+    '朝阳市',
+    '盘锦市',
+    '葫芦岛市',
+  ]);
   const county: Record<string, string[]> = {
     沈阳市: ['和平区', '沈河区', '铁西区', '皇姑区', '浑南区'],
     大连市: ['中山区', '西岗区', '沙河口区', '甘井子区'],
@@ -234,12 +301,42 @@ const MENTIONS: ((r: Random, n: string) => Piece[])[] = [
 ];
 
 const CLAUSES: Clause[] = [
-  (r, who) => ['信访人', N(who), '，', r.pick(['男', '女']), '，', ['date_of_birth', birth(r)], '出生，身份证号', ['cn_resident_id', residentIdText(r)], '，现住', ['address', addressText(r)], '。'],
-  (r, who) => [N(who), '，', r.pick(['男', '女']), '，公民身份号码：', ['cn_resident_id', residentIdText(r)], '，联系电话：', ['cn_mobile', mobileText(r)], '。'],
+  (r, who) => [
+    '信访人',
+    N(who),
+    '，',
+    r.pick(['男', '女']),
+    '，',
+    ['date_of_birth', birth(r)],
+    '出生，身份证号',
+    ['cn_resident_id', residentIdText(r)],
+    '，现住',
+    ['address', addressText(r)],
+    '。',
+  ],
+  (r, who) => [
+    N(who),
+    '，',
+    r.pick(['男', '女']),
+    '，公民身份号码：',
+    ['cn_resident_id', residentIdText(r)],
+    '，联系电话：',
+    ['cn_mobile', mobileText(r)],
+    '。',
+  ],
   (r, who) => ['来电人', N(who), '（手机', ['cn_mobile', mobileText(r)], '）反映：', r.pick(PETITION_TOPICS), '。'],
   (r, who) => [N(who), '生于', ['date_of_birth', birth(r)], '，家住', ['address', addressText(r)], '。'],
   (r, who) => ['当事人', N(who), '，出生日期', ['date_of_birth', birth(r)], '，户籍地', ['address', addressText(r)], '。'],
-  (r, who) => [N(who), r.pick(VERB_AFTER), r.pick(PETITION_TOPICS), '，联系方式', ['cn_mobile', mobileText(r)], '，座机', ['cn_landline', landlineText(r)], '。'],
+  (r, who) => [
+    N(who),
+    r.pick(VERB_AFTER),
+    r.pick(PETITION_TOPICS),
+    '，联系方式',
+    ['cn_mobile', mobileText(r)],
+    '，座机',
+    ['cn_landline', landlineText(r)],
+    '。',
+  ],
   (r) => ['承办单位电话', ['cn_landline', landlineText(r)], '，', r.pick(HANDLING), '。'],
   (r, who) => ['补偿款已打入', N(who), '名下银行卡', ['bank_card', bankCardText(r)], '。'],
   (r, who) => [N(who), '提供的收款账号为', ['bank_card', bankCardText(r)], '（开户行：中国工商银行朝阳分行）。'],
@@ -254,7 +351,16 @@ const CLAUSES: Clause[] = [
   (r) => ['被投诉企业统一社会信用代码', ['cn_uscc', v.uscc(r)], '，组织机构代码', ['cn_org_code', v.orgCode(r).replace(/^(.{8})-?(.)$/, '$1-$2')], '。'],
   (r) => ['网上信访来源IP：', ['ipv4', v.ipv4(r)], '，设备MAC：', ['mac', v.mac(r)], '。'],
   (r) => ['事发地点定位坐标：', ['gps', v.gpsPair(r)], '，已派员核查。'],
-  (r, who) => [N(who), '，', ['date_of_birth', birth(r)], '出生，', r.pick(['汉族', '满族', '蒙古族', '回族']), '，', r.pick(['初中', '高中', '大专', '本科']), '文化。'],
+  (r, who) => [
+    N(who),
+    '，',
+    ['date_of_birth', birth(r)],
+    '出生，',
+    r.pick(['汉族', '满族', '蒙古族', '回族']),
+    '，',
+    r.pick(['初中', '高中', '大专', '本科']),
+    '文化。',
+  ],
   (r, who) => [...MENTIONS[r.int(0, MENTIONS.length - 1)]!(r, who), '。'],
   (r, who) => [...MENTIONS[r.int(0, MENTIONS.length - 1)]!(r, who), '，', r.pick(PETITION_TOPICS), '。'],
   (r) => [r.pick(NEGATIVE_PROSE)],
@@ -284,7 +390,16 @@ function petition(r: Random): Piece[][] {
   const who = name(r);
   return [
     [`信访事项编号：XF${r.int(2022, 2024)}${r.digits(6)}`],
-    [...r.pick(CLAUSES.slice(0, 2))(r, who), ...r.pick(CLAUSES)(r, who), N(who), r.pick(VERB_AFTER), '：', r.pick(PETITION_TOPICS), '。', ...r.pick(CLAUSES)(r, name(r))],
+    [
+      ...r.pick(CLAUSES.slice(0, 2))(r, who),
+      ...r.pick(CLAUSES)(r, who),
+      N(who),
+      r.pick(VERB_AFTER),
+      '：',
+      r.pick(PETITION_TOPICS),
+      '。',
+      ...r.pick(CLAUSES)(r, name(r)),
+    ],
   ];
 }
 

@@ -69,7 +69,18 @@ export function scoreText(spans: Span[], findings: TextFinding[]): { scores: Map
 }
 
 /** Types whose values validate by checksum or strict ranges: held to precision and recall ≥ 0.99. */
-export const CHECKSUMMED: readonly TypeId[] = ['cn_resident_id', 'cn_uscc', 'cn_org_code', 'bank_card', 'cn_mobile', 'email', 'ipv4', 'ipv6', 'mac', 'cn_plate'];
+export const CHECKSUMMED: readonly TypeId[] = [
+  'cn_resident_id',
+  'cn_uscc',
+  'cn_org_code',
+  'bank_card',
+  'cn_mobile',
+  'email',
+  'ipv4',
+  'ipv6',
+  'mac',
+  'cn_plate',
+];
 
 export function formatScores(title: string, scores: Map<TypeId, Score>): string {
   const lines = [`${title.padEnd(18)} ${'precision'.padStart(9)} ${'recall'.padStart(7)}   tp/fp/fn`];

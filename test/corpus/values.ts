@@ -14,22 +14,91 @@ interface Divisions {
   cities: [string, string][];
   counties: [string, string][];
 }
-const divisions = JSON.parse(
-  readFileSync(new URL('../../src/lib/data/divisions.json', import.meta.url), 'utf8'),
-) as Divisions;
+const divisions = JSON.parse(readFileSync(new URL('../../src/lib/data/divisions.json', import.meta.url), 'utf8')) as Divisions;
 const provinceByCode = new Map(divisions.provinces);
 const cityByCode = new Map(divisions.cities);
 /** Counties with a known province (and usually a city), for consistent addresses and ID division codes. */
 const counties = divisions.counties.filter(([code]) => provinceByCode.has(code.slice(0, 2)));
 
-const COMMON_SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
+const COMMON_SURNAMES =
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
 const COMPOUND = ['欧阳', '司马', '上官', '诸葛', '东方', '皇甫', '慕容', '令狐', '司徒', '夏侯'];
-const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志文斌宇浩凯晨欣怡梓涵子轩雨婷佳琪思远嘉俊博文晓东海波丹丹倩倩立新永红春梅德福金凤淑珍振华国庆';
-const ROAD_STEMS = ['人民', '解放', '中山', '建设', '和平', '胜利', '新华', '长江', '黄河', '青年', '文化', '光明', '友谊', '幸福', '南京北', '北京南', '太原', '迎宾', '滨江', '学府'];
+const GIVEN =
+  '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志文斌宇浩凯晨欣怡梓涵子轩雨婷佳琪思远嘉俊博文晓东海波丹丹倩倩立新永红春梅德福金凤淑珍振华国庆';
+const ROAD_STEMS = [
+  '人民',
+  '解放',
+  '中山',
+  '建设',
+  '和平',
+  '胜利',
+  '新华',
+  '长江',
+  '黄河',
+  '青年',
+  '文化',
+  '光明',
+  '友谊',
+  '幸福',
+  '南京北',
+  '北京南',
+  '太原',
+  '迎宾',
+  '滨江',
+  '学府',
+];
 const ROAD_KINDS = ['路', '街', '大街', '大道', '巷'];
 const DOMAINS = ['example.cn', 'mail.example.com', 'gov.example.cn', 'example.org', 'corp.example.net'];
-const PINYIN = ['zhang', 'wang', 'li', 'liu', 'chen', 'yang', 'huang', 'zhao', 'wu', 'zhou', 'xu', 'sun', 'ma', 'zhu', 'hu', 'guo', 'he', 'lin', 'wei', 'fang', 'min', 'jing', 'hua', 'ming', 'jun', 'yan'];
-const AREA_CODES = ['010', '020', '021', '022', '023', '024', '025', '027', '028', '029', '0411', '0755', '0571', '0512', '0731', '0871', '0431', '0451', '0532', '0591'];
+const PINYIN = [
+  'zhang',
+  'wang',
+  'li',
+  'liu',
+  'chen',
+  'yang',
+  'huang',
+  'zhao',
+  'wu',
+  'zhou',
+  'xu',
+  'sun',
+  'ma',
+  'zhu',
+  'hu',
+  'guo',
+  'he',
+  'lin',
+  'wei',
+  'fang',
+  'min',
+  'jing',
+  'hua',
+  'ming',
+  'jun',
+  'yan',
+];
+const AREA_CODES = [
+  '010',
+  '020',
+  '021',
+  '022',
+  '023',
+  '024',
+  '025',
+  '027',
+  '028',
+  '029',
+  '0411',
+  '0755',
+  '0571',
+  '0512',
+  '0731',
+  '0871',
+  '0431',
+  '0451',
+  '0532',
+  '0591',
+];
 const CARD_BINS = ['622202', '621700', '622848', '623058', '621226', '622700', '625965', '436742', '955880'];
 const PLATE_PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼';
 const PLATE_LETTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
@@ -240,7 +309,7 @@ export function streetName(r: Random): string {
 /** Company names that start with a surname: not person names. */
 export function companyName(r: Random): string {
   const s = r.pick(Array.from(COMMON_SURNAMES));
-  return s + r.pick(['氏集团有限公司', '记餐饮店', '家食品厂', '宁体育用品有限公司', '大福珠宝有限公司', '氏兄弟商贸有限公司', '明建筑工程有限公司', '记']) ;
+  return s + r.pick(['氏集团有限公司', '记餐饮店', '家食品厂', '宁体育用品有限公司', '大福珠宝有限公司', '氏兄弟商贸有限公司', '明建筑工程有限公司', '记']);
 }
 
 export function amount(r: Random): string {

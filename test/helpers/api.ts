@@ -19,7 +19,11 @@ import { TEST_ENV } from './env.ts';
 
 export const ADMIN_PASSWORDS = { sysadmin: 'Liaoning-Ops-2026', secadmin: 'Hunnan-Guard-2026', auditor: 'Tiexi-Ledger-2026' };
 /** The same passwords as the first-start variables of a test server. */
-export const ADMIN_PASSWORD_ENV = { PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin, PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin, PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor };
+export const ADMIN_PASSWORD_ENV = {
+  PDX_ADMIN_PASSWORD: ADMIN_PASSWORDS.sysadmin,
+  PDX_SECADMIN_PASSWORD: ADMIN_PASSWORDS.secadmin,
+  PDX_AUDITOR_PASSWORD: ADMIN_PASSWORDS.auditor,
+};
 
 export interface Client {
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
@@ -67,7 +71,9 @@ export async function loginClient(app: App, username: string, password: string, 
   }
   const cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
   return client(app, {
-    cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '),
+    cookie: Object.entries(cookies)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('; '),
     'x-csrf-token': cookies.pdx_csrf ?? '',
   });
 }
@@ -101,7 +107,15 @@ export async function startTestApp(db: Db, env: Record<string, string> = {}, opt
     async close() {
       // Every background worker a test may have started, as the server stops them: their timers stop at
       // once; what they would still write fails quietly when the test closed its database first.
-      await Promise.allSettled([services.jobs.stop(), services.secops.stop(), services.open.stop(), services.duties.stop(), services.exchange.stop(), services.gateway.stop(), services.telemetry.stop()]);
+      await Promise.allSettled([
+        services.jobs.stop(),
+        services.secops.stop(),
+        services.open.stop(),
+        services.duties.stop(),
+        services.exchange.stop(),
+        services.gateway.stop(),
+        services.telemetry.stop(),
+      ]);
       await app.close();
       // As the server does: the API keys' waiting last-use times are written (if the database is still open).
       await services.identity.stop().catch(() => undefined);
@@ -116,7 +130,11 @@ export async function startTestApp(db: Db, env: Record<string, string> = {}, opt
  * A user created by the sysadmin, signed in once with the generated password and moved to `password`
  * (for browser tests that sign in with it); returns a client signed in with the new password.
  */
-export async function provisionWithPassword(app: App, admin: Client, u: { username: string; displayName?: string; orgId: string; roles: string[]; password: string }): Promise<Client> {
+export async function provisionWithPassword(
+  app: App,
+  admin: Client,
+  u: { username: string; displayName?: string; orgId: string; roles: string[]; password: string },
+): Promise<Client> {
   const user = await admin.call('POST', '/api/v1/users', { username: u.username, displayName: u.displayName ?? u.username, orgId: u.orgId, roles: u.roles });
   if (user.statusCode !== 201) throw new Error(`user ${u.username}: ${user.body}`);
   const first = await loginClient(app, u.username, user.json().password);
@@ -152,7 +170,9 @@ export async function createOrg(admin: Client, name: string, level: 'province' |
 /** Builds a multipart/form-data body with one file field. */
 export function multipart(fileName: string, content: Buffer): { body: Buffer; contentType: string } {
   const boundary = `----pdx${randomBytes(8).toString('hex')}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return { body: Buffer.concat([head, content, tail]), contentType: `multipart/form-data; boundary=${boundary}` };
 }
@@ -161,7 +181,11 @@ export function multipart(fileName: string, content: Buffer): { body: Buffer; co
  * Polls a job until it finishes and returns its final state. The bound only catches a job that
  * never ends: loads take many times longer on a loaded 2-core machine than on an idle one.
  */
-export async function waitForJob(c: Client, jobId: string, timeoutMs = JOB_WAIT_MS): Promise<{ state: string; error: { code: string; message: string } | null; result: Record<string, unknown> | null; rows: number }> {
+export async function waitForJob(
+  c: Client,
+  jobId: string,
+  timeoutMs = JOB_WAIT_MS,
+): Promise<{ state: string; error: { code: string; message: string } | null; result: Record<string, unknown> | null; rows: number }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = (await c.call('GET', `/api/v1/jobs/${jobId}`)).json();

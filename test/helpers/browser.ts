@@ -157,7 +157,12 @@ export async function confirmDialog(
   button: string | RegExp,
   options: { answer?: string | RegExp; within?: Locator } = {},
 ): Promise<Response | undefined> {
-  const scope = options.within ?? page.getByRole('dialog').filter({ has: page.getByRole('button', { name: button }) }).last();
+  const scope =
+    options.within ??
+    page
+      .getByRole('dialog')
+      .filter({ has: page.getByRole('button', { name: button }) })
+      .last();
   const ok = scope.getByRole('button', { name: button });
   await expect.poll(() => ok.isEnabled()).toBe(true);
   // A dialog still zooming in moves its button under the pointer.
@@ -176,10 +181,12 @@ export async function confirmDialog(
   const sent: Request[] = [];
   const onRequest = (r: Request) => void (isAnswer(r) && sent.push(r));
   page.on('request', onRequest);
-  const response = page.waitForResponse((r) => isAnswer(r.request())).then(
-    (r) => ({ r }),
-    (error: Error) => ({ error }),
-  );
+  const response = page
+    .waitForResponse((r) => isAnswer(r.request()))
+    .then(
+      (r) => ({ r }),
+      (error: Error) => ({ error }),
+    );
   try {
     await ok.click().catch(async (error: Error) => {
       throw new Error(`the dialog's ${String(button)} button could not be clicked (${await failureShot(page)}): ${error.message}`);

@@ -34,7 +34,8 @@ export function httpClient(base: string, headers: Record<string, string>): Clien
  * the server's authenticator; returns the last answer (its Set-Cookie holds the session).
  */
 export async function fetchSignIn(base: string, username: string, password: string, init: Omit<RequestInit, 'method' | 'body'> = {}): Promise<Response> {
-  const post = (url: string, body: unknown) => fetch(`${base}${url}`, { ...init, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (url: string, body: unknown) =>
+    fetch(`${base}${url}`, { ...init, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const res = await post('/api/v1/auth/login', { username, password });
   if (res.status !== 200) return res;
   const { secondFactor } = (await res.clone().json()) as { secondFactor?: { ticket: string; enrol?: { secret: string } } };
@@ -50,7 +51,16 @@ async function signInOverHttp(base: string, username: string, password: string):
   const body = await res.text();
   if (res.status !== 200) return { status: res.status, body };
   const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
-  return { status: 200, body, headers: { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': decodeURIComponent(cookies.pdx_csrf ?? '') } };
+  return {
+    status: 200,
+    body,
+    headers: {
+      cookie: Object.entries(cookies)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('; '),
+      'x-csrf-token': decodeURIComponent(cookies.pdx_csrf ?? ''),
+    },
+  };
 }
 
 /** The headers of a signed-in session as the console sends them (cookies and the CSRF header); throws on a refusal. */

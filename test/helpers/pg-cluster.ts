@@ -12,7 +12,11 @@ export function findPgBin(name: string): string {
   const candidates = [
     ...(process.env.PATH ?? '').split(':').map((dir) => path.join(dir, name)),
     ...(fs.existsSync('/usr/lib/postgresql')
-      ? fs.readdirSync('/usr/lib/postgresql').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin/${name}`)
+      ? fs
+          .readdirSync('/usr/lib/postgresql')
+          .sort()
+          .reverse()
+          .map((v) => `/usr/lib/postgresql/${v}/bin/${name}`)
       : []),
   ];
   const found = candidates.find((file) => fs.existsSync(file));

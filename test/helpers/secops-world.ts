@@ -32,7 +32,8 @@ export interface SecopsWorld {
 function injectClient(app: App, headers: Record<string, string>): Client {
   return {
     headers,
-    call: (method, url, body, extra = {}) => app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }),
+    call: (method, url, body, extra = {}) =>
+      app.inject({ method: method as 'GET', url, headers: { ...headers, ...extra }, ...(body === undefined ? {} : { payload: body as object }) }),
   };
 }
 
@@ -40,7 +41,14 @@ export async function startSecopsWorld(): Promise<SecopsWorld> {
   // Detectors see "night" and the hourly baseline through eventTime: real stamps mapped onto virtual hours.
   const { setVirtual, eventTime } = virtualClock();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-sec-'));
-  const config = loadConfig({ ...TEST_ENV, PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_RATE_LIMIT: '100000', PDX_MASTER_KEY: randomBytes(32).toString('base64') });
+  const config = loadConfig({
+    ...TEST_ENV,
+    PDX_PORT: '0',
+    PDX_DATA_DIR: dataDir,
+    PDX_LOG_LEVEL: 'warn',
+    PDX_RATE_LIMIT: '100000',
+    PDX_MASTER_KEY: randomBytes(32).toString('base64'),
+  });
   seedPgliteDir(path.join(dataDir, 'pglite'));
   const db = await openDatabase(config);
   await migrate(db);
@@ -61,7 +69,14 @@ export async function startSecopsWorld(): Promise<SecopsWorld> {
   secops.start();
   const grant = await grantJourney(
     w,
-    { columns: [{ name: '姓名', mode: 'clear' }, { name: '身份证号', mode: 'clear' }, { name: '户籍地', mode: 'clear' }], impactAssessment: '低保核验须比对身份证号与姓名,已评估并采取最小必要措施' },
+    {
+      columns: [
+        { name: '姓名', mode: 'clear' },
+        { name: '身份证号', mode: 'clear' },
+        { name: '户籍地', mode: 'clear' },
+      ],
+      impactAssessment: '低保核验须比对身份证号与姓名,已评估并采取最小必要措施',
+    },
     { columns: ['姓名', '身份证号', '户籍地'] },
   );
   // Yesterday's working hours (UTC+8), then 03:00 today: recent enough for the 30-day ranking.

@@ -18,7 +18,16 @@ export interface TestServer extends Server {
  */
 export async function startTestServer(env: Record<string, string> = {}, options: PlatformOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdx-srv-'));
-  const config = loadConfig({ ...TEST_ENV, PDX_PORT: '0', PDX_DATA_DIR: dataDir, PDX_LOG_LEVEL: 'warn', PDX_DEMO: 'false', PDX_DEMO_TELEMETRY: 'false', PDX_DEMO_GATEWAY: 'false', ...env });
+  const config = loadConfig({
+    ...TEST_ENV,
+    PDX_PORT: '0',
+    PDX_DATA_DIR: dataDir,
+    PDX_LOG_LEVEL: 'warn',
+    PDX_DEMO: 'false',
+    PDX_DEMO_TELEMETRY: 'false',
+    PDX_DEMO_GATEWAY: 'false',
+    ...env,
+  });
   const pgliteDir = path.join(config.dataDir, 'pglite');
   if (!config.PDX_DATABASE_URL && !fs.existsSync(pgliteDir)) seedPgliteDir(pgliteDir);
   // Administrators sign in with TOTP codes; the server checks them against the authenticator's stepping clock.

@@ -74,7 +74,15 @@ export async function startSigningIdp(): Promise<SigningIdp> {
 
   function idToken(grant: { nonce: string; sub: string; claims: Record<string, unknown> }): string {
     const now = Math.floor(Date.now() / 1000);
-    const claims: Record<string, unknown> = { iss: idp.issuer, sub: grant.sub, aud: idp.clientId, iat: now, exp: now + 300, nonce: grant.nonce, ...grant.claims };
+    const claims: Record<string, unknown> = {
+      iss: idp.issuer,
+      sub: grant.sub,
+      aud: idp.clientId,
+      iat: now,
+      exp: now + 300,
+      nonce: grant.nonce,
+      ...grant.claims,
+    };
     idp.tamper?.claims?.(claims);
     const signer = idp.tamper?.forge || idp.tamper?.unknownKey ? outsider : key;
     const header = { alg: 'RS256', typ: 'JWT', kid: idp.tamper?.unknownKey ? outsider.kid : key.kid };
@@ -106,7 +114,14 @@ export async function startSigningIdp(): Promise<SigningIdp> {
     if (url.pathname === '/authorize') {
       const q = url.searchParams;
       const code = randomBytes(16).toString('base64url');
-      codes.set(code, { nonce: q.get('nonce') ?? '', challenge: q.get('code_challenge') ?? '', redirectUri: q.get('redirect_uri') ?? '', sub: idp.person.sub, claims: idp.person.claims, used: false });
+      codes.set(code, {
+        nonce: q.get('nonce') ?? '',
+        challenge: q.get('code_challenge') ?? '',
+        redirectUri: q.get('redirect_uri') ?? '',
+        sub: idp.person.sub,
+        claims: idp.person.claims,
+        used: false,
+      });
       const back = new URL(q.get('redirect_uri')!);
       back.searchParams.set('code', code);
       back.searchParams.set('state', q.get('state') ?? '');
@@ -119,12 +134,22 @@ export async function startSigningIdp(): Promise<SigningIdp> {
       req.on('end', () => {
         const form = new URLSearchParams(body);
         const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-        const [id, secret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':').map(decodeURIComponent) : [form.get('client_id'), form.get('client_secret')];
+        const [id, secret] = basic
+          ? Buffer.from(basic, 'base64').toString('utf8').split(':').map(decodeURIComponent)
+          : [form.get('client_id'), form.get('client_secret')];
         if (id !== idp.clientId || secret !== clientSecret) return json(res, 401, { error: 'invalid_client' });
         const grant = codes.get(form.get('code') ?? '');
         const verifier = form.get('code_verifier') ?? '';
-        if (!grant || grant.used || grant.redirectUri !== form.get('redirect_uri') || b64u(createHash('sha256').update(verifier).digest()) !== grant.challenge) {
-          return json(res, 400, { error: 'invalid_grant', error_description: grant?.used ? 'code already used' : 'code, redirect URI or verifier do not match' });
+        if (
+          !grant ||
+          grant.used ||
+          grant.redirectUri !== form.get('redirect_uri') ||
+          b64u(createHash('sha256').update(verifier).digest()) !== grant.challenge
+        ) {
+          return json(res, 400, {
+            error: 'invalid_grant',
+            error_description: grant?.used ? 'code already used' : 'code, redirect URI or verifier do not match',
+          });
         }
         grant.used = true;
         return json(res, 200, { access_token: randomBytes(16).toString('base64url'), token_type: 'Bearer', expires_in: 300, id_token: idToken(grant) });

@@ -5,7 +5,12 @@ import path from 'node:path';
 
 const target = process.argv[2];
 const top = Number(process.argv[3] ?? 25);
-const files = fs.statSync(target).isDirectory() ? fs.readdirSync(target).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(target, f)) : [target];
+const files = fs.statSync(target).isDirectory()
+  ? fs
+      .readdirSync(target)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => path.join(target, f))
+  : [target];
 const byFn = new Map();
 const inclusive = new Map();
 const byFile = new Map();
@@ -41,7 +46,8 @@ for (const file of files) {
 }
 const print = (title, map) => {
   console.log(`\n${title} (total ${(total / 1e6).toFixed(2)} s)`);
-  for (const [k, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1e6).toFixed(2).padStart(6)} s  ${k}`);
+  for (const [k, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1e6).toFixed(2).padStart(6)} s  ${k}`);
 };
 print('self time by function', byFn);
 print('self time by file', byFile);

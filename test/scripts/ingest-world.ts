@@ -51,7 +51,15 @@ export async function createWorld(services: Platform['services'], name = '户籍
   const existing = await services.identity.find.userByName('ga-officer');
   const userId =
     existing?.id ??
-    (await services.identity.createUser(system, { username: 'ga-officer', displayName: '公安数据管理员', orgId: org.id, roles: ['data_officer'], password: 'Shenyang-Officer-2026' })).user.id;
+    (
+      await services.identity.createUser(system, {
+        username: 'ga-officer',
+        displayName: '公安数据管理员',
+        orgId: org.id,
+        roles: ['data_officer'],
+        password: 'Shenyang-Officer-2026',
+      })
+    ).user.id;
   const caller: Caller = { principal: { kind: 'user', userId, username: 'ga-officer', orgId: org.id, roles: ['data_officer'] }, requestId: 'test' };
   const dataset = await services.catalog.create(caller, {
     name,

@@ -135,7 +135,11 @@ function Shell() {
   const visible = NAV.filter(allowed).map((item) => (item.children ? { ...item, children: item.children.filter(allowed) } : item));
   const leaves = visible.flatMap((item) => item.children ?? [item]);
   const selected = leaves.filter((item) => item.path !== '/' && location.pathname.startsWith(item.path))[0]?.path ?? '/';
-  const roleTags = me?.roles.map((r) => <Tag key={r} color="blue">{t(`role.${r}`)}</Tag>);
+  const roleTags = me?.roles.map((r) => (
+    <Tag key={r} color="blue">
+      {t(`role.${r}`)}
+    </Tag>
+  ));
 
   const brand = (
     <div style={{ color: '#fff', padding: '18px 16px', fontWeight: 600, fontSize: 16, whiteSpace: 'nowrap', overflow: 'hidden' }}>
@@ -224,7 +228,19 @@ function Shell() {
               menu={{
                 items: [
                   // On a phone the header shows only an icon: the name, organisation and roles are here.
-                  ...(phone ? [{ key: 'who', disabled: true, label: <span data-testid="user-who">{me?.displayName} · {me?.orgName} {roleTags}</span> }] : []),
+                  ...(phone
+                    ? [
+                        {
+                          key: 'who',
+                          disabled: true,
+                          label: (
+                            <span data-testid="user-who">
+                              {me?.displayName} · {me?.orgName} {roleTags}
+                            </span>
+                          ),
+                        },
+                      ]
+                    : []),
                   { key: 'password', icon: <KeyOutlined />, label: t('pwd.title'), onClick: () => navigate('/account/password') },
                   { key: 'logout', icon: <LogoutOutlined />, label: t('logout'), onClick: () => void logout().then(() => navigate('/')) },
                 ],
@@ -243,7 +259,9 @@ function Shell() {
         <Layout.Content style={{ padding: phone ? 8 : 24, minWidth: 0 }} className={phone ? 'pdx-phone' : undefined}>
           <Suspense fallback={<Spin size="large" style={{ display: 'block', marginTop: '20vh' }} />}>
             <Routes>
-              {leaves.flatMap((item) => (item.element ? [<Route key={item.path} path={item.path === '/' ? '/' : `${item.path}/*`} element={item.element} />] : []))}
+              {leaves.flatMap((item) =>
+                item.element ? [<Route key={item.path} path={item.path === '/' ? '/' : `${item.path}/*`} element={item.element} />] : [],
+              )}
               <Route path="/account/password" element={<ChangePasswordPage />} />
               <Route path="/notifications" element={<NotificationList />} />
               <Route path="*" element={<Result status="404" title="404" subTitle={t('notfound')} />} />

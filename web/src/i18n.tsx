@@ -25,8 +25,40 @@ export type Lang = 'zh' | 'en';
  * The messages, one file per area under web/src/locales/<area>.ts, each exporting `zh` (as const: the
  * keys and placeholders come from it) and `en` (every key of zh). A new area adds its file here.
  */
-const zh = { ...shell.zh, ...admin.zh, ...catalog.zh, ...classify.zh, ...sharing.zh, ...audit.zh, ...secops.zh, ...secopsSettings.zh, ...telemetry.zh, ...open.zh, ...duties.zh, ...dutiesSettings.zh, ...signon.zh, ...exchange.zh, ...gateway.zh };
-const en: Record<MessageKey, string> = { ...shell.en, ...admin.en, ...catalog.en, ...classify.en, ...sharing.en, ...audit.en, ...secops.en, ...secopsSettings.en, ...telemetry.en, ...open.en, ...duties.en, ...dutiesSettings.en, ...signon.en, ...exchange.en, ...gateway.en };
+const zh = {
+  ...shell.zh,
+  ...admin.zh,
+  ...catalog.zh,
+  ...classify.zh,
+  ...sharing.zh,
+  ...audit.zh,
+  ...secops.zh,
+  ...secopsSettings.zh,
+  ...telemetry.zh,
+  ...open.zh,
+  ...duties.zh,
+  ...dutiesSettings.zh,
+  ...signon.zh,
+  ...exchange.zh,
+  ...gateway.zh,
+};
+const en: Record<MessageKey, string> = {
+  ...shell.en,
+  ...admin.en,
+  ...catalog.en,
+  ...classify.en,
+  ...sharing.en,
+  ...audit.en,
+  ...secops.en,
+  ...secopsSettings.en,
+  ...telemetry.en,
+  ...open.en,
+  ...duties.en,
+  ...dutiesSettings.en,
+  ...signon.en,
+  ...exchange.en,
+  ...gateway.en,
+};
 
 export type MessageKey = keyof typeof zh;
 
@@ -49,7 +81,6 @@ function fill(text: string, values: Record<string, string | number> | undefined)
   if (!values) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }
-
 
 export interface I18n {
   lang: Lang;

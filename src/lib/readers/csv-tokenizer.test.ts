@@ -28,7 +28,14 @@ function tokenize(bytes: Buffer, cuts: number[], delimiter = ',', quote: string 
 /** csv-parse with the settings our tokenizer mirrors, lines converted to "where the record starts". */
 function reference(bytes: Buffer, delimiter = ','): Outcome {
   try {
-    const out = parse(bytes, { delimiter, record_delimiter: ['\r\n', '\n'], bom: true, info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as {
+    const out = parse(bytes, {
+      delimiter,
+      record_delimiter: ['\r\n', '\n'],
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as unknown as {
       record: string[];
       info: { lines: number; empty_lines: number };
     }[];
@@ -64,7 +71,12 @@ describe('CSV tokenizer', () => {
   });
 
   it('counts a CRLF inside a quoted value as one line', () => {
-    expect(tokenize(Buffer.from('"a\r\nb"\r\nc\r\n'), [])).toEqual({ records: [[1, ['a\r\nb']], [3, ['c']]] });
+    expect(tokenize(Buffer.from('"a\r\nb"\r\nc\r\n'), [])).toEqual({
+      records: [
+        [1, ['a\r\nb']],
+        [3, ['c']],
+      ],
+    });
   });
 
   it('reports unclosed and misplaced quotes with the record line and field', () => {
@@ -89,7 +101,12 @@ describe('CSV tokenizer', () => {
   });
 
   it('keeps quotes literal when quoting is off (plain TSV)', () => {
-    expect(tokenize(Buffer.from('a\tb\n5" x\t"y\n'), [], '\t', null)).toEqual({ records: [[1, ['a', 'b']], [2, ['5" x', '"y']]] });
+    expect(tokenize(Buffer.from('a\tb\n5" x\t"y\n'), [], '\t', null)).toEqual({
+      records: [
+        [1, ['a', 'b']],
+        [2, ['5" x', '"y']],
+      ],
+    });
   });
 
   it('refuses a record larger than the bound', () => {

@@ -25,9 +25,14 @@ export async function openDelimited(
   const sample = decodeSample(source.head, encoding);
   if (sample.trim() === '' && source.complete) throw emptyFile();
   if (delimiterOption !== undefined && !/^[\x01-\x7f]$/.test(delimiterOption)) {
-    throw readerError('invalid_delimiter', `分隔符须为单个 ASCII 字符，收到“${delimiterOption}”`, `The delimiter must be one ASCII character, got "${delimiterOption}"`, {
-      delimiter: delimiterOption,
-    });
+    throw readerError(
+      'invalid_delimiter',
+      `分隔符须为单个 ASCII 字符，收到“${delimiterOption}”`,
+      `The delimiter must be one ASCII character, got "${delimiterOption}"`,
+      {
+        delimiter: delimiterOption,
+      },
+    );
   }
   const delimiter = delimiterOption ?? (format === 'tsv' ? '\t' : detectDelimiter(sample, source.complete));
   const quote = detectQuote(sample, delimiter);
@@ -137,9 +142,13 @@ function syntaxProblem(err: CsvSyntaxError, columns: string[]): Error {
         en: 'misplaced quote: a quote inside a value must be doubled ("") and the whole value quoted',
       });
     case 'record_too_large':
-      return errorAt('record_too_large', { line: err.line }, {
-        zh: `一条记录超过 ${MAX_RECORD_BYTES / 1024 / 1024} MiB，可能是引号未闭合`,
-        en: `a record is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB; perhaps a quote is not closed`,
-      });
+      return errorAt(
+        'record_too_large',
+        { line: err.line },
+        {
+          zh: `一条记录超过 ${MAX_RECORD_BYTES / 1024 / 1024} MiB，可能是引号未闭合`,
+          en: `a record is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB; perhaps a quote is not closed`,
+        },
+      );
   }
 }

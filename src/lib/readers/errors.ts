@@ -52,12 +52,7 @@ export function placeText(place: Place): { zh: string; en: string } {
 }
 
 /** An error at a place: the message is "<place>: <what>", details carry the place and extras. */
-export function errorAt(
-  code: ReaderErrorCode,
-  place: Place,
-  what: { zh: string; en: string },
-  extra: Record<string, unknown> = {},
-): BadRequestError {
+export function errorAt(code: ReaderErrorCode, place: Place, what: { zh: string; en: string }, extra: Record<string, unknown> = {}): BadRequestError {
   const p = placeText(place);
   const zh = p.zh ? `${p.zh}：${what.zh}` : what.zh;
   const en = p.en ? `${capitalise(p.en)}: ${what.en}` : capitalise(what.en);
@@ -81,12 +76,10 @@ export function emptyFile(): BadRequestError {
 }
 
 export function fileTooLarge(maxBytes: number, seen: number): BadRequestError {
-  return readerError(
-    'file_too_large',
-    `文件超过大小上限 ${formatBytes(maxBytes)}`,
-    `The file is larger than the limit of ${formatBytes(maxBytes)}`,
-    { maxBytes, bytes: seen },
-  );
+  return readerError('file_too_large', `文件超过大小上限 ${formatBytes(maxBytes)}`, `The file is larger than the limit of ${formatBytes(maxBytes)}`, {
+    maxBytes,
+    bytes: seen,
+  });
 }
 
 export function formatBytes(n: number): string {

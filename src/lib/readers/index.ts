@@ -24,10 +24,7 @@ export { XLSX_DEFAULTS } from './types.ts';
 const FORMATS: readonly TableFormat[] = ['csv', 'tsv', 'json', 'ndjson', 'xlsx'];
 
 /** input: a file path or a Readable of raw bytes (an upload). name: used to guess the format. */
-export async function openTable(
-  input: string | NodeJS.ReadableStream,
-  options: OpenTableOptions & { name?: string } = {},
-): Promise<TableReader> {
+export async function openTable(input: string | NodeJS.ReadableStream, options: OpenTableOptions & { name?: string } = {}): Promise<TableReader> {
   if (options.format !== undefined && !FORMATS.includes(options.format)) throw unsupportedFormat(String(options.format));
   const named = options.encoding !== undefined ? namedEncoding(options.encoding) : undefined;
   const source = await openSource(input, options.maxBytes);

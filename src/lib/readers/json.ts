@@ -65,11 +65,7 @@ export async function openJsonArray(source: ByteSource, encoding: DetectedEncodi
       for await (const item of outputs<ArrayItem>(parse(none as never))) yield* take(item);
     } catch (err) {
       if (isBadRequest(err)) throw err;
-      throw errorAt(
-        'invalid_json',
-        { row: lastRow + 1 },
-        { zh: `JSON 格式错误（${jsonReason(err)}）`, en: `invalid JSON (${jsonReason(err)})` },
-      );
+      throw errorAt('invalid_json', { row: lastRow + 1 }, { zh: `JSON 格式错误（${jsonReason(err)}）`, en: `invalid JSON (${jsonReason(err)})` });
     } finally {
       source.close();
     }
@@ -110,10 +106,14 @@ export async function openNdjson(source: ByteSource, encoding: DetectedEncoding)
         }
         carry = text.slice(start);
         if (carry.length > MAX_RECORD_BYTES) {
-          throw errorAt('record_too_large', { line: line + 1 }, {
-            zh: `一行超过 ${MAX_RECORD_BYTES / 1024 / 1024} MiB`,
-            en: `a line is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MiB`,
-          });
+          throw errorAt(
+            'record_too_large',
+            { line: line + 1 },
+            {
+              zh: `一行超过 ${MAX_RECORD_BYTES / 1024 / 1024} MiB`,
+              en: `a line is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MiB`,
+            },
+          );
         }
       }
       const last = parseLine(carry + decoder.end());
@@ -168,10 +168,14 @@ async function tableFromRecords(
     for (const k in record.object) {
       const index = keys.get(k);
       if (index === undefined) {
-        throw errorAt('wrong_field_count', { ...place(record.line), column: k }, {
-          zh: `出现表头之外的字段（表头取自前 ${HEADER_SAMPLE} 条记录的字段）`,
-          en: `has a field that is not in the header (taken from the keys of the first ${HEADER_SAMPLE} records)`,
-        });
+        throw errorAt(
+          'wrong_field_count',
+          { ...place(record.line), column: k },
+          {
+            zh: `出现表头之外的字段（表头取自前 ${HEADER_SAMPLE} 条记录的字段）`,
+            en: `has a field that is not in the header (taken from the keys of the first ${HEADER_SAMPLE} records)`,
+          },
+        );
       }
       values[index] = jsonCell(record.object[k]);
     }

@@ -39,7 +39,10 @@ describe('CSV and TSV', () => {
     const f = writeText(fresh('csv'), 'name,age\n"Zhang, San",30\n\nLi,\n');
     const { table, values, lines } = await readAll(f);
     expect(table).toMatchObject({ format: 'csv', encoding: 'utf-8', delimiter: ',', columns: ['name', 'age'] });
-    expect(values).toEqual([['Zhang, San', '30'], ['Li', null]]);
+    expect(values).toEqual([
+      ['Zhang, San', '30'],
+      ['Li', null],
+    ]);
     expect(lines).toEqual([2, 4]);
   });
 
@@ -74,7 +77,10 @@ describe('CSV and TSV', () => {
     const f = writeText(fresh('csv'), '名称,字\n生僻字,𠮷𠀀\n欧元,€\n', 'gb18030');
     const { table, values } = await readAll(f);
     expect(table.encoding).toBe('gb18030');
-    expect(values).toEqual([['生僻字', '𠮷𠀀'], ['欧元', '€']]);
+    expect(values).toEqual([
+      ['生僻字', '𠮷𠀀'],
+      ['欧元', '€'],
+    ]);
   });
 
   it('decodes a four-byte GB18030 character that comes after the detection sample', async () => {
@@ -95,10 +101,23 @@ describe('CSV and TSV', () => {
 
   it('detects tab, semicolon and pipe delimiters', async () => {
     for (const d of ['\t', ';', '|']) {
-      const f = writeText(fresh('txt'), csvText([['a', 'b', 'c'], ['1', 'x,y', '3'], ['4', '5', '6']], d));
+      const f = writeText(
+        fresh('txt'),
+        csvText(
+          [
+            ['a', 'b', 'c'],
+            ['1', 'x,y', '3'],
+            ['4', '5', '6'],
+          ],
+          d,
+        ),
+      );
       const { table, values } = await readAll(f);
       expect(table.delimiter).toBe(d);
-      expect(values).toEqual([['1', 'x,y', '3'], ['4', '5', '6']]);
+      expect(values).toEqual([
+        ['1', 'x,y', '3'],
+        ['4', '5', '6'],
+      ]);
     }
   });
 
@@ -119,7 +138,10 @@ describe('CSV and TSV', () => {
 
   it('reads lines ended by a lone CR', async () => {
     const { values, lines } = await readAll(writeText(fresh('csv'), 'a,b\r1,2\r3,4\r'));
-    expect(values).toEqual([['1', '2'], ['3', '4']]);
+    expect(values).toEqual([
+      ['1', '2'],
+      ['3', '4'],
+    ]);
     expect(lines).toEqual([2, 3]);
   });
 
@@ -171,7 +193,10 @@ describe('JSON and NDJSON', () => {
     const f = writeText(fresh('ndjson'), '{"a":1.50,"b":"x"}\n\n{"b":"","a":-3e2}\r\n');
     const { table, values, lines } = await readAll(f);
     expect(table).toMatchObject({ format: 'ndjson', columns: ['a', 'b'] });
-    expect(values).toEqual([['1.50', 'x'], ['-3e2', null]]);
+    expect(values).toEqual([
+      ['1.50', 'x'],
+      ['-3e2', null],
+    ]);
     expect(lines).toEqual([1, 3]);
   });
 
@@ -238,7 +263,16 @@ describe('XLSX', () => {
 
   it('refuses a value beyond the header columns, naming row and column', async () => {
     const f = fresh('xlsx');
-    await writeXlsx(f, [{ name: 'S', rows: [['a', 'b'], ['1', '2'], ['3', '4', 'x']] }]);
+    await writeXlsx(f, [
+      {
+        name: 'S',
+        rows: [
+          ['a', 'b'],
+          ['1', '2'],
+          ['3', '4', 'x'],
+        ],
+      },
+    ]);
     const err = await failure(readAll(f));
     expect(err.code).toBe('wrong_field_count');
     expect(err.details).toMatchObject({ row: 3, column: 'C' });
@@ -247,7 +281,13 @@ describe('XLSX', () => {
 
 describe('bad input', () => {
   it('empty_file: no bytes, only blank lines, a BOM alone, an empty JSON array', async () => {
-    for (const [ext, content] of [['csv', ''], ['csv', '\n\n  \n'], ['csv', '\uFEFF'], ['json', '[]'], ['ndjson', '\n']] as const) {
+    for (const [ext, content] of [
+      ['csv', ''],
+      ['csv', '\n\n  \n'],
+      ['csv', '\uFEFF'],
+      ['json', '[]'],
+      ['ndjson', '\n'],
+    ] as const) {
       const f = writeText(fresh(ext), content);
       expect((await failure(readAll(f))).code).toBe('empty_file');
     }
@@ -303,9 +343,11 @@ describe('bad input', () => {
     const f = writeText(fresh('csv'), 'a\n' + '1\n'.repeat(1000));
     const a = await failure(readAll(f, { maxBytes: 100 }));
     expect(a.code).toBe('file_too_large');
-    const big = Readable.from((function* () {
-      for (let i = 0; i < 100; i++) yield Buffer.from('1234567\n'.repeat(1000));
-    })());
+    const big = Readable.from(
+      (function* () {
+        for (let i = 0; i < 100; i++) yield Buffer.from('1234567\n'.repeat(1000));
+      })(),
+    );
     const b = await failure(readAll(big, { name: 'u.csv', maxBytes: 300_000 }));
     expect(b.code).toBe('file_too_large');
     expect(b.details).toMatchObject({ maxBytes: 300_000 });

@@ -66,7 +66,10 @@ function limit(book: BookReader, limits: XlsxLimits): void {
   };
   book._parseSharedStrings = (entry) => strings(Readable.from(bounded(entry as AsyncIterable<Buffer>, limits.sharedStringsBytes, over, count)));
   book._parseWorksheet = (iterator, sheetNo) =>
-    worksheet(bounded(iterator, limits.sheetBytes, () => tooLarge({ zh: '工作表', en: 'sheet' }, limits.sheetBytes, 'PDX_XLSX_MAX_UNZIPPED_BYTES')), sheetNo);
+    worksheet(
+      bounded(iterator, limits.sheetBytes, () => tooLarge({ zh: '工作表', en: 'sheet' }, limits.sheetBytes, 'PDX_XLSX_MAX_UNZIPPED_BYTES')),
+      sheetNo,
+    );
 }
 
 export async function openXlsx(source: ByteSource, sheet: string | number | undefined, limits: Partial<XlsxLimits> = {}): Promise<TableReader> {
@@ -137,10 +140,15 @@ export async function openXlsx(source: ByteSource, sheet: string | number | unde
         if (values.length > width) {
           const extra = values.findIndex((v, i) => i >= width && v !== null);
           if (extra >= 0) {
-            throw errorAt('wrong_field_count', { row: r.value.number, column: columnLetter(extra + 1) }, {
-              zh: `在表头之外的第 ${extra + 1} 列（${columnLetter(extra + 1)} 列）有值，表头只有 ${width} 列`,
-              en: `has a value in column ${extra + 1} (${columnLetter(extra + 1)}), beyond the ${width} columns of the header`,
-            }, { expected: width, actual: extra + 1 });
+            throw errorAt(
+              'wrong_field_count',
+              { row: r.value.number, column: columnLetter(extra + 1) },
+              {
+                zh: `在表头之外的第 ${extra + 1} 列（${columnLetter(extra + 1)} 列）有值，表头只有 ${width} 列`,
+                en: `has a value in column ${extra + 1} (${columnLetter(extra + 1)}), beyond the ${width} columns of the header`,
+              },
+              { expected: width, actual: extra + 1 },
+            );
           }
           values.length = width;
         }

@@ -129,8 +129,14 @@ describeEachBackend('pdx audit verify against a superuser', ({ use }) => {
     await asSuperuser(db, tables, 'DELETE FROM audit_records');
     await asSuperuser(db, tables, 'DELETE FROM audit_checkpoints');
     await asSuperuser(db, tables, 'DELETE FROM audit_signing_keys');
-    for (const [table, rows] of [['audit_records', snapshot.records], ['audit_checkpoints', snapshot.heads], ['audit_signing_keys', snapshot.keys]] as const) {
-      await asSuperuser(db, tables, `INSERT INTO ${table} SELECT * FROM jsonb_populate_recordset(NULL::${table}, $1::text::jsonb)`, [JSON.stringify(rows.map(hexBytes))]);
+    for (const [table, rows] of [
+      ['audit_records', snapshot.records],
+      ['audit_checkpoints', snapshot.heads],
+      ['audit_signing_keys', snapshot.keys],
+    ] as const) {
+      await asSuperuser(db, tables, `INSERT INTO ${table} SELECT * FROM jsonb_populate_recordset(NULL::${table}, $1::text::jsonb)`, [
+        JSON.stringify(rows.map(hexBytes)),
+      ]);
     }
     where = trustHere;
     expect((await verify()).exitCode).toBe(0);
@@ -149,12 +155,18 @@ describeEachBackend('pdx audit verify against a superuser', ({ use }) => {
   it('starts from a valid log: heads at every 1000 records, one over the tail', async () => {
     const { audit } = await open();
     for (let i = 0; i < 2500; i += 250) {
-      await Promise.all(Array.from({ length: 250 }, (_, k) => audit.record({ action: 'data.read', result: 'success', actor: { username: `app${(i + k) % 7}` }, details: { i: i + k } })));
+      await Promise.all(
+        Array.from({ length: 250 }, (_, k) =>
+          audit.record({ action: 'data.read', result: 'success', actor: { username: `app${(i + k) % 7}` }, details: { i: i + k } }),
+        ),
+      );
     }
     await audit.checkpoint();
     await audit.close();
     const { db } = use();
-    expect((await db.query<{ tree_size: number }>('SELECT tree_size FROM audit_checkpoints ORDER BY tree_size')).map((r) => Number(r.tree_size))).toEqual([1000, 2000, 2500]);
+    expect((await db.query<{ tree_size: number }>('SELECT tree_size FROM audit_checkpoints ORDER BY tree_size')).map((r) => Number(r.tree_size))).toEqual([
+      1000, 2000, 2500,
+    ]);
     snapshot = {
       records: await db.query('SELECT * FROM audit_records ORDER BY seq'),
       heads: await db.query('SELECT * FROM audit_checkpoints'),
@@ -196,7 +208,12 @@ describeEachBackend('pdx audit verify against a superuser', ({ use }) => {
       const record = (await reader.get(Number(seq))) as AuditRecord;
       const forged = Number(seq) === 1200 ? { ...record, actorUsername: 'nobody' } : record;
       const hash = chainHash('sha256', prev, forged);
-      await asSuperuser(db, ['audit_records'], 'UPDATE audit_records SET actor_username = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [seq, forged.actorUsername, prev, hash]);
+      await asSuperuser(db, ['audit_records'], 'UPDATE audit_records SET actor_username = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [
+        seq,
+        forged.actorUsername,
+        prev,
+        hash,
+      ]);
       prev = hash;
     }
     where = trustElsewhere;
@@ -213,7 +230,11 @@ describeEachBackend('pdx audit verify against a superuser', ({ use }) => {
     expect(await use().db.query('SELECT key_id FROM audit_signing_keys')).toEqual([]);
     // A key of the attacker's own is refused by the pin.
     const forged = generateSigner();
-    await asSuperuser(use().db, ['audit_signing_keys'], 'INSERT INTO audit_signing_keys (key_id, public_key_pem, sealed_private_key) VALUES ($1, $2, $3)', ['forged', forged.publicKeyPem, Buffer.from('x')]);
+    await asSuperuser(use().db, ['audit_signing_keys'], 'INSERT INTO audit_signing_keys (key_id, public_key_pem, sealed_private_key) VALUES ($1, $2, $3)', [
+      'forged',
+      forged.publicKeyPem,
+      Buffer.from('x'),
+    ]);
     expect((await verify()).exitCode).toBe(1);
     await restore();
   });
@@ -223,7 +244,9 @@ describeEachBackend('pdx audit verify against a superuser', ({ use }) => {
     for (const sql of ["UPDATE audit_signing_keys SET key_id = 'x'", 'DELETE FROM audit_signing_keys', 'TRUNCATE audit_signing_keys']) {
       await expect(db.query(sql), sql).rejects.toThrow(/append-only/);
     }
-    await expect(db.query(`INSERT INTO audit_signing_keys (key_id, public_key_pem, sealed_private_key) VALUES ('k2', 'pem', '\\x00')`)).rejects.toThrow(/already holds records/);
+    await expect(db.query(`INSERT INTO audit_signing_keys (key_id, public_key_pem, sealed_private_key) VALUES ('k2', 'pem', '\\x00')`)).rejects.toThrow(
+      /already holds records/,
+    );
   });
 
   it('checks the log against a head kept elsewhere (--head) and trusts only the key given (--public-key)', async () => {

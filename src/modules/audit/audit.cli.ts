@@ -66,7 +66,9 @@ export function registerAuditCommands(program: Command, open: OpenAudit, openFor
       }
       if (options.json) out(JSON.stringify({ ...report, trustedKey: trustedFrom }));
       else if (report.ok) {
-        out(`audit log OK: ${report.checked} records, ${report.checkpoints} signed heads verified${heads.length ? `, extends ${heads.length} head(s) given` : ''} / 审计链完整`);
+        out(
+          `audit log OK: ${report.checked} records, ${report.checkpoints} signed heads verified${heads.length ? `, extends ${heads.length} head(s) given` : ''} / 审计链完整`,
+        );
         out(`trusted key / 信任的公钥: ${log.publicKey().keyId} (${trustedFrom})`);
       } else {
         out(`audit log BROKEN / 审计链被破坏`);

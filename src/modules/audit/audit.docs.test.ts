@@ -21,7 +21,11 @@ describeEachBackend('the verifier script of docs/audit-proofs.md', ({ use }) => 
   const pem = path.join(dir, 'audit-public-key.pem');
   let log: AuditLog;
 
-  async function check(evidence: unknown, key = pem, file = path.join(dir, `evidence-${Math.random().toString(36).slice(2)}.json`)): Promise<{ ok: boolean; out: string }> {
+  async function check(
+    evidence: unknown,
+    key = pem,
+    file = path.join(dir, `evidence-${Math.random().toString(36).slice(2)}.json`),
+  ): Promise<{ ok: boolean; out: string }> {
     fs.writeFileSync(file, typeof evidence === 'string' ? evidence : JSON.stringify(evidence));
     try {
       const { stdout } = await run(process.execPath, [script, file, key]);
@@ -38,7 +42,12 @@ describeEachBackend('the verifier script of docs/audit-proofs.md', ({ use }) => 
     log = createAuditLog({ db: use().db, hash: 'sha256', signer: generateSigner(), checkpointEvery: { seconds: 0 } });
     fs.writeFileSync(pem, log.publicKey().publicKeyPem);
     for (let i = 0; i < 300; i++) {
-      await log.record({ action: 'data.read', result: 'success', actor: { username: `应用${i % 5}` }, details: { rowCount: i, note: '引号"\n', n: [1.5, null] } });
+      await log.record({
+        action: 'data.read',
+        result: 'success',
+        actor: { username: `应用${i % 5}` },
+        details: { rowCount: i, note: '引号"\n', n: [1.5, null] },
+      });
       if (i === 99) await log.checkpoint();
     }
   });

@@ -61,7 +61,10 @@ function toRecord(row: RecordRow): AuditRecord {
  * lock was granted (see 0007_audit.sql).
  */
 export async function lockChainHead(tx: Queryable): Promise<{ seq: number; hash: Buffer; time: Date } | undefined> {
-  const row = await maybeOne<{ head_seq: number; head_hash: Buffer; head_time: Date }>(tx, 'SELECT head_seq, head_hash, head_time FROM audit_lock_chain_head()');
+  const row = await maybeOne<{ head_seq: number; head_hash: Buffer; head_time: Date }>(
+    tx,
+    'SELECT head_seq, head_hash, head_time FROM audit_lock_chain_head()',
+  );
   return row && { seq: Number(row.head_seq), hash: row.head_hash, time: row.head_time };
 }
 
@@ -157,10 +160,7 @@ export async function recordBySeq(q: Queryable, seq: number): Promise<AuditRecor
 
 /** Record hashes of seq in [fromSeq, toSeq], in order. */
 export async function recordHashes(q: Queryable, fromSeq: number, toSeq: number): Promise<{ seq: number; hash: Buffer }[]> {
-  const rows = await q.query<{ seq: number; hash: Buffer }>(
-    'SELECT seq, hash FROM audit_records WHERE seq BETWEEN $1 AND $2 ORDER BY seq',
-    [fromSeq, toSeq],
-  );
+  const rows = await q.query<{ seq: number; hash: Buffer }>('SELECT seq, hash FROM audit_records WHERE seq BETWEEN $1 AND $2 ORDER BY seq', [fromSeq, toSeq]);
   return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash }));
 }
 
@@ -355,7 +355,15 @@ export async function usageRows(q: Queryable, filter: UsageFilter): Promise<Usag
       ORDER BY 2, 1`,
     [filter.actions, filter.from, filter.to, filter.datasets, filter.grants ?? null],
   );
-  return rows.map((r) => ({ dataset: r.dataset, day: r.day, orgId: r.org_id, grantId: r.grant_id, calls: Number(r.calls), rows: Number(r.rows), lastAt: new Date(r.last_at) }));
+  return rows.map((r) => ({
+    dataset: r.dataset,
+    day: r.day,
+    orgId: r.org_id,
+    grantId: r.grant_id,
+    calls: Number(r.calls),
+    rows: Number(r.rows),
+    lastAt: new Date(r.last_at),
+  }));
 }
 
 /** Which interface calls (`gateway.call`) the call statistics count. */
@@ -389,7 +397,17 @@ export interface CallStatsRow {
 
 /** Interface calls grouped by day, service, operation and calling organisation, in one pass over the log. */
 export async function callStatsRows(q: Queryable, filter: CallStatsFilter): Promise<CallStatsRow[]> {
-  const rows = await q.query<{ g: number; day: string | null; dataset: string | null; operation: string | null; org_id: string | null; calls: string; errors: string; p50: number | null; p95: number | null }>(
+  const rows = await q.query<{
+    g: number;
+    day: string | null;
+    dataset: string | null;
+    operation: string | null;
+    org_id: string | null;
+    calls: string;
+    errors: string;
+    p50: number | null;
+    p95: number | null;
+  }>(
     `SELECT grouping(day, dataset, operation, org_id)::int AS g, day, dataset, operation, org_id,
             count(*)::int8 AS calls, count(*) FILTER (WHERE result <> 'success')::int8 AS errors,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY latency) AS p50,
@@ -448,10 +466,14 @@ function toCheckpoint(row: Row): CheckpointRow {
 
 /** Stores a signed head; a head of the same size stored first by another process wins. */
 export async function insertCheckpoint(q: Queryable, c: CheckpointRow): Promise<void> {
-  await q.query(
-    `INSERT INTO audit_checkpoints (${CHECKPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tree_size) DO NOTHING`,
-    [c.treeSize, c.rootHash, c.time, c.hashAlg, c.keyId, c.signature],
-  );
+  await q.query(`INSERT INTO audit_checkpoints (${CHECKPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tree_size) DO NOTHING`, [
+    c.treeSize,
+    c.rootHash,
+    c.time,
+    c.hashAlg,
+    c.keyId,
+    c.signature,
+  ]);
 }
 
 export async function checkpointOfSize(q: Queryable, treeSize: number): Promise<CheckpointRow | undefined> {
@@ -466,10 +488,7 @@ export async function latestCheckpoint(q: Queryable): Promise<CheckpointRow | un
 
 /** Checkpoints with tree_size > afterSize in order, at most `limit`. */
 export async function checkpointsAfter(q: Queryable, afterSize: number, limit: number): Promise<CheckpointRow[]> {
-  const rows = await q.query(
-    `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE tree_size > $1 ORDER BY tree_size LIMIT $2`,
-    [afterSize, limit],
-  );
+  const rows = await q.query(`SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE tree_size > $1 ORDER BY tree_size LIMIT $2`, [afterSize, limit]);
   return rows.map(toCheckpoint);
 }
 

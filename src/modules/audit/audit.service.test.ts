@@ -56,7 +56,15 @@ function dataRead(i: number, user = `u${i % 3}`): AuditEvent {
     actor: { userId: user, username: `用户${user}`, orgId: i % 2 ? 'org-minzheng' : 'org-gongan', apiKeyId: `k-${user}`, roles: ['consumer'] },
     target: { type: 'dataset', id: 'ds_huji', label: '户籍人口' },
     dataset: 'huji_renkou',
-    details: { columns: [{ name: '身份证号', mode: 'pseudonym' }, { name: '姓名', mode: 'masked' }], rowCount: 10 + i, purpose: '低保资格核验', grantId: 'g1' },
+    details: {
+      columns: [
+        { name: '身份证号', mode: 'pseudonym' },
+        { name: '姓名', mode: 'masked' },
+      ],
+      rowCount: 10 + i,
+      purpose: '低保资格核验',
+      grantId: 'g1',
+    },
     requestId: `req-${i}`,
     ip: '10.1.2.3',
   };
@@ -136,7 +144,7 @@ describeEachBackend('audit log: chain, group commit, checkpoints, proofs', ({ us
 
     // The root equals MTH over all record hashes computed independently in memory.
     const all: Buffer[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await log.search({}, { cursor: after, order: 'asc', limit: 500 });
       all.push(...page.items.map((r) => leafHash('sha256', fromHex(r.hash))));
       if (!page.nextCursor) break;
@@ -215,19 +223,27 @@ describeEachBackend('audit log: chain, group commit, checkpoints, proofs', ({ us
     let csv = '';
     for await (const chunk of log.exportRecords({ result: 'denied' }, 'csv')) csv += chunk;
     const lines = csv.split('\r\n').filter(Boolean);
-    expect(lines[0]).toBe('\uFEFFseq,time,action,result,actorUserId,actorUsername,actorOrgId,actorApiKeyId,actorRoles,targetType,targetId,targetLabel,dataset,details,requestId,clientIp,prevHash,hash');
+    expect(lines[0]).toBe(
+      '\uFEFFseq,time,action,result,actorUserId,actorUsername,actorOrgId,actorApiKeyId,actorRoles,targetType,targetId,targetLabel,dataset,details,requestId,clientIp,prevHash,hash',
+    );
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain('"{""reason"":""column hidden""}"');
 
     let text = '';
     for await (const chunk of log.exportRecords({ actorUserId: 'u2' }, 'json')) text += chunk;
-    const doc = JSON.parse(text) as { head: SignedHead; publicKeyPem: string; records: { record: AuditRecord; proof: { leafIndex: number; auditPath: string[] } }[] };
+    const doc = JSON.parse(text) as {
+      head: SignedHead;
+      publicKeyPem: string;
+      records: { record: AuditRecord; proof: { leafIndex: number; auditPath: string[] } }[];
+    };
     expect(verifySignature(doc.publicKeyPem, treeHeadMessage(doc.head), Buffer.from(doc.head.signature, 'base64'))).toBe(true);
     expect(doc.records.length).toBeGreaterThan(100);
     for (const { record, proof } of doc.records) {
       const recordHash = chainHash('sha256', fromHex(record.prevHash), record);
       expect(recordHash.toString('hex')).toBe(record.hash);
-      expect(verifyInclusion('sha256', leafHash('sha256', recordHash), proof.leafIndex, doc.head.treeSize, proof.auditPath.map(fromHex), fromHex(doc.head.rootHash))).toBe(true);
+      expect(
+        verifyInclusion('sha256', leafHash('sha256', recordHash), proof.leafIndex, doc.head.treeSize, proof.auditPath.map(fromHex), fromHex(doc.head.rootHash)),
+      ).toBe(true);
     }
   });
 
@@ -242,12 +258,25 @@ describeEachBackend('audit log: chain, group commit, checkpoints, proofs', ({ us
       expect(files[0]?.fromSeq).toBe(1);
       expect(archived).toBeGreaterThan(700);
       for (const file of files) {
-        const [header, ...rows] = fs.readFileSync(file.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        const [header, ...rows] = fs
+          .readFileSync(file.path, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
         expect(header).toMatchObject({ type: 'header', hashAlg: 'sha256', head });
         expect(rows).toHaveLength(file.count);
         for (const row of rows) {
           expect(new Date(row.record.time) < new Date('2026-04-15T00:00:00Z')).toBe(true);
-          expect(verifyInclusion('sha256', fromHex(row.proof.leafHash), row.proof.leafIndex, head!.treeSize, row.proof.auditPath.map(fromHex), fromHex(head!.rootHash))).toBe(true);
+          expect(
+            verifyInclusion(
+              'sha256',
+              fromHex(row.proof.leafHash),
+              row.proof.leafIndex,
+              head!.treeSize,
+              row.proof.auditPath.map(fromHex),
+              fromHex(head!.rootHash),
+            ),
+          ).toBe(true);
         }
       }
       expect(march.items[0]?.seq).toBe(1);

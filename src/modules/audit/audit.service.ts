@@ -495,7 +495,13 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     for (const h of held) {
       const message = treeHeadMessage({ treeSize: h.treeSize, rootHash: h.rootHash, timestamp: h.timestamp, hashAlg: h.hashAlg });
       if (h.hashAlg !== alg || !verifySignature(trustedKeyPem!, message, Buffer.from(h.signature, 'base64'))) {
-        return { ok: false, checked: 0, checkpoints: 0, badCheckpoint: h.treeSize, reason: `所持检查点 ${h.treeSize} 的签名无效 / the head of size ${h.treeSize} you hold is not signed by the trusted key` };
+        return {
+          ok: false,
+          checked: 0,
+          checkpoints: 0,
+          badCheckpoint: h.treeSize,
+          reason: `所持检查点 ${h.treeSize} 的签名无效 / the head of size ${h.treeSize} you hold is not signed by the trusted key`,
+        };
       }
     }
     const frontier = new MerkleFrontier(alg);
@@ -524,7 +530,10 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
 
     function checkHead(cp: CheckpointRow): VerifyReport | undefined {
       if (cp.hashAlg !== alg) {
-        return fail({ badCheckpoint: cp.treeSize, reason: `检查点 ${cp.treeSize} 的哈希算法为 ${cp.hashAlg} / head ${cp.treeSize} uses hash ${cp.hashAlg}, expected ${alg}` });
+        return fail({
+          badCheckpoint: cp.treeSize,
+          reason: `检查点 ${cp.treeSize} 的哈希算法为 ${cp.hashAlg} / head ${cp.treeSize} uses hash ${cp.hashAlg}, expected ${alg}`,
+        });
       }
       const message = treeHeadMessage({ treeSize: cp.treeSize, rootHash: hex(cp.rootHash), timestamp: cp.time.toISOString(), hashAlg: cp.hashAlg });
       if (cp.keyId !== keyId || !verifySignature(trustedKeyPem!, message, cp.signature)) {
@@ -568,7 +577,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       return undefined;
     }
 
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await recordsAfter(db, after, PAGE);
       if (page.length === 0) break;
       for (const record of page) {
@@ -619,9 +628,10 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     const keys = deps.keyStored ? await signingKeys(db) : [];
     if (deps.keyStored && (!keys.some((k) => k.keyId === keyId) || keys.length > 1)) {
       return fail({
-        reason: keys.length === 0
-          ? `审计签名密钥记录已被删除（固定公钥 ${keyId.slice(0, 16)}…）/ the audit signing key row was deleted (pinned key ${keyId.slice(0, 16)}…)`
-          : `数据库中的审计签名密钥不是固定的公钥 / the audit signing key in the database is not the pinned one`,
+        reason:
+          keys.length === 0
+            ? `审计签名密钥记录已被删除（固定公钥 ${keyId.slice(0, 16)}…）/ the audit signing key row was deleted (pinned key ${keyId.slice(0, 16)}…)`
+            : `数据库中的审计签名密钥不是固定的公钥 / the audit signing key in the database is not the pinned one`,
       });
     }
     return { ok: true, checked, checkpoints: checkpointsChecked };
@@ -630,8 +640,24 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   // ---- export and archive ----------------------------------------------------------------------
 
   const CSV_COLUMNS: (keyof AuditRecord)[] = [
-    'seq', 'time', 'action', 'result', 'actorUserId', 'actorUsername', 'actorOrgId', 'actorApiKeyId', 'actorRoles',
-    'targetType', 'targetId', 'targetLabel', 'dataset', 'details', 'requestId', 'clientIp', 'prevHash', 'hash',
+    'seq',
+    'time',
+    'action',
+    'result',
+    'actorUserId',
+    'actorUsername',
+    'actorOrgId',
+    'actorApiKeyId',
+    'actorRoles',
+    'targetType',
+    'targetId',
+    'targetLabel',
+    'dataset',
+    'details',
+    'requestId',
+    'clientIp',
+    'prevHash',
+    'hash',
   ];
 
   function csvCell(value: unknown): string {
@@ -661,8 +687,10 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     }
     const size = await maxSeq(db);
     const head = size > 0 ? await headCovering(size) : undefined;
-    yield `{"format":"pdx-audit-export/v1","hashAlg":${JSON.stringify(alg)},"publicKeyPem":${JSON.stringify(trustedKeyPem)},` +
-      `"head":${head ? JSON.stringify(toHead(head)) : 'null'},"records":[`;
+    yield (
+      `{"format":"pdx-audit-export/v1","hashAlg":${JSON.stringify(alg)},"publicKeyPem":${JSON.stringify(trustedKeyPem)},` +
+      `"head":${head ? JSON.stringify(toHead(head)) : 'null'},"records":[`
+    );
     if (head) {
       const reader = tree(head.treeSize);
       let first = true;
@@ -696,7 +724,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   }
 
   async function* selectionAfter(afterSeq: number, before: Date, uptoSeq: number): AsyncGenerator<AuditRecord[]> {
-    for (let after = afterSeq; ; ) {
+    for (let after = afterSeq; ;) {
       const page = (await recordsAfter(db, after, 500, uptoSeq)).filter((r) => new Date(r.time) < before);
       if (page.length === 0) return;
       yield page;
@@ -754,10 +782,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     recordsAfter: (q, afterSeq, limit) => recordsAfter(q, afterSeq, limit),
     async accessHistory(filter, page = {}) {
       const limit = Math.min(Math.max(page.limit ?? 50, 1), 500);
-      const [summary, records] = await Promise.all([
-        accessSummary(db, filter),
-        accessEntries(db, filter, { cursor: page.cursor, limit }),
-      ]);
+      const [summary, records] = await Promise.all([accessSummary(db, filter), accessEntries(db, filter, { cursor: page.cursor, limit })]);
       const entries = records.map((r) => accessEntryOf(r, filter.column));
       return { summary, entries, ...(records.length === limit ? { nextCursor: (records.at(-1) as AuditRecord).seq } : {}) };
     },

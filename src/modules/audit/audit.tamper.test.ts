@@ -24,12 +24,9 @@ async function snapshot(db: Db, seq: number) {
 
 async function restore(db: Db, row: Record<string, unknown>) {
   await asSuperuser(db, 'audit_records', 'DELETE FROM audit_records WHERE seq = $1', [row.seq]);
-  await asSuperuser(
-    db,
-    'audit_records',
-    `INSERT INTO audit_records SELECT * FROM jsonb_populate_record(NULL::audit_records, $1::text::jsonb)`,
-    [JSON.stringify({ ...row, prev_hash: `\\x${(row.prev_hash as Buffer).toString('hex')}`, hash: `\\x${(row.hash as Buffer).toString('hex')}` })],
-  );
+  await asSuperuser(db, 'audit_records', `INSERT INTO audit_records SELECT * FROM jsonb_populate_record(NULL::audit_records, $1::text::jsonb)`, [
+    JSON.stringify({ ...row, prev_hash: `\\x${(row.prev_hash as Buffer).toString('hex')}`, hash: `\\x${(row.hash as Buffer).toString('hex')}` }),
+  ]);
 }
 
 describeEachBackend('audit verification finds tampering', ({ use }) => {

@@ -35,7 +35,6 @@ export interface EventSink {
   record(event: AuditEvent): Promise<void>;
 }
 
-
 /**
  * The one way a module turns "this caller did this" into an audit event: the caller's actor fields,
  * request id and address. Without a caller (pdx itself acting) the event has no actor.
@@ -48,7 +47,10 @@ export function callerEvent(caller: Partial<Caller> | undefined, event: Omit<Aud
  * An event whose actor is not a signed-in console caller (a sign-in before its session exists, a
  * society user of the open portal): the actor as the event names it, the request's id and address.
  */
-export function requestEvent(request: { requestId?: string | undefined; ip?: string | undefined } | undefined, event: Omit<AuditEvent, 'requestId' | 'ip'>): AuditEvent {
+export function requestEvent(
+  request: { requestId?: string | undefined; ip?: string | undefined } | undefined,
+  event: Omit<AuditEvent, 'requestId' | 'ip'>,
+): AuditEvent {
   return {
     ...event,
     ...(request?.requestId ? { requestId: request.requestId } : {}),

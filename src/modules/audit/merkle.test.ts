@@ -1,16 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashOf } from './canonical.ts';
-import {
-  consistencyProof,
-  inclusionPath,
-  leafHash,
-  MerkleFrontier,
-  rootOfLeaves,
-  verifyConsistency,
-  verifyInclusion,
-  type SubtreeRoot,
-} from './merkle.ts';
+import { consistencyProof, inclusionPath, leafHash, MerkleFrontier, rootOfLeaves, verifyConsistency, verifyInclusion, type SubtreeRoot } from './merkle.ts';
 
 // RFC 6962 reference vectors (certificate-transparency test data): leaf inputs and tree heads.
 const INPUTS = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'];
@@ -25,8 +16,7 @@ const ROOTS = [
   '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
 ];
 
-const leavesOf = (n: number, alg: 'sha256' | 'sm3' = 'sha256') =>
-  Array.from({ length: n }, (_, i) => leafHash(alg, hashOf(alg, `record ${i}`)));
+const leavesOf = (n: number, alg: 'sha256' | 'sm3' = 'sha256') => Array.from({ length: n }, (_, i) => leafHash(alg, hashOf(alg, `record ${i}`)));
 const memoryRoot =
   (leaves: Buffer[], alg: 'sha256' | 'sm3' = 'sha256'): SubtreeRoot =>
   async (start, end) =>

@@ -142,14 +142,7 @@ export function verifyInclusion(alg: HashAlg, leaf: Buffer, index: number, size:
 }
 
 /** RFC 9162 §2.1.4.2: does `proof` show the tree (size1, root1) is a prefix of (size2, root2)? */
-export function verifyConsistency(
-  alg: HashAlg,
-  size1: number,
-  size2: number,
-  proof: readonly Buffer[],
-  root1: Buffer,
-  root2: Buffer,
-): boolean {
+export function verifyConsistency(alg: HashAlg, size1: number, size2: number, proof: readonly Buffer[], root1: Buffer, root2: Buffer): boolean {
   if (!(size1 > 0 && size1 <= size2)) return false;
   if (size1 === size2) return proof.length === 0 && root1.equals(root2);
   if (proof.length === 0) return false;

@@ -68,9 +68,7 @@ export function createTreeReader(db: Queryable, alg: HashAlg, size: number, node
     let hash = await treeNode(db, level, idx);
     if (!hash) {
       hash =
-        level === BLOCK_LEVEL
-          ? rootOfLeaves(alg, await block(idx))
-          : nodeHash(alg, await perfect(level - 1, idx * 2), await perfect(level - 1, idx * 2 + 1));
+        level === BLOCK_LEVEL ? rootOfLeaves(alg, await block(idx)) : nodeHash(alg, await perfect(level - 1, idx * 2), await perfect(level - 1, idx * 2 + 1));
       await insertTreeNode(db, level, idx, hash);
     }
     if (nodes.size >= MAX_MEMO_NODES) nodes.clear();

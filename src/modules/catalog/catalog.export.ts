@@ -55,7 +55,11 @@ export async function catalogJsonLd(datasets: DatasetRow[], columnsOf: Columns, 
         'pdx:shareConditions': d.share_conditions,
         'pdx:shareMethods': d.share_methods.map((m) => METHOD_LABELS[m]),
         'pdx:openType': OPEN_LABELS[d.open_type],
-        'pdx:informationItems': (await columnsOf(d.id)).map((c) => ({ 'dct:title': c.name, 'pdx:dataType': TYPE_LABELS[c.data_type], 'dct:description': c.description })),
+        'pdx:informationItems': (await columnsOf(d.id)).map((c) => ({
+          'dct:title': c.name,
+          'pdx:dataType': TYPE_LABELS[c.data_type],
+          'dct:description': c.description,
+        })),
         'dcat:distribution': d.share_methods.includes('api')
           ? [{ '@type': 'dcat:Distribution', 'dcat:accessURL': `${base}/api/v1/datasets/${d.code}/records`, 'dct:format': 'application/json' }]
           : [],

@@ -86,7 +86,10 @@ export interface VersionRow {
 }
 
 /** What the upkeep of a catalogue entry (目录挂接) is judged on, besides its 更新周期. */
-export interface UpkeepFactsRow extends Pick<DatasetRow, 'id' | 'code' | 'name' | 'provider_org_id' | 'provider_name' | 'status' | 'resource_kind' | 'update_cycle' | 'publish_date' | 'created_at'> {
+export interface UpkeepFactsRow extends Pick<
+  DatasetRow,
+  'id' | 'code' | 'name' | 'provider_org_id' | 'provider_name' | 'status' | 'resource_kind' | 'update_cycle' | 'publish_date' | 'created_at'
+> {
   column_count: number;
   /** The data time of the newest active version (its `asOf` when the upload declared one), corrections left out. */
   last_version_at: Date | null;
@@ -121,17 +124,20 @@ function fieldValues(f: DatasetFields): unknown[] {
 export function catalogRepo(db: Queryable) {
   return {
     nextCodeNumber: async () => (await one<{ n: number }>(db, `SELECT nextval('dataset_code_seq')::int AS n`)).n,
-    insert: (d: { id: string; code: string; providerOrgId: string; relation: string; createdBy: string; searchText: string; kind: ResourceKind } & DatasetFields) =>
+    insert: (
+      d: { id: string; code: string; providerOrgId: string; relation: string; createdBy: string; searchText: string; kind: ResourceKind } & DatasetFields,
+    ) =>
       db.query(
         `INSERT INTO datasets (id, code, provider_org_id, relation, created_by, search_text, resource_kind, ${DATASET_FIELDS.join(', ')})
          VALUES ($1, $2, $3, $4, $5, $6, $7, ${DATASET_FIELDS.map((_, i) => `$${i + 8}`).join(', ')})`,
         [d.id, d.code, d.providerOrgId, d.relation, d.createdBy, d.searchText, d.kind, ...fieldValues(d)],
       ),
     update: (id: string, f: DatasetFields, searchText: string) =>
-      db.query(
-        `UPDATE datasets SET ${DATASET_FIELDS.map((k, i) => `${k} = $${i + 3}`).join(', ')}, search_text = $2, updated_at = now() WHERE id = $1`,
-        [id, searchText, ...fieldValues(f)],
-      ),
+      db.query(`UPDATE datasets SET ${DATASET_FIELDS.map((k, i) => `${k} = $${i + 3}`).join(', ')}, search_text = $2, updated_at = now() WHERE id = $1`, [
+        id,
+        searchText,
+        ...fieldValues(f),
+      ]),
     byCode: (code: string) => maybeOne<DatasetRow>(db, `${SELECT_DATASET} WHERE d.code = $1`, [code]),
     byId: (id: string) => maybeOne<DatasetRow>(db, `${SELECT_DATASET} WHERE d.id = $1`, [id]),
     /**
@@ -169,7 +175,21 @@ export function catalogRepo(db: Queryable) {
       db.query(
         `INSERT INTO dataset_columns (dataset_id, position, physical, name, label, data_type, length, description, rules, classification, grade, encrypted, blind_index)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [c.dataset_id, c.position, c.physical, c.name, c.label, c.data_type, c.length, c.description, JSON.stringify(c.rules), JSON.stringify(c.classification), c.grade, c.encrypted, c.blind_index],
+        [
+          c.dataset_id,
+          c.position,
+          c.physical,
+          c.name,
+          c.label,
+          c.data_type,
+          c.length,
+          c.description,
+          JSON.stringify(c.rules),
+          JSON.stringify(c.classification),
+          c.grade,
+          c.encrypted,
+          c.blind_index,
+        ],
       ),
     /** Replaces every 信息项 of a resource whose columns another module keeps (telemetry points) and its grade. */
     async replaceColumns(datasetId: string, columns: ColumnRow[], grade: number | null, searchText: string): Promise<void> {
@@ -178,13 +198,16 @@ export function catalogRepo(db: Queryable) {
       await db.query('UPDATE datasets SET grade = $2, search_text = $3, updated_at = now() WHERE id = $1', [datasetId, grade, searchText]);
     },
     updateColumn: (datasetId: string, position: number, c: Pick<ColumnRow, 'label' | 'data_type' | 'description' | 'rules'>) =>
-      db.query(
-        'UPDATE dataset_columns SET label = $3, data_type = $4, description = $5, rules = $6 WHERE dataset_id = $1 AND position = $2',
-        [datasetId, position, c.label, c.data_type, c.description, JSON.stringify(c.rules)],
-      ),
+      db.query('UPDATE dataset_columns SET label = $3, data_type = $4, description = $5, rules = $6 WHERE dataset_id = $1 AND position = $2', [
+        datasetId,
+        position,
+        c.label,
+        c.data_type,
+        c.description,
+        JSON.stringify(c.rules),
+      ]),
 
-    versions: (datasetId: string) =>
-      db.query<VersionRow>('SELECT * FROM dataset_versions WHERE dataset_id = $1 ORDER BY version DESC', [datasetId]),
+    versions: (datasetId: string) => db.query<VersionRow>('SELECT * FROM dataset_versions WHERE dataset_id = $1 ORDER BY version DESC', [datasetId]),
     version: (datasetId: string, version: number) =>
       maybeOne<VersionRow>(db, 'SELECT * FROM dataset_versions WHERE dataset_id = $1 AND version = $2', [datasetId, version]),
     quarantined: (datasetId: string, version: number, limit: number) =>

@@ -10,7 +10,12 @@ import { columnClassificationSchema, versionErrorSchema, versionSourceSchema } f
 const errors = COMMON_ERRORS;
 const shareType = z.enum(['unconditional', 'conditional', 'none']);
 const dataType = z.enum(['integer', 'decimal', 'boolean', 'date', 'timestamp', 'text']);
-const code = z.object({ code: z.string().regex(/^\d{6}-\d{6}$/).describe('资源代码') });
+const code = z.object({
+  code: z
+    .string()
+    .regex(/^\d{6}-\d{6}$/)
+    .describe('资源代码'),
+});
 
 export const datasetSchema = z.object({
   id: z.string(),
@@ -86,12 +91,21 @@ const datasetInput = z.object({
   format: z.string().max(50).default(DATASET_DEFAULTS.format).describe('资源格式'),
   share_type: shareType.default(DATASET_DEFAULTS.share_type).describe('共享类型'),
   share_conditions: z.string().max(2000).default(DATASET_DEFAULTS.share_conditions).describe('共享条件'),
-  share_methods: z.array(z.enum(['api', 'table', 'file'])).min(1).default(DATASET_DEFAULTS.share_methods).describe('共享方式'),
+  share_methods: z
+    .array(z.enum(['api', 'table', 'file']))
+    .min(1)
+    .default(DATASET_DEFAULTS.share_methods)
+    .describe('共享方式'),
   open_type: shareType.default(DATASET_DEFAULTS.open_type).describe('开放类型'),
-  update_cycle: z.enum(['realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'irregular']).default(DATASET_DEFAULTS.update_cycle).describe('更新周期'),
+  update_cycle: z
+    .enum(['realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'irregular'])
+    .default(DATASET_DEFAULTS.update_cycle)
+    .describe('更新周期'),
   related_codes: z.array(z.string().max(50)).max(50).default(DATASET_DEFAULTS.related_codes).describe('关联资源代码'),
   tags: z.array(z.string().max(50)).max(50).default(DATASET_DEFAULTS.tags),
-  contact: z.object({ name: z.string().max(50).optional(), phone: z.string().max(30).optional(), email: z.string().max(100).optional() }).default(DATASET_DEFAULTS.contact),
+  contact: z
+    .object({ name: z.string().max(50).optional(), phone: z.string().max(30).optional(), email: z.string().max(100).optional() })
+    .default(DATASET_DEFAULTS.contact),
   on_invalid: z.enum(['reject', 'quarantine']).default(DATASET_DEFAULTS.on_invalid).describe('含无效行的版本：拒绝或隔离'),
 });
 
@@ -204,7 +218,14 @@ export function catalogRoutes(deps: {
             200: z.object({
               total: z.number(),
               items: z.array(datasetSchema),
-              facets: z.object({ org: facetSchema, domain: facetSchema, shareType: facetSchema, openType: facetSchema, grade: facetSchema, status: facetSchema }),
+              facets: z.object({
+                org: facetSchema,
+                domain: facetSchema,
+                shareType: facetSchema,
+                openType: facetSchema,
+                grade: facetSchema,
+                status: facetSchema,
+              }),
             }),
             ...errors,
           },
@@ -235,7 +256,13 @@ export function catalogRoutes(deps: {
       '/datasets/:code',
       {
         config: { access: officer },
-        schema: { tags: ['catalog'], summary: 'Edit a catalogue entry / 修改资源', params: code, body: datasetInput.partial(), response: { 200: datasetSchema, ...errors } },
+        schema: {
+          tags: ['catalog'],
+          summary: 'Edit a catalogue entry / 修改资源',
+          params: code,
+          body: datasetInput.partial(),
+          response: { 200: datasetSchema, ...errors },
+        },
       },
       async (request) => one(await catalog.update(callerOf(request), request.params.code, request.body)),
     );
@@ -256,7 +283,17 @@ export function catalogRoutes(deps: {
           summary: 'Confirm or change column types, labels and rules / 确认信息项',
           params: code,
           body: z.object({
-            columns: z.array(z.object({ name: z.string(), label: z.string().max(200).optional(), dataType: dataType.optional(), description: z.string().max(2000).optional(), rules: rulesSchema.optional() })).max(1000),
+            columns: z
+              .array(
+                z.object({
+                  name: z.string(),
+                  label: z.string().max(200).optional(),
+                  dataType: dataType.optional(),
+                  description: z.string().max(2000).optional(),
+                  rules: rulesSchema.optional(),
+                }),
+              )
+              .max(1000),
           }),
           response: { 200: z.object({ items: z.array(columnSchema) }), ...errors },
         },
@@ -268,7 +305,12 @@ export function catalogRoutes(deps: {
         `/datasets/:code/${action}`,
         {
           config: { access: officer },
-          schema: { tags: ['catalog'], summary: action === 'publish' ? 'Publish to the catalogue / 发布' : 'Withdraw / 撤回', params: code, response: { 200: datasetSchema, ...errors } },
+          schema: {
+            tags: ['catalog'],
+            summary: action === 'publish' ? 'Publish to the catalogue / 发布' : 'Withdraw / 撤回',
+            params: code,
+            response: { 200: datasetSchema, ...errors },
+          },
         },
         async (request) => one(await catalog[action](callerOf(request), request.params.code)),
       );
@@ -277,7 +319,12 @@ export function catalogRoutes(deps: {
       '/datasets/:code/versions',
       {
         config: { access: anyone },
-        schema: { tags: ['catalog'], summary: 'Versions of a dataset / 数据版本', params: code, response: { 200: z.object({ items: z.array(versionSchema) }), ...errors } },
+        schema: {
+          tags: ['catalog'],
+          summary: 'Versions of a dataset / 数据版本',
+          params: code,
+          response: { 200: z.object({ items: z.array(versionSchema) }), ...errors },
+        },
       },
       async (request) => ({ items: (await catalog.versions(callerOf(request).principal, request.params.code)).map(toVersion) }),
     );

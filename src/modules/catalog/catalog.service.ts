@@ -4,7 +4,16 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '.
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import { CATALOG_DEFAULTS } from './defaults.ts';
-import { catalogRepo, DATASET_FIELDS, type ColumnRow, type ColumnRules, type DatasetFields, type DatasetRow, type DataType, type ResourceKind } from './catalog.repo.ts';
+import {
+  catalogRepo,
+  DATASET_FIELDS,
+  type ColumnRow,
+  type ColumnRules,
+  type DatasetFields,
+  type DatasetRow,
+  type DataType,
+  type ResourceKind,
+} from './catalog.repo.ts';
 
 /** Row types other modules see: they import them from here, never from catalog.repo.ts. */
 export type { ColumnRow, ColumnRules, DatasetRow, DataType, ResourceKind, UpkeepFactsRow, VersionRow } from './catalog.repo.ts';
@@ -14,7 +23,6 @@ export type DatasetInput = DatasetFields;
 
 /** What a new catalogue entry says when its registrant leaves a field out (the API's defaults too). */
 export const DATASET_DEFAULTS: Omit<DatasetInput, 'name'> = CATALOG_DEFAULTS;
-
 
 export interface SearchQuery {
   q?: string;
@@ -37,10 +45,11 @@ export interface Facet {
 const DATASET = { zh: '数据资源', en: 'Dataset' };
 
 /** Lower-cased text a keyword search looks in: name, summary, domain, tags and 信息项. */
-export function searchTextOf(d: Pick<DatasetRow, 'name' | 'summary' | 'domain' | 'category' | 'tags' | 'code'>, columns: Pick<ColumnRow, 'name' | 'label' | 'description'>[]): string {
-  return [d.code, d.name, d.summary, d.domain, d.category, ...d.tags, ...columns.flatMap((c) => [c.name, c.label, c.description])]
-    .join(' ')
-    .toLowerCase();
+export function searchTextOf(
+  d: Pick<DatasetRow, 'name' | 'summary' | 'domain' | 'category' | 'tags' | 'code'>,
+  columns: Pick<ColumnRow, 'name' | 'label' | 'description'>[],
+): string {
+  return [d.code, d.name, d.summary, d.domain, d.category, ...d.tags, ...columns.flatMap((c) => [c.name, c.label, c.description])].join(' ').toLowerCase();
 }
 
 function likeTerm(term: string): string {
@@ -80,7 +89,10 @@ export function createCatalogReader(db: Db) {
     async getOwned(principal: Principal, code: string): Promise<DatasetRow> {
       const d = await reader.get(principal, code);
       if (d.provider_org_id !== principal.orgId || !principal.roles.includes('data_officer')) {
-        throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以管理该数据资源', en: "Only the provider's data officers manage this dataset" });
+        throw new ForbiddenError('not_provider', {
+          zh: '只有提供方的数据管理员可以管理该数据资源',
+          en: "Only the provider's data officers manage this dataset",
+        });
       }
       return d;
     },
@@ -128,7 +140,13 @@ export function createCatalogService(deps: { db: Db; events: EventSink; publishG
         searchText: searchTextOf({ ...input, code }, []),
         kind,
       });
-      await record(caller, { action: 'dataset.create', result: 'success', dataset: code, target: { type: 'dataset', id, label: input.name }, ...(kind === 'table' ? {} : { details: { kind } }) });
+      await record(caller, {
+        action: 'dataset.create',
+        result: 'success',
+        dataset: code,
+        target: { type: 'dataset', id, label: input.name },
+        ...(kind === 'table' ? {} : { details: { kind } }),
+      });
       return (await repo.byId(id))!;
     },
 
@@ -137,10 +155,21 @@ export function createCatalogService(deps: { db: Db; events: EventSink; publishG
       const next = Object.fromEntries(DATASET_FIELDS.map((k) => [k, patch[k] ?? d[k]])) as DatasetFields;
       if (d.status === 'published' && next.share_type !== d.share_type) {
         // Changing the share type of a published resource changes who may read it: record it clearly.
-        await record(caller, { action: 'dataset.share_type_change', result: 'success', dataset: code, details: { before: d.share_type, after: next.share_type } });
+        await record(caller, {
+          action: 'dataset.share_type_change',
+          result: 'success',
+          dataset: code,
+          details: { before: d.share_type, after: next.share_type },
+        });
       }
       await repo.update(d.id, next, searchTextOf({ ...next, code }, await repo.columns(d.id)));
-      await record(caller, { action: 'dataset.update', result: 'success', dataset: code, target: { type: 'dataset', id: d.id, label: next.name }, details: { fields: Object.keys(patch) } });
+      await record(caller, {
+        action: 'dataset.update',
+        result: 'success',
+        dataset: code,
+        target: { type: 'dataset', id: d.id, label: next.name },
+        details: { fields: Object.keys(patch) },
+      });
       return (await repo.byId(d.id))!;
     },
 
@@ -155,16 +184,28 @@ export function createCatalogService(deps: { db: Db; events: EventSink; publishG
       for (const change of changes) {
         const column = columns.find((c) => c.name === change.name);
         if (!column) {
-          throw new BadRequestError('unknown_column', { zh: `信息项不存在：${change.name}`, en: `Unknown column: ${change.name}` }, { field: 'name', column: change.name });
+          throw new BadRequestError(
+            'unknown_column',
+            { zh: `信息项不存在：${change.name}`, en: `Unknown column: ${change.name}` },
+            { field: 'name', column: change.name },
+          );
         }
         if (change.dataType && change.dataType !== column.data_type && column.encrypted && change.dataType !== 'text') {
-          throw new BadRequestError('encrypted_column_type', { zh: `加密存储的信息项只能为文本类型：${change.name}`, en: `An encrypted column stays text: ${change.name}` }, { column: change.name });
+          throw new BadRequestError(
+            'encrypted_column_type',
+            { zh: `加密存储的信息项只能为文本类型：${change.name}`, en: `An encrypted column stays text: ${change.name}` },
+            { column: change.name },
+          );
         }
         if (change.rules?.pattern !== undefined) {
           try {
             new RegExp(change.rules.pattern, 'u');
           } catch {
-            throw new BadRequestError('invalid_pattern', { zh: `校验规则中的正则表达式无效：${change.name}`, en: `Invalid pattern for column ${change.name}` }, { column: change.name });
+            throw new BadRequestError(
+              'invalid_pattern',
+              { zh: `校验规则中的正则表达式无效：${change.name}`, en: `Invalid pattern for column ${change.name}` },
+              { column: change.name },
+            );
           }
         }
         await repo.updateColumn(d.id, column.position, {
@@ -186,7 +227,10 @@ export function createCatalogService(deps: { db: Db; events: EventSink; publishG
         // A telemetry set or an interface has no versions; its 信息项 are kept by the module that owns it.
         if ((await repo.columns(d.id)).length === 0) {
           throw d.resource_kind === 'service'
-            ? new ConflictError('no_data', { zh: '发布前须至少登记一个带响应字段的接口操作', en: 'Register at least one operation with response fields before publishing' })
+            ? new ConflictError('no_data', {
+                zh: '发布前须至少登记一个带响应字段的接口操作',
+                en: 'Register at least one operation with response fields before publishing',
+              })
             : new ConflictError('no_data', { zh: '发布前须至少登记一个测点', en: 'Register at least one point before publishing' });
         }
       } else if (d.current_version === 0) {
@@ -203,7 +247,15 @@ export function createCatalogService(deps: { db: Db; events: EventSink; publishG
      */
     async setResourceColumns(
       datasetId: string,
-      columns: { name: string; physical: string; label: string; dataType: DataType; description: string; grade: number; classification?: Record<string, unknown> }[],
+      columns: {
+        name: string;
+        physical: string;
+        label: string;
+        dataType: DataType;
+        description: string;
+        grade: number;
+        classification?: Record<string, unknown>;
+      }[],
     ): Promise<void> {
       const d = await repo.byId(datasetId);
       if (!d || d.resource_kind === 'table') throw new Error(`not a resource with kept columns: ${datasetId}`);
@@ -230,7 +282,10 @@ export function createCatalogService(deps: { db: Db; events: EventSink; publishG
     assertTable(d: DatasetRow): void {
       if (d.resource_kind !== 'table') {
         const what = d.resource_kind === 'service' ? { zh: '接口服务', en: 'an interface (service)' } : { zh: '时序数据', en: 'a telemetry set' };
-        throw new ConflictError('not_a_table', { zh: `资源 ${d.code} 是${what.zh}，不能上传数据版本`, en: `Resource ${d.code} is ${what.en}; it takes no file versions` });
+        throw new ConflictError('not_a_table', {
+          zh: `资源 ${d.code} 是${what.zh}，不能上传数据版本`,
+          en: `Resource ${d.code} is ${what.en}; it takes no file versions`,
+        });
       }
     },
 
@@ -275,12 +330,36 @@ export function createCatalogService(deps: { db: Db; events: EventSink; publishG
         total: items.length,
         items: items.slice((page - 1) * pageSize, page * pageSize),
         facets: {
-          org: facet('org', (d) => d.provider_org_id, (d) => d.provider_name),
-          domain: facet('domain', (d) => d.domain, (d) => d.domain),
-          shareType: facet('shareType', (d) => d.share_type, (d) => d.share_type),
-          openType: facet('openType', (d) => d.open_type, (d) => d.open_type),
-          grade: facet('grade', (d) => String(d.grade ?? ''), (d) => String(d.grade ?? '')),
-          status: facet('status', (d) => d.status, (d) => d.status),
+          org: facet(
+            'org',
+            (d) => d.provider_org_id,
+            (d) => d.provider_name,
+          ),
+          domain: facet(
+            'domain',
+            (d) => d.domain,
+            (d) => d.domain,
+          ),
+          shareType: facet(
+            'shareType',
+            (d) => d.share_type,
+            (d) => d.share_type,
+          ),
+          openType: facet(
+            'openType',
+            (d) => d.open_type,
+            (d) => d.open_type,
+          ),
+          grade: facet(
+            'grade',
+            (d) => String(d.grade ?? ''),
+            (d) => String(d.grade ?? ''),
+          ),
+          status: facet(
+            'status',
+            (d) => d.status,
+            (d) => d.status,
+          ),
         },
       };
     },

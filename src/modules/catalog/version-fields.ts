@@ -47,7 +47,9 @@ export type VersionError = z.infer<typeof versionErrorSchema>;
 /** A 信息项's classification as the scan stored it (recognised types, personal-information category). */
 export const columnClassificationSchema = z.looseObject({
   /** Recognised types, most confident first: confidence, share of values valid, share failing a checksum (0..1). */
-  types: z.array(z.object({ type: z.string(), confidence: z.number().optional(), matched: z.number().optional(), checksumFailed: z.number().optional() })).optional(),
+  types: z
+    .array(z.object({ type: z.string(), confidence: z.number().optional(), matched: z.number().optional(), checksumFailed: z.number().optional() }))
+    .optional(),
   category: z.string().nullable().optional(),
   sensitive: z.boolean().optional(),
 });

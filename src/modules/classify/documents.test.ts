@@ -40,8 +40,20 @@ describe('documents corpus, held-out seed', () => {
       const s = scores.get(type)!;
       if (type === 'ipv6') continue; // not written in petitions
       expect(s.tp, `${type} appears in the corpus`).toBeGreaterThan(0);
-      expect(s.precision, `${type} precision; ${mistakes.filter((m) => m.startsWith(`false ${type}`)).slice(0, 5).join(' | ')}`).toBeGreaterThanOrEqual(0.95);
-      expect(s.recall, `${type} recall; ${mistakes.filter((m) => m.includes(` ${type}:`)).slice(0, 5).join(' | ')}`).toBeGreaterThanOrEqual(0.9);
+      expect(
+        s.precision,
+        `${type} precision; ${mistakes
+          .filter((m) => m.startsWith(`false ${type}`))
+          .slice(0, 5)
+          .join(' | ')}`,
+      ).toBeGreaterThanOrEqual(0.95);
+      expect(
+        s.recall,
+        `${type} recall; ${mistakes
+          .filter((m) => m.includes(` ${type}:`))
+          .slice(0, 5)
+          .join(' | ')}`,
+      ).toBeGreaterThanOrEqual(0.9);
     }
   });
 
@@ -53,8 +65,20 @@ describe('documents corpus, held-out seed', () => {
       if (type === 'ipv6') continue;
       const s = scores.get(type)!;
       expect(s.tp, `${type} appears in the corpus`).toBeGreaterThan(0);
-      expect(s.precision, `${type} precision; ${mistakes.filter((m) => m.startsWith(`false ${type}`)).slice(0, 5).join(' | ')}`).toBeGreaterThanOrEqual(0.95);
-      expect(s.recall, `${type} recall; ${mistakes.filter((m) => m.includes(` ${type}:`)).slice(0, 5).join(' | ')}`).toBeGreaterThanOrEqual(0.9);
+      expect(
+        s.precision,
+        `${type} precision; ${mistakes
+          .filter((m) => m.startsWith(`false ${type}`))
+          .slice(0, 5)
+          .join(' | ')}`,
+      ).toBeGreaterThanOrEqual(0.95);
+      expect(
+        s.recall,
+        `${type} recall; ${mistakes
+          .filter((m) => m.includes(` ${type}:`))
+          .slice(0, 5)
+          .join(' | ')}`,
+      ).toBeGreaterThanOrEqual(0.9);
     }
   });
 

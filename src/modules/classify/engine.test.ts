@@ -66,11 +66,19 @@ describe('column classification', () => {
 
   it('11-digit order numbers are not phones; a phone column under 订单号 is not reported', () => {
     expect(classifyColumn('c1', many(100, v.orderNumber11)).types).toEqual([]);
-    expect(classifyColumn('订单号', many(100, (r) => `13${r.digits(9)}`)).types).toEqual([]);
+    expect(
+      classifyColumn(
+        '订单号',
+        many(100, (r) => `13${r.digits(9)}`),
+      ).types,
+    ).toEqual([]);
   });
 
   it('a 联系电话 column of mobiles and landlines reports both', () => {
-    const col = classifyColumn('联系电话', many(200, (r) => (r.chance(0.6) ? v.mobile(r) : v.landline(r))));
+    const col = classifyColumn(
+      '联系电话',
+      many(200, (r) => (r.chance(0.6) ? v.mobile(r) : v.landline(r))),
+    );
     expect(col.types.map((t) => t.type).sort()).toEqual(['cn_landline', 'cn_mobile']);
   });
 
@@ -100,14 +108,22 @@ describe('column classification', () => {
     expect(column.types).toEqual([]);
     expect(column.text?.spans.map((s) => s.type)).toEqual(['cn_resident_id', 'person_name', 'cn_mobile']);
     expect(column).toMatchObject({ grade: 4, sensitive: true, category: '个人身份信息' });
-    const plain = classifyColumn('处理意见', many(40, () => '已转交属地街道办事处核实处理，要求7个工作日内回复。'));
+    const plain = classifyColumn(
+      '处理意见',
+      many(40, () => '已转交属地街道办事处核实处理，要求7个工作日内回复。'),
+    );
     expect(plain).toMatchObject({ types: [], grade: 2, text: { spans: [] } });
   });
 
   it('Luhn-valid cards: header or BIN; account numbers only under an account header', () => {
     expect(classifyColumn('c2', many(100, v.bankCard)).types.map((t) => t.type)).toEqual(['bank_card']);
     expect(classifyColumn('卡号', many(100, v.bankCardBadLuhn)).types).toEqual([]);
-    expect(classifyColumn('开户账号', many(100, (r) => r.digits(20))).types.map((t) => t.type)).toEqual(['bank_card']);
+    expect(
+      classifyColumn(
+        '开户账号',
+        many(100, (r) => r.digits(20)),
+      ).types.map((t) => t.type),
+    ).toEqual(['bank_card']);
   });
 
   it('IP addresses are personal (3级) only beside personal information', () => {

@@ -42,9 +42,7 @@ import { MATCH, FAILED, type ColumnResult, type ColumnType, type FreeTextResult,
 export const REPORT_THRESHOLD = 0.6;
 
 /** Types that identify a person, best first: the distinct count of the first one present counts persons. */
-export const PERSON_KEYS: readonly TypeId[] = [
-  'cn_resident_id', 'passport', 'hk_macau_permit', 'tw_permit', 'cn_mobile', 'email', 'bank_card', 'person_name',
-];
+export const PERSON_KEYS: readonly TypeId[] = ['cn_resident_id', 'passport', 'hk_macau_permit', 'tw_permit', 'cn_mobile', 'email', 'bank_card', 'person_name'];
 const PERSON_KEY_SET = new Set<TypeId>(PERSON_KEYS);
 const IS_PERSON_KEY = RECOGNIZERS.map((r) => PERSON_KEY_SET.has(r.type));
 const NETWORK_TYPES = new Set<TypeId>(['ipv4', 'ipv6', 'mac']);

@@ -15,8 +15,19 @@ export type DataLevel = 'general' | 'important' | 'core';
 
 /** GB/T 35273-2020 annex A personal-information categories. */
 export const PI_CATEGORIES = [
-  '个人基本资料', '个人身份信息', '个人生物识别信息', '网络身份标识信息', '个人健康生理信息', '个人教育工作信息',
-  '个人财产信息', '个人通信信息', '联系人信息', '个人上网记录', '个人常用设备信息', '个人位置信息', '其他',
+  '个人基本资料',
+  '个人身份信息',
+  '个人生物识别信息',
+  '网络身份标识信息',
+  '个人健康生理信息',
+  '个人教育工作信息',
+  '个人财产信息',
+  '个人通信信息',
+  '联系人信息',
+  '个人上网记录',
+  '个人常用设备信息',
+  '个人位置信息',
+  '其他',
 ] as const;
 export type PiCategory = (typeof PI_CATEGORIES)[number];
 
@@ -158,8 +169,7 @@ export function importantCandidate(input: ImportantInput, policy: GradePolicy = 
 }
 
 function ruleHolds(rule: ImportantRule, input: ImportantInput, reaches: (n: number) => boolean): boolean {
-  const hasCondition =
-    rule.types !== undefined || rule.headerPattern !== undefined || rule.minRows !== undefined || rule.minDistinctPersons !== undefined;
+  const hasCondition = rule.types !== undefined || rule.headerPattern !== undefined || rule.minRows !== undefined || rule.minDistinctPersons !== undefined;
   if (!hasCondition) return false;
   if (rule.types && !input.columns.some((c) => c.types.some((t) => rule.types!.includes(t.type)))) return false;
   if (rule.headerPattern !== undefined) {
@@ -186,8 +196,22 @@ export interface GradeProtection {
 }
 
 export const GRADE_PROTECTION: Readonly<Record<Grade, GradeProtection>> = {
-  4: { grade: 4, label: { zh: '一般数据 4级', en: 'general data, grade 4' }, encryptAtRest: true, defaultShare: 'masked', clearRequires: ['provider', 'security'], openable: false },
-  3: { grade: 3, label: { zh: '一般数据 3级', en: 'general data, grade 3' }, encryptAtRest: false, defaultShare: 'masked', clearRequires: ['provider'], openable: false },
+  4: {
+    grade: 4,
+    label: { zh: '一般数据 4级', en: 'general data, grade 4' },
+    encryptAtRest: true,
+    defaultShare: 'masked',
+    clearRequires: ['provider', 'security'],
+    openable: false,
+  },
+  3: {
+    grade: 3,
+    label: { zh: '一般数据 3级', en: 'general data, grade 3' },
+    encryptAtRest: false,
+    defaultShare: 'masked',
+    clearRequires: ['provider'],
+    openable: false,
+  },
   2: { grade: 2, label: { zh: '一般数据 2级', en: 'general data, grade 2' }, encryptAtRest: false, defaultShare: 'clear', clearRequires: [], openable: false },
   1: { grade: 1, label: { zh: '一般数据 1级', en: 'general data, grade 1' }, encryptAtRest: false, defaultShare: 'clear', clearRequires: [], openable: true },
 };

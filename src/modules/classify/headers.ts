@@ -32,8 +32,14 @@ const POSITIVE: Partial<Record<TypeId, HintRule>> = {
   },
   email: { zh: ['邮箱', '电子邮件', '邮件'], en: /_(e_?mail|mail|mailbox|dzyx)_/ },
   // Generic document-number headers (证件号码, zjhm, document_no) hold passports and permits as often as IDs.
-  passport: { zh: ['护照', '证件号', '证照号'], en: /_(passport(_no|_number)?|hzhm|hzh|zjhm|zjh|document_?(no|num|number)|doc_?(no|num)|cert(ificate)?_?(no|num|number)|credential_?(no|number)|travel_?doc(ument)?)_/ },
-  hk_macau_permit: { zh: ['港澳', '回乡证', '通行证', '证件号', '证照号'], en: /_(hk|macau|macao|hkmo|permit|zjhm|zjh|document_?(no|num|number)|doc_?(no|num)|cert(ificate)?_?(no|num|number)|credential_?(no|number)|travel_?doc(ument)?)_/ },
+  passport: {
+    zh: ['护照', '证件号', '证照号'],
+    en: /_(passport(_no|_number)?|hzhm|hzh|zjhm|zjh|document_?(no|num|number)|doc_?(no|num)|cert(ificate)?_?(no|num|number)|credential_?(no|number)|travel_?doc(ument)?)_/,
+  },
+  hk_macau_permit: {
+    zh: ['港澳', '回乡证', '通行证', '证件号', '证照号'],
+    en: /_(hk|macau|macao|hkmo|permit|zjhm|zjh|document_?(no|num|number)|doc_?(no|num)|cert(ificate)?_?(no|num|number)|credential_?(no|number)|travel_?doc(ument)?)_/,
+  },
   tw_permit: { zh: ['台胞', '台湾居民', '台湾'], en: /_(tw|taiwan|tbz|mtp)_/ },
   cn_plate: { zh: ['车牌', '号牌', '牌照', '车号'], en: /_(plate(_no|_num|_number)?|license_?plate|car_?no|vehicle_?no|hphm|cph)_/ },
   ipv4: { en: /_(ip|ipv4|ip_?addr(ess)?|client_?ip|src_?ip|dst_?ip|remote_?ip|source_?ip|host_?ip)_/ },
@@ -45,8 +51,28 @@ const POSITIVE: Partial<Record<TypeId, HintRule>> = {
   },
   date_of_birth: { zh: ['出生', '生日', '诞辰'], en: /_(birth|birthday|birthdate|birth_?date|date_?of_?birth|dob|bday|csrq)_/ },
   person_name: {
-    zh: ['姓名', '名字', '联系人', '法人', '法定代表人', '申请人', '负责人', '经办人', '户主', '患者', '持卡人', '收件人',
-      '寄件人', '监护人', '当事人', '家长', '驾驶人', '车主', '客户名', '员工名'],
+    zh: [
+      '姓名',
+      '名字',
+      '联系人',
+      '法人',
+      '法定代表人',
+      '申请人',
+      '负责人',
+      '经办人',
+      '户主',
+      '患者',
+      '持卡人',
+      '收件人',
+      '寄件人',
+      '监护人',
+      '当事人',
+      '家长',
+      '驾驶人',
+      '车主',
+      '客户名',
+      '员工名',
+    ],
     en: /_(name|full_?name|real_?name|person_?name|contact|contact_?name|applicant|holder|legal_?rep(resentative)?|owner|xm)_/,
   },
   address: {
@@ -58,8 +84,29 @@ const POSITIVE: Partial<Record<TypeId, HintRule>> = {
 /** Headers that contradict a type even when a positive word is present (company_name is not a person). */
 const NEGATIVE: Partial<Record<TypeId, HintRule>> = {
   person_name: {
-    zh: ['单位', '企业', '公司', '机构', '名称', '地址', '街道', '路名', '城市', '省份', '区县', '商品', '产品', '项目', '部门',
-      '民族', '职业', '学历', '用户名', '账户名', '文件'],
+    zh: [
+      '单位',
+      '企业',
+      '公司',
+      '机构',
+      '名称',
+      '地址',
+      '街道',
+      '路名',
+      '城市',
+      '省份',
+      '区县',
+      '商品',
+      '产品',
+      '项目',
+      '部门',
+      '民族',
+      '职业',
+      '学历',
+      '用户名',
+      '账户名',
+      '文件',
+    ],
     en: /_(company|corp|org|organization|organisation|enterprise|dept|department|product|item|city|province|street|road|address|title|file|table|host|user|username|account|brand|shop|store|bank)_/,
   },
   address: {
@@ -77,7 +124,10 @@ const GENERIC_NEGATIVE: HintRule = {
 
 function normalizeEnglish(header: string): string {
   const split = header.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-  return `_${split.split(/[^a-z0-9]+/).filter(Boolean).join('_')}_`;
+  return `_${split
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
+    .join('_')}_`;
 }
 
 function hits(rule: HintRule | undefined, header: string, english: string): boolean {

@@ -94,10 +94,14 @@ export function reviewRepo(db: Queryable) {
       )[0],
 
     insertDecision: (d: { datasetId: string; version: number; level: string; reason: string; candidateReasons: string[]; userId: string }) =>
-      db.query(
-        `INSERT INTO important_data_decisions (dataset_id, version, level, reason, candidate_reasons, decided_by) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [d.datasetId, d.version, d.level, d.reason, JSON.stringify(d.candidateReasons), d.userId],
-      ),
+      db.query(`INSERT INTO important_data_decisions (dataset_id, version, level, reason, candidate_reasons, decided_by) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        d.datasetId,
+        d.version,
+        d.level,
+        d.reason,
+        JSON.stringify(d.candidateReasons),
+        d.userId,
+      ]),
 
     /** The stored classification of a version (TableScanResult + details), or null. */
     versionClassification: async (datasetId: string, version: number) =>

@@ -8,7 +8,12 @@ import type { DatasetRow } from '../catalog/catalog.service.ts';
 import { COMMON_ERRORS, callerOf, pickLanguage } from '../../http/kit.ts';
 
 const errors = COMMON_ERRORS;
-const code = z.object({ code: z.string().regex(/^\d{6}-\d{6}$/).describe('资源代码') });
+const code = z.object({
+  code: z
+    .string()
+    .regex(/^\d{6}-\d{6}$/)
+    .describe('资源代码'),
+});
 const grade = z.literal([1, 2, 3, 4]);
 const level = z.enum(['general', 'important', 'core']);
 
@@ -180,7 +185,15 @@ function toView(s: DatasetState & { examples: string[][] }, lang: 'zh' | 'en'): 
 
 function toCandidate(x: { dataset: DatasetRow; info: CandidateInfo }): z.infer<typeof candidateSchema> {
   const d = x.dataset;
-  return { code: d.code, name: d.name, providerName: d.provider_name, status: d.status, currentVersion: d.current_version, grade: d.grade, important: toImportant(x.info) };
+  return {
+    code: d.code,
+    name: d.name,
+    providerName: d.provider_name,
+    status: d.status,
+    currentVersion: d.current_version,
+    grade: d.grade,
+    important: toImportant(x.info),
+  };
 }
 
 const reviewers = { roles: ['data_officer', 'secadmin'] as const };
@@ -224,7 +237,8 @@ export function reviewRoutes(deps: { review: ReviewService }): FastifyPluginAsyn
         schema: {
           tags: ['classify'],
           summary: 'The first rows, masked, for the provider and the secadmin / 数据预览（脱敏）',
-          description: 'Each value as the classification review shows it: masked by its type; 1级/2级 columns without a personal type plain; persons in free text masked. Recorded in the audit log.',
+          description:
+            'Each value as the classification review shows it: masked by its type; 1级/2级 columns without a personal type plain; persons in free text masked. Recorded in the audit log.',
           params: code,
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) }),
           response: {
@@ -296,7 +310,12 @@ export function reviewRoutes(deps: { review: ReviewService }): FastifyPluginAsyn
       '/classification/policy',
       {
         config: { access: secadmin },
-        schema: { tags: ['classify'], summary: 'Change the classification policy / 修改分类分级策略', body: policySchema, response: { 200: policySchema, ...errors } },
+        schema: {
+          tags: ['classify'],
+          summary: 'Change the classification policy / 修改分类分级策略',
+          body: policySchema,
+          response: { 200: policySchema, ...errors },
+        },
       },
       async (request) => review.setPolicy(callerOf(request), request.body as GradePolicy),
     );

@@ -48,7 +48,10 @@ function compiles(pattern: string): boolean {
 /** One secadmin 重要数据 rule (grades.ts ImportantRule); at least one condition. */
 export const importantRuleSchema = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).describe('规则标识'),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/)
+      .describe('规则标识'),
     description: z.string().trim().min(1).max(200).describe('规则说明，如 基因数据'),
     types: z.array(z.enum(TYPE_IDS)).min(1).max(TYPE_IDS.length).optional().describe('任一列被识别为其中之一'),
     headerPattern: z.string().min(1).max(200).refine(compiles, { message: 'invalid regular expression' }).optional().describe('列名正则（不区分大小写）'),
@@ -68,7 +71,10 @@ export const policySchema = z
       .describe('类型分级覆盖'),
     importantPersonThreshold: z.int().min(1).max(10_000_000_000).describe('重要数据人数阈值（默认 1,000,000）'),
     extraRules: z.array(importantRuleSchema).max(100).describe('附加重要数据规则'),
-    encryptFromGrade: z.union([z.literal(3), z.literal(4)]).default(4).describe('静态加密的最低级别：4（默认，仅 4级）或 3（3级与 4级）'),
+    encryptFromGrade: z
+      .union([z.literal(3), z.literal(4)])
+      .default(4)
+      .describe('静态加密的最低级别：4（默认，仅 4级）或 3（3级与 4级）'),
   })
   .refine((p) => new Set(p.extraRules.map((r) => r.id)).size === p.extraRules.length, { message: 'rule ids must be unique', path: ['extraRules'] });
 
@@ -186,7 +192,12 @@ function namesOf(columns: string[], lang: 'zh' | 'en'): string {
 }
 
 /** The review service; `assertPublishable` is the catalogue's publication gate (passed in at wiring). */
-export function createReviewService(deps: { db: Db; events: EventSink; catalog: Pick<CatalogReader, 'get' | 'getOwned' | 'byId' | 'visible' | 'columnsOf'>; keyring: Keyring }) {
+export function createReviewService(deps: {
+  db: Db;
+  events: EventSink;
+  catalog: Pick<CatalogReader, 'get' | 'getOwned' | 'byId' | 'visible' | 'columnsOf'>;
+  keyring: Keyring;
+}) {
   const { db, events, catalog, keyring } = deps;
   const repo = reviewRepo(db);
 
@@ -290,7 +301,12 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
     const cipher = c.encrypted && values.length ? fieldCipherOf(await keyring.datasetKeys(d.id)) : undefined;
     const clear = values.map((v) => clearOf(v, c.encrypted ? cipher : undefined));
     // Free text: never the value itself, only the spans found in it, masked.
-    if (text) return exampleSpans(clear.filter((v): v is string => v !== null), text, EXAMPLES);
+    if (text)
+      return exampleSpans(
+        clear.filter((v): v is string => v !== null),
+        text,
+        EXAMPLES,
+      );
     return clear.map((v) => (v === null ? '******' : shown(c, v)));
   }
 
@@ -335,7 +351,11 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
         action: 'classification.view',
         result: 'success',
         dataset: code,
-        details: { columns: s.columns.map((c) => ({ name: c.name, mode: shownPlain(c) ? 'clear' : 'masked' })), rowCount: Math.max(0, ...examples.map((e) => e.length)), purpose: 'classification review' },
+        details: {
+          columns: s.columns.map((c) => ({ name: c.name, mode: shownPlain(c) ? 'clear' : 'masked' })),
+          rowCount: Math.max(0, ...examples.map((e) => e.length)),
+          purpose: 'classification review',
+        },
       });
       return { ...s, examples };
     },
@@ -349,9 +369,16 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
     async preview(caller: Caller, code: string, limit: number) {
       const d = await reviewable(caller.principal, code);
       const s = await stateOf(d);
-      const columns = s.columns.map((c) => ({ name: c.name, mode: shownPlain(c) ? ('clear' as const) : c.detected.text ? ('redacted' as const) : ('masked' as const) }));
+      const columns = s.columns.map((c) => ({
+        name: c.name,
+        mode: shownPlain(c) ? ('clear' as const) : c.detected.text ? ('redacted' as const) : ('masked' as const),
+      }));
       if (d.current_version === 0) return { version: 0, columns, rows: [] as (string | null)[][] };
-      const stored = await repo.firstRows(d.relation, s.columns.map((c) => c.physical), limit);
+      const stored = await repo.firstRows(
+        d.relation,
+        s.columns.map((c) => c.physical),
+        limit,
+      );
       const cipher = s.columns.some((c) => c.encrypted) && stored.length ? fieldCipherOf(await keyring.datasetKeys(d.id)) : undefined;
       const rows = stored.map((row) =>
         s.columns.map((c, i) => {
@@ -395,7 +422,10 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
       if (input.version !== undefined && input.version !== d.current_version) {
         throw new ConflictError(
           'classification_stale',
-          { zh: `数据已更新到第 ${d.current_version} 版，请刷新后重新复核`, en: `The dataset moved on to version ${d.current_version}; reload and review again` },
+          {
+            zh: `数据已更新到第 ${d.current_version} 版，请刷新后重新复核`,
+            en: `The dataset moved on to version ${d.current_version}; reload and review again`,
+          },
           { currentVersion: d.current_version },
         );
       }
@@ -404,8 +434,18 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
       const seen = new Set<string>();
       const decisions = input.columns.map((decision) => {
         const column = byName.get(decision.name);
-        if (!column) throw new BadRequestError('unknown_column', { zh: `信息项不存在：${decision.name}`, en: `Unknown column: ${decision.name}` }, { column: decision.name });
-        if (seen.has(decision.name)) throw new BadRequestError('duplicate_column', { zh: `信息项重复：${decision.name}`, en: `Column listed twice: ${decision.name}` }, { column: decision.name });
+        if (!column)
+          throw new BadRequestError(
+            'unknown_column',
+            { zh: `信息项不存在：${decision.name}`, en: `Unknown column: ${decision.name}` },
+            { column: decision.name },
+          );
+        if (seen.has(decision.name))
+          throw new BadRequestError(
+            'duplicate_column',
+            { zh: `信息项重复：${decision.name}`, en: `Column listed twice: ${decision.name}` },
+            { column: decision.name },
+          );
         seen.add(decision.name);
         const override = decision.type !== column.detectedType || decision.grade !== column.detected.grade;
         const reason = (decision.reason ?? '').trim();
@@ -523,8 +563,16 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
         throw new ConflictError('not_a_candidate', { zh: '该数据资源不是重要数据候选', en: 'This dataset is not an important-data candidate' });
       }
       const reason = input.reason.trim();
-      if (reason.length < 2) throw new BadRequestError('reason_required', { zh: '认定须填写理由', en: 'A decision needs a written reason' }, { field: 'reason' });
-      await repo.insertDecision({ datasetId: d.id, version: d.current_version, level: input.level, reason, candidateReasons: info.reasons, userId: caller.principal.userId });
+      if (reason.length < 2)
+        throw new BadRequestError('reason_required', { zh: '认定须填写理由', en: 'A decision needs a written reason' }, { field: 'reason' });
+      await repo.insertDecision({
+        datasetId: d.id,
+        version: d.current_version,
+        level: input.level,
+        reason,
+        candidateReasons: info.reasons,
+        userId: caller.principal.userId,
+      });
       await record(caller, {
         action: 'classification.important_decision',
         result: 'success',
@@ -558,8 +606,18 @@ export function createReviewService(deps: { db: Db; events: EventSink; catalog: 
         result: 'success',
         target: { type: 'setting', id: 'classify.policy' },
         details: {
-          before: { importantPersonThreshold: before.importantPersonThreshold, rules: before.extraRules.map((r) => r.id), defaultGrade: before.defaultGrade, encryptFromGrade: before.encryptFromGrade ?? 4 },
-          after: { importantPersonThreshold: parsed.importantPersonThreshold, rules: parsed.extraRules.map((r) => r.id), defaultGrade: parsed.defaultGrade, encryptFromGrade: parsed.encryptFromGrade ?? 4 },
+          before: {
+            importantPersonThreshold: before.importantPersonThreshold,
+            rules: before.extraRules.map((r) => r.id),
+            defaultGrade: before.defaultGrade,
+            encryptFromGrade: before.encryptFromGrade ?? 4,
+          },
+          after: {
+            importantPersonThreshold: parsed.importantPersonThreshold,
+            rules: parsed.extraRules.map((r) => r.id),
+            defaultGrade: parsed.defaultGrade,
+            encryptFromGrade: parsed.encryptFromGrade ?? 4,
+          },
         },
       });
       return parsed;

@@ -13,7 +13,6 @@ import { isTableName, scanTable, scanTextInput } from './scan.ts';
 import type { TableClassification } from './engine.ts';
 import { TYPE_LABELS, type ColumnResult, type TextFinding, type TypeId } from './types.ts';
 
-
 interface ScanCommandOptions {
   json?: boolean;
   sample?: string;
@@ -34,7 +33,11 @@ const padEnd = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - width(s)
 
 function renderTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
-  const line = (cells: string[]) => cells.map((c, i) => padEnd(c, widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => padEnd(c, widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -68,7 +71,17 @@ export function formatTableReport(file: string, c: TableClassification): string 
     ];
   });
   const table = renderTable(
-    ['#', '列 column', '识别类型 types (confidence)', '匹配 matched', '校验失败 failed', '个人信息类别 category', '敏感 sensitive', '分级 grade', '存储/共享 at rest/share'],
+    [
+      '#',
+      '列 column',
+      '识别类型 types (confidence)',
+      '匹配 matched',
+      '校验失败 failed',
+      '个人信息类别 category',
+      '敏感 sensitive',
+      '分级 grade',
+      '存储/共享 at rest/share',
+    ],
     rows,
   );
   const persons = details.persons ? `${details.persons.count}${details.persons.exact ? '' : ' (估算 estimate)'} by ${details.persons.type}` : '0';
@@ -115,7 +128,8 @@ async function runScan(file: string, opts: ScanCommandOptions, out: NodeJS.Writa
 /** `--redact`: writes the redacted copy and says where (JSON with --json). */
 async function runRedact(file: string, opts: ScanCommandOptions, out: NodeJS.WritableStream): Promise<void> {
   const style = opts.style ?? 'masked';
-  if (!(REDACT_STYLES as readonly string[]).includes(style)) throw new Error(`--style 应为 masked 或 placeholder / --style must be masked or placeholder: ${style}`);
+  if (!(REDACT_STYLES as readonly string[]).includes(style))
+    throw new Error(`--style 应为 masked 或 placeholder / --style must be masked or placeholder: ${style}`);
   const output = opts.output ?? defaultRedactedName(file);
   if (resolve(output) === resolve(file)) throw new Error('输出文件不能覆盖原文件 / the output must not overwrite the input');
   const result = await redactFile(file, { output, style: style as RedactStyle, ...(opts.encoding ? { encoding: opts.encoding } : {}) });
@@ -123,7 +137,9 @@ async function runRedact(file: string, opts: ScanCommandOptions, out: NodeJS.Wri
     out.write(`${JSON.stringify(result)}\n`);
     return;
   }
-  const masked = result.masked?.length ? `\n按类型脱敏的列 columns masked by type: ${result.masked.map((m) => `${m.column} (${TYPE_LABELS[m.type]})`).join(', ')}` : '';
+  const masked = result.masked?.length
+    ? `\n按类型脱敏的列 columns masked by type: ${result.masked.map((m) => `${m.column} (${TYPE_LABELS[m.type]})`).join(', ')}`
+    : '';
   out.write(`已写出去标识副本 redacted copy written: ${result.output}${masked}\n`);
 }
 

@@ -53,7 +53,8 @@ export function scanRoutes(deps: { maxBytes: number }): FastifyPluginAsyncZod {
         if (typeof body?.text !== 'string') {
           throw new BadRequestError('text_required', { zh: '请上传文件或提供 text 字段', en: 'Upload a file or send {"text": "…"}' }, { field: 'text' });
         }
-        if (body.text.length > 1_000_000) throw new BadRequestError('text_too_long', { zh: '文本超过 100 万字符', en: 'Text longer than 1,000,000 characters' }, { field: 'text' });
+        if (body.text.length > 1_000_000)
+          throw new BadRequestError('text_too_long', { zh: '文本超过 100 万字符', en: 'Text longer than 1,000,000 characters' }, { field: 'text' });
         return { kind: 'text' as const, findings: scanText(body.text) };
       },
     );

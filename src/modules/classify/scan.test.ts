@@ -19,7 +19,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ENTRY = new URL('../../../test/corpus/pdx-scan.ts', import.meta.url).pathname;
 const pdxScan = (...args: string[]) => run(process.execPath, ['--import', 'tsx', ENTRY, 'scan', ...args], { maxBuffer: 1 << 26 });
 
-const CSV = 'id,姓名,身份证号,手机,住址,金额\n' +
+const CSV =
+  'id,姓名,身份证号,手机,住址,金额\n' +
   '1,王小明,11010519491231002X,13812345678,辽宁省沈阳市和平区南京北街12号,10.50\n' +
   '2,欧阳娜娜,110105491231002,13912345678,北京市东城区王府井大街1号,20.00\n';
 
@@ -95,17 +96,24 @@ describe('pdx scan (child process)', () => {
     const { stdout } = await pdxScan(file, '--redact', '--style', 'placeholder');
     expect(stdout).toContain('petition.redacted.txt');
     const copy = readFileSync(join(dir, 'petition.redacted.txt'));
-    expect(iconv.decode(copy, 'gbk')).toBe('信访人〔姓名〕，〔出生日期〕出生，身份证号〔身份证号〕，手机〔手机号〕。\r\n此事由〔姓名〕负责跟进，车牌〔车牌号〕。\r\n');
+    expect(iconv.decode(copy, 'gbk')).toBe(
+      '信访人〔姓名〕，〔出生日期〕出生，身份证号〔身份证号〕，手机〔手机号〕。\r\n此事由〔姓名〕负责跟进，车牌〔车牌号〕。\r\n',
+    );
     // the copy is GBK, not UTF-8
     expect(copy.includes(Buffer.from('姓名'))).toBe(false);
   });
 
   it('--redact on a table: typed columns masked, other cells redacted, format kept; -o names the copy', async () => {
     const file = join(dir, 'petitions.csv');
-    writeFileSync(file, '姓名,身份证号,事项内容\r\n王小明,11010519491231002X,"来电人李建国反映，手机13812345678，要求回复。"\r\n欧阳娜娜,110105491231002,无\r\n');
+    writeFileSync(
+      file,
+      '姓名,身份证号,事项内容\r\n王小明,11010519491231002X,"来电人李建国反映，手机13812345678，要求回复。"\r\n欧阳娜娜,110105491231002,无\r\n',
+    );
     const output = join(dir, 'out.csv');
     await pdxScan(file, '--redact', '-o', output);
-    expect(readFileSync(output, 'utf8')).toBe('姓名,身份证号,事项内容\r\n王**,110***********002X,来电人李**反映，手机138****5678，要求回复。\r\n欧阳**,110********1002,无\r\n');
+    expect(readFileSync(output, 'utf8')).toBe(
+      '姓名,身份证号,事项内容\r\n王**,110***********002X,来电人李**反映，手机138****5678，要求回复。\r\n欧阳**,110********1002,无\r\n',
+    );
     await expect(pdxScan(file, '--redact', '-o', file)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('overwrite') });
   });
 

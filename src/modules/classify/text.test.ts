@@ -110,7 +110,11 @@ describe('free-text scanning', () => {
     expect(found('收款卡号6259 6519 9430 2402 203。')).toEqual(['bank_card:6259 6519 9430 2402 203']);
     expect(found('身份证号110105 19491231 002X。')).toEqual(['cn_resident_id:110105 19491231 002X']);
     // fields of a record line run together by spaces are still told apart
-    expect(found('张晓梅 女 110105 19491231 002X 138 1234 5678')).toEqual(['person_name:张晓梅', 'cn_resident_id:110105 19491231 002X', 'cn_mobile:138 1234 5678']);
+    expect(found('张晓梅 女 110105 19491231 002X 138 1234 5678')).toEqual([
+      'person_name:张晓梅',
+      'cn_resident_id:110105 19491231 002X',
+      'cn_mobile:138 1234 5678',
+    ]);
     // near misses: amounts, a serial number, a date, an invalid card
     expect(found('共计 1 380 000 元，编号 2023 0615 0001，日期 2023.06.15，卡号6259 6519 9430 2402 204。')).toEqual([]);
   });

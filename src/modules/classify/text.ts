@@ -50,7 +50,8 @@ const DOB_AFTER_RE = new RegExp(String.raw`(?<![\d.])${DATE_SOURCE}\s?(?:出生|
  * Digits in groups (spaces, dashes, dots) with an optional +86 / (+86) prefix or a bracketed area code,
  * and an optional landline extension.
  */
-const GROUPED_RE = /(?<![0-9A-Za-z])(?:(?:\+|00)86[ -]?|[(（]\+?86[)）] ?)?(?:[(（]0\d{2,3}[)）][ -]?)?\d+(?:[ .-]\d+)*[Xx]?(?:(?:转|分机|ext\.?|-)\d{1,6})?(?![0-9A-Za-z])/g;
+const GROUPED_RE =
+  /(?<![0-9A-Za-z])(?:(?:\+|00)86[ -]?|[(（]\+?86[)）] ?)?(?:[(（]0\d{2,3}[)）][ -]?)?\d+(?:[ .-]\d+)*[Xx]?(?:(?:转|分机|ext\.?|-)\d{1,6})?(?![0-9A-Za-z])/g;
 const GPS_NEXT_RE = /^\s*[,，]\s*(-?\d{1,3}\.\d{4,})(?![\d.])/;
 
 /** Words that say what a document number is; the nearest one before (or right after) a value decides. */
@@ -231,7 +232,7 @@ function groupedHits(buffer: string, from: number, out: Hit[]): void {
     }
     // Fields separated by spaces run together (…3182 139 4030 7842…): try runs of consecutive groups.
     const groups = [...raw.matchAll(/\d+[Xx]?/g)].map((g) => ({ start: g.index, end: g.index + g[0].length }));
-    for (let i = 0; i < groups.length; ) {
+    for (let i = 0; i < groups.length;) {
       let found = 0;
       for (let k = Math.min(groups.length, i + 6); k >= i + 1 && !found; k--) {
         const a = groups[i]!.start;
@@ -266,7 +267,8 @@ function groupedType(buffer: string, start: number, raw: string): { type: TypeId
     return { type: 'cn_landline', length: raw.length };
   }
   if (prefix) {
-    if (/^1[3-9]\d{9}$/.test(digits) && (sizes.length === 1 || same(sizes, [3, 4, 4]) || same(sizes, [3, 8]))) return { type: 'cn_mobile', length: prefix.length + body.length };
+    if (/^1[3-9]\d{9}$/.test(digits) && (sizes.length === 1 || same(sizes, [3, 4, 4]) || same(sizes, [3, 8])))
+      return { type: 'cn_mobile', length: prefix.length + body.length };
     return null;
   }
   if (ext) {
@@ -290,7 +292,8 @@ function groupedType(buffer: string, start: number, raw: string): { type: TypeId
   if (dots || sizes.length < 2) return null;
   const compact = body.replace(/[ -]/g, '');
   if (compact.length === 18 && /^\d{17}[\dXx]$/.test(compact) && checkResidentId(compact) === MATCH) return { type: 'cn_resident_id', length: raw.length };
-  if (isAllDigits(compact) && sizes.slice(0, -1).every((s) => s === 4 || s === 6) && isCard(buffer, start, start + raw.length, compact)) return { type: 'bank_card', length: raw.length };
+  if (isAllDigits(compact) && sizes.slice(0, -1).every((s) => s === 4 || s === 6) && isCard(buffer, start, start + raw.length, compact))
+    return { type: 'bank_card', length: raw.length };
   return null;
 }
 
@@ -346,7 +349,10 @@ const ADDRESS_PARTS: { re: RegExp; level: number }[] = [
   { re: /[一二三四五六七八九十\d]{1,3}(?:组|队)/y, level: 3 },
   { re: new RegExp(String.raw`${NAME_PART}{1,8}?(?:大街|大道|大路|路|街|巷|胡同|弄|里)(?![道])`, 'y'), level: 3 },
   { re: /\d+(?:-\d+)?号(?:院)?(?![楼])/y, level: 4 },
-  { re: new RegExp(String.raw`${NAME_PART}{2,8}?(?:小区|花园|家园|新村|公寓|大厦|广场|苑|园|城|府|湾|公馆)(?!小区|花园|家园|新村|公寓|大厦|广场|苑|园)`, 'y'), level: 5 },
+  {
+    re: new RegExp(String.raw`${NAME_PART}{2,8}?(?:小区|花园|家园|新村|公寓|大厦|广场|苑|园|城|府|湾|公馆)(?!小区|花园|家园|新村|公寓|大厦|广场|苑|园)`, 'y'),
+    level: 5,
+  },
   { re: /(?:\d+|[A-Za-z]\d*)(?:号楼|栋|幢|座|号楼|楼)/y, level: 6 },
   { re: /\d+单元/y, level: 7 },
   { re: /\d+(?:室|号)?/y, level: 8 },

@@ -91,7 +91,14 @@ async function stepSixWorld(services: Services) {
     });
   }
   const [consumerOrg, provider] = await Promise.all([identity.getOrg(consumer.org_id), identity.getOrg(dataset.provider_org_id)]);
-  return { dataset, consumer: callerOf(consumer), officer: callerOf(officer), secadmin: callerOf(secadmin), consumerOrg: consumerOrg.name, provider: provider.name };
+  return {
+    dataset,
+    consumer: callerOf(consumer),
+    officer: callerOf(officer),
+    secadmin: callerOf(secadmin),
+    consumerOrg: consumerOrg.name,
+    provider: provider.name,
+  };
 }
 
 type World = Awaited<ReturnType<typeof stepSixWorld>>;
@@ -129,7 +136,9 @@ async function ensureGrant(services: Services, w: World, rowsNeeded: number, app
       en: `${w.consumerOrg} holds no grant on “${BURST_DATASET}” the replay can use: do journey step 4 first (${w.provider} and the secadmin approve its request, with no daily row quota or at least ${2 * rowsNeeded} rows), or run npx pdx demo burst on the server host`,
     });
   }
-  const waiting = (await share.list(w.consumer.principal, { state: 'submitted', dataset: w.dataset.code })).find((r) => r.consumer_org_id === w.consumer.principal.orgId);
+  const waiting = (await share.list(w.consumer.principal, { state: 'submitted', dataset: w.dataset.code })).find(
+    (r) => r.consumer_org_id === w.consumer.principal.orgId,
+  );
   const request =
     waiting ??
     (await share.submit(w.consumer, {
@@ -154,7 +163,8 @@ async function ensureGrant(services: Services, w: World, rowsNeeded: number, app
     note: '同意低保资格核验（演示：夜间突发访问重放）',
   });
   const active = approved.state === 'active' ? approved : await share.securityApprove(w.secadmin, request.id, '涉及4级字段，以假名方式共享，同意（演示）');
-  if (!active.grant_id) throw new ConflictError('demo_grant_missing', { zh: '演示申请批准后未生成共享授权', en: 'The demo request was approved but no grant was made' });
+  if (!active.grant_id)
+    throw new ConflictError('demo_grant_missing', { zh: '演示申请批准后未生成共享授权', en: 'The demo request was approved but no grant was made' });
   return { id: active.grant_id, approvedNow: true };
 }
 
@@ -173,8 +183,17 @@ export function replayPlan(now: Date, s: { utcOffsetMinutes: number; nightHours:
 }
 
 /** One page of records with the key: rows read and the cursor, or `refused` when the answer was not 200. */
-async function readPage(deps: BurstDeps, key: string, code: string, query: Record<string, string>): Promise<{ rows: number; next: string | null; refused: boolean }> {
-  const res = await deps.inject({ method: 'GET', url: `/api/v1/datasets/${code}/records?${new URLSearchParams(query).toString()}`, headers: { authorization: `Bearer ${key}` } });
+async function readPage(
+  deps: BurstDeps,
+  key: string,
+  code: string,
+  query: Record<string, string>,
+): Promise<{ rows: number; next: string | null; refused: boolean }> {
+  const res = await deps.inject({
+    method: 'GET',
+    url: `/api/v1/datasets/${code}/records?${new URLSearchParams(query).toString()}`,
+    headers: { authorization: `Bearer ${key}` },
+  });
   if (res.statusCode !== 200) return { rows: 0, next: null, refused: true };
   const body = res.json<{ rows: unknown[]; next: string | null }>();
   return { rows: body.rows.length, next: body.next, refused: false };
@@ -199,14 +218,26 @@ export async function replayBurst(deps: BurstDeps): Promise<BurstOutcome> {
   const volume = settings.detectors.volume;
   const burstTarget = Math.max(volume.minRows, Math.ceil(volume.highRatio * BASELINE_ROWS));
   const started = (result: 'success' | 'failure', details: Record<string, unknown>) =>
-    services.events.record(callerEvent(deps.by, { action: BURST_ACTION, result, dataset: w.dataset.code, target: { type: 'dataset', id: w.dataset.id, label: w.dataset.name }, details: { consumer: w.consumerOrg, ...details } }));
+    services.events.record(
+      callerEvent(deps.by, {
+        action: BURST_ACTION,
+        result,
+        dataset: w.dataset.code,
+        target: { type: 'dataset', id: w.dataset.id, label: w.dataset.name },
+        details: { consumer: w.consumerOrg, ...details },
+      }),
+    );
   const grant = await ensureGrant(services, w, burstTarget + BASELINE_ROWS * BASELINE_HOURS.length, deps.approve).catch(async (error: unknown) => {
     await started('failure', { reason: error instanceof ConflictError ? error.code : 'error' });
     throw error;
   });
   // Who replayed it, before the first read: the reads and the alert that follow are explained by this record.
   await started('success', { grantApprovedNow: grant.approvedNow });
-  log(grant.approvedNow ? `  共享申请已批准(${w.provider} 与安全管理员)/ share request approved (${w.provider} and the secadmin)` : '  沿用已有的共享授权 / using the existing grant');
+  log(
+    grant.approvedNow
+      ? `  共享申请已批准(${w.provider} 与安全管理员)/ share request approved (${w.provider} and the secadmin)`
+      : '  沿用已有的共享授权 / using the existing grant',
+  );
 
   const plan = replayPlan(new Date(), settings);
   const keyName = `低保核验系统（夜间突发演示 ${chinaTime(new Date()).slice(5)}）`;
@@ -219,7 +250,8 @@ export async function replayBurst(deps: BurstDeps): Promise<BurstOutcome> {
     await replay(at);
     baselineRows += (await readPage(deps, key, w.dataset.code, { limit: String(BASELINE_ROWS), grant: grant.id })).rows;
   }
-  if (baselineRows === 0) throw new ConflictError('demo_no_rows', { zh: `演示授权下「${BURST_DATASET}」没有可读取的行`, en: `The demo grant reads no rows of “${BURST_DATASET}”` });
+  if (baselineRows === 0)
+    throw new ConflictError('demo_no_rows', { zh: `演示授权下「${BURST_DATASET}」没有可读取的行`, en: `The demo grant reads no rows of “${BURST_DATASET}”` });
   const rowsPerHour = Math.round(baselineRows / plan.baseline.length);
   log(`  基线 / baseline: ${plan.baseline.length} × ${rowsPerHour}`);
 
@@ -286,7 +318,9 @@ export function burstReport(o: BurstOutcome): string {
     `  突发 / burst:         ${o.burst.at} 读取 ${n(o.burst.rows)} 行(${o.burst.requests} 次请求${o.burst.refused ? ',最后一次被拒绝' : ''})/ ${n(o.burst.rows)} rows in ${o.burst.requests} requests${o.burst.refused ? ', the last one refused' : ''}`,
   ];
   if (!o.alert) {
-    lines.push('  未见告警:安全运营的检测器可能已停用或设置已更改(安全运营 → 监测设置)/ no alert: the volume detector may be off or retuned (Security operations → Detector settings)');
+    lines.push(
+      '  未见告警:安全运营的检测器可能已停用或设置已更改(安全运营 → 监测设置)/ no alert: the volume detector may be off or retuned (Security operations → Detector settings)',
+    );
     return `${lines.join('\n')}\n`;
   }
   const sev = SEVERITY_LABELS[o.alert.severity];
@@ -295,7 +329,9 @@ export function burstReport(o: BurstOutcome): string {
     `                        ${o.alert.summary.zh}`,
     `  密钥状态 / key state: ${KEY_STATE[o.key.state].zh} / ${KEY_STATE[o.key.state].en}`,
     ...(o.incident
-      ? [`  安全事件 / incident:  「${o.incident.title}」,首次报告截止 / first report due ${o.incident.firstDue ? chinaTime(o.incident.firstDue) : '—'}(北京时间 / China time)`]
+      ? [
+          `  安全事件 / incident:  「${o.incident.title}」,首次报告截止 / first report due ${o.incident.firstDue ? chinaTime(o.incident.firstDue) : '—'}(北京时间 / China time)`,
+        ]
       : []),
     '  已通知 / notified:',
     ...o.notified.map((x) => `    ${x.username}(${x.org}):${x.title.zh}`),

@@ -23,7 +23,10 @@ const outcomeSchema = z.object({
   burstAt: z.string().describe('China time, YYYY-MM-DD HH:mm'),
   burstRows: z.number(),
   burstRefused: z.boolean().describe('the last request of the burst was refused (the key was contained meanwhile)'),
-  alert: z.object({ severity: z.enum(['general', 'significant', 'major', 'critical']), title: message }).nullable().describe('null: not raised yet (it appears live in the console)'),
+  alert: z
+    .object({ severity: z.enum(['general', 'significant', 'major', 'critical']), title: message })
+    .nullable()
+    .describe('null: not raised yet (it appears live in the console)'),
   incident: z.object({ title: z.string(), firstDue: z.date().nullable() }).nullable(),
   notified: z.array(z.object({ username: z.string(), org: z.string(), title: message })),
 });
@@ -50,7 +53,11 @@ export function demoRoutes(deps: { demo: DemoService }): FastifyPluginAsyncZod {
       '/demo/burst',
       {
         config: { access: SECADMIN },
-        schema: { tags: ['demo'], summary: 'Whether the night-burst replay is available (demo world loaded) / 夜间突发访问演示是否可用', response: { 200: z.object({ available: z.boolean() }), ...COMMON_ERRORS } },
+        schema: {
+          tags: ['demo'],
+          summary: 'Whether the night-burst replay is available (demo world loaded) / 夜间突发访问演示是否可用',
+          response: { 200: z.object({ available: z.boolean() }), ...COMMON_ERRORS },
+        },
       },
       async () => ({ available: await deps.demo.burstAvailable() }),
     );
@@ -65,7 +72,12 @@ export function demoRoutes(deps: { demo: DemoService }): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const outcome = await deps.demo.replayBurst({ inject: request.server.inject.bind(request.server), by: callerOf(request), approve: false, waitMs: ROUTE_WAIT_MS });
+        const outcome = await deps.demo.replayBurst({
+          inject: request.server.inject.bind(request.server),
+          by: callerOf(request),
+          approve: false,
+          waitMs: ROUTE_WAIT_MS,
+        });
         return outcomeOut(outcome);
       },
     );

@@ -16,10 +16,52 @@ const divisions = createRequire(import.meta.url)('../../lib/data/divisions.json'
 export const LIAONING_CITIES = divisions.cities.filter(([code]) => code.startsWith('21')).map(([code, name]) => ({ code: `${code}00`, name }));
 const COUNTIES = divisions.counties.filter(([code, name]) => code.startsWith('21') && !name.endsWith('市辖区'));
 
-const SURNAMES = '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文';
-const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文辉鹏飞宇浩然博晨阳雪梅丹凤海波春燕佳琪子涵欣怡一鸣思远俊杰晓东立新振兴永胜淑珍凤兰德福';
-const ROADS = ['中山路', '北京街', '南京街', '黄河大街', '长江路', '青年大街', '文化路', '胜利街', '和平大街', '新华路', '解放路', '人民街', '友谊路', '建设大路'];
-const MOBILE_PREFIXES = ['130', '131', '132', '133', '135', '136', '137', '138', '139', '150', '151', '152', '155', '157', '158', '159', '177', '180', '181', '186', '187', '188', '189', '199'];
+const SURNAMES =
+  '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文';
+const GIVEN =
+  '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文辉鹏飞宇浩然博晨阳雪梅丹凤海波春燕佳琪子涵欣怡一鸣思远俊杰晓东立新振兴永胜淑珍凤兰德福';
+const ROADS = [
+  '中山路',
+  '北京街',
+  '南京街',
+  '黄河大街',
+  '长江路',
+  '青年大街',
+  '文化路',
+  '胜利街',
+  '和平大街',
+  '新华路',
+  '解放路',
+  '人民街',
+  '友谊路',
+  '建设大路',
+];
+const MOBILE_PREFIXES = [
+  '130',
+  '131',
+  '132',
+  '133',
+  '135',
+  '136',
+  '137',
+  '138',
+  '139',
+  '150',
+  '151',
+  '152',
+  '155',
+  '157',
+  '158',
+  '159',
+  '177',
+  '180',
+  '181',
+  '186',
+  '187',
+  '188',
+  '189',
+  '199',
+];
 const ORG_CODE_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
 /** mulberry32: small, fast and the same on every machine for the same seed. */
@@ -106,7 +148,10 @@ const FOLLOW_UPS: ((r: Rng, name: string, other: string) => string)[] = [
   (r, name, other) => `${name}、${other}等${r.int(2, 9)}人联名反映。`,
   (_r, _name, other) => `其邻居${other}也反映了同样的问题。`,
   (r, _name, other) => `经社区网格员${other}核实，情况属实，联系电话${spaced(mobile(r))}。`,
-  (r, name) => `${name}称已于${birthDate(r, 2023, 2023).replaceAll('-', '年').replace(/年(\d+)$/, '月$1日')}向街道反映。`,
+  (r, name) =>
+    `${name}称已于${birthDate(r, 2023, 2023)
+      .replaceAll('-', '年')
+      .replace(/年(\d+)$/, '月$1日')}向街道反映。`,
 ];
 
 /** 138 1234 5678: how people write numbers in letters and notes. */

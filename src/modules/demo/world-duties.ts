@@ -85,7 +85,12 @@ async function read(records: Services['share']['records'], caller: Caller, code:
  * petitions, and 户籍人口 under its return-flow grant); the upkeep sweep reminds 省科技厅 of its
  * overdue register.
  */
-async function loadEvaluation(services: Services, codes: Map<string, string>, callerOf: (username: string) => Promise<Caller>, log: (line: string) => void): Promise<void> {
+async function loadEvaluation(
+  services: Services,
+  codes: Map<string, string>,
+  callerOf: (username: string) => Promise<Caller>,
+  log: (line: string) => void,
+): Promise<void> {
   const { duties, share } = services;
   const brain = await callerOf('zy-brain');
   const minzheng = await callerOf('zy-minzheng');
@@ -114,7 +119,12 @@ async function loadEvaluation(services: Services, codes: Map<string, string>, ca
  * 朝阳城市大脑 reads the steel plant's sensors: it objects to one reading (pending) and to another,
  * which 朝阳钢铁 verifies and corrects (a correction version of that row).
  */
-async function loadObjections(duties: Services['duties'], callerOf: (username: string) => Promise<Caller>, sensors: string, log: (line: string) => void): Promise<void> {
+async function loadObjections(
+  duties: Services['duties'],
+  callerOf: (username: string) => Promise<Caller>,
+  sensors: string,
+  log: (line: string) => void,
+): Promise<void> {
   const brain = await callerOf('zy-brain');
   const pendingObjection = await duties.objections.raise(brain, {
     dataset: sensors,

@@ -107,7 +107,10 @@ export function hasDemoGateway(dataDir: string): boolean {
  * port; registers, publishes and shares the service on the first start. Returns the officer's
  * account when it was created now, and a stop function.
  */
-export async function startDemoGateway(services: Services, options: { dataDir: string; first: boolean; log?: (line: string) => void }): Promise<{ accounts: DemoAccount[]; stop(): Promise<void> }> {
+export async function startDemoGateway(
+  services: Services,
+  options: { dataDir: string; first: boolean; log?: (line: string) => void },
+): Promise<{ accounts: DemoAccount[]; stop(): Promise<void> }> {
   const file = path.join(options.dataDir, FILE);
   const saved = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { port: number; token: string }) : undefined;
   if (!saved && !options.first) return { accounts: [], stop: async () => {} };
@@ -139,7 +142,14 @@ async function loadDemoGateway(services: Services, options: { port: number; toke
   const system: Caller = { principal: { kind: 'user', userId: '', username: 'demo', orgId: platform?.id ?? '', roles: ['sysadmin'] }, requestId: 'demo' };
   const org =
     (await identity.find.orgByName(DEMO_GATEWAY_ORG)) ??
-    (await identity.createOrg(system, { name: DEMO_GATEWAY_ORG, type: 'department', level: 'province', regionCode: '210000', uscc: uscc(new Rng(17), '210000', '11'), parentId: platform?.id ?? null }));
+    (await identity.createOrg(system, {
+      name: DEMO_GATEWAY_ORG,
+      type: 'department',
+      level: 'province',
+      regionCode: '210000',
+      uscc: uscc(new Rng(17), '210000', '11'),
+      parentId: platform?.id ?? null,
+    }));
   if (!(await identity.find.userByName(OFFICER.username))) {
     const password = generatePassword();
     await identity.createUser(system, { username: OFFICER.username, displayName: OFFICER.displayName, orgId: org.id, roles: [...OFFICER.roles], password });

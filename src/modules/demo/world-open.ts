@@ -64,15 +64,18 @@ export async function loadOpenWorld(services: Services, codes: Map<string, strin
   await open('xf-officer', '信访事项登记', PETITION_PLAN);
 
   const password = generatePassword();
-  const user = await society.seed({ email: ENTERPRISE.email, password, kind: 'enterprise', displayName: ENTERPRISE.displayName, orgName: ENTERPRISE.orgName, uscc: ENTERPRISE.uscc });
-  await participation.apply(
-    { society: { kind: 'society', userId: user.id, email: user.email, verified: true }, requestId: 'demo' },
-    enterprises,
-    {
-      purpose: '工业互联网产业链招商分析',
-      intendedUse: '按产业集群统计科技型企业分布，用于园区招商规划，不对外提供原始数据',
-      applicant: { name: '陈经理', organization: ENTERPRISE.orgName, uscc: ENTERPRISE.uscc, phone: '024-88886666' },
-    },
-  );
+  const user = await society.seed({
+    email: ENTERPRISE.email,
+    password,
+    kind: 'enterprise',
+    displayName: ENTERPRISE.displayName,
+    orgName: ENTERPRISE.orgName,
+    uscc: ENTERPRISE.uscc,
+  });
+  await participation.apply({ society: { kind: 'society', userId: user.id, email: user.email, verified: true }, requestId: 'demo' }, enterprises, {
+    purpose: '工业互联网产业链招商分析',
+    intendedUse: '按产业集群统计科技型企业分布，用于园区招商规划，不对外提供原始数据',
+    applicant: { name: '陈经理', organization: ENTERPRISE.orgName, uscc: ENTERPRISE.uscc, phone: '024-88886666' },
+  });
   return [{ username: ENTERPRISE.email, displayName: ENTERPRISE.displayName, org: '社会用户（企业）', roles: [], password }];
 }

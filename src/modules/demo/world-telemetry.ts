@@ -116,7 +116,8 @@ export async function loadDemoTelemetry(services: Services, options: { dataDir: 
     Object.keys(tokens).map(async (device) => {
       const ctx = (await t.authenticateDevice(tokens[device]!))!;
       const samples = [];
-      for (let ts = start; ts < now - 60_000; ts += 60_000) samples.push({ point: 'energy', value: Math.round(((ts - start) / 3_600_000) * 3200 * 10) / 10, tsUs: ts * 1000 });
+      for (let ts = start; ts < now - 60_000; ts += 60_000)
+        samples.push({ point: 'energy', value: Math.round(((ts - start) / 3_600_000) * 3200 * 10) / 10, tsUs: ts * 1000 });
       await t.ingest(ctx, samples, { via: 'http', receivedMs: now, maxDelayMs: 60_000 });
     }),
   );
@@ -156,7 +157,10 @@ export async function loadDemoTelemetry(services: Services, options: { dataDir: 
  */
 export async function startDemoSimulation(options: { dataDir: string; port: number; host: string; tls: boolean; intervalMs?: number; historyMs?: number }) {
   const mqtt = await loadMqtt();
-  const { enterprise, tokens } = JSON.parse(fs.readFileSync(path.join(options.dataDir, FILE), 'utf8')) as { enterprise: string; tokens: Record<string, string> };
+  const { enterprise, tokens } = JSON.parse(fs.readFileSync(path.join(options.dataDir, FILE), 'utf8')) as {
+    enterprise: string;
+    tokens: Record<string, string>;
+  };
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const clients = Object.entries(tokens).map(([device, token]) => ({
     device,

@@ -94,7 +94,20 @@ function apportion(total: number, weights: number[]): number[] {
   return tenths.map((t) => t / 10);
 }
 
-const INDUSTRY_CLUSTERS = ['数控机床', '航空装备', '集成电路装备', '机器人', '新能源汽车', '精细化工', '冶金新材料', '生物医药', '软件和信息服务', '工业互联网', '海工装备', '节能环保'];
+const INDUSTRY_CLUSTERS = [
+  '数控机床',
+  '航空装备',
+  '集成电路装备',
+  '机器人',
+  '新能源汽车',
+  '精细化工',
+  '冶金新材料',
+  '生物医药',
+  '软件和信息服务',
+  '工业互联网',
+  '海工装备',
+  '节能环保',
+];
 const PETITION_KINDS = ['劳动社保', '城乡建设', '农村农业', '自然资源', '卫生健康', '教育', '交通运输', '市场监管', '生态环境', '民政'];
 const JINZHOU_BLOCKS = ['滨海风情', '英雄传承', '锦州美食', '情满锦州', '锦州旅拍', '研学展览', '动炫锦城'];
 const SCIENCE_THEMES = ['提升全民科学素质，助力科技自立自强', '走进科技馆', '社区科普', '青少年科学营', '科学家精神宣讲', '应急科普'];
@@ -122,7 +135,17 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
         const [code, countyName] = county(r, city.code);
         const male = r.next() < 0.5;
         const birth = birthDate(r);
-        yield [personName(r), male ? '男' : '女', residentId(r, code, birth, male), birth, mobile(r), city.name, code, address(r, city, countyName), birthDate(r, 2015, 2025)];
+        yield [
+          personName(r),
+          male ? '男' : '女',
+          residentId(r, code, birth, male),
+          birth,
+          mobile(r),
+          city.name,
+          code,
+          address(r, city, countyName),
+          birthDate(r, 2015, 2025),
+        ];
       }
     },
   },
@@ -168,7 +191,15 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
       for (let i = 0; i < 2000; i++) {
         const city = r.pick(LIAONING_CITIES);
         const cluster = r.pick(INDUSTRY_CLUSTERS);
-        yield [`${city.name.replace('市', '')}${r.pick(['华', '辽', '盛', '东', '北', '新', '远'])}${r.pick(['科', '创', '智', '航', '源'])}${cluster.slice(0, 2)}科技有限公司${i}`, uscc(r, city.code), personName(r), city.name, cluster, birthDate(r, 2000, 2024), String(r.int(50, 50000))];
+        yield [
+          `${city.name.replace('市', '')}${r.pick(['华', '辽', '盛', '东', '北', '新', '远'])}${r.pick(['科', '创', '智', '航', '源'])}${cluster.slice(0, 2)}科技有限公司${i}`,
+          uscc(r, city.code),
+          personName(r),
+          city.name,
+          cluster,
+          birthDate(r, 2000, 2024),
+          String(r.int(50, 50000)),
+        ];
       }
     },
   },
@@ -191,7 +222,15 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
       for (let i = 0; i < 3200; i++) {
         const city = r.pick(LIAONING_CITIES);
         const [, countyName] = county(r, city.code);
-        yield [`${countyName}${r.pick(SCIENCE_THEMES)}活动第${i + 1}场`, city.name, countyName, `${countyName}科学技术协会`, `2023-09-${String(r.int(16, 30)).padStart(2, '0')}`, r.pick(['线下', '线上', '线上线下']), r.pick(SCIENCE_THEMES)];
+        yield [
+          `${countyName}${r.pick(SCIENCE_THEMES)}活动第${i + 1}场`,
+          city.name,
+          countyName,
+          `${countyName}科学技术协会`,
+          `2023-09-${String(r.int(16, 30)).padStart(2, '0')}`,
+          r.pick(['线下', '线上', '线上线下']),
+          r.pick(SCIENCE_THEMES),
+        ];
       }
     },
   },
@@ -222,7 +261,14 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
         const block = r.pick(JINZHOU_BLOCKS);
         const start = r.int(1, 80);
         const day = (offset: number) => new Date(Date.UTC(2023, 8, 1 + offset)).toISOString().slice(0, 10);
-        yield [`${block}系列活动${i + 1}`, block, r.pick(['笔架山', '东湖森林公园', '辽沈战役纪念馆', '北普陀山', '锦州世博园', '滨海新区']), day(start), day(start + r.int(0, 5)), r.next() < 0.7 ? '是' : '否'];
+        yield [
+          `${block}系列活动${i + 1}`,
+          block,
+          r.pick(['笔架山', '东湖森林公园', '辽沈战役纪念馆', '北普陀山', '锦州世博园', '滨海新区']),
+          day(start),
+          day(start + r.int(0, 5)),
+          r.next() < 0.7 ? '是' : '否',
+        ];
       }
     },
   },
@@ -248,7 +294,16 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
         const city = r.pick(LIAONING_CITIES);
         // 事项内容 is free text: names, IDs, phones and addresses in prose (graded 4级 by its spans).
         const content = petitionText(r, { name, phone, city });
-        yield [`XF2023${String(i + 1).padStart(6, '0')}`, name, phone, content, r.pick(PETITION_KINDS), city.name, birthDate(r, 2023, 2023), r.pick(['已受理', '办理中', '已办结', '已办结', '已办结'])];
+        yield [
+          `XF2023${String(i + 1).padStart(6, '0')}`,
+          name,
+          phone,
+          content,
+          r.pick(PETITION_KINDS),
+          city.name,
+          birthDate(r, 2023, 2023),
+          r.pick(['已受理', '办理中', '已办结', '已办结', '已办结']),
+        ];
       }
     },
   },
@@ -280,7 +335,14 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
       for (let i = 0; i < 20_000; i++) {
         const [id, line, metric, lo, hi] = sensors[i % sensors.length]!;
         const value = lo + (hi - lo) * r.next();
-        yield [id, line, metric, value.toFixed(3), units[metric]!, new Date(start + Math.floor(i / sensors.length) * 60_000).toISOString().replace('T', ' ').slice(0, 19)];
+        yield [
+          id,
+          line,
+          metric,
+          value.toFixed(3),
+          units[metric]!,
+          new Date(start + Math.floor(i / sensors.length) * 60_000).toISOString().replace('T', ' ').slice(0, 19),
+        ];
       }
     },
   },
@@ -353,7 +415,10 @@ export async function loadDemoWorld(services: Services, options: { dataDir: stri
   for (const spec of DEMO_USERS) {
     const password = generatePassword();
     const existing = await identity.find.userByName(spec.username);
-    const user = existing ?? (await identity.createUser(system, { username: spec.username, displayName: spec.displayName, orgId: orgIds.get(spec.org)!, roles: spec.roles, password })).user;
+    const user =
+      existing ??
+      (await identity.createUser(system, { username: spec.username, displayName: spec.displayName, orgId: orgIds.get(spec.org)!, roles: spec.roles, password }))
+        .user;
     userIds.set(spec.org, user.id);
     if (!existing) accounts.push({ ...spec, password });
   }
@@ -437,7 +502,9 @@ async function seedSharing(services: Services, codes: Map<string, string>): Prom
     rowFilter: '所在地=eq.朝阳市',
   });
   await share.share.approve(await callerOf('xf-officer'), petitions.id, {
-    columns: petitionColumns.map((name) => (name === '事项内容' ? { name, mode: 'redacted' as const, redact: 'placeholder' as const } : { name, mode: 'clear' as const })),
+    columns: petitionColumns.map((name) =>
+      name === '事项内容' ? { name, mode: 'redacted' as const, redact: 'placeholder' as const } : { name, mode: 'clear' as const },
+    ),
     rowsPerDay: 5000,
     requestsPerMinute: 60,
     note: '事项内容去标识后共享，仅限督办',
@@ -446,14 +513,19 @@ async function seedSharing(services: Services, codes: Map<string, string>): Prom
   await share.share.securityApprove(await callerOf('secadmin'), petitions.id, '去标识共享，同意');
   // 朝阳市民政局 asks for 户籍人口 to check 低保 eligibility: waiting for 省公安厅 (journey step 5),
   // submitted 30 days ago, so past its time limit (10 working days at most): overdue in earnest.
-  await share.share.submit(minzheng, {
-    dataset: codes.get('户籍人口信息')!,
-    columns: ['姓名', '身份证号', '住址'],
-    purpose: '低保资格核验',
-    purposeCategory: 'social_assistance',
-    legalBasis: '《社会救助暂行办法》第十一条',
-    endDate: '2027-06-30',
-    expectedRowsPerDay: 500,
-    rowFilter: '户籍地=eq.朝阳市',
-  }, undefined, { submittedAt: new Date(Date.now() - 30 * 86_400_000) });
+  await share.share.submit(
+    minzheng,
+    {
+      dataset: codes.get('户籍人口信息')!,
+      columns: ['姓名', '身份证号', '住址'],
+      purpose: '低保资格核验',
+      purposeCategory: 'social_assistance',
+      legalBasis: '《社会救助暂行办法》第十一条',
+      endDate: '2027-06-30',
+      expectedRowsPerDay: 500,
+      rowFilter: '户籍地=eq.朝阳市',
+    },
+    undefined,
+    { submittedAt: new Date(Date.now() - 30 * 86_400_000) },
+  );
 }

@@ -85,7 +85,7 @@ export class WorkCalendar {
   addWorkingDays(date: string, n: number): string {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`working days must be a positive integer, got ${n}`);
     let d = date;
-    for (let left = n; left > 0; ) {
+    for (let left = n; left > 0;) {
       d = addDays(d, 1);
       if (this.isWorkingDay(d)) left--;
     }

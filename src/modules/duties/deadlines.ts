@@ -13,7 +13,10 @@ import type { DutiesSettings } from './duties.settings.ts';
 type Limits = DutiesSettings['limits'];
 
 /** The request facts a clock reads. */
-export type ClockedRequest = Pick<RequestRow, 'id' | 'state' | 'needs_security' | 'terms' | 'created_at' | 'provider_decided_at' | 'security_decided_at' | 'provider_org_id'>;
+export type ClockedRequest = Pick<
+  RequestRow,
+  'id' | 'state' | 'needs_security' | 'terms' | 'created_at' | 'provider_decided_at' | 'security_decided_at' | 'provider_org_id'
+>;
 
 /** Which limit applies: the dataset's share type, and for 有条件共享 whether it is already shared to others. */
 export function basisOf(shareType: string, sharedBefore: boolean): Basis {
@@ -23,7 +26,12 @@ export function basisOf(shareType: string, sharedBefore: boolean): Basis {
 
 export function limitOf(limits: Limits, basis: Basis, stage: Stage): number {
   if (stage === 'security') {
-    const byType = basis === 'unconditional' ? limits.securityByType.unconditional : basis === 'conditional_shared' ? limits.securityByType.conditionalShared : limits.securityByType.conditional;
+    const byType =
+      basis === 'unconditional'
+        ? limits.securityByType.unconditional
+        : basis === 'conditional_shared'
+          ? limits.securityByType.conditionalShared
+          : limits.securityByType.conditional;
     return byType ?? limits.security;
   }
   return basis === 'unconditional' ? limits.unconditional : basis === 'conditional_shared' ? limits.conditionalShared : limits.conditional;
@@ -31,7 +39,9 @@ export function limitOf(limits: Limits, basis: Basis, stage: Stage): number {
 
 /** The stages a request has reached, with when each started and ended (null: still waiting). */
 export function stagesOf(r: ClockedRequest): { stage: Stage; startedAt: Date; endedAt: Date | null }[] {
-  const stages: { stage: Stage; startedAt: Date; endedAt: Date | null }[] = [{ stage: 'provider', startedAt: new Date(r.created_at), endedAt: r.provider_decided_at ? new Date(r.provider_decided_at) : null }];
+  const stages: { stage: Stage; startedAt: Date; endedAt: Date | null }[] = [
+    { stage: 'provider', startedAt: new Date(r.created_at), endedAt: r.provider_decided_at ? new Date(r.provider_decided_at) : null },
+  ];
   // The provider approved a request that also needs the security administrator.
   if (r.needs_security && r.terms !== null && r.provider_decided_at) {
     stages.push({ stage: 'security', startedAt: new Date(r.provider_decided_at), endedAt: r.security_decided_at ? new Date(r.security_decided_at) : null });
@@ -40,10 +50,24 @@ export function stagesOf(r: ClockedRequest): { stage: Stage; startedAt: Date; en
 }
 
 /** One stage's clock at `now`. */
-export function stageClock(calendar: WorkCalendar, row: ClockRow, span: { startedAt: Date; endedAt: Date | null }, remindBefore: number, now: Date): StageClock {
+export function stageClock(
+  calendar: WorkCalendar,
+  row: ClockRow,
+  span: { startedAt: Date; endedAt: Date | null },
+  remindBefore: number,
+  now: Date,
+): StageClock {
   const limitDays = row.limit_days + row.extension_days;
   const dueAt = calendar.dueAt(span.startedAt, limitDays);
-  const base = { stage: row.stage, limitDays, extensionDays: row.extension_days, startedAt: span.startedAt, dueAt, endedAt: span.endedAt, escalatedAt: row.escalated_at };
+  const base = {
+    stage: row.stage,
+    limitDays,
+    extensionDays: row.extension_days,
+    startedAt: span.startedAt,
+    dueAt,
+    endedAt: span.endedAt,
+    escalatedAt: row.escalated_at,
+  };
   // Answered after the deadline, or after it was escalated as overdue, is late.
   if (span.endedAt) return { ...base, state: span.endedAt <= dueAt && !row.escalated_at ? 'met' : 'late', remainingWorkingDays: null };
   const lastDay = chinaDate(new Date(dueAt.getTime() - 1));
@@ -54,7 +78,13 @@ export function stageClock(calendar: WorkCalendar, row: ClockRow, span: { starte
 }
 
 /** The whole clock of a request from its stage rows (stages without a row are not shown). */
-export function requestClock(calendar: WorkCalendar, r: ClockedRequest, rows: ClockRow[], limits: { remindBefore: number; maxExtension: number }, now: Date): RequestClock | null {
+export function requestClock(
+  calendar: WorkCalendar,
+  r: ClockedRequest,
+  rows: ClockRow[],
+  limits: { remindBefore: number; maxExtension: number },
+  now: Date,
+): RequestClock | null {
   const { remindBefore } = limits;
   const stages: StageClock[] = [];
   for (const span of stagesOf(r)) {

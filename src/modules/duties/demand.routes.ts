@@ -31,7 +31,12 @@ const demandSchema = z.object({
   overdue: z.boolean(),
   escalatedAt: z.date().nullable().describe('逾期未答复，上报主管部门的时间'),
   answer: z
-    .object({ kind: z.enum(KINDS).describe('linked 关联已有资源 / registered 新编目资源 / declined 不予提供'), dataset: z.object({ code: z.string(), name: z.string() }).nullable(), text: z.string().nullable(), at: z.date().nullable() })
+    .object({
+      kind: z.enum(KINDS).describe('linked 关联已有资源 / registered 新编目资源 / declined 不予提供'),
+      dataset: z.object({ code: z.string(), name: z.string() }).nullable(),
+      text: z.string().nullable(),
+      at: z.date().nullable(),
+    })
     .nullable(),
   reopened: z.number().int().describe('被重新提出的次数'),
   history: z.array(
@@ -61,7 +66,12 @@ function toDemand(m: DemandRow, now: Date) {
     overdue: m.state === 'assigned' && m.due_at !== null && new Date(m.due_at) <= now,
     escalatedAt: m.escalated_at,
     answer: m.answer_kind
-      ? { kind: m.answer_kind, dataset: m.answer_dataset_code ? { code: m.answer_dataset_code, name: m.answer_dataset_name ?? '' } : null, text: m.answer_text, at: m.answered_at }
+      ? {
+          kind: m.answer_kind,
+          dataset: m.answer_dataset_code ? { code: m.answer_dataset_code, name: m.answer_dataset_name ?? '' } : null,
+          text: m.answer_text,
+          at: m.answered_at,
+        }
       : null,
     reopened: m.reopened,
     history: m.history.map(({ step, at, orgId, note, answer }) => ({ step, at, orgId, note, ...(answer ? { answer } : {}) })),
@@ -97,14 +107,22 @@ export function demandRoutes(deps: { demands: DemandService; now: () => Date }):
       '/duties/demands',
       {
         config: { access: government },
-        schema: { tags: ['duties'], summary: 'The list of data needs and answers / 数据需求清单', querystring: z.object({ state: z.enum(STATES).optional() }), response: { 200: z.object({ items: z.array(demandSchema) }), ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: 'The list of data needs and answers / 数据需求清单',
+          querystring: z.object({ state: z.enum(STATES).optional() }),
+          response: { 200: z.object({ items: z.array(demandSchema) }), ...errors },
+        },
       },
       async (request) => ({ items: (await demands.list(callerOf(request).principal, request.query)).map(show) }),
     );
 
     app.get(
       '/duties/demands/:id',
-      { config: { access: government }, schema: { tags: ['duties'], summary: 'One data need / 数据需求详情', params: id, response: { 200: demandSchema, ...errors } } },
+      {
+        config: { access: government },
+        schema: { tags: ['duties'], summary: 'One data need / 数据需求详情', params: id, response: { 200: demandSchema, ...errors } },
+      },
       async (request) => show(await demands.get(callerOf(request).principal, request.params.id)),
     );
 
@@ -146,16 +164,29 @@ export function demandRoutes(deps: { demands: DemandService; now: () => Date }):
       '/duties/demands/:id/accept',
       {
         config: { access: { roles: ['consumer', 'data_officer'] } },
-        schema: { tags: ['duties'], summary: 'The need\'s organisation accepts the answer / 确认答复', params: id, body: z.object({ note: z.string().trim().max(2000).optional() }), response: { 200: demandSchema, ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: "The need's organisation accepts the answer / 确认答复",
+          params: id,
+          body: z.object({ note: z.string().trim().max(2000).optional() }),
+          response: { 200: demandSchema, ...errors },
+        },
       },
-      async (request) => show(await demands.close(callerOf(request), request.params.id, { accept: true, ...(request.body.note ? { reason: request.body.note } : {}) })),
+      async (request) =>
+        show(await demands.close(callerOf(request), request.params.id, { accept: true, ...(request.body.note ? { reason: request.body.note } : {}) })),
     );
 
     app.post(
       '/duties/demands/:id/reopen',
       {
         config: { access: { roles: ['consumer', 'data_officer'] } },
-        schema: { tags: ['duties'], summary: 'Reopen: the answer does not meet the need / 重新提出', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: demandSchema, ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Reopen: the answer does not meet the need / 重新提出',
+          params: id,
+          body: z.object({ reason: z.string().trim().min(2).max(2000) }),
+          response: { 200: demandSchema, ...errors },
+        },
       },
       async (request) => show(await demands.close(callerOf(request), request.params.id, { accept: false, reason: request.body.reason })),
     );

@@ -69,7 +69,8 @@ export function createDemandService(deps: DemandDeps) {
   /** The list is the government side's: an enterprise organisation's users see nothing of it. */
   async function checkGovernment(p: Principal): Promise<void> {
     if (p.roles.includes('secadmin')) return;
-    if (!(await governmentOrg(p.orgId))) throw new ForbiddenError('not_government', { zh: '数据需求清单仅对政务部门开放', en: 'The demand list is open to government organisations only' });
+    if (!(await governmentOrg(p.orgId)))
+      throw new ForbiddenError('not_government', { zh: '数据需求清单仅对政务部门开放', en: 'The demand list is open to government organisations only' });
   }
 
   const isAuthority = async (p: Principal): Promise<boolean> => actsForAuthority(await deps.settings(), p);
@@ -82,7 +83,11 @@ export function createDemandService(deps: DemandDeps) {
   }
 
   function invalidState(m: DemandRow) {
-    return new ConflictError('invalid_state', { zh: `数据需求当前状态为 ${m.state}，不能执行此操作`, en: `The data need is ${m.state}; this action does not apply` }, { state: m.state });
+    return new ConflictError(
+      'invalid_state',
+      { zh: `数据需求当前状态为 ${m.state}，不能执行此操作`, en: `The data need is ${m.state}; this action does not apply` },
+      { state: m.state },
+    );
   }
 
   const step = (p: Principal, kind: DemandStep['step'], note: string | null, at = now(), answer?: DemandStep['answer']): DemandStep => ({
@@ -96,13 +101,25 @@ export function createDemandService(deps: DemandDeps) {
 
   async function move(caller: Caller, m: DemandRow, from: DemandState[], to: DemandState, s: DemandStep, fields: Parameters<typeof repo.moveDemand>[4]) {
     if (!(await repo.moveDemand(m.id, from, to, s, fields))) throw invalidState(m);
-    await record(caller, { action: `duties.demand_${s.step}`, result: 'success', target: { type: 'demand', id: m.id, label: m.title }, details: { state: to, note: s.note, ...fields } });
+    await record(caller, {
+      action: `duties.demand_${s.step}`,
+      result: 'success',
+      target: { type: 'demand', id: m.id, label: m.title },
+      details: { state: to, note: s.note, ...fields },
+    });
     return (await repo.demand(m.id))!;
   }
 
   async function notifyAuthority(kind: string, title: { zh: string; en: string }, body: Record<string, unknown>, link: string) {
     const { authority } = await deps.settings();
-    await share.notify({ kind, title, body, link, role: 'secadmin', ...(authority.orgId ? { orgRole: { orgId: authority.orgId, role: 'data_officer' } } : {}) });
+    await share.notify({
+      kind,
+      title,
+      body,
+      link,
+      role: 'secadmin',
+      ...(authority.orgId ? { orgRole: { orgId: authority.orgId, role: 'data_officer' } } : {}),
+    });
   }
 
   const service = {
@@ -126,7 +143,14 @@ export function createDemandService(deps: DemandDeps) {
         });
         const title = { zh: `数据需求逾期未答复：${m.assigned_org_name ?? ''}·${m.title}`, en: `Data need overdue: ${m.assigned_org_name ?? ''} · ${m.title}` };
         await notifyAuthority('duties.demand_overdue', title, { demandId: m.id }, `/duties/demands/${m.id}`);
-        if (m.assigned_org_id) await share.notify({ kind: 'duties.demand_overdue', title, body: { demandId: m.id }, link: `/duties/demands/${m.id}`, orgRole: { orgId: m.assigned_org_id, role: 'data_officer' } });
+        if (m.assigned_org_id)
+          await share.notify({
+            kind: 'duties.demand_overdue',
+            title,
+            body: { demandId: m.id },
+            link: `/duties/demands/${m.id}`,
+            orgRole: { orgId: m.assigned_org_id, role: 'data_officer' },
+          });
       }
       return escalated;
     },
@@ -148,9 +172,19 @@ export function createDemandService(deps: DemandDeps) {
         raised_org_id: p.orgId,
         history: [step(p, 'publish', null)],
       });
-      await record(caller, { action: 'duties.demand_publish', result: 'success', target: { type: 'demand', id, label: input.title }, details: { fields: input.fields, purpose: input.purpose, suggestedOrgId: input.suggestedOrgId ?? null } });
+      await record(caller, {
+        action: 'duties.demand_publish',
+        result: 'success',
+        target: { type: 'demand', id, label: input.title },
+        details: { fields: input.fields, purpose: input.purpose, suggestedOrgId: input.suggestedOrgId ?? null },
+      });
       const made = (await repo.demand(id))!;
-      await notifyAuthority('duties.demand', { zh: `${made.raised_org_name}的数据需求待分派：${input.title}`, en: `Data need of ${made.raised_org_name} to assign: ${input.title}` }, { demandId: id }, `/duties/demands/${id}`);
+      await notifyAuthority(
+        'duties.demand',
+        { zh: `${made.raised_org_name}的数据需求待分派：${input.title}`, en: `Data need of ${made.raised_org_name} to assign: ${input.title}` },
+        { demandId: id },
+        `/duties/demands/${id}`,
+      );
       return made;
     },
 
@@ -165,12 +199,17 @@ export function createDemandService(deps: DemandDeps) {
     async assign(caller: Caller, id: string, input: { orgId: string; note?: string }): Promise<DemandRow> {
       const p = caller.principal;
       const m = await load(p, id);
-      if (!(await isAuthority(p))) throw new ForbiddenError('not_authority', { zh: '只有平台主管部门可以分派数据需求', en: 'Only the platform authority assigns data needs' });
+      if (!(await isAuthority(p)))
+        throw new ForbiddenError('not_authority', { zh: '只有平台主管部门可以分派数据需求', en: 'Only the platform authority assigns data needs' });
       if (!(await governmentOrg(input.orgId))) throw badOrg('orgId');
       const s = await deps.settings();
       const at = now();
       const dueAt = (await deps.calendar(s)).dueAt(at, s.limits.demand);
-      const updated = await move(caller, m, ['open', 'assigned'], 'assigned', step(p, 'assign', input.note ?? null, at), { assigned_org_id: input.orgId, due_at: dueAt, escalated_at: null });
+      const updated = await move(caller, m, ['open', 'assigned'], 'assigned', step(p, 'assign', input.note ?? null, at), {
+        assigned_org_id: input.orgId,
+        due_at: dueAt,
+        escalated_at: null,
+      });
       await share.notify({
         kind: 'duties.demand_assigned',
         title: { zh: `${m.raised_org_name}的数据需求待您答复：${m.title}`, en: `Data need of ${m.raised_org_name} to answer: ${m.title}` },
@@ -180,7 +219,10 @@ export function createDemandService(deps: DemandDeps) {
       });
       await share.notify({
         kind: 'duties.demand_assigned',
-        title: { zh: `数据需求已分派给${updated.assigned_org_name ?? ''}：${m.title}`, en: `Data need assigned to ${updated.assigned_org_name ?? ''}: ${m.title}` },
+        title: {
+          zh: `数据需求已分派给${updated.assigned_org_name ?? ''}：${m.title}`,
+          en: `Data need assigned to ${updated.assigned_org_name ?? ''}: ${m.title}`,
+        },
         body: { demandId: id, dueAt },
         link: `/duties/demands/${id}`,
         userIds: [m.raised_by],
@@ -197,25 +239,38 @@ export function createDemandService(deps: DemandDeps) {
       }
       let datasetId: string | null = null;
       if (input.kind === 'declined') {
-        if ((input.text ?? '').trim().length < 2) throw new BadRequestError('reason_required', { zh: '不予提供须说明理由（text）', en: 'A refusal needs a reason (text)' }, { field: 'text' });
+        if ((input.text ?? '').trim().length < 2)
+          throw new BadRequestError('reason_required', { zh: '不予提供须说明理由（text）', en: 'A refusal needs a reason (text)' }, { field: 'text' });
       } else {
-        if (!input.dataset) throw new BadRequestError('dataset_required', { zh: '须指明数据资源代码（dataset）', en: 'Name the dataset (dataset)' }, { field: 'dataset' });
+        if (!input.dataset)
+          throw new BadRequestError('dataset_required', { zh: '须指明数据资源代码（dataset）', en: 'Name the dataset (dataset)' }, { field: 'dataset' });
         const d = await catalog.get(p, input.dataset).catch(() => {
           throw new BadRequestError('unknown_dataset', { zh: `数据资源 ${input.dataset} 不存在`, en: `No dataset ${input.dataset}` }, { field: 'dataset' });
         });
         if (input.kind === 'registered' && d.provider_org_id !== p.orgId) {
-          throw new BadRequestError('not_own_dataset', { zh: '新编目的数据资源须为本部门的', en: "A newly registered dataset must be your department's own" }, { field: 'dataset' });
+          throw new BadRequestError(
+            'not_own_dataset',
+            { zh: '新编目的数据资源须为本部门的', en: "A newly registered dataset must be your department's own" },
+            { field: 'dataset' },
+          );
         }
         datasetId = d.id;
       }
       const at = now();
-      const updated = await move(caller, m, ['assigned'], 'answered', step(p, 'answer', input.text?.trim() || null, at, { kind: input.kind, dataset: datasetId ? input.dataset! : null }), {
-        answer_kind: input.kind,
-        answer_dataset_id: datasetId,
-        answer_text: input.text?.trim() || null,
-        answered_by: p.userId,
-        answered_at: at,
-      });
+      const updated = await move(
+        caller,
+        m,
+        ['assigned'],
+        'answered',
+        step(p, 'answer', input.text?.trim() || null, at, { kind: input.kind, dataset: datasetId ? input.dataset! : null }),
+        {
+          answer_kind: input.kind,
+          answer_dataset_id: datasetId,
+          answer_text: input.text?.trim() || null,
+          answered_by: p.userId,
+          answered_at: at,
+        },
+      );
       // The answer names the dataset it points to (linked or newly registered), or says it was declined.
       const answer = updated.answer_dataset_name
         ? { zh: `，数据资源「${updated.answer_dataset_name}」`, en: `: dataset “${updated.answer_dataset_name}”` }
@@ -240,13 +295,24 @@ export function createDemandService(deps: DemandDeps) {
     async close(caller: Caller, id: string, input: { accept: boolean; reason?: string }): Promise<DemandRow> {
       const p = caller.principal;
       const m = await load(p, id);
-      if (m.raised_org_id !== p.orgId) throw new ForbiddenError('not_owner', { zh: '只有提出需求的部门可以确认或重新提出', en: 'Only the organisation that published the need accepts or reopens it' });
+      if (m.raised_org_id !== p.orgId)
+        throw new ForbiddenError('not_owner', {
+          zh: '只有提出需求的部门可以确认或重新提出',
+          en: 'Only the organisation that published the need accepts or reopens it',
+        });
       if (input.accept) {
         const updated = await move(caller, m, ['answered'], 'accepted', step(p, 'accept', input.reason ?? null), {});
-        await share.notify({ kind: 'duties.demand_accepted', title: { zh: `${m.raised_org_name}已确认数据需求的答复：${m.title}`, en: `${m.raised_org_name} accepted the answer: ${m.title}` }, body: { demandId: id }, link: `/duties/demands/${id}`, ...(m.assigned_org_id ? { orgRole: { orgId: m.assigned_org_id, role: 'data_officer' } } : {}) });
+        await share.notify({
+          kind: 'duties.demand_accepted',
+          title: { zh: `${m.raised_org_name}已确认数据需求的答复：${m.title}`, en: `${m.raised_org_name} accepted the answer: ${m.title}` },
+          body: { demandId: id },
+          link: `/duties/demands/${id}`,
+          ...(m.assigned_org_id ? { orgRole: { orgId: m.assigned_org_id, role: 'data_officer' } } : {}),
+        });
         return updated;
       }
-      if ((input.reason ?? '').trim().length < 2) throw new BadRequestError('reason_required', { zh: '重新提出须说明理由（reason）', en: 'Reopening needs a reason (reason)' }, { field: 'reason' });
+      if ((input.reason ?? '').trim().length < 2)
+        throw new BadRequestError('reason_required', { zh: '重新提出须说明理由（reason）', en: 'Reopening needs a reason (reason)' }, { field: 'reason' });
       const s = await deps.settings();
       const at = now();
       const dueAt = (await deps.calendar(s)).dueAt(at, s.limits.demand);

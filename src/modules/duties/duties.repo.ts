@@ -176,7 +176,12 @@ export const FLAGGING_STATES: ObjectionState[] = ['open', 'escalated'];
 
 export function dutiesRepo(db: Queryable) {
   return {
-    insertObjection: (o: Pick<ObjectionRow, 'id' | 'dataset_id' | 'dataset_code' | 'dataset_name' | 'provider_org_id' | 'raised_by' | 'raised_org_id' | 'cells' | 'evidence' | 'due_at'>) =>
+    insertObjection: (
+      o: Pick<
+        ObjectionRow,
+        'id' | 'dataset_id' | 'dataset_code' | 'dataset_name' | 'provider_org_id' | 'raised_by' | 'raised_org_id' | 'cells' | 'evidence' | 'due_at'
+      >,
+    ) =>
       db.query(
         `INSERT INTO duty_objections (id, dataset_id, dataset_code, dataset_name, provider_org_id, raised_by, raised_org_id, cells, evidence, state, due_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10)`,
@@ -193,11 +198,36 @@ export function dutiesRepo(db: Queryable) {
         ['all' in scope, 'all' in scope ? null : scope.orgId, 'all' in scope ? false : scope.provider, filter.datasetId ?? null, filter.state ?? null, limit],
       ),
     /** Moves an objection from one of `from` to a new state with the given fields; false if it was not in `from`. */
-    async transition(id: string, from: ObjectionState[], to: ObjectionState, fields: Partial<Pick<ObjectionRow, 'answer' | 'answered_by' | 'answered_at' | 'correction_version' | 'changes' | 'escalation_reason' | 'escalated_at' | 'decided_by' | 'decision_note' | 'decided_at' | 'due_at'>>) {
+    async transition(
+      id: string,
+      from: ObjectionState[],
+      to: ObjectionState,
+      fields: Partial<
+        Pick<
+          ObjectionRow,
+          | 'answer'
+          | 'answered_by'
+          | 'answered_at'
+          | 'correction_version'
+          | 'changes'
+          | 'escalation_reason'
+          | 'escalated_at'
+          | 'decided_by'
+          | 'decision_note'
+          | 'decided_at'
+          | 'due_at'
+        >
+      >,
+    ) {
       const names = Object.keys(fields) as (keyof typeof fields)[];
       const sets = names.map((n, i) => `${n} = $${i + 4}`);
       const values = names.map((n) => (n === 'changes' ? JSON.stringify(fields[n]) : fields[n]));
-      const rows = await db.query(`UPDATE duty_objections SET ${['state = $3', ...sets].join(', ')} WHERE id = $1 AND state = ANY($2::text[]) RETURNING id`, [id, from, to, ...values]);
+      const rows = await db.query(`UPDATE duty_objections SET ${['state = $3', ...sets].join(', ')} WHERE id = $1 AND state = ANY($2::text[]) RETURNING id`, [
+        id,
+        from,
+        to,
+        ...values,
+      ]);
       return rows.length > 0;
     },
     /** Evidence files of an objection, sealed by the caller (seq from 1). */
@@ -217,7 +247,12 @@ export function dutiesRepo(db: Queryable) {
       ),
     /** One attached file, still sealed. */
     attachment: async (objectionId: string, seq: number) =>
-      (await db.query<AttachmentRow & { data: Buffer }>(`SELECT objection_id, seq, name, content_type, size, sha256, data FROM duty_objection_attachments WHERE objection_id = $1 AND seq = $2`, [objectionId, seq]))[0],
+      (
+        await db.query<AttachmentRow & { data: Buffer }>(
+          `SELECT objection_id, seq, name, content_type, size, sha256, data FROM duty_objection_attachments WHERE objection_id = $1 AND seq = $2`,
+          [objectionId, seq],
+        )
+      )[0],
     /** The cells under an open or escalated objection, each with when it was first objected to. */
     flaggedCells: (datasetId: string) =>
       db.query<{ row: string; column: string; since: Date }>(
@@ -242,7 +277,12 @@ export function dutiesRepo(db: Queryable) {
     // ---- return flow ------------------------------------------------------------------------------
 
     /** A proposal, or a new one over a proposed or rejected flow of the dataset; undefined when the flow is already approved. */
-    proposeFlow: async (f: Pick<ReturnFlowRow, 'id' | 'dataset_id' | 'provider_org_id' | 'region_column' | 'region_kind' | 'columns' | 'impact_assessment' | 'purpose' | 'proposed_by'>) =>
+    proposeFlow: async (
+      f: Pick<
+        ReturnFlowRow,
+        'id' | 'dataset_id' | 'provider_org_id' | 'region_column' | 'region_kind' | 'columns' | 'impact_assessment' | 'purpose' | 'proposed_by'
+      >,
+    ) =>
       (
         await db.query<{ id: string }>(
           `INSERT INTO duty_return_flows (id, dataset_id, provider_org_id, region_column, region_kind, columns, impact_assessment, purpose, state, proposed_by)
@@ -281,7 +321,9 @@ export function dutiesRepo(db: Queryable) {
 
     // ---- demand lists -----------------------------------------------------------------------------
 
-    insertDemand: (m: Pick<DemandRow, 'id' | 'title' | 'description' | 'fields' | 'purpose' | 'suggested_org_id' | 'raised_by' | 'raised_org_id' | 'history'>) =>
+    insertDemand: (
+      m: Pick<DemandRow, 'id' | 'title' | 'description' | 'fields' | 'purpose' | 'suggested_org_id' | 'raised_by' | 'raised_org_id' | 'history'>,
+    ) =>
       db.query(
         `INSERT INTO duty_demands (id, title, description, fields, purpose, suggested_org_id, raised_by, raised_org_id, state, history)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9)`,
@@ -296,7 +338,12 @@ export function dutiesRepo(db: Queryable) {
       from: DemandState[],
       to: DemandState,
       step: DemandStep,
-      fields: Partial<Pick<DemandRow, 'assigned_org_id' | 'due_at' | 'answer_kind' | 'answer_dataset_id' | 'answer_text' | 'answered_by' | 'answered_at' | 'reopened' | 'escalated_at'>>,
+      fields: Partial<
+        Pick<
+          DemandRow,
+          'assigned_org_id' | 'due_at' | 'answer_kind' | 'answer_dataset_id' | 'answer_text' | 'answered_by' | 'answered_at' | 'reopened' | 'escalated_at'
+        >
+      >,
     ) {
       const names = Object.keys(fields) as (keyof typeof fields)[];
       const sets = names.map((n, i) => `${n} = $${i + 5}`);
@@ -309,14 +356,17 @@ export function dutiesRepo(db: Queryable) {
     },
 
     /** Assigned needs past their answer deadline and not yet escalated. */
-    overdueDemands: (at: Date) => db.query<DemandRow>(`${SELECT_DEMAND} WHERE m.state = 'assigned' AND m.escalated_at IS NULL AND m.due_at < $1 ORDER BY m.due_at`, [at]),
+    overdueDemands: (at: Date) =>
+      db.query<DemandRow>(`${SELECT_DEMAND} WHERE m.state = 'assigned' AND m.escalated_at IS NULL AND m.due_at < $1 ORDER BY m.due_at`, [at]),
     /** Claims the escalation of an overdue need (once, across processes). */
     claimDemandEscalation: async (id: string, at: Date) =>
-      (await db.query(`UPDATE duty_demands SET escalated_at = $2 WHERE id = $1 AND state = 'assigned' AND escalated_at IS NULL RETURNING id`, [id, at])).length > 0,
+      (await db.query(`UPDATE duty_demands SET escalated_at = $2 WHERE id = $1 AND state = 'assigned' AND escalated_at IS NULL RETURNING id`, [id, at]))
+        .length > 0,
 
     // ---- ratings and upkeep (目录挂接与共享评价) ------------------------------------------------------
 
-    rating: async (datasetId: string, userId: string) => (await db.query<RatingRow>(`${SELECT_RATING} WHERE r.dataset_id = $1 AND r.user_id = $2`, [datasetId, userId]))[0],
+    rating: async (datasetId: string, userId: string) =>
+      (await db.query<RatingRow>(`${SELECT_RATING} WHERE r.dataset_id = $1 AND r.user_id = $2`, [datasetId, userId]))[0],
     /** Rates, or replaces the person's earlier rating of the dataset. */
     saveRating: (r: Pick<RatingRow, 'dataset_id' | 'user_id' | 'org_id' | 'quality' | 'timeliness' | 'usefulness' | 'comment'>) =>
       db.query(
@@ -334,7 +384,13 @@ export function dutiesRepo(db: Queryable) {
              FROM duty_ratings WHERE ($1::uuid[] IS NULL OR dataset_id = ANY($1::uuid[])) GROUP BY dataset_id`,
           [datasetIds],
         )
-      ).map((r): RatingSummaryRow => ({ dataset_id: r.dataset_id, count: r.count, quality: Number(r.quality), timeliness: Number(r.timeliness), usefulness: Number(r.usefulness) })),
+      ).map((r): RatingSummaryRow => ({
+        dataset_id: r.dataset_id,
+        count: r.count,
+        quality: Number(r.quality),
+        timeliness: Number(r.timeliness),
+        usefulness: Number(r.usefulness),
+      })),
 
     /** Claims the reminder of an overdue catalogue entry for one overdue period (once, across processes). */
     claimUpkeepReminder: async (datasetId: string, periodStart: Date, dueAt: Date, at: Date) =>
@@ -361,13 +417,15 @@ export function dutiesRepo(db: Queryable) {
 
     settings: async () => (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [SETTINGS_KEY]))[0]?.value,
     saveSettings: (value: unknown) =>
-      db.query(`INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`, [
-        SETTINGS_KEY,
-        JSON.stringify(value),
-      ]),
+      db.query(
+        `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+        [SETTINGS_KEY, JSON.stringify(value)],
+      ),
 
     clocks: (requestIds: string[]) =>
-      requestIds.length === 0 ? Promise.resolve([] as ClockRow[]) : db.query<ClockRow>('SELECT * FROM duty_request_clocks WHERE request_id = ANY($1::uuid[])', [requestIds]),
+      requestIds.length === 0
+        ? Promise.resolve([] as ClockRow[])
+        : db.query<ClockRow>('SELECT * FROM duty_request_clocks WHERE request_id = ANY($1::uuid[])', [requestIds]),
 
     /** Opens the clock of a stage with the limit in force now; an existing clock keeps its limit. */
     async openClocks(rows: { requestId: string; stage: Stage; basis: Basis; limitDays: number; providerOrgId: string }[]): Promise<void> {
@@ -391,11 +449,23 @@ export function dutiesRepo(db: Queryable) {
 
     /** Claims the reminder of a stage (once, across processes). */
     claimReminder: async (requestId: string, stage: Stage, at: Date) =>
-      (await db.query('UPDATE duty_request_clocks SET reminded_at = $3 WHERE request_id = $1 AND stage = $2 AND reminded_at IS NULL RETURNING request_id', [requestId, stage, at])).length > 0,
+      (
+        await db.query('UPDATE duty_request_clocks SET reminded_at = $3 WHERE request_id = $1 AND stage = $2 AND reminded_at IS NULL RETURNING request_id', [
+          requestId,
+          stage,
+          at,
+        ])
+      ).length > 0,
 
     /** Claims the escalation of an overdue stage (once, across processes). */
     claimEscalation: async (requestId: string, stage: Stage, at: Date) =>
-      (await db.query('UPDATE duty_request_clocks SET escalated_at = $3 WHERE request_id = $1 AND stage = $2 AND escalated_at IS NULL RETURNING request_id', [requestId, stage, at])).length > 0,
+      (
+        await db.query('UPDATE duty_request_clocks SET escalated_at = $3 WHERE request_id = $1 AND stage = $2 AND escalated_at IS NULL RETURNING request_id', [
+          requestId,
+          stage,
+          at,
+        ])
+      ).length > 0,
   };
 }
 

@@ -49,7 +49,11 @@ const cell = z.object({
 const attachmentInput = z.object({
   name: z.string().trim().min(1).max(200).describe('文件名'),
   contentType: z.enum(ATTACHMENT_TYPES).describe('文件类型'),
-  content: z.string().min(1).max(Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4 + 8).describe('文件内容（base64，不超过 2 MB）'),
+  content: z
+    .string()
+    .min(1)
+    .max(Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4 + 8)
+    .describe('文件内容（base64，不超过 2 MB）'),
 });
 
 const attachmentSchema = z.object({
@@ -75,7 +79,15 @@ const objectionSchema = z.object({
   answeredAt: z.date().nullable(),
   correctionVersion: z.number().nullable().describe('更正所生成的数据版本（只含更正的行）'),
   changes: z
-    .array(z.object({ row: z.number(), column: z.string(), before: z.string().nullable(), after: z.string().nullable(), encrypted: z.boolean().describe('加密列：更正前后的值保存在数据版本中，此处不复制') }))
+    .array(
+      z.object({
+        row: z.number(),
+        column: z.string(),
+        before: z.string().nullable(),
+        after: z.string().nullable(),
+        encrypted: z.boolean().describe('加密列：更正前后的值保存在数据版本中，此处不复制'),
+      }),
+    )
     .nullable(),
   escalationReason: z.string().nullable(),
   escalatedAt: z.date().nullable(),
@@ -169,7 +181,11 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
       '/duties/objections/stats',
       {
         config: { access: { roles: ['secadmin', 'data_officer'] } },
-        schema: { tags: ['duties'], summary: 'Objections per dataset and department / 数据异议统计', response: { 200: z.object({ items: z.array(objectionStats) }), ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Objections per dataset and department / 数据异议统计',
+          response: { 200: z.object({ items: z.array(objectionStats) }), ...errors },
+        },
       },
       async (request) => {
         const p = callerOf(request).principal;
@@ -189,7 +205,9 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
           response: {
             200: z.object({
               dataset: z.object({ code: z.string(), name: z.string() }),
-              rows: z.array(z.object({ row: z.number().int().describe('行号 _row'), columns: z.array(z.string()), since: z.date().describe('首次提出异议的时间') })),
+              rows: z.array(
+                z.object({ row: z.number().int().describe('行号 _row'), columns: z.array(z.string()), since: z.date().describe('首次提出异议的时间') }),
+              ),
             }),
             ...errors,
           },
@@ -200,7 +218,10 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
 
     app.get(
       '/duties/objections/:id',
-      { config: { access: participant }, schema: { tags: ['duties'], summary: 'One objection / 数据异议详情', params: id, response: { 200: objectionSchema, ...errors } } },
+      {
+        config: { access: participant },
+        schema: { tags: ['duties'], summary: 'One objection / 数据异议详情', params: id, response: { 200: objectionSchema, ...errors } },
+      },
       async (request) => show(callerOf(request).principal, await objections.get(callerOf(request).principal, request.params.id)),
     );
 
@@ -234,7 +255,10 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
           tags: ['duties'],
           summary: 'Accept: apply the correction as a new version of the corrected rows / 核实无误，更正数据',
           params: id,
-          body: z.object({ note: z.string().max(2000).optional(), cells: z.array(cell).min(1).max(MAX_CELLS).optional().describe('与异议不同的更正值（默认采用异议中的值）') }),
+          body: z.object({
+            note: z.string().max(2000).optional(),
+            cells: z.array(cell).min(1).max(MAX_CELLS).optional().describe('与异议不同的更正值（默认采用异议中的值）'),
+          }),
           response: { 200: objectionSchema, ...errors },
         },
       },
@@ -245,7 +269,13 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
       '/duties/objections/:id/reject',
       {
         config: { access: { roles: ['data_officer'] } },
-        schema: { tags: ['duties'], summary: 'Reject with a reason / 不予采纳', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: objectionSchema, ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Reject with a reason / 不予采纳',
+          params: id,
+          body: z.object({ reason: z.string().trim().min(2).max(2000) }),
+          response: { 200: objectionSchema, ...errors },
+        },
       },
       async (request) => show(callerOf(request).principal, await objections.reject(callerOf(request), request.params.id, request.body.reason)),
     );
@@ -254,7 +284,13 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
       '/duties/objections/:id/escalate',
       {
         config: { access: { roles: ['consumer', 'data_officer'] } },
-        schema: { tags: ['duties'], summary: 'Escalate to the platform authority / 提请主管部门裁定', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: objectionSchema, ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Escalate to the platform authority / 提请主管部门裁定',
+          params: id,
+          body: z.object({ reason: z.string().trim().min(2).max(2000) }),
+          response: { 200: objectionSchema, ...errors },
+        },
       },
       async (request) => show(callerOf(request).principal, await objections.escalate(callerOf(request), request.params.id, request.body.reason)),
     );
@@ -303,7 +339,12 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
       '/duties/requests/:id/clock',
       {
         config: { access: participant },
-        schema: { tags: ['duties'], summary: "A request's time-limit clock / 申请时限", params: id, response: { 200: requestClockSchema.nullable(), ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: "A request's time-limit clock / 申请时限",
+          params: id,
+          response: { 200: requestClockSchema.nullable(), ...errors },
+        },
       },
       async (request) => (await duties.requestClock(callerOf(request).principal, request.params.id)).clock,
     );
@@ -316,7 +357,10 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
           tags: ['duties'],
           summary: "The provider's one extension of the answer deadline, with a reason / 申请延期答复",
           params: id,
-          body: z.object({ days: z.number().int().min(1).max(60).describe('延长的工作日数（不超过设置的上限，默认 15）'), reason: z.string().trim().min(2).max(2000).describe('延期理由') }),
+          body: z.object({
+            days: z.number().int().min(1).max(60).describe('延长的工作日数（不超过设置的上限，默认 15）'),
+            reason: z.string().trim().min(2).max(2000).describe('延期理由'),
+          }),
           response: { 200: requestClockSchema, ...errors },
         },
       },
@@ -327,7 +371,11 @@ export function dutiesRoutes(deps: { duties: DutiesService; objections: Objectio
       '/duties/departments',
       {
         config: { access: { roles: ['secadmin', 'data_officer'] } },
-        schema: { tags: ['duties'], summary: 'Share requests answered on time, late, overdue per provider department / 各部门申请答复情况', response: { 200: z.object({ items: z.array(department) }), ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Share requests answered on time, late, overdue per provider department / 各部门申请答复情况',
+          response: { 200: z.object({ items: z.array(department) }), ...errors },
+        },
       },
       async (request) => {
         const p = callerOf(request).principal;

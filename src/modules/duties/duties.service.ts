@@ -27,7 +27,10 @@ export interface DutiesDeps {
 }
 
 const OPEN_STATES: RequestRow['state'][] = ['submitted', 'provider_approved'];
-const STAGE_LABELS: Record<'provider' | 'security', Message> = { provider: { zh: '提供方答复', en: "provider's answer" }, security: { zh: '安全审批', en: 'security approval' } };
+const STAGE_LABELS: Record<'provider' | 'security', Message> = {
+  provider: { zh: '提供方答复', en: "provider's answer" },
+  security: { zh: '安全审批', en: 'security approval' },
+};
 
 export interface DepartmentCount {
   orgId: string;
@@ -65,7 +68,8 @@ export function createDutiesService(deps: DutiesDeps) {
     if (missing.length) {
       const shared = await share.sharedBefore(missing);
       const shareTypes = new Map<string, string>();
-      for (const r of missing) if (!shareTypes.has(r.dataset_id)) shareTypes.set(r.dataset_id, (await share.datasetOf(r.dataset_id))?.share_type ?? 'conditional');
+      for (const r of missing)
+        if (!shareTypes.has(r.dataset_id)) shareTypes.set(r.dataset_id, (await share.datasetOf(r.dataset_id))?.share_type ?? 'conditional');
       await repo.openClocks(
         missing.flatMap((r) => {
           const basis = existing.find((c) => c.request_id === r.id)?.basis ?? basisOf(shareTypes.get(r.dataset_id)!, shared.has(r.id));
@@ -104,7 +108,15 @@ export function createDutiesService(deps: DutiesDeps) {
       const next = settingsInput(input, lang);
       const before = await settings();
       await repo.saveSettings(next);
-      await record(caller, { action: 'duties.settings_update', result: 'success', target: { type: 'duties_settings' }, details: { before: { limits: before.limits, calendarDays: before.calendar.length }, after: { limits: next.limits, calendarDays: next.calendar.length } } });
+      await record(caller, {
+        action: 'duties.settings_update',
+        result: 'success',
+        target: { type: 'duties_settings' },
+        details: {
+          before: { limits: before.limits, calendarDays: before.calendar.length },
+          after: { limits: next.limits, calendarDays: next.calendar.length },
+        },
+      });
       return next;
     },
 
@@ -129,23 +141,42 @@ export function createDutiesService(deps: DutiesDeps) {
       if (!(r.provider_org_id === p.orgId && p.roles.includes('data_officer'))) {
         throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以延期', en: "Only the provider's data officers extend a deadline" });
       }
-      if (r.state !== 'submitted') throw new ConflictError('invalid_state', { zh: '只有待提供方答复的申请可以延期', en: 'Only a request awaiting the provider can be extended' }, { state: r.state });
+      if (r.state !== 'submitted')
+        throw new ConflictError(
+          'invalid_state',
+          { zh: '只有待提供方答复的申请可以延期', en: 'Only a request awaiting the provider can be extended' },
+          { state: r.state },
+        );
       const s = await settings();
       if (input.days > s.limits.maxExtension) {
-        throw new BadRequestError('extension_too_long', { zh: `延期不得超过 ${s.limits.maxExtension} 个工作日`, en: `An extension is at most ${s.limits.maxExtension} working days` }, { field: 'days', max: s.limits.maxExtension });
+        throw new BadRequestError(
+          'extension_too_long',
+          { zh: `延期不得超过 ${s.limits.maxExtension} 个工作日`, en: `An extension is at most ${s.limits.maxExtension} working days` },
+          { field: 'days', max: s.limits.maxExtension },
+        );
       }
       await clockRows([r], s);
       const at = now();
       const rows = await repo.clocks([id]);
-      if (rows.some((c) => c.extended_at)) throw new ConflictError('already_extended', { zh: '该申请已延期过一次', en: 'This request was already extended once' });
+      if (rows.some((c) => c.extended_at))
+        throw new ConflictError('already_extended', { zh: '该申请已延期过一次', en: 'This request was already extended once' });
       if (!(await repo.extend(id, 'provider', { days: input.days, reason: input.reason, by: p.userId, at }))) {
         throw new ConflictError('already_extended', { zh: '该申请已延期过一次', en: 'This request was already extended once' });
       }
       const clock = (await clocksOf([r], at)).get(id)!;
-      await record(caller, { action: 'duties.request_extend', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id }, details: { days: input.days, reason: input.reason, dueAt: clock.current?.dueAt ?? null } });
+      await record(caller, {
+        action: 'duties.request_extend',
+        result: 'success',
+        dataset: r.dataset_code,
+        target: { type: 'share_request', id },
+        details: { days: input.days, reason: input.reason, dueAt: clock.current?.dueAt ?? null },
+      });
       await share.notify({
         kind: 'duties.extended',
-        title: { zh: `${r.provider_name}将您对「${r.dataset_name}」的共享申请答复期限延长 ${input.days} 个工作日`, en: `${r.provider_name} extended the answer to your request for “${r.dataset_name}” by ${input.days} working days` },
+        title: {
+          zh: `${r.provider_name}将您对「${r.dataset_name}」的共享申请答复期限延长 ${input.days} 个工作日`,
+          en: `${r.provider_name} extended the answer to your request for “${r.dataset_name}” by ${input.days} working days`,
+        },
         body: { requestId: id, dataset: r.dataset_code, reason: input.reason, dueAt: clock.current?.dueAt ?? null },
         link: `/share/requests/${id}`,
         userIds: [r.requested_by],
@@ -170,10 +201,19 @@ export function createDutiesService(deps: DutiesDeps) {
         const toAnswer = c.stage === 'provider' ? { orgRole: { orgId: r.provider_org_id, role: 'data_officer' } } : { role: 'secadmin' };
         if (c.state === 'due_soon' && (await repo.claimReminder(r.id, c.stage, at))) {
           reminded.push(r.id);
-          await events.record({ action: 'duties.request_reminder', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id: r.id }, details: { stage: c.stage, dueAt: c.dueAt, remainingWorkingDays: c.remainingWorkingDays, providerOrgId: r.provider_org_id } });
+          await events.record({
+            action: 'duties.request_reminder',
+            result: 'success',
+            dataset: r.dataset_code,
+            target: { type: 'share_request', id: r.id },
+            details: { stage: c.stage, dueAt: c.dueAt, remainingWorkingDays: c.remainingWorkingDays, providerOrgId: r.provider_org_id },
+          });
           await share.notify({
             kind: 'duties.due_soon',
-            title: { zh: `共享申请即将到期（${stage.zh}）：${r.consumer_name}申请的「${r.dataset_name}」`, en: `Share request due soon (${stage.en}): ${r.consumer_name}'s request for “${r.dataset_name}”` },
+            title: {
+              zh: `共享申请即将到期（${stage.zh}）：${r.consumer_name}申请的「${r.dataset_name}」`,
+              en: `Share request due soon (${stage.en}): ${r.consumer_name}'s request for “${r.dataset_name}”`,
+            },
             body: { requestId: r.id, dataset: r.dataset_code, stage: c.stage, dueAt: c.dueAt, remainingWorkingDays: c.remainingWorkingDays },
             link: `/share/requests/${r.id}`,
             ...toAnswer,
@@ -187,14 +227,36 @@ export function createDutiesService(deps: DutiesDeps) {
             actor: { orgId: r.provider_org_id },
             dataset: r.dataset_code,
             target: { type: 'share_request', id: r.id, label: r.dataset_name },
-            details: { stage: c.stage, dueAt: c.dueAt, limitDays: c.limitDays, providerOrgId: r.provider_org_id, providerName: r.provider_name, consumerName: r.consumer_name, authority: s.authority.name },
+            details: {
+              stage: c.stage,
+              dueAt: c.dueAt,
+              limitDays: c.limitDays,
+              providerOrgId: r.provider_org_id,
+              providerName: r.provider_name,
+              consumerName: r.consumer_name,
+              authority: s.authority.name,
+            },
           });
           const title = {
             zh: `共享申请逾期未答复（${stage.zh}），已上报${s.authority.name}：${r.consumer_name}申请${r.provider_name}的「${r.dataset_name}」`,
             en: `Share request overdue (${stage.en}), escalated to ${s.authority.name}: ${r.consumer_name}'s request for “${r.dataset_name}” of ${r.provider_name}`,
           };
-          const body = { requestId: r.id, dataset: r.dataset_code, stage: c.stage, dueAt: c.dueAt, providerOrgId: r.provider_org_id, providerName: r.provider_name };
-          await share.notify({ kind: 'duties.overdue', title, body, link: `/share/requests/${r.id}`, role: 'secadmin', ...(s.authority.orgId ? { orgRole: { orgId: s.authority.orgId, role: 'data_officer' } } : {}) });
+          const body = {
+            requestId: r.id,
+            dataset: r.dataset_code,
+            stage: c.stage,
+            dueAt: c.dueAt,
+            providerOrgId: r.provider_org_id,
+            providerName: r.provider_name,
+          };
+          await share.notify({
+            kind: 'duties.overdue',
+            title,
+            body,
+            link: `/share/requests/${r.id}`,
+            role: 'secadmin',
+            ...(s.authority.orgId ? { orgRole: { orgId: s.authority.orgId, role: 'data_officer' } } : {}),
+          });
           await share.notify({ kind: 'duties.overdue', title, body, link: `/share/requests/${r.id}`, ...toAnswer });
         }
       }
@@ -209,7 +271,17 @@ export function createDutiesService(deps: DutiesDeps) {
       for (const r of rows) {
         // A request its requester withdrew is nobody's answer to give.
         if (r.state === 'withdrawn') continue;
-        const d = byOrg.get(r.provider_org_id) ?? { orgId: r.provider_org_id, orgName: r.provider_name, requests: 0, open: 0, answeredOnTime: 0, answeredLate: 0, overdueOpen: 0, escalated: 0, extended: 0 };
+        const d = byOrg.get(r.provider_org_id) ?? {
+          orgId: r.provider_org_id,
+          orgName: r.provider_name,
+          requests: 0,
+          open: 0,
+          answeredOnTime: 0,
+          answeredLate: 0,
+          overdueOpen: 0,
+          escalated: 0,
+          extended: 0,
+        };
         byOrg.set(r.provider_org_id, d);
         const c = clocks.get(r.id);
         d.requests++;

@@ -66,13 +66,16 @@ export const DUTIES_SETTINGS_JSON_SCHEMA = z.toJSONSchema(dutiesSettingsSchema, 
  */
 export function settingsInput(input: unknown, lang: keyof Message): DutiesSettings {
   const parsed = dutiesSettingsSchema.safeParse(input);
-  const issues: { field: string; text: Message }[] = parsed.success ? [] : parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.'), text: issueText(i) }));
+  const issues: { field: string; text: Message }[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.'), text: issueText(i) }));
   if (parsed.success) {
     const first = new Map<string, number>();
     for (const [i, day] of parsed.data.calendar.entries()) {
       const j = first.get(day.date);
       if (j === undefined) first.set(day.date, i);
-      else issues.push({ field: `calendar.${i}.date`, text: { zh: `与第 ${j + 1} 项日期相同（${day.date}）`, en: `same date as item ${j + 1} (${day.date})` } });
+      else
+        issues.push({ field: `calendar.${i}.date`, text: { zh: `与第 ${j + 1} 项日期相同（${day.date}）`, en: `same date as item ${j + 1} (${day.date})` } });
     }
   }
   const [head] = issues;

@@ -12,7 +12,12 @@ import { scoresXlsx, usageXlsx } from './evaluation.xlsx.ts';
 import { overallOf, type RatingsService } from './ratings.service.ts';
 
 const errors = COMMON_ERRORS;
-const code = z.object({ code: z.string().regex(/^\d{6}-\d{6}$/).describe('资源代码') });
+const code = z.object({
+  code: z
+    .string()
+    .regex(/^\d{6}-\d{6}$/)
+    .describe('资源代码'),
+});
 const officers = { roles: ['secadmin', 'data_officer'] as const };
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -33,7 +38,10 @@ const ratingsSummary = z.object({
   means: z.object({ quality: z.number(), timeliness: z.number(), usefulness: z.number(), overall: z.number() }).nullable().describe('各项平均分（1-5）'),
   canRate: z.boolean().describe('调用者可以评价（本单位持有或曾持有该资源的共享授权）'),
   mine: ratingSchema.nullable().describe('调用者自己的评价'),
-  reviews: z.array(ratingSchema.extend({ orgName: z.string().describe('评价单位') })).nullable().describe('每条评价及意见：仅提供方的数据管理员和平台主管部门可见'),
+  reviews: z
+    .array(ratingSchema.extend({ orgName: z.string().describe('评价单位') }))
+    .nullable()
+    .describe('每条评价及意见：仅提供方的数据管理员和平台主管部门可见'),
 });
 
 const departmentScore = z.object({
@@ -41,13 +49,22 @@ const departmentScore = z.object({
   orgName: z.string(),
   requests: z.object({ judged: z.number().int(), onTime: z.number().int(), rate }).describe('共享申请按时答复'),
   objections: z.object({ judged: z.number().int(), onTime: z.number().int(), rate }).describe('数据异议按时处理'),
-  catalogue: z.object({ entries: z.number().int(), current: z.number().int(), overdue: z.number().int(), unattached: z.number().int(), rate }).describe('目录按期更新'),
+  catalogue: z
+    .object({ entries: z.number().int(), current: z.number().int(), overdue: z.number().int(), unattached: z.number().int(), rate })
+    .describe('目录按期更新'),
   ratings: z.object({ count: z.number().int(), mean: z.number().nullable(), rate }).describe('使用方评价'),
   score: z.number().nullable().describe('综合得分 0-100（计分方法见 README）'),
 });
 
-const counts = { calls: z.number().int().describe('调用次数'), rows: z.number().int().describe('数据行数'), consumers: z.number().int().describe('不同使用方单位数') };
-const range = z.object({ from: z.string().max(10).optional().describe('开始日期 YYYY-MM-DD（北京时间，默认近 30 天）'), to: z.string().max(10).optional().describe('结束日期 YYYY-MM-DD（含）') });
+const counts = {
+  calls: z.number().int().describe('调用次数'),
+  rows: z.number().int().describe('数据行数'),
+  consumers: z.number().int().describe('不同使用方单位数'),
+};
+const range = z.object({
+  from: z.string().max(10).optional().describe('开始日期 YYYY-MM-DD（北京时间，默认近 30 天）'),
+  to: z.string().max(10).optional().describe('结束日期 YYYY-MM-DD（含）'),
+});
 const usageSchema = z.object({
   from: z.string(),
   to: z.string(),
@@ -84,7 +101,12 @@ export function evaluationRoutes(deps: { ratings: RatingsService; evaluation: Ev
       '/duties/ratings/:code',
       {
         config: { access: { authenticated: true } },
-        schema: { tags: ['duties'], summary: 'Ratings of a dataset: means, your own, whether you may rate / 共享评价', params: code, response: { 200: ratingsSummary, ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Ratings of a dataset: means, your own, whether you may rate / 共享评价',
+          params: code,
+          response: { 200: ratingsSummary, ...errors },
+        },
       },
       async (request) => toSummary(await ratings.summary(callerOf(request).principal, request.params.code)),
     );

@@ -84,7 +84,10 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   return out;
 }
 
-const byCallsThenName = <T extends Counts>(name: (x: T) => string) => (a: T, b: T) => b.calls - a.calls || b.rows - a.rows || name(a).localeCompare(name(b), 'zh');
+const byCallsThenName =
+  <T extends Counts>(name: (x: T) => string) =>
+  (a: T, b: T) =>
+    b.calls - a.calls || b.rows - a.rows || name(a).localeCompare(name(b), 'zh');
 
 export function createEvaluationService(deps: EvaluationDeps) {
   const { duties, repo, upkeep, ratings, identity, audit } = deps;
@@ -100,13 +103,18 @@ export function createEvaluationService(deps: EvaluationDeps) {
   function rangeOf(input: { from?: string; to?: string }): { from: string; to: string } {
     for (const field of ['from', 'to'] as const) {
       const v = input[field];
-      if (v !== undefined && !isIsoDate(v)) throw new BadRequestError('invalid_date', { zh: `${field} 不是有效日期（YYYY-MM-DD）`, en: `${field} is not a valid date (YYYY-MM-DD)` }, { field });
+      if (v !== undefined && !isIsoDate(v))
+        throw new BadRequestError('invalid_date', { zh: `${field} 不是有效日期（YYYY-MM-DD）`, en: `${field} is not a valid date (YYYY-MM-DD)` }, { field });
     }
     const to = input.to ?? chinaDate(duties.now());
     const from = input.from ?? addDays(to, 1 - DEFAULT_USAGE_DAYS);
     if (from > to) throw new BadRequestError('invalid_range', { zh: '开始日期晚于结束日期', en: 'from is after to' }, { field: 'from' });
     if (addDays(from, MAX_USAGE_DAYS) <= to) {
-      throw new BadRequestError('range_too_long', { zh: `统计区间不能超过 ${MAX_USAGE_DAYS} 天`, en: `The range is at most ${MAX_USAGE_DAYS} days` }, { field: 'from', max: MAX_USAGE_DAYS });
+      throw new BadRequestError(
+        'range_too_long',
+        { zh: `统计区间不能超过 ${MAX_USAGE_DAYS} 天`, en: `The range is at most ${MAX_USAGE_DAYS} days` },
+        { field: 'from', max: MAX_USAGE_DAYS },
+      );
     }
     return { from, to };
   }
@@ -117,7 +125,13 @@ export function createEvaluationService(deps: EvaluationDeps) {
     /** The score of each department the caller may see, best first (departments without a score last). */
     async scores(p: Principal, at = duties.now()): Promise<{ scope: 'all' | 'own'; items: DepartmentScore[] }> {
       const scope = await scopeOf(p);
-      const [requests, objections, entries, rated, orgs] = await Promise.all([duties.departments(at), repo.objectionTimeliness(at), upkeep.entries(at), ratings.summaries(), identity.listOrgs()]);
+      const [requests, objections, entries, rated, orgs] = await Promise.all([
+        duties.departments(at),
+        repo.objectionTimeliness(at),
+        upkeep.entries(at),
+        ratings.summaries(),
+        identity.listOrgs(),
+      ]);
       const names = new Map(orgs.map((o) => [o.id, o.name]));
       const rows = new Map<string, DepartmentScore>();
       const row = (orgId: string): DepartmentScore => {
@@ -178,8 +192,17 @@ export function createEvaluationService(deps: EvaluationDeps) {
       if (grants.length === 0) return out;
       const from = new Date(Math.min(...grants.map((g) => new Date(g.created_at).getTime())));
       const to = new Date(Math.max(Date.now(), duties.now().getTime()) + 60_000);
-      const rows = await audit.usage({ actions: USAGE_ACTIONS, from, to, datasets: [...new Set(grants.map((g) => g.dataset_code))], grants: grants.map((g) => g.id) });
-      for (const [grantId, rs] of groupBy(rows.filter((r) => r.grantId && out.has(r.grantId)), (r) => r.grantId!)) {
+      const rows = await audit.usage({
+        actions: USAGE_ACTIONS,
+        from,
+        to,
+        datasets: [...new Set(grants.map((g) => g.dataset_code))],
+        grants: grants.map((g) => g.id),
+      });
+      for (const [grantId, rs] of groupBy(
+        rows.filter((r) => r.grantId && out.has(r.grantId)),
+        (r) => r.grantId!,
+      )) {
         const { calls, rows: total } = tally(rs);
         out.set(grantId, { calls, rows: total, lastUsedAt: new Date(Math.max(...rs.map((r) => r.lastAt.getTime()))) });
       }
@@ -192,7 +215,8 @@ export function createEvaluationService(deps: EvaluationDeps) {
       const { from, to } = rangeOf(input);
       const datasets = (await upkeep.entries()).map((e) => e.facts).filter((f) => 'all' in scope || f.provider_org_id === scope.orgId);
       const codes = 'all' in scope ? null : datasets.map((d) => d.code);
-      const rows = codes?.length === 0 ? [] : await audit.usage({ actions: USAGE_ACTIONS, from: chinaMidnight(from), to: chinaMidnight(addDays(to, 1)), datasets: codes });
+      const rows =
+        codes?.length === 0 ? [] : await audit.usage({ actions: USAGE_ACTIONS, from: chinaMidnight(from), to: chinaMidnight(addDays(to, 1)), datasets: codes });
       const known = new Map(datasets.map((d) => [d.code, d]));
       const counted = rows.filter((r) => known.has(r.dataset));
       const byDataset = [...groupBy(counted, (r) => r.dataset)].map(([code, rs]) => {

@@ -82,7 +82,12 @@ export async function usageXlsx(usage: Usage): Promise<Buffer> {
     { header: '使用方数', key: 'consumers', width: 10 },
   ];
   const byDataset = book.addWorksheet('按资源');
-  byDataset.columns = [{ header: '资源代码', key: 'code', width: 16 }, { header: '资源名称', key: 'name', width: 28 }, { header: '提供方', key: 'providerName', width: 24 }, ...counts];
+  byDataset.columns = [
+    { header: '资源代码', key: 'code', width: 16 },
+    { header: '资源名称', key: 'name', width: 28 },
+    { header: '提供方', key: 'providerName', width: 24 },
+    ...counts,
+  ];
   byDataset.addRows(usage.byDataset);
   const byDepartment = book.addWorksheet('按部门');
   byDepartment.columns = [{ header: '部门', key: 'orgName', width: 28 }, { header: '被使用资源数', key: 'datasets', width: 12 }, ...counts];

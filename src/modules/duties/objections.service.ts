@@ -29,7 +29,14 @@ export const MAX_CELLS = 200;
 export const MAX_ATTACHMENTS = 3;
 export const MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024;
 /** The kinds of evidence file accepted: documents and images, served back only as downloads. */
-export const ATTACHMENT_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'text/plain', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'] as const;
+export const ATTACHMENT_TYPES = [
+  'application/pdf',
+  'image/png',
+  'image/jpeg',
+  'text/plain',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+] as const;
 
 /** An evidence file as sent: its name, kind and content in base64. */
 export interface AttachmentInput {
@@ -85,19 +92,40 @@ export function createObjectionsService(deps: ObjectionsDeps) {
       const bytes = Buffer.from(f.content, 'base64');
       // Base64 that does not round-trip is not a file (Buffer.from skips what it cannot read).
       if (bytes.toString('base64').replace(/=+$/, '') !== f.content.replace(/\s/g, '').replace(/=+$/, '')) {
-        throw new BadRequestError('invalid_attachment', { zh: `附件 ${f.name} 的内容不是有效的 base64`, en: `Attachment ${f.name} is not valid base64` }, { field: `attachments.${i}.content` });
+        throw new BadRequestError(
+          'invalid_attachment',
+          { zh: `附件 ${f.name} 的内容不是有效的 base64`, en: `Attachment ${f.name} is not valid base64` },
+          { field: `attachments.${i}.content` },
+        );
       }
       if (bytes.length === 0 || bytes.length > MAX_ATTACHMENT_BYTES) {
-        throw new BadRequestError('attachment_too_large', { zh: `附件 ${f.name} 须为 1 字节至 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB`, en: `Attachment ${f.name} must be 1 byte to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB` }, { field: `attachments.${i}.content`, max: MAX_ATTACHMENT_BYTES });
+        throw new BadRequestError(
+          'attachment_too_large',
+          {
+            zh: `附件 ${f.name} 须为 1 字节至 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB`,
+            en: `Attachment ${f.name} must be 1 byte to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB`,
+          },
+          { field: `attachments.${i}.content`, max: MAX_ATTACHMENT_BYTES },
+        );
       }
-      return { name: f.name, contentType: f.contentType, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), sealed: deps.sealer.seal(bytes) };
+      return {
+        name: f.name,
+        contentType: f.contentType,
+        size: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        sealed: deps.sealer.seal(bytes),
+      };
     });
   }
 
   async function move(id: string, from: ObjectionState[], to: ObjectionState, fields: Parameters<typeof repo.transition>[3]): Promise<void> {
     if (!(await repo.transition(id, from, to, fields))) {
       const o = await repo.objection(id);
-      throw new ConflictError('invalid_state', { zh: `异议当前状态为 ${o?.state}，不能执行此操作`, en: `The objection is ${o?.state}; this action does not apply` }, { state: o?.state });
+      throw new ConflictError(
+        'invalid_state',
+        { zh: `异议当前状态为 ${o?.state}，不能执行此操作`, en: `The objection is ${o?.state}; this action does not apply` },
+        { state: o?.state },
+      );
     }
   }
 
@@ -109,7 +137,11 @@ export function createObjectionsService(deps: ObjectionsDeps) {
       const readable = new Set(access.view.filter((c) => c.mode === 'clear').map((c) => c.name));
       for (const cell of input.cells) {
         if (!readable.has(cell.column)) {
-          throw new BadRequestError('column_not_readable', { zh: `信息项 ${cell.column} 在您的授权中不是明文可读`, en: `Column ${cell.column} is not readable in clear under your grant` }, { column: cell.column, row: cell.row });
+          throw new BadRequestError(
+            'column_not_readable',
+            { zh: `信息项 ${cell.column} 在您的授权中不是明文可读`, en: `Column ${cell.column} is not readable in clear under your grant` },
+            { column: cell.column, row: cell.row },
+          );
         }
       }
       const files = decodeAttachments(input.attachments ?? []);
@@ -120,16 +152,16 @@ export function createObjectionsService(deps: ObjectionsDeps) {
       await db.transaction(async (tx) => {
         const r = dutiesRepo(tx);
         await r.insertObjection({
-        id,
-        dataset_id: d.id,
-        dataset_code: d.code,
-        dataset_name: d.name,
-        provider_org_id: d.provider_org_id,
-        raised_by: caller.principal.userId,
-        raised_org_id: caller.principal.orgId,
-        cells: input.cells,
-        evidence: input.evidence,
-        due_at: cal.dueAt(now(), s.limits.objection),
+          id,
+          dataset_id: d.id,
+          dataset_code: d.code,
+          dataset_name: d.name,
+          provider_org_id: d.provider_org_id,
+          raised_by: caller.principal.userId,
+          raised_org_id: caller.principal.orgId,
+          cells: input.cells,
+          evidence: input.evidence,
+          due_at: cal.dueAt(now(), s.limits.objection),
         });
         await r.insertAttachments(id, files);
       });
@@ -138,14 +170,21 @@ export function createObjectionsService(deps: ObjectionsDeps) {
         result: 'success',
         dataset: d.code,
         target: { type: 'objection', id },
-        details: { cells: input.cells.map((c) => ({ row: c.row, column: c.column })), grantId: access.grant.id, attachments: files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 })) },
+        details: {
+          cells: input.cells.map((c) => ({ row: c.row, column: c.column })),
+          grantId: access.grant.id,
+          attachments: files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 })),
+        },
       });
       // The notice names who objects: the organisation holding the grant the cells were read under.
       const objector = (await share.grant(caller.principal, access.grant.id).catch(() => undefined))?.consumer_name;
       await share.notify({
         kind: 'duties.objection',
         title: objector
-          ? { zh: `${objector}对「${d.name}」提出数据异议（${input.cells.length} 处），待核实`, en: `${objector} objects to ${input.cells.length} cells of “${d.name}”; to verify` }
+          ? {
+              zh: `${objector}对「${d.name}」提出数据异议（${input.cells.length} 处），待核实`,
+              en: `${objector} objects to ${input.cells.length} cells of “${d.name}”; to verify`,
+            }
           : { zh: `数据异议待核实：${d.name}（${input.cells.length} 处）`, en: `Objection to verify: ${d.name} (${input.cells.length} cells)` },
         body: { objectionId: id, dataset: d.code },
         link: link(id),
@@ -165,7 +204,13 @@ export function createObjectionsService(deps: ObjectionsDeps) {
       const f = await repo.attachment(id, seq);
       if (!f) throw new NotFoundError({ zh: '异议附件', en: 'Objection attachment' });
       const data = deps.sealer.unseal(Buffer.from(f.data));
-      await record(caller, { action: 'duties.objection_attachment', result: 'success', dataset: o.dataset_code, target: { type: 'objection', id }, details: { seq, name: f.name, sha256: f.sha256 } });
+      await record(caller, {
+        action: 'duties.objection_attachment',
+        result: 'success',
+        dataset: o.dataset_code,
+        target: { type: 'objection', id },
+        details: { seq, name: f.name, sha256: f.sha256 },
+      });
       return { name: f.name, contentType: f.content_type, data };
     },
 
@@ -173,12 +218,23 @@ export function createObjectionsService(deps: ObjectionsDeps) {
     async accept(caller: Caller, id: string, input: { note?: string; cells?: ObjectionCell[] }): Promise<ObjectionView> {
       const p = caller.principal;
       const o = await visible(p, id);
-      if (!isProvider(p, o)) throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以处理异议', en: "Only the provider's data officers answer objections" });
-      if (o.state !== 'open') throw new ConflictError('invalid_state', { zh: `异议当前状态为 ${o.state}，不能执行此操作`, en: `The objection is ${o.state}; this action does not apply` }, { state: o.state });
+      if (!isProvider(p, o))
+        throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以处理异议', en: "Only the provider's data officers answer objections" });
+      if (o.state !== 'open')
+        throw new ConflictError(
+          'invalid_state',
+          { zh: `异议当前状态为 ${o.state}，不能执行此操作`, en: `The objection is ${o.state}; this action does not apply` },
+          { state: o.state },
+        );
       // The officer may correct the objected cells with values of its own, never other cells.
       const objected = new Set(o.cells.map((c) => `${c.row}:${c.column}`));
       const stray = (input.cells ?? []).find((c) => !objected.has(`${c.row}:${c.column}`));
-      if (stray) throw new BadRequestError('cell_not_objected', { zh: `第 ${stray.row} 行的 ${stray.column} 不在该异议中`, en: `Row ${stray.row}, ${stray.column} is not part of this objection` }, { row: stray.row, column: stray.column });
+      if (stray)
+        throw new BadRequestError(
+          'cell_not_objected',
+          { zh: `第 ${stray.row} 行的 ${stray.column} 不在该异议中`, en: `Row ${stray.row}, ${stray.column} is not part of this objection` },
+          { row: stray.row, column: stray.column },
+        );
       const cells = input.cells ?? o.cells;
       const { version, changes } = await ingest.correct({
         datasetId: o.dataset_id,
@@ -187,7 +243,13 @@ export function createObjectionsService(deps: ObjectionsDeps) {
         cells: cells.map((c) => ({ row: c.row, column: c.column, value: c.proposed })),
       });
       const kept = changes.map((c) => (c.encrypted ? { ...c, before: null, after: null } : c));
-      await move(id, ['open'], 'accepted', { answer: input.note ?? null, answered_by: p.userId, answered_at: now(), correction_version: version, changes: kept });
+      await move(id, ['open'], 'accepted', {
+        answer: input.note ?? null,
+        answered_by: p.userId,
+        answered_at: now(),
+        correction_version: version,
+        changes: kept,
+      });
       await record(caller, {
         action: 'duties.objection_accept',
         result: 'success',
@@ -196,7 +258,10 @@ export function createObjectionsService(deps: ObjectionsDeps) {
         // Which cells changed, not their values: those stay in the version tables (the history), never in the log.
         details: { version, changes: changes.map((c) => ({ row: c.row, column: c.column, ...(c.encrypted ? { encrypted: true } : {}) })) },
       });
-      const title = { zh: `数据已更正：${o.dataset_name}（版本 ${version}，${changes.length} 处）`, en: `Data corrected: ${o.dataset_name} (version ${version}, ${changes.length} cells)` };
+      const title = {
+        zh: `数据已更正：${o.dataset_name}（版本 ${version}，${changes.length} 处）`,
+        en: `Data corrected: ${o.dataset_name} (version ${version}, ${changes.length} cells)`,
+      };
       const body = { objectionId: id, dataset: o.dataset_code, version, rows: [...new Set(changes.map((c) => c.row))] };
       await share.notify({ kind: 'duties.corrected', title, body, link: link(id), userIds: [o.raised_by] });
       for (const orgId of await share.grantHolders(o.dataset_id)) {
@@ -209,10 +274,23 @@ export function createObjectionsService(deps: ObjectionsDeps) {
     async reject(caller: Caller, id: string, reason: string): Promise<ObjectionView> {
       const p = caller.principal;
       const o = await visible(p, id);
-      if (!isProvider(p, o)) throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以处理异议', en: "Only the provider's data officers answer objections" });
+      if (!isProvider(p, o))
+        throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以处理异议', en: "Only the provider's data officers answer objections" });
       await move(id, ['open'], 'rejected', { answer: reason, answered_by: p.userId, answered_at: now() });
-      await record(caller, { action: 'duties.objection_reject', result: 'success', dataset: o.dataset_code, target: { type: 'objection', id }, details: { reason } });
-      await share.notify({ kind: 'duties.objection_rejected', title: { zh: `数据异议未被采纳：${o.dataset_name}`, en: `Objection rejected: ${o.dataset_name}` }, body: { objectionId: id, reason }, link: link(id), userIds: [o.raised_by] });
+      await record(caller, {
+        action: 'duties.objection_reject',
+        result: 'success',
+        dataset: o.dataset_code,
+        target: { type: 'objection', id },
+        details: { reason },
+      });
+      await share.notify({
+        kind: 'duties.objection_rejected',
+        title: { zh: `数据异议未被采纳：${o.dataset_name}`, en: `Objection rejected: ${o.dataset_name}` },
+        body: { objectionId: id, reason },
+        link: link(id),
+        userIds: [o.raised_by],
+      });
       return view(id);
     },
 
@@ -220,13 +298,24 @@ export function createObjectionsService(deps: ObjectionsDeps) {
     async escalate(caller: Caller, id: string, reason: string): Promise<ObjectionView> {
       const p = caller.principal;
       const o = await visible(p, id);
-      if (o.raised_org_id !== p.orgId) throw new ForbiddenError('not_objector', { zh: '只有提出异议的单位可以申请上级裁定', en: 'Only the objecting organisation escalates' });
+      if (o.raised_org_id !== p.orgId)
+        throw new ForbiddenError('not_objector', { zh: '只有提出异议的单位可以申请上级裁定', en: 'Only the objecting organisation escalates' });
       const overdue = o.state === 'open' && o.due_at <= now();
       if (o.state !== 'rejected' && !overdue) {
-        throw new ConflictError('not_escalable', { zh: '异议被驳回或逾期未答复后才能提请主管部门裁定', en: 'An objection is escalated once rejected or left unanswered past its deadline' }, { state: o.state });
+        throw new ConflictError(
+          'not_escalable',
+          { zh: '异议被驳回或逾期未答复后才能提请主管部门裁定', en: 'An objection is escalated once rejected or left unanswered past its deadline' },
+          { state: o.state },
+        );
       }
       await move(id, [o.state], 'escalated', { escalation_reason: reason, escalated_at: now() });
-      await record(caller, { action: 'duties.objection_escalate', result: 'success', dataset: o.dataset_code, target: { type: 'objection', id }, details: { reason, from: o.state } });
+      await record(caller, {
+        action: 'duties.objection_escalate',
+        result: 'success',
+        dataset: o.dataset_code,
+        target: { type: 'objection', id },
+        details: { reason, from: o.state },
+      });
       const s = await deps.settings();
       await share.notify({
         kind: 'duties.objection_escalated',
@@ -252,12 +341,28 @@ export function createObjectionsService(deps: ObjectionsDeps) {
         decided_at: at,
         ...(input.uphold ? { due_at: (await deps.calendar(s)).dueAt(at, s.limits.objection) } : {}),
       });
-      await record(caller, { action: 'duties.objection_decide', result: 'success', dataset: o.dataset_code, target: { type: 'objection', id }, details: { uphold: input.uphold, note: input.note } });
+      await record(caller, {
+        action: 'duties.objection_decide',
+        result: 'success',
+        dataset: o.dataset_code,
+        target: { type: 'objection', id },
+        details: { uphold: input.uphold, note: input.note },
+      });
       const title = input.uphold
-        ? { zh: `主管部门支持该数据异议，请提供方核实更正：${o.dataset_name}`, en: `The authority upholds the objection; the provider must correct: ${o.dataset_name}` }
+        ? {
+            zh: `主管部门支持该数据异议，请提供方核实更正：${o.dataset_name}`,
+            en: `The authority upholds the objection; the provider must correct: ${o.dataset_name}`,
+          }
         : { zh: `主管部门未支持该数据异议：${o.dataset_name}`, en: `The authority dismissed the objection: ${o.dataset_name}` };
       await share.notify({ kind: 'duties.objection_decided', title, body: { objectionId: id, uphold: input.uphold }, link: link(id), userIds: [o.raised_by] });
-      if (input.uphold) await share.notify({ kind: 'duties.objection_decided', title, body: { objectionId: id, uphold: true }, link: link(id), orgRole: { orgId: o.provider_org_id, role: 'data_officer' } });
+      if (input.uphold)
+        await share.notify({
+          kind: 'duties.objection_decided',
+          title,
+          body: { objectionId: id, uphold: true },
+          link: link(id),
+          orgRole: { orgId: o.provider_org_id, role: 'data_officer' },
+        });
       return view(id);
     },
 
@@ -284,9 +389,32 @@ export function createObjectionsService(deps: ObjectionsDeps) {
 
     /** Objections per dataset and provider department, by state (and open ones past their deadline). */
     async stats() {
-      const out = new Map<string, { datasetCode: string; datasetName: string; providerOrgId: string; open: number; overdue: number; accepted: number; rejected: number; escalated: number; dismissed: number }>();
+      const out = new Map<
+        string,
+        {
+          datasetCode: string;
+          datasetName: string;
+          providerOrgId: string;
+          open: number;
+          overdue: number;
+          accepted: number;
+          rejected: number;
+          escalated: number;
+          dismissed: number;
+        }
+      >();
       for (const c of await repo.objectionCounts()) {
-        const e = out.get(c.dataset_id) ?? { datasetCode: c.dataset_code, datasetName: c.dataset_name, providerOrgId: c.provider_org_id, open: 0, overdue: 0, accepted: 0, rejected: 0, escalated: 0, dismissed: 0 };
+        const e = out.get(c.dataset_id) ?? {
+          datasetCode: c.dataset_code,
+          datasetName: c.dataset_name,
+          providerOrgId: c.provider_org_id,
+          open: 0,
+          overdue: 0,
+          accepted: 0,
+          rejected: 0,
+          escalated: 0,
+          dismissed: 0,
+        };
         out.set(c.dataset_id, e);
         e[c.state] += c.n;
         if (c.overdue) e.overdue += c.n;

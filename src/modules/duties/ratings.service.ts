@@ -63,11 +63,22 @@ export function createRatingsService(deps: RatingsDeps) {
       const p = caller.principal;
       const d = await catalog.get(p, code);
       if (!(await mayRate(p, d))) {
-        throw new ForbiddenError('no_grant', { zh: '只有持有或曾持有该资源共享授权的使用方可以评价', en: 'Only a consumer whose organisation holds or held a grant on this dataset rates it' });
+        throw new ForbiddenError('no_grant', {
+          zh: '只有持有或曾持有该资源共享授权的使用方可以评价',
+          en: 'Only a consumer whose organisation holds or held a grant on this dataset rates it',
+        });
       }
       const before = await repo.rating(d.id, p.userId);
       const comment = input.comment?.trim() ? input.comment.trim() : null;
-      await repo.saveRating({ dataset_id: d.id, user_id: p.userId, org_id: p.orgId, quality: input.quality, timeliness: input.timeliness, usefulness: input.usefulness, comment });
+      await repo.saveRating({
+        dataset_id: d.id,
+        user_id: p.userId,
+        org_id: p.orgId,
+        quality: input.quality,
+        timeliness: input.timeliness,
+        usefulness: input.usefulness,
+        comment,
+      });
       const after = { ...scoresOf(input), comment };
       await events.record(
         callerEvent(caller, {

@@ -93,7 +93,14 @@ export function returnFlowRoutes(deps: { returnFlow: ReturnFlowService }): Fasti
 
     app.get(
       '/duties/return-flows',
-      { config: { access: officers }, schema: { tags: ['duties'], summary: 'Return flows of my department, or all (secadmin) / 数据回流列表', response: { 200: z.object({ items: z.array(flowSchema) }), ...errors } } },
+      {
+        config: { access: officers },
+        schema: {
+          tags: ['duties'],
+          summary: 'Return flows of my department, or all (secadmin) / 数据回流列表',
+          response: { 200: z.object({ items: z.array(flowSchema) }), ...errors },
+        },
+      },
       async (request) => ({ items: (await returnFlow.list(callerOf(request).principal)).map(toFlow) }),
     );
 
@@ -118,7 +125,13 @@ export function returnFlowRoutes(deps: { returnFlow: ReturnFlowService }): Fasti
       '/duties/return-flows/:id/approve',
       {
         config: { access: { roles: ['secadmin'] } },
-        schema: { tags: ['duties'], summary: 'Approve the column modes; the grants are made / 批准数据回流', params: id, body: z.object({ note: z.string().max(2000).optional() }), response: { 200: flowSchema, ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Approve the column modes; the grants are made / 批准数据回流',
+          params: id,
+          body: z.object({ note: z.string().max(2000).optional() }),
+          response: { 200: flowSchema, ...errors },
+        },
       },
       async (request) => toFlow(await returnFlow.approve(callerOf(request), request.params.id, request.body.note)),
     );
@@ -127,7 +140,13 @@ export function returnFlowRoutes(deps: { returnFlow: ReturnFlowService }): Fasti
       '/duties/return-flows/:id/reject',
       {
         config: { access: { roles: ['secadmin'] } },
-        schema: { tags: ['duties'], summary: 'Reject with a reason / 不批准数据回流', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: flowSchema, ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Reject with a reason / 不批准数据回流',
+          params: id,
+          body: z.object({ reason: z.string().trim().min(2).max(2000) }),
+          response: { 200: flowSchema, ...errors },
+        },
       },
       async (request) => toFlow(await returnFlow.reject(callerOf(request), request.params.id, request.body.reason)),
     );
@@ -136,14 +155,23 @@ export function returnFlowRoutes(deps: { returnFlow: ReturnFlowService }): Fasti
       '/duties/return-flows/:id/pause',
       {
         config: { access: officers },
-        schema: { tags: ['duties'], summary: 'Pause: every grant of the flow is suspended / 暂停数据回流', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: flowSchema, ...errors } },
+        schema: {
+          tags: ['duties'],
+          summary: 'Pause: every grant of the flow is suspended / 暂停数据回流',
+          params: id,
+          body: z.object({ reason: z.string().trim().min(2).max(2000) }),
+          response: { 200: flowSchema, ...errors },
+        },
       },
       async (request) => toFlow(await returnFlow.pause(callerOf(request), request.params.id, true, request.body.reason)),
     );
 
     app.post(
       '/duties/return-flows/:id/resume',
-      { config: { access: officers }, schema: { tags: ['duties'], summary: 'Resume a paused flow / 恢复数据回流', params: id, response: { 200: flowSchema, ...errors } } },
+      {
+        config: { access: officers },
+        schema: { tags: ['duties'], summary: 'Resume a paused flow / 恢复数据回流', params: id, response: { 200: flowSchema, ...errors } },
+      },
       async (request) => toFlow(await returnFlow.pause(callerOf(request), request.params.id, false)),
     );
   };

@@ -72,8 +72,17 @@ export interface Delivery {
 /** The organisations a flow of `provider` goes back to: government organisations strictly below its region. */
 function below(provider: Org, orgs: Org[]): Org[] {
   const inside = (code: string) =>
-    provider.region_code.endsWith('0000') ? code.startsWith(provider.region_code.slice(0, 2)) : (divisionsWithin(provider.region_code)?.codes.includes(code) ?? false);
-  return orgs.filter((o) => o.id !== provider.id && o.type !== 'enterprise' && o.region_code !== provider.region_code && inside(o.region_code) && divisionsWithin(o.region_code) !== null);
+    provider.region_code.endsWith('0000')
+      ? code.startsWith(provider.region_code.slice(0, 2))
+      : (divisionsWithin(provider.region_code)?.codes.includes(code) ?? false);
+  return orgs.filter(
+    (o) =>
+      o.id !== provider.id &&
+      o.type !== 'enterprise' &&
+      o.region_code !== provider.region_code &&
+      inside(o.region_code) &&
+      divisionsWithin(o.region_code) !== null,
+  );
 }
 
 /** The row filter of an organisation's return-flow grant: its region and every division below it. */
@@ -98,7 +107,11 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
   }
 
   function invalidState(f: ReturnFlowRow) {
-    return new ConflictError('invalid_state', { zh: `数据回流当前状态为 ${f.state}，不能执行此操作`, en: `The return flow is ${f.state}; this action does not apply` }, { state: f.state });
+    return new ConflictError(
+      'invalid_state',
+      { zh: `数据回流当前状态为 ${f.state}，不能执行此操作`, en: `The return flow is ${f.state}; this action does not apply` },
+      { state: f.state },
+    );
   }
 
   /** Makes the missing grants of one active flow; returns the organisations that received one. */
@@ -146,15 +159,26 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
     async propose(caller: Caller, input: ReturnFlowInput): Promise<ReturnFlowRow> {
       const p = caller.principal;
       const d = await catalog.getOwned(p, input.dataset);
-      if (d.resource_kind !== 'table') throw new BadRequestError('not_a_table', { zh: '只有数据表可以回流', en: 'Only tables flow back' }, { field: 'dataset' });
-      if (d.share_type === 'none') throw new ForbiddenError('not_shareable', { zh: '该数据资源为不予共享，不能回流', en: 'This dataset is not shared (不予共享) and cannot flow back' });
+      if (d.resource_kind !== 'table')
+        throw new BadRequestError('not_a_table', { zh: '只有数据表可以回流', en: 'Only tables flow back' }, { field: 'dataset' });
+      if (d.share_type === 'none')
+        throw new ForbiddenError('not_shareable', { zh: '该数据资源为不予共享，不能回流', en: 'This dataset is not shared (不予共享) and cannot flow back' });
       if (d.status !== 'published') throw new ConflictError('not_published', { zh: '数据资源尚未发布', en: 'The dataset is not published' });
-      const { columns, impactAssessment } = await share.columnsWithoutRequest(d.id, { columns: input.columns, ...(input.impactAssessment !== undefined ? { impactAssessment: input.impactAssessment } : {}) });
-      // The region column must be filterable as a grant's row filter is (checked with a sample region, 朝阳市).
-      await share.checkGrantFilter(d.id, regionFilter({ region_column: input.regionColumn, region_kind: input.regionKind }, '211300')!).catch((error: unknown) => {
-        if (!(error instanceof BadRequestError)) throw error;
-        throw new BadRequestError(error.code, { zh: `区划列 regionColumn 无效：${error.text.zh}`, en: `Invalid region column (regionColumn): ${error.text.en}` }, { field: 'regionColumn' });
+      const { columns, impactAssessment } = await share.columnsWithoutRequest(d.id, {
+        columns: input.columns,
+        ...(input.impactAssessment !== undefined ? { impactAssessment: input.impactAssessment } : {}),
       });
+      // The region column must be filterable as a grant's row filter is (checked with a sample region, 朝阳市).
+      await share
+        .checkGrantFilter(d.id, regionFilter({ region_column: input.regionColumn, region_kind: input.regionKind }, '211300')!)
+        .catch((error: unknown) => {
+          if (!(error instanceof BadRequestError)) throw error;
+          throw new BadRequestError(
+            error.code,
+            { zh: `区划列 regionColumn 无效：${error.text.zh}`, en: `Invalid region column (regionColumn): ${error.text.en}` },
+            { field: 'regionColumn' },
+          );
+        });
       const id = await repo.proposeFlow({
         id: randomUUID(),
         dataset_id: d.id,
@@ -166,8 +190,18 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
         purpose: input.purpose?.trim() || '数据回流：支撑市县履职',
         proposed_by: p.userId,
       });
-      if (!id) throw new ConflictError('already_approved', { zh: '该数据资源的回流已批准，信息项方式不再更改', en: 'The return flow of this dataset is approved; its column modes are fixed' });
-      await record(caller, { action: 'duties.return_flow_propose', result: 'success', dataset: d.code, target: { type: 'return_flow', id }, details: { regionColumn: input.regionColumn, regionKind: input.regionKind, columns } });
+      if (!id)
+        throw new ConflictError('already_approved', {
+          zh: '该数据资源的回流已批准，信息项方式不再更改',
+          en: 'The return flow of this dataset is approved; its column modes are fixed',
+        });
+      await record(caller, {
+        action: 'duties.return_flow_propose',
+        result: 'success',
+        dataset: d.code,
+        target: { type: 'return_flow', id },
+        details: { regionColumn: input.regionColumn, regionKind: input.regionKind, columns },
+      });
       await share.notify({
         kind: 'duties.return_flow_review',
         title: { zh: `待审批的数据回流：${d.name}`, en: `Return flow awaiting approval: ${d.name}` },
@@ -186,7 +220,13 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
     async approve(caller: Caller, id: string, note?: string): Promise<ReturnFlowRow> {
       const f = await visible(caller.principal, id);
       if (!(await repo.moveFlow(id, ['proposed'], 'active', caller.principal.userId, note ?? null))) throw invalidState(f);
-      await record(caller, { action: 'duties.return_flow_approve', result: 'success', dataset: f.dataset_code, target: { type: 'return_flow', id }, details: { columns: f.columns, note: note ?? null } });
+      await record(caller, {
+        action: 'duties.return_flow_approve',
+        result: 'success',
+        dataset: f.dataset_code,
+        target: { type: 'return_flow', id },
+        details: { columns: f.columns, note: note ?? null },
+      });
       const made = await service.sync(id);
       await share.notify({
         kind: 'duties.return_flow_active',
@@ -201,7 +241,13 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
     async reject(caller: Caller, id: string, reason: string): Promise<ReturnFlowRow> {
       const f = await visible(caller.principal, id);
       if (!(await repo.moveFlow(id, ['proposed'], 'rejected', caller.principal.userId, reason))) throw invalidState(f);
-      await record(caller, { action: 'duties.return_flow_reject', result: 'success', dataset: f.dataset_code, target: { type: 'return_flow', id }, details: { reason } });
+      await record(caller, {
+        action: 'duties.return_flow_reject',
+        result: 'success',
+        dataset: f.dataset_code,
+        target: { type: 'return_flow', id },
+        details: { reason },
+      });
       await share.notify({
         kind: 'duties.return_flow_rejected',
         title: { zh: `数据回流未获批准：${f.dataset_name}`, en: `Return flow rejected: ${f.dataset_name}` },
@@ -216,15 +262,25 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
     async pause(caller: Caller, id: string, pause: boolean, reason?: string): Promise<ReturnFlowRow> {
       const p = caller.principal;
       const f = await visible(p, id);
-      const moved = pause ? await repo.moveFlow(id, ['active'], 'paused', p.userId, reason ?? null) : await repo.moveFlow(id, ['paused'], 'active', p.userId, null);
+      const moved = pause
+        ? await repo.moveFlow(id, ['active'], 'paused', p.userId, reason ?? null)
+        : await repo.moveFlow(id, ['paused'], 'active', p.userId, null);
       if (!moved) throw invalidState(f);
       const grants = await share.suspendReturnFlow(id, pause);
-      await record(caller, { action: pause ? 'duties.return_flow_pause' : 'duties.return_flow_resume', result: 'success', dataset: f.dataset_code, target: { type: 'return_flow', id }, details: { grants, reason: reason ?? null } });
+      await record(caller, {
+        action: pause ? 'duties.return_flow_pause' : 'duties.return_flow_resume',
+        result: 'success',
+        dataset: f.dataset_code,
+        target: { type: 'return_flow', id },
+        details: { grants, reason: reason ?? null },
+      });
       if (!pause) await service.sync(id);
       for (const g of await share.returnFlowGrants(id)) {
         await share.notify({
           kind: pause ? 'duties.return_flow_paused' : 'duties.return_flow_resumed',
-          title: pause ? { zh: `数据回流已暂停：${f.dataset_name}`, en: `Return flow paused: ${f.dataset_name}` } : { zh: `数据回流已恢复：${f.dataset_name}`, en: `Return flow resumed: ${f.dataset_name}` },
+          title: pause
+            ? { zh: `数据回流已暂停：${f.dataset_name}`, en: `Return flow paused: ${f.dataset_name}` }
+            : { zh: `数据回流已恢复：${f.dataset_name}`, en: `Return flow resumed: ${f.dataset_name}` },
           body: { returnFlowId: id, grantId: g.id, dataset: f.dataset_code, reason: reason ?? null },
           link: `/datasets/${f.dataset_code}`,
           orgRole: { orgId: g.consumer_org_id, role: 'consumer' },
@@ -254,7 +310,11 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
       for (const s of history.summary) {
         if (!s.actorOrgId) continue;
         const r = reads.get(s.actorOrgId) ?? { responses: 0, rows: 0, last: null };
-        reads.set(s.actorOrgId, { responses: r.responses + Number(s.responses), rows: r.rows + Number(s.rows), last: !r.last || s.lastTime > r.last ? s.lastTime : r.last });
+        reads.set(s.actorOrgId, {
+          responses: r.responses + Number(s.responses),
+          rows: r.rows + Number(s.rows),
+          last: !r.last || s.lastTime > r.last ? s.lastTime : r.last,
+        });
       }
       const targets = provider ? below(provider, orgs) : [];
       for (const g of grants.values()) if (!targets.some((o) => o.id === g.consumer_org_id)) targets.push(...orgs.filter((o) => o.id === g.consumer_org_id));
@@ -273,7 +333,15 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
           cityName: regionName(cityCode),
           grantId: g?.id ?? null,
           grantedAt: g?.created_at ?? null,
-          grantState: !g ? 'missing' : g.state === 'revoked' ? 'revoked' : grantExpired(g.expires_at, now) ? 'expired' : g.suspended_at ? 'suspended' : 'active',
+          grantState: !g
+            ? 'missing'
+            : g.state === 'revoked'
+              ? 'revoked'
+              : grantExpired(g.expires_at, now)
+                ? 'expired'
+                : g.suspended_at
+                  ? 'suspended'
+                  : 'active',
           rowFilter: g?.row_filter ? filterText(g.row_filter) : null,
           responses: g ? (r?.responses ?? 0) : 0,
           rows: g ? (r?.rows ?? 0) : 0,

@@ -14,7 +14,15 @@ import type { TelemetryService } from '../telemetry/telemetry.service.ts';
 import { dutiesRepo } from './duties.repo.ts';
 import { judgeUpkeep, reminderPeriod } from './upkeep.ts';
 
-const CYCLE_EN = { realtime: 'real time', daily: 'daily', weekly: 'weekly', monthly: 'monthly', quarterly: 'quarterly', yearly: 'yearly', irregular: 'irregular' } as const;
+const CYCLE_EN = {
+  realtime: 'real time',
+  daily: 'daily',
+  weekly: 'weekly',
+  monthly: 'monthly',
+  quarterly: 'quarterly',
+  yearly: 'yearly',
+  irregular: 'irregular',
+} as const;
 
 export interface UpkeepDeps {
   db: Db;
@@ -59,10 +67,19 @@ export function createUpkeepService(deps: UpkeepDeps) {
         if (!(await repo.claimUpkeepReminder(d.id, reminderPeriod(at, d.update_cycle), upkeep.dueAt, at))) continue;
         reminded.push(d.code);
         const details = { cycle: d.update_cycle, dueAt: upkeep.dueAt, lastUpdatedAt: upkeep.lastUpdatedAt, providerOrgId: d.provider_org_id };
-        await events.record({ action: 'duties.upkeep_reminder', result: 'success', dataset: d.code, target: { type: 'dataset', id: d.id, label: d.name }, details });
+        await events.record({
+          action: 'duties.upkeep_reminder',
+          result: 'success',
+          dataset: d.code,
+          target: { type: 'dataset', id: d.id, label: d.name },
+          details,
+        });
         await share.notify({
           kind: 'duties.upkeep_overdue',
-          title: { zh: `目录资源逾期未更新（更新周期：${CYCLE_LABELS[d.update_cycle]}）：${d.name}`, en: `Catalogue entry not updated on time (${CYCLE_EN[d.update_cycle]}): ${d.name}` },
+          title: {
+            zh: `目录资源逾期未更新（更新周期：${CYCLE_LABELS[d.update_cycle]}）：${d.name}`,
+            en: `Catalogue entry not updated on time (${CYCLE_EN[d.update_cycle]}): ${d.name}`,
+          },
           body: { dataset: d.code, ...details },
           link: `/catalog/${d.code}`,
           orgRole: { orgId: d.provider_org_id, role: 'data_officer' },

@@ -53,21 +53,35 @@ describe('update cycles in natural periods of China time', () => {
 
   it('judges an entry: attached, current until its due time, overdue after; untracked when not judged', () => {
     const e = entry();
-    expect(judgeUpkeep(e, undefined, cn('2026-02-28T23:59:59'))).toEqual({ attached: true, state: 'current', lastUpdatedAt: e.last_version_at, dueAt: cn('2026-03-01T00:00:00') });
+    expect(judgeUpkeep(e, undefined, cn('2026-02-28T23:59:59'))).toEqual({
+      attached: true,
+      state: 'current',
+      lastUpdatedAt: e.last_version_at,
+      dueAt: cn('2026-03-01T00:00:00'),
+    });
     expect(judgeUpkeep(e, undefined, cn('2026-03-01T00:00:00')).state).toBe('overdue');
     // No version: not attached, whatever the cycle or status.
-    expect(judgeUpkeep(entry({ last_version_at: null }), undefined, cn('2026-01-20T00:00:00'))).toMatchObject({ attached: false, state: 'unattached', dueAt: null });
+    expect(judgeUpkeep(entry({ last_version_at: null }), undefined, cn('2026-01-20T00:00:00'))).toMatchObject({
+      attached: false,
+      state: 'unattached',
+      dueAt: null,
+    });
     expect(judgeUpkeep(entry({ status: 'draft', last_version_at: null }), undefined, cn('2026-01-20T00:00:00')).state).toBe('unattached');
     // Drafts, 不定期 entries and interfaces are not judged against a cycle.
     expect(judgeUpkeep(entry({ status: 'draft' }), undefined, cn('2027-01-01T00:00:00')).state).toBe('untracked');
     expect(judgeUpkeep(entry({ update_cycle: 'irregular' }), undefined, cn('2027-01-01T00:00:00')).state).toBe('untracked');
-    expect(judgeUpkeep(entry({ resource_kind: 'service', last_version_at: null }), undefined, cn('2027-01-01T00:00:00'))).toMatchObject({ attached: true, state: 'untracked' });
+    expect(judgeUpkeep(entry({ resource_kind: 'service', last_version_at: null }), undefined, cn('2027-01-01T00:00:00'))).toMatchObject({
+      attached: true,
+      state: 'untracked',
+    });
     // A telemetry set is judged by its newest sample; without any, from its publication.
     const set = entry({ resource_kind: 'telemetry', update_cycle: 'realtime', last_version_at: null });
     expect(judgeUpkeep(set, cn('2026-03-04T09:00:00'), cn('2026-03-04T09:59:00')).state).toBe('current');
     expect(judgeUpkeep(set, cn('2026-03-04T09:00:00'), cn('2026-03-04T10:00:00')).state).toBe('overdue');
     expect(judgeUpkeep(set, undefined, cn('2026-01-10T00:30:00'))).toMatchObject({ state: 'current', lastUpdatedAt: null, dueAt: cn('2026-01-10T01:00:00') });
-    expect(judgeUpkeep(entry({ resource_kind: 'telemetry', column_count: 0, last_version_at: null }), undefined, cn('2026-01-10T00:30:00')).state).toBe('unattached');
+    expect(judgeUpkeep(entry({ resource_kind: 'telemetry', column_count: 0, last_version_at: null }), undefined, cn('2026-01-10T00:30:00')).state).toBe(
+      'unattached',
+    );
   });
 });
 

@@ -91,7 +91,8 @@ export function judgeUpkeep(f: UpkeepFactsRow, lastSample: Date | undefined, now
   const attached = table ? f.last_version_at !== null : f.column_count > 0;
   const lastUpdatedAt = table ? f.last_version_at : f.resource_kind === 'telemetry' ? (lastSample ?? null) : null;
   if (!attached) return { attached, state: 'unattached', lastUpdatedAt, dueAt: null };
-  if (f.status !== 'published' || f.resource_kind === 'service' || f.update_cycle === 'irregular') return { attached, state: 'untracked', lastUpdatedAt, dueAt: null };
+  if (f.status !== 'published' || f.resource_kind === 'service' || f.update_cycle === 'irregular')
+    return { attached, state: 'untracked', lastUpdatedAt, dueAt: null };
   const dueAt = dueAfter(lastUpdatedAt ? new Date(lastUpdatedAt) : publishedAt(f), f.update_cycle)!;
   return { attached, state: now >= dueAt ? 'overdue' : 'current', lastUpdatedAt, dueAt };
 }

@@ -10,6 +10,9 @@ export function egressRepo(db: Queryable) {
       return value?.networks ?? [];
     },
     setNetworks: (networks: string[]) =>
-      db.query(`INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`, [SETTINGS_KEY, JSON.stringify({ networks })]),
+      db.query(
+        `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+        [SETTINGS_KEY, JSON.stringify({ networks })],
+      ),
   };
 }

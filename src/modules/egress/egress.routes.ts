@@ -16,7 +16,10 @@ export function egressRoutes(deps: { egress: EgressService }): FastifyPluginAsyn
   return async (app) => {
     app.get(
       '/egress/allow',
-      { config: { access: secadmin }, schema: { tags: ['egress'], summary: 'Networks upstreams may point at / 上游地址白名单', response: { 200: settings, ...errors } } },
+      {
+        config: { access: secadmin },
+        schema: { tags: ['egress'], summary: 'Networks upstreams may point at / 上游地址白名单', response: { 200: settings, ...errors } },
+      },
       async () => egress.settings(),
     );
     app.put(

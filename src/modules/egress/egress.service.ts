@@ -108,7 +108,11 @@ export function createEgressService(deps: {
      * socket connects to the address that was checked.
      */
     lookupFor(field: string, port: number): net.LookupFunction {
-      return ((hostname: string, options: { all?: boolean }, callback: (error: Error | null, address: string | { address: string; family: number }[], family?: number) => void) => {
+      return ((
+        hostname: string,
+        options: { all?: boolean },
+        callback: (error: Error | null, address: string | { address: string; family: number }[], family?: number) => void,
+      ) => {
         service.resolve(field, hostname, port).then(
           (found) => (options.all ? callback(null, found) : callback(null, found[0]!.address, found[0]!.family)),
           (error: Error) => callback(error, ''),
@@ -132,13 +136,20 @@ export function createEgressService(deps: {
       const clean: string[] = [];
       for (const [i, n] of networks.entries()) {
         const p = parseCidr(n);
-        if (!p) throw new BadRequestError('invalid_network', { zh: `networks[${i}] 不是有效的网段（CIDR，如 10.20.0.0/16）`, en: `networks[${i}] is not a valid network (CIDR, e.g. 10.20.0.0/16)` }, { field: `networks[${i}]` });
+        if (!p)
+          throw new BadRequestError(
+            'invalid_network',
+            { zh: `networks[${i}] 不是有效的网段（CIDR，如 10.20.0.0/16）`, en: `networks[${i}] is not a valid network (CIDR, e.g. 10.20.0.0/16)` },
+            { field: `networks[${i}]` },
+          );
         clean.push(`${p.network}/${p.prefix}`);
       }
       const before = await repo.networks();
       await repo.setNetworks(clean);
       generation++;
-      await deps.events.record(callerEvent(caller, { action: 'egress.allow', result: 'success', target: { type: 'settings', id: 'egress.allow' }, details: { before, after: clean } }));
+      await deps.events.record(
+        callerEvent(caller, { action: 'egress.allow', result: 'success', target: { type: 'settings', id: 'egress.allow' }, details: { before, after: clean } }),
+      );
       return service.settings();
     },
   };
@@ -146,4 +157,3 @@ export function createEgressService(deps: {
 }
 
 export type EgressService = ReturnType<typeof createEgressService>;
-

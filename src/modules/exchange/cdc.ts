@@ -31,7 +31,10 @@ interface Session {
   done: Promise<void>;
 }
 
-export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs: Pick<Jobs, 'begin' | 'staleSeconds' | 'failAbandoned'>; onError: (error: unknown) => void }, options: CdcOptions = {}) {
+export function createCdcWorker(
+  deps: { db: Db; exchange: ExchangeService; jobs: Pick<Jobs, 'begin' | 'staleSeconds' | 'failAbandoned'>; onError: (error: unknown) => void },
+  options: CdcOptions = {},
+) {
   const { db, exchange, jobs, onError } = deps;
   const repo = exchange.repo;
   const pollMs = options.pollMs ?? 2_000;
@@ -170,7 +173,11 @@ export function createCdcWorker(deps: { db: Db; exchange: ExchangeService; jobs:
         continue;
       }
       // The previous holder died without ending its job: it ends here, as abandoned.
-      if (claimed.previous) await jobs.failAbandoned(db, claimed.previous, { code: 'interrupted', message: { zh: '变更同步进程已退出，已由其他进程接管', en: 'The process streaming the changes stopped; another process took over' } });
+      if (claimed.previous)
+        await jobs.failAbandoned(db, claimed.previous, {
+          code: 'interrupted',
+          message: { zh: '变更同步进程已退出，已由其他进程接管', en: 'The process streaming the changes stopped; another process took over' },
+        });
       try {
         sessions.set(b.id, await run(claimed, job));
       } catch (error) {

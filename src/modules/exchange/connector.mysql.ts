@@ -2,14 +2,37 @@
 import net from 'node:net';
 import type mysql from 'mysql2';
 import { loadMysql } from '../../heavy.ts';
-import { insertBatches, mapSourceError, targetColumnMissing, type Connector, type RowRange, type Snapshot, type SourceSettings, type TableRef, type TargetColumn, type TargetValue, type TargetWrite } from './connector.ts';
+import {
+  insertBatches,
+  mapSourceError,
+  targetColumnMissing,
+  type Connector,
+  type RowRange,
+  type Snapshot,
+  type SourceSettings,
+  type TableRef,
+  type TargetColumn,
+  type TargetValue,
+  type TargetWrite,
+} from './connector.ts';
 
 /** A MySQL identifier, quoted (names were checked against the catalogue listing first). */
 const q = (name: string) => `\`${name.replaceAll('`', '``')}\``;
 const qt = (t: TableRef) => `${q(t.schema)}.${q(t.table)}`;
 
 /** Grants that read or watch but change nothing. */
-const READ_ONLY = new Set(['SELECT', 'USAGE', 'SHOW VIEW', 'SHOW DATABASES', 'PROCESS', 'REPLICATION CLIENT', 'REPLICATION SLAVE', 'BINLOG MONITOR', 'SLAVE MONITOR', 'REPLICA MONITOR']);
+const READ_ONLY = new Set([
+  'SELECT',
+  'USAGE',
+  'SHOW VIEW',
+  'SHOW DATABASES',
+  'PROCESS',
+  'REPLICATION CLIENT',
+  'REPLICATION SLAVE',
+  'BINLOG MONITOR',
+  'SLAVE MONITOR',
+  'REPLICA MONITOR',
+]);
 
 const mapError = (error: unknown, settings: SourceSettings) => mapSourceError(error, settings, ['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR']);
 
@@ -17,7 +40,14 @@ const mapError = (error: unknown, settings: SourceSettings) => mapSourceError(er
  * Column types of a table pdx creates at a target. Timestamps stay text: MySQL's DATETIME has no zone
  * and pdx serves them with one.
  */
-const TARGET_TYPES: Record<TargetColumn['type'], string> = { text: 'LONGTEXT', integer: 'BIGINT', decimal: 'DECIMAL(65,20)', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'VARCHAR(40)' };
+const TARGET_TYPES: Record<TargetColumn['type'], string> = {
+  text: 'LONGTEXT',
+  integer: 'BIGINT',
+  decimal: 'DECIMAL(65,20)',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'VARCHAR(40)',
+};
 
 export function mysqlConnector(settings: SourceSettings): Connector {
   const connections = new Set<mysql.Connection>();
@@ -31,7 +61,9 @@ export function mysqlConnector(settings: SourceSettings): Connector {
       database: settings.database,
       user: settings.user,
       password: settings.password,
-      ...(settings.tls === 'off' ? {} : { ssl: settings.tls === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...(settings.ca ? { ca: settings.ca } : {}) } }),
+      ...(settings.tls === 'off'
+        ? {}
+        : { ssl: settings.tls === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...(settings.ca ? { ca: settings.ca } : {}) } }),
       connectTimeout: 15_000,
       timezone: '+08:00',
       // Every value as text, as the server prints it.
@@ -50,7 +82,10 @@ export function mysqlConnector(settings: SourceSettings): Connector {
 
   async function release(connection: mysql.Connection) {
     connections.delete(connection);
-    await connection.promise().end().catch(() => connection.destroy());
+    await connection
+      .promise()
+      .end()
+      .catch(() => connection.destroy());
   }
 
   async function query<T>(connection: mysql.Connection, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -80,7 +115,17 @@ export function mysqlConnector(settings: SourceSettings): Connector {
         const privileges = grants.map((g) => Object.values(g)[0]!.replace(/\s+IDENTIFIED\s+(BY|VIA|WITH)\b.*$/i, ''));
         const canWrite = privileges.some((line) => {
           const granted = /^GRANT\s+(.+?)\s+ON\s/i.exec(line)?.[1] ?? '';
-          return granted.split(',').some((p) => !READ_ONLY.has(p.trim().replace(/\s*\(.*\)$/, '').toUpperCase())) || /WITH GRANT OPTION/i.test(line);
+          return (
+            granted.split(',').some(
+              (p) =>
+                !READ_ONLY.has(
+                  p
+                    .trim()
+                    .replace(/\s*\(.*\)$/, '')
+                    .toUpperCase(),
+                ),
+            ) || /WITH GRANT OPTION/i.test(line)
+          );
         });
         return { version: version!.v, privileges, canWrite };
       }),
@@ -131,7 +176,9 @@ export function mysqlConnector(settings: SourceSettings): Connector {
           const where = range ? ` WHERE ${range.after === null ? '' : `${q(range.cursor)} > ? AND `}${q(range.cursor)} <= ? ORDER BY ${q(range.cursor)}` : '';
           const params = range ? (range.after === null ? [range.upTo] : [range.after, range.upTo]) : [];
           // Streamed: the server sends rows as they are read, paused when this side falls behind.
-          const stream = c.query({ sql: `SELECT ${columns.map(q).join(', ')} FROM ${qt(table)}${where}`, rowsAsArray: true }, params).stream({ highWaterMark: 1000 });
+          const stream = c
+            .query({ sql: `SELECT ${columns.map(q).join(', ')} FROM ${qt(table)}${where}`, rowsAsArray: true }, params)
+            .stream({ highWaterMark: 1000 });
           let done = false;
           try {
             for await (const row of stream) yield row as (string | null)[];
@@ -161,10 +208,20 @@ export function mysqlConnector(settings: SourceSettings): Connector {
         const found = await query(c, 'SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?', [table.schema, table.table]);
         if (found.length === 0) {
           // MySQL commits DDL at once: the table is made before the delivery's transaction (empty).
-          await query(c, `CREATE TABLE ${qt(table)} (${columns.map((col) => `${q(col.name)} ${TARGET_TYPES[col.type]}`).join(', ')}) ENGINE=InnoDB DEFAULT CHARSET utf8mb4`);
+          await query(
+            c,
+            `CREATE TABLE ${qt(table)} (${columns.map((col) => `${q(col.name)} ${TARGET_TYPES[col.type]}`).join(', ')}) ENGINE=InnoDB DEFAULT CHARSET utf8mb4`,
+          );
           created = true;
         } else {
-          const names = new Set((await query<{ name: string }>(c, 'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?', [table.schema, table.table])).map((r) => r.name));
+          const names = new Set(
+            (
+              await query<{ name: string }>(c, 'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?', [
+                table.schema,
+                table.table,
+              ])
+            ).map((r) => r.name),
+          );
           const missing = columns.find((col) => !names.has(col.name));
           if (missing) throw targetColumnMissing(table, missing.name);
         }

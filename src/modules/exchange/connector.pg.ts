@@ -4,7 +4,23 @@ import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import type { Pgoutput } from 'pg-logical-replication';
 import { BadRequestError } from '../../errors.ts';
-import { FETCH_ROWS, insertBatches, mapSourceError, targetColumnMissing, type ChangeStream, type Connector, type Replication, type RowChange, type RowRange, type Snapshot, type SourceSettings, type TableRef, type TargetColumn, type TargetValue, type TargetWrite } from './connector.ts';
+import {
+  FETCH_ROWS,
+  insertBatches,
+  mapSourceError,
+  targetColumnMissing,
+  type ChangeStream,
+  type Connector,
+  type Replication,
+  type RowChange,
+  type RowRange,
+  type Snapshot,
+  type SourceSettings,
+  type TableRef,
+  type TargetColumn,
+  type TargetValue,
+  type TargetWrite,
+} from './connector.ts';
 
 const TIMESTAMPTZ = 1184;
 const BOOL = 16;
@@ -25,7 +41,14 @@ const textTypes = {
 const mapError = (error: unknown, settings: SourceSettings) => mapSourceError(error, settings, ['28P01', '28000']);
 
 /** Column types of a table pdx creates at a target. */
-const TARGET_TYPES: Record<TargetColumn['type'], string> = { text: 'text', integer: 'bigint', decimal: 'numeric', boolean: 'boolean', date: 'date', timestamp: 'timestamptz' };
+const TARGET_TYPES: Record<TargetColumn['type'], string> = {
+  text: 'text',
+  integer: 'bigint',
+  decimal: 'numeric',
+  boolean: 'boolean',
+  date: 'date',
+  timestamp: 'timestamptz',
+};
 
 /** A change's values as text (as the snapshot reads them); `undefined` stays (a value not sent). */
 function textValues(tuple: Record<string, unknown> | null): Record<string, string | null | undefined> {
@@ -48,7 +71,16 @@ export function postgresConnector(settings: SourceSettings): Connector {
     database: settings.database,
     user: settings.user,
     password: settings.password,
-    ssl: settings.tls === 'off' ? false : settings.tls === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...(settings.ca ? { ca: settings.ca } : {}), ...(settings.servername && !net.isIP(settings.servername) ? { servername: settings.servername } : {}) },
+    ssl:
+      settings.tls === 'off'
+        ? false
+        : settings.tls === 'require'
+          ? { rejectUnauthorized: false }
+          : {
+              rejectUnauthorized: true,
+              ...(settings.ca ? { ca: settings.ca } : {}),
+              ...(settings.servername && !net.isIP(settings.servername) ? { servername: settings.servername } : {}),
+            },
     connectionTimeoutMillis: 15_000,
     application_name: 'pdx-exchange',
   });
@@ -86,7 +118,14 @@ export function postgresConnector(settings: SourceSettings): Connector {
   const replication: Replication = {
     prepare: (table, slot, publication) =>
       once(async (client) => {
-        const { rows } = await client.query<{ replication: string; super: string; owner: string; db_create: string; existing: string | null; wal_level: string }>(
+        const { rows } = await client.query<{
+          replication: string;
+          super: string;
+          owner: string;
+          db_create: string;
+          existing: string | null;
+          wal_level: string;
+        }>(
           `SELECT r.rolreplication AS replication, r.rolsuper AS super, pg_has_role(c.relowner, 'USAGE') AS owner,
                   has_database_privilege(current_database(), 'CREATE') AS db_create, current_setting('wal_level') AS wal_level,
                   (SELECT pubname FROM pg_publication_tables p WHERE p.schemaname = $1 AND p.tablename = $2 ORDER BY pubname = $3 DESC, pubname LIMIT 1) AS existing
@@ -95,15 +134,32 @@ export function postgresConnector(settings: SourceSettings): Connector {
           [table.schema, table.table, publication],
         );
         // Booleans arrive as text (textTypes).
-        const r = { ...rows[0]!, replication: rows[0]!.replication === 'true', super: rows[0]!.super === 'true', owner: rows[0]!.owner === 'true', db_create: rows[0]!.db_create === 'true' };
+        const r = {
+          ...rows[0]!,
+          replication: rows[0]!.replication === 'true',
+          super: rows[0]!.super === 'true',
+          owner: rows[0]!.owner === 'true',
+          db_create: rows[0]!.db_create === 'true',
+        };
         if (r.wal_level !== 'logical') {
-          throw new BadRequestError('cdc_wal_level', { zh: `数据源未开启逻辑复制（wal_level 为 ${r.wal_level}，须为 logical）`, en: `The source does not allow logical replication (wal_level is ${r.wal_level}; it must be logical)` });
+          throw new BadRequestError('cdc_wal_level', {
+            zh: `数据源未开启逻辑复制（wal_level 为 ${r.wal_level}，须为 logical）`,
+            en: `The source does not allow logical replication (wal_level is ${r.wal_level}; it must be logical)`,
+          });
         }
-        if (!r.replication && !r.super) throw privilegeError({ zh: '用户具有 REPLICATION 属性（ALTER ROLE … REPLICATION）', en: 'a user with the REPLICATION attribute (ALTER ROLE … REPLICATION)' }, table);
+        if (!r.replication && !r.super)
+          throw privilegeError(
+            { zh: '用户具有 REPLICATION 属性（ALTER ROLE … REPLICATION）', en: 'a user with the REPLICATION attribute (ALTER ROLE … REPLICATION)' },
+            table,
+          );
         let created = false;
         let name = r.existing;
         if (!name) {
-          if (!(r.owner && r.db_create) && !r.super) throw privilegeError({ zh: '数据库的 CREATE 权限和该表的所有权（以创建发布）', en: 'CREATE on the database and ownership of the table (to create the publication)' }, table);
+          if (!(r.owner && r.db_create) && !r.super)
+            throw privilegeError(
+              { zh: '数据库的 CREATE 权限和该表的所有权（以创建发布）', en: 'CREATE on the database and ownership of the table (to create the publication)' },
+              table,
+            );
           await client.query(`CREATE PUBLICATION ${q(publication)} FOR TABLE ${qt(table)}`);
           created = true;
           name = publication;
@@ -232,7 +288,16 @@ export function postgresConnector(settings: SourceSettings): Connector {
     replication,
     test: () =>
       once(async (client) => {
-        const { rows } = await client.query<{ version: string; rolsuper: string; rolcreaterole: string; rolcreatedb: string; db_create: string; readable: string; writable: string; schemas_create: string }>(
+        const { rows } = await client.query<{
+          version: string;
+          rolsuper: string;
+          rolcreaterole: string;
+          rolcreatedb: string;
+          db_create: string;
+          readable: string;
+          writable: string;
+          schemas_create: string;
+        }>(
           `SELECT version() AS version, r.rolsuper, r.rolcreaterole, r.rolcreatedb,
                   has_database_privilege(current_database(), 'CREATE') AS db_create,
                   (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -305,7 +370,9 @@ export function postgresConnector(settings: SourceSettings): Connector {
         },
         async *rows(table, columns, range?: RowRange) {
           const name = `pdx_c${++cursors}`;
-          const where = range ? ` WHERE ${range.after === null ? '' : `${q(range.cursor)} > $1 AND `}${q(range.cursor)} <= $${range.after === null ? 1 : 2} ORDER BY ${q(range.cursor)}` : '';
+          const where = range
+            ? ` WHERE ${range.after === null ? '' : `${q(range.cursor)} > $1 AND `}${q(range.cursor)} <= $${range.after === null ? 1 : 2} ORDER BY ${q(range.cursor)}`
+            : '';
           const params = range ? (range.after === null ? [range.upTo] : [range.after, range.upTo]) : [];
           try {
             await client.query(`DECLARE ${name} NO SCROLL CURSOR FOR SELECT ${columns.map(q).join(', ')} FROM ${qt(table)}${where}`, params);

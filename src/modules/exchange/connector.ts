@@ -165,7 +165,6 @@ export interface Connector {
 
 export type ConnectorFactory = (settings: SourceSettings) => Connector;
 
-
 /** Rows a connector fetches per round trip. */
 export const FETCH_ROWS = 2_000;
 
@@ -182,7 +181,10 @@ export function* insertBatches<T>(rows: readonly T[], width: number): Generator<
 export function targetColumnMissing(table: TableRef, column: string): AppError {
   return new BadRequestError(
     'target_column_missing',
-    { zh: `目标表 ${table.schema}.${table.table} 缺少列 ${column}（请补列、改用新表名，或删除该表由 pdx 重建）`, en: `Target table ${table.schema}.${table.table} has no column ${column} (add it, use a new table name, or drop the table so pdx creates it)` },
+    {
+      zh: `目标表 ${table.schema}.${table.table} 缺少列 ${column}（请补列、改用新表名，或删除该表由 pdx 重建）`,
+      en: `Target table ${table.schema}.${table.table} has no column ${column} (add it, use a new table name, or drop the table so pdx creates it)`,
+    },
     { column },
   );
 }
@@ -197,7 +199,10 @@ export function unreachable(reason: string, role: Role = 'source'): AppError {
 
 /** The error of a user name or password the source (or target) refuses (never naming the password). */
 export function authFailed(user: string, role: Role = 'source'): AppError {
-  return new BadRequestError(`${role}_auth_failed`, { zh: `${WHAT[role].zh}拒绝了用户 ${user} 的登录（用户名或密码错误）`, en: `The ${WHAT[role].en} refused the login of user ${user} (wrong user name or password)` });
+  return new BadRequestError(`${role}_auth_failed`, {
+    zh: `${WHAT[role].zh}拒绝了用户 ${user} 的登录（用户名或密码错误）`,
+    en: `The ${WHAT[role].en} refused the login of user ${user} (wrong user name or password)`,
+  });
 }
 
 /** Any other error the source reports while reading (or the target while writing). */

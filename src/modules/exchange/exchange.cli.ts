@@ -110,7 +110,7 @@ export function registerExchangeCommands(program: Command, deps: ExchangeCliDeps
 
   program
     .command('push')
-    .description("push subscriptions (库表推送) of a consumer organisation / 推送订阅")
+    .description('push subscriptions (库表推送) of a consumer organisation / 推送订阅')
     .command('list')
     .description("the organisation's subscriptions: state, last delivery, failures / 推送订阅列表")
     .requiredOption('--as <username>', 'a consumer or data officer of the organisation')
@@ -120,7 +120,9 @@ export function registerExchangeCommands(program: Command, deps: ExchangeCliDeps
         for (const s of await services.exchange.push.list(caller)) {
           const last = s.lastDeliveredAt ? s.lastDeliveredAt.toISOString() : '-';
           const problem = s.state === 'stopped' ? (s.stopReason?.code ?? '') : s.lastError ? `${s.lastError.code} ×${s.consecutiveFailures}` : '';
-          write(`${s.dataset}\t${s.datasetName}\t→ ${s.targetName}:${s.schema}.${s.table}\t${s.mode}\tevery ${s.intervalMinutes} min\t${s.state}\tlast ${last}\t${problem}\n`);
+          write(
+            `${s.dataset}\t${s.datasetName}\t→ ${s.targetName}:${s.schema}.${s.table}\t${s.mode}\tevery ${s.intervalMinutes} min\t${s.state}\tlast ${last}\t${problem}\n`,
+          );
         }
       });
     });
@@ -138,7 +140,10 @@ export function registerExchangeCommands(program: Command, deps: ExchangeCliDeps
         // Acts as the officer who made the binding.
         const user = binding.created_by ? await services.identity.find.user(binding.created_by) : undefined;
         if (!user) throw new Error('the officer who made the binding no longer exists; bind again');
-        const caller: Caller = { principal: { kind: 'user', userId: user.id, username: user.username, orgId: user.org_id, roles: user.roles }, requestId: 'cli' };
+        const caller: Caller = {
+          principal: { kind: 'user', userId: user.id, username: user.username, orgId: user.org_id, roles: user.roles },
+          requestId: 'cli',
+        };
         const job = await deps.followJob(services.jobs, await services.exchange.service.sync(caller, code));
         if (job?.state === 'succeeded') {
           const r = job.result as { version: number | null; rows: number; quarantined: number; deleted?: number; highWater: string | null };

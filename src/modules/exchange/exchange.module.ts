@@ -24,7 +24,16 @@ export function createExchangeModule(
     },
 ) {
   const service = createExchangeService(deps);
-  const push = createPushService({ db: deps.db, events: deps.events, jobs: deps.jobs, records: deps.records, share: deps.share, catalog: deps.catalog, identity: deps.identity, exchange: service });
+  const push = createPushService({
+    db: deps.db,
+    events: deps.events,
+    jobs: deps.jobs,
+    records: deps.records,
+    share: deps.share,
+    catalog: deps.catalog,
+    identity: deps.identity,
+    exchange: service,
+  });
   const onError = deps.onError ?? ((e: unknown) => console.error('[exchange]', e));
   const schedule = ticker(
     async () => {

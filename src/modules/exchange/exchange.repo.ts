@@ -96,10 +96,12 @@ export function exchangeRepo(db: Queryable) {
         [s.id, s.org_id, s.name, s.kind, s.host, s.port, s.database, s.username, s.password_sealed, s.tls, s.tls_ca, s.created_by, s.purpose],
       ),
     sourceById: async (id: string) => (await db.query<SourceRow>('SELECT * FROM exchange_sources WHERE id = $1', [id]))[0],
-    sourceByName: async (orgId: string, name: string) => (await db.query<SourceRow>('SELECT * FROM exchange_sources WHERE org_id = $1 AND name = $2', [orgId, name]))[0],
+    sourceByName: async (orgId: string, name: string) =>
+      (await db.query<SourceRow>('SELECT * FROM exchange_sources WHERE org_id = $1 AND name = $2', [orgId, name]))[0],
     sourcesOf: (orgId: string, purpose: SourceRow['purpose'] = 'source') =>
       db.query<SourceRow>('SELECT * FROM exchange_sources WHERE org_id = $1 AND purpose = $2 ORDER BY name', [orgId, purpose]),
-    setSourceState: (id: string, state: SourceRow['state']) => db.query('UPDATE exchange_sources SET state = $2, updated_at = now() WHERE id = $1', [id, state]),
+    setSourceState: (id: string, state: SourceRow['state']) =>
+      db.query('UPDATE exchange_sources SET state = $2, updated_at = now() WHERE id = $1', [id, state]),
     /** Sets the given connection fields (a field left out keeps its value; tls_ca may be set to null). */
     updateSource: (id: string, c: SourceChanges) =>
       db.query(
@@ -107,18 +109,64 @@ export function exchangeRepo(db: Queryable) {
            username = COALESCE($6, username), password_sealed = COALESCE($7, password_sealed), tls = COALESCE($8, tls),
            tls_ca = CASE WHEN $9::boolean THEN $10 ELSE tls_ca END, updated_at = now()
          WHERE id = $1`,
-        [id, c.name ?? null, c.host ?? null, c.port ?? null, c.database ?? null, c.username ?? null, c.password_sealed ?? null, c.tls ?? null, 'tls_ca' in c, c.tls_ca ?? null],
+        [
+          id,
+          c.name ?? null,
+          c.host ?? null,
+          c.port ?? null,
+          c.database ?? null,
+          c.username ?? null,
+          c.password_sealed ?? null,
+          c.tls ?? null,
+          'tls_ca' in c,
+          c.tls_ca ?? null,
+        ],
       ),
 
     insertBinding: (
-      b: Pick<BindingRow, 'id' | 'dataset_id' | 'source_id' | 'source_schema' | 'source_table' | 'source_columns' | 'mapping' | 'mode' | 'cursor_column' | 'key_column' | 'soft_delete_column' | 'interval_minutes' | 'cron' | 'next_run_at'> &
+      b: Pick<
+        BindingRow,
+        | 'id'
+        | 'dataset_id'
+        | 'source_id'
+        | 'source_schema'
+        | 'source_table'
+        | 'source_columns'
+        | 'mapping'
+        | 'mode'
+        | 'cursor_column'
+        | 'key_column'
+        | 'soft_delete_column'
+        | 'interval_minutes'
+        | 'cron'
+        | 'next_run_at'
+      > &
         Partial<Pick<BindingRow, 'cdc_slot' | 'cdc_publication' | 'cdc_publication_owned'>> & { created_by: string },
     ) =>
       db.query(
         `INSERT INTO exchange_bindings (id, dataset_id, source_id, source_schema, source_table, source_columns, mapping, mode, cursor_column, key_column,
            interval_minutes, cron, next_run_at, created_by, soft_delete_column, cdc_slot, cdc_publication, cdc_publication_owned)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-        [b.id, b.dataset_id, b.source_id, b.source_schema, b.source_table, JSON.stringify(b.source_columns), JSON.stringify(b.mapping), b.mode, b.cursor_column, b.key_column, b.interval_minutes, b.cron, b.next_run_at, b.created_by, b.soft_delete_column, b.cdc_slot ?? null, b.cdc_publication ?? null, b.cdc_publication_owned ?? false],
+        [
+          b.id,
+          b.dataset_id,
+          b.source_id,
+          b.source_schema,
+          b.source_table,
+          JSON.stringify(b.source_columns),
+          JSON.stringify(b.mapping),
+          b.mode,
+          b.cursor_column,
+          b.key_column,
+          b.interval_minutes,
+          b.cron,
+          b.next_run_at,
+          b.created_by,
+          b.soft_delete_column,
+          b.cdc_slot ?? null,
+          b.cdc_publication ?? null,
+          b.cdc_publication_owned ?? false,
+        ],
       ),
     setState: (id: string, state: BindingRow['state']) => db.query('UPDATE exchange_bindings SET state = $2, updated_at = now() WHERE id = $1', [id, state]),
     /** Active cdc bindings whose streaming job is missing, ended, or silent for staleSeconds: another process may take them. */
@@ -155,7 +203,12 @@ export function exchangeRepo(db: Queryable) {
         )
       ).length === 1,
     setSchedule: (id: string, s: Pick<BindingRow, 'interval_minutes' | 'cron' | 'next_run_at'>) =>
-      db.query('UPDATE exchange_bindings SET interval_minutes = $2, cron = $3, next_run_at = $4, updated_at = now() WHERE id = $1', [id, s.interval_minutes, s.cron, s.next_run_at]),
+      db.query('UPDATE exchange_bindings SET interval_minutes = $2, cron = $3, next_run_at = $4, updated_at = now() WHERE id = $1', [
+        id,
+        s.interval_minutes,
+        s.cron,
+        s.next_run_at,
+      ]),
     bindingById: async (id: string) => (await db.query<BindingRow>('SELECT * FROM exchange_bindings WHERE id = $1', [id]))[0],
     /** The bindings of an organisation's sources, with the source's name. */
     bindingsOfOrg: (orgId: string) =>
@@ -180,12 +233,34 @@ export function exchangeRepo(db: Queryable) {
 
     insertRun: (r: { id: string; bindingId: string; jobId: string }) =>
       db.query(`INSERT INTO exchange_runs (id, binding_id, job_id, state) VALUES ($1, $2, $3, 'running')`, [r.id, r.bindingId, r.jobId]),
-    finishRun: (id: string, r: { state: RunRow['state']; version?: number | null; read?: number; applied?: number; quarantined?: number; deleted?: number; highWater?: string | null; error?: unknown }) =>
+    finishRun: (
+      id: string,
+      r: {
+        state: RunRow['state'];
+        version?: number | null;
+        read?: number;
+        applied?: number;
+        quarantined?: number;
+        deleted?: number;
+        highWater?: string | null;
+        error?: unknown;
+      },
+    ) =>
       db.query(
         `UPDATE exchange_runs SET state = $2, version = $3, rows_read = $4, rows_applied = $5, rows_quarantined = $6, high_water = $7, error = $8, rows_deleted = $9,
            finished_at = clock_timestamp(), duration_ms = GREATEST(0, round(extract(epoch FROM clock_timestamp() - started_at) * 1000))::int
          WHERE id = $1`,
-        [id, r.state, r.version ?? null, r.read ?? 0, r.applied ?? 0, r.quarantined ?? 0, r.highWater ?? null, r.error === undefined ? null : JSON.stringify(r.error), r.deleted ?? 0],
+        [
+          id,
+          r.state,
+          r.version ?? null,
+          r.read ?? 0,
+          r.applied ?? 0,
+          r.quarantined ?? 0,
+          r.highWater ?? null,
+          r.error === undefined ? null : JSON.stringify(r.error),
+          r.deleted ?? 0,
+        ],
       ),
     deleteRun: (id: string) => db.query('DELETE FROM exchange_runs WHERE id = $1', [id]),
     /** Runs still marked running (few: at most one live run per binding). */

@@ -10,10 +10,19 @@ import { bindingView, type ExchangeService } from './exchange.service.ts';
 
 const officer = { roles: ['data_officer'] as const };
 export const idParam = z.object({ id: z.uuid() });
-const codeParam = z.object({ code: z.string().regex(/^\d{6}-\d{6}$/).describe('资源代码') });
+const codeParam = z.object({
+  code: z
+    .string()
+    .regex(/^\d{6}-\d{6}$/)
+    .describe('资源代码'),
+});
 export const message = z.object({ zh: z.string(), en: z.string() });
 /** Source identifiers: any printable name up to the common 63/64-character limits. */
-const name = z.string().min(1).max(64).regex(/^[^\u0000-\u001f]+$/);
+const name = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[^\u0000-\u001f]+$/);
 
 export const sourceSchema = z.object({
   id: z.string(),
@@ -95,7 +104,10 @@ const bindingSchema = z.object({
 });
 
 const lagSchema = z.object({
-  bytes: z.number().nullable().describe('WAL bytes not yet confirmed by pdx: pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn); null when the source did not answer'),
+  bytes: z
+    .number()
+    .nullable()
+    .describe('WAL bytes not yet confirmed by pdx: pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn); null when the source did not answer'),
   lsn: z.string().nullable(),
   appliedAt: z.date().nullable().describe('when pdx last applied a batch of changes'),
   secondsSinceApplied: z.number().nullable(),
@@ -106,7 +118,12 @@ const lagSchema = z.object({
 /** A binding's schedule: every N minutes, or a cron expression in Asia/Shanghai; neither: only on request. */
 const scheduleFields = {
   intervalMinutes: z.number().int().min(1).max(525600).optional().describe('every N minutes; none (and no cron): runs only on request'),
-  cron: z.string().min(1).max(100).optional().describe('cron expression (minute hour day month weekday, or @daily …) in Asia/Shanghai; instead of intervalMinutes'),
+  cron: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('cron expression (minute hour day month weekday, or @daily …) in Asia/Shanghai; instead of intervalMinutes'),
 };
 
 const runSchema = z.object({
@@ -140,18 +157,25 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
           response: { 201: sourceSchema, ...errors },
         },
       },
-      async (request, reply) => reply.status(201).send(await exchange.addSource(callerOf(request), request.body as Parameters<ExchangeService['addSource']>[1])),
+      async (request, reply) =>
+        reply.status(201).send(await exchange.addSource(callerOf(request), request.body as Parameters<ExchangeService['addSource']>[1])),
     );
 
     app.get(
       '/exchange/sources',
-      { config: { access: officer }, schema: { tags: ['exchange'], summary: "Your organisation's data sources / 数据源列表", response: { 200: z.array(sourceSchema), ...errors } } },
+      {
+        config: { access: officer },
+        schema: { tags: ['exchange'], summary: "Your organisation's data sources / 数据源列表", response: { 200: z.array(sourceSchema), ...errors } },
+      },
       async (request) => exchange.listSources(callerOf(request)),
     );
 
     app.get(
       '/exchange/sources/:id',
-      { config: { access: officer }, schema: { tags: ['exchange'], summary: 'A data source / 数据源', params: idParam, response: { 200: sourceSchema, ...errors } } },
+      {
+        config: { access: officer },
+        schema: { tags: ['exchange'], summary: 'A data source / 数据源', params: idParam, response: { 200: sourceSchema, ...errors } },
+      },
       async (request) => exchange.getSource(callerOf(request), request.params.id),
     );
 
@@ -159,7 +183,13 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
       '/exchange/sources/:id/state',
       {
         config: { access: officer },
-        schema: { tags: ['exchange'], summary: 'Enable or disable a data source / 启用或停用数据源', params: idParam, body: z.object({ state: z.enum(['active', 'disabled']) }), response: { 200: sourceSchema, ...errors } },
+        schema: {
+          tags: ['exchange'],
+          summary: 'Enable or disable a data source / 启用或停用数据源',
+          params: idParam,
+          body: z.object({ state: z.enum(['active', 'disabled']) }),
+          response: { 200: sourceSchema, ...errors },
+        },
       },
       async (request) => exchange.setSourceState(callerOf(request), request.params.id, request.body.state),
     );
@@ -198,7 +228,12 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
       '/exchange/sources/:id/tables',
       {
         config: { access: officer },
-        schema: { tags: ['exchange'], summary: 'Tables and views the source user can read / 源库表', params: idParam, response: { 200: z.array(z.object({ schema: z.string(), table: z.string(), kind: z.enum(['table', 'view']) })), ...errors } },
+        schema: {
+          tags: ['exchange'],
+          summary: 'Tables and views the source user can read / 源库表',
+          params: idParam,
+          response: { 200: z.array(z.object({ schema: z.string(), table: z.string(), kind: z.enum(['table', 'view']) })), ...errors },
+        },
       },
       async (request) => exchange.tables(callerOf(request), request.params.id),
     );
@@ -225,7 +260,8 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
         schema: {
           tags: ['exchange'],
           summary: 'First rows of a source table, classified as an upload would be / 预览源表',
-          description: 'Per column: the source type, the type pdx would store, detected types, category, grade and whether it is stored encrypted; values of encrypted columns (grade 4) are masked.',
+          description:
+            'Per column: the source type, the type pdx would store, detected types, category, grade and whether it is stored encrypted; values of encrypted columns (grade 4) are masked.',
           params: idParam,
           querystring: z.object({ schema: name, table: name, limit: z.coerce.number().int().min(1).max(100).default(20) }),
           response: {
@@ -251,7 +287,8 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
           },
         },
       },
-      async (request) => exchange.preview(callerOf(request), request.params.id, { schema: request.query.schema, table: request.query.table }, request.query.limit),
+      async (request) =>
+        exchange.preview(callerOf(request), request.params.id, { schema: request.query.schema, table: request.query.table }, request.query.limit),
     );
 
     app.put(
@@ -272,7 +309,9 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
             keyColumn: name.optional().describe('incremental: upsert key; cdc (required): the primary key / replica identity'),
             softDeleteColumn: name
               .optional()
-              .describe('incremental with keyColumn only: a boolean column (true when deleted) or a date/time column (set when deleted); such a row beyond the mark removes the stored row of its key'),
+              .describe(
+                'incremental with keyColumn only: a boolean column (true when deleted) or a date/time column (set when deleted); such a row beyond the mark removes the stored row of its key',
+              ),
             ...scheduleFields,
           }),
           response: { 201: bindingSchema, ...errors },
@@ -283,7 +322,10 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
 
     app.get(
       '/datasets/:code/binding',
-      { config: { access: officer }, schema: { tags: ['exchange'], summary: "The dataset's binding / 库表绑定", params: codeParam, response: { 200: bindingSchema, ...errors } } },
+      {
+        config: { access: officer },
+        schema: { tags: ['exchange'], summary: "The dataset's binding / 库表绑定", params: codeParam, response: { 200: bindingSchema, ...errors } },
+      },
       async (request) => bindingView(await exchange.binding(callerOf(request), request.params.code)),
     );
 
@@ -304,7 +346,13 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
       '/datasets/:code/binding/schedule',
       {
         config: { access: officer },
-        schema: { tags: ['exchange'], summary: "Change the binding's schedule / 修改同步计划", params: codeParam, body: z.object(scheduleFields), response: { 200: bindingSchema, ...errors } },
+        schema: {
+          tags: ['exchange'],
+          summary: "Change the binding's schedule / 修改同步计划",
+          params: codeParam,
+          body: z.object(scheduleFields),
+          response: { 200: bindingSchema, ...errors },
+        },
       },
       async (request) => bindingView(await exchange.schedule(callerOf(request), request.params.code, request.body)),
     );
@@ -335,7 +383,10 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
 
     app.delete(
       '/datasets/:code/binding',
-      { config: { access: officer }, schema: { tags: ['exchange'], summary: 'Remove the binding / 解除绑定', params: codeParam, response: { 204: z.null(), ...errors } } },
+      {
+        config: { access: officer },
+        schema: { tags: ['exchange'], summary: 'Remove the binding / 解除绑定', params: codeParam, response: { 204: z.null(), ...errors } },
+      },
       async (request, reply) => {
         await exchange.unbind(callerOf(request), request.params.code);
         return reply.status(204).send(null);
@@ -346,7 +397,13 @@ export function exchangeRoutes(deps: { exchange: ExchangeService }): FastifyPlug
       '/datasets/:code/sync',
       {
         config: { access: officer },
-        schema: { tags: ['exchange'], summary: 'Run the binding now / 立即同步', description: 'Returns a job id; poll GET /api/v1/jobs/{id}.', params: codeParam, response: { 202: z.object({ jobId: z.string() }), ...errors } },
+        schema: {
+          tags: ['exchange'],
+          summary: 'Run the binding now / 立即同步',
+          description: 'Returns a job id; poll GET /api/v1/jobs/{id}.',
+          params: codeParam,
+          response: { 202: z.object({ jobId: z.string() }), ...errors },
+        },
       },
       async (request, reply) => reply.status(202).send({ jobId: await exchange.sync(callerOf(request), request.params.code) }),
     );

@@ -15,7 +15,19 @@ import { RetryLater, type JobContext, type Jobs } from '../jobs/jobs.service.ts'
 import type { EgressService } from '../egress/egress.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
 import { mask } from '../../lib/mask.ts';
-import { compareLsn, unreachable, type Connector, type ConnectorFactory, type RowChange, type RowRange, type SourceTransaction, type SourceColumn, type SourceSettings, type TableRef, type TestOutcome } from './connector.ts';
+import {
+  compareLsn,
+  unreachable,
+  type Connector,
+  type ConnectorFactory,
+  type RowChange,
+  type RowRange,
+  type SourceTransaction,
+  type SourceColumn,
+  type SourceSettings,
+  type TableRef,
+  type TestOutcome,
+} from './connector.ts';
 import { CONNECTORS, type SourceKind } from './connectors.ts';
 import { exchangeRepo, type BindingRow, type MappedColumn, type RunRow, type SourceChanges, type SourceRow } from './exchange.repo.ts';
 import { checkSchedule, nextRun } from './schedule.ts';
@@ -62,7 +74,19 @@ const BINDING = { zh: '库表绑定', en: 'Binding' };
 
 /** A source as the API shows it: never the password. */
 export function sourceView(s: SourceRow) {
-  return { id: s.id, name: s.name, kind: s.kind, host: s.host, port: s.port, database: s.database, user: s.username, tls: s.tls, hasCa: s.tls_ca !== null, state: s.state, createdAt: s.created_at };
+  return {
+    id: s.id,
+    name: s.name,
+    kind: s.kind,
+    host: s.host,
+    port: s.port,
+    database: s.database,
+    user: s.username,
+    tls: s.tls,
+    hasCa: s.tls_ca !== null,
+    state: s.state,
+    createdAt: s.created_at,
+  };
 }
 
 /** A run as the history shows it. */
@@ -233,7 +257,11 @@ export function createExchangeService(deps: {
   async function sourceColumns(c: Connector, table: TableRef): Promise<SourceColumn[]> {
     const columns = await c.columns(table);
     if (!columns) {
-      throw new BadRequestError('source_table_missing', { zh: `数据源中没有表或视图 ${table.schema}.${table.table}`, en: `The source has no table or view ${table.schema}.${table.table}` }, { field: 'table' });
+      throw new BadRequestError(
+        'source_table_missing',
+        { zh: `数据源中没有表或视图 ${table.schema}.${table.table}`, en: `The source has no table or view ${table.schema}.${table.table}` },
+        { field: 'table' },
+      );
     }
     return columns;
   }
@@ -250,7 +278,8 @@ export function createExchangeService(deps: {
     let retry = false;
     try {
       const source = (await repo.sourceById(binding.source_id))!;
-      if (source.state !== 'active') throw new ConflictError('source_disabled', { zh: `数据源 ${source.name} 已停用`, en: `Data source ${source.name} is disabled` });
+      if (source.state !== 'active')
+        throw new ConflictError('source_disabled', { zh: `数据源 ${source.name} 已停用`, en: `Data source ${source.name} is disabled` });
       const result = await withConnector(source, (c) => syncWith(ctx, c, source, binding, payload));
       await repo.finishRun(runId, {
         state: result.unchanged ? 'unchanged' : 'succeeded',
@@ -269,10 +298,19 @@ export function createExchangeService(deps: {
         await repo.deleteRun(runId);
         throw error;
       }
-      const stored = error instanceof AppError ? { code: error.code, message: error.text, details: error.details } : { code: 'sync_failed', message: { zh: String(error), en: String(error) } };
+      const stored =
+        error instanceof AppError
+          ? { code: error.code, message: error.text, details: error.details }
+          : { code: 'sync_failed', message: { zh: String(error), en: String(error) } };
       await repo.finishRun(runId, { state: 'failed', error: { code: stored.code, message: stored.message } });
       const failures = await repo.failRun(binding.id, stored);
-      await events.record({ action: 'exchange.sync_failed', result: 'failure', actor: { userId: payload.userId }, target: { type: 'binding', id: binding.id }, details: { error: stored.code, consecutiveFailures: failures } });
+      await events.record({
+        action: 'exchange.sync_failed',
+        result: 'failure',
+        actor: { userId: payload.userId },
+        target: { type: 'binding', id: binding.id },
+        details: { error: stored.code, consecutiveFailures: failures },
+      });
       throw error;
     } finally {
       if (!retry) await repo.setPending(binding.id, null);
@@ -296,7 +334,14 @@ export function createExchangeService(deps: {
   }
 
   /** `commit`: replaces the high-water commit (a cdc binding's snapshot stores its LSN instead). */
-  async function syncWith(ctx: JobContext, c: Connector, source: SourceRow, binding: BindingRow, payload: SyncPayload, commit?: (tx: Parameters<NonNullable<LoadRequest['commit']>>[0], version: number) => Promise<void>) {
+  async function syncWith(
+    ctx: JobContext,
+    c: Connector,
+    source: SourceRow,
+    binding: BindingRow,
+    payload: SyncPayload,
+    commit?: (tx: Parameters<NonNullable<LoadRequest['commit']>>[0], version: number) => Promise<void>,
+  ) {
     const table = { schema: binding.source_schema, table: binding.source_table };
     await assertNoDrift(c, binding);
     const snapshot = await c.snapshot();
@@ -338,19 +383,31 @@ export function createExchangeService(deps: {
         totalBytes: 0,
         open,
         ...(binding.mode === 'incremental' && binding.key_column ? { key: binding.mapping.find((m) => m.source === binding.key_column)?.name } : {}),
-        commit: commit ?? (async (tx, version) => {
-          if (!(await exchangeRepo(tx).commitRun(binding.id, { from: binding.high_water, highWater: range?.upTo ?? null, version }))) {
-            // Rolls the version back: another run of this binding committed the same range first.
-            throw new ConflictError('sync_overtaken', { zh: '另一次同步已提交了同一范围的数据，本次同步未生效', en: 'Another run of this binding committed the same range first; this run changed nothing' });
-          }
-        }),
+        commit:
+          commit ??
+          (async (tx, version) => {
+            if (!(await exchangeRepo(tx).commitRun(binding.id, { from: binding.high_water, highWater: range?.upTo ?? null, version }))) {
+              // Rolls the version back: another run of this binding committed the same range first.
+              throw new ConflictError('sync_overtaken', {
+                zh: '另一次同步已提交了同一范围的数据，本次同步未生效',
+                en: 'Another run of this binding committed the same range first; this run changed nothing',
+              });
+            }
+          }),
       });
       await events.record({
         action: 'exchange.sync',
         result: 'success',
         actor: { userId: payload.userId },
         target: { type: 'binding', id: binding.id, label: `${source.name}:${table.schema}.${table.table}` },
-        details: { mode: binding.mode, version: loaded.version, rows: loaded.rows, quarantined: loaded.quarantined, ...(loaded.deleted ? { deleted: loaded.deleted } : {}), ...(range ? { highWater: range.upTo } : {}) },
+        details: {
+          mode: binding.mode,
+          version: loaded.version,
+          rows: loaded.rows,
+          quarantined: loaded.quarantined,
+          ...(loaded.deleted ? { deleted: loaded.deleted } : {}),
+          ...(range ? { highWater: range.upTo } : {}),
+        },
       });
       return { ...loaded, deleted: loaded.deleted ?? 0, version: loaded.version as number | null, highWater: range?.upTo ?? null, unchanged: false as boolean };
     } finally {
@@ -360,7 +417,10 @@ export function createExchangeService(deps: {
 
   const INTERRUPTED = {
     code: 'interrupted',
-    message: { zh: '同步运行中断：执行它的进程已退出，未记录结果', en: 'The run was interrupted: the process running it stopped before it recorded an outcome' },
+    message: {
+      zh: '同步运行中断：执行它的进程已退出，未记录结果',
+      en: 'The run was interrupted: the process running it stopped before it recorded an outcome',
+    },
   };
 
   /**
@@ -405,32 +465,56 @@ export function createExchangeService(deps: {
   async function cdcSnapshot(ctx: JobContext, binding: BindingRow, source: SourceRow, c: Connector) {
     const runId = randomUUID();
     await repo.insertRun({ id: runId, bindingId: binding.id, jobId: ctx.job.id });
-    const mark = (tx: Parameters<NonNullable<LoadRequest['commit']>>[0], version: number | null) => cdcCommit(tx, binding, { from: null, lsn: '0/0', version, job: ctx.job.id });
+    const mark = (tx: Parameters<NonNullable<LoadRequest['commit']>>[0], version: number | null) =>
+      cdcCommit(tx, binding, { from: null, lsn: '0/0', version, job: ctx.job.id });
     try {
-      const result = await syncWith(ctx, c, source, { ...binding, mode: 'replace' }, { bindingId: binding.id, userId: binding.created_by! }, mark).catch(async (error: unknown) => {
-        // An empty table: nothing to load, the stream starts at once.
-        if (!(error instanceof AppError && error.code === 'no_rows')) throw error;
-        await mark(db, null);
-        return { version: null, rows: 0, quarantined: 0, deleted: 0, highWater: null, unchanged: true };
+      const result = await syncWith(ctx, c, source, { ...binding, mode: 'replace' }, { bindingId: binding.id, userId: binding.created_by! }, mark).catch(
+        async (error: unknown) => {
+          // An empty table: nothing to load, the stream starts at once.
+          if (!(error instanceof AppError && error.code === 'no_rows')) throw error;
+          await mark(db, null);
+          return { version: null, rows: 0, quarantined: 0, deleted: 0, highWater: null, unchanged: true };
+        },
+      );
+      await repo.finishRun(runId, {
+        state: result.unchanged ? 'unchanged' : 'succeeded',
+        version: result.version,
+        read: result.rows + result.quarantined,
+        applied: result.rows,
+        quarantined: result.quarantined,
+        highWater: '0/0',
       });
-      await repo.finishRun(runId, { state: result.unchanged ? 'unchanged' : 'succeeded', version: result.version, read: result.rows + result.quarantined, applied: result.rows, quarantined: result.quarantined, highWater: '0/0' });
     } catch (error) {
       await failCdcRun(runId, binding, error);
       throw error;
     }
   }
 
-  async function cdcCommit(tx: Parameters<NonNullable<LoadRequest['commit']>>[0], binding: BindingRow, r: { from: string | null; lsn: string; version: number | null; job: string }) {
+  async function cdcCommit(
+    tx: Parameters<NonNullable<LoadRequest['commit']>>[0],
+    binding: BindingRow,
+    r: { from: string | null; lsn: string; version: number | null; job: string },
+  ) {
     if (!(await exchangeRepo(tx).commitCdc(binding.id, r))) {
-      throw new ConflictError('sync_overtaken', { zh: '另一进程已接管该绑定的变更同步，本批未生效', en: 'Another process took the binding over; this batch changed nothing' });
+      throw new ConflictError('sync_overtaken', {
+        zh: '另一进程已接管该绑定的变更同步，本批未生效',
+        en: 'Another process took the binding over; this batch changed nothing',
+      });
     }
   }
 
   async function failCdcRun(runId: string, binding: BindingRow, error: unknown) {
-    const stored = error instanceof AppError ? { code: error.code, message: error.text } : { code: 'sync_failed', message: { zh: String(error), en: String(error) } };
+    const stored =
+      error instanceof AppError ? { code: error.code, message: error.text } : { code: 'sync_failed', message: { zh: String(error), en: String(error) } };
     await repo.finishRun(runId, { state: 'failed', error: stored });
     const failures = await repo.failRun(binding.id, stored);
-    await events.record({ action: 'exchange.sync_failed', result: 'failure', actor: { userId: binding.created_by! }, target: { type: 'binding', id: binding.id }, details: { error: stored.code, consecutiveFailures: failures, mode: 'cdc' } });
+    await events.record({
+      action: 'exchange.sync_failed',
+      result: 'failure',
+      actor: { userId: binding.created_by! },
+      target: { type: 'binding', id: binding.id },
+      details: { error: stored.code, consecutiveFailures: failures, mode: 'cdc' },
+    });
   }
 
   /**
@@ -445,7 +529,11 @@ export function createExchangeService(deps: {
     for (const tx of txs) {
       for (const change of tx.changes) {
         const key = change.values[keyColumn];
-        if (key === null || key === undefined) throw new BadRequestError('cdc_no_key', { zh: `变更中缺少键列 ${keyColumn}（键列须为表的主键或复制标识）`, en: `A change lacks key column ${keyColumn} (it must be the table's primary key or replica identity)` });
+        if (key === null || key === undefined)
+          throw new BadRequestError('cdc_no_key', {
+            zh: `变更中缺少键列 ${keyColumn}（键列须为表的主键或复制标识）`,
+            en: `A change lacks key column ${keyColumn} (it must be the table's primary key or replica identity)`,
+          });
         latest.delete(key);
         latest.set(key, change);
       }
@@ -455,7 +543,8 @@ export function createExchangeService(deps: {
       return { version: null, rows: 0, quarantined: 0, deleted: 0, lsn };
     }
     const rows: TableRow[] = [...latest.values()].map((change, i) => {
-      if (change.op === 'delete') return { line: i + 1, values: binding.mapping.map((m) => (m.source === keyColumn ? change.values[keyColumn]! : null)), deleted: true };
+      if (change.op === 'delete')
+        return { line: i + 1, values: binding.mapping.map((m) => (m.source === keyColumn ? change.values[keyColumn]! : null)), deleted: true };
       return {
         line: i + 1,
         values: binding.mapping.map((m) => {
@@ -485,7 +574,15 @@ export function createExchangeService(deps: {
         commit: (tx, version) => cdcCommit(tx, binding, { from, lsn, version, job: ctx.job.id }),
       });
       const deleted = loaded.deleted ?? 0;
-      await repo.finishRun(runId, { state: 'succeeded', version: loaded.version, read: rows.length, applied: loaded.rows, quarantined: loaded.quarantined, deleted, highWater: lsn });
+      await repo.finishRun(runId, {
+        state: 'succeeded',
+        version: loaded.version,
+        read: rows.length,
+        applied: loaded.rows,
+        quarantined: loaded.quarantined,
+        deleted,
+        highWater: lsn,
+      });
       await events.record({
         action: 'exchange.sync',
         result: 'success',
@@ -525,13 +622,26 @@ export function createExchangeService(deps: {
 
     /** Registers a department database (a source) or, with purpose 'target', a consumer's push target. */
     async addSource(caller: Caller, input: SourceInput, purpose: Purpose = 'source') {
-      if (!connectors[input.kind]) throw new BadRequestError('unknown_source_kind', { zh: `不支持的数据源类型：${input.kind}`, en: `Unsupported source kind: ${input.kind}` }, { field: 'kind' });
+      if (!connectors[input.kind])
+        throw new BadRequestError(
+          'unknown_source_kind',
+          { zh: `不支持的数据源类型：${input.kind}`, en: `Unsupported source kind: ${input.kind}` },
+          { field: 'kind' },
+        );
       if (input.tls === 'verify-full' && !input.ca) {
-        throw new BadRequestError('ca_required', { zh: 'verify-full 模式需要提供签发服务器证书的 CA(PEM)', en: 'verify-full needs the CA (PEM) that signs the server certificate' }, { field: 'ca' });
+        throw new BadRequestError(
+          'ca_required',
+          { zh: 'verify-full 模式需要提供签发服务器证书的 CA(PEM)', en: 'verify-full needs the CA (PEM) that signs the server certificate' },
+          { field: 'ca' },
+        );
       }
       await deps.egress.checkHost('host', input.host, input.port);
       if (await repo.sourceByName(caller.principal.orgId, input.name)) {
-        throw new ConflictError('source_exists', { zh: `本单位已有名为“${input.name}”的数据源或目标库`, en: `Your organisation already has a data source or target named "${input.name}"` }, { field: 'name' });
+        throw new ConflictError(
+          'source_exists',
+          { zh: `本单位已有名为“${input.name}”的数据源或目标库`, en: `Your organisation already has a data source or target named "${input.name}"` },
+          { field: 'name' },
+        );
       }
       const id = randomUUID();
       await repo.insertSource({
@@ -549,7 +659,12 @@ export function createExchangeService(deps: {
         created_by: caller.principal.userId,
         purpose,
       });
-      await record(caller, { action: purpose === 'source' ? 'exchange.source_add' : 'exchange.target_add', result: 'success', target: { type: purpose, id, label: input.name }, details: { kind: input.kind, host: input.host, port: input.port, database: input.database, user: input.user, tls: input.tls } });
+      await record(caller, {
+        action: purpose === 'source' ? 'exchange.source_add' : 'exchange.target_add',
+        result: 'success',
+        target: { type: purpose, id, label: input.name },
+        details: { kind: input.kind, host: input.host, port: input.port, database: input.database, user: input.user, tls: input.tls },
+      });
       return sourceView((await repo.sourceById(id))!);
     },
 
@@ -559,7 +674,11 @@ export function createExchangeService(deps: {
     async setSourceState(caller: Caller, id: string, state: SourceRow['state'], purpose: Purpose = 'source') {
       const s = await ownSource(caller, id, purpose);
       await repo.setSourceState(s.id, state);
-      await record(caller, { action: `exchange.${purpose}_${state === 'active' ? 'enable' : 'disable'}`, result: 'success', target: { type: purpose, id, label: s.name } });
+      await record(caller, {
+        action: `exchange.${purpose}_${state === 'active' ? 'enable' : 'disable'}`,
+        result: 'success',
+        target: { type: purpose, id, label: s.name },
+      });
       return sourceView((await repo.sourceById(id))!);
     },
 
@@ -567,24 +686,50 @@ export function createExchangeService(deps: {
      * Reachability, server version and the user's privileges; a failure is an answer, not an error.
      * A source warns when its user can write; a target when its user cannot.
      */
-    async testSource(caller: Caller, id: string, purpose: Purpose = 'source'): Promise<{ ok: true; outcome: TestOutcome; warnings: { zh: string; en: string }[] } | { ok: false; error: { code: string; message: { zh: string; en: string } } }> {
+    async testSource(
+      caller: Caller,
+      id: string,
+      purpose: Purpose = 'source',
+    ): Promise<
+      { ok: true; outcome: TestOutcome; warnings: { zh: string; en: string }[] } | { ok: false; error: { code: string; message: { zh: string; en: string } } }
+    > {
       const s = await ownSource(caller, id, purpose);
       try {
         const outcome = await withConnector(s, (c) => c.test());
         const warnings =
           purpose === 'source'
             ? outcome.canWrite
-              ? [{ zh: '该用户可以修改数据源中的数据或结构；建议改用只读用户（仅授予 SELECT）', en: 'This user can change data or schema at the source; use a read-only user (SELECT only)' }]
+              ? [
+                  {
+                    zh: '该用户可以修改数据源中的数据或结构；建议改用只读用户（仅授予 SELECT）',
+                    en: 'This user can change data or schema at the source; use a read-only user (SELECT only)',
+                  },
+                ]
               : []
             : outcome.canWrite
               ? []
-              : [{ zh: '该用户不能在目标库建表或写入；推送将失败（需 CREATE、INSERT、DELETE 权限）', en: 'This user cannot create tables or write at the target; deliveries will fail (CREATE, INSERT, DELETE needed)' }];
+              : [
+                  {
+                    zh: '该用户不能在目标库建表或写入；推送将失败（需 CREATE、INSERT、DELETE 权限）',
+                    en: 'This user cannot create tables or write at the target; deliveries will fail (CREATE, INSERT, DELETE needed)',
+                  },
+                ];
         if (s.tls === 'off') warnings.push({ zh: '连接未加密（TLS 已关闭）', en: 'The connection is not encrypted (TLS off)' });
-        await record(caller, { action: `exchange.${purpose}_test`, result: 'success', target: { type: purpose, id, label: s.name }, details: { canWrite: outcome.canWrite } });
+        await record(caller, {
+          action: `exchange.${purpose}_test`,
+          result: 'success',
+          target: { type: purpose, id, label: s.name },
+          details: { canWrite: outcome.canWrite },
+        });
         return { ok: true, outcome, warnings };
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
-        await record(caller, { action: `exchange.${purpose}_test`, result: 'failure', target: { type: purpose, id, label: s.name }, details: { error: error.code } });
+        await record(caller, {
+          action: `exchange.${purpose}_test`,
+          result: 'failure',
+          target: { type: purpose, id, label: s.name },
+          details: { error: error.code },
+        });
         return { ok: false, error: { code: error.code, message: error.text } };
       }
     },
@@ -597,11 +742,19 @@ export function createExchangeService(deps: {
       const s = await ownSource(caller, id, purpose);
       const tls = input.tls ?? s.tls;
       if (tls === 'verify-full' && !(input.ca ?? s.tls_ca)) {
-        throw new BadRequestError('ca_required', { zh: 'verify-full 模式需要提供签发服务器证书的 CA(PEM)', en: 'verify-full needs the CA (PEM) that signs the server certificate' }, { field: 'ca' });
+        throw new BadRequestError(
+          'ca_required',
+          { zh: 'verify-full 模式需要提供签发服务器证书的 CA(PEM)', en: 'verify-full needs the CA (PEM) that signs the server certificate' },
+          { field: 'ca' },
+        );
       }
       if (input.host !== undefined || input.port !== undefined) await deps.egress.checkHost('host', input.host ?? s.host, input.port ?? s.port);
       if (input.name !== undefined && input.name !== s.name && (await repo.sourceByName(caller.principal.orgId, input.name))) {
-        throw new ConflictError('source_exists', { zh: `本单位已有名为“${input.name}”的数据源或目标库`, en: `Your organisation already has a data source or target named "${input.name}"` }, { field: 'name' });
+        throw new ConflictError(
+          'source_exists',
+          { zh: `本单位已有名为“${input.name}”的数据源或目标库`, en: `Your organisation already has a data source or target named "${input.name}"` },
+          { field: 'name' },
+        );
       }
       const changes: SourceChanges = {
         ...(input.name !== undefined ? { name: input.name } : {}),
@@ -616,7 +769,12 @@ export function createExchangeService(deps: {
       await repo.updateSource(s.id, changes);
       // The audit names what changed, never a password.
       const fields = Object.keys(changes).map((k) => (k === 'password_sealed' ? 'password' : k === 'tls_ca' ? 'ca' : k === 'username' ? 'user' : k));
-      await record(caller, { action: `exchange.${purpose}_update`, result: 'success', target: { type: purpose, id, label: input.name ?? s.name }, details: { fields } });
+      await record(caller, {
+        action: `exchange.${purpose}_update`,
+        result: 'success',
+        target: { type: purpose, id, label: input.name ?? s.name },
+        details: { fields },
+      });
       return sourceView((await repo.sourceById(id))!);
     },
 
@@ -631,7 +789,10 @@ export function createExchangeService(deps: {
         const rows: (string | null)[][] = [];
         const snapshot = await c.snapshot();
         try {
-          for await (const row of snapshot.rows(table, columns.map((x) => x.name))) {
+          for await (const row of snapshot.rows(
+            table,
+            columns.map((x) => x.name),
+          )) {
             rows.push(row);
             if (rows.length >= limit) break;
           }
@@ -659,31 +820,69 @@ export function createExchangeService(deps: {
       const dataset = await deps.catalog.getOwned(caller.principal, code);
       deps.catalog.assertTable(dataset);
       const source = await ownSource(caller, input.sourceId);
-      if (await repo.bindingOf(dataset.id)) throw new ConflictError('binding_exists', { zh: '该数据资源已绑定库表，请先解除绑定', en: 'This dataset is bound already; remove the binding first' });
+      if (await repo.bindingOf(dataset.id))
+        throw new ConflictError('binding_exists', { zh: '该数据资源已绑定库表，请先解除绑定', en: 'This dataset is bound already; remove the binding first' });
       const table = { schema: input.schema, table: input.table };
       const columns = await withConnector(source, (c) => sourceColumns(c, table));
       const has = (name: string) => columns.some((c) => c.name === name);
       const mapping = input.columns ?? columns.map((c) => ({ source: c.name, name: c.name }));
       const unknown = mapping.find((m) => !has(m.source));
-      if (unknown) throw new BadRequestError('unknown_source_column', { zh: `源表没有列 ${unknown.source}`, en: `The source table has no column ${unknown.source}` }, { field: 'columns', column: unknown.source });
+      if (unknown)
+        throw new BadRequestError(
+          'unknown_source_column',
+          { zh: `源表没有列 ${unknown.source}`, en: `The source table has no column ${unknown.source}` },
+          { field: 'columns', column: unknown.source },
+        );
       if (input.mode === 'cdc') {
         if (!input.keyColumn) {
-          throw new BadRequestError('key_required', { zh: 'CDC 模式需要键列（keyColumn，表的主键或复制标识）', en: 'CDC mode needs a key column (keyColumn: the primary key or replica identity)' }, { field: 'keyColumn' });
+          throw new BadRequestError(
+            'key_required',
+            { zh: 'CDC 模式需要键列（keyColumn，表的主键或复制标识）', en: 'CDC mode needs a key column (keyColumn: the primary key or replica identity)' },
+            { field: 'keyColumn' },
+          );
         }
         if (input.softDeleteColumn || input.cursorColumn) {
-          throw new BadRequestError('cdc_fields', { zh: 'CDC 模式不使用游标列和软删除列（变更由数据源的复制日志给出）', en: 'CDC mode takes no cursor or soft-delete column (the source’s replication log gives the changes)' }, { field: input.cursorColumn ? 'cursorColumn' : 'softDeleteColumn' });
+          throw new BadRequestError(
+            'cdc_fields',
+            {
+              zh: 'CDC 模式不使用游标列和软删除列（变更由数据源的复制日志给出）',
+              en: 'CDC mode takes no cursor or soft-delete column (the source’s replication log gives the changes)',
+            },
+            { field: input.cursorColumn ? 'cursorColumn' : 'softDeleteColumn' },
+          );
         }
       }
       if (input.mode === 'incremental' && !input.cursorColumn) {
-        throw new BadRequestError('cursor_required', { zh: '增量模式需要指定游标列（单调递增的编号或更新时间）', en: 'Incremental mode needs a cursor column (a monotonic id or update time)' }, { field: 'cursorColumn' });
+        throw new BadRequestError(
+          'cursor_required',
+          { zh: '增量模式需要指定游标列（单调递增的编号或更新时间）', en: 'Incremental mode needs a cursor column (a monotonic id or update time)' },
+          { field: 'cursorColumn' },
+        );
       }
-      for (const [field, name] of [['cursorColumn', input.cursorColumn], ['keyColumn', input.keyColumn], ['softDeleteColumn', input.softDeleteColumn]] as const) {
-        if (name && !has(name)) throw new BadRequestError('unknown_source_column', { zh: `源表没有列 ${name}`, en: `The source table has no column ${name}` }, { field, column: name });
+      for (const [field, name] of [
+        ['cursorColumn', input.cursorColumn],
+        ['keyColumn', input.keyColumn],
+        ['softDeleteColumn', input.softDeleteColumn],
+      ] as const) {
+        if (name && !has(name))
+          throw new BadRequestError(
+            'unknown_source_column',
+            { zh: `源表没有列 ${name}`, en: `The source table has no column ${name}` },
+            { field, column: name },
+          );
       }
-      if (input.softDeleteColumn) checkSoftDelete(input, columns.find((c) => c.name === input.softDeleteColumn)!);
+      if (input.softDeleteColumn)
+        checkSoftDelete(
+          input,
+          columns.find((c) => c.name === input.softDeleteColumn)!,
+        );
       checkSchedule(input);
       if (input.keyColumn && !mapping.some((m) => m.source === input.keyColumn)) {
-        throw new BadRequestError('key_not_loaded', { zh: `键列 ${input.keyColumn} 须在加载的列中`, en: `Key column ${input.keyColumn} must be one of the loaded columns` }, { field: 'keyColumn' });
+        throw new BadRequestError(
+          'key_not_loaded',
+          { zh: `键列 ${input.keyColumn} 须在加载的列中`, en: `Key column ${input.keyColumn} must be one of the loaded columns` },
+          { field: 'keyColumn' },
+        );
       }
       const id = randomUUID();
       // cdc: the slot (and the publication, when pdx may make it) exist before the binding does.
@@ -696,28 +895,33 @@ export function createExchangeService(deps: {
         });
         cdcFields = { cdc_slot: name, cdc_publication: made.publication, cdc_publication_owned: made.created };
       }
-      await repo.insertBinding({
-        ...cdcFields,
-        id,
-        dataset_id: dataset.id,
-        source_id: source.id,
-        source_schema: input.schema,
-        source_table: input.table,
-        source_columns: columns,
-        mapping,
-        mode: input.mode,
-        cursor_column: input.mode === 'incremental' ? input.cursorColumn! : null,
-        key_column: input.keyColumn ?? null,
-        soft_delete_column: input.softDeleteColumn ?? null,
-        interval_minutes: input.mode === 'cdc' ? null : (input.intervalMinutes ?? null),
-        cron: input.mode === 'cdc' ? null : (input.cron?.trim() ?? null),
-        // An interval binding runs right away; a cron one at its first time; a cdc one runs continuously.
-        next_run_at: input.mode === 'cdc' ? null : input.cron ? nextRun(input) : input.intervalMinutes ? new Date() : null,
-        created_by: caller.principal.userId,
-      }).catch(async (error: unknown) => {
-        if (cdcFields) await withConnector(source, (c) => c.replication!.drop(cdcFields.cdc_slot!, cdcFields.cdc_publication_owned ? cdcFields.cdc_publication : null)).catch(() => undefined);
-        throw error;
-      });
+      await repo
+        .insertBinding({
+          ...cdcFields,
+          id,
+          dataset_id: dataset.id,
+          source_id: source.id,
+          source_schema: input.schema,
+          source_table: input.table,
+          source_columns: columns,
+          mapping,
+          mode: input.mode,
+          cursor_column: input.mode === 'incremental' ? input.cursorColumn! : null,
+          key_column: input.keyColumn ?? null,
+          soft_delete_column: input.softDeleteColumn ?? null,
+          interval_minutes: input.mode === 'cdc' ? null : (input.intervalMinutes ?? null),
+          cron: input.mode === 'cdc' ? null : (input.cron?.trim() ?? null),
+          // An interval binding runs right away; a cron one at its first time; a cdc one runs continuously.
+          next_run_at: input.mode === 'cdc' ? null : input.cron ? nextRun(input) : input.intervalMinutes ? new Date() : null,
+          created_by: caller.principal.userId,
+        })
+        .catch(async (error: unknown) => {
+          if (cdcFields)
+            await withConnector(source, (c) =>
+              c.replication!.drop(cdcFields.cdc_slot!, cdcFields.cdc_publication_owned ? cdcFields.cdc_publication : null),
+            ).catch(() => undefined);
+          throw error;
+        });
       await record(caller, {
         action: 'exchange.bind',
         result: 'success',
@@ -768,7 +972,11 @@ export function createExchangeService(deps: {
     /** Queues one run now (pdx sync, the console's 立即同步). */
     async sync(caller: Caller, code: string): Promise<string> {
       const b = await service.binding(caller, code);
-      if (b.mode === 'cdc') throw new BadRequestError('cdc_continuous', { zh: 'CDC 绑定由服务持续同步，无需手动同步', en: 'A CDC binding is applied continuously by the server; there is no run to request' });
+      if (b.mode === 'cdc')
+        throw new BadRequestError('cdc_continuous', {
+          zh: 'CDC 绑定由服务持续同步，无需手动同步',
+          en: 'A CDC binding is applied continuously by the server; there is no run to request',
+        });
       const jobId = await enqueue(b, caller.principal.userId);
       await record(caller, { action: 'exchange.sync_request', result: 'success', dataset: code, target: { type: 'binding', id: b.id }, details: { jobId } });
       return jobId;
@@ -779,7 +987,13 @@ export function createExchangeService(deps: {
       const b = await service.binding(caller, code);
       checkSchedule(input);
       await repo.setSchedule(b.id, { interval_minutes: input.intervalMinutes ?? null, cron: input.cron?.trim() ?? null, next_run_at: nextRun(input) });
-      await record(caller, { action: 'exchange.schedule', result: 'success', dataset: code, target: { type: 'binding', id: b.id }, details: { intervalMinutes: input.intervalMinutes ?? null, cron: input.cron ?? null } });
+      await record(caller, {
+        action: 'exchange.schedule',
+        result: 'success',
+        dataset: code,
+        target: { type: 'binding', id: b.id },
+        details: { intervalMinutes: input.intervalMinutes ?? null, cron: input.cron ?? null },
+      });
       return (await repo.bindingById(b.id))!;
     },
 

@@ -50,7 +50,12 @@ const SELECT = `SELECT s.*, d.code AS dataset_code, d.name AS dataset_name, t.na
 
 export function pushRepo(db: Queryable) {
   return {
-    insert: (s: Pick<SubscriptionRow, 'id' | 'org_id' | 'grant_id' | 'dataset_id' | 'target_id' | 'target_schema' | 'target_table' | 'mode' | 'interval_minutes' | 'created_by'>) =>
+    insert: (
+      s: Pick<
+        SubscriptionRow,
+        'id' | 'org_id' | 'grant_id' | 'dataset_id' | 'target_id' | 'target_schema' | 'target_table' | 'mode' | 'interval_minutes' | 'created_by'
+      >,
+    ) =>
       db.query(
         `INSERT INTO exchange_subscriptions (id, org_id, grant_id, dataset_id, target_id, target_schema, target_table, mode, interval_minutes, next_run_at, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)`,
@@ -58,7 +63,13 @@ export function pushRepo(db: Queryable) {
       ),
     byId: async (id: string) => (await db.query<SubscriptionRow>(`${SELECT} WHERE s.id = $1`, [id]))[0],
     byTable: async (targetId: string, schema: string, table: string) =>
-      (await db.query<{ id: string }>('SELECT id FROM exchange_subscriptions WHERE target_id = $1 AND target_schema = $2 AND target_table = $3', [targetId, schema, table]))[0],
+      (
+        await db.query<{ id: string }>('SELECT id FROM exchange_subscriptions WHERE target_id = $1 AND target_schema = $2 AND target_table = $3', [
+          targetId,
+          schema,
+          table,
+        ])
+      )[0],
     ofOrg: (orgId: string) => db.query<SubscriptionRow>(`${SELECT} WHERE s.org_id = $1 ORDER BY s.created_at DESC`, [orgId]),
     remove: (id: string) => db.query('DELETE FROM exchange_subscriptions WHERE id = $1', [id]),
 
@@ -71,7 +82,10 @@ export function pushRepo(db: Queryable) {
       ),
     /** The grant is gone: no more deliveries, with the reason. */
     stop: (id: string, reason: StoredError) =>
-      db.query(`UPDATE exchange_subscriptions SET state = 'stopped', stop_reason = $2, next_run_at = NULL, updated_at = now() WHERE id = $1`, [id, JSON.stringify(reason)]),
+      db.query(`UPDATE exchange_subscriptions SET state = 'stopped', stop_reason = $2, next_run_at = NULL, updated_at = now() WHERE id = $1`, [
+        id,
+        JSON.stringify(reason),
+      ]),
 
     /**
      * Subscriptions whose time has come: their next run moves one interval on in the same statement,
@@ -111,7 +125,10 @@ export function pushRepo(db: Queryable) {
 
     startDelivery: (d: { id: string; subscriptionId: string; jobId: string | null }) =>
       db.query(`INSERT INTO exchange_deliveries (id, subscription_id, job_id, status) VALUES ($1, $2, $3, 'running')`, [d.id, d.subscriptionId, d.jobId]),
-    finishDelivery: (id: string, r: { status: DeliveryRow['status']; mode?: DeliveryRow['mode']; version?: number | null; rows?: number; error?: StoredError | null }) =>
+    finishDelivery: (
+      id: string,
+      r: { status: DeliveryRow['status']; mode?: DeliveryRow['mode']; version?: number | null; rows?: number; error?: StoredError | null },
+    ) =>
       db.query(
         `UPDATE exchange_deliveries SET status = $2, mode = $3, version = $4, rows = $5, error = $6, finished_at = now(),
            duration_ms = GREATEST(0, (extract(epoch FROM clock_timestamp() - started_at) * 1000)::int)

@@ -59,23 +59,31 @@ export function pushRoutes(deps: { exchange: ExchangeService; push: PushService 
         schema: {
           tags,
           summary: 'Register a push target database of your organisation / 登记目标库',
-          description: 'The password is stored encrypted under the master key and never returned. The user needs CREATE, INSERT and DELETE on the target schema.',
+          description:
+            'The password is stored encrypted under the master key and never returned. The user needs CREATE, INSERT and DELETE on the target schema.',
           body: sourceBody,
           response: { 201: sourceSchema, ...errors },
         },
       },
-      async (request, reply) => reply.status(201).send(await exchange.addSource(callerOf(request), request.body as Parameters<ExchangeService['addSource']>[1], 'target')),
+      async (request, reply) =>
+        reply.status(201).send(await exchange.addSource(callerOf(request), request.body as Parameters<ExchangeService['addSource']>[1], 'target')),
     );
 
     app.get(
       '/exchange/targets',
-      { config: { access: consumerSide }, schema: { tags, summary: "Your organisation's push targets / 目标库列表", response: { 200: z.array(sourceSchema), ...errors } } },
+      {
+        config: { access: consumerSide },
+        schema: { tags, summary: "Your organisation's push targets / 目标库列表", response: { 200: z.array(sourceSchema), ...errors } },
+      },
       async (request) => exchange.listSources(callerOf(request), 'target'),
     );
 
     app.post(
       '/exchange/targets/:id/test',
-      { config: { access: consumerSide }, schema: { tags, summary: 'Test a target: reachability, version, privileges / 测试目标库', params: idParam, response: { 200: testSchema, ...errors } } },
+      {
+        config: { access: consumerSide },
+        schema: { tags, summary: 'Test a target: reachability, version, privileges / 测试目标库', params: idParam, response: { 200: testSchema, ...errors } },
+      },
       async (request) => testAnswer(await exchange.testSource(callerOf(request), request.params.id, 'target')),
     );
 
@@ -83,7 +91,13 @@ export function pushRoutes(deps: { exchange: ExchangeService; push: PushService 
       '/exchange/targets/:id/state',
       {
         config: { access: consumerSide },
-        schema: { tags, summary: 'Enable or disable a target / 启用或停用目标库', params: idParam, body: z.object({ state: z.enum(['active', 'disabled']) }), response: { 200: sourceSchema, ...errors } },
+        schema: {
+          tags,
+          summary: 'Enable or disable a target / 启用或停用目标库',
+          params: idParam,
+          body: z.object({ state: z.enum(['active', 'disabled']) }),
+          response: { 200: sourceSchema, ...errors },
+        },
       },
       async (request) => exchange.setSourceState(callerOf(request), request.params.id, request.body.state, 'target'),
     );
@@ -95,7 +109,8 @@ export function pushRoutes(deps: { exchange: ExchangeService; push: PushService 
         schema: {
           tags,
           summary: 'Subscribe a target table to the view of an active grant / 新建推送订阅',
-          description: 'full: each delivery replaces the table content in one target transaction; incremental: rows appended since the last delivery (a replaced or corrected version is delivered in full).',
+          description:
+            'full: each delivery replaces the table content in one target transaction; incremental: rows appended since the last delivery (a replaced or corrected version is delivered in full).',
           body: z.object({
             grantId: z.uuid(),
             targetId: z.uuid(),
@@ -112,13 +127,19 @@ export function pushRoutes(deps: { exchange: ExchangeService; push: PushService 
 
     app.get(
       '/exchange/subscriptions',
-      { config: { access: consumerSide }, schema: { tags, summary: "Your organisation's push subscriptions / 推送订阅列表", response: { 200: z.array(subscriptionSchema), ...errors } } },
+      {
+        config: { access: consumerSide },
+        schema: { tags, summary: "Your organisation's push subscriptions / 推送订阅列表", response: { 200: z.array(subscriptionSchema), ...errors } },
+      },
       async (request) => push.list(callerOf(request)),
     );
 
     app.get(
       '/exchange/subscriptions/:id',
-      { config: { access: consumerSide }, schema: { tags, summary: 'A push subscription / 推送订阅', params: idParam, response: { 200: subscriptionSchema, ...errors } } },
+      {
+        config: { access: consumerSide },
+        schema: { tags, summary: 'A push subscription / 推送订阅', params: idParam, response: { 200: subscriptionSchema, ...errors } },
+      },
       async (request) => push.get(callerOf(request), request.params.id),
     );
 
@@ -126,7 +147,13 @@ export function pushRoutes(deps: { exchange: ExchangeService; push: PushService 
       '/exchange/subscriptions/:id/state',
       {
         config: { access: consumerSide },
-        schema: { tags, summary: 'Pause or resume a subscription / 暂停或恢复推送', params: idParam, body: z.object({ state: z.enum(['active', 'paused']) }), response: { 200: subscriptionSchema, ...errors } },
+        schema: {
+          tags,
+          summary: 'Pause or resume a subscription / 暂停或恢复推送',
+          params: idParam,
+          body: z.object({ state: z.enum(['active', 'paused']) }),
+          response: { 200: subscriptionSchema, ...errors },
+        },
       },
       async (request) => push.setState(callerOf(request), request.params.id, request.body.state),
     );
@@ -135,20 +162,32 @@ export function pushRoutes(deps: { exchange: ExchangeService; push: PushService 
       '/exchange/subscriptions/:id/deliver',
       {
         config: { access: consumerSide },
-        schema: { tags, summary: 'Deliver now / 立即推送', description: 'Returns a job id; poll GET /api/v1/jobs/{id}.', params: idParam, response: { 202: z.object({ jobId: z.string() }), ...errors } },
+        schema: {
+          tags,
+          summary: 'Deliver now / 立即推送',
+          description: 'Returns a job id; poll GET /api/v1/jobs/{id}.',
+          params: idParam,
+          response: { 202: z.object({ jobId: z.string() }), ...errors },
+        },
       },
       async (request, reply) => reply.status(202).send({ jobId: await push.deliverNow(callerOf(request), request.params.id) }),
     );
 
     app.get(
       '/exchange/subscriptions/:id/deliveries',
-      { config: { access: consumerSide }, schema: { tags, summary: 'Delivery history: rows, duration, error / 推送记录', params: idParam, response: { 200: z.array(deliverySchema), ...errors } } },
+      {
+        config: { access: consumerSide },
+        schema: { tags, summary: 'Delivery history: rows, duration, error / 推送记录', params: idParam, response: { 200: z.array(deliverySchema), ...errors } },
+      },
       async (request) => push.deliveries(callerOf(request), request.params.id),
     );
 
     app.delete(
       '/exchange/subscriptions/:id',
-      { config: { access: consumerSide }, schema: { tags, summary: 'Remove a subscription (the target table stays) / 删除推送订阅', params: idParam, response: { 204: z.null(), ...errors } } },
+      {
+        config: { access: consumerSide },
+        schema: { tags, summary: 'Remove a subscription (the target table stays) / 删除推送订阅', params: idParam, response: { 204: z.null(), ...errors } },
+      },
       async (request, reply) => {
         await push.remove(callerOf(request), request.params.id);
         return reply.status(204).send(null);

@@ -71,7 +71,9 @@ class Refusal extends Error {
 }
 
 const stored = (error: unknown): Stored =>
-  error instanceof AppError ? { code: error.code, message: error.text, ...(error.details === undefined ? {} : { details: error.details }) } : { code: 'push_failed', message: { zh: `推送失败：${String(error)}`, en: `Delivery failed: ${String(error)}` } };
+  error instanceof AppError
+    ? { code: error.code, message: error.text, ...(error.details === undefined ? {} : { details: error.details }) }
+    : { code: 'push_failed', message: { zh: `推送失败：${String(error)}`, en: `Delivery failed: ${String(error)}` } };
 
 /** The dataset's visible version: the greatest active one. */
 export function currentVersion(versions: readonly Pick<VersionRow, 'version' | 'state'>[]): number | null {
@@ -113,7 +115,18 @@ export function subscriptionView(s: SubscriptionRow) {
 }
 
 export function deliveryView(d: DeliveryRow) {
-  return { id: d.id, jobId: d.job_id, status: d.status, mode: d.mode, version: d.version, rows: d.rows, error: d.error, startedAt: d.started_at, finishedAt: d.finished_at, durationMs: d.duration_ms };
+  return {
+    id: d.id,
+    jobId: d.job_id,
+    status: d.status,
+    mode: d.mode,
+    version: d.version,
+    rows: d.rows,
+    error: d.error,
+    startedAt: d.started_at,
+    finishedAt: d.finished_at,
+    durationMs: d.duration_ms,
+  };
 }
 
 export function createPushService(deps: {
@@ -141,10 +154,22 @@ export function createPushService(deps: {
   async function ownerOf(s: SubscriptionRow): Promise<Principal> {
     const user = await deps.identity.getUser(s.created_by).catch(() => undefined);
     if (!user || user.disabled || user.org_id !== s.org_id || !user.roles.some((r) => r === 'consumer' || r === 'data_officer')) {
-      throw new Refusal('stop', new ConflictError('owner_gone', { zh: '创建该订阅的账号已停用或已调离本单位', en: 'The account that made this subscription is disabled or left the organisation' }));
+      throw new Refusal(
+        'stop',
+        new ConflictError('owner_gone', {
+          zh: '创建该订阅的账号已停用或已调离本单位',
+          en: 'The account that made this subscription is disabled or left the organisation',
+        }),
+      );
     }
     if (user.locked_until && new Date(user.locked_until) > new Date()) {
-      throw new Refusal('hold', new ConflictError('owner_locked', { zh: '创建该订阅的账号已被锁定（安全处置中）', en: 'The account that made this subscription is locked (incident response)' }));
+      throw new Refusal(
+        'hold',
+        new ConflictError('owner_locked', {
+          zh: '创建该订阅的账号已被锁定（安全处置中）',
+          en: 'The account that made this subscription is locked (incident response)',
+        }),
+      );
     }
     return { kind: 'user', userId: user.id, username: user.username, orgId: s.org_id, roles: user.roles };
   }
@@ -161,7 +186,11 @@ export function createPushService(deps: {
   }
 
   /** One delivery; throws a Refusal, or any error of a failed delivery (nothing committed at the target). */
-  async function deliverOnce(ctx: JobContext, s: SubscriptionRow, deliveryId: string): Promise<{ status: 'delivered' | 'unchanged'; mode: SubscriptionRow['mode']; version: number | null; rows: number }> {
+  async function deliverOnce(
+    ctx: JobContext,
+    s: SubscriptionRow,
+    deliveryId: string,
+  ): Promise<{ status: 'delivered' | 'unchanged'; mode: SubscriptionRow['mode']; version: number | null; rows: number }> {
     const principal = await ownerOf(s);
     const targetRow = await exchange.repo.sourceById(s.target_id);
     if (!targetRow || targetRow.state !== 'active') {
@@ -177,14 +206,34 @@ export function createPushService(deps: {
       const incremental = s.mode === 'incremental' && s.last_version !== null && appendsOnly(versions, s.last_version);
       const mode = incremental ? 'incremental' : 'full';
       if (incremental && version === s.last_version) return { status: 'unchanged', mode, version, rows: 0 };
-      if (!connector.write) throw new BadRequestError('target_kind_unsupported', { zh: `类型为 ${targetRow.kind} 的数据库不能作为推送目标`, en: `A ${targetRow.kind} database cannot be a push target` });
+      if (!connector.write)
+        throw new BadRequestError('target_kind_unsupported', {
+          zh: `类型为 ${targetRow.kind} 的数据库不能作为推送目标`,
+          en: `A ${targetRow.kind} database cannot be a push target`,
+        });
 
       const table: TableRef = { schema: s.target_schema, table: s.target_table };
-      const where = { subscription: s.id, name: targetRow.name, kind: targetRow.kind, host: targetRow.host, port: targetRow.port, database: targetRow.database, schema: table.schema, table: table.table };
+      const where = {
+        subscription: s.id,
+        name: targetRow.name,
+        kind: targetRow.kind,
+        host: targetRow.host,
+        port: targetRow.port,
+        database: targetRow.database,
+        schema: table.schema,
+        table: table.table,
+      };
       const stream = await records.open(
         caller,
         s.dataset_code,
-        { filter: { and: [] }, order: [], limit: Number.MAX_SAFE_INTEGER, grant: s.grant_id, rowId: true, ...(incremental && s.last_row !== null ? { after: String(s.last_row) } : {}) },
+        {
+          filter: { and: [] },
+          order: [],
+          limit: Number.MAX_SAFE_INTEGER,
+          grant: s.grant_id,
+          rowId: true,
+          ...(incremental && s.last_row !== null ? { after: String(s.last_row) } : {}),
+        },
         'data.push',
         { target: where, mode },
       );
@@ -201,11 +250,17 @@ export function createPushService(deps: {
           await ctx.progress({ phase: 'delivering', rows });
         }
         if (stream.next() !== null) {
-          throw new ConflictError('push_quota', { zh: '授权的每日行数上限在推送中途用尽；本次推送未提交，稍后重试', en: "The grant's daily row quota ran out during the delivery; nothing was committed, it is retried later" });
+          throw new ConflictError('push_quota', {
+            zh: '授权的每日行数上限在推送中途用尽；本次推送未提交，稍后重试',
+            en: "The grant's daily row quota ran out during the delivery; nothing was committed, it is retried later",
+          });
         }
         // A replace or correction made visible while the rows were read: they may mix two versions.
         if (!appendsOnly(await deps.catalog.versions(principal, s.dataset_code), version ?? 0)) {
-          throw new ConflictError('dataset_changed', { zh: '推送期间数据资源发布了替换或更正版本；本次推送未提交，稍后重试', en: 'The dataset was replaced or corrected during the delivery; nothing was committed, it is retried later' });
+          throw new ConflictError('dataset_changed', {
+            zh: '推送期间数据资源发布了替换或更正版本；本次推送未提交，稍后重试',
+            en: 'The dataset was replaced or corrected during the delivery; nothing was committed, it is retried later',
+          });
         }
         // Audit before commit: if this record cannot be written, the target's transaction rolls back.
         await record(caller, {
@@ -213,7 +268,17 @@ export function createPushService(deps: {
           result: 'success',
           dataset: s.dataset_code,
           target: { type: 'subscription', id: s.id, label: `${targetRow.name}:${table.schema}.${table.table}` },
-          details: { columns: stream.columns, rowCount: rows, grantId: s.grant_id, grant: s.grant_id, mode, version, target: where, delivery: deliveryId, createdTable: write.created },
+          details: {
+            columns: stream.columns,
+            rowCount: rows,
+            grantId: s.grant_id,
+            grant: s.grant_id,
+            mode,
+            version,
+            target: where,
+            delivery: deliveryId,
+            createdTable: write.created,
+          },
         });
         await write.commit();
       } catch (error) {
@@ -246,13 +311,27 @@ export function createPushService(deps: {
         if (error.kind === 'stop') await repo.stop(s.id, reason);
         else await repo.quiet(s.id);
         await repo.finishDelivery(deliveryId, { status: error.kind === 'stop' ? 'stopped' : 'refused', error: reason });
-        await events.record({ action: error.kind === 'stop' ? 'exchange.push_stopped' : 'exchange.push_refused', result: 'denied', actor, dataset: s.dataset_code, target, details: { reason: reason.code, delivery: deliveryId } });
+        await events.record({
+          action: error.kind === 'stop' ? 'exchange.push_stopped' : 'exchange.push_refused',
+          result: 'denied',
+          actor,
+          dataset: s.dataset_code,
+          target,
+          details: { reason: reason.code, delivery: deliveryId },
+        });
         return { deliveryId, status: error.kind === 'stop' ? 'stopped' : 'refused', reason: reason.code };
       }
       const failure = stored(error);
       const failures = await repo.failed(s.id, failure);
       await repo.finishDelivery(deliveryId, { status: 'failed', error: failure });
-      await events.record({ action: PUSH_FAILED, result: 'failure', actor, dataset: s.dataset_code, target, details: { error: failure.code, consecutiveFailures: failures, delivery: deliveryId } });
+      await events.record({
+        action: PUSH_FAILED,
+        result: 'failure',
+        actor,
+        dataset: s.dataset_code,
+        target,
+        details: { error: failure.code, consecutiveFailures: failures, delivery: deliveryId },
+      });
       throw error;
     } finally {
       await repo.setPending(s.id, null);
@@ -283,13 +362,27 @@ export function createPushService(deps: {
       if (grant.consumer_org_id !== p.orgId) throw new NotFoundError(GRANT);
       const target = await exchange.ownSource(caller, input.targetId, 'target');
       const schema = input.schema ?? (target.kind === 'mysql' ? target.database : 'public');
-      for (const [field, value] of [['schema', schema], ['table', input.table]] as const) {
+      for (const [field, value] of [
+        ['schema', schema],
+        ['table', input.table],
+      ] as const) {
         if (!TARGET_IDENT.test(value)) {
-          throw new BadRequestError('invalid_identifier', { zh: `${field} 须为字母或下划线开头、由字母数字下划线组成的名称（至多 63 个字符）`, en: `${field} must be a name of letters, digits and underscores starting with a letter or underscore (up to 63 characters)` }, { field });
+          throw new BadRequestError(
+            'invalid_identifier',
+            {
+              zh: `${field} 须为字母或下划线开头、由字母数字下划线组成的名称（至多 63 个字符）`,
+              en: `${field} must be a name of letters, digits and underscores starting with a letter or underscore (up to 63 characters)`,
+            },
+            { field },
+          );
         }
       }
       if (await repo.byTable(target.id, schema, input.table)) {
-        throw new ConflictError('subscription_exists', { zh: `目标表 ${schema}.${input.table} 已被另一推送订阅使用`, en: `Target table ${schema}.${input.table} is used by another subscription` }, { field: 'table' });
+        throw new ConflictError(
+          'subscription_exists',
+          { zh: `目标表 ${schema}.${input.table} 已被另一推送订阅使用`, en: `Target table ${schema}.${input.table} is used by another subscription` },
+          { field: 'table' },
+        );
       }
       // The grant checks of the records path now (state, expiry, containment, IP ranges against the target's address).
       const { connector, address } = await exchange.connect(target);
@@ -297,7 +390,11 @@ export function createPushService(deps: {
       const access = await records.resolve({ ...caller, ip: address }, grant.dataset_code, grant.id);
       const columns = access.view.filter((c) => c.mode !== 'hidden' && c.mode !== 'verify').map((c) => ({ name: c.name, mode: c.mode }));
       if (columns.length === 0) {
-        throw new BadRequestError('no_readable_columns', { zh: '该授权没有可查询的信息项（仅可核验），不能推送', en: 'This grant has no readable columns (verification only); nothing can be pushed' }, { field: 'grantId' });
+        throw new BadRequestError(
+          'no_readable_columns',
+          { zh: '该授权没有可查询的信息项（仅可核验），不能推送', en: 'This grant has no readable columns (verification only); nothing can be pushed' },
+          { field: 'grantId' },
+        );
       }
       const id = randomUUID();
       await repo.insert({
@@ -330,7 +427,12 @@ export function createPushService(deps: {
       const s = await own(caller, id);
       if (s.state === 'stopped') throw stoppedError(s);
       await repo.setState(s.id, state);
-      await record(caller, { action: state === 'active' ? 'exchange.subscription_resume' : 'exchange.subscription_pause', result: 'success', dataset: s.dataset_code, target: { type: 'subscription', id } });
+      await record(caller, {
+        action: state === 'active' ? 'exchange.subscription_resume' : 'exchange.subscription_pause',
+        result: 'success',
+        dataset: s.dataset_code,
+        target: { type: 'subscription', id },
+      });
       return subscriptionView((await repo.byId(id))!);
     },
 
@@ -339,7 +441,13 @@ export function createPushService(deps: {
       const s = await own(caller, id);
       if (s.state === 'stopped') throw stoppedError(s);
       const jobId = await enqueue(s, caller.principal.userId);
-      await record(caller, { action: 'exchange.push_request', result: 'success', dataset: s.dataset_code, target: { type: 'subscription', id }, details: { jobId } });
+      await record(caller, {
+        action: 'exchange.push_request',
+        result: 'success',
+        dataset: s.dataset_code,
+        target: { type: 'subscription', id },
+        details: { jobId },
+      });
       return jobId;
     },
 
@@ -365,7 +473,10 @@ export function createPushService(deps: {
 function stoppedError(s: SubscriptionRow): ConflictError {
   return new ConflictError(
     'subscription_stopped',
-    { zh: `该订阅已终止（${s.stop_reason?.message.zh ?? '授权已失效'}），请基于有效授权新建订阅`, en: `This subscription has stopped (${s.stop_reason?.message.en ?? 'the grant is gone'}); subscribe again on an active grant` },
+    {
+      zh: `该订阅已终止（${s.stop_reason?.message.zh ?? '授权已失效'}），请基于有效授权新建订阅`,
+      en: `This subscription has stopped (${s.stop_reason?.message.en ?? 'the grant is gone'}); subscribe again on an active grant`,
+    },
     { reason: s.stop_reason?.code },
   );
 }

@@ -19,7 +19,14 @@ function pattern(expression: string): Cron {
 /** Refuses a schedule with both an interval and a cron expression, or a cron expression croner cannot read (minute precision: 5 fields). */
 export function checkSchedule(s: Schedule): void {
   if (s.intervalMinutes != null && s.cron != null) {
-    throw new BadRequestError('schedule_ambiguous', { zh: '调度只能是间隔（intervalMinutes）或 cron 表达式（cron）之一', en: 'A schedule is either an interval (intervalMinutes) or a cron expression (cron), not both' }, { field: 'cron' });
+    throw new BadRequestError(
+      'schedule_ambiguous',
+      {
+        zh: '调度只能是间隔（intervalMinutes）或 cron 表达式（cron）之一',
+        en: 'A schedule is either an interval (intervalMinutes) or a cron expression (cron), not both',
+      },
+      { field: 'cron' },
+    );
   }
   if (s.cron == null) return;
   const expression = s.cron.trim();
@@ -35,7 +42,10 @@ export function checkSchedule(s: Schedule): void {
   if (problem) {
     throw new BadRequestError(
       'invalid_cron',
-      { zh: `字段 cron 的表达式“${expression}”无效（应为 5 段：分 时 日 月 周，按北京时间）：${problem}`, en: `Field cron: "${expression}" is not a valid cron expression (5 fields: minute hour day month weekday, Asia/Shanghai time): ${problem}` },
+      {
+        zh: `字段 cron 的表达式“${expression}”无效（应为 5 段：分 时 日 月 周，按北京时间）：${problem}`,
+        en: `Field cron: "${expression}" is not a valid cron expression (5 fields: minute hour day month weekday, Asia/Shanghai time): ${problem}`,
+      },
       { field: 'cron' },
     );
   }

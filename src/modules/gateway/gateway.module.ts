@@ -36,7 +36,12 @@ export function createGatewayModule(deps: {
   isAuthority?: (p: Principal) => Promise<boolean>;
 }) {
   const service = createGatewayService(deps);
-  const stats = createCallStats({ audit: deps.audit, identity: deps.identity, services: () => service.registered(), ...(deps.isAuthority ? { isAuthority: deps.isAuthority } : {}) });
+  const stats = createCallStats({
+    audit: deps.audit,
+    identity: deps.identity,
+    services: () => service.registered(),
+    ...(deps.isAuthority ? { isAuthority: deps.isAuthority } : {}),
+  });
   const health = ticker(() => service.healthTick(), HEALTH_TICK_MS, deps.onError ?? ((e: unknown) => console.error('[gateway]', e)));
   return {
     service,

@@ -18,7 +18,9 @@ const doc = {
         responses: { '200': { content: { 'application/json; charset=utf-8': { schema: { $ref: '#/components/schemas/Person' } } } } },
       },
     },
-    '/persons/search': { post: { responses: { '201': { content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Person' } } } } } } } },
+    '/persons/search': {
+      post: { responses: { '201': { content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Person' } } } } } } },
+    },
   },
   components: {
     parameters: { Year: { name: 'year', in: 'query' } },
@@ -69,7 +71,16 @@ describe('OpenAPI import', () => {
 });
 
 describe('call paths', () => {
-  const op = (op_id: string, path: string): OperationRow => ({ dataset_id: 'd', op_id, method: 'GET', path, summary: '', parameters: [], fields: [], position: 1 });
+  const op = (op_id: string, path: string): OperationRow => ({
+    dataset_id: 'd',
+    op_id,
+    method: 'GET',
+    path,
+    summary: '',
+    parameters: [],
+    fields: [],
+    position: 1,
+  });
   it('matches templates, literal segments first, and decodes parameters', () => {
     const ops = [op('byId', '/persons/{id}'), op('search', '/persons/search'), op('root', '/')];
     expect(matchOperation(ops, callSegments('/persons/search'))?.op.op_id).toBe('search');

@@ -65,7 +65,23 @@ export function gatewayRepo(db: Queryable) {
       db.query(
         `INSERT INTO gateway_services (dataset_id, base_url, timeout_ms, max_response_bytes, max_concurrency, auth_header, auth_secret, health_path, health_interval_s, retries, breaker_threshold, breaker_cooldown_ms, client_cert, client_key_sealed, upstream_ca)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-        [s.datasetId, s.baseUrl, s.timeoutMs, s.maxResponseBytes, s.maxConcurrency, s.authHeader, s.authSecret, s.healthPath, s.healthIntervalS, s.retries, s.breakerThreshold, s.breakerCooldownMs, s.clientCert, s.clientKeySealed, s.upstreamCa],
+        [
+          s.datasetId,
+          s.baseUrl,
+          s.timeoutMs,
+          s.maxResponseBytes,
+          s.maxConcurrency,
+          s.authHeader,
+          s.authSecret,
+          s.healthPath,
+          s.healthIntervalS,
+          s.retries,
+          s.breakerThreshold,
+          s.breakerCooldownMs,
+          s.clientCert,
+          s.clientKeySealed,
+          s.upstreamCa,
+        ],
       ),
 
     setClientCertificate: (datasetId: string, cert: string | null, keySealed: Buffer | null) =>
@@ -95,7 +111,13 @@ export function gatewayRepo(db: Queryable) {
 
     /** The connection settings an edit changes (updated_at moves: the connection pool is rebuilt). */
     updateService: (datasetId: string, u: { baseUrl: string; timeoutMs: number; authHeader: string | null; authSecret: string | null }) =>
-      db.query('UPDATE gateway_services SET base_url = $2, timeout_ms = $3, auth_header = $4, auth_secret = $5, updated_at = now() WHERE dataset_id = $1', [datasetId, u.baseUrl, u.timeoutMs, u.authHeader, u.authSecret]),
+      db.query('UPDATE gateway_services SET base_url = $2, timeout_ms = $3, auth_header = $4, auth_secret = $5, updated_at = now() WHERE dataset_id = $1', [
+        datasetId,
+        u.baseUrl,
+        u.timeoutMs,
+        u.authHeader,
+        u.authSecret,
+      ]),
 
     deleteOperations: (datasetId: string) => db.query('DELETE FROM gateway_operations WHERE dataset_id = $1', [datasetId]),
 

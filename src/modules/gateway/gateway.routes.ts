@@ -63,7 +63,9 @@ const serviceSchema = z.object({
     breaker: z.enum(['closed', 'open', 'half_open']).describe('本进程的熔断状态'),
     consecutiveFailures: z.number(),
   }),
-  operations: z.array(z.object({ id: z.string(), method: z.string(), path: z.string(), summary: z.string(), parameters: z.array(parameterSchema), fields: z.array(z.string()) })),
+  operations: z.array(
+    z.object({ id: z.string(), method: z.string(), path: z.string(), summary: z.string(), parameters: z.array(parameterSchema), fields: z.array(z.string()) }),
+  ),
   fields: z.array(z.object({ name: z.string(), label: z.string(), grade: z.number().nullable(), type: z.string().nullable(), dataType: z.string() })),
 });
 
@@ -119,15 +121,29 @@ export function gatewayRoutes(deps: { gateway: GatewayService; stats: CallStatsS
             shareType: z.enum(['unconditional', 'conditional', 'none']).optional(),
             baseUrl: z.string().min(1).max(2000).describe('上游接口地址；网关只访问此地址之下的路径'),
             timeoutMs: z.number().int().min(100).max(120_000).optional(),
-            maxResponseBytes: z.number().int().positive().max(64 * 1024 * 1024).optional(),
+            maxResponseBytes: z
+              .number()
+              .int()
+              .positive()
+              .max(64 * 1024 * 1024)
+              .optional(),
             maxConcurrency: z.number().int().min(1).max(10_000).optional().describe('每个 pdx 进程对该上游的最大并发调用数（超出即 503）'),
-            auth: z.object({ header: z.string().min(1).max(64), secret: z.string().min(1).max(4096) }).optional().describe('上游凭据（静态请求头），加密保存，从不返回'),
+            auth: z
+              .object({ header: z.string().min(1).max(64), secret: z.string().min(1).max(4096) })
+              .optional()
+              .describe('上游凭据（静态请求头），加密保存，从不返回'),
             openapi: z.string().max(2_000_000).optional().describe('OpenAPI 3 文档（JSON 或 YAML）'),
             operations: z.array(operationSchema).max(500).optional().describe('手工登记的操作（未给 openapi 时）'),
             samples: z.record(z.string(), z.unknown()).optional().describe('各操作的样例响应（用于识别与定级响应字段）'),
-            health: z.object({ path: z.string().min(1).max(512), intervalSeconds: z.number().int().min(1).max(86_400).optional() }).optional().describe('定期健康检查：GET 接口地址 + path'),
+            health: z
+              .object({ path: z.string().min(1).max(512), intervalSeconds: z.number().int().min(1).max(86_400).optional() })
+              .optional()
+              .describe('定期健康检查：GET 接口地址 + path'),
             retries: z.number().int().min(0).max(5).optional().describe('幂等操作失败（连接失败、502/503/504）后的重试次数，默认 2'),
-            breaker: z.object({ threshold: z.number().int().min(1).max(1000).optional(), cooldownMs: z.number().int().min(100).max(3_600_000).optional() }).optional().describe('熔断：连续失败 threshold 次后暂停调用，cooldownMs 后放行一次探测'),
+            breaker: z
+              .object({ threshold: z.number().int().min(1).max(1000).optional(), cooldownMs: z.number().int().min(100).max(3_600_000).optional() })
+              .optional()
+              .describe('熔断：连续失败 threshold 次后暂停调用，cooldownMs 后放行一次探测'),
             clientCertificate: certificateSchema.optional().describe('上游要求客户端证书（mTLS）时网关出示的证书'),
             upstreamCa: z.string().min(1).max(65_536).optional().describe('签发上游服务器证书的 CA（PEM）；不填则使用系统 CA'),
           }),
@@ -155,7 +171,15 @@ export function gatewayRoutes(deps: { gateway: GatewayService; stats: CallStatsS
               title: z.string(),
               servers: z.array(z.string()),
               operations: z.array(operationSchema),
-              fields: z.array(z.object({ path: z.string(), label: z.string(), grade: z.number().nullable(), type: z.string().nullable(), existing: z.boolean().describe('该接口已有此字段（保留原分级）') })),
+              fields: z.array(
+                z.object({
+                  path: z.string(),
+                  label: z.string(),
+                  grade: z.number().nullable(),
+                  type: z.string().nullable(),
+                  existing: z.boolean().describe('该接口已有此字段（保留原分级）'),
+                }),
+              ),
               added: z.array(z.string()).describe('新增的操作'),
               removed: z.array(z.string()).describe('将删除的操作'),
             }),
@@ -194,13 +218,28 @@ export function gatewayRoutes(deps: { gateway: GatewayService; stats: CallStatsS
 
     app.get(
       '/gateway/services',
-      { config: { access: participant }, schema: { tags: ['gateway'], summary: 'Interfaces I may see / 接口服务列表', response: { 200: z.object({ items: z.array(serviceSchema) }), ...errors } } },
+      {
+        config: { access: participant },
+        schema: {
+          tags: ['gateway'],
+          summary: 'Interfaces I may see / 接口服务列表',
+          response: { 200: z.object({ items: z.array(serviceSchema) }), ...errors },
+        },
+      },
       async (request) => ({ items: await gateway.list(callerOf(request).principal) }),
     );
 
     app.get(
       '/gateway/services/:code',
-      { config: { access: participant }, schema: { tags: ['gateway'], summary: 'One interface: operations and graded fields / 接口服务详情', params: code, response: { 200: serviceSchema, ...errors } } },
+      {
+        config: { access: participant },
+        schema: {
+          tags: ['gateway'],
+          summary: 'One interface: operations and graded fields / 接口服务详情',
+          params: code,
+          response: { 200: serviceSchema, ...errors },
+        },
+      },
       async (request) => gateway.view(callerOf(request).principal, request.params.code),
     );
 

@@ -170,7 +170,12 @@ export function checkBaseUrl(text: string): string {
     throw bad('invalid_base_url', '接口地址（baseUrl）不是有效的 URL', 'baseUrl is not a valid URL', { field: 'baseUrl' });
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash) {
-    throw bad('invalid_base_url', '接口地址（baseUrl）须为 http(s)，不含用户名、查询串或片段', 'baseUrl must be http(s) without credentials, query or fragment', { field: 'baseUrl' });
+    throw bad(
+      'invalid_base_url',
+      '接口地址（baseUrl）须为 http(s)，不含用户名、查询串或片段',
+      'baseUrl must be http(s) without credentials, query or fragment',
+      { field: 'baseUrl' },
+    );
   }
   return url.href.replace(/\/+$/, '');
 }
@@ -179,7 +184,9 @@ export function checkBaseUrl(text: string): string {
 export function checkHealthPath(path: string): string {
   const [p = ''] = path.split('?');
   if (!p.startsWith('/') || p.split('/').some((seg) => seg === '.' || seg === '..') || /[\\#\u0000-\u001f]/.test(path)) {
-    throw bad('invalid_health_path', '健康检查路径（health.path）须以 / 开头，不含 . 或 .. 段', 'health.path must start with / and hold no . or .. segments', { field: 'health.path' });
+    throw bad('invalid_health_path', '健康检查路径（health.path）须以 / 开头，不含 . 或 .. 段', 'health.path must start with / and hold no . or .. segments', {
+      field: 'health.path',
+    });
   }
   return path;
 }
@@ -253,25 +260,41 @@ function lastSegment(path: string): string {
 export async function operationsFrom(input: { openapi?: string; operations?: OperationSpec[]; samples?: Record<string, unknown> }) {
   const imported = input.openapi !== undefined ? parseOpenApi(input.openapi) : undefined;
   const ops = imported ? imported.operations : (input.operations ?? []).map((o, i) => checkOperation(structuredClone(o), `operations[${i}]`));
-  if (ops.length === 0) throw bad('no_operations', '至少登记一个接口操作（operations 或 openapi）', 'Register at least one operation (operations or openapi)', { field: 'operations' });
+  if (ops.length === 0)
+    throw bad('no_operations', '至少登记一个接口操作（operations 或 openapi）', 'Register at least one operation (operations or openapi)', {
+      field: 'operations',
+    });
   const ids = new Set<string>();
   for (const op of ops) {
-    if (ids.has(op.id)) throw bad('duplicate_operation', `接口操作 ${op.id} 重复`, `Operation ${op.id} appears twice`, { field: 'operations', operation: op.id });
+    if (ids.has(op.id))
+      throw bad('duplicate_operation', `接口操作 ${op.id} 重复`, `Operation ${op.id} appears twice`, { field: 'operations', operation: op.id });
     ids.add(op.id);
   }
   const samples = new Map<string, unknown[]>();
   for (const [opId, sample] of Object.entries(input.samples ?? {})) {
     const op = ops.find((o) => o.id === opId);
-    if (!op) throw bad('unknown_operation', `样例响应对应的接口操作 ${opId} 不存在`, `Sample for unknown operation ${opId}`, { field: 'samples', operation: opId });
+    if (!op)
+      throw bad('unknown_operation', `样例响应对应的接口操作 ${opId} 不存在`, `Sample for unknown operation ${opId}`, { field: 'samples', operation: opId });
     for (const [path, values] of valuesByPath(sample)) {
-      if (!op.fields.some((f) => f.path === path)) op.fields.push({ path, label: lastSegment(path), dataType: typeof values.find((v) => v !== null) === 'number' ? 'decimal' : typeof values.find((v) => v !== null) === 'boolean' ? 'boolean' : 'text' });
+      if (!op.fields.some((f) => f.path === path))
+        op.fields.push({
+          path,
+          label: lastSegment(path),
+          dataType: typeof values.find((v) => v !== null) === 'number' ? 'decimal' : typeof values.find((v) => v !== null) === 'boolean' ? 'boolean' : 'text',
+        });
       samples.set(path, [...(samples.get(path) ?? []), ...values]);
     }
   }
   for (const op of ops) checkOperation(op, `operations.${op.id}`);
   const fields = new Map<string, { path: string; label: string; dataType: DataType }>();
   for (const op of ops) for (const f of op.fields) if (!fields.has(f.path)) fields.set(f.path, f);
-  if (fields.size === 0) throw bad('no_fields', '接口操作没有响应字段（在 OpenAPI 响应结构、fields 或样例响应中给出）', 'The operations declare no response fields (give them in the OpenAPI response schema, fields or a sample)', { field: 'operations' });
+  if (fields.size === 0)
+    throw bad(
+      'no_fields',
+      '接口操作没有响应字段（在 OpenAPI 响应结构、fields 或样例响应中给出）',
+      'The operations declare no response fields (give them in the OpenAPI response schema, fields or a sample)',
+      { field: 'operations' },
+    );
   return { imported, ops, columns: await fieldColumns([...fields.values()], samples) };
 }
 
@@ -297,7 +320,10 @@ export function callSegments(path: string): string[] {
 export function matchOperation(ops: readonly OperationRow[], segments: readonly string[]): { op: OperationRow; params: Record<string, string> } | undefined {
   let best: { op: OperationRow; params: Record<string, string>; literals: number } | undefined;
   for (const op of ops) {
-    const template = op.path.split('/').slice(1).filter((s, i, all) => !(s === '' && all.length === 1));
+    const template = op.path
+      .split('/')
+      .slice(1)
+      .filter((s, i, all) => !(s === '' && all.length === 1));
     if (template.length !== segments.length) continue;
     const params: Record<string, string> = {};
     let literals = 0;
@@ -373,7 +399,13 @@ export function createGatewayService(deps: {
       clientCertificate: own && s.client_cert ? certificateSummary(s.client_cert) : null,
       hasClientCertificate: s.client_cert !== null,
       hasUpstreamCa: s.upstream_ca !== null,
-      health: { path: s.health_path, intervalSeconds: s.health_interval_s, state: s.health_state, checkedAt: s.health_checked_at ? new Date(s.health_checked_at).toISOString() : null, error: s.health_error },
+      health: {
+        path: s.health_path,
+        intervalSeconds: s.health_interval_s,
+        state: s.health_state,
+        checkedAt: s.health_checked_at ? new Date(s.health_checked_at).toISOString() : null,
+        error: s.health_error,
+      },
       resilience: {
         retries: s.retries,
         breakerThreshold: s.breaker_threshold,
@@ -404,14 +436,31 @@ export function createGatewayService(deps: {
     } catch (error) {
       const refused = error instanceof AddressRefusedError ? error : (error as { cause?: unknown }).cause;
       if (refused instanceof AddressRefusedError) {
-        throw new UpstreamError(502, 'upstream_address_refused', { zh: '上游接口地址指向不允许访问的地址', en: 'The upstream address points at an address pdx does not contact' });
+        throw new UpstreamError(502, 'upstream_address_refused', {
+          zh: '上游接口地址指向不允许访问的地址',
+          en: 'The upstream address points at an address pdx does not contact',
+        });
       }
-      if (signal.aborted) throw new UpstreamError(504, 'upstream_timeout', { zh: `上游接口未在 ${s.timeout_ms} 毫秒内响应`, en: `The upstream service did not answer within ${s.timeout_ms} ms` });
-      throw new UpstreamError(502, 'upstream_unreachable', { zh: '无法连接上游接口', en: 'The upstream service cannot be reached' }, { cause: (error as { cause?: { code?: string } }).cause?.code ?? 'error' });
+      if (signal.aborted)
+        throw new UpstreamError(504, 'upstream_timeout', {
+          zh: `上游接口未在 ${s.timeout_ms} 毫秒内响应`,
+          en: `The upstream service did not answer within ${s.timeout_ms} ms`,
+        });
+      throw new UpstreamError(
+        502,
+        'upstream_unreachable',
+        { zh: '无法连接上游接口', en: 'The upstream service cannot be reached' },
+        { cause: (error as { cause?: { code?: string } }).cause?.code ?? 'error' },
+      );
     }
     try {
       if (res.status >= 300 && res.status < 400) {
-        throw new UpstreamError(502, 'upstream_redirect', { zh: '上游接口返回重定向，网关不跟随', en: 'The upstream service answered with a redirect; the gateway does not follow it' }, { status: res.status });
+        throw new UpstreamError(
+          502,
+          'upstream_redirect',
+          { zh: '上游接口返回重定向，网关不跟随', en: 'The upstream service answered with a redirect; the gateway does not follow it' },
+          { status: res.status },
+        );
       }
       const declared = Number(res.headers.get('content-length') ?? '0');
       if (declared > s.max_response_bytes) throw tooLarge(s);
@@ -428,13 +477,22 @@ export function createGatewayService(deps: {
     } catch (error) {
       await res.body?.cancel().catch(() => undefined);
       if (error instanceof AppError) throw error;
-      if (signal.aborted) throw new UpstreamError(504, 'upstream_timeout', { zh: `上游接口未在 ${s.timeout_ms} 毫秒内响应`, en: `The upstream service did not answer within ${s.timeout_ms} ms` });
+      if (signal.aborted)
+        throw new UpstreamError(504, 'upstream_timeout', {
+          zh: `上游接口未在 ${s.timeout_ms} 毫秒内响应`,
+          en: `The upstream service did not answer within ${s.timeout_ms} ms`,
+        });
       throw new UpstreamError(502, 'upstream_reset', { zh: '上游接口连接中断', en: 'The upstream connection was cut' });
     }
   }
 
   function tooLarge(s: ServiceRow): UpstreamError {
-    return new UpstreamError(502, 'upstream_too_large', { zh: `上游响应超过 ${s.max_response_bytes} 字节上限`, en: `The upstream response exceeds the limit of ${s.max_response_bytes} bytes` }, { limit: s.max_response_bytes });
+    return new UpstreamError(
+      502,
+      'upstream_too_large',
+      { zh: `上游响应超过 ${s.max_response_bytes} 字节上限`, en: `The upstream response exceeds the limit of ${s.max_response_bytes} bytes` },
+      { limit: s.max_response_bytes },
+    );
   }
 
   /** Checks a client certificate (PEM, key matching, CA readable) and seals its key under the master key. */
@@ -449,9 +507,15 @@ export function createGatewayService(deps: {
     try {
       key = createPrivateKey(input.key);
     } catch {
-      throw bad('invalid_client_certificate', `${field}.key 不是有效的 PEM 私钥（不支持加密的私钥）`, `${field}.key is not a valid PEM private key (encrypted keys are not supported)`, { field: `${field}.key` });
+      throw bad(
+        'invalid_client_certificate',
+        `${field}.key 不是有效的 PEM 私钥（不支持加密的私钥）`,
+        `${field}.key is not a valid PEM private key (encrypted keys are not supported)`,
+        { field: `${field}.key` },
+      );
     }
-    if (!cert.checkPrivateKey(key)) throw bad('invalid_client_certificate', `${field}.key 与证书不匹配`, `${field}.key does not belong to the certificate`, { field: `${field}.key` });
+    if (!cert.checkPrivateKey(key))
+      throw bad('invalid_client_certificate', `${field}.key 与证书不匹配`, `${field}.key does not belong to the certificate`, { field: `${field}.key` });
     return { cert: input.cert, keySealed: keyring.seal(Buffer.from(input.key, 'utf8')) };
   }
 
@@ -477,7 +541,13 @@ export function createGatewayService(deps: {
     }
     const before = await repo.setHealth(s.dataset_id, state, error);
     if (before !== state) {
-      await events.record({ action: 'gateway.health', result: state === 'up' ? 'success' : 'failure', ...(code ? { dataset: code } : {}), target: { type: 'service', id: s.dataset_id }, details: { from: before ?? 'unknown', to: state, error } });
+      await events.record({
+        action: 'gateway.health',
+        result: state === 'up' ? 'success' : 'failure',
+        ...(code ? { dataset: code } : {}),
+        target: { type: 'service', id: s.dataset_id },
+        details: { from: before ?? 'unknown', to: state, error },
+      });
     }
   }
 
@@ -494,7 +564,10 @@ export function createGatewayService(deps: {
     return new AppError(
       503,
       'upstream_unavailable',
-      { zh: `上游接口连续调用失败，暂停调用（熔断），约 ${seconds} 秒后重试`, en: `The upstream service failed repeatedly; calls are paused (circuit open), retry in about ${seconds} s` },
+      {
+        zh: `上游接口连续调用失败，暂停调用（熔断），约 ${seconds} 秒后重试`,
+        en: `The upstream service failed repeatedly; calls are paused (circuit open), retry in about ${seconds} s`,
+      },
       { retryAfterSeconds: seconds },
     );
   }
@@ -525,9 +598,26 @@ export function createGatewayService(deps: {
 
   /** Maps an upstream status that is not a success to the pdx error the consumer sees (never the upstream body). */
   function statusError(status: number): AppError {
-    if (status === 404) return new AppError(404, 'upstream_not_found', { zh: '上游接口未找到所查询的对象', en: 'The upstream service found nothing for this query' }, { upstreamStatus: status });
-    if (status === 400 || status === 422) return new AppError(400, 'upstream_rejected', { zh: '上游接口认为请求参数无效', en: 'The upstream service refused the parameters' }, { upstreamStatus: status });
-    return new UpstreamError(502, 'upstream_error', { zh: `上游接口返回错误（HTTP ${status}）`, en: `The upstream service answered with an error (HTTP ${status})` }, { upstreamStatus: status });
+    if (status === 404)
+      return new AppError(
+        404,
+        'upstream_not_found',
+        { zh: '上游接口未找到所查询的对象', en: 'The upstream service found nothing for this query' },
+        { upstreamStatus: status },
+      );
+    if (status === 400 || status === 422)
+      return new AppError(
+        400,
+        'upstream_rejected',
+        { zh: '上游接口认为请求参数无效', en: 'The upstream service refused the parameters' },
+        { upstreamStatus: status },
+      );
+    return new UpstreamError(
+      502,
+      'upstream_error',
+      { zh: `上游接口返回错误（HTTP ${status}）`, en: `The upstream service answered with an error (HTTP ${status})` },
+      { upstreamStatus: status },
+    );
   }
 
   /** The caller's own registered service (its department's data officer). */
@@ -546,7 +636,8 @@ export function createGatewayService(deps: {
       const baseUrl = checkBaseUrl(input.baseUrl);
       const parsedBase = new URL(baseUrl);
       await egress.checkHost('baseUrl', parsedBase.hostname, portOf(parsedBase));
-      if (input.auth && !/^[A-Za-z0-9-]{1,64}$/.test(input.auth.header)) throw bad('invalid_auth_header', '凭据请求头名称无效', 'Invalid credential header name', { field: 'auth.header' });
+      if (input.auth && !/^[A-Za-z0-9-]{1,64}$/.test(input.auth.header))
+        throw bad('invalid_auth_header', '凭据请求头名称无效', 'Invalid credential header name', { field: 'auth.header' });
       if (input.health) checkHealthPath(input.health.path);
       const certificate = input.clientCertificate ? sealCertificate(input.clientCertificate, 'clientCertificate') : undefined;
       if (input.upstreamCa !== undefined) {
@@ -592,7 +683,16 @@ export function createGatewayService(deps: {
           upstreamCa: input.upstreamCa ?? null,
         });
         for (const [i, op] of ops.entries()) {
-          await r.insertOperation({ datasetId: d.id, op_id: op.id, method: op.method, path: op.path, summary: op.summary, parameters: op.parameters, fields: op.fields.map((f) => f.path), position: i + 1 });
+          await r.insertOperation({
+            datasetId: d.id,
+            op_id: op.id,
+            method: op.method,
+            path: op.path,
+            summary: op.summary,
+            parameters: op.parameters,
+            fields: op.fields.map((f) => f.path),
+            position: i + 1,
+          });
         }
       });
       await catalog.setResourceColumns(d.id, columns);
@@ -601,7 +701,15 @@ export function createGatewayService(deps: {
         result: 'success',
         dataset: d.code,
         target: { type: 'service', id: d.id, label: input.name },
-        details: { host: new URL(baseUrl).host, clientCertificate: certificate ? certificateSummary(certificate.cert) : null, health: input.health?.path ?? null, operations: ops.map((o) => `${o.method} ${o.path}`), fields: columns.map((c) => ({ name: c.name, grade: c.grade })), credential: input.auth ? input.auth.header.toLowerCase() : null, imported: Boolean(imported) },
+        details: {
+          host: new URL(baseUrl).host,
+          clientCertificate: certificate ? certificateSummary(certificate.cert) : null,
+          health: input.health?.path ?? null,
+          operations: ops.map((o) => `${o.method} ${o.path}`),
+          fields: columns.map((c) => ({ name: c.name, grade: c.grade })),
+          credential: input.auth ? input.auth.header.toLowerCase() : null,
+          imported: Boolean(imported),
+        },
       });
       return view(caller.principal, d.code);
     },
@@ -650,10 +758,12 @@ export function createGatewayService(deps: {
         authHeader = null;
         authSecret = null;
       } else if (input.auth) {
-        if (!/^[A-Za-z0-9-]{1,64}$/.test(input.auth.header)) throw bad('invalid_auth_header', '凭据请求头名称无效', 'Invalid credential header name', { field: 'auth.header' });
+        if (!/^[A-Za-z0-9-]{1,64}$/.test(input.auth.header))
+          throw bad('invalid_auth_header', '凭据请求头名称无效', 'Invalid credential header name', { field: 'auth.header' });
         authHeader = input.auth.header.toLowerCase();
         if (input.auth.secret) authSecret = (await keyring.fieldCipher(d.id)).encrypt(input.auth.secret);
-        else if (!authSecret) throw bad('credential_required', '没有已保存的凭据值，请填写凭据值', 'No credential value is stored; give one', { field: 'auth.secret' });
+        else if (!authSecret)
+          throw bad('credential_required', '没有已保存的凭据值，请填写凭据值', 'No credential value is stored; give one', { field: 'auth.secret' });
       }
       const replacing = input.openapi !== undefined || input.operations !== undefined;
       const next = replacing ? await operationsFrom(input) : undefined;
@@ -674,7 +784,16 @@ export function createGatewayService(deps: {
         if (next) {
           await r.deleteOperations(d.id);
           for (const [i, op] of next.ops.entries()) {
-            await r.insertOperation({ datasetId: d.id, op_id: op.id, method: op.method, path: op.path, summary: op.summary, parameters: op.parameters, fields: op.fields.map((f) => f.path), position: i + 1 });
+            await r.insertOperation({
+              datasetId: d.id,
+              op_id: op.id,
+              method: op.method,
+              path: op.path,
+              summary: op.summary,
+              parameters: op.parameters,
+              fields: op.fields.map((f) => f.path),
+              position: i + 1,
+            });
           }
         }
       });
@@ -689,7 +808,15 @@ export function createGatewayService(deps: {
           ...(baseUrl !== s.base_url ? { host: { from: new URL(s.base_url).host, to: new URL(baseUrl).host } } : {}),
           ...(input.timeoutMs !== undefined && input.timeoutMs !== s.timeout_ms ? { timeoutMs: { from: s.timeout_ms, to: input.timeoutMs } } : {}),
           ...(input.auth !== undefined ? { credential: { header: authHeader, replaced: Boolean(input.auth?.secret), removed: input.auth === null } } : {}),
-          ...(ids ? { operations: { added: ids.filter((id) => !previous.some((o) => o.op_id === id)), removed: previous.map((o) => o.op_id).filter((id) => !ids.includes(id)) }, imported: Boolean(next?.imported) } : {}),
+          ...(ids
+            ? {
+                operations: {
+                  added: ids.filter((id) => !previous.some((o) => o.op_id === id)),
+                  removed: previous.map((o) => o.op_id).filter((id) => !ids.includes(id)),
+                },
+                imported: Boolean(next?.imported),
+              }
+            : {}),
           ...(columns ? { fields: columns.map((c) => ({ name: c.name, grade: c.grade })) } : {}),
         },
       });
@@ -700,9 +827,16 @@ export function createGatewayService(deps: {
     async setCredential(caller: Caller, code: string, auth: { header: string; secret: string } | null): Promise<ServiceView> {
       const d = await catalog.getOwned(caller.principal, code);
       if (d.resource_kind !== 'service' || !(await repo.service(d.id))) throw new NotFoundError(SERVICE);
-      if (auth && !/^[A-Za-z0-9-]{1,64}$/.test(auth.header)) throw bad('invalid_auth_header', '凭据请求头名称无效', 'Invalid credential header name', { field: 'header' });
+      if (auth && !/^[A-Za-z0-9-]{1,64}$/.test(auth.header))
+        throw bad('invalid_auth_header', '凭据请求头名称无效', 'Invalid credential header name', { field: 'header' });
       await repo.setAuth(d.id, auth?.header.toLowerCase() ?? null, auth ? (await keyring.fieldCipher(d.id)).encrypt(auth.secret) : null);
-      await record(caller, { action: 'gateway.credential', result: 'success', dataset: code, target: { type: 'service', id: d.id }, details: { header: auth?.header.toLowerCase() ?? null, removed: auth === null } });
+      await record(caller, {
+        action: 'gateway.credential',
+        result: 'success',
+        dataset: code,
+        target: { type: 'service', id: d.id },
+        details: { header: auth?.header.toLowerCase() ?? null, removed: auth === null },
+      });
       return view(caller.principal, code);
     },
 
@@ -712,7 +846,13 @@ export function createGatewayService(deps: {
       if (d.resource_kind !== 'service' || !(await repo.service(d.id))) throw new NotFoundError(SERVICE);
       const sealed = input ? sealCertificate(input, 'clientCertificate') : undefined;
       await repo.setClientCertificate(d.id, sealed?.cert ?? null, sealed?.keySealed ?? null);
-      await record(caller, { action: 'gateway.client_certificate', result: 'success', dataset: code, target: { type: 'service', id: d.id }, details: { certificate: sealed ? certificateSummary(sealed.cert) : null, removed: input === null } });
+      await record(caller, {
+        action: 'gateway.client_certificate',
+        result: 'success',
+        dataset: code,
+        target: { type: 'service', id: d.id },
+        details: { certificate: sealed ? certificateSummary(sealed.cert) : null, removed: input === null },
+      });
       return view(caller.principal, code);
     },
 
@@ -783,22 +923,44 @@ export function createGatewayService(deps: {
       }
       const matched = matchOperation(target.operations, segments);
       if (!matched) {
-        throw await deny(new AppError(404, 'unknown_operation', { zh: '接口服务没有与该方法和路径对应的操作', en: 'The service has no operation for this method and path' }, { method: input.method }), { method: input.method });
+        throw await deny(
+          new AppError(
+            404,
+            'unknown_operation',
+            { zh: '接口服务没有与该方法和路径对应的操作', en: 'The service has no operation for this method and path' },
+            { method: input.method },
+          ),
+          { method: input.method },
+        );
       }
       const { op, params } = matched;
       if (!(grant.service_terms?.operations ?? []).includes(op.op_id)) {
-        throw await deny(new ForbiddenError('operation_not_granted', { zh: `接口操作 ${op.op_id} 不在授权范围内`, en: `Operation ${op.op_id} is not granted to you` }, { operation: op.op_id }), { operation: op.op_id });
+        throw await deny(
+          new ForbiddenError(
+            'operation_not_granted',
+            { zh: `接口操作 ${op.op_id} 不在授权范围内`, en: `Operation ${op.op_id} is not granted to you` },
+            { operation: op.op_id },
+          ),
+          { operation: op.op_id },
+        );
       }
       // Parameters: only declared query parameters pass, required ones must be there.
       const query = new URLSearchParams();
       for (const [name, value] of input.query) {
         const spec = op.parameters.find((p) => p.in === 'query' && p.name === name);
-        if (!spec) throw await deny(bad('unknown_parameter', `接口操作 ${op.op_id} 没有参数 ${name}`, `Operation ${op.op_id} has no parameter ${name}`, { parameter: name }), { operation: op.op_id });
+        if (!spec)
+          throw await deny(
+            bad('unknown_parameter', `接口操作 ${op.op_id} 没有参数 ${name}`, `Operation ${op.op_id} has no parameter ${name}`, { parameter: name }),
+            { operation: op.op_id },
+          );
         query.append(name, value);
       }
       for (const p of op.parameters) {
         if (p.required && p.in === 'query' && !query.has(p.name)) {
-          throw await deny(bad('missing_parameter', `缺少必填参数 ${p.name}`, `Missing required parameter ${p.name}`, { parameter: p.name }), { operation: op.op_id, parameter: p.name });
+          throw await deny(bad('missing_parameter', `缺少必填参数 ${p.name}`, `Missing required parameter ${p.name}`, { parameter: p.name }), {
+            operation: op.op_id,
+            parameter: p.name,
+          });
         }
       }
       // Quota refusals are the platform's quota event (result denied), which the quota and denial
@@ -810,10 +972,17 @@ export function createGatewayService(deps: {
       const path = op.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
       const url = new URL(`${s.base_url}${path === '/' ? '' : path}`);
       url.search = query.toString();
-      if (url.origin !== base.origin || !(url.pathname === base.pathname || url.pathname.startsWith(base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`))) {
+      if (
+        url.origin !== base.origin ||
+        !(url.pathname === base.pathname || url.pathname.startsWith(base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`))
+      ) {
         throw bad('invalid_path', '接口路径超出登记的接口地址', 'The operation path leaves the registered base URL');
       }
-      const headers: Record<string, string> = { accept: 'application/json', 'x-pdx-consumer-org': caller.principal.orgId, ...(caller.requestId ? { 'x-pdx-request-id': caller.requestId } : {}) };
+      const headers: Record<string, string> = {
+        accept: 'application/json',
+        'x-pdx-consumer-org': caller.principal.orgId,
+        ...(caller.requestId ? { 'x-pdx-request-id': caller.requestId } : {}),
+      };
       for (const name of FORWARDED_HEADERS) {
         const v = input.headers[name];
         if (typeof v === 'string') headers[name] = v;
@@ -836,14 +1005,26 @@ export function createGatewayService(deps: {
         requestHash: requestBody === undefined ? null : hash(requestBody),
       };
       const fail = async (error: AppError, extra: Record<string, unknown> = {}) => {
-        await record(caller, { action: 'gateway.call', result: 'failure', dataset: code, details: { ...audited, error: error.code, status: error.status, latencyMs: Date.now() - started, ...extra } });
+        await record(caller, {
+          action: 'gateway.call',
+          result: 'failure',
+          dataset: code,
+          details: { ...audited, error: error.code, status: error.status, latencyMs: Date.now() - started, ...extra },
+        });
         return error;
       };
 
       let answer: { status: number; type: string; bytes: Buffer };
       const busy = inFlight.get(s.dataset_id) ?? 0;
       if (busy >= s.max_concurrency) {
-        throw await fail(new AppError(503, 'upstream_busy', { zh: '上游接口并发调用已达上限，请稍后重试', en: 'Too many calls to this upstream service are in flight; retry shortly' }, { limit: s.max_concurrency }));
+        throw await fail(
+          new AppError(
+            503,
+            'upstream_busy',
+            { zh: '上游接口并发调用已达上限，请稍后重试', en: 'Too many calls to this upstream service are in flight; retry shortly' },
+            { limit: s.max_concurrency },
+          ),
+        );
       }
       const breaker = breakerOf(s.dataset_id);
       if (breaker.admit(s.breaker_cooldown_ms) === 'refuse') {
@@ -852,7 +1033,9 @@ export function createGatewayService(deps: {
       inFlight.set(s.dataset_id, busy + 1);
       let attempts: number;
       try {
-        ({ answer, attempts } = await withRetries(s, op.method, () => upstream(s, url, { method: op.method, headers, ...(requestBody !== undefined ? { body: requestBody } : {}) })));
+        ({ answer, attempts } = await withRetries(s, op.method, () =>
+          upstream(s, url, { method: op.method, headers, ...(requestBody !== undefined ? { body: requestBody } : {}) }),
+        ));
         if (answer.status >= 500) breaker.failure(s.breaker_threshold);
         else breaker.success();
       } catch (error) {
@@ -864,13 +1047,17 @@ export function createGatewayService(deps: {
         if (left > 0) inFlight.set(s.dataset_id, left);
         else inFlight.delete(s.dataset_id);
       }
-      if (answer.status < 200 || answer.status >= 300) throw await fail(statusError(answer.status), { upstreamStatus: answer.status, responseHash: hash(answer.bytes), attempts });
+      if (answer.status < 200 || answer.status >= 300)
+        throw await fail(statusError(answer.status), { upstreamStatus: answer.status, responseHash: hash(answer.bytes), attempts });
       let parsed: unknown;
       try {
         if (!/json/i.test(answer.type)) throw new Error('not json');
         parsed = JSON.parse(answer.bytes.toString('utf8'));
       } catch {
-        throw await fail(new UpstreamError(502, 'upstream_not_json', { zh: '上游接口没有返回 JSON', en: 'The upstream service did not answer JSON' }), { upstreamStatus: answer.status, responseHash: hash(answer.bytes) });
+        throw await fail(new UpstreamError(502, 'upstream_not_json', { zh: '上游接口没有返回 JSON', en: 'The upstream service did not answer JSON' }), {
+          upstreamStatus: answer.status,
+          responseHash: hash(answer.bytes),
+        });
       }
 
       // Each granted field of this operation in its form; everything else is removed.

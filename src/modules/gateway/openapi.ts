@@ -61,10 +61,12 @@ export function checkOperation(op: OperationSpec, where: string): OperationSpec 
     if (!op.parameters.some((p) => p.in === 'path' && p.name === name)) op.parameters.push({ name, in: 'path', required: true, description: '' });
   }
   for (const p of op.parameters) {
-    if (p.in === 'path' && !names.has(p.name)) throw invalid(`${where}.parameters`, `路径参数 ${p.name} 不在路径中`, `path parameter ${p.name} is not in the path`);
+    if (p.in === 'path' && !names.has(p.name))
+      throw invalid(`${where}.parameters`, `路径参数 ${p.name} 不在路径中`, `path parameter ${p.name} is not in the path`);
     if (p.in === 'path') p.required = true;
   }
-  for (const f of op.fields) if (!FIELD_PATH.test(f.path)) throw invalid(`${where}.fields`, `响应字段路径 ${f.path} 无效`, `invalid response field path ${f.path}`);
+  for (const f of op.fields)
+    if (!FIELD_PATH.test(f.path)) throw invalid(`${where}.fields`, `响应字段路径 ${f.path} 无效`, `invalid response field path ${f.path}`);
   return op;
 }
 
@@ -84,16 +86,25 @@ function dataTypeOf(schema: Json): DataType {
 
 /** Parses an OpenAPI 3 document (JSON or YAML) into operations. */
 export function parseOpenApi(source: string): { title: string; description: string; servers: string[]; operations: OperationSpec[] } {
-  if (source.length > MAX_DOCUMENT_CHARS) throw new BadRequestError('openapi_too_large', { zh: 'OpenAPI 文档过大', en: 'The OpenAPI document is too large' }, { field: 'openapi' });
+  if (source.length > MAX_DOCUMENT_CHARS)
+    throw new BadRequestError('openapi_too_large', { zh: 'OpenAPI 文档过大', en: 'The OpenAPI document is too large' }, { field: 'openapi' });
   let doc: unknown;
   try {
     doc = source.trimStart().startsWith('{') ? JSON.parse(source) : parseYaml(source, { maxAliasCount: 50 });
   } catch (error) {
     const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new BadRequestError('invalid_openapi', { zh: `OpenAPI 文档无法解析${line ? `（第 ${line} 行）` : ''}`, en: `The OpenAPI document cannot be parsed${line ? ` (line ${line})` : ''}` }, { field: 'openapi', ...(line ? { line } : {}) });
+    throw new BadRequestError(
+      'invalid_openapi',
+      { zh: `OpenAPI 文档无法解析${line ? `（第 ${line} 行）` : ''}`, en: `The OpenAPI document cannot be parsed${line ? ` (line ${line})` : ''}` },
+      { field: 'openapi', ...(line ? { line } : {}) },
+    );
   }
   if (!isObject(doc) || typeof doc.openapi !== 'string' || !doc.openapi.startsWith('3.') || !isObject(doc.paths)) {
-    throw new BadRequestError('invalid_openapi', { zh: '不是 OpenAPI 3 文档（缺少 openapi: 3.x 或 paths）', en: 'Not an OpenAPI 3 document (openapi: 3.x or paths missing)' }, { field: 'openapi' });
+    throw new BadRequestError(
+      'invalid_openapi',
+      { zh: '不是 OpenAPI 3 文档（缺少 openapi: 3.x 或 paths）', en: 'Not an OpenAPI 3 document (openapi: 3.x or paths missing)' },
+      { field: 'openapi' },
+    );
   }
   const root = doc;
   const resolve = (v: unknown, seen: ReadonlySet<string>): [Json | undefined, Set<string>] => {
@@ -126,7 +137,8 @@ export function parseOpenApi(source: string): { title: string; description: stri
     }
     if (schema.allOf || schema.oneOf || schema.anyOf || prefix === '' || schema.type === 'object') return;
     const last = prefix.replace(/\[\]/g, '').split('.').pop() ?? prefix;
-    if (!out.has(prefix)) out.set(prefix, { path: prefix, label: text(schema.title) || text(schema.description).slice(0, 64) || last, dataType: dataTypeOf(schema) });
+    if (!out.has(prefix))
+      out.set(prefix, { path: prefix, label: text(schema.title) || text(schema.description).slice(0, 64) || last, dataType: dataTypeOf(schema) });
   }
 
   const operations: OperationSpec[] = [];
@@ -154,10 +166,13 @@ export function parseOpenApi(source: string): { title: string; description: stri
       const media = Object.entries(content).find(([type]) => /json/i.test(type))?.[1];
       const fields = new Map<string, FieldSpec>();
       if (isObject(media)) walk(media.schema, '', new Set(), 0, fields);
-      operations.push(checkOperation({ id, method, path, summary: text(op.summary) || text(op.description).slice(0, 200), parameters, fields: [...fields.values()] }, where));
+      operations.push(
+        checkOperation({ id, method, path, summary: text(op.summary) || text(op.description).slice(0, 200), parameters, fields: [...fields.values()] }, where),
+      );
     }
   }
-  if (operations.length === 0) throw new BadRequestError('invalid_openapi', { zh: 'OpenAPI 文档中没有操作', en: 'The OpenAPI document has no operations' }, { field: 'openapi' });
+  if (operations.length === 0)
+    throw new BadRequestError('invalid_openapi', { zh: 'OpenAPI 文档中没有操作', en: 'The OpenAPI document has no operations' }, { field: 'openapi' });
   const info = isObject(root.info) ? root.info : {};
   const servers = Array.isArray(root.servers) ? root.servers.map((s) => (isObject(s) ? text(s.url) : '')).filter(Boolean) : [];
   return { title: text(info.title), description: text(info.description), servers, operations };

@@ -41,7 +41,14 @@ export interface CallStats {
   to: string;
   totals: Figures;
   byDay: ({ day: string } & Figures)[];
-  items: ({ service: string; serviceName: string; operation: string; consumerOrgId: string | null; consumerOrgName: string; days: ({ day: string } & Figures)[] } & Figures)[];
+  items: ({
+    service: string;
+    serviceName: string;
+    operation: string;
+    consumerOrgId: string | null;
+    consumerOrgName: string;
+    days: ({ day: string } & Figures)[];
+  } & Figures)[];
 }
 
 const figures = (r: CallStatsRow | undefined): Figures => ({ calls: r?.calls ?? 0, errors: r?.errors ?? 0, p50: r?.p50 ?? null, p95: r?.p95 ?? null });
@@ -68,13 +75,18 @@ export function createCallStats(deps: {
   function rangeOf(input: StatsQuery): { from: string; to: string } {
     for (const field of ['from', 'to'] as const) {
       const v = input[field];
-      if (v !== undefined && !isIsoDate(v)) throw new BadRequestError('invalid_date', { zh: `${field} 不是有效日期（YYYY-MM-DD）`, en: `${field} is not a valid date (YYYY-MM-DD)` }, { field });
+      if (v !== undefined && !isIsoDate(v))
+        throw new BadRequestError('invalid_date', { zh: `${field} 不是有效日期（YYYY-MM-DD）`, en: `${field} is not a valid date (YYYY-MM-DD)` }, { field });
     }
     const to = input.to ?? chinaDate((deps.now ?? (() => new Date()))());
     const from = input.from ?? addDays(to, 1 - DEFAULT_STATS_DAYS);
     if (from > to) throw new BadRequestError('invalid_range', { zh: '开始日期晚于结束日期', en: 'from is after to' }, { field: 'from' });
     if (addDays(from, MAX_STATS_DAYS) <= to) {
-      throw new BadRequestError('range_too_long', { zh: `统计区间不能超过 ${MAX_STATS_DAYS} 天`, en: `The range is at most ${MAX_STATS_DAYS} days` }, { field: 'from', max: MAX_STATS_DAYS });
+      throw new BadRequestError(
+        'range_too_long',
+        { zh: `统计区间不能超过 ${MAX_STATS_DAYS} 天`, en: `The range is at most ${MAX_STATS_DAYS} days` },
+        { field: 'from', max: MAX_STATS_DAYS },
+      );
     }
     return { from, to };
   }
@@ -84,7 +96,11 @@ export function createCallStats(deps: {
       const views = await viewsOf(p);
       const view = input.view ?? (views.includes('all') ? 'all' : views[0]);
       if (!view || !views.includes(view)) {
-        throw new ForbiddenError('stats_view_forbidden', { zh: '无权查看该范围的接口调用统计', en: 'You may not see the call statistics of this scope' }, { view: input.view ?? null });
+        throw new ForbiddenError(
+          'stats_view_forbidden',
+          { zh: '无权查看该范围的接口调用统计', en: 'You may not see the call statistics of this scope' },
+          { view: input.view ?? null },
+        );
       }
       const { from, to } = rangeOf(input);
       const services = await deps.services();
@@ -96,7 +112,13 @@ export function createCallStats(deps: {
       const rows =
         codes?.length === 0
           ? []
-          : await deps.audit.callStats({ from: chinaMidnight(from), to: chinaMidnight(addDays(to, 1)), datasets: codes, orgId, operation: input.operation ?? null });
+          : await deps.audit.callStats({
+              from: chinaMidnight(from),
+              to: chinaMidnight(addDays(to, 1)),
+              datasets: codes,
+              orgId,
+              operation: input.operation ?? null,
+            });
       const names = new Map(services.map((s) => [s.code, s.name]));
       const orgs = new Map((await deps.identity.listOrgs()).map((o) => [o.id, o.name]));
       const key = (r: CallStatsRow) => `${r.dataset}\u0000${r.operation}\u0000${r.orgId ?? ''}`;

@@ -7,7 +7,10 @@ export type SsoRole = (typeof SSO_ROLES)[number];
 
 const role = z.string().superRefine((value, ctx) => {
   if ((EXCLUSIVE_ROLES as readonly string[]).includes(value)) {
-    ctx.addIssue({ code: 'custom', message: `${value} is never given through sign-on: sysadmin, secadmin and auditor accounts stay local (三员不经统一身份认证授予)` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `${value} is never given through sign-on: sysadmin, secadmin and auditor accounts stay local (三员不经统一身份认证授予)`,
+    });
   } else if (!(SSO_ROLES as readonly string[]).includes(value)) {
     ctx.addIssue({ code: 'custom', message: `unknown role ${value}; roles: ${SSO_ROLES.join(', ')}` });
   }
@@ -61,7 +64,8 @@ export function claimAt(claims: Record<string, unknown>, path: string): unknown 
   return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), claims);
 }
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : typeof value === 'number' ? String(value) : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : typeof value === 'number' ? String(value) : undefined;
 
 /** What the claims say of a person: organisation key, groups, the pdx roles and approval they map to. */
 export interface MappedClaims {
@@ -78,7 +82,9 @@ export function mapClaims(claims: Record<string, unknown>, mapping: ClaimMapping
   const rawOrg = text(claimAt(claims, mapping.orgClaim));
   const org = rawOrg === undefined ? undefined : mapping.orgBy === 'name' ? rawOrg : rawOrg.toUpperCase().replace(/[\s-]/g, '');
   const rawGroups = claimAt(claims, mapping.rolesClaim);
-  const groups = (Array.isArray(rawGroups) ? rawGroups.map(text) : typeof rawGroups === 'string' ? rawGroups.split(/[\s,]+/) : []).filter((g): g is string => !!g);
+  const groups = (Array.isArray(rawGroups) ? rawGroups.map(text) : typeof rawGroups === 'string' ? rawGroups.split(/[\s,]+/) : []).filter(
+    (g): g is string => !!g,
+  );
   const mapped = groups.flatMap((g) => (mapping.roles[g] ?? []) as SsoRole[]);
   const roles = [...new Set(mapped.length ? mapped : (mapping.defaultRoles as SsoRole[]))];
   const autoApprove = Array.isArray(mapping.autoApprove) ? groups.some((g) => (mapping.autoApprove as string[]).includes(g)) : mapping.autoApprove;

@@ -71,7 +71,13 @@ async function demoPeople(db: Db): Promise<DemoPerson[]> {
   const orgs = await signonRepo(db).demoOrgs(NAMES.length);
   return orgs.map((org, i) => {
     const who = NAMES[i]!;
-    return { sub: who.sub, name: who.name, org: org.name, role: who.role, claims: { preferred_username: who.sub, name: who.name, uscc: org.uscc, groups: [who.group] } };
+    return {
+      sub: who.sub,
+      name: who.name,
+      org: org.name,
+      role: who.role,
+      claims: { preferred_username: who.sub, name: who.name, uscc: org.uscc, groups: [who.group] },
+    };
   });
 }
 
@@ -150,10 +156,18 @@ export async function startDemoIdp(deps: { db: Db; publicUrl: string }): Promise
       return provider.interactionFinished(req, res, { login: { accountId: sub } }, { mergeWithLastSubmission: false });
     }
     const buttons = people
-      .map((p) => `<button name="login" value="${escape(p.sub)}">${escape(p.name)}(${escape(p.org)} · ${escape(p.role)})<br><small>${escape(p.sub)}</small></button>`)
+      .map(
+        (p) =>
+          `<button name="login" value="${escape(p.sub)}">${escape(p.name)}(${escape(p.org)} · ${escape(p.role)})<br><small>${escape(p.sub)}</small></button>`,
+      )
       .join('');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(page('演示身份认证 DEMO', `<h2>选择演示用户登录 / Sign in as a demo person</h2><form method="post" action="/interaction/${escape(uid)}">${buttons || '<p>平台上尚无带统一社会信用代码的单位 / no organisation with a 统一社会信用代码 yet</p>'}</form>`));
+    res.end(
+      page(
+        '演示身份认证 DEMO',
+        `<h2>选择演示用户登录 / Sign in as a demo person</h2><form method="post" action="/interaction/${escape(uid)}">${buttons || '<p>平台上尚无带统一社会信用代码的单位 / no organisation with a 统一社会信用代码 yet</p>'}</form>`,
+      ),
+    );
   }
 
   server.on('request', (req, res) => {

@@ -38,7 +38,13 @@ export function oidcOptionsOf(config: Config): OidcOptions | undefined {
  */
 export function createIdentityModule(deps: { db: Db; events: EventSink; sealer: Sealer; config: Config; now?: () => Date }) {
   const { db, events, sealer, config } = deps;
-  const service = createIdentityService({ db, events, sealer, settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES }, ...(deps.now ? { now: deps.now } : {}) });
+  const service = createIdentityService({
+    db,
+    events,
+    sealer,
+    settings: { sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES },
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   const options = oidcOptionsOf(config);
   const oidc = createOidc({ db, sealer, events, identity: service, ...(options ? { options } : {}) });
   const secureCookies = Boolean(config.PDX_TLS_CERT);

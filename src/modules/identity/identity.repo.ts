@@ -133,7 +133,9 @@ export function identityRepo(db: Queryable) {
     listUsers: () => db.query<UserRow>('SELECT * FROM users ORDER BY created_at, username'),
     getUser: (id: string) => maybeOne<UserRow>(db, 'SELECT * FROM users WHERE id = $1', [id]),
     getUserByName: (username: string) => maybeOne<UserRow>(db, 'SELECT * FROM users WHERE username = $1', [username]),
-    insertUser: (u: Pick<UserRow, 'id' | 'org_id' | 'username' | 'display_name' | 'roles' | 'password_hash' | 'must_change_password'> & { pending_approval?: boolean }) =>
+    insertUser: (
+      u: Pick<UserRow, 'id' | 'org_id' | 'username' | 'display_name' | 'roles' | 'password_hash' | 'must_change_password'> & { pending_approval?: boolean },
+    ) =>
       one<UserRow>(
         db,
         `INSERT INTO users (id, org_id, username, display_name, roles, password_hash, must_change_password, pending_approval)
@@ -141,11 +143,13 @@ export function identityRepo(db: Queryable) {
         [u.id, u.org_id, u.username, u.display_name, u.roles, u.password_hash, u.must_change_password, u.pending_approval ?? false],
       ),
     updateUser: (id: string, u: Pick<UserRow, 'org_id' | 'display_name' | 'roles' | 'disabled'>) =>
-      maybeOne<UserRow>(
-        db,
-        'UPDATE users SET org_id = $2, display_name = $3, roles = $4, disabled = $5 WHERE id = $1 RETURNING *',
-        [id, u.org_id, u.display_name, u.roles, u.disabled],
-      ),
+      maybeOne<UserRow>(db, 'UPDATE users SET org_id = $2, display_name = $3, roles = $4, disabled = $5 WHERE id = $1 RETURNING *', [
+        id,
+        u.org_id,
+        u.display_name,
+        u.roles,
+        u.disabled,
+      ]),
     setPassword: (id: string, hash: string, mustChange: boolean) =>
       db.query(
         `UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = now(),
@@ -161,18 +165,32 @@ export function identityRepo(db: Queryable) {
          WHERE id = $1 RETURNING failed_logins, locked_until`,
         [id, maxFailures, lockMinutes],
       ),
-    recordLogin: (id: string) =>
-      db.query('UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1', [id]),
+    recordLogin: (id: string) => db.query('UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1', [id]),
     unlock: (id: string) => db.query('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1', [id]),
     /** The system administrator admits an account made by a first sign-in through the identity provider. */
     approve: (id: string) => maybeOne<UserRow>(db, 'UPDATE users SET pending_approval = false WHERE id = $1 AND pending_approval RETURNING *', [id]),
 
     // sessions
-    insertSession: (s: { idHash: string; userId: string; csrfHash: string; expiresAt: Date; ip: string; userAgent: string; method?: string; idToken?: string | null }) =>
-      db.query(
-        `INSERT INTO sessions (id_hash, user_id, csrf_hash, expires_at, ip, user_agent, method, id_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [s.idHash, s.userId, s.csrfHash, s.expiresAt, s.ip, s.userAgent, s.method ?? null, s.idToken ?? null],
-      ),
+    insertSession: (s: {
+      idHash: string;
+      userId: string;
+      csrfHash: string;
+      expiresAt: Date;
+      ip: string;
+      userAgent: string;
+      method?: string;
+      idToken?: string | null;
+    }) =>
+      db.query(`INSERT INTO sessions (id_hash, user_id, csrf_hash, expires_at, ip, user_agent, method, id_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+        s.idHash,
+        s.userId,
+        s.csrfHash,
+        s.expiresAt,
+        s.ip,
+        s.userAgent,
+        s.method ?? null,
+        s.idToken ?? null,
+      ]),
     /**
      * Returns a live session and refreshes its idle clock in one statement, or nothing when it has
      * ended, expired, or sat idle longer than idleMinutes.
@@ -189,19 +207,34 @@ export function identityRepo(db: Queryable) {
     /** Ends a session; returns the sealed ID token of one opened through the identity provider. */
     endSession: (idHash: string) =>
       maybeOne<{ id_token: string | null }>(db, 'UPDATE sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL RETURNING id_token', [idHash]),
-    endUserSessions: (userId: string) =>
-      db.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [userId]),
+    endUserSessions: (userId: string) => db.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [userId]),
     /** Ends every session of a user except the one whose id hash starts with keepPrefix. */
     endOtherSessions: (userId: string, keepPrefix: string) =>
       db.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL AND left(id_hash, 16) <> $2 RETURNING 1', [userId, keepPrefix]),
 
     // changes to secadmin and auditor accounts (two-person control)
-    insertAdminChange: (c: Pick<AdminChangeRow, 'id' | 'kind' | 'target_user_id' | 'target_username' | 'admin_roles' | 'approver_role' | 'changes' | 'before' | 'sealed_password' | 'proposed_by'>) =>
+    insertAdminChange: (
+      c: Pick<
+        AdminChangeRow,
+        'id' | 'kind' | 'target_user_id' | 'target_username' | 'admin_roles' | 'approver_role' | 'changes' | 'before' | 'sealed_password' | 'proposed_by'
+      >,
+    ) =>
       one<AdminChangeRow>(
         db,
         `INSERT INTO admin_changes (id, kind, target_user_id, target_username, admin_roles, approver_role, changes, before, sealed_password, proposed_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-        [c.id, c.kind, c.target_user_id, c.target_username, c.admin_roles, c.approver_role, JSON.stringify(c.changes), c.before === null ? null : JSON.stringify(c.before), c.sealed_password, c.proposed_by],
+        [
+          c.id,
+          c.kind,
+          c.target_user_id,
+          c.target_username,
+          c.admin_roles,
+          c.approver_role,
+          JSON.stringify(c.changes),
+          c.before === null ? null : JSON.stringify(c.before),
+          c.sealed_password,
+          c.proposed_by,
+        ],
       ),
     getAdminChange: (id: string) =>
       maybeOne<AdminChangeRow>(
@@ -247,8 +280,7 @@ export function identityRepo(db: Queryable) {
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
         [k.id, k.org_id, k.created_by, k.name, k.prefix, k.key_hash, k.expires_at],
       ),
-    listApiKeys: (orgId: string) =>
-      db.query<ApiKeyRow>('SELECT * FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC', [orgId]),
+    listApiKeys: (orgId: string) => db.query<ApiKeyRow>('SELECT * FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC', [orgId]),
     getApiKey: (id: string) => maybeOne<ApiKeyRow>(db, 'SELECT * FROM api_keys WHERE id = $1', [id]),
     /** A key with its owner in one round trip (every API request asks for both). */
     getApiKeyWithOwner: (prefix: string) =>
@@ -259,8 +291,7 @@ export function identityRepo(db: Queryable) {
            FROM api_keys k WHERE k.prefix = $1`,
         [prefix],
       ),
-    revokeApiKey: (id: string) =>
-      maybeOne<ApiKeyRow>(db, 'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING *', [id]),
+    revokeApiKey: (id: string) => maybeOne<ApiKeyRow>(db, 'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING *', [id]),
     /** Last-use times of many keys in one statement (kept in the process, written in batches); never moves one back. */
     touchApiKeys: (ids: readonly string[], times: readonly Date[]) =>
       db.query(

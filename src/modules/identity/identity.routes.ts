@@ -59,7 +59,9 @@ const apiKeySchema = z.object({
   revokedAt: z.date().nullable(),
   lastUsedAt: z.date().nullable(),
   createdAt: z.date(),
-  state: z.enum(['active', 'revoked', 'expired', 'suspended', 'throttled']).describe('suspended / throttled: contained by security operations / 已被安全运营处置（暂停或限流）'),
+  state: z
+    .enum(['active', 'revoked', 'expired', 'suspended', 'throttled'])
+    .describe('suspended / throttled: contained by security operations / 已被安全运营处置（暂停或限流）'),
   throttledUntil: z.date().nullable().describe('throttled: refused until this time / 限流截止时间'),
 });
 export const meSchema = z.object({
@@ -106,23 +108,36 @@ type OrgOut = z.infer<typeof orgSchema>;
 type UserOut = z.infer<typeof userSchema>;
 
 function toOrg(o: OrgRow): OrgOut {
-  return { id: o.id, name: o.name, type: o.type, level: o.level, uscc: o.uscc, regionCode: o.region_code, parentId: o.parent_id, disabledAt: o.disabled_at, disabledReason: o.disabled_reason };
+  return {
+    id: o.id,
+    name: o.name,
+    type: o.type,
+    level: o.level,
+    uscc: o.uscc,
+    regionCode: o.region_code,
+    parentId: o.parent_id,
+    disabledAt: o.disabled_at,
+    disabledReason: o.disabled_reason,
+  };
 }
 
-function toUser(u: {
-  id: string;
-  pending_approval?: boolean;
-  totp_enrolled_at?: Date | null;
-  username: string;
-  display_name: string;
-  org_id: string;
-  roles: UserOut['roles'];
-  must_change_password: boolean;
-  locked_until: Date | null;
-  disabled: boolean;
-  last_login_at: Date | null;
-  created_at: Date;
-}, sso?: Set<string>): UserOut {
+function toUser(
+  u: {
+    id: string;
+    pending_approval?: boolean;
+    totp_enrolled_at?: Date | null;
+    username: string;
+    display_name: string;
+    org_id: string;
+    roles: UserOut['roles'];
+    must_change_password: boolean;
+    locked_until: Date | null;
+    disabled: boolean;
+    last_login_at: Date | null;
+    created_at: Date;
+  },
+  sso?: Set<string>,
+): UserOut {
   return {
     id: u.id,
     username: u.username,
@@ -163,7 +178,17 @@ function toApiKey(k: {
         : throttledUntil
           ? ('throttled' as const)
           : ('active' as const);
-  return { id: k.id, name: k.name, prefix: k.prefix, expiresAt: k.expires_at, revokedAt: k.revoked_at, lastUsedAt: k.last_used_at, createdAt: k.created_at, state, throttledUntil };
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    expiresAt: k.expires_at,
+    revokedAt: k.revoked_at,
+    lastUsedAt: k.last_used_at,
+    createdAt: k.created_at,
+    state,
+    throttledUntil,
+  };
 }
 
 function toChange(c: AdminChangeRow): z.infer<typeof adminChangeSchema> {
@@ -190,7 +215,16 @@ const toHeld = (h: HeldChange) => ({ change: toChange(h.change), ...(h.passwordP
 /** The signed-in account as the console sees it. */
 export async function meOf(identity: IdentityService, user: PublicUser): Promise<z.infer<typeof meSchema>> {
   const org = await identity.getOrg(user.org_id);
-  return { id: user.id, username: user.username, displayName: user.display_name, orgId: user.org_id, orgName: org.name, roles: user.roles, mustChangePassword: user.must_change_password, kind: 'user' };
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.display_name,
+    orgId: user.org_id,
+    orgName: org.name,
+    roles: user.roles,
+    mustChangePassword: user.must_change_password,
+    kind: 'user',
+  };
 }
 
 /** Sets the session cookie and the CSRF cookie the console echoes (double submit, bound to the session). */
@@ -263,7 +297,8 @@ export function identityRoutes(deps: {
         config: { access: { authenticated: true }, allowWhilePasswordExpired: true },
         schema: {
           tags: ['identity'],
-          summary: 'End the console session; a session opened through the identity provider answers 200 with the provider’s end-session URL to visit / 退出登录',
+          summary:
+            'End the console session; a session opened through the identity provider answers 200 with the provider’s end-session URL to visit / 退出登录',
           response: { 200: z.object({ endSessionUrl: z.string().describe('统一身份认证平台的退出地址（RP 发起的退出）') }), 204: z.null(), ...errors },
         },
       },
@@ -506,7 +541,11 @@ export function identityRoutes(deps: {
       '/api-keys',
       {
         config: { access: keyAccess },
-        schema: { tags: ['identity'], summary: "Own organisation's API keys / 本单位 API 密钥", response: { 200: z.object({ items: z.array(apiKeySchema) }), ...errors } },
+        schema: {
+          tags: ['identity'],
+          summary: "Own organisation's API keys / 本单位 API 密钥",
+          response: { 200: z.object({ items: z.array(apiKeySchema) }), ...errors },
+        },
       },
       async (request) => ({ items: (await identity.listApiKeys(callerOf(request))).map(toApiKey) }),
     );

@@ -84,8 +84,14 @@ function disabledReason(user: Pick<UserRow, 'pending_approval' | 'org_disabled'>
 }
 
 const INVALID_LOGIN = { zh: '用户名或密码错误（连续失败 5 次将锁定 15 分钟）', en: 'Wrong username or password (5 failures lock the account for 15 minutes)' };
-const INVALID_CODE = { zh: '动态验证码或恢复码错误（连续失败 5 次将锁定 15 分钟）', en: 'Wrong authenticator code or recovery code (5 failures lock the account for 15 minutes)' };
-const SIGN_IN_EXPIRED = { zh: '登录已超时或已完成，请重新输入用户名和密码', en: 'This sign-in has expired or was completed; enter your user name and password again' };
+const INVALID_CODE = {
+  zh: '动态验证码或恢复码错误（连续失败 5 次将锁定 15 分钟）',
+  en: 'Wrong authenticator code or recovery code (5 failures lock the account for 15 minutes)',
+};
+const SIGN_IN_EXPIRED = {
+  zh: '登录已超时或已完成，请重新输入用户名和密码',
+  en: 'This sign-in has expired or was completed; enter your user name and password again',
+};
 export { NO_PASSWORD };
 
 function publicUser({ password_hash: _omit, totp_secret: _secret, ...user }: UserRow): PublicUser {
@@ -103,7 +109,11 @@ export function checkRoleSeparation(roles: readonly Role[], org?: Pick<OrgRow, '
   const unique = [...new Set(roles)];
   const admin = unique.filter((r) => EXCLUSIVE_ROLES.includes(r));
   const refuse = (text: Message, details: Record<string, unknown> = {}) =>
-    new BadRequestError('role_separation', { zh: `三员分立：${text.zh}`, en: `Separation of duties: ${text.en}` }, { field: 'roles', roles: unique, ...details });
+    new BadRequestError(
+      'role_separation',
+      { zh: `三员分立：${text.zh}`, en: `Separation of duties: ${text.en}` },
+      { field: 'roles', roles: unique, ...details },
+    );
   if (admin.length > 1) {
     throw refuse({
       zh: `系统管理员、安全管理员、审计管理员不能由同一账号兼任（${zhRoles(admin)}）`,
@@ -121,7 +131,10 @@ export function checkRoleSeparation(roles: readonly Role[], org?: Pick<OrgRow, '
   }
   if (org && org.type !== 'authority') {
     throw refuse(
-      { zh: `${zhRoles([role])}账号只能属于平台管理机构，${org.name}不是平台管理机构`, en: `a ${role} account belongs to the platform authority; ${org.name} is not it` },
+      {
+        zh: `${zhRoles([role])}账号只能属于平台管理机构，${org.name}不是平台管理机构`,
+        en: `a ${role} account belongs to the platform authority; ${org.name} is not it`,
+      },
       { field: 'orgId' },
     );
   }
@@ -175,7 +188,10 @@ const PROPOSER_PART = 8;
 const CHANGE = { zh: '三员账号变更', en: 'Administrator account change' };
 
 function changeDecided(): ConflictError {
-  return new ConflictError('change_decided', { zh: '该变更已处理（已生效、已驳回或已撤回）', en: 'This change has already been decided (applied, rejected or withdrawn)' });
+  return new ConflictError('change_decided', {
+    zh: '该变更已处理（已生效、已驳回或已撤回）',
+    en: 'This change has already been decided (applied, rejected or withdrawn)',
+  });
 }
 
 /** The audit target of a change: the account, or the proposed user name before it exists. */
@@ -185,7 +201,15 @@ function changeTarget(row: AdminChangeRow): { type: string; id?: string; label: 
 
 /** What the audit record says of a change (no secret: the sealed password never leaves the row). */
 function changeDetails(row: AdminChangeRow): Record<string, unknown> {
-  return { changeId: row.id, kind: row.kind, adminRoles: row.admin_roles, approverRole: row.approver_role, username: row.target_username, changes: row.changes, proposedBy: row.proposed_by };
+  return {
+    changeId: row.id,
+    kind: row.kind,
+    adminRoles: row.admin_roles,
+    approverRole: row.approver_role,
+    username: row.target_username,
+    changes: row.changes,
+    proposedBy: row.proposed_by,
+  };
 }
 
 /** The account fields a change compares. */
@@ -234,7 +258,11 @@ export function createIdentityService(deps: {
     if (input.parentId === null) return;
     const parent = await repo.getOrg(input.parentId);
     if (!parent) {
-      throw new BadRequestError('unknown_org', { zh: `上级机构不存在：${input.parentId}`, en: `Unknown parent organisation: ${input.parentId}` }, { field: 'parentId' });
+      throw new BadRequestError(
+        'unknown_org',
+        { zh: `上级机构不存在：${input.parentId}`, en: `Unknown parent organisation: ${input.parentId}` },
+        { field: 'parentId' },
+      );
     }
     if (LEVEL_RANK[parent.level] > LEVEL_RANK[input.level]) {
       throw new BadRequestError(
@@ -268,7 +296,8 @@ export function createIdentityService(deps: {
   /** A new account, or an account moved, goes only into an organisation that is in service. */
   async function requireEnabledOrg(id: string): Promise<OrgRow> {
     const org = await requireOrg(id);
-    if (org.disabled_at) throw new BadRequestError('org_disabled', { zh: `机构已停用：${org.name}`, en: `The organisation is disabled: ${org.name}` }, { field: 'orgId' });
+    if (org.disabled_at)
+      throw new BadRequestError('org_disabled', { zh: `机构已停用：${org.name}`, en: `The organisation is disabled: ${org.name}` }, { field: 'orgId' });
     return org;
   }
 
@@ -314,13 +343,21 @@ export function createIdentityService(deps: {
   }
 
   /** The account after a patch, checked (organisation, 三员分立, a sysadmin cannot lock itself out). */
-  async function validatePatch(caller: Partial<Caller>, current: UserRow, input: UserPatch): Promise<Pick<UserRow, 'org_id' | 'display_name' | 'roles' | 'disabled'>> {
+  async function validatePatch(
+    caller: Partial<Caller>,
+    current: UserRow,
+    input: UserPatch,
+  ): Promise<Pick<UserRow, 'org_id' | 'display_name' | 'roles' | 'disabled'>> {
     const roles = input.roles ? [...new Set(input.roles)] : current.roles;
     // Moving an account into a disabled organisation is refused; an account of one may still be edited.
     const org = input.orgId && input.orgId !== current.org_id ? await requireEnabledOrg(input.orgId) : await requireOrg(current.org_id);
     checkRoleSeparation(roles, org);
     if (current.id === caller.principal?.userId && (input.disabled || !roles.includes('sysadmin'))) {
-      throw new BadRequestError('self_lockout', { zh: '不能停用自己或移除自己的系统管理员角色', en: 'You cannot disable yourself or drop your own sysadmin role' }, { field: 'roles' });
+      throw new BadRequestError(
+        'self_lockout',
+        { zh: '不能停用自己或移除自己的系统管理员角色', en: 'You cannot disable yourself or drop your own sysadmin role' },
+        { field: 'roles' },
+      );
     }
     return { org_id: org.id, display_name: input.displayName ?? current.display_name, roles, disabled: input.disabled ?? current.disabled };
   }
@@ -343,7 +380,11 @@ export function createIdentityService(deps: {
       action: rolesChanged ? 'user.roles_change' : 'user.update',
       result: 'success',
       target: { type: 'user', id: user.id, label: user.username },
-      details: { before: { roles: current.roles, orgId: current.org_id, disabled: current.disabled }, after: { roles: user.roles, orgId: user.org_id, disabled: user.disabled }, ...extra },
+      details: {
+        before: { roles: current.roles, orgId: current.org_id, disabled: current.disabled },
+        after: { roles: user.roles, orgId: user.org_id, disabled: user.disabled },
+        ...extra,
+      },
     });
   }
 
@@ -361,7 +402,13 @@ export function createIdentityService(deps: {
   }
 
   /** A change applied with host access is recorded as such; security operations raise an alert on it. */
-  async function recordHostChange(caller: Partial<Caller>, kind: AdminChangeRow['kind'] | 'reset_mfa', username: string, guarded: readonly AdminRole[], details: Record<string, unknown>): Promise<void> {
+  async function recordHostChange(
+    caller: Partial<Caller>,
+    kind: AdminChangeRow['kind'] | 'reset_mfa',
+    username: string,
+    guarded: readonly AdminRole[],
+    details: Record<string, unknown>,
+  ): Promise<void> {
     if (!caller.hostAccess) return;
     await record(caller, {
       action: 'admin_change.apply',
@@ -373,7 +420,14 @@ export function createIdentityService(deps: {
 
   async function propose(
     caller: Caller,
-    p: { kind: AdminChangeRow['kind']; target: UserRow | null; username: string; guarded: AdminRole[]; changes: AdminChangeFields; before: AdminChangeFields | null },
+    p: {
+      kind: AdminChangeRow['kind'];
+      target: UserRow | null;
+      username: string;
+      guarded: AdminRole[];
+      changes: AdminChangeFields;
+      before: AdminChangeFields | null;
+    },
   ): Promise<HeldChange> {
     const approverRole = approverFor(p.guarded);
     if (!approverRole) {
@@ -403,7 +457,11 @@ export function createIdentityService(deps: {
       });
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
-        throw new ConflictError('change_pending', { zh: `账号 ${p.username} 已有一项待审批的变更`, en: `Account ${p.username} already has a change waiting for approval` }, { field: 'username' });
+        throw new ConflictError(
+          'change_pending',
+          { zh: `账号 ${p.username} 已有一项待审批的变更`, en: `Account ${p.username} already has a change waiting for approval` },
+          { field: 'username' },
+        );
       }
       throw error;
     }
@@ -430,7 +488,11 @@ export function createIdentityService(deps: {
     const p = caller.principal;
     if (!p.roles.includes(change.approver_role) || p.userId === change.proposed_by || p.userId === change.target_user_id) {
       const approver = ROLE_LABELS[change.approver_role];
-      throw new ForbiddenError('not_approver', { zh: `此变更须由${approver.zh}审批`, en: `This change is approved by the ${approver.en}` }, { approverRole: change.approver_role });
+      throw new ForbiddenError(
+        'not_approver',
+        { zh: `此变更须由${approver.zh}审批`, en: `This change is approved by the ${approver.en}` },
+        { approverRole: change.approver_role },
+      );
     }
     return change;
   }
@@ -440,7 +502,12 @@ export function createIdentityService(deps: {
     const password = change.sealed_password ? sealer.unseal(Buffer.from(change.sealed_password, 'base64')).toString('utf8') : undefined;
     const c = change.changes;
     if (change.kind === 'create') {
-      const input: UserInput = { username: c.username ?? change.target_username, displayName: c.displayName ?? change.target_username, orgId: c.orgId ?? '', roles: c.roles ?? [] };
+      const input: UserInput = {
+        username: c.username ?? change.target_username,
+        displayName: c.displayName ?? change.target_username,
+        orgId: c.orgId ?? '',
+        roles: c.roles ?? [],
+      };
       await validateNewUser(input);
       return { password, write: (r) => insertUser(r, input, password!, true) };
     }
@@ -468,7 +535,13 @@ export function createIdentityService(deps: {
     maxFailedLogins: settings.maxFailedLogins,
     lockMinutes: settings.lockMinutes,
     onLockout: (lockedUntil: Date | null) =>
-      record(caller, { action: 'auth.lockout', result: 'success', actor: actorOfUser(user), target: { type: 'user', id: user.id, label: user.username }, details: { lockedUntil, factor } }),
+      record(caller, {
+        action: 'auth.lockout',
+        result: 'success',
+        actor: actorOfUser(user),
+        target: { type: 'user', id: user.id, label: user.username },
+        details: { lockedUntil, factor },
+      }),
   });
 
   /** A failed factor counts toward the lockout (the fifth in a row locks the account) and is recorded. */
@@ -478,7 +551,12 @@ export function createIdentityService(deps: {
   }
 
   /** Opens a session for an account that passed every factor (shared sign-in); an ID token is kept sealed for logout. */
-  async function openSession(user: UserRow, meta: SignInMeta, method: SignInMethod, extra: { idToken?: string; details?: Record<string, unknown> } = {}): Promise<OpenedSession> {
+  async function openSession(
+    user: UserRow,
+    meta: SignInMeta,
+    method: SignInMethod,
+    extra: { idToken?: string; details?: Record<string, unknown> } = {},
+  ): Promise<OpenedSession> {
     const idToken = extra.idToken ? sealer.seal(Buffer.from(extra.idToken, 'utf8')).toString('base64') : null;
     const { token, csrf } = await openSignInSession(user, {
       store: { ...repo, insertSession: (s) => repo.insertSession({ ...s, method, idToken }) },
@@ -520,14 +598,26 @@ export function createIdentityService(deps: {
       const actor = user ? actorOfUser(user) : { username: input.username };
       // The shared password step; an account waiting for approval is refused like a disabled one.
       await checkPassword(user ? { ...user, disabled: user.disabled || user.pending_approval || user.org_disabled } : undefined, input.password, {
-        ...(user ? lockout(caller, user, 'password') : { store: repo, maxFailedLogins: settings.maxFailedLogins, lockMinutes: settings.lockMinutes, onLockout: async () => {} }),
+        ...(user
+          ? lockout(caller, user, 'password')
+          : { store: repo, maxFailedLogins: settings.maxFailedLogins, lockMinutes: settings.lockMinutes, onLockout: async () => {} }),
         refusal: INVALID_LOGIN,
         onFailure: (reason) =>
-          record(caller, { action: 'auth.login', result: 'failure', actor, details: { method: 'password', factor: 'password', reason: reason === 'disabled' ? disabledReason(user!) : reason } }),
+          record(caller, {
+            action: 'auth.login',
+            result: 'failure',
+            actor,
+            details: { method: 'password', factor: 'password', reason: reason === 'disabled' ? disabledReason(user!) : reason },
+          }),
       });
       if (await secondFactor.required(user!)) {
         const challenge = await secondFactor.challenge(user!);
-        await record(caller, { action: 'auth.second_factor', result: 'success', actor, details: { factor: 'password', next: challenge.enrol ? 'totp_enrol' : 'totp' } });
+        await record(caller, {
+          action: 'auth.second_factor',
+          result: 'success',
+          actor,
+          details: { factor: 'password', next: challenge.enrol ? 'totp_enrol' : 'totp' },
+        });
         return { secondFactor: challenge };
       }
       return openSession(user!, input, 'password');
@@ -538,7 +628,9 @@ export function createIdentityService(deps: {
      * password step. Wrong codes count toward the lockout like wrong passwords. At enrolment the ten
      * recovery codes are returned here, once; after a recovery code, how many are left.
      */
-    async completeSecondFactor(input: { ticket: string; code: string } & SignInMeta): Promise<OpenedSession & { recoveryCodes?: string[]; recoveryCodesLeft?: number }> {
+    async completeSecondFactor(
+      input: { ticket: string; code: string } & SignInMeta,
+    ): Promise<OpenedSession & { recoveryCodes?: string[]; recoveryCodesLeft?: number }> {
       const caller = { requestId: input.requestId, ip: input.ip };
       const result = await secondFactor.check(input.ticket, input.code);
       if (!result.ok) {
@@ -549,13 +641,21 @@ export function createIdentityService(deps: {
         throw new UnauthorizedError('invalid_second_factor', INVALID_CODE);
       }
       const { user, method, recoveryCodes, recoveryCodesLeft } = result;
-      if (recoveryCodes) await record(caller, { action: 'auth.totp_enrol', result: 'success', actor: actorOfUser(user), target: { type: 'user', id: user.id, label: user.username }, details: { recoveryCodes: recoveryCodes.length } });
+      if (recoveryCodes)
+        await record(caller, {
+          action: 'auth.totp_enrol',
+          result: 'success',
+          actor: actorOfUser(user),
+          target: { type: 'user', id: user.id, label: user.username },
+          details: { recoveryCodes: recoveryCodes.length },
+        });
       const session = await openSession(user, input, method, recoveryCodesLeft === undefined ? {} : { details: { recoveryCodesLeft } });
       return { ...session, ...(recoveryCodes ? { recoveryCodes } : {}), ...(recoveryCodesLeft === undefined ? {} : { recoveryCodesLeft }) };
     },
 
     /** Opens a session for an account that passed every factor (the identity provider's sign-in too). */
-    openSession: (user: UserRow, meta: SignInMeta, method: SignInMethod, extra: { idToken?: string; details?: Record<string, unknown> } = {}) => openSession(user, meta, method, extra),
+    openSession: (user: UserRow, meta: SignInMeta, method: SignInMethod, extra: { idToken?: string; details?: Record<string, unknown> } = {}) =>
+      openSession(user, meta, method, extra),
 
     /** The principal of a live console session, refreshing its idle clock; undefined when ended. */
     async authenticateSession(token: string) {
@@ -586,7 +686,11 @@ export function createIdentityService(deps: {
         throw new BadRequestError('wrong_password', { zh: '当前密码不正确', en: 'Current password is wrong' }, { field: 'currentPassword' });
       }
       if (current === next) {
-        throw new BadRequestError('same_password', { zh: '新密码不能与当前密码相同', en: 'New password must differ from the current one' }, { field: 'newPassword' });
+        throw new BadRequestError(
+          'same_password',
+          { zh: '新密码不能与当前密码相同', en: 'New password must differ from the current one' },
+          { field: 'newPassword' },
+        );
       }
       checkPasswordPolicy(next, user.username);
       await repo.setPassword(user.id, await hashPassword(next), false);
@@ -671,7 +775,12 @@ export function createIdentityService(deps: {
         key_hash: tokenHash(key),
         expires_at: input.expiresAt,
       });
-      await record(caller, { action: 'apikey.create', result: 'success', target: { type: 'api_key', id: row.id, label: row.name }, details: { prefix, expiresAt: row.expires_at } });
+      await record(caller, {
+        action: 'apikey.create',
+        result: 'success',
+        target: { type: 'api_key', id: row.id, label: row.name },
+        details: { prefix, expiresAt: row.expires_at },
+      });
       return { key, row };
     },
 
@@ -699,7 +808,15 @@ export function createIdentityService(deps: {
     async createOrg(caller: Partial<Caller>, input: OrgInput): Promise<OrgRow> {
       await validateOrg(input);
       const org = await uniqueOrgWrite(() =>
-        repo.insertOrg({ id: randomUUID(), name: input.name, type: input.type, level: input.level, uscc: input.uscc, region_code: input.regionCode, parent_id: input.parentId }),
+        repo.insertOrg({
+          id: randomUUID(),
+          name: input.name,
+          type: input.type,
+          level: input.level,
+          uscc: input.uscc,
+          region_code: input.regionCode,
+          parent_id: input.parentId,
+        }),
       );
       await record(caller, { action: 'org.create', result: 'success', target: { type: 'organization', id: org.id, label: org.name } });
       return org;
@@ -710,13 +827,23 @@ export function createIdentityService(deps: {
       if (current.type === 'authority' && input.type !== 'authority' && (await repo.orgHasAdmins(id))) {
         throw new BadRequestError(
           'role_separation',
-          { zh: `三员分立：${current.name} 有系统管理员、安全管理员或审计管理员账号，须保持为平台管理机构`, en: `Separation of duties: ${current.name} holds administrator accounts and must stay the platform authority` },
+          {
+            zh: `三员分立：${current.name} 有系统管理员、安全管理员或审计管理员账号，须保持为平台管理机构`,
+            en: `Separation of duties: ${current.name} holds administrator accounts and must stay the platform authority`,
+          },
           { field: 'type' },
         );
       }
       await validateOrg(input, id);
       const org = await uniqueOrgWrite(() =>
-        repo.updateOrg(id, { name: input.name, type: input.type, level: input.level, uscc: input.uscc, region_code: input.regionCode, parent_id: input.parentId }),
+        repo.updateOrg(id, {
+          name: input.name,
+          type: input.type,
+          level: input.level,
+          uscc: input.uscc,
+          region_code: input.regionCode,
+          parent_id: input.parentId,
+        }),
       );
       if (!org) throw new NotFoundError({ zh: '机构', en: 'Organisation' });
       await record(caller, { action: 'org.update', result: 'success', target: { type: 'organization', id, label: org.name } });
@@ -732,10 +859,15 @@ export function createIdentityService(deps: {
     async setOrgDisabled(caller: Caller, id: string, input: { disabled: boolean; reason?: string }): Promise<OrgRow> {
       const current = await service.getOrg(id);
       if (input.disabled && current.type === 'authority') {
-        throw new BadRequestError('org_authority', { zh: `平台管理机构不能停用：${current.name}`, en: `The platform authority cannot be disabled: ${current.name}` }, { field: 'disabled' });
+        throw new BadRequestError(
+          'org_authority',
+          { zh: `平台管理机构不能停用：${current.name}`, en: `The platform authority cannot be disabled: ${current.name}` },
+          { field: 'disabled' },
+        );
       }
       const reason = input.reason?.trim() || null;
-      if (input.disabled && !reason) throw new BadRequestError('reason_required', { zh: '停用机构须说明理由', en: 'Give a reason for disabling the organisation' }, { field: 'reason' });
+      if (input.disabled && !reason)
+        throw new BadRequestError('reason_required', { zh: '停用机构须说明理由', en: 'Give a reason for disabling the organisation' }, { field: 'reason' });
       const org = await db.transaction(async (tx) => {
         const r = identityRepo(tx);
         const updated = await r.setOrgDisabled(id, input.disabled, reason);
@@ -775,7 +907,12 @@ export function createIdentityService(deps: {
       const password = input.password ?? generatePassword();
       if (!generated) checkPasswordPolicy(password, username);
       const user = await insertUser(repo, { ...input, username }, password, generated);
-      await record(caller, { action: 'user.create', result: 'success', target: { type: 'user', id: user.id, label: username }, details: { roles: user.roles, orgId: org.id } });
+      await record(caller, {
+        action: 'user.create',
+        result: 'success',
+        target: { type: 'user', id: user.id, label: username },
+        details: { roles: user.roles, orgId: org.id },
+      });
       if (guarded.length) await recordHostChange(caller, 'create', user.username, guarded, { roles: user.roles, orgId: org.id });
       return { user: publicUser(user), password: generated ? password : undefined };
     },
@@ -879,9 +1016,19 @@ export function createIdentityService(deps: {
       } else {
         await record(caller, { action: 'user.password_reset', result: 'success', target, details: { adminChange: id } });
       }
-      await record(caller, { action: 'admin_change.apply', result: 'success', target, details: { ...changeDetails(decided), via: 'approval', after: fieldsOf(user) } });
+      await record(caller, {
+        action: 'admin_change.apply',
+        result: 'success',
+        target,
+        details: { ...changeDetails(decided), via: 'approval', after: fieldsOf(user) },
+      });
       await repo.notify(
-        { kind: 'admin_change', title: { zh: `三员账号变更已批准并生效：${user.username}`, en: `Administrator account change approved and applied: ${user.username}` }, body: { changeId: id }, link: CHANGES_LINK },
+        {
+          kind: 'admin_change',
+          title: { zh: `三员账号变更已批准并生效：${user.username}`, en: `Administrator account change approved and applied: ${user.username}` },
+          body: { changeId: id },
+          link: CHANGES_LINK,
+        },
         { userIds: [decided.proposed_by] },
       );
       return { change: (await repo.getAdminChange(id))!, ...(password ? { passwordPart: password.slice(PROPOSER_PART) } : {}) };
@@ -894,7 +1041,12 @@ export function createIdentityService(deps: {
       if (!decided) throw changeDecided();
       await record(caller, { action: 'admin_change.reject', result: 'success', target: changeTarget(decided), details: { ...changeDetails(decided), reason } });
       await repo.notify(
-        { kind: 'admin_change', title: { zh: `三员账号变更被驳回：${decided.target_username}`, en: `Administrator account change rejected: ${decided.target_username}` }, body: { changeId: id, reason }, link: CHANGES_LINK },
+        {
+          kind: 'admin_change',
+          title: { zh: `三员账号变更被驳回：${decided.target_username}`, en: `Administrator account change rejected: ${decided.target_username}` },
+          body: { changeId: id, reason },
+          link: CHANGES_LINK,
+        },
         { userIds: [decided.proposed_by] },
       );
       return (await repo.getAdminChange(id))!;
@@ -923,8 +1075,14 @@ export function createIdentityService(deps: {
       const user = await repo.getUser(id);
       if (!user) throw new NotFoundError({ zh: '用户', en: 'User' });
       const approved = await repo.approve(id);
-      if (!approved) throw new ConflictError('not_pending', { zh: `账号 ${user.username} 不在待审核状态`, en: `Account ${user.username} is not waiting for approval` });
-      await record(caller, { action: 'user.approve', result: 'success', target: { type: 'user', id, label: user.username }, details: { roles: approved.roles, orgId: approved.org_id } });
+      if (!approved)
+        throw new ConflictError('not_pending', { zh: `账号 ${user.username} 不在待审核状态`, en: `Account ${user.username} is not waiting for approval` });
+      await record(caller, {
+        action: 'user.approve',
+        result: 'success',
+        target: { type: 'user', id, label: user.username },
+        details: { roles: approved.roles, orgId: approved.org_id },
+      });
       return publicUser(approved);
     },
 
@@ -951,7 +1109,12 @@ export function createIdentityService(deps: {
     async setSignOnPolicy(caller: Caller, policy: SignOnPolicy): Promise<SignOnPolicy> {
       const before = await secondFactor.repo.getPolicy();
       await secondFactor.repo.setPolicy(policy);
-      await record(caller, { action: 'settings.sign_on', result: 'success', target: { type: 'settings', label: 'identity.signon' }, details: { before, after: policy } });
+      await record(caller, {
+        action: 'settings.sign_on',
+        result: 'success',
+        target: { type: 'settings', label: 'identity.signon' },
+        details: { before, after: policy },
+      });
       return policy;
     },
   };

@@ -35,7 +35,18 @@ export interface OidcOptions {
  * Why a sign-in through the provider was refused. `code` is what the browser is told (the sign-in
  * page shows its message); `reason` and `detail` go to the audit log.
  */
-export type SsoErrorCode = 'not_configured' | 'idp_unavailable' | 'idp_error' | 'state_invalid' | 'id_token_invalid' | 'no_org_claim' | 'unknown_org' | 'pending_approval' | 'disabled' | 'admin_local_only' | 'org_changed';
+export type SsoErrorCode =
+  | 'not_configured'
+  | 'idp_unavailable'
+  | 'idp_error'
+  | 'state_invalid'
+  | 'id_token_invalid'
+  | 'no_org_claim'
+  | 'unknown_org'
+  | 'pending_approval'
+  | 'disabled'
+  | 'admin_local_only'
+  | 'org_changed';
 
 export class SsoError extends Error {
   constructor(
@@ -55,7 +66,8 @@ export function safeReturnTo(value: string | undefined): string {
 /** Classifies what openid-client threw: the provider unreachable, a refusal it sent, or an ID token that fails validation. */
 function classify(error: unknown): SsoError {
   if (error instanceof SsoError) return error;
-  if (error instanceof client.ResponseBodyError) return new SsoError('idp_error', 'token_endpoint_error', `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`);
+  if (error instanceof client.ResponseBodyError)
+    return new SsoError('idp_error', 'token_endpoint_error', `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`);
   if (error instanceof client.AuthorizationResponseError) return new SsoError('idp_error', 'authorization_error', error.error);
   const code = (error as { code?: string }).code ?? '';
   const cause = (error as { cause?: { cause?: { claim?: string } } }).cause?.cause;
@@ -166,7 +178,12 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
    * at every sign-in; a change of organisation waits for the sysadmin), or made at the first sign-in (waiting for the sysadmin unless
    * the mapping approves it). Refuses 三员 accounts, disabled ones and ones still waiting.
    */
-  async function accountOf(o: OidcOptions, claims: Record<string, unknown>, who: { issuer: string; subject: string; user?: UserRow }, meta: SignInMeta): Promise<UserRow> {
+  async function accountOf(
+    o: OidcOptions,
+    claims: Record<string, unknown>,
+    who: { issuer: string; subject: string; user?: UserRow },
+    meta: SignInMeta,
+  ): Promise<UserRow> {
     const { issuer, subject } = who;
     const mapped = mapClaims(claims, o.mapping);
     const link = await repo.identityUser(issuer, subject);
@@ -184,13 +201,25 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
       const rolesChanged = [...existing.roles].sort().join() !== [...mapped.roles].sort().join();
       let user = existing;
       if (rolesChanged) {
-        user = (await users.updateUser(existing.id, { org_id: existing.org_id, display_name: existing.display_name, roles: mapped.roles, disabled: existing.disabled })) ?? existing;
+        user =
+          (await users.updateUser(existing.id, {
+            org_id: existing.org_id,
+            display_name: existing.display_name,
+            roles: mapped.roles,
+            disabled: existing.disabled,
+          })) ?? existing;
         await record(meta, {
           action: 'user.roles_change',
           result: 'success',
           actor: actor(user),
           target: { type: 'user', id: user.id, label: user.username },
-          details: { via: 'sso', issuer, groups: mapped.groups, before: { roles: existing.roles, orgId: existing.org_id }, after: { roles: user.roles, orgId: user.org_id } },
+          details: {
+            via: 'sso',
+            issuer,
+            groups: mapped.groups,
+            before: { roles: existing.roles, orgId: existing.org_id },
+            after: { roles: user.roles, orgId: user.org_id },
+          },
         });
       }
       if (user.pending_approval) throw new SsoError('pending_approval', 'pending_approval', user.username);
@@ -235,7 +264,10 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
       await users.notify(
         {
           kind: 'sso_account',
-          title: { zh: `待审核：统一身份认证新账号 ${user.username}（${org.name}）`, en: `Awaiting approval: new sign-on account ${user.username} (${org.name})` },
+          title: {
+            zh: `待审核：统一身份认证新账号 ${user.username}（${org.name}）`,
+            en: `Awaiting approval: new sign-on account ${user.username} (${org.name})`,
+          },
           body: { userId: user.id, username: user.username, org: org.name, roles: user.roles },
           link: '/admin/users',
         },
@@ -287,7 +319,17 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
         return { url: url.href, browserToken };
       } catch (error) {
         const refusal = classify(error);
-        await record(meta, { action: 'auth.login', result: 'failure', details: { method: 'oidc', factor: 'oidc', step: 'start', reason: refusal.reason, ...(refusal.detail ? { detail: refusal.detail.slice(0, 300) } : {}) } });
+        await record(meta, {
+          action: 'auth.login',
+          result: 'failure',
+          details: {
+            method: 'oidc',
+            factor: 'oidc',
+            step: 'start',
+            reason: refusal.reason,
+            ...(refusal.detail ? { detail: refusal.detail.slice(0, 300) } : {}),
+          },
+        });
         throw refusal;
       }
     },
@@ -306,7 +348,12 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
         const request = state ? await repo.takeSsoRequest(tokenHash(state)) : undefined;
         if (!state || !request) throw new SsoError('state_invalid', state ? 'state_unknown_or_used' : 'state_missing');
         if (!browserToken || tokenHash(browserToken) !== request.browser_hash) throw new SsoError('state_invalid', 'browser_mismatch');
-        if (params.get('error')) throw new SsoError('idp_error', 'authorization_error', `${params.get('error')}${params.get('error_description') ? `: ${params.get('error_description')}` : ''}`);
+        if (params.get('error'))
+          throw new SsoError(
+            'idp_error',
+            'authorization_error',
+            `${params.get('error')}${params.get('error_description') ? `: ${params.get('error_description')}` : ''}`,
+          );
         const config = await configuration();
         const tokens = await client.authorizationCodeGrant(config, new URL(`${redirectUri(o)}?${query}`), {
           pkceCodeVerifier: unseal(request.code_verifier),
@@ -324,7 +371,12 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
         const user = await accountOf(o, { ...userinfo, ...idClaims }, who, meta);
         const session = await identity.openSession(user, meta, 'oidc', {
           idToken: tokens.id_token!,
-          details: { issuer: idClaims.iss, subject: idClaims.sub, ...(idClaims.amr ? { amr: idClaims.amr } : {}), ...(idClaims.acr ? { acr: idClaims.acr } : {}) },
+          details: {
+            issuer: idClaims.iss,
+            subject: idClaims.sub,
+            ...(idClaims.amr ? { amr: idClaims.amr } : {}),
+            ...(idClaims.acr ? { acr: idClaims.acr } : {}),
+          },
         });
         return { session, returnTo: request.return_to };
       } catch (error) {
@@ -358,7 +410,11 @@ export function createOidc(deps: { db: Db; sealer: Sealer; events: EventSink; id
       try {
         const config = await configuration();
         if (!config.serverMetadata().end_session_endpoint) return undefined;
-        return client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${o.publicUrl.replace(/\/+$/, '')}/`, client_id: o.clientId }).href;
+        return client.buildEndSessionUrl(config, {
+          id_token_hint: idToken,
+          post_logout_redirect_uri: `${o.publicUrl.replace(/\/+$/, '')}/`,
+          client_id: o.clientId,
+        }).href;
       } catch {
         return undefined;
       }

@@ -54,7 +54,13 @@ export function createSecondFactor(deps: { db: Db; sealer: Sealer; now: () => Da
       const ticket = newToken();
       const expiresAt = new Date(now().getTime() + TICKET_MINUTES * 60_000);
       const secret = user.totp_enrolled_at ? undefined : newTotpSecret();
-      await repo.insertChallenge({ idHash: tokenHash(ticket), userId: user.id, kind: secret ? 'enrol' : 'verify', pendingSecret: secret ? seal(secret) : null, expiresAt });
+      await repo.insertChallenge({
+        idHash: tokenHash(ticket),
+        userId: user.id,
+        kind: secret ? 'enrol' : 'verify',
+        pendingSecret: secret ? seal(secret) : null,
+        expiresAt,
+      });
       if (!secret) return { ticket, expiresAt };
       const uri = otpauthUri(secret, user.username);
       return { ticket, expiresAt, enrol: { secret, otpauthUrl: uri, qrDataUrl: await qrDataUrl(uri) } };
@@ -92,28 +98,32 @@ export function createSecondFactor(deps: { db: Db; sealer: Sealer; now: () => Da
         if (!user.totp_secret) return { ok: false, user, factor, reason: 'invalid_ticket' };
         const result = await checkTotp(unseal(user.totp_secret), code, now(), user.totp_last_step);
         if (!result.ok) return { ok: false, user, factor, reason: result.reason };
-        const outcome = await db.transaction(async (tx) => {
-          const r = signonRepo(tx);
-          if (!(await r.acceptStep(user.id, result.step))) return 'replayed' as const;
-          if (!(await r.consumeChallenge(idHash))) throw new TicketUsed();
-          return 'ok' as const;
-        }).catch((error: unknown) => {
-          if (error instanceof TicketUsed) return 'invalid_ticket' as const;
-          throw error;
-        });
+        const outcome = await db
+          .transaction(async (tx) => {
+            const r = signonRepo(tx);
+            if (!(await r.acceptStep(user.id, result.step))) return 'replayed' as const;
+            if (!(await r.consumeChallenge(idHash))) throw new TicketUsed();
+            return 'ok' as const;
+          })
+          .catch((error: unknown) => {
+            if (error instanceof TicketUsed) return 'invalid_ticket' as const;
+            throw error;
+          });
         if (outcome !== 'ok') return { ok: false, user, factor, reason: outcome };
         return { ok: true, user, method: 'password+totp' };
       }
 
-      const used = await db.transaction(async (tx) => {
-        const r = signonRepo(tx);
-        if (!(await r.useRecoveryCode(user.id, recoveryCodeHash(code)))) return 'wrong_recovery_code' as const;
-        if (!(await r.consumeChallenge(idHash))) throw new TicketUsed();
-        return 'ok' as const;
-      }).catch((error: unknown) => {
-        if (error instanceof TicketUsed) return 'invalid_ticket' as const;
-        throw error;
-      });
+      const used = await db
+        .transaction(async (tx) => {
+          const r = signonRepo(tx);
+          if (!(await r.useRecoveryCode(user.id, recoveryCodeHash(code)))) return 'wrong_recovery_code' as const;
+          if (!(await r.consumeChallenge(idHash))) throw new TicketUsed();
+          return 'ok' as const;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof TicketUsed) return 'invalid_ticket' as const;
+          throw error;
+        });
       if (used !== 'ok') return { ok: false, user, factor, reason: used };
       return { ok: true, user, method: 'password+recovery_code', recoveryCodesLeft: await repo.recoveryCodesLeft(user.id) };
     },

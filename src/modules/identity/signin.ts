@@ -57,7 +57,11 @@ export async function countFailure(account: Pick<SignInAccount, 'id'>, o: Lockou
  * The password step: checks the password of `account` (undefined: no such account) and throws the one
  * refusal for every failure. Opens nothing: a sign-in with a further factor continues after it.
  */
-export async function checkPassword<A extends SignInAccount>(account: A | undefined, password: string, o: Omit<SignInOptions, 'sessionHours' | 'ip' | 'userAgent'>): Promise<A> {
+export async function checkPassword<A extends SignInAccount>(
+  account: A | undefined,
+  password: string,
+  o: Omit<SignInOptions, 'sessionHours' | 'ip' | 'userAgent'>,
+): Promise<A> {
   if (!account) {
     // Unknown accounts (and ones without a password) cost the same time as known ones.
     await verifyPassword(password, await dummyHash());
@@ -76,7 +80,10 @@ export async function checkPassword<A extends SignInAccount>(account: A | undefi
 }
 
 /** Opens a session for an account that passed every factor: resets its failures, stores only hashes. */
-export async function openSignInSession(account: Pick<SignInAccount, 'id'>, o: Pick<SignInOptions, 'store' | 'sessionHours' | 'ip' | 'userAgent'> & { method?: string }): Promise<{ token: string; csrf: string }> {
+export async function openSignInSession(
+  account: Pick<SignInAccount, 'id'>,
+  o: Pick<SignInOptions, 'store' | 'sessionHours' | 'ip' | 'userAgent'> & { method?: string },
+): Promise<{ token: string; csrf: string }> {
   await o.store.recordLogin(account.id);
   const token = newToken();
   const csrf = newToken();

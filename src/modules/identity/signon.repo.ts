@@ -57,14 +57,18 @@ export function signonRepo(db: Queryable) {
      * code was used already (by a concurrent request, too).
      */
     acceptStep: async (userId: string, step: number) =>
-      (await db.query('UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING 1', [userId, step])).length === 1,
+      (await db.query('UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING 1', [userId, step]))
+        .length === 1,
     /**
      * Enrols a second factor: the sealed secret, the first accepted step and fresh recovery codes.
      * Only an account without one: false when another enrolment came first (an older ticket never
      * replaces the authenticator the holder has set up).
      */
     enrol: async (userId: string, sealedSecret: string, step: number, codeHashes: string[]) => {
-      const rows = await db.query('UPDATE users SET totp_secret = $2, totp_enrolled_at = now(), totp_last_step = $3 WHERE id = $1 AND totp_enrolled_at IS NULL RETURNING 1', [userId, sealedSecret, step]);
+      const rows = await db.query(
+        'UPDATE users SET totp_secret = $2, totp_enrolled_at = now(), totp_last_step = $3 WHERE id = $1 AND totp_enrolled_at IS NULL RETURNING 1',
+        [userId, sealedSecret, step],
+      );
       if (rows.length !== 1) return false;
       await db.query('DELETE FROM user_recovery_codes WHERE user_id = $1', [userId]);
       await db.query('INSERT INTO user_recovery_codes (user_id, code_hash) SELECT $1, unnest($2::text[])', [userId, codeHashes]);
@@ -72,7 +76,12 @@ export function signonRepo(db: Queryable) {
     },
     /** Uses a recovery code up; false when it is unknown or used. */
     useRecoveryCode: async (userId: string, codeHash: string) =>
-      (await db.query('UPDATE user_recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING 1', [userId, codeHash])).length === 1,
+      (
+        await db.query('UPDATE user_recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING 1', [
+          userId,
+          codeHash,
+        ])
+      ).length === 1,
     recoveryCodesLeft: async (userId: string) =>
       (await one<{ n: number }>(db, 'SELECT count(*)::int AS n FROM user_recovery_codes WHERE user_id = $1 AND used_at IS NULL', [userId])).n,
     /** Removes the second factor: the holder enrols again at the next sign-in. */
@@ -87,7 +96,10 @@ export function signonRepo(db: Queryable) {
       return { ...DEFAULT_SIGN_ON_POLICY, ...row?.value };
     },
     setPolicy: (policy: SignOnPolicy) =>
-      db.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()', [POLICY_KEY, JSON.stringify(policy)]),
+      db.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()', [
+        POLICY_KEY,
+        JSON.stringify(policy),
+      ]),
 
     // ---- OpenID Connect ----
     insertSsoRequest: async (r: Omit<SsoRequestRow, 'consumed_at'>) => {
@@ -128,7 +140,10 @@ export function signonRepo(db: Queryable) {
       ),
     /** Organisations the demo identity provider gives its people to: ones with a 统一社会信用代码, not the authority. */
     demoOrgs: (limit: number) =>
-      db.query<{ name: string; uscc: string }>(`SELECT name, uscc FROM organizations WHERE uscc IS NOT NULL AND type <> 'authority' ORDER BY level DESC, name LIMIT $1`, [limit]),
+      db.query<{ name: string; uscc: string }>(
+        `SELECT name, uscc FROM organizations WHERE uscc IS NOT NULL AND type <> 'authority' ORDER BY level DESC, name LIMIT $1`,
+        [limit],
+      ),
     /** The organisation a claim names: by 统一社会信用代码, by 组织机构代码 (its characters 9-17) or by name. */
     findOrg: (by: 'uscc' | 'org_code' | 'name', value: string) =>
       maybeOne<{ id: string; name: string }>(

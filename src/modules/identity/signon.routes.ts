@@ -48,7 +48,10 @@ export function signonRoutes(deps: { identity: IdentityService; oidc: Oidc; secu
         schema: {
           tags: ['identity'],
           summary: 'Second step of a sign-in: the ticket of /auth/login and a code from the authenticator, or a recovery code / 动态验证码',
-          body: z.object({ ticket: z.string().min(1).max(100), code: z.string().trim().min(1).max(40).describe('6 位动态验证码，或恢复码 XXXX-XXXX-XXXX-XXXX') }),
+          body: z.object({
+            ticket: z.string().min(1).max(100),
+            code: z.string().trim().min(1).max(40).describe('6 位动态验证码，或恢复码 XXXX-XXXX-XXXX-XXXX'),
+          }),
           response: {
             200: z.object({
               user: meSchema,
@@ -60,7 +63,12 @@ export function signonRoutes(deps: { identity: IdentityService; oidc: Oidc; secu
         },
       },
       async (request, reply) => {
-        const result = await identity.completeSecondFactor({ ...request.body, ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id });
+        const result = await identity.completeSecondFactor({
+          ...request.body,
+          ip: request.ip,
+          userAgent: request.headers['user-agent'],
+          requestId: request.id,
+        });
         cookies.set(reply, result.token, result.csrf);
         return {
           user: await meOf(identity, result.user),
@@ -83,7 +91,11 @@ export function signonRoutes(deps: { identity: IdentityService; oidc: Oidc; secu
       },
       async (request, reply) => {
         try {
-          const { url, browserToken } = await oidc.start(request.query.returnTo, { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id });
+          const { url, browserToken } = await oidc.start(request.query.returnTo, {
+            ip: request.ip,
+            userAgent: request.headers['user-agent'],
+            requestId: request.id,
+          });
           reply.setCookie(SSO_COOKIE, browserToken, { ...ssoCookie, maxAge: 600 });
           return reply.redirect(url, 302);
         } catch (e) {
@@ -100,14 +112,23 @@ export function signonRoutes(deps: { identity: IdentityService; oidc: Oidc; secu
         schema: {
           tags: ['identity'],
           summary: 'Where the identity provider sends the browser back; opens a session or refuses with sso_error / 统一身份认证回调',
-          querystring: z.object({ code: z.string().max(2000).optional(), state: z.string().max(500).optional(), error: z.string().max(200).optional(), error_description: z.string().max(1000).optional() }),
+          querystring: z.object({
+            code: z.string().max(2000).optional(),
+            state: z.string().max(500).optional(),
+            error: z.string().max(200).optional(),
+            error_description: z.string().max(1000).optional(),
+          }),
           response: { 302: z.null().describe('into the console, or back to the sign-in page with sso_error') },
         },
       },
       async (request, reply) => {
         const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
         try {
-          const { session, returnTo } = await oidc.callback(query, request.cookies[SSO_COOKIE], { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id });
+          const { session, returnTo } = await oidc.callback(query, request.cookies[SSO_COOKIE], {
+            ip: request.ip,
+            userAgent: request.headers['user-agent'],
+            requestId: request.id,
+          });
           cookies.set(reply, session.token, session.csrf);
           return reply.clearCookie(SSO_COOKIE, ssoCookie).redirect(returnTo, 302);
         } catch (e) {
@@ -129,7 +150,12 @@ export function signonRoutes(deps: { identity: IdentityService; oidc: Oidc; secu
       '/auth/sign-on-policy',
       {
         config: { access: { roles: ['secadmin'] } },
-        schema: { tags: ['identity'], summary: 'Set the sign-in policy (security administrator) / 设置登录安全策略', body: policySchema, response: { 200: policySchema, ...errors } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Set the sign-in policy (security administrator) / 设置登录安全策略',
+          body: policySchema,
+          response: { 200: policySchema, ...errors },
+        },
       },
       async (request) => identity.setSignOnPolicy(callerOf(request), request.body),
     );
@@ -138,7 +164,12 @@ export function signonRoutes(deps: { identity: IdentityService; oidc: Oidc; secu
       '/users/:id/approve',
       {
         config: { access: { roles: ['sysadmin'] } },
-        schema: { tags: ['identity'], summary: 'Admit an account made by a first sign-in through the identity provider / 审核通过统一身份认证账号', params: id, response: { 204: z.null(), ...errors } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Admit an account made by a first sign-in through the identity provider / 审核通过统一身份认证账号',
+          params: id,
+          response: { 204: z.null(), ...errors },
+        },
       },
       async (request, reply) => {
         await identity.approveUser(callerOf(request), request.params.id);

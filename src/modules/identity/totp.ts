@@ -31,9 +31,20 @@ export const isTotpCode = (code: string): boolean => /^\d{6}$/.test(code.trim())
  * Checks a code at `now` against the secret. A code whose time step is not after the last accepted one
  * is a replay (RFC 6238 §5.2: a code is accepted once), even when it is right.
  */
-export async function checkTotp(secret: string, code: string, now: Date, lastStep: number | null): Promise<{ ok: true; step: number } | { ok: false; reason: 'wrong_code' | 'replayed' }> {
+export async function checkTotp(
+  secret: string,
+  code: string,
+  now: Date,
+  lastStep: number | null,
+): Promise<{ ok: true; step: number } | { ok: false; reason: 'wrong_code' | 'replayed' }> {
   if (!isTotpCode(code)) return { ok: false, reason: 'wrong_code' };
-  const result = await verify({ secret, token: code.trim(), epoch: Math.floor(now.getTime() / 1000), epochTolerance: TOLERANCE_SECONDS, period: TOTP_PERIOD_SECONDS });
+  const result = await verify({
+    secret,
+    token: code.trim(),
+    epoch: Math.floor(now.getTime() / 1000),
+    epochTolerance: TOLERANCE_SECONDS,
+    period: TOTP_PERIOD_SECONDS,
+  });
   // The TOTP strategy's result carries the matched time step (the HOTP one of the same union does not).
   if (!result.valid || !('timeStep' in result)) return { ok: false, reason: 'wrong_code' };
   if (lastStep !== null && result.timeStep <= lastStep) return { ok: false, reason: 'replayed' };

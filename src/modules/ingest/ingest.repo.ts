@@ -57,7 +57,16 @@ export function ingestRepo(db: Queryable) {
       ),
     failVersion: (datasetId: string, version: number, error: unknown) =>
       db.query(`UPDATE dataset_versions SET state = 'failed', error = $3 WHERE dataset_id = $1 AND version = $2`, [datasetId, version, JSON.stringify(error)]),
-    insertLoadingVersion: (v: { datasetId: string; version: number; mode: string; table: string; jobId: string | null; source: unknown; firstRow: number; userId: string }) =>
+    insertLoadingVersion: (v: {
+      datasetId: string;
+      version: number;
+      mode: string;
+      table: string;
+      jobId: string | null;
+      source: unknown;
+      firstRow: number;
+      userId: string;
+    }) =>
       db.query(
         `INSERT INTO dataset_versions (dataset_id, version, state, mode, relation, job_id, source, first_row, created_by)
          VALUES ($1, $2, 'loading', $3, $4, $5, $6, $7, $8)`,
@@ -99,7 +108,10 @@ export function ingestRepo(db: Queryable) {
     countRows: async (relation: string) => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(relation)}`))[0]!.n),
     /** The stored (possibly encrypted) values of the given rows, as the dataset shows them now. */
     readRows: (relation: string, columns: Pick<ColumnRow, 'physical' | 'blind_index'>[], rows: number[]) =>
-      db.query<Record<string, unknown>>(`SELECT ${physicalColumns(columns).map(ident).join(', ')} FROM ${ident(relation)} WHERE _row = ANY($1::bigint[]) ORDER BY _row`, [rows]),
+      db.query<Record<string, unknown>>(
+        `SELECT ${physicalColumns(columns).map(ident).join(', ')} FROM ${ident(relation)} WHERE _row = ANY($1::bigint[]) ORDER BY _row`,
+        [rows],
+      ),
     /** Copies rows as stored (ciphertext, blind indexes and all) from the dataset's view into a version table. */
     copyRowsFrom: (table: string, relation: string, columns: Pick<ColumnRow, 'physical' | 'blind_index'>[], rows: number[]) => {
       const list = physicalColumns(columns).map(ident).join(', ');
@@ -112,9 +124,18 @@ export function ingestRepo(db: Queryable) {
         column.blind_index ? [value, row, blindIndex] : [value, row],
       ),
     markEncrypted: (datasetId: string, name: string, blindIndex: boolean) =>
-      db.query(`UPDATE dataset_columns SET encrypted = true, data_type = 'text', blind_index = $3 WHERE dataset_id = $1 AND name = $2`, [datasetId, name, blindIndex]),
-    supersedeActive: (datasetId: string) => db.query(`UPDATE dataset_versions SET state = 'superseded' WHERE dataset_id = $1 AND state = 'active'`, [datasetId]),
-    activateVersion: (datasetId: string, version: number, o: { loaded: number; quarantined: number; quality: unknown; classification: unknown; source: unknown }) =>
+      db.query(`UPDATE dataset_columns SET encrypted = true, data_type = 'text', blind_index = $3 WHERE dataset_id = $1 AND name = $2`, [
+        datasetId,
+        name,
+        blindIndex,
+      ]),
+    supersedeActive: (datasetId: string) =>
+      db.query(`UPDATE dataset_versions SET state = 'superseded' WHERE dataset_id = $1 AND state = 'active'`, [datasetId]),
+    activateVersion: (
+      datasetId: string,
+      version: number,
+      o: { loaded: number; quarantined: number; quality: unknown; classification: unknown; source: unknown },
+    ) =>
       db.query(
         `UPDATE dataset_versions SET state = 'active', rows_loaded = $3, rows_quarantined = $4, quality = $5, classification = $6,
            source = source || $7::jsonb, activated_at = now() WHERE dataset_id = $1 AND version = $2`,

@@ -33,7 +33,11 @@ export function ingestRoutes(deps: { ingest: IngestService }): FastifyPluginAsyn
       },
       async (request, reply) => {
         if (!request.isMultipart()) {
-          throw new BadRequestError('multipart_required', { zh: '请以 multipart/form-data 上传文件（字段 file）', en: 'Upload the file as multipart/form-data (field "file")' }, { field: 'file' });
+          throw new BadRequestError(
+            'multipart_required',
+            { zh: '请以 multipart/form-data 上传文件（字段 file）', en: 'Upload the file as multipart/form-data (field "file")' },
+            { field: 'file' },
+          );
         }
         const part = await request.file();
         if (!part) throw new BadRequestError('file_required', { zh: '缺少文件（字段 file）', en: 'Missing file (field "file")' }, { field: 'file' });
@@ -43,7 +47,11 @@ export function ingestRoutes(deps: { ingest: IngestService }): FastifyPluginAsyn
         const jobId = await deps.ingest.upload(callerOf(request), request.params.code, part.file, {
           fileName: part.filename,
           mode,
-          options: { ...(encoding ? { encoding } : {}), ...(delimiter ? { delimiter } : {}), ...(sheet ? { sheet: /^\d+$/.test(sheet) ? Number(sheet) : sheet } : {}) },
+          options: {
+            ...(encoding ? { encoding } : {}),
+            ...(delimiter ? { delimiter } : {}),
+            ...(sheet ? { sheet: /^\d+$/.test(sheet) ? Number(sheet) : sheet } : {}),
+          },
           ...(asOf ? { asOf: new Date(asOf).toISOString() } : {}),
         });
         return reply.status(202).send({ jobId });

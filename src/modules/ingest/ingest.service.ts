@@ -252,14 +252,21 @@ export function createIngestService(deps: {
     const c = columns[index];
     if (!c) throw new BadRequestError('unknown_key_column', { zh: `数据资源没有信息项 ${name}`, en: `The dataset has no column ${name}` }, { column: name });
     if (c.encrypted && !c.blind_index) {
-      throw new BadRequestError('key_not_comparable', { zh: `键列 ${name} 加密存储且无盲索引，无法按键更新`, en: `Key column ${name} is encrypted without a blind index: rows cannot be matched by it` }, { column: name });
+      throw new BadRequestError(
+        'key_not_comparable',
+        { zh: `键列 ${name} 加密存储且无盲索引，无法按键更新`, en: `Key column ${name} is encrypted without a blind index: rows cannot be matched by it` },
+        { column: name },
+      );
     }
     return c.encrypted ? { physical: `${c.physical}_bi`, sqlType: 'text', index } : { physical: c.physical, sqlType: sqlType(c), index };
   }
 
   const dropTable = (table: string) => ingestRepo(db).dropTable(table);
 
-  const INTERRUPTED = { code: 'interrupted', message: { zh: '加载被中断（进程退出），该版本未生效', en: 'Load was interrupted (process exited); this version never became visible' } };
+  const INTERRUPTED = {
+    code: 'interrupted',
+    message: { zh: '加载被中断（进程退出），该版本未生效', en: 'Load was interrupted (process exited); this version never became visible' },
+  };
 
   /**
    * Reserves the next version of a dataset for this job, under a row lock on the dataset so two
@@ -353,12 +360,32 @@ export function createIngestService(deps: {
       }
       const key = payload.key ? keyOf(columns, payload.key) : undefined;
       const outcome = await loadVersion(ctx, dataset, columns, table, version, open, firstRow, totalBytes, key);
-      return await finish(ctx, dataset, columns, table, version, payload, { ...outcome, classification: scan.classification.result, details: scan.classification.details }, active, encrypt, key);
+      return await finish(
+        ctx,
+        dataset,
+        columns,
+        table,
+        version,
+        payload,
+        { ...outcome, classification: scan.classification.result, details: scan.classification.details },
+        active,
+        encrypt,
+        key,
+      );
     } catch (error) {
       await dropTable(table).catch(() => undefined);
-      const stored = error instanceof AppError ? { code: error.code, message: error.text, details: error.details } : { code: 'load_failed', message: { zh: String(error), en: String(error) } };
+      const stored =
+        error instanceof AppError
+          ? { code: error.code, message: error.text, details: error.details }
+          : { code: 'load_failed', message: { zh: String(error), en: String(error) } };
       await ingestRepo(db).failVersion(dataset.id, version, stored);
-      await record({ action: 'dataset.version_failed', result: 'failure', actor: { userId: payload.userId }, dataset: dataset.code, details: { version, error: stored.code } });
+      await record({
+        action: 'dataset.version_failed',
+        result: 'failure',
+        actor: { userId: payload.userId },
+        dataset: dataset.code,
+        details: { version, error: stored.code },
+      });
       throw error;
     }
   }
@@ -368,10 +395,23 @@ export function createIngestService(deps: {
    * soft-deleted row is not loaded: the stored form of its key (as the key column holds it, its
    * blind index when encrypted) is kept for the commit, which removes that key's stored row.
    */
-  async function loadVersion(ctx: JobContext, dataset: DatasetRow, columns: ColumnRow[], table: string, version: number, open: () => Promise<TableReader>, firstRow: number, totalBytes: number, key?: LoadKey) {
+  async function loadVersion(
+    ctx: JobContext,
+    dataset: DatasetRow,
+    columns: ColumnRow[],
+    table: string,
+    version: number,
+    open: () => Promise<TableReader>,
+    firstRow: number,
+    totalBytes: number,
+    key?: LoadKey,
+  ) {
     const reader = await open();
     const order = mapHeader(columns, reader.columns);
-    await ingestRepo(db).createVersionTable(table, columns.map((c) => ({ ...c, sqlType: sqlType(c) })));
+    await ingestRepo(db).createVersionTable(
+      table,
+      columns.map((c) => ({ ...c, sqlType: sqlType(c) })),
+    );
     const keys = columns.some((c) => c.encrypted) ? await keyring.datasetKeys(dataset.id) : undefined;
     const cipher = keys ? fieldCipherOf(keys) : undefined;
     const indexer = keys ? blindIndexerOf(keys) : undefined;
@@ -405,7 +445,11 @@ export function createIngestService(deps: {
         if (rows.length) await db.transaction((tx) => tx.copyRows(table, physical, toAsync(rows)));
         if (q.length) {
           await db.transaction((tx) =>
-            tx.copyRows('quarantined_rows', ['dataset_id', 'version', 'line', 'problems'], toAsync(q.map((r) => [dataset.id, version, r.line, JSON.stringify(r.problems)]))),
+            tx.copyRows(
+              'quarantined_rows',
+              ['dataset_id', 'version', 'line', 'problems'],
+              toAsync(q.map((r) => [dataset.id, version, r.line, JSON.stringify(r.problems)])),
+            ),
           );
         }
         await ctx.progress(progress);
@@ -453,7 +497,8 @@ export function createIngestService(deps: {
     }
     await flush();
     await inFlight;
-    if (rowsSeen === 0 && deletedRows === 0) throw new BadRequestError('no_rows', { zh: '文件只有表头，没有数据行', en: 'The file has a header but no data rows' });
+    if (rowsSeen === 0 && deletedRows === 0)
+      throw new BadRequestError('no_rows', { zh: '文件只有表头，没有数据行', en: 'The file has a header but no data rows' });
     await ingestRepo(db).indexVersionTable(table, columns);
     return {
       loaded,
@@ -492,7 +537,10 @@ export function createIngestService(deps: {
       if (key && outcome.deleted.length) for (const t of tables.slice(0, -1)) await r.deleteKeys(t.relation, key.physical, key.sqlType, outcome.deleted);
       if (from !== undefined) {
         const into = `${dataset.relation}_m${version}`;
-        await r.createVersionTable(into, columns.map((c) => ({ ...c, sqlType: sqlType(c) })));
+        await r.createVersionTable(
+          into,
+          columns.map((c) => ({ ...c, sqlType: sqlType(c) })),
+        );
         await r.mergeInto(into, tables.slice(from), columns, key?.physical);
         await r.indexVersionTable(into, columns);
         await r.moveVersions(dataset.id, merged, into);
@@ -514,10 +562,23 @@ export function createIngestService(deps: {
       result: 'success',
       actor: { userId: payload.userId },
       dataset: dataset.code,
-      details: { version, mode: payload.mode, rows: outcome.loaded, quarantined: outcome.quarantined, grade: outcome.classification.grade, ...(outcome.source.deleted ? { deleted: outcome.source.deleted } : {}) },
+      details: {
+        version,
+        mode: payload.mode,
+        rows: outcome.loaded,
+        quarantined: outcome.quarantined,
+        grade: outcome.classification.grade,
+        ...(outcome.source.deleted ? { deleted: outcome.source.deleted } : {}),
+      },
     });
     await ctx.progress({ phase: 'done', rows: outcome.loaded + outcome.quarantined });
-    return { version, rows: outcome.loaded, quarantined: outcome.quarantined, ...(outcome.source.deleted ? { deleted: outcome.source.deleted } : {}), grade: outcome.classification.grade };
+    return {
+      version,
+      rows: outcome.loaded,
+      quarantined: outcome.quarantined,
+      ...(outcome.source.deleted ? { deleted: outcome.source.deleted } : {}),
+      grade: outcome.classification.grade,
+    };
   }
 
   jobs.handle('ingest', runIngest);
@@ -554,7 +615,16 @@ export function createIngestService(deps: {
         importantCandidate: result.importantCandidate,
         columns: result.columns.map((c, i) => {
           const draft = columnDraft(c, inferred[i]!, policy);
-          return { name: header[i]!, dataType: draft.data_type, types: c.types.map((x) => x.type), category: c.category, sensitive: c.sensitive, grade: c.grade, encrypted: draft.encrypted, maskAs: draft.protection.maskAs };
+          return {
+            name: header[i]!,
+            dataType: draft.data_type,
+            types: c.types.map((x) => x.type),
+            category: c.category,
+            sensitive: c.sensitive,
+            grade: c.grade,
+            encrypted: draft.encrypted,
+            maskAs: draft.protection.maskAs,
+          };
         }),
       };
     },
@@ -563,7 +633,12 @@ export function createIngestService(deps: {
      * Streams an upload to the spool directory (refusing it past the size limit, keeping nothing
      * partial), then queues the load and returns its job id.
      */
-    async upload(caller: Caller, code: string, stream: NodeJS.ReadableStream, request: { fileName: string; mode: 'append' | 'replace'; options: IngestPayload['options']; asOf?: string }) {
+    async upload(
+      caller: Caller,
+      code: string,
+      stream: NodeJS.ReadableStream,
+      request: { fileName: string; mode: 'append' | 'replace'; options: IngestPayload['options']; asOf?: string },
+    ) {
       checkAsOf(request.asOf);
       const dataset = await catalog.getOwned(caller.principal, code);
       catalog.assertTable(dataset);
@@ -573,7 +648,14 @@ export function createIngestService(deps: {
       const limit = new Transform({
         transform(chunk: Buffer, _enc, done) {
           bytes += chunk.length;
-          if (bytes > deps.maxBytes) done(new BadRequestError('file_too_large', { zh: `文件超过大小上限（${deps.maxBytes} 字节）`, en: `File exceeds the size limit (${deps.maxBytes} bytes)` }, { limit: deps.maxBytes }));
+          if (bytes > deps.maxBytes)
+            done(
+              new BadRequestError(
+                'file_too_large',
+                { zh: `文件超过大小上限（${deps.maxBytes} 字节）`, en: `File exceeds the size limit (${deps.maxBytes} bytes)` },
+                { limit: deps.maxBytes },
+              ),
+            );
           else done(null, chunk);
         },
       });
@@ -614,12 +696,25 @@ export function createIngestService(deps: {
       const policyTypes = new Map(columns.map((c) => [c.name, (c.classification as { types?: { type: string }[] }).types?.[0]?.type]));
       const cells = input.cells.map((cell) => {
         const column = byName.get(cell.column);
-        if (!column) throw new BadRequestError('unknown_column', { zh: `信息项 ${cell.column} 不存在`, en: `No column ${cell.column}` }, { column: cell.column, row: cell.row });
+        if (!column)
+          throw new BadRequestError(
+            'unknown_column',
+            { zh: `信息项 ${cell.column} 不存在`, en: `No column ${cell.column}` },
+            { column: cell.column, row: cell.row },
+          );
         if (cell.value === null) return { ...cell, column, value: null };
-        const problems = createValidator([column.name], { columns: [{ column: column.name, type: column.data_type, ...column.rules }] }, { identifierCheck: (type, value) => isValidIdentifier(type as TypeId, value) }).check([cell.value], cell.row);
+        const problems = createValidator(
+          [column.name],
+          { columns: [{ column: column.name, type: column.data_type, ...column.rules }] },
+          { identifierCheck: (type, value) => isValidIdentifier(type as TypeId, value) },
+        ).check([cell.value], cell.row);
         const value = canonical(column.data_type, cell.value);
         if (problems || value === undefined) {
-          throw new BadRequestError('invalid_correction', { zh: `第 ${cell.row} 行信息项 ${column.name} 的更正值无效`, en: `The corrected value of ${column.name} in row ${cell.row} is invalid` }, { row: cell.row, column: column.name, problems });
+          throw new BadRequestError(
+            'invalid_correction',
+            { zh: `第 ${cell.row} 行信息项 ${column.name} 的更正值无效`, en: `The corrected value of ${column.name} in row ${cell.row} is invalid` },
+            { row: cell.row, column: column.name, problems },
+          );
         }
         return { ...cell, column, value };
       });
@@ -632,10 +727,23 @@ export function createIngestService(deps: {
         const versions = await catalog.within(tx).versions(dataset.id);
         const version = (versions[0]?.version ?? 0) + 1;
         const table = `${dataset.relation}_v${version}`;
-        await r.insertLoadingVersion({ datasetId: dataset.id, version, mode: 'correct', table, jobId: null, source: { correction: input.reason, rows: rows.length }, firstRow: rows[0]!, userId: input.userId });
+        await r.insertLoadingVersion({
+          datasetId: dataset.id,
+          version,
+          mode: 'correct',
+          table,
+          jobId: null,
+          source: { correction: input.reason, rows: rows.length },
+          firstRow: rows[0]!,
+          userId: input.userId,
+        });
         return { version, table, active: versions.filter((v) => v.state === 'active') };
       });
-      if (!reserved) throw new ConflictError('load_in_progress', { zh: '该数据资源正在装载新版本，请稍后再更正', en: 'A version of this dataset is loading; correct it afterwards' });
+      if (!reserved)
+        throw new ConflictError('load_in_progress', {
+          zh: '该数据资源正在装载新版本，请稍后再更正',
+          en: 'A version of this dataset is loading; correct it afterwards',
+        });
       const { version, table, active } = reserved;
       const r = ingestRepo(db);
       try {
@@ -644,8 +752,12 @@ export function createIngestService(deps: {
         const indexer = keys ? blindIndexerOf(keys) : undefined;
         const before = new Map((await r.readRows(dataset.relation, columns, rows)).map((row) => [Number(row._row), row]));
         const missing = rows.find((n) => !before.has(n));
-        if (missing !== undefined) throw new BadRequestError('unknown_row', { zh: `第 ${missing} 行不存在`, en: `Row ${missing} does not exist` }, { row: missing });
-        await r.createVersionTable(table, columns.map((c) => ({ ...c, sqlType: sqlType(c) })));
+        if (missing !== undefined)
+          throw new BadRequestError('unknown_row', { zh: `第 ${missing} 行不存在`, en: `Row ${missing} does not exist` }, { row: missing });
+        await r.createVersionTable(
+          table,
+          columns.map((c) => ({ ...c, sqlType: sqlType(c) })),
+        );
         await r.copyRowsFrom(table, dataset.relation, columns, rows);
         const changes: { row: number; column: string; before: string | null; after: string | null; encrypted: boolean }[] = [];
         for (const cell of cells) {
@@ -653,7 +765,13 @@ export function createIngestService(deps: {
           const stored = c.encrypted && cell.value !== null ? cipher!.encrypt(cell.value) : cell.value;
           const bi = c.blind_index && cell.value !== null ? indexer!.index(cell.value, policyTypes.get(c.name)) : null;
           await r.setCell(table, c, cell.row, stored, bi);
-          changes.push({ row: cell.row, column: c.name, before: textOf(before.get(cell.row)![c.physical], c, cipher), after: cell.value, encrypted: c.encrypted });
+          changes.push({
+            row: cell.row,
+            column: c.name,
+            before: textOf(before.get(cell.row)![c.physical], c, cipher),
+            after: cell.value,
+            encrypted: c.encrypted,
+          });
         }
         await r.indexVersionTable(table, columns);
         const last = active[0];
@@ -663,8 +781,19 @@ export function createIngestService(deps: {
         await db.transaction(async (tx) => {
           const t = ingestRepo(tx);
           await t.lockDataset(dataset.id);
-          await t.rebuildView(dataset.relation, versionTables([...active, { relation: table, mode: 'correct', version, rows_loaded: rows.length }]), columns, key?.physical);
-          await t.activateVersion(dataset.id, version, { loaded: rows.length, quarantined: 0, quality: null, classification: last?.classification ?? null, source: {} });
+          await t.rebuildView(
+            dataset.relation,
+            versionTables([...active, { relation: table, mode: 'correct', version, rows_loaded: rows.length }]),
+            columns,
+            key?.physical,
+          );
+          await t.activateVersion(dataset.id, version, {
+            loaded: rows.length,
+            quarantined: 0,
+            quality: null,
+            classification: last?.classification ?? null,
+            source: {},
+          });
           await t.setCurrentVersion(dataset.id, version, dataset.row_count ?? 0, dataset.grade ?? 0, dataset.important_candidate);
         });
         await afterVersion?.(dataset.id);
@@ -678,7 +807,10 @@ export function createIngestService(deps: {
         return { version, changes };
       } catch (error) {
         await dropTable(table).catch(() => undefined);
-        const stored = error instanceof AppError ? { code: error.code, message: error.text } : { code: 'correction_failed', message: { zh: String(error), en: String(error) } };
+        const stored =
+          error instanceof AppError
+            ? { code: error.code, message: error.text }
+            : { code: 'correction_failed', message: { zh: String(error), en: String(error) } };
         await r.failVersion(dataset.id, version, stored);
         throw error;
       }
@@ -688,7 +820,12 @@ export function createIngestService(deps: {
       const payload: IngestPayload = { ...job, datasetId: dataset.id, userId: caller.principal.userId };
       const jobId = await jobs.enqueue('ingest', { ...payload }, caller.principal.userId, bytes);
       await events.record(
-        callerEvent(caller, { action: 'dataset.upload', result: 'success', dataset: dataset.code, details: { jobId, fileName: job.fileName, bytes, mode: job.mode, ...(job.asOf ? { asOf: job.asOf } : {}) } }),
+        callerEvent(caller, {
+          action: 'dataset.upload',
+          result: 'success',
+          dataset: dataset.code,
+          details: { jobId, fileName: job.fileName, bytes, mode: job.mode, ...(job.asOf ? { asOf: job.asOf } : {}) },
+        }),
       );
       return jobId;
     },

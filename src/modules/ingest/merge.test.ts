@@ -34,7 +34,9 @@ describe('merging version tables', () => {
   });
 
   it('merges from the first table when a correction is among those merged (it hides rows of earlier tables)', () => {
-    expect(mergeFrom([{ mode: 'replace', rows: 1000 }, ...Array.from({ length: 7 }, () => ({ mode: 'append', rows: 1 })), { mode: 'correct', rows: 1 }])).toBe(0);
+    expect(mergeFrom([{ mode: 'replace', rows: 1000 }, ...Array.from({ length: 7 }, () => ({ mode: 'append', rows: 1 })), { mode: 'correct', rows: 1 }])).toBe(
+      0,
+    );
     const { tables } = replay(1000, 200, 5, 50);
     expect(tables.length).toBeLessThanOrEqual(8);
   });

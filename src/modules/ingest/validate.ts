@@ -151,10 +151,18 @@ export function createValidator(columns: readonly string[], rules: ValidationRul
       duplicateKeys++;
       const names = key.names.join(', ');
       const shown = key.indexes.length === 1 ? text : text.replaceAll('\u0000', ', ');
-      failures = add(failures, line, key.names.join('+'), 'unique', shown, {
-        zh: `与第 ${first} 行重复（唯一键：${names}）`,
-        en: `repeats line ${first} (unique key: ${names})`,
-      }, first);
+      failures = add(
+        failures,
+        line,
+        key.names.join('+'),
+        'unique',
+        shown,
+        {
+          zh: `与第 ${first} 行重复（唯一键：${names}）`,
+          en: `repeats line ${first} (unique key: ${names})`,
+        },
+        first,
+      );
     }
     return failures;
   };

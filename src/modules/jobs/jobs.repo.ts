@@ -81,9 +81,16 @@ export function jobsRepo(db: Queryable) {
       ),
     /** Fails a job whose worker died, whatever worker held it (its work was found abandoned). */
     failAbandoned: (id: string, error: unknown) =>
-      db.query(`UPDATE jobs SET state = 'failed', error = $2, finished_at = now() WHERE id = $1 AND state IN ('running', 'queued')`, [id, JSON.stringify(error)]),
+      db.query(`UPDATE jobs SET state = 'failed', error = $2, finished_at = now() WHERE id = $1 AND state IN ('running', 'queued')`, [
+        id,
+        JSON.stringify(error),
+      ]),
     finish: (id: string, worker: string, result: unknown) =>
-      db.query(`UPDATE jobs SET state = 'succeeded', result = $3, finished_at = now() WHERE id = $1 AND locked_by = $2`, [id, worker, JSON.stringify(result ?? {})]),
+      db.query(`UPDATE jobs SET state = 'succeeded', result = $3, finished_at = now() WHERE id = $1 AND locked_by = $2`, [
+        id,
+        worker,
+        JSON.stringify(result ?? {}),
+      ]),
     fail: (id: string, worker: string, error: unknown) =>
       db.query(`UPDATE jobs SET state = 'failed', error = $3, finished_at = now() WHERE id = $1 AND locked_by = $2`, [id, worker, JSON.stringify(error)]),
   };

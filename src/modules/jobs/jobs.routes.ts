@@ -5,7 +5,6 @@ import type { IdentityService } from '../identity/identity.service.ts';
 import type { Jobs } from './jobs.service.ts';
 import { callerOf, errorResponses, errorSchema, pickLanguage } from '../../http/kit.ts';
 
-
 /** Job status for whoever started it and their organisation. */
 export function jobsRoutes(deps: { jobs: Jobs; identity: Pick<IdentityService, 'find'> }): FastifyPluginAsyncZod {
   return async (app) => {

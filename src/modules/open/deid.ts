@@ -321,7 +321,11 @@ function measure(model: Model, table: Table, t: Thresholds): Evaluation {
     for (let r = 0; r < table.size; r++) classOf[r] = r;
     classes = table.size;
   } else {
-    const grouped = groupRows(table.qi, model.qis.map((q, j) => q.labels[table.levels[j]!]!.length), table.size);
+    const grouped = groupRows(
+      table.qi,
+      model.qis.map((q, j) => q.labels[table.levels[j]!]!.length),
+      table.size,
+    );
     classOf = grouped.groupOf;
     classes = grouped.groups;
   }
@@ -600,7 +604,10 @@ export function check(
 ): { result: NodeResult; proposals: Proposal[] } {
   const table = rollUp(model, model.base, start);
   const first: Step = { table, result: measure(model, table, t).result };
-  return { result: first.result, proposals: first.result.passes || maxProposals <= 0 ? [] : proposeFrom(model, first, t, maxProposals, options.exactSearchRows ?? EXACT_SEARCH_ROWS) };
+  return {
+    result: first.result,
+    proposals: first.result.passes || maxProposals <= 0 ? [] : proposeFrom(model, first, t, maxProposals, options.exactSearchRows ?? EXACT_SEARCH_ROWS),
+  };
 }
 
 /**

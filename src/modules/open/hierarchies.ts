@@ -111,7 +111,9 @@ export function hierarchyOf(kind: HierarchyKind, options: { values?: readonly (s
     case 'date':
       return wrap(LEVEL_NAMES.date, (v, level) => generalize('date', v, { date: level === 1 ? 'month' : 'year' }));
     case 'age':
-      return wrap(LEVEL_NAMES.age, (v, level) => (level === 3 ? generalize('number', v, { bucket: 20 }) : generalize('age', v, { ageBand: level === 1 ? 5 : 10 })));
+      return wrap(LEVEL_NAMES.age, (v, level) =>
+        level === 3 ? generalize('number', v, { bucket: 20 }) : generalize('age', v, { ageBand: level === 1 ? 5 : 10 }),
+      );
     case 'region':
       return wrap(LEVEL_NAMES.region, (v, level) => regionLabel(v, level, options.near));
     case 'prefix':

@@ -24,7 +24,14 @@ const userSchema = z.object({
   verified: z.boolean(),
   createdAt: z.date(),
 });
-const keySchema = z.object({ id: z.string(), name: z.string(), prefix: z.string(), revokedAt: z.date().nullable(), lastUsedAt: z.date().nullable(), createdAt: z.date() });
+const keySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  revokedAt: z.date().nullable(),
+  lastUsedAt: z.date().nullable(),
+  createdAt: z.date(),
+});
 const password = z.string().min(1).max(256);
 
 export function openAccountRoutes(deps: { open: OpenService; secureCookies: boolean }): FastifyPluginAsyncZod {
@@ -57,7 +64,12 @@ export function openAccountRoutes(deps: { open: OpenService; secureCookies: bool
       '/open/account/verify',
       {
         config: { access: anyone },
-        schema: { tags: ['open-account'], summary: 'Verify the e-mail address by its link / 邮箱验证', body: z.object({ token: z.string().min(10).max(200) }), response: { 200: userSchema, ...errors } },
+        schema: {
+          tags: ['open-account'],
+          summary: 'Verify the e-mail address by its link / 邮箱验证',
+          body: z.object({ token: z.string().min(10).max(200) }),
+          response: { 200: userSchema, ...errors },
+        },
       },
       async (request) => society.verify(societyCaller(request), request.body.token),
     );
@@ -66,7 +78,12 @@ export function openAccountRoutes(deps: { open: OpenService; secureCookies: bool
       '/open/account/login',
       {
         config: { access: anyone },
-        schema: { tags: ['open-account'], summary: 'Sign in to the portal / 社会用户登录', body: z.object({ email: z.string().min(1).max(254), password }), response: { 200: z.object({ user: userSchema }), ...errors } },
+        schema: {
+          tags: ['open-account'],
+          summary: 'Sign in to the portal / 社会用户登录',
+          body: z.object({ email: z.string().min(1).max(254), password }),
+          response: { 200: z.object({ user: userSchema }), ...errors },
+        },
       },
       async (request, reply) => {
         const { token, csrf, user } = await society.login({ ...societyCaller(request), userAgent: request.headers['user-agent'] ?? '' }, request.body);
@@ -89,7 +106,10 @@ export function openAccountRoutes(deps: { open: OpenService; secureCookies: bool
 
     app.get(
       '/open/account/me',
-      { config: { access: member }, schema: { tags: ['open-account'], summary: 'The signed-in society user / 当前社会用户', response: { 200: userSchema, ...errors } } },
+      {
+        config: { access: member },
+        schema: { tags: ['open-account'], summary: 'The signed-in society user / 当前社会用户', response: { 200: userSchema, ...errors } },
+      },
       async (request) => society.me(request.society!),
     );
 
@@ -97,7 +117,12 @@ export function openAccountRoutes(deps: { open: OpenService; secureCookies: bool
       '/open/account/reset-request',
       {
         config: { access: anyone },
-        schema: { tags: ['open-account'], summary: 'Ask for a password-reset link (same answer for any address) / 找回密码', body: z.object({ email: z.string().min(3).max(254) }), response: { 202: notice, ...errors } },
+        schema: {
+          tags: ['open-account'],
+          summary: 'Ask for a password-reset link (same answer for any address) / 找回密码',
+          body: z.object({ email: z.string().min(3).max(254) }),
+          response: { 202: notice, ...errors },
+        },
       },
       async (request, reply) => reply.status(202).send(await society.requestReset(societyCaller(request), request.body.email)),
     );
@@ -106,7 +131,12 @@ export function openAccountRoutes(deps: { open: OpenService; secureCookies: bool
       '/open/account/reset',
       {
         config: { access: anyone },
-        schema: { tags: ['open-account'], summary: 'Set a new password by the reset link / 重置密码', body: z.object({ token: z.string().min(10).max(200), password }), response: { 204: z.null(), ...errors } },
+        schema: {
+          tags: ['open-account'],
+          summary: 'Set a new password by the reset link / 重置密码',
+          body: z.object({ token: z.string().min(10).max(200), password }),
+          response: { 204: z.null(), ...errors },
+        },
       },
       async (request, reply) => {
         await society.reset(societyCaller(request), request.body.token, request.body.password);
@@ -118,9 +148,19 @@ export function openAccountRoutes(deps: { open: OpenService; secureCookies: bool
 
     app.get(
       '/open/account/keys',
-      { config: { access: member }, schema: { tags: ['open-account'], summary: 'My open-API keys / 我的接口密钥', response: { 200: z.object({ items: z.array(keySchema) }), ...errors } } },
+      {
+        config: { access: member },
+        schema: { tags: ['open-account'], summary: 'My open-API keys / 我的接口密钥', response: { 200: z.object({ items: z.array(keySchema) }), ...errors } },
+      },
       async (request) => ({
-        items: (await society.keys(request.society!)).map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, revokedAt: k.revoked_at, lastUsedAt: k.last_used_at, createdAt: k.created_at })),
+        items: (await society.keys(request.society!)).map((k) => ({
+          id: k.id,
+          name: k.name,
+          prefix: k.prefix,
+          revokedAt: k.revoked_at,
+          lastUsedAt: k.last_used_at,
+          createdAt: k.created_at,
+        })),
       }),
     );
     app.post(
@@ -136,12 +176,18 @@ export function openAccountRoutes(deps: { open: OpenService; secureCookies: bool
       },
       async (request, reply) => {
         const { key, row } = await society.createKey(societyCaller(request), request.body.name);
-        return reply.status(201).send({ key, item: { id: row.id, name: row.name, prefix: row.prefix, revokedAt: row.revoked_at, lastUsedAt: row.last_used_at, createdAt: row.created_at } });
+        return reply.status(201).send({
+          key,
+          item: { id: row.id, name: row.name, prefix: row.prefix, revokedAt: row.revoked_at, lastUsedAt: row.last_used_at, createdAt: row.created_at },
+        });
       },
     );
     app.post(
       '/open/account/keys/:id/revoke',
-      { config: { access: member }, schema: { tags: ['open-account'], summary: 'Revoke an open-API key / 吊销接口密钥', params: idParam, response: { 204: z.null(), ...errors } } },
+      {
+        config: { access: member },
+        schema: { tags: ['open-account'], summary: 'Revoke an open-API key / 吊销接口密钥', params: idParam, response: { 204: z.null(), ...errors } },
+      },
       async (request, reply) => {
         await society.revokeKey(societyCaller(request), request.params.id);
         return reply.status(204).send(null);
@@ -152,17 +198,38 @@ export function openAccountRoutes(deps: { open: OpenService; secureCookies: bool
 
     app.get(
       '/open/account/applications',
-      { config: { access: member }, schema: { tags: ['open-account'], summary: 'My applications / 我的申请', response: { 200: z.object({ items: z.array(applicationSchema) }), ...errors } } },
+      {
+        config: { access: member },
+        schema: {
+          tags: ['open-account'],
+          summary: 'My applications / 我的申请',
+          response: { 200: z.object({ items: z.array(applicationSchema) }), ...errors },
+        },
+      },
       async (request) => ({ items: (await participation.myApplications(societyCaller(request))).map(toApplication) }),
     );
     app.get(
       '/open/account/demands',
-      { config: { access: member }, schema: { tags: ['open-account'], summary: 'My data requests / 我的数据需求', response: { 200: z.object({ items: z.array(demandSchema) }), ...errors } } },
+      {
+        config: { access: member },
+        schema: {
+          tags: ['open-account'],
+          summary: 'My data requests / 我的数据需求',
+          response: { 200: z.object({ items: z.array(demandSchema) }), ...errors },
+        },
+      },
       async (request) => ({ items: (await participation.myDemands(societyCaller(request))).map(toDemand) }),
     );
     app.get(
       '/open/account/showcases',
-      { config: { access: member }, schema: { tags: ['open-account'], summary: 'My showcase entries / 我的应用', response: { 200: z.object({ items: z.array(showcaseSchema) }), ...errors } } },
+      {
+        config: { access: member },
+        schema: {
+          tags: ['open-account'],
+          summary: 'My showcase entries / 我的应用',
+          response: { 200: z.object({ items: z.array(showcaseSchema) }), ...errors },
+        },
+      },
       async (request) => ({ items: (await participation.myShowcases(societyCaller(request))).map(toShowcase) }),
     );
   };

@@ -20,7 +20,11 @@ function classTable(rows: (string | null)[][], m: number): ClassRow[] {
  * classes dropped) and checks what a published release must satisfy.
  */
 function assertReleaseSatisfies(specs: QiSpec[], rows: (string | null)[][], levels: number[], p: number, t: Thresholds) {
-  const model = buildModel(specs, Array.from({ length: p }, (_, i) => `s${i}`), classTable(rows, specs.length));
+  const model = buildModel(
+    specs,
+    Array.from({ length: p }, (_, i) => `s${i}`),
+    classTable(rows, specs.length),
+  );
   const plan = snapshotPlan(model, levels, t);
   const hierarchies = specs.map((s, j) => hierarchyOf(s.kind, { values: model.qis[j]!.raw, ...(s.near ? { near: s.near } : {}) }));
   const suppressed = new Set(plan.suppressed);
@@ -124,8 +128,20 @@ describe('de-identification check', () => {
     // The whole ladders of issue 18: dates → month → year, age → 5/10-year bands, numbers → ranges.
     expect([0, 1, 2, 3].map((l) => hierarchyOf('date').generalize('1987-03-05', l))).toEqual(['1987-03-05', '1987-03', '1987', '*']);
     expect([0, 1, 2, 3, 4].map((l) => hierarchyOf('age').generalize('37', l))).toEqual(['37', '35-39', '30-39', '20-39', '*']);
-    expect([0, 1, 2, 3, 4].map((l) => hierarchyOf('number', { values: ['12', '950', '3300'] }).generalize('3300', l))).toEqual(['3300', '3300-3309', '3300-3399', '3000-3999', '*']);
-    expect([0, 1, 2, 3, 4].map((l) => hierarchyOf('region', { near: '210700' }).generalize('凌河区', l))).toEqual(['凌河区', '辽宁省锦州市凌河区', '辽宁省锦州市', '辽宁省', '*']);
+    expect([0, 1, 2, 3, 4].map((l) => hierarchyOf('number', { values: ['12', '950', '3300'] }).generalize('3300', l))).toEqual([
+      '3300',
+      '3300-3309',
+      '3300-3399',
+      '3000-3999',
+      '*',
+    ]);
+    expect([0, 1, 2, 3, 4].map((l) => hierarchyOf('region', { near: '210700' }).generalize('凌河区', l))).toEqual([
+      '凌河区',
+      '辽宁省锦州市凌河区',
+      '辽宁省锦州市',
+      '辽宁省',
+      '*',
+    ]);
     expect(defaultHierarchy({ name: '邮编', dataType: 'text', type: null })).toBe('prefix');
     expect(defaultHierarchy({ name: '区县', dataType: 'text', type: null })).toBe('region');
   });
@@ -160,18 +176,35 @@ describe('de-identification check', () => {
 
   it('rolling up from a finer table gives the same figures as generalizing the raw rows (property)', () => {
     fc.assert(
-      fc.property(fc.array(personRow, { minLength: 1, maxLength: 80 }), fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 4 })), (people, levels) => {
-        const rows = people.map((r) => [...r] as (string | null)[]);
-        const t = { k: 3, l: 2, maxSuppression: 0.1 };
-        const model = buildModel(SPECS, ['s0'], classTable(rows, SPECS.length));
-        // The same data generalized before counting, as one model at level 0.
-        const hierarchies = SPECS.map((s, j) => hierarchyOf(s.kind, { values: model.qis[j]!.raw, near: '211300' }));
-        const pre = rows.map((r) => [...SPECS.map((_, j) => hierarchies[j]!.generalize(r[j]!, levels[j]!)), r[4]!]);
-        const flat = buildModel(SPECS.map((s) => ({ ...s, kind: 'category' as const })), ['s0'], classTable(pre, SPECS.length));
-        const a = evaluate(model, levels, t);
-        const b = evaluate(flat, SPECS.map(() => 0), t);
-        expect({ k: a.k, l: a.l, classes: a.classes, suppressedRows: a.suppressedRows }).toEqual({ k: b.k, l: b.l, classes: b.classes, suppressedRows: b.suppressedRows });
-      }),
+      fc.property(
+        fc.array(personRow, { minLength: 1, maxLength: 80 }),
+        fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 4 })),
+        (people, levels) => {
+          const rows = people.map((r) => [...r] as (string | null)[]);
+          const t = { k: 3, l: 2, maxSuppression: 0.1 };
+          const model = buildModel(SPECS, ['s0'], classTable(rows, SPECS.length));
+          // The same data generalized before counting, as one model at level 0.
+          const hierarchies = SPECS.map((s, j) => hierarchyOf(s.kind, { values: model.qis[j]!.raw, near: '211300' }));
+          const pre = rows.map((r) => [...SPECS.map((_, j) => hierarchies[j]!.generalize(r[j]!, levels[j]!)), r[4]!]);
+          const flat = buildModel(
+            SPECS.map((s) => ({ ...s, kind: 'category' as const })),
+            ['s0'],
+            classTable(pre, SPECS.length),
+          );
+          const a = evaluate(model, levels, t);
+          const b = evaluate(
+            flat,
+            SPECS.map(() => 0),
+            t,
+          );
+          expect({ k: a.k, l: a.l, classes: a.classes, suppressedRows: a.suppressedRows }).toEqual({
+            k: b.k,
+            l: b.l,
+            classes: b.classes,
+            suppressedRows: b.suppressedRows,
+          });
+        },
+      ),
       { numRuns: 100 },
     );
   });

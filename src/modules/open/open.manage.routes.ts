@@ -9,7 +9,19 @@ import { callerOf } from '../../http/kit.ts';
 import { HIERARCHY_KINDS, levelNamesOf } from './hierarchies.ts';
 import type { ReleaseRow } from './open.repo.ts';
 import { toComment, toDemand, toShowcase } from './open.routes.ts';
-import { applicationSchema, commentSchema, date, demandSchema, errors, idParam, message, planColumnSchema, reportSchema, showcaseSchema, toApplication } from './open.schemas.ts';
+import {
+  applicationSchema,
+  commentSchema,
+  date,
+  demandSchema,
+  errors,
+  idParam,
+  message,
+  planColumnSchema,
+  reportSchema,
+  showcaseSchema,
+  toApplication,
+} from './open.schemas.ts';
 import type { OpenService } from './open.service.ts';
 import { openSettingsSchema } from './open.settings.ts';
 
@@ -72,17 +84,36 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
         schema: {
           tags: ['open-manage'],
           summary: 'Datasets of my department that may be opened / 可开放的数据资源',
-          response: { 200: z.object({ items: z.array(z.object({ code: z.string(), name: z.string(), openType: z.string(), rows: z.number(), version: z.number(), status: z.string() })) }), ...errors },
+          response: {
+            200: z.object({
+              items: z.array(z.object({ code: z.string(), name: z.string(), openType: z.string(), rows: z.number(), version: z.number(), status: z.string() })),
+            }),
+            ...errors,
+          },
         },
       },
       async (request) => ({
-        items: (await releases.candidates(callerOf(request).principal)).map((d) => ({ code: d.code, name: d.name, openType: d.open_type, rows: Number(d.row_count), version: d.current_version, status: d.status })),
+        items: (await releases.candidates(callerOf(request).principal)).map((d) => ({
+          code: d.code,
+          name: d.name,
+          openType: d.open_type,
+          rows: Number(d.row_count),
+          version: d.current_version,
+          status: d.status,
+        })),
       }),
     );
 
     app.get(
       '/open/manage/releases',
-      { config: { access: overseer }, schema: { tags: ['open-manage'], summary: 'Releases of my department (secadmin: all) / 开放发布列表', response: { 200: z.object({ items: z.array(releaseSchema) }), ...errors } } },
+      {
+        config: { access: overseer },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Releases of my department (secadmin: all) / 开放发布列表',
+          response: { 200: z.object({ items: z.array(releaseSchema) }), ...errors },
+        },
+      },
       async (request) => ({ items: (await releases.list(callerOf(request).principal)).map(toRelease) }),
     );
 
@@ -110,7 +141,16 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
           params: idParam,
           response: {
             200: releaseSchema.extend({
-              columnInfo: z.array(z.object({ name: z.string(), grade: z.number(), type: z.string().nullable(), dataType: z.string(), lock: message.nullable(), hierarchy: z.enum(HIERARCHY_KINDS) })),
+              columnInfo: z.array(
+                z.object({
+                  name: z.string(),
+                  grade: z.number(),
+                  type: z.string().nullable(),
+                  dataType: z.string(),
+                  lock: message.nullable(),
+                  hierarchy: z.enum(HIERARCHY_KINDS),
+                }),
+              ),
               hierarchies: z.record(z.string(), z.array(message)),
             }),
             ...errors,
@@ -120,7 +160,11 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
       async (request) => {
         const p = callerOf(request).principal;
         const r = await releases.get(p, request.params.id);
-        return { ...toRelease(r), columnInfo: await releases.columnsOf(p, r), hierarchies: Object.fromEntries(HIERARCHY_KINDS.map((k) => [k, levelNamesOf(k)])) };
+        return {
+          ...toRelease(r),
+          columnInfo: await releases.columnsOf(p, r),
+          hierarchies: Object.fromEntries(HIERARCHY_KINDS.map((k) => [k, levelNamesOf(k)])),
+        };
       },
     );
 
@@ -132,7 +176,11 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
           tags: ['open-manage'],
           summary: 'Change the plan of a draft: role, hierarchy and level of each column / 修改开放方案',
           params: idParam,
-          body: z.object({ columns: z.array(planColumnSchema).max(500).optional(), licence: z.string().trim().min(1).max(200).optional(), notes: z.string().max(4000).optional() }),
+          body: z.object({
+            columns: z.array(planColumnSchema).max(500).optional(),
+            licence: z.string().trim().min(1).max(200).optional(),
+            notes: z.string().max(4000).optional(),
+          }),
           response: { 200: releaseSchema, ...errors },
         },
       },
@@ -143,7 +191,12 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
       '/open/manage/releases/:id/check',
       {
         config: { access: officer },
-        schema: { tags: ['open-manage'], summary: 'Run the de-identification check; proposals when it misses / 去标识化检查', params: idParam, response: { 200: releaseSchema, ...errors } },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Run the de-identification check; proposals when it misses / 去标识化检查',
+          params: idParam,
+          response: { 200: releaseSchema, ...errors },
+        },
       },
       async (request) => toRelease((await releases.check(callerOf(request), request.params.id)).release),
     );
@@ -152,7 +205,12 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
       '/open/manage/releases/:id/publish',
       {
         config: { access: officer },
-        schema: { tags: ['open-manage'], summary: 'Publish (refused unless the check passes) / 发布', params: idParam, response: { 200: releaseSchema, ...errors } },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Publish (refused unless the check passes) / 发布',
+          params: idParam,
+          response: { 200: releaseSchema, ...errors },
+        },
       },
       async (request) => toRelease(await releases.publish(callerOf(request), request.params.id)),
     );
@@ -161,14 +219,23 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
       '/open/manage/releases/:id/withdraw',
       {
         config: { access: overseer },
-        schema: { tags: ['open-manage'], summary: 'Withdraw a published release (at once, everywhere) / 撤回', params: idParam, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: releaseSchema, ...errors } },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Withdraw a published release (at once, everywhere) / 撤回',
+          params: idParam,
+          body: z.object({ reason: z.string().trim().min(2).max(2000) }),
+          response: { 200: releaseSchema, ...errors },
+        },
       },
       async (request) => toRelease(await releases.withdraw(callerOf(request), request.params.id, request.body.reason)),
     );
 
     app.delete(
       '/open/manage/releases/:id',
-      { config: { access: officer }, schema: { tags: ['open-manage'], summary: 'Discard a draft / 删除草稿', params: idParam, response: { 204: z.null(), ...errors } } },
+      {
+        config: { access: officer },
+        schema: { tags: ['open-manage'], summary: 'Discard a draft / 删除草稿', params: idParam, response: { 204: z.null(), ...errors } },
+      },
       async (request, reply) => {
         await releases.discard(callerOf(request), request.params.id);
         return reply.status(204).send(null);
@@ -179,7 +246,12 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
       '/open/manage/releases/:id/report',
       {
         config: { access: overseer },
-        schema: { tags: ['open-manage'], summary: 'The de-identification report as a file / 导出去标识化报告', params: idParam, response: { 200: reportSchema, ...errors } },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'The de-identification report as a file / 导出去标识化报告',
+          params: idParam,
+          response: { 200: reportSchema, ...errors },
+        },
       },
       async (request, reply) => {
         const r = await releases.get(callerOf(request).principal, request.params.id);
@@ -193,7 +265,14 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
 
     app.get(
       '/open/manage/applications',
-      { config: { access: overseer }, schema: { tags: ['open-manage'], summary: 'Applications to my department / 开放申请审核', response: { 200: z.object({ items: z.array(applicationSchema) }), ...errors } } },
+      {
+        config: { access: overseer },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Applications to my department / 开放申请审核',
+          response: { 200: z.object({ items: z.array(applicationSchema) }), ...errors },
+        },
+      },
       async (request) => ({ items: (await participation.applicationsFor(callerOf(request).principal)).map(toApplication) }),
     );
     app.post(
@@ -204,7 +283,12 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
           tags: ['open-manage'],
           summary: 'Approve with terms or reject with a reason / 审批开放申请',
           params: idParam,
-          body: z.object({ approve: z.boolean(), until: date.optional().describe('使用期限'), conditions: z.string().max(4000).optional(), reason: z.string().max(2000).optional() }),
+          body: z.object({
+            approve: z.boolean(),
+            until: date.optional().describe('使用期限'),
+            conditions: z.string().max(4000).optional(),
+            reason: z.string().max(2000).optional(),
+          }),
           response: { 200: applicationSchema, ...errors },
         },
       },
@@ -215,12 +299,28 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
 
     app.get(
       '/open/manage/comments',
-      { config: { access: overseer }, schema: { tags: ['open-manage'], summary: 'Comments on my datasets / 评论审核', response: { 200: z.object({ items: z.array(commentSchema) }), ...errors } } },
+      {
+        config: { access: overseer },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Comments on my datasets / 评论审核',
+          response: { 200: z.object({ items: z.array(commentSchema) }), ...errors },
+        },
+      },
       async (request) => ({ items: (await participation.comments(callerOf(request).principal)).map(toComment) }),
     );
     app.post(
       '/open/manage/comments/:id/moderate',
-      { config: { access: officer }, schema: { tags: ['open-manage'], summary: 'Show or hide a comment / 审核评论', params: idParam, body: z.object({ approve: z.boolean() }), response: { 204: z.null(), ...errors } } },
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Show or hide a comment / 审核评论',
+          params: idParam,
+          body: z.object({ approve: z.boolean() }),
+          response: { 204: z.null(), ...errors },
+        },
+      },
       async (request, reply) => {
         await participation.moderateComment(callerOf(request), request.params.id, request.body.approve);
         return reply.status(204).send(null);
@@ -228,14 +328,27 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
     );
     app.get(
       '/open/manage/demands',
-      { config: { access: overseer }, schema: { tags: ['open-manage'], summary: 'Data requests to my department / 数据需求答复', response: { 200: z.object({ items: z.array(demandSchema) }), ...errors } } },
+      {
+        config: { access: overseer },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Data requests to my department / 数据需求答复',
+          response: { 200: z.object({ items: z.array(demandSchema) }), ...errors },
+        },
+      },
       async (request) => ({ items: (await participation.demandsFor(callerOf(request).principal)).map(toDemand) }),
     );
     app.post(
       '/open/manage/demands/:id/answer',
       {
         config: { access: officer },
-        schema: { tags: ['open-manage'], summary: 'Answer (shown publicly) or reject a data request / 答复数据需求', params: idParam, body: z.object({ answer: z.string().trim().min(2).max(4000), reject: z.boolean().optional() }), response: { 204: z.null(), ...errors } },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Answer (shown publicly) or reject a data request / 答复数据需求',
+          params: idParam,
+          body: z.object({ answer: z.string().trim().min(2).max(4000), reject: z.boolean().optional() }),
+          response: { 204: z.null(), ...errors },
+        },
       },
       async (request, reply) => {
         await participation.answerDemand(callerOf(request), request.params.id, request.body);
@@ -244,14 +357,27 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
     );
     app.get(
       '/open/manage/showcases',
-      { config: { access: overseer }, schema: { tags: ['open-manage'], summary: 'Showcase entries using my datasets / 应用展示审核', response: { 200: z.object({ items: z.array(showcaseSchema) }), ...errors } } },
+      {
+        config: { access: overseer },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Showcase entries using my datasets / 应用展示审核',
+          response: { 200: z.object({ items: z.array(showcaseSchema) }), ...errors },
+        },
+      },
       async (request) => ({ items: (await participation.showcasesFor(callerOf(request).principal)).map(toShowcase) }),
     );
     app.post(
       '/open/manage/showcases/:id/review',
       {
         config: { access: officer },
-        schema: { tags: ['open-manage'], summary: 'Show or refuse a showcase entry / 审核应用展示', params: idParam, body: z.object({ approve: z.boolean(), reason: z.string().max(2000).optional() }), response: { 204: z.null(), ...errors } },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Show or refuse a showcase entry / 审核应用展示',
+          params: idParam,
+          body: z.object({ approve: z.boolean(), reason: z.string().max(2000).optional() }),
+          response: { 204: z.null(), ...errors },
+        },
       },
       async (request, reply) => {
         await participation.reviewShowcase(callerOf(request), request.params.id, request.body);
@@ -263,14 +389,26 @@ export function openManageRoutes(deps: { open: OpenService }): FastifyPluginAsyn
 
     app.get(
       '/open/manage/settings',
-      { config: { access: overseer }, schema: { tags: ['open-manage'], summary: 'Thresholds of the check and the application time limit / 开放设置', response: { 200: openSettingsSchema, ...errors } } },
+      {
+        config: { access: overseer },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Thresholds of the check and the application time limit / 开放设置',
+          response: { 200: openSettingsSchema, ...errors },
+        },
+      },
       async () => deps.open.settings(),
     );
     app.put(
       '/open/manage/settings',
       {
         config: { access: { roles: ['secadmin'] } },
-        schema: { tags: ['open-manage'], summary: 'Change the thresholds (security administrator) / 修改开放阈值', body: openSettingsSchema.partial(), response: { 200: openSettingsSchema, ...errors } },
+        schema: {
+          tags: ['open-manage'],
+          summary: 'Change the thresholds (security administrator) / 修改开放阈值',
+          body: openSettingsSchema.partial(),
+          response: { 200: openSettingsSchema, ...errors },
+        },
       },
       async (request) => deps.open.saveSettings(callerOf(request), request.body),
     );

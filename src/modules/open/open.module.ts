@@ -52,7 +52,11 @@ export function createOpenModule(
     mailer,
     ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}),
     fallbackUrl: `${config.PDX_TLS_CERT ? 'https' : 'http'}://${host}:${config.PDX_PORT}`,
-    limits: { anonymousPerMinute: config.PDX_OPEN_ANONYMOUS_PER_MINUTE, keyPerMinute: config.PDX_OPEN_KEY_PER_MINUTE, accountPerHour: config.PDX_OPEN_REGISTRATIONS_PER_HOUR },
+    limits: {
+      anonymousPerMinute: config.PDX_OPEN_ANONYMOUS_PER_MINUTE,
+      keyPerMinute: config.PDX_OPEN_KEY_PER_MINUTE,
+      accountPerHour: config.PDX_OPEN_REGISTRATIONS_PER_HOUR,
+    },
     sessionIdleMinutes: config.PDX_SESSION_IDLE_MINUTES,
   });
   const routes: FastifyPluginAsyncZod = async (app) => {

@@ -196,16 +196,51 @@ export function openRepo(db: Queryable) {
 
     settings: async () => (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [SETTINGS_KEY]))[0]?.value,
     saveSettings: (value: unknown) =>
-      db.query(`INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`, [SETTINGS_KEY, JSON.stringify(value)]),
+      db.query(
+        `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+        [SETTINGS_KEY, JSON.stringify(value)],
+      ),
 
     // ---- releases ------------------------------------------------------------------------------
 
-    nextNumber: async (datasetId: string) => (await one<{ n: number }>(db, 'SELECT COALESCE(max(number), 0)::int + 1 AS n FROM open_releases WHERE dataset_id = $1', [datasetId])).n,
-    insertRelease: (r: Pick<ReleaseRow, 'id' | 'dataset_id' | 'dataset_code' | 'number' | 'version' | 'open_type' | 'provider_org_id' | 'meta' | 'columns' | 'thresholds' | 'licence' | 'notes' | 'created_by'>) =>
+    nextNumber: async (datasetId: string) =>
+      (await one<{ n: number }>(db, 'SELECT COALESCE(max(number), 0)::int + 1 AS n FROM open_releases WHERE dataset_id = $1', [datasetId])).n,
+    insertRelease: (
+      r: Pick<
+        ReleaseRow,
+        | 'id'
+        | 'dataset_id'
+        | 'dataset_code'
+        | 'number'
+        | 'version'
+        | 'open_type'
+        | 'provider_org_id'
+        | 'meta'
+        | 'columns'
+        | 'thresholds'
+        | 'licence'
+        | 'notes'
+        | 'created_by'
+      >,
+    ) =>
       db.query(
         `INSERT INTO open_releases (id, dataset_id, dataset_code, number, version, open_type, provider_org_id, meta, columns, thresholds, licence, notes, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [r.id, r.dataset_id, r.dataset_code, r.number, r.version, r.open_type, r.provider_org_id, JSON.stringify(r.meta), JSON.stringify(r.columns), JSON.stringify(r.thresholds), r.licence, r.notes, r.created_by],
+        [
+          r.id,
+          r.dataset_id,
+          r.dataset_code,
+          r.number,
+          r.version,
+          r.open_type,
+          r.provider_org_id,
+          JSON.stringify(r.meta),
+          JSON.stringify(r.columns),
+          JSON.stringify(r.thresholds),
+          r.licence,
+          r.notes,
+          r.created_by,
+        ],
       ),
     release: (id: string) => maybeOne<ReleaseRow>(db, 'SELECT * FROM open_releases WHERE id = $1', [id]),
     lockRelease: (id: string) => maybeOne<ReleaseRow>(db, 'SELECT * FROM open_releases WHERE id = $1 FOR UPDATE', [id]),
@@ -213,31 +248,47 @@ export function openRepo(db: Queryable) {
     releases: (providerOrgId: string | null) =>
       db.query<ReleaseRow>(`SELECT * FROM open_releases WHERE ($1::uuid IS NULL OR provider_org_id = $1) ORDER BY updated_at DESC LIMIT 500`, [providerOrgId]),
     updatePlan: (id: string, r: Pick<ReleaseRow, 'columns' | 'licence' | 'notes' | 'meta'>) =>
-      db.query(`UPDATE open_releases SET columns = $2, licence = $3, notes = $4, meta = $5, passed = false, updated_at = now() WHERE id = $1 AND state = 'draft'`, [
-        id,
-        JSON.stringify(r.columns),
-        r.licence,
-        r.notes,
-        JSON.stringify(r.meta),
-      ]),
+      db.query(
+        `UPDATE open_releases SET columns = $2, licence = $3, notes = $4, meta = $5, passed = false, updated_at = now() WHERE id = $1 AND state = 'draft'`,
+        [id, JSON.stringify(r.columns), r.licence, r.notes, JSON.stringify(r.meta)],
+      ),
     saveCheck: (id: string, c: { version: number; thresholds: Thresholds; report: unknown; passed: boolean }) =>
-      db.query(`UPDATE open_releases SET version = $2, thresholds = $3, report = $4, passed = $5, checked_at = now(), updated_at = now() WHERE id = $1 AND state = 'draft'`, [
-        id,
-        c.version,
-        JSON.stringify(c.thresholds),
-        JSON.stringify(c.report),
-        c.passed,
-      ]),
-    supersede: (datasetId: string) => db.query(`UPDATE open_releases SET state = 'superseded', updated_at = now() WHERE dataset_id = $1 AND state = 'published'`, [datasetId]),
+      db.query(
+        `UPDATE open_releases SET version = $2, thresholds = $3, report = $4, passed = $5, checked_at = now(), updated_at = now() WHERE id = $1 AND state = 'draft'`,
+        [id, c.version, JSON.stringify(c.thresholds), JSON.stringify(c.report), c.passed],
+      ),
+    supersede: (datasetId: string) =>
+      db.query(`UPDATE open_releases SET state = 'superseded', updated_at = now() WHERE dataset_id = $1 AND state = 'published'`, [datasetId]),
     markPublished: (
       id: string,
-      p: { version: number; openType: ReleaseRow['open_type']; relation: string; rowCount: number; report: unknown; facts: ReleaseFacts; meta: ReleaseMeta; thresholds: Thresholds; by: string },
+      p: {
+        version: number;
+        openType: ReleaseRow['open_type'];
+        relation: string;
+        rowCount: number;
+        report: unknown;
+        facts: ReleaseFacts;
+        meta: ReleaseMeta;
+        thresholds: Thresholds;
+        by: string;
+      },
     ) =>
       db.query(
         `UPDATE open_releases SET state = 'published', version = $2, relation = $3, row_count = $4, report = $5, facts = $6, meta = $7, thresholds = $8,
            passed = true, published_by = $9, published_at = now(), checked_at = now(), updated_at = now(), open_type = $10
          WHERE id = $1`,
-        [id, p.version, p.relation, p.rowCount, JSON.stringify(p.report), JSON.stringify(p.facts), JSON.stringify(p.meta), JSON.stringify(p.thresholds), p.by, p.openType],
+        [
+          id,
+          p.version,
+          p.relation,
+          p.rowCount,
+          JSON.stringify(p.report),
+          JSON.stringify(p.facts),
+          JSON.stringify(p.meta),
+          JSON.stringify(p.thresholds),
+          p.by,
+          p.openType,
+        ],
       ),
     withdraw: (id: string, by: string, reason: string) =>
       maybeOne<ReleaseRow>(
@@ -280,7 +331,9 @@ export function openRepo(db: Queryable) {
         return `$${params.length}`;
       };
       const col = (i: number) => `t.${ident(s.qis[i]!.physical)}`;
-      const joins = s.qis.map((q, i) => `LEFT JOIN unnest(${p(q.raw)}::text[], ${p(q.code)}::int[], ${p(q.label)}::text[]) AS m${i}(raw, code, label) ON m${i}.raw = ${col(i)}::text`);
+      const joins = s.qis.map(
+        (q, i) => `LEFT JOIN unnest(${p(q.raw)}::text[], ${p(q.code)}::int[], ${p(q.label)}::text[]) AS m${i}(raw, code, label) ON m${i}.raw = ${col(i)}::text`,
+      );
       const label = (i: number) => `CASE WHEN ${col(i)} IS NULL THEN ${p(s.qis[i]!.nullLabel)}::text ELSE m${i}.label END`;
       const select = s.columns.map((c) => `${c.qi !== undefined ? label(c.qi) : `t.${ident(c.physical)}`} AS ${ident(c.out)}`);
       // A row's class is the codes of its generalized values; a stored value the check did not see gets -2.
@@ -303,17 +356,27 @@ export function openRepo(db: Queryable) {
         db,
         `SELECT COALESCE(sum(n), 0)::bigint AS rows, min(n)::bigint AS k${sensitive.map((_, i) => `, min(l${i})::bigint AS l${i}`).join('')} FROM (${grouped}) c`,
       );
-      return { rows: Number(row.rows), k: row.k === null ? null : Number(row.k), l: sensitive.map((_, i) => (row[`l${i}`] === null ? null : Number(row[`l${i}`]))) };
+      return {
+        rows: Number(row.rows),
+        k: row.k === null ? null : Number(row.k),
+        l: sensitive.map((_, i) => (row[`l${i}`] === null ? null : Number(row[`l${i}`]))),
+      };
     },
 
     /** Per column: non-null values and distinct values of a snapshot. */
     columnStats: async (table: string, columns: readonly string[]) => {
       if (!columns.length) return [];
-      const row = await one<Record<string, unknown>>(db, `SELECT ${columns.map((c, i) => `count(${ident(c)})::bigint AS n${i}, count(DISTINCT ${ident(c)})::bigint AS d${i}`).join(', ')} FROM ${ident(table)}`);
+      const row = await one<Record<string, unknown>>(
+        db,
+        `SELECT ${columns.map((c, i) => `count(${ident(c)})::bigint AS n${i}, count(DISTINCT ${ident(c)})::bigint AS d${i}`).join(', ')} FROM ${ident(table)}`,
+      );
       return columns.map((_, i) => ({ nonNull: Number(row[`n${i}`]), distinct: Number(row[`d${i}`]) }));
     },
     topValues: (table: string, column: string, limit: number) =>
-      db.query<{ value: string | null; count: number }>(`SELECT ${ident(column)}::text AS value, count(*)::bigint AS count FROM ${ident(table)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $1`, [limit]),
+      db.query<{ value: string | null; count: number }>(
+        `SELECT ${ident(column)}::text AS value, count(*)::bigint AS count FROM ${ident(table)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $1`,
+        [limit],
+      ),
 
     /** A page of a snapshot in its row order, optionally filtered by equality on released columns. */
     snapshotRows: (table: string, columns: readonly string[], after: number, limit: number, equals: readonly { column: string; value: string }[] = []) =>
@@ -326,7 +389,8 @@ export function openRepo(db: Queryable) {
     // ---- the portal ----------------------------------------------------------------------------
 
     /** The id of a dataset's published release: the one read every public request makes (withdrawal holds at once). */
-    publishedId: async (code: string) => (await maybeOne<{ id: string }>(db, `SELECT id FROM open_releases WHERE dataset_code = $1 AND state = 'published'`, [code]))?.id,
+    publishedId: async (code: string) =>
+      (await maybeOne<{ id: string }>(db, `SELECT id FROM open_releases WHERE dataset_code = $1 AND state = 'published'`, [code]))?.id,
     /** The published release of a dataset. */
     publishedByCode: (code: string) => maybeOne<ReleaseRow>(db, `SELECT * FROM open_releases WHERE dataset_code = $1 AND state = 'published'`, [code]),
     /** Every published release with its use counters and rating (the portal's catalogue). */
@@ -364,16 +428,10 @@ export function openRepo(db: Queryable) {
     // ---- society users -------------------------------------------------------------------------
 
     insertUser: (u: Pick<SocietyUserRow, 'id' | 'email' | 'kind' | 'display_name' | 'org_name' | 'uscc' | 'phone' | 'password_hash'>) =>
-      db.query(`INSERT INTO open_users (id, email, kind, display_name, org_name, uscc, phone, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (email) DO NOTHING`, [
-        u.id,
-        u.email,
-        u.kind,
-        u.display_name,
-        u.org_name,
-        u.uscc,
-        u.phone,
-        u.password_hash,
-      ]),
+      db.query(
+        `INSERT INTO open_users (id, email, kind, display_name, org_name, uscc, phone, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (email) DO NOTHING`,
+        [u.id, u.email, u.kind, u.display_name, u.org_name, u.uscc, u.phone, u.password_hash],
+      ),
     userByEmail: (email: string) => maybeOne<SocietyUserRow>(db, 'SELECT * FROM open_users WHERE email = $1', [email]),
     user: (id: string) => maybeOne<SocietyUserRow>(db, 'SELECT * FROM open_users WHERE id = $1', [id]),
     recordFailedLogin: (id: string, max: number, lockMinutes: number) =>
@@ -386,7 +444,8 @@ export function openRepo(db: Queryable) {
       ),
     recordLogin: (id: string) => db.query('UPDATE open_users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1', [id]),
     setVerified: (id: string) => db.query('UPDATE open_users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1', [id]),
-    setPassword: (id: string, hash: string) => db.query('UPDATE open_users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1', [id, hash]),
+    setPassword: (id: string, hash: string) =>
+      db.query('UPDATE open_users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1', [id, hash]),
 
     insertSession: (s: { idHash: string; userId: string; csrfHash: string; expiresAt: Date; ip: string; userAgent: string }) =>
       db.query('INSERT INTO open_sessions (id_hash, user_id, csrf_hash, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6)', [
@@ -413,16 +472,27 @@ export function openRepo(db: Queryable) {
       db.query('INSERT INTO open_tokens (token_hash, user_id, purpose, expires_at) VALUES ($1, $2, $3, $4)', [t.hash, t.userId, t.purpose, t.expiresAt]),
     /** Uses a one-time token once: its user, or nothing when unknown, used or expired. */
     useToken: (hash: string, purpose: 'verify' | 'reset') =>
-      maybeOne<{ user_id: string }>(db, `UPDATE open_tokens SET used_at = now() WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() RETURNING user_id`, [hash, purpose]),
+      maybeOne<{ user_id: string }>(
+        db,
+        `UPDATE open_tokens SET used_at = now() WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() RETURNING user_id`,
+        [hash, purpose],
+      ),
 
     insertKey: (k: Pick<OpenKeyRow, 'id' | 'user_id' | 'name' | 'prefix' | 'key_hash'>) =>
-      one<OpenKeyRow>(db, 'INSERT INTO open_api_keys (id, user_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4, $5) RETURNING *', [k.id, k.user_id, k.name, k.prefix, k.key_hash]),
+      one<OpenKeyRow>(db, 'INSERT INTO open_api_keys (id, user_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4, $5) RETURNING *', [
+        k.id,
+        k.user_id,
+        k.name,
+        k.prefix,
+        k.key_hash,
+      ]),
     keyByPrefix: (prefix: string) => maybeOne<OpenKeyRow>(db, 'SELECT * FROM open_api_keys WHERE prefix = $1', [prefix]),
     keys: (userId: string) => db.query<OpenKeyRow>('SELECT * FROM open_api_keys WHERE user_id = $1 ORDER BY created_at DESC', [userId]),
     revokeKey: (userId: string, id: string) =>
       maybeOne<OpenKeyRow>(db, 'UPDATE open_api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND user_id = $2 RETURNING *', [id, userId]),
     /** Last use, written at most once a minute per key. */
-    touchKey: (id: string) => db.query(`UPDATE open_api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]),
+    touchKey: (id: string) =>
+      db.query(`UPDATE open_api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]),
 
     // ---- applications (有条件开放) ---------------------------------------------------------------
 
@@ -462,7 +532,14 @@ export function openRepo(db: Queryable) {
     // ---- feedback --------------------------------------------------------------------------------
 
     insertComment: (c: { id: string; code: string; providerOrgId: string; userId: string; rating: number; body: string }) =>
-      db.query('INSERT INTO open_comments (id, dataset_code, provider_org_id, user_id, rating, body) VALUES ($1, $2, $3, $4, $5, $6)', [c.id, c.code, c.providerOrgId, c.userId, c.rating, c.body]),
+      db.query('INSERT INTO open_comments (id, dataset_code, provider_org_id, user_id, rating, body) VALUES ($1, $2, $3, $4, $5, $6)', [
+        c.id,
+        c.code,
+        c.providerOrgId,
+        c.userId,
+        c.rating,
+        c.body,
+      ]),
     comments: (filter: { code?: string; providerOrgId?: string | null; state?: CommentRow['state'] }) =>
       db.query<CommentRow>(
         `SELECT c.*, u.display_name AS author FROM open_comments c JOIN open_users u ON u.id = c.user_id

@@ -40,7 +40,16 @@ const datasetPage = summarySchema.extend({
   notes: z.string(),
   version: z.number(),
   previews: z.number(),
-  columns: z.array(z.object({ name: z.string(), dataType: z.string(), description: z.string(), generalization: z.object({ zh: z.string(), en: z.string() }).nullable(), completeness: z.number(), distinct: z.number() })),
+  columns: z.array(
+    z.object({
+      name: z.string(),
+      dataType: z.string(),
+      description: z.string(),
+      generalization: z.object({ zh: z.string(), en: z.string() }).nullable(),
+      completeness: z.number(),
+      distinct: z.number(),
+    }),
+  ),
   quality: z.object({ score: z.number(), completeness: z.number(), documentation: z.number() }),
   chart: z.object({ column: z.string(), values: z.array(z.object({ value: z.string(), count: z.number() })) }).nullable(),
   deidentification: z.object({
@@ -54,7 +63,17 @@ const datasetPage = summarySchema.extend({
     quasiIdentifiers: z.array(z.string()),
     sensitive: z.array(z.string()),
   }),
-  history: z.array(z.object({ release: z.number(), version: z.number(), state: z.string(), publishedAt: z.date().nullable(), withdrawnAt: z.date().nullable(), rows: z.number().nullable(), reason: z.string().nullable() })),
+  history: z.array(
+    z.object({
+      release: z.number(),
+      version: z.number(),
+      state: z.string(),
+      publishedAt: z.date().nullable(),
+      withdrawnAt: z.date().nullable(),
+      rows: z.number().nullable(),
+      reason: z.string().nullable(),
+    }),
+  ),
   comments: z.array(z.object({ id: z.string(), author: z.string(), rating: z.number(), body: z.string(), createdAt: z.date() })),
 });
 const department = z.object({ id: z.string(), name: z.string(), region: z.string(), datasets: z.number(), downloads: z.number(), apiCalls: z.number() });
@@ -121,7 +140,11 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
             pageSize: z.coerce.number().int().min(1).max(100).optional(),
           }),
           response: {
-            200: z.object({ total: z.number(), items: z.array(summarySchema), facets: z.object({ domain: facet, org: facet, region: facet, format: facet, cycle: facet, openType: facet }) }),
+            200: z.object({
+              total: z.number(),
+              items: z.array(summarySchema),
+              facets: z.object({ domain: facet, org: facet, region: facet, format: facet, cycle: facet, openType: facet }),
+            }),
             ...errors,
           },
         },
@@ -133,7 +156,12 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
       '/open/datasets/:code',
       {
         config: { access: anyone },
-        schema: { tags: ['open'], summary: 'An open dataset: metadata, dictionary, chart, history, licence, quality / 数据集详情', params: codeParam, response: { 200: datasetPage, ...errors } },
+        schema: {
+          tags: ['open'],
+          summary: 'An open dataset: metadata, dictionary, chart, history, licence, quality / 数据集详情',
+          params: codeParam,
+          response: { 200: datasetPage, ...errors },
+        },
       },
       async (request, reply) => {
         // Rendered through the schema once and reused a few seconds; the release is checked every time.
@@ -176,7 +204,12 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const ifNoneMatch = request.headers['if-none-match'];
-        const file = await portal.download(societyCaller(request), request.params.code, request.query.format, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined);
+        const file = await portal.download(
+          societyCaller(request),
+          request.params.code,
+          request.query.format,
+          typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined,
+        );
         reply.header('etag', file.etag).header('cache-control', file.cacheControl);
         if (file.notModified) return reply.code(304).send(null as never);
         reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`);
@@ -196,7 +229,10 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
           description: RECORDS_EXAMPLE,
           params: codeParam,
           querystring: z
-            .object({ limit: z.string().optional().describe(`每页行数 1–${MAX_API_LIMIT}，默认 100`), after: z.string().optional().describe('上一页返回的 next 游标') })
+            .object({
+              limit: z.string().optional().describe(`每页行数 1–${MAX_API_LIMIT}，默认 100`),
+              after: z.string().optional().describe('上一页返回的 next 游标'),
+            })
             .catchall(z.string())
             .describe('其他参数为等值过滤：信息项=值'),
           response: { 200: z.object({ release: z.number(), rows: z.array(z.record(z.string(), value)), next: z.string().nullable() }), ...errors },
@@ -213,7 +249,8 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
           if (all.length > 1) throw new BadRequestError('duplicate_parameter', { zh: `参数重复：${key}`, en: `Parameter given twice: ${key}` }, { field: key });
           const v = all[0]!;
           if (key === 'limit') {
-            if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > MAX_API_LIMIT) throw new BadRequestError('invalid_limit', { zh: `limit 应为 1 到 ${MAX_API_LIMIT}`, en: `limit: 1 to ${MAX_API_LIMIT}` }, { field: 'limit' });
+            if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > MAX_API_LIMIT)
+              throw new BadRequestError('invalid_limit', { zh: `limit 应为 1 到 ${MAX_API_LIMIT}`, en: `limit: 1 to ${MAX_API_LIMIT}` }, { field: 'limit' });
             limit = Number(v);
           } else if (key === 'after') after = v;
           else equals[key] = v;
@@ -224,14 +261,26 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
 
     app.get(
       '/open/departments',
-      { config: { access: anyone, openCache: true }, schema: { tags: ['open'], summary: 'Departments with open datasets / 开放部门', response: { 200: z.object({ items: z.array(department) }), ...errors } } },
+      {
+        config: { access: anyone, openCache: true },
+        schema: {
+          tags: ['open'],
+          summary: 'Departments with open datasets / 开放部门',
+          response: { 200: z.object({ items: z.array(department) }), ...errors },
+        },
+      },
       async () => ({ items: await portal.departments() }),
     );
     app.get(
       '/open/departments/:id',
       {
         config: { access: anyone, openCache: true },
-        schema: { tags: ['open'], summary: "A department's open datasets / 部门页", params: idParam, response: { 200: department.extend({ items: z.array(summarySchema) }), ...errors } },
+        schema: {
+          tags: ['open'],
+          summary: "A department's open datasets / 部门页",
+          params: idParam,
+          response: { 200: department.extend({ items: z.array(summarySchema) }), ...errors },
+        },
       },
       async (request) => portal.department(request.params.id),
     );
@@ -249,7 +298,12 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
           body: z.object({
             purpose: z.string().trim().min(2).max(2000).describe('用途'),
             intendedUse: z.string().trim().min(2).max(4000).describe('拟使用方式'),
-            applicant: z.object({ name: z.string().trim().min(1).max(100), organization: z.string().max(200).optional(), uscc: z.string().max(18).optional(), phone: z.string().max(40).optional() }),
+            applicant: z.object({
+              name: z.string().trim().min(1).max(100),
+              organization: z.string().max(200).optional(),
+              uscc: z.string().max(18).optional(),
+              phone: z.string().max(40).optional(),
+            }),
           }),
           response: { 201: z.object({ id: z.string(), state: z.literal('submitted'), dueAt: z.date() }), ...errors },
         },
@@ -277,12 +331,22 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
 
     app.get(
       '/open/demands',
-      { config: { access: anyone, openCache: true }, schema: { tags: ['open'], summary: 'Answered data requests / 数据需求', response: { 200: z.object({ items: z.array(demandSchema) }), ...errors } } },
+      {
+        config: { access: anyone, openCache: true },
+        schema: { tags: ['open'], summary: 'Answered data requests / 数据需求', response: { 200: z.object({ items: z.array(demandSchema) }), ...errors } },
+      },
       async () => ({ items: (await participation.publicDemands()).map(toDemand) }),
     );
     app.get(
       '/open/demand-departments',
-      { config: { access: anyone, openCache: true }, schema: { tags: ['open'], summary: 'Departments a data request can go to / 可受理需求的部门', response: { 200: z.object({ items: z.array(z.object({ id: z.string(), name: z.string() })) }), ...errors } } },
+      {
+        config: { access: anyone, openCache: true },
+        schema: {
+          tags: ['open'],
+          summary: 'Departments a data request can go to / 可受理需求的部门',
+          response: { 200: z.object({ items: z.array(z.object({ id: z.string(), name: z.string() })) }), ...errors },
+        },
+      },
       async () => ({ items: await participation.departments() }),
     );
     app.post(
@@ -301,7 +365,14 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
 
     app.get(
       '/open/showcases',
-      { config: { access: anyone, openCache: true }, schema: { tags: ['open'], summary: 'Applications built on open data / 应用展示', response: { 200: z.object({ items: z.array(showcaseSchema) }), ...errors } } },
+      {
+        config: { access: anyone, openCache: true },
+        schema: {
+          tags: ['open'],
+          summary: 'Applications built on open data / 应用展示',
+          response: { 200: z.object({ items: z.array(showcaseSchema) }), ...errors },
+        },
+      },
       async () => ({ items: (await participation.publicShowcases()).map(toShowcase) }),
     );
     app.post(
@@ -311,7 +382,12 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
         schema: {
           tags: ['open'],
           summary: 'Submit an application for the showcase (reviewed first) / 提交应用',
-          body: z.object({ title: z.string().trim().min(2).max(200), description: z.string().trim().min(2).max(4000), url: webUrl.optional(), datasets: z.array(z.string().min(1).max(64)).min(1).max(20) }),
+          body: z.object({
+            title: z.string().trim().min(2).max(200),
+            description: z.string().trim().min(2).max(4000),
+            url: webUrl.optional(),
+            datasets: z.array(z.string().min(1).max(64)).min(1).max(20),
+          }),
           response: { 201: z.object({ id: z.string(), state: z.literal('pending') }), ...errors },
         },
       },
@@ -321,18 +397,40 @@ export function openRoutes(deps: { open: OpenService }): FastifyPluginAsyncZod {
     // The open API on its own, for developers (the full API is at /openapi.json).
     app.get('/open/openapi.json', { config: { access: anyone }, schema: { hide: true } }, async () => {
       const doc = app.swagger() as { paths?: Record<string, unknown>; info?: unknown };
-      const paths = Object.fromEntries(Object.entries(doc.paths ?? {}).filter(([p]) => p.startsWith('/api/v1/open/datasets') || p.startsWith('/api/v1/open/departments')));
+      const paths = Object.fromEntries(
+        Object.entries(doc.paths ?? {}).filter(([p]) => p.startsWith('/api/v1/open/datasets') || p.startsWith('/api/v1/open/departments')),
+      );
       return { ...doc, info: { title: 'pdx 开放数据接口 / Open data API', version: '1' }, paths };
     });
   };
 }
 
 export function toDemand(d: DemandRow) {
-  return { id: d.id, orgId: d.org_id, title: d.title, body: d.body, author: d.author, state: d.state, answer: d.answer, answeredAt: d.answered_at, createdAt: d.created_at };
+  return {
+    id: d.id,
+    orgId: d.org_id,
+    title: d.title,
+    body: d.body,
+    author: d.author,
+    state: d.state,
+    answer: d.answer,
+    answeredAt: d.answered_at,
+    createdAt: d.created_at,
+  };
 }
 
 export function toShowcase(s: ShowcaseRow) {
-  return { id: s.id, title: s.title, description: s.description, url: s.url, datasets: s.dataset_codes, author: s.author, state: s.state, reason: s.reason, createdAt: s.created_at };
+  return {
+    id: s.id,
+    title: s.title,
+    description: s.description,
+    url: s.url,
+    datasets: s.dataset_codes,
+    author: s.author,
+    state: s.state,
+    reason: s.reason,
+    createdAt: s.created_at,
+  };
 }
 
 export function toComment(c: CommentRow) {

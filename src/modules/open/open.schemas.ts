@@ -79,7 +79,9 @@ export const reportSchema = z.object({
 
 export const planColumnSchema = z.object({
   name: z.string().min(1).max(128),
-  role: z.enum(COLUMN_ROLES as [string, ...string[]]).describe('direct 直接标识符（删除）· quasi 准标识符（泛化）· sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布'),
+  role: z
+    .enum(COLUMN_ROLES as [string, ...string[]])
+    .describe('direct 直接标识符（删除）· quasi 准标识符（泛化）· sensitive 敏感属性 · insensitive 非敏感 · excluded 不发布'),
   hierarchy: z.enum(HIERARCHY_KINDS),
   level: z.number().int().min(0).max(10),
 });
@@ -142,7 +144,15 @@ export const showcaseSchema = z.object({
   createdAt: z.date(),
 });
 
-export const commentSchema = z.object({ id: z.string(), dataset: z.string(), author: z.string(), rating: z.number(), body: z.string(), state: z.enum(['pending', 'approved', 'rejected']), createdAt: z.date() });
+export const commentSchema = z.object({
+  id: z.string(),
+  dataset: z.string(),
+  author: z.string(),
+  rating: z.number(),
+  body: z.string(),
+  state: z.enum(['pending', 'approved', 'rejected']),
+  createdAt: z.date(),
+});
 
 /** An http(s) address (a showcase link is shown to everyone: no javascript: or data: URLs). */
 export const webUrl = z

@@ -60,8 +60,13 @@ export function createParticipationService(deps: {
     async apply(caller: SocietyCaller, code: string, input: { purpose: string; intendedUse: string; applicant: ApplicationRow['applicant'] }) {
       const p = society.requireVerified(caller.society);
       const r = await published(code);
-      if (r.open_type !== 'conditional') throw new ConflictError('not_conditional', { zh: '该数据集为无条件开放，无需申请', en: 'This dataset is open without conditions: no application needed' });
-      if (await repo.pendingApplication(p.userId, code)) throw new ConflictError('application_pending', { zh: '您对该数据集的申请正在审核中', en: 'Your application for this dataset is being reviewed' });
+      if (r.open_type !== 'conditional')
+        throw new ConflictError('not_conditional', {
+          zh: '该数据集为无条件开放，无需申请',
+          en: 'This dataset is open without conditions: no application needed',
+        });
+      if (await repo.pendingApplication(p.userId, code))
+        throw new ConflictError('application_pending', { zh: '您对该数据集的申请正在审核中', en: 'Your application for this dataset is being reviewed' });
       const settings = await deps.settings();
       const a = await repo.insertApplication({
         id: randomUUID(),
@@ -72,10 +77,21 @@ export function createParticipationService(deps: {
         user_id: p.userId,
         purpose: clean(input.purpose),
         intended_use: clean(input.intendedUse),
-        applicant: { name: clean(input.applicant.name), ...(input.applicant.organization ? { organization: clean(input.applicant.organization) } : {}), ...(input.applicant.uscc ? { uscc: clean(input.applicant.uscc) } : {}), ...(input.applicant.phone ? { phone: clean(input.applicant.phone) } : {}) },
+        applicant: {
+          name: clean(input.applicant.name),
+          ...(input.applicant.organization ? { organization: clean(input.applicant.organization) } : {}),
+          ...(input.applicant.uscc ? { uscc: clean(input.applicant.uscc) } : {}),
+          ...(input.applicant.phone ? { phone: clean(input.applicant.phone) } : {}),
+        },
         due_at: new Date(Date.now() + settings.applicationDays * 86_400_000),
       });
-      await recordSociety(caller, { action: 'open.application.submit', result: 'success', dataset: code, target: { type: 'open_application', id: a.id, label: r.meta.name }, details: { purpose: a.purpose, dueAt: a.due_at } });
+      await recordSociety(caller, {
+        action: 'open.application.submit',
+        result: 'success',
+        dataset: code,
+        target: { type: 'open_application', id: a.id, label: r.meta.name },
+        details: { purpose: a.purpose, dueAt: a.due_at },
+      });
       // Names the applicant as it applied: its organisation, else the person.
       const applicant = a.applicant.organization ?? a.applicant.name;
       await notifyOfficers(
@@ -98,9 +114,12 @@ export function createParticipationService(deps: {
       if (!a || a.provider_org_id !== caller.principal.orgId) throw new NotFoundError(APPLICATION);
       if (a.state !== 'submitted') throw new ConflictError('already_decided', { zh: '该申请已处理', en: 'The application has been decided' });
       if (input.approve) {
-        if (!input.until || input.until < chinaToday()) throw new BadRequestError('invalid_until', { zh: '须填写不早于今天的使用期限', en: 'Give an end date of use, today or later' }, { field: 'until' });
-        if (!input.conditions?.trim()) throw new BadRequestError('conditions_required', { zh: '须写明使用条件', en: 'State the terms of use' }, { field: 'conditions' });
-      } else if (!input.reason?.trim()) throw new BadRequestError('reason_required', { zh: '驳回须说明理由', en: 'A rejection needs a reason' }, { field: 'reason' });
+        if (!input.until || input.until < chinaToday())
+          throw new BadRequestError('invalid_until', { zh: '须填写不早于今天的使用期限', en: 'Give an end date of use, today or later' }, { field: 'until' });
+        if (!input.conditions?.trim())
+          throw new BadRequestError('conditions_required', { zh: '须写明使用条件', en: 'State the terms of use' }, { field: 'conditions' });
+      } else if (!input.reason?.trim())
+        throw new BadRequestError('reason_required', { zh: '驳回须说明理由', en: 'A rejection needs a reason' }, { field: 'reason' });
       const decided = await repo.decideApplication(id, {
         state: input.approve ? 'approved' : 'rejected',
         terms: input.approve ? { until: input.until!, conditions: clean(input.conditions!) } : null,
@@ -135,8 +154,20 @@ export function createParticipationService(deps: {
       const r = await published(code);
       const id = randomUUID();
       await repo.insertComment({ id, code, providerOrgId: r.provider_org_id, userId: p.userId, rating: input.rating, body: clean(input.body) });
-      await recordSociety(caller, { action: 'open.comment.submit', result: 'success', dataset: code, target: { type: 'open_comment', id }, details: { rating: input.rating } });
-      await notifyOfficers(r.provider_org_id, 'open.comment', { zh: `开放数据评论待审核：${r.meta.name}`, en: `Comment to moderate: ${r.meta.name}` }, { comment: id, dataset: code }, 'feedback');
+      await recordSociety(caller, {
+        action: 'open.comment.submit',
+        result: 'success',
+        dataset: code,
+        target: { type: 'open_comment', id },
+        details: { rating: input.rating },
+      });
+      await notifyOfficers(
+        r.provider_org_id,
+        'open.comment',
+        { zh: `开放数据评论待审核：${r.meta.name}`, en: `Comment to moderate: ${r.meta.name}` },
+        { comment: id, dataset: code },
+        'feedback',
+      );
       return { id, state: 'pending' as const };
     },
 
@@ -145,7 +176,11 @@ export function createParticipationService(deps: {
     async moderateComment(caller: Caller, id: string, approve: boolean) {
       const done = await repo.moderateComment(id, caller.principal.orgId, approve ? 'approved' : 'rejected', caller.principal.userId);
       if (!done) throw new NotFoundError({ zh: '评论', en: 'Comment' });
-      await recordOfficer(caller, { action: approve ? 'open.comment.approve' : 'open.comment.reject', result: 'success', target: { type: 'open_comment', id } });
+      await recordOfficer(caller, {
+        action: approve ? 'open.comment.approve' : 'open.comment.reject',
+        result: 'success',
+        target: { type: 'open_comment', id },
+      });
     },
 
     // ---- 数据需求 ----------------------------------------------------------------------------------
@@ -157,11 +192,23 @@ export function createParticipationService(deps: {
 
     async demand(caller: SocietyCaller, input: { orgId: string; title: string; body: string }) {
       const p = society.requireVerified(caller.society);
-      if (!(await service.departments()).some((o) => o.id === input.orgId)) throw new BadRequestError('unknown_org', { zh: '部门不存在', en: 'Unknown department' }, { field: 'orgId' });
+      if (!(await service.departments()).some((o) => o.id === input.orgId))
+        throw new BadRequestError('unknown_org', { zh: '部门不存在', en: 'Unknown department' }, { field: 'orgId' });
       const id = randomUUID();
       await repo.insertDemand({ id, userId: p.userId, orgId: input.orgId, title: clean(input.title), body: clean(input.body) });
-      await recordSociety(caller, { action: 'open.demand.submit', result: 'success', target: { type: 'open_demand', id, label: clean(input.title) }, details: { orgId: input.orgId } });
-      await notifyOfficers(input.orgId, 'open.demand', { zh: `数据需求待答复：${clean(input.title)}`, en: `Data request to answer: ${clean(input.title)}` }, { demand: id }, 'feedback');
+      await recordSociety(caller, {
+        action: 'open.demand.submit',
+        result: 'success',
+        target: { type: 'open_demand', id, label: clean(input.title) },
+        details: { orgId: input.orgId },
+      });
+      await notifyOfficers(
+        input.orgId,
+        'open.demand',
+        { zh: `数据需求待答复：${clean(input.title)}`, en: `Data request to answer: ${clean(input.title)}` },
+        { demand: id },
+        'feedback',
+      );
       return { id, state: 'submitted' as const };
     },
 
@@ -171,9 +218,17 @@ export function createParticipationService(deps: {
     demandsFor: (p: Principal) => repo.demands({ orgId: scopeOf(p) }),
 
     async answerDemand(caller: Caller, id: string, input: { answer: string; reject?: boolean }) {
-      const done = await repo.answerDemand(id, caller.principal.orgId, { state: input.reject ? 'rejected' : 'answered', answer: clean(input.answer), by: caller.principal.userId });
+      const done = await repo.answerDemand(id, caller.principal.orgId, {
+        state: input.reject ? 'rejected' : 'answered',
+        answer: clean(input.answer),
+        by: caller.principal.userId,
+      });
       if (!done) throw new NotFoundError({ zh: '数据需求', en: 'Data request' });
-      await recordOfficer(caller, { action: input.reject ? 'open.demand.reject' : 'open.demand.answer', result: 'success', target: { type: 'open_demand', id } });
+      await recordOfficer(caller, {
+        action: input.reject ? 'open.demand.reject' : 'open.demand.answer',
+        result: 'success',
+        target: { type: 'open_demand', id },
+      });
     },
 
     // ---- 应用展示 ----------------------------------------------------------------------------------
@@ -183,9 +238,28 @@ export function createParticipationService(deps: {
       const releases = await Promise.all(input.datasets.map((code) => published(code)));
       const id = randomUUID();
       const providerOrgId = releases[0]!.provider_org_id;
-      await repo.insertShowcase({ id, userId: p.userId, providerOrgId, title: clean(input.title), description: clean(input.description), url: input.url ?? null, codes: input.datasets });
-      await recordSociety(caller, { action: 'open.showcase.submit', result: 'success', target: { type: 'open_showcase', id, label: clean(input.title) }, details: { datasets: input.datasets } });
-      await notifyOfficers(providerOrgId, 'open.showcase', { zh: `应用展示待审核：${clean(input.title)}`, en: `Showcase to review: ${clean(input.title)}` }, { showcase: id }, 'feedback');
+      await repo.insertShowcase({
+        id,
+        userId: p.userId,
+        providerOrgId,
+        title: clean(input.title),
+        description: clean(input.description),
+        url: input.url ?? null,
+        codes: input.datasets,
+      });
+      await recordSociety(caller, {
+        action: 'open.showcase.submit',
+        result: 'success',
+        target: { type: 'open_showcase', id, label: clean(input.title) },
+        details: { datasets: input.datasets },
+      });
+      await notifyOfficers(
+        providerOrgId,
+        'open.showcase',
+        { zh: `应用展示待审核：${clean(input.title)}`, en: `Showcase to review: ${clean(input.title)}` },
+        { showcase: id },
+        'feedback',
+      );
       return { id, state: 'pending' as const };
     },
 
@@ -194,9 +268,19 @@ export function createParticipationService(deps: {
     showcasesFor: (p: Principal) => repo.showcases({ providerOrgId: scopeOf(p) }),
 
     async reviewShowcase(caller: Caller, id: string, input: { approve: boolean; reason?: string }) {
-      const done = await repo.reviewShowcase(id, caller.principal.orgId, input.approve ? 'approved' : 'rejected', caller.principal.userId, input.reason ? clean(input.reason) : null);
+      const done = await repo.reviewShowcase(
+        id,
+        caller.principal.orgId,
+        input.approve ? 'approved' : 'rejected',
+        caller.principal.userId,
+        input.reason ? clean(input.reason) : null,
+      );
       if (!done) throw new NotFoundError({ zh: '应用展示', en: 'Showcase' });
-      await recordOfficer(caller, { action: input.approve ? 'open.showcase.approve' : 'open.showcase.reject', result: 'success', target: { type: 'open_showcase', id } });
+      await recordOfficer(caller, {
+        action: input.approve ? 'open.showcase.approve' : 'open.showcase.reject',
+        result: 'success',
+        target: { type: 'open_showcase', id },
+      });
     },
   };
   return service;

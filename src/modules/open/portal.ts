@@ -98,7 +98,6 @@ export function summaryOf(r: PortalRow) {
 
 export type DatasetSummary = ReturnType<typeof summaryOf>;
 
-
 /** EU vocabularies DCAT-AP asks for. */
 const FREQUENCY: Record<string, string> = {
   realtime: 'CONT',
@@ -111,7 +110,11 @@ const FREQUENCY: Record<string, string> = {
 };
 const EU = 'http://publications.europa.eu/resource/authority';
 const FILE_TYPES: Record<DownloadFormat, string> = { csv: 'CSV', xlsx: 'XLSX', json: 'JSON' };
-const MEDIA_TYPES: Record<DownloadFormat, string> = { csv: 'text/csv', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', json: 'application/json' };
+const MEDIA_TYPES: Record<DownloadFormat, string> = {
+  csv: 'text/csv',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  json: 'application/json',
+};
 
 /** Everything a dataset page shows, read for one published release. */
 async function pageOf(repo: OpenRepo, r: ReleaseRow) {
@@ -121,14 +124,28 @@ async function pageOf(repo: OpenRepo, r: ReleaseRow) {
   const ratings = comments.map((c) => c.rating);
   const report = r.report as Partial<Pick<DeidReport, 'result' | 'thresholds' | 'removed' | 'quasiIdentifiers' | 'sensitive'>> | null;
   return {
-    ...summaryOf({ ...r, downloads: usage.downloads, api_calls: usage.api_calls, previews: usage.previews, rating: ratings.length ? ratings.reduce((a, b) => a + b, 0) / ratings.length : null, ratings: ratings.length }),
+    ...summaryOf({
+      ...r,
+      downloads: usage.downloads,
+      api_calls: usage.api_calls,
+      previews: usage.previews,
+      rating: ratings.length ? ratings.reduce((a, b) => a + b, 0) / ratings.length : null,
+      ratings: ratings.length,
+    }),
     category: r.meta.category,
     contact: r.meta.contact,
     licence: r.licence,
     notes: r.notes,
     version: r.version,
     previews: Number(usage.previews),
-    columns: r.facts!.columns.map((c) => ({ name: c.name, dataType: c.dataType, description: c.description, generalization: c.generalization, completeness: c.completeness, distinct: c.distinct })),
+    columns: r.facts!.columns.map((c) => ({
+      name: c.name,
+      dataType: c.dataType,
+      description: c.description,
+      generalization: c.generalization,
+      completeness: c.completeness,
+      distinct: c.distinct,
+    })),
     quality: facts.quality,
     chart: facts.chart,
     deidentification: {
@@ -142,7 +159,15 @@ async function pageOf(repo: OpenRepo, r: ReleaseRow) {
       quasiIdentifiers: report?.quasiIdentifiers ?? [],
       sensitive: report?.sensitive ?? [],
     },
-    history: history.map((h) => ({ release: h.number, version: h.version, state: h.state, publishedAt: h.published_at, withdrawnAt: h.withdrawn_at, rows: h.row_count === null ? null : Number(h.row_count), reason: h.withdraw_reason })),
+    history: history.map((h) => ({
+      release: h.number,
+      version: h.version,
+      state: h.state,
+      publishedAt: h.published_at,
+      withdrawnAt: h.withdrawn_at,
+      rows: h.row_count === null ? null : Number(h.row_count),
+      reason: h.withdraw_reason,
+    })),
     comments: comments.slice(0, 50).map((c) => ({ id: c.id, author: c.author, rating: c.rating, body: c.body, createdAt: c.created_at })),
   };
 }
@@ -207,9 +232,16 @@ export function createPortalService(deps: {
   async function readable(caller: SocietyCaller, code: string): Promise<ReleaseRow> {
     const r = await published(code);
     if (r.open_type === 'conditional') {
-      if (!caller.society) throw new UnauthorizedError('sign_in_required', { zh: '有条件开放数据须登录并经申请批准后使用', en: 'Conditionally open data needs an approved application: sign in first' });
+      if (!caller.society)
+        throw new UnauthorizedError('sign_in_required', {
+          zh: '有条件开放数据须登录并经申请批准后使用',
+          en: 'Conditionally open data needs an approved application: sign in first',
+        });
       if (!(await repo.activeApproval(caller.society.userId, code, chinaToday()))) {
-        throw new ForbiddenError('application_required', { zh: '有条件开放数据须申请并经提供部门批准后在批准期限内使用', en: 'Conditionally open data is available after an approved application, within its terms' });
+        throw new ForbiddenError('application_required', {
+          zh: '有条件开放数据须申请并经提供部门批准后在批准期限内使用',
+          en: 'Conditionally open data is available after an approved application, within its terms',
+        });
       }
     }
     return r;
@@ -229,7 +261,12 @@ export function createPortalService(deps: {
     const columns = columnsOf(r);
     let after = 0;
     for (;;) {
-      const page = await repo.snapshotRows(r.relation!, columns.map((c) => c.column), after, PAGE_ROWS);
+      const page = await repo.snapshotRows(
+        r.relation!,
+        columns.map((c) => c.column),
+        after,
+        PAGE_ROWS,
+      );
       if (!page.length) return;
       yield page.map((row) => toRow(columns, row));
       after = Number(page.at(-1)!._n);
@@ -304,7 +341,12 @@ export function createPortalService(deps: {
       const rows = await repo.portal();
       const all = rows.map(summaryOf);
       const terms = (query.q ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
-      const texts = new Map(rows.map((r) => [r.dataset_code, `${r.dataset_code} ${r.meta.name} ${r.meta.summary} ${r.meta.domain} ${r.meta.category} ${r.meta.providerName} ${r.meta.tags.join(' ')} ${(r.facts?.columns ?? []).map((c) => c.name).join(' ')}`.toLowerCase()]));
+      const texts = new Map(
+        rows.map((r) => [
+          r.dataset_code,
+          `${r.dataset_code} ${r.meta.name} ${r.meta.summary} ${r.meta.domain} ${r.meta.category} ${r.meta.providerName} ${r.meta.tags.join(' ')} ${(r.facts?.columns ?? []).map((c) => c.name).join(' ')}`.toLowerCase(),
+        ]),
+      );
       const matchesText = (d: DatasetSummary) => terms.every((t) => texts.get(d.code)!.includes(t));
       const filters: [keyof SearchQuery, (d: DatasetSummary) => string, (d: DatasetSummary) => string][] = [
         ['domain', (d) => d.domain, (d) => d.domain],
@@ -315,7 +357,8 @@ export function createPortalService(deps: {
         ['openType', (d) => d.openType, (d) => d.openType],
       ];
       const found = all.filter(matchesText);
-      const matches = (d: DatasetSummary, except?: keyof SearchQuery) => filters.every(([key, of]) => key === except || !query[key] || of(d) === String(query[key]));
+      const matches = (d: DatasetSummary, except?: keyof SearchQuery) =>
+        filters.every(([key, of]) => key === except || !query[key] || of(d) === String(query[key]));
       const facets = Object.fromEntries(
         filters.map(([key, of, label]) => {
           const counts = new Map<string, { value: string; label: string; count: number }>();
@@ -331,7 +374,11 @@ export function createPortalService(deps: {
       const items = found.filter((d) => matches(d));
       const sort = query.sort ?? 'newest';
       items.sort((a, b) =>
-        sort === 'popular' ? b.downloads + b.apiCalls - (a.downloads + a.apiCalls) : sort === 'name' ? a.name.localeCompare(b.name, 'zh') : +new Date(b.publishedAt) - +new Date(a.publishedAt),
+        sort === 'popular'
+          ? b.downloads + b.apiCalls - (a.downloads + a.apiCalls)
+          : sort === 'name'
+            ? a.name.localeCompare(b.name, 'zh')
+            : +new Date(b.publishedAt) - +new Date(a.publishedAt),
       );
       const pageSize = Math.min(query.pageSize ?? 20, 100);
       const page = Math.max(query.page ?? 1, 1);
@@ -398,8 +445,21 @@ export function createPortalService(deps: {
       const r = await readable(caller, code);
       limit(caller);
       const columns = columnsOf(r);
-      const rows = (await repo.snapshotRows(r.relation!, columns.map((c) => c.column), 0, PREVIEW_ROWS)).map((row) => toRow(columns, row));
-      await record(caller, { action: 'open.preview', result: 'success', dataset: code, target: { type: 'open_release', id: r.id }, details: { columns: auditColumns(r), rowCount: rows.length, release: r.number } });
+      const rows = (
+        await repo.snapshotRows(
+          r.relation!,
+          columns.map((c) => c.column),
+          0,
+          PREVIEW_ROWS,
+        )
+      ).map((row) => toRow(columns, row));
+      await record(caller, {
+        action: 'open.preview',
+        result: 'success',
+        dataset: code,
+        target: { type: 'open_release', id: r.id },
+        details: { columns: auditColumns(r), rowCount: rows.length, release: r.number },
+      });
       count(code, 'previews');
       return { columns: columns.map((c) => c.name), rows };
     },
@@ -411,7 +471,11 @@ export function createPortalService(deps: {
     async download(caller: SocietyCaller, code: string, format: DownloadFormat, ifNoneMatch?: string) {
       const r = await readable(caller, code);
       if (format === 'xlsx' && Number(r.row_count ?? 0) > XLSX_MAX_ROWS) {
-        throw new BadRequestError('too_large_for_xlsx', { zh: '数据超过 XLSX 的行数上限，请下载 CSV', en: 'Too many rows for XLSX; download CSV' }, { field: 'format' });
+        throw new BadRequestError(
+          'too_large_for_xlsx',
+          { zh: '数据超过 XLSX 的行数上限，请下载 CSV', en: 'Too many rows for XLSX; download CSV' },
+          { field: 'format' },
+        );
       }
       const etag = `W/"${r.id}-${format}"`;
       const fileName = `${code}-r${r.number}.${format}`;
@@ -437,13 +501,21 @@ export function createPortalService(deps: {
       limit(caller);
       const columns = columnsOf(r);
       const after = query.after === undefined ? 0 : Number(query.after);
-      if (!Number.isSafeInteger(after) || after < 0) throw new BadRequestError('invalid_cursor', { zh: 'after 游标无效', en: 'Invalid after cursor' }, { field: 'after' });
+      if (!Number.isSafeInteger(after) || after < 0)
+        throw new BadRequestError('invalid_cursor', { zh: 'after 游标无效', en: 'Invalid after cursor' }, { field: 'after' });
       const equals = Object.entries(query.equals).map(([name, value]) => {
         const c = columns.find((col) => col.name === name);
-        if (!c) throw new BadRequestError('unknown_column', { zh: `开放数据集没有信息项：${name}`, en: `The open dataset has no column ${name}` }, { field: name });
+        if (!c)
+          throw new BadRequestError('unknown_column', { zh: `开放数据集没有信息项：${name}`, en: `The open dataset has no column ${name}` }, { field: name });
         return { column: c.column, value };
       });
-      const page = await repo.snapshotRows(r.relation!, columns.map((c) => c.column), after, query.limit, equals);
+      const page = await repo.snapshotRows(
+        r.relation!,
+        columns.map((c) => c.column),
+        after,
+        query.limit,
+        equals,
+      );
       const rows = page.map((row) => toRow(columns, row));
       await record(caller, {
         action: 'open.api',
@@ -503,7 +575,15 @@ export function createPortalService(deps: {
           'dct:accessRights': { '@id': `${EU}/access-right/${r.open_type === 'conditional' ? 'RESTRICTED' : 'PUBLIC'}` },
           'owl:versionInfo': String(r.number),
           'dcat:landingPage': { '@id': landing(r.dataset_code) },
-          ...(r.meta.contact.name ? { 'dcat:contactPoint': { '@type': 'vcard:Kind', 'vcard:fn': r.meta.contact.name, ...(r.meta.contact.phone ? { 'vcard:hasTelephone': r.meta.contact.phone } : {}) } } : {}),
+          ...(r.meta.contact.name
+            ? {
+                'dcat:contactPoint': {
+                  '@type': 'vcard:Kind',
+                  'vcard:fn': r.meta.contact.name,
+                  ...(r.meta.contact.phone ? { 'vcard:hasTelephone': r.meta.contact.phone } : {}),
+                },
+              }
+            : {}),
           'dcat:distribution': DOWNLOAD_FORMATS.map((f) => ({
             '@id': `${landing(r.dataset_code)}#${f}`,
             '@type': 'dcat:Distribution',
@@ -512,7 +592,9 @@ export function createPortalService(deps: {
             'dcat:downloadURL': { '@id': `${base}/api/v1/open/datasets/${encodeURIComponent(r.dataset_code)}/download?format=${f}` },
             'dcat:mediaType': { '@id': `http://www.iana.org/assignments/media-types/${MEDIA_TYPES[f]}` },
             'dct:format': { '@id': `${EU}/file-type/${FILE_TYPES[f]}` },
-            'dct:license': r.licence.startsWith('CC BY 4.0') ? { '@id': 'http://creativecommons.org/licenses/by/4.0/' } : { '@type': 'dct:LicenseDocument', 'dct:title': r.licence },
+            'dct:license': r.licence.startsWith('CC BY 4.0')
+              ? { '@id': 'http://creativecommons.org/licenses/by/4.0/' }
+              : { '@type': 'dct:LicenseDocument', 'dct:title': r.licence },
             'dct:rights': { '@id': `${EU}/access-right/${r.open_type === 'conditional' ? 'RESTRICTED' : 'PUBLIC'}` },
           })),
         })),

@@ -22,7 +22,22 @@ const RELEASE = { zh: '开放发布', en: 'Release' };
 export const DEFAULT_LICENCE = 'CC BY 4.0（署名 4.0 国际）';
 
 /** 3级 identifier types that identify a person by themselves: only ever removed. */
-const DIRECT_TYPES = new Set(['cn_resident_id', 'passport', 'hk_macau_permit', 'tw_permit', 'bank_card', 'gps', 'person_name', 'cn_mobile', 'cn_landline', 'email', 'cn_plate', 'ipv4', 'ipv6', 'mac']);
+const DIRECT_TYPES = new Set([
+  'cn_resident_id',
+  'passport',
+  'hk_macau_permit',
+  'tw_permit',
+  'bank_card',
+  'gps',
+  'person_name',
+  'cn_mobile',
+  'cn_landline',
+  'email',
+  'cn_plate',
+  'ipv4',
+  'ipv6',
+  'mac',
+]);
 const QUASI_NAMES = /性别|出生|年龄|区县|所在地|户籍|住址|地址|邮编|职业|学历|民族|婚姻|籍贯|城市|国籍/;
 const SENSITIVE_NAMES = /诉求|疾病|诊断|病种|收入|工资|宗教|犯罪|处罚|残疾|健康/;
 const IDENTIFIER_NAMES = /编号|流水号|单号|证件号|账号|工号|学号/;
@@ -36,7 +51,15 @@ export type DeidReport = {
   checkedAt: string;
   thresholds: Thresholds;
   rows: number;
-  columns: { name: string; role: PlanColumn['role']; grade: number | null; type: string | null; hierarchy: string | null; level: number | null; levelName: Message | null }[];
+  columns: {
+    name: string;
+    role: PlanColumn['role'];
+    grade: number | null;
+    type: string | null;
+    hierarchy: string | null;
+    level: number | null;
+    levelName: Message | null;
+  }[];
   removed: string[];
   quasiIdentifiers: string[];
   sensitive: string[];
@@ -60,13 +83,16 @@ const isOpened = (p: Pick<PlanColumn, 'role'>) => p.role === 'quasi' || p.role =
 export function lockOf(c: Pick<ColumnState, 'effectiveGrade' | 'effectiveType' | 'encrypted'>): Message | undefined {
   if (c.effectiveGrade >= 4) return { zh: '4级信息项不予开放', en: 'Grade-4 columns are never opened' };
   if (c.encrypted) return { zh: '加密存储的信息项不予开放', en: 'Columns stored encrypted are never opened' };
-  if (c.effectiveGrade === 3 && c.effectiveType && DIRECT_TYPES.has(c.effectiveType)) return { zh: '3级直接标识符只能删除', en: 'A grade-3 direct identifier can only be removed' };
+  if (c.effectiveGrade === 3 && c.effectiveType && DIRECT_TYPES.has(c.effectiveType))
+    return { zh: '3级直接标识符只能删除', en: 'A grade-3 direct identifier can only be removed' };
   return undefined;
 }
 
 /** The plan pdx proposes from the classification: what it would do without the officer. */
 export function defaultPlan(columns: ColumnState[]): PlanColumn[] {
-  const personal = columns.some((c) => c.effectiveGrade >= 3 || (c.effectiveType !== null && c.effectiveType !== 'cn_uscc' && c.effectiveType !== 'cn_org_code'));
+  const personal = columns.some(
+    (c) => c.effectiveGrade >= 3 || (c.effectiveType !== null && c.effectiveType !== 'cn_uscc' && c.effectiveType !== 'cn_org_code'),
+  );
   return columns.map((c) => {
     const hierarchy = defaultHierarchy({ name: c.name, dataType: c.dataType, type: c.effectiveType });
     const plan = (role: PlanColumn['role'], level = 0): PlanColumn => ({ name: c.name, role, hierarchy, level });
@@ -92,17 +118,32 @@ export function validatePlan(plan: readonly PlanColumn[], columns: ColumnState[]
     if (!COLUMN_ROLES.includes(p.role)) denied('invalid_role', `角色无效：${p.name}`, `Invalid role of ${p.name}`, { column: p.name });
     const lock = lockOf(c);
     const opened = isOpened(p);
-    if (lock && opened) denied(c.effectiveGrade >= 4 ? 'grade4_never_opened' : 'direct_identifier', `${lock.zh}：${p.name}`, `${lock.en}: ${p.name}`, { column: p.name });
-    if (!HIERARCHY_KINDS.includes(p.hierarchy)) denied('invalid_hierarchy', `泛化层级类型无效：${p.name}`, `Invalid hierarchy of ${p.name}`, { column: p.name });
+    if (lock && opened)
+      denied(c.effectiveGrade >= 4 ? 'grade4_never_opened' : 'direct_identifier', `${lock.zh}：${p.name}`, `${lock.en}: ${p.name}`, { column: p.name });
+    if (!HIERARCHY_KINDS.includes(p.hierarchy))
+      denied('invalid_hierarchy', `泛化层级类型无效：${p.name}`, `Invalid hierarchy of ${p.name}`, { column: p.name });
     if (!Number.isInteger(p.level) || p.level < 0 || p.level >= levelCount(p.hierarchy)) {
       denied('invalid_level', `泛化级别超出范围：${p.name}`, `Generalization level out of range: ${p.name}`, { column: p.name });
     }
     if (c.effectiveGrade === 3 && opened && !(p.role === 'quasi' && p.level >= 1)) {
-      denied('grade3_needs_deidentification', `3级信息项只能去标识化后开放（作为准标识符至少泛化一级）或删除：${p.name}`, `A grade-3 column is opened only de-identified (a quasi-identifier generalized at least one level) or removed: ${p.name}`, { column: p.name });
+      denied(
+        'grade3_needs_deidentification',
+        `3级信息项只能去标识化后开放（作为准标识符至少泛化一级）或删除：${p.name}`,
+        `A grade-3 column is opened only de-identified (a quasi-identifier generalized at least one level) or removed: ${p.name}`,
+        { column: p.name },
+      );
     }
   }
   // Columns the plan leaves out are not released.
-  return columns.map((c) => plan.find((p) => p.name === c.name) ?? { name: c.name, role: 'excluded', hierarchy: defaultHierarchy({ name: c.name, dataType: c.dataType, type: c.effectiveType }), level: 0 });
+  return columns.map(
+    (c) =>
+      plan.find((p) => p.name === c.name) ?? {
+        name: c.name,
+        role: 'excluded',
+        hierarchy: defaultHierarchy({ name: c.name, dataType: c.dataType, type: c.effectiveType }),
+        level: 0,
+      },
+  );
 }
 
 function metaOf(d: DatasetRow): ReleaseMeta {
@@ -137,7 +178,8 @@ export function createReleasesService(deps: {
     const r = await repo.release(id);
     const own = r && r.provider_org_id === p.orgId && p.roles.includes('data_officer');
     if (!r || (!own && !p.roles.includes('secadmin'))) throw new NotFoundError(RELEASE);
-    if (forChange && !own) throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以修改开放发布', en: "Only the provider's data officers change a release" });
+    if (forChange && !own)
+      throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员可以修改开放发布', en: "Only the provider's data officers change a release" });
     return r;
   }
 
@@ -149,7 +191,10 @@ export function createReleasesService(deps: {
     const s = await review.stateOf(d);
     if (s.level !== 'general') throw new ConflictError('important_data', { zh: '重要数据、核心数据不予开放', en: 'Important and core data are never opened' });
     if (s.important.candidate && !s.important.decision) {
-      throw new ConflictError('important_candidate', { zh: '重要数据候选须先经安全管理员认定', en: 'An important-data candidate must first be decided by the security administrator' });
+      throw new ConflictError('important_candidate', {
+        zh: '重要数据候选须先经安全管理员认定',
+        en: 'An important-data candidate must first be decided by the security administrator',
+      });
     }
     return s;
   }
@@ -172,7 +217,12 @@ export function createReleasesService(deps: {
       sensitive.map((p) => p.name),
       rows,
     );
-    const outcome = check(model, qis.map((p) => p.level), t, maxProposals);
+    const outcome = check(
+      model,
+      qis.map((p) => p.level),
+      t,
+      maxProposals,
+    );
     const view = (r: NodeResult): NodeView => ({ ...r, levels: levelNames(model, r.levels) });
     const report: DeidReport = {
       standards: ['GB/T 37964-2019 信息安全技术 个人信息去标识化指南', 'GB/T 42460-2023 信息安全技术 个人信息去标识化效果评估指南'],
@@ -204,12 +254,23 @@ export function createReleasesService(deps: {
   }
 
   /** Writes the snapshot of a passing plan and checks it again; returns what the release records. */
-  async function writeSnapshot(tx: Queryable, r: ReleaseRow, d: DatasetRow, c: Awaited<ReturnType<typeof runCheck>>, t: Thresholds, descriptions: Map<string, string>) {
+  async function writeSnapshot(
+    tx: Queryable,
+    r: ReleaseRow,
+    d: DatasetRow,
+    c: Awaited<ReturnType<typeof runCheck>>,
+    t: Thresholds,
+    descriptions: Map<string, string>,
+  ) {
     const txRepo = openRepo(tx);
     const released = r.columns.filter(isOpened);
     const table = `open_r_${r.id.replaceAll('-', '').slice(0, 20)}`;
     const out = (p: PlanColumn) => `c${released.indexOf(p) + 1}`;
-    const plan: ReturnType<typeof snapshotPlan> = snapshotPlan(c.model, c.qis.map((p) => p.level), t);
+    const plan: ReturnType<typeof snapshotPlan> = snapshotPlan(
+      c.model,
+      c.qis.map((p) => p.level),
+      t,
+    );
     await txRepo.createSnapshot({
       table,
       relation: d.relation,
@@ -226,10 +287,14 @@ export function createReleasesService(deps: {
     const lOk = verified.rows === 0 || verified.l.every((l) => (l ?? 0) >= t.l);
     const suppressionOk = verified.rows >= c.model.total * (1 - t.maxSuppression) - 1e-9 && (verified.rows > 0 || c.model.total === 0);
     if (!kOk || !lOk || !suppressionOk) {
-      throw new ConflictError('release_verification_failed', {
-        zh: '发布快照复核未通过（数据在检查期间发生了变化），请重新检查',
-        en: 'The snapshot failed its own check (the data changed during the check); check again',
-      }, verified);
+      throw new ConflictError(
+        'release_verification_failed',
+        {
+          zh: '发布快照复核未通过（数据在检查期间发生了变化），请重新检查',
+          en: 'The snapshot failed its own check (the data changed during the check); check again',
+        },
+        verified,
+      );
     }
     const stats = await txRepo.columnStats(table, released.map(out));
     const columns: ReleasedColumn[] = released.map((p, i) => {
@@ -253,7 +318,10 @@ export function createReleasesService(deps: {
       columns,
       quality: { score: Math.round(100 * (0.7 * completeness + 0.3 * documentation)), completeness, documentation },
       chart: chartColumn
-        ? { column: chartColumn.name, values: (await txRepo.topValues(table, chartColumn.column, 12)).map((v) => ({ value: v.value ?? '（空）', count: Number(v.count) })) }
+        ? {
+            column: chartColumn.name,
+            values: (await txRepo.topValues(table, chartColumn.column, 12)).map((v) => ({ value: v.value ?? '（空）', count: Number(v.count) })),
+          }
         : null,
     };
     return { table, verified, facts };
@@ -275,7 +343,14 @@ export function createReleasesService(deps: {
     async columnsOf(p: Principal, r: ReleaseRow) {
       const d = await catalog.get(p, r.dataset_code);
       const s = await review.stateOf(d);
-      return s.columns.map((c) => ({ name: c.name, grade: c.effectiveGrade, type: c.effectiveType, dataType: c.dataType, lock: lockOf(c) ?? null, hierarchy: defaultHierarchy({ name: c.name, dataType: c.dataType, type: c.effectiveType }) }));
+      return s.columns.map((c) => ({
+        name: c.name,
+        grade: c.effectiveGrade,
+        type: c.effectiveType,
+        dataType: c.dataType,
+        lock: lockOf(c) ?? null,
+        hierarchy: defaultHierarchy({ name: c.name, dataType: c.dataType, type: c.effectiveType }),
+      }));
     },
 
     /** Starts a draft release with the plan proposed from the classification. */
@@ -311,7 +386,13 @@ export function createReleasesService(deps: {
       const s = await review.stateOf(d);
       const columns = input.columns ? validatePlan(input.columns, s.columns) : r.columns;
       await repo.updatePlan(id, { columns, licence: input.licence ?? r.licence, notes: input.notes ?? r.notes, meta: metaOf(d) });
-      await record(caller, { action: 'open.release.update', result: 'success', dataset: r.dataset_code, target: { type: 'open_release', id }, details: { columns: columns.map((c) => ({ name: c.name, role: c.role, level: c.level })) } });
+      await record(caller, {
+        action: 'open.release.update',
+        result: 'success',
+        dataset: r.dataset_code,
+        target: { type: 'open_release', id },
+        details: { columns: columns.map((c) => ({ name: c.name, role: c.role, level: c.level })) },
+      });
       return (await repo.release(id))!;
     },
 
@@ -361,10 +442,14 @@ export function createReleasesService(deps: {
           const c = await runCheck(tx, d, s.columns, plan, t, 0);
           if (!c.report.passed) {
             refused = c.report;
-            throw new ConflictError('release_check_failed', {
-              zh: '去标识化检查未通过，不予发布：请按建议泛化或调整信息项后重新检查',
-              en: 'The de-identification check failed: publication refused. Apply a proposal or change the plan and check again',
-            }, { misses: c.result.misses, k: c.result.k, l: c.result.l, suppression: c.result.suppression, thresholds: t });
+            throw new ConflictError(
+              'release_check_failed',
+              {
+                zh: '去标识化检查未通过，不予发布：请按建议泛化或调整信息项后重新检查',
+                en: 'The de-identification check failed: publication refused. Apply a proposal or change the plan and check again',
+              },
+              { misses: c.result.misses, k: c.result.k, l: c.result.l, suppression: c.result.suppression, thresholds: t },
+            );
           }
           const snap = await writeSnapshot(tx, { ...r, columns: plan }, d, c, t, descriptions);
           await txRepo.supersede(d.id);
@@ -383,7 +468,13 @@ export function createReleasesService(deps: {
       } catch (error) {
         if (refused) {
           await repo.saveCheck(id, { version: d.current_version, thresholds: t, report: refused, passed: false });
-          await record(caller, { action: 'open.release.publish', result: 'denied', dataset: d.code, target: { type: 'open_release', id }, details: { reason: 'check_failed', thresholds: t } });
+          await record(caller, {
+            action: 'open.release.publish',
+            result: 'denied',
+            dataset: d.code,
+            target: { type: 'open_release', id },
+            details: { reason: 'check_failed', thresholds: t },
+          });
         }
         throw error;
       }
@@ -393,7 +484,14 @@ export function createReleasesService(deps: {
         result: 'success',
         dataset: d.code,
         target: { type: 'open_release', id, label: d.name },
-        details: { number: r.number, version: r.version, openType: r.open_type, rows: r.row_count, columns: r.facts?.columns.map((c) => c.name) ?? [], removed: (r.report as DeidReport | null)?.removed ?? [] },
+        details: {
+          number: r.number,
+          version: r.version,
+          openType: r.open_type,
+          rows: r.row_count,
+          columns: r.facts?.columns.map((c) => c.name) ?? [],
+          removed: (r.report as DeidReport | null)?.removed ?? [],
+        },
       });
       return r;
     },
@@ -403,7 +501,13 @@ export function createReleasesService(deps: {
       const r = await visibleRelease(caller.principal, id);
       const done = await repo.withdraw(r.id, caller.principal.userId, reason);
       if (!done) throw new ConflictError('not_published', { zh: '只能撤回已发布的开放发布', en: 'Only a published release can be withdrawn' });
-      await record(caller, { action: 'open.release.withdraw', result: 'success', dataset: r.dataset_code, target: { type: 'open_release', id }, details: { reason } });
+      await record(caller, {
+        action: 'open.release.withdraw',
+        result: 'success',
+        dataset: r.dataset_code,
+        target: { type: 'open_release', id },
+        details: { reason },
+      });
       return done;
     },
 

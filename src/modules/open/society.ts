@@ -96,7 +96,10 @@ export function createSocietyService(deps: {
   /** Sends a mail, or writes it to the log when no SMTP server is configured. Never throws. */
   async function deliver(to: string, subject: string, text: string, link?: string): Promise<MailNotice> {
     if (!mailer.configured) {
-      deps.log({ to, subject, ...(link ? { link } : {}) }, 'open data: e-mail not sent (PDX_SMTP_HOST is not set); the message is in this log line / 未配置邮件服务,邮件内容写入日志');
+      deps.log(
+        { to, subject, ...(link ? { link } : {}) },
+        'open data: e-mail not sent (PDX_SMTP_HOST is not set); the message is in this log line / 未配置邮件服务,邮件内容写入日志',
+      );
       return { delivery: 'log' };
     }
     const sent = await mailer.sendMessage({ to, subject, text }, MAIL_TIMEOUT_MS);
@@ -137,7 +140,8 @@ export function createSocietyService(deps: {
       const email = input.email.trim().toLowerCase();
       checkPasswordPolicy(input.password, email.split('@')[0] ?? '');
       if (input.kind === 'enterprise') {
-        if (!input.orgName?.trim()) throw new BadRequestError('org_required', { zh: '企业用户须填写企业名称', en: 'Enterprise accounts need the company name' }, { field: 'orgName' });
+        if (!input.orgName?.trim())
+          throw new BadRequestError('org_required', { zh: '企业用户须填写企业名称', en: 'Enterprise accounts need the company name' }, { field: 'orgName' });
         if (!input.uscc || !isValidUscc(input.uscc)) {
           throw new BadRequestError('invalid_uscc', { zh: '统一社会信用代码无效', en: 'Invalid unified social credit code' }, { field: 'uscc' });
         }
@@ -145,7 +149,12 @@ export function createSocietyService(deps: {
       const hash = await hashPassword(input.password);
       const existing = await repo.userByEmail(email);
       if (existing) {
-        await record(caller, { action: 'open.register', result: 'failure', actor: { username: email, roles: ['society'] }, details: { reason: 'email_taken' } });
+        await record(caller, {
+          action: 'open.register',
+          result: 'failure',
+          actor: { username: email, roles: ['society'] },
+          details: { reason: 'email_taken' },
+        });
         return deliver(
           email,
           '【开放数据门户】注册提醒 / Registration attempt',
@@ -166,7 +175,13 @@ export function createSocietyService(deps: {
       const created = await repo.userByEmail(email);
       if (!created || created.id !== id) return { delivery: mailer.configured ? 'email' : 'log' };
       const url = link('/open/verify', await issueToken(id, 'verify', VERIFY_HOURS * 3_600_000));
-      await record(caller, { action: 'open.register', result: 'success', actor: { userId: id, username: email, roles: ['society'] }, target: { type: 'society_user', id, label: email }, details: { kind: input.kind } });
+      await record(caller, {
+        action: 'open.register',
+        result: 'success',
+        actor: { userId: id, username: email, roles: ['society'] },
+        target: { type: 'society_user', id, label: email },
+        details: { kind: input.kind },
+      });
       return deliver(
         email,
         '【开放数据门户】请验证您的邮箱 / Verify your e-mail',
@@ -178,10 +193,16 @@ export function createSocietyService(deps: {
     /** Marks the e-mail verified by its one-time link. */
     async verify(caller: SocietyCaller, token: string) {
       const used = await repo.useToken(tokenHash(token), 'verify');
-      if (!used) throw new BadRequestError('invalid_token', { zh: '验证链接无效或已过期', en: 'The verification link is invalid or has expired' }, { field: 'token' });
+      if (!used)
+        throw new BadRequestError('invalid_token', { zh: '验证链接无效或已过期', en: 'The verification link is invalid or has expired' }, { field: 'token' });
       await repo.setVerified(used.user_id);
       const user = (await repo.user(used.user_id))!;
-      await record(caller, { action: 'open.verify', result: 'success', actor: { userId: user.id, username: user.email, roles: ['society'] }, target: { type: 'society_user', id: user.id, label: user.email } });
+      await record(caller, {
+        action: 'open.verify',
+        result: 'success',
+        actor: { userId: user.id, username: user.email, roles: ['society'] },
+        target: { type: 'society_user', id: user.id, label: user.email },
+      });
       return publicSocietyUser(user);
     },
 
@@ -200,7 +221,14 @@ export function createSocietyService(deps: {
         ...(caller.ip ? { ip: caller.ip } : {}),
         ...(caller.userAgent ? { userAgent: caller.userAgent } : {}),
         onFailure: (reason) => record(caller, { action: 'open.login', result: 'failure', actor, details: { reason } }),
-        onLockout: (lockedUntil) => record(caller, { action: 'open.lockout', result: 'success', actor, target: { type: 'society_user', id: user!.id, label: user!.email }, details: { lockedUntil } }),
+        onLockout: (lockedUntil) =>
+          record(caller, {
+            action: 'open.lockout',
+            result: 'success',
+            actor,
+            target: { type: 'society_user', id: user!.id, label: user!.email },
+            details: { lockedUntil },
+          }),
       });
       await record(caller, { action: 'open.login', result: 'success', actor });
       return { token, csrf, user: publicSocietyUser(user!) };
@@ -222,9 +250,18 @@ export function createSocietyService(deps: {
       attempt(caller);
       const email = emailInput.trim().toLowerCase();
       const user = await repo.userByEmail(email);
-      await record(caller, { action: 'open.reset_request', result: user ? 'success' : 'failure', actor: { username: email, roles: ['society'] }, ...(user ? {} : { details: { reason: 'unknown_user' } }) });
+      await record(caller, {
+        action: 'open.reset_request',
+        result: user ? 'success' : 'failure',
+        actor: { username: email, roles: ['society'] },
+        ...(user ? {} : { details: { reason: 'unknown_user' } }),
+      });
       if (!user) {
-        return deliver(email, '【开放数据门户】密码重置 / Password reset', '有人为本邮箱申请重置开放数据门户的密码，但本邮箱没有注册账号。如非本人操作请忽略。\n\nSomeone asked to reset the password of an open-data portal account at this address, but there is no such account. If it was not you, ignore this mail.');
+        return deliver(
+          email,
+          '【开放数据门户】密码重置 / Password reset',
+          '有人为本邮箱申请重置开放数据门户的密码，但本邮箱没有注册账号。如非本人操作请忽略。\n\nSomeone asked to reset the password of an open-data portal account at this address, but there is no such account. If it was not you, ignore this mail.',
+        );
       }
       const url = link('/open/reset', await issueToken(user.id, 'reset', RESET_MINUTES * 60_000));
       return deliver(
@@ -244,7 +281,12 @@ export function createSocietyService(deps: {
       await repo.setPassword(user.id, await hashPassword(password));
       await repo.setVerified(user.id);
       await repo.endUserSessions(user.id);
-      await record(caller, { action: 'open.password_reset', result: 'success', actor: { userId: user.id, username: user.email, roles: ['society'] }, target: { type: 'society_user', id: user.id, label: user.email } });
+      await record(caller, {
+        action: 'open.password_reset',
+        result: 'success',
+        actor: { userId: user.id, username: user.email, roles: ['society'] },
+        target: { type: 'society_user', id: user.id, label: user.email },
+      });
     },
 
     /**
@@ -256,7 +298,11 @@ export function createSocietyService(deps: {
       if (header !== undefined) {
         if (!options.apiKey) throw new UnauthorizedError('api_key_not_allowed', { zh: '该接口不接受 API 密钥', en: 'This endpoint does not accept API keys' });
         const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-        if (!match) throw new UnauthorizedError('invalid_open_key', { zh: '开放接口密钥格式错误，应为 Authorization: Bearer pdxo_…', en: 'Malformed key; expected Authorization: Bearer pdxo_…' });
+        if (!match)
+          throw new UnauthorizedError('invalid_open_key', {
+            zh: '开放接口密钥格式错误，应为 Authorization: Bearer pdxo_…',
+            en: 'Malformed key; expected Authorization: Bearer pdxo_…',
+          });
         return keyPrincipal(match[1]!);
       }
       const token = request.cookies[SOCIETY_COOKIE];
@@ -291,7 +337,13 @@ export function createSocietyService(deps: {
       const prefix = randomBytes(8).toString('hex').slice(0, 10);
       const key = `pdxo_${prefix}_${randomBytes(32).toString('base64url')}`;
       const row = await repo.insertKey({ id: randomUUID(), user_id: p.userId, name, prefix, key_hash: tokenHash(key) });
-      await record(caller, { action: 'open.apikey.create', result: 'success', actor: societyActor(p), target: { type: 'open_api_key', id: row.id, label: name }, details: { prefix } });
+      await record(caller, {
+        action: 'open.apikey.create',
+        result: 'success',
+        actor: societyActor(p),
+        target: { type: 'open_api_key', id: row.id, label: name },
+        details: { prefix },
+      });
       return { key, row };
     },
 
@@ -311,7 +363,16 @@ export function createSocietyService(deps: {
       const email = input.email.trim().toLowerCase();
       if (await repo.userByEmail(email)) throw new ConflictError('email_taken', { zh: '邮箱已注册', en: 'E-mail already registered' });
       const id = randomUUID();
-      await repo.insertUser({ id, email, kind: input.kind, display_name: input.displayName, org_name: input.orgName ?? null, uscc: input.uscc ?? null, phone: input.phone ?? null, password_hash: await hashPassword(input.password) });
+      await repo.insertUser({
+        id,
+        email,
+        kind: input.kind,
+        display_name: input.displayName,
+        org_name: input.orgName ?? null,
+        uscc: input.uscc ?? null,
+        phone: input.phone ?? null,
+        password_hash: await hashPassword(input.password),
+      });
       await repo.setVerified(id);
       return (await repo.user(id))!;
     },

@@ -38,7 +38,12 @@ export function overviewRepo(db: Queryable) {
     // ---- the caller's to-do counts (工作台) ----
     /** Share requests waiting for the providing organisation's answer. */
     approvalsFor: async (orgId: string) =>
-      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM share_requests r JOIN datasets d ON d.id = r.dataset_id WHERE r.state = 'submitted' AND d.provider_org_id = $1`, [orgId]))[0]?.n ?? 0,
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM share_requests r JOIN datasets d ON d.id = r.dataset_id WHERE r.state = 'submitted' AND d.provider_org_id = $1`,
+          [orgId],
+        )
+      )[0]?.n ?? 0,
     /** Share requests approved by their provider and waiting for the security administrator. */
     securityReviews: async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM share_requests WHERE state = 'provider_approved'`))[0]?.n ?? 0,
     openAlerts: async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM secops_alerts WHERE state = 'open'`))[0]?.n ?? 0,

@@ -43,7 +43,14 @@ export function overviewRoutes(deps: { overview: OverviewService }): FastifyPlug
           summary: 'Data assets, sharing activity and security events (counts only) / 总览',
           response: {
             200: z.object({
-              totals: z.object({ datasets: z.number(), rows: z.number(), organizations: z.number(), encryptedColumns: z.number(), openDatasets: z.number(), gatewayCalls: z.number().describe('近 30 天接口调用次数（网关）') }),
+              totals: z.object({
+                datasets: z.number(),
+                rows: z.number(),
+                organizations: z.number(),
+                encryptedColumns: z.number(),
+                openDatasets: z.number(),
+                gatewayCalls: z.number().describe('近 30 天接口调用次数（网关）'),
+              }),
               assets: z.array(z.object({ org: z.string(), grade: z.number().nullable(), datasets: z.number(), rows: z.number() })),
               sharing: z.array(z.object({ day: z.string(), responses: z.number(), rows: z.number(), calls: z.number().describe('接口调用次数（网关）') })),
               security: z.array(z.object({ day: z.string(), kind: z.string(), events: z.number() })),

@@ -14,7 +14,18 @@ const DAYS = 30;
 /** A grant ending within this many days is listed as expiring on the 工作台. */
 export const EXPIRING_DAYS = 30;
 
-export const TODO_KINDS = ['approvals', 'securityReviews', 'openAlerts', 'classifyReviews', 'expiringGrants', 'grantsEnding', 'objections', 'demandsToAnswer', 'demandsToAssign', 'returnFlowReviews'] as const;
+export const TODO_KINDS = [
+  'approvals',
+  'securityReviews',
+  'openAlerts',
+  'classifyReviews',
+  'expiringGrants',
+  'grantsEnding',
+  'objections',
+  'demandsToAnswer',
+  'demandsToAssign',
+  'returnFlowReviews',
+] as const;
 export type TodoKind = (typeof TODO_KINDS)[number];
 
 export function createOverviewService(deps: { db: Db; review: Pick<ReviewService, 'list'>; audit: Pick<AuditLog, 'usage'> }) {

@@ -7,16 +7,7 @@ import { describeEachBackend } from '../../../test/helpers/db.ts';
 import { one } from '../../db/index.ts';
 import { blindIndexer } from './blind-index.ts';
 import { CiphertextError, MasterKeyConfigError, MasterKeyMismatchError, UnknownKeyVersionError } from './errors.ts';
-import {
-  Keyring,
-  listKeyVersions,
-  loadMasterKey,
-  newDataKeyVersion,
-  openKeyring,
-  PLATFORM_SCOPE,
-  rotateMaster,
-  verifyMasterKey,
-} from './keyring.ts';
+import { Keyring, listKeyVersions, loadMasterKey, newDataKeyVersion, openKeyring, PLATFORM_SCOPE, rotateMaster, verifyMasterKey } from './keyring.ts';
 import { pseudonymizer } from './pseudonym.ts';
 
 const tmpDirs: string[] = [];
@@ -76,9 +67,7 @@ describe('master key loading', () => {
     expect(fromRaw.key.equals(key)).toBe(true);
     expect(fromRaw.warning).toContain('chmod 600');
     expect(() => loadMasterKey({ masterKeyFile: path.join(dir, 'missing'), dataDir: dir, embedded: true })).toThrow(MasterKeyConfigError);
-    expect(() => loadMasterKey({ masterKey: key.toString('base64'), masterKeyFile: text, dataDir: dir, embedded: true })).toThrow(
-      MasterKeyConfigError,
-    );
+    expect(() => loadMasterKey({ masterKey: key.toString('base64'), masterKeyFile: text, dataDir: dir, embedded: true })).toThrow(MasterKeyConfigError);
   });
 });
 

@@ -103,10 +103,7 @@ function loosePermissionsWarning(file: string): string | undefined {
  */
 export function loadMasterKey(options: MasterKeyOptions): LoadedMasterKey {
   if (options.masterKey !== undefined && options.masterKeyFile !== undefined) {
-    throw new MasterKeyConfigError(
-      'PDX_MASTER_KEY 与 PDX_MASTER_KEY_FILE 只能设置一个',
-      'Set only one of PDX_MASTER_KEY and PDX_MASTER_KEY_FILE',
-    );
+    throw new MasterKeyConfigError('PDX_MASTER_KEY 与 PDX_MASTER_KEY_FILE 只能设置一个', 'Set only one of PDX_MASTER_KEY and PDX_MASTER_KEY_FILE');
   }
   if (options.masterKey !== undefined) return { key: parseMasterKey(options.masterKey, 'PDX_MASTER_KEY'), source: 'env' };
   if (options.masterKeyFile !== undefined) {

@@ -174,7 +174,12 @@ export function createRowMasker(rules: readonly ColumnRule[], pseudonym?: (value
   if (visible.some((r) => r.operator === 'redacted' && !r.redact)) throw new Error('the redacted operator needs a text redactor');
   const contexts = visible.map((r) => ({
     rule: r,
-    ctx: { ...(r.type !== undefined ? { type: r.type } : {}), ...(pseudonym ? { pseudonym } : {}), ...(r.generalize ? { generalize: r.generalize } : {}), ...(r.redact ? { redact: r.redact } : {}) },
+    ctx: {
+      ...(r.type !== undefined ? { type: r.type } : {}),
+      ...(pseudonym ? { pseudonym } : {}),
+      ...(r.generalize ? { generalize: r.generalize } : {}),
+      ...(r.redact ? { redact: r.redact } : {}),
+    },
   }));
   return {
     columns: visible.map((r) => r.name),

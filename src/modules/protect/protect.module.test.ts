@@ -21,16 +21,12 @@ describeEachBackend('protection module start-up', ({ use }) => {
     const again = await createProtectModule({ db, config: { dataDir } });
     expect(again.warning).toBeUndefined();
     expect(again.keyring.suite).toBe('aes');
-    await expect(
-      createProtectModule({ db, config: { dataDir, PDX_MASTER_KEY: randomBytes(32).toString('base64') } }),
-    ).rejects.toThrow(MasterKeyMismatchError);
+    await expect(createProtectModule({ db, config: { dataDir, PDX_MASTER_KEY: randomBytes(32).toString('base64') } })).rejects.toThrow(MasterKeyMismatchError);
   });
 
   it('requires a key when a database server is configured', async () => {
     const { db } = use();
-    await expect(createProtectModule({ db, config: { dataDir: dir, PDX_DATABASE_URL: 'postgres://x/y' } })).rejects.toThrow(
-      MasterKeyConfigError,
-    );
+    await expect(createProtectModule({ db, config: { dataDir: dir, PDX_DATABASE_URL: 'postgres://x/y' } })).rejects.toThrow(MasterKeyConfigError);
     await expect(createProtectModule({ db, config: { dataDir: dir, PDX_CRYPTO: 'des' } })).rejects.toThrow(/unknown crypto suite/);
   });
 });

@@ -34,10 +34,7 @@ export function getKeyCheck(db: Queryable, lock?: 'update' | 'share'): Promise<K
 
 /** Inserts the check value unless another process did first; returns the row that won. */
 export async function insertKeyCheck(db: Queryable, algorithm: string, checkValue: Buffer): Promise<KeyCheckRow> {
-  await db.query('INSERT INTO master_key_check (algorithm, check_value) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [
-    algorithm,
-    checkValue,
-  ]);
+  await db.query('INSERT INTO master_key_check (algorithm, check_value) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [algorithm, checkValue]);
   return (await getKeyCheck(db)) as KeyCheckRow;
 }
 
@@ -55,9 +52,7 @@ export function listDataKeys(db: Queryable, datasetId: string): Promise<DataKeyR
 
 /** Every dataset's versions without key material, for `pdx keys status`. */
 export function listAllKeyInfo(db: Queryable): Promise<DataKeyInfo[]> {
-  return db.query<DataKeyInfo>(
-    'SELECT dataset_id, version, suite, state, created_at, retired_at FROM data_keys ORDER BY dataset_id, version',
-  );
+  return db.query<DataKeyInfo>('SELECT dataset_id, version, suite, state, created_at, retired_at FROM data_keys ORDER BY dataset_id, version');
 }
 
 /** All rows, locked, for re-wrapping under a new master key. */

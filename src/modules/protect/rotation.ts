@@ -99,7 +99,12 @@ export function createRotation(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' | 'han
       if (complete) break;
       if (pass >= MAX_PASSES) throw new Error(`version tables of dataset ${datasetId} kept changing during ${MAX_PASSES} passes`);
     }
-    await deps.events.record({ action: 'keys.reencrypt', result: 'success', target: { type: 'dataset', id: datasetId }, details: { version: cipher.version, values: moved } });
+    await deps.events.record({
+      action: 'keys.reencrypt',
+      result: 'success',
+      target: { type: 'dataset', id: datasetId },
+      details: { version: cipher.version, values: moved },
+    });
     return { version: cipher.version, values: moved };
   }
 

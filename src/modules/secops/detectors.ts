@@ -207,7 +207,14 @@ export async function countUsage(records: AuditRecord[], ctx: DetectorContext): 
      ON CONFLICT (subject, hour) DO UPDATE SET rows = secops_usage.rows + EXCLUDED.rows,
        sensitive_rows = secops_usage.sensitive_rows + EXCLUDED.sensitive_rows, requests = secops_usage.requests + EXCLUDED.requests
      RETURNING subject, hour, rows`,
-    [list.map((h) => h.subject), list.map((h) => h.hour), list.map((h) => h.rows), list.map((h) => h.sensitive), list.map((h) => h.requests), list.map((h) => h.org)],
+    [
+      list.map((h) => h.subject),
+      list.map((h) => h.hour),
+      list.map((h) => h.rows),
+      list.map((h) => h.sensitive),
+      list.map((h) => h.requests),
+      list.map((h) => h.org),
+    ],
   );
   // The total after the batch, less the rows of the responses after each one.
   const running = new Map(totals.map((t) => [`${t.subject}\u0000${new Date(t.hour).toISOString()}`, Number(t.rows)]));
@@ -266,7 +273,16 @@ const volume: Detector = async (r, ctx) => {
         zh: `${who(r, ctx).zh} 在 ${local} 这一小时读取 ${current} 行，过去 ${base.hours} 个活跃小时平均 ${Math.round(base.mean)} 行`,
         en: `${who(r, ctx).en} read ${current} rows in the hour of ${local}; its mean over ${base.hours} active hours is ${Math.round(base.mean)}`,
       },
-      facts: { rows: current, baselineMean: base.mean, baselineHours: base.hours, ratio, night, hour: hour.toISOString(), grantId: grantOf(r) ?? null, apiKeyId: r.actorApiKeyId },
+      facts: {
+        rows: current,
+        baselineMean: base.mean,
+        baselineHours: base.hours,
+        ratio,
+        night,
+        hour: hour.toISOString(),
+        grantId: grantOf(r) ?? null,
+        apiKeyId: r.actorApiKeyId,
+      },
       seq: r.seq,
       dataset: r.dataset,
       orgId: r.actorOrgId,
@@ -288,7 +304,10 @@ const sensitiveBulk: Detector = async (r, ctx) => {
       subject,
       severity: sensitive.clear4 ? 'significant' : 'general',
       title: { zh: `批量读取敏感字段（${sensitive.names.join('、')}）`, en: `Bulk read of sensitive columns (${sensitive.names.join(', ')})` },
-      summary: { zh: `${who(r, ctx).zh} 一次读取 ${rowsOf(r)} 行，含 3级/4级 信息项`, en: `${who(r, ctx).en} read ${rowsOf(r)} rows including 3级/4级 columns in one response` },
+      summary: {
+        zh: `${who(r, ctx).zh} 一次读取 ${rowsOf(r)} 行，含 3级/4级 信息项`,
+        en: `${who(r, ctx).en} read ${rowsOf(r)} rows including 3级/4级 columns in one response`,
+      },
       facts: { rows: rowsOf(r), columns: sensitive.names, clear4: sensitive.clear4 },
       seq: r.seq,
       dataset: r.dataset,
@@ -338,11 +357,16 @@ const bruteForce: Detector = async (r, ctx) => {
         subject: `user:${r.actorUsername}`,
         severity: 'general',
         title: { zh: `账号 ${r.actorUsername} 连续登录失败`, en: `Repeated failed sign-ins for ${r.actorUsername}` },
-        summary: { zh: `${s.windowMinutes} 分钟内失败 ${n!.n} 次（来源 ${r.clientIp ?? '?'}）`, en: `${n!.n} failures within ${s.windowMinutes} minutes (from ${r.clientIp ?? '?'})` },
+        summary: {
+          zh: `${s.windowMinutes} 分钟内失败 ${n!.n} 次（来源 ${r.clientIp ?? '?'}）`,
+          en: `${n!.n} failures within ${s.windowMinutes} minutes (from ${r.clientIp ?? '?'})`,
+        },
         facts: { username: r.actorUsername, failures: n!.n, ip: r.clientIp },
         seq: r.seq,
         orgId: r.actorOrgId,
-        ...(s.lockAccount && r.actorUserId ? { contain: { kind: 'lock_account' as const, targetId: r.actorUserId, label: r.actorUsername, minutes: s.lockMinutes } } : {}),
+        ...(s.lockAccount && r.actorUserId
+          ? { contain: { kind: 'lock_account' as const, targetId: r.actorUserId, label: r.actorUsername, minutes: s.lockMinutes } }
+          : {}),
       });
     }
   }
@@ -359,7 +383,10 @@ const bruteForce: Detector = async (r, ctx) => {
         subject: `ip:${r.clientIp}`,
         severity: spray ? 'significant' : 'general',
         title: { zh: `来源 ${r.clientIp} 口令猜测${spray ? '（多账号）' : ''}`, en: `Password guessing from ${r.clientIp}${spray ? ' (many accounts)' : ''}` },
-        summary: { zh: `${s.windowMinutes} 分钟内失败 ${n.n} 次，涉及 ${n.accounts} 个账号`, en: `${n.n} failures within ${s.windowMinutes} minutes on ${n.accounts} accounts` },
+        summary: {
+          zh: `${s.windowMinutes} 分钟内失败 ${n.n} 次，涉及 ${n.accounts} 个账号`,
+          en: `${n.n} failures within ${s.windowMinutes} minutes on ${n.accounts} accounts`,
+        },
         facts: { ip: r.clientIp, failures: n.n, accounts: n.accounts },
         seq: r.seq,
       });
@@ -386,7 +413,10 @@ const denials: Detector = async (r, ctx) => {
       subject: consumerOf(r)!,
       severity: 'general',
       title: { zh: '频繁被拒绝的访问', en: 'Repeated denied requests' },
-      summary: { zh: `${who(r, ctx).zh} ${s.windowMinutes} 分钟内被拒绝 ${n!.n} 次`, en: `${who(r, ctx).en} was refused ${n!.n} times within ${s.windowMinutes} minutes` },
+      summary: {
+        zh: `${who(r, ctx).zh} ${s.windowMinutes} 分钟内被拒绝 ${n!.n} 次`,
+        en: `${who(r, ctx).en} was refused ${n!.n} times within ${s.windowMinutes} minutes`,
+      },
       facts: { denials: n!.n },
       seq: r.seq,
       dataset: r.dataset,
@@ -427,8 +457,14 @@ const revokedKey: Detector = async (r, ctx) => {
       detector: 'revokedKey',
       subject: `key:${r.actorApiKeyId ?? r.targetId ?? '?'}`,
       severity: s.severity,
-      title: { zh: `使用${reason === 'revoked' ? '已吊销' : reason === 'expired' ? '已过期' : '已暂停'}的 API 密钥`, en: `A ${String(reason)} API key was used` },
-      summary: { zh: `密钥 ${r.targetLabel ?? ''} 从 ${r.clientIp ?? '?'} 被再次使用`, en: `Key ${r.targetLabel ?? ''} was presented again from ${r.clientIp ?? '?'}` },
+      title: {
+        zh: `使用${reason === 'revoked' ? '已吊销' : reason === 'expired' ? '已过期' : '已暂停'}的 API 密钥`,
+        en: `A ${String(reason)} API key was used`,
+      },
+      summary: {
+        zh: `密钥 ${r.targetLabel ?? ''} 从 ${r.clientIp ?? '?'} 被再次使用`,
+        en: `Key ${r.targetLabel ?? ''} was presented again from ${r.clientIp ?? '?'}`,
+      },
       facts: { reason, ip: r.clientIp, keyName: r.targetLabel },
       seq: r.seq,
       orgId: r.actorOrgId,
@@ -454,7 +490,10 @@ const quota: Detector = async (r, ctx) => {
       subject,
       severity: 'general',
       title: { zh: '反复超出共享配额', en: 'Quota exhausted repeatedly' },
-      summary: { zh: `${who(r, ctx).zh} ${s.windowMinutes} 分钟内 ${n!.n} 次超出配额`, en: `${who(r, ctx).en} hit its quota ${n!.n} times within ${s.windowMinutes} minutes` },
+      summary: {
+        zh: `${who(r, ctx).zh} ${s.windowMinutes} 分钟内 ${n!.n} 次超出配额`,
+        en: `${who(r, ctx).en} hit its quota ${n!.n} times within ${s.windowMinutes} minutes`,
+      },
       facts: { refusals: n!.n, grantId: grantOf(r) ?? null },
       seq: r.seq,
       dataset: r.dataset,
@@ -475,7 +514,13 @@ const newSensitiveColumn: Detector = async (r, ctx) => {
   const s = ctx.settings.detectors.newSensitiveColumn;
   if (!s.enabled || r.action !== 'dataset.version_load' || r.result !== 'success' || !r.dataset) return [];
   const version = Number((r.details as { version?: unknown }).version);
-  const [d] = await ctx.q.query<{ id: string; provider_org_id: string; status: string; classification: { columns?: StoredColumn[] } | null; confirmed: Record<string, { grade?: number }> | null }>(
+  const [d] = await ctx.q.query<{
+    id: string;
+    provider_org_id: string;
+    status: string;
+    classification: { columns?: StoredColumn[] } | null;
+    confirmed: Record<string, { grade?: number }> | null;
+  }>(
     `SELECT d.id, d.provider_org_id, d.status, v.classification,
             (SELECT c.detected FROM classification_confirmations c WHERE c.dataset_id = d.id ORDER BY c.id DESC LIMIT 1) AS confirmed
        FROM datasets d JOIN dataset_versions v ON v.dataset_id = d.id AND v.version = $2 WHERE d.code = $1`,
@@ -594,7 +639,10 @@ const requestOverdue: Detector = async (r, ctx) => {
       detector: 'requestOverdue',
       subject: `share_request:${r.targetId ?? '?'}:${d.stage ?? '?'}`,
       severity: s.severity,
-      title: { zh: `共享申请逾期未答复：${d.providerName ?? '?'}·${r.targetLabel ?? r.dataset ?? '?'}`, en: `Share request overdue: ${d.providerName ?? '?'} · ${r.targetLabel ?? r.dataset ?? '?'}` },
+      title: {
+        zh: `共享申请逾期未答复：${d.providerName ?? '?'}·${r.targetLabel ?? r.dataset ?? '?'}`,
+        en: `Share request overdue: ${d.providerName ?? '?'} · ${r.targetLabel ?? r.dataset ?? '?'}`,
+      },
       summary: {
         zh: `${d.consumerName ?? '?'} 的共享申请（${stage.zh}）已超过 ${d.dueAt ?? '?'} 的期限，已上报${d.authority ?? '平台主管部门'}`,
         en: `The share request of ${d.consumerName ?? '?'} (${stage.en}) passed its deadline ${d.dueAt ?? '?'} and was escalated to ${d.authority ?? 'the platform authority'}`,
@@ -626,7 +674,10 @@ const syncFailures: Detector = async (r, ctx) => {
         ? { zh: `库表推送连续失败 ${d.consecutiveFailures} 次`, en: `Database push failed ${d.consecutiveFailures} times in a row` }
         : { zh: `库表同步连续失败 ${d.consecutiveFailures} 次`, en: `Database sync failed ${d.consecutiveFailures} times in a row` },
       summary: push
-        ? { zh: `推送订阅 ${r.targetLabel ?? r.targetId ?? '?'} 最近一次错误：${d.error ?? '?'}`, en: `Push subscription ${r.targetLabel ?? r.targetId ?? '?'}, last error: ${d.error ?? '?'}` }
+        ? {
+            zh: `推送订阅 ${r.targetLabel ?? r.targetId ?? '?'} 最近一次错误：${d.error ?? '?'}`,
+            en: `Push subscription ${r.targetLabel ?? r.targetId ?? '?'}, last error: ${d.error ?? '?'}`,
+          }
         : { zh: `绑定 ${r.targetId ?? '?'} 最近一次错误：${d.error ?? '?'}`, en: `Binding ${r.targetId ?? '?'}, last error: ${d.error ?? '?'}` },
       facts: { [push ? 'subscription' : 'binding']: r.targetId, failures: d.consecutiveFailures, error: d.error },
       seq: r.seq,
@@ -636,7 +687,21 @@ const syncFailures: Detector = async (r, ctx) => {
   ];
 };
 
-const RECORD_DETECTORS: Detector[] = [volume, sensitiveBulk, outsideHours, bruteForce, denials, ipRange, revokedKey, quota, newSensitiveColumn, adminChange, telemetryFlood, requestOverdue, syncFailures];
+const RECORD_DETECTORS: Detector[] = [
+  volume,
+  sensitiveBulk,
+  outsideHours,
+  bruteForce,
+  denials,
+  ipRange,
+  revokedKey,
+  quota,
+  newSensitiveColumn,
+  adminChange,
+  telemetryFlood,
+  requestOverdue,
+  syncFailures,
+];
 
 /** Runs every record detector over one record; the module's own records are never looked at. */
 export async function detect(record: AuditRecord, ctx: DetectorContext): Promise<Finding[]> {

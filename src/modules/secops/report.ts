@@ -21,7 +21,16 @@ export interface IncidentDetail {
 }
 
 const STATES: Record<string, string> = { discovered: '发现', analysing: '研判', handling: '处置', recovering: '恢复', closed: '总结' };
-const KINDS: Record<string, string> = { opened: '创建', state: '阶段', action: '处置措施', note: '备注', owner: '负责人', report: '报告', warning: '时限提醒', severity: '定级' };
+const KINDS: Record<string, string> = {
+  opened: '创建',
+  state: '阶段',
+  action: '处置措施',
+  note: '备注',
+  owner: '负责人',
+  report: '报告',
+  warning: '时限提醒',
+  severity: '定级',
+};
 
 const fmt = (d: Date | null | undefined) => (d ? `${new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ')} (UTC+8)` : '—');
 
@@ -63,13 +72,18 @@ export function incidentMarkdown(d: IncidentDetail, at: Date): string {
     '',
     '| 级别 | 检测器 | 告警 | 次数 | 审计记录序号 |',
     '| --- | --- | --- | --- | --- |',
-    ...d.alerts.map((a) => `| ${SEVERITY_LABELS[a.severity].zh} | ${a.detector} | ${cell(a.title.zh)}：${cell(a.summary.zh)} | ${a.hits} | ${a.evidence.join(', ')} |`),
+    ...d.alerts.map(
+      (a) => `| ${SEVERITY_LABELS[a.severity].zh} | ${a.detector} | ${cell(a.title.zh)}：${cell(a.summary.zh)} | ${a.hits} | ${a.evidence.join(', ')} |`,
+    ),
     '',
     '## 处置时间线',
     '',
     '| 时间 | 类型 | 操作人 | 内容 |',
     '| --- | --- | --- | --- |',
-    ...d.timeline.map((e) => `| ${fmt(e.at)} | ${KINDS[e.kind] ?? e.kind} | ${cell(e.actor_name ?? '—')} | ${cell(timelineMessage(e.code, e.params)?.zh ?? (e.text || JSON.stringify(e.details)))} |`),
+    ...d.timeline.map(
+      (e) =>
+        `| ${fmt(e.at)} | ${KINDS[e.kind] ?? e.kind} | ${cell(e.actor_name ?? '—')} | ${cell(timelineMessage(e.code, e.params)?.zh ?? (e.text || JSON.stringify(e.details)))} |`,
+    ),
     '',
     '## 事件总结',
     '',
@@ -92,12 +106,19 @@ export function incidentHtml(d: IncidentDetail, at: Date): string {
   const flushTable = () => {
     if (!table.length) return;
     const [head, , ...rows] = table;
-    body.push(`<table><thead><tr>${head!.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
+    body.push(
+      `<table><thead><tr>${head!.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`,
+    );
     table = [];
   };
   for (const line of md.split('\n')) {
     if (line.startsWith('|')) {
-      table.push(line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replaceAll('\\|', '|')));
+      table.push(
+        line
+          .slice(1, -1)
+          .split(/(?<!\\)\|/)
+          .map((c) => c.trim().replaceAll('\\|', '|')),
+      );
       continue;
     }
     flushTable();

@@ -120,22 +120,31 @@ const normaliseAlert = (row: AlertRow): AlertRow => ({ ...row, evidence: (row.ev
 export function secopsRepo(q: Queryable) {
   return {
     // ---- cursor ----
-    lockCursor: async (name: string) => Number((await q.query<{ seq: number }>('SELECT seq FROM secops_cursor WHERE name = $1 FOR UPDATE', [name]))[0]?.seq ?? 0),
+    lockCursor: async (name: string) =>
+      Number((await q.query<{ seq: number }>('SELECT seq FROM secops_cursor WHERE name = $1 FOR UPDATE', [name]))[0]?.seq ?? 0),
     moveCursor: (name: string, seq: number) => q.query('UPDATE secops_cursor SET seq = $2, updated_at = now() WHERE name = $1', [name, seq]),
     /** Takes the named row only if nobody else holds it (a periodic task run by one process). */
-    tryLockCursor: async (name: string) =>
-      (await q.query<{ seq: number }>('SELECT seq FROM secops_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED', [name]))[0],
+    tryLockCursor: async (name: string) => (await q.query<{ seq: number }>('SELECT seq FROM secops_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED', [name]))[0],
 
     columnGrades: (code: string) =>
-      q.query<{ name: string; grade: number | null }>('SELECT c.name, c.grade FROM dataset_columns c JOIN datasets d ON d.id = c.dataset_id WHERE d.code = $1', [code]),
+      q.query<{ name: string; grade: number | null }>(
+        'SELECT c.name, c.grade FROM dataset_columns c JOIN datasets d ON d.id = c.dataset_id WHERE d.code = $1',
+        [code],
+      ),
     /** Who a data response or refusal came from, by name: the API key (and its organisation) or the person. */
     actorNames: async (apiKeyId: string | null, userId: string | null) => {
       if (apiKeyId) {
-        const [k] = await q.query<{ name: string; org: string }>('SELECT k.name, o.name AS org FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE k.id = $1', [apiKeyId]);
+        const [k] = await q.query<{ name: string; org: string }>(
+          'SELECT k.name, o.name AS org FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE k.id = $1',
+          [apiKeyId],
+        );
         return k ? { actor: k.name, actorKind: 'key' as const, org: k.org } : undefined;
       }
       if (!userId) return undefined;
-      const [u] = await q.query<{ name: string; org: string | null }>('SELECT u.display_name AS name, o.name AS org FROM users u LEFT JOIN organizations o ON o.id = u.org_id WHERE u.id = $1', [userId]);
+      const [u] = await q.query<{ name: string; org: string | null }>(
+        'SELECT u.display_name AS name, o.name AS org FROM users u LEFT JOIN organizations o ON o.id = u.org_id WHERE u.id = $1',
+        [userId],
+      );
       return u ? { actor: u.name, actorKind: 'user' as const, ...(u.org ? { org: u.org } : {}) } : undefined;
     },
     datasetByCode: async (code: string) =>
@@ -143,10 +152,20 @@ export function secopsRepo(q: Queryable) {
 
     // ---- replay clocks (migration 0027) ----
     insertReplayClock: (c: { id: string; apiKeyId: string; realStart: Date; realEnd: Date; replayStart: Date; note: string }) =>
-      q.query('INSERT INTO secops_replay_clocks (id, api_key_id, real_start, real_end, replay_start, note) VALUES ($1, $2, $3, $4, $5, $6)', [c.id, c.apiKeyId, c.realStart, c.realEnd, c.replayStart, c.note]),
+      q.query('INSERT INTO secops_replay_clocks (id, api_key_id, real_start, real_end, replay_start, note) VALUES ($1, $2, $3, $4, $5, $6)', [
+        c.id,
+        c.apiKeyId,
+        c.realStart,
+        c.realEnd,
+        c.replayStart,
+        c.note,
+      ]),
     /** The replay clocks of these keys, oldest first. */
     replayClocks: (apiKeyIds: string[]) =>
-      q.query<ReplayClockRow>('SELECT api_key_id, real_start, real_end, replay_start FROM secops_replay_clocks WHERE api_key_id = ANY($1::uuid[]) ORDER BY real_start', [apiKeyIds]),
+      q.query<ReplayClockRow>(
+        'SELECT api_key_id, real_start, real_end, replay_start FROM secops_replay_clocks WHERE api_key_id = ANY($1::uuid[]) ORDER BY real_start',
+        [apiKeyIds],
+      ),
 
     // ---- alerts ----
     openAlertFor: async (detector: string, subject: string, since: Date) => {
@@ -157,13 +176,37 @@ export function secopsRepo(q: Queryable) {
       );
       return rows[0] ? normaliseAlert(rows[0]) : undefined;
     },
-    insertAlert: async (a: { id: string; detector: string; subject: string; severity: Severity; title: Message; summary: Message; facts: unknown; evidence: number[]; dataset: string | null; orgId: string | null; names: AlertNames }) =>
+    insertAlert: async (a: {
+      id: string;
+      detector: string;
+      subject: string;
+      severity: Severity;
+      title: Message;
+      summary: Message;
+      facts: unknown;
+      evidence: number[];
+      dataset: string | null;
+      orgId: string | null;
+      names: AlertNames;
+    }) =>
       normaliseAlert(
         (
           await q.query<AlertRow>(
             `INSERT INTO secops_alerts (id, detector, subject, severity, title, summary, facts, evidence, dataset, org_id, names)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8::bigint[], $9, $10, $11) RETURNING ${ALERT_COLUMNS}`,
-            [a.id, a.detector, a.subject, a.severity, JSON.stringify(a.title), JSON.stringify(a.summary), JSON.stringify(a.facts), a.evidence, a.dataset, a.orgId, JSON.stringify(a.names)],
+            [
+              a.id,
+              a.detector,
+              a.subject,
+              a.severity,
+              JSON.stringify(a.title),
+              JSON.stringify(a.summary),
+              JSON.stringify(a.facts),
+              a.evidence,
+              a.dataset,
+              a.orgId,
+              JSON.stringify(a.names),
+            ],
           )
         )[0]!,
       ),
@@ -178,11 +221,18 @@ export function secopsRepo(q: Queryable) {
           )
         )[0]!,
       ),
-    insertHit: (detector: string, alertId: string, seq: number | null) => q.query('INSERT INTO secops_hits (detector, alert_id, seq) VALUES ($1, $2, $3)', [detector, alertId, seq]),
-    linkIncident: (alertId: string, incidentId: string) => q.query('UPDATE secops_alerts SET incident_id = $2, updated_at = now() WHERE id = $1', [alertId, incidentId]),
+    insertHit: (detector: string, alertId: string, seq: number | null) =>
+      q.query('INSERT INTO secops_hits (detector, alert_id, seq) VALUES ($1, $2, $3)', [detector, alertId, seq]),
+    linkIncident: (alertId: string, incidentId: string) =>
+      q.query('UPDATE secops_alerts SET incident_id = $2, updated_at = now() WHERE id = $1', [alertId, incidentId]),
     /** The latest alert of a detector on one subject (any state). */
     latestAlertFor: async (detector: string, subject: string) => {
-      const row = (await q.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM secops_alerts WHERE detector = $1 AND subject = $2 ORDER BY first_seen DESC LIMIT 1`, [detector, subject]))[0];
+      const row = (
+        await q.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM secops_alerts WHERE detector = $1 AND subject = $2 ORDER BY first_seen DESC LIMIT 1`, [
+          detector,
+          subject,
+        ])
+      )[0];
       return row ? normaliseAlert(row) : undefined;
     },
     getAlert: async (id: string) => {
@@ -229,8 +279,24 @@ export function secopsRepo(q: Queryable) {
       )[0],
     /** A person lifted this alert's containment of the target: the alert does not contain it again. */
     liftedForAlert: async (alertId: string, kind: ContainmentKind, targetId: string) =>
-      (await q.query('SELECT 1 FROM secops_containments WHERE alert_id = $1 AND kind = $2 AND target_id = $3 AND lifted_at IS NOT NULL LIMIT 1', [alertId, kind, targetId])).length > 0,
-    insertContainment: async (c: { id: string; kind: ContainmentKind; targetId: string; label: string | null; alertId: string | null; reason: Message; automatic: boolean; createdBy: string | null; until: Date | null }) =>
+      (
+        await q.query('SELECT 1 FROM secops_containments WHERE alert_id = $1 AND kind = $2 AND target_id = $3 AND lifted_at IS NOT NULL LIMIT 1', [
+          alertId,
+          kind,
+          targetId,
+        ])
+      ).length > 0,
+    insertContainment: async (c: {
+      id: string;
+      kind: ContainmentKind;
+      targetId: string;
+      label: string | null;
+      alertId: string | null;
+      reason: Message;
+      automatic: boolean;
+      createdBy: string | null;
+      until: Date | null;
+    }) =>
       (
         await q.query<ContainmentRow>(
           `INSERT INTO secops_containments (id, kind, target_id, target_label, alert_id, reason, automatic, created_by, until)
@@ -264,7 +330,8 @@ export function secopsRepo(q: Queryable) {
     unsuspendKey: (id: string) => q.query('UPDATE api_keys SET suspended_at = NULL WHERE id = $1', [id]),
     throttleKey: (id: string, until: Date) => q.query('UPDATE api_keys SET throttled_until = $2 WHERE id = $1 RETURNING name', [id, until]),
     unthrottleKey: (id: string) => q.query('UPDATE api_keys SET throttled_until = NULL WHERE id = $1', [id]),
-    lockUser: (id: string, until: Date) => q.query('UPDATE users SET locked_until = GREATEST(COALESCE(locked_until, $2), $2) WHERE id = $1 RETURNING username', [id, until]),
+    lockUser: (id: string, until: Date) =>
+      q.query('UPDATE users SET locked_until = GREATEST(COALESCE(locked_until, $2), $2) WHERE id = $1 RETURNING username', [id, until]),
     unlockUser: (id: string) => q.query('UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = $1', [id]),
     orgName: async (id: string) => (await q.query<{ name: string }>('SELECT name FROM organizations WHERE id = $1', [id]))[0]?.name,
     apiKeyLabel: async (id: string) => (await q.query<{ name: string; org_id: string }>('SELECT name, org_id FROM api_keys WHERE id = $1', [id]))[0],
@@ -305,7 +372,8 @@ export function secopsRepo(q: Queryable) {
           RETURNING *`,
         [limit, leaseMs],
       ),
-    deliverySent: (id: string, status: number | null) => q.query(`UPDATE secops_deliveries SET state = 'sent', sent_at = now(), last_status = $2, last_error = NULL WHERE id = $1`, [id, status]),
+    deliverySent: (id: string, status: number | null) =>
+      q.query(`UPDATE secops_deliveries SET state = 'sent', sent_at = now(), last_status = $2, last_error = NULL WHERE id = $1`, [id, status]),
     deliveryFailed: (id: string, status: number | null, error: string, retryInMs: number | null) =>
       q.query(
         `UPDATE secops_deliveries SET last_status = $2, last_error = $3,
@@ -315,10 +383,22 @@ export function secopsRepo(q: Queryable) {
         [id, status, error.slice(0, 500), retryInMs],
       ),
     listDeliveries: (limit: number, alertId?: string) =>
-      q.query<DeliveryRow>(`SELECT * FROM secops_deliveries WHERE ($2::uuid IS NULL OR alert_id = $2::uuid) ORDER BY created_at DESC LIMIT $1`, [limit, alertId ?? null]),
+      q.query<DeliveryRow>(`SELECT * FROM secops_deliveries WHERE ($2::uuid IS NULL OR alert_id = $2::uuid) ORDER BY created_at DESC LIMIT $1`, [
+        limit,
+        alertId ?? null,
+      ]),
 
     // ---- incidents ----
-    insertIncident: async (i: { id: string; title: string; severity: Severity; description: string; firstDue: Date | null; finalDue: Date | null; createdBy: string | null; openedAt: Date }) =>
+    insertIncident: async (i: {
+      id: string;
+      title: string;
+      severity: Severity;
+      description: string;
+      firstDue: Date | null;
+      finalDue: Date | null;
+      createdBy: string | null;
+      openedAt: Date;
+    }) =>
       (
         await q.query<{ id: string }>(
           `INSERT INTO secops_incidents (id, title, severity, description, first_report_due, final_report_due, created_by, opened_at)
@@ -326,13 +406,17 @@ export function secopsRepo(q: Queryable) {
           [i.id, i.title, i.severity, i.description, i.firstDue, i.finalDue, i.createdBy, i.openedAt],
         )
       )[0]!,
-    getIncident: async (id: string) => (await q.query<IncidentRow>(`SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i LEFT JOIN users u ON u.id = i.owner_id WHERE i.id = $1`, [id]))[0],
+    getIncident: async (id: string) =>
+      (await q.query<IncidentRow>(`SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i LEFT JOIN users u ON u.id = i.owner_id WHERE i.id = $1`, [id]))[0],
     listIncidents: (state: string | null, limit: number) =>
       q.query<IncidentRow>(
         `SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i LEFT JOIN users u ON u.id = i.owner_id WHERE ($1::text IS NULL OR i.state = $1) ORDER BY i.opened_at DESC LIMIT $2`,
         [state, limit],
       ),
-    updateIncident: (id: string, fields: { state?: IncidentState; ownerId?: string | null; summary?: string; severity?: Severity; firstDue?: Date | null; finalDue?: Date | null }) =>
+    updateIncident: (
+      id: string,
+      fields: { state?: IncidentState; ownerId?: string | null; summary?: string; severity?: Severity; firstDue?: Date | null; finalDue?: Date | null },
+    ) =>
       q.query(
         `UPDATE secops_incidents SET state = COALESCE($2, state), owner_id = CASE WHEN $3 THEN $4::uuid ELSE owner_id END,
            summary = COALESCE($5, summary), severity = COALESCE($6, severity),
@@ -353,7 +437,12 @@ export function secopsRepo(q: Queryable) {
         ],
       ),
     markReported: (id: string, kind: 'first' | 'final') =>
-      q.query(kind === 'first' ? 'UPDATE secops_incidents SET first_reported_at = now() WHERE id = $1' : 'UPDATE secops_incidents SET final_reported_at = now() WHERE id = $1', [id]),
+      q.query(
+        kind === 'first'
+          ? 'UPDATE secops_incidents SET first_reported_at = now() WHERE id = $1'
+          : 'UPDATE secops_incidents SET final_reported_at = now() WHERE id = $1',
+        [id],
+      ),
     /** Incidents whose report is due within `withinMs` of `now` and not yet reported nor warned about. */
     dueForWarning: (which: 'first' | 'final', now: Date, withinMs: number) =>
       q.query<IncidentRow>(
@@ -367,24 +456,42 @@ export function secopsRepo(q: Queryable) {
         [now, withinMs],
       ),
     markWarned: (id: string, which: 'first' | 'final') =>
-      q.query(which === 'first' ? 'UPDATE secops_incidents SET first_warned_at = now() WHERE id = $1' : 'UPDATE secops_incidents SET final_warned_at = now() WHERE id = $1', [id]),
+      q.query(
+        which === 'first'
+          ? 'UPDATE secops_incidents SET first_warned_at = now() WHERE id = $1'
+          : 'UPDATE secops_incidents SET final_warned_at = now() WHERE id = $1',
+        [id],
+      ),
     /** A timeline entry: a person's `text`, or the platform's own `entry` (a code and its parameters, put into words when read). */
-    addIncidentEvent: (e: { incidentId: string; actorId: string | null; actorName: string | null; kind: string; text?: string; entry?: TimelineEntry; details?: unknown }) =>
-      q.query(`INSERT INTO secops_incident_events (incident_id, actor_id, actor_name, kind, text, details, code, params) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-        e.incidentId,
-        e.actorId,
-        e.actorName,
-        e.kind,
-        e.text ?? '',
-        JSON.stringify(e.details ?? {}),
-        e.entry?.code ?? null,
-        JSON.stringify(e.entry?.params ?? {}),
-      ]),
+    addIncidentEvent: (e: {
+      incidentId: string;
+      actorId: string | null;
+      actorName: string | null;
+      kind: string;
+      text?: string;
+      entry?: TimelineEntry;
+      details?: unknown;
+    }) =>
+      q.query(
+        `INSERT INTO secops_incident_events (incident_id, actor_id, actor_name, kind, text, details, code, params) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          e.incidentId,
+          e.actorId,
+          e.actorName,
+          e.kind,
+          e.text ?? '',
+          JSON.stringify(e.details ?? {}),
+          e.entry?.code ?? null,
+          JSON.stringify(e.entry?.params ?? {}),
+        ],
+      ),
     incidentEvents: (id: string) => q.query<IncidentEventRow>('SELECT * FROM secops_incident_events WHERE incident_id = $1 ORDER BY id', [id]),
-    incidentAlerts: (id: string) => q.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM secops_alerts WHERE incident_id = $1 ORDER BY first_seen`, [id]).then((rows) => rows.map(normaliseAlert)),
+    incidentAlerts: (id: string) =>
+      q.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM secops_alerts WHERE incident_id = $1 ORDER BY first_seen`, [id]).then((rows) => rows.map(normaliseAlert)),
 
     // ---- dashboard ----
-    alertsBySeverity: () => q.query<{ severity: string; state: string; n: number }>(`SELECT severity, state, count(*)::int AS n FROM secops_alerts GROUP BY severity, state`),
+    alertsBySeverity: () =>
+      q.query<{ severity: string; state: string; n: number }>(`SELECT severity, state, count(*)::int AS n FROM secops_alerts GROUP BY severity, state`),
     incidentsByState: () => q.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM secops_incidents GROUP BY state`),
     hitsByHour: (since: Date) =>
       q.query<{ hour: Date; detector: string; n: number }>(
@@ -416,7 +523,10 @@ export type SecopsRepo = ReturnType<typeof secopsRepo>;
  * The containment contract of the sharing module: is this grant, dataset or key held by security
  * operations right now? Checked on each data request (from the database, so every process agrees).
  */
-export async function isContained(q: Queryable, target: { grantId?: string; datasetId?: string; apiKeyId?: string }): Promise<{ contained: boolean; kind?: ContainmentKind; containmentId?: string }> {
+export async function isContained(
+  q: Queryable,
+  target: { grantId?: string; datasetId?: string; apiKeyId?: string },
+): Promise<{ contained: boolean; kind?: ContainmentKind; containmentId?: string }> {
   const rows = await q.query<{ id: string; kind: ContainmentKind }>(
     `SELECT id, kind FROM secops_containments
       WHERE lifted_at IS NULL AND (until IS NULL OR until > now())

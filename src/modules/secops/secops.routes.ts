@@ -168,12 +168,23 @@ type Detail = Awaited<ReturnType<SecopsService['incidentDetail']>>;
 const detailOut = (d: Detail): z.infer<typeof detailSchema> => ({
   incident: incidentOut(d.incident),
   clocks: d.clocks,
-  timeline: d.timeline.map((e) => ({ id: Number(e.id), at: e.at, actorName: e.actor_name, kind: e.kind, text: e.text, message: timelineMessage(e.code, e.params), details: e.details })),
+  timeline: d.timeline.map((e) => ({
+    id: Number(e.id),
+    at: e.at,
+    actorName: e.actor_name,
+    kind: e.kind,
+    text: e.text,
+    message: timelineMessage(e.code, e.params),
+    details: e.details,
+  })),
   alerts: d.alerts.map(alertOut),
 });
 
 /** Settings as shown: webhook secrets never leave the server, only whether one is set. */
-const settingsOut = (s: SecopsSettings) => ({ ...s, webhooks: s.webhooks.map((w) => ({ url: w.url, minSeverity: w.minSeverity, hasSecret: Boolean(w.sealedSecret) })) });
+const settingsOut = (s: SecopsSettings) => ({
+  ...s,
+  webhooks: s.webhooks.map((w) => ({ url: w.url, minSeverity: w.minSeverity, hasSecret: Boolean(w.sealedSecret) })),
+});
 
 export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyncZod {
   const { secops } = deps;
@@ -187,7 +198,14 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
     // ---- settings ----
     app.get(
       '/secops/settings',
-      { config: { access: SECADMIN }, schema: { tags: ['secops'], summary: 'Detector, containment and notification settings / 安全运营设置', response: { 200: z.record(z.string(), z.unknown()), ...errors } } },
+      {
+        config: { access: SECADMIN },
+        schema: {
+          tags: ['secops'],
+          summary: 'Detector, containment and notification settings / 安全运营设置',
+          response: { 200: z.record(z.string(), z.unknown()), ...errors },
+        },
+      },
       async () => settingsOut(await secops.getSettings()),
     );
     app.get(
@@ -209,7 +227,14 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
         schema: {
           tags: ['secops'],
           summary: 'Replace the settings (webhook secret write-only; omitted: kept) / 修改安全运营设置',
-          body: z.object({ webhooks: z.array(z.object({ url: z.url(), secret: z.string().min(16).max(256).optional(), minSeverity: severity.optional() })).max(20).optional() }).catchall(z.unknown()),
+          body: z
+            .object({
+              webhooks: z
+                .array(z.object({ url: z.url(), secret: z.string().min(16).max(256).optional(), minSeverity: severity.optional() }))
+                .max(20)
+                .optional(),
+            })
+            .catchall(z.unknown()),
           response: { 200: z.record(z.string(), z.unknown()), ...errors },
         },
       },
@@ -239,13 +264,22 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
       '/secops/alerts/stream',
       {
         config: { access: SECADMIN },
-        schema: { tags: ['secops'], summary: 'Live alerts as server-sent events (event: alert) / 实时告警流', querystring: z.object({ since: z.coerce.number().int().min(0).optional() }) },
+        schema: {
+          tags: ['secops'],
+          summary: 'Live alerts as server-sent events (event: alert) / 实时告警流',
+          querystring: z.object({ since: z.coerce.number().int().min(0).optional() }),
+        },
       },
       async (request, reply) => {
         const interval = Math.min((await secops.getSettings()).intervalMs, 5000);
         reply.hijack();
         const res = reply.raw;
-        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
         // Without `since`: the alerts changed in the last day first, then every change.
         let version = request.query.since ?? (Date.now() - 86_400_000) * 1000;
         let closed = false;
@@ -286,13 +320,27 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
     );
     app.get(
       '/secops/alerts/:id',
-      { config: { access: SECADMIN }, schema: { tags: ['secops'], summary: 'One alert with its evidence / 告警详情', params: id, response: { 200: alertSchema, ...errors } } },
+      {
+        config: { access: SECADMIN },
+        schema: { tags: ['secops'], summary: 'One alert with its evidence / 告警详情', params: id, response: { 200: alertSchema, ...errors } },
+      },
       async (request) => alertOut(await secops.getAlert(request.params.id)),
     );
-    for (const [path, state] of [['ack', 'acknowledged'], ['close', 'closed']] as const) {
+    for (const [path, state] of [
+      ['ack', 'acknowledged'],
+      ['close', 'closed'],
+    ] as const) {
       app.post(
         `/secops/alerts/:id/${path}`,
-        { config: { access: SECADMIN }, schema: { tags: ['secops'], summary: `${state === 'closed' ? 'Close' : 'Acknowledge'} an alert / ${state === 'closed' ? '关闭' : '确认'}告警`, params: id, response: { 200: alertSchema, ...errors } } },
+        {
+          config: { access: SECADMIN },
+          schema: {
+            tags: ['secops'],
+            summary: `${state === 'closed' ? 'Close' : 'Acknowledge'} an alert / ${state === 'closed' ? '关闭' : '确认'}告警`,
+            params: id,
+            response: { 200: alertSchema, ...errors },
+          },
+        },
         async (request) => alertOut(await secops.setAlertState(callerOf(request), request.params.id, state)),
       );
     }
@@ -302,7 +350,12 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
       '/secops/containments',
       {
         config: { access: SECADMIN },
-        schema: { tags: ['secops'], summary: 'Containment actions, automatic and manual / 处置措施', querystring: z.object({ active: z.enum(['true', 'false']).optional() }), response: { 200: z.object({ items: z.array(containmentSchema) }), ...errors } },
+        schema: {
+          tags: ['secops'],
+          summary: 'Containment actions, automatic and manual / 处置措施',
+          querystring: z.object({ active: z.enum(['true', 'false']).optional() }),
+          response: { 200: z.object({ items: z.array(containmentSchema) }), ...errors },
+        },
       },
       async (request) => ({ items: (await secops.listContainments(request.query.active === 'true')).map(containmentOut) }),
     );
@@ -313,7 +366,13 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
         schema: {
           tags: ['secops'],
           summary: 'Contain by hand: throttle or suspend a key, suspend a grant, freeze a dataset, lock an account / 手动处置',
-          body: z.object({ kind: z.enum(CONTAINMENT_KINDS), targetId: z.uuid().describe('the API key, grant, dataset or user id'), reason: z.string().min(1).max(1000), minutes: z.number().int().min(1).max(525_600).optional(), alertId: z.uuid().optional() }),
+          body: z.object({
+            kind: z.enum(CONTAINMENT_KINDS),
+            targetId: z.uuid().describe('the API key, grant, dataset or user id'),
+            reason: z.string().min(1).max(1000),
+            minutes: z.number().int().min(1).max(525_600).optional(),
+            alertId: z.uuid().optional(),
+          }),
           response: { 201: containmentSchema, ...errors },
         },
       },
@@ -323,7 +382,13 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
       '/secops/containments/:id/lift',
       {
         config: { access: SECADMIN },
-        schema: { tags: ['secops'], summary: 'Undo a containment / 解除处置', params: id, body: z.object({ reason: z.string().min(1).max(1000) }), response: { 200: containmentSchema, ...errors } },
+        schema: {
+          tags: ['secops'],
+          summary: 'Undo a containment / 解除处置',
+          params: id,
+          body: z.object({ reason: z.string().min(1).max(1000) }),
+          response: { 200: containmentSchema, ...errors },
+        },
       },
       async (request) => containmentOut(await secops.lift(callerOf(request), request.params.id, request.body.reason)),
     );
@@ -332,7 +397,12 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
       '/secops/deliveries',
       {
         config: { access: SECADMIN },
-        schema: { tags: ['secops'], summary: 'Webhook and e-mail delivery log / 通知投递记录', querystring: z.object({ alert: z.uuid().optional() }), response: { 200: z.object({ items: z.array(deliverySchema) }), ...errors } },
+        schema: {
+          tags: ['secops'],
+          summary: 'Webhook and e-mail delivery log / 通知投递记录',
+          querystring: z.object({ alert: z.uuid().optional() }),
+          response: { 200: z.object({ items: z.array(deliverySchema) }), ...errors },
+        },
       },
       async (request) => ({ items: (await secops.listDeliveries(request.query.alert)).map(deliveryOut) }),
     );
@@ -342,7 +412,12 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
       '/secops/incidents',
       {
         config: { access: SECADMIN },
-        schema: { tags: ['secops'], summary: 'Incidents / 安全事件', querystring: z.object({ state: z.enum(INCIDENT_STATES as [string, ...string[]]).optional() }), response: { 200: z.object({ items: z.array(incidentSchema) }), ...errors } },
+        schema: {
+          tags: ['secops'],
+          summary: 'Incidents / 安全事件',
+          querystring: z.object({ state: z.enum(INCIDENT_STATES as [string, ...string[]]).optional() }),
+          response: { 200: z.object({ items: z.array(incidentSchema) }), ...errors },
+        },
       },
       async (request) => ({ items: (await secops.listIncidents(request.query.state)).map(incidentOut) }),
     );
@@ -353,7 +428,12 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
         schema: {
           tags: ['secops'],
           summary: 'Open an incident by hand or from alerts / 创建安全事件',
-          body: z.object({ title: z.string().min(1).max(200), severity, description: z.string().max(10_000).default(''), alertIds: z.array(z.uuid()).max(100).default([]) }),
+          body: z.object({
+            title: z.string().min(1).max(200),
+            severity,
+            description: z.string().max(10_000).default(''),
+            alertIds: z.array(z.uuid()).max(100).default([]),
+          }),
           response: { 201: detailSchema, ...errors },
         },
       },
@@ -361,7 +441,15 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
     );
     app.get(
       '/secops/incidents/:id',
-      { config: { access: SECADMIN }, schema: { tags: ['secops'], summary: 'Incident with timeline, alerts and reporting clocks / 事件详情', params: id, response: { 200: detailSchema, ...errors } } },
+      {
+        config: { access: SECADMIN },
+        schema: {
+          tags: ['secops'],
+          summary: 'Incident with timeline, alerts and reporting clocks / 事件详情',
+          params: id,
+          response: { 200: detailSchema, ...errors },
+        },
+      },
       async (request) => detailOut(await secops.incidentDetail(request.params.id)),
     );
     app.post(
@@ -372,27 +460,58 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
           tags: ['secops'],
           summary: 'Move to the next stage / 推进阶段：发现 → 研判 → 处置 → 恢复 → 总结',
           params: id,
-          body: z.object({ state: z.enum(INCIDENT_STATES as [string, ...string[]]), note: z.string().max(5000).default(''), summary: z.string().max(20_000).optional() }),
+          body: z.object({
+            state: z.enum(INCIDENT_STATES as [string, ...string[]]),
+            note: z.string().max(5000).default(''),
+            summary: z.string().max(20_000).optional(),
+          }),
           response: { 200: detailSchema, ...errors },
         },
       },
-      async (request) => detailOut(await secops.transition(callerOf(request), request.params.id, request.body as { state: IncidentRow['state']; note: string; summary?: string })),
+      async (request) =>
+        detailOut(
+          await secops.transition(callerOf(request), request.params.id, request.body as { state: IncidentRow['state']; note: string; summary?: string }),
+        ),
     );
     app.post(
       '/secops/incidents/:id/owner',
-      { config: { access: SECADMIN }, schema: { tags: ['secops'], summary: 'Assign the owner / 指定负责人', params: id, body: z.object({ ownerId: z.uuid() }), response: { 200: detailSchema, ...errors } } },
+      {
+        config: { access: SECADMIN },
+        schema: {
+          tags: ['secops'],
+          summary: 'Assign the owner / 指定负责人',
+          params: id,
+          body: z.object({ ownerId: z.uuid() }),
+          response: { 200: detailSchema, ...errors },
+        },
+      },
       async (request) => detailOut(await secops.assign(callerOf(request), request.params.id, request.body.ownerId)),
     );
     app.post(
       '/secops/incidents/:id/severity',
-      { config: { access: SECADMIN }, schema: { tags: ['secops'], summary: 'Re-grade the incident (moves its clocks) / 调整事件级别', params: id, body: z.object({ severity }), response: { 200: detailSchema, ...errors } } },
+      {
+        config: { access: SECADMIN },
+        schema: {
+          tags: ['secops'],
+          summary: 'Re-grade the incident (moves its clocks) / 调整事件级别',
+          params: id,
+          body: z.object({ severity }),
+          response: { 200: detailSchema, ...errors },
+        },
+      },
       async (request) => detailOut(await secops.changeSeverity(callerOf(request), request.params.id, request.body.severity)),
     );
     app.post(
       '/secops/incidents/:id/actions',
       {
         config: { access: SECADMIN },
-        schema: { tags: ['secops'], summary: 'Record an action taken or a note / 记录处置措施', params: id, body: z.object({ kind: z.enum(['action', 'note']).default('action'), text: z.string().min(1).max(5000) }), response: { 200: detailSchema, ...errors } },
+        schema: {
+          tags: ['secops'],
+          summary: 'Record an action taken or a note / 记录处置措施',
+          params: id,
+          body: z.object({ kind: z.enum(['action', 'note']).default('action'), text: z.string().min(1).max(5000) }),
+          response: { 200: detailSchema, ...errors },
+        },
       },
       async (request) => detailOut(await secops.addAction(callerOf(request), request.params.id, request.body)),
     );
@@ -414,7 +533,12 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
       '/secops/incidents/:id/report',
       {
         config: { access: SECADMIN },
-        schema: { tags: ['secops'], summary: 'The incident report as a document (Markdown or HTML) / 导出事件报告', params: id, querystring: z.object({ format: z.enum(['md', 'html']).default('md') }) },
+        schema: {
+          tags: ['secops'],
+          summary: 'The incident report as a document (Markdown or HTML) / 导出事件报告',
+          params: id,
+          querystring: z.object({ format: z.enum(['md', 'html']).default('md') }),
+        },
       },
       async (request, reply) => {
         const doc = await secops.report(callerOf(request), request.params.id, request.query.format);
@@ -435,7 +559,9 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
               alerts: z.array(z.object({ severity: z.string(), state: z.string(), n: z.number() })),
               incidents: z.array(z.object({ state: z.string(), n: z.number() })),
               hits: z.array(z.object({ hour: z.date(), detector: z.string(), n: z.number() })),
-              consumers: z.array(z.object({ subject: z.string(), orgName: z.string().nullable(), keyName: z.string().nullable(), sensitiveRows: z.number(), rows: z.number() })),
+              consumers: z.array(
+                z.object({ subject: z.string(), orgName: z.string().nullable(), keyName: z.string().nullable(), sensitiveRows: z.number(), rows: z.number() }),
+              ),
               assets: z.array(z.object({ orgName: z.string(), grade: z.number().nullable(), n: z.number() })),
               live: z.array(alertSchema),
             }),
@@ -449,7 +575,13 @@ export function secopsRoutes(deps: { secops: SecopsService }): FastifyPluginAsyn
           alerts: d.alerts,
           incidents: d.incidents,
           hits: d.hits,
-          consumers: d.consumers.map((c) => ({ subject: c.subject, orgName: c.org_name, keyName: c.key_name, sensitiveRows: Number(c.sensitive_rows), rows: Number(c.rows) })),
+          consumers: d.consumers.map((c) => ({
+            subject: c.subject,
+            orgName: c.org_name,
+            keyName: c.key_name,
+            sensitiveRows: Number(c.sensitive_rows),
+            rows: Number(c.rows),
+          })),
           assets: d.assets.map((a) => ({ orgName: a.org_name, grade: a.grade, n: a.n })),
           live: d.live.map(alertOut),
         };

@@ -23,7 +23,16 @@ import type { EgressService } from '../egress/egress.service.ts';
 import { countUsage, detect, DETECTOR_LABELS, type DetectorName, type Finding } from './detectors.ts';
 import { createMailer, sendWebhook, type SmtpOptions } from './notify.ts';
 import type { DeliveryRow } from './secops.repo.ts';
-import { INCIDENT_STATES, secopsRepo, type AlertNames, type AlertRow, type ContainmentRow, type IncidentState, type ReplayClockRow, type SecopsRepo } from './secops.repo.ts';
+import {
+  INCIDENT_STATES,
+  secopsRepo,
+  type AlertNames,
+  type AlertRow,
+  type ContainmentRow,
+  type IncidentState,
+  type ReplayClockRow,
+  type SecopsRepo,
+} from './secops.repo.ts';
 import {
   CONTAINMENT_LABELS,
   loadSettings,
@@ -133,7 +142,12 @@ export function createSecopsService(deps: SecopsDeps) {
     return `${deps.publicUrl ?? ''}${path}`;
   }
 
-  async function openIncidentTx(r: SecopsRepo, s: SecopsSettings, input: { title: string; severity: Severity; description: string; createdBy: Principal | null; alertIds: string[] }, fx: Effects) {
+  async function openIncidentTx(
+    r: SecopsRepo,
+    s: SecopsSettings,
+    input: { title: string; severity: Severity; description: string; createdBy: Principal | null; alertIds: string[] },
+    fx: Effects,
+  ) {
     const id = randomUUID();
     const openedAt = now();
     const clocked = severityRank(input.severity) >= severityRank('significant');
@@ -176,7 +190,17 @@ export function createSecopsService(deps: SecopsDeps) {
     if (c.kind === 'lock_account') label = ((await r.lockUser(c.targetId, until!))[0] as { username?: string } | undefined)?.username ?? label;
     if (c.kind === 'suspend_grant') label = (await r.grantLabel(c.targetId)) ?? label;
     // suspend_grant and freeze_dataset: the row itself is the state the sharing module reads (isContained).
-    const row = await r.insertContainment({ id: randomUUID(), kind: c.kind, targetId: c.targetId, label, alertId: c.alertId, reason: c.reason, automatic: !c.by, createdBy: c.by?.userId ?? null, until });
+    const row = await r.insertContainment({
+      id: randomUUID(),
+      kind: c.kind,
+      targetId: c.targetId,
+      label,
+      alertId: c.alertId,
+      reason: c.reason,
+      automatic: !c.by,
+      createdBy: c.by?.userId ?? null,
+      until,
+    });
     if (c.alertId) {
       const alert = await r.getAlert(c.alertId);
       if (alert?.incident_id) {
@@ -193,7 +217,14 @@ export function createSecopsService(deps: SecopsDeps) {
    * Tells the organisation holding a contained API key what happened to it, why and until when:
    * its applications are being refused, and nobody else would tell it.
    */
-  async function notifyKeyHolder(r: SecopsRepo, kind: 'throttle_key' | 'suspend_key', keyId: string, until: Date | null, reason: Message, containmentId: string) {
+  async function notifyKeyHolder(
+    r: SecopsRepo,
+    kind: 'throttle_key' | 'suspend_key',
+    keyId: string,
+    until: Date | null,
+    reason: Message,
+    containmentId: string,
+  ) {
     const key = await r.apiKeyLabel(keyId);
     if (!key) return;
     const state: Message =
@@ -229,7 +260,17 @@ export function createSecopsService(deps: SecopsDeps) {
         lastSeen: alert.last_seen,
         link: link(`/secops?alert=${alert.id}`),
       },
-      ...(containment ? { containment: { id: containment.id, kind: containment.kind, target: containment.target_id, label: containment.target_label, until: containment.until } } : {}),
+      ...(containment
+        ? {
+            containment: {
+              id: containment.id,
+              kind: containment.kind,
+              target: containment.target_id,
+              label: containment.target_label,
+              until: containment.until,
+            },
+          }
+        : {}),
     };
     for (const w of s.webhooks) if (severityRank(alert.severity) >= severityRank(w.minSeverity)) out.push({ channel: 'webhook', target: w.url, payload: body });
     if (severityRank(alert.severity) >= severityRank(s.email.minSeverity)) {
@@ -245,7 +286,8 @@ export function createSecopsService(deps: SecopsDeps) {
         ...(alert.incident_id ? [`安全事件 incident: ${alert.incident_id}`] : []),
         link(`/secops?alert=${alert.id}`),
       ].join('\n');
-      for (const to of s.email.to) out.push({ channel: 'email', target: to, payload: { subject: `[pdx ${SEVERITY_LABELS[alert.severity].zh}] ${alert.title.zh}`, text } });
+      for (const to of s.email.to)
+        out.push({ channel: 'email', target: to, payload: { subject: `[pdx ${SEVERITY_LABELS[alert.severity].zh}] ${alert.title.zh}`, text } });
     }
     return out;
   }
@@ -281,14 +323,23 @@ export function createSecopsService(deps: SecopsDeps) {
       if (f.incidentId) {
         await r.linkIncident(alert.id, f.incidentId);
       } else if (s.autoIncidentSeverity !== 'none' && severityRank(alert.severity) >= severityRank(s.autoIncidentSeverity)) {
-        await openIncidentTx(r, s, { title: alert.title.zh, severity: alert.severity, description: alert.summary.zh, createdBy: null, alertIds: [alert.id] }, fx);
+        await openIncidentTx(
+          r,
+          s,
+          { title: alert.title.zh, severity: alert.severity, description: alert.summary.zh, createdBy: null, alertIds: [alert.id] },
+          fx,
+        );
       }
       alert = (await r.getAlert(alert.id))!;
     }
     // The reason names the dataset too: the key holder's notice quotes it.
     const on = alert.names.dataset ? { zh: `（数据资源：${alert.names.dataset}）`, en: ` (dataset: ${alert.names.dataset})` } : { zh: '', en: '' };
     const containment = f.contain
-      ? await containTx(r, { ...f.contain, alertId: alert.id, reason: { zh: `自动处置：${alert.title.zh}${on.zh}`, en: `Automatic: ${alert.title.en}${on.en}` }, by: null }, fx)
+      ? await containTx(
+          r,
+          { ...f.contain, alertId: alert.id, reason: { zh: `自动处置：${alert.title.zh}${on.zh}`, en: `Automatic: ${alert.title.en}${on.en}` }, by: null },
+          fx,
+        )
       : undefined;
     if (notify) {
       const dataset = alert.dataset ? await r.datasetByCode(alert.dataset) : undefined;
@@ -301,7 +352,10 @@ export function createSecopsService(deps: SecopsDeps) {
       const suffix = about.length ? { zh: `（${about.map((a) => a.zh).join('；')}）`, en: ` (${about.map((a) => a.en).join('; ')})` } : { zh: '', en: '' };
       await r.notifyUsers({
         kind: 'secops.alert',
-        title: { zh: `【${SEVERITY_LABELS[alert.severity].zh}】${alert.title.zh}${suffix.zh}`, en: `[${SEVERITY_LABELS[alert.severity].en}] ${alert.title.en}${suffix.en}` },
+        title: {
+          zh: `【${SEVERITY_LABELS[alert.severity].zh}】${alert.title.zh}${suffix.zh}`,
+          en: `[${SEVERITY_LABELS[alert.severity].en}] ${alert.title.en}${suffix.en}`,
+        },
         body: {
           alertId: alert.id,
           severity: alert.severity,
@@ -315,7 +369,8 @@ export function createSecopsService(deps: SecopsDeps) {
         providerOrgId: dataset?.provider_org_id ?? null,
         officerLink: alert.dataset ? `/datasets/${alert.dataset}` : null,
       });
-      for (const d of deliveriesFor(alert, s, containment)) await r.insertDelivery({ id: randomUUID(), alertId: alert.id, incidentId: alert.incident_id, ...d });
+      for (const d of deliveriesFor(alert, s, containment))
+        await r.insertDelivery({ id: randomUUID(), alertId: alert.id, incidentId: alert.incident_id, ...d });
       fx.alerts.push(alert);
     }
     return alert;
@@ -341,7 +396,12 @@ export function createSecopsService(deps: SecopsDeps) {
       });
     }
     for (const i of fx.incidents) {
-      await record(caller, { action: 'secops.incident_open', result: 'success', target: { type: 'secops_incident', id: i.id, label: i.title }, details: { severity: i.severity, alertId: i.alertId } });
+      await record(caller, {
+        action: 'secops.incident_open',
+        result: 'success',
+        target: { type: 'secops_incident', id: i.id, label: i.title },
+        details: { severity: i.severity, alertId: i.alertId },
+      });
     }
     if (fx.alerts.length || fx.contained.length || fx.incidents.length) changes.emit('change');
   }
@@ -416,7 +476,10 @@ export function createSecopsService(deps: SecopsDeps) {
           subject: 'audit',
           severity: 'major',
           title: { zh: '审计日志链校验失败', en: 'Audit chain verification failed' },
-          summary: { zh: `第一个异常记录序号 ${report.firstBadSeq ?? '?'}：${report.reason ?? ''}`, en: `First bad record seq ${report.firstBadSeq ?? '?'}: ${report.reason ?? ''}` },
+          summary: {
+            zh: `第一个异常记录序号 ${report.firstBadSeq ?? '?'}：${report.reason ?? ''}`,
+            en: `First bad record seq ${report.firstBadSeq ?? '?'}: ${report.reason ?? ''}`,
+          },
           facts: { ...report },
           ...(report.firstBadSeq !== undefined ? { seq: report.firstBadSeq } : {}),
         },
@@ -438,7 +501,14 @@ export function createSecopsService(deps: SecopsDeps) {
           const minutes = Math.round((due.getTime() - now().getTime()) / 60_000);
           await r.markWarned(i.id, which);
           const what = which === 'first' ? { zh: '首次报告', en: 'first report' } : { zh: '最终报告', en: 'final report' };
-          await r.addIncidentEvent({ incidentId: i.id, actorId: null, actorName: 'pdx', kind: 'warning', entry: { code: 'deadline_warning', params: { which, minutes } }, details: { which, due } });
+          await r.addIncidentEvent({
+            incidentId: i.id,
+            actorId: null,
+            actorName: 'pdx',
+            kind: 'warning',
+            entry: { code: 'deadline_warning', params: { which, minutes } },
+            details: { which, due },
+          });
           await raiseTx(
             tx,
             s,
@@ -448,8 +518,12 @@ export function createSecopsService(deps: SecopsDeps) {
               severity: i.severity,
               title: { zh: `安全事件「${i.title}」${what.zh}时限临近`, en: `Incident "${i.title}": ${what.en} due soon` },
               summary: {
-                zh: minutes >= 0 ? `剩余 ${minutes} 分钟（截止 ${due.toISOString()}），请向省网信办报告` : `已超时 ${-minutes} 分钟（截止 ${due.toISOString()}）`,
-                en: minutes >= 0 ? `${minutes} minutes left (due ${due.toISOString()}): report to the provincial cyberspace office` : `Overdue by ${-minutes} minutes (due ${due.toISOString()})`,
+                zh:
+                  minutes >= 0 ? `剩余 ${minutes} 分钟（截止 ${due.toISOString()}），请向省网信办报告` : `已超时 ${-minutes} 分钟（截止 ${due.toISOString()}）`,
+                en:
+                  minutes >= 0
+                    ? `${minutes} minutes left (due ${due.toISOString()}): report to the provincial cyberspace office`
+                    : `Overdue by ${-minutes} minutes (due ${due.toISOString()})`,
               },
               facts: { incidentId: i.id, which, due, minutesLeft: minutes },
               incidentId: i.id,
@@ -497,7 +571,13 @@ export function createSecopsService(deps: SecopsDeps) {
           result = await mailer.send(d, s.delivery.timeoutMs);
         }
         if (result.ok) await r.deliverySent(d.id, result.status);
-        else await r.deliveryFailed(d.id, result.status, result.error ?? 'failed', d.attempts >= s.delivery.maxAttempts ? null : s.delivery.retryBaseMs * 2 ** (d.attempts - 1));
+        else
+          await r.deliveryFailed(
+            d.id,
+            result.status,
+            result.error ?? 'failed',
+            d.attempts >= s.delivery.maxAttempts ? null : s.delivery.retryBaseMs * 2 ** (d.attempts - 1),
+          );
       }),
     );
     return due.length;
@@ -553,8 +633,21 @@ export function createSecopsService(deps: SecopsDeps) {
 
   /** A timeline entry by the caller: what it typed (`text`), or an `entry` the platform words (a severity change). */
   async function timeline(caller: Caller, id: string, kind: string, text: string, details: Record<string, unknown> = {}, entry?: TimelineEntry) {
-    await secopsRepo(db).addIncidentEvent({ incidentId: id, actorId: caller.principal.userId, actorName: caller.principal.username, kind, text, details, ...(entry ? { entry } : {}) });
-    await record(caller, { action: `secops.incident_${kind}`, result: 'success', target: { type: 'secops_incident', id }, details: { text: text.slice(0, 500), ...details } });
+    await secopsRepo(db).addIncidentEvent({
+      incidentId: id,
+      actorId: caller.principal.userId,
+      actorName: caller.principal.username,
+      kind,
+      text,
+      details,
+      ...(entry ? { entry } : {}),
+    });
+    await record(caller, {
+      action: `secops.incident_${kind}`,
+      result: 'success',
+      target: { type: 'secops_incident', id },
+      details: { text: text.slice(0, 500), ...details },
+    });
     changes.emit('change');
   }
 
@@ -596,10 +689,19 @@ export function createSecopsService(deps: SecopsDeps) {
       const parsed = settingsSchema.safeParse({ ...raw, webhooks });
       if (!parsed.success) {
         const field = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-        throw new BadRequestError('invalid_settings', { zh: `安全运营设置无效：${field}`, en: `Invalid security settings: ${field}` }, { issues: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) });
+        throw new BadRequestError(
+          'invalid_settings',
+          { zh: `安全运营设置无效：${field}`, en: `Invalid security settings: ${field}` },
+          { issues: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
+        );
       }
       await saveSettings(db, parsed.data);
-      await record(caller, { action: 'secops.settings_change', result: 'success', target: { type: 'setting', id: 'secops.settings' }, details: { webhooks: parsed.data.webhooks.map((w) => w.url), email: parsed.data.email.to.length } });
+      await record(caller, {
+        action: 'secops.settings_change',
+        result: 'success',
+        target: { type: 'setting', id: 'secops.settings' },
+        details: { webhooks: parsed.data.webhooks.map((w) => w.url), email: parsed.data.email.to.length },
+      });
       return parsed.data;
     },
 
@@ -624,7 +726,18 @@ export function createSecopsService(deps: SecopsDeps) {
     async contain(caller: Caller, input: { kind: ContainmentKind; targetId: string; reason: string; minutes?: number; alertId?: string }) {
       const fx = noEffects();
       const row = await db.transaction((tx) =>
-        containTx(secopsRepo(tx), { kind: input.kind, targetId: input.targetId, ...(input.minutes ? { minutes: input.minutes } : {}), alertId: input.alertId ?? null, reason: { zh: input.reason, en: input.reason }, by: caller.principal }, fx),
+        containTx(
+          secopsRepo(tx),
+          {
+            kind: input.kind,
+            targetId: input.targetId,
+            ...(input.minutes ? { minutes: input.minutes } : {}),
+            alertId: input.alertId ?? null,
+            reason: { zh: input.reason, en: input.reason },
+            by: caller.principal,
+          },
+          fx,
+        ),
       );
       if (!row) throw new ConflictError('already_contained', { zh: '该对象已处于此处置状态', en: 'This target is already contained that way' });
       await publish(fx, caller);
@@ -646,7 +759,12 @@ export function createSecopsService(deps: SecopsDeps) {
         }
         return lifted;
       });
-      await record(caller, { action: 'secops.contain_lift', result: 'success', target: { type: row.kind, id: row.target_id, ...(row.target_label ? { label: row.target_label } : {}) }, details: { containmentId: id, reason } });
+      await record(caller, {
+        action: 'secops.contain_lift',
+        result: 'success',
+        target: { type: row.kind, id: row.target_id, ...(row.target_label ? { label: row.target_label } : {}) },
+        details: { containmentId: id, reason },
+      });
       changes.emit('change');
       return row;
     },
@@ -680,7 +798,12 @@ export function createSecopsService(deps: SecopsDeps) {
       for (const alertId of input.alertIds) {
         const alert = await secopsRepo(db).getAlert(alertId);
         if (!alert) throw new BadRequestError('unknown_alert', { zh: `告警不存在：${alertId}`, en: `Unknown alert: ${alertId}` }, { field: 'alertIds' });
-        if (alert.incident_id) throw new ConflictError('alert_has_incident', { zh: '该告警已关联安全事件', en: 'This alert already belongs to an incident' }, { incidentId: alert.incident_id });
+        if (alert.incident_id)
+          throw new ConflictError(
+            'alert_has_incident',
+            { zh: '该告警已关联安全事件', en: 'This alert already belongs to an incident' },
+            { incidentId: alert.incident_id },
+          );
       }
       const fx = noEffects();
       const id = await db.transaction((tx) => openIncidentTx(secopsRepo(tx), s, { ...input, createdBy: caller.principal }, fx));
@@ -691,7 +814,14 @@ export function createSecopsService(deps: SecopsDeps) {
     async transition(caller: Caller, id: string, input: { state: IncidentState; note: string; summary?: string }) {
       const incident = await requireIncident(id);
       if (INCIDENT_STATES.indexOf(input.state) <= INCIDENT_STATES.indexOf(incident.state)) {
-        throw new ConflictError('invalid_transition', { zh: `安全事件只能向后推进（当前：${STATE_LABELS[incident.state].zh}）`, en: `An incident only moves forward (now: ${STATE_LABELS[incident.state].en})` }, { state: incident.state });
+        throw new ConflictError(
+          'invalid_transition',
+          {
+            zh: `安全事件只能向后推进（当前：${STATE_LABELS[incident.state].zh}）`,
+            en: `An incident only moves forward (now: ${STATE_LABELS[incident.state].en})`,
+          },
+          { state: incident.state },
+        );
       }
       const summary = input.summary ?? incident.summary;
       if (input.state === 'closed' && !summary.trim()) {
@@ -734,7 +864,14 @@ export function createSecopsService(deps: SecopsDeps) {
         firstDue: clocked ? new Date(opened + s.reporting.firstReportHours * 3_600_000) : null,
         finalDue: clocked ? new Date(opened + s.reporting.finalReportDays * 86_400_000) : null,
       });
-      await timeline(caller, id, 'severity', '', { from: incident.severity, to: severity }, { code: 'severity', params: { from: incident.severity, to: severity } });
+      await timeline(
+        caller,
+        id,
+        'severity',
+        '',
+        { from: incident.severity, to: severity },
+        { code: 'severity', params: { from: incident.severity, to: severity } },
+      );
       return incidentDetail(id);
     },
     async report(caller: Caller, id: string, format: 'md' | 'html') {

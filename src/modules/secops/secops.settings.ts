@@ -66,7 +66,12 @@ export const settingsSchema = z.object({
           ratio: z.number().min(1.5).default(10),
           /** …this many times (or any hit at night) is 较大. */
           highRatio: z.number().min(1.5).default(50),
-          baselineHours: z.number().int().min(1).max(24 * 90).default(168),
+          baselineHours: z
+            .number()
+            .int()
+            .min(1)
+            .max(24 * 90)
+            .default(168),
           /** Active hours needed before a consumer has a baseline at all. */
           minBaselineHours: z.number().int().min(1).max(1000).default(3),
           /** Hours with fewer rows never alert, whatever the ratio. */
@@ -103,9 +108,7 @@ export const settingsSchema = z.object({
           lockMinutes: z.number().int().min(1).default(60),
         })
         .prefault({}),
-      denials: z
-        .object({ enabled: on, count: z.number().int().min(1).default(10), windowMinutes: z.number().int().min(1).default(10) })
-        .prefault({}),
+      denials: z.object({ enabled: on, count: z.number().int().min(1).default(10), windowMinutes: z.number().int().min(1).default(10) }).prefault({}),
       ipRange: z.object({ enabled: on, severity: severity.default('significant'), action: keyAction.default('suspend_key') }).prefault({}),
       revokedKey: z.object({ enabled: on, severity: severity.default('general') }).prefault({}),
       quota: z

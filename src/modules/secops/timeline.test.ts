@@ -14,8 +14,14 @@ describe('timeline entries in words', () => {
   it('words each code in Chinese and English', () => {
     expect(timelineMessage('auto_opened', {})).toEqual({ zh: '由告警自动创建', en: 'Opened automatically from an alert' });
     expect(timelineMessage('containment', { kind: 'suspend_key', target: 'app' })).toEqual({ zh: '暂停 API 密钥：app', en: 'Suspend API key: app' });
-    expect(timelineMessage('deadline_warning', { which: 'first', minutes: 30 })).toEqual({ zh: '首次报告将于 30 分钟后到期', en: 'The first report is due in 30 minutes' });
-    expect(timelineMessage('deadline_warning', { which: 'final', minutes: -5 })).toEqual({ zh: '最终报告已超时 5 分钟', en: 'The final report is 5 minutes overdue' });
+    expect(timelineMessage('deadline_warning', { which: 'first', minutes: 30 })).toEqual({
+      zh: '首次报告将于 30 分钟后到期',
+      en: 'The first report is due in 30 minutes',
+    });
+    expect(timelineMessage('deadline_warning', { which: 'final', minutes: -5 })).toEqual({
+      zh: '最终报告已超时 5 分钟',
+      en: 'The final report is 5 minutes overdue',
+    });
     expect(timelineMessage('severity', { from: 'general', to: 'major' })).toEqual({ zh: '一般 → 重大', en: 'General → Major' });
   });
 
@@ -33,7 +39,10 @@ describeEachBackend(
   ({ use }) => {
     it('gives old rows their code where their fields say it, and keeps the stored text of the rest', async () => {
       const db = use().db;
-      await migrate(db, listMigrations().filter((m) => m.version < 43));
+      await migrate(
+        db,
+        listMigrations().filter((m) => m.version < 43),
+      );
       const incident = randomUUID();
       const containment = randomUUID();
       await db.query(`INSERT INTO secops_incidents (id, title, severity) VALUES ($1, '疑似密钥泄露', 'significant')`, [incident]);
@@ -42,7 +51,13 @@ describeEachBackend(
         [containment],
       );
       const add = (kind: string, actor: string | null, text: string, details: object) =>
-        db.query(`INSERT INTO secops_incident_events (incident_id, actor_name, kind, text, details) VALUES ($1, $2, $3, $4, $5)`, [incident, actor, kind, text, JSON.stringify(details)]);
+        db.query(`INSERT INTO secops_incident_events (incident_id, actor_name, kind, text, details) VALUES ($1, $2, $3, $4, $5)`, [
+          incident,
+          actor,
+          kind,
+          text,
+          JSON.stringify(details),
+        ]);
       await add('opened', 'pdx', '由告警自动创建', { alertIds: [], severity: 'significant' });
       await add('action', 'pdx', '暂停 API 密钥：低保核验', { containmentId: containment });
       await add('warning', 'pdx', '首次报告将于 29 分钟后到期', { which: 'first', due: '2026-12-04T04:00:00Z' });

@@ -37,7 +37,13 @@ interface ExportPayload {
 /** The stored query of an export: sealed since files are sealed; `text` from before (a clear file). */
 type StoredQuery = { sealed?: string; text?: string };
 
-export function createExportsService(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' | 'get' | 'handle'>; records: RecordsService; events: EventSink; sealer: Pick<Keyring, 'seal' | 'unseal'> }) {
+export function createExportsService(deps: {
+  db: Db;
+  jobs: Pick<Jobs, 'enqueue' | 'get' | 'handle'>;
+  records: RecordsService;
+  events: EventSink;
+  sealer: Pick<Keyring, 'seal' | 'unseal'>;
+}) {
   const { db, jobs, records, events, sealer } = deps;
   const repo = shareRepo(db);
   const isSealed = (q: unknown) => typeof (q as StoredQuery).sealed === 'string';
@@ -53,7 +59,11 @@ export function createExportsService(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' 
     const payload = ctx.job.payload as unknown as ExportPayload;
     const e = await repo.exportById(payload.exportId);
     if (!e) throw new NotFoundError(EXPORT);
-    const caller: Caller = { principal: payload.principal, ...(payload.requestId ? { requestId: payload.requestId } : {}), ...(payload.ip ? { ip: payload.ip } : {}) };
+    const caller: Caller = {
+      principal: payload.principal,
+      ...(payload.requestId ? { requestId: payload.requestId } : {}),
+      ...(payload.ip ? { ip: payload.ip } : {}),
+    };
     const text = queryText(e.query);
     const query = parseRecordsQuery(new URLSearchParams(text), { maxLimit: EXPORT_MAX_ROWS });
     if (!new URLSearchParams(text).has('limit')) query.limit = EXPORT_MAX_ROWS;
@@ -99,7 +109,13 @@ export function createExportsService(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' 
     async create(caller: Caller, code: string, input: { format: 'csv' | 'ndjson'; query: string }) {
       const query = parseRecordsQuery(new URLSearchParams(input.query), { maxLimit: EXPORT_MAX_ROWS });
       const access = await records.resolve(caller, code, query.grant);
-      compileRead(access.ctx.dataset.relation, access.view, access.grant.row_filter, { ...(query.select ? { select: query.select } : {}), filter: query.filter, order: query.order }, { terms: () => ['-'] });
+      compileRead(
+        access.ctx.dataset.relation,
+        access.view,
+        access.grant.row_filter,
+        { ...(query.select ? { select: query.select } : {}), filter: query.filter, order: query.order },
+        { terms: () => ['-'] },
+      );
       const id = randomUUID();
       const token = newToken();
       const expiresAt = new Date(Date.now() + EXPORT_TTL_HOURS * 3600_000);
@@ -115,7 +131,12 @@ export function createExportsService(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' 
         tokenHash: tokenHash(token),
         expiresAt,
       });
-      const payload: ExportPayload = { exportId: id, principal: caller.principal, ...(caller.requestId ? { requestId: caller.requestId } : {}), ...(caller.ip ? { ip: caller.ip } : {}) };
+      const payload: ExportPayload = {
+        exportId: id,
+        principal: caller.principal,
+        ...(caller.requestId ? { requestId: caller.requestId } : {}),
+        ...(caller.ip ? { ip: caller.ip } : {}),
+      };
       const jobId = await jobs.enqueue(EXPORT_JOB, payload as unknown as Record<string, unknown>, caller.principal.userId);
       await repo.setExportJob(id, jobId);
       return { id, jobId, downloadUrl: `/api/v1/exports/${id}/download?token=${token}`, expiresAt };

@@ -9,12 +9,29 @@ const q = (text: string) => parseFilterParams(new URLSearchParams(text).entries(
 
 describe('filter parser', () => {
   it('parses the PostgREST operators into an AST', () => {
-    expect(q('户籍地=eq.朝阳市&人口数=gte.3')).toEqual({ and: [{ column: '户籍地', op: 'eq', value: '朝阳市' }, { column: '人口数', op: 'gte', value: '3' }] });
+    expect(q('户籍地=eq.朝阳市&人口数=gte.3')).toEqual({
+      and: [
+        { column: '户籍地', op: 'eq', value: '朝阳市' },
+        { column: '人口数', op: 'gte', value: '3' },
+      ],
+    });
     expect(q('户籍地=in.(朝阳市,"锦州,市")')).toEqual({ and: [{ column: '户籍地', op: 'in', value: ['朝阳市', '锦州,市'] }] });
     expect(q('住址=not.is.null')).toEqual({ and: [{ column: '住址', op: 'is', value: null, not: true }] });
     expect(q('姓名=like.张*')).toEqual({ and: [{ column: '姓名', op: 'like', value: '张*' }] });
     expect(q('or=(户籍地.eq.朝阳市,and(人口数.gt.1,人口数.lt.5))')).toEqual({
-      and: [{ or: [{ column: '户籍地', op: 'eq', value: '朝阳市' }, { and: [{ column: '人口数', op: 'gt', value: '1' }, { column: '人口数', op: 'lt', value: '5' }] }] }],
+      and: [
+        {
+          or: [
+            { column: '户籍地', op: 'eq', value: '朝阳市' },
+            {
+              and: [
+                { column: '人口数', op: 'gt', value: '1' },
+                { column: '人口数', op: 'lt', value: '5' },
+              ],
+            },
+          ],
+        },
+      ],
     });
     // Dots inside a column name: the column ends at the first dot followed by an operator.
     expect(q('or=(a.b.eq.1)')).toEqual({ and: [{ or: [{ column: 'a.b', op: 'eq', value: '1' }] }] });
@@ -23,7 +40,19 @@ describe('filter parser', () => {
   });
 
   it('names the parameter of a malformed filter', () => {
-    for (const bad of ['a=zz.1', 'a=eq', 'a=in.1', 'a=in.()', 'a=is.nul', 'or=a.eq.1', 'or=(a.eq.1', 'or=(a)', 'or=()', 'a=in.("x)', `or=(${'or('.repeat(20)}a.eq.1${')'.repeat(21)}`]) {
+    for (const bad of [
+      'a=zz.1',
+      'a=eq',
+      'a=in.1',
+      'a=in.()',
+      'a=is.nul',
+      'or=a.eq.1',
+      'or=(a.eq.1',
+      'or=(a)',
+      'or=()',
+      'a=in.("x)',
+      `or=(${'or('.repeat(20)}a.eq.1${')'.repeat(21)}`,
+    ]) {
       let error: unknown;
       try {
         q(bad);
@@ -42,17 +71,40 @@ describe('filter parser', () => {
 
   it('checks values by column type before SQL sees them', () => {
     expect(checkValue('n', 'integer', '-12')).toBe('-12');
-    for (const [type, value] of [['integer', '1.5'], ['integer', '99999999999999999999'], ['date', '2024-02-30'], ['date', '0000-01-01'], ['decimal', '1e999'], ['boolean', 'yes'], ['text', 'a\u0000b'], ['timestamp', '2024-01-01T25:00']] as const) {
+    for (const [type, value] of [
+      ['integer', '1.5'],
+      ['integer', '99999999999999999999'],
+      ['date', '2024-02-30'],
+      ['date', '0000-01-01'],
+      ['decimal', '1e999'],
+      ['boolean', 'yes'],
+      ['text', 'a\u0000b'],
+      ['timestamp', '2024-01-01T25:00'],
+    ] as const) {
       expect(() => checkValue('c', type, value), `${type} ${value}`).toThrow(AppError);
     }
     expect(checkValue('d', 'date', '2024-02-29')).toBe('2024-02-29');
   });
 
   it('accepts UTC offsets PostgreSQL accepts (±15:59) and refuses the others with a 400 naming the column', () => {
-    for (const ok of ['2020-01-01T00:00:00+15:59', '2020-01-01T00:00:00-1559', '2020-01-01T00:00:00+08', '2020-01-01+08', '2020-01-01T00:00:00Z', '2020-01-01 00:00']) {
+    for (const ok of [
+      '2020-01-01T00:00:00+15:59',
+      '2020-01-01T00:00:00-1559',
+      '2020-01-01T00:00:00+08',
+      '2020-01-01+08',
+      '2020-01-01T00:00:00Z',
+      '2020-01-01 00:00',
+    ]) {
       expect(checkValue('采集时间', 'timestamp', ok), ok).toBe(ok);
     }
-    for (const bad of ['2020-01-01T00:00:00+99:00', '2020-01-01T00:00:00-99', '2020-01-01T00:00:00+23:59', '2020-01-01T00:00:00+16:00', '2020-01-01T00:00:00+08:60', '2020-01-01+16']) {
+    for (const bad of [
+      '2020-01-01T00:00:00+99:00',
+      '2020-01-01T00:00:00-99',
+      '2020-01-01T00:00:00+23:59',
+      '2020-01-01T00:00:00+16:00',
+      '2020-01-01T00:00:00+08:60',
+      '2020-01-01+16',
+    ]) {
       let error: unknown;
       try {
         checkValue('采集时间', 'timestamp', bad);
@@ -67,7 +119,46 @@ describe('filter parser', () => {
   });
 
   it('fuzz: 100,000 arbitrary query strings parse or fail with a 400, never anything else', () => {
-    const pieces = ['户籍地', '人口数', '姓名', '=', '&', '.', ',', '(', ')', '"', '\\', '*', '%', 'eq', 'neq', 'gt', 'in', 'is', 'null', 'not', 'like', 'or', 'and', 'select', 'order', 'limit', 'after', 'asc', 'desc', '1', ' ', '\u0000', "'", ';', '--', '%2C', '%26', '+'];
+    const pieces = [
+      '户籍地',
+      '人口数',
+      '姓名',
+      '=',
+      '&',
+      '.',
+      ',',
+      '(',
+      ')',
+      '"',
+      '\\',
+      '*',
+      '%',
+      'eq',
+      'neq',
+      'gt',
+      'in',
+      'is',
+      'null',
+      'not',
+      'like',
+      'or',
+      'and',
+      'select',
+      'order',
+      'limit',
+      'after',
+      'asc',
+      'desc',
+      '1',
+      ' ',
+      '\u0000',
+      "'",
+      ';',
+      '--',
+      '%2C',
+      '%26',
+      '+',
+    ];
     const text = fc.oneof(
       fc.array(fc.constantFrom(...pieces), { maxLength: 30 }).map((a) => a.join('')),
       fc.string({ maxLength: 60, unit: 'binary' }),
@@ -99,7 +190,12 @@ describe('filter parser', () => {
     fc.record({ column, op: fc.constant('is'), value: fc.constant(null), not: fc.constant(true) }).map((c) => c as FilterNode),
   );
   const tree = fc.letrec<{ node: FilterNode }>((tie) => ({
-    node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, condition, fc.record({ or: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }), fc.record({ and: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) })),
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      condition,
+      fc.record({ or: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }),
+      fc.record({ and: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }),
+    ),
   })).node;
 
   it('property: a filter written back as text parses to the same AST', () => {
@@ -123,13 +219,47 @@ describe('filter parser', () => {
   it('compiles to SQL whose values are all bound parameters', () => {
     const columns = viewColumns(
       [
-        { dataset_id: 'd', position: 1, physical: 'c001', name: '户籍地', label: '', data_type: 'text', length: null, description: '', rules: {}, classification: {}, grade: 1, encrypted: false, blind_index: false },
-        { dataset_id: 'd', position: 2, physical: 'c002', name: '人口数', label: '', data_type: 'integer', length: null, description: '', rules: {}, classification: {}, grade: 1, encrypted: false, blind_index: false },
+        {
+          dataset_id: 'd',
+          position: 1,
+          physical: 'c001',
+          name: '户籍地',
+          label: '',
+          data_type: 'text',
+          length: null,
+          description: '',
+          rules: {},
+          classification: {},
+          grade: 1,
+          encrypted: false,
+          blind_index: false,
+        },
+        {
+          dataset_id: 'd',
+          position: 2,
+          physical: 'c002',
+          name: '人口数',
+          label: '',
+          data_type: 'integer',
+          length: null,
+          description: '',
+          rules: {},
+          classification: {},
+          grade: 1,
+          encrypted: false,
+          blind_index: false,
+        },
       ],
-      [{ name: '户籍地', mode: 'clear' }, { name: '人口数', mode: 'clear' }],
+      [
+        { name: '户籍地', mode: 'clear' },
+        { name: '人口数', mode: 'clear' },
+      ],
     );
     const evil = "x' OR 1=1; DROP TABLE users; --";
-    const read = compileRead('d_abc', columns, q('户籍地=eq.朝阳市'), { filter: q(`户籍地=eq.${encodeURIComponent(evil)}&or=(人口数.eq.1,户籍地.like.${encodeURIComponent(evil)})`), order: [{ column: '人口数', direction: 'desc' }] });
+    const read = compileRead('d_abc', columns, q('户籍地=eq.朝阳市'), {
+      filter: q(`户籍地=eq.${encodeURIComponent(evil)}&or=(人口数.eq.1,户籍地.like.${encodeURIComponent(evil)})`),
+      order: [{ column: '人口数', direction: 'desc' }],
+    });
     const sql = read.chunk([3, 10], 100);
     expect(sql.text).not.toContain('DROP');
     expect(sql.text).not.toContain('朝阳市');
@@ -138,4 +268,3 @@ describe('filter parser', () => {
     expect(sql.text).toMatch(/^SELECT "_row", "c001", "c002" FROM "d_abc" WHERE /);
   });
 });
-

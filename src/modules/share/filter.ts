@@ -133,7 +133,8 @@ function parseOperation(column: string, text: string, budget: Budget): Condition
     const inner = raw.slice(1, -1);
     const items = inner === '' ? [] : splitTopLevel(inner, budget).map((item) => unquote(item, budget));
     if (items.length === 0) throw filterError(budget.parameter, 'in 列表为空', 'empty in list');
-    if (items.length > FILTER_LIMITS.inItems) throw filterError(budget.parameter, `in 列表超过 ${FILTER_LIMITS.inItems} 项`, `in list longer than ${FILTER_LIMITS.inItems}`);
+    if (items.length > FILTER_LIMITS.inItems)
+      throw filterError(budget.parameter, `in 列表超过 ${FILTER_LIMITS.inItems} 项`, `in list longer than ${FILTER_LIMITS.inItems}`);
     return condition(items);
   }
   return condition(unquote(raw, budget));
@@ -154,7 +155,8 @@ function parseGroupItem(text: string, budget: Budget, depth: number): FilterNode
 /** Parses `(item,item,…)` into an and/or node. */
 function parseGroup(kind: 'and' | 'or', text: string, budget: Budget, depth: number): FilterNode {
   if (depth > FILTER_LIMITS.depth) throw filterError(budget.parameter, '嵌套过深', 'nested too deeply');
-  if (!text.startsWith('(') || !text.endsWith(')')) throw filterError(budget.parameter, `${kind} 的值应写成 (条件,条件)`, `${kind} expects (condition,condition)`);
+  if (!text.startsWith('(') || !text.endsWith(')'))
+    throw filterError(budget.parameter, `${kind} 的值应写成 (条件,条件)`, `${kind} expects (condition,condition)`);
   const inner = text.slice(1, -1);
   if (inner === '') throw filterError(budget.parameter, `${kind} 为空`, `empty ${kind}`);
   const items = splitTopLevel(inner, budget).map((item) => parseGroupItem(item, budget, depth));

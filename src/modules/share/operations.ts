@@ -23,8 +23,15 @@ function invalid(code: string, zh: string, en: string, details: Record<string, u
 /** Checks the operations asked for against those the interface has; returns them de-duplicated. */
 export function checkOperations(asked: readonly string[] | undefined, known: readonly string[]): ServiceTerms {
   const ops = [...new Set(asked ?? [])];
-  if (ops.length === 0) throw invalid('operations_required', '申请接口服务须列出要调用的操作（operations）', 'A request for an interface must list the operations (operations)', {});
-  for (const op of ops) if (!known.includes(op)) throw invalid('unknown_operation', `接口操作 ${op} 不存在`, `Operation ${op} does not exist`, { operation: op });
+  if (ops.length === 0)
+    throw invalid(
+      'operations_required',
+      '申请接口服务须列出要调用的操作（operations）',
+      'A request for an interface must list the operations (operations)',
+      {},
+    );
+  for (const op of ops)
+    if (!known.includes(op)) throw invalid('unknown_operation', `接口操作 ${op} 不存在`, `Operation ${op} does not exist`, { operation: op });
   return { operations: ops };
 }
 
@@ -34,10 +41,15 @@ export function narrowOperations(requested: ServiceTerms, granted: readonly stri
   const ops = [...new Set(granted)];
   if (ops.length === 0) throw invalid('operations_required', '至少授权一个接口操作', 'Grant at least one operation', {});
   const extra = ops.filter((op) => !requested.operations.includes(op));
-  if (extra.length) throw invalid('operation_not_requested', `未申请的接口操作：${extra.join('、')}`, `Operations not requested: ${extra.join(', ')}`, { operations: extra });
+  if (extra.length)
+    throw invalid('operation_not_requested', `未申请的接口操作：${extra.join('、')}`, `Operations not requested: ${extra.join(', ')}`, { operations: extra });
   return { operations: ops };
 }
 
 export function operationsNotApplicable(): BadRequestError {
-  return new BadRequestError('operations_not_applicable', { zh: 'operations 只适用于接口服务资源', en: 'operations applies to interfaces (services) only' }, { field: 'operations' });
+  return new BadRequestError(
+    'operations_not_applicable',
+    { zh: 'operations 只适用于接口服务资源', en: 'operations applies to interfaces (services) only' },
+    { field: 'operations' },
+  );
 }

@@ -37,7 +37,13 @@ export function parseRecordsQuery(params: URLSearchParams, options: { maxLimit?:
     return all[0];
   };
   const selectText = single('select');
-  const select = selectText === undefined ? undefined : selectText.split(',').map((s) => s.trim()).filter(Boolean);
+  const select =
+    selectText === undefined
+      ? undefined
+      : selectText
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   if (select && select.length === 0) throw filterError('select', '没有信息项', 'names no column');
   const orderText = single('order');
   const order: OrderSpec[] = [];
@@ -73,7 +79,12 @@ export function parseRecordsQuery(params: URLSearchParams, options: { maxLimit?:
   };
 }
 
-export function createRecordsService(deps: { db: Db; keyring: Pick<Keyring, 'datasetKeys' | 'keysFromRows'>; events: EventSink; share: Pick<ShareService, 'automaticGrant'> & { hooks: Pick<ShareHooks, 'flaggedRows'> } }) {
+export function createRecordsService(deps: {
+  db: Db;
+  keyring: Pick<Keyring, 'datasetKeys' | 'keysFromRows'>;
+  events: EventSink;
+  share: Pick<ShareService, 'automaticGrant'> & { hooks: Pick<ShareHooks, 'flaggedRows'> };
+}) {
   const { db, keyring, events, share } = deps;
   const repo = shareRepo(db);
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));

@@ -42,7 +42,10 @@ export function withoutValue(error: unknown, column: RedactColumn, name: string)
   const type = (error.details as { type?: string } | undefined)?.type ?? 'value';
   return new BadRequestError(
     'invalid_value',
-    { zh: `信息项 ${name} 的值不是有效的 ${type}（个人信息的值不回显）`, en: `The value is not a valid ${type} for column ${name} (values of personal columns are not echoed)` },
+    {
+      zh: `信息项 ${name} 的值不是有效的 ${type}（个人信息的值不回显）`,
+      en: `The value is not a valid ${type} for column ${name} (values of personal columns are not echoed)`,
+    },
     { column: name, type },
   );
 }

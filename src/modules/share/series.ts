@@ -31,7 +31,9 @@ function invalid(field: string, zh: string, en: string): BadRequestError {
 
 function instant(text: string | null | undefined, field: string): number | null {
   if (text === undefined || text === null || text === '') return null;
-  const ms = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text) ? Date.parse(text.length === 10 ? `${text}T00:00:00+08:00` : text) : NaN;
+  const ms = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text)
+    ? Date.parse(text.length === 10 ? `${text}T00:00:00+08:00` : text)
+    : NaN;
   if (Number.isNaN(ms)) throw invalid(field, '不是有效的 ISO 8601 时间', 'is not an ISO 8601 instant');
   return ms;
 }
@@ -53,7 +55,8 @@ export function checkSeriesTerms(t: SeriesTerms, field = 'series'): SeriesTerms 
 /** The provider's terms must stay inside the request's: not finer, not a wider window, no other devices. */
 export function narrowSeriesTerms(requested: SeriesTerms, granted: SeriesTerms): SeriesTerms {
   const g = checkSeriesTerms(granted);
-  if (finer(g.resolution, requested.resolution)) throw invalid('series.resolution', `不能细于申请的 ${requested.resolution}`, `cannot be finer than the requested ${requested.resolution}`);
+  if (finer(g.resolution, requested.resolution))
+    throw invalid('series.resolution', `不能细于申请的 ${requested.resolution}`, `cannot be finer than the requested ${requested.resolution}`);
   if (requested.from && (!g.from || g.from < requested.from)) throw invalid('series.from', '不能早于申请的起点', 'cannot be before the requested start');
   if (requested.to && (!g.to || g.to > requested.to)) throw invalid('series.to', '不能晚于申请的终点', 'cannot be after the requested end');
   const extra = (g.devices ?? []).filter((d) => !(requested.devices ?? []).includes(d));

@@ -168,7 +168,6 @@ export function accessScopes(datasetId: string, apiKeyId?: string): string[] {
   return apiKeyId ? [datasetId, `key:${apiKeyId}`] : [datasetId];
 }
 
-
 /** A data_keys row as the read path needs it (the key stays wrapped under the master key). */
 export type AccessDataKey = StoredDataKey;
 
@@ -240,9 +239,24 @@ export function shareRepo(db: Queryable) {
         `INSERT INTO share_requests (id, dataset_id, consumer_org_id, requested_by, columns, purpose, purpose_category, legal_basis,
            end_date, expected_rows_per_day, requested_filter, needs_security, series_terms, service_terms, renews_grant_id, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16::timestamptz, now()))`,
-        [r.id, r.datasetId, r.consumerOrgId, r.requestedBy, r.columns, r.purpose, r.purposeCategory, r.legalBasis, r.endDate, r.expectedRowsPerDay,
-          r.requestedFilter === null ? null : JSON.stringify(r.requestedFilter), r.needsSecurity, r.seriesTerms ? JSON.stringify(r.seriesTerms) : null,
-          r.serviceTerms ? JSON.stringify(r.serviceTerms) : null, r.renewsGrantId ?? null, r.createdAt ?? null],
+        [
+          r.id,
+          r.datasetId,
+          r.consumerOrgId,
+          r.requestedBy,
+          r.columns,
+          r.purpose,
+          r.purposeCategory,
+          r.legalBasis,
+          r.endDate,
+          r.expectedRowsPerDay,
+          r.requestedFilter === null ? null : JSON.stringify(r.requestedFilter),
+          r.needsSecurity,
+          r.seriesTerms ? JSON.stringify(r.seriesTerms) : null,
+          r.serviceTerms ? JSON.stringify(r.serviceTerms) : null,
+          r.renewsGrantId ?? null,
+          r.createdAt ?? null,
+        ],
       ),
 
     /** The renewal of a grant awaiting a decision, if any. */
@@ -318,12 +332,10 @@ export function shareRepo(db: Queryable) {
       ),
 
     securityDecision: (id: string, d: { state: RequestState; by: string; note: string | null }) =>
-      db.query(`UPDATE share_requests SET state = $2, security_decided_by = $3, security_decided_at = now(), security_note = $4, updated_at = now() WHERE id = $1`, [
-        id,
-        d.state,
-        d.by,
-        d.note,
-      ]),
+      db.query(
+        `UPDATE share_requests SET state = $2, security_decided_by = $3, security_decided_at = now(), security_note = $4, updated_at = now() WHERE id = $1`,
+        [id, d.state, d.by, d.note],
+      ),
 
     setRequestState: (id: string, state: RequestState, grantId?: string) =>
       db.query('UPDATE share_requests SET state = $2, grant_id = COALESCE($3, grant_id), updated_at = now() WHERE id = $1', [id, state, grantId ?? null]),
@@ -354,9 +366,27 @@ export function shareRepo(db: Queryable) {
            rows_per_day, requests_per_minute, ip_ranges, impact_assessment, expires_at, series_terms, service_terms, return_flow_id, renews_grant_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
          ON CONFLICT DO NOTHING RETURNING id`,
-        [g.id, g.datasetId, g.consumerOrgId, g.requestId, g.automatic, JSON.stringify(g.columns), g.rowFilter === null ? null : JSON.stringify(g.rowFilter),
-          g.purpose, g.purposeCategory, g.legalBasis, g.rowsPerDay, g.requestsPerMinute, g.ipRanges, g.impactAssessment, g.expiresAt, g.seriesTerms ? JSON.stringify(g.seriesTerms) : null,
-          g.serviceTerms ? JSON.stringify(g.serviceTerms) : null, g.returnFlowId ?? null, g.renewsGrantId ?? null],
+        [
+          g.id,
+          g.datasetId,
+          g.consumerOrgId,
+          g.requestId,
+          g.automatic,
+          JSON.stringify(g.columns),
+          g.rowFilter === null ? null : JSON.stringify(g.rowFilter),
+          g.purpose,
+          g.purposeCategory,
+          g.legalBasis,
+          g.rowsPerDay,
+          g.requestsPerMinute,
+          g.ipRanges,
+          g.impactAssessment,
+          g.expiresAt,
+          g.seriesTerms ? JSON.stringify(g.seriesTerms) : null,
+          g.serviceTerms ? JSON.stringify(g.serviceTerms) : null,
+          g.returnFlowId ?? null,
+          g.renewsGrantId ?? null,
+        ],
       ),
 
     grant: (id: string) => maybeOne<GrantRow>(db, `${SELECT_GRANT} WHERE g.id = $1`, [id]),
@@ -439,7 +469,9 @@ export function shareRepo(db: Queryable) {
 
     /** The current sum of the access revisions of `scopes` (see AccessContext.revision). */
     async accessRevision(scopes: string[]): Promise<number> {
-      const rows = await db.query<{ revision: string }>('SELECT coalesce(sum(rev), 0) AS revision FROM access_revisions WHERE scope = ANY($1::text[])', [scopes]);
+      const rows = await db.query<{ revision: string }>('SELECT coalesce(sum(rev), 0) AS revision FROM access_revisions WHERE scope = ANY($1::text[])', [
+        scopes,
+      ]);
       return Number(rows[0]!.revision);
     },
 
@@ -470,7 +502,15 @@ export function shareRepo(db: Queryable) {
     // ---- notifications -------------------------------------------------------------------------
 
     /** Notifies users picked by id, by organisation and role, or by role anywhere. */
-    notify: (n: { kind: string; title: { zh: string; en: string }; body: Record<string, unknown>; link: string | null; userIds?: string[]; orgRole?: { orgId: string; role: string }; role?: string }) =>
+    notify: (n: {
+      kind: string;
+      title: { zh: string; en: string };
+      body: Record<string, unknown>;
+      link: string | null;
+      userIds?: string[];
+      orgRole?: { orgId: string; role: string };
+      role?: string;
+    }) =>
       db.query(
         `INSERT INTO notifications (id, user_id, kind, title, body, link)
          SELECT gen_random_uuid(), u.id, $1, $2, $3, $4 FROM users u
@@ -478,7 +518,15 @@ export function shareRepo(db: Queryable) {
         [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, n.userIds ?? [], n.orgRole?.orgId ?? null, n.orgRole?.role ?? null, n.role ?? null],
       ),
     notifications: (userId: string, unreadOnly: boolean, limit: number) =>
-      db.query<{ id: string; kind: string; title: { zh: string; en: string }; body: Record<string, unknown>; link: string | null; created_at: Date; read_at: Date | null }>(
+      db.query<{
+        id: string;
+        kind: string;
+        title: { zh: string; en: string };
+        body: Record<string, unknown>;
+        link: string | null;
+        created_at: Date;
+        read_at: Date | null;
+      }>(
         `SELECT id, kind, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 AND ($2 = false OR read_at IS NULL)
           ORDER BY created_at DESC LIMIT $3`,
         [userId, unreadOnly, limit],
@@ -493,7 +541,18 @@ export function shareRepo(db: Queryable) {
 
     // ---- exports -------------------------------------------------------------------------------
 
-    insertExport: (e: { id: string; grantId: string; datasetId: string; consumerOrgId: string; requestedBy: string; apiKeyId: string | null; format: string; query: unknown; tokenHash: string; expiresAt: Date }) =>
+    insertExport: (e: {
+      id: string;
+      grantId: string;
+      datasetId: string;
+      consumerOrgId: string;
+      requestedBy: string;
+      apiKeyId: string | null;
+      format: string;
+      query: unknown;
+      tokenHash: string;
+      expiresAt: Date;
+    }) =>
       db.query(
         `INSERT INTO share_exports (id, grant_id, dataset_id, consumer_org_id, requested_by, api_key_id, format, query, token_hash, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -519,7 +578,8 @@ export function shareRepo(db: Queryable) {
         created_at: Date;
         dataset_code: string;
       }>(db, 'SELECT e.*, d.code AS dataset_code FROM share_exports e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = $1', [id]),
-    addExportChunk: (id: string, seq: number, data: Buffer) => db.query('INSERT INTO share_export_chunks (export_id, seq, data) VALUES ($1, $2, $3)', [id, seq, data]),
+    addExportChunk: (id: string, seq: number, data: Buffer) =>
+      db.query('INSERT INTO share_export_chunks (export_id, seq, data) VALUES ($1, $2, $3)', [id, seq, data]),
     clearExportChunks: (id: string) => db.query('DELETE FROM share_export_chunks WHERE export_id = $1', [id]),
     finishExport: (id: string, state: 'ready' | 'failed', rows: number, bytes: number) =>
       db.query('UPDATE share_exports SET state = $2, row_count = $3, bytes = $4 WHERE id = $1', [id, state, rows, bytes]),

@@ -145,10 +145,14 @@ function toRequest(r: RequestRow) {
     operations: r.service_terms?.operations ?? null,
     terms: r.terms ? { ...r.terms, rowFilter: r.terms.rowFilter ? filterText(r.terms.rowFilter) : null } : null,
     providerDecidedAt: r.provider_decided_at,
-    providerDecider: r.provider_decider_username ? { name: r.provider_decider_name ?? r.provider_decider_username, username: r.provider_decider_username } : null,
+    providerDecider: r.provider_decider_username
+      ? { name: r.provider_decider_name ?? r.provider_decider_username, username: r.provider_decider_username }
+      : null,
     providerNote: r.provider_note,
     securityDecidedAt: r.security_decided_at,
-    securityDecider: r.security_decider_username ? { name: r.security_decider_name ?? r.security_decider_username, username: r.security_decider_username } : null,
+    securityDecider: r.security_decider_username
+      ? { name: r.security_decider_name ?? r.security_decider_username, username: r.security_decider_username }
+      : null,
     securityNote: r.security_note,
     grantId: r.grant_id,
     withdrawnAt: r.withdrawn_at,
@@ -289,7 +293,7 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
               grade: c.grade,
               encrypted: c.encrypted,
               blindIndex: c.blind_index,
-              type: ((c.classification as { types?: { type?: string }[] }).types?.[0]?.type) ?? null,
+              type: (c.classification as { types?: { type?: string }[] }).types?.[0]?.type ?? null,
               dataType: c.data_type,
               freeText: isFreeText(c),
             })),
@@ -327,7 +331,13 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
       '/share/requests/:id/security-approve',
       {
         config: { access: { roles: ['secadmin'] } },
-        schema: { tags: ['share'], summary: 'Security administrator approval / 安全管理员审批', params: id, body: z.object({ note: z.string().max(2000).optional() }).optional(), response: { 200: requestSchema, ...errors } },
+        schema: {
+          tags: ['share'],
+          summary: 'Security administrator approval / 安全管理员审批',
+          params: id,
+          body: z.object({ note: z.string().max(2000).optional() }).optional(),
+          response: { 200: requestSchema, ...errors },
+        },
       },
       async (request) => withClock(await share.securityApprove(callerOf(request), request.params.id, request.body?.note)),
     );
@@ -336,7 +346,13 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
       '/share/requests/:id/reject',
       {
         config: { access: { roles: ['data_officer', 'secadmin'] } },
-        schema: { tags: ['share'], summary: 'Reject a request / 驳回共享申请', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: requestSchema, ...errors } },
+        schema: {
+          tags: ['share'],
+          summary: 'Reject a request / 驳回共享申请',
+          params: id,
+          body: z.object({ reason: z.string().trim().min(2).max(2000) }),
+          response: { 200: requestSchema, ...errors },
+        },
       },
       async (request) => withClock(await share.reject(callerOf(request), request.params.id, request.body.reason)),
     );
@@ -381,7 +397,12 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
       '/share/grants',
       {
         config: { access: participant },
-        schema: { tags: ['share'], summary: 'Grants of my organisation, of my datasets, or all (secadmin) / 共享授权列表', querystring: z.object({ dataset: z.string().max(64).optional() }), response: { 200: z.object({ items: z.array(grantSchema) }), ...errors } },
+        schema: {
+          tags: ['share'],
+          summary: 'Grants of my organisation, of my datasets, or all (secadmin) / 共享授权列表',
+          querystring: z.object({ dataset: z.string().max(64).optional() }),
+          response: { 200: z.object({ items: z.array(grantSchema) }), ...errors },
+        },
       },
       // A dataset's grants come with their use (the provider's view of who uses what).
       async (request) => ({ items: await withUsage(await share.grants(callerOf(request).principal, request.query), request.query.dataset !== undefined) }),
@@ -389,7 +410,10 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
 
     app.get(
       '/share/grants/:id',
-      { config: { access: participant }, schema: { tags: ['share'], summary: 'One grant / 共享授权详情', params: id, response: { 200: grantSchema, ...errors } } },
+      {
+        config: { access: participant },
+        schema: { tags: ['share'], summary: 'One grant / 共享授权详情', params: id, response: { 200: grantSchema, ...errors } },
+      },
       async (request) => (await withUsage([await share.grant(callerOf(request).principal, request.params.id)], true))[0]!,
     );
 
@@ -397,29 +421,54 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
       '/share/grants/:id/revoke',
       {
         config: { access: { roles: ['data_officer', 'secadmin'] } },
-        schema: { tags: ['share'], summary: 'Revoke a grant (effective on the next request everywhere) / 撤销授权', params: id, body: z.object({ reason: z.string().trim().min(2).max(2000) }), response: { 200: grantSchema, ...errors } },
+        schema: {
+          tags: ['share'],
+          summary: 'Revoke a grant (effective on the next request everywhere) / 撤销授权',
+          params: id,
+          body: z.object({ reason: z.string().trim().min(2).max(2000) }),
+          response: { 200: grantSchema, ...errors },
+        },
       },
       async (request) => (await withUsage([await share.revoke(callerOf(request), request.params.id, request.body.reason)], false))[0]!,
     );
 
     // ---- notifications -------------------------------------------------------------------------
 
-    const notificationSchema = z.object({ id: z.string(), kind: z.string(), title: z.string(), body: z.record(z.string(), z.unknown()), link: z.string().nullable(), createdAt: z.date(), readAt: z.date().nullable() });
+    const notificationSchema = z.object({
+      id: z.string(),
+      kind: z.string(),
+      title: z.string(),
+      body: z.record(z.string(), z.unknown()),
+      link: z.string().nullable(),
+      createdAt: z.date(),
+      readAt: z.date().nullable(),
+    });
     app.get(
       '/notifications',
       {
         config: { access: { authenticated: true } },
-        schema: { tags: ['share'], summary: 'My console notifications / 站内通知', querystring: z.object({ unread: z.enum(['true', 'false']).optional() }), response: { 200: z.object({ unread: z.number(), items: z.array(notificationSchema) }), ...errors } },
+        schema: {
+          tags: ['share'],
+          summary: 'My console notifications / 站内通知',
+          querystring: z.object({ unread: z.enum(['true', 'false']).optional() }),
+          response: { 200: z.object({ unread: z.number(), items: z.array(notificationSchema) }), ...errors },
+        },
       },
       async (request) => {
         const lang = pickLanguage(request);
         const [items, unread] = await share.notifications(callerOf(request).principal, request.query.unread === 'true');
-        return { unread, items: items.map((n) => ({ id: n.id, kind: n.kind, title: n.title[lang], body: n.body, link: n.link, createdAt: n.created_at, readAt: n.read_at })) };
+        return {
+          unread,
+          items: items.map((n) => ({ id: n.id, kind: n.kind, title: n.title[lang], body: n.body, link: n.link, createdAt: n.created_at, readAt: n.read_at })),
+        };
       },
     );
     app.post(
       '/notifications/:id/read',
-      { config: { access: { authenticated: true } }, schema: { tags: ['share'], summary: 'Mark one notification read / 标记已读', params: id, response: { 204: z.null(), ...errors } } },
+      {
+        config: { access: { authenticated: true } },
+        schema: { tags: ['share'], summary: 'Mark one notification read / 标记已读', params: id, response: { 204: z.null(), ...errors } },
+      },
       async (request, reply) => {
         await share.markRead(callerOf(request).principal, request.params.id);
         return reply.status(204).send(null);
@@ -427,7 +476,10 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
     );
     app.post(
       '/notifications/read-all',
-      { config: { access: { authenticated: true } }, schema: { tags: ['share'], summary: 'Mark all notifications read / 全部已读', response: { 200: z.object({ marked: z.number() }), ...errors } } },
+      {
+        config: { access: { authenticated: true } },
+        schema: { tags: ['share'], summary: 'Mark all notifications read / 全部已读', response: { 200: z.object({ marked: z.number() }), ...errors } },
+      },
       async (request) => ({ marked: (await share.markRead(callerOf(request).principal, null)).length }),
     );
 
@@ -442,7 +494,16 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           summary: 'What my grant lets me read: columns and their forms / 我的授权视图',
           params: code,
           querystring: z.object({ grant: z.uuid().optional() }),
-          response: { 200: z.object({ grantId: z.string(), automatic: z.boolean(), purpose: z.string(), rowFilter: z.string().nullable(), columns: z.array(z.object({ name: z.string(), mode: z.enum(GRANT_MODES) })) }), ...errors },
+          response: {
+            200: z.object({
+              grantId: z.string(),
+              automatic: z.boolean(),
+              purpose: z.string(),
+              rowFilter: z.string().nullable(),
+              columns: z.array(z.object({ name: z.string(), mode: z.enum(GRANT_MODES) })),
+            }),
+            ...errors,
+          },
         },
       },
       async (request) => {
@@ -531,7 +592,15 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
       async (request) => ({ match: await records.verify(callerOf(request), request.params.code, request.body.match, request.body.grant) }),
     );
 
-    const exportSchema = z.object({ id: z.string(), state: z.enum(['queued', 'ready', 'failed']), format: z.enum(['csv', 'ndjson']), rowCount: z.number().nullable(), bytes: z.number().nullable(), expiresAt: z.date(), jobId: z.string().nullable() });
+    const exportSchema = z.object({
+      id: z.string(),
+      state: z.enum(['queued', 'ready', 'failed']),
+      format: z.enum(['csv', 'ndjson']),
+      rowCount: z.number().nullable(),
+      bytes: z.number().nullable(),
+      expiresAt: z.date(),
+      jobId: z.string().nullable(),
+    });
     app.post(
       '/datasets/:code/exports',
       {
@@ -540,7 +609,10 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
           tags: ['share'],
           summary: 'Export granted records to a file (job) with an expiring download link / 批量导出',
           params: code,
-          body: z.object({ format: z.enum(['csv', 'ndjson']).default('csv'), query: z.string().max(8000).default('').describe('与数据接口相同的查询参数，如 select=姓名&户籍地=eq.朝阳市') }),
+          body: z.object({
+            format: z.enum(['csv', 'ndjson']).default('csv'),
+            query: z.string().max(8000).default('').describe('与数据接口相同的查询参数，如 select=姓名&户籍地=eq.朝阳市'),
+          }),
           response: { 202: z.object({ id: z.string(), jobId: z.string(), downloadUrl: z.string(), expiresAt: z.date() }), ...errors },
         },
       },
@@ -558,7 +630,13 @@ export function shareRoutes(deps: { share: ShareService; records: RecordsService
       '/exports/:id/download',
       {
         config: { access: reader },
-        schema: { tags: ['share'], summary: 'Download an export file (link token, same organisation, grant still active) / 下载导出文件', params: id, querystring: z.object({ token: z.string().min(10).max(200) }), response: { ...errors } },
+        schema: {
+          tags: ['share'],
+          summary: 'Download an export file (link token, same organisation, grant still active) / 下载导出文件',
+          params: id,
+          querystring: z.object({ token: z.string().min(10).max(200) }),
+          response: { ...errors },
+        },
       },
       async (request, reply) => {
         const file = await exports.download(callerOf(request), request.params.id, request.query.token);

@@ -77,7 +77,10 @@ function checkEndDate(endDate: string, field: string): void {
 
 /** Checks a filter's columns and values against the catalogue (provider's view of every column). */
 function checkRowFilter(node: FilterNode, columns: readonly ColumnRow[]): void {
-  const all = viewColumns(columns, columns.map((c) => ({ name: c.name, mode: 'clear' as const })));
+  const all = viewColumns(
+    columns,
+    columns.map((c) => ({ name: c.name, mode: 'clear' as const })),
+  );
   // Blind-index terms are not needed to validate; the real ones are computed on every read.
   compileFilter(node, new Map(all.map((c) => [c.name, c])), new Params(), 'provider', { terms: () => ['-'] });
 }
@@ -134,7 +137,12 @@ function seriesOf(d: DatasetRow, series: SeriesTerms | undefined): SeriesTerms |
     if (series) throw seriesNotApplicable();
     return null;
   }
-  if (!series) throw new BadRequestError('series_required', { zh: '申请时序数据须说明分辨率（series.resolution）', en: 'A request for a telemetry set must give series.resolution' }, { field: 'series' });
+  if (!series)
+    throw new BadRequestError(
+      'series_required',
+      { zh: '申请时序数据须说明分辨率（series.resolution）', en: 'A request for a telemetry set must give series.resolution' },
+      { field: 'series' },
+    );
   return checkSeriesTerms(series);
 }
 
@@ -158,7 +166,12 @@ export interface ShareHooks {
   flaggedRows?(datasetId: string): Promise<number[]>;
 }
 
-export function createShareService(deps: { db: Db; catalog: Pick<CatalogService, 'get' | 'byCode' | 'byId' | 'columnsOf'>; events: EventSink; hooks?: ShareHooks }) {
+export function createShareService(deps: {
+  db: Db;
+  catalog: Pick<CatalogService, 'get' | 'byCode' | 'byId' | 'columnsOf'>;
+  events: EventSink;
+  hooks?: ShareHooks;
+}) {
   const { db, catalog, events } = deps;
   const hooks = deps.hooks ?? {};
   const repo = shareRepo(db);
@@ -221,7 +234,9 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
       const locked = await shareRepo(tx).lockRequest(id);
       if (!locked) throw new NotFoundError(REQUEST);
       if (!from.includes(locked.state)) {
-        throw conflict('invalid_state', `申请当前状态为 ${locked.state}，不能执行此操作`, `The request is ${locked.state}; this action does not apply`, { state: locked.state });
+        throw conflict('invalid_state', `申请当前状态为 ${locked.state}，不能执行此操作`, `The request is ${locked.state}; this action does not apply`, {
+          state: locked.state,
+        });
       }
       return fn(tx);
     });
@@ -254,10 +269,13 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
       const p = caller.principal;
       const d = await catalog.get(p, input.dataset);
       if (d.share_type === 'none') {
-        throw new ForbiddenError('not_shareable', { zh: '该数据资源为不予共享，不能申请', en: 'This dataset is not shared (不予共享) and cannot be requested' });
+        throw new ForbiddenError('not_shareable', {
+          zh: '该数据资源为不予共享，不能申请',
+          en: 'This dataset is not shared (不予共享) and cannot be requested',
+        });
       }
       if (d.status !== 'published') throw conflict('not_published', '数据资源尚未发布，不能申请', 'The dataset is not published');
-      if (d.provider_org_id === p.orgId) throw conflict('own_dataset', '不能申请本单位的数据资源', 'You cannot request your own organisation\'s dataset');
+      if (d.provider_org_id === p.orgId) throw conflict('own_dataset', '不能申请本单位的数据资源', "You cannot request your own organisation's dataset");
       const columns = await catalog.columnsOf(d.id);
       const names = [...new Set(input.columns)];
       for (const name of names) if (!columns.some((c) => c.name === name)) throw unknownColumn(name);
@@ -265,7 +283,8 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
       let service: ServiceTerms | null = null;
       if (d.resource_kind === 'service') service = checkOperations(input.operations, (await hooks.operationsOf?.(d.id)) ?? []);
       else if (input.operations) throw operationsNotApplicable();
-      if (names.length === 0 && !series?.devices?.length) throw new BadRequestError('no_columns', { zh: '至少申请一个信息项', en: 'Request at least one column' }, { field: 'columns' });
+      if (names.length === 0 && !series?.devices?.length)
+        throw new BadRequestError('no_columns', { zh: '至少申请一个信息项', en: 'Request at least one column' }, { field: 'columns' });
       checkEndDate(input.endDate, 'endDate');
       const requestedFilter = parseRowFilter(input.rowFilter, columns);
       // A device named by a telemetry request brings all its points (信息项 `device.point`).
@@ -295,13 +314,26 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
         result: 'success',
         dataset: d.code,
         target: { type: 'share_request', id },
-        details: { ...(renews ? { renewsGrantId: renews.id } : {}), columns: names, purpose: input.purpose, purposeCategory: input.purposeCategory, endDate: input.endDate, needsSecurity, filter: auditedFilter(requestedFilter, columns), ...(series ? { series } : {}), ...(service ? { operations: service.operations } : {}) },
+        details: {
+          ...(renews ? { renewsGrantId: renews.id } : {}),
+          columns: names,
+          purpose: input.purpose,
+          purposeCategory: input.purposeCategory,
+          endDate: input.endDate,
+          needsSecurity,
+          filter: auditedFilter(requestedFilter, columns),
+          ...(series ? { series } : {}),
+          ...(service ? { operations: service.operations } : {}),
+        },
       });
       const made = (await repo.request(id))!;
       await notify({
         kind: 'share.request',
         title: renews
-          ? { zh: `${made.consumer_name}申请续期「${d.name}」的共享授权（至 ${input.endDate}），用途：${input.purpose}`, en: `${made.consumer_name} asks to renew its grant on “${d.name}” (to ${input.endDate}) for ${input.purpose}` }
+          ? {
+              zh: `${made.consumer_name}申请续期「${d.name}」的共享授权（至 ${input.endDate}），用途：${input.purpose}`,
+              en: `${made.consumer_name} asks to renew its grant on “${d.name}” (to ${input.endDate}) for ${input.purpose}`,
+            }
           : { zh: `${made.consumer_name}申请共享「${d.name}」，用途：${input.purpose}`, en: `${made.consumer_name} requests “${d.name}” for ${input.purpose}` },
         body: { requestId: id, dataset: d.code, purpose: input.purpose },
         link: `/share/requests/${id}`,
@@ -326,8 +358,17 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
         await shareRepo(tx).withdraw(id, reason?.trim() || null);
         await shareRepo(tx).settleNotifications(id);
       });
-      await record(caller, { action: 'share.withdraw', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id }, details: { state: r.state, reason: reason?.trim() || null } });
-      const title = { zh: `${r.consumer_name}已撤回对「${r.dataset_name}」的共享申请，无需再审批`, en: `${r.consumer_name} withdrew its request for “${r.dataset_name}”; no decision is needed` };
+      await record(caller, {
+        action: 'share.withdraw',
+        result: 'success',
+        dataset: r.dataset_code,
+        target: { type: 'share_request', id },
+        details: { state: r.state, reason: reason?.trim() || null },
+      });
+      const title = {
+        zh: `${r.consumer_name}已撤回对「${r.dataset_name}」的共享申请，无需再审批`,
+        en: `${r.consumer_name} withdrew its request for “${r.dataset_name}”; no decision is needed`,
+      };
       const body = { requestId: id, dataset: r.dataset_code, withdrawn: true };
       await notify({ kind: 'share.withdrawn', title, body, link: `/share/requests/${id}`, orgRole: { orgId: r.provider_org_id, role: 'data_officer' } });
       if (r.state === 'provider_approved') await notify({ kind: 'share.withdrawn', title, body, link: `/share/requests/${id}`, role: 'secadmin' });
@@ -351,14 +392,24 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
       }
       if (g.superseded_by) throw conflict('already_renewed', '该授权已续期', 'This grant has already been renewed', { grantId: g.superseded_by });
       const state = grantState(g);
-      if (state === 'revoked') throw conflict('grant_revoked', '授权已撤销，不能续期，请重新申请', 'The grant was revoked; it cannot be renewed (submit a new request)');
+      if (state === 'revoked')
+        throw conflict('grant_revoked', '授权已撤销，不能续期，请重新申请', 'The grant was revoked; it cannot be renewed (submit a new request)');
       if (state === 'expired' && g.expires_at && g.expires_at.getTime() < Date.now() - RENEWABLE_DAYS * 86_400_000) {
-        throw conflict('expired_too_long', `授权已过期超过 ${RENEWABLE_DAYS} 天，请重新申请`, `The grant ended more than ${RENEWABLE_DAYS} days ago; submit a new request`);
+        throw conflict(
+          'expired_too_long',
+          `授权已过期超过 ${RENEWABLE_DAYS} 天，请重新申请`,
+          `The grant ended more than ${RENEWABLE_DAYS} days ago; submit a new request`,
+        );
       }
       if (g.expires_at && input.endDate <= chinaToday(new Date(g.expires_at.getTime() - 1))) {
-        throw new BadRequestError('end_date_not_later', { zh: '续期的截止日期须晚于原授权的截止日期', en: 'A renewal must end after the grant it renews' }, { field: 'endDate' });
+        throw new BadRequestError(
+          'end_date_not_later',
+          { zh: '续期的截止日期须晚于原授权的截止日期', en: 'A renewal must end after the grant it renews' },
+          { field: 'endDate' },
+        );
       }
-      const pending = (details?: { requestId: string }) => conflict('renewal_pending', '该授权已有待审批的续期申请', 'A renewal of this grant is already awaiting a decision', details);
+      const pending = (details?: { requestId: string }) =>
+        conflict('renewal_pending', '该授权已有待审批的续期申请', 'A renewal of this grant is already awaiting a decision', details);
       const open = await repo.openRenewal(g.id);
       if (open) throw pending({ requestId: open.id });
       const before = (await repo.request(g.request_id))!;
@@ -440,7 +491,10 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
         kind: done ? 'share.active' : 'share.provider_approved',
         title: done
           ? { zh: `${r.provider_name}已批准您对「${r.dataset_name}」的共享申请`, en: `${r.provider_name} approved your request for “${r.dataset_name}”` }
-          : { zh: `${r.provider_name}已批准您对「${r.dataset_name}」的共享申请，待安全管理员审批`, en: `${r.provider_name} approved your request for “${r.dataset_name}”; awaiting security approval` },
+          : {
+              zh: `${r.provider_name}已批准您对「${r.dataset_name}」的共享申请，待安全管理员审批`,
+              en: `${r.provider_name} approved your request for “${r.dataset_name}”; awaiting security approval`,
+            },
         body: { requestId: id, dataset: r.dataset_code },
         link: `/share/requests/${id}`,
         userIds: [r.requested_by],
@@ -448,7 +502,10 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
       if (!done) {
         await notify({
           kind: 'share.security_review',
-          title: { zh: `待安全审批：${r.consumer_name}申请共享${r.provider_name}的「${r.dataset_name}」（提供方已批准）`, en: `Awaiting security approval: ${r.consumer_name}'s request for “${r.dataset_name}” of ${r.provider_name} (approved by the provider)` },
+          title: {
+            zh: `待安全审批：${r.consumer_name}申请共享${r.provider_name}的「${r.dataset_name}」（提供方已批准）`,
+            en: `Awaiting security approval: ${r.consumer_name}'s request for “${r.dataset_name}” of ${r.provider_name} (approved by the provider)`,
+          },
           body: { requestId: id, dataset: r.dataset_code },
           link: `/share/requests/${id}`,
           role: 'secadmin',
@@ -458,7 +515,11 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
     },
 
     /** Validates an approval against the request and the catalogue; returns the terms to store. */
-    checkTerms(r: Pick<RequestRow, 'columns' | 'end_date' | 'series_terms' | 'service_terms' | 'requested_filter'>, columns: readonly ColumnRow[], input: ApprovalInput): GrantTerms {
+    checkTerms(
+      r: Pick<RequestRow, 'columns' | 'end_date' | 'series_terms' | 'service_terms' | 'requested_filter'>,
+      columns: readonly ColumnRow[],
+      input: ApprovalInput,
+    ): GrantTerms {
       const granted: GrantColumn[] = [];
       const telemetry = r.series_terms !== null;
       const series = telemetry ? (input.series ? narrowSeriesTerms(r.series_terms!, input.series) : r.series_terms) : null;
@@ -470,30 +531,61 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
         const column = columns.find((x) => x.name === c.name);
         if (!column) throw unknownColumn(c.name);
         if (!r.columns.includes(c.name)) {
-          throw new BadRequestError('column_not_requested', { zh: `信息项 ${c.name} 不在申请范围内`, en: `Column ${c.name} was not requested` }, { column: c.name });
+          throw new BadRequestError(
+            'column_not_requested',
+            { zh: `信息项 ${c.name} 不在申请范围内`, en: `Column ${c.name} was not requested` },
+            { column: c.name },
+          );
         }
-        if (seen.has(c.name)) throw new BadRequestError('duplicate_column', { zh: `信息项 ${c.name} 重复`, en: `Column ${c.name} appears twice` }, { column: c.name });
+        if (seen.has(c.name))
+          throw new BadRequestError('duplicate_column', { zh: `信息项 ${c.name} 重复`, en: `Column ${c.name} appears twice` }, { column: c.name });
         seen.add(c.name);
         if (telemetry && c.mode !== 'clear' && c.mode !== 'hidden') {
-          throw new BadRequestError('mode_not_applicable', { zh: `测点 ${c.name} 只能授权为明文或隐藏`, en: `Point ${c.name} is granted clear or hidden only` }, { column: c.name, mode: c.mode });
+          throw new BadRequestError(
+            'mode_not_applicable',
+            { zh: `测点 ${c.name} 只能授权为明文或隐藏`, en: `Point ${c.name} is granted clear or hidden only` },
+            { column: c.name, mode: c.mode },
+          );
         }
         if (service && !FIELD_MODES.has(c.mode)) {
-          throw new BadRequestError('mode_not_applicable', { zh: `响应字段 ${c.name} 只能授权为明文、脱敏、假名、去标识（文本）或隐藏`, en: `Response field ${c.name} is granted clear, masked, pseudonym, redacted (text) or hidden only` }, { column: c.name, mode: c.mode });
+          throw new BadRequestError(
+            'mode_not_applicable',
+            {
+              zh: `响应字段 ${c.name} 只能授权为明文、脱敏、假名、去标识（文本）或隐藏`,
+              en: `Response field ${c.name} is granted clear, masked, pseudonym, redacted (text) or hidden only`,
+            },
+            { column: c.name, mode: c.mode },
+          );
         }
         const view = viewColumns([column], [{ name: c.name, mode: c.mode }])[0]!;
         if (c.mode === 'generalized' && !canGeneralize(view.generalizeAs)) {
-          throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 不支持泛化`, en: `Column ${c.name} cannot be generalized` }, { column: c.name, mode: c.mode });
+          throw new BadRequestError(
+            'mode_not_applicable',
+            { zh: `信息项 ${c.name} 不支持泛化`, en: `Column ${c.name} cannot be generalized` },
+            { column: c.name, mode: c.mode },
+          );
         }
         if (c.mode === 'redacted' && column.data_type !== 'text') {
-          throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 不是文本，不能以去标识形式共享`, en: `Column ${c.name} is not text; it cannot be shared redacted` }, { column: c.name, mode: c.mode });
+          throw new BadRequestError(
+            'mode_not_applicable',
+            { zh: `信息项 ${c.name} 不是文本，不能以去标识形式共享`, en: `Column ${c.name} is not text; it cannot be shared redacted` },
+            { column: c.name, mode: c.mode },
+          );
         }
         if (c.mode === 'verify' && column.encrypted && !column.blind_index) {
-          throw new BadRequestError('mode_not_applicable', { zh: `信息项 ${c.name} 加密存储且无盲索引，不能用于核验`, en: `Column ${c.name} is encrypted without a blind index; it cannot be verified` }, { column: c.name, mode: c.mode });
+          throw new BadRequestError(
+            'mode_not_applicable',
+            { zh: `信息项 ${c.name} 加密存储且无盲索引，不能用于核验`, en: `Column ${c.name} is encrypted without a blind index; it cannot be verified` },
+            { column: c.name, mode: c.mode },
+          );
         }
         if (c.mode === 'clear' && (column.grade ?? 0) >= 4 && (input.impactAssessment ?? '').trim().length < MIN_ASSESSMENT_CHARS) {
           throw new BadRequestError(
             'impact_assessment_required',
-            { zh: `明文共享 4级信息项 ${c.name} 须填写个人信息保护影响评估说明（个人信息保护法第五十五条）`, en: `Clear access to the 4级 column ${c.name} needs a written impact assessment (PIPL art. 55)` },
+            {
+              zh: `明文共享 4级信息项 ${c.name} 须填写个人信息保护影响评估说明（个人信息保护法第五十五条）`,
+              en: `Clear access to the 4级 column ${c.name} needs a written impact assessment (PIPL art. 55)`,
+            },
             { column: c.name, field: 'impactAssessment' },
           );
         }
@@ -512,7 +604,11 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
       const endDate = input.endDate ?? r.end_date;
       checkEndDate(endDate, 'endDate');
       if (endDate > r.end_date) {
-        throw new BadRequestError('end_date_after_request', { zh: '授权截止日期不能晚于申请的截止日期', en: 'The grant cannot end after the requested end date' }, { field: 'endDate' });
+        throw new BadRequestError(
+          'end_date_after_request',
+          { zh: '授权截止日期不能晚于申请的截止日期', en: 'The grant cannot end after the requested end date' },
+          { field: 'endDate' },
+        );
       }
       const ipRanges = (input.ipRanges ?? []).map((range) => {
         checkCidr(range);
@@ -540,10 +636,19 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
         await shareRepo(tx).securityDecision(id, { state: 'active', by: p.userId, note: note ?? null });
         await activate(tx, r, r.terms!);
       });
-      await record(caller, { action: 'share.security_approve', result: 'success', dataset: r.dataset_code, target: { type: 'share_request', id }, details: { columns: r.terms?.columns ?? [] } });
+      await record(caller, {
+        action: 'share.security_approve',
+        result: 'success',
+        dataset: r.dataset_code,
+        target: { type: 'share_request', id },
+        details: { columns: r.terms?.columns ?? [] },
+      });
       await notify({
         kind: 'share.active',
-        title: { zh: `共享授权已生效：${r.consumer_name}可读取${r.provider_name}的「${r.dataset_name}」`, en: `Grant active: ${r.consumer_name} may read “${r.dataset_name}” of ${r.provider_name}` },
+        title: {
+          zh: `共享授权已生效：${r.consumer_name}可读取${r.provider_name}的「${r.dataset_name}」`,
+          en: `Grant active: ${r.consumer_name} may read “${r.dataset_name}” of ${r.provider_name}`,
+        },
         body: { requestId: id, dataset: r.dataset_code },
         link: `/share/requests/${id}`,
         userIds: [r.requested_by, ...(r.provider_decided_by ? [r.provider_decided_by] : [])],
@@ -593,7 +698,10 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
       const p = caller.principal;
       const g = await service.grant(p, id);
       if (!isProviderOfficer(p, g.provider_org_id) && !p.roles.includes('secadmin')) {
-        throw new ForbiddenError('not_provider', { zh: '只有提供方的数据管理员或安全管理员可以撤销授权', en: "Only the provider's data officers or the security administrator revoke grants" });
+        throw new ForbiddenError('not_provider', {
+          zh: '只有提供方的数据管理员或安全管理员可以撤销授权',
+          en: "Only the provider's data officers or the security administrator revoke grants",
+        });
       }
       const revoked = await db.transaction(async (tx) => {
         const rows = await shareRepo(tx).revokeGrant(id, p.userId, reason);
@@ -601,7 +709,13 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
         return rows.length > 0;
       });
       if (!revoked) throw conflict('invalid_state', '授权已撤销', 'The grant is already revoked');
-      await record(caller, { action: 'share.revoke', result: 'success', dataset: g.dataset_code, target: { type: 'share_grant', id }, details: { reason, consumerOrgId: g.consumer_org_id } });
+      await record(caller, {
+        action: 'share.revoke',
+        result: 'success',
+        dataset: g.dataset_code,
+        target: { type: 'share_grant', id },
+        details: { reason, consumerOrgId: g.consumer_org_id },
+      });
       await notify({
         kind: 'share.revoked',
         title: { zh: `${g.consumer_name}对「${g.dataset_name}」的共享授权已撤销`, en: `The grant of ${g.consumer_name} on “${g.dataset_name}” was revoked` },
@@ -637,7 +751,13 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
         expiresAt: null,
       });
       if (inserted.length === 0) return false;
-      await record(caller, { action: 'share.grant_auto', result: 'success', dataset: ctx.dataset.code, target: { type: 'share_grant', id }, details: { columns } });
+      await record(caller, {
+        action: 'share.grant_auto',
+        result: 'success',
+        dataset: ctx.dataset.code,
+        target: { type: 'share_grant', id },
+        details: { columns },
+      });
       return true;
     },
 
@@ -645,10 +765,16 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
      * The column modes of a grant made without a request (a return flow): the checks of an approval
      * (modes applicable, PIPL art. 55 note for clear 4级 columns), every column of the dataset offerable.
      */
-    async columnsWithoutRequest(datasetId: string, input: Pick<ApprovalInput, 'columns' | 'impactAssessment'>): Promise<Pick<GrantTerms, 'columns' | 'impactAssessment'>> {
+    async columnsWithoutRequest(
+      datasetId: string,
+      input: Pick<ApprovalInput, 'columns' | 'impactAssessment'>,
+    ): Promise<Pick<GrantTerms, 'columns' | 'impactAssessment'>> {
       const columns = await catalog.columnsOf(datasetId);
       const offer = { columns: columns.map((c) => c.name), end_date: '9999-12-31', series_terms: null, service_terms: null, requested_filter: null };
-      const terms = service.checkTerms(offer, columns, { columns: input.columns, ...(input.impactAssessment !== undefined ? { impactAssessment: input.impactAssessment } : {}) });
+      const terms = service.checkTerms(offer, columns, {
+        columns: input.columns,
+        ...(input.impactAssessment !== undefined ? { impactAssessment: input.impactAssessment } : {}),
+      });
       return { columns: terms.columns, impactAssessment: terms.impactAssessment };
     },
 
@@ -657,7 +783,16 @@ export function createShareService(deps: { db: Db; catalog: Pick<CatalogService,
      * organisation's region as row filter (checked against the catalogue like any grant's). Made once
      * per flow and organisation; returns the new grant's id, or null when it exists already.
      */
-    async returnFlowGrant(g: { datasetId: string; consumerOrgId: string; returnFlowId: string; columns: GrantColumn[]; rowFilter: FilterNode; purpose: string; legalBasis: string; impactAssessment: string | null }): Promise<string | null> {
+    async returnFlowGrant(g: {
+      datasetId: string;
+      consumerOrgId: string;
+      returnFlowId: string;
+      columns: GrantColumn[];
+      rowFilter: FilterNode;
+      purpose: string;
+      legalBasis: string;
+      impactAssessment: string | null;
+    }): Promise<string | null> {
       const rowFilter = await service.checkGrantFilter(g.datasetId, g.rowFilter);
       const id = randomUUID();
       const inserted = await repo.insertGrant({

@@ -45,7 +45,9 @@ export async function startBroker(telemetry: Telemetry, events: EventSink, optio
   const devices = new WeakMap<BrokerClient, DeviceContext>();
   const onError = options.onError ?? ((e: unknown) => console.error('[mqtt]', e));
 
-  const broker = await (await loadAedes()).createBroker({
+  const broker = await (
+    await loadAedes()
+  ).createBroker({
     // Telemetry is stored on receipt; the broker keeps no retained store beyond memory.
     maxClientsIdLength: 128,
     authenticate(client, username, password, done) {
@@ -90,7 +92,11 @@ export async function startBroker(telemetry: Telemetry, events: EventSink, optio
         .context(session.device.id)
         .then((ctx) => {
           if (!ctx || ctx.device.state !== 'active' || ctx.device.token_hash !== session.device.token_hash) {
-            void telemetry.countRejection('bad_credentials', `mqtt session of ${session.settings.enterprise_code}/${session.device.code} ended: ${ctx?.device.state === 'active' ? 'a new token was issued' : 'the device is disabled'}`, { device: session.device });
+            void telemetry.countRejection(
+              'bad_credentials',
+              `mqtt session of ${session.settings.enterprise_code}/${session.device.code} ended: ${ctx?.device.state === 'active' ? 'a new token was issued' : 'the device is disabled'}`,
+              { device: session.device },
+            );
             client.close();
             return done(new Error('the device credential was revoked'));
           }
@@ -105,11 +111,21 @@ export async function startBroker(telemetry: Telemetry, events: EventSink, optio
     },
   });
 
-  function publish(client: BrokerClient, ctx: DeviceContext, packet: { topic: string; payload: Buffer | string }, receivedMs: number, done: (error?: Error | null) => void): void {
+  function publish(
+    client: BrokerClient,
+    ctx: DeviceContext,
+    packet: { topic: string; payload: Buffer | string },
+    receivedMs: number,
+    done: (error?: Error | null) => void,
+  ): void {
     const m = TOPIC.exec(packet.topic);
     if (!m || m[1] !== ctx.settings.enterprise_code || m[2] !== ctx.device.code) {
       // ACL: a device publishes only under plant/{its enterprise}/{itself}/…
-      void telemetry.countRejection('unauthorized_topic', `topic ${packet.topic.slice(0, 200)} is not under plant/${ctx.settings.enterprise_code}/${ctx.device.code}/`, { device: ctx.device });
+      void telemetry.countRejection(
+        'unauthorized_topic',
+        `topic ${packet.topic.slice(0, 200)} is not under plant/${ctx.settings.enterprise_code}/${ctx.device.code}/`,
+        { device: ctx.device },
+      );
       return done(new Error('a device publishes only under its own topics'));
     }
     if (m[3] !== 'telemetry') return done(null);
@@ -141,7 +157,9 @@ export async function startBroker(telemetry: Telemetry, events: EventSink, optio
   // are the client's own business: nothing to log.
   broker.on('clientError', () => {});
 
-  const server = options.tls ? tls.createServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, broker.handle) : net.createServer(broker.handle);
+  const server = options.tls
+    ? tls.createServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, broker.handle)
+    : net.createServer(broker.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -176,7 +194,10 @@ export type Broker = Awaited<ReturnType<typeof startBroker>>;
  */
 export const EXTERNAL_SUBSCRIBERS = 16;
 
-export async function subscribeExternal(telemetry: Telemetry, options: { url: string; username?: string; password?: string; clientId: string; subscribers?: number; onError?: (error: unknown) => void }) {
+export async function subscribeExternal(
+  telemetry: Telemetry,
+  options: { url: string; username?: string; password?: string; clientId: string; subscribers?: number; onError?: (error: unknown) => void },
+) {
   const mqtt = await loadMqtt();
   const onError = options.onError ?? ((e: unknown) => console.error('[mqtt external]', e));
   const clients = Array.from({ length: options.subscribers ?? EXTERNAL_SUBSCRIBERS }, (_, i) => subscriber(`${options.clientId.slice(0, 60)}-${i}`));
@@ -208,7 +229,11 @@ export async function subscribeExternal(telemetry: Telemetry, options: { url: st
           return callback();
         }
         try {
-          await telemetry.ingestPayload(ctx, () => parseMqttPayload(packet.payload as Buffer, ctx.device.code, MQTT_MAX_SAMPLES), { via: 'external', receivedMs, maxDelayMs: MQTT_MAX_DELAY_MS });
+          await telemetry.ingestPayload(ctx, () => parseMqttPayload(packet.payload as Buffer, ctx.device.code, MQTT_MAX_SAMPLES), {
+            via: 'external',
+            receivedMs,
+            maxDelayMs: MQTT_MAX_DELAY_MS,
+          });
           callback();
         } catch (error) {
           if (error instanceof PayloadError) {

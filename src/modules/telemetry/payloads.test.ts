@@ -67,7 +67,13 @@ describe('InfluxDB line protocol', () => {
   });
 
   it('maps fields to points: plain when the measurement is the device, prefixed otherwise; refuses strings and other devices', () => {
-    const text = ['# comment', '', 'BF1-D01,unit=°C temp=1180 1764576000000000000', 'modbus pressure=320i 1764576001000000000', 'telemetry,device=BF1-D01 running=true'].join('\n');
+    const text = [
+      '# comment',
+      '',
+      'BF1-D01,unit=°C temp=1180 1764576000000000000',
+      'modbus pressure=320i 1764576001000000000',
+      'telemetry,device=BF1-D01 running=true',
+    ].join('\n');
     const samples = parseLineProtocol(text, { precision: 'ns', deviceCode: 'BF1-D01', max: 100 });
     expect(samples).toEqual([
       { point: 'temp', value: 1180, tsUs: 1764576000000000, unit: '°C' },
@@ -83,7 +89,9 @@ describe('InfluxDB line protocol', () => {
 
 describe('JSON, NDJSON and CSV payloads', () => {
   it('reads one sample, an instant with several points, arrays and {"points": [...]}', () => {
-    expect(parseJson('{"point":"temp","value":21.5,"ts":"2026-12-01T08:00:00.5Z","unit":"°C"}', 10)).toEqual([{ point: 'temp', value: 21.5, tsUs: Date.parse('2026-12-01T08:00:00.5Z') * 1000, unit: '°C' }]);
+    expect(parseJson('{"point":"temp","value":21.5,"ts":"2026-12-01T08:00:00.5Z","unit":"°C"}', 10)).toEqual([
+      { point: 'temp', value: 21.5, tsUs: Date.parse('2026-12-01T08:00:00.5Z') * 1000, unit: '°C' },
+    ]);
     expect(parseJson('{"ts":1764576000000,"values":{"temp":21.5,"on":true}}', 10)).toEqual([
       { point: 'temp', value: 21.5, tsUs: 1764576000000000 },
       { point: 'on', value: 1, tsUs: 1764576000000000 },

@@ -70,7 +70,11 @@ export function timestampUs(value: unknown, line?: number): number {
       if (!Number.isNaN(ms)) return ms * 1000 + Number((m[2] ?? '').padEnd(6, '0').slice(0, 6));
     }
   }
-  throw new PayloadError('invalid_timestamp', `timestamp ${JSON.stringify(String(value).slice(0, 40))} is neither ISO 8601 with a zone nor epoch milliseconds`, line);
+  throw new PayloadError(
+    'invalid_timestamp',
+    `timestamp ${JSON.stringify(String(value).slice(0, 40))} is neither ISO 8601 with a zone nor epoch milliseconds`,
+    line,
+  );
 }
 
 function numericValue(value: unknown, point: string, line?: number): number {
@@ -98,7 +102,8 @@ function jsonSamples(item: unknown, out: RawSample[], line?: number): void {
   const tsUs = o.ts === undefined || o.ts === null ? undefined : timestampUs(o.ts, line);
   const unit = typeof o.unit === 'string' ? o.unit : undefined;
   if (o.values !== undefined) {
-    if (typeof o.values !== 'object' || o.values === null || Array.isArray(o.values)) throw new PayloadError('malformed', '"values" must be an object of point: value', line);
+    if (typeof o.values !== 'object' || o.values === null || Array.isArray(o.values))
+      throw new PayloadError('malformed', '"values" must be an object of point: value', line);
     const units = typeof o.units === 'object' && o.units !== null ? (o.units as Record<string, unknown>) : {};
     for (const [point, value] of Object.entries(o.values as Record<string, unknown>)) {
       const u = typeof units[point] === 'string' ? (units[point] as string) : undefined;
@@ -108,7 +113,12 @@ function jsonSamples(item: unknown, out: RawSample[], line?: number): void {
   }
   const point = o.point ?? o.p;
   if (typeof point !== 'string') throw new PayloadError('malformed', 'a sample needs "point" (or "values")', line);
-  out.push({ point: checkPoint(point, line), value: numericValue(o.value ?? o.v, point, line), ...(tsUs === undefined ? {} : { tsUs }), ...(unit ? { unit } : {}) });
+  out.push({
+    point: checkPoint(point, line),
+    value: numericValue(o.value ?? o.v, point, line),
+    ...(tsUs === undefined ? {} : { tsUs }),
+    ...(unit ? { unit } : {}),
+  });
 }
 
 function limit(out: RawSample[], max: number): RawSample[] {
@@ -207,7 +217,18 @@ function readToken(s: string, start: number, stops: string, escapable: string): 
   return [out, i];
 }
 
-const BOOLEANS: Record<string, boolean> = { t: true, T: true, true: true, True: true, TRUE: true, f: false, F: false, false: false, False: false, FALSE: false };
+const BOOLEANS: Record<string, boolean> = {
+  t: true,
+  T: true,
+  true: true,
+  True: true,
+  TRUE: true,
+  f: false,
+  F: false,
+  false: false,
+  False: false,
+  FALSE: false,
+};
 
 /** Parses one line of line protocol (no newline); throws PayloadError naming the line. */
 export function parseLine(s: string, lineNo: number): LineProtocolRecord {
@@ -311,7 +332,12 @@ export function parseLineProtocol(text: string, options: { precision: Precision;
     for (const [key, field] of Object.entries(record.fields)) {
       if (field.type === 'string') throw new PayloadError('unsupported_type', `field ${key} is a string; points hold numbers and booleans`, n + 1);
       const value = typeof field.value === 'boolean' ? (field.value ? 1 : 0) : (field.value as number);
-      out.push({ point: checkPoint(`${prefix}${key}`, n + 1), value, ...(tsUs === undefined ? {} : { tsUs }), ...(record.tags.unit ? { unit: record.tags.unit } : {}) });
+      out.push({
+        point: checkPoint(`${prefix}${key}`, n + 1),
+        value,
+        ...(tsUs === undefined ? {} : { tsUs }),
+        ...(record.tags.unit ? { unit: record.tags.unit } : {}),
+      });
     }
     if (out.length > options.max) throw new PayloadError('too_many_points', `more than ${options.max} samples in one payload`, n + 1);
   }

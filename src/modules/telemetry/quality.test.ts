@@ -3,7 +3,8 @@ import { converter, EMPTY_STATE, judge, score, silent, type PointSpec, type Samp
 
 const T0 = Date.parse('2026-12-01T00:00:00Z');
 const spec: PointSpec = { rangeMin: 0, rangeMax: 100, samplingMs: 1000 };
-const series = (values: number[], start = T0, stepMs = 1000): Sample[] => values.map((value, i) => ({ tsUs: (start + i * stepMs) * 1000, value, receivedMs: start + i * stepMs + 50 }));
+const series = (values: number[], start = T0, stepMs = 1000): Sample[] =>
+  values.map((value, i) => ({ tsUs: (start + i * stepMs) * 1000, value, receivedMs: start + i * stepMs + 50 }));
 const kinds = (r: ReturnType<typeof judge>) => r.changes.map((c) => `${c.op}:${c.kind}`);
 
 describe('quality checks of one point', () => {

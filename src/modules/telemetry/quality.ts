@@ -6,7 +6,16 @@
  */
 
 export type QualityKind = 'gap' | 'out_of_range' | 'stuck' | 'spike' | 'future_timestamp' | 'clock_skew' | 'unit_mismatch' | 'unknown_point';
-export const QUALITY_KINDS: readonly QualityKind[] = ['gap', 'out_of_range', 'stuck', 'spike', 'future_timestamp', 'clock_skew', 'unit_mismatch', 'unknown_point'];
+export const QUALITY_KINDS: readonly QualityKind[] = [
+  'gap',
+  'out_of_range',
+  'stuck',
+  'spike',
+  'future_timestamp',
+  'clock_skew',
+  'unit_mismatch',
+  'unknown_point',
+];
 
 /** Thresholds (product defaults). */
 export const QUALITY_DEFAULTS = {
@@ -118,7 +127,14 @@ export function judge(spec: PointSpec, before: PointState, samples: readonly Sam
       if (spec.samplingMs && state.lastTs !== null && !state.open.gap && tsMs - state.lastTs > q.gapIntervals * spec.samplingMs) {
         const from = state.lastTs;
         // The gap is already over: recorded closed (the live silence check opens ongoing ones).
-        changes.push({ op: 'open', kind: 'gap', at: from, endedAt: tsMs, details: { from: new Date(from).toISOString(), to: new Date(tsMs).toISOString(), missingSamples: Math.round((tsMs - from) / spec.samplingMs) - 1 }, samples: 0 });
+        changes.push({
+          op: 'open',
+          kind: 'gap',
+          at: from,
+          endedAt: tsMs,
+          details: { from: new Date(from).toISOString(), to: new Date(tsMs).toISOString(), missingSamples: Math.round((tsMs - from) / spec.samplingMs) - 1 },
+          samples: 0,
+        });
       }
       if (state.open.gap) {
         changes.push({ op: 'close', kind: 'gap', id: state.open.gap, at: tsMs });
@@ -182,7 +198,9 @@ export function judge(spec: PointSpec, before: PointState, samples: readonly Sam
 
 /** An ongoing silence: the point has sent nothing for longer than the allowed intervals. */
 export function silent(spec: PointSpec, state: PointState, nowMs: number, q = QUALITY_DEFAULTS): boolean {
-  return Boolean(spec.samplingMs && state.lastTs !== null && !state.open.gap && nowMs - state.lastTs > Math.max(q.gapIntervals * spec.samplingMs, q.silenceMinMs));
+  return Boolean(
+    spec.samplingMs && state.lastTs !== null && !state.open.gap && nowMs - state.lastTs > Math.max(q.gapIntervals * spec.samplingMs, q.silenceMinMs),
+  );
 }
 
 /** Quality score 0-100 of a window: completeness (samples vs expected) × validity (good vs all). */
@@ -221,7 +239,8 @@ export function converter(from: string, to: string): ((v: number) => number) | u
   if (a === b) return (v) => v;
   // Try a → b directly, b → a inverted, and via a common base.
   for (const [base, targets] of Object.entries(CONVERSIONS)) {
-    const toBase = a === base ? ([1, 0] as [number, number]) : targets[a] ? ([1 / targets[a]![0], -targets[a]![1] / targets[a]![0]] as [number, number]) : undefined;
+    const toBase =
+      a === base ? ([1, 0] as [number, number]) : targets[a] ? ([1 / targets[a]![0], -targets[a]![1] / targets[a]![0]] as [number, number]) : undefined;
     const fromBase = b === base ? ([1, 0] as [number, number]) : targets[b];
     if (toBase && fromBase) return (v) => (v * toBase[0] + toBase[1]) * fromBase[0] + fromBase[1];
   }

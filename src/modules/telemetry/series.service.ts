@@ -57,7 +57,11 @@ function bad(code: string, zh: string, en: string, details?: unknown) {
   return new BadRequestError(code, { zh, en }, details);
 }
 
-export function createSeriesService(deps: { records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>; events: EventSink; repo: TelemetryRepo }) {
+export function createSeriesService(deps: {
+  records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
+  events: EventSink;
+  repo: TelemetryRepo;
+}) {
   const { records, events, repo } = deps;
 
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
@@ -86,7 +90,12 @@ export function createSeriesService(deps: { records: Pick<RecordsService, 'resol
       const p = g.points.get(name);
       if (!p) {
         const known = g.access.ctx.columns.some((c) => c.name === name);
-        throw bad(known ? 'point_not_granted' : 'unknown_point', known ? `测点 ${name} 不在授权范围内` : `测点 ${name} 不存在`, known ? `Point ${name} is not granted to you` : `Point ${name} does not exist`, { point: name });
+        throw bad(
+          known ? 'point_not_granted' : 'unknown_point',
+          known ? `测点 ${name} 不在授权范围内` : `测点 ${name} 不存在`,
+          known ? `Point ${name} is not granted to you` : `Point ${name} does not exist`,
+          { point: name },
+        );
       }
       return [name, p];
     });
@@ -100,13 +109,18 @@ export function createSeriesService(deps: { records: Pick<RecordsService, 'resol
 
   function checkStep(g: Granted, step: Resolution): void {
     if (finer(step, g.terms.resolution)) {
-      throw new ForbiddenError('resolution_not_granted', { zh: `授权的最细分辨率为 ${g.terms.resolution}，不能读取 ${step}`, en: `Your grant allows ${g.terms.resolution} at the finest, not ${step}` }, { step, granted: g.terms.resolution });
+      throw new ForbiddenError(
+        'resolution_not_granted',
+        { zh: `授权的最细分辨率为 ${g.terms.resolution}，不能读取 ${step}`, en: `Your grant allows ${g.terms.resolution} at the finest, not ${step}` },
+        { step, granted: g.terms.resolution },
+      );
     }
   }
 
   async function read(ids: number[], names: Map<number, string>, step: Resolution, agg: Agg, from: Date, to: Date, limit: number): Promise<SeriesValue[]> {
     if (from >= to || ids.length === 0) return [];
-    if (step === 'raw') return (await repo.raw(ids, from, to, limit)).map((r) => ({ point: names.get(r.point_id)!, ts: isoMicros(Number(r.us)), value: r.value }));
+    if (step === 'raw')
+      return (await repo.raw(ids, from, to, limit)).map((r) => ({ point: names.get(r.point_id)!, ts: isoMicros(Number(r.us)), value: r.value }));
     const rows = await repo.rollup(step === '1m' ? 'telemetry_rollup_1m' : 'telemetry_rollup_1h', ids, from, to, limit);
     return rows.map((r) => ({ point: names.get(r.point_id)!, ts: r.bucket.toISOString(), value: r[agg] }));
   }
@@ -172,7 +186,10 @@ export function createSeriesService(deps: { records: Pick<RecordsService, 'resol
       await records.countRequest(caller, code, first.access.grant, 'requests', first.access.grant.requests_per_minute);
       const names = new Map(chosen.map(([name, p]) => [p.id, name]));
       const bucketMs = step === '1m' ? 60_000 : step === '1h' ? 3_600_000 : 0;
-      return async function* values(signal: { closed: boolean; wait(ms: number): Promise<void> }, pollMs = 1000): AsyncGenerator<SeriesValue[] | { end: string }> {
+      return async function* values(
+        signal: { closed: boolean; wait(ms: number): Promise<void> },
+        pollMs = 1000,
+      ): AsyncGenerator<SeriesValue[] | { end: string }> {
         // A live view starts now (raw) or at the current bucket (roll-ups), not at the history.
         let since = new Date(Date.now() - bucketMs);
         const sent = new Map<string, string>();
@@ -208,7 +225,14 @@ export function createSeriesService(deps: { records: Pick<RecordsService, 'resol
             action: 'data.read',
             result: 'success',
             dataset: code,
-            details: { columns: [...new Set(out.map((v) => v.point))].map((name) => ({ name, mode: 'clear' })), rowCount: out.length, grantId: g.access.grant.id, grant: g.access.grant.id, purpose: g.access.grant.purpose, series: { step, live: true } },
+            details: {
+              columns: [...new Set(out.map((v) => v.point))].map((name) => ({ name, mode: 'clear' })),
+              rowCount: out.length,
+              grantId: g.access.grant.id,
+              grant: g.access.grant.id,
+              purpose: g.access.grant.purpose,
+              series: { step, live: true },
+            },
           });
           yield out;
         }

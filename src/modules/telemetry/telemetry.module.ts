@@ -27,7 +27,17 @@ export function createTelemetryModule(deps: {
   events: EventSink;
   catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get'>;
   records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
-  config: Pick<Config, 'PDX_TELEMETRY_BUFFER' | 'PDX_TELEMETRY_ACK_WAIT_MS' | 'PDX_HOST' | 'PDX_TLS_CERT' | 'PDX_TLS_KEY' | 'PDX_MQTT_EXTERNAL_URL' | 'PDX_MQTT_EXTERNAL_USERNAME' | 'PDX_MQTT_EXTERNAL_PASSWORD'>;
+  config: Pick<
+    Config,
+    | 'PDX_TELEMETRY_BUFFER'
+    | 'PDX_TELEMETRY_ACK_WAIT_MS'
+    | 'PDX_HOST'
+    | 'PDX_TLS_CERT'
+    | 'PDX_TLS_KEY'
+    | 'PDX_MQTT_EXTERNAL_URL'
+    | 'PDX_MQTT_EXTERNAL_USERNAME'
+    | 'PDX_MQTT_EXTERNAL_PASSWORD'
+  >;
   onError?: (error: unknown) => void;
 }) {
   const { config } = deps;
@@ -66,7 +76,9 @@ export function createTelemetryModule(deps: {
         broker = await startBroker(service, deps.events, {
           port: options.mqttPort,
           host: config.PDX_HOST,
-          ...(config.PDX_TLS_CERT && config.PDX_TLS_KEY ? { tls: { cert: fs.readFileSync(config.PDX_TLS_CERT), key: fs.readFileSync(config.PDX_TLS_KEY) } } : {}),
+          ...(config.PDX_TLS_CERT && config.PDX_TLS_KEY
+            ? { tls: { cert: fs.readFileSync(config.PDX_TLS_CERT), key: fs.readFileSync(config.PDX_TLS_KEY) } }
+            : {}),
           onError,
         });
       }

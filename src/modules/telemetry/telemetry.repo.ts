@@ -155,28 +155,42 @@ export function telemetryRepo(db: Queryable) {
         `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
         [key, JSON.stringify(value)],
       ),
-    setsOfOrg: (orgId: string) => db.query<{ dataset_id: string; plant_id: string | null }>('SELECT dataset_id, plant_id FROM telemetry_sets WHERE org_id = $1', [orgId]),
-    setOf: (datasetId: string) => maybeOne<{ org_id: string; plant_id: string | null }>(db, 'SELECT org_id, plant_id FROM telemetry_sets WHERE dataset_id = $1', [datasetId]),
+    setsOfOrg: (orgId: string) =>
+      db.query<{ dataset_id: string; plant_id: string | null }>('SELECT dataset_id, plant_id FROM telemetry_sets WHERE org_id = $1', [orgId]),
+    setOf: (datasetId: string) =>
+      maybeOne<{ org_id: string; plant_id: string | null }>(db, 'SELECT org_id, plant_id FROM telemetry_sets WHERE dataset_id = $1', [datasetId]),
     insertSet: (datasetId: string, orgId: string, plantId: string | null) =>
       db.query('INSERT INTO telemetry_sets (dataset_id, org_id, plant_id) VALUES ($1, $2, $3)', [datasetId, orgId, plantId]),
 
     // ---- registry ------------------------------------------------------------------------------
     settings: (orgId: string) => maybeOne<SettingsRow>(db, 'SELECT org_id, enterprise_code, auto_register FROM telemetry_settings WHERE org_id = $1', [orgId]),
-    settingsByCode: (code: string) => maybeOne<SettingsRow>(db, 'SELECT org_id, enterprise_code, auto_register FROM telemetry_settings WHERE enterprise_code = $1', [code]),
+    settingsByCode: (code: string) =>
+      maybeOne<SettingsRow>(db, 'SELECT org_id, enterprise_code, auto_register FROM telemetry_settings WHERE enterprise_code = $1', [code]),
     saveSettings: (s: { orgId: string; enterpriseCode: string; autoRegister: boolean }) =>
       db.query(
         `INSERT INTO telemetry_settings (org_id, enterprise_code, auto_register) VALUES ($1, $2, $3)
          ON CONFLICT (org_id) DO UPDATE SET enterprise_code = EXCLUDED.enterprise_code, auto_register = EXCLUDED.auto_register, updated_at = now()`,
         [s.orgId, s.enterpriseCode, s.autoRegister],
       ),
-    orgInfo: (orgId: string) => maybeOne<{ name: string; uscc: string | null; type: string }>(db, 'SELECT name, uscc, type FROM organizations WHERE id = $1', [orgId]),
+    orgInfo: (orgId: string) =>
+      maybeOne<{ name: string; uscc: string | null; type: string }>(db, 'SELECT name, uscc, type FROM organizations WHERE id = $1', [orgId]),
 
     insertPlant: (p: { id: string; orgId: string; code: string; name: string }) =>
-      db.query('INSERT INTO telemetry_plants (id, org_id, code, name) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, code) DO NOTHING RETURNING id', [p.id, p.orgId, p.code, p.name]),
+      db.query('INSERT INTO telemetry_plants (id, org_id, code, name) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, code) DO NOTHING RETURNING id', [
+        p.id,
+        p.orgId,
+        p.code,
+        p.name,
+      ]),
     plants: (orgId: string) => db.query<PlantRow>('SELECT * FROM telemetry_plants WHERE org_id = $1 ORDER BY code', [orgId]),
     plantByCode: (orgId: string, code: string) => maybeOne<PlantRow>(db, 'SELECT * FROM telemetry_plants WHERE org_id = $1 AND code = $2', [orgId, code]),
     insertLine: (l: { id: string; plantId: string; code: string; name: string }) =>
-      db.query('INSERT INTO telemetry_lines (id, plant_id, code, name) VALUES ($1, $2, $3, $4) ON CONFLICT (plant_id, code) DO NOTHING RETURNING id', [l.id, l.plantId, l.code, l.name]),
+      db.query('INSERT INTO telemetry_lines (id, plant_id, code, name) VALUES ($1, $2, $3, $4) ON CONFLICT (plant_id, code) DO NOTHING RETURNING id', [
+        l.id,
+        l.plantId,
+        l.code,
+        l.name,
+      ]),
     lines: (orgId: string) =>
       db.query<LineRow & { plant_code: string; plant_name: string }>(
         `SELECT l.*, p.code AS plant_code, p.name AS plant_name FROM telemetry_lines l JOIN telemetry_plants p ON p.id = l.plant_id WHERE p.org_id = $1 ORDER BY p.code, l.code`,
@@ -198,7 +212,8 @@ export function telemetryRepo(db: Queryable) {
       db.query('UPDATE telemetry_devices SET token_prefix = $2, token_hash = $3, token_set_at = now() WHERE id = $1', [id, prefix, hash]),
     updateDevice: (id: string, d: { name: string; maxPointsPerSecond: number; state: 'active' | 'disabled' }) =>
       db.query('UPDATE telemetry_devices SET name = $2, max_points_per_second = $3, state = $4 WHERE id = $1', [id, d.name, d.maxPointsPerSecond, d.state]),
-    touchDevices: (ids: string[], at: Date) => db.query('UPDATE telemetry_devices SET last_seen_at = GREATEST(last_seen_at, $2) WHERE id = ANY($1::uuid[])', [ids, at]),
+    touchDevices: (ids: string[], at: Date) =>
+      db.query('UPDATE telemetry_devices SET last_seen_at = GREATEST(last_seen_at, $2) WHERE id = ANY($1::uuid[])', [ids, at]),
 
     insertPoint: (p: {
       deviceId: string;
@@ -217,7 +232,10 @@ export function telemetryRepo(db: Queryable) {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (device_id, code) DO NOTHING RETURNING id`,
         [p.deviceId, p.code, p.name, p.unit, p.dataType, p.rangeMin, p.rangeMax, p.samplingMs, p.level, p.auto],
       ),
-    updatePoint: (id: number, p: { name: string; unit: string; dataType: PointDataType; rangeMin: number | null; rangeMax: number | null; samplingMs: number | null; level: number }) =>
+    updatePoint: (
+      id: number,
+      p: { name: string; unit: string; dataType: PointDataType; rangeMin: number | null; rangeMax: number | null; samplingMs: number | null; level: number },
+    ) =>
       db.query(
         `UPDATE telemetry_points SET name = $2, unit = $3, data_type = $4, range_min = $5, range_max = $6, sampling_ms = $7, industrial_level = $8, auto_registered = false WHERE id = $1`,
         [id, p.name, p.unit, p.dataType, p.rangeMin, p.rangeMax, p.samplingMs, p.level],
@@ -251,7 +269,9 @@ export function telemetryRepo(db: Queryable) {
 
     // ---- the write path (inside the writer's transaction) ------------------------------------------
     createStage: () =>
-      db.query(`CREATE TEMP TABLE IF NOT EXISTS telemetry_stage (seq integer NOT NULL, point_id integer NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL) ON COMMIT DELETE ROWS`),
+      db.query(
+        `CREATE TEMP TABLE IF NOT EXISTS telemetry_stage (seq integer NOT NULL, point_id integer NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL) ON COMMIT DELETE ROWS`,
+      ),
     /**
      * Moves the staged samples into the raw table, one value per point and instant (the first one
      * stored wins; a repeat is a duplicate), and merges exactly the new samples into the 1-minute and
@@ -282,7 +302,17 @@ export function telemetryRepo(db: Queryable) {
       await db.query('INSERT INTO telemetry_point_state (point_id) SELECT unnest($1::int[]) ON CONFLICT (point_id) DO NOTHING', [pointIds]);
       return db.query<StateRow>('SELECT * FROM telemetry_point_state WHERE point_id = ANY($1::int[]) ORDER BY point_id FOR UPDATE', [pointIds]);
     },
-    saveStates: (s: { ids: number[]; lastTs: (string | null)[]; lastValue: (number | null)[]; runSince: (string | null)[]; runCount: number[]; mean: (number | null)[]; variance: (number | null)[]; seen: number[]; open: string[] }) =>
+    saveStates: (s: {
+      ids: number[];
+      lastTs: (string | null)[];
+      lastValue: (number | null)[];
+      runSince: (string | null)[];
+      runCount: number[];
+      mean: (number | null)[];
+      variance: (number | null)[];
+      seen: number[];
+      open: string[];
+    }) =>
       db.query(
         `UPDATE telemetry_point_state t SET last_ts = u.last_ts, last_value = u.last_value, run_since = u.run_since, run_count = u.run_count,
                 mean = u.mean, var = u.var, seen = u.seen, open_events = u.open::jsonb, updated_at = now()
@@ -291,14 +321,28 @@ export function telemetryRepo(db: Queryable) {
           WHERE t.point_id = u.point_id`,
         [s.ids, s.lastTs, s.lastValue, s.runSince, s.runCount, s.mean, s.variance, s.seen, s.open],
       ),
-    openEvent: (e: { id: string; pointId: number | null; deviceId: string; kind: QualityKind; startedAt: Date; endedAt: Date | null; samples: number; details: Record<string, unknown> }) =>
+    openEvent: (e: {
+      id: string;
+      pointId: number | null;
+      deviceId: string;
+      kind: QualityKind;
+      startedAt: Date;
+      endedAt: Date | null;
+      samples: number;
+      details: Record<string, unknown>;
+    }) =>
       db.query(
         `INSERT INTO telemetry_quality_events (id, point_id, device_id, kind, started_at, ended_at, samples, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
         [e.id, e.pointId, e.deviceId, e.kind, e.startedAt, e.endedAt, e.samples, JSON.stringify(e.details)],
       ),
     extendEvent: (id: string, samples: number, details: Record<string, unknown> | undefined) =>
-      db.query(`UPDATE telemetry_quality_events SET samples = samples + $2, details = details || $3::jsonb, updated_at = now() WHERE id = $1`, [id, samples, JSON.stringify(details ?? {})]),
-    closeEvent: (id: string, at: Date) => db.query('UPDATE telemetry_quality_events SET ended_at = $2, updated_at = now() WHERE id = $1 AND ended_at IS NULL', [id, at]),
+      db.query(`UPDATE telemetry_quality_events SET samples = samples + $2, details = details || $3::jsonb, updated_at = now() WHERE id = $1`, [
+        id,
+        samples,
+        JSON.stringify(details ?? {}),
+      ]),
+    closeEvent: (id: string, at: Date) =>
+      db.query('UPDATE telemetry_quality_events SET ended_at = $2, updated_at = now() WHERE id = $1 AND ended_at IS NULL', [id, at]),
     addQualityHours: (rows: { pointIds: number[]; hours: string[]; samples: number[]; bad: number[] }) =>
       db.query(
         `INSERT INTO telemetry_quality_hourly AS q (point_id, hour, samples, bad)
@@ -306,7 +350,15 @@ export function telemetryRepo(db: Queryable) {
          ON CONFLICT (point_id, hour) DO UPDATE SET samples = q.samples + EXCLUDED.samples, bad = q.bad + EXCLUDED.bad`,
         [rows.pointIds, rows.hours, rows.samples, rows.bad],
       ),
-    addIngestMinutes: (rows: { deviceIds: string[]; orgIds: string[]; minute: Date; points: number[]; duplicates: number[]; lagSum: number[]; lagMax: number[] }) =>
+    addIngestMinutes: (rows: {
+      deviceIds: string[];
+      orgIds: string[];
+      minute: Date;
+      points: number[];
+      duplicates: number[];
+      lagSum: number[];
+      lagMax: number[];
+    }) =>
       db.query(
         `INSERT INTO telemetry_ingest_minutes AS m (device_id, org_id, minute, points, duplicates, lag_ms_sum, lag_ms_max)
          SELECT d, o, $3, p, dup, ls, lm FROM unnest($1::uuid[], $2::uuid[], $4::int8[], $5::int8[], $6::float8[], $7::float8[]) AS u(d, o, p, dup, ls, lm)
@@ -379,7 +431,16 @@ export function telemetryRepo(db: Queryable) {
       ),
     /** Samples (from the hourly roll-up) and bad samples per point over a window, for the score. */
     qualityWindow: (orgId: string, since: Date) =>
-      db.query<{ point_id: number; device_id: string; line_id: string; sampling_ms: number | null; created_at: Date; samples: number; bad: number; open_events: number }>(
+      db.query<{
+        point_id: number;
+        device_id: string;
+        line_id: string;
+        sampling_ms: number | null;
+        created_at: Date;
+        samples: number;
+        bad: number;
+        open_events: number;
+      }>(
         `SELECT pt.id AS point_id, pt.device_id, d.line_id, pt.sampling_ms, pt.created_at,
                 COALESCE((SELECT sum(count) FROM telemetry_rollup_1h r WHERE r.point_id = pt.id AND r.bucket >= $2), 0)::int8 AS samples,
                 COALESCE((SELECT sum(bad) FROM telemetry_quality_hourly q WHERE q.point_id = pt.id AND q.hour >= $2), 0)::int8 AS bad,
@@ -395,7 +456,10 @@ export function telemetryRepo(db: Queryable) {
         [before],
       ),
     markGapOpen: (pointId: number, eventId: string) =>
-      db.query(`UPDATE telemetry_point_state SET open_events = open_events || jsonb_build_object('gap', $2::text) WHERE point_id = $1 AND NOT (open_events ? 'gap')`, [pointId, eventId]),
+      db.query(
+        `UPDATE telemetry_point_state SET open_events = open_events || jsonb_build_object('gap', $2::text) WHERE point_id = $1 AND NOT (open_events ? 'gap')`,
+        [pointId, eventId],
+      ),
 
     rejections: (orgId: string, since: Date) =>
       db.query<{ device_id: string | null; device_code: string | null; reason: string; count: number; last_at: Date; last_detail: string }>(

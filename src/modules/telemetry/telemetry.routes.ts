@@ -31,7 +31,12 @@ const HTTP_MAX_SAMPLES = 50_000;
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 const codeParam = z.object({ code: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/) });
-const datasetCode = z.object({ code: z.string().regex(/^\d{6}-\d{6}$/).describe('资源代码') });
+const datasetCode = z.object({
+  code: z
+    .string()
+    .regex(/^\d{6}-\d{6}$/)
+    .describe('资源代码'),
+});
 
 const pointSchema = z.object({
   id: z.number(),
@@ -114,17 +119,44 @@ const rowSchema = z.object({
   min: z.number().nullable().optional(),
   max: z.number().nullable().optional(),
   samplingMs: z.number().int().positive().nullable().optional(),
-  level: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional().describe('工业数据分级：1 一级，2 二级，3 三级'),
+  level: z
+    .union([z.literal(1), z.literal(2), z.literal(3)])
+    .optional()
+    .describe('工业数据分级：1 一级，2 二级，3 三级'),
 });
 
 /** Header names of an imported registry sheet (English or Chinese) → RegistryRow fields. */
 const HEADERS: Record<string, keyof RegistryRow> = {
-  plant: 'plant', 厂区: 'plant', plant_name: 'plantName', 厂区名称: 'plantName',
-  line: 'line', 产线: 'line', line_name: 'lineName', 产线名称: 'lineName',
-  device: 'device', 设备: 'device', device_name: 'deviceName', 设备名称: 'deviceName',
-  point: 'point', 测点: 'point', point_name: 'pointName', name: 'pointName', 测点名称: 'pointName',
-  unit: 'unit', 单位: 'unit', type: 'dataType', data_type: 'dataType', 类型: 'dataType',
-  min: 'min', 下限: 'min', max: 'max', 上限: 'max', sampling_ms: 'samplingMs', 采样间隔ms: 'samplingMs', level: 'level', 分级: 'level',
+  plant: 'plant',
+  厂区: 'plant',
+  plant_name: 'plantName',
+  厂区名称: 'plantName',
+  line: 'line',
+  产线: 'line',
+  line_name: 'lineName',
+  产线名称: 'lineName',
+  device: 'device',
+  设备: 'device',
+  device_name: 'deviceName',
+  设备名称: 'deviceName',
+  point: 'point',
+  测点: 'point',
+  point_name: 'pointName',
+  name: 'pointName',
+  测点名称: 'pointName',
+  unit: 'unit',
+  单位: 'unit',
+  type: 'dataType',
+  data_type: 'dataType',
+  类型: 'dataType',
+  min: 'min',
+  下限: 'min',
+  max: 'max',
+  上限: 'max',
+  sampling_ms: 'samplingMs',
+  采样间隔ms: 'samplingMs',
+  level: 'level',
+  分级: 'level',
 };
 const LEVEL_WORDS: Record<string, 1 | 2 | 3> = { '1': 1, '2': 2, '3': 3, 一级: 1, 二级: 2, 三级: 3 };
 
@@ -138,7 +170,11 @@ export async function readRegistrySheet(fileName: string, data: Buffer): Promise
     const sheet = book.worksheets[0];
     table = [];
     sheet?.eachRow({ includeEmpty: false }, (row) => {
-      const values = (row.values as unknown[]).slice(1).map((v) => (v === null || v === undefined ? '' : typeof v === 'object' && 'text' in (v as object) ? String((v as { text: unknown }).text) : String(v)));
+      const values = (row.values as unknown[])
+        .slice(1)
+        .map((v) =>
+          v === null || v === undefined ? '' : typeof v === 'object' && 'text' in (v as object) ? String((v as { text: unknown }).text) : String(v),
+        );
       table.push(values);
     });
   } else {
@@ -150,7 +186,8 @@ export async function readRegistrySheet(fileName: string, data: Buffer): Promise
   }
   const header = (table[0] ?? []).map((h) => HEADERS[h.trim().toLowerCase()] ?? HEADERS[h.trim()]);
   for (const required of ['plant', 'line', 'device', 'point'] as const) {
-    if (!header.includes(required)) throw new BadRequestError('invalid_sheet', { zh: `表头缺少列 ${required}`, en: `The header lacks the column ${required}` }, { column: required });
+    if (!header.includes(required))
+      throw new BadRequestError('invalid_sheet', { zh: `表头缺少列 ${required}`, en: `The header lacks the column ${required}` }, { column: required });
   }
   return table.slice(1).map((cells, i) => {
     const row: Record<string, unknown> = {};
@@ -158,7 +195,11 @@ export async function readRegistrySheet(fileName: string, data: Buffer): Promise
       const v = (cells[c] ?? '').trim();
       if (!field || v === '') return;
       const fail = () => {
-        throw new BadRequestError('invalid_sheet', { zh: `第 ${i + 2} 行 ${field} 的值 ${v} 无效`, en: `Row ${i + 2}: invalid ${field} ${v}` }, { row: i + 2, field });
+        throw new BadRequestError(
+          'invalid_sheet',
+          { zh: `第 ${i + 2} 行 ${field} 的值 ${v} 无效`, en: `Row ${i + 2}: invalid ${field} ${v}` },
+          { row: i + 2, field },
+        );
       };
       if (field === 'min' || field === 'max' || field === 'samplingMs') {
         const n = Number(v);
@@ -203,8 +244,13 @@ function precisionOf(value: unknown): Precision {
 /** Turns the outcome of an ingestion into HTTP: 400 naming the line, 429 and 503 with Retry-After. */
 function httpError(error: unknown, reply: FastifyReply): AppError | unknown {
   if (error instanceof PayloadError) {
-    if (error.reason === 'rate_limited') return new TooManyRequestsError(1, { zh: `设备超出上报速率：${error.message}`, en: `The device exceeds its rate: ${error.message}` });
-    return new BadRequestError(`payload_${error.reason}`, { zh: `数据被拒收（${error.reason}）：${error.message}`, en: `Payload refused (${error.reason}): ${error.message}` }, { reason: error.reason, ...(error.line !== undefined ? { line: error.line } : {}) });
+    if (error.reason === 'rate_limited')
+      return new TooManyRequestsError(1, { zh: `设备超出上报速率：${error.message}`, en: `The device exceeds its rate: ${error.message}` });
+    return new BadRequestError(
+      `payload_${error.reason}`,
+      { zh: `数据被拒收（${error.reason}）：${error.message}`, en: `Payload refused (${error.reason}): ${error.message}` },
+      { reason: error.reason, ...(error.line !== undefined ? { line: error.line } : {}) },
+    );
   }
   if (error instanceof OverloadedError) {
     reply.header('retry-after', String(error.retryAfterSeconds));
@@ -219,7 +265,10 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
   async function authenticate(request: FastifyRequest): Promise<DeviceContext> {
     const ctx = await telemetry.authenticateDevice(deviceToken(request) ?? '', { via: 'http', ip: request.ip });
     if (!ctx) {
-      throw new UnauthorizedError('invalid_device_token', { zh: '设备令牌无效（Authorization: Token pdxd_…）', en: 'Invalid device token (Authorization: Token pdxd_…)' });
+      throw new UnauthorizedError('invalid_device_token', {
+        zh: '设备令牌无效（Authorization: Token pdxd_…）',
+        en: 'Invalid device token (Authorization: Token pdxd_…)',
+      });
     }
     return ctx;
   }
@@ -285,7 +334,11 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
           return fail(401, 'unauthorized', 'unauthorized access: invalid device token');
         }
         try {
-          await telemetry.ingestPayload(ctx, () => parseLineProtocol(bodyText(request), { precision: precisionOf(request.query.precision), deviceCode: ctx.device.code, max: HTTP_MAX_SAMPLES }), { via: 'line', ip: request.ip });
+          await telemetry.ingestPayload(
+            ctx,
+            () => parseLineProtocol(bodyText(request), { precision: precisionOf(request.query.precision), deviceCode: ctx.device.code, max: HTTP_MAX_SAMPLES }),
+            { via: 'line', ip: request.ip },
+          );
           return reply.status(204).send();
         } catch (e) {
           if (e instanceof PayloadError) {
@@ -306,15 +359,27 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
   };
 
   const registry: FastifyPluginAsyncZod = async (app) => {
-    app.get('/telemetry/settings', { config: { access: officer }, schema: { tags: ['telemetry'], summary: 'Enterprise code and auto-registration / 接入设置', response: { 200: settingsSchema, ...errors } } }, async (request) => {
-      const s = await telemetry.settings(callerOf(request).principal);
-      return { enterpriseCode: s.enterprise_code, autoRegister: s.auto_register };
-    });
+    app.get(
+      '/telemetry/settings',
+      {
+        config: { access: officer },
+        schema: { tags: ['telemetry'], summary: 'Enterprise code and auto-registration / 接入设置', response: { 200: settingsSchema, ...errors } },
+      },
+      async (request) => {
+        const s = await telemetry.settings(callerOf(request).principal);
+        return { enterpriseCode: s.enterprise_code, autoRegister: s.auto_register };
+      },
+    );
     app.put(
       '/telemetry/settings',
       {
         config: { access: officer },
-        schema: { tags: ['telemetry'], summary: 'Change the enterprise code or auto-registration of unknown points / 修改接入设置', body: z.object({ enterpriseCode: z.string().max(32).optional(), autoRegister: z.boolean().optional() }), response: { 200: settingsSchema, ...errors } },
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Change the enterprise code or auto-registration of unknown points / 修改接入设置',
+          body: z.object({ enterpriseCode: z.string().max(32).optional(), autoRegister: z.boolean().optional() }),
+          response: { 200: settingsSchema, ...errors },
+        },
       },
       async (request) => {
         const s = await telemetry.updateSettings(callerOf(request), request.body);
@@ -323,23 +388,55 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
     );
     app.get(
       '/telemetry/registry',
-      { config: { access: officer }, schema: { tags: ['telemetry'], summary: 'Devices and points of my enterprise / 设备与测点', response: { 200: z.object({ settings: settingsSchema, devices: z.array(deviceSchema), points: z.array(pointSchema) }), ...errors } } },
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Devices and points of my enterprise / 设备与测点',
+          response: { 200: z.object({ settings: settingsSchema, devices: z.array(deviceSchema), points: z.array(pointSchema) }), ...errors },
+        },
+      },
       async (request) => {
         const r = await telemetry.registry(callerOf(request).principal);
-        return { settings: { enterpriseCode: r.settings.enterprise_code, autoRegister: r.settings.auto_register }, devices: r.devices.map(toDevice), points: r.points.map(toPoint) };
+        return {
+          settings: { enterpriseCode: r.settings.enterprise_code, autoRegister: r.settings.auto_register },
+          devices: r.devices.map(toDevice),
+          points: r.points.map(toPoint),
+        };
       },
     );
     const counts = z.object({ plants: z.number(), lines: z.number(), devices: z.number(), points: z.number(), updated: z.number() });
     app.post(
       '/telemetry/registry',
-      { config: { access: officer }, schema: { tags: ['telemetry'], summary: 'Register plants, lines, devices and points (idempotent) / 登记设备与测点', body: z.object({ rows: z.array(rowSchema).min(1).max(20_000) }), response: { 200: counts, ...errors } } },
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Register plants, lines, devices and points (idempotent) / 登记设备与测点',
+          body: z.object({ rows: z.array(rowSchema).min(1).max(20_000) }),
+          response: { 200: counts, ...errors },
+        },
+      },
       async (request) => telemetry.register(callerOf(request), request.body.rows),
     );
     app.post(
       '/telemetry/registry/import',
-      { config: { access: officer }, schema: { tags: ['telemetry'], summary: 'Import the registry from CSV or XLSX (multipart field "file") / 导入设备测点表', consumes: ['multipart/form-data'], response: { 200: counts, ...errors } } },
+      {
+        config: { access: officer },
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Import the registry from CSV or XLSX (multipart field "file") / 导入设备测点表',
+          consumes: ['multipart/form-data'],
+          response: { 200: counts, ...errors },
+        },
+      },
       async (request) => {
-        if (!request.isMultipart()) throw new BadRequestError('multipart_required', { zh: '请以 multipart/form-data 上传文件（字段 file）', en: 'Upload the file as multipart/form-data (field "file")' }, { field: 'file' });
+        if (!request.isMultipart())
+          throw new BadRequestError(
+            'multipart_required',
+            { zh: '请以 multipart/form-data 上传文件（字段 file）', en: 'Upload the file as multipart/form-data (field "file")' },
+            { field: 'file' },
+          );
         const part = await request.file({ limits: { fileSize: 20 * 1024 * 1024 } });
         if (!part) throw new BadRequestError('file_required', { zh: '缺少文件', en: 'No file' }, { field: 'file' });
         const rows = await readRegistrySheet(part.filename, await part.toBuffer());
@@ -355,7 +452,13 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
           tags: ['telemetry'],
           summary: 'A device with its points and their latest values / 设备详情',
           params: codeParam,
-          response: { 200: z.object({ device: deviceSchema, points: z.array(pointSchema.extend({ lastTs: z.date().nullable(), lastValue: z.number().nullable(), openEvents: z.array(z.string()) })) }), ...errors },
+          response: {
+            200: z.object({
+              device: deviceSchema,
+              points: z.array(pointSchema.extend({ lastTs: z.date().nullable(), lastValue: z.number().nullable(), openEvents: z.array(z.string()) })),
+            }),
+            ...errors,
+          },
         },
       },
       async (request) => {
@@ -373,7 +476,17 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
       '/telemetry/devices/:code',
       {
         config: { access: officer },
-        schema: { tags: ['telemetry'], summary: 'Rename, limit or disable a device / 修改设备', params: codeParam, body: z.object({ name: z.string().min(1).max(200).optional(), maxPointsPerSecond: z.number().int().min(1).max(1_000_000).optional(), state: z.enum(['active', 'disabled']).optional() }), response: { 200: deviceSchema, ...errors } },
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Rename, limit or disable a device / 修改设备',
+          params: codeParam,
+          body: z.object({
+            name: z.string().min(1).max(200).optional(),
+            maxPointsPerSecond: z.number().int().min(1).max(1_000_000).optional(),
+            state: z.enum(['active', 'disabled']).optional(),
+          }),
+          response: { 200: deviceSchema, ...errors },
+        },
       },
       async (request) => toDevice(await telemetry.updateDevice(callerOf(request), request.params.code, request.body)),
     );
@@ -381,7 +494,12 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
       '/telemetry/devices/:code/token',
       {
         config: { access: officer },
-        schema: { tags: ['telemetry'], summary: 'Issue a new device token (shown once; the old one stops working) / 签发设备令牌', params: codeParam, response: { 201: z.object({ token: z.string(), username: z.string(), topic: z.string() }), ...errors } },
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Issue a new device token (shown once; the old one stops working) / 签发设备令牌',
+          params: codeParam,
+          response: { 201: z.object({ token: z.string(), username: z.string(), topic: z.string() }), ...errors },
+        },
       },
       async (request, reply) => reply.status(201).send(await telemetry.issueToken(callerOf(request), request.params.code)),
     );
@@ -394,13 +512,22 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
           summary: 'Recent samples of one point (console charts) / 测点近期数据',
           params: codeParam.extend({ point: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/) }),
           querystring: z.object({ since: z.coerce.number().int().min(0).optional().describe('毫秒时间戳'), step: z.enum(RESOLUTIONS).default('raw') }),
-          response: { 200: z.object({ items: z.array(z.object({ ts: z.string(), value: z.number(), min: z.number().optional(), max: z.number().optional() })) }), ...errors },
+          response: {
+            200: z.object({ items: z.array(z.object({ ts: z.string(), value: z.number(), min: z.number().optional(), max: z.number().optional() })) }),
+            ...errors,
+          },
         },
       },
       async (request) => {
         const since = request.query.since ?? Date.now() - 10 * 60_000;
         const rows = await telemetry.recent(callerOf(request).principal, request.params.code, request.params.point, since, request.query.step);
-        return { items: rows.map((r) => ({ ts: new Date(r.tsUs / 1000).toISOString(), value: r.value, ...(r.min !== undefined && r.max !== undefined ? { min: r.min, max: r.max } : {}) })) };
+        return {
+          items: rows.map((r) => ({
+            ts: new Date(r.tsUs / 1000).toISOString(),
+            value: r.value,
+            ...(r.min !== undefined && r.max !== undefined ? { min: r.min, max: r.max } : {}),
+          })),
+        };
       },
     );
     app.get(
@@ -410,7 +537,14 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
         schema: {
           tags: ['telemetry'],
           summary: 'Quality scores per point, device and line, and events by kind and hour / 数据质量',
-          querystring: z.object({ hours: z.coerce.number().int().min(1).max(24 * 30).default(24) }),
+          querystring: z.object({
+            hours: z.coerce
+              .number()
+              .int()
+              .min(1)
+              .max(24 * 30)
+              .default(24),
+          }),
           response: {
             200: z.object({
               since: z.date(),
@@ -441,10 +575,27 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
         schema: {
           tags: ['telemetry'],
           summary: 'Quality events (gaps, out of range, stuck, spikes, clock, units, unknown points) / 质量事件',
-          querystring: z.object({ device: z.string().max(64).optional(), kind: z.enum(QUALITY_KINDS as [string, ...string[]]).optional(), open: z.enum(['true', 'false']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+          querystring: z.object({
+            device: z.string().max(64).optional(),
+            kind: z.enum(QUALITY_KINDS as [string, ...string[]]).optional(),
+            open: z.enum(['true', 'false']).optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(200),
+          }),
           response: {
             200: z.object({
-              items: z.array(z.object({ id: z.string(), kind: z.string(), device: z.string(), line: z.string(), point: z.string().nullable(), startedAt: z.date(), endedAt: z.date().nullable(), samples: z.number(), details: z.record(z.string(), z.unknown()) })),
+              items: z.array(
+                z.object({
+                  id: z.string(),
+                  kind: z.string(),
+                  device: z.string(),
+                  line: z.string(),
+                  point: z.string().nullable(),
+                  startedAt: z.date(),
+                  endedAt: z.date().nullable(),
+                  samples: z.number(),
+                  details: z.record(z.string(), z.unknown()),
+                }),
+              ),
             }),
             ...errors,
           },
@@ -452,8 +603,24 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
       },
       async (request) => {
         const { device, kind, open, limit } = request.query;
-        const rows = await telemetry.events(callerOf(request).principal, { ...(device ? { device } : {}), ...(kind ? { kind } : {}), ...(open ? { open: open === 'true' } : {}) }, limit);
-        return { items: rows.map((e) => ({ id: e.id, kind: e.kind, device: e.device_code, line: e.line_code, point: e.point_code, startedAt: e.started_at, endedAt: e.ended_at, samples: e.samples, details: e.details })) };
+        const rows = await telemetry.events(
+          callerOf(request).principal,
+          { ...(device ? { device } : {}), ...(kind ? { kind } : {}), ...(open ? { open: open === 'true' } : {}) },
+          limit,
+        );
+        return {
+          items: rows.map((e) => ({
+            id: e.id,
+            kind: e.kind,
+            device: e.device_code,
+            line: e.line_code,
+            point: e.point_code,
+            startedAt: e.started_at,
+            endedAt: e.ended_at,
+            samples: e.samples,
+            details: e.details,
+          })),
+        };
       },
     );
     app.get(
@@ -463,18 +630,51 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
         schema: {
           tags: ['telemetry'],
           summary: 'Plants connected: devices, devices heard in the last minute, samples per minute, open quality events (counts only) / 工业数据接入概况',
-          response: { 200: z.object({ items: z.array(z.object({ enterprise: z.string(), devices: z.number(), liveDevices: z.number(), pointsLastMinute: z.number(), openEvents: z.number() })) }), ...errors },
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({ enterprise: z.string(), devices: z.number(), liveDevices: z.number(), pointsLastMinute: z.number(), openEvents: z.number() }),
+              ),
+            }),
+            ...errors,
+          },
         },
       },
-      async () => ({ items: (await telemetry.summary()).map((r) => ({ enterprise: r.org_name, devices: r.devices, liveDevices: r.live_devices, pointsLastMinute: Number(r.points_last_minute), openEvents: r.open_events })) }),
+      async () => ({
+        items: (await telemetry.summary()).map((r) => ({
+          enterprise: r.org_name,
+          devices: r.devices,
+          liveDevices: r.live_devices,
+          pointsLastMinute: Number(r.points_last_minute),
+          openEvents: r.open_events,
+        })),
+      }),
     );
     app.get(
       '/telemetry/unknown-points',
       {
         config: { access: officer },
-        schema: { tags: ['telemetry'], summary: 'Points devices send that the registry does not know (quarantined) / 未登记测点', response: { 200: z.object({ items: z.array(z.object({ device: z.string(), point: z.string(), unit: z.string(), samples: z.number(), firstTs: z.date(), lastTs: z.date() })) }), ...errors } },
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Points devices send that the registry does not know (quarantined) / 未登记测点',
+          response: {
+            200: z.object({
+              items: z.array(z.object({ device: z.string(), point: z.string(), unit: z.string(), samples: z.number(), firstTs: z.date(), lastTs: z.date() })),
+            }),
+            ...errors,
+          },
+        },
       },
-      async (request) => ({ items: (await telemetry.unknownPoints(callerOf(request).principal)).map((u) => ({ device: u.device_code, point: u.point_code, unit: u.unit, samples: u.samples, firstTs: u.first_ts, lastTs: u.last_ts })) }),
+      async (request) => ({
+        items: (await telemetry.unknownPoints(callerOf(request).principal)).map((u) => ({
+          device: u.device_code,
+          point: u.point_code,
+          unit: u.unit,
+          samples: u.samples,
+          firstTs: u.first_ts,
+          lastTs: u.last_ts,
+        })),
+      }),
     );
     app.get(
       '/telemetry/status',
@@ -489,7 +689,15 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
               lagMsMax: z.number().nullable(),
               perMinute: z.array(z.object({ minute: z.date(), points: z.number(), duplicates: z.number(), lagMsMax: z.number() })),
               rejected: z.array(z.object({ device: z.string().nullable(), reason: z.string(), count: z.number(), lastAt: z.date(), lastDetail: z.string() })),
-              writer: z.object({ buffered: z.number(), capacity: z.number(), batches: z.number(), written: z.number(), duplicates: z.number(), overloaded: z.number(), lastBatchMs: z.number() }),
+              writer: z.object({
+                buffered: z.number(),
+                capacity: z.number(),
+                batches: z.number(),
+                written: z.number(),
+                duplicates: z.number(),
+                overloaded: z.number(),
+                lastBatchMs: z.number(),
+              }),
             }),
             ...errors,
           },
@@ -530,7 +738,11 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
       '/telemetry/retention',
       {
         config: { access: { authenticated: true } },
-        schema: { tags: ['telemetry'], summary: 'Days raw samples and roll-ups are kept per industrial level / 保留期限', response: { 200: retentionSchema, ...errors } },
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Days raw samples and roll-ups are kept per industrial level / 保留期限',
+          response: { 200: retentionSchema, ...errors },
+        },
       },
       async () => telemetry.retention(),
     );
@@ -538,7 +750,12 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
       '/telemetry/retention',
       {
         config: { access: { roles: ['secadmin'] } },
-        schema: { tags: ['telemetry'], summary: 'Set the retention per industrial level (secadmin) / 设置保留期限', body: retentionSchema, response: { 200: retentionSchema, ...errors } },
+        schema: {
+          tags: ['telemetry'],
+          summary: 'Set the retention per industrial level (secadmin) / 设置保留期限',
+          body: retentionSchema,
+          response: { 200: retentionSchema, ...errors },
+        },
       },
       async (request) => telemetry.setRetention(callerOf(request), request.body),
     );
@@ -560,7 +777,8 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
     });
     const instant = (text: string, field: string) => {
       const ms = Date.parse(text);
-      if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)) throw new BadRequestError('invalid_time', { zh: `${field} 不是有效的 ISO 8601 时间`, en: `${field} is not an ISO 8601 time` }, { parameter: field });
+      if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text))
+        throw new BadRequestError('invalid_time', { zh: `${field} 不是有效的 ISO 8601 时间`, en: `${field} is not an ISO 8601 time` }, { parameter: field });
       return new Date(ms);
     };
     const valueSchema = z.object({ point: z.string(), ts: z.string(), value: z.number() });
@@ -574,7 +792,17 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
           params: datasetCode,
           querystring: seriesQuery,
           response: {
-            200: z.object({ code: z.string(), step: z.enum(RESOLUTIONS), agg: z.enum(AGGS).nullable(), from: z.string(), to: z.string(), grantId: z.string(), points: z.array(z.object({ name: z.string(), label: z.string() })), values: z.array(valueSchema), truncated: z.boolean() }),
+            200: z.object({
+              code: z.string(),
+              step: z.enum(RESOLUTIONS),
+              agg: z.enum(AGGS).nullable(),
+              from: z.string(),
+              to: z.string(),
+              grantId: z.string(),
+              points: z.array(z.object({ name: z.string(), label: z.string() })),
+              values: z.array(valueSchema),
+              truncated: z.boolean(),
+            }),
             ...errors,
           },
         },
@@ -585,7 +813,14 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
         const to = q.to ? instant(q.to, 'to') : new Date();
         if (from >= to) throw new BadRequestError('invalid_time', { zh: 'from 须早于 to', en: 'from must be before to' }, { parameter: 'from' });
         const answer = await series.query(callerOf(request), request.params.code, {
-          ...(q.points ? { points: q.points.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+          ...(q.points
+            ? {
+                points: q.points
+                  .split(',')
+                  .map((s) => s.trim())
+                  .filter(Boolean),
+              }
+            : {}),
           from,
           to,
           step: q.step,
@@ -620,22 +855,43 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
       async (request, reply) => {
         const q = request.query;
         const caller = callerOf(request);
-        const signal = { closed: false, wake: () => {}, wait: (ms: number) => new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, ms);
-          signal.wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        }) };
+        const signal = {
+          closed: false,
+          wake: () => {},
+          wait: (ms: number) =>
+            new Promise<void>((resolve) => {
+              const t = setTimeout(resolve, ms);
+              signal.wake = () => {
+                clearTimeout(t);
+                resolve();
+              };
+            }),
+        };
         // The grant, step and points are checked before any header: a refusal is a clean JSON error.
-        const live = await series.openLive(caller, request.params.code, { ...(q.points ? { points: q.points.split(',').map((s) => s.trim()).filter(Boolean) } : {}), ...(q.step ? { step: q.step } : {}), ...(q.grant ? { grant: q.grant } : {}) });
+        const live = await series.openLive(caller, request.params.code, {
+          ...(q.points
+            ? {
+                points: q.points
+                  .split(',')
+                  .map((s) => s.trim())
+                  .filter(Boolean),
+              }
+            : {}),
+          ...(q.step ? { step: q.step } : {}),
+          ...(q.grant ? { grant: q.grant } : {}),
+        });
         const end = () => {
           signal.closed = true;
           signal.wake();
         };
         reply.hijack();
         const res = reply.raw;
-        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
         res.write(': pdx telemetry\n\n');
         streams.add(end);
         request.raw.on('close', end);
@@ -671,7 +927,17 @@ export function telemetryRoutes(deps: { telemetry: TelemetryService; series: Ser
           summary: 'What my grant on a telemetry set allows: points, finest resolution, window / 我的时序授权',
           params: datasetCode,
           querystring: z.object({ grant: z.uuid().optional() }),
-          response: { 200: z.object({ grantId: z.string(), resolution: z.enum(RESOLUTIONS), from: z.string().nullable(), to: z.string().nullable(), devices: z.array(z.string()), points: z.array(z.object({ name: z.string(), label: z.string() })) }), ...errors },
+          response: {
+            200: z.object({
+              grantId: z.string(),
+              resolution: z.enum(RESOLUTIONS),
+              from: z.string().nullable(),
+              to: z.string().nullable(),
+              devices: z.array(z.string()),
+              points: z.array(z.object({ name: z.string(), label: z.string() })),
+            }),
+            ...errors,
+          },
         },
       },
       async (request) => {

@@ -120,7 +120,12 @@ export function partitionEnd(name: string): Date | undefined {
 const PARTITION_LOCK = 0x7064787470617274n; // "pdxtpart"
 const MAINTENANCE_LOCK = 0x706478746d61696en; // "pdxtmain"
 
-export function createTelemetryService(deps: { db: Db; events: EventSink; catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get'>; options: TelemetryOptions }) {
+export function createTelemetryService(deps: {
+  db: Db;
+  events: EventSink;
+  catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get'>;
+  options: TelemetryOptions;
+}) {
   const { db, events, catalog, options } = deps;
   const repo = telemetryRepo(db);
   const now = options.now ?? Date.now;
@@ -159,7 +164,8 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   function officerOf(p: Principal): string {
-    if (!p.roles.includes('data_officer')) throw new ForbiddenError('not_data_officer', { zh: '只有本单位的数据管理员可以管理设备与测点', en: 'Only data officers manage devices and points' });
+    if (!p.roles.includes('data_officer'))
+      throw new ForbiddenError('not_data_officer', { zh: '只有本单位的数据管理员可以管理设备与测点', en: 'Only data officers manage devices and points' });
     return p.orgId;
   }
 
@@ -323,7 +329,11 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
    * `maxDelayMs`: how long a flooding device may be slowed down before it is refused (MQTT slows
    * down, HTTP answers 429 at once).
    */
-  async function ingest(ctx: DeviceContext, raw: RawSample[], opts: { via: 'mqtt' | 'http' | 'line' | 'external'; receivedMs?: number; maxDelayMs?: number; ip?: string }): Promise<{ accepted: number; quarantined: number }> {
+  async function ingest(
+    ctx: DeviceContext,
+    raw: RawSample[],
+    opts: { via: 'mqtt' | 'http' | 'line' | 'external'; receivedMs?: number; maxDelayMs?: number; ip?: string },
+  ): Promise<{ accepted: number; quarantined: number }> {
     const receivedMs = opts.receivedMs ?? now();
     try {
       if (ctx.device.state !== 'active') throw new PayloadError('bad_credentials', 'the device is disabled');
@@ -349,7 +359,11 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
   }
 
   /** Parses (refusals of the parser are counted per device too) and ingests. */
-  async function ingestPayload(ctx: DeviceContext, parse: () => RawSample[], opts: Parameters<typeof ingest>[2]): Promise<{ accepted: number; quarantined: number }> {
+  async function ingestPayload(
+    ctx: DeviceContext,
+    parse: () => RawSample[],
+    opts: Parameters<typeof ingest>[2],
+  ): Promise<{ accepted: number; quarantined: number }> {
     let raw: RawSample[];
     try {
       raw = parse();
@@ -371,7 +385,10 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       const s = raw[i]!;
       const tsUs = s.tsUs ?? receivedMs * 1000;
       if (tsUs / 1000 < oldest || tsUs / 1000 > receivedMs + MAX_FUTURE_MS) {
-        throw new PayloadError('timestamp_out_of_range', `sample ${i + 1} (${s.point}): timestamp ${new Date(tsUs / 1000).toISOString()} is older than the retention or more than a day ahead`);
+        throw new PayloadError(
+          'timestamp_out_of_range',
+          `sample ${i + 1} (${s.point}): timestamp ${new Date(tsUs / 1000).toISOString()} is older than the retention or more than a day ahead`,
+        );
       }
       let point = ctx.points.get(s.point);
       if (!point && !refreshed) {
@@ -386,25 +403,41 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       }
       if (!point) {
         quarantined.push({ code: s.point, tsUs, value: s.value, unit: s.unit ?? '' });
-        if (!quarantined.slice(0, -1).some((q) => q.code === s.point)) events.push({ pointId: null, kind: 'unknown_point', details: { point: s.point, unit: s.unit ?? null } });
+        if (!quarantined.slice(0, -1).some((q) => q.code === s.point))
+          events.push({ pointId: null, kind: 'unknown_point', details: { point: s.point, unit: s.unit ?? null } });
         continue;
       }
       let value = s.value;
       if (s.unit !== undefined && point.unit && normalizeUnit(s.unit) !== normalizeUnit(point.unit)) {
         const convert = converter(s.unit, point.unit);
-        if (!convert) throw new PayloadError('unit_mismatch', `sample ${i + 1} (${s.point}): unit ${s.unit} cannot be converted to the registered unit ${point.unit}`);
+        if (!convert)
+          throw new PayloadError('unit_mismatch', `sample ${i + 1} (${s.point}): unit ${s.unit} cannot be converted to the registered unit ${point.unit}`);
         value = convert(value);
-        if (!events.some((e) => e.pointId === point!.id && e.kind === 'unit_mismatch')) events.push({ pointId: point.id, kind: 'unit_mismatch', details: { sent: s.unit, registered: point.unit, converted: true } });
+        if (!events.some((e) => e.pointId === point!.id && e.kind === 'unit_mismatch'))
+          events.push({ pointId: point.id, kind: 'unit_mismatch', details: { sent: s.unit, registered: point.unit, converted: true } });
       }
-      if (point.data_type === 'integer' && !Number.isInteger(value)) throw new PayloadError('invalid_value', `sample ${i + 1} (${s.point}): ${value} is not an integer`);
-      if (point.data_type === 'boolean' && value !== 0 && value !== 1) throw new PayloadError('invalid_value', `sample ${i + 1} (${s.point}): ${value} is not a boolean`);
+      if (point.data_type === 'integer' && !Number.isInteger(value))
+        throw new PayloadError('invalid_value', `sample ${i + 1} (${s.point}): ${value} is not an integer`);
+      if (point.data_type === 'boolean' && value !== 0 && value !== 1)
+        throw new PayloadError('invalid_value', `sample ${i + 1} (${s.point}): ${value} is not a boolean`);
       samples.push({ pointId: point.id, tsUs, value });
     }
     return { deviceId: ctx.device.id, orgId: ctx.device.org_id, receivedMs, samples, quarantined, events };
   }
 
   async function autoRegister(ctx: DeviceContext, s: RawSample): Promise<PointRow | undefined> {
-    await repo.insertPoint({ deviceId: ctx.device.id, code: s.point, name: s.point, unit: s.unit ?? '', dataType: 'float', rangeMin: null, rangeMax: null, samplingMs: null, level: 1, auto: true });
+    await repo.insertPoint({
+      deviceId: ctx.device.id,
+      code: s.point,
+      name: s.point,
+      unit: s.unit ?? '',
+      dataType: 'float',
+      rangeMin: null,
+      rangeMax: null,
+      samplingMs: null,
+      level: 1,
+      auto: true,
+    });
     const fresh = await loadContext(ctx.device.id);
     if (fresh) {
       ctx.points = fresh.points;
@@ -515,12 +548,27 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       const orgId = officerOf(caller.principal);
       const current = await ensureSettings(orgId);
       const code = patch.enterpriseCode ?? current.enterprise_code;
-      if (!/^[a-z0-9][a-z0-9-]{1,31}$/.test(code)) throw bad('invalid_enterprise_code', '企业编码应为 2-32 位小写字母、数字或连字符', 'The enterprise code must be 2-32 lower-case letters, digits or hyphens', { field: 'enterpriseCode' });
+      if (!/^[a-z0-9][a-z0-9-]{1,31}$/.test(code))
+        throw bad(
+          'invalid_enterprise_code',
+          '企业编码应为 2-32 位小写字母、数字或连字符',
+          'The enterprise code must be 2-32 lower-case letters, digits or hyphens',
+          { field: 'enterpriseCode' },
+        );
       const taken = await repo.settingsByCode(code);
-      if (taken && taken.org_id !== orgId) throw new ConflictError('enterprise_code_taken', { zh: `企业编码 ${code} 已被使用`, en: `Enterprise code ${code} is taken` }, { field: 'enterpriseCode' });
+      if (taken && taken.org_id !== orgId)
+        throw new ConflictError(
+          'enterprise_code_taken',
+          { zh: `企业编码 ${code} 已被使用`, en: `Enterprise code ${code} is taken` },
+          { field: 'enterpriseCode' },
+        );
       await repo.saveSettings({ orgId, enterpriseCode: code, autoRegister: patch.autoRegister ?? current.auto_register });
       invalidate();
-      await record(caller, { action: 'telemetry.settings', result: 'success', details: { enterpriseCode: code, autoRegister: patch.autoRegister ?? current.auto_register } });
+      await record(caller, {
+        action: 'telemetry.settings',
+        result: 'success',
+        details: { enterpriseCode: code, autoRegister: patch.autoRegister ?? current.auto_register },
+      });
       return (await repo.settings(orgId))!;
     },
 
@@ -530,10 +578,22 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       await ensureSettings(orgId);
       const counts = { plants: 0, lines: 0, devices: 0, points: 0, updated: 0 };
       rows.forEach((r, i) => {
-        for (const [field, value] of [['plant', r.plant], ['line', r.line], ['device', r.device], ['point', r.point]] as const) {
-          if (!CODE.test(value)) throw bad('invalid_code', `第 ${i + 1} 行：${field} 编码 ${JSON.stringify(value)} 应为 1-64 位字母、数字、_ . -`, `Row ${i + 1}: ${field} code ${JSON.stringify(value)} must be 1-64 of letters, digits, _ . -`, { row: i + 1, field });
+        for (const [field, value] of [
+          ['plant', r.plant],
+          ['line', r.line],
+          ['device', r.device],
+          ['point', r.point],
+        ] as const) {
+          if (!CODE.test(value))
+            throw bad(
+              'invalid_code',
+              `第 ${i + 1} 行：${field} 编码 ${JSON.stringify(value)} 应为 1-64 位字母、数字、_ . -`,
+              `Row ${i + 1}: ${field} code ${JSON.stringify(value)} must be 1-64 of letters, digits, _ . -`,
+              { row: i + 1, field },
+            );
         }
-        if (r.min != null && r.max != null && r.min > r.max) throw bad('invalid_range', `第 ${i + 1} 行：下限大于上限`, `Row ${i + 1}: min is above max`, { row: i + 1, field: 'min' });
+        if (r.min != null && r.max != null && r.min > r.max)
+          throw bad('invalid_range', `第 ${i + 1} 行：下限大于上限`, `Row ${i + 1}: min is above max`, { row: i + 1, field: 'min' });
       });
       // Samples waiting in quarantine become the history of the points registered now: their
       // partitions are made first (DDL stays outside the transaction that moves them).
@@ -564,7 +624,12 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
             device = (await t.deviceByCode(orgId, r.device))!;
             counts.devices++;
           } else if (device.line_id !== line.id) {
-            throw bad('device_on_other_line', `设备 ${r.device} 已登记在产线 ${device.line_code}`, `Device ${r.device} is registered on line ${device.line_code}`, { device: r.device });
+            throw bad(
+              'device_on_other_line',
+              `设备 ${r.device} 已登记在产线 ${device.line_code}`,
+              `Device ${r.device} is registered on line ${device.line_code}`,
+              { device: r.device },
+            );
           }
           const spec = {
             name: r.pointName ?? r.point,
@@ -585,7 +650,21 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
           const released = await t.releaseQuarantine(device.id, r.point);
           if (released.length) {
             const point = (await t.pointsOfDevice(device.id)).find((p) => p.code === r.point)!;
-            await storeBatch(tx, [{ deviceId: device.id, orgId, receivedMs: now(), samples: released.map((q) => ({ pointId: point.id, tsUs: Number(q.us), value: q.value })), quarantined: [], events: [] }], now(), { specs });
+            await storeBatch(
+              tx,
+              [
+                {
+                  deviceId: device.id,
+                  orgId,
+                  receivedMs: now(),
+                  samples: released.map((q) => ({ pointId: point.id, tsUs: Number(q.us), value: q.value })),
+                  quarantined: [],
+                  events: [],
+                },
+              ],
+              now(),
+              { specs },
+            );
           }
         }
       });
@@ -613,9 +692,18 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       const orgId = officerOf(caller.principal);
       const device = await repo.deviceByCode(orgId, deviceCode);
       if (!device) throw new NotFoundError(DEVICE);
-      await repo.updateDevice(device.id, { name: patch.name ?? device.name, maxPointsPerSecond: patch.maxPointsPerSecond ?? device.max_points_per_second, state: patch.state ?? device.state });
+      await repo.updateDevice(device.id, {
+        name: patch.name ?? device.name,
+        maxPointsPerSecond: patch.maxPointsPerSecond ?? device.max_points_per_second,
+        state: patch.state ?? device.state,
+      });
       invalidate(device.id);
-      await record(caller, { action: 'telemetry.device_update', result: 'success', target: { type: 'telemetry_device', id: device.id, label: device.code }, details: patch });
+      await record(caller, {
+        action: 'telemetry.device_update',
+        result: 'success',
+        target: { type: 'telemetry_device', id: device.id, label: device.code },
+        details: patch,
+      });
       return (await repo.device(device.id))!;
     },
 
@@ -637,7 +725,13 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     },
 
     /** Recent samples of one point of the caller's own organisation (console live charts). */
-    async recent(p: Principal, deviceCode: string, pointCode: string, sinceMs: number, step: 'raw' | '1m' | '1h'): Promise<{ tsUs: number; value: number; min?: number; max?: number }[]> {
+    async recent(
+      p: Principal,
+      deviceCode: string,
+      pointCode: string,
+      sinceMs: number,
+      step: 'raw' | '1m' | '1h',
+    ): Promise<{ tsUs: number; value: number; min?: number; max?: number }[]> {
       const orgId = officerOf(p);
       const device = await repo.deviceByCode(orgId, deviceCode);
       if (!device) throw new NotFoundError(DEVICE);
@@ -659,10 +753,22 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       const points = rows.map((r) => {
         const start = Math.max(since.getTime(), r.created_at.getTime());
         const expected = r.sampling_ms ? Math.max(0, (windowEnd - start) / r.sampling_ms) : null;
-        return { pointId: r.point_id, deviceId: r.device_id, lineId: r.line_id, samples: Number(r.samples), bad: Number(r.bad), openEvents: r.open_events, score: score(Number(r.samples), Number(r.bad), expected) };
+        return {
+          pointId: r.point_id,
+          deviceId: r.device_id,
+          lineId: r.line_id,
+          samples: Number(r.samples),
+          bad: Number(r.bad),
+          openEvents: r.open_events,
+          score: score(Number(r.samples), Number(r.bad), expected),
+        };
       });
       const mean = (xs: number[]) => (xs.length ? Math.round(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
-      const byDevice = devices.map((d) => ({ device: d, score: mean(points.filter((x) => x.deviceId === d.id).map((x) => x.score)), openEvents: points.filter((x) => x.deviceId === d.id).reduce((n, x) => n + x.openEvents, 0) }));
+      const byDevice = devices.map((d) => ({
+        device: d,
+        score: mean(points.filter((x) => x.deviceId === d.id).map((x) => x.score)),
+        openEvents: points.filter((x) => x.deviceId === d.id).reduce((n, x) => n + x.openEvents, 0),
+      }));
       const lines = [...new Map(devices.map((d) => [d.line_id, d])).values()].map((d) => ({
         lineId: d.line_id,
         line: d.line_code,
@@ -677,7 +783,11 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       const orgId = officerOf(p);
       const deviceId = filter.device ? (await repo.deviceByCode(orgId, filter.device))?.id : undefined;
       if (filter.device && !deviceId) return [];
-      return repo.events(orgId, { ...(deviceId ? { deviceId } : {}), ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.open !== undefined ? { open: filter.open } : {}) }, limit);
+      return repo.events(
+        orgId,
+        { ...(deviceId ? { deviceId } : {}), ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.open !== undefined ? { open: filter.open } : {}) },
+        limit,
+      );
     },
 
     /** The overview's view of the plants: counts only, no values (any signed-in user). */
@@ -701,7 +811,13 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       // The rate over the newest minute with data: a full minute, or the seconds elapsed of the current one.
       const last = perMinute.at(-1);
       const seconds = last ? Math.min(60, Math.max(1, (now() - last.minute.getTime()) / 1000)) : 60;
-      return { perMinute, pointsPerSecond: last && now() - last.minute.getTime() < 120_000 ? Number(last.points) / seconds : 0, lagMsMax: last ? last.lag_ms_max : null, rejected, writer: writer.stats() };
+      return {
+        perMinute,
+        pointsPerSecond: last && now() - last.minute.getTime() < 120_000 ? Number(last.points) / seconds : 0,
+        lagMsMax: last ? last.lag_ms_max : null,
+        rejected,
+        writer: writer.stats(),
+      };
     },
 
     /** The live silence check: opens a gap event for every point silent past its allowed intervals. */
@@ -710,12 +826,30 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
       const rows = await repo.silenceCandidates(new Date(t - QUALITY_DEFAULTS.silenceMinMs));
       let opened = 0;
       for (const r of rows) {
-        const state = { lastTs: r.last_ts?.getTime() ?? null, lastValue: r.last_value, runSince: null, runCount: 0, mean: null, var: null, seen: 0, open: r.open_events };
+        const state = {
+          lastTs: r.last_ts?.getTime() ?? null,
+          lastValue: r.last_value,
+          runSince: null,
+          runCount: 0,
+          mean: null,
+          var: null,
+          seen: 0,
+          open: r.open_events,
+        };
         if (!silent({ rangeMin: r.range_min, rangeMax: r.range_max, samplingMs: r.sampling_ms }, state, t)) continue;
         const id = randomUUID();
         await db.transaction(async (tx) => {
           const tr = telemetryRepo(tx);
-          await tr.openEvent({ id, pointId: r.point_id, deviceId: r.device_id, kind: 'gap', startedAt: r.last_ts!, endedAt: null, samples: 0, details: { from: r.last_ts!.toISOString(), ongoing: true } });
+          await tr.openEvent({
+            id,
+            pointId: r.point_id,
+            deviceId: r.device_id,
+            kind: 'gap',
+            startedAt: r.last_ts!,
+            endedAt: null,
+            samples: 0,
+            details: { from: r.last_ts!.toISOString(), ongoing: true },
+          });
           await tr.markGapOpen(r.point_id, id);
         });
         opened++;
@@ -736,7 +870,17 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
     },
 
     /** Registers a telemetry set (the points of the organisation, or of one plant) in the catalogue. */
-    async createSet(caller: Caller, input: { name: string; summary?: string; plant?: string; shareType?: 'unconditional' | 'conditional' | 'none'; shareConditions?: string; tags?: string[] }) {
+    async createSet(
+      caller: Caller,
+      input: {
+        name: string;
+        summary?: string;
+        plant?: string;
+        shareType?: 'unconditional' | 'conditional' | 'none';
+        shareConditions?: string;
+        tags?: string[];
+      },
+    ) {
       const orgId = officerOf(caller.principal);
       const plant = input.plant ? await repo.plantByCode(orgId, input.plant) : undefined;
       if (input.plant && !plant) throw new NotFoundError({ zh: '厂区', en: 'Plant' });
@@ -779,7 +923,12 @@ export function createTelemetryService(deps: { db: Db; events: EventSink; catalo
         const { raw, minute, hour } = value[level];
         if (minute < raw || hour < minute) {
           const label = LEVEL_LABELS[level]!;
-          throw bad('retention_order', `${label.zh}：分钟汇总的保留天数不得少于原始数据，小时汇总不得少于分钟汇总`, `${label.en}: 1-minute roll-ups must be kept at least as long as raw samples, 1-hour roll-ups at least as long as 1-minute ones`, { field: `${level}.${minute < raw ? 'minute' : 'hour'}` });
+          throw bad(
+            'retention_order',
+            `${label.zh}：分钟汇总的保留天数不得少于原始数据，小时汇总不得少于分钟汇总`,
+            `${label.en}: 1-minute roll-ups must be kept at least as long as raw samples, 1-hour roll-ups at least as long as 1-minute ones`,
+            { field: `${level}.${minute < raw ? 'minute' : 'hour'}` },
+          );
         }
       }
       await repo.saveRetentionSetting(RETENTION_KEY, value);

@@ -40,9 +40,15 @@ describe('the write buffer', () => {
   it('makes senders wait while the database is stalled, tells them to retry past the bound, and never loses an acknowledged submission', async () => {
     const g = gatedDb();
     const writer = createWriter(g.db, { capacity: 100, batchSize: 100, waitMs: 300, specs: async () => new Map() });
-    const first = writer.submit(submission(60)).then(() => 'stored', (e: unknown) => e);
+    const first = writer.submit(submission(60)).then(
+      () => 'stored',
+      (e: unknown) => e,
+    );
     // The buffer holds 60 of 100: a submission of 60 more must wait for room, then is told to retry.
-    const second = writer.submit(submission(60)).then(() => 'stored', (e: unknown) => e);
+    const second = writer.submit(submission(60)).then(
+      () => 'stored',
+      (e: unknown) => e,
+    );
     const refused = await second;
     expect(refused).toBeInstanceOf(OverloadedError);
     expect((refused as OverloadedError).retryAfterSeconds).toBeGreaterThan(0);

@@ -259,16 +259,22 @@ export function daysOf(tsUs: Iterable<number>): Set<number> {
 }
 
 /** Stores one batch inside the transaction. Exported for the benchmark's baseline of the same table. */
-export async function storeBatch(tx: Tx, subs: Submission[], nowMs: number, options: Pick<WriterOptions, 'specs'>): Promise<{ inserted: number; duplicates: number; pointIds: number[] }> {
+export async function storeBatch(
+  tx: Tx,
+  subs: Submission[],
+  nowMs: number,
+  options: Pick<WriterOptions, 'specs'>,
+): Promise<{ inserted: number; duplicates: number; pointIds: number[] }> {
   const repo = telemetryRepo(tx);
   await repo.createStage();
   let seq = 0;
   let staged = 0;
   async function* rows(): AsyncIterable<readonly unknown[]> {
-    for (const s of subs) for (const x of s.samples) {
-      staged++;
-      yield [seq++, x.pointId, isoMicros(x.tsUs), x.value];
-    }
+    for (const s of subs)
+      for (const x of s.samples) {
+        staged++;
+        yield [seq++, x.pointId, isoMicros(x.tsUs), x.value];
+      }
   }
   await tx.copyRows('telemetry_stage', ['seq', 'point_id', 'ts', 'value'], rows());
   const insertedByPoint = staged ? await repo.mergeStage() : [];
@@ -288,7 +294,17 @@ export async function storeBatch(tx: Tx, subs: Submission[], nowMs: number, opti
     const locked = await repo.lockStates(pointIds);
     const specs = await options.specs(pointIds, tx);
     const states = new Map(locked.map((r) => [r.point_id, r]));
-    const save = { ids: [] as number[], lastTs: [] as (string | null)[], lastValue: [] as (number | null)[], runSince: [] as (string | null)[], runCount: [] as number[], mean: [] as (number | null)[], variance: [] as (number | null)[], seen: [] as number[], open: [] as string[] };
+    const save = {
+      ids: [] as number[],
+      lastTs: [] as (string | null)[],
+      lastValue: [] as (number | null)[],
+      runSince: [] as (string | null)[],
+      runCount: [] as number[],
+      mean: [] as (number | null)[],
+      variance: [] as (number | null)[],
+      seen: [] as number[],
+      open: [] as string[],
+    };
     const hours = { pointIds: [] as number[], hours: [] as string[], samples: [] as number[], bad: [] as number[] };
     for (const id of pointIds) {
       const p = byPoint.get(id)!;
@@ -297,7 +313,16 @@ export async function storeBatch(tx: Tx, subs: Submission[], nowMs: number, opti
       for (const change of result.changes) {
         if (change.op === 'open') {
           const eventId = randomUUID();
-          await repo.openEvent({ id: eventId, pointId: id, deviceId: p.deviceId, kind: change.kind, startedAt: new Date(change.at), endedAt: change.endedAt === undefined ? null : new Date(change.endedAt), samples: change.samples, details: change.details });
+          await repo.openEvent({
+            id: eventId,
+            pointId: id,
+            deviceId: p.deviceId,
+            kind: change.kind,
+            startedAt: new Date(change.at),
+            endedAt: change.endedAt === undefined ? null : new Date(change.endedAt),
+            samples: change.samples,
+            details: change.details,
+          });
           if (change.endedAt === undefined) result.state.open[change.kind] = eventId;
         } else if (change.op === 'extend') await repo.extendEvent(change.id, change.samples, change.details);
         else await repo.closeEvent(change.id, new Date(change.at));
@@ -331,7 +356,16 @@ export async function storeBatch(tx: Tx, subs: Submission[], nowMs: number, opti
   // Quality events found while resolving (unit mismatches converted, unknown points).
   for (const s of subs) {
     for (const e of s.events) {
-      await repo.openEvent({ id: randomUUID(), pointId: e.pointId, deviceId: s.deviceId, kind: e.kind, startedAt: new Date(s.receivedMs), endedAt: new Date(s.receivedMs), samples: 1, details: e.details });
+      await repo.openEvent({
+        id: randomUUID(),
+        pointId: e.pointId,
+        deviceId: s.deviceId,
+        kind: e.kind,
+        startedAt: new Date(s.receivedMs),
+        endedAt: new Date(s.receivedMs),
+        samples: 1,
+        details: e.details,
+      });
     }
   }
 

@@ -19,13 +19,15 @@ export type AccessHistory = ResponseOf<'/api/v1/audit/access-history', 'get'>;
 export type AccessSummary = AccessHistory['summary'][number];
 export type AccessEntry = AccessHistory['entries'][number];
 
-export const searchRecords = (filter: RecordFilter, page: { cursor?: number; limit: number }) => GET('/api/v1/audit/records', { query: { ...filter, ...page } });
+export const searchRecords = (filter: RecordFilter, page: { cursor?: number; limit: number }) =>
+  GET('/api/v1/audit/records', { query: { ...filter, ...page } });
 export const getRecord = (seq: number) => GET('/api/v1/audit/records/{seq}', { path: { seq } });
 export const verifyChain = () => GET('/api/v1/audit/verify');
 export const latestHead = () => GET('/api/v1/audit/heads/latest');
 export const inclusionProof = (seq: number) => GET('/api/v1/audit/proof/{seq}', { path: { seq } });
 export const publicKey = () => GET('/api/v1/audit/public-key');
-export const accessHistory = (filter: AccessFilter, page: { cursor?: number; limit: number }) => GET('/api/v1/audit/access-history', { query: { ...filter, ...page } });
+export const accessHistory = (filter: AccessFilter, page: { cursor?: number; limit: number }) =>
+  GET('/api/v1/audit/access-history', { query: { ...filter, ...page } });
 
 /** Download address of the selection (the browser sends the session cookie). */
 export const exportUrl = (filter: RecordFilter, format: 'csv' | 'json') => urlOf('/api/v1/audit/export', { query: { ...filter, format } });

@@ -51,9 +51,11 @@ export const ingestResultOf = (job: Job) => job.result as IngestResult | null;
 export const searchDatasets = (query: SearchQuery) => GET('/api/v1/datasets', { query });
 export const getDataset = (code: string) => GET('/api/v1/datasets/{code}', { path: { code } });
 export const createDataset = (input: DatasetInput) => POST('/api/v1/datasets', { body: input });
-export const updateDataset = (code: string, patch: BodyOf<'/api/v1/datasets/{code}', 'patch'>) => PATCH('/api/v1/datasets/{code}', { path: { code }, body: patch });
+export const updateDataset = (code: string, patch: BodyOf<'/api/v1/datasets/{code}', 'patch'>) =>
+  PATCH('/api/v1/datasets/{code}', { path: { code }, body: patch });
 export const getColumns = (code: string) => GET('/api/v1/datasets/{code}/columns', { path: { code } }).then((r) => r.items);
-export const putColumns = (code: string, columns: ColumnChange[]) => PUT('/api/v1/datasets/{code}/columns', { path: { code }, body: { columns } }).then((r) => r.items);
+export const putColumns = (code: string, columns: ColumnChange[]) =>
+  PUT('/api/v1/datasets/{code}/columns', { path: { code }, body: { columns } }).then((r) => r.items);
 export const publishDataset = (code: string) => POST('/api/v1/datasets/{code}/publish', { path: { code } });
 export const withdrawDataset = (code: string) => POST('/api/v1/datasets/{code}/withdraw', { path: { code } });
 export const getVersions = (code: string) => GET('/api/v1/datasets/{code}/versions', { path: { code } }).then((r) => r.items);

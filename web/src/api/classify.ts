@@ -21,11 +21,28 @@ export type TypeId = NonNullable<ColumnDecision['type']>;
 
 /** Every type, in the order the console lists them. */
 export const TYPE_IDS = allOf<TypeId>()([
-  'cn_resident_id', 'cn_uscc', 'cn_org_code', 'cn_mobile', 'cn_landline', 'bank_card', 'email', 'passport', 'hk_macau_permit',
-  'tw_permit', 'cn_plate', 'ipv4', 'ipv6', 'mac', 'gps', 'date_of_birth', 'person_name', 'address',
+  'cn_resident_id',
+  'cn_uscc',
+  'cn_org_code',
+  'cn_mobile',
+  'cn_landline',
+  'bank_card',
+  'email',
+  'passport',
+  'hk_macau_permit',
+  'tw_permit',
+  'cn_plate',
+  'ipv4',
+  'ipv6',
+  'mac',
+  'gps',
+  'date_of_birth',
+  'person_name',
+  'address',
 ]);
 /** A type the API answered as text, when it is one the console knows. */
-export const typeId = (value: string | null | undefined): TypeId | null => (value && (TYPE_IDS as readonly string[]).includes(value) ? (value as TypeId) : null);
+export const typeId = (value: string | null | undefined): TypeId | null =>
+  value && (TYPE_IDS as readonly string[]).includes(value) ? (value as TypeId) : null;
 
 export const classifyApi = {
   list: () => GET('/api/v1/classification/datasets'),

@@ -35,7 +35,9 @@ type Operation<P extends PathOf<M>, M extends Method> = paths[P][M];
 type Json<R> = R extends { content: { 'application/json': infer T } } ? (T extends null ? void : T) : void;
 type Responses<O> = O extends { responses: infer R } ? R : never;
 /** What the route answers on success (a union when it has several success statuses, e.g. 201 | 202). */
-export type ResponseOf<P extends PathOf<M>, M extends Method> = { [S in keyof Responses<Operation<P, M>>]: Json<Responses<Operation<P, M>>[S]> }[keyof Responses<Operation<P, M>>];
+export type ResponseOf<P extends PathOf<M>, M extends Method> = {
+  [S in keyof Responses<Operation<P, M>>]: Json<Responses<Operation<P, M>>[S]>;
+}[keyof Responses<Operation<P, M>>];
 /** The JSON body the route accepts. */
 export type BodyOf<P extends PathOf<M>, M extends Method> = Operation<P, M> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
 type Parameters_<P extends PathOf<M>, M extends Method> = Operation<P, M> extends { parameters: infer X } ? X : never;
@@ -44,7 +46,13 @@ export type QueryOf<P extends PathOf<M>, M extends Method> = NonNullable<Paramet
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type PathPart<X> = X extends { path: infer T } ? { path: T } : unknown;
-type QueryPart<X> = X extends { query: infer T } ? { query: T } : X extends { query?: infer T } ? ([T] extends [never | undefined] ? unknown : { query?: T }) : unknown;
+type QueryPart<X> = X extends { query: infer T }
+  ? { query: T }
+  : X extends { query?: infer T }
+    ? [T] extends [never | undefined]
+      ? unknown
+      : { query?: T }
+    : unknown;
 type BodyPart<O> = O extends { requestBody: { content: { 'application/json': infer B } } }
   ? { body: B }
   : O extends { requestBody?: { content: { 'application/json': infer B } } }
@@ -108,7 +116,12 @@ export function urlOf<P extends PathOf<'get'>>(path: P, ...[init]: Args<Init<P, 
   return fill(path, init as { path?: object; query?: object } | undefined);
 }
 
-async function send(method: Method, pattern: string, init: { path?: object; query?: object; body?: unknown } | undefined, csrfCookie: string): Promise<unknown> {
+async function send(
+  method: Method,
+  pattern: string,
+  init: { path?: object; query?: object; body?: unknown } | undefined,
+  csrfCookie: string,
+): Promise<unknown> {
   const body = init?.body;
   const headers = requestHeaders(method, csrfCookie);
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -131,7 +144,13 @@ function caller<M extends Method>(method: M, csrfCookie: string) {
 
 /** The typed calls of a session whose CSRF token is in `csrfCookie`. */
 function callers(csrfCookie: string) {
-  return { GET: caller('get', csrfCookie), POST: caller('post', csrfCookie), PUT: caller('put', csrfCookie), PATCH: caller('patch', csrfCookie), DELETE: caller('delete', csrfCookie) };
+  return {
+    GET: caller('get', csrfCookie),
+    POST: caller('post', csrfCookie),
+    PUT: caller('put', csrfCookie),
+    PATCH: caller('patch', csrfCookie),
+    DELETE: caller('delete', csrfCookie),
+  };
 }
 
 export const { GET, POST, PUT, PATCH, DELETE } = callers(CONSOLE_CSRF);

@@ -29,7 +29,8 @@ export const returnFlowApi = {
 export const demandApi = {
   list: () => GET('/api/v1/duties/demands').then((r) => r.items),
   publish: (body: DemandInput) => POST('/api/v1/duties/demands', { body }),
-  assign: (id: string, orgId: string, note?: string) => POST('/api/v1/duties/demands/{id}/assign', { path: { id }, body: { orgId, ...(note ? { note } : {}) } }),
+  assign: (id: string, orgId: string, note?: string) =>
+    POST('/api/v1/duties/demands/{id}/assign', { path: { id }, body: { orgId, ...(note ? { note } : {}) } }),
   answer: (id: string, body: DemandAnswer) => POST('/api/v1/duties/demands/{id}/answer', { path: { id }, body }),
   accept: (id: string) => POST('/api/v1/duties/demands/{id}/accept', { path: { id }, body: {} }),
   reopen: (id: string, reason: string) => POST('/api/v1/duties/demands/{id}/reopen', { path: { id }, body: { reason } }),
@@ -47,7 +48,8 @@ export const dutiesApi = {
   accept: (objectionId: string, note?: string) => POST('/api/v1/duties/objections/{id}/accept', { path: { id: objectionId }, body: note ? { note } : {} }),
   reject: (objectionId: string, reason: string) => POST('/api/v1/duties/objections/{id}/reject', { path: { id: objectionId }, body: { reason } }),
   escalate: (objectionId: string, reason: string) => POST('/api/v1/duties/objections/{id}/escalate', { path: { id: objectionId }, body: { reason } }),
-  decide: (objectionId: string, uphold: boolean, note: string) => POST('/api/v1/duties/objections/{id}/decide', { path: { id: objectionId }, body: { uphold, note } }),
+  decide: (objectionId: string, uphold: boolean, note: string) =>
+    POST('/api/v1/duties/objections/{id}/decide', { path: { id: objectionId }, body: { uphold, note } }),
 };
 
 export type Ratings = ResponseOf<'/api/v1/duties/ratings/{code}', 'get'>;

@@ -51,8 +51,10 @@ export const portalApi = {
   demandDepartments: () => GET('/api/v1/open/demand-departments'),
   showcases: () => GET('/api/v1/open/showcases'),
 
-  apply: (code: string, body: BodyOf<'/api/v1/open/datasets/{code}/applications', 'post'>) => portal.POST('/api/v1/open/datasets/{code}/applications', { path: { code }, body }),
-  comment: (code: string, body: BodyOf<'/api/v1/open/datasets/{code}/comments', 'post'>) => portal.POST('/api/v1/open/datasets/{code}/comments', { path: { code }, body }),
+  apply: (code: string, body: BodyOf<'/api/v1/open/datasets/{code}/applications', 'post'>) =>
+    portal.POST('/api/v1/open/datasets/{code}/applications', { path: { code }, body }),
+  comment: (code: string, body: BodyOf<'/api/v1/open/datasets/{code}/comments', 'post'>) =>
+    portal.POST('/api/v1/open/datasets/{code}/comments', { path: { code }, body }),
   demand: (body: DemandInput) => portal.POST('/api/v1/open/demands', { body }),
   showcase: (body: ShowcaseInput) => portal.POST('/api/v1/open/showcases', { body }),
 
@@ -85,13 +87,16 @@ export const manageApi = {
   discard: (id: string) => DELETE('/api/v1/open/manage/releases/{id}', { path: { id } }),
   reportUrl: (id: string) => urlOf('/api/v1/open/manage/releases/{id}/report', { path: { id } }),
   applications: () => GET('/api/v1/open/manage/applications'),
-  decide: (id: string, body: BodyOf<'/api/v1/open/manage/applications/{id}/decide', 'post'>) => POST('/api/v1/open/manage/applications/{id}/decide', { path: { id }, body }),
+  decide: (id: string, body: BodyOf<'/api/v1/open/manage/applications/{id}/decide', 'post'>) =>
+    POST('/api/v1/open/manage/applications/{id}/decide', { path: { id }, body }),
   comments: () => GET('/api/v1/open/manage/comments'),
   moderate: (id: string, approve: boolean) => POST('/api/v1/open/manage/comments/{id}/moderate', { path: { id }, body: { approve } }),
   demands: () => GET('/api/v1/open/manage/demands'),
-  answer: (id: string, body: BodyOf<'/api/v1/open/manage/demands/{id}/answer', 'post'>) => POST('/api/v1/open/manage/demands/{id}/answer', { path: { id }, body }),
+  answer: (id: string, body: BodyOf<'/api/v1/open/manage/demands/{id}/answer', 'post'>) =>
+    POST('/api/v1/open/manage/demands/{id}/answer', { path: { id }, body }),
   showcases: () => GET('/api/v1/open/manage/showcases'),
-  review: (id: string, body: BodyOf<'/api/v1/open/manage/showcases/{id}/review', 'post'>) => POST('/api/v1/open/manage/showcases/{id}/review', { path: { id }, body }),
+  review: (id: string, body: BodyOf<'/api/v1/open/manage/showcases/{id}/review', 'post'>) =>
+    POST('/api/v1/open/manage/showcases/{id}/review', { path: { id }, body }),
   settings: () => GET('/api/v1/open/manage/settings'),
   saveSettings: (body: BodyOf<'/api/v1/open/manage/settings', 'put'>) => PUT('/api/v1/open/manage/settings', { body }),
 };

@@ -24,7 +24,9 @@ export type ContainmentKind = Containment['kind'];
  * secops.settings.ts, a type-only import) with each webhook's secret replaced by whether it has one
  * (settingsOut in secops.routes.ts). The route declares its answer as an open record.
  */
-export type Settings = Omit<SecopsSettings, 'webhooks'> & { webhooks: (Pick<SecopsSettings['webhooks'][number], 'url' | 'minSeverity'> & { hasSecret: boolean })[] };
+export type Settings = Omit<SecopsSettings, 'webhooks'> & {
+  webhooks: (Pick<SecopsSettings['webhooks'][number], 'url' | 'minSeverity'> & { hasSecret: boolean })[];
+};
 
 export type BurstOutcome = ResponseOf<'/api/v1/demo/burst', 'post'>;
 
@@ -35,7 +37,8 @@ export const secopsApi = {
   settingsSchema: () => GET('/api/v1/secops/settings/schema'),
   dashboard: () => GET('/api/v1/secops/dashboard'),
   alerts: (query: QueryOf<'/api/v1/secops/alerts', 'get'> = {}) => GET('/api/v1/secops/alerts', { query }).then((r) => r.items),
-  setAlert: (id: string, action: 'ack' | 'close') => POST(action === 'ack' ? '/api/v1/secops/alerts/{id}/ack' : '/api/v1/secops/alerts/{id}/close', { path: { id } }),
+  setAlert: (id: string, action: 'ack' | 'close') =>
+    POST(action === 'ack' ? '/api/v1/secops/alerts/{id}/ack' : '/api/v1/secops/alerts/{id}/close', { path: { id } }),
   containments: (active: boolean) => GET('/api/v1/secops/containments', { query: active ? { active: 'true' } : {} }).then((r) => r.items),
   contain: (body: BodyOf<'/api/v1/secops/containments', 'post'>) => POST('/api/v1/secops/containments', { body }),
   lift: (id: string, reason: string) => POST('/api/v1/secops/containments/{id}/lift', { path: { id }, body: { reason } }),
@@ -43,7 +46,8 @@ export const secopsApi = {
   incidents: () => GET('/api/v1/secops/incidents').then((r) => r.items),
   incident: (id: string) => GET('/api/v1/secops/incidents/{id}', { path: { id } }),
   openIncident: (body: BodyOf<'/api/v1/secops/incidents', 'post'>) => POST('/api/v1/secops/incidents', { body }),
-  transition: (id: string, body: BodyOf<'/api/v1/secops/incidents/{id}/transition', 'post'>) => POST('/api/v1/secops/incidents/{id}/transition', { path: { id }, body }),
+  transition: (id: string, body: BodyOf<'/api/v1/secops/incidents/{id}/transition', 'post'>) =>
+    POST('/api/v1/secops/incidents/{id}/transition', { path: { id }, body }),
   addAction: (id: string, text: string) => POST('/api/v1/secops/incidents/{id}/actions', { path: { id }, body: { kind: 'action', text } }),
   reported: (id: string, kind: 'first' | 'final', note: string) => POST('/api/v1/secops/incidents/{id}/reports', { path: { id }, body: { kind, note } }),
   settings: () => GET('/api/v1/secops/settings') as Promise<Settings>,

@@ -19,7 +19,15 @@ export const GRANT_MODES = allOf<GrantMode>()(['clear', 'masked', 'pseudonym', '
 export type RedactStyle = NonNullable<GrantColumn['redact']>;
 export const REDACT_STYLES = allOf<RedactStyle>()(['masked', 'placeholder']);
 export type PurposeCategory = RequestInput['purposeCategory'];
-export const PURPOSE_CATEGORIES = allOf<PurposeCategory>()(['social_assistance', 'public_service', 'regulation', 'statistics', 'administrative_duty', 'emergency', 'other']);
+export const PURPOSE_CATEGORIES = allOf<PurposeCategory>()([
+  'social_assistance',
+  'public_service',
+  'regulation',
+  'statistics',
+  'administrative_duty',
+  'emergency',
+  'other',
+]);
 export type RequestState = ShareRequest['state'];
 export const REQUEST_STATES = allOf<RequestState>()(['submitted', 'provider_approved', 'active', 'rejected', 'expired', 'revoked', 'withdrawn']);
 export type GrantState = Grant['state'];
@@ -36,7 +44,8 @@ export const shareApi = {
   grants: (dataset?: string) => GET('/api/v1/share/grants', { query: { dataset } }).then((r) => r.items),
   grant: (id: string) => GET('/api/v1/share/grants/{id}', { path: { id } }),
   revoke: (id: string, reason: string) => POST('/api/v1/share/grants/{id}/revoke', { path: { id }, body: { reason } }),
-  exportRecords: (code: string, format: 'csv' | 'ndjson', query: string) => POST('/api/v1/datasets/{code}/exports', { path: { code }, body: { format, query } }),
+  exportRecords: (code: string, format: 'csv' | 'ndjson', query: string) =>
+    POST('/api/v1/datasets/{code}/exports', { path: { code }, body: { format, query } }),
   exportState: (id: string) => GET('/api/v1/exports/{id}', { path: { id } }),
   notifications: (unread = false) => GET('/api/v1/notifications', { query: unread ? { unread: 'true' } : {} }),
   markRead: (id: string) => POST('/api/v1/notifications/{id}/read', { path: { id } }),
@@ -77,7 +86,13 @@ export function filterFromConditions(conditions: readonly FilterCondition[], enc
     .map((c) => {
       let value: string;
       if (c.op === 'is') value = 'null';
-      else if (c.op === 'in') value = `(${c.value.split(/[,,、]/).map((v) => v.trim()).filter(Boolean).map(quoteItem).join(',')})`;
+      else if (c.op === 'in')
+        value = `(${c.value
+          .split(/[,,、]/)
+          .map((v) => v.trim())
+          .filter(Boolean)
+          .map(quoteItem)
+          .join(',')})`;
       else value = c.value.startsWith('"') ? quoteItem(c.value) : c.value;
       return `${part(c.column)}=${part(`${c.op}.${value}`)}`;
     })

@@ -11,8 +11,9 @@ export const systemApi = {
   overview: () => GET('/api/v1/overview'),
   todo: () => GET('/api/v1/overview/todo'),
   /** Whether /health answers 200 (database reachable). */
-  healthy: () => GET('/health').then(
-    () => true,
-    () => false,
-  ),
+  healthy: () =>
+    GET('/health').then(
+      () => true,
+      () => false,
+    ),
 };

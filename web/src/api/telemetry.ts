@@ -13,7 +13,16 @@ export type DeviceToken = ResponseOf<'/api/v1/telemetry/devices/{code}/token', '
 
 type EventQuery = QueryOf<'/api/v1/telemetry/quality/events', 'get'>;
 export type QualityKind = NonNullable<EventQuery['kind']>;
-export const QUALITY_KINDS = allOf<QualityKind>()(['gap', 'out_of_range', 'stuck', 'spike', 'future_timestamp', 'clock_skew', 'unit_mismatch', 'unknown_point']);
+export const QUALITY_KINDS = allOf<QualityKind>()([
+  'gap',
+  'out_of_range',
+  'stuck',
+  'spike',
+  'future_timestamp',
+  'clock_skew',
+  'unit_mismatch',
+  'unknown_point',
+]);
 export type Resolution = NonNullable<QueryOf<'/api/v1/telemetry/devices/{code}/points/{point}/samples', 'get'>['step']>;
 export const RESOLUTIONS = allOf<Resolution>()(['raw', '1m', '1h']);
 
@@ -26,7 +35,9 @@ export const telemetryApi = {
     GET('/api/v1/telemetry/devices/{code}/points/{point}/samples', { path: { code: device, point }, query: { since, step } }).then((r) => r.items),
   quality: (hours = 24) => GET('/api/v1/telemetry/quality', { query: { hours } }),
   events: (filter: { device?: string; kind?: QualityKind; open?: boolean } = {}) =>
-    GET('/api/v1/telemetry/quality/events', { query: { device: filter.device, kind: filter.kind, open: filter.open === undefined ? undefined : filter.open ? 'true' : 'false' } }).then((r) => r.items),
+    GET('/api/v1/telemetry/quality/events', {
+      query: { device: filter.device, kind: filter.kind, open: filter.open === undefined ? undefined : filter.open ? 'true' : 'false' },
+    }).then((r) => r.items),
   unknown: () => GET('/api/v1/telemetry/unknown-points').then((r) => r.items),
   status: () => GET('/api/v1/telemetry/status'),
   summary: () => GET('/api/v1/telemetry/summary').then((r) => r.items),

@@ -354,7 +354,8 @@ export const en: Record<keyof typeof zh, string> = {
   'audit.chain.badCheckpoint': 'Bad signed head',
   'audit.chain.missingHead': 'Missing signed head',
   'audit.chain.witness': 'Download witness',
-  'audit.chain.witnessHint': 'Download a head signed now and keep it outside pdx; pdx audit verify --head FILE checks that the log was not cut back or rewritten',
+  'audit.chain.witnessHint':
+    'Download a head signed now and keep it outside pdx; pdx audit verify --head FILE checks that the log was not cut back or rewritten',
   'audit.chain.reason': 'Reason',
   'audit.head.title': 'Latest signed tree head',
   'audit.head.none': 'No signed tree head yet',
@@ -408,7 +409,8 @@ export const en: Record<keyof typeof zh, string> = {
   'audit.proof.leafIndex': 'Leaf index',
   'audit.proof.signature': 'Head signature',
   'audit.proof.path': 'Audit path',
-  'audit.proof.offline': 'These checks ran in your browser. Download the proof to check it outside pdx with the script of docs/audit-proofs.md and the public key you pinned.',
+  'audit.proof.offline':
+    'These checks ran in your browser. Download the proof to check it outside pdx with the script of docs/audit-proofs.md and the public key you pinned.',
   'audit.proof.verified': 'Proof verified in your browser: the record is in the signed log, unchanged',
   'audit.proof.failed': 'Evidence does not check: the record or the signed head was altered',
   'audit.proof.partial': 'Some checks cannot run in this browser: download the proof and check it offline',

@@ -77,7 +77,8 @@ export const zh = {
   'cls.policy.encryptFrom': '静态加密',
   'cls.policy.encryptFrom4': '仅 4级',
   'cls.policy.encryptFrom3': '3级和 4级',
-  'cls.policy.encryptFromHelp': '选择 3级 后，姓名、手机号、住址、出生日期等也以密文存储（自此之后的每次加载；已加载的版本在替换上传后加密）。加载较慢；加密的 3级列不能排序，只有手机号、邮箱、车牌可按盲索引精确过滤。',
+  'cls.policy.encryptFromHelp':
+    '选择 3级 后，姓名、手机号、住址、出生日期等也以密文存储（自此之后的每次加载；已加载的版本在替换上传后加密）。加载较慢；加密的 3级列不能排序，只有手机号、邮箱、车牌可按盲索引精确过滤。',
   'cls.policy.rules': '附加重要数据规则',
   'cls.policy.ruleId': '规则标识',
   'cls.policy.ruleDescription': '说明',
@@ -180,12 +181,14 @@ export const en: Record<keyof typeof zh, string> = {
   'cls.decideGeneral': 'General data (reject)',
   'cls.estimated': 'estimated',
   'cls.policy.threshold': 'Important-data person threshold',
-  'cls.policy.thresholdHelp': 'A dataset with personal information of at least this many distinct persons becomes an important-data candidate (default 1,000,000).',
+  'cls.policy.thresholdHelp':
+    'A dataset with personal information of at least this many distinct persons becomes an important-data candidate (default 1,000,000).',
   'cls.policy.defaultGrade': 'Grade of unrecognised columns',
   'cls.policy.encryptFrom': 'Encryption at rest',
   'cls.policy.encryptFrom4': 'Grade 4 only',
   'cls.policy.encryptFrom3': 'Grades 3 and 4',
-  'cls.policy.encryptFromHelp': 'With grade 3, names, phones, addresses and birth dates are stored as ciphertext too (every load from now on; versions already loaded once replaced). Loads are slower; encrypted grade-3 columns cannot be ordered, and only phones, e-mails and plates can be filtered (exact match, through a blind index).',
+  'cls.policy.encryptFromHelp':
+    'With grade 3, names, phones, addresses and birth dates are stored as ciphertext too (every load from now on; versions already loaded once replaced). Loads are slower; encrypted grade-3 columns cannot be ordered, and only phones, e-mails and plates can be filtered (exact match, through a blind index).',
   'cls.policy.rules': 'Extra important-data rules',
   'cls.policy.ruleId': 'Rule id',
   'cls.policy.ruleDescription': 'Description',

@@ -59,7 +59,8 @@ export const zh = {
   'nav.returnFlow': '数据回流',
   'nav.demands': '供需对接',
   'duties.rf.title': '数据回流',
-  'duties.rf.hint': '省级数据资源按区划列回流到各地市、区县：每个市县机构自动获得一项共享授权，行范围为本地区及下辖区划，信息项方式由提供方确定、安全管理员批准。新增的机构在下一次巡检（每分钟）时自动获得授权。',
+  'duties.rf.hint':
+    '省级数据资源按区划列回流到各地市、区县：每个市县机构自动获得一项共享授权，行范围为本地区及下辖区划，信息项方式由提供方确定、安全管理员批准。新增的机构在下一次巡检（每分钟）时自动获得授权。',
   'duties.rf.setup': '设置回流',
   'duties.rf.dataset': '资源代码',
   'duties.rf.regionColumn': '区划列',
@@ -97,7 +98,8 @@ export const zh = {
   'duties.rf.empty': '暂无数据回流',
   'duties.rf.view': '交付情况',
   'duties.dm.title': '供需对接：数据需求清单',
-  'duties.dm.hint': '各部门发布数据需求，平台主管部门分派给承办部门，承办部门在时限内答复（关联已有资源、新编目资源或说明不予提供的理由），需求方确认或重新提出。',
+  'duties.dm.hint':
+    '各部门发布数据需求，平台主管部门分派给承办部门，承办部门在时限内答复（关联已有资源、新编目资源或说明不予提供的理由），需求方确认或重新提出。',
   'duties.dm.publish': '发布需求',
   'duties.dm.name': '需求名称',
   'duties.dm.description': '需求说明',
@@ -165,7 +167,8 @@ export const zh = {
   'duties.ev.usage': '使用统计',
   'duties.ev.export': '导出 Excel',
   'duties.ev.scopeOwn': '这是本部门的评价；平台主管部门可以看到全部部门',
-  'duties.ev.formula': '综合得分 = 100 × Σ（权重 × 指标）÷ Σ 权重，只计有可评内容的指标。权重：申请按时答复 {requests}，异议按时处理 {objections}，目录按期更新 {catalogue}，使用方评价 {ratings}（平均分 1 分计 0，5 分计 1）。',
+  'duties.ev.formula':
+    '综合得分 = 100 × Σ（权重 × 指标）÷ Σ 权重，只计有可评内容的指标。权重：申请按时答复 {requests}，异议按时处理 {objections}，目录按期更新 {catalogue}，使用方评价 {ratings}（平均分 1 分计 0，5 分计 1）。',
   'duties.ev.org': '部门',
   'duties.ev.score': '综合得分',
   'duties.ev.requests': '申请按时答复',
@@ -192,7 +195,8 @@ export const zh = {
   'duties.us.day': '日期',
   'duties.us.empty': '该区间内没有数据调用',
   'duties.us.totals': '{from} 至 {to}：调用 {calls} 次，数据 {rows} 行，使用方 {consumers} 个',
-  'duties.us.hint': '统计口径：审计日志中成功的数据响应（数据接口查询、导出、库表推送、接口服务调用、核验）；分块返回的一次查询计一次，导出文件的下载不重复计行数。',
+  'duties.us.hint':
+    '统计口径：审计日志中成功的数据响应（数据接口查询、导出、库表推送、接口服务调用、核验）；分块返回的一次查询计一次，导出文件的下载不重复计行数。',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -238,7 +242,8 @@ export const en: Record<keyof typeof zh, string> = {
   'duties.obj.dismiss': 'Dismiss',
   'duties.obj.reason': 'Reason',
   'duties.obj.empty': 'No objections',
-  'duties.obj.hint': 'Row numbers come with rowid=true on the records API; while an objection is open its rows are named in the x-pdx-flagged-rows response header.',
+  'duties.obj.hint':
+    'Row numbers come with rowid=true on the records API; while an objection is open its rows are named in the x-pdx-flagged-rows response header.',
   'duties.obj.attachments': 'Evidence files',
   'duties.obj.attach': 'Attach files',
   'duties.obj.attachHint': 'Up to 3 files of at most 2 MB each (PDF, images, text, Word, Excel)',
@@ -255,7 +260,8 @@ export const en: Record<keyof typeof zh, string> = {
   'nav.returnFlow': 'Return flow',
   'nav.demands': 'Data needs',
   'duties.rf.title': 'Return flow',
-  'duties.rf.hint': 'A provincial dataset flows back to the cities and counties by its region column: each city and county organisation holds a share grant limited to its region and below, with the column modes chosen by the provider and approved by the security administrator. Organisations added later receive theirs on the next sweep (every minute).',
+  'duties.rf.hint':
+    'A provincial dataset flows back to the cities and counties by its region column: each city and county organisation holds a share grant limited to its region and below, with the column modes chosen by the provider and approved by the security administrator. Organisations added later receive theirs on the next sweep (every minute).',
   'duties.rf.setup': 'Set up a return flow',
   'duties.rf.dataset': 'Dataset code',
   'duties.rf.regionColumn': 'Region column',
@@ -293,7 +299,8 @@ export const en: Record<keyof typeof zh, string> = {
   'duties.rf.empty': 'No return flows',
   'duties.rf.view': 'Deliveries',
   'duties.dm.title': 'Data needs (supply and demand)',
-  'duties.dm.hint': "Departments publish data needs; the platform authority assigns each to a department, which answers within the time limit (an existing dataset, a newly registered one, or a reasoned refusal); the need's owner accepts or reopens.",
+  'duties.dm.hint':
+    "Departments publish data needs; the platform authority assigns each to a department, which answers within the time limit (an existing dataset, a newly registered one, or a reasoned refusal); the need's owner accepts or reopens.",
   'duties.dm.publish': 'Publish a need',
   'duties.dm.name': 'Title',
   'duties.dm.description': 'Description',
@@ -338,7 +345,7 @@ export const en: Record<keyof typeof zh, string> = {
   'duties.up.noData': 'No data yet',
   'duties.up.due': 'Next update due by {time}',
   'duties.up.wasDue': 'Was due by {time}: overdue',
-  'duties.up.overdueHint': 'This dataset was not updated as its declared cycle ({cycle}) requires; the provider\'s data officers have been reminded',
+  'duties.up.overdueHint': "This dataset was not updated as its declared cycle ({cycle}) requires; the provider's data officers have been reminded",
   'duties.rt.title': 'Ratings',
   'duties.rt.quality': 'Quality',
   'duties.rt.timeliness': 'Timeliness',
@@ -360,8 +367,9 @@ export const en: Record<keyof typeof zh, string> = {
   'duties.ev.scores': 'Department scores',
   'duties.ev.usage': 'Usage statistics',
   'duties.ev.export': 'Export to Excel',
-  'duties.ev.scopeOwn': 'This is your department\'s score; the platform authority sees every department',
-  'duties.ev.formula': 'Score = 100 × Σ(weight × rate) / Σ weight, over the parts that have something to judge. Weights: requests answered on time {requests}, objections answered on time {objections}, catalogue entries current {catalogue}, ratings {ratings} (a mean of 1 counts 0, 5 counts 1).',
+  'duties.ev.scopeOwn': "This is your department's score; the platform authority sees every department",
+  'duties.ev.formula':
+    'Score = 100 × Σ(weight × rate) / Σ weight, over the parts that have something to judge. Weights: requests answered on time {requests}, objections answered on time {objections}, catalogue entries current {catalogue}, ratings {ratings} (a mean of 1 counts 0, 5 counts 1).',
   'duties.ev.org': 'Department',
   'duties.ev.score': 'Score',
   'duties.ev.requests': 'Requests on time',
@@ -388,5 +396,6 @@ export const en: Record<keyof typeof zh, string> = {
   'duties.us.day': 'Day',
   'duties.us.empty': 'No data calls in this range',
   'duties.us.totals': '{from} to {to}: {calls} calls, {rows} rows, {consumers} consumers',
-  'duties.us.hint': 'Counted: successful data responses in the audit log (records API reads, exports, pushes, interface calls, verifications); a read streamed in chunks counts once, and downloading an export file does not count its rows again.',
+  'duties.us.hint':
+    'Counted: successful data responses in the audit log (records API reads, exports, pushes, interface calls, verifications); a read streamed in chunks counts once, and downloading an export file does not count its rows again.',
 };

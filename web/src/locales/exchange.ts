@@ -2,7 +2,8 @@
 export const zh = {
   'secops.det.syncFailures': '库表同步或推送连续失败',
   'nav.push': '推送订阅',
-  'push.intro': '将本单位已获授权的数据按授权视图（授权的信息项及其脱敏形式、行范围）定时推送到本单位自己的数据库。授权撤销或过期后推送自动终止；每次推送都在审计日志中留痕。',
+  'push.intro':
+    '将本单位已获授权的数据按授权视图（授权的信息项及其脱敏形式、行范围）定时推送到本单位自己的数据库。授权撤销或过期后推送自动终止；每次推送都在审计日志中留痕。',
   'push.targets': '目标库',
   'push.addTarget': '登记目标库',
   'push.targetHint': '目标库账号需能在目标模式中建表、写入和删除；口令加密保存，任何接口都不返回。',
@@ -64,7 +65,8 @@ export const zh = {
   'push.delivery.refused': '安全处置中',
   'push.delivery.stopped': '已终止',
   'nav.sources': '数据源',
-  'sources.intro': '登记本部门的业务数据库，将数据资源绑定到其中的表或视图，按计划或立即同步。每次同步与上传文件一样经过分类分级、校验、4级字段加密、质量报告和版本管理。',
+  'sources.intro':
+    '登记本部门的业务数据库，将数据资源绑定到其中的表或视图，按计划或立即同步。每次同步与上传文件一样经过分类分级、校验、4级字段加密、质量报告和版本管理。',
   'sources.title': '数据源',
   'sources.add': '登记数据源',
   'sources.edit': '编辑',
@@ -105,7 +107,8 @@ export const zh = {
   'sources.mode.replace': '全量替换',
   'sources.mode.incremental': '增量',
   'sources.mode.cdc': '变更捕获（CDC）',
-  'sources.cdcHint': 'CDC 按键列应用源表的插入、更新和删除：键列须为主键（复制标识）。数据源用户需具有 REPLICATION 属性；发布（PUBLICATION）由 pdx 创建（需数据库 CREATE 权限和表的所有权），或由数据库管理员预先创建',
+  'sources.cdcHint':
+    'CDC 按键列应用源表的插入、更新和删除：键列须为主键（复制标识）。数据源用户需具有 REPLICATION 属性；发布（PUBLICATION）由 pdx 创建（需数据库 CREATE 权限和表的所有权），或由数据库管理员预先创建',
   'sources.cdcStarted': '已绑定：服务将先读取全表快照，然后持续应用源表的变更',
   'sources.continuous': '持续（CDC）',
   'sources.lagBytes': '复制延迟',
@@ -184,7 +187,8 @@ export const zh = {
 export const en: Record<keyof typeof zh, string> = {
   'secops.det.syncFailures': 'Database sync or push failing repeatedly',
   'nav.push': 'Push subscriptions',
-  'push.intro': "Deliver the view your organisation's grants allow (granted columns in their granted forms, the row filter) into a database of your own, on a schedule. Revocation or expiry stops the subscription; every delivery is in the audit log.",
+  'push.intro':
+    "Deliver the view your organisation's grants allow (granted columns in their granted forms, the row filter) into a database of your own, on a schedule. Revocation or expiry stops the subscription; every delivery is in the audit log.",
   'push.targets': 'Target databases',
   'push.addTarget': 'Register a target',
   'push.targetHint': 'The target user must be able to create tables in the schema, insert and delete; the password is stored encrypted and never returned.',
@@ -215,7 +219,8 @@ export const en: Record<keyof typeof zh, string> = {
   'push.mode': 'Mode',
   'push.mode.full': 'Full',
   'push.mode.incremental': 'Incremental',
-  'push.modeHint': 'Full: each delivery replaces the table content in one transaction; incremental: only rows of appended versions (a replaced or corrected version is delivered in full)',
+  'push.modeHint':
+    'Full: each delivery replaces the table content in one transaction; incremental: only rows of appended versions (a replaced or corrected version is delivered in full)',
   'push.interval': 'Interval',
   'push.minutes': 'minutes',
   'push.everyMinutes': 'every {n} min',
@@ -246,7 +251,8 @@ export const en: Record<keyof typeof zh, string> = {
   'push.delivery.refused': 'Held (containment)',
   'push.delivery.stopped': 'Stopped',
   'nav.sources': 'Data sources',
-  'sources.intro': "Register your department's databases, bind datasets to their tables or views, and sync on a schedule or now. Every run goes through the same classification, validation, encryption of grade 4 columns, quality report and versions as an uploaded file.",
+  'sources.intro':
+    "Register your department's databases, bind datasets to their tables or views, and sync on a schedule or now. Every run goes through the same classification, validation, encryption of grade 4 columns, quality report and versions as an uploaded file.",
   'sources.title': 'Data sources',
   'sources.add': 'Register a source',
   'sources.edit': 'Edit',
@@ -287,7 +293,8 @@ export const en: Record<keyof typeof zh, string> = {
   'sources.mode.replace': 'Replace',
   'sources.mode.incremental': 'Incremental',
   'sources.mode.cdc': 'Change data capture (CDC)',
-  'sources.cdcHint': 'CDC applies the source table’s inserts, updates and deletes by the key column, which must be the primary key (replica identity). The source user needs the REPLICATION attribute; pdx creates the publication (CREATE on the database and ownership of the table needed), or the DBA creates it beforehand',
+  'sources.cdcHint':
+    'CDC applies the source table’s inserts, updates and deletes by the key column, which must be the primary key (replica identity). The source user needs the REPLICATION attribute; pdx creates the publication (CREATE on the database and ownership of the table needed), or the DBA creates it beforehand',
   'sources.cdcStarted': 'Bound: the server first reads a snapshot of the whole table, then applies the source’s changes continuously',
   'sources.continuous': 'Continuous (CDC)',
   'sources.lagBytes': 'Replication lag',
@@ -297,7 +304,8 @@ export const en: Record<keyof typeof zh, string> = {
   'sources.streaming': 'Change stream',
   'sources.streamingYes': 'Running',
   'sources.streamingNo': 'Not running',
-  'sources.modeHint': 'Replace: each run reads the whole table as a new version; incremental: only rows whose cursor is beyond the high-water mark, a key column makes newer rows replace older ones, and a soft-delete column then removes rows',
+  'sources.modeHint':
+    'Replace: each run reads the whole table as a new version; incremental: only rows whose cursor is beyond the high-water mark, a key column makes newer rows replace older ones, and a soft-delete column then removes rows',
   'sources.schedule': 'Schedule',
   'sources.nextRun': 'Next run',
   'sources.onRequest': 'On request only',

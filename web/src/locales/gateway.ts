@@ -49,7 +49,8 @@ export const zh = {
   'gw.badSample': '样例响应不是有效的 JSON',
   'gw.tab.services': '接口目录',
   'gw.tab.mine': '我的接口',
-  'gw.mine.hint': '本单位已获授权可调用的接口操作。调用时在请求头中带上本单位的 API 密钥（Authorization: Bearer …）；响应字段按授权的形式返回，每次调用都记入审计日志。',
+  'gw.mine.hint':
+    '本单位已获授权可调用的接口操作。调用时在请求头中带上本单位的 API 密钥（Authorization: Bearer …）；响应字段按授权的形式返回，每次调用都记入审计日志。',
   'gw.mine.empty': '本单位尚无可调用的接口：在数据目录中找到接口服务并申请其操作',
   'gw.mine.grant': '查看授权',
   'gw.mine.until': '截止日期',
@@ -126,7 +127,8 @@ export const en: Record<keyof typeof zh, string> = {
   'gw.badSample': 'The sample response is not valid JSON',
   'gw.tab.services': 'Interfaces',
   'gw.tab.mine': 'My interfaces',
-  'gw.mine.hint': 'The interface operations your organisation is granted. Send your organisation\'s API key with each call (Authorization: Bearer …); response fields come back in their granted forms, and every call is recorded in the audit log.',
+  'gw.mine.hint':
+    "The interface operations your organisation is granted. Send your organisation's API key with each call (Authorization: Bearer …); response fields come back in their granted forms, and every call is recorded in the audit log.",
   'gw.mine.empty': 'Your organisation cannot call any interface yet: find an interface in the catalogue and request its operations',
   'gw.mine.grant': 'View grant',
   'gw.mine.until': 'End date',

@@ -125,7 +125,8 @@ export const zh = {
   'op.deid.sensitive': '敏感属性',
   'op.deid.none': '不含准标识符（不涉及个人信息）',
   'op.deid.thresholds': '阈值',
-  'op.api.intro': '用 HTTP GET 调用开放接口：匿名调用按来源地址低频限流，使用接口密钥（Authorization: Bearer pdxo_…）可获得更高限额。按信息项=值过滤，用 next 游标翻页。',
+  'op.api.intro':
+    '用 HTTP GET 调用开放接口：匿名调用按来源地址低频限流，使用接口密钥（Authorization: Bearer pdxo_…）可获得更高限额。按信息项=值过滤，用 next 游标翻页。',
   'op.api.keyHint': '登录后在“我的”页面创建接口密钥',
   'op.api.doc': '接口文档（OpenAPI）',
   'op.dept.datasets': '开放数据集',
@@ -406,7 +407,8 @@ export const en: Record<keyof typeof zh, string> = {
   'op.type.date': 'date',
   'op.type.timestamp': 'date and time',
   'op.type.boolean': 'boolean',
-  'op.conditional.notice': 'This dataset is open on application: sign in and apply; once the department approves, you may preview, download and call it within the approved terms.',
+  'op.conditional.notice':
+    'This dataset is open on application: sign in and apply; once the department approves, you may preview, download and call it within the approved terms.',
   'op.apply': 'Apply',
   'op.apply.title': 'Application for conditionally open data',
   'op.apply.purpose': 'Purpose',
@@ -434,7 +436,8 @@ export const en: Record<keyof typeof zh, string> = {
   'op.comment.submit': 'Submit review',
   'op.comment.pending': 'Review submitted; shown after moderation',
   'op.comment.signIn': 'Sign in with a verified e-mail to write a review',
-  'op.deid.intro': 'Before publication this dataset passed a de-identification check (GB/T 37964-2019, GB/T 42460-2023): direct identifiers removed, quasi-identifiers generalized, at least k rows per quasi-identifier combination.',
+  'op.deid.intro':
+    'Before publication this dataset passed a de-identification check (GB/T 37964-2019, GB/T 42460-2023): direct identifiers removed, quasi-identifiers generalized, at least k rows per quasi-identifier combination.',
   'op.deid.k': 'k-anonymity (smallest class)',
   'op.deid.l': 'l-diversity (distinct sensitive values)',
   'op.deid.suppression': 'Rows suppressed',
@@ -447,7 +450,8 @@ export const en: Record<keyof typeof zh, string> = {
   'op.deid.sensitive': 'Sensitive attributes',
   'op.deid.none': 'No quasi-identifiers (no personal data)',
   'op.deid.thresholds': 'Thresholds',
-  'op.api.intro': 'Call the open API with HTTP GET: anonymous calls are rate limited per address; an API key (Authorization: Bearer pdxo_…) gets a higher limit. Filter with column=value; page with the next cursor.',
+  'op.api.intro':
+    'Call the open API with HTTP GET: anonymous calls are rate limited per address; an API key (Authorization: Bearer pdxo_…) gets a higher limit. Filter with column=value; page with the next cursor.',
   'op.api.keyHint': 'Sign in and create a key under My account',
   'op.api.doc': 'API documentation (OpenAPI)',
   'op.dept.datasets': 'Open datasets',
@@ -470,7 +474,8 @@ export const en: Record<keyof typeof zh, string> = {
   'op.show.submitted': 'Submitted; shown after review',
   'op.show.none': 'No applications yet',
   'op.show.visit': 'Visit',
-  'op.dev.intro': "The open API serves published snapshots of open data, never a department's live data. Unconditionally open data needs no account; conditionally open data needs an approved application and your own key.",
+  'op.dev.intro':
+    "The open API serves published snapshots of open data, never a department's live data. Unconditionally open data needs no account; conditionally open data needs an approved application and your own key.",
   'op.dev.step1': '1. Register and verify your e-mail',
   'op.dev.step2': '2. Create an API key under My account (shown once)',
   'op.dev.step3': '3. Call the API with Authorization: Bearer pdxo_…',

@@ -2,7 +2,8 @@
 export const zh = {
   'secops.tab.dashboard': '安全态势',
   'secops.demo.button': '演示：重放夜间突发访问',
-  'secops.demo.confirm': '以演示数据重放旅程第 6 步：朝阳市民政局的新 API 密钥先在昨日 5 个工作时段正常读取「户籍人口信息」，再于凌晨 03:00 读取其 50 倍。检测器将据此告警、暂停密钥并通知相关人员。审计日志记录每次真实读取的实际时间。继续吗？',
+  'secops.demo.confirm':
+    '以演示数据重放旅程第 6 步：朝阳市民政局的新 API 密钥先在昨日 5 个工作时段正常读取「户籍人口信息」，再于凌晨 03:00 读取其 50 倍。检测器将据此告警、暂停密钥并通知相关人员。审计日志记录每次真实读取的实际时间。继续吗？',
   'secops.demo.run': '开始重放',
   'secops.demo.title': '夜间突发访问已重放',
   'secops.demo.reads': '{consumer}的密钥「{key}」在 {at} 读取「{dataset}」{rows} 行，平时每小时约 {base} 行。',

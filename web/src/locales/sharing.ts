@@ -164,7 +164,8 @@ export const zh = {
   'share.whoWhy': '申请信息',
   'share.has4': '含 4 级信息项',
   'share.approveTitle': '审批：逐项确定共享方式',
-  'share.approveHint': '默认方式按分级给出：3 级、4 级自由文本去标识，4 级证件号假名化，其他 4 级和 3 级脱敏，1–2 级明文。明文提供 4 级信息项须填写个人信息保护影响评估说明。',
+  'share.approveHint':
+    '默认方式按分级给出：3 级、4 级自由文本去标识，4 级证件号假名化，其他 4 级和 3 级脱敏，1–2 级明文。明文提供 4 级信息项须填写个人信息保护影响评估说明。',
   'share.clear4': '明文 4 级：须影响评估',
   'share.rowFilterHint': '只提供满足条件的行。生成的过滤条件：',
   'share.addCondition': '添加条件',
@@ -269,7 +270,8 @@ export const en: Record<keyof typeof zh, string> = {
   'share.withdrawnDone': 'Request withdrawn',
   'share.withdrawnAt': 'The requester withdrew this request on {time}',
   'share.renew': 'Renew',
-  'share.renewHint': 'A renewal keeps this grant\'s columns, rows, purpose and legal basis and goes through the same approvals (the security administrator too for grade 4 columns); this grant ends when the new one starts.',
+  'share.renewHint':
+    "A renewal keeps this grant's columns, rows, purpose and legal basis and goes through the same approvals (the security administrator too for grade 4 columns); this grant ends when the new one starts.",
   'share.renewEndDate': 'New end date',
   'share.renewPurpose': 'Purpose (may be changed)',
   'share.renewSubmit': 'Submit renewal',
@@ -394,7 +396,8 @@ export const en: Record<keyof typeof zh, string> = {
   'share.pickTitle': 'Choose columns',
   'share.picked': '{n} selected',
   'share.pickColumns': 'Choose at least one column',
-  'share.grade4Hint': 'Grade 4 personal information selected: after the provider, the platform security administrator also reviews the request; such columns are usually given masked or pseudonymised.',
+  'share.grade4Hint':
+    'Grade 4 personal information selected: after the provider, the platform security administrator also reviews the request; such columns are usually given masked or pseudonymised.',
   'share.purposeTitle': 'Purpose and term',
   'share.submit': 'Submit request',
   'share.submitted': 'Request submitted',
@@ -419,7 +422,8 @@ export const en: Record<keyof typeof zh, string> = {
   'share.whoWhy': 'Request',
   'share.has4': 'Grade 4 columns',
   'share.approveTitle': 'Decide the form of each column',
-  'share.approveHint': 'Defaults follow the grade: grade 3 and 4 free text redacted, grade 4 identifiers pseudonymised, other grade 4 and grade 3 masked, grades 1–2 clear. Clear grade 4 needs a written impact assessment.',
+  'share.approveHint':
+    'Defaults follow the grade: grade 3 and 4 free text redacted, grade 4 identifiers pseudonymised, other grade 4 and grade 3 masked, grades 1–2 clear. Clear grade 4 needs a written impact assessment.',
   'share.clear4': 'Clear grade 4: assessment required',
   'share.rowFilterHint': 'Only rows meeting the conditions are given. Filter:',
   'share.addCondition': 'Add condition',
@@ -442,7 +446,8 @@ export const en: Record<keyof typeof zh, string> = {
   'share.providerNote': 'Note',
   'share.securityDecision': 'Security review',
   'share.securityTitle': 'Security review',
-  'share.securityHint': "This request involves grade 4 columns or important data. Check the provider's forms, rows and term; approving makes the grant active at once.",
+  'share.securityHint':
+    "This request involves grade 4 columns or important data. Check the provider's forms, rows and term; approving makes the grant active at once.",
   'share.securityNote': 'Note (required to reject)',
   'share.securityApprove': 'Approve and activate',
   'share.securityApproved': 'Approved; the grant is active',
@@ -457,7 +462,8 @@ export const en: Record<keyof typeof zh, string> = {
   'share.revoked': 'Grant revoked',
   'share.revokedBecause': 'This grant was revoked',
   'share.examplesTitle': 'How to call',
-  'share.examplesHint': "Call with an API key of your organisation in place of <your key>. The grant decides the columns and their forms; its row filter always applies.",
+  'share.examplesHint':
+    'Call with an API key of your organisation in place of <your key>. The grant decides the columns and their forms; its row filter always applies.',
   'share.examplesModes': 'Masked, pseudonymised and generalized columns come in that form; verify-only columns answer only yes/no through the verify call.',
   'share.example.json': 'JSON',
   'share.example.ndjson': 'NDJSON',

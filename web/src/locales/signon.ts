@@ -47,10 +47,12 @@ export const en: Record<keyof typeof zh, string> = {
   'so.code.submit': 'Verify',
   'so.code.back': 'Back',
   'so.enrol.title': 'Set up your authenticator',
-  'so.enrol.hint': 'Administrators sign in with a password and an authenticator code. Scan the QR code with an authenticator app (or type the key), then enter the 6-digit code it shows.',
+  'so.enrol.hint':
+    'Administrators sign in with a password and an authenticator code. Scan the QR code with an authenticator app (or type the key), then enter the 6-digit code it shows.',
   'so.enrol.secret': 'Key',
   'so.recovery.title': 'Save your recovery codes',
-  'so.recovery.hint': 'Each of these 10 recovery codes works once, instead of an authenticator code. They are shown only now: write them down or print them and keep them safe.',
+  'so.recovery.hint':
+    'Each of these 10 recovery codes works once, instead of an authenticator code. They are shown only now: write them down or print them and keep them safe.',
   'so.recovery.continue': 'I saved the recovery codes, continue',
   'so.recovery.left': 'A recovery code was used; {n} left. Ask the system administrator to reset your authenticator before they run out.',
   'so.sso.button': 'Sign in with 统一身份认证',
@@ -65,7 +67,8 @@ export const en: Record<keyof typeof zh, string> = {
   'so.error.unknown_org': 'Your organisation is not on this platform; ask the system administrator',
   'so.error.pending_approval': 'Your account was created and waits for the system administrator’s approval',
   'so.error.disabled': 'This account is disabled',
-  'so.error.org_changed': 'Your organisation changed at the identity provider; the system administrator (who has been told) must move your account before you can sign in',
+  'so.error.org_changed':
+    'Your organisation changed at the identity provider; the system administrator (who has been told) must move your account before you can sign in',
   'so.error.admin_local_only': 'Administrator accounts (sysadmin, secadmin, auditor) sign in only locally with a password and an authenticator code',
   'so.users.sso': '统一身份认证 (SSO)',
   'so.users.pending': 'Awaiting approval',

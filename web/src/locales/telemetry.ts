@@ -72,7 +72,8 @@ export const zh = {
   'tel.res.raw': '原始采样',
   'tel.res.1m': '分钟汇总',
   'tel.res.1h': '小时汇总',
-  'tel.seriesHint': '时序数据资源：授权后通过 GET /api/v1/series/{code}/points?points=设备.测点&from=…&step=1h&agg=avg 读取（JSON、NDJSON、CSV），或订阅 /api/v1/series/{code}/live（服务器推送）。',
+  'tel.seriesHint':
+    '时序数据资源：授权后通过 GET /api/v1/series/{code}/points?points=设备.测点&from=…&step=1h&agg=avg 读取（JSON、NDJSON、CSV），或订阅 /api/v1/series/{code}/live（服务器推送）。',
   'tel.kindTag': '时序数据',
   'secops.det.telemetryFlood': '设备数据洪泛',
   'tel.overview': '工业数据接入（实时）',
@@ -153,7 +154,8 @@ export const en: Record<keyof typeof zh, string> = {
   'tel.res.raw': 'Raw samples',
   'tel.res.1m': '1-minute roll-ups',
   'tel.res.1h': '1-hour roll-ups',
-  'tel.seriesHint': 'Telemetry set: once granted, read GET /api/v1/series/{code}/points?points=device.point&from=…&step=1h&agg=avg (JSON, NDJSON, CSV) or subscribe to /api/v1/series/{code}/live (server-sent events).',
+  'tel.seriesHint':
+    'Telemetry set: once granted, read GET /api/v1/series/{code}/points?points=device.point&from=…&step=1h&agg=avg (JSON, NDJSON, CSV) or subscribe to /api/v1/series/{code}/live (server-sent events).',
   'tel.kindTag': 'Telemetry',
   'secops.det.telemetryFlood': 'Device flooding',
   'tel.overview': 'Plants connected (live)',

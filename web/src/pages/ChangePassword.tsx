@@ -60,13 +60,26 @@ export function ChangePasswordPage({ forced }: { forced?: boolean }) {
   // Before the console opens: who is signed in, and the way out for someone who is not ready to choose.
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Header style={{ background: '#fff', borderBottom: '1px solid #f0f0f0', display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: 8, padding: '0 16px' }}>
+      <Layout.Header
+        style={{
+          background: '#fff',
+          borderBottom: '1px solid #f0f0f0',
+          display: 'flex',
+          alignItems: 'center',
+          justifyContent: 'space-between',
+          gap: 8,
+          padding: '0 16px',
+        }}
+      >
         <Typography.Title level={4} style={{ margin: 0, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}>
           <img src="/favicon.svg" alt="" width={22} style={{ verticalAlign: -4, marginRight: 8 }} />
           {t('app.short')}
         </Typography.Title>
         <Space size={4} align="center">
-          <Typography.Text data-testid="forced-who" style={{ display: 'inline-block', maxWidth: '40vw', whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', verticalAlign: 'middle' }}>
+          <Typography.Text
+            data-testid="forced-who"
+            style={{ display: 'inline-block', maxWidth: '40vw', whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', verticalAlign: 'middle' }}
+          >
             {me?.displayName} · {me?.orgName}
           </Typography.Text>
           <Button type="text" icon={<LogoutOutlined />} onClick={() => void logout()} data-testid="forced-logout">

@@ -76,7 +76,10 @@ export function LoginPage() {
           <div style={{ textAlign: 'center', marginBottom: 16 }} data-testid="totp-enrol">
             <img src={step.enrol.qrDataUrl} alt="otpauth QR" width={180} height={180} />
             <div>
-              <Typography.Text type="secondary">{t('so.enrol.secret')}{colon}</Typography.Text>
+              <Typography.Text type="secondary">
+                {t('so.enrol.secret')}
+                {colon}
+              </Typography.Text>
               <Typography.Text code copyable data-testid="totp-secret">
                 {step.enrol.secret}
               </Typography.Text>
@@ -131,7 +134,9 @@ export function LoginPage() {
   }
 
   return (
-    <div style={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', background: 'linear-gradient(135deg, #0b2a5b, #1668dc)' }}>
+    <div
+      style={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', background: 'linear-gradient(135deg, #0b2a5b, #1668dc)' }}
+    >
       <Card style={{ width: 400 }}>
         <div style={{ textAlign: 'center', marginBottom: 24 }}>
           <img src="/favicon.svg" alt="" width={40} />

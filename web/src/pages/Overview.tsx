@@ -121,7 +121,9 @@ export function OverviewPage() {
           <Card title={t('overview.assets')}>{assetsOption ? <Chart option={assetsOption} height={360} testId="chart-assets" /> : <Empty />}</Card>
         </Col>
         <Col xs={24} xl={12}>
-          <Card title={t('overview.sharing')}>{sharingOption ? <Chart option={sharingOption} height={360} testId="chart-sharing" /> : <Empty description={t('overview.noSharing')} />}</Card>
+          <Card title={t('overview.sharing')}>
+            {sharingOption ? <Chart option={sharingOption} height={360} testId="chart-sharing" /> : <Empty description={t('overview.noSharing')} />}
+          </Card>
         </Col>
         <Col xs={24}>
           <ScoresOverviewCard />

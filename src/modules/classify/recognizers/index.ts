@@ -53,19 +53,35 @@ const ALPHANUM: Start[] = ['digit', 'upper', 'lower'];
 export const RECOGNIZERS: readonly Recognizer[] = [
   { id: 'cn_resident_id', type: 'cn_resident_id', strength: 'checksum', penalizeFailed: true, check: checkResidentId, starts: ['digit'], lengths: [15, 18] },
   { id: 'cn_uscc', type: 'cn_uscc', strength: 'checksum', penalizeFailed: true, check: checkUscc, starts: ['digit', 'upper', 'lower'], lengths: [18, 18] },
-  { id: 'cn_org_code', type: 'cn_org_code', strength: 'checksum', penalizeFailed: true, check: checkOrgCode, starts: ['digit', 'upper', 'lower'], lengths: [9, 10] },
+  {
+    id: 'cn_org_code',
+    type: 'cn_org_code',
+    strength: 'checksum',
+    penalizeFailed: true,
+    check: checkOrgCode,
+    starts: ['digit', 'upper', 'lower'],
+    lengths: [9, 10],
+  },
   { id: 'cn_mobile', type: 'cn_mobile', strength: 'pattern', penalizeFailed: true, check: checkMobile, starts: ['digit', 'plus'], lengths: [11, 19] },
   { id: 'cn_landline', type: 'cn_landline', strength: 'pattern', penalizeFailed: true, check: checkLandline, starts: ['digit', 'paren'], lengths: [10, 24] },
   { id: 'bank_card', type: 'bank_card', strength: 'checksum', penalizeFailed: true, check: checkBankCard, starts: ['digit'], lengths: [16, 23] },
   { id: 'bank_account', type: 'bank_card', strength: 'weak', penalizeFailed: false, check: checkAccountNumber, starts: ['digit'], lengths: [8, 36] },
-  { id: 'email', type: 'email', strength: 'pattern', penalizeFailed: true, check: checkEmail, starts: [...ALPHANUM, 'other', 'plus', 'minus'], lengths: [3, 254] },
-  { id: 'passport', type: 'passport', strength: 'weak', penalizeFailed: false, check: checkPassport, starts: ALPHANUM , lengths: [9, 9] },
+  {
+    id: 'email',
+    type: 'email',
+    strength: 'pattern',
+    penalizeFailed: true,
+    check: checkEmail,
+    starts: [...ALPHANUM, 'other', 'plus', 'minus'],
+    lengths: [3, 254],
+  },
+  { id: 'passport', type: 'passport', strength: 'weak', penalizeFailed: false, check: checkPassport, starts: ALPHANUM, lengths: [9, 9] },
   { id: 'hk_macau_permit', type: 'hk_macau_permit', strength: 'weak', penalizeFailed: false, check: checkHkMacauPermit, starts: ['upper'], lengths: [9, 11] },
   { id: 'tw_permit', type: 'tw_permit', strength: 'weak', penalizeFailed: false, check: checkTwPermit, starts: ['digit'], lengths: [8, 8] },
   { id: 'cn_plate', type: 'cn_plate', strength: 'pattern', penalizeFailed: true, check: checkPlate, starts: ['han'], lengths: [7, 9] },
   { id: 'ipv4', type: 'ipv4', strength: 'pattern', penalizeFailed: true, check: checkIpv4, starts: ['digit'], lengths: [7, 15] },
   { id: 'ipv6', type: 'ipv6', strength: 'pattern', penalizeFailed: true, check: checkIpv6, starts: [...ALPHANUM, 'colon'], lengths: [2, 45] },
-  { id: 'mac', type: 'mac', strength: 'pattern', penalizeFailed: true, check: checkMac, starts: ALPHANUM , lengths: [14, 17] },
+  { id: 'mac', type: 'mac', strength: 'pattern', penalizeFailed: true, check: checkMac, starts: ALPHANUM, lengths: [14, 17] },
   { id: 'gps_pair', type: 'gps', strength: 'pattern', penalizeFailed: true, check: checkGpsPair, starts: ['digit', 'minus', 'paren'], lengths: [13, 48] },
   { id: 'gps_coordinate', type: 'gps', strength: 'weak', penalizeFailed: true, check: checkCoordinate, starts: ['digit', 'minus'], lengths: [4, 20] },
   { id: 'date_of_birth', type: 'date_of_birth', strength: 'weak', penalizeFailed: true, check: checkDateOfBirth, starts: ['digit'], lengths: [8, 30] },
@@ -83,11 +99,7 @@ const DISPATCH: readonly (readonly number[])[] = (() => {
   const out: number[][] = [];
   for (const s of STARTS) {
     for (let length = 0; length <= MAX_LENGTH_BUCKET; length++) {
-      out.push(
-        RECOGNIZERS.flatMap((r, i) =>
-          r.starts.includes(s) && r.lengths[0] <= length && r.lengths[1] >= length ? [i] : [],
-        ),
-      );
+      out.push(RECOGNIZERS.flatMap((r, i) => (r.starts.includes(s) && r.lengths[0] <= length && r.lengths[1] >= length ? [i] : [])));
     }
   }
   return out;

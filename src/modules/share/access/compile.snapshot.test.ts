@@ -79,12 +79,18 @@ const CASES: Case[] = [
   },
   {
     title: 'encrypted column found through its blind index',
-    grant: [{ name: '姓名', mode: 'clear' }, { name: '身份证号', mode: 'clear' }],
+    grant: [
+      { name: '姓名', mode: 'clear' },
+      { name: '身份证号', mode: 'clear' },
+    ],
     request: { select: ['姓名'], filter: parseFilterText('身份证号=eq.21010219800101001X'), order: [] },
   },
   {
     title: 'a kept access context: the first chunk checks its access revisions in its own snapshot',
-    grant: [{ name: '区县', mode: 'clear' }, { name: '月收入', mode: 'clear' }],
+    grant: [
+      { name: '区县', mode: 'clear' },
+      { name: '月收入', mode: 'clear' },
+    ],
     request: { filter: { and: [] }, order: [] },
     guard: { scopes: ['ds-id', 'key:key-id'], revision: 7 },
   },
@@ -94,7 +100,11 @@ const CASES: Case[] = [
 const VERIFY_CASES: { title: string; grant: GrantColumn[]; rowFilter?: string; match: Record<string, string> }[] = [
   {
     title: 'verify columns and a provider row filter',
-    grant: [{ name: '姓名', mode: 'verify' }, { name: '出生日期', mode: 'verify' }, { name: '区县', mode: 'hidden' }],
+    grant: [
+      { name: '姓名', mode: 'verify' },
+      { name: '出生日期', mode: 'verify' },
+      { name: '区县', mode: 'hidden' },
+    ],
     rowFilter: '区县=eq.和平区',
     match: { 姓名: '王小明', 出生日期: '1980-01-01' },
   },
@@ -112,7 +122,10 @@ describe('compiled SQL of representative grants', () => {
       const view = viewColumns(CATALOGUE, c.grant);
       const read = compileRead('ds_0001', view, c.rowFilter ? parseFilterText(c.rowFilter) : null, c.request, terms);
       const first = read.chunk(undefined, 1000, c.guard);
-      out.push(`-- ${c.title}`, `-- grant: ${c.grant.map((g) => `${g.name}=${g.mode}${g.redact ? `(${g.redact})` : ''}`).join(', ')}${c.rowFilter ? `; row filter: ${c.rowFilter}` : ''}`);
+      out.push(
+        `-- ${c.title}`,
+        `-- grant: ${c.grant.map((g) => `${g.name}=${g.mode}${g.redact ? `(${g.redact})` : ''}`).join(', ')}${c.rowFilter ? `; row filter: ${c.rowFilter}` : ''}`,
+      );
       out.push(`-- output: ${read.output.map((o) => `${o.name}(${o.mode})`).join(', ')}`, first.text + ';', `-- values: ${JSON.stringify(first.values)}`);
       if (c.cursor) {
         const next = read.chunk(c.cursor as never, 1000);
@@ -124,7 +137,10 @@ describe('compiled SQL of representative grants', () => {
       const view = viewColumns(CATALOGUE, c.grant);
       const rowFilter = c.rowFilter ? parseFilterText(c.rowFilter) : null;
       const sql = compileVerify('ds_0001', rowFilter, verifyMatch(view, rowFilter, c.match), terms);
-      out.push(`-- verify: ${c.title}`, `-- grant: ${c.grant.map((g) => `${g.name}=${g.mode}`).join(', ')}${c.rowFilter ? `; row filter: ${c.rowFilter}` : ''}`);
+      out.push(
+        `-- verify: ${c.title}`,
+        `-- grant: ${c.grant.map((g) => `${g.name}=${g.mode}`).join(', ')}${c.rowFilter ? `; row filter: ${c.rowFilter}` : ''}`,
+      );
       out.push(`-- match: ${JSON.stringify(c.match)}`, sql.text + ';', `-- values: ${JSON.stringify(sql.values)}`, '');
     }
     await expect(out.join('\n')).toMatchFileSnapshot('./compile.snapshot.sql');
@@ -132,7 +148,9 @@ describe('compiled SQL of representative grants', () => {
 
   it('compiles no read at all for a grant that only verifies', () => {
     const view = viewColumns(CATALOGUE, all('verify'));
-    expect(() => compileRead('ds_0001', view, null, { filter: { and: [] }, order: [] }, terms)).toThrow(expect.objectContaining({ code: 'no_readable_columns' }));
+    expect(() => compileRead('ds_0001', view, null, { filter: { and: [] }, order: [] }, terms)).toThrow(
+      expect.objectContaining({ code: 'no_readable_columns' }),
+    );
   });
 
   it('verifies only verify or clear columns, an encrypted one only through its blind index', () => {

@@ -42,9 +42,17 @@ describe('free-text columns in the policy', () => {
   });
 
   it('refuses to filter or order on a redacted column', () => {
-    const view = viewColumns([petition, remark], [{ name: '事项内容', mode: 'redacted' }, { name: '备注', mode: 'clear' }]);
-    const read = (filter: object, order: { column: string; direction: 'asc' | 'desc' }[] = []) => () =>
-      compileRead('d_1', view, null, { filter: filter as never, order });
+    const view = viewColumns(
+      [petition, remark],
+      [
+        { name: '事项内容', mode: 'redacted' },
+        { name: '备注', mode: 'clear' },
+      ],
+    );
+    const read =
+      (filter: object, order: { column: string; direction: 'asc' | 'desc' }[] = []) =>
+      () =>
+        compileRead('d_1', view, null, { filter: filter as never, order });
     expect(read({ column: '事项内容', op: 'like', value: '*秦*' })).toThrow(expect.objectContaining({ code: 'column_not_filterable' }));
     expect(read({ and: [] }, [{ column: '事项内容', direction: 'asc' }])).toThrow(expect.objectContaining({ code: 'column_not_orderable' }));
     expect(read({ column: '备注', op: 'eq', value: 'x' })).not.toThrow();

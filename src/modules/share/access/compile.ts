@@ -14,7 +14,15 @@
 import { BadRequestError } from '../../../errors.ts';
 import { ident } from '../../../db/sql.ts';
 import type { ColumnRow, DataType } from '../../catalog/catalog.service.ts';
-import { applyOperator, canGeneralize, type CellValue, type GeneralizeOptions, type MaskedValue, type MaskOperator, type OperatorContext } from '../../protect/masking.ts';
+import {
+  applyOperator,
+  canGeneralize,
+  type CellValue,
+  type GeneralizeOptions,
+  type MaskedValue,
+  type MaskOperator,
+  type OperatorContext,
+} from '../../protect/masking.ts';
 import { redactorOf, type RedactStyle } from '../../classify/redact.ts';
 import { isCondition, type Condition, type FilterNode } from '../filter.ts';
 import { withoutValue } from '../redact.ts';
@@ -69,7 +77,12 @@ export const VISIBLE_MODES: ReadonlySet<GrantMode> = NEEDS_CLEAR_VALUE;
 
 function classificationOf(column: Pick<ColumnRow, 'classification'>): { type?: string; maskAs?: string; defaultOperator?: string; freeText: boolean } {
   const c = column.classification as { types?: { type?: string }[]; protection?: { maskAs?: string | null; defaultOperator?: string }; text?: unknown };
-  return { type: c.types?.[0]?.type, maskAs: c.protection?.maskAs ?? undefined, defaultOperator: c.protection?.defaultOperator, freeText: c.text !== undefined && c.text !== null };
+  return {
+    type: c.types?.[0]?.type,
+    maskAs: c.protection?.maskAs ?? undefined,
+    defaultOperator: c.protection?.defaultOperator,
+    freeText: c.text !== undefined && c.text !== null,
+  };
 }
 
 /** A column the classification found to hold free text (its spans graded it). */
@@ -128,13 +141,32 @@ function columnError(code: string, column: string, zh: string, en: string): BadR
 
 export const unknownColumn = (column: string) => columnError('unknown_column', column, '不存在', 'does not exist');
 const notGranted = (column: string) => columnError('column_not_granted', column, '不在授权范围内', 'is not granted to you');
-const verifyOnly = (column: string) => columnError('column_verify_only', column, '仅授权用于核验，不能查询、过滤或排序', 'is granted for verification only; it cannot be selected, filtered or ordered');
+const verifyOnly = (column: string) =>
+  columnError(
+    'column_verify_only',
+    column,
+    '仅授权用于核验，不能查询、过滤或排序',
+    'is granted for verification only; it cannot be selected, filtered or ordered',
+  );
 const notFilterable = (column: string, mode: string) =>
   columnError('column_not_filterable', column, `以${MODE_ZH[mode] ?? mode}形式授权，不能用于过滤`, `is granted ${mode}; it cannot be used in a filter`);
 const notOrderable = (column: string, mode: string) =>
-  columnError('column_not_orderable', column, `以${MODE_ZH[mode] ?? mode}形式授权或加密存储，不能用于排序`, `is granted ${mode} or stored encrypted; it cannot be used to order`);
+  columnError(
+    'column_not_orderable',
+    column,
+    `以${MODE_ZH[mode] ?? mode}形式授权或加密存储，不能用于排序`,
+    `is granted ${mode} or stored encrypted; it cannot be used to order`,
+  );
 
-const MODE_ZH: Record<string, string> = { clear: '明文', masked: '脱敏', pseudonym: '假名', generalized: '泛化', redacted: '去标识', verify: '核验', hidden: '隐藏' };
+const MODE_ZH: Record<string, string> = {
+  clear: '明文',
+  masked: '脱敏',
+  pseudonym: '假名',
+  generalized: '泛化',
+  redacted: '去标识',
+  verify: '核验',
+  hidden: '隐藏',
+};
 
 function lookup(columns: ReadonlyMap<string, ViewColumn>, name: string): ViewColumn {
   const column = columns.get(name);
@@ -182,7 +214,10 @@ function badValue(column: string, type: DataType, value: string): BadRequestErro
   const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
   return new BadRequestError(
     'invalid_value',
-    { zh: `信息项 ${column} 的值 ${JSON.stringify(shown)} 不是有效的 ${type}`, en: `Value ${JSON.stringify(shown)} is not a valid ${type} for column ${column}` },
+    {
+      zh: `信息项 ${column} 的值 ${JSON.stringify(shown)} 不是有效的 ${type}`,
+      en: `Value ${JSON.stringify(shown)} is not a valid ${type} for column ${column}`,
+    },
     { column, type },
   );
 }
@@ -277,7 +312,12 @@ function compileConditionOn(column: ViewColumn, c: Condition, ctx: CompileContex
   if (ctx.audience === 'consumer') {
     if (column.mode === 'pseudonym') {
       if (!topLevel || c.not || (c.op !== 'eq' && c.op !== 'in')) {
-        throw columnError('column_not_filterable', c.column, '以假名形式授权，只能在顶层用 eq 或 in 按假名过滤', 'is granted as a pseudonym; filter it only with eq or in on the pseudonym, at the top level');
+        throw columnError(
+          'column_not_filterable',
+          c.column,
+          '以假名形式授权，只能在顶层用 eq 或 in 按假名过滤',
+          'is granted as a pseudonym; filter it only with eq or in on the pseudonym, at the top level',
+        );
       }
       const values = (Array.isArray(c.value) ? c.value : [c.value ?? '']).map(normalizePseudonym);
       ctx.post.push({ column, values: new Set(values) });
@@ -292,7 +332,12 @@ function compileConditionOn(column: ViewColumn, c: Condition, ctx: CompileContex
   if (column.encrypted) {
     // Ciphertext can only be matched for equality, through the blind index.
     if (!column.blindIndex || (c.op !== 'eq' && c.op !== 'in')) {
-      throw columnError('column_not_filterable', c.column, '加密存储，只能用 eq、in 或 is.null 过滤（需盲索引）', 'is stored encrypted; filter it only with eq, in or is.null (needs a blind index)');
+      throw columnError(
+        'column_not_filterable',
+        c.column,
+        '加密存储，只能用 eq、in 或 is.null 过滤（需盲索引）',
+        'is stored encrypted; filter it only with eq, in or is.null (needs a blind index)',
+      );
     }
     if (!ctx.terms) throw new Error('blind index terms not loaded');
     const values = Array.isArray(c.value) ? c.value : [c.value ?? ''];
@@ -378,7 +423,11 @@ export function encodeCursor(cursor: Cursor): string {
 }
 
 function badCursor(): BadRequestError {
-  return new BadRequestError('invalid_cursor', { zh: '参数 after 不是本查询返回的游标', en: 'Parameter after is not a cursor returned by this query' }, { parameter: 'after' });
+  return new BadRequestError(
+    'invalid_cursor',
+    { zh: '参数 after 不是本查询返回的游标', en: 'Parameter after is not a cursor returned by this query' },
+    { parameter: 'after' },
+  );
 }
 
 /** Decodes and checks `after` against the order columns' types; anything else is a 400. */
@@ -442,12 +491,16 @@ export function compileRead(
   terms?: BlindTerms,
 ): CompiledRead {
   const columns = new Map(view.map((c) => [c.name, c]));
-  const output = request.select && request.select.length > 0 && !(request.select.length === 1 && request.select[0] === '*')
-    ? [...new Set(request.select)].map((name) => readable(columns, name))
-    : view.filter((c) => VISIBLE_MODES.has(c.mode));
+  const output =
+    request.select && request.select.length > 0 && !(request.select.length === 1 && request.select[0] === '*')
+      ? [...new Set(request.select)].map((name) => readable(columns, name))
+      : view.filter((c) => VISIBLE_MODES.has(c.mode));
   if (output.length === 0) {
     // A verify-only grant reads no rows at all: not even how many there are.
-    throw new BadRequestError('no_readable_columns', { zh: '该授权没有可查询的信息项（仅可核验）', en: 'This grant has no readable columns (verification only)' });
+    throw new BadRequestError('no_readable_columns', {
+      zh: '该授权没有可查询的信息项（仅可核验）',
+      en: 'This grant has no readable columns (verification only)',
+    });
   }
   const order = request.order.map((o) => {
     const column = readable(columns, o.column);
@@ -478,7 +531,10 @@ export function compileRead(
       const conditions = [...where];
       if (cursor) conditions.push(keysetCondition(order, cursor, params));
       // Uncorrelated: evaluated once per statement, in its snapshot (migration 0040).
-      if (guard) conditions.push(`(SELECT coalesce(sum(rev), 0) FROM access_revisions WHERE scope = ANY(${params.add(guard.scopes)}::text[])) = ${params.add(guard.revision)}::bigint`);
+      if (guard)
+        conditions.push(
+          `(SELECT coalesce(sum(rev), 0) FROM access_revisions WHERE scope = ANY(${params.add(guard.scopes)}::text[])) = ${params.add(guard.revision)}::bigint`,
+        );
       const text = `SELECT ${select} FROM ${ident(relation)}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${orderBy} LIMIT ${params.add(limit)}::int`;
       return { text, values: params.values };
     },
@@ -513,10 +569,18 @@ export function verifyMatch(view: readonly ViewColumn[], rowFilter: FilterNode |
   for (const [name] of entries) {
     const column = lookup(columns, name);
     if (column.mode !== 'verify' && column.mode !== 'clear') {
-      throw new BadRequestError('column_not_verifiable', { zh: `信息项 ${name} 未授权用于核验`, en: `Column ${name} is not granted for verification` }, { column: name });
+      throw new BadRequestError(
+        'column_not_verifiable',
+        { zh: `信息项 ${name} 未授权用于核验`, en: `Column ${name} is not granted for verification` },
+        { column: name },
+      );
     }
     if (column.encrypted && !column.blindIndex) {
-      throw new BadRequestError('column_not_verifiable', { zh: `信息项 ${name} 加密存储且无盲索引，不能核验`, en: `Column ${name} is encrypted without a blind index; it cannot be verified` }, { column: name });
+      throw new BadRequestError(
+        'column_not_verifiable',
+        { zh: `信息项 ${name} 加密存储且无盲索引，不能核验`, en: `Column ${name} is encrypted without a blind index; it cannot be verified` },
+        { column: name },
+      );
     }
   }
   const node: FilterNode = { and: entries.map(([column, value]): Condition => ({ column, op: 'eq', value })) };
@@ -527,7 +591,12 @@ export function verifyMatch(view: readonly ViewColumn[], rowFilter: FilterNode |
  * The SQL of a verification: whether a row of the grant's view (its row filter ANDed in) matches
  * every value. It answers one boolean, never a value or a count.
  */
-export function compileVerify(relation: string, rowFilter: FilterNode | null | undefined, match: VerifyMatch, terms?: BlindTerms): { text: string; values: unknown[] } {
+export function compileVerify(
+  relation: string,
+  rowFilter: FilterNode | null | undefined,
+  match: VerifyMatch,
+  terms?: BlindTerms,
+): { text: string; values: unknown[] } {
   const params = new Params();
   const grantFilter = compileFilter(rowFilter, match.columns, params, 'provider', terms);
   const matchSql = compileFilter(match.node, match.columns, params, 'provider', terms);
@@ -566,7 +635,13 @@ export type CellWriter = (clear: CellValue) => MaskedValue;
 export function compileCell(column: ViewColumn, ctx: CellContext): CellWriter {
   const op = column.mode as MaskOperator;
   const options: OperatorContext = {
-    ...(column.mode === 'generalized' ? { type: column.generalizeAs } : column.mode === 'masked' ? { type: column.maskAs } : column.type ? { type: column.type } : {}),
+    ...(column.mode === 'generalized'
+      ? { type: column.generalizeAs }
+      : column.mode === 'masked'
+        ? { type: column.maskAs }
+        : column.type
+          ? { type: column.type }
+          : {}),
     ...(ctx.pseudonym ? { pseudonym: ctx.pseudonym } : {}),
     ...(column.generalize ? { generalize: column.generalize } : {}),
     ...(column.mode === 'redacted' ? { redact: redactorOf(column.redact ?? 'masked') } : {}),

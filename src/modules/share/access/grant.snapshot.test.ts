@@ -63,7 +63,12 @@ interface Case {
   kind?: AccessContext['dataset']['resource_kind'];
 }
 
-const containment = (kind: AccessContainment['kind'], target: string, until: number | null = null): AccessContainment => ({ id: `c-${kind}`, kind, target_id: target, until: until === null ? null : new Date(until).toISOString() });
+const containment = (kind: AccessContainment['kind'], target: string, until: number | null = null): AccessContainment => ({
+  id: `c-${kind}`,
+  kind,
+  target_id: target,
+  until: until === null ? null : new Date(until).toISOString(),
+});
 
 const CASES: Case[] = [
   { title: 'one active grant', ctx: context() },
@@ -75,7 +80,10 @@ const CASES: Case[] = [
   { title: 'the provider reads its own dataset', ctx: context(), who: { orgId: PROVIDER } },
   { title: 'no grant (conditional)', ctx: context({ grants: [] }) },
   { title: 'unconditional, no automatic grant yet', ctx: context({ dataset: { share_type: 'unconditional' }, grants: [] }) },
-  { title: 'unconditional: the requested grant before the automatic one', ctx: context({ dataset: { share_type: 'unconditional' }, grants: [grant('g-auto', { automatic: true }), grant('g-req')] }) },
+  {
+    title: 'unconditional: the requested grant before the automatic one',
+    ctx: context({ dataset: { share_type: 'unconditional' }, grants: [grant('g-auto', { automatic: true }), grant('g-req')] }),
+  },
   { title: 'an automatic grant left from when the dataset was unconditional', ctx: context({ grants: [grant('g-auto', { automatic: true })] }) },
   { title: 'a live grant before a newer revoked one', ctx: context({ grants: [grant('g-revoked', { state: 'revoked' }), grant('g-live')] }) },
   { title: 'a grant named by id', ctx: context({ grants: [grant('g-1'), grant('g-2')] }), grantId: 'g-2' },
@@ -88,7 +96,11 @@ const CASES: Case[] = [
   { title: 'suspended (a paused return flow)', ctx: context({ grants: [grant('g-1', { suspended: true })] }) },
   { title: 'IPv4 range, address inside', ctx: context({ grants: [grant('g-1', { ip_ranges: ['10.20.0.0/16'] })] }), who: { ip: '10.20.3.4' } },
   { title: 'IPv4 range, address outside', ctx: context({ grants: [grant('g-1', { ip_ranges: ['10.20.0.0/16'] })] }), who: { ip: '10.21.3.4' } },
-  { title: 'IPv4 range, IPv4-mapped IPv6 address inside', ctx: context({ grants: [grant('g-1', { ip_ranges: ['10.20.0.0/16'] })] }), who: { ip: '::ffff:10.20.3.4' } },
+  {
+    title: 'IPv4 range, IPv4-mapped IPv6 address inside',
+    ctx: context({ grants: [grant('g-1', { ip_ranges: ['10.20.0.0/16'] })] }),
+    who: { ip: '::ffff:10.20.3.4' },
+  },
   { title: 'single address, the same address', ctx: context({ grants: [grant('g-1', { ip_ranges: ['192.0.2.7'] })] }), who: { ip: '192.0.2.7' } },
   { title: 'IPv6 range, address inside', ctx: context({ grants: [grant('g-1', { ip_ranges: ['2001:db8::/32'] })] }), who: { ip: '2001:db8:1::5' } },
   { title: 'IPv6 range, IPv4 address', ctx: context({ grants: [grant('g-1', { ip_ranges: ['2001:db8::/32'] })] }), who: { ip: '10.20.3.4' } },
@@ -121,6 +133,8 @@ describe('choosing and checking the grant of a request', () => {
 
   it('decides without the automatic grant on the second pass', () => {
     const ctx = asOfNow(context({ dataset: { share_type: 'unconditional' }, grants: [] }), NOW);
-    expect(() => decide(ctx, { orgId: CONSUMER, ip: undefined }, '210100-000001', undefined, 'table', false)).toThrow(expect.objectContaining({ code: 'no_grant' }));
+    expect(() => decide(ctx, { orgId: CONSUMER, ip: undefined }, '210100-000001', undefined, 'table', false)).toThrow(
+      expect.objectContaining({ code: 'no_grant' }),
+    );
   });
 });

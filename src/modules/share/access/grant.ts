@@ -127,7 +127,14 @@ export interface Requester {
  * when an unconditional dataset has no automatic grant yet and `mayMakeAutomatic` (the caller makes
  * it, reads the context again and decides once more without).
  */
-export function decide(ctx: AccessContext | undefined, who: Requester, code: string, grantId: string | undefined, kind: ResourceKind, mayMakeAutomatic = true): AccessGrant | 'make_automatic' {
+export function decide(
+  ctx: AccessContext | undefined,
+  who: Requester,
+  code: string,
+  grantId: string | undefined,
+  kind: ResourceKind,
+  mayMakeAutomatic = true,
+): AccessGrant | 'make_automatic' {
   // Drafts are visible only to their provider: to everyone else the dataset does not exist.
   if (!ctx || (ctx.dataset.status !== 'published' && ctx.dataset.provider_org_id !== who.orgId)) throw new NotFoundError(DATASET);
   if (ctx.dataset.resource_kind !== kind) {
@@ -147,7 +154,8 @@ export function decide(ctx: AccessContext | undefined, who: Requester, code: str
   if (grant.state === 'revoked') throw denied('grant_revoked', '共享授权已被撤销', 'The grant has been revoked');
   if (grant.expired) throw denied('grant_expired', '共享授权已过期', 'The grant has expired');
   if (grant.suspended) throw denied('grant_suspended', '共享授权已暂停（数据回流暂停）', 'The grant is suspended (return flow paused)');
-  if (!ipAllowed(who.ip ?? '', grant.ip_ranges)) throw denied('ip_not_allowed', '请求来源地址不在授权的 IP 范围内', 'Your address is outside the IP ranges of the grant');
+  if (!ipAllowed(who.ip ?? '', grant.ip_ranges))
+    throw denied('ip_not_allowed', '请求来源地址不在授权的 IP 范围内', 'Your address is outside the IP ranges of the grant');
   // Containment by security operations (a suspended grant, a frozen dataset, a suspended key), read
   // with the grants: the statement returns only those on this dataset, its grants and this key.
   if (ctx.containments.some((c) => c.kind !== 'suspend_grant' || c.target_id === grant.id)) {
@@ -196,7 +204,13 @@ export function createGrantResolver(deps: {
    * The grant and view of a request, on a context read now or on a kept one (`keptCtx`). On a kept
    * context nothing is written: a first read that would make the automatic grant is StaleContext.
    */
-  async function resolveOrRefuse(caller: Caller, code: string, grantId: string | undefined, kind: ResourceKind, keptCtx?: AccessContext): Promise<ResolvedAccess> {
+  async function resolveOrRefuse(
+    caller: Caller,
+    code: string,
+    grantId: string | undefined,
+    kind: ResourceKind,
+    keptCtx?: AccessContext,
+  ): Promise<ResolvedAccess> {
     const who = { orgId: caller.principal.orgId, ip: caller.ip };
     let ctx = asOfNow(keptCtx ?? (await readContext(caller, code)));
     let grant = decide(ctx, who, code, grantId, kind);

@@ -16,7 +16,20 @@ import { pseudonymizerOf } from '../../protect/pseudonym.ts';
 import { isEmptyFilter, type FilterNode } from '../filter.ts';
 import { redactFilter } from '../redact.ts';
 import type { AccessContext, AccessGrant, ShareRepo } from '../share.repo.ts';
-import { clearValue, compileCell, compileRead, decodeCursor, encodeCursor, needsKeys, normalizePseudonym, touchesEncrypted, type CellContext, type Cursor, type OrderSpec, type ViewColumn } from './compile.ts';
+import {
+  clearValue,
+  compileCell,
+  compileRead,
+  decodeCursor,
+  encodeCursor,
+  needsKeys,
+  normalizePseudonym,
+  touchesEncrypted,
+  type CellContext,
+  type Cursor,
+  type OrderSpec,
+  type ViewColumn,
+} from './compile.ts';
 import { chinaToday, StaleContext, type GrantResolver, type ResolvedAccess } from './grant.ts';
 
 /** Largest page of the records API. */
@@ -127,11 +140,21 @@ export function createRecordStreams(deps: {
     const overDay = grant.rows_per_day !== null && used.get('rows')! > grant.rows_per_day;
     if (overDay || (overMinute && grant.rows_per_day !== null)) await repo.addUsage(grant.id, 'rows', day, -1);
     if (overMinute) {
-      await record(caller, { action: 'data.quota_exceeded', result: 'denied', dataset: code, details: { grantId: grant.id, quota: 'requests', limit: grant.requests_per_minute } });
+      await record(caller, {
+        action: 'data.quota_exceeded',
+        result: 'denied',
+        dataset: code,
+        details: { grantId: grant.id, quota: 'requests', limit: grant.requests_per_minute },
+      });
       throw new TooManyRequestsError(Math.max(1, Math.ceil((minute.getTime() + 60_000 - now.getTime()) / 1000)));
     }
     if (overDay) {
-      await record(caller, { action: 'data.quota_exceeded', result: 'denied', dataset: code, details: { grantId: grant.id, quota: 'calls_per_day', limit: grant.rows_per_day, ...details } });
+      await record(caller, {
+        action: 'data.quota_exceeded',
+        result: 'denied',
+        dataset: code,
+        details: { grantId: grant.id, quota: 'calls_per_day', limit: grant.rows_per_day, ...details },
+      });
       throw rowsQuotaError();
     }
   }
@@ -139,7 +162,10 @@ export function createRecordStreams(deps: {
   function rowsQuotaError(): TooManyRequestsError {
     const now = Date.now();
     const next = chinaDayStart(new Date()).getTime() + 86_400_000;
-    return new TooManyRequestsError(Math.max(1, Math.ceil((next - now) / 1000)), { zh: '已达到授权的每日行数上限', en: 'The daily row quota of the grant is used up' });
+    return new TooManyRequestsError(Math.max(1, Math.ceil((next - now) / 1000)), {
+      zh: '已达到授权的每日行数上限',
+      en: 'The daily row quota of the grant is used up',
+    });
   }
 
   async function keysFor(access: ResolvedAccess, filterTouchesEncrypted: boolean, keptCtx: boolean): Promise<DatasetKeys | undefined> {
@@ -157,7 +183,13 @@ export function createRecordStreams(deps: {
    * delivery into a consumer's database (exchange module); `audit` adds to each chunk's record
    * (where the rows go).
    */
-  async function open(caller: Caller, code: string, query: RecordsQuery, action: StreamAction = 'data.read', audit: Record<string, unknown> = {}): Promise<RecordStream> {
+  async function open(
+    caller: Caller,
+    code: string,
+    query: RecordsQuery,
+    action: StreamAction = 'data.read',
+    audit: Record<string, unknown> = {},
+  ): Promise<RecordStream> {
     const keptCtx = grants.kept(caller, code);
     if (keptCtx) {
       // Refused, failed or stale on the kept context: decided again below on the context as it is now.
@@ -190,7 +222,13 @@ export function createRecordStreams(deps: {
     flagged.catch(() => undefined);
     const termKeys = encryptedFilter ? await keysPromise : undefined;
     const terms = termKeys ? blindIndexerOf(termKeys) : undefined;
-    const compiled = compileRead(ctx.dataset.relation, access.view, grant.row_filter, { ...(query.select ? { select: query.select } : {}), filter: query.filter, order: query.order }, terms);
+    const compiled = compileRead(
+      ctx.dataset.relation,
+      access.view,
+      grant.row_filter,
+      { ...(query.select ? { select: query.select } : {}), filter: query.filter, order: query.order },
+      terms,
+    );
     const cursor0: Cursor | undefined = query.after === undefined ? undefined : decodeCursor(query.after, compiled.order);
     const firstSize = compiled.post.length ? CHUNK_ROWS : Math.min(CHUNK_ROWS, query.limit);
     const firstSql = compiled.chunk(cursor0, firstSize, keptCtx ? { scopes: ctx.scopes, revision: ctx.revision } : undefined);
@@ -205,7 +243,14 @@ export function createRecordStreams(deps: {
     return { access, columnMap, keysPromise, quota, flagged, compiled, cursor0, firstRows, kept: keptCtx !== undefined };
   }
 
-  async function stream(caller: Caller, code: string, query: RecordsQuery, action: StreamAction, audit: Record<string, unknown>, ready: NonNullable<Awaited<ReturnType<typeof prepare>>>): Promise<RecordStream> {
+  async function stream(
+    caller: Caller,
+    code: string,
+    query: RecordsQuery,
+    action: StreamAction,
+    audit: Record<string, unknown>,
+    ready: NonNullable<Awaited<ReturnType<typeof prepare>>>,
+  ): Promise<RecordStream> {
     const scanBudget = action === 'data.export' ? EXPORT_PSEUDONYM_SCAN_ROWS : PSEUDONYM_SCAN_ROWS;
     const { access, columnMap, keysPromise, flagged, compiled, cursor0, firstRows } = ready;
     const { grant, ctx } = access;
@@ -218,7 +263,10 @@ export function createRecordStreams(deps: {
     };
     const columns = compiled.output.map((c) => ({ name: c.name, mode: c.mode }));
     // Values on personal columns are recorded masked: the audit log must not become a copy of the data.
-    const auditFilter = { grant: redactFilter(grant.row_filter, columnMap), request: isEmptyFilter(query.filter) ? null : redactFilter(query.filter, columnMap) };
+    const auditFilter = {
+      grant: redactFilter(grant.row_filter, columnMap),
+      request: isEmptyFilter(query.filter) ? null : redactFilter(query.filter, columnMap),
+    };
     let next: string | null = null;
     let finished = false;
 
@@ -325,7 +373,16 @@ export function createRecordStreams(deps: {
       return p.values.has(normalizePseudonym(cellCtx.pseudonym(String(value), p.column.type)));
     }
 
-    return { columns, types: compiled.output.map((c) => c.dataType), datasetId: ctx.dataset.id, grantId: grant.id, chunks: chunks(), flagged, next: () => next, finished: () => finished };
+    return {
+      columns,
+      types: compiled.output.map((c) => c.dataType),
+      datasetId: ctx.dataset.id,
+      grantId: grant.id,
+      chunks: chunks(),
+      flagged,
+      next: () => next,
+      finished: () => finished,
+    };
   }
 
   return { open, countRequest, reserveRows, rowsQuotaError, countCall };

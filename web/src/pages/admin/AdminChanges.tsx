@@ -88,7 +88,8 @@ export function AdminChangesPage() {
   async function approve(c: AdminChange) {
     try {
       const r = await identityApi.approveChange(c.id);
-      if (r.passwordPart) modal.success({ title: t('changes.approved'), width: 520, content: <PasswordHalf intro={t('changes.secondHalf')} value={r.passwordPart} /> });
+      if (r.passwordPart)
+        modal.success({ title: t('changes.approved'), width: 520, content: <PasswordHalf intro={t('changes.secondHalf')} value={r.passwordPart} /> });
       await done(t('changes.approved'));
     } catch (e) {
       message.error((e as Error).message);

@@ -34,7 +34,15 @@ export function OrgsPage() {
 
   function openForm(org?: Org) {
     form.resetFields();
-    if (org) form.setFieldsValue({ name: org.name, type: org.type, level: org.level, parentId: org.parentId ?? undefined, regionCode: org.regionCode, uscc: org.uscc ?? '' });
+    if (org)
+      form.setFieldsValue({
+        name: org.name,
+        type: org.type,
+        level: org.level,
+        parentId: org.parentId ?? undefined,
+        regionCode: org.regionCode,
+        uscc: org.uscc ?? '',
+      });
     setEditing(org);
     setError(undefined);
     setOpen(true);
@@ -53,7 +61,12 @@ export function OrgsPage() {
   }
 
   function confirmEnable(org: Org) {
-    modal.confirm({ title: t('orgs.enableTitle', { name: org.name }), content: t('orgs.enableBody'), okText: t('orgs.enable'), onOk: () => setDisabled(org, false) });
+    modal.confirm({
+      title: t('orgs.enableTitle', { name: org.name }),
+      content: t('orgs.enableBody'),
+      okText: t('orgs.enable'),
+      onOk: () => setDisabled(org, false),
+    });
   }
 
   async function save(values: Omit<Org, 'id' | 'disabledAt' | 'disabledReason'>) {
@@ -141,7 +154,13 @@ export function OrgsPage() {
         destroyOnHidden
       >
         <Alert type="warning" showIcon message={t('orgs.disableBody')} style={{ marginBottom: 12 }} />
-        <Input.TextArea rows={3} placeholder={t('orgs.disableReason')} value={reason} onChange={(e) => setReason(e.target.value)} data-testid="org-disable-reason" />
+        <Input.TextArea
+          rows={3}
+          placeholder={t('orgs.disableReason')}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          data-testid="org-disable-reason"
+        />
       </Modal>
       <Modal
         open={open}
@@ -163,7 +182,12 @@ export function OrgsPage() {
             <Select options={(['province', 'city', 'county'] as const).map((v) => ({ value: v, label: t(`orgs.level.${v}`) }))} />
           </Form.Item>
           <Form.Item name="parentId" label={t('orgs.parent')}>
-            <Select allowClear showSearch optionFilterProp="label" options={(orgs ?? []).filter((o) => o.id !== editing?.id).map((o) => ({ value: o.id, label: o.name }))} />
+            <Select
+              allowClear
+              showSearch
+              optionFilterProp="label"
+              options={(orgs ?? []).filter((o) => o.id !== editing?.id).map((o) => ({ value: o.id, label: o.name }))}
+            />
           </Form.Item>
           <Form.Item name="regionCode" label={t('orgs.region')} rules={[{ required: true }]}>
             <Input placeholder="211300" />

@@ -183,7 +183,14 @@ export function UsersPage() {
         {t('admin.changes')}
       </Typography.Title>
       <AdminChangesPage />
-      <Modal open={editing !== undefined} title={editing === 'new' ? t('users.new') : t('users.edit')} onCancel={() => setEditing(undefined)} onOk={() => form.submit()} okText={t('common.save')} destroyOnHidden>
+      <Modal
+        open={editing !== undefined}
+        title={editing === 'new' ? t('users.new') : t('users.edit')}
+        onCancel={() => setEditing(undefined)}
+        onOk={() => form.submit()}
+        okText={t('common.save')}
+        destroyOnHidden
+      >
         <Alert type="info" showIcon message={t('users.separation')} style={{ marginBottom: 16 }} />
         {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} data-testid="user-error" />}
         <Form form={form} layout="vertical" onFinish={save}>

@@ -25,7 +25,14 @@ const isMode = (m: string): m is Mode => m in MODES;
 
 /** Catalogue entries to pick from (the auditor may also type any code: withdrawn datasets stay auditable). */
 function useDatasets(): DatasetRef[] {
-  const { data: items = [] } = useLoad(() => searchDatasets({ pageSize: 200 }).then((r): DatasetRef[] => r.items, (): DatasetRef[] => []), []);
+  const { data: items = [] } = useLoad(
+    () =>
+      searchDatasets({ pageSize: 200 }).then(
+        (r): DatasetRef[] => r.items,
+        (): DatasetRef[] => [],
+      ),
+    [],
+  );
   return items;
 }
 
@@ -85,7 +92,12 @@ export function AccessHistoryPage() {
               style={{ width: 260 }}
               placeholder={t('access.datasetHint')}
               options={datasets.map((d) => ({ value: d.code, label: `${d.code} · ${d.name}` }))}
-              showSearch={{ filterOption: (input, option) => String(option?.label ?? '').toLowerCase().includes(input.toLowerCase()) }}
+              showSearch={{
+                filterOption: (input, option) =>
+                  String(option?.label ?? '')
+                    .toLowerCase()
+                    .includes(input.toLowerCase()),
+              }}
             />
           </Form.Item>
           <Form.Item name="column" label={t('access.column')}>
@@ -162,7 +174,18 @@ export function AccessHistoryPage() {
               },
               { title: t('access.rows'), dataIndex: 'rowCount', align: 'right', width: 80, render: (n: number | null) => n ?? '' },
               { title: t('access.purpose'), dataIndex: 'purpose', render: (v: string | null) => v ?? '' },
-              { title: t('access.grant'), dataIndex: 'grantId', render: (v: string | null) => (v ? <Typography.Text code title={v}>{v.slice(0, 8)}</Typography.Text> : '') },
+              {
+                title: t('access.grant'),
+                dataIndex: 'grantId',
+                render: (v: string | null) =>
+                  v ? (
+                    <Typography.Text code title={v}>
+                      {v.slice(0, 8)}
+                    </Typography.Text>
+                  ) : (
+                    ''
+                  ),
+              },
               { title: t('audit.col.result'), dataIndex: 'result', width: 80, render: (r: AuditResult) => <ResultTag result={r} /> },
               { title: t('audit.col.ip'), dataIndex: 'clientIp', render: (v: string | null) => v ?? '' },
             ]}

@@ -17,7 +17,13 @@ function platformKey(): Promise<PublicKey | undefined> {
 function CheckLine({ check, label }: { check: Check; label: MessageKey }) {
   const { t } = useI18n();
   const icon =
-    check === 'ok' ? <CheckCircleFilled style={{ color: '#52c41a' }} /> : check === 'bad' ? <CloseCircleFilled style={{ color: '#ff4d4f' }} /> : <MinusCircleFilled style={{ color: '#bfbfbf' }} />;
+    check === 'ok' ? (
+      <CheckCircleFilled style={{ color: '#52c41a' }} />
+    ) : check === 'bad' ? (
+      <CloseCircleFilled style={{ color: '#ff4d4f' }} />
+    ) : (
+      <MinusCircleFilled style={{ color: '#bfbfbf' }} />
+    );
   return (
     <div data-testid={`check-${label}`} data-check={check}>
       <Space>
@@ -59,7 +65,10 @@ function DetailsList({ details }: { details: Record<string, unknown> }) {
     // A row filter (data reads record the grant's and the request's) in words, as the sharing pages say it.
     if (isFilterNode(v)) return filterNodeText(i18n, v);
     if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' && 'name' in x ? String((x as { name: unknown }).name) : show(x))).join(sep);
-    if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${label('audit.detail', k)}${colon}${show(x)}`).join(semicolon);
+    if (typeof v === 'object')
+      return Object.entries(v as Record<string, unknown>)
+        .map(([k, x]) => `${label('audit.detail', k)}${colon}${show(x)}`)
+        .join(semicolon);
     if (typeof v === 'number') return num(v);
     return String(v);
   };
@@ -67,7 +76,13 @@ function DetailsList({ details }: { details: Record<string, unknown> }) {
   const entries = Object.entries(details).filter(([, v]) => !(typeof v === 'string' && UUID.test(v)));
   if (!entries.length) return <Typography.Text type="secondary">—</Typography.Text>;
   return (
-    <Descriptions size="small" column={1} bordered data-testid="record-details-list" items={entries.map(([k, v]) => ({ key: k, label: label('audit.detail', k), children: show(v) }))} />
+    <Descriptions
+      size="small"
+      column={1}
+      bordered
+      data-testid="record-details-list"
+      items={entries.map(([k, v]) => ({ key: k, label: label('audit.detail', k), children: show(v) }))}
+    />
   );
 }
 
@@ -109,7 +124,11 @@ function RecordView({ seq, orgName }: { seq: number; orgName(id: string | null):
               { key: 'result', label: t('audit.col.result'), children: <ResultTag result={record.result} /> },
               { key: 'actor', label: t('audit.col.actor'), children: <ActorText username={record.actorUsername} apiKeyId={record.actorApiKeyId} /> },
               { key: 'org', label: t('audit.col.org'), children: orgName(record.actorOrgId) },
-              { key: 'roles', label: t('audit.field.roles'), children: record.actorRoles.length ? record.actorRoles.map((r) => <Tag key={r}>{label('role', r)}</Tag>) : text(null) },
+              {
+                key: 'roles',
+                label: t('audit.field.roles'),
+                children: record.actorRoles.length ? record.actorRoles.map((r) => <Tag key={r}>{label('role', r)}</Tag>) : text(null),
+              },
               {
                 key: 'target',
                 label: t('audit.field.target'),
@@ -148,7 +167,10 @@ function RecordView({ seq, orgName }: { seq: number; orgName(id: string | null):
                         { key: 'request', label: t('audit.col.request'), children: text(record.requestId) },
                       ]}
                     />
-                    <pre data-testid="record-details" style={{ background: '#fafafa', border: '1px solid #f0f0f0', padding: 12, margin: 0, maxHeight: 260, overflow: 'auto', fontSize: 12 }}>
+                    <pre
+                      data-testid="record-details"
+                      style={{ background: '#fafafa', border: '1px solid #f0f0f0', padding: 12, margin: 0, maxHeight: 260, overflow: 'auto', fontSize: 12 }}
+                    >
                       {JSON.stringify(record.details, null, 2)}
                     </pre>
                   </Space>

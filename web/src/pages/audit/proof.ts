@@ -95,7 +95,13 @@ async function signatureHolds(head: SignedHead, key: PublicKey): Promise<Check> 
   } catch {
     return 'unchecked'; // a browser without Ed25519 in WebCrypto
   }
-  const message = canonical({ type: 'pdx-audit-tree-head/v1', treeSize: head.treeSize, rootHash: head.rootHash, timestamp: head.timestamp, hashAlg: head.hashAlg });
+  const message = canonical({
+    type: 'pdx-audit-tree-head/v1',
+    treeSize: head.treeSize,
+    rootHash: head.rootHash,
+    timestamp: head.timestamp,
+    hashAlg: head.hashAlg,
+  });
   const ok = await crypto.subtle.verify({ name: 'Ed25519' }, publicKey, fromBase64(head.signature), new TextEncoder().encode(message));
   return ok ? 'ok' : 'bad';
 }

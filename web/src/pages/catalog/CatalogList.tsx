@@ -24,7 +24,11 @@ export function CatalogListPage() {
   const q = params.get('q') ?? '';
   useEffect(() => setText(q), [q]);
 
-  const { data: result, loading, error } = useLoad(() => {
+  const {
+    data: result,
+    loading,
+    error,
+  } = useLoad(() => {
     const query = Object.fromEntries(new URLSearchParams(key));
     return searchDatasets({ ...query, page: Number(query.page ?? 1) || 1, pageSize: PAGE_SIZE });
   }, [key]);
@@ -94,7 +98,12 @@ export function CatalogListPage() {
                     {t('cat.all')}
                   </Tag.CheckableTag>
                   {values.map((f) => (
-                    <Tag.CheckableTag key={f.value} checked={selected === f.value} onChange={(on) => choose(facet, on ? f.value : undefined)} data-testid={`facet-${facet}-${f.value}`}>
+                    <Tag.CheckableTag
+                      key={f.value}
+                      checked={selected === f.value}
+                      onChange={(on) => choose(facet, on ? f.value : undefined)}
+                      data-testid={`facet-${facet}-${f.value}`}
+                    >
                       {facetLabel(facet, f)} <span style={{ opacity: 0.65 }}>({f.count})</span>
                     </Tag.CheckableTag>
                   ))}

@@ -45,14 +45,33 @@ export function ColumnEditor({ code, column, onClose, onSaved }: { code: string;
   }
 
   return (
-    <Modal open title={`${t('cat.col.edit')} · ${column.name}`} onCancel={onClose} onOk={() => form.submit()} okText={t('common.save')} confirmLoading={saving} width={640} destroyOnHidden>
+    <Modal
+      open
+      title={`${t('cat.col.edit')} · ${column.name}`}
+      onCancel={onClose}
+      onOk={() => form.submit()}
+      okText={t('common.save')}
+      confirmLoading={saving}
+      width={640}
+      destroyOnHidden
+    >
       {column.encrypted && <Alert type="info" showIcon message={t('cat.col.encryptedText')} style={{ marginBottom: 16 }} />}
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} data-testid="column-error" />}
       <Form<Values>
         form={form}
         layout="vertical"
         onFinish={save}
-        initialValues={{ label: column.label, dataType: column.dataType, description: column.description, required: !!r.required, unique: !!r.unique, pattern: r.pattern, min: r.min, max: r.max, enum: r.enum ?? [] }}
+        initialValues={{
+          label: column.label,
+          dataType: column.dataType,
+          description: column.description,
+          required: !!r.required,
+          unique: !!r.unique,
+          pattern: r.pattern,
+          min: r.min,
+          max: r.max,
+          enum: r.enum ?? [],
+        }}
       >
         <Row gutter={16}>
           <Col span={12}>

@@ -4,7 +4,20 @@ import { SHARE_METHODS, SHARE_TYPES, UPDATE_CYCLES, type DatasetInput } from '..
 import { CATALOG_DEFAULTS } from '../../../../src/modules/catalog/defaults.ts';
 import { useI18n } from '../../i18n.tsx';
 
-const DOMAINS = ['公共安全', '民政', '卫生健康', '人力资源社会保障', '市场监管', '自然资源', '交通运输', '生态环境', '住房城乡建设', '教育', '税务', '农业农村'];
+const DOMAINS = [
+  '公共安全',
+  '民政',
+  '卫生健康',
+  '人力资源社会保障',
+  '市场监管',
+  '自然资源',
+  '交通运输',
+  '生态环境',
+  '住房城乡建设',
+  '教育',
+  '税务',
+  '农业农村',
+];
 const FORMATS = ['库表', '电子表格', '文本', 'XML', 'JSON', '图片', '音视频'];
 
 export const DATASET_DEFAULTS: DatasetInput = { name: '', ...CATALOG_DEFAULTS };
@@ -61,7 +74,10 @@ export function DatasetForm({ form, initial, onFinish }: { form: FormInstance<Da
       <Form.Item
         name="share_conditions"
         label={t('cat.f.shareConditions')}
-        rules={[{ required: shareType === 'conditional' || shareType === 'none', message: t(shareType === 'none' ? 'cat.need.legalBasis' : 'cat.need.conditions') }, { max: 2000 }]}
+        rules={[
+          { required: shareType === 'conditional' || shareType === 'none', message: t(shareType === 'none' ? 'cat.need.legalBasis' : 'cat.need.conditions') },
+          { max: 2000 },
+        ]}
       >
         <Input.TextArea rows={2} placeholder={t(shareType === 'none' ? 'cat.ph.legalBasis' : 'cat.ph.conditions')} />
       </Form.Item>
@@ -84,7 +100,11 @@ export function DatasetForm({ form, initial, onFinish }: { form: FormInstance<Da
       </Row>
       <Row gutter={16}>
         <Col xs={24} md={12}>
-          <Form.Item name="related_codes" label={t('cat.f.relatedCodes')} rules={[{ type: 'array', defaultField: { pattern: /^\d{6}-\d{6}$/, message: t('cat.need.code') } }]}>
+          <Form.Item
+            name="related_codes"
+            label={t('cat.f.relatedCodes')}
+            rules={[{ type: 'array', defaultField: { pattern: /^\d{6}-\d{6}$/, message: t('cat.need.code') } }]}
+          >
             <Select mode="tags" tokenSeparators={[',', ',', ' ']} placeholder="210000-000001" open={false} suffixIcon={null} />
           </Form.Item>
         </Col>
@@ -117,6 +137,16 @@ export function DatasetForm({ form, initial, onFinish }: { form: FormInstance<Da
 
 /** Drops empty contact fields, which the API would keep as empty strings. */
 export function cleanInput(values: DatasetInput): DatasetInput {
-  const contact = Object.fromEntries(Object.entries(values.contact ?? {}).filter(([, v]) => typeof v === 'string' && v.trim() !== '')) as DatasetInput['contact'];
-  return { ...DATASET_DEFAULTS, ...values, summary: values.summary ?? '', domain: values.domain ?? '', category: values.category ?? '', share_conditions: values.share_conditions ?? '', contact };
+  const contact = Object.fromEntries(
+    Object.entries(values.contact ?? {}).filter(([, v]) => typeof v === 'string' && v.trim() !== ''),
+  ) as DatasetInput['contact'];
+  return {
+    ...DATASET_DEFAULTS,
+    ...values,
+    summary: values.summary ?? '',
+    domain: values.domain ?? '',
+    category: values.category ?? '',
+    share_conditions: values.share_conditions ?? '',
+    contact,
+  };
 }

@@ -134,10 +134,15 @@ export function DatasetPage() {
               </Typography.Title>
               <StatusTag value={d.status} />
               <GradeTag grade={d.grade} important={d.importantCandidate} />
-              {telemetry && <Tag color="geekblue" data-testid="telemetry-kind">{t('tel.kindTag')}</Tag>}
+              {telemetry && (
+                <Tag color="geekblue" data-testid="telemetry-kind">
+                  {t('tel.kindTag')}
+                </Tag>
+              )}
             </Space>
             <Typography.Text type="secondary">
-              {t('cat.f.code')} {d.code} · {d.providerName} · {t('cat.f.rows')} {count(d.rowCount)} · {t('cat.f.version')} {d.currentVersion ? `v${d.currentVersion}` : '—'}
+              {t('cat.f.code')} {d.code} · {d.providerName} · {t('cat.f.rows')} {count(d.rowCount)} · {t('cat.f.version')}{' '}
+              {d.currentVersion ? `v${d.currentVersion}` : '—'}
             </Typography.Text>
             <UpkeepLine dataset={d} />
           </Space>
@@ -169,7 +174,12 @@ export function DatasetPage() {
                   {t('cat.withdraw')}
                 </Button>
               ) : (
-                <Button type="primary" icon={<SendOutlined />} loading={busy} disabled={d.currentVersion === 0 && !telemetry} onClick={() =>
+                <Button
+                  type="primary"
+                  icon={<SendOutlined />}
+                  loading={busy}
+                  disabled={d.currentVersion === 0 && !telemetry}
+                  onClick={() =>
                     modal.confirm({
                       title: t('cat.publishConfirm', { name: d.name }),
                       content: (
@@ -180,8 +190,12 @@ export function DatasetPage() {
                           <Descriptions.Item label={t('cat.f.grade')}>
                             <GradeTag grade={d.grade} important={d.importantCandidate} />
                           </Descriptions.Item>
-                          {!telemetry && <Descriptions.Item label={t('cat.f.version')}>{`v${d.currentVersion} · ${count(d.rowCount)} ${t('cat.f.rows')}`}</Descriptions.Item>}
-                          <Descriptions.Item label={t('cat.publishEffect')}>{t(d.shareType === 'none' ? 'cat.publishEffectNone' : 'cat.publishEffectShared')}</Descriptions.Item>
+                          {!telemetry && (
+                            <Descriptions.Item label={t('cat.f.version')}>{`v${d.currentVersion} · ${count(d.rowCount)} ${t('cat.f.rows')}`}</Descriptions.Item>
+                          )}
+                          <Descriptions.Item label={t('cat.publishEffect')}>
+                            {t(d.shareType === 'none' ? 'cat.publishEffectNone' : 'cat.publishEffectShared')}
+                          </Descriptions.Item>
                         </Descriptions>
                       ),
                       okText: t('cat.publish'),
@@ -196,7 +210,11 @@ export function DatasetPage() {
               )}
             </Space>
           )}
-          {!owner && d.status === 'published' && d.shareType !== 'none' && has('consumer', 'data_officer') && <Button type="primary" onClick={() => navigate(`/sharing/request/${encodeURIComponent(d.code)}`)} data-testid="request-access">{t('share.requestTitle')}</Button>}
+          {!owner && d.status === 'published' && d.shareType !== 'none' && has('consumer', 'data_officer') && (
+            <Button type="primary" onClick={() => navigate(`/sharing/request/${encodeURIComponent(d.code)}`)} data-testid="request-access">
+              {t('share.requestTitle')}
+            </Button>
+          )}
         </div>
         {officer && d.currentVersion === 0 && !telemetry && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('cat.needData')} />}
         {telemetry && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('tel.seriesHint', { code: d.code })} data-testid="telemetry-hint" />}
@@ -276,16 +294,12 @@ export function DatasetPage() {
             {
               key: 'columns',
               label: `${t('cat.columns')}${paren(columns.length)}`,
-              children: (
-                <ColumnsTable columns={columns} onEdit={officer ? setColumn : undefined} />
-              ),
+              children: <ColumnsTable columns={columns} onEdit={officer ? setColumn : undefined} />,
             },
             {
               key: 'versions',
               label: `${t('cat.versions')}${paren(versions.length)}`,
-              children: (
-                <VersionsTable versions={versions} />
-              ),
+              children: <VersionsTable versions={versions} />,
             },
             ...(seesQuality && d.currentVersion > 0
               ? [
@@ -309,7 +323,17 @@ export function DatasetPage() {
         />
       </Card>
 
-      <Modal open={editing} title={t('cat.edit')} width={860} onCancel={() => setEditing(false)} onOk={() => form.submit()} okText={t('common.save')} cancelText={t('common.cancel')} confirmLoading={saving} destroyOnHidden>
+      <Modal
+        open={editing}
+        title={t('cat.edit')}
+        width={860}
+        onCancel={() => setEditing(false)}
+        onOk={() => form.submit()}
+        okText={t('common.save')}
+        cancelText={t('common.cancel')}
+        confirmLoading={saving}
+        destroyOnHidden
+      >
         {editError && <Alert type="error" showIcon message={editError} style={{ marginBottom: 16 }} data-testid="edit-error" />}
         <DatasetForm form={form} initial={toInput(d)} onFinish={(v) => void saveMetadata(v)} />
       </Modal>

@@ -32,7 +32,11 @@ export function ColumnsTable({ columns, onEdit }: { columns: Column[]; onEdit?: 
             <Space direction="vertical" size={0}>
               <Typography.Text strong>{c.name}</Typography.Text>
               {c.label !== c.name && <Typography.Text type="secondary">{c.label}</Typography.Text>}
-              {c.description && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{c.description}</Typography.Text>}
+              {c.description && (
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {c.description}
+                </Typography.Text>
+              )}
             </Space>
           ),
         },
@@ -111,7 +115,13 @@ export function VersionsTable({ versions }: { versions: Version[] }) {
           render: (_, v) => <VersionSourceText version={v} />,
         },
         { title: t('cat.v.loaded'), dataIndex: 'rowsLoaded', width: 100, align: 'right', render: (n: number) => count(n) },
-        { title: t('cat.v.quarantined'), dataIndex: 'rowsQuarantined', width: 90, align: 'right', render: (n: number) => (n ? <Typography.Text type="warning">{count(n)}</Typography.Text> : 0) },
+        {
+          title: t('cat.v.quarantined'),
+          dataIndex: 'rowsQuarantined',
+          width: 90,
+          align: 'right',
+          render: (n: number) => (n ? <Typography.Text type="warning">{count(n)}</Typography.Text> : 0),
+        },
         { title: t('cat.v.created'), dataIndex: 'createdAt', width: 170, render: (v: string) => time(v) },
         {
           title: t('cat.v.error'),
@@ -138,7 +148,13 @@ function VersionSourceText({ version }: { version: Version }) {
       </span>
     );
   }
-  if (version.mode === 'correct') return <span data-testid="version-source">{t('cat.v.correction')}{s.correction ? extra(s.correction) : null}</span>;
+  if (version.mode === 'correct')
+    return (
+      <span data-testid="version-source">
+        {t('cat.v.correction')}
+        {s.correction ? extra(s.correction) : null}
+      </span>
+    );
   return (
     <span data-testid="version-source">
       {s.fileName ?? '—'}

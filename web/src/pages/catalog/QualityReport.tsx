@@ -6,7 +6,6 @@ import { useI18n } from '../../i18n.tsx';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { count, useErrorText, useLocalized } from './labels.tsx';
 
-
 export function QualityReportView({ code, versions }: { code: string; versions: Version[] }) {
   const { t, label, paren } = useI18n();
   const localized = useLocalized();
@@ -55,7 +54,11 @@ export function QualityReportView({ code, versions }: { code: string; versions: 
               </Col>
               <Col xs={12} md={6}>
                 <Card size="small">
-                  <Statistic title={t('cat.q.duplicates')} value={q.duplicateKeys} suffix={q.keyCheck === 'incomplete' ? <Tag>{t('cat.q.incomplete')}</Tag> : undefined} />
+                  <Statistic
+                    title={t('cat.q.duplicates')}
+                    value={q.duplicateKeys}
+                    suffix={q.keyCheck === 'incomplete' ? <Tag>{t('cat.q.incomplete')}</Tag> : undefined}
+                  />
                 </Card>
               </Col>
             </Row>
@@ -73,12 +76,23 @@ export function QualityReportView({ code, versions }: { code: string; versions: 
                     width: 260,
                     render: (rate: number, c) => (
                       <Space>
-                        <Progress percent={Math.round(rate * 1000) / 10} size="small" style={{ width: 140, margin: 0 }} status={rate > 0.5 ? 'exception' : 'normal'} />
+                        <Progress
+                          percent={Math.round(rate * 1000) / 10}
+                          size="small"
+                          style={{ width: 140, margin: 0 }}
+                          status={rate > 0.5 ? 'exception' : 'normal'}
+                        />
                         <Typography.Text type="secondary">{count(c.nulls)}</Typography.Text>
                       </Space>
                     ),
                   },
-                  { title: t('cat.q.invalid'), dataIndex: 'invalid', width: 120, align: 'right', render: (n: number) => (n ? <Typography.Text type="danger">{count(n)}</Typography.Text> : 0) },
+                  {
+                    title: t('cat.q.invalid'),
+                    dataIndex: 'invalid',
+                    width: 120,
+                    align: 'right',
+                    render: (n: number) => (n ? <Typography.Text type="danger">{count(n)}</Typography.Text> : 0),
+                  },
                 ]}
               />
             </Card>
@@ -93,7 +107,14 @@ export function QualityReportView({ code, versions }: { code: string; versions: 
                   { title: t('cat.q.line'), dataIndex: 'line', width: 80 },
                   { title: t('cat.col.name'), dataIndex: 'column', width: 140 },
                   { title: t('cat.q.rule'), dataIndex: 'rule', width: 110, render: (r: string) => <Tag>{ruleName(r)}</Tag> },
-                  { title: t('cat.q.value'), dataIndex: 'value', width: 180, ellipsis: true, render: (v: string | null) => (v === null ? <Typography.Text type="secondary">NULL</Typography.Text> : <Typography.Text code>{v}</Typography.Text>) },
+                  {
+                    title: t('cat.q.value'),
+                    dataIndex: 'value',
+                    width: 180,
+                    ellipsis: true,
+                    render: (v: string | null) =>
+                      v === null ? <Typography.Text type="secondary">NULL</Typography.Text> : <Typography.Text code>{v}</Typography.Text>,
+                  },
                   { title: t('cat.q.message'), dataIndex: 'message', render: (m: RuleFailure['message']) => localized(m) },
                 ]}
               />

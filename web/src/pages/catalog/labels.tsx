@@ -64,7 +64,6 @@ export function EncryptedTag() {
   );
 }
 
-
 /** The Chinese/English name of a detected identifier type (cn_resident_id → 居民身份证号). */
 export function useTypeLabel(): (type: string | undefined) => string {
   const { label } = useI18n();

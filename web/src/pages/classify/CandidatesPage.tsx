@@ -165,7 +165,11 @@ export function PolicyPanel() {
           <Radio.Group optionType="button" options={([1, 2, 3, 4] as const).map((g) => ({ value: g, label: t(`cls.grade.${g}`) }))} />
         </Form.Item>
         <Form.Item name="encryptFromGrade" label={t('cls.policy.encryptFrom')} extra={t('cls.policy.encryptFromHelp')}>
-          <Radio.Group optionType="button" data-testid="policy-encrypt-from" options={([4, 3] as const).map((g) => ({ value: g, label: t(`cls.policy.encryptFrom${g}`) }))} />
+          <Radio.Group
+            optionType="button"
+            data-testid="policy-encrypt-from"
+            options={([4, 3] as const).map((g) => ({ value: g, label: t(`cls.policy.encryptFrom${g}`) }))}
+          />
         </Form.Item>
         <Typography.Title level={5}>{t('cls.policy.rules')}</Typography.Title>
         <Form.List name="extraRules">
@@ -183,7 +187,12 @@ export function PolicyPanel() {
                     <Input placeholder={t('cls.policy.headerPattern')} style={{ width: 160 }} />
                   </Form.Item>
                   <Form.Item name={[field.name, 'types']}>
-                    <Select mode="multiple" placeholder={t('cls.policy.types')} style={{ width: 200 }} options={TYPE_IDS.map((id) => ({ value: id, label: typeName(id) }))} />
+                    <Select
+                      mode="multiple"
+                      placeholder={t('cls.policy.types')}
+                      style={{ width: 200 }}
+                      options={TYPE_IDS.map((id) => ({ value: id, label: typeName(id) }))}
+                    />
                   </Form.Item>
                   <Form.Item name={[field.name, 'minRows']}>
                     <InputNumber min={0} precision={0} placeholder={t('cls.policy.minRows')} style={{ width: 120 }} />

@@ -24,7 +24,17 @@ export function ClockTag({ clock, testId }: { clock: RequestClock | null; testId
   );
 }
 
-export function ClockCard({ requestId, clock, canExtend, onChange }: { requestId: string; clock: RequestClock | null; canExtend: boolean; onChange: () => void }) {
+export function ClockCard({
+  requestId,
+  clock,
+  canExtend,
+  onChange,
+}: {
+  requestId: string;
+  clock: RequestClock | null;
+  canExtend: boolean;
+  onChange: () => void;
+}) {
   const { t } = useI18n();
   const { message } = App.useApp();
   const [open, setOpen] = useState(false);
@@ -59,7 +69,9 @@ export function ClockCard({ requestId, clock, canExtend, onChange }: { requestId
           </Descriptions.Item>
         ))}
       </Descriptions>
-      {clock.extension && <Alert style={{ marginTop: 12 }} type="info" showIcon message={t('duties.extended', { n: clock.extension.days, reason: clock.extension.reason })} />}
+      {clock.extension && (
+        <Alert style={{ marginTop: 12 }} type="info" showIcon message={t('duties.extended', { n: clock.extension.days, reason: clock.extension.reason })} />
+      )}
       {canExtend && !clock.extension && clock.current?.stage === 'provider' && (
         <Button style={{ marginTop: 12 }} onClick={() => setOpen(true)} data-testid="extend">
           {t('duties.extend')}

@@ -42,7 +42,18 @@ export function DemandsPage() {
   const submitPublish = async () => {
     const v = await publish.validateFields();
     const fields = (v.fields ?? '').split(/[,,、\s]+/).filter(Boolean);
-    if (await act(() => demandApi.publish({ title: v.title, description: v.description, purpose: v.purpose, fields, ...(v.suggestedOrgId ? { suggestedOrgId: v.suggestedOrgId } : {}) }))) publish.resetFields();
+    if (
+      await act(() =>
+        demandApi.publish({
+          title: v.title,
+          description: v.description,
+          purpose: v.purpose,
+          fields,
+          ...(v.suggestedOrgId ? { suggestedOrgId: v.suggestedOrgId } : {}),
+        }),
+      )
+    )
+      publish.resetFields();
   };
 
   const submitStep = async () => {
@@ -181,7 +192,11 @@ export function DemandsPage() {
       />
       <Modal
         open={dialog !== null}
-        title={dialog ? `${t(dialog.kind === 'assign' ? 'duties.dm.assign' : dialog.kind === 'answer' ? 'duties.dm.reply' : 'duties.dm.reopen')}${colon}${dialog.demand.title}` : ''}
+        title={
+          dialog
+            ? `${t(dialog.kind === 'assign' ? 'duties.dm.assign' : dialog.kind === 'answer' ? 'duties.dm.reply' : 'duties.dm.reopen')}${colon}${dialog.demand.title}`
+            : ''
+        }
         onCancel={() => setDialog(null)}
         onOk={() => void submitStep()}
       >
@@ -193,7 +208,10 @@ export function DemandsPage() {
           )}
           {dialog?.kind === 'answer' && (
             <Form.Item name="kind" label={t('duties.dm.answer')} rules={[{ required: true }]} initialValue="linked">
-              <Select options={(['linked', 'registered', 'declined'] as const).map((k) => ({ value: k, label: t(`duties.dm.kind.${k}`) }))} data-testid="dm-answer-kind" />
+              <Select
+                options={(['linked', 'registered', 'declined'] as const).map((k) => ({ value: k, label: t(`duties.dm.kind.${k}`) }))}
+                data-testid="dm-answer-kind"
+              />
             </Form.Item>
           )}
           {dialog?.kind === 'answer' && answerKind !== 'declined' && (

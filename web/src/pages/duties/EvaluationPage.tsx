@@ -29,7 +29,11 @@ export function ScoresTable({ items, compact, loading }: { items: DepartmentScor
     ) : (
       <Space direction="vertical" size={0}>
         <span>{percent(rate)}</span>
-        {!compact && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{detail}</Typography.Text>}
+        {!compact && (
+          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+            {detail}
+          </Typography.Text>
+        )}
       </Space>
     );
   return (
@@ -48,21 +52,45 @@ export function ScoresTable({ items, compact, loading }: { items: DepartmentScor
           title: t('duties.ev.score'),
           dataIndex: 'score',
           width: 100,
-          render: (v: number | null) => (v === null ? '—' : <Typography.Text strong data-testid="score">{v.toFixed(1)}</Typography.Text>),
+          render: (v: number | null) =>
+            v === null ? (
+              '—'
+            ) : (
+              <Typography.Text strong data-testid="score">
+                {v.toFixed(1)}
+              </Typography.Text>
+            ),
         },
-        { title: t('duties.ev.requests'), key: 'requests', render: (_, r) => part(r.requests.rate, t('duties.ev.ofTotal', { part: count(r.requests.onTime), whole: count(r.requests.judged) })) },
-        { title: t('duties.ev.objections'), key: 'objections', render: (_, r) => part(r.objections.rate, t('duties.ev.ofTotal', { part: count(r.objections.onTime), whole: count(r.objections.judged) })) },
+        {
+          title: t('duties.ev.requests'),
+          key: 'requests',
+          render: (_, r) => part(r.requests.rate, t('duties.ev.ofTotal', { part: count(r.requests.onTime), whole: count(r.requests.judged) })),
+        },
+        {
+          title: t('duties.ev.objections'),
+          key: 'objections',
+          render: (_, r) => part(r.objections.rate, t('duties.ev.ofTotal', { part: count(r.objections.onTime), whole: count(r.objections.judged) })),
+        },
         {
           title: t('duties.ev.catalogue'),
           key: 'catalogue',
           render: (_, r) =>
-            part(r.catalogue.rate, t('duties.ev.entries', { current: count(r.catalogue.current), entries: count(r.catalogue.entries), overdue: count(r.catalogue.overdue), unattached: count(r.catalogue.unattached) })),
+            part(
+              r.catalogue.rate,
+              t('duties.ev.entries', {
+                current: count(r.catalogue.current),
+                entries: count(r.catalogue.entries),
+                overdue: count(r.catalogue.overdue),
+                unattached: count(r.catalogue.unattached),
+              }),
+            ),
         },
         {
           title: t('duties.ev.ratings'),
           key: 'ratings',
           // The mean rating says more to a reader than its rate; the rate is what the score uses.
-          render: (_, r) => (r.ratings.mean === null ? part(null, '') : t('duties.ev.ratingMean', { mean: r.ratings.mean.toFixed(2), n: count(r.ratings.count) })),
+          render: (_, r) =>
+            r.ratings.mean === null ? part(null, '') : t('duties.ev.ratingMean', { mean: r.ratings.mean.toFixed(2), n: count(r.ratings.count) }),
         },
       ]}
     />
@@ -148,7 +176,16 @@ function UsageTab() {
   }, [data, t, lang]);
   const empty = <Empty description={t('duties.us.empty')} />;
   const table = <T extends Counts>(rows: T[], key: keyof T & string, first: { title: string; dataIndex: string; width?: number }[], testId: string) => (
-    <Table<T> size="small" rowKey={key} dataSource={rows} pagination={{ pageSize: 20, hideOnSinglePage: true }} scroll={{ x: 640 }} locale={{ emptyText: empty }} data-testid={testId} columns={[...first, ...countColumns(t)]} />
+    <Table<T>
+      size="small"
+      rowKey={key}
+      dataSource={rows}
+      pagination={{ pageSize: 20, hideOnSinglePage: true }}
+      scroll={{ x: 640 }}
+      locale={{ emptyText: empty }}
+      data-testid={testId}
+      columns={[...first, ...countColumns(t)]}
+    />
   );
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
@@ -168,7 +205,13 @@ function UsageTab() {
       </div>
       {data && (
         <Typography.Text strong data-testid="usage-totals">
-          {t('duties.us.totals', { from: data.from, to: data.to, calls: count(data.totals.calls), rows: count(data.totals.rows), consumers: count(data.totals.consumers) })}
+          {t('duties.us.totals', {
+            from: data.from,
+            to: data.to,
+            calls: count(data.totals.calls),
+            rows: count(data.totals.rows),
+            consumers: count(data.totals.consumers),
+          })}
         </Typography.Text>
       )}
       <Typography.Text type="secondary">{t('duties.us.hint')}</Typography.Text>
@@ -178,20 +221,34 @@ function UsageTab() {
           {
             key: 'dataset',
             label: t('duties.us.byDataset'),
-            children: table(data?.byDataset ?? [], 'code', [
-              { title: t('duties.us.dataset'), dataIndex: 'name' },
-              { title: t('duties.us.provider'), dataIndex: 'providerName', width: 200 },
-            ], 'usage-datasets'),
+            children: table(
+              data?.byDataset ?? [],
+              'code',
+              [
+                { title: t('duties.us.dataset'), dataIndex: 'name' },
+                { title: t('duties.us.provider'), dataIndex: 'providerName', width: 200 },
+              ],
+              'usage-datasets',
+            ),
           },
           {
             key: 'department',
             label: t('duties.us.byDepartment'),
-            children: table(data?.byDepartment ?? [], 'orgId', [
-              { title: t('duties.ev.org'), dataIndex: 'orgName' },
-              { title: t('duties.us.datasets'), dataIndex: 'datasets', width: 130 },
-            ], 'usage-departments'),
+            children: table(
+              data?.byDepartment ?? [],
+              'orgId',
+              [
+                { title: t('duties.ev.org'), dataIndex: 'orgName' },
+                { title: t('duties.us.datasets'), dataIndex: 'datasets', width: 130 },
+              ],
+              'usage-departments',
+            ),
           },
-          { key: 'day', label: t('duties.us.byDay'), children: table(data?.byDay ?? [], 'day', [{ title: t('duties.us.day'), dataIndex: 'day', width: 140 }], 'usage-days') },
+          {
+            key: 'day',
+            label: t('duties.us.byDay'),
+            children: table(data?.byDay ?? [], 'day', [{ title: t('duties.us.day'), dataIndex: 'day', width: 140 }], 'usage-days'),
+          },
         ]}
       />
       {loading && !data && <Typography.Text type="secondary">…</Typography.Text>}

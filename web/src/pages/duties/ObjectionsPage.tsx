@@ -33,7 +33,6 @@ async function attachmentOf(file: File): Promise<AttachmentInput> {
 
 const STATE_COLORS: Record<Objection['state'], string> = { open: 'orange', accepted: 'green', rejected: 'default', escalated: 'red', dismissed: 'default' };
 
-
 export function ObjectionsPage() {
   const { t, time, paren, colon } = useI18n();
   const { me, has } = useAuth();
@@ -60,7 +59,14 @@ export function ObjectionsPage() {
     const big = files.find((f) => f.size > MAX_FILE_BYTES);
     if (big) return void message.error(t('duties.obj.attachTooLarge', { name: big.name }));
     const attachments = await Promise.all(files.map(attachmentOf));
-    await act(() => dutiesApi.raise({ dataset: v.dataset, cells: [{ row: v.row, column: v.column, proposed: v.proposed ?? null }], evidence: v.evidence, ...(attachments.length ? { attachments } : {}) }));
+    await act(() =>
+      dutiesApi.raise({
+        dataset: v.dataset,
+        cells: [{ row: v.row, column: v.column, proposed: v.proposed ?? null }],
+        evidence: v.evidence,
+        ...(attachments.length ? { attachments } : {}),
+      }),
+    );
     form.resetFields();
     setFiles([]);
   };
@@ -92,7 +98,9 @@ export function ObjectionsPage() {
                 <Upload
                   multiple
                   maxCount={3}
-                  accept={Object.keys(FILE_TYPES).map((e) => `.${e}`).join(',')}
+                  accept={Object.keys(FILE_TYPES)
+                    .map((e) => `.${e}`)
+                    .join(',')}
                   fileList={files.map((f, i) => ({ uid: String(i), name: f.name, status: 'done' as const }))}
                   beforeUpload={(file) => {
                     setFiles((now) => [...now, file].slice(0, 3));
@@ -190,7 +198,11 @@ export function ObjectionsPage() {
                   )}
                   {has('secadmin') && o.state === 'escalated' && (
                     <>
-                      <Button size="small" type="primary" onClick={() => setAsk({ title: t('duties.obj.uphold'), run: (r) => dutiesApi.decide(o.id, true, r) })}>
+                      <Button
+                        size="small"
+                        type="primary"
+                        onClick={() => setAsk({ title: t('duties.obj.uphold'), run: (r) => dutiesApi.decide(o.id, true, r) })}
+                      >
                         {t('duties.obj.uphold')}
                       </Button>
                       <Button size="small" onClick={() => setAsk({ title: t('duties.obj.dismiss'), run: (r) => dutiesApi.decide(o.id, false, r) })}>

@@ -27,7 +27,12 @@ export function RatingsCard({ code, providerOrgId }: { code: string; providerOrg
   const submit = async () => {
     const v = await form.validateFields();
     try {
-      await evaluationApi.rate(code, { quality: v.quality, timeliness: v.timeliness, usefulness: v.usefulness, comment: v.comment?.trim() ? v.comment.trim() : null });
+      await evaluationApi.rate(code, {
+        quality: v.quality,
+        timeliness: v.timeliness,
+        usefulness: v.usefulness,
+        comment: v.comment?.trim() ? v.comment.trim() : null,
+      });
       void message.success(t('duties.rt.saved'));
       await reload();
     } catch (e) {

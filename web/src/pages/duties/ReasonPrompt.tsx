@@ -5,7 +5,17 @@ import { useState } from 'react';
 export type Ask = { title: string; run: (reason: string) => Promise<unknown> };
 
 /** Asks for the reason of an action and runs it through `act` once confirmed. */
-export function ReasonPrompt({ ask, placeholder, onClose, act }: { ask: Ask | null; placeholder: string; onClose(): void; act(work: () => Promise<unknown>): Promise<unknown> }) {
+export function ReasonPrompt({
+  ask,
+  placeholder,
+  onClose,
+  act,
+}: {
+  ask: Ask | null;
+  placeholder: string;
+  onClose(): void;
+  act(work: () => Promise<unknown>): Promise<unknown>;
+}) {
   const [text, setText] = useState('');
   return (
     <Modal

@@ -16,7 +16,6 @@ import { ReasonPrompt, type Ask } from './ReasonPrompt.tsx';
 const STATE_COLORS: Record<ReturnFlow['state'], string> = { proposed: 'orange', active: 'green', paused: 'default', rejected: 'red' };
 const GRANT_COLORS: Record<Delivery['grantState'], string> = { active: 'green', suspended: 'orange', revoked: 'red', expired: 'default', missing: 'default' };
 
-
 export function ReturnFlowPage() {
   const { t, time, colon, sep, paren } = useI18n();
   const { has } = useAuth();
@@ -64,7 +63,15 @@ export function ReturnFlowPage() {
   const submit = async () => {
     const v = await form.validateFields();
     const chosen = columns.map((c) => ({ name: c.name, mode: c.name === v.regionColumn ? 'clear' : (modes[c.name] ?? 'hidden') }));
-    await act(() => returnFlowApi.propose({ dataset: v.dataset, regionColumn: v.regionColumn, regionKind: v.regionKind, columns: chosen, ...(v.impactAssessment ? { impactAssessment: v.impactAssessment } : {}) }));
+    await act(() =>
+      returnFlowApi.propose({
+        dataset: v.dataset,
+        regionColumn: v.regionColumn,
+        regionKind: v.regionKind,
+        columns: chosen,
+        ...(v.impactAssessment ? { impactAssessment: v.impactAssessment } : {}),
+      }),
+    );
   };
 
   return (
@@ -107,7 +114,10 @@ export function ReturnFlowPage() {
                           style={{ width: 160 }}
                           value={modes[c.name]}
                           onChange={(m) => setModes({ ...modes, [c.name]: m })}
-                          options={GRANT_MODES.filter((m) => m !== 'redacted' || c.dataType === 'text').map((m) => ({ value: m, label: t(`share.mode.${m}` as MessageKey) }))}
+                          options={GRANT_MODES.filter((m) => m !== 'redacted' || c.dataType === 'text').map((m) => ({
+                            value: m,
+                            label: t(`share.mode.${m}` as MessageKey),
+                          }))}
                         />
                       ),
                     },
@@ -164,7 +174,12 @@ export function ReturnFlowPage() {
                   </>
                 )}
                 {f.state === 'active' && (
-                  <Button size="small" danger onClick={() => setAsk({ title: t('duties.rf.pause'), run: (r) => returnFlowApi.pause(f.id, r) })} data-testid={`rf-pause-${f.id}`}>
+                  <Button
+                    size="small"
+                    danger
+                    onClick={() => setAsk({ title: t('duties.rf.pause'), run: (r) => returnFlowApi.pause(f.id, r) })}
+                    data-testid={`rf-pause-${f.id}`}
+                  >
                     {t('duties.rf.pause')}
                   </Button>
                 )}

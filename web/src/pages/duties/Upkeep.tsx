@@ -48,7 +48,9 @@ export function UpkeepLine({ dataset }: { dataset: Dataset }) {
         <UpkeepTag upkeep={u} cycle={dataset.updateCycle} />
         <Typography.Text type={u.state === 'overdue' ? 'danger' : 'secondary'}>{text(u, dataset.updateCycle)}</Typography.Text>
       </Space>
-      {u.state === 'overdue' && <Alert type="warning" showIcon message={t('duties.up.overdueHint', { cycle: label('cat.cycle', dataset.updateCycle) })} data-testid="upkeep-overdue" />}
+      {u.state === 'overdue' && (
+        <Alert type="warning" showIcon message={t('duties.up.overdueHint', { cycle: label('cat.cycle', dataset.updateCycle) })} data-testid="upkeep-overdue" />
+      )}
     </Space>
   );
 }

@@ -105,12 +105,24 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
   const canPreview = !!(dataset && sourceId && schema && table);
 
   return (
-    <Drawer open width={Math.min(980, window.innerWidth)} title={t('sources.wizard')} onClose={() => props.onClose(bound)} destroyOnHidden data-testid="binding-wizard">
+    <Drawer
+      open
+      width={Math.min(980, window.innerWidth)}
+      title={t('sources.wizard')}
+      onClose={() => props.onClose(bound)}
+      destroyOnHidden
+      data-testid="binding-wizard"
+    >
       <Steps
         size="small"
         current={step}
         style={{ marginBottom: 16 }}
-        items={[{ title: t('sources.step.table') }, { title: t('sources.step.preview') }, { title: t('sources.step.schedule') }, { title: t('sources.step.done') }]}
+        items={[
+          { title: t('sources.step.table') },
+          { title: t('sources.step.preview') },
+          { title: t('sources.step.schedule') },
+          { title: t('sources.step.done') },
+        ]}
       />
       {step === 0 && (
         <Form layout="vertical">
@@ -164,7 +176,9 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
                 showSearch
                 optionFilterProp="label"
                 data-testid="wizard-table"
-                options={(tables.data ?? []).filter((x) => x.schema === schema).map((x) => ({ value: x.table, label: `${x.table}${x.kind === 'view' ? paren(t('sources.view')) : ''}` }))}
+                options={(tables.data ?? [])
+                  .filter((x) => x.schema === schema)
+                  .map((x) => ({ value: x.table, label: `${x.table}${x.kind === 'view' ? paren(t('sources.view')) : ''}` }))}
               />
             </Form.Item>
           </Space>
@@ -200,14 +214,31 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
               {
                 title: t('sources.load'),
                 render: (_, c, i) => (
-                  <Checkbox checked={mapping[i]?.include ?? true} onChange={(e) => setMapping((m) => m.map((x, j) => (j === i ? { ...x, include: e.target.checked } : x)))} />
+                  <Checkbox
+                    checked={mapping[i]?.include ?? true}
+                    onChange={(e) => setMapping((m) => m.map((x, j) => (j === i ? { ...x, include: e.target.checked } : x)))}
+                  />
                 ),
               },
-              { title: t('sources.sourceColumn'), dataIndex: 'name', render: (n: string, c) => <Space direction="vertical" size={0}><Typography.Text code>{n}</Typography.Text><Typography.Text type="secondary">{c.sourceType}</Typography.Text></Space> },
+              {
+                title: t('sources.sourceColumn'),
+                dataIndex: 'name',
+                render: (n: string, c) => (
+                  <Space direction="vertical" size={0}>
+                    <Typography.Text code>{n}</Typography.Text>
+                    <Typography.Text type="secondary">{c.sourceType}</Typography.Text>
+                  </Space>
+                ),
+              },
               {
                 title: t('sources.asItem'),
                 render: (_, c, i) => (
-                  <Input size="small" style={{ width: 140 }} value={mapping[i]?.name} onChange={(e) => setMapping((m) => m.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} />
+                  <Input
+                    size="small"
+                    style={{ width: 140 }}
+                    value={mapping[i]?.name}
+                    onChange={(e) => setMapping((m) => m.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))}
+                  />
                 ),
               },
               { title: t('sources.detectedType'), dataIndex: 'dataType', render: (v: string) => t(`dtype.${v}` as MessageKey) },
@@ -241,11 +272,20 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
             scroll={{ x: 'max-content' }}
             data-testid="wizard-rows"
             dataSource={(preview.data?.rows ?? []).map((r) => Object.fromEntries(r.map((v, i) => [String(i), v])))}
-            columns={(preview.data?.columns ?? []).map((c, i) => ({ title: c.name, dataIndex: String(i), render: (v: string | null) => v ?? <Typography.Text type="secondary">NULL</Typography.Text> }))}
+            columns={(preview.data?.columns ?? []).map((c, i) => ({
+              title: c.name,
+              dataIndex: String(i),
+              render: (v: string | null) => v ?? <Typography.Text type="secondary">NULL</Typography.Text>,
+            }))}
           />
           <Space>
             <Button onClick={() => setStep(0)}>{t('sources.back')}</Button>
-            <Button type="primary" disabled={!preview.data || included.length === 0 || included.some((m) => !m.name.trim())} onClick={() => setStep(2)} data-testid="wizard-next">
+            <Button
+              type="primary"
+              disabled={!preview.data || included.length === 0 || included.some((m) => !m.name.trim())}
+              onClick={() => setStep(2)}
+              data-testid="wizard-next"
+            >
               {t('sources.next')}
             </Button>
           </Space>
@@ -269,7 +309,12 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
             {({ getFieldValue }) =>
               getFieldValue('mode') === 'cdc' && (
                 <Form.Item name="keyColumn" label={t('sources.key')} rules={[{ required: true }]} extra={t('sources.cdcHint')}>
-                  <Select style={{ minWidth: 180 }} showSearch options={included.map((m) => ({ value: m.source, label: m.source }))} data-testid="wizard-cdc-key" />
+                  <Select
+                    style={{ minWidth: 180 }}
+                    showSearch
+                    options={included.map((m) => ({ value: m.source, label: m.source }))}
+                    data-testid="wizard-cdc-key"
+                  />
                 </Form.Item>
               )
             }
@@ -282,7 +327,13 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
                     <Select style={{ minWidth: 180 }} options={columnNames} showSearch data-testid="wizard-cursor" />
                   </Form.Item>
                   <Form.Item name="keyColumn" label={t('sources.key')} extra={t('sources.keyHint')}>
-                    <Select style={{ minWidth: 180 }} allowClear showSearch options={included.map((m) => ({ value: m.source, label: m.source }))} data-testid="wizard-key" />
+                    <Select
+                      style={{ minWidth: 180 }}
+                      allowClear
+                      showSearch
+                      options={included.map((m) => ({ value: m.source, label: m.source }))}
+                      data-testid="wizard-key"
+                    />
                   </Form.Item>
                   <Form.Item name="softDeleteColumn" label={t('sources.softDelete')} extra={t('sources.softDeleteHint')}>
                     <Select
@@ -291,7 +342,9 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
                       disabled={!getFieldValue('keyColumn')}
                       placeholder={getFieldValue('keyColumn') ? undefined : t('sources.softDeleteNeedsKey')}
                       data-testid="wizard-soft-delete"
-                      options={(preview.data?.columns ?? []).filter((c) => SOFT_DELETE_TYPE.test(c.sourceType)).map((c) => ({ value: c.name, label: `${c.name}${paren(c.sourceType)}` }))}
+                      options={(preview.data?.columns ?? [])
+                        .filter((c) => SOFT_DELETE_TYPE.test(c.sourceType))
+                        .map((c) => ({ value: c.name, label: `${c.name}${paren(c.sourceType)}` }))}
                     />
                   </Form.Item>
                 </Space>
@@ -322,11 +375,11 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
                   <InputNumber min={1} max={525600} addonAfter={t('sources.minutes')} />
                 </Form.Item>
               )) ||
-              (getFieldValue('schedule') === 'cron' && (
-                <Form.Item name="cron" label={t('sources.cron')} rules={[{ required: true }]} extra={t('sources.cronHint')}>
-                  <Input style={{ maxWidth: 240 }} data-testid="wizard-cron" />
-                </Form.Item>
-              )))
+                (getFieldValue('schedule') === 'cron' && (
+                  <Form.Item name="cron" label={t('sources.cron')} rules={[{ required: true }]} extra={t('sources.cronHint')}>
+                    <Input style={{ maxWidth: 240 }} data-testid="wizard-cron" />
+                  </Form.Item>
+                )))
             }
           </Form.Item>
           <Space>
@@ -340,7 +393,11 @@ export function BindingWizard(props: { sources: Source[]; sourceId?: string | un
 
       {step === 3 && (
         <Space direction="vertical">
-          <Alert type="success" showIcon message={t('sources.bound', { dataset: (datasets.data ?? []).find((d) => d.code === dataset)?.name ?? dataset ?? '', table: `${schema}.${table}` })} />
+          <Alert
+            type="success"
+            showIcon
+            message={t('sources.bound', { dataset: (datasets.data ?? []).find((d) => d.code === dataset)?.name ?? dataset ?? '', table: `${schema}.${table}` })}
+          />
           {continuous && <Alert type="info" showIcon message={t('sources.cdcStarted')} />}
           <Space>
             {!continuous && (

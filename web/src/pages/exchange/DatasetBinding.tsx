@@ -11,7 +11,8 @@ import { useI18n } from '../../i18n.tsx';
 /** A binding's schedule in words: cron, every N minutes, or on request. */
 export function useScheduleText(): (b: Pick<Binding, 'cron' | 'intervalMinutes'>) => string {
   const { t } = useI18n();
-  return (b) => (b.cron ? t('sources.cronAt', { cron: b.cron }) : b.intervalMinutes ? t('sources.everyMinutes', { n: b.intervalMinutes }) : t('sources.onRequest'));
+  return (b) =>
+    b.cron ? t('sources.cronAt', { cron: b.cron }) : b.intervalMinutes ? t('sources.everyMinutes', { n: b.intervalMinutes }) : t('sources.onRequest');
 }
 
 export function DatasetBinding({ code }: { code: string }) {
@@ -39,7 +40,9 @@ export function DatasetBinding({ code }: { code: string }) {
           <Descriptions.Item label={t('sources.state')} span={2}>
             {b.lastError ? (
               <Typography.Text type="danger">
-                {t('sources.failures', { n: b.consecutiveFailures })}{colon}{b.lastError.message[lang]}
+                {t('sources.failures', { n: b.consecutiveFailures })}
+                {colon}
+                {b.lastError.message[lang]}
               </Typography.Text>
             ) : (
               <Tag color="green">{b.lastVersion ? t('sources.atVersion', { n: b.lastVersion }) : t('sources.notRun')}</Tag>

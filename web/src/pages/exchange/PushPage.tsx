@@ -50,8 +50,14 @@ export function PushPage() {
       content: (
         <Space direction="vertical">
           <Typography.Text>{r.version}</Typography.Text>
-          {r.privileges?.map((p) => <Typography.Text key={p} code>{p}</Typography.Text>)}
-          {r.warnings?.map((w) => <Alert key={w.en} type="warning" showIcon message={text(w)} />)}
+          {r.privileges?.map((p) => (
+            <Typography.Text key={p} code>
+              {p}
+            </Typography.Text>
+          ))}
+          {r.warnings?.map((w) => (
+            <Alert key={w.en} type="warning" showIcon message={text(w)} />
+          ))}
         </Space>
       ),
     });
@@ -66,7 +72,14 @@ export function PushPage() {
     }
   }
 
-  async function subscribe(values: { grantId: string; targetId: string; schema?: string; table: string; mode: 'full' | 'incremental'; intervalMinutes: number }) {
+  async function subscribe(values: {
+    grantId: string;
+    targetId: string;
+    schema?: string;
+    table: string;
+    mode: 'full' | 'incremental';
+    intervalMinutes: number;
+  }) {
     try {
       await exchangeApi.subscribe({ ...values, schema: values.schema || undefined });
       setSubscribing(false);
@@ -126,8 +139,19 @@ export function PushPage() {
             { title: t('push.kind'), dataIndex: 'kind' },
             { title: t('push.address'), render: (_, r) => <Typography.Text code>{`${r.user}@${r.host}:${r.port}/${r.database}`}</Typography.Text> },
             { title: 'TLS', dataIndex: 'tls' },
-            { title: t('push.state'), dataIndex: 'state', render: (s: Target['state']) => <Tag color={s === 'active' ? 'green' : 'default'}>{t(`push.targetState.${s}`)}</Tag> },
-            { title: t('common.actions'), render: (_, r) => <Button type="link" onClick={() => void test(r)}>{t('push.test')}</Button> },
+            {
+              title: t('push.state'),
+              dataIndex: 'state',
+              render: (s: Target['state']) => <Tag color={s === 'active' ? 'green' : 'default'}>{t(`push.targetState.${s}`)}</Tag>,
+            },
+            {
+              title: t('common.actions'),
+              render: (_, r) => (
+                <Button type="link" onClick={() => void test(r)}>
+                  {t('push.test')}
+                </Button>
+              ),
+            },
           ]}
         />
       </div>
@@ -159,7 +183,9 @@ export function PushPage() {
                   {s.state === 'stopped' && <Typography.Text type="danger">{text(s.stopReason?.message)}</Typography.Text>}
                   {s.state !== 'stopped' && s.lastError && (
                     <Typography.Text type="danger">
-                      {t('push.failures', { n: s.consecutiveFailures })}{colon}{text(s.lastError.message)}
+                      {t('push.failures', { n: s.consecutiveFailures })}
+                      {colon}
+                      {text(s.lastError.message)}
                     </Typography.Text>
                   )}
                 </Space>
@@ -193,14 +219,27 @@ export function PushPage() {
         />
       </div>
 
-      <Modal open={adding} title={t('push.addTarget')} onCancel={() => setAdding(false)} onOk={() => targetForm.submit()} okText={t('common.create')} destroyOnHidden width={560}>
+      <Modal
+        open={adding}
+        title={t('push.addTarget')}
+        onCancel={() => setAdding(false)}
+        onOk={() => targetForm.submit()}
+        okText={t('common.create')}
+        destroyOnHidden
+        width={560}
+      >
         <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('push.targetHint')} />
         <Form form={targetForm} layout="vertical" onFinish={addTarget} initialValues={{ kind: 'postgresql', port: 5432, tls: 'verify-full' }}>
           <Form.Item name="name" label={t('push.name')} rules={[{ required: true }]}>
             <Input placeholder="民政前置库" data-testid="target-name" />
           </Form.Item>
           <Form.Item name="kind" label={t('push.kind')} rules={[{ required: true }]}>
-            <Radio.Group options={[{ value: 'postgresql', label: 'PostgreSQL' }, { value: 'mysql', label: 'MySQL / MariaDB' }]} />
+            <Radio.Group
+              options={[
+                { value: 'postgresql', label: 'PostgreSQL' },
+                { value: 'mysql', label: 'MySQL / MariaDB' },
+              ]}
+            />
           </Form.Item>
           <Space>
             <Form.Item name="host" label={t('push.host')} rules={[{ required: true }]}>
@@ -236,19 +275,41 @@ export function PushPage() {
         </Form>
       </Modal>
 
-      <Modal open={subscribing} title={t('push.subscribe')} onCancel={() => setSubscribing(false)} onOk={() => subForm.submit()} okText={t('common.create')} destroyOnHidden width={560}>
+      <Modal
+        open={subscribing}
+        title={t('push.subscribe')}
+        onCancel={() => setSubscribing(false)}
+        onOk={() => subForm.submit()}
+        okText={t('common.create')}
+        destroyOnHidden
+        width={560}
+      >
         <Form form={subForm} layout="vertical" onFinish={subscribe} initialValues={{ mode: 'full', intervalMinutes: 60 }}>
           <Form.Item name="grantId" label={t('push.grant')} rules={[{ required: true }]} extra={grants.length === 0 ? t('push.noGrants') : undefined}>
-            <Select showSearch optionFilterProp="label" data-testid="push-grant" options={grants.map((g) => ({ value: g.id, label: `${g.dataset.name}(${g.dataset.code})· ${g.purpose}` }))} />
+            <Select
+              showSearch
+              optionFilterProp="label"
+              data-testid="push-grant"
+              options={grants.map((g) => ({ value: g.id, label: `${g.dataset.name}(${g.dataset.code})· ${g.purpose}` }))}
+            />
           </Form.Item>
           <Form.Item name="targetId" label={t('push.target')} rules={[{ required: true }]}>
-            <Select showSearch optionFilterProp="label" data-testid="push-target" options={targets.filter((x) => x.state === 'active').map((x) => ({ value: x.id, label: x.name }))} />
+            <Select
+              showSearch
+              optionFilterProp="label"
+              data-testid="push-target"
+              options={targets.filter((x) => x.state === 'active').map((x) => ({ value: x.id, label: x.name }))}
+            />
           </Form.Item>
           <Space>
             <Form.Item name="schema" label={t('push.schema')} extra={t('push.schemaHint')}>
               <Input placeholder="public" />
             </Form.Item>
-            <Form.Item name="table" label={t('push.table')} rules={[{ required: true, pattern: /^[A-Za-z_][A-Za-z0-9_]{0,62}$/, message: t('push.tableRule') }]}>
+            <Form.Item
+              name="table"
+              label={t('push.table')}
+              rules={[{ required: true, pattern: /^[A-Za-z_][A-Za-z0-9_]{0,62}$/, message: t('push.tableRule') }]}
+            >
               <Input placeholder="hukou_dibao" data-testid="push-table" />
             </Form.Item>
           </Space>
@@ -266,7 +327,12 @@ export function PushPage() {
         </Form>
       </Modal>
 
-      <Drawer open={history !== undefined} width={720} title={history ? t('push.historyOf', { table: `${history.sub.schema}.${history.sub.table}` }) : ''} onClose={() => setHistory(undefined)}>
+      <Drawer
+        open={history !== undefined}
+        width={720}
+        title={history ? t('push.historyOf', { table: `${history.sub.schema}.${history.sub.table}` }) : ''}
+        onClose={() => setHistory(undefined)}
+      >
         <Table<Delivery>
           rowKey="id"
           size="small"
@@ -274,7 +340,11 @@ export function PushPage() {
           dataSource={history?.rows ?? []}
           columns={[
             { title: t('push.startedAt'), dataIndex: 'startedAt', render: (v: string) => time(v) },
-            { title: t('push.outcome'), dataIndex: 'status', render: (s: Delivery['status']) => <Tag color={DELIVERY_COLOR[s]}>{t(`push.delivery.${s}`)}</Tag> },
+            {
+              title: t('push.outcome'),
+              dataIndex: 'status',
+              render: (s: Delivery['status']) => <Tag color={DELIVERY_COLOR[s]}>{t(`push.delivery.${s}`)}</Tag>,
+            },
             { title: t('push.mode'), dataIndex: 'mode', render: (m: Delivery['mode']) => (m ? t(`push.mode.${m}`) : '') },
             { title: t('push.rows'), dataIndex: 'rows' },
             { title: t('push.duration'), dataIndex: 'durationMs', render: (v: number | null) => (v === null ? '' : `${(v / 1000).toFixed(1)} s`) },

@@ -110,7 +110,11 @@ export function SourcesPage() {
             { title: t('sources.kind'), dataIndex: 'kind', render: (k: string) => (k === 'mysql' ? 'MySQL / MariaDB' : 'PostgreSQL') },
             { title: t('sources.address'), render: (_, r) => <Typography.Text code>{`${r.user}@${r.host}:${r.port}/${r.database}`}</Typography.Text> },
             { title: 'TLS', dataIndex: 'tls' },
-            { title: t('sources.state'), dataIndex: 'state', render: (s: Source['state']) => <Tag color={s === 'active' ? 'green' : 'default'}>{t(`sources.state.${s}`)}</Tag> },
+            {
+              title: t('sources.state'),
+              dataIndex: 'state',
+              render: (s: Source['state']) => <Tag color={s === 'active' ? 'green' : 'default'}>{t(`sources.state.${s}`)}</Tag>,
+            },
             {
               title: t('common.actions'),
               render: (_, r) => (
@@ -126,7 +130,11 @@ export function SourcesPage() {
                       {t('sources.bind')}
                     </Button>
                   )}
-                  <Button type="link" danger={r.state === 'active'} onClick={() => void sourcesApi.setState(r.id, r.state === 'active' ? 'disabled' : 'active').then(reload, fail)}>
+                  <Button
+                    type="link"
+                    danger={r.state === 'active'}
+                    onClick={() => void sourcesApi.setState(r.id, r.state === 'active' ? 'disabled' : 'active').then(reload, fail)}
+                  >
                     {r.state === 'active' ? t('sources.disable') : t('sources.enable')}
                   </Button>
                 </Space>
@@ -163,7 +171,9 @@ export function SourcesPage() {
               render: (_, b) =>
                 b.lastError ? (
                   <Typography.Text type="danger">
-                    {t('sources.failures', { n: b.consecutiveFailures })}{colon}{text(b.lastError.message)}
+                    {t('sources.failures', { n: b.consecutiveFailures })}
+                    {colon}
+                    {text(b.lastError.message)}
                   </Typography.Text>
                 ) : (
                   <Tag color="green">{b.lastVersion ? t('sources.atVersion', { n: b.lastVersion }) : t('sources.notRun')}</Tag>
@@ -236,7 +246,12 @@ export function SourcesPage() {
             <Form.Item name="user" label={t('sources.user')} rules={[{ required: true }]}>
               <Input data-testid="source-user" />
             </Form.Item>
-            <Form.Item name="password" label={t('sources.password')} rules={[{ required: editing === 'new' }]} extra={editing !== 'new' ? t('sources.passwordKeep') : undefined}>
+            <Form.Item
+              name="password"
+              label={t('sources.password')}
+              rules={[{ required: editing === 'new' }]}
+              extra={editing !== 'new' ? t('sources.passwordKeep') : undefined}
+            >
               <Input.Password autoComplete="new-password" data-testid="source-password" />
             </Form.Item>
           </Space>
@@ -260,18 +275,33 @@ export function SourcesPage() {
         </Form>
       </Modal>
 
-      <Modal open={tested !== undefined} title={tested ? t('sources.testOf', { name: tested.source.name }) : ''} onCancel={() => setTested(undefined)} footer={null} width={640}>
+      <Modal
+        open={tested !== undefined}
+        title={tested ? t('sources.testOf', { name: tested.source.name }) : ''}
+        onCancel={() => setTested(undefined)}
+        footer={null}
+        width={640}
+      >
         {tested && (
           <Space direction="vertical" style={{ width: '100%' }} data-testid="source-test-result">
-            {tested.result.ok ? <Alert type="success" showIcon message={t('sources.reachable')} /> : <Alert type="error" showIcon message={t('sources.unreachable')} description={text(tested.result.error?.message)} />}
+            {tested.result.ok ? (
+              <Alert type="success" showIcon message={t('sources.reachable')} />
+            ) : (
+              <Alert type="error" showIcon message={t('sources.unreachable')} description={text(tested.result.error?.message)} />
+            )}
             {tested.result.version && (
               <Typography.Text>
-                {t('sources.version')}{colon}{tested.result.version}
+                {t('sources.version')}
+                {colon}
+                {tested.result.version}
               </Typography.Text>
             )}
             {tested.result.privileges && (
               <div>
-                <Typography.Text>{t('sources.privileges')}{colon}</Typography.Text>
+                <Typography.Text>
+                  {t('sources.privileges')}
+                  {colon}
+                </Typography.Text>
                 {tested.result.privileges.map((p) => (
                   <div key={p}>
                     <Typography.Text code>{p}</Typography.Text>
@@ -279,14 +309,22 @@ export function SourcesPage() {
                 ))}
               </div>
             )}
-            {tested.result.warnings?.map((w) => <Alert key={w.en} type="warning" showIcon message={text(w)} />)}
+            {tested.result.warnings?.map((w) => (
+              <Alert key={w.en} type="warning" showIcon message={text(w)} />
+            ))}
           </Space>
         )}
       </Modal>
 
-      {wizard && <BindingWizard sources={sources.filter((s) => s.state === 'active')} sourceId={wizard.sourceId} dataset={wizard.dataset} onClose={closeWizard} />}
+      {wizard && (
+        <BindingWizard sources={sources.filter((s) => s.state === 'active')} sourceId={wizard.sourceId} dataset={wizard.dataset} onClose={closeWizard} />
+      )}
 
-      <Drawer open={history !== undefined} width={Math.min(820, window.innerWidth)} title={history ? t('sources.historyOf', { dataset: history.datasetName }) : ''} onClose={() => {
+      <Drawer
+        open={history !== undefined}
+        width={Math.min(820, window.innerWidth)}
+        title={history ? t('sources.historyOf', { dataset: history.datasetName }) : ''}
+        onClose={() => {
           setHistory(undefined);
           // The run may have made a version or failed since the list was loaded.
           void reload();
@@ -295,7 +333,9 @@ export function SourcesPage() {
         {runs.error && <Alert type="error" showIcon message={runs.error} />}
         {cdc && lag.data && (
           <Descriptions size="small" column={2} style={{ marginBottom: 16 }} data-testid="binding-lag">
-            <Descriptions.Item label={t('sources.lagBytes')}>{lag.data.bytes === null ? text(lag.data.error?.message) : formatBytes(lag.data.bytes)}</Descriptions.Item>
+            <Descriptions.Item label={t('sources.lagBytes')}>
+              {lag.data.bytes === null ? text(lag.data.error?.message) : formatBytes(lag.data.bytes)}
+            </Descriptions.Item>
             <Descriptions.Item label={t('sources.lagSince')}>
               {lag.data.secondsSinceApplied === null ? t('sources.lagNever') : t('sources.lagSeconds', { n: lag.data.secondsSinceApplied })}
             </Descriptions.Item>

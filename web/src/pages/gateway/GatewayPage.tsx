@@ -77,7 +77,9 @@ export function GatewayPage() {
               title: t('gw.health'),
               render: (_, s) => (
                 <>
-                  <Tag color={s.health.state === 'up' ? 'green' : s.health.state === 'down' ? 'red' : undefined}>{t(`gw.health.${s.health.state as 'up' | 'down' | 'unknown'}`)}</Tag>
+                  <Tag color={s.health.state === 'up' ? 'green' : s.health.state === 'down' ? 'red' : undefined}>
+                    {t(`gw.health.${s.health.state as 'up' | 'down' | 'unknown'}`)}
+                  </Tag>
                   {s.resilience.breaker !== 'closed' && <Tag color="orange">{t(`gw.breaker.${s.resilience.breaker}`)}</Tag>}
                 </>
               ),
@@ -311,9 +313,24 @@ function EditModal({ service, onClose }: { service: ServiceView; onClose: (done:
   }
 
   return (
-    <Modal open width={760} title={`${t('gw.edit')} · ${service.name}`} onCancel={() => onClose(false)} okText={t('common.save')} cancelText={t('common.cancel')} confirmLoading={busy} onOk={() => form.submit()} okButtonProps={{ 'data-testid': 'gw-edit-save' }}>
+    <Modal
+      open
+      width={760}
+      title={`${t('gw.edit')} · ${service.name}`}
+      onCancel={() => onClose(false)}
+      okText={t('common.save')}
+      cancelText={t('common.cancel')}
+      confirmLoading={busy}
+      onOk={() => form.submit()}
+      okButtonProps={{ 'data-testid': 'gw-edit-save' }}
+    >
       {error && <Alert type="error" message={error} style={{ marginBottom: 12 }} data-testid="gw-edit-error" />}
-      <Form form={form} layout="vertical" onFinish={submit} initialValues={{ baseUrl: service.baseUrl ?? '', timeoutMs: service.timeoutMs, authHeader: service.authHeader ?? '' }}>
+      <Form
+        form={form}
+        layout="vertical"
+        onFinish={submit}
+        initialValues={{ baseUrl: service.baseUrl ?? '', timeoutMs: service.timeoutMs, authHeader: service.authHeader ?? '' }}
+      >
         <Form.Item name="baseUrl" label={t('gw.baseUrl')} extra={t('gw.baseUrlHint')} rules={[{ required: true }]}>
           <Input data-testid="gw-edit-base-url" />
         </Form.Item>

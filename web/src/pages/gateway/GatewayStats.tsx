@@ -47,7 +47,14 @@ export function GatewayStats() {
       ],
       series: [
         { name: t('gw.stats.calls'), type: 'bar', barMaxWidth: 16, data: data.byDay.map((d) => [d.day, d.calls]) },
-        { name: t('gw.stats.errors'), type: 'bar', barMaxWidth: 16, barGap: '-100%', itemStyle: { color: '#f5222d' }, data: data.byDay.map((d) => [d.day, d.errors]) },
+        {
+          name: t('gw.stats.errors'),
+          type: 'bar',
+          barMaxWidth: 16,
+          barGap: '-100%',
+          itemStyle: { color: '#f5222d' },
+          data: data.byDay.map((d) => [d.day, d.errors]),
+        },
         { name: 'p50', type: 'line', yAxisIndex: 1, data: data.byDay.map((d) => [d.day, d.p50]) },
         { name: 'p95', type: 'line', yAxisIndex: 1, lineStyle: { type: 'dashed' }, data: data.byDay.map((d) => [d.day, d.p95]) },
       ],
@@ -60,7 +67,12 @@ export function GatewayStats() {
     <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="gw-stats">
       <Space wrap>
         {data && data.views.length > 1 && (
-          <Segmented<View> value={data.view} onChange={(v) => setView(v)} options={data.views.map((v) => ({ value: v, label: t(`gw.stats.view.${v}`) }))} data-testid="gw-stats-view" />
+          <Segmented<View>
+            value={data.view}
+            onChange={(v) => setView(v)}
+            options={data.views.map((v) => ({ value: v, label: t(`gw.stats.view.${v}`) }))}
+            data-testid="gw-stats-view"
+          />
         )}
         <Segmented<(typeof RANGES)[number]> value={days} onChange={setDays} options={RANGES.map((n) => ({ value: n, label: t('gw.stats.lastDays', { n }) }))} />
         <Select
@@ -69,7 +81,10 @@ export function GatewayStats() {
           placeholder={t('gw.stats.allServices')}
           value={service}
           onChange={setService}
-          options={(service && !services.some(([c]) => c === service) ? [...services, [service, service] as const] : services).map(([value, label]) => ({ value, label }))}
+          options={(service && !services.some(([c]) => c === service) ? [...services, [service, service] as const] : services).map(([value, label]) => ({
+            value,
+            label,
+          }))}
         />
       </Space>
       {error && <Alert type="error" message={error} />}
@@ -119,7 +134,17 @@ export function GatewayStats() {
           ),
         }}
         columns={[
-          { title: t('gw.stats.service'), render: (_, i) => <>{i.serviceName} <Typography.Text type="secondary" code>{i.service}</Typography.Text></> },
+          {
+            title: t('gw.stats.service'),
+            render: (_, i) => (
+              <>
+                {i.serviceName}{' '}
+                <Typography.Text type="secondary" code>
+                  {i.service}
+                </Typography.Text>
+              </>
+            ),
+          },
           { title: t('gw.stats.operation'), dataIndex: 'operation', render: (o: string) => <Typography.Text code>{o}</Typography.Text> },
           { title: t('gw.stats.consumer'), dataIndex: 'consumerOrgName' },
           { title: t('gw.stats.calls'), dataIndex: 'calls', align: 'right', render: number },

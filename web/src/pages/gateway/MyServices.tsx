@@ -56,7 +56,9 @@ export function MyServices() {
   const { data, loading, error } = useLoad(async () => {
     const [grants, services] = await Promise.all([shareApi.grants(), gatewayApi.list()]);
     const byCode = new Map(services.map((s) => [s.code, s]));
-    return grants.filter((g) => g.operations && g.consumerOrgId === me?.orgId && g.state === 'active').map((g) => ({ grant: g, service: byCode.get(g.dataset.code) }));
+    return grants
+      .filter((g) => g.operations && g.consumerOrgId === me?.orgId && g.state === 'active')
+      .map((g) => ({ grant: g, service: byCode.get(g.dataset.code) }));
   }, [me?.orgId]);
 
   if (error) return <Alert type="error" showIcon message={error} />;

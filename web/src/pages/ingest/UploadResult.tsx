@@ -65,7 +65,9 @@ export function UploadResult({ code, result, onAgain }: { code: string; result: 
           <Descriptions.Item label={t('ingest.encoding')}>{source.encoding ? source.encoding.toUpperCase() : '—'}</Descriptions.Item>
           {delimiter && <Descriptions.Item label={t('ingest.detected.delimiter')}>{delimiter}</Descriptions.Item>}
           <Descriptions.Item label={t('cat.columns')}>{count(columns?.length ?? 0)}</Descriptions.Item>
-          {typeof source.bytes === 'number' && <Descriptions.Item label={t('ingest.file')}>{`${source.fileName ?? ''} · ${bytes(source.bytes)}`}</Descriptions.Item>}
+          {typeof source.bytes === 'number' && (
+            <Descriptions.Item label={t('ingest.file')}>{`${source.fileName ?? ''} · ${bytes(source.bytes)}`}</Descriptions.Item>
+          )}
         </Descriptions>
       )}
       {columns && (

@@ -1,5 +1,24 @@
 import { InboxOutlined, PlusOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Col, DatePicker, Descriptions, Empty, Form, Input, Progress, Radio, Row, Select, Space, Spin, Steps, Typography, Upload } from 'antd';
+import {
+  Alert,
+  Button,
+  Card,
+  Col,
+  DatePicker,
+  Descriptions,
+  Empty,
+  Form,
+  Input,
+  Progress,
+  Radio,
+  Row,
+  Select,
+  Space,
+  Spin,
+  Steps,
+  Typography,
+  Upload,
+} from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
@@ -47,7 +66,9 @@ export function UploadWizardPage() {
 
   const jobDone = job?.state === 'succeeded';
   // The organisation's datasets; loaded again once a load finished, for the new version and row count.
-  const { data: datasets, error: listError } = useLoad(async () => (await searchDatasets({ org: orgId!, pageSize: 200 })).items, [orgId, jobDone], { when: !!orgId });
+  const { data: datasets, error: listError } = useLoad(async () => (await searchDatasets({ org: orgId!, pageSize: 200 })).items, [orgId, jobDone], {
+    when: !!orgId,
+  });
 
   // Bring the progress, then the result, into view.
   const below = useRef<HTMLDivElement>(null);
@@ -91,8 +112,13 @@ export function UploadWizardPage() {
 
   return (
     <Space direction="vertical" size={16} style={{ width: '100%', maxWidth: 1040 }}>
-      <Steps current={current} items={[{ title: t('ingest.step.dataset') }, { title: t('ingest.step.file') }, { title: t('ingest.step.load') }, { title: t('ingest.step.result') }]} />
-      {params.get('registered') && dataset && stage.step === 'choose' && <Alert type="success" showIcon message={t('ingest.registered', { name: dataset.name, code: dataset.code })} />}
+      <Steps
+        current={current}
+        items={[{ title: t('ingest.step.dataset') }, { title: t('ingest.step.file') }, { title: t('ingest.step.load') }, { title: t('ingest.step.result') }]}
+      />
+      {params.get('registered') && dataset && stage.step === 'choose' && (
+        <Alert type="success" showIcon message={t('ingest.registered', { name: dataset.name, code: dataset.code })} />
+      )}
 
       <Card title={t('ingest.title')} hidden={job?.state === 'succeeded'} data-testid="upload-form">
         {listError && <Alert type="error" showIcon message={listError} style={{ marginBottom: 16 }} />}
@@ -122,7 +148,9 @@ export function UploadWizardPage() {
               <Descriptions.Item label={t('cat.f.status')}>
                 <StatusTag value={dataset.status} />
               </Descriptions.Item>
-              <Descriptions.Item label={t('cat.f.version')}>{dataset.currentVersion ? `v${dataset.currentVersion}` : t('ingest.firstVersion')}</Descriptions.Item>
+              <Descriptions.Item label={t('cat.f.version')}>
+                {dataset.currentVersion ? `v${dataset.currentVersion}` : t('ingest.firstVersion')}
+              </Descriptions.Item>
               <Descriptions.Item label={t('cat.f.rows')}>{count(dataset.rowCount)}</Descriptions.Item>
             </Descriptions>
           )}
@@ -213,7 +241,11 @@ export function UploadWizardPage() {
         {job?.state === 'succeeded' && code && <UploadResult code={code} result={result} onAgain={reset} />}
 
         {(job?.state === 'failed' || job?.state === 'cancelled' || stage.step === 'failed') && (
-          <LoadFailed reason={stage.step === 'failed' ? stage.message : job?.error ? errorText(job.error) : t('ingest.cancelled')} code={code} onAgain={reset} />
+          <LoadFailed
+            reason={stage.step === 'failed' ? stage.message : job?.error ? errorText(job.error) : t('ingest.cancelled')}
+            code={code}
+            onAgain={reset}
+          />
         )}
       </div>
     </Space>

@@ -33,7 +33,9 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
           type: 'pie',
           radius: ['45%', '70%'],
           label: { formatter: '{b}: {c}' },
-          data: INCIDENT_STATES.map((s) => ({ name: t(`secops.state.${s}`), value: data.incidents.find((i) => i.state === s)?.n ?? 0 })).filter((d) => d.value > 0),
+          data: INCIDENT_STATES.map((s) => ({ name: t(`secops.state.${s}`), value: data.incidents.find((i) => i.state === s)?.n ?? 0 })).filter(
+            (d) => d.value > 0,
+          ),
         },
       ],
     }),
@@ -81,7 +83,13 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
           itemStyle: { color: GRADE_HEX[g - 1] },
           data: orgs.map((o) => data.assets.find((a) => a.orgName === o && a.grade === g)?.n ?? 0),
         })),
-        { name: t('secops.ungraded'), type: 'bar' as const, stack: 'grade', itemStyle: { color: '#bfbfbf' }, data: orgs.map((o) => data.assets.find((a) => a.orgName === o && a.grade === null)?.n ?? 0) },
+        {
+          name: t('secops.ungraded'),
+          type: 'bar' as const,
+          stack: 'grade',
+          itemStyle: { color: '#bfbfbf' },
+          data: orgs.map((o) => data.assets.find((a) => a.orgName === o && a.grade === null)?.n ?? 0),
+        },
       ],
     };
   }, [data, t]);
@@ -92,7 +100,12 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
       <Row gutter={[16, 16]}>
         <Col xs={12} md={6}>
           <Card size="small">
-            <Statistic formatter={(v) => num(Number(v))} title={t('secops.openAlerts')} value={openAlerts} valueStyle={{ color: openAlerts ? '#fa8c16' : undefined }} />
+            <Statistic
+              formatter={(v) => num(Number(v))}
+              title={t('secops.openAlerts')}
+              value={openAlerts}
+              valueStyle={{ color: openAlerts ? '#fa8c16' : undefined }}
+            />
           </Card>
         </Col>
         <Col xs={12} md={6}>
@@ -103,7 +116,12 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
         {SEVERITIES.slice(1).map((s) => (
           <Col xs={8} md={4} key={s}>
             <Card size="small">
-              <Statistic formatter={(v) => num(Number(v))} title={t(`secops.sev.${s}`)} value={data.alerts.filter((a) => a.severity === s).reduce((n, a) => n + a.n, 0)} valueStyle={{ color: SEVERITY_HEX[s] }} />
+              <Statistic
+                formatter={(v) => num(Number(v))}
+                title={t(`secops.sev.${s}`)}
+                value={data.alerts.filter((a) => a.severity === s).reduce((n, a) => n + a.n, 0)}
+                valueStyle={{ color: SEVERITY_HEX[s] }}
+              />
             </Card>
           </Col>
         ))}

@@ -54,7 +54,12 @@ export function DemoBurstButton({ onDone }: { onDone: () => void }) {
   }
 
   return (
-    <Popconfirm title={t('secops.demo.button')} description={<div style={{ maxWidth: 360 }}>{t('secops.demo.confirm')}</div>} okText={t('secops.demo.run')} onConfirm={() => void run()}>
+    <Popconfirm
+      title={t('secops.demo.button')}
+      description={<div style={{ maxWidth: 360 }}>{t('secops.demo.confirm')}</div>}
+      okText={t('secops.demo.run')}
+      onConfirm={() => void run()}
+    >
       <Button icon={<ThunderboltOutlined />} loading={running} data-testid="demo-burst">
         {t('secops.demo.button')}
       </Button>

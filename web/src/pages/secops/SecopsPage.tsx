@@ -1,4 +1,23 @@
-import { Alert as Notice, App as AntApp, Button, Card, Collapse, Descriptions, Drawer, Input, Popconfirm, Select, Space, Switch, Table, Tabs, Tag, Timeline, Tooltip, Typography } from 'antd';
+import {
+  Alert as Notice,
+  App as AntApp,
+  Button,
+  Card,
+  Collapse,
+  Descriptions,
+  Drawer,
+  Input,
+  Popconfirm,
+  Select,
+  Space,
+  Switch,
+  Table,
+  Tabs,
+  Tag,
+  Timeline,
+  Tooltip,
+  Typography,
+} from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client.ts';
@@ -29,7 +48,11 @@ export function SecopsPage() {
 
   useEffect(() => {
     const id = params.get('alert');
-    if (id) secopsApi.alerts().then((items) => setAlert(items.find((a) => a.id === id)), () => undefined);
+    if (id)
+      secopsApi.alerts().then(
+        (items) => setAlert(items.find((a) => a.id === id)),
+        () => undefined,
+      );
   }, [params]);
 
   return (
@@ -39,7 +62,11 @@ export function SecopsPage() {
         activeKey={tab}
         onChange={(key) => setParams({ tab: key })}
         items={[
-          { key: 'dashboard', label: t('secops.tab.dashboard'), children: dashboard ? <DashboardTab data={dashboard} live={live} connected={connected} onOpenAlert={setAlert} /> : null },
+          {
+            key: 'dashboard',
+            label: t('secops.tab.dashboard'),
+            children: dashboard ? <DashboardTab data={dashboard} live={live} connected={connected} onOpenAlert={setAlert} /> : null,
+          },
           { key: 'alerts', label: t('secops.tab.alerts'), children: <AlertsTab version={version + live.length} onOpen={setAlert} /> },
           { key: 'incidents', label: t('secops.tab.incidents'), children: <IncidentsTab version={version + live.length} onOpen={setIncidentId} /> },
           { key: 'containments', label: t('secops.tab.containments'), children: <ContainmentsTab version={version + live.length} onChange={refresh} /> },
@@ -74,7 +101,14 @@ function AlertsTab({ version, onOpen }: { version: number; onOpen(a: Alert): voi
   const { data: items = [] } = useLoad(() => secopsApi.alerts({ state }), [version, state]);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
-      <Select allowClear placeholder={t('secops.col.state')} style={{ width: 160 }} value={state} onChange={setState} options={(['open', 'acknowledged', 'closed'] as const).map((s) => ({ value: s, label: t(`secops.alertState.${s}`) }))} />
+      <Select
+        allowClear
+        placeholder={t('secops.col.state')}
+        style={{ width: 160 }}
+        value={state}
+        onChange={setState}
+        options={(['open', 'acknowledged', 'closed'] as const).map((s) => ({ value: s, label: t(`secops.alertState.${s}`) }))}
+      />
       <Table<Alert>
         rowKey="id"
         size="small"
@@ -104,12 +138,31 @@ function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert;
   const grantId = typeof alert?.facts.grantId === 'string' ? alert.facts.grantId : undefined;
   /** Suspends the key or grant by hand, linked to this alert (the containment tab lifts it). */
   const suspend = (kind: 'suspend_key' | 'suspend_grant', targetId: string) =>
-    secopsApi.contain({ kind, targetId, reason: `${t(kind === 'suspend_key' ? 'secops.suspendKey' : 'secops.suspendGrant')}${colon}${text(alert!.title)}`, alertId: alert!.id }).then(
-      () => message.success(t('secops.suspended', { what: t(kind === 'suspend_key' ? 'secops.suspendKey' : 'secops.suspendGrant') })),
-      (e: ApiError) => message.error(e.message),
-    );
+    secopsApi
+      .contain({
+        kind,
+        targetId,
+        reason: `${t(kind === 'suspend_key' ? 'secops.suspendKey' : 'secops.suspendGrant')}${colon}${text(alert!.title)}`,
+        alertId: alert!.id,
+      })
+      .then(
+        () => message.success(t('secops.suspended', { what: t(kind === 'suspend_key' ? 'secops.suspendKey' : 'secops.suspendGrant') })),
+        (e: ApiError) => message.error(e.message),
+      );
   return (
-    <Drawer width={640} open={Boolean(alert)} onClose={onClose} title={alert ? <Space><SeverityTag severity={alert.severity} />{text(alert.title)}</Space> : null}>
+    <Drawer
+      width={640}
+      open={Boolean(alert)}
+      onClose={onClose}
+      title={
+        alert ? (
+          <Space>
+            <SeverityTag severity={alert.severity} />
+            {text(alert.title)}
+          </Space>
+        ) : null
+      }
+    >
       {alert && (
         <Space direction="vertical" style={{ width: '100%' }}>
           <Typography.Paragraph data-testid="alert-summary">{text(alert.summary)}</Typography.Paragraph>
@@ -127,8 +180,14 @@ function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert;
               </Descriptions.Item>
             )}
             <Descriptions.Item label={t('secops.col.hits')}>{alert.hits}</Descriptions.Item>
-            <Descriptions.Item label={t('secops.col.lastSeen')}>{time(alert.firstSeen)} → {time(alert.lastSeen)}</Descriptions.Item>
-            <Descriptions.Item label={t('secops.col.evidence')}>{alert.evidence.map((s) => <Tag key={s}>#{s}</Tag>)}</Descriptions.Item>
+            <Descriptions.Item label={t('secops.col.lastSeen')}>
+              {time(alert.firstSeen)} → {time(alert.lastSeen)}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('secops.col.evidence')}>
+              {alert.evidence.map((s) => (
+                <Tag key={s}>#{s}</Tag>
+              ))}
+            </Descriptions.Item>
             <Descriptions.Item label={t('secops.facts')}>
               <FactsList facts={alert.facts} />
               {grantId && <Link to={`/sharing/grants/${grantId}`}>{t('secops.viewGrant')}</Link>}
@@ -148,14 +207,17 @@ function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert;
             )}
             {alert.state !== 'closed' && <Button onClick={() => act(secopsApi.setAlert(alert.id, 'close'))}>{t('secops.closeAlert')}</Button>}
             {alert.incidentId ? (
-              <Button type="primary" onClick={() => onIncident(alert.incidentId!)}>{t('secops.viewIncident')}</Button>
+              <Button type="primary" onClick={() => onIncident(alert.incidentId!)}>
+                {t('secops.viewIncident')}
+              </Button>
             ) : (
               <Button
                 type="primary"
                 onClick={() =>
-                  secopsApi
-                    .openIncident({ title: text(alert.title), severity: alert.severity, description: text(alert.summary), alertIds: [alert.id] })
-                    .then((d) => onIncident(d.incident.id), (e: ApiError) => message.error(e.message))
+                  secopsApi.openIncident({ title: text(alert.title), severity: alert.severity, description: text(alert.summary), alertIds: [alert.id] }).then(
+                    (d) => onIncident(d.incident.id),
+                    (e: ApiError) => message.error(e.message),
+                  )
                 }
               >
                 {t('secops.openIncident')}
@@ -172,7 +234,12 @@ function AlertDrawer({ alert, onClose, onChanged, onIncident }: { alert?: Alert;
               columns={[
                 { title: t('secops.col.channel'), dataIndex: 'channel', width: 80, render: (c: Delivery['channel']) => t(`secops.channel.${c}`) },
                 { title: t('secops.col.target'), dataIndex: 'target' },
-                { title: t('secops.col.state'), dataIndex: 'state', width: 80, render: (s: Delivery['state']) => <Tag color={s === 'sent' ? 'green' : s === 'failed' ? 'red' : 'default'}>{t(`secops.delivery.${s}`)}</Tag> },
+                {
+                  title: t('secops.col.state'),
+                  dataIndex: 'state',
+                  width: 80,
+                  render: (s: Delivery['state']) => <Tag color={s === 'sent' ? 'green' : s === 'failed' ? 'red' : 'default'}>{t(`secops.delivery.${s}`)}</Tag>,
+                },
                 { title: t('secops.col.attempts'), dataIndex: 'attempts', width: 70 },
               ]}
             />
@@ -207,7 +274,12 @@ function alertKeyId(alert: Alert): string | undefined {
 function SubjectName({ alert }: { alert: Alert }) {
   const { t } = useI18n();
   const { actor, actorKind, org } = alert.names;
-  const name = actorKind === 'key' ? t('secops.subjectKey', { org: org ?? '', name: actor ?? '' }) : org ? t('secops.subjectUser', { org, name: actor ?? '' }) : (actor ?? '');
+  const name =
+    actorKind === 'key'
+      ? t('secops.subjectKey', { org: org ?? '', name: actor ?? '' })
+      : org
+        ? t('secops.subjectUser', { org, name: actor ?? '' })
+        : (actor ?? '');
   return (
     <Tooltip title={alert.subject}>
       <span>{name}</span>
@@ -266,7 +338,18 @@ function IncidentsTab({ version, onOpen }: { version: number; onOpen(id: string)
           title: t('secops.col.clock'),
           width: 260,
           render: (_, i) =>
-            i.firstReportDue ? <ClockLine clock={{ due: i.firstReportDue, reportedAt: i.firstReportedAt, remainingMs: Date.parse(i.firstReportDue) - Date.now(), overdue: !i.firstReportedAt && Date.parse(i.firstReportDue) < Date.now() }} /> : <ClockLine clock={null} />,
+            i.firstReportDue ? (
+              <ClockLine
+                clock={{
+                  due: i.firstReportDue,
+                  reportedAt: i.firstReportedAt,
+                  remainingMs: Date.parse(i.firstReportDue) - Date.now(),
+                  overdue: !i.firstReportedAt && Date.parse(i.firstReportDue) < Date.now(),
+                }}
+              />
+            ) : (
+              <ClockLine clock={null} />
+            ),
         },
       ]}
     />
@@ -283,7 +366,14 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
   const [action, setAction] = useState('');
   useEffect(() => {
     setDetail(undefined);
-    if (id) secopsApi.incident(id).then((d) => { setDetail(d); setSummary(d.incident.summary); }, () => undefined);
+    if (id)
+      secopsApi.incident(id).then(
+        (d) => {
+          setDetail(d);
+          setSummary(d.incident.summary);
+        },
+        () => undefined,
+      );
   }, [id]);
   const run = (p: Promise<IncidentDetail>) =>
     p.then(
@@ -298,7 +388,19 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
   const i = detail?.incident;
   const next = i ? INCIDENT_STATES[INCIDENT_STATES.indexOf(i.state) + 1] : undefined;
   return (
-    <Drawer width={720} open={Boolean(id)} onClose={onClose} title={i ? <Space><SeverityTag severity={i.severity} />{i.title}</Space> : null}>
+    <Drawer
+      width={720}
+      open={Boolean(id)}
+      onClose={onClose}
+      title={
+        i ? (
+          <Space>
+            <SeverityTag severity={i.severity} />
+            {i.title}
+          </Space>
+        ) : null
+      }
+    >
       {detail && i && (
         <Space direction="vertical" style={{ width: '100%' }} size="middle">
           <Descriptions column={1} size="small" bordered>
@@ -316,13 +418,21 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
             <Descriptions.Item label={t('secops.firstReport')}>
               <Space>
                 <ClockLine clock={detail.clocks.first} />
-                {detail.clocks.first && !detail.clocks.first.reportedAt && <Button size="small" onClick={() => run(secopsApi.reported(i.id, 'first', note))}>{t('secops.markReported')}</Button>}
+                {detail.clocks.first && !detail.clocks.first.reportedAt && (
+                  <Button size="small" onClick={() => run(secopsApi.reported(i.id, 'first', note))}>
+                    {t('secops.markReported')}
+                  </Button>
+                )}
               </Space>
             </Descriptions.Item>
             <Descriptions.Item label={t('secops.finalReport')}>
               <Space>
                 <ClockLine clock={detail.clocks.final} />
-                {detail.clocks.final && !detail.clocks.final.reportedAt && <Button size="small" onClick={() => run(secopsApi.reported(i.id, 'final', note))}>{t('secops.markReported')}</Button>}
+                {detail.clocks.final && !detail.clocks.final.reportedAt && (
+                  <Button size="small" onClick={() => run(secopsApi.reported(i.id, 'final', note))}>
+                    {t('secops.markReported')}
+                  </Button>
+                )}
               </Space>
             </Descriptions.Item>
             <Descriptions.Item label={t('secops.description')}>
@@ -333,7 +443,15 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
             <Card size="small">
               <Space direction="vertical" style={{ width: '100%' }}>
                 <Input.TextArea rows={2} placeholder={t('secops.note')} value={note} onChange={(e) => setNote(e.target.value)} />
-                {next === 'closed' && <Input.TextArea rows={3} placeholder={t('secops.summary')} value={summary} onChange={(e) => setSummary(e.target.value)} data-testid="incident-summary" />}
+                {next === 'closed' && (
+                  <Input.TextArea
+                    rows={3}
+                    placeholder={t('secops.summary')}
+                    value={summary}
+                    onChange={(e) => setSummary(e.target.value)}
+                    data-testid="incident-summary"
+                  />
+                )}
                 <Button type="primary" onClick={() => run(secopsApi.transition(i.id, { state: next, note, ...(next === 'closed' ? { summary } : {}) }))}>
                   {t('secops.nextStage', { stage: t(`secops.state.${next}`) })}
                 </Button>
@@ -342,11 +460,19 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
           )}
           <Space.Compact style={{ width: '100%' }}>
             <Input placeholder={t('secops.addAction')} value={action} onChange={(e) => setAction(e.target.value)} />
-            <Button disabled={!action.trim()} onClick={() => run(secopsApi.addAction(i.id, action))}>{t('secops.addAction')}</Button>
+            <Button disabled={!action.trim()} onClick={() => run(secopsApi.addAction(i.id, action))}>
+              {t('secops.addAction')}
+            </Button>
           </Space.Compact>
           <Space>
-            <Button href={secopsApi.reportUrl(i.id, 'md')}>{t('secops.export')}{paren('Markdown')}</Button>
-            <Button href={secopsApi.reportUrl(i.id, 'html')} target="_blank">{t('secops.export')}{paren('HTML')}</Button>
+            <Button href={secopsApi.reportUrl(i.id, 'md')}>
+              {t('secops.export')}
+              {paren('Markdown')}
+            </Button>
+            <Button href={secopsApi.reportUrl(i.id, 'html')} target="_blank">
+              {t('secops.export')}
+              {paren('HTML')}
+            </Button>
           </Space>
           <Typography.Title level={5}>{t('secops.incidentAlerts')}</Typography.Title>
           {detail.alerts.map((a) => (
@@ -359,8 +485,11 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
             items={detail.timeline.map((e) => ({
               children: (
                 <span>
-                  <Typography.Text type="secondary">{time(e.at)}</Typography.Text> <Tag>{label('secops.event', e.kind)}</Tag> {e.actorName === 'pdx' ? t('secops.system') : e.actorName}{' '}
-                  {e.kind === 'state' && typeof e.details.to === 'string' ? `${label('secops.state', String(e.details.from))} → ${label('secops.state', e.details.to)} ` : ''}
+                  <Typography.Text type="secondary">{time(e.at)}</Typography.Text> <Tag>{label('secops.event', e.kind)}</Tag>{' '}
+                  {e.actorName === 'pdx' ? t('secops.system') : e.actorName}{' '}
+                  {e.kind === 'state' && typeof e.details.to === 'string'
+                    ? `${label('secops.state', String(e.details.from))} → ${label('secops.state', e.details.to)} `
+                    : ''}
                   {/* The platform's own entries in the console language; a person's note, and rows stored before codes, as written. */}
                   {e.message ? text(e.message) : e.text}
                 </span>

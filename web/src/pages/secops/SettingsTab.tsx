@@ -101,21 +101,43 @@ export function SettingsTab() {
         extra={def === undefined ? undefined : t('sset.default', { value: `${num(def)} ${unitText}` })}
         rules={[{ required: true, type: 'number', min, max }]}
       >
-        <InputNumber min={min} max={max} step={prop?.type === 'integer' && scale === 1 ? 1 : undefined} suffix={unitText} style={{ width: 180 }} data-testid={`sset-${name.join('-')}`} />
+        <InputNumber
+          min={min}
+          max={max}
+          step={prop?.type === 'integer' && scale === 1 ? 1 : undefined}
+          suffix={unitText}
+          style={{ width: 180 }}
+          data-testid={`sset-${name.join('-')}`}
+        />
       </Form.Item>
     );
   };
   const choice = (name: (string | number)[], label: string, options: { value: string; label: string }[], def: unknown) => (
-    <Form.Item key={name.join('.')} name={name} label={label} extra={def === undefined ? undefined : t('sset.default', { value: options.find((o) => o.value === def)?.label ?? String(def) })}>
+    <Form.Item
+      key={name.join('.')}
+      name={name}
+      label={label}
+      extra={def === undefined ? undefined : t('sset.default', { value: options.find((o) => o.value === def)?.label ?? String(def) })}
+    >
       <Select options={options} style={{ width: 200 }} />
     </Form.Item>
   );
   const toggle = (name: (string | number)[], label: string, def: unknown) => (
-    <Form.Item key={name.join('.')} name={name} label={label} valuePropName="checked" extra={typeof def === 'boolean' ? t('sset.default', { value: t(def ? 'sset.yes' : 'sset.no') }) : undefined}>
+    <Form.Item
+      key={name.join('.')}
+      name={name}
+      label={label}
+      valuePropName="checked"
+      extra={typeof def === 'boolean' ? t('sset.default', { value: t(def ? 'sset.yes' : 'sset.no') }) : undefined}
+    >
       <Switch />
     </Form.Item>
   );
-  const actionOptions = (values: string[] | undefined) => (values ?? []).map((a) => ({ value: a, label: a === 'none' ? t('sset.noAction') : t(`secops.kind.${a as 'throttle_key' | 'suspend_key' | 'suspend_grant'}`) }));
+  const actionOptions = (values: string[] | undefined) =>
+    (values ?? []).map((a) => ({
+      value: a,
+      label: a === 'none' ? t('sset.noAction') : t(`secops.kind.${a as 'throttle_key' | 'suspend_key' | 'suspend_grant'}`),
+    }));
 
   const detectorCard = (d: keyof Detectors) => {
     const props = at(schema, 'detectors', d);
@@ -139,7 +161,11 @@ export function SettingsTab() {
           extra={
             canDisable ? (
               <Form.Item name={['detectors', d, 'enabled']} valuePropName="checked" noStyle>
-                <Switch checkedChildren={t('sset.enabled')} aria-label={`${t(`secops.det.${d}` as MessageKey)} ${t('sset.enabled')}`} data-testid={`sset-${d}-enabled`} />
+                <Switch
+                  checkedChildren={t('sset.enabled')}
+                  aria-label={`${t(`secops.det.${d}` as MessageKey)} ${t('sset.enabled')}`}
+                  data-testid={`sset-${d}-enabled`}
+                />
               </Form.Item>
             ) : undefined
           }
@@ -163,8 +189,14 @@ export function SettingsTab() {
         <Space wrap size="middle" align="start">
           {number(['intervalS'], t('sset.interval'), 'seconds', at(schema, 'intervalMs'), 1000)}
           {number(['dedupeMinutes'], t('sset.dedupe'), 'minutes', at(schema, 'dedupeMinutes'))}
-          {number(['nightHours', 'from'], t('sset.nightFrom'), 'hourOfDay', { ...at(schema, 'nightHours', 'from'), default: (at(schema, 'nightHours')?.default as { from?: number } | undefined)?.from })}
-          {number(['nightHours', 'to'], t('sset.nightTo'), 'hourOfDay', { ...at(schema, 'nightHours', 'to'), default: (at(schema, 'nightHours')?.default as { to?: number } | undefined)?.to })}
+          {number(['nightHours', 'from'], t('sset.nightFrom'), 'hourOfDay', {
+            ...at(schema, 'nightHours', 'from'),
+            default: (at(schema, 'nightHours')?.default as { from?: number } | undefined)?.from,
+          })}
+          {number(['nightHours', 'to'], t('sset.nightTo'), 'hourOfDay', {
+            ...at(schema, 'nightHours', 'to'),
+            default: (at(schema, 'nightHours')?.default as { to?: number } | undefined)?.to,
+          })}
           {choice(['autoIncidentSeverity'], t('sset.autoIncident'), [...severityOptions, { value: 'none', label: t('sset.never') }], autoIncident?.default)}
           {number(['reporting', 'firstReportHours'], t('sset.firstReport'), 'hours', at(schema, 'reporting', 'firstReportHours'))}
           {number(['reporting', 'finalReportDays'], t('sset.finalReport'), 'days', at(schema, 'reporting', 'finalReportDays'))}

@@ -41,7 +41,9 @@ export function SignOnPolicyTab() {
         <Switch aria-label={t('so.policy.dataOfficers')} />
       </Form.Item>
       <Typography.Paragraph type="secondary">{t('so.policy.audited')}</Typography.Paragraph>
-      <Button type="primary" htmlType="submit" loading={busy}>{t('so.policy.save')}</Button>
+      <Button type="primary" htmlType="submit" loading={busy}>
+        {t('so.policy.save')}
+      </Button>
     </Form>
   );
 }

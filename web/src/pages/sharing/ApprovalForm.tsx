@@ -2,7 +2,16 @@ import { Alert, App, Button, Card, DatePicker, Descriptions, Form, Input, InputN
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { getColumns } from '../../api/catalog.ts';
-import { conditionsFromFilter, filterFromConditions, shareApi, type ColumnDetail, type FilterCondition, type GrantColumn, type GrantMode, type RequestDetail } from '../../api/share.ts';
+import {
+  conditionsFromFilter,
+  filterFromConditions,
+  shareApi,
+  type ColumnDetail,
+  type FilterCondition,
+  type GrantColumn,
+  type GrantMode,
+  type RequestDetail,
+} from '../../api/share.ts';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { ColumnModes, type ColumnChoice } from './ColumnModes.tsx';
@@ -29,7 +38,12 @@ export function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone
   const { data: all = [] } = useLoad(() => getColumns(detail.dataset.code).catch(() => []), [detail.dataset.code]);
   const [choices, setChoices] = useState<Record<string, ColumnChoice>>(() =>
     // A telemetry point is shared clear or not at all.
-    Object.fromEntries(detail.columnDetails.map((c) => [c.name, { mode: detail.series ? ('clear' as const) : defaultModeFor(c), ...(c.type === 'address' ? { generalize: { address: 'district' as const } } : {}) }])),
+    Object.fromEntries(
+      detail.columnDetails.map((c) => [
+        c.name,
+        { mode: detail.series ? ('clear' as const) : defaultModeFor(c), ...(c.type === 'address' ? { generalize: { address: 'district' as const } } : {}) },
+      ]),
+    ),
   );
   const [conditions, setConditions] = useState<FilterCondition[]>(() => conditionsFromFilter(detail.rowFilter) ?? []);
   const [rawFilter, setRawFilter] = useState<string | undefined>(() => (conditionsFromFilter(detail.rowFilter) ? undefined : (detail.rowFilter ?? '')));
@@ -76,13 +90,24 @@ export function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone
               })}
             </Space>
           </Descriptions.Item>
-          <Descriptions.Item label={t('share.f.rowFilter')}>{filterShown ? (rowFilterText(i18n, filterShown) ?? filterShown) : t('share.allRows')}</Descriptions.Item>
+          <Descriptions.Item label={t('share.f.rowFilter')}>
+            {filterShown ? (rowFilterText(i18n, filterShown) ?? filterShown) : t('share.allRows')}
+          </Descriptions.Item>
           <Descriptions.Item label={t('share.f.endDate')}>{endDate.format('YYYY-MM-DD')}</Descriptions.Item>
           {!!(rowsPerDay || requestsPerMinute) && (
-            <Descriptions.Item label={t('share.quotas')}>{[rowsPerDay ? t('share.rowsPerDayValue', { n: num(rowsPerDay) }) : null, requestsPerMinute ? t('share.perMinuteValue', { n: requestsPerMinute }) : null].filter(Boolean).join(sep)}</Descriptions.Item>
+            <Descriptions.Item label={t('share.quotas')}>
+              {[
+                rowsPerDay ? t('share.rowsPerDayValue', { n: num(rowsPerDay) }) : null,
+                requestsPerMinute ? t('share.perMinuteValue', { n: requestsPerMinute }) : null,
+              ]
+                .filter(Boolean)
+                .join(sep)}
+            </Descriptions.Item>
           )}
           {ipRanges.length > 0 && <Descriptions.Item label={t('share.f.ipRanges')}>{ipRanges.join(sep)}</Descriptions.Item>}
-          <Descriptions.Item label={t('share.approveNext')}>{t(detail.needsSecurity ? 'share.approveNextSecurity' : 'share.approveNextActive')}</Descriptions.Item>
+          <Descriptions.Item label={t('share.approveNext')}>
+            {t(detail.needsSecurity ? 'share.approveNextSecurity' : 'share.approveNextActive')}
+          </Descriptions.Item>
         </Descriptions>
       ),
       okText: t(detail.needsSecurity ? 'share.approveToSecurity' : 'share.approve'),
@@ -141,20 +166,56 @@ export function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone
       <ColumnModes detail={detail} choices={choices} onChoice={setChoice} />
 
       <Form layout="vertical" style={{ marginTop: 16 }}>
-        <RowFilterEditor names={names} conditions={conditions} onConditions={setConditions} rawFilter={rawFilter} onRawFilter={setRawFilter} shown={filterShown} />
+        <RowFilterEditor
+          names={names}
+          conditions={conditions}
+          onConditions={setConditions}
+          rawFilter={rawFilter}
+          onRawFilter={setRawFilter}
+          shown={filterShown}
+        />
         <Space size={24} wrap align="start">
           <Form.Item label={t('share.f.endDate')} extra={t('share.endDateHint', { date: detail.endDate })}>
-            <DatePicker value={endDate} onChange={(d) => d && setEndDate(d)} disabledDate={(d) => d.isBefore(dayjs().startOf('day')) || d.isAfter(dayjs(detail.endDate))} allowClear={false} data-testid="grant-end-date" />
+            <DatePicker
+              value={endDate}
+              onChange={(d) => d && setEndDate(d)}
+              disabledDate={(d) => d.isBefore(dayjs().startOf('day')) || d.isAfter(dayjs(detail.endDate))}
+              allowClear={false}
+              data-testid="grant-end-date"
+            />
           </Form.Item>
           <Form.Item label={t('share.f.rowsPerDay')}>
-            <InputNumber min={1} value={rowsPerDay} onChange={(v) => setRowsPerDay(v)} placeholder={t('share.unlimited')} style={{ width: 160 }} data-testid="rows-per-day" />
+            <InputNumber
+              min={1}
+              value={rowsPerDay}
+              onChange={(v) => setRowsPerDay(v)}
+              placeholder={t('share.unlimited')}
+              style={{ width: 160 }}
+              data-testid="rows-per-day"
+            />
           </Form.Item>
           <Form.Item label={t('share.f.requestsPerMinute')}>
-            <InputNumber min={1} value={requestsPerMinute} onChange={(v) => setRequestsPerMinute(v)} placeholder={t('share.unlimited')} style={{ width: 160 }} data-testid="requests-per-minute" />
+            <InputNumber
+              min={1}
+              value={requestsPerMinute}
+              onChange={(v) => setRequestsPerMinute(v)}
+              placeholder={t('share.unlimited')}
+              style={{ width: 160 }}
+              data-testid="requests-per-minute"
+            />
           </Form.Item>
         </Space>
         <Form.Item label={t('share.f.ipRanges')} extra={t('share.ipHint')}>
-          <Select mode="tags" value={ipRanges} onChange={setIpRanges} tokenSeparators={[',', ' ']} placeholder="10.20.0.0/16" open={false} suffixIcon={null} data-testid="ip-ranges" />
+          <Select
+            mode="tags"
+            value={ipRanges}
+            onChange={setIpRanges}
+            tokenSeparators={[',', ' ']}
+            placeholder="10.20.0.0/16"
+            open={false}
+            suffixIcon={null}
+            data-testid="ip-ranges"
+          />
         </Form.Item>
         <Form.Item
           label={t('share.f.impact')}
@@ -177,7 +238,16 @@ export function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone
           {t('share.reject')}
         </Button>
       </Space>
-      <Modal open={rejecting} title={t('share.reject')} onCancel={() => setRejecting(false)} onOk={() => void reject()} okButtonProps={{ danger: true, disabled: reason.trim().length < 2 }} okText={t('share.reject')} cancelText={t('common.cancel')} destroyOnHidden>
+      <Modal
+        open={rejecting}
+        title={t('share.reject')}
+        onCancel={() => setRejecting(false)}
+        onOk={() => void reject()}
+        okButtonProps={{ danger: true, disabled: reason.trim().length < 2 }}
+        okText={t('share.reject')}
+        cancelText={t('common.cancel')}
+        destroyOnHidden
+      >
         <Input.TextArea rows={3} value={reason} onChange={(e) => setReason(e.target.value)} placeholder={t('share.rejectReason')} data-testid="reject-reason" />
       </Modal>
     </Card>

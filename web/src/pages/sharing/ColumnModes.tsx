@@ -18,11 +18,22 @@ export interface ColumnChoice {
 
 /** The modes a column of this request may be granted in: redaction for text, clear or hidden for telemetry points, the interface's modes for its fields. */
 function modesFor(c: ColumnDetail, detail: RequestDetail): GrantMode[] {
-  return GRANT_MODES.filter((m) => (m !== 'redacted' || c.dataType === 'text') && (!detail.series || m === 'clear' || m === 'hidden') && (!detail.operations || SERVICE_FIELD_MODES.has(m)));
+  return GRANT_MODES.filter(
+    (m) =>
+      (m !== 'redacted' || c.dataType === 'text') && (!detail.series || m === 'clear' || m === 'hidden') && (!detail.operations || SERVICE_FIELD_MODES.has(m)),
+  );
 }
 
 /** The requested columns with their type and grade, and the approver's choice of mode for each. */
-export function ColumnModes({ detail, choices, onChoice }: { detail: RequestDetail; choices: Record<string, ColumnChoice>; onChoice(name: string, patch: Partial<ColumnChoice>): void }) {
+export function ColumnModes({
+  detail,
+  choices,
+  onChoice,
+}: {
+  detail: RequestDetail;
+  choices: Record<string, ColumnChoice>;
+  onChoice(name: string, patch: Partial<ColumnChoice>): void;
+}) {
   const { t } = useI18n();
   const typeName = useTypeName();
   return (
@@ -61,7 +72,11 @@ export function ColumnModes({ detail, choices, onChoice }: { detail: RequestDeta
                   data-testid={`redact-${c.name}`}
                 />
               )}
-              {c.freeText && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('share.redactHint')}</Typography.Text>}
+              {c.freeText && (
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {t('share.redactHint')}
+                </Typography.Text>
+              )}
               {choices[c.name]?.mode === 'generalized' && c.type === 'address' && (
                 <Select
                   size="small"

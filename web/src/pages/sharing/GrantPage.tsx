@@ -75,7 +75,15 @@ function ExportCard({ grant, withGrantId }: { grant: Grant; withGrantId: boolean
     <Card title={t('share.exportTitle')}>
       <Typography.Paragraph type="secondary">{t('share.exportHint')}</Typography.Paragraph>
       <Space wrap>
-        <Radio.Group optionType="button" value={format} onChange={(e) => setFormat(e.target.value as 'csv' | 'ndjson')} options={[{ value: 'csv', label: 'CSV' }, { value: 'ndjson', label: 'NDJSON' }]} />
+        <Radio.Group
+          optionType="button"
+          value={format}
+          onChange={(e) => setFormat(e.target.value as 'csv' | 'ndjson')}
+          options={[
+            { value: 'csv', label: 'CSV' },
+            { value: 'ndjson', label: 'NDJSON' },
+          ]}
+        />
         <Button type="primary" icon={<DownloadOutlined />} loading={busy} onClick={() => void run()} data-testid="export">
           {t('share.exportRun')}
         </Button>
@@ -103,7 +111,14 @@ function ExportCard({ grant, withGrantId }: { grant: Grant; withGrantId: boolean
 function KeysCard() {
   const { t, time } = useI18n();
   const navigate = useNavigate();
-  const { data: keys } = useLoad(() => identityApi.apiKeys().then((items) => items.filter((k) => k.state === 'active'), () => []), []);
+  const { data: keys } = useLoad(
+    () =>
+      identityApi.apiKeys().then(
+        (items) => items.filter((k) => k.state === 'active'),
+        () => [],
+      ),
+    [],
+  );
   return (
     <Card
       title={t('share.keysTitle')}
@@ -114,7 +129,17 @@ function KeysCard() {
       }
     >
       {keys && keys.length === 0 ? (
-        <Alert type="warning" showIcon message={t('share.noKeys')} action={<Button size="small" type="primary" onClick={() => navigate('/api-keys')}>{t('keys.new')}</Button>} data-testid="no-keys" />
+        <Alert
+          type="warning"
+          showIcon
+          message={t('share.noKeys')}
+          action={
+            <Button size="small" type="primary" onClick={() => navigate('/api-keys')}>
+              {t('keys.new')}
+            </Button>
+          }
+          data-testid="no-keys"
+        />
       ) : (
         <Table<ApiKey>
           rowKey="id"
@@ -160,14 +185,18 @@ export function GrantPage() {
   const [renewPurpose, setRenewPurpose] = useState('');
   useEffect(() => void readAbout('grantId', id), [id]);
 
-  if (error) return <Result status="error" title={t('share.loadFailed')} subTitle={error} extra={<Button onClick={() => navigate('/sharing')}>{t('share.back')}</Button>} />;
+  if (error)
+    return (
+      <Result status="error" title={t('share.loadFailed')} subTitle={error} extra={<Button onClick={() => navigate('/sharing')}>{t('share.back')}</Button>} />
+    );
   if (!data) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
   const { grant: g, siblings } = data;
   const consumerSide = me?.orgId === g.consumerOrgId;
   const canRevoke = g.state === 'active' && ((me?.orgId === g.providerOrgId && has('data_officer')) || has('secadmin'));
   const calls = exampleCalls(window.location.origin, g, siblings > 1);
   // The holder renews a grant made by a request while it is active or recently ended (the server has the last word).
-  const canRenew = consumerSide && has('consumer', 'data_officer') && g.state !== 'revoked' && !!g.requestId && !g.automatic && !g.returnFlowId && !g.supersededBy;
+  const canRenew =
+    consumerSide && has('consumer', 'data_officer') && g.state !== 'revoked' && !!g.requestId && !g.automatic && !g.returnFlowId && !g.supersededBy;
   const oldEnd = endDateOf(g.expiresAt);
 
   function openRenew() {
@@ -179,7 +208,10 @@ export function GrantPage() {
   async function renew() {
     if (!renewEnd) return;
     try {
-      const made = await shareApi.renew(g.id, { endDate: renewEnd.format('YYYY-MM-DD'), ...(renewPurpose.trim() && renewPurpose.trim() !== g.purpose ? { purpose: renewPurpose.trim() } : {}) });
+      const made = await shareApi.renew(g.id, {
+        endDate: renewEnd.format('YYYY-MM-DD'),
+        ...(renewPurpose.trim() && renewPurpose.trim() !== g.purpose ? { purpose: renewPurpose.trim() } : {}),
+      });
       setRenewing(false);
       message.success(t('share.renewDone'));
       navigate(`/sharing/requests/${made.id}`);
@@ -261,9 +293,15 @@ export function GrantPage() {
           </Descriptions.Item>
           <Descriptions.Item label={t('share.col.endDate')}>{endDateOf(g.expiresAt) ?? t('share.noEnd')}</Descriptions.Item>
           <Descriptions.Item label={t('share.grantedAt')}>{time(g.createdAt)}</Descriptions.Item>
-          <Descriptions.Item label={t('share.usage.calls')}><span data-testid="grant-usage-calls">{usage.calls(g)}</span></Descriptions.Item>
-          <Descriptions.Item label={t('share.usage.rows')}><span data-testid="grant-usage-rows">{usage.rows(g)}</span></Descriptions.Item>
-          <Descriptions.Item label={t('share.usage.last')} span={2}>{usage.last(g)}</Descriptions.Item>
+          <Descriptions.Item label={t('share.usage.calls')}>
+            <span data-testid="grant-usage-calls">{usage.calls(g)}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('share.usage.rows')}>
+            <span data-testid="grant-usage-rows">{usage.rows(g)}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('share.usage.last')} span={2}>
+            {usage.last(g)}
+          </Descriptions.Item>
           <Descriptions.Item label={t('share.f.rowsPerDay')}>{g.rowsPerDay ?? t('share.unlimited')}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.requestsPerMinute')}>{g.requestsPerMinute ?? t('share.unlimited')}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.ipRanges')} span={2}>
@@ -277,13 +315,17 @@ export function GrantPage() {
           </Descriptions.Item>
           {g.renewsGrantId && (
             <Descriptions.Item label={t('share.renewalOfGrant')} span={2}>
-              <Link to={`/sharing/grants/${g.renewsGrantId}`} data-testid="renews-grant">{t('share.viewOldGrant')}</Link>
+              <Link to={`/sharing/grants/${g.renewsGrantId}`} data-testid="renews-grant">
+                {t('share.viewOldGrant')}
+              </Link>
             </Descriptions.Item>
           )}
           {g.requestId && (
             <Descriptions.Item label={t('share.request')} span={2}>
               <Link to={`/sharing/requests/${g.requestId}`}>{t('share.viewRequest')}</Link> ·{' '}
-              <Link to={`/sharing/requests/${g.requestId}/print`} data-testid="grant-print-form">{t('share.printForm')}</Link>
+              <Link to={`/sharing/requests/${g.requestId}/print`} data-testid="grant-print-form">
+                {t('share.printForm')}
+              </Link>
             </Descriptions.Item>
           )}
         </Descriptions>
@@ -299,7 +341,18 @@ export function GrantPage() {
                 label: t(`share.example.${c.key}` as Parameters<typeof t>[0]),
                 children: (
                   <div style={{ position: 'relative' }}>
-                    <pre style={{ margin: 0, padding: '12px 40px 12px 12px', background: '#f6f8fa', border: '1px solid #eaeef2', borderRadius: 6, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }} data-testid={`example-${c.key}`}>
+                    <pre
+                      style={{
+                        margin: 0,
+                        padding: '12px 40px 12px 12px',
+                        background: '#f6f8fa',
+                        border: '1px solid #eaeef2',
+                        borderRadius: 6,
+                        whiteSpace: 'pre-wrap',
+                        wordBreak: 'break-all',
+                      }}
+                      data-testid={`example-${c.key}`}
+                    >
                       {c.command}
                     </pre>
                     <Typography.Text copyable={{ text: c.command }} style={{ position: 'absolute', top: 10, right: 12 }} />
@@ -316,16 +369,46 @@ export function GrantPage() {
         </>
       )}
 
-      <Modal open={renewing} title={t('share.renew')} onCancel={() => setRenewing(false)} onOk={() => void renew()} okButtonProps={{ disabled: !renewEnd || renewPurpose.trim().length < 2, 'data-testid': 'renew-ok' }} okText={t('share.renewSubmit')} cancelText={t('common.cancel')} destroyOnHidden>
+      <Modal
+        open={renewing}
+        title={t('share.renew')}
+        onCancel={() => setRenewing(false)}
+        onOk={() => void renew()}
+        okButtonProps={{ disabled: !renewEnd || renewPurpose.trim().length < 2, 'data-testid': 'renew-ok' }}
+        okText={t('share.renewSubmit')}
+        cancelText={t('common.cancel')}
+        destroyOnHidden
+      >
         <Typography.Paragraph type="secondary">{t('share.renewHint')}</Typography.Paragraph>
         <Space direction="vertical" style={{ width: '100%' }}>
           <Typography.Text>{t('share.renewEndDate')}</Typography.Text>
-          <DatePicker value={renewEnd} onChange={setRenewEnd} allowClear={false} disabledDate={(d) => d.isBefore(dayjs(oldEnd ?? undefined).add(1, 'day').startOf('day')) || d.isBefore(dayjs().startOf('day'))} data-testid="renew-end" />
+          <DatePicker
+            value={renewEnd}
+            onChange={setRenewEnd}
+            allowClear={false}
+            disabledDate={(d) =>
+              d.isBefore(
+                dayjs(oldEnd ?? undefined)
+                  .add(1, 'day')
+                  .startOf('day'),
+              ) || d.isBefore(dayjs().startOf('day'))
+            }
+            data-testid="renew-end"
+          />
           <Typography.Text>{t('share.renewPurpose')}</Typography.Text>
           <Input.TextArea rows={2} value={renewPurpose} maxLength={2000} onChange={(e) => setRenewPurpose(e.target.value)} data-testid="renew-purpose" />
         </Space>
       </Modal>
-      <Modal open={revoking} title={t('share.revoke')} onCancel={() => setRevoking(false)} onOk={() => void revoke()} okButtonProps={{ danger: true, disabled: reason.trim().length < 2 }} okText={t('share.revoke')} cancelText={t('common.cancel')} destroyOnHidden>
+      <Modal
+        open={revoking}
+        title={t('share.revoke')}
+        onCancel={() => setRevoking(false)}
+        onOk={() => void revoke()}
+        okButtonProps={{ danger: true, disabled: reason.trim().length < 2 }}
+        okText={t('share.revoke')}
+        cancelText={t('common.cancel')}
+        destroyOnHidden
+      >
         <Typography.Paragraph>{t('share.revokeConfirm')}</Typography.Paragraph>
         <Input.TextArea rows={3} value={reason} onChange={(e) => setReason(e.target.value)} placeholder={t('share.revokeReason')} data-testid="revoke-reason" />
       </Modal>

@@ -84,7 +84,12 @@ export function NotificationList() {
                   <span>{time(n.createdAt)}</span>
                   {consoleLink(n.link) && (
                     // The whole row opens it too; the link says so (and keeps to one line on a phone).
-                    <Typography.Link data-testid="notification-link" href={consoleLink(n.link)!} onClick={(e) => e.preventDefault()} style={{ whiteSpace: 'nowrap' }}>
+                    <Typography.Link
+                      data-testid="notification-link"
+                      href={consoleLink(n.link)!}
+                      onClick={(e) => e.preventDefault()}
+                      style={{ whiteSpace: 'nowrap' }}
+                    >
                       {t('share.openNotice')}
                     </Typography.Link>
                   )}
@@ -107,7 +112,10 @@ export function NotificationBell() {
   const navigate = useNavigate();
   const location = useLocation();
   // Every minute, on navigation and when another view reads one ('pdx:notifications'); a failed count keeps the last one.
-  const { data: unread = 0 } = useLoad(async () => (await shareApi.notifications(true)).unread, [location.pathname, location.search], { every: 60_000, on: 'pdx:notifications' });
+  const { data: unread = 0 } = useLoad(async () => (await shareApi.notifications(true)).unread, [location.pathname, location.search], {
+    every: 60_000,
+    on: 'pdx:notifications',
+  });
   return (
     <Tooltip title={t('share.tab.notifications')}>
       <Button type="text" onClick={() => navigate(page)} data-testid="notification-bell" aria-label={t('share.tab.notifications')}>

@@ -57,7 +57,11 @@ export function PrintForm() {
       <article className="pdx-print-sheet" data-testid="print-sheet">
         <h1>{t('share.print.title')}</h1>
         <p className="pdx-print-meta">
-          {t('share.print.number')}{colon}{d.id} · {t('share.col.state')}{colon}{t(`share.state.${d.state}`)}
+          {t('share.print.number')}
+          {colon}
+          {d.id} · {t('share.col.state')}
+          {colon}
+          {t(`share.state.${d.state}`)}
         </p>
         <table className="pdx-print-table">
           <tbody>

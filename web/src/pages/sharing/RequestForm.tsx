@@ -47,7 +47,10 @@ export function RequestFormPage() {
   const [form] = Form.useForm<FormValues>();
   const { modal } = App.useApp();
 
-  if (loadError) return <Result status="error" title={t('share.loadFailed')} subTitle={loadError} extra={<Button onClick={() => navigate('/catalog')}>{t('cat.back')}</Button>} />;
+  if (loadError)
+    return (
+      <Result status="error" title={t('share.loadFailed')} subTitle={loadError} extra={<Button onClick={() => navigate('/catalog')}>{t('cat.back')}</Button>} />
+    );
   if (!loaded) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
   const { dataset, columns, operations } = loaded;
 
@@ -87,7 +90,10 @@ export function RequestFormPage() {
       cancelText: t('share.confirmBack'),
       content: (
         <Descriptions column={1} size="small" data-testid="request-summary">
-          <Descriptions.Item label={t('share.confirmDataset')}>{dataset.name}{paren(dataset.providerName)}</Descriptions.Item>
+          <Descriptions.Item label={t('share.confirmDataset')}>
+            {dataset.name}
+            {paren(dataset.providerName)}
+          </Descriptions.Item>
           <Descriptions.Item label={t('share.confirmColumns')}>{picked.join(sep)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.category')}>{t(`share.category.${values.purposeCategory}`)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.purpose')}>{values.purpose}</Descriptions.Item>
@@ -130,10 +136,13 @@ export function RequestFormPage() {
       <Card>
         <Space direction="vertical" size={4}>
           <Typography.Title level={3} style={{ margin: 0 }} data-testid="request-title">
-            {t('share.requestTitle')}{colon}{dataset.name}
+            {t('share.requestTitle')}
+            {colon}
+            {dataset.name}
           </Typography.Title>
           <Typography.Text type="secondary">
-            {dataset.code} · {dataset.providerName} · <ShareTag value={dataset.shareType} /> <GradeTag grade={dataset.grade} important={dataset.importantCandidate} />
+            {dataset.code} · {dataset.providerName} · <ShareTag value={dataset.shareType} />{' '}
+            <GradeTag grade={dataset.grade} important={dataset.importantCandidate} />
           </Typography.Text>
         </Space>
         {dataset.shareType === 'none' && <Alert style={{ marginTop: 16 }} type="warning" showIcon message={t('share.notShareable')} />}
@@ -149,11 +158,18 @@ export function RequestFormPage() {
           dataSource={columns}
           rowSelection={{ selectedRowKeys: picked, onChange: (keys) => setPicked(keys as string[]), getCheckboxProps: () => ({ disabled: refused }) }}
           columns={[
-            { title: t('share.col.column'), dataIndex: 'name', render: (n: string, c) => <span data-testid={`pick-${n}`}>{c.label && c.label !== n ? `${n}${paren(c.label)}` : n}</span> },
-            { title: t('share.col.type'), render: (_, c) => {
-              const top = c.classification.types?.[0]?.type;
-              return top ? typeName(top as TypeId) : '—';
-            } },
+            {
+              title: t('share.col.column'),
+              dataIndex: 'name',
+              render: (n: string, c) => <span data-testid={`pick-${n}`}>{c.label && c.label !== n ? `${n}${paren(c.label)}` : n}</span>,
+            },
+            {
+              title: t('share.col.type'),
+              render: (_, c) => {
+                const top = c.classification.types?.[0]?.type;
+                return top ? typeName(top as TypeId) : '—';
+              },
+            },
             { title: t('share.col.grade'), dataIndex: 'grade', render: (g: number | null) => <GradeTag grade={g} short /> },
             { title: t('share.col.description'), dataIndex: 'description', render: (v: string) => v || '—' },
           ]}
@@ -202,7 +218,11 @@ export function RequestFormPage() {
             )}
             {dataset.resourceKind === 'telemetry' && (
               <Form.Item name="resolution" label={t('tel.resolution')} initialValue="1h">
-                <Select style={{ width: 200 }} data-testid="resolution" options={(['raw', '1m', '1h'] as const).map((r) => ({ value: r, label: t(`tel.res.${r}`) }))} />
+                <Select
+                  style={{ width: 200 }}
+                  data-testid="resolution"
+                  options={(['raw', '1m', '1h'] as const).map((r) => ({ value: r, label: t(`tel.res.${r}`) }))}
+                />
               </Form.Item>
             )}
           </Space>

@@ -29,7 +29,10 @@ export function RequestPage() {
   useEffect(() => void readAbout('requestId', id), [id]);
   const maxGrade = useMemo(() => Math.max(0, ...(detail?.columnDetails ?? []).map((c) => c.grade ?? 0)), [detail]);
 
-  if (error) return <Result status="error" title={t('share.loadFailed')} subTitle={error} extra={<Button onClick={() => navigate('/sharing')}>{t('share.back')}</Button>} />;
+  if (error)
+    return (
+      <Result status="error" title={t('share.loadFailed')} subTitle={error} extra={<Button onClick={() => navigate('/sharing')}>{t('share.back')}</Button>} />
+    );
   if (!detail) return <Spin size="large" style={{ display: 'block', margin: '80px auto' }} />;
   const d = detail;
   const providerOfficer = me?.orgId === d.providerOrgId && has('data_officer');
@@ -86,9 +89,25 @@ export function RequestPage() {
           </Typography.Text>
         </div>
         {d.state === 'withdrawn' && d.withdrawnAt && (
-          <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('share.withdrawnAt', { time: time(d.withdrawnAt) })} description={d.withdrawReason ?? undefined} data-testid="withdrawn-note" />
+          <Alert
+            style={{ marginTop: 16 }}
+            type="info"
+            showIcon
+            message={t('share.withdrawnAt', { time: time(d.withdrawnAt) })}
+            description={d.withdrawReason ?? undefined}
+            data-testid="withdrawn-note"
+          />
         )}
-        {rejectedNote && <Alert style={{ marginTop: 16 }} type="error" showIcon message={t('share.rejectedBecause')} description={rejectedNote} data-testid="rejected-reason" />}
+        {rejectedNote && (
+          <Alert
+            style={{ marginTop: 16 }}
+            type="error"
+            showIcon
+            message={t('share.rejectedBecause')}
+            description={rejectedNote}
+            data-testid="rejected-reason"
+          />
+        )}
         {d.state === 'provider_approved' && !has('secadmin') && <Alert style={{ marginTop: 16 }} type="info" showIcon message={t('share.waitingSecurity')} />}
         {d.grantId && (
           <Alert
@@ -111,7 +130,8 @@ export function RequestPage() {
         <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} data-testid="request-facts" styles={{ label: { width: 140, whiteSpace: 'nowrap' } }}>
           <Descriptions.Item label={t('share.col.consumer')}>{d.consumerName}</Descriptions.Item>
           <Descriptions.Item label={t('share.col.requesterUser')}>
-            {d.requester.name}{paren(d.requester.username)}
+            {d.requester.name}
+            {paren(d.requester.username)}
           </Descriptions.Item>
           <Descriptions.Item label={t('share.f.category')}>{label('share.category', d.purposeCategory)}</Descriptions.Item>
           <Descriptions.Item label={t('share.f.endDate')}>{d.endDate}</Descriptions.Item>
@@ -122,7 +142,9 @@ export function RequestPage() {
             {d.legalBasis}
           </Descriptions.Item>
           <Descriptions.Item label={t('share.f.volume')}>{d.expectedRowsPerDay ?? '—'}</Descriptions.Item>
-          <Descriptions.Item label={t('share.f.requestedRows')}><RowFilter filter={d.rowFilter} /></Descriptions.Item>
+          <Descriptions.Item label={t('share.f.requestedRows')}>
+            <RowFilter filter={d.rowFilter} />
+          </Descriptions.Item>
           <Descriptions.Item label={t('share.col.columns')} span={2}>
             <Space size={[8, 4]} wrap>
               {d.columnDetails.map((c) => (
@@ -149,12 +171,26 @@ export function RequestPage() {
         </Card>
       )}
       {has('secadmin') && d.state === 'provider_approved' && <SecurityDecision detail={d} onDone={() => void reload()} />}
-      {has('secadmin') && d.state === 'submitted' && (
-        <Alert type="info" showIcon message={t('share.waitingProvider')} />
-      )}
-      <Modal open={withdrawing} title={t('share.withdraw')} onCancel={() => setWithdrawing(false)} onOk={() => void withdraw()} okButtonProps={{ danger: true, 'data-testid': 'withdraw-ok' }} okText={t('share.withdraw')} cancelText={t('common.cancel')} destroyOnHidden>
+      {has('secadmin') && d.state === 'submitted' && <Alert type="info" showIcon message={t('share.waitingProvider')} />}
+      <Modal
+        open={withdrawing}
+        title={t('share.withdraw')}
+        onCancel={() => setWithdrawing(false)}
+        onOk={() => void withdraw()}
+        okButtonProps={{ danger: true, 'data-testid': 'withdraw-ok' }}
+        okText={t('share.withdraw')}
+        cancelText={t('common.cancel')}
+        destroyOnHidden
+      >
         <Typography.Paragraph>{t('share.withdrawConfirm')}</Typography.Paragraph>
-        <Input.TextArea rows={3} value={reason} maxLength={2000} onChange={(e) => setReason(e.target.value)} placeholder={t('share.withdrawReason')} data-testid="withdraw-reason" />
+        <Input.TextArea
+          rows={3}
+          value={reason}
+          maxLength={2000}
+          onChange={(e) => setReason(e.target.value)}
+          placeholder={t('share.withdrawReason')}
+          data-testid="withdraw-reason"
+        />
       </Modal>
     </Space>
   );

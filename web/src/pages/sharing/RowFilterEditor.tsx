@@ -22,7 +22,19 @@ export function RowFilterEditor({ names, conditions, onConditions, rawFilter, on
   const { t } = i18n;
   const setCondition = (i: number, patch: Partial<FilterCondition>) => onConditions((prev) => prev.map((c, j) => (j === i ? { ...c, ...patch } : c)));
   return (
-    <Form.Item label={t('share.f.rowFilter')} extra={<span>{t('share.rowFilterHint')} <Tooltip title={shown || undefined}><Typography.Text strong data-testid="filter-text">{shown ? (rowFilterText(i18n, shown) ?? shown) : '—'}</Typography.Text></Tooltip></span>}>
+    <Form.Item
+      label={t('share.f.rowFilter')}
+      extra={
+        <span>
+          {t('share.rowFilterHint')}{' '}
+          <Tooltip title={shown || undefined}>
+            <Typography.Text strong data-testid="filter-text">
+              {shown ? (rowFilterText(i18n, shown) ?? shown) : '—'}
+            </Typography.Text>
+          </Tooltip>
+        </span>
+      }
+    >
       {rawFilter === undefined ? (
         <Space direction="vertical" style={{ width: '100%' }}>
           {conditions.map((c, i) => (
@@ -44,9 +56,19 @@ export function RowFilterEditor({ names, conditions, onConditions, rawFilter, on
                 data-testid={`filter-op-${i}`}
               />
               {c.op !== 'is' && (
-                <Input style={{ width: 220 }} value={c.value} placeholder={c.op === 'in' ? '朝阳市,锦州市' : t('share.filterValue')} onChange={(e) => setCondition(i, { value: e.target.value })} data-testid={`filter-value-${i}`} />
+                <Input
+                  style={{ width: 220 }}
+                  value={c.value}
+                  placeholder={c.op === 'in' ? '朝阳市,锦州市' : t('share.filterValue')}
+                  onChange={(e) => setCondition(i, { value: e.target.value })}
+                  data-testid={`filter-value-${i}`}
+                />
               )}
-              <Button icon={<DeleteOutlined />} onClick={() => onConditions((prev) => prev.filter((_, j) => j !== i))} aria-label={t('share.removeCondition')} />
+              <Button
+                icon={<DeleteOutlined />}
+                onClick={() => onConditions((prev) => prev.filter((_, j) => j !== i))}
+                aria-label={t('share.removeCondition')}
+              />
             </Space>
           ))}
           <Space>

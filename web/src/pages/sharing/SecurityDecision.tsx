@@ -25,7 +25,14 @@ export function SecurityDecision({ detail, onDone }: { detail: RequestDetail; on
   return (
     <Card title={t('share.securityTitle')} data-testid="security-form">
       <Typography.Paragraph type="secondary">{t('share.securityHint')}</Typography.Paragraph>
-      <Input.TextArea rows={2} value={note} onChange={(e) => setNote(e.target.value)} placeholder={t('share.securityNote')} style={{ marginBottom: 12 }} data-testid="security-note" />
+      <Input.TextArea
+        rows={2}
+        value={note}
+        onChange={(e) => setNote(e.target.value)}
+        placeholder={t('share.securityNote')}
+        style={{ marginBottom: 12 }}
+        data-testid="security-note"
+      />
       <Space wrap>
         <Button
           type="primary"

@@ -13,7 +13,12 @@ type Side = 'consumer' | 'provider' | 'security';
 function RequestTable({ items, side, loading }: { items: ShareRequest[]; side: Side; loading: boolean }) {
   const { t, label, time, sep } = useI18n();
   const navigate = useNavigate();
-  const act = side === 'provider' ? (r: ShareRequest) => r.state === 'submitted' : side === 'security' ? (r: ShareRequest) => r.state === 'provider_approved' : () => false;
+  const act =
+    side === 'provider'
+      ? (r: ShareRequest) => r.state === 'submitted'
+      : side === 'security'
+        ? (r: ShareRequest) => r.state === 'provider_approved'
+        : () => false;
   return (
     <Table<ShareRequest>
       rowKey="id"
@@ -45,7 +50,16 @@ function RequestTable({ items, side, loading }: { items: ShareRequest[]; side: S
               ),
             },
         { title: t('share.col.columns'), dataIndex: 'columns', render: (c: string[]) => c.join(sep) },
-        { title: t('share.col.purpose'), render: (_, r) => <>{r.purpose}<br /><Typography.Text type="secondary">{label('share.category', r.purposeCategory)}</Typography.Text></> },
+        {
+          title: t('share.col.purpose'),
+          render: (_, r) => (
+            <>
+              {r.purpose}
+              <br />
+              <Typography.Text type="secondary">{label('share.category', r.purposeCategory)}</Typography.Text>
+            </>
+          ),
+        },
         { title: t('share.col.endDate'), dataIndex: 'endDate' },
         {
           title: t('share.col.state'),
@@ -107,7 +121,15 @@ function GrantTable({ items, side, loading }: { items: Grant[]; side: 'consumer'
         },
         { title: t('share.col.rowFilter'), dataIndex: 'rowFilter', render: (f: string | null) => <RowFilter filter={f} /> },
         { title: t('share.col.endDate'), render: (_, g) => endDateOf(g.expiresAt) ?? t('share.noEnd') },
-        { title: t('share.col.state'), render: (_, g) => <Space size={4}><GrantStateTag state={g.state} supersededBy={g.supersededBy} />{g.automatic && <Tag>{t('share.automatic')}</Tag>}</Space> },
+        {
+          title: t('share.col.state'),
+          render: (_, g) => (
+            <Space size={4}>
+              <GrantStateTag state={g.state} supersededBy={g.supersededBy} />
+              {g.automatic && <Tag>{t('share.automatic')}</Tag>}
+            </Space>
+          ),
+        },
         {
           title: t('common.actions'),
           render: (_, g) => (
@@ -153,7 +175,11 @@ export function SharingHome() {
   const tabs = [
     ...(secadmin
       ? [
-          { key: 'security', label: count('share.tab.security', security.length), children: <RequestTable items={security} side="security" loading={loading} /> },
+          {
+            key: 'security',
+            label: count('share.tab.security', security.length),
+            children: <RequestTable items={security} side="security" loading={loading} />,
+          },
           { key: 'all', label: t('share.tab.allRequests'), children: <RequestTable items={all} side="security" loading={loading} /> },
           { key: 'allGrants', label: t('share.tab.allGrants'), children: <GrantTable items={allGrants} side="provider" loading={loading} /> },
         ]
@@ -161,7 +187,11 @@ export function SharingHome() {
     ...(officer
       ? [
           { key: 'inbox', label: count('share.tab.inbox', pending.length), children: <RequestTable items={pending} side="provider" loading={loading} /> },
-          { key: 'decided', label: t('share.tab.decided'), children: <RequestTable items={forMe.filter((r) => r.state !== 'submitted')} side="provider" loading={loading} /> },
+          {
+            key: 'decided',
+            label: t('share.tab.decided'),
+            children: <RequestTable items={forMe.filter((r) => r.state !== 'submitted')} side="provider" loading={loading} />,
+          },
           { key: 'given', label: t('share.tab.given'), children: <GrantTable items={given} side="provider" loading={loading} /> },
         ]
       : []),
@@ -178,9 +208,7 @@ export function SharingHome() {
   return (
     <>
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} />}
-      {consumer && !secadmin && (
-        <Alert style={{ marginBottom: 16 }} type="info" showIcon message={t('share.howToRequest')} />
-      )}
+      {consumer && !secadmin && <Alert style={{ marginBottom: 16 }} type="info" showIcon message={t('share.howToRequest')} />}
       <Tabs
         activeKey={active}
         onChange={(key) => {

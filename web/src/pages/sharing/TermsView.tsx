@@ -22,10 +22,16 @@ export function TermsView({ terms, detail }: { terms: Terms; detail: RequestDeta
           ))}
         </Space>
       </Descriptions.Item>
-      <Descriptions.Item label={t('share.col.rowFilter')}><RowFilter filter={terms.rowFilter} testId="terms-filter" /></Descriptions.Item>
+      <Descriptions.Item label={t('share.col.rowFilter')}>
+        <RowFilter filter={terms.rowFilter} testId="terms-filter" />
+      </Descriptions.Item>
       <Descriptions.Item label={t('share.col.endDate')}>{terms.endDate}</Descriptions.Item>
       <Descriptions.Item label={t('share.f.quotas')}>
-        {t('share.f.rowsPerDay')}{colon}{terms.rowsPerDay ?? t('share.unlimited')} · {t('share.f.requestsPerMinute')}{colon}{terms.requestsPerMinute ?? t('share.unlimited')}
+        {t('share.f.rowsPerDay')}
+        {colon}
+        {terms.rowsPerDay ?? t('share.unlimited')} · {t('share.f.requestsPerMinute')}
+        {colon}
+        {terms.requestsPerMinute ?? t('share.unlimited')}
       </Descriptions.Item>
       <Descriptions.Item label={t('share.f.ipRanges')}>{terms.ipRanges.length ? terms.ipRanges.join(', ') : t('share.anyIp')}</Descriptions.Item>
       {terms.impactAssessment && <Descriptions.Item label={t('share.f.impact')}>{terms.impactAssessment}</Descriptions.Item>}

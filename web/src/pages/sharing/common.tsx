@@ -45,7 +45,15 @@ export function GrantStateTag({ state, supersededBy }: { state: GrantState; supe
   );
 }
 
-const MODE_COLORS: Record<GrantMode, string> = { clear: 'red', masked: 'blue', pseudonym: 'purple', generalized: 'cyan', redacted: 'geekblue', verify: 'gold', hidden: 'default' };
+const MODE_COLORS: Record<GrantMode, string> = {
+  clear: 'red',
+  masked: 'blue',
+  pseudonym: 'purple',
+  generalized: 'cyan',
+  redacted: 'geekblue',
+  verify: 'gold',
+  hidden: 'default',
+};
 
 /** The colour of 明文: a warning only where the column is sensitive (3级/4级); unknown grade: caution. */
 function clearColor(grade: number | null | undefined): string {
@@ -101,14 +109,22 @@ export function rowFilterText(i18n: Pick<I18n, 't' | 'sep'>, filter: string): st
     .map((c) => {
       const op = t(`share.opText.${c.op}`);
       if (c.op === 'is') return `${c.column} ${op}`;
-      const value = c.op === 'in' ? c.value.split(/[,,、]/).map((v) => v.trim()).filter(Boolean).join(sep) : c.value;
+      const value =
+        c.op === 'in'
+          ? c.value
+              .split(/[,,、]/)
+              .map((v) => v.trim())
+              .filter(Boolean)
+              .join(sep)
+          : c.value;
       return `${c.column} ${op} ${value}`;
     })
     .join(t('share.opText.and'));
 }
 
 /** A row filter as the audit log records it (the parsed form: a condition, or an and/or group of them). */
-export type FilterNodeShape = { column: string; op: string; value: string | string[] | null; not?: boolean } | { and: FilterNodeShape[] } | { or: FilterNodeShape[] };
+export type FilterNodeShape =
+  { column: string; op: string; value: string | string[] | null; not?: boolean } | { and: FilterNodeShape[] } | { or: FilterNodeShape[] };
 
 /** Is `v` a recorded row filter (so the audit drawer says it in words instead of listing its fields)? */
 export function isFilterNode(v: unknown): v is FilterNodeShape {
@@ -149,7 +165,9 @@ export function RowFilter({ filter, testId }: { filter: string | null | undefine
         <span data-testid={testId}>{text}</span>
       ) : (
         <Typography.Text code data-testid={testId}>
-          {t('share.opText.advanced')}{colon}{filter}
+          {t('share.opText.advanced')}
+          {colon}
+          {filter}
         </Typography.Text>
       )}
     </Tooltip>

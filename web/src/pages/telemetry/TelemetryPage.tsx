@@ -9,7 +9,16 @@ import { chartGrid, LEGEND } from '../../components/charts.ts';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 
-const KIND_COLORS: Record<string, string> = { gap: 'orange', out_of_range: 'red', stuck: 'purple', spike: 'magenta', future_timestamp: 'gold', clock_skew: 'gold', unit_mismatch: 'blue', unknown_point: 'default' };
+const KIND_COLORS: Record<string, string> = {
+  gap: 'orange',
+  out_of_range: 'red',
+  stuck: 'purple',
+  spike: 'magenta',
+  future_timestamp: 'gold',
+  clock_skew: 'gold',
+  unit_mismatch: 'blue',
+  unknown_point: 'default',
+};
 
 function ScoreTag({ score }: { score: number | null }) {
   if (score === null) return <Tag>—</Tag>;
@@ -58,7 +67,11 @@ function RegistryTab() {
       {settings && (
         <Space wrap size={24}>
           <span>
-            {t('tel.enterprise')}{colon}<Typography.Text code data-testid="tel-enterprise">{settings.enterpriseCode}</Typography.Text>
+            {t('tel.enterprise')}
+            {colon}
+            <Typography.Text code data-testid="tel-enterprise">
+              {settings.enterpriseCode}
+            </Typography.Text>
           </span>
           <Space>
             <Switch
@@ -94,16 +107,31 @@ function RegistryTab() {
         data-testid="tel-devices"
         pagination={{ pageSize: 20 }}
         columns={[
-          { title: t('tel.device'), dataIndex: 'code', render: (code: string, d) => <Space direction="vertical" size={0}><Typography.Text strong>{code}</Typography.Text><Typography.Text type="secondary">{d.name}</Typography.Text></Space> },
+          {
+            title: t('tel.device'),
+            dataIndex: 'code',
+            render: (code: string, d) => (
+              <Space direction="vertical" size={0}>
+                <Typography.Text strong>{code}</Typography.Text>
+                <Typography.Text type="secondary">{d.name}</Typography.Text>
+              </Space>
+            ),
+          },
           { title: t('tel.line'), render: (_, d) => `${d.plantName} / ${d.lineName}` },
           { title: t('tel.points'), render: (_, d) => points.filter((p) => p.device === d.code).length },
-          { title: t('tel.lastSeen'), dataIndex: 'lastSeenAt', render: (v: string | null) => (v ? time(v) : <Typography.Text type="secondary">{t('tel.never')}</Typography.Text>) },
+          {
+            title: t('tel.lastSeen'),
+            dataIndex: 'lastSeenAt',
+            render: (v: string | null) => (v ? time(v) : <Typography.Text type="secondary">{t('tel.never')}</Typography.Text>),
+          },
           { title: 'MQTT', dataIndex: 'topic', render: (v: string) => <Typography.Text code>{v}</Typography.Text> },
           {
             title: '',
             render: (_, d) => (
               <Space>
-                <Button size="small" href={`/telemetry?tab=live&device=${encodeURIComponent(d.code)}`}>{t('tel.tab.live')}</Button>
+                <Button size="small" href={`/telemetry?tab=live&device=${encodeURIComponent(d.code)}`}>
+                  {t('tel.tab.live')}
+                </Button>
                 <Button size="small" onClick={async () => setToken(await telemetryApi.issueToken(d.code))} data-testid={`tel-token-${d.code}`}>
                   {t('tel.token')}
                 </Button>
@@ -114,19 +142,27 @@ function RegistryTab() {
       />
       {unknown.length > 0 && (
         <Card size="small" title={t('tel.unknown')}>
-          <Table rowKey={(u) => `${u.device}.${u.point}`} size="small" pagination={false} dataSource={unknown} columns={[
-            { title: t('tel.device'), dataIndex: 'device' },
-            { title: t('tel.point'), dataIndex: 'point' },
-            { title: t('tel.unit'), dataIndex: 'unit' },
-            { title: t('tel.samples'), dataIndex: 'samples' },
-            { title: t('tel.lastSeen'), dataIndex: 'lastTs', render: (v: string) => time(v) },
-          ]} />
+          <Table
+            rowKey={(u) => `${u.device}.${u.point}`}
+            size="small"
+            pagination={false}
+            dataSource={unknown}
+            columns={[
+              { title: t('tel.device'), dataIndex: 'device' },
+              { title: t('tel.point'), dataIndex: 'point' },
+              { title: t('tel.unit'), dataIndex: 'unit' },
+              { title: t('tel.samples'), dataIndex: 'samples' },
+              { title: t('tel.lastSeen'), dataIndex: 'lastTs', render: (v: string) => time(v) },
+            ]}
+          />
         </Card>
       )}
       <Modal open={token !== undefined} title={t('tel.tokenTitle')} onCancel={() => setToken(undefined)} onOk={() => setToken(undefined)}>
         {token && (
           <Space direction="vertical" style={{ width: '100%' }}>
-            <Typography.Paragraph copyable code data-testid="tel-token-value">{token.token}</Typography.Paragraph>
+            <Typography.Paragraph copyable code data-testid="tel-token-value">
+              {token.token}
+            </Typography.Paragraph>
             <Typography.Text type="secondary">{t('tel.tokenHint', { username: token.username, topic: token.topic })}</Typography.Text>
           </Space>
         )}
@@ -139,7 +175,9 @@ function RegistryTab() {
 async function liveOf(device: string) {
   const { points } = await telemetryApi.device(device);
   const since = Date.now() - 10 * 60_000;
-  const all = await Promise.all(points.map(async (p) => [p.code, (await telemetryApi.samples(device, p.code, since)).map((s) => [s.ts, s.value] as [string, number])] as const));
+  const all = await Promise.all(
+    points.map(async (p) => [p.code, (await telemetryApi.samples(device, p.code, since)).map((s) => [s.ts, s.value] as [string, number])] as const),
+  );
   return { points, series: Object.fromEntries(all) as Record<string, [string, number][]> };
 }
 
@@ -157,13 +195,26 @@ function LiveTab({ initial }: { initial?: string }) {
     <Space direction="vertical" size={16} style={{ width: '100%' }}>
       <Space>
         {t('tel.pickDevice')}
-        <Select style={{ width: 280 }} value={device} onChange={setDevice} showSearch options={devices.map((d) => ({ value: d.code, label: `${d.code} · ${d.name}` }))} data-testid="tel-live-device" />
+        <Select
+          style={{ width: 280 }}
+          value={device}
+          onChange={setDevice}
+          showSearch
+          options={devices.map((d) => ({ value: d.code, label: `${d.code} · ${d.name}` }))}
+          data-testid="tel-live-device"
+        />
         <Typography.Text type="secondary">{t('tel.liveHint')}</Typography.Text>
       </Space>
       <Row gutter={[16, 16]}>
         {points.map((p) => (
           <Col key={p.code} xs={24} lg={12}>
-            <Card size="small" title={`${p.name}${p.unit ? paren(p.unit) : ''} · ${p.code}`} extra={p.openEvents.map((k) => <KindTag key={k} kind={k} />)}>
+            <Card
+              size="small"
+              title={`${p.name}${p.unit ? paren(p.unit) : ''} · ${p.code}`}
+              extra={p.openEvents.map((k) => (
+                <KindTag key={k} kind={k} />
+              ))}
+            >
               {(series[p.code]?.length ?? 0) === 0 ? (
                 <Empty description={t('tel.noData')} />
               ) : (
@@ -181,7 +232,9 @@ function LiveTab({ initial }: { initial?: string }) {
                         type: 'line',
                         showSymbol: false,
                         data: series[p.code],
-                        ...(p.max !== null && p.max < 1e9 ? { markLine: { silent: true, symbol: 'none', lineStyle: { color: '#cf1322', type: 'dashed' }, data: [{ yAxis: p.max }] } } : {}),
+                        ...(p.max !== null && p.max < 1e9
+                          ? { markLine: { silent: true, symbol: 'none', lineStyle: { color: '#cf1322', type: 'dashed' }, data: [{ yAxis: p.max }] } }
+                          : {}),
                       },
                     ],
                   }}
@@ -222,14 +275,23 @@ function QualityTab() {
       <Row gutter={16}>
         <Col xs={24} lg={8}>
           <Card size="small" title={t('tel.lines')}>
-            <Table rowKey="line" size="small" pagination={false} dataSource={quality?.lines ?? []} data-testid="tel-quality-lines" columns={[
-              { title: t('tel.line'), render: (_, l) => `${l.lineName}${paren(l.line)}` },
-              { title: t('tel.score'), dataIndex: 'score', render: (s: number | null) => <ScoreTag score={s} /> },
-            ]} />
+            <Table
+              rowKey="line"
+              size="small"
+              pagination={false}
+              dataSource={quality?.lines ?? []}
+              data-testid="tel-quality-lines"
+              columns={[
+                { title: t('tel.line'), render: (_, l) => `${l.lineName}${paren(l.line)}` },
+                { title: t('tel.score'), dataIndex: 'score', render: (s: number | null) => <ScoreTag score={s} /> },
+              ]}
+            />
           </Card>
         </Col>
         <Col xs={24} lg={16}>
-          <Card size="small" title={t('tel.events')}>{chart && <Chart option={chart} height={220} testId="tel-quality-chart" />}</Card>
+          <Card size="small" title={t('tel.events')}>
+            {chart && <Chart option={chart} height={220} testId="tel-quality-chart" />}
+          </Card>
         </Col>
       </Row>
       <Card size="small" title={t('tel.devices')}>
@@ -246,7 +308,20 @@ function QualityTab() {
           ]}
         />
       </Card>
-      <Card size="small" title={t('tel.events')} extra={<Select allowClear placeholder={t('tel.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={QUALITY_KINDS.map((k) => ({ value: k, label: t(`tel.kind.${k}`) }))} />}>
+      <Card
+        size="small"
+        title={t('tel.events')}
+        extra={
+          <Select
+            allowClear
+            placeholder={t('tel.kind')}
+            style={{ width: 160 }}
+            value={kind}
+            onChange={setKind}
+            options={QUALITY_KINDS.map((k) => ({ value: k, label: t(`tel.kind.${k}`) }))}
+          />
+        }
+      >
         <Table
           rowKey="id"
           size="small"
@@ -260,7 +335,15 @@ function QualityTab() {
             { title: t('tel.started'), dataIndex: 'startedAt', render: (v: string) => time(v) },
             { title: t('tel.ended'), dataIndex: 'endedAt', render: (v: string | null) => (v ? time(v) : <Tag color="red">{t('tel.ongoing')}</Tag>) },
             { title: t('tel.samples'), dataIndex: 'samples' },
-            { title: '', dataIndex: 'details', render: (d: Record<string, unknown>) => <Typography.Text type="secondary" style={{ fontSize: 12 }}>{JSON.stringify(d)}</Typography.Text> },
+            {
+              title: '',
+              dataIndex: 'details',
+              render: (d: Record<string, unknown>) => (
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {JSON.stringify(d)}
+                </Typography.Text>
+              ),
+            },
           ]}
         />
       </Card>
@@ -292,7 +375,13 @@ function StatusTab() {
         <Chart
           height={200}
           testId="tel-status-chart"
-          option={{ grid: { left: 60, right: 16, top: 16, bottom: 24 }, tooltip: { trigger: 'axis' }, xAxis: { type: 'time' }, yAxis: { type: 'value' }, series: [{ type: 'bar', data: status.perMinute.map((m) => [m.minute, m.points]) }] }}
+          option={{
+            grid: { left: 60, right: 16, top: 16, bottom: 24 },
+            tooltip: { trigger: 'axis' },
+            xAxis: { type: 'time' },
+            yAxis: { type: 'value' },
+            series: [{ type: 'bar', data: status.perMinute.map((m) => [m.minute, m.points]) }],
+          }}
         />
       </Card>
       <Card size="small" title={t('tel.rejected')}>
@@ -322,12 +411,18 @@ export function PlantsOverview() {
   if (!items.length) return null;
   return (
     <Card title={t('tel.overview')} data-testid="overview-plants">
-      <Table rowKey="enterprise" size="small" pagination={false} dataSource={items} columns={[
-        { title: t('tel.enterpriseName'), dataIndex: 'enterprise' },
-        { title: t('tel.devicesOnline'), render: (_, r) => `${r.liveDevices} / ${r.devices}` },
-        { title: t('tel.perMinute'), dataIndex: 'pointsLastMinute' },
-        { title: t('tel.openEvents'), dataIndex: 'openEvents' },
-      ]} />
+      <Table
+        rowKey="enterprise"
+        size="small"
+        pagination={false}
+        dataSource={items}
+        columns={[
+          { title: t('tel.enterpriseName'), dataIndex: 'enterprise' },
+          { title: t('tel.devicesOnline'), render: (_, r) => `${r.liveDevices} / ${r.devices}` },
+          { title: t('tel.perMinute'), dataIndex: 'pointsLastMinute' },
+          { title: t('tel.openEvents'), dataIndex: 'openEvents' },
+        ]}
+      />
     </Card>
   );
 }

@@ -18,7 +18,10 @@ function Decide({ application, onDone }: { application: Application; onDone: () 
   const submit = async () => {
     const v = (await form.validateFields()) as { until?: Dayjs; conditions?: string; reason?: string };
     try {
-      await manageApi.decide(application.id, approve ? { approve: true, until: v.until!.format('YYYY-MM-DD'), conditions: v.conditions! } : { approve: false, reason: v.reason! });
+      await manageApi.decide(
+        application.id,
+        approve ? { approve: true, until: v.until!.format('YYYY-MM-DD'), conditions: v.conditions! } : { approve: false, reason: v.reason! },
+      );
       setOpen(false);
       onDone();
     } catch (e) {
@@ -30,11 +33,21 @@ function Decide({ application, onDone }: { application: Application; onDone: () 
       <Button size="small" type="primary" onClick={() => setOpen(true)} data-testid={`decide-${application.dataset.code}`}>
         {t('oa.app.approve')} / {t('oa.app.reject')}
       </Button>
-      <Modal open={open} title={`${application.dataset.name} · ${application.applicant.name}`} onCancel={() => setOpen(false)} onOk={() => void submit()} okButtonProps={{ 'data-testid': 'decide-submit' }}>
+      <Modal
+        open={open}
+        title={`${application.dataset.name} · ${application.applicant.name}`}
+        onCancel={() => setOpen(false)}
+        onOk={() => void submit()}
+        okButtonProps={{ 'data-testid': 'decide-submit' }}
+      >
         <Form form={form} layout="vertical">
           <Radio.Group value={approve} onChange={(e) => setApprove(e.target.value)} style={{ marginBottom: 12 }}>
-            <Radio value={true} data-testid="decide-approve">{t('oa.app.approve')}</Radio>
-            <Radio value={false} data-testid="decide-reject">{t('oa.app.reject')}</Radio>
+            <Radio value={true} data-testid="decide-approve">
+              {t('oa.app.approve')}
+            </Radio>
+            <Radio value={false} data-testid="decide-reject">
+              {t('oa.app.reject')}
+            </Radio>
           </Radio.Group>
           {approve ? (
             <>
@@ -82,18 +95,41 @@ export function ApplicationsTab() {
             </>
           ),
         },
-        { title: t('oa.app.purpose'), render: (_, a) => <>{a.purpose}<br /><Typography.Text type="secondary">{a.intendedUse}</Typography.Text></> },
-        { title: t('oa.app.due'), render: (_, a) => <Space size={4}>{time(a.dueAt)}{a.overdue && <Tag color="red">{t('oa.app.overdue')}</Tag>}</Space> },
+        {
+          title: t('oa.app.purpose'),
+          render: (_, a) => (
+            <>
+              {a.purpose}
+              <br />
+              <Typography.Text type="secondary">{a.intendedUse}</Typography.Text>
+            </>
+          ),
+        },
+        {
+          title: t('oa.app.due'),
+          render: (_, a) => (
+            <Space size={4}>
+              {time(a.dueAt)}
+              {a.overdue && <Tag color="red">{t('oa.app.overdue')}</Tag>}
+            </Space>
+          ),
+        },
         { title: t('oa.col.state'), render: (_, a) => <Tag color={APP_COLORS[a.state]}>{t(`op.app.${a.state}`)}</Tag> },
         {
           title: t('oa.col.actions'),
-          render: (_, a) => (a.state === 'submitted' && has('data_officer') ? <Decide application={a} onDone={load} /> : a.terms ? `${a.terms.until} · ${a.terms.conditions}` : a.reason),
+          render: (_, a) =>
+            a.state === 'submitted' && has('data_officer') ? (
+              <Decide application={a} onDone={load} />
+            ) : a.terms ? (
+              `${a.terms.until} · ${a.terms.conditions}`
+            ) : (
+              a.reason
+            ),
         },
       ]}
     />
   );
 }
-
 
 /** Comments, data requests and showcase entries of the department, to moderate or answer. */
 export function FeedbackTab() {
@@ -113,8 +149,12 @@ export function FeedbackTab() {
   const decide = (pending: boolean, onApprove: () => Promise<unknown>, onReject: () => Promise<unknown>) =>
     pending && officer ? (
       <Space>
-        <Button size="small" onClick={() => void act(onApprove())}>{t('oa.fb.approve')}</Button>
-        <Button size="small" danger onClick={() => void act(onReject())}>{t('oa.fb.reject')}</Button>
+        <Button size="small" onClick={() => void act(onApprove())}>
+          {t('oa.fb.approve')}
+        </Button>
+        <Button size="small" danger onClick={() => void act(onReject())}>
+          {t('oa.fb.reject')}
+        </Button>
       </Space>
     ) : null;
   return (
@@ -126,40 +166,126 @@ export function FeedbackTab() {
             key: 'comments',
             label: t('oa.fb.comments'),
             children: (
-              <Table size="small" rowKey="id" pagination={false} dataSource={comments} columns={[
-                { title: t('oa.col.dataset'), dataIndex: 'dataset' },
-                { title: '★', dataIndex: 'rating' },
-                { title: t('op.comment.body'), render: (_, c) => <Typography.Text style={{ whiteSpace: 'pre-wrap' }}>{c.body}</Typography.Text> },
-                { title: t('oa.app.applicant'), render: (_, c) => <>{c.author}<br /><Typography.Text type="secondary">{time(c.createdAt)}</Typography.Text></> },
-                { title: t('oa.col.state'), render: (_, c) => <FeedbackStateTag state={c.state} /> },
-                { title: t('oa.col.actions'), render: (_, c) => decide(c.state === 'pending', () => manageApi.moderate(c.id, true), () => manageApi.moderate(c.id, false)) },
-              ]} />
+              <Table
+                size="small"
+                rowKey="id"
+                pagination={false}
+                dataSource={comments}
+                columns={[
+                  { title: t('oa.col.dataset'), dataIndex: 'dataset' },
+                  { title: '★', dataIndex: 'rating' },
+                  { title: t('op.comment.body'), render: (_, c) => <Typography.Text style={{ whiteSpace: 'pre-wrap' }}>{c.body}</Typography.Text> },
+                  {
+                    title: t('oa.app.applicant'),
+                    render: (_, c) => (
+                      <>
+                        {c.author}
+                        <br />
+                        <Typography.Text type="secondary">{time(c.createdAt)}</Typography.Text>
+                      </>
+                    ),
+                  },
+                  { title: t('oa.col.state'), render: (_, c) => <FeedbackStateTag state={c.state} /> },
+                  {
+                    title: t('oa.col.actions'),
+                    render: (_, c) =>
+                      decide(
+                        c.state === 'pending',
+                        () => manageApi.moderate(c.id, true),
+                        () => manageApi.moderate(c.id, false),
+                      ),
+                  },
+                ]}
+              />
             ),
           },
           {
             key: 'demands',
             label: t('oa.fb.demands'),
             children: (
-              <Table size="small" rowKey="id" pagination={false} dataSource={demands} columns={[
-                { title: t('op.demand.subject'), render: (_, d) => <>{d.title}<br /><Typography.Text type="secondary" style={{ whiteSpace: 'pre-wrap' }}>{d.body}</Typography.Text></> },
-                { title: t('oa.app.applicant'), render: (_, d) => <>{d.author}<br /><Typography.Text type="secondary">{time(d.createdAt)}</Typography.Text></> },
-                { title: t('oa.col.state'), render: (_, d) => <FeedbackStateTag state={d.state} /> },
-                { title: t('op.demand.answer'), dataIndex: 'answer' },
-                { title: t('oa.col.actions'), render: (_, d) => (d.state === 'submitted' && officer ? <Button size="small" onClick={() => { setAnswering(d); setAnswer(''); }}>{t('oa.fb.answer')}</Button> : null) },
-              ]} />
+              <Table
+                size="small"
+                rowKey="id"
+                pagination={false}
+                dataSource={demands}
+                columns={[
+                  {
+                    title: t('op.demand.subject'),
+                    render: (_, d) => (
+                      <>
+                        {d.title}
+                        <br />
+                        <Typography.Text type="secondary" style={{ whiteSpace: 'pre-wrap' }}>
+                          {d.body}
+                        </Typography.Text>
+                      </>
+                    ),
+                  },
+                  {
+                    title: t('oa.app.applicant'),
+                    render: (_, d) => (
+                      <>
+                        {d.author}
+                        <br />
+                        <Typography.Text type="secondary">{time(d.createdAt)}</Typography.Text>
+                      </>
+                    ),
+                  },
+                  { title: t('oa.col.state'), render: (_, d) => <FeedbackStateTag state={d.state} /> },
+                  { title: t('op.demand.answer'), dataIndex: 'answer' },
+                  {
+                    title: t('oa.col.actions'),
+                    render: (_, d) =>
+                      d.state === 'submitted' && officer ? (
+                        <Button
+                          size="small"
+                          onClick={() => {
+                            setAnswering(d);
+                            setAnswer('');
+                          }}
+                        >
+                          {t('oa.fb.answer')}
+                        </Button>
+                      ) : null,
+                  },
+                ]}
+              />
             ),
           },
           {
             key: 'showcases',
             label: t('oa.fb.showcases'),
             children: (
-              <Table size="small" rowKey="id" pagination={false} dataSource={showcases} columns={[
-                { title: t('op.show.name'), render: (_, s) => <>{s.title}<br /><Typography.Text type="secondary">{s.description}</Typography.Text></> },
-                { title: t('op.show.url'), dataIndex: 'url', render: (u: string | null) => u ?? '—' },
-                { title: t('op.show.datasets'), dataIndex: 'datasets', render: (d: string[]) => d.join(sep) },
-                { title: t('oa.col.state'), render: (_, s) => <FeedbackStateTag state={s.state} /> },
-                { title: t('oa.col.actions'), render: (_, s) => decide(s.state === 'pending', () => manageApi.review(s.id, { approve: true }), () => manageApi.review(s.id, { approve: false })) },
-              ]} />
+              <Table
+                size="small"
+                rowKey="id"
+                pagination={false}
+                dataSource={showcases}
+                columns={[
+                  {
+                    title: t('op.show.name'),
+                    render: (_, s) => (
+                      <>
+                        {s.title}
+                        <br />
+                        <Typography.Text type="secondary">{s.description}</Typography.Text>
+                      </>
+                    ),
+                  },
+                  { title: t('op.show.url'), dataIndex: 'url', render: (u: string | null) => u ?? '—' },
+                  { title: t('op.show.datasets'), dataIndex: 'datasets', render: (d: string[]) => d.join(sep) },
+                  { title: t('oa.col.state'), render: (_, s) => <FeedbackStateTag state={s.state} /> },
+                  {
+                    title: t('oa.col.actions'),
+                    render: (_, s) =>
+                      decide(
+                        s.state === 'pending',
+                        () => manageApi.review(s.id, { approve: true }),
+                        () => manageApi.review(s.id, { approve: false }),
+                      ),
+                  },
+                ]}
+              />
             ),
           },
         ]}
@@ -169,8 +295,22 @@ export function FeedbackTab() {
         title={answering?.title}
         onCancel={() => setAnswering(undefined)}
         footer={[
-          <Button key="reject" danger disabled={answer.trim().length < 2} onClick={() => void act(manageApi.answer(answering!.id, { answer, reject: true })).then(() => setAnswering(undefined))}>{t('oa.fb.reject')}</Button>,
-          <Button key="answer" type="primary" disabled={answer.trim().length < 2} onClick={() => void act(manageApi.answer(answering!.id, { answer })).then(() => setAnswering(undefined))}>{t('oa.fb.answer')}</Button>,
+          <Button
+            key="reject"
+            danger
+            disabled={answer.trim().length < 2}
+            onClick={() => void act(manageApi.answer(answering!.id, { answer, reject: true })).then(() => setAnswering(undefined))}
+          >
+            {t('oa.fb.reject')}
+          </Button>,
+          <Button
+            key="answer"
+            type="primary"
+            disabled={answer.trim().length < 2}
+            onClick={() => void act(manageApi.answer(answering!.id, { answer })).then(() => setAnswering(undefined))}
+          >
+            {t('oa.fb.answer')}
+          </Button>,
         ]}
       >
         <Input.TextArea rows={4} placeholder={t('oa.fb.answerText')} value={answer} onChange={(e) => setAnswer(e.target.value)} />

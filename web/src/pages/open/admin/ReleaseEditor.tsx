@@ -21,7 +21,11 @@ function Figures({ node, testId }: { node: NodeResult; testId?: string }) {
       <Statistic title={t('oa.fig.classes')} value={node.classes} />
       <Statistic title={t('oa.fig.k')} value={node.k ?? '—'} valueStyle={{ color: node.misses.includes('k') ? '#cf1322' : undefined }} />
       <Statistic title={t('oa.fig.l')} value={l.length ? Math.min(...l) : '—'} valueStyle={{ color: node.misses.includes('l') ? '#cf1322' : undefined }} />
-      <Statistic title={t('oa.fig.suppression')} value={pct(node.suppression)} valueStyle={{ color: node.misses.includes('suppression') ? '#cf1322' : undefined }} />
+      <Statistic
+        title={t('oa.fig.suppression')}
+        value={pct(node.suppression)}
+        valueStyle={{ color: node.misses.includes('suppression') ? '#cf1322' : undefined }}
+      />
       <Statistic title={t('oa.fig.loss')} value={pct(node.informationLoss)} />
     </Space>
   );
@@ -58,7 +62,13 @@ function ReportView({ report, onApply, canApply }: { report: Report; onApply: (l
       grid: { left: 8, right: 8, top: 16, bottom: 8, containLabel: true },
       xAxis: { type: 'category' as const, data: report.result.classSizes.map((b) => (b.to === b.from ? String(b.from) : `${b.from}–${b.to ?? '∞'}`)) },
       yAxis: { type: 'value' as const },
-      series: [{ type: 'bar' as const, name: t('oa.classes'), data: report.result.classSizes.map((b) => ({ value: b.classes, itemStyle: { color: b.from < report.thresholds.k ? '#cf1322' : '#0e7c66' } })) }],
+      series: [
+        {
+          type: 'bar' as const,
+          name: t('oa.classes'),
+          data: report.result.classSizes.map((b) => ({ value: b.classes, itemStyle: { color: b.from < report.thresholds.k ? '#cf1322' : '#0e7c66' } })),
+        },
+      ],
     }),
     [report, t],
   );
@@ -72,19 +82,25 @@ function ReportView({ report, onApply, canApply }: { report: Report; onApply: (l
         description={!report.passed && report.result.misses.map((m) => t(`oa.miss.${m}`)).join(sep)}
       />
       <Typography.Text type="secondary">
-        {t('oa.thresholds')}{colon}k ≥ {report.thresholds.k} · l ≥ {report.thresholds.l} · ≤ {pct(report.thresholds.maxSuppression)} · {report.standards.join(sep)} · {time(report.checkedAt)}
+        {t('oa.thresholds')}
+        {colon}k ≥ {report.thresholds.k} · l ≥ {report.thresholds.l} · ≤ {pct(report.thresholds.maxSuppression)} · {report.standards.join(sep)} ·{' '}
+        {time(report.checkedAt)}
       </Typography.Text>
       <Figures node={report.result} testId="report-figures" />
       {report.snapshot && (
         <Typography.Text data-testid="snapshot-check">
-          {t('oa.snapshot')}{colon}{report.snapshot.rows} · k = {report.snapshot.k ?? '—'} · l = {report.snapshot.l.join(', ') || '—'}
+          {t('oa.snapshot')}
+          {colon}
+          {report.snapshot.rows} · k = {report.snapshot.k ?? '—'} · l = {report.snapshot.l.join(', ') || '—'}
         </Typography.Text>
       )}
       <Risks node={report.result} />
       <Typography.Text strong>{t('oa.classSizes')}</Typography.Text>
       <Chart option={histogram} height={200} />
       <Typography.Text>
-        {t('oa.removed')}{colon}{report.removed.join(sep) || '—'}
+        {t('oa.removed')}
+        {colon}
+        {report.removed.join(sep) || '—'}
       </Typography.Text>
       {report.proposals.length > 0 && (
         <>
@@ -98,7 +114,18 @@ function ReportView({ report, onApply, canApply }: { report: Report; onApply: (l
             data-testid="proposals"
             columns={[
               { title: '', dataIndex: 'strategy', render: (s: Report['proposals'][number]['strategy']) => t(`oa.strategy.${s}`) },
-              { title: t('oa.col.level'), render: (_, p) => <Space size={[4, 4]} wrap>{p.levels.map((l) => <Tag key={l.name}>{l.name}:{l.label[lang]}</Tag>)}</Space> },
+              {
+                title: t('oa.col.level'),
+                render: (_, p) => (
+                  <Space size={[4, 4]} wrap>
+                    {p.levels.map((l) => (
+                      <Tag key={l.name}>
+                        {l.name}:{l.label[lang]}
+                      </Tag>
+                    ))}
+                  </Space>
+                ),
+              },
               { title: 'k', dataIndex: 'k' },
               { title: t('oa.fig.suppression'), dataIndex: 'suppression', render: pct },
               { title: t('oa.fig.loss'), dataIndex: 'informationLoss', render: pct },
@@ -131,7 +158,11 @@ export function ReleaseEditor() {
   const [withdrawing, setWithdrawing] = useState(false);
   const [reason, setReason] = useState('');
   // null: no such release (404), shown as such; any other failure is shown with a retry.
-  const { data: release, error, reload: load } = useLoad(async (): Promise<ReleaseDetail | null> => {
+  const {
+    data: release,
+    error,
+    reload: load,
+  } = useLoad(async (): Promise<ReleaseDetail | null> => {
     try {
       return await manageApi.release(id);
     } catch (e) {
@@ -195,10 +226,26 @@ export function ReleaseEditor() {
                 <Button disabled={busy || !dirty} onClick={() => void run(save, t('oa.saved'))} data-testid="save-plan">
                   {t('oa.save')}
                 </Button>
-                <Button type="primary" ghost loading={busy} onClick={() => void run(async () => { if (dirty) await save(); await manageApi.check(id); })} data-testid="run-check">
+                <Button
+                  type="primary"
+                  ghost
+                  loading={busy}
+                  onClick={() =>
+                    void run(async () => {
+                      if (dirty) await save();
+                      await manageApi.check(id);
+                    })
+                  }
+                  data-testid="run-check"
+                >
                   {t('oa.check')}
                 </Button>
-                <Button type="primary" disabled={busy || dirty || !release.report?.passed} onClick={() => void run(() => manageApi.publish(id), t('oa.published'))} data-testid="publish-release">
+                <Button
+                  type="primary"
+                  disabled={busy || dirty || !release.report?.passed}
+                  onClick={() => void run(() => manageApi.publish(id), t('oa.published'))}
+                  data-testid="publish-release"
+                >
                   {t('oa.publish')}
                 </Button>
                 <Popconfirm title={t('oa.discard')} onConfirm={() => void manageApi.discard(id).then(() => navigate('/opendata'))}>
@@ -227,8 +274,20 @@ export function ReleaseEditor() {
         </Space>
         {release.withdrawReason && <Alert type="warning" style={{ marginTop: 8 }} message={`${t('oa.withdrawReason')}${colon}${release.withdrawReason}`} />}
       </Card>
-      <Modal open={withdrawing} title={t('oa.withdraw')} onCancel={() => setWithdrawing(false)} okButtonProps={{ danger: true, disabled: reason.trim().length < 2 }} onOk={() => void run(() => manageApi.withdraw(id, reason), t('oa.withdrawn')).then(() => setWithdrawing(false))}>
-        <Input.TextArea rows={3} placeholder={t('oa.withdrawReason')} value={reason} onChange={(e) => setReason(e.target.value)} data-testid="withdraw-reason" />
+      <Modal
+        open={withdrawing}
+        title={t('oa.withdraw')}
+        onCancel={() => setWithdrawing(false)}
+        okButtonProps={{ danger: true, disabled: reason.trim().length < 2 }}
+        onOk={() => void run(() => manageApi.withdraw(id, reason), t('oa.withdrawn')).then(() => setWithdrawing(false))}
+      >
+        <Input.TextArea
+          rows={3}
+          placeholder={t('oa.withdrawReason')}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          data-testid="withdraw-reason"
+        />
       </Modal>
       <Card size="small" title={t('oa.plan')} extra={<Typography.Text type="secondary">{t('oa.planHint')}</Typography.Text>}>
         <Table
@@ -240,7 +299,10 @@ export function ReleaseEditor() {
           data-testid="plan"
           columns={[
             { title: t('oa.col.column'), dataIndex: 'name' },
-            { title: t('oa.col.grade'), render: (_, c) => <Tag color={(info.get(c.name)?.grade ?? 1) >= 3 ? 'red' : undefined}>{info.get(c.name)?.grade ?? '—'}级</Tag> },
+            {
+              title: t('oa.col.grade'),
+              render: (_, c) => <Tag color={(info.get(c.name)?.grade ?? 1) >= 3 ? 'red' : undefined}>{info.get(c.name)?.grade ?? '—'}级</Tag>,
+            },
             { title: t('oa.col.type'), render: (_, c) => info.get(c.name)?.type ?? '—' },
             {
               title: t('oa.col.role'),
@@ -256,7 +318,11 @@ export function ReleaseEditor() {
                       options={COLUMN_ROLES.map((r) => ({ value: r, label: t(`oa.role.${r}`) }))}
                       data-testid={`role-${c.name}`}
                     />
-                    {lock && <Tag color="red" title={lock[lang]}>{t('oa.lock')}</Tag>}
+                    {lock && (
+                      <Tag color="red" title={lock[lang]}>
+                        {t('oa.lock')}
+                      </Tag>
+                    )}
                   </Space>
                 );
               },
@@ -265,7 +331,13 @@ export function ReleaseEditor() {
               title: t('oa.col.hierarchy'),
               render: (_, c) =>
                 c.role === 'quasi' ? (
-                  <Select style={{ width: 110 }} value={c.hierarchy} disabled={!editable} onChange={(hierarchy) => change(c.name, { hierarchy, level: 0 })} options={HIERARCHY_KINDS.map((h) => ({ value: h, label: t(`oa.h.${h}`) }))} />
+                  <Select
+                    style={{ width: 110 }}
+                    value={c.hierarchy}
+                    disabled={!editable}
+                    onChange={(hierarchy) => change(c.name, { hierarchy, level: 0 })}
+                    options={HIERARCHY_KINDS.map((h) => ({ value: h, label: t(`oa.h.${h}`) }))}
+                  />
                 ) : null,
             },
             {
@@ -290,7 +362,11 @@ export function ReleaseEditor() {
         </Descriptions>
       </Card>
       <Card size="small" title={t('oa.report')}>
-        {release.report ? <ReportView report={release.report} onApply={apply} canApply={editable} /> : <Typography.Text type="secondary">{t('oa.noReport')}</Typography.Text>}
+        {release.report ? (
+          <ReportView report={release.report} onApply={apply} canApply={editable} />
+        ) : (
+          <Typography.Text type="secondary">{t('oa.noReport')}</Typography.Text>
+        )}
       </Card>
     </Space>
   );

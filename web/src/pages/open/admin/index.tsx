@@ -9,7 +9,6 @@ import { ApplicationsTab, FeedbackTab, SettingsTab } from './Moderation.tsx';
 import { ReleaseStateTag } from './common.tsx';
 import { ReleaseEditor } from './ReleaseEditor.tsx';
 
-
 function ReleasesTab() {
   const { t, time } = useI18n();
   const { has } = useAuth();
@@ -17,7 +16,11 @@ function ReleasesTab() {
   const navigate = useNavigate();
   const { data: candidates = [] } = useLoad(async () => (await manageApi.candidates()).items, [has], { when: has('data_officer') });
   const { data: releases, error } = useLoad(async () => (await manageApi.releases()).items, [has]);
-  const start = (code: string) => manageApi.create(code).then((r) => navigate(`/opendata/releases/${r.id}`), (e: Error) => message.error(e.message));
+  const start = (code: string) =>
+    manageApi.create(code).then(
+      (r) => navigate(`/opendata/releases/${r.id}`),
+      (e: Error) => message.error(e.message),
+    );
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       {has('data_officer') && (
@@ -28,8 +31,19 @@ function ReleasesTab() {
             pagination={false}
             dataSource={candidates}
             columns={[
-              { title: t('oa.col.dataset'), render: (_, d) => <>{d.name} <Typography.Text type="secondary">{d.code}</Typography.Text></> },
-              { title: t('oa.col.openType'), dataIndex: 'openType', render: (v: string) => t(v === 'conditional' ? 'op.open.conditional' : 'op.open.unconditional') },
+              {
+                title: t('oa.col.dataset'),
+                render: (_, d) => (
+                  <>
+                    {d.name} <Typography.Text type="secondary">{d.code}</Typography.Text>
+                  </>
+                ),
+              },
+              {
+                title: t('oa.col.openType'),
+                dataIndex: 'openType',
+                render: (v: string) => t(v === 'conditional' ? 'op.open.conditional' : 'op.open.unconditional'),
+              },
               { title: t('oa.col.rows'), dataIndex: 'rows', render: (v: number) => v.toLocaleString('en-US') },
               { title: t('oa.col.version'), dataIndex: 'version' },
               {
@@ -52,10 +66,29 @@ function ReleasesTab() {
           loading={!releases && !error}
           dataSource={releases}
           columns={[
-            { title: t('oa.col.dataset'), render: (_, r) => <>{r.dataset.name} <Typography.Text type="secondary">{r.dataset.code}</Typography.Text></> },
+            {
+              title: t('oa.col.dataset'),
+              render: (_, r) => (
+                <>
+                  {r.dataset.name} <Typography.Text type="secondary">{r.dataset.code}</Typography.Text>
+                </>
+              ),
+            },
             { title: t('oa.col.release'), dataIndex: 'number' },
-            { title: t('oa.col.state'), render: (_, r) => <Space size={4}><ReleaseStateTag state={r.state} />{r.report && !r.report.passed && r.state === 'draft' && <Tag color="orange">{t('oa.checkFailed')}</Tag>}</Space> },
-            { title: t('oa.col.openType'), dataIndex: 'openType', render: (v: string) => t(v === 'conditional' ? 'op.open.conditional' : 'op.open.unconditional') },
+            {
+              title: t('oa.col.state'),
+              render: (_, r) => (
+                <Space size={4}>
+                  <ReleaseStateTag state={r.state} />
+                  {r.report && !r.report.passed && r.state === 'draft' && <Tag color="orange">{t('oa.checkFailed')}</Tag>}
+                </Space>
+              ),
+            },
+            {
+              title: t('oa.col.openType'),
+              dataIndex: 'openType',
+              render: (v: string) => t(v === 'conditional' ? 'op.open.conditional' : 'op.open.unconditional'),
+            },
             { title: t('oa.col.rows'), dataIndex: 'rowCount', render: (v: number | null) => (v === null ? '—' : v.toLocaleString('en-US')) },
             { title: t('oa.col.published'), dataIndex: 'publishedAt', render: (v: string | null) => (v ? time(v) : '—') },
             {
@@ -92,7 +125,15 @@ function OpenAdminHome() {
         onChange={(tab) => setParams({ tab })}
         items={[
           { key: 'releases', label: t('oa.tab.releases'), children: <ReleasesTab /> },
-          { key: 'applications', label: <Badge count={pending} size="small" offset={[8, 0]}>{t('oa.tab.applications')}</Badge>, children: <ApplicationsTab /> },
+          {
+            key: 'applications',
+            label: (
+              <Badge count={pending} size="small" offset={[8, 0]}>
+                {t('oa.tab.applications')}
+              </Badge>
+            ),
+            children: <ApplicationsTab />,
+          },
           { key: 'feedback', label: t('oa.tab.feedback'), children: <FeedbackTab /> },
           { key: 'settings', label: t('oa.tab.settings'), children: <SettingsTab /> },
         ]}

@@ -50,7 +50,11 @@ export function LoginPage() {
 /** What the server did with the mail: sent, or written to its log (no SMTP server configured). */
 function Notice({ notice, sent, logged }: { notice: MailNotice; sent: MessageKey; logged: MessageKey }) {
   const { t } = useI18n();
-  return notice.delivery === 'email' ? <Result status="success" title={t(sent)} data-testid="mail-notice" /> : <Result status="info" title={t(logged)} data-testid="mail-notice" />;
+  return notice.delivery === 'email' ? (
+    <Result status="success" title={t(sent)} data-testid="mail-notice" />
+  ) : (
+    <Result status="info" title={t(logged)} data-testid="mail-notice" />
+  );
 }
 
 export function RegisterPage() {
@@ -58,18 +62,28 @@ export function RegisterPage() {
   const { message } = App.useApp();
   const [notice, setNotice] = useState<MailNotice>();
   const [kind, setKind] = useState<'individual' | 'enterprise'>('individual');
-  if (notice) return <Card style={narrow}><Notice notice={notice} sent="op.acct.registered" logged="op.acct.registeredLog" /></Card>;
+  if (notice)
+    return (
+      <Card style={narrow}>
+        <Notice notice={notice} sent="op.acct.registered" logged="op.acct.registeredLog" />
+      </Card>
+    );
   return (
     <Card title={t('op.acct.registerTitle')} style={narrow}>
       <Form
         layout="vertical"
         initialValues={{ kind: 'individual' }}
-        onFinish={(v) =>
-          portalApi.register({ ...v, kind }).then(setNotice, (e: Error) => message.error(e.message))
-        }
+        onFinish={(v) => portalApi.register({ ...v, kind }).then(setNotice, (e: Error) => message.error(e.message))}
       >
         <Form.Item name="kind" label={t('op.acct.kind')}>
-          <Radio.Group onChange={(e) => setKind(e.target.value)} optionType="button" options={[{ value: 'individual', label: t('op.acct.individual') }, { value: 'enterprise', label: t('op.acct.enterprise') }]} />
+          <Radio.Group
+            onChange={(e) => setKind(e.target.value)}
+            optionType="button"
+            options={[
+              { value: 'individual', label: t('op.acct.individual') },
+              { value: 'enterprise', label: t('op.acct.enterprise') },
+            ]}
+          />
         </Form.Item>
         <Form.Item name="email" label={t('op.acct.email')} rules={[{ required: true, type: 'email' }]}>
           <Input autoComplete="email" data-testid="register-email" />
@@ -142,10 +156,23 @@ export function ResetPage() {
   const [notice, setNotice] = useState<MailNotice>();
   const [done, setDone] = useState(false);
   if (token) {
-    if (done) return <Card style={narrow}><Result status="success" title={t('op.acct.resetDone')} extra={<Link to="/open/login">{t('op.nav.login')}</Link>} /></Card>;
+    if (done)
+      return (
+        <Card style={narrow}>
+          <Result status="success" title={t('op.acct.resetDone')} extra={<Link to="/open/login">{t('op.nav.login')}</Link>} />
+        </Card>
+      );
     return (
       <Card title={t('op.acct.resetTitle')} style={narrow}>
-        <Form layout="vertical" onFinish={(v: { password: string }) => portalApi.reset(token, v.password).then(() => setDone(true), (e: Error) => message.error(e.message))}>
+        <Form
+          layout="vertical"
+          onFinish={(v: { password: string }) =>
+            portalApi.reset(token, v.password).then(
+              () => setDone(true),
+              (e: Error) => message.error(e.message),
+            )
+          }
+        >
           <Form.Item name="password" label={t('op.acct.newPassword')} extra={t('op.acct.policy')} rules={[{ required: true, min: 10 }]}>
             <Input.Password autoComplete="new-password" />
           </Form.Item>
@@ -156,7 +183,12 @@ export function ResetPage() {
       </Card>
     );
   }
-  if (notice) return <Card style={narrow}><Notice notice={notice} sent="op.acct.resetSent" logged="op.acct.resetLog" /></Card>;
+  if (notice)
+    return (
+      <Card style={narrow}>
+        <Notice notice={notice} sent="op.acct.resetSent" logged="op.acct.resetLog" />
+      </Card>
+    );
   return (
     <Card title={t('op.acct.resetTitle')} style={narrow}>
       <Form layout="vertical" onFinish={(v: { email: string }) => portalApi.requestReset(v.email).then(setNotice, (e: Error) => message.error(e.message))}>
@@ -180,7 +212,20 @@ function Keys() {
   const load = () => void reload();
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
-      <Form form={form} layout="inline" onFinish={(v: { name: string }) => portalApi.createKey(v.name).then((r) => { setShown(r.key); form.resetFields(); load(); }, (e: Error) => message.error(e.message))}>
+      <Form
+        form={form}
+        layout="inline"
+        onFinish={(v: { name: string }) =>
+          portalApi.createKey(v.name).then(
+            (r) => {
+              setShown(r.key);
+              form.resetFields();
+              load();
+            },
+            (e: Error) => message.error(e.message),
+          )
+        }
+      >
         <Form.Item name="name" rules={[{ required: true }]}>
           <Input placeholder={t('op.acct.keyName')} data-testid="key-name" />
         </Form.Item>
@@ -188,7 +233,13 @@ function Keys() {
           {t('op.acct.newKey')}
         </Button>
       </Form>
-      <Modal open={!!shown} onOk={() => setShown(undefined)} onCancel={() => setShown(undefined)} title={t('op.acct.keyShown')} cancelButtonProps={{ style: { display: 'none' } }}>
+      <Modal
+        open={!!shown}
+        onOk={() => setShown(undefined)}
+        onCancel={() => setShown(undefined)}
+        title={t('op.acct.keyShown')}
+        cancelButtonProps={{ style: { display: 'none' } }}
+      >
         <Typography.Paragraph code copyable data-testid="key-value" style={{ wordBreak: 'break-all' }}>
           {shown}
         </Typography.Paragraph>
@@ -258,7 +309,14 @@ export function AccountPage() {
                     dataSource={apps}
                     columns={[
                       { title: t('op.app.dataset'), render: (_, a) => <Link to={`/open/datasets/${a.dataset.code}`}>{a.dataset.name}</Link> },
-                      { title: t('op.app.state'), render: (_, a) => <Tag color={APP_COLORS[a.state]} data-testid={`my-application-${a.dataset.code}`}>{t(`op.app.${a.state}`)}</Tag> },
+                      {
+                        title: t('op.app.state'),
+                        render: (_, a) => (
+                          <Tag color={APP_COLORS[a.state]} data-testid={`my-application-${a.dataset.code}`}>
+                            {t(`op.app.${a.state}`)}
+                          </Tag>
+                        ),
+                      },
                       { title: t('op.app.due'), dataIndex: 'dueAt', render: (v: string) => time(v) },
                       { title: t('op.app.until'), render: (_, a) => a.terms?.until ?? '—' },
                       { title: t('op.app.conditions'), render: (_, a) => a.terms?.conditions ?? a.reason ?? '—' },
@@ -271,14 +329,34 @@ export function AccountPage() {
                 key: 'demands',
                 label: t('op.acct.demands'),
                 children: (
-                  <Table size="small" rowKey="id" pagination={false} dataSource={demands} columns={[{ title: t('op.demand.subject'), dataIndex: 'title' }, { title: t('op.app.state'), render: (_, d) => <FeedbackStateTag state={d.state} /> }, { title: t('op.demand.answer'), dataIndex: 'answer' }]} />
+                  <Table
+                    size="small"
+                    rowKey="id"
+                    pagination={false}
+                    dataSource={demands}
+                    columns={[
+                      { title: t('op.demand.subject'), dataIndex: 'title' },
+                      { title: t('op.app.state'), render: (_, d) => <FeedbackStateTag state={d.state} /> },
+                      { title: t('op.demand.answer'), dataIndex: 'answer' },
+                    ]}
+                  />
                 ),
               },
               {
                 key: 'showcases',
                 label: t('op.acct.showcases'),
                 children: (
-                  <Table size="small" rowKey="id" pagination={false} dataSource={showcases} columns={[{ title: t('op.show.name'), dataIndex: 'title' }, { title: t('op.app.state'), render: (_, s) => <FeedbackStateTag state={s.state} /> }, { title: t('op.app.reason'), dataIndex: 'reason' }]} />
+                  <Table
+                    size="small"
+                    rowKey="id"
+                    pagination={false}
+                    dataSource={showcases}
+                    columns={[
+                      { title: t('op.show.name'), dataIndex: 'title' },
+                      { title: t('op.app.state'), render: (_, s) => <FeedbackStateTag state={s.state} /> },
+                      { title: t('op.app.reason'), dataIndex: 'reason' },
+                    ]}
+                  />
                 ),
               },
             ]}

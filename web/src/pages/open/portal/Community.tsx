@@ -6,7 +6,17 @@ import { useI18n } from '../../../i18n.tsx';
 import { useSociety } from './common.tsx';
 
 /** A form shown to verified society users; a hint to sign in otherwise. */
-function MemberForm({ title, onSubmit, done, children }: { title: string; onSubmit: (values: never) => Promise<unknown>; done: string; children: React.ReactNode }) {
+function MemberForm({
+  title,
+  onSubmit,
+  done,
+  children,
+}: {
+  title: string;
+  onSubmit: (values: never) => Promise<unknown>;
+  done: string;
+  children: React.ReactNode;
+}) {
   const { t } = useI18n();
   const { me } = useSociety();
   const { message } = App.useApp();
@@ -62,7 +72,11 @@ export function DemandsPage() {
                         {d.author} · {time(d.createdAt)}
                       </Typography.Text>
                       {d.answer && (
-                        <Alert type="info" message={`${t('op.demand.answer')}(${d.answeredAt ? time(d.answeredAt) : ''})`} description={<span style={{ whiteSpace: 'pre-wrap' }}>{d.answer}</span>} />
+                        <Alert
+                          type="info"
+                          message={`${t('op.demand.answer')}(${d.answeredAt ? time(d.answeredAt) : ''})`}
+                          description={<span style={{ whiteSpace: 'pre-wrap' }}>{d.answer}</span>}
+                        />
                       )}
                     </Space>
                   }
@@ -104,7 +118,15 @@ export function ShowcasesPage() {
             locale={{ emptyText: t('op.show.none') }}
             dataSource={items}
             renderItem={(s) => (
-              <List.Item extra={s.url ? <a href={s.url} target="_blank" rel="noreferrer noopener">{t('op.show.visit')}</a> : null}>
+              <List.Item
+                extra={
+                  s.url ? (
+                    <a href={s.url} target="_blank" rel="noreferrer noopener">
+                      {t('op.show.visit')}
+                    </a>
+                  ) : null
+                }
+              >
                 <List.Item.Meta
                   title={s.title}
                   description={
@@ -125,7 +147,12 @@ export function ShowcasesPage() {
         title={t('op.show.new')}
         done={t('op.show.submitted')}
         onSubmit={(v: Omit<ShowcaseInput, 'datasets'> & { datasets: string }) =>
-          portalApi.showcase({ title: v.title, description: v.description, ...(v.url ? { url: v.url } : {}), datasets: v.datasets.split(/[\s,，、]+/).filter(Boolean) })
+          portalApi.showcase({
+            title: v.title,
+            description: v.description,
+            ...(v.url ? { url: v.url } : {}),
+            datasets: v.datasets.split(/[\s,，、]+/).filter(Boolean),
+          })
         }
       >
         <Form.Item name="title" label={t('op.show.name')} rules={[{ required: true, min: 2 }]}>

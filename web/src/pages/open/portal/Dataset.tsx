@@ -1,5 +1,25 @@
 import { DownloadOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Descriptions, Empty, Form, Input, List, Modal, Rate, Result, Skeleton, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Descriptions,
+  Empty,
+  Form,
+  Input,
+  List,
+  Modal,
+  Rate,
+  Result,
+  Skeleton,
+  Space,
+  Statistic,
+  Table,
+  Tabs,
+  Tag,
+  Typography,
+} from 'antd';
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError } from '../../../api/client.ts';
@@ -35,7 +55,8 @@ function Preview({ code, conditional }: { code: string; conditional: boolean }) 
       columns={data.columns.map((c) => ({
         title: c,
         dataIndex: c,
-        render: (v: Cell) => (v === null ? <Typography.Text type="secondary">—</Typography.Text> : typeof v === 'boolean' ? t(v ? 'op.yes' : 'op.no') : String(v)),
+        render: (v: Cell) =>
+          v === null ? <Typography.Text type="secondary">—</Typography.Text> : typeof v === 'boolean' ? t(v ? 'op.yes' : 'op.no') : String(v),
       }))}
     />
   );
@@ -49,12 +70,23 @@ function ApplyButton({ page }: { page: Page }) {
   const [done, setDone] = useState<string>();
   const [form] = Form.useForm();
   const { data: mine } = useLoad(
-    async (): Promise<Application | undefined> => (await portalApi.myApplications()).items.find((a) => a.dataset.code === page.code && (a.state === 'approved' || a.state === 'submitted')),
+    async (): Promise<Application | undefined> =>
+      (await portalApi.myApplications()).items.find((a) => a.dataset.code === page.code && (a.state === 'approved' || a.state === 'submitted')),
     [me, page.code],
     { when: Boolean(me?.verified) },
   );
-  if (mine?.state === 'approved' && mine.terms) return <Tag color="success" data-testid="approved">{t('op.app.approved')} · {t('op.app.until')} {mine.terms.until}</Tag>;
-  if (mine?.state === 'submitted') return <Tag color="processing">{t('op.app.submitted')} · {t('op.app.due')} {time(mine.dueAt)}</Tag>;
+  if (mine?.state === 'approved' && mine.terms)
+    return (
+      <Tag color="success" data-testid="approved">
+        {t('op.app.approved')} · {t('op.app.until')} {mine.terms.until}
+      </Tag>
+    );
+  if (mine?.state === 'submitted')
+    return (
+      <Tag color="processing">
+        {t('op.app.submitted')} · {t('op.app.due')} {time(mine.dueAt)}
+      </Tag>
+    );
   if (!me?.verified) {
     return (
       <Link to={me ? '/open/account' : `/open/login?next=${encodeURIComponent(`/open/datasets/${page.code}`)}`}>
@@ -69,7 +101,12 @@ function ApplyButton({ page }: { page: Page }) {
       const res = await portalApi.apply(page.code, {
         purpose: v.purpose,
         intendedUse: v.intendedUse,
-        applicant: { name: v.name, ...(v.organization ? { organization: v.organization } : {}), ...(v.uscc ? { uscc: v.uscc } : {}), ...(v.phone ? { phone: v.phone } : {}) },
+        applicant: {
+          name: v.name,
+          ...(v.organization ? { organization: v.organization } : {}),
+          ...(v.uscc ? { uscc: v.uscc } : {}),
+          ...(v.phone ? { phone: v.phone } : {}),
+        },
       });
       setDone(res.dueAt);
       setOpen(false);
@@ -82,8 +119,19 @@ function ApplyButton({ page }: { page: Page }) {
       <Button type="primary" onClick={() => setOpen(true)} data-testid="apply">
         {t('op.apply')}
       </Button>
-      <Modal open={open} title={`${t('op.apply.title')}${colon}${page.name}`} onCancel={() => setOpen(false)} onOk={() => void submit()} okText={t('op.apply.submit')} okButtonProps={{ 'data-testid': 'apply-submit' }}>
-        <Form form={form} layout="vertical" initialValues={{ name: me.displayName, organization: me.orgName ?? '', uscc: me.uscc ?? '', phone: me.phone ?? '' }}>
+      <Modal
+        open={open}
+        title={`${t('op.apply.title')}${colon}${page.name}`}
+        onCancel={() => setOpen(false)}
+        onOk={() => void submit()}
+        okText={t('op.apply.submit')}
+        okButtonProps={{ 'data-testid': 'apply-submit' }}
+      >
+        <Form
+          form={form}
+          layout="vertical"
+          initialValues={{ name: me.displayName, organization: me.orgName ?? '', uscc: me.uscc ?? '', phone: me.phone ?? '' }}
+        >
           <Form.Item name="purpose" label={t('op.apply.purpose')} rules={[{ required: true, min: 2 }]}>
             <Input data-testid="apply-purpose" />
           </Form.Item>
@@ -289,14 +337,17 @@ export function DatasetPage() {
           <Descriptions.Item label={t('op.ds.cycle')}>{label('op.cycle', page.updateCycle)}</Descriptions.Item>
           <Descriptions.Item label={t('op.ds.published')}>{time(page.publishedAt)}</Descriptions.Item>
           <Descriptions.Item label={t('op.ds.release')}>
-            {page.release}{paren(page.code)}
+            {page.release}
+            {paren(page.code)}
           </Descriptions.Item>
           <Descriptions.Item label={t('op.ds.rows')}>{number(page.rows)}</Descriptions.Item>
           <Descriptions.Item label={t('op.ds.licence')}>{page.licence}</Descriptions.Item>
           <Descriptions.Item label={t('op.ds.quality')}>
             <span data-testid="quality">{page.quality.score}</span> / 100
           </Descriptions.Item>
-          <Descriptions.Item label={t('op.ds.contact')}>{[page.contact.name, page.contact.phone, page.contact.email].filter(Boolean).join(' ') || '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('op.ds.contact')}>
+            {[page.contact.name, page.contact.phone, page.contact.email].filter(Boolean).join(' ') || '—'}
+          </Descriptions.Item>
           <Descriptions.Item label={t('op.ds.downloads')}>
             <span data-testid="download-count">{number(page.downloads)}</span>
           </Descriptions.Item>
@@ -323,14 +374,31 @@ export function DatasetPage() {
                     { title: t('op.dict.name'), dataIndex: 'name' },
                     { title: t('op.dict.type'), dataIndex: 'dataType', render: (v: string) => label('op.type', v) },
                     { title: t('op.dict.description'), dataIndex: 'description' },
-                    { title: t('op.dict.generalization'), dataIndex: 'generalization', render: (g: Page['columns'][number]['generalization']) => (g ? g[lang] : '—') },
+                    {
+                      title: t('op.dict.generalization'),
+                      dataIndex: 'generalization',
+                      render: (g: Page['columns'][number]['generalization']) => (g ? g[lang] : '—'),
+                    },
                     { title: t('op.dict.completeness'), dataIndex: 'completeness', render: (v: number) => percent(v) },
                     { title: t('op.dict.distinct'), dataIndex: 'distinct', render: (v: number) => number(v) },
                   ]}
                 />
               ),
             },
-            ...(chart ? [{ key: 'chart', label: t('op.tab.chart'), children: <><Typography.Text type="secondary">{page.chart!.column}</Typography.Text><Chart option={chart} height={300} testId="dataset-chart" /></> }] : []),
+            ...(chart
+              ? [
+                  {
+                    key: 'chart',
+                    label: t('op.tab.chart'),
+                    children: (
+                      <>
+                        <Typography.Text type="secondary">{page.chart!.column}</Typography.Text>
+                        <Chart option={chart} height={300} testId="dataset-chart" />
+                      </>
+                    ),
+                  },
+                ]
+              : []),
             { key: 'api', label: t('op.tab.api'), children: <ApiTab page={page} /> },
             {
               key: 'history',

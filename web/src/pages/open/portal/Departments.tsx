@@ -18,7 +18,11 @@ export function DepartmentsPage() {
         renderItem={(d) => (
           <List.Item>
             <List.Item.Meta
-              title={<Link to={`/open/departments/${d.id}`} data-testid={`department-${d.name}`}>{d.name}</Link>}
+              title={
+                <Link to={`/open/departments/${d.id}`} data-testid={`department-${d.name}`}>
+                  {d.name}
+                </Link>
+              }
               description={`${d.region} · ${d.datasets} ${t('op.dept.datasets')} · ${number(d.downloads)} ${t('op.dept.downloads')} · ${number(d.apiCalls)} ${t('op.dept.calls')}`}
             />
           </List.Item>

@@ -18,7 +18,14 @@ export function HomePage() {
           {t('op.title')}
         </Typography.Title>
         <Typography.Paragraph style={{ color: '#e6fffa' }}>{t('op.subtitle')}</Typography.Paragraph>
-        <Input.Search size="large" placeholder={t('op.search.placeholder')} enterButton={t('op.search.button')} onSearch={search} data-testid="portal-search" allowClear />
+        <Input.Search
+          size="large"
+          placeholder={t('op.search.placeholder')}
+          enterButton={t('op.search.button')}
+          onSearch={search}
+          data-testid="portal-search"
+          allowClear
+        />
       </Card>
       {error ? (
         <Alert type="error" showIcon message={error} />
@@ -47,7 +54,12 @@ export function HomePage() {
             <Card size="small" title={t('op.home.domains')}>
               <Space size={[8, 8]} wrap>
                 {home.domains.map((d) => (
-                  <Tag key={d.name} color="blue" style={{ cursor: 'pointer', fontSize: 14, padding: '4px 10px' }} onClick={() => navigate(`/open/datasets?domain=${encodeURIComponent(d.name)}`)}>
+                  <Tag
+                    key={d.name}
+                    color="blue"
+                    style={{ cursor: 'pointer', fontSize: 14, padding: '4px 10px' }}
+                    onClick={() => navigate(`/open/datasets?domain=${encodeURIComponent(d.name)}`)}
+                  >
                     {d.name} · {d.datasets}
                   </Tag>
                 ))}

@@ -52,7 +52,19 @@ function Header() {
     </Space>
   );
   return (
-    <Layout.Header style={{ background: '#fff', borderBottom: '1px solid #f0f0f0', padding: '0 16px', display: 'flex', alignItems: 'center', gap: 12, position: 'sticky', top: 0, zIndex: 10 }}>
+    <Layout.Header
+      style={{
+        background: '#fff',
+        borderBottom: '1px solid #f0f0f0',
+        padding: '0 16px',
+        display: 'flex',
+        alignItems: 'center',
+        gap: 12,
+        position: 'sticky',
+        top: 0,
+        zIndex: 10,
+      }}
+    >
       <Link to="/open" style={{ display: 'flex', alignItems: 'center', gap: 8, whiteSpace: 'nowrap' }}>
         <img src="/favicon.svg" alt="" width={24} />
         <Typography.Text strong style={{ fontSize: 16 }} data-testid="portal-title">
@@ -60,7 +72,13 @@ function Header() {
         </Typography.Text>
       </Link>
       {screens.md ? (
-        <Menu mode="horizontal" selectedKeys={[selected]} items={items} onClick={({ key }) => navigate(key)} style={{ flex: 1, minWidth: 0, borderBottom: 'none' }} />
+        <Menu
+          mode="horizontal"
+          selectedKeys={[selected]}
+          items={items}
+          onClick={({ key }) => navigate(key)}
+          style={{ flex: 1, minWidth: 0, borderBottom: 'none' }}
+        />
       ) : (
         <div style={{ flex: 1 }} />
       )}

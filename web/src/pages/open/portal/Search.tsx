@@ -24,7 +24,11 @@ export function SearchPage() {
   const query = Object.fromEntries(params.entries());
   const key = params.toString();
   // The last answer stays on screen, dimmed, while the next query runs.
-  const { data: result, loading, error } = useLoad(() => portalApi.search({ ...Object.fromEntries(new URLSearchParams(key).entries()), pageSize: PAGE_SIZE }), [key]);
+  const {
+    data: result,
+    loading,
+    error,
+  } = useLoad(() => portalApi.search({ ...Object.fromEntries(new URLSearchParams(key).entries()), pageSize: PAGE_SIZE }), [key]);
   const set = (name: string, value: string | undefined) => {
     const next = new URLSearchParams(params);
     if (value) next.set(name, value);
@@ -43,8 +47,14 @@ export function SearchPage() {
             <div style={{ marginTop: 4 }}>
               <Space size={[4, 6]} wrap>
                 {result.facets[f.key].map((v) => (
-                  <Tag.CheckableTag key={v.value} checked={query[f.key] === v.value} onChange={(on) => set(f.key, on ? v.value : undefined)} data-testid={`facet-${f.key}-${v.value}`}>
-                    {facetLabel(f.key, v.value, v.label)}{paren(v.count)}
+                  <Tag.CheckableTag
+                    key={v.value}
+                    checked={query[f.key] === v.value}
+                    onChange={(on) => set(f.key, on ? v.value : undefined)}
+                    data-testid={`facet-${f.key}-${v.value}`}
+                  >
+                    {facetLabel(f.key, v.value, v.label)}
+                    {paren(v.count)}
                   </Tag.CheckableTag>
                 ))}
               </Space>
@@ -73,7 +83,13 @@ export function SearchPage() {
       />
       <Row gutter={[16, 16]}>
         <Col xs={24} md={7}>
-          {screens.md ? <Card size="small" title={t('op.filters')}>{facets}</Card> : <Collapse items={[{ key: 'f', label: t('op.filters'), children: facets }]} />}
+          {screens.md ? (
+            <Card size="small" title={t('op.filters')}>
+              {facets}
+            </Card>
+          ) : (
+            <Collapse items={[{ key: 'f', label: t('op.filters'), children: facets }]} />
+          )}
         </Col>
         <Col xs={24} md={17}>
           {error ? (
@@ -103,7 +119,15 @@ export function SearchPage() {
                   ))}
                 </Row>
               )}
-              {result.total > PAGE_SIZE && <Pagination current={Number(query.page ?? 1)} pageSize={PAGE_SIZE} total={result.total} onChange={(p) => set('page', String(p))} showSizeChanger={false} />}
+              {result.total > PAGE_SIZE && (
+                <Pagination
+                  current={Number(query.page ?? 1)}
+                  pageSize={PAGE_SIZE}
+                  total={result.total}
+                  onChange={(p) => set('page', String(p))}
+                  showSizeChanger={false}
+                />
+              )}
             </Space>
           )}
         </Col>

@@ -81,7 +81,8 @@ export function DatasetCard({ d }: { d: DatasetSummary }) {
           {d.summary}
         </Typography.Paragraph>
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-          {d.provider.name} · {number(d.rows)} {t('op.card.rows')} · {number(d.downloads)} {t('op.card.downloads')} · {number(d.apiCalls)} {t('op.card.calls')} · {t('op.card.quality')} {d.quality}
+          {d.provider.name} · {number(d.rows)} {t('op.card.rows')} · {number(d.downloads)} {t('op.card.downloads')} · {number(d.apiCalls)} {t('op.card.calls')}{' '}
+          · {t('op.card.quality')} {d.quality}
         </Typography.Text>
       </Space>
     </Card>
