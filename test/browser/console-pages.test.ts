@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORDS } from '../helpers/api.ts';
-import { animationsDone, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
+import { animationsDone, asciiInChinese, confirmDialog, launchBrowser, screenshot, settled, signIn, watchErrors } from '../helpers/browser.ts';
 import { startSecopsWorld, type SecopsWorld } from '../helpers/secops-world.ts';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -22,8 +22,6 @@ async function readable(page: Page, scope = page.locator('body')): Promise<strin
   return scope.innerText();
 }
 
-/** ASCII punctuation beside a Chinese character: Chinese text takes ，：；（）. A time (09:37) or a code is not beside one. */
-const ASCII_BY_CHINESE = /[\u4e00-\u9fff][,;:()]|[,;:(][\u4e00-\u9fff]/u;
 /** A moment or a day in another format than the console's one (2026-12-04 14:51:20): 2026/12/4, 12/4/2026, 4 Dec 2026, AM/PM. */
 const OTHER_DATE =
   /\b\d{4}\/\d{1,2}\/\d{1,2}\b|\b\d{1,2}\/\d{1,2}\/\d{4}\b|\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}\b|\d:\d\d(:\d\d)? ?[AP]M\b/;
@@ -33,7 +31,7 @@ function speaksInSentences(text: string, where: string, lang: 'zh' | 'en' = 'zh'
   expect(text, `${where}: JSON`).not.toMatch(JSON_TEXT);
   expect(text, `${where}: an action code`).not.toMatch(ACTION_CODE);
   expect(text, `${where}: a date in another format`).not.toMatch(OTHER_DATE);
-  if (lang === 'zh') expect(text.match(ASCII_BY_CHINESE)?.[0], `${where}: ASCII punctuation in Chinese text`).toBeUndefined();
+  if (lang === 'zh') expect(asciiInChinese(text), `${where}: ASCII punctuation in Chinese text`).toBeUndefined();
 }
 
 /**

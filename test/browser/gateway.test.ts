@@ -78,7 +78,7 @@ describe.sequential('interface services in the console', () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const grant = await myServices(page);
     await grant.waitFor();
-    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth <= window.screen.width)).toBe(true);
     await screenshot(page, 'gateway-02-my-services-phone');
     await page.close();
   });

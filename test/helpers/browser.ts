@@ -275,3 +275,12 @@ export async function animationsDone(page: Page): Promise<void> {
     .poll(() => page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running' && a.effect?.getTiming().iterations !== Infinity).length))
     .toBe(0);
 }
+
+/** ASCII punctuation beside a Chinese character: Chinese text takes ，：；（）. A time (09:37) or a code is not beside one. */
+export const ASCII_BY_CHINESE = /[\u4e00-\u9fff][,;:()]|[,;:(][\u4e00-\u9fff]/u;
+
+/** The first place in `text` where ASCII punctuation stands beside Chinese, with the words around it; undefined when there is none. */
+export function asciiInChinese(text: string): string | undefined {
+  const at = text.search(ASCII_BY_CHINESE);
+  return at < 0 ? undefined : text.slice(Math.max(0, at - 20), at + 20).replace(/\s+/g, ' ');
+}

@@ -78,7 +78,7 @@ async function openFromSource(
 function unsupportedFormat(what: string) {
   return readerError(
     'unsupported_format',
-    `不支持的文件格式${what ? `“${what}”` : ''}:支持 CSV、TSV、JSON、NDJSON、XLSX`,
+    `不支持的文件格式${what ? `“${what}”` : ''}：支持 CSV、TSV、JSON、NDJSON、XLSX`,
     `Unsupported file format${what ? ` "${what}"` : ''}: CSV, TSV, JSON, NDJSON and XLSX are supported`,
     { name: what },
   );

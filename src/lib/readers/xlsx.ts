@@ -58,7 +58,7 @@ function limit(book: BookReader, limits: XlsxLimits): void {
     if ((book.sharedStrings?.length ?? 0) > limits.sharedStrings) {
       throw readerError(
         'xlsx_too_large',
-        `工作簿的共享字符串超过 ${limits.sharedStrings} 个(PDX_XLSX_MAX_SHARED_STRINGS),已拒绝`,
+        `工作簿的共享字符串超过 ${limits.sharedStrings} 个（PDX_XLSX_MAX_SHARED_STRINGS），已拒绝`,
         `The workbook has more than ${limits.sharedStrings} shared strings (PDX_XLSX_MAX_SHARED_STRINGS); refused`,
         { limit: limits.sharedStrings, variable: 'PDX_XLSX_MAX_SHARED_STRINGS' },
       );

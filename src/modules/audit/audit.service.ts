@@ -544,7 +544,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         return fail({
           firstBadSeq: lastGoodHead + 1,
           badCheckpoint: cp.treeSize,
-          reason: `检查点 ${cp.treeSize} 的根哈希与记录不符,记录 ${lastGoodHead + 1}–${cp.treeSize} 被改写 / head ${cp.treeSize} root does not match: records ${lastGoodHead + 1}–${cp.treeSize} were rewritten`,
+          reason: `检查点 ${cp.treeSize} 的根哈希与记录不符，记录 ${lastGoodHead + 1}–${cp.treeSize} 被改写 / head ${cp.treeSize} root does not match: records ${lastGoodHead + 1}–${cp.treeSize} were rewritten`,
         });
       }
       checkpointsChecked++;
@@ -558,7 +558,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         return fail({
           firstBadSeq: lastGoodHead + 1,
           missingHead: size,
-          reason: `缺少大小为 ${size} 的签名树头(每 ${everyRecords} 条记录必有一个),记录 ${lastGoodHead + 1} 起无签名保护 / the signed head of size ${size} is missing (one is made at every ${everyRecords} records): records from ${lastGoodHead + 1} on are not covered`,
+          reason: `缺少大小为 ${size} 的签名树头（每 ${everyRecords} 条记录必有一个），记录 ${lastGoodHead + 1} 起无签名保护 / the signed head of size ${size} is missing (one is made at every ${everyRecords} records): records from ${lastGoodHead + 1} on are not covered`,
         });
       }
       for (const h of held) {
@@ -567,7 +567,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
           return fail({
             firstBadSeq: lastGoodHead + 1,
             badCheckpoint: size,
-            reason: `日志与所持检查点 ${size} 不符,记录 ${lastGoodHead + 1}–${size} 被改写 / the log differs from the head of size ${size} you hold: records ${lastGoodHead + 1}–${size} were rewritten`,
+            reason: `日志与所持检查点 ${size} 不符，记录 ${lastGoodHead + 1}–${size} 被改写 / the log differs from the head of size ${size} you hold: records ${lastGoodHead + 1}–${size} were rewritten`,
           });
         }
       }
@@ -614,14 +614,14 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     if (beyond) {
       return fail({
         firstBadSeq: expected,
-        reason: `缺少记录 ${expected}(检查点 ${beyond.treeSize} 包含它)/ record ${expected} is missing (head ${beyond.treeSize} covers it)`,
+        reason: `缺少记录 ${expected}（检查点 ${beyond.treeSize} 包含它）/ record ${expected} is missing (head ${beyond.treeSize} covers it)`,
       });
     }
     const longest = Math.max(seen?.seq ?? 0, held.at(-1)?.treeSize ?? 0);
     if (longest > checked) {
       return fail({
         firstBadSeq: expected,
-        reason: `缺少记录 ${expected}–${longest}(本机见证或所持检查点包含它们)/ records ${expected}–${longest} are missing (this host's witness or a head you hold covers them)`,
+        reason: `缺少记录 ${expected}–${longest}（本机见证或所持检查点包含它们）/ records ${expected}–${longest} are missing (this host's witness or a head you hold covers them)`,
       });
     }
     // The key in the database must still be the trusted one: a deleted or replaced row is tampering.
@@ -630,7 +630,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       return fail({
         reason:
           keys.length === 0
-            ? `审计签名密钥记录已被删除(固定公钥 ${keyId.slice(0, 16)}…)/ the audit signing key row was deleted (pinned key ${keyId.slice(0, 16)}…)`
+            ? `审计签名密钥记录已被删除（固定公钥 ${keyId.slice(0, 16)}…）/ the audit signing key row was deleted (pinned key ${keyId.slice(0, 16)}…)`
             : `数据库中的审计签名密钥不是固定的公钥 / the audit signing key in the database is not the pinned one`,
       });
     }

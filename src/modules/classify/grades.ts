@@ -164,7 +164,7 @@ export function importantCandidate(input: ImportantInput, policy: GradePolicy = 
       `个人信息涉及约 ${input.distinctPersons} 人，达到 ${policy.importantPersonThreshold} 人阈值 / personal information of about ${input.distinctPersons} persons reaches the ${policy.importantPersonThreshold} threshold`,
     );
   }
-  for (const rule of policy.extraRules) if (ruleHolds(rule, input, reaches)) reasons.push(`规则 ${rule.id}: ${rule.description}`);
+  for (const rule of policy.extraRules) if (ruleHolds(rule, input, reaches)) reasons.push(`规则 ${rule.id}：${rule.description}`);
   return { candidate: reasons.length > 0, reasons };
 }
 

@@ -152,7 +152,7 @@ function toSummary(s: DatasetState): z.infer<typeof summarySchema> {
 function toView(s: DatasetState & { examples: string[][] }, lang: 'zh' | 'en'): z.infer<typeof viewSchema> {
   const notice = s.replaceColumns.length
     ? lang === 'zh'
-      ? `信息项 ${s.replaceColumns.join('、')} 已定为 4 级,但现有数据以明文存储(无法就地加密):请以替换方式重新上传数据,之后方可发布。`
+      ? `信息项 ${s.replaceColumns.join('、')} 已定为 4 级，但现有数据以明文存储（无法就地加密）：请以替换方式重新上传数据，之后方可发布。`
       : `Columns ${s.replaceColumns.join(', ')} are now grade 4 but their stored values are in clear (they cannot be encrypted in place): upload the data again in replace mode before publishing.`
     : null;
   return {

@@ -242,7 +242,7 @@ export async function replayBurst(deps: BurstDeps): Promise<BurstOutcome> {
   const plan = replayPlan(new Date(), settings);
   const keyName = `低保核验系统（夜间突发演示 ${chinaTime(new Date()).slice(5)}）`;
   const { key, row } = await services.identity.createApiKey(w.consumer, { name: keyName, expiresAt: null });
-  const note = `演示:重放旅程第 6 步(${BURST_DATASET} 夜间突发访问)/ demo: journey step 6 replayed`;
+  const note = `演示：重放旅程第 6 步（${BURST_DATASET} 夜间突发访问）/ demo: journey step 6 replayed`;
   const replay = (at: Date) => services.secops.service.declareReplayClock(w.consumer, { apiKeyId: row.id, keyName, at, minutes: 60, note });
 
   let baselineRows = 0;

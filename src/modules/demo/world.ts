@@ -164,7 +164,7 @@ export const DEMO_DATASETS: (opts: { people: number }) => DemoDataset[] = ({ peo
       tags: ['耕地', '永久基本农田', '粮食安全'],
     },
     rows: function* () {
-      yield ['城市', '行政区划代码', '耕地保护任务(万亩)', '永久基本农田保护任务(万亩)'];
+      yield ['城市', '行政区划代码', '耕地保护任务（万亩）', '永久基本农田保护任务（万亩）'];
       const farmland = apportion(FARMLAND_TOTAL, FARMLAND_WEIGHTS);
       const basic = apportion(BASIC_FARMLAND_TOTAL, FARMLAND_WEIGHTS);
       for (const [i, city] of LIAONING_CITIES.entries()) yield [city.name, city.code, farmland[i]!.toFixed(1), basic[i]!.toFixed(1)];

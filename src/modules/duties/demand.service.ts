@@ -220,7 +220,7 @@ export function createDemandService(deps: DemandDeps) {
       await share.notify({
         kind: 'duties.demand_assigned',
         title: {
-          zh: `数据需求已分派给${updated.assigned_org_name ?? ''}:${m.title}`,
+          zh: `数据需求已分派给${updated.assigned_org_name ?? ''}：${m.title}`,
           en: `Data need assigned to ${updated.assigned_org_name ?? ''}: ${m.title}`,
         },
         body: { demandId: id, dueAt },
@@ -273,8 +273,8 @@ export function createDemandService(deps: DemandDeps) {
       );
       // The answer names the dataset it points to (linked or newly registered), or says it was declined.
       const answer = updated.answer_dataset_name
-        ? { zh: `,数据资源「${updated.answer_dataset_name}」`, en: `: dataset “${updated.answer_dataset_name}”` }
-        : { zh: ',不予提供', en: ': declined' };
+        ? { zh: `，数据资源「${updated.answer_dataset_name}」`, en: `: dataset “${updated.answer_dataset_name}”` }
+        : { zh: '，不予提供', en: ': declined' };
       const answered = {
         zh: `${updated.assigned_org_name ?? ''}已答复数据需求「${m.title}」${answer.zh}`,
         en: `${updated.assigned_org_name ?? ''} answered the data need “${m.title}”${answer.en}`,

@@ -102,7 +102,7 @@ export async function usageXlsx(usage: Usage): Promise<Buffer> {
   ];
   scope.addRows([
     { item: '统计区间', value: `${usage.from} 至 ${usage.to}（北京时间，含首尾两日）` },
-    { item: '合计', value: `调用 ${usage.totals.calls} 次,数据 ${usage.totals.rows} 行,使用方 ${usage.totals.consumers} 个` },
+    { item: '合计', value: `调用 ${usage.totals.calls} 次，数据 ${usage.totals.rows} 行，使用方 ${usage.totals.consumers} 个` },
     { item: '调用次数', value: '审计日志中成功的数据响应：数据接口查询、导出、库表推送、接口服务调用、核验；分块返回的一次查询计一次' },
     { item: '数据行数', value: '各次数据响应返回的行数之和（导出文件的下载不重复计）' },
     { item: '使用方数', value: '发起调用的不同使用方单位数' },

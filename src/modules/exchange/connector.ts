@@ -194,7 +194,7 @@ const WHAT: Record<Role, { zh: string; en: string }> = { source: { zh: '数据�
 
 /** The error of a source (or target) that does not answer (host, port, TLS). */
 export function unreachable(reason: string, role: Role = 'source'): AppError {
-  return new BadRequestError(`${role}_unreachable`, { zh: `无法连接${WHAT[role].zh}:${reason}`, en: `Cannot reach the ${WHAT[role].en}: ${reason}` });
+  return new BadRequestError(`${role}_unreachable`, { zh: `无法连接${WHAT[role].zh}：${reason}`, en: `Cannot reach the ${WHAT[role].en}: ${reason}` });
 }
 
 /** The error of a user name or password the source (or target) refuses (never naming the password). */

@@ -184,7 +184,7 @@ export function checkBaseUrl(text: string): string {
 export function checkHealthPath(path: string): string {
   const [p = ''] = path.split('?');
   if (!p.startsWith('/') || p.split('/').some((seg) => seg === '.' || seg === '..') || /[\\#\u0000-\u001f]/.test(path)) {
-    throw bad('invalid_health_path', '健康检查路径(health.path)须以 / 开头,不含 . 或 .. 段', 'health.path must start with / and hold no . or .. segments', {
+    throw bad('invalid_health_path', '健康检查路径（health.path）须以 / 开头，不含 . 或 .. 段', 'health.path must start with / and hold no . or .. segments', {
       field: 'health.path',
     });
   }

@@ -43,7 +43,7 @@ const SEGMENT = /^(?:[A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]{0,63}\})$/;
 const FIELD_PATH = /^(?:\[\]|[^.[\]\s]{1,64}(?:\[\])*)(?:\.[^.[\]\s]{1,64}(?:\[\])*)*$/;
 
 function invalid(field: string, zh: string, en: string): BadRequestError {
-  return new BadRequestError('invalid_operation', { zh: `${field}:${zh}`, en: `${field}: ${en}` }, { field });
+  return new BadRequestError('invalid_operation', { zh: `${field}：${zh}`, en: `${field}: ${en}` }, { field });
 }
 
 /** Checks one operation (hand-entered or imported); errors name the operation and the field. */
@@ -54,7 +54,7 @@ export function checkOperation(op: OperationSpec, where: string): OperationSpec 
   const names = new Set<string>();
   for (const s of segments) {
     if (s === '' && segments.length === 1) continue;
-    if (!SEGMENT.test(s) || s === '.' || s === '..') throw invalid(`${where}.path`, `路径段 ${s || '(空)'} 无效`, `invalid path segment ${s || '(empty)'}`);
+    if (!SEGMENT.test(s) || s === '.' || s === '..') throw invalid(`${where}.path`, `路径段 ${s || '（空）'} 无效`, `invalid path segment ${s || '(empty)'}`);
     if (s.startsWith('{')) names.add(s.slice(1, -1));
   }
   for (const name of names) {
@@ -95,7 +95,7 @@ export function parseOpenApi(source: string): { title: string; description: stri
     const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
     throw new BadRequestError(
       'invalid_openapi',
-      { zh: `OpenAPI 文档无法解析${line ? `(第 ${line} 行)` : ''}`, en: `The OpenAPI document cannot be parsed${line ? ` (line ${line})` : ''}` },
+      { zh: `OpenAPI 文档无法解析${line ? `（第 ${line} 行）` : ''}`, en: `The OpenAPI document cannot be parsed${line ? ` (line ${line})` : ''}` },
       { field: 'openapi', ...(line ? { line } : {}) },
     );
   }

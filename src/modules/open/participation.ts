@@ -140,8 +140,8 @@ export function createParticipationService(deps: {
           email,
           `【开放数据门户】申请${input.approve ? '已批准' : '未获批准'}:${a.dataset_name}`,
           input.approve
-            ? `您对“${a.dataset_name}”的有条件开放申请已批准,使用期限至 ${decided.terms!.until}。使用条件:${decided.terms!.conditions}\n\nYour application for "${a.dataset_name}" was approved until ${decided.terms!.until}.`
-            : `您对“${a.dataset_name}”的有条件开放申请未获批准。理由:${decided.reason}\n\nYour application for "${a.dataset_name}" was rejected: ${decided.reason}`,
+            ? `您对“${a.dataset_name}”的有条件开放申请已批准，使用期限至 ${decided.terms!.until}。使用条件：${decided.terms!.conditions}\n\nYour application for "${a.dataset_name}" was approved until ${decided.terms!.until}.`
+            : `您对“${a.dataset_name}”的有条件开放申请未获批准。理由：${decided.reason}\n\nYour application for "${a.dataset_name}" was rejected: ${decided.reason}`,
         );
       }
       return decided;

@@ -158,7 +158,7 @@ export function createSocietyService(deps: {
         return deliver(
           email,
           '【开放数据门户】注册提醒 / Registration attempt',
-          `有人使用本邮箱在开放数据门户注册账号,但该邮箱已注册。如果是您本人,请直接登录;忘记密码可在登录页重置。\n\nSomeone tried to register on the open-data portal with this address, which already has an account. If it was you, sign in or reset your password.\n\n${deps.publicUrl.replace(/\/$/, '')}/open/login`,
+          `有人使用本邮箱在开放数据门户注册账号，但该邮箱已注册。如果是您本人，请直接登录；忘记密码可在登录页重置。\n\nSomeone tried to register on the open-data portal with this address, which already has an account. If it was you, sign in or reset your password.\n\n${deps.publicUrl.replace(/\/$/, '')}/open/login`,
         );
       }
       const id = randomUUID();
@@ -185,7 +185,7 @@ export function createSocietyService(deps: {
       return deliver(
         email,
         '【开放数据门户】请验证您的邮箱 / Verify your e-mail',
-        `欢迎注册开放数据门户。请在 ${VERIFY_HOURS} 小时内打开以下链接完成邮箱验证:\n${url}\n\nWelcome to the open-data portal. Open this link within ${VERIFY_HOURS} hours to verify your e-mail:\n${url}`,
+        `欢迎注册开放数据门户。请在 ${VERIFY_HOURS} 小时内打开以下链接完成邮箱验证：\n${url}\n\nWelcome to the open-data portal. Open this link within ${VERIFY_HOURS} hours to verify your e-mail:\n${url}`,
         url,
       );
     },
@@ -260,7 +260,7 @@ export function createSocietyService(deps: {
         return deliver(
           email,
           '【开放数据门户】密码重置 / Password reset',
-          '有人为本邮箱申请重置开放数据门户的密码,但本邮箱没有注册账号。如非本人操作请忽略。\n\nSomeone asked to reset the password of an open-data portal account at this address, but there is no such account. If it was not you, ignore this mail.',
+          '有人为本邮箱申请重置开放数据门户的密码，但本邮箱没有注册账号。如非本人操作请忽略。\n\nSomeone asked to reset the password of an open-data portal account at this address, but there is no such account. If it was not you, ignore this mail.',
         );
       }
       const url = link('/open/reset', await issueToken(user.id, 'reset', RESET_MINUTES * 60_000));

@@ -275,7 +275,7 @@ export function createSecopsService(deps: SecopsDeps) {
     for (const w of s.webhooks) if (severityRank(alert.severity) >= severityRank(w.minSeverity)) out.push({ channel: 'webhook', target: w.url, payload: body });
     if (severityRank(alert.severity) >= severityRank(s.email.minSeverity)) {
       const text = [
-        `${SEVERITY_LABELS[alert.severity].zh}(${SEVERITY_LABELS[alert.severity].en})告警 / alert`,
+        `${SEVERITY_LABELS[alert.severity].zh}（${SEVERITY_LABELS[alert.severity].en}）告警 / alert`,
         `${alert.title.zh} / ${alert.title.en}`,
         `${alert.summary.zh}`,
         `${alert.summary.en}`,
@@ -477,7 +477,7 @@ export function createSecopsService(deps: SecopsDeps) {
           severity: 'major',
           title: { zh: '审计日志链校验失败', en: 'Audit chain verification failed' },
           summary: {
-            zh: `第一个异常记录序号 ${report.firstBadSeq ?? '?'}:${report.reason ?? ''}`,
+            zh: `第一个异常记录序号 ${report.firstBadSeq ?? '?'}：${report.reason ?? ''}`,
             en: `First bad record seq ${report.firstBadSeq ?? '?'}: ${report.reason ?? ''}`,
           },
           facts: { ...report },
@@ -518,7 +518,8 @@ export function createSecopsService(deps: SecopsDeps) {
               severity: i.severity,
               title: { zh: `安全事件「${i.title}」${what.zh}时限临近`, en: `Incident "${i.title}": ${what.en} due soon` },
               summary: {
-                zh: minutes >= 0 ? `剩余 ${minutes} 分钟（截止 ${due.toISOString()}），请向省网信办报告` : `已超时 ${-minutes} 分钟(截止 ${due.toISOString()})`,
+                zh:
+                  minutes >= 0 ? `剩余 ${minutes} 分钟（截止 ${due.toISOString()}），请向省网信办报告` : `已超时 ${-minutes} 分钟（截止 ${due.toISOString()}）`,
                 en:
                   minutes >= 0
                     ? `${minutes} minutes left (due ${due.toISOString()}): report to the provincial cyberspace office`

@@ -3,7 +3,7 @@ export const zh = {
   'cat.search': '搜索',
   'cat.searchPlaceholder': '输入关键词检索数据资源，如：人口、营业执照、社保',
   'cat.register': '登记数据资源',
-  'cat.exportJsonld': '导出 DCAT(JSON-LD)',
+  'cat.exportJsonld': '导出 DCAT（JSON-LD）',
   'cat.exportXlsx': '导出目录（XLSX）',
   'cat.all': '全部',
   'cat.clearFilters': '清除筛选条件',
@@ -336,7 +336,7 @@ export const en: Record<keyof typeof zh, string> = {
   'cat.preview': 'Data preview',
   'cat.columnsTotal': '{n} items in all',
   'cat.preview.note':
-    'The first {rows} rows of the current version (version {version}), masked by classification: personal values masked by type, persons in text masked, 1级/2级 columns without personal data as they are. This view is recorded in the audit log.',
+    'The first {rows} rows of the current version (version {version}), masked by classification: personal values masked by type, persons in text masked, grade 1 and grade 2 columns without personal data as they are. This view is recorded in the audit log.',
   'cat.preview.empty': 'No version loaded yet',
   'cat.preview.mode.clear': 'as is',
   'cat.preview.mode.masked': 'masked',

@@ -270,7 +270,7 @@ export const en: Record<keyof typeof zh, string> = {
   'duties.rf.kind.name': 'Division names (e.g. 朝阳市)',
   'duties.rf.columns': 'Column modes',
   'duties.rf.columnsHint': 'One per line: column=mode (clear, masked, pseudonym, generalized, hidden)',
-  'duties.rf.impact': 'Impact assessment (required for clear 4级 columns)',
+  'duties.rf.impact': 'Impact assessment (required for grade 4 columns in clear)',
   'duties.rf.submit': 'Submit for approval',
   'duties.rf.state': 'State',
   'duties.rf.state.proposed': 'Awaiting approval',

@@ -28,7 +28,7 @@ export const zh = {
   'push.noGrants': '本单位没有有效的共享授权',
   'push.target': '目标库',
   'push.schema': '模式',
-  'push.schemaHint': 'PostgreSQL 默认 public;MySQL 默认目标库本身',
+  'push.schemaHint': 'PostgreSQL 默认 public；MySQL 默认目标库本身',
   'push.table': '目标表',
   'push.tableRule': '字母或下划线开头，由字母、数字、下划线组成',
   'push.mode': '方式',
@@ -252,7 +252,7 @@ export const en: Record<keyof typeof zh, string> = {
   'push.delivery.stopped': 'Stopped',
   'nav.sources': 'Data sources',
   'sources.intro':
-    "Register your department's databases, bind datasets to their tables or views, and sync on a schedule or now. Every run goes through the same classification, validation, 4级 encryption, quality report and versions as an uploaded file.",
+    "Register your department's databases, bind datasets to their tables or views, and sync on a schedule or now. Every run goes through the same classification, validation, encryption of grade 4 columns, quality report and versions as an uploaded file.",
   'sources.title': 'Data sources',
   'sources.add': 'Register a source',
   'sources.edit': 'Edit',

@@ -93,7 +93,7 @@ export const en: Record<keyof typeof zh, string> = {
   'gw.grade': 'Grade',
   'gw.provider': 'Provider',
   'gw.operations': 'Operations',
-  'gw.fields': 'Response fields (信息项)',
+  'gw.fields': 'Response fields',
   'gw.baseUrl': 'Base URL',
   'gw.baseUrlHint': 'The gateway contacts paths under this address only',
   'gw.timeout': 'Timeout (ms)',

@@ -154,7 +154,7 @@ export const zh = {
   'op.dev.step2': '2. 在“我的”页面创建接口密钥（只显示一次）',
   'op.dev.step3': '3. 调用接口：Authorization: Bearer pdxo_…',
   'op.dev.openapi': '开放接口 OpenAPI 文档',
-  'op.dev.dcat': '开放目录 DCAT-AP(JSON-LD)',
+  'op.dev.dcat': '开放目录 DCAT-AP（JSON-LD）',
   'op.acct.email': '邮箱',
   'op.acct.password': '密码',
   'op.acct.kind': '用户类型',

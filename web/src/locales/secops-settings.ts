@@ -113,7 +113,7 @@ export const en: Record<keyof typeof zh, string> = {
   'sset.yes': 'Yes',
   'sset.no': 'No',
   'sset.det.volume': 'Alerts when a caller reads far more rows in an hour than its own baseline.',
-  'sset.det.sensitiveBulk': 'Alerts when one response carries many 3级/4级 values in a readable form.',
+  'sset.det.sensitiveBulk': 'Alerts when one response carries many grade 3 or grade 4 values in a readable form.',
   'sset.det.outsideHours': 'Alerts on reads outside the hours a grant allows (or outside the hours below).',
   'sset.det.bruteForce': 'Alerts on repeated failed sign-ins from one account or address (guessing, spraying) and can lock the account.',
   'sset.det.denials': 'Alerts when a key or account is refused repeatedly in a short time.',

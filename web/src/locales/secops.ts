@@ -321,7 +321,7 @@ export const en: Record<keyof typeof zh, string> = {
   'secops.fact.night': 'At night',
   'secops.fact.hour': 'Hour',
   'secops.fact.columns': 'Columns',
-  'secops.fact.clear4': 'Includes 4级 columns in clear',
+  'secops.fact.clear4': 'Includes grade 4 columns in clear',
   'secops.fact.markedByGrant': 'Hours set by the grant',
   'secops.fact.allowedHours': 'Allowed hours',
   'secops.fact.username': 'Account',

@@ -271,7 +271,7 @@ export const en: Record<keyof typeof zh, string> = {
   'share.withdrawnAt': 'The requester withdrew this request on {time}',
   'share.renew': 'Renew',
   'share.renewHint':
-    "A renewal keeps this grant's columns, rows, purpose and legal basis and goes through the same approvals (the security administrator too for 4级 columns); this grant ends when the new one starts.",
+    "A renewal keeps this grant's columns, rows, purpose and legal basis and goes through the same approvals (the security administrator too for grade 4 columns); this grant ends when the new one starts.",
   'share.renewEndDate': 'New end date',
   'share.renewPurpose': 'Purpose (may be changed)',
   'share.renewSubmit': 'Submit renewal',
@@ -509,7 +509,7 @@ export const en: Record<keyof typeof zh, string> = {
   'share.rowsPerDayValue': 'at most {n} rows a day',
   'share.perMinuteValue': 'at most {n} requests a minute',
   'share.approveNext': 'Then',
-  'share.approveNextSecurity': 'With 4级 or important data, the grant takes effect only once the security administrator approves it.',
+  'share.approveNextSecurity': 'With grade 4 or important data, the grant takes effect only once the security administrator approves it.',
   'share.approveNextActive': 'The grant takes effect at once and the consumer can call under these terms; every call is audited.',
   'share.confirmDataset': 'Dataset',
   'share.confirmColumns': 'Columns asked for',

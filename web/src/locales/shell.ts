@@ -39,7 +39,7 @@ export const zh = {
   'overview.health': '运行状况',
   'overview.healthy': '正常',
   'overview.unhealthy': '不可用',
-  'db.pglite': '内嵌 PostgreSQL(PGlite)',
+  'db.pglite': '内嵌 PostgreSQL（PGlite）',
   'db.postgres': 'PostgreSQL 服务器',
   'soon.title': '即将上线',
   'soon.body': '该功能正在建设中。',

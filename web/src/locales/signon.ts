@@ -78,7 +78,7 @@ export const en: Record<keyof typeof zh, string> = {
   'so.policy.title': 'Sign-in policy',
   'so.policy.dataOfficers': 'Data officers also sign in with an authenticator code',
   'so.policy.help': 'When on, data officers without an authenticator set one up at their next sign-in, then give a 6-digit code at every sign-in',
-  'so.policy.adminsAlways': 'The system, security and audit administrators (三员) always sign in with a password and an authenticator code, whatever this says',
+  'so.policy.adminsAlways': 'The system, security and audit administrators always sign in with a password and an authenticator code, whatever this says',
   'so.policy.audited': 'Every change is recorded in the audit log (settings.sign_on)',
   'so.policy.save': 'Save',
   'so.policy.saved': 'Sign-in policy saved',

@@ -23,7 +23,7 @@ export const zh = {
   'tel.never': '从未上报',
   'tel.token': '签发令牌',
   'tel.tokenTitle': '设备令牌（仅显示这一次）',
-  'tel.tokenHint': 'MQTT:用户名 {username}，密码为令牌，主题 {topic};HTTP:Authorization: Token <令牌>',
+  'tel.tokenHint': 'MQTT：用户名 {username}，密码为令牌，主题 {topic}；HTTP：Authorization: Token <令牌>',
   'tel.points': '测点数',
   'tel.pickDevice': '选择设备',
   'tel.liveHint': '每 2 秒刷新最近 10 分钟的原始采样',

@@ -7,6 +7,7 @@ import { Workbench } from './Workbench.tsx';
 import { systemApi } from '../api/system.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 import { Chart, lastDaysAxis } from '../components/Chart.tsx';
+import { chartGrid, countsLabel, LEGEND, namesLabel, whenNarrow } from '../components/charts.ts';
 import { actionName } from '../components/actions.ts';
 import { useI18n } from '../i18n.tsx';
 
@@ -25,10 +26,11 @@ export function OverviewPage() {
     const orgs = [...new Set(data.assets.map((a) => a.org))];
     return {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      legend: { top: 0 },
-      grid: { left: 8, right: 16, bottom: 36, top: 36, containLabel: true },
+      legend: LEGEND,
+      grid: chartGrid(36),
       xAxis: { type: 'value', name: t('overview.datasets'), nameLocation: 'middle', nameGap: 28, minInterval: 1 },
-      yAxis: { type: 'category', data: orgs },
+      yAxis: { type: 'category', data: orgs, axisLabel: namesLabel(180) },
+      media: whenNarrow({ yAxis: { axisLabel: { width: 100 } } }),
       series: [1, 2, 3, 4].map((g) => ({
         name: t(`grade.${g}` as 'grade.1'),
         type: 'bar',
@@ -43,12 +45,12 @@ export function OverviewPage() {
     if (!data?.sharing.length) return undefined;
     return {
       tooltip: { trigger: 'axis' },
-      legend: { top: 0 },
-      grid: { left: 8, right: 16, bottom: 36, top: 44, containLabel: true },
+      legend: LEGEND,
+      grid: chartGrid(44),
       xAxis: lastDaysAxis(30, t('overview.day')),
       yAxis: [
-        { type: 'value', name: t('overview.responses'), minInterval: 1 },
-        { type: 'value', name: t('overview.rowsShared'), minInterval: 1 },
+        { type: 'value', name: t('overview.responses'), minInterval: 1, axisLabel: countsLabel(lang) },
+        { type: 'value', name: t('overview.rowsShared'), minInterval: 1, axisLabel: countsLabel(lang) },
       ],
       series: [
         { name: t('overview.responses'), type: 'bar', barMaxWidth: 16, data: data.sharing.map((s) => [s.day, s.responses]) },
@@ -56,7 +58,7 @@ export function OverviewPage() {
         { name: t('overview.gatewayCalls'), type: 'bar', barMaxWidth: 16, data: data.sharing.map((s) => [s.day, s.calls]) },
       ],
     };
-  }, [data, t]);
+  }, [data, t, lang]);
 
   const securityOption = useMemo<EChartsOption | undefined>(() => {
     if (!data?.security.length) return undefined;
@@ -64,8 +66,8 @@ export function OverviewPage() {
     const kinds = [...new Set(data.security.map((s) => s.kind))];
     return {
       tooltip: { trigger: 'axis' },
-      legend: { top: 0, type: 'scroll' },
-      grid: { left: 8, right: 16, bottom: 36, top: 44, containLabel: true },
+      legend: LEGEND,
+      grid: chartGrid(44),
       xAxis: lastDaysAxis(30, t('overview.day')),
       yAxis: { type: 'value', name: t('overview.events'), minInterval: 1 },
       series: kinds.map((k) => ({

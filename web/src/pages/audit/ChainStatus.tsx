@@ -39,7 +39,7 @@ export function ChainStatus() {
       size="small"
       title={t('audit.chain.title')}
       extra={
-        <Space>
+        <Space wrap>
           {status && (
             <Typography.Text type="secondary" style={{ fontSize: 12 }}>
               {t('audit.chain.checkedAt')} {time(status.at)}
@@ -93,7 +93,7 @@ export function ChainStatus() {
             {head && (
               <Descriptions
                 size="small"
-                column={2}
+                column={{ xs: 1, sm: 2 }}
                 title={<Typography.Text type="secondary">{t('audit.head.title')}</Typography.Text>}
                 items={[
                   { key: 'size', label: t('audit.head.treeSize'), children: <span data-testid="head-tree-size">{head.treeSize}</span> },

@@ -150,7 +150,7 @@ export function AuditSearchPage() {
           { title: t('audit.col.ip'), dataIndex: 'clientIp', width: 130, render: (v: string | null) => v ?? '' },
         ]}
       />
-      <Space style={{ marginTop: 12, width: '100%', justifyContent: 'flex-end' }}>
+      <Space style={{ marginTop: 12, width: '100%', justifyContent: 'flex-end' }} wrap>
         <Typography.Text type="secondary" data-testid="audit-page">
           {t('audit.page')} {page + 1}
         </Typography.Text>

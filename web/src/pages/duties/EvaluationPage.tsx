@@ -11,6 +11,7 @@ import { useNavigate, useSearchParams } from 'react-router-dom';
 import { evaluationApi, type DepartmentScore, type Usage, type UsageRange } from '../../api/duties.ts';
 import { useAuth } from '../../auth.tsx';
 import { Chart } from '../../components/Chart.tsx';
+import { chartGrid, countsLabel, LEGEND } from '../../components/charts.ts';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 import { count } from '../catalog/labels.tsx';
@@ -152,7 +153,7 @@ const countColumns = (t: ReturnType<typeof useI18n>['t']) => [
 ];
 
 function UsageTab() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [range, setRange] = useState<UsageRange>({});
   const { data, loading, error } = useLoad(() => evaluationApi.usage(range), [range.from, range.to]);
   const shown: [Dayjs, Dayjs] | undefined = data ? [dayjs(data.from), dayjs(data.to)] : undefined;
@@ -160,19 +161,19 @@ function UsageTab() {
     if (!data?.byDay.length) return undefined;
     return {
       tooltip: { trigger: 'axis' },
-      legend: { top: 0 },
-      grid: { left: 8, right: 16, bottom: 8, top: 40, containLabel: true },
+      legend: LEGEND,
+      grid: chartGrid(40),
       xAxis: { type: 'category', data: data.byDay.map((d) => d.day) },
       yAxis: [
-        { type: 'value', name: t('duties.us.calls'), minInterval: 1 },
-        { type: 'value', name: t('duties.us.rows'), minInterval: 1 },
+        { type: 'value', name: t('duties.us.calls'), minInterval: 1, axisLabel: countsLabel(lang) },
+        { type: 'value', name: t('duties.us.rows'), minInterval: 1, axisLabel: countsLabel(lang) },
       ],
       series: [
         { name: t('duties.us.calls'), type: 'bar', barMaxWidth: 18, data: data.byDay.map((d) => d.calls) },
         { name: t('duties.us.rows'), type: 'line', yAxisIndex: 1, data: data.byDay.map((d) => d.rows) },
       ],
     };
-  }, [data, t]);
+  }, [data, t, lang]);
   const empty = <Empty description={t('duties.us.empty')} />;
   const table = <T extends Counts>(rows: T[], key: keyof T & string, first: { title: string; dataIndex: string; width?: number }[], testId: string) => (
     <Table<T>

@@ -34,7 +34,7 @@ async function attachmentOf(file: File): Promise<AttachmentInput> {
 const STATE_COLORS: Record<Objection['state'], string> = { open: 'orange', accepted: 'green', rejected: 'default', escalated: 'red', dismissed: 'default' };
 
 export function ObjectionsPage() {
-  const { t, time, paren } = useI18n();
+  const { t, time, paren, colon } = useI18n();
   const { me, has } = useAuth();
   const { message } = App.useApp();
   const { data: items = [], error, reload } = useLoad(() => dutiesApi.objections(), []);
@@ -164,7 +164,9 @@ export function ObjectionsPage() {
                 {o.answer && <span>{o.answer}</span>}
                 {o.changes?.map((c) => (
                   <span key={`${c.row}-${c.column}`}>
-                    #{c.row} {c.column}: {c.encrypted ? '***' : `${c.before ?? '∅'} → ${c.after ?? '∅'}`}
+                    #{c.row} {c.column}
+                    {colon}
+                    {c.encrypted ? '***' : `${c.before ?? '∅'} → ${c.after ?? '∅'}`}
                   </span>
                 ))}
                 {o.escalationReason && <Typography.Text type="danger">{o.escalationReason}</Typography.Text>}

@@ -3,6 +3,7 @@ import type { EChartsOption } from 'echarts';
 import { useMemo, useState } from 'react';
 import { gatewayApi, type CallStatsItem, type StatsQuery } from '../../api/gateway.ts';
 import { Chart, lastDaysAxis } from '../../components/Chart.tsx';
+import { chartGrid, countsLabel, LEGEND } from '../../components/charts.ts';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n } from '../../i18n.tsx';
 
@@ -37,12 +38,12 @@ export function GatewayStats() {
     if (!data?.byDay.length) return undefined;
     return {
       tooltip: { trigger: 'axis' },
-      legend: { top: 0 },
-      grid: { left: 8, right: 16, bottom: 36, top: 44, containLabel: true },
+      legend: LEGEND,
+      grid: chartGrid(44),
       xAxis: lastDaysAxis(days, t('gw.stats.day')),
       yAxis: [
-        { type: 'value', name: t('gw.stats.calls'), minInterval: 1 },
-        { type: 'value', name: 'ms', minInterval: 1 },
+        { type: 'value', name: t('gw.stats.calls'), minInterval: 1, axisLabel: countsLabel(lang) },
+        { type: 'value', name: 'ms', minInterval: 1, axisLabel: countsLabel(lang) },
       ],
       series: [
         { name: t('gw.stats.calls'), type: 'bar', barMaxWidth: 16, data: data.byDay.map((d) => [d.day, d.calls]) },
@@ -58,7 +59,7 @@ export function GatewayStats() {
         { name: 'p95', type: 'line', yAxisIndex: 1, lineStyle: { type: 'dashed' }, data: data.byDay.map((d) => [d.day, d.p95]) },
       ],
     };
-  }, [data, days, t]);
+  }, [data, days, t, lang]);
 
   const services = useMemo(() => [...new Map((data?.items ?? []).map((i) => [i.service, i.serviceName])).entries()], [data]);
 

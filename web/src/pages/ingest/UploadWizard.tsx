@@ -125,7 +125,9 @@ export function UploadWizardPage() {
         <Form<Options> form={form} layout="vertical" initialValues={{ mode: 'replace', encoding: '', sheet: '' }} onFinish={start} disabled={busy}>
           <Form.Item label={t('ingest.dataset')} required>
             <Space.Compact style={{ width: '100%' }}>
+              {/* The select takes what the button leaves (a full-width select pushed the button off a phone's screen). */}
               <Select
+                style={{ flex: 1, minWidth: 0 }}
                 showSearch
                 loading={!datasets && !listError}
                 value={code}

@@ -3,7 +3,9 @@ import type { EChartsOption } from 'echarts';
 import { useMemo } from 'react';
 import { INCIDENT_STATES, SEVERITIES, type Alert, type Dashboard } from '../../api/secops.ts';
 import { Chart } from '../../components/Chart.tsx';
+import { chartGrid, LEGEND, namesLabel, whenNarrow } from '../../components/charts.ts';
 import { useI18n } from '../../i18n.tsx';
+import { readersOption } from './charts.ts';
 import { detectorLabel, SeverityTag, useText } from './common.tsx';
 
 const SEVERITY_HEX = { general: '#1677ff', significant: '#fa8c16', major: '#f5222d', critical: '#c41d7f' };
@@ -17,7 +19,8 @@ function lastHours(n: number): number[] {
 
 /** The secadmin's view: live alerts, incidents by stage, detector hits, sensitive reads, assets. */
 export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Dashboard; live: Alert[]; connected: boolean; onOpenAlert(a: Alert): void }) {
-  const { t, label, time, num } = useI18n();
+  const i18n = useI18n();
+  const { t, label, time, num } = i18n;
   const text = useText();
   const openAlerts = data.alerts.filter((a) => a.state !== 'closed').reduce((n, a) => n + a.n, 0);
   const openIncidents = data.incidents.filter((i) => i.state !== 'closed').reduce((n, i) => n + i.n, 0);
@@ -46,8 +49,8 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
     const slotOf = (hour: string) => Math.floor(new Date(hour).getTime() / 3_600_000);
     return {
       tooltip: { trigger: 'axis' },
-      legend: { top: 0 },
-      grid: { left: 8, right: 16, bottom: 8, top: 40, containLabel: true },
+      legend: LEGEND,
+      grid: chartGrid(40),
       xAxis: { type: 'category', data: slots.map((h) => `${String(new Date(h * 3_600_000).getHours()).padStart(2, '0')}:00`) },
       yAxis: { type: 'value', minInterval: 1, name: t('secops.hitsUnit') },
       series: detectors.map((d) => ({
@@ -60,30 +63,17 @@ export function DashboardTab({ data, live, connected, onOpenAlert }: { data: Das
     };
   }, [data, t, label]);
 
-  const consumersOption = useMemo<EChartsOption>(() => {
-    const rows = [...data.consumers].reverse();
-    return {
-      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      legend: { top: 0 },
-      grid: { left: 8, right: 24, bottom: 8, top: 36, containLabel: true },
-      xAxis: { type: 'value' },
-      // A key or a person by name; never the subject code (key:…, user:…), which stays in the data.
-      yAxis: { type: 'category', data: rows.map((c) => `${c.orgName ?? ''} ${c.keyName ?? '—'}`.trim()) },
-      series: [
-        { name: t('secops.sensitiveRows'), type: 'bar', barMaxWidth: 24, itemStyle: { color: '#f5222d' }, data: rows.map((c) => c.sensitiveRows) },
-        { name: t('secops.rows'), type: 'bar', barMaxWidth: 24, itemStyle: { color: '#91caff' }, data: rows.map((c) => c.rows) },
-      ],
-    };
-  }, [data, t]);
+  const consumersOption = useMemo(() => readersOption(data.consumers, i18n), [data, i18n]);
 
   const assetsOption = useMemo<EChartsOption>(() => {
     const orgs = [...new Set(data.assets.map((a) => a.orgName))];
     return {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      legend: { top: 0 },
-      grid: { left: 8, right: 16, bottom: 28, top: 36, containLabel: true },
+      legend: LEGEND,
+      grid: chartGrid(36),
       xAxis: { type: 'value', minInterval: 1, name: t('secops.datasets'), nameLocation: 'middle', nameGap: 26 },
-      yAxis: { type: 'category', data: orgs },
+      yAxis: { type: 'category', data: orgs, axisLabel: namesLabel(180) },
+      media: whenNarrow({ yAxis: { axisLabel: { width: 100 } } }),
       series: [
         ...([1, 2, 3, 4] as const).map((g) => ({
           name: t(`grade.${g}`),

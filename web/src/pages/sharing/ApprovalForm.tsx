@@ -230,7 +230,7 @@ export function ApprovalForm({ detail, onDone }: { detail: RequestDetail; onDone
         </Form.Item>
       </Form>
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} data-testid="approve-error" />}
-      <Space>
+      <Space wrap>
         <Button type="primary" loading={busy} onClick={confirmApprove} data-testid="approve">
           {t(detail.needsSecurity ? 'share.approveToSecurity' : 'share.approve')}
         </Button>

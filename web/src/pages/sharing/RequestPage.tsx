@@ -150,7 +150,7 @@ export function RequestPage() {
               {d.columnDetails.map((c) => (
                 <span key={c.name}>
                   {c.name}
-                  {c.type && typeName(c.type as TypeId) !== c.name ? paren(typeName(c.type as TypeId)).trim() : ''} <GradeTag grade={c.grade} short />
+                  {c.type && typeName(c.type as TypeId) !== c.name ? paren(typeName(c.type as TypeId)) : ''} <GradeTag grade={c.grade} short />
                 </span>
               ))}
               {maxGrade >= 4 && <Tag color="red">{t('share.has4')}</Tag>}

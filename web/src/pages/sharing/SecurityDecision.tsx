@@ -33,7 +33,7 @@ export function SecurityDecision({ detail, onDone }: { detail: RequestDetail; on
         style={{ marginBottom: 12 }}
         data-testid="security-note"
       />
-      <Space>
+      <Space wrap>
         <Button
           type="primary"
           loading={busy}

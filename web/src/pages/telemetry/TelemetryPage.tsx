@@ -5,6 +5,7 @@ import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { QUALITY_KINDS, telemetryApi, type DeviceToken, type QualityKind, type TelemetrySettings } from '../../api/telemetry.ts';
 import { Chart } from '../../components/Chart.tsx';
+import { chartGrid, LEGEND } from '../../components/charts.ts';
 import { useLoad } from '../../hooks/useLoad.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 
@@ -257,8 +258,8 @@ function QualityTab() {
     const hours = [...new Set(quality.counts.map((c) => c.hour))].sort();
     return {
       tooltip: { trigger: 'axis' },
-      legend: { top: 0 },
-      grid: { left: 40, right: 16, top: 36, bottom: 24 },
+      legend: LEGEND,
+      grid: chartGrid(36),
       xAxis: { type: 'category', data: hours.map((h) => time(h).slice(-8, -3)) },
       yAxis: { type: 'value' },
       series: QUALITY_KINDS.filter((k) => quality.counts.some((c) => c.kind === k)).map((k) => ({
