@@ -111,6 +111,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const catalogModule = createCatalogModule({
     db,
     events,
+    identity,
     publishGate: (d) => review.assertPublishable(d),
     ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}),
     // The duties module (built later) judges each entry's upkeep.
@@ -135,6 +136,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const share = createShareModule({
     db,
     catalog,
+    identity,
     keyring,
     events,
     jobs,
@@ -152,6 +154,9 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     egress: egress.service,
     events,
     audit,
+    identity,
+    catalog,
+    share: share.share,
     sealer: keyring,
     smtp: config.PDX_SMTP_HOST
       ? {
@@ -239,7 +244,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       jobsModule.routes,
       auditRoutes,
       classify.routes,
-      createOverviewModule({ db, review, audit }).routes,
+      createOverviewModule({ db, review, audit, share: share.share }).routes,
       share.routes,
       secops.routes,
       telemetry.routes,

@@ -13,12 +13,16 @@ describeEachBackend('secops worker', ({ use }) => {
 
   beforeAll(async () => {
     t = await startTestApp(use().db);
+    const { events, audit, keyring, egress, identity, catalog, share } = t.services;
     const deps = {
       db: t.db,
-      events: t.services.events,
-      audit: t.services.audit,
-      sealer: t.services.keyring,
-      egress: t.services.egress,
+      events,
+      audit,
+      sealer: keyring,
+      egress,
+      identity,
+      catalog,
+      share: share.share,
       onError: (e: unknown) => {
         throw e;
       },

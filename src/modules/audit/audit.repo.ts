@@ -153,6 +153,52 @@ export async function recordsAfter(q: Queryable, afterSeq: number, limit: number
   return rows.map(toRecord);
 }
 
+/**
+ * Counts over the recent records for security operations' detectors, read inside the worker's
+ * transaction: every count is of records from `since` up to and including record `upTo`.
+ */
+export function detectorCounts(q: Queryable) {
+  const count = async (sql: string, params: unknown[]) => Number((await q.query<{ n: number }>(sql, params))[0]?.n ?? 0);
+  return {
+    /** Failures among `actions` (the sign-in actions) of one account. */
+    failuresOfAccount: (actions: readonly string[], username: string, since: Date, upTo: number) =>
+      count(
+        `SELECT count(*)::int AS n FROM audit_records WHERE action = ANY($4::text[]) AND result = 'failure' AND actor_username = $1 AND time >= $2 AND seq <= $3`,
+        [username, since, upTo, actions],
+      ),
+    /** Failures among `actions` from one address, and how many accounts they were for. */
+    failuresFromAddress: async (actions: readonly string[], ip: string, since: Date, upTo: number) =>
+      (
+        await q.query<{ n: number; accounts: number }>(
+          `SELECT count(*)::int AS n, count(DISTINCT actor_username)::int AS accounts FROM audit_records
+            WHERE action = ANY($4::text[]) AND result = 'failure' AND client_ip = $1 AND time >= $2 AND seq <= $3`,
+          [ip, since, upTo, actions],
+        )
+      )[0],
+    /** Refusals of one API key, or of one person. */
+    denialsOf: (who: { apiKeyId: string } | { userId: string }, since: Date, upTo: number) =>
+      'apiKeyId' in who
+        ? count(`SELECT count(*)::int AS n FROM audit_records WHERE result = 'denied' AND actor_api_key_id = $1 AND time >= $2 AND seq <= $3`, [
+            who.apiKeyId,
+            since,
+            upTo,
+          ])
+        : count(`SELECT count(*)::int AS n FROM audit_records WHERE result = 'denied' AND actor_user_id = $1 AND time >= $2 AND seq <= $3`, [
+            who.userId,
+            since,
+            upTo,
+          ]),
+    /** Records of one action by an API key, or (without a key) by a person. */
+    actionsOf: (action: string, apiKeyId: string | null, userId: string | null, since: Date, upTo: number) =>
+      count(
+        `SELECT count(*)::int AS n FROM audit_records WHERE action = $1 AND time >= $2 AND seq <= $3 AND (actor_api_key_id = $4 OR ($4 IS NULL AND actor_user_id = $5))`,
+        [action, since, upTo, apiKeyId, userId],
+      ),
+  };
+}
+
+export type DetectorCounts = ReturnType<typeof detectorCounts>;
+
 export async function recordBySeq(q: Queryable, seq: number): Promise<AuditRecord | undefined> {
   const row = await maybeOne<RecordRow>(q, `SELECT ${RECORD_COLUMNS} FROM audit_records WHERE seq = $1`, [seq]);
   return row && toRecord(row);

@@ -23,6 +23,7 @@ import {
   maxSeq,
   recordBySeq,
   recordsAfter,
+  detectorCounts,
   searchRecords,
   usageRows,
   callStatsRows,
@@ -35,6 +36,7 @@ import {
   type UsageRow,
   type CallStatsFilter,
   type CallStatsRow,
+  type DetectorCounts,
 } from './audit.repo.ts';
 import { archiveRecords, type ArchivedFile } from './audit.archive.ts';
 import { canonicalJson, GENESIS_HASH, type HashAlg, type Json } from './canonical.ts';
@@ -176,6 +178,8 @@ export interface AccessHistory {
 export type ArchiveFile = ArchivedFile;
 /** Row types of the usage statistics (duties) see. */
 export type { UsageFilter, UsageRow } from './audit.repo.ts';
+/** Counts over recent records that security operations' detectors read. */
+export type { DetectorCounts } from './audit.repo.ts';
 /** Row types of the interface call statistics (gateway) see. */
 export type { CallStatsFilter, CallStatsRow } from './audit.repo.ts';
 
@@ -203,6 +207,8 @@ export interface AuditLog extends EventSink {
    * the log (security operations) reads and advances its own cursor atomically.
    */
   recordsAfter(q: Queryable, afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  /** Counts over recent records for security operations' detectors, inside the caller's transaction. */
+  detectorCounts(q: Queryable): DetectorCounts;
   accessHistory(filter: AccessFilter, page?: { cursor?: number; limit?: number }): Promise<AccessHistory>;
   /** Data responses per dataset, China day and consumer organisation (usage statistics). */
   usage(filter: UsageFilter): Promise<UsageRow[]>;
@@ -780,6 +786,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     },
     get: (seq) => recordBySeq(db, seq),
     recordsAfter: (q, afterSeq, limit) => recordsAfter(q, afterSeq, limit),
+    detectorCounts: (q) => detectorCounts(q),
     async accessHistory(filter, page = {}) {
       const limit = Math.min(Math.max(page.limit ?? 50, 1), 500);
       const [summary, records] = await Promise.all([accessSummary(db, filter), accessEntries(db, filter, { cursor: page.cursor, limit })]);

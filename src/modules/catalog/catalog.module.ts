@@ -1,7 +1,7 @@
 /**
  * One call that wires the catalogue: the service and its routes. In main.ts:
  *
- *   const catalog = createCatalogModule({ db, events, publishGate, publicUrl, upkeep: { of: (rows) => duties.upkeep.of(rows) } });
+ *   const catalog = createCatalogModule({ db, events, identity, publishGate, publicUrl, upkeep: { of: (rows) => duties.upkeep.of(rows) } });
  *   … other modules get `catalog.service` (as narrow Pick<> deps); routes: [ …, catalog.routes ]
  *
  * The classification review, which is the catalogue's publication gate and reads it, is built first on

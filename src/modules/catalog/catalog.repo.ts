@@ -120,6 +120,14 @@ function fieldValues(f: DatasetFields): unknown[] {
   return DATASET_FIELDS.map((k) => (k === 'contact' ? JSON.stringify(f.contact) : f[k]));
 }
 
+/**
+ * For the sharing module's access context, the one statement the records path reads per request
+ * (share.repo.ts `accessContext`): the 信息项 of the dataset `datasetId` (an SQL expression), whole
+ * rows as a JSON array in position order. catalog.service.ts re-exports it for the sharing module.
+ */
+export const columnsJsonForAccessContext = (datasetId: string) =>
+  `(SELECT json_agg(c ORDER BY c.position) FROM dataset_columns c WHERE c.dataset_id = ${datasetId})`;
+
 /** All SQL of the catalogue. */
 export function catalogRepo(db: Queryable) {
   return {
@@ -171,6 +179,17 @@ export function catalogRepo(db: Queryable) {
     setSearchText: (id: string, text: string) => db.query('UPDATE datasets SET search_text = $2 WHERE id = $1', [id, text]),
 
     columns: (datasetId: string) => db.query<ColumnRow>('SELECT * FROM dataset_columns WHERE dataset_id = $1 ORDER BY position', [datasetId]),
+    /** The effective grade of each 信息项 of a dataset, by its code. */
+    columnGrades: (code: string) =>
+      db.query<{ name: string; grade: number | null }>(
+        'SELECT c.name, c.grade FROM dataset_columns c JOIN datasets d ON d.id = c.dataset_id WHERE d.code = $1',
+        [code],
+      ),
+    /** Datasets per provider organisation and grade (every status), by the organisation's name. */
+    assetsByProviderAndGrade: () =>
+      db.query<{ org_name: string; grade: number | null; n: number }>(
+        `SELECT o.name AS org_name, d.grade, count(*)::int AS n FROM datasets d JOIN organizations o ON o.id = d.provider_org_id GROUP BY o.name, d.grade ORDER BY o.name`,
+      ),
     insertColumn: (c: ColumnRow) =>
       db.query(
         `INSERT INTO dataset_columns (dataset_id, position, physical, name, label, data_type, length, description, rules, classification, grade, encrypted, blind_index)

@@ -3,6 +3,7 @@ import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
+import type { IdentityService } from '../identity/identity.service.ts';
 import { CATALOG_DEFAULTS } from './defaults.ts';
 import {
   catalogRepo,
@@ -17,6 +18,8 @@ import {
 
 /** Row types other modules see: they import them from here, never from catalog.repo.ts. */
 export type { ColumnRow, ColumnRules, DatasetRow, DataType, ResourceKind, UpkeepFactsRow, VersionRow } from './catalog.repo.ts';
+/** The catalogue's part of the sharing module's access context (one statement on the records path). */
+export { columnsJsonForAccessContext } from './catalog.repo.ts';
 export type { ColumnClassification, VersionError, VersionSource } from './version-fields.ts';
 
 export type DatasetInput = DatasetFields;
@@ -106,8 +109,14 @@ export type CatalogReader = ReturnType<typeof createCatalogReader>;
 export type PublishGate = (d: DatasetRow) => Promise<void>;
 
 /** The catalogue: datasets, their 信息项 and versions, search and visibility. */
-export function createCatalogService(deps: { db: Db; events: EventSink; publishGate?: PublishGate }) {
-  const { db, events } = deps;
+export function createCatalogService(deps: {
+  db: Db;
+  events: EventSink;
+  /** The provider organisation of a new entry (its region code starts the entry's code). */
+  identity: Pick<IdentityService, 'find'>;
+  publishGate?: PublishGate;
+}) {
+  const { db, events, identity } = deps;
   const repo = catalogRepo(db);
   const assertPublishable: PublishGate = deps.publishGate ?? (async () => {});
 
@@ -125,11 +134,23 @@ export function createCatalogService(deps: { db: Db; events: EventSink; publishG
       return { insertColumn: r.insertColumn, setSearchText: r.setSearchText, versions: r.versions };
     },
 
+    /**
+     * What security operations' worker reads of the catalogue inside its own transaction: a dataset
+     * by code, and the effective grade of each of its 信息项 by the dataset's code.
+     */
+    readIn(q: Queryable) {
+      const r = catalogRepo(q);
+      return { byCode: r.byCode, columnGrades: r.columnGrades };
+    },
+
+    /** Datasets per provider organisation and grade (every status), by the organisation's name: the security dashboard's assets. */
+    assetsByProviderAndGrade: () => repo.assetsByProviderAndGrade(),
+
     /** Registers a resource (draft). `kind` telemetry: a set of points whose 信息项 the telemetry module keeps. */
     async create(caller: Caller, input: DatasetInput, kind: ResourceKind = 'table'): Promise<DatasetRow> {
       const id = randomUUID();
-      const org = await db.query<{ region_code: string }>('SELECT region_code FROM organizations WHERE id = $1', [caller.principal.orgId]);
-      const code = `${org[0]?.region_code ?? '000000'}-${String(await repo.nextCodeNumber()).padStart(6, '0')}`;
+      const org = await identity.find.org(caller.principal.orgId);
+      const code = `${org?.region_code ?? '000000'}-${String(await repo.nextCodeNumber()).padStart(6, '0')}`;
       await repo.insert({
         ...input,
         id,

@@ -84,6 +84,38 @@ export interface ApiKeyRow {
   created_at: Date;
 }
 
+/** Who a notice goes to: the active users matching any of these. */
+export interface NoticeRecipients {
+  userIds?: string[];
+  /** Every holder of the role. */
+  role?: string;
+  /** The holders of a role in one organisation; with `link`, their notice links there. */
+  orgRole?: { orgId: string; role: string; link?: string | null };
+  /** Every user of one organisation. */
+  orgId?: string;
+}
+
+export interface NoticeRow {
+  id: string;
+  kind: string;
+  title: { zh: string; en: string };
+  body: Record<string, unknown>;
+  link: string | null;
+  created_at: Date;
+  read_at: Date | null;
+}
+
+/** One name of `names`: a user (handle: username), an API key or an organisation (with its region code). */
+export interface NameRow {
+  kind: 'user' | 'key' | 'org';
+  id: string;
+  name: string;
+  handle: string | null;
+  org_id: string | null;
+  org_name: string | null;
+  region_code: string | null;
+}
+
 /** All SQL of the identity module. */
 export function identityRepo(db: Queryable) {
   return {
@@ -263,14 +295,80 @@ export function identityRepo(db: Queryable) {
          RETURNING old.*`,
         [id, d.state, d.by, d.reason, d.targetUserId ?? null],
       ),
-    /** A console notification (the sharing module's table) to the given users and every active holder of a role. */
-    notify: (n: { kind: string; title: { zh: string; en: string }; body: Record<string, unknown>; link: string }, to: { role?: string; userIds?: string[] }) =>
+    // ---- notices (站内通知): the inbox of every account; other modules notify through the service ----
+
+    /**
+     * A notice to every active user among the recipients, in one statement. Holders of `orgRole`
+     * that are not also reached another way get its own link when it has one.
+     */
+    notify: (n: { kind: string; title: { zh: string; en: string }; body: Record<string, unknown>; link: string | null }, to: NoticeRecipients) =>
       db.query(
         `INSERT INTO notifications (id, user_id, kind, title, body, link)
-         SELECT gen_random_uuid(), u.id, $1, $2, $3, $4 FROM users u
-          WHERE NOT u.disabled AND (u.id = ANY($5::uuid[]) OR ($6::text IS NOT NULL AND $6 = ANY(u.roles)))`,
-        [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, to.userIds ?? [], to.role ?? null],
+         SELECT gen_random_uuid(), u.id, $1, $2, $3,
+                CASE WHEN $10::text IS NOT NULL AND u.org_id = $6::uuid AND $7 = ANY(u.roles) AND NOT (u.id = ANY($5::uuid[]) OR ($8::text IS NOT NULL AND $8 = ANY(u.roles)))
+                     THEN $10 ELSE $4 END
+           FROM users u
+          WHERE NOT u.disabled
+            AND (u.id = ANY($5::uuid[]) OR (u.org_id = $6::uuid AND $7 = ANY(u.roles)) OR ($8::text IS NOT NULL AND $8 = ANY(u.roles)) OR u.org_id = $9::uuid)`,
+        [
+          n.kind,
+          JSON.stringify(n.title),
+          JSON.stringify(n.body),
+          n.link,
+          to.userIds ?? [],
+          to.orgRole?.orgId ?? null,
+          to.orgRole?.role ?? null,
+          to.role ?? null,
+          to.orgId ?? null,
+          to.orgRole?.link ?? null,
+        ],
       ),
+    /** Marks the notices about something (`body[key] = value`) read for everyone: nobody needs to act on them any more. */
+    settleNotices: (key: string, value: string) =>
+      db.query(`UPDATE notifications SET read_at = now() WHERE read_at IS NULL AND body ->> $1 = $2`, [key, value]),
+    notices: (userId: string, unreadOnly: boolean, limit: number) =>
+      db.query<NoticeRow>(
+        `SELECT id, kind, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 AND ($2 = false OR read_at IS NULL)
+          ORDER BY created_at DESC LIMIT $3`,
+        [userId, unreadOnly, limit],
+      ),
+    unreadNotices: async (userId: string) =>
+      Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL', [userId]))[0]!.n),
+    markNoticesRead: (userId: string, id: string | null) =>
+      db.query<{ id: string }>(
+        'UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL AND ($2::uuid IS NULL OR id = $2) RETURNING id',
+        [userId, id],
+      ),
+
+    // ---- names for other modules' pages, and containment by security operations ----
+
+    /** Names of users, organisations and API keys by id, in one statement (organisations by region code, then name). */
+    names: (ids: { users: string[]; orgs: string[]; apiKeys: string[] }) =>
+      db.query<NameRow>(
+        `SELECT 'user' AS kind, u.id::text AS id, u.display_name AS name, u.username AS handle, u.org_id::text AS org_id, o.name AS org_name, NULL AS region_code
+           FROM users u LEFT JOIN organizations o ON o.id = u.org_id WHERE u.id = ANY($1::uuid[])
+         UNION ALL
+         SELECT 'key', k.id::text, k.name, NULL, k.org_id::text, o.name, NULL
+           FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE k.id = ANY($3::uuid[])
+         UNION ALL
+         SELECT 'org', o.id::text, o.name, NULL, NULL, NULL, o.region_code FROM organizations o WHERE o.id = ANY($2::uuid[])
+         ORDER BY kind, region_code, name`,
+        [ids.users, ids.orgs, ids.apiKeys],
+      ),
+    suspendKey: async (id: string) =>
+      (await db.query<{ name: string }>('UPDATE api_keys SET suspended_at = now() WHERE id = $1 RETURNING name', [id]))[0]?.name,
+    unsuspendKey: (id: string) => db.query('UPDATE api_keys SET suspended_at = NULL WHERE id = $1', [id]),
+    throttleKey: async (id: string, until: Date) =>
+      (await db.query<{ name: string }>('UPDATE api_keys SET throttled_until = $2 WHERE id = $1 RETURNING name', [id, until]))[0]?.name,
+    unthrottleKey: (id: string) => db.query('UPDATE api_keys SET throttled_until = NULL WHERE id = $1', [id]),
+    /** Locks an account until `until` (or later, if it was locked longer already). */
+    lockUntil: async (id: string, until: Date) =>
+      (
+        await db.query<{ username: string }>('UPDATE users SET locked_until = GREATEST(COALESCE(locked_until, $2), $2) WHERE id = $1 RETURNING username', [
+          id,
+          until,
+        ])
+      )[0]?.username,
 
     // API keys
     insertApiKey: (k: Pick<ApiKeyRow, 'id' | 'org_id' | 'created_by' | 'name' | 'prefix' | 'key_hash' | 'expires_at'>) =>

@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../db/index.ts';
+import type { Db, Queryable } from '../../db/index.ts';
 import { createUseStamps } from '../../db/use-stamps.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, type Message } from '../../errors.ts';
 import { EXCLUSIVE_ROLES, ROLE_LABELS, type Caller as BaseCaller, type Principal, type Role } from '../../http/access.ts';
 import { callerEvent, type AuditActor, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { Sealer } from '../audit/signer.ts';
 import { isValidRegionCode, isValidUscc } from './codes.ts';
-import { identityRepo, type AdminChangeFields, type AdminChangeRow, type ApiKeyRow, type IdentityRepo, type OrgRow, type UserRow } from './identity.repo.ts';
+import {
+  identityRepo,
+  type AdminChangeFields,
+  type AdminChangeRow,
+  type ApiKeyRow,
+  type IdentityRepo,
+  type NoticeRecipients,
+  type NoticeRow,
+  type OrgRow,
+  type UserRow,
+} from './identity.repo.ts';
 import { checkPasswordPolicy, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 import { createSecondFactor, type Challenge, type SignInMethod } from './second-factor.ts';
 import { checkPassword, countFailure as countLockout, NO_PASSWORD, openSignInSession } from './signin.ts';
@@ -218,6 +228,17 @@ function fieldsOf(u: UserRow): AdminChangeFields {
 }
 
 /** Identity, organisations, sessions and API keys: who is calling and what they hold. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Names by id, as `IdentityService.names` reads them. */
+export interface Names {
+  users: Map<string, { username: string; displayName: string; orgId: string | null; orgName: string | null }>;
+  orgs: Map<string, { name: string; regionCode: string }>;
+  apiKeys: Map<string, { name: string; orgId: string; orgName: string }>;
+}
+
+export type { NoticeRecipients, NoticeRow } from './identity.repo.ts';
+
 export function createIdentityService(deps: {
   db: Db;
   events: EventSink;
@@ -582,6 +603,57 @@ export function createIdentityService(deps: {
       org: (id: string) => repo.getOrg(id),
       orgByName: (name: string) => repo.getOrgByName(name),
       apiKey: (id: string) => repo.getApiKey(id),
+    },
+    /**
+     * Names of users, organisations and API keys for other modules' pages and notices, in one
+     * statement (none when nothing is asked); `q` is the caller's transaction when it holds one.
+     */
+    names: async (ids: { users?: readonly string[]; orgs?: readonly string[]; apiKeys?: readonly string[] }, q: Queryable = db): Promise<Names> => {
+      const wanted = (list: readonly string[] | undefined) => [...new Set(list ?? [])].filter((id) => UUID.test(id));
+      const users = wanted(ids.users);
+      const orgs = wanted(ids.orgs);
+      const apiKeys = wanted(ids.apiKeys);
+      const names: Names = { users: new Map(), orgs: new Map(), apiKeys: new Map() };
+      if (!users.length && !orgs.length && !apiKeys.length) return names;
+      for (const row of await identityRepo(q).names({ users, orgs, apiKeys })) {
+        if (row.kind === 'user') names.users.set(row.id, { username: row.handle!, displayName: row.name, orgId: row.org_id, orgName: row.org_name });
+        else if (row.kind === 'key') names.apiKeys.set(row.id, { name: row.name, orgId: row.org_id!, orgName: row.org_name! });
+        else names.orgs.set(row.id, { name: row.name, regionCode: row.region_code! });
+      }
+      return names;
+    },
+    /**
+     * The console's notices (站内通知), the inbox of every account: other modules notify through
+     * this, inside their own transaction when they pass it (`q`).
+     */
+    notices: (q: Queryable = db) => {
+      const r = q === db ? repo : identityRepo(q);
+      return {
+        notify: (n: { kind: string; title: Message; body: Record<string, unknown>; link: string | null }, to: NoticeRecipients) => r.notify(n, to),
+        /** Marks every notice about something (`body[key] = value`) read for everyone (nobody needs to act on it any more). */
+        settle: (key: string, value: string) => r.settleNotices(key, value),
+        /** A user's notices, newest first, and how many are unread. */
+        list: (userId: string, unreadOnly: boolean, limit = 200): Promise<[NoticeRow[], number]> =>
+          Promise.all([r.notices(userId, unreadOnly, limit), r.unreadNotices(userId)]),
+        /** Marks one notice (or, with null, all) of a user read; the ids marked. */
+        markRead: (userId: string, id: string | null) => r.markNoticesRead(userId, id),
+      };
+    },
+    /**
+     * What security operations contain and lift, inside its transaction: API keys suspended or
+     * throttled, accounts locked. The auth path reads these columns on every request. The name of
+     * what was contained is returned (undefined: no such key or account).
+     */
+    containment: (tx: Queryable) => {
+      const r = identityRepo(tx);
+      return {
+        suspendKey: r.suspendKey,
+        unsuspendKey: async (id: string) => void (await r.unsuspendKey(id)),
+        throttleKey: r.throttleKey,
+        unthrottleKey: async (id: string) => void (await r.unthrottleKey(id)),
+        lockAccount: r.lockUntil,
+        unlockAccount: async (id: string) => void (await r.unlock(id)),
+      };
     },
     secondFactor,
 

@@ -36,27 +36,7 @@ export function overviewRepo(db: Queryable) {
         [days],
       ),
     // ---- the caller's to-do counts (工作台) ----
-    /** Share requests waiting for the providing organisation's answer. */
-    approvalsFor: async (orgId: string) =>
-      (
-        await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM share_requests r JOIN datasets d ON d.id = r.dataset_id WHERE r.state = 'submitted' AND d.provider_org_id = $1`,
-          [orgId],
-        )
-      )[0]?.n ?? 0,
-    /** Share requests approved by their provider and waiting for the security administrator. */
-    securityReviews: async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM share_requests WHERE state = 'provider_approved'`))[0]?.n ?? 0,
     openAlerts: async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM secops_alerts WHERE state = 'open'`))[0]?.n ?? 0,
-    /** Active grants ending within `days`, of the organisation as consumer or as provider. */
-    expiringGrants: async (orgId: string, side: 'consumer' | 'provider', days: number) =>
-      (
-        await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM share_grants g JOIN datasets d ON d.id = g.dataset_id
-            WHERE g.state = 'active' AND g.expires_at > now() AND g.expires_at <= now() + make_interval(days => $3)
-              AND (CASE WHEN $2 = 'consumer' THEN g.consumer_org_id ELSE d.provider_org_id END) = $1`,
-          [orgId, side, days],
-        )
-      )[0]?.n ?? 0,
     /** Data needs assigned to the organisation and waiting for its answer (供需对接). */
     demandsToAnswer: async (orgId: string) =>
       (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM duty_demands WHERE state = 'assigned' AND assigned_org_id = $1`, [orgId]))[0]?.n ?? 0,

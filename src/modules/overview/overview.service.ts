@@ -1,13 +1,15 @@
 /**
  * The 城市大脑 overview and the 工作台's to-do counts: a read model over the platform (counts only,
- * never a record or a value). Usage comes from the audit log's service and classification reviews
- * from the review service; the other counts are aggregates of overview.repo.ts.
+ * never a record or a value). Usage comes from the audit log's service, classification reviews
+ * from the review service, the sharing counts (requests to answer, grants ending) from the sharing
+ * service; the other counts are aggregates of overview.repo.ts.
  */
 import type { Db } from '../../db/index.ts';
 import type { Principal } from '../../http/access.ts';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { ReviewService } from '../classify/review.service.ts';
 import { USAGE_ACTIONS } from '../duties/evaluation.service.ts';
+import type { ShareService } from '../share/share.service.ts';
 import { overviewRepo } from './overview.repo.ts';
 
 const DAYS = 30;
@@ -28,7 +30,12 @@ export const TODO_KINDS = [
 ] as const;
 export type TodoKind = (typeof TODO_KINDS)[number];
 
-export function createOverviewService(deps: { db: Db; review: Pick<ReviewService, 'list'>; audit: Pick<AuditLog, 'usage'> }) {
+export function createOverviewService(deps: {
+  db: Db;
+  review: Pick<ReviewService, 'list'>;
+  audit: Pick<AuditLog, 'usage'>;
+  share: Pick<ShareService, 'toDo'>;
+}) {
   const repo = overviewRepo(deps.db);
 
   /**
@@ -56,19 +63,19 @@ export function createOverviewService(deps: { db: Db; review: Pick<ReviewService
       const out: { kind: TodoKind; count: number }[] = [];
       const has = (role: Principal['roles'][number]) => p.roles.includes(role);
       if (has('data_officer') && p.orgId) {
-        out.push({ kind: 'approvals', count: await repo.approvalsFor(p.orgId) });
+        out.push({ kind: 'approvals', count: await deps.share.toDo.approvals(p.orgId) });
         out.push({ kind: 'classifyReviews', count: (await deps.review.list(p)).filter((d) => d.state !== 'confirmed').length });
         out.push({ kind: 'objections', count: await repo.openObjections(p.orgId) });
-        out.push({ kind: 'grantsEnding', count: await repo.expiringGrants(p.orgId, 'provider', EXPIRING_DAYS) });
+        out.push({ kind: 'grantsEnding', count: await deps.share.toDo.grantsEnding(p.orgId, 'provider', EXPIRING_DAYS) });
         out.push({ kind: 'demandsToAnswer', count: await repo.demandsToAnswer(p.orgId) });
       }
       if (has('secadmin')) {
-        out.push({ kind: 'securityReviews', count: await repo.securityReviews() });
+        out.push({ kind: 'securityReviews', count: await deps.share.toDo.securityReviews() });
         out.push({ kind: 'openAlerts', count: await repo.openAlerts() });
         out.push({ kind: 'returnFlowReviews', count: await repo.returnFlowReviews() });
         out.push({ kind: 'demandsToAssign', count: await repo.demandsToAssign() });
       }
-      if (has('consumer') && p.orgId) out.push({ kind: 'expiringGrants', count: await repo.expiringGrants(p.orgId, 'consumer', EXPIRING_DAYS) });
+      if (has('consumer') && p.orgId) out.push({ kind: 'expiringGrants', count: await deps.share.toDo.grantsEnding(p.orgId, 'consumer', EXPIRING_DAYS) });
       return out;
     },
 

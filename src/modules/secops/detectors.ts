@@ -9,6 +9,7 @@
  * cannot wait for 03:00).
  */
 import type { Queryable } from '../../db/index.ts';
+import type { DetectorCounts } from '../audit/audit.service.ts';
 import type { Message } from '../../errors.ts';
 import { ROLE_LABELS, type Role } from '../../http/access.ts';
 import type { AuditRecord } from '../audit/record.ts';
@@ -96,6 +97,8 @@ const OPAQUE_MODES = new Set(['hidden', 'verify']);
 
 export interface DetectorContext {
   q: Queryable;
+  /** Counts over the recent audit records (the audit log's, read in the worker's transaction). */
+  counts: DetectorCounts;
   settings: SecopsSettings;
   eventTime(record: AuditRecord): Date;
   /** 信息项 name → effective grade of a dataset's columns (catalogue code). */
@@ -347,21 +350,18 @@ const bruteForce: Detector = async (r, ctx) => {
   const since = new Date(Date.parse(r.time) - s.windowMinutes * 60_000);
   const findings: Finding[] = [];
   if (r.actorUsername) {
-    const [n] = await ctx.q.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM audit_records WHERE action = ANY($4::text[]) AND result = 'failure' AND actor_username = $1 AND time >= $2 AND seq <= $3`,
-      [r.actorUsername, since, r.seq, SIGN_IN_ACTIONS],
-    );
-    if ((n?.n ?? 0) >= s.failures) {
+    const n = await ctx.counts.failuresOfAccount(SIGN_IN_ACTIONS, r.actorUsername, since, r.seq);
+    if (n >= s.failures) {
       findings.push({
         detector: 'bruteForce',
         subject: `user:${r.actorUsername}`,
         severity: 'general',
         title: { zh: `账号 ${r.actorUsername} 连续登录失败`, en: `Repeated failed sign-ins for ${r.actorUsername}` },
         summary: {
-          zh: `${s.windowMinutes} 分钟内失败 ${n!.n} 次（来源 ${r.clientIp ?? '?'}）`,
-          en: `${n!.n} failures within ${s.windowMinutes} minutes (from ${r.clientIp ?? '?'})`,
+          zh: `${s.windowMinutes} 分钟内失败 ${n} 次（来源 ${r.clientIp ?? '?'}）`,
+          en: `${n} failures within ${s.windowMinutes} minutes (from ${r.clientIp ?? '?'})`,
         },
-        facts: { username: r.actorUsername, failures: n!.n, ip: r.clientIp },
+        facts: { username: r.actorUsername, failures: n, ip: r.clientIp },
         seq: r.seq,
         orgId: r.actorOrgId,
         ...(s.lockAccount && r.actorUserId
@@ -371,11 +371,7 @@ const bruteForce: Detector = async (r, ctx) => {
     }
   }
   if (r.clientIp) {
-    const [n] = await ctx.q.query<{ n: number; accounts: number }>(
-      `SELECT count(*)::int AS n, count(DISTINCT actor_username)::int AS accounts FROM audit_records
-        WHERE action = ANY($4::text[]) AND result = 'failure' AND client_ip = $1 AND time >= $2 AND seq <= $3`,
-      [r.clientIp, since, r.seq, SIGN_IN_ACTIONS],
-    );
+    const n = await ctx.counts.failuresFromAddress(SIGN_IN_ACTIONS, r.clientIp, since, r.seq);
     if (n && n.n >= s.failures) {
       const spray = n.accounts >= s.sprayAccounts;
       findings.push({
@@ -399,14 +395,11 @@ const bruteForce: Detector = async (r, ctx) => {
 const denials: Detector = async (r, ctx) => {
   const s = ctx.settings.detectors.denials;
   if (!s.enabled || r.result !== 'denied' || !(r.action === 'access.denied' || r.action.startsWith('data.'))) return [];
-  const key = r.actorApiKeyId ? { col: 'actor_api_key_id', v: r.actorApiKeyId } : r.actorUserId ? { col: 'actor_user_id', v: r.actorUserId } : undefined;
-  if (!key) return [];
+  const actor = r.actorApiKeyId ? { apiKeyId: r.actorApiKeyId } : r.actorUserId ? { userId: r.actorUserId } : undefined;
+  if (!actor) return [];
   const since = new Date(Date.parse(r.time) - s.windowMinutes * 60_000);
-  const [n] = await ctx.q.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM audit_records WHERE result = 'denied' AND ${key.col === 'actor_api_key_id' ? 'actor_api_key_id' : 'actor_user_id'} = $1 AND time >= $2 AND seq <= $3`,
-    [key.v, since, r.seq],
-  );
-  if ((n?.n ?? 0) < s.count) return [];
+  const n = await ctx.counts.denialsOf(actor, since, r.seq);
+  if (n < s.count) return [];
   return [
     {
       detector: 'denials',
@@ -414,10 +407,10 @@ const denials: Detector = async (r, ctx) => {
       severity: 'general',
       title: { zh: '频繁被拒绝的访问', en: 'Repeated denied requests' },
       summary: {
-        zh: `${who(r, ctx).zh} ${s.windowMinutes} 分钟内被拒绝 ${n!.n} 次`,
-        en: `${who(r, ctx).en} was refused ${n!.n} times within ${s.windowMinutes} minutes`,
+        zh: `${who(r, ctx).zh} ${s.windowMinutes} 分钟内被拒绝 ${n} 次`,
+        en: `${who(r, ctx).en} was refused ${n} times within ${s.windowMinutes} minutes`,
       },
-      facts: { denials: n!.n },
+      facts: { denials: n },
       seq: r.seq,
       dataset: r.dataset,
       orgId: r.actorOrgId,
@@ -479,11 +472,8 @@ const quota: Detector = async (r, ctx) => {
   const subject = consumerOf(r);
   if (!subject) return [];
   const since = new Date(Date.parse(r.time) - s.windowMinutes * 60_000);
-  const [n] = await ctx.q.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM audit_records WHERE action = $1 AND time >= $2 AND seq <= $3 AND (actor_api_key_id = $4 OR ($4 IS NULL AND actor_user_id = $5))`,
-    [QUOTA_EXCEEDED_ACTION, since, r.seq, r.actorApiKeyId, r.actorUserId],
-  );
-  if ((n?.n ?? 0) < s.count) return [];
+  const n = await ctx.counts.actionsOf(QUOTA_EXCEEDED_ACTION, r.actorApiKeyId, r.actorUserId, since, r.seq);
+  if (n < s.count) return [];
   return [
     {
       detector: 'quota',
@@ -491,10 +481,10 @@ const quota: Detector = async (r, ctx) => {
       severity: 'general',
       title: { zh: '反复超出共享配额', en: 'Quota exhausted repeatedly' },
       summary: {
-        zh: `${who(r, ctx).zh} ${s.windowMinutes} 分钟内 ${n!.n} 次超出配额`,
-        en: `${who(r, ctx).en} hit its quota ${n!.n} times within ${s.windowMinutes} minutes`,
+        zh: `${who(r, ctx).zh} ${s.windowMinutes} 分钟内 ${n} 次超出配额`,
+        en: `${who(r, ctx).en} hit its quota ${n} times within ${s.windowMinutes} minutes`,
       },
-      facts: { refusals: n!.n, grantId: grantOf(r) ?? null },
+      facts: { refusals: n, grantId: grantOf(r) ?? null },
       seq: r.seq,
       dataset: r.dataset,
       orgId: r.actorOrgId,

@@ -80,6 +80,9 @@ export interface IncidentRow {
   created_by: string | null;
 }
 
+/** An incident as this repository reads it, before its owner's name. */
+export type StoredIncidentRow = Omit<IncidentRow, 'owner_name'>;
+
 export interface IncidentEventRow {
   id: number;
   incident_id: string;
@@ -112,8 +115,27 @@ export interface DeliveryRow {
 }
 
 const ALERT_COLUMNS = `id, detector, subject, severity, state, title, summary, facts, evidence, hits, dataset, org_id, incident_id, names, first_seen, last_seen, updated_at`;
-const INCIDENT_COLUMNS = `i.id, i.title, i.severity, i.state, i.owner_id, u.display_name AS owner_name, i.description, i.summary, i.opened_at,
+// The owner's name is identity's: the service adds it (StoredIncidentRow → IncidentRow).
+const INCIDENT_COLUMNS = `i.id, i.title, i.severity, i.state, i.owner_id, i.description, i.summary, i.opened_at,
   i.first_report_due, i.first_reported_at, i.first_warned_at, i.final_report_due, i.final_reported_at, i.final_warned_at, i.closed_at, i.created_by`;
+
+/** A containment in force now: not lifted, and untimed or not yet over (`s`: the alias of secops_containments). */
+const IN_FORCE = (s = 'secops_containments') => `${s}.lifted_at IS NULL AND (${s}.until IS NULL OR ${s}.until > now())`;
+
+/**
+ * For the sharing module's access context, the one statement the records path reads per request
+ * (share.repo.ts `accessContext`): the containments in force that can apply to a read — on one of the
+ * grants `grantIds` (an SQL subquery of their ids as text), on the dataset `datasetId` or on the API
+ * key `apiKeyId` (SQL expressions of text) — as a JSON array, oldest first. The rule of what is in
+ * force stays here; secops.service.ts re-exports it for the sharing module.
+ */
+export const containmentsJsonForAccessContext = (on: { grantIds: string; datasetId: string; apiKeyId: string }) =>
+  `(SELECT json_agg(json_build_object('id', s.id, 'kind', s.kind, 'target_id', s.target_id, 'until', s.until) ORDER BY s.created_at)
+      FROM secops_containments s
+     WHERE ${IN_FORCE('s')}
+       AND ((s.kind = 'suspend_grant' AND s.target_id IN (${on.grantIds}))
+         OR (s.kind = 'freeze_dataset' AND s.target_id = ${on.datasetId})
+         OR (s.kind IN ('suspend_key', 'throttle_key') AND s.target_id = ${on.apiKeyId})))`;
 
 const normaliseAlert = (row: AlertRow): AlertRow => ({ ...row, evidence: (row.evidence ?? []).map(Number) });
 
@@ -125,30 +147,6 @@ export function secopsRepo(q: Queryable) {
     moveCursor: (name: string, seq: number) => q.query('UPDATE secops_cursor SET seq = $2, updated_at = now() WHERE name = $1', [name, seq]),
     /** Takes the named row only if nobody else holds it (a periodic task run by one process). */
     tryLockCursor: async (name: string) => (await q.query<{ seq: number }>('SELECT seq FROM secops_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED', [name]))[0],
-
-    columnGrades: (code: string) =>
-      q.query<{ name: string; grade: number | null }>(
-        'SELECT c.name, c.grade FROM dataset_columns c JOIN datasets d ON d.id = c.dataset_id WHERE d.code = $1',
-        [code],
-      ),
-    /** Who a data response or refusal came from, by name: the API key (and its organisation) or the person. */
-    actorNames: async (apiKeyId: string | null, userId: string | null) => {
-      if (apiKeyId) {
-        const [k] = await q.query<{ name: string; org: string }>(
-          'SELECT k.name, o.name AS org FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE k.id = $1',
-          [apiKeyId],
-        );
-        return k ? { actor: k.name, actorKind: 'key' as const, org: k.org } : undefined;
-      }
-      if (!userId) return undefined;
-      const [u] = await q.query<{ name: string; org: string | null }>(
-        'SELECT u.display_name AS name, o.name AS org FROM users u LEFT JOIN organizations o ON o.id = u.org_id WHERE u.id = $1',
-        [userId],
-      );
-      return u ? { actor: u.name, actorKind: 'user' as const, ...(u.org ? { org: u.org } : {}) } : undefined;
-    },
-    datasetByCode: async (code: string) =>
-      (await q.query<{ id: string; provider_org_id: string; name: string }>('SELECT id, provider_org_id, name FROM datasets WHERE code = $1', [code]))[0],
 
     // ---- replay clocks (migration 0027) ----
     insertReplayClock: (c: { id: string; apiKeyId: string; realStart: Date; realEnd: Date; replayStart: Date; note: string }) =>
@@ -271,12 +269,7 @@ export function secopsRepo(q: Queryable) {
 
     // ---- containment ----
     activeContainment: async (kind: ContainmentKind, targetId: string) =>
-      (
-        await q.query<ContainmentRow>(
-          `SELECT * FROM secops_containments WHERE kind = $1 AND target_id = $2 AND lifted_at IS NULL AND (until IS NULL OR until > now()) LIMIT 1`,
-          [kind, targetId],
-        )
-      )[0],
+      (await q.query<ContainmentRow>(`SELECT * FROM secops_containments WHERE kind = $1 AND target_id = $2 AND ${IN_FORCE()} LIMIT 1`, [kind, targetId]))[0],
     /** A person lifted this alert's containment of the target: the alert does not contain it again. */
     liftedForAlert: async (alertId: string, kind: ContainmentKind, targetId: string) =>
       (
@@ -313,47 +306,7 @@ export function secopsRepo(q: Queryable) {
         )
       )[0],
     listContainments: (activeOnly: boolean, limit: number) =>
-      q.query<ContainmentRow>(
-        `SELECT * FROM secops_containments WHERE ($1 = false OR (lifted_at IS NULL AND (until IS NULL OR until > now()))) ORDER BY created_at DESC LIMIT $2`,
-        [activeOnly, limit],
-      ),
-    // The state the auth path and the sharing module read.
-    suspendKey: (id: string) => q.query('UPDATE api_keys SET suspended_at = now() WHERE id = $1 RETURNING name', [id]),
-    /** A grant as a person names it: "户籍人口信息 → 朝阳市民政局". */
-    grantLabel: async (id: string) =>
-      (
-        await q.query<{ label: string }>(
-          `SELECT d.name || ' → ' || o.name AS label FROM share_grants g JOIN datasets d ON d.id = g.dataset_id JOIN organizations o ON o.id = g.consumer_org_id WHERE g.id = $1`,
-          [id],
-        )
-      )[0]?.label,
-    unsuspendKey: (id: string) => q.query('UPDATE api_keys SET suspended_at = NULL WHERE id = $1', [id]),
-    throttleKey: (id: string, until: Date) => q.query('UPDATE api_keys SET throttled_until = $2 WHERE id = $1 RETURNING name', [id, until]),
-    unthrottleKey: (id: string) => q.query('UPDATE api_keys SET throttled_until = NULL WHERE id = $1', [id]),
-    lockUser: (id: string, until: Date) =>
-      q.query('UPDATE users SET locked_until = GREATEST(COALESCE(locked_until, $2), $2) WHERE id = $1 RETURNING username', [id, until]),
-    unlockUser: (id: string) => q.query('UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = $1', [id]),
-    orgName: async (id: string) => (await q.query<{ name: string }>('SELECT name FROM organizations WHERE id = $1', [id]))[0]?.name,
-    apiKeyLabel: async (id: string) => (await q.query<{ name: string; org_id: string }>('SELECT name, org_id FROM api_keys WHERE id = $1', [id]))[0],
-
-    // ---- notifications (the console's table, shared with the sharing module) ----
-    /** To every secadmin (linked to the alert) and the provider's data officers (linked to their dataset: they have no security pages). */
-    notifyUsers: (n: { kind: string; title: Message; body: Record<string, unknown>; link: string; providerOrgId: string | null; officerLink: string | null }) =>
-      q.query(
-        `INSERT INTO notifications (id, user_id, kind, title, body, link)
-         SELECT gen_random_uuid(), u.id, $1, $2, $3, CASE WHEN 'secadmin' = ANY(u.roles) THEN $4 ELSE $6 END FROM users u
-          WHERE NOT u.disabled AND ('secadmin' = ANY(u.roles) OR ($5::uuid IS NOT NULL AND u.org_id = $5::uuid AND 'data_officer' = ANY(u.roles)))`,
-        [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, n.providerOrgId, n.officerLink],
-      ),
-
-    /** A notice to every active user of one organisation (the holder of a contained API key). */
-    notifyOrg: (n: { orgId: string; kind: string; title: Message; body: Record<string, unknown>; link: string }) =>
-      q.query(
-        `INSERT INTO notifications (id, user_id, kind, title, body, link)
-         SELECT gen_random_uuid(), u.id, $1, $2, $3, $4 FROM users u WHERE NOT u.disabled AND u.org_id = $5`,
-        [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, n.orgId],
-      ),
-
+      q.query<ContainmentRow>(`SELECT * FROM secops_containments WHERE ($1 = false OR (${IN_FORCE()})) ORDER BY created_at DESC LIMIT $2`, [activeOnly, limit]),
     // ---- deliveries ----
     insertDelivery: (d: { id: string; alertId: string | null; incidentId: string | null; channel: 'webhook' | 'email'; target: string; payload: unknown }) =>
       q.query(`INSERT INTO secops_deliveries (id, alert_id, incident_id, channel, target, payload) VALUES ($1, $2, $3, $4, $5, $6)`, [
@@ -406,11 +359,10 @@ export function secopsRepo(q: Queryable) {
           [i.id, i.title, i.severity, i.description, i.firstDue, i.finalDue, i.createdBy, i.openedAt],
         )
       )[0]!,
-    getIncident: async (id: string) =>
-      (await q.query<IncidentRow>(`SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i LEFT JOIN users u ON u.id = i.owner_id WHERE i.id = $1`, [id]))[0],
+    getIncident: async (id: string) => (await q.query<StoredIncidentRow>(`SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i WHERE i.id = $1`, [id]))[0],
     listIncidents: (state: string | null, limit: number) =>
-      q.query<IncidentRow>(
-        `SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i LEFT JOIN users u ON u.id = i.owner_id WHERE ($1::text IS NULL OR i.state = $1) ORDER BY i.opened_at DESC LIMIT $2`,
+      q.query<StoredIncidentRow>(
+        `SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i WHERE ($1::text IS NULL OR i.state = $1) ORDER BY i.opened_at DESC LIMIT $2`,
         [state, limit],
       ),
     updateIncident: (
@@ -445,12 +397,12 @@ export function secopsRepo(q: Queryable) {
       ),
     /** Incidents whose report is due within `withinMs` of `now` and not yet reported nor warned about. */
     dueForWarning: (which: 'first' | 'final', now: Date, withinMs: number) =>
-      q.query<IncidentRow>(
+      q.query<StoredIncidentRow>(
         which === 'first'
-          ? `SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i LEFT JOIN users u ON u.id = i.owner_id
+          ? `SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i
               WHERE i.first_report_due IS NOT NULL AND i.first_reported_at IS NULL AND i.first_warned_at IS NULL
                 AND i.first_report_due <= $1::timestamptz + ($2::bigint * interval '1 millisecond') FOR UPDATE OF i SKIP LOCKED`
-          : `SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i LEFT JOIN users u ON u.id = i.owner_id
+          : `SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i
               WHERE i.final_report_due IS NOT NULL AND i.final_reported_at IS NULL AND i.final_warned_at IS NULL
                 AND i.final_report_due <= $1::timestamptz + ($2::bigint * interval '1 millisecond') FOR UPDATE OF i SKIP LOCKED`,
         [now, withinMs],
@@ -498,21 +450,14 @@ export function secopsRepo(q: Queryable) {
         `SELECT date_trunc('hour', at) AS hour, detector, count(*)::int AS n FROM secops_hits WHERE at >= $1 GROUP BY 1, 2 ORDER BY 1`,
         [since],
       ),
-    /** Who read the most sensitive rows: the API key's name, or the person's name for a signed-in reader (key_name). */
+    /** Who read the most sensitive rows (subject `key:<id>` or `user:<id>`, and the organisation); the service names them. */
     topSensitiveConsumers: (since: Date, limit: number) =>
-      q.query<{ subject: string; org_name: string | null; key_name: string | null; sensitive_rows: number; rows: number }>(
-        `SELECT s.subject, o.name AS org_name, COALESCE(k.name, u.display_name) AS key_name, sum(s.sensitive_rows)::bigint AS sensitive_rows, sum(s.rows)::bigint AS rows
+      q.query<{ subject: string; org_id: string | null; sensitive_rows: number; rows: number }>(
+        `SELECT s.subject, s.org_id, sum(s.sensitive_rows)::bigint AS sensitive_rows, sum(s.rows)::bigint AS rows
            FROM secops_usage s
-           LEFT JOIN api_keys k ON s.subject = 'key:' || k.id::text
-           LEFT JOIN users u ON s.subject = 'user:' || u.id::text
-           LEFT JOIN organizations o ON o.id::text = s.org_id
-          WHERE s.hour >= $1 GROUP BY s.subject, o.name, k.name, u.display_name HAVING sum(s.sensitive_rows) > 0
+          WHERE s.hour >= $1 GROUP BY s.subject, s.org_id HAVING sum(s.sensitive_rows) > 0
           ORDER BY sum(s.sensitive_rows) DESC LIMIT $2`,
         [since, limit],
-      ),
-    assetsByGradeAndOrg: () =>
-      q.query<{ org_name: string; grade: number | null; n: number }>(
-        `SELECT o.name AS org_name, d.grade, count(*)::int AS n FROM datasets d JOIN organizations o ON o.id = d.provider_org_id GROUP BY o.name, d.grade ORDER BY o.name`,
       ),
   };
 }
@@ -529,7 +474,7 @@ export async function isContained(
 ): Promise<{ contained: boolean; kind?: ContainmentKind; containmentId?: string }> {
   const rows = await q.query<{ id: string; kind: ContainmentKind }>(
     `SELECT id, kind FROM secops_containments
-      WHERE lifted_at IS NULL AND (until IS NULL OR until > now())
+      WHERE ${IN_FORCE()}
         AND ((kind = 'suspend_grant' AND target_id = $1) OR (kind = 'freeze_dataset' AND target_id = $2)
           OR (kind IN ('suspend_key', 'throttle_key') AND target_id = $3))
       ORDER BY created_at LIMIT 1`,

@@ -16,6 +16,9 @@ import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, NotFoundError, type Message } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import type { AuditLog } from '../audit/audit.service.ts';
+import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { IdentityService } from '../identity/identity.service.ts';
+import type { ShareService } from '../share/share.service.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { AuditRecord } from '../audit/record.ts';
 import { portOf } from '../egress/egress.ts';
@@ -29,9 +32,11 @@ import {
   type AlertNames,
   type AlertRow,
   type ContainmentRow,
+  type IncidentRow,
   type IncidentState,
   type ReplayClockRow,
   type SecopsRepo,
+  type StoredIncidentRow,
 } from './secops.repo.ts';
 import {
   CONTAINMENT_LABELS,
@@ -49,6 +54,8 @@ import { incidentReport } from './report.ts';
 import type { TimelineEntry } from './timeline.ts';
 
 export type { Caller } from '../../http/access.ts';
+/** Security operations' part of the sharing module's access context (one statement on the records path). */
+export { containmentsJsonForAccessContext } from './secops.repo.ts';
 
 /** What a sealer does for webhook secrets (the keyring implements it). */
 export interface SecretSealer {
@@ -59,7 +66,16 @@ export interface SecretSealer {
 export interface SecopsDeps {
   db: Db;
   events: EventSink;
-  audit: Pick<AuditLog, 'verify' | 'recordsAfter'>;
+  audit: Pick<AuditLog, 'verify' | 'recordsAfter' | 'detectorCounts'>;
+  /**
+   * Names of API keys, people and organisations; the console's notices; the keys and accounts a
+   * containment suspends, throttles or locks. Each inside the worker's transaction where it runs.
+   */
+  identity: Pick<IdentityService, 'names' | 'notices' | 'containment'>;
+  /** Datasets by code and the grades of their 信息项 (inside the worker's transaction); the dashboard's assets. */
+  catalog: Pick<CatalogService, 'readIn' | 'assetsByProviderAndGrade'>;
+  /** A grant as a person names it (the label of a suspended grant). */
+  share: Pick<ShareService, 'grantLabel'>;
   sealer?: SecretSealer;
   smtp?: SmtpOptions;
   /** The clock of reporting deadlines and warnings (default: the system clock). */
@@ -120,7 +136,7 @@ const INCIDENT = { zh: '安全事件', en: 'Incident' };
 const CONTAINMENT = { zh: '处置措施', en: 'Containment' };
 
 export function createSecopsService(deps: SecopsDeps) {
-  const { db, events } = deps;
+  const { db, events, identity, catalog } = deps;
   const now = deps.now ?? (() => new Date());
   /** The clock of one batch: the injected one, else the stamps with any stored replay clocks of the batch's keys. */
   async function batchEventTime(r: SecopsRepo, records: AuditRecord[]): Promise<(record: AuditRecord) => Date> {
@@ -135,6 +151,35 @@ export function createSecopsService(deps: SecopsDeps) {
   changes.setMaxListeners(1000);
 
   const record = (caller: Caller | undefined, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
+
+  /** Who a data response or refusal came from, by name: the API key (and its organisation) or the person. */
+  async function actorNames(q: Queryable, apiKeyId: string | null, userId: string | null): Promise<AlertNames | undefined> {
+    if (apiKeyId) {
+      const k = (await identity.names({ apiKeys: [apiKeyId] }, q)).apiKeys.get(apiKeyId);
+      return k ? { actor: k.name, actorKind: 'key', org: k.orgName } : undefined;
+    }
+    if (!userId) return undefined;
+    const u = (await identity.names({ users: [userId] }, q)).users.get(userId);
+    return u ? { actor: u.displayName, actorKind: 'user', ...(u.orgName ? { org: u.orgName } : {}) } : undefined;
+  }
+
+  /** Who read the most sensitive rows: the API key's name, or the person's name for a signed-in reader (key_name). */
+  async function sensitiveConsumers(since: Date, limit: number) {
+    const rows = await secopsRepo(db).topSensitiveConsumers(since, limit);
+    const idOf = (prefix: string) => rows.flatMap((r) => (r.subject.startsWith(prefix) ? [r.subject.slice(prefix.length)] : []));
+    const names = await identity.names({ apiKeys: idOf('key:'), users: idOf('user:'), orgs: rows.flatMap((r) => (r.org_id ? [r.org_id] : [])) });
+    return rows.map(({ subject, org_id, sensitive_rows, rows: read }) => {
+      const id = subject.slice(subject.indexOf(':') + 1);
+      return {
+        subject,
+        org_name: (org_id && names.orgs.get(org_id)?.name) ?? null,
+        key_name:
+          (subject.startsWith('key:') ? names.apiKeys.get(id)?.name : subject.startsWith('user:') ? names.users.get(id)?.displayName : undefined) ?? null,
+        sensitive_rows,
+        rows: read,
+      };
+    });
+  }
 
   // ---- alerts, containment, incidents inside one transaction ---------------------------------
 
@@ -175,21 +220,24 @@ export function createSecopsService(deps: SecopsDeps) {
   }
 
   async function containTx(
-    r: SecopsRepo,
+    tx: Queryable,
     c: { kind: ContainmentKind; targetId: string; label?: string; minutes?: number; alertId: string | null; reason: Message; by: Principal | null },
     fx: Effects,
   ): Promise<ContainmentRow | undefined> {
+    const r = secopsRepo(tx);
     if (await r.activeContainment(c.kind, c.targetId)) return undefined;
     // The secadmin's decision to lift stands for the rest of this alert; a new alert may contain again.
     if (!c.by && c.alertId && (await r.liftedForAlert(c.alertId, c.kind, c.targetId))) return undefined;
     const minutes = c.minutes ?? DEFAULT_MINUTES[c.kind];
     const until = minutes ? new Date(Date.now() + minutes * 60_000) : null;
     let label = c.label ?? null;
-    if (c.kind === 'suspend_key') label = ((await r.suspendKey(c.targetId))[0] as { name?: string } | undefined)?.name ?? label;
-    if (c.kind === 'throttle_key') label = ((await r.throttleKey(c.targetId, until!))[0] as { name?: string } | undefined)?.name ?? label;
-    if (c.kind === 'lock_account') label = ((await r.lockUser(c.targetId, until!))[0] as { username?: string } | undefined)?.username ?? label;
-    if (c.kind === 'suspend_grant') label = (await r.grantLabel(c.targetId)) ?? label;
-    // suspend_grant and freeze_dataset: the row itself is the state the sharing module reads (isContained).
+    // The state the auth path and the sharing module read: identity's key and account columns, and
+    // for suspend_grant and freeze_dataset the containment row itself (the access context reads it).
+    const held = identity.containment(tx);
+    if (c.kind === 'suspend_key') label = (await held.suspendKey(c.targetId)) ?? label;
+    if (c.kind === 'throttle_key') label = (await held.throttleKey(c.targetId, until!)) ?? label;
+    if (c.kind === 'lock_account') label = (await held.lockAccount(c.targetId, until!)) ?? label;
+    if (c.kind === 'suspend_grant') label = (await deps.share.grantLabel(c.targetId, tx)) ?? label;
     const row = await r.insertContainment({
       id: randomUUID(),
       kind: c.kind,
@@ -208,7 +256,7 @@ export function createSecopsService(deps: SecopsDeps) {
         await r.addIncidentEvent({ incidentId: alert.incident_id, actorId: null, actorName: 'pdx', kind: 'action', entry, details: { containmentId: row.id } });
       }
     }
-    if (c.kind === 'throttle_key' || c.kind === 'suspend_key') await notifyKeyHolder(r, c.kind, c.targetId, until, c.reason, row.id);
+    if (c.kind === 'throttle_key' || c.kind === 'suspend_key') await notifyKeyHolder(tx, c.kind, c.targetId, until, c.reason, row.id);
     fx.contained.push(row);
     return row;
   }
@@ -218,26 +266,28 @@ export function createSecopsService(deps: SecopsDeps) {
    * its applications are being refused, and nobody else would tell it.
    */
   async function notifyKeyHolder(
-    r: SecopsRepo,
+    tx: Queryable,
     kind: 'throttle_key' | 'suspend_key',
     keyId: string,
     until: Date | null,
     reason: Message,
     containmentId: string,
   ) {
-    const key = await r.apiKeyLabel(keyId);
+    const key = (await identity.names({ apiKeys: [keyId] }, tx)).apiKeys.get(keyId);
     if (!key) return;
     const state: Message =
       kind === 'throttle_key' && until
         ? { zh: `已限流至 ${clockTime(until)}`, en: `throttled until ${clockTime(until)}` }
         : { zh: '已暂停，待安全管理员解除', en: 'suspended until the security administrator lifts it' };
-    await r.notifyOrg({
-      orgId: key.org_id,
-      kind: 'secops.key_contained',
-      title: { zh: `API 密钥「${key.name}」${state.zh}：${reason.zh}`, en: `API key "${key.name}" ${state.en}: ${reason.en}` },
-      body: { keyId, keyName: key.name, containment: kind, containmentId, until: until?.toISOString() ?? null, reason },
-      link: '/api-keys',
-    });
+    await identity.notices(tx).notify(
+      {
+        kind: 'secops.key_contained',
+        title: { zh: `API 密钥「${key.name}」${state.zh}：${reason.zh}`, en: `API key "${key.name}" ${state.en}: ${reason.en}` },
+        body: { keyId, keyName: key.name, containment: kind, containmentId, until: until?.toISOString() ?? null, reason },
+        link: '/api-keys',
+      },
+      { orgId: key.orgId },
+    );
   }
 
   function deliveriesFor(alert: AlertRow, s: SecopsSettings, containment: ContainmentRow | undefined) {
@@ -336,39 +386,47 @@ export function createSecopsService(deps: SecopsDeps) {
     const on = alert.names.dataset ? { zh: `（数据资源：${alert.names.dataset}）`, en: ` (dataset: ${alert.names.dataset})` } : { zh: '', en: '' };
     const containment = f.contain
       ? await containTx(
-          r,
+          q,
           { ...f.contain, alertId: alert.id, reason: { zh: `自动处置：${alert.title.zh}${on.zh}`, en: `Automatic: ${alert.title.en}${on.en}` }, by: null },
           fx,
         )
       : undefined;
     if (notify) {
-      const dataset = alert.dataset ? await r.datasetByCode(alert.dataset) : undefined;
+      const dataset = alert.dataset ? await catalog.readIn(q).byCode(alert.dataset) : undefined;
       // A notice names what it is about: the dataset and the organisation whose key or account acted.
-      const consumer = alert.org_id && alert.org_id !== dataset?.provider_org_id ? await r.orgName(alert.org_id) : undefined;
+      const consumer =
+        alert.org_id && alert.org_id !== dataset?.provider_org_id
+          ? (await identity.names({ orgs: [alert.org_id] }, q)).orgs.get(alert.org_id)?.name
+          : undefined;
       const about = [
         ...(dataset ? [{ zh: `数据资源：${dataset.name}`, en: `dataset: ${dataset.name}` }] : []),
         ...(consumer ? [{ zh: `使用方：${consumer}`, en: `consumer: ${consumer}` }] : []),
       ];
       const suffix = about.length ? { zh: `（${about.map((a) => a.zh).join('；')}）`, en: ` (${about.map((a) => a.en).join('; ')})` } : { zh: '', en: '' };
-      await r.notifyUsers({
-        kind: 'secops.alert',
-        title: {
-          zh: `【${SEVERITY_LABELS[alert.severity].zh}】${alert.title.zh}${suffix.zh}`,
-          en: `[${SEVERITY_LABELS[alert.severity].en}] ${alert.title.en}${suffix.en}`,
+      // To every secadmin (linked to the alert) and the provider's data officers (linked to their dataset: they have no security pages).
+      await identity.notices(q).notify(
+        {
+          kind: 'secops.alert',
+          title: {
+            zh: `【${SEVERITY_LABELS[alert.severity].zh}】${alert.title.zh}${suffix.zh}`,
+            en: `[${SEVERITY_LABELS[alert.severity].en}] ${alert.title.en}${suffix.en}`,
+          },
+          body: {
+            alertId: alert.id,
+            severity: alert.severity,
+            summary: alert.summary,
+            incidentId: alert.incident_id,
+            ...(dataset ? { datasetName: dataset.name } : {}),
+            ...(consumer ? { consumerOrg: consumer } : {}),
+            ...(containment ? { containment: containment.kind } : {}),
+          },
+          link: `/secops?alert=${alert.id}`,
         },
-        body: {
-          alertId: alert.id,
-          severity: alert.severity,
-          summary: alert.summary,
-          incidentId: alert.incident_id,
-          ...(dataset ? { datasetName: dataset.name } : {}),
-          ...(consumer ? { consumerOrg: consumer } : {}),
-          ...(containment ? { containment: containment.kind } : {}),
+        {
+          role: 'secadmin',
+          ...(dataset ? { orgRole: { orgId: dataset.provider_org_id, role: 'data_officer', link: `/datasets/${alert.dataset}` } } : {}),
         },
-        link: `/secops?alert=${alert.id}`,
-        providerOrgId: dataset?.provider_org_id ?? null,
-        officerLink: alert.dataset ? `/datasets/${alert.dataset}` : null,
-      });
+      );
       for (const d of deliveriesFor(alert, s, containment))
         await r.insertDelivery({ id: randomUUID(), alertId: alert.id, incidentId: alert.incident_id, ...d });
       fx.alerts.push(alert);
@@ -420,23 +478,25 @@ export function createSecopsService(deps: SecopsDeps) {
       const grades = new Map<string, Map<string, number>>();
       const actors = new Map<string, AlertNames | undefined>();
       const datasets = new Map<string, string | undefined>();
+      const read = catalog.readIn(tx);
       const ctx = {
         q: tx,
+        counts: deps.audit.detectorCounts(tx),
         settings: s,
         eventTime: await batchEventTime(r, records),
         async columnGrades(code: string) {
           let g = grades.get(code);
-          if (!g) grades.set(code, (g = new Map((await r.columnGrades(code)).map((c) => [c.name, c.grade ?? 0]))));
+          if (!g) grades.set(code, (g = new Map((await read.columnGrades(code)).map((c) => [c.name, c.grade ?? 0]))));
           return g;
         },
         // Per batch: a burst is many records of one key, named once.
         async actorNames(rec: AuditRecord) {
           const id = rec.actorApiKeyId ? `key:${rec.actorApiKeyId}` : `user:${rec.actorUserId ?? ''}`;
-          if (!actors.has(id)) actors.set(id, await r.actorNames(rec.actorApiKeyId, rec.actorUserId));
+          if (!actors.has(id)) actors.set(id, await actorNames(tx, rec.actorApiKeyId, rec.actorUserId));
           return actors.get(id);
         },
         async datasetName(code: string) {
-          if (!datasets.has(code)) datasets.set(code, (await r.datasetByCode(code))?.name);
+          if (!datasets.has(code)) datasets.set(code, (await read.byCode(code))?.name);
           return datasets.get(code);
         },
       };
@@ -609,10 +669,17 @@ export function createSecopsService(deps: SecopsDeps) {
 
   // ---- incidents ------------------------------------------------------------------------------
 
-  async function requireIncident(id: string) {
+  /** Incidents with their owners' names (identity's), read in one statement for them all. */
+  async function namedIncidents(rows: StoredIncidentRow[]): Promise<IncidentRow[]> {
+    const owners = rows.flatMap((i) => (i.owner_id ? [i.owner_id] : []));
+    const { users } = await identity.names({ users: owners });
+    return rows.map((i) => ({ ...i, owner_name: i.owner_id ? (users.get(i.owner_id)?.displayName ?? null) : null }));
+  }
+
+  async function requireIncident(id: string): Promise<IncidentRow> {
     const incident = await secopsRepo(db).getIncident(id);
     if (!incident) throw new NotFoundError(INCIDENT);
-    return incident;
+    return (await namedIncidents([incident]))[0]!;
   }
 
   function clockOf(due: Date | null, done: Date | null) {
@@ -727,7 +794,7 @@ export function createSecopsService(deps: SecopsDeps) {
       const fx = noEffects();
       const row = await db.transaction((tx) =>
         containTx(
-          secopsRepo(tx),
+          tx,
           {
             kind: input.kind,
             targetId: input.targetId,
@@ -753,9 +820,10 @@ export function createSecopsService(deps: SecopsDeps) {
         if (!lifted) throw new ConflictError('already_lifted', { zh: '该处置措施已解除', en: 'This containment was already lifted' });
         // Another active containment of the same key or account keeps its state in place.
         if (!(await r.activeContainment(lifted.kind, lifted.target_id))) {
-          if (lifted.kind === 'suspend_key') await r.unsuspendKey(lifted.target_id);
-          if (lifted.kind === 'throttle_key') await r.unthrottleKey(lifted.target_id);
-          if (lifted.kind === 'lock_account') await r.unlockUser(lifted.target_id);
+          const held = identity.containment(tx);
+          if (lifted.kind === 'suspend_key') await held.unsuspendKey(lifted.target_id);
+          if (lifted.kind === 'throttle_key') await held.unthrottleKey(lifted.target_id);
+          if (lifted.kind === 'lock_account') await held.unlockAccount(lifted.target_id);
         }
         return lifted;
       });
@@ -791,7 +859,7 @@ export function createSecopsService(deps: SecopsDeps) {
     listDeliveries: (alertId?: string) => secopsRepo(db).listDeliveries(200, alertId),
 
     // ---- incidents ----
-    listIncidents: (state?: string) => secopsRepo(db).listIncidents(state ?? null, 200),
+    listIncidents: async (state?: string) => namedIncidents(await secopsRepo(db).listIncidents(state ?? null, 200)),
     incidentDetail,
     async openIncident(caller: Caller, input: { title: string; severity: Severity; description: string; alertIds: string[] }) {
       const s = await loadSettings(db);
@@ -833,7 +901,7 @@ export function createSecopsService(deps: SecopsDeps) {
     },
     async assign(caller: Caller, id: string, ownerId: string) {
       await requireIncident(id);
-      const [user] = await db.query<{ username: string }>('SELECT username FROM users WHERE id = $1', [ownerId]);
+      const user = (await identity.names({ users: [ownerId] })).users.get(ownerId);
       if (!user) throw new BadRequestError('unknown_user', { zh: '负责人不存在', en: 'Unknown owner' }, { field: 'ownerId' });
       await secopsRepo(db).updateIncident(id, { ownerId });
       await timeline(caller, id, 'owner', user.username, { ownerId });
@@ -888,8 +956,8 @@ export function createSecopsService(deps: SecopsDeps) {
         r.alertsBySeverity(),
         r.incidentsByState(),
         r.hitsByHour(since),
-        r.topSensitiveConsumers(new Date(now().getTime() - 30 * 86_400_000), 10),
-        r.assetsByGradeAndOrg(),
+        sensitiveConsumers(new Date(now().getTime() - 30 * 86_400_000), 10),
+        catalog.assetsByProviderAndGrade(),
         r.listAlerts({ limit: 20 }),
       ]);
       return { alerts, incidents, hits, consumers, assets, live };

@@ -1,7 +1,8 @@
 /** All SQL of the sharing module, with bound parameters only. */
 import type { Queryable } from '../../db/index.ts';
 import { maybeOne } from '../../db/index.ts';
-import type { ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
+import { columnsJsonForAccessContext, type ColumnRow, type DatasetRow } from '../catalog/catalog.service.ts';
+import { containmentsJsonForAccessContext } from '../secops/secops.service.ts';
 import type { StoredDataKey } from '../protect/keyring.ts';
 import type { FilterNode } from './filter.ts';
 import type { GrantColumn } from './access/compile.ts';
@@ -59,7 +60,7 @@ export interface RequestRow {
   renews_grant_id: string | null;
   created_at: Date;
   updated_at: Date;
-  // Joined for approvers: who asks, for what.
+  // For approvers: who asks, for what (the names of organisations and people added by the service).
   dataset_code: string;
   dataset_name: string;
   provider_org_id: string;
@@ -75,6 +76,19 @@ export interface RequestRow {
   security_decider_name: string | null;
   security_decider_username: string | null;
 }
+
+/** The fields of a request that name organisations and people (identity's names, added by the service). */
+export type RequestNames =
+  | 'provider_name'
+  | 'consumer_name'
+  | 'requester_username'
+  | 'requester_name'
+  | 'provider_decider_name'
+  | 'provider_decider_username'
+  | 'security_decider_name'
+  | 'security_decider_username';
+/** A request as this repository reads it, before the names. */
+export type StoredRequestRow = Omit<RequestRow, RequestNames>;
 
 export interface GrantRow {
   id: string;
@@ -112,6 +126,9 @@ export interface GrantRow {
   provider_org_id: string;
   consumer_name: string;
 }
+
+/** A grant as this repository reads it, before the consumer's name. */
+export type StoredGrantRow = Omit<GrantRow, 'consumer_name'>;
 
 /** A grant as the read path sees it (JSON from one round trip; dates as text). */
 export interface AccessGrant {
@@ -171,27 +188,19 @@ export function accessScopes(datasetId: string, apiKeyId?: string): string[] {
 /** A data_keys row as the read path needs it (the key stays wrapped under the master key). */
 export type AccessDataKey = StoredDataKey;
 
+// Names of organisations and people are identity's: the service adds them (RequestNames, GrantNames).
 const SELECT_REQUEST = `
   SELECT r.*, to_char(r.end_date, 'YYYY-MM-DD') AS end_date,
-         d.code AS dataset_code, d.name AS dataset_name, d.provider_org_id, po.name AS provider_name,
-         co.name AS consumer_name, u.username AS requester_username, u.display_name AS requester_name,
-         g.state AS grant_state, g.expires_at AS grant_expires_at,
-         pu.display_name AS provider_decider_name, pu.username AS provider_decider_username,
-         su.display_name AS security_decider_name, su.username AS security_decider_username
+         d.code AS dataset_code, d.name AS dataset_name, d.provider_org_id,
+         g.state AS grant_state, g.expires_at AS grant_expires_at
     FROM share_requests r
     JOIN datasets d ON d.id = r.dataset_id
-    JOIN organizations po ON po.id = d.provider_org_id
-    JOIN organizations co ON co.id = r.consumer_org_id
-    JOIN users u ON u.id = r.requested_by
-    LEFT JOIN share_grants g ON g.id = r.grant_id
-    LEFT JOIN users pu ON pu.id = r.provider_decided_by
-    LEFT JOIN users su ON su.id = r.security_decided_by`;
+    LEFT JOIN share_grants g ON g.id = r.grant_id`;
 
 const SELECT_GRANT = `
-  SELECT g.*, d.code AS dataset_code, d.name AS dataset_name, d.provider_org_id, co.name AS consumer_name
+  SELECT g.*, d.code AS dataset_code, d.name AS dataset_name, d.provider_org_id
     FROM share_grants g
-    JOIN datasets d ON d.id = g.dataset_id
-    JOIN organizations co ON co.id = g.consumer_org_id`;
+    JOIN datasets d ON d.id = g.dataset_id`;
 
 /** Who sees a list: a consumer organisation, a provider organisation, or everything (secadmin). */
 export interface Scope {
@@ -213,6 +222,18 @@ function scopeWhere(scope: Scope, params: unknown[], alias: 'r' | 'g'): string {
   }
   return parts.length ? `(${parts.join(' OR ')})` : 'FALSE';
 }
+
+/**
+ * The parts of the access context other modules own, each written in its owner's repository and
+ * named for this statement: the catalogue's 信息项 and security operations' containments in force.
+ * Joined here so the records path stays one round trip per request.
+ */
+const COLUMNS = columnsJsonForAccessContext('d.id');
+const CONTAINMENTS = containmentsJsonForAccessContext({
+  grantIds: 'SELECT id::text FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2',
+  datasetId: 'd.id::text',
+  apiKeyId: '$3::text',
+});
 
 export function shareRepo(db: Queryable) {
   return {
@@ -267,10 +288,6 @@ export function shareRepo(db: Queryable) {
     withdraw: (id: string, reason: string | null) =>
       db.query(`UPDATE share_requests SET state = 'withdrawn', withdrawn_at = now(), withdraw_reason = $2, updated_at = now() WHERE id = $1`, [id, reason]),
 
-    /** Marks the notices about a request read for everyone (a withdrawn request needs no more action). */
-    settleNotifications: (requestId: string) =>
-      db.query(`UPDATE notifications SET read_at = now() WHERE read_at IS NULL AND body ->> 'requestId' = $1`, [requestId]),
-
     /** A renewal's grant takes over: the old one ends now (if it had not ended already) and points at the new. */
     supersedeGrant: (oldId: string, newId: string) =>
       db.query(
@@ -279,7 +296,7 @@ export function shareRepo(db: Queryable) {
         [oldId, newId],
       ),
 
-    request: (id: string) => maybeOne<RequestRow>(db, `${SELECT_REQUEST} WHERE r.id = $1`, [id]),
+    request: (id: string) => maybeOne<StoredRequestRow>(db, `${SELECT_REQUEST} WHERE r.id = $1`, [id]),
 
     /** Locks a request row for a state change (inside a transaction). */
     lockRequest: (id: string) => maybeOne<{ state: RequestState }>(db, 'SELECT state FROM share_requests WHERE id = $1 FOR UPDATE', [id]),
@@ -296,11 +313,11 @@ export function shareRepo(db: Queryable) {
         where.push(`r.dataset_id = $${params.length}`);
       }
       params.push(limit);
-      return db.query<RequestRow>(`${SELECT_REQUEST} WHERE ${where.join(' AND ')} ORDER BY r.created_at DESC LIMIT $${params.length}`, params);
+      return db.query<StoredRequestRow>(`${SELECT_REQUEST} WHERE ${where.join(' AND ')} ORDER BY r.created_at DESC LIMIT $${params.length}`, params);
     },
 
     allRequests: (states: RequestState[] | null, limit: number) =>
-      db.query<RequestRow>(`${SELECT_REQUEST} WHERE ($1::text[] IS NULL OR r.state = ANY($1::text[])) ORDER BY r.created_at LIMIT $2`, [states, limit]),
+      db.query<StoredRequestRow>(`${SELECT_REQUEST} WHERE ($1::text[] IS NULL OR r.state = ANY($1::text[])) ORDER BY r.created_at LIMIT $2`, [states, limit]),
 
     async sharedBefore(rows: { id: string; dataset_id: string; consumer_org_id: string; created_at: Date }[]): Promise<Set<string>> {
       if (rows.length === 0) return new Set();
@@ -324,6 +341,29 @@ export function shareRepo(db: Queryable) {
           [datasetId],
         )
       ).map((r) => r.consumer_org_id),
+
+    // ---- the 工作台's to-do counts (overview) ----
+    /** Requests waiting for the providing organisation's answer. */
+    approvalsAwaiting: async (providerOrgId: string) =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM share_requests r JOIN datasets d ON d.id = r.dataset_id WHERE r.state = 'submitted' AND d.provider_org_id = $1`,
+          [providerOrgId],
+        )
+      )[0]?.n ?? 0,
+    /** Requests approved by their provider and waiting for the security administrator. */
+    securityReviewsAwaiting: async () =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM share_requests WHERE state = 'provider_approved'`))[0]?.n ?? 0,
+    /** Active grants that have not ended and end within `days`, of the organisation as consumer or as provider. */
+    grantsEnding: async (orgId: string, side: 'consumer' | 'provider', days: number) =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM share_grants g JOIN datasets d ON d.id = g.dataset_id
+            WHERE g.state = 'active' AND ${GRANT_LIVE_SQL('g')} AND g.expires_at <= now() + make_interval(days => $3)
+              AND (CASE WHEN $2 = 'consumer' THEN g.consumer_org_id ELSE d.provider_org_id END) = $1`,
+          [orgId, side, days],
+        )
+      )[0]?.n ?? 0,
 
     providerDecision: (id: string, d: { state: RequestState; terms: GrantTerms | null; by: string; note: string | null }) =>
       db.query(
@@ -389,7 +429,7 @@ export function shareRepo(db: Queryable) {
         ],
       ),
 
-    grant: (id: string) => maybeOne<GrantRow>(db, `${SELECT_GRANT} WHERE g.id = $1`, [id]),
+    grant: (id: string) => maybeOne<StoredGrantRow>(db, `${SELECT_GRANT} WHERE g.id = $1`, [id]),
 
     grants(scope: Scope, filter: { datasetId?: string }, limit: number) {
       const params: unknown[] = [];
@@ -399,11 +439,11 @@ export function shareRepo(db: Queryable) {
         where.push(`g.dataset_id = $${params.length}`);
       }
       params.push(limit);
-      return db.query<GrantRow>(`${SELECT_GRANT} WHERE ${where.join(' AND ')} ORDER BY g.created_at DESC LIMIT $${params.length}`, params);
+      return db.query<StoredGrantRow>(`${SELECT_GRANT} WHERE ${where.join(' AND ')} ORDER BY g.created_at DESC LIMIT $${params.length}`, params);
     },
 
-    /** The grants a return flow made, one per organisation. */
-    flowGrants: (flowId: string) => db.query<GrantRow>(`${SELECT_GRANT} WHERE g.return_flow_id = $1 ORDER BY co.region_code, co.name`, [flowId]),
+    /** The grants a return flow made, one per organisation (the service orders them by the organisations' region codes and names). */
+    flowGrants: (flowId: string) => db.query<StoredGrantRow>(`${SELECT_GRANT} WHERE g.return_flow_id = $1`, [flowId]),
 
     /** Suspends (pause) or resumes every grant of a return flow; returns how many changed. */
     suspendFlowGrants: async (flowId: string, suspend: boolean) =>
@@ -437,18 +477,13 @@ export function shareRepo(db: Queryable) {
         db,
         `SELECT json_build_object('id', d.id, 'code', d.code, 'name', d.name, 'relation', d.relation, 'status', d.status, 'share_type', d.share_type,
                   'provider_org_id', d.provider_org_id, 'important_candidate', d.important_candidate, 'resource_kind', d.resource_kind) AS dataset,
-                (SELECT json_agg(c ORDER BY c.position) FROM dataset_columns c WHERE c.dataset_id = d.id) AS columns,
+                ${COLUMNS} AS columns,
                 (SELECT json_agg(json_build_object('id', g.id, 'automatic', g.automatic, 'columns', g.columns, 'row_filter', g.row_filter,
                           'purpose', g.purpose, 'rows_per_day', g.rows_per_day, 'requests_per_minute', g.requests_per_minute, 'ip_ranges', g.ip_ranges,
                           'series_terms', g.series_terms, 'service_terms', g.service_terms, 'state', g.state, 'expires_at', g.expires_at,
                           'suspended', g.suspended_at IS NOT NULL) ORDER BY g.created_at DESC)
                    FROM (SELECT * FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2 ORDER BY created_at DESC LIMIT 50) g) AS grants,
-                (SELECT json_agg(json_build_object('id', s.id, 'kind', s.kind, 'target_id', s.target_id, 'until', s.until) ORDER BY s.created_at)
-                   FROM secops_containments s
-                  WHERE s.lifted_at IS NULL AND (s.until IS NULL OR s.until > now())
-                    AND ((s.kind = 'suspend_grant' AND s.target_id IN (SELECT id::text FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2))
-                      OR (s.kind = 'freeze_dataset' AND s.target_id = d.id::text)
-                      OR (s.kind IN ('suspend_key', 'throttle_key') AND s.target_id = $3::text))) AS containments,
+                ${CONTAINMENTS} AS containments,
                 (SELECT json_agg(json_build_object('version', k.version, 'suite', k.suite, 'state', k.state, 'wrapped_key', encode(k.wrapped_key, 'base64')) ORDER BY k.version)
                    FROM data_keys k WHERE k.dataset_id = d.id) AS data_keys,
                 (SELECT coalesce(sum(rev), 0) FROM access_revisions WHERE scope IN (d.id::text, 'key:' || $3::text)) AS revision
@@ -498,46 +533,6 @@ export function shareRepo(db: Queryable) {
       );
       return new Map(rows.map((r) => [r.kind, Number(r.used)]));
     },
-
-    // ---- notifications -------------------------------------------------------------------------
-
-    /** Notifies users picked by id, by organisation and role, or by role anywhere. */
-    notify: (n: {
-      kind: string;
-      title: { zh: string; en: string };
-      body: Record<string, unknown>;
-      link: string | null;
-      userIds?: string[];
-      orgRole?: { orgId: string; role: string };
-      role?: string;
-    }) =>
-      db.query(
-        `INSERT INTO notifications (id, user_id, kind, title, body, link)
-         SELECT gen_random_uuid(), u.id, $1, $2, $3, $4 FROM users u
-          WHERE NOT u.disabled AND (u.id = ANY($5::uuid[]) OR (u.org_id = $6 AND $7 = ANY(u.roles)) OR ($8::text IS NOT NULL AND $8 = ANY(u.roles)))`,
-        [n.kind, JSON.stringify(n.title), JSON.stringify(n.body), n.link, n.userIds ?? [], n.orgRole?.orgId ?? null, n.orgRole?.role ?? null, n.role ?? null],
-      ),
-    notifications: (userId: string, unreadOnly: boolean, limit: number) =>
-      db.query<{
-        id: string;
-        kind: string;
-        title: { zh: string; en: string };
-        body: Record<string, unknown>;
-        link: string | null;
-        created_at: Date;
-        read_at: Date | null;
-      }>(
-        `SELECT id, kind, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 AND ($2 = false OR read_at IS NULL)
-          ORDER BY created_at DESC LIMIT $3`,
-        [userId, unreadOnly, limit],
-      ),
-    unreadCount: async (userId: string) =>
-      Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL', [userId]))[0]!.n),
-    markRead: (userId: string, id: string | null) =>
-      db.query<{ id: string }>(
-        'UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL AND ($2::uuid IS NULL OR id = $2) RETURNING id',
-        [userId, id],
-      ),
 
     // ---- exports -------------------------------------------------------------------------------
 

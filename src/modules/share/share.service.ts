@@ -5,11 +5,12 @@
  * is audited and notified in the console.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../db/index.ts';
+import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, type Message } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { CatalogService, ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
+import type { IdentityService, NoticeRecipients } from '../identity/identity.service.ts';
 import type { GrantUsage, RequestClock } from './clock.ts';
 import { canGeneralize, type GeneralizeOptions } from '../protect/masking.ts';
 import type { RedactStyle } from '../classify/redact.ts';
@@ -19,7 +20,16 @@ import { compileFilter, defaultMode, Params, unknownColumn, viewColumns, type Gr
 import { checkCidr, chinaToday, expiryOf, grantExpired } from './access/grant.ts';
 import { checkOperations, FIELD_MODES, narrowOperations, operationsNotApplicable, type ServiceTerms } from './operations.ts';
 import { checkSeriesTerms, narrowSeriesTerms, type SeriesTerms } from './series.ts';
-import { shareRepo, type AccessContext, type GrantRow, type GrantTerms, type RequestRow, type Scope } from './share.repo.ts';
+import {
+  shareRepo,
+  type AccessContext,
+  type GrantRow,
+  type GrantTerms,
+  type RequestRow,
+  type Scope,
+  type StoredGrantRow,
+  type StoredRequestRow,
+} from './share.repo.ts';
 
 // The end of a grant and its IP ranges have one definition, in access/grant.ts; other modules take them from here.
 export { chinaToday, expiryOf, grantExpired, ipAllowed } from './access/grant.ts';
@@ -166,19 +176,65 @@ export interface ShareHooks {
   flaggedRows?(datasetId: string): Promise<number[]>;
 }
 
+/** A console notice (identity's inbox) to users by id, by organisation and role, or by role. */
+export type ShareNotice = { kind: string; title: Message; body: Record<string, unknown>; link: string | null } & Pick<
+  NoticeRecipients,
+  'userIds' | 'orgRole' | 'role'
+>;
+
 export function createShareService(deps: {
   db: Db;
   catalog: Pick<CatalogService, 'get' | 'byCode' | 'byId' | 'columnsOf'>;
+  /** Names of organisations and people on requests and grants, and the console's notices. */
+  identity: Pick<IdentityService, 'names' | 'notices'>;
   events: EventSink;
   hooks?: ShareHooks;
 }) {
-  const { db, catalog, events } = deps;
+  const { db, catalog, identity, events } = deps;
   const hooks = deps.hooks ?? {};
   const repo = shareRepo(db);
 
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
-  const notify = (n: Parameters<typeof repo.notify>[0]) => repo.notify(n);
+  const notify = ({ kind, title, body, link, userIds, orgRole, role }: ShareNotice) =>
+    identity.notices().notify({ kind, title, body, link }, { ...(userIds ? { userIds } : {}), ...(orgRole ? { orgRole } : {}), ...(role ? { role } : {}) });
+
+  /** Requests with the names of their organisations and people (identity's), read in one statement for them all. */
+  async function named(rows: StoredRequestRow[]): Promise<RequestRow[]> {
+    if (!rows.length) return [];
+    const names = await identity.names({
+      orgs: rows.flatMap((r) => [r.provider_org_id, r.consumer_org_id]),
+      users: rows.flatMap((r) => [
+        r.requested_by,
+        ...(r.provider_decided_by ? [r.provider_decided_by] : []),
+        ...(r.security_decided_by ? [r.security_decided_by] : []),
+      ]),
+    });
+    const user = (id: string | null) => (id ? names.users.get(id) : undefined);
+    return rows.map((r) => ({
+      ...r,
+      provider_name: names.orgs.get(r.provider_org_id)?.name ?? '',
+      consumer_name: names.orgs.get(r.consumer_org_id)?.name ?? '',
+      requester_username: user(r.requested_by)?.username ?? '',
+      requester_name: user(r.requested_by)?.displayName ?? '',
+      provider_decider_name: user(r.provider_decided_by)?.displayName ?? null,
+      provider_decider_username: user(r.provider_decided_by)?.username ?? null,
+      security_decider_name: user(r.security_decided_by)?.displayName ?? null,
+      security_decider_username: user(r.security_decided_by)?.username ?? null,
+    }));
+  }
+  const namedRequest = async (row: StoredRequestRow | undefined): Promise<RequestRow | undefined> => (row ? (await named([row]))[0] : undefined);
+
+  /** Grants with their consumer organisation's name; with `byOrganisation`, ordered by its region code, then name. */
+  async function namedGrants(rows: StoredGrantRow[], byOrganisation = false): Promise<GrantRow[]> {
+    if (!rows.length) return [];
+    const { orgs } = await identity.names({ orgs: rows.map((g) => g.consumer_org_id) });
+    const out = rows.map((g) => ({ ...g, consumer_name: orgs.get(g.consumer_org_id)?.name ?? '' }));
+    if (!byOrganisation) return out;
+    const rank = new Map([...orgs.keys()].map((id, i) => [id, i]));
+    return out.sort((a, b) => (rank.get(a.consumer_org_id) ?? rank.size) - (rank.get(b.consumer_org_id) ?? rank.size));
+  }
+  const namedGrant = async (row: StoredGrantRow | undefined): Promise<GrantRow | undefined> => (row ? (await namedGrants([row]))[0] : undefined);
 
   function isProviderOfficer(p: Principal, providerOrgId: string): boolean {
     return p.orgId === providerOrgId && p.roles.includes('data_officer');
@@ -186,7 +242,7 @@ export function createShareService(deps: {
 
   /** The request if the caller may see it: its consumer organisation, its provider's officers, secadmin. */
   async function visibleRequest(p: Principal, id: string): Promise<RequestRow> {
-    const r = await repo.request(id);
+    const r = await namedRequest(await repo.request(id));
     if (!r) throw new NotFoundError(REQUEST);
     const sees = p.roles.includes('secadmin') || r.consumer_org_id === p.orgId || isProviderOfficer(p, r.provider_org_id);
     if (!sees) throw new NotFoundError(REQUEST);
@@ -243,11 +299,20 @@ export function createShareService(deps: {
   }
 
   const service = {
-    repo,
     hooks,
 
     /** Every request in the given states (all organisations), oldest first: for the duties module's clocks and counts. */
-    allRequests: (filter: { states?: RequestRow['state'][] } = {}, limit = 10_000) => repo.allRequests(filter.states ?? null, limit),
+    allRequests: async (filter: { states?: RequestRow['state'][] } = {}, limit = 10_000) => named(await repo.allRequests(filter.states ?? null, limit)),
+
+    /** The counts of the 工作台's to-do list that sharing owns (the overview module shows them). */
+    toDo: {
+      /** Requests waiting for the providing organisation's answer. */
+      approvals: (providerOrgId: string) => repo.approvalsAwaiting(providerOrgId),
+      /** Requests approved by their provider and waiting for the security administrator. */
+      securityReviews: () => repo.securityReviewsAwaiting(),
+      /** Active grants ending within `days` (and not ended yet), of the organisation as consumer or as provider. */
+      grantsEnding: (orgId: string, side: 'consumer' | 'provider', days: number) => repo.grantsEnding(orgId, side, days),
+    },
 
     /** Organisations holding an active grant on a dataset (told of corrections, for instance). */
     grantHolders: (datasetId: string) => repo.grantHolders(datasetId),
@@ -326,7 +391,7 @@ export function createShareService(deps: {
           ...(service ? { operations: service.operations } : {}),
         },
       });
-      const made = (await repo.request(id))!;
+      const made = (await namedRequest(await repo.request(id)))!;
       await notify({
         kind: 'share.request',
         title: renews
@@ -356,7 +421,7 @@ export function createShareService(deps: {
       }
       await transition(id, ['submitted', 'provider_approved'], async (tx) => {
         await shareRepo(tx).withdraw(id, reason?.trim() || null);
-        await shareRepo(tx).settleNotifications(id);
+        await identity.notices(tx).settle('requestId', id);
       });
       await record(caller, {
         action: 'share.withdraw',
@@ -372,7 +437,7 @@ export function createShareService(deps: {
       const body = { requestId: id, dataset: r.dataset_code, withdrawn: true };
       await notify({ kind: 'share.withdrawn', title, body, link: `/share/requests/${id}`, orgRole: { orgId: r.provider_org_id, role: 'data_officer' } });
       if (r.state === 'provider_approved') await notify({ kind: 'share.withdrawn', title, body, link: `/share/requests/${id}`, role: 'secadmin' });
-      return (await repo.request(id))!;
+      return (await namedRequest(await repo.request(id)))!;
     },
 
     /**
@@ -442,7 +507,7 @@ export function createShareService(deps: {
       (async () => {
         const datasetId = filter.dataset ? (await catalog.byCode(filter.dataset))?.id : undefined;
         if (filter.dataset && !datasetId) return [];
-        return repo.requests(scopeOf(p), { ...(filter.state ? { state: filter.state } : {}), ...(datasetId ? { datasetId } : {}) }, limit);
+        return named(await repo.requests(scopeOf(p), { ...(filter.state ? { state: filter.state } : {}), ...(datasetId ? { datasetId } : {}) }, limit));
       })(),
 
     /** The columns of a request's dataset with their grades, for approvers (who asks, why, what grades). */
@@ -511,7 +576,7 @@ export function createShareService(deps: {
           role: 'secadmin',
         });
       }
-      return (await repo.request(id))!;
+      return (await namedRequest(await repo.request(id)))!;
     },
 
     /** Validates an approval against the request and the catalogue; returns the terms to store. */
@@ -653,7 +718,7 @@ export function createShareService(deps: {
         link: `/share/requests/${id}`,
         userIds: [r.requested_by, ...(r.provider_decided_by ? [r.provider_decided_by] : [])],
       });
-      return (await repo.request(id))!;
+      return (await namedRequest(await repo.request(id)))!;
     },
 
     /** The provider (while submitted) or the security administrator (until active) refuses, with a reason. */
@@ -675,7 +740,7 @@ export function createShareService(deps: {
         link: `/share/requests/${id}`,
         userIds: [r.requested_by],
       });
-      return (await repo.request(id))!;
+      return (await namedRequest(await repo.request(id)))!;
     },
 
     async grant(p: Principal, id: string): Promise<GrantRow> {
@@ -683,14 +748,14 @@ export function createShareService(deps: {
       if (!g) throw new NotFoundError(GRANT);
       const sees = p.roles.includes('secadmin') || g.consumer_org_id === p.orgId || isProviderOfficer(p, g.provider_org_id);
       if (!sees) throw new NotFoundError(GRANT);
-      return g;
+      return (await namedGrant(g))!;
     },
 
     grants: (p: Principal, filter: { dataset?: string }, limit = 200) =>
       (async () => {
         const datasetId = filter.dataset ? (await catalog.byCode(filter.dataset))?.id : undefined;
         if (filter.dataset && !datasetId) return [];
-        return repo.grants(scopeOf(p), datasetId ? { datasetId } : {}, limit);
+        return namedGrants(await repo.grants(scopeOf(p), datasetId ? { datasetId } : {}, limit));
       })(),
 
     /** Revocation: effective on the next request on every process (the read path checks the database). */
@@ -723,7 +788,7 @@ export function createShareService(deps: {
         link: `/share/grants/${id}`,
         orgRole: { orgId: g.consumer_org_id, role: 'consumer' },
       });
-      return (await repo.grant(id))!;
+      return (await namedGrant(await repo.grant(id)))!;
     },
 
     /**
@@ -819,15 +884,25 @@ export function createShareService(deps: {
     /** A row filter checked against the dataset's catalogue as a grant's is (a 400 naming rowFilter). */
     checkGrantFilter: async (datasetId: string, node: FilterNode) => recheckRowFilter(node, await catalog.columnsOf(datasetId))!,
 
+    /**
+     * A grant as a person names it, "户籍人口信息 → 朝阳市民政局" (security operations label a containment
+     * with it), read inside the caller's transaction `q` when it holds one.
+     */
+    async grantLabel(id: string, q: Queryable = db): Promise<string | undefined> {
+      const g = await shareRepo(q).grant(id);
+      const org = g && (await identity.names({ orgs: [g.consumer_org_id] }, q)).orgs.get(g.consumer_org_id);
+      return g && org ? `${g.dataset_name} → ${org.name}` : undefined;
+    },
+
     /** The grants of a return flow, one per organisation. */
-    returnFlowGrants: (flowId: string) => repo.flowGrants(flowId),
+    returnFlowGrants: async (flowId: string) => namedGrants(await repo.flowGrants(flowId), true),
 
     /** Suspends (pause) or resumes every grant of a return flow; the read path refuses a suspended grant at once. */
     suspendReturnFlow: (flowId: string, suspend: boolean) => repo.suspendFlowGrants(flowId, suspend),
 
     datasetOf: (id: string) => catalog.byId(id),
-    notifications: (p: Principal, unreadOnly: boolean) => Promise.all([repo.notifications(p.userId, unreadOnly, 200), repo.unreadCount(p.userId)]),
-    markRead: (p: Principal, id: string | null) => repo.markRead(p.userId, id),
+    notifications: (p: Principal, unreadOnly: boolean) => identity.notices().list(p.userId, unreadOnly, 200),
+    markRead: (p: Principal, id: string | null) => identity.notices().markRead(p.userId, id),
     /** Console notice to users by id, by organisation and role, or by role (other modules' events too). */
     notify,
     filterText,
