@@ -94,7 +94,7 @@ describe.sequential('console: sign-in, administration and API keys in Chromium',
     // An administrator role is held alone: ticking one disables every other role, and a business
     // role disables the administrator roles.
     await userDialog.getByLabel('系统管理员').check();
-    for (const other of ['安全管理员', '审计管理员', '数据使用方']) expect(await userDialog.getByLabel(other).isDisabled()).toBe(true);
+    for (const other of ['安全管理员', '审计管理员', '数据使用方']) await expect.poll(() => userDialog.getByLabel(other).isDisabled()).toBe(true);
     expect(await userDialog.getByLabel('系统管理员').isDisabled()).toBe(false);
     // Forced anyway for an organisation that is not the platform authority: the server refuses and says why.
     expect((await confirmDialog(page, /保\s*存/, { answer: '/users' }))?.status()).toBeGreaterThanOrEqual(400);
@@ -103,7 +103,7 @@ describe.sequential('console: sign-in, administration and API keys in Chromium',
     await screenshot(page, 'identity-04-separation-of-duties');
     await userDialog.getByLabel('系统管理员').uncheck();
     await userDialog.getByLabel('数据使用方').check();
-    for (const admin of ['系统管理员', '安全管理员', '审计管理员']) expect(await userDialog.getByLabel(admin).isDisabled()).toBe(true);
+    for (const admin of ['系统管理员', '安全管理员', '审计管理员']) await expect.poll(() => userDialog.getByLabel(admin).isDisabled()).toBe(true);
     expect((await confirmDialog(page, /保\s*存/, { answer: '/users' }))?.status()).toBe(201);
     const oneTime = page.getByTestId('one-time-password');
     await expect.poll(() => oneTime.count()).toBe(1);
