@@ -25,7 +25,14 @@ export function DemoBurstButton({ onDone }: { onDone: () => void }) {
       ...(o.burstRefused ? [t('secops.demo.refused')] : []),
       o.alert ? t('secops.demo.alert', { severity: t(`secops.sev.${o.alert.severity}`), title: o.alert.title[lang] }) : t('secops.demo.noAlert'),
       t('secops.demo.keyState', { state: t(`secops.demo.key.${o.keyState}`) }),
-      ...(o.incident ? [t('secops.demo.incident', { title: o.incident.title, due: o.incident.firstDue ? time(o.incident.firstDue) : '—' })] : []),
+      ...(o.incident
+        ? [
+            t('secops.demo.incident', {
+              title: o.alert && o.incident.title === o.alert.title.zh ? o.alert.title[lang] : o.incident.title,
+              due: o.incident.firstDue ? time(o.incident.firstDue) : '—',
+            }),
+          ]
+        : []),
       ...(o.notified.length ? [t('secops.demo.notified', { who: o.notified.map((x) => `${x.username}${paren(x.org)}`).join(sep) })] : []),
     ];
   }
