@@ -11,7 +11,7 @@ import { useI18n } from '../../i18n.tsx';
  * world is loaded. The alert then arrives live in the page; the dialog says what happened in sentences.
  */
 export function DemoBurstButton({ onDone }: { onDone: () => void }) {
-  const { t, lang, time, paren, sep } = useI18n();
+  const { t, lang, time, paren, sep, num } = useI18n();
   const { message, modal } = AntApp.useApp();
   // Offered only when the server says the demo world is loaded (an error means not).
   const { data: available = false } = useLoad(() => secopsApi.demoBurstAvailable(), []);
@@ -19,7 +19,7 @@ export function DemoBurstButton({ onDone }: { onDone: () => void }) {
   if (!available) return null;
 
   function sentences(o: BurstOutcome): string[] {
-    const n = (x: number) => x.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
+    const n = num;
     return [
       t('secops.demo.reads', { consumer: o.consumer, key: o.keyName, at: o.burstAt, dataset: o.dataset, rows: n(o.burstRows), base: n(o.baselineRowsPerHour) }),
       ...(o.burstRefused ? [t('secops.demo.refused')] : []),
