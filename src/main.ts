@@ -244,7 +244,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       jobsModule.routes,
       auditRoutes,
       classify.routes,
-      createOverviewModule({ db, review, audit, share: share.share }).routes,
+      createOverviewModule({ catalog, identity, review, audit, share: share.share, secops: secops.service, duties: duties.toDo }).routes,
       share.routes,
       secops.routes,
       telemetry.routes,

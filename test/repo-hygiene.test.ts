@@ -258,15 +258,6 @@ describe('no SQL of a module touches another module’s tables', () => {
       table: 'organizations',
       why: 'an enterprise’s name, USCC and type (orgInfo) and the per-enterprise summary grouped by organisation; moves to identity.find / identity.names',
     },
-    // ---- the overview: a read model
-    { module: 'overview', table: 'datasets', why: 'the 城市大脑 overview is a read model: counts across modules in one statement each' },
-    { module: 'overview', table: 'dataset_columns', why: 'overview read model (encrypted columns)' },
-    { module: 'overview', table: 'organizations', why: 'overview read model (assets by organisation)' },
-    { module: 'overview', table: 'audit_records', why: 'overview read model (gateway calls and security events per day)' },
-    { module: 'overview', table: 'secops_alerts', why: 'overview read model (open alerts on the 工作台)' },
-    { module: 'overview', table: 'duty_demands', why: 'overview read model (demands to answer or assign)' },
-    { module: 'overview', table: 'duty_objections', why: 'overview read model (open objections)' },
-    { module: 'overview', table: 'duty_return_flows', why: 'overview read model (return flows to review)' },
   ];
 
   const tables = new Set(

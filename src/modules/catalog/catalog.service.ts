@@ -4,6 +4,7 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '.
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { IdentityService } from '../identity/identity.service.ts';
+import { catalogAssetsRepo } from './assets.repo.ts';
 import { CATALOG_DEFAULTS } from './defaults.ts';
 import {
   catalogRepo,
@@ -124,6 +125,21 @@ export function createCatalogService(deps: {
 
   const service = {
     ...createCatalogReader(db),
+
+    /** The published catalogue in counts, by provider organisation and grade, and in total (the overview). */
+    async assets() {
+      const assets = catalogAssetsRepo(db);
+      const [groups, totals] = await Promise.all([assets.byProviderAndGrade(), assets.totals()]);
+      return {
+        byProviderAndGrade: groups.map((g) => ({ providerOrgId: g.provider_org_id, grade: g.grade, datasets: g.datasets, rows: Number(g.rows) })),
+        totals: {
+          datasets: totals?.datasets ?? 0,
+          rows: Number(totals?.rows ?? 0),
+          encryptedColumns: totals?.encrypted_columns ?? 0,
+          openDatasets: totals?.open_datasets ?? 0,
+        },
+      };
+    },
 
     /**
      * The catalogue's part of a version load, inside the loader's own transaction: the new version's

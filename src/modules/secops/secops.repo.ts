@@ -239,6 +239,7 @@ export function secopsRepo(q: Queryable) {
       const row = (await q.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM secops_alerts WHERE id = $1`, [id]))[0];
       return row ? normaliseAlert(row) : undefined;
     },
+    openAlertCount: async () => (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM secops_alerts WHERE state = 'open'`))[0]?.n ?? 0,
     listAlerts: async (f: { state?: string; severity?: string; detector?: string; updatedAfter?: Date; limit: number }) =>
       (
         await q.query<AlertRow>(

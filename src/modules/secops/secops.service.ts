@@ -774,6 +774,8 @@ export function createSecopsService(deps: SecopsDeps) {
     },
 
     // ---- alerts ----
+    /** Alerts nobody has acknowledged or closed (the secadmin's 工作台). */
+    openAlertCount: () => secopsRepo(db).openAlertCount(),
     listAlerts: (f: { state?: string; severity?: string; detector?: string; limit?: number }) => secopsRepo(db).listAlerts({ ...f, limit: f.limit ?? 100 }),
     alertsChangedSince: (version: number, limit = 100) => secopsRepo(db).alertsChangedSince(version, limit),
     async getAlert(id: string) {
