@@ -234,12 +234,6 @@ describe('no SQL of a module touches another module’s tables', () => {
     { module: 'protect', table: 'dataset_columns', why: 'key rotation reads the encrypted columns (rotation.ts); the same' },
     { module: 'protect', table: 'dataset_versions', why: 'key rotation reads the active versions’ tables (rotation.ts); the same' },
     {
-      module: 'exchange',
-      table: 'jobs',
-      why: 'a CDC binding is claimed when its streaming job is dead: the heartbeat is read in the claim’s statement, under the binding’s row lock',
-    },
-    { module: 'exchange', table: 'datasets', why: 'push subscriptions are listed with their dataset’s code and name in one statement' },
-    {
       module: 'duties',
       table: 'organizations',
       why: 'ratings, return flows and demands are listed with their organisations’ names in one statement; moves to identity.names as sharing’s requests did',
