@@ -230,9 +230,6 @@ describe('no SQL of a module touches another module’s tables', () => {
     },
     { module: 'classify', table: 'dataset_columns', why: 'the review writes the confirmed grades of the 信息项; the same rework' },
     { module: 'classify', table: 'dataset_versions', why: 'the review reads a version’s stored classification; the same rework' },
-    { module: 'protect', table: 'datasets', why: 'key rotation holds the dataset while it re-encrypts (rotation.ts); protect/ is another branch’s work' },
-    { module: 'protect', table: 'dataset_columns', why: 'key rotation reads the encrypted columns (rotation.ts); the same' },
-    { module: 'protect', table: 'dataset_versions', why: 'key rotation reads the active versions’ tables (rotation.ts); the same' },
     {
       module: 'duties',
       table: 'organizations',
