@@ -157,9 +157,13 @@ export function createCdcWorker(
     };
   }
 
-  /** Active cdc bindings whose streaming job is missing, ended, or silent for the queue's staleSeconds: another process may take them. */
+  /**
+   * Active cdc bindings not streamed here whose streaming job is missing, ended, or silent for the
+   * queue's staleSeconds: this process may take them. The heartbeats are read only for bindings
+   * streamed elsewhere (no statement when this process streams them all).
+   */
   async function claimable(): Promise<BindingRow[]> {
-    const bindings = await repo.cdcBindings();
+    const bindings = (await repo.cdcBindings()).filter((b) => !sessions.has(b.id));
     const streaming = bindings.map((b) => b.cdc_job);
     const alive = await jobs.alive(db, streaming);
     return bindings.filter((b) => !b.cdc_job || !alive.has(b.cdc_job));
