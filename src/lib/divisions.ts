@@ -77,16 +77,27 @@ for (const name of data.otherPlaces) addName(name, 3, true);
 // only such a name is still a place, not a person.
 const countyShortNames = new Set(data.counties.map(([, n]) => shortName(n, COUNTY_SUFFIXES)).filter((n) => n.length >= 2));
 
-/** Longest division name starting at `at`, or null. */
-export function divisionAt(text: string, at: number): { length: number; level: DivisionLevel; full: boolean } | null {
+/**
+ * The longest division name starting at `at`, packed in one number so the hot paths (address masking
+ * and generalisation, per cell) allocate nothing: 0 when there is none, else
+ * `length << 3 | level << 1 | full`. divisionAt unpacks it.
+ */
+export function divisionMatch(text: string, at: number): number {
   let node: TrieNode | undefined = root;
-  let best: { length: number; level: DivisionLevel; full: boolean } | null = null;
-  for (let i = at; i < text.length && i - at < maxNameLength; i++) {
+  let best = 0;
+  const end = Math.min(text.length, at + maxNameLength);
+  for (let i = at; i < end; i++) {
     node = node.next.get(text.charCodeAt(i));
     if (!node) break;
-    if (node.level !== undefined) best = { length: i - at + 1, level: node.level, full: node.full === true };
+    if (node.level !== undefined) best = ((i - at + 1) << 3) | (node.level << 1) | (node.full === true ? 1 : 0);
   }
   return best;
+}
+
+/** Longest division name starting at `at`, or null. */
+export function divisionAt(text: string, at: number): { length: number; level: DivisionLevel; full: boolean } | null {
+  const m = divisionMatch(text, at);
+  return m === 0 ? null : { length: m >> 3, level: ((m >> 1) & 3) as DivisionLevel, full: (m & 1) === 1 };
 }
 
 /**
