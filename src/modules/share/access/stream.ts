@@ -170,7 +170,7 @@ export function createRecordStreams(deps: {
 
   /**
    * The rows flagged to every reader, read once per access context and kept with it: an objection
-   * raised, changed or closed raises the dataset's access revision (migration 0044), so a kept
+   * raised, changed or closed raises the dataset's access revision (migration 0045), so a kept
    * context whose revisions hold (the first chunk's query checks them) has current flagged rows. The
    * read is issued after its context was read, never before, so it sees every change the context's
    * revision does not. Keyed by the context's dataset record, which the copies asOfNow makes of one
