@@ -76,7 +76,6 @@ const ROWS: RowSpec[] = [
     derived: [
       'dataset_code',
       'dataset_name',
-      'provider_org_id',
       'provider_name',
       'consumer_name',
       'requester_username',
@@ -89,7 +88,7 @@ const ROWS: RowSpec[] = [
       'security_decider_username',
     ],
   },
-  { file: 'share/share.repo.ts', row: 'GrantRow', table: 'share_grants', derived: ['dataset_code', 'dataset_name', 'provider_org_id', 'consumer_name'] },
+  { file: 'share/share.repo.ts', row: 'GrantRow', table: 'share_grants', derived: ['dataset_code', 'dataset_name', 'consumer_name'] },
   { file: 'classify/review.repo.ts', row: 'ReviewRow', table: 'classification_reviews', derived: ['reviewer_name'] },
   { file: 'classify/review.repo.ts', row: 'ConfirmationRow', table: 'classification_confirmations', derived: ['confirmer_name'], unread: ['id'] },
   { file: 'classify/review.repo.ts', row: 'DecisionRow', table: 'important_data_decisions', derived: ['decider_name'], unread: ['id'] },

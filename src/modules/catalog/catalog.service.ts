@@ -448,11 +448,11 @@ function loadIn(q: Queryable) {
 /** Catalogue reads and holds of other modules outside a load. */
 function datasetReads(db: Db) {
   return {
-    /** Code and name of each of the given datasets, by id (one statement for a page of names). */
-    async names(ids: readonly string[]): Promise<Map<string, { code: string; name: string }>> {
+    /** Code and name of each of the given datasets, by id (one statement for a page of names), on `q` when the caller holds a transaction. */
+    async names(ids: readonly string[], q: Queryable = db): Promise<Map<string, { code: string; name: string }>> {
       const unique = [...new Set(ids)];
       if (unique.length === 0) return new Map();
-      return new Map((await datasetNames(db, unique)).map((d) => [d.id, { code: d.code, name: d.name }]));
+      return new Map((await datasetNames(q, unique)).map((d) => [d.id, { code: d.code, name: d.name }]));
     },
     /**
      * What key rotation reads of a dataset (its encrypted 信息项, the tables of its active versions)

@@ -13,6 +13,7 @@ import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts
 import { newToken, tokenHash } from '../../lib/tokens.ts';
 import type { Jobs } from '../jobs/jobs.service.ts';
 import type { Keyring } from '../protect/keyring.ts';
+import type { CatalogService } from '../catalog/catalog.service.ts';
 import { encodeChunk, epilogue, prologue } from './encode.ts';
 import { compileRead } from './access/compile.ts';
 import { parseRecordsQuery, type RecordsService } from './records.service.ts';
@@ -43,8 +44,14 @@ export function createExportsService(deps: {
   records: RecordsService;
   events: EventSink;
   sealer: Pick<Keyring, 'seal' | 'unseal'>;
+  catalog: Pick<CatalogService, 'names'>;
 }) {
-  const { db, jobs, records, events, sealer } = deps;
+  const { db, jobs, records, events, sealer, catalog } = deps;
+  /** The export with its dataset's code (the catalogue's). */
+  const exportById = async (id: string) => {
+    const e = await repo.exportById(id);
+    return e && { ...e, dataset_code: (await catalog.names([e.dataset_id])).get(e.dataset_id)?.code ?? '' };
+  };
   const repo = shareRepo(db);
   const isSealed = (q: unknown) => typeof (q as StoredQuery).sealed === 'string';
   const queryText = (q: unknown): string => {
@@ -57,7 +64,7 @@ export function createExportsService(deps: {
   /** Writes the file of one export job: the records stream, encoded, in 1 MB pieces. */
   jobs.handle(EXPORT_JOB, async (ctx) => {
     const payload = ctx.job.payload as unknown as ExportPayload;
-    const e = await repo.exportById(payload.exportId);
+    const e = await exportById(payload.exportId);
     if (!e) throw new NotFoundError(EXPORT);
     const caller: Caller = {
       principal: payload.principal,
@@ -143,7 +150,7 @@ export function createExportsService(deps: {
     },
 
     async status(p: Principal, id: string) {
-      const e = await repo.exportById(id);
+      const e = await exportById(id);
       if (!e || e.consumer_org_id !== p.orgId) throw new NotFoundError(EXPORT);
       return e;
     },
@@ -153,7 +160,7 @@ export function createExportsService(deps: {
      * active now. Audited before the first byte; returns the file's pieces one by one.
      */
     async download(caller: Caller, id: string, token: string) {
-      const e = await repo.exportById(id);
+      const e = await exportById(id);
       if (!e || e.consumer_org_id !== caller.principal.orgId || e.token_hash !== tokenHash(token)) throw new NotFoundError(EXPORT);
       if (e.expires_at <= new Date()) throw new ForbiddenError('export_expired', { zh: '下载链接已过期', en: 'The download link has expired' });
       if (e.state !== 'ready') throw new ConflictError('export_not_ready', { zh: '导出文件尚未生成', en: 'The export file is not ready yet' });

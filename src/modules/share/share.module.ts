@@ -18,7 +18,7 @@ import { createShareService, type ShareHooks } from './share.service.ts';
 
 export function createShareModule(deps: {
   db: Db;
-  catalog: Pick<CatalogService, 'get' | 'byCode' | 'byId' | 'columnsOf'>;
+  catalog: Pick<CatalogService, 'get' | 'byCode' | 'byId' | 'columnsOf' | 'names'>;
   identity: Pick<IdentityService, 'names' | 'notices'>;
   keyring: Pick<Keyring, 'datasetKeys' | 'keysFromRows' | 'seal' | 'unseal'>;
   events: EventSink;
@@ -33,7 +33,7 @@ export function createShareModule(deps: {
     ...(deps.hooks ? { hooks: deps.hooks } : {}),
   });
   const records = createRecordsService({ db: deps.db, keyring: deps.keyring, events: deps.events, share });
-  const exports = createExportsService({ db: deps.db, jobs: deps.jobs, records, events: deps.events, sealer: deps.keyring });
+  const exports = createExportsService({ db: deps.db, jobs: deps.jobs, records, events: deps.events, sealer: deps.keyring, catalog: deps.catalog });
   return { share, records, exports, routes: shareRoutes({ share, records, exports }) };
 }
 

@@ -60,10 +60,12 @@ export interface RequestRow {
   renews_grant_id: string | null;
   created_at: Date;
   updated_at: Date;
-  // For approvers: who asks, for what (the names of organisations and people added by the service).
+  /** The dataset's provider organisation (stored with the request: a dataset never changes provider). */
+  provider_org_id: string;
+  // For approvers: who asks, for what (the dataset's code and name, the catalogue's, and the names
+  // of organisations and people, identity's, added by the service).
   dataset_code: string;
   dataset_name: string;
-  provider_org_id: string;
   provider_name: string;
   consumer_name: string;
   requester_username: string;
@@ -79,6 +81,8 @@ export interface RequestRow {
 
 /** The fields of a request that name organisations and people (identity's names, added by the service). */
 export type RequestNames =
+  | 'dataset_code'
+  | 'dataset_name'
   | 'provider_name'
   | 'consumer_name'
   | 'requester_username'
@@ -121,14 +125,15 @@ export interface GrantRow {
   /** Continued by a renewal's grant (this one ended when that one started). */
   superseded_by: string | null;
   created_at: Date;
+  /** The dataset's provider organisation (stored with the grant). */
+  provider_org_id: string;
   dataset_code: string;
   dataset_name: string;
-  provider_org_id: string;
   consumer_name: string;
 }
 
-/** A grant as this repository reads it, before the consumer's name. */
-export type StoredGrantRow = Omit<GrantRow, 'consumer_name'>;
+/** A grant as this repository reads it, before the dataset's code and name and the consumer's name. */
+export type StoredGrantRow = Omit<GrantRow, 'consumer_name' | 'dataset_code' | 'dataset_name'>;
 
 /** A grant as the read path sees it (JSON from one round trip; dates as text). */
 export interface AccessGrant {
@@ -188,19 +193,15 @@ export function accessScopes(datasetId: string, apiKeyId?: string): string[] {
 /** A data_keys row as the read path needs it (the key stays wrapped under the master key). */
 export type AccessDataKey = StoredDataKey;
 
-// Names of organisations and people are identity's: the service adds them (RequestNames, GrantNames).
+// Dataset codes and names are the catalogue's, names of organisations and people identity's: the
+// service adds them (RequestNames, StoredGrantRow).
 const SELECT_REQUEST = `
   SELECT r.*, to_char(r.end_date, 'YYYY-MM-DD') AS end_date,
-         d.code AS dataset_code, d.name AS dataset_name, d.provider_org_id,
          g.state AS grant_state, g.expires_at AS grant_expires_at
     FROM share_requests r
-    JOIN datasets d ON d.id = r.dataset_id
     LEFT JOIN share_grants g ON g.id = r.grant_id`;
 
-const SELECT_GRANT = `
-  SELECT g.*, d.code AS dataset_code, d.name AS dataset_name, d.provider_org_id
-    FROM share_grants g
-    JOIN datasets d ON d.id = g.dataset_id`;
+const SELECT_GRANT = `SELECT g.* FROM share_grants g`;
 
 /** Who sees a list: a consumer organisation, a provider organisation, or everything (secadmin). */
 export interface Scope {
@@ -218,7 +219,7 @@ function scopeWhere(scope: Scope, params: unknown[], alias: 'r' | 'g'): string {
   }
   if (scope.providerOrgId) {
     params.push(scope.providerOrgId);
-    parts.push(`d.provider_org_id = $${params.length}`);
+    parts.push(`${alias}.provider_org_id = $${params.length}`);
   }
   return parts.length ? `(${parts.join(' OR ')})` : 'FALSE';
 }
@@ -256,13 +257,15 @@ export function shareRepo(db: Queryable) {
       seriesTerms?: SeriesTerms | null;
       serviceTerms?: ServiceTerms | null;
       renewsGrantId?: string | null;
+      /** The dataset's provider organisation. */
+      providerOrgId: string;
       /** Demo only: a request submitted earlier than now (the demo world's overdue request). */
       createdAt?: Date | null;
     }) =>
       db.query(
         `INSERT INTO share_requests (id, dataset_id, consumer_org_id, requested_by, columns, purpose, purpose_category, legal_basis,
-           end_date, expected_rows_per_day, requested_filter, needs_security, series_terms, service_terms, renews_grant_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16::timestamptz, now()))`,
+           end_date, expected_rows_per_day, requested_filter, needs_security, series_terms, service_terms, renews_grant_id, created_at, provider_org_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16::timestamptz, now()), $17)`,
         [
           r.id,
           r.datasetId,
@@ -280,6 +283,7 @@ export function shareRepo(db: Queryable) {
           r.serviceTerms ? JSON.stringify(r.serviceTerms) : null,
           r.renewsGrantId ?? null,
           r.createdAt ?? null,
+          r.providerOrgId,
         ],
       ),
 
@@ -348,12 +352,8 @@ export function shareRepo(db: Queryable) {
     // ---- the 工作台's to-do counts (overview) ----
     /** Requests waiting for the providing organisation's answer. */
     approvalsAwaiting: async (providerOrgId: string) =>
-      (
-        await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM share_requests r JOIN datasets d ON d.id = r.dataset_id WHERE r.state = 'submitted' AND d.provider_org_id = $1`,
-          [providerOrgId],
-        )
-      )[0]?.n ?? 0,
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM share_requests WHERE state = 'submitted' AND provider_org_id = $1`, [providerOrgId]))[0]
+        ?.n ?? 0,
     /** Requests approved by their provider and waiting for the security administrator. */
     securityReviewsAwaiting: async () =>
       (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM share_requests WHERE state = 'provider_approved'`))[0]?.n ?? 0,
@@ -361,9 +361,9 @@ export function shareRepo(db: Queryable) {
     grantsEnding: async (orgId: string, side: 'consumer' | 'provider', days: number) =>
       (
         await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM share_grants g JOIN datasets d ON d.id = g.dataset_id
+          `SELECT count(*)::int AS n FROM share_grants g
             WHERE g.state = 'active' AND ${GRANT_LIVE_SQL('g')} AND g.expires_at <= now() + make_interval(days => $3)
-              AND (CASE WHEN $2 = 'consumer' THEN g.consumer_org_id ELSE d.provider_org_id END) = $1`,
+              AND (CASE WHEN $2 = 'consumer' THEN g.consumer_org_id ELSE g.provider_org_id END) = $1`,
           [orgId, side, days],
         )
       )[0]?.n ?? 0,
@@ -403,11 +403,13 @@ export function shareRepo(db: Queryable) {
       serviceTerms?: ServiceTerms | null;
       returnFlowId?: string | null;
       renewsGrantId?: string | null;
+      /** The dataset's provider organisation. */
+      providerOrgId: string;
     }) =>
       db.query<{ id: string }>(
         `INSERT INTO share_grants (id, dataset_id, consumer_org_id, request_id, automatic, columns, row_filter, purpose, purpose_category, legal_basis,
-           rows_per_day, requests_per_minute, ip_ranges, impact_assessment, expires_at, series_terms, service_terms, return_flow_id, renews_grant_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+           rows_per_day, requests_per_minute, ip_ranges, impact_assessment, expires_at, series_terms, service_terms, return_flow_id, renews_grant_id, provider_org_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
          ON CONFLICT DO NOTHING RETURNING id`,
         [
           g.id,
@@ -429,6 +431,7 @@ export function shareRepo(db: Queryable) {
           g.serviceTerms ? JSON.stringify(g.serviceTerms) : null,
           g.returnFlowId ?? null,
           g.renewsGrantId ?? null,
+          g.providerOrgId,
         ],
       ),
 
@@ -572,8 +575,7 @@ export function shareRepo(db: Queryable) {
         token_hash: string;
         expires_at: Date;
         created_at: Date;
-        dataset_code: string;
-      }>(db, 'SELECT e.*, d.code AS dataset_code FROM share_exports e JOIN datasets d ON d.id = e.dataset_id WHERE e.id = $1', [id]),
+      }>(db, 'SELECT * FROM share_exports WHERE id = $1', [id]),
     addExportChunk: (id: string, seq: number, data: Buffer) =>
       db.query('INSERT INTO share_export_chunks (export_id, seq, data) VALUES ($1, $2, $3)', [id, seq, data]),
     clearExportChunks: (id: string) => db.query('DELETE FROM share_export_chunks WHERE export_id = $1', [id]),

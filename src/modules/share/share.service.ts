@@ -69,6 +69,7 @@ export interface ApprovalInput {
 
 const REQUEST = { zh: '共享申请', en: 'Share request' };
 const GRANT = { zh: '共享授权', en: 'Grant' };
+const DATASET = { zh: '数据资源', en: 'Dataset' };
 /** How long after its end a grant may still be renewed (later: a new request). */
 export const RENEWABLE_DAYS = 90;
 /** PIPL art. 55: the note must say something. */
@@ -184,7 +185,7 @@ export type ShareNotice = { kind: string; title: Message; body: Record<string, u
 
 export function createShareService(deps: {
   db: Db;
-  catalog: Pick<CatalogService, 'get' | 'byCode' | 'byId' | 'columnsOf'>;
+  catalog: Pick<CatalogService, 'get' | 'byCode' | 'byId' | 'columnsOf' | 'names'>;
   /** Names of organisations and people on requests and grants, and the console's notices. */
   identity: Pick<IdentityService, 'names' | 'notices'>;
   events: EventSink;
@@ -199,9 +200,13 @@ export function createShareService(deps: {
   const notify = ({ kind, title, body, link, userIds, orgRole, role }: ShareNotice) =>
     identity.notices().notify({ kind, title, body, link }, { ...(userIds ? { userIds } : {}), ...(orgRole ? { orgRole } : {}), ...(role ? { role } : {}) });
 
-  /** Requests with the names of their organisations and people (identity's), read in one statement for them all. */
+  /**
+   * Requests with their datasets' codes and names (the catalogue's) and the names of their
+   * organisations and people (identity's), each read in one statement for them all.
+   */
   async function named(rows: StoredRequestRow[]): Promise<RequestRow[]> {
     if (!rows.length) return [];
+    const datasets = await catalog.names(rows.map((r) => r.dataset_id));
     const names = await identity.names({
       orgs: rows.flatMap((r) => [r.provider_org_id, r.consumer_org_id]),
       users: rows.flatMap((r) => [
@@ -213,6 +218,8 @@ export function createShareService(deps: {
     const user = (id: string | null) => (id ? names.users.get(id) : undefined);
     return rows.map((r) => ({
       ...r,
+      dataset_code: datasets.get(r.dataset_id)?.code ?? '',
+      dataset_name: datasets.get(r.dataset_id)?.name ?? '',
       provider_name: names.orgs.get(r.provider_org_id)?.name ?? '',
       consumer_name: names.orgs.get(r.consumer_org_id)?.name ?? '',
       requester_username: user(r.requested_by)?.username ?? '',
@@ -225,11 +232,17 @@ export function createShareService(deps: {
   }
   const namedRequest = async (row: StoredRequestRow | undefined): Promise<RequestRow | undefined> => (row ? (await named([row]))[0] : undefined);
 
-  /** Grants with their consumer organisation's name; with `byOrganisation`, ordered by its region code, then name. */
+  /** Grants with their dataset's code and name and their consumer organisation's name; with `byOrganisation`, ordered by its region code, then name. */
   async function namedGrants(rows: StoredGrantRow[], byOrganisation = false): Promise<GrantRow[]> {
     if (!rows.length) return [];
+    const datasets = await catalog.names(rows.map((g) => g.dataset_id));
     const { orgs } = await identity.names({ orgs: rows.map((g) => g.consumer_org_id) });
-    const out = rows.map((g) => ({ ...g, consumer_name: orgs.get(g.consumer_org_id)?.name ?? '' }));
+    const out = rows.map((g) => ({
+      ...g,
+      dataset_code: datasets.get(g.dataset_id)?.code ?? '',
+      dataset_name: datasets.get(g.dataset_id)?.name ?? '',
+      consumer_name: orgs.get(g.consumer_org_id)?.name ?? '',
+    }));
     if (!byOrganisation) return out;
     const rank = new Map([...orgs.keys()].map((id, i) => [id, i]));
     return out.sort((a, b) => (rank.get(a.consumer_org_id) ?? rank.size) - (rank.get(b.consumer_org_id) ?? rank.size));
@@ -261,6 +274,7 @@ export function createShareService(deps: {
     await txRepo.insertGrant({
       id,
       datasetId: r.dataset_id,
+      providerOrgId: r.provider_org_id,
       consumerOrgId: r.consumer_org_id,
       requestId: r.id,
       automatic: false,
@@ -359,6 +373,7 @@ export function createShareService(deps: {
       await repo.insertRequest({
         id,
         datasetId: d.id,
+        providerOrgId: d.provider_org_id,
         consumerOrgId: p.orgId,
         requestedBy: p.userId,
         columns: names,
@@ -801,6 +816,7 @@ export function createShareService(deps: {
       const inserted = await repo.insertGrant({
         id,
         datasetId: ctx.dataset.id,
+        providerOrgId: ctx.dataset.provider_org_id,
         consumerOrgId: caller.principal.orgId,
         requestId: null,
         automatic: true,
@@ -859,10 +875,13 @@ export function createShareService(deps: {
       impactAssessment: string | null;
     }): Promise<string | null> {
       const rowFilter = await service.checkGrantFilter(g.datasetId, g.rowFilter);
+      const dataset = await catalog.byId(g.datasetId);
+      if (!dataset) throw new NotFoundError(DATASET);
       const id = randomUUID();
       const inserted = await repo.insertGrant({
         id,
         datasetId: g.datasetId,
+        providerOrgId: dataset.provider_org_id,
         consumerOrgId: g.consumerOrgId,
         requestId: null,
         automatic: false,
@@ -891,7 +910,8 @@ export function createShareService(deps: {
     async grantLabel(id: string, q: Queryable = db): Promise<string | undefined> {
       const g = await shareRepo(q).grant(id);
       const org = g && (await identity.names({ orgs: [g.consumer_org_id] }, q)).orgs.get(g.consumer_org_id);
-      return g && org ? `${g.dataset_name} → ${org.name}` : undefined;
+      const dataset = g && (await catalog.names([g.dataset_id], q)).get(g.dataset_id);
+      return dataset && org ? `${dataset.name} → ${org.name}` : undefined;
     },
 
     /** The grants of a return flow, one per organisation. */
