@@ -171,7 +171,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}),
     ...options.secops,
   });
-  const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
+  const telemetry = createTelemetryModule({ db, events, catalog, identity, records: share.records, config });
   const duties = createDutiesModule({
     db,
     events,

@@ -253,11 +253,6 @@ describe('no SQL of a module touches another module’s tables', () => {
       why: 'ratings, return flows and demands are listed with their organisations’ names in one statement; moves to identity.names as sharing’s requests did',
     },
     { module: 'duties', table: 'datasets', why: 'return flows and demands are listed with their dataset’s code and name in one statement' },
-    {
-      module: 'telemetry',
-      table: 'organizations',
-      why: 'an enterprise’s name, USCC and type (orgInfo) and the per-enterprise summary grouped by organisation; moves to identity.find / identity.names',
-    },
     // ---- the overview: a read model
     { module: 'overview', table: 'datasets', why: 'the 城市大脑 overview is a read model: counts across modules in one statement each' },
     { module: 'overview', table: 'dataset_columns', why: 'overview read model (encrypted columns)' },
