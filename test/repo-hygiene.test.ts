@@ -247,12 +247,6 @@ describe('no SQL of a module touches another module’s tables', () => {
       why: 'a CDC binding is claimed when its streaming job is dead: the heartbeat is read in the claim’s statement, under the binding’s row lock',
     },
     { module: 'exchange', table: 'datasets', why: 'push subscriptions are listed with their dataset’s code and name in one statement' },
-    {
-      module: 'duties',
-      table: 'organizations',
-      why: 'ratings, return flows and demands are listed with their organisations’ names in one statement; moves to identity.names as sharing’s requests did',
-    },
-    { module: 'duties', table: 'datasets', why: 'return flows and demands are listed with their dataset’s code and name in one statement' },
     // ---- the overview: a read model
     { module: 'overview', table: 'datasets', why: 'the 城市大脑 overview is a read model: counts across modules in one statement each' },
     { module: 'overview', table: 'dataset_columns', why: 'overview read model (encrypted columns)' },

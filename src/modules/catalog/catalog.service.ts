@@ -412,3 +412,7 @@ export function createCatalogService(deps: {
 }
 
 export type CatalogService = ReturnType<typeof createCatalogService>;
+
+// ---- Issue 14, point 2 (part h14s): the catalogue's reads and writes for the classification review,
+// security operations and duties (catalog.lookups.ts; catalog.module.ts adds them to the service).
+export { createCatalogLookups, type CatalogLookups } from './catalog.lookups.ts';
