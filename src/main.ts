@@ -156,6 +156,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     audit,
     identity,
     catalog,
+    classify: review,
     share: share.share,
     sealer: keyring,
     smtp: config.PDX_SMTP_HOST

@@ -204,13 +204,6 @@ describe('no SQL of a module touches another module’s tables', () => {
       why: 'the access context carries the dataset’s wrapped keys (one round trip per request); protect/ is another branch’s work: the fragment moves to protect.repo.ts as catalogue columns and containments did',
     },
     // ---- security operations
-    {
-      module: 'secops',
-      table: 'datasets',
-      why: 'newSensitiveColumn (detectors.ts) reads the version’s classification and the confirmed grades in one statement; moves when classification exposes its confirmed grades',
-    },
-    { module: 'secops', table: 'dataset_versions', why: 'the same statement of newSensitiveColumn' },
-    { module: 'secops', table: 'classification_confirmations', why: 'the same statement of newSensitiveColumn (classify/ is another branch’s work)' },
     // ---- catalogue
     {
       module: 'catalog',

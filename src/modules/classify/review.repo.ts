@@ -75,6 +75,15 @@ export function reviewRepo(db: Queryable) {
         )
       )[0],
 
+    /** What the dataset's last confirmation recorded per column (its grades), if it was ever confirmed. */
+    lastConfirmedColumns: async (datasetId: string) =>
+      (
+        await db.query<{ detected: Record<string, ConfirmedColumn> }>(
+          'SELECT detected FROM classification_confirmations WHERE dataset_id = $1 ORDER BY id DESC LIMIT 1',
+          [datasetId],
+        )
+      )[0]?.detected,
+
     insertConfirmation: (datasetId: string, version: number, detected: Record<string, ConfirmedColumn>, userId: string) =>
       db.query(`INSERT INTO classification_confirmations (dataset_id, version, detected, confirmed_by) VALUES ($1, $2, $3, $4)`, [
         datasetId,

@@ -15,7 +15,7 @@
  * - The security administrator decides 重要数据 candidates (important / core / general) with a reason.
  * - The policy (重要数据 threshold, extra rules, type gradings) is stored in settings and validated.
  */
-import type { Db } from '../../db/index.ts';
+import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
@@ -340,6 +340,13 @@ export function createReviewService(deps: {
   const service = {
     stateOf,
     loadPolicy: () => loadPolicy(db),
+
+    /**
+     * Each column's type, grade and sensitivity as the dataset's last confirmation recorded them
+     * (undefined: never confirmed), inside the caller's transaction when it passes one (`q`: security
+     * operations' worker).
+     */
+    confirmedColumns: (datasetId: string, q: Queryable = db) => reviewRepo(q).lastConfirmedColumns(datasetId),
 
     /** The review page: per column detection, evidence, effective grade, review and masked examples. */
     async view(caller: Caller, code: string) {
