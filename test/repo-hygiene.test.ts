@@ -211,18 +211,6 @@ describe('no SQL of a module touches another module’s tables', () => {
       why: 'every DatasetRow carries provider_name, joined in the statement that reads it (byCode/byId/search on every catalogue page, the gateway’s and exchange’s dataset reads; upkeep facts; the security dashboard’s assets): a separate names read would add a statement to each',
     },
     // ---- modules not yet reworked (issue 14, point 2), each for the refactor named
-    {
-      module: 'classify',
-      table: 'users',
-      why: 'the review names its reviewers, confirmers and deciders in the statement that reads them; classify/ is another branch’s work',
-    },
-    {
-      module: 'classify',
-      table: 'datasets',
-      why: 'the review lists the datasets with a loaded version and sets a dataset’s grade; classify/ is another branch’s work (catalogue reads and writes through its service)',
-    },
-    { module: 'classify', table: 'dataset_columns', why: 'the review writes the confirmed grades of the 信息项; the same rework' },
-    { module: 'classify', table: 'dataset_versions', why: 'the review reads a version’s stored classification; the same rework' },
     { module: 'protect', table: 'datasets', why: 'key rotation holds the dataset while it re-encrypts (rotation.ts); protect/ is another branch’s work' },
     { module: 'protect', table: 'dataset_columns', why: 'key rotation reads the encrypted columns (rotation.ts); the same' },
     { module: 'protect', table: 'dataset_versions', why: 'key rotation reads the active versions’ tables (rotation.ts); the same' },
