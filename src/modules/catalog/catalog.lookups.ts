@@ -16,10 +16,10 @@ export function createCatalogLookups(db: Db) {
   const repo = catalogLookupsRepo(db);
   return {
     /** Code and name of datasets by id, in one statement for a whole list (none for an empty one). */
-    async labels(ids: readonly string[]): Promise<Map<string, { code: string; name: string }>> {
+    async names(ids: readonly string[]): Promise<Map<string, { code: string; name: string }>> {
       const wanted = [...new Set(ids)];
       if (!wanted.length) return new Map();
-      return new Map((await repo.labels(wanted)).map((r) => [r.id, { code: r.code, name: r.name }]));
+      return new Map((await repo.names(wanted)).map((r) => [r.id, { code: r.code, name: r.name }]));
     },
     /** Ids of the datasets with at least one loaded version, of one organisation (null: all), most recently changed first. */
     loadedDatasetIds: (orgId: string | null) => repo.loadedDatasetIds(orgId),

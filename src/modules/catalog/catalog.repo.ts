@@ -246,7 +246,7 @@ export type CatalogRepo = ReturnType<typeof catalogRepo>;
 export function catalogLookupsRepo(db: Queryable) {
   return {
     /** Code and name of the given datasets (unknown ids are left out). */
-    labels: (ids: readonly string[]) =>
+    names: (ids: readonly string[]) =>
       db.query<{ id: string; code: string; name: string }>('SELECT id, code, name FROM datasets WHERE id = ANY($1::uuid[])', [ids]),
     /** Datasets with at least one loaded version, of one organisation or all, most recently changed first. */
     loadedDatasetIds: async (orgId: string | null) =>

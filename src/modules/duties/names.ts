@@ -1,6 +1,6 @@
 /**
  * Names on duties' rows: organisations through identity (`identity.names`), datasets through the
- * catalogue (`catalog.labels`), one call of each for a whole list (issue 14, point 2: duties' SQL
+ * catalogue (`catalog.names`), one call of each for a whole list (issue 14, point 2: duties' SQL
  * names only its own tables).
  */
 import type { CatalogLookups } from '../catalog/catalog.service.ts';
@@ -9,7 +9,7 @@ import type { DemandFields, DemandRow, RatingFields, RatingRow, ReturnFlowFields
 
 export interface NameSources {
   identity: Pick<IdentityService, 'names'>;
-  catalog: Pick<CatalogLookups, 'labels'>;
+  catalog: Pick<CatalogLookups, 'names'>;
 }
 
 const present = (ids: (string | null)[]) => ids.filter((id): id is string => id !== null);
@@ -17,7 +17,7 @@ const present = (ids: (string | null)[]) => ids.filter((id): id is string => id 
 /** Return flows with their dataset's code and name and their provider's name. */
 export async function namedFlows({ identity, catalog }: NameSources, rows: ReturnFlowFields[]): Promise<ReturnFlowRow[]> {
   if (!rows.length) return [];
-  const [names, datasets] = await Promise.all([identity.names({ orgs: rows.map((f) => f.provider_org_id) }), catalog.labels(rows.map((f) => f.dataset_id))]);
+  const [names, datasets] = await Promise.all([identity.names({ orgs: rows.map((f) => f.provider_org_id) }), catalog.names(rows.map((f) => f.dataset_id))]);
   return rows.map((f) => ({
     ...f,
     dataset_code: datasets.get(f.dataset_id)?.code ?? '',
@@ -31,7 +31,7 @@ export async function namedDemands({ identity, catalog }: NameSources, rows: Dem
   if (!rows.length) return [];
   const [names, datasets] = await Promise.all([
     identity.names({ orgs: rows.flatMap((m) => present([m.raised_org_id, m.suggested_org_id, m.assigned_org_id])) }),
-    catalog.labels(present(rows.map((m) => m.answer_dataset_id))),
+    catalog.names(present(rows.map((m) => m.answer_dataset_id))),
   ]);
   const org = (id: string | null) => (id === null ? null : (names.orgs.get(id)?.name ?? null));
   const dataset = (id: string | null) => (id === null ? undefined : datasets.get(id));
