@@ -203,40 +203,12 @@ describe('no SQL of a module touches another module’s tables', () => {
       table: 'data_keys',
       why: 'the access context carries the dataset’s wrapped keys (one round trip per request); protect/ is another branch’s work: the fragment moves to protect.repo.ts as catalogue columns and containments did',
     },
-    // ---- security operations
     // ---- catalogue
     {
       module: 'catalog',
       table: 'organizations',
       why: 'every DatasetRow carries provider_name, joined in the statement that reads it (byCode/byId/search on every catalogue page, the gateway’s and exchange’s dataset reads; upkeep facts; the security dashboard’s assets): a separate names read would add a statement to each',
     },
-    // ---- modules not yet reworked (issue 14, point 2), each for the refactor named
-    { module: 'protect', table: 'datasets', why: 'key rotation holds the dataset while it re-encrypts (rotation.ts); protect/ is another branch’s work' },
-    { module: 'protect', table: 'dataset_columns', why: 'key rotation reads the encrypted columns (rotation.ts); the same' },
-    { module: 'protect', table: 'dataset_versions', why: 'key rotation reads the active versions’ tables (rotation.ts); the same' },
-    {
-      module: 'ingest',
-      table: 'datasets',
-      why: 'a load locks the dataset and sets its version inside the load’s transaction; moves behind catalog.within(tx) (issue 14: ingest drives the catalogue’s repo)',
-    },
-    { module: 'ingest', table: 'dataset_columns', why: 'a load writes the new version’s 信息项; the same' },
-    { module: 'ingest', table: 'dataset_versions', why: 'a load writes and switches versions under the dataset’s lock; the same' },
-    { module: 'ingest', table: 'jobs', why: 'a version still loading is judged by its job’s heartbeat in the same statement; moves behind jobs’ service' },
-    {
-      module: 'exchange',
-      table: 'jobs',
-      why: 'a CDC binding is claimed when its streaming job is dead: the heartbeat is read in the claim’s statement, under the binding’s row lock',
-    },
-    { module: 'exchange', table: 'datasets', why: 'push subscriptions are listed with their dataset’s code and name in one statement' },
-    // ---- the overview: a read model
-    { module: 'overview', table: 'datasets', why: 'the 城市大脑 overview is a read model: counts across modules in one statement each' },
-    { module: 'overview', table: 'dataset_columns', why: 'overview read model (encrypted columns)' },
-    { module: 'overview', table: 'organizations', why: 'overview read model (assets by organisation)' },
-    { module: 'overview', table: 'audit_records', why: 'overview read model (gateway calls and security events per day)' },
-    { module: 'overview', table: 'secops_alerts', why: 'overview read model (open alerts on the 工作台)' },
-    { module: 'overview', table: 'duty_demands', why: 'overview read model (demands to answer or assign)' },
-    { module: 'overview', table: 'duty_objections', why: 'overview read model (open objections)' },
-    { module: 'overview', table: 'duty_return_flows', why: 'overview read model (return flows to review)' },
   ];
 
   const tables = new Set(

@@ -1,10 +1,9 @@
 /**
  * What other modules read and write of the catalogue besides the reader and the service's own
- * operations, each through a named method (issue 14, point 2): code and name of datasets for duties'
- * lists, the datasets with data and a version's stored classification for the classification review,
- * the effective grades the review settles, and, inside security operations' worker transaction, a
- * version's classification by the dataset's code. The statements are catalog.repo.ts's
- * (`catalogLookupsRepo`).
+ * operations, each through a named method (issue 14, point 2): the datasets with data, a version's
+ * stored classification and the effective grades the review settles, for the classification review;
+ * and, inside security operations' worker transaction, a version's classification by the dataset's
+ * code. The statements are catalog.repo.ts's (`catalogLookupsRepo`).
  *
  * It needs only the database: catalog.module.ts adds it to the catalogue's service, and the
  * classification review, built before that service, gets it beside the reader (see main.ts).
@@ -15,12 +14,6 @@ import { catalogLookupsRepo } from './catalog.repo.ts';
 export function createCatalogLookups(db: Db) {
   const repo = catalogLookupsRepo(db);
   return {
-    /** Code and name of datasets by id, in one statement for a whole list (none for an empty one). */
-    async names(ids: readonly string[]): Promise<Map<string, { code: string; name: string }>> {
-      const wanted = [...new Set(ids)];
-      if (!wanted.length) return new Map();
-      return new Map((await repo.names(wanted)).map((r) => [r.id, { code: r.code, name: r.name }]));
-    },
     /** Ids of the datasets with at least one loaded version, of one organisation (null: all), most recently changed first. */
     loadedDatasetIds: (orgId: string | null) => repo.loadedDatasetIds(orgId),
     /** The stored classification of a version (the scan's result and details), or null. */

@@ -3,13 +3,13 @@
  * catalogue (`catalog.names`), one call of each for a whole list (issue 14, point 2: duties' SQL
  * names only its own tables).
  */
-import type { CatalogLookups } from '../catalog/catalog.service.ts';
+import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { IdentityService } from '../identity/identity.service.ts';
 import type { DemandFields, DemandRow, RatingFields, RatingRow, ReturnFlowFields, ReturnFlowRow } from './duties.repo.ts';
 
 export interface NameSources {
   identity: Pick<IdentityService, 'names'>;
-  catalog: Pick<CatalogLookups, 'names'>;
+  catalog: Pick<CatalogService, 'names'>;
 }
 
 const present = (ids: (string | null)[]) => ids.filter((id): id is string => id !== null);
