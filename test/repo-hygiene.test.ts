@@ -196,12 +196,7 @@ describe('no SQL of a module touches another module’s tables', () => {
     {
       module: 'share',
       table: 'datasets',
-      why: 'requests, grants and exports are listed by the provider organisation and named by the dataset in the statement that reads them (scope filter d.provider_org_id); and the access context, the records path’s one statement per request, starts from the dataset',
-    },
-    {
-      module: 'share',
-      table: 'data_keys',
-      why: 'the access context carries the dataset’s wrapped keys (one round trip per request); protect/ is another branch’s work: the fragment moves to protect.repo.ts as catalogue columns and containments did',
+      why: 'requests, grants and exports are listed by the provider organisation and named by the dataset in the statement that reads them (scope filter d.provider_org_id); moves when they carry their provider organisation and take dataset names from catalog.names (the access context’s part is the catalogue’s own fragment already)',
     },
     // ---- catalogue
     {

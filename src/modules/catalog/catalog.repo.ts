@@ -128,6 +128,15 @@ function fieldValues(f: DatasetFields): unknown[] {
 export const columnsJsonForAccessContext = (datasetId: string) =>
   `(SELECT json_agg(c ORDER BY c.position) FROM dataset_columns c WHERE c.dataset_id = ${datasetId})`;
 
+/**
+ * For the same access context: the published-or-not dataset with the code `code` (an SQL expression),
+ * as a derived table `(id, dataset)` — its id, and the fields the records path decides on as JSON.
+ */
+export const datasetForAccessContext = (code: string) =>
+  `(SELECT id, json_build_object('id', id, 'code', code, 'name', name, 'relation', relation, 'status', status, 'share_type', share_type,
+            'provider_org_id', provider_org_id, 'important_candidate', important_candidate, 'resource_kind', resource_kind) AS dataset
+      FROM datasets WHERE code = ${code})`;
+
 /** All SQL of the catalogue. */
 export function catalogRepo(db: Queryable) {
   return {

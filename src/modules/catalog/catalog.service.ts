@@ -23,7 +23,7 @@ import {
 /** Row types other modules see: they import them from here, never from catalog.repo.ts. */
 export type { ColumnRow, ColumnRules, DatasetRow, DataType, ResourceKind, UpkeepFactsRow, VersionRow } from './catalog.repo.ts';
 /** The catalogue's part of the sharing module's access context (one statement on the records path). */
-export { columnsJsonForAccessContext } from './catalog.repo.ts';
+export { columnsJsonForAccessContext, datasetForAccessContext } from './catalog.repo.ts';
 export type { ColumnClassification, VersionError, VersionSource } from './version-fields.ts';
 
 export type DatasetInput = DatasetFields;

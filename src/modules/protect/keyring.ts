@@ -224,6 +224,8 @@ function wrapAad(datasetId: string, version: number): Buffer {
  */
 /** A data_keys row as another module may read it with its own query (the key stays wrapped). */
 export type StoredDataKey = Pick<repo.DataKeyRow, 'version' | 'suite' | 'state' | 'wrapped_key'>;
+/** Protection's part of the sharing module's access context (one statement on the records path). */
+export const dataKeysJsonForAccessContext = repo.dataKeysJsonForAccessContext;
 
 export class Keyring {
   /** Suite of new data keys (PDX_CRYPTO). Existing keys keep the suite they were made with. */

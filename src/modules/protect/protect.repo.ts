@@ -24,6 +24,15 @@ export interface DataKeyRow {
 export type DataKeyInfo = Omit<DataKeyRow, 'wrapped_key'>;
 
 /**
+ * For the sharing module's access context, the one statement the records path reads per request
+ * (share.repo.ts `accessContext`): the data keys of the dataset `datasetId` (an SQL expression), still
+ * wrapped (base64), oldest version first. keyring.ts re-exports it for the sharing module.
+ */
+export const dataKeysJsonForAccessContext = (datasetId: string) =>
+  `(SELECT json_agg(json_build_object('version', k.version, 'suite', k.suite, 'state', k.state, 'wrapped_key', encode(k.wrapped_key, 'base64')) ORDER BY k.version)
+      FROM data_keys k WHERE k.dataset_id = ${datasetId})`;
+
+/**
  * Reads the check value. `update` is taken by a master rotation; `share` by anything that wraps a
  * new data key, so no key can be wrapped under a master key that a concurrent rotation is replacing.
  */

@@ -1,9 +1,9 @@
 /** All SQL of the sharing module, with bound parameters only. */
 import type { Queryable } from '../../db/index.ts';
 import { maybeOne } from '../../db/index.ts';
-import { columnsJsonForAccessContext, type ColumnRow, type DatasetRow } from '../catalog/catalog.service.ts';
+import { columnsJsonForAccessContext, datasetForAccessContext, type ColumnRow, type DatasetRow } from '../catalog/catalog.service.ts';
 import { containmentsJsonForAccessContext } from '../secops/secops.service.ts';
-import type { StoredDataKey } from '../protect/keyring.ts';
+import { dataKeysJsonForAccessContext, type StoredDataKey } from '../protect/keyring.ts';
 import type { FilterNode } from './filter.ts';
 import type { GrantColumn } from './access/compile.ts';
 import { GRANT_LIVE_SQL } from './access/grant.ts';
@@ -225,10 +225,13 @@ function scopeWhere(scope: Scope, params: unknown[], alias: 'r' | 'g'): string {
 
 /**
  * The parts of the access context other modules own, each written in its owner's repository and
- * named for this statement: the catalogue's 信息项 and security operations' containments in force.
- * Joined here so the records path stays one round trip per request.
+ * named for this statement: the catalogue's dataset and 信息项, protection's wrapped data keys and
+ * security operations' containments in force. Joined here so the records path stays one round trip
+ * per request.
  */
+const DATASET = datasetForAccessContext('$1');
 const COLUMNS = columnsJsonForAccessContext('d.id');
+const DATA_KEYS = dataKeysJsonForAccessContext('d.id');
 const CONTAINMENTS = containmentsJsonForAccessContext({
   grantIds: 'SELECT id::text FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2',
   datasetId: 'd.id::text',
@@ -475,8 +478,7 @@ export function shareRepo(db: Queryable) {
         revision: string;
       }>(
         db,
-        `SELECT json_build_object('id', d.id, 'code', d.code, 'name', d.name, 'relation', d.relation, 'status', d.status, 'share_type', d.share_type,
-                  'provider_org_id', d.provider_org_id, 'important_candidate', d.important_candidate, 'resource_kind', d.resource_kind) AS dataset,
+        `SELECT d.dataset,
                 ${COLUMNS} AS columns,
                 (SELECT json_agg(json_build_object('id', g.id, 'automatic', g.automatic, 'columns', g.columns, 'row_filter', g.row_filter,
                           'purpose', g.purpose, 'rows_per_day', g.rows_per_day, 'requests_per_minute', g.requests_per_minute, 'ip_ranges', g.ip_ranges,
@@ -484,10 +486,9 @@ export function shareRepo(db: Queryable) {
                           'suspended', g.suspended_at IS NOT NULL) ORDER BY g.created_at DESC)
                    FROM (SELECT * FROM share_grants WHERE dataset_id = d.id AND consumer_org_id = $2 ORDER BY created_at DESC LIMIT 50) g) AS grants,
                 ${CONTAINMENTS} AS containments,
-                (SELECT json_agg(json_build_object('version', k.version, 'suite', k.suite, 'state', k.state, 'wrapped_key', encode(k.wrapped_key, 'base64')) ORDER BY k.version)
-                   FROM data_keys k WHERE k.dataset_id = d.id) AS data_keys,
+                ${DATA_KEYS} AS data_keys,
                 (SELECT coalesce(sum(rev), 0) FROM access_revisions WHERE scope IN (d.id::text, 'key:' || $3::text)) AS revision
-           FROM datasets d WHERE d.code = $1`,
+           FROM ${DATASET} d`,
         [code, consumerOrgId, apiKeyId ?? null],
       );
       if (!row) return undefined;
