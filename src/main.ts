@@ -14,7 +14,7 @@ import { createSecopsModule } from './modules/secops/secops.module.ts';
 import type { SecopsDeps } from './modules/secops/secops.service.ts';
 import { createOverviewModule } from './modules/overview/overview.module.ts';
 import { createCatalogModule } from './modules/catalog/catalog.module.ts';
-import { createCatalogReader } from './modules/catalog/catalog.service.ts';
+import { createCatalogLookups, createCatalogReader } from './modules/catalog/catalog.service.ts';
 import { loadDemoWorld, type DemoAccount } from './modules/demo/world.ts';
 import { createDemoModule } from './modules/demo/demo.module.ts';
 import { startDemoGateway } from './modules/demo/world-gateway.ts';
@@ -105,8 +105,15 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
   const jobsModule = createJobsModule({ db, identity, pollMs: options.jobPollMs ?? 1000 });
   const jobs = jobsModule.service;
   // The classification review reads the catalogue and is its publication gate: it is built on a
-  // reader first, and the catalogue service gets the gate at construction.
-  const classify = createClassifyModule({ db, events, catalog: createCatalogReader(db), keyring, maxBytes: config.PDX_MAX_UPLOAD_BYTES });
+  // reader (with the catalogue's lookups) first, and the catalogue service gets the gate at construction.
+  const classify = createClassifyModule({
+    db,
+    events,
+    catalog: { ...createCatalogReader(db), ...createCatalogLookups(db) },
+    identity,
+    keyring,
+    maxBytes: config.PDX_MAX_UPLOAD_BYTES,
+  });
   const { review } = classify;
   const catalogModule = createCatalogModule({
     db,
@@ -156,6 +163,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     audit,
     identity,
     catalog,
+    classify: review,
     share: share.share,
     sealer: keyring,
     smtp: config.PDX_SMTP_HOST
@@ -171,7 +179,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     ...(config.PDX_PUBLIC_URL ? { publicUrl: config.PDX_PUBLIC_URL } : {}),
     ...options.secops,
   });
-  const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
+  const telemetry = createTelemetryModule({ db, events, catalog, identity, records: share.records, config });
   const duties = createDutiesModule({
     db,
     events,

@@ -104,7 +104,7 @@ describeEachBackend('duties: demand lists', ({ use }) => {
     const assigned = await authorityOfficer.call('POST', `/api/v1/duties/demands/${m.id}/assign`, { orgId: police, note: '请省公安厅答复' });
     expect(assigned.statusCode, assigned.body).toBe(200);
     const a = assigned.json();
-    expect(a).toMatchObject({ state: 'assigned', assignedOrg: { id: police }, overdue: false });
+    expect(a).toMatchObject({ state: 'assigned', assignedOrg: { id: police, name: '省公安厅' }, overdue: false });
     // Ten working days: at least fourteen calendar days ahead.
     expect(new Date(a.dueAt).getTime() - Date.now()).toBeGreaterThan(13 * 86_400_000);
     expect(await kinds(policeOfficer)).toContain(`duties.demand_assigned:${m.id}`);
@@ -133,7 +133,7 @@ describeEachBackend('duties: demand lists', ({ use }) => {
     // "registered" must be the department's own catalogue entry; "linked" any dataset it can see.
     const linked = await policeOfficer.call('POST', `/api/v1/duties/demands/${m.id}/answer`, { kind: 'linked', dataset, text: '可通过共享申请获取' });
     expect(linked.statusCode, linked.body).toBe(200);
-    expect(linked.json().answer).toMatchObject({ kind: 'linked', dataset: { code: dataset } });
+    expect(linked.json().answer).toMatchObject({ kind: 'linked', dataset: { code: dataset, name: '户籍人口信息' } });
 
     expect((await ownerOfficer.call('POST', `/api/v1/duties/demands/${m.id}/answer`, { kind: 'declined', text: '无' })).statusCode).toBe(403);
     const accepted = await ownerOfficer.call('POST', `/api/v1/duties/demands/${m.id}/accept`, {});

@@ -90,7 +90,13 @@ describeEachBackend('duties: return flow', ({ use }) => {
       const proposed = await officer.call('POST', '/api/v1/duties/return-flows', body);
       expect(proposed.statusCode, proposed.body).toBe(201);
       codeFlow = proposed.json().id;
-      expect(proposed.json()).toMatchObject({ state: 'proposed', regionColumn: '区划代码', regionKind: 'code' });
+      expect(proposed.json()).toMatchObject({
+        state: 'proposed',
+        regionColumn: '区划代码',
+        regionKind: 'code',
+        dataset: { code: byCode, name: '户籍人口(回流)' },
+        providerName: '省公安厅',
+      });
       const named = await officer.call('POST', '/api/v1/duties/return-flows', { ...body, dataset: byName, regionColumn: '所在地区', regionKind: 'name' });
       expect(named.statusCode, named.body).toBe(201);
       nameFlow = named.json().id;
@@ -105,7 +111,12 @@ describeEachBackend('duties: return flow', ({ use }) => {
       expect((await auditor.call('GET', '/api/v1/duties/return-flows')).statusCode).toBe(403);
       expect((await chaoyangOfficer.call('GET', `/api/v1/duties/return-flows/${codeFlow}`)).statusCode).toBe(404);
       expect((await chaoyangOfficer.call('GET', '/api/v1/duties/return-flows')).json().items).toEqual([]);
-      expect((await secadmin.call('GET', '/api/v1/duties/return-flows')).json().items).toHaveLength(2);
+      const listed = (await secadmin.call('GET', '/api/v1/duties/return-flows')).json().items as { dataset: { name: string }; providerName: string }[];
+      // Names come from the catalogue and identity, one call of each for the list.
+      expect(listed.map((f) => [f.dataset.name, f.providerName]).sort()).toEqual([
+        ['户籍人口(回流)', '省公安厅'],
+        ['户籍人口(按地区名称)', '省公安厅'],
+      ]);
       const todo = (await secadmin.call('GET', '/api/v1/overview/todo')).json().items as { kind: string; count: number }[];
       expect(todo.find((i) => i.kind === 'returnFlowReviews')?.count).toBe(2);
 

@@ -192,43 +192,11 @@ describe('no SQL of a module touches another module’s tables', () => {
    * so the list only shrinks.
    */
   const ALLOWED: { module: string; table: string; why: string }[] = [
-    // ---- security operations
-    {
-      module: 'secops',
-      table: 'datasets',
-      why: 'newSensitiveColumn (detectors.ts) reads the version’s classification and the confirmed grades in one statement; moves when classification exposes its confirmed grades',
-    },
-    { module: 'secops', table: 'dataset_versions', why: 'the same statement of newSensitiveColumn' },
-    { module: 'secops', table: 'classification_confirmations', why: 'the same statement of newSensitiveColumn (classify/ is another branch’s work)' },
     // ---- catalogue
     {
       module: 'catalog',
       table: 'organizations',
       why: 'every DatasetRow carries provider_name, joined in the statement that reads it (byCode/byId/search on every catalogue page, the gateway’s and exchange’s dataset reads; upkeep facts; the security dashboard’s assets): a separate names read would add a statement to each',
-    },
-    // ---- modules not yet reworked (issue 14, point 2), each for the refactor named
-    {
-      module: 'classify',
-      table: 'users',
-      why: 'the review names its reviewers, confirmers and deciders in the statement that reads them; classify/ is another branch’s work',
-    },
-    {
-      module: 'classify',
-      table: 'datasets',
-      why: 'the review lists the datasets with a loaded version and sets a dataset’s grade; classify/ is another branch’s work (catalogue reads and writes through its service)',
-    },
-    { module: 'classify', table: 'dataset_columns', why: 'the review writes the confirmed grades of the 信息项; the same rework' },
-    { module: 'classify', table: 'dataset_versions', why: 'the review reads a version’s stored classification; the same rework' },
-    {
-      module: 'duties',
-      table: 'organizations',
-      why: 'ratings, return flows and demands are listed with their organisations’ names in one statement; moves to identity.names as sharing’s requests did',
-    },
-    { module: 'duties', table: 'datasets', why: 'return flows and demands are listed with their dataset’s code and name in one statement' },
-    {
-      module: 'telemetry',
-      table: 'organizations',
-      why: 'an enterprise’s name, USCC and type (orgInfo) and the per-enterprise summary grouped by organisation; moves to identity.find / identity.names',
     },
   ];
 

@@ -13,7 +13,7 @@ describeEachBackend('secops worker', ({ use }) => {
 
   beforeAll(async () => {
     t = await startTestApp(use().db);
-    const { events, audit, keyring, egress, identity, catalog, share } = t.services;
+    const { events, audit, keyring, egress, identity, catalog, share, review } = t.services;
     const deps = {
       db: t.db,
       events,
@@ -22,6 +22,7 @@ describeEachBackend('secops worker', ({ use }) => {
       egress,
       identity,
       catalog,
+      classify: review,
       share: share.share,
       onError: (e: unknown) => {
         throw e;

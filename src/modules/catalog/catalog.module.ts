@@ -5,15 +5,16 @@
  *   … other modules get `catalog.service` (as narrow Pick<> deps); routes: [ …, catalog.routes ]
  *
  * The classification review, which is the catalogue's publication gate and reads it, is built first on
- * `createCatalogReader(db)` (catalog.service.ts).
+ * `createCatalogReader(db)` and `createCatalogLookups(db)` (catalog.service.ts).
  */
 import { catalogRoutes } from './catalog.routes.ts';
-import { createCatalogService } from './catalog.service.ts';
+import { createCatalogLookups, createCatalogService } from './catalog.service.ts';
 import type { UpkeepSource } from './upkeep.ts';
 
 export function createCatalogModule(deps: Parameters<typeof createCatalogService>[0] & { publicUrl?: string; upkeep?: UpkeepSource }) {
   const { publicUrl, upkeep, ...serviceDeps } = deps;
-  const service = createCatalogService(serviceDeps);
+  // The service with the lookups other modules read and write through (catalog.lookups.ts).
+  const service = { ...createCatalogService(serviceDeps), ...createCatalogLookups(serviceDeps.db) };
   return { service, routes: catalogRoutes({ catalog: service, ...(publicUrl ? { publicUrl } : {}), ...(upkeep ? { upkeep } : {}) }) };
 }
 

@@ -346,3 +346,39 @@ export function catalogRotationRepo(db: Queryable) {
     holdDataset: (datasetId: string) => db.query('SELECT 1 FROM datasets WHERE id = $1 FOR KEY SHARE', [datasetId]),
   };
 }
+
+// ---- Issue 14, point 2 (part h14s): the catalogue's statements that the classification review and
+// security operations used to write on its tables themselves (served by createCatalogLookups).
+
+/** Statements of the catalogue read and written for other modules through `createCatalogLookups` (catalog.service.ts). */
+export function catalogLookupsRepo(db: Queryable) {
+  return {
+    /** Datasets with at least one loaded version, of one organisation or all, most recently changed first. */
+    loadedDatasetIds: async (orgId: string | null) =>
+      (
+        await db.query<{ id: string }>(
+          `SELECT id FROM datasets WHERE current_version > 0 AND ($1::uuid IS NULL OR provider_org_id = $1) ORDER BY updated_at DESC, code`,
+          [orgId],
+        )
+      ).map((r) => r.id),
+    /** The stored classification of a version (TableScanResult + details), or null. */
+    versionClassification: async (datasetId: string, version: number) =>
+      (
+        await db.query<{ classification: Record<string, unknown> | null }>(
+          'SELECT classification FROM dataset_versions WHERE dataset_id = $1 AND version = $2',
+          [datasetId, version],
+        )
+      )[0]?.classification ?? null,
+    /** A dataset (by code) with the stored classification of one of its versions; undefined when either is missing. */
+    versionByCode: (code: string, version: number) =>
+      maybeOne<{ id: string; provider_org_id: string; status: DatasetRow['status']; classification: Record<string, unknown> | null }>(
+        db,
+        `SELECT d.id, d.provider_org_id, d.status, v.classification
+           FROM datasets d JOIN dataset_versions v ON v.dataset_id = d.id AND v.version = $2 WHERE d.code = $1`,
+        [code, version],
+      ),
+    setColumnGrade: (datasetId: string, name: string, grade: number) =>
+      db.query('UPDATE dataset_columns SET grade = $3 WHERE dataset_id = $1 AND name = $2', [datasetId, name, grade]),
+    setDatasetGrade: (datasetId: string, grade: number) => db.query('UPDATE datasets SET grade = $2 WHERE id = $1', [datasetId, grade]),
+  };
+}

@@ -471,3 +471,7 @@ function datasetReads(db: Db) {
       ),
   };
 }
+
+// ---- Issue 14, point 2 (part h14s): the catalogue's reads and writes for the classification review and
+// security operations (catalog.lookups.ts; catalog.module.ts adds them to the service).
+export { createCatalogLookups, type CatalogLookups } from './catalog.lookups.ts';

@@ -2,11 +2,11 @@
  * One call that wires classification: the review service (分类分级复核, the catalogue's publication
  * gate) and the routes of the review and of the scan tool. In main.ts:
  *
- *   const classify = createClassifyModule({ db, events, catalog: createCatalogReader(db), keyring, maxBytes });
+ *   const classify = createClassifyModule({ db, events, catalog: { ...createCatalogReader(db), ...createCatalogLookups(db) }, identity, keyring, maxBytes });
  *   const catalog = createCatalogModule({ …, publishGate: (d) => classify.review.assertPublishable(d) });
  *   … ingest's afterVersion, open data and the overview get `classify.review`; routes: [ …, classify.routes ]
  *
- * It reads the catalogue through a reader (reads and visibility only), so it is built before the
+ * It reads the catalogue through a reader (reads and visibility, and the lookups of catalog.lookups.ts), so it is built before the
  * catalogue service that takes its gate.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';

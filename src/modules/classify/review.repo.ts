@@ -47,16 +47,18 @@ export interface DecisionRow {
 
 export const POLICY_KEY = 'classify.policy';
 
+/** The rows as classification's tables hold them: the people's names come from identity (review.service.ts, `named`). */
+export type ReviewFields = Omit<ReviewRow, 'reviewer_name'>;
+export type ConfirmationFields = Omit<ConfirmationRow, 'confirmer_name'>;
+export type DecisionFields = Omit<DecisionRow, 'decider_name'>;
+
 export function reviewRepo(db: Queryable) {
   return {
     /** The review in force per column (the latest row of each column). */
     currentReviews: (datasetId: string) =>
-      db.query<ReviewRow>(
-        `SELECT DISTINCT ON (r.column_name) r.*, u.display_name AS reviewer_name
-           FROM classification_reviews r LEFT JOIN users u ON u.id = r.reviewed_by
-          WHERE r.dataset_id = $1 ORDER BY r.column_name, r.id DESC`,
-        [datasetId],
-      ),
+      db.query<ReviewFields>(`SELECT DISTINCT ON (r.column_name) r.* FROM classification_reviews r WHERE r.dataset_id = $1 ORDER BY r.column_name, r.id DESC`, [
+        datasetId,
+      ]),
 
     insertReview: (r: Omit<ReviewRow, 'id' | 'reviewed_at' | 'reviewer_name'>) =>
       db.query(
@@ -67,13 +69,21 @@ export function reviewRepo(db: Queryable) {
 
     lastConfirmation: async (datasetId: string) =>
       (
-        await db.query<ConfirmationRow>(
-          `SELECT c.dataset_id, c.version, c.detected, c.confirmed_by, c.confirmed_at, u.display_name AS confirmer_name
-             FROM classification_confirmations c LEFT JOIN users u ON u.id = c.confirmed_by
-            WHERE c.dataset_id = $1 ORDER BY c.id DESC LIMIT 1`,
+        await db.query<ConfirmationFields>(
+          `SELECT c.dataset_id, c.version, c.detected, c.confirmed_by, c.confirmed_at
+             FROM classification_confirmations c WHERE c.dataset_id = $1 ORDER BY c.id DESC LIMIT 1`,
           [datasetId],
         )
       )[0],
+
+    /** What the dataset's last confirmation recorded per column (its grades), if it was ever confirmed. */
+    lastConfirmedColumns: async (datasetId: string) =>
+      (
+        await db.query<{ detected: Record<string, ConfirmedColumn> }>(
+          'SELECT detected FROM classification_confirmations WHERE dataset_id = $1 ORDER BY id DESC LIMIT 1',
+          [datasetId],
+        )
+      )[0]?.detected,
 
     insertConfirmation: (datasetId: string, version: number, detected: Record<string, ConfirmedColumn>, userId: string) =>
       db.query(`INSERT INTO classification_confirmations (dataset_id, version, detected, confirmed_by) VALUES ($1, $2, $3, $4)`, [
@@ -85,10 +95,9 @@ export function reviewRepo(db: Queryable) {
 
     lastDecision: async (datasetId: string) =>
       (
-        await db.query<DecisionRow>(
-          `SELECT d.dataset_id, d.version, d.level, d.reason, d.candidate_reasons, d.decided_by, d.decided_at, u.display_name AS decider_name
-             FROM important_data_decisions d LEFT JOIN users u ON u.id = d.decided_by
-            WHERE d.dataset_id = $1 ORDER BY d.id DESC LIMIT 1`,
+        await db.query<DecisionFields>(
+          `SELECT d.dataset_id, d.version, d.level, d.reason, d.candidate_reasons, d.decided_by, d.decided_at
+             FROM important_data_decisions d WHERE d.dataset_id = $1 ORDER BY d.id DESC LIMIT 1`,
           [datasetId],
         )
       )[0],
@@ -102,29 +111,6 @@ export function reviewRepo(db: Queryable) {
         JSON.stringify(d.candidateReasons),
         d.userId,
       ]),
-
-    /** The stored classification of a version (TableScanResult + details), or null. */
-    versionClassification: async (datasetId: string, version: number) =>
-      (
-        await db.query<{ classification: Record<string, unknown> | null }>(
-          'SELECT classification FROM dataset_versions WHERE dataset_id = $1 AND version = $2',
-          [datasetId, version],
-        )
-      )[0]?.classification ?? null,
-
-    /** Datasets with at least one loaded version, of one organisation or all. */
-    loadedDatasetIds: async (orgId: string | null) =>
-      (
-        await db.query<{ id: string }>(
-          `SELECT id FROM datasets WHERE current_version > 0 AND ($1::uuid IS NULL OR provider_org_id = $1) ORDER BY updated_at DESC, code`,
-          [orgId],
-        )
-      ).map((r) => r.id),
-
-    setColumnGrade: (datasetId: string, name: string, grade: number) =>
-      db.query('UPDATE dataset_columns SET grade = $3 WHERE dataset_id = $1 AND name = $2', [datasetId, name, grade]),
-
-    setDatasetGrade: (datasetId: string, grade: number) => db.query('UPDATE datasets SET grade = $2 WHERE id = $1', [datasetId, grade]),
 
     /** Up to `limit` non-empty values of one physical column, as text (any rows; examples only). */
     sampleValues: async (relation: string, physical: string, limit: number) =>

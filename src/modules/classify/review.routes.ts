@@ -132,7 +132,7 @@ function toSummary(s: DatasetState): z.infer<typeof summarySchema> {
     status: s.dataset.status,
     currentVersion: s.dataset.current_version,
     state: s.state,
-    confirmation: s.confirmation,
+    confirmation: s.confirmation && { version: s.confirmation.version, by: s.confirmation.by, at: s.confirmation.at },
     detectedGrade: s.detectedGrade,
     effectiveGrade: s.effectiveGrade,
     flaggedColumns: s.flaggedColumns,

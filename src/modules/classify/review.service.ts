@@ -15,17 +15,18 @@
  * - The security administrator decides 重要数据 candidates (important / core / general) with a reason.
  * - The policy (重要数据 threshold, extra rules, type gradings) is stored in settings and validated.
  */
-import type { Db } from '../../db/index.ts';
+import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
-import type { CatalogReader, ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
+import type { CatalogLookups, CatalogReader, ColumnRow, DatasetRow } from '../catalog/catalog.service.ts';
+import type { IdentityService } from '../identity/identity.service.ts';
 import { mask } from '../../lib/mask.ts';
 import { fieldCipherOf, type Keyring } from '../protect/keyring.ts';
 import { z } from 'zod';
 import { HLL_STANDARD_ERROR } from './distinct.ts';
 import { DEFAULT_POLICY, importantCandidate, PI_CATEGORIES, protectionFor, type DataLevel, type GradePolicy, type GradeProtection } from './grades.ts';
-import { reviewRepo, type ConfirmedColumn, type DecisionRow, type ReviewRow } from './review.repo.ts';
+import { reviewRepo, type ConfirmedColumn, type DecisionFields, type DecisionRow, type ReviewRow } from './review.repo.ts';
 import { findSpans, redactString } from './text.ts';
 import { isTypeId, TYPE_IDS, TYPE_LABELS, type ColumnType, type FreeTextResult, type Grade, type TypeId } from './types.ts';
 
@@ -134,7 +135,8 @@ export interface DatasetState {
   dataset: DatasetRow;
   columns: ColumnState[];
   state: 'unreviewed' | 'confirmed' | 'changed';
-  confirmation: { version: number; by: string | null; at: Date } | null;
+  /** The last confirmation: `by` is the confirmer's name (filled by the review's own answers, see `named`), `userId` the confirmer. */
+  confirmation: { version: number; by: string | null; userId: string | null; at: Date } | null;
   detectedGrade: Grade;
   effectiveGrade: Grade;
   flaggedColumns: string[];
@@ -187,6 +189,9 @@ function exampleSpans(values: string[], text: FreeTextResult, limit: number): st
   return out;
 }
 
+/** A decision as its table holds it, its decider not named yet (see `named` in the service). */
+const unnamedDecision = (d: DecisionFields | undefined): DecisionRow | null => (d ? { ...d, decider_name: null } : null);
+
 function namesOf(columns: string[], lang: 'zh' | 'en'): string {
   return columns.join(lang === 'zh' ? '、' : ', ');
 }
@@ -195,10 +200,14 @@ function namesOf(columns: string[], lang: 'zh' | 'en'): string {
 export function createReviewService(deps: {
   db: Db;
   events: EventSink;
-  catalog: Pick<CatalogReader, 'get' | 'getOwned' | 'byId' | 'visible' | 'columnsOf'>;
+  /** Datasets and their 信息项; the datasets with data, a version's stored classification, and the effective grades the review settles. */
+  catalog: Pick<CatalogReader, 'get' | 'getOwned' | 'byId' | 'visible' | 'columnsOf'> &
+    Pick<CatalogLookups, 'loadedDatasetIds' | 'versionClassification' | 'storeGrades'>;
+  /** The names of reviewers, confirmers and deciders. */
+  identity: Pick<IdentityService, 'names'>;
   keyring: Keyring;
 }) {
-  const { db, events, catalog, keyring } = deps;
+  const { db, events, catalog, identity, keyring } = deps;
   const repo = reviewRepo(db);
 
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
@@ -224,14 +233,14 @@ export function createReviewService(deps: {
       : { candidate: false, reasons: [] };
     // Without a stored per-column result (older versions) the flag ingestion stored is all there is.
     const evaluated = stored?.columns ? now : { candidate: d.important_candidate, reasons: stored?.details?.importantReasons ?? [] };
-    return { ...evaluated, persons, rows, decision: (await repo.lastDecision(d.id)) ?? null };
+    return { ...evaluated, persons, rows, decision: unnamedDecision(await repo.lastDecision(d.id)) };
   }
 
   /** Everything the review knows about a dataset, computed from stored facts (nothing cached). */
   async function stateOf(d: DatasetRow, policy?: GradePolicy): Promise<DatasetState> {
     const p = policy ?? (await loadPolicy(db));
-    const stored = d.current_version > 0 ? ((await repo.versionClassification(d.id, d.current_version)) as StoredClassification | null) : null;
-    const reviews = new Map((await repo.currentReviews(d.id)).map((r) => [r.column_name, r]));
+    const stored = d.current_version > 0 ? ((await catalog.versionClassification(d.id, d.current_version)) as StoredClassification | null) : null;
+    const reviews = new Map((await repo.currentReviews(d.id)).map((r): [string, ReviewRow] => [r.column_name, { ...r, reviewer_name: null }]));
     const confirmation = await repo.lastConfirmation(d.id);
     const columns = (await catalog.columnsOf(d.id)).map((column): ColumnState => {
       const detected = detectedOf(column, stored, p);
@@ -266,7 +275,7 @@ export function createReviewService(deps: {
       dataset: d,
       columns,
       state: !confirmation ? 'unreviewed' : flaggedColumns.length ? 'changed' : 'confirmed',
-      confirmation: confirmation ? { version: confirmation.version, by: confirmation.confirmer_name, at: confirmation.confirmed_at } : null,
+      confirmation: confirmation ? { version: confirmation.version, by: null, userId: confirmation.confirmed_by, at: confirmation.confirmed_at } : null,
       detectedGrade: max(columns.map((c) => c.detected.grade)),
       effectiveGrade,
       flaggedColumns,
@@ -275,6 +284,38 @@ export function createReviewService(deps: {
       level,
       protection: protectionFor(effectiveGrade, level, important.candidate && !important.decision),
     };
+  }
+
+  /** Display names of people by id, in one identity statement (none when nobody is to be named). */
+  async function peopleNames(ids: (string | null | undefined)[]): Promise<(id: string | null) => string | null> {
+    const names = (await identity.names({ users: ids.filter((id): id is string => !!id) })).users;
+    return (id) => (id ? (names.get(id)?.displayName ?? null) : null);
+  }
+
+  const withDecider = (i: CandidateInfo, name: (id: string | null) => string | null): CandidateInfo =>
+    i.decision ? { ...i, decision: { ...i.decision, decider_name: name(i.decision.decided_by) } } : i;
+
+  /**
+   * States as the review's answers show them, with the people named (reviewers, the confirmer, the
+   * decider): one identity statement for a whole list. `stateOf` leaves the names out (null), so the
+   * publication gate, sharing's protection and the grade refresh after a load read no names.
+   */
+  async function named(states: DatasetState[]): Promise<DatasetState[]> {
+    const name = await peopleNames(
+      states.flatMap((s) => [...s.columns.map((c) => c.review?.reviewed_by), s.confirmation?.userId, s.important.decision?.decided_by]),
+    );
+    return states.map((s) => ({
+      ...s,
+      columns: s.columns.map((c) => (c.review ? { ...c, review: { ...c.review, reviewer_name: name(c.review.reviewed_by) } } : c)),
+      confirmation: s.confirmation && { ...s.confirmation, by: name(s.confirmation.userId) },
+      important: withDecider(s.important, name),
+    }));
+  }
+
+  /** 重要数据 facts with their deciders named, one identity statement for a whole list. */
+  async function namedInfos(infos: CandidateInfo[]): Promise<CandidateInfo[]> {
+    const name = await peopleNames(infos.map((i) => i.decision?.decided_by));
+    return infos.map((i) => withDecider(i, name));
   }
 
   /** The provider's officers and the secadmin; anyone else: not found (no hint the dataset exists). */
@@ -330,16 +371,23 @@ export function createReviewService(deps: {
 
   /** Writes effective grades to 信息项 and the dataset (for the catalogue's grade facet). */
   async function storeEffectiveGrades(s: DatasetState): Promise<void> {
-    await db.transaction(async (tx) => {
-      const r = reviewRepo(tx);
-      for (const c of s.columns) await r.setColumnGrade(s.dataset.id, c.name, c.effectiveGrade);
-      await r.setDatasetGrade(s.dataset.id, s.effectiveGrade);
-    });
+    await catalog.storeGrades(
+      s.dataset.id,
+      s.columns.map((c) => ({ name: c.name, grade: c.effectiveGrade })),
+      s.effectiveGrade,
+    );
   }
 
   const service = {
     stateOf,
     loadPolicy: () => loadPolicy(db),
+
+    /**
+     * Each column's type, grade and sensitivity as the dataset's last confirmation recorded them
+     * (undefined: never confirmed), inside the caller's transaction when it passes one (`q`: security
+     * operations' worker).
+     */
+    confirmedColumns: (datasetId: string, q: Queryable = db) => reviewRepo(q).lastConfirmedColumns(datasetId),
 
     /** The review page: per column detection, evidence, effective grade, review and masked examples. */
     async view(caller: Caller, code: string) {
@@ -357,7 +405,7 @@ export function createReviewService(deps: {
           purpose: 'classification review',
         },
       });
-      return { ...s, examples };
+      return { ...(await named([s]))[0]!, examples };
     },
 
     /**
@@ -400,14 +448,14 @@ export function createReviewService(deps: {
     /** Datasets with data of the caller's organisation (secadmin: all), with their review state. */
     async list(principal: Principal) {
       const seesAll = principal.roles.includes('secadmin');
-      const ids = await repo.loadedDatasetIds(seesAll ? null : principal.orgId);
+      const ids = await catalog.loadedDatasetIds(seesAll ? null : principal.orgId);
       const policy = await loadPolicy(db);
       const out: DatasetState[] = [];
       for (const id of ids) {
         const d = await catalog.byId(id);
         if (d) out.push(await stateOf(d, policy));
       }
-      return out;
+      return named(out);
     },
 
     /**
@@ -501,7 +549,7 @@ export function createReviewService(deps: {
           replaceColumns: after.replaceColumns,
         },
       });
-      return after;
+      return (await named([after]))[0]!;
     },
 
     /** Publication gate: see the module comment. Throws ConflictError naming the columns. */
@@ -544,20 +592,21 @@ export function createReviewService(deps: {
     async candidates(principal: Principal, options: { all?: boolean } = {}) {
       const policy = await loadPolicy(db);
       const out: { dataset: DatasetRow; info: CandidateInfo }[] = [];
-      for (const id of await repo.loadedDatasetIds(null)) {
+      for (const id of await catalog.loadedDatasetIds(null)) {
         const d = await catalog.byId(id);
         if (!d || !catalog.visible(d, principal)) continue;
-        const stored = (await repo.versionClassification(d.id, d.current_version)) as StoredClassification | null;
+        const stored = (await catalog.versionClassification(d.id, d.current_version)) as StoredClassification | null;
         const info = await candidateOf(d, stored, policy);
         if ((info.candidate && !info.decision) || (options.all && (info.candidate || info.decision))) out.push({ dataset: d, info });
       }
-      return out;
+      const infos = await namedInfos(out.map((o) => o.info));
+      return out.map((o, k) => ({ ...o, info: infos[k]! }));
     },
 
     /** The secadmin's decision on a candidate: 重要数据, 核心数据, or general data; reason required. */
     async decide(caller: Caller, code: string, input: { level: DataLevel; reason: string }) {
       const d = await catalog.get(caller.principal, code);
-      const stored = d.current_version > 0 ? ((await repo.versionClassification(d.id, d.current_version)) as StoredClassification | null) : null;
+      const stored = d.current_version > 0 ? ((await catalog.versionClassification(d.id, d.current_version)) as StoredClassification | null) : null;
       const info = await candidateOf(d, stored, await loadPolicy(db));
       if (!info.candidate && !info.decision) {
         throw new ConflictError('not_a_candidate', { zh: '该数据资源不是重要数据候选', en: 'This dataset is not an important-data candidate' });
@@ -580,7 +629,8 @@ export function createReviewService(deps: {
         target: { type: 'dataset', id: d.id, label: d.name },
         details: { level: input.level, reason, version: d.current_version, candidateReasons: info.reasons },
       });
-      return { dataset: d, info: { ...info, decision: (await repo.lastDecision(d.id)) ?? null } };
+      const [named] = await namedInfos([{ ...info, decision: unnamedDecision(await repo.lastDecision(d.id)) }]);
+      return { dataset: d, info: named! };
     },
 
     /** Level (general/important/core) and default protection of a dataset, for sharing. */

@@ -21,6 +21,7 @@ import type { IdentityService } from '../identity/identity.service.ts';
 import type { ShareService } from '../share/share.service.ts';
 import type { WorkCalendar } from './calendar.ts';
 import { dutiesRepo, type AnswerKind, type DemandRow, type DemandState, type DemandStep } from './duties.repo.ts';
+import { namedDemands, type NameSources } from './names.ts';
 import { actsForAuthority, type DutiesSettings } from './duties.settings.ts';
 
 const DEMAND = { zh: '数据需求', en: 'Data need' };
@@ -29,8 +30,10 @@ export interface DemandDeps {
   db: Db;
   events: EventSink;
   share: Pick<ShareService, 'notify'>;
-  catalog: Pick<CatalogService, 'get'>;
-  identity: Pick<IdentityService, 'listOrgs'>;
+  /** The answering dataset; the code and name of the needs' answering datasets. */
+  catalog: Pick<CatalogService, 'get'> & NameSources['catalog'];
+  /** The government organisations; the names of the needs' organisations. */
+  identity: Pick<IdentityService, 'listOrgs'> & NameSources['identity'];
   settings: () => Promise<DutiesSettings>;
   calendar: (s?: DutiesSettings) => Promise<WorkCalendar>;
   now: () => Date;
@@ -59,6 +62,14 @@ function badOrg(field: string) {
 export function createDemandService(deps: DemandDeps) {
   const { db, events, share, catalog, identity, now } = deps;
   const repo = dutiesRepo(db);
+  /** A need with the names of its organisations and answering dataset, or undefined. */
+  const demand = async (id: string): Promise<DemandRow | undefined> =>
+    (
+      await namedDemands(
+        deps,
+        [await repo.demand(id)].filter((m) => m !== undefined),
+      )
+    )[0];
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 
   async function governmentOrg(orgId: string) {
@@ -77,7 +88,7 @@ export function createDemandService(deps: DemandDeps) {
 
   async function load(p: Principal, id: string): Promise<DemandRow> {
     await checkGovernment(p);
-    const m = await repo.demand(id);
+    const m = await demand(id);
     if (!m) throw new NotFoundError(DEMAND);
     return m;
   }
@@ -107,7 +118,7 @@ export function createDemandService(deps: DemandDeps) {
       target: { type: 'demand', id: m.id, label: m.title },
       details: { state: to, note: s.note, ...fields },
     });
-    return (await repo.demand(m.id))!;
+    return (await demand(m.id))!;
   }
 
   async function notifyAuthority(kind: string, title: { zh: string; en: string }, body: Record<string, unknown>, link: string) {
@@ -131,7 +142,7 @@ export function createDemandService(deps: DemandDeps) {
      */
     async sweep(at = now()): Promise<string[]> {
       const escalated: string[] = [];
-      for (const m of await repo.overdueDemands(at)) {
+      for (const m of await namedDemands(deps, await repo.overdueDemands(at))) {
         if (!(await repo.claimDemandEscalation(m.id, at))) continue;
         escalated.push(m.id);
         await events.record({
@@ -178,7 +189,7 @@ export function createDemandService(deps: DemandDeps) {
         target: { type: 'demand', id, label: input.title },
         details: { fields: input.fields, purpose: input.purpose, suggestedOrgId: input.suggestedOrgId ?? null },
       });
-      const made = (await repo.demand(id))!;
+      const made = (await demand(id))!;
       await notifyAuthority(
         'duties.demand',
         { zh: `${made.raised_org_name}的数据需求待分派：${input.title}`, en: `Data need of ${made.raised_org_name} to assign: ${input.title}` },
@@ -190,7 +201,7 @@ export function createDemandService(deps: DemandDeps) {
 
     async list(p: Principal, filter: { state?: DemandState }): Promise<DemandRow[]> {
       await checkGovernment(p);
-      return repo.demands(filter, 500);
+      return namedDemands(deps, await repo.demands(filter, 500));
     },
 
     get: load,

@@ -19,7 +19,7 @@ import { createObjectionsService, type ObjectionsDeps } from './objections.servi
 import { dutiesRoutes } from './duties.routes.ts';
 import { createDutiesService, type DutiesDeps } from './duties.service.ts';
 import { demandRoutes } from './demand.routes.ts';
-import { createDemandService } from './demand.service.ts';
+import { createDemandService, type DemandDeps } from './demand.service.ts';
 import { returnFlowRoutes } from './returnflow.routes.ts';
 import { createReturnFlowService, type ReturnFlowDeps } from './returnflow.service.ts';
 import { dutiesRepo } from './duties.repo.ts';
@@ -37,8 +37,8 @@ export function createDutiesModule(
     records: ObjectionsDeps['records'];
     ingest: ObjectionsDeps['ingest'];
     sealer: ObjectionsDeps['sealer'];
-    catalog: ReturnFlowDeps['catalog'] & ObjectionsDeps['catalog'] & Pick<CatalogService, 'upkeepFacts'>;
-    identity: ReturnFlowDeps['identity'] & EvaluationDeps['identity'];
+    catalog: ReturnFlowDeps['catalog'] & ObjectionsDeps['catalog'] & DemandDeps['catalog'] & Pick<CatalogService, 'upkeepFacts'>;
+    identity: ReturnFlowDeps['identity'] & DemandDeps['identity'] & RatingsDeps['identity'] & EvaluationDeps['identity'];
     audit: ReturnFlowDeps['audit'] & Pick<AuditLog, 'usage'>;
     telemetry: UpkeepDeps['telemetry'];
     sweepMs?: number;

@@ -156,20 +156,19 @@ export interface RatingSummaryRow {
   usefulness: number;
 }
 
-const SELECT_RATING = `SELECT r.*, o.name AS org_name FROM duty_ratings r JOIN organizations o ON o.id = r.org_id`;
+/**
+ * The rows as duties' tables hold them: the names of organisations (identity's) and the code and name
+ * of datasets (the catalogue's) are added by the services through those modules (names.ts).
+ */
+export type RatingFields = Omit<RatingRow, 'org_name'>;
+export type ReturnFlowFields = Omit<ReturnFlowRow, 'dataset_code' | 'dataset_name' | 'provider_name'>;
+export type DemandFields = Omit<DemandRow, 'raised_org_name' | 'suggested_org_name' | 'assigned_org_name' | 'answer_dataset_code' | 'answer_dataset_name'>;
 
-const SELECT_FLOW = `
-  SELECT f.*, d.code AS dataset_code, d.name AS dataset_name, o.name AS provider_name
-    FROM duty_return_flows f JOIN datasets d ON d.id = f.dataset_id JOIN organizations o ON o.id = f.provider_org_id`;
+const SELECT_RATING = `SELECT r.* FROM duty_ratings r`;
 
-const SELECT_DEMAND = `
-  SELECT m.*, ro.name AS raised_org_name, so.name AS suggested_org_name, ao.name AS assigned_org_name,
-         d.code AS answer_dataset_code, d.name AS answer_dataset_name
-    FROM duty_demands m
-    JOIN organizations ro ON ro.id = m.raised_org_id
-    LEFT JOIN organizations so ON so.id = m.suggested_org_id
-    LEFT JOIN organizations ao ON ao.id = m.assigned_org_id
-    LEFT JOIN datasets d ON d.id = m.answer_dataset_id`;
+const SELECT_FLOW = `SELECT f.* FROM duty_return_flows f`;
+
+const SELECT_DEMAND = `SELECT m.* FROM duty_demands m`;
 
 /** States in which an objection's rows are flagged to readers. */
 export const FLAGGING_STATES: ObjectionState[] = ['open', 'escalated'];
@@ -295,10 +294,10 @@ export function dutiesRepo(db: Queryable) {
           [f.id, f.dataset_id, f.provider_org_id, f.region_column, f.region_kind, JSON.stringify(f.columns), f.impact_assessment, f.purpose, f.proposed_by],
         )
       )[0]?.id,
-    flow: async (id: string) => (await db.query<ReturnFlowRow>(`${SELECT_FLOW} WHERE f.id = $1`, [id]))[0],
+    flow: async (id: string) => (await db.query<ReturnFlowFields>(`${SELECT_FLOW} WHERE f.id = $1`, [id]))[0],
     /** Flows of one provider organisation, or all (undefined). */
     flows: (providerOrgId: string | undefined, states: ReturnFlowState[] | null = null) =>
-      db.query<ReturnFlowRow>(
+      db.query<ReturnFlowFields>(
         `${SELECT_FLOW} WHERE ($1::uuid IS NULL OR f.provider_org_id = $1) AND ($2::text[] IS NULL OR f.state = ANY($2::text[])) ORDER BY f.created_at DESC`,
         [providerOrgId ?? null, states],
       ),
@@ -329,9 +328,9 @@ export function dutiesRepo(db: Queryable) {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9)`,
         [m.id, m.title, m.description, m.fields, m.purpose, m.suggested_org_id, m.raised_by, m.raised_org_id, JSON.stringify(m.history)],
       ),
-    demand: async (id: string) => (await db.query<DemandRow>(`${SELECT_DEMAND} WHERE m.id = $1`, [id]))[0],
+    demand: async (id: string) => (await db.query<DemandFields>(`${SELECT_DEMAND} WHERE m.id = $1`, [id]))[0],
     demands: (filter: { state?: DemandState }, limit: number) =>
-      db.query<DemandRow>(`${SELECT_DEMAND} WHERE ($1::text IS NULL OR m.state = $1) ORDER BY m.created_at DESC LIMIT $2`, [filter.state ?? null, limit]),
+      db.query<DemandFields>(`${SELECT_DEMAND} WHERE ($1::text IS NULL OR m.state = $1) ORDER BY m.created_at DESC LIMIT $2`, [filter.state ?? null, limit]),
     /** Moves a demand from one of `from` to `to` with the given fields and one more history step; false if it was not in `from`. */
     async moveDemand(
       id: string,
@@ -357,7 +356,7 @@ export function dutiesRepo(db: Queryable) {
 
     /** Assigned needs past their answer deadline and not yet escalated. */
     overdueDemands: (at: Date) =>
-      db.query<DemandRow>(`${SELECT_DEMAND} WHERE m.state = 'assigned' AND m.escalated_at IS NULL AND m.due_at < $1 ORDER BY m.due_at`, [at]),
+      db.query<DemandFields>(`${SELECT_DEMAND} WHERE m.state = 'assigned' AND m.escalated_at IS NULL AND m.due_at < $1 ORDER BY m.due_at`, [at]),
     /** Claims the escalation of an overdue need (once, across processes). */
     claimDemandEscalation: async (id: string, at: Date) =>
       (await db.query(`UPDATE duty_demands SET escalated_at = $2 WHERE id = $1 AND state = 'assigned' AND escalated_at IS NULL RETURNING id`, [id, at]))
@@ -366,7 +365,7 @@ export function dutiesRepo(db: Queryable) {
     // ---- ratings and upkeep (目录挂接与共享评价) ------------------------------------------------------
 
     rating: async (datasetId: string, userId: string) =>
-      (await db.query<RatingRow>(`${SELECT_RATING} WHERE r.dataset_id = $1 AND r.user_id = $2`, [datasetId, userId]))[0],
+      (await db.query<RatingFields>(`${SELECT_RATING} WHERE r.dataset_id = $1 AND r.user_id = $2`, [datasetId, userId]))[0],
     /** Rates, or replaces the person's earlier rating of the dataset. */
     saveRating: (r: Pick<RatingRow, 'dataset_id' | 'user_id' | 'org_id' | 'quality' | 'timeliness' | 'usefulness' | 'comment'>) =>
       db.query(
@@ -375,7 +374,7 @@ export function dutiesRepo(db: Queryable) {
            usefulness = EXCLUDED.usefulness, comment = EXCLUDED.comment, updated_at = now()`,
         [r.dataset_id, r.user_id, r.org_id, r.quality, r.timeliness, r.usefulness, r.comment],
       ),
-    ratings: (datasetId: string) => db.query<RatingRow>(`${SELECT_RATING} WHERE r.dataset_id = $1 ORDER BY r.updated_at DESC`, [datasetId]),
+    ratings: (datasetId: string) => db.query<RatingFields>(`${SELECT_RATING} WHERE r.dataset_id = $1 ORDER BY r.updated_at DESC`, [datasetId]),
     /** Count and means per dataset, of the given datasets (null: every rated dataset). */
     ratingSummaries: async (datasetIds: string[] | null) =>
       (

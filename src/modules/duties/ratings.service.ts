@@ -12,12 +12,15 @@ import { callerEvent, type EventSink } from '../audit/events.ts';
 import type { CatalogService, DatasetRow } from '../catalog/catalog.service.ts';
 import type { ShareService } from '../share/share.service.ts';
 import { dutiesRepo, type RatingRow, type RatingSummaryRow } from './duties.repo.ts';
+import { namedRatings, type NameSources } from './names.ts';
 import { actsForAuthority, type DutiesSettings } from './duties.settings.ts';
 
 export interface RatingsDeps {
   db: Db;
   events: EventSink;
   catalog: Pick<CatalogService, 'get'>;
+  /** The names of the raters' organisations. */
+  identity: NameSources['identity'];
   share: Pick<ShareService, 'heldGrant' | 'notify'>;
   settings: () => Promise<DutiesSettings>;
 }
@@ -53,8 +56,12 @@ export function createRatingsService(deps: RatingsDeps) {
     async summary(p: Principal, code: string) {
       const d = await catalog.get(p, code);
       const [summary] = await repo.ratingSummaries([d.id]);
-      const mine = await repo.rating(d.id, p.userId);
-      const reviews = (await seesReviews(p, d)) ? await repo.ratings(d.id) : null;
+      const own = await repo.rating(d.id, p.userId);
+      const others = (await seesReviews(p, d)) ? await repo.ratings(d.id) : null;
+      // One names statement for the caller's rating and the reviews together.
+      const named = await namedRatings(deps, [...(own ? [own] : []), ...(others ?? [])]);
+      const mine = own ? named[0] : undefined;
+      const reviews = others ? named.slice(own ? 1 : 0) : null;
       return { dataset: d, summary: summary ?? null, mine: mine ?? null, canRate: await mayRate(p, d), reviews };
     },
 

@@ -24,6 +24,7 @@ import type { IdentityService } from '../identity/identity.service.ts';
 import { filterText, type FilterNode } from '../share/filter.ts';
 import { grantExpired, type ApprovalInput, type ShareService } from '../share/share.service.ts';
 import { dutiesRepo, type ReturnFlowRow } from './duties.repo.ts';
+import { namedFlows, type NameSources } from './names.ts';
 
 const FLOW = { zh: '数据回流', en: 'Return flow' };
 const LEGAL_BASIS = '政务数据共享条例（国务院令第809号）数据回流';
@@ -32,8 +33,10 @@ export interface ReturnFlowDeps {
   db: Db;
   events: EventSink;
   share: Pick<ShareService, 'columnsWithoutRequest' | 'returnFlowGrant' | 'returnFlowGrants' | 'suspendReturnFlow' | 'checkGrantFilter' | 'notify'>;
-  catalog: Pick<CatalogService, 'getOwned' | 'get'>;
-  identity: Pick<IdentityService, 'listOrgs'>;
+  /** The provider's dataset; the code and name of the flows' datasets. */
+  catalog: Pick<CatalogService, 'getOwned' | 'get'> & NameSources['catalog'];
+  /** The organisations a flow goes back to; the providers' names. */
+  identity: Pick<IdentityService, 'listOrgs'> & NameSources['identity'];
   audit: Pick<AuditLog, 'accessHistory'>;
 }
 
@@ -96,12 +99,20 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
   const { db, events, share, catalog, identity, audit } = deps;
   const repo = dutiesRepo(db);
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
+  /** A flow with its dataset's and provider's names, or undefined. */
+  const flow = async (id: string): Promise<ReturnFlowRow | undefined> =>
+    (
+      await namedFlows(
+        deps,
+        [await repo.flow(id)].filter((f) => f !== undefined),
+      )
+    )[0];
 
   const isProvider = (p: Principal, f: ReturnFlowRow) => p.orgId === f.provider_org_id && p.roles.includes('data_officer');
 
   /** The flow if the caller may see it: its provider's officers and the security administrator. */
   async function visible(p: Principal, id: string): Promise<ReturnFlowRow> {
-    const f = await repo.flow(id);
+    const f = await flow(id);
     if (!f || !(isProvider(p, f) || p.roles.includes('secadmin'))) throw new NotFoundError(FLOW);
     return f;
   }
@@ -209,10 +220,10 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
         link: `/duties/return-flows/${id}`,
         role: 'secadmin',
       });
-      return (await repo.flow(id))!;
+      return (await flow(id))!;
     },
 
-    list: (p: Principal) => repo.flows(p.roles.includes('secadmin') ? undefined : p.orgId),
+    list: async (p: Principal) => namedFlows(deps, await repo.flows(p.roles.includes('secadmin') ? undefined : p.orgId)),
 
     get: visible,
 
@@ -235,7 +246,7 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
         link: `/duties/return-flows/${id}`,
         userIds: [f.proposed_by],
       });
-      return (await repo.flow(id))!;
+      return (await flow(id))!;
     },
 
     async reject(caller: Caller, id: string, reason: string): Promise<ReturnFlowRow> {
@@ -255,7 +266,7 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
         link: `/duties/return-flows/${id}`,
         userIds: [f.proposed_by],
       });
-      return (await repo.flow(id))!;
+      return (await flow(id))!;
     },
 
     /** Pause (suspend every grant of the flow) or resume (lift it, and give newcomers theirs). */
@@ -286,12 +297,12 @@ export function createReturnFlowService(deps: ReturnFlowDeps) {
           orgRole: { orgId: g.consumer_org_id, role: 'consumer' },
         });
       }
-      return (await repo.flow(id))!;
+      return (await flow(id))!;
     },
 
     /** The sweep: every active flow (or one) gives each organisation below its provider its grant. */
     async sync(flowId?: string): Promise<string[]> {
-      const flows = flowId ? [await repo.flow(flowId)].filter((f) => f !== undefined) : await repo.flows(undefined, ['active']);
+      const flows = flowId ? [await flow(flowId)].filter((f) => f !== undefined) : await namedFlows(deps, await repo.flows(undefined, ['active']));
       if (flows.length === 0) return [];
       const orgs = await identity.listOrgs();
       const made: string[] = [];

@@ -107,6 +107,13 @@ export interface DetectorContext {
   actorNames(record: AuditRecord): Promise<AlertNames | undefined>;
   /** A dataset's name by its catalogue code. */
   datasetName(code: string): Promise<string | undefined>;
+  /** A dataset (catalogue code) with one version's stored classification (the catalogue's); undefined when either is missing. */
+  versionClassification(
+    dataset: string,
+    version: number,
+  ): Promise<{ id: string; provider_org_id: string; status: string; classification: Record<string, unknown> | null } | undefined>;
+  /** The grades per column of a dataset's last confirmed classification review (classification's); undefined: never confirmed. */
+  confirmedGrades(datasetId: string): Promise<Record<string, { grade?: number }> | undefined>;
   /** Set by `detect` for the record at hand: what `who` says. */
   actor?: AlertNames;
   /** Rows of a consumer's hour up to and including a data response, from `countUsage` (by seq). */
@@ -504,23 +511,14 @@ const newSensitiveColumn: Detector = async (r, ctx) => {
   const s = ctx.settings.detectors.newSensitiveColumn;
   if (!s.enabled || r.action !== 'dataset.version_load' || r.result !== 'success' || !r.dataset) return [];
   const version = Number((r.details as { version?: unknown }).version);
-  const [d] = await ctx.q.query<{
-    id: string;
-    provider_org_id: string;
-    status: string;
-    classification: { columns?: StoredColumn[] } | null;
-    confirmed: Record<string, { grade?: number }> | null;
-  }>(
-    `SELECT d.id, d.provider_org_id, d.status, v.classification,
-            (SELECT c.detected FROM classification_confirmations c WHERE c.dataset_id = d.id ORDER BY c.id DESC LIMIT 1) AS confirmed
-       FROM datasets d JOIN dataset_versions v ON v.dataset_id = d.id AND v.version = $2 WHERE d.code = $1`,
-    [r.dataset, version],
-  );
+  const d = await ctx.versionClassification(r.dataset, version);
+  const confirmed = d && (await ctx.confirmedGrades(d.id));
   // Nothing was confirmed yet: the officer's first review covers every column.
-  if (!d || !d.confirmed) return [];
-  const risen = (d.classification?.columns ?? []).filter((c) => {
+  if (!d || !confirmed) return [];
+  const columns = (d.classification as { columns?: StoredColumn[] } | null)?.columns ?? [];
+  const risen = columns.filter((c) => {
     const grade = Number(c.grade ?? 0);
-    const before = Number(d.confirmed?.[c.name ?? '']?.grade ?? 0);
+    const before = Number(confirmed[c.name ?? '']?.grade ?? 0);
     return grade >= 3 && grade > before;
   });
   if (!risen.length) return [];

@@ -1,7 +1,7 @@
 /**
  * One call that wires security operations. In main.ts, after the audit log and the keyring exist:
  *
- *   const secops = createSecopsModule({ db, events, audit, identity, catalog, share: share.share, sealer: keyring, smtp: smtpOf(config) });
+ *   const secops = createSecopsModule({ db, events, audit, identity, catalog, classify: review, share: share.share, sealer: keyring, smtp: smtpOf(config) });
  *   … routes: [ …, secops.routes ]
  *   // after listen:  secops.start();   on close:  await secops.stop();
  */

@@ -16,7 +16,8 @@ import type { Db, Queryable } from '../../db/index.ts';
 import { BadRequestError, ConflictError, NotFoundError, type Message } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import type { AuditLog } from '../audit/audit.service.ts';
-import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { CatalogLookups, CatalogService } from '../catalog/catalog.service.ts';
+import type { ReviewService } from '../classify/review.service.ts';
 import type { IdentityService } from '../identity/identity.service.ts';
 import type { ShareService } from '../share/share.service.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
@@ -72,8 +73,13 @@ export interface SecopsDeps {
    * containment suspends, throttles or locks. Each inside the worker's transaction where it runs.
    */
   identity: Pick<IdentityService, 'names' | 'notices' | 'containment'>;
-  /** Datasets by code and the grades of their 信息项 (inside the worker's transaction); the dashboard's assets. */
-  catalog: Pick<CatalogService, 'readIn' | 'assetsByProviderAndGrade'>;
+  /**
+   * Datasets by code, the grades of their 信息项 and a version's stored classification (inside the
+   * worker's transaction); the dashboard's assets.
+   */
+  catalog: Pick<CatalogService, 'readIn' | 'assetsByProviderAndGrade'> & Pick<CatalogLookups, 'versionsIn'>;
+  /** The grades of a dataset's last confirmed classification review (inside the worker's transaction). */
+  classify: Pick<ReviewService, 'confirmedColumns'>;
   /** A grant as a person names it (the label of a suspended grant). */
   share: Pick<ShareService, 'grantLabel'>;
   sealer?: SecretSealer;
@@ -500,6 +506,8 @@ export function createSecopsService(deps: SecopsDeps) {
           if (!datasets.has(code)) datasets.set(code, (await read.byCode(code))?.name);
           return datasets.get(code);
         },
+        versionClassification: (code: string, version: number) => catalog.versionsIn(tx).byCode(code, version),
+        confirmedGrades: (datasetId: string) => deps.classify.confirmedColumns(datasetId, tx),
       };
       // One statement counts the batch's usage; each record then sees its own running total.
       const batch = { ...ctx, usage: await countUsage(records, ctx), baseline: new Map() };

@@ -1,7 +1,7 @@
 /**
  * One call that wires industrial telemetry. In main.ts:
  *
- *   const telemetry = createTelemetryModule({ db, events, catalog, records: share.records, config });
+ *   const telemetry = createTelemetryModule({ db, events, catalog, identity, records: share.records, config });
  *   … routes: [ …, telemetry.routes ], rootRoutes: [ telemetry.rootRoutes ]
  *   // after listen:  await telemetry.start({ mqttPort });   on close:  await telemetry.stop();
  */
@@ -11,6 +11,7 @@ import type { Config } from '../../config.ts';
 import type { Db } from '../../db/index.ts';
 import type { EventSink } from '../audit/events.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { IdentityService } from '../identity/identity.service.ts';
 import type { RecordsService } from '../share/records.service.ts';
 import { startBroker, subscribeExternal, type Broker } from './broker.ts';
 import { createSeriesService } from './series.service.ts';
@@ -26,6 +27,7 @@ export function createTelemetryModule(deps: {
   db: Db;
   events: EventSink;
   catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get'>;
+  identity: Pick<IdentityService, 'find' | 'names'>;
   records: Pick<RecordsService, 'resolve' | 'countRequest' | 'reserveRows' | 'rowsQuotaError'>;
   config: Pick<
     Config,
@@ -46,6 +48,7 @@ export function createTelemetryModule(deps: {
     db: deps.db,
     events: deps.events,
     catalog: deps.catalog,
+    identity: deps.identity,
     options: { bufferSamples: config.PDX_TELEMETRY_BUFFER, batchSamples: BATCH_SAMPLES, ackWaitMs: config.PDX_TELEMETRY_ACK_WAIT_MS, onError },
   });
   const series = createSeriesService({ records: deps.records, events: deps.events, repo: service.repo });

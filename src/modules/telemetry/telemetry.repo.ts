@@ -172,9 +172,6 @@ export function telemetryRepo(db: Queryable) {
          ON CONFLICT (org_id) DO UPDATE SET enterprise_code = EXCLUDED.enterprise_code, auto_register = EXCLUDED.auto_register, updated_at = now()`,
         [s.orgId, s.enterpriseCode, s.autoRegister],
       ),
-    orgInfo: (orgId: string) =>
-      maybeOne<{ name: string; uscc: string | null; type: string }>(db, 'SELECT name, uscc, type FROM organizations WHERE id = $1', [orgId]),
-
     insertPlant: (p: { id: string; orgId: string; code: string; name: string }) =>
       db.query('INSERT INTO telemetry_plants (id, org_id, code, name) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, code) DO NOTHING RETURNING id', [
         p.id,
@@ -488,14 +485,14 @@ export function telemetryRepo(db: Queryable) {
            FROM telemetry_quarantine q JOIN telemetry_devices d ON d.id = q.device_id WHERE d.org_id = $1`,
         [orgId],
       ),
-    /** Per enterprise: devices, devices heard in the last minute, samples in the last minute, open quality events. */
+    /** Per enterprise (by organisation id; the service names them): devices, devices heard in the last minute, samples in the last minute, open quality events. */
     summary: () =>
-      db.query<{ org_name: string; devices: number; live_devices: number; points_last_minute: number; open_events: number }>(
-        `SELECT o.name AS org_name, count(d.id)::int AS devices,
+      db.query<{ org_id: string; devices: number; live_devices: number; points_last_minute: number; open_events: number }>(
+        `SELECT d.org_id, count(d.id)::int AS devices,
                 count(d.id) FILTER (WHERE d.last_seen_at > now() - interval '1 minute')::int AS live_devices,
-                COALESCE((SELECT sum(m.points) FROM telemetry_ingest_minutes m WHERE m.org_id = o.id AND m.minute >= date_trunc('minute', now()) - interval '1 minute'), 0)::int8 AS points_last_minute,
-                (SELECT count(*) FROM telemetry_quality_events e JOIN telemetry_devices x ON x.id = e.device_id WHERE x.org_id = o.id AND e.ended_at IS NULL)::int AS open_events
-           FROM organizations o JOIN telemetry_devices d ON d.org_id = o.id GROUP BY o.id, o.name ORDER BY o.name`,
+                COALESCE((SELECT sum(m.points) FROM telemetry_ingest_minutes m WHERE m.org_id = d.org_id AND m.minute >= date_trunc('minute', now()) - interval '1 minute'), 0)::int8 AS points_last_minute,
+                (SELECT count(*) FROM telemetry_quality_events e JOIN telemetry_devices x ON x.id = e.device_id WHERE x.org_id = d.org_id AND e.ended_at IS NULL)::int AS open_events
+           FROM telemetry_devices d GROUP BY d.org_id`,
       ),
     expireQuarantine: (before: Date) => db.query('DELETE FROM telemetry_quarantine WHERE received_at < $1', [before]),
     expireStats: (before: Date) =>

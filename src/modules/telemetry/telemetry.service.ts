@@ -11,6 +11,7 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '.
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import { DATASET_DEFAULTS, type CatalogService } from '../catalog/catalog.service.ts';
+import type { IdentityService } from '../identity/identity.service.ts';
 import { PayloadError, type RawSample, type RejectReason } from './payloads.ts';
 import { converter, normalizeUnit, QUALITY_DEFAULTS, score, silent, type PointSpec } from './quality.ts';
 import { telemetryRepo, type DeviceRow, type PointDataType, type PointRow, type SettingsRow, type Table } from './telemetry.repo.ts';
@@ -124,9 +125,11 @@ export function createTelemetryService(deps: {
   db: Db;
   events: EventSink;
   catalog: Pick<CatalogService, 'create' | 'setResourceColumns' | 'get'>;
+  /** An enterprise's USCC (its default enterprise code) and the enterprises' names on the summary. */
+  identity: Pick<IdentityService, 'find' | 'names'>;
   options: TelemetryOptions;
 }) {
-  const { db, events, catalog, options } = deps;
+  const { db, events, catalog, identity, options } = deps;
   const repo = telemetryRepo(db);
   const now = options.now ?? Date.now;
   const onError = options.onError ?? ((e: unknown) => console.error('[telemetry]', e));
@@ -174,7 +177,7 @@ export function createTelemetryService(deps: {
   async function ensureSettings(orgId: string): Promise<SettingsRow> {
     const existing = await repo.settings(orgId);
     if (existing) return existing;
-    const org = await repo.orgInfo(orgId);
+    const org = await identity.find.org(orgId);
     if (!org) throw new NotFoundError({ zh: '单位', en: 'Organisation' });
     const code = (org.uscc ?? '').toLowerCase() || `e${orgId.replaceAll('-', '').slice(0, 10)}`;
     await repo.saveSettings({ orgId, enterpriseCode: code, autoRegister: false });
@@ -791,7 +794,13 @@ export function createTelemetryService(deps: {
     },
 
     /** The overview's view of the plants: counts only, no values (any signed-in user). */
-    summary: () => repo.summary(),
+    async summary() {
+      const rows = await repo.summary();
+      const names = await identity.names({ orgs: rows.map((r) => r.org_id) });
+      return rows
+        .map(({ org_id, ...r }) => ({ org_name: names.orgs.get(org_id)?.name ?? '', ...r }))
+        .sort((a, b) => (a.org_name < b.org_name ? -1 : a.org_name > b.org_name ? 1 : 0));
+    },
 
     /** The newest sample time of each telemetry set (the upkeep of its catalogue entry, duties module). */
     async lastSamples(datasetIds: string[]): Promise<Map<string, Date>> {
