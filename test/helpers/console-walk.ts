@@ -102,14 +102,21 @@ async function sidewaysScroll(page: Page): Promise<string | undefined> {
 }
 
 /**
- * The role's menu entries as paths, read by choosing each entry (the side menu, or on a phone the
- * drawer menu); the open-data portal, which opens in a tab of its own, is left out.
+ * Chooses each of the role's menu entries in turn (the side menu, or on a phone the drawer menu) and
+ * `visit`s the page it leads to once it has drawn, each path once (its index among the paths); the
+ * open-data portal, which opens in a tab of its own, is left out. Returns how many paths it visited.
+ *
+ * A menu click changes the address at once but keeps the previous page on screen while the next
+ * page's code loads (checks right after the click saw the wrong page). The menu marks the chosen
+ * entry in the same render that draws the new page, so the page has drawn once the entry is marked
+ * and no spinner is left. (The walk once opened every path again by its address to be sure of that,
+ * which loaded the whole console afresh for every page: a third of the walk's time.)
  */
-async function menuPaths(page: Page): Promise<string[]> {
+async function walkMenu(page: Page, visit: (path: string, index: number) => Promise<void>): Promise<number> {
   const phone = (await page.getByTestId('nav-toggle').count()) > 0;
   const menu = phone ? page.getByTestId('nav-drawer') : page.locator('.ant-layout-sider');
   const items = menu.locator('.ant-menu-item:not(:has([data-testid="nav-portal"]))');
-  const paths: string[] = [];
+  const paths = new Set<string>();
   for (let i = 0; ; i++) {
     if (phone) await page.getByTestId('nav-toggle').click();
     await items.first().waitFor();
@@ -117,23 +124,17 @@ async function menuPaths(page: Page): Promise<string[]> {
     await animationsDone(page);
     const before = page.url();
     await items.nth(i).click();
-    // The address changes at once; the page's own code may still be loading, which open() waits for.
     if (i > 0 || new URL(before).pathname !== '/') await expect.poll(() => page.url()).not.toBe(before);
     if (phone) await expect.poll(() => menu.isVisible()).toBe(false);
-    paths.push(new URL(page.url()).pathname);
+    await expect.poll(() => items.nth(i).getAttribute('class')).toContain('ant-menu-item-selected');
+    await settled(page);
+    const path = new URL(page.url()).pathname;
+    if (paths.has(path)) continue;
+    paths.add(path);
+    await visit(path, paths.size - 1);
   }
   if (phone) await page.keyboard.press('Escape');
-  return [...new Set(paths)];
-}
-
-/**
- * Opens a page of the console by its address and waits until it has drawn: a menu click keeps the
- * previous page on screen while the next page's code loads, so checks after one saw the wrong page.
- */
-async function open(page: Page, path: string): Promise<void> {
-  await page.goto(new URL(path, page.url()).href);
-  await page.getByTestId('user-menu').waitFor();
-  await settled(page);
+  return paths.size;
 }
 
 /** Switches the console to English with the header's language button, as a person does. */
@@ -217,10 +218,7 @@ export function describeConsoleWalk(part: WalkPart): void {
           const ascii = asciiInChinese(await readableText(page));
           if (ascii) found.push(`${where}: …${ascii}…`);
         };
-        const paths = await menuPaths(page);
-        expect(paths.length).toBeGreaterThan(0);
-        for (const [i, path] of paths.entries()) {
-          await open(page, path);
+        const visited = await walkMenu(page, async (path, i) => {
           await check(path);
           const shot = `walk-zh-${username}-${String(i).padStart(2, '0')}`;
           await screenshot(page, shot, { fullPage: false });
@@ -232,7 +230,8 @@ export function describeConsoleWalk(part: WalkPart): void {
             await check(`${path} › ${tabName}`);
             await screenshot(page, `${shot}-${j}`, { fullPage: false });
           }
-        }
+        });
+        expect(visited).toBeGreaterThan(0);
         expect(found).toEqual([]);
         expect(errors).toEqual([]);
         await page.close();
@@ -247,15 +246,14 @@ export function describeConsoleWalk(part: WalkPart): void {
         await signIn(page, server.url, username, passwordOf(username));
         await toEnglish(page);
         const problems: string[] = [];
-        for (const path of await menuPaths(page)) {
-          await open(page, path);
+        await walkMenu(page, async (path) => {
           const scroll = await sidewaysScroll(page);
           if (scroll) problems.push(`${path}: ${scroll}`);
           for (const cut of await clipped(page)) problems.push(`${path}: ${cut}`);
           const chinese = await untranslated(page, fromServer);
           if (chinese.length) problems.push(`${path}: ${chinese.join(' | ')}`);
           await screenshot(page, `walk-en-phone-${username}${path.replaceAll('/', '-').replace(/-$/, '-overview')}`);
-        }
+        });
         expect(problems).toEqual([]);
         expect(errors).toEqual([]);
         await page.close();
