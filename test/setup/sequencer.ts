@@ -13,18 +13,19 @@ import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Seconds per file in whole runs of the suite (three workers; 2026-12-04, vitest's cache), and for the
- * three parts of the console walk their share of its 317 s alone. Files under 20 s are not listed.
+ * Seconds per file in whole runs of the suite (three workers; 2026-12-04, vitest's cache); for the
+ * three parts of the console walk, their times alone at load averages of 11-19 (README.md, "Testing")
+ * scaled to an idle machine. Files under 20 s are not listed.
  */
 export const TYPICAL_SECONDS: Record<string, number> = {
   'test/exchange-kill.test.ts': 208,
   'test/api-fuzz.test.ts': 153,
-  'test/browser/console-walk-zh.test.ts': 130,
   'test/ingest-atomic.test.ts': 130,
-  'test/browser/console-walk-en-2.test.ts': 110,
-  'test/browser/console-walk-en-1.test.ts': 105,
   'test/browser/journey.test.ts': 95,
   'test/exchange.test.ts': 82,
+  'test/browser/console-walk-en-2.test.ts': 80,
+  'test/browser/console-walk-en-1.test.ts': 70,
+  'test/browser/console-walk-zh.test.ts': 70,
   'test/ingest-upload-memory.test.ts': 69,
   'test/embedded-lock.test.ts': 63,
   'test/browser/open.test.ts': 60,
