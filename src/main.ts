@@ -130,7 +130,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
     afterVersion: (datasetId) => review.refreshEffectiveGrades(datasetId),
   });
   const ingest = ingestModule.service;
-  const rotation = protect.rotation({ jobs, events });
+  const rotation = protect.rotation({ jobs, events, catalog });
   // Sharing asks modules built after it (gateway, duties) through hooks given here, bound to them
   // once they exist: nothing is set on the sharing services afterwards.
   const share = createShareModule({
@@ -244,7 +244,7 @@ export async function createPlatform(config: Config, db: Db, options: PlatformOp
       jobsModule.routes,
       auditRoutes,
       classify.routes,
-      createOverviewModule({ db, review, audit, share: share.share }).routes,
+      createOverviewModule({ catalog, identity, review, audit, share: share.share, secops: secops.service, duties: duties.toDo }).routes,
       share.routes,
       secops.routes,
       telemetry.routes,

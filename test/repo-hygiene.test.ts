@@ -230,23 +230,6 @@ describe('no SQL of a module touches another module’s tables', () => {
     },
     { module: 'classify', table: 'dataset_columns', why: 'the review writes the confirmed grades of the 信息项; the same rework' },
     { module: 'classify', table: 'dataset_versions', why: 'the review reads a version’s stored classification; the same rework' },
-    { module: 'protect', table: 'datasets', why: 'key rotation holds the dataset while it re-encrypts (rotation.ts); protect/ is another branch’s work' },
-    { module: 'protect', table: 'dataset_columns', why: 'key rotation reads the encrypted columns (rotation.ts); the same' },
-    { module: 'protect', table: 'dataset_versions', why: 'key rotation reads the active versions’ tables (rotation.ts); the same' },
-    {
-      module: 'ingest',
-      table: 'datasets',
-      why: 'a load locks the dataset and sets its version inside the load’s transaction; moves behind catalog.within(tx) (issue 14: ingest drives the catalogue’s repo)',
-    },
-    { module: 'ingest', table: 'dataset_columns', why: 'a load writes the new version’s 信息项; the same' },
-    { module: 'ingest', table: 'dataset_versions', why: 'a load writes and switches versions under the dataset’s lock; the same' },
-    { module: 'ingest', table: 'jobs', why: 'a version still loading is judged by its job’s heartbeat in the same statement; moves behind jobs’ service' },
-    {
-      module: 'exchange',
-      table: 'jobs',
-      why: 'a CDC binding is claimed when its streaming job is dead: the heartbeat is read in the claim’s statement, under the binding’s row lock',
-    },
-    { module: 'exchange', table: 'datasets', why: 'push subscriptions are listed with their dataset’s code and name in one statement' },
     {
       module: 'duties',
       table: 'organizations',
@@ -258,15 +241,6 @@ describe('no SQL of a module touches another module’s tables', () => {
       table: 'organizations',
       why: 'an enterprise’s name, USCC and type (orgInfo) and the per-enterprise summary grouped by organisation; moves to identity.find / identity.names',
     },
-    // ---- the overview: a read model
-    { module: 'overview', table: 'datasets', why: 'the 城市大脑 overview is a read model: counts across modules in one statement each' },
-    { module: 'overview', table: 'dataset_columns', why: 'overview read model (encrypted columns)' },
-    { module: 'overview', table: 'organizations', why: 'overview read model (assets by organisation)' },
-    { module: 'overview', table: 'audit_records', why: 'overview read model (gateway calls and security events per day)' },
-    { module: 'overview', table: 'secops_alerts', why: 'overview read model (open alerts on the 工作台)' },
-    { module: 'overview', table: 'duty_demands', why: 'overview read model (demands to answer or assign)' },
-    { module: 'overview', table: 'duty_objections', why: 'overview read model (open objections)' },
-    { module: 'overview', table: 'duty_return_flows', why: 'overview read model (return flows to review)' },
   ];
 
   const tables = new Set(

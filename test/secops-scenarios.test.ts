@@ -231,6 +231,11 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     expect(alert.incidentId).toBeTruthy();
     const incident = (await secadmin.call('GET', `/api/v1/secops/incidents/${alert.incidentId}`)).json();
     expect(incident.incident).toMatchObject({ severity: 'significant', state: 'discovered' });
+    // Opened by the platform: the alert's title in both languages, the Chinese one stored for the reports.
+    // (The alert's own title follows its growing count; the incident keeps the one it was opened with.)
+    expect(incident.incident.titleMessage.zh).toBe(incident.incident.title);
+    expect(incident.incident.title).toMatch(/^访问量达到基线的 [0-9.]+ 倍（夜间）$/);
+    expect(incident.incident.titleMessage.en).toMatch(/^Volume [0-9.]+× the baseline at night$/);
     const opened = Date.parse(incident.incident.openedAt);
     expect(Date.parse(incident.clocks.first.due) - opened).toBe(4 * 3_600_000);
     expect(Date.parse(incident.clocks.final.due) - opened).toBe(30 * 86_400_000);
@@ -415,6 +420,8 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
       description: '朝阳市民政局密钥夜间异常调用',
     });
     expect(opened.statusCode, opened.body).toBe(201);
+    // Opened by a person: their title, no platform wording.
+    expect(opened.json().incident).toMatchObject({ title: '疑似 API 密钥泄露', titleMessage: null });
     const id = opened.json().incident.id as string;
     const secadminId = (await secadmin.call('GET', '/api/v1/auth/me')).json().user?.id ?? (await secadmin.call('GET', '/api/v1/auth/me')).json().id;
     expect((await secadmin.call('POST', `/api/v1/secops/incidents/${id}/owner`, { ownerId: secadminId })).statusCode).toBe(200);

@@ -188,6 +188,30 @@ describeEachBackend('share enforcement: quotas, revocation, exports, audit befor
       expect(after).not.toBe(before);
       expect(await pseudonymOf(0)).toBe(after);
 
+      // Rows under an objection raised through one process are flagged on the next read on both (the
+      // flagged rows are kept with the access context; the objection raises the dataset's revision),
+      // and no longer once the provider has rejected it.
+      const objected = await grantJourney(w);
+      const flaggedOn = async (i: number) => {
+        const res = await read(i, objected.grantId);
+        expect(res.status).toBe(200);
+        return res.headers.get('x-pdx-flagged-rows');
+      };
+      for (const i of [0, 1]) expect(await flaggedOn(i)).toBeNull();
+      const [{ row }] = (await t.db.query<{ row: string }>(
+        `SELECT min(_row)::text AS row FROM ${(await t.db.query<{ relation: string }>('SELECT relation FROM datasets WHERE code = $1', [w.code]))[0]!.relation}`,
+      )) as [{ row: string }];
+      const raised = await w.consumer.call('POST', '/api/v1/duties/objections', {
+        dataset: w.code,
+        cells: [{ row: Number(row), column: '户籍地', proposed: '北票市' }],
+        evidence: '户籍迁移证明(2026年第118号)',
+      });
+      expect(raised.statusCode, raised.body).toBe(201);
+      for (const i of [0, 1]) expect(await flaggedOn(i)).toBe(row);
+      const rejected = await w.officer.call('POST', `/api/v1/duties/objections/${raised.json().id}/reject`, { reason: '与登记一致' });
+      expect(rejected.statusCode, rejected.body).toBe(200);
+      for (const i of [0, 1]) expect(await flaggedOn(i)).toBeNull();
+
       const quota = await grantJourney(w, { requestsPerMinute: 4 });
       const statuses: number[] = [];
       for (let k = 0; k < 10; k++) statuses.push((await read(k % 2, quota.grantId)).status);

@@ -77,16 +77,72 @@ for (const name of data.otherPlaces) addName(name, 3, true);
 // only such a name is still a place, not a person.
 const countyShortNames = new Set(data.counties.map(([, n]) => shortName(n, COUNTY_SUFFIXES)).filter((n) => n.length >= 2));
 
-/** Longest division name starting at `at`, or null. */
-export function divisionAt(text: string, at: number): { length: number; level: DivisionLevel; full: boolean } | null {
-  let node: TrieNode | undefined = root;
-  let best: { length: number; level: DivisionLevel; full: boolean } | null = null;
-  for (let i = at; i < text.length && i - at < maxNameLength; i++) {
-    node = node.next.get(text.charCodeAt(i));
-    if (!node) break;
-    if (node.level !== undefined) best = { length: i - at + 1, level: node.level, full: node.full === true };
+// The trie compiled into flat arrays for the per-cell scans (masking and generalising every address
+// a read returns, the address recognizer): the first character indexes a table directly, the few
+// children of a node are scanned in a short run of edges. No Map lookup, nothing allocated.
+/** Node of each first character (0: no name starts with it). */
+const firstNode = new Int32Array(0x10000);
+/** Per node: `level << 1 | full` when a name ends there, else 0. */
+const nodeEnd: number[] = [0];
+/** Per node: its run of edges in edgeChar / edgeNode. */
+const edgeFrom: number[] = [0];
+const edgeCount: number[] = [0];
+const edgeChars: number[] = [];
+const edgeNodes: number[] = [];
+{
+  const compile = (node: TrieNode): number => {
+    const id = nodeEnd.length;
+    nodeEnd.push(node.level === undefined ? 0 : (node.level << 1) | (node.full === true ? 1 : 0));
+    edgeFrom.push(0);
+    edgeCount.push(0);
+    const children = [...node.next].map(([ch, child]) => [ch, compile(child)] as const);
+    edgeFrom[id] = edgeChars.length;
+    edgeCount[id] = children.length;
+    for (const [ch, child] of children) {
+      edgeChars.push(ch);
+      edgeNodes.push(child);
+    }
+    return id;
+  };
+  for (const [ch, child] of root.next) firstNode[ch] = compile(child);
+}
+const END = Int32Array.from(nodeEnd);
+const FROM = Int32Array.from(edgeFrom);
+const COUNT = Int32Array.from(edgeCount);
+const EDGE_CHAR = Uint16Array.from(edgeChars);
+const EDGE_NODE = Int32Array.from(edgeNodes);
+
+/**
+ * The longest division name starting at `at`, packed in one number so the hot paths (address masking
+ * and generalisation, per cell) allocate nothing: 0 when there is none, else
+ * `length << 3 | level << 1 | full`. divisionAt unpacks it.
+ */
+export function divisionMatch(text: string, at: number): number {
+  if (at >= text.length) return 0;
+  let node = firstNode[text.charCodeAt(at)]!;
+  if (node === 0) return 0;
+  let best = END[node] === 0 ? 0 : (1 << 3) | END[node]!;
+  const end = Math.min(text.length, at + maxNameLength);
+  for (let i = at + 1; i < end; i++) {
+    const ch = text.charCodeAt(i);
+    let next = 0;
+    for (let e = FROM[node]!, stop = e + COUNT[node]!; e < stop; e++) {
+      if (EDGE_CHAR[e] === ch) {
+        next = EDGE_NODE[e]!;
+        break;
+      }
+    }
+    if (next === 0) break;
+    node = next;
+    if (END[node] !== 0) best = ((i - at + 1) << 3) | END[node]!;
   }
   return best;
+}
+
+/** Longest division name starting at `at`, or null. */
+export function divisionAt(text: string, at: number): { length: number; level: DivisionLevel; full: boolean } | null {
+  const m = divisionMatch(text, at);
+  return m === 0 ? null : { length: m >> 3, level: ((m >> 1) & 3) as DivisionLevel, full: (m & 1) === 1 };
 }
 
 /**

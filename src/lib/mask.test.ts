@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COMPOUND_SURNAMES, SINGLE_SURNAMES } from './data/surnames.ts';
-import { mask, MASKED_TYPES, maskDefault, parseAddressPrefix } from './mask.ts';
+import { addressPrefix, mask, MASKED_TYPES, maskDefault, parseAddressPrefix } from './mask.ts';
 
 const cps = (s: string) => Array.from(s);
 const INFORMATIVE = /[\p{L}\p{N}]/u;
@@ -222,5 +222,43 @@ describe('property: a masked value never shows more of the clear value than its 
 describe('address prefix', () => {
   it('parses the division prefix of an address', () => {
     expect(parseAddressPrefix('辽宁省沈阳市和平区三好街')).toEqual({ province: '辽宁省', city: '沈阳市', district: '和平区', rest: '三好街' });
+    // A short form counts only before a further division; a two-character district alone is not one.
+    expect(parseAddressPrefix(' 沈阳和平区中华路 ')).toEqual({ province: '', city: '沈阳', district: '和平区', rest: '中华路' });
+    expect(parseAddressPrefix('沈阳路5号')).toEqual({ province: '', city: '', district: '', rest: '沈阳路5号' });
+    expect(parseAddressPrefix('东区花园')).toEqual({ province: '', city: '', district: '', rest: '东区花园' });
+    expect(parseAddressPrefix('辽宁省沈阳中华路')).toEqual({ province: '辽宁省', city: '', district: '', rest: '沈阳中华路' });
+    expect(parseAddressPrefix('辽宁省和平区沈阳市')).toEqual({ province: '辽宁省', city: '', district: '和平区', rest: '沈阳市' });
+  });
+
+  it('addressPrefix is the parsed prefix joined down to the level', () => {
+    const pieces = [
+      '辽宁省',
+      '辽宁',
+      '沈阳市',
+      '沈阳',
+      '和平区',
+      '朝阳市',
+      '朝阳区',
+      '北京市',
+      '东区',
+      '中山路',
+      '三好街',
+      '88号',
+      ' ',
+      '新疆维吾尔自治区',
+      '乌鲁木齐市',
+      '天山区',
+    ];
+    fc.assert(
+      fc.property(fc.array(pick(pieces), { maxLength: 5 }), (parts) => {
+        const value = parts.join('');
+        const p = parseAddressPrefix(value);
+        expect(addressPrefix(value, 'province')).toBe(p.province);
+        expect(addressPrefix(value, 'city')).toBe(p.province + p.city);
+        expect(addressPrefix(value, 'district')).toBe(p.province + p.city + p.district);
+        expect(addressPrefix(value)).toBe(p.province + p.city + p.district);
+        expect(value.trim()).toBe(p.province + p.city + p.district + p.rest);
+      }),
+    );
   });
 });

@@ -20,7 +20,7 @@
  * value never reveals more than a well-formed one would.
  */
 import { COMPOUND_SURNAMES } from './data/surnames.ts';
-import { divisionAt, type DivisionLevel } from './divisions.ts';
+import { divisionMatch, type DivisionLevel } from './divisions.ts';
 
 const STAR = '*';
 const stars = (n: number) => STAR.repeat(Math.max(0, n));
@@ -143,37 +143,73 @@ function maskPersonName(value: string): string {
 }
 
 export type AddressLevel = 'province' | 'city' | 'district';
-const LEVEL_NAMES: Record<DivisionLevel, AddressLevel> = { 1: 'province', 2: 'city', 3: 'district' };
+const LEVEL_OF: Record<AddressLevel, DivisionLevel> = { province: 1, city: 2, district: 3 };
+
+/** Scratch of scanAddressPrefix: level, end offset and full name (1) or short form (0) of each division found (at most three). */
+const prefixLevels = new Uint8Array(3);
+const prefixEnds = new Int32Array(3);
+const prefixFull = new Uint8Array(3);
 
 /**
- * Splits the leading administrative divisions (GB/T 2260 names, lib/divisions.ts)
- * off an address: province, city, district, each possibly ''. Levels must descend; a short name
- * (沈阳) counts only when a further division follows it (沈阳和平区), so the 太原 of 太原路 is a street.
+ * Splits the leading administrative divisions (GB/T 2260 names, lib/divisions.ts) off a trimmed
+ * address into prefixLevels / prefixEnds and returns how many there are (0–3). Levels must descend;
+ * a short name (沈阳) counts only when a further division follows it (沈阳和平区), so the 太原 of 太原路
+ * is a street. Allocates nothing: it runs for every address cell a read masks or generalises.
+ */
+function scanAddressPrefix(text: string): number {
+  let count = 0;
+  let at = 0;
+  for (let m = divisionMatch(text, 0); m !== 0; m = divisionMatch(text, at)) {
+    const level = (m >> 1) & 3;
+    if (count > 0 && level <= prefixLevels[count - 1]!) break;
+    at += m >> 3;
+    prefixLevels[count] = level;
+    prefixEnds[count] = at;
+    prefixFull[count] = m & 1;
+    count++;
+    if (level === 3) break;
+  }
+  // A two-character district standing alone (东区, 中区) is as likely a part of a compound as a division.
+  if (count === 1 && prefixLevels[0] === 3 && prefixEnds[0]! < 3) return 0;
+  // Only full names end the prefix: trailing short forms (沈阳 of 沈阳路) are dropped.
+  while (count > 0 && prefixFull[count - 1] === 0) count--;
+  return count;
+}
+
+/**
+ * Splits the leading administrative divisions off an address: province, city, district, each
+ * possibly '' (see scanAddressPrefix), and the rest.
  */
 export function parseAddressPrefix(value: string): Record<AddressLevel, string> & { rest: string } {
   const text = value.trim();
-  const parts: { level: DivisionLevel; name: string; full: boolean }[] = [];
-  let at = 0;
-  for (let hit = divisionAt(text, at); hit; hit = divisionAt(text, at)) {
-    if (hit.level <= (parts.at(-1)?.level ?? 0)) break;
-    parts.push({ level: hit.level, name: text.slice(at, at + hit.length), full: hit.full });
-    at += hit.length;
-    if (hit.level === 3) break;
+  const count = scanAddressPrefix(text);
+  const out = { province: '', city: '', district: '', rest: text.slice(count ? prefixEnds[count - 1] : 0) };
+  for (let i = 0, start = 0; i < count; start = prefixEnds[i]!, i++) {
+    const level = prefixLevels[i]!;
+    const name = text.slice(start, prefixEnds[i]);
+    if (level === 1) out.province = name;
+    else if (level === 2) out.city = name;
+    else out.district = name;
   }
-  // A two-character district standing alone (东区, 中区) is as likely a part of a compound as a division.
-  const alone = parts.length === 1 && parts[0]!.level === 3 && parts[0]!.name.length < 3;
-  while (parts.length && (!parts.at(-1)!.full || alone)) {
-    const dropped = parts.pop()!;
-    at -= dropped.name.length;
-  }
-  const out = { province: '', city: '', district: '', rest: text.slice(at) };
-  for (const part of parts) out[LEVEL_NAMES[part.level]] = part.name;
   return out;
 }
 
+/**
+ * The address's leading divisions down to `level` (province, city or district), as written
+ * (辽宁省沈阳市和平区…, level city → 辽宁省沈阳市); '' when it starts with none. The same as joining
+ * parseAddressPrefix's parts down to that level, without building them.
+ */
+export function addressPrefix(value: string, level: AddressLevel = 'district'): string {
+  const text = value.trim();
+  const count = scanAddressPrefix(text);
+  const deepest = LEVEL_OF[level];
+  let end = 0;
+  for (let i = 0; i < count && prefixLevels[i]! <= deepest; i++) end = prefixEnds[i]!;
+  return text.slice(0, end);
+}
+
 function maskAddress(value: string): string {
-  const p = parseAddressPrefix(value);
-  return `${p.province}${p.city}${p.district}****`;
+  return `${addressPrefix(value)}****`;
 }
 
 function maskEmail(value: string): string {

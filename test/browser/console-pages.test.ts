@@ -143,6 +143,9 @@ describe('console pages in Chromium: sentences, not codes', () => {
     await en.getByRole('button', { name: 'View incident' }).click();
     const enIncident = page.getByRole('dialog').last();
     await expect.poll(() => enIncident.textContent()).toContain('Opened automatically from an alert');
+    // Opened by the platform: its title is the alert's, in English (stored in Chinese for the reports).
+    expect(await enIncident.locator('.ant-drawer-title').textContent()).toContain('Volume');
+    expect(await enIncident.locator('.ant-drawer-title').textContent()).not.toMatch(/[\u4e00-\u9fff]/);
     const timeline = await readable(page, enIncident.locator('.ant-timeline'));
     expect(timeline).toContain('Suspend API key: app');
     expect(timeline).toContain('Suspend grant: ');

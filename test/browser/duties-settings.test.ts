@@ -115,7 +115,7 @@ describe.sequential('console: 时限与日历 and 部门履职统计 in Chromium
     ).find((d) => d.name === '耕地保护任务分解')!;
     const made = await consumer.call('POST', '/api/v1/share/requests', {
       dataset: farmland.code,
-      columns: ['城市', '耕地保护任务(万亩)'],
+      columns: ['城市', '耕地保护任务（万亩）'],
       purpose: '耕地保护责任目标考核',
       purposeCategory: 'administrative_duty',
       legalBasis: '《中华人民共和国土地管理法》',

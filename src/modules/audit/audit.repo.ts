@@ -412,6 +412,29 @@ export async function usageRows(q: Queryable, filter: UsageFilter): Promise<Usag
   }));
 }
 
+/**
+ * The overview's activity over the last `days` days: interface calls (`gateway.call`, failed ones
+ * included) per China day, and denials and failures (security events) per day and action.
+ */
+export async function dailyActivity(q: Queryable, days: number) {
+  const [gatewayCalls, security] = await Promise.all([
+    q.query<{ day: string; calls: number }>(
+      `SELECT to_char((time AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD') AS day, count(*)::int AS calls
+         FROM audit_records
+        WHERE action = 'gateway.call' AND time > now() - make_interval(days => $1)
+        GROUP BY 1 ORDER BY 1`,
+      [days],
+    ),
+    q.query<{ day: string; kind: string; events: number }>(
+      `SELECT to_char(date_trunc('day', time), 'YYYY-MM-DD') AS day, action AS kind, count(*)::int AS events
+         FROM audit_records WHERE result IN ('denied', 'failure') AND time > now() - make_interval(days => $1)
+        GROUP BY 1, 2 ORDER BY 1, 2`,
+      [days],
+    ),
+  ]);
+  return { gatewayCalls, security };
+}
+
 /** Which interface calls (`gateway.call`) the call statistics count. */
 export interface CallStatsFilter {
   from: Date;

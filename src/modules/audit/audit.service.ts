@@ -27,6 +27,7 @@ import {
   searchRecords,
   usageRows,
   callStatsRows,
+  dailyActivity,
   type AccessFilter,
   type AccessSummaryRow,
   type CheckpointRow,
@@ -212,6 +213,8 @@ export interface AuditLog extends EventSink {
   accessHistory(filter: AccessFilter, page?: { cursor?: number; limit?: number }): Promise<AccessHistory>;
   /** Data responses per dataset, China day and consumer organisation (usage statistics). */
   usage(filter: UsageFilter): Promise<UsageRow[]>;
+  /** The overview's activity over the last `days` days: interface calls per China day, denials and failures per day and action. */
+  dailyActivity(days: number): ReturnType<typeof dailyActivity>;
   /** Interface calls (`gateway.call`): calls, failures, latency p50/p95 by China day, service, operation and calling organisation. */
   callStats(filter: CallStatsFilter): Promise<CallStatsRow[]>;
   /** Streams a selection as CSV, or as JSON with an inclusion proof per record under one head. */
@@ -794,6 +797,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       return { summary, entries, ...(records.length === limit ? { nextCursor: (records.at(-1) as AuditRecord).seq } : {}) };
     },
     usage: (filter) => usageRows(db, filter),
+    dailyActivity: (days) => dailyActivity(db, days),
     callStats: (filter) => callStatsRows(db, filter),
     exportRecords,
     archive,

@@ -89,15 +89,23 @@ export function createAuditTrust(options: TrustOptions): AuditTrust {
   const configured = options.publicKey ? parsePublicKey(options.publicKey, 'PDX_AUDIT_PUBLIC_KEY') : undefined;
   let queued: Witness | undefined;
   let writing: Promise<void> | undefined;
+  /** The witness's directory is made before the first write and again only when a write finds it gone. */
+  let dirMade = false;
 
   async function drain(): Promise<void> {
     while (queued) {
       const w = queued;
       queued = undefined;
       const tmp = `${witnessFile}.${process.pid}.tmp`;
+      const text = `${JSON.stringify(w)}\n`;
       try {
-        await fs.promises.mkdir(path.dirname(witnessFile), { recursive: true });
-        await fs.promises.writeFile(tmp, `${JSON.stringify(w)}\n`, { mode: 0o600 });
+        if (!dirMade) await fs.promises.mkdir(path.dirname(witnessFile), { recursive: true });
+        dirMade = true;
+        await fs.promises.writeFile(tmp, text, { mode: 0o600 }).catch(async (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+          await fs.promises.mkdir(path.dirname(witnessFile), { recursive: true });
+          await fs.promises.writeFile(tmp, text, { mode: 0o600 });
+        });
         await fs.promises.rename(tmp, witnessFile);
       } catch (error) {
         console.error('[audit] cannot write the witness', witnessFile, error);

@@ -238,3 +238,102 @@ export function catalogRepo(db: Queryable) {
 }
 
 export type CatalogRepo = ReturnType<typeof catalogRepo>;
+
+// ---- issue 14 point 2, part h14r: the catalogue's SQL that other modules drove themselves before: a
+// version load (ingest, in the load's transaction), dataset names (exchange), key rotation (protect).
+
+/** A version being loaded, with the job loading it (none for a correction). */
+export interface LoadingVersionRow {
+  version: number;
+  relation: string;
+  job_id: string | null;
+}
+
+/** The catalogue's SQL of a version load; run on the loader's transaction where it must commit with it. */
+export function catalogLoadRepo(db: Queryable) {
+  return {
+    /** Serialises loads of one dataset for the rest of the transaction (key rotation's batches wait too). */
+    lockDataset: (datasetId: string) => db.query('SELECT id FROM datasets WHERE id = $1 FOR UPDATE', [datasetId]),
+    /** Versions still loading (whether their job is alive is the job queue's to say). */
+    loadingVersions: (datasetId: string) =>
+      db.query<LoadingVersionRow>(`SELECT version, relation, job_id FROM dataset_versions WHERE dataset_id = $1 AND state = 'loading'`, [datasetId]),
+    /**
+     * Tables named after the dataset's relation (`<relation>_v<n>`, `<relation>_m<n>`) that no active or
+     * loading version reads: left behind when a process died between a commit and its drops.
+     */
+    async strayTables(relation: string): Promise<string[]> {
+      const found = await db.query<{ relname: string; referenced: boolean }>(
+        `SELECT c.relname, EXISTS (SELECT 1 FROM dataset_versions v WHERE v.relation = c.relname AND v.state IN ('active', 'loading')) AS referenced
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind = 'r' AND n.nspname = current_schema() AND starts_with(c.relname, $1)`,
+        [`${relation}_`],
+      );
+      return found.filter((t) => !t.referenced && /^_[vm]\d+$/.test(t.relname.slice(relation.length))).map((t) => t.relname);
+    },
+    failVersion: (datasetId: string, version: number, error: unknown) =>
+      db.query(`UPDATE dataset_versions SET state = 'failed', error = $3 WHERE dataset_id = $1 AND version = $2`, [datasetId, version, JSON.stringify(error)]),
+    insertLoadingVersion: (v: {
+      datasetId: string;
+      version: number;
+      mode: string;
+      table: string;
+      jobId: string | null;
+      source: unknown;
+      firstRow: number;
+      userId: string;
+    }) =>
+      db.query(
+        `INSERT INTO dataset_versions (dataset_id, version, state, mode, relation, job_id, source, first_row, created_by)
+         VALUES ($1, $2, 'loading', $3, $4, $5, $6, $7, $8)`,
+        [v.datasetId, v.version, v.mode, v.table, v.jobId, JSON.stringify(v.source), v.firstRow, v.userId],
+      ),
+    /** The versions whose rows were merged into `table` read from it from now on. */
+    moveVersions: (datasetId: string, from: readonly string[], table: string) =>
+      db.query(`UPDATE dataset_versions SET relation = $3 WHERE dataset_id = $1 AND relation = ANY($2::text[])`, [datasetId, from, table]),
+    markEncrypted: (datasetId: string, name: string, blindIndex: boolean) =>
+      db.query(`UPDATE dataset_columns SET encrypted = true, data_type = 'text', blind_index = $3 WHERE dataset_id = $1 AND name = $2`, [
+        datasetId,
+        name,
+        blindIndex,
+      ]),
+    supersedeActive: (datasetId: string) =>
+      db.query(`UPDATE dataset_versions SET state = 'superseded' WHERE dataset_id = $1 AND state = 'active'`, [datasetId]),
+    activateVersion: (
+      datasetId: string,
+      version: number,
+      o: { loaded: number; quarantined: number; quality: unknown; classification: unknown; source: unknown },
+    ) =>
+      db.query(
+        `UPDATE dataset_versions SET state = 'active', rows_loaded = $3, rows_quarantined = $4, quality = $5, classification = $6,
+           source = source || $7::jsonb, activated_at = now() WHERE dataset_id = $1 AND version = $2`,
+        [datasetId, version, o.loaded, o.quarantined, JSON.stringify(o.quality), JSON.stringify(o.classification), JSON.stringify(o.source)],
+      ),
+    setCurrentVersion: (datasetId: string, version: number, rowCount: number, grade: number, importantCandidate: boolean) =>
+      db.query(`UPDATE datasets SET current_version = $2, row_count = $3, grade = $4, important_candidate = $5, updated_at = now() WHERE id = $1`, [
+        datasetId,
+        version,
+        rowCount,
+        grade,
+        importantCandidate,
+      ]),
+  };
+}
+
+/** Codes and names of the given datasets (one statement for a page that names them). */
+export const datasetNames = (db: Queryable, ids: readonly string[]) =>
+  db.query<{ id: string; code: string; name: string }>('SELECT id, code, name FROM datasets WHERE id = ANY($1::uuid[])', [ids]);
+
+/** What key rotation reads of the catalogue: the encrypted 信息项 and the tables of the active versions. */
+export function catalogRotationRepo(db: Queryable) {
+  return {
+    encryptedColumns: (datasetId: string) =>
+      db.query<{ physical: string; blind_index: boolean; type: string | null }>(
+        `SELECT physical, blind_index, classification->'types'->0->>'type' AS type FROM dataset_columns WHERE dataset_id = $1 AND encrypted ORDER BY position`,
+        [datasetId],
+      ),
+    activeTables: (datasetId: string) =>
+      db.query<{ relation: string }>(`SELECT DISTINCT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [datasetId]),
+    /** Conflicts with a load's FOR UPDATE of the dataset row only (not with its other updates). */
+    holdDataset: (datasetId: string) => db.query('SELECT 1 FROM datasets WHERE id = $1 FOR KEY SHARE', [datasetId]),
+  };
+}

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Db, Queryable } from '../../db/index.ts';
+import type { Db, Queryable, Tx } from '../../db/index.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import type { Caller, Principal } from '../../http/access.ts';
 import { callerEvent, type AuditEvent, type EventSink } from '../audit/events.ts';
 import type { IdentityService } from '../identity/identity.service.ts';
+import { catalogAssetsRepo } from './assets.repo.ts';
 import { CATALOG_DEFAULTS } from './defaults.ts';
 import {
+  catalogLoadRepo,
   catalogRepo,
+  catalogRotationRepo,
   DATASET_FIELDS,
+  datasetNames,
   type ColumnRow,
   type ColumnRules,
   type DatasetFields,
@@ -124,6 +128,22 @@ export function createCatalogService(deps: {
 
   const service = {
     ...createCatalogReader(db),
+    ...datasetReads(db),
+
+    /** The published catalogue in counts, by provider organisation and grade, and in total (the overview). */
+    async assets() {
+      const assets = catalogAssetsRepo(db);
+      const [groups, totals] = await Promise.all([assets.byProviderAndGrade(), assets.totals()]);
+      return {
+        byProviderAndGrade: groups.map((g) => ({ providerOrgId: g.provider_org_id, grade: g.grade, datasets: g.datasets, rows: Number(g.rows) })),
+        totals: {
+          datasets: totals?.datasets ?? 0,
+          rows: Number(totals?.rows ?? 0),
+          encryptedColumns: totals?.encrypted_columns ?? 0,
+          openDatasets: totals?.open_datasets ?? 0,
+        },
+      };
+    },
 
     /**
      * The catalogue's part of a version load, inside the loader's own transaction: the new version's
@@ -131,7 +151,7 @@ export function createCatalogService(deps: {
      */
     within(tx: Queryable) {
       const r = catalogRepo(tx);
-      return { insertColumn: r.insertColumn, setSearchText: r.setSearchText, versions: r.versions };
+      return { insertColumn: r.insertColumn, setSearchText: r.setSearchText, versions: r.versions, ...loadIn(tx) };
     },
 
     /**
@@ -412,3 +432,42 @@ export function createCatalogService(deps: {
 }
 
 export type CatalogService = ReturnType<typeof createCatalogService>;
+
+// ---- issue 14 point 2, part h14r: what a version load (ingest), exchange's lists and key rotation
+// (protect) ask of the catalogue, where they had SQL of their own on its tables.
+
+/**
+ * The catalogue's part of a version load on the loader's transaction handle (or the database, for
+ * a step of its own): lock the dataset, reserve, fail, activate and switch versions, mark columns
+ * encrypted, and the tables left behind by a process that died.
+ */
+function loadIn(q: Queryable) {
+  return catalogLoadRepo(q);
+}
+
+/** Catalogue reads and holds of other modules outside a load. */
+function datasetReads(db: Db) {
+  return {
+    /** Code and name of each of the given datasets, by id (one statement for a page of names). */
+    async names(ids: readonly string[]): Promise<Map<string, { code: string; name: string }>> {
+      const unique = [...new Set(ids)];
+      if (unique.length === 0) return new Map();
+      return new Map((await datasetNames(db, unique)).map((d) => [d.id, { code: d.code, name: d.name }]));
+    },
+    /**
+     * What key rotation reads of a dataset (its encrypted 信息项, the tables of its active versions)
+     * and how a batch holds it (FOR KEY SHARE: it waits only while a load switches versions), on the
+     * given handle: the database, or the batch's transaction.
+     */
+    rotationIn: (q: Queryable = db) => catalogRotationRepo(q),
+    /** Stores a load's quarantined rows (lines that failed their checks) in their own transaction. */
+    quarantine: (tx: Tx, datasetId: string, version: number, rows: readonly { line: number; problems: unknown }[]) =>
+      tx.copyRows(
+        'quarantined_rows',
+        ['dataset_id', 'version', 'line', 'problems'],
+        (async function* () {
+          for (const r of rows) yield [datasetId, version, r.line, JSON.stringify(r.problems)];
+        })(),
+      ),
+  };
+}

@@ -20,7 +20,7 @@ export function registerBurstCommand(demo: Command, deps: { open(): Promise<Burs
   const write = deps.write ?? ((text: string) => void process.stdout.write(text));
   demo
     .command('burst')
-    .description('replay journey step 6: 朝阳市民政局’s key pulls far above its baseline at 03:00 / 重放夜间突发访问(旅程第 6 步)')
+    .description('replay journey step 6: 朝阳市民政局’s key pulls far above its baseline at 03:00 / 重放夜间突发访问（旅程第 6 步）')
     .action(async () => {
       const ctx = await deps.open().catch((error: unknown) => {
         // The embedded server holds the data directory: the same replay is one click in its console.

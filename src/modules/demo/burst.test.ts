@@ -31,6 +31,8 @@ it('the report says what happened and where to look, in Chinese and English, wit
   expect(text).toContain('【较大】访问量达到基线的 50 倍（夜间） / [Significant] Volume 50× the baseline at night');
   expect(text).toContain('首次报告截止 / first report due 2026-12-03 18:00');
   expect(text).toContain('读取 5,000 行');
+  // Chinese with its own punctuation: no ASCII bracket, comma, colon or semicolon beside a Chinese character.
+  expect(text).not.toMatch(/[\u4e00-\u9fff」][(),:;]|[(),:;][\u4e00-\u9fff「]/);
   expect(text).toContain('安全运营 → 告警');
   expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
   expect(text).not.toContain('210000-000001');

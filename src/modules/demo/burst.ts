@@ -310,16 +310,16 @@ const KEY_STATE: Record<BurstOutcome['key']['state'], Message> = {
 export function burstReport(o: BurstOutcome): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const lines = [
-    '夜间突发访问已重放(旅程第 6 步)/ Night burst replayed (journey step 6)',
-    `  数据资源 / dataset:   ${o.dataset.name}(${o.dataset.provider})`,
-    `  使用方 / consumer:    ${o.consumer.org}(${o.consumer.username}),${o.grant.approvedNow ? '共享申请刚获批准 / request approved now' : '沿用已有授权 / existing grant'}`,
+    '夜间突发访问已重放（旅程第 6 步）/ Night burst replayed (journey step 6)',
+    `  数据资源 / dataset:   ${o.dataset.name}（${o.dataset.provider}）`,
+    `  使用方 / consumer:    ${o.consumer.org}（${o.consumer.username}），${o.grant.approvedNow ? '共享申请刚获批准 / request approved now' : '沿用已有授权 / existing grant'}`,
     `  API 密钥 / key:       「${o.key.name}」`,
     `  基线 / baseline:      ${o.baseline.day} ${o.baseline.hours.join('、')} 各读取 ${n(o.baseline.rowsPerHour)} 行 / ${n(o.baseline.rowsPerHour)} rows in each of those hours`,
-    `  突发 / burst:         ${o.burst.at} 读取 ${n(o.burst.rows)} 行(${o.burst.requests} 次请求${o.burst.refused ? ',最后一次被拒绝' : ''})/ ${n(o.burst.rows)} rows in ${o.burst.requests} requests${o.burst.refused ? ', the last one refused' : ''}`,
+    `  突发 / burst:         ${o.burst.at} 读取 ${n(o.burst.rows)} 行（${o.burst.requests} 次请求${o.burst.refused ? '，最后一次被拒绝' : ''}）/ ${n(o.burst.rows)} rows in ${o.burst.requests} requests${o.burst.refused ? ', the last one refused' : ''}`,
   ];
   if (!o.alert) {
     lines.push(
-      '  未见告警:安全运营的检测器可能已停用或设置已更改(安全运营 → 监测设置)/ no alert: the volume detector may be off or retuned (Security operations → Detector settings)',
+      '  未见告警：安全运营的检测器可能已停用或设置已更改（安全运营 → 监测设置）/ no alert: the volume detector may be off or retuned (Security operations → Detector settings)',
     );
     return `${lines.join('\n')}\n`;
   }
@@ -330,16 +330,16 @@ export function burstReport(o: BurstOutcome): string {
     `  密钥状态 / key state: ${KEY_STATE[o.key.state].zh} / ${KEY_STATE[o.key.state].en}`,
     ...(o.incident
       ? [
-          `  安全事件 / incident:  「${o.incident.title}」,首次报告截止 / first report due ${o.incident.firstDue ? chinaTime(o.incident.firstDue) : '—'}(北京时间 / China time)`,
+          `  安全事件 / incident:  「${o.incident.title}」，首次报告截止 / first report due ${o.incident.firstDue ? chinaTime(o.incident.firstDue) : '—'}（北京时间 / China time）`,
         ]
       : []),
     '  已通知 / notified:',
-    ...o.notified.map((x) => `    ${x.username}(${x.org}):${x.title.zh}`),
+    ...o.notified.map((x) => `    ${x.username}（${x.org}）：${x.title.zh}`),
     '',
     '在控制台查看 / Where to look in the console:',
     '  secadmin     安全运营 → 告警、安全事件、处置措施 / Security operations → Alerts, Incidents, Containment',
-    `  ${OFFICER}   通知(右上角铃铛)/ Notifications (the bell, top right)`,
-    `  ${CONSUMER}  API 密钥:「${o.key.name}」${KEY_STATE[o.key.state].zh};通知 / API keys: the key ${KEY_STATE[o.key.state].en}; Notifications`,
+    `  ${OFFICER}   通知（右上角铃铛）/ Notifications (the bell, top right)`,
+    `  ${CONSUMER}  API 密钥：「${o.key.name}」${KEY_STATE[o.key.state].zh}；通知 / API keys: the key ${KEY_STATE[o.key.state].en}; Notifications`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -13,6 +13,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
+import { dutiesToDoRepo } from './todo.repo.ts';
+export type { DutiesToDo } from './todo.repo.ts';
 import { createObjectionsService, type ObjectionsDeps } from './objections.service.ts';
 import { dutiesRoutes } from './duties.routes.ts';
 import { createDutiesService, type DutiesDeps } from './duties.service.ts';
@@ -59,6 +61,8 @@ export function createDutiesModule(
     upkeep,
     ratings,
     evaluation,
+    /** The duties' queues in counts (the 工作台). */
+    toDo: dutiesToDoRepo(deps.db),
     routes: (async (app, options) => {
       await dutiesRoutes({ duties: service, objections })(app, options);
       await returnFlowRoutes({ returnFlow })(app, options);

@@ -10,7 +10,7 @@
 import type { Db } from '../../db/index.ts';
 import type { Jobs, JobContext } from '../jobs/jobs.service.ts';
 import type { ChangeStream, SourceTransaction } from './connector.ts';
-import type { BindingRow } from './exchange.repo.ts';
+import { exchangeRepo, type BindingRow } from './exchange.repo.ts';
 import { lsnAfter, type ExchangeService } from './exchange.service.ts';
 
 export const CDC_JOB = 'exchange.cdc';
@@ -32,7 +32,7 @@ interface Session {
 }
 
 export function createCdcWorker(
-  deps: { db: Db; exchange: ExchangeService; jobs: Pick<Jobs, 'begin' | 'staleSeconds' | 'failAbandoned'>; onError: (error: unknown) => void },
+  deps: { db: Db; exchange: ExchangeService; jobs: Pick<Jobs, 'begin' | 'alive' | 'failAbandoned'>; onError: (error: unknown) => void },
   options: CdcOptions = {},
 ) {
   const { db, exchange, jobs, onError } = deps;
@@ -157,6 +157,35 @@ export function createCdcWorker(
     };
   }
 
+  /**
+   * Active cdc bindings not streamed here whose streaming job is missing, ended, or silent for the
+   * queue's staleSeconds: this process may take them. The heartbeats are read only for bindings
+   * streamed elsewhere (no statement when this process streams them all).
+   */
+  async function claimable(): Promise<BindingRow[]> {
+    const bindings = (await repo.cdcBindings()).filter((b) => !sessions.has(b.id));
+    const streaming = bindings.map((b) => b.cdc_job);
+    const alive = await jobs.alive(db, streaming);
+    return bindings.filter((b) => !b.cdc_job || !alive.has(b.cdc_job));
+  }
+
+  /**
+   * Takes a cdc binding for the job: under the binding's row lock, its previous job is read and the
+   * binding taken only if that job is not alive. The binding with its previous job, or undefined
+   * when another process took it.
+   */
+  function claim(id: string, job: string): Promise<(BindingRow & { previous: string | null }) | undefined> {
+    return db.transaction(async (tx) => {
+      const r = exchangeRepo(tx);
+      const held = await r.lockCdcJob(id);
+      if (!held) return undefined;
+      const previous = held.cdc_job;
+      if (previous && (await jobs.alive(tx, [previous])).size > 0) return undefined;
+      const taken = await r.cdcClaim(id, job);
+      return taken && { ...taken, previous };
+    });
+  }
+
   /** Takes the bindings no live process streams, and ends streams of bindings paused or removed, or of sources disabled, meanwhile. */
   async function tick() {
     for (const [id, session] of sessions) {
@@ -164,10 +193,10 @@ export function createCdcWorker(
       const source = b && (await repo.sourceById(b.source_id));
       if (!b || b.state !== 'active' || b.cdc_job !== session.ctx.job.id || source?.state !== 'active') await session.stop();
     }
-    for (const b of await repo.cdcClaimable(jobs.staleSeconds)) {
+    for (const b of await claimable()) {
       if (!running || sessions.has(b.id) || (backoff.get(b.id)?.until ?? 0) > Date.now()) continue;
       const job = await jobs.begin(CDC_JOB, { bindingId: b.id }, b.created_by);
-      const claimed = await repo.cdcClaim(b.id, job.ctx.job.id, jobs.staleSeconds);
+      const claimed = await claim(b.id, job.ctx.job.id);
       if (!claimed) {
         await job.finish({ claimed: false });
         continue;

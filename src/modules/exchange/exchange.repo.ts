@@ -169,24 +169,23 @@ export function exchangeRepo(db: Queryable) {
         ],
       ),
     setState: (id: string, state: BindingRow['state']) => db.query('UPDATE exchange_bindings SET state = $2, updated_at = now() WHERE id = $1', [id, state]),
-    /** Active cdc bindings whose streaming job is missing, ended, or silent for staleSeconds: another process may take them. */
-    cdcClaimable: (staleSeconds: number) =>
+    /** Active cdc bindings of active sources, with the job streaming each (whether it is alive is the job queue's to say). */
+    cdcBindings: () =>
       db.query<BindingRow>(
         `SELECT b.* FROM exchange_bindings b WHERE b.mode = 'cdc' AND b.state = 'active'
-           AND EXISTS (SELECT 1 FROM exchange_sources s WHERE s.id = b.source_id AND s.state = 'active')
-           AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = b.cdc_job AND j.state = 'running' AND j.heartbeat_at > now() - make_interval(secs => $1))`,
-        [staleSeconds],
+           AND EXISTS (SELECT 1 FROM exchange_sources s WHERE s.id = b.source_id AND s.state = 'active')`,
       ),
-    /** Takes a cdc binding for the job (see cdcClaimable), under the row lock; the binding, or undefined when another process took it. */
-    cdcClaim: async (id: string, job: string, staleSeconds: number) =>
+    /** Locks a binding's row for the rest of the transaction; its streaming job, or undefined when it is gone. */
+    lockCdcJob: async (id: string) => (await db.query<{ cdc_job: string | null }>('SELECT cdc_job FROM exchange_bindings WHERE id = $1 FOR UPDATE', [id]))[0],
+    /** Points a cdc binding (locked by lockCdcJob) at the job if it is still an active cdc binding of an active source. */
+    cdcClaim: async (id: string, job: string) =>
       (
-        await db.query<BindingRow & { previous: string | null }>(
-          `UPDATE exchange_bindings b SET cdc_job = $2 FROM (SELECT id, cdc_job AS previous FROM exchange_bindings WHERE id = $1 FOR UPDATE) o
-           WHERE b.id = o.id AND b.mode = 'cdc' AND b.state = 'active'
+        await db.query<BindingRow>(
+          `UPDATE exchange_bindings b SET cdc_job = $2
+           WHERE b.id = $1 AND b.mode = 'cdc' AND b.state = 'active'
              AND EXISTS (SELECT 1 FROM exchange_sources s WHERE s.id = b.source_id AND s.state = 'active')
-             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = o.previous AND j.state = 'running' AND j.heartbeat_at > now() - make_interval(secs => $3))
-           RETURNING b.*, o.previous`,
-          [id, job, staleSeconds],
+           RETURNING b.*`,
+          [id, job],
         )
       )[0],
     /**

@@ -193,7 +193,7 @@ function checkSoftDelete(input: BindingInput, column: SourceColumn): void {
 export function createExchangeService(deps: {
   db: Db;
   events: EventSink;
-  jobs: Pick<Jobs, 'enqueue' | 'handle' | 'get' | 'staleSeconds' | 'begin' | 'failAbandoned'>;
+  jobs: Pick<Jobs, 'enqueue' | 'handle' | 'get' | 'staleSeconds' | 'begin' | 'failAbandoned' | 'alive'>;
   ingest: Pick<IngestService, 'load' | 'preview'>;
   catalog: Pick<CatalogService, 'getOwned' | 'assertTable' | 'byId'>;
   sealer: Pick<Keyring, 'seal' | 'unseal'>;

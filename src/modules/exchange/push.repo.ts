@@ -25,7 +25,7 @@ export interface SubscriptionRow {
   created_by: string;
   created_at: Date;
   updated_at: Date;
-  /** Joined: the dataset's catalogue code and name, the target's name. */
+  /** The dataset's catalogue code and name (from the catalogue's service), the target's name (joined). */
   dataset_code: string;
   dataset_name: string;
   target_name: string;
@@ -45,8 +45,10 @@ export interface DeliveryRow {
   duration_ms: number | null;
 }
 
-const SELECT = `SELECT s.*, d.code AS dataset_code, d.name AS dataset_name, t.name AS target_name
-  FROM exchange_subscriptions s JOIN datasets d ON d.id = s.dataset_id JOIN exchange_sources t ON t.id = s.target_id`;
+/** A subscription as its table holds it, with its target's name; the service adds the dataset's code and name. */
+export type StoredSubscription = Omit<SubscriptionRow, 'dataset_code' | 'dataset_name'>;
+
+const SELECT = `SELECT s.*, t.name AS target_name FROM exchange_subscriptions s JOIN exchange_sources t ON t.id = s.target_id`;
 
 export function pushRepo(db: Queryable) {
   return {
@@ -61,7 +63,7 @@ export function pushRepo(db: Queryable) {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)`,
         [s.id, s.org_id, s.grant_id, s.dataset_id, s.target_id, s.target_schema, s.target_table, s.mode, s.interval_minutes, s.created_by],
       ),
-    byId: async (id: string) => (await db.query<SubscriptionRow>(`${SELECT} WHERE s.id = $1`, [id]))[0],
+    byId: async (id: string) => (await db.query<StoredSubscription>(`${SELECT} WHERE s.id = $1`, [id]))[0],
     byTable: async (targetId: string, schema: string, table: string) =>
       (
         await db.query<{ id: string }>('SELECT id FROM exchange_subscriptions WHERE target_id = $1 AND target_schema = $2 AND target_table = $3', [
@@ -70,7 +72,7 @@ export function pushRepo(db: Queryable) {
           table,
         ])
       )[0],
-    ofOrg: (orgId: string) => db.query<SubscriptionRow>(`${SELECT} WHERE s.org_id = $1 ORDER BY s.created_at DESC`, [orgId]),
+    ofOrg: (orgId: string) => db.query<StoredSubscription>(`${SELECT} WHERE s.org_id = $1 ORDER BY s.created_at DESC`, [orgId]),
     remove: (id: string) => db.query('DELETE FROM exchange_subscriptions WHERE id = $1', [id]),
 
     /** Pause or resume; resuming makes the subscription due now. A stopped one stays stopped. */

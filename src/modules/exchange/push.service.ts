@@ -28,7 +28,7 @@ import type { RecordsService } from '../share/records.service.ts';
 import type { ShareService } from '../share/share.service.ts';
 import type { TableRef, TargetColumn } from './connector.ts';
 import type { ExchangeService } from './exchange.service.ts';
-import { pushRepo, type DeliveryRow, type SubscriptionRow } from './push.repo.ts';
+import { pushRepo, type DeliveryRow, type StoredSubscription, type SubscriptionRow } from './push.repo.ts';
 
 export const PUSH_JOB = 'exchange.push';
 /** Recorded for a failed delivery with `consecutiveFailures` (the secops syncFailures detector watches it). */
@@ -135,12 +135,29 @@ export function createPushService(deps: {
   jobs: Pick<Jobs, 'enqueue' | 'handle' | 'get'>;
   records: Pick<RecordsService, 'open' | 'resolve'>;
   share: Pick<ShareService, 'grant'>;
-  catalog: Pick<CatalogService, 'versions'>;
+  catalog: Pick<CatalogService, 'versions' | 'names'>;
   identity: Pick<IdentityService, 'getUser'>;
   exchange: Pick<ExchangeService, 'ownSource' | 'connect' | 'repo'>;
 }) {
   const { db, events, jobs, records, exchange } = deps;
-  const repo = pushRepo(db);
+  const subscriptions = pushRepo(db);
+
+  /** Subscriptions with their dataset's code and name, read from the catalogue in one call. */
+  async function named(rows: StoredSubscription[]): Promise<SubscriptionRow[]> {
+    const names = await deps.catalog.names(rows.map((s) => s.dataset_id));
+    return rows.flatMap((s) => {
+      const d = names.get(s.dataset_id);
+      return d ? [{ ...s, dataset_code: d.code, dataset_name: d.name }] : [];
+    });
+  }
+  const repo = {
+    ...subscriptions,
+    byId: async (id: string) => {
+      const s = await subscriptions.byId(id);
+      return s && (await named([s]))[0];
+    },
+    ofOrg: async (orgId: string) => named(await subscriptions.ofOrg(orgId)),
+  };
 
   const record = (caller: Caller, event: Omit<AuditEvent, 'actor' | 'requestId' | 'ip'>) => events.record(callerEvent(caller, event));
 

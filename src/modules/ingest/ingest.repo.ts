@@ -27,51 +27,13 @@ function visibleRows(tables: readonly VersionTable[], list: string, key?: string
 /** Keys bound per DELETE statement. */
 const DELETE_CHUNK = 10_000;
 
-/** All SQL of loading versions. Identifiers are catalogue names, passed through ident(). */
+/**
+ * All SQL of loading versions on their physical tables (the catalogue's rows of a load go through
+ * `catalog.within(tx)`). Identifiers are catalogue names, passed through ident().
+ */
 export function ingestRepo(db: Queryable) {
   return {
     dropTable: (table: string) => db.query(`DROP TABLE IF EXISTS ${ident(table)}`),
-    /**
-     * Version tables of a dataset that no active or loading version reads: left behind when a process
-     * died between a commit and its drops (a replaced version's table, the tables a merge copied).
-     */
-    async strayTables(relation: string): Promise<string[]> {
-      const found = await db.query<{ relname: string; referenced: boolean }>(
-        `SELECT c.relname, EXISTS (SELECT 1 FROM dataset_versions v WHERE v.relation = c.relname AND v.state IN ('active', 'loading')) AS referenced
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind = 'r' AND n.nspname = current_schema() AND starts_with(c.relname, $1)`,
-        [`${relation}_`],
-      );
-      return found.filter((t) => !t.referenced && /^_[vm]\d+$/.test(t.relname.slice(relation.length))).map((t) => t.relname);
-    },
-    /** Serialises loads of one dataset for the rest of the transaction. */
-    lockDataset: (datasetId: string) => db.query('SELECT id FROM datasets WHERE id = $1 FOR UPDATE', [datasetId]),
-    /** Versions still loading, and whether their job is alive (heartbeat within staleSeconds). */
-    loadingVersions: (datasetId: string, staleSeconds: number) =>
-      db.query<{ version: number; relation: string; job_id: string | null; alive: boolean }>(
-        `SELECT v.version, v.relation, v.job_id,
-                (j.state = 'running' AND j.heartbeat_at > now() - make_interval(secs => $2)) AS alive
-         FROM dataset_versions v LEFT JOIN jobs j ON j.id = v.job_id
-         WHERE v.dataset_id = $1 AND v.state = 'loading'`,
-        [datasetId, staleSeconds],
-      ),
-    failVersion: (datasetId: string, version: number, error: unknown) =>
-      db.query(`UPDATE dataset_versions SET state = 'failed', error = $3 WHERE dataset_id = $1 AND version = $2`, [datasetId, version, JSON.stringify(error)]),
-    insertLoadingVersion: (v: {
-      datasetId: string;
-      version: number;
-      mode: string;
-      table: string;
-      jobId: string | null;
-      source: unknown;
-      firstRow: number;
-      userId: string;
-    }) =>
-      db.query(
-        `INSERT INTO dataset_versions (dataset_id, version, state, mode, relation, job_id, source, first_row, created_by)
-         VALUES ($1, $2, 'loading', $3, $4, $5, $6, $7, $8)`,
-        [v.datasetId, v.version, v.mode, v.table, v.jobId, JSON.stringify(v.source), v.firstRow, v.userId],
-      ),
     createVersionTable: (table: string, columns: (Pick<ColumnRow, 'physical' | 'blind_index'> & { sqlType: string })[]) =>
       db.query(
         `CREATE TABLE ${ident(table)} (${['_row bigint NOT NULL', ...columns.flatMap((c) => [`${ident(c.physical)} ${c.sqlType}`, ...(c.blind_index ? [`${ident(`${c.physical}_bi`)} text`] : [])])].join(', ')})`,
@@ -96,9 +58,6 @@ export function ingestRepo(db: Queryable) {
       const list = physicalColumns(columns).map(ident).join(', ');
       return db.query(`INSERT INTO ${ident(table)} (${list}) ${visibleRows(tables, list, key)}`);
     },
-    /** The versions whose rows were merged into `table` read from it from now on. */
-    moveVersions: (datasetId: string, from: readonly string[], table: string) =>
-      db.query(`UPDATE dataset_versions SET relation = $3 WHERE dataset_id = $1 AND relation = ANY($2::text[])`, [datasetId, from, table]),
     /** Removes the rows whose key column holds one of `keys` (stored forms, cast to the column's SQL type). */
     async deleteKeys(table: string, column: string, sqlType: string, keys: readonly unknown[]) {
       for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
@@ -123,31 +82,5 @@ export function ingestRepo(db: Queryable) {
         `UPDATE ${ident(table)} SET ${ident(column.physical)} = $1${column.blind_index ? `, ${ident(`${column.physical}_bi`)} = $3` : ''} WHERE _row = $2`,
         column.blind_index ? [value, row, blindIndex] : [value, row],
       ),
-    markEncrypted: (datasetId: string, name: string, blindIndex: boolean) =>
-      db.query(`UPDATE dataset_columns SET encrypted = true, data_type = 'text', blind_index = $3 WHERE dataset_id = $1 AND name = $2`, [
-        datasetId,
-        name,
-        blindIndex,
-      ]),
-    supersedeActive: (datasetId: string) =>
-      db.query(`UPDATE dataset_versions SET state = 'superseded' WHERE dataset_id = $1 AND state = 'active'`, [datasetId]),
-    activateVersion: (
-      datasetId: string,
-      version: number,
-      o: { loaded: number; quarantined: number; quality: unknown; classification: unknown; source: unknown },
-    ) =>
-      db.query(
-        `UPDATE dataset_versions SET state = 'active', rows_loaded = $3, rows_quarantined = $4, quality = $5, classification = $6,
-           source = source || $7::jsonb, activated_at = now() WHERE dataset_id = $1 AND version = $2`,
-        [datasetId, version, o.loaded, o.quarantined, JSON.stringify(o.quality), JSON.stringify(o.classification), JSON.stringify(o.source)],
-      ),
-    setCurrentVersion: (datasetId: string, version: number, rowCount: number, grade: number, importantCandidate: boolean) =>
-      db.query(`UPDATE datasets SET current_version = $2, row_count = $3, grade = $4, important_candidate = $5, updated_at = now() WHERE id = $1`, [
-        datasetId,
-        version,
-        rowCount,
-        grade,
-        importantCandidate,
-      ]),
   };
 }

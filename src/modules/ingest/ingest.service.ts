@@ -159,8 +159,8 @@ function columnDraft(c: ColumnResult, inferred: ColumnInference, policy: GradePo
 /** Aggregation: files in, atomic versions out (issue 4), classified and protected on the way. */
 export function createIngestService(deps: {
   db: Db;
-  jobs: Pick<Jobs, 'handle' | 'enqueue' | 'failAbandoned' | 'staleSeconds'>;
-  catalog: Pick<CatalogService, 'get' | 'getOwned' | 'byId' | 'columnsOf' | 'within' | 'assertTable'>;
+  jobs: Pick<Jobs, 'handle' | 'enqueue' | 'failAbandoned' | 'alive'>;
+  catalog: Pick<CatalogService, 'get' | 'getOwned' | 'byId' | 'columnsOf' | 'within' | 'assertTable' | 'quarantine'>;
   keyring: Pick<Keyring, 'datasetKeys'>;
   events: EventSink;
   spoolDir: string;
@@ -276,20 +276,23 @@ export function createIngestService(deps: {
    */
   async function reserveVersion(ctx: JobContext, dataset: DatasetRow, payload: LoadRequest) {
     const reserved = await db.transaction(async (tx) => {
-      const r = ingestRepo(tx);
-      await r.lockDataset(dataset.id);
-      const loading = await r.loadingVersions(dataset.id, jobs.staleSeconds);
-      if (loading.some((v) => v.job_id !== ctx.job.id && v.alive)) return undefined;
+      const c = catalog.within(tx);
+      await c.lockDataset(dataset.id);
+      const loading = await c.loadingVersions(dataset.id);
+      // Their jobs' heartbeats are read under the dataset's lock (no statement when nothing else loads).
+      const others = loading.flatMap((v) => (v.job_id !== ctx.job.id ? [v.job_id] : []));
+      const alive = await jobs.alive(tx, others);
+      if (alive.size > 0) return undefined;
       for (const v of loading) {
-        await r.failVersion(dataset.id, v.version, INTERRUPTED);
+        await c.failVersion(dataset.id, v.version, INTERRUPTED);
         if (v.job_id && v.job_id !== ctx.job.id) await jobs.failAbandoned(tx, v.job_id, INTERRUPTED);
       }
-      const versions = await catalog.within(tx).versions(dataset.id);
+      const versions = await c.versions(dataset.id);
       const version = (versions[0]?.version ?? 0) + 1;
       const table = `${dataset.relation}_v${version}`;
       const active = versions.filter((v) => v.state === 'active');
       const firstRow = payload.mode === 'replace' ? 1 : 1 + active.reduce((n, v) => Math.max(n, v.first_row + v.rows_loaded - 1), 0);
-      await r.insertLoadingVersion({
+      await c.insertLoadingVersion({
         datasetId: dataset.id,
         version,
         mode: payload.mode,
@@ -301,7 +304,7 @@ export function createIngestService(deps: {
       });
       // Tables no version reads any more, left by a process that died after a commit (a load that just
       // committed drops the same ones itself; both drop IF EXISTS).
-      const stray = await r.strayTables(dataset.relation);
+      const stray = await c.strayTables(dataset.relation);
       return { version, table, active, firstRow, dead: [...loading.map((v) => v.relation), ...stray] };
     });
     if (!reserved) throw new RetryLater(5);
@@ -378,7 +381,7 @@ export function createIngestService(deps: {
         error instanceof AppError
           ? { code: error.code, message: error.text, details: error.details }
           : { code: 'load_failed', message: { zh: String(error), en: String(error) } };
-      await ingestRepo(db).failVersion(dataset.id, version, stored);
+      await catalog.within(db).failVersion(dataset.id, version, stored);
       await record({
         action: 'dataset.version_failed',
         result: 'failure',
@@ -444,13 +447,7 @@ export function createIngestService(deps: {
       inFlight = (async () => {
         if (rows.length) await db.transaction((tx) => tx.copyRows(table, physical, toAsync(rows)));
         if (q.length) {
-          await db.transaction((tx) =>
-            tx.copyRows(
-              'quarantined_rows',
-              ['dataset_id', 'version', 'line', 'problems'],
-              toAsync(q.map((r) => [dataset.id, version, r.line, JSON.stringify(r.problems)])),
-            ),
-          );
+          await db.transaction((tx) => catalog.quarantine(tx, dataset.id, version, q));
         }
         await ctx.progress(progress);
       })();
@@ -530,9 +527,10 @@ export function createIngestService(deps: {
     const merged = from === undefined ? [] : tables.slice(from).map((t) => t.relation);
     await db.transaction(async (tx) => {
       const r = ingestRepo(tx);
+      const cat = catalog.within(tx);
       // A key rotation's batches wait while the version switches (a merge copies values they rewrite).
-      await r.lockDataset(dataset.id);
-      for (const c of encrypt) await r.markEncrypted(dataset.id, c.name, INDEXED_TYPES.has(topType(c) ?? ''));
+      await cat.lockDataset(dataset.id);
+      for (const c of encrypt) await cat.markEncrypted(dataset.id, c.name, INDEXED_TYPES.has(topType(c) ?? ''));
       // Soft-deleted keys leave every earlier version table in the same commit as the new version.
       if (key && outcome.deleted.length) for (const t of tables.slice(0, -1)) await r.deleteKeys(t.relation, key.physical, key.sqlType, outcome.deleted);
       if (from !== undefined) {
@@ -543,15 +541,15 @@ export function createIngestService(deps: {
         );
         await r.mergeInto(into, tables.slice(from), columns, key?.physical);
         await r.indexVersionTable(into, columns);
-        await r.moveVersions(dataset.id, merged, into);
+        await cat.moveVersions(dataset.id, merged, into);
         tables = [...tables.slice(0, from), { relation: into, mode: 'append', rows: 0 }];
       }
       await r.rebuildView(dataset.relation, tables, columns, key?.physical);
       if (key) rowCount = await r.countRows(dataset.relation);
-      if (payload.mode === 'replace') await r.supersedeActive(dataset.id);
+      if (payload.mode === 'replace') await cat.supersedeActive(dataset.id);
       const source = payload.key ? { ...outcome.source, keyItem: payload.key } : outcome.source;
-      await r.activateVersion(dataset.id, version, { ...outcome, source, classification: { ...outcome.classification, details: outcome.details } });
-      await r.setCurrentVersion(dataset.id, version, rowCount, outcome.classification.grade, outcome.classification.importantCandidate);
+      await cat.activateVersion(dataset.id, version, { ...outcome, source, classification: { ...outcome.classification, details: outcome.details } });
+      await cat.setCurrentVersion(dataset.id, version, rowCount, outcome.classification.grade, outcome.classification.importantCandidate);
       await payload.commit?.(tx, version);
     });
     const unused = payload.mode === 'replace' ? active.map((v) => v.relation) : merged;
@@ -721,13 +719,15 @@ export function createIngestService(deps: {
       const rows = [...new Set(cells.map((c) => c.row))].sort((a, b) => a - b);
       if (rows.length === 0) throw new BadRequestError('no_rows', { zh: '没有要更正的行', en: 'No rows to correct' }, { field: 'cells' });
       const reserved = await db.transaction(async (tx) => {
-        const r = ingestRepo(tx);
-        await r.lockDataset(dataset.id);
-        if ((await r.loadingVersions(dataset.id, jobs.staleSeconds)).some((v) => v.alive)) return undefined;
-        const versions = await catalog.within(tx).versions(dataset.id);
+        const c = catalog.within(tx);
+        await c.lockDataset(dataset.id);
+        const loading = (await c.loadingVersions(dataset.id)).map((v) => v.job_id);
+        const alive = await jobs.alive(tx, loading);
+        if (alive.size > 0) return undefined;
+        const versions = await c.versions(dataset.id);
         const version = (versions[0]?.version ?? 0) + 1;
         const table = `${dataset.relation}_v${version}`;
-        await r.insertLoadingVersion({
+        await c.insertLoadingVersion({
           datasetId: dataset.id,
           version,
           mode: 'correct',
@@ -780,21 +780,22 @@ export function createIngestService(deps: {
         const key = keyItem ? keyOf(columns, keyItem) : undefined;
         await db.transaction(async (tx) => {
           const t = ingestRepo(tx);
-          await t.lockDataset(dataset.id);
+          const cat = catalog.within(tx);
+          await cat.lockDataset(dataset.id);
           await t.rebuildView(
             dataset.relation,
             versionTables([...active, { relation: table, mode: 'correct', version, rows_loaded: rows.length }]),
             columns,
             key?.physical,
           );
-          await t.activateVersion(dataset.id, version, {
+          await cat.activateVersion(dataset.id, version, {
             loaded: rows.length,
             quarantined: 0,
             quality: null,
             classification: last?.classification ?? null,
             source: {},
           });
-          await t.setCurrentVersion(dataset.id, version, dataset.row_count ?? 0, dataset.grade ?? 0, dataset.important_candidate);
+          await cat.setCurrentVersion(dataset.id, version, dataset.row_count ?? 0, dataset.grade ?? 0, dataset.important_candidate);
         });
         await afterVersion?.(dataset.id);
         await record({
@@ -811,7 +812,7 @@ export function createIngestService(deps: {
           error instanceof AppError
             ? { code: error.code, message: error.text }
             : { code: 'correction_failed', message: { zh: String(error), en: String(error) } };
-        await r.failVersion(dataset.id, version, stored);
+        await catalog.within(db).failVersion(dataset.id, version, stored);
         throw error;
       }
     },

@@ -79,6 +79,12 @@ export function jobsRepo(db: Queryable) {
          WHERE id = $1 AND locked_by = $2`,
         [id, worker, seconds],
       ),
+    /** Which of the given jobs are running with a heartbeat within staleSeconds (their work is in hand). */
+    alive: (ids: readonly string[], staleSeconds: number) =>
+      db.query<{ id: string }>(`SELECT id FROM jobs WHERE id = ANY($1::uuid[]) AND state = 'running' AND heartbeat_at > now() - make_interval(secs => $2)`, [
+        ids,
+        staleSeconds,
+      ]),
     /** Fails a job whose worker died, whatever worker held it (its work was found abandoned). */
     failAbandoned: (id: string, error: unknown) =>
       db.query(`UPDATE jobs SET state = 'failed', error = $2, finished_at = now() WHERE id = $1 AND state IN ('running', 'queued')`, [

@@ -69,6 +69,16 @@ export function createJobs(db: Db, options: JobsOptions = {}) {
     /** Fails a job whose work was found abandoned, inside the finder's own transaction. */
     failAbandoned: (tx: Queryable, id: string, error: unknown) => jobsRepo(tx).failAbandoned(id, error),
 
+    /**
+     * Which of the given jobs are alive (running, heartbeat within staleSeconds), read on the caller's
+     * handle (its transaction, under the lock of what the jobs work on). No statement for no ids.
+     */
+    async alive(q: Queryable, ids: readonly (string | null)[]): Promise<Set<string>> {
+      const given = [...new Set(ids.filter((id): id is string => id !== null))];
+      if (given.length === 0) return new Set();
+      return new Set((await jobsRepo(q).alive(given, staleSeconds)).map((j) => j.id));
+    },
+
     /** Registers the handler of a job kind (before start()). */
     handle(kind: string, handler: JobHandler) {
       handlers.set(kind, handler);

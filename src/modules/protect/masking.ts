@@ -11,7 +11,7 @@
  * which finds the spans), handed over by the read path that compiles the view (share/policy.ts).
  */
 import { BadRequestError } from '../../errors.ts';
-import { DATE_RE, mask, parseAddressPrefix, type AddressLevel } from '../../lib/mask.ts';
+import { addressPrefix, DATE_RE, mask, type AddressLevel } from '../../lib/mask.ts';
 
 export const MASK_OPERATORS = ['clear', 'masked', 'pseudonym', 'generalized', 'redacted', 'null', 'hidden'] as const;
 export type MaskOperator = (typeof MASK_OPERATORS)[number];
@@ -75,9 +75,7 @@ function generalizeNumber(value: CellValue, bucket: number | undefined): string 
 }
 
 function generalizeAddress(value: string, level: AddressLevel): string | null {
-  const p = parseAddressPrefix(value);
-  const kept = level === 'province' ? p.province : level === 'city' ? p.province + p.city : p.province + p.city + p.district;
-  return kept || null;
+  return addressPrefix(value, level) || null;
 }
 
 /** Whether `generalized` means something for a type. */

@@ -6,14 +6,12 @@
  *
  *   const protect = await createProtectModule({ db, config });
  *   … audit, identity, ingest, sharing … get `protect.keyring` (as narrow Pick<> deps);
- *   once the job queue exists: const rotation = protect.rotation({ jobs: jobs.service, events })
+ *   once the job queue and the catalogue exist: const rotation = protect.rotation({ jobs: jobs.service, events, catalog })
  *
  * The keyring comes first (the audit log and identity seal with it, and the job queue needs identity),
  * so the re-encryption job's handler is created by `rotation(…)` when the queue it runs on is built.
  */
 import type { Db } from '../../db/index.ts';
-import type { EventSink } from '../audit/events.ts';
-import type { Jobs } from '../jobs/jobs.service.ts';
 import { loadMasterKey, openKeyring, type Keyring, type LoadedMasterKey } from './keyring.ts';
 import { createRotation } from './rotation.ts';
 import { parseSuite } from './suites.ts';
@@ -34,7 +32,7 @@ export interface ProtectModule {
   /** To print or log at start-up: a generated key to back up, or a key file readable by others. */
   warning?: string;
   /** The background re-encryption of datasets to their current key version (`pdx keys rotate`), on the job queue. */
-  rotation(deps: { jobs: Pick<Jobs, 'enqueue' | 'handle'>; events: EventSink }): ReturnType<typeof createRotation>;
+  rotation(deps: Omit<Parameters<typeof createRotation>[0], 'db' | 'keyring'>): ReturnType<typeof createRotation>;
 }
 
 /** Opens the keyring for a pdx process; throws MasterKeyConfigError or MasterKeyMismatchError. */
@@ -52,6 +50,6 @@ export async function createProtectModule(deps: { db: Db; config: ProtectConfig 
     keyring,
     masterKey: { source: loaded.source, ...(loaded.path ? { path: loaded.path } : {}) },
     ...(loaded.warning ? { warning: loaded.warning } : {}),
-    rotation: ({ jobs, events }) => createRotation({ db: deps.db, jobs, keyring, events }),
+    rotation: (rest) => createRotation({ db: deps.db, keyring, ...rest }),
   };
 }

@@ -14,16 +14,20 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** 80 bits → 16 characters: collisions stay negligible for a billion distinct values. */
 const TOKEN_BYTES = 10;
 
-function base32(bytes: Buffer): string {
+/** The first TOKEN_BYTES bytes in base32, grouped by 4 with dashes (7K3M-9QXD-2HTF-AB12), built in one pass. */
+function token(bytes: Buffer): string {
   let out = '';
   let bits = 0;
   let acc = 0;
-  for (const byte of bytes) {
-    acc = (acc << 8) | byte;
+  let n = 0;
+  for (let i = 0; i < TOKEN_BYTES; i++) {
+    acc = (acc << 8) | bytes[i]!;
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
+      if (n > 0 && n % 4 === 0) out += '-';
       out += ALPHABET[(acc >> bits) & 31];
+      n++;
     }
     acc &= (1 << bits) - 1;
   }
@@ -39,10 +43,7 @@ export function pseudonymizerOf(keys: DatasetKeys, consumerOrgId: string): Pseud
   if (!org) throw new Error('a pseudonym needs the consumer organisation');
   const { current } = keys;
   const key = current.derive(`pseudonym:${org}`);
-  return (value, type) => {
-    const token = base32(suiteHmac(current.suite, key, normalizeValue(value, type)).subarray(0, TOKEN_BYTES));
-    return `${token.slice(0, 4)}-${token.slice(4, 8)}-${token.slice(8, 12)}-${token.slice(12, 16)}`;
-  };
+  return (value, type) => token(suiteHmac(current.suite, key, normalizeValue(value, type)));
 }
 
 /** Loads the dataset's keys and returns its pseudonymizer for a consumer organisation. */

@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../../db/index.ts';
 import { ident } from '../../db/sql.ts';
 import type { EventSink } from '../audit/events.ts';
+import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { JobContext, Jobs } from '../jobs/jobs.service.ts';
 import { blindIndexerOf } from './blind-index.ts';
 import { fieldCipherOf, type Keyring } from './keyring.ts';
@@ -16,16 +17,12 @@ function unlessDropped(error: unknown): undefined {
   throw error;
 }
 
-/** All SQL of the re-encryption job; identifiers are catalogue names passed through ident(). */
+/**
+ * All SQL of the re-encryption job on the version tables; identifiers are catalogue names passed
+ * through ident(). What it reads and holds of the catalogue goes through `catalog.rotationIn(q)`.
+ */
 function rotationRepo(db: Queryable) {
   return {
-    encryptedColumns: (datasetId: string) =>
-      db.query<{ physical: string; blind_index: boolean; type: string | null }>(
-        `SELECT physical, blind_index, classification->'types'->0->>'type' AS type FROM dataset_columns WHERE dataset_id = $1 AND encrypted ORDER BY position`,
-        [datasetId],
-      ),
-    activeTables: (datasetId: string) =>
-      db.query<{ relation: string }>(`SELECT DISTINCT relation FROM dataset_versions WHERE dataset_id = $1 AND state = 'active'`, [datasetId]),
     /** Values not yet under the current key version (their text prefix names suite and version). */
     staleValues: (table: string, column: string, currentPrefix: string, limit: number) =>
       db.query<{ _row: number; value: string }>(
@@ -33,8 +30,6 @@ function rotationRepo(db: Queryable) {
          WHERE ${ident(column)} IS NOT NULL AND left(${ident(column)}, 4) <> $1 ORDER BY _row LIMIT $2`,
         [currentPrefix, limit],
       ),
-    /** Conflicts with the load's FOR UPDATE of the dataset row only (not with its other updates). */
-    holdDataset: (datasetId: string) => db.query('SELECT 1 FROM datasets WHERE id = $1 FOR KEY SHARE', [datasetId]),
     writeValues: (table: string, column: string, ids: number[], values: string[], indexes: string[] | null) =>
       db.query(
         `UPDATE ${ident(table)} AS t SET ${ident(column)} = v.value${indexes ? `, ${ident(`${column}_bi`)} = v.bi` : ''}
@@ -50,8 +45,14 @@ function rotationRepo(db: Queryable) {
  * current data key version, batch by batch. Old versions keep decrypting until it is done, and blind
  * index lookups match every live version meanwhile, so readers notice nothing.
  */
-export function createRotation(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' | 'handle'>; keyring: Keyring; events: EventSink }) {
-  const { db, jobs, keyring } = deps;
+export function createRotation(deps: {
+  db: Db;
+  jobs: Pick<Jobs, 'enqueue' | 'handle'>;
+  keyring: Keyring;
+  events: EventSink;
+  catalog: Pick<CatalogService, 'rotationIn'>;
+}) {
+  const { db, jobs, keyring, catalog } = deps;
 
   async function reencryptDataset(ctx: JobContext) {
     const { datasetId } = ctx.job.payload as { datasetId: string };
@@ -60,7 +61,7 @@ export function createRotation(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' | 'han
     const cipher = fieldCipherOf(keys);
     const indexer = blindIndexerOf(keys);
     const repo = rotationRepo(db);
-    const columns = await repo.encryptedColumns(datasetId);
+    const columns = await catalog.rotationIn(db).encryptedColumns(datasetId);
     let moved = 0;
 
     /** Moves one table's stale values, batch by batch; false when the table was dropped meanwhile. */
@@ -75,10 +76,9 @@ export function createRotation(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' | 'han
           const indexes = column.blind_index ? rows.map((r) => indexer.index(cipher.decrypt(r.value), column.type ?? undefined)) : null;
           const written = await db
             .transaction(async (tx) => {
-              const t = rotationRepo(tx);
               // Waits while a load switches versions (a merge copies the values this batch rewrites).
-              await t.holdDataset(datasetId);
-              await t.writeValues(relation, column.physical, ids, values, indexes);
+              await catalog.rotationIn(tx).holdDataset(datasetId);
+              await rotationRepo(tx).writeValues(relation, column.physical, ids, values, indexes);
               return true;
             })
             .catch(unlessDropped);
@@ -95,7 +95,7 @@ export function createRotation(deps: { db: Db; jobs: Pick<Jobs, 'enqueue' | 'han
     // now (values already moved are not stale and cost only the scan).
     for (let pass = 1; ; pass++) {
       let complete = true;
-      for (const { relation } of await repo.activeTables(datasetId)) if (!(await reencryptTable(relation))) complete = false;
+      for (const { relation } of await catalog.rotationIn(db).activeTables(datasetId)) if (!(await reencryptTable(relation))) complete = false;
       if (complete) break;
       if (pass >= MAX_PASSES) throw new Error(`version tables of dataset ${datasetId} kept changing during ${MAX_PASSES} passes`);
     }

@@ -78,6 +78,8 @@ export interface IncidentRow {
   final_warned_at: Date | null;
   closed_at: Date | null;
   created_by: string | null;
+  /** Opened by the platform from an alert: that alert's title in both languages (`title` is its Chinese). */
+  title_message: Message | null;
 }
 
 /** An incident as this repository reads it, before its owner's name. */
@@ -117,7 +119,7 @@ export interface DeliveryRow {
 const ALERT_COLUMNS = `id, detector, subject, severity, state, title, summary, facts, evidence, hits, dataset, org_id, incident_id, names, first_seen, last_seen, updated_at`;
 // The owner's name is identity's: the service adds it (StoredIncidentRow → IncidentRow).
 const INCIDENT_COLUMNS = `i.id, i.title, i.severity, i.state, i.owner_id, i.description, i.summary, i.opened_at,
-  i.first_report_due, i.first_reported_at, i.first_warned_at, i.final_report_due, i.final_reported_at, i.final_warned_at, i.closed_at, i.created_by`;
+  i.first_report_due, i.first_reported_at, i.first_warned_at, i.final_report_due, i.final_reported_at, i.final_warned_at, i.closed_at, i.created_by, i.title_message`;
 
 /** A containment in force now: not lifted, and untimed or not yet over (`s`: the alias of secops_containments). */
 const IN_FORCE = (s = 'secops_containments') => `${s}.lifted_at IS NULL AND (${s}.until IS NULL OR ${s}.until > now())`;
@@ -237,6 +239,7 @@ export function secopsRepo(q: Queryable) {
       const row = (await q.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM secops_alerts WHERE id = $1`, [id]))[0];
       return row ? normaliseAlert(row) : undefined;
     },
+    openAlertCount: async () => (await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM secops_alerts WHERE state = 'open'`))[0]?.n ?? 0,
     listAlerts: async (f: { state?: string; severity?: string; detector?: string; updatedAfter?: Date; limit: number }) =>
       (
         await q.query<AlertRow>(
@@ -345,6 +348,7 @@ export function secopsRepo(q: Queryable) {
     insertIncident: async (i: {
       id: string;
       title: string;
+      titleMessage: Message | null;
       severity: Severity;
       description: string;
       firstDue: Date | null;
@@ -354,9 +358,9 @@ export function secopsRepo(q: Queryable) {
     }) =>
       (
         await q.query<{ id: string }>(
-          `INSERT INTO secops_incidents (id, title, severity, description, first_report_due, final_report_due, created_by, opened_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-          [i.id, i.title, i.severity, i.description, i.firstDue, i.finalDue, i.createdBy, i.openedAt],
+          `INSERT INTO secops_incidents (id, title, severity, description, first_report_due, final_report_due, created_by, opened_at, title_message)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+          [i.id, i.title, i.severity, i.description, i.firstDue, i.finalDue, i.createdBy, i.openedAt, i.titleMessage && JSON.stringify(i.titleMessage)],
         )
       )[0]!,
     getIncident: async (id: string) => (await q.query<StoredIncidentRow>(`SELECT ${INCIDENT_COLUMNS} FROM secops_incidents i WHERE i.id = $1`, [id]))[0],

@@ -118,6 +118,7 @@ const deliveryOut = (d: DeliveryRow) => ({
 const incidentSchema = z.object({
   id: z.string(),
   title: z.string(),
+  titleMessage: message.nullable().describe('平台由告警自动立案时，立案时告警标题的中英文表述（title 为其中文）；人工创建的事件为 null'),
   severity,
   state: z.enum(INCIDENT_STATES as [string, ...string[]]),
   ownerId: z.string().nullable(),
@@ -134,6 +135,7 @@ const incidentSchema = z.object({
 const incidentOut = (i: IncidentRow) => ({
   id: i.id,
   title: i.title,
+  titleMessage: i.title_message,
   severity: i.severity,
   state: i.state,
   ownerId: i.owner_id,

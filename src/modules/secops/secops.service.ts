@@ -190,7 +190,7 @@ export function createSecopsService(deps: SecopsDeps) {
   async function openIncidentTx(
     r: SecopsRepo,
     s: SecopsSettings,
-    input: { title: string; severity: Severity; description: string; createdBy: Principal | null; alertIds: string[] },
+    input: { title: string; titleMessage?: Message; severity: Severity; description: string; createdBy: Principal | null; alertIds: string[] },
     fx: Effects,
   ) {
     const id = randomUUID();
@@ -199,6 +199,7 @@ export function createSecopsService(deps: SecopsDeps) {
     await r.insertIncident({
       id,
       title: input.title,
+      titleMessage: input.titleMessage ?? null,
       severity: input.severity,
       description: input.description,
       firstDue: clocked ? new Date(openedAt.getTime() + s.reporting.firstReportHours * 3_600_000) : null,
@@ -376,7 +377,7 @@ export function createSecopsService(deps: SecopsDeps) {
         await openIncidentTx(
           r,
           s,
-          { title: alert.title.zh, severity: alert.severity, description: alert.summary.zh, createdBy: null, alertIds: [alert.id] },
+          { title: alert.title.zh, titleMessage: alert.title, severity: alert.severity, description: alert.summary.zh, createdBy: null, alertIds: [alert.id] },
           fx,
         );
       }
@@ -773,6 +774,8 @@ export function createSecopsService(deps: SecopsDeps) {
     },
 
     // ---- alerts ----
+    /** Alerts nobody has acknowledged or closed (the secadmin's 工作台). */
+    openAlertCount: () => secopsRepo(db).openAlertCount(),
     listAlerts: (f: { state?: string; severity?: string; detector?: string; limit?: number }) => secopsRepo(db).listAlerts({ ...f, limit: f.limit ?? 100 }),
     alertsChangedSince: (version: number, limit = 100) => secopsRepo(db).alertsChangedSince(version, limit),
     async getAlert(id: string) {

@@ -8071,6 +8071,11 @@ export interface paths {
                             items: {
                                 id: string;
                                 title: string;
+                                /** @description 平台由告警自动立案时，立案时告警标题的中英文表述（title 为其中文）；人工创建的事件为 null */
+                                titleMessage: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 /** @enum {string} */
                                 severity: "general" | "significant" | "major" | "critical";
                                 /** @enum {string} */
@@ -8130,6 +8135,11 @@ export interface paths {
                             incident: {
                                 id: string;
                                 title: string;
+                                /** @description 平台由告警自动立案时，立案时告警标题的中英文表述（title 为其中文）；人工创建的事件为 null */
+                                titleMessage: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 /** @enum {string} */
                                 severity: "general" | "significant" | "major" | "critical";
                                 /** @enum {string} */
@@ -8265,6 +8275,11 @@ export interface paths {
                             incident: {
                                 id: string;
                                 title: string;
+                                /** @description 平台由告警自动立案时，立案时告警标题的中英文表述（title 为其中文）；人工创建的事件为 null */
+                                titleMessage: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 /** @enum {string} */
                                 severity: "general" | "significant" | "major" | "critical";
                                 /** @enum {string} */
@@ -8414,6 +8429,11 @@ export interface paths {
                             incident: {
                                 id: string;
                                 title: string;
+                                /** @description 平台由告警自动立案时，立案时告警标题的中英文表述（title 为其中文）；人工创建的事件为 null */
+                                titleMessage: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 /** @enum {string} */
                                 severity: "general" | "significant" | "major" | "critical";
                                 /** @enum {string} */
@@ -8558,6 +8578,11 @@ export interface paths {
                             incident: {
                                 id: string;
                                 title: string;
+                                /** @description 平台由告警自动立案时，立案时告警标题的中英文表述（title 为其中文）；人工创建的事件为 null */
+                                titleMessage: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 /** @enum {string} */
                                 severity: "general" | "significant" | "major" | "critical";
                                 /** @enum {string} */
@@ -8702,6 +8727,11 @@ export interface paths {
                             incident: {
                                 id: string;
                                 title: string;
+                                /** @description 平台由告警自动立案时，立案时告警标题的中英文表述（title 为其中文）；人工创建的事件为 null */
+                                titleMessage: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 /** @enum {string} */
                                 severity: "general" | "significant" | "major" | "critical";
                                 /** @enum {string} */
@@ -8850,6 +8880,11 @@ export interface paths {
                             incident: {
                                 id: string;
                                 title: string;
+                                /** @description 平台由告警自动立案时，立案时告警标题的中英文表述（title 为其中文）；人工创建的事件为 null */
+                                titleMessage: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 /** @enum {string} */
                                 severity: "general" | "significant" | "major" | "critical";
                                 /** @enum {string} */
@@ -8996,6 +9031,11 @@ export interface paths {
                             incident: {
                                 id: string;
                                 title: string;
+                                /** @description 平台由告警自动立案时，立案时告警标题的中英文表述（title 为其中文）；人工创建的事件为 null */
+                                titleMessage: {
+                                    zh: string;
+                                    en: string;
+                                } | null;
                                 /** @enum {string} */
                                 severity: "general" | "significant" | "major" | "critical";
                                 /** @enum {string} */

@@ -92,7 +92,7 @@ export const en: Record<keyof typeof zh, string> = {
   'dset.sec.requests.help': "The providing department's time to answer a share request, by the dataset's share type.",
   'dset.sec.security': 'Security approval',
   'dset.sec.security.help':
-    'Requests with 4级 fields or important data are approved by the security administrator after the provider; a share type without its own limit uses the general one.',
+    'Requests with grade 4 fields or important data are approved by the security administrator after the provider; a share type without its own limit uses the general one.',
   'dset.sec.other': 'Extension, reminders and other limits',
   'dset.f.unconditional': 'Unconditional sharing',
   'dset.f.conditionalShared': 'Conditional, already shared to others',

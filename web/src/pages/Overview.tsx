@@ -15,7 +15,7 @@ const GRADE_COLORS = ['#52c41a', '#1677ff', '#fa8c16', '#f5222d'];
 
 /** The 城市大脑 view: data assets by grade and department, sharing activity, security events. */
 export function OverviewPage() {
-  const { t, lang, label } = useI18n();
+  const { t, lang, label, num } = useI18n();
   const { data: info, error: infoError } = useLoad(() => systemApi.info(), []);
   const { data, error: dataError } = useLoad(() => systemApi.overview(), []);
   const { data: healthy } = useLoad(() => systemApi.healthy(), []);
@@ -80,7 +80,7 @@ export function OverviewPage() {
     };
   }, [data, t, label]);
 
-  const number = (n: number) => n.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
+  const number = num;
   return (
     <Space direction="vertical" size="large" style={{ width: '100%' }}>
       <Workbench />

@@ -168,6 +168,27 @@ export function createRecordStreams(deps: {
     });
   }
 
+  /**
+   * The rows flagged to every reader, read once per access context and kept with it: an objection
+   * raised, changed or closed raises the dataset's access revision (migration 0045), so a kept
+   * context whose revisions hold (the first chunk's query checks them) has current flagged rows. The
+   * read is issued after its context was read, never before, so it sees every change the context's
+   * revision does not. Keyed by the context's dataset record, which the copies asOfNow makes of one
+   * context read share.
+   */
+  const flaggedByContext = new WeakMap<AccessContext['dataset'], Promise<number[]>>();
+  function flaggedRowsOf(ctx: AccessContext): Promise<number[]> {
+    if (!deps.flaggedRows) return Promise.resolve([]);
+    let rows = flaggedByContext.get(ctx.dataset);
+    if (!rows) {
+      const read = deps.flaggedRows(ctx.dataset.id);
+      rows = read;
+      flaggedByContext.set(ctx.dataset, read);
+      read.catch(() => flaggedByContext.get(ctx.dataset) === read && flaggedByContext.delete(ctx.dataset));
+    }
+    return rows;
+  }
+
   async function keysFor(access: ResolvedAccess, filterTouchesEncrypted: boolean, keptCtx: boolean): Promise<DatasetKeys | undefined> {
     if (!needsKeys(access.view) && !filterTouchesEncrypted) return undefined;
     // The key rows came with the grant (one statement); before the dataset's first key, datasetKeys makes it.
@@ -218,7 +239,7 @@ export function createRecordStreams(deps: {
     keysPromise.catch(() => undefined);
     const quota = action === 'data.read' && !keptCtx ? countRequest(caller, code, grant, 'requests', grant.requests_per_minute) : undefined;
     quota?.catch(() => undefined);
-    const flagged = action === 'data.read' && deps.flaggedRows ? deps.flaggedRows(ctx.dataset.id) : Promise.resolve([]);
+    const flagged = action === 'data.read' ? flaggedRowsOf(ctx) : Promise.resolve([]);
     flagged.catch(() => undefined);
     const termKeys = encryptedFilter ? await keysPromise : undefined;
     const terms = termKeys ? blindIndexerOf(termKeys) : undefined;

@@ -23,7 +23,7 @@ const rate = (errors: number, calls: number) => (calls ? `${((errors / calls) * 
 
 /** 调用统计: calls, errors and latency by day (chart) and by service, operation and consumer (table). */
 export function GatewayStats() {
-  const { t, lang } = useI18n();
+  const { t, lang, num } = useI18n();
   const [view, setView] = useState<View>();
   const [days, setDays] = useState<(typeof RANGES)[number]>(30);
   const [service, setService] = useState<string>();
@@ -32,7 +32,7 @@ export function GatewayStats() {
     () => gatewayApi.stats({ ...(view ? { view } : {}), from: daysBefore(to, days - 1), to, ...(service ? { service } : {}) }),
     [view, days, service, to],
   );
-  const number = (n: number) => n.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
+  const number = num;
 
   const option = useMemo<EChartsOption | undefined>(() => {
     if (!data?.byDay.length) return undefined;

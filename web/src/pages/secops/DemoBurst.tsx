@@ -11,7 +11,7 @@ import { useI18n } from '../../i18n.tsx';
  * world is loaded. The alert then arrives live in the page; the dialog says what happened in sentences.
  */
 export function DemoBurstButton({ onDone }: { onDone: () => void }) {
-  const { t, lang, time, paren, sep } = useI18n();
+  const { t, lang, time, paren, sep, num } = useI18n();
   const { message, modal } = AntApp.useApp();
   // Offered only when the server says the demo world is loaded (an error means not).
   const { data: available = false } = useLoad(() => secopsApi.demoBurstAvailable(), []);
@@ -19,13 +19,20 @@ export function DemoBurstButton({ onDone }: { onDone: () => void }) {
   if (!available) return null;
 
   function sentences(o: BurstOutcome): string[] {
-    const n = (x: number) => x.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
+    const n = num;
     return [
       t('secops.demo.reads', { consumer: o.consumer, key: o.keyName, at: o.burstAt, dataset: o.dataset, rows: n(o.burstRows), base: n(o.baselineRowsPerHour) }),
       ...(o.burstRefused ? [t('secops.demo.refused')] : []),
       o.alert ? t('secops.demo.alert', { severity: t(`secops.sev.${o.alert.severity}`), title: o.alert.title[lang] }) : t('secops.demo.noAlert'),
       t('secops.demo.keyState', { state: t(`secops.demo.key.${o.keyState}`) }),
-      ...(o.incident ? [t('secops.demo.incident', { title: o.incident.title, due: o.incident.firstDue ? time(o.incident.firstDue) : '—' })] : []),
+      ...(o.incident
+        ? [
+            t('secops.demo.incident', {
+              title: o.alert && o.incident.title === o.alert.title.zh ? o.alert.title[lang] : o.incident.title,
+              due: o.incident.firstDue ? time(o.incident.firstDue) : '—',
+            }),
+          ]
+        : []),
       ...(o.notified.length ? [t('secops.demo.notified', { who: o.notified.map((x) => `${x.username}${paren(x.org)}`).join(sep) })] : []),
     ];
   }

@@ -320,6 +320,7 @@ function ClockLine({ clock }: { clock: Clock | null }) {
 
 function IncidentsTab({ version, onOpen }: { version: number; onOpen(id: string): void }) {
   const { t, time } = useI18n();
+  const text = useText();
   const { data: items = [] } = useLoad(() => secopsApi.incidents(), [version]);
   return (
     <Table<Incident>
@@ -330,7 +331,7 @@ function IncidentsTab({ version, onOpen }: { version: number; onOpen(id: string)
       onRow={(i) => ({ onClick: () => onOpen(i.id), style: { cursor: 'pointer' } })}
       columns={[
         { title: t('secops.col.severity'), dataIndex: 'severity', width: 90, render: (s) => <SeverityTag severity={s} /> },
-        { title: t('secops.col.title'), dataIndex: 'title' },
+        { title: t('secops.col.title'), dataIndex: 'title', render: (_, i) => (i.titleMessage ? text(i.titleMessage) : i.title) },
         { title: t('secops.col.state'), dataIndex: 'state', width: 80, render: (_, i) => <Tag>{t(`secops.state.${i.state}`)}</Tag> },
         { title: t('secops.col.owner'), dataIndex: 'ownerName', width: 110 },
         { title: t('secops.col.opened'), dataIndex: 'openedAt', width: 170, render: (v) => time(v) },
@@ -396,7 +397,7 @@ function IncidentDrawer({ id, onClose, onChanged }: { id?: string; onClose(): vo
         i ? (
           <Space>
             <SeverityTag severity={i.severity} />
-            {i.title}
+            {i.titleMessage ? text(i.titleMessage) : i.title}
           </Space>
         ) : null
       }
