@@ -14,8 +14,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * Seconds per file in whole runs of the suite (three workers; 2026-12-04, vitest's cache); for the
- * three parts of the console walk, their times alone at load averages of 11-19 (README.md, "Testing")
- * scaled to an idle machine. Files under 20 s are not listed.
+ * three parts of the console walk, their tests' time alone at load averages of 7-15 (README.md,
+ * "Testing"). Files under 20 s are not listed.
  */
 export const TYPICAL_SECONDS: Record<string, number> = {
   'test/exchange-kill.test.ts': 208,
@@ -23,9 +23,9 @@ export const TYPICAL_SECONDS: Record<string, number> = {
   'test/ingest-atomic.test.ts': 130,
   'test/browser/journey.test.ts': 95,
   'test/exchange.test.ts': 82,
-  'test/browser/console-walk-en-2.test.ts': 80,
-  'test/browser/console-walk-en-1.test.ts': 70,
-  'test/browser/console-walk-zh.test.ts': 70,
+  'test/browser/console-walk-zh.test.ts': 80,
+  'test/browser/console-walk-en-2.test.ts': 60,
+  'test/browser/console-walk-en-1.test.ts': 60,
   'test/ingest-upload-memory.test.ts': 69,
   'test/embedded-lock.test.ts': 63,
   'test/browser/open.test.ts': 60,
