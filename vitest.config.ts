@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { CONDITION_MS } from './test/helpers/bounds.ts';
+import LongestFirst from './test/setup/sequencer.ts';
 import { TEST_ENV } from './test/helpers/env.ts';
 
 /**
@@ -57,6 +58,8 @@ export default defineConfig({
     // process starting, Chromium drawing, PostgreSQL syncing), so a third worker fills the cores.
     // Measured on 2026-12-03: the whole suite took 727 s with three workers against 977 s with two.
     maxWorkers: 3,
+    // Longest files first (test/setup/sequencer.ts), also on a clean clone without vitest's timings.
+    sequence: { sequencer: LongestFirst },
     reporters: ['default'],
     // exceljs deletes and re-reads its own temp files (tmp-<pid>-…) of an abandoned workbook read when
     // a test worker exits; that teardown race is not a pdx failure. Every other unhandled error fails

@@ -2,7 +2,7 @@
  * The security dashboard's ranking of sensitive reads (web/src/pages/secops/charts.ts) on a 390-px
  * phone (issue 22): each reader named once, names cut short on the axis and whole in the tooltip,
  * counts on the value axis short and never drawn over each other. The chart itself, at 390×844 and
- * 1440×900, is in test/browser/console-walk.test.ts.
+ * 1440×900, is in test/browser/console-walk-en-2.test.ts (test/helpers/console-walk.ts).
  */
 import { describe, expect, it } from 'vitest';
 import * as secops from '../web/src/locales/secops.ts';
