@@ -32,7 +32,7 @@ export function printFirstCredentials(accounts: FirstCredentials[]): void {
   process.stdout.write(
     [
       'First start: administrator accounts (三员) were created. Passwords are shown only this once;',
-      'generated ones must be changed at first sign-in. / 首次启动已创建三员账号,密码仅显示这一次:',
+      'generated ones must be changed at first sign-in. / 首次启动已创建三员账号，密码仅显示这一次，生成的密码须在首次登录时修改：',
       textTable(['account / 账号', 'role / 角色', 'password / 密码'], rows),
       '',
       '',
@@ -57,7 +57,7 @@ export function printDemoAccounts(accounts: DemoAccount[]): void {
   const rows = accounts.map((a) => [a.username, a.password, a.roles.map((r) => ROLE_NAMES[r] ?? r).join('、'), a.org]);
   process.stdout.write(
     [
-      'Demo accounts (shown only this once) / 演示账号(仅显示这一次):',
+      'Demo accounts (shown only this once) / 演示账号（仅显示这一次）：',
       textTable(['account / 账号', 'password / 密码', 'role / 角色', 'organisation / 单位'], rows),
       '',
       '',

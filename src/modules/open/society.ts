@@ -98,7 +98,7 @@ export function createSocietyService(deps: {
     if (!mailer.configured) {
       deps.log(
         { to, subject, ...(link ? { link } : {}) },
-        'open data: e-mail not sent (PDX_SMTP_HOST is not set); the message is in this log line / 未配置邮件服务,邮件内容写入日志',
+        'open data: e-mail not sent (PDX_SMTP_HOST is not set); the message is in this log line / 未配置邮件服务，邮件内容写入日志',
       );
       return { delivery: 'log' };
     }
