@@ -26,7 +26,7 @@ import { Random } from './corpus/random.ts';
 import { ADMIN_PASSWORDS, createOrg, multipart, provisionUser, type Client } from './helpers/api.ts';
 import { describeEachBackend } from './helpers/db.ts';
 import { apiKey, grantJourney, shareWorld, type ShareTestApp, type ShareWorld } from './share-helpers.ts';
-import { httpClient, httpLogin } from './helpers/http.ts';
+import { httpClient, httpLogin, sessionHeaders } from './helpers/http.ts';
 import { CONDITION_MS } from './helpers/bounds.ts';
 import { startMailServer, type Mail } from './helpers/mail.ts';
 import { TEST_ENV } from './helpers/env.ts';
@@ -104,7 +104,8 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     services.jobs.start();
 
     const t = {
-      login: async (u: string, p: string) => (await httpLogin(base, u, p)).client!,
+      // Signs in or throws with the server's status and answer (a refused sign-in once left an undefined client).
+      login: async (u: string, p: string) => httpClient(base, await sessionHeaders(base, u, p)),
       withKey: (key: string) => httpClient(base, { authorization: `Bearer ${key}` }),
     };
     w = await shareWorld(t as unknown as ShareTestApp, 1500);
@@ -260,7 +261,7 @@ describeEachBackend('security operations: attack scenarios over HTTP', ({ use })
     const admin = w.admin;
     const orgId = await createOrg(admin, '省信访局');
     const victim = await provisionUser(
-      { login: async (u: string, p: string) => (await httpLogin(base, u, p)).client! } as never,
+      { login: async (u: string, p: string) => httpClient(base, await sessionHeaders(base, u, p)) } as never,
       admin,
       'xf-officer',
       ['data_officer'],
