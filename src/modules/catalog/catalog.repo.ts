@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/index.ts';
 import { maybeOne, one } from '../../db/index.ts';
+import { organizationNameSql } from '../identity/identity.service.ts';
 import type { ColumnClassification, VersionError, VersionSource } from './version-fields.ts';
 
 export type ShareType = 'unconditional' | 'conditional' | 'none';
@@ -95,7 +96,9 @@ export interface UpkeepFactsRow extends Pick<
   last_version_at: Date | null;
 }
 
-const SELECT_DATASET = `SELECT d.*, o.name AS provider_name FROM datasets d JOIN organizations o ON o.id = d.provider_org_id`;
+/** The provider's name is identity's: its fragment, in the same statement. */
+const PROVIDER_NAME = organizationNameSql('d.provider_org_id');
+const SELECT_DATASET = `SELECT d.*, ${PROVIDER_NAME} AS provider_name FROM datasets d`;
 
 /** Editable catalogue fields, in column order for insert/update. */
 export const DATASET_FIELDS = [
@@ -172,11 +175,11 @@ export function catalogRepo(db: Queryable) {
     /** Upkeep facts of the given datasets (null: all of them). */
     upkeepFacts: (ids: string[] | null) =>
       db.query<UpkeepFactsRow>(
-        `SELECT d.id, d.code, d.name, d.provider_org_id, o.name AS provider_name, d.status, d.resource_kind, d.update_cycle, d.publish_date, d.created_at,
+        `SELECT d.id, d.code, d.name, d.provider_org_id, ${PROVIDER_NAME} AS provider_name, d.status, d.resource_kind, d.update_cycle, d.publish_date, d.created_at,
                 (SELECT count(*)::int FROM dataset_columns c WHERE c.dataset_id = d.id) AS column_count,
                 (SELECT max(coalesce((v.source ->> 'asOf')::timestamptz, v.activated_at)) FROM dataset_versions v
                   WHERE v.dataset_id = d.id AND v.state = 'active' AND v.mode <> 'correct') AS last_version_at
-           FROM datasets d JOIN organizations o ON o.id = d.provider_org_id
+           FROM datasets d
           WHERE ($1::uuid[] IS NULL OR d.id = ANY($1::uuid[]))
           ORDER BY d.code`,
         [ids],
@@ -197,7 +200,7 @@ export function catalogRepo(db: Queryable) {
     /** Datasets per provider organisation and grade (every status), by the organisation's name. */
     assetsByProviderAndGrade: () =>
       db.query<{ org_name: string; grade: number | null; n: number }>(
-        `SELECT o.name AS org_name, d.grade, count(*)::int AS n FROM datasets d JOIN organizations o ON o.id = d.provider_org_id GROUP BY o.name, d.grade ORDER BY o.name`,
+        `SELECT ${PROVIDER_NAME} AS org_name, d.grade, count(*)::int AS n FROM datasets d GROUP BY 1, d.grade ORDER BY 1`,
       ),
     insertColumn: (c: ColumnRow) =>
       db.query(

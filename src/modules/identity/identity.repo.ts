@@ -116,6 +116,13 @@ export interface NameRow {
   region_code: string | null;
 }
 
+/**
+ * For the catalogue, whose every dataset row carries its provider's name: the name of the
+ * organisation `orgId` (an SQL expression) as a scalar subquery, so a catalogue read stays one
+ * statement (the gateway and exchange read datasets per call). identity.service.ts re-exports it.
+ */
+export const organizationNameSql = (orgId: string) => `(SELECT name FROM organizations WHERE id = ${orgId})`;
+
 /** All SQL of the identity module. */
 export function identityRepo(db: Queryable) {
   return {

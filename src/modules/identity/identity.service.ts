@@ -103,6 +103,7 @@ const SIGN_IN_EXPIRED = {
   en: 'This sign-in has expired or was completed; enter your user name and password again',
 };
 export { NO_PASSWORD };
+export { organizationNameSql } from './identity.repo.ts';
 
 function publicUser({ password_hash: _omit, totp_secret: _secret, ...user }: UserRow): PublicUser {
   return user;
