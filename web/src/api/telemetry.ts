@@ -1,4 +1,5 @@
 /** Calls and shapes of the telemetry console (devices, points, quality, ingestion status; src/modules/telemetry). */
+import { QUALITY_KINDS as ENGINE_QUALITY_KINDS } from '../../../src/modules/telemetry/quality.ts';
 import { allOf, GET, POST, PUT, upload, type BodyOf, type QueryOf, type ResponseOf } from './client.ts';
 
 export type Registry = ResponseOf<'/api/v1/telemetry/registry', 'get'>;
@@ -13,16 +14,8 @@ export type DeviceToken = ResponseOf<'/api/v1/telemetry/devices/{code}/token', '
 
 type EventQuery = QueryOf<'/api/v1/telemetry/quality/events', 'get'>;
 export type QualityKind = NonNullable<EventQuery['kind']>;
-export const QUALITY_KINDS = allOf<QualityKind>()([
-  'gap',
-  'out_of_range',
-  'stuck',
-  'spike',
-  'future_timestamp',
-  'clock_skew',
-  'unit_mismatch',
-  'unknown_point',
-]);
+/** Every quality check, in the order the console lists them: the telemetry module's own list (no copy). */
+export const QUALITY_KINDS: readonly QualityKind[] = ENGINE_QUALITY_KINDS;
 export type Resolution = NonNullable<QueryOf<'/api/v1/telemetry/devices/{code}/points/{point}/samples', 'get'>['step']>;
 export const RESOLUTIONS = allOf<Resolution>()(['raw', '1m', '1h']);
 
