@@ -22,7 +22,19 @@ import { openPostgres } from '../src/db/postgres.ts';
 import { demoCompanies } from '../src/modules/demo/world-gateway.ts';
 import { ADMIN_PASSWORDS, createOrg, provisionUser } from '../test/helpers/api.ts';
 import { apiKey, startShareApp } from '../test/share-helpers.ts';
-import { alternate, BENCH_DIR, benchDatabase, freePort, httpLoad, report, ROOT, section, startServerChild, type LoadResult, type ServerChild } from './lib.ts';
+import {
+  alternate,
+  BENCH_DIR,
+  benchDatabase,
+  freePort,
+  httpLoad,
+  reportLoad,
+  ROOT,
+  section,
+  startServerChild,
+  type LoadResult,
+  type ServerChild,
+} from './lib.ts';
 
 const CLIENTS = 16;
 const POOL = 20;
@@ -186,23 +198,7 @@ export default async function run(): Promise<void> {
       `interface gateway vs a bare reverse proxy, ${CLIENTS} concurrent clients (pdx, proxy, upstream and load generator each in its own process, PostgreSQL server)`,
     );
     const size = `1 operation, 4 fields (2 masked), audit before each answer; errors ${errors}`;
-    report({
-      name: 'gateway req/s',
-      size,
-      unit: 'req/s',
-      pdx: rounds.pdx.map((r) => r.rps),
-      baseline: rounds.baseline.map((r) => r.rps),
-      baselineName: 'bare proxy',
-    });
-    report({
-      name: 'gateway p99 latency',
-      size,
-      unit: 'ms',
-      pdx: rounds.pdx.map((r) => r.p99),
-      baseline: rounds.baseline.map((r) => r.p99),
-      baselineName: 'bare proxy',
-      lowerIsBetter: true,
-    });
+    reportLoad('gateway', rounds, { size, baselineName: 'bare proxy' });
     const db = await openPostgres(database.url, 1);
     const audited = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_records WHERE action = 'gateway.call'`))[0]!.n;
     await db.close();

@@ -154,6 +154,17 @@ export function report(f: Figure): number {
   return r.median;
 }
 
+/** Prints the two figures of an HTTP load run (req/s, p99 latency) of alternated rounds. */
+export function reportLoad(
+  name: string,
+  rounds: { pdx: readonly { rps: number; p99: number }[]; baseline: readonly { rps: number; p99: number }[] },
+  o: { size: string; baselineName: string },
+): void {
+  const side = (pick: (r: { rps: number; p99: number }) => number) => ({ pdx: rounds.pdx.map(pick), baseline: rounds.baseline.map(pick) });
+  report({ name: `${name} req/s`, unit: 'req/s', ...o, ...side((r) => r.rps) });
+  report({ name: `${name} p99 latency`, unit: 'ms', ...o, ...side((r) => r.p99), lowerIsBetter: true });
+}
+
 export function section(title: string): void {
   console.log(`\n== ${title}`);
 }

@@ -53,6 +53,7 @@ import {
   median,
   numberKnob,
   report,
+  reportLoad,
   ROOT,
   section,
   startServerChild,
@@ -333,23 +334,7 @@ export default async function run(): Promise<void> {
       `records API: pdx (own process) vs bare Fastify + pg (own process), load generator in a third process, ${CLIENTS} connections, ${PAGE}-row pages, ${SECONDS} s runs`,
     );
     const size = `${ROWS.toLocaleString('en-US')} rows, ~${Math.round(ROWS / 14).toLocaleString('en-US')} match 户籍地 = ${CITY}; 4 fields: masked, pseudonym of encrypted, clear, generalized`;
-    report({
-      name: 'records req/s',
-      size,
-      unit: 'req/s',
-      pdx: rounds.pdx.map((r) => r.rps),
-      baseline: rounds.baseline.map((r) => r.rps),
-      baselineName: 'bare Fastify + pg',
-    });
-    report({
-      name: 'records p99 latency',
-      size,
-      unit: 'ms',
-      pdx: rounds.pdx.map((r) => r.p99),
-      baseline: rounds.baseline.map((r) => r.p99),
-      baselineName: 'bare Fastify + pg',
-      lowerIsBetter: true,
-    });
+    reportLoad('records', rounds, { size, baselineName: 'bare Fastify + pg' });
     report({
       name: 'records p50 latency',
       size,
