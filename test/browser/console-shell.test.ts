@@ -163,4 +163,20 @@ describe.sequential('console: sign-in, administration and API keys in Chromium',
     await expect.poll(() => page.getByTestId('app-title').textContent()).toBe('Public Data Exchange');
     expect(errors).toEqual([]);
   });
+
+  it("follows the person's motion preference: no animation when less motion is asked for, and back when it is not", async () => {
+    const fresh = await browser.newPage({ viewport: { width: 1360, height: 860 }, reducedMotion: 'no-preference' });
+    await fresh.goto(`${server.url}/`);
+    const duration = (p: Page) => p.evaluate(() => getComputedStyle(document.querySelector('.ant-btn')!).getPropertyValue('--ant-motion-duration-mid').trim());
+    await fresh.locator('.ant-btn').first().waitFor();
+    expect(await duration(fresh)).toBe('0.2s');
+    // The setting changed while the page is open: followed at once.
+    await fresh.emulateMedia({ reducedMotion: 'reduce' });
+    await expect.poll(() => duration(fresh)).toBe('0s');
+    await fresh.emulateMedia({ reducedMotion: 'no-preference' });
+    await expect.poll(() => duration(fresh)).toBe('0.2s');
+    await fresh.close();
+    // The suite's contexts ask for reduced motion (helpers/browser.ts).
+    expect(await duration(page)).toBe('0s');
+  });
 });

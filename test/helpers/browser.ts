@@ -39,10 +39,13 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-dev-shm-usage',
     ],
   });
-  // Every context (browser.newPage makes one too) gets the bound above.
+  // Every context (browser.newPage makes one too) gets the bound above, and asks for reduced motion
+  // unless the test says otherwise: the console then draws dialogs, menus and charts without
+  // animation (as for a person who set it), which spares the two cores most of Chromium's frames.
+  // console-shell checks both preferences.
   const newContext = browser.newContext.bind(browser);
   browser.newContext = async (options) => {
-    const context = await newContext(options);
+    const context = await newContext({ reducedMotion: 'reduce', ...options });
     context.setDefaultTimeout(BROWSER_WAIT_MS);
     context.setDefaultNavigationTimeout(BROWSER_WAIT_MS);
     return context;

@@ -36,6 +36,7 @@ import { AdminChangesPage, ChangesMenuLabel } from './pages/admin/AdminChanges.t
 import { ChangePasswordPage } from './pages/ChangePassword.tsx';
 import { LoginPage } from './pages/Login.tsx';
 import { NotificationBell, NotificationList } from './pages/sharing/Notifications.tsx';
+import { motionSettings, useReducedMotion } from './hooks/useReducedMotion.ts';
 
 /**
  * A page loaded when its route is first opened (its own chunk): the sign-in page and the shell load
@@ -283,8 +284,9 @@ function Gate() {
 
 export function App() {
   const { lang } = useI18n();
+  const motion = motionSettings(useReducedMotion());
   return (
-    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1668dc' } }}>
+    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1668dc', ...motion.token } }} wave={motion.wave}>
       <AntApp>
         <Gate />
       </AntApp>

@@ -1,26 +1,29 @@
 import type { ECharts, EChartsOption, XAXisComponentOption } from 'echarts';
 import { useEffect, useRef } from 'react';
+import { useReducedMotion } from '../hooks/useReducedMotion.ts';
 import { useI18n } from '../i18n.tsx';
 
 /**
  * One ECharts chart that follows its option, its container's size and the console language (ECharts'
  * own texts). ECharts is fetched when the first chart mounts, so pages without charts never load it.
  * ARIA is on: the container gets a spoken description naming the series, which screen readers and
- * tests read where the canvas cannot be.
+ * tests read where the canvas cannot be. Drawn without animation when the person asked for less motion.
  */
 export function Chart({ option, height = 320, testId }: { option: EChartsOption; height?: number; testId?: string }) {
   const { lang } = useI18n();
+  const reduced = useReducedMotion();
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<ECharts>(undefined);
-  const latest = useRef(option);
-  latest.current = option;
+  const shown: EChartsOption = { aria: { enabled: true }, ...(reduced ? { animation: false } : {}), ...option };
+  const latest = useRef(shown);
+  latest.current = shown;
   useEffect(() => {
     let disposed = false;
     let observer: ResizeObserver | undefined;
     void import('./echarts.ts').then((echarts) => {
       if (disposed || !ref.current) return;
       chart.current = echarts.init(ref.current, undefined, { locale: lang === 'zh' ? 'ZH' : 'EN' });
-      chart.current.setOption({ aria: { enabled: true }, ...latest.current }, true);
+      chart.current.setOption(latest.current, true);
       observer = new ResizeObserver(() => chart.current?.resize());
       observer.observe(ref.current);
     });
@@ -33,8 +36,8 @@ export function Chart({ option, height = 320, testId }: { option: EChartsOption;
     // The option is applied by the effect below; a new language makes a new chart.
   }, [lang]);
   useEffect(() => {
-    chart.current?.setOption({ aria: { enabled: true }, ...option }, true);
-  }, [option]);
+    chart.current?.setOption(latest.current, true);
+  }, [option, reduced]);
   return <div ref={ref} style={{ width: '100%', height }} data-testid={testId} />;
 }
 

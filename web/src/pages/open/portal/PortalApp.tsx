@@ -13,6 +13,7 @@ import { DepartmentPage, DepartmentsPage } from './Departments.tsx';
 import { DeveloperPage } from './Developer.tsx';
 import { HomePage } from './Home.tsx';
 import { SearchPage } from './Search.tsx';
+import { motionSettings, useReducedMotion } from '../../../hooks/useReducedMotion.ts';
 
 const NAV: { path: string; label: MessageKey }[] = [
   { path: '/open', label: 'op.nav.home' },
@@ -110,8 +111,9 @@ function Header() {
  */
 export function PortalApp() {
   const { lang, t } = useI18n();
+  const motion = motionSettings(useReducedMotion());
   return (
-    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#0e7c66' } }}>
+    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#0e7c66', ...motion.token } }} wave={motion.wave}>
       <AntApp>
         <SocietyProvider>
           <Layout style={{ minHeight: '100vh', background: '#f5f7f6' }}>
