@@ -274,7 +274,7 @@ describe('XLSX', () => {
       },
     ]);
     const err = await failure(readAll(f));
-    expect(err.code).toBe('wrong_field_count');
+    expect(err.code, err.message).toBe('wrong_field_count');
     expect(err.details).toMatchObject({ row: 3, column: 'C' });
   });
 });
