@@ -65,11 +65,16 @@ function limit(book: BookReader, limits: XlsxLimits): void {
     }
   };
   book._parseSharedStrings = (entry) => strings(Readable.from(bounded(entry as AsyncIterable<Buffer>, limits.sharedStringsBytes, over, count)));
-  book._parseWorksheet = (iterator, sheetNo) =>
-    worksheet(
+  book._parseWorksheet = (iterator, sheetNo) => {
+    // A sheet exceljs parked in a temp file and that is not read (not the chosen one) has its file
+    // removed by exceljs while the file's stream may still be opening: its error is no one's, and
+    // unheard it would end the process.
+    if (iterator instanceof Readable) iterator.on('error', () => undefined);
+    return worksheet(
       bounded(iterator, limits.sheetBytes, () => tooLarge({ zh: '工作表', en: 'sheet' }, limits.sheetBytes, 'PDX_XLSX_MAX_UNZIPPED_BYTES')),
       sheetNo,
     );
+  };
 }
 
 export async function openXlsx(source: ByteSource, sheet: string | number | undefined, limits: Partial<XlsxLimits> = {}): Promise<TableReader> {
