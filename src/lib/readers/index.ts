@@ -16,7 +16,7 @@ import { openJsonArray, openNdjson } from './json.ts';
 import { formatFromBytes, formatFromName } from './sniff.ts';
 import { openSource, type ByteSource } from './source.ts';
 import type { OpenTableOptions, TableFormat, TableReader } from './types.ts';
-import { openXlsx } from './xlsx.ts';
+import { openXlsx, WorkbookReadRace } from './xlsx.ts';
 
 export type { OpenTableOptions, TableFormat, TableReader, TableRow, XlsxLimits } from './types.ts';
 export { XLSX_DEFAULTS } from './types.ts';
@@ -25,6 +25,18 @@ const FORMATS: readonly TableFormat[] = ['csv', 'tsv', 'json', 'ndjson', 'xlsx']
 
 /** input: a file path or a Readable of raw bytes (an upload). name: used to guess the format. */
 export async function openTable(input: string | NodeJS.ReadableStream, options: OpenTableOptions & { name?: string } = {}): Promise<TableReader> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openOnce(input, options);
+    } catch (err) {
+      if (!(err instanceof WorkbookReadRace)) throw err;
+      // A file on disk is read again (xlsx.ts, WorkbookReadRace); an upload stream cannot be.
+      if (typeof input !== 'string' || attempt === 3) throw err.refusal;
+    }
+  }
+}
+
+async function openOnce(input: string | NodeJS.ReadableStream, options: OpenTableOptions & { name?: string }): Promise<TableReader> {
   if (options.format !== undefined && !FORMATS.includes(options.format)) throw unsupportedFormat(String(options.format));
   const named = options.encoding !== undefined ? namedEncoding(options.encoding) : undefined;
   const source = await openSource(input, options.maxBytes);

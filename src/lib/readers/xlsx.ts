@@ -8,6 +8,7 @@
  */
 import { Readable } from 'node:stream';
 import type ExcelJS from 'exceljs';
+import type { BadRequestError } from '../../errors.ts';
 import { loadExcel } from '../../heavy.ts';
 import { emptyFile, errorAt, formatBytes, readerError } from './errors.ts';
 import { normaliseHeader } from './header.ts';
@@ -123,6 +124,7 @@ export async function openXlsx(source: ByteSource, sheet: string | number | unde
     } catch (err) {
       await close();
       if (isAppError(err)) throw err;
+      if (err instanceof TypeError && /reading 'sheets'/.test(err.message)) throw new WorkbookReadRace(notXlsx(false, err));
       throw notXlsx(false, err);
     }
   };
@@ -218,6 +220,19 @@ export function columnLetter(n: number): string {
   let s = '';
   for (let k = n; k > 0; k = Math.floor((k - 1) / 26)) s = String.fromCharCode(65 + ((k - 1) % 26)) + s;
   return s;
+}
+
+/**
+ * exceljs's streaming reader now and then finds no workbook part by the time it parses the first
+ * sheet of a valid workbook ("Cannot read properties of undefined (reading 'sheets')", exceljs issue
+ * #962), about one read in a hundred on a busy machine and with exceljs alone. It happens before any
+ * row is handed out, so a file on disk is simply read again (openTable); a stream cannot be, and gets
+ * `refusal`.
+ */
+export class WorkbookReadRace extends Error {
+  constructor(readonly refusal: BadRequestError) {
+    super(refusal.message);
+  }
 }
 
 function notXlsx(oldXls: boolean, cause?: unknown) {
